@@ -1,0 +1,1 @@
+"""The workflow language: loading with marks, checking, and compiling into frozen specs."""

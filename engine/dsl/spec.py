@@ -1,0 +1,109 @@
+"""Frozen, compiled workflow specifications.
+
+A ``WorkflowSpec`` is built once per published version and shared by every order on that version;
+an order is a database row that points at it, never a copy of it.
+
+State names are paths: a top-level state is ``paid``; a state inside a parallel region is
+``fulfilling.payment.captured`` (state, region, child), joined with ``SEPARATOR``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+SEPARATOR = "."
+ANY_SOURCE = "*"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Text:
+    """A label in both languages."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+
+@dataclass(frozen=True)
+class TimerSpec:
+    """``after`` a delay in a state, fire ``trigger`` (if ``when`` still holds), recording ``reason``."""
+
+    after_seconds: int
+    trigger: str
+    reason: str | None = None
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """One region of a parallel state; the region is done when it reaches one of its final states."""
+
+    name: str
+    initial: str  # full path of the initial child state
+    states: tuple[StateSpec, ...]
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str  # full path, e.g. "fulfilling.payment.captured"
+    label: Text
+    final: bool = False
+    queue: str | None = None
+    timers: tuple[TimerSpec, ...] = ()
+    regions: tuple[RegionSpec, ...] = ()  # non-empty: a parallel state that joins when all are done
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    trigger: str
+    sources: tuple[str, ...]  # full state paths; "*" is expanded at compile time
+    dest: str | None = None  # one destination, or None when ``dest_by_outcome`` picks it
+    dest_by_outcome: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    roles: tuple[str, ...] = ()  # empty: any role of the order's department
+    form: str | None = None  # form path, relative to the definitions root
+    when: str | None = None  # guard condition in the expression language
+    rules: str | None = None  # rule file path, relative to the definitions root
+    actions: tuple[str, ...] = ()  # registered plugin action names, run in order
+    auto: bool = False  # taken without a person as soon as ``when`` holds
+    label: Text | None = None
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    name: str
+    department: str
+    title: Text
+    initial: str
+    states: tuple[StateSpec, ...]  # every state, nested ones included, parents before children
+    transitions: tuple[TransitionSpec, ...]
+    channels: tuple[str, ...] = ()
+    data_form: str | None = None  # the order's data contract
+    intake_forms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    roles: tuple[str, ...] = ()
+    source_path: str = "<string>"
+    content_hash: str = ""  # sha256 of the canonical resolved definition
+    version: int | None = None  # set when loaded from a published version
+    raw: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # Contents frozen with the version: form path -> JSON Schema, rule-file path -> parsed rule file.
+    forms: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    rulesets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def state(self, name: str) -> StateSpec:
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise KeyError(name)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.states)
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.states if s.final)

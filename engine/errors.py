@@ -1,0 +1,81 @@
+"""One exception family for everything the engine refuses.
+
+Callers catch the child they can act on: a definition that does not compile, a transition the
+order may not take, a concurrent change, a plugin that failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a definition file, reported as data (never raised one at a time)."""
+
+    message: str
+    file: str = "<string>"
+    line: int = 0  # 1-based; 0 when unknown
+    column: int = 0  # 1-based; 0 when unknown
+    json_path: str = "$"
+    hint: str | None = None
+    kind: str = "error"  # a short machine-readable code such as "unknown-state"
+    severity: str = "error"  # "error" or "warning"
+
+    def format(self) -> str:
+        """``path:line:col: error: message [at $.json.path] (hint)`` as editors and CI read it."""
+        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        if self.json_path and self.json_path != "$":
+            text += f" [at {self.json_path}]"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class DefinitionError(EngineError):
+    """A workflow, form or rule file that cannot be used; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0].format() if self.problems else "invalid definition"
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first + more)
+
+
+@dataclass
+class Refusal:
+    """Why a transition was refused, in both languages, with the place that refused it."""
+
+    code: str  # "role", "department", "guard", "form", "state", "unknown-trigger", "rules"
+    zh: str
+    en: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class TransitionRejected(EngineError):
+    """The order may not take this transition now; ``refusals`` say which role, guard or field."""
+
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals = list(refusals)
+        super().__init__("; ".join(r.en for r in self.refusals) or "transition rejected")
+
+    def message(self, lang: str = "en") -> str:
+        return "；".join(r.zh for r in self.refusals) if lang.startswith("zh") else str(self)
+
+
+class ConflictError(EngineError):
+    """Another change to the same order committed first; nothing of this one was written."""
+
+
+class NotFound(EngineError):
+    """An order, workflow or version that does not exist (or is outside the actor's departments)."""
+
+
+class PluginError(EngineError):
+    """A plugin action failed or is not registered; the transaction was rolled back."""

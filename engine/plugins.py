@@ -1,0 +1,86 @@
+"""Plugin protocols and the registry that finds them through entry points.
+
+Workflows name actions by their registered name (``inventory.reserve``), never by a dotted import
+path: configuration must not become code execution. Each kind of plugin is a ``typing.Protocol``;
+the registry is filled from the entry-point group ``orderloom.actions`` (and tests may register
+callables directly).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import Any, Protocol, runtime_checkable
+
+from engine.errors import PluginError
+
+ACTIONS_GROUP = "orderloom.actions"
+
+
+@dataclass
+class ActionContext:
+    """What an action sees: the order being moved, inside the firing transaction."""
+
+    connection: Any  # sqlalchemy.engine.Connection of the firing transaction
+    order_id: int
+    department: str
+    workflow: str
+    trigger: str
+    source: str
+    dest: str
+    actor: str
+    data: Mapping[str, Any]  # the order's data after this transition's form data was merged
+    now: datetime
+    outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def emit(self, topic: str, payload: dict[str, Any]) -> None:
+        """Queue a message for outside the database; written to the outbox in this transaction."""
+        self.outbox.append((topic, payload))
+
+
+@runtime_checkable
+class Action(Protocol):
+    """A side effect of a transition. Returns data changes to merge into the order, or None."""
+
+    def __call__(self, ctx: ActionContext) -> Mapping[str, Any] | None: ...
+
+
+class PluginRegistry:
+    """Registered plugin actions by name."""
+
+    def __init__(self, actions: Mapping[str, Action] | None = None) -> None:
+        self._actions: dict[str, Action] = dict(actions or {})
+
+    @classmethod
+    def from_entry_points(cls, group: str = ACTIONS_GROUP) -> PluginRegistry:
+        registry = cls()
+        for ep in entry_points(group=group):
+            loaded = ep.load()
+            if not callable(loaded):
+                raise PluginError(f"entry point {ep.name!r} in {group} is not callable")
+            registry.register(ep.name, loaded)
+        return registry
+
+    def register(self, name: str, action: Callable[[ActionContext], Mapping[str, Any] | None]) -> None:
+        if name in self._actions and self._actions[name] is not action:
+            raise PluginError(f"action {name!r} is registered twice")
+        self._actions[name] = action
+
+    def action(self, name: str) -> Action:
+        try:
+            return self._actions[name]
+        except KeyError:
+            raise PluginError(f"unknown action {name!r}{did_you_mean(name, self._actions)}") from None
+
+    @property
+    def action_names(self) -> frozenset[str]:
+        return frozenset(self._actions)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for a near miss, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
