@@ -1,0 +1,43 @@
+"""Typed settings from the environment.
+
+Flask's ``from_prefixed_env`` turns ``ORDERLOOM_X=False`` into the string ``'False'``; settings here are
+read with their types instead, in one place, for both the web app and the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    definitions_root: Path
+    secret_key: str
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        root = Path(env.get("ORDERLOOM_DEFINITIONS", str(REPO_ROOT))).resolve()
+        default_db = f"sqlite:///{(Path.cwd() / 'var' / 'orderloom.db')}"
+        url = env.get("ORDERLOOM_DATABASE_URL") or env.get("DATABASE_URL") or default_db
+        return cls(
+            database_url=url,
+            definitions_root=root,
+            secret_key=env.get("ORDERLOOM_SECRET_KEY", "dev-only-secret-change-me"),
+            debug=_bool(env.get("ORDERLOOM_DEBUG", "false")),
+        )
