@@ -1,0 +1,202 @@
+"""Stock actions: reserve (占用), release (释放) and deduct (扣减) against the ``stock`` table.
+
+Every change is one conditional ``UPDATE`` whose ``WHERE`` clause carries the check (``on_hand - reserved
+>= :n`` to reserve), backed by the table's ``CHECK (... >= 0)`` constraints: however many clerks and
+shoppers race for the last unit, at most one gets it, and the others are refused with the sku named.
+
+The order remembers what it holds in ``stock_reserved`` (a list of ``{sku, warehouse, qty}``), so a
+release gives back exactly this order's reservation, and a deduct takes exactly it, whatever happened to
+the order lines since. Partial shipments name their items in ``parcel`` (``[{sku, qty}]``); without a
+parcel, a deduct ships everything still reserved. ``shipped_qty`` counts the units shipped so far, which a
+workflow compares with the ordered quantity (``order.shipped_qty >= sum(pluck(order.lines, "qty"))``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from engine.plugins import ActionContext
+from engine.store.tables import stock
+from plugins._common import ActionRefused
+
+Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
+
+
+def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """Reserve every order line; a line without a warehouse goes to the one with most stock free."""
+    if _holdings(ctx.data):
+        raise ActionRefused(
+            "already-reserved",
+            f"订单 {ctx.order_id} 已占用库存，不能重复占用",
+            f"order {ctx.order_id} already holds reserved stock; release it before reserving again",
+        )
+    held: list[Holding] = []
+    for sku, warehouse, qty in _wanted(ctx.data):
+        held.append(_reserve_one(ctx, sku, warehouse, qty))
+    return {"stock_reserved": held}
+
+
+def release(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """Give back everything this order holds (nothing to do when it holds nothing)."""
+    holdings = _holdings(ctx.data)
+    if not holdings:
+        return None
+    for held in holdings:
+        result = ctx.connection.execute(
+            update(stock)
+            .where(stock.c.sku == held["sku"], stock.c.warehouse == held["warehouse"])
+            .where(stock.c.reserved >= held["qty"])
+            .values(reserved=stock.c.reserved - held["qty"])
+        )
+        if result.rowcount != 1:
+            raise ActionRefused(
+                "stock-mismatch",
+                f"无法释放商品 {held['sku']} 在仓库 {held['warehouse']} 的 {held['qty']} 件占用库存",
+                f"cannot release {held['qty']} reserved units of sku {held['sku']!r} in warehouse "
+                f"{held['warehouse']!r}: the stock row holds fewer",
+                sku=held["sku"],
+                warehouse=held["warehouse"],
+            )
+    return {"stock_reserved": []}
+
+
+def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """Take shipped units off the shelf: the ``parcel`` items, or everything still reserved."""
+    holdings = [dict(h) for h in _holdings(ctx.data)]
+    if not holdings:
+        raise ActionRefused(
+            "nothing-reserved",
+            f"订单 {ctx.order_id} 没有占用库存，无法扣减",
+            f"order {ctx.order_id} holds no reserved stock to deduct",
+        )
+    parcel = ctx.data.get("parcel")
+    wanted = _parcel(parcel) if parcel else [(h["sku"], h["qty"]) for h in holdings]
+    shipped = 0
+    for sku, qty in wanted:
+        remaining = qty
+        for held in holdings:
+            if held["sku"] != sku or held["qty"] == 0 or remaining == 0:
+                continue
+            take = min(remaining, held["qty"])
+            result = ctx.connection.execute(
+                update(stock)
+                .where(stock.c.sku == sku, stock.c.warehouse == held["warehouse"])
+                .where(stock.c.reserved >= take, stock.c.on_hand >= take)
+                .values(on_hand=stock.c.on_hand - take, reserved=stock.c.reserved - take)
+            )
+            if result.rowcount != 1:
+                raise ActionRefused(
+                    "stock-mismatch",
+                    f"商品 {sku} 在仓库 {held['warehouse']} 的库存不足以扣减 {take} 件",
+                    f"cannot deduct {take} units of sku {sku!r} in warehouse {held['warehouse']!r}",
+                    sku=sku,
+                    warehouse=held["warehouse"],
+                )
+            held["qty"] -= take
+            remaining -= take
+        if remaining:
+            raise ActionRefused(
+                "over-shipment",
+                f"商品 {sku} 发货数量超出订单占用的库存（多出 {remaining} 件）",
+                f"sku {sku!r}: shipping {qty} units exceeds what the order holds by {remaining}",
+                sku=sku,
+            )
+        shipped += qty
+    previous = ctx.data.get("shipped_qty")
+    return {
+        "stock_reserved": [h for h in holdings if h["qty"] > 0],
+        "shipped_qty": (previous if isinstance(previous, int) else 0) + shipped,
+    }
+
+
+def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) -> Holding:
+    if warehouse is not None:
+        candidates = [warehouse]
+    else:
+        free = stock.c.on_hand - stock.c.reserved
+        candidates = list(
+            ctx.connection.execute(
+                select(stock.c.warehouse)
+                .where(stock.c.sku == sku, free >= qty)
+                .order_by(free.desc(), stock.c.warehouse)
+            ).scalars()
+        )
+    for candidate in candidates:
+        result = ctx.connection.execute(
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.warehouse == candidate)
+            .where(stock.c.on_hand - stock.c.reserved >= qty)
+            .values(reserved=stock.c.reserved + qty)
+        )
+        if result.rowcount == 1:
+            return {"sku": sku, "warehouse": candidate, "qty": qty}
+    available = _available(ctx, sku, warehouse)
+    where_zh = f"仓库 {warehouse} " if warehouse else ""
+    where_en = f" in warehouse {warehouse!r}" if warehouse else ""
+    raise ActionRefused(
+        "out-of-stock",
+        f"商品 {sku} {where_zh}库存不足：需要 {qty} 件，可用 {available} 件",
+        f"not enough stock for sku {sku!r}{where_en}: {qty} wanted, {available} available",
+        sku=sku,
+        warehouse=warehouse,
+        wanted=qty,
+        available=available,
+    )
+
+
+def _available(ctx: ActionContext, sku: str, warehouse: str | None) -> int:
+    query = select(func.coalesce(func.sum(stock.c.on_hand - stock.c.reserved), 0)).where(stock.c.sku == sku)
+    if warehouse is not None:
+        query = query.where(stock.c.warehouse == warehouse)
+    return int(ctx.connection.execute(query).scalar_one())
+
+
+def _wanted(data: Mapping[str, Any]) -> list[tuple[str, str | None, int]]:
+    """Order lines summed per (sku, warehouse), in first-seen order."""
+    lines = data.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise ActionRefused(
+            "no-lines", "订单没有商品行，无法占用库存", "the order has no lines to reserve stock for"
+        )
+    default_warehouse = data.get("warehouse") or None
+    totals: dict[tuple[str, str | None], int] = {}
+    for line in lines:
+        sku, qty = _sku_qty(line)
+        warehouse = line.get("warehouse") or default_warehouse
+        totals[(sku, warehouse)] = totals.get((sku, warehouse), 0) + qty
+    return [(sku, warehouse, qty) for (sku, warehouse), qty in totals.items()]
+
+
+def _parcel(parcel: Any) -> list[tuple[str, int]]:
+    if not isinstance(parcel, list):
+        raise ActionRefused("parcel", "发货包裹格式无效", "parcel must be a list of {sku, qty}")
+    totals: dict[str, int] = {}
+    for item in parcel:
+        sku, qty = _sku_qty(item)
+        totals[sku] = totals.get(sku, 0) + qty
+    return list(totals.items())
+
+
+def _sku_qty(item: Any) -> tuple[str, int]:
+    if not isinstance(item, Mapping):
+        raise ActionRefused("line", "商品行格式无效", f"an order line must be an object, got {item!r}")
+    sku, qty = item.get("sku"), item.get("qty")
+    if not isinstance(sku, str) or not sku:
+        raise ActionRefused("line", "商品行缺少 sku", f"an order line has no sku: {dict(item)!r}")
+    if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+        raise ActionRefused(
+            "line",
+            f"商品 {sku} 的数量必须是正整数",
+            f"sku {sku!r}: qty must be a positive integer, got {qty!r}",
+        )
+    return sku, qty
+
+
+def _holdings(data: Mapping[str, Any]) -> list[Holding]:
+    held = data.get("stock_reserved")
+    if not isinstance(held, Iterable) or isinstance(held, str | bytes | Mapping):
+        return []
+    return [dict(h) for h in held if isinstance(h, Mapping) and h.get("qty")]

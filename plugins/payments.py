@@ -1,0 +1,98 @@
+"""Payment actions: capture (收款) and refund (退款).
+
+The money itself moves outside the database (a gateway, a bank): these actions record on the order what
+was paid or refunded and queue one outbox message for the gateway or the finance system. Amounts are
+yuan with two decimals.
+
+``capture`` reads the transition's payment form: ``method`` (card, wechat_pay, alipay, cod,
+bank_transfer), ``amount`` and ``transaction_ref``; it adds to ``paid_amount`` and records ``paid_at``,
+``payment_method`` and ``transaction_ref``. ``refund`` pays back ``refund_amount`` when the order names
+one (a partial return, an after-sales request), else all that is paid and not yet refunded; nothing is
+queued when there is nothing to refund (a free order, an unpaid one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from engine.plugins import ActionContext
+from plugins._common import ActionRefused, as_number, money
+
+METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
+
+
+def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
+    method = ctx.data.get("method") or ctx.data.get("payment_method")
+    if method not in METHODS:
+        raise ActionRefused(
+            "payment-method",
+            f"不支持的支付方式：{method!r}",
+            f"unknown payment method {method!r}; expected one of {', '.join(METHODS)}",
+        )
+    amount = money(ctx.data.get("amount"), "amount")
+    if amount <= 0:
+        raise ActionRefused(
+            "amount", "收款金额必须大于 0", f"a captured amount must be positive, got {amount}"
+        )
+    paid = _amount_or_zero(ctx.data, "paid_amount") + amount
+    ref = ctx.data.get("transaction_ref")
+    ctx.emit(
+        "payments.captured",
+        {
+            "order_id": ctx.order_id,
+            "department": ctx.department,
+            "workflow": ctx.workflow,
+            "method": method,
+            "amount": str(amount),
+            "transaction_ref": ref,
+            "at": ctx.now.isoformat(),
+        },
+    )
+    return {
+        "paid_amount": as_number(paid),
+        "paid_at": ctx.now.isoformat(),
+        "payment_method": method,
+        "transaction_ref": ref,
+    }
+
+
+def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
+    paid = ctx.data.get("paid_amount")
+    refunded = _amount_or_zero(ctx.data, "refunded_amount")
+    refundable = None if paid is None else money(paid, "paid_amount") - refunded
+    if ctx.data.get("refund_amount") is not None:
+        amount = money(ctx.data["refund_amount"], "refund_amount")
+    elif refundable is not None:
+        amount = refundable
+    else:
+        return None  # never paid: nothing to give back
+    if amount < 0:
+        raise ActionRefused("amount", "退款金额不能为负数", f"a refund cannot be negative, got {amount}")
+    if refundable is not None and amount > refundable:
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {amount} 元超过可退金额 {refundable} 元",
+            f"refund of {amount} CNY exceeds the {refundable} CNY paid and not yet refunded",
+        )
+    if amount == 0:
+        return None
+    ctx.emit(
+        "payments.refunded",
+        {
+            "order_id": ctx.order_id,
+            "department": ctx.department,
+            "workflow": ctx.workflow,
+            "method": ctx.data.get("payment_method"),
+            "amount": str(amount),
+            "original_transaction_ref": ctx.data.get("transaction_ref"),
+            "at": ctx.now.isoformat(),
+        },
+    )
+    return {"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+
+
+def _amount_or_zero(data: Mapping[str, Any], field: str) -> Decimal:
+    value = data.get(field)
+    return Decimal(0) if value is None else money(value, field)

@@ -1,0 +1,160 @@
+"""inventory.reserve / release / deduct against a real SQLite stock table."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from engine.errors import PluginError
+from engine.store.tables import stock
+from plugins import inventory
+
+from .conftest import ContextMaker
+
+LINES = [
+    {"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 239},
+    {"sku": "HR-BCD470", "name": "海尔冰箱 BCD-470", "qty": 1, "unit_price": 3299},
+]
+
+
+def levels(db: Engine) -> dict[tuple[str, str], tuple[int, int]]:
+    with db.connect() as connection:
+        rows = connection.execute(select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved))
+        return {(r.sku, r.warehouse): (r.on_hand, r.reserved) for r in rows}
+
+
+def test_reserve_takes_the_warehouse_with_most_free_stock_and_records_it(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.begin() as connection:
+        changes = inventory.reserve(make_ctx(connection, {"lines": LINES}))
+    assert changes == {
+        "stock_reserved": [
+            {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 3},
+            {"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 1},
+        ]
+    }
+    assert levels(db)[("XM-BAND8", "SH-01")] == (10, 3)
+    assert levels(db)[("HR-BCD470", "SH-01")] == (2, 1)
+
+
+def test_reserve_honours_the_warehouse_the_order_names(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.begin() as connection:
+        changes = inventory.reserve(make_ctx(connection, {"lines": LINES[:1], "warehouse": "GZ-01"}))
+    assert changes == {"stock_reserved": [{"sku": "XM-BAND8", "warehouse": "GZ-01", "qty": 3}]}
+    assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 3)
+
+
+def test_reserve_sums_repeated_lines_of_one_sku(db: Engine, make_ctx: ContextMaker) -> None:
+    lines = [{"sku": "HR-BCD470", "qty": 1}, {"sku": "HR-BCD470", "qty": 1}]
+    with db.begin() as connection:
+        changes = inventory.reserve(make_ctx(connection, {"lines": lines}))
+    assert changes == {"stock_reserved": [{"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 2}]}
+
+
+def test_reserve_refuses_naming_the_sku_and_rolls_back_every_line(db: Engine, make_ctx: ContextMaker) -> None:
+    lines = [{"sku": "XM-BAND8", "qty": 2}, {"sku": "HR-BCD470", "qty": 3}]
+    with pytest.raises(PluginError) as caught, db.begin() as connection:
+        inventory.reserve(make_ctx(connection, {"lines": lines}))
+    assert "HR-BCD470" in str(caught.value)
+    assert "3 wanted, 2 available" in str(caught.value)
+    assert "库存不足" in caught.value.zh  # type: ignore[attr-defined]
+    assert levels(db)[("XM-BAND8", "SH-01")] == (10, 0)  # the first line's reservation was rolled back
+
+
+def test_reserve_refuses_an_unknown_sku_and_a_bad_quantity(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.begin() as connection:
+        with pytest.raises(PluginError, match="NO-SUCH-SKU"):
+            inventory.reserve(make_ctx(connection, {"lines": [{"sku": "NO-SUCH-SKU", "qty": 1}]}))
+        with pytest.raises(PluginError, match="positive integer"):
+            inventory.reserve(make_ctx(connection, {"lines": [{"sku": "XM-BAND8", "qty": 0}]}))
+        with pytest.raises(PluginError, match="no lines"):
+            inventory.reserve(make_ctx(connection, {"lines": []}))
+
+
+def test_reserve_twice_is_refused(db: Engine, make_ctx: ContextMaker) -> None:
+    held = [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 1}]
+    with pytest.raises(PluginError, match="already holds"), db.begin() as connection:
+        inventory.reserve(make_ctx(connection, {"lines": LINES, "stock_reserved": held}))
+
+
+def test_release_gives_back_exactly_what_the_order_holds(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.begin() as connection:
+        data: dict[str, Any] = {"lines": LINES, **inventory.reserve(make_ctx(connection, {"lines": LINES}))}
+    with db.begin() as connection:
+        assert inventory.release(make_ctx(connection, data)) == {"stock_reserved": []}
+    assert levels(db)[("XM-BAND8", "SH-01")] == (10, 0)
+    assert levels(db)[("HR-BCD470", "SH-01")] == (2, 0)
+    with db.begin() as connection:  # an order holding nothing has nothing to release
+        assert inventory.release(make_ctx(connection, {"lines": LINES, "stock_reserved": []})) is None
+
+
+def test_release_of_more_than_is_reserved_is_refused(db: Engine, make_ctx: ContextMaker) -> None:
+    held = [{"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 1}]
+    with pytest.raises(PluginError, match="HR-BCD470"), db.begin() as connection:
+        inventory.release(make_ctx(connection, {"stock_reserved": held}))
+
+
+def test_deduct_ships_everything_reserved(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.begin() as connection:
+        data: dict[str, Any] = {"lines": LINES, **inventory.reserve(make_ctx(connection, {"lines": LINES}))}
+    with db.begin() as connection:
+        assert inventory.deduct(make_ctx(connection, data)) == {"stock_reserved": [], "shipped_qty": 4}
+    assert levels(db)[("XM-BAND8", "SH-01")] == (7, 0)
+    assert levels(db)[("HR-BCD470", "SH-01")] == (1, 0)
+
+
+def test_deduct_ships_a_parcel_at_a_time_and_counts_what_was_shipped(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.begin() as connection:
+        data: dict[str, Any] = {"lines": LINES, **inventory.reserve(make_ctx(connection, {"lines": LINES}))}
+    with db.begin() as connection:
+        data |= inventory.deduct(make_ctx(connection, {**data, "parcel": [{"sku": "XM-BAND8", "qty": 2}]}))
+    assert data["shipped_qty"] == 2
+    assert data["stock_reserved"] == [
+        {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 1},
+        {"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 1},
+    ]
+    with pytest.raises(PluginError, match="exceeds what the order holds by 1"), db.begin() as connection:
+        inventory.deduct(make_ctx(connection, {**data, "parcel": [{"sku": "XM-BAND8", "qty": 2}]}))
+    with db.begin() as connection:
+        parcel = [{"sku": "XM-BAND8", "qty": 1}, {"sku": "HR-BCD470", "qty": 1}]
+        data |= inventory.deduct(make_ctx(connection, {**data, "parcel": parcel}))
+    assert data["shipped_qty"] == 4
+    assert data["stock_reserved"] == []
+    assert levels(db)[("XM-BAND8", "SH-01")] == (7, 0)
+
+
+def test_deduct_without_a_reservation_is_refused(db: Engine, make_ctx: ContextMaker) -> None:
+    with pytest.raises(PluginError, match="holds no reserved stock"), db.begin() as connection:
+        inventory.deduct(make_ctx(connection, {"lines": LINES}))
+
+
+def test_racing_for_the_last_units_never_oversells(db: Engine, make_ctx: ContextMaker) -> None:
+    """Twelve shoppers race for the two fridges: exactly two win and the stock never goes negative."""
+    barrier = threading.Barrier(12)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def shopper() -> None:
+        barrier.wait()
+        try:
+            with db.begin() as connection:
+                inventory.reserve(make_ctx(connection, {"lines": [{"sku": "HR-BCD470", "qty": 1}]}))
+            outcome = "reserved"
+        except PluginError:
+            outcome = "refused"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=shopper) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 10 + ["reserved"] * 2
+    assert levels(db)[("HR-BCD470", "SH-01")] == (2, 2)

@@ -1,0 +1,105 @@
+"""payments.capture and payments.refund: what they record on the order and queue in the outbox."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from engine.errors import PluginError
+from plugins import payments
+
+from .conftest import NOW, ContextMaker
+
+
+def test_capture_records_the_payment_and_queues_one_message(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        ctx = make_ctx(
+            connection, {"total": 717, "method": "wechat_pay", "amount": 717, "transaction_ref": "4200001"}
+        )
+        changes = payments.capture(ctx)
+    assert changes == {
+        "paid_amount": 717,
+        "paid_at": NOW.isoformat(),
+        "payment_method": "wechat_pay",
+        "transaction_ref": "4200001",
+    }
+    assert [topic for topic, _ in ctx.outbox] == ["payments.captured"]
+    assert ctx.outbox[0][1]["amount"] == "717.00"
+    assert ctx.outbox[0][1]["order_id"] == 42
+
+
+def test_capture_adds_to_what_was_paid_before(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        data = {"paid_amount": 100.5, "method": "bank_transfer", "amount": "49.75", "transaction_ref": "B1"}
+        changes = payments.capture(make_ctx(connection, data))
+    assert changes is not None
+    assert changes["paid_amount"] == 150.25
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"method": "bitcoin", "amount": 10}, "unknown payment method 'bitcoin'"),
+        ({"method": "card"}, "'amount' is missing"),
+        ({"method": "card", "amount": 0}, "must be positive"),
+        ({"method": "card", "amount": True}, "'amount' is missing or not a number"),
+        ({"method": "card", "amount": "ten"}, "not a number: 'ten'"),
+    ],
+)
+def test_capture_refuses_bad_payment_data(
+    db: Engine, make_ctx: ContextMaker, data: dict[str, object], message: str
+) -> None:
+    with db.connect() as connection, pytest.raises(PluginError, match=message):
+        payments.capture(make_ctx(connection, data))
+
+
+def test_refund_pays_back_what_is_paid_and_not_yet_refunded(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        data = {
+            "paid_amount": 717,
+            "refunded_amount": 17,
+            "payment_method": "alipay",
+            "transaction_ref": "T9",
+        }
+        ctx = make_ctx(connection, data, trigger="cancel", dest="cancelled")
+        changes = payments.refund(ctx)
+    assert changes == {"refunded_amount": 717, "refunded_at": NOW.isoformat()}
+    assert ctx.outbox == [
+        (
+            "payments.refunded",
+            {
+                "order_id": 42,
+                "department": "retail",
+                "workflow": "retail-order",
+                "method": "alipay",
+                "amount": "700.00",
+                "original_transaction_ref": "T9",
+                "at": NOW.isoformat(),
+            },
+        )
+    ]
+
+
+def test_refund_of_a_named_amount_and_its_ceiling(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        changes = payments.refund(make_ctx(connection, {"paid_amount": 717, "refund_amount": 239}))
+        assert changes is not None
+        assert changes["refunded_amount"] == 239
+        with pytest.raises(PluginError, match=r"exceeds the 717\.00 CNY"):
+            payments.refund(make_ctx(connection, {"paid_amount": 717, "refund_amount": 800}))
+
+
+def test_refund_of_an_unpaid_or_free_order_does_nothing(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        unpaid = make_ctx(connection, {"total": 717})
+        free = make_ctx(connection, {"total": 0, "paid_amount": 0})
+        assert payments.refund(unpaid) is None
+        assert payments.refund(free) is None
+    assert unpaid.outbox == free.outbox == []
+
+
+def test_refund_for_an_after_sales_request_uses_its_amount(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        ctx = make_ctx(connection, {"refund_amount": 239.5}, department="after_sales")
+        assert payments.refund(ctx) == {"refunded_amount": 239.5, "refunded_at": NOW.isoformat()}
+    assert ctx.outbox[0][1]["department"] == "after_sales"
