@@ -1,0 +1,17 @@
+"""Storage: SQLAlchemy Core tables, Alembic migrations, and the repository the runtime uses."""
+
+from engine.store.migrate import upgrade
+from engine.store.store import AuditRow, OrderRow, Store, TimerRow, Tx, VersionRow
+from engine.store.tables import STATE_JOIN, metadata
+
+__all__ = [
+    "STATE_JOIN",
+    "AuditRow",
+    "OrderRow",
+    "Store",
+    "TimerRow",
+    "Tx",
+    "VersionRow",
+    "metadata",
+    "upgrade",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the OrderLoom database (run with ``engine.store.migrate.upgrade``)."""

@@ -1,0 +1,749 @@
+"""The repository: every read and write the runtime makes, one method each.
+
+The statements are SQLAlchemy Core constructs built once per ``Store`` and compiled once for its
+dialect; a transaction runs them on the driver connection underneath SQLAlchemy's, which skips the
+per-call statement handling that costs as much as the database on the fire path. Plugins receive the
+SQLAlchemy ``Connection`` of the same transaction (``Tx.connection``) and may use Core freely.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on; write transactions start with
+``BEGIN IMMEDIATE`` (the SQLAlchemy recipe for pysqlite transactional control), so two writers queue
+instead of failing at commit. Read transactions start with a plain ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql.expression import ClauseElement, ColumnClause
+
+from engine.store.tables import (
+    SCHEMA_VERSION,
+    audit_events,
+    idempotency,
+    orders,
+    outbox,
+    timers,
+    workflow_versions,
+)
+
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+_READ_ONLY = "orderloom_read_only"
+# Constants are written into the SQL text, so every parameter of a statement is a named one.
+_SV: ColumnClause[Any] = literal_column(str(SCHEMA_VERSION))
+_SCHEDULED: ColumnClause[Any] = literal_column("'scheduled'")
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    id: int
+    department: str
+    workflow: str
+    version: int
+    channel: str | None
+    state: str
+    data: dict[str, Any]
+    lock_version: int
+    created_at: datetime
+    updated_at: datetime
+    final: bool
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    workflow: str
+    version: int
+    content_hash: str
+    department: str
+    bundle: Any
+    published_at: datetime
+    published_by: str | None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    order_id: int
+    seq: int
+    at: datetime
+    actor: str
+    trigger: str
+    from_state: str | None
+    to_state: str
+    data_changes: dict[str, Any]
+    guards: list[Any]
+    rules: dict[str, Any] | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    id: int
+    order_id: int
+    state: str
+    trigger: str
+    reason: str | None
+    due_at: datetime
+    status: str
+    claimed_by: str | None
+
+
+_ORDER_COLUMNS = (
+    orders.c.id,
+    orders.c.department,
+    orders.c.workflow,
+    orders.c.version,
+    orders.c.channel,
+    orders.c.state,
+    orders.c.data,
+    orders.c.lock_version,
+    orders.c.created_at,
+    orders.c.updated_at,
+    orders.c.final,
+)
+_VERSION_COLUMNS = (
+    workflow_versions.c.workflow,
+    workflow_versions.c.version,
+    workflow_versions.c.content_hash,
+    workflow_versions.c.department,
+    workflow_versions.c.bundle,
+    workflow_versions.c.published_at,
+    workflow_versions.c.published_by,
+)
+_AUDIT_COLUMNS = (
+    audit_events.c.id,
+    audit_events.c.order_id,
+    audit_events.c.seq,
+    audit_events.c.at,
+    audit_events.c.actor,
+    audit_events.c.trigger,
+    audit_events.c.from_state,
+    audit_events.c.to_state,
+    audit_events.c.data_changes,
+    audit_events.c.guards,
+    audit_events.c.rules,
+    audit_events.c.reason,
+)
+_TIMER_COLUMNS = (
+    timers.c.id,
+    timers.c.order_id,
+    timers.c.state,
+    timers.c.trigger,
+    timers.c.reason,
+    timers.c.due_at,
+    timers.c.status,
+    timers.c.claimed_by,
+)
+
+
+def _statements() -> dict[str, Executable]:
+    """Every fixed statement of the repository, built once."""
+    b = bindparam
+    return {
+        "order_by_id": select(*_ORDER_COLUMNS).where(orders.c.id == b("id")),
+        "insert_order": insert(orders)
+        .values(
+            department=b("department"),
+            workflow=b("workflow"),
+            version=b("version"),
+            channel=b("channel"),
+            state=b("state"),
+            data=b("data"),
+            schema_version=_SV,
+            lock_version=b("lock_version"),
+            created_at=b("at"),
+            updated_at=b("at"),
+            final=b("final"),
+        )
+        .returning(orders.c.id),
+        "update_order": update(orders)
+        .where(and_(orders.c.id == b("id"), orders.c.lock_version == b("expected")))
+        .values(
+            state=b("state"),
+            data=b("data"),
+            version=b("version"),
+            lock_version=b("lock_version"),
+            updated_at=b("at"),
+            final=b("final"),
+        ),
+        "insert_audit": insert(audit_events)
+        .values(
+            order_id=b("order_id"),
+            seq=b("seq"),
+            at=b("at"),
+            actor=b("actor"),
+            trigger=b("trigger"),
+            from_state=b("from_state"),
+            to_state=b("to_state"),
+            data_changes=b("data_changes"),
+            guards=b("guards"),
+            rules=b("rules"),
+            reason=b("reason"),
+            schema_version=_SV,
+        )
+        .returning(audit_events.c.id),
+        "history": select(*_AUDIT_COLUMNS)
+        .where(audit_events.c.order_id == b("order_id"))
+        .order_by(audit_events.c.seq),
+        "insert_timer": insert(timers).values(
+            order_id=b("order_id"),
+            state=b("state"),
+            trigger=b("trigger"),
+            reason=b("reason"),
+            due_at=b("due_at"),
+            status=_SCHEDULED,
+        ),
+        "cancel_timers": update(timers)
+        .where(
+            and_(
+                timers.c.order_id == b("order_id"),
+                timers.c.state == b("state"),
+                timers.c.status == _SCHEDULED,
+            )
+        )
+        .values(status=literal_column("'cancelled'")),
+        "timer_by_id": select(*_TIMER_COLUMNS).where(timers.c.id == b("id")),
+        "set_timer_status": update(timers)
+        .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED))
+        .values(status=b("status")),
+        "due_timer_ids": select(timers.c.id)
+        .where(
+            and_(
+                timers.c.status == _SCHEDULED,
+                timers.c.claimed_by.is_(None),
+                timers.c.due_at <= b("now"),
+            )
+        )
+        .order_by(timers.c.due_at, timers.c.id)
+        .limit(b("limit"))
+        .offset(b("offset")),
+        "claim_timer": update(timers)
+        .where(and_(timers.c.id == b("id"), timers.c.claimed_by.is_(None)))
+        .values(claimed_by=b("worker"), claimed_at=b("now")),
+        "order_timers": select(*_TIMER_COLUMNS)
+        .where(timers.c.order_id == b("order_id"))
+        .order_by(timers.c.id),
+        "insert_outbox": insert(outbox).values(
+            topic=b("topic"), payload=b("payload"), schema_version=_SV, created_at=b("at")
+        ),
+        "get_idempotent": select(idempotency.c.result).where(
+            and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))
+        ),
+        "put_idempotent": insert(idempotency).values(
+            actor=b("actor"),
+            key=b("key"),
+            order_id=b("order_id"),
+            result=b("result"),
+            schema_version=_SV,
+            created_at=b("at"),
+        ),
+        "version": select(*_VERSION_COLUMNS).where(
+            and_(workflow_versions.c.workflow == b("workflow"), workflow_versions.c.version == b("version"))
+        ),
+        "version_by_hash": select(*_VERSION_COLUMNS).where(
+            and_(
+                workflow_versions.c.workflow == b("workflow"),
+                workflow_versions.c.content_hash == b("content_hash"),
+            )
+        ),
+        "versions": select(*_VERSION_COLUMNS)
+        .where(workflow_versions.c.workflow == b("workflow"))
+        .order_by(workflow_versions.c.version),
+        "latest_version": select(*_VERSION_COLUMNS)
+        .where(workflow_versions.c.workflow == b("workflow"))
+        .order_by(workflow_versions.c.version.desc())
+        .limit(b("limit"))
+        .offset(b("offset")),
+        "insert_version": insert(workflow_versions).values(
+            workflow=b("workflow"),
+            version=b("version"),
+            content_hash=b("content_hash"),
+            department=b("department"),
+            bundle=b("bundle"),
+            schema_version=_SV,
+            published_at=b("at"),
+            published_by=b("published_by"),
+        ),
+        "orders_on_version": select(*_ORDER_COLUMNS)
+        .where(and_(orders.c.workflow == b("workflow"), orders.c.version == b("version")))
+        .order_by(orders.c.id),
+        "pending_outbox": select(outbox.c.id, outbox.c.topic, outbox.c.payload)
+        .where(outbox.c.sent_at.is_(None))
+        .order_by(outbox.c.id)
+        .limit(b("limit"))
+        .offset(b("offset")),
+        "mark_sent": update(outbox).where(outbox.c.id == b("id")).values(sent_at=b("at")),
+    }
+
+
+class Tx:
+    """One open database transaction: the repository methods the runtime calls."""
+
+    def __init__(self, store: Store, connection: Connection) -> None:
+        self.store = store
+        self.connection = connection  # for plugins: SQLAlchemy Core on the same transaction
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        self._cursor = driver.cursor()
+        self._sql = store._sql
+        self._sqlite = store.is_sqlite
+
+    # -- conversions between Python values and the driver's ------------------------------------
+
+    def ts(self, value: datetime) -> Any:
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).strftime(_SQLITE_TIME) if self._sqlite else value
+
+    def _time(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        assert isinstance(value, datetime)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    @staticmethod
+    def _json(value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str | bytes) else value
+
+    @staticmethod
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+    # -- execution -----------------------------------------------------------------------------
+
+    def run(self, name: str, params: Mapping[str, Any]) -> Any:
+        cursor = self._cursor
+        cursor.execute(self._sql[name], params)
+        return cursor
+
+    def run_statement(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """Compile and run a one-off statement (filters built per call) on the driver connection."""
+        sql = self.store.render(statement)
+        cursor = self._cursor
+        cursor.execute(sql, dict(params or {}))
+        return cursor
+
+    # -- orders --------------------------------------------------------------------------------
+
+    def _order(self, row: Sequence[Any]) -> OrderRow:
+        return OrderRow(
+            id=row[0],
+            department=row[1],
+            workflow=row[2],
+            version=row[3],
+            channel=row[4],
+            state=row[5],
+            data=self._json(row[6]),
+            lock_version=row[7],
+            created_at=self._time(row[8]),
+            updated_at=self._time(row[9]),
+            final=bool(row[10]),
+        )
+
+    def load_order(self, order_id: int) -> OrderRow | None:
+        row = self.run("order_by_id", {"id": order_id}).fetchone()
+        return None if row is None else self._order(row)
+
+    def insert_order(
+        self,
+        *,
+        department: str,
+        workflow: str,
+        version: int,
+        channel: str | None,
+        state: str,
+        data: Mapping[str, Any],
+        final: bool,
+        at: datetime,
+    ) -> int:
+        row = self.run(
+            "insert_order",
+            {
+                "department": department,
+                "workflow": workflow,
+                "version": version,
+                "channel": channel,
+                "state": state,
+                "data": self.dumps(data),
+                "lock_version": 1,
+                "at": self.ts(at),
+                "final": final,
+            },
+        ).fetchone()
+        return int(row[0])
+
+    def update_order(
+        self,
+        order_id: int,
+        *,
+        expected_lock_version: int,
+        state: str,
+        data: Mapping[str, Any],
+        version: int,
+        final: bool,
+        at: datetime,
+    ) -> bool:
+        """Write the order if nobody changed it since ``expected_lock_version``; False otherwise."""
+        cursor = self.run(
+            "update_order",
+            {
+                "id": order_id,
+                "expected": expected_lock_version,
+                "state": state,
+                "data": self.dumps(data),
+                "version": version,
+                "lock_version": expected_lock_version + 1,
+                "at": self.ts(at),
+                "final": final,
+            },
+        )
+        return bool(cursor.rowcount == 1)
+
+    def list_orders(
+        self,
+        *,
+        departments: frozenset[str] | None,
+        department: str | None = None,
+        state: str | None = None,
+        workflow: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[OrderRow]:
+        """Orders newest first; ``departments=None`` means every department.
+
+        ``state`` matches the state itself, its children, and a parallel order with a leaf in it.
+        """
+        query = select(*_ORDER_COLUMNS)
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if departments is not None:
+            if not departments:
+                return []
+            names = sorted(departments)
+            query = query.where(
+                or_(*(orders.c.department == bindparam(f"dept_{i}") for i in range(len(names))))
+            )
+            params.update({f"dept_{i}": name for i, name in enumerate(names)})
+        if department is not None:
+            query = query.where(orders.c.department == bindparam("department"))
+            params["department"] = department
+        if workflow is not None:
+            query = query.where(orders.c.workflow == bindparam("workflow"))
+            params["workflow"] = workflow
+        if state is not None:
+            query = query.where(
+                or_(
+                    orders.c.state == bindparam("state"),
+                    orders.c.state.like(bindparam("state_child")),
+                    orders.c.state.like(bindparam("state_joined")),
+                )
+            )
+            params.update(state=state, state_child=f"{state}.%", state_joined=f"%|{state}%")
+        query = query.order_by(orders.c.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+        rows = self.run_statement(query, params).fetchall()
+        return [self._order(row) for row in rows]
+
+    def orders_on_version(self, workflow: str, version: int) -> list[OrderRow]:
+        rows = self.run("orders_on_version", {"workflow": workflow, "version": version}).fetchall()
+        return [self._order(row) for row in rows]
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def insert_audit(
+        self,
+        *,
+        order_id: int,
+        seq: int,
+        at: datetime,
+        actor: str,
+        trigger: str,
+        from_state: str | None,
+        to_state: str,
+        data_changes: Mapping[str, Any],
+        guards: Sequence[Any],
+        rules: Mapping[str, Any] | None,
+        reason: str | None,
+    ) -> int:
+        row = self.run(
+            "insert_audit",
+            {
+                "order_id": order_id,
+                "seq": seq,
+                "at": self.ts(at),
+                "actor": actor,
+                "trigger": trigger,
+                "from_state": from_state,
+                "to_state": to_state,
+                "data_changes": self.dumps(data_changes),
+                "guards": self.dumps(list(guards)),
+                "rules": None if rules is None else self.dumps(rules),
+                "reason": reason,
+            },
+        ).fetchone()
+        return int(row[0])
+
+    def history(self, order_id: int) -> list[AuditRow]:
+        rows = self.run("history", {"order_id": order_id}).fetchall()
+        return [
+            AuditRow(
+                id=r[0],
+                order_id=r[1],
+                seq=r[2],
+                at=self._time(r[3]),
+                actor=r[4],
+                trigger=r[5],
+                from_state=r[6],
+                to_state=r[7],
+                data_changes=self._json(r[8]),
+                guards=self._json(r[9]),
+                rules=self._json(r[10]),
+                reason=r[11],
+            )
+            for r in rows
+        ]
+
+    # -- timers --------------------------------------------------------------------------------
+
+    def schedule_timer(
+        self, *, order_id: int, state: str, trigger: str, reason: str | None, due_at: datetime
+    ) -> None:
+        self.run(
+            "insert_timer",
+            {
+                "order_id": order_id,
+                "state": state,
+                "trigger": trigger,
+                "reason": reason,
+                "due_at": self.ts(due_at),
+            },
+        )
+
+    def cancel_timers(self, order_id: int, state: str) -> int:
+        """Cancel the scheduled timers an order holds in ``state`` (the order left it)."""
+        return int(self.run("cancel_timers", {"order_id": order_id, "state": state}).rowcount)
+
+    def _timer(self, r: Sequence[Any]) -> TimerRow:
+        return TimerRow(
+            id=r[0],
+            order_id=r[1],
+            state=r[2],
+            trigger=r[3],
+            reason=r[4],
+            due_at=self._time(r[5]),
+            status=r[6],
+            claimed_by=r[7],
+        )
+
+    def timer(self, timer_id: int) -> TimerRow | None:
+        row = self.run("timer_by_id", {"id": timer_id}).fetchone()
+        return None if row is None else self._timer(row)
+
+    def order_timers(self, order_id: int) -> list[TimerRow]:
+        return [self._timer(r) for r in self.run("order_timers", {"order_id": order_id}).fetchall()]
+
+    def set_timer_status(self, timer_id: int, status: str) -> bool:
+        """Move a scheduled timer to ``fired`` or ``cancelled``; False when it was not scheduled."""
+        return bool(self.run("set_timer_status", {"id": timer_id, "status": status}).rowcount == 1)
+
+    def claim_due_timers(self, worker_id: str, now: datetime, limit: int) -> list[int]:
+        """Claim up to ``limit`` due timers for ``worker_id``; each timer is claimed by one worker only.
+
+        PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` so racing workers take disjoint rows.
+        SQLite: a conditional ``UPDATE ... WHERE claimed_by IS NULL`` per candidate.
+        """
+        at = self.ts(now)
+        if self._sqlite:
+            ids = [
+                r[0] for r in self.run("due_timer_ids", {"now": at, "limit": limit, "offset": 0}).fetchall()
+            ]
+            return [
+                timer_id
+                for timer_id in ids
+                if self.run("claim_timer", {"id": timer_id, "worker": worker_id, "now": at}).rowcount == 1
+            ]
+        ids = [
+            r[0]
+            for r in self.run("due_timer_ids_locked", {"now": at, "limit": limit, "offset": 0}).fetchall()
+        ]
+        for timer_id in ids:
+            self.run("claim_timer", {"id": timer_id, "worker": worker_id, "now": at})
+        return ids
+
+    # -- outbox and idempotency ----------------------------------------------------------------
+
+    def insert_outbox(self, topic: str, payload: Mapping[str, Any], at: datetime) -> None:
+        self.run("insert_outbox", {"topic": topic, "payload": self.dumps(payload), "at": self.ts(at)})
+
+    def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, Any]]:
+        rows = self.run("pending_outbox", {"limit": limit, "offset": 0}).fetchall()
+        return [(r[0], r[1], self._json(r[2])) for r in rows]
+
+    def mark_sent(self, outbox_id: int, at: datetime) -> None:
+        self.run("mark_sent", {"id": outbox_id, "at": self.ts(at)})
+
+    def get_idempotent(self, actor: str, key: str) -> Any | None:
+        row = self.run("get_idempotent", {"actor": actor, "key": key}).fetchone()
+        return None if row is None else self._json(row[0])
+
+    def put_idempotent(self, actor: str, key: str, order_id: int, result: Any, at: datetime) -> None:
+        self.run(
+            "put_idempotent",
+            {
+                "actor": actor,
+                "key": key,
+                "order_id": order_id,
+                "result": self.dumps(result),
+                "at": self.ts(at),
+            },
+        )
+
+    # -- published versions --------------------------------------------------------------------
+
+    def _version(self, r: Sequence[Any]) -> VersionRow:
+        return VersionRow(
+            workflow=r[0],
+            version=r[1],
+            content_hash=r[2],
+            department=r[3],
+            bundle=self._json(r[4]),
+            published_at=self._time(r[5]),
+            published_by=r[6],
+        )
+
+    def version(self, workflow: str, version: int) -> VersionRow | None:
+        row = self.run("version", {"workflow": workflow, "version": version}).fetchone()
+        return None if row is None else self._version(row)
+
+    def version_by_hash(self, workflow: str, content_hash: str) -> VersionRow | None:
+        row = self.run("version_by_hash", {"workflow": workflow, "content_hash": content_hash}).fetchone()
+        return None if row is None else self._version(row)
+
+    def latest_version(self, workflow: str) -> VersionRow | None:
+        row = self.run("latest_version", {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
+        return None if row is None else self._version(row)
+
+    def versions(self, workflow: str) -> list[VersionRow]:
+        return [self._version(r) for r in self.run("versions", {"workflow": workflow}).fetchall()]
+
+    def insert_version(
+        self,
+        *,
+        workflow: str,
+        version: int,
+        content_hash: str,
+        department: str,
+        bundle: Any,
+        at: datetime,
+        published_by: str | None,
+    ) -> None:
+        self.run(
+            "insert_version",
+            {
+                "workflow": workflow,
+                "version": version,
+                "content_hash": content_hash,
+                "department": department,
+                "bundle": self.dumps(bundle),
+                "at": self.ts(at),
+                "published_by": published_by,
+            },
+        )
+
+
+class Store:
+    """The database behind the engine: an SQLAlchemy ``Engine`` plus compiled statements."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None, **engine_options: Any) -> None:
+        self.url = url
+        self.engine = engine or create_engine(url, **engine_options)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+            # sqlite3 takes named parameters as ``:name`` from a dict.
+            self._dialect: Dialect = sqlite_dialect.dialect(paramstyle="named")
+        else:
+            self._dialect = self.engine.dialect
+        statements = _statements()
+        statements["due_timer_ids_locked"] = (
+            select(timers.c.id)
+            .where(
+                and_(
+                    timers.c.status == _SCHEDULED,
+                    timers.c.claimed_by.is_(None),
+                    timers.c.due_at <= bindparam("now"),
+                )
+            )
+            .order_by(timers.c.due_at, timers.c.id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+            .with_for_update(skip_locked=True)
+        )
+        self._sql = {name: self.render(stmt) for name, stmt in statements.items()}
+
+    def render(self, statement: Executable) -> str:
+        assert isinstance(statement, ClauseElement)
+        return str(statement.compile(dialect=self._dialect))
+
+    def upgrade(self) -> None:
+        """Create or update the tables (Alembic, to the newest revision)."""
+        from engine.store.migrate import upgrade
+
+        upgrade(self.url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        with self.engine.connect() as connection, connection.begin():
+            yield Tx(self, connection)
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read transaction (on SQLite a plain ``BEGIN``, which takes no write lock)."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{_READ_ONLY: True})
+            with connection.begin():
+                yield Tx(self, connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin() emit BEGIN itself instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+__all__ = ["AuditRow", "OrderRow", "Store", "TimerRow", "Tx", "VersionRow"]

@@ -1,0 +1,152 @@
+"""The database tables, as SQLAlchemy Core metadata (the migrations create exactly these).
+
+Conventions:
+
+* Times are UTC. PostgreSQL stores ``timestamptz``; SQLite stores SQLAlchemy's text form
+  ``YYYY-MM-DD HH:MM:SS.ffffff`` (UTC, without an offset), which sorts like the time it holds.
+* Every JSON column sits beside a ``schema_version`` column saying which shape it holds.
+* ``orders.state`` is the order's active state. An order inside a parallel state holds one leaf per
+  region, sorted and joined with ``STATE_JOIN`` (``fulfilling.payment.paid|fulfilling.shipping.packed``);
+  a plain string keeps the ``(department, state)`` index useful for the common, non-parallel case.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+STATE_JOIN = "|"
+SCHEMA_VERSION = 1
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workflow_versions = Table(
+    "workflow_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("workflow", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("department", String(100), nullable=False),
+    Column("bundle", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(200)),
+    UniqueConstraint("workflow", "version"),
+    UniqueConstraint("workflow", "content_hash"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("workflow", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("channel", String(100)),
+    Column("state", String(1000), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Column("lock_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("final", Boolean, nullable=False, default=False),
+    Index(None, "department", "state"),
+    Index(None, "workflow", "version"),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("trigger", String(200), nullable=False),
+    Column("from_state", String(1000)),
+    Column("to_state", String(1000), nullable=False),
+    Column("data_changes", JSON, nullable=False),
+    Column("guards", JSON, nullable=False),
+    Column("rules", JSON),
+    Column("reason", Text),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    UniqueConstraint("order_id", "seq"),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("state", String(1000), nullable=False),
+    Column("trigger", String(200), nullable=False),
+    Column("reason", Text),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("claimed_by", String(200)),
+    Column("claimed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('scheduled', 'fired', 'cancelled')", name="status"),
+    Index(None, "status", "due_at"),
+    Index(None, "order_id", "status"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("topic", String(200), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index(None, "sent_at"),
+)
+
+# A key is scoped to the actor that sent it: two clerks may reuse the same key without clashing.
+idempotency = Table(
+    "idempotency",
+    metadata,
+    Column("actor", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("sku", String(100), primary_key=True),
+    Column("warehouse", String(100), primary_key=True),
+    Column("on_hand", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False, default=0),
+    CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+)

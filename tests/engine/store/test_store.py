@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select, text, update
+
+from engine.store import Store
+from engine.store.tables import audit_events, stock
+
+NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def _order(store: Store) -> int:
+    with store.transaction() as tx:
+        return tx.insert_order(
+            department="retail",
+            workflow="retail-order",
+            version=1,
+            channel="web",
+            state="pending_payment",
+            data={"total": 12, "名字": "张三"},
+            final=False,
+            at=NOW,
+        )
+
+
+def test_order_round_trip_and_lock_version(store: Store) -> None:
+    order_id = _order(store)
+    with store.transaction() as tx:
+        row = tx.load_order(order_id)
+        assert row is not None
+        assert (row.state, row.data, row.lock_version, row.created_at) == (
+            "pending_payment",
+            {"total": 12, "名字": "张三"},
+            1,
+            NOW,
+        )
+        common = {"state": "paid", "data": {"total": 12}, "version": 1, "final": False, "at": NOW}
+        assert tx.update_order(order_id, expected_lock_version=1, **common)
+        assert not tx.update_order(order_id, expected_lock_version=1, **common)
+    with store.read() as tx:
+        row = tx.load_order(order_id)
+        assert row is not None and row.lock_version == 2 and row.state == "paid"
+        assert tx.load_order(order_id + 100) is None
+
+
+def test_audit_trail_refuses_update_and_delete(store: Store) -> None:
+    order_id = _order(store)
+    with store.transaction() as tx:
+        tx.insert_audit(
+            order_id=order_id,
+            seq=1,
+            at=NOW,
+            actor="ann",
+            trigger="create",
+            from_state=None,
+            to_state="pending_payment",
+            data_changes={"total": [None, 12]},
+            guards=[],
+            rules=None,
+            reason=None,
+        )
+    for statement in (
+        update(audit_events).values(actor="mallory"),
+        audit_events.delete(),
+        text("DELETE FROM audit_events"),
+    ):
+        with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
+            conn.execute(statement)
+    with store.read() as tx:
+        assert [e.actor for e in tx.history(order_id)] == ["ann"]
+
+
+def test_stock_cannot_go_negative(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(insert(stock).values(sku="A", warehouse="main", on_hand=1, reserved=0))
+    with store.transaction() as tx:
+        take = (
+            update(stock).where(stock.c.sku == "A", stock.c.on_hand >= 1).values(on_hand=stock.c.on_hand - 1)
+        )
+        assert tx.connection.execute(take).rowcount == 1
+        assert tx.connection.execute(take).rowcount == 0
+    with pytest.raises(Exception, match=r"(?i)check"), store.engine.begin() as conn:
+        conn.execute(update(stock).values(reserved=-1))
+    with store.engine.connect() as conn:
+        assert conn.execute(select(stock.c.on_hand)).scalar_one() == 0
+
+
+def test_timer_claimed_once(store: Store) -> None:
+    order_id = _order(store)
+    with store.transaction() as tx:
+        tx.schedule_timer(
+            order_id=order_id, state="pending_payment", trigger="cancel", reason="r", due_at=NOW
+        )
+        tx.schedule_timer(
+            order_id=order_id,
+            state="pending_payment",
+            trigger="remind",
+            reason=None,
+            due_at=NOW + timedelta(1),
+        )
+    with store.transaction() as tx:
+        first = tx.claim_due_timers("w1", NOW, 10)
+    with store.transaction() as tx:
+        second = tx.claim_due_timers("w2", NOW + timedelta(days=2), 10)
+    assert len(first) == 1 and len(second) == 1 and first != second
+    with store.transaction() as tx:
+        assert tx.cancel_timers(order_id, "pending_payment") == 2
+        assert not tx.set_timer_status(first[0], "fired")
+
+
+def test_idempotency_outbox_and_versions(store: Store) -> None:
+    order_id = _order(store)
+    with store.transaction() as tx:
+        tx.put_idempotent("ann", "k1", order_id, {"to": "paid"}, NOW)
+        tx.insert_outbox("mail", {"to": "a@example.com"}, NOW)
+        tx.insert_version(
+            workflow="w",
+            version=1,
+            content_hash="h1",
+            department="retail",
+            bundle={"a": 1},
+            at=NOW,
+            published_by=None,
+        )
+    with store.transaction() as tx:
+        assert tx.get_idempotent("ann", "k1") == {"to": "paid"}
+        assert tx.get_idempotent("bob", "k1") is None
+        [(outbox_id, topic, payload)] = tx.pending_outbox()
+        assert (topic, payload) == ("mail", {"to": "a@example.com"})
+        tx.mark_sent(outbox_id, NOW)
+        assert tx.pending_outbox() == []
+        latest = tx.latest_version("w")
+        assert latest is not None and latest.bundle == {"a": 1}
+        assert tx.version_by_hash("w", "h1") == latest
+        assert tx.version("w", 2) is None
+
+
+def test_list_orders_scoped_by_department_and_state(store: Store) -> None:
+    first = _order(store)
+    with store.transaction() as tx:
+        second = tx.insert_order(
+            department="wholesale",
+            workflow="w",
+            version=1,
+            channel=None,
+            state="fulfilling.pay.done|fulfilling.ship.wait",
+            data={},
+            final=False,
+            at=NOW,
+        )
+    with store.read() as tx:
+        assert [o.id for o in tx.list_orders(departments=frozenset({"retail"}))] == [first]
+        assert [o.id for o in tx.list_orders(departments=None)] == [second, first]
+        assert [o.id for o in tx.list_orders(departments=None, state="fulfilling.ship")] == [second]
+        assert [o.id for o in tx.list_orders(departments=None, state="fulfilling")] == [second]
+        assert tx.list_orders(departments=frozenset()) == []
