@@ -1,0 +1,229 @@
+"""From checked definition files to a ``Bundle`` (what is published) and a frozen ``WorkflowSpec``.
+
+``load_bundle`` reads a workflow (overlays applied) with the forms and rule files it names and raises
+``DefinitionError`` with every problem. ``compile_bundle`` is pure: no file is read, so a stored
+bundle compiles to the same spec on any machine.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from engine.dsl.spec import (
+    ANY_SOURCE,
+    SCHEMA_VERSION,
+    SEPARATOR,
+    RegionSpec,
+    StateSpec,
+    Text,
+    TimerSpec,
+    TransitionSpec,
+    WorkflowSpec,
+)
+from engine.dsl.validate import _display, check_workflow, discover_with_problems
+from engine.errors import DefinitionError
+
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON text of a value: sorted keys, no spaces, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A resolved workflow with the contents of every form and rule file it names."""
+
+    workflow: Mapping[str, Any]
+    forms: Mapping[str, Mapping[str, Any]]
+    rulesets: Mapping[str, Mapping[str, Any]]
+    source_path: str = "<string>"
+
+    def content(self) -> dict[str, Any]:
+        """What the hash covers: the definition itself, not where its file happened to be."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "workflow": self.workflow,
+            "forms": self.forms,
+            "rulesets": self.rulesets,
+        }
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(canonical_json(self.content()).encode("utf-8")).hexdigest()
+
+    @property
+    def name(self) -> str:
+        return str(self.workflow["workflow"])
+
+    @property
+    def department(self) -> str:
+        return str(self.workflow["department"])
+
+    def to_json(self) -> str:
+        return canonical_json({**self.content(), "source_path": self.source_path})
+
+    @classmethod
+    def from_json(cls, text: str | bytes | Mapping[str, Any]) -> Bundle:
+        data: Mapping[str, Any] = json.loads(text) if isinstance(text, str | bytes) else text
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(
+                f"stored bundle has schema_version {version!r}; this engine reads {SCHEMA_VERSION}"
+            )
+        return cls(
+            workflow=dict(data["workflow"]),
+            forms=dict(data.get("forms") or {}),
+            rulesets=dict(data.get("rulesets") or {}),
+            source_path=str(data.get("source_path", "<string>")),
+        )
+
+
+def discover(root: Path) -> dict[str, Path]:
+    """Workflow name -> file among ``root/workflows/**/*.y*ml``; ``DefinitionError`` on a duplicate name."""
+    found, problems = discover_with_problems(root)
+    if problems:
+        raise DefinitionError(problems)
+    return found
+
+
+def load_bundle(
+    path: Path,
+    root: Path,
+    *,
+    action_names: Collection[str] | None = None,
+    workflows: Mapping[str, Path] | None = None,
+) -> Bundle:
+    """Read and check a workflow file; ``DefinitionError`` carries every problem found.
+
+    ``workflows`` (name -> file) is where ``extends`` looks; by default ``discover(root)``.
+    """
+    checked = check_workflow(path, root, action_names=action_names, workflows=workflows)
+    if checked.problems or checked.workflow is None:
+        raise DefinitionError(checked.problems)
+    return Bundle(
+        workflow=checked.workflow,
+        forms=dict(sorted(checked.forms.items())),
+        rulesets=dict(sorted(checked.rulesets.items())),
+        source_path=_display(path, root),
+    )
+
+
+# --- compiling -------------------------------------------------------------------------------------
+
+
+def duration_seconds(text: str) -> int:
+    """``45s``, ``30m``, ``2h``, ``7d`` -> seconds."""
+    return int(text[:-1]) * _SECONDS[text[-1]]
+
+
+def _text(value: Mapping[str, Any] | None, default: str) -> Text:
+    if not value:
+        return Text(default, default)
+    return Text(str(value["zh"]), str(value["en"]))
+
+
+def _timers(state: Mapping[str, Any]) -> tuple[TimerSpec, ...]:
+    return tuple(
+        TimerSpec(
+            after_seconds=duration_seconds(timer["after"]),
+            trigger=timer["trigger"],
+            reason=timer.get("reason"),
+            when=timer.get("when"),
+        )
+        for timer in state.get("timers") or []
+    )
+
+
+def _states(states: Mapping[str, Any]) -> tuple[StateSpec, ...]:
+    """Every state, each parallel state followed by its regions' states."""
+    result: list[StateSpec] = []
+    for name, state in states.items():
+        regions: list[RegionSpec] = []
+        children: list[StateSpec] = []
+        for region, body in (state.get("parallel") or {}).items():
+            region_states = tuple(
+                StateSpec(
+                    name=SEPARATOR.join((name, region, child)),
+                    label=_text(child_state.get("label"), child),
+                    final=bool(child_state.get("final")),
+                    queue=child_state.get("queue"),
+                    timers=_timers(child_state),
+                )
+                for child, child_state in body["states"].items()
+            )
+            regions.append(RegionSpec(region, SEPARATOR.join((name, region, body["initial"])), region_states))
+            children.extend(region_states)
+        result.append(
+            StateSpec(
+                name=name,
+                label=_text(state.get("label"), name),
+                final=bool(state.get("final")),
+                queue=state.get("queue"),
+                timers=_timers(state),
+                regions=tuple(regions),
+            )
+        )
+        result.extend(children)
+    return tuple(result)
+
+
+def _condition(when: str | list[str] | None) -> str | None:
+    if when is None or isinstance(when, str):
+        return when
+    if len(when) == 1:
+        return when[0]
+    return " and ".join(f"({part})" for part in when)
+
+
+def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> TransitionSpec:
+    source = transition["source"]
+    sources = everyone if source == ANY_SOURCE else (source,) if isinstance(source, str) else tuple(source)
+    dest = transition["dest"]
+    label = transition.get("label")
+    return TransitionSpec(
+        trigger=transition["trigger"],
+        sources=sources,
+        dest=dest if isinstance(dest, str) else None,
+        dest_by_outcome=MappingProxyType(dict(dest) if isinstance(dest, Mapping) else {}),
+        roles=tuple(transition.get("roles") or ()),
+        form=transition.get("form"),
+        when=_condition(transition.get("when")),
+        rules=transition.get("rules"),
+        actions=tuple(transition.get("actions") or ()),
+        auto=bool(transition.get("auto")),
+        label=_text(label, transition["trigger"]) if label else None,
+    )
+
+
+def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
+    """The frozen spec of a checked bundle. Pure: reads no file."""
+    workflow = copy.deepcopy(dict(bundle.workflow))
+    states = workflow["states"]
+    everyone = tuple(name for name, state in states.items() if not state.get("final"))
+    return WorkflowSpec(
+        name=workflow["workflow"],
+        department=workflow["department"],
+        title=_text(workflow["title"], workflow["workflow"]),
+        initial=workflow["initial"],
+        states=_states(states),
+        transitions=tuple(_transition(t, everyone) for t in workflow["transitions"]),
+        channels=tuple(workflow.get("channels") or ()),
+        data_form=workflow.get("data"),
+        intake_forms=MappingProxyType(dict(workflow.get("intake") or {})),
+        roles=tuple(workflow.get("roles") or ()),
+        source_path=bundle.source_path,
+        content_hash=bundle.content_hash,
+        version=version,
+        raw=MappingProxyType(workflow),
+        forms=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.forms.items()}),
+        rulesets=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.rulesets.items()}),
+    )

@@ -1,0 +1,468 @@
+"""Load YAML and JSON definition files into plain data, keeping the line:column of every node.
+
+The tree is plain ``dict`` / ``list`` / ``str`` / ``int`` / ``float`` / ``bool`` / ``None``; a ``Marks``
+side table maps JSON paths (``$.transitions[2].dest``) to 1-based (line, column) positions.
+
+What is refused, each as a ``Problem`` (never a traceback):
+
+* files larger than ``max_bytes`` (checked before parsing);
+* bytes that are not UTF-8;
+* YAML syntax errors (with the position PyYAML reports);
+* duplicate keys (at the second key);
+* aliases (``*name``): refused outright, so no alias bomb can expand. Anchors alone are harmless and
+  ignored. Reuse in the workflow language goes through overlays (``extends``) instead;
+* tags other than the plain YAML ones (``!!python/...`` and any custom tag);
+* nesting deeper than ``MAX_DEPTH`` and more than ``MAX_NODES`` nodes.
+
+Scalars follow YAML 1.2's core schema where YAML 1.1 surprises people: only ``true``/``false`` are
+booleans (``yes``, ``no``, ``on``, ``off`` stay strings), dates stay strings, and mapping keys are
+always the text as written.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.errors import Problem
+
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+DEFAULT_MAX_BYTES = 1_000_000
+
+_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+Position = tuple[int, int]
+
+
+def child_path(path: str, key: str | int) -> str:
+    """The JSON path of a child: ``$.states`` + ``paid`` -> ``$.states.paid``; ints index lists."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    if _SIMPLE_KEY.match(key):
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
+
+
+def parent_path(path: str) -> str | None:
+    """``$.a.b[2]`` -> ``$.a.b``; ``$`` -> None."""
+    if path == "$":
+        return None
+    if path.endswith("]"):
+        depth = 0
+        in_string = False
+        for index in range(len(path) - 1, -1, -1):
+            char = path[index]
+            if char == '"' and (index == 0 or path[index - 1] != "\\"):
+                in_string = not in_string
+            elif not in_string and char == "]":
+                depth += 1
+            elif not in_string and char == "[":
+                depth -= 1
+                if depth == 0:
+                    return path[:index]
+        return "$"
+    cut = path.rfind(".")
+    return path[:cut] if cut > 0 else "$"
+
+
+@dataclass
+class Marks:
+    """JSON path -> (line, column) of each value, and of each mapping key, 1-based."""
+
+    values: dict[str, Position] = field(default_factory=dict)
+    keys: dict[str, Position] = field(default_factory=dict)
+    quoted: set[str] = field(default_factory=set)  # scalars written in quotes ('x' or "x")
+
+    def at(self, path: str) -> Position:
+        """The position of the value at ``path``, or of its nearest marked parent; (0, 0) if none."""
+        current: str | None = path
+        while current is not None:
+            if current in self.values:
+                return self.values[current]
+            current = parent_path(current)
+        return (0, 0)
+
+    def key_at(self, path: str) -> Position:
+        """The position of the key that names ``path`` (falls back to ``at``)."""
+        return self.keys.get(path) or self.at(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+
+# --- YAML ------------------------------------------------------------------------------------------
+
+
+class _Alias(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        super().__init__("alias")
+        self.mark = mark
+
+
+class _NoAliasComposer(Composer):
+    """Refuse ``*alias`` the moment the parser sees it: nothing is ever expanded."""
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):  # type: ignore[attr-defined]
+            event = self.peek_event()  # type: ignore[attr-defined]
+            raise _Alias(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    _NoAliasComposer,
+    yaml.constructor.SafeConstructor,
+    yaml.resolver.Resolver,
+):
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        _NoAliasComposer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+# Implicit resolvers: YAML 1.2 core booleans only, no timestamps, no `=` value tag, no merge key.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag.endswith((":int", ":float", ":null"))]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+def _pos(mark: yaml.Mark | None) -> Position:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+class _Builder:
+    """Turns the composed node graph into plain data, marks and problems."""
+
+    def __init__(self, file: str, loader: _Loader) -> None:
+        self.file = file
+        self.loader = loader
+        self.marks = Marks()
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def problem(
+        self, message: str, position: Position, path: str, kind: str, hint: str | None = None
+    ) -> None:
+        self.problems.append(Problem(message, self.file, position[0], position[1], path, hint, kind))
+
+    def build(self, node: Node, path: str, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(f"the file has more than {MAX_NODES} values", _pos(node.start_mark), path)
+        if depth > MAX_DEPTH:
+            raise _TooBig(f"the file nests deeper than {MAX_DEPTH} levels", _pos(node.start_mark), path)
+        self.marks.values[path] = _pos(node.start_mark)
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self.bad_tag(node, path)
+            return [self.build(item, child_path(path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            if node.tag != _MAP_TAG:
+                self.bad_tag(node, path)
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    self.problem(
+                        "a key must be a plain name, not a list or a mapping",
+                        _pos(key_node.start_mark),
+                        path,
+                        "yaml-key",
+                    )
+                    continue
+                key = str(key_node.value)
+                sub = child_path(path, key)
+                if key in result:
+                    first = self.marks.keys.get(sub, (0, 0))
+                    self.problem(
+                        f"duplicate key {key!r} (first at line {first[0]})",
+                        _pos(key_node.start_mark),
+                        sub,
+                        "duplicate-key",
+                        "each key may appear once in a mapping; remove or rename one of them",
+                    )
+                    continue
+                self.marks.keys[sub] = _pos(key_node.start_mark)
+                result[key] = self.build(value_node, sub, depth + 1)
+            return result
+        return None  # pragma: no cover - PyYAML only composes the three node kinds
+
+    def scalar(self, node: ScalarNode, path: str) -> Any:
+        if node.style in ("'", '"'):
+            self.marks.quoted.add(path)
+        if node.tag not in _PLAIN_TAGS:
+            self.bad_tag(node, path)
+            return node.value
+        try:
+            return self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            self.problem(f"cannot read the value {node.value!r}", _pos(node.start_mark), path, "yaml-value")
+            return node.value
+
+    def bad_tag(self, node: Node, path: str) -> None:
+        self.problem(
+            f"the tag {node.tag!r} is not allowed",
+            _pos(node.start_mark),
+            path,
+            "yaml-tag",
+            "definitions are plain data: remove the '!' tag",
+        )
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, position: Position, path: str) -> None:
+        super().__init__(message)
+        self.position = position
+        self.path = path
+
+
+def _decode(text: str | bytes, file: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
+    size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        return None, [
+            Problem(
+                f"the file is {size} bytes; the limit is {max_bytes}",
+                file,
+                1,
+                1,
+                "$",
+                "split it into smaller files (an overlay can extend a shared workflow)",
+                "too-large",
+            )
+        ]
+    if isinstance(text, bytes):
+        raw = text
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            before = raw[: error.start]
+            line = before.count(b"\n") + 1
+            column = len(before) - (before.rfind(b"\n") + 1) + 1
+            return None, [
+                Problem(
+                    f"the file is not UTF-8 (byte 0x{raw[error.start]:02x})",
+                    file,
+                    line,
+                    column,
+                    "$",
+                    "save the file as UTF-8",
+                    "encoding",
+                )
+            ]
+    return text.removeprefix("\ufeff"), []
+
+
+def load_yaml(
+    text: str | bytes, file: str = "<string>", *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Any, Marks, list[Problem]]:
+    """Parse one YAML document into ``(tree, marks, problems)``; the tree is None when unreadable."""
+    decoded, problems = _decode(text, file, max_bytes)
+    if decoded is None:
+        return None, Marks(), problems
+    loader = _Loader(decoded)
+    builder = _Builder(file, loader)
+    try:
+        node = loader.get_single_node()
+        tree = builder.build(node, "$", 0) if node is not None else None
+    except _Alias as alias:
+        line, column = _pos(alias.mark)
+        return (
+            None,
+            builder.marks,
+            [
+                Problem(
+                    "aliases (*name) are not allowed",
+                    file,
+                    line,
+                    column,
+                    "$",
+                    "write the value out, or share a whole workflow with an overlay (extends:)",
+                    "yaml-alias",
+                )
+            ],
+        )
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = _pos(mark)
+        message = error.problem or error.context or "invalid YAML"
+        if error.context and error.problem:
+            message = f"{error.problem} ({error.context})"
+        return (
+            None,
+            builder.marks,
+            [Problem(f"YAML syntax error: {message}", file, line, column, "$", None, "yaml-syntax")],
+        )
+    except yaml.YAMLError as error:
+        return None, builder.marks, [Problem(f"YAML error: {error}", file, 1, 1, "$", None, "yaml-syntax")]
+    except _TooBig as too_big:
+        line, column = too_big.position
+        return (
+            None,
+            builder.marks,
+            [Problem(str(too_big), file, line, column, too_big.path, None, "too-large")],
+        )
+    except RecursionError:
+        return None, builder.marks, [Problem("the file nests too deeply", file, 1, 1, "$", None, "too-large")]
+    finally:
+        loader.dispose()
+    return tree, builder.marks, builder.problems
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonError(Exception):
+    def __init__(self, message: str, index: int) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class _JsonReader:
+    """A small strict JSON reader that records where each value and key starts."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.marks = Marks()
+        self.duplicates: list[tuple[str, int, str]] = []
+        self.count = 0
+
+    def position(self, index: int) -> Position:
+        line = bisect.bisect_right(self.line_starts, index)
+        return (line, index - self.line_starts[line - 1] + 1)
+
+    def skip(self, index: int) -> int:
+        match = _WHITESPACE.match(self.text, index)
+        return match.end() if match else index
+
+    def value(self, index: int, path: str, depth: int) -> tuple[Any, int]:
+        self.count += 1
+        if depth > MAX_DEPTH or self.count > MAX_NODES:
+            raise _JsonError("the file nests too deeply or has too many values", index)
+        index = self.skip(index)
+        self.marks.values[path] = self.position(index)
+        char = self.text[index : index + 1]
+        if char == "{":
+            return self.object(index + 1, path, depth)
+        if char == "[":
+            items: list[Any] = []
+            index = self.skip(index + 1)
+            if self.text[index : index + 1] == "]":
+                return items, index + 1
+            while True:
+                item, index = self.value(index, child_path(path, len(items)), depth + 1)
+                items.append(item)
+                index = self.skip(index)
+                char = self.text[index : index + 1]
+                if char == "]":
+                    return items, index + 1
+                if char != ",":
+                    raise _JsonError("expected ',' or ']'", index)
+                index += 1
+        if char == '"':
+            return self.string(index)
+        for word, literal in (("true", True), ("false", False), ("null", None)):
+            if self.text.startswith(word, index):
+                return literal, index + len(word)
+        match = _NUMBER.match(self.text, index)
+        if match:
+            number = match.group()
+            return (float(number) if match.group(1) or match.group(2) else int(number)), match.end()
+        raise _JsonError("expected a value", index)
+
+    def string(self, index: int) -> tuple[str, int]:
+        try:
+            return json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined,no-any-return]
+        except json.JSONDecodeError as error:
+            raise _JsonError(error.msg, error.pos) from None
+
+    def object(self, index: int, path: str, depth: int) -> tuple[dict[str, Any], int]:
+        result: dict[str, Any] = {}
+        index = self.skip(index)
+        if self.text[index : index + 1] == "}":
+            return result, index + 1
+        while True:
+            if self.text[index : index + 1] != '"':
+                raise _JsonError("expected a key in double quotes", index)
+            key_index = index
+            key, index = self.string(index)
+            sub = child_path(path, key)
+            index = self.skip(index)
+            if self.text[index : index + 1] != ":":
+                raise _JsonError("expected ':' after the key", index)
+            first_mark = self.marks.values.get(sub)
+            item, index = self.value(index + 1, sub, depth + 1)
+            if key in result:
+                self.duplicates.append((key, key_index, sub))
+                if first_mark is not None:
+                    self.marks.values[sub] = first_mark
+            else:
+                self.marks.keys[sub] = self.position(key_index)
+                result[key] = item
+            index = self.skip(index)
+            char = self.text[index : index + 1]
+            if char == "}":
+                return result, index + 1
+            if char != ",":
+                raise _JsonError("expected ',' or '}'", index)
+            index = self.skip(index + 1)
+
+
+def load_json(
+    text: str | bytes, file: str = "<string>", *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Any, Marks, list[Problem]]:
+    """Parse strict JSON into ``(tree, marks, problems)`` like ``load_yaml``."""
+    decoded, problems = _decode(text, file, max_bytes)
+    if decoded is None:
+        return None, Marks(), problems
+    reader = _JsonReader(decoded)
+    try:
+        tree, end = reader.value(0, "$", 0)
+        end = reader.skip(end)
+        if end != len(decoded):
+            raise _JsonError("extra data after the JSON value", end)
+    except _JsonError as error:
+        line, column = reader.position(error.index)
+        return (
+            None,
+            reader.marks,
+            [Problem(f"JSON syntax error: {error}", file, line, column, "$", None, "json-syntax")],
+        )
+    except RecursionError:
+        return None, reader.marks, [Problem("the file nests too deeply", file, 1, 1, "$", None, "too-large")]
+    for key, index, sub in reader.duplicates:
+        line, column = reader.position(index)
+        problems.append(Problem(f"duplicate key {key!r}", file, line, column, sub, None, "duplicate-key"))
+    return tree, reader.marks, problems

@@ -1,0 +1,857 @@
+"""Check definition files: JSON Schema first, then static analysis; every problem found in one run.
+
+``validate_file`` and ``validate_paths`` return ``Problem`` lists (file, line, column, JSON path,
+message, hint). ``check_workflow`` is the same check on one workflow file, also returning the resolved
+tree (overlays applied) with the forms and rule files it names, for ``compiler.load_bundle``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+
+from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
+from engine.dsl.overlay import Located, apply_overlay
+from engine.dsl.spec import ANY_SOURCE, SEPARATOR
+from engine.errors import Problem
+from engine.plugins import did_you_mean
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "workflow.schema.json"
+SYSTEM_ROLE = "system"
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_EXTENDS = 8
+
+
+@functools.cache
+def workflow_schema() -> dict[str, Any]:
+    """The published JSON Schema of workflow and overlay files."""
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(workflow_schema())
+
+
+# --- JSON Schema errors in words people read ------------------------------------------------------
+
+_TYPE_WORDS = {
+    "boolean": "true or false",
+    "string": "text",
+    "array": "a list",
+    "object": "a mapping (key: value)",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "empty",
+}
+_PATTERN_WORDS = {
+    "duration": "a duration like 30m, 2h or 7d",
+    "name": "a name of lower-case letters, digits and '_', starting with a letter",
+    "workflowName": "a name of lower-case letters, digits and '-', starting with a letter",
+    "statePath": "a state name (or state.region.child for a state inside a parallel region)",
+    "formPath": "a path to a .json file relative to the definitions root, e.g. forms/retail/payment.json",
+    "rulesPath": "a path to a .yaml file relative to the definitions root, e.g. rules/retail/audit.yaml",
+}
+_NOUNS = {
+    "transition": "transition",
+    "state": "state",
+    "regionState": "state",
+    "region": "parallel region",
+    "timer": "timer",
+    "text": "text (zh/en)",
+    "workflow": "workflow",
+    "overlay": "overlay",
+    "transitionRef": "transition to remove",
+}
+_ANY_OF_WORDS = {
+    "source": "a state, a list of states, or '*'",
+    "dest": "a state, or a map from rule outcome to state",
+    "when": "a condition, or a list of conditions",
+}
+
+
+@functools.cache
+def _def_names() -> tuple[dict[str, str], dict[str, str]]:
+    """(pattern -> $defs name, description -> $defs name) to tell which definition an error is in."""
+    patterns: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
+    for name, definition in workflow_schema()["$defs"].items():
+        if "pattern" in definition:
+            patterns[definition["pattern"]] = name
+        if "description" in definition:
+            descriptions[definition["description"]] = name
+    return patterns, descriptions
+
+
+def _json_path(parts: Iterable[str | int]) -> str:
+    path = "$"
+    for part in parts:
+        path = child_path(path, part)
+    return path
+
+
+def _field(parts: Sequence[str | int]) -> str:
+    names = [p for p in parts if isinstance(p, str)]
+    if not parts:
+        return "the file"
+    if isinstance(parts[-1], int):
+        return f"each entry of {names[-1]!r}" if names else "each entry"
+    return repr(names[-1])
+
+
+def _schema_problems(tree: Any, located: Located) -> list[Problem]:
+    problems: list[Problem] = []
+    for error in _validator().iter_errors(tree):
+        problems.extend(_translate(error, located))
+    return problems
+
+
+def _translate(error: ValidationError, located: Located) -> list[Problem]:
+    parts = list(error.absolute_path)
+    path = _json_path(parts)
+    what = _field(parts)
+    keyword = error.validator
+    instance: Any = error.instance
+    value: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    patterns, descriptions = _def_names()
+
+    if "propertyNames" in error.absolute_schema_path:
+        # The instance is the key itself; ``path`` is the mapping that holds it.
+        key_path = child_path(path, str(instance))
+        if keyword == "enum":
+            message = f"{instance!r} is not a channel; use one of {', '.join(schema['enum'])}"
+            message += did_you_mean(str(instance), schema["enum"])
+        else:
+            words = _PATTERN_WORDS.get(patterns.get(str(schema.get("pattern")), ""), "a valid name")
+            message = f"{instance!r} is not a valid name here: use {words}"
+        return [located.problem(message, key_path, "schema-name", key=True)]
+
+    if keyword == "additionalProperties":
+        allowed = list(schema.get("properties", {}))
+        noun = _NOUNS.get(descriptions.get(str(schema.get("description")), ""), what)
+        extra = [key for key in instance if key not in allowed]
+        return [
+            located.problem(
+                f"unknown key {key!r} in {noun}{did_you_mean(key, allowed)}",
+                child_path(path, key),
+                "unknown-key",
+                f"allowed keys: {', '.join(allowed)}",
+                key=True,
+            )
+            for key in extra
+        ]
+    if keyword == "required":
+        noun = _NOUNS.get(descriptions.get(str(schema.get("description")), ""), what)
+        names = [n for n in value if isinstance(instance, dict) and n not in instance]
+        missing = names[0] if len(names) == 1 else ", ".join(names)
+        return [located.problem(f"missing key {missing!r} in {noun}", path, "missing-key")]
+    if keyword == "type":
+        expected = value
+        words = (
+            " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected)
+            if isinstance(expected, list)
+            else _TYPE_WORDS.get(str(expected), str(expected))
+        )
+        return [located.problem(f"{what} must be {words} (got {instance!r})", path, "wrong-type")]
+    if keyword == "pattern":
+        words = _PATTERN_WORDS.get(patterns.get(str(error.validator_value), ""), "")
+        if not words and "actions" in parts:
+            words = "an action name like payments.capture"
+        words = words or f"text matching {error.validator_value}"
+        return [located.problem(f"{what} must be {words} (got {instance!r})", path, "bad-value")]
+    if keyword == "enum":
+        options = [str(o) for o in value]
+        message = f"{what} must be one of {', '.join(options)} (got {instance!r})"
+        return [located.problem(message + did_you_mean(str(instance), options), path, "bad-value")]
+    if keyword == "const":
+        return [located.problem(f"{what} must be {error.validator_value!r}", path, "bad-value")]
+    if keyword in ("minProperties", "minItems"):
+        return [located.problem(f"{what} must not be empty", path, "empty")]
+    if keyword == "minLength":
+        return [located.problem(f"{what} must not be empty text", path, "empty")]
+    if keyword == "uniqueItems":
+        return [located.problem(f"{what} lists the same item twice", path, "duplicate-item")]
+    if keyword == "anyOf":
+        # Explain the branch whose type matched (a string that is not a valid state, ...).
+        typed = [e for e in error.context or [] if e.validator not in ("type", "const")]
+        if typed:
+            best = max(typed, key=lambda e: len(e.absolute_path))
+            depth = len(best.absolute_path)
+            chosen = [e for e in typed if len(e.absolute_path) == depth]
+            result: list[Problem] = []
+            for sub in chosen:
+                result.extend(_translate(sub, located))
+            return list(dict.fromkeys(result))
+        key = next((p for p in reversed(parts) if isinstance(p, str)), "")
+        words = _ANY_OF_WORDS.get(key, "a valid value")
+        return [located.problem(f"{what} must be {words} (got {instance!r})", path, "wrong-type")]
+    return [located.problem(error.message, path, "schema")]
+
+
+# --- loading files under the definitions root -----------------------------------------------------
+
+
+@dataclass
+class Checked:
+    """The result of checking one workflow file."""
+
+    workflow: dict[str, Any] | None  # the resolved tree (overlays applied); None when unreadable
+    forms: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    rulesets: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    located: Located | None = None
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
+    try:
+        size = path.stat().st_size
+        if size > DEFAULT_MAX_BYTES:  # refused before reading
+            message = f"the file is {size} bytes; the limit is {DEFAULT_MAX_BYTES}"
+            return None, Marks(), [Problem(message, shown, 1, 1, "$", None, "too-large")]
+        data = path.read_bytes()
+    except OSError as error:
+        return (
+            None,
+            Marks(),
+            [Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")],
+        )
+    return load_json(data, shown) if loader == "json" else load_yaml(data, shown)
+
+
+def _inside(root: Path, relative: str) -> Path | None:
+    """The file a definition names, or None when it would leave the definitions root."""
+    candidate = (root / relative).resolve()
+    try:
+        candidate.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return candidate
+
+
+def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
+    """A form: a JSON Schema 2020-12 document."""
+    tree, marks, problems = _read(path, shown, "json")
+    if tree is None:
+        return None, problems
+    if not isinstance(tree, dict):
+        return None, [
+            *problems,
+            Problem("a form must be a JSON object (a JSON Schema)", shown, 1, 1, "$", None, "form"),
+        ]
+    try:
+        Draft202012Validator.check_schema(tree)
+    except SchemaError as error:
+        where = _json_path(error.absolute_path)
+        line, column = marks.at(where)
+        problems.append(
+            Problem(
+                f"not a valid JSON Schema: {error.message}", shown, line, column, where, None, "form-schema"
+            )
+        )
+    return (tree if not problems else None), problems
+
+
+def check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
+    """A rule file, checked by the rule-set module; positions filled from our marks."""
+    tree, marks, problems = _read(path, shown, "yaml")
+    if tree is None:
+        return None, problems
+    if not isinstance(tree, dict):
+        return None, [*problems, Problem("a rule file must be a mapping", shown, 1, 1, "$", None, "rules")]
+    from engine.rules.ruleset import check_ruleset  # type: ignore[import-not-found,unused-ignore] # the rules package is built beside this one
+
+    for problem in check_ruleset(tree, shown):
+        if problem.line == 0:
+            line, column = marks.at(problem.json_path)
+            problem = replace(problem, file=shown, line=line, column=column)
+        problems.append(problem)
+    return (tree if not problems else None), problems
+
+
+# --- static checks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _State:
+    name: str  # full path
+    json_path: str
+    final: bool
+    parallel: str | None = None  # the parallel state holding it
+    region: str | None = None
+    regions: dict[str, list[str]] = field(default_factory=dict)  # for a parallel state
+
+
+class _Checker:
+    def __init__(
+        self,
+        located: Located,
+        root: Path,
+        action_names: Collection[str] | None,
+        out: Checked,
+        cache: dict[str, tuple[Mapping[str, Any] | None, list[Problem]]],
+    ) -> None:
+        self.located = located
+        self.tree: dict[str, Any] = located.tree
+        self.root = root
+        self.action_names = action_names
+        self.out = out
+        self.cache = cache
+        self.states: dict[str, _State] = {}
+        self.unknown_names = False
+
+    def problem(
+        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+    ) -> None:
+        self.out.problems.append(self.located.problem(message, path, kind, hint, key=key))
+
+    def run(self) -> None:
+        self.collect_states()
+        self.check_states()
+        self.check_top_forms()
+        expanded = self.check_transitions()
+        self.check_ambiguity(expanded)
+        if not self.unknown_names:  # a misspelled state would make every later state look unreachable
+            self.check_reachability(expanded)
+            self.check_ways_out(expanded)
+        self.check_timers(expanded)
+
+    # states
+    def collect_states(self) -> None:
+        for name, state in self.tree["states"].items():
+            path = child_path("$.states", name)
+            top = _State(name, path, bool(state.get("final")))
+            self.states[name] = top
+            for region, body in (state.get("parallel") or {}).items():
+                region_path = child_path(child_path(path, "parallel"), region)
+                names = []
+                for child, child_state in body["states"].items():
+                    full = SEPARATOR.join((name, region, child))
+                    names.append(full)
+                    self.states[full] = _State(
+                        full,
+                        child_path(child_path(region_path, "states"), child),
+                        bool(child_state.get("final")),
+                        name,
+                        region,
+                    )
+                top.regions[region] = names
+
+    def check_states(self) -> None:
+        initial = self.tree["initial"]
+        top_names = [s.name for s in self.states.values() if s.parallel is None]
+        if initial not in top_names:
+            self.problem(
+                f"unknown initial state {initial!r}{did_you_mean(initial, top_names)}",
+                "$.initial",
+                "unknown-state",
+            )
+        for name, state in self.tree["states"].items():
+            path = child_path("$.states", name)
+            if state.get("final") and state.get("parallel"):
+                self.problem(
+                    f"state {name!r} cannot be both final and parallel",
+                    child_path(path, "final"),
+                    "final-parallel",
+                )
+            if state.get("final") and state.get("timers"):
+                self.problem(
+                    f"final state {name!r} cannot have timers: the order never leaves it",
+                    child_path(path, "timers"),
+                    "final-timers",
+                )
+            for region, body in (state.get("parallel") or {}).items():
+                region_path = child_path(child_path(path, "parallel"), region)
+                children = list(body["states"])
+                if body["initial"] not in children:
+                    self.problem(
+                        f"unknown initial state {body['initial']!r} in region {region!r}"
+                        + did_you_mean(body["initial"], children),
+                        child_path(region_path, "initial"),
+                        "unknown-state",
+                    )
+                if not any(child.get("final") for child in body["states"].values()):
+                    self.problem(
+                        f"region {region!r} of {name!r} has no final state, so {name!r} can never be done",
+                        region_path,
+                        "region-no-final",
+                        "mark the region's last state final: true",
+                        key=True,
+                    )
+
+    def check_top_forms(self) -> None:
+        if "data" in self.tree:
+            self.check_form(self.tree["data"], "$.data")
+        for channel, form in (self.tree.get("intake") or {}).items():
+            self.check_form(form, child_path("$.intake", channel))
+
+    # referenced files
+    def _load(self, relative: str, kind: str) -> tuple[Mapping[str, Any] | None, list[Problem], bool]:
+        if relative not in self.cache:
+            target = _inside(self.root, relative)
+            if target is None or not target.is_file():
+                return None, [], False
+            checker = check_form_file if kind == "form" else check_rules_file
+            self.cache[relative] = checker(target, relative)
+        tree, problems = self.cache[relative]
+        return tree, problems, True
+
+    def check_form(self, relative: str, path: str) -> None:
+        tree, problems, exists = self._load(relative, "form")
+        if not exists:
+            self.problem(
+                f"form file {relative!r} not found",
+                path,
+                "missing-file",
+                "paths are relative to the definitions root",
+            )
+            return
+        if tree is None:
+            detail = problems[0].message if problems else "unreadable"
+            self.problem(f"form {relative!r} is not valid: {detail}", path, "bad-form")
+            self.out.problems.extend(problems)
+            return
+        self.out.forms[relative] = tree
+
+    def check_rules(self, relative: str, path: str) -> Mapping[str, Any] | None:
+        tree, problems, exists = self._load(relative, "rules")
+        if not exists:
+            self.problem(
+                f"rule file {relative!r} not found",
+                path,
+                "missing-file",
+                "paths are relative to the definitions root",
+            )
+            return None
+        if tree is None:
+            count = len(problems)
+            self.problem(
+                f"rule file {relative!r} is not valid"
+                f" ({count} problem{'s' if count != 1 else ''} reported in it)",
+                path,
+                "bad-rules",
+            )
+            self.out.problems.extend(problems)
+            return None
+        self.out.rulesets[relative] = tree
+        return tree
+
+    def check_condition(self, text: str, path: str) -> None:
+        from engine.rules.expr import check  # the expression language is built beside this package
+
+        file, marks, original = self.located.origin(path)
+        line, column = marks.at(original)
+        if original in marks.quoted:
+            column += 1
+        for error in check(text):
+            self.out.problems.append(
+                Problem(
+                    f"invalid condition: {error.message}",
+                    file,
+                    line,
+                    column + max(error.column, 1) - 1,
+                    original,
+                    error.hint,
+                    "bad-condition",
+                )
+            )
+
+    # transitions
+    def check_state_name(self, name: str, path: str, where: str) -> bool:
+        if name in self.states:
+            return True
+        self.unknown_names = True
+        self.problem(
+            f"unknown state {name!r} in {where}{did_you_mean(name, self.states)}", path, "unknown-state"
+        )
+        return False
+
+    def check_transitions(self) -> list[tuple[int, list[str], list[str]]]:
+        """Check each transition; return (index, expanded sources, dests) of each."""
+        expanded = []
+        roles = set(self.tree.get("roles") or []) | {SYSTEM_ROLE}
+        for index, transition in enumerate(self.tree["transitions"]):
+            path = child_path("$.transitions", index)
+            trigger = transition["trigger"]
+            source = transition["source"]
+            if source == ANY_SOURCE:
+                sources = [s.name for s in self.states.values() if s.parallel is None and not s.final]
+            else:
+                written = [source] if isinstance(source, str) else list(source)
+                sources = []
+                for position, name in enumerate(written):
+                    name_path = child_path(path, "source")
+                    if not isinstance(source, str):
+                        name_path = child_path(name_path, position)
+                    if not self.check_state_name(name, name_path, "source"):
+                        continue
+                    if self.states[name].final:
+                        self.problem(
+                            f"transition {trigger!r} leaves final state {name!r}",
+                            name_path,
+                            "from-final",
+                            "a final state ends the order; remove final: true or this source",
+                        )
+                    sources.append(name)
+            dest = transition["dest"]
+            dests = []
+            dest_path = child_path(path, "dest")
+            pairs = (
+                [(child_path(dest_path, k), v) for k, v in dest.items()]
+                if isinstance(dest, dict)
+                else [(dest_path, dest)]
+            )
+            for value_path, name in pairs:
+                if self.check_state_name(name, value_path, "dest"):
+                    dests.append(name)
+                    self.check_scope(trigger, sources, name, value_path)
+            for position, role in enumerate(transition.get("roles") or []):
+                if role not in roles:
+                    self.problem(
+                        f"unknown role {role!r}{did_you_mean(role, roles)}",
+                        child_path(child_path(path, "roles"), position),
+                        "unknown-role",
+                        "add it to the workflow's roles: list",
+                    )
+            if "form" in transition:
+                self.check_form(transition["form"], child_path(path, "form"))
+            ruleset = (
+                self.check_rules(transition["rules"], child_path(path, "rules"))
+                if "rules" in transition
+                else None
+            )
+            if isinstance(dest, dict):
+                self.check_outcomes(dest, dest_path, transition, ruleset)
+            if self.action_names is not None:
+                for position, action in enumerate(transition.get("actions") or []):
+                    if action not in self.action_names:
+                        self.problem(
+                            f"unknown action {action!r}{did_you_mean(action, self.action_names)}",
+                            child_path(child_path(path, "actions"), position),
+                            "unknown-action",
+                            "actions are the registered plugin names (orderloom.actions)",
+                        )
+            when = transition.get("when")
+            if isinstance(when, str):
+                self.check_condition(when, child_path(path, "when"))
+            elif isinstance(when, list):
+                for position, text in enumerate(when):
+                    self.check_condition(text, child_path(child_path(path, "when"), position))
+            expanded.append((index, sources, dests))
+        return expanded
+
+    def check_scope(self, trigger: str, sources: list[str], dest: str, path: str) -> None:
+        """A dest inside a region is reached only from its own region."""
+        target = self.states[dest]
+        if target.parallel is None:
+            return
+        for name in sources:
+            state = self.states[name]
+            if (state.parallel, state.region) != (target.parallel, target.region):
+                self.problem(
+                    f"transition {trigger!r} enters {dest!r} inside region {target.region!r} from {name!r}",
+                    path,
+                    "region-scope",
+                    f"go to the parallel state {target.parallel!r}: every region starts at its initial state",
+                )
+                return
+
+    def check_outcomes(
+        self, dest: dict[str, str], path: str, transition: dict[str, Any], ruleset: Mapping[str, Any] | None
+    ) -> None:
+        if "rules" not in transition:
+            self.problem(
+                f"'dest' maps outcomes to states, so transition {transition['trigger']!r} needs 'rules:'",
+                path,
+                "dest-without-rules",
+                "name the rule file whose outcome picks the dest, or give one dest state",
+            )
+            return
+        if ruleset is None:
+            return
+        outcomes = [str(o) for o in ruleset.get("outcomes") or []]
+        if not outcomes:
+            return
+        for outcome in outcomes:
+            if outcome not in dest:
+                self.problem(
+                    f"outcome {outcome!r} of {transition['rules']!r} has no state in 'dest'",
+                    path,
+                    "unmapped-outcome",
+                    f"map every outcome: {', '.join(outcomes)}",
+                )
+        for outcome in dest:
+            if outcome not in outcomes:
+                self.problem(
+                    f"{transition['rules']!r} has no outcome {outcome!r}{did_you_mean(outcome, outcomes)}",
+                    child_path(path, outcome),
+                    "unknown-outcome",
+                    key=True,
+                )
+
+    def check_ambiguity(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        unguarded: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            if "when" in transition or "rules" in transition:
+                continue
+            for name in sources:
+                unguarded[(name, transition["trigger"])].append(index)
+        reported: set[tuple[int, int]] = set()
+        for (name, trigger), indexes in unguarded.items():
+            if len(indexes) < 2 or (indexes[0], indexes[1]) in reported:
+                continue
+            reported.add((indexes[0], indexes[1]))
+            file, line, _, _ = self.located.position(child_path("$.transitions", indexes[0]))
+            where = (
+                f"line {line}"
+                if file == self.located.position(child_path("$.transitions", indexes[1]))[0]
+                else f"{file}:{line}"
+            )
+            self.problem(
+                f"trigger {trigger!r} from state {name!r} is also taken by the transition at {where};"
+                " neither has 'when' or 'rules' to choose between them",
+                child_path(child_path("$.transitions", indexes[1]), "trigger"),
+                "ambiguous-trigger",
+                "add a 'when' condition to one of them, or narrow its source",
+            )
+
+    def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        edges: dict[str, set[str]] = defaultdict(set)
+        for _, sources, dests in expanded:
+            for name in sources:
+                edges[name].update(dests)
+        seen: set[str] = set()
+        queue = deque([self.tree["initial"]] if self.tree["initial"] in self.states else [])
+        while queue:
+            name = queue.popleft()
+            if name in seen:
+                continue
+            seen.add(name)
+            queue.extend(edges[name])
+            state = self.states[name]
+            if state.parallel is not None:
+                queue.append(state.parallel)
+            for region, children in state.regions.items():
+                initial = self.tree["states"][name]["parallel"][region]["initial"]
+                full = SEPARATOR.join((name, region, initial))
+                if full in children:
+                    queue.append(full)
+        if self.tree["initial"] not in self.states:
+            return
+        for name, state in self.states.items():
+            if name not in seen and (state.parallel is None or state.parallel in seen):
+                self.problem(
+                    f"state {name!r} cannot be reached from the initial state {self.tree['initial']!r}",
+                    state.json_path,
+                    "unreachable",
+                    "add a transition into it, or remove it",
+                    key=True,
+                )
+
+    def check_ways_out(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        leaving: set[str] = set()
+        for _, sources, dests in expanded:
+            for name in sources:
+                leaving.add(name)
+                state = self.states[name]
+                if state.parallel is not None and any(self.states[d].parallel is None for d in dests):
+                    leaving.add(state.parallel)
+        for name, state in self.states.items():
+            if not state.final and name not in leaving:
+                self.problem(
+                    f"state {name!r} is not final but no transition leaves it",
+                    state.json_path,
+                    "dead-end",
+                    "add a transition from it, or mark it final: true",
+                    key=True,
+                )
+
+    def check_timers(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        triggers: dict[str, set[str]] = defaultdict(set)
+        for index, sources, _ in expanded:
+            for name in sources:
+                triggers[name].add(self.tree["transitions"][index]["trigger"])
+        for name, state in self.states.items():
+            body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
+            for position, timer in enumerate(body.get("timers") or []):
+                path = child_path(child_path(state.json_path, "timers"), position)
+                available = triggers[name] | (triggers[state.parallel] if state.parallel else set())
+                if timer["trigger"] not in available:
+                    self.problem(
+                        f"timer fires trigger {timer['trigger']!r} but no transition on it leaves {name!r}"
+                        + did_you_mean(timer["trigger"], available),
+                        child_path(path, "trigger"),
+                        "timer-trigger",
+                        "add a transition on that trigger from this state",
+                    )
+                if "when" in timer:
+                    self.check_condition(timer["when"], child_path(path, "when"))
+
+    def _region_state(self, name: str) -> dict[str, Any]:
+        parallel, region, child = name.split(SEPARATOR)
+        result: dict[str, Any] = self.tree["states"][parallel]["parallel"][region]["states"][child]
+        return result
+
+
+# --- entry points ----------------------------------------------------------------------------------
+
+
+def discover_with_problems(root: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Workflow name -> file among ``root/workflows/**/*.y*ml``, and a problem per duplicate name."""
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
+    folder = root / "workflows"
+    if not folder.is_dir():
+        return found, problems
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()):
+        shown = _display(path, root)
+        tree, marks, _ = _read(path, shown, "yaml")
+        if not isinstance(tree, dict) or not isinstance(tree.get("workflow"), str):
+            continue
+        name = tree["workflow"]
+        if name in found:
+            line, column = marks.at("$.workflow")
+            problems.append(
+                Problem(
+                    f"workflow {name!r} is also defined in {_display(found[name], root)}",
+                    shown,
+                    line,
+                    column,
+                    "$.workflow",
+                    "workflow names are unique across the definitions root",
+                    "duplicate-workflow",
+                )
+            )
+            continue
+        found[name] = path
+    return found, problems
+
+
+def _resolve(
+    path: Path, root: Path, workflows: Mapping[str, Path], chain: tuple[Path, ...]
+) -> tuple[Located | None, list[Problem]]:
+    """Load a workflow file and apply its overlays; schema-check every file on the way."""
+    shown = _display(path, root)
+    tree, marks, problems = _read(path, shown, "yaml")
+    if tree is None:
+        return None, problems
+    located = Located.single(tree, shown, marks)
+    if not isinstance(tree, dict):
+        return None, [
+            *problems,
+            located.problem("a workflow file must be a mapping (key: value)", "$", "wrong-type"),
+        ]
+    problems.extend(_schema_problems(tree, located))
+    if problems:
+        return None, problems
+    if "extends" not in tree:
+        return located, problems
+    name = tree["extends"]
+    base_path = workflows.get(name)
+    if base_path is None:
+        message = f"unknown workflow {name!r} in extends{did_you_mean(name, workflows)}"
+        return None, [located.problem(message, "$.extends", "unknown-workflow")]
+    if base_path.resolve() in chain or len(chain) > MAX_EXTENDS:
+        return None, [
+            located.problem(
+                f"workflow {name!r} extends itself through overlays", "$.extends", "extends-cycle"
+            )
+        ]
+    base, base_problems = _resolve(base_path, root, workflows, (*chain, path.resolve()))
+    if base is None:
+        return None, [
+            located.problem(f"the workflow {name!r} it extends has problems", "$.extends", "bad-base"),
+            *base_problems,
+        ]
+    result, overlay_problems = apply_overlay(base, located)
+    problems.extend(overlay_problems)
+    problems.extend(_schema_problems(result.tree, result))
+    return result, problems
+
+
+def check_workflow(
+    path: Path,
+    root: Path,
+    *,
+    action_names: Collection[str] | None = None,
+    workflows: Mapping[str, Path] | None = None,
+) -> Checked:
+    """Check one workflow or overlay file; the resolved tree and what it names come with the problems."""
+    if workflows is None:
+        workflows, _ = discover_with_problems(root)
+    located, problems = _resolve(path, root, workflows, ())
+    out = Checked(None, problems=problems, located=located)
+    if located is not None and not problems:
+        _Checker(located, root, action_names, out, {}).run()
+        out.workflow = located.tree
+    out.problems = _sorted(out.problems)
+    return out
+
+
+def _sorted(problems: Iterable[Problem]) -> list[Problem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file, p.line, p.column))
+
+
+def validate_file(
+    path: Path,
+    root: Path,
+    *,
+    action_names: Collection[str] | None = None,
+    workflows: Mapping[str, Path] | None = None,
+) -> list[Problem]:
+    """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``) or a form (``.json``)."""
+    shown = _display(path, root)
+    if path.suffix == ".json":
+        return check_form_file(path, shown)[1]
+    tree, _, problems = _read(path, shown, "yaml")
+    if isinstance(tree, dict) and "ruleset" in tree and "workflow" not in tree:
+        return _sorted(check_rules_file(path, shown)[1])
+    if problems:
+        return problems
+    return check_workflow(path, root, action_names=action_names, workflows=workflows).problems
+
+
+_FORM_FOLDER = re.compile(r"(^|/)forms(/|$)")
+
+
+def validate_paths(
+    paths: Sequence[Path], root: Path, *, action_names: Collection[str] | None = None
+) -> list[Problem]:
+    """Check files and folders (walked for *.yaml, *.yml, and *.json under forms/); all problems."""
+    workflows, problems = discover_with_problems(root)
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                if not candidate.is_file():
+                    continue
+                if candidate.suffix in YAML_SUFFIXES or (
+                    candidate.suffix == ".json" and _FORM_FOLDER.search(_display(candidate, root))
+                ):
+                    files.append(candidate)
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem("no such file or folder", str(path), 0, 0, "$", None, "io"))
+    for file in dict.fromkeys(files):
+        problems.extend(validate_file(file, root, action_names=action_names, workflows=workflows))
+    return _sorted(problems)

@@ -1,0 +1,33 @@
+"""Shared by the workflow-language tests: the fixture definitions root and its workflows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+VALID = FIXTURES / "valid"
+INVALID = FIXTURES / "invalid"
+
+# The actions the built-in plugins register (pyproject.toml, entry-point group orderloom.actions).
+ACTION_NAMES = frozenset(
+    {
+        "inventory.reserve",
+        "inventory.release",
+        "inventory.deduct",
+        "payments.capture",
+        "payments.refund",
+        "logistics.waybill",
+        "notifications.notify",
+    }
+)
+
+
+def fixture_workflows() -> dict[str, Path]:
+    """Workflow name -> file among the valid fixtures (what ``discover`` finds under workflows/)."""
+    import yaml
+
+    found: dict[str, Path] = {}
+    for path in sorted(VALID.glob("*.yaml")):
+        name = yaml.safe_load(path.read_text(encoding="utf-8"))["workflow"]
+        found[name] = path
+    return found

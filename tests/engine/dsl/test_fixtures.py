@@ -1,0 +1,100 @@
+"""Every fixture under tests/fixtures: valid ones have no problem, invalid ones exactly the expected ones.
+
+An invalid fixture starts with its expectations, one per line, in the order they are reported::
+
+    # expect: 16:41: unknown state 'shiped' in dest; did you mean 'shipped'?
+    # expect: rules/retail/broken.yaml:6:10: ...      (a problem reported in another file)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.dsl.validate import validate_file
+from engine.errors import Problem
+
+from .support import ACTION_NAMES, FIXTURES, INVALID, VALID, fixture_workflows
+
+EXPECT = b"# expect: "
+
+
+def expectations(path: Path) -> list[str]:
+    found = []
+    for line in path.read_bytes().splitlines():
+        if not line.startswith(EXPECT):
+            break
+        found.append(line[len(EXPECT) :].decode("utf-8"))
+    return found
+
+
+def shown(problem: Problem, fixture: str) -> str:
+    where = f"{problem.line}:{problem.column}"
+    return (
+        f"{where}: {problem.message}"
+        if problem.file == fixture
+        else f"{problem.file}:{where}: {problem.message}"
+    )
+
+
+def problems_of(path: Path) -> list[Problem]:
+    return validate_file(path, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+
+
+@pytest.mark.parametrize("path", sorted(VALID.glob("*.yaml")), ids=lambda p: p.name)
+def test_valid_fixture_has_no_problem(path: Path) -> None:
+    assert [p.format() for p in problems_of(path)] == []
+
+
+@pytest.mark.parametrize("path", sorted(INVALID.glob("*.yaml")), ids=lambda p: p.name)
+def test_invalid_fixture_reports_exactly_its_expected_problems(path: Path) -> None:
+    expected = expectations(path)
+    assert expected, f"{path.name} has no '# expect:' line"
+    problems = problems_of(path)
+    assert [shown(p, f"invalid/{path.name}") for p in problems] == expected
+    for problem in problems:
+        assert problem.severity == "error"
+        assert problem.kind
+        assert problem.json_path.startswith("$")
+
+
+def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
+    kinds = {p.kind for path in INVALID.glob("*.yaml") for p in problems_of(path)}
+    assert {
+        "unknown-state",
+        "unreachable",
+        "dead-end",
+        "ambiguous-trigger",
+        "unknown-role",
+        "missing-file",
+        "bad-form",
+        "bad-rules",
+        "unknown-action",
+        "timer-trigger",
+        "bad-condition",
+        "dest-without-rules",
+        "unmapped-outcome",
+        "unknown-outcome",
+        "unknown-workflow",
+        "overlay-state-in-use",
+        "yaml-syntax",
+        "yaml-alias",
+        "wrong-type",
+        "duplicate-key",
+        "encoding",
+        "unknown-key",
+        "missing-key",
+        "bad-value",
+        "region-scope",
+        "region-no-final",
+        "from-final",
+    } <= kinds
+
+
+def test_an_oversize_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"schema_version: 1\n" + b"# padding\n" * 110_000)
+    problems = validate_file(path, tmp_path)
+    assert [(p.kind, p.line, p.column) for p in problems] == [("too-large", 1, 1)]
+    assert "the limit is 1000000" in problems[0].message
