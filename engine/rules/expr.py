@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import operator
+import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -581,19 +582,26 @@ def _parse_tree(text: str) -> tuple[ast.Expression | None, _Source | None, list[
     if source is None:
         return None, None, errors
     try:
-        tree = ast.parse(source.text, mode="eval")
+        with warnings.catch_warnings():
+            # The parser's advice on odd Python ("invalid decimal literal" in ``1and``) is for
+            # programmers; the whitelist and the error messages here speak to the user instead.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(source.text, mode="eval")
     except SyntaxError as error:
         offset = error.offset or 0  # 0 or None: the parser ran out of text
         if offset < 1 or offset > len(source.text) + 1:
             offset = len(source.text) + 1
         message = error.msg or "invalid syntax"
+        hint = None
         if "too many nested" in message:
             message = f"expression is nested too deeply; the limit is {MAX_DEPTH} levels"
+            hint = "split it into several conditions"
         elif message.startswith("invalid syntax"):
             message = "invalid syntax"
         if offset > len(source.text):
             message += " (the expression ends too early)"
-        return None, source, [ExpressionError(message, source.lead + offset, None, text)]
+        return None, source, [ExpressionError(message, source.lead + offset, hint, text)]
     except (RecursionError, MemoryError):
         return (
             None,
@@ -742,7 +750,6 @@ class _Checker:
         at = self.source.end_column(node) - len(node.attr)
         if _is_dunder(node.attr):
             self.error(f"field {node.attr!r} is not allowed", at, "names with '__' never resolve")
-            return
         self.check(node.value)
 
     def check_subscript(self, node: ast.Subscript) -> None:
@@ -793,7 +800,7 @@ class _Checker:
             wanted = (
                 str(fewest)
                 if fewest == most
-                else (f"{fewest} or more" if most is None else f"{fewest}-{most}")
+                else (f"{fewest} or more" if most is None else f"{fewest} to {most}")
             )
             self.error(f"{name}() takes {wanted} argument(s), {len(plain)} given", at)
 

@@ -1,0 +1,670 @@
+"""The condition language: whitelist, columns of refusals, runtime semantics, and properties."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.errors import EngineError
+from engine.rules.expr import (
+    ALLOWED_ROOTS,
+    ENV_FUNCTIONS,
+    FUNCTIONS,
+    MAX_DEPTH,
+    CompiledExpression,
+    ExpressionError,
+    ExpressionEvaluationError,
+    check,
+    compile_expression,
+    parse,
+)
+
+ORDER = {
+    "total": 6200,
+    "channel": "web",
+    "name": "Alice",
+    "created_at": "2024-05-01T08:00:00+08:00",
+    "lines": [{"sku": "A-1", "qty": 2, "price": 10.5}, {"sku": "B-2", "qty": 1, "price": 4}],
+    "tags": ["vip", "gift"],
+    "address": {"city": "上海", "zip": "200000"},
+    "empty": None,
+}
+ENV = {
+    "order": ORDER,
+    "customer": {"vip": True, "level": 3},
+    "actor": {"name": "clerk", "roles": ["clerk"]},
+    "now": datetime(2024, 5, 3, 8, 0, tzinfo=UTC),
+    "children": [{"state": "shipped", "paid": 10}, {"state": "packing", "paid": 5}],
+}
+
+
+def run(text: str, env: dict[str, Any] | None = None) -> Any:
+    return compile_expression(text)(ENV if env is None else env)
+
+
+def only_error(text: str) -> ExpressionError:
+    errors = check(text)
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every whitelisted construct
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("order.total > 5000", True),
+        ("order.total >= 6200", True),
+        ("order.total < 6200", False),
+        ("order.total <= 6200", True),
+        ("order.total == 6200", True),
+        ("order.total != 6200", False),
+        ("order.channel in ['web', 'app']", True),
+        ("order.channel not in ('web', 'app')", False),
+        ("'vip' in order.tags", True),
+        ("'ali' in lower(order.name)", True),
+        ("order.empty is None", True),
+        ("order.total is not None", True),
+        ("order.total > 5000 and customer.vip", True),
+        ("order.total > 9000 or customer.vip", True),
+        ("not customer.vip", False),
+        ("-order.total", -6200),
+        ("+order.total", 6200),
+        ("order.total + 1", 6201),
+        ("order.total - 200", 6000),
+        ("order.total * 2", 12400),
+        ("order.total / 4", 1550.0),
+        ("order.total // 1000", 6),
+        ("order.total % 1000", 200),
+        ("'a' + 'b'", "ab"),
+        ("[1] + [2]", [1, 2]),
+        ("order.address.city == '上海'", True),
+        ("order.lines[0].sku", "A-1"),
+        ("order.lines[-1]['sku']", "B-2"),
+        ("order.address['zip']", "200000"),
+        ("order.lines[5]", None),
+        ("1 < 2 < 3", True),
+        ("3 > 2 > 2", False),
+        ("None", None),
+        ("True", True),
+        ("1.5", 1.5),
+        ("[1, order.total]", [1, 6200]),
+        ("(1, 2)", [1, 2]),
+        ("len(order.lines)", 2),
+        ("  order.total\n  > 5000", True),
+    ],
+)
+def test_whitelisted_constructs_evaluate(text: str, expected: Any) -> None:
+    assert check(text) == []
+    assert run(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("len(order.tags)", 2),
+        ("len(order.empty)", 0),
+        ("sum(pluck(order.lines, 'qty'))", 3),
+        ("sum(pluck(children, 'paid')) >= 15", True),
+        ("min(pluck(order.lines, 'price'))", 4),
+        ("max(pluck(order.lines, 'price'))", 10.5),
+        ("max(1, 7, 3)", 7),
+        ("min([])", None),
+        ("abs(-3)", 3),
+        ("round(10.456, 1)", 10.5),
+        ("round(2.6)", 3),
+        ("lower(order.name)", "alice"),
+        ("upper(order.channel)", "WEB"),
+        ("lower(order.empty)", None),
+        ("startswith(order.name, 'Al')", True),
+        ("endswith(order.name, 'ce')", True),
+        ("startswith(order.empty, 'Al')", False),
+        ("contains(order.tags, 'gift')", True),
+        ("contains(order.empty, 'gift')", False),
+        ("pluck(children, 'state')", ["shipped", "packing"]),
+        ("count(pluck(children, 'state'), 'shipped')", 1),
+        ("count([1, 0, None, 'x'])", 2),
+        ("any(pluck(children, 'paid'))", True),
+        ("all([])", True),
+        ("all(pluck(children, 'missing'))", False),
+        ("days_since(order.created_at)", 2 + 8 / 24),
+        ("hours_since('2024-05-03T06:00:00Z')", 2.0),
+        ("minutes_since('2024-05-03T07:30:00+00:00') >= 30", True),
+        ("days_since(order.empty)", None),
+        ("date('2024-05-01') < now", True),
+        ("date('2024-05-01T08:00:00+08:00') == date('2024-05-01T00:00:00Z')", True),
+    ],
+)
+def test_functions(text: str, expected: Any) -> None:
+    assert check(text) == []
+    assert run(text) == pytest.approx(expected) if isinstance(expected, float) else run(text) == expected
+
+
+def test_function_table_is_complete() -> None:
+    expected = {
+        "len", "sum", "min", "max", "abs", "round", "lower", "upper", "startswith", "endswith", "contains",
+        "pluck", "count", "any", "all", "days_since", "hours_since", "minutes_since", "date",
+    }  # fmt: skip
+    assert set(FUNCTIONS) == expected
+    assert expected.issuperset(ENV_FUNCTIONS)
+    assert set(ALLOWED_ROOTS) == {"order", "data", "actor", "now", "event", "customer", "item", "children"}
+
+
+def test_time_functions_read_now_from_the_environment_never_the_clock() -> None:
+    condition = compile_expression("minutes_since(order.created_at) >= 30")
+    created = "2024-05-03T08:00:00+00:00"
+    assert condition({"order": {"created_at": created}, "now": "2024-05-03T08:29:59Z"}) is False
+    assert condition({"order": {"created_at": created}, "now": "2024-05-03T08:30:00Z"}) is True
+    naive_now = datetime(2024, 5, 3, 9, 0)  # naive values are read as UTC
+    assert FUNCTIONS["hours_since"]({"now": naive_now}, created) == 1.0
+    with pytest.raises(ExpressionEvaluationError, match="'now'"):
+        condition({"order": {"created_at": created}})
+
+
+def test_date_with_an_offset_compares_as_the_same_moment() -> None:
+    shanghai = timezone(timedelta(hours=8))
+    env = {"now": datetime(2024, 5, 1, 8, 0, tzinfo=shanghai)}
+    assert compile_expression("now == date('2024-05-01T00:00:00Z')")(env) is True
+    assert compile_expression("date('2024-04-30T23:59:59Z') < now")(env) is True
+
+
+def test_custom_names_replace_the_allowed_roots() -> None:
+    assert check("total > 1", names={"total"}) == []
+    assert check("order.total > 1", names={"total"})[0].message.startswith("unknown name 'order'")
+    assert compile_expression("total > 1", names=["total"])({"total": 2}) is True
+
+
+def test_parse_returns_the_checked_tree_and_raises_the_first_problem() -> None:
+    tree = parse("order.total > 1")
+    assert tree.body is not None
+    with pytest.raises(ExpressionError) as caught:
+        parse("foo and bar")
+    assert caught.value.column == 1
+    assert caught.value.expression == "foo and bar"
+    assert isinstance(caught.value, EngineError)
+
+
+def test_compiled_expressions_are_cached_and_frozen() -> None:
+    first = compile_expression("order.total > 17")
+    assert compile_expression("order.total > 17") is first
+    assert isinstance(first, CompiledExpression)
+    assert first.source == "order.total > 17"
+    with pytest.raises(AttributeError):
+        first.source = "other"  # type: ignore[misc]
+
+
+def test_evaluation_never_reaches_eval_exec_or_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    condition = compile_expression("order.total > 5000 and len(order.lines) == 2 and order.name + '!' != ''")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the condition language must not run Python code")
+
+    for name in ("eval", "exec", "compile", "__import__"):
+        monkeypatch.setattr(builtins, name, refuse)
+    assert condition(ENV) is True
+    assert condition.explain(ENV)[0] is True
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every refused construct, with its column
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "fragment"),
+    [
+        ("order.total > 0 and __import__('os')", 21, "'__import__' is not allowed"),
+        ("__builtins__", 1, "'__builtins__' is not allowed"),
+        ("order.__class__", 7, "field '__class__' is not allowed"),
+        ("order.lines[0].__class__.__mro__", 16, "field '__class__'"),
+        ("order.name.lower()", 12, "methods cannot be called"),
+        ("''.join(order.tags)", 4, "methods cannot be called"),
+        ("(lambda: 1)()", 1, "only named functions can be called"),
+        ("order.total > 0 and (lambda x: x)", 22, "lambda is not allowed"),
+        ("[x for x in order.lines]", 1, "comprehensions are not allowed"),
+        ("any(x > 1 for x in order.tags)", 4, "comprehensions are not allowed"),
+        ("{x: 1 for x in order.tags}", 1, "comprehensions are not allowed"),
+        ("{x for x in order.tags}", 1, "comprehensions are not allowed"),
+        ("order.total > 0 and f'{order}' == ''", 21, "f-strings are not allowed"),
+        ("(y := order.total) > 1", 2, "assignment (:=) is not allowed"),
+        ("len(order.tags, strict=True)", 17, "keyword argument 'strict='"),
+        ("len(**order)", 5, "keyword argument '**'"),
+        ("len(*order.tags)", 5, "* unpacking is not allowed"),
+        ("[*order.tags]", 2, "* unpacking is not allowed"),
+        ("order.total if order else 0", 1, "'x if c else y' is not allowed"),
+        ("{'a': 1}", 1, "record literals"),
+        ("{1, 2}", 1, "set literals"),
+        ("order.total ** 2", 13, "operator '**' is not allowed"),
+        ("order.a | order.b", 9, "operator '|'"),
+        ("order.a & order.b", 9, "operator '&'"),
+        ("order.a ^ order.b", 9, "operator '^'"),
+        ("order.a << 2", 9, "operator '<<'"),
+        ("order.a @ order.b", 9, "operator '@'"),
+        ("~order.a", 1, "'~' is not allowed"),
+        ("order.a is 1", 9, "'is' may only be followed by None"),
+        ("order.a is not order.b", 9, "'is not' may only be followed by None"),
+        ("order.lines[order.i]", 13, "an index must be a constant"),
+        ("order.lines[1:2]", 13, "an index must be a constant"),
+        ("order.lines[1.5]", 13, "an index must be a constant"),
+        ("b'x' == order.name", 1, "bytes literals"),
+        ("order.total == 1j", 16, "complex literals"),
+        ("...", 1, "ellipsis literals"),
+        ("ordr.total > 1", 1, "unknown name 'ordr'; did you mean 'order'?"),
+        ("os.system", 1, "unknown name 'os'"),
+        ("lenn(order.lines) > 0", 1, "unknown function 'lenn'; did you mean 'len'?"),
+        ("order.total > 0 and eval('1')", 21, "unknown function 'eval'"),
+        ("getattr(order, 'x')", 1, "unknown function 'getattr'"),
+        ("len", 1, "'len' is a function"),
+        ("len(order.a, order.b)", 1, "len() takes 1 argument(s), 2 given"),
+        ("min()", 1, "min() takes 1 or more argument(s), 0 given"),
+        ("round(1, 2, 3)", 1, "round() takes 1 to 2 argument(s), 3 given"),
+        ("'门店' == order.channel and foo", 27, "unknown name 'foo'"),
+        ("order.total >", 14, "invalid syntax (the expression ends too early)"),
+        ("order.total > > 1", 15, "invalid syntax"),
+        ("  order.x = 1", 11, ""),
+        ("", 1, "expression is empty"),
+        ("   ", 1, "expression is empty"),
+    ],
+)
+def test_refused_constructs_name_their_column(text: str, column: int, fragment: str) -> None:
+    error = check(text)[0]
+    assert fragment in error.message
+    assert error.column == column
+    assert error.expression == text
+    assert f"column {column}" in str(error)
+    with pytest.raises(ExpressionError):
+        compile_expression(text)
+
+
+def test_check_reports_every_problem_in_column_order() -> None:
+    errors = check("foo > 1 and order.__dict__ and bar(1) and order.x ** 2")
+    assert [(e.column, e.message.split(" ")[0]) for e in errors] == [
+        (1, "unknown"),
+        (19, "field"),
+        (32, "unknown"),
+        (51, "operator"),
+    ]
+
+
+def test_hints_help_to_fix() -> None:
+    assert only_error("order.name.lower()").hint == "write lower(x) instead of x.lower()"
+    assert "order" in (only_error("x > 1").hint or "")
+    assert "pluck" in (only_error("[x for x in order.lines]").hint or "")
+
+
+def test_problem_points_into_the_file() -> None:
+    error = only_error("order.total > 0 and __import__('os')")
+    problem = error.to_problem("rules/a.yaml", "$.rules[0].when", line=7, column=11)
+    assert (problem.line, problem.column, problem.kind) == (7, 31, "expression")
+    assert problem.format().startswith("rules/a.yaml:7:31: error: in condition")
+    assert error.to_problem("r.yaml", "$.when").column == 0
+
+
+def test_overlong_expression_is_refused() -> None:
+    text = " or ".join(["order.total > 1"] * 200)
+    error = only_error(text)
+    assert "limit is 2000" in error.message
+    assert error.column == 2001
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not " * 60 + "order.total",
+        "[" * 60 + "]" * 60,
+        "-" * 1990 + "1",
+        "(" * 300 + "1" + ")" * 300,
+        "len(" * 60 + "order" + ")" * 60,
+        " + ".join(["order.a"] * 60),
+    ],
+)
+def test_deep_expressions_are_refused_without_recursion_error(text: str) -> None:
+    error = only_error(text)
+    assert f"nested too deeply; the limit is {MAX_DEPTH} levels" in error.message
+    assert error.hint == "split it into several conditions"
+
+
+def test_parentheses_alone_do_not_count_as_depth() -> None:
+    assert run("(" * 100 + "order.total" + ")" * 100) == 6200
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "order.total > 1 \x00"])
+def test_nul_character_is_refused(text: str) -> None:
+    assert "NUL" in only_error(text).message
+
+
+# ---------------------------------------------------------------------------------------------------
+# Runtime semantics: None, types, errors
+# ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("order.missing", None),
+        ("order.missing.deeper.still", None),
+        ("data.anything", None),
+        ("order.lines[0].missing", None),
+        ("order.empty[0]", None),
+        ("order.missing > 1", False),
+        ("order.missing < 1", False),
+        ("order.missing >= 1", False),
+        ("order.missing <= 1", False),
+        ("1 < order.missing", False),
+        ("order.missing == None", True),
+        ("order.missing == 0", False),
+        ("order.missing != 0", True),
+        ("'x' in order.missing", False),
+        ("'x' not in order.missing", True),
+        ("not order.missing", True),
+        ("order.missing and 1/0", False),
+        ("order.total or 1/0", True),
+        ("order.total and 'yes'", True),
+        ("order.channel == 5", False),
+        ("order.channel != 5", True),
+        ("'abc' < 'abd'", True),
+        ("order.total == 6200.0", True),
+        ("[1, 2] in [[1, 2]]", True),
+        ("order.lines in ['x']", False),
+        ("'city' in order.address", True),
+    ],
+)
+def test_none_and_mixed_value_semantics(text: str, expected: Any) -> None:
+    assert run(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("order.missing + 1", "the left side of '+' is missing (None)"),
+        ("1 - order.missing", "the right side of '-' is missing (None)"),
+        ("order.total / 0", "division by zero"),
+        ("order.total // 0", "division by zero"),
+        ("order.total % 0", "division by zero"),
+        ("order.total / 0.0", "division by zero"),
+        ("order.channel * 3", "cannot compute text ('web') * a number (3)"),
+        ("order.channel + 1", "cannot compute text"),
+        ("order.channel % 'x'", "cannot compute"),
+        ("True + 1", "cannot compute true/false"),
+        ("-order.channel", "not a number"),
+        ("-order.missing", "is missing (None)"),
+        ("order.channel > 1", "cannot compare text ('web') > a number (1)"),
+        ("order.total <= 'x'", "cannot compare"),
+        ("[1] < [2]", "cannot compare"),
+        ("True > False", "cannot compare"),
+        ("1 in order.channel", "inside text"),
+        ("'x' in order.total", "cannot look inside"),
+        ("len(order.total)", "len() needs text or a list"),
+        ("sum(order.tags)", "sum() needs numbers"),
+        ("abs(order.missing)", "abs() needs a number"),
+        ("lower(order.total)", "lower() needs text"),
+        ("pluck(order.lines, 1)", "field name as text"),
+        ("max(1, 'a')", "values of one kind"),
+        ("date('next tuesday')", "ISO-8601"),
+        ("date(5)", "needs a date"),
+        ("round(1.5, 'x')", "whole number of digits"),
+        ("any(order.total)", "any() needs a list"),
+    ],
+)
+def test_evaluation_errors_name_the_expression(text: str, fragment: str) -> None:
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        run(text)
+    assert fragment in caught.value.detail
+    assert caught.value.expression == text
+    assert repr(text) in str(caught.value)
+    assert isinstance(caught.value, EngineError)
+
+
+def test_evaluation_error_names_the_failing_part() -> None:
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        run("order.total > 1 and order.missing * 2 > 1")
+    assert caught.value.part == "order.missing * 2"
+    assert "in 'order.missing * 2'" in str(caught.value)
+
+
+def test_decimal_and_float_mixing_is_an_evaluation_error_not_a_crash() -> None:
+    env = {"order": {"a": Decimal("1.5"), "b": 2.0}}
+    assert compile_expression("order.a * 2")(env) == Decimal("3.0")
+    assert compile_expression("order.a > 1")(env) is True
+    with pytest.raises(ExpressionEvaluationError):
+        compile_expression("order.a + order.b")(env)
+
+
+def test_objects_expose_public_non_callable_attributes_only() -> None:
+    class Holder:
+        def __init__(self) -> None:
+            self.public = 1
+            self._private = 2
+
+        def method(self) -> int:
+            return 3
+
+    env = {"item": Holder()}
+    assert compile_expression("item.public")(env) == 1
+    assert compile_expression("item._private")(env) is None
+    assert compile_expression("item.method")(env) is None
+    assert compile_expression("now.year")({"now": datetime(2024, 1, 1)}) == 2024
+
+
+def test_and_or_return_bool() -> None:
+    assert run("order.total and order.channel") is True
+    assert run("order.missing or ''") is False
+    assert run("order.total and order.channel and order.name") is True
+    assert run("order.missing or 0 or ''") is False
+
+
+def test_explain_records_every_comparison_made() -> None:
+    condition = compile_expression("order.total > 5000 and order.channel in ['web', 'app'] and 0 < 1 < 2")
+    value, comparisons = condition.explain(ENV)
+    assert value is True
+    assert comparisons == [
+        {"expr": "order.total > 5000", "left": 6200, "right": 5000, "result": True},
+        {"expr": "order.channel in ['web', 'app']", "left": "web", "right": ["web", "app"], "result": True},
+        {"expr": "0 < 1", "left": 0, "right": 1, "result": True},
+        {"expr": "1 < 2", "left": 1, "right": 2, "result": True},
+    ]
+    value, comparisons = condition.explain({"order": {"total": 10}})
+    assert value is False
+    assert comparisons == [{"expr": "order.total > 5000", "left": 10, "right": 5000, "result": False}]
+
+
+def test_explain_leaves_the_environment_alone() -> None:
+    env = {"order": {"total": 1}}
+    compile_expression("order.total > 0").explain(env)
+    assert env == {"order": {"total": 1}}
+
+
+def test_explain_raises_the_same_evaluation_errors() -> None:
+    with pytest.raises(ExpressionEvaluationError):
+        compile_expression("order.channel > 1").explain(ENV)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------------
+
+VARIABLES = ("a", "b", "c")
+
+
+class RefError(Exception):
+    """The reference evaluator's evaluation error."""
+
+
+def int_trees() -> st.SearchStrategy[Any]:
+    leaves = st.one_of(
+        st.tuples(st.just("num"), st.integers(-20, 20)),
+        st.tuples(st.just("var"), st.sampled_from(VARIABLES)),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(st.just("bin"), st.sampled_from(["+", "-", "*", "/", "//", "%"]), inner, inner),
+            st.tuples(st.just("neg"), inner),
+        ),
+        max_leaves=12,
+    )
+
+
+def bool_trees() -> st.SearchStrategy[Any]:
+    comparisons = st.tuples(
+        st.just("cmp"), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), int_trees(), int_trees()
+    )
+    leaves = st.one_of(comparisons, st.tuples(st.just("bool"), st.booleans()))
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(st.just("and"), inner, inner),
+            st.tuples(st.just("or"), inner, inner),
+            st.tuples(st.just("not"), inner),
+        ),
+        max_leaves=6,
+    )
+
+
+def render(tree: Any) -> str:
+    kind = tree[0]
+    if kind == "num":
+        return f"({tree[1]})"
+    if kind == "var":
+        return f"order.{tree[1]}"
+    if kind == "bool":
+        return "True" if tree[1] else "False"
+    if kind == "neg":
+        return f"(-{render(tree[1])})"
+    if kind == "not":
+        return f"(not {render(tree[1])})"
+    if kind in ("and", "or"):
+        return f"({render(tree[1])} {kind} {render(tree[2])})"
+    return f"({render(tree[2])} {tree[1]} {render(tree[3])})"
+
+
+def reference(tree: Any, values: dict[str, int]) -> Any:
+    """What the tree means, computed directly from the tree (no parsing, no Python eval)."""
+    kind = tree[0]
+    if kind in ("num", "bool"):
+        return tree[1]
+    if kind == "var":
+        return values[tree[1]]
+    if kind == "neg":
+        return -reference(tree[1], values)
+    if kind == "not":
+        return not reference(tree[1], values)
+    if kind == "and":
+        return bool(reference(tree[1], values)) and bool(reference(tree[2], values))
+    if kind == "or":
+        return bool(reference(tree[1], values)) or bool(reference(tree[2], values))
+    left = reference(tree[2], values)
+    right = reference(tree[3], values)
+    op = tree[1]
+    if kind == "cmp":
+        table = {
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+            "==": left == right,
+            "!=": left != right,
+        }
+        return table[op]
+    if op in ("/", "//", "%") and right == 0:
+        raise RefError("division by zero")
+    try:
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        if op == "/":
+            return left / right
+        if op == "//":
+            return left // right
+        return left % right
+    except OverflowError as error:
+        raise RefError(str(error)) from None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tree=st.one_of(int_trees(), bool_trees()),
+    values=st.fixed_dictionaries({name: st.integers(-1000, 1000) for name in VARIABLES}),
+)
+def test_expression_trees_evaluate_like_the_reference(tree: Any, values: dict[str, int]) -> None:
+    text = render(tree)
+    assert check(text) == [], text
+    condition = compile_expression(text)
+    env = {"order": values}
+    try:
+        expected = reference(tree, values)
+    except RefError:
+        with pytest.raises(ExpressionEvaluationError):
+            condition(env)
+        return
+    assert condition(env) == expected
+    assert condition.explain(env)[0] == expected
+
+
+TOKENS = st.sampled_from(
+    [
+        "order", ".", "total", "__class__", "(", ")", "[", "]", "{", "}", ",", ":", "'", '"', "lambda",
+        "for", "in", "not", "and", "or", "is", "None", "1", "0.5", "-", "+", "*", "**", "/", "//", "%",
+        "<", ">", "==", "=", ":=", "len", "lower", "f'", "\\", "\n", " ", "门店", "#", "@", "if", "else",
+        "*", "**kw", "x", "1e309", "0x", "\t", "yield", "await", "__import__",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.one_of(st.text(max_size=80), st.lists(TOKENS, max_size=30).map("".join)))
+def test_check_never_fails_on_any_text(text: str) -> None:
+    errors = check(text)
+    assert isinstance(errors, list)
+    assert all(isinstance(error, ExpressionError) for error in errors)
+    assert all(1 <= error.column <= max(len(text), 1) + 1 for error in errors)
+    if errors:
+        with pytest.raises(ExpressionError):
+            compile_expression(text)
+        return
+    condition = compile_expression(text)
+    with contextlib.suppress(ExpressionEvaluationError):  # a valid condition may still not fit the data
+        condition({"order": {"total": 5}})
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from(["", "x"]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=VALUES, b=VALUES, c=VALUES)
+def test_boolean_laws(a: Any, b: Any, c: Any) -> None:
+    env = {"data": {"a": a, "b": b, "c": c}}
+
+    def value(text: str) -> Any:
+        return compile_expression(text, names={"data"})(env)
+
+    assert value("not (data.a and data.b)") == value("not data.a or not data.b")
+    assert value("not (data.a or data.b)") == value("not data.a and not data.b")
+    assert value("not not data.a") == bool(a)
+    assert value("data.a and data.b") == value("data.b and data.a")
+    assert value("data.a or data.b") == value("data.b or data.a")
+    assert value("data.a and (data.b or data.c)") == value("(data.a and data.b) or (data.a and data.c)")
+    assert value("data.a or (data.a and data.b)") == bool(a)
+    assert value("(data.a and data.b) and data.c") == value("data.a and (data.b and data.c)")
+    assert value("data.a and data.b and data.c") == (bool(a) and bool(b) and bool(c))
+    assert value("data.a or data.b or data.c") == (bool(a) or bool(b) or bool(c))
+    assert value("data.a or not data.a") is True
