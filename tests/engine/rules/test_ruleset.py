@@ -1,0 +1,267 @@
+"""Rule files: checks as data, audit verdicts by severity, traces, and a rule that cannot be evaluated."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from engine.errors import DefinitionError, EngineError
+from engine.rules.ruleset import SCHEMA_PATH, Decision, check_ruleset, compile_ruleset
+
+RETAIL_AUDIT: dict[str, Any] = {
+    "schema_version": 1,
+    "ruleset": "retail-audit",
+    "kind": "audit",
+    "title": {"zh": "零售订单审核", "en": "Retail order audit"},
+    "outcomes": ["approve", "hold", "reject"],
+    "default": "approve",
+    "rules": [
+        {
+            "name": "large-amount",
+            "when": "order.total > 5000",
+            "outcome": "hold",
+            "queue": "risk-review",
+            "reason": {"zh": "金额超过5000元", "en": "Amount over 5000 CNY"},
+        },
+        {
+            "name": "blocked-customer",
+            "when": "customer.blocked",
+            "outcome": "reject",
+            "reason": {"zh": "客户已被封禁", "en": "Customer is blocked"},
+        },
+        {
+            "name": "new-address",
+            "when": "order.address.new and order.total > 1000",
+            "outcome": "hold",
+            "queue": "address-check",
+        },
+    ],
+}
+
+
+def retail() -> dict[str, Any]:
+    return copy.deepcopy(RETAIL_AUDIT)
+
+
+def test_schema_is_valid_2020_12_and_accepts_the_example() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert list(Draft202012Validator(schema).iter_errors(RETAIL_AUDIT)) == []
+    assert check_ruleset(RETAIL_AUDIT, "rules/retail-audit.yaml") == []
+
+
+def test_no_rule_speaks_gives_the_default() -> None:
+    decision = compile_ruleset(RETAIL_AUDIT).evaluate({"order": {"total": 100}, "customer": {}})
+    assert (decision.outcome, decision.queue, decision.reasons) == ("approve", None, [])
+    assert [entry["matched"] for entry in decision.trace] == [False, False, False]
+    assert decision.ruleset == "retail-audit"
+
+
+def test_matching_rule_decides_with_its_reason_queue_and_compared_values() -> None:
+    decision = compile_ruleset(RETAIL_AUDIT).evaluate({"order": {"total": 6200}, "customer": {}})
+    assert decision.outcome == "hold"
+    assert decision.queue == "risk-review"
+    assert decision.reasons == [
+        {"rule": "large-amount", "outcome": "hold", "zh": "金额超过5000元", "en": "Amount over 5000 CNY"}
+    ]
+    first = decision.trace[0]
+    assert first["rule"] == "large-amount"
+    assert first["matched"] is True
+    assert first["comparisons"] == [
+        {"expr": "order.total > 5000", "left": 6200, "right": 5000, "result": True}
+    ]
+
+
+def test_most_severe_outcome_wins_and_only_its_rules_are_reasons() -> None:
+    env = {"order": {"total": 6200, "address": {"new": True}}, "customer": {"blocked": True}}
+    decision = compile_ruleset(RETAIL_AUDIT).evaluate(env)
+    assert decision.outcome == "reject"
+    assert decision.queue is None
+    assert [reason["rule"] for reason in decision.reasons] == ["blocked-customer"]
+    assert [entry["matched"] for entry in decision.trace] == [True, True, True]
+
+
+def test_several_rules_of_the_winning_outcome_all_give_reasons_first_queue_wins() -> None:
+    env = {"order": {"total": 6200, "address": {"new": True}}, "customer": {}}
+    decision = compile_ruleset(RETAIL_AUDIT).evaluate(env)
+    assert decision.outcome == "hold"
+    assert [reason["rule"] for reason in decision.reasons] == ["large-amount", "new-address"]
+    assert decision.reasons[1] == {
+        "rule": "new-address",
+        "outcome": "hold",
+        "zh": "规则 new-address",
+        "en": "rule new-address",
+    }
+    assert decision.queue == "risk-review"
+
+
+def test_severity_follows_the_order_of_outcomes() -> None:
+    doc = retail()
+    doc["outcomes"] = ["reject", "hold", "approve"]  # here approve is the most severe
+    doc["rules"].append({"name": "trusted", "when": "customer.trusted", "outcome": "approve"})
+    env = {"order": {"total": 6200}, "customer": {"trusted": True, "blocked": True}}
+    assert compile_ruleset(doc).evaluate(env).outcome == "approve"
+
+
+def test_a_matching_rule_less_severe_than_the_default_still_decides() -> None:
+    doc = retail()
+    doc["default"] = "hold"
+    doc["rules"] = [{"name": "small", "when": "order.total < 100", "outcome": "approve"}]
+    ruleset = compile_ruleset(doc)
+    assert ruleset.evaluate({"order": {"total": 50}}).outcome == "approve"
+    assert ruleset.evaluate({"order": {"total": 500}}).outcome == "hold"
+
+
+def test_a_rule_that_cannot_be_evaluated_holds_the_order_and_never_crashes() -> None:
+    doc = retail()
+    doc["rules"].insert(0, {"name": "ratio", "when": "order.paid / order.total > 0.5", "outcome": "approve"})
+    decision = compile_ruleset(doc).evaluate({"order": {"paid": 10, "total": 0}, "customer": {}})
+    assert decision.outcome == "hold"
+    assert decision.reasons == [
+        {"rule": "ratio", "outcome": "hold", "zh": "规则无法求值", "en": "rule could not be evaluated"}
+    ]
+    entry = decision.trace[0]
+    assert entry["matched"] is False
+    assert entry["outcome"] == "hold"
+    assert "division by zero" in entry["error"]
+    assert "order.paid / order.total > 0.5" in entry["error"]
+
+
+def test_an_unevaluable_rule_does_not_soften_a_reject() -> None:
+    doc = retail()
+    doc["rules"].append({"name": "broken", "when": "order.channel > 1", "outcome": "approve"})
+    env = {"order": {"total": 1, "channel": "web"}, "customer": {"blocked": True}}
+    decision = compile_ruleset(doc).evaluate(env)
+    assert decision.outcome == "reject"
+    assert "error" in decision.trace[-1]
+
+
+def test_decision_to_dict_is_json_ready() -> None:
+    doc = retail()
+    doc["rules"].append({"name": "old", "when": "date(order.placed) < now", "outcome": "hold"})
+    env = {"order": {"total": 6200, "placed": "2024-01-01"}, "now": datetime(2024, 5, 1, tzinfo=UTC)}
+    decision = compile_ruleset(doc).evaluate(env)
+    data = decision.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["schema_version"] == 1
+    assert data["outcome"] == "hold"
+    assert data["trace"][-1]["comparisons"][0]["right"] == "2024-05-01T00:00:00+00:00"
+    assert isinstance(decision, Decision)
+
+
+@pytest.mark.parametrize("kind", ["routing", "decision_table", "correlation"])
+def test_other_kinds_validate_but_are_not_evaluated_yet(kind: str) -> None:
+    doc = retail()
+    doc["kind"] = kind
+    assert check_ruleset(doc) == []
+    ruleset = compile_ruleset(doc)
+    with pytest.raises(EngineError, match="not supported yet"):
+        ruleset.evaluate({})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Problems as data
+# ---------------------------------------------------------------------------------------------------
+
+
+def paths_and_kinds(doc: Any) -> list[tuple[str, str]]:
+    return [(problem.json_path, problem.kind) for problem in check_ruleset(doc, "rules/x.yaml")]
+
+
+def test_bad_expression_is_a_problem_at_its_json_path() -> None:
+    doc = retail()
+    doc["rules"][1]["when"] = "customer.blocked and __import__('os')"
+    problems = check_ruleset(doc, "rules/x.yaml")
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.json_path == "$.rules[1].when"
+    assert problem.kind == "expression"
+    assert problem.file == "rules/x.yaml"
+    assert "column 22" in problem.message
+    assert "'__import__' is not allowed" in problem.message
+    with pytest.raises(DefinitionError) as caught:
+        compile_ruleset(doc, "rules/x.yaml")
+    assert caught.value.problems == (problem,)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    doc = retail()
+    doc["default"] = "aprove"
+    doc["rules"][0]["outcome"] = "hodl"
+    doc["rules"][1]["when"] = "lenn(order.lines) > 0"
+    doc["rules"][2]["name"] = "large-amount"
+    problems = check_ruleset(doc, "rules/x.yaml")
+    assert [(p.json_path, p.kind) for p in problems] == [
+        ("$.default", "unknown-outcome"),
+        ("$.rules[0].outcome", "unknown-outcome"),
+        ("$.rules[1].when", "expression"),
+        ("$.rules[2].name", "duplicate-rule"),
+    ]
+    assert "did you mean 'approve'?" in problems[0].message
+    assert "did you mean 'hold'?" in problems[1].message
+    assert "did you mean 'len'?" in problems[2].message
+    assert "first as rule 1" in problems[3].message
+
+
+def test_misspelled_keys_are_caught_with_a_suggestion() -> None:
+    doc = retail()
+    doc["rules"][0]["wehn"] = doc["rules"][0].pop("when")
+    doc["titel"] = doc.pop("title")
+    problems = check_ruleset(doc, "rules/x.yaml")
+    by_path = {p.json_path: p for p in problems}
+    assert "did you mean 'when'?" in by_path["$.rules[0].wehn"].message
+    assert by_path["$.rules[0].wehn"].kind == "unknown-key"
+    assert "did you mean 'title'?" in by_path["$.titel"].message
+    assert any("'when' is a required property" in p.message for p in problems)
+    assert any("'title' is a required property" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        (lambda d: d.update(schema_version=2), "$.schema_version"),
+        (lambda d: d.update(kind="scoring"), "$.kind"),
+        (lambda d: d.update(outcomes=[]), "$.outcomes"),
+        (lambda d: d.update(outcomes=["hold", "hold"]), "$.outcomes"),
+        (lambda d: d.update(ruleset="Retail Audit"), "$.ruleset"),
+        (lambda d: d["title"].pop("zh"), "$.title"),
+        (lambda d: d["rules"][0].update(when=""), "$.rules[0].when"),
+        (lambda d: d["rules"][0].update(when=5), "$.rules[0].when"),
+        (lambda d: d["rules"][0].update(reason="too big"), "$.rules[0].reason"),
+        (lambda d: d.update(rules={"a": 1}), "$.rules"),
+        (lambda d: d["rules"].append("rule"), "$.rules[3]"),
+    ],
+)
+def test_shape_problems(change: Any, path: str) -> None:
+    doc = retail()
+    change(doc)
+    problems = check_ruleset(doc, "rules/x.yaml")
+    assert path in [p.json_path for p in problems], [p.format() for p in problems]
+    with pytest.raises(DefinitionError):
+        compile_ruleset(doc)
+
+
+def test_audit_needs_hold_among_its_outcomes() -> None:
+    doc = retail()
+    doc["outcomes"] = ["approve", "reject"]
+    doc["rules"] = [r for r in doc["rules"] if r["outcome"] != "hold"]
+    assert paths_and_kinds(doc) == [("$.outcomes", "missing-hold")]
+
+
+@pytest.mark.parametrize("doc", [None, [], "text", 5, {}, {"rules": [None, 5, {"when": None}]}])
+def test_check_never_raises_on_any_shape(doc: Any) -> None:
+    problems = check_ruleset(doc, "rules/x.yaml")
+    assert problems
+    assert all(p.file == "rules/x.yaml" for p in problems)
+
+
+def test_problems_format_for_editors() -> None:
+    doc = retail()
+    doc["default"] = "aprove"
+    (problem,) = check_ruleset(doc, "rules/x.yaml")
+    assert problem.format().startswith("rules/x.yaml:0:0: error: unknown outcome 'aprove'")
