@@ -226,6 +226,7 @@ def _statements() -> dict[str, Executable]:
         "set_timer_status": update(timers)
         .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED))
         .values(status=b("status")),
+        "finish_timer": update(timers).where(timers.c.id == b("id")).values(status=b("status")),
         "due_timer_ids": select(timers.c.id)
         .where(
             and_(
@@ -396,13 +397,18 @@ class Tx:
         order_id: int,
         *,
         expected_lock_version: int,
+        new_lock_version: int | None = None,
         state: str,
         data: Mapping[str, Any],
         version: int,
         final: bool,
         at: datetime,
     ) -> bool:
-        """Write the order if nobody changed it since ``expected_lock_version``; False otherwise."""
+        """Write the order if nobody changed it since ``expected_lock_version``; False otherwise.
+
+        ``new_lock_version`` defaults to one more; a transaction that takes several steps (automatic
+        transitions) bumps it once per step, so every audit event keeps ``seq == lock_version``.
+        """
         cursor = self.run(
             "update_order",
             {
@@ -411,7 +417,7 @@ class Tx:
                 "state": state,
                 "data": self.dumps(data),
                 "version": version,
-                "lock_version": expected_lock_version + 1,
+                "lock_version": new_lock_version or expected_lock_version + 1,
                 "at": self.ts(at),
                 "final": final,
             },
@@ -562,6 +568,10 @@ class Tx:
     def set_timer_status(self, timer_id: int, status: str) -> bool:
         """Move a scheduled timer to ``fired`` or ``cancelled``; False when it was not scheduled."""
         return bool(self.run("set_timer_status", {"id": timer_id, "status": status}).rowcount == 1)
+
+    def finish_timer(self, timer_id: int, status: str) -> None:
+        """Set a claimed timer's final status, whatever it was (only its claiming worker calls this)."""
+        self.run("finish_timer", {"id": timer_id, "status": status})
 
     def claim_due_timers(self, worker_id: str, now: datetime, limit: int) -> list[int]:
         """Claim up to ``limit`` due timers for ``worker_id``; each timer is claimed by one worker only.

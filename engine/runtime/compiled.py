@@ -1,0 +1,318 @@
+"""One published version, compiled once and shared by every order on it.
+
+``CompiledVersion`` holds the frozen spec, its ``transitions`` HierarchicalMachine (one per version,
+never one per order), the data-form validators, the compiled guards, rule sets and actions. The
+machine computes every move; because a move depends only on the active states and the transition
+taken, each result is remembered, so the machine runs once per (states, transition) pair.
+
+An order's state is a tuple of active leaf states, sorted: one element for a plain state, one per
+region inside a parallel state (stored joined with ``engine.store.STATE_JOIN``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from transitions.extensions.nesting import HierarchicalMachine, NestedState
+
+from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
+from engine.errors import Refusal
+from engine.plugins import Action, PluginRegistry
+from engine.store.tables import STATE_JOIN
+
+StateConfig = tuple[str, ...]
+
+
+class _DottedState(NestedState):
+    """Nested states named with ``.`` (``fulfilling.payment.paid``), as the workflow language does."""
+
+    separator = SEPARATOR
+
+
+class _Machine(HierarchicalMachine):
+    state_cls = _DottedState
+
+
+class _Cursor:
+    """The lightweight model a move is computed on: only the ``state`` attribute the machine sets."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+
+
+class _Entering:
+    """A throw-away model, once per version, to read the initial state from the machine."""
+
+    state: Any = None
+
+
+def joined(config: StateConfig) -> str:
+    return STATE_JOIN.join(config)
+
+
+def split(state: str) -> StateConfig:
+    return tuple(state.split(STATE_JOIN))
+
+
+def active_paths(config: StateConfig) -> frozenset[str]:
+    """Every active state: each leaf and all its ancestors."""
+    paths: set[str] = set()
+    for leaf in config:
+        parts = leaf.split(SEPARATOR)
+        for i in range(1, len(parts) + 1):
+            paths.add(SEPARATOR.join(parts[:i]))
+    return frozenset(paths)
+
+
+def _flatten(state: Any) -> StateConfig:
+    if isinstance(state, str):
+        return (state,)
+    leaves: list[str] = []
+    for item in state:
+        leaves.extend(_flatten(item))
+    return tuple(sorted(leaves))
+
+
+@dataclass(frozen=True)
+class Move:
+    """The result of taking one transition from one set of active states."""
+
+    to: StateConfig
+    left: tuple[str, ...]  # states exited, deepest first
+    entered: tuple[str, ...]  # states entered, outermost first
+
+
+@dataclass(frozen=True)
+class FormError:
+    path: str
+    en: str
+    zh: str
+
+    def refusal(self) -> Refusal:
+        return Refusal(
+            "form",
+            f"{self.path}：{self.zh}",
+            f"{self.path}: {self.en}",
+            {"path": self.path, "message": self.en},
+        )
+
+
+_ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
+    "required": lambda e: f"缺少必填字段（{e.message.split(' ')[0]}）",
+    "type": lambda e: f"类型应为 {e.validator_value}",
+    "minimum": lambda e: f"不能小于 {e.validator_value}",
+    "maximum": lambda e: f"不能大于 {e.validator_value}",
+    "exclusiveMinimum": lambda e: f"必须大于 {e.validator_value}",
+    "exclusiveMaximum": lambda e: f"必须小于 {e.validator_value}",
+    "minLength": lambda e: f"长度不能少于 {e.validator_value}",
+    "maxLength": lambda e: f"长度不能超过 {e.validator_value}",
+    "minItems": lambda e: f"至少需要 {e.validator_value} 项",
+    "maxItems": lambda e: f"最多 {e.validator_value} 项",
+    "enum": lambda e: f"只能是以下之一：{e.validator_value}",
+    "const": lambda e: f"只能是 {e.validator_value!r}",
+    "pattern": lambda e: f"格式不符合 {e.validator_value}",
+    "format": lambda e: f"不是有效的 {e.validator_value}",
+    "additionalProperties": lambda e: "包含不允许的字段",
+}
+
+
+class FormValidator:
+    """A JSON Schema 2020-12 validator (with format checks) compiled once; lists every error."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self._validator = Draft202012Validator(dict(schema), format_checker=FormatChecker())
+
+    def errors(self, data: Any) -> list[FormError]:
+        found = []
+        for error in sorted(self._validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+            path = error.json_path
+            if error.validator == "required" and isinstance(error.instance, dict):
+                missing = error.message.split("'")[1] if "'" in error.message else ""
+                path = f"{path}.{missing}" if missing else path
+            to_zh = _ZH_KEYWORDS.get(str(error.validator))
+            zh = to_zh(error) if to_zh else error.message
+            found.append(FormError(path, error.message, zh))
+        return found
+
+
+@dataclass
+class CompiledTransition:
+    index: int
+    spec: TransitionSpec
+    events: Mapping[str, str]  # dest -> machine event name
+    guard: Any | None = None  # engine.rules.expr.CompiledExpression
+    ruleset: Any | None = None  # engine.rules.ruleset.CompiledRuleset
+    form: FormValidator | None = None
+    actions: tuple[tuple[str, Action], ...] = ()
+
+    @property
+    def dests(self) -> tuple[str, ...]:
+        return tuple(self.events)
+
+
+@dataclass
+class CompiledVersion:
+    spec: WorkflowSpec
+    machine: Any
+    initial: StateConfig
+    transitions: tuple[CompiledTransition, ...]
+    data_form: FormValidator | None
+    states: Mapping[str, StateSpec]
+    timers: Mapping[str, tuple[TimerSpec, ...]]
+    by_trigger: Mapping[str, tuple[CompiledTransition, ...]]
+    auto: tuple[CompiledTransition, ...]
+    _moves: dict[tuple[StateConfig, str], Move] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def version(self) -> int:
+        return self.spec.version or 0
+
+    def move(self, config: StateConfig, transition: CompiledTransition, dest: str) -> Move:
+        """Where ``transition`` to ``dest`` takes an order in ``config`` (computed by the machine)."""
+        key = (config, transition.events[dest])
+        found = self._moves.get(key)
+        if found is not None:
+            return found
+        with self._lock:  # the machine keeps scope state while it runs: one move at a time
+            cursor = _Cursor(list(config) if len(config) > 1 else config[0])
+            self.machine.trigger_event(cursor, transition.events[dest])
+            to = _flatten(cursor.state)
+        before, after = active_paths(config), active_paths(to)
+        left = sorted(before - after, key=lambda s: -s.count(SEPARATOR))
+        entered = sorted(after - before, key=lambda s: s.count(SEPARATOR))
+        if not left and not entered:  # a self-loop leaves and re-enters its state
+            left = entered = [dest]
+        move = Move(to, tuple(left), tuple(entered))
+        self._moves[key] = move
+        return move
+
+    def is_final(self, config: StateConfig) -> bool:
+        return len(config) == 1 and config[0] in self.spec.final_states and SEPARATOR not in config[0]
+
+    def source_matches(self, transition: CompiledTransition, config: StateConfig) -> bool:
+        """Whether the order's active states include a source of ``transition``.
+
+        An automatic transition out of a parallel state waits until every region reached a final state.
+        """
+        paths = active_paths(config)
+        for source in transition.spec.sources:
+            if source not in paths:
+                continue
+            state = self.states.get(source)
+            if transition.spec.auto and state is not None and state.regions:
+                inside = [leaf for leaf in config if leaf.startswith(source + SEPARATOR)]
+                if not all(self.states[leaf].final for leaf in inside):
+                    continue
+            return True
+        return False
+
+
+def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVersion:
+    """Compile everything an order on ``spec`` needs, once."""
+    states = {s.name: s for s in spec.states}
+    machine = _Machine(
+        model=None,
+        states=_machine_states(spec, states),
+        initial=spec.initial,
+        auto_transitions=False,
+        send_event=False,
+    )
+    compiled: list[CompiledTransition] = []
+    for index, t in enumerate(spec.transitions):
+        dests = [t.dest] if t.dest is not None else list(dict.fromkeys(t.dest_by_outcome.values()))
+        events = {}
+        for j, dest in enumerate(dests):
+            name = f"t{index}_{j}"
+            machine.add_transition(name, list(t.sources), dest)
+            events[dest] = name
+        compiled.append(
+            CompiledTransition(
+                index=index,
+                spec=t,
+                events=events,
+                guard=_guard(t.when),
+                ruleset=_ruleset(spec, t.rules),
+                form=FormValidator(spec.forms[t.form]) if t.form else None,
+                actions=tuple((name, registry.action(name)) for name in t.actions),
+            )
+        )
+    entering = _Entering()  # the machine enters the initial state (every region of a parallel one)
+    machine.add_model(entering, initial=spec.initial)
+    initial = _flatten(entering.state)
+    machine.remove_model(entering)
+    by_trigger: dict[str, list[CompiledTransition]] = {}
+    for ct in compiled:
+        by_trigger.setdefault(ct.spec.trigger, []).append(ct)
+    return CompiledVersion(
+        spec=spec,
+        machine=machine,
+        initial=initial,
+        transitions=tuple(compiled),
+        data_form=FormValidator(spec.forms[spec.data_form]) if spec.data_form else None,
+        states=states,
+        timers={s.name: s.timers for s in spec.states if s.timers},
+        by_trigger={k: tuple(v) for k, v in by_trigger.items()},
+        auto=tuple(ct for ct in compiled if ct.spec.auto),
+    )
+
+
+def _machine_states(spec: WorkflowSpec, states: Mapping[str, StateSpec]) -> list[Any]:
+    def build(state: StateSpec) -> Any:
+        short = state.name.rsplit(SEPARATOR, 1)[-1]
+        if not state.regions:
+            return short
+        return {
+            "name": short,
+            "parallel": [
+                {
+                    "name": region.name,
+                    "initial": region.initial.rsplit(SEPARATOR, 1)[-1],
+                    "children": [
+                        build(child)
+                        for child in region.states
+                        if child.name.count(SEPARATOR) == state.name.count(SEPARATOR) + 2
+                    ],
+                }
+                for region in state.regions
+            ],
+        }
+
+    return [build(s) for s in spec.states if SEPARATOR not in s.name]
+
+
+def _guard(when: str | None) -> Any | None:
+    if not when:
+        return None
+    from engine.rules.expr import compile_expression
+
+    return compile_expression(when)
+
+
+def _ruleset(spec: WorkflowSpec, path: str | None) -> Any | None:
+    if not path:
+        return None
+    from engine.rules.ruleset import compile_ruleset
+
+    return compile_ruleset(spec.rulesets[path], path)
+
+
+__all__ = [
+    "CompiledTransition",
+    "CompiledVersion",
+    "FormError",
+    "FormValidator",
+    "Move",
+    "StateConfig",
+    "active_paths",
+    "compile_version",
+    "joined",
+    "split",
+]

@@ -1,0 +1,878 @@
+"""The Engine facade: publish versions, create orders, fire triggers, run timers, migrate.
+
+Every change to an order is one database transaction: load the order, check role, form, guards and
+rules, let the version's shared machine compute the move, run the actions, write the audit event,
+timers and outbox rows, then update the order where its ``lock_version`` still matches. Automatic
+transitions that become possible run in the same transaction. Any refusal or error rolls it all back.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from engine.clock import Clock
+from engine.dsl.spec import Text, WorkflowSpec
+from engine.errors import ConflictError, NotFound, Refusal, TransitionRejected
+from engine.plugins import ActionContext, PluginRegistry, did_you_mean
+from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.compiled import (
+    CompiledTransition,
+    CompiledVersion,
+    Move,
+    StateConfig,
+    active_paths,
+    compile_version,
+    joined,
+    split,
+)
+from engine.store import AuditRow, OrderRow, Store, Tx
+
+AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
+BUNDLE_SCHEMA_VERSION = 1
+
+AuditEvent = AuditRow
+
+
+class Publishable(Protocol):
+    """A resolved definition ready to publish (``engine.dsl.compiler.Bundle``)."""
+
+    @property
+    def content_hash(self) -> str: ...
+
+    def to_json(self) -> Any: ...
+
+
+SpecLoader = Callable[[Any, int | None], WorkflowSpec]
+
+
+def load_bundle_spec(document: Any, version: int | None) -> WorkflowSpec:
+    """Compile a stored bundle document (what ``Bundle.to_json()`` returned) into its spec."""
+    from engine.dsl.compiler import Bundle, compile_bundle
+
+    return compile_bundle(Bundle.from_json(document), version)
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    workflow: str
+    version: int
+    content_hash: str
+    created: bool  # False when the same content was already published
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    department: str
+    workflow: str
+    version: int
+    channel: str | None
+    state: str  # parallel: leaves joined with "|"
+    states: tuple[str, ...]
+    data: Mapping[str, Any]
+    lock_version: int
+    final: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FireResult:
+    order_id: int
+    trigger: str
+    from_state: str
+    to_state: str  # where the order is after automatic transitions, too
+    lock_version: int
+    audit_event_id: int
+    outcome: str | None = None
+    decision: Mapping[str, Any] | None = None
+    auto: tuple[str, ...] = ()  # automatic triggers taken after this one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "auto": list(self.auto), "schema_version": 1}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> FireResult:
+        fields = {k: v for k, v in doc.items() if k != "schema_version"}
+        fields["auto"] = tuple(fields.get("auto", ()))
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class TriggerInfo:
+    trigger: str
+    label: Text | None
+    dests: tuple[str, ...]
+    form: str | None
+    allowed: bool
+    why_not: tuple[Refusal, ...] = ()
+
+
+@dataclass
+class MigrationPlan:
+    workflow: str
+    to_version: int
+    moves: list[dict[str, Any]] = field(default_factory=list)  # order_id, from/to version and state
+    blocked: list[dict[str, Any]] = field(default_factory=list)  # order_id, state, code, en, zh
+    applied: bool = False
+
+
+@dataclass
+class _Live:
+    """The order being moved inside one transaction."""
+
+    id: int
+    department: str
+    workflow: str
+    version: int
+    channel: str | None
+    config: StateConfig
+    data: dict[str, Any]
+    lock_version: int
+
+
+@dataclass
+class _Step:
+    trigger: str
+    actor: str
+    from_state: str
+    move: Move
+    changes: dict[str, Any]
+    guards: list[dict[str, Any]]
+    rules: dict[str, Any] | None
+    reason: str | None
+    outbox: list[tuple[str, dict[str, Any]]]
+    outcome: str | None = None
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        registry: PluginRegistry,
+        clock: Clock,
+        *,
+        load_spec: SpecLoader | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self._load_spec = load_spec or load_bundle_spec
+        self._versions: dict[tuple[str, int], CompiledVersion] = {}
+        self._lock = threading.Lock()
+
+    # -- versions ------------------------------------------------------------------------------
+
+    def publish(self, bundle: Publishable, actor: Actor | None = None) -> PublishedVersion:
+        """Store ``bundle`` as the next version of its workflow; the same content returns its version."""
+        document = bundle.to_json()
+        spec = self._load_spec(document, None)
+        compile_version(spec, self.registry)  # refuse what cannot run before it is stored
+        with self.store.transaction() as tx:
+            existing = tx.version_by_hash(spec.name, bundle.content_hash)
+            if existing is not None:
+                return PublishedVersion(spec.name, existing.version, existing.content_hash, created=False)
+            latest = tx.latest_version(spec.name)
+            number = 1 if latest is None else latest.version + 1
+            tx.insert_version(
+                workflow=spec.name,
+                version=number,
+                content_hash=bundle.content_hash,
+                department=spec.department,
+                bundle={"schema_version": BUNDLE_SCHEMA_VERSION, "bundle": document},
+                at=self.clock.now(),
+                published_by=actor.name if actor else None,
+            )
+        return PublishedVersion(spec.name, number, bundle.content_hash, created=True)
+
+    def versions(self, workflow: str) -> list[PublishedVersion]:
+        with self.store.read() as tx:
+            rows = tx.versions(workflow)
+        return [PublishedVersion(r.workflow, r.version, r.content_hash, created=False) for r in rows]
+
+    def spec(self, workflow: str, version: int | None = None) -> WorkflowSpec:
+        with self.store.read() as tx:
+            return self._compiled(tx, workflow, version).spec
+
+    def _compiled(self, tx: Tx, workflow: str, version: int | None) -> CompiledVersion:
+        if version is not None:
+            found = self._versions.get((workflow, version))
+            if found is not None:
+                return found
+        row = tx.latest_version(workflow) if version is None else tx.version(workflow, version)
+        if row is None:
+            what = workflow if version is None else f"{workflow} v{version}"
+            raise NotFound(f"workflow {what} is not published")
+        key = (workflow, row.version)
+        with self._lock:
+            found = self._versions.get(key)
+            if found is None:
+                spec = self._load_spec(row.bundle["bundle"], row.version)
+                found = compile_version(spec, self.registry)
+                self._versions[key] = found
+        return found
+
+    # -- orders --------------------------------------------------------------------------------
+
+    def create_order(
+        self,
+        actor: Actor,
+        department: str,
+        workflow: str,
+        channel: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> OrderView:
+        data = dict(data or {})
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            if idempotency_key is not None:
+                stored = tx.get_idempotent(actor.name, idempotency_key)
+                if stored is not None:
+                    return self._view(tx, int(stored["order_id"]), actor)
+            if not actor.in_department(department):
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "department",
+                            f"无权在部门 {department} 下单",
+                            f"{actor.name} may not create orders in department {department}",
+                            {"department": department},
+                        )
+                    ]
+                )
+            cv = self._compiled(tx, workflow, None)
+            if cv.spec.department != department:
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "department",
+                            f"流程 {workflow} 属于部门 {cv.spec.department}，不属于 {department}",
+                            f"workflow {workflow} belongs to department {cv.spec.department}, "
+                            f"not {department}",
+                            {"department": department, "workflow_department": cv.spec.department},
+                        )
+                    ]
+                )
+            if cv.data_form is not None:
+                errors = cv.data_form.errors(data)
+                if errors:
+                    raise TransitionRejected([e.refusal() for e in errors])
+            order_id = tx.insert_order(
+                department=department,
+                workflow=workflow,
+                version=cv.version,
+                channel=channel,
+                state=joined(cv.initial),
+                data=data,
+                final=cv.is_final(cv.initial),
+                at=now,
+            )
+            tx.insert_audit(
+                order_id=order_id,
+                seq=1,
+                at=now,
+                actor=actor.name,
+                trigger="create",
+                from_state=None,
+                to_state=joined(cv.initial),
+                data_changes={k: [None, v] for k, v in data.items()},
+                guards=[],
+                rules=None,
+                reason=None,
+            )
+            self._schedule(tx, cv, order_id, sorted(active_paths(cv.initial)), now)
+            live = _Live(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
+            steps = self._follow_auto(tx, cv, live, now)
+            if steps:
+                self._write(tx, cv, live, steps, now)
+            if idempotency_key is not None:
+                tx.put_idempotent(actor.name, idempotency_key, order_id, {"order_id": order_id}, now)
+            return self._view(tx, order_id, actor)
+
+    def fire(
+        self,
+        order_id: int,
+        trigger: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        *,
+        expected_lock_version: int | None = None,
+        reason: str | None = None,
+    ) -> FireResult:
+        """Fire ``trigger`` on the order in one transaction (see the module docstring).
+
+        ``expected_lock_version``: the version the caller last saw; a different one is a ConflictError.
+        """
+        with self.store.transaction() as tx:
+            if idempotency_key is not None:
+                stored = tx.get_idempotent(actor.name, idempotency_key)
+                if stored is not None:
+                    return FireResult.from_dict(stored)
+            result = self._fire_in(tx, order_id, trigger, actor, data or {}, expected_lock_version, reason)
+            if idempotency_key is not None:
+                tx.put_idempotent(actor.name, idempotency_key, order_id, result.to_dict(), self.clock.now())
+            return result
+
+    def _fire_in(
+        self,
+        tx: Tx,
+        order_id: int,
+        trigger: str,
+        actor: Actor,
+        data: Mapping[str, Any],
+        expected_lock_version: int | None,
+        reason: str | None,
+    ) -> FireResult:
+        now = self.clock.now()
+        row = self._load(tx, order_id, actor)
+        if expected_lock_version is not None and row.lock_version != expected_lock_version:
+            raise ConflictError(
+                f"order {order_id} changed (version {row.lock_version}, expected {expected_lock_version})"
+            )
+        cv = self._compiled(tx, row.workflow, row.version)
+        live = _Live(
+            row.id,
+            row.department,
+            row.workflow,
+            row.version,
+            row.channel,
+            split(row.state),
+            dict(row.data),
+            row.lock_version,
+        )
+        from_state = row.state
+        ct, dest, guards, decision = self._decide(cv, live, trigger, actor, data, now)
+        step = self._apply(tx, cv, live, ct, dest, actor, data, now, guards, decision, reason)
+        steps = [step, *self._follow_auto(tx, cv, live, now)]
+        audit_ids = self._write(tx, cv, live, steps, now)
+        return FireResult(
+            order_id=order_id,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=joined(live.config),
+            lock_version=live.lock_version,
+            audit_event_id=audit_ids[0],
+            outcome=step.outcome,
+            decision=decision,
+            auto=tuple(s.trigger for s in steps[1:]),
+        )
+
+    def _load(self, tx: Tx, order_id: int, actor: Actor) -> OrderRow:
+        row = tx.load_order(order_id)
+        if row is None or not actor.in_department(row.department):
+            raise NotFound(f"order {order_id} not found")
+        return row
+
+    def _env(self, live: _Live, actor: Actor, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        order: dict[str, Any] = {**live.data, **data}
+        for key, value in (
+            ("id", live.id),
+            ("state", joined(live.config)),
+            ("department", live.department),
+            ("channel", live.channel),
+            ("workflow", live.workflow),
+        ):
+            order.setdefault(key, value)
+        return {"order": order, "data": dict(data), "actor": actor.as_env(), "now": now}
+
+    def _candidates(self, cv: CompiledVersion, live: _Live, trigger: str) -> list[CompiledTransition]:
+        return [ct for ct in cv.by_trigger.get(trigger, ()) if cv.source_matches(ct, live.config)]
+
+    def _available(self, cv: CompiledVersion, live: _Live) -> list[str]:
+        return sorted(
+            {
+                ct.spec.trigger
+                for ct in cv.transitions
+                if not ct.spec.auto and cv.source_matches(ct, live.config)
+            }
+        )
+
+    def _decide(
+        self,
+        cv: CompiledVersion,
+        live: _Live,
+        trigger: str,
+        actor: Actor,
+        data: Mapping[str, Any],
+        now: datetime,
+    ) -> tuple[CompiledTransition, str, list[dict[str, Any]], dict[str, Any] | None]:
+        """Pick the transition and destination, or raise TransitionRejected saying why not."""
+        candidates = self._candidates(cv, live, trigger)
+        if not candidates:
+            available = self._available(cv, live)
+            state = joined(live.config)
+            hint = did_you_mean(trigger, available)
+            raise TransitionRejected(
+                [
+                    Refusal(
+                        "state",
+                        f"当前状态 {state} 不能执行 {trigger}；可执行：{'、'.join(available) or '无'}",
+                        f"{trigger!r} is not available in state {state}; available: "
+                        f"{', '.join(available) or 'none'}{hint}",
+                        {"state": state, "trigger": trigger, "available": available},
+                    )
+                ]
+            )
+        refusals: list[Refusal] = []
+        env: dict[str, Any] | None = None
+        for ct in candidates:
+            refusal = self._role_refusal(ct, actor)
+            if refusal is not None:
+                refusals.append(refusal)
+                continue
+            if ct.form is not None:
+                errors = ct.form.errors(dict(data))
+                if errors:
+                    raise TransitionRejected([e.refusal() for e in errors])
+            env = env or self._env(live, actor, data, now)
+            guards, failed = self._check_guard(ct, env)
+            if failed is not None:
+                refusals.append(failed)
+                continue
+            decision: dict[str, Any] | None = None
+            if ct.ruleset is not None:
+                result = ct.ruleset.evaluate(env)
+                decision = dict(result.to_dict())
+                outcome = result.outcome
+                dest = ct.spec.dest_by_outcome.get(outcome) if ct.spec.dest is None else ct.spec.dest
+                if dest is None:
+                    refusals.append(
+                        Refusal(
+                            "rules",
+                            f"规则结果 {outcome} 没有对应的目标状态",
+                            f"the rules decided {outcome!r}, which leads nowhere from {trigger!r}",
+                            {"outcome": outcome, "decision": decision},
+                        )
+                    )
+                    continue
+                return ct, dest, guards, decision
+            assert ct.spec.dest is not None
+            return ct, ct.spec.dest, guards, None
+        raise TransitionRejected(refusals)
+
+    @staticmethod
+    def _role_refusal(ct: CompiledTransition, actor: Actor) -> Refusal | None:
+        roles = ct.spec.roles
+        if actor.is_system or not roles or actor.roles.intersection(roles):
+            return None
+        return Refusal(
+            "role",
+            f"需要角色 {' 或 '.join(roles)}",
+            f"requires role {' or '.join(roles)}",
+            {"roles": list(roles), "actor_roles": sorted(actor.roles)},
+        )
+
+    @staticmethod
+    def _check_guard(
+        ct: CompiledTransition, env: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], Refusal | None]:
+        if ct.guard is None:
+            return [], None
+        from engine.rules.expr import ExpressionEvaluationError
+
+        try:
+            value, comparisons = ct.guard.explain(env)
+        except ExpressionEvaluationError as error:
+            value, comparisons = False, [{"error": str(error)}]
+        record = {"when": ct.spec.when, "result": bool(value), "comparisons": _plain(comparisons)}
+        if value:
+            return [record], None
+        shown = "; ".join(
+            f"{c.get('expr')}: {c.get('left')!r} vs {c.get('right')!r}"
+            if "expr" in c
+            else str(c.get("error"))
+            for c in record["comparisons"]
+        )
+        return [record], Refusal(
+            "guard",
+            f"条件不成立：{ct.spec.when}（{shown}）",
+            f"condition not met: {ct.spec.when} ({shown})",
+            {"when": ct.spec.when, "comparisons": record["comparisons"]},
+        )
+
+    def _apply(
+        self,
+        tx: Tx,
+        cv: CompiledVersion,
+        live: _Live,
+        ct: CompiledTransition,
+        dest: str,
+        actor: Actor,
+        data: Mapping[str, Any],
+        now: datetime,
+        guards: list[dict[str, Any]],
+        decision: dict[str, Any] | None,
+        reason: str | None,
+    ) -> _Step:
+        """Move the order in memory and run the actions; the writes come after, in ``_write``."""
+        before = dict(live.data)
+        from_state = joined(live.config)
+        move = cv.move(live.config, ct, dest)
+        live.data.update(data)
+        outbox: list[tuple[str, dict[str, Any]]] = []
+        for _name, action in ct.actions:
+            ctx = ActionContext(
+                connection=tx.connection,
+                order_id=live.id,
+                department=live.department,
+                workflow=live.workflow,
+                trigger=ct.spec.trigger,
+                source=from_state,
+                dest=joined(move.to),
+                actor=actor.name,
+                data=dict(live.data),
+                now=now,
+                outbox=outbox,
+            )
+            changes = action(ctx)
+            if changes:
+                live.data.update(changes)
+        live.config = move.to
+        diff = {
+            key: [before.get(key), live.data.get(key)]
+            for key in before.keys() | live.data.keys()
+            if before.get(key) != live.data.get(key)
+        }
+        return _Step(
+            trigger=ct.spec.trigger,
+            actor=actor.name,
+            from_state=from_state,
+            move=move,
+            changes=diff,
+            guards=guards,
+            rules=decision,
+            reason=reason,
+            outbox=outbox,
+            outcome=None if decision is None else decision.get("outcome"),
+        )
+
+    def _follow_auto(self, tx: Tx, cv: CompiledVersion, live: _Live, now: datetime) -> list[_Step]:
+        """Take automatic transitions while one is possible (at most ``AUTO_LIMIT`` in a row)."""
+        steps: list[_Step] = []
+        while cv.auto and len(steps) < AUTO_LIMIT:
+            for ct in cv.auto:
+                if not cv.source_matches(ct, live.config):
+                    continue
+                try:
+                    picked, dest, guards, decision = self._decide(cv, live, ct.spec.trigger, SYSTEM, {}, now)
+                except TransitionRejected:
+                    continue
+                if not picked.spec.auto:
+                    continue
+                steps.append(
+                    self._apply(tx, cv, live, picked, dest, SYSTEM, {}, now, guards, decision, "auto")
+                )
+                break
+            else:
+                break
+        return steps
+
+    def _write(
+        self, tx: Tx, cv: CompiledVersion, live: _Live, steps: Sequence[_Step], now: datetime
+    ) -> list[int]:
+        expected = live.lock_version
+        live.lock_version = expected + len(steps)
+        if not tx.update_order(
+            live.id,
+            expected_lock_version=expected,
+            new_lock_version=live.lock_version,
+            state=joined(live.config),
+            data=live.data,
+            version=live.version,
+            final=cv.is_final(live.config),
+            at=now,
+        ):
+            raise ConflictError(f"order {live.id} was changed by someone else; reload it and try again")
+        ids = []
+        for k, step in enumerate(steps, 1):
+            ids.append(
+                tx.insert_audit(
+                    order_id=live.id,
+                    seq=expected + k,
+                    at=now,
+                    actor=step.actor,
+                    trigger=step.trigger,
+                    from_state=step.from_state,
+                    to_state=joined(step.move.to),
+                    data_changes=step.changes,
+                    guards=step.guards,
+                    rules=step.rules,
+                    reason=step.reason,
+                )
+            )
+            for state in step.move.left:
+                if state in cv.timers:
+                    tx.cancel_timers(live.id, state)
+            self._schedule(tx, cv, live.id, step.move.entered, now)
+            for topic, payload in step.outbox:
+                tx.insert_outbox(topic, payload, now)
+        return ids
+
+    @staticmethod
+    def _schedule(tx: Tx, cv: CompiledVersion, order_id: int, states: Sequence[str], now: datetime) -> None:
+        for state in states:
+            for timer in cv.timers.get(state, ()):
+                tx.schedule_timer(
+                    order_id=order_id,
+                    state=state,
+                    trigger=timer.trigger,
+                    reason=timer.reason,
+                    due_at=now + timedelta(seconds=timer.after_seconds),
+                )
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _view(self, tx: Tx, order_id: int, actor: Actor) -> OrderView:
+        row = self._load(tx, order_id, actor)
+        return _order_view(row)
+
+    def get_order(self, order_id: int, actor: Actor) -> OrderView:
+        with self.store.read() as tx:
+            return self._view(tx, order_id, actor)
+
+    def list_orders(
+        self,
+        actor: Actor,
+        department: str | None = None,
+        state: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        workflow: str | None = None,
+    ) -> list[OrderView]:
+        with self.store.read() as tx:
+            rows = tx.list_orders(
+                departments=actor.scope,
+                department=department,
+                state=state,
+                workflow=workflow,
+                limit=limit,
+                offset=offset,
+            )
+        return [_order_view(r) for r in rows]
+
+    def history(self, order_id: int, actor: Actor) -> list[AuditEvent]:
+        with self.store.read() as tx:
+            self._load(tx, order_id, actor)
+            return tx.history(order_id)
+
+    def available_triggers(self, order_id: int, actor: Actor) -> list[TriggerInfo]:
+        """Every trigger a person could fire from the order's state, and why each is not allowed."""
+        now = self.clock.now()
+        with self.store.read() as tx:
+            row = self._load(tx, order_id, actor)
+            cv = self._compiled(tx, row.workflow, row.version)
+        live = _Live(
+            row.id,
+            row.department,
+            row.workflow,
+            row.version,
+            row.channel,
+            split(row.state),
+            dict(row.data),
+            0,
+        )
+        env = self._env(live, actor, {}, now)
+        found = []
+        for ct in cv.transitions:
+            if ct.spec.auto or not cv.source_matches(ct, live.config):
+                continue
+            why: list[Refusal] = []
+            role = self._role_refusal(ct, actor)
+            if role is not None:
+                why.append(role)
+            elif ct.form is None:  # with a form, the guard may read fields not filled in yet
+                _, failed = self._check_guard(ct, env)
+                if failed is not None:
+                    why.append(failed)
+            found.append(
+                TriggerInfo(
+                    trigger=ct.spec.trigger,
+                    label=ct.spec.label,
+                    dests=ct.dests,
+                    form=ct.spec.form,
+                    allowed=not why,
+                    why_not=tuple(why),
+                )
+            )
+        return found
+
+    # -- timers --------------------------------------------------------------------------------
+
+    def run_due_timers(self, worker_id: str, limit: int = 100) -> int:
+        """Fire the due timers this worker claims; returns how many fired.
+
+        A timer whose state the order has left, or whose condition no longer holds, is cancelled.
+        """
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            claimed = tx.claim_due_timers(worker_id, now, limit)
+        fired = 0
+        for timer_id in claimed:
+            with self.store.transaction() as tx:
+                timer = tx.timer(timer_id)
+                if timer is None or timer.status != "scheduled" or timer.claimed_by != worker_id:
+                    continue
+                row = tx.load_order(timer.order_id)
+                assert row is not None
+                if timer.state not in active_paths(split(row.state)):
+                    tx.set_timer_status(timer_id, "cancelled")
+                    continue
+                cv = self._compiled(tx, row.workflow, row.version)
+                spec = next(
+                    (
+                        t
+                        for t in cv.timers.get(timer.state, ())
+                        if (t.trigger, t.reason) == (timer.trigger, timer.reason)
+                    ),
+                    None,
+                )
+                if spec is not None and spec.when:
+                    from engine.rules.expr import compile_expression
+
+                    live = _Live(
+                        row.id,
+                        row.department,
+                        row.workflow,
+                        row.version,
+                        row.channel,
+                        split(row.state),
+                        dict(row.data),
+                        0,
+                    )
+                    if not compile_expression(spec.when)(self._env(live, SYSTEM, {}, now)):
+                        tx.set_timer_status(timer_id, "cancelled")
+                        continue
+                # Marked first, so leaving the timer's state does not cancel the timer being fired.
+                tx.finish_timer(timer_id, "fired")
+                try:
+                    self._fire_in(tx, row.id, timer.trigger, SYSTEM, {}, row.lock_version, timer.reason)
+                except TransitionRejected:
+                    tx.finish_timer(timer_id, "cancelled")
+                    continue
+                fired += 1
+        return fired
+
+    # -- migration -----------------------------------------------------------------------------
+
+    def migrate(
+        self,
+        workflow: str,
+        to_version: int,
+        mapping: Mapping[str, str] | None = None,
+        dry_run: bool = True,
+        actor: Actor = SYSTEM,
+    ) -> MigrationPlan:
+        """Move the unfinished orders of ``workflow`` onto ``to_version``.
+
+        A state missing from the new version must be mapped (``mapping[old] = new``); orders whose
+        state cannot be placed, or whose data the new data form refuses, stay where they are.
+        """
+        mapping = dict(mapping or {})
+        plan = MigrationPlan(workflow, to_version)
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            target = self._compiled(tx, workflow, to_version)
+            rows = [
+                row
+                for version in tx.versions(workflow)
+                if version.version != to_version
+                for row in tx.orders_on_version(workflow, version.version)
+                if not row.final and actor.in_department(row.department)
+            ]
+            movable: list[tuple[OrderRow, StateConfig]] = []
+            for row in rows:
+                config = tuple(sorted(mapping.get(leaf, leaf) for leaf in split(row.state)))
+                gone = [leaf for leaf in config if leaf not in target.states]
+                if gone:
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "state-gone",
+                            "en": f"state {', '.join(gone)} does not exist in v{to_version}; map it",
+                            "zh": f"状态 {'、'.join(gone)} 在 v{to_version} 中不存在，请指定映射",
+                        }
+                    )
+                    continue
+                errors = target.data_form.errors(row.data) if target.data_form else []
+                if errors:
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "data-invalid",
+                            "en": "; ".join(f"{e.path}: {e.en}" for e in errors),
+                            "zh": "；".join(f"{e.path}：{e.zh}" for e in errors),
+                        }
+                    )
+                    continue
+                plan.moves.append(
+                    {
+                        "order_id": row.id,
+                        "from_version": row.version,
+                        "to_version": to_version,
+                        "from_state": row.state,
+                        "to_state": joined(config),
+                    }
+                )
+                movable.append((row, config))
+            if dry_run:
+                return plan
+            for row, config in movable:
+                if not tx.update_order(
+                    row.id,
+                    expected_lock_version=row.lock_version,
+                    state=joined(config),
+                    data=row.data,
+                    version=to_version,
+                    final=target.is_final(config),
+                    at=now,
+                ):
+                    raise ConflictError(f"order {row.id} changed during the migration")
+                tx.insert_audit(
+                    order_id=row.id,
+                    seq=row.lock_version + 1,
+                    at=now,
+                    actor=actor.name,
+                    trigger="migrate",
+                    from_state=row.state,
+                    to_state=joined(config),
+                    data_changes={},
+                    guards=[],
+                    rules=None,
+                    reason=f"v{row.version} -> v{to_version}",
+                )
+                kept = active_paths(config)
+                for state in active_paths(split(row.state)) - kept:
+                    tx.cancel_timers(row.id, state)
+            plan.applied = True
+        return plan
+
+
+def _order_view(row: OrderRow) -> OrderView:
+    return OrderView(
+        id=row.id,
+        department=row.department,
+        workflow=row.workflow,
+        version=row.version,
+        channel=row.channel,
+        state=row.state,
+        states=split(row.state),
+        data=row.data,
+        lock_version=row.lock_version,
+        final=row.final,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Comparisons as JSON (dates and decimals become text)."""
+    return json.loads(json.dumps(value, default=str))
