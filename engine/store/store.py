@@ -750,10 +750,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        if connection.get_execution_options().get(_READ_ONLY):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs once per transaction, on the fire path.
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("BEGIN" if connection.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 __all__ = ["AuditRow", "OrderRow", "Store", "TimerRow", "Tx", "VersionRow"]

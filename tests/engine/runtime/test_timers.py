@@ -10,7 +10,9 @@ from tests.engine.runtime.conftest import CLERK, SpecBundle, make_engine, parall
 ORDER = {"customer": "李四", "total": 88}
 
 
-def test_unpaid_order_cancels_itself_after_30_minutes(engine: Engine, clock: FrozenClock, store: Store) -> None:
+def test_unpaid_order_cancels_itself_after_30_minutes(
+    engine: Engine, clock: FrozenClock, store: Store
+) -> None:
     order_id = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
     clock.advance(minutes=29)
     assert engine.run_due_timers("w1") == 0
@@ -63,7 +65,8 @@ def test_two_worker_processes_fire_each_timer_once(db_url: str, clock: FrozenClo
     context = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue[int] = context.Queue()
     workers = [
-        context.Process(target=_worker, args=(db_url, f"w{i}", clock.now().isoformat(), queue)) for i in range(2)
+        context.Process(target=_worker, args=(db_url, f"w{i}", clock.now().isoformat(), queue))
+        for i in range(2)
     ]
     for worker in workers:
         worker.start()
