@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from engine.errors import PluginError
 
@@ -67,7 +67,7 @@ class PluginRegistry:
     def register(self, name: str, action: Callable[[ActionContext], Mapping[str, Any] | None]) -> None:
         if name in self._actions and self._actions[name] is not action:
             raise PluginError(f"action {name!r} is registered twice")
-        self._actions[name] = action
+        self._actions[name] = cast(Action, action)
 
     def action(self, name: str) -> Action:
         try:
