@@ -1,0 +1,59 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template
+from sqlalchemy import text
+
+from engine.store.reports import order_counts
+from web.i18n import current_lang, translate
+from web.settings import Settings
+from web.wiring import Services, build_services
+
+home = Blueprint("home", __name__)
+
+
+def services() -> Services:
+    found: Services = current_app.extensions["orderloom"]
+    return found
+
+
+@home.get("/healthz")
+def healthz() -> Any:
+    with services().store.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return jsonify(status="ok", database="ok")
+
+
+@home.get("/")
+def index() -> Any:
+    rows = order_counts(services().store)
+    return render_template("home.html", rows=rows)
+
+
+def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    if config:
+        app.config.update(config)
+    app.extensions["orderloom"] = build_services(settings)
+
+    @app.context_processor
+    def inject_language() -> dict[str, Any]:
+        lang = current_lang()
+        return {"lang": lang, "t": lambda key: translate(key, lang)}
+
+    @app.after_request
+    def remember_language(response: Any) -> Any:
+        from flask import request
+
+        asked = request.args.get("lang")
+        if asked in ("zh", "en"):
+            response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    app.register_blueprint(home)
+    return app

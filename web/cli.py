@@ -1,0 +1,432 @@
+"""The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, demo, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
+from engine.runtime import ALL_DEPARTMENTS, Actor
+from web.settings import Settings
+from web.wiring import Services, build_services
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings = ctx.find_object(Settings)
+    if settings is None:  # pragma: no cover - the group always sets it
+        raise click.UsageError("settings missing")
+    return settings
+
+
+@contextmanager
+def _services(ctx: click.Context) -> Iterator[Services]:
+    services = build_services(_settings(ctx))
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _actor(name: str, roles: Sequence[str], departments: Sequence[str]) -> Actor:
+    return Actor(name, frozenset(roles), frozenset(departments or [ALL_DEPARTMENTS]))
+
+
+def _json_option(value: str | None) -> dict[str, Any]:
+    """Data given inline as JSON, or as ``@file.json``."""
+    if not value:
+        return {}
+    try:
+        text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+        parsed = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise click.BadParameter(f"not readable JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise click.BadParameter("the data must be a JSON object")
+    return parsed
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _fail(error: EngineError, lang: str) -> None:
+    if isinstance(error, TransitionRejected):
+        click.echo(f"error: {error.message(lang)}", err=True)
+        for refusal in error.refusals:
+            if refusal.details:
+                click.echo(f"  {refusal.code}: {json.dumps(refusal.details, ensure_ascii=False)}", err=True)
+    elif isinstance(error, DefinitionError):
+        _print_problems(error.problems)
+    else:
+        click.echo(f"error: {error}", err=True)
+    sys.exit(1)
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+
+
+actor_options = [
+    click.option(
+        "--as",
+        "actor_name",
+        default="operator",
+        show_default=True,
+        help="Who acts (recorded in the audit trail).",
+    ),
+    click.option("--role", "roles", multiple=True, help="A role of the actor; repeat for several."),
+    click.option(
+        "--department", "departments", multiple=True, help="A department the actor works in (default: all)."
+    ),
+    click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages."),
+]
+
+
+def with_actor(func: Any) -> Any:
+    for option in reversed(actor_options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """OrderLoom: run order processes described as YAML workflows, forms and rule files.
+
+    The database is ORDERLOOM_DATABASE_URL (or DATABASE_URL), by default var/orderloom.db;
+    definitions are read from ORDERLOOM_DEFINITIONS, by default the repository.
+    """
+    ctx.obj = Settings.from_env()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check workflow, form and rule files (or folders); print every problem as path:line:col."""
+    from engine.dsl.validate import validate_paths
+    from engine.plugins import PluginRegistry
+
+    root = _settings(ctx).definitions_root
+    targets = list(paths) or [root / "workflows", root / "forms", root / "rules"]
+    problems = validate_paths(targets, root, action_names=PluginRegistry.from_entry_points().action_names)
+    _print_problems(problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(f"{len(errors)} error(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {', '.join(str(p) for p in targets)}")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply the database migrations (creates the SQLite file under var/ when needed)."""
+    with _services(ctx) as services:
+        services.store.upgrade()
+    click.echo(f"database is up to date: {_settings(ctx).database_url}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--as", "actor_name", default="operator", show_default=True)
+@click.pass_context
+def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str) -> None:
+    """Publish workflow files as immutable numbered versions (the same content twice is one version)."""
+    from engine.dsl.compiler import load_bundle
+
+    root = _settings(ctx).definitions_root
+    with _services(ctx) as services:
+        for path in files:
+            try:
+                bundle = load_bundle(path.resolve(), root, action_names=services.registry.action_names)
+                published = services.engine.publish(bundle, _actor(actor_name, (), ()))
+            except EngineError as error:
+                _fail(error, "en")
+            note = "published" if published.created else "unchanged, already"
+            digest = published.content_hash[:12]
+            click.echo(f"{published.workflow}: {note} version {published.version} (sha256 {digest})")
+
+
+@main.command()
+@click.argument("workflow")
+@click.pass_context
+def versions(ctx: click.Context, workflow: str) -> None:
+    """List the published versions of a workflow."""
+    with _services(ctx) as services:
+        found = services.engine.versions(workflow)
+    if not found:
+        click.echo(f"error: no published version of {workflow!r}", err=True)
+        sys.exit(1)
+    for item in found:
+        click.echo(f"v{item.version}  sha256 {item.content_hash}")
+
+
+@main.command()
+@click.argument("workflow")
+@click.option("--to", "to_version", type=int, required=True, help="The version to move orders onto.")
+@click.option("--map", "mappings", multiple=True, help="old=new: place orders of a removed state.")
+@click.option("--dry-run", is_flag=True, help="Only show which orders would move and which cannot.")
+@click.pass_context
+def migrate(
+    ctx: click.Context, workflow: str, to_version: int, mappings: tuple[str, ...], dry_run: bool
+) -> None:
+    """Move unfinished orders of WORKFLOW onto another published version."""
+    mapping: dict[str, str] = {}
+    for item in mappings:
+        old, sep, new = item.partition("=")
+        if not sep or not old or not new:
+            raise click.BadParameter(f"{item!r}: write old=new", param_hint="--map")
+        mapping[old] = new
+    with _services(ctx) as services:
+        try:
+            plan = services.engine.migrate(workflow, to_version, mapping, dry_run=dry_run)
+        except EngineError as error:
+            _fail(error, "en")
+    verb = "would move" if dry_run else "moved"
+    click.echo(
+        f"{workflow} -> v{to_version}: {verb} {len(plan.moves)} order(s); {len(plan.blocked)} cannot move"
+    )
+    for move in plan.moves:
+        click.echo(f"  move  #{move['order_id']}: {json.dumps(move, ensure_ascii=False, default=str)}")
+    for blocked in plan.blocked:
+        click.echo(f"  stay  #{blocked['order_id']}: {blocked.get('en', '')}")
+
+
+@main.group()
+def orders() -> None:
+    """Create, fire, show and list orders."""
+
+
+@orders.command("create")
+@click.option("--department", required=True)
+@click.option("--workflow", required=True)
+@click.option("--channel", default=None, help="web, app, phone or email.")
+@click.option("--data", default=None, help="JSON object, or @file.json.")
+@click.option("--key", "idempotency_key", default=None, help="Idempotency key: the same key creates once.")
+@with_actor
+@click.pass_context
+def orders_create(
+    ctx: click.Context,
+    department: str,
+    workflow: str,
+    channel: str | None,
+    data: str | None,
+    idempotency_key: str | None,
+    actor_name: str,
+    roles: tuple[str, ...],
+    departments: tuple[str, ...],
+    lang: str,
+) -> None:
+    """Create an order on the newest published version of WORKFLOW."""
+    with _services(ctx) as services:
+        try:
+            order = services.engine.create_order(
+                _actor(actor_name, roles, departments),
+                department=department,
+                workflow=workflow,
+                channel=channel,
+                data=_json_option(data),
+                idempotency_key=idempotency_key,
+            )
+        except EngineError as error:
+            _fail(error, lang)
+    click.echo(f"order #{order.id} created in state {order.state} ({order.workflow} v{order.version})")
+
+
+@orders.command("fire")
+@click.argument("order_id", type=int)
+@click.argument("trigger")
+@click.option("--data", default=None, help="JSON object, or @file.json.")
+@click.option("--key", "idempotency_key", default=None, help="Idempotency key: the same key fires once.")
+@with_actor
+@click.pass_context
+def orders_fire(
+    ctx: click.Context,
+    order_id: int,
+    trigger: str,
+    data: str | None,
+    idempotency_key: str | None,
+    actor_name: str,
+    roles: tuple[str, ...],
+    departments: tuple[str, ...],
+    lang: str,
+) -> None:
+    """Fire TRIGGER on order ORDER_ID."""
+    with _services(ctx) as services:
+        try:
+            result = services.engine.fire(
+                order_id,
+                trigger,
+                _actor(actor_name, roles, departments),
+                data=_json_option(data),
+                idempotency_key=idempotency_key,
+            )
+        except EngineError as error:
+            _fail(error, lang)
+    extra = f" (then {', '.join(result.auto)})" if result.auto else ""
+    click.echo(f"order #{order_id}: {result.from_state} --{trigger}--> {result.to_state}{extra}")
+
+
+@orders.command("show")
+@click.argument("order_id", type=int)
+@with_actor
+@click.pass_context
+def orders_show(
+    ctx: click.Context,
+    order_id: int,
+    actor_name: str,
+    roles: tuple[str, ...],
+    departments: tuple[str, ...],
+    lang: str,
+) -> None:
+    """Show an order: state, data, the triggers available now, and its audit trail."""
+    actor = _actor(actor_name, roles, departments)
+    with _services(ctx) as services:
+        try:
+            order = services.engine.get_order(order_id, actor)
+            triggers = services.engine.available_triggers(order_id, actor)
+            events = services.engine.history(order_id, actor)
+        except EngineError as error:
+            _fail(error, lang)
+    _echo_json(
+        {
+            "id": order.id,
+            "department": order.department,
+            "workflow": f"{order.workflow} v{order.version}",
+            "channel": order.channel,
+            "state": order.state,
+            "lock_version": order.lock_version,
+            "data": order.data,
+            "triggers": [
+                {"trigger": t.trigger, "dests": list(t.dests), "allowed": t.allowed} for t in triggers
+            ],
+            "history": [_event_dict(e) for e in events],
+        }
+    )
+
+
+def _event_dict(event: Any) -> dict[str, Any]:
+    fields = ("seq", "at", "actor", "trigger", "from_state", "to_state", "reason", "data_changes")
+    return {name: getattr(event, name, None) for name in fields}
+
+
+@orders.command("list")
+@click.option("--department", default=None)
+@click.option("--workflow", default=None)
+@click.option("--state", default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--offset", default=0, show_default=True)
+@with_actor
+@click.pass_context
+def orders_list(
+    ctx: click.Context,
+    department: str | None,
+    workflow: str | None,
+    state: str | None,
+    limit: int,
+    offset: int,
+    actor_name: str,
+    roles: tuple[str, ...],
+    departments: tuple[str, ...],
+    lang: str,
+) -> None:
+    """List orders, newest first."""
+    with _services(ctx) as services:
+        found = services.engine.list_orders(
+            _actor(actor_name, roles, departments),
+            department=department,
+            state=state,
+            workflow=workflow,
+            limit=limit,
+            offset=offset,
+        )
+    for order in found:
+        columns = (f"#{order.id:<8}", f"{order.department:<12}", f"{order.workflow:<22}", order.state)
+        click.echo(" ".join(columns) + f"  {order.channel or ''}")
+
+
+@main.command()
+@click.option("--id", "worker_id", default=None, help="Worker name (default: host:pid).")
+@click.option("--once", is_flag=True, help="Fire what is due now and exit.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option("--batch", default=100, show_default=True, help="Timers claimed per round.")
+@click.pass_context
+def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: float, batch: int) -> None:
+    """Fire due timers. Run as many workers as you like: each due timer fires once."""
+    name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    with _services(ctx) as services:
+        total = 0
+        while True:
+            fired = services.engine.run_due_timers(name, limit=batch)
+            total += fired
+            if once:
+                click.echo(f"{name}: fired {total} timer(s)")
+                return
+            if fired == 0:
+                time.sleep(interval)
+
+
+@main.command()
+@click.option("--orders", "count", default=300, show_default=True, help="How many demo orders.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has orders.")
+@click.pass_context
+def demo(ctx: click.Context, count: int, seed: int, if_empty: bool) -> None:
+    """Load the three shipped departments with realistic demo orders in every state."""
+    from web.demo import load_demo
+
+    settings = _settings(ctx)
+    with _services(ctx) as services:
+        services.store.upgrade()
+        everyone = _actor("demo", (), ())
+        if if_empty and services.engine.list_orders(everyone, limit=1):
+            click.echo("demo: the database already has orders; nothing loaded")
+            return
+        summary = load_demo(
+            services.engine, services.store, settings.definitions_root, orders=count, seed=seed
+        )
+    click.echo(f"demo: loaded {summary}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Start the web app."""
+    from web.app import create_app
+
+    app = create_app(_settings(ctx))
+    click.echo(f"OrderLoom is running at http://{host}:{port}/")
+    try:
+        from web.demo import DEMO_ACTORS
+    except ImportError:  # pragma: no cover - the demo module ships with the app
+        DEMO_ACTORS = []
+    if DEMO_ACTORS:
+        click.echo("demo logins (user / password: roles @ departments):")
+        for demo_actor in DEMO_ACTORS:
+            click.echo(f"  {_describe_demo_actor(demo_actor)}")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _describe_demo_actor(item: Any) -> str:
+    get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key, default)
+    roles = ",".join(sorted(get("roles", ()) or ()))
+    departments = ",".join(sorted(get("departments", ()) or ()))
+    return f"{get('name')} / {get('password')}: {roles} @ {departments}"
