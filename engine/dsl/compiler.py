@@ -69,7 +69,9 @@ class Bundle:
         return str(self.workflow["department"])
 
     def to_json(self) -> str:
-        return canonical_json({**self.content(), "source_path": self.source_path})
+        """For storage: keys keep their written order (the order of states is shown to people)."""
+        document = {**self.content(), "source_path": self.source_path}
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes | Mapping[str, Any]) -> Bundle:

@@ -79,7 +79,9 @@ class Marks:
 
     values: dict[str, Position] = field(default_factory=dict)
     keys: dict[str, Position] = field(default_factory=dict)
-    quoted: set[str] = field(default_factory=set)  # scalars written in quotes ('x' or "x")
+    # Where the text of a scalar starts when that is not where its value starts: after the opening
+    # quote of 'x' or "x", on the line after the indicator of a block scalar (| or >).
+    text_starts: dict[str, Position] = field(default_factory=dict)
 
     def at(self, path: str) -> Position:
         """The position of the value at ``path``, or of its nearest marked parent; (0, 0) if none."""
@@ -89,6 +91,10 @@ class Marks:
                 return self.values[current]
             current = parent_path(current)
         return (0, 0)
+
+    def text_at(self, path: str) -> Position:
+        """The position of the first character of a scalar's text (inside quotes, below a | or >)."""
+        return self.text_starts.get(path) or self.at(path)
 
     def key_at(self, path: str) -> Position:
         """The position of the key that names ``path`` (falls back to ``at``)."""
@@ -161,9 +167,10 @@ def _pos(mark: yaml.Mark | None) -> Position:
 class _Builder:
     """Turns the composed node graph into plain data, marks and problems."""
 
-    def __init__(self, file: str, loader: _Loader) -> None:
+    def __init__(self, file: str, loader: _Loader, text: str) -> None:
         self.file = file
         self.loader = loader
+        self.lines = text.splitlines()
         self.marks = Marks()
         self.problems: list[Problem] = []
         self.count = 0
@@ -217,8 +224,12 @@ class _Builder:
         return None  # pragma: no cover - PyYAML only composes the three node kinds
 
     def scalar(self, node: ScalarNode, path: str) -> Any:
+        line, column = _pos(node.start_mark)
         if node.style in ("'", '"'):
-            self.marks.quoted.add(path)
+            self.marks.text_starts[path] = (line, column + 1)
+        elif node.style in ("|", ">") and line < len(self.lines):
+            below = self.lines[line]  # the line after the indicator (``line`` is 1-based)
+            self.marks.text_starts[path] = (line + 1, len(below) - len(below.lstrip(" ")) + 1)
         if node.tag not in _PLAIN_TAGS:
             self.bad_tag(node, path)
             return node.value
@@ -281,6 +292,23 @@ def _decode(text: str | bytes, file: str, max_bytes: int) -> tuple[str | None, l
     return text.removeprefix("\ufeff"), []
 
 
+def _reader_problem(error: yaml.reader.ReaderError, text: str, file: str) -> Problem:
+    """A character YAML does not accept (control characters and the like)."""
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    character = error.character if isinstance(error.character, str) else chr(error.character)
+    return Problem(
+        f"the character U+{ord(character):04X} is not allowed in YAML",
+        file,
+        line,
+        column,
+        "$",
+        "remove it; only printable characters, tabs and line breaks may appear",
+        "yaml-syntax",
+    )
+
+
 def load_yaml(
     text: str | bytes, file: str = "<string>", *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[Any, Marks, list[Problem]]:
@@ -288,8 +316,11 @@ def load_yaml(
     decoded, problems = _decode(text, file, max_bytes)
     if decoded is None:
         return None, Marks(), problems
-    loader = _Loader(decoded)
-    builder = _Builder(file, loader)
+    try:
+        loader = _Loader(decoded)
+    except yaml.reader.ReaderError as error:
+        return None, Marks(), [_reader_problem(error, decoded, file)]
+    builder = _Builder(file, loader, decoded)
     try:
         node = loader.get_single_node()
         tree = builder.build(node, "$", 0) if node is not None else None
@@ -310,6 +341,8 @@ def load_yaml(
                 )
             ],
         )
+    except yaml.reader.ReaderError as error:
+        return None, builder.marks, [_reader_problem(error, decoded, file)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = _pos(mark)

@@ -457,9 +457,7 @@ class _Checker:
         from engine.rules.expr import check  # the expression language is built beside this package
 
         file, marks, original = self.located.origin(path)
-        line, column = marks.at(original)
-        if original in marks.quoted:
-            column += 1
+        line, column = marks.text_at(original)
         for error in check(text):
             self.out.problems.append(
                 Problem(

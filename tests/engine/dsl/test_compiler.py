@@ -1,0 +1,205 @@
+"""engine/dsl/compiler.py: bundles, their hash and storage, and the frozen spec they compile into."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.dsl.compiler import Bundle, compile_bundle, discover, duration_seconds, load_bundle
+from engine.dsl.spec import TimerSpec
+from engine.errors import DefinitionError
+
+from .support import ACTION_NAMES, FIXTURES, INVALID, VALID, fixture_workflows
+
+
+def bundle_of(name: str) -> Bundle:
+    return load_bundle(VALID / name, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+
+
+def test_retail_order_compiles_into_its_spec() -> None:
+    bundle = bundle_of("retail-order.yaml")
+    spec = compile_bundle(bundle, version=3)
+    assert (spec.name, spec.department, spec.initial, spec.version) == (
+        "retail-order",
+        "retail",
+        "pending_payment",
+        3,
+    )
+    assert spec.title.get("zh-CN") == "零售订单"
+    assert spec.channels == ("web", "app")
+    assert spec.roles == ("clerk", "reviewer", "warehouse", "service")
+    assert spec.data_form == "forms/retail/order.json"
+    assert dict(spec.intake_forms) == {"web": "forms/retail/intake-web.json"}
+    assert spec.source_path == "valid/retail-order.yaml"
+    assert spec.content_hash == bundle.content_hash
+    assert spec.final_states == {"completed", "cancelled"}
+    assert spec.state("pending_payment").timers == (
+        TimerSpec(1800, "cancel", "unpaid_timeout", "order.paid_amount < order.total"),
+    )
+    assert spec.state("shipped").timers[0].after_seconds == 7 * 86400
+    assert spec.state("on_hold").queue == "risk-review"
+    assert spec.state("completed").label.en == "Completed"
+
+    by_trigger = {t.trigger: t for t in spec.transitions}
+    pay = by_trigger["pay"]
+    assert (pay.sources, pay.dest, pay.roles, pay.form, pay.when, pay.actions) == (
+        ("pending_payment",),
+        "paid",
+        ("clerk",),
+        "forms/retail/payment.json",
+        "order.total > 0",
+        ("payments.capture",),
+    )
+    assert pay.label is not None and pay.label.zh == "支付"
+    review = by_trigger["review"]
+    assert review.dest is None and review.auto
+    assert dict(review.dest_by_outcome) == {
+        "approve": "pending_shipment",
+        "hold": "on_hold",
+        "reject": "cancelled",
+    }
+    assert review.rules == "rules/retail/audit.yaml"
+    assert by_trigger["ship"].when == "(order.total > 0) and (order.carrier != '')"
+    # "*" is every non-final top-level state, in the order written.
+    assert by_trigger["cancel"].sources == (
+        "pending_payment",
+        "paid",
+        "on_hold",
+        "pending_shipment",
+        "shipped",
+    )
+    assert set(spec.forms) == {
+        "forms/retail/order.json",
+        "forms/retail/intake-web.json",
+        "forms/retail/payment.json",
+    }
+    assert spec.forms["forms/retail/payment.json"]["required"] == ["method"]
+    assert spec.rulesets["rules/retail/audit.yaml"]["outcomes"] == ["approve", "hold", "reject"]
+
+
+def test_parallel_regions_are_named_by_path_parents_first() -> None:
+    spec = compile_bundle(bundle_of("fulfilment.yaml"))
+    assert spec.state_names == (
+        "received",
+        "fulfilling",
+        "fulfilling.payment.awaiting",
+        "fulfilling.payment.captured",
+        "fulfilling.stock.reserving",
+        "fulfilling.stock.reserved",
+        "fulfilled",
+        "cancelled",
+    )
+    fulfilling = spec.state("fulfilling")
+    assert [(r.name, r.initial) for r in fulfilling.regions] == [
+        ("payment", "fulfilling.payment.awaiting"),
+        ("stock", "fulfilling.stock.reserving"),
+    ]
+    assert [s.name for s in fulfilling.regions[1].states] == [
+        "fulfilling.stock.reserving",
+        "fulfilling.stock.reserved",
+    ]
+    assert spec.state("fulfilling.payment.captured").final
+    assert spec.state("fulfilling.payment.awaiting").timers[0].after_seconds == 7200
+    complete = next(t for t in spec.transitions if t.trigger == "complete")
+    assert complete.sources == ("fulfilling",) and complete.auto
+    assert spec.state("fulfilling.stock.reserving").label.zh == "预留中"
+
+
+def test_overlay_adds_replaces_and_removes() -> None:
+    bundle = bundle_of("retail-vip.yaml")
+    spec = compile_bundle(bundle)
+    assert spec.name == "retail-vip-order"
+    assert spec.department == "retail"  # kept from the base
+    assert spec.title.en == "VIP retail order"
+    assert "concierge" in spec.roles
+    assert "on_hold" not in spec.state_names
+    assert "gift_wrapping" in spec.state_names
+    assert spec.state("paid").label.en == "VIP paid"
+    triggers = [t.trigger for t in spec.transitions]
+    assert "release" not in triggers
+    assert triggers[-2:] == ["wrap", "wrapped"]
+    review = next(t for t in spec.transitions if t.trigger == "review")
+    assert (review.dest, review.rules, dict(review.dest_by_outcome)) == ("pending_shipment", None, {})
+    cancel = next(t for t in spec.transitions if t.trigger == "cancel")
+    assert "on_hold" not in cancel.sources and "gift_wrapping" in cancel.sources
+    assert "rules/retail/audit.yaml" not in spec.rulesets
+    assert "extends" not in bundle.workflow
+
+
+def test_the_hash_is_stable_and_follows_the_content() -> None:
+    first, second = bundle_of("retail-order.yaml"), bundle_of("retail-order.yaml")
+    assert first.content_hash == second.content_hash
+    assert len(first.content_hash) == 64
+    moved = Bundle(first.workflow, first.forms, first.rulesets, source_path="elsewhere.yaml")
+    assert moved.content_hash == first.content_hash  # where the file was is not content
+    changed = Bundle({**first.workflow, "department": "outlet"}, first.forms, first.rulesets)
+    assert changed.content_hash != first.content_hash
+    reordered = Bundle(dict(reversed(list(first.workflow.items()))), first.forms, first.rulesets)
+    assert reordered.content_hash == first.content_hash
+
+
+def test_bundle_round_trips_through_json() -> None:
+    bundle = bundle_of("fulfilment.yaml")
+    text = bundle.to_json()
+    stored = json.loads(text)
+    assert stored["schema_version"] == 1
+    assert stored["source_path"] == "valid/fulfilment.yaml"
+    again = Bundle.from_json(text)
+    assert again == bundle
+    assert again.content_hash == bundle.content_hash
+    assert compile_bundle(again) == compile_bundle(bundle)
+    assert Bundle.from_json(stored) == bundle
+    with pytest.raises(ValueError, match="schema_version"):
+        Bundle.from_json({**stored, "schema_version": 99})
+
+
+def test_compile_is_pure_and_does_not_share_the_bundles_dicts() -> None:
+    bundle = bundle_of("retail-order.yaml")
+    spec = compile_bundle(bundle)
+    assert spec.raw["states"] is not bundle.workflow["states"]
+    assert compile_bundle(bundle) == spec
+
+
+def test_load_bundle_raises_with_every_problem() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(INVALID / "parallel-problems.yaml", FIXTURES, workflows=fixture_workflows())
+    assert len(caught.value.problems) == 7
+    assert "invalid/parallel-problems.yaml:" in str(caught.value)
+
+
+def test_durations() -> None:
+    assert [duration_seconds(t) for t in ("45s", "30m", "2h", "7d")] == [45, 1800, 7200, 604800]
+
+
+def copy_root(tmp_path: Path) -> Path:
+    for folder in ("forms", "rules"):
+        shutil.copytree(FIXTURES / folder, tmp_path / folder)
+    (tmp_path / "workflows" / "retail").mkdir(parents=True)
+    for name in ("retail-order.yaml", "retail-vip.yaml"):
+        shutil.copy(VALID / name, tmp_path / "workflows" / "retail" / name)
+    return tmp_path
+
+
+def test_discover_finds_workflows_by_name_and_overlays_resolve_through_it(tmp_path: Path) -> None:
+    root = copy_root(tmp_path)
+    found = discover(root)
+    assert {name: path.name for name, path in found.items()} == {
+        "retail-order": "retail-order.yaml",
+        "retail-vip-order": "retail-vip.yaml",
+    }
+    bundle = load_bundle(found["retail-vip-order"], root)
+    assert bundle.source_path == "workflows/retail/retail-vip.yaml"
+
+
+def test_discover_refuses_a_name_used_twice(tmp_path: Path) -> None:
+    root = copy_root(tmp_path)
+    shutil.copy(VALID / "retail-order.yaml", root / "workflows" / "copy.yaml")
+    with pytest.raises(DefinitionError) as caught:
+        discover(root)
+    [problem] = caught.value.problems
+    assert (problem.kind, problem.line, problem.column) == ("duplicate-workflow", 4, 11)
+    assert problem.file == "workflows/retail/retail-order.yaml"
+    assert "also defined in workflows/copy.yaml" in problem.message

@@ -1,0 +1,180 @@
+"""engine/dsl/loader.py: plain data with marks; every malformed input is a Problem, never a traceback."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.dsl.loader import Marks, child_path, load_json, load_yaml, parent_path
+
+TEXT = """\
+workflow: retail-order
+states:
+  paid: {label: {zh: 已支付, en: Paid}}
+transitions:
+  - trigger: pay
+    dest: "paid"
+"""
+
+
+def test_tree_is_plain_data_with_marks_of_every_value_and_key() -> None:
+    tree, marks, problems = load_yaml(TEXT, "order.yaml")
+    assert problems == []
+    assert tree == {
+        "workflow": "retail-order",
+        "states": {"paid": {"label": {"zh": "已支付", "en": "Paid"}}},
+        "transitions": [{"trigger": "pay", "dest": "paid"}],
+    }
+    assert marks.at("$.workflow") == (1, 11)
+    assert marks.key_at("$.workflow") == (1, 1)
+    assert marks.at("$.states.paid.label.zh") == (3, 22)
+    assert marks.at("$.transitions[0]") == (5, 5)
+    assert marks.at("$.transitions[0].dest") == (6, 11)
+    assert marks.text_at("$.transitions[0].dest") == (6, 12)
+    assert marks.text_at("$.workflow") == (1, 11)
+
+
+def test_the_text_of_a_block_scalar_starts_below_its_indicator() -> None:
+    _, marks, _ = load_yaml("a:\n  when: >-\n     order.total >\n     0\n")
+    assert marks.at("$.a.when") == (2, 9)
+    assert marks.text_at("$.a.when") == (3, 6)
+
+
+def test_marks_fall_back_to_the_nearest_parent() -> None:
+    _, marks, _ = load_yaml(TEXT)
+    assert marks.at("$.transitions[0].roles[3]") == (5, 5)
+    assert marks.at("$.nothing.here") == (1, 1)
+    assert Marks().at("$.x") == (0, 0)
+
+
+def test_paths_name_odd_keys_in_brackets_and_go_back_up() -> None:
+    assert child_path("$", "a b") == '$["a b"]'
+    assert child_path("$.x", 2) == "$.x[2]"
+    assert parent_path('$.a["b.c"]') == "$.a"
+    assert parent_path("$.a[2]") == "$.a"
+    assert parent_path("$.a") == "$"
+    assert parent_path("$") is None
+
+
+def test_yaml_1_1_surprises_stay_text() -> None:
+    tree, _, problems = load_yaml("on: yes\nfinal: no\nday: 2024-01-01\nok: true\nn: 3\nx: 1.5\nz: ~\n")
+    assert problems == []
+    assert tree == {"on": "yes", "final": "no", "day": "2024-01-01", "ok": True, "n": 3, "x": 1.5, "z": None}
+
+
+def test_duplicate_key_is_reported_at_the_second_key_and_the_first_is_kept() -> None:
+    tree, _, problems = load_yaml("a: 1\nb:\n  c: 2\n  c: 3\n", "f.yaml")
+    assert tree == {"a": 1, "b": {"c": 2}}
+    assert [(p.line, p.column, p.kind, p.json_path) for p in problems] == [(4, 3, "duplicate-key", "$.b.c")]
+    assert "first at line 3" in problems[0].message
+
+
+def test_aliases_are_refused_at_the_alias() -> None:
+    tree, _, problems = load_yaml("a: &x [1, 2]\nb: *x\n")
+    assert tree is None
+    assert [(p.line, p.column, p.kind) for p in problems] == [(2, 4, "yaml-alias")]
+
+
+def test_billion_laughs_never_expands() -> None:
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 30):
+        refs = ", ".join([f"*l{level - 1}"] * 9)
+        lines.append(f"l{level}: &l{level} [{refs}]")
+    _, _, problems = load_yaml("\n".join(lines))
+    assert [p.kind for p in problems] == ["yaml-alias"]
+
+
+def test_syntax_error_carries_the_parsers_position() -> None:
+    _, _, problems = load_yaml("a: [1, 2\nb: 3\n", "f.yaml")
+    assert [(p.file, p.line, p.column, p.kind) for p in problems] == [("f.yaml", 2, 2, "yaml-syntax")]
+    assert problems[0].message.startswith("YAML syntax error: ")
+
+
+def test_tabs_and_bad_indentation_are_syntax_errors() -> None:
+    assert load_yaml("a:\n\t- 1\n")[2][0].kind == "yaml-syntax"
+    assert load_yaml("a: 1\n  b: 2\n")[2][0].kind == "yaml-syntax"
+
+
+def test_non_utf8_bytes_are_a_problem_at_their_place() -> None:
+    _, _, problems = load_yaml(b"a: 1\nb: caf\xe9\n")
+    assert [(p.line, p.column, p.kind) for p in problems] == [(2, 7, "encoding")]
+
+
+def test_a_byte_order_mark_is_accepted() -> None:
+    assert load_yaml("\ufeffa: 1".encode())[0] == {"a": 1}
+
+
+def test_oversize_text_is_refused_before_parsing() -> None:
+    _, _, problems = load_yaml("a: [" * 50, max_bytes=100)
+    assert [p.kind for p in problems] == ["too-large"]
+
+
+def test_tags_are_refused_and_never_constructed() -> None:
+    tree, _, problems = load_yaml("a: !!python/object/apply:os.system ['echo x']\nb: !custom 1\n")
+    assert {p.kind for p in problems} == {"yaml-tag"}
+    assert len(problems) == 2
+    assert isinstance(tree, dict)
+
+
+def test_complex_keys_are_refused() -> None:
+    _, _, problems = load_yaml("? [a, b]\n: 1\n")
+    assert [p.kind for p in problems] == ["yaml-key"]
+
+
+def test_deep_nesting_is_a_problem_not_a_crash() -> None:
+    _, _, problems = load_yaml("[" * 5000 + "]" * 5000)
+    assert [p.kind for p in problems] == ["too-large"]
+    _, _, problems = load_yaml("a:\n" + "".join(" " * i + "- \n" for i in range(1, 100)))
+    assert problems and problems[0].kind in ("too-large", "yaml-syntax")
+
+
+def test_empty_document_is_none() -> None:
+    assert load_yaml("") == (None, Marks(values={}), [])
+
+
+def test_several_documents_are_a_problem() -> None:
+    _, _, problems = load_yaml("a: 1\n---\nb: 2\n")
+    assert [p.kind for p in problems] == ["yaml-syntax"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.printable + "&*!|>%@`{}[]中文", max_size=200))
+def test_any_text_gives_data_or_problems_never_an_exception(text: str) -> None:
+    _tree, marks, problems = load_yaml(text)
+    assert isinstance(marks, Marks)
+    assert all(p.line >= 0 and p.column >= 0 for p in problems)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_give_data_or_problems_never_an_exception(data: bytes) -> None:
+    load_yaml(data)
+    load_json(data)
+
+
+# --- JSON ---
+
+
+def test_json_values_and_positions() -> None:
+    tree, marks, problems = load_json('{\n  "a": [1, 2.5, {"b": null}],\n  "c": "中"\n}', "form.json")
+    assert problems == []
+    assert tree == {"a": [1, 2.5, {"b": None}], "c": "中"}
+    assert marks.at("$.a") == (2, 8)
+    assert marks.key_at("$.a") == (2, 3)
+    assert marks.at("$.a[2].b") == (2, 23)
+    assert marks.at("$.c") == (3, 8)
+
+
+def test_json_syntax_errors_and_duplicates() -> None:
+    _, _, problems = load_json('{"a": 1,}', "f.json")
+    assert [(p.line, p.column, p.kind) for p in problems] == [(1, 9, "json-syntax")]
+    tree, marks, problems = load_json('{"a": 1, "a": 2}')
+    assert tree == {"a": 1}
+    assert marks.at("$.a") == (1, 7)
+    assert [(p.column, p.kind) for p in problems] == [(10, "duplicate-key")]
+    assert load_json("[1] 2")[2][0].message == "JSON syntax error: extra data after the JSON value"
+    assert load_json('"\\x"')[2][0].kind == "json-syntax"
+    assert load_json("NaN")[2][0].kind == "json-syntax"
+    assert load_json("[" * 1000)[2][0].kind in ("json-syntax", "too-large")
