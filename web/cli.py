@@ -86,7 +86,7 @@ actor_options = [
     ),
     click.option("--role", "roles", multiple=True, help="A role of the actor; repeat for several."),
     click.option(
-        "--department", "departments", multiple=True, help="A department the actor works in (default: all)."
+        "--works-in", "departments", multiple=True, help="A department the actor works in (default: all)."
     ),
     click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages."),
 ]

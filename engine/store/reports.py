@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from engine.dsl.compiler import Bundle
 from engine.store.store import Store
 from engine.store.tables import orders, workflow_versions
 
@@ -48,7 +49,7 @@ def order_counts(store: Store, departments: Collection[str] | None = None) -> li
     rows: dict[str, WorkflowCount] = {}
     with store.engine.connect() as connection:
         for department, workflow, version, bundle in connection.execute(versions_query):
-            title = (bundle or {}).get("workflow", {}).get("title", {}) if isinstance(bundle, dict) else {}
+            title = Bundle.from_json(bundle["bundle"]).workflow.get("title") or {}
             rows[workflow] = WorkflowCount(
                 department=department,
                 workflow=workflow,
