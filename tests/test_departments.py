@@ -1,0 +1,549 @@
+"""The shipped departments: every file validates, and each process runs end to end on the real Engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import compile_bundle, discover, load_bundle
+from engine.dsl.validate import validate_paths
+from engine.errors import EngineError, TransitionRejected
+from engine.plugins import PluginRegistry
+from engine.runtime import Actor, Engine
+from engine.store import Store
+from engine.store.tables import outbox, stock
+from plugins.logistics import is_valid_waybill
+from web.demo import DEMO_ACTORS, demo_clock, load_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+REGISTRY = PluginRegistry.from_entry_points()
+
+RETAIL = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
+REVIEWER = Actor("wang.qiang", frozenset({"reviewer"}), frozenset({"retail"}))
+WAREHOUSE = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"retail", "wholesale", "after-sales"}))
+SALES = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
+CREDIT = Actor("liu.yang", frozenset({"credit_controller"}), frozenset({"wholesale"}))
+APPROVER = Actor("sun.li", frozenset({"approver"}), frozenset({"wholesale"}))
+FINANCE = Actor("zhou.min", frozenset({"finance"}), frozenset({"wholesale"}))
+SERVICE = Actor("huang.fang", frozenset({"service"}), frozenset({"after-sales"}))
+INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), frozenset({"after-sales"}))
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[Store]:
+    store = Store(sqlite_url)
+    store.upgrade()
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock),
+            [
+                {"sku": "XM-BAND8", "warehouse": "SH-01", "on_hand": 500, "reserved": 0},
+                {"sku": "HR-BCD470", "warehouse": "SH-01", "on_hand": 40, "reserved": 0},
+                {"sku": "YL-MILK24", "warehouse": "GZ-01", "on_hand": 1000, "reserved": 0},
+                {"sku": "SP-TRIAL", "warehouse": "SH-01", "on_hand": 50, "reserved": 0},
+            ],
+        )
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def engine(store: Store, clock: FrozenClock) -> Engine:
+    engine = Engine(store, REGISTRY, clock)
+    for path in discover(ROOT).values():
+        engine.publish(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
+    return engine
+
+
+def levels(store: Store, sku: str, warehouse: str = "SH-01") -> tuple[int, int]:
+    with store.read() as tx:
+        row = tx.connection.execute(
+            select(stock.c.on_hand, stock.c.reserved).where(
+                stock.c.sku == sku, stock.c.warehouse == warehouse
+            )
+        ).one()
+    return row.on_hand, row.reserved
+
+
+def topics(store: Store) -> list[str]:
+    with store.read() as tx:
+        return list(tx.connection.execute(select(outbox.c.topic).order_by(outbox.c.id)).scalars())
+
+
+def retail_data(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "customer": {"name": "张伟", "mobile": "13812345678"},
+        "address": {
+            "province": "上海市",
+            "city": "上海市",
+            "district": "浦东新区",
+            "detail": "世纪大道1198号3栋2单元1202室",
+            "postcode": "200120",
+        },
+        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}],
+        "shipping_fee": 0,
+        "discount": 0,
+        "total": 478,
+    }
+    data.update(changes)
+    return data
+
+
+def pay(engine: Engine, order_id: int, amount: float) -> str:
+    payment = {"method": "wechat_pay", "amount": amount, "transaction_ref": "4200001234567"}
+    return engine.fire(order_id, "pay", RETAIL, payment).to_state
+
+
+# -- the files -------------------------------------------------------------------------------------
+
+
+def test_every_shipped_file_validates_with_zero_problems() -> None:
+    paths = [ROOT / "workflows", ROOT / "forms", ROOT / "rules"]
+    problems = validate_paths(paths, ROOT, action_names=REGISTRY.action_names)
+    assert [p.format() for p in problems] == []
+
+
+def test_every_workflow_compiles_and_names_only_registered_actions() -> None:
+    found = discover(ROOT)
+    assert set(found) == {"retail-order", "retail-flash-sale", "wholesale-order", "after-sales-request"}
+    for path in found.values():
+        spec = compile_bundle(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
+        assert {a for t in spec.transitions for a in t.actions} <= REGISTRY.action_names
+        assert all(state.label.zh and state.label.en for state in spec.states)
+
+
+def test_the_flash_sale_overlay_compiles_without_on_hold() -> None:
+    spec = compile_bundle(load_bundle(ROOT / "workflows/retail/flash-sale.yaml", ROOT))
+    base = compile_bundle(load_bundle(ROOT / "workflows/retail/order.yaml", ROOT))
+    assert spec.name == "retail-flash-sale"
+    assert spec.department == "retail"
+    assert "on_hold" in base.state_names
+    assert "on_hold" not in spec.state_names
+    assert all("on_hold" not in (t.sources + tuple(t.dest_by_outcome.values())) for t in spec.transitions)
+    assert spec.state("pending_payment").timers[0].after_seconds == 10 * 60
+    assert base.state("pending_payment").timers[0].after_seconds == 30 * 60
+    review = next(t for t in spec.transitions if t.trigger == "review")
+    assert review.rules == "rules/retail/flash-sale-audit.yaml"
+    assert set(spec.state_names) == set(base.state_names) - {"on_hold"}
+
+
+# -- retail ----------------------------------------------------------------------------------------
+
+
+def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store, clock: FrozenClock) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    assert order.state == "pending_payment"
+    assert order.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
+    assert levels(store, "XM-BAND8") == (500, 2)
+
+    clock.advance(minutes=5)
+    assert pay(engine, order.id, 478) == "pending_shipment"  # paid, then approved by the audit rules
+    history = engine.history(order.id, RETAIL)
+    assert [e.trigger for e in history] == ["create", "place", "pay", "review"]
+
+    clock.advance(hours=20)
+    with pytest.raises(TransitionRejected, match="requires role warehouse"):
+        engine.fire(order.id, "ship", RETAIL, {"carrier": "sf"})
+    assert engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"}).to_state == "shipped"
+    shipped = engine.get_order(order.id, RETAIL)
+    assert is_valid_waybill(shipped.data["waybill"])
+    assert levels(store, "XM-BAND8") == (498, 0)
+
+    clock.advance(days=2)
+    engine.fire(
+        order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"}
+    )
+    clock.advance(days=3)
+    request = {"return_reason": "no_reason", "refund_amount": 478}
+    assert engine.fire(order.id, "request_return", RETAIL, request).to_state == "return_requested"
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "returned"
+    final = engine.get_order(order.id, RETAIL)
+    assert final.final
+    assert final.data["paid_amount"] == 478
+    assert final.data["refunded_amount"] == 478
+    assert topics(store).count("payments.refunded") == 1
+    assert "payments.captured" in topics(store)
+    assert "logistics.waybill_created" in topics(store)
+
+
+def test_retail_unpaid_order_cancels_itself_after_30_minutes(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="app", data=retail_data()
+    )
+    assert levels(store, "XM-BAND8") == (500, 2)
+    clock.advance(minutes=29)
+    assert engine.run_due_timers("test") == 0
+    assert engine.get_order(order.id, RETAIL).state == "pending_payment"
+    clock.advance(minutes=2)
+    assert engine.run_due_timers("test") == 1
+    cancelled = engine.get_order(order.id, RETAIL)
+    assert cancelled.state == "cancelled"
+    last = engine.history(order.id, RETAIL)[-1]
+    assert (last.trigger, last.actor, last.reason) == ("cancel", "system", "unpaid_timeout")
+    assert levels(store, "XM-BAND8") == (500, 0)  # the reservation was released ...
+    assert "payments.refunded" not in topics(store)  # ... and nothing refunded: nothing was paid
+
+
+def test_a_paid_order_is_not_cancelled_by_the_unpaid_timer(engine: Engine, clock: FrozenClock) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    clock.advance(minutes=10)
+    pay(engine, order.id, 478)
+    clock.advance(minutes=30)
+    assert engine.run_due_timers("test") == 0
+    assert engine.get_order(order.id, RETAIL).state == "pending_shipment"
+
+
+def test_cancelling_a_paid_order_refunds_and_releases(engine: Engine, store: Store) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    pay(engine, order.id, 478)
+    assert engine.fire(order.id, "cancel", RETAIL).to_state == "cancelled"
+    assert levels(store, "XM-BAND8") == (500, 0)
+    assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
+    assert topics(store).count("payments.refunded") == 1
+
+
+def test_underpaying_is_refused_by_the_guard(engine: Engine) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    with pytest.raises(TransitionRejected, match=r"data\.amount >= order\.total"):
+        pay(engine, order.id, 400)
+
+
+def test_a_large_order_is_held_for_review_and_released(engine: Engine) -> None:
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 2, "unit_price": 3299, "amount": 6598}]
+    data = retail_data(lines=lines, total=6598)
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=data
+    )
+    assert pay(engine, order.id, 6598) == "on_hold"
+    review = engine.history(order.id, RETAIL)[-1]
+    assert review.rules is not None
+    assert review.rules["outcome"] == "hold"
+    with pytest.raises(TransitionRejected, match="requires role reviewer"):
+        engine.fire(order.id, "release", RETAIL)
+    assert engine.fire(order.id, "release", REVIEWER).to_state == "pending_shipment"
+
+
+def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, store: Store) -> None:
+    data = retail_data(customer={"name": "某某", "mobile": "13800000000"})
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=data
+    )
+    result = engine.fire(
+        order.id, "pay", RETAIL, {"method": "alipay", "amount": 478, "transaction_ref": "2026000001"}
+    )
+    assert result.to_state == "cancelled"
+    assert result.auto == ("review", "cancel")
+    assert levels(store, "XM-BAND8") == (500, 0)
+    assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
+
+
+def test_a_free_order_skips_payment(engine: Engine) -> None:
+    lines = [{"sku": "SP-TRIAL", "name": "试饮装", "qty": 1, "unit_price": 0, "amount": 0}]
+    order = engine.create_order(
+        RETAIL,
+        department="retail",
+        workflow="retail-order",
+        channel="app",
+        data=retail_data(lines=lines, total=0),
+    )
+    assert order.state == "pending_shipment"
+    assert [e.trigger for e in engine.history(order.id, RETAIL)] == [
+        "create",
+        "place",
+        "skip_payment",
+        "review",
+    ]
+
+
+def test_delivered_orders_complete_themselves_after_seven_days_and_returns_close(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    pay(engine, order.id, 478)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "zto"})
+    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    clock.advance(days=7, minutes=1)
+    with pytest.raises(TransitionRejected, match="days_since"):
+        engine.fire(order.id, "request_return", RETAIL, {"return_reason": "no_reason", "refund_amount": 478})
+    assert engine.run_due_timers("test") == 1
+    assert engine.get_order(order.id, RETAIL).state == "completed"
+
+
+def test_an_order_beyond_the_stock_is_refused_naming_the_sku(engine: Engine, store: Store) -> None:
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 41, "unit_price": 1, "amount": 41}]
+    with pytest.raises(EngineError, match="HR-BCD470"):
+        engine.create_order(
+            RETAIL,
+            department="retail",
+            workflow="retail-order",
+            channel="web",
+            data=retail_data(lines=lines, total=41),
+        )
+    assert levels(store, "HR-BCD470") == (40, 0)
+    assert engine.list_orders(RETAIL) == []
+
+
+def test_flash_sale_unpaid_order_cancels_after_ten_minutes(engine: Engine, clock: FrozenClock) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-flash-sale", channel="app", data=retail_data()
+    )
+    clock.advance(minutes=10, seconds=1)
+    assert engine.run_due_timers("test") == 1
+    assert engine.get_order(order.id, RETAIL).state == "cancelled"
+
+
+def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None:
+    lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 199, "amount": 597}]
+    data = retail_data(lines=lines, total=597)
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-flash-sale", channel="app", data=data
+    )
+    assert pay(engine, order.id, 597) == "cancelled"
+
+
+# -- wholesale -------------------------------------------------------------------------------------
+
+
+def wholesale_data(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "account": {
+            "company": "上海鑫达商贸有限公司",
+            "account_no": "W100231",
+            "credit_limit": 500000,
+            "outstanding": 80000,
+            "overdue_days": 0,
+            "status": "active",
+        },
+        "contact": {"name": "陈静", "mobile": "13912345678"},
+        "address": {
+            "province": "广东省",
+            "city": "广州市",
+            "district": "天河区",
+            "detail": "体育西路191号B座",
+        },
+        "lines": [
+            {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 100, "unit_price": 56, "amount": 5600},
+            {"sku": "XM-BAND8", "name": "小米手环8", "qty": 50, "unit_price": 191, "amount": 9550},
+        ],
+        "payment_method": "bank_transfer",
+        "shipping_fee": 200,
+        "discount": 0,
+        "total": 15350,
+    }
+    data.update(changes)
+    return data
+
+
+def test_wholesale_parallel_payment_and_partial_shipments_join_into_completed(
+    engine: Engine, store: Store
+) -> None:
+    order = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
+    )
+    assert order.states == ("fulfilling.payment.awaiting", "fulfilling.shipping.in_progress")
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 100)
+
+    first = {"carrier": "deppon", "parcel": [{"sku": "YL-MILK24", "qty": 60}, {"sku": "XM-BAND8", "qty": 50}]}
+    result = engine.fire(order.id, "ship_part", WAREHOUSE, first)
+    assert result.to_state == "fulfilling.payment.awaiting|fulfilling.shipping.in_progress"  # a self-loop
+
+    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200001"}
+    result = engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    assert result.to_state == "fulfilling.payment.paid|fulfilling.shipping.in_progress"
+
+    last = engine.fire(
+        order.id, "ship_part", WAREHOUSE, {"carrier": "sf", "parcel": [{"sku": "YL-MILK24", "qty": 40}]}
+    )
+    assert last.to_state == "completed"
+    assert last.auto == ("finish_shipping", "complete")
+    done = engine.get_order(order.id, SALES)
+    assert done.final
+    assert [len(s["items"]) for s in done.data["shipments"]] == [2, 1]
+    assert levels(store, "YL-MILK24", "GZ-01") == (900, 0)
+
+
+def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
+    order = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="email", data=wholesale_data()
+    )
+    with pytest.raises(EngineError, match="exceeds what the order holds"):
+        engine.fire(
+            order.id, "ship_part", WAREHOUSE, {"carrier": "sf", "parcel": [{"sku": "XM-BAND8", "qty": 51}]}
+        )
+
+
+def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: Engine) -> None:
+    order = engine.create_order(
+        SALES,
+        department="wholesale",
+        workflow="wholesale-order",
+        channel="phone",
+        data=wholesale_data(payment_method="cod"),
+    )
+    receipt = {"method": "cod", "amount": 15350, "transaction_ref": "COD0000001"}
+    with pytest.raises(TransitionRejected, match="shipped_qty"):
+        engine.fire(order.id, "collect_cod", FINANCE, receipt)
+    everything = [{"sku": "YL-MILK24", "qty": 100}, {"sku": "XM-BAND8", "qty": 50}]
+    engine.fire(order.id, "ship_part", WAREHOUSE, {"carrier": "deppon", "parcel": everything})
+    assert engine.fire(order.id, "collect_cod", FINANCE, receipt).to_state == "completed"
+
+
+def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine) -> None:
+    over_credit = wholesale_data()
+    over_credit["account"] = {**over_credit["account"], "outstanding": 490000}
+    held = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=over_credit
+    )
+    assert held.state == "credit_hold"
+    assert engine.fire(held.id, "release_credit", CREDIT).to_state.startswith("fulfilling.")
+
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
+    big = engine.create_order(
+        SALES,
+        department="wholesale",
+        workflow="wholesale-order",
+        channel="email",
+        data=wholesale_data(lines=lines, total=52980),
+    )
+    assert big.state == "pending_approval"
+    with pytest.raises(TransitionRejected, match="requires role approver"):
+        engine.fire(big.id, "approve", SALES)
+    assert engine.fire(big.id, "approve", APPROVER).to_state.startswith("fulfilling.")
+
+    blocked = wholesale_data()
+    blocked["account"] = {**blocked["account"], "status": "blocked"}
+    refused = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=blocked
+    )
+    assert refused.state == "cancelled"
+
+
+# -- after-sales -----------------------------------------------------------------------------------
+
+
+def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
+    delivered = clock.now() - timedelta(days=3)
+    data: dict[str, Any] = {
+        "original_order_no": "RO20260227000123",
+        "type": "return",
+        "reason_code": "no_reason",
+        "customer": {"name": "李娜", "mobile": "13698765432"},
+        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}],
+        "delivered_at": delivered.isoformat(),
+        "item_condition": "unopened",
+        "refund_amount": 239,
+    }
+    data.update(changes)
+    return data
+
+
+def test_after_sales_return_is_inspected_and_refunded(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    request = engine.create_order(
+        SERVICE,
+        department="after-sales",
+        workflow="after-sales-request",
+        channel="web",
+        data=request_data(clock),
+    )
+    assert request.state == "awaiting_goods"
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    assert engine.fire(request.id, "receive_goods", WAREHOUSE, receipt).to_state == "inspecting"
+    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
+    with pytest.raises(TransitionRejected, match="requires role inspector"):
+        engine.fire(request.id, "inspect", SERVICE, inspection)
+    result = engine.fire(request.id, "inspect", INSPECTOR, inspection)
+    assert (result.to_state, result.auto) == ("closed", ("refund",))
+    assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 239
+    assert "payments.refunded" in topics(store)
+
+
+def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, clock: FrozenClock) -> None:
+    data = request_data(clock, type="exchange", reason_code="quality")
+    del data["refund_amount"]
+    request = engine.create_order(
+        SERVICE, department="after-sales", workflow="after-sales-request", channel="phone", data=data
+    )
+    engine.fire(
+        request.id,
+        "receive_goods",
+        WAREHOUSE,
+        {"return_waybill": "YT9876543210", "received_at": clock.now().isoformat()},
+    )
+    state = engine.fire(
+        request.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "opened_intact"}
+    ).to_state
+    assert state == "replacement_pending"
+    assert levels(store, "XM-BAND8") == (500, 1)
+    assert engine.fire(request.id, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
+    assert levels(store, "XM-BAND8") == (499, 0)
+
+
+def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    late = request_data(clock, delivered_at=(clock.now() - timedelta(days=9)).isoformat())
+    rejected = engine.create_order(
+        SERVICE, department="after-sales", workflow="after-sales-request", channel="app", data=late
+    )
+    assert rejected.state == "rejected"
+    used = engine.create_order(
+        SERVICE,
+        department="after-sales",
+        workflow="after-sales-request",
+        channel="web",
+        data=request_data(clock, item_condition="used"),
+    )
+    assert used.state == "pending_review"
+    assert engine.fire(used.id, "accept", SERVICE).to_state == "awaiting_goods"
+    clock.advance(days=10, minutes=1)
+    assert engine.run_due_timers("test") == 1
+    assert engine.get_order(used.id, SERVICE).state == "cancelled"
+
+
+# -- the demo --------------------------------------------------------------------------------------
+
+
+def demo_states(sqlite_url: str, orders: int, seed: int) -> dict[tuple[str, str], int]:
+    store = Store(sqlite_url)
+    store.upgrade()
+    engine = Engine(store, REGISTRY, demo_clock(datetime(2026, 3, 1, tzinfo=UTC)))
+    summary = load_demo(engine, store, ROOT, orders=orders, seed=seed)
+    store.dispose()
+    assert summary.created == orders
+    assert summary.refused == []
+    return dict(summary.states)
+
+
+def test_the_demo_is_deterministic_and_reaches_the_interesting_states(tmp_path: Path) -> None:
+    first = demo_states(f"sqlite:///{tmp_path / 'a.db'}", 150, 7)
+    again = demo_states(f"sqlite:///{tmp_path / 'b.db'}", 150, 7)
+    assert first == again
+    reached = {state for (_, state) in first}
+    assert {"cancelled", "completed", "delivered", "shipped", "rejected", "closed"} <= reached
+    assert sum(first.values()) == 150
+    assert {user.name for user in DEMO_ACTORS} >= {"admin", "li.na", "wang.qiang", "zhao.lei", "wu.gang"}

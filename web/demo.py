@@ -1,0 +1,662 @@
+"""Demo data: the shipped workflows published, warehouses stocked, and a few hundred orders worked.
+
+``load_demo(engine, store, root)`` publishes every workflow under ``root/workflows``, stocks four
+warehouses, and then plays three weeks of business through the real Engine: web and app shoppers, a
+flash sale, wholesale accounts ordering by phone and email, and after-sales requests. Each order follows
+a story (pay, get reviewed, ship, deliver, complete, return, cancel, time out…) whose steps are spread over
+time; the engine's clock is moved from step to step and due timers run on the way, so unpaid orders
+cancel themselves and delivered ones confirm themselves exactly as they would in production.
+
+The engine must run on a ``FrozenClock`` (``demo_clock()`` gives one that ends near the present). The
+result depends only on ``seed``, ``orders`` and the clock's start.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, update
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import discover, load_bundle
+from engine.errors import EngineError
+from engine.runtime import Actor, Engine, OrderView, PublishedVersion
+from engine.store import Store
+from engine.store.tables import stock
+
+DEMO_DAYS = 21
+WORKER = "demo-loader"
+
+
+# -- people ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A demo login: the engine's Actor plus what the web login needs."""
+
+    name: str
+    display_name: str
+    password: str
+    roles: frozenset[str]
+    departments: frozenset[str]
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.name, self.roles, self.departments)
+
+
+def _user(name: str, display_name: str, roles: Sequence[str], departments: Sequence[str]) -> DemoUser:
+    return DemoUser(name, display_name, f"{name}-demo", frozenset(roles), frozenset(departments))
+
+
+DEMO_ACTORS: tuple[DemoUser, ...] = (
+    _user("admin", "系统管理员", ["admin"], ["*"]),
+    _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
+    _user("li.na", "李娜（零售客服）", ["clerk", "service"], ["retail"]),
+    _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
+    _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after-sales"]),
+    _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
+    _user("liu.yang", "刘洋（信用控制）", ["credit_controller"], ["wholesale"]),
+    _user("sun.li", "孙丽（批发经理）", ["approver"], ["wholesale"]),
+    _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
+    _user("huang.fang", "黄芳（售后客服）", ["service"], ["after-sales"]),
+    _user("wu.gang", "吴刚（质检）", ["inspector"], ["after-sales"]),
+)
+
+
+def demo_actors() -> list[Actor]:
+    """The demo users as engine Actors (what ``orderloom demo`` prints)."""
+    return [user.actor for user in DEMO_ACTORS]
+
+
+def demo_clock(now: datetime | None = None) -> FrozenClock:
+    """A clock starting ``DEMO_DAYS`` before ``now`` (to the minute): the demo ends near the present."""
+    end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)
+    return FrozenClock(end - timedelta(days=DEMO_DAYS))
+
+
+# -- the catalogue and the places --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Product:
+    sku: str
+    name: str
+    price: Decimal
+    retail_stock: int  # per warehouse
+    wholesale: bool = False
+
+
+CATALOGUE: tuple[Product, ...] = (
+    Product("XM-BAND8", "小米手环8", Decimal("239"), 400, wholesale=True),
+    Product("XM-14PRO", "小米14 Pro 手机 12GB+256GB", Decimal("4999"), 60),
+    Product("HW-FBP3", "华为 FreeBuds Pro 3 无线耳机", Decimal("1199"), 80),
+    Product("HR-BCD470", "海尔冰箱 BCD-470WGHTD", Decimal("3299"), 120, wholesale=True),
+    Product("MD-KFR35", "美的空调 KFR-35GW 1.5匹", Decimal("2599"), 60),
+    Product("LX-Y9000P", "联想拯救者 Y9000P 笔记本", Decimal("9999"), 15),
+    Product("AT-C202", "安踏 C202 跑鞋", Decimal("399"), 300, wholesale=True),
+    Product("LN-TS01", "李宁 速干运动T恤", Decimal("129"), 600, wholesale=True),
+    Product("SDB-COF24", "三顿半 精品速溶咖啡 24颗", Decimal("199"), 300, wholesale=True),
+    Product("YL-MILK24", "伊利 纯牛奶 250ml×24盒", Decimal("69.9"), 800, wholesale=True),
+    Product("BK-SANTI", "《三体》全集（典藏版）", Decimal("99"), 300, wholesale=True),
+    Product("SP-TRIAL", "三顿半 试饮装（0元领取）", Decimal("0"), 300),
+)
+PRODUCTS = {p.sku: p for p in CATALOGUE}
+WAREHOUSES = {"SH-01": "上海仓", "GZ-01": "广州仓", "BJ-01": "北京仓", "CD-01": "成都仓"}
+WHOLESALE_STOCK = 4000  # extra units per warehouse of every wholesale product
+
+# (province, city, district, postcode, street)
+PLACES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("北京市", "北京市", "朝阳区", "100020", "建国路88号SOHO现代城"),
+    ("北京市", "北京市", "海淀区", "100080", "中关村大街27号"),
+    ("上海市", "上海市", "浦东新区", "200120", "世纪大道1198号"),
+    ("上海市", "上海市", "徐汇区", "200030", "漕溪北路398号"),
+    ("广东省", "广州市", "天河区", "510620", "体育西路191号"),
+    ("广东省", "深圳市", "南山区", "518057", "科技南十二路18号"),
+    ("浙江省", "杭州市", "西湖区", "310013", "文三路478号"),
+    ("江苏省", "南京市", "鼓楼区", "210008", "中山路321号"),
+    ("江苏省", "苏州市", "姑苏区", "215000", "人民路1188号"),
+    ("四川省", "成都市", "武侯区", "610041", "天府大道北段1700号"),
+    ("湖北省", "武汉市", "洪山区", "430070", "珞喻路1037号"),
+    ("陕西省", "西安市", "雁塔区", "710061", "小寨东路126号"),
+    ("山东省", "青岛市", "市南区", "266071", "香港中路76号"),
+    ("福建省", "厦门市", "思明区", "361003", "湖滨南路90号"),
+    ("湖南省", "长沙市", "岳麓区", "410083", "麓山南路932号"),
+    ("重庆市", "重庆市", "渝中区", "400010", "民族路188号"),
+    ("天津市", "天津市", "和平区", "300041", "南京路219号"),
+    ("河南省", "郑州市", "金水区", "450008", "花园路39号"),
+    ("辽宁省", "沈阳市", "和平区", "110001", "太原北街86号"),
+    ("云南省", "昆明市", "五华区", "650031", "东风西路99号"),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+GIVEN_NAMES = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "浩然",
+    "子涵",
+    "欣怡",
+    "宇轩",
+    "梓萱",
+    "一诺",
+    "思远",
+    "雨桐",
+    "俊杰",
+    "佳怡",
+    "晓东",
+    "海燕",
+    "建华",
+    "志强",
+]
+BLACKLISTED_MOBILES = ("13800000000", "13900001111", "17000000000")  # as in rules/retail/audit.yaml
+CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
+
+
+@dataclass(frozen=True)
+class Account:
+    company: str
+    account_no: str
+    credit_limit: int
+    outstanding: int
+    overdue_days: int = 0
+    status: str = "active"
+
+
+ACCOUNTS: tuple[Account, ...] = (
+    Account("上海鑫达商贸有限公司", "W100231", 500_000, 80_000),
+    Account("杭州恒源百货有限公司", "W100458", 300_000, 40_000),
+    Account("成都蜀丰贸易有限公司", "W100872", 200_000, 150_000),  # close to its limit
+    Account("武汉汇通供应链有限公司", "W101066", 400_000, 60_000, overdue_days=45),  # overdue: held
+    Account("广州粤隆批发有限公司", "W101234", 600_000, 20_000),
+    Account("北京京华商贸有限公司", "W101577", 250_000, 30_000, status="watch"),
+    Account("南京金陵日用品有限公司", "W101890", 150_000, 10_000),
+    Account("深圳鹏程电子有限公司", "W102011", 100_000, 0, status="blocked"),
+)
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DemoSummary:
+    """What ``load_demo`` did: versions published, orders created, where they ended up."""
+
+    published: list[PublishedVersion] = field(default_factory=list)
+    created: int = 0
+    refused: list[str] = field(default_factory=list)  # orders the engine refused to create, and why
+    states: Counter[tuple[str, str]] = field(default_factory=Counter)  # (workflow, state) -> orders
+    actors: list[Actor] = field(default_factory=demo_actors)
+
+
+def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, seed: int = 7) -> DemoSummary:
+    """Publish the shipped workflows, stock the warehouses and play ``orders`` orders through the engine."""
+    clock = engine.clock
+    if not isinstance(clock, FrozenClock):
+        raise TypeError("load_demo moves time: build the Engine with a FrozenClock (see demo_clock())")
+    summary = DemoSummary()
+    names = engine.registry.action_names
+    for _name, path in sorted(discover(root).items()):
+        summary.published.append(engine.publish(load_bundle(path, root, action_names=names)))
+    stock_warehouses(store, initial_stock())
+    run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
+    run.play(orders)
+    for order in engine.list_orders(_by_name("admin").actor, limit=orders * 2):
+        summary.states[(order.workflow, order.state)] += 1
+    return summary
+
+
+def initial_stock() -> dict[tuple[str, str], int]:
+    """(sku, warehouse) -> units on hand at the start of the demo."""
+    levels = {}
+    for product in CATALOGUE:
+        for warehouse in WAREHOUSES:
+            levels[(product.sku, warehouse)] = product.retail_stock + (
+                WHOLESALE_STOCK if product.wholesale else 0
+            )
+    return levels
+
+
+def stock_warehouses(store: Store, levels: Mapping[tuple[str, str], int]) -> None:
+    """Add units on hand (a row is created for a new sku and warehouse)."""
+    with store.transaction() as tx:
+        for (sku, warehouse), units in levels.items():
+            added = tx.connection.execute(
+                update(stock)
+                .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
+                .values(on_hand=stock.c.on_hand + units)
+            )
+            if added.rowcount == 0:
+                tx.connection.execute(
+                    insert(stock).values(sku=sku, warehouse=warehouse, on_hand=units, reserved=0)
+                )
+
+
+def _by_name(name: str) -> DemoUser:
+    return next(user for user in DEMO_ACTORS if user.name == name)
+
+
+Story = Iterator[timedelta]  # yields how long to wait before its next step
+
+
+class _DemoRun:
+    """A small discrete-event simulation: stories wait on a heap ordered by time."""
+
+    def __init__(self, engine: Engine, clock: FrozenClock, rng: random.Random, summary: DemoSummary) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.rng = rng
+        self.summary = summary
+        self.start = clock.now()
+        self.end = self.start + timedelta(days=DEMO_DAYS)
+        self._heap: list[tuple[datetime, int, Story]] = []
+        self._seq = 0
+        self._order_no = 0
+
+    # -- the simulation --------------------------------------------------------------------
+
+    def play(self, orders: int) -> None:
+        span = (self.end - self.start).total_seconds()
+        kinds: list[Callable[[], Story]] = [self.retail, self.flash_sale, self.wholesale, self.after_sales]
+        recent = max(4, orders // 25)  # the last few arrive in the final 20 minutes: still open now
+        for n in range(orders):
+            if n < orders - recent:
+                at = self.start + timedelta(seconds=span * (n + self.rng.random()) / (orders - recent))
+            else:
+                at = self.end - self.minutes(0.5, 20)
+            kind = self.rng.choices(kinds, weights=[55, 7, 18, 20])[0]
+            self._push(at, kind())
+        while self._heap:
+            at, _, story = heapq.heappop(self._heap)
+            if at >= self.end:
+                continue  # after the demo's end: the order stays where it is
+            self._move_to(at)
+            try:
+                wait = next(story)
+            except StopIteration:
+                continue
+            self._push(self.clock.now() + wait, story)
+        self._move_to(self.end)
+
+    def _push(self, at: datetime, story: Story) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (at, self._seq, story))
+
+    def _move_to(self, at: datetime) -> None:
+        if at > self.clock.now():
+            self.clock.advance(seconds=(at - self.clock.now()).total_seconds())
+        while self.engine.run_due_timers(WORKER, limit=500):
+            pass
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def create(
+        self, user: str, department: str, workflow: str, channel: str, data: dict[str, Any]
+    ) -> OrderView | None:
+        try:
+            order = self.engine.create_order(
+                _by_name(user).actor, department=department, workflow=workflow, channel=channel, data=data
+            )
+        except EngineError as error:
+            self.summary.refused.append(f"{workflow}: {error}")
+            return None
+        self.summary.created += 1
+        return order
+
+    def fire(self, order_id: int, trigger: str, user: str, data: Mapping[str, Any] | None = None) -> str:
+        """Fire and return the order's state afterwards (automatic transitions included)."""
+        return self.engine.fire(order_id, trigger, _by_name(user).actor, data).to_state
+
+    def state(self, order_id: int) -> str:
+        return self.engine.get_order(order_id, _by_name("admin").actor).state
+
+    def minutes(self, low: float, high: float) -> timedelta:
+        return timedelta(minutes=self.rng.uniform(low, high))
+
+    def hours(self, low: float, high: float) -> timedelta:
+        return timedelta(hours=self.rng.uniform(low, high))
+
+    def days(self, low: float, high: float) -> timedelta:
+        return timedelta(days=self.rng.uniform(low, high))
+
+    def person(self) -> dict[str, Any]:
+        rng = self.rng
+        mobile = f"1{rng.choice('356789')}{rng.randrange(10**9):09d}"
+        if rng.random() < 0.02:
+            mobile = rng.choice(BLACKLISTED_MOBILES)
+        return {"name": rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES), "mobile": mobile}
+
+    def address(self) -> dict[str, Any]:
+        rng = self.rng
+        province, city, district, postcode, street = rng.choice(PLACES)
+        room = f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{rng.randint(1, 32)}0{rng.randint(1, 4)}室"
+        return {
+            "province": province,
+            "city": city,
+            "district": district,
+            "detail": street + room,
+            "postcode": postcode,
+        }
+
+    @staticmethod
+    def line(product: Product, qty: int, price: Decimal | None = None) -> dict[str, Any]:
+        unit = product.price if price is None else price
+        return {
+            "sku": product.sku,
+            "name": product.name,
+            "qty": qty,
+            "unit_price": _number(unit),
+            "amount": _number(unit * qty),
+        }
+
+    def order_no(self, prefix: str) -> str:
+        self._order_no += 1
+        return f"{prefix}{self.clock.now():%Y%m%d}{self._order_no:06d}"
+
+    # -- stories ---------------------------------------------------------------------------
+
+    def retail(self) -> Story:
+        rng = self.rng
+        if rng.random() < 0.04:
+            lines = [self.line(PRODUCTS["SP-TRIAL"], 1)]
+            shipping, discount = Decimal(0), Decimal(0)
+        else:
+            goods = [p for p in CATALOGUE if p.price > 0]
+            picked = rng.sample(goods, k=rng.choices([1, 2, 3], weights=[60, 30, 10])[0])
+            lines = [self.line(p, rng.choices([1, 2, 3], weights=[75, 20, 5])[0]) for p in picked]
+            goods_value = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0))
+            shipping = Decimal(0) if goods_value >= 99 else Decimal(10)
+            discount = Decimal(rng.choice([0, 0, 0, 5, 10, 20])) if goods_value > 200 else Decimal(0)
+        total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0)) + shipping - discount
+        channel = rng.choice(["web", "app"])
+        data: dict[str, Any] = {
+            "customer": self.person(),
+            "address": self.address(),
+            "lines": lines,
+            "shipping_fee": _number(shipping),
+            "discount": _number(discount),
+            "total": _number(total),
+        }
+        if channel == "app":
+            data["app_user_id"] = f"U{rng.randrange(10**8):08d}"
+        if rng.random() < 0.15:
+            data["note"] = rng.choice(["请尽快发货", "工作日送货", "放快递柜", "需要开发票"])
+        order = self.create("storefront", "retail", "retail-order", channel, data)
+        if order is None:
+            return
+        oid = order.id
+        yield from self._retail_payment(oid, data, timeout_share=0.10)
+        yield from self._retail_after_payment(oid, data)
+
+    def _retail_payment(
+        self, oid: int, data: Mapping[str, Any], timeout_share: float, pay_within: float = 15
+    ) -> Story:
+        if self.state(oid) != "pending_payment":
+            return  # a free order skipped payment
+        chance = self.rng.random()
+        if chance < timeout_share:
+            return  # never paid: the timer cancels it
+        if chance < timeout_share + 0.05:
+            yield self.minutes(3, 25)
+            self.fire(oid, "cancel", "li.na")
+            return
+        yield self.minutes(1, pay_within)
+        method = self.rng.choices(["wechat_pay", "alipay", "card"], weights=[50, 40, 10])[0]
+        payment = {"method": method, "amount": data["total"], "transaction_ref": self._ref(method)}
+        self.fire(oid, "pay", "storefront", payment)
+
+    def _retail_after_payment(self, oid: int, data: Mapping[str, Any]) -> Story:
+        rng = self.rng
+        state = self.state(oid)
+        if state == "on_hold":
+            yield self.hours(0.5, 10)
+            choice = rng.random()
+            if choice < 0.15:
+                return  # still waiting for a reviewer
+            state = self.fire(oid, "release" if choice < 0.8 else "reject", "wang.qiang")
+        if state != "pending_shipment":
+            return
+        if rng.random() < 0.06:
+            yield self.hours(1, 12)
+            self.fire(oid, "cancel", "li.na")
+            return
+        yield self.hours(3, 30)
+        self.fire(oid, "ship", "zhao.lei", {"carrier": rng.choice(CARRIERS), "packages": 1})
+        yield self.days(1, 3.5)
+        self.fire(
+            oid, "deliver", "zhao.lei", {"delivered_at": self.clock.now().isoformat(), "signed_by": "本人"}
+        )
+        choice = rng.random()
+        if choice < 0.14:
+            yield self.days(0.5, 6)
+            lines = data["lines"]
+            refund = lines[0]["amount"] if len(lines) > 1 else data["total"]
+            if refund == 0:
+                return
+            reason = rng.choice(["no_reason", "quality", "wrong_item", "damaged_in_transit"])
+            self.fire(oid, "request_return", "li.na", {"return_reason": reason, "refund_amount": refund})
+            yield self.days(2, 5)
+            if rng.random() < 0.8:
+                self.fire(oid, "receive_return", "zhao.lei")
+            else:
+                self.fire(oid, "reject_return", "li.na")
+        elif choice < 0.55:
+            yield self.days(0.5, 5)
+            self.fire(oid, "complete", "li.na")
+        # otherwise the 7-day timer confirms receipt
+
+    def flash_sale(self) -> Story:
+        rng = self.rng
+        band = PRODUCTS["XM-BAND8"]
+        qty = rng.choices([1, 2, 3], weights=[70, 22, 8])[0]
+        lines = [self.line(band, qty, price=Decimal("199"))]
+        total = Decimal("199") * qty
+        data: dict[str, Any] = {
+            "customer": self.person(),
+            "address": self.address(),
+            "lines": lines,
+            "shipping_fee": 0,
+            "discount": 0,
+            "total": _number(total),
+            "app_user_id": f"U{rng.randrange(10**8):08d}",
+        }
+        order = self.create("storefront", "retail", "retail-flash-sale", "app", data)
+        if order is None:
+            return
+        yield from self._retail_payment(order.id, data, timeout_share=0.25, pay_within=8)
+        yield from self._retail_after_payment(order.id, data)
+
+    def wholesale(self) -> Story:
+        rng = self.rng
+        account = rng.choice(ACCOUNTS)
+        goods = [p for p in CATALOGUE if p.wholesale]
+        picked = rng.sample(goods, k=rng.randint(1, 3))
+        lines = [
+            self.line(
+                p, rng.choice([20, 30, 50, 60, 80, 100, 120]), price=(p.price * Decimal("0.8")).quantize(1)
+            )
+            for p in picked
+        ]
+        freight = Decimal(rng.choice([0, 200, 500]))
+        total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0)) + freight
+        channel = rng.choice(["phone", "email"])
+        contact = self.person()
+        data: dict[str, Any] = {
+            "account": {
+                "company": account.company,
+                "account_no": account.account_no,
+                "credit_limit": account.credit_limit,
+                "outstanding": account.outstanding,
+                "overdue_days": account.overdue_days,
+                "status": account.status,
+            },
+            "contact": {**contact, "email": f"purchase{account.account_no[1:]}@example.com"},
+            "address": self.address(),
+            "lines": lines,
+            "payment_method": rng.choices(["bank_transfer", "cod"], weights=[70, 30])[0],
+            "shipping_fee": _number(freight),
+            "discount": 0,
+            "total": _number(total),
+            "purchase_order_no": f"PO{rng.randrange(10**8):08d}",
+        }
+        if channel == "email":
+            data["email_message_id"] = f"<{rng.randrange(10**12)}@mail.example.com>"
+        else:
+            data["call_ref"] = f"C{rng.randrange(10**9):09d}"
+        order = self.create("chen.jing", "wholesale", "wholesale-order", channel, data)
+        if order is None:
+            return
+        oid = order.id
+        state = order.state
+        if state == "credit_hold":
+            yield self.hours(2, 30)
+            if rng.random() < 0.3:
+                self.fire(oid, "cancel", "liu.yang")
+                return
+            state = self.fire(oid, "release_credit", "liu.yang")
+        if state == "pending_approval":
+            yield self.hours(2, 40)
+            if rng.random() < 0.2:
+                self.fire(oid, "decline", "sun.li")
+                return
+            state = self.fire(oid, "approve", "sun.li")
+        if not state.startswith("fulfilling"):
+            return
+        parcels = _split(lines, rng.randint(1, 3), rng)
+        paid = data["payment_method"] == "cod"  # cash on delivery is collected after the last parcel
+        for n, parcel in enumerate(parcels):
+            yield self.days(0.5, 2)
+            if not paid and (n > 0 or rng.random() < 0.5):
+                yield self.hours(1, 8)
+                transfer = {
+                    "method": "bank_transfer",
+                    "amount": data["total"],
+                    "transaction_ref": self._ref("bank_transfer"),
+                    "payer_account": f"6222{rng.randrange(10**15):015d}",
+                }
+                self.fire(oid, "confirm_transfer", "zhou.min", transfer)
+                paid = True
+            if n == 1 and rng.random() < 0.08:
+                self.fire(oid, "cancel", "sun.li")
+                return
+            carrier = rng.choice(["deppon", "sf", "jd"])
+            self.fire(oid, "ship_part", "zhao.lei", {"carrier": carrier, "parcel": parcel})
+        yield self.days(1, 4)
+        if data["payment_method"] == "cod":
+            receipt = {"method": "cod", "amount": data["total"], "transaction_ref": self._ref("cod")}
+            self.fire(oid, "collect_cod", "zhou.min", receipt)
+        elif not paid:
+            transfer = {"method": "bank_transfer", "amount": data["total"], "transaction_ref": self._ref("x")}
+            self.fire(oid, "confirm_transfer", "zhou.min", transfer)
+
+    def after_sales(self) -> Story:
+        rng = self.rng
+        product = rng.choice([p for p in CATALOGUE if p.price > 0])
+        line = self.line(product, 1)
+        kind = rng.choices(["return", "exchange"], weights=[65, 35])[0]
+        reason = rng.choices(
+            ["no_reason", "quality", "wrong_item", "damaged_in_transit", "size"], weights=[40, 25, 10, 10, 15]
+        )[0]
+        delivered = self.clock.now() - self.days(0.5, 9)
+        data: dict[str, Any] = {
+            "original_order_no": f"RO{delivered:%Y%m%d}{rng.randrange(10**6):06d}",
+            "type": kind,
+            "reason_code": reason,
+            "reason": rng.choice(
+                ["不想要了", "屏幕有坏点", "尺码偏小", "外包装破损", "发错颜色", "无法开机"]
+            ),
+            "customer": self.person(),
+            "address": self.address(),
+            "lines": [line],
+            "delivered_at": delivered.isoformat(),
+            "item_condition": rng.choices(
+                ["unopened", "opened_intact", "used", "damaged"], weights=[40, 40, 12, 8]
+            )[0],
+        }
+        if kind == "return":
+            data["refund_amount"] = line["amount"]
+        channel = rng.choice(["web", "app", "phone"])
+        if channel == "phone":
+            data["ticket_no"] = f"T{rng.randrange(10**10):010d}"
+        order = self.create("huang.fang", "after-sales", "after-sales-request", channel, data)
+        if order is None:
+            return
+        oid = order.id
+        state = order.state
+        if state == "pending_review":
+            yield self.hours(1, 24)
+            if rng.random() < 0.3:
+                self.fire(oid, "decline", "huang.fang")
+                return
+            state = self.fire(oid, "accept", "huang.fang")
+        if state != "awaiting_goods" or rng.random() < 0.12:
+            return  # rejected, or the goods never come back (the 10-day timer withdraws it)
+        yield self.days(1, 4)
+        receipt = {
+            "return_waybill": f"SF{rng.randrange(10**12):012d}",
+            "received_at": self.clock.now().isoformat(),
+        }
+        self.fire(oid, "receive_goods", "zhao.lei", receipt)
+        yield self.hours(3, 30)
+        passed = rng.random() < 0.85
+        inspection = {
+            "inspection_result": "pass" if passed else "fail",
+            "found_condition": data["item_condition"] if passed else "damaged",
+            "inspection_note": "外观完好，功能正常" if passed else "人为损坏，不符合售后条件",
+        }
+        state = self.fire(oid, "inspect", "wu.gang", inspection)
+        if state == "replacement_pending":
+            yield self.hours(4, 30)
+            self.fire(oid, "ship_replacement", "zhao.lei", {"carrier": rng.choice(CARRIERS)})
+
+    def _ref(self, method: str) -> str:
+        prefix = {"wechat_pay": "4200", "alipay": "2026", "card": "UP", "bank_transfer": "BT", "cod": "COD"}
+        return f"{prefix.get(method, 'REF')}{self.rng.randrange(10**14):014d}"
+
+
+def _split(lines: Sequence[Mapping[str, Any]], parts: int, rng: random.Random) -> list[list[dict[str, Any]]]:
+    """Ship the order lines in ``parts`` parcels (a line may be split across two of them)."""
+    units = [(str(line["sku"]), int(line["qty"])) for line in lines]
+    parcels: list[dict[str, int]] = [{} for _ in range(parts)]
+    for sku, qty in units:
+        if parts > 1 and qty >= 40 and rng.random() < 0.6:
+            first = qty // 2
+            parcels[0][sku] = parcels[0].get(sku, 0) + first
+            parcels[-1][sku] = parcels[-1].get(sku, 0) + qty - first
+        else:
+            n = rng.randrange(parts)
+            parcels[n][sku] = parcels[n].get(sku, 0) + qty
+    return [[{"sku": sku, "qty": qty} for sku, qty in parcel.items()] for parcel in parcels if parcel]
+
+
+def _number(value: Decimal) -> int | float:
+    """JSON-friendly yuan: whole amounts as int, others as a float with two decimals."""
+    value = value.quantize(Decimal("0.01"))
+    return int(value) if value == value.to_integral_value() else float(value)
