@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from engine.clock import Clock
+from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text, WorkflowSpec
 from engine.errors import ConflictError, NotFound, Refusal, TransitionRejected
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
@@ -38,23 +39,9 @@ BUNDLE_SCHEMA_VERSION = 1
 AuditEvent = AuditRow
 
 
-class Publishable(Protocol):
-    """A resolved definition ready to publish (``engine.dsl.compiler.Bundle``)."""
-
-    @property
-    def content_hash(self) -> str: ...
-
-    def to_json(self) -> Any: ...
-
-
-SpecLoader = Callable[[Any, int | None], WorkflowSpec]
-
-
-def load_bundle_spec(document: Any, version: int | None) -> WorkflowSpec:
-    """Compile a stored bundle document (what ``Bundle.to_json()`` returned) into its spec."""
-    from engine.dsl.compiler import Bundle, compile_bundle
-
-    return compile_bundle(Bundle.from_json(document), version)
+def _stored_document(bundle: Bundle) -> Any:
+    """The bundle as a JSON document (not a string inside JSON), keys in their written order."""
+    return json.loads(bundle.to_json())
 
 
 @dataclass(frozen=True)
@@ -156,22 +143,23 @@ class Engine:
         store: Store,
         registry: PluginRegistry,
         clock: Clock,
-        *,
-        load_spec: SpecLoader | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.clock = clock
-        self._load_spec = load_spec or load_bundle_spec
         self._versions: dict[tuple[str, int], CompiledVersion] = {}
         self._lock = threading.Lock()
 
     # -- versions ------------------------------------------------------------------------------
 
-    def publish(self, bundle: Publishable, actor: Actor | None = None) -> PublishedVersion:
-        """Store ``bundle`` as the next version of its workflow; the same content returns its version."""
-        document = bundle.to_json()
-        spec = self._load_spec(document, None)
+    def publish(self, bundle: Bundle, actor: Actor | None = None) -> PublishedVersion:
+        """Store ``bundle`` as the next version of its workflow; the same content returns its version.
+
+        The stored document is ``Bundle.to_json()`` as JSON (an object, not a string), and it is
+        compiled from that document here exactly as it will be when read back.
+        """
+        document = _stored_document(bundle)
+        spec = compile_bundle(Bundle.from_json(document))
         compile_version(spec, self.registry)  # refuse what cannot run before it is stored
         with self.store.transaction() as tx:
             existing = tx.version_by_hash(spec.name, bundle.content_hash)
@@ -212,7 +200,7 @@ class Engine:
         with self._lock:
             found = self._versions.get(key)
             if found is None:
-                spec = self._load_spec(row.bundle["bundle"], row.version)
+                spec = compile_bundle(Bundle.from_json(row.bundle["bundle"]), row.version)
                 found = compile_version(spec, self.registry)
                 self._versions[key] = found
         return found

@@ -14,8 +14,7 @@ from tests.engine.runtime.conftest import (
     CLERK,
     OUTSIDER,
     WAREHOUSE,
-    SpecBundle,
-    retail_spec,
+    bundle,
 )
 
 ORDER = {"customer": "张三", "total": 120}
@@ -188,9 +187,9 @@ def test_versions_pin_orders_and_publish_is_idempotent(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
     old = _new(engine)
-    again = engine.publish(SpecBundle(retail_spec()))
+    again = engine.publish(bundle("retail-order"))
     assert (again.version, again.created) == (1, False)
-    v2 = engine.publish(SpecBundle(retail_spec(extra_state="gift_wrap")))
+    v2 = engine.publish(bundle("versions/retail-order-gift"))
     assert (v2.version, v2.created) == (2, True)
     assert [v.version for v in engine.versions("retail-order")] == [1, 2]
     new = _new(engine)
@@ -205,11 +204,7 @@ def test_migrate_dry_run_then_real(engine: Engine) -> None:
     engine.fire(gone, "pay", CLERK, PAYMENT)
     no_email = _new(engine)
     engine.fire(no_email, "cancel", CLERK)  # final orders are never migrated
-    v2_spec = retail_spec(strict_form=True)
-    v2_spec = v2_spec.__class__(
-        **{**v2_spec.__dict__, "states": tuple(s for s in v2_spec.states if s.name != "paid")}
-    )
-    engine.publish(SpecBundle(v2_spec))
+    engine.publish(bundle("versions/retail-order-no-paid-email"))
     plan = engine.migrate("retail-order", 2, {}, dry_run=True, actor=ADMIN)
     assert not plan.applied and plan.moves == []
     codes = {b["order_id"]: b["code"] for b in plan.blocked}
@@ -227,9 +222,7 @@ def test_migrate_moves_orders_with_an_audit_event(engine: Engine) -> None:
     paid = _new(engine)
     engine.fire(paid, "pay", CLERK, PAYMENT)
     waiting = _new(engine)
-    v2 = retail_spec()
-    v2 = v2.__class__(**{**v2.__dict__, "states": tuple(s for s in v2.states if s.name != "paid")})
-    engine.publish(SpecBundle(v2))
+    engine.publish(bundle("versions/retail-order-no-paid"))
     plan = engine.migrate("retail-order", 2, {"paid": "pending_shipment"}, dry_run=False, actor=ADMIN)
     assert plan.applied and plan.blocked == []
     assert sorted((m["order_id"], m["to_state"]) for m in plan.moves) == [

@@ -5,7 +5,7 @@ import multiprocessing
 from engine.clock import FrozenClock
 from engine.runtime import Engine
 from engine.store import Store
-from tests.engine.runtime.conftest import CLERK, SpecBundle, make_engine, parallel_spec, retail_spec
+from tests.engine.runtime.conftest import CLERK, bundle, make_engine
 
 ORDER = {"customer": "李四", "total": 88}
 
@@ -59,8 +59,7 @@ def test_two_worker_processes_fire_each_timer_once(db_url: str, clock: FrozenClo
     store = Store(db_url)
     store.upgrade()
     engine = make_engine(store, clock)
-    engine.publish(SpecBundle(retail_spec()))
-    engine.publish(SpecBundle(parallel_spec()))
+    engine.publish(bundle("retail-order"))
     ids = [engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id for _ in range(40)]
     context = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue[int] = context.Queue()
