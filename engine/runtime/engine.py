@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +31,7 @@ from engine.runtime.compiled import (
     joined,
     split,
 )
-from engine.store import AuditRow, OrderRow, Store, Tx
+from engine.store import DEFAULT_LEASE, AuditRow, OrderRow, Store, Tx
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
 BUNDLE_SCHEMA_VERSION = 1
@@ -143,10 +143,13 @@ class Engine:
         store: Store,
         registry: PluginRegistry,
         clock: Clock,
+        *,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self.store = store
         self.registry = registry
         self.clock = clock
+        self.lease = lease  # how long a worker's claim on a timer or outbox message holds
         self._versions: dict[tuple[str, int], CompiledVersion] = {}
         self._lock = threading.Lock()
 
@@ -693,59 +696,101 @@ class Engine:
 
     # -- timers --------------------------------------------------------------------------------
 
-    def run_due_timers(self, worker_id: str, limit: int = 100) -> int:
+    def run_due_timers(self, worker_id: str, limit: int = 100, lease: timedelta | None = None) -> int:
         """Fire the due timers this worker claims; returns how many fired.
 
-        A timer whose state the order has left, or whose condition no longer holds, is cancelled.
+        A claim lasts ``lease`` (the engine's by default): a timer claimed by a worker that died is
+        taken over by another once the claim is older than that. It still fires at most once: the
+        timer is marked fired, only if still scheduled and claimed by this worker, in the same
+        transaction as its transition. A timer whose state the order has left, or whose condition
+        no longer holds, is cancelled. A timer whose order changed under it stays claimed and is
+        tried again when its lease runs out.
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
-            claimed = tx.claim_due_timers(worker_id, now, limit)
+            claimed = tx.claim_due_timers(worker_id, now, limit, self.lease if lease is None else lease)
         fired = 0
         for timer_id in claimed:
-            with self.store.transaction() as tx:
-                timer = tx.timer(timer_id)
-                if timer is None or timer.status != "scheduled" or timer.claimed_by != worker_id:
-                    continue
-                row = tx.load_order(timer.order_id)
-                assert row is not None
-                if timer.state not in active_paths(split(row.state)):
-                    tx.set_timer_status(timer_id, "cancelled")
-                    continue
-                cv = self._compiled(tx, row.workflow, row.version)
-                spec = next(
-                    (
-                        t
-                        for t in cv.timers.get(timer.state, ())
-                        if (t.trigger, t.reason) == (timer.trigger, timer.reason)
-                    ),
-                    None,
-                )
-                if spec is not None and spec.when:
-                    from engine.rules.expr import compile_expression
-
-                    live = _Live(
-                        row.id,
-                        row.department,
-                        row.workflow,
-                        row.version,
-                        row.channel,
-                        split(row.state),
-                        dict(row.data),
-                        0,
-                    )
-                    if not compile_expression(spec.when)(self._env(live, SYSTEM, {}, now)):
-                        tx.set_timer_status(timer_id, "cancelled")
-                        continue
-                # Marked first, so leaving the timer's state does not cancel the timer being fired.
-                tx.finish_timer(timer_id, "fired")
-                try:
-                    self._fire_in(tx, row.id, timer.trigger, SYSTEM, {}, row.lock_version, timer.reason)
-                except TransitionRejected:
-                    tx.finish_timer(timer_id, "cancelled")
-                    continue
-                fired += 1
+            try:
+                fired += self._fire_timer(timer_id, worker_id, now)
+            except ConflictError:
+                continue
         return fired
+
+    def _fire_timer(self, timer_id: int, worker_id: str, now: datetime) -> bool:
+        with self.store.transaction() as tx:
+            timer = tx.timer(timer_id)
+            # Marked first (and the row locked): leaving the timer's state must not cancel it, and a
+            # worker that took the timer over after this one's lease lapsed finds it fired.
+            if timer is None or not tx.fire_timer(timer_id, worker_id):
+                return False
+            row = tx.load_order(timer.order_id)
+            assert row is not None
+            if timer.state not in active_paths(split(row.state)):
+                tx.finish_timer(timer_id, "cancelled")
+                return False
+            cv = self._compiled(tx, row.workflow, row.version)
+            spec = next(
+                (
+                    t
+                    for t in cv.timers.get(timer.state, ())
+                    if (t.trigger, t.reason) == (timer.trigger, timer.reason)
+                ),
+                None,
+            )
+            if spec is not None and spec.when:
+                from engine.rules.expr import compile_expression
+
+                live = _Live(
+                    row.id,
+                    row.department,
+                    row.workflow,
+                    row.version,
+                    row.channel,
+                    split(row.state),
+                    dict(row.data),
+                    0,
+                )
+                if not compile_expression(spec.when)(self._env(live, SYSTEM, {}, now)):
+                    tx.finish_timer(timer_id, "cancelled")
+                    return False
+            try:
+                self._fire_in(tx, row.id, timer.trigger, SYSTEM, {}, row.lock_version, timer.reason)
+            except TransitionRejected:
+                tx.finish_timer(timer_id, "cancelled")
+                return False
+            return True
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def dispatch_outbox(
+        self,
+        worker_id: str,
+        send: Callable[[str, Any], None],
+        limit: int = 100,
+        lease: timedelta | None = None,
+    ) -> int:
+        """Hand the unsent outbox messages this worker claims to ``send(topic, payload)``.
+
+        A message is marked sent only after ``send`` returned; if it raised, the attempt and its
+        error are recorded and the message is released for the next run. Delivery is at least once:
+        a worker that dies between sending and marking leaves the claim to lapse, and the message
+        is sent again, so receivers deduplicate on the payload. Returns how many were sent.
+        """
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            claimed = tx.claim_outbox(worker_id, now, limit, self.lease if lease is None else lease)
+        sent = 0
+        for message in claimed:
+            try:
+                send(message.topic, message.payload)
+            except Exception as error:  # any failure of the receiver: record it, retry later
+                with self.store.transaction() as tx:
+                    tx.outbox_failed(message.id, worker_id, f"{type(error).__name__}: {error}", now)
+                continue
+            with self.store.transaction() as tx:
+                sent += tx.outbox_sent(message.id, worker_id, self.clock.now())
+        return sent
 
     # -- migration -----------------------------------------------------------------------------
 

@@ -1,13 +1,15 @@
 """Storage: SQLAlchemy Core tables, Alembic migrations, and the repository the runtime uses."""
 
 from engine.store.migrate import upgrade
-from engine.store.store import AuditRow, OrderRow, Store, TimerRow, Tx, VersionRow
+from engine.store.store import DEFAULT_LEASE, AuditRow, OrderRow, OutboxRow, Store, TimerRow, Tx, VersionRow
 from engine.store.tables import STATE_JOIN, metadata
 
 __all__ = [
+    "DEFAULT_LEASE",
     "STATE_JOIN",
     "AuditRow",
     "OrderRow",
+    "OutboxRow",
     "Store",
     "TimerRow",
     "Tx",

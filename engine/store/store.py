@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from sqlalchemy import (
     event,
     insert,
     literal_column,
+    null,
     or_,
     select,
     update,
@@ -52,6 +53,7 @@ _READ_ONLY = "orderloom_read_only"
 # Constants are written into the SQL text, so every parameter of a statement is a named one.
 _SV: ColumnClause[Any] = literal_column(str(SCHEMA_VERSION))
 _SCHEDULED: ColumnClause[Any] = literal_column("'scheduled'")
+_ONE: ColumnClause[Any] = literal_column("1")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,18 @@ class TimerRow:
     claimed_by: str | None
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    topic: str
+    payload: Any
+    created_at: datetime
+    attempts: int
+    last_error: str | None
+    claimed_by: str | None
+    sent_at: datetime | None
+
+
 _ORDER_COLUMNS = (
     orders.c.id,
     orders.c.department,
@@ -154,6 +168,19 @@ _TIMER_COLUMNS = (
     timers.c.status,
     timers.c.claimed_by,
 )
+
+
+_OUTBOX_COLUMNS = (
+    outbox.c.id,
+    outbox.c.topic,
+    outbox.c.payload,
+    outbox.c.created_at,
+    outbox.c.attempts,
+    outbox.c.last_error,
+    outbox.c.claimed_by,
+    outbox.c.sent_at,
+)
+DEFAULT_LEASE = timedelta(minutes=5)
 
 
 def _statements() -> dict[str, Executable]:
@@ -227,20 +254,15 @@ def _statements() -> dict[str, Executable]:
         .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED))
         .values(status=b("status")),
         "finish_timer": update(timers).where(timers.c.id == b("id")).values(status=b("status")),
-        "due_timer_ids": select(timers.c.id)
-        .where(
-            and_(
-                timers.c.status == _SCHEDULED,
-                timers.c.claimed_by.is_(None),
-                timers.c.due_at <= b("now"),
-            )
-        )
-        .order_by(timers.c.due_at, timers.c.id)
-        .limit(b("limit"))
-        .offset(b("offset")),
+        "due_timer_ids": _due_timers(),
         "claim_timer": update(timers)
-        .where(and_(timers.c.id == b("id"), timers.c.claimed_by.is_(None)))
+        .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED, _claimable(timers)))
         .values(claimed_by=b("worker"), claimed_at=b("now")),
+        "fire_timer": update(timers)
+        .where(
+            and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED, timers.c.claimed_by == b("worker"))
+        )
+        .values(status=literal_column("'fired'")),
         "order_timers": select(*_TIMER_COLUMNS)
         .where(timers.c.order_id == b("order_id"))
         .order_by(timers.c.id),
@@ -294,7 +316,49 @@ def _statements() -> dict[str, Executable]:
         .limit(b("limit"))
         .offset(b("offset")),
         "mark_sent": update(outbox).where(outbox.c.id == b("id")).values(sent_at=b("at")),
+        "outbox_ids": _pending_outbox(),
+        "claim_outbox": update(outbox)
+        .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), _claimable(outbox)))
+        .values(claimed_by=b("worker"), claimed_at=b("now")),
+        "outbox_by_id": select(*_OUTBOX_COLUMNS).where(outbox.c.id == b("id")),
+        "outbox_sent": update(outbox)
+        .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), outbox.c.claimed_by == b("worker")))
+        .values(sent_at=b("at"), attempts=outbox.c.attempts + _ONE, last_error=null()),
+        "outbox_failed": update(outbox)
+        .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), outbox.c.claimed_by == b("worker")))
+        .values(
+            attempts=outbox.c.attempts + _ONE,
+            last_error=b("error"),
+            last_attempt_at=b("at"),
+            claimed_by=null(),
+            claimed_at=null(),
+        ),
     }
+
+
+def _claimable(table: Any) -> Any:
+    """Nobody holds the row, or its holder's lease ran out (claimed at or before ``:stale``)."""
+    return or_(table.c.claimed_by.is_(None), table.c.claimed_at <= bindparam("stale"))
+
+
+def _due_timers() -> Any:
+    return (
+        select(timers.c.id)
+        .where(and_(timers.c.status == _SCHEDULED, timers.c.due_at <= bindparam("now"), _claimable(timers)))
+        .order_by(timers.c.due_at, timers.c.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+def _pending_outbox() -> Any:
+    return (
+        select(outbox.c.id)
+        .where(and_(outbox.c.sent_at.is_(None), _claimable(outbox)))
+        .order_by(outbox.c.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
 
 
 class Tx:
@@ -573,31 +637,39 @@ class Tx:
         """Set a claimed timer's final status, whatever it was (only its claiming worker calls this)."""
         self.run("finish_timer", {"id": timer_id, "status": status})
 
-    def claim_due_timers(self, worker_id: str, now: datetime, limit: int) -> list[int]:
+    def fire_timer(self, timer_id: int, worker_id: str) -> bool:
+        """Mark a timer fired if it is still scheduled and claimed by ``worker_id``; False otherwise.
+
+        Called in the transaction that fires the timer's transition, so the two commit together. On
+        PostgreSQL the update locks the row: a worker that reclaimed the timer after a lapsed lease
+        waits here and then finds it no longer scheduled.
+        """
+        return bool(self.run("fire_timer", {"id": timer_id, "worker": worker_id}).rowcount == 1)
+
+    def _claim(
+        self, pick: str, claim: str, worker_id: str, now: datetime, limit: int, lease: timedelta
+    ) -> list[int]:
+        """Candidates from statement ``pick``, each then taken with the conditional UPDATE ``claim``."""
+        at, stale = self.ts(now), self.ts(now - lease)
+        if not self._sqlite:
+            pick += "_locked"
+        params = {"now": at, "stale": stale, "limit": limit, "offset": 0}
+        ids = [r[0] for r in self.run(pick, params).fetchall()]
+        taking = {"worker": worker_id, "now": at, "stale": stale}
+        return [row_id for row_id in ids if self.run(claim, {**taking, "id": row_id}).rowcount == 1]
+
+    def claim_due_timers(
+        self, worker_id: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
+    ) -> list[int]:
         """Claim up to ``limit`` due timers for ``worker_id``; each timer is claimed by one worker only.
 
+        A claim older than ``lease`` (its worker died or hangs) may be taken over by another worker.
         PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` so racing workers take disjoint rows.
-        SQLite: a conditional ``UPDATE ... WHERE claimed_by IS NULL`` per candidate.
+        SQLite: a conditional ``UPDATE ... WHERE claimed_by IS NULL OR claimed_at <= :stale`` each.
         """
-        at = self.ts(now)
-        if self._sqlite:
-            ids = [
-                r[0] for r in self.run("due_timer_ids", {"now": at, "limit": limit, "offset": 0}).fetchall()
-            ]
-            return [
-                timer_id
-                for timer_id in ids
-                if self.run("claim_timer", {"id": timer_id, "worker": worker_id, "now": at}).rowcount == 1
-            ]
-        ids = [
-            r[0]
-            for r in self.run("due_timer_ids_locked", {"now": at, "limit": limit, "offset": 0}).fetchall()
-        ]
-        for timer_id in ids:
-            self.run("claim_timer", {"id": timer_id, "worker": worker_id, "now": at})
-        return ids
+        return self._claim("due_timer_ids", "claim_timer", worker_id, now, limit, lease)
 
-    # -- outbox and idempotency ----------------------------------------------------------------
+        # -- outbox and idempotency ----------------------------------------------------------------
 
     def insert_outbox(self, topic: str, payload: Mapping[str, Any], at: datetime) -> None:
         self.run("insert_outbox", {"topic": topic, "payload": self.dumps(payload), "at": self.ts(at)})
@@ -608,6 +680,39 @@ class Tx:
 
     def mark_sent(self, outbox_id: int, at: datetime) -> None:
         self.run("mark_sent", {"id": outbox_id, "at": self.ts(at)})
+
+    def claim_outbox(
+        self, worker_id: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
+    ) -> list[OutboxRow]:
+        """Claim up to ``limit`` unsent messages, oldest first, the way timers are claimed."""
+        ids = self._claim("outbox_ids", "claim_outbox", worker_id, now, limit, lease)
+        return [self._outbox(self.run("outbox_by_id", {"id": row_id}).fetchone()) for row_id in ids]
+
+    def outbox_message(self, outbox_id: int) -> OutboxRow | None:
+        row = self.run("outbox_by_id", {"id": outbox_id}).fetchone()
+        return None if row is None else self._outbox(row)
+
+    def outbox_sent(self, outbox_id: int, worker_id: str, at: datetime) -> bool:
+        """Mark a message sent if ``worker_id`` still holds it; False when its claim was taken over."""
+        params = {"id": outbox_id, "worker": worker_id, "at": self.ts(at)}
+        return bool(self.run("outbox_sent", params).rowcount == 1)
+
+    def outbox_failed(self, outbox_id: int, worker_id: str, error: str, at: datetime) -> bool:
+        """Count a failed attempt, keep its error, and release the claim so the message is retried."""
+        params = {"id": outbox_id, "worker": worker_id, "error": error, "at": self.ts(at)}
+        return bool(self.run("outbox_failed", params).rowcount == 1)
+
+    def _outbox(self, r: Sequence[Any]) -> OutboxRow:
+        return OutboxRow(
+            id=r[0],
+            topic=r[1],
+            payload=self._json(r[2]),
+            created_at=self._time(r[3]),
+            attempts=r[4],
+            last_error=r[5],
+            claimed_by=r[6],
+            sent_at=None if r[7] is None else self._time(r[7]),
+        )
 
     def get_idempotent(self, actor: str, key: str) -> Any | None:
         row = self.run("get_idempotent", {"actor": actor, "key": key}).fetchone()
@@ -692,20 +797,9 @@ class Store:
         else:
             self._dialect = self.engine.dialect
         statements = _statements()
-        statements["due_timer_ids_locked"] = (
-            select(timers.c.id)
-            .where(
-                and_(
-                    timers.c.status == _SCHEDULED,
-                    timers.c.claimed_by.is_(None),
-                    timers.c.due_at <= bindparam("now"),
-                )
-            )
-            .order_by(timers.c.due_at, timers.c.id)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-            .with_for_update(skip_locked=True)
-        )
+        # PostgreSQL: racing workers skip the rows another one is claiming instead of waiting.
+        statements["due_timer_ids_locked"] = _due_timers().with_for_update(skip_locked=True)
+        statements["outbox_ids_locked"] = _pending_outbox().with_for_update(skip_locked=True)
         self._sql = {name: self.render(stmt) for name, stmt in statements.items()}
 
     def render(self, statement: Executable) -> str:
@@ -756,4 +850,4 @@ def _configure_sqlite(engine: Engine) -> None:
         driver.execute("BEGIN" if connection.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-__all__ = ["AuditRow", "OrderRow", "Store", "TimerRow", "Tx", "VersionRow"]
+__all__ = ["DEFAULT_LEASE", "AuditRow", "OrderRow", "OutboxRow", "Store", "TimerRow", "Tx", "VersionRow"]

@@ -125,6 +125,12 @@ outbox = Table(
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    # Claimed like timers: a worker holds a message while it sends it; a lapsed claim may be taken.
+    Column("claimed_by", String(200)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
+    Column("last_attempt_at", DateTime(timezone=True)),
     Index(None, "sent_at"),
 )
 

@@ -45,8 +45,8 @@ OUTSIDER = Actor("olga", frozenset({"clerk", "auditor", "warehouse"}), frozenset
 ADMIN = Actor("root", frozenset({"admin"}), frozenset({"*"}))
 
 
-def make_engine(store: Store, clock: FrozenClock) -> Engine:
-    return Engine(store, PluginRegistry(ACTIONS), clock)
+def make_engine(store: Store, clock: FrozenClock, **options: Any) -> Engine:
+    return Engine(store, PluginRegistry(ACTIONS), clock, **options)
 
 
 @pytest.fixture

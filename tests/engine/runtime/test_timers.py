@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from datetime import timedelta
 
 from engine.clock import FrozenClock
 from engine.runtime import Engine
@@ -77,3 +78,80 @@ def test_two_worker_processes_fire_each_timer_once(db_url: str, clock: FrozenClo
         events = engine.history(order_id, CLERK)
         assert [e.trigger for e in events] == ["create", "cancel"]
     store.dispose()
+
+
+def test_timer_of_a_crashed_worker_is_taken_over_after_the_lease(
+    engine: Engine, clock: FrozenClock, store: Store
+) -> None:
+    order_id = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    clock.advance(minutes=30)
+    with store.transaction() as tx:  # a worker claims the timer, then dies before firing it
+        [timer_id] = tx.claim_due_timers("crashed", clock.now(), 10)
+    clock.advance(minutes=4, seconds=59)
+    assert engine.run_due_timers("w2") == 0
+    clock.advance(seconds=1)
+    assert engine.run_due_timers("w2") == 1
+    assert engine.get_order(order_id, CLERK).state == "cancelled"
+    with store.read() as tx:
+        timer = tx.timer(timer_id)
+        assert timer is not None and (timer.status, timer.claimed_by) == ("fired", "w2")
+    # Were the first worker only stalled, its late attempt finds the timer no longer its own.
+    assert not engine._fire_timer(timer_id, "crashed", clock.now())
+    assert engine.run_due_timers("w3") == 0
+    assert [e.trigger for e in engine.history(order_id, CLERK)] == ["create", "cancel"]
+
+
+def test_lease_is_configurable_on_the_engine_and_per_run(store: Store, clock: FrozenClock) -> None:
+    engine = make_engine(store, clock, lease=timedelta(minutes=1))
+    engine.publish(bundle("retail-order"))
+    first = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    second = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    clock.advance(minutes=30)
+    with store.transaction() as tx:
+        assert len(tx.claim_due_timers("crashed", clock.now(), 10)) == 2
+    clock.advance(seconds=30)
+    assert engine.run_due_timers("w2", limit=1, lease=timedelta(seconds=30)) == 1
+    assert engine.run_due_timers("w2") == 0  # the engine's one minute has not passed
+    clock.advance(seconds=30)
+    assert engine.run_due_timers("w2") == 1
+    assert {engine.get_order(i, CLERK).state for i in (first, second)} == {"cancelled"}
+
+
+def test_dispatch_outbox_marks_sent_only_after_send_returned(engine: Engine, clock: FrozenClock) -> None:
+    order_id = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    engine.fire(order_id, "pay", CLERK, {"amount": 88, "method": "card"})
+    delivered: list[tuple[str, object]] = []
+
+    def down(topic: str, payload: object) -> None:
+        raise ConnectionError("mail server refused the connection")
+
+    assert engine.dispatch_outbox("d1", down) == 0
+    with engine.store.read() as tx:
+        [(outbox_id, _, _)] = tx.pending_outbox()
+        message = tx.outbox_message(outbox_id)
+    assert message is not None and message.sent_at is None and message.attempts == 1
+    assert message.last_error == "ConnectionError: mail server refused the connection"
+    assert message.claimed_by is None  # released for the next run
+
+    assert engine.dispatch_outbox("d1", lambda topic, payload: delivered.append((topic, payload))) == 1
+    assert delivered == [("mail", {"order": order_id, "to": "paid"})]
+    with engine.store.read() as tx:
+        assert tx.pending_outbox() == []
+        sent = tx.outbox_message(outbox_id)
+    assert sent is not None and sent.sent_at == clock.now() and sent.attempts == 2 and sent.last_error is None
+    assert engine.dispatch_outbox("d1", lambda topic, payload: delivered.append((topic, payload))) == 0
+    assert len(delivered) == 1
+
+
+def test_outbox_message_of_a_crashed_dispatcher_is_sent_after_the_lease(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    order_id = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    engine.fire(order_id, "pay", CLERK, {"amount": 88, "method": "card"})
+    with engine.store.transaction() as tx:
+        assert len(tx.claim_outbox("crashed", clock.now(), 10)) == 1
+    delivered: list[str] = []
+    assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)) == 0
+    clock.advance(minutes=5)
+    assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)) == 1
+    assert delivered == ["mail"]

@@ -103,11 +103,63 @@ def test_timer_claimed_once(store: Store) -> None:
     with store.transaction() as tx:
         first = tx.claim_due_timers("w1", NOW, 10)
     with store.transaction() as tx:
-        second = tx.claim_due_timers("w2", NOW + timedelta(days=2), 10)
+        second = tx.claim_due_timers("w2", NOW + timedelta(days=2), 10, lease=timedelta(days=3))
     assert len(first) == 1 and len(second) == 1 and first != second
     with store.transaction() as tx:
         assert tx.cancel_timers(order_id, "pending_payment") == 2
         assert not tx.set_timer_status(first[0], "fired")
+
+
+def test_timer_claim_lapses_after_its_lease(store: Store) -> None:
+    order_id = _order(store)
+    with store.transaction() as tx:
+        tx.schedule_timer(
+            order_id=order_id, state="pending_payment", trigger="cancel", reason=None, due_at=NOW
+        )
+    lease = timedelta(minutes=5)
+    with store.transaction() as tx:
+        [timer_id] = tx.claim_due_timers("w1", NOW, 10, lease)
+    with store.transaction() as tx:
+        assert tx.claim_due_timers("w2", NOW + lease - timedelta(seconds=1), 10, lease) == []
+    with store.transaction() as tx:
+        assert tx.claim_due_timers("w2", NOW + lease, 10, lease) == [timer_id]
+    with store.transaction() as tx:
+        assert not tx.fire_timer(timer_id, "w1")  # its claim was taken over
+        assert tx.fire_timer(timer_id, "w2")
+        assert not tx.fire_timer(timer_id, "w2")  # fired once only
+    with store.transaction() as tx:
+        assert tx.claim_due_timers("w3", NOW + timedelta(days=1), 10, lease) == []
+        timer = tx.timer(timer_id)
+        assert timer is not None and (timer.status, timer.claimed_by) == ("fired", "w2")
+
+
+def test_outbox_claimed_sent_and_failed(store: Store) -> None:
+    lease = timedelta(minutes=5)
+    with store.transaction() as tx:
+        for n in range(3):
+            tx.insert_outbox("mail", {"n": n}, NOW)
+    with store.transaction() as tx:
+        first = tx.claim_outbox("w1", NOW, 2, lease)
+    assert [(m.payload, m.attempts, m.claimed_by) for m in first] == [
+        ({"n": 0}, 0, "w1"),
+        ({"n": 1}, 0, "w1"),
+    ]
+    with store.transaction() as tx:
+        [rest] = tx.claim_outbox("w2", NOW, 10, lease)
+        assert rest.payload == {"n": 2}
+        assert tx.claim_outbox("w3", NOW, 10, lease) == []
+        assert tx.outbox_sent(first[0].id, "w1", NOW)
+        assert not tx.outbox_sent(first[0].id, "w1", NOW)  # already sent
+        assert tx.outbox_failed(first[1].id, "w1", "ConnectionError: refused", NOW)
+        assert not tx.outbox_failed(rest.id, "w1", "not mine", NOW)
+    with store.transaction() as tx:
+        # The failed one is free again at once; w2's claim lapses only after the lease.
+        [retry] = tx.claim_outbox("w3", NOW, 10, lease)
+        assert (retry.id, retry.attempts, retry.last_error) == (first[1].id, 1, "ConnectionError: refused")
+        assert [m.id for m in tx.claim_outbox("w4", NOW + lease, 10, lease)] == [retry.id, rest.id]
+        assert not tx.outbox_sent(rest.id, "w2", NOW + lease)  # taken over by w4
+        sent = tx.outbox_message(first[0].id)
+        assert sent is not None and sent.sent_at == NOW and sent.attempts == 1
 
 
 def test_idempotency_outbox_and_versions(store: Store) -> None:
