@@ -11,6 +11,7 @@ region inside a parallel state (stored joined with ``engine.store.STATE_JOIN``).
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -151,6 +152,7 @@ class CompiledTransition:
     ruleset: Any | None = None  # engine.rules.ruleset.CompiledRuleset
     form: FormValidator | None = None
     actions: tuple[tuple[str, Action], ...] = ()
+    guard_reads_form: bool = False  # the guard reads ``data`` or an order field the form fills
 
     @property
     def dests(self) -> tuple[str, ...]:
@@ -242,6 +244,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 ruleset=_ruleset(spec, t.rules),
                 form=FormValidator(spec.forms[t.form]) if t.form else None,
                 actions=tuple((name, registry.action(name)) for name in t.actions),
+                guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
             )
         )
     entering = _Entering()  # the machine enters the initial state (every region of a parallel one)
@@ -294,6 +297,28 @@ def _guard(when: str | None) -> Any | None:
     from engine.rules.expr import compile_expression
 
     return compile_expression(when)
+
+
+def _reads_form(when: str, form: Mapping[str, Any]) -> bool:
+    """Whether condition ``when`` reads what the form fills: ``data``, or ``order.<field>`` for a
+    top-level field of the form (the submitted data is merged into ``order`` before guards run)."""
+    from engine.rules.expr import parse
+
+    fields = set((form.get("properties") or {}).keys())
+    for node in ast.walk(parse(when)):
+        if isinstance(node, ast.Name) and node.id == "data":
+            return True
+        if not isinstance(node, ast.Attribute | ast.Subscript) or not isinstance(node.value, ast.Name):
+            continue
+        if node.value.id != "order":
+            continue
+        if isinstance(node, ast.Attribute):
+            key: Any = node.attr
+        else:  # order['field'], or order[something computed]: assume it may be a form field
+            key = node.slice.value if isinstance(node.slice, ast.Constant) else next(iter(fields), None)
+        if key in fields:
+            return True
+    return False
 
 
 def _ruleset(spec: WorkflowSpec, path: str | None) -> Any | None:

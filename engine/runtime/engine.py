@@ -96,8 +96,9 @@ class TriggerInfo:
     label: Text | None
     dests: tuple[str, ...]
     form: str | None
-    allowed: bool
+    allowed: bool  # nothing known now refuses it (``on_submit`` may still, once the form is filled)
     why_not: tuple[Refusal, ...] = ()
+    on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
 
 
 @dataclass
@@ -654,7 +655,13 @@ class Engine:
             return tx.history(order_id)
 
     def available_triggers(self, order_id: int, actor: Actor) -> list[TriggerInfo]:
-        """Every trigger a person could fire from the order's state, and why each is not allowed."""
+        """Every trigger a person could fire from the order's state, and why each is not allowed.
+
+        The role is always checked (the department already was: an order outside the actor's
+        departments is not found). A guard is evaluated now unless it reads what the transition's
+        form fills (``data``, or an ``order`` field the form has); such a guard is listed in
+        ``on_submit`` as decided when the form is submitted.
+        """
         now = self.clock.now()
         with self.store.read() as tx:
             row = self._load(tx, order_id, actor)
@@ -675,10 +682,20 @@ class Engine:
             if ct.spec.auto or not cv.source_matches(ct, live.config):
                 continue
             why: list[Refusal] = []
+            later: list[Refusal] = []
             role = self._role_refusal(ct, actor)
             if role is not None:
                 why.append(role)
-            elif ct.form is None:  # with a form, the guard may read fields not filled in yet
+            if ct.guard is not None and ct.guard_reads_form:
+                later.append(
+                    Refusal(
+                        "on-submit",
+                        f"提交表单时判定：{ct.spec.when}",
+                        f"decided when the form is submitted: {ct.spec.when}",
+                        {"when": ct.spec.when, "form": ct.spec.form},
+                    )
+                )
+            else:
                 _, failed = self._check_guard(ct, env)
                 if failed is not None:
                     why.append(failed)
@@ -690,6 +707,7 @@ class Engine:
                     form=ct.spec.form,
                     allowed=not why,
                     why_not=tuple(why),
+                    on_submit=tuple(later),
                 )
             )
         return found
