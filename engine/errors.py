@@ -6,7 +6,7 @@ order may not take, a concurrent change, a plugin that failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,4 +78,25 @@ class NotFound(EngineError):
 
 
 class PluginError(EngineError):
-    """A plugin action failed or is not registered; the transaction was rolled back."""
+    """A plugin action failed or is not registered; the transaction was rolled back.
+
+    A plugin that refuses for a reason a clerk can act on gives ``code``, ``zh`` and ``en`` (and any
+    ``details``); the engine turns a failing action into a ``TransitionRejected`` carrying that
+    refusal. Without them (``PluginError("message")``) the refusal has code ``"action"`` and names
+    the action in both languages.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        zh: str | None = None,
+        en: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.code = code
+        self.zh = zh
+        self.en = en
+        self.details: dict[str, Any] = dict(details or {})
+        super().__init__(message if message is not None else (en or "plugin failed"))

@@ -15,11 +15,7 @@ class ActionRefused(PluginError):
     """A plugin refusal with its message in both languages (``str()`` is the English one)."""
 
     def __init__(self, code: str, zh: str, en: str, **details: Any) -> None:
-        super().__init__(en)
-        self.code = code
-        self.zh = zh
-        self.en = en
-        self.details = details
+        super().__init__(en, code=code, zh=zh, en=en, details=details)
 
 
 def money(value: Any, field: str) -> Decimal:

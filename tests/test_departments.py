@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.validate import validate_paths
-from engine.errors import EngineError, TransitionRejected
+from engine.errors import TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.store import Store
@@ -294,7 +294,7 @@ def test_delivered_orders_complete_themselves_after_seven_days_and_returns_close
 
 def test_an_order_beyond_the_stock_is_refused_naming_the_sku(engine: Engine, store: Store) -> None:
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 41, "unit_price": 1, "amount": 41}]
-    with pytest.raises(EngineError, match="HR-BCD470"):
+    with pytest.raises(TransitionRejected, match="HR-BCD470") as caught:
         engine.create_order(
             RETAIL,
             department="retail",
@@ -302,7 +302,12 @@ def test_an_order_beyond_the_stock_is_refused_naming_the_sku(engine: Engine, sto
             channel="web",
             data=retail_data(lines=lines, total=41),
         )
+    [refusal] = caught.value.refusals
+    assert refusal.code == "out-of-stock"
+    assert "库存不足" in refusal.zh
+    assert refusal.details["sku"] == "HR-BCD470" and refusal.details["action"] == "inventory.reserve"
     assert levels(store, "HR-BCD470") == (40, 0)
+    assert topics(store) == []
     assert engine.list_orders(RETAIL) == []
 
 
@@ -389,10 +394,11 @@ def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
     order = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="email", data=wholesale_data()
     )
-    with pytest.raises(EngineError, match="exceeds what the order holds"):
+    with pytest.raises(TransitionRejected, match="exceeds what the order holds") as caught:
         engine.fire(
             order.id, "ship_part", WAREHOUSE, {"carrier": "sf", "parcel": [{"sku": "XM-BAND8", "qty": 51}]}
         )
+    assert caught.value.refusals[0].code == "over-shipment"
 
 
 def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: Engine) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text, WorkflowSpec
-from engine.errors import ConflictError, NotFound, Refusal, TransitionRejected
+from engine.errors import ConflictError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
@@ -509,7 +509,7 @@ class Engine:
         move = cv.move(live.config, ct, dest)
         live.data.update(data)
         outbox: list[tuple[str, dict[str, Any]]] = []
-        for _name, action in ct.actions:
+        for name, action in ct.actions:
             ctx = ActionContext(
                 connection=tx.connection,
                 order_id=live.id,
@@ -523,7 +523,10 @@ class Engine:
                 now=now,
                 outbox=outbox,
             )
-            changes = action(ctx)
+            try:
+                changes = action(ctx)
+            except PluginError as error:
+                raise TransitionRejected([_action_refusal(name, ct.spec.trigger, error)]) from error
             if changes:
                 live.data.update(changes)
         live.config = move.to
@@ -773,7 +776,9 @@ class Engine:
                     tx.finish_timer(timer_id, "cancelled")
                     return False
             try:
-                self._fire_in(tx, row.id, timer.trigger, SYSTEM, {}, row.lock_version, timer.reason)
+                # A savepoint: an action refused after another one wrote leaves none of its writes.
+                with tx.connection.begin_nested():
+                    self._fire_in(tx, row.id, timer.trigger, SYSTEM, {}, row.lock_version, timer.reason)
             except TransitionRejected:
                 tx.finish_timer(timer_id, "cancelled")
                 return False
@@ -921,6 +926,20 @@ def _order_view(row: OrderRow) -> OrderView:
         final=row.final,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
+    """The refusal an action's ``PluginError`` stands for: its own when it gave one, else ``action``."""
+    details: dict[str, Any] = {**error.details, "action": name, "trigger": trigger}
+    if error.zh and error.en:
+        return Refusal(error.code or "action", error.zh, error.en, details)
+    details["error"] = str(error)
+    return Refusal(
+        "action",
+        f"动作 {name} 执行失败（{trigger}）：{error}",
+        f"action {name} failed on {trigger!r}: {error}",
+        details,
     )
 
 
