@@ -16,13 +16,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, literal_column, select, update
 
 from engine.plugins import ActionContext
+from engine.store import PreparedStatements
 from engine.store.tables import stock
 from plugins._common import ActionRefused
 
 Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
+
+_SKU, _WAREHOUSE, _QTY = bindparam("sku"), bindparam("warehouse"), bindparam("qty")
+_FREE = stock.c.on_hand - stock.c.reserved
+_THIS_ROW = (stock.c.sku == _SKU, stock.c.warehouse == _WAREHOUSE)
+_FREE_TOTAL = func.coalesce(func.sum(_FREE), literal_column("0"))  # every parameter a named one
+# Built once and compiled once per dialect: these run several times in every order's lifecycle.
+_SQL = PreparedStatements(
+    {
+        "candidates": select(stock.c.warehouse)
+        .where(stock.c.sku == _SKU, _FREE >= _QTY)
+        .order_by(_FREE.desc(), stock.c.warehouse),
+        "reserve": update(stock).where(*_THIS_ROW, _FREE >= _QTY).values(reserved=stock.c.reserved + _QTY),
+        "release": update(stock)
+        .where(*_THIS_ROW, stock.c.reserved >= _QTY)
+        .values(reserved=stock.c.reserved - _QTY),
+        "deduct": update(stock)
+        .where(*_THIS_ROW, stock.c.reserved >= _QTY, stock.c.on_hand >= _QTY)
+        .values(on_hand=stock.c.on_hand - _QTY, reserved=stock.c.reserved - _QTY),
+        "available": select(_FREE_TOTAL).where(stock.c.sku == _SKU),
+        "available_in": select(_FREE_TOTAL).where(*_THIS_ROW),
+    }
+)
 
 
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -45,12 +68,8 @@ def release(ctx: ActionContext) -> Mapping[str, Any] | None:
     if not holdings:
         return None
     for held in holdings:
-        result = ctx.connection.execute(
-            update(stock)
-            .where(stock.c.sku == held["sku"], stock.c.warehouse == held["warehouse"])
-            .where(stock.c.reserved >= held["qty"])
-            .values(reserved=stock.c.reserved - held["qty"])
-        )
+        params = {"sku": held["sku"], "warehouse": held["warehouse"], "qty": held["qty"]}
+        result = _SQL.run(ctx.connection, "release", params)
         if result.rowcount != 1:
             raise ActionRefused(
                 "stock-mismatch",
@@ -81,12 +100,8 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
             if held["sku"] != sku or held["qty"] == 0 or remaining == 0:
                 continue
             take = min(remaining, held["qty"])
-            result = ctx.connection.execute(
-                update(stock)
-                .where(stock.c.sku == sku, stock.c.warehouse == held["warehouse"])
-                .where(stock.c.reserved >= take, stock.c.on_hand >= take)
-                .values(on_hand=stock.c.on_hand - take, reserved=stock.c.reserved - take)
-            )
+            params = {"sku": sku, "warehouse": held["warehouse"], "qty": take}
+            result = _SQL.run(ctx.connection, "deduct", params)
             if result.rowcount != 1:
                 raise ActionRefused(
                     "stock-mismatch",
@@ -116,21 +131,10 @@ def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) 
     if warehouse is not None:
         candidates = [warehouse]
     else:
-        free = stock.c.on_hand - stock.c.reserved
-        candidates = list(
-            ctx.connection.execute(
-                select(stock.c.warehouse)
-                .where(stock.c.sku == sku, free >= qty)
-                .order_by(free.desc(), stock.c.warehouse)
-            ).scalars()
-        )
+        rows = _SQL.run(ctx.connection, "candidates", {"sku": sku, "qty": qty}).fetchall()
+        candidates = [row[0] for row in rows]
     for candidate in candidates:
-        result = ctx.connection.execute(
-            update(stock)
-            .where(stock.c.sku == sku, stock.c.warehouse == candidate)
-            .where(stock.c.on_hand - stock.c.reserved >= qty)
-            .values(reserved=stock.c.reserved + qty)
-        )
+        result = _SQL.run(ctx.connection, "reserve", {"sku": sku, "warehouse": candidate, "qty": qty})
         if result.rowcount == 1:
             return {"sku": sku, "warehouse": candidate, "qty": qty}
     available = _available(ctx, sku, warehouse)
@@ -148,10 +152,11 @@ def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) 
 
 
 def _available(ctx: ActionContext, sku: str, warehouse: str | None) -> int:
-    query = select(func.coalesce(func.sum(stock.c.on_hand - stock.c.reserved), 0)).where(stock.c.sku == sku)
-    if warehouse is not None:
-        query = query.where(stock.c.warehouse == warehouse)
-    return int(ctx.connection.execute(query).scalar_one())
+    if warehouse is None:
+        row = _SQL.run(ctx.connection, "available", {"sku": sku}).fetchone()
+    else:
+        row = _SQL.run(ctx.connection, "available_in", {"sku": sku, "warehouse": warehouse}).fetchone()
+    return int(row[0])
 
 
 def _wanted(data: Mapping[str, Any]) -> list[tuple[str, str | None, int]]:

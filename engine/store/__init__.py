@@ -1,7 +1,17 @@
 """Storage: SQLAlchemy Core tables, Alembic migrations, and the repository the runtime uses."""
 
 from engine.store.migrate import upgrade
-from engine.store.store import DEFAULT_LEASE, AuditRow, OrderRow, OutboxRow, Store, TimerRow, Tx, VersionRow
+from engine.store.store import (
+    DEFAULT_LEASE,
+    AuditRow,
+    OrderRow,
+    OutboxRow,
+    PreparedStatements,
+    Store,
+    TimerRow,
+    Tx,
+    VersionRow,
+)
 from engine.store.tables import STATE_JOIN, metadata
 
 __all__ = [
@@ -10,6 +20,7 @@ __all__ = [
     "AuditRow",
     "OrderRow",
     "OutboxRow",
+    "PreparedStatements",
     "Store",
     "TimerRow",
     "Tx",

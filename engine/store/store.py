@@ -13,6 +13,7 @@ instead of failing at commit. Read transactions start with a plain ``BEGIN``.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -783,6 +784,48 @@ class Tx:
         )
 
 
+def driver_dialect(dialect: Dialect) -> Dialect:
+    """The dialect whose compiled SQL the driver cursor takes with a dict of named parameters."""
+    if dialect.name == "sqlite":
+        return sqlite_dialect.dialect(paramstyle="named")  # sqlite3 takes ``:name`` from a dict
+    return dialect
+
+
+class PreparedStatements:
+    """Fixed statements built once and compiled once per dialect, run on the driver cursor.
+
+    For plugins on the fire path: ``Connection.execute`` of a Core statement spends as long in
+    SQLAlchemy as SQLite spends running it. ``run`` takes the SQLAlchemy ``Connection`` of the open
+    transaction (``ActionContext.connection``) and executes on the driver connection underneath it,
+    so the statement is part of the same transaction. Every parameter is a named ``bindparam``.
+    """
+
+    def __init__(self, statements: Mapping[str, Executable]) -> None:
+        self._statements = dict(statements)
+        self._compiled: dict[str, dict[str, str]] = {}  # dialect name -> statement name -> SQL
+        self._lock = threading.Lock()
+
+    def sql(self, dialect: Dialect, name: str) -> str:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            target = driver_dialect(dialect)
+            rendered = {}
+            for key, statement in self._statements.items():
+                assert isinstance(statement, ClauseElement)
+                rendered[key] = str(statement.compile(dialect=target))
+            with self._lock:
+                compiled = self._compiled.setdefault(dialect.name, rendered)
+        return compiled[name]
+
+    def run(self, connection: Connection, name: str, params: Mapping[str, Any]) -> Any:
+        """Execute statement ``name``; returns the driver cursor (``rowcount``, ``fetchall``)."""
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        cursor.execute(self.sql(connection.dialect, name), dict(params))
+        return cursor
+
+
 class Store:
     """The database behind the engine: an SQLAlchemy ``Engine`` plus compiled statements."""
 
@@ -792,10 +835,7 @@ class Store:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-            # sqlite3 takes named parameters as ``:name`` from a dict.
-            self._dialect: Dialect = sqlite_dialect.dialect(paramstyle="named")
-        else:
-            self._dialect = self.engine.dialect
+        self._dialect: Dialect = driver_dialect(self.engine.dialect)
         statements = _statements()
         # PostgreSQL: racing workers skip the rows another one is claiming instead of waiting.
         statements["due_timer_ids_locked"] = _due_timers().with_for_update(skip_locked=True)
@@ -850,4 +890,15 @@ def _configure_sqlite(engine: Engine) -> None:
         driver.execute("BEGIN" if connection.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-__all__ = ["DEFAULT_LEASE", "AuditRow", "OrderRow", "OutboxRow", "Store", "TimerRow", "Tx", "VersionRow"]
+__all__ = [
+    "DEFAULT_LEASE",
+    "AuditRow",
+    "OrderRow",
+    "OutboxRow",
+    "PreparedStatements",
+    "Store",
+    "TimerRow",
+    "Tx",
+    "VersionRow",
+    "driver_dialect",
+]

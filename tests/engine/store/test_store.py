@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 
-from engine.store import Store
+from engine.store import PreparedStatements, Store
 from engine.store.tables import audit_events, stock
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -85,6 +85,29 @@ def test_stock_cannot_go_negative(store: Store) -> None:
         conn.execute(update(stock).values(reserved=-1))
     with store.engine.connect() as conn:
         assert conn.execute(select(stock.c.on_hand)).scalar_one() == 0
+
+
+def test_prepared_statements_run_in_the_open_transaction(store: Store) -> None:
+    qty = bindparam("qty")
+    prepared = PreparedStatements(
+        {
+            "take": update(stock)
+            .where(stock.c.sku == bindparam("sku"), stock.c.on_hand >= qty)
+            .values(on_hand=stock.c.on_hand - qty),
+            "on_hand": select(stock.c.on_hand).where(stock.c.sku == bindparam("sku")),
+        }
+    )
+    with store.engine.begin() as conn:
+        conn.execute(insert(stock).values(sku="A", warehouse="main", on_hand=3, reserved=0))
+    with store.transaction() as tx:
+        assert prepared.run(tx.connection, "take", {"sku": "A", "qty": 2}).rowcount == 1
+        assert prepared.run(tx.connection, "take", {"sku": "A", "qty": 2}).rowcount == 0
+        assert prepared.run(tx.connection, "on_hand", {"sku": "A"}).fetchone()[0] == 1
+    with pytest.raises(RuntimeError), store.transaction() as tx:  # rolled back with its transaction
+        prepared.run(tx.connection, "take", {"sku": "A", "qty": 1})
+        raise RuntimeError("refused")
+    with store.engine.connect() as conn:
+        assert conn.execute(select(stock.c.on_hand)).scalar_one() == 1
 
 
 def test_timer_claimed_once(store: Store) -> None:
