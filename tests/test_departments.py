@@ -183,7 +183,11 @@ def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
     order = engine.create_order(
-        RETAIL, department="retail", workflow="retail-order", channel="app", data=retail_data()
+        RETAIL,
+        department="retail",
+        workflow="retail-order",
+        channel="app",
+        data=retail_data(app_user_id="U20260302"),
     )
     assert levels(store, "XM-BAND8") == (500, 2)
     clock.advance(minutes=29)
@@ -265,7 +269,7 @@ def test_a_free_order_skips_payment(engine: Engine) -> None:
         department="retail",
         workflow="retail-order",
         channel="app",
-        data=retail_data(lines=lines, total=0),
+        data=retail_data(lines=lines, total=0, app_user_id="U20260302"),
     )
     assert order.state == "pending_shipment"
     assert [e.trigger for e in engine.history(order.id, RETAIL)] == [
@@ -313,7 +317,11 @@ def test_an_order_beyond_the_stock_is_refused_naming_the_sku(engine: Engine, sto
 
 def test_flash_sale_unpaid_order_cancels_after_ten_minutes(engine: Engine, clock: FrozenClock) -> None:
     order = engine.create_order(
-        RETAIL, department="retail", workflow="retail-flash-sale", channel="app", data=retail_data()
+        RETAIL,
+        department="retail",
+        workflow="retail-flash-sale",
+        channel="app",
+        data=retail_data(app_user_id="U20260302"),
     )
     clock.advance(minutes=10, seconds=1)
     assert engine.run_due_timers("test") == 1
@@ -322,7 +330,7 @@ def test_flash_sale_unpaid_order_cancels_after_ten_minutes(engine: Engine, clock
 
 def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None:
     lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 199, "amount": 597}]
-    data = retail_data(lines=lines, total=597)
+    data = retail_data(lines=lines, total=597, app_user_id="U20260302")
     order = engine.create_order(
         RETAIL, department="retail", workflow="retail-flash-sale", channel="app", data=data
     )
@@ -392,7 +400,11 @@ def test_wholesale_parallel_payment_and_partial_shipments_join_into_completed(
 
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
     order = engine.create_order(
-        SALES, department="wholesale", workflow="wholesale-order", channel="email", data=wholesale_data()
+        SALES,
+        department="wholesale",
+        workflow="wholesale-order",
+        channel="email",
+        data=wholesale_data(email_message_id="<20260302.1@mail.example.com>"),
     )
     with pytest.raises(TransitionRejected, match="exceeds what the order holds") as caught:
         engine.fire(
@@ -432,7 +444,7 @@ def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine) -> N
         department="wholesale",
         workflow="wholesale-order",
         channel="email",
-        data=wholesale_data(lines=lines, total=52980),
+        data=wholesale_data(lines=lines, total=52980, email_message_id="<20260302.2@mail.example.com>"),
     )
     assert big.state == "pending_approval"
     with pytest.raises(TransitionRejected, match="requires role approver"):
@@ -491,6 +503,7 @@ def test_after_sales_return_is_inspected_and_refunded(
 def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, clock: FrozenClock) -> None:
     data = request_data(clock, type="exchange", reason_code="quality")
     del data["refund_amount"]
+    data["ticket_no"] = "T2026030201"
     request = engine.create_order(
         SERVICE, department="after-sales", workflow="after-sales-request", channel="phone", data=data
     )

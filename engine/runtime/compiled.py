@@ -96,13 +96,12 @@ class FormError:
     en: str
     zh: str
 
-    def refusal(self) -> Refusal:
-        return Refusal(
-            "form",
-            f"{self.path}：{self.zh}",
-            f"{self.path}: {self.en}",
-            {"path": self.path, "message": self.en},
-        )
+    def refusal(self, form: str | None = None) -> Refusal:
+        """A ``form`` refusal for this field; ``form`` (the form file) is added to the details when given."""
+        details: dict[str, Any] = {"path": self.path, "message": self.en}
+        if form is not None:
+            details["form"] = form
+        return Refusal("form", f"{self.path}：{self.zh}", f"{self.path}: {self.en}", details)
 
 
 _ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
@@ -166,6 +165,7 @@ class CompiledVersion:
     initial: StateConfig
     transitions: tuple[CompiledTransition, ...]
     data_form: FormValidator | None
+    intake_forms: Mapping[str, FormValidator]  # channel -> the channel's intake form
     states: Mapping[str, StateSpec]
     timers: Mapping[str, tuple[TimerSpec, ...]]
     by_trigger: Mapping[str, tuple[CompiledTransition, ...]]
@@ -260,6 +260,9 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         initial=initial,
         transitions=tuple(compiled),
         data_form=FormValidator(spec.forms[spec.data_form]) if spec.data_form else None,
+        intake_forms={
+            channel: FormValidator(spec.forms[path]) for channel, path in spec.intake_forms.items()
+        },
         states=states,
         timers={s.name: s.timers for s in spec.states if s.timers},
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},

@@ -251,10 +251,9 @@ class Engine:
                         )
                     ]
                 )
-            if cv.data_form is not None:
-                errors = cv.data_form.errors(data)
-                if errors:
-                    raise TransitionRejected([e.refusal() for e in errors])
+            refusals = _intake_refusals(cv, channel, data)
+            if refusals:
+                raise TransitionRejected(refusals)
             order_id = tx.insert_order(
                 department=department,
                 workflow=workflow,
@@ -927,6 +926,36 @@ def _order_view(row: OrderRow) -> OrderView:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str, Any]) -> list[Refusal]:
+    """Why a new order's channel or data is refused: an unlisted channel, or every field that the data
+    form or the channel's intake form refuses (a field both refuse the same way is named once)."""
+    spec = cv.spec
+    if channel is not None and channel not in spec.channels:
+        allowed = list(spec.channels)
+        return [
+            Refusal(
+                "channel",
+                f"流程 {spec.name} 不接受渠道 {channel}；可用渠道：{'、'.join(allowed) or '无'}",
+                f"workflow {spec.name} does not take orders from channel {channel!r}; allowed channels: "
+                f"{', '.join(allowed) or 'none'}{did_you_mean(channel, allowed)}",
+                {"channel": channel, "allowed": allowed},
+            )
+        ]
+    checks = [(spec.data_form, cv.data_form)]
+    if channel is not None:
+        checks.append((spec.intake_forms.get(channel), cv.intake_forms.get(channel)))
+    refusals: list[Refusal] = []
+    seen: set[tuple[str, str]] = set()
+    for form, validator in checks:
+        if validator is None:
+            continue
+        for error in validator.errors(data):
+            if (error.path, error.en) not in seen:
+                seen.add((error.path, error.en))
+                refusals.append(error.refusal(form))
+    return refusals
 
 
 def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
