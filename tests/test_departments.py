@@ -26,13 +26,13 @@ REGISTRY = PluginRegistry.from_entry_points()
 
 RETAIL = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
 REVIEWER = Actor("wang.qiang", frozenset({"reviewer"}), frozenset({"retail"}))
-WAREHOUSE = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"retail", "wholesale", "after-sales"}))
+WAREHOUSE = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"retail", "wholesale", "after_sales"}))
 SALES = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
 CREDIT = Actor("liu.yang", frozenset({"credit_controller"}), frozenset({"wholesale"}))
 APPROVER = Actor("sun.li", frozenset({"approver"}), frozenset({"wholesale"}))
 FINANCE = Actor("zhou.min", frozenset({"finance"}), frozenset({"wholesale"}))
-SERVICE = Actor("huang.fang", frozenset({"service"}), frozenset({"after-sales"}))
-INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), frozenset({"after-sales"}))
+SERVICE = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
+INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), frozenset({"after_sales"}))
 
 
 @pytest.fixture
@@ -462,6 +462,17 @@ def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine) -> N
 # -- after-sales -----------------------------------------------------------------------------------
 
 
+def test_after_sales_is_the_glossary_identifier_everywhere(engine: Engine, clock: FrozenClock) -> None:
+    spec = compile_bundle(load_bundle(ROOT / "workflows/after-sales/request.yaml", ROOT))
+    assert spec.department == "after_sales"
+    departments = {d for user in DEMO_ACTORS for d in user.departments}
+    assert departments == {"retail", "wholesale", "after_sales", "*"}
+    old_spelling = Actor("huang.fang", frozenset({"service"}), frozenset({"after-sales"}))
+    with pytest.raises(TransitionRejected) as caught:
+        engine.create_order(old_spelling, "after-sales", "after-sales-request", "web", request_data(clock))
+    assert caught.value.refusals[0].code == "department"
+
+
 def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
     delivered = clock.now() - timedelta(days=3)
     data: dict[str, Any] = {
@@ -483,7 +494,7 @@ def test_after_sales_return_is_inspected_and_refunded(
 ) -> None:
     request = engine.create_order(
         SERVICE,
-        department="after-sales",
+        department="after_sales",
         workflow="after-sales-request",
         channel="web",
         data=request_data(clock),
@@ -505,7 +516,7 @@ def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, 
     del data["refund_amount"]
     data["ticket_no"] = "T2026030201"
     request = engine.create_order(
-        SERVICE, department="after-sales", workflow="after-sales-request", channel="phone", data=data
+        SERVICE, department="after_sales", workflow="after-sales-request", channel="phone", data=data
     )
     engine.fire(
         request.id,
@@ -527,12 +538,12 @@ def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(
 ) -> None:
     late = request_data(clock, delivered_at=(clock.now() - timedelta(days=9)).isoformat())
     rejected = engine.create_order(
-        SERVICE, department="after-sales", workflow="after-sales-request", channel="app", data=late
+        SERVICE, department="after_sales", workflow="after-sales-request", channel="app", data=late
     )
     assert rejected.state == "rejected"
     used = engine.create_order(
         SERVICE,
-        department="after-sales",
+        department="after_sales",
         workflow="after-sales-request",
         channel="web",
         data=request_data(clock, item_condition="used"),

@@ -64,13 +64,13 @@ DEMO_ACTORS: tuple[DemoUser, ...] = (
     _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
     _user("li.na", "李娜（零售客服）", ["clerk", "service"], ["retail"]),
     _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
-    _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after-sales"]),
+    _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after_sales"]),
     _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
     _user("liu.yang", "刘洋（信用控制）", ["credit_controller"], ["wholesale"]),
     _user("sun.li", "孙丽（批发经理）", ["approver"], ["wholesale"]),
     _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
-    _user("huang.fang", "黄芳（售后客服）", ["service"], ["after-sales"]),
-    _user("wu.gang", "吴刚（质检）", ["inspector"], ["after-sales"]),
+    _user("huang.fang", "黄芳（售后客服）", ["service"], ["after_sales"]),
+    _user("wu.gang", "吴刚（质检）", ["inspector"], ["after_sales"]),
 )
 
 
@@ -616,7 +616,7 @@ class _DemoRun:
         channel = rng.choice(["web", "app", "phone"])
         if channel == "phone":
             data["ticket_no"] = f"T{rng.randrange(10**10):010d}"
-        order = self.create("huang.fang", "after-sales", "after-sales-request", channel, data)
+        order = self.create("huang.fang", "after_sales", "after-sales-request", channel, data)
         if order is None:
             return
         oid = order.id

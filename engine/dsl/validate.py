@@ -57,7 +57,7 @@ _TYPE_WORDS = {
 _PATTERN_WORDS = {
     "duration": "a duration like 30m, 2h or 7d",
     "name": "a name of lower-case letters, digits and '_', starting with a letter",
-    "workflowName": "a name of lower-case letters, digits and '-', starting with a letter",
+    "workflowName": "a name of lower-case letters, digits, '-' and '_', starting with a letter",
     "statePath": "a state name (or state.region.child for a state inside a parallel region)",
     "formPath": "a path to a .json file relative to the definitions root, e.g. forms/retail/payment.json",
     "rulesPath": "a path to a .yaml file relative to the definitions root, e.g. rules/retail/audit.yaml",

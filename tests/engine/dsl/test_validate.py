@@ -168,3 +168,30 @@ def test_a_file_that_is_not_a_mapping(tmp_path: Path) -> None:
     assert [p.message for p in validate_file(path, tmp_path)] == [
         "a workflow file must be a mapping (key: value)"
     ]
+
+
+def test_department_and_workflow_names_may_hold_underscores(tmp_path: Path) -> None:
+    text = (
+        (VALID / "retail-order.yaml")
+        .read_text()
+        .replace("workflow: retail-order", "workflow: retail_order")
+        .replace("department: retail", "department: after_sales")
+    )
+    path = write(tmp_path, "w.yaml", text)
+    assert [p.format() for p in validate_file(path, FIXTURES, workflows=fixture_workflows())] == []
+
+
+def test_department_names_still_refuse_capitals_digits_first_and_other_signs(tmp_path: Path) -> None:
+    for department in ("After_sales", "9retail", "after sales", "after.sales", "_retail"):
+        text = (
+            (VALID / "retail-order.yaml")
+            .read_text()
+            .replace("department: retail", f"department: {department}")
+        )
+        path = write(tmp_path, "w.yaml", text)
+        [problem] = validate_file(path, FIXTURES, workflows=fixture_workflows())
+        assert problem.message == (
+            "'department' must be a name of lower-case letters, digits, '-' and '_', starting with a letter "
+            f"(got {department!r})"
+        ), department
+        assert problem.json_path == "$.department"

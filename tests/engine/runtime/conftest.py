@@ -41,7 +41,7 @@ CLERK = Actor("ann", frozenset({"clerk"}), frozenset({"retail", "wholesale"}))
 AUDITOR = Actor("aud", frozenset({"auditor"}), frozenset({"retail"}))
 WAREHOUSE = Actor("wes", frozenset({"warehouse"}), frozenset({"retail"}))
 SUPERVISOR = Actor("sue", frozenset({"supervisor"}), frozenset({"wholesale"}))
-OUTSIDER = Actor("olga", frozenset({"clerk", "auditor", "warehouse"}), frozenset({"after-sales"}))
+OUTSIDER = Actor("olga", frozenset({"clerk", "auditor", "warehouse"}), frozenset({"after_sales"}))
 ADMIN = Actor("root", frozenset({"admin"}), frozenset({"*"}))
 
 
