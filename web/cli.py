@@ -365,20 +365,39 @@ def orders_list(
 @click.option("--id", "worker_id", default=None, help="Worker name (default: host:pid).")
 @click.option("--once", is_flag=True, help="Fire what is due now and exit.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds to wait when nothing is due.")
-@click.option("--batch", default=100, show_default=True, help="Timers claimed per round.")
+@click.option("--batch", default=100, show_default=True, help="Timers and outbox messages claimed per round.")
 @click.pass_context
 def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: float, batch: int) -> None:
-    """Fire due timers. Run as many workers as you like: each due timer fires once."""
+    """Fire due timers and deliver the outbox. Run as many workers as you like: each due timer fires once.
+
+    Outbox e-mail goes to the SMTP server in ORDERLOOM_SMTP_URL (smtp://host:port); without it the
+    outbox is left unsent.
+    """
+    from web.outbox import MailSender, SmtpServer
+
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+    settings = _settings(ctx)
+    send: MailSender | None = None
+    if settings.smtp_url:
+        try:
+            server = SmtpServer.from_url(settings.smtp_url)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        send = MailSender(server, settings.mail_from, settings.mail_to)
+        click.echo(f"{name}: outbox e-mail goes to {server.host}:{server.port}")
+    else:
+        click.echo(f"{name}: outbox delivery is off (ORDERLOOM_SMTP_URL is not set); messages stay unsent")
     with _services(ctx) as services:
-        total = 0
+        fired_total = sent_total = 0
         while True:
             fired = services.engine.run_due_timers(name, limit=batch)
-            total += fired
+            sent = services.engine.dispatch_outbox(name, send, limit=batch) if send is not None else 0
+            fired_total += fired
+            sent_total += sent
             if once:
-                click.echo(f"{name}: fired {total} timer(s)")
+                click.echo(f"{name}: fired {fired_total} timer(s), sent {sent_total} message(s)")
                 return
-            if fired == 0:
+            if fired == 0 and sent == 0:
                 time.sleep(interval)
 
 

@@ -28,6 +28,9 @@ class Settings:
     definitions_root: Path
     secret_key: str
     debug: bool = False
+    smtp_url: str | None = None  # smtp://host:port; outbox e-mail is delivered only when set
+    mail_from: str = "orderloom@localhost"
+    mail_to: str | None = None  # where order notifications go when the payload names no address
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -40,4 +43,7 @@ class Settings:
             definitions_root=root,
             secret_key=env.get("ORDERLOOM_SECRET_KEY", "dev-only-secret-change-me"),
             debug=_bool(env.get("ORDERLOOM_DEBUG", "false")),
+            smtp_url=env.get("ORDERLOOM_SMTP_URL") or None,
+            mail_from=env.get("ORDERLOOM_MAIL_FROM") or "orderloom@localhost",
+            mail_to=env.get("ORDERLOOM_MAIL_TO") or None,
         )

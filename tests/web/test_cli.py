@@ -167,7 +167,9 @@ def test_worker_fires_due_timers_once(run: Run, root: Path) -> None:
     publish_desk(run, root)
     create(run)
     # Nothing is due yet: the unpaid timeout is 30 minutes away.
-    assert "fired 0 timer(s)" in run("worker", "--once", "--id", "w1").output
+    out = run("worker", "--once", "--id", "w1").output
+    assert "fired 0 timer(s), sent 0 message(s)" in out
+    assert "outbox delivery is off" in out
 
 
 def test_migrate_dry_run_then_move(run: Run, root: Path) -> None:
