@@ -46,12 +46,17 @@ def _json_option(value: str | None) -> dict[str, Any]:
         return {}
     try:
         text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
-        parsed = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
+        parsed = json.loads(text, parse_constant=_refuse_constant)
+    except (OSError, ValueError) as exc:
         raise click.BadParameter(f"not readable JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise click.BadParameter("the data must be a JSON object")
     return parsed
+
+
+def _refuse_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity: Python's reader accepts them, an order's data must not."""
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _echo_json(value: Any) -> None:
@@ -147,17 +152,34 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.option("--as", "actor_name", default="operator", show_default=True)
 @click.pass_context
 def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str) -> None:
-    """Publish workflow files as immutable numbered versions (the same content twice is one version)."""
-    from engine.dsl.compiler import load_bundle
+    """Publish workflow files as immutable numbered versions (the same content twice is one version).
+
+    Every file is checked first, and so is every overlay that extends one of them: if anything has a
+    problem, nothing is published.
+    """
+    from engine.dsl.compiler import dependents, load_bundle
+    from engine.dsl.validate import validate_file
 
     root = _settings(ctx).definitions_root
     with _services(ctx) as services:
-        for path in files:
-            try:
-                bundle = load_bundle(path.resolve(), root, action_names=services.registry.action_names)
-                published = services.engine.publish(bundle, _actor(actor_name, (), ()))
-            except EngineError as error:
-                _fail(error, "en")
+        names = services.registry.action_names
+        try:
+            bundles = [load_bundle(path.resolve(), root, action_names=names) for path in files]
+        except EngineError as error:
+            click.echo("error: nothing was published", err=True)
+            _fail(error, "en")
+        broken: list[Problem] = []
+        for overlay, path in dependents(root, [b.name for b in bundles]).items():
+            problems = [p for p in validate_file(path, root, action_names=names) if p.severity == "error"]
+            if problems:
+                click.echo(f"error: {overlay} extends what is published here and has problems:", err=True)
+                broken.extend(problems)
+        if broken:
+            _print_problems(broken)
+            click.echo("error: nothing was published; fix the overlays above first", err=True)
+            sys.exit(1)
+        for bundle in bundles:
+            published = services.engine.publish(bundle, _actor(actor_name, (), ()))
             note = "published" if published.created else "unchanged, already"
             digest = published.content_hash[:12]
             click.echo(f"{published.workflow}: {note} version {published.version} (sha256 {digest})")
@@ -285,11 +307,13 @@ def orders_fire(
 
 @orders.command("show")
 @click.argument("order_id", type=int)
+@click.option("--trace", is_flag=True, help="Also show every rule's evaluation, with the values compared.")
 @with_actor
 @click.pass_context
 def orders_show(
     ctx: click.Context,
     order_id: int,
+    trace: bool,
     actor_name: str,
     roles: tuple[str, ...],
     departments: tuple[str, ...],
@@ -316,22 +340,39 @@ def orders_show(
             "triggers": [
                 {"trigger": t.trigger, "dests": list(t.dests), "allowed": t.allowed} for t in triggers
             ],
-            "history": [_event_dict(e) for e in events],
+            "history": [_event_dict(e, lang, trace) for e in events],
         }
     )
 
 
-def _event_dict(event: Any) -> dict[str, Any]:
+def _event_dict(event: Any, lang: str, trace: bool) -> dict[str, Any]:
     fields = ("seq", "at", "actor", "trigger", "from_state", "to_state", "reason", "data_changes")
-    return {name: getattr(event, name, None) for name in fields}
+    shown = {name: getattr(event, name, None) for name in fields}
+    if event.guards:
+        shown["guards"] = event.guards
+    if event.rules:
+        # Why the rules decided as they did: the outcome and the reason of every rule that spoke.
+        decision = event.rules
+        shown["decision"] = {
+            "ruleset": decision.get("ruleset"),
+            "outcome": decision.get("outcome"),
+            "queue": decision.get("queue"),
+            "reasons": [
+                {"rule": r.get("rule"), "reason": r.get("zh" if lang == "zh" else "en")}
+                for r in decision.get("reasons", [])
+            ],
+        }
+        if trace:
+            shown["decision"]["trace"] = decision.get("trace", [])
+    return shown
 
 
 @orders.command("list")
 @click.option("--department", default=None)
 @click.option("--workflow", default=None)
 @click.option("--state", default=None)
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
 @with_actor
 @click.pass_context
 def orders_list(
@@ -402,11 +443,12 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
 
 
 @main.command()
-@click.option("--orders", "count", default=300, show_default=True, help="How many demo orders.")
+@click.option("--orders", "count", default=300, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--seed", default=7, show_default=True)
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has orders.")
+@click.option("--if-empty", is_flag=True, help="Succeed doing nothing when the database has orders.")
+@click.option("--append", is_flag=True, help="Add demo orders to a database that already has orders.")
 @click.pass_context
-def demo(ctx: click.Context, count: int, seed: int, if_empty: bool) -> None:
+def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool) -> None:
     """Load the three shipped departments with realistic demo orders in every state."""
     from web.demo import load_demo
 
@@ -414,12 +456,19 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool) -> None:
     with _services(ctx) as services:
         services.store.upgrade()
         everyone = _actor("demo", (), ())
-        if if_empty and services.engine.list_orders(everyone, limit=1):
-            click.echo("demo: the database already has orders; nothing loaded")
-            return
-        summary = load_demo(
-            services.engine, services.store, settings.definitions_root, orders=count, seed=seed
-        )
+        if not append and services.engine.list_orders(everyone, limit=1):
+            if if_empty:
+                click.echo("demo: the database already has orders; nothing loaded")
+                return
+            click.echo("error: the database already has orders; pass --append to add demo orders", err=True)
+            sys.exit(1)
+        try:
+            summary = load_demo(
+                services.engine, services.store, settings.definitions_root, orders=count, seed=seed
+            )
+        except EngineError as error:
+            click.echo("demo: nothing was loaded: the shipped definitions have problems", err=True)
+            _fail(error, "en")
     click.echo(f"demo: loaded {summary}")
 
 

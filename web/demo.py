@@ -234,8 +234,10 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
         engine = Engine(store, engine.registry, clock)
     summary = DemoSummary()
     names = engine.registry.action_names
-    for _name, path in sorted(discover(root).items()):
-        summary.published.append(engine.publish(load_bundle(path, root, action_names=names)))
+    # Every definition is checked before anything is written: a broken file loads nothing.
+    bundles = [load_bundle(path, root, action_names=names) for _name, path in sorted(discover(root).items())]
+    for bundle in bundles:
+        summary.published.append(engine.publish(bundle))
     stock_warehouses(store, initial_stock())
     run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
     run.play(orders)

@@ -27,8 +27,8 @@ from engine.dsl.spec import (
     TransitionSpec,
     WorkflowSpec,
 )
-from engine.dsl.validate import _display, check_workflow, discover_with_problems
-from engine.errors import DefinitionError
+from engine.dsl.validate import _display, _read, check_workflow, discover_with_problems
+from engine.errors import DefinitionError, Problem
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -108,6 +108,9 @@ def load_bundle(
 
     ``workflows`` (name -> file) is where ``extends`` looks; by default ``discover(root)``.
     """
+    not_a_workflow = _not_a_workflow(path, root)
+    if not_a_workflow:
+        raise DefinitionError([not_a_workflow])
     checked = check_workflow(path, root, action_names=action_names, workflows=workflows)
     if checked.problems or checked.workflow is None:
         raise DefinitionError(checked.problems)
@@ -117,6 +120,39 @@ def load_bundle(
         rulesets=dict(sorted(checked.rulesets.items())),
         source_path=_display(path, root),
     )
+
+
+def _not_a_workflow(path: Path, root: Path) -> Problem | None:
+    """A form or rule file given where a workflow is expected, said plainly."""
+    shown = _display(path, root)
+    hint = "publish the workflow that names it; its forms and rule files are published with it"
+    if path.suffix == ".json":
+        return Problem("this is a form, not a workflow", shown, 1, 1, "$", hint, "not-a-workflow")
+    tree, _, problems = _read(path, shown, "yaml")
+    if not problems and isinstance(tree, dict) and "ruleset" in tree and "workflow" not in tree:
+        return Problem("this is a rule file, not a workflow", shown, 1, 1, "$", hint, "not-a-workflow")
+    return None
+
+
+def dependents(root: Path, names: Collection[str]) -> dict[str, Path]:
+    """The workflows that extend any of ``names``, directly or through other overlays."""
+    extends: dict[str, str] = {}
+    found, _ = discover_with_problems(root)
+    for name, path in found.items():
+        tree, _, problems = _read(path, _display(path, root), "yaml")
+        if not problems and isinstance(tree, dict) and isinstance(tree.get("extends"), str):
+            extends[name] = tree["extends"]
+    wanted = set(names)
+    result: dict[str, Path] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, base in extends.items():
+            if base in wanted and name not in result and name not in names:
+                result[name] = found[name]
+                wanted.add(name)
+                changed = True
+    return dict(sorted(result.items()))
 
 
 # --- compiling -------------------------------------------------------------------------------------

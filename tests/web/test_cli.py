@@ -193,3 +193,84 @@ def test_migrate_dry_run_then_move(run: Run, root: Path) -> None:
     shown = json.loads(run("orders", "show", str(done)).output)
     assert shown["state"] == "settled" and shown["workflow"] == "desk-order v2"
     assert run("migrate", "desk-order", "--to", "2", "--map", "nonsense", code=2).exit_code == 2
+
+
+def test_data_with_nan_or_infinity_is_refused_as_json(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    for bad in ('{"customer": "王芳", "total": NaN}', '{"customer": "王芳", "total": Infinity}'):
+        args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+        result = run(*args, "--data", bad, "--role", "clerk", code=2)
+        assert "not readable JSON" in result.output and "is not a number JSON allows" in result.output
+    assert run("orders", "list").output == ""
+
+
+def test_publishing_a_form_or_rule_file_says_what_it_is(run: Run, root: Path, tmp_path: Path) -> None:
+    result = run("publish", str(root / "forms" / "payment.json"), code=1)
+    assert "forms/payment.json:1:1: error: this is a form, not a workflow" in result.output
+    rules = root / "rules" / "audit.yaml"
+    rules.write_text("schema_version: 1\nruleset: desk-audit\nkind: audit\n", encoding="utf-8")
+    assert "this is a rule file, not a workflow" in run("publish", str(rules), code=1).output
+
+
+def test_publish_refuses_when_an_overlay_of_it_would_break(run: Run, root: Path) -> None:
+    overlay = root / "workflows" / "desk-express.yaml"
+    overlay.write_text(
+        "schema_version: 1\nextends: desk-order\nworkflow: desk-express\n"
+        "remove: {transitions: [{trigger: complete, source: paid}]}\n"
+        "add: {transitions: [{trigger: finish, source: paid, dest: completed, roles: [clerk]}]}\n",
+        encoding="utf-8",
+    )
+    base = root / "workflows" / "desk.yaml"
+    run("publish", str(base), str(overlay))
+    # The base renames the transition the overlay removes: the overlay no longer checks out.
+    text = base.read_text(encoding="utf-8").replace("trigger: complete,", "trigger: close,")
+    base.write_text(text, encoding="utf-8")
+    result = run("publish", str(base), code=1)
+    assert "desk-express extends what is published here and has problems" in result.output
+    assert "workflows/desk-express.yaml:" in result.output
+    assert "nothing was published" in result.output
+    assert run("versions", "desk-order").output.count("\n") == 1
+
+
+def test_show_explains_the_rules_decision(run: Run, root: Path) -> None:
+    rules = root / "rules" / "audit.yaml"
+    rules.write_text(
+        "schema_version: 1\nruleset: desk-audit\nkind: audit\ntitle: {zh: 审核, en: Audit}\n"
+        "outcomes: [approve, hold, reject]\ndefault: approve\nrules:\n"
+        "  - {name: big, when: 'order.total > 100', outcome: hold, queue: risk-review,\n"
+        "     reason: {zh: 金额超过100元, en: Amount over 100 CNY}}\n",
+        encoding="utf-8",
+    )
+    path = root / "workflows" / "desk.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  - {trigger: complete, source: paid, dest: completed, roles: [clerk]}",
+        "  - {trigger: complete, source: paid, roles: [clerk], rules: rules/audit.yaml,\n"
+        "     dest: {approve: completed, hold: paid, reject: cancelled}}",
+    )
+    path.write_text(text, encoding="utf-8")
+    publish_desk(run, root)
+    order_id = create(run, total=120)
+    run("orders", "fire", str(order_id), "pay", "--data", '{"amount": 120}', "--role", "clerk")
+    run("orders", "fire", str(order_id), "complete", "--role", "clerk")
+    event = json.loads(run("orders", "show", str(order_id), "--lang", "zh").output)["history"][-1]
+    assert event["decision"]["outcome"] == "hold" and event["decision"]["queue"] == "risk-review"
+    assert event["decision"]["reasons"] == [{"rule": "big", "reason": "金额超过100元"}]
+    assert "trace" not in event["decision"]
+    traced = json.loads(run("orders", "show", str(order_id), "--trace").output)["history"][-1]
+    assert traced["decision"]["trace"][0]["matched"] is True
+
+
+def test_demo_refuses_a_database_with_orders_unless_asked(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    create(run)
+    assert "nothing loaded" in run("demo", "--if-empty").output
+    assert "pass --append" in run("demo", code=1).output
+
+
+def test_demo_loads_nothing_when_a_definition_is_broken(run: Run, root: Path) -> None:
+    path = root / "workflows" / "desk.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("dest: paid,", "dest: payd,"), encoding="utf-8")
+    result = run("demo", "--orders", "5", code=1)
+    assert "nothing was loaded" in result.output and "unknown state 'payd'" in result.output
+    assert "Traceback" not in result.output
+    assert run("versions", "desk-order", code=1).exit_code == 1
