@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import ast
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
-from engine.errors import Refusal
+from engine.forms.validation import FormError, FormValidator
 from engine.plugins import Action, PluginRegistry
 from engine.store.tables import STATE_JOIN
 
@@ -88,58 +86,6 @@ class Move:
     to: StateConfig
     left: tuple[str, ...]  # states exited, deepest first
     entered: tuple[str, ...]  # states entered, outermost first
-
-
-@dataclass(frozen=True)
-class FormError:
-    path: str
-    en: str
-    zh: str
-
-    def refusal(self, form: str | None = None) -> Refusal:
-        """A ``form`` refusal for this field; ``form`` (the form file) is added to the details when given."""
-        details: dict[str, Any] = {"path": self.path, "message": self.en}
-        if form is not None:
-            details["form"] = form
-        return Refusal("form", f"{self.path}：{self.zh}", f"{self.path}: {self.en}", details)
-
-
-_ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
-    "required": lambda e: f"缺少必填字段（{e.message.split(' ')[0]}）",
-    "type": lambda e: f"类型应为 {e.validator_value}",
-    "minimum": lambda e: f"不能小于 {e.validator_value}",
-    "maximum": lambda e: f"不能大于 {e.validator_value}",
-    "exclusiveMinimum": lambda e: f"必须大于 {e.validator_value}",
-    "exclusiveMaximum": lambda e: f"必须小于 {e.validator_value}",
-    "minLength": lambda e: f"长度不能少于 {e.validator_value}",
-    "maxLength": lambda e: f"长度不能超过 {e.validator_value}",
-    "minItems": lambda e: f"至少需要 {e.validator_value} 项",
-    "maxItems": lambda e: f"最多 {e.validator_value} 项",
-    "enum": lambda e: f"只能是以下之一：{e.validator_value}",
-    "const": lambda e: f"只能是 {e.validator_value!r}",
-    "pattern": lambda e: f"格式不符合 {e.validator_value}",
-    "format": lambda e: f"不是有效的 {e.validator_value}",
-    "additionalProperties": lambda e: "包含不允许的字段",
-}
-
-
-class FormValidator:
-    """A JSON Schema 2020-12 validator (with format checks) compiled once; lists every error."""
-
-    def __init__(self, schema: Mapping[str, Any]) -> None:
-        self._validator = Draft202012Validator(dict(schema), format_checker=FormatChecker())
-
-    def errors(self, data: Any) -> list[FormError]:
-        found = []
-        for error in sorted(self._validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
-            path = error.json_path
-            if error.validator == "required" and isinstance(error.instance, dict):
-                missing = error.message.split("'")[1] if "'" in error.message else ""
-                path = f"{path}.{missing}" if missing else path
-            to_zh = _ZH_KEYWORDS.get(str(error.validator))
-            zh = to_zh(error) if to_zh else error.message
-            found.append(FormError(path, error.message, zh))
-        return found
 
 
 @dataclass
@@ -242,7 +188,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 events=events,
                 guard=_guard(t.when),
                 ruleset=_ruleset(spec, t.rules),
-                form=FormValidator(spec.forms[t.form]) if t.form else None,
+                form=FormValidator.compile(spec.forms[t.form]) if t.form else None,
                 actions=tuple((name, registry.action(name)) for name in t.actions),
                 guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
             )
@@ -259,9 +205,9 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         machine=machine,
         initial=initial,
         transitions=tuple(compiled),
-        data_form=FormValidator(spec.forms[spec.data_form]) if spec.data_form else None,
+        data_form=FormValidator.compile(spec.forms[spec.data_form]) if spec.data_form else None,
         intake_forms={
-            channel: FormValidator(spec.forms[path]) for channel, path in spec.intake_forms.items()
+            channel: FormValidator.compile(spec.forms[path]) for channel, path in spec.intake_forms.items()
         },
         states=states,
         timers={s.name: s.timers for s in spec.states if s.timers},
