@@ -192,14 +192,16 @@ class Engine:
             return self._compiled(tx, workflow, version).spec
 
     def _compiled(self, tx: Tx, workflow: str, version: int | None) -> CompiledVersion:
-        if version is not None:
-            found = self._versions.get((workflow, version))
-            if found is not None:
-                return found
-        row = tx.latest_version(workflow) if version is None else tx.version(workflow, version)
+        if version is None:  # the newest: its number is enough when it is compiled already
+            version = tx.latest_version_number(workflow)
+            if version is None:
+                raise NotFound(f"workflow {workflow} is not published")
+        found = self._versions.get((workflow, version))
+        if found is not None:
+            return found
+        row = tx.version(workflow, version)
         if row is None:
-            what = workflow if version is None else f"{workflow} v{version}"
-            raise NotFound(f"workflow {what} is not published")
+            raise NotFound(f"workflow {workflow} v{version} is not published")
         key = (workflow, row.version)
         with self._lock:
             found = self._versions.get(key)

@@ -298,6 +298,11 @@ def _statements() -> dict[str, Executable]:
         .order_by(workflow_versions.c.version.desc())
         .limit(b("limit"))
         .offset(b("offset")),
+        "latest_version_number": select(workflow_versions.c.version)
+        .where(workflow_versions.c.workflow == b("workflow"))
+        .order_by(workflow_versions.c.version.desc())
+        .limit(b("limit"))
+        .offset(b("offset")),
         "insert_version": insert(workflow_versions).values(
             workflow=b("workflow"),
             version=b("version"),
@@ -755,6 +760,11 @@ class Tx:
     def latest_version(self, workflow: str) -> VersionRow | None:
         row = self.run("latest_version", {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
         return None if row is None else self._version(row)
+
+    def latest_version_number(self, workflow: str) -> int | None:
+        """The newest published version of ``workflow`` (its number only: no bundle to decode)."""
+        row = self.run("latest_version_number", {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
+        return None if row is None else int(row[0])
 
     def versions(self, workflow: str) -> list[VersionRow]:
         return [self._version(r) for r in self.run("versions", {"workflow": workflow}).fetchall()]
