@@ -1,4 +1,8 @@
-"""Check definition files: JSON Schema first, then static analysis; every problem found in one run.
+"""Check definition files: JSON Schema and static analysis; every problem found in one run.
+
+The static checks run even when the schema refused part of a workflow file: they read a well-formed
+view of the tree (``_well_formed``) that leaves out only the parts whose shape is wrong, and hold back
+the checks (reachability, dead ends, timer triggers) that a left-out part would make report falsely.
 
 ``validate_file`` and ``validate_paths`` return ``Problem`` lists (file, line, column, JSON path,
 message, hint). ``check_workflow`` is the same check on one workflow file, also returning the resolved
@@ -289,6 +293,139 @@ def check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, 
 # --- static checks ---------------------------------------------------------------------------------
 
 
+def _strings(value: Any) -> list[str] | None:
+    return list(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _final_unclear(body: Any) -> bool:
+    """Whether a state's body is not a mapping or its ``final`` is not true/false (so unknown)."""
+    return body is not None and (not isinstance(body, dict) or not isinstance(body.get("final", False), bool))
+
+
+def _state_body(body: Any, *, nested: bool) -> tuple[dict[str, Any], bool]:
+    """The parts of one state whose shape is right; True when a parallel part had to be left out."""
+    kept: dict[str, Any] = {}
+    if not isinstance(body, dict):
+        return kept, False
+    if isinstance(body.get("final"), bool):
+        kept["final"] = body["final"]
+    timers = body.get("timers")
+    if isinstance(timers, list):
+        kept["timers"] = [
+            {
+                "trigger": t["trigger"],
+                **({"when": t["when"]} if isinstance(t.get("when"), str) else {}),
+            }
+            for t in timers
+            if isinstance(t, dict) and isinstance(t.get("trigger"), str)
+        ]
+    if "parallel" not in body or nested:
+        return kept, nested and "parallel" in body
+    regions = body["parallel"]
+    good: dict[str, Any] = {}
+    dropped = not isinstance(regions, dict)
+    for region, inner in (regions if isinstance(regions, dict) else {}).items():
+        if (
+            isinstance(region, str)
+            and SEPARATOR not in region
+            and isinstance(inner, dict)
+            and isinstance(inner.get("initial"), str)
+            and isinstance(inner.get("states"), dict)
+            and all(isinstance(child, str) and SEPARATOR not in child for child in inner["states"])
+        ):
+            children = {c: _state_body(b, nested=True)[0] for c, b in inner["states"].items()}
+            good[region] = {"initial": inner["initial"], "states": children}
+        else:
+            dropped = True
+    if good:
+        kept["parallel"] = good
+    return kept, dropped
+
+
+def _transition_body(transition: Any) -> dict[str, Any] | None:
+    """A transition whose trigger, source and dest have their shape, with its well-formed extras."""
+    if not isinstance(transition, dict) or not isinstance(transition.get("trigger"), str):
+        return None
+    source, dest = transition.get("source"), transition.get("dest")
+    if not (isinstance(source, str) or _strings(source) is not None):
+        return None
+    dest_map = isinstance(dest, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in dest.items()
+    )
+    if not (isinstance(dest, str) or dest_map):
+        return None
+    kept: dict[str, Any] = {"trigger": transition["trigger"], "source": source, "dest": dest}
+    for key in ("form", "rules"):
+        if isinstance(transition.get(key), str):
+            kept[key] = transition[key]
+    for key in ("roles", "actions"):
+        if _strings(transition.get(key)) is not None:
+            kept[key] = transition[key]
+    when = transition.get("when")
+    if isinstance(when, str) or _strings(when) is not None:
+        kept["when"] = when
+    return kept
+
+
+@dataclass
+class _WellFormed:
+    """The parts of a workflow tree that static checks can read, whatever the schema said of the rest."""
+
+    tree: dict[str, Any]
+    partial_transitions: bool  # a transition or a final flag was left out: reachability is not judged
+    broken_parallel: frozenset[str]  # states left out as malformed, or whose regions were left out
+
+
+def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
+    states: dict[str, Any] = {}
+    broken: set[str] = set()
+    raw_states = tree.get("states")
+    for name, body in (raw_states if isinstance(raw_states, dict) else {}).items():
+        if not isinstance(name, str):
+            continue
+        if SEPARATOR in name:  # not a name (the schema says so); references to it are not guessed at
+            broken.add(name)
+            continue
+        states[name], dropped = _state_body(body, nested=False)
+        if dropped:
+            broken.add(name)
+    raw_transitions = tree.get("transitions")
+    transitions = [_transition_body(t) for t in raw_transitions] if isinstance(raw_transitions, list) else []
+    kept: dict[str, Any] = {
+        "states": states,
+        "transitions": transitions,
+        "initial": tree.get("initial") if isinstance(tree.get("initial"), str) else None,
+        "roles": _strings(tree.get("roles")) or [],
+    }
+    if isinstance(tree.get("data"), str):
+        kept["data"] = tree["data"]
+    intake = tree.get("intake")
+    if isinstance(intake, dict):
+        kept["intake"] = {k: v for k, v in intake.items() if isinstance(k, str) and isinstance(v, str)}
+    unclear = any(
+        _final_unclear(body)
+        or (
+            isinstance(body, dict)
+            and isinstance(body.get("parallel"), dict)
+            and any(
+                isinstance(r, dict)
+                and isinstance(r.get("states"), dict)
+                and any(_final_unclear(b) for b in r["states"].values())
+                for r in body["parallel"].values()
+            )
+        )
+        for body in (raw_states.values() if isinstance(raw_states, dict) else [])
+    )
+    partial = (
+        unclear
+        or not isinstance(raw_states, dict)
+        or not isinstance(raw_transitions, list)
+        or any(t is None for t in transitions)
+        or kept["initial"] is None
+    )
+    return _WellFormed(kept, partial, frozenset(broken))
+
+
 @dataclass
 class _State:
     name: str  # full path
@@ -309,7 +446,10 @@ class _Checker:
         cache: dict[str, tuple[Mapping[str, Any] | None, list[Problem]]],
     ) -> None:
         self.located = located
-        self.tree: dict[str, Any] = located.tree
+        view = _well_formed(located.tree)
+        self.tree: dict[str, Any] = view.tree
+        self.partial = view.partial_transitions
+        self.broken_parallel = view.broken_parallel
         self.root = root
         self.action_names = action_names
         self.out = out
@@ -328,7 +468,8 @@ class _Checker:
         self.check_top_forms()
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
-        if not self.unknown_names:  # a misspelled state would make every later state look unreachable
+        # A misspelled state, or a transition left out for its shape, would make states look unreachable.
+        if not self.unknown_names and not self.partial and not self.broken_parallel:
             self.check_reachability(expanded)
             self.check_ways_out(expanded)
         self.check_timers(expanded)
@@ -357,7 +498,7 @@ class _Checker:
     def check_states(self) -> None:
         initial = self.tree["initial"]
         top_names = [s.name for s in self.states.values() if s.parallel is None]
-        if initial not in top_names:
+        if initial is not None and initial not in top_names:
             self.problem(
                 f"unknown initial state {initial!r}{did_you_mean(initial, top_names)}",
                 "$.initial",
@@ -476,6 +617,8 @@ class _Checker:
         if name in self.states:
             return True
         self.unknown_names = True
+        if name in self.broken_parallel or name.split(SEPARATOR)[0] in self.broken_parallel:
+            return False  # it or its regions are malformed (reported by the schema): no guess at states
         self.problem(
             f"unknown state {name!r} in {where}{did_you_mean(name, self.states)}", path, "unknown-state"
         )
@@ -486,6 +629,8 @@ class _Checker:
         expanded = []
         roles = set(self.tree.get("roles") or []) | {SYSTEM_ROLE}
         for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:  # its trigger, source or dest has the wrong shape (a schema problem)
+                continue
             path = child_path("$.transitions", index)
             trigger = transition["trigger"]
             source = transition["source"]
@@ -692,7 +837,7 @@ class _Checker:
             for position, timer in enumerate(body.get("timers") or []):
                 path = child_path(child_path(state.json_path, "timers"), position)
                 available = triggers[name] | (triggers[state.parallel] if state.parallel else set())
-                if timer["trigger"] not in available:
+                if timer["trigger"] not in available and not self.partial:
                     self.problem(
                         f"timer fires trigger {timer['trigger']!r} but no transition on it leaves {name!r}"
                         + did_you_mean(timer["trigger"], available),
@@ -758,10 +903,11 @@ def _resolve(
             located.problem("a workflow file must be a mapping (key: value)", "$", "wrong-type"),
         ]
     problems.extend(_schema_problems(tree, located))
+    if "extends" not in tree:
+        # Returned with its schema problems too: the static checks read what is well-formed.
+        return located, problems
     if problems:
         return None, problems
-    if "extends" not in tree:
-        return located, problems
     name = tree["extends"]
     base_path = workflows.get(name)
     if base_path is None:
@@ -774,7 +920,7 @@ def _resolve(
             )
         ]
     base, base_problems = _resolve(base_path, root, workflows, (*chain, path.resolve()))
-    if base is None:
+    if base is None or base_problems:
         return None, [
             located.problem(f"the workflow {name!r} it extends has problems", "$.extends", "bad-base"),
             *base_problems,
@@ -797,9 +943,11 @@ def check_workflow(
         workflows, _ = discover_with_problems(root)
     located, problems = _resolve(path, root, workflows, ())
     out = Checked(None, problems=problems, located=located)
-    if located is not None and not problems:
+    if located is not None:
+        clean = not problems
         _Checker(located, root, action_names, out, {}).run()
-        out.workflow = located.tree
+        if clean:
+            out.workflow = located.tree
     out.problems = _sorted(out.problems)
     return out
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
@@ -195,3 +199,106 @@ def test_department_names_still_refuse_capitals_digits_first_and_other_signs(tmp
             f"(got {department!r})"
         ), department
         assert problem.json_path == "$.department"
+
+
+# -- malformed input never raises: static checks read only what is well-formed --------------------
+
+WORDS = [
+    "schema_version", "workflow", "department", "title", "channels", "data", "intake", "roles", "initial",
+    "states", "transitions", "trigger", "source", "dest", "when", "rules", "form", "actions", "auto",
+    "final", "timers", "after", "reason", "parallel", "label", "queue", "extends", "add", "replace",
+    "remove", "zh", "en", "web", "paid", "pending_payment", "shipped", "cancelled", "*", "clerk",
+    "forms/retail/order.json", "rules/retail/audit.yaml", "retail-order", "payment", "awaiting", "30m",
+    "order.total > 0", "fulfilling.payment.awaiting",
+]  # fmt: skip
+scalars = st.one_of(
+    st.sampled_from(WORDS), st.text(max_size=8), st.integers(-3, 3), st.booleans(), st.none(), st.floats(0, 2)
+)
+trees = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(WORDS), st.text(max_size=6)), inner, max_size=5),
+    ),
+    max_leaves=30,
+)
+VALID_TREES = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(VALID.glob("*.yaml"))]
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+@st.composite
+def damaged_workflows(draw: st.DrawFn) -> Any:
+    """A valid fixture with a few of its parts replaced by random trees (or removed)."""
+    tree = copy.deepcopy(draw(st.sampled_from(VALID_TREES)))
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(_paths(tree)))
+        if not path:
+            continue
+        parent = tree
+        for part in path[:-1]:
+            parent = parent[part]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(trees)
+        if not isinstance(tree, dict):
+            break
+    return tree
+
+
+def _never_raises(tmp_path: Path, tree: Any) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    problems = validate_file(path, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+    assert all(isinstance(p.message, str) and p.line >= 0 for p in problems)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=trees)
+def test_random_trees_never_raise(tmp_path: Path, tree: Any) -> None:
+    _never_raises(tmp_path, tree)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=damaged_workflows())
+def test_damaged_workflows_never_raise(tmp_path: Path, tree: Any) -> None:
+    _never_raises(tmp_path, tree)
+
+
+def test_a_misspelt_key_and_an_unknown_state_are_reported_together(tmp_path: Path) -> None:
+    text = (
+        (VALID / "retail-order.yaml")
+        .read_text()
+        .replace("initial: pending_payment", "initail: pending_payment")
+        .replace("dest: shipped", "dest: shiped", 1)
+    )
+    kinds = {
+        p.kind
+        for p in validate_file(write(tmp_path, "w.yaml", text), FIXTURES, workflows=fixture_workflows())
+    }
+    assert {"unknown-key", "unknown-state"} <= kinds
+
+
+def test_a_transition_left_out_for_its_shape_does_not_make_states_look_unreachable(tmp_path: Path) -> None:
+    text = (VALID / "retail-order.yaml").read_text().replace("dest: shipped", "dset: shipped", 1)
+    problems = validate_file(write(tmp_path, "w.yaml", text), FIXTURES, workflows=fixture_workflows())
+    assert {p.kind for p in problems} <= {"unknown-key", "missing-key", "schema"}
+    assert not {"unreachable", "dead-end", "timer-trigger"} & {p.kind for p in problems}
+
+
+def test_a_state_named_with_a_dot_is_refused_by_the_schema_without_a_traceback(tmp_path: Path) -> None:
+    text = (VALID / "fulfilment.yaml").read_text()
+    for broken in (text.replace("awaiting:", "a.b:", 1), text.replace("fulfilling:", "ful.filling:", 1)):
+        problems = validate_file(write(tmp_path, "w.yaml", broken), FIXTURES, workflows=fixture_workflows())
+        assert problems and {p.kind for p in problems} <= {"schema-name", "unknown-state"}, problems
+        assert problems[0].kind == "schema-name"
