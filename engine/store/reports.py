@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from engine.dsl.compiler import Bundle
+from engine.dsl.compiler import Bundle, compile_bundle
+from engine.dsl.spec import Text
 from engine.store.store import Store
-from engine.store.tables import orders, workflow_versions
+from engine.store.tables import STATE_JOIN, orders, workflow_versions
 
 
 @dataclass
@@ -21,6 +22,12 @@ class WorkflowCount:
     title_en: str
     total: int = 0
     by_state: list[tuple[str, int]] = field(default_factory=list)
+    labels: dict[str, Text] = field(default_factory=dict)  # state -> label of the newest version
+
+    def label(self, state: str, lang: str) -> str:
+        """A state's label; an order in a parallel state shows one label per region."""
+        parts = state.split(STATE_JOIN)
+        return " | ".join(self.labels[p].get(lang) if p in self.labels else p for p in parts)
 
 
 def order_counts(store: Store, departments: Collection[str] | None = None) -> list[WorkflowCount]:
@@ -49,13 +56,14 @@ def order_counts(store: Store, departments: Collection[str] | None = None) -> li
     rows: dict[str, WorkflowCount] = {}
     with store.engine.connect() as connection:
         for department, workflow, version, bundle in connection.execute(versions_query):
-            title = Bundle.from_json(bundle["bundle"]).workflow.get("title") or {}
+            spec = compile_bundle(Bundle.from_json(bundle["bundle"]), int(version))
             rows[workflow] = WorkflowCount(
                 department=department,
                 workflow=workflow,
                 version=int(version),
-                title_zh=str(title.get("zh", workflow)),
-                title_en=str(title.get("en", workflow)),
+                title_zh=spec.title.zh,
+                title_en=spec.title.en,
+                labels={state.name: state.label for state in spec.states},
             )
         for workflow, state, count in connection.execute(counts_query):
             if workflow in rows:

@@ -57,9 +57,9 @@ def test_home_lists_departments_workflows_and_order_counts(client: FlaskClient) 
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Desk order" in page and "<code>desk-order</code>" in page
     assert '<td class="num">3</td>' in page
-    assert "pending_payment <b>2</b>" in page and "paid <b>1</b>" in page
+    assert 'title="pending_payment">Pending payment <b>2</b>' in page and 'title="paid">Paid <b>1</b>' in page
     zh = client.get("/?lang=zh").get_data(as_text=True)
-    assert "柜台订单" in zh and "部门与流程" in zh
+    assert "柜台订单" in zh and "部门与流程" in zh and "待支付 <b>2</b>" in zh
 
 
 def test_the_browser_language_is_the_default(client: FlaskClient) -> None:
