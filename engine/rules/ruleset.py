@@ -278,6 +278,18 @@ def _text(raw: Any) -> Text | None:
 
 
 def _jsonable(value: Any) -> Any:
+    # The common shapes first, by exact type: a trace holds many small values and this runs per step.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {key if type(key) is str else str(key): _jsonable(item) for key, item in value.items()}
+    if kind is list:
+        return [_jsonable(item) for item in value]
+    return _jsonable_other(value)
+
+
+def _jsonable_other(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # JSON has no NaN or infinity
     if value is None or isinstance(value, str | int | float | bool):
