@@ -12,6 +12,7 @@ region inside a parallel state (stored joined with ``engine.store.STATE_JOIN``).
 from __future__ import annotations
 
 import ast
+import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ def split(state: str) -> StateConfig:
     return tuple(state.split(STATE_JOIN))
 
 
+@functools.lru_cache(maxsize=4096)  # a version has few state configurations; asked several times a step
 def active_paths(config: StateConfig) -> frozenset[str]:
     """Every active state: each leaf and all its ancestors."""
     paths: set[str] = set()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     Connection,
     Engine,
@@ -367,6 +368,30 @@ def _pending_outbox() -> Any:
     )
 
 
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text, non-ASCII kept as is, anything else JSON lacks (dates, decimals) as ``str``.
+
+    orjson writes it about ten times faster than the standard library, which writes what orjson
+    refuses (keys that are not strings, integers beyond 64 bits). NaN and infinities, which JSON
+    does not have, are written as ``null``.
+    """
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON text read back; the standard library reads what orjson refuses (``NaN`` of older rows)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 class Tx:
     """One open database transaction: the repository methods the runtime calls."""
 
@@ -378,12 +403,18 @@ class Tx:
         self._cursor = driver.cursor()
         self._sql = store._sql
         self._sqlite = store.is_sqlite
+        self._last_time: datetime | None = None
+        self._last_ts: Any = None
 
     # -- conversions between Python values and the driver's ------------------------------------
 
     def ts(self, value: datetime) -> Any:
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).strftime(_SQLITE_TIME) if self._sqlite else value
+        if value is self._last_time:  # a step writes the same moment into several rows
+            return self._last_ts
+        converted = value.astimezone(UTC)
+        stamp = converted.replace(tzinfo=None).strftime(_SQLITE_TIME) if self._sqlite else converted
+        self._last_time, self._last_ts = value, stamp
+        return stamp
 
     def _time(self, value: Any) -> datetime:
         if isinstance(value, str):
@@ -393,11 +424,11 @@ class Tx:
 
     @staticmethod
     def _json(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str | bytes) else value
+        return loads(value) if isinstance(value, str | bytes) else value
 
     @staticmethod
     def dumps(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        return dumps(value)
 
     # -- execution -----------------------------------------------------------------------------
 
