@@ -19,6 +19,7 @@ from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text, WorkflowSpec
 from engine.errors import ConflictError, NotFound, PluginError, Refusal, TransitionRejected
+from engine.forms.numbers import non_finite_refusals
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
@@ -223,6 +224,9 @@ class Engine:
         idempotency_key: str | None = None,
     ) -> OrderView:
         data = dict(data or {})
+        non_finite = non_finite_refusals(data)  # JSON has no NaN: refused before anything is written
+        if non_finite:
+            raise TransitionRejected(non_finite)
         now = self.clock.now()
         with self.store.transaction() as tx:
             if idempotency_key is not None:
@@ -302,7 +306,12 @@ class Engine:
         """Fire ``trigger`` on the order in one transaction (see the module docstring).
 
         ``expected_lock_version``: the version the caller last saw; a different one is a ConflictError.
+        Data holding NaN or an infinity is refused (code ``form``) before anything is written.
         """
+        if data:
+            non_finite = non_finite_refusals(data)
+            if non_finite:
+                raise TransitionRejected(non_finite)
         with self.store.transaction() as tx:
             if idempotency_key is not None:
                 stored = tx.get_idempotent(actor.name, idempotency_key)
