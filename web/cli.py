@@ -40,15 +40,26 @@ def _actor(name: str, roles: Sequence[str], departments: Sequence[str]) -> Actor
     return Actor(name, frozenset(roles), frozenset(departments or [ALL_DEPARTMENTS]))
 
 
+MAX_DATA_BYTES = 1_000_000  # an order's data is a form's worth of fields, not a file dump
+
+
 def _json_option(value: str | None) -> dict[str, Any]:
     """Data given inline as JSON, or as ``@file.json``."""
     if not value:
         return {}
     try:
-        text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+        if value.startswith("@"):
+            path = Path(value[1:])
+            if path.stat().st_size > MAX_DATA_BYTES:
+                raise click.BadParameter(f"{path} is larger than {MAX_DATA_BYTES} bytes")
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = value
         parsed = json.loads(text, parse_constant=_refuse_constant)
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"not readable JSON: {exc}") from None
+    except RecursionError:
+        raise click.BadParameter("not readable JSON: nested too deeply") from None
     if not isinstance(parsed, dict):
         raise click.BadParameter("the data must be a JSON object")
     return parsed

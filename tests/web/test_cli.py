@@ -274,3 +274,15 @@ def test_demo_loads_nothing_when_a_definition_is_broken(run: Run, root: Path) ->
     assert "nothing was loaded" in result.output and "unknown state 'payd'" in result.output
     assert "Traceback" not in result.output
     assert run("versions", "desk-order", code=1).exit_code == 1
+
+
+def test_hostile_data_is_refused_without_a_traceback(run: Run, root: Path, tmp_path: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    deep = run(*args, "--data", "[" * 100_000, "--role", "clerk", code=2).output
+    assert "nested too deeply" in deep and "Traceback" not in deep
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"customer": "' + "x" * 1_000_001 + '", "total": 1}', encoding="utf-8")
+    assert "larger than 1000000 bytes" in run(*args, "--data", f"@{huge}", "--role", "clerk", code=2).output
+    assert "must be a JSON object" in run(*args, "--data", "[1, 2]", "--role", "clerk", code=2).output
+    assert run("orders", "list").output == ""
