@@ -49,6 +49,8 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 BPMN_FILE = HERE / "retail_order.bpmn"
 RETAIL_WORKFLOW = REPO_ROOT / "workflows" / "retail" / "order.yaml"
+# Measure the engine of this checkout, not whichever copy the environment happens to have installed.
+sys.path.insert(0, str(REPO_ROOT))
 
 UNPAID_TIMEOUT = timedelta(minutes=30)
 AUTO_CONFIRM = timedelta(days=7)
