@@ -8,6 +8,7 @@ transitions that become possible run in the same transaction. Any refusal or err
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -228,9 +229,14 @@ class Engine:
         if non_finite:
             raise TransitionRejected(non_finite)
         now = self.clock.now()
+        request = None
+        if idempotency_key is not None:
+            request = _request_hash(
+                "create_order", department=department, workflow=workflow, channel=channel, data=data
+            )
         with self.store.transaction() as tx:
             if idempotency_key is not None:
-                stored = tx.get_idempotent(actor.name, idempotency_key)
+                stored = _replay(tx, actor, idempotency_key, request)
                 if stored is not None:
                     return self._view(tx, int(stored["order_id"]), actor)
             if not actor.in_department(department):
@@ -289,7 +295,9 @@ class Engine:
             if steps:
                 self._write(tx, cv, live, steps, now)
             if idempotency_key is not None:
-                tx.put_idempotent(actor.name, idempotency_key, order_id, {"order_id": order_id}, now)
+                tx.put_idempotent(
+                    actor.name, idempotency_key, order_id, {"order_id": order_id}, now, request_hash=request
+                )
             return self._view(tx, order_id, actor)
 
     def fire(
@@ -312,14 +320,24 @@ class Engine:
             non_finite = non_finite_refusals(data)
             if non_finite:
                 raise TransitionRejected(non_finite)
+        request = None
+        if idempotency_key is not None:
+            request = _request_hash("fire", order_id=order_id, trigger=trigger, data=dict(data or {}))
         with self.store.transaction() as tx:
             if idempotency_key is not None:
-                stored = tx.get_idempotent(actor.name, idempotency_key)
+                stored = _replay(tx, actor, idempotency_key, request)
                 if stored is not None:
                     return FireResult.from_dict(stored)
             result = self._fire_in(tx, order_id, trigger, actor, data or {}, expected_lock_version, reason)
             if idempotency_key is not None:
-                tx.put_idempotent(actor.name, idempotency_key, order_id, result.to_dict(), self.clock.now())
+                tx.put_idempotent(
+                    actor.name,
+                    idempotency_key,
+                    order_id,
+                    result.to_dict(),
+                    self.clock.now(),
+                    request_hash=request,
+                )
             return result
 
     def _fire_in(
@@ -967,6 +985,43 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
                 seen.add((error.path, error.en))
                 refusals.append(error.refusal(form))
     return refusals
+
+
+def _request_hash(operation: str, **arguments: Any) -> str:
+    """sha256 of the canonical JSON (sorted keys, no spaces) of an operation and its arguments."""
+    text = json.dumps(
+        {"operation": operation, **arguments},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _replay(tx: Tx, actor: Actor, key: str, request: str | None) -> Any | None:
+    """The stored result of ``actor``'s ``key``, or None when the key is new.
+
+    The same key sent with a different request is refused (code ``idempotency``); a key stored
+    before requests were fingerprinted replays its result whatever the request.
+    """
+    found = tx.idempotent_entry(actor.name, key)
+    if found is None:
+        return None
+    result, stored = found
+    if stored is not None and stored != request:
+        raise TransitionRejected(
+            [
+                Refusal(
+                    "idempotency",
+                    f"幂等键 {key} 已用于另一个请求；新的请求请使用新的键",
+                    f"idempotency key {key!r} was already used for a different request; "
+                    "use a new key for a new request",
+                    {"idempotency_key": key},
+                )
+            ]
+        )
+    return result
 
 
 def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:

@@ -271,7 +271,7 @@ def _statements() -> dict[str, Executable]:
         "insert_outbox": insert(outbox).values(
             topic=b("topic"), payload=b("payload"), schema_version=_SV, created_at=b("at")
         ),
-        "get_idempotent": select(idempotency.c.result).where(
+        "get_idempotent": select(idempotency.c.result, idempotency.c.request_hash).where(
             and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))
         ),
         "put_idempotent": insert(idempotency).values(
@@ -279,6 +279,7 @@ def _statements() -> dict[str, Executable]:
             key=b("key"),
             order_id=b("order_id"),
             result=b("result"),
+            request_hash=b("request_hash"),
             schema_version=_SV,
             created_at=b("at"),
         ),
@@ -752,10 +753,23 @@ class Tx:
         )
 
     def get_idempotent(self, actor: str, key: str) -> Any | None:
-        row = self.run("get_idempotent", {"actor": actor, "key": key}).fetchone()
-        return None if row is None else self._json(row[0])
+        found = self.idempotent_entry(actor, key)
+        return None if found is None else found[0]
 
-    def put_idempotent(self, actor: str, key: str, order_id: int, result: Any, at: datetime) -> None:
+    def idempotent_entry(self, actor: str, key: str) -> tuple[Any, str | None] | None:
+        """The stored result of ``actor``'s ``key`` and the fingerprint of its request (None on old rows)."""
+        row = self.run("get_idempotent", {"actor": actor, "key": key}).fetchone()
+        return None if row is None else (self._json(row[0]), row[1])
+
+    def put_idempotent(
+        self,
+        actor: str,
+        key: str,
+        order_id: int,
+        result: Any,
+        at: datetime,
+        request_hash: str | None = None,
+    ) -> None:
         self.run(
             "put_idempotent",
             {
@@ -763,6 +777,7 @@ class Tx:
                 "key": key,
                 "order_id": order_id,
                 "result": self.dumps(result),
+                "request_hash": request_hash,
                 "at": self.ts(at),
             },
         )

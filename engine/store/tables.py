@@ -144,6 +144,9 @@ idempotency = Table(
     Column("result", JSON, nullable=False),
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # sha256 of the request's canonical JSON: the same key with another request is refused.
+    # NULL on rows written before it was kept; those replay their result as before.
+    Column("request_hash", String(64)),
 )
 
 stock = Table(

@@ -118,5 +118,8 @@ def test_a_refused_intake_keeps_the_idempotency_key_free(
             CLERK, "retail", "intake-order", "web", {"customer": "x"}, idempotency_key="i-1"
         )
     order = intake_engine.create_order(CLERK, "retail", "intake-order", "web", WEB, idempotency_key="i-1")
-    again = intake_engine.create_order(CLERK, "retail", "intake-order", "web", {}, idempotency_key="i-1")
+    again = intake_engine.create_order(CLERK, "retail", "intake-order", "web", WEB, idempotency_key="i-1")
     assert again == order and order_count(store) == 1
+    with pytest.raises(TransitionRejected) as reused:  # the key now stands for the first request
+        intake_engine.create_order(CLERK, "retail", "intake-order", "web", {}, idempotency_key="i-1")
+    assert reused.value.refusals[0].code == "idempotency" and order_count(store) == 1
