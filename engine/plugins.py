@@ -80,7 +80,9 @@ class PluginRegistry:
         return frozenset(self._actions)
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` for a near miss, or an empty string."""
+def did_you_mean(word: str, choices: Iterable[str], lang: str = "en") -> str:
+    """``"; did you mean 'x'?"`` (``lang="zh"``: ``"；您是否想输入 'x'？"``) for a near miss, or ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    if not close:
+        return ""
+    return f"；您是否想输入 {close[0]!r}？" if lang.startswith("zh") else f"; did you mean {close[0]!r}?"

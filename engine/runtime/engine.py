@@ -428,14 +428,27 @@ class Engine:
         if not candidates:
             available = self._available(cv, live)
             state = joined(live.config)
-            hint = did_you_mean(trigger, available)
+            if trigger not in cv.by_trigger:
+                known = sorted({ct.spec.trigger for ct in cv.transitions if not ct.spec.auto})
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "unknown-trigger",
+                            f"未知操作 {trigger!r}（流程 {cv.spec.name} 中没有）"
+                            f"{did_you_mean(trigger, known, 'zh')}",
+                            f"unknown trigger {trigger!r} in workflow {cv.spec.name}"
+                            f"{did_you_mean(trigger, known)}",
+                            {"trigger": trigger, "triggers": known, "available": available},
+                        )
+                    ]
+                )
             raise TransitionRejected(
                 [
                     Refusal(
                         "state",
-                        f"当前状态 {state} 不能执行 {trigger}；可执行：{'、'.join(available) or '无'}",
-                        f"{trigger!r} is not available in state {state}; available: "
-                        f"{', '.join(available) or 'none'}{hint}",
+                        f"当前状态 {state} 不能执行 {trigger}；当前可执行：{'、'.join(available) or '无'}",
+                        f"{trigger!r} is not available in state {state}; available now: "
+                        f"{', '.join(available) or 'none'}",
                         {"state": state, "trigger": trigger, "available": available},
                     )
                 ]
@@ -966,7 +979,8 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
         return [
             Refusal(
                 "channel",
-                f"流程 {spec.name} 不接受渠道 {channel}；可用渠道：{'、'.join(allowed) or '无'}",
+                f"流程 {spec.name} 不接受渠道 {channel}；可用渠道：{'、'.join(allowed) or '无'}"
+                f"{did_you_mean(channel, allowed, 'zh')}",
                 f"workflow {spec.name} does not take orders from channel {channel!r}; allowed channels: "
                 f"{', '.join(allowed) or 'none'}{did_you_mean(channel, allowed)}",
                 {"channel": channel, "allowed": allowed},

@@ -62,11 +62,11 @@ def test_wrong_role_is_refused_in_both_languages(engine: Engine) -> None:
 def test_trigger_not_available_lists_the_available_ones(engine: Engine) -> None:
     order_id = _new(engine)
     with pytest.raises(TransitionRejected) as refused:
-        engine.fire(order_id, "shipp", WAREHOUSE)
+        engine.fire(order_id, "ship", WAREHOUSE)
     [refusal] = refused.value.refusals
     assert refusal.code == "state"
     assert refusal.details["available"] == ["cancel", "pay"]
-    assert "available: cancel, pay" in refusal.en
+    assert "available now: cancel, pay" in refusal.en
     assert "可执行：cancel、pay" in refusal.zh
     assert refused.value.message("zh") == refusal.zh
 
