@@ -555,6 +555,75 @@ def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(
     assert engine.get_order(used.id, SERVICE).state == "cancelled"
 
 
+# -- data sent with a trigger ----------------------------------------------------------------------
+
+
+def written(engine: Engine, store: Store, order_id: int, actor: Actor) -> tuple[Any, ...]:
+    """What a refused fire must leave untouched: the order, its history, the stock and the outbox."""
+    order = engine.get_order(order_id, actor)
+    with store.read() as tx:
+        stock_rows = tx.connection.execute(select(stock).order_by(stock.c.sku, stock.c.warehouse)).all()
+    history = [(e.seq, e.trigger) for e in engine.history(order_id, actor)]
+    return order.state, dict(order.data), order.lock_version, history, stock_rows, topics(store)
+
+
+def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Engine, store: Store) -> None:
+    """Releasing credit takes no data: a total of 1 would have let ``accept`` skip the approver."""
+    data = wholesale_data(
+        lines=[
+            {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 1000, "unit_price": 56, "amount": 56000},
+            {"sku": "XM-BAND8", "name": "小米手环8", "qty": 100, "unit_price": 191, "amount": 19100},
+        ],
+        total=75300,
+    )
+    data["account"] = {**data["account"], "outstanding": 480000}
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert order.state == "credit_hold"
+    before = written(engine, store, order.id, CREDIT)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order.id, "release_credit", CREDIT, {"total": 1})
+    [refusal] = caught.value.refusals
+    assert (refusal.code, refusal.details["fields"]) == ("form", ["total"])
+    assert "takes no data" in refusal.en and "不接受数据" in refusal.zh
+    assert written(engine, store, order.id, CREDIT) == before
+    assert engine.fire(order.id, "release_credit", CREDIT).to_state == "pending_approval"
+    assert engine.get_order(order.id, CREDIT).data["total"] == 75300
+
+
+def test_a_forged_stock_reservation_cannot_release_other_orders_stock(engine: Engine, store: Store) -> None:
+    for _ in range(3):
+        engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    victim = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    assert levels(store, "XM-BAND8") == (500, 8)
+    before = written(engine, store, victim.id, RETAIL)
+    forged = {"stock_reserved": [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 8}]}
+    with pytest.raises(TransitionRejected, match="takes no data; got: stock_reserved"):
+        engine.fire(victim.id, "cancel", RETAIL, forged)
+    assert written(engine, store, victim.id, RETAIL) == before
+    assert engine.fire(victim.id, "cancel", RETAIL).to_state == "cancelled"
+    assert levels(store, "XM-BAND8") == (500, 6)  # only the victim's own two units
+
+
+def test_garbage_sent_with_a_cancel_is_refused_and_the_order_kept(engine: Engine, store: Store) -> None:
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    before = written(engine, store, order.id, RETAIL)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order.id, "cancel", RETAIL, {"total": -5, "lines": "garbage", "customer": None})
+    [refusal] = caught.value.refusals
+    assert refusal.details == {"trigger": "cancel", "fields": ["customer", "lines", "total"]}
+    assert written(engine, store, order.id, RETAIL) == before
+
+
+def test_a_field_outside_the_payment_form_is_refused_by_name(engine: Engine, store: Store) -> None:
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    before = written(engine, store, order.id, RETAIL)
+    payment = {"method": "wechat_pay", "amount": 1, "transaction_ref": "4200001234567", "total": 1}
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order.id, "pay", RETAIL, payment)
+    assert [r.details["path"] for r in caught.value.refusals] == ["$.total"]
+    assert written(engine, store, order.id, RETAIL) == before
+
+
 # -- the demo --------------------------------------------------------------------------------------
 
 

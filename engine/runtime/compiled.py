@@ -100,6 +100,7 @@ class CompiledTransition:
     form: FormValidator | None = None
     actions: tuple[tuple[str, Action], ...] = ()
     guard_reads_form: bool = False  # the guard reads ``data`` or an order field the form fills
+    form_fields: frozenset[str] = frozenset()  # the form's top-level ``properties``: all it may submit
 
     @property
     def dests(self) -> tuple[str, ...]:
@@ -193,6 +194,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 form=FormValidator.compile(spec.forms[t.form]) if t.form else None,
                 actions=tuple((name, registry.action(name)) for name in t.actions),
                 guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
+                form_fields=frozenset((spec.forms[t.form].get("properties") or {}) if t.form else ()),
             )
         )
     entering = _Entering()  # the machine enters the initial state (every region of a parallel one)

@@ -460,10 +460,9 @@ class Engine:
             if refusal is not None:
                 refusals.append(refusal)
                 continue
-            if ct.form is not None:
-                errors = ct.form.errors(dict(data))
-                if errors:
-                    raise TransitionRejected([e.refusal() for e in errors])
+            submitted = _submission_refusals(ct, data)
+            if submitted:
+                raise TransitionRejected(submitted)
             env = env or self._env(live, actor, data, now)
             guards, failed = self._check_guard(ct, env)
             if failed is not None:
@@ -999,6 +998,39 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
                 seen.add((error.path, error.en))
                 refusals.append(error.refusal(form))
     return refusals
+
+
+def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> list[Refusal]:
+    """Why ``data`` may not be submitted with ``ct``: a step without a form takes none; with a form,
+    only the fields its top-level ``properties`` declare (whatever ``additionalProperties`` says),
+    each filled as the form asks. Nothing submitted reaches the order unless this is empty."""
+    trigger = ct.spec.trigger
+    if ct.form is None:
+        if not data:
+            return []
+        fields = sorted(data)
+        return [
+            Refusal(
+                "form",
+                f"此步骤（{trigger}）不接受数据；收到：{'、'.join(fields)}",
+                f"this step ({trigger!r}) takes no data; got: {', '.join(fields)}",
+                {"trigger": trigger, "fields": fields},
+            )
+        ]
+    declared = sorted(ct.form_fields)
+    refusals = [
+        Refusal(
+            "form",
+            f"$.{key}：表单 {ct.spec.form} 没有这个字段；可填：{'、'.join(declared) or '无'}",
+            f"$.{key}: field {key!r} is not on the form {ct.spec.form} of {trigger!r}; "
+            f"its fields: {', '.join(declared) or 'none'}{did_you_mean(key, declared)}",
+            {"path": f"$.{key}", "form": ct.spec.form, "allowed": declared},
+        )
+        for key in data
+        if key not in ct.form_fields
+    ]
+    declared_only = {key: value for key, value in data.items() if key in ct.form_fields}
+    return refusals + [e.refusal(ct.spec.form) for e in ct.form.errors(declared_only)]
 
 
 def _request_hash(operation: str, **arguments: Any) -> str:
