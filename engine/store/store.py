@@ -25,6 +25,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Executable,
+    String,
     and_,
     bindparam,
     create_engine,
@@ -42,6 +43,7 @@ from sqlalchemy.sql.expression import ClauseElement, ColumnClause
 
 from engine.store.tables import (
     SCHEMA_VERSION,
+    STATE_JOIN,
     audit_events,
     idempotency,
     orders,
@@ -56,6 +58,12 @@ _READ_ONLY = "orderloom_read_only"
 _SV: ColumnClause[Any] = literal_column(str(SCHEMA_VERSION))
 _SCHEDULED: ColumnClause[Any] = literal_column("'scheduled'")
 _ONE: ColumnClause[Any] = literal_column("1")
+_STATE_BAR: ColumnClause[Any] = literal_column(f"'{STATE_JOIN}'", String)
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern whose escape character is a backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -538,7 +546,10 @@ class Tx:
     ) -> list[OrderRow]:
         """Orders newest first; ``departments=None`` means every department.
 
-        ``state`` matches the state itself, its children, and a parallel order with a leaf in it.
+        ``state`` matches an order one of whose leaves is the state itself or one of its children
+        (``fulfilling`` and ``fulfilling.payment`` both match ``fulfilling.payment.awaiting``), in
+        any position of a parallel order's ``|``-joined leaves; a mere prefix of a name never does.
+        A ``state`` holding ``|`` is a whole parallel state and matches only orders in exactly it.
         """
         query = select(*_ORDER_COLUMNS)
         params: dict[str, Any] = {"limit": limit, "offset": offset}
@@ -556,15 +567,21 @@ class Tx:
         if workflow is not None:
             query = query.where(orders.c.workflow == bindparam("workflow"))
             params["workflow"] = workflow
-        if state is not None:
+        if state is not None and STATE_JOIN in state:  # a whole parallel state, leaves joined
+            query = query.where(orders.c.state == bindparam("state"))
+            params["state"] = state
+        elif state is not None:
+            # Leaves never hold the separator, so "|" + state + "|" brackets every leaf.
+            bracketed = _STATE_BAR.concat(orders.c.state).concat(_STATE_BAR)
             query = query.where(
                 or_(
-                    orders.c.state == bindparam("state"),
-                    orders.c.state.like(bindparam("state_child")),
-                    orders.c.state.like(bindparam("state_joined")),
+                    bracketed.like(bindparam("state_leaf"), escape="\\"),
+                    bracketed.like(bindparam("state_child"), escape="\\"),
                 )
             )
-            params.update(state=state, state_child=f"{state}.%", state_joined=f"%|{state}%")
+            name = _like_escaped(state)
+            bar = STATE_JOIN
+            params.update(state_leaf=f"%{bar}{name}{bar}%", state_child=f"%{bar}{name}.%")
         query = query.order_by(orders.c.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
         rows = self.run_statement(query, params).fetchall()
         return [self._order(row) for row in rows]

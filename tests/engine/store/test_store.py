@@ -231,3 +231,74 @@ def test_list_orders_scoped_by_department_and_state(store: Store) -> None:
         assert [o.id for o in tx.list_orders(departments=None, state="fulfilling.ship")] == [second]
         assert [o.id for o in tx.list_orders(departments=None, state="fulfilling")] == [second]
         assert tx.list_orders(departments=frozenset()) == []
+
+
+PARALLEL = "fulfilling.payment.awaiting|fulfilling.shipping.in_progress|fulfilling.stock.reserved"
+
+
+def _orders_in(store: Store, *states: str) -> list[int]:
+    with store.transaction() as tx:
+        return [
+            tx.insert_order(
+                department="wholesale",
+                workflow="w",
+                version=1,
+                channel=None,
+                state=state,
+                data={},
+                final=False,
+                at=NOW,
+            )
+            for state in states
+        ]
+
+
+def _listed(store: Store, state: str) -> list[int]:
+    with store.read() as tx:
+        return sorted(o.id for o in tx.list_orders(departments=None, state=state))
+
+
+@pytest.mark.parametrize(
+    "leaf",
+    ["fulfilling.payment.awaiting", "fulfilling.shipping.in_progress", "fulfilling.stock.reserved"],
+    ids=["first", "middle", "last"],
+)
+def test_list_orders_finds_a_parallel_order_by_any_of_its_leaves(store: Store, leaf: str) -> None:
+    [parallel, plain] = _orders_in(store, PARALLEL, "pending_payment")
+    assert _listed(store, leaf) == [parallel]
+    region = leaf.rsplit(".", 1)[0]  # fulfilling.payment: a leaf's parent matches too
+    assert _listed(store, region) == [parallel]
+    assert plain not in _listed(store, "fulfilling")
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "fulfilling.shipping.in_",  # part of a leaf's last name
+        "fulfilling.payment.await",
+        "fulfilling.pay",  # part of a region's name
+        "fulfill",
+        "in_progress",  # a leaf's end, not a state
+        "fulfilling.shipping.in_progress|fulfilling",  # the separator is no wildcard
+    ],
+)
+def test_list_orders_never_matches_part_of_a_name(store: Store, prefix: str) -> None:
+    _orders_in(store, PARALLEL, "fulfilling.payment.awaiting_bank|fulfilling.shipping.done")
+    assert _listed(store, prefix) == []
+
+
+def test_list_orders_with_a_whole_parallel_state_matches_exactly_it(store: Store) -> None:
+    [parallel, _] = _orders_in(store, PARALLEL, "fulfilling.payment.awaiting|fulfilling.shipping.done")
+    assert _listed(store, PARALLEL) == [parallel]
+    assert _listed(store, "fulfilling.payment.awaiting|fulfilling.shipping.in_progress") == []
+
+
+def test_list_orders_takes_like_wildcards_literally(store: Store) -> None:
+    [underscored, lookalike, plain] = _orders_in(store, "on_hold", "onXhold", "pending_payment")
+    assert _listed(store, "on_hold") == [underscored]
+    assert _listed(store, "on%") == []
+    assert _listed(store, "%") == []
+    assert _listed(store, "_") == []
+    assert _listed(store, "pending\\_payment") == []
+    assert (lookalike, plain) == (underscored + 1, underscored + 2)
+    assert _listed(store, "pending_payment") == [plain]
