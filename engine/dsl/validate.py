@@ -591,6 +591,18 @@ class _Checker:
             )
             self.out.problems.extend(problems)
             return None
+        from engine.rules.ruleset import EVALUATED_KINDS  # type: ignore[import-not-found,unused-ignore] # the rules package is built beside this one
+
+        kind = tree.get("kind")
+        if kind not in EVALUATED_KINDS:  # it validates, but firing would fail on every order
+            shown = " or ".join(sorted(EVALUATED_KINDS))
+            self.problem(
+                f"rule file kind {kind!r} cannot pick a destination yet; only {shown} rule files can",
+                path,
+                "unsupported-rules-kind",
+                f"{relative} declares kind {kind!r}; point 'rules:' at a rule file of kind {shown}",
+            )
+            return None
         self.out.rulesets[relative] = tree
         return tree
 

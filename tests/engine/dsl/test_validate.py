@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from engine.dsl.compiler import load_bundle
 from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
+from engine.errors import DefinitionError
 
 from .support import ACTION_NAMES, FIXTURES, VALID, fixture_workflows
 
@@ -302,3 +305,31 @@ def test_a_state_named_with_a_dot_is_refused_by_the_schema_without_a_traceback(t
         problems = validate_file(write(tmp_path, "w.yaml", broken), FIXTURES, workflows=fixture_workflows())
         assert problems and {p.kind for p in problems} <= {"schema-name", "unknown-state"}, problems
         assert problems[0].kind == "schema-name"
+
+
+def test_a_rule_file_of_a_kind_not_evaluated_is_valid_alone_but_refused_where_it_is_named() -> None:
+    """``routing`` validates as a file; naming it in ``rules:`` is refused, so it never reaches a fire."""
+    routing = FIXTURES / "rules" / "retail" / "routing.yaml"
+    assert validate_file(routing, FIXTURES, action_names=ACTION_NAMES) == []
+    workflow = FIXTURES / "invalid" / "rules-kind-not-evaluated.yaml"
+    [problem] = validate_file(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+    assert (problem.kind, problem.json_path) == ("unsupported-rules-kind", "$.transitions[1].rules")
+    assert problem.hint == (
+        "rules/retail/routing.yaml declares kind 'routing'; point 'rules:' at a rule file of kind audit"
+    )
+    with pytest.raises(DefinitionError, match="rule file kind 'routing' cannot pick a destination yet"):
+        load_bundle(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+
+
+@pytest.mark.parametrize("kind", ["decision_table", "correlation"])
+def test_every_kind_not_evaluated_is_refused_at_the_rules_line(tmp_path: Path, kind: str) -> None:
+    shutil.copytree(FIXTURES / "rules", tmp_path / "rules")
+    rules = tmp_path / "rules" / "retail" / "routing.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("kind: routing", f"kind: {kind}"))
+    workflow = tmp_path / "order.yaml"
+    shutil.copy(FIXTURES / "invalid" / "rules-kind-not-evaluated.yaml", workflow)
+    [problem] = validate_file(workflow, tmp_path, action_names=ACTION_NAMES, workflows={})
+    assert (problem.line, problem.column) == (18, 12)
+    assert problem.message == (
+        f"rule file kind {kind!r} cannot pick a destination yet; only audit rule files can"
+    )
