@@ -268,7 +268,8 @@ def _to_datetime(value: Any, function: str) -> datetime | None:
         moment = datetime(value.year, value.month, value.day)
     elif type(value) is str:
         try:
-            moment = datetime.fromisoformat(value.strip())
+            # Upper case: RFC 3339 (and so a form's date-time) allows 't' and 'z'; fromisoformat does not.
+            moment = datetime.fromisoformat(value.strip().upper())
         except ValueError:
             raise _FunctionArgumentError(
                 f"{function}() needs an ISO-8601 date such as '2024-05-01T08:00:00+08:00', not {value!r}"

@@ -119,6 +119,8 @@ class CompiledVersion:
     timers: Mapping[str, tuple[TimerSpec, ...]]
     by_trigger: Mapping[str, tuple[CompiledTransition, ...]]
     auto: tuple[CompiledTransition, ...]
+    # (state, trigger, reason) -> the timer's compiled ``when`` (the first such timer's, as declared)
+    timer_conditions: Mapping[tuple[str, str, str | None], Any] = field(default_factory=dict)
     _moves: dict[tuple[StateConfig, str], Move] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -217,7 +219,18 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         timers={s.name: s.timers for s in spec.states if s.timers},
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},
         auto=tuple(ct for ct in compiled if ct.spec.auto),
+        timer_conditions=_timer_conditions(spec),
     )
+
+
+def _timer_conditions(spec: WorkflowSpec) -> dict[tuple[str, str, str | None], Any]:
+    conditions: dict[tuple[str, str, str | None], Any] = {}
+    for state in spec.states:
+        for timer in state.timers:
+            key = (state.name, timer.trigger, timer.reason)
+            if key not in conditions:
+                conditions[key] = _guard(timer.when)
+    return {key: condition for key, condition in conditions.items() if condition is not None}
 
 
 def _machine_states(spec: WorkflowSpec, states: Mapping[str, StateSpec]) -> list[Any]:

@@ -791,17 +791,8 @@ class Engine:
                 tx.finish_timer(timer_id, "cancelled")
                 return False
             cv = self._compiled(tx, row.workflow, row.version)
-            spec = next(
-                (
-                    t
-                    for t in cv.timers.get(timer.state, ())
-                    if (t.trigger, t.reason) == (timer.trigger, timer.reason)
-                ),
-                None,
-            )
-            if spec is not None and spec.when:
-                from engine.rules.expr import compile_expression
-
+            condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
+            if condition is not None:
                 live = _Live(
                     row.id,
                     row.department,
@@ -812,8 +803,9 @@ class Engine:
                     dict(row.data),
                     0,
                 )
-                if not compile_expression(spec.when)(self._env(live, SYSTEM, {}, now)):
-                    tx.finish_timer(timer_id, "cancelled")
+                holds, note = _timer_condition_holds(condition, self._env(live, SYSTEM, {}, now))
+                if not holds:
+                    tx.finish_timer(timer_id, "cancelled", note)
                     return False
             try:
                 # A savepoint: an action refused after another one wrote leaves none of its writes.
@@ -1068,6 +1060,20 @@ def _replay(tx: Tx, actor: Actor, key: str, request: str | None) -> Any | None:
             ]
         )
     return result
+
+
+def _timer_condition_holds(condition: Any, env: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """Whether a due timer's ``when`` holds, and a note when it could not be evaluated at all.
+
+    An evaluation failure (a field of the wrong kind, a date that does not parse) counts as "does
+    not hold": the timer is cancelled with the error as its note, and the other timers go on.
+    """
+    from engine.rules.expr import ExpressionEvaluationError
+
+    try:
+        return bool(condition(env)), None
+    except ExpressionEvaluationError as error:
+        return False, f"condition could not be evaluated: {error}"
 
 
 def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:

@@ -118,6 +118,7 @@ class TimerRow:
     due_at: datetime
     status: str
     claimed_by: str | None
+    note: str | None = None  # why it was cancelled, when not simply for leaving its state
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ _TIMER_COLUMNS = (
     timers.c.due_at,
     timers.c.status,
     timers.c.claimed_by,
+    timers.c.note,
 )
 
 
@@ -263,7 +265,9 @@ def _statements() -> dict[str, Executable]:
         "set_timer_status": update(timers)
         .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED))
         .values(status=b("status")),
-        "finish_timer": update(timers).where(timers.c.id == b("id")).values(status=b("status")),
+        "finish_timer": update(timers)
+        .where(timers.c.id == b("id"))
+        .values(status=b("status"), note=b("note")),
         "due_timer_ids": _due_timers(),
         "claim_timer": update(timers)
         .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED, _claimable(timers)))
@@ -675,6 +679,7 @@ class Tx:
             due_at=self._time(r[5]),
             status=r[6],
             claimed_by=r[7],
+            note=r[8],
         )
 
     def timer(self, timer_id: int) -> TimerRow | None:
@@ -688,9 +693,10 @@ class Tx:
         """Move a scheduled timer to ``fired`` or ``cancelled``; False when it was not scheduled."""
         return bool(self.run("set_timer_status", {"id": timer_id, "status": status}).rowcount == 1)
 
-    def finish_timer(self, timer_id: int, status: str) -> None:
-        """Set a claimed timer's final status, whatever it was (only its claiming worker calls this)."""
-        self.run("finish_timer", {"id": timer_id, "status": status})
+    def finish_timer(self, timer_id: int, status: str, note: str | None = None) -> None:
+        """Set a claimed timer's final status, whatever it was (only its claiming worker calls this);
+        ``note`` says why, where leaving its state is not the whole story."""
+        self.run("finish_timer", {"id": timer_id, "status": status, "note": note})
 
     def fire_timer(self, timer_id: int, worker_id: str) -> bool:
         """Mark a timer fired if it is still scheduled and claimed by ``worker_id``; False otherwise.

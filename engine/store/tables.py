@@ -111,6 +111,8 @@ timers = Table(
     Column("status", String(20), nullable=False),
     Column("claimed_by", String(200)),
     Column("claimed_at", DateTime(timezone=True)),
+    # Why a timer was cancelled when that is worth telling: its `when` could not be evaluated.
+    Column("note", Text),
     CheckConstraint("status IN ('scheduled', 'fired', 'cancelled')", name="status"),
     Index(None, "status", "due_at"),
     Index(None, "order_id", "status"),

@@ -668,3 +668,34 @@ def test_boolean_laws(a: Any, b: Any, c: Any) -> None:
     assert value("data.a and data.b and data.c") == (bool(a) and bool(b) and bool(c))
     assert value("data.a or data.b or data.c") == (bool(a) or bool(b) or bool(c))
     assert value("data.a or not data.a") is True
+
+
+RFC3339 = [
+    "2024-05-01T08:00:00Z",
+    "2024-05-01t08:00:00z",
+    "2024-05-01t08:00:00Z",
+    "2024-05-01T08:00:00z",
+    "2024-05-01T08:00:00+08:00",
+    "2024-05-01t08:00:00-05:30",
+    "2024-05-01T08:00:00-00:00",
+    "2024-05-01T08:00:00.5Z",
+    "2024-05-01T08:00:00.123456z",
+    "2024-05-01T08:00:00.123456789+08:00",
+]
+
+
+@pytest.mark.parametrize("moment", RFC3339)
+def test_every_rfc3339_date_time_a_form_accepts_is_a_date(moment: str) -> None:
+    from jsonschema import FormatChecker
+
+    assert FormatChecker().conforms(moment, "date-time")
+    parsed = datetime.fromisoformat(moment.upper()[:19]).replace(tzinfo=UTC)
+    days = run("days_since(order.at)", {**ENV, "order": {"at": moment}})
+    assert abs(days - (ENV["now"] - parsed).total_seconds() / 86400) < 1  # offsets move it by hours
+    assert run("date(order.at) < now", {**ENV, "order": {"at": moment}}) is True
+
+
+@pytest.mark.parametrize("moment", ["last tuesday", "2024-13-01T00:00:00Z", "2024-05-01X08:00:00Z?", ""])
+def test_a_text_that_is_no_date_is_still_an_evaluation_error(moment: str) -> None:
+    with pytest.raises(ExpressionEvaluationError, match="needs an ISO-8601 date"):
+        run("days_since(order.at) > 1", {**ENV, "order": {"at": moment}})

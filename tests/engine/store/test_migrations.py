@@ -1,0 +1,55 @@
+"""Each migration upgrades and downgrades on both databases, keeping the rows it does not touch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, inspect, select
+
+from engine.store import Store
+from engine.store.migrate import downgrade, upgrade
+from engine.store.tables import orders, timers
+
+NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def timer_columns(store: Store) -> set[str]:
+    with store.read() as tx:
+        return {c["name"] for c in inspect(tx.connection).get_columns("timers")}
+
+
+def test_0004_adds_the_timer_note_and_takes_it_away_again(db_url: str) -> None:
+    store = Store(db_url)
+    upgrade(db_url, "0003")
+    assert "note" not in timer_columns(store)
+    with store.transaction() as tx:
+        order_id = tx.insert_order(
+            department="retail",
+            workflow="w",
+            version=1,
+            channel=None,
+            state="delivered",
+            data={},
+            final=False,
+            at=NOW,
+        )
+        tx.connection.execute(
+            insert(timers).values(
+                order_id=order_id, state="delivered", trigger="close", due_at=NOW, status="scheduled"
+            )
+        )
+    upgrade(db_url)
+    assert "note" in timer_columns(store)
+    with store.read() as tx:
+        [timer] = tx.order_timers(order_id)
+    assert (timer.status, timer.note) == ("scheduled", None)
+    with store.transaction() as tx:
+        tx.finish_timer(timer.id, "cancelled", "condition could not be evaluated: x")
+    with store.read() as tx:
+        assert tx.order_timers(order_id)[0].note == "condition could not be evaluated: x"
+    downgrade(db_url, "0003")
+    assert "note" not in timer_columns(store)
+    with store.read() as tx:
+        assert tx.connection.execute(select(orders.c.id)).scalars().all() == [order_id]
+    upgrade(db_url)
+    store.dispose()
