@@ -35,7 +35,21 @@ class Problem:
 
 
 class EngineError(Exception):
-    """Base of every error the engine raises on purpose."""
+    """Base of every error the engine raises on purpose.
+
+    Clerks and admins read errors in Chinese or English: ``zh`` is the Chinese text of the English
+    message, and ``message(lang)`` picks the one to show.
+    """
+
+    def __init__(self, *args: object, zh: str | None = None) -> None:
+        super().__init__(*args)
+        self.zh = zh
+
+    def message(self, lang: str = "en") -> str:
+        """The Chinese text when ``lang`` starts with ``zh`` and there is one, else the English."""
+        if lang.startswith("zh") and self.zh:
+            return self.zh
+        return str(self)
 
 
 class DefinitionError(EngineError):
@@ -96,7 +110,6 @@ class PluginError(EngineError):
         details: Mapping[str, Any] | None = None,
     ) -> None:
         self.code = code
-        self.zh = zh
         self.en = en
         self.details: dict[str, Any] = dict(details or {})
-        super().__init__(message if message is not None else (en or "plugin failed"))
+        super().__init__(message if message is not None else (en or "plugin failed"), zh=zh)

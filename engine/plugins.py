@@ -60,20 +60,26 @@ class PluginRegistry:
         for ep in entry_points(group=group):
             loaded = ep.load()
             if not callable(loaded):
-                raise PluginError(f"entry point {ep.name!r} in {group} is not callable")
+                raise PluginError(
+                    f"entry point {ep.name!r} in {group} is not callable",
+                    zh=f"{group} 中的入口点 {ep.name!r} 不可调用",
+                )
             registry.register(ep.name, loaded)
         return registry
 
     def register(self, name: str, action: Callable[[ActionContext], Mapping[str, Any] | None]) -> None:
         if name in self._actions and self._actions[name] is not action:
-            raise PluginError(f"action {name!r} is registered twice")
+            raise PluginError(f"action {name!r} is registered twice", zh=f"动作 {name!r} 被注册了两次")
         self._actions[name] = cast(Action, action)
 
     def action(self, name: str) -> Action:
         try:
             return self._actions[name]
         except KeyError:
-            raise PluginError(f"unknown action {name!r}{did_you_mean(name, self._actions)}") from None
+            raise PluginError(
+                f"unknown action {name!r}{did_you_mean(name, self._actions)}",
+                zh=f"未知的动作 {name!r}{did_you_mean(name, self._actions, lang='zh')}",
+            ) from None
 
     @property
     def action_names(self) -> frozenset[str]:

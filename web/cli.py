@@ -83,7 +83,8 @@ def _fail(error: EngineError, lang: str) -> None:
     elif isinstance(error, DefinitionError):
         _print_problems(error.problems)
     else:
-        click.echo(f"error: {error}", err=True)
+        # EngineError's own message(lang): an ExpressionError hides it behind its ``message`` text.
+        click.echo(f"error: {EngineError.message(error, lang)}", err=True)
     sys.exit(1)
 
 

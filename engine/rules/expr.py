@@ -57,7 +57,13 @@ Evaluator = Callable[[Env], Any]
 
 
 class ExpressionError(EngineError):
-    """An expression that may not be used: bad syntax or a construct outside the whitelist."""
+    """An expression that may not be used: bad syntax or a construct outside the whitelist.
+
+    Its ``message`` is the problem's text (an attribute, as callers and ``to_problem`` read it), so it
+    hides ``EngineError.message(lang)``: these errors are for definition authors and become problems.
+    """
+
+    message: str  # type: ignore[assignment]  # the problem's text; see the class docstring
 
     def __init__(self, message: str, column: int, hint: str | None = None, expression: str = "") -> None:
         self.message = message

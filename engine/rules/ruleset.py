@@ -101,7 +101,9 @@ class CompiledRuleset:
         if self.kind not in EVALUATED_KINDS:
             raise EngineError(
                 f"rule set {self.name!r} ({self.file}) is of kind {self.kind!r}, which is not supported "
-                "yet; only 'audit' rule sets can be evaluated"
+                "yet; only 'audit' rule sets can be evaluated",
+                zh=f"规则集 {self.name!r}（{self.file}）的类型 {self.kind!r} 尚不支持；"
+                "目前只能执行 'audit' 类型的规则集",
             )
         trace: list[dict[str, Any]] = []
         spoken: list[tuple[Rule, str, Text]] = []

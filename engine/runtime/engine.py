@@ -197,13 +197,13 @@ class Engine:
         if version is None:  # the newest: its number is enough when it is compiled already
             version = tx.latest_version_number(workflow)
             if version is None:
-                raise NotFound(f"workflow {workflow} is not published")
+                raise self._not_published(tx, workflow)
         found = self._versions.get((workflow, version))
         if found is not None:
             return found
         row = tx.version(workflow, version)
         if row is None:
-            raise NotFound(f"workflow {workflow} v{version} is not published")
+            raise self._not_published(tx, workflow, version)
         key = (workflow, row.version)
         with self._lock:
             found = self._versions.get(key)
@@ -212,6 +212,23 @@ class Engine:
                 found = compile_version(spec, self.registry)
                 self._versions[key] = found
         return found
+
+    @staticmethod
+    def _not_published(tx: Tx, workflow: str, version: int | None = None) -> NotFound:
+        """``workflow`` (or its ``version``) is not published: name a near miss, or the versions there are."""
+        numbers = [row.version for row in tx.versions(workflow)] if version is not None else []
+        if numbers:
+            labels = [f"v{n}" for n in numbers]
+            return NotFound(
+                f"workflow {workflow} v{version} is not published; published versions: {', '.join(labels)}",
+                zh=f"流程 {workflow} 没有发布 v{version}；已发布的版本：{'、'.join(labels)}",
+            )
+        names = tx.workflow_names()
+        shown = workflow if version is None else f"{workflow} v{version}"
+        return NotFound(
+            f"workflow {shown} is not published{did_you_mean(workflow, names)}",
+            zh=f"流程 {shown} 尚未发布{did_you_mean(workflow, names, lang='zh')}",
+        )
 
     # -- orders --------------------------------------------------------------------------------
 
@@ -354,7 +371,9 @@ class Engine:
         row = self._load(tx, order_id, actor)
         if expected_lock_version is not None and row.lock_version != expected_lock_version:
             raise ConflictError(
-                f"order {order_id} changed (version {row.lock_version}, expected {expected_lock_version})"
+                f"order {order_id} changed (version {row.lock_version}, expected {expected_lock_version})",
+                zh=f"订单 {order_id} 已被修改（当前版本 {row.lock_version}，预期 {expected_lock_version}）；"
+                "请刷新后重试",
             )
         cv = self._compiled(tx, row.workflow, row.version)
         live = _Live(
@@ -387,7 +406,7 @@ class Engine:
     def _load(self, tx: Tx, order_id: int, actor: Actor) -> OrderRow:
         row = tx.load_order(order_id)
         if row is None or not actor.in_department(row.department):
-            raise NotFound(f"order {order_id} not found")
+            raise NotFound(f"order {order_id} not found", zh=f"找不到订单 {order_id}")
         return row
 
     def _env(self, live: _Live, actor: Actor, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -624,7 +643,10 @@ class Engine:
             final=cv.is_final(live.config),
             at=now,
         ):
-            raise ConflictError(f"order {live.id} was changed by someone else; reload it and try again")
+            raise ConflictError(
+                f"order {live.id} was changed by someone else; reload it and try again",
+                zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
+            )
         ids = []
         for k, step in enumerate(steps, 1):
             ids.append(
@@ -923,7 +945,10 @@ class Engine:
                     final=target.is_final(config),
                     at=now,
                 ):
-                    raise ConflictError(f"order {row.id} changed during the migration")
+                    raise ConflictError(
+                        f"order {row.id} changed during the migration; run it again",
+                        zh=f"订单 {row.id} 在迁移过程中被修改；请重新运行迁移",
+                    )
                 tx.insert_audit(
                     order_id=row.id,
                     seq=row.lock_version + 1,
@@ -1084,7 +1109,7 @@ def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
     details["error"] = str(error)
     return Refusal(
         "action",
-        f"动作 {name} 执行失败（{trigger}）：{error}",
+        f"动作 {name} 执行失败（{trigger}）：{error.message('zh')}",
         f"action {name} failed on {trigger!r}: {error}",
         details,
     )

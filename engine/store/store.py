@@ -312,6 +312,9 @@ def _statements() -> dict[str, Executable]:
         .order_by(workflow_versions.c.version.desc())
         .limit(b("limit"))
         .offset(b("offset")),
+        "workflow_names": select(workflow_versions.c.workflow)
+        .distinct()
+        .order_by(workflow_versions.c.workflow),
         "latest_version_number": select(workflow_versions.c.version)
         .where(workflow_versions.c.workflow == b("workflow"))
         .order_by(workflow_versions.c.version.desc())
@@ -834,6 +837,10 @@ class Tx:
         """The newest published version of ``workflow`` (its number only: no bundle to decode)."""
         row = self.run("latest_version_number", {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
         return None if row is None else int(row[0])
+
+    def workflow_names(self) -> list[str]:
+        """The name of every workflow with a published version, sorted."""
+        return [str(r[0]) for r in self.run("workflow_names", {}).fetchall()]
 
     def versions(self, workflow: str) -> list[VersionRow]:
         return [self._version(r) for r in self.run("versions", {"workflow": workflow}).fetchall()]

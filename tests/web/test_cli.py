@@ -157,6 +157,26 @@ def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Pa
     assert "需要角色 clerk" in run("orders", "fire", str(order_id), "pay", "--lang", "zh", code=1).output
 
 
+def test_a_missing_order_is_named_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    zh = run("orders", "show", "99999", "--lang", "zh", code=1)
+    assert zh.output == "error: 找不到订单 99999\n"
+    assert run("orders", "show", "99999", code=1).output == "error: order 99999 not found\n"
+    fired = run("orders", "fire", "99999", "pay", "--lang", "zh", code=1).output
+    assert fired == "error: 找不到订单 99999\n"
+
+
+def test_a_misspelled_workflow_gets_a_did_you_mean_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-ordr", "--role", "clerk"]
+    assert run(*args, "--lang", "zh", code=1).output == (
+        "error: 流程 desk-ordr 尚未发布；您是否想输入 'desk-order'？\n"
+    )
+    assert run(*args, code=1).output == (
+        "error: workflow desk-ordr is not published; did you mean 'desk-order'?\n"
+    )
+
+
 def test_an_idempotency_key_creates_once(run: Run, root: Path) -> None:
     publish_desk(run, root)
     assert create(run, key="phone-7781") == create(run, key="phone-7781")

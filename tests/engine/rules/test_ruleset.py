@@ -160,8 +160,9 @@ def test_other_kinds_validate_but_are_not_evaluated_yet(kind: str) -> None:
     doc["kind"] = kind
     assert check_ruleset(doc) == []
     ruleset = compile_ruleset(doc)
-    with pytest.raises(EngineError, match="not supported yet"):
+    with pytest.raises(EngineError, match="not supported yet") as caught:
         ruleset.evaluate({})
+    assert f"的类型 {kind!r} 尚不支持" in caught.value.message("zh")
 
 
 # ---------------------------------------------------------------------------------------------------

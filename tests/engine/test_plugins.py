@@ -1,0 +1,51 @@
+"""The action registry's own errors carry Chinese text, with a did-you-mean in each language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from engine.errors import PluginError
+from engine.plugins import ActionContext, PluginRegistry, did_you_mean
+
+
+def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
+    return None
+
+
+def release(ctx: ActionContext) -> Mapping[str, Any] | None:
+    return None
+
+
+def test_an_unknown_action_names_a_near_miss_in_both_languages() -> None:
+    registry = PluginRegistry({"inventory.reserve": reserve})
+    with pytest.raises(PluginError) as caught:
+        registry.action("inventory.reserv")
+    assert (
+        caught.value.message("en") == "unknown action 'inventory.reserv'; did you mean 'inventory.reserve'?"
+    )
+    assert caught.value.message("zh") == "未知的动作 'inventory.reserv'；您是否想输入 'inventory.reserve'？"
+
+
+def test_an_unknown_action_without_a_near_miss_says_only_that() -> None:
+    with pytest.raises(PluginError) as caught:
+        PluginRegistry({"inventory.reserve": reserve}).action("payments.capture")
+    assert caught.value.message("en") == "unknown action 'payments.capture'"
+    assert caught.value.message("zh") == "未知的动作 'payments.capture'"
+
+
+def test_an_action_registered_twice_is_refused_in_both_languages() -> None:
+    registry = PluginRegistry({"inventory.reserve": reserve})
+    registry.register("inventory.reserve", reserve)  # the same callable again is fine
+    with pytest.raises(PluginError) as caught:
+        registry.register("inventory.reserve", release)
+    assert caught.value.message("en") == "action 'inventory.reserve' is registered twice"
+    assert caught.value.message("zh") == "动作 'inventory.reserve' 被注册了两次"
+
+
+def test_did_you_mean_in_each_language() -> None:
+    assert did_you_mean("shiped", ["shipped", "paid"]) == "; did you mean 'shipped'?"
+    assert did_you_mean("shiped", ["shipped"], lang="zh") == "；您是否想输入 'shipped'？"
+    assert did_you_mean("zzz", ["shipped"], lang="zh") == ""
