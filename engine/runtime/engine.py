@@ -33,9 +33,10 @@ from engine.runtime.compiled import (
     joined,
     split,
 )
-from engine.store import DEFAULT_LEASE, AuditRow, OrderRow, Store, Tx
+from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, Tx
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
+PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publishes take them
 BUNDLE_SCHEMA_VERSION = 1
 
 AuditEvent = AuditRow
@@ -167,6 +168,18 @@ class Engine:
         document = _stored_document(bundle)
         spec = compile_bundle(Bundle.from_json(document))
         compile_version(spec, self.registry)  # refuse what cannot run before it is stored
+        for _ in range(PUBLISH_ATTEMPTS - 1):
+            try:
+                return self._store_version(spec, bundle, document, actor)
+            except INTEGRITY_ERRORS:
+                # On PostgreSQL a concurrent publish stored this content or took this number first:
+                # read again, and find the content or take the next number.
+                continue
+        return self._store_version(spec, bundle, document, actor)  # the last try raises what it meets
+
+    def _store_version(
+        self, spec: WorkflowSpec, bundle: Bundle, document: Any, actor: Actor | None
+    ) -> PublishedVersion:
         with self.store.transaction() as tx:
             existing = tx.version_by_hash(spec.name, bundle.content_hash)
             if existing is not None:
@@ -251,6 +264,30 @@ class Engine:
             request = _request_hash(
                 "create_order", department=department, workflow=workflow, channel=channel, data=data
             )
+        try:
+            return self._create_in(actor, department, workflow, channel, data, idempotency_key, request, now)
+        except INTEGRITY_ERRORS:
+            if idempotency_key is None:
+                raise
+            # On PostgreSQL a concurrent request with the same key stored its order first (this
+            # one rolled back whole): answer with that order, as a replay would.
+            with self.store.read() as tx:
+                stored = _replay(tx, actor, idempotency_key, request)
+                if stored is None:
+                    raise
+                return self._view(tx, int(stored["order_id"]), actor)
+
+    def _create_in(
+        self,
+        actor: Actor,
+        department: str,
+        workflow: str,
+        channel: str | None,
+        data: dict[str, Any],
+        idempotency_key: str | None,
+        request: str | None,
+        now: datetime,
+    ) -> OrderView:
         with self.store.transaction() as tx:
             if idempotency_key is not None:
                 stored = _replay(tx, actor, idempotency_key, request)

@@ -3,6 +3,7 @@
 from engine.store.migrate import upgrade
 from engine.store.store import (
     DEFAULT_LEASE,
+    INTEGRITY_ERRORS,
     AuditRow,
     OrderRow,
     OutboxRow,
@@ -16,6 +17,7 @@ from engine.store.tables import STATE_JOIN, metadata
 
 __all__ = [
     "DEFAULT_LEASE",
+    "INTEGRITY_ERRORS",
     "STATE_JOIN",
     "AuditRow",
     "OrderRow",

@@ -13,6 +13,7 @@ instead of failing at commit. Read transactions start with a plain ``BEGIN``.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import (
     Connection,
     Engine,
@@ -39,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ClauseElement, ColumnClause
 
 from engine.store.tables import (
@@ -52,6 +55,13 @@ from engine.store.tables import (
     workflow_versions,
 )
 
+# An integrity violation (a unique key a concurrent transaction took first), whichever layer reports
+# it: statements run on the driver's cursor raise the driver's own error, SQLAlchemy wraps it.
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    IntegrityError,
+    sqlite3.IntegrityError,
+    psycopg.IntegrityError,
+)
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 _READ_ONLY = "orderloom_read_only"
 # Constants are written into the SQL text, so every parameter of a statement is a named one.
