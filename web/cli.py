@@ -216,9 +216,17 @@ def versions(ctx: click.Context, workflow: str) -> None:
 @click.option("--to", "to_version", type=int, required=True, help="The version to move orders onto.")
 @click.option("--map", "mappings", multiple=True, help="old=new: place orders of a removed state.")
 @click.option("--dry-run", is_flag=True, help="Only show which orders would move and which cannot.")
+@click.option("--as", "actor_name", default="operator", show_default=True, help="Who migrates (audit trail).")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
 def migrate(
-    ctx: click.Context, workflow: str, to_version: int, mappings: tuple[str, ...], dry_run: bool
+    ctx: click.Context,
+    workflow: str,
+    to_version: int,
+    mappings: tuple[str, ...],
+    dry_run: bool,
+    actor_name: str,
+    lang: str,
 ) -> None:
     """Move unfinished orders of WORKFLOW onto another published version."""
     mapping: dict[str, str] = {}
@@ -226,12 +234,16 @@ def migrate(
         old, sep, new = item.partition("=")
         if not sep or not old or not new:
             raise click.BadParameter(f"{item!r}: write old=new", param_hint="--map")
+        if old in mapping:
+            raise click.BadParameter(f"{old!r} is mapped twice ({mapping[old]}, {new})", param_hint="--map")
         mapping[old] = new
     with _services(ctx) as services:
         try:
-            plan = services.engine.migrate(workflow, to_version, mapping, dry_run=dry_run)
+            plan = services.engine.migrate(
+                workflow, to_version, mapping, dry_run=dry_run, actor=_actor(actor_name, (), ())
+            )
         except EngineError as error:
-            _fail(error, "en")
+            _fail(error, lang)
     verb = "would move" if dry_run else "moved"
     click.echo(
         f"{workflow} -> v{to_version}: {verb} {len(plan.moves)} order(s); {len(plan.blocked)} cannot move"
@@ -239,7 +251,7 @@ def migrate(
     for move in plan.moves:
         click.echo(f"  move  #{move['order_id']}: {json.dumps(move, ensure_ascii=False, default=str)}")
     for blocked in plan.blocked:
-        click.echo(f"  stay  #{blocked['order_id']}: {blocked.get('en', '')}")
+        click.echo(f"  stay  #{blocked['order_id']}: {blocked.get(lang, '')}")
 
 
 @main.group()

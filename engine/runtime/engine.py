@@ -19,7 +19,7 @@ from typing import Any
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text, WorkflowSpec
-from engine.errors import ConflictError, NotFound, PluginError, Refusal, TransitionRejected
+from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_refusals
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
 from engine.runtime.actor import SYSTEM, Actor
@@ -919,13 +919,20 @@ class Engine:
         """Move the unfinished orders of ``workflow`` onto ``to_version``.
 
         A state missing from the new version must be mapped (``mapping[old] = new``); orders whose
-        state cannot be placed, or whose data the new data form refuses, stay where they are.
+        state cannot be placed, whose data the new data form refuses, or that would land in a final
+        state (finishing takes a transition, so its side effects run) stay where they are. A mapping
+        naming a state that no published version has, or a target missing from ``to_version``, is
+        refused before any order is looked at. A moved order's timers are cancelled and those of the
+        states it is now in are scheduled per ``to_version``, due from now.
         """
         mapping = dict(mapping or {})
         plan = MigrationPlan(workflow, to_version)
         now = self.clock.now()
         with self.store.transaction() as tx:
             target = self._compiled(tx, workflow, to_version)
+            _check_mapping(
+                mapping, target, [self._compiled(tx, workflow, v.version) for v in tx.versions(workflow)]
+            )
             rows = [
                 row
                 for version in tx.versions(workflow)
@@ -945,6 +952,19 @@ class Engine:
                             "code": "state-gone",
                             "en": f"state {', '.join(gone)} does not exist in v{to_version}; map it",
                             "zh": f"状态 {'、'.join(gone)} 在 v{to_version} 中不存在，请指定映射",
+                        }
+                    )
+                    continue
+                if target.is_final(config):
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "final-state",
+                            "en": f"{joined(config)} is a final state; finish the order with a transition "
+                            "so its side effects run (refunds, stock release)",
+                            "zh": f"{joined(config)} 是终止状态；请通过流转结束订单，以便执行其后续动作"
+                            "（退款、释放库存）",
                         }
                     )
                     continue
@@ -999,11 +1019,34 @@ class Engine:
                     rules=None,
                     reason=f"v{row.version} -> v{to_version}",
                 )
-                kept = active_paths(config)
-                for state in active_paths(split(row.state)) - kept:
+                for state in active_paths(split(row.state)):  # the old version's timers, left or not
                     tx.cancel_timers(row.id, state)
+                self._schedule(tx, target, row.id, sorted(active_paths(config)), now)
             plan.applied = True
         return plan
+
+
+def _check_mapping(
+    mapping: Mapping[str, str], target: CompiledVersion, published: Sequence[CompiledVersion]
+) -> None:
+    """Refuse, all at once, mapped states that no published version has and targets ``target`` lacks."""
+    known = sorted({state for cv in published for state in cv.states})
+    targets = sorted(target.states)
+    en: list[str] = []
+    zh: list[str] = []
+    for old, new in mapping.items():
+        if old not in known:
+            en.append(
+                f"state {old!r} is in no published version of {target.spec.name}{did_you_mean(old, known)}"
+            )
+            zh.append(
+                f"流程 {target.spec.name} 的已发布版本中没有状态 {old!r}{did_you_mean(old, known, 'zh')}"
+            )
+        if new not in target.states:
+            en.append(f"state {new!r} does not exist in v{target.version}{did_you_mean(new, targets)}")
+            zh.append(f"状态 {new!r} 在 v{target.version} 中不存在{did_you_mean(new, targets, 'zh')}")
+    if en:
+        raise EngineError("cannot migrate: " + "; ".join(en), zh="无法迁移：" + "；".join(zh))
 
 
 def _order_view(row: OrderRow) -> OrderView:

@@ -215,6 +215,65 @@ def test_migrate_dry_run_then_move(run: Run, root: Path) -> None:
     assert run("migrate", "desk-order", "--to", "2", "--map", "nonsense", code=2).exit_code == 2
 
 
+def _publish_settled(run: Run, root: Path) -> None:
+    """Version 2 of desk-order, its ``paid`` state renamed ``settled``."""
+    path = root / "workflows" / "desk.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "  paid: {label: {zh: 已支付, en: Paid}}", "  settled: {label: {zh: 已结清, en: Settled}}"
+    )
+    text = text.replace("dest: paid,", "dest: settled,").replace("source: paid,", "source: settled,")
+    text = text.replace("[pending_payment, paid]", "[pending_payment, settled]")
+    path.write_text(text, encoding="utf-8")
+    assert "published version 2" in run("publish", str(path)).output
+
+
+def test_migrate_records_who_ran_it(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    _publish_settled(run, root)
+    run("migrate", "desk-order", "--to", "2", "--as", "li.admin")
+    assert json.loads(run("orders", "show", str(order_id)).output)["history"][-1]["actor"] == "li.admin"
+
+
+def test_migrate_without_as_records_the_operator(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    _publish_settled(run, root)
+    run("migrate", "desk-order", "--to", "2")
+    event = json.loads(run("orders", "show", str(order_id)).output)["history"][-1]
+    assert (event["trigger"], event["actor"]) == ("migrate", "operator")
+
+
+def test_migrate_refuses_an_unknown_state_up_front_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    paid = create(run)
+    run("orders", "fire", str(paid), "pay", "--data", '{"amount": 120}', "--role", "clerk")
+    _publish_settled(run, root)
+    en = run("migrate", "desk-order", "--to", "2", "--map", "paid=setled", code=1).output
+    assert en == "error: cannot migrate: state 'setled' does not exist in v2; did you mean 'settled'?\n"
+    zh = run("migrate", "desk-order", "--to", "2", "--map", "piad=settled", "--lang", "zh", code=1).output
+    assert zh == "error: 无法迁移：流程 desk-order 的已发布版本中没有状态 'piad'；您是否想输入 'paid'？\n"
+    assert json.loads(run("orders", "show", str(paid)).output)["workflow"] == "desk-order v1"
+
+
+def test_migrate_refuses_a_state_mapped_twice(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    _publish_settled(run, root)
+    args = ["migrate", "desk-order", "--to", "2", "--map", "paid=settled", "--map", "paid=pending_payment"]
+    refused = run(*args, code=2).output
+    assert "'paid' is mapped twice (settled, pending_payment)" in refused
+
+
+def test_migrate_names_blocked_orders_in_chinese(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    done = create(run)
+    run("orders", "fire", str(done), "pay", "--data", '{"amount": 120}', "--role", "clerk")
+    _publish_settled(run, root)
+    plan = run("migrate", "desk-order", "--to", "2", "--dry-run", "--lang", "zh").output
+    assert f"stay  #{done}: 状态 paid 在 v2 中不存在" in plan
+
+
 def test_data_with_nan_or_infinity_is_refused_as_json(run: Run, root: Path) -> None:
     publish_desk(run, root)
     for bad in ('{"customer": "王芳", "total": NaN}', '{"customer": "王芳", "total": Infinity}'):

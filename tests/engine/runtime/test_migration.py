@@ -1,0 +1,110 @@
+"""Migration: final states refused per order, bad mappings refused up front, timers per the new version."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.errors import EngineError
+from engine.runtime import Engine
+from engine.store import Store
+from tests.engine.runtime.conftest import ADMIN, CLERK, bundle
+
+ORDER = {"customer": "张三", "total": 120}
+PAYMENT = {"amount": 120, "method": "card"}
+
+
+def _new(engine: Engine) -> int:
+    return engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+
+
+def test_a_mapping_into_a_final_state_is_refused_for_those_orders(engine: Engine) -> None:
+    paid = _new(engine)
+    engine.fire(paid, "pay", CLERK, PAYMENT)
+    waiting = _new(engine)
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    plan = engine.migrate("retail-order", 2, {"paid": "completed"}, dry_run=False, actor=ADMIN)
+    assert [m["order_id"] for m in plan.moves] == [waiting]
+    [blocked] = plan.blocked
+    assert (blocked["order_id"], blocked["code"], blocked["state"]) == (paid, "final-state", "paid")
+    assert "finish the order with a transition so its side effects run" in blocked["en"]
+    assert "请通过流转结束订单" in blocked["zh"]
+    order = engine.get_order(paid, CLERK)
+    assert (order.version, order.state, order.final) == (1, "paid", False)
+
+
+def test_a_target_missing_from_the_new_version_is_refused_up_front(engine: Engine) -> None:
+    paid = _new(engine)
+    engine.fire(paid, "pay", CLERK, PAYMENT)
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    with pytest.raises(EngineError) as caught:
+        engine.migrate("retail-order", 2, {"paid": "pending_shipmnt"}, dry_run=True, actor=ADMIN)
+    assert caught.value.message("en") == (
+        "cannot migrate: state 'pending_shipmnt' does not exist in v2; did you mean 'pending_shipment'?"
+    )
+    assert caught.value.message("zh") == (
+        "无法迁移：状态 'pending_shipmnt' 在 v2 中不存在；您是否想输入 'pending_shipment'？"
+    )
+    assert engine.history(paid, CLERK)[-1].trigger == "pay"
+
+
+def test_a_source_in_no_published_version_is_refused_with_every_problem(engine: Engine) -> None:
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    with pytest.raises(EngineError) as caught:
+        engine.migrate(
+            "retail-order", 2, {"piad": "pending_shipment", "x": "nowhere"}, dry_run=False, actor=ADMIN
+        )
+    assert caught.value.message("en") == (
+        "cannot migrate: state 'piad' is in no published version of retail-order; did you mean 'paid'?; "
+        "state 'x' is in no published version of retail-order; state 'nowhere' does not exist in v2"
+    )
+    assert caught.value.message("zh").startswith(
+        "无法迁移：流程 retail-order 的已发布版本中没有状态 'piad'；您是否想输入 'paid'？；"
+    )
+
+
+def test_a_source_known_only_to_an_old_version_may_be_mapped(engine: Engine) -> None:
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    plan = engine.migrate("retail-order", 2, {"paid": "pending_shipment"}, dry_run=True, actor=ADMIN)
+    assert plan.moves == [] and plan.blocked == []
+
+
+def _timers(store: Store, order_id: int) -> list[tuple[str, str, str, object]]:
+    with store.read() as tx:
+        return sorted((t.state, t.trigger, t.status, t.due_at) for t in tx.order_timers(order_id))
+
+
+def test_moved_orders_get_the_new_versions_timers_due_from_now(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    start = clock.now()
+    paid = _new(engine)
+    engine.fire(paid, "pay", CLERK, PAYMENT)
+    waiting = _new(engine)
+    engine.publish(bundle("versions/retail-order-shipment-timer"))
+    now = clock.advance(hours=1)
+    plan = engine.migrate("retail-order", 2, {"paid": "pending_shipment"}, dry_run=False, actor=ADMIN)
+    assert plan.applied and len(plan.moves) == 2
+    assert _timers(store, paid) == [
+        ("pending_payment", "cancel", "cancelled", start + timedelta(minutes=30)),
+        ("pending_shipment", "cancel", "scheduled", now + timedelta(hours=2)),
+    ]
+    assert _timers(store, waiting) == [
+        ("pending_payment", "cancel", "cancelled", start + timedelta(minutes=30)),
+        ("pending_payment", "cancel", "scheduled", now + timedelta(minutes=30)),
+    ]
+    clock.advance(hours=2)
+    assert engine.run_due_timers("w1") == 2
+    assert engine.get_order(paid, CLERK).state == "cancelled"
+    assert engine.get_order(waiting, CLERK).state == "cancelled"
+
+
+def test_a_dry_run_schedules_and_cancels_nothing(engine: Engine, store: Store, clock: FrozenClock) -> None:
+    waiting = _new(engine)
+    before = _timers(store, waiting)
+    engine.publish(bundle("versions/retail-order-shipment-timer"))
+    clock.advance(hours=1)
+    engine.migrate("retail-order", 2, {}, dry_run=True, actor=ADMIN)
+    assert _timers(store, waiting) == before
