@@ -287,6 +287,7 @@ def test_publishing_a_form_or_rule_file_says_what_it_is(run: Run, root: Path, tm
     result = run("publish", str(root / "forms" / "payment.json"), code=1)
     assert "forms/payment.json:1:1: error: this is a form, not a workflow" in result.output
     rules = root / "rules" / "audit.yaml"
+    rules.parent.mkdir(exist_ok=True)
     rules.write_text("schema_version: 1\nruleset: desk-audit\nkind: audit\n", encoding="utf-8")
     assert "this is a rule file, not a workflow" in run("publish", str(rules), code=1).output
 
@@ -313,6 +314,7 @@ def test_publish_refuses_when_an_overlay_of_it_would_break(run: Run, root: Path)
 
 def test_show_explains_the_rules_decision(run: Run, root: Path) -> None:
     rules = root / "rules" / "audit.yaml"
+    rules.parent.mkdir(exist_ok=True)
     rules.write_text(
         "schema_version: 1\nruleset: desk-audit\nkind: audit\ntitle: {zh: 审核, en: Audit}\n"
         "outcomes: [approve, hold, reject]\ndefault: approve\nrules:\n"
