@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -110,9 +111,17 @@ actor_options = [
 
 
 def with_actor(func: Any) -> Any:
+    """Add the actor options; the command receives one ``actor: Actor`` (and ``lang``) instead."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any, actor_name: str, roles: tuple[str, ...], departments: tuple[str, ...], **kwargs: Any
+    ) -> Any:
+        return func(*args, actor=_actor(actor_name, roles, departments), **kwargs)
+
     for option in reversed(actor_options):
-        func = option(func)
-    return func
+        command = option(command)
+    return command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -274,16 +283,14 @@ def orders_create(
     channel: str | None,
     data: str | None,
     idempotency_key: str | None,
-    actor_name: str,
-    roles: tuple[str, ...],
-    departments: tuple[str, ...],
+    actor: Actor,
     lang: str,
 ) -> None:
     """Create an order on the newest published version of WORKFLOW."""
     with _services(ctx) as services:
         try:
             order = services.engine.create_order(
-                _actor(actor_name, roles, departments),
+                actor,
                 department=department,
                 workflow=workflow,
                 channel=channel,
@@ -308,9 +315,7 @@ def orders_fire(
     trigger: str,
     data: str | None,
     idempotency_key: str | None,
-    actor_name: str,
-    roles: tuple[str, ...],
-    departments: tuple[str, ...],
+    actor: Actor,
     lang: str,
 ) -> None:
     """Fire TRIGGER on order ORDER_ID."""
@@ -319,7 +324,7 @@ def orders_fire(
             result = services.engine.fire(
                 order_id,
                 trigger,
-                _actor(actor_name, roles, departments),
+                actor,
                 data=_json_option(data),
                 idempotency_key=idempotency_key,
             )
@@ -338,13 +343,10 @@ def orders_show(
     ctx: click.Context,
     order_id: int,
     trace: bool,
-    actor_name: str,
-    roles: tuple[str, ...],
-    departments: tuple[str, ...],
+    actor: Actor,
     lang: str,
 ) -> None:
     """Show an order: state, data, the triggers available now, and its audit trail."""
-    actor = _actor(actor_name, roles, departments)
     with _services(ctx) as services:
         try:
             order = services.engine.get_order(order_id, actor)
@@ -406,15 +408,13 @@ def orders_list(
     state: str | None,
     limit: int,
     offset: int,
-    actor_name: str,
-    roles: tuple[str, ...],
-    departments: tuple[str, ...],
+    actor: Actor,
     lang: str,
 ) -> None:
     """List orders, newest first."""
     with _services(ctx) as services:
         found = services.engine.list_orders(
-            _actor(actor_name, roles, departments),
+            actor,
             department=department,
             state=state,
             workflow=workflow,
