@@ -8,6 +8,12 @@ SQLAlchemy ``Connection`` of the same transaction (``Tx.connection``) and may us
 SQLite runs in WAL mode with a busy timeout and foreign keys on; write transactions start with
 ``BEGIN IMMEDIATE`` (the SQLAlchemy recipe for pysqlite transactional control), so two writers queue
 instead of failing at commit. Read transactions start with a plain ``BEGIN``.
+
+WAL checkpoints (copying committed pages back into the database file, with its sync) run off the
+committing request: a file-backed SQLite ``Store`` wakes a background thread after commits, which runs
+``PRAGMA wal_checkpoint(PASSIVE)`` on its own connection (it never blocks readers or writers). SQLite's
+own autocheckpoint stays on as the fallback, at ``WAL_AUTOCHECKPOINT_PAGES``, so the WAL stays bounded
+even when the thread falls behind or is stopped.
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -922,6 +929,79 @@ class PreparedStatements:
         return cursor
 
 
+# SQLite's own checkpoint on commit, the fallback behind the background checkpointer (pages of 4 KiB).
+WAL_AUTOCHECKPOINT_PAGES = 4000
+# The background checkpointer runs at most this often (seconds).
+CHECKPOINT_INTERVAL = 0.05
+
+
+class WalCheckpointer:
+    """PASSIVE WAL checkpoints on a daemon thread, woken by commits, at most every ``interval`` seconds.
+
+    The thread holds its own driver connection and no reference to the ``Store``; ``stop`` ends it.
+    A checkpoint that fails (the file is gone, the database is busy) is skipped: the next commit wakes
+    the thread again, and SQLite's autocheckpoint remains underneath.
+    """
+
+    def __init__(self, path: str, interval: float = CHECKPOINT_INTERVAL) -> None:
+        self._path = path
+        self._interval = interval
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def poke(self) -> None:
+        """A transaction committed: checkpoint soon."""
+        if self._thread is None:
+            self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None and not self._stopped.is_set():
+                thread = threading.Thread(target=self._run, name="orderloom-wal-checkpoint", daemon=True)
+                thread.start()
+                self._thread = thread
+
+    def _run(self) -> None:
+        try:
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            return
+        try:
+            while True:
+                self._wake.wait()
+                if self._stopped.is_set():
+                    return
+                self._wake.clear()
+                with suppress(sqlite3.Error):
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if self._stopped.wait(self._interval):
+                    return
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """End the thread (it finishes a checkpoint under way first)."""
+        self._stopped.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The database file of a file-backed SQLite engine; ``None`` for in-memory databases."""
+    url = engine.url
+    database = url.database
+    if not database or database == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    if database.startswith("file:"):
+        return None
+    return database
+
+
 class Store:
     """The database behind the engine: an SQLAlchemy ``Engine`` plus compiled statements."""
 
@@ -929,8 +1009,13 @@ class Store:
         self.url = url
         self.engine = engine or create_engine(url, **engine_options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._checkpointer: WalCheckpointer | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            path = _sqlite_file(self.engine)
+            if path is not None:
+                self._checkpointer = WalCheckpointer(path)
+                weakref.finalize(self, self._checkpointer.stop)
         self._dialect: Dialect = driver_dialect(self.engine.dialect)
         statements = _statements()
         # PostgreSQL: racing workers skip the rows another one is claiming instead of waiting.
@@ -953,6 +1038,8 @@ class Store:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with self.engine.connect() as connection, connection.begin():
             yield Tx(self, connection)
+        if self._checkpointer is not None:
+            self._checkpointer.poke()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -963,6 +1050,8 @@ class Store:
                 yield Tx(self, connection)
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
 
 
@@ -976,6 +1065,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, insert, select, text, update
 
 from engine.store import PreparedStatements, Store
+from engine.store.store import WAL_AUTOCHECKPOINT_PAGES
 from engine.store.tables import audit_events, stock
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -302,3 +305,28 @@ def test_list_orders_takes_like_wildcards_literally(store: Store) -> None:
     assert _listed(store, "pending\\_payment") == []
     assert (lookalike, plain) == (underscored + 1, underscored + 2)
     assert _listed(store, "pending_payment") == [plain]
+
+
+def test_sqlite_checkpoints_the_wal_off_the_committing_request(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'wal.db'}")
+    with store.transaction() as tx:
+        tx.connection.execute(text("CREATE TABLE t (x TEXT)"))
+    for _ in range(50):
+        with store.transaction() as tx:
+            tx.connection.execute(text("INSERT INTO t VALUES (:x)"), {"x": "x" * 2000})
+    with store.read() as tx:
+        # SQLite's own checkpoint on commit stays on underneath, so the WAL stays bounded
+        assert tx.connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == WAL_AUTOCHECKPOINT_PAGES
+        assert tx.connection.execute(text("SELECT count(*) FROM t")).scalar() == 50
+    checkpointers = [t for t in threading.enumerate() if t.name == "orderloom-wal-checkpoint"]
+    assert any(t.is_alive() for t in checkpointers)
+    store.dispose()
+    assert not any(t.is_alive() for t in checkpointers)
+
+
+def test_in_memory_sqlite_has_no_checkpointer() -> None:
+    store = Store("sqlite://")
+    with store.transaction() as tx:
+        tx.connection.execute(text("SELECT 1"))
+    assert store._checkpointer is None
+    store.dispose()
