@@ -1196,5 +1196,16 @@ def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
 
 
 def _plain(value: Any) -> Any:
-    """Comparisons as JSON (dates and decimals become text)."""
+    """Comparisons as JSON (dates and decimals become text).
+
+    The shapes JSON keeps as they are (text, numbers, booleans, null, lists, dicts keyed by text) are
+    copied by exact type; anything else takes the JSON round trip, so the result is the same.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or kind is float or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return [_plain(item) for item in value]
+    if kind is dict and all(type(key) is str for key in value):
+        return {key: _plain(item) for key, item in value.items()}
     return json.loads(json.dumps(value, default=str))
