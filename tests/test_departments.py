@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
+from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import TransitionRejected
 from engine.plugins import PluginRegistry
@@ -646,3 +647,51 @@ def test_the_demo_is_deterministic_and_reaches_the_interesting_states(tmp_path: 
     assert {"cancelled", "completed", "delivered", "shipped", "rejected", "closed"} <= reached
     assert sum(first.values()) == 150
     assert {user.name for user in DEMO_ACTORS} >= {"admin", "li.na", "wang.qiang", "zhao.lei", "wu.gang"}
+
+
+def resting_states(spec: WorkflowSpec) -> set[str]:
+    """The states an order can rest in: every state but parallel parents and transient ones.
+
+    A transient state is one the engine always leaves at once: it has an automatic transition without a
+    guard (a rule set picks the destination, if any, and always decides), or every way out of it is
+    automatic and no timer waits there (nobody and nothing could move the order later, so the guards
+    only pick the way, as the inspection result does after ``inspect``). A parallel state is rested in
+    through its regions' leaves, which are states of their own.
+    """
+    outgoing: dict[str, list[TransitionSpec]] = {}
+    for transition in spec.transitions:
+        for source in transition.sources:
+            outgoing.setdefault(source, []).append(transition)
+    resting = set()
+    for state in spec.states:
+        if state.regions:
+            continue
+        exits = outgoing.get(state.name, [])
+        unconditional = any(t.auto and t.when is None for t in exits)
+        only_automatic = bool(exits) and all(t.auto for t in exits) and not state.timers
+        if not (unconditional or only_automatic):
+            resting.add(state.name)
+    return resting
+
+
+def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'demo.db'}")
+    store.upgrade()
+    engine = Engine(store, REGISTRY, demo_clock(datetime(2026, 3, 1, tzinfo=UTC)))
+    summary = load_demo(engine, store, ROOT)
+    store.dispose()
+    assert summary.created == 300
+    assert summary.refused == []
+    held: dict[str, set[str]] = {}
+    for (workflow, state), count in summary.states.items():
+        assert count > 0
+        held.setdefault(workflow, set()).update(state.split("|"))  # a parallel state: its leaves
+    specs = [
+        compile_bundle(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
+        for path in discover(ROOT).values()
+    ]
+    assert {spec.name for spec in specs} == set(held)
+    missing = {spec.name: sorted(resting_states(spec) - held[spec.name]) for spec in specs}
+    assert missing == {spec.name: [] for spec in specs}
+    for spec in specs:  # and no order rests where the rule says none can
+        assert held[spec.name] <= resting_states(spec), spec.name

@@ -34,6 +34,7 @@ from engine.store import Store
 from engine.store.tables import stock
 
 DEMO_DAYS = 21
+BACKLOG_FROM = 100  # from this many orders on, some are the open work at the demo's end (see _backlog)
 WORKER = "demo-loader"
 
 
@@ -298,14 +299,19 @@ class _DemoRun:
     def play(self, orders: int) -> None:
         span = (self.end - self.start).total_seconds()
         kinds: list[Callable[[], Story]] = [self.retail, self.flash_sale, self.wholesale, self.after_sales]
-        recent = max(4, orders // 25)  # the last few arrive in the final 20 minutes: still open now
-        for n in range(orders):
-            if n < orders - recent:
-                at = self.start + timedelta(seconds=span * (n + self.rng.random()) / (orders - recent))
+        # Part of the orders is the open work at the end: each waits at a step where nobody has acted yet.
+        backlog = self._backlog() if orders >= BACKLOG_FROM else []
+        random_orders = orders - len(backlog)
+        recent = max(4, random_orders // 25)  # the last few arrive in the final 20 minutes: still open now
+        for n in range(random_orders):
+            if n < random_orders - recent:
+                at = self.start + timedelta(seconds=span * (n + self.rng.random()) / (random_orders - recent))
             else:
                 at = self.end - self.minutes(0.5, 20)
             kind = self.rng.choices(kinds, weights=[55, 7, 18, 20])[0]
             self._push(at, kind())
+        for at, story in backlog:
+            self._push(at, story)
         while self._heap:
             at, _, story = heapq.heappop(self._heap)
             if at >= self.end:
@@ -317,6 +323,25 @@ class _DemoRun:
                 continue
             self._push(self.clock.now() + wait, story)
         self._move_to(self.end)
+
+    def _backlog(self) -> list[tuple[datetime, Story]]:
+        """Orders started early enough to reach their step, and late enough to still wait there at the end."""
+        plan: list[tuple[Callable[[str], Story], str, timedelta]] = [
+            (self.retail, "pending_payment", self.minutes(2, 25)),
+            (self.retail, "return_requested", self.days(11, 13)),
+            (self.flash_sale, "pending_payment", self.minutes(1, 9)),
+            (self.flash_sale, "pending_shipment", self.hours(1, 3)),
+            (self.flash_sale, "shipped", self.days(1.5, 2.5)),
+            (self.flash_sale, "delivered", self.days(5, 6)),
+            (self.flash_sale, "return_requested", self.days(11, 13)),
+            (self.flash_sale, "returned", self.days(17, 19)),
+            (self.wholesale, "credit_hold", self.hours(1, 20)),
+            (self.wholesale, "pending_approval", self.hours(1, 20)),
+            (self.after_sales, "pending_review", self.hours(1, 20)),
+            (self.after_sales, "inspecting", self.days(5, 6)),
+            (self.after_sales, "replacement_pending", self.days(6, 7)),
+        ]
+        return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
         self._seq += 1
@@ -359,10 +384,11 @@ class _DemoRun:
     def days(self, low: float, high: float) -> timedelta:
         return timedelta(days=self.rng.uniform(low, high))
 
-    def person(self) -> dict[str, Any]:
+    def person(self, *, blacklisted: bool = True) -> dict[str, Any]:
+        """A customer; ``blacklisted=False`` leaves out the mobiles the audit rejects."""
         rng = self.rng
         mobile = f"1{rng.choice('356789')}{rng.randrange(10**9):09d}"
-        if rng.random() < 0.02:
+        if rng.random() < 0.02 and blacklisted:
             mobile = rng.choice(BLACKLISTED_MOBILES)
         return {"name": rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES), "mobile": mobile}
 
@@ -395,13 +421,17 @@ class _DemoRun:
 
     # -- stories ---------------------------------------------------------------------------
 
-    def retail(self) -> Story:
+    # A story with a ``target`` takes the way to that step and waits there (the next person has not acted).
+
+    def retail(self, target: str | None = None) -> Story:
         rng = self.rng
-        if rng.random() < 0.04:
+        if rng.random() < 0.04 and target is None:
             lines = [self.line(PRODUCTS["SP-TRIAL"], 1)]
             shipping, discount = Decimal(0), Decimal(0)
         else:
             goods = [p for p in CATALOGUE if p.price > 0]
+            if target is not None:
+                goods = [p for p in goods if p.price <= 1500]  # kept below the audit's review threshold
             picked = rng.sample(goods, k=rng.choices([1, 2, 3], weights=[60, 30, 10])[0])
             lines = [self.line(p, rng.choices([1, 2, 3], weights=[75, 20, 5])[0]) for p in picked]
             goods_value = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0))
@@ -410,7 +440,7 @@ class _DemoRun:
         total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0)) + shipping - discount
         channel = rng.choice(["web", "app"])
         data: dict[str, Any] = {
-            "customer": self.person(),
+            "customer": self.person(blacklisted=target is None),
             "address": self.address(),
             "lines": lines,
             "shipping_fee": _number(shipping),
@@ -425,48 +455,60 @@ class _DemoRun:
         if order is None:
             return
         oid = order.id
-        yield from self._retail_payment(oid, data, timeout_share=0.10)
-        yield from self._retail_after_payment(oid, data)
+        yield from self._retail_payment(oid, data, target, timeout_share=0.10)
+        yield from self._retail_after_payment(oid, data, target)
 
     def _retail_payment(
-        self, oid: int, data: Mapping[str, Any], timeout_share: float, pay_within: float = 15
+        self,
+        oid: int,
+        data: Mapping[str, Any],
+        target: str | None,
+        timeout_share: float,
+        pay_within: float = 15,
     ) -> Story:
-        if self.state(oid) != "pending_payment":
-            return  # a free order skipped payment
-        chance = self.rng.random()
+        if self.state(oid) != "pending_payment" or target == "pending_payment":
+            return  # a free order skipped payment, or the customer has not paid yet
+        chance = self.rng.random() if target is None else 1.0
         if chance < timeout_share:
             return  # never paid: the timer cancels it
         if chance < timeout_share + 0.05:
             yield self.minutes(3, 25)
-            self.fire(oid, "cancel", "li.na")
+            if self.state(oid) == "pending_payment":  # unless the payment window has closed already
+                self.fire(oid, "cancel", "li.na")
             return
         yield self.minutes(1, pay_within)
         method = self.rng.choices(["wechat_pay", "alipay", "card"], weights=[50, 40, 10])[0]
         payment = {"method": method, "amount": data["total"], "transaction_ref": self._ref(method)}
         self.fire(oid, "pay", "storefront", payment)
 
-    def _retail_after_payment(self, oid: int, data: Mapping[str, Any]) -> Story:
+    def _retail_after_payment(self, oid: int, data: Mapping[str, Any], target: str | None) -> Story:
         rng = self.rng
         state = self.state(oid)
         if state == "on_hold":
             yield self.hours(0.5, 10)
-            choice = rng.random()
+            choice = rng.random() if target is None else 0.5
             if choice < 0.15:
                 return  # still waiting for a reviewer
             state = self.fire(oid, "release" if choice < 0.8 else "reject", "wang.qiang")
-        if state != "pending_shipment":
+        if state != "pending_shipment" or target == "pending_shipment":
             return
-        if rng.random() < 0.06:
+        if rng.random() < 0.06 and target is None:
             yield self.hours(1, 12)
             self.fire(oid, "cancel", "li.na")
             return
         yield self.hours(3, 30)
         self.fire(oid, "ship", "zhao.lei", {"carrier": rng.choice(CARRIERS), "packages": 1})
+        if target == "shipped":
+            return
         yield self.days(1, 3.5)
         self.fire(
             oid, "deliver", "zhao.lei", {"delivered_at": self.clock.now().isoformat(), "signed_by": "本人"}
         )
         choice = rng.random()
+        if target in ("return_requested", "returned"):
+            choice = 0.0
+        elif target is not None:
+            return
         if choice < 0.14:
             yield self.days(0.5, 6)
             lines = data["lines"]
@@ -475,8 +517,10 @@ class _DemoRun:
                 return
             reason = rng.choice(["no_reason", "quality", "wrong_item", "damaged_in_transit"])
             self.fire(oid, "request_return", "li.na", {"return_reason": reason, "refund_amount": refund})
+            if target == "return_requested":
+                return
             yield self.days(2, 5)
-            if rng.random() < 0.8:
+            if rng.random() < 0.8 or target == "returned":
                 self.fire(oid, "receive_return", "zhao.lei")
             else:
                 self.fire(oid, "reject_return", "li.na")
@@ -485,14 +529,16 @@ class _DemoRun:
             self.fire(oid, "complete", "li.na")
         # otherwise the 7-day timer confirms receipt
 
-    def flash_sale(self) -> Story:
+    def flash_sale(self, target: str | None = None) -> Story:
         rng = self.rng
         band = PRODUCTS["XM-BAND8"]
         qty = rng.choices([1, 2, 3], weights=[70, 22, 8])[0]
+        if target is not None:
+            qty = min(qty, 2)  # within the per-customer limit
         lines = [self.line(band, qty, price=Decimal("199"))]
         total = Decimal("199") * qty
         data: dict[str, Any] = {
-            "customer": self.person(),
+            "customer": self.person(blacklisted=target is None),
             "address": self.address(),
             "lines": lines,
             "shipping_fee": 0,
@@ -503,14 +549,20 @@ class _DemoRun:
         order = self.create("storefront", "retail", "retail-flash-sale", "app", data)
         if order is None:
             return
-        yield from self._retail_payment(order.id, data, timeout_share=0.25, pay_within=8)
-        yield from self._retail_after_payment(order.id, data)
+        yield from self._retail_payment(order.id, data, target, timeout_share=0.25, pay_within=8)
+        yield from self._retail_after_payment(order.id, data, target)
 
-    def wholesale(self) -> Story:
+    def wholesale(self, target: str | None = None) -> Story:
         rng = self.rng
         account = rng.choice(ACCOUNTS)
         goods = [p for p in CATALOGUE if p.wholesale]
         picked = rng.sample(goods, k=rng.randint(1, 3))
+        if target == "credit_hold":
+            account = next(a for a in ACCOUNTS if a.status == "watch")
+        elif target == "pending_approval":
+            # A large order from an account in good standing: over the approval limit, within its credit.
+            account = ACCOUNTS[0]
+            picked = [PRODUCTS["HR-BCD470"], *(p for p in picked if p.sku != "HR-BCD470")][:2]
         lines = [
             self.line(
                 p, rng.choice([20, 30, 50, 60, 80, 100, 120]), price=(p.price * Decimal("0.8")).quantize(1)
@@ -533,7 +585,9 @@ class _DemoRun:
             "contact": {**contact, "email": f"purchase{account.account_no[1:]}@example.com"},
             "address": self.address(),
             "lines": lines,
-            "payment_method": rng.choices(["bank_transfer", "cod"], weights=[70, 30])[0],
+            "payment_method": rng.choices(["bank_transfer", "cod"], weights=[70, 30])[0]
+            if target is None
+            else "bank_transfer",
             "shipping_fee": _number(freight),
             "discount": 0,
             "total": _number(total),
@@ -549,14 +603,18 @@ class _DemoRun:
         oid = order.id
         state = order.state
         if state == "credit_hold":
+            if target == "credit_hold":
+                return
             yield self.hours(2, 30)
-            if rng.random() < 0.3:
+            if rng.random() < 0.3 and target is None:
                 self.fire(oid, "cancel", "liu.yang")
                 return
             state = self.fire(oid, "release_credit", "liu.yang")
         if state == "pending_approval":
+            if target == "pending_approval":
+                return
             yield self.hours(2, 40)
-            if rng.random() < 0.2:
+            if rng.random() < 0.2 and target is None:
                 self.fire(oid, "decline", "sun.li")
                 return
             state = self.fire(oid, "approve", "sun.li")
@@ -589,7 +647,7 @@ class _DemoRun:
             transfer = {"method": "bank_transfer", "amount": data["total"], "transaction_ref": self._ref("x")}
             self.fire(oid, "confirm_transfer", "zhou.min", transfer)
 
-    def after_sales(self) -> Story:
+    def after_sales(self, target: str | None = None) -> Story:
         rng = self.rng
         product = rng.choice([p for p in CATALOGUE if p.price > 0])
         line = self.line(product, 1)
@@ -597,7 +655,7 @@ class _DemoRun:
         reason = rng.choices(
             ["no_reason", "quality", "wrong_item", "damaged_in_transit", "size"], weights=[40, 25, 10, 10, 15]
         )[0]
-        delivered = self.clock.now() - self.days(0.5, 9)
+        delivered = self.clock.now() - self.days(0.5, 9 if target is None else 5)
         data: dict[str, Any] = {
             "original_order_no": f"RO{delivered:%Y%m%d}{rng.randrange(10**6):06d}",
             "type": kind,
@@ -613,6 +671,13 @@ class _DemoRun:
                 ["unopened", "opened_intact", "used", "damaged"], weights=[40, 40, 12, 8]
             )[0],
         }
+        if target == "pending_review":
+            kind, data["item_condition"] = "return", "used"  # a used item is reviewed by a person
+        elif target == "replacement_pending":
+            kind, data["item_condition"] = "exchange", "opened_intact"
+        elif target is not None and data["item_condition"] == "damaged":
+            data["item_condition"] = "opened_intact"  # eligible, so it reaches its step
+        data["type"] = kind
         if kind == "return":
             data["refund_amount"] = line["amount"]
         channel = rng.choice(["web", "app", "phone"])
@@ -624,12 +689,14 @@ class _DemoRun:
         oid = order.id
         state = order.state
         if state == "pending_review":
+            if target == "pending_review":
+                return
             yield self.hours(1, 24)
-            if rng.random() < 0.3:
+            if rng.random() < 0.3 and target is None:
                 self.fire(oid, "decline", "huang.fang")
                 return
             state = self.fire(oid, "accept", "huang.fang")
-        if state != "awaiting_goods" or rng.random() < 0.12:
+        if state != "awaiting_goods" or (rng.random() < 0.12 and target is None):
             return  # rejected, or the goods never come back (the 10-day timer withdraws it)
         yield self.days(1, 4)
         receipt = {
@@ -637,8 +704,10 @@ class _DemoRun:
             "received_at": self.clock.now().isoformat(),
         }
         self.fire(oid, "receive_goods", "zhao.lei", receipt)
+        if target == "inspecting":
+            return
         yield self.hours(3, 30)
-        passed = rng.random() < 0.85
+        passed = rng.random() < 0.85 or target is not None
         inspection = {
             "inspection_result": "pass" if passed else "fail",
             "found_condition": data["item_condition"] if passed else "damaged",
@@ -646,6 +715,8 @@ class _DemoRun:
         }
         state = self.fire(oid, "inspect", "wu.gang", inspection)
         if state == "replacement_pending":
+            if target == "replacement_pending":
+                return
             yield self.hours(4, 30)
             self.fire(oid, "ship_replacement", "zhao.lei", {"carrier": rng.choice(CARRIERS)})
 
