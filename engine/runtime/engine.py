@@ -126,6 +126,20 @@ class _Live:
     data: dict[str, Any]
     lock_version: int
 
+    @classmethod
+    def from_row(cls, row: OrderRow) -> _Live:
+        """The order as stored, ready to be moved (or only looked at)."""
+        return cls(
+            row.id,
+            row.department,
+            row.workflow,
+            row.version,
+            row.channel,
+            split(row.state),
+            dict(row.data),
+            row.lock_version,
+        )
+
 
 @dataclass
 class _Step:
@@ -413,16 +427,7 @@ class Engine:
                 "请刷新后重试",
             )
         cv = self._compiled(tx, row.workflow, row.version)
-        live = _Live(
-            row.id,
-            row.department,
-            row.workflow,
-            row.version,
-            row.channel,
-            split(row.state),
-            dict(row.data),
-            row.lock_version,
-        )
+        live = _Live.from_row(row)
         from_state = row.state
         ct, dest, guards, decision = self._decide(cv, live, trigger, actor, data, now)
         step = self._apply(tx, cv, live, ct, dest, actor, data, now, guards, decision, reason)
@@ -768,16 +773,7 @@ class Engine:
         with self.store.read() as tx:
             row = self._load(tx, order_id, actor)
             cv = self._compiled(tx, row.workflow, row.version)
-        live = _Live(
-            row.id,
-            row.department,
-            row.workflow,
-            row.version,
-            row.channel,
-            split(row.state),
-            dict(row.data),
-            0,
-        )
+        live = _Live.from_row(row)
         env = self._env(live, actor, {}, now)
         found = []
         for ct in cv.transitions:
@@ -852,16 +848,7 @@ class Engine:
             cv = self._compiled(tx, row.workflow, row.version)
             condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
             if condition is not None:
-                live = _Live(
-                    row.id,
-                    row.department,
-                    row.workflow,
-                    row.version,
-                    row.channel,
-                    split(row.state),
-                    dict(row.data),
-                    0,
-                )
+                live = _Live.from_row(row)
                 holds, note = _timer_condition_holds(condition, self._env(live, SYSTEM, {}, now))
                 if not holds:
                     tx.finish_timer(timer_id, "cancelled", note)
