@@ -279,9 +279,6 @@ def _statements() -> dict[str, Executable]:
         )
         .values(status=literal_column("'cancelled'")),
         "timer_by_id": select(*_TIMER_COLUMNS).where(timers.c.id == b("id")),
-        "set_timer_status": update(timers)
-        .where(and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED))
-        .values(status=b("status")),
         "finish_timer": update(timers)
         .where(timers.c.id == b("id"))
         .values(status=b("status"), note=b("note")),
@@ -355,7 +352,6 @@ def _statements() -> dict[str, Executable]:
         .order_by(outbox.c.id)
         .limit(b("limit"))
         .offset(b("offset")),
-        "mark_sent": update(outbox).where(outbox.c.id == b("id")).values(sent_at=b("at")),
         "outbox_ids": _pending_outbox(),
         "claim_outbox": update(outbox)
         .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), _claimable(outbox)))
@@ -709,10 +705,6 @@ class Tx:
     def order_timers(self, order_id: int) -> list[TimerRow]:
         return [self._timer(r) for r in self.run("order_timers", {"order_id": order_id}).fetchall()]
 
-    def set_timer_status(self, timer_id: int, status: str) -> bool:
-        """Move a scheduled timer to ``fired`` or ``cancelled``; False when it was not scheduled."""
-        return bool(self.run("set_timer_status", {"id": timer_id, "status": status}).rowcount == 1)
-
     def finish_timer(self, timer_id: int, status: str, note: str | None = None) -> None:
         """Set a claimed timer's final status, whatever it was (only its claiming worker calls this);
         ``note`` says why, where leaving its state is not the whole story."""
@@ -758,9 +750,6 @@ class Tx:
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, Any]]:
         rows = self.run("pending_outbox", {"limit": limit, "offset": 0}).fetchall()
         return [(r[0], r[1], self._json(r[2])) for r in rows]
-
-    def mark_sent(self, outbox_id: int, at: datetime) -> None:
-        self.run("mark_sent", {"id": outbox_id, "at": self.ts(at)})
 
     def claim_outbox(
         self, worker_id: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE

@@ -133,7 +133,7 @@ def test_timer_claimed_once(store: Store) -> None:
     assert len(first) == 1 and len(second) == 1 and first != second
     with store.transaction() as tx:
         assert tx.cancel_timers(order_id, "pending_payment") == 2
-        assert not tx.set_timer_status(first[0], "fired")
+        assert not tx.fire_timer(first[0], "w1")
 
 
 def test_timer_claim_lapses_after_its_lease(store: Store) -> None:
@@ -207,7 +207,8 @@ def test_idempotency_outbox_and_versions(store: Store) -> None:
         assert tx.get_idempotent("bob", "k1") is None
         [(outbox_id, topic, payload)] = tx.pending_outbox()
         assert (topic, payload) == ("mail", {"to": "a@example.com"})
-        tx.mark_sent(outbox_id, NOW)
+        assert [m.id for m in tx.claim_outbox("w1", NOW, 10)] == [outbox_id]
+        assert tx.outbox_sent(outbox_id, "w1", NOW)
         assert tx.pending_outbox() == []
         latest = tx.latest_version("w")
         assert latest is not None and latest.bundle == {"a": 1}
