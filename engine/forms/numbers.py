@@ -33,8 +33,24 @@ def non_finite_paths(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
         yield path, str(value)
 
 
+def _finite(value: Any) -> bool:
+    """Whether ``value`` holds no NaN or infinity: the quick walk, without paths, for the common case."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is dict:
+        return all(map(_finite, value.values()))
+    if kind is list:
+        return all(map(_finite, value))
+    return not any(non_finite_paths(value))
+
+
 def non_finite_refusals(data: Any, form: str | None = None) -> list[Refusal]:
     """A ``form`` refusal for each field of ``data`` holding NaN or an infinity (``[]`` when none)."""
+    if _finite(data):
+        return []
     refusals = []
     for path, shown in non_finite_paths(data):
         en = f"{shown} is not a finite number; JSON has no NaN or Infinity"

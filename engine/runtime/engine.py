@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.clock import Clock
@@ -34,6 +34,7 @@ from engine.runtime.compiled import (
     split,
 )
 from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, Tx
+from engine.store.store import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
 PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publishes take them
@@ -366,7 +367,22 @@ class Engine:
                 tx.put_idempotent(
                     actor.name, idempotency_key, order_id, {"order_id": order_id}, now, request_hash=request
                 )
-            return self._view(tx, order_id, actor)
+            # What was just written, without reading it back: the data as its stored JSON reads.
+            state, at = joined(live.config), now.astimezone(UTC)
+            return OrderView(
+                id=order_id,
+                department=department,
+                workflow=workflow,
+                version=cv.version,
+                channel=channel,
+                state=state,
+                states=split(state),
+                data=loads(dumps(live.data)),
+                lock_version=live.lock_version,
+                final=cv.is_final(live.config),
+                created_at=at,
+                updated_at=at,
+            )
 
     def fire(
         self,

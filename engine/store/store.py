@@ -19,6 +19,7 @@ even when the thread falls behind or is stopped.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import weakref
@@ -441,7 +442,7 @@ class Tx:
         if value is self._last_time:  # a step writes the same moment into several rows
             return self._last_ts
         converted = value.astimezone(UTC)
-        stamp = converted.replace(tzinfo=None).strftime(_SQLITE_TIME) if self._sqlite else converted
+        stamp = converted.replace(tzinfo=None).isoformat(" ", "microseconds") if self._sqlite else converted
         self._last_time, self._last_ts = value, stamp
         return stamp
 
@@ -918,6 +919,10 @@ class PreparedStatements:
         return cursor
 
 
+# Write transactions on a file-backed SQLite database keep at most this many connections open between
+# transactions (checked out of SQLAlchemy's pool, which holds 15).
+IDLE_CONNECTIONS = 4
+
 # SQLite's own checkpoint on commit, the fallback behind the background checkpointer (pages of 4 KiB).
 WAL_AUTOCHECKPOINT_PAGES = 4000
 # The background checkpointer runs at most this often (seconds).
@@ -999,12 +1004,17 @@ class Store:
         self.engine = engine or create_engine(url, **engine_options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._checkpointer: WalCheckpointer | None = None
+        # Connections kept open between write transactions (file-backed SQLite only): checking one
+        # out of SQLAlchemy's pool and back in costs as much as a small transaction itself.
+        self._idle: list[Connection] | None = None
+        self._idle_pid = os.getpid()
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             path = _sqlite_file(self.engine)
             if path is not None:
                 self._checkpointer = WalCheckpointer(path)
                 weakref.finalize(self, self._checkpointer.stop)
+                self._idle = []
         self._dialect: Dialect = driver_dialect(self.engine.dialect)
         statements = _statements()
         # PostgreSQL: racing workers skip the rows another one is claiming instead of waiting.
@@ -1025,10 +1035,43 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.connect() as connection, connection.begin():
-            yield Tx(self, connection)
+        connection = self._checkout()
+        committed = False
+        try:
+            with connection.begin():
+                yield Tx(self, connection)
+            committed = True
+        finally:
+            self._checkin(connection, committed)
         if self._checkpointer is not None:
             self._checkpointer.poke()
+
+    def _checkout(self) -> Connection:
+        idle = self._idle
+        if idle is not None:
+            if os.getpid() != self._idle_pid:
+                # A forked child must not touch (or close) its parent's SQLite handles.
+                _ORPHANED.append(idle)
+                self._idle, self._idle_pid = [], os.getpid()
+            else:
+                with suppress(IndexError):
+                    return idle.pop()  # list.pop is atomic: two threads never get one connection
+        return self.engine.connect()
+
+    def _checkin(self, connection: Connection, committed: bool) -> None:
+        """Keep a healthy connection for the next transaction; close (return to the pool) the rest."""
+        idle = self._idle
+        if (
+            committed
+            and idle is not None
+            and len(idle) < IDLE_CONNECTIONS
+            and not connection.invalidated
+            and not connection.in_transaction()
+            and os.getpid() == self._idle_pid
+        ):
+            idle.append(connection)
+        else:
+            connection.close()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
@@ -1041,7 +1084,14 @@ class Store:
     def dispose(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        idle = self._idle
+        while idle:
+            idle.pop().close()
         self.engine.dispose()
+
+
+# Idle connections a forked child inherited: kept referenced so they are never closed in the child.
+_ORPHANED: list[list[Connection]] = []
 
 
 def _configure_sqlite(engine: Engine) -> None:
