@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select, text, update
 
 from engine.store import PreparedStatements, Store
-from engine.store.store import WAL_AUTOCHECKPOINT_PAGES
+from engine.store.store import IDLE_CONNECTIONS, WAL_AUTOCHECKPOINT_PAGES
 from engine.store.tables import audit_events, stock
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -331,3 +331,40 @@ def test_in_memory_sqlite_has_no_checkpointer() -> None:
         tx.connection.execute(text("SELECT 1"))
     assert store._checkpointer is None
     store.dispose()
+
+
+def test_sqlite_write_transactions_reuse_a_kept_connection_but_never_a_failed_one(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'kept.db'}")
+    with store.transaction() as tx:
+        tx.connection.execute(text("CREATE TABLE t (x INTEGER UNIQUE)"))
+        first = tx.connection
+    with store.transaction() as tx:
+        assert tx.connection is first  # kept open between transactions, not checked in and out
+        tx.connection.execute(text("INSERT INTO t VALUES (1)"))
+    with pytest.raises(Exception, match="UNIQUE"), store.transaction() as tx:
+        tx.connection.execute(text("INSERT INTO t VALUES (1)"))
+    assert first.closed  # a rolled-back connection goes back to the pool, not to the next writer
+    # writers racing each hold a connection of their own; at most IDLE_CONNECTIONS are kept after
+    held: set[int] = set()
+    clashes: list[int] = []
+
+    def write(n: int) -> None:
+        for _ in range(30):
+            with store.transaction() as tx:
+                mine = id(tx.connection)
+                if mine in held:
+                    clashes.append(n)
+                held.add(mine)
+                tx.connection.execute(text("SELECT :n"), {"n": n})
+                held.discard(mine)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert clashes == []
+    assert store._idle is not None and 1 <= len(store._idle) <= IDLE_CONNECTIONS
+    kept = list(store._idle)
+    store.dispose()
+    assert all(connection.closed for connection in kept) and not store._idle
