@@ -38,7 +38,7 @@ pytest: $(VENV)/.installed-dev
 test: lint typecheck pytest
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/lifecycle.py --orders 2000
+	$(BIN)/python bench/lifecycle.py --orders 2000 --repeat 5
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
