@@ -1,18 +1,26 @@
-"""Rule files (规则集): compiled once, evaluated over one order with a trace of every rule.
+"""Rule files (规则集): compiled once per content, evaluated over one order with a trace of every rule.
 
 A rule file is YAML already parsed into plain data (``engine.dsl.loader``); its shape is published as
-``engine/schema/rules.schema.json``. Only ``kind: audit`` is evaluated so far: the most severe outcome
-among the matching rules wins, severity being the order of ``outcomes`` (least severe first); when no
-rule matches, ``default`` decides. A rule whose condition cannot be evaluated holds the order (it counts
-as outcome ``hold`` with the reason "rule could not be evaluated"); it never makes evaluation fail.
+``engine/schema/rules.schema.json`` and documented in docs/rules-language.md. Four kinds:
 
-The public surface (``compile_ruleset``, ``check_ruleset``, ``CompiledRuleset.evaluate``, ``Decision``)
-is kept small on purpose so that the evaluation can move onto another rule engine behind it.
+* ``audit`` (here): the most severe outcome among the matching rules wins, severity being the order of
+  ``outcomes`` (least severe first); when no rule matches, ``default`` decides. A rule whose condition
+  cannot be evaluated holds the order (outcome ``hold``, reason "rule could not be evaluated"); it
+  never makes evaluation fail.
+* ``decision_table`` (``engine.rules.tables``), ``routing`` (``engine.rules.routing``) and
+  ``correlation`` (``engine.rules.correlation``): each module offers ``check(doc, file)`` (the problems
+  the schema cannot see) and ``compile(doc, file, version)``.
+
+Conditions are matched by durable-rules (``engine.rules.matching``); a rule set is registered there once
+per content hash (:func:`content_hash`), so a newly published version runs beside the old one, and every
+:class:`Decision` records the version that made it.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib
 import json
 import math
 from collections.abc import Mapping
@@ -20,19 +28,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator
 
 from engine.dsl.spec import Text
 from engine.errors import DefinitionError, EngineError, Problem
 from engine.plugins import did_you_mean
-from engine.rules.expr import (
-    CompiledExpression,
-    ExpressionEvaluationError,
-    check,
-    compile_expression,
-)
+from engine.rules.expr import check
+from engine.rules.matching import Condition, Matcher, build_matcher
 
 __all__ = [
     "EVALUATED_KINDS",
@@ -41,23 +45,38 @@ __all__ = [
     "SCHEMA_PATH",
     "CompiledRuleset",
     "Decision",
+    "Evaluable",
     "Rule",
     "check_ruleset",
     "compile_ruleset",
+    "content_hash",
 ]
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "rules.schema.json"
 KINDS = ("audit", "routing", "decision_table", "correlation")
-EVALUATED_KINDS = frozenset({"audit"})
+# The module of each kind other than audit; a kind whose module is missing is refused at validation.
+KIND_MODULES = {
+    "decision_table": "engine.rules.tables",
+    "routing": "engine.rules.routing",
+    "correlation": "engine.rules.correlation",
+}
+# Kinds a transition's ``rules:`` may name: they decide an outcome for one order.
+EVALUATED_KINDS = frozenset({"audit", "decision_table", "routing"})
 HOLD = "hold"  # the outcome of an audit rule that could not be evaluated
 UNEVALUATED_REASON = Text(zh="规则无法求值", en="rule could not be evaluated")
+
+
+def content_hash(doc: Mapping[str, Any]) -> str:
+    """The version of a rule set: a hash of its content (key order and layout do not count)."""
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
-    condition: CompiledExpression
+    when: str
     outcome: str
     queue: str | None = None
     reason: Text | None = None
@@ -71,22 +90,46 @@ class Decision:
     outcome: str
     queue: str | None
     reasons: list[dict[str, Any]]  # {"rule", "outcome", "zh", "en"} of the rules that decided
-    trace: list[dict[str, Any]]  # one entry per rule, in file order
+    trace: list[dict[str, Any]]  # one entry per rule (row, candidate), in file order
+    version: str = ""  # content hash of the rule set that decided
+    kind: str = "audit"
+    hit_policy: str | None = None  # decision tables: the policy applied
+    outputs: Mapping[str, Any] = field(default_factory=dict)  # table outputs; routing: warehouse, carrier
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (dates as ISO-8601 text), as stored with the audit event."""
-        return {
+        doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "ruleset": self.ruleset,
+            "version": self.version,
+            "kind": self.kind,
             "outcome": self.outcome,
             "queue": self.queue,
             "reasons": _jsonable(self.reasons),
             "trace": _jsonable(self.trace),
         }
+        if self.hit_policy is not None:
+            doc["hit_policy"] = self.hit_policy
+        if self.outputs:
+            doc["outputs"] = _jsonable(dict(self.outputs))
+        return doc
+
+
+class Evaluable(Protocol):
+    """A compiled rule set that decides over one order (audit, decision table, routing)."""
+
+    name: str
+    kind: str
+    version: str
+    file: str
+
+    def evaluate(self, env: Mapping[str, Any]) -> Decision: ...
 
 
 @dataclass(frozen=True)
 class CompiledRuleset:
+    """An audit rule set."""
+
     name: str
     kind: str
     title: Text
@@ -94,35 +137,40 @@ class CompiledRuleset:
     default: str
     rules: tuple[Rule, ...]
     file: str = "<rules>"
+    version: str = ""
     _severity: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+    _matcher: Matcher | None = field(default=None, repr=False, compare=False)
 
     def evaluate(self, env: Mapping[str, Any]) -> Decision:
-        """Run every rule over ``env`` (the names of the expression language) and decide."""
-        if self.kind not in EVALUATED_KINDS:
-            raise EngineError(
-                f"rule set {self.name!r} ({self.file}) is of kind {self.kind!r}, which is not supported "
-                "yet; only 'audit' rule sets can be evaluated",
-                zh=f"规则集 {self.name!r}（{self.file}）的类型 {self.kind!r} 尚不支持；"
-                "目前只能执行 'audit' 类型的规则集",
-            )
+        """Match every rule over ``env`` (the names of the expression language) and decide."""
+        assert self._matcher is not None
+        match = self._matcher.match(env)
+        errors, matched, values = match.errors, match.matched, match.values
         trace: list[dict[str, Any]] = []
         spoken: list[tuple[Rule, str, Text]] = []
         for rule in self.rules:
-            entry: dict[str, Any] = {"rule": rule.name, "when": rule.condition.source}
-            try:
-                value, comparisons = rule.condition.explain(env)
-            except ExpressionEvaluationError as error:
-                entry.update(matched=False, outcome=HOLD, error=str(error))
-                trace.append(entry)
+            name = rule.name
+            error = errors.get(name)
+            if error is not None:
+                trace.append(
+                    {"rule": name, "when": rule.when, "matched": False, "outcome": HOLD, "error": error}
+                )
                 spoken.append((rule, HOLD, UNEVALUATED_REASON))
                 continue
-            matched = bool(value)
-            entry.update(matched=matched, outcome=rule.outcome, comparisons=comparisons)
-            trace.append(entry)
-            if matched:
+            held = name in matched
+            trace.append(
+                {
+                    "rule": name,
+                    "when": rule.when,
+                    "matched": held,
+                    "outcome": rule.outcome,
+                    "values": values.get(name, {}),
+                }
+            )
+            if held:
                 spoken.append((rule, rule.outcome, rule.reason or _fallback_reason(rule)))
         if not spoken:
-            return Decision(self.name, self.default, None, [], trace)
+            return Decision(self.name, self.default, None, [], trace, self.version)
         severity = self._severity
         outcome = max((said for _rule, said, _reason in spoken), key=lambda said: severity[said])
         deciding = [(rule, reason) for rule, said, reason in spoken if said == outcome]
@@ -131,23 +179,37 @@ class CompiledRuleset:
             {"rule": rule.name, "outcome": outcome, "zh": reason.zh, "en": reason.en}
             for rule, reason in deciding
         ]
-        return Decision(self.name, outcome, queue, reasons, trace)
+        return Decision(self.name, outcome, queue, reasons, trace, self.version)
 
 
 def _fallback_reason(rule: Rule) -> Text:
     return Text(zh=f"规则 {rule.name}", en=f"rule {rule.name}")
 
 
-def compile_ruleset(doc: Mapping[str, Any], file: str = "<rules>") -> CompiledRuleset:
-    """Check and compile a parsed rule file; raises :class:`DefinitionError` with every problem."""
+def compile_ruleset(doc: Mapping[str, Any], file: str = "<rules>") -> Any:
+    """Check and compile a parsed rule file; raises :class:`DefinitionError` with every problem.
+
+    Audit, decision table and routing files give an :class:`Evaluable`; correlation files give the
+    pattern set of ``engine.rules.correlation``. Compiling the same content twice gives the same object.
+    """
     problems = [p for p in check_ruleset(doc, file) if p.severity == "error"]
     if problems:
         raise DefinitionError(problems)
+    return _compile_checked(json.dumps(doc, sort_keys=True, default=str), file)
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_checked(canonical: str, file: str) -> Any:
+    doc = json.loads(canonical)
+    version = content_hash(doc)
+    kind = doc["kind"]
+    if kind != "audit":
+        return importlib.import_module(KIND_MODULES[kind]).compile(doc, file, version)
     outcomes = tuple(doc["outcomes"])
     rules = tuple(
         Rule(
             name=raw["name"],
-            condition=compile_expression(raw["when"]),
+            when=raw["when"],
             outcome=raw["outcome"],
             queue=raw.get("queue"),
             reason=_text(raw.get("reason")),
@@ -156,15 +218,18 @@ def compile_ruleset(doc: Mapping[str, Any], file: str = "<rules>") -> CompiledRu
     )
     title = _text(doc["title"])
     assert title is not None  # the schema requires it
+    matcher = build_matcher(doc["ruleset"], version, [Condition(rule.name, rule.when) for rule in rules])
     return CompiledRuleset(
         name=doc["ruleset"],
-        kind=doc["kind"],
+        kind=kind,
         title=title,
         outcomes=outcomes,
         default=doc["default"],
         rules=rules,
         file=file,
+        version=version,
         _severity={outcome: index for index, outcome in enumerate(outcomes)},
+        _matcher=matcher,
     )
 
 
@@ -176,7 +241,23 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
     if not isinstance(doc, Mapping):
         return [Problem("a rule file must be a mapping of keys to values", file, kind="schema")]
     problems = _schema_problems(doc, file)
-    problems.extend(_meaning_problems(doc, file))
+    kind = doc.get("kind")
+    if kind == "audit":
+        problems.extend(_meaning_problems(doc, file))
+    elif isinstance(kind, str) and kind in KIND_MODULES:
+        try:
+            module = importlib.import_module(KIND_MODULES[kind])
+        except ImportError:
+            problems.append(
+                Problem(
+                    f"rule sets of kind {kind!r} are not supported by this version",
+                    file,
+                    json_path="$.kind",
+                    kind="unsupported-kind",
+                )
+            )
+        else:
+            problems.extend(module.check(doc, file))
     return problems
 
 

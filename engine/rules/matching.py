@@ -1,0 +1,53 @@
+"""Which of a rule set's conditions hold for one input: the matching step every rule kind shares.
+
+A rule kind (audit, decision table, routing) turns its rules into :class:`Condition` objects, builds a
+:class:`Matcher` once per rule set version with :func:`build_matcher`, and calls :meth:`Matcher.match`
+per evaluation. The kind then applies its own policy (most severe outcome, hit policy, scores) to the
+:class:`Match`.
+
+A :class:`Match` says, for every condition, whether it held, and when it could not be evaluated, why
+(the expression language's error, as ``CompiledExpression`` raises it). ``values`` holds, per
+condition, the values its comparisons read (``{"order.total": 6200}``): the explanation a trace stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+__all__ = ["Condition", "Match", "Matcher", "build_matcher"]
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One rule's condition: ``id`` (unique in its rule set) and its text in the expression language."""
+
+    id: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    matched: frozenset[str]  # ids of the conditions that held
+    errors: Mapping[str, str]  # id -> why it could not be evaluated (never also in ``matched``)
+    values: Mapping[str, Mapping[str, Any]]  # id -> {operand text: the JSON-ready value it read}
+
+    def held(self, condition_id: str) -> bool:
+        return condition_id in self.matched
+
+
+class Matcher(Protocol):
+    name: str  # the rule set's name
+    version: str  # the content hash of the rule set the matcher was built for
+
+    def match(self, env: Mapping[str, Any]) -> Match:
+        """Evaluate every condition over ``env`` (the expression language's names)."""
+        ...
+
+
+def build_matcher(name: str, version: str, conditions: Sequence[Condition]) -> Matcher:
+    """The matcher of one rule set version (built once; later calls with the same version reuse it)."""
+    from engine.rules.durable import durable_matcher
+
+    return durable_matcher(name, version, conditions)
