@@ -1,0 +1,659 @@
+"""Testing rule sets before they are published: scenario cases, rule coverage, and replay over orders.
+
+A cases file (``rules/retail/audit.cases.yaml`` beside ``rules/retail/audit.yaml``) lists scenarios, each
+an input (the expression language's names: ``order``, ``data``, ``now``, …, plus ``stock`` for routing)
+and what the rule set should decide (``outcome``, ``queue``, ``rules``, ``outputs``; only the keys
+given are checked). :func:`load_cases` reads one into :class:`Case` objects and yields every problem
+of its shape as data, with line and column; :func:`run_cases` evaluates them and :func:`coverage`
+says which rules no case exercised, from the trace every :class:`~engine.rules.ruleset.Decision` keeps.
+
+:func:`replay` evaluates a draft rule set over the last orders whose published workflow uses a rule
+set of the same name, beside the published version each order runs on, and reports what would change.
+
+Works for every kind whose compiled rule set decides over one order (``Evaluable``): audit, decision
+tables and routing. The shape of cases files is documented in docs/rules-language.md.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_yaml
+from engine.errors import EngineError, Problem
+from engine.plugins import did_you_mean
+from engine.rules.expr import ALLOWED_ROOTS
+from engine.rules.ruleset import Decision, Evaluable
+
+if TYPE_CHECKING:  # only for types: the rules package does not depend on the runtime
+    from engine.runtime import Actor
+    from engine.runtime.engine import Engine, OrderView
+
+__all__ = [
+    "CASES_SUFFIX",
+    "Case",
+    "CaseResult",
+    "CasesFile",
+    "Coverage",
+    "Mismatch",
+    "Replay",
+    "ReplayChange",
+    "ReplayOrder",
+    "check_cases",
+    "coverage",
+    "declared_rules",
+    "is_cases_file",
+    "load_cases",
+    "load_cases_file",
+    "orders_for_replay",
+    "replay",
+    "rules_that_spoke",
+    "run_case",
+    "run_cases",
+]
+
+CASES_SUFFIX = ".cases.yaml"
+CASES_SCHEMA_VERSION = 1
+TOP_KEYS = ("schema_version", "ruleset", "cases")
+CASE_KEYS = ("name", "description", "input", "expect")
+INPUT_KEYS = (*sorted(ALLOWED_ROOTS), "stock")
+EXPECT_KEYS = ("outcome", "queue", "rules", "outputs")
+_MAPPING_INPUTS = frozenset({"order", "data", "stock", "actor", "customer", "event"})
+_LIST_INPUTS = frozenset({"children"})
+
+
+def is_cases_file(path: Path) -> bool:
+    """A cases file is named ``<rule file>.cases.yaml``; it is never a rule file or a workflow."""
+    return path.name.endswith(CASES_SUFFIX)
+
+
+# --- cases files -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One scenario: the names a rule set evaluates over, and what it should decide."""
+
+    name: str
+    env: Mapping[str, Any]  # order, data, now (a datetime), stock, …
+    expect: Mapping[str, Any]  # only the keys given: outcome, queue, rules, outputs
+    file: str = "<cases>"
+    line: int = 0
+    json_path: str = "$"
+
+
+@dataclass(frozen=True)
+class CasesFile:
+    """A read cases file: its cases only when it has no problem (a half-read file tests nothing)."""
+
+    file: str
+    ruleset: str | None  # the ``ruleset:`` the cases are written for, when given
+    cases: tuple[Case, ...]
+    problems: tuple[Problem, ...]
+    marks: Marks = field(default_factory=Marks, repr=False, compare=False)
+
+
+def load_cases_file(path: Path, shown: str) -> CasesFile:
+    """Read a cases file from disk; never raises."""
+    try:
+        size = path.stat().st_size
+        if size > DEFAULT_MAX_BYTES:
+            message = f"the file is {size} bytes; the limit is {DEFAULT_MAX_BYTES}"
+            return CasesFile(shown, None, (), (Problem(message, shown, 1, 1, "$", None, "too-large"),))
+        data = path.read_bytes()
+    except OSError as error:
+        problem = Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")
+        return CasesFile(shown, None, (), (problem,))
+    return load_cases(data, shown)
+
+
+def load_cases(text: str | bytes, file: str = "<cases>") -> CasesFile:
+    """Parse and check the text of a cases file; every problem carries its line and column."""
+    tree, marks, problems = load_yaml(text, file)
+    if tree is None or problems:
+        return CasesFile(file, None, (), tuple(problems), marks)
+    reader = _CasesReader(file, marks)
+    ruleset, cases = reader.read(tree)
+    if reader.problems:
+        return CasesFile(file, ruleset, (), tuple(reader.problems), marks)
+    return CasesFile(file, ruleset, tuple(cases), (), marks)
+
+
+class _CasesReader:
+    def __init__(self, file: str, marks: Marks) -> None:
+        self.file = file
+        self.marks = marks
+        self.problems: list[Problem] = []
+
+    def problem(
+        self, message: str, path: str, hint: str | None = None, kind: str = "cases", key: bool = False
+    ) -> None:
+        line, column = self.marks.key_at(path) if key else self.marks.at(path)
+        self.problems.append(Problem(message, self.file, line, column, path, hint, kind))
+
+    def unknown_keys(self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.problem(
+                    f"unknown key {key!r} in {where}{did_you_mean(str(key), allowed)}",
+                    child_path(path, str(key)),
+                    "allowed keys: " + ", ".join(allowed),
+                    "unknown-key",
+                    key=True,
+                )
+
+    def read(self, tree: Any) -> tuple[str | None, list[Case]]:
+        if not isinstance(tree, dict):
+            self.problem("a cases file must be a mapping with a 'cases' list", "$", kind="schema")
+            return None, []
+        self.unknown_keys(tree, "$", TOP_KEYS, "a cases file")
+        version = tree.get("schema_version", CASES_SCHEMA_VERSION)
+        if version != CASES_SCHEMA_VERSION:
+            self.problem(
+                f"schema_version {version!r} is not read by this version; write {CASES_SCHEMA_VERSION}",
+                "$.schema_version",
+                kind="schema",
+            )
+        ruleset = tree.get("ruleset")
+        if ruleset is not None and not isinstance(ruleset, str):
+            self.problem("'ruleset' must be the name of a rule set (text)", "$.ruleset", kind="schema")
+            ruleset = None
+        raw_cases = tree.get("cases")
+        if raw_cases is None:
+            self.problem(
+                "a cases file needs a 'cases' list",
+                "$",
+                "cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}]",
+                "schema",
+            )
+            return ruleset, []
+        if not isinstance(raw_cases, list) or not raw_cases:
+            self.problem("'cases' must be a non-empty list of cases", "$.cases", kind="schema")
+            return ruleset, []
+        cases: list[Case] = []
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(raw_cases):
+            case = self.case(raw, f"$.cases[{index}]")
+            if case is None:
+                continue
+            if case.name in seen:
+                self.problem(
+                    f"case {case.name!r} is defined twice (first as case {seen[case.name] + 1})",
+                    f"$.cases[{index}].name",
+                    "give every case its own name; results name cases",
+                    "duplicate-case",
+                )
+                continue
+            seen[case.name] = index
+            cases.append(case)
+        return ruleset, cases
+
+    def case(self, raw: Any, path: str) -> Case | None:
+        if not isinstance(raw, dict):
+            self.problem("a case must be a mapping with name, input and expect", path, kind="schema")
+            return None
+        before = len(self.problems)
+        self.unknown_keys(raw, path, CASE_KEYS, "a case")
+        for key in ("name", "input", "expect"):
+            if key not in raw:
+                self.problem(f"a case needs {key!r}", path, kind="schema")
+        name = raw.get("name")
+        if "name" in raw and (not isinstance(name, str) or not name.strip()):
+            self.problem("a case's name must be non-empty text", f"{path}.name", kind="schema")
+        if "description" in raw and not isinstance(raw["description"], str):
+            self.problem("a case's description must be text", f"{path}.description", kind="schema")
+        env = self.input(raw.get("input"), f"{path}.input") if "input" in raw else {}
+        expect = self.expect(raw.get("expect"), f"{path}.expect") if "expect" in raw else {}
+        if len(self.problems) > before or not isinstance(name, str):
+            return None
+        return Case(name, env, expect, self.file, self.marks.at(path)[0], path)
+
+    def input(self, raw: Any, path: str) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            self.problem("'input' must be a mapping of names (order, data, now, …)", path, kind="schema")
+            return {}
+        self.unknown_keys(raw, path, INPUT_KEYS, "a case's input")
+        env: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in INPUT_KEYS:
+                continue
+            where = child_path(path, key)
+            if key in _MAPPING_INPUTS and not isinstance(value, dict):
+                self.problem(f"input {key!r} must be a mapping", where, kind="schema")
+            elif key in _LIST_INPUTS and not isinstance(value, list):
+                self.problem(f"input {key!r} must be a list", where, kind="schema")
+            elif key == "now":
+                moment = _moment(value)
+                if moment is None:
+                    self.problem(
+                        f"input 'now' must be an ISO-8601 time with an offset, not {value!r}",
+                        where,
+                        "now: '2026-11-30T10:00:00+08:00'",
+                        "schema",
+                    )
+                env[key] = moment
+            else:
+                env[key] = value
+        return env
+
+    def expect(self, raw: Any, path: str) -> dict[str, Any]:
+        if not isinstance(raw, dict) or not raw:
+            self.problem(
+                "'expect' must be a mapping of what to check: outcome, queue, rules, outputs",
+                path,
+                kind="schema",
+            )
+            return {}
+        self.unknown_keys(raw, path, EXPECT_KEYS, "a case's expect")
+        expect: dict[str, Any] = {}
+        for key, value in raw.items():
+            where = child_path(path, key)
+            if key == "outcome":
+                if isinstance(value, str):
+                    expect[key] = value
+                else:
+                    self.problem("'outcome' must be text", where, kind="schema")
+            elif key == "queue":
+                if value is None or isinstance(value, str):
+                    expect[key] = value
+                else:
+                    self.problem("'queue' must be text, or null for no queue", where, kind="schema")
+            elif key == "rules":
+                if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                    expect[key] = tuple(value)
+                else:
+                    self.problem("'rules' must be a list of rule names", where, kind="schema")
+            elif key == "outputs":
+                if isinstance(value, dict):
+                    expect[key] = dict(value)
+                else:
+                    self.problem(
+                        "'outputs' must be a mapping of output names to values", where, kind="schema"
+                    )
+        return expect
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().upper())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str]) -> list[Problem]:
+    """What a cases file says that the rule set cannot give: unknown rules and outcomes, another name.
+
+    ``rule_names`` are the rules of the rule set (:func:`declared_rules`).
+    """
+    problems: list[Problem] = []
+
+    def problem(message: str, path: str, hint: str | None, kind: str) -> None:
+        line, column = cases.marks.at(path)
+        problems.append(Problem(message, cases.file, line, column, path, hint, kind))
+
+    if cases.ruleset is not None and cases.ruleset != ruleset.name:
+        problem(
+            f"these cases are for rule set {cases.ruleset!r}, not {ruleset.name!r}",
+            "$.ruleset",
+            "test the rule file the cases were written for, or correct 'ruleset:'",
+            "wrong-ruleset",
+        )
+    outcomes = getattr(ruleset, "outcomes", None)
+    for case in cases.cases:
+        for index, rule in enumerate(case.expect.get("rules", ())):
+            if rule not in rule_names:
+                problem(
+                    f"unknown rule {rule!r} in rule set {ruleset.name!r}{did_you_mean(rule, rule_names)}",
+                    f"{case.json_path}.expect.rules[{index}]",
+                    "rules of this rule set: " + ", ".join(rule_names),
+                    "unknown-rule",
+                )
+        outcome = case.expect.get("outcome")
+        if isinstance(outcomes, tuple) and outcome is not None and outcome not in outcomes:
+            problem(
+                f"unknown outcome {outcome!r}{did_you_mean(outcome, outcomes)}",
+                f"{case.json_path}.expect.outcome",
+                "outcomes of this rule set: " + ", ".join(outcomes),
+                "unknown-outcome",
+            )
+    return problems
+
+
+def declared_rules(doc: Mapping[str, Any]) -> list[str]:
+    """The rule names a rule file declares (``rules[].name``), in file order."""
+    raw = doc.get("rules")
+    if not isinstance(raw, list):
+        return []
+    return [str(rule["name"]) for rule in raw if isinstance(rule, Mapping) and "name" in rule]
+
+
+# --- running cases ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One expected key that the decision did not give."""
+
+    key: str  # outcome, queue, rules, outputs.<name>
+    expected: Any
+    got: Any
+
+    def describe(self) -> str:
+        return f"expected {self.key} {_show(self.expected)}, got {_show(self.got)}"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    mismatches: tuple[Mismatch, ...]
+    spoke: tuple[str, ...]  # rules whose condition held or could not be evaluated, in trace order
+    decision: Decision | None
+    error: str | None = None  # the rule set refused to decide (an EngineError)
+    errors: Mapping[str, str] = field(default_factory=dict)  # rule -> why it could not be evaluated
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.error is None
+
+    def describe(self) -> str:
+        """``PASS name`` or ``FAIL name: expected outcome hold, got approve (rules that spoke: …)``."""
+        if self.passed:
+            return f"PASS {self.name}"
+        if self.error is not None:
+            return f"FAIL {self.name}: the rule set could not decide: {self.error}"
+        said = "; ".join(m.describe() for m in self.mismatches)
+        spoken = ", ".join(
+            f"{rule} (could not be evaluated: {self.errors[rule]})" if rule in self.errors else rule
+            for rule in self.spoke
+        )
+        return f"FAIL {self.name}: {said} (rules that spoke: {spoken or 'none'})"
+
+
+def rules_that_spoke(decision: Decision) -> tuple[str, ...]:
+    """The rules of a trace that held, or could not be evaluated (an audit holds the order for them)."""
+    return tuple(
+        str(entry["rule"])
+        for entry in decision.trace
+        if "rule" in entry and (entry.get("matched") is True or "error" in entry)
+    )
+
+
+def run_case(ruleset: Evaluable, case: Case) -> CaseResult:
+    try:
+        decision = ruleset.evaluate(case.env)
+    except EngineError as error:
+        return CaseResult(case.name, (), (), None, error=str(error))
+    spoke = rules_that_spoke(decision)
+    errors = {str(e["rule"]): str(e["error"]) for e in decision.trace if "rule" in e and "error" in e}
+    mismatches: list[Mismatch] = []
+    expect = case.expect
+    if "outcome" in expect and expect["outcome"] != decision.outcome:
+        mismatches.append(Mismatch("outcome", expect["outcome"], decision.outcome))
+    if "queue" in expect and expect["queue"] != decision.queue:
+        mismatches.append(Mismatch("queue", expect["queue"], decision.queue))
+    if "rules" in expect and sorted(set(expect["rules"])) != sorted(set(spoke)):
+        mismatches.append(Mismatch("rules", list(expect["rules"]), list(spoke)))
+    for key, wanted in expect.get("outputs", {}).items():
+        got = decision.outputs.get(key)
+        if not _same(wanted, got):
+            mismatches.append(Mismatch(f"outputs.{key}", wanted, got))
+    return CaseResult(case.name, tuple(mismatches), spoke, decision, errors=errors)
+
+
+def run_cases(ruleset: Evaluable, cases: Iterable[Case]) -> list[CaseResult]:
+    return [run_case(ruleset, case) for case in cases]
+
+
+def _same(wanted: Any, got: Any) -> bool:
+    """Equal as a reader means it: numbers by value (5000 == 5000.0 == Decimal('5000')), else ==."""
+    if _is_number(wanted) and _is_number(got):
+        try:
+            return Decimal(str(wanted)) == Decimal(str(got))
+        except InvalidOperation:
+            return False
+    if isinstance(wanted, Mapping) and isinstance(got, Mapping):
+        return wanted.keys() == got.keys() and all(_same(wanted[k], got[k]) for k in wanted)
+    if isinstance(wanted, list) and isinstance(got, list | tuple):
+        return len(wanted) == len(got) and all(_same(a, b) for a, b in zip(wanted, got, strict=True))
+    return bool(wanted == got)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_show(item) for item in value) + "]"
+    return str(value)
+
+
+# --- coverage --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which rules the cases exercised both ways: seen matching in some case and not in another."""
+
+    rules: tuple[str, ...]  # every rule, in file order
+    never_matched: tuple[str, ...]
+    never_unmatched: tuple[str, ...]  # always matched (or could not be evaluated) in every case
+
+    @property
+    def unexercised(self) -> tuple[str, ...]:
+        """Rules missing either way, in file order."""
+        missing = set(self.never_matched) | set(self.never_unmatched)
+        return tuple(rule for rule in self.rules if rule in missing)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unexercised
+
+    def describe(self) -> str:
+        """``not exercised: underpaid (never matched), negative-price (never seen not matching)``."""
+        if self.complete:
+            return f"coverage: all {len(self.rules)} rules seen matching and not matching"
+        parts = []
+        for rule in self.unexercised:
+            why = "never matched" if rule in self.never_matched else "never seen not matching"
+            if rule in self.never_matched and rule in self.never_unmatched:
+                why = "never evaluated"
+            parts.append(f"{rule} ({why})")
+        return "not exercised: " + ", ".join(parts)
+
+
+def coverage(results: Iterable[CaseResult], rule_names: Sequence[str] = ()) -> Coverage:
+    """Coverage from the traces of ``results``; ``rule_names`` adds rules no trace mentions."""
+    order: dict[str, None] = dict.fromkeys(rule_names)
+    matched: set[str] = set()
+    unmatched: set[str] = set()
+    for result in results:
+        if result.decision is None:
+            continue
+        for entry in result.decision.trace:
+            if "rule" not in entry:
+                continue
+            rule = str(entry["rule"])
+            order.setdefault(rule, None)
+            if entry.get("matched") is True:
+                matched.add(rule)
+            elif "error" not in entry:
+                unmatched.add(rule)
+    rules = tuple(order)
+    return Coverage(
+        rules,
+        tuple(rule for rule in rules if rule not in matched),
+        tuple(rule for rule in rules if rule not in unmatched),
+    )
+
+
+# --- replay ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplayOrder:
+    """An order to replay: where it is, the names it evaluates over, and its published rule set."""
+
+    id: int
+    department: str
+    workflow: str
+    version: int
+    env: Mapping[str, Any]
+    published: Evaluable
+
+
+@dataclass(frozen=True)
+class ReplayChange:
+    order_id: int
+    department: str
+    workflow: str
+    version: int
+    old: Decision
+    new: Decision
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "department": self.department,
+            "workflow": f"{self.workflow} v{self.version}",
+            "old": _summary(self.old),
+            "new": _summary(self.new),
+        }
+
+
+@dataclass(frozen=True)
+class Replay:
+    ruleset: str
+    draft_version: str
+    orders: int  # how many orders were replayed
+    counts: Mapping[tuple[str, str], int]  # (published outcome, draft outcome) -> orders
+    changes: tuple[ReplayChange, ...]  # orders whose outcome, queue or outputs would change
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ruleset": self.ruleset,
+            "draft_version": self.draft_version,
+            "orders": self.orders,
+            "counts": [
+                {"published": old, "draft": new, "orders": count}
+                for (old, new), count in sorted(self.counts.items())
+            ],
+            "changed": [change.to_dict() for change in self.changes],
+        }
+
+
+def _summary(decision: Decision) -> dict[str, Any]:
+    doc = decision.to_dict()
+    summary = {key: doc.get(key) for key in ("version", "outcome", "queue")}
+    summary["rules"] = list(rules_that_spoke(decision))
+    if "outputs" in doc:
+        summary["outputs"] = doc["outputs"]
+    return summary
+
+
+def replay(draft: Evaluable, orders: Iterable[ReplayOrder]) -> Replay:
+    """Evaluate the draft and each order's published rule set over the same names; what differs."""
+    counts: Counter[tuple[str, str]] = Counter()
+    changes: list[ReplayChange] = []
+    total = 0
+    for order in orders:
+        total += 1
+        old = order.published.evaluate(order.env)
+        new = draft.evaluate(order.env)
+        counts[(old.outcome, new.outcome)] += 1
+        differs = (old.outcome, old.queue) != (new.outcome, new.queue) or not _same(
+            dict(old.outputs), dict(new.outputs)
+        )
+        if differs:
+            changes.append(ReplayChange(order.id, order.department, order.workflow, order.version, old, new))
+    return Replay(draft.name, draft.version, total, dict(counts), tuple(changes))
+
+
+def orders_for_replay(
+    engine: Engine, name: str, actor: Actor, *, last: int, department: str | None = None
+) -> list[ReplayOrder]:
+    """The newest ``last`` orders the actor may see whose published version uses rule set ``name``.
+
+    Each comes with the published rule set of its own version and the names the runtime evaluates an
+    order over: its current data as ``order`` (with id, state, department, channel, workflow), the
+    actor, and the engine's clock as ``now``.
+    """
+    now = engine.clock.now()
+    published: dict[tuple[str, int], Evaluable | None] = {}
+
+    def ruleset_of(workflow: str, version: int) -> Evaluable | None:
+        key = (workflow, version)
+        if key not in published:
+            published[key] = _published_ruleset(engine, workflow, version, name)
+        return published[key]
+
+    with engine.store.read() as tx:
+        names = tx.workflow_names()
+    using = [
+        workflow
+        for workflow in names
+        if any(ruleset_of(workflow, item.version) is not None for item in engine.versions(workflow))
+    ]
+    found: list[tuple[OrderView, Evaluable]] = []
+    for workflow in using:
+        taken = 0
+        for view in _pages(engine, actor, workflow, department):
+            ruleset = ruleset_of(view.workflow, view.version)
+            if ruleset is None:
+                continue
+            found.append((view, ruleset))
+            taken += 1
+            if taken >= last:
+                break
+    found.sort(key=lambda item: item[0].id, reverse=True)
+    return [
+        ReplayOrder(
+            view.id, view.department, view.workflow, view.version, _order_env(view, actor, now), ruleset
+        )
+        for view, ruleset in found[:last]
+    ]
+
+
+def _published_ruleset(engine: Engine, workflow: str, version: int, name: str) -> Evaluable | None:
+    """The rule set called ``name`` in a published version's bundle (the first by path), compiled."""
+    from engine.rules.ruleset import EVALUATED_KINDS, compile_ruleset
+
+    for path, doc in sorted(engine.spec(workflow, version).rulesets.items()):
+        if doc.get("ruleset") == name and doc.get("kind") in EVALUATED_KINDS:
+            compiled: Evaluable = compile_ruleset(doc, path)
+            return compiled
+    return None
+
+
+def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) -> Iterator[OrderView]:
+    page, offset = 200, 0
+    while True:
+        views = engine.list_orders(actor, department=department, workflow=workflow, limit=page, offset=offset)
+        yield from views
+        if len(views) < page:
+            return
+        offset += page
+
+
+def _order_env(view: OrderView, actor: Actor, now: datetime) -> dict[str, Any]:
+    """As the runtime builds it for a transition fired with no form data (``Engine._env``)."""
+    order: dict[str, Any] = dict(view.data)
+    for key, value in (
+        ("id", view.id),
+        ("state", view.state),
+        ("department", view.department),
+        ("channel", view.channel),
+        ("workflow", view.workflow),
+    ):
+        order.setdefault(key, value)
+    return {"order": order, "data": {}, "actor": actor.as_env(), "now": now}
