@@ -161,3 +161,33 @@ stock = Table(
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
     CheckConstraint("reserved >= 0", name="reserved_not_negative"),
 )
+
+# The correlation feed (``engine.rules.correlation``): how far a feed has read the audit trail and the
+# outbox, and which worker holds it (a lease, like timers: one worker correlates at a time).
+correlation_cursor = Table(
+    "correlation_cursor",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("last_audit_id", Id, nullable=False, server_default="0"),
+    Column("last_outbox_id", Id, nullable=False, server_default="0"),
+    Column("claimed_by", String(200)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every correlation match: the rule set version, the events it consumed, and each action's result.
+correlation_matches = Table(
+    "correlation_matches",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("feed", String(200), nullable=False),
+    Column("ruleset", String(200), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("pattern", String(200), nullable=False),
+    Column("match_key", String(1000), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("actions", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Index(None, "feed", "at"),
+)
