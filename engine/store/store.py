@@ -56,6 +56,8 @@ from engine.store.tables import (
     SCHEMA_VERSION,
     STATE_JOIN,
     audit_events,
+    correlation_cursor,
+    correlation_matches,
     idempotency,
     orders,
     outbox,
@@ -150,6 +152,15 @@ class OutboxRow:
     claimed_by: str | None
     sent_at: datetime | None
 
+
+
+@dataclass(frozen=True)
+class CorrelationCursorRow:
+    name: str
+    last_audit_id: int
+    last_outbox_id: int
+    claimed_by: str | None
+    claimed_at: datetime | None
 
 _ORDER_COLUMNS = (
     orders.c.id,
@@ -877,6 +888,182 @@ class Tx:
         )
 
 
+    # -- correlation feed (engine.rules.correlation) --------------------------------------------
+
+    def correlation_cursor(self, name: str) -> CorrelationCursorRow | None:
+        c = correlation_cursor.c
+        row = self.connection.execute(
+            select(c.name, c.last_audit_id, c.last_outbox_id, c.claimed_by, c.claimed_at).where(c.name == name)
+        ).fetchone()
+        if row is None:
+            return None
+        return CorrelationCursorRow(
+            row[0], int(row[1]), int(row[2]), row[3], None if row[4] is None else self._time(row[4])
+        )
+
+    def claim_correlation_cursor(self, name: str, worker_id: str, now: datetime, lease: timedelta) -> bool:
+        """Take (or keep) the feed ``name`` for ``worker_id``: free, already ours, or its lease ran out.
+
+        The row is created on first use (at the start of both logs); a worker that loses the race to
+        create it simply does not hold the feed this round.
+        """
+        c = correlation_cursor.c
+        now = now.astimezone(UTC)
+        if self.correlation_cursor(name) is None:
+            try:
+                with self.connection.begin_nested():
+                    self.connection.execute(
+                        insert(correlation_cursor).values(
+                            name=name,
+                            last_audit_id=0,
+                            last_outbox_id=0,
+                            claimed_by=worker_id,
+                            claimed_at=now,
+                            updated_at=now,
+                        )
+                    )
+                return True
+            except INTEGRITY_ERRORS:
+                return False
+        taken = self.connection.execute(
+            update(correlation_cursor)
+            .where(
+                c.name == name,
+                or_(c.claimed_by.is_(None), c.claimed_by == worker_id, c.claimed_at <= now - lease),
+            )
+            .values(claimed_by=worker_id, claimed_at=now)
+        )
+        return bool(taken.rowcount == 1)
+
+    def advance_correlation_cursor(
+        self, name: str, worker_id: str, last_audit_id: int, last_outbox_id: int, now: datetime
+    ) -> bool:
+        """Move the feed's cursor forward, only while ``worker_id`` holds it; False when it lost it."""
+        c = correlation_cursor.c
+        now = now.astimezone(UTC)
+        moved = self.connection.execute(
+            update(correlation_cursor)
+            .where(c.name == name, c.claimed_by == worker_id)
+            .values(last_audit_id=last_audit_id, last_outbox_id=last_outbox_id, updated_at=now, claimed_at=now)
+        )
+        return bool(moved.rowcount == 1)
+
+    def audit_feed(
+        self, *, after_id: int, up_to_id: int | None = None, since: datetime | None = None, limit: int = 500
+    ) -> list[tuple[AuditRow, OrderRow]]:
+        """Audit events with ``after_id < id <= up_to_id`` (and ``at >= since``), oldest id first, each
+        with its order as it is now."""
+        a = audit_events.c
+        conditions = [a.id > after_id]
+        if up_to_id is not None:
+            conditions.append(a.id <= up_to_id)
+        if since is not None:
+            conditions.append(a.at >= since.astimezone(UTC))
+        rows = self.connection.execute(
+            select(*_AUDIT_COLUMNS, *_ORDER_COLUMNS)
+            .join(orders, orders.c.id == a.order_id)
+            .where(*conditions)
+            .order_by(a.id)
+            .limit(limit)
+        ).fetchall()
+        width = len(_AUDIT_COLUMNS)
+        return [(self._audit(r[:width]), self._order(r[width:])) for r in rows]
+
+    def _audit(self, r: Sequence[Any]) -> AuditRow:
+        return AuditRow(
+            id=r[0],
+            order_id=r[1],
+            seq=r[2],
+            at=self._time(r[3]),
+            actor=r[4],
+            trigger=r[5],
+            from_state=r[6],
+            to_state=r[7],
+            data_changes=self._json(r[8]),
+            guards=self._json(r[9]),
+            rules=self._json(r[10]),
+            reason=r[11],
+        )
+
+    def outbox_feed(
+        self, *, after_id: int, up_to_id: int | None = None, since: datetime | None = None, limit: int = 500
+    ) -> list[OutboxRow]:
+        """Outbox messages (sent or not) with ``after_id < id <= up_to_id`` and ``created_at >= since``."""
+        o = outbox.c
+        conditions = [o.id > after_id]
+        if up_to_id is not None:
+            conditions.append(o.id <= up_to_id)
+        if since is not None:
+            conditions.append(o.created_at >= since.astimezone(UTC))
+        rows = self.connection.execute(
+            select(*_OUTBOX_COLUMNS).where(*conditions).order_by(o.id).limit(limit)
+        ).fetchall()
+        return [self._outbox(r) for r in rows]
+
+    def open_orders_where(self, path: Sequence[str], value: str, limit: int = 200) -> list[OrderRow]:
+        """Unfinished orders whose data holds the text ``value`` at ``path`` (``["customer", "mobile"]``).
+
+        No index serves this (the data is JSON): it reads every unfinished order, which is what a
+        correlation match, rare by design, can afford.
+        """
+        field: Any = orders.c.data
+        for key in path:
+            field = field[key]
+        rows = self.connection.execute(
+            select(*_ORDER_COLUMNS)
+            .where(orders.c.final.is_(False), field.as_string() == value)
+            .order_by(orders.c.id)
+            .limit(limit)
+        ).fetchall()
+        return [self._order(r) for r in rows]
+
+    def insert_correlation_match(
+        self,
+        *,
+        feed: str,
+        ruleset: str,
+        version: str,
+        pattern: str,
+        key: str,
+        at: datetime,
+        events: Sequence[Mapping[str, Any]],
+        actions: Sequence[Mapping[str, Any]],
+    ) -> None:
+        self.connection.execute(
+            insert(correlation_matches).values(
+                feed=feed,
+                ruleset=ruleset,
+                version=version,
+                pattern=pattern,
+                match_key=key,
+                at=at.astimezone(UTC),
+                events=list(events),
+                actions=list(actions),
+                schema_version=SCHEMA_VERSION,
+            )
+        )
+
+    def correlation_matches(self, feed: str, since: datetime) -> list[dict[str, Any]]:
+        """The matches of ``feed`` recorded at or after ``since``, oldest first."""
+        m = correlation_matches.c
+        rows = self.connection.execute(
+            select(m.ruleset, m.version, m.pattern, m.match_key, m.at, m.events, m.actions)
+            .where(m.feed == feed, m.at >= since.astimezone(UTC))
+            .order_by(m.id)
+        ).fetchall()
+        return [
+            {
+                "ruleset": r[0],
+                "version": r[1],
+                "pattern": r[2],
+                "key": r[3],
+                "at": self._time(r[4]),
+                "events": self._json(r[5]),
+                "actions": self._json(r[6]),
+            }
+            for r in rows
+        ]
+
 def driver_dialect(dialect: Dialect) -> Dialect:
     """The dialect whose compiled SQL the driver cursor takes with a dict of named parameters."""
     if dialect.name == "sqlite":
@@ -1118,6 +1305,7 @@ def _configure_sqlite(engine: Engine) -> None:
 __all__ = [
     "DEFAULT_LEASE",
     "AuditRow",
+    "CorrelationCursorRow",
     "OrderRow",
     "OutboxRow",
     "PreparedStatements",
