@@ -976,10 +976,15 @@ def validate_file(
     action_names: Collection[str] | None = None,
     workflows: Mapping[str, Path] | None = None,
 ) -> list[Problem]:
-    """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``) or a form (``.json``)."""
+    """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``), a form (``.json``), or
+    the cases of a rule file (``*.cases.yaml``)."""
     shown = _display(path, root)
     if path.suffix == ".json":
         return check_form_file(path, shown)[1]
+    if path.name.endswith(".cases.yaml"):  # scenario cases of a rule file (``orderloom rules test``)
+        from engine.rules.testing import load_cases_file
+
+        return list(load_cases_file(path, shown).problems)
     tree, _, problems = _read(path, shown, "yaml")
     if isinstance(tree, dict) and "ruleset" in tree and "workflow" not in tree:
         return _sorted(check_rules_file(path, shown)[1])
