@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from jsonschema import Draft202012Validator
 
 from engine.dsl.spec import Text
-from engine.errors import DefinitionError, EngineError, Problem
+from engine.errors import DefinitionError, Problem
 from engine.plugins import did_you_mean
 from engine.rules.expr import check
 from engine.rules.matching import Condition, Matcher, build_matcher

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine.errors import DefinitionError, EngineError
-from engine.rules.ruleset import SCHEMA_PATH, Decision, check_ruleset, compile_ruleset
+from engine.errors import DefinitionError
+from engine.rules.ruleset import SCHEMA_PATH, Decision, check_ruleset, compile_ruleset, content_hash
 
 RETAIL_AUDIT: dict[str, Any] = {
     "schema_version": 1,
@@ -72,9 +72,8 @@ def test_matching_rule_decides_with_its_reason_queue_and_compared_values() -> No
     first = decision.trace[0]
     assert first["rule"] == "large-amount"
     assert first["matched"] is True
-    assert first["comparisons"] == [
-        {"expr": "order.total > 5000", "left": 6200, "right": 5000, "result": True}
-    ]
+    assert first["values"] == {"order.total": 6200}
+    assert decision.version == content_hash(RETAIL_AUDIT) and len(decision.version) == 16
 
 
 def test_most_severe_outcome_wins_and_only_its_rules_are_reasons() -> None:
@@ -150,19 +149,28 @@ def test_decision_to_dict_is_json_ready() -> None:
     assert json.loads(json.dumps(data)) == data
     assert data["schema_version"] == 1
     assert data["outcome"] == "hold"
-    assert data["trace"][-1]["comparisons"][0]["right"] == "2024-05-01T00:00:00+00:00"
+    assert data["trace"][-1]["values"] == {
+        "date(order.placed)": "2024-01-01T00:00:00+00:00",
+        "now": "2024-05-01T00:00:00+00:00",
+    }
+    assert data["version"] == decision.version and data["kind"] == "audit"
     assert isinstance(decision, Decision)
 
 
-@pytest.mark.parametrize("kind", ["routing", "decision_table", "correlation"])
-def test_other_kinds_validate_but_are_not_evaluated_yet(kind: str) -> None:
+def test_a_kind_whose_shape_is_missing_is_refused_with_its_place() -> None:
     doc = retail()
-    doc["kind"] = kind
-    assert check_ruleset(doc) == []
-    ruleset = compile_ruleset(doc)
-    with pytest.raises(EngineError, match="not supported yet") as caught:
-        ruleset.evaluate({})
-    assert f"的类型 {kind!r} 尚不支持" in caught.value.message("zh")
+    doc["kind"] = "decision_table"
+    assert ("$", "schema") in [(p.json_path, p.kind) for p in check_ruleset(doc)]
+
+
+def test_equal_content_is_one_version_and_a_change_is_another() -> None:
+    reordered = dict(reversed(list(RETAIL_AUDIT.items())))
+    assert content_hash(reordered) == content_hash(RETAIL_AUDIT)
+    changed = retail()
+    changed["rules"][0]["when"] = "order.total > 6000"
+    assert content_hash(changed) != content_hash(RETAIL_AUDIT)
+    assert compile_ruleset(changed).version == content_hash(changed)
+    assert compile_ruleset(retail()) is compile_ruleset(retail())  # compiled (and registered) once
 
 
 # ---------------------------------------------------------------------------------------------------
