@@ -1,0 +1,817 @@
+"""Correlation rule sets (事件关联): patterns over the events of all orders within a time window.
+
+A file of ``kind: correlation`` lists ``patterns``; each says: when ``count`` events of type ``event``
+(those for which ``when`` holds) with the same key ``by`` happen within ``within``, do ``then`` — fire a
+trigger on orders (``fire: {trigger, on}``) or queue a suggestion in the outbox (``suggest: {topic}``).
+docs/rules-language.md ("Correlation") is the reference.
+
+How the parts share the work:
+
+* ``when`` and ``by`` are expressions of the condition language over the root name ``event``; the
+  :class:`Correlator` evaluates them in Python once per event (a filter and a key, not a pattern).
+* The pattern across events is durable-rules': each rule set version is one durable-rules ruleset,
+  registered once under ``<ruleset>#<version>`` (durable-rules cannot replace a ruleset), with one rule
+  per pattern joining ``count`` facts ``e1 … eN`` in feed order (``n``) whose times ``at`` lie within
+  ``e1.at + within``. Every (pattern, key) is its own durable-rules state (``sid``), so keys never mix.
+* Events are asserted as facts, so they can be taken back: the facts of a match are retracted (an
+  event makes at most one match of a pattern), and so is every fact older than its window, on each new
+  event and on :meth:`Correlator.expire`; a key left with no fact has its state deleted. What the
+  correlator holds is therefore bounded by the events of the last window.
+
+Time is the events' own ``at`` (an injected clock in tests), never durable-rules' wall clock. Events
+are expected in time order (the worker feeds them by id, which follows commit order).
+
+:class:`CorrelationFeed` is the worker's side: it reads new audit events and outbox messages after a
+durable cursor (``correlation_cursor``), turns them into events, acts on matches through
+``Engine.fire`` (actor ``correlation:<ruleset>``) or the outbox, records each match with its rule set
+version (``correlation_matches``) and advances the cursor. On start, and whenever it takes the feed
+over from another worker, it replays the last window of events so that no partial pattern is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+import json
+import re
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import durable_rules_engine
+
+from engine.dsl.spec import Text
+from engine.errors import ConflictError, DefinitionError, NotFound, Problem, TransitionRejected
+from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, compile_expression
+from engine.rules.expr import check as check_expression
+from engine.runtime.actor import ALL_DEPARTMENTS, Actor
+
+if TYPE_CHECKING:
+    from engine.runtime.engine import Engine
+    from engine.store import AuditRow, OrderRow, OutboxRow
+
+__all__ = [
+    "ON_TARGETS",
+    "REPLENISHMENT_TOPIC",
+    "CorrelationFeed",
+    "CorrelationMatch",
+    "CorrelationRuleset",
+    "Correlator",
+    "FeedReport",
+    "FireAction",
+    "Pattern",
+    "SuggestAction",
+    "address_key",
+    "check",
+    "compile",
+    "event_from_audit",
+    "event_from_outbox",
+    "load_correlation_rulesets",
+]
+
+ON_TARGETS = ("customer_open_orders", "event_order", "address_open_orders")
+REPLENISHMENT_TOPIC = "inventory.replenishment_suggested"
+MAX_COUNT = 20  # events joined by one pattern (the schema says so too)
+NAMES = frozenset({"event"})  # the root names a pattern's expressions may read
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^[1-9][0-9]{0,5}[smhd]$")
+SCHEMA_VERSION = 1
+
+
+def duration_seconds(text: str) -> int:
+    """``45s``, ``10m``, ``1h``, ``7d`` -> seconds (the workflow language's durations)."""
+    return int(text[:-1]) * _SECONDS[text[-1]]
+
+
+# --------------------------------------------------------------------------------------------------
+# The compiled rule set
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FireAction:
+    trigger: str
+    on: str  # one of ON_TARGETS
+
+
+@dataclass(frozen=True)
+class SuggestAction:
+    topic: str
+    fields: Mapping[str, Any] = field(default_factory=dict)  # copied into every message
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    event: str
+    by: str
+    count: int
+    within_seconds: int
+    then: FireAction | SuggestAction
+    reason: Text
+    when: str | None = None
+    _when: CompiledExpression | None = field(default=None, repr=False, compare=False)
+    _by: CompiledExpression | None = field(default=None, repr=False, compare=False)
+
+    def rule(self) -> dict[str, Any]:
+        """This pattern as a durable-rules rule: ``count`` facts in feed order within the window."""
+        parts: list[dict[str, Any]] = [{"e1": {"p": self.name}}]
+        for index in range(2, self.count + 1):
+            parts.append(
+                {
+                    f"e{index}": {
+                        "$and": [
+                            {"p": self.name},
+                            {"$gt": {"n": {f"e{index - 1}": "n"}}},
+                            {"$lte": {"at": {"$add": {"$l": {"e1": "at"}, "$r": self.within_seconds}}}},
+                        ]
+                    }
+                }
+            )
+        return {"all": parts}
+
+
+@dataclass(frozen=True)
+class CorrelationRuleset:
+    name: str
+    kind: str
+    title: Text
+    version: str
+    file: str
+    patterns: tuple[Pattern, ...]
+
+    @property
+    def durable_name(self) -> str:
+        return f"{self.name}#{self.version}"
+
+    @property
+    def longest_window(self) -> int:
+        return max((p.within_seconds for p in self.patterns), default=0)
+
+    def definition(self) -> dict[str, Any]:
+        return {pattern.name: pattern.rule() for pattern in self.patterns}
+
+
+@dataclass(frozen=True)
+class CorrelationMatch:
+    ruleset: str
+    version: str
+    pattern: Pattern
+    key: str
+    events: tuple[Mapping[str, Any], ...]  # in feed order
+
+    @property
+    def at(self) -> datetime:
+        return _moment(self.events[-1].get("at")) or datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------------------------------
+# check and compile (called by engine.rules.ruleset for kind: correlation)
+# --------------------------------------------------------------------------------------------------
+
+
+def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
+    """What the schema cannot see: expressions, duplicate pattern names, a stray ``rules:``. Never raises."""
+    problems: list[Problem] = []
+    if "rules" in doc:
+        problems.append(
+            Problem(
+                "a correlation rule set lists 'patterns', not 'rules'",
+                file,
+                json_path="$.rules",
+                hint="rename 'rules:' to 'patterns:'",
+                kind="correlation",
+            )
+        )
+    patterns = doc.get("patterns")
+    if not isinstance(patterns, list):
+        return problems
+    seen: dict[str, int] = {}
+    for index, pattern in enumerate(patterns):
+        if not isinstance(pattern, Mapping):
+            continue
+        path = f"$.patterns[{index}]"
+        name = pattern.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(
+                    Problem(
+                        f"pattern {name!r} is defined twice (first as pattern {seen[name] + 1})",
+                        file,
+                        json_path=f"{path}.name",
+                        hint="give every pattern its own name; matches are recorded by it",
+                        kind="duplicate-pattern",
+                    )
+                )
+            else:
+                seen[name] = index
+        for key in ("when", "by"):
+            text = pattern.get(key)
+            if isinstance(text, str):
+                problems.extend(
+                    error.to_problem(file, f"{path}.{key}") for error in check_expression(text, NAMES)
+                )
+        within = pattern.get("within")
+        if isinstance(within, str) and not _DURATION.match(within):
+            problems.append(
+                Problem(
+                    f"{within!r} is not a duration",
+                    file,
+                    json_path=f"{path}.within",
+                    hint="a whole number followed by s, m, h or d, e.g. 10m or 1h",
+                    kind="correlation",
+                )
+            )
+    return problems
+
+
+def compile(doc: Mapping[str, Any], file: str, version: str) -> CorrelationRuleset:
+    """A checked correlation file as a :class:`CorrelationRuleset` (its durable-rules ruleset is
+    registered when a :class:`Correlator` first uses it)."""
+    patterns = []
+    for raw in doc["patterns"]:
+        then_raw = raw["then"]
+        then: FireAction | SuggestAction
+        if "fire" in then_raw:
+            then = FireAction(trigger=then_raw["fire"]["trigger"], on=then_raw["fire"]["on"])
+        else:
+            suggest = dict(then_raw["suggest"])
+            then = SuggestAction(topic=suggest.pop("topic"), fields=suggest)
+        when = raw.get("when")
+        patterns.append(
+            Pattern(
+                name=raw["name"],
+                event=raw["event"],
+                by=raw["by"],
+                count=int(raw["count"]),
+                within_seconds=duration_seconds(raw["within"]),
+                then=then,
+                reason=Text(zh=str(raw["reason"]["zh"]), en=str(raw["reason"]["en"])),
+                when=when,
+                _when=None if when is None else compile_expression(when, NAMES),
+                _by=compile_expression(raw["by"], NAMES),
+            )
+        )
+    title = doc["title"]
+    return CorrelationRuleset(
+        name=doc["ruleset"],
+        kind="correlation",
+        title=Text(zh=str(title["zh"]), en=str(title["en"])),
+        version=version,
+        file=file,
+        patterns=tuple(patterns),
+    )
+
+
+def load_correlation_rulesets(root: Path) -> list[CorrelationRuleset]:
+    """Every ``kind: correlation`` file under ``root/rules`` (sorted by path), compiled.
+
+    Raises :class:`DefinitionError` with every problem of every such file (positions included).
+    """
+    from engine.dsl.validate import check_rules_file
+    from engine.rules.ruleset import compile_ruleset
+
+    found: list[CorrelationRuleset] = []
+    problems: list[Problem] = []
+    for path in sorted((root / "rules").rglob("*.yaml")):
+        shown = path.relative_to(root).as_posix()
+        head = path.read_text(encoding="utf-8", errors="replace")
+        if not re.search(r"^kind:\s*['\"]?correlation['\"]?\s*(#.*)?$", head, re.MULTILINE):
+            continue
+        tree, file_problems = check_rules_file(path, shown)
+        problems.extend(file_problems)
+        if tree is not None:
+            found.append(compile_ruleset(tree, shown))
+    if problems:
+        raise DefinitionError(problems)
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# The correlator: events in, matches out
+# --------------------------------------------------------------------------------------------------
+
+_LOCK = threading.Lock()  # the durable-rules C engine is driven by one thread at a time
+_HANDLES: dict[str, int] = {}  # durable name -> ruleset handle, registered once per content hash
+_NAMESPACES = itertools.count(1)
+
+
+def _handle(ruleset: CorrelationRuleset) -> int:
+    handle = _HANDLES.get(ruleset.durable_name)
+    if handle is None:
+        handle = durable_rules_engine.create_ruleset(
+            ruleset.durable_name, json.dumps(ruleset.definition(), ensure_ascii=False)
+        )
+        _HANDLES[ruleset.durable_name] = handle
+    return handle
+
+
+@dataclass
+class _Fact:
+    id: str
+    sid: str
+    handle: int
+    body: dict[str, Any]
+    event: Mapping[str, Any]
+
+
+class Correlator:
+    """Feeds events to the patterns of some correlation rule sets and returns their matches.
+
+    Each correlator keeps its own durable-rules states (its ``sid`` values carry a namespace), so two
+    correlators over the same rule set version never see each other's events. Not thread-safe: one
+    feeding thread per correlator.
+    """
+
+    def __init__(self, rulesets: Sequence[CorrelationRuleset]) -> None:
+        self.rulesets = tuple(rulesets)
+        self._namespace = next(_NAMESPACES)
+        self._numbers = itertools.count(1)
+        self._by_event: dict[str, list[tuple[CorrelationRuleset, Pattern]]] = {}
+        for ruleset in self.rulesets:
+            for pattern in ruleset.patterns:
+                self._by_event.setdefault(pattern.event, []).append((ruleset, pattern))
+        with _LOCK:
+            self._handles = {ruleset.durable_name: _handle(ruleset) for ruleset in self.rulesets}
+        self._facts: dict[str, _Fact] = {}
+        self._by_sid: dict[str, set[str]] = {}
+        self._sid_handle: dict[str, int] = {}
+        self._expiry: list[tuple[float, int, str]] = []  # (expires at, number, fact id): a heap
+        self.unevaluated: dict[str, int] = {}  # pattern -> events whose when/by could not be evaluated
+        self.last_error: str | None = None
+
+    # -- what it holds ---------------------------------------------------------------------------
+
+    @property
+    def live_facts(self) -> int:
+        return len(self._facts)
+
+    @property
+    def live_keys(self) -> int:
+        return len(self._by_sid)
+
+    # -- feeding ---------------------------------------------------------------------------------
+
+    def feed(self, event: Mapping[str, Any]) -> list[CorrelationMatch]:
+        """Take one event (``type`` and ``at`` at least); return the matches it completes."""
+        wanted = self._by_event.get(str(event.get("type")))
+        moment = _moment(event.get("at"))
+        if moment is None:
+            return []
+        at = moment.timestamp()
+        self.expire(at)
+        if not wanted:
+            return []
+        env = {"event": event}
+        matches: list[CorrelationMatch] = []
+        for ruleset, pattern in wanted:
+            try:
+                if pattern._when is not None and not pattern._when(env):
+                    continue
+                assert pattern._by is not None
+                key = pattern._by(env)
+            except ExpressionEvaluationError as error:
+                self.unevaluated[pattern.name] = self.unevaluated.get(pattern.name, 0) + 1
+                self.last_error = str(error)
+                continue
+            if key is None or key == "":
+                continue
+            matches.extend(self._assert(ruleset, pattern, _key_text(key), event, at))
+        return matches
+
+    def _assert(
+        self, ruleset: CorrelationRuleset, pattern: Pattern, key: str, event: Mapping[str, Any], at: float
+    ) -> list[CorrelationMatch]:
+        number = next(self._numbers)
+        # Plain ASCII: durable-rules compares a state's sid as it was written in JSON, escapes included.
+        digest = hashlib.sha256(f"{ruleset.durable_name}\n{pattern.name}\n{key}".encode()).hexdigest()[:24]
+        sid = f"{self._namespace}-{digest}"
+        fact_id = f"{self._namespace}.{number}"
+        handle = self._handles[ruleset.durable_name]
+        body = {"sid": sid, "id": fact_id, "p": pattern.name, "n": number, "at": at}
+        self._facts[fact_id] = _Fact(fact_id, sid, handle, body, event)
+        self._by_sid.setdefault(sid, set()).add(fact_id)
+        self._sid_handle[sid] = handle
+        heapq.heappush(self._expiry, (at + pattern.within_seconds, number, fact_id))
+        fired: list[Mapping[str, Any]] = []
+        with _LOCK:
+            result = durable_rules_engine.assert_fact(handle, json.dumps(body))
+            if result[0] == 0:
+                fired = _run_actions(handle, result[1])
+        matches = []
+        for found in fired:
+            facts = [found[name] for name in sorted(found, key=lambda name: int(name[1:]))]
+            ids = [str(fact["id"]) for fact in facts]
+            if not all(fact_id in self._facts for fact_id in ids):
+                continue  # already consumed by an earlier match of this batch
+            events = tuple(self._facts[fact_id].event for fact_id in ids)
+            for fact_id in ids:
+                self._forget(fact_id)
+            matches.append(CorrelationMatch(ruleset.name, ruleset.version, pattern, key, events))
+        return matches
+
+    def expire(self, now: datetime | float) -> int:
+        """Retract every fact older than its pattern's window at ``now``; returns how many."""
+        at = now.timestamp() if isinstance(now, datetime) else now
+        gone = 0
+        while self._expiry and self._expiry[0][0] < at:
+            _, _, fact_id = heapq.heappop(self._expiry)
+            if fact_id in self._facts:
+                self._forget(fact_id)
+                gone += 1
+        return gone
+
+    def _forget(self, fact_id: str) -> None:
+        fact = self._facts.pop(fact_id)
+        with _LOCK:
+            durable_rules_engine.retract_fact(fact.handle, json.dumps(fact.body))
+        ids = self._by_sid.get(fact.sid)
+        if ids is not None:
+            ids.discard(fact_id)
+            if not ids:
+                del self._by_sid[fact.sid]
+                self._drop_state(fact.sid)
+
+    def _drop_state(self, sid: str) -> None:
+        handle = self._sid_handle.pop(sid, None)
+        if handle is not None:
+            with _LOCK:
+                durable_rules_engine.delete_state(handle, sid)
+
+    def close(self) -> None:
+        """Let go of every fact and state this correlator holds in durable-rules."""
+        for fact_id in list(self._facts):
+            self._forget(fact_id)
+        self._expiry.clear()
+
+
+def _run_actions(handle: int, state_handle: int) -> list[Mapping[str, Any]]:
+    """Collect the rule firings an assert caused (each ``{"e1": fact, ...}``), completing each action."""
+    found: list[Mapping[str, Any]] = []
+    started = durable_rules_engine.start_action_for_state(handle, state_handle)
+    while started:
+        message = json.loads(started[1])
+        for _rule, facts in message.items():
+            found.extend(facts if isinstance(facts, list) else [facts])
+        following = durable_rules_engine.complete_and_start_action(handle, state_handle)
+        started = (started[0], following) if following else None
+    return found
+
+
+def _key_text(key: Any) -> str:
+    return key if isinstance(key, str) else json.dumps(key, sort_keys=True, default=str)
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Events from the audit trail and the outbox
+# --------------------------------------------------------------------------------------------------
+
+
+def address_key(address: Any) -> str | None:
+    """One delivery address as a key: province, city, district and street, spaces and case ignored."""
+    if not isinstance(address, Mapping):
+        return None
+    parts = [address.get(name) for name in ("province", "city", "district", "detail")]
+    if not all(isinstance(part, str) and part.strip() for part in parts):
+        return None
+    return "|".join("".join(str(part).split()).lower() for part in parts)
+
+
+def _customer_mobile(data: Mapping[str, Any]) -> str | None:
+    customer = data.get("customer")
+    mobile = customer.get("mobile") if isinstance(customer, Mapping) else None
+    return mobile if isinstance(mobile, str) and mobile else None
+
+
+def event_from_audit(row: AuditRow, order: OrderRow) -> dict[str, Any]:
+    """An audit event as a correlation event: ``type`` is the trigger (``order_created`` for the
+    creation), with the order's department, workflow, state and data as they are now."""
+    data = order.data
+    return {
+        "id": f"audit:{row.id}",
+        "type": "order_created" if row.trigger == "create" else row.trigger,
+        "source": "audit",
+        "trigger": row.trigger,
+        "order_id": row.order_id,
+        "department": order.department,
+        "workflow": order.workflow,
+        "at": row.at,
+        "actor": row.actor,
+        "from_state": row.from_state,
+        "to_state": row.to_state,
+        "reason": row.reason,
+        "order": data,
+        "customer_mobile": _customer_mobile(data),
+        "address_key": address_key(data.get("address")),
+    }
+
+
+def event_from_outbox(row: OutboxRow) -> dict[str, Any]:
+    """An outbox message as a correlation event: ``type`` is its topic; the payload's fields are kept
+    (``order_id``, ``sku``, ``available`` …) unless they would hide ``id``, ``type`` or ``at``."""
+    payload = row.payload if isinstance(row.payload, Mapping) else {"payload": row.payload}
+    event: dict[str, Any] = dict(payload)
+    event.update({"id": f"outbox:{row.id}", "type": row.topic, "source": "outbox", "at": row.created_at})
+    return event
+
+
+# --------------------------------------------------------------------------------------------------
+# The worker's feed
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedReport:
+    holding: bool = False  # this worker holds the feed (another one does otherwise)
+    replayed: int = 0  # events replayed from the last window (on start or take-over)
+    events: int = 0  # new events fed
+    matches: int = 0
+    fired: int = 0  # triggers fired on orders
+    skipped: int = 0  # orders where the trigger was not available (recorded, not fired)
+    suggested: int = 0  # outbox suggestions written
+
+
+class CorrelationFeed:
+    """Feeds new audit events and outbox messages to a :class:`Correlator` once each, and acts.
+
+    One worker holds a feed at a time (a lease on its ``correlation_cursor`` row, renewed each round);
+    the others skip it. Acting on a match happens before the cursor moves past its last event, so a
+    crash in between acts again on restart (at least once); firing the same trigger again is then
+    usually refused by the order's state, which is recorded as skipped.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        rulesets: Sequence[CorrelationRuleset],
+        worker_id: str,
+        name: str = "default",
+        *,
+        lease: timedelta | None = None,
+        batch: int = 500,
+    ) -> None:
+        self.engine = engine
+        self.rulesets = tuple(rulesets)
+        self.worker_id = worker_id
+        self.name = name
+        self.lease = lease or engine.lease
+        self.batch = batch
+        self.correlator = Correlator(self.rulesets)
+        self._holding = False
+        self._window = timedelta(seconds=max((r.longest_window for r in self.rulesets), default=0))
+        self._actors = {r.name: _actor(r.name) for r in self.rulesets}
+
+    def round(self) -> FeedReport:
+        """Take (or keep) the feed, replay if newly taken, feed what is new, act on matches."""
+        report = FeedReport()
+        if not self.rulesets:
+            return report
+        now = self.engine.clock.now()
+        with self.engine.store.transaction() as tx:
+            holding = tx.claim_correlation_cursor(self.name, self.worker_id, now, self.lease)
+            cursor = tx.correlation_cursor(self.name)
+        if not holding or cursor is None:
+            self._holding = False
+            return report
+        report.holding = True
+        if not self._holding:
+            report.replayed = self._replay(cursor.last_audit_id, cursor.last_outbox_id, now)
+            self._holding = True
+        self.correlator.expire(now)
+        audit_after, outbox_after = cursor.last_audit_id, cursor.last_outbox_id
+        more = True
+        while more:
+            events, more = self._read(audit_after, outbox_after, up_to=None, since=None)
+            for event, audit_id, outbox_id in events:
+                report.events += 1
+                audit_after, outbox_after = max(audit_after, audit_id), max(outbox_after, outbox_id)
+                matches = self.correlator.feed(event)
+                records = [self._act(match, report) for match in matches]
+                due = records or report.events % self.batch == 0
+                if due and not self._advance(audit_after, outbox_after, records):
+                    self._holding = False
+                    return report
+        if not self._advance(audit_after, outbox_after, []):
+            self._holding = False
+        return report
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def _read(
+        self, audit_after: int, outbox_after: int, up_to: tuple[int, int] | None, since: datetime | None
+    ) -> tuple[list[tuple[dict[str, Any], int, int]], bool]:
+        """Events after the cursors, audit and outbox merged in time order (audit first on a tie), and
+        whether more may follow."""
+        with self.engine.store.read() as tx:
+            audits = tx.audit_feed(
+                after_id=audit_after,
+                up_to_id=None if up_to is None else up_to[0],
+                since=since,
+                limit=self.batch,
+            )
+            messages = tx.outbox_feed(
+                after_id=outbox_after,
+                up_to_id=None if up_to is None else up_to[1],
+                since=since,
+                limit=self.batch,
+            )
+        merged: list[tuple[datetime, int, int, dict[str, Any], int, int]] = []
+        for row, order in audits:
+            merged.append((row.at, 0, row.id, event_from_audit(row, order), row.id, 0))
+        for message in messages:
+            merged.append((message.created_at, 1, message.id, event_from_outbox(message), 0, message.id))
+        # A full batch of one log may stop before the other's next events: feed only up to the
+        # earlier of the two last times, so the merge stays in time order across batches.
+        limit_at: datetime | None = None
+        if len(audits) == self.batch and audits:
+            limit_at = audits[-1][0].at
+        if len(messages) == self.batch and messages:
+            last = messages[-1].created_at
+            limit_at = last if limit_at is None else min(limit_at, last)
+        merged.sort(key=lambda item: (item[0], item[1], item[2]))
+        events = [
+            (event, audit_id, outbox_id)
+            for at, _, _, event, audit_id, outbox_id in merged
+            if limit_at is None or at <= limit_at
+        ]
+        return events, limit_at is not None
+
+    def _replay(self, audit_upto: int, outbox_upto: int, now: datetime) -> int:
+        """Feed the last window of already-read events again, without acting: partial patterns come
+        back; events that a recorded match consumed are left out, so nothing matches twice."""
+        self.correlator.close()
+        self.correlator = Correlator(self.rulesets)
+        since = now - self._window
+        with self.engine.store.read() as tx:
+            consumed = {
+                str(event.get("id"))
+                for match in tx.correlation_matches(self.name, since - self._window)
+                for event in match["events"]
+            }
+        replayed = 0
+        audit_after = outbox_after = 0
+        more = True
+        while more:
+            events, more = self._read(audit_after, outbox_after, up_to=(audit_upto, outbox_upto), since=since)
+            for event, audit_id, outbox_id in events:
+                audit_after, outbox_after = max(audit_after, audit_id), max(outbox_after, outbox_id)
+                if event["id"] in consumed:
+                    continue
+                replayed += 1
+                self.correlator.feed(event)  # matches here were acted on before, or will never be
+        return replayed
+
+    def _advance(self, audit_id: int, outbox_id: int, records: Sequence[Mapping[str, Any]]) -> bool:
+        now = self.engine.clock.now()
+        with self.engine.store.transaction() as tx:
+            if not tx.advance_correlation_cursor(self.name, self.worker_id, audit_id, outbox_id, now):
+                return False
+            for record in records:
+                tx.insert_correlation_match(feed=self.name, **record)
+        return True
+
+    # -- acting ------------------------------------------------------------------------------------
+
+    def _act(self, match: CorrelationMatch, report: FeedReport) -> dict[str, Any]:
+        """Do what the pattern says; the record of the match, for ``correlation_matches``."""
+        report.matches += 1
+        pattern = match.pattern
+        actions: list[dict[str, Any]] = []
+        if isinstance(pattern.then, FireAction):
+            reason = (
+                f"correlation {match.ruleset}#{match.version} {pattern.name}: "
+                f"{pattern.reason.en} | {pattern.reason.zh}"
+            )
+            actor = self._actors[match.ruleset]
+            for order_id in self._targets(pattern.then.on, match):
+                actions.append(self._fire(order_id, pattern.then.trigger, actor, reason, report))
+        else:
+            payload = {
+                **pattern.then.fields,
+                "ruleset": match.ruleset,
+                "version": match.version,
+                "pattern": pattern.name,
+                "key": match.key,
+                "reason": {"zh": pattern.reason.zh, "en": pattern.reason.en},
+                "events": [_summary(event) for event in match.events],
+            }
+            for name in ("sku", "warehouse", "available", "threshold"):
+                if name in match.events[-1] and name not in payload:
+                    payload[name] = match.events[-1][name]
+            with self.engine.store.transaction() as tx:
+                tx.insert_outbox(pattern.then.topic, payload, self.engine.clock.now())
+            report.suggested += 1
+            actions.append({"suggested": pattern.then.topic})
+        return {
+            "ruleset": match.ruleset,
+            "version": match.version,
+            "pattern": pattern.name,
+            "key": match.key,
+            "at": match.at,
+            "events": [_summary(event) for event in match.events],
+            "actions": actions,
+        }
+
+    def _targets(self, on: str, match: CorrelationMatch) -> list[int]:
+        ids: dict[int, None] = {}
+        if on == "event_order":
+            for event in match.events:
+                if isinstance(event.get("order_id"), int):
+                    ids[event["order_id"]] = None
+            return list(ids)
+        field_name, path = (
+            ("customer_mobile", ("customer", "mobile"))
+            if on == "customer_open_orders"
+            else ("address_key", ("address", "detail"))
+        )
+        values = {str(event[field_name]) for event in match.events if event.get(field_name)}
+        details = {
+            str(event["order"]["address"]["detail"])
+            for event in match.events
+            if on == "address_open_orders" and _has_detail(event.get("order"))
+        }
+        with self.engine.store.read() as tx:
+            if on == "customer_open_orders":
+                rows = [row for value in sorted(values) for row in tx.open_orders_where(path, value)]
+            else:
+                rows = [
+                    row
+                    for detail in sorted(details)
+                    for row in tx.open_orders_where(path, detail)
+                    if address_key(row.data.get("address")) in values
+                ]
+        for row in rows:
+            ids[row.id] = None
+        return sorted(ids)
+
+    def _fire(
+        self, order_id: int, trigger: str, actor: Actor, reason: str, report: FeedReport
+    ) -> dict[str, Any]:
+        try:
+            result = self.engine.fire(order_id, trigger, actor, reason=reason)
+        except TransitionRejected as error:
+            report.skipped += 1
+            return {
+                "order_id": order_id,
+                "trigger": trigger,
+                "result": "skipped",
+                "why": [refusal.en for refusal in error.refusals],
+            }
+        except (ConflictError, NotFound) as error:
+            report.skipped += 1
+            return {"order_id": order_id, "trigger": trigger, "result": "skipped", "why": [str(error)]}
+        report.fired += 1
+        return {
+            "order_id": order_id,
+            "trigger": trigger,
+            "result": "fired",
+            "to_state": result.to_state,
+            "audit_event_id": result.audit_event_id,
+        }
+
+
+def _actor(ruleset: str) -> Actor:
+    """Who fires on a correlation match: the engine itself, named after the rule set."""
+    return Actor(
+        f"correlation:{ruleset}", frozenset({"system"}), frozenset({ALL_DEPARTMENTS}), is_system=True
+    )
+
+
+def _has_detail(order: Any) -> bool:
+    address = order.get("address") if isinstance(order, Mapping) else None
+    return isinstance(address, Mapping) and isinstance(address.get("detail"), str)
+
+
+_SUMMARY_FIELDS = ("id", "type", "order_id", "department", "at", "customer_mobile", "address_key", "sku")
+
+
+def _summary(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of an event a match record keeps (not the order's whole data)."""
+    kept = {name: event[name] for name in _SUMMARY_FIELDS if name in event}
+    if isinstance(kept.get("at"), datetime):
+        kept["at"] = kept["at"].isoformat()
+    return kept
+
+
+def feed_events(correlator: Correlator, events: Iterable[Mapping[str, Any]]) -> list[CorrelationMatch]:
+    """Feed several events in order; every match they make."""
+    found: list[CorrelationMatch] = []
+    for event in events:
+        found.extend(correlator.feed(event))
+    return found
