@@ -108,7 +108,7 @@ class Cell:
 
 _TOKEN = re.compile(
     r"""\s*(?:(?P<string>"[^"]*"|'[^']*')|(?P<number>-?\d+(?:\.\d+)?)|(?P<word>[A-Za-z]+)"""
-    r"""|(?P<op>\.\.|<=|>=|!=|[<>=\[\](),]))"""
+    r"""|(?P<op>\.\.|<=|>=|!=|[<>=\[\](),-]))"""
 )
 _ANY = Cell("-", "any", "")
 
@@ -120,7 +120,8 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         found = _TOKEN.match(text, position)
         if found is None or found.end() == position:
-            raise CellError(f"unexpected {text[position:].strip()[:10]!r} at column {position + 1}")
+            start = len(text) - len(text[position:].lstrip())
+            raise CellError(f"unexpected {text[start:][:10]!r} at column {start + 1}")
         kind = found.lastgroup
         assert kind is not None
         tokens.append((kind, found.group(kind)))
@@ -183,7 +184,9 @@ def _parse_tokens(tokens: Sequence[tuple[str, str]], text: str) -> Cell:
     if not tokens:
         raise CellError("empty test; write '-' for any value")
     first = tokens[0]
-    if first == ("op", "-"):  # pragma: no cover - '-' alone is handled before tokenizing
+    if first == ("op", "-"):
+        if len(tokens) > 1:
+            raise CellError("'-' stands alone: it matches any value")
         return _ANY
     if first[0] == "op" and first[1] in ("<", "<=", ">", ">=", "=", "!="):
         if len(tokens) != 2:
