@@ -56,7 +56,6 @@ ANY = frozenset({NUMBER, TEXT, BOOL, MOMENT, NONE, OTHER})
 _ORDERING = {ast.Lt: "$lt", ast.LtE: "$lte", ast.Gt: "$gt", ast.GtE: "$gte"}
 _NEGATED = {"$lt": "$gte", "$lte": "$gt", "$gt": "$lte", "$gte": "$lt"}
 _FLIPPED = {"$lt": "$gt", "$lte": "$gte", "$gt": "$lt", "$gte": "$lte"}
-_SEEN = "$seen"  # the rule every fact matches, so an assert is always handled
 
 
 def _kind(value: Any) -> str:
@@ -269,14 +268,13 @@ class DurableMatcher:
         self.version = version
         self.conditions = tuple(conditions)
         ids = [condition.id for condition in self.conditions]
-        if len(set(ids)) != len(ids) or _SEEN in ids:
-            raise ValueError(f"condition ids of {name} must be unique and not {_SEEN!r}")
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"condition ids of {name} must be unique")
         translator = _Translator()
         definition: dict[str, Any] = {}
         for index, condition in enumerate(self.conditions):
             translator.condition = index
             definition[f"c{index}"] = {"all": [{"m": translator.translate(parse(condition.source))}]}
-        definition[_SEEN] = {"all": [{"m": {"$ex": {"id": 1}}}]}
         self._operands = tuple(translator.operands.values())
         self._pairs = tuple(translator.pairs)
         self._closures: tuple[Callable[[Mapping[str, Any]], Any], ...] = tuple(
@@ -287,7 +285,15 @@ class DurableMatcher:
         for operand in self._operands:
             for index in operand.conditions:
                 reads[index].append(operand)
-        self._reads = tuple(tuple(items) for items in reads)
+        # The loops of every evaluation, flattened into tuples once.
+        self._plan = tuple(
+            (o.key, o.compute._evaluate, o.truth, frozenset(o.allowed), frozenset(o.conditions))
+            for o in self._operands
+        )
+        self._conditions_plan = tuple(
+            (index, condition.id, f"c{index}", tuple((o.source, o.key) for o in reads[index]))
+            for index, condition in enumerate(self.conditions)
+        )
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:8]
         self.durable_name = f"{name}#{version}#{digest}"
         self.definition = definition
@@ -298,37 +304,45 @@ class DurableMatcher:
         self._lock = threading.Lock()
 
     def _fact(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int]]:
-        """The fact to assert, the values read (by operand key) and the conditions Python must decide."""
+        """The fact to assert, the values read (by operand key, as shown), the conditions Python decides."""
         fact: dict[str, Any] = {}
         shown: dict[str, Any] = {}
         python: set[int] = set()
         kinds: dict[str, str] = {}
-        for operand in self._operands:
+        for key, compute, truth, allowed, conditions in self._plan:
             try:
-                value = operand.compute(env)
-            except ExpressionEvaluationError as error:
-                python.update(operand.conditions)
-                shown[operand.key] = f"<{error.detail}>"
+                value = compute(env)
+            except _EVALUATION_ERRORS:
+                python.update(conditions)
+                shown[key] = "<could not be evaluated>"
                 continue
-            if operand.truth:
+            if truth:
                 value = bool(value)
             kind = _kind(value)
-            kinds[operand.key] = kind
-            shown[operand.key] = value
-            if kind not in operand.allowed:
-                python.update(operand.conditions)
+            kinds[key] = kind
+            if kind not in allowed:
+                python.update(conditions)
+                shown[key] = _shown(value)
                 continue
             if kind is MOMENT:
-                fact[operand.key] = _instant(value)
-            elif kind is NUMBER:
+                fact[key] = _instant(value)
+                shown[key] = value.isoformat()
+            elif kind is NUMBER and type(value) is not int:
                 if type(value) is Decimal:
+                    shown[key] = str(value)
                     value = float(value)
-                elif type(value) is float and not math.isfinite(value):
-                    python.update(operand.conditions)
+                elif not math.isfinite(value):
+                    python.update(conditions)
+                    shown[key] = str(value)
                     continue
-                fact[operand.key] = value
+                else:
+                    shown[key] = value
+                fact[key] = value
+            elif kind is OTHER:  # a list or record, only ever compared with None: present is enough
+                fact[key] = True
+                shown[key] = _shown(value)
             else:
-                fact[operand.key] = value
+                fact[key] = shown[key] = value
         for pair in self._pairs:
             left, right = kinds.get(pair.left), kinds.get(pair.right)
             if left != right or left is NONE or left is None:
@@ -343,13 +357,14 @@ class DurableMatcher:
         with self._lock:
             fact["id"] = next(self._ids)
             text = json.dumps(fact, ensure_ascii=False)
-            _code, state = engine.assert_fact(handle, text)
+            code, state = engine.assert_fact(handle, text)
             try:
-                result = engine.start_action_for_state(handle, state)
-                message = result[1] if result else None
-                while message:
-                    fired.update(json.loads(message))
-                    message = engine.complete_and_start_action(handle, state)
+                if code == 0:  # 1: no rule holds
+                    result = engine.start_action_for_state(handle, state)
+                    message = result[1] if result else None
+                    while message:  # '{"c3":{"m":{...the fact...}}}': one fired rule per action
+                        fired.add(message[2 : message.index('"', 2)])
+                        message = engine.complete_and_start_action(handle, state)
             finally:
                 engine.retract_fact(handle, text)
         return fired
@@ -360,21 +375,30 @@ class DurableMatcher:
         matched: set[str] = set()
         errors: dict[str, str] = {}
         values: dict[str, dict[str, Any]] = {}
-        for index, condition in enumerate(self.conditions):
-            values[condition.id] = {
-                operand.source: _shown(shown.get(operand.key)) for operand in self._reads[index]
-            }
+        for index, condition_id, rule_name, reads in self._conditions_plan:
+            values[condition_id] = {source: shown.get(key) for source, key in reads}
             if index in python:
                 try:
                     held = bool(self._closures[index](env))
                 except ExpressionEvaluationError as error:
-                    errors[condition.id] = str(error)
+                    errors[condition_id] = str(error)
                     continue
             else:
-                held = f"c{index}" in fired
+                held = rule_name in fired
             if held:
-                matched.add(condition.id)
+                matched.add(condition_id)
         return Match(frozenset(matched), errors, values)
+
+
+# What an operand's closure raises on data it cannot work with (CompiledExpression wraps the same).
+_EVALUATION_ERRORS = (
+    ExpressionEvaluationError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+)
 
 
 _MATCHERS: dict[tuple[str, str, tuple[Condition, ...]], DurableMatcher] = {}
