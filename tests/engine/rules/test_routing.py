@@ -1,0 +1,349 @@
+"""Routing: one warehouse, a split, no stock, no carrier, weights that change the winner, checks."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.rules.ruleset import check_ruleset, compile_ruleset
+
+REPO = Path(__file__).resolve().parents[3]
+
+ROUTING: dict[str, Any] = {
+    "schema_version": 1,
+    "ruleset": "test-routing",
+    "kind": "routing",
+    "title": {"zh": "发货路由", "en": "Routing"},
+    "weights": {"stock": 0.4, "distance": 0.3, "cost": 0.2, "promise": 0.1},
+    "default_weight_kg": 2,
+    "default_distance_km": 2000,
+    "warehouses": [
+        {
+            "name": "SH-01",
+            "label": {"zh": "上海仓", "en": "Shanghai warehouse"},
+            "province": "上海",
+            "distances": {"江苏": 300, "北京": 1200},
+        },
+        {
+            "name": "BJ-01",
+            "label": {"zh": "北京仓", "en": "Beijing warehouse"},
+            "province": "北京",
+            "distances": {"江苏": 1000},
+        },
+        {
+            "name": "GZ-01",
+            "label": {"zh": "广州仓", "en": "Guangzhou warehouse"},
+            "province": "广东",
+            "when": "order.channel != 'flash-sale'",
+        },
+    ],
+    "carriers": [
+        {
+            "name": "sf",
+            "label": {"zh": "顺丰速运", "en": "SF Express"},
+            "base_cost": 12,
+            "cost_per_kg": 2,
+            "max_weight_kg": 20,
+            "promise_days": 1,
+        },
+        {
+            "name": "zto",
+            "label": {"zh": "中通快递", "en": "ZTO Express"},
+            "base_cost": 6,
+            "cost_per_kg": 1,
+            "promise_days": 3,
+            "provinces": ["上海", "江苏"],
+        },
+        {
+            "name": "ems",
+            "label": {"zh": "中国邮政EMS", "en": "China Post EMS"},
+            "base_cost": 15,
+            "cost_per_kg": 2.5,
+            "promise_days": 4,
+            "when": "order.total < 1000",
+        },
+    ],
+}
+
+
+def routing(**changes: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(ROUTING)
+    doc.update(changes)
+    return doc
+
+
+def order_env(
+    province: str = "江苏",
+    lines: list[dict[str, Any]] | None = None,
+    stock: dict[str, dict[str, int]] | None = None,
+    **order: Any,
+) -> dict[str, Any]:
+    return {
+        "order": {
+            "total": 500,
+            "channel": "web",
+            "address": {"province": province},
+            "lines": lines if lines is not None else [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1}],
+            **order,
+        },
+        "stock": stock
+        if stock is not None
+        else {"A": {"SH-01": 5, "BJ-01": 5}, "B": {"SH-01": 1, "BJ-01": 1}},
+    }
+
+
+def test_a_warehouse_that_fills_the_order_wins_by_score_with_its_carrier() -> None:
+    decision = compile_ruleset(routing()).evaluate(order_env())
+    assert (decision.outcome, decision.kind) == ("routed", "routing")
+    assert decision.outputs["warehouse"] == "SH-01"  # full stock and nearest
+    assert decision.outputs["carrier"] == "zto"  # cheapest by far: 6 + 1 * 2 kg
+    assert decision.outputs["split"] == []
+    # BJ-01: stock 1, distance (2000 - 1000) / (2000 - 300); weighted mean (0.4 * 1 + 0.3 * 0.588) / 0.7
+    assert decision.outputs["scores"]["warehouses"] == {"SH-01": 1.0, "BJ-01": 0.823529, "GZ-01": 0.0}
+    assert decision.reasons == [
+        {
+            "rule": "SH-01",
+            "outcome": "routed",
+            "zh": "上海仓可整单发货，综合得分最高（1.00）",
+            "en": "Shanghai warehouse can ship the whole order and scores highest (1.00)",
+        },
+        {
+            "rule": "zto",
+            "outcome": "routed",
+            "zh": "中通快递综合得分最高（0.86）",
+            "en": "ZTO Express scores highest (0.86)",
+        },
+    ]
+
+
+def test_trace_shows_every_criterion_and_eligibility() -> None:
+    decision = compile_ruleset(routing()).evaluate(order_env())
+    by_name = {entry["rule"]: entry for entry in decision.trace}
+    assert [entry["rule"] for entry in decision.trace] == ["SH-01", "BJ-01", "GZ-01", "sf", "zto", "ems"]
+    assert by_name["SH-01"]["criteria"] == {
+        "stock": {"raw": 3, "score": 1.0, "weight": 0.4},
+        "distance": {"raw": 300.0, "score": 1.0, "weight": 0.3},
+    }
+    assert by_name["SH-01"]["chosen"] is True and by_name["SH-01"]["total"] == 1.0
+    assert by_name["GZ-01"]["when"] == "order.channel != 'flash-sale'"
+    assert by_name["GZ-01"]["values"] == {"order.channel": "web"}
+    assert by_name["GZ-01"]["criteria"]["stock"] == {"raw": 0, "score": 0.0, "weight": 0.4}
+    assert by_name["zto"]["criteria"] == {
+        "cost": {"raw": 8.0, "score": 1.0, "weight": 0.2},
+        "promise": {"raw": 3.0, "score": 0.333333, "weight": 0.1},
+    }
+    assert by_name["ems"]["eligible"] is True
+    assert decision.to_dict()["outputs"]["warehouse"] == "SH-01"
+
+
+def test_ineligible_candidates_say_why() -> None:
+    decision = compile_ruleset(routing()).evaluate(
+        order_env("北京", channel="flash-sale", total=5000, weight_kg=25)
+    )
+    by_name = {entry["rule"]: entry for entry in decision.trace}
+    assert by_name["GZ-01"]["eligible"] is False
+    assert by_name["GZ-01"]["why"] == {"zh": "条件不满足", "en": "the condition does not hold"}
+    assert by_name["sf"]["why"] == {
+        "zh": "重量 25kg 超过上限 20kg",
+        "en": "weight 25 kg is over its limit of 20 kg",
+    }
+    assert by_name["zto"]["why"] == {"zh": "不配送到北京", "en": "does not serve 北京"}
+    assert by_name["ems"]["eligible"] is False
+    assert decision.outcome == "no_carrier"
+    assert decision.outputs["warehouse"] == "BJ-01"  # its own province: distance 0
+    assert decision.reasons[-1]["en"] == "no carrier can deliver it (北京, 25 kg)"
+
+
+def test_a_condition_that_cannot_be_evaluated_makes_the_candidate_ineligible() -> None:
+    decision = compile_ruleset(routing()).evaluate(order_env(total="lots"))
+    ems = next(entry for entry in decision.trace if entry["rule"] == "ems")
+    assert ems["eligible"] is False
+    assert "error" in ems
+    assert ems["why"]["en"] == "the condition could not be evaluated"
+
+
+def test_when_no_warehouse_fills_the_order_it_is_split_greedily_by_score() -> None:
+    stock = {"A": {"SH-01": 1, "BJ-01": 5}, "B": {"SH-01": 1}}
+    decision = compile_ruleset(routing()).evaluate(order_env(stock=stock))
+    assert decision.outcome == "split"
+    assert decision.outputs["split"] == [
+        {"warehouse": "SH-01", "lines": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 1}]},
+        {"warehouse": "BJ-01", "lines": [{"sku": "A", "qty": 1}]},
+    ]
+    assert decision.outputs["warehouse"] == "SH-01"
+    assert decision.outputs["carrier"] == "zto"
+    assert decision.reasons[0]["en"] == (
+        "no warehouse can ship the whole order; split by score: Shanghai warehouse, Beijing warehouse"
+    )
+
+
+def test_lines_of_one_sku_share_its_stock() -> None:
+    lines = [{"sku": "A", "qty": 2}, {"sku": "A", "qty": 2}]
+    decision = compile_ruleset(routing()).evaluate(
+        order_env(lines=lines, stock={"A": {"SH-01": 3, "BJ-01": 1}})
+    )
+    assert decision.outcome == "split"
+    assert decision.outputs["split"] == [
+        {"warehouse": "SH-01", "lines": [{"sku": "A", "qty": 3}]},
+        {"warehouse": "BJ-01", "lines": [{"sku": "A", "qty": 1}]},
+    ]
+
+
+def test_no_stock_when_even_a_split_cannot_fill_the_order() -> None:
+    decision = compile_ruleset(routing()).evaluate(order_env(stock={"A": {"SH-01": 1}, "B": {}}))
+    assert decision.outcome == "no_stock"
+    assert decision.outputs["warehouse"] is None and decision.outputs["split"] == []
+    assert decision.reasons == [
+        {
+            "rule": "stock",
+            "outcome": "no_stock",
+            "zh": "所有可用仓库合计库存不足：缺 A × 1, B × 1",
+            "en": "all eligible warehouses together lack stock: missing A × 1, B × 1",
+        }
+    ]
+
+
+def test_an_order_without_stock_table_or_lines_is_no_stock() -> None:
+    ruleset = compile_ruleset(routing())
+    assert ruleset.evaluate(
+        {"order": {"address": {"province": "江苏"}, "lines": [{"sku": "A", "qty": 1}]}}
+    ).outcome == ("no_stock")
+    broken = ruleset.evaluate(order_env(lines=[{"qty": 1}]))
+    assert broken.outcome == "no_stock"
+    assert broken.reasons[0]["en"] == "order lines [1] have no sku or qty"
+
+
+def test_weights_change_the_winner() -> None:
+    stock = {"A": {"SH-01": 2, "BJ-01": 2}, "B": {"SH-01": 1, "BJ-01": 1}}
+    env = order_env("北京", stock=stock, total=2000)
+    assert compile_ruleset(routing()).evaluate(env).outputs["warehouse"] == "BJ-01"
+    assert compile_ruleset(routing()).evaluate(env).outputs["carrier"] == "sf"  # the only one serving 北京
+    # Both fill the order; with distance weighed at 0 the tie goes to file order.
+    decision = compile_ruleset(routing(weights={"stock": 1, "cost": 1})).evaluate(env)
+    assert decision.outputs["warehouse"] == "SH-01"
+    cheap = order_env(total=100)
+    assert compile_ruleset(routing()).evaluate(cheap).outputs["carrier"] == "zto"
+    fast = compile_ruleset(routing(weights={"stock": 1, "cost": 0.1, "promise": 0.9})).evaluate(cheap)
+    assert fast.outputs["carrier"] == "sf"
+
+
+def test_weight_from_lines_or_default() -> None:
+    ruleset = compile_ruleset(routing())
+    lines = [{"sku": "A", "qty": 2, "weight_kg": 6}, {"sku": "B", "qty": 1, "weight_kg": 9}]  # 21 kg
+    decision = ruleset.evaluate(order_env("上海", lines=lines))
+    sf = next(entry for entry in decision.trace if entry["rule"] == "sf")
+    assert sf["why"]["en"] == "weight 21 kg is over its limit of 20 kg"
+    defaulted = ruleset.evaluate(order_env("上海"))
+    zto = next(entry for entry in defaulted.trace if entry["rule"] == "zto")
+    assert zto["criteria"]["cost"]["raw"] == 8.0  # 6 + 1 * 2 kg (default_weight_kg)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    have=st.lists(st.integers(min_value=0, max_value=4), min_size=6, max_size=6),
+    want=st.lists(st.integers(min_value=0, max_value=4), min_size=2, max_size=2),
+)
+def test_routing_never_ships_more_than_ordered_or_on_hand(have: list[int], want: list[int]) -> None:
+    stock = {
+        "A": {"SH-01": have[0], "BJ-01": have[1], "GZ-01": have[2]},
+        "B": {"SH-01": have[3], "BJ-01": have[4], "GZ-01": have[5]},
+    }
+    lines = [{"sku": sku, "qty": qty} for sku, qty in zip("AB", want, strict=True) if qty]
+    decision = compile_ruleset(routing()).evaluate(order_env(lines=lines, stock=stock))
+    enough = all(sum(stock[sku].values()) >= qty for sku, qty in zip("AB", want, strict=True))
+    if not lines or not enough:
+        assert decision.outcome == "no_stock"
+        return
+    if decision.outcome == "routed":
+        warehouse = decision.outputs["warehouse"]
+        assert all(stock[line["sku"]][warehouse] >= line["qty"] for line in lines)
+        return
+    assert decision.outcome == "split"
+    shipped: dict[str, int] = {}
+    for part in decision.outputs["split"]:
+        for line in part["lines"]:
+            assert line["qty"] <= stock[line["sku"]][part["warehouse"]]
+            shipped[line["sku"]] = shipped.get(line["sku"], 0) + line["qty"]
+    assert shipped == {line["sku"]: line["qty"] for line in lines}
+
+
+def test_checks_of_routing_files() -> None:
+    doc = routing(outcomes=["routed"], weights={"stock": 1})
+    doc["warehouses"].append(copy.deepcopy(doc["warehouses"][0]))
+    doc["warehouses"][1]["serves"] = ["北京", "天津"]
+    doc["carriers"][0]["when"] = "order.total >"
+    problems = [(p.json_path, p.message, p.severity) for p in check_ruleset(doc, "r.yaml")]
+    assert ("$.outcomes", "key 'outcomes' is not used by routing rule sets", "error") in problems
+    assert (
+        "$.weights",
+        "no weight ranks the carriers: give cost or promise a weight above 0",
+        "warning",
+    ) in problems
+    assert (
+        "$.warehouses[3].name",
+        "warehouse 'SH-01' is listed twice (first as warehouse 1)",
+        "error",
+    ) in problems
+    assert (
+        "$.warehouses[1].distances.江苏",
+        "warehouse 'BJ-01' has a distance to '江苏' but does not serve it",
+        "warning",
+    ) in problems
+    assert any(path == "$.carriers[0].when" for path, _message, _severity in problems)
+
+
+def test_schema_refuses_unknown_criteria_and_missing_candidates() -> None:
+    doc = routing(weights={"stock": 1, "speed": 1})
+    del doc["carriers"]
+    problems = [(p.json_path, p.message) for p in check_ruleset(doc, "r.yaml")]
+    assert ("$", "'carriers' is a required property") in problems
+    assert any(
+        path == "$.weights.speed" and message.startswith("unknown key 'speed'") for path, message in problems
+    )
+
+
+@pytest.mark.parametrize("department", ["retail", "wholesale", "after-sales"])
+def test_shipped_routing_files_compile_and_route(department: str) -> None:
+    path = f"rules/{department}/routing.yaml"
+    doc = yaml.safe_load((REPO / path).read_text(encoding="utf-8"))
+    assert check_ruleset(doc, path) == []
+    ruleset = compile_ruleset(doc, path)
+    assert (ruleset.kind, ruleset.file) == ("routing", path)
+    env = {
+        "order": {
+            "total": 800,
+            "channel": "web",
+            "type": "exchange",
+            "address": {"province": "浙江"},
+            "lines": [{"sku": "TEA-01", "qty": 3, "weight_kg": 0.5}],
+        },
+        "customer": {"tier": "gold"},
+        "stock": {"TEA-01": {"SH-01": 10, "GZ-01": 10, "BJ-01": 10, "CD-01": 10}},
+    }
+    decision = ruleset.evaluate(env)
+    assert decision.outcome == "routed"
+    assert decision.outputs["warehouse"] == "SH-01"  # nearest to 浙江 with full stock
+    assert decision.outputs["carrier"] in {"sf", "jd", "zto", "yto", "ems"}
+
+
+def test_retail_routing_sends_flash_sales_past_guangzhou() -> None:
+    doc = yaml.safe_load((REPO / "rules/retail/routing.yaml").read_text(encoding="utf-8"))
+    env = {
+        "order": {
+            "total": 300,
+            "channel": "flash-sale",
+            "address": {"province": "广东"},
+            "lines": [{"sku": "X", "qty": 1}],
+        },
+        "stock": {"X": {"GZ-01": 5, "SH-01": 5}},
+    }
+    decision = compile_ruleset(doc).evaluate(env)
+    assert decision.outputs["warehouse"] == "SH-01"
+    env["order"]["channel"] = "web"
+    assert compile_ruleset(doc).evaluate(env).outputs["warehouse"] == "GZ-01"
