@@ -116,8 +116,8 @@ def test_a_warehouse_that_fills_the_order_wins_by_score_with_its_carrier() -> No
         {
             "rule": "zto",
             "outcome": "routed",
-            "zh": "中通快递综合得分最高（0.86）",
-            "en": "ZTO Express scores highest (0.86)",
+            "zh": "中通快递综合得分最高（0.78）",
+            "en": "ZTO Express scores highest (0.78)",
         },
     ]
 
