@@ -452,17 +452,30 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
         click.echo(f"{name}: outbox e-mail goes to {server.host}:{server.port}")
     else:
         click.echo(f"{name}: outbox delivery is off (ORDERLOOM_SMTP_URL is not set); messages stay unsent")
+    from engine.rules.correlation import CorrelationFeed, load_correlation_rulesets
+
+    try:
+        # Correlation rule sets: every `kind: correlation` file under the definitions root's rules/.
+        correlation_rulesets = load_correlation_rulesets(settings.definitions_root)
+    except EngineError as error:
+        _fail(error, "en")
     with _services(ctx) as services:
-        fired_total = sent_total = 0
+        correlate = CorrelationFeed(services.engine, correlation_rulesets, name)
+        fired_total = sent_total = matched_total = 0
         while True:
             fired = services.engine.run_due_timers(name, limit=batch)
+            correlated = correlate.round()
             sent = services.engine.dispatch_outbox(name, send, limit=batch) if send is not None else 0
             fired_total += fired
             sent_total += sent
+            matched_total += correlated.matches
             if once:
-                click.echo(f"{name}: fired {fired_total} timer(s), sent {sent_total} message(s)")
+                click.echo(
+                    f"{name}: fired {fired_total} timer(s), sent {sent_total} message(s), "
+                    f"{matched_total} correlation match(es)"
+                )
                 return
-            if fired == 0 and sent == 0:
+            if fired == 0 and sent == 0 and correlated.events == 0:
                 time.sleep(interval)
 
 

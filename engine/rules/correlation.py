@@ -340,6 +340,8 @@ class Correlator:
         self._facts: dict[str, _Fact] = {}
         self._by_sid: dict[str, set[str]] = {}
         self._sid_handle: dict[str, int] = {}
+        self._sids: dict[str, str] = {}  # key digest -> the sid of its live state
+        self._generations = itertools.count(1)
         self._expiry: list[tuple[float, int, str]] = []  # (expires at, number, fact id): a heap
         self.unevaluated: dict[str, int] = {}  # pattern -> events whose when/by could not be evaluated
         self.last_error: str | None = None
@@ -389,7 +391,11 @@ class Correlator:
         number = next(self._numbers)
         # Plain ASCII: durable-rules compares a state's sid as it was written in JSON, escapes included.
         digest = hashlib.sha256(f"{ruleset.durable_name}\n{pattern.name}\n{key}".encode()).hexdigest()[:24]
-        sid = f"{self._namespace}-{digest}"
+        # A state deleted once is never used again (durable-rules 2.0.28 crashes deleting a recreated
+        # one): the sid of a key carries a generation, new each time the key starts over.
+        sid = self._sids.get(digest)
+        if sid is None:
+            sid = self._sids[digest] = f"{self._namespace}-{digest}-{next(self._generations)}"
         fact_id = f"{self._namespace}.{number}"
         handle = self._handles[ruleset.durable_name]
         body = {"sid": sid, "id": fact_id, "p": pattern.name, "n": number, "at": at}
@@ -425,7 +431,7 @@ class Correlator:
                 gone += 1
         return gone
 
-    def _forget(self, fact_id: str) -> None:
+    def _forget(self, fact_id: str, keep_state: bool = False) -> None:
         fact = self._facts.pop(fact_id)
         with _LOCK:
             durable_rules_engine.retract_fact(fact.handle, json.dumps(fact.body))
@@ -434,7 +440,9 @@ class Correlator:
             ids.discard(fact_id)
             if not ids:
                 del self._by_sid[fact.sid]
-                self._drop_state(fact.sid)
+                self._sids.pop(fact.sid.split("-")[1], None)
+                if not keep_state:
+                    self._drop_state(fact.sid)
 
     def _drop_state(self, sid: str) -> None:
         handle = self._sid_handle.pop(sid, None)
@@ -445,7 +453,7 @@ class Correlator:
     def close(self) -> None:
         """Let go of every fact and state this correlator holds in durable-rules."""
         for fact_id in list(self._facts):
-            self._forget(fact_id)
+            self._forget(fact_id, keep_state=True)
         self._expiry.clear()
 
 

@@ -61,6 +61,7 @@ from engine.store.tables import (
     idempotency,
     orders,
     outbox,
+    stock,
     timers,
     workflow_versions,
 )
@@ -153,7 +154,6 @@ class OutboxRow:
     sent_at: datetime | None
 
 
-
 @dataclass(frozen=True)
 class CorrelationCursorRow:
     name: str
@@ -161,6 +161,7 @@ class CorrelationCursorRow:
     last_outbox_id: int
     claimed_by: str | None
     claimed_at: datetime | None
+
 
 _ORDER_COLUMNS = (
     orders.c.id,
@@ -693,6 +694,19 @@ class Tx:
             },
         )
 
+    def stock_available(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing."""
+        if not skus:
+            return {}
+        free = stock.c.on_hand - stock.c.reserved
+        rows = self.connection.execute(
+            select(stock.c.sku, stock.c.warehouse, free).where(stock.c.sku.in_(list(skus)))
+        )
+        available: dict[str, dict[str, int]] = {}
+        for sku, warehouse, units in rows:
+            available.setdefault(sku, {})[warehouse] = int(units)
+        return available
+
     def cancel_timers(self, order_id: int, state: str) -> int:
         """Cancel the scheduled timers an order holds in ``state`` (the order left it)."""
         return int(self.run("cancel_timers", {"order_id": order_id, "state": state}).rowcount)
@@ -887,13 +901,14 @@ class Tx:
             },
         )
 
-
     # -- correlation feed (engine.rules.correlation) --------------------------------------------
 
     def correlation_cursor(self, name: str) -> CorrelationCursorRow | None:
         c = correlation_cursor.c
         row = self.connection.execute(
-            select(c.name, c.last_audit_id, c.last_outbox_id, c.claimed_by, c.claimed_at).where(c.name == name)
+            select(c.name, c.last_audit_id, c.last_outbox_id, c.claimed_by, c.claimed_at).where(
+                c.name == name
+            )
         ).fetchone()
         if row is None:
             return None
@@ -944,7 +959,9 @@ class Tx:
         moved = self.connection.execute(
             update(correlation_cursor)
             .where(c.name == name, c.claimed_by == worker_id)
-            .values(last_audit_id=last_audit_id, last_outbox_id=last_outbox_id, updated_at=now, claimed_at=now)
+            .values(
+                last_audit_id=last_audit_id, last_outbox_id=last_outbox_id, updated_at=now, claimed_at=now
+            )
         )
         return bool(moved.rowcount == 1)
 
@@ -1063,6 +1080,7 @@ class Tx:
             }
             for r in rows
         ]
+
 
 def driver_dialect(dialect: Dialect) -> Dialect:
     """The dialect whose compiled SQL the driver cursor takes with a dict of named parameters."""

