@@ -166,8 +166,18 @@ def _wanted(data: Mapping[str, Any]) -> list[tuple[str, str | None, int]]:
         raise ActionRefused(
             "no-lines", "订单没有商品行，无法占用库存", "the order has no lines to reserve stock for"
         )
-    default_warehouse = data.get("warehouse") or None
     totals: dict[tuple[str, str | None], int] = {}
+    split = data.get("split")
+    if isinstance(split, list) and split:  # routing split the order across warehouses
+        for part in split:
+            if not isinstance(part, Mapping) or not isinstance(part.get("lines"), list):
+                raise ActionRefused("split", "拆单信息格式无效", "split must be a list of {warehouse, lines}")
+            for line in part["lines"]:
+                sku, qty = _sku_qty(line)
+                key = (sku, part.get("warehouse") or None)
+                totals[key] = totals.get(key, 0) + qty
+        return [(sku, warehouse, qty) for (sku, warehouse), qty in totals.items()]
+    default_warehouse = data.get("warehouse") or None  # routing's choice, when it ran
     for line in lines:
         sku, qty = _sku_qty(line)
         warehouse = line.get("warehouse") or default_warehouse

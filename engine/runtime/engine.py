@@ -445,7 +445,7 @@ class Engine:
         cv = self._compiled(tx, row.workflow, row.version)
         live = _Live.from_row(row)
         from_state = row.state
-        ct, dest, guards, decision = self._decide(cv, live, trigger, actor, data, now)
+        ct, dest, guards, decision = self._decide(cv, live, trigger, actor, data, now, tx)
         step = self._apply(tx, cv, live, ct, dest, actor, data, now, guards, decision, reason)
         steps = [step, *self._follow_auto(tx, cv, live, now)]
         audit_ids = self._write(tx, cv, live, steps, now)
@@ -499,6 +499,7 @@ class Engine:
         actor: Actor,
         data: Mapping[str, Any],
         now: datetime,
+        tx: Tx | None = None,
     ) -> tuple[CompiledTransition, str, list[dict[str, Any]], dict[str, Any] | None]:
         """Pick the transition and destination, or raise TransitionRejected saying why not."""
         candidates = self._candidates(cv, live, trigger)
@@ -547,7 +548,10 @@ class Engine:
                 continue
             decision: dict[str, Any] | None = None
             if ct.ruleset is not None:
-                result = ct.ruleset.evaluate(env)
+                scope = env
+                if ct.ruleset.kind == "routing" and tx is not None:  # routing scores stock on hand
+                    scope = {**env, "stock": tx.stock_available(_skus(env["order"]))}
+                result = ct.ruleset.evaluate(scope)
                 decision = dict(result.to_dict())
                 outcome = result.outcome
                 dest = ct.spec.dest_by_outcome.get(outcome) if ct.spec.dest is None else ct.spec.dest
@@ -625,6 +629,12 @@ class Engine:
         from_state = joined(live.config)
         move = cv.move(live.config, ct, dest)
         live.data.update(data)
+        if decision is not None and decision.get("outputs"):
+            # What the rules decided becomes order data: routing's warehouse, carrier and split,
+            # a decision table's outputs (the outcome and the scores stay in the audit event only).
+            live.data.update(
+                (key, value) for key, value in decision["outputs"].items() if key not in _DECISION_ONLY
+            )
         outbox: list[tuple[str, dict[str, Any]]] = []
         for name, action in ct.actions:
             ctx = ActionContext(
@@ -673,7 +683,9 @@ class Engine:
                 if not cv.source_matches(ct, live.config):
                     continue
                 try:
-                    picked, dest, guards, decision = self._decide(cv, live, ct.spec.trigger, SYSTEM, {}, now)
+                    picked, dest, guards, decision = self._decide(
+                        cv, live, ct.spec.trigger, SYSTEM, {}, now, tx
+                    )
                 except TransitionRejected:
                     continue
                 if not picked.spec.auto:
@@ -1067,6 +1079,16 @@ def _order_view(row: OrderRow) -> OrderView:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+_DECISION_ONLY = frozenset({"outcome", "scores"})
+
+
+def _skus(order: Mapping[str, Any]) -> list[str]:
+    lines = order.get("lines")
+    if not isinstance(lines, list):
+        return []
+    return sorted({str(line["sku"]) for line in lines if isinstance(line, Mapping) and line.get("sku")})
 
 
 def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str, Any]) -> list[Refusal]:

