@@ -16,7 +16,12 @@ from web.cli import main
 from web.demo import stock_warehouses
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED = ["rules/retail/audit.yaml", "rules/wholesale/credit.yaml", "rules/after-sales/eligibility.yaml"]
+SHIPPED = [
+    "rules/retail/audit.yaml",
+    "rules/retail/flash-sale-audit.yaml",
+    "rules/wholesale/credit.yaml",
+    "rules/after-sales/eligibility.yaml",
+]
 
 Run = Callable[..., Result]
 
@@ -164,7 +169,9 @@ def test_a_broken_rule_file_is_reported_and_not_run(run: Run, root: Path) -> Non
 
 
 def test_a_rule_file_without_cases_beside_it_needs_cases(run: Run, root: Path) -> None:
-    result = run("rules", "test", str(root / "rules/retail/flash-sale-audit.yaml"), code=2)
+    lonely = root / "rules" / "retail" / "lonely.yaml"
+    shutil.copy(root / "rules" / "retail" / "audit.yaml", lonely)
+    result = run("rules", "test", str(lonely), code=2)
     assert "no cases file" in result.output and "--cases" in result.output
 
 

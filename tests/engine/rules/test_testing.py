@@ -25,7 +25,12 @@ from engine.rules.testing import (
 )
 
 REPO = Path(__file__).resolve().parents[3]
-SHIPPED = ["rules/retail/audit.yaml", "rules/wholesale/credit.yaml", "rules/after-sales/eligibility.yaml"]
+SHIPPED = [
+    "rules/retail/audit.yaml",
+    "rules/retail/flash-sale-audit.yaml",
+    "rules/wholesale/credit.yaml",
+    "rules/after-sales/eligibility.yaml",
+]
 
 AUDIT: dict[str, Any] = {
     "schema_version": 1,
