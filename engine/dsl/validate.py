@@ -595,9 +595,10 @@ class _Checker:
 
         kind = tree.get("kind")
         if kind not in EVALUATED_KINDS:  # it validates, but firing would fail on every order
-            shown = " or ".join(sorted(EVALUATED_KINDS))
+            kinds = sorted(EVALUATED_KINDS)
+            shown = ", ".join(kinds[:-1]) + " or " + kinds[-1]
             self.problem(
-                f"rule file kind {kind!r} cannot pick a destination yet; only {shown} rule files can",
+                f"rule file kind {kind!r} cannot pick a destination; only {shown} rule files can",
                 path,
                 "unsupported-rules-kind",
                 f"{relative} declares kind {kind!r}; point 'rules:' at a rule file of kind {shown}",

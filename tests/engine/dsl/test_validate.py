@@ -308,28 +308,16 @@ def test_a_state_named_with_a_dot_is_refused_by_the_schema_without_a_traceback(t
 
 
 def test_a_rule_file_of_a_kind_not_evaluated_is_valid_alone_but_refused_where_it_is_named() -> None:
-    """``routing`` validates as a file; naming it in ``rules:`` is refused, so it never reaches a fire."""
-    routing = FIXTURES / "rules" / "retail" / "routing.yaml"
-    assert validate_file(routing, FIXTURES, action_names=ACTION_NAMES) == []
+    """``correlation`` validates as a file; naming it in ``rules:`` is refused, so it never reaches a fire."""
+    fraud = FIXTURES / "rules" / "retail" / "fraud.yaml"
+    assert validate_file(fraud, FIXTURES, action_names=ACTION_NAMES) == []
     workflow = FIXTURES / "invalid" / "rules-kind-not-evaluated.yaml"
     [problem] = validate_file(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
     assert (problem.kind, problem.json_path) == ("unsupported-rules-kind", "$.transitions[1].rules")
-    assert problem.hint == (
-        "rules/retail/routing.yaml declares kind 'routing'; point 'rules:' at a rule file of kind audit"
-    )
-    with pytest.raises(DefinitionError, match="rule file kind 'routing' cannot pick a destination yet"):
-        load_bundle(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
-
-
-@pytest.mark.parametrize("kind", ["decision_table", "correlation"])
-def test_every_kind_not_evaluated_is_refused_at_the_rules_line(tmp_path: Path, kind: str) -> None:
-    shutil.copytree(FIXTURES / "rules", tmp_path / "rules")
-    rules = tmp_path / "rules" / "retail" / "routing.yaml"
-    rules.write_text(rules.read_text(encoding="utf-8").replace("kind: routing", f"kind: {kind}"))
-    workflow = tmp_path / "order.yaml"
-    shutil.copy(FIXTURES / "invalid" / "rules-kind-not-evaluated.yaml", workflow)
-    [problem] = validate_file(workflow, tmp_path, action_names=ACTION_NAMES, workflows={})
     assert (problem.line, problem.column) == (18, 12)
-    assert problem.message == (
-        f"rule file kind {kind!r} cannot pick a destination yet; only audit rule files can"
+    assert problem.hint == (
+        "rules/retail/fraud.yaml declares kind 'correlation'; point 'rules:' at a rule file of kind "
+        "audit, decision_table or routing"
     )
+    with pytest.raises(DefinitionError, match="rule file kind 'correlation' cannot pick a destination;"):
+        load_bundle(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
