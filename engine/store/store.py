@@ -660,23 +660,7 @@ class Tx:
 
     def history(self, order_id: int) -> list[AuditRow]:
         rows = self.run("history", {"order_id": order_id}).fetchall()
-        return [
-            AuditRow(
-                id=r[0],
-                order_id=r[1],
-                seq=r[2],
-                at=self._time(r[3]),
-                actor=r[4],
-                trigger=r[5],
-                from_state=r[6],
-                to_state=r[7],
-                data_changes=self._json(r[8]),
-                guards=self._json(r[9]),
-                rules=self._json(r[10]),
-                reason=r[11],
-            )
-            for r in rows
-        ]
+        return [self._audit(r) for r in rows]
 
     # -- timers --------------------------------------------------------------------------------
 
