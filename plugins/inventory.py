@@ -28,6 +28,14 @@ Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
 _SKU, _WAREHOUSE, _QTY = bindparam("sku"), bindparam("warehouse"), bindparam("qty")
 _FREE = stock.c.on_hand - stock.c.reserved
 _THIS_ROW = (stock.c.sku == _SKU, stock.c.warehouse == _WAREHOUSE)
+_OTHER = stock.alias("best")
+_BEST = (
+    select(_OTHER.c.warehouse)
+    .where(_OTHER.c.sku == _SKU, _OTHER.c.on_hand - _OTHER.c.reserved >= _QTY)
+    .order_by((_OTHER.c.on_hand - _OTHER.c.reserved).desc(), _OTHER.c.warehouse)
+    .limit(literal_column("1"))  # every parameter a named one
+    .offset(literal_column("0"))
+)
 _FREE_TOTAL = func.coalesce(func.sum(_FREE), literal_column("0"))  # every parameter a named one
 # Built once and compiled once per dialect: these run several times in every order's lifecycle.
 _SQL = PreparedStatements(
@@ -36,6 +44,11 @@ _SQL = PreparedStatements(
         .where(stock.c.sku == _SKU, _FREE >= _QTY)
         .order_by(_FREE.desc(), stock.c.warehouse),
         "reserve": update(stock).where(*_THIS_ROW, _FREE >= _QTY).values(reserved=stock.c.reserved + _QTY),
+        # the warehouse with most stock free, picked and reserved in one statement
+        "reserve_best": update(stock)
+        .where(stock.c.sku == _SKU, stock.c.warehouse == _BEST.scalar_subquery(), _FREE >= _QTY)
+        .values(reserved=stock.c.reserved + _QTY)
+        .returning(stock.c.warehouse),
         "release": update(stock)
         .where(*_THIS_ROW, stock.c.reserved >= _QTY)
         .values(reserved=stock.c.reserved - _QTY),
@@ -131,6 +144,10 @@ def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) 
     if warehouse is not None:
         candidates = [warehouse]
     else:
+        best = _SQL.run(ctx.connection, "reserve_best", {"sku": sku, "qty": qty}).fetchall()
+        if best:
+            return {"sku": sku, "warehouse": best[0][0], "qty": qty}
+        # none (or another transaction took the best one first on PostgreSQL): try each in turn
         rows = _SQL.run(ctx.connection, "candidates", {"sku": sku, "qty": qty}).fetchall()
         candidates = [row[0] for row in rows]
     for candidate in candidates:

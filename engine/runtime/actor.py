@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 ALL_DEPARTMENTS = "*"
@@ -23,7 +24,12 @@ class Actor:
         return None if ALL_DEPARTMENTS in self.departments else self.departments
 
     def as_env(self) -> dict[str, object]:
-        return {"name": self.name, "roles": sorted(self.roles), "departments": sorted(self.departments)}
+        """The actor as conditions see it (a fresh dict: the caller may change it)."""
+        return {"name": self.name, "roles": [*self._sorted[0]], "departments": [*self._sorted[1]]}
+
+    @functools.cached_property
+    def _sorted(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return tuple(sorted(self.roles)), tuple(sorted(self.departments))
 
 
 SYSTEM = Actor("system", frozenset({"system"}), frozenset({ALL_DEPARTMENTS}), is_system=True)

@@ -148,7 +148,11 @@ class CompiledVersion:
         return move
 
     def is_final(self, config: StateConfig) -> bool:
-        return len(config) == 1 and config[0] in self.spec.final_states and SEPARATOR not in config[0]
+        return len(config) == 1 and config[0] in self._final and SEPARATOR not in config[0]
+
+    @functools.cached_property
+    def _final(self) -> frozenset[str]:
+        return self.spec.final_states
 
     def source_matches(self, transition: CompiledTransition, config: StateConfig) -> bool:
         """Whether the order's active states include a source of ``transition``.

@@ -16,18 +16,22 @@ from engine.store.tables import metadata, stock
 NOW = datetime(2026, 3, 2, 10, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{tmp_path / 'plugins.db'}", connect_args={"timeout": 30})
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The stock table on a SQLite file and on the session's PostgreSQL server."""
+    if request.param == "postgresql":
+        engine = create_engine(request.getfixturevalue("pg_url"), pool_size=15)
+    else:
+        engine = create_engine(f"sqlite:///{tmp_path / 'plugins.db'}", connect_args={"timeout": 30})
 
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # let BEGIN IMMEDIATE below take the write lock
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let BEGIN IMMEDIATE below take the write lock
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     metadata.create_all(engine)
     with engine.begin() as connection:
