@@ -44,7 +44,7 @@ from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher, build_matcher
 from engine.rules.ruleset import Decision
 
-__all__ = ["OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile"]
+__all__ = ["OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile", "province_key"]
 
 ROUTED, SPLIT, NO_STOCK, NO_CARRIER = "routed", "split", "no_stock", "no_carrier"
 OUTCOMES = (ROUTED, SPLIT, NO_STOCK, NO_CARRIER)
@@ -137,7 +137,7 @@ class CompiledRouting:
         order = order if isinstance(order, Mapping) else {}
         address = order.get("address")
         province = address.get("province") if isinstance(address, Mapping) else None
-        province = province if isinstance(province, str) else None
+        province = province_key(province) if isinstance(province, str) else None
         stock = env.get("stock")
         stock = stock if isinstance(stock, Mapping) else {}
         lines, bad_lines = _lines(order.get("lines"))
@@ -416,15 +416,31 @@ def _text(raw: Any, fallback: str) -> Text:
     return Text(zh=fallback, en=fallback)
 
 
+# What follows a provincial-level region's name in its full form (上海市, 广西壮族自治区, 香港特别行政区).
+_REGION_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
+
+
+def province_key(name: str) -> str:
+    """A province as routing compares it: its short name, whichever form an address or a file uses.
+
+    ``上海市`` and ``上海``, ``广西壮族自治区`` and ``广西``, ``四川省`` and ``四川`` are one province.
+    """
+    name = name.strip()
+    for suffix in _REGION_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
 def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledRouting:
     """Compile a checked routing rule set (``engine.rules.ruleset.compile_ruleset`` checks first)."""
     warehouses = tuple(
         Warehouse(
             name=raw["name"],
             label=_text(raw.get("label"), raw["name"]),
-            province=raw["province"],
-            serves=frozenset(raw["serves"]) if "serves" in raw else None,
-            distances={str(k): float(v) for k, v in (raw.get("distances") or {}).items()},
+            province=province_key(raw["province"]),
+            serves=frozenset(map(province_key, raw["serves"])) if "serves" in raw else None,
+            distances={province_key(str(k)): float(v) for k, v in (raw.get("distances") or {}).items()},
             when=raw.get("when"),
         )
         for raw in doc["warehouses"]
@@ -437,7 +453,7 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledRouting:
             cost_per_kg=float(raw["cost_per_kg"]),
             max_weight_kg=float(raw["max_weight_kg"]) if "max_weight_kg" in raw else None,
             promise_days=float(raw["promise_days"]),
-            provinces=frozenset(raw["provinces"]) if "provinces" in raw else None,
+            provinces=frozenset(map(province_key, raw["provinces"])) if "provinces" in raw else None,
             when=raw.get("when"),
         )
         for raw in doc["carriers"]

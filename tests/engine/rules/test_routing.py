@@ -347,3 +347,38 @@ def test_retail_routing_sends_flash_sales_past_guangzhou() -> None:
     assert decision.outputs["warehouse"] == "SH-01"
     env["order"]["channel"] = "web"
     assert compile_ruleset(doc).evaluate(env).outputs["warehouse"] == "GZ-01"
+
+
+@pytest.mark.parametrize(
+    ("full", "short"),
+    [
+        ("上海市", "上海"),
+        ("江苏省", "江苏"),
+        ("广西壮族自治区", "广西"),
+        ("内蒙古自治区", "内蒙古"),
+        ("新疆维吾尔自治区", "新疆"),
+        ("宁夏回族自治区", "宁夏"),
+        ("香港特别行政区", "香港"),
+        (" 北京 ", "北京"),
+        ("省", "省"),  # nothing but a suffix is left alone
+    ],
+)
+def test_provinces_compare_by_short_name(full: str, short: str) -> None:
+    from engine.rules.routing import province_key
+
+    assert province_key(full) == short
+
+
+def test_an_address_and_a_file_naming_provinces_in_full_route_as_the_short_names_do() -> None:
+    short = compile_ruleset(routing()).evaluate(order_env("江苏"))
+    doc = routing()
+    doc["warehouses"][0]["distances"] = {"江苏省": 300, "北京市": 1200}
+    doc["carriers"][1]["provinces"] = ["上海市", "江苏省"]
+    full = compile_ruleset(doc).evaluate(order_env("江苏省"))
+    assert (full.outputs["warehouse"], full.outputs["carrier"]) == ("SH-01", "zto")
+    assert full.outputs["scores"] == short.outputs["scores"]
+    # the province of the warehouse itself: no distance, whatever form the address uses
+    assert (
+        compile_ruleset(routing()).evaluate(order_env("上海市")).outputs["scores"]["warehouses"]["SH-01"]
+        == 1.0
+    )
