@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
@@ -136,7 +136,9 @@ def test_the_flash_sale_overlay_compiles_without_on_hold() -> None:
     assert base.state("pending_payment").timers[0].after_seconds == 30 * 60
     review = next(t for t in spec.transitions if t.trigger == "review")
     assert review.rules == "rules/retail/flash-sale-audit.yaml"
-    assert set(spec.state_names) == set(base.state_names) - {"on_hold"}
+    assert set(spec.state_names) == set(base.state_names) - {"on_hold", "out_of_stock"}
+    route = next(t for t in spec.transitions if t.trigger == "route")
+    assert route.dest_by_outcome["no_stock"] == "cancelled"  # sold out: cancelled at once, not queued
 
 
 # -- retail ----------------------------------------------------------------------------------------
@@ -153,7 +155,10 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
     clock.advance(minutes=5)
     assert pay(engine, order.id, 478) == "pending_shipment"  # paid, then approved by the audit rules
     history = engine.history(order.id, RETAIL)
-    assert [e.trigger for e in history] == ["create", "place", "pay", "review"]
+    assert [e.trigger for e in history] == ["create", "route", "place", "pay", "review"]
+    route = history[1]
+    assert route.rules is not None and (route.rules["kind"], route.rules["outcome"]) == ("routing", "routed")
+    assert (route.data_changes["warehouse"][1], route.data_changes["carrier"][1]) == ("SH-01", "jd")
 
     clock.advance(hours=20)
     with pytest.raises(TransitionRejected, match="requires role warehouse"):
@@ -263,6 +268,22 @@ def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, 
     assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
 
 
+def test_a_paid_order_can_be_held_before_it_ships_but_an_unpaid_one_cannot(engine: Engine) -> None:
+    """What the fraud patterns of rules/retail/fraud.yaml fire on a customer's open orders."""
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    with pytest.raises(TransitionRejected):
+        engine.fire(order.id, "hold", REVIEWER)  # unpaid: its 30-minute timer cancels it anyway
+    pay(engine, order.id, 478)
+    with pytest.raises(TransitionRejected, match="requires role reviewer"):
+        engine.fire(order.id, "hold", RETAIL)
+    assert engine.fire(order.id, "hold", REVIEWER).to_state == "on_hold"
+    assert engine.fire(order.id, "release", REVIEWER).to_state == "pending_shipment"
+    pattern = Actor("correlation:retail-fraud", frozenset({"system"}), frozenset({"*"}), is_system=True)
+    assert engine.fire(order.id, "hold", pattern).to_state == "on_hold"
+
+
 def test_a_free_order_skips_payment(engine: Engine) -> None:
     lines = [{"sku": "SP-TRIAL", "name": "试饮装", "qty": 1, "unit_price": 0, "amount": 0}]
     order = engine.create_order(
@@ -275,6 +296,7 @@ def test_a_free_order_skips_payment(engine: Engine) -> None:
     assert order.state == "pending_shipment"
     assert [e.trigger for e in engine.history(order.id, RETAIL)] == [
         "create",
+        "route",
         "place",
         "skip_payment",
         "review",
@@ -297,23 +319,39 @@ def test_delivered_orders_complete_themselves_after_seven_days_and_returns_close
     assert engine.get_order(order.id, RETAIL).state == "completed"
 
 
-def test_an_order_beyond_the_stock_is_refused_naming_the_sku(engine: Engine, store: Store) -> None:
+def test_an_order_beyond_the_stock_waits_out_of_stock_and_is_routed_again_when_stock_arrives(
+    engine: Engine, store: Store
+) -> None:
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 41, "unit_price": 1, "amount": 41}]
-    with pytest.raises(TransitionRejected, match="HR-BCD470") as caught:
-        engine.create_order(
-            RETAIL,
-            department="retail",
-            workflow="retail-order",
-            channel="web",
-            data=retail_data(lines=lines, total=41),
-        )
-    [refusal] = caught.value.refusals
-    assert refusal.code == "out-of-stock"
-    assert "库存不足" in refusal.zh
-    assert refusal.details["sku"] == "HR-BCD470" and refusal.details["action"] == "inventory.reserve"
+    order = engine.create_order(
+        RETAIL,
+        department="retail",
+        workflow="retail-order",
+        channel="web",
+        data=retail_data(lines=lines, total=41),
+    )
+    assert order.state == "out_of_stock"  # kept, in the stock-shortage queue, nothing reserved
+    assert "stock_reserved" not in order.data
     assert levels(store, "HR-BCD470") == (40, 0)
-    assert topics(store) == []
-    assert engine.list_orders(RETAIL) == []
+    [route] = [e for e in engine.history(order.id, RETAIL) if e.trigger == "route"]
+    assert route.rules is not None and route.rules["outcome"] == "no_stock"
+    with store.transaction() as tx:
+        tx.connection.execute(
+            update(stock).where(stock.c.sku == "HR-BCD470", stock.c.warehouse == "SH-01").values(on_hand=60)
+        )
+    assert engine.fire(order.id, "retry_routing", RETAIL).to_state == "pending_payment"
+    assert levels(store, "HR-BCD470") == (60, 41)
+    # an order nobody can fill is cancelled from the queue with nothing to give back
+    other = engine.create_order(
+        RETAIL,
+        department="retail",
+        workflow="retail-order",
+        channel="web",
+        data=retail_data(lines=lines, total=41),
+    )
+    assert other.state == "out_of_stock"
+    assert engine.fire(other.id, "cancel", RETAIL).to_state == "cancelled"
+    assert levels(store, "HR-BCD470") == (60, 41)
 
 
 def test_flash_sale_unpaid_order_cancels_after_ten_minutes(engine: Engine, clock: FrozenClock) -> None:

@@ -341,6 +341,8 @@ class _DemoRun:
             (self.after_sales, "inspecting", self.days(5, 6)),
             (self.after_sales, "replacement_pending", self.days(6, 7)),
         ]
+        # Placed late, at a fixed time, so that the draws of the stories above stay as they were.
+        plan.append((self.retail, "out_of_stock", timedelta(minutes=20)))
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -434,6 +436,12 @@ class _DemoRun:
                 goods = [p for p in goods if p.price <= 1500]  # kept below the audit's review threshold
             picked = rng.sample(goods, k=rng.choices([1, 2, 3], weights=[60, 30, 10])[0])
             lines = [self.line(p, rng.choices([1, 2, 3], weights=[75, 20, 5])[0]) for p in picked]
+            if target == "out_of_stock":  # more than all warehouses ever held: it waits for stock
+                held: dict[str, int] = {}
+                for (sku, _), units in initial_stock().items():
+                    held[sku] = held.get(sku, 0) + units
+                product = min(goods, key=lambda p: held[p.sku])
+                lines = [self.line(product, held[product.sku] + 1)]
             goods_value = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0))
             shipping = Decimal(0) if goods_value >= 99 else Decimal(10)
             discount = Decimal(rng.choice([0, 0, 0, 5, 10, 20])) if goods_value > 200 else Decimal(0)
@@ -452,7 +460,7 @@ class _DemoRun:
         if rng.random() < 0.15:
             data["note"] = rng.choice(["请尽快发货", "工作日送货", "放快递柜", "需要开发票"])
         order = self.create("storefront", "retail", "retail-order", channel, data)
-        if order is None:
+        if order is None or order.state == "out_of_stock":
             return
         oid = order.id
         yield from self._retail_payment(oid, data, target, timeout_share=0.10)

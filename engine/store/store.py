@@ -680,14 +680,13 @@ class Tx:
 
     def stock_available(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
         """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing."""
-        if not skus:
+        wanted = list(dict.fromkeys(skus))
+        if not wanted:
             return {}
-        free = stock.c.on_hand - stock.c.reserved
-        rows = self.connection.execute(
-            select(stock.c.sku, stock.c.warehouse, free).where(stock.c.sku.in_(list(skus)))
-        )
+        cursor = self._cursor
+        cursor.execute(self.store.stock_sql(len(wanted)), {f"sku_{i}": sku for i, sku in enumerate(wanted)})
         available: dict[str, dict[str, int]] = {}
-        for sku, warehouse, units in rows:
+        for sku, warehouse, units in cursor.fetchall():
             available.setdefault(sku, {})[warehouse] = int(units)
         return available
 
@@ -1211,10 +1210,22 @@ class Store:
         statements["due_timer_ids_locked"] = _due_timers().with_for_update(skip_locked=True)
         statements["outbox_ids_locked"] = _pending_outbox().with_for_update(skip_locked=True)
         self._sql = {name: self.render(stmt) for name, stmt in statements.items()}
+        self._stock_sql: dict[int, str] = {}
 
     def render(self, statement: Executable) -> str:
         assert isinstance(statement, ClauseElement)
         return str(statement.compile(dialect=self._dialect))
+
+    def stock_sql(self, count: int) -> str:
+        """The stock on hand of ``count`` skus (``:sku_0`` …), rendered once per count: routing reads
+        it on the fire path, where building and compiling a Core statement costs more than running it."""
+        sql = self._stock_sql.get(count)
+        if sql is None:
+            free = stock.c.on_hand - stock.c.reserved
+            names = stock.c.sku.in_([bindparam(f"sku_{i}") for i in range(count)])
+            sql = self.render(select(stock.c.sku, stock.c.warehouse, free).where(names))
+            self._stock_sql[count] = sql
+        return sql
 
     def upgrade(self) -> None:
         """Create or update the tables (Alembic, to the newest revision)."""

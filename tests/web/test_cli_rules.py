@@ -215,7 +215,7 @@ def orders(run: Run, root: Path, url: str) -> dict[int, float]:
     run("publish", str(root / "workflows/retail/order.yaml"), str(root / "workflows/wholesale/order.yaml"))
     store = Store(url)
     try:
-        stock_warehouses(store, {("NB-PRO-14", "hangzhou"): 50})
+        stock_warehouses(store, {("NB-PRO-14", "SH-01"): 50})
     finally:
         store.dispose()
     totals: dict[int, float] = {}
