@@ -1,17 +1,20 @@
 """Full retail order lifecycles per second: OrderLoom beside two baselines, in one run.
 
 Every contender drives the same orders through the same lifecycle on its own SQLite file (WAL,
-``synchronous=NORMAL``, as the store sets it) in a temporary directory. Six transitions in five
-transactions, as the shipped retail workflow groups them (its ``place`` and ``review`` are automatic):
+``synchronous=NORMAL``, as the store sets it) in a temporary directory. Seven transitions in five
+transactions, as the shipped retail workflow groups them (its ``route``, ``place`` and ``review`` are
+automatic):
 
-    create (customer, address, 3 order lines, total; placed at once, unpaid timer scheduled)
+    create (customer, address, 3 order lines, total; routed to a warehouse and a carrier by the stock on
+            hand and placed at once, unpaid timer scheduled)
     -> pay (payment form; the review approves in the same transaction, unpaid timer cancelled)
     -> ship (shipment form) -> deliver (delivery form; auto-confirm timer scheduled)
     -> complete (auto-confirm timer cancelled)
 
 - ``orderloom``: the real ``Engine`` with the shipped ``workflows/retail/order.yaml``: forms validated
-  against their JSON Schemas, guards and the audit rule file evaluated, plugin actions run (stock
-  reserved and deducted, payment captured, waybill, notifications to the outbox), audit rows, timers.
+  against their JSON Schemas, guards, the routing and the audit rule files evaluated, plugin actions
+  run (stock reserved and deducted, payment captured, waybill, notifications to the outbox), audit rows,
+  timers.
 - ``spiffworkflow``: ``bench/retail_order.bpmn`` run by SpiffWorkflow (timers are boundary events, the
   review an exclusive gateway); every step loads the order's row, deserializes the workflow, completes
   the user task, runs the engine steps, serializes the workflow back into the row and appends an audit
@@ -20,7 +23,8 @@ transactions, as the shipped retail workflow groups them (its ``place`` and ``re
   on the loaded ORM instance (as a request handler would); guards are model methods, audit and timer
   rows go through the ORM and every step ends with ``session.commit()``.
 
-The baselines do less work than OrderLoom (no form validation, no rule file, no stock or outbox rows),
+The baselines do less work than OrderLoom (no form validation, no rule files, no routing, no stock or
+outbox rows),
 so the ratios understate OrderLoom rather than flatter it.
 
 Prints exactly one JSON line on stdout; progress goes to stderr. Baselines may run fewer orders
