@@ -11,12 +11,20 @@ How the parts share the work:
   :class:`Correlator` evaluates them in Python once per event (a filter and a key, not a pattern).
 * The pattern across events is durable-rules': each rule set version is one durable-rules ruleset,
   registered once under ``<ruleset>#<version>`` (durable-rules cannot replace a ruleset), with one rule
-  per pattern joining ``count`` facts ``e1 … eN`` in feed order (``n``) whose times ``at`` lie within
-  ``e1.at + within``. Every (pattern, key) is its own durable-rules state (``sid``), so keys never mix.
+  per pattern joining ``count`` facts ``e1 … eN`` of one key (``k``, a digest of the key) in feed order
+  (``n``) whose times ``at`` lie within ``e1.at + within``. The key is joined by equality, which
+  durable-rules indexes by hash, so keys never mix and need no state of their own.
+* A correlator holds one durable-rules state (``sid``) per rule set version, whatever the number of
+  keys. States are never deleted (durable-rules 2.0.28 crashes in ``delete_state`` after a few hundred
+  deletions, and refuses a 1,025th state in a ruleset): :meth:`Correlator.close` empties its states and
+  gives them back to a per-version pool, where the next correlator takes them.
 * Events are asserted as facts, so they can be taken back: the facts of a match are retracted (an
   event makes at most one match of a pattern), and so is every fact older than its window, on each new
-  event and on :meth:`Correlator.expire`; a key left with no fact has its state deleted. What the
-  correlator holds is therefore bounded by the events of the last window.
+  event and on :meth:`Correlator.expire`. durable-rules reuses the room of a retracted fact, so what a
+  correlator holds, in Python and in durable-rules, is bounded by the events of the last window (at
+  its busiest), not by how many keys went by.
+* durable-rules knows a fact only by a 32-bit hash of its id: a fact id is chosen so that its hash is
+  not one of a live fact's in the same state (two such facts would be one to durable-rules).
 
 Time is the events' own ``at`` (an injected clock in tests), never durable-rules' wall clock. Events
 are expected in time order (the worker feeds them by id, which follows commit order).
@@ -45,7 +53,14 @@ from typing import TYPE_CHECKING, Any
 import durable_rules_engine
 
 from engine.dsl.spec import Text
-from engine.errors import ConflictError, DefinitionError, NotFound, Problem, TransitionRejected
+from engine.errors import (
+    ConflictError,
+    DefinitionError,
+    EngineError,
+    NotFound,
+    Problem,
+    TransitionRejected,
+)
 from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, compile_expression
 from engine.rules.expr import check as check_expression
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
@@ -118,7 +133,8 @@ class Pattern:
     _by: CompiledExpression | None = field(default=None, repr=False, compare=False)
 
     def rule(self) -> dict[str, Any]:
-        """This pattern as a durable-rules rule: ``count`` facts in feed order within the window."""
+        """This pattern as a durable-rules rule: ``count`` facts of one key (``k``) in feed order
+        within the window. The key is joined by equality, which durable-rules indexes by hash."""
         parts: list[dict[str, Any]] = [{"e1": {"p": self.name}}]
         for index in range(2, self.count + 1):
             parts.append(
@@ -126,6 +142,7 @@ class Pattern:
                     f"e{index}": {
                         "$and": [
                             {"p": self.name},
+                            {"k": {"e1": "k"}},
                             {"$gt": {"n": {f"e{index - 1}": "n"}}},
                             {"$lte": {"at": {"$add": {"$l": {"e1": "at"}, "$r": self.within_seconds}}}},
                         ]
@@ -296,53 +313,136 @@ def load_correlation_rulesets(root: Path) -> list[CorrelationRuleset]:
 # --------------------------------------------------------------------------------------------------
 
 _LOCK = threading.Lock()  # the durable-rules C engine is driven by one thread at a time
-_HANDLES: dict[str, int] = {}  # durable name -> ruleset handle, registered once per content hash
-_NAMESPACES = itertools.count(1)
+# What durable-rules 2.0.28 allows (its src/rules/state.c): at most 1,024 states per ruleset (one
+# more raises MemoryError), states and facts found by a 32-bit hash of their sid or id alone (two
+# live ones with one hash are one to it: the second fact is dropped as "observed"), and delete_state
+# crashes once a few hundred states have been deleted. Hence: a state is never deleted, one
+# correlator holds it at a time, and its next holder gets it back empty.
+MAX_STATES = 1000  # correlators open at once over one rule set version, in one process
+_OBSERVED = 2  # assert_fact's code for a fact whose id (hash) the state already holds
 
 
-def _handle(ruleset: CorrelationRuleset) -> int:
-    handle = _HANDLES.get(ruleset.durable_name)
-    if handle is None:
+@dataclass
+class _Registered:
+    """A rule set version registered in durable-rules (once per process) and the states made in it."""
+
+    handle: int
+    sids: dict[int, str] = field(default_factory=dict)  # sid hash -> sid, every state ever made
+    free: list[str] = field(default_factory=list)  # the sids of states no correlator holds
+
+
+_REGISTERED: dict[str, _Registered] = {}  # durable name -> its registration
+
+
+def _registered(ruleset: CorrelationRuleset) -> _Registered:
+    """Call with ``_LOCK`` held."""
+    found = _REGISTERED.get(ruleset.durable_name)
+    if found is None:
         handle = durable_rules_engine.create_ruleset(
             ruleset.durable_name, json.dumps(ruleset.definition(), ensure_ascii=False)
         )
-        _HANDLES[ruleset.durable_name] = handle
-    return handle
+        found = _REGISTERED[ruleset.durable_name] = _Registered(handle)
+    return found
+
+
+def _take_state(ruleset: CorrelationRuleset) -> tuple[int, str]:
+    """A state of ``ruleset``'s durable-rules ruleset that holds no fact: ``(handle, sid)``."""
+    with _LOCK:
+        registered = _registered(ruleset)
+        if registered.free:
+            return registered.handle, registered.free.pop()
+        if len(registered.sids) >= MAX_STATES:
+            raise EngineError(
+                f"{MAX_STATES} correlators over {ruleset.durable_name} are open in this process: "
+                "close() the ones no longer fed",
+                zh=f"本进程中已有 {MAX_STATES} 个关联器使用 {ruleset.durable_name}："
+                "请 close() 不再使用的关联器",
+            )
+        number = len(registered.sids)
+        while _fnv1a(f"s{number}") in registered.sids:  # a sid hash is the state's only name
+            number += 1
+        sid = f"s{number}"
+        registered.sids[_fnv1a(sid)] = sid
+        return registered.handle, sid
+
+
+def _give_back(durable_name: str, sid: str) -> None:
+    with _LOCK:
+        _REGISTERED[durable_name].free.append(sid)
+
+
+def durable_states(ruleset: CorrelationRuleset) -> int:
+    """How many durable-rules states this process has made for ``ruleset``'s version (never deleted,
+    reused): at most the number of correlators ever open over it at once."""
+    with _LOCK:
+        found = _REGISTERED.get(ruleset.durable_name)
+        return 0 if found is None else len(found.sids)
+
+
+def _fnv1a(text: str) -> int:
+    """durable-rules' hash of a sid or a fact id (FNV-1a, 32 bits; our ids are ASCII)."""
+    value = 0x811C9DC5
+    for byte in text.encode("ascii"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+@dataclass
+class _State:
+    """The durable-rules state a correlator holds for one rule set version, and the id hashes of the
+    facts in it (its own state fact included)."""
+
+    durable_name: str
+    handle: int
+    sid: str
+    hashes: set[int]
+    offset: int | None = None  # durable-rules' index of the state, once it exists
+    sound: bool = True  # False after a durable-rules error left it unknown: never handed on
 
 
 @dataclass
 class _Fact:
     id: str
-    sid: str
-    handle: int
-    body: dict[str, Any]
+    hash: int
+    state: _State
+    text: str  # the fact as asserted, JSON
+    key: tuple[str, str, str]  # (durable name, pattern, key)
     event: Mapping[str, Any]
 
 
 class Correlator:
     """Feeds events to the patterns of some correlation rule sets and returns their matches.
 
-    Each correlator keeps its own durable-rules states (its ``sid`` values carry a namespace), so two
-    correlators over the same rule set version never see each other's events. Not thread-safe: one
-    feeding thread per correlator.
+    A correlator holds one durable-rules state per rule set version, taken from the version's pool
+    of states and given back by :meth:`close` once every fact is retracted; two correlators open at
+    once never share a state, so they never see each other's events. Keys share the state: a
+    pattern joins facts of one key by equality (durable-rules indexes such joins by hash). Not
+    thread-safe: one feeding thread per correlator; call :meth:`close` when done.
     """
 
     def __init__(self, rulesets: Sequence[CorrelationRuleset]) -> None:
         self.rulesets = tuple(rulesets)
-        self._namespace = next(_NAMESPACES)
         self._numbers = itertools.count(1)
         self._by_event: dict[str, list[tuple[CorrelationRuleset, Pattern]]] = {}
         for ruleset in self.rulesets:
             for pattern in ruleset.patterns:
                 self._by_event.setdefault(pattern.event, []).append((ruleset, pattern))
-        with _LOCK:
-            self._handles = {ruleset.durable_name: _handle(ruleset) for ruleset in self.rulesets}
+        self._states: dict[str, _State] = {}
+        try:
+            for ruleset in self.rulesets:
+                if ruleset.durable_name not in self._states:
+                    handle, sid = _take_state(ruleset)
+                    self._states[ruleset.durable_name] = _State(
+                        ruleset.durable_name, handle, sid, {_fnv1a(f"sid-{sid}")}
+                    )
+        except BaseException:
+            for state in self._states.values():
+                _give_back(state.durable_name, state.sid)
+            raise
         self._facts: dict[str, _Fact] = {}
-        self._by_sid: dict[str, set[str]] = {}
-        self._sid_handle: dict[str, int] = {}
-        self._sids: dict[str, str] = {}  # key digest -> the sid of its live state
-        self._generations = itertools.count(1)
+        self._keys: dict[tuple[str, str, str], int] = {}  # (version, pattern, key) -> live facts
         self._expiry: list[tuple[float, int, str]] = []  # (expires at, number, fact id): a heap
+        self._closed = False
         self.unevaluated: dict[str, int] = {}  # pattern -> events whose when/by could not be evaluated
         self.last_error: str | None = None
 
@@ -354,12 +454,20 @@ class Correlator:
 
     @property
     def live_keys(self) -> int:
-        return len(self._by_sid)
+        """(pattern, key) pairs with at least one fact in their window."""
+        return len(self._keys)
+
+    @property
+    def live_states(self) -> int:
+        """durable-rules states held: one per rule set version, however many keys."""
+        return len(self._states)
 
     # -- feeding ---------------------------------------------------------------------------------
 
     def feed(self, event: Mapping[str, Any]) -> list[CorrelationMatch]:
         """Take one event (``type`` and ``at`` at least); return the matches it completes."""
+        if self._closed:
+            raise EngineError("this correlator is closed", zh="此关联器已关闭")
         wanted = self._by_event.get(str(event.get("type")))
         moment = _moment(event.get("at"))
         if moment is None:
@@ -388,35 +496,44 @@ class Correlator:
     def _assert(
         self, ruleset: CorrelationRuleset, pattern: Pattern, key: str, event: Mapping[str, Any], at: float
     ) -> list[CorrelationMatch]:
+        state = self._states[ruleset.durable_name]
         number = next(self._numbers)
-        # Plain ASCII: durable-rules compares a state's sid as it was written in JSON, escapes included.
-        digest = hashlib.sha256(f"{ruleset.durable_name}\n{pattern.name}\n{key}".encode()).hexdigest()[:24]
-        # A state deleted once is never used again (durable-rules 2.0.28 crashes deleting a recreated
-        # one): the sid of a key carries a generation, new each time the key starts over.
-        sid = self._sids.get(digest)
-        if sid is None:
-            sid = self._sids[digest] = f"{self._namespace}-{digest}-{next(self._generations)}"
-        fact_id = f"{self._namespace}.{number}"
-        handle = self._handles[ruleset.durable_name]
-        body = {"sid": sid, "id": fact_id, "p": pattern.name, "n": number, "at": at}
-        self._facts[fact_id] = _Fact(fact_id, sid, handle, body, event)
-        self._by_sid.setdefault(sid, set()).add(fact_id)
-        self._sid_handle[sid] = handle
-        heapq.heappush(self._expiry, (at + pattern.within_seconds, number, fact_id))
+        fact_id, hashed, suffix = str(number), _fnv1a(str(number)), 0
+        while hashed in state.hashes:  # durable-rules would take it for the live fact with that hash
+            suffix += 1
+            fact_id = f"{number}.{suffix}"
+            hashed = _fnv1a(fact_id)
+        # Plain ASCII and one length: durable-rules joins the facts of a key on this text.
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        body = {"sid": state.sid, "id": fact_id, "p": pattern.name, "k": digest, "n": number, "at": at}
+        keyed = (ruleset.durable_name, pattern.name, key)
+        fact = _Fact(fact_id, hashed, state, json.dumps(body), keyed, event)
+        self._facts[fact_id] = fact
+        state.hashes.add(hashed)
+        self._keys[keyed] = self._keys.get(keyed, 0) + 1
         fired: list[Mapping[str, Any]] = []
-        with _LOCK:
-            result = durable_rules_engine.assert_fact(handle, json.dumps(body))
-            if result[0] == 0:
-                fired = _run_actions(handle, result[1])
+        try:
+            with _LOCK:
+                code, state.offset = durable_rules_engine.assert_fact(state.handle, fact.text)
+                if code == 0:
+                    fired = _run_actions(state.handle, state.offset)
+        except BaseException:
+            state.sound = False  # the fact may be in it or not
+            self._unregister(fact)
+            raise
+        if code == _OBSERVED:
+            self._unregister(fact)
+            raise EngineError(f"durable-rules already holds a fact with the id hash of {fact_id!r}")
+        heapq.heappush(self._expiry, (at + pattern.within_seconds, number, fact_id))
         matches = []
         for found in fired:
             facts = [found[name] for name in sorted(found, key=lambda name: int(name[1:]))]
-            ids = [str(fact["id"]) for fact in facts]
-            if not all(fact_id in self._facts for fact_id in ids):
+            ids = [str(item["id"]) for item in facts]
+            if not all(item_id in self._facts for item_id in ids):
                 continue  # already consumed by an earlier match of this batch
-            events = tuple(self._facts[fact_id].event for fact_id in ids)
-            for fact_id in ids:
-                self._forget(fact_id)
+            events = tuple(self._facts[item_id].event for item_id in ids)
+            for item_id in ids:
+                self._forget(item_id)
             matches.append(CorrelationMatch(ruleset.name, ruleset.version, pattern, key, events))
         return matches
 
@@ -431,30 +548,41 @@ class Correlator:
                 gone += 1
         return gone
 
-    def _forget(self, fact_id: str, keep_state: bool = False) -> None:
-        fact = self._facts.pop(fact_id)
+    def _forget(self, fact_id: str) -> None:
+        fact = self._facts[fact_id]
         with _LOCK:
-            durable_rules_engine.retract_fact(fact.handle, json.dumps(fact.body))
-        ids = self._by_sid.get(fact.sid)
-        if ids is not None:
-            ids.discard(fact_id)
-            if not ids:
-                del self._by_sid[fact.sid]
-                self._sids.pop(fact.sid.split("-")[1], None)
-                if not keep_state:
-                    self._drop_state(fact.sid)
+            durable_rules_engine.retract_fact(fact.state.handle, fact.text)
+        self._unregister(fact)
 
-    def _drop_state(self, sid: str) -> None:
-        handle = self._sid_handle.pop(sid, None)
-        if handle is not None:
-            with _LOCK:
-                durable_rules_engine.delete_state(handle, sid)
+    def _unregister(self, fact: _Fact) -> None:
+        del self._facts[fact.id]
+        fact.state.hashes.discard(fact.hash)
+        left = self._keys[fact.key] - 1
+        if left:
+            self._keys[fact.key] = left
+        else:
+            del self._keys[fact.key]
 
     def close(self) -> None:
-        """Let go of every fact and state this correlator holds in durable-rules."""
-        for fact_id in list(self._facts):
-            self._forget(fact_id, keep_state=True)
+        """Retract every fact and give the states back for the next correlator. Idempotent; a
+        state that could not be emptied is kept out of use (never handed on with facts in it)."""
+        if self._closed:
+            return
+        self._closed = True
         self._expiry.clear()
+        for fact_id in list(self._facts):
+            fact = self._facts[fact_id]
+            try:
+                self._forget(fact_id)
+            except durable_rules_engine.error:
+                fact.state.sound = False
+                self._unregister(fact)
+        for state in self._states.values():
+            if state.sound and state.offset is not None:
+                with _LOCK:
+                    state.sound = not _run_actions(state.handle, state.offset)  # nothing pending
+            if state.sound:
+                _give_back(state.durable_name, state.sid)
 
 
 def _run_actions(handle: int, state_handle: int) -> list[Mapping[str, Any]]:
@@ -532,9 +660,15 @@ def event_from_audit(row: AuditRow, order: OrderRow) -> dict[str, Any]:
 
 def event_from_outbox(row: OutboxRow) -> dict[str, Any]:
     """An outbox message as a correlation event: ``type`` is its topic; the payload's fields are kept
-    (``order_id``, ``sku``, ``available`` …) unless they would hide ``id``, ``type`` or ``at``."""
+    (``order_id``, ``sku``, ``available`` …) unless they would hide ``id``, ``type`` or ``at``. A
+    payload with a ``customer`` (``mobile``) or an ``address`` and without ``customer_mobile`` or
+    ``address_key`` gets them, made as for audit events."""
     payload = row.payload if isinstance(row.payload, Mapping) else {"payload": row.payload}
     event: dict[str, Any] = dict(payload)
+    if event.get("customer_mobile") is None:
+        event["customer_mobile"] = _customer_mobile(payload)
+    if event.get("address_key") is None:
+        event["address_key"] = address_key(payload.get("address"))
     event.update({"id": f"outbox:{row.id}", "type": row.topic, "source": "outbox", "at": row.created_at})
     return event
 
@@ -584,6 +718,10 @@ class CorrelationFeed:
         self._holding = False
         self._window = timedelta(seconds=max((r.longest_window for r in self.rulesets), default=0))
         self._actors = {r.name: _actor(r.name) for r in self.rulesets}
+
+    def close(self) -> None:
+        """Let go of the correlator's durable-rules states (the cursor and its lease stay as they are)."""
+        self.correlator.close()
 
     def round(self) -> FeedReport:
         """Take (or keep) the feed, replay if newly taken, feed what is new, act on matches."""
@@ -749,10 +887,13 @@ class CorrelationFeed:
             else ("address_key", ("address", "detail"))
         )
         values = {str(event[field_name]) for event in match.events if event.get(field_name)}
+        # The street as written (the key drops spaces and case) finds the orders; the key checks them.
         details = {
-            str(event["order"]["address"]["detail"])
+            detail
             for event in match.events
-            if on == "address_open_orders" and _has_detail(event.get("order"))
+            if on == "address_open_orders"
+            for detail in (_detail(event.get("order")), _detail(event))
+            if detail is not None
         }
         with self.engine.store.read() as tx:
             if on == "customer_open_orders":
@@ -801,9 +942,11 @@ def _actor(ruleset: str) -> Actor:
     )
 
 
-def _has_detail(order: Any) -> bool:
-    address = order.get("address") if isinstance(order, Mapping) else None
-    return isinstance(address, Mapping) and isinstance(address.get("detail"), str)
+def _detail(holder: Any) -> str | None:
+    """The street of ``holder["address"]`` (an order's data, or an outbox event's payload)."""
+    address = holder.get("address") if isinstance(holder, Mapping) else None
+    detail = address.get("detail") if isinstance(address, Mapping) else None
+    return detail if isinstance(detail, str) and detail else None
 
 
 _SUMMARY_FIELDS = ("id", "type", "order_id", "department", "at", "customer_mobile", "address_key", "sku")

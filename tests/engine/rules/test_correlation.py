@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import durable_rules_engine
 import pytest
 
 from engine.clock import FrozenClock
 from engine.dsl.loader import load_yaml
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, EngineError
 from engine.rules.correlation import (
     CorrelationRuleset,
     Correlator,
     FireAction,
     SuggestAction,
+    _fnv1a,
     address_key,
+    durable_states,
     load_correlation_rulesets,
 )
 from engine.rules.ruleset import check_ruleset, compile_ruleset
@@ -197,3 +202,52 @@ def test_a_correlation_file_under_rules_with_problems_is_refused_with_its_line(t
 def test_same_content_compiles_to_one_version() -> None:
     assert ruleset().version == ruleset(FAILURES.replace("title:", "title: ")).version
     assert ruleset().durable_name == f"test-fraud#{ruleset().version}"
+
+
+def test_a_closed_correlators_state_serves_the_next_one_empty() -> None:
+    fraud = ruleset()
+    first = Correlator([fraud])
+    first.feed(failure("A", START))
+    first.feed(failure("A", START + timedelta(minutes=1)))
+    made = durable_states(fraud)
+    first.close()
+    first.close()  # twice is once
+    for _ in range(50):
+        Correlator([fraud]).close()
+    second = Correlator([fraud])
+    try:
+        assert durable_states(fraud) == made  # the same state again, not a new one
+        assert second.feed(failure("A", START + timedelta(minutes=2))) == []  # A's two are gone
+        with pytest.raises(EngineError, match="closed"):
+            first.feed(failure("A", START))
+        third = Correlator([fraud])  # open beside the second: a state of its own
+        assert durable_states(fraud) == max(made, 2)
+        third.close()
+    finally:
+        second.close()
+
+
+# Two fact ids with one FNV-1a hash: durable-rules tells facts apart by that hash alone.
+SAME_HASH = (40189, 797186)
+
+
+def test_durable_rules_takes_two_ids_with_one_hash_for_one_fact() -> None:
+    """The trap the correlator steps around (this test fails if durable-rules ever stops having it)."""
+    assert _fnv1a(str(SAME_HASH[0])) == _fnv1a(str(SAME_HASH[1]))
+    rules = {"r": {"all": [{"a": {"p": 0}}, {"b": {"q": 1}}]}}  # p facts wait for a q fact
+    handle = durable_rules_engine.create_ruleset("test-fnv", json.dumps(rules))
+    first, second = (
+        durable_rules_engine.assert_fact(handle, json.dumps({"sid": "x", "id": str(fact_id), "p": 0}))
+        for fact_id in SAME_HASH
+    )
+    assert (first[0], second[0]) == (0, 2)  # the second is "observed": dropped
+
+
+def test_a_fact_id_whose_hash_is_live_is_not_used(correlator: Correlator) -> None:
+    correlator._numbers = itertools.count(SAME_HASH[0])
+    correlator.feed(failure("A", START))
+    correlator._numbers = itertools.count(SAME_HASH[1])
+    correlator.feed(failure("A", START + timedelta(minutes=1)))
+    assert correlator.live_facts == 2
+    [match] = correlator.feed(failure("A", START + timedelta(minutes=2)))
+    assert len(match.events) == 3

@@ -1,0 +1,334 @@
+"""The correlation feed on a real engine and database (SQLite and PostgreSQL): the shipped retail
+fraud rule set (rules/retail/fraud.yaml) watching the audit trail and the outbox of a small shop.
+
+The shop's workflow is written below (a definitions root in a temporary folder): pay, hold, ship,
+cancel, and the unpaid timer, with the retail data the fraud patterns key on (the customer's mobile,
+the delivery address). Audit rows come from real fires and timers. payment_failed, account_created
+and stock_changed have no emitter yet, so their outbox rows are written through the store with the
+payload fields the patterns read (``event_from_outbox`` keeps the payload's fields).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.plugins import PluginRegistry
+from engine.rules.correlation import (
+    REPLENISHMENT_TOPIC,
+    CorrelationFeed,
+    CorrelationRuleset,
+    address_key,
+    load_correlation_rulesets,
+)
+from engine.runtime import Actor, Engine
+from engine.store import Store
+from engine.store.tables import outbox
+
+REPO = Path(__file__).resolve().parents[3]
+LEASE = timedelta(minutes=5)
+ACTOR = "correlation:retail-fraud"
+
+WORKFLOW = """
+schema_version: 1
+workflow: shop-order
+department: retail
+title: {zh: 网店订单, en: Shop order}
+channels: [web]
+data: forms/order.json
+roles: [clerk, reviewer]
+initial: pending_payment
+states:
+  pending_payment:
+    label: {zh: 待支付, en: Pending payment}
+    timers: [{after: 30m, trigger: cancel, reason: unpaid_timeout}]
+  paid: {label: {zh: 已支付, en: Paid}}
+  on_hold: {label: {zh: 挂起待审, en: On hold}}
+  shipped: {label: {zh: 已发货, en: Shipped}}
+  completed: {final: true, label: {zh: 已完成, en: Completed}}
+  cancelled: {final: true, label: {zh: 已取消, en: Cancelled}}
+transitions:
+  - {trigger: pay, source: pending_payment, dest: paid, roles: [clerk]}
+  - {trigger: hold, source: paid, dest: on_hold, roles: [reviewer]}
+  - {trigger: release, source: on_hold, dest: paid, roles: [reviewer]}
+  - {trigger: ship, source: paid, dest: shipped, roles: [clerk]}
+  - {trigger: deliver, source: shipped, dest: completed, roles: [clerk]}
+  - {trigger: cancel, source: [pending_payment, paid], dest: cancelled, roles: [clerk]}
+"""
+_TEXT = {"type": "string", "minLength": 1}
+FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["customer", "address", "total"],
+    "properties": {
+        "customer": {
+            "type": "object",
+            "required": ["name", "mobile"],
+            "properties": {"name": _TEXT, "mobile": {"type": "string", "pattern": "^1[3-9][0-9]{9}$"}},
+        },
+        "address": {
+            "type": "object",
+            "required": ["province", "city", "district", "detail"],
+            "properties": dict.fromkeys(("province", "city", "district", "detail"), _TEXT),
+        },
+        "total": {"type": "number", "minimum": 0},
+    },
+}
+
+CLERK = Actor("li.na", frozenset({"clerk"}), frozenset({"retail"}))
+ZHANG, WANG = "13800000001", "13900000002"
+HOME = {"province": "上海市", "city": "上海市", "district": "浦东新区", "detail": "世纪大道1198号"}
+ELSEWHERE = {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路90号"}
+
+
+@pytest.fixture(scope="module")
+def fraud() -> CorrelationRuleset:
+    [found] = [r for r in load_correlation_rulesets(REPO) if r.name == "retail-fraud"]
+    return found
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def engine(store: Store, clock: FrozenClock, tmp_path: Path) -> Engine:
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "workflows" / "shop-order.yaml").write_text(WORKFLOW, encoding="utf-8")
+    (tmp_path / "forms" / "order.json").write_text(json.dumps(FORM), encoding="utf-8")
+    engine = Engine(store, PluginRegistry({}), clock)
+    engine.publish(load_bundle(tmp_path / "workflows" / "shop-order.yaml", tmp_path))
+    return engine
+
+
+Feeds = Callable[[str], CorrelationFeed]
+
+
+@pytest.fixture
+def feeds(engine: Engine, fraud: CorrelationRuleset) -> Iterator[Feeds]:
+    """``feeds("w1")``: worker w1's feed of the shipped fraud rule set, closed after the test."""
+    made: list[CorrelationFeed] = []
+
+    def feed(worker_id: str) -> CorrelationFeed:
+        made.append(CorrelationFeed(engine, [fraud], worker_id, lease=LEASE))
+        return made[-1]
+
+    yield feed
+    for feed_made in made:
+        feed_made.close()
+
+
+def order(engine: Engine, mobile: str, *, paid: bool = True, address: dict[str, str] = HOME) -> int:
+    data = {"customer": {"name": "张伟", "mobile": mobile}, "address": address, "total": 120}
+    order_id = engine.create_order(CLERK, "retail", "shop-order", "web", data).id
+    if paid:
+        engine.fire(order_id, "pay", CLERK)
+    return order_id
+
+
+def outbox_event(engine: Engine, topic: str, **payload: Any) -> int:
+    """An outbox row as an emitter would write it, at the clock's time; its id."""
+    with engine.store.transaction() as tx:
+        tx.insert_outbox(topic, payload, engine.clock.now())
+    with engine.store.read() as tx:
+        return int(tx.connection.execute(select(outbox.c.id).order_by(outbox.c.id.desc())).scalars().first())
+
+
+def payment_failed(engine: Engine, mobile: str, order_id: int) -> int:
+    return outbox_event(
+        engine, "payment_failed", order_id=order_id, customer_mobile=mobile, amount=120, reason="declined"
+    )
+
+
+def state(engine: Engine, order_id: int) -> str:
+    return engine.get_order(order_id, CLERK).state
+
+
+def holds(engine: Engine, order_id: int) -> list[tuple[str, str | None]]:
+    return [(e.actor, e.reason) for e in engine.history(order_id, CLERK) if e.trigger == "hold"]
+
+
+def last_ids(engine: Engine) -> tuple[int, int]:
+    with engine.store.read() as tx:
+        audits = tx.audit_feed(after_id=0, limit=100_000)
+        messages = tx.outbox_feed(after_id=0, limit=100_000)
+    return max((row.id for row, _ in audits), default=0), max((m.id for m in messages), default=0)
+
+
+def matches(engine: Engine, feed: str = "default") -> list[dict[str, Any]]:
+    with engine.store.read() as tx:
+        return tx.correlation_matches(feed, engine.clock.now() - timedelta(days=30))
+
+
+def test_three_payment_failures_hold_that_customers_open_orders(
+    engine: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
+) -> None:
+    paid, also_paid, unpaid = order(engine, ZHANG), order(engine, ZHANG), order(engine, ZHANG, paid=False)
+    shipped = order(engine, ZHANG)
+    engine.fire(shipped, "ship", CLERK)
+    engine.fire(shipped, "deliver", CLERK)  # final: not an open order
+    other = order(engine, WANG)
+    failures = []
+    for minutes in (0, 4, 4):
+        clock.advance(minutes=minutes)
+        failures.append(payment_failed(engine, ZHANG, unpaid))
+    payment_failed(engine, WANG, other)  # one failure of another customer: no match
+    before = last_ids(engine)
+
+    feed = feeds("w1")
+    report = feed.round()
+
+    assert (report.holding, report.matches, report.fired, report.skipped) == (True, 1, 2, 1)
+    assert [state(engine, i) for i in (paid, also_paid, unpaid, shipped, other)] == [
+        "on_hold",
+        "on_hold",
+        "pending_payment",  # hold is not available before payment: skipped, and recorded so
+        "completed",
+        "paid",
+    ]
+    [(actor, reason)] = holds(engine, paid)
+    assert actor == ACTOR
+    assert reason is not None and f"retail-fraud#{fraud.version} repeated-payment-failures" in reason
+    assert holds(engine, other) == holds(engine, shipped) == []
+    [match] = matches(engine)
+    assert (match["ruleset"], match["version"], match["pattern"], match["key"]) == (
+        "retail-fraud",
+        fraud.version,
+        "repeated-payment-failures",
+        ZHANG,
+    )
+    assert [e["id"] for e in match["events"]] == [f"outbox:{i}" for i in failures]
+    by_order = {a["order_id"]: a for a in match["actions"]}
+    assert {i: a["result"] for i, a in by_order.items()} == {
+        paid: "fired",
+        also_paid: "fired",
+        unpaid: "skipped",
+    }
+    hold_ids = [by_order[i]["audit_event_id"] for i in (paid, also_paid)]
+    with engine.store.read() as tx:
+        cursor = tx.correlation_cursor("default")
+    assert cursor is not None and (cursor.last_audit_id, cursor.last_outbox_id) == before
+    assert cursor.claimed_by == "w1"
+
+    # The next round reads the two holds it fired (audit events no pattern watches) and nothing else.
+    again = feed.round()
+    assert (again.events, again.matches, again.fired, again.skipped) == (2, 0, 0, 0)
+    assert len(matches(engine)) == 1 and len(holds(engine, paid)) == 1
+    with engine.store.read() as tx:
+        cursor = tx.correlation_cursor("default")
+    assert cursor is not None and (cursor.last_audit_id, cursor.last_outbox_id) == last_ids(engine)
+    assert cursor.last_audit_id == max(hold_ids)
+    assert feed.round().events == 0
+
+
+def test_a_second_worker_takes_the_feed_over_after_the_lease_and_keeps_partial_patterns(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    zhang, wang = order(engine, ZHANG), order(engine, WANG)
+    payment_failed(engine, ZHANG, zhang)
+    for _ in range(3):
+        clock.advance(minutes=1)
+        payment_failed(engine, WANG, wang)
+    clock.advance(minutes=1)
+    payment_failed(engine, ZHANG, zhang)
+    first = feeds("w1")
+    assert first.round().fired == 1  # Wang's three
+    assert state(engine, wang) == "on_hold" and state(engine, zhang) == "paid"
+
+    second = feeds("w2")
+    assert second.round().holding is False  # w1's lease still holds
+
+    clock.advance(seconds=LEASE.total_seconds() + 30)  # w1 stopped: its lease runs out
+    third_failure = payment_failed(engine, ZHANG, zhang)  # Zhang's third, within 10 minutes
+    report = second.round()
+
+    assert report.holding is True
+    # Replayed: what w1 had read within the last window (a day: the longest pattern) but Wang's three
+    # failures, which its recorded match consumed: four audit events and Zhang's two failures. New:
+    # w1's hold on Wang's order and Zhang's third failure.
+    assert (report.replayed, report.events) == (4 + 2, 2)
+    assert (report.matches, report.fired) == (1, 1)
+    assert state(engine, zhang) == "on_hold"
+    assert len(holds(engine, wang)) == 1  # not held twice
+    recorded = matches(engine)
+    assert [(m["key"], len(m["events"])) for m in recorded] == [(WANG, 3), (ZHANG, 3)]
+    assert recorded[1]["events"][-1]["id"] == f"outbox:{third_failure}"
+
+    assert first.round().holding is False  # w1 comes back: w2 holds the feed now
+    assert len(matches(engine)) == 2
+    with engine.store.read() as tx:
+        cursor = tx.correlation_cursor("default")
+    assert cursor is not None and cursor.claimed_by == "w2"
+
+
+def test_three_unpaid_orders_cancelled_by_the_timer_hold_the_customers_paid_order(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    paid = order(engine, ZHANG)
+    unpaid = [order(engine, ZHANG, paid=False) for _ in range(3)]
+    other = order(engine, WANG, paid=False)
+    clock.advance(minutes=31)
+    assert engine.run_due_timers("timers") == 4  # every unpaid order cancels itself
+    assert [state(engine, i) for i in unpaid] == ["cancelled"] * 3
+
+    report = feeds("w1").round()
+
+    assert (report.matches, report.fired, report.skipped) == (1, 1, 0)
+    assert state(engine, paid) == "on_hold" and state(engine, other) == "cancelled"
+    [match] = matches(engine)
+    assert (match["pattern"], match["key"]) == ("repeated-unpaid-cancellations", ZHANG)
+    assert [e["order_id"] for e in match["events"]] == unpaid
+    assert [e["type"] for e in match["events"]] == ["cancel"] * 3
+
+
+def test_five_accounts_at_one_address_hold_the_open_orders_delivered_there(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    here = order(engine, ZHANG, address=HOME)
+    neighbour = order(engine, WANG, address=HOME)  # another customer, the same address
+    elsewhere = order(engine, WANG, address=ELSEWHERE)
+    for k in range(5):
+        clock.advance(minutes=10)
+        outbox_event(engine, "account_created", user_id=f"U{k}", address=HOME)
+
+    report = feeds("w1").round()
+
+    assert (report.matches, report.fired) == (1, 2)
+    assert [state(engine, i) for i in (here, neighbour, elsewhere)] == ["on_hold", "on_hold", "paid"]
+    assert holds(engine, here)[0][0] == ACTOR
+    [match] = matches(engine)
+    assert (match["pattern"], match["key"]) == ("accounts-at-one-address", address_key(HOME))
+
+
+def test_stock_below_its_threshold_suggests_replenishment_once(
+    engine: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
+) -> None:
+    outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=12, threshold=10)
+    clock.advance(minutes=1)
+    outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=3, threshold=10)
+    feed = feeds("w1")
+
+    assert (feed.round().suggested, feed.round().suggested) == (1, 0)
+
+    with engine.store.read() as tx:
+        suggestions = [m for m in tx.outbox_feed(after_id=0) if m.topic == REPLENISHMENT_TOPIC]
+    [suggestion] = suggestions
+    assert {k: suggestion.payload[k] for k in ("sku", "warehouse", "available", "threshold")} == {
+        "sku": "XM-BAND8",
+        "warehouse": "SH-01",
+        "available": 3,
+        "threshold": 10,
+    }
+    assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("retail-fraud", fraud.version)
+    [match] = matches(engine)
+    assert match["actions"] == [{"suggested": REPLENISHMENT_TOPIC}]
