@@ -606,8 +606,44 @@ def written(engine: Engine, store: Store, order_id: int, actor: Actor) -> tuple[
     return order.state, dict(order.data), order.lock_version, history, stock_rows, topics(store)
 
 
+FRIDGES = {"sku": "HR-BCD470", "name": "海尔冰箱", "unit_price": 2639}
+
+
+@pytest.mark.parametrize(
+    ("tier", "fridges", "state", "approver"),
+    [
+        (None, 0, "fulfilling", "none"),  # 15350 CNY: under 20000, whoever orders
+        ("gold", 20, "fulfilling", "none"),  # 68130 CNY: a gold customer needs no approver under 100000
+        ("silver", 20, "pending_approval", "sales-manager"),
+        (None, 40, "pending_approval", "sales-director"),  # 120910 CNY, not platinum
+        ("platinum", 40, "pending_approval", "sales-manager"),
+    ],
+)
+def test_wholesale_approval_limits_come_from_the_approval_table(
+    engine: Engine, tier: str | None, fridges: int, state: str, approver: str
+) -> None:
+    data = wholesale_data()
+    if fridges:
+        data["lines"].append({**FRIDGES, "qty": fridges, "amount": 2639 * fridges})
+        data["total"] += 2639 * fridges
+    if tier is not None:
+        data["account"] = {**data["account"], "tier": tier}
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert order.state.split(".")[0] == state
+    assert order.data["approver_role"] == approver
+    [routing] = [e for e in engine.history(order.id, SALES) if e.trigger == "route_approval"]
+    assert routing.rules is not None
+    assert (routing.rules["kind"], routing.rules["hit_policy"]) == ("decision_table", "unique")
+    # stock is reserved when the order is accepted, by the table or by an approver, never before
+    assert ("stock_reserved" in order.data) == (state == "fulfilling")
+    if state == "pending_approval":
+        accepted = engine.fire(order.id, "approve", APPROVER)
+        assert accepted.to_state.startswith("fulfilling.")
+        assert engine.get_order(order.id, SALES).data["stock_reserved"]
+
+
 def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Engine, store: Store) -> None:
-    """Releasing credit takes no data: a total of 1 would have let ``accept`` skip the approver."""
+    """Releasing credit takes no data: a total of 1 would have let the approval table skip the approver."""
     data = wholesale_data(
         lines=[
             {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 1000, "unit_price": 56, "amount": 56000},

@@ -20,6 +20,7 @@ SHIPPED = [
     "rules/retail/audit.yaml",
     "rules/retail/flash-sale-audit.yaml",
     "rules/wholesale/credit.yaml",
+    "rules/wholesale/approval.yaml",
     "rules/after-sales/eligibility.yaml",
 ]
 

@@ -542,4 +542,5 @@ def test_wholesale_approval() -> None:
         ("gold", -1, "hold"),  # no band fits a negative amount: the default holds it
     ]
     for tier, total, outcome in cases:
-        assert ruleset.evaluate(env(tier, total)).outcome == outcome, (tier, total)
+        order = {"total": total, "account": {"tier": tier}}  # the tier is the wholesale account's
+        assert ruleset.evaluate({"order": order}).outcome == outcome, (tier, total)
