@@ -4,6 +4,10 @@ Workflows name actions by their registered name (``inventory.reserve``), never b
 path: configuration must not become code execution. Each kind of plugin is a ``typing.Protocol``;
 the registry is filled from the entry-point group ``orderloom.actions`` (and tests may register
 callables directly).
+
+An action may declare the order-data fields it writes (the keys of the mapping it returns) with
+:func:`writes`; ``orderloom validate`` then knows a condition reading ``order.<field>`` reads something the
+workflow's actions write, even when the data form does not declare it.
 """
 
 from __future__ import annotations
@@ -13,11 +17,29 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Any, Protocol, cast, runtime_checkable
+from types import MappingProxyType
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 from engine.errors import PluginError
 
 ACTIONS_GROUP = "orderloom.actions"
+WRITES_ATTRIBUTE = "orderloom_writes"  # set by ``writes``: the fields an action declares it writes
+
+_Callable = TypeVar("_Callable", bound=Callable[..., Any])
+
+
+def writes(*fields: str) -> Callable[[_Callable], _Callable]:
+    """Declare the top-level order-data fields an action writes (the keys of the mapping it returns)::
+
+    @writes("stock_reserved")
+    def reserve(ctx: ActionContext) -> Mapping[str, Any] | None: ...
+    """
+
+    def declare(action: _Callable) -> _Callable:
+        setattr(action, WRITES_ATTRIBUTE, frozenset(fields))
+        return action
+
+    return declare
 
 
 @dataclass
@@ -52,7 +74,10 @@ class PluginRegistry:
     """Registered plugin actions by name."""
 
     def __init__(self, actions: Mapping[str, Action] | None = None) -> None:
-        self._actions: dict[str, Action] = dict(actions or {})
+        self._actions: dict[str, Action] = {}
+        self._writes: dict[str, frozenset[str]] = {}
+        for name, action in (actions or {}).items():
+            self.register(name, action)
 
     @classmethod
     def from_entry_points(cls, group: str = ACTIONS_GROUP) -> PluginRegistry:
@@ -67,10 +92,21 @@ class PluginRegistry:
             registry.register(ep.name, loaded)
         return registry
 
-    def register(self, name: str, action: Callable[[ActionContext], Mapping[str, Any] | None]) -> None:
+    def register(
+        self,
+        name: str,
+        action: Callable[[ActionContext], Mapping[str, Any] | None],
+        *,
+        writes: Iterable[str] | None = None,
+    ) -> None:
+        """Register ``action`` under ``name``; ``writes`` (else what :func:`writes` declared on it) names
+        the order-data fields it writes."""
         if name in self._actions and self._actions[name] is not action:
             raise PluginError(f"action {name!r} is registered twice", zh=f"动作 {name!r} 被注册了两次")
         self._actions[name] = cast(Action, action)
+        declared = writes if writes is not None else getattr(action, WRITES_ATTRIBUTE, None)
+        if declared is not None:
+            self._writes[name] = frozenset(str(f) for f in declared)
 
     def action(self, name: str) -> Action:
         try:
@@ -84,6 +120,12 @@ class PluginRegistry:
     @property
     def action_names(self) -> frozenset[str]:
         return frozenset(self._actions)
+
+    @property
+    def action_writes(self) -> Mapping[str, frozenset[str]]:
+        """Action name -> the order-data fields it declares it writes (actions that declare nothing are
+        left out)."""
+        return MappingProxyType(dict(self._writes))
 
 
 def did_you_mean(word: str, choices: Iterable[str], lang: str = "en") -> str:

@@ -145,7 +145,10 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 
     root = _settings(ctx).definitions_root
     targets = list(paths) or [root / "workflows", root / "forms", root / "rules"]
-    problems = validate_paths(targets, root, action_names=PluginRegistry.from_entry_points().action_names)
+    registry = PluginRegistry.from_entry_points()
+    problems = validate_paths(
+        targets, root, action_names=registry.action_names, action_writes=registry.action_writes
+    )
     _print_problems(problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -184,14 +187,21 @@ def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str) -> Non
     root = _settings(ctx).definitions_root
     with _services(ctx) as services:
         names = services.registry.action_names
+        writes = services.registry.action_writes
         try:
-            bundles = [load_bundle(path.resolve(), root, action_names=names) for path in files]
+            bundles = [
+                load_bundle(path.resolve(), root, action_names=names, action_writes=writes) for path in files
+            ]
         except EngineError as error:
             click.echo("error: nothing was published", err=True)
             _fail(error, "en")
         broken: list[Problem] = []
         for overlay, path in dependents(root, [b.name for b in bundles]).items():
-            problems = [p for p in validate_file(path, root, action_names=names) if p.severity == "error"]
+            problems = [
+                p
+                for p in validate_file(path, root, action_names=names, action_writes=writes)
+                if p.severity == "error"
+            ]
             if problems:
                 click.echo(f"error: {overlay} extends what is published here and has problems:", err=True)
                 broken.extend(problems)

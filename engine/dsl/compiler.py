@@ -103,15 +103,20 @@ def load_bundle(
     *,
     action_names: Collection[str] | None = None,
     workflows: Mapping[str, Path] | None = None,
+    action_writes: Mapping[str, Collection[str]] | None = None,
 ) -> Bundle:
-    """Read and check a workflow file; ``DefinitionError`` carries every problem found.
+    """Read and check a workflow file; ``DefinitionError`` carries every problem found (warnings, such
+    as a field an open form does not declare, are ``orderloom validate``'s to report and do not count).
 
     ``workflows`` (name -> file) is where ``extends`` looks; by default ``discover(root)``.
+    ``action_writes`` is what each action declares it writes (``PluginRegistry.action_writes``).
     """
     not_a_workflow = _not_a_workflow(path, root)
     if not_a_workflow:
         raise DefinitionError([not_a_workflow])
-    checked = check_workflow(path, root, action_names=action_names, workflows=workflows)
+    checked = check_workflow(
+        path, root, action_names=action_names, workflows=workflows, action_writes=action_writes
+    )
     if checked.problems or checked.workflow is None:
         raise DefinitionError(checked.problems)
     return Bundle(

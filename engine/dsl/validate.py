@@ -18,7 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
@@ -28,6 +28,9 @@ from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.spec import ANY_SOURCE, SEPARATOR
 from engine.errors import Problem
 from engine.plugins import did_you_mean
+
+if TYPE_CHECKING:
+    from engine.rules.facts import Finding, Root
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "workflow.schema.json"
 SYSTEM_ROLE = "system"
@@ -215,6 +218,9 @@ class Checked:
     rulesets: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     located: Located | None = None
+    # Problems of severity "warning" (fields an open form does not declare): ``validate`` reports them,
+    # they never stop a workflow from loading or publishing.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _display(path: Path, root: Path) -> str:
@@ -275,11 +281,17 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
 
 def check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
     """A rule file, checked by the rule-set module; positions filled from our marks."""
+    tree, problems, _ = _check_rules_file(path, shown)
+    return tree, problems
+
+
+def _check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem], Marks]:
     tree, marks, problems = _read(path, shown, "yaml")
     if tree is None:
-        return None, problems
+        return None, problems, marks
     if not isinstance(tree, dict):
-        return None, [*problems, Problem("a rule file must be a mapping", shown, 1, 1, "$", None, "rules")]
+        problem = Problem("a rule file must be a mapping", shown, 1, 1, "$", None, "rules")
+        return None, [*problems, problem], marks
     from engine.rules.ruleset import check_ruleset  # type: ignore[import-not-found,unused-ignore] # the rules package is built beside this one
 
     for problem in check_ruleset(tree, shown):
@@ -287,7 +299,7 @@ def check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, 
             line, column = marks.at(problem.json_path)
             problem = replace(problem, file=shown, line=line, column=column)
         problems.append(problem)
-    return (tree if not problems else None), problems
+    return (tree if not problems else None), problems, marks
 
 
 # --- static checks ---------------------------------------------------------------------------------
@@ -444,6 +456,7 @@ class _Checker:
         action_names: Collection[str] | None,
         out: Checked,
         cache: dict[str, tuple[Mapping[str, Any] | None, list[Problem]]],
+        action_writes: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.located = located
         view = _well_formed(located.tree)
@@ -454,6 +467,8 @@ class _Checker:
         self.action_names = action_names
         self.out = out
         self.cache = cache
+        self.action_writes = action_writes or {}
+        self.rule_marks: dict[str, Marks] = {}
         self.states: dict[str, _State] = {}
         self.unknown_names = False
 
@@ -473,6 +488,7 @@ class _Checker:
             self.check_reachability(expanded)
             self.check_ways_out(expanded)
         self.check_timers(expanded)
+        self.check_facts()
 
     # states
     def collect_states(self) -> None:
@@ -549,8 +565,11 @@ class _Checker:
             target = _inside(self.root, relative)
             if target is None or not target.is_file():
                 return None, [], False
-            checker = check_form_file if kind == "form" else check_rules_file
-            self.cache[relative] = checker(target, relative)
+            if kind == "form":
+                self.cache[relative] = check_form_file(target, relative)
+            else:
+                tree, problems, self.rule_marks[relative] = _check_rules_file(target, relative)
+                self.cache[relative] = (tree, problems)
         tree, problems = self.cache[relative]
         return tree, problems, True
 
@@ -866,6 +885,95 @@ class _Checker:
         result: dict[str, Any] = self.tree["states"][parallel]["parallel"][region]["states"][child]
         return result
 
+    # what conditions read
+    def check_facts(self) -> None:
+        """Fields a condition reads that the workflow's forms do not have, and text compared with a number
+        (``engine.rules.facts``): in every transition and timer condition, and in every rule file a
+        transition names, judged against this workflow's forms."""
+        from engine.rules import facts
+
+        order = self.order_facts()
+        for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:
+                continue
+            roots: dict[str, Root] = {} if order is None else {"order": order}
+            form = transition.get("form")
+            if form is None:
+                roots["data"] = facts.no_data(
+                    f"transition {transition['trigger']!r} has no form, so it takes no data",
+                    "read the order's field (order.{name}), "
+                    "or give the transition a form that declares '{name}'",
+                )
+            elif form in self.out.forms:
+                roots["data"] = facts.data_root((form, self.out.forms[form]), transition["trigger"])
+            path = child_path(child_path("$.transitions", index), "when")
+            when = transition.get("when")
+            conditions = (
+                [(when, path)]
+                if isinstance(when, str)
+                else [(text, child_path(path, position)) for position, text in enumerate(when or [])]
+            )
+            for text, where in conditions:
+                self.report_facts(facts.check_condition(text, roots), where)
+            relative = transition.get("rules")
+            if relative in self.out.rulesets and relative in self.rule_marks:
+                marks = self.rule_marks[relative]
+                for json_path, finding in facts.check_ruleset(self.out.rulesets[relative], roots):
+                    line, column = marks.text_at(json_path)
+                    self.add_finding(finding, relative, line, column, json_path)
+        timer_roots: dict[str, Root] = {} if order is None else {"order": order}
+        timer_roots["data"] = facts.no_data(
+            "a timer fires without data", "read the order's field (order.{name})"
+        )
+        for name, state in self.states.items():
+            body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
+            for position, timer in enumerate(body.get("timers") or []):
+                if "when" in timer:
+                    where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
+                    self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+
+    def order_facts(self) -> Root | None:
+        """What ``order`` holds in this workflow (an ``engine.rules.facts.Root``), or None without a data
+        form: the data form, the intake and transition forms, what actions and rule outputs write."""
+        from engine.rules import facts
+
+        forms = self.out.forms
+        data_form = self.tree.get("data")
+        if not isinstance(data_form, str) or data_form not in forms:
+            return None
+        transitions = [t for t in self.tree["transitions"] if t is not None]
+        others = [(p, forms[p]) for p in (self.tree.get("intake") or {}).values() if p in forms]
+        others += [(t["form"], forms[t["form"]]) for t in transitions if t.get("form") in forms]
+        written: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
+        for transition in transitions:
+            for action in transition.get("actions") or []:
+                for name in self.action_writes.get(action, ()):
+                    written[name].append((f"action {action}", {}))
+            relative = transition.get("rules")
+            if relative in self.out.rulesets:
+                for name, schema in facts.ruleset_outputs(self.out.rulesets[relative]).items():
+                    written[name].append((relative, schema))
+        return facts.order_root((data_form, forms[data_form]), others, written)
+
+    def report_facts(self, findings: Iterable[Finding], path: str) -> None:
+        file, marks, original = self.located.origin(path)
+        line, column = marks.text_at(original)
+        for finding in findings:
+            self.add_finding(finding, file, line, column, original)
+
+    def add_finding(self, finding: Finding, file: str, line: int, column: int, json_path: str) -> None:
+        problem = Problem(
+            finding.message,
+            file,
+            line,
+            column + finding.column - 1 if line and column else 0,
+            json_path,
+            finding.hint,
+            finding.kind,
+            finding.severity,
+        )
+        (self.out.warnings if problem.severity == "warning" else self.out.problems).append(problem)
+
 
 # --- entry points ----------------------------------------------------------------------------------
 
@@ -950,18 +1058,23 @@ def check_workflow(
     *,
     action_names: Collection[str] | None = None,
     workflows: Mapping[str, Path] | None = None,
+    action_writes: Mapping[str, Collection[str]] | None = None,
 ) -> Checked:
-    """Check one workflow or overlay file; the resolved tree and what it names come with the problems."""
+    """Check one workflow or overlay file; the resolved tree and what it names come with the problems.
+
+    ``action_writes`` is what each action declares it writes into the order's data
+    (``PluginRegistry.action_writes``): a condition reading such a field reads a known field."""
     if workflows is None:
         workflows, _ = discover_with_problems(root)
     located, problems = _resolve(path, root, workflows, ())
     out = Checked(None, problems=problems, located=located)
     if located is not None:
         clean = not problems
-        _Checker(located, root, action_names, out, {}).run()
+        _Checker(located, root, action_names, out, {}, action_writes).run()
         if clean:
             out.workflow = located.tree
     out.problems = _sorted(out.problems)
+    out.warnings = _sorted(out.warnings)
     return out
 
 
@@ -976,6 +1089,7 @@ def validate_file(
     *,
     action_names: Collection[str] | None = None,
     workflows: Mapping[str, Path] | None = None,
+    action_writes: Mapping[str, Collection[str]] | None = None,
 ) -> list[Problem]:
     """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``), a form (``.json``), or
     the cases of a rule file (``*.cases.yaml``)."""
@@ -991,14 +1105,21 @@ def validate_file(
         return _sorted(check_rules_file(path, shown)[1])
     if problems:
         return problems
-    return check_workflow(path, root, action_names=action_names, workflows=workflows).problems
+    checked = check_workflow(
+        path, root, action_names=action_names, workflows=workflows, action_writes=action_writes
+    )
+    return _sorted([*checked.problems, *checked.warnings])
 
 
 _FORM_FOLDER = re.compile(r"(^|/)forms(/|$)")
 
 
 def validate_paths(
-    paths: Sequence[Path], root: Path, *, action_names: Collection[str] | None = None
+    paths: Sequence[Path],
+    root: Path,
+    *,
+    action_names: Collection[str] | None = None,
+    action_writes: Mapping[str, Collection[str]] | None = None,
 ) -> list[Problem]:
     """Check files and folders (walked for *.yaml, *.yml, and *.json under forms/); all problems."""
     workflows, problems = discover_with_problems(root)
@@ -1017,5 +1138,9 @@ def validate_paths(
         else:
             problems.append(Problem("no such file or folder", str(path), 0, 0, "$", None, "io"))
     for file in dict.fromkeys(files):
-        problems.extend(validate_file(file, root, action_names=action_names, workflows=workflows))
+        problems.extend(
+            validate_file(
+                file, root, action_names=action_names, workflows=workflows, action_writes=action_writes
+            )
+        )
     return _sorted(problems)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.errors import PluginError
-from engine.plugins import ActionContext, PluginRegistry, did_you_mean
+from engine.plugins import ActionContext, PluginRegistry, did_you_mean, writes
 
 
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -49,3 +49,17 @@ def test_did_you_mean_in_each_language() -> None:
     assert did_you_mean("shiped", ["shipped", "paid"]) == "; did you mean 'shipped'?"
     assert did_you_mean("shiped", ["shipped"], lang="zh") == "；您是否想输入 'shipped'？"
     assert did_you_mean("zzz", ["shipped"], lang="zh") == ""
+
+
+def test_an_action_declares_the_order_fields_it_writes() -> None:
+    @writes("stock_reserved", "shipped_qty")
+    def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
+        return None
+
+    registry = PluginRegistry({"inventory.deduct": deduct, "inventory.reserve": reserve})
+    registry.register("inventory.release", release, writes=["stock_reserved"])
+    assert dict(registry.action_writes) == {
+        "inventory.deduct": frozenset({"stock_reserved", "shipped_qty"}),
+        "inventory.release": frozenset({"stock_reserved"}),  # given at registration
+    }  # inventory.reserve declares nothing, so it is left out
+    assert deduct(None) is None  # type: ignore[arg-type]  # the decorator returns the action itself

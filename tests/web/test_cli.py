@@ -115,6 +115,23 @@ def test_validate_prints_every_problem_with_its_place(tmp_path: Path) -> None:
     assert result.output.rstrip().endswith(f"{len(lines)} error(s) found.")
 
 
+def test_validate_prints_a_warning_and_still_succeeds_and_publish_is_not_stopped_by_it(
+    run: Run, root: Path
+) -> None:
+    path = root / "workflows" / "desk.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert 'when: "data.amount >= order.total"' in text
+    path.write_text(text.replace(">= order.total", ">= order.totl"), encoding="utf-8")
+    result = run("validate", str(path))
+    warning = next(line for line in result.output.splitlines() if ": warning: " in line)
+    assert (
+        warning.startswith("workflows/desk.yaml:")
+        and ": warning: unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?" in warning
+    )
+    assert result.output.rstrip().endswith(f"ok: {path}")
+    assert "published version 1" in run("publish", str(path)).output
+
+
 def test_publish_is_idempotent_on_content(run: Run, root: Path) -> None:
     first = run("publish", str(root / "workflows" / "desk.yaml")).output
     again = run("publish", str(root / "workflows" / "desk.yaml")).output

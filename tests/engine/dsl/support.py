@@ -21,6 +21,18 @@ ACTION_NAMES = frozenset(
     }
 )
 
+# The order-data fields each built-in action returns (plugins/*.py), as ``engine.plugins.writes`` declares
+# them; ``tests/engine/dsl/test_validate.py`` checks any declaration the plugins make against this.
+ACTION_WRITES: dict[str, frozenset[str]] = {
+    "inventory.reserve": frozenset({"stock_reserved"}),
+    "inventory.release": frozenset({"stock_reserved"}),
+    "inventory.deduct": frozenset({"stock_reserved", "shipped_qty"}),
+    "payments.capture": frozenset({"paid_amount", "paid_at", "payment_method", "transaction_ref"}),
+    "payments.refund": frozenset({"refunded_amount", "refunded_at"}),
+    "logistics.waybill": frozenset({"carrier", "waybill", "shipments"}),
+    "notifications.notify": frozenset(),
+}
+
 
 def fixture_workflows() -> dict[str, Path]:
     """Workflow name -> file among the valid fixtures (what ``discover`` finds under workflows/)."""

@@ -15,7 +15,7 @@ import pytest
 from engine.dsl.validate import validate_file
 from engine.errors import Problem
 
-from .support import ACTION_NAMES, FIXTURES, INVALID, VALID, fixture_workflows
+from .support import ACTION_NAMES, ACTION_WRITES, FIXTURES, INVALID, VALID, fixture_workflows
 
 EXPECT = b"# expect: "
 
@@ -39,7 +39,13 @@ def shown(problem: Problem, fixture: str) -> str:
 
 
 def problems_of(path: Path) -> list[Problem]:
-    return validate_file(path, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+    return validate_file(
+        path,
+        FIXTURES,
+        action_names=ACTION_NAMES,
+        workflows=fixture_workflows(),
+        action_writes=ACTION_WRITES,
+    )
 
 
 @pytest.mark.parametrize("path", sorted(VALID.glob("*.yaml")), ids=lambda p: p.name)
@@ -89,6 +95,8 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "region-scope",
         "region-no-final",
         "from-final",
+        "unknown-field",
+        "type-mismatch",
     } <= kinds
 
 

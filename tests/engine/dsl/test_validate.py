@@ -19,7 +19,7 @@ from engine.dsl.compiler import load_bundle
 from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
 from engine.errors import DefinitionError
 
-from .support import ACTION_NAMES, FIXTURES, VALID, fixture_workflows
+from .support import ACTION_NAMES, ACTION_WRITES, FIXTURES, VALID, fixture_workflows
 
 
 def properties(node: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
@@ -68,7 +68,10 @@ def test_folders_are_walked_for_workflows_rules_and_forms(tmp_path: Path) -> Non
         (VALID / "fulfilment.yaml").read_text().replace("dest: fulfilled", "dest: fulfiled"),
     )
     problems = validate_paths(
-        [root / "workflows", root / "rules", root / "forms"], root, action_names=ACTION_NAMES
+        [root / "workflows", root / "rules", root / "forms"],
+        root,
+        action_names=ACTION_NAMES,
+        action_writes=ACTION_WRITES,
     )
     assert [(p.file, p.line, p.message) for p in problems] == [
         ("forms/retail/broken.json", 3, "JSON syntax error: expected a key in double quotes"),
@@ -165,7 +168,7 @@ def test_a_block_scalar_condition_is_reported_on_its_own_line(tmp_path: Path) ->
         .replace('when: "order.total > 0"', "when: >-\n      order.total >")
     )
     path = write(tmp_path, "w.yaml", text)
-    [problem] = validate_file(path, FIXTURES, workflows=fixture_workflows())
+    [problem] = validate_file(path, FIXTURES, workflows=fixture_workflows(), action_writes=ACTION_WRITES)
     assert problem.kind == "bad-condition"
     assert (problem.line, problem.column) == (32, 20)
 
@@ -185,7 +188,10 @@ def test_department_and_workflow_names_may_hold_underscores(tmp_path: Path) -> N
         .replace("department: retail", "department: after_sales")
     )
     path = write(tmp_path, "w.yaml", text)
-    assert [p.format() for p in validate_file(path, FIXTURES, workflows=fixture_workflows())] == []
+    assert [
+        p.format()
+        for p in validate_file(path, FIXTURES, workflows=fixture_workflows(), action_writes=ACTION_WRITES)
+    ] == []
 
 
 def test_department_names_still_refuse_capitals_digits_first_and_other_signs(tmp_path: Path) -> None:
@@ -196,7 +202,7 @@ def test_department_names_still_refuse_capitals_digits_first_and_other_signs(tmp
             .replace("department: retail", f"department: {department}")
         )
         path = write(tmp_path, "w.yaml", text)
-        [problem] = validate_file(path, FIXTURES, workflows=fixture_workflows())
+        [problem] = validate_file(path, FIXTURES, workflows=fixture_workflows(), action_writes=ACTION_WRITES)
         assert problem.message == (
             "'department' must be a name of lower-case letters, digits, '-' and '_', starting with a letter "
             f"(got {department!r})"
@@ -321,3 +327,166 @@ def test_a_rule_file_of_a_kind_not_evaluated_is_valid_alone_but_refused_where_it
     )
     with pytest.raises(DefinitionError, match="rule file kind 'correlation' cannot pick a destination;"):
         load_bundle(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
+
+
+# --- what conditions read (engine/rules/facts.py) ---------------------------------------------------
+
+CHECKED = """\
+schema_version: 1
+workflow: checked
+department: retail
+title: {zh: 校验, en: Checked}
+data: forms/checked/order.json
+roles: [clerk]
+initial: open
+states:
+  open: {label: {zh: 打开, en: Open}}
+  done: {final: true}
+transitions:
+  - trigger: close
+    source: open
+    dest: done
+    roles: [clerk]
+    actions: [loyalty.award]
+    when: [order.cupon != None, order.address.provnce == "上海", order.points >= 0]
+"""
+
+
+def test_an_unknown_field_an_open_form_leaves_room_for_is_a_warning_that_never_stops_a_publish(
+    tmp_path: Path,
+) -> None:
+    root = make_root(tmp_path)
+    path = write(root, "workflows/checked.yaml", CHECKED)
+    problems = validate_file(path, root, action_names={"loyalty.award"})
+    assert [(p.line, p.column, p.severity, p.kind, p.message) for p in problems] == [
+        (
+            17,
+            18,
+            "warning",
+            "unknown-field",
+            "unknown field 'order.cupon': the order has no 'cupon'; did you mean 'coupon'?",
+        ),
+        (
+            17,
+            47,
+            "warning",
+            "unknown-field",
+            "unknown field 'order.address.provnce': order.address has no 'provnce'; did you mean 'province'?",
+        ),
+        (17, 70, "warning", "unknown-field", "unknown field 'order.points': the order has no 'points'"),
+    ]
+    assert (
+        problems[0].format().startswith("workflows/checked.yaml:17:18: warning: unknown field 'order.cupon'")
+    )
+    assert problems[0].json_path == "$.transitions[0].when[0]"
+    bundle = load_bundle(path, root, action_names={"loyalty.award"})  # warnings are not refusals
+    assert bundle.name == "checked"
+
+
+def test_a_field_an_action_declares_it_writes_is_known(tmp_path: Path) -> None:
+    from engine.plugins import PluginRegistry, writes
+
+    @writes("points")
+    def award(ctx: Any) -> None:
+        return None
+
+    registry = PluginRegistry({"loyalty.award": award})
+    assert registry.action_writes == {"loyalty.award": frozenset({"points"})}
+    root = make_root(tmp_path)
+    path = write(root, "workflows/checked.yaml", CHECKED)
+    known = validate_file(
+        path, root, action_names=registry.action_names, action_writes=registry.action_writes
+    )
+    assert [p.message for p in known if "points" in p.message] == []
+    unknown = validate_file(path, root, action_names=registry.action_names)
+    assert [p.message for p in unknown if "points" in p.message] == [
+        "unknown field 'order.points': the order has no 'points'"
+    ]
+
+
+ROUTED = """\
+schema_version: 1
+workflow: routed
+department: retail
+title: {zh: 路由, en: Routed}
+data: forms/checked/order.json
+initial: open
+states:
+  open: {label: {zh: 打开, en: Open}}
+  done: {final: true}
+transitions:
+  - trigger: route
+    source: open
+    rules: rules/checked/routing.yaml
+    dest: {routed: done, split: done, no_stock: open, no_carrier: open}
+  - trigger: discount
+    source: open
+    rules: rules/checked/discount.yaml
+    dest: {none: open, discount: done}
+    when:
+      - order.carrier != None and order.split[0].lines[0].qty > 0 and order.rate > 0
+      - order.rate == '0.1'
+      - order.split[0].wherehouse != None
+"""
+
+
+def test_what_routing_and_a_decision_table_write_is_known_with_its_type(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    routing = Path(__file__).resolve().parents[1] / "runtime/fixtures/routing/rules/routing.yaml"
+    write(root, "rules/checked/routing.yaml", routing.read_text(encoding="utf-8"))
+    path = write(root, "workflows/routed.yaml", ROUTED)
+    problems = [p for p in validate_file(path, root) if p.file == "workflows/routed.yaml"]
+    assert [(p.line, p.column, p.kind, p.message) for p in problems] == [
+        (
+            21,
+            9,
+            "type-mismatch",
+            "order.rate (a number; type: [number]) is compared with '0.1' (text): "
+            "'==' between text and a number is always false",
+        ),
+        (
+            22,
+            24,
+            "unknown-field",
+            "unknown field 'order.split[0].wherehouse': order.split[0] has no 'wherehouse'; "
+            "did you mean 'warehouse'?",
+        ),
+    ]
+
+
+def test_a_problem_in_a_base_workflow_is_reported_once_for_it_and_its_overlay(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    write(root, "workflows/checked.yaml", CHECKED)
+    write(
+        root,
+        "workflows/checked-vip.yaml",
+        "schema_version: 1\nextends: checked\nworkflow: checked-vip\ntitle: {zh: 会员, en: VIP}\n",
+    )
+    problems = validate_paths([root / "workflows"], root, action_names={"loyalty.award"})
+    cupon = [p for p in problems if "'order.cupon'" in p.message]
+    assert [(p.file, p.line, p.column) for p in cupon] == [("workflows/checked.yaml", 17, 18)]
+
+
+def test_the_shipped_definitions_read_only_fields_their_forms_declare() -> None:
+    """Every condition of the shipped workflows and the rule files they name reads known fields and
+    compares values of one type (the declared writes of the built-in actions are not needed for it)."""
+    from engine.plugins import PluginRegistry
+
+    repo = Path(__file__).resolve().parents[3]
+    registry = PluginRegistry.from_entry_points()
+    for writes in (registry.action_writes, {}):
+        problems = validate_paths(
+            [repo / "workflows", repo / "rules", repo / "forms"],
+            repo,
+            action_names=registry.action_names,
+            action_writes=writes,
+        )
+        assert [p.format() for p in problems if p.kind in ("unknown-field", "type-mismatch")] == []
+
+
+def test_the_built_in_actions_declare_what_the_tests_expect_them_to_write() -> None:
+    """Whatever plugins/*.py declare with ``engine.plugins.writes`` matches what they return."""
+    from engine.plugins import PluginRegistry
+
+    for name, fields in PluginRegistry.from_entry_points().action_writes.items():
+        assert fields == ACTION_WRITES[name], name

@@ -1,0 +1,872 @@
+"""What a condition reads, checked against the forms of the workflow that runs it (``orderloom validate``).
+
+Two checks over conditions (transition and timer ``when``, and the conditions of the audit, decision-table
+and routing files a transition names), each reported with the position of the offending part:
+
+* **Unknown fields.** ``order.<path>`` must name a field of the order's data: a property of the workflow's
+  data form (walked through nested objects, array items, ``$ref``, ``allOf``/``anyOf``/``oneOf``), of its
+  intake forms and transition forms (their data is merged into the order), a field the engine sets
+  (``id``, ``state``, ``department``, ``channel``, ``workflow``), a field a plugin action declares it
+  writes (``engine.plugins.writes``), or an output of a rule file on one of its transitions (routing's
+  ``warehouse``, ``carrier``, ``split``; a decision table's outputs). ``data.<path>`` must name a field of
+  the transition's own form; a transition without a form, and a timer, carry no data at all. Where the
+  schema closes the object (``additionalProperties: false``, and always at the top of a transition form,
+  whose undeclared fields are refused) the field can never be there: an error. Where the schema leaves it
+  open, orders may still carry it: a warning. An object that declares no properties at all (``{"type":
+  "object"}``) holds anything and is not judged.
+* **Text compared with a number.** ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``in`` and ``not in``
+  between a value that is certainly text (``type: string``, or an ``enum``/``const`` of text) and one that
+  is certainly a number (``number``/``integer``): ordering them fails at run time, ``==`` is always false.
+  ``None`` on either side is allowed (a nullable field). Decision-table cells are checked against the type
+  of their input's expression.
+
+The expression is parsed with :mod:`ast` exactly as ``engine.rules.expr`` parses it, only when
+``engine.rules.expr.check`` accepts it; nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from engine.dsl.loader import child_path
+from engine.plugins import did_you_mean
+from engine.rules.expr import check as check_expression
+
+__all__ = [
+    "ENGINE_FIELDS",
+    "Finding",
+    "Root",
+    "check_condition",
+    "check_ruleset",
+    "data_root",
+    "no_data",
+    "order_root",
+    "ruleset_outputs",
+]
+
+UNKNOWN_FIELD = "unknown-field"
+TYPE_MISMATCH = "type-mismatch"
+
+# Fields the engine puts beside the order's data when it evaluates a condition (engine.runtime.Engine._env).
+ENGINE_FIELDS: Mapping[str, Mapping[str, Any]] = {
+    "id": {"type": "integer"},
+    "state": {"type": "string"},
+    "department": {"type": "string"},
+    "channel": {"type": ["string", "null"]},
+    "workflow": {"type": "string"},
+}
+# What a routing decision writes into the order's data (engine.rules.routing; ``scores`` stays in the audit).
+ROUTING_OUTPUTS: Mapping[str, Mapping[str, Any]] = {
+    "warehouse": {"type": ["string", "null"]},
+    "carrier": {"type": ["string", "null"]},
+    "split": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "warehouse": {"type": "string"},
+                "lines": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"sku": {"type": "string"}, "qty": {"type": "number"}},
+                    },
+                },
+            },
+        },
+    },
+}
+DECISION_ONLY = frozenset({"outcome", "scores"})  # outputs kept in the audit event, never order data
+_MAX_REF_DEPTH = 16
+_SHOWN_NAMES = 12
+_CELL_INPUT = "cell_input"  # the name a decision-table cell's operand is written as while it is checked
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one condition; ``column`` is 1-based within the condition's text as written."""
+
+    message: str
+    column: int
+    hint: str | None
+    kind: str
+    severity: str = "error"
+
+
+# --------------------------------------------------------------------------------------------------
+# Schemas as sets of candidates
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A (sub)schema that may describe a value, with the form it comes from (for $ref and messages)."""
+
+    form: str  # the form's path, or what wrote the field ("the engine", "action inventory.reserve", ...)
+    root: Any  # the whole schema document, where ``$ref`` looks
+    schema: Any
+    declared_only: bool = False  # the top of a transition form: only its declared properties get through
+
+    def child(self, schema: Any) -> _Candidate:
+        return _Candidate(self.form, self.root, schema)
+
+
+@dataclass(frozen=True)
+class _Node:
+    """What a value may be: its candidate schemas, and (at the top of the order) fields written by name."""
+
+    candidates: tuple[_Candidate, ...] = ()
+    named: Mapping[str, tuple[_Candidate, ...]] = field(default_factory=dict)
+    absent: str | None = None  # why this value never holds anything (a transition without a form)
+    absent_hint: str = ""
+
+
+@dataclass(frozen=True)
+class _Value:
+    """What static analysis knows of a value: its JSON kinds (None: unknown), how it is written, and the
+    node to resolve its fields on (None when they cannot be judged)."""
+
+    kinds: frozenset[str] | None
+    shown: str = ""  # the path (order.customer.name) or literal (5) as written
+    node: _Node | None = None
+    detail: str = ""  # the schema's words: "type: string", "format: date-time", "enum: 'a', 'b'"
+    items: _Value | None = None  # list literals and pluck(): what the elements are
+    literal: bool = False
+    value: Any = None  # a literal's value
+
+
+_UNKNOWN = _Value(None)
+_BOOLEAN = _Value(frozenset({"boolean"}))
+_NUMBER = _Value(frozenset({"number"}))
+_TEXT = _Value(frozenset({"string", "null"}))
+
+
+@dataclass(frozen=True)
+class Root:
+    """What ``order`` or ``data`` holds in one condition (:func:`order_root`, :func:`data_root`)."""
+
+    value: _Value
+    noun: str  # "the order", "the form of transition 'pay'"
+
+
+def _ref(root: Any, ref: Any) -> Any:
+    """The target of a local ``$ref`` (``#/$defs/x``, a JSON pointer), or None when it cannot be followed."""
+    if not isinstance(ref, str) or not (ref == "#" or ref.startswith("#/")):
+        return None  # another document, or an anchor (#name): not followed
+    target = root
+    for part in ref[2:].split("/") if ref != "#" else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, Mapping) and part in target:
+            target = target[part]
+        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+            target = target[int(part)]
+        else:
+            return None
+    return target
+
+
+_COMBINATORS = ("$ref", "allOf", "anyOf", "oneOf", "if", "then", "else", "dependentSchemas")
+_STRUCTURE = ("properties", "patternProperties", "additionalProperties", "unevaluatedProperties", "items")
+
+
+def _expand(candidate: _Candidate, depth: int = 0) -> list[_Candidate]:
+    """The leaf schemas a candidate stands for: ``$ref`` followed, combinators flattened (as alternatives:
+    a field declared by any branch is known, and an object is closed only where every branch closes it).
+    A ``$ref`` that cannot be followed, and a conditional (``if``, ``dependentSchemas``), leave the value
+    unjudged (the leaf ``true``)."""
+    schema = candidate.schema
+    if depth > _MAX_REF_DEPTH:
+        return [candidate.child(True)]
+    if not isinstance(schema, Mapping) or not any(key in schema for key in _COMBINATORS):
+        return [candidate]
+    found: list[_Candidate] = []
+    if "$ref" in schema:
+        target = _ref(candidate.root, schema["$ref"])
+        found.extend(_expand(candidate.child(True if target is None else target), depth + 1))
+    for key in ("allOf", "anyOf", "oneOf"):
+        branches = schema.get(key)
+        for branch in branches if isinstance(branches, list) else []:
+            found.extend(_expand(candidate.child(branch), depth + 1))
+    if any(key in schema for key in ("if", "then", "else", "dependentSchemas")):
+        found.append(candidate.child(True))
+    base = {key: value for key, value in schema.items() if key not in _COMBINATORS}
+    if any(key in base for key in _STRUCTURE) or not found:
+        found.append(replace(candidate, schema=base))
+        return found
+    # A base that only types the value ({"type": "string", "allOf": [...]}) types its branches.
+    typed = {key: base[key] for key in ("type", "enum", "const", "format") if key in base}
+    return [c.child({**typed, **c.schema}) if isinstance(c.schema, Mapping) else c for c in found]
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "object"
+
+
+def _kinds(schema: Any) -> frozenset[str] | None:
+    """The JSON kinds a schema allows (``integer`` is a number); None when it does not say."""
+    if not isinstance(schema, Mapping):
+        return None
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        names = [declared]
+    elif isinstance(declared, list) and all(isinstance(t, str) for t in declared):
+        names = list(declared)
+    elif "const" in schema:
+        return frozenset({_kind_of(schema["const"])})
+    elif isinstance(schema.get("enum"), list) and schema["enum"]:
+        return frozenset(_kind_of(v) for v in schema["enum"])
+    else:
+        return None
+    return frozenset("number" if name == "integer" else name for name in names)
+
+
+def _detail(schema: Any) -> str:
+    if not isinstance(schema, Mapping):
+        return ""
+    parts = []
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        parts.append(f"type: {declared}")
+    elif isinstance(declared, list):
+        parts.append(f"type: [{', '.join(map(str, declared))}]")
+    if isinstance(schema.get("format"), str):
+        parts.append(f"format: {schema['format']}")
+    if "const" in schema:
+        parts.append(f"const: {schema['const']!r}")
+    elif isinstance(schema.get("enum"), list):
+        values = schema["enum"]
+        shown = ", ".join(repr(v) for v in values[:4]) + (", …" if len(values) > 4 else "")
+        parts.append(f"enum: {shown}")
+    return ", ".join(parts)
+
+
+def _union(candidates: Sequence[_Candidate]) -> tuple[frozenset[str] | None, str]:
+    """The kinds every leaf of ``candidates`` allows together (None if any does not say), and a detail."""
+    kinds: set[str] = set()
+    detail = ""
+    for candidate in candidates:
+        for leaf in _expand(candidate):
+            found = _kinds(leaf.schema)
+            if found is None:
+                return None, ""
+            kinds |= found
+            detail = detail or _detail(leaf.schema)
+    return (frozenset(kinds) if candidates else None), detail
+
+
+def _value(candidates: Sequence[_Candidate], shown: str) -> _Value:
+    if not candidates:
+        return replace(_UNKNOWN, shown=shown)
+    kinds, detail = _union(candidates)
+    return _Value(kinds, shown, _Node(tuple(candidates)), detail)
+
+
+def _join(names: Iterable[str]) -> str:
+    unique = list(dict.fromkeys(names))
+    shown = ", ".join(unique[:_SHOWN_NAMES])
+    return shown + (", …" if len(unique) > _SHOWN_NAMES else "") if unique else "none"
+
+
+# --------------------------------------------------------------------------------------------------
+# Roots
+
+
+def order_root(
+    data_form: tuple[str, Mapping[str, Any]],
+    other_forms: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    written: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]] | None = None,
+) -> Root:
+    """``order`` of a workflow: its data form (whose top decides whether an undeclared field is an error),
+    the declared fields of its intake and transition forms, the engine's fields, and ``written``: field ->
+    (what writes it, its schema) for plugin actions and rule outputs."""
+    path, schema = data_form
+    candidates = [_Candidate(path, schema, schema)]
+    candidates += [_Candidate(p, s, s, declared_only=True) for p, s in other_forms]
+    named: dict[str, tuple[_Candidate, ...]] = {
+        name: (_Candidate("the engine", field_schema, field_schema),)
+        for name, field_schema in ENGINE_FIELDS.items()
+    }
+    for name, writers in (written or {}).items():
+        named[name] = named.get(name, ()) + tuple(_Candidate(by, s, s) for by, s in writers)
+    node = _Node(tuple(candidates), named)
+    return Root(_Value(frozenset({"object"}), "order", node), "the order")
+
+
+def data_root(form: tuple[str, Mapping[str, Any]], trigger: str) -> Root:
+    """``data`` of transition ``trigger``: only the top-level fields its form declares are ever sent."""
+    path, schema = form
+    node = _Node((_Candidate(path, schema, schema, declared_only=True),))
+    return Root(_Value(frozenset({"object"}), "data", node), f"the form of transition {trigger!r}")
+
+
+def no_data(why: str, hint: str) -> Root:
+    """``data`` where nothing is ever sent (a transition without a form, a timer): ``why`` says so and
+    ``hint`` (with ``{name}`` for the field read) says what to do instead."""
+    return Root(_Value(frozenset({"object"}), "data", _Node(absent=why, absent_hint=hint)), "data")
+
+
+def ruleset_outputs(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The fields a rule file's decision writes into the order's data, each with a schema of its values."""
+    kind = doc.get("kind")
+    if kind == "routing":
+        return dict(ROUTING_OUTPUTS)
+    if kind != "decision_table":
+        return {}
+    outputs = [o for o in doc.get("outputs") or [] if isinstance(o, str) and o not in DECISION_ONLY]
+    raw_aggregation = doc.get("aggregation")
+    aggregation: Mapping[str, Any] = raw_aggregation if isinstance(raw_aggregation, Mapping) else {}
+    rows = [r for r in doc.get("rules") or [] if isinstance(r, Mapping)]
+    raw_defaults = doc.get("default_outputs")
+    defaults: Mapping[str, Any] = raw_defaults if isinstance(raw_defaults, Mapping) else {}
+    found: dict[str, Mapping[str, Any]] = {}
+    for name in outputs:
+        if doc.get("hit_policy") == "collect":
+            how = aggregation.get(name)
+            found[name] = (
+                {"type": "array"}
+                if how is None
+                else {"type": "number"}
+                if how in ("sum", "count")
+                else {"type": ["number", "null"]}
+            )
+            continue
+        values = [r["then"][name] for r in rows if isinstance(r.get("then"), Mapping) and name in r["then"]]
+        values.append(defaults.get(name))  # absent from the defaults: None when no row matches
+        found[name] = {"type": sorted({_kind_of(v) for v in values})}
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Resolving one step of a path
+
+
+def _describe_parent(value: _Value, root_nouns: Mapping[str, str]) -> str:
+    if value.shown.endswith("[*]"):
+        return f"the items of {value.shown[:-3]}"
+    return root_nouns.get(value.shown, value.shown)
+
+
+class _Analysis:
+    """Walks one parsed condition: resolves every path on ``order``/``data`` and infers types."""
+
+    def __init__(
+        self, body: str, lead: int, roots: Mapping[str, Root], bindings: Mapping[str, _Value]
+    ) -> None:
+        self.encoded = body.encode("utf-8")
+        self.lead = lead
+        self.roots = roots
+        self.bindings = bindings
+        self.nouns = {name: root.noun for name, root in roots.items()}
+        self.findings: list[Finding] = []
+
+    # positions
+    def _char(self, byte_offset: int) -> int:
+        return len(self.encoded[:byte_offset].decode("utf-8", errors="ignore"))
+
+    def column(self, node: ast.AST) -> int:
+        return self.lead + self._char(getattr(node, "col_offset", 0)) + 1
+
+    def attr_column(self, node: ast.Attribute) -> int:
+        end = getattr(node, "end_col_offset", None) or 0
+        return self.lead + self._char(end) + 1 - len(node.attr)
+
+    def source(self, node: ast.AST) -> str:
+        start = getattr(node, "col_offset", 0)
+        end = getattr(node, "end_col_offset", None) or start
+        return self.encoded[start:end].decode("utf-8", errors="replace")
+
+    def add(self, message: str, column: int, hint: str | None, kind: str, severity: str = "error") -> None:
+        self.findings.append(Finding(message, column, hint, kind, severity))
+
+    # paths
+    def field(self, value: _Value, name: str, column: int) -> _Value:
+        """``value.name``: the field's value, or a finding and an unknown value."""
+        node = value.node
+        shown = f"{value.shown}.{name}" if re.fullmatch(r"[A-Za-z_]\w*", name) else f"{value.shown}[{name!r}]"
+        if node is None:
+            return replace(_UNKNOWN, shown=shown)
+        parent = _describe_parent(value, self.nouns)
+        if node.absent is not None:
+            self.add(
+                f"{shown!r} is always missing: {node.absent}",
+                column,
+                node.absent_hint.replace("{name}", name),
+                UNKNOWN_FIELD,
+            )
+            return replace(_UNKNOWN, shown=shown)
+        children: list[_Candidate] = []
+        closed: list[_Candidate] = []
+        open_: list[_Candidate] = []
+        not_objects: list[frozenset[str]] = []
+        names: list[str] = []
+        free = False
+        for candidate in node.candidates:
+            for leaf in _expand(candidate):
+                schema = leaf.schema
+                if schema is True:
+                    free = True
+                    continue
+                if not isinstance(schema, Mapping):
+                    continue  # ``false``: nothing is valid here
+                kinds = _kinds(schema)
+                properties = schema.get("properties")
+                properties = properties if isinstance(properties, Mapping) else {}
+                names.extend(str(key) for key in properties)
+                if kinds is not None and "object" not in kinds and not properties:
+                    not_objects.append(kinds)
+                    continue
+                if name in properties:
+                    children.append(leaf.child(properties[name]))
+                    continue
+                patterns = schema.get("patternProperties")
+                matched = [
+                    leaf.child(sub)
+                    for pattern, sub in (patterns.items() if isinstance(patterns, Mapping) else [])
+                    if _search(pattern, name)
+                ]
+                if matched:
+                    children.extend(matched)
+                    continue
+                additional = schema.get("additionalProperties", True)
+                if leaf.declared_only or additional is False or schema.get("unevaluatedProperties") is False:
+                    closed.append(leaf)
+                elif isinstance(additional, Mapping) and additional:
+                    children.append(leaf.child(additional))
+                elif properties or patterns:
+                    open_.append(leaf)
+                else:
+                    free = True  # an object that declares nothing: anything may be in it
+        written = list(node.named.get(name, ()))
+        names.extend(node.named)
+        if free:
+            return replace(_UNKNOWN, shown=shown)
+        if children or written:
+            found = _value(children or written, shown)
+            if children and written:  # a declared field that something also writes: both shapes apply
+                kinds, _ = _union(written)
+                if found.kinds is not None and kinds is not None:
+                    found = replace(found, kinds=found.kinds | kinds)
+                found = replace(found, node=_Node(tuple(children + written)))
+            return found
+        suggestion = did_you_mean(name, [n for n in names if n != name])
+        if not_objects and not open_ and not closed:
+            if all(
+                kinds == frozenset({"array"}) or kinds == frozenset({"array", "null"})
+                for kinds in not_objects
+            ):
+                self.add(
+                    f"{shown!r} is always missing: {value.shown} is a list, not a record",
+                    column,
+                    f"read one element ({value.shown}[0].{name}) or every element "
+                    f'(pluck({value.shown}, "{name}"))',
+                    UNKNOWN_FIELD,
+                )
+            else:
+                words = " or ".join(sorted(_KIND_WORDS.get(k, k) for k in set().union(*not_objects)))
+                self.add(
+                    f"{shown!r} is always missing: {value.shown} is {words}, not a record",
+                    column,
+                    f"read {value.shown} itself, or a field of a record",
+                    UNKNOWN_FIELD,
+                )
+            return replace(_UNKNOWN, shown=shown)
+        if not open_ and not closed:
+            return replace(_UNKNOWN, shown=shown)
+        known = _join(names)
+        verb = "have" if parent.startswith("the items of") else "has"
+        message = f"unknown field {shown!r}: {parent} {verb} no {name!r}{suggestion}"
+        if open_:
+            form = open_[0].form
+            if value.shown == "order":
+                hint = (
+                    f"{form} does not declare it (the order is open to other fields) and no other form, "
+                    f"action or rule output of the workflow writes it; declare it in {form} if orders have it"
+                )
+            else:
+                hint = (
+                    f"{form} does not declare it in {value.shown}, which it leaves open (declared: {known}); "
+                    "declare it there if orders carry it"
+                )
+            self.add(message, column, hint, UNKNOWN_FIELD, "warning")
+        else:
+            form = closed[0].form
+            if closed[0].declared_only:
+                hint = f"only the fields {form} declares are sent: {known}"
+            else:
+                where = "the order" if value.shown == "order" else value.shown
+                if where.endswith("[*]"):
+                    where = f"the items of {where[:-3]}"
+                hint = f"{form} closes {where} (additionalProperties: false); its fields: {known}"
+            self.add(message, column, hint, UNKNOWN_FIELD)
+        return replace(_UNKNOWN, shown=shown)
+
+    def element(self, value: _Value, index: int | None) -> _Value:
+        """An element of a list value (``index`` None: any element, as ``pluck`` reads them)."""
+        shown = f"{value.shown}[{'*' if index is None else index}]"
+        if value.items is not None:
+            return replace(value.items, shown=shown)
+        node = value.node
+        if node is None or node.absent is not None:
+            return replace(_UNKNOWN, shown=shown)
+        children: list[_Candidate] = []
+        for candidate in node.candidates:
+            for leaf in _expand(candidate):
+                schema = leaf.schema
+                if not isinstance(schema, Mapping):
+                    return replace(_UNKNOWN, shown=shown)
+                kinds = _kinds(schema)
+                if kinds is not None and "array" not in kinds:
+                    continue
+                prefix = schema.get("prefixItems")
+                if index is not None and isinstance(prefix, list) and 0 <= index < len(prefix):
+                    children.append(leaf.child(prefix[index]))
+                elif isinstance(schema.get("items"), Mapping) and schema["items"]:
+                    children.append(leaf.child(schema["items"]))
+                else:
+                    return replace(_UNKNOWN, shown=shown)
+        return _value(children, shown)
+
+    # inference
+    def infer(self, node: ast.AST) -> _Value:
+        if isinstance(node, ast.Constant):
+            return _Value(
+                frozenset({_kind_of(node.value)}), self.source(node), literal=True, value=node.value
+            )
+        if isinstance(node, ast.Name):
+            if node.id in self.bindings:
+                return self.bindings[node.id]
+            root = self.roots.get(node.id)
+            return root.value if root is not None else replace(_UNKNOWN, shown=node.id)
+        if isinstance(node, ast.Attribute):
+            return self.field(self.infer(node.value), node.attr, self.attr_column(node))
+        if isinstance(node, ast.Subscript):
+            base = self.infer(node.value)
+            key = _constant_key(node.slice)
+            if isinstance(key, str):
+                return self.field(base, key, self.column(node.slice) + 1)
+            if isinstance(key, int):
+                return self.element(base, key)
+            return replace(_UNKNOWN, shown=self.source(node))
+        if isinstance(node, ast.BoolOp):
+            for part in node.values:
+                self.infer(part)
+            return _BOOLEAN
+        if isinstance(node, ast.UnaryOp):
+            operand = self.infer(node.operand)
+            if isinstance(node.op, ast.Not):
+                return _BOOLEAN
+            if operand.kinds == frozenset({"number"}):
+                literal = operand.literal and isinstance(operand.value, int | float)
+                value = -operand.value if literal and isinstance(node.op, ast.USub) else operand.value
+                return _Value(operand.kinds, self.source(node), literal=literal, value=value)
+            return replace(_UNKNOWN, shown=self.source(node))
+        if isinstance(node, ast.BinOp):
+            left, right = self.infer(node.left), self.infer(node.right)
+            shown = self.source(node)
+            if _only(left, "number") and _only(right, "number"):
+                return replace(_NUMBER, shown=shown)
+            if isinstance(node.op, ast.Add) and _only(left, "string") and _only(right, "string"):
+                return _Value(frozenset({"string"}), shown)
+            return replace(_UNKNOWN, shown=shown)
+        if isinstance(node, ast.Compare):
+            self.compare(node)
+            return _BOOLEAN
+        if isinstance(node, ast.List | ast.Tuple):
+            elements = [self.infer(e) for e in node.elts]
+            items = _common(elements)
+            return _Value(frozenset({"array"}), self.source(node), items=items, literal=True)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        for child in ast.iter_child_nodes(node):
+            self.infer(child)
+        return replace(_UNKNOWN, shown=self.source(node))
+
+    def call(self, node: ast.Call) -> _Value:
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        shown = self.source(node)
+        if name == "pluck" and len(node.args) == 2:
+            values = self.infer(node.args[0])
+            key = node.args[1]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                each = self.field(self.element(values, None), key.value, self.column(key) + 1)
+                return _Value(frozenset({"array"}), shown, items=each)
+            self.infer(key)
+            return _Value(frozenset({"array"}), shown)
+        args = [self.infer(arg) for arg in node.args]
+        if name in ("len", "count", "sum", "abs", "round"):
+            return replace(_NUMBER, shown=shown)
+        if name in ("days_since", "hours_since", "minutes_since"):
+            return _Value(frozenset({"number", "null"}), shown)
+        if name in ("lower", "upper"):
+            return replace(_TEXT, shown=shown)
+        if name in ("startswith", "endswith", "contains", "any", "all"):
+            return _BOOLEAN
+        if name in ("min", "max") and args:
+            pool = [args[0].items or _UNKNOWN] if len(args) == 1 else args
+            found = _common(pool)
+            if found is not None and found.kinds is not None:
+                return _Value(found.kinds | {"null"}, shown, found.node, found.detail)
+        return replace(_UNKNOWN, shown=shown)
+
+    def compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        values = [self.infer(operand) for operand in operands]
+        for position, op in enumerate(node.ops):
+            left, right = values[position], values[position + 1]
+            at = self.column(operands[position])
+            if isinstance(op, ast.In | ast.NotIn):
+                self.membership(op, left, right, at)
+            elif not isinstance(op, ast.Is | ast.IsNot):
+                self.pair(op, left, right, at)
+
+    def pair(self, op: ast.cmpop, left: _Value, right: _Value, at: int) -> None:
+        if not _mismatched(left, right):
+            return
+        symbol = _SYMBOLS[type(op)]
+        if isinstance(op, ast.Eq | ast.NotEq):
+            effect = f"'{symbol}' between text and a number is always {'false' if symbol == '==' else 'true'}"
+        else:
+            effect = f"'{symbol}' cannot order text and a number, so the condition cannot be evaluated"
+        text, number = (left, right) if _only(left, "string") else (right, left)
+        self.add(
+            f"{_words(left)} is compared with {_words(right)}: {effect}",
+            at,
+            _hint(text, number),
+            TYPE_MISMATCH,
+        )
+
+    def membership(self, op: ast.cmpop, item: _Value, container: _Value, at: int) -> None:
+        symbol = _SYMBOLS[type(op)]
+        if _only(container, "string") and _only(item, "number"):
+            self.add(
+                f"{_words(item)} is looked for in {_words(container)}: "
+                f"'{symbol}' cannot look for a number inside text, so the condition cannot be evaluated",
+                at,
+                _hint(container, item),
+                TYPE_MISMATCH,
+            )
+            return
+        elements = container.items
+        if elements is None or not _mismatched(item, elements):
+            return
+        kind = "text" if _only(elements, "string") else "numbers"
+        self.add(
+            f"{_words(item)} is looked for among {container.shown} ({kind}): "
+            f"'{symbol}' never finds {'a number among text' if kind == 'text' else 'text among numbers'}",
+            at,
+            _hint(*((item, elements) if _only(item, "string") else (elements, item))),
+            TYPE_MISMATCH,
+        )
+
+
+_SYMBOLS: Mapping[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+_KIND_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "boolean": "true/false",
+    "array": "a list",
+    "object": "a record",
+    "null": "empty",
+}
+
+
+def _search(pattern: Any, name: str) -> bool:
+    try:
+        return isinstance(pattern, str) and re.search(pattern, name) is not None
+    except re.error:
+        return True  # a pattern we cannot read: do not claim the field is unknown
+
+
+def _constant_key(node: ast.AST) -> Any:
+    if isinstance(node, ast.Constant) and type(node.value) in (int, str):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) is int
+    ):
+        return -node.operand.value
+    return None
+
+
+def _only(value: _Value, kind: str) -> bool:
+    """Whether the value is certainly ``kind`` or missing (its known kinds, without null, are just it)."""
+    return value.kinds is not None and value.kinds - {"null"} == {kind}
+
+
+def _mismatched(a: _Value, b: _Value) -> bool:
+    return (_only(a, "string") and _only(b, "number")) or (_only(a, "number") and _only(b, "string"))
+
+
+def _common(values: Sequence[_Value]) -> _Value | None:
+    """One value standing for all of ``values`` when they share their kinds (list elements, min/max)."""
+    if not values or any(v.kinds is None for v in values):
+        return None
+    kinds = frozenset().union(*(v.kinds or frozenset() for v in values))
+    first = values[0]
+    literal = all(v.literal for v in values)
+    node = first.node if len(values) == 1 else None
+    return _Value(kinds, first.shown, node, first.detail, literal=literal, value=first.value)
+
+
+def _words(value: _Value) -> str:
+    kind = "text" if _only(value, "string") else "a number"
+    if value.literal:
+        return f"{value.shown} ({kind})"
+    detail = f"; {value.detail}" if value.detail else ""
+    return f"{value.shown} ({kind}{detail})"
+
+
+def _hint(text: _Value, number: _Value) -> str:
+    """How to fix a comparison between ``text`` and ``number``."""
+    if "format: date" in text.detail:
+        return (
+            f"{text.shown} is a date written as text: compare days_since({text.shown}) with a number of days"
+        )
+    if number.literal:
+        return (
+            f"quote the number to compare text ('{number.value}'), "
+            f"or compare a number field with {number.shown}"
+        )
+    if text.literal:
+        try:
+            as_number = float(str(text.value))
+        except ValueError:
+            return f"{number.shown} is a number: compare it with a number, or compare a text field"
+        shown = int(as_number) if as_number.is_integer() else as_number
+        return f"write the number without quotes ({shown}), or compare a text field with {text.shown}"
+    return "compare a text field with text and a number field with a number"
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _parsed(text: str) -> tuple[ast.Expression, str, int] | None:
+    """The tree as ``engine.rules.expr`` parses it (blanks before, line breaks as spaces), or None."""
+    if not isinstance(text, str) or check_expression(text):
+        return None
+    flat = text.replace("\r", " ").replace("\n", " ")
+    body = flat.lstrip(" \t\f")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            tree = ast.parse(body, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return tree, body, len(flat) - len(body)
+
+
+def check_condition(text: str, roots: Mapping[str, Root]) -> list[Finding]:
+    """Unknown fields and text-with-number comparisons in one condition; ``roots`` holds ``order`` and
+    ``data`` where they can be judged (leave a name out to read it unchecked). Never raises."""
+    parsed = _parsed(text)
+    if parsed is None:
+        return []
+    tree, body, lead = parsed
+    analysis = _Analysis(body, lead, roots, {})
+    analysis.infer(tree.body)
+    return _unique(analysis.findings)
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(dict.fromkeys(findings), key=lambda f: f.column)
+
+
+def _infer_quietly(text: str, roots: Mapping[str, Root]) -> _Value:
+    parsed = _parsed(text)
+    if parsed is None:
+        return _UNKNOWN
+    tree, body, lead = parsed
+    return _Analysis(body, lead, roots, {}).infer(tree.body)
+
+
+def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
+    """Text compared with a number in one decision-table cell, reported at the cell's first character;
+    ``where`` names the row and cell at the start of the message."""
+    from engine.rules.tables import CellError, parse_cell
+
+    try:
+        cell = parse_cell(raw)
+    except CellError:
+        return []  # reported by the table's own check
+    condition = cell.condition(_CELL_INPUT)
+    if condition is None:
+        return []
+    try:
+        tree = ast.parse(condition, mode="eval")
+    except SyntaxError:
+        return []
+    analysis = _Analysis(condition, 0, {}, {_CELL_INPUT: operand})
+    analysis.infer(tree.body)
+    mismatches = [f for f in _unique(analysis.findings) if f.kind == TYPE_MISMATCH]
+    # One finding per cell: a range's two bounds are one mistake.
+    return [replace(f, message=f"{where}: {f.message}", column=1) for f in mismatches[:1]]
+
+
+def _sites(doc: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(JSON path, condition) of every condition of an audit, decision-table or routing rule file."""
+    kind = doc.get("kind")
+    sides = ("warehouses", "carriers") if kind == "routing" else ("rules",)
+    if kind == "decision_table":
+        for index, raw in enumerate(doc.get("inputs") or []):
+            if isinstance(raw, Mapping) and isinstance(raw.get("expr"), str):
+                yield child_path(child_path(child_path("$", "inputs"), index), "expr"), raw["expr"]
+    for side in sides:
+        entries = doc.get(side)
+        for index, raw in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(raw, Mapping) and isinstance(raw.get("when"), str):
+                yield child_path(child_path(child_path("$", side), index), "when"), raw["when"]
+
+
+def check_ruleset(doc: Mapping[str, Any], roots: Mapping[str, Root]) -> list[tuple[str, Finding]]:
+    """(JSON path, finding) for every condition of a rule file (and every decision-table cell), judged
+    against ``roots`` of the workflow and transition that name the file. Never raises."""
+    found: list[tuple[str, Finding]] = []
+    for path, text in _sites(doc):
+        found.extend((path, finding) for finding in check_condition(text, roots))
+    if doc.get("kind") != "decision_table":
+        return found
+    inputs: dict[str, tuple[str, _Value]] = {}
+    for raw in doc.get("inputs") or []:
+        if isinstance(raw, Mapping) and isinstance(raw.get("name"), str) and isinstance(raw.get("expr"), str):
+            inputs[raw["name"]] = (raw["expr"], _infer_quietly(raw["expr"], roots))
+    for index, row in enumerate(doc.get("rules") or []):
+        cells = row.get("cells") if isinstance(row, Mapping) else None
+        for name, raw in cells.items() if isinstance(cells, Mapping) else []:
+            if name not in inputs:
+                continue
+            expression, operand = inputs[name]
+            label = replace(operand, shown=f"input {name!r} = {' '.join(expression.split())}", literal=False)
+            row_name = row.get("name") if isinstance(row.get("name"), str) else f"row {index + 1}"
+            where = f"row {row_name!r}, cell {raw!r}"
+            path = child_path(child_path(child_path(child_path("$", "rules"), index), "cells"), str(name))
+            found.extend((path, finding) for finding in _cell_findings(raw, label, where))
+    return found

@@ -1,0 +1,504 @@
+"""engine/rules/facts.py: unknown fields and text compared with numbers, judged against forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.rules.facts import (
+    Finding,
+    Root,
+    check_condition,
+    check_ruleset,
+    data_root,
+    no_data,
+    order_root,
+    ruleset_outputs,
+)
+
+ORDER_FORM: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "total": {"type": "number"},
+        "count": {"type": "integer"},
+        "coupon": {"type": ["string", "null"]},
+        "placed_at": {"type": "string", "format": "date-time"},
+        "channel_code": {"const": "web"},
+        "priority": {"enum": [1, 2, 3]},
+        "customer": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string"},
+                "mobile": {"type": "string"},
+                "tier": {"$ref": "#/$defs/tier"},
+                "company": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"tax_id": {"type": "string"}},
+                },
+            },
+        },
+        "address": {"type": "object", "properties": {"province": {"type": "string"}}},
+        "lines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"sku": {"type": "string"}, "qty": {"type": "integer"}},
+            },
+        },
+        "meta": {"type": "object"},
+        "tags": {"type": "object", "additionalProperties": {"type": "string"}},
+        "codes": {
+            "type": "object",
+            "patternProperties": {"^c_": {"type": "number"}},
+            "additionalProperties": False,
+        },
+        "gift": {
+            "allOf": [
+                {"type": "object", "properties": {"wrap": {"type": "boolean"}}},
+                {"type": "object", "properties": {"message": {"type": "string"}}},
+            ]
+        },
+        "pickup": {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"store": {"type": "string"}},
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"locker": {"type": "string"}},
+                },
+            ]
+        },
+        "elsewhere": {"$ref": "https://example.com/other.json"},
+        "anchored": {"$ref": "#tier"},
+        "code": {"type": "string", "allOf": [{"minLength": 2}, {"maxLength": 8}]},
+    },
+    "$defs": {"tier": {"type": "string", "enum": ["gold", "silver"]}},
+}
+PAYMENT_FORM: dict[str, Any] = {
+    "type": "object",
+    "properties": {"amount": {"type": "number"}, "card": {"type": "object", "properties": {"last4": {}}}},
+}
+
+
+def roots(**written: Any) -> dict[str, Root]:
+    order = order_root(
+        ("forms/order.json", ORDER_FORM),
+        [("forms/payment.json", PAYMENT_FORM)],
+        {name: [("action test.write", schema)] for name, schema in written.items()},
+    )
+    return {"order": order, "data": data_root(("forms/payment.json", PAYMENT_FORM), "pay")}
+
+
+def found(text: str, **written: Any) -> list[tuple[int, str, str]]:
+    return [(f.column, f.severity, f.message) for f in check_condition(text, roots(**written))]
+
+
+# --- unknown fields --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order.total > 0",
+        "order.customer.name != '' and order.customer.company.tax_id != ''",
+        "order.customer.tier == 'gold'",  # through $ref
+        "order.lines[0].qty > 1 and order.lines[-1].sku == 'A'",
+        "sum(pluck(order.lines, 'qty')) > 3",
+        "order.meta.anything.below == 1",  # an object that declares nothing holds anything
+        "order.tags.colour == 'red'",  # additionalProperties with a schema
+        "order.codes.c_1 > 0",  # patternProperties
+        "order.gift.wrap and order.gift.message != ''",  # allOf branches
+        "order.pickup.store != None or order.pickup.locker != None",  # anyOf branches
+        "order.elsewhere.whatever == 1",  # a $ref that cannot be followed is not judged
+        "order.anchored.whatever == 1",  # nor an anchor
+        "order.id > 0 and order.state == 'paid' and order.channel == 'web' and order.workflow != ''",
+        "order.amount > 0",  # a field of a transition form: merged into the order
+        "order['total'] > 0",
+        "actor.name == 'x' and now != None and customer.tier == 'gold'",  # other names are not judged
+        "data.amount > 0 and data.card.last4 != ''",
+    ],
+)
+def test_known_fields_are_not_reported(text: str) -> None:
+    assert found(text) == []
+
+
+def test_a_misspelt_field_of_a_closed_record_is_an_error_with_did_you_mean() -> None:
+    [finding] = check_condition("order.customer.mobil == '1'", roots())
+    assert finding == Finding(
+        "unknown field 'order.customer.mobil': order.customer has no 'mobil'; did you mean 'mobile'?",
+        16,
+        "forms/order.json closes order.customer (additionalProperties: false); "
+        "its fields: name, mobile, tier, company",
+        "unknown-field",
+        "error",
+    )
+
+
+def test_nested_records_are_walked_to_the_deepest_field() -> None:
+    assert found("order.customer.company.tax_ud != ''") == [
+        (
+            24,
+            "error",
+            "unknown field 'order.customer.company.tax_ud': order.customer.company has no 'tax_ud'; "
+            "did you mean 'tax_id'?",
+        )
+    ]
+
+
+def test_an_unknown_top_level_field_of_an_open_form_is_a_warning() -> None:
+    [finding] = check_condition("order.totl > 0", roots())
+    assert (finding.column, finding.severity, finding.kind) == (7, "warning", "unknown-field")
+    assert finding.message == "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?"
+    assert finding.hint == (
+        "forms/order.json does not declare it (the order is open to other fields) and no other form, "
+        "action or rule output of the workflow writes it; declare it in forms/order.json if orders have it"
+    )
+
+
+def test_an_unknown_field_of_an_open_nested_record_is_a_warning_naming_what_it_declares() -> None:
+    [finding] = check_condition("order.address.provnce == 'x'", roots())
+    assert (finding.severity, finding.message) == (
+        "warning",
+        "unknown field 'order.address.provnce': order.address has no 'provnce'; did you mean 'province'?",
+    )
+    assert finding.hint == (
+        "forms/order.json does not declare it in order.address, which it leaves open (declared: province); "
+        "declare it there if orders carry it"
+    )
+
+
+def test_a_name_far_from_every_field_gets_no_suggestion() -> None:
+    assert found("order.customer.zzz == 1")[0][2] == (
+        "unknown field 'order.customer.zzz': order.customer has no 'zzz'"
+    )
+
+
+def test_array_items_are_walked_by_index_and_by_pluck() -> None:
+    assert found("order.lines[0].qyt > 1 and max(pluck(order.lines, \"skuu\")) == 'A'") == [
+        (16, "error", "unknown field 'order.lines[0].qyt': order.lines[0] has no 'qyt'; did you mean 'qty'?"),
+        (
+            52,
+            "error",
+            "unknown field 'order.lines[*].skuu': the items of order.lines have no 'skuu'; "
+            "did you mean 'sku'?",
+        ),
+    ]
+
+
+def test_a_field_of_a_list_or_of_text_is_always_missing() -> None:
+    assert found("order.lines.qty > 1 or order.total.cents > 0") == [
+        (13, "error", "'order.lines.qty' is always missing: order.lines is a list, not a record"),
+        (36, "error", "'order.total.cents' is always missing: order.total is a number, not a record"),
+    ]
+
+
+def test_a_field_no_branch_of_any_of_declares_is_an_error_when_every_branch_is_closed() -> None:
+    assert [s for _, s, _ in found("order.pickup.door != None")] == ["error"]
+    assert [s for _, s, _ in found("order.gift.ribbon != None")] == ["warning"]  # allOf branches are open
+
+
+def test_fields_written_by_actions_and_rules_are_known() -> None:
+    assert found("order.loyalty_points > 0") != []
+    assert found("order.loyalty_points > 0", loyalty_points={}) == []
+
+
+def test_data_is_the_transition_form_whose_undeclared_top_level_fields_are_never_sent() -> None:
+    assert found("data.amout > 0") == [
+        (
+            6,
+            "error",
+            "unknown field 'data.amout': the form of transition 'pay' has no 'amout'; did you mean 'amount'?",
+        )
+    ]
+    # Below the top, the form's own additionalProperties decide: card is open.
+    assert [s for _, s, _ in found("data.card.first4 != ''")] == ["warning"]
+
+
+def test_data_of_a_step_without_a_form_is_always_missing() -> None:
+    where = {"data": no_data("transition 'review' has no form, so it takes no data", "read order.{name}")}
+    [finding] = check_condition("data.amount > 0", where)
+    assert (finding.message, finding.hint, finding.severity) == (
+        "'data.amount' is always missing: transition 'review' has no form, so it takes no data",
+        "read order.amount",
+        "error",
+    )
+
+
+def test_columns_count_characters_after_leading_blanks_and_line_breaks() -> None:
+    text = "  order.total > 0 and\n  order.custmer.name == '中文' and order.customer.mobil"
+    assert [f.column for f in check_condition(text, roots())] == [31, 71]
+    assert text[30:37] == "custmer" and text[70:75] == "mobil"
+
+
+def test_a_condition_outside_the_language_is_left_to_the_language_check() -> None:
+    assert found("order.totl >") == []
+    assert found("__import__('os')") == []
+
+
+# --- text compared with a number -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "message"),
+    [
+        (
+            "order.customer.name > 5",
+            1,
+            "order.customer.name (text; type: string) is compared with 5 (a number): "
+            "'>' cannot order text and a number, so the condition cannot be evaluated",
+        ),
+        (
+            'order.total == "100"',
+            1,
+            'order.total (a number; type: number) is compared with "100" (text): '
+            "'==' between text and a number is always false",
+        ),
+        (
+            "order.count != 'x'",
+            1,
+            "order.count (a number; type: integer) is compared with 'x' (text): "
+            "'!=' between text and a number is always true",
+        ),
+        (
+            "3 <= order.coupon",
+            1,
+            "3 (a number) is compared with order.coupon (text; type: [string, null]): "
+            "'<=' cannot order text and a number, so the condition cannot be evaluated",
+        ),
+        (
+            "order.channel_code == 1",
+            1,
+            "order.channel_code (text; const: 'web') is compared with 1 (a number): "
+            "'==' between text and a number is always false",
+        ),
+        (
+            "order.priority == 'high'",
+            1,
+            "order.priority (a number; enum: 1, 2, 3) is compared with 'high' (text): "
+            "'==' between text and a number is always false",
+        ),
+        (
+            "0 < order.total < '9'",
+            5,
+            "order.total (a number; type: number) is compared with '9' (text): "
+            "'<' cannot order text and a number, so the condition cannot be evaluated",
+        ),
+        (
+            "order.code == 5",
+            1,
+            "order.code (text; type: string) is compared with 5 (a number): "
+            "'==' between text and a number is always false",
+        ),
+        (
+            "max(pluck(order.lines, 'qty')) > '3'",
+            1,
+            "max(pluck(order.lines, 'qty')) (a number; type: integer) is compared with '3' (text): "
+            "'>' cannot order text and a number, so the condition cannot be evaluated",
+        ),
+        (
+            "lower(order.customer.name) == order.total * 2",
+            1,
+            "lower(order.customer.name) (text) is compared with order.total * 2 (a number): "
+            "'==' between text and a number is always false",
+        ),
+        (
+            "order.customer.tier in [1, 2]",
+            1,
+            "order.customer.tier (text; type: string, enum: 'gold', 'silver') is looked for among [1, 2] "
+            "(numbers): 'in' never finds text among numbers",
+        ),
+        (
+            "7 not in order.customer.name",
+            1,
+            "7 (a number) is looked for in order.customer.name (text; type: string): "
+            "'not in' cannot look for a number inside text, so the condition cannot be evaluated",
+        ),
+        (
+            "'A' in pluck(order.lines, 'qty')",
+            1,
+            "'A' (text) is looked for among pluck(order.lines, 'qty') (numbers): "
+            "'in' never finds text among numbers",
+        ),
+    ],
+)
+def test_text_compared_with_a_number_is_an_error(text: str, column: int, message: str) -> None:
+    [finding] = check_condition(text, roots())
+    assert (finding.column, finding.message, finding.kind, finding.severity) == (
+        column,
+        message,
+        "type-mismatch",
+        "error",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order.coupon == None",  # a nullable field compared with None
+        "order.total == None or order.total is None",
+        "order.customer.name == 'x' and order.total > 5 and order.count >= 1.5",
+        "order.customer.name + 'x' == 'yx' and order.total + 1 > 2",
+        "order.meta.x == 5 and order.meta.x == 'five'",  # unknown types are never judged
+        "order.customer.tier in ['gold', 'silver'] and 'A' in pluck(order.lines, 'sku')",
+        "len(order.customer.name) > 3 and days_since(order.placed_at) > 7",
+        "order.total in [1, 'two']",  # a list of mixed values may hold a match
+        "order.gift.wrap == 1",  # true/false against a number is not this check's business
+        "data.amount >= order.total",
+    ],
+)
+def test_comparisons_of_compatible_or_unknown_types_are_not_reported(text: str) -> None:
+    assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        (
+            "order.customer.name > 5",
+            "quote the number to compare text ('5'), or compare a number field with 5",
+        ),
+        ('order.total == "100"', 'write the number without quotes (100), or compare a text field with "100"'),
+        (
+            "order.total == 'many'",
+            "order.total is a number: compare it with a number, or compare a text field",
+        ),
+        (
+            "order.placed_at > 7",
+            "order.placed_at is a date written as text: "
+            "compare days_since(order.placed_at) with a number of days",
+        ),
+        (
+            "order.total == order.customer.name",
+            "compare a text field with text and a number field with a number",
+        ),
+    ],
+)
+def test_each_mismatch_says_how_to_fix_it(text: str, hint: str) -> None:
+    [finding] = check_condition(text, roots())
+    assert finding.hint == hint
+
+
+# --- rule files ------------------------------------------------------------------------------------
+
+
+TABLE: dict[str, Any] = {
+    "kind": "decision_table",
+    "hit_policy": "first",
+    "inputs": [{"name": "tier", "expr": "order.customer.tier"}, {"name": "amount", "expr": "order.totl"}],
+    "outputs": ["outcome", "rate", "label"],
+    "default_outputs": {"rate": 0},
+    "rules": [
+        {
+            "name": "a",
+            "cells": {"tier": "> 5", "amount": "-"},
+            "then": {"outcome": "x", "rate": 1, "label": "a"},
+        },
+        {"name": "b", "cells": {"tier": "[1..5]"}, "when": "order.total == 'x'", "then": {"outcome": "x"}},
+        {"name": "c", "cells": {"tier": 'not("gold", 3)', "amount": "> 5"}, "then": {"outcome": "x"}},
+        {"name": "d", "cells": {"tier": '"gold"', "missing": "> 5"}, "then": {"outcome": "x"}},
+    ],
+}
+
+
+def test_a_decision_table_is_checked_in_its_inputs_whens_and_cells() -> None:
+    result = [(path, f.column, f.severity, f.message) for path, f in check_ruleset(TABLE, roots())]
+    tier = "input 'tier' = order.customer.tier (text; type: string, enum: 'gold', 'silver')"
+    assert result == [
+        (
+            "$.inputs[1].expr",
+            7,
+            "warning",
+            "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?",
+        ),
+        (
+            "$.rules[1].when",
+            1,
+            "error",
+            "order.total (a number; type: number) is compared with 'x' (text): "
+            "'==' between text and a number is always false",
+        ),
+        (
+            "$.rules[0].cells.tier",
+            1,
+            "error",
+            f"row 'a', cell '> 5': {tier} is compared with 5 (a number): "
+            "'>' cannot order text and a number, so the condition cannot be evaluated",
+        ),
+        (  # one finding for the range, not one per bound
+            "$.rules[1].cells.tier",
+            1,
+            "error",
+            f"row 'b', cell '[1..5]': 1 (a number) is compared with {tier}: "
+            "'<=' cannot order text and a number, so the condition cannot be evaluated",
+        ),
+        # Row c's not("gold", 3) mixes text and a number: it may match, so it is not judged. Row c's amount
+        # reads an unknown field (no type), and row d's 'missing' input is the table check's to report.
+    ]
+
+
+def test_audit_and_routing_conditions_are_checked_where_they_are() -> None:
+    audit = {
+        "kind": "audit",
+        "rules": [{"name": "a", "when": "order.totl > 1"}, {"name": "b", "when": "x >"}],
+    }
+    assert [path for path, _ in check_ruleset(audit, roots())] == ["$.rules[0].when"]
+    routing = {
+        "kind": "routing",
+        "warehouses": [{"name": "w", "when": "order.customer.nam == 'x'"}],
+        "carriers": [{"name": "c"}, {"name": "d", "when": "order.total < '5'"}],
+    }
+    assert [(path, f.kind) for path, f in check_ruleset(routing, roots())] == [
+        ("$.warehouses[0].when", "unknown-field"),
+        ("$.carriers[1].when", "type-mismatch"),
+    ]
+
+
+def test_what_rule_files_write_into_the_order() -> None:
+    routing = ruleset_outputs({"kind": "routing"})
+    assert set(routing) == {"warehouse", "carrier", "split"}
+    table = ruleset_outputs(TABLE)
+    # rate has a default, so it is always a number; label may be missing (None) when no row matches
+    assert table == {"rate": {"type": ["number"]}, "label": {"type": ["null", "string"]}}
+    collect = {**TABLE, "hit_policy": "collect", "aggregation": {"rate": "sum"}}
+    assert ruleset_outputs(collect) == {"rate": {"type": "number"}, "label": {"type": "array"}}
+    assert ruleset_outputs({"kind": "audit"}) == {}
+
+
+def test_rule_outputs_in_the_order_are_walked_and_typed() -> None:
+    written = {
+        "order": order_root(
+            ("forms/order.json", ORDER_FORM),
+            written={
+                name: [("rules/r.yaml", schema)]
+                for name, schema in ruleset_outputs({"kind": "routing"}).items()
+            },
+        )
+    }
+    assert check_condition("order.carrier != None and order.split[0].lines[0].qty > 0", written) == []
+    assert [f.message for f in check_condition("order.split[0].wharehouse == 'SH-01'", written)] == [
+        "unknown field 'order.split[0].wharehouse': order.split[0] has no 'wharehouse'; "
+        "did you mean 'warehouse'?"
+    ]
+    assert [f.kind for f in check_condition("order.carrier > 3", written)] == ["type-mismatch"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.sampled_from(list("order.data.total.customer.name.lines[0]()'\" <>=!+-*/ 3,in")),
+        max_size=60,
+    )
+)
+def test_any_text_is_judged_without_raising(text: str) -> None:
+    for finding in check_condition(text, roots()):
+        assert finding.column >= 1 and finding.kind in ("unknown-field", "type-mismatch")
