@@ -9,6 +9,11 @@ release gives back exactly this order's reservation, and a deduct takes exactly 
 the order lines since. Partial shipments name their items in ``parcel`` (``[{sku, qty}]``); without a
 parcel, a deduct ships everything still reserved. ``shipped_qty`` counts the units shipped so far, which a
 workflow compares with the ordered quantity (``order.shipped_qty >= sum(pluck(order.lines, "qty"))``).
+
+A reservation that takes the units free to reserve of a stock row below its ``safety_stock`` (安全库存)
+writes one ``stock_changed`` message to the outbox (sku, warehouse, available, safety stock), which the
+low-stock patterns of correlation rule sets turn into replenishment suggestions. Only the crossing is
+reported, not every reservation below it; shipping reserved units does not change what is free.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from engine.store.tables import stock
 from plugins._common import ActionRefused
 
 Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
+# The outbox topic of a reservation that took a stock row below its safety stock (安全库存).
+STOCK_CHANGED = "stock_changed"
 
 _SKU, _WAREHOUSE, _QTY = bindparam("sku"), bindparam("warehouse"), bindparam("qty")
 _FREE = stock.c.on_hand - stock.c.reserved
@@ -43,12 +50,16 @@ _SQL = PreparedStatements(
         "candidates": select(stock.c.warehouse)
         .where(stock.c.sku == _SKU, _FREE >= _QTY)
         .order_by(_FREE.desc(), stock.c.warehouse),
-        "reserve": update(stock).where(*_THIS_ROW, _FREE >= _QTY).values(reserved=stock.c.reserved + _QTY),
+        # Both reservations return what is left free and the safety stock, to report a crossing.
+        "reserve": update(stock)
+        .where(*_THIS_ROW, _FREE >= _QTY)
+        .values(reserved=stock.c.reserved + _QTY)
+        .returning(stock.c.warehouse, _FREE, stock.c.safety_stock),
         # the warehouse with most stock free, picked and reserved in one statement
         "reserve_best": update(stock)
         .where(stock.c.sku == _SKU, stock.c.warehouse == _BEST.scalar_subquery(), _FREE >= _QTY)
         .values(reserved=stock.c.reserved + _QTY)
-        .returning(stock.c.warehouse),
+        .returning(stock.c.warehouse, _FREE, stock.c.safety_stock),
         "release": update(stock)
         .where(*_THIS_ROW, stock.c.reserved >= _QTY)
         .values(reserved=stock.c.reserved - _QTY),
@@ -146,14 +157,16 @@ def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) 
     else:
         best = _SQL.run(ctx.connection, "reserve_best", {"sku": sku, "qty": qty}).fetchall()
         if best:
-            return {"sku": sku, "warehouse": best[0][0], "qty": qty}
+            return _reserved(ctx, sku, qty, best[0])
         # none (or another transaction took the best one first on PostgreSQL): try each in turn
         rows = _SQL.run(ctx.connection, "candidates", {"sku": sku, "qty": qty}).fetchall()
         candidates = [row[0] for row in rows]
     for candidate in candidates:
-        result = _SQL.run(ctx.connection, "reserve", {"sku": sku, "warehouse": candidate, "qty": qty})
-        if result.rowcount == 1:
-            return {"sku": sku, "warehouse": candidate, "qty": qty}
+        rows = _SQL.run(
+            ctx.connection, "reserve", {"sku": sku, "warehouse": candidate, "qty": qty}
+        ).fetchall()
+        if rows:
+            return _reserved(ctx, sku, qty, rows[0])
     available = _available(ctx, sku, warehouse)
     where_zh = f"仓库 {warehouse} " if warehouse else ""
     where_en = f" in warehouse {warehouse!r}" if warehouse else ""
@@ -166,6 +179,25 @@ def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) 
         wanted=qty,
         available=available,
     )
+
+
+def _reserved(ctx: ActionContext, sku: str, qty: int, row: Any) -> Holding:
+    """The holding of a reservation that took ``row`` (warehouse, free after, safety stock); a
+    reservation that takes the units free below the safety stock reports it once (``stock_changed``)."""
+    warehouse, free, safety = row[0], int(row[1]), row[2]
+    if safety is not None and free < safety <= free + qty:
+        ctx.emit(
+            STOCK_CHANGED,
+            {
+                "sku": sku,
+                "warehouse": warehouse,
+                "available": free,
+                "safety_stock": int(safety),
+                "order_id": ctx.order_id,
+                "department": ctx.department,
+            },
+        )
+    return {"sku": sku, "warehouse": warehouse, "qty": qty}
 
 
 def _available(ctx: ActionContext, sku: str, warehouse: str | None) -> int:

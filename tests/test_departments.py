@@ -284,6 +284,40 @@ def test_a_paid_order_can_be_held_before_it_ships_but_an_unpaid_one_cannot(engin
     assert engine.fire(order.id, "hold", pattern).to_state == "on_hold"
 
 
+def test_a_retail_order_taking_stock_below_its_safety_stock_brings_a_replenishment_suggestion(
+    engine: Engine, store: Store
+) -> None:
+    """inventory.reserve reports the crossing; the shipped fraud and stock watch suggests replenishment."""
+    from engine.rules.correlation import REPLENISHMENT_TOPIC, CorrelationFeed, load_correlation_rulesets
+
+    with store.transaction() as tx:
+        tx.connection.execute(
+            update(stock)
+            .where(stock.c.sku == "XM-BAND8", stock.c.warehouse == "SH-01")
+            .values(safety_stock=499)
+        )
+    for _ in range(2):  # free 500 -> 498 (crossed), -> 496 (still below: no second report)
+        engine.create_order(
+            RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+        )
+    assert topics(store).count("stock_changed") == 1
+    [fraud] = [r for r in load_correlation_rulesets(ROOT) if r.name == "retail-fraud"]
+    feed = CorrelationFeed(engine, [fraud], "w1", lease=timedelta(minutes=5))
+    try:
+        report = feed.round()
+    finally:
+        feed.close()
+    assert report.suggested == 1
+    with store.read() as tx:
+        [suggestion] = [m for m in tx.outbox_feed(after_id=0) if m.topic == REPLENISHMENT_TOPIC]
+    assert {k: suggestion.payload[k] for k in ("sku", "warehouse", "available", "safety_stock")} == {
+        "sku": "XM-BAND8",
+        "warehouse": "SH-01",
+        "available": 498,
+        "safety_stock": 499,
+    }
+
+
 def test_a_free_order_skips_payment(engine: Engine) -> None:
     lines = [{"sku": "SP-TRIAL", "name": "试饮装", "qty": 1, "unit_price": 0, "amount": 0}]
     order = engine.create_order(

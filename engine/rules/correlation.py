@@ -857,7 +857,7 @@ class CorrelationFeed:
                 "reason": {"zh": pattern.reason.zh, "en": pattern.reason.en},
                 "events": [_summary(event) for event in match.events],
             }
-            for name in ("sku", "warehouse", "available", "threshold"):
+            for name in ("sku", "warehouse", "available", "safety_stock"):
                 if name in match.events[-1] and name not in payload:
                     payload[name] = match.events[-1][name]
             with self.engine.store.transaction() as tx:

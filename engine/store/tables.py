@@ -158,8 +158,11 @@ stock = Table(
     Column("warehouse", String(100), primary_key=True),
     Column("on_hand", Integer, nullable=False, default=0),
     Column("reserved", Integer, nullable=False, default=0),
+    # 安全库存: a reservation that takes the units free below it is reported (``stock_changed``).
+    Column("safety_stock", Integer, nullable=True),
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
     CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+    CheckConstraint("safety_stock >= 0", name="safety_stock_not_negative"),
 )
 
 # The correlation feed (``engine.rules.correlation``): how far a feed has read the audit trail and the

@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from engine.errors import PluginError
 from engine.store.tables import stock
@@ -185,4 +185,41 @@ def test_racing_over_two_warehouses_fills_both_never_oversells(db: Engine, make_
         thread.join()
     assert sorted(outcomes) == ["refused"] * 6 + ["reserved"] * 14
     assert levels(db)[("XM-BAND8", "SH-01")] == (10, 10)
+    assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 4)
+
+
+def test_a_reservation_that_crosses_the_safety_stock_reports_it_once(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.begin() as connection:
+        connection.execute(
+            update(stock)
+            .where(stock.c.sku == "XM-BAND8", stock.c.warehouse == "SH-01")
+            .values(safety_stock=5)
+        )
+    messages = []
+    for qty in (4, 2, 1):  # free 10 -> 6 (above), -> 4 (crossed), -> 3 (still below: not again)
+        with db.begin() as connection:
+            ctx = make_ctx(connection, {"lines": [{"sku": "XM-BAND8", "qty": qty, "warehouse": "SH-01"}]})
+            inventory.reserve(ctx)
+        messages.append(ctx.outbox)
+    assert messages[0] == [] and messages[2] == []
+    assert messages[1] == [
+        (
+            "stock_changed",
+            {
+                "sku": "XM-BAND8",
+                "warehouse": "SH-01",
+                "available": 4,
+                "safety_stock": 5,
+                "order_id": 42,
+                "department": "retail",
+            },
+        )
+    ]
+    # a row without a safety stock is never reported (GZ-01 now has the most free: 4 against 3)
+    with db.begin() as connection:
+        ctx = make_ctx(connection, {"lines": [{"sku": "XM-BAND8", "qty": 4}]})
+        inventory.reserve(ctx)
+    assert ctx.outbox == []
     assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 4)

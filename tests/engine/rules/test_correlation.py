@@ -152,7 +152,7 @@ def test_the_shipped_file_five_accounts_at_one_address_within_an_hour() -> None:
     later = [{**e, "at": e["at"] + timedelta(days=1, minutes=4 * k)} for k, e in enumerate(events)]
     assert [m for e in later for m in correlator.feed(e)] == []
     [low] = correlator.feed(
-        {"type": "stock_changed", "at": START, "sku": "A1", "available": 2, "threshold": 5}
+        {"type": "stock_changed", "at": START, "sku": "A1", "available": 2, "safety_stock": 5}
     )
     assert isinstance(low.pattern.then, SuggestAction)
     assert low.pattern.then.topic == "inventory.replenishment_suggested"

@@ -310,12 +310,12 @@ def test_five_accounts_at_one_address_hold_the_open_orders_delivered_there(
     assert (match["pattern"], match["key"]) == ("accounts-at-one-address", address_key(HOME))
 
 
-def test_stock_below_its_threshold_suggests_replenishment_once(
+def test_stock_below_its_safety_stock_suggests_replenishment_once(
     engine: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
 ) -> None:
-    outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=12, threshold=10)
+    outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=12, safety_stock=10)
     clock.advance(minutes=1)
-    outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=3, threshold=10)
+    outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=3, safety_stock=10)
     feed = feeds("w1")
 
     assert (feed.round().suggested, feed.round().suggested) == (1, 0)
@@ -323,11 +323,11 @@ def test_stock_below_its_threshold_suggests_replenishment_once(
     with engine.store.read() as tx:
         suggestions = [m for m in tx.outbox_feed(after_id=0) if m.topic == REPLENISHMENT_TOPIC]
     [suggestion] = suggestions
-    assert {k: suggestion.payload[k] for k in ("sku", "warehouse", "available", "threshold")} == {
+    assert {k: suggestion.payload[k] for k in ("sku", "warehouse", "available", "safety_stock")} == {
         "sku": "XM-BAND8",
         "warehouse": "SH-01",
         "available": 3,
-        "threshold": 10,
+        "safety_stock": 10,
     }
     assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("retail-fraud", fraud.version)
     [match] = matches(engine)

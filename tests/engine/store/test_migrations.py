@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, inspect, select
+import pytest
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
-from engine.store.tables import orders, timers
+from engine.store.tables import orders, stock, timers
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -51,5 +53,30 @@ def test_0004_adds_the_timer_note_and_takes_it_away_again(db_url: str) -> None:
     assert "note" not in timer_columns(store)
     with store.read() as tx:
         assert tx.connection.execute(select(orders.c.id)).scalars().all() == [order_id]
+    upgrade(db_url)
+    store.dispose()
+
+
+def test_0006_adds_the_safety_stock_and_takes_it_away_again(db_url: str) -> None:
+    def columns() -> set[str]:
+        with store.read() as tx:
+            return {c["name"] for c in inspect(tx.connection).get_columns("stock")}
+
+    store = Store(db_url)
+    upgrade(db_url, "0005")
+    assert "safety_stock" not in columns()
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=10, reserved=2))
+    upgrade(db_url)
+    assert "safety_stock" in columns()
+    with store.read() as tx:
+        row = tx.connection.execute(select(stock.c.on_hand, stock.c.safety_stock)).one()
+    assert tuple(row) == (10, None)  # the rows kept, with no safety stock
+    with pytest.raises(IntegrityError), store.transaction() as tx:
+        tx.connection.execute(update(stock).values(safety_stock=-1))
+    downgrade(db_url, "0005")
+    assert "safety_stock" not in columns()
+    with store.read() as tx:
+        assert tx.connection.execute(select(stock.c.on_hand)).scalars().all() == [10]
     upgrade(db_url)
     store.dispose()
