@@ -668,12 +668,33 @@ def test_wholesale_approval_limits_come_from_the_approval_table(
     [routing] = [e for e in engine.history(order.id, SALES) if e.trigger == "route_approval"]
     assert routing.rules is not None
     assert (routing.rules["kind"], routing.rules["hit_policy"]) == ("decision_table", "unique")
-    # stock is reserved when the order is accepted, by the table or by an approver, never before
+    # stock is reserved when the order is accepted, by the table or by an approver, never before,
+    # in the warehouse routing picked
     assert ("stock_reserved" in order.data) == (state == "fulfilling")
+    assert ("warehouse" in order.data and "carrier" in order.data) == (state == "fulfilling")
     if state == "pending_approval":
         accepted = engine.fire(order.id, "approve", APPROVER)
         assert accepted.to_state.startswith("fulfilling.")
         assert engine.get_order(order.id, SALES).data["stock_reserved"]
+
+
+def test_wholesale_backorders_what_no_warehouse_holds_and_routes_it_again_when_stock_arrives(
+    engine: Engine, store: Store
+) -> None:
+    data = wholesale_data()
+    data["lines"][0] = {**data["lines"][0], "qty": 1500, "amount": 56 * 1500}  # 1000 milk in stock
+    data["total"] = 56 * 1500 + 9550 + 200
+    data["account"] = {**data["account"], "tier": "gold"}  # within its limits: no approver
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert order.state == "out_of_stock" and "stock_reserved" not in order.data
+    [route] = [e for e in engine.history(order.id, SALES) if e.trigger == "route"]
+    assert route.rules is not None and route.rules["outcome"] == "no_stock"
+    with store.transaction() as tx:
+        tx.connection.execute(
+            update(stock).where(stock.c.sku == "YL-MILK24", stock.c.warehouse == "GZ-01").values(on_hand=2000)
+        )
+    assert engine.fire(order.id, "retry_routing", SALES).to_state.startswith("fulfilling.")
+    assert levels(store, "YL-MILK24", "GZ-01") == (2000, 1500)
 
 
 def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Engine, store: Store) -> None:

@@ -343,6 +343,8 @@ class _DemoRun:
         ]
         # Placed late, at a fixed time, so that the draws of the stories above stay as they were.
         plan.append((self.retail, "out_of_stock", timedelta(minutes=20)))
+        plan.append((self.wholesale, "out_of_stock", timedelta(minutes=10)))
+        plan.append((self.wholesale, "fulfilling.payment.paid", timedelta(minutes=5)))
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -567,6 +569,8 @@ class _DemoRun:
         picked = rng.sample(goods, k=rng.randint(1, 3))
         if target == "credit_hold":
             account = next(a for a in ACCOUNTS if a.status == "watch")
+        elif target == "fulfilling.payment.paid":
+            account = ACCOUNTS[0]  # in good standing: past the credit check
         elif target == "pending_approval":
             # A large order from an account in good standing: over the approval limit, within its credit.
             account = ACCOUNTS[0]
@@ -577,6 +581,15 @@ class _DemoRun:
             )
             for p in picked
         ]
+        if target == "out_of_stock":
+            # More laptops than all warehouses hold, for the account with most credit left: approved by
+            # the director, then backordered by routing.
+            account = max(
+                ACCOUNTS, key=lambda a: a.credit_limit - a.outstanding if a.status == "active" else 0
+            )
+            laptop = PRODUCTS["LX-Y9000P"]
+            held = sum(units for (sku, _), units in initial_stock().items() if sku == laptop.sku)
+            lines = [self.line(laptop, held + 1, price=(laptop.price * Decimal("0.8")).quantize(1))]
         freight = Decimal(rng.choice([0, 200, 500]))
         total = sum((Decimal(str(line["amount"])) for line in lines), Decimal(0)) + freight
         channel = rng.choice(["phone", "email"])
@@ -621,12 +634,17 @@ class _DemoRun:
         if state == "pending_approval":
             if target == "pending_approval":
                 return
-            yield self.hours(2, 40)
+            if target not in ("out_of_stock", "fulfilling.payment.paid"):  # those: at once, late in the demo
+                yield self.hours(2, 40)
             if rng.random() < 0.2 and target is None:
                 self.fire(oid, "decline", "sun.li")
                 return
             state = self.fire(oid, "approve", "sun.li")
         if not state.startswith("fulfilling"):
+            return
+        if target == "fulfilling.payment.paid":  # paid by transfer before the first parcel is out
+            transfer = {"method": "bank_transfer", "amount": data["total"], "transaction_ref": self._ref("x")}
+            self.fire(oid, "confirm_transfer", "zhou.min", transfer)
             return
         parcels = _split(lines, rng.randint(1, 3), rng)
         paid = data["payment_method"] == "cod"  # cash on delivery is collected after the last parcel

@@ -322,8 +322,8 @@ def test_shipped_routing_files_compile_and_route(department: str) -> None:
             "type": "exchange",
             "address": {"province": "浙江"},
             "lines": [{"sku": "TEA-01", "qty": 3, "weight_kg": 0.5}],
+            "account": {"tier": "gold"},
         },
-        "customer": {"tier": "gold"},
         "stock": {"TEA-01": {"SH-01": 10, "GZ-01": 10, "BJ-01": 10, "CD-01": 10}},
     }
     decision = ruleset.evaluate(env)

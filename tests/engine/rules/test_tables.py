@@ -525,7 +525,7 @@ def test_wholesale_discount() -> None:
         ("standard", 500, "none", 0),
     ]
     for tier, total, outcome, rate in cases:
-        decision = ruleset.evaluate(env(tier, total))
+        decision = ruleset.evaluate({"order": {"total": total, "account": {"tier": tier}}})
         assert (decision.outcome, decision.outputs["discount_rate"]) == (outcome, rate), (tier, total)
 
 
