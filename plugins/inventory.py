@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, literal_column, select, update
 
-from engine.plugins import ActionContext
+from engine.plugins import ActionContext, writes
 from engine.store import PreparedStatements
 from engine.store.tables import stock
 from plugins._common import ActionRefused
@@ -72,6 +72,7 @@ _SQL = PreparedStatements(
 )
 
 
+@writes("stock_reserved")
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Reserve every order line; a line without a warehouse goes to the one with most stock free."""
     if _holdings(ctx.data):
@@ -86,6 +87,7 @@ def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
     return {"stock_reserved": held}
 
 
+@writes("stock_reserved")
 def release(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Give back everything this order holds (nothing to do when it holds nothing)."""
     holdings = _holdings(ctx.data)
@@ -106,6 +108,7 @@ def release(ctx: ActionContext) -> Mapping[str, Any] | None:
     return {"stock_reserved": []}
 
 
+@writes("stock_reserved", "shipped_qty")
 def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Take shipped units off the shelf: the ``parcel`` items, or everything still reserved."""
     holdings = [dict(h) for h in _holdings(ctx.data)]

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.plugins import ActionContext
+from engine.plugins import ActionContext, writes
 from plugins._common import mobile_of
 
 
+@writes()
 def notify(ctx: ActionContext) -> Mapping[str, Any] | None:
     ctx.emit(
         "notifications.order_status",

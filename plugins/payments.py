@@ -17,12 +17,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.plugins import ActionContext
+from engine.plugins import ActionContext, writes
 from plugins._common import ActionRefused, as_number, money
 
 METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
 
 
+@writes("paid_amount", "paid_at", "payment_method", "transaction_ref")
 def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
     method = ctx.data.get("method") or ctx.data.get("payment_method")
     if method not in METHODS:
@@ -58,6 +59,7 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
     }
 
 
+@writes("refunded_amount", "refunded_at")
 def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     paid = ctx.data.get("paid_amount")
     refunded = _amount_or_zero(ctx.data, "refunded_amount")

@@ -488,5 +488,7 @@ def test_the_built_in_actions_declare_what_the_tests_expect_them_to_write() -> N
     """Whatever plugins/*.py declare with ``engine.plugins.writes`` matches what they return."""
     from engine.plugins import PluginRegistry
 
-    for name, fields in PluginRegistry.from_entry_points().action_writes.items():
+    declared = PluginRegistry.from_entry_points().action_writes
+    assert set(declared) == set(ACTION_WRITES)  # every built-in action declares, none is forgotten
+    for name, fields in declared.items():
         assert fields == ACTION_WRITES[name], name
