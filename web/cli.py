@@ -559,11 +559,12 @@ def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str
 
     shown = _display(path, _settings(ctx).definitions_root)
     tree, problems = check_rules_file(path, shown)
-    if tree is None or problems:
+    if tree is None:
         _print_problems(problems)
         errors = [p for p in problems if p.severity == "error"]
         click.echo(f"{len(errors)} error(s) found.", err=True)
         sys.exit(1)
+    _print_problems(problems)  # warnings: shown, and the rule set still runs
     if tree.get("kind") not in EVALUATED_KINDS:
         kinds = ", ".join(sorted(EVALUATED_KINDS))
         click.echo(

@@ -299,7 +299,8 @@ def _check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None,
             line, column = marks.at(problem.json_path)
             problem = replace(problem, file=shown, line=line, column=column)
         problems.append(problem)
-    return (tree if not problems else None), problems, marks
+    errors = any(problem.severity == "error" for problem in problems)
+    return (None if errors else tree), problems, marks  # warnings alone leave the file usable
 
 
 # --- static checks ---------------------------------------------------------------------------------
@@ -610,6 +611,7 @@ class _Checker:
             )
             self.out.problems.extend(problems)
             return None
+        self.out.warnings.extend(problems)  # a usable file has warnings at most
         from engine.rules.ruleset import EVALUATED_KINDS  # type: ignore[import-not-found,unused-ignore] # the rules package is built beside this one
 
         kind = tree.get("kind")

@@ -300,7 +300,7 @@ def load_correlation_rulesets(root: Path) -> list[CorrelationRuleset]:
         if not re.search(r"^kind:\s*['\"]?correlation['\"]?\s*(#.*)?$", head, re.MULTILINE):
             continue
         tree, file_problems = check_rules_file(path, shown)
-        problems.extend(file_problems)
+        problems.extend(p for p in file_problems if p.severity == "error")  # warnings do not stop it
         if tree is not None:
             found.append(compile_ruleset(tree, shown))
     if problems:

@@ -492,3 +492,56 @@ def test_the_built_in_actions_declare_what_the_tests_expect_them_to_write() -> N
     assert set(declared) == set(ACTION_WRITES)  # every built-in action declares, none is forgotten
     for name, fields in declared.items():
         assert fields == ACTION_WRITES[name], name
+
+
+def test_a_rule_file_with_only_warnings_is_usable_where_a_workflow_names_it(tmp_path: Path) -> None:
+    """An unreachable row of a first-hit table is a warning: reported once, and the workflow loads."""
+    from engine.dsl.compiler import load_bundle
+
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "forms/order.json").write_text(
+        '{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",'
+        ' "properties": {"total": {"type": "number"}}}',
+        encoding="utf-8",
+    )
+    (tmp_path / "rules/size.yaml").write_text(
+        """schema_version: 1
+ruleset: size
+kind: decision_table
+title: {zh: 大小, en: Size}
+hit_policy: first
+inputs: [{name: total, expr: order.total}]
+outputs: [outcome]
+outcomes: [big, small]
+default: small
+rules:
+  - {name: any, cells: {total: '-'}, then: {outcome: small}}
+  - {name: big, cells: {total: '> 100'}, then: {outcome: big}}
+""",
+        encoding="utf-8",
+    )
+    workflow = tmp_path / "workflows/sized.yaml"
+    workflow.write_text(
+        """schema_version: 1
+workflow: sized
+department: retail
+title: {zh: 分级, en: Sized}
+data: forms/order.json
+roles: [clerk]
+initial: new
+states:
+  new: {label: {zh: 新建, en: New}}
+  big: {final: true, label: {zh: 大单, en: Big}}
+  small: {final: true, label: {zh: 小单, en: Small}}
+transitions:
+  - {trigger: size, source: new, dest: {big: big, small: small}, rules: rules/size.yaml, roles: [clerk]}
+""",
+        encoding="utf-8",
+    )
+    problems = validate_paths([tmp_path / "workflows", tmp_path / "rules"], tmp_path)
+    found = [(p.severity, p.kind, p.file) for p in problems]
+    assert found == [("warning", "unreachable-row", "rules/size.yaml")]
+    bundle = load_bundle(workflow, tmp_path)  # a warning never refuses the workflow
+    assert bundle.rulesets["rules/size.yaml"]["ruleset"] == "size"
