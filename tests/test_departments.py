@@ -602,8 +602,44 @@ def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, 
     ).to_state
     assert state == "replacement_pending"
     assert levels(store, "XM-BAND8") == (500, 1)
+    routed = engine.get_order(request.id, SERVICE).data
+    assert (routed["warehouse"], routed["stock_reserved"][0]["warehouse"]) == ("SH-01", "SH-01")
     assert engine.fire(request.id, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
     assert levels(store, "XM-BAND8") == (499, 0)
+
+
+def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded_instead(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Yogurt is stocked in GZ-01 only: 1000 units, the exchange wants 1001."""
+
+    def backordered(qty: int) -> int:
+        data = request_data(clock, type="exchange", reason_code="quality")
+        del data["refund_amount"]
+        data["lines"] = [
+            {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": qty, "unit_price": 56, "amount": 56 * qty}
+        ]
+        request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
+        receipt = {"return_waybill": "YT9876543210", "received_at": clock.now().isoformat()}
+        engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
+        inspection = {"inspection_result": "pass", "found_condition": "opened_intact"}
+        assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "replacement_backordered"
+        return request.id
+
+    waiting = backordered(1001)
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)  # nothing reserved
+    refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56056})
+    assert refunded.to_state == "closed"
+    assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 56056
+    assert "payments.refunded" in topics(store)
+
+    again = backordered(1001)
+    with store.transaction() as tx:
+        tx.connection.execute(
+            update(stock).where(stock.c.sku == "YL-MILK24", stock.c.warehouse == "GZ-01").values(on_hand=1500)
+        )
+    assert engine.fire(again, "retry_routing", SERVICE).to_state == "replacement_pending"
+    assert levels(store, "YL-MILK24", "GZ-01") == (1500, 1001)
 
 
 def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(

@@ -345,6 +345,7 @@ class _DemoRun:
         plan.append((self.retail, "out_of_stock", timedelta(minutes=20)))
         plan.append((self.wholesale, "out_of_stock", timedelta(minutes=10)))
         plan.append((self.wholesale, "fulfilling.payment.paid", timedelta(minutes=5)))
+        plan.append((self.after_sales, "replacement_backordered", timedelta(minutes=3)))
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -701,6 +702,12 @@ class _DemoRun:
             kind, data["item_condition"] = "return", "used"  # a used item is reviewed by a person
         elif target == "replacement_pending":
             kind, data["item_condition"] = "exchange", "opened_intact"
+        elif target == "replacement_backordered":
+            # A discontinued model no warehouse holds any more: the exchange waits for stock.
+            kind, data["item_condition"] = "exchange", "opened_intact"
+            data["lines"] = [
+                {"sku": "XM-BAND7", "name": "小米手环7", "qty": 1, "unit_price": 199, "amount": 199}
+            ]
         elif target is not None and data["item_condition"] == "damaged":
             data["item_condition"] = "opened_intact"  # eligible, so it reaches its step
         data["type"] = kind
@@ -722,9 +729,11 @@ class _DemoRun:
                 self.fire(oid, "decline", "huang.fang")
                 return
             state = self.fire(oid, "accept", "huang.fang")
+        late = target == "replacement_backordered"  # placed minutes before the end: every step at once
         if state != "awaiting_goods" or (rng.random() < 0.12 and target is None):
             return  # rejected, or the goods never come back (the 10-day timer withdraws it)
-        yield self.days(1, 4)
+        if not late:
+            yield self.days(1, 4)
         receipt = {
             "return_waybill": f"SF{rng.randrange(10**12):012d}",
             "received_at": self.clock.now().isoformat(),
@@ -732,7 +741,8 @@ class _DemoRun:
         self.fire(oid, "receive_goods", "zhao.lei", receipt)
         if target == "inspecting":
             return
-        yield self.hours(3, 30)
+        if not late:
+            yield self.hours(3, 30)
         passed = rng.random() < 0.85 or target is not None
         inspection = {
             "inspection_result": "pass" if passed else "fail",
