@@ -16,7 +16,7 @@ from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine
+from engine.runtime import Actor, Engine, OrderView
 from engine.store import Store
 from engine.store.tables import outbox, stock
 from plugins.logistics import is_valid_waybill
@@ -357,13 +357,13 @@ def test_an_order_beyond_the_stock_waits_out_of_stock_and_is_routed_again_when_s
     engine: Engine, store: Store
 ) -> None:
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 41, "unit_price": 1, "amount": 41}]
-    order = engine.create_order(
-        RETAIL,
-        department="retail",
-        workflow="retail-order",
-        channel="web",
-        data=retail_data(lines=lines, total=41),
-    )
+
+    def place() -> OrderView:
+        return engine.create_order(
+            RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=41)
+        )
+
+    order = place()
     assert order.state == "out_of_stock"  # kept, in the stock-shortage queue, nothing reserved
     assert "stock_reserved" not in order.data
     assert levels(store, "HR-BCD470") == (40, 0)
@@ -376,13 +376,7 @@ def test_an_order_beyond_the_stock_waits_out_of_stock_and_is_routed_again_when_s
     assert engine.fire(order.id, "retry_routing", RETAIL).to_state == "pending_payment"
     assert levels(store, "HR-BCD470") == (60, 41)
     # an order nobody can fill is cancelled from the queue with nothing to give back
-    other = engine.create_order(
-        RETAIL,
-        department="retail",
-        workflow="retail-order",
-        channel="web",
-        data=retail_data(lines=lines, total=41),
-    )
+    other = place()
     assert other.state == "out_of_stock"
     assert engine.fire(other.id, "cancel", RETAIL).to_state == "cancelled"
     assert levels(store, "HR-BCD470") == (60, 41)

@@ -134,9 +134,9 @@ def test_deduct_without_a_reservation_is_refused(db: Engine, make_ctx: ContextMa
         inventory.deduct(make_ctx(connection, {"lines": LINES}))
 
 
-def test_racing_for_the_last_units_never_oversells(db: Engine, make_ctx: ContextMaker) -> None:
-    """Twelve shoppers race for the two fridges: exactly two win and the stock never goes negative."""
-    barrier = threading.Barrier(12)
+def race(db: Engine, make_ctx: ContextMaker, sku: str, shoppers: int) -> list[str]:
+    """``shoppers`` threads reserve one unit of ``sku`` at the same moment; their outcomes, sorted."""
+    barrier = threading.Barrier(shoppers)
     outcomes: list[str] = []
     lock = threading.Lock()
 
@@ -144,46 +144,31 @@ def test_racing_for_the_last_units_never_oversells(db: Engine, make_ctx: Context
         barrier.wait()
         try:
             with db.begin() as connection:
-                inventory.reserve(make_ctx(connection, {"lines": [{"sku": "HR-BCD470", "qty": 1}]}))
+                inventory.reserve(make_ctx(connection, {"lines": [{"sku": sku, "qty": 1}]}))
             outcome = "reserved"
         except PluginError:
             outcome = "refused"
         with lock:
             outcomes.append(outcome)
 
-    threads = [threading.Thread(target=shopper) for _ in range(12)]
+    threads = [threading.Thread(target=shopper) for _ in range(shoppers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["refused"] * 10 + ["reserved"] * 2
+    return sorted(outcomes)
+
+
+def test_racing_for_the_last_units_never_oversells(db: Engine, make_ctx: ContextMaker) -> None:
+    """Twelve shoppers race for the two fridges: exactly two win and the stock never goes negative."""
+    assert race(db, make_ctx, "HR-BCD470", 12) == ["refused"] * 10 + ["reserved"] * 2
     assert levels(db)[("HR-BCD470", "SH-01")] == (2, 2)
 
 
 def test_racing_over_two_warehouses_fills_both_never_oversells(db: Engine, make_ctx: ContextMaker) -> None:
     """Twenty shoppers race for the fourteen bands in two warehouses: the losers of a race for the
     warehouse with most stock free are served by the other one, and no stock row goes negative."""
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def shopper() -> None:
-        barrier.wait()
-        try:
-            with db.begin() as connection:
-                inventory.reserve(make_ctx(connection, {"lines": [{"sku": "XM-BAND8", "qty": 1}]}))
-            outcome = "reserved"
-        except PluginError:
-            outcome = "refused"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=shopper) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["refused"] * 6 + ["reserved"] * 14
+    assert race(db, make_ctx, "XM-BAND8", 20) == ["refused"] * 6 + ["reserved"] * 14
     assert levels(db)[("XM-BAND8", "SH-01")] == (10, 10)
     assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 4)
 
