@@ -35,6 +35,7 @@ from typing import Any
 
 from engine.dsl.loader import child_path
 from engine.plugins import did_you_mean
+from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
 from engine.rules.expr import check as check_expression
 
 __all__ = [
@@ -700,19 +701,6 @@ def _search(pattern: Any, name: str) -> bool:
         return isinstance(pattern, str) and re.search(pattern, name) is not None
     except re.error:
         return True  # a pattern we cannot read: do not claim the field is unknown
-
-
-def _constant_key(node: ast.AST) -> Any:
-    if isinstance(node, ast.Constant) and type(node.value) in (int, str):
-        return node.value
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, ast.USub)
-        and isinstance(node.operand, ast.Constant)
-        and type(node.operand.value) is int
-    ):
-        return -node.operand.value
-    return None
 
 
 def _only(value: _Value, kind: str) -> bool:
