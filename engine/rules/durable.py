@@ -11,10 +11,14 @@ Each condition's syntax tree (``engine.rules.expr.parse``) is split in two:
   durable-rules rule per condition, registered once per rule set version under
   ``<ruleset>#<version>#<conditions hash>`` (durable-rules cannot replace a ruleset; a new version is a
   new one beside it). Anything else in a boolean position (``any(...)``, a bare field, ``x in
-  order.tags``) is an operand whose truth durable-rules compares with ``true``.
+  order.tags``) is an operand whose truth durable-rules compares with ``true``. Nested ``and``/``or``
+  reach durable-rules flat; a condition durable-rules still refuses (it has limits of its own) is
+  decided by its closure, whose truth enters the fact.
 
 Per evaluation the fact is asserted (every condition that holds fires its action: the fact matched,
-not consumed as an event would be), the fired actions are collected and the fact is retracted.
+not consumed as an event would be), the fired actions are collected and the fact is retracted by its
+id. Operands that only read a field (``order.customer.level``) are read a record at a time; when
+every value is one the fact takes as it is (the usual case), the fact is also what the trace shows.
 
 Python's semantics stay the reference (docs/expressions.md): where they and JSON comparison could
 differ, the condition is evaluated by its closure instead, for that evaluation only. That happens when
@@ -36,13 +40,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 import durable_rules_engine
+import orjson
 
 from engine.rules.expr import (
     CompiledExpression,
     ExpressionEvaluationError,
+    _field,
     compile_expression,
     parse,
 )
@@ -112,6 +120,7 @@ class _Operand:
     truth: bool  # a condition in its own right: the fact holds bool(value)
     allowed: set[str] = field(default_factory=lambda: set(ANY))  # kinds its comparisons accept
     conditions: set[int] = field(default_factory=set)  # indexes of the conditions that read it
+    shown: bool = True  # False: a whole condition's truth (see DurableMatcher), not a value it read
 
 
 @dataclass(frozen=True)
@@ -152,8 +161,7 @@ class _Translator:
             return self.translate(node.body, negate)
         if isinstance(node, ast.BoolOp):
             conjunction = isinstance(node.op, ast.And) != negate
-            parts = [self.translate(value, negate) for value in node.values]
-            return {"$and" if conjunction else "$or": parts}
+            return _joined("$and" if conjunction else "$or", [self.translate(v, negate) for v in node.values])
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             return self.translate(node.operand, not negate)
         if isinstance(node, ast.Compare):
@@ -240,7 +248,32 @@ class _Translator:
         parts = [self.equals_literal(operand, value, inside) for value in values]
         if len(parts) == 1:
             return parts[0]
-        return {"$or" if inside else "$and": parts}
+        return _joined("$or" if inside else "$and", parts)
+
+    def whole(self, node: ast.AST) -> dict[str, Any]:
+        """A condition durable-rules cannot take as translated: its truth, computed in Python."""
+        source = ast.unparse(node)
+        label = f"{source} (condition)"
+        found = self.operands.get(label)
+        if found is None:
+            found = _Operand(f"a{len(self.operands)}", source, compile_expression(source), True, shown=False)
+            found.allowed = {BOOL}
+            self.operands[label] = found
+        found.conditions.add(self.condition)
+        return {found.key: True}
+
+
+def _joined(op: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"$and": parts}`` with nested ``$and`` parts spliced in (likewise ``$or``): durable-rules
+    expands nesting into alternatives and refuses a rule past its limit (error 113), where the same
+    condition written flat is taken."""
+    flat: list[dict[str, Any]] = []
+    for part in parts:
+        if len(part) == 1 and op in part:
+            flat.extend(part[op])
+        else:
+            flat.append(part)
+    return {op: flat}
 
 
 _NOT_LITERAL = object()
@@ -275,41 +308,118 @@ class DurableMatcher:
         for index, condition in enumerate(self.conditions):
             translator.condition = index
             definition[f"c{index}"] = {"all": [{"m": translator.translate(parse(condition.source))}]}
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:8]
+        self.durable_name = f"{name}#{version}#{digest}"
+        try:
+            self._handle = _create_ruleset(self.durable_name, definition)
+        except durable_rules_engine.error:
+            # durable-rules has limits of its own (expressions per rule): a condition past them is
+            # decided by its closure, its truth entering the fact (the values it reads still do)
+            for index, condition in enumerate(self.conditions):
+                if not _takes(f"{self.durable_name}#c{index}", {"c": definition[f"c{index}"]}):
+                    translator.condition = index
+                    definition[f"c{index}"] = {"all": [{"m": translator.whole(parse(condition.source))}]}
+            self._handle = _create_ruleset(self.durable_name, definition)
+        self.definition = definition
         self._operands = tuple(translator.operands.values())
         self._pairs = tuple(translator.pairs)
         self._closures: tuple[Callable[[Mapping[str, Any]], Any], ...] = tuple(
             compile_expression(condition.source) for condition in self.conditions
         )
-        # per condition: the operands it reads, as (key, source) for the trace
-        reads: list[list[_Operand]] = [[] for _ in self.conditions]
-        for operand in self._operands:
-            for index in operand.conditions:
-                reads[index].append(operand)
         # The loops of every evaluation, flattened into tuples once.
+        paired = {pair.left for pair in self._pairs} | {pair.right for pair in self._pairs}
         self._plan = tuple(
-            (o.key, o.compute._evaluate, o.truth, frozenset(o.allowed), frozenset(o.conditions))
+            (
+                o.key,
+                o.compute._evaluate,
+                o.truth,
+                frozenset(o.allowed),
+                frozenset(o.conditions),
+                o.key in paired,
+            )
             for o in self._operands
         )
-        self._conditions_plan = tuple(
-            (index, condition.id, f"c{index}", tuple((o.source, o.key) for o in reads[index]))
-            for index, condition in enumerate(self.conditions)
+        # The short way (see _operands_of) reads fields (order.customer.level) a record at a time,
+        # then computes the other operands; its values come in that order.
+        self._names, self._paths, read, computed = _path_groups(self._operands)
+        ordered = [*read, *computed]
+        position = {o.key: index for index, o in enumerate(ordered)}
+        self._computes = tuple(o.compute._evaluate for o in computed)
+        self._truths = tuple(index for index, o in enumerate(ordered) if o.truth)
+        # per value, the exact types that enter the fact as they are
+        self._direct = tuple(
+            frozenset(kind_of for kind_of, kind in _DIRECT_KINDS.items() if kind in o.allowed)
+            for o in ordered
         )
-        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:8]
-        self.durable_name = f"{name}#{version}#{digest}"
-        self.definition = definition
-        # durable-rules reads "\\u" escapes literally: both sides carry the text itself, as UTF-8
-        text = json.dumps(definition, ensure_ascii=False)
-        self._handle = durable_rules_engine.create_ruleset(self.durable_name, text)
+        self._keys = tuple(o.key for o in ordered)
+        self._pair_positions = tuple(
+            (position[pair.left], position[pair.right], pair.condition) for pair in self._pairs
+        )
+        self._pair_keys = tuple((pair.left, pair.right, pair.condition) for pair in self._pairs)
+        # per condition: the operands it reads, as (source, key) for the trace
+        reads: list[list[_Operand]] = [[] for _ in self.conditions]
+        for operand in self._operands:
+            for index in operand.conditions if operand.shown else ():
+                reads[index].append(operand)
+        self._values_plan = tuple(
+            _values_entry(condition.id, reads[index]) for index, condition in enumerate(self.conditions)
+        )
+        # a fired durable-rules rule ("c3") -> the id of its condition
+        self._fired_ids = {f"c{index}": condition.id for index, condition in enumerate(self.conditions)}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def _fact(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int]]:
         """The fact to assert, the values read (by operand key, as shown), the conditions Python decides."""
+        fact, shown, python, _flat = self._operands_of(env)
+        return fact, shown, python
+
+    def _operands_of(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int], bool]:
+        """``_fact``, and whether every value shown is a JSON scalar (no list or record).
+
+        The usual evaluation takes the short way: fields read a record at a time, every operand
+        computed without an error, each a value that enters the fact as it is (a finite number, text,
+        true/false or None, of a kind its comparisons take); the fact is then also what the trace
+        shows. Anything else is done again one operand at a time by :meth:`_careful`.
+        """
+        try:
+            values: list[Any] = [env.get(name) for name in self._names]
+            records: dict[tuple[str, ...], Any] = {(): env}
+            for at, above, name, fields in self._paths:
+                record = records[above]
+                record = record.get(name) if type(record) is dict else _field(record, name)
+                records[at] = record
+                if fields:
+                    if type(record) is dict:
+                        values += map(record.get, fields)
+                    else:
+                        values += [_field(record, field) for field in fields]
+            values += [compute(env) for compute in self._computes]
+        except _EVALUATION_ERRORS:
+            return self._careful(env)
+        for index in self._truths:
+            values[index] = bool(values[index])
+        types = [*map(type, values)]
+        if not all(map(frozenset.__contains__, self._direct, types)):
+            return self._careful(env)
+        if float in types and not all(map(_isfinite, compress(values, map(is_, types, repeat(float))))):
+            return self._careful(env)
+        fact = dict(zip(self._keys, values, strict=False))  # as many keys as values
+        python: set[int] = set()
+        for left, right, condition in self._pair_positions:
+            kind = _DIRECT_KINDS[types[left]]
+            if kind is NONE or kind is not _DIRECT_KINDS[types[right]]:
+                python.add(condition)
+        return fact, fact, python, True
+
+    def _careful(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int], bool]:
+        """``_operands_of`` one operand at a time: errors, kinds Python decides, values shown otherwise."""
         fact: dict[str, Any] = {}
         shown: dict[str, Any] = {}
         python: set[int] = set()
         kinds: dict[str, str] = {}
-        for key, compute, truth, allowed, conditions in self._plan:
+        flat = True
+        for key, compute, truth, allowed, conditions, paired in self._plan:
             try:
                 value = compute(env)
             except _EVALUATION_ERRORS:
@@ -319,12 +429,12 @@ class DurableMatcher:
             if truth:
                 value = bool(value)
             kind = _kind(value)
-            kinds[key] = kind
+            if paired:
+                kinds[key] = kind
             if kind not in allowed:
                 python.update(conditions)
                 shown[key] = _shown(value)
-                continue
-            if kind is MOMENT:
+            elif kind is MOMENT:
                 fact[key] = _instant(value)
                 shown[key] = value.isoformat()
             elif kind is NUMBER and type(value) is not int:
@@ -343,11 +453,13 @@ class DurableMatcher:
                 shown[key] = _shown(value)
             else:
                 fact[key] = shown[key] = value
-        for pair in self._pairs:
-            left, right = kinds.get(pair.left), kinds.get(pair.right)
-            if left != right or left is NONE or left is None:
-                python.add(pair.condition)
-        return fact, shown, python
+            if type(shown[key]) is list or type(shown[key]) is dict:
+                flat = False
+        for left, right, condition in self._pair_keys:
+            left_kind = kinds.get(left)
+            if left_kind is None or left_kind is NONE or left_kind != kinds.get(right):
+                python.add(condition)
+        return fact, shown, python, flat
 
     def _durable(self, fact: dict[str, Any]) -> set[str]:
         """Assert the fact, collect the rules that fired, retract it."""
@@ -355,9 +467,8 @@ class DurableMatcher:
         engine = durable_rules_engine
         fired: set[str] = set()
         with self._lock:
-            fact["id"] = next(self._ids)
-            text = json.dumps(fact, ensure_ascii=False)
-            code, state = engine.assert_fact(handle, text)
+            fact["id"] = ident = next(self._ids)
+            code, state = engine.assert_fact(handle, _fact_text(fact))
             try:
                 if code == 0:  # 1: no rule holds
                     result = engine.start_action_for_state(handle, state)
@@ -366,28 +477,121 @@ class DurableMatcher:
                         fired.add(message[2 : message.index('"', 2)])
                         message = engine.complete_and_start_action(handle, state)
             finally:
-                engine.retract_fact(handle, text)
+                # durable-rules finds a fact by its id: the rest of it is not read again (no rule
+                # holds a fact once its action completed), and parsing it again cost a fifth
+                engine.retract_fact(handle, f'{{"id":{ident}}}')
         return fired
 
     def match(self, env: Mapping[str, Any]) -> Match:
-        fact, shown, python = self._fact(env)
+        fact, shown, python, flat = self._operands_of(env)
         fired = self._durable(fact)
-        matched: set[str] = set()
+        # most conditions read one to three values: no comprehension of their own for those
+        values = {
+            condition_id: {s1: shown[k1]}
+            if count == 1
+            else {s1: shown[k1], s2: shown[k2]}
+            if count == 2
+            else {s1: shown[k1], s2: shown[k2], s3: shown[k3]}
+            if count == 3
+            else {source: shown[key] for source, key in reads}
+            for condition_id, count, s1, k1, s2, k2, s3, k3, reads in self._values_plan
+        }
+        fired_ids = self._fired_ids
+        if not python:
+            return Match(frozenset([fired_ids[name] for name in fired]), {}, values, flat)
+        # conditions whose operands durable-rules cannot compare as Python does: their closures decide
+        matched = [fired_ids[name] for name in fired if int(name[1:]) not in python]
         errors: dict[str, str] = {}
-        values: dict[str, dict[str, Any]] = {}
-        for index, condition_id, rule_name, reads in self._conditions_plan:
-            values[condition_id] = {source: shown.get(key) for source, key in reads}
-            if index in python:
-                try:
-                    held = bool(self._closures[index](env))
-                except ExpressionEvaluationError as error:
-                    errors[condition_id] = str(error)
-                    continue
-            else:
-                held = rule_name in fired
+        for index in sorted(python):
+            condition_id = self.conditions[index].id
+            try:
+                held = bool(self._closures[index](env))
+            except ExpressionEvaluationError as error:
+                errors[condition_id] = str(error)
+                continue
             if held:
-                matched.add(condition_id)
-        return Match(frozenset(matched), errors, values)
+                matched.append(condition_id)
+        return Match(frozenset(matched), errors, values, flat)
+
+
+# The exact types of values that enter the fact as they are when their kind is allowed (a float
+# when it is finite), and their kinds.
+_DIRECT_KINDS: Mapping[type, str] = {int: NUMBER, float: NUMBER, str: TEXT, bool: BOOL, type(None): NONE}
+_isfinite = math.isfinite
+
+
+_Record = tuple[tuple[str, ...], tuple[str, ...], str, tuple[str, ...]]
+
+
+def _path_groups(
+    operands: Sequence[_Operand],
+) -> tuple[tuple[str, ...], tuple[_Record, ...], list[_Operand], list[_Operand]]:
+    """Operands that only read a name or a field (``now``, ``order.total``), by what they read.
+
+    Gives the names read from the environment itself; parents first, every record to reach (its
+    path, its parent's path, its name, the fields read from it); the operands those names and fields
+    are, in that order; and every other operand.
+    """
+    fields: dict[tuple[str, ...], list[str]] = {}
+    operand_of: dict[tuple[str, ...], list[_Operand]] = {}
+    computed: list[_Operand] = []
+    for operand in operands:
+        node: ast.AST = parse(operand.source).body
+        path: list[str] = []
+        while isinstance(node, ast.Attribute):
+            path.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name):
+            computed.append(operand)
+            continue
+        path.append(node.id)
+        path.reverse()
+        record = tuple(path[:-1])
+        for depth in range(1, len(record) + 1):
+            fields.setdefault(record[:depth], [])
+        fields.setdefault(record, []).append(path[-1])
+        operand_of.setdefault(record, []).append(operand)
+    names = tuple(fields.pop((), []))
+    read = operand_of.pop((), [])
+    groups: list[_Record] = []
+    for record in sorted(fields, key=len):
+        groups.append((record, record[:-1], record[-1], tuple(fields[record])))
+        read += operand_of.get(record, [])
+    return names, tuple(groups), read, computed
+
+
+def _values_entry(
+    condition_id: str, reads: Sequence[_Operand]
+) -> tuple[str, int, str, str, str, str, str, str, tuple[tuple[str, str], ...]]:
+    """What ``match`` reads to show a condition's values: its id, how many it reads, the first three
+    as source and key (blank past the last), and all of them."""
+    pairs = tuple((o.source, o.key) for o in reads)
+    (s1, k1), (s2, k2), (s3, k3) = (*pairs[:3], *[("", "")] * (3 - min(3, len(pairs))))
+    return condition_id, len(pairs), s1, k1, s2, k2, s3, k3, pairs
+
+
+def _create_ruleset(name: str, definition: Mapping[str, Any]) -> int:
+    # durable-rules reads "\\u" escapes literally: both sides carry the text itself, as UTF-8
+    handle: int = durable_rules_engine.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+    return handle
+
+
+def _takes(name: str, definition: Mapping[str, Any]) -> bool:
+    """Whether durable-rules accepts ``definition`` (tried in a ruleset of its own, deleted after)."""
+    try:
+        handle = _create_ruleset(name, definition)
+    except durable_rules_engine.error:
+        return False
+    durable_rules_engine.delete_ruleset(handle)
+    return True
+
+
+def _fact_text(fact: dict[str, Any]) -> str:
+    """The fact as durable-rules reads it: JSON, text as UTF-8 (no "\\u" escapes but those JSON needs)."""
+    try:
+        return orjson.dumps(fact).decode()
+    except orjson.JSONEncodeError:  # what orjson refuses (an integer beyond 64 bits), json writes
+        return json.dumps(fact, ensure_ascii=False)
 
 
 # What an operand's closure raises on data it cannot work with (CompiledExpression wraps the same).

@@ -170,12 +170,24 @@ def _numbers(values: Sequence[Any], function: str) -> list[Any]:
     return found
 
 
+# Exact types of the values that sum(), min() and max() take without looking at each one in Python.
+_NUMBER_TYPES = frozenset({int, float, Decimal})
+_INT_FLOAT = (int, float)  # what arithmetic computes at once (not Decimal: float with Decimal fails)
+_TEXT_TYPE = frozenset({str})
+
+
 def _fn_sum(values: Any) -> Any:
-    return sum(_numbers(_as_list(values, "sum"), "sum"))
+    items = _as_list(values, "sum")
+    if _NUMBER_TYPES.issuperset(map(type, items)):  # the usual list of numbers, no None among them
+        return sum(items)
+    return sum(_numbers(items, "sum"))
 
 
 def _extreme(function: str, pick: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     values = _as_list(args[0], function) if len(args) == 1 else args
+    types = frozenset(map(type, values))
+    if types and (types <= _NUMBER_TYPES or types == _TEXT_TYPE):  # all of one kind, none missing
+        return pick(values)
     present = [v for v in values if v is not None]
     if not present:
         return None
@@ -293,9 +305,11 @@ def _elapsed_seconds(env: Env, value: Any, function: str) -> float | None:
     moment = _to_datetime(value, function)
     if moment is None:
         return None
-    now = _to_datetime(env.get("now"), function)
-    if now is None:
-        raise _FunctionArgumentError(f"{function}() needs 'now', which is not set")
+    now = env.get("now")
+    if type(now) is not datetime or now.tzinfo is None:  # the engine's clock gives an aware datetime
+        now = _to_datetime(now, function)
+        if now is None:
+            raise _FunctionArgumentError(f"{function}() needs 'now', which is not set")
     return (now - moment).total_seconds()
 
 
@@ -972,12 +986,16 @@ class _Compiler:
         right = self.compile(node.right)
         fail = self.fail
         checked = symbol in ("/", "//", "%")
+        for constant_node, on_right in ((node.right, True), (node.left, False)):
+            if isinstance(constant_node, ast.Constant) and type(constant_node.value) in (int, float):
+                return self.arithmetic_with_constant(
+                    node, left if on_right else right, constant_node.value, on_right
+                )
 
         def arithmetic(env: Env) -> Any:
             a = left(env)
             b = right(env)
-            kind = type(a)
-            if kind is type(b) and (kind is int or kind is float) and not (checked and not b):
+            if type(a) in _INT_FLOAT and type(b) in _INT_FLOAT and not (checked and not b):
                 return compute(a, b)
             try:
                 return _arith(a, b, compute, symbol)
@@ -985,6 +1003,38 @@ class _Compiler:
                 raise fail(node, error) from None
 
         return arithmetic
+
+    def arithmetic_with_constant(
+        self, node: ast.BinOp, other: Evaluator, constant: Any, on_right: bool
+    ) -> Evaluator:
+        """``x + 0.01``, ``0.5 * x``: the number written in the text is not looked up per evaluation."""
+        symbol, compute = _BINARY_OPS[type(node.op)]
+        fail = self.fail
+        checked = symbol in ("/", "//", "%")
+        if on_right:
+            fast = not (checked and not constant)
+
+            def constant_right(env: Env) -> Any:
+                a = other(env)
+                if type(a) in _INT_FLOAT and fast:
+                    return compute(a, constant)
+                try:
+                    return _arith(a, constant, compute, symbol)
+                except (_FunctionArgumentError, TypeError, ArithmeticError) as error:
+                    raise fail(node, error) from None
+
+            return constant_right
+
+        def constant_left(env: Env) -> Any:
+            b = other(env)
+            if type(b) in _INT_FLOAT and not (checked and not b):
+                return compute(constant, b)
+            try:
+                return _arith(constant, b, compute, symbol)
+            except (_FunctionArgumentError, TypeError, ArithmeticError) as error:
+                raise fail(node, error) from None
+
+        return constant_left
 
     def compile_compare(self, node: ast.Compare) -> Evaluator:
         pairs: list[Callable[[Any, Any], bool]] = []
@@ -1086,6 +1136,21 @@ class _Compiler:
         needs_env = name in ENV_FUNCTIONS
         if len(args) == 1 and not needs_env:
             (only,) = args
+            argument = node.args[0]
+            if name in _AGGREGATES and isinstance(argument, ast.Call) and _constant_pluck(argument):
+                return self.compile_aggregate(node, argument)
+            if name == "len":
+
+                def length(env: Env) -> Any:
+                    try:
+                        value = only(env)
+                        if type(value) is list or type(value) is str:
+                            return len(value)
+                        return _fn_len(value)
+                    except (_FunctionArgumentError, TypeError, ValueError, ArithmeticError) as error:
+                        raise fail(node, error) from None
+
+                return length
 
             def call_one(env: Env) -> Any:
                 try:
@@ -1094,6 +1159,30 @@ class _Compiler:
                     raise fail(node, error) from None
 
             return call_one
+        if len(args) == 1:  # days_since(x) and the like: the function reads 'now' from env
+            (only,) = args
+
+            def call_env(env: Env) -> Any:
+                value = only(env)  # outside the try, as in call(): an argument's error is its own
+                try:
+                    return function(env, value)
+                except (_FunctionArgumentError, TypeError, ValueError, ArithmeticError) as error:
+                    raise fail(node, error) from None
+
+            return call_env
+        if _constant_pluck(node):
+            return self.compile_pluck(node, args[0], str(getattr(node.args[1], "value", "")))
+        if len(args) == 2 and not needs_env:
+            first, second = args
+
+            def call_two(env: Env) -> Any:
+                a, b = first(env), second(env)
+                try:
+                    return function(a, b)
+                except (_FunctionArgumentError, TypeError, ValueError, ArithmeticError) as error:
+                    raise fail(node, error) from None
+
+            return call_two
 
         def call(env: Env) -> Any:
             values = [arg(env) for arg in args]
@@ -1106,9 +1195,77 @@ class _Compiler:
 
         return call
 
+    def compile_pluck(self, node: ast.Call, values: Evaluator, name: str) -> Evaluator:
+        """``pluck(list, "field")`` with the field named in the text: records' keys read inline."""
+        fail = self.fail
+
+        def pluck(env: Env) -> Any:
+            found = values(env)
+            try:
+                return _pluck_field(found, name)
+            except (_FunctionArgumentError, TypeError, ValueError, ArithmeticError) as error:
+                raise fail(node, error) from None
+
+        return pluck
+
+    def compile_aggregate(self, node: ast.Call, plucked: ast.Call) -> Evaluator:
+        """``min(pluck(list, "field"))``, ``max(...)``, ``sum(...)``: one closure for both calls.
+
+        It raises what the two closures would: an error of the list's own expression or of the
+        outer function names the outer call, one of picking the fields names the pluck.
+        """
+        assert isinstance(node.func, ast.Name) and isinstance(plucked.args[1], ast.Constant)
+        function = FUNCTIONS[node.func.id]
+        quick: Callable[[list[Any]], Any] = _QUICK_AGGREGATES[node.func.id]
+        empty_is_none = node.func.id != "sum"  # min() and max() of nothing are None
+        values = self.compile(plucked.args[0])
+        name = str(plucked.args[1].value)  # text: see _constant_pluck
+        fail = self.fail
+
+        def aggregate(env: Env) -> Any:
+            try:
+                found = values(env)
+                try:
+                    if type(found) is list:
+                        items = [e.get(name) if type(e) is dict else _field(e, name) for e in found]
+                    else:
+                        items = _pluck_field(found, name)
+                except (_FunctionArgumentError, TypeError, ValueError, ArithmeticError) as error:
+                    raise fail(plucked, error) from None
+                if (items or not empty_is_none) and _NUMBER_TYPES.issuperset(map(type, items)):
+                    return quick(items)
+                return function(items)
+            except (_FunctionArgumentError, TypeError, ValueError, ArithmeticError) as error:
+                raise fail(node, error) from None
+
+        return aggregate
+
 
 def _constant(value: Any) -> Evaluator:
     return lambda env: value
+
+
+# min(), max() and sum() of numbers only (no None, no other kind): what the language's functions give
+_QUICK_AGGREGATES: Mapping[str, Callable[[list[Any]], Any]] = {"min": min, "max": max, "sum": sum}
+_AGGREGATES = frozenset(_QUICK_AGGREGATES)
+
+
+def _constant_pluck(node: ast.Call) -> bool:
+    """``pluck(x, "field")``: the field named in the text."""
+    return (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "pluck"
+        and len(node.args) == 2
+        and isinstance(node.args[1], ast.Constant)
+        and type(node.args[1].value) is str
+    )
+
+
+def _pluck_field(found: Any, name: str) -> list[Any]:
+    """``pluck(found, name)``, records' keys read inline."""
+    if type(found) is list or type(found) is tuple:
+        return [e.get(name) if type(e) is dict else _field(e, name) for e in found]
+    return _fn_pluck(found, name)  # None is an empty list; anything else an error
 
 
 def _path(root: str, keys: tuple[str, ...]) -> Evaluator:

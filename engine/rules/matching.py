@@ -32,6 +32,7 @@ class Match:
     matched: frozenset[str]  # ids of the conditions that held
     errors: Mapping[str, str]  # id -> why it could not be evaluated (never also in ``matched``)
     values: Mapping[str, Mapping[str, Any]]  # id -> {operand text: the JSON-ready value it read}
+    flat: bool = False  # every value in ``values`` is text, a number, true/false or None (no list or record)
 
     def held(self, condition_id: str) -> bool:
         return condition_id in self.matched

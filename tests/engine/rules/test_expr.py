@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import operator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -699,3 +701,135 @@ def test_every_rfc3339_date_time_a_form_accepts_is_a_date(moment: str) -> None:
 def test_a_text_that_is_no_date_is_still_an_evaluation_error(moment: str) -> None:
     with pytest.raises(ExpressionEvaluationError, match="needs an ISO-8601 date"):
         run("days_since(order.at) > 1", {**ENV, "order": {"at": moment}})
+
+
+# Specialised closures (aggregates of one field, len, arithmetic with a number written in the text)
+# against the language's definitions, written out plainly here.
+
+
+class Record:
+    """A record that is not a mapping: its fields are attributes."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+
+class SpecError(Exception):
+    def __init__(self, stage: str) -> None:
+        self.stage = stage  # the function whose call fails
+
+
+def spec_field(record: Any, name: str) -> Any:
+    if record is None:
+        return None
+    if isinstance(record, dict | MappingProxyType):
+        return record.get(name)
+    return getattr(record, name, None)
+
+
+def spec_aggregate(function: str, lines: Any) -> Any:
+    if lines is None:
+        lines = []
+    if type(lines) not in (list, tuple):
+        raise SpecError("pluck")
+    present = [value for value in (spec_field(line, "qty") for line in lines) if value is not None]
+    numbers = all(type(value) in (int, float, Decimal) for value in present)
+    if function == "sum":
+        try:
+            if not numbers:
+                raise TypeError("sum() needs numbers")
+            return sum(present)
+        except TypeError:  # not numbers, or Decimal with float
+            raise SpecError("sum") from None
+    if not present:
+        return None
+    if not numbers and {type(value) for value in present} != {str}:
+        raise SpecError(function)
+    return min(present) if function == "min" else max(present)
+
+
+QTY = st.one_of(st.none(), st.integers(-5, 5), st.sampled_from([0.5, 2.0, Decimal("1.5"), True, "a", "b"]))
+LINE = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({}, optional={"qty": QTY}),
+    st.builds(lambda qty: MappingProxyType({"qty": qty}), QTY),
+    st.builds(Record, qty=QTY),
+)
+LINES = st.one_of(
+    st.none(), st.sampled_from(["text", 5]), st.lists(LINE, max_size=4), st.lists(LINE).map(tuple)
+)
+
+
+def outcome(expression: CompiledExpression, env: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return "value", expression(env)
+    except ExpressionEvaluationError as error:
+        return "error", error.part.split("(")[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(function=st.sampled_from(["min", "max", "sum"]), lines=LINES)
+def test_min_max_sum_of_a_field_follow_the_language(function: str, lines: Any) -> None:
+    env = {"order": {"lines": lines}}
+    try:
+        expected: tuple[str, Any] = "value", spec_aggregate(function, lines)
+    except SpecError as error:
+        expected = "error", error.stage
+    one_closure = compile_expression(f'{function}(pluck(order.lines, "qty"))')
+    two_calls = compile_expression(f'{function}(pluck(order.lines, "q" + "ty"))')  # field not written out
+    assert outcome(one_closure, env) == expected
+    assert outcome(two_calls, env) == expected
+
+
+def spec_arithmetic(op: str, left: Any, right: Any) -> Any:
+    numbers = (int, float, Decimal)
+    if type(left) in numbers and type(right) in numbers:
+        if op in ("/", "//", "%") and right == 0:
+            raise SpecError("division")
+        try:
+            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}.get(
+                op, operator.floordiv if op == "//" else operator.mod
+            )(left, right)
+        except TypeError:  # Decimal with float
+            raise SpecError("kinds") from None
+    if op == "+" and type(left) is str and type(right) is str:
+        return left + right
+    raise SpecError("kinds")
+
+
+OPERAND = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from([0.0, 0.5, -2.5, Decimal("2"), True, "a"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(op=st.sampled_from(["+", "-", "*", "/", "//", "%"]), left=OPERAND, right=OPERAND)
+def test_arithmetic_with_ints_floats_and_numbers_written_out_follows_the_language(
+    op: str, left: Any, right: Any
+) -> None:
+    forms = [(f"order.a {op} order.b", {"a": left, "b": right})]
+    for constant in (0, 2, 0.5, 0.0):
+        forms.append((f"order.a {op} {constant}", {"a": left, "b": constant}))
+        forms.append((f"{constant} {op} order.b", {"a": constant, "b": right}))
+    for text, order in forms:
+        try:
+            expected: tuple[str, Any] = "value", spec_arithmetic(op, order["a"], order["b"])
+        except SpecError:
+            expected = "error", None
+        got = outcome(compile_expression(text), {"order": order})
+        assert (got[0], got[1] if got[0] == "value" else None) == expected, text
+        if got[0] == "value":
+            assert type(got[1]) is type(expected[1]), text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, 0), ("上海", 2), ([1, 2, 3], 3), ((1,), 1), ({"a": 1}, 1), (MappingProxyType({}), 0)],
+)
+def test_len_of_text_lists_and_records(value: Any, expected: int) -> None:
+    assert compile_expression("len(order.x)")({"order": {"x": value}}) == expected
+
+
+@pytest.mark.parametrize("value", [5, 2.5, True, Record(n=1)])
+def test_len_of_anything_else_is_an_error_naming_the_call(value: Any) -> None:
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        compile_expression("len(order.x) > 1")({"order": {"x": value}})
+    assert caught.value.part == "len(order.x)"

@@ -274,3 +274,43 @@ def test_problems_format_for_editors() -> None:
     doc["default"] = "aprove"
     (problem,) = check_ruleset(doc, "rules/x.yaml")
     assert problem.format().startswith("rules/x.yaml:0:0: error: unknown outcome 'aprove'")
+
+
+def slow_copy(decision: Decision) -> dict[str, Any]:
+    """to_dict as it is for decisions not built JSON-ready: every value converted."""
+    fields = {f: getattr(decision, f) for f in ("ruleset", "outcome", "queue", "reasons", "trace", "version")}
+    return Decision(**fields, kind=decision.kind).to_dict()
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        {"total": 6200, "address": {"new": True}},  # every value a scalar
+        {"total": 100, "address": {"new": ["a", {"b": 1}]}},  # a list and a record shown as they are
+        {"total": float("nan"), "address": None},  # shown as text
+        {"total": "6200"},  # a rule that cannot be evaluated
+    ],
+)
+def test_an_audit_decision_copies_its_trace_into_to_dict(order: dict[str, Any]) -> None:
+    doc = retail()
+    doc["rules"].append({"name": "listed", "when": "order.address.new != None", "outcome": "hold"})
+    decision = compile_ruleset(doc).evaluate({"order": order, "customer": {"blocked": False}})
+    data = decision.to_dict()
+    assert data == slow_copy(decision)
+    assert json.loads(json.dumps(data)) == data
+    before = copy.deepcopy(decision.trace)
+    for entry in data["trace"]:  # the copy shares nothing the decision holds
+        entry["rule"] = "changed"
+        for key, value in entry.get("values", {}).items():
+            if isinstance(value, list):
+                value.append("changed")
+            entry["values"][key] = "changed"
+    assert decision.trace == before
+
+
+def test_the_audit_constructor_fills_every_field_as_the_dataclass_does() -> None:
+    quick = Decision._audit("retail", "hold", "risk", [{"rule": "r"}], [{"rule": "r"}], "v1", True)
+    assert quick == Decision("retail", "hold", "risk", [{"rule": "r"}], [{"rule": "r"}], "v1", _plain=True)
+    assert vars(quick) == vars(
+        Decision("retail", "hold", "risk", [{"rule": "r"}], [{"rule": "r"}], "v1", _plain=True)
+    )
