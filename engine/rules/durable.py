@@ -40,8 +40,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import compress, repeat
-from operator import is_
 from typing import Any
 
 import durable_rules_engine
@@ -193,6 +191,8 @@ class _Translator:
             left, right, left_literal, right_literal = right, left, right_literal, left_literal
             if type(op) in _ORDERING:
                 op = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE}[type(op)]()
+        if right_literal is not _NOT_LITERAL and not _durable_literal(right_literal):
+            return None  # a number durable-rules would not read as written: a truth operand computes it
         if isinstance(op, ast.Eq | ast.NotEq):
             equal = isinstance(op, ast.Eq) != negate
             if right_literal is not _NOT_LITERAL:
@@ -239,7 +239,7 @@ class _Translator:
         if not isinstance(container, ast.List | ast.Tuple):
             return None
         values = [_literal(element) for element in container.elts]
-        if not values or any(value is _NOT_LITERAL for value in values):
+        if not values or any(value is _NOT_LITERAL or not _durable_literal(value) for value in values):
             return None
         kinds = {_literal_kind(value) for value in values if value is not None}
         if len(kinds) > 1 or BOOL in kinds or _literal(item) is not _NOT_LITERAL:
@@ -371,11 +371,11 @@ class DurableMatcher:
 
     def _fact(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int]]:
         """The fact to assert, the values read (by operand key, as shown), the conditions Python decides."""
-        fact, shown, python, _flat = self._operands_of(env)
+        fact, shown, python, _flat, _text = self._operands_of(env)
         return fact, shown, python
 
-    def _operands_of(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int], bool]:
-        """``_fact``, and whether every value shown is a JSON scalar (no list or record).
+    def _operands_of(self, env: Mapping[str, Any]) -> _Operands:
+        """``_fact``, whether every value shown is a JSON scalar (no list or record), the fact's JSON.
 
         The usual evaluation takes the short way: fields read a record at a time, every operand
         computed without an error, each a value that enters the fact as it is (a finite number, text,
@@ -402,17 +402,26 @@ class DurableMatcher:
         types = [*map(type, values)]
         if not all(map(frozenset.__contains__, self._direct, types)):
             return self._careful(env)
-        if float in types and not all(map(_isfinite, compress(values, map(is_, types, repeat(float))))):
-            return self._careful(env)
         fact = dict(zip(self._keys, values, strict=False))  # as many keys as values
+        fact["id"] = next(self._ids)
+        # Numbers durable-rules would not read as Python has them (see _EXACT) show in the JSON:
+        # orjson refuses a whole number past 2**53 here, writes NaN and infinities as null (one
+        # null more than there are None) and floats far from 1 with a signed exponent ("1e+16"; a
+        # text holding "e+" or "e-" takes the careful way too).
+        try:
+            text = orjson.dumps(fact, option=orjson.OPT_STRICT_INTEGER)
+        except orjson.JSONEncodeError:
+            return self._careful(env)
+        if text.count(b"null") != types.count(_NONE) or b"e+" in text or b"e-" in text:
+            return self._careful(env)
         python: set[int] = set()
         for left, right, condition in self._pair_positions:
             kind = _DIRECT_KINDS[types[left]]
             if kind is NONE or kind is not _DIRECT_KINDS[types[right]]:
                 python.add(condition)
-        return fact, fact, python, True
+        return fact, fact, python, True, text.decode()
 
-    def _careful(self, env: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], set[int], bool]:
+    def _careful(self, env: Mapping[str, Any]) -> _Operands:
         """``_operands_of`` one operand at a time: errors, kinds Python decides, values shown otherwise."""
         fact: dict[str, Any] = {}
         shown: dict[str, Any] = {}
@@ -434,20 +443,19 @@ class DurableMatcher:
             if kind not in allowed:
                 python.update(conditions)
                 shown[key] = _shown(value)
-            elif kind is MOMENT:
-                fact[key] = _instant(value)
-                shown[key] = value.isoformat()
-            elif kind is NUMBER and type(value) is not int:
-                if type(value) is Decimal:
-                    shown[key] = str(value)
-                    value = float(value)
-                elif not math.isfinite(value):
-                    python.update(conditions)
-                    shown[key] = str(value)
-                    continue
+            elif kind is MOMENT or kind is NUMBER:
+                if kind is MOMENT:
+                    shown[key] = value.isoformat()
+                    number = _instant(value)
+                elif type(value) is Decimal or (type(value) is float and not math.isfinite(value)):
+                    shown[key] = str(value)  # JSON has no NaN or infinity
+                    number = float(value)
                 else:
-                    shown[key] = value
-                fact[key] = value
+                    shown[key] = number = value
+                if _durable_number(number, orjson.dumps(number).decode() if type(number) is float else ""):
+                    fact[key] = number
+                else:
+                    python.update(conditions)
             elif kind is OTHER:  # a list or record, only ever compared with None: present is enough
                 fact[key] = True
                 shown[key] = _shown(value)
@@ -459,16 +467,16 @@ class DurableMatcher:
             left_kind = kinds.get(left)
             if left_kind is None or left_kind is NONE or left_kind != kinds.get(right):
                 python.add(condition)
-        return fact, shown, python, flat
+        fact["id"] = next(self._ids)
+        return fact, shown, python, flat, _fact_text(fact)
 
-    def _durable(self, fact: dict[str, Any]) -> set[str]:
-        """Assert the fact, collect the rules that fired, retract it."""
+    def _durable(self, ident: int, text: str) -> set[str]:
+        """Assert the fact (its id, its JSON), collect the rules that fired, retract it."""
         handle = self._handle
         engine = durable_rules_engine
         fired: set[str] = set()
         with self._lock:
-            fact["id"] = ident = next(self._ids)
-            code, state = engine.assert_fact(handle, _fact_text(fact))
+            code, state = engine.assert_fact(handle, text)
             try:
                 if code == 0:  # 1: no rule holds
                     result = engine.start_action_for_state(handle, state)
@@ -483,8 +491,8 @@ class DurableMatcher:
         return fired
 
     def match(self, env: Mapping[str, Any]) -> Match:
-        fact, shown, python, flat = self._operands_of(env)
-        fired = self._durable(fact)
+        fact, shown, python, flat, text = self._operands_of(env)
+        fired = self._durable(fact["id"], text)
         # most conditions read one to three values: no comprehension of their own for those
         values = {
             condition_id: {s1: shown[k1]}
@@ -514,13 +522,32 @@ class DurableMatcher:
         return Match(frozenset(matched), errors, values, flat)
 
 
-# The exact types of values that enter the fact as they are when their kind is allowed (a float
-# when it is finite), and their kinds.
+# The exact types of values that enter the fact as they are when their kind is allowed (a number
+# when durable-rules reads it as Python has it), and their kinds.
 _DIRECT_KINDS: Mapping[type, str] = {int: NUMBER, float: NUMBER, str: TEXT, bool: BOOL, type(None): NONE}
-_isfinite = math.isfinite
+
+# durable-rules compares numbers as doubles, so whole numbers past 2**53 lose their last digits, and
+# its JSON reader takes an exponent only after a decimal point ("1.5e+16", not "1e+16" or "1e-7": a
+# fact holding one was refused, error 204). Such numbers, and NaN and the infinities, go to Python.
+_EXACT = 2**53
+_NONE = type(None)
+
+
+def _durable_number(value: float, written: str) -> bool:
+    """Whether durable-rules reads ``value``, ``written`` in JSON, as Python has it."""
+    if type(value) is int:
+        return -_EXACT <= value <= _EXACT
+    return math.isfinite(value) and "e" not in written
+
+
+def _durable_literal(value: Any) -> bool:
+    """A literal of the rules, as json.dumps writes it in their definition."""
+    return _literal_kind(value) != NUMBER or _durable_number(value, json.dumps(value))
 
 
 _Record = tuple[tuple[str, ...], tuple[str, ...], str, tuple[str, ...]]
+# fact (with its id), values shown by operand key, conditions Python decides, shown as scalars, JSON
+_Operands = tuple[dict[str, Any], dict[str, Any], set[int], bool, str]
 
 
 def _path_groups(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -207,6 +209,20 @@ def test_chinese_text_matches_in_conditions_and_facts() -> None:
     assert matcher.match({"order": {"city": "北京", "name": "李四"}}).matched == frozenset()
 
 
+def same_way(matcher: DurableMatcher, env: dict[str, Any]) -> bool:
+    """The short way and one operand at a time give the same fact, values, Python conditions, JSON."""
+
+    def without_id(result: tuple[Any, ...]) -> tuple[Any, ...]:
+        fact, shown, python, flat, text = result
+        ident = fact.pop("id")
+        shown.pop("id", None)
+        return fact, shown, python, flat, json.loads(text), ident
+
+    short, careful = without_id(matcher._operands_of(env)), without_id(matcher._careful(env))
+    assert short[4].pop("id") == short[5] and careful[4].pop("id") == careful[5]
+    return short[:5] == careful[:5] and short[4] == short[0]
+
+
 WILD = st.one_of(VALUES, st.sampled_from([float("nan"), float("inf"), -float("inf"), 3e16, 1e-5]))
 wild_orders = st.fixed_dictionaries(
     {},
@@ -230,7 +246,7 @@ def test_the_short_way_gives_what_one_operand_at_a_time_gives(
     now = datetime(2026, 11, 30, tzinfo=UTC)
     for order in inputs:
         env = {"order": order, "now": now}
-        assert matcher._operands_of(env) == matcher._careful(env), (sources, order)
+        assert same_way(matcher, env), (sources, order)
 
 
 class Record:
@@ -270,7 +286,7 @@ def test_fields_of_records_read_a_record_at_a_time_as_the_closures_read_them(
 ) -> None:
     matcher = DurableMatcher("records", "v", [Condition(f"r{i}", s) for i, s in enumerate(sources)])
     env = {"order": {"customer": customer, "lines": lines}, "customer": top}
-    assert matcher._operands_of(env) == matcher._careful(env)
+    assert same_way(matcher, env)
     match = matcher.match(env)
     for index, source in enumerate(sources):
         held, failed = reference(source, env)
@@ -316,3 +332,47 @@ def test_a_condition_durable_rules_cannot_take_is_decided_by_its_closure() -> No
         assert ("deep" in match.matched) == reference(deep, env)[0]
         assert ("big" in match.matched) == reference("order.total > 1", env)[0]
         assert "order.a00" in match.values["deep"] and deep not in match.values["deep"]
+
+
+# Numbers durable-rules would not read as Python has them: whole numbers past 2**53 (compared as
+# doubles), floats Python writes with an exponent and no point ("1e-05", "1e+16": refused outright).
+EDGE_NUMBERS = [
+    *(0, 1, -1, 2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, 2**63, -(2**63), 10**20),
+    *(0.0001, 1e-05, 1e16, 9999999999999998.0, 2.0**53, 0.5),
+]
+EDGE_VALUES = st.one_of(
+    st.sampled_from([*EDGE_NUMBERS, 1e300, 5e-324, -0.0, Decimal("1E+20"), Decimal("0.5"), None]),
+    st.integers(-(2**70), 2**70),
+)
+
+
+@st.composite
+def edge_conditions(draw: st.DrawFn) -> str:
+    field = draw(st.sampled_from(["order.a", "order.b"]))
+    op = draw(st.sampled_from(["<", "<=", ">", ">=", "==", "!="]))
+    choice = draw(st.integers(0, 2))
+    if choice == 0:
+        return f"{field} {op} {draw(st.sampled_from(EDGE_NUMBERS))!r}"
+    if choice == 1:
+        return f"order.a {op} order.b"
+    items = ", ".join(repr(v) for v in draw(st.lists(st.sampled_from(EDGE_NUMBERS), min_size=1, max_size=3)))
+    return f"{field} {draw(st.sampled_from(['in', 'not in']))} [{items}]"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(edge_conditions(), min_size=1, max_size=4),
+    st.lists(st.tuples(EDGE_VALUES, EDGE_VALUES), max_size=4),
+)
+def test_numbers_durable_rules_cannot_read_as_written_are_compared_by_python(
+    sources: list[str], inputs: list[tuple[Any, Any]]
+) -> None:
+    matcher = DurableMatcher("edges", "v", [Condition(f"r{i}", s) for i, s in enumerate(sources)])
+    for a, b in inputs:
+        env = {"order": {"a": a, "b": b}}
+        assert same_way(matcher, env)
+        match = matcher.match(env)
+        for index, source in enumerate(sources):
+            held, failed = reference(source, env)
+            assert (f"r{index}" in match.errors) == failed, (source, a, b)
+            assert failed or (f"r{index}" in match.matched) == held, (source, a, b, matcher.definition)
