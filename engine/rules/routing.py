@@ -102,11 +102,12 @@ def _normalized(raws: Sequence[float]) -> list[float]:
     return [(high - raw) / (high - low) for raw in raws]
 
 
-def _total(scores: Mapping[str, float], weights: Mapping[str, float], criteria: Sequence[str]) -> float:
-    weight = sum(weights.get(name, 0.0) for name in criteria)
-    if weight <= 0:
+def _total(score: float, weight: float, other_score: float, other_weight: float) -> float:
+    """The weighted mean of a side's two scores (0 when both weights are 0), to 6 places."""
+    weights = weight + other_weight
+    if weights <= 0:
         return 0.0
-    return round(sum(scores[name] * weights.get(name, 0.0) for name in criteria) / weight, 6)
+    return round((score * weight + other_score * other_weight) / weights, 6)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,10 @@ class CompiledRouting:
             return True
 
         units = sum(line.qty for line in lines)
+        weights = self.weights
+        stock_weight, distance_weight = weights.get("stock", 0.0), weights.get("distance", 0.0)
+        cost_weight, promise_weight = weights.get("cost", 0.0), weights.get("promise", 0.0)
+        shelves = {line.sku: _shelf(stock.get(line.sku)) for line in lines}
         warehouse_entries: list[dict[str, Any]] = []
         eligible_warehouses: list[tuple[Warehouse, dict[str, Any]]] = []
         for warehouse in self.warehouses:
@@ -183,19 +188,13 @@ class CompiledRouting:
         for (warehouse, entry), distance, distance_score in zip(
             eligible_warehouses, distances, distance_scores, strict=True
         ):
-            on_hand = _fillable(lines, stock, warehouse.name)
+            on_hand = _fillable(lines, shelves, warehouse.name)
             stock_score = round(on_hand / units, 6) if units else 1.0
             entry["criteria"] = {
-                "stock": {"raw": on_hand, "score": stock_score, "weight": self.weights.get("stock", 0.0)},
-                "distance": {
-                    "raw": distance,
-                    "score": round(distance_score, 6),
-                    "weight": self.weights.get("distance", 0.0),
-                },
+                "stock": {"raw": on_hand, "score": stock_score, "weight": stock_weight},
+                "distance": {"raw": distance, "score": round(distance_score, 6), "weight": distance_weight},
             }
-            entry["total"] = _total(
-                {"stock": stock_score, "distance": distance_score}, self.weights, WAREHOUSE_CRITERIA
-            )
+            entry["total"] = _total(stock_score, stock_weight, distance_score, distance_weight)
             entry["full"] = bool(lines) and on_hand >= units
         carrier_entries: list[dict[str, Any]] = []
         eligible_carriers: list[tuple[Carrier, dict[str, Any]]] = []
@@ -224,16 +223,10 @@ class CompiledRouting:
             eligible_carriers, costs, _normalized(costs), days, _normalized(days), strict=True
         ):
             entry["criteria"] = {
-                "cost": {"raw": cost, "score": round(cost_score, 6), "weight": self.weights.get("cost", 0.0)},
-                "promise": {
-                    "raw": promise,
-                    "score": round(promise_score, 6),
-                    "weight": self.weights.get("promise", 0.0),
-                },
+                "cost": {"raw": cost, "score": round(cost_score, 6), "weight": cost_weight},
+                "promise": {"raw": promise, "score": round(promise_score, 6), "weight": promise_weight},
             }
-            entry["total"] = _total(
-                {"cost": cost_score, "promise": promise_score}, self.weights, CARRIER_CRITERIA
-            )
+            entry["total"] = _total(cost_score, cost_weight, promise_score, promise_weight)
 
         def ranked(candidates: list[tuple[Any, dict[str, Any]]]) -> list[tuple[Any, dict[str, Any]]]:
             return sorted(candidates, key=lambda pair: -pair[1]["total"])  # stable: ties keep file order
@@ -376,14 +369,22 @@ def _available(stock: Mapping[str, Any], sku: str, warehouse: str) -> float:
     return max(units, 0) if _number(units) else 0
 
 
-def _fillable(lines: Sequence[_Line], stock: Mapping[str, Any], warehouse: str) -> float:
+def _shelf(by_warehouse: Any) -> dict[str, float]:
+    """One sku's units on hand by warehouse, as ``_available`` reads them (none below 0, numbers only)."""
+    if not isinstance(by_warehouse, Mapping):
+        return {}
+    return {warehouse: max(units, 0) for warehouse, units in by_warehouse.items() if _number(units)}
+
+
+def _fillable(lines: Sequence[_Line], shelves: Mapping[str, Mapping[str, float]], warehouse: str) -> float:
     """How many of the order's units ``warehouse`` can ship (lines of one sku share its stock)."""
     left: dict[str, float] = {}
     filled: float = 0
     for line in lines:
-        have = left.setdefault(line.sku, _available(stock, line.sku, warehouse))
-        take = min(have, line.qty)
-        left[line.sku] = have - take
+        sku = line.sku
+        have = left[sku] if sku in left else shelves[sku].get(warehouse, 0)
+        take = line.qty if line.qty < have else have  # min(have, qty), the same value and type
+        left[sku] = have - take
         filled += take
     return filled
 

@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
 from jsonschema import Draft202012Validator
 
 from engine.dsl.spec import Text
@@ -142,7 +143,7 @@ class Decision:
                 for entry in self.trace
             ]
         else:
-            reasons, trace = _jsonable(self.reasons), _jsonable(self.trace)
+            reasons, trace = _json_copy(self.reasons), _json_copy(self.trace)
         doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "ruleset": self.ruleset,
@@ -156,7 +157,7 @@ class Decision:
         if self.hit_policy is not None:
             doc["hit_policy"] = self.hit_policy
         if self.outputs:
-            doc["outputs"] = _jsonable(dict(self.outputs))
+            doc["outputs"] = _json_copy(dict(self.outputs))
         return doc
 
 
@@ -405,6 +406,35 @@ def _text(raw: Any) -> Text | None:
     if isinstance(raw, Mapping):
         return Text(zh=str(raw["zh"]), en=str(raw["en"]))
     return None
+
+
+# What orjson writes itself and _jsonable would write otherwise is handed back to _refuse, which
+# sends the value the slow way: dates (isoformat there), subclasses of str, int and dict, dataclasses.
+_ORJSON_PASSTHROUGH = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(type(value).__name__)
+
+
+def _json_copy(value: Any) -> Any:
+    """``_jsonable(value)``, through orjson when the value is JSON data already (a routing trace).
+
+    orjson writes and reads the copy in C, a tenth of the walk in Python; it writes NaN and the
+    infinities as null, so any null sends the value the slow way too (a None costs the walk, nothing
+    else), as does anything orjson refuses (a number past 64 bits, a key that is not text, a Decimal,
+    a set) or would write differently (passed through to ``_refuse``). Enums are the exception:
+    orjson writes their value where the walk writes their name.
+    """
+    try:
+        text = orjson.dumps(value, default=_refuse, option=_ORJSON_PASSTHROUGH)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _jsonable(value)
+    if b"null" in text:
+        return _jsonable(value)
+    return orjson.loads(text)
 
 
 def _jsonable(value: Any) -> Any:

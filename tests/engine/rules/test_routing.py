@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -271,6 +272,65 @@ def test_routing_never_ships_more_than_ordered_or_on_hand(have: list[int], want:
             assert line["qty"] <= stock[line["sku"]][part["warehouse"]]
             shipped[line["sku"]] = shipped.get(line["sku"], 0) + line["qty"]
     assert shipped == {line["sku"]: line["qty"] for line in lines}
+
+
+def reference_fillable(lines: list[dict[str, Any]], stock: dict[str, Any], warehouse: str) -> Any:
+    """The definition written out: lines in order, each taking what is left of its sku's stock."""
+    left: dict[str, Any] = {}
+    filled: Any = 0
+    for line in lines:
+        units = (
+            stock.get(line["sku"], {}).get(warehouse) if isinstance(stock.get(line["sku"]), dict) else None
+        )
+        have = left.setdefault(line["sku"], max(units, 0) if isinstance(units, int | float) else 0)
+        take = min(have, line["qty"])
+        left[line["sku"]] = have - take
+        filled += take
+    return filled
+
+
+QUANTITIES = st.one_of(st.integers(1, 5), st.sampled_from([0.5, 1.0, 2.5, 0.1, 0.2, 3.0]))
+UNITS = st.one_of(st.integers(-2, 6), st.sampled_from([0.3, 2.0, 4.5, "7", None]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(
+        st.fixed_dictionaries({"sku": st.sampled_from("ABC"), "qty": QUANTITIES}), min_size=1, max_size=5
+    ),
+    stock=st.dictionaries(
+        st.sampled_from("ABC"), st.dictionaries(st.sampled_from(["SH-01", "BJ-01", "GZ-01", "XX"]), UNITS)
+    ),
+    weights=st.lists(st.sampled_from([0, 0.1, 0.25, 1, 3]), min_size=4, max_size=4),
+)
+def test_each_criterion_and_total_is_as_defined(
+    lines: list[dict[str, Any]], stock: dict[str, Any], weights: list[float]
+) -> None:
+    stock_w, distance_w, cost_w, promise_w = weights
+    doc = routing(weights={"stock": stock_w, "distance": distance_w, "cost": cost_w, "promise": promise_w})
+    decision = compile_ruleset(doc).evaluate(order_env(lines=lines, stock=stock))
+    units = sum(line["qty"] for line in lines)
+
+    def total(score: float, weight: float, other: float, other_weight: float) -> float:
+        return (
+            round((score * weight + other * other_weight) / (weight + other_weight), 6)
+            if weight + other_weight
+            else 0.0
+        )
+
+    for entry in decision.trace:
+        if not entry["eligible"]:
+            continue
+        criteria = entry["criteria"]
+        if entry["candidate"] == "warehouse":
+            on_hand = reference_fillable(lines, stock, entry["rule"])
+            assert json.dumps(criteria["stock"]["raw"]) == json.dumps(on_hand)  # 3 and 3.0 told apart
+            assert criteria["stock"]["score"] == round(on_hand / units, 6)
+            expected = total(criteria["stock"]["score"], stock_w, criteria["distance"]["score"], distance_w)
+        else:
+            expected = total(criteria["cost"]["score"], cost_w, criteria["promise"]["score"], promise_w)
+        assert entry["total"] == pytest.approx(expected, abs=3e-6)  # from scores shown to 6 places
+        assert entry["full"] == (on_hand >= units) if entry["candidate"] == "warehouse" else True
 
 
 def test_checks_of_routing_files() -> None:

@@ -8,10 +8,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.errors import DefinitionError
-from engine.rules.ruleset import SCHEMA_PATH, Decision, check_ruleset, compile_ruleset, content_hash
+from engine.rules.ruleset import (
+    SCHEMA_PATH,
+    Decision,
+    _json_copy,
+    _jsonable,
+    check_ruleset,
+    compile_ruleset,
+    content_hash,
+)
 
 RETAIL_AUDIT: dict[str, Any] = {
     "schema_version": 1,
@@ -314,3 +324,49 @@ def test_the_audit_constructor_fills_every_field_as_the_dataclass_does() -> None
     assert vars(quick) == vars(
         Decision("retail", "hold", "risk", [{"rule": "r"}], [{"rule": "r"}], "v1", _plain=True)
     )
+
+
+# Values a trace may hold: JSON data, and what the walk converts (dates, Decimal, sets, tuples, NaN,
+# numbers past 64 bits, keys that are not text, subclasses of str and int).
+class Code(str):
+    pass
+
+
+class Count(int):
+    pass
+
+
+TRACE_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["null", "上海", 'a"b', "\\u0000"]),
+    st.datetimes(timezones=st.sampled_from([None, UTC])),
+    st.dates(),
+    st.decimals(allow_nan=False, places=2, min_value=-1000, max_value=1000),
+    st.builds(Code, st.text(max_size=3)),
+    st.builds(Count, st.integers(-5, 5)),
+)
+TRACE_VALUES = st.recursive(
+    TRACE_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.frozensets(st.integers(0, 9), max_size=3),
+        st.dictionaries(st.text(max_size=4), inner, max_size=4),
+        st.dictionaries(st.integers(0, 3), inner, max_size=2),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TRACE_VALUES)
+def test_the_json_copy_equals_the_walk_and_shares_nothing(value: Any) -> None:
+    copied = _json_copy(value)
+    assert json.dumps(copied) == json.dumps(_jsonable(value))  # 1, 1.0 and True told apart, key order kept
+    assert json.loads(json.dumps(copied)) == copied
+    if isinstance(value, dict | list) and value:
+        assert copied is not value
