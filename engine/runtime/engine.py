@@ -709,7 +709,6 @@ class Engine:
             new_lock_version=live.lock_version,
             state=joined(live.config),
             data=live.data,
-            version=live.version,
             final=cv.is_final(live.config),
             at=now,
         ):

@@ -48,6 +48,22 @@ def test_order_round_trip_and_lock_version(store: Store) -> None:
         assert tx.load_order(order_id + 100) is None
 
 
+def test_an_update_keeps_the_workflow_version_unless_given_one(store: Store) -> None:
+    order_id = _order(store)
+    common = {"state": "paid", "data": {"total": 12}, "final": False, "at": NOW}
+    with store.transaction() as tx:
+        assert tx.update_order(order_id, expected_lock_version=1, **common)
+    with store.read() as tx:
+        row = tx.load_order(order_id)
+        assert row is not None and (row.version, row.lock_version, row.state) == (1, 2, "paid")
+    with store.transaction() as tx:
+        assert tx.update_order(order_id, expected_lock_version=2, version=3, **common)
+        assert not tx.update_order(order_id, expected_lock_version=2, version=4, **common)
+    with store.read() as tx:
+        row = tx.load_order(order_id)
+        assert row is not None and (row.version, row.lock_version) == (3, 3)
+
+
 def test_audit_trail_refuses_update_and_delete(store: Store) -> None:
     order_id = _order(store)
     with store.transaction() as tx:
