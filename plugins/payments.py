@@ -1,4 +1,4 @@
-"""Payment actions: capture (收款) and refund (退款).
+"""Payment actions: capture (收款), refund (退款) and record_failure (支付失败).
 
 The money itself moves outside the database (a gateway, a bank): these actions record on the order what
 was paid or refunded and queue one outbox message for the gateway or the finance system. Amounts are
@@ -9,6 +9,13 @@ bank_transfer), ``amount`` and ``transaction_ref``; it adds to ``paid_amount`` a
 ``payment_method`` and ``transaction_ref``. ``refund`` pays back ``refund_amount`` when the order names
 one (a partial return, an after-sales request), else all that is paid and not yet refunded; nothing is
 queued when there is nothing to refund (a free order, an unpaid one).
+
+``record_failure`` records a failed payment attempt that a gateway callback (or a clerk taking a payment
+by phone) reports on an order waiting for payment: it reads the payment-failure form (``method``,
+``failure_code``, ``failure_message``; the form's fields stay on the order as the last failure), counts
+the attempt in ``payment_failures`` and queues one ``payment_failed`` message (order id, the customer's
+mobile, method, code, message, the order's total as the amount), which the ``repeated-payment-failures``
+pattern of rules/retail/fraud.yaml counts per customer.
 """
 
 from __future__ import annotations
@@ -18,9 +25,11 @@ from decimal import Decimal
 from typing import Any
 
 from engine.plugins import ActionContext, writes
-from plugins._common import ActionRefused, as_number, money
+from plugins._common import ActionRefused, as_number, mobile_of, money
 
 METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
+# The outbox topic of a failed payment attempt.
+PAYMENT_FAILED = "payment_failed"
 
 
 @writes("paid_amount", "paid_at", "payment_method", "transaction_ref")
@@ -93,6 +102,39 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
         },
     )
     return {"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+
+
+@writes("payment_failures")
+def record_failure(ctx: ActionContext) -> Mapping[str, Any] | None:
+    method = ctx.data.get("method")
+    if method not in METHODS:
+        raise ActionRefused(
+            "payment-method",
+            f"不支持的支付方式：{method!r}",
+            f"unknown payment method {method!r}; expected one of {', '.join(METHODS)}",
+        )
+    code = ctx.data.get("failure_code")
+    if not isinstance(code, str) or not code:
+        raise ActionRefused("failure-code", "缺少支付失败代码", "a failed payment needs its failure code")
+    amount = money(ctx.data.get("total"), "total")  # what the attempt was to pay: the order's total
+    failures = ctx.data.get("payment_failures")
+    count = (failures if isinstance(failures, int) and not isinstance(failures, bool) else 0) + 1
+    ctx.emit(
+        PAYMENT_FAILED,
+        {
+            "order_id": ctx.order_id,
+            "department": ctx.department,
+            "workflow": ctx.workflow,
+            "customer_mobile": mobile_of(ctx.data),
+            "method": method,
+            "code": code,
+            "message": ctx.data.get("failure_message"),
+            "amount": str(amount),
+            "attempt": count,
+            "at": ctx.now.isoformat(),
+        },
+    )
+    return {"payment_failures": count}
 
 
 def _amount_or_zero(data: Mapping[str, Any], field: str) -> Decimal:

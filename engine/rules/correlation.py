@@ -44,13 +44,15 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import durable_rules_engine
+from sqlalchemy import select
 
 from engine.dsl.spec import Text
 from engine.errors import (
@@ -63,7 +65,9 @@ from engine.errors import (
 )
 from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, compile_expression
 from engine.rules.expr import check as check_expression
+from engine.rules.routing import province_key
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
+from engine.store.tables import orders
 
 if TYPE_CHECKING:
     from engine.runtime.engine import Engine
@@ -91,6 +95,7 @@ __all__ = [
 ON_TARGETS = ("customer_open_orders", "event_order", "address_open_orders")
 REPLENISHMENT_TOPIC = "inventory.replenishment_suggested"
 MAX_COUNT = 20  # events joined by one pattern (the schema says so too)
+MAX_TARGETS = 200  # orders one address match acts on (open_orders_where gives as many per mobile)
 NAMES = frozenset({"event"})  # the root names a pattern's expressions may read
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^[1-9][0-9]{0,5}[smhd]$")
@@ -620,13 +625,27 @@ def _moment(value: Any) -> datetime | None:
 
 
 def address_key(address: Any) -> str | None:
-    """One delivery address as a key: province, city, district and street, spaces and case ignored."""
+    """One delivery address as a key: ``province|city|district|street``, so that the ways one address
+    gets written give one key. The province is routing's (``上海市`` and ``上海`` are one); every part is
+    folded to half-width (NFKC: ``１２号`` is ``12号``), stripped of all whitespace (full-width spaces
+    too) and lower-cased. ``None`` when a part is missing or blank.
+
+    The one definition: the customer store keeps it (``customers.address_key``, written by the
+    ``customers.register`` action), ``account_created`` messages carry it, audit and outbox events get
+    it, and ``address_open_orders`` finds orders by it.
+    """
     if not isinstance(address, Mapping):
         return None
-    parts = [address.get(name) for name in ("province", "city", "district", "detail")]
-    if not all(isinstance(part, str) and part.strip() for part in parts):
-        return None
-    return "|".join("".join(str(part).split()).lower() for part in parts)
+    parts = []
+    for name in ("province", "city", "district", "detail"):
+        part = address.get(name)
+        if not isinstance(part, str):
+            return None
+        folded = "".join(unicodedata.normalize("NFKC", part).split()).casefold()
+        if not folded:
+            return None
+        parts.append(province_key(folded) if name == "province" else folded)
+    return "|".join(parts)
 
 
 def _customer_mobile(data: Mapping[str, Any]) -> str | None:
@@ -881,32 +900,15 @@ class CorrelationFeed:
                 if isinstance(event.get("order_id"), int):
                     ids[event["order_id"]] = None
             return list(ids)
-        field_name, path = (
-            ("customer_mobile", ("customer", "mobile"))
-            if on == "customer_open_orders"
-            else ("address_key", ("address", "detail"))
-        )
+        field_name = "customer_mobile" if on == "customer_open_orders" else "address_key"
         values = {str(event[field_name]) for event in match.events if event.get(field_name)}
-        # The street as written (the key drops spaces and case) finds the orders; the key checks them.
-        details = {
-            detail
-            for event in match.events
-            if on == "address_open_orders"
-            for detail in (_detail(event.get("order")), _detail(event))
-            if detail is not None
-        }
         with self.engine.store.read() as tx:
             if on == "customer_open_orders":
-                rows = [row for value in sorted(values) for row in tx.open_orders_where(path, value)]
+                for value in sorted(values):
+                    for row in tx.open_orders_where(("customer", "mobile"), value):
+                        ids[row.id] = None
             else:
-                rows = [
-                    row
-                    for detail in sorted(details)
-                    for row in tx.open_orders_where(path, detail)
-                    if address_key(row.data.get("address")) in values
-                ]
-        for row in rows:
-            ids[row.id] = None
+                ids.update(dict.fromkeys(_open_orders_at(tx.connection, values)))
         return sorted(ids)
 
     def _fire(
@@ -942,11 +944,27 @@ def _actor(ruleset: str) -> Actor:
     )
 
 
-def _detail(holder: Any) -> str | None:
-    """The street of ``holder["address"]`` (an order's data, or an outbox event's payload)."""
-    address = holder.get("address") if isinstance(holder, Mapping) else None
-    detail = address.get("detail") if isinstance(address, Mapping) else None
-    return detail if isinstance(detail, str) and detail else None
+def _open_orders_at(connection: Any, keys: Collection[str], limit: int = MAX_TARGETS) -> list[int]:
+    """The unfinished orders whose delivery address has one of ``keys`` (:func:`address_key`).
+
+    The key folds what SQL cannot (full-width forms, every kind of space), so the addresses of the
+    unfinished orders are read and keyed here: a scan, which a correlation match, rare by design, can
+    afford (only the address of each order is read, not its data).
+    """
+    if not keys:
+        return []
+    found: list[int] = []
+    query = (
+        select(orders.c.id, orders.c.data["address"]).where(orders.c.final.is_(False)).order_by(orders.c.id)
+    )
+    for order_id, address in connection.execute(query):
+        if isinstance(address, str | bytes):
+            address = json.loads(address)
+        if address_key(address) in keys:
+            found.append(int(order_id))
+            if len(found) >= limit:
+                break
+    return found
 
 
 _SUMMARY_FIELDS = ("id", "type", "order_id", "department", "at", "customer_mobile", "address_key", "sku")

@@ -194,3 +194,20 @@ correlation_matches = Table(
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Index(None, "feed", "at"),
 )
+
+# The customer store (客户): one row per mobile number in a department, inserted by the
+# ``customers.register`` action the first time an order names the mobile (then ``account_created`` goes
+# to the outbox). ``address_key`` is the first order's delivery address as
+# ``engine.rules.correlation.address_key`` makes it, which the correlation patterns group by.
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("mobile", String(32), nullable=False),
+    Column("name", String(200)),
+    Column("address_key", String(1000)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("department", "mobile"),
+    Index(None, "address_key"),
+)

@@ -1,4 +1,4 @@
-"""payments.capture and payments.refund: what they record on the order and queue in the outbox."""
+"""payments.capture, payments.refund and payments.record_failure: what they record on the order and queue."""
 
 from __future__ import annotations
 
@@ -103,3 +103,66 @@ def test_refund_for_an_after_sales_request_uses_its_amount(db: Engine, make_ctx:
         ctx = make_ctx(connection, {"refund_amount": 239.5}, department="after_sales")
         assert payments.refund(ctx) == {"refunded_amount": 239.5, "refunded_at": NOW.isoformat()}
     assert ctx.outbox[0][1]["department"] == "after_sales"
+
+
+# -- record_failure ------------------------------------------------------------------------------------
+
+FAILURE = {"method": "alipay", "failure_code": "INSUFFICIENT_FUNDS", "failure_message": "余额不足"}
+ORDER = {"customer": {"name": "张伟", "mobile": "13812345678"}, "total": 478}
+
+
+def test_record_failure_counts_the_attempt_and_queues_payment_failed(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.connect() as connection:
+        ctx = make_ctx(connection, {**ORDER, **FAILURE}, trigger="payment_failed", dest="pending_payment")
+        changes = payments.record_failure(ctx)
+    assert changes == {"payment_failures": 1}
+    assert ctx.outbox == [
+        (
+            "payment_failed",
+            {
+                "order_id": 42,
+                "department": "retail",
+                "workflow": "retail-order",
+                "customer_mobile": "13812345678",
+                "method": "alipay",
+                "code": "INSUFFICIENT_FUNDS",
+                "message": "余额不足",
+                "amount": "478.00",
+                "attempt": 1,
+                "at": NOW.isoformat(),
+            },
+        )
+    ]
+
+
+def test_record_failure_counts_on_from_the_failures_before(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        ctx = make_ctx(connection, {**ORDER, **FAILURE, "payment_failures": 2})
+        assert payments.record_failure(ctx) == {"payment_failures": 3}
+    assert ctx.outbox[0][1]["attempt"] == 3
+
+
+def test_record_failure_finds_the_mobile_where_the_department_keeps_it(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.connect() as connection:
+        ctx = make_ctx(connection, {"contact": {"mobile": "13900000002"}, "total": 10, **FAILURE})
+        payments.record_failure(ctx)
+    assert ctx.outbox[0][1]["customer_mobile"] == "13900000002"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({**ORDER, **FAILURE, "method": "bitcoin"}, "unknown payment method 'bitcoin'"),
+        ({**ORDER, **FAILURE, "failure_code": ""}, "needs its failure code"),
+        ({"customer": ORDER["customer"], **FAILURE}, "'total' is missing"),
+    ],
+)
+def test_record_failure_refuses_bad_failure_data(
+    db: Engine, make_ctx: ContextMaker, data: dict[str, object], message: str
+) -> None:
+    with db.connect() as connection, pytest.raises(PluginError, match=message):
+        payments.record_failure(make_ctx(connection, data))

@@ -16,6 +16,8 @@ ACTION_NAMES = frozenset(
         "inventory.deduct",
         "payments.capture",
         "payments.refund",
+        "payments.record_failure",
+        "customers.register",
         "logistics.waybill",
         "notifications.notify",
     }
@@ -29,6 +31,8 @@ ACTION_WRITES: dict[str, frozenset[str]] = {
     "inventory.deduct": frozenset({"stock_reserved", "shipped_qty"}),
     "payments.capture": frozenset({"paid_amount", "paid_at", "payment_method", "transaction_ref"}),
     "payments.refund": frozenset({"refunded_amount", "refunded_at"}),
+    "payments.record_failure": frozenset({"payment_failures"}),
+    "customers.register": frozenset(),
     "logistics.waybill": frozenset({"carrier", "waybill", "shipments"}),
     "notifications.notify": frozenset(),
 }

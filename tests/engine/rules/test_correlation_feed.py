@@ -1,11 +1,14 @@
 """The correlation feed on a real engine and database (SQLite and PostgreSQL): the shipped retail
 fraud rule set (rules/retail/fraud.yaml) watching the audit trail and the outbox of a small shop.
 
-The shop's workflow is written below (a definitions root in a temporary folder): pay, hold, ship,
-cancel, and the unpaid timer, with the retail data the fraud patterns key on (the customer's mobile,
-the delivery address). Audit rows come from real fires and timers. payment_failed, account_created
-and stock_changed have no emitter yet, so their outbox rows are written through the store with the
-payload fields the patterns read (``event_from_outbox`` keeps the payload's fields).
+The shop's workflow is written below (a definitions root in a temporary folder): pay, a failed payment
+(the shipped form forms/retail/payment-failure.json and the ``payments.record_failure`` action), hold,
+ship, cancel, and the unpaid timer, with the retail data the fraud patterns key on (the customer's
+mobile, the delivery address). Audit rows come from real fires and timers. Most tests write their
+outbox rows through the store, with the payload fields the patterns read (``event_from_outbox`` keeps
+the payload's fields), to drive the feed itself; the last ones take their events from the emitters:
+``payment_failed`` from failures recorded on the shop's orders, and ``account_created`` from
+``customers.register`` as the shipped retail workflow (workflows/retail/order.yaml) places its orders.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from engine.clock import FrozenClock
-from engine.dsl.compiler import load_bundle
+from engine.dsl.compiler import discover, load_bundle
 from engine.plugins import PluginRegistry
 from engine.rules.correlation import (
     REPLENISHMENT_TOPIC,
@@ -31,11 +34,12 @@ from engine.rules.correlation import (
 )
 from engine.runtime import Actor, Engine
 from engine.store import Store
-from engine.store.tables import outbox
+from engine.store.tables import outbox, stock
 
 REPO = Path(__file__).resolve().parents[3]
 LEASE = timedelta(minutes=5)
 ACTOR = "correlation:retail-fraud"
+REGISTRY = PluginRegistry.from_entry_points()  # payments.record_failure, customers.register …
 
 WORKFLOW = """
 schema_version: 1
@@ -57,6 +61,9 @@ states:
   cancelled: {final: true, label: {zh: 已取消, en: Cancelled}}
 transitions:
   - {trigger: pay, source: pending_payment, dest: paid, roles: [clerk]}
+  # Not named payment_failed: the audit event (type = the trigger) would count each failure again.
+  - {trigger: record_payment_failure, source: pending_payment, dest: pending_payment, roles: [clerk],
+     form: forms/payment-failure.json, actions: [payments.record_failure]}
   - {trigger: hold, source: paid, dest: on_hold, roles: [reviewer]}
   - {trigger: release, source: on_hold, dest: paid, roles: [reviewer]}
   - {trigger: ship, source: paid, dest: shipped, roles: [clerk]}
@@ -106,7 +113,9 @@ def engine(store: Store, clock: FrozenClock, tmp_path: Path) -> Engine:
     (tmp_path / "forms").mkdir()
     (tmp_path / "workflows" / "shop-order.yaml").write_text(WORKFLOW, encoding="utf-8")
     (tmp_path / "forms" / "order.json").write_text(json.dumps(FORM), encoding="utf-8")
-    engine = Engine(store, PluginRegistry({}), clock)
+    shipped_form = (REPO / "forms" / "retail" / "payment-failure.json").read_text(encoding="utf-8")
+    (tmp_path / "forms" / "payment-failure.json").write_text(shipped_form, encoding="utf-8")
+    engine = Engine(store, REGISTRY, clock)
     engine.publish(load_bundle(tmp_path / "workflows" / "shop-order.yaml", tmp_path))
     return engine
 
@@ -332,3 +341,141 @@ def test_stock_below_its_safety_stock_suggests_replenishment_once(
     assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("retail-fraud", fraud.version)
     [match] = matches(engine)
     assert match["actions"] == [{"suggested": REPLENISHMENT_TOPIC}]
+
+
+# -- the emitters ----------------------------------------------------------------------------------
+
+DECLINED = {"method": "wechat_pay", "failure_code": "NOTENOUGH", "failure_message": "余额不足"}
+
+
+def topic_count(engine: Engine, topic: str) -> int:
+    with engine.store.read() as tx:
+        return sum(1 for m in tx.outbox_feed(after_id=0, limit=100_000) if m.topic == topic)
+
+
+def test_three_failed_payments_fired_on_an_order_hold_that_customers_open_orders(
+    engine: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
+) -> None:
+    paid, unpaid = order(engine, ZHANG), order(engine, ZHANG, paid=False)
+    others = order(engine, WANG), order(engine, WANG, paid=False)
+    for minutes in (0, 3, 6):  # three declined attempts within 10 minutes, as the gateway reports them
+        clock.advance(minutes=minutes)
+        engine.fire(unpaid, "record_payment_failure", CLERK, DECLINED)
+    engine.fire(others[1], "record_payment_failure", CLERK, DECLINED)  # another customer's one failure
+    assert engine.get_order(unpaid, CLERK).data["payment_failures"] == 3
+    assert topic_count(engine, "payment_failed") == 4
+
+    report = feeds("w1").round()
+
+    assert (report.matches, report.fired, report.skipped) == (1, 1, 1)
+    assert [state(engine, i) for i in (paid, unpaid, *others)] == [
+        "on_hold",
+        "pending_payment",  # not held before it is paid; its timer still runs
+        "paid",
+        "pending_payment",
+    ]
+    [(actor, reason)] = holds(engine, paid)
+    assert actor == ACTOR
+    assert reason is not None and f"retail-fraud#{fraud.version} repeated-payment-failures" in reason
+    [match] = matches(engine)
+    assert (match["pattern"], match["key"]) == ("repeated-payment-failures", ZHANG)
+    assert [e["order_id"] for e in match["events"]] == [unpaid] * 3
+    assert [e["type"] for e in match["events"]] == ["payment_failed"] * 3
+
+
+def test_failed_payments_spread_over_more_than_10_minutes_hold_nothing(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    paid, unpaid = order(engine, ZHANG), order(engine, ZHANG, paid=False)
+    for minutes in (0, 6, 6):  # the first and the third are 12 minutes apart
+        clock.advance(minutes=minutes)
+        engine.fire(unpaid, "record_payment_failure", CLERK, DECLINED)
+
+    report = feeds("w1").round()
+
+    # Two creations, a payment, and each failure twice: its audit event and its payment_failed message.
+    assert (report.events, report.matches) == (2 + 1 + 3 * 2, 0)
+    assert state(engine, paid) == "paid" and matches(engine) == []
+
+
+RETAIL_CLERK = Actor("li.na", frozenset({"clerk"}), frozenset({"retail"}))
+HOME_WRITTEN = [  # one address as five new customers wrote it
+    HOME,
+    {**HOME, "province": "上海"},
+    {**HOME, "detail": "世纪大道 1198号"},
+    {**HOME, "detail": "世纪大道\u3000１１９８号"},
+    {**HOME, "district": "浦东 新区", "detail": " 世纪大道1198号 "},
+]
+
+
+@pytest.fixture
+def retail(engine: Engine, store: Store) -> Engine:
+    """The shop's engine with the shipped workflows published too, and stock to sell."""
+    for path in discover(REPO).values():
+        engine.publish(load_bundle(path, REPO, action_names=REGISTRY.action_names))
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=500, reserved=0)
+        )
+    return engine
+
+
+def place(engine: Engine, mobile: str, address: dict[str, str], *, paid: bool = True) -> int:
+    """A retail web order, placed and (by default) paid: approved by the audit, it waits for shipment."""
+    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}
+    data = {
+        "customer": {"name": "张伟", "mobile": mobile},
+        "address": address,
+        "lines": [line],
+        "shipping_fee": 0,
+        "discount": 0,
+        "total": 239,
+    }
+    order_id = engine.create_order(RETAIL_CLERK, "retail", "retail-order", "web", data).id
+    if paid:
+        payment = {"method": "alipay", "amount": 239, "transaction_ref": "2026113022001"}
+        engine.fire(order_id, "pay", RETAIL_CLERK, payment)
+    return order_id
+
+
+def test_five_new_customers_at_one_address_within_an_hour_hold_the_open_orders_there(
+    retail: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
+) -> None:
+    first = place(retail, "13700000000", HOME_WRITTEN[0])
+    again = place(retail, "13700000000", {**HOME, "detail": "世纪大道1198号 "})  # known: no account_created
+    elsewhere = place(retail, "13600000009", ELSEWHERE)  # new, but at another address
+    news = []
+    for k, written in enumerate(HOME_WRITTEN[1:], 1):
+        clock.advance(minutes=12)
+        news.append(place(retail, f"1370000000{k}", written, paid=k != 4))
+    assert topic_count(retail, "account_created") == 6
+    here = [first, again, *news]
+    assert [state(retail, i) for i in here] == ["pending_shipment"] * 5 + ["pending_payment"]
+
+    report = feeds("w1").round()
+
+    assert (report.matches, report.fired, report.skipped) == (1, 5, 1)
+    assert [state(retail, i) for i in here] == ["on_hold"] * 5 + ["pending_payment"]
+    assert state(retail, elsewhere) == "pending_shipment"
+    for order_id in here[:5]:
+        [(actor, reason)] = holds(retail, order_id)
+        assert actor == ACTOR
+        assert reason is not None and f"retail-fraud#{fraud.version} accounts-at-one-address" in reason
+    [match] = matches(retail)
+    assert (match["pattern"], match["key"]) == ("accounts-at-one-address", address_key(HOME))
+    assert [e["type"] for e in match["events"]] == ["account_created"] * 5
+    assert [e["order_id"] for e in match["events"]] == [first, *news]
+
+
+def test_five_new_customers_at_one_address_over_more_than_an_hour_hold_nothing(
+    retail: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    placed = []
+    for k, written in enumerate(HOME_WRITTEN):
+        placed.append(place(retail, f"1350000000{k}", written))
+        clock.advance(minutes=16)  # the first and the fifth are 64 minutes apart
+
+    report = feeds("w1").round()
+
+    assert (report.matches, report.fired) == (0, 0)
+    assert [state(retail, i) for i in placed] == ["pending_shipment"] * 5

@@ -1,0 +1,137 @@
+"""customers.register against a real customers table (SQLite and PostgreSQL): a new mobile is one row and
+one account_created message; a known one is neither, however the orders race."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from engine.plugins import PluginRegistry
+from engine.rules.correlation import address_key
+from engine.store.tables import customers
+from plugins import customers as customer_actions
+
+from .conftest import NOW, ContextMaker
+
+HOME = {"province": "上海市", "city": "上海市", "district": "浦东新区", "detail": "世纪大道1198号3栋"}
+SPACED = {"province": "上海", "city": "上海市", "district": "浦东新区", "detail": "世纪大道 １１９８号　３栋"}
+ELSEWHERE = {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路90号"}
+
+
+def order(mobile: str = "13812345678", address: dict[str, str] = HOME, **extra: Any) -> dict[str, Any]:
+    return {"customer": {"name": "张伟", "mobile": mobile}, "address": address, "total": 478, **extra}
+
+
+def rows(db: Engine) -> list[dict[str, Any]]:
+    with db.connect() as connection:
+        found = connection.execute(select(customers).order_by(customers.c.id)).mappings().all()
+    return [dict(row) for row in found]
+
+
+def at(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_a_new_customer_is_stored_and_announced_once(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.begin() as connection:
+        ctx = make_ctx(connection, order(), trigger="route", dest="routed")
+        assert customer_actions.register(ctx) is None  # nothing written on the order itself
+    [row] = rows(db)
+    assert (row["department"], row["mobile"], row["name"]) == ("retail", "13812345678", "张伟")
+    assert row["address_key"] == address_key(HOME) == "上海|上海市|浦东新区|世纪大道1198号3栋"
+    assert at(row["created_at"]) == NOW
+    assert ctx.outbox == [
+        (
+            "account_created",
+            {
+                "customer_id": row["id"],
+                "customer_mobile": "13812345678",
+                "address_key": address_key(HOME),
+                "department": "retail",
+                "order_id": 42,
+                "at": NOW.isoformat(),
+            },
+        )
+    ]
+
+
+def test_a_second_order_from_the_same_mobile_writes_no_account_created(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.begin() as connection:
+        customer_actions.register(make_ctx(connection, order()))
+    with db.begin() as connection:
+        later = make_ctx(connection, order(address=ELSEWHERE), order_id=43, now=NOW + timedelta(days=1))
+        customer_actions.register(later)
+    assert later.outbox == []
+    [row] = rows(db)
+    assert (row["address_key"], at(row["created_at"])) == (address_key(HOME), NOW)  # the first order's
+
+
+def test_the_same_mobile_in_another_department_is_another_customer(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.begin() as connection:
+        retail = make_ctx(connection, order())
+        customer_actions.register(retail)
+        wholesale = make_ctx(connection, {"contact": {"mobile": "13812345678"}}, department="wholesale")
+        customer_actions.register(wholesale)
+    assert [len(retail.outbox), len(wholesale.outbox)] == [1, 1]
+    assert [(r["department"], r["name"], r["address_key"]) for r in rows(db)] == [
+        ("retail", "张伟", address_key(HOME)),
+        ("wholesale", None, None),
+    ]
+
+
+def test_an_order_without_a_mobile_registers_nobody(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.begin() as connection:
+        ctx = make_ctx(connection, {"address": HOME, "total": 10})
+        customer_actions.register(ctx)
+    assert (rows(db), ctx.outbox) == ([], [])
+
+
+def test_a_rolled_back_order_leaves_no_customer_behind(db: Engine, make_ctx: ContextMaker) -> None:
+    with pytest.raises(RuntimeError), db.begin() as connection:
+        customer_actions.register(make_ctx(connection, order()))
+        raise RuntimeError("a later action refused the order")
+    assert rows(db) == []
+    with db.begin() as connection:
+        again = make_ctx(connection, order())
+        customer_actions.register(again)
+    assert len(again.outbox) == 1  # so the customer's next order announces it
+
+
+def test_orders_of_one_new_customer_racing_announce_it_once(db: Engine, make_ctx: ContextMaker) -> None:
+    """Eight orders of one new mobile placed at the same moment: one row, one account_created."""
+    shoppers = 8
+    barrier = threading.Barrier(shoppers)
+    announced: list[int] = []
+    lock = threading.Lock()
+
+    def place(order_id: int) -> None:
+        barrier.wait()
+        with db.begin() as connection:
+            ctx = make_ctx(connection, order(mobile="13700000007", address=SPACED), order_id=order_id)
+            customer_actions.register(ctx)
+        with lock:
+            announced.extend(payload["order_id"] for _, payload in ctx.outbox)
+
+    threads = [threading.Thread(target=place, args=(100 + k,)) for k in range(shoppers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(announced) == 1
+    [row] = rows(db)
+    assert row["mobile"] == "13700000007" and row["address_key"] == address_key(HOME)
+
+
+def test_register_is_found_by_its_entry_point_and_declares_it_writes_no_order_field() -> None:
+    registry = PluginRegistry.from_entry_points()
+    assert registry.action("customers.register") is customer_actions.register
+    assert registry.action_writes["customers.register"] == frozenset()
+    assert registry.action_writes["payments.record_failure"] == frozenset({"payment_failures"})
