@@ -141,8 +141,6 @@ class CompiledVersion:
         before, after = active_paths(config), active_paths(to)
         left = sorted(before - after, key=lambda s: -s.count(SEPARATOR))
         entered = sorted(after - before, key=lambda s: s.count(SEPARATOR))
-        if not left and not entered:  # a self-loop leaves and re-enters its state
-            left = entered = [dest]
         move = Move(to, tuple(left), tuple(entered))
         self._moves[key] = move
         return move
