@@ -5,6 +5,11 @@ path: configuration must not become code execution. Each kind of plugin is a ``t
 the registry is filled from the entry-point group ``orderloom.actions`` (and tests may register
 callables directly).
 
+Choices of a form's select and radio fields may come from an option source (``OptionSource``): a
+callable registered under the entry-point group ``orderloom.option_sources`` that lists
+``{"value": ..., "label": {"zh": ..., "en": ...}}`` for a department (``OptionSourceRegistry``); a UI
+file names it in ``options.source`` (docs/forms.md).
+
 An action may declare the order-data fields it writes (the keys of the mapping it returns) with
 :func:`writes`; ``orderloom validate`` then knows a condition reading ``order.<field>`` reads something the
 workflow's actions write, even when the data form does not declare it.
@@ -13,16 +18,18 @@ workflow's actions write, even when the data form does not declare it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 from engine.errors import PluginError
 
 ACTIONS_GROUP = "orderloom.actions"
+OPTION_SOURCES_GROUP = "orderloom.option_sources"
 WRITES_ATTRIBUTE = "orderloom_writes"  # set by ``writes``: the fields an action declares it writes
 
 _Callable = TypeVar("_Callable", bound=Callable[..., Any])
@@ -126,6 +133,82 @@ class PluginRegistry:
         """Action name -> the order-data fields it declares it writes (actions that declare nothing are
         left out)."""
         return MappingProxyType(dict(self._writes))
+
+
+@dataclass(frozen=True)
+class OptionContext:
+    """What an option source is asked with: the department whose form is shown, the UI file's
+    ``options.params``, and where to look (a database connection, the definitions root)."""
+
+    department: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    connection: Any | None = None  # sqlalchemy.engine.Connection, for sources that read tables
+    definitions_root: Path | None = None  # where rules/<department>/... are
+
+
+@runtime_checkable
+class OptionSource(Protocol):
+    """The choices of a select or radio: ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``."""
+
+    def __call__(self, ctx: OptionContext) -> Sequence[Mapping[str, Any]]: ...
+
+
+class OptionSourceRegistry:
+    """Registered option sources by name (``orderloom.option_sources``)."""
+
+    def __init__(self, sources: Mapping[str, OptionSource] | None = None) -> None:
+        self._sources: dict[str, OptionSource] = {}
+        for name, source in (sources or {}).items():
+            self.register(name, source)
+
+    @classmethod
+    def from_entry_points(cls, group: str = OPTION_SOURCES_GROUP) -> OptionSourceRegistry:
+        registry = cls()
+        for ep in entry_points(group=group):
+            loaded = ep.load()
+            if not callable(loaded):
+                raise PluginError(
+                    f"entry point {ep.name!r} in {group} is not callable",
+                    zh=f"{group} 中的入口点 {ep.name!r} 不可调用",
+                )
+            registry.register(ep.name, loaded)
+        return registry
+
+    def register(self, name: str, source: Callable[[OptionContext], Sequence[Mapping[str, Any]]]) -> None:
+        if name in self._sources and self._sources[name] is not source:
+            raise PluginError(
+                f"option source {name!r} is registered twice", zh=f"选项来源 {name!r} 被注册了两次"
+            )
+        self._sources[name] = cast(OptionSource, source)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(self._sources)
+
+    def options(self, name: str, ctx: OptionContext) -> list[dict[str, Any]]:
+        """The choices ``name`` gives for ``ctx``, each checked to be ``{value, label: {zh, en}}``."""
+        source = self._sources.get(name)
+        if source is None:
+            raise PluginError(
+                f"unknown option source {name!r}{did_you_mean(name, self._sources)}",
+                zh=f"未知的选项来源 {name!r}{did_you_mean(name, self._sources, lang='zh')}",
+            )
+        found: list[dict[str, Any]] = []
+        for option in source(ctx):
+            label = option.get("label") if isinstance(option, Mapping) else None
+            if (
+                not isinstance(option, Mapping)
+                or "value" not in option
+                or not isinstance(label, Mapping)
+                or not isinstance(label.get("zh"), str)
+                or not isinstance(label.get("en"), str)
+            ):
+                raise PluginError(
+                    f"option source {name!r} gave {option!r}, not {{value, label: {{zh, en}}}}",
+                    zh=f"选项来源 {name!r} 返回的 {option!r} 不是 {{value, label: {{zh, en}}}}",
+                )
+            found.append({"value": option["value"], "label": {"zh": label["zh"], "en": label["en"]}})
+        return found
 
 
 def did_you_mean(word: str, choices: Iterable[str], lang: str = "en") -> str:

@@ -17,6 +17,7 @@ import re
 from collections import defaultdict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -277,6 +278,73 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
             )
         )
     return (tree if not problems else None), problems
+
+
+UI_SUFFIX = ".ui.json"
+
+
+@functools.cache
+def _ui_validator() -> Draft202012Validator:
+    from engine.forms.ui import ui_schema
+
+    return Draft202012Validator(ui_schema())
+
+
+def option_source_names() -> frozenset[str]:
+    """The option sources registered under ``orderloom.option_sources`` (names only, nothing loaded)."""
+    from engine.plugins import OPTION_SOURCES_GROUP
+
+    return frozenset(ep.name for ep in entry_points(group=OPTION_SOURCES_GROUP))
+
+
+def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None = None) -> list[Problem]:
+    """A form's UI file (``<name>.ui.json``): its shape (``engine/schema/ui.schema.json``), then what it
+    names in the data schema beside it (``<name>.json``), every problem at once (``engine.forms.ui``)."""
+    from engine.forms.ui import check_ui
+
+    tree, marks, problems = _read(path, shown, "json")
+    if tree is None:
+        return problems
+    located = Located.single(tree, shown, marks)
+    if not isinstance(tree, dict):
+        return [*problems, Problem("a UI file must be a JSON object", shown, 1, 1, "$", None, "ui-schema")]
+    data_path = path.with_name(path.name[: -len(UI_SUFFIX)] + ".json")
+    data_shown = shown[: -len(UI_SUFFIX)] + ".json"
+    if not data_path.is_file():
+        return [
+            *problems,
+            Problem(
+                f"no data schema {data_path.name!r} beside this UI file",
+                shown,
+                1,
+                1,
+                "$",
+                "a UI file describes the form <name>.json in the same folder",
+                "ui-without-form",
+            ),
+        ]
+    for error in _ui_validator().iter_errors(tree):
+        problems.extend(_translate(error, located))
+    if problems:
+        return _sorted(problems)
+    schema, form_problems = check_form_file(data_path, data_shown)
+    if schema is None:
+        detail = form_problems[0].message if form_problems else "unreadable"
+        message = f"its data schema {data_shown!r} is not valid: {detail}"
+        return [Problem(message, shown, 1, 1, "$", None, "bad-form")]
+    sources = option_source_names() if option_sources is None else option_sources
+    for finding in check_ui(tree, schema, sources):
+        if finding.key:
+            line, column = marks.key_at(finding.json_path)
+        elif finding.column:
+            line, column = marks.text_at(finding.json_path)
+            column = column + finding.column if line else 0  # past the opening quote
+        else:
+            line, column = marks.at(finding.json_path)
+        problems.append(
+            Problem(finding.message, shown, line, column, finding.json_path, finding.hint, finding.kind)
+        )
+    return _sorted(problems)
 
 
 def check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
@@ -1092,10 +1160,14 @@ def validate_file(
     action_names: Collection[str] | None = None,
     workflows: Mapping[str, Path] | None = None,
     action_writes: Mapping[str, Collection[str]] | None = None,
+    option_sources: Collection[str] | None = None,
 ) -> list[Problem]:
-    """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``), a form (``.json``), or
-    the cases of a rule file (``*.cases.yaml``)."""
+    """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``), a form (``.json``), a
+    form's UI file (``.ui.json``; ``option_sources`` are the registered names, by default those of the
+    entry points), or the cases of a rule file (``*.cases.yaml``)."""
     shown = _display(path, root)
+    if path.name.endswith(UI_SUFFIX):
+        return check_ui_file(path, shown, option_sources)
     if path.suffix == ".json":
         return check_form_file(path, shown)[1]
     if path.name.endswith(".cases.yaml"):  # scenario cases of a rule file (``orderloom rules test``)
@@ -1122,9 +1194,12 @@ def validate_paths(
     *,
     action_names: Collection[str] | None = None,
     action_writes: Mapping[str, Collection[str]] | None = None,
+    option_sources: Collection[str] | None = None,
 ) -> list[Problem]:
     """Check files and folders (walked for *.yaml, *.yml, and *.json under forms/); all problems."""
     workflows, problems = discover_with_problems(root)
+    if option_sources is None:
+        option_sources = option_source_names()
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -1142,7 +1217,12 @@ def validate_paths(
     for file in dict.fromkeys(files):
         problems.extend(
             validate_file(
-                file, root, action_names=action_names, workflows=workflows, action_writes=action_writes
+                file,
+                root,
+                action_names=action_names,
+                workflows=workflows,
+                action_writes=action_writes,
+                option_sources=option_sources,
             )
         )
     return _sorted(problems)

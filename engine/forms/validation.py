@@ -10,14 +10,24 @@ same schema:
 
 The two must give the same verdict, so they share the parts where the libraries differ:
 
-- ``format``: the fast validator checks exactly the formats jsonschema's ``FormatChecker`` knows, each
-  with jsonschema's own check function (jsonschema's ``email`` only asks for an ``@``, for one);
-  formats neither knows are ignored by both, as the specification allows;
+- ``format``: the fast validator checks exactly the formats the detailed one's ``FormatChecker`` knows,
+  each with the same check function: jsonschema's own, and the Chinese formats of
+  ``engine.forms.formats`` (``mobile-cn``, ``resident-id-cn``, ``postcode-cn``, and ``email``, which
+  replaces jsonschema's ``@``-only check); formats neither knows are ignored by both, as the
+  specification allows;
+- ``money``: a format on numbers, which jsonschema_rs does not pass to format functions; both validators
+  read the schema as ``engine.forms.formats.prepare_schema`` rewrites it, where it is the keyword
+  ``x-money`` checked by the same function;
 - ``pattern``: JSON Schema patterns are ECMA-262 regular expressions (``\\d`` is ``[0-9]``, ``$`` is the
   very end), which Python's ``re`` does not follow, so jsonschema's ``pattern`` keyword is replaced by
   one asking the Rust engine whether the string matches.
 
-``tests/engine/forms/test_validation.py`` checks with Hypothesis that both agree on the shipped forms.
+``tests/engine/forms/test_validation.py`` checks with Hypothesis that both agree on the shipped forms,
+and ``tests/engine/forms/test_formats.py`` on the formats.
+
+``errors(data)`` lists the errors with the library's words (what refusals carried so far);
+``messages(data, layout)`` lists them for people: each with its field and a message in zh and en from the
+field's label and the catalogue of ``engine.forms.messages`` (a UI schema's ``messages`` win).
 """
 
 from __future__ import annotations
@@ -25,16 +35,23 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
+from engine.dsl.loader import child_path
 from engine.errors import Refusal
+from engine.forms import messages as catalogue
+from engine.forms.fields import Text, description, field_path, fields_of, resolve, title
+from engine.forms.formats import FORMAT_CHECKER, MONEY_KEYWORD, is_money, prepare_schema
 
-__all__ = ["FormError", "FormValidator"]
+if TYPE_CHECKING:
+    from engine.forms.ui import FormLayout
+
+__all__ = ["FieldError", "FormError", "FormValidator"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ _ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
     "additionalProperties": lambda e: "包含不允许的字段",
 }
 
-_FORMATS = FormatChecker()
+_FORMATS: FormatChecker = FORMAT_CHECKER
 
 
 @functools.lru_cache(maxsize=1024)
@@ -86,7 +103,26 @@ def _ecma_pattern(
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_DetailedValidator = extend(Draft202012Validator, {"pattern": _ecma_pattern})  # type: ignore[no-untyped-call]
+def _money(validator: Any, value: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+    """``x-money`` (``format: money`` as ``prepare_schema`` rewrites it) for the detailed validator."""
+    if value is True and not is_money(instance):
+        yield ValidationError(f"{instance!r} is not an amount with at most two decimals")
+
+
+class _MoneyKeyword:
+    """``x-money`` for the fast validator: the same function as the detailed one's."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: Any, schema_path: list[str | int]) -> None:
+        self.on = value is True
+
+    def validate(self, instance: Any) -> None:
+        if self.on and not is_money(instance):
+            raise ValueError(f"{instance!r} is not an amount with at most two decimals")
+
+
+_DetailedValidator = extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, {"pattern": _ecma_pattern, MONEY_KEYWORD: _money}
+)
 
 
 def _formats_in(schema: Any) -> set[str]:
@@ -117,13 +153,16 @@ class FormValidator:
     """A form's JSON Schema compiled once: ``errors(data)`` lists every error, ``[]`` when valid."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
-        document = dict(schema)
+        self.schema = schema
+        document = self.document = prepare_schema(schema)
+        self._field_places: dict[str, int] | None = None
         # Both are public so that a test can hold them to the same verdicts.
         self.detailed: Any = _DetailedValidator(document, format_checker=_FORMATS)
         self.fast = jsonschema_rs.Draft202012Validator(
             document,
             validate_formats=True,
             formats={name: _format_check(name) for name in sorted(_formats_in(document))},
+            keywords={MONEY_KEYWORD: _MoneyKeyword},
         )
 
     @classmethod
@@ -149,3 +188,187 @@ class FormValidator:
             zh = to_zh(error) if to_zh else error.message
             found.append(FormError(path, error.message, zh))
         return found
+
+    def messages(self, data: Any, layout: FormLayout | None = None) -> list[FieldError]:
+        """Every error of ``data`` for people: its field and a message in zh and en (``[]`` when valid).
+
+        ``layout`` (the form's UI schema) gives labels and custom messages; without it the data schema's
+        titles name the fields."""
+        if self.is_valid(data):
+            return []
+        found: dict[tuple[str, str], FieldError] = {}
+        for error in self.detailed.iter_errors(data):
+            for item in self._explain(error, layout, data):
+                found.setdefault((item.path, item.keyword), item)
+        places = self._places()
+        return sorted(found.values(), key=lambda e: (places.get(e.field, -1), e.path))
+
+    def _places(self) -> dict[str, int]:
+        """Field path -> its place in the schema's document order (messages come in that order)."""
+        if self._field_places is None:
+            self._field_places = {name: index for index, (name, _) in enumerate(fields_of(self.schema))}
+        return self._field_places
+
+    def _false_schema_paths(
+        self, error: ValidationError, parts: list[str | int], data: Any
+    ) -> list[list[str | int]]:
+        """Where a ``false`` schema refused a value. jsonschema (4.26) leaves the property's name out of
+        both paths of ``"properties": {"x": false}``, so it is found again: the declared-false names of
+        that ``properties`` which the object holds."""
+        where = list(error.absolute_schema_path)
+        if not where or where[-1] != "properties":
+            return [parts]
+        node: Any = self.document
+        for key in where:
+            node = _step(node, key)
+        holder: Any = data
+        for part in parts:
+            holder = _step(holder, part)
+        if not isinstance(node, Mapping) or not isinstance(holder, Mapping):
+            return [parts]
+        return [[*parts, name] for name, sub in node.items() if sub is False and name in holder] or [parts]
+
+    def _explain(self, error: ValidationError, layout: FormLayout | None, data: Any) -> list[FieldError]:
+        parts: list[str | int] = list(error.absolute_path)
+        keyword = str(error.validator)
+        value: Any = error.validator_value
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        instance: Any = error.instance
+        if error.validator is None:  # a false schema: the field may not be there (an if/else closing it)
+            return [self._error(p, "absent", layout) for p in self._false_schema_paths(error, parts, data)]
+        if keyword == "required":
+            missing = [n for n in value if isinstance(instance, Mapping) and n not in instance]
+            return [self._error([*parts, name], "required", layout) for name in missing]
+        if keyword == "minLength" and instance == "" and value == 1:
+            return [self._error(parts, "required", layout)]
+        if keyword == MONEY_KEYWORD:
+            return [self._error(parts, "format", layout, expected=catalogue.FORMAT_WORDS["money"])]
+        if keyword == "format":
+            words = catalogue.FORMAT_WORDS.get(str(value), Text(str(value), str(value)))
+            return [self._error(parts, "format", layout, expected=words)]
+        if keyword == "pattern":
+            described = description(self.schema, resolve(self.schema, field_path(parts)))
+            if described is not None:  # the schema says what it wants: "中国大陆手机号，11位数字"
+                words = Text(described.zh.rstrip("。."), catalogue.noun(described.en.rstrip(".")))
+                return [self._error(parts, "format", layout, expected=words, custom_key="pattern")]
+            return [self._error(parts, "pattern", layout)]
+        if keyword == "type":
+            kinds = value if isinstance(value, list) else [value]
+            named = [catalogue.TYPE_WORDS.get(str(k), Text(str(k), str(k))) for k in kinds]
+            expected = Text("或".join(w.zh for w in named), " or ".join(w.en for w in named))
+            return [self._error(parts, "type", layout, expected=expected)]
+        if keyword == "enum":
+            options = catalogue.options_text(value, schema.get("x-enum-titles"))
+            return [self._error(parts, "enum", layout, options=options)]
+        if keyword == "const":
+            return [self._error(parts, "const", layout, options=catalogue.options_text([value], None))]
+        if keyword == "additionalProperties" and isinstance(instance, Mapping):
+            declared = schema.get("properties") or {}
+            extra = [str(k) for k in instance if k not in declared]
+            return [self._error(parts, keyword, layout, options=Text("、".join(extra), ", ".join(extra)))]
+        if keyword == "minItems" and value == 1:
+            return [self._error(parts, "minItems1", layout, custom_key="minItems")]
+        if keyword in _LIMITS:
+            return [self._error(parts, keyword, layout, limit=value)]
+        return [
+            self._error(parts, keyword if f"form.{keyword}" in catalogue.CATALOGUE else "invalid", layout)
+        ]
+
+    def _error(
+        self,
+        parts: list[str | int],
+        keyword: str,
+        layout: FormLayout | None,
+        *,
+        custom_key: str | None = None,
+        **words: Any,
+    ) -> FieldError:
+        field = field_path(parts)
+        label = self.label(parts, layout)
+        spec = layout.fields.get(field) if layout is not None else None
+        custom = spec.messages.get(custom_key or keyword) if spec is not None else None
+        text = catalogue.message(keyword, label, custom=custom, **words)
+        path = "$"
+        for part in parts:
+            path = child_path(path, part)
+        return FieldError(path, field, custom_key or keyword, text.zh, text.en)
+
+    def label(self, parts: list[str | int], layout: FormLayout | None = None) -> catalogue.Label:
+        """The field at the instance path ``parts`` as messages name it (see ``engine.forms.messages``)."""
+        if not parts:
+            return catalogue.Label(catalogue.THE_FORM.zh, catalogue.THE_FORM.en)
+        last = parts[-1]
+        if isinstance(last, int):  # an array's item itself
+            whole = self.label(parts[:-1], layout)
+            return catalogue.Label(f"{whole.zh}第{last + 1}项", f"entry {last + 1} of the {whole.en}")
+        own, given = self._own(parts, layout)
+        if given:
+            return catalogue.Label(own.zh, catalogue.noun(own.en))
+        parent = parts[:-1]
+        if not parent:
+            return catalogue.Label(own.zh, catalogue.noun(own.en))
+        if isinstance(parent[-1], int):
+            row = parent[-1] + 1
+            whole = self.label(parent[:-1], layout)
+            return catalogue.Label(
+                f"{whole.zh}第{row}行{own.zh}", f"{catalogue.noun(own.en)} in line {row} of the {whole.en}"
+            )
+        outer, _ = self._own(parent, layout)
+        if outer.zh in own.zh or outer.en.lower() in own.en.lower():  # "发票类型" already says "发票"
+            return catalogue.Label(own.zh, catalogue.noun(own.en))
+        return catalogue.Label(
+            f"{outer.zh}{own.zh}", f"{catalogue.noun(outer.en)}'s {catalogue.noun(own.en)}"
+        )
+
+    def _own(self, parts: list[str | int], layout: FormLayout | None) -> tuple[Text, bool]:
+        """The field's own label and whether the UI schema gave it (then it is used as it is)."""
+        field = field_path(parts)
+        spec = layout.fields.get(field) if layout is not None else None
+        if spec is not None and spec.custom_label is not None:
+            return spec.custom_label, True
+        found = title(self.schema, resolve(self.schema, field))
+        name = str(parts[-1])
+        return (found or Text(name, name)), False
+
+
+def _step(node: Any, key: str | int) -> Any:
+    """``node[key]`` for a mapping's key or a list's index, else None."""
+    if isinstance(node, Mapping):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node):
+        return node[key]
+    return None
+
+
+_LIMITS = frozenset(
+    {
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "minProperties",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One error of a submitted form for people: where (JSON path and field path), which keyword failed,
+    and the message in both languages."""
+
+    path: str  # "$.lines[1].qty"
+    field: str  # "lines[].qty"
+    keyword: str  # "required", "format", "minimum", ... ("minItems1": fewer than one entry)
+    zh: str
+    en: str
+
+    def refusal(self, form: str | None = None) -> Refusal:
+        details: dict[str, Any] = {"path": self.path, "field": self.field, "keyword": self.keyword}
+        if form is not None:
+            details["form"] = form
+        return Refusal("form", self.zh, self.en, details)

@@ -1,0 +1,816 @@
+"""The UI schema of a form: layout, widgets, labels, conditions, options and computed fields.
+
+A form is two files side by side in ``forms/<department>/``: ``<name>.json``, the data as pure JSON
+Schema 2020-12, and an optional ``<name>.ui.json``, how clerks see it (``engine/schema/ui.schema.json``
+publishes its shape; ``docs/forms.md`` describes every key). This module reads a UI file together with
+its data schema into frozen dataclasses, once per published version (:func:`load_layout`), or makes the
+default layout of a form without one (:func:`default_layout`); it renders nothing (the web package does).
+
+On the server, a submitted form goes through its layout before it is validated:
+
+1. :meth:`FormLayout.strip_hidden` drops the fields of the groups whose ``when`` does not hold, so what
+   the page hides is never stored (the page shows a group under the same conditions);
+2. :meth:`FormLayout.compute` fills the computed fields (line amounts, totals) from the expression of
+   each, in the order they read each other, whatever the browser sent for them;
+3. the data schema then validates the result (``FormValidator.messages(data, layout)``).
+
+Computed fields are expressions of the condition language (``engine.rules.expr``: checked against a
+whitelist of ``ast`` nodes and compiled to closures; nothing is passed to ``eval``) over two roots:
+``form``, the whole form's data, and ``line``, the array item the field belongs to (``lines[].amount``:
+``line.qty * line.unit_price``; ``total``: ``sum(pluck(form.lines, 'amount')) + form.shipping_fee``).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import difflib
+import functools
+import json
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from engine.errors import DefinitionError, Problem
+from engine.forms import fields as paths
+from engine.forms.fields import ITEMS, Text
+from engine.forms.validation import FormValidator
+from engine.rules.expr import (
+    CompiledExpression,
+    ExpressionEvaluationError,
+    compile_expression,
+)
+from engine.rules.expr import check as check_expression
+from engine.rules.expr import parse as parse_expression
+
+__all__ = [
+    "COMPUTED_ROOTS",
+    "SCHEMA_VERSION",
+    "UI_SCHEMA_FILE",
+    "WIDGETS",
+    "Computed",
+    "Condition",
+    "FieldLayout",
+    "FormLayout",
+    "GroupLayout",
+    "Option",
+    "OptionsSource",
+    "UiFinding",
+    "check_ui",
+    "default_layout",
+    "load_layout",
+    "ui_path_for",
+    "ui_schema",
+]
+
+SCHEMA_VERSION = 1
+UI_SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "ui.schema.json"
+UI_SUFFIX = ".ui.json"
+FORM_ROOT = "form"  # the whole form's data, in a computed expression
+LINE_ROOT = "line"  # the array item a computed field belongs to
+COMPUTED_ROOTS = frozenset({FORM_ROOT, LINE_ROOT})
+WIDGETS = (
+    "text",
+    "number",
+    "money",
+    "date",
+    "datetime",
+    "time",
+    "select",
+    "radio",
+    "checkbox",
+    "textarea",
+    "object",
+    "rows",
+    "hidden",
+)
+# widget -> the JSON types it can show (None: any)
+_WIDGET_TYPES: Mapping[str, frozenset[str] | None] = {
+    "text": frozenset({"string"}),
+    "textarea": frozenset({"string"}),
+    "number": frozenset({"number"}),
+    "money": frozenset({"number"}),
+    "date": frozenset({"string"}),
+    "datetime": frozenset({"string"}),
+    "time": frozenset({"string"}),
+    "select": None,
+    "radio": None,
+    "checkbox": frozenset({"boolean", "array"}),
+    "object": frozenset({"object"}),
+    "rows": frozenset({"array"}),
+    "hidden": None,
+}
+_WIDGET_FORMATS: Mapping[str, str] = {"date": "date", "datetime": "date-time", "time": "time"}
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "boolean": "true/false",
+    "array": "a list",
+    "object": "an object",
+}
+DEFAULT_GROUP = "main"
+MORE_GROUP = "more"
+_CENT = Decimal("0.01")
+
+
+@functools.cache
+def ui_schema() -> dict[str, Any]:
+    """The published JSON Schema of UI files."""
+    loaded: dict[str, Any] = json.loads(UI_SCHEMA_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def ui_path_for(form: Path) -> Path:
+    """``forms/retail/intake-web.json`` -> ``forms/retail/intake-web.ui.json``."""
+    return form.with_name(form.name[: -len(".json")] + UI_SUFFIX)
+
+
+# --------------------------------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a select or radio: the stored value and its label."""
+
+    value: Any
+    label: Text
+
+
+@dataclass(frozen=True)
+class OptionsSource:
+    """Choices from a registered option source (``engine.plugins.OptionSource``) with its params."""
+
+    source: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A field's expression, compiled once; ``reads`` are the field paths it reads."""
+
+    expression: str
+    reads: frozenset[str]
+    compiled: CompiledExpression = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The value of the field at ``path`` (``null`` when absent) must match ``schema``."""
+
+    path: str
+    schema: Mapping[str, Any]
+    validator: FormValidator = field(repr=False, compare=False)
+
+    def holds(self, data: Any) -> bool:
+        return self.validator.is_valid(_value_at(data, self.path))
+
+
+@dataclass(frozen=True)
+class FieldLayout:
+    """One field as clerks see it: everything resolved from the UI file and the data schema."""
+
+    path: str  # "lines[].sku"
+    widget: str
+    label: Text  # the UI file's label, else the schema's title, else the field's name
+    custom_label: Text | None  # the UI file's label alone (messages use it as it is)
+    help: Text | None
+    placeholder: Text | None
+    readonly: bool
+    hidden: bool
+    order: int | None
+    required: bool
+    options: tuple[Option, ...]  # from the schema's enum and x-enum-titles
+    source: OptionsSource | None
+    computed: Computed | None
+    messages: Mapping[str, Text]
+    schema: Mapping[str, Any] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class GroupLayout:
+    name: str
+    label: Text
+    columns: int
+    fields: tuple[str, ...]
+    when: tuple[Condition, ...] = ()
+
+    def shown(self, data: Any) -> bool:
+        """Whether the group is shown for ``data``: every condition holds."""
+        return all(condition.holds(data) for condition in self.when)
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    """A form's layout, compiled once per published version."""
+
+    title: Text
+    groups: tuple[GroupLayout, ...]
+    fields: Mapping[str, FieldLayout]
+    computed_order: tuple[str, ...]  # computed fields in the order they are computed
+
+    def children(self, path: str) -> tuple[str, ...]:
+        """The fields directly inside the object or rows field ``path``, in their order."""
+        prefix = path + ITEMS if self.fields[path].widget == "rows" else path
+        found = [
+            name
+            for name in self.fields
+            if name.startswith(prefix + ".")
+            and "." not in name[len(prefix) + 1 :].replace(ITEMS, "")
+            and ITEMS not in name[len(prefix) + 1 :]
+        ]
+        return _ordered(found, self.fields)
+
+    def shown_groups(self, data: Any) -> tuple[str, ...]:
+        """The names of the groups shown for ``data``."""
+        return tuple(group.name for group in self.groups if group.shown(data))
+
+    def strip_hidden(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``data`` without the fields of the groups hidden for it (a field that a shown
+        group also lists stays)."""
+        out: dict[str, Any] = copy.deepcopy(dict(data))
+        shown = [group for group in self.groups if group.shown(data)]
+        kept = {name for group in shown for name in group.fields}
+        for group in self.groups:
+            if group in shown:
+                continue
+            for name in group.fields:
+                if name not in kept:
+                    tokens = paths.split_path(name)
+                    if tokens is not None:
+                        _remove(out, tokens)
+        return out
+
+    def compute(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``data`` with every computed field filled (money rounded to cents, half up). A field
+        whose expression cannot be evaluated over ``data`` (a quantity missing) is left as it was."""
+        out: dict[str, Any] = copy.deepcopy(dict(data))
+        for name in self.computed_order:
+            spec = self.fields[name]
+            assert spec.computed is not None
+            tokens = paths.split_path(name)
+            if tokens is None:
+                continue
+            money = spec.widget == "money" or spec.schema.get("format") == "money"
+            for holder, line in _holders(out, tokens[:-1], None):
+                try:
+                    value = spec.computed.compiled({FORM_ROOT: out, LINE_ROOT: line})
+                except ExpressionEvaluationError:
+                    continue
+                holder[tokens[-1]] = _cents(value) if money else value
+        return out
+
+    def prepare(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """What the server validates: hidden groups' fields dropped, then computed fields filled."""
+        return self.compute(self.strip_hidden(data))
+
+
+def _ordered(names: Sequence[str], specs: Mapping[str, FieldLayout]) -> tuple[str, ...]:
+    """``names`` sorted by each field's ``order``; a field without one keeps its place (its index)."""
+    keyed = [
+        (specs[n].order if n in specs and specs[n].order is not None else i, i, n)
+        for i, n in enumerate(names)
+    ]
+    return tuple(n for _, _, n in sorted(keyed, key=lambda k: (k[0], k[1])))
+
+
+def _cents(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, int):
+        return value
+    try:
+        rounded = Decimal(repr(value) if isinstance(value, float) else value).quantize(_CENT, ROUND_HALF_UP)
+    except InvalidOperation:
+        return value
+    return float(rounded)
+
+
+def _value_at(data: Any, path: str) -> Any:
+    node = data
+    for token in paths.split_path(path) or ():
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(token)
+    return node
+
+
+def _holders(node: Any, tokens: Sequence[str], line: Any) -> Iterator[tuple[dict[str, Any], Any]]:
+    """Every object that holds the field whose parent tokens are ``tokens``, with its array item."""
+    if not tokens:
+        if isinstance(node, dict):
+            yield node, line
+        return
+    head, rest = tokens[0], tokens[1:]
+    if head == ITEMS:
+        if isinstance(node, list):
+            for item in node:
+                yield from _holders(item, rest, item)
+        return
+    if isinstance(node, dict) and head in node:
+        yield from _holders(node[head], rest, line)
+
+
+def _remove(node: Any, tokens: Sequence[str]) -> None:
+    head, rest = tokens[0], tokens[1:]
+    if head == ITEMS:
+        for item in node if isinstance(node, list) else ():
+            _remove(item, rest)
+        return
+    if not isinstance(node, dict) or head not in node:
+        return
+    if not rest:
+        del node[head]
+        return
+    _remove(node[head], rest)
+    if node[head] == {}:  # an object whose every field was hidden goes too
+        del node[head]
+
+
+# --------------------------------------------------------------------------------------------------
+# Checking a UI file against its data schema
+
+
+@dataclass(frozen=True)
+class UiFinding:
+    """One problem of a UI file: at ``json_path`` (its key when ``key``), ``column`` within an expression."""
+
+    message: str
+    json_path: str
+    kind: str
+    hint: str | None = None
+    key: bool = False
+    column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
+
+
+def _child(path: str, key: str | int) -> str:
+    from engine.dsl.loader import child_path
+
+    return child_path(path, key)
+
+
+def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> str | None:
+    """Why ``widget`` cannot show a field of ``schema``, or None when it fits."""
+    types = paths.kinds(root, schema)
+    allowed = _WIDGET_TYPES.get(widget)
+    if allowed is not None and types and not (types & allowed):
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(allowed))
+        return f"widget {widget!r} shows {words}, but the field is {', '.join(sorted(types - {'integer'}))}"
+    fmt = paths.first(root, schema, "format")
+    wanted = _WIDGET_FORMATS.get(widget)
+    if wanted and isinstance(fmt, str) and fmt != wanted:
+        return f"widget {widget!r} needs format {wanted!r}, but the field has format {fmt!r}"
+    if widget in ("select", "radio") and not has_source and _choices(root, schema) is None:
+        return f"widget {widget!r} needs choices: an enum in the data schema, or options.source"
+    return None
+
+
+def _choices(root: Mapping[str, Any], schema: Any) -> list[Any] | None:
+    enum = paths.first(root, schema, "enum")
+    if isinstance(enum, list):
+        return enum
+    if "const" in (schema if isinstance(schema, Mapping) else {}):
+        return [schema["const"]]
+    items = paths.first(root, schema, "items")
+    if isinstance(items, Mapping):
+        inner = paths.first(root, items, "enum")
+        if isinstance(inner, list):
+            return inner
+    return None
+
+
+def default_widget(root: Mapping[str, Any], schema: Any) -> str:
+    """The widget a field gets when its UI file names none: from its type, format and enum."""
+    types = paths.kinds(root, schema)
+    fmt = paths.first(root, schema, "format")
+    if isinstance(paths.first(root, schema, "enum"), list):
+        return "select"
+    if "boolean" in types:
+        return "checkbox"
+    if "number" in types:
+        return "money" if fmt == "money" else "number"
+    if "array" in types:
+        items = paths.first(root, schema, "items")
+        if isinstance(items, Mapping) and isinstance(paths.first(root, items, "enum"), list):
+            return "checkbox"
+        return "rows"
+    if "object" in types:
+        return "object"
+    for widget, wanted in _WIDGET_FORMATS.items():
+        if fmt == wanted:
+            return widget
+    max_length = paths.first(root, schema, "maxLength")
+    if isinstance(max_length, int) and max_length > 200:
+        return "textarea"
+    return "text"
+
+
+class _Reads:
+    """The fields a computed expression reads: ``form.<path>``, ``line.<path>`` and ``pluck(x, 'name')``,
+    each as field-path tokens with the column it starts at (1-based)."""
+
+    def __init__(self, line_prefix: list[str] | None) -> None:
+        self.line_prefix = line_prefix
+        self.found: list[tuple[list[str] | None, str, int]] = []  # (tokens, as written, column)
+
+    def chain(self, node: ast.AST) -> tuple[list[str], str] | None:
+        parts: list[str] = []
+        while True:
+            if isinstance(node, ast.Attribute):
+                parts.append(node.attr)
+                node = node.value
+            elif isinstance(node, ast.Subscript):
+                key = node.slice
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, int)
+                    and not isinstance(key.value, bool)
+                ):
+                    parts.append(ITEMS)
+                elif isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    parts.append(key.value)
+                else:
+                    return None
+                node = node.value
+            elif isinstance(node, ast.Name):
+                parts.append(node.id)
+                break
+            else:
+                return None
+        parts.reverse()
+        return parts[1:], parts[0]
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Attribute | ast.Subscript | ast.Name):
+            found = self.chain(node)
+            if found is not None:
+                tokens, root = found
+                self.add(root, tokens, node)
+                return
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "pluck"
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+        ):
+            found = self.chain(node.args[0])
+            if found is not None:
+                tokens, root = found
+                self.add(root, [*tokens, ITEMS, node.args[1].value], node)
+                return
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def add(self, root: str, tokens: list[str], node: ast.AST) -> None:
+        column = getattr(node, "col_offset", 0) + 1
+        shown = ".".join([root, *tokens]).replace("." + ITEMS, ITEMS)
+        if root == LINE_ROOT:
+            absolute = None if self.line_prefix is None else [*self.line_prefix, *tokens]
+            self.found.append((absolute, shown, column))
+        elif root == FORM_ROOT:
+            self.found.append((tokens, shown, column))
+
+
+def _join(tokens: Sequence[str]) -> str:
+    return ".".join(tokens).replace("." + ITEMS, ITEMS)
+
+
+def _line_prefix(tokens: Sequence[str]) -> list[str] | None:
+    """The tokens of the innermost array item holding a field (``lines[].amount`` -> ``lines, []``)."""
+    for index in range(len(tokens) - 1, -1, -1):
+        if tokens[index] == ITEMS:
+            return list(tokens[: index + 1])
+    return None
+
+
+def _computed_findings(
+    name: str, text: str, where: str, root: Mapping[str, Any], known: Collection[str]
+) -> tuple[list[UiFinding], frozenset[str]]:
+    tokens = paths.split_path(name) or []
+    prefix = _line_prefix(tokens)
+    findings: list[UiFinding] = []
+    errors = check_expression(text, COMPUTED_ROOTS)
+    for error in errors:
+        findings.append(
+            UiFinding(
+                f"in computed {text!r}, column {error.column}: {error.message}",
+                where,
+                "bad-computed",
+                error.hint,
+                column=error.column,
+            )
+        )
+    if errors:
+        return findings, frozenset()
+    lead = len(text) - len(text.lstrip(" \t"))
+    reads = _Reads(prefix)
+    reads.visit(parse_expression(text, COMPUTED_ROOTS))
+    found: set[str] = set()
+    for absolute, shown, column in reads.found:
+        if absolute is None:
+            findings.append(
+                UiFinding(
+                    f"computed field {name!r} reads {shown!r}, but it is not in an array, so it has no line",
+                    where,
+                    "bad-computed",
+                    "read the form's fields as form.<field>",
+                    column=column + lead,
+                )
+            )
+            continue
+        path = _join(absolute)
+        if not absolute or paths.resolve(root, absolute) is None:
+            findings.append(
+                UiFinding(
+                    f"computed field {name!r} reads {shown!r}, which is not a field of the form"
+                    + _did_you_mean(path, known),
+                    where,
+                    "unknown-field",
+                    column=column + lead,
+                )
+            )
+            continue
+        found.add(path)
+    return findings, frozenset(found)
+
+
+def _did_you_mean(word: str, choices: Collection[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _text(value: Any) -> Text | None:
+    if isinstance(value, Mapping) and isinstance(value.get("zh"), str) and isinstance(value.get("en"), str):
+        return Text(value["zh"], value["en"])
+    return None
+
+
+def check_ui(
+    ui: Mapping[str, Any], schema: Mapping[str, Any], sources: Collection[str] | None = None
+) -> list[UiFinding]:
+    """What is wrong with a UI file whose shape ``ui.schema.json`` accepts, judged against its data
+    schema: unknown fields (in groups, ``fields``, ``when`` and computed expressions), conditions that
+    are no JSON Schema or read inside an array, unregistered option sources (``sources``; None: not
+    judged), computed expressions the language refuses or that read each other in a cycle, and widgets
+    that do not fit their field. Every problem, in document order."""
+    known = [name for name, _ in paths.fields_of(schema)]
+    findings: list[UiFinding] = []
+    placed: dict[str, str] = {}
+    names: set[str] = set()
+    for index, group in enumerate(ui.get("groups") or []):
+        where = _child("$.groups", index)
+        name = group.get("name")
+        if name in names:
+            findings.append(
+                UiFinding(f"two groups are named {name!r}", _child(where, "name"), "duplicate-group")
+            )
+        names.add(name)
+        for position, field_name in enumerate(group.get("fields") or []):
+            at = _child(_child(where, "fields"), position)
+            if paths.resolve(schema, field_name) is None:
+                findings.append(
+                    UiFinding(
+                        f"group {name!r} lists {field_name!r}, which is not a field of the form"
+                        + _did_you_mean(field_name, known),
+                        at,
+                        "unknown-field",
+                    )
+                )
+            elif field_name in placed:
+                findings.append(
+                    UiFinding(
+                        f"field {field_name!r} is already in group {placed[field_name]!r}",
+                        at,
+                        "field-twice",
+                        "list each field in one group",
+                    )
+                )
+            else:
+                placed[field_name] = name
+        for field_name, condition in (group.get("when") or {}).items():
+            at = _child(_child(where, "when"), field_name)
+            if paths.resolve(schema, field_name) is None:
+                findings.append(
+                    UiFinding(
+                        f"condition of group {name!r} reads {field_name!r}, which is not a field of the form"
+                        + _did_you_mean(field_name, known),
+                        at,
+                        "unknown-field",
+                        key=True,
+                    )
+                )
+            elif ITEMS in field_name:
+                findings.append(
+                    UiFinding(
+                        f"condition of group {name!r} reads {field_name!r}, a field of each array item",
+                        at,
+                        "condition-in-rows",
+                        "a group's condition reads fields outside arrays",
+                        key=True,
+                    )
+                )
+            try:
+                Draft202012Validator.check_schema(condition)
+            except SchemaError as error:
+                findings.append(
+                    UiFinding(
+                        f"condition on {field_name!r} is not a valid JSON Schema: {error.message}",
+                        at,
+                        "bad-condition",
+                    )
+                )
+    computed: dict[str, frozenset[str]] = {}
+    for field_name, spec in (ui.get("fields") or {}).items():
+        where = _child("$.fields", field_name)
+        field_schema = paths.resolve(schema, field_name)
+        if field_schema is None:
+            findings.append(
+                UiFinding(
+                    f"{field_name!r} is not a field of the form" + _did_you_mean(field_name, known),
+                    where,
+                    "unknown-field",
+                    key=True,
+                )
+            )
+            continue
+        options = spec.get("options")
+        source = options.get("source") if isinstance(options, Mapping) else None
+        if sources is not None and isinstance(source, str) and source not in sources:
+            findings.append(
+                UiFinding(
+                    f"unknown option source {source!r}" + _did_you_mean(source, sources),
+                    _child(_child(where, "options"), "source"),
+                    "unknown-source",
+                    f"registered sources: {', '.join(sorted(sources)) or 'none'}",
+                )
+            )
+        widget = spec.get("widget")
+        if isinstance(widget, str):
+            why = _fit(widget, field_schema, schema, source is not None)
+            if why:
+                findings.append(UiFinding(why, _child(where, "widget"), "widget-type"))
+        text = spec.get("computed")
+        if isinstance(text, str):
+            found, reads = _computed_findings(field_name, text, _child(where, "computed"), schema, known)
+            findings.extend(found)
+            if not found:
+                computed[field_name] = reads
+    _, cycle = _computed_order(computed)
+    if cycle:
+        findings.append(
+            UiFinding(
+                "computed fields read each other in a cycle: " + " -> ".join(cycle),
+                _child(_child("$.fields", cycle[0]), "computed"),
+                "computed-cycle",
+            )
+        )
+    return findings
+
+
+def _depends(reads: Collection[str], other: str) -> bool:
+    return any(other == r or other.startswith(r + ".") or other.startswith(r + ITEMS) for r in reads)
+
+
+def _computed_order(computed: Mapping[str, frozenset[str]]) -> tuple[tuple[str, ...], list[str]]:
+    """The computed fields in an order where each comes after those it reads; a cycle when there is one."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: visiting, 2: done
+    stack: list[str] = []
+
+    def visit(name: str) -> list[str]:
+        if state.get(name) == 2:
+            return []
+        if state.get(name) == 1:
+            return [*stack[stack.index(name) :], name]
+        state[name] = 1
+        stack.append(name)
+        for other in computed:
+            if other != name and _depends(computed[name], other):
+                cycle = visit(other)
+                if cycle:
+                    return cycle
+        stack.pop()
+        state[name] = 2
+        order.append(name)
+        return []
+
+    for name in computed:
+        cycle = visit(name)
+        if cycle:
+            return tuple(order), cycle
+    return tuple(order), []
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading
+
+
+def default_layout(schema: Mapping[str, Any]) -> FormLayout:
+    """The layout of a form without a UI file: one group, the top-level fields in schema order, widgets
+    from their types, formats and enums."""
+    return load_layout(schema, None)
+
+
+def load_layout(
+    schema: Mapping[str, Any],
+    ui: Mapping[str, Any] | None = None,
+    *,
+    sources: Collection[str] | None = None,
+    file: str = "<ui>",
+) -> FormLayout:
+    """The layout of a form from its data schema and UI file (None: the default layout); raises a
+    ``DefinitionError`` with every problem when the UI file does not fit the schema."""
+    if ui is not None:
+        problems = [
+            Problem(f"{e.message}", file, 0, 0, e.json_path, None, "ui-schema")
+            for e in Draft202012Validator(ui_schema()).iter_errors(ui)
+        ]
+        if not problems:
+            problems = [
+                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.kind)
+                for f in check_ui(ui, schema, sources)
+            ]
+        if problems:
+            raise DefinitionError(problems)
+    ui = ui or {}
+    given: Mapping[str, Any] = ui.get("fields") or {}
+    specs: dict[str, FieldLayout] = {}
+    computed: dict[str, frozenset[str]] = {}
+    for name, field_schema in paths.fields_of(schema):
+        spec = given.get(name) or {}
+        tokens = paths.split_path(name) or [name]
+        parent = paths.resolve(schema, tokens[:-1]) if len(tokens) > 1 else schema
+        required = isinstance(parent, Mapping) and tokens[-1] in (
+            paths.first(schema, parent, "required") or []
+        )
+        custom_label = _text(spec.get("label"))
+        source = spec.get("options")
+        reads: frozenset[str] = frozenset()
+        compiled = None
+        if isinstance(spec.get("computed"), str):
+            _, reads = _computed_findings(name, spec["computed"], "$", schema, ())
+            computed[name] = reads
+            compiled = Computed(spec["computed"], reads, compile_expression(spec["computed"], COMPUTED_ROOTS))
+        choices = _choices(schema, field_schema) or []
+        titles = paths.first(schema, field_schema, "x-enum-titles") or {}
+        specs[name] = FieldLayout(
+            path=name,
+            widget=spec.get("widget") or default_widget(schema, field_schema),
+            label=custom_label or paths.title(schema, field_schema) or Text(tokens[-1], tokens[-1]),
+            custom_label=custom_label,
+            help=_text(spec.get("help")) or paths.description(schema, field_schema),
+            placeholder=_text(spec.get("placeholder")),
+            readonly=bool(spec.get("readonly", False)) or compiled is not None,
+            hidden=bool(spec.get("hidden", False)) or spec.get("widget") == "hidden",
+            order=spec.get("order"),
+            required=bool(required),
+            options=tuple(
+                Option(value, _text(titles.get(str(value))) or Text(str(value), str(value)))
+                for value in choices
+            ),
+            source=OptionsSource(source["source"], MappingProxyType(dict(source.get("params") or {})))
+            if isinstance(source, Mapping)
+            else None,
+            computed=compiled,
+            messages=MappingProxyType(
+                {k: t for k, v in (spec.get("messages") or {}).items() if (t := _text(v)) is not None}
+            ),
+            schema=field_schema if isinstance(field_schema, Mapping) else {},
+        )
+    order, _ = _computed_order(computed)
+    title = paths.title(schema, schema) or Text("表单", "Form")
+    groups: list[GroupLayout] = []
+    for group in ui.get("groups") or []:
+        groups.append(
+            GroupLayout(
+                name=group["name"],
+                label=_text(group.get("label")) or Text(group["name"], group["name"]),
+                columns=int(group.get("columns", 1)),
+                fields=_ordered(list(group["fields"]), specs),
+                when=tuple(
+                    Condition(name, MappingProxyType(dict(cond)), FormValidator(cond))
+                    for name, cond in (group.get("when") or {}).items()
+                ),
+            )
+        )
+    placed = {name for group in groups for name in group.fields}
+    top = [name for name in specs if "." not in name and ITEMS not in name]
+    loose = [
+        name
+        for name in top
+        if name not in placed
+        and not any(p.startswith(name + ".") or p.startswith(name + ITEMS) for p in placed)
+        and not specs[name].hidden
+    ]
+    if loose:
+        name, label = (DEFAULT_GROUP, title) if not groups else (MORE_GROUP, Text("其他", "More"))
+        groups.append(GroupLayout(name, label, 2 if not groups else 1, _ordered(loose, specs)))
+    return FormLayout(title, tuple(groups), MappingProxyType(specs), order)

@@ -1,0 +1,164 @@
+"""Built-in option sources: the choices of select and radio fields (entry-point group
+``orderloom.option_sources``; a UI file names one in ``options.source``).
+
+- ``products``: the SKUs of the ``stock`` table (there is no product catalogue table), each once;
+  params ``warehouse`` (only that warehouse's) and ``in_stock`` (only SKUs with units free to reserve);
+- ``warehouses`` and ``carriers``: those of the department's routing rule file (the ``kind: routing``
+  file under ``rules/<department>/``), with their labels; a department without one has none;
+- ``regions``: the 34 provincial-level divisions of China, a static list; param ``names``: ``short``
+  (上海, as routing files name them; the default) or ``full`` (上海市, as addresses write them);
+- ``customers``: the customers of the department (the ``customers`` table ``customers.register`` fills),
+  value the mobile number, label the name with the mobile masked (138****5678).
+
+Each returns ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from engine.errors import PluginError
+from engine.plugins import OptionContext
+from engine.store import tables
+
+Options = list[dict[str, Any]]
+
+# (full name, short name, English name)
+REGIONS: tuple[tuple[str, str, str], ...] = (
+    ("北京市", "北京", "Beijing"),
+    ("天津市", "天津", "Tianjin"),
+    ("河北省", "河北", "Hebei"),
+    ("山西省", "山西", "Shanxi"),
+    ("内蒙古自治区", "内蒙古", "Inner Mongolia"),
+    ("辽宁省", "辽宁", "Liaoning"),
+    ("吉林省", "吉林", "Jilin"),
+    ("黑龙江省", "黑龙江", "Heilongjiang"),
+    ("上海市", "上海", "Shanghai"),
+    ("江苏省", "江苏", "Jiangsu"),
+    ("浙江省", "浙江", "Zhejiang"),
+    ("安徽省", "安徽", "Anhui"),
+    ("福建省", "福建", "Fujian"),
+    ("江西省", "江西", "Jiangxi"),
+    ("山东省", "山东", "Shandong"),
+    ("河南省", "河南", "Henan"),
+    ("湖北省", "湖北", "Hubei"),
+    ("湖南省", "湖南", "Hunan"),
+    ("广东省", "广东", "Guangdong"),
+    ("广西壮族自治区", "广西", "Guangxi"),
+    ("海南省", "海南", "Hainan"),
+    ("重庆市", "重庆", "Chongqing"),
+    ("四川省", "四川", "Sichuan"),
+    ("贵州省", "贵州", "Guizhou"),
+    ("云南省", "云南", "Yunnan"),
+    ("西藏自治区", "西藏", "Tibet"),
+    ("陕西省", "陕西", "Shaanxi"),
+    ("甘肃省", "甘肃", "Gansu"),
+    ("青海省", "青海", "Qinghai"),
+    ("宁夏回族自治区", "宁夏", "Ningxia"),
+    ("新疆维吾尔自治区", "新疆", "Xinjiang"),
+    ("台湾省", "台湾", "Taiwan"),
+    ("香港特别行政区", "香港", "Hong Kong"),
+    ("澳门特别行政区", "澳门", "Macao"),
+)
+
+
+def _option(value: Any, zh: str, en: str) -> dict[str, Any]:
+    return {"value": value, "label": {"zh": zh, "en": en}}
+
+
+def _connection(ctx: OptionContext, source: str) -> Any:
+    if ctx.connection is None:
+        raise PluginError(
+            f"option source {source!r} reads the database and was given no connection",
+            zh=f"选项来源 {source!r} 需要读取数据库，但没有提供数据库连接",
+        )
+    return ctx.connection
+
+
+def regions(ctx: OptionContext) -> Options:
+    names = ctx.params.get("names", "short")
+    if names not in ("short", "full"):
+        raise PluginError(
+            f"regions: names must be 'short' or 'full', not {names!r}",
+            zh=f"regions：names 只能是 'short' 或 'full'，而不是 {names!r}",
+        )
+    return [_option(full if names == "full" else short, full if names == "full" else short, en)
+            for full, short, en in REGIONS]  # fmt: skip
+
+
+def products(ctx: OptionContext) -> Options:
+    connection = _connection(ctx, "products")
+    query = select(tables.stock.c.sku).distinct().order_by(tables.stock.c.sku)
+    warehouse = ctx.params.get("warehouse")
+    if warehouse is not None:
+        query = query.where(tables.stock.c.warehouse == str(warehouse))
+    if ctx.params.get("in_stock"):
+        query = query.where(tables.stock.c.on_hand - tables.stock.c.reserved > 0)
+    return [_option(sku, sku, sku) for (sku,) in connection.execute(query)]
+
+
+def _definitions_root(ctx: OptionContext) -> Path:
+    if ctx.definitions_root is not None:
+        return ctx.definitions_root
+    return Path(os.environ.get("ORDERLOOM_DEFINITIONS") or Path.cwd())
+
+
+def _routing(ctx: OptionContext) -> Mapping[str, Any]:
+    """The department's routing rule file (``kind: routing`` under rules/<department>/), or {}."""
+    folder = _definitions_root(ctx) / "rules" / ctx.department
+    if not folder.is_dir() or "/" in ctx.department or ctx.department.startswith("."):
+        return {}
+    for path in sorted(folder.glob("*.y*ml")):
+        if path.name.endswith(".cases.yaml"):
+            continue
+        try:
+            tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            continue
+        if isinstance(tree, dict) and tree.get("kind") == "routing":
+            return tree
+    return {}
+
+
+def _named(entries: Any) -> Options:
+    found: Options = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
+            continue
+        label = entry.get("label") if isinstance(entry.get("label"), Mapping) else {}
+        name = entry["name"]
+        found.append(_option(name, str(label.get("zh", name)), str(label.get("en", name))))
+    return found
+
+
+def warehouses(ctx: OptionContext) -> Options:
+    return _named(_routing(ctx).get("warehouses"))
+
+
+def carriers(ctx: OptionContext) -> Options:
+    return _named(_routing(ctx).get("carriers"))
+
+
+def _masked(mobile: str) -> str:
+    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) >= 8 else mobile
+
+
+def customers(ctx: OptionContext) -> Options:
+    table = tables.customers
+    connection = _connection(ctx, "customers")
+    query = (
+        select(table.c.mobile, table.c.name)
+        .where(table.c.department == ctx.department)
+        .order_by(table.c.name, table.c.mobile)
+    )
+    found: Options = []
+    for mobile, name in connection.execute(query):
+        shown = f"{name}（{_masked(mobile)}）" if name else _masked(mobile)
+        found.append(_option(mobile, shown, f"{name} ({_masked(mobile)})" if name else _masked(mobile)))
+    return found

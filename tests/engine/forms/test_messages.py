@@ -1,0 +1,242 @@
+"""Form errors for people: each on its field, in zh and en from the field's label, never library text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.forms import FormValidator
+from engine.forms.messages import CATALOGUE
+from engine.forms.ui import FormLayout, load_layout
+
+REPO = Path(__file__).resolve().parents[3]
+INTAKE = json.loads((REPO / "forms/retail/intake-web.json").read_text("utf-8"))
+INTAKE_UI = json.loads((REPO / "forms/retail/intake-web.ui.json").read_text("utf-8"))
+VALIDATOR = FormValidator(INTAKE)
+LAYOUT = load_layout(INTAKE, INTAKE_UI)
+
+RECIPIENT = {
+    "type": "object",
+    "required": ["recipient", "lines"],
+    "properties": {
+        "recipient": {
+            "title": "Recipient",
+            "x-title-zh": "收货人",
+            "type": "object",
+            "required": ["name", "mobile"],
+            "properties": {
+                "name": {"title": "Name", "x-title-zh": "姓名", "type": "string", "minLength": 1},
+                "mobile": {
+                    "title": "Mobile number",
+                    "x-title-zh": "手机号",
+                    "type": "string",
+                    "format": "mobile-cn",
+                },
+                "id_number": {
+                    "title": "Resident ID number",
+                    "x-title-zh": "身份证号",
+                    "type": "string",
+                    "format": "resident-id-cn",
+                },
+            },
+        },
+        "lines": {
+            "title": "Order lines",
+            "x-title-zh": "商品明细",
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 2,
+            "items": {
+                "type": "object",
+                "required": ["qty"],
+                "properties": {
+                    "qty": {"title": "Quantity", "x-title-zh": "数量", "type": "integer", "minimum": 1}
+                },
+            },
+        },
+        "channel": {
+            "title": "Channel",
+            "x-title-zh": "渠道",
+            "enum": ["web", "app"],
+            "x-enum-titles": {"web": {"zh": "网站", "en": "Website"}, "app": {"zh": "移动应用", "en": "App"}},
+        },
+        "fee": {"title": "Fee (CNY)", "x-title-zh": "费用（元）", "type": "number", "format": "money"},
+        "postcode": {
+            "title": "Postcode",
+            "x-title-zh": "邮政编码",
+            "type": "string",
+            "format": "postcode-cn",
+        },
+        "note": {"title": "Note", "x-title-zh": "备注", "type": "string", "maxLength": 5},
+    },
+}
+
+
+def said(data: Any, schema: Any = RECIPIENT, layout: FormLayout | None = None) -> list[tuple[str, str, str]]:
+    return [(e.path, e.zh, e.en) for e in FormValidator(schema).messages(data, layout)]
+
+
+def test_a_missing_required_field_asks_for_it_by_its_label() -> None:
+    assert said({"recipient": {"name": "张伟"}, "lines": [{"qty": 1}]}) == [
+        ("$.recipient.mobile", "请填写收货人手机号", "Enter the recipient's mobile number"),
+    ]
+
+
+def test_a_bad_format_says_what_it_wants() -> None:
+    data = {
+        "recipient": {"name": "张伟", "mobile": "12345", "id_number": "110105194912310021"},
+        "lines": [{"qty": 1}],
+        "postcode": "2001",
+        "fee": 1.005,
+    }
+    assert said(data) == [
+        (
+            "$.recipient.mobile",
+            "收货人手机号格式不正确：应为11位手机号",
+            "The recipient's mobile number is not valid: expected an 11-digit mobile number starting with 1",
+        ),
+        (
+            "$.recipient.id_number",
+            "收货人身份证号格式不正确：应为18位身份证号（出生日期与校验位正确）",
+            "The recipient's resident ID number is not valid: expected an 18-character resident ID number",
+        ),
+        (
+            "$.fee",
+            "费用（元）格式不正确：应为金额，最多两位小数",
+            "The fee (CNY) is not valid: expected an amount with at most two decimals",
+        ),
+        (
+            "$.postcode",
+            "邮政编码格式不正确：应为6位邮政编码",
+            "The postcode is not valid: expected a 6-digit postcode",
+        ),
+    ]
+
+
+def test_order_lines_name_their_line_and_count() -> None:
+    assert said({"recipient": {"name": "张伟", "mobile": "13812345678"}, "lines": []}) == [
+        ("$.lines", "请至少填写一项商品明细", "Add at least one entry to the order lines"),
+    ]
+    many = {"recipient": {"name": "张伟", "mobile": "13812345678"}, "lines": [{"qty": 1}, {"qty": 0}, {}]}
+    assert said(many) == [
+        ("$.lines", "商品明细最多2项", "The order lines may have at most 2 entries"),
+        (
+            "$.lines[1].qty",
+            "商品明细第2行数量不能小于1",
+            "The quantity in line 2 of the order lines must be at least 1",
+        ),
+        ("$.lines[2].qty", "请填写商品明细第3行数量", "Enter the quantity in line 3 of the order lines"),
+    ]
+
+
+def test_enum_type_length_and_unknown_fields() -> None:
+    data = {
+        "recipient": {"name": "", "mobile": 13812345678},
+        "lines": [{"qty": 1}],
+        "channel": "fax",
+        "note": "a long note",
+    }
+    assert said(data) == [
+        ("$.recipient.name", "请填写收货人姓名", "Enter the recipient's name"),
+        ("$.recipient.mobile", "收货人手机号应为文本", "The recipient's mobile number must be text"),
+        ("$.channel", "渠道只能选择：网站、移动应用", "The channel must be one of: Website, App"),
+        ("$.note", "备注最多5个字符", "The note must have at most 5 characters"),
+    ]
+    closed = {**RECIPIENT, "additionalProperties": False}
+    assert said(
+        {"recipient": {"name": "a", "mobile": "13812345678"}, "lines": [{"qty": 1}], "coupon": 1}, closed
+    ) == [("$", "表单包含不接受的字段：coupon", "The form has fields it does not take: coupon")]
+
+
+def test_the_ui_schema_label_and_messages_win() -> None:
+    layout = load_layout(
+        RECIPIENT,
+        {
+            "schema_version": 1,
+            "fields": {
+                "recipient.mobile": {
+                    "label": {"zh": "联系电话", "en": "Contact phone"},
+                    "messages": {"required": {"zh": "{label}必须填写", "en": "We need a {label}"}},
+                },
+                "lines": {"messages": {"minItems": {"zh": "请添加商品", "en": "Add a product"}}},
+            },
+        },
+    )
+    assert said({"recipient": {"name": "张伟"}, "lines": []}, layout=layout) == [
+        ("$.recipient.mobile", "联系电话必须填写", "We need a contact phone"),
+        ("$.lines", "请添加商品", "Add a product"),
+    ]
+    assert said({"recipient": {"name": "张伟", "mobile": "1"}, "lines": [{"qty": 1}]}, layout=layout) == [
+        (
+            "$.recipient.mobile",
+            "联系电话格式不正确：应为11位手机号",
+            "The contact phone is not valid: expected an 11-digit mobile number starting with 1",
+        ),
+    ]
+
+
+def test_the_retail_intake_form_speaks_of_the_recipient_and_the_invoice() -> None:
+    data = {"customer": {"name": "张伟", "mobile": "1381234567"}, "needs_invoice": True}
+    by_path = {e.path: (e.zh, e.en) for e in VALIDATOR.messages(data, LAYOUT)}
+    assert by_path["$.customer.mobile"] == (
+        "收货人手机号格式不正确：应为11位手机号",
+        "The recipient's mobile number is not valid: expected 11 digits starting with 1",
+    )
+    assert by_path["$.invoice"] == ("请填写发票", "Enter the invoice")
+    assert by_path["$.lines"] == ("请填写商品明细", "Enter the order lines")
+    data = {
+        **data,
+        "customer": {"name": "张伟"},
+        "lines": [],
+        "invoice": {"type": "company", "title": "某公司"},
+    }
+    by_path = {e.path: (e.zh, e.en) for e in VALIDATOR.messages(data, LAYOUT)}
+    assert by_path["$.customer.mobile"] == ("请填写收货人手机号", "Enter the recipient's mobile number")
+    assert by_path["$.lines"] == ("请至少添加一件商品", "Add at least one product")
+    assert by_path["$.invoice.tax_id"] == ("请填写发票纳税人识别号", "Enter the invoice's tax ID")
+
+
+def test_an_invoice_without_needs_invoice_is_refused_on_its_field() -> None:
+    data = {"invoice": {"type": "personal", "title": "张伟"}}
+    by_path = {e.path: (e.keyword, e.zh, e.en) for e in VALIDATOR.messages(data, LAYOUT)}
+    assert by_path["$.invoice"] == ("absent", "此处不应填写发票", "Leave the invoice empty here")
+
+
+@pytest.mark.parametrize("keyword", ["required", "format", "minimum", "maxItems", "enum", "type", "pattern"])
+def test_every_keyword_has_both_languages_in_the_catalogue(keyword: str) -> None:
+    entry = CATALOGUE[f"form.{keyword}"]
+    assert entry["zh"] and entry["en"] and "{label}" in entry["zh"] and "{label}" in entry["en"]
+
+
+def test_no_message_is_library_text() -> None:
+    data = {
+        "recipient": {"mobile": "x", "id_number": 5},
+        "lines": [{"qty": "1"}] * 3,
+        "channel": 1,
+        "fee": -1,
+        "note": 7,
+    }
+    for error in FormValidator(RECIPIENT).messages(data):
+        for text in (error.zh, error.en):
+            assert "is not" not in text or "is not valid" in text
+            assert "'" not in text.replace("'s ", "")
+            assert "required property" not in text and "does not match" not in text
+
+
+def test_refusal_carries_field_and_keyword() -> None:
+    [error] = FormValidator(RECIPIENT).messages({"recipient": {"name": "a"}, "lines": [{"qty": 1}]})
+    refusal = error.refusal("forms/x.json")
+    assert (refusal.code, refusal.zh, refusal.en) == (
+        "form",
+        "请填写收货人手机号",
+        "Enter the recipient's mobile number",
+    )
+    assert refusal.details == {
+        "path": "$.recipient.mobile",
+        "field": "recipient.mobile",
+        "keyword": "required",
+        "form": "forms/x.json",
+    }

@@ -1,0 +1,196 @@
+"""The UI-schema model: layouts from UI files and defaults, conditions, computed fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.errors import DefinitionError
+from engine.forms import FormValidator
+from engine.forms.fields import Text, field_path, fields_of, resolve, split_path, title
+from engine.forms.ui import check_ui, default_layout, load_layout, ui_path_for
+
+REPO = Path(__file__).resolve().parents[3]
+INTAKE = json.loads((REPO / "forms/retail/intake-web.json").read_text("utf-8"))
+INTAKE_UI = json.loads((REPO / "forms/retail/intake-web.ui.json").read_text("utf-8"))
+LAYOUT = load_layout(INTAKE, INTAKE_UI)
+SOURCES = {"products", "warehouses", "carriers", "regions", "customers"}
+
+
+def order(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "customer": {"name": "张伟", "mobile": "13812345678"},
+        "address": {
+            "province": "上海市",
+            "city": "上海市",
+            "district": "浦东新区",
+            "detail": "世纪大道1198号",
+        },
+        "lines": [
+            {"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 19.9, "amount": 1},
+            {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 1, "unit_price": 0.1},
+        ],
+        "shipping_fee": 10,
+        "discount": 5,
+        "total": 0,
+    }
+    data.update(changes)
+    return data
+
+
+def test_field_paths() -> None:
+    assert split_path("lines[].sku") == ["lines", "[]", "sku"]
+    assert split_path("lines[]") is None and split_path("a..b") is None
+    assert field_path(["lines", 2, "qty"]) == "lines[].qty"
+    assert resolve(INTAKE, "lines[].unit_price")["title"] == "Unit price (CNY)"
+    assert resolve(INTAKE, "invoice.tax_id") is not None
+    assert resolve(INTAKE, "lines.sku") is None
+    names = [name for name, _ in fields_of(INTAKE)]
+    assert names.index("customer") < names.index("customer.mobile") < names.index("address")
+
+
+def test_fields_through_refs_and_conditional_branches() -> None:
+    schema = {
+        "$defs": {
+            "money": {"type": "number", "title": "Amount"},
+            "party": {"properties": {"tax": {"$ref": "#/$defs/money"}}},
+        },
+        "properties": {"seller": {"$ref": "#/$defs/party"}},
+        "then": {"properties": {"extra": {"type": "string"}}},
+    }
+    assert title(schema, resolve(schema, "seller.tax")) == Text("Amount", "Amount")
+    assert resolve(schema, "extra") == {"type": "string"}
+
+
+def test_the_retail_intake_layout() -> None:
+    assert [g.name for g in LAYOUT.groups] == [
+        "customer",
+        "address",
+        "lines",
+        "totals",
+        "invoice_choice",
+        "invoice",
+        "note",
+    ]
+    mobile = LAYOUT.fields["customer.mobile"]
+    assert mobile.label == Text("收货人手机号", "Recipient's mobile number") and mobile.required
+    assert mobile.widget == "text" and mobile.placeholder == Text("11位手机号", "11 digits")
+    assert LAYOUT.fields["address.detail"].help == Text(
+        "街道、小区、楼栋及门牌号", "Street, building, unit and room."
+    )
+    level = LAYOUT.fields["customer.member_level"]
+    assert level.widget == "radio" and [o.label.zh for o in level.options] == [
+        "普通会员",
+        "银卡会员",
+        "金卡会员",
+    ]
+    assert (
+        LAYOUT.fields["lines[].sku"].source is not None
+        and LAYOUT.fields["lines[].sku"].source.source == "products"
+    )
+    assert dict(LAYOUT.fields["address.province"].source.params) == {"names": "full"}  # type: ignore[union-attr]
+    assert LAYOUT.fields["total"].readonly and LAYOUT.fields["total"].widget == "money"
+    assert LAYOUT.fields["invoice_title"].hidden
+    assert LAYOUT.children("lines")[0] == "lines[].sku"
+    assert LAYOUT.computed_order == ("lines[].amount", "total")
+
+
+def test_computed_fields_are_filled_on_the_server_in_cents() -> None:
+    filled = LAYOUT.compute(order())
+    assert [line["amount"] for line in filled["lines"]] == [59.7, 0.1]
+    assert filled["total"] == 64.8
+    assert FormValidator(INTAKE).messages(filled, LAYOUT) == []
+
+
+def test_a_computed_field_that_cannot_be_evaluated_is_left_for_validation_to_report() -> None:
+    data = order(lines=[{"sku": "XM-BAND8", "name": "小米手环8", "unit_price": 2}])
+    filled = LAYOUT.compute(data)
+    assert "amount" not in filled["lines"][0]
+    assert filled["total"] == 5  # sum() passes over the missing amount; validation reports the line
+    paths = [e.path for e in FormValidator(INTAKE).messages(filled, LAYOUT)]
+    assert "$.lines[0].qty" in paths and "$.lines[0].amount" in paths
+
+
+def test_the_invoice_group_is_shown_only_when_it_is_wanted_and_its_data_dropped_otherwise() -> None:
+    invoice = {"type": "company", "title": "某某科技有限公司", "tax_id": "91310000MA1FL0000X"}
+    hidden = order(invoice=invoice)
+    assert "invoice" not in LAYOUT.shown_groups(hidden)
+    assert "invoice" not in LAYOUT.prepare(hidden)
+    assert FormValidator(INTAKE).messages(LAYOUT.prepare(hidden), LAYOUT) == []
+    shown = order(needs_invoice=True, invoice=invoice)
+    assert "invoice" in LAYOUT.shown_groups(shown)
+    assert LAYOUT.prepare(shown)["invoice"] == invoice
+    wanted_but_missing = LAYOUT.prepare(order(needs_invoice=True))
+    assert [e.path for e in FormValidator(INTAKE).messages(wanted_but_missing, LAYOUT)] == ["$.invoice"]
+    assert LAYOUT.prepare(order(needs_invoice=False, invoice=invoice)).get("invoice") is None
+
+
+def test_the_default_layout_has_one_group_in_schema_order_with_widgets_from_types() -> None:
+    schema = json.loads((REPO / "forms/retail/payment.json").read_text("utf-8"))
+    layout = default_layout(schema)
+    [group] = layout.groups
+    assert group.name == "main" and group.fields == tuple(schema["properties"])
+    widgets = {name: spec.widget for name, spec in layout.fields.items()}
+    assert widgets["method"] == "select"
+    assert (
+        default_layout(
+            {
+                "properties": {
+                    "on": {"type": "boolean"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "lines": {"type": "array", "items": {"type": "object"}},
+                    "fee": {"type": "number", "format": "money"},
+                    "text": {"type": "string", "maxLength": 1000},
+                }
+            }
+        )
+        .fields["on"]
+        .widget
+        == "checkbox"
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "widget"),
+    [
+        ({"type": "string", "format": "date-time"}, "datetime"),
+        ({"type": "string", "format": "date"}, "date"),
+        ({"type": "array", "items": {"type": "object"}}, "rows"),
+        ({"type": "number", "format": "money"}, "money"),
+        ({"type": "integer"}, "number"),
+        ({"type": "string", "maxLength": 1000}, "textarea"),
+        ({"type": "object"}, "object"),
+        ({"type": "array", "items": {"enum": ["a", "b"]}}, "checkbox"),
+    ],
+)
+def test_default_widgets(schema: dict[str, Any], widget: str) -> None:
+    assert default_layout({"properties": {"f": schema}}).fields["f"].widget == widget
+
+
+def test_load_layout_refuses_a_ui_file_that_does_not_fit_with_every_problem() -> None:
+    ui = {
+        "schema_version": 1,
+        "groups": [{"name": "a", "label": {"zh": "甲", "en": "A"}, "fields": ["totl"]}],
+        "fields": {"lines": {"widget": "money"}},
+    }
+    with pytest.raises(DefinitionError) as caught:
+        load_layout(INTAKE, ui, sources=SOURCES)
+    assert [p.kind for p in caught.value.problems] == ["unknown-field", "widget-type"]
+    with pytest.raises(DefinitionError) as caught:
+        load_layout(INTAKE, {"schema_version": 2})
+    assert caught.value.problems[0].kind == "ui-schema"
+
+
+def test_every_shipped_ui_file_fits_its_form() -> None:
+    ui_files = sorted((REPO / "forms").rglob("*.ui.json"))
+    assert {p.parent.name for p in ui_files} == {"retail", "wholesale", "after-sales"}
+    for path in ui_files:
+        schema_path = path.with_name(path.name.replace(".ui.json", ".json"))
+        assert ui_path_for(schema_path) == path
+        schema = json.loads(schema_path.read_text("utf-8"))
+        ui = json.loads(path.read_text("utf-8"))
+        assert check_ui(ui, schema, SOURCES) == []
+        load_layout(schema, ui, sources=SOURCES)
