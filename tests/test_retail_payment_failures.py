@@ -110,3 +110,15 @@ def test_a_failed_attempt_does_not_restart_the_unpaid_timer(engine: Engine, cloc
     last = engine.history(order_id, CLERK)[-1]
     assert (last.trigger, last.reason) == ("cancel", "unpaid_timeout")
     assert engine.get_order(order_id, CLERK).state == "cancelled"
+
+
+def test_an_order_paid_after_three_failed_attempts_waits_for_review(engine: Engine) -> None:
+    order_id = place(engine)
+    for _ in range(3):
+        engine.fire(order_id, "record_payment_failure", CLERK, DECLINED)
+    payment = {"method": "card", "amount": 239, "transaction_ref": "T0000002"}
+    result = engine.fire(order_id, "pay", CLERK, payment)
+    assert result.to_state == "on_hold"
+    review = engine.history(order_id, CLERK)[-1]
+    assert review.trigger == "review" and review.rules is not None
+    assert [reason["rule"] for reason in review.rules["reasons"]] == ["repeated-payment-failures"]
