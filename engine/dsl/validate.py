@@ -184,6 +184,9 @@ def _translate(error: ValidationError, located: Located) -> list[Problem]:
         return [located.problem(message + did_you_mean(str(instance), options), path, "bad-value")]
     if keyword == "const":
         return [located.problem(f"{what} must be {error.validator_value!r}", path, "bad-value")]
+    if keyword in ("minimum", "maximum"):  # the UI schema's columns (1-4)
+        bound = "at least" if keyword == "minimum" else "at most"
+        return [located.problem(f"{what} must be {bound} {value} (got {instance!r})", path, "bad-value")]
     if keyword in ("minProperties", "minItems"):
         return [located.problem(f"{what} must not be empty", path, "empty")]
     if keyword == "minLength":

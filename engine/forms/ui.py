@@ -464,7 +464,7 @@ class _Reads:
             found = self.chain(node.args[0])
             if found is not None:
                 tokens, root = found
-                self.add(root, [*tokens, ITEMS, node.args[1].value], node)
+                self.add(root, [*tokens, ITEMS, node.args[1].value], node.args[0])
                 return
         for child in ast.iter_child_nodes(node):
             self.visit(child)
@@ -620,6 +620,13 @@ def check_ui(
             try:
                 Draft202012Validator.check_schema(condition)
             except SchemaError as error:
+                if list(error.path)[-1:] == ["type"] and isinstance(error.instance, str):
+                    types = ["string", "number", "integer", "boolean", "array", "object", "null"]
+                    message = f"condition on {field_name!r}: {error.instance!r} is not a JSON type"
+                    findings.append(
+                        UiFinding(message + _did_you_mean(error.instance, types), at, "bad-condition")
+                    )
+                    continue
                 findings.append(
                     UiFinding(
                         f"condition on {field_name!r} is not a valid JSON Schema: {error.message}",

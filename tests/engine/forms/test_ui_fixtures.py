@@ -1,0 +1,94 @@
+"""``orderloom validate`` on UI files: each fixture under tests/fixtures/form-ui reports exactly its problems.
+
+A fixture ``<case>.ui.json`` is checked beside the shared data schema ``schema.json`` (or its own
+``<case>.json``; ``orphan`` has none), copied as ``forms/t/<case>.json`` under a definitions root. The
+problems it must report, in order, are in ``<case>.expect``: ``line:col: message`` in the UI file.
+The fixtures live outside tests/fixtures/forms, whose every file the workflow-language tests walk.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from engine.dsl.validate import validate_file, validate_paths
+from engine.errors import Problem
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "form-ui"
+SOURCES = frozenset({"products", "warehouses", "carriers", "regions", "customers"})
+UI = ".ui.json"
+
+
+def check(case: Path, root: Path) -> list[Problem]:
+    name = case.name[: -len(UI)]
+    folder = root / "forms" / "t"
+    folder.mkdir(parents=True)
+    own = case.with_name(f"{name}.json")
+    if name != "orphan":
+        shutil.copy(own if own.exists() else FIXTURES / "schema.json", folder / f"{name}.json")
+    shutil.copy(case, folder / case.name)
+    return validate_file(folder / case.name, root, option_sources=SOURCES)
+
+
+@pytest.mark.parametrize("case", sorted((FIXTURES / "valid").glob(f"*{UI}")), ids=lambda p: p.name)
+def test_valid_ui_file_has_no_problem(case: Path, tmp_path: Path) -> None:
+    assert [p.format() for p in check(case, tmp_path)] == []
+
+
+@pytest.mark.parametrize("case", sorted((FIXTURES / "invalid").glob(f"*{UI}")), ids=lambda p: p.name)
+def test_invalid_ui_file_reports_exactly_its_expected_problems(case: Path, tmp_path: Path) -> None:
+    expected = case.with_name(case.name[: -len(UI)] + ".expect").read_text("utf-8").splitlines()
+    problems = check(case, tmp_path)
+    assert [f"{p.line}:{p.column}: {p.message}" for p in problems] == expected
+    for problem in problems:
+        assert problem.file == f"forms/t/{case.name}"
+        assert problem.severity == "error" and problem.kind and problem.json_path.startswith("$")
+
+
+def test_every_kind_of_ui_problem_has_a_fixture(tmp_path: Path) -> None:
+    kinds = set()
+    for index, case in enumerate(sorted((FIXTURES / "invalid").glob(f"*{UI}"))):
+        kinds |= {p.kind for p in check(case, tmp_path / str(index))}
+    assert kinds >= {
+        "unknown-field",
+        "widget-type",
+        "unknown-source",
+        "bad-computed",
+        "computed-cycle",
+        "duplicate-group",
+        "field-twice",
+        "condition-in-rows",
+        "bad-condition",
+        "ui-without-form",
+        "bad-form",
+        "unknown-key",
+        "missing-key",
+        "bad-value",
+        "wrong-type",
+    }
+
+
+def test_problems_carry_the_json_path_of_the_offending_part(tmp_path: Path) -> None:
+    problems = check(FIXTURES / "invalid" / "unknown-fields.ui.json", tmp_path)
+    assert [p.json_path for p in problems] == [
+        "$.groups[0].fields[1]",
+        "$.groups[0].fields[2]",
+        "$.groups[0].when.need_invoice",
+        "$.fields.totl",
+        '$.fields["lines[].amount"].computed',
+        "$.fields.total.computed",
+    ]
+
+
+def test_folders_are_walked_for_ui_files_and_the_registered_sources_are_asked(tmp_path: Path) -> None:
+    check(FIXTURES / "invalid" / "widgets-and-sources.ui.json", tmp_path)
+    problems = validate_paths([tmp_path / "forms"], tmp_path, option_sources={"catalogue", "product"})
+    assert [p.kind for p in problems] == ["widget-type"] * 4
+    # by default, the names registered under orderloom.option_sources (pyproject.toml)
+    problems = validate_paths([tmp_path / "forms"], tmp_path)
+    assert [p.message for p in problems if p.kind == "unknown-source"] == [
+        "unknown option source 'product'; did you mean 'products'?",
+        "unknown option source 'catalogue'",
+    ]
