@@ -33,6 +33,8 @@ field's label and the catalogue of ``engine.forms.messages`` (a UI schema's ``me
 from __future__ import annotations
 
 import functools
+import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -200,8 +202,23 @@ class FormValidator:
         for error in self.detailed.iter_errors(data):
             for item in self._explain(error, layout, data):
                 found.setdefault((item.path, item.keyword), item)
+        return sorted(found.values(), key=lambda e: self._order(e.path))
+
+    def _order(self, path: str) -> tuple[int, ...]:
+        """Where an error's field comes on the page: each step by the field's place in the schema's
+        document order, or by its row (``$.lines[2].qty`` after ``$.lines[1].sku``)."""
         places = self._places()
-        return sorted(found.values(), key=lambda e: (places.get(e.field, -1), e.path))
+        key: list[int] = []
+        field = ""
+        for plain, index, quoted in _STEPS.findall(path[1:]):
+            if index:
+                key.append(int(index))
+                field += "[]"
+            else:
+                name = plain or json.loads(quoted)
+                field = f"{field}.{name}" if field else name
+                key.append(places.get(field, len(places)))
+        return tuple(key)
 
     def _places(self) -> dict[str, int]:
         """Field path -> its place in the schema's document order (messages come in that order)."""
@@ -329,6 +346,10 @@ class FormValidator:
         found = title(self.schema, resolve(self.schema, field))
         name = str(parts[-1])
         return (found or Text(name, name)), False
+
+
+# The steps of a JSON path as ``child_path`` writes it: ``.name``, ``["odd name"]`` or ``[index]``.
+_STEPS = re.compile(r'\.([^.\[]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 
 
 def _step(node: Any, key: str | int) -> Any:
