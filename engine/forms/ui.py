@@ -178,6 +178,7 @@ class FieldLayout:
 
     path: str  # "lines[].sku"
     widget: str
+    format: str | None  # the data schema's format (through $ref): "money", "mobile-cn", ...
     label: Text  # the UI file's label, else the schema's title, else the field's name
     custom_label: Text | None  # the UI file's label alone (messages use it as it is)
     help: Text | None
@@ -253,11 +254,10 @@ class FormLayout:
         out: dict[str, Any] = copy.deepcopy(dict(data))
         for name in self.computed_order:
             spec = self.fields[name]
-            assert spec.computed is not None
             tokens = paths.split_path(name)
-            if tokens is None:
+            if spec.computed is None or tokens is None:
                 continue
-            money = spec.widget == "money" or spec.schema.get("format") == "money"
+            money = spec.widget == "money" or spec.format == "money"
             for holder, line in _holders(out, tokens[:-1], None):
                 try:
                     value = spec.computed.compiled({FORM_ROOT: out, LINE_ROOT: line})
@@ -269,6 +269,13 @@ class FormLayout:
     def prepare(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """What the server validates: hidden groups' fields dropped, then computed fields filled."""
         return self.compute(self.strip_hidden(data))
+
+
+def _condition(path: str, schema: Mapping[str, Any] | bool) -> Condition:
+    """A group's condition on one field; ``true`` and ``false`` are the schemas everything and nothing
+    match."""
+    document: Mapping[str, Any] = schema if isinstance(schema, Mapping) else ({} if schema else {"not": {}})
+    return Condition(path, MappingProxyType(dict(document)), FormValidator(document))
 
 
 def _ordered(names: Sequence[str], specs: Mapping[str, FieldLayout]) -> tuple[str, ...]:
@@ -771,6 +778,7 @@ def load_layout(
         specs[name] = FieldLayout(
             path=name,
             widget=spec.get("widget") or default_widget(schema, field_schema),
+            format=fmt if isinstance(fmt := paths.first(schema, field_schema, "format"), str) else None,
             label=custom_label or paths.title(schema, field_schema) or Text(tokens[-1], tokens[-1]),
             custom_label=custom_label,
             help=_text(spec.get("help")) or paths.description(schema, field_schema),
@@ -802,10 +810,7 @@ def load_layout(
                 label=_text(group.get("label")) or Text(group["name"], group["name"]),
                 columns=int(group.get("columns", 1)),
                 fields=_ordered(list(group["fields"]), specs),
-                when=tuple(
-                    Condition(name, MappingProxyType(dict(cond)), FormValidator(cond))
-                    for name, cond in (group.get("when") or {}).items()
-                ),
+                when=tuple(_condition(name, cond) for name, cond in (group.get("when") or {}).items()),
             )
         )
     placed = {name for group in groups for name in group.fields}

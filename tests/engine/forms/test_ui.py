@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import DefinitionError
 from engine.forms import FormValidator
 from engine.forms.fields import Text, field_path, fields_of, resolve, split_path, title
+from engine.forms.formats import is_money
 from engine.forms.ui import check_ui, default_layout, load_layout, ui_path_for
 
 REPO = Path(__file__).resolve().parents[3]
@@ -194,3 +197,59 @@ def test_every_shipped_ui_file_fits_its_form() -> None:
         ui = json.loads(path.read_text("utf-8"))
         assert check_ui(ui, schema, SOURCES) == []
         load_layout(schema, ui, sources=SOURCES)
+
+
+FIXTURE_SCHEMA = json.loads((REPO / "tests/fixtures/form-ui/schema.json").read_text("utf-8"))
+FIXTURE_UI = json.loads((REPO / "tests/fixtures/form-ui/valid/full.ui.json").read_text("utf-8"))
+
+
+def test_money_behind_a_ref_is_rounded_to_the_cent() -> None:
+    layout = load_layout(FIXTURE_SCHEMA, FIXTURE_UI)
+    assert layout.fields["total"].format == "money"
+    filled = layout.compute({"lines": [{"qty": 3, "unit_price": 0.1}], "discount": 0.05})
+    assert filled == {
+        "lines": [{"qty": 3, "unit_price": 0.1, "amount": 0.3}],
+        "discount": 0.05,
+        "total": 0.25,
+    }
+
+
+def test_true_and_false_conditions() -> None:
+    schema = {"properties": {"a": {"type": "boolean"}, "b": {"type": "string"}, "c": {"type": "string"}}}
+    label = {"zh": "组", "en": "Group"}
+    ui = {
+        "schema_version": 1,
+        "groups": [
+            {"name": "always", "label": label, "fields": ["b"], "when": {"a": True}},
+            {"name": "never", "label": label, "fields": ["c"], "when": {"a": False}},
+        ],
+    }
+    layout = load_layout(schema, ui)
+    assert layout.shown_groups({"b": "x", "c": "y"}) == ("always", "more")
+    assert layout.prepare({"b": "x", "c": "y"}) == {"b": "x"}
+
+
+PRICES = st.integers(0, 10**7).map(lambda cents: cents / 100)
+LINES = st.lists(
+    st.fixed_dictionaries({"qty": st.integers(1, 9999), "unit_price": PRICES}), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=200)
+@given(LINES, PRICES, PRICES)
+def test_computed_amounts_and_totals_are_always_valid_money(lines: list[Any], fee: float, off: float) -> None:
+    data = order(
+        lines=[{"sku": "XM-BAND8", "name": "小米手环8", **line} for line in lines],
+        shipping_fee=fee,
+        discount=off,
+    )
+    filled = LAYOUT.compute(data)
+    assert all(is_money(line["amount"]) for line in filled["lines"]) and is_money(filled["total"])
+    cents = (
+        sum(round(line["qty"] * line["unit_price"] * 100) for line in lines)
+        + round(fee * 100)
+        - round(off * 100)
+    )
+    assert round(filled["total"] * 100) == cents
+    errors = FormValidator(INTAKE).messages(filled, LAYOUT)
+    assert [e.path for e in errors] == (["$.total"] if cents < 0 else [])
