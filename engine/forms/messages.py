@@ -55,7 +55,7 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     },
     "form.minLength": {
         "zh": "{label}至少需要{limit}个字符",
-        "en": "The {label} must have at least {limit} character(s)",
+        "en": "The {label} must have at least {limit} characters",
     },
     "form.maxLength": {
         "zh": "{label}最多{limit}个字符",
