@@ -261,7 +261,8 @@ def _inside(root: Path, relative: str) -> Path | None:
 
 
 def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
-    """A form: a JSON Schema 2020-12 document."""
+    """A form: a JSON Schema 2020-12 document, whose formats exist and whose x-enum-titles fit its enum
+    (``engine.forms.formats.schema_findings``)."""
     tree, marks, problems = _read(path, shown, "json")
     if tree is None:
         return None, problems
@@ -280,7 +281,14 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
                 f"not a valid JSON Schema: {error.message}", shown, line, column, where, None, "form-schema"
             )
         )
-    return (tree if not problems else None), problems
+    else:
+        from engine.forms.formats import schema_findings
+
+        for where, message, kind, severity in schema_findings(tree):
+            line, column = marks.key_at(where) if kind == "enum-title" else marks.at(where)
+            problems.append(Problem(message, shown, line, column, where, None, kind, severity))
+    errors = any(problem.severity == "error" for problem in problems)
+    return (None if errors else tree), _sorted(problems)  # warnings alone leave the form usable
 
 
 UI_SUFFIX = ".ui.json"

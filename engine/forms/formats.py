@@ -158,3 +158,57 @@ def prepare_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
 
     walk(document)
     return document
+
+
+def known_formats() -> frozenset[str]:
+    """Every format both validators check: jsonschema's, the Chinese ones and ``money``."""
+    return frozenset(FORMAT_CHECKER.checkers) | {"money"}
+
+
+def schema_findings(schema: Any) -> list[tuple[str, str, str, str]]:
+    """What a valid JSON Schema of a form still gets wrong, as ``(json_path, message, kind, severity)``:
+    a ``format`` no validator knows (it would be ignored, so a typo silently turns a check off), ``money``
+    on something that is not a number, and ``x-enum-titles`` naming a value its ``enum`` does not have
+    (an error) or leaving one of its values without a title (a warning)."""
+    from engine.dsl.loader import child_path
+    from engine.plugins import did_you_mean
+
+    known = known_formats()
+    found: list[tuple[str, str, str, str]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, child_path(path, index))
+            return
+        if not isinstance(node, Mapping):
+            return
+        fmt = node.get("format")
+        where = child_path(path, "format")
+        if isinstance(fmt, str) and fmt not in known:
+            message = f"unknown format {fmt!r}; no validator would check it{did_you_mean(fmt, sorted(known))}"
+            found.append((where, message, "unknown-format", "error"))
+        elif fmt == "money" and "type" in node and not _is_number_type(node):
+            found.append((where, "format 'money' is for numbers (type: number)", "bad-format", "error"))
+        titles = node.get("x-enum-titles")
+        enum = node.get("enum")
+        if isinstance(titles, Mapping) and isinstance(enum, list):
+            values = [str(v) for v in enum]
+            for name in titles:
+                if name not in values:
+                    message = (
+                        f"x-enum-titles names {name!r}, which is not in the enum{did_you_mean(name, values)}"
+                    )
+                    found.append(
+                        (child_path(child_path(path, "x-enum-titles"), name), message, "enum-title", "error")
+                    )
+            missing = [v for v in values if v not in titles]
+            if missing:
+                message = f"x-enum-titles gives no title to {', '.join(map(repr, missing))}"
+                found.append((child_path(path, "x-enum-titles"), message, "enum-title", "warning"))
+        for key, value in node.items():
+            if key not in ("enum", "const", "default", "examples", "x-enum-titles"):
+                walk(value, child_path(path, key))
+
+    walk(schema, "$")
+    return found

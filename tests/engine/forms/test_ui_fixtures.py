@@ -8,6 +8,7 @@ The fixtures live outside tests/fixtures/forms, whose every file the workflow-la
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -92,3 +93,34 @@ def test_folders_are_walked_for_ui_files_and_the_registered_sources_are_asked(tm
         "unknown option source 'product'; did you mean 'products'?",
         "unknown option source 'catalogue'",
     ]
+
+
+@pytest.mark.parametrize("case", sorted((FIXTURES / "data").glob("*.json")), ids=lambda p: p.name)
+def test_a_data_schema_with_unknown_formats_or_stray_enum_titles_reports_them(
+    case: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "forms" / "t"
+    folder.mkdir(parents=True)
+    shutil.copy(case, folder / case.name)
+    problems = validate_file(folder / case.name, tmp_path)
+    expected = case.with_suffix(".expect").read_text("utf-8").splitlines()
+    assert [f"{p.line}:{p.column}: {p.severity}: {p.message}" for p in problems] == expected
+    # A UI file beside it is refused with it: its data schema cannot be used.
+    (folder / case.name.replace(".json", UI)).write_text('{"schema_version": 1}', "utf-8")
+    [problem] = validate_file(folder / case.name.replace(".json", UI), tmp_path)
+    assert problem.kind == "bad-form" and "unknown format 'mobile_cn'" in problem.message
+
+
+def test_missing_enum_titles_alone_are_a_warning_and_leave_the_form_usable(tmp_path: Path) -> None:
+    folder = tmp_path / "forms" / "t"
+    folder.mkdir(parents=True)
+    schema = {"properties": {"level": {"enum": ["a", "b"], "x-enum-titles": {"a": {"zh": "甲", "en": "A"}}}}}
+    (folder / "f.json").write_text(json.dumps(schema), "utf-8")
+    (folder / "f.ui.json").write_text('{"schema_version": 1}', "utf-8")
+    [warning] = validate_file(folder / "f.json", tmp_path)
+    assert (warning.severity, warning.kind, warning.message) == (
+        "warning",
+        "enum-title",
+        "x-enum-titles gives no title to 'b'",
+    )
+    assert validate_file(folder / "f.ui.json", tmp_path) == []
