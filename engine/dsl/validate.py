@@ -4,6 +4,10 @@ The static checks run even when the schema refused part of a workflow file: they
 view of the tree (``_well_formed``) that leaves out only the parts whose shape is wrong, and hold back
 the checks (reachability, dead ends, timer triggers) that a left-out part would make report falsely.
 
+Forms are checked too: a data schema (``<name>.json``) as JSON Schema 2020-12 with known formats, and its
+UI file (``<name>.ui.json``) against ``engine/schema/ui.schema.json`` and the data schema beside it
+(``check_ui_file``; the rules are ``engine.forms.ui.check_ui``'s, docs/forms.md).
+
 ``validate_file`` and ``validate_paths`` return ``Problem`` lists (file, line, column, JSON path,
 message, hint). ``check_workflow`` is the same check on one workflow file, also returning the resolved
 tree (overlays applied) with the forms and rule files it names, for ``compiler.load_bundle``.

@@ -373,6 +373,14 @@ def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) ->
     wanted = _WIDGET_FORMATS.get(widget)
     if wanted and isinstance(fmt, str) and fmt != wanted:
         return f"widget {widget!r} needs format {wanted!r}, but the field has format {fmt!r}"
+    if (
+        widget == "checkbox"
+        and "boolean" not in types
+        and types
+        and not has_source
+        and _choices(root, schema) is None
+    ):
+        return "widget 'checkbox' on a list needs choices: items with an enum, or options.source"
     if widget in ("select", "radio") and not has_source and _choices(root, schema) is None:
         return f"widget {widget!r} needs choices: an enum in the data schema, or options.source"
     return None

@@ -86,7 +86,7 @@ def test_problems_carry_the_json_path_of_the_offending_part(tmp_path: Path) -> N
 def test_folders_are_walked_for_ui_files_and_the_registered_sources_are_asked(tmp_path: Path) -> None:
     check(FIXTURES / "invalid" / "widgets-and-sources.ui.json", tmp_path)
     problems = validate_paths([tmp_path / "forms"], tmp_path, option_sources={"catalogue", "product"})
-    assert [p.kind for p in problems] == ["widget-type"] * 4
+    assert [p.kind for p in problems] == ["widget-type"] * 5
     # by default, the names registered under orderloom.option_sources (pyproject.toml)
     problems = validate_paths([tmp_path / "forms"], tmp_path)
     assert [p.message for p in problems if p.kind == "unknown-source"] == [
