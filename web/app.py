@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from engine.store.reports import order_counts
+from web.forms import forms
 from web.i18n import current_lang, translate
 from web.settings import Settings
 from web.wiring import Services, build_services
@@ -56,4 +57,5 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
         return response
 
     app.register_blueprint(home)
+    app.register_blueprint(forms)
     return app

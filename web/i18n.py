@@ -17,6 +17,56 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No workflow is published yet. Run `orderloom demo` to load the demo data.",
     },
     "lang.switch": {"zh": "English", "en": "中文"},
+    "forms.preview": {"zh": "表单预览", "en": "Form preview"},
+    "forms.preview_file": {
+        "zh": "表单预览（静态文件：不能提交，计算字段按所给数据计算）",
+        "en": "Form preview (a static file: it does not submit; computed fields are computed from "
+        "the data given)",
+    },
+    "forms.required_note": {"zh": "为必填项", "en": "marks a required field"},
+    "forms.choose": {"zh": "请选择", "en": "Choose…"},
+    "forms.submit": {"zh": "提交", "en": "Submit"},
+    "forms.row": {"zh": "第{n}行", "en": "line {n}"},
+    "forms.row_actions": {"zh": "操作", "en": "Actions"},
+    "forms.add_row": {"zh": "＋ 添加一行", "en": "+ Add a line"},
+    "forms.remove": {"zh": "删除", "en": "Remove"},
+    "forms.remove_row": {"zh": "删除第{n}行", "en": "Remove line {n}"},
+    "forms.rows_limits": {
+        "zh": "共{n}行（{low}–{high}行）",
+        "en": "{n} line(s) ({low} to {high})",
+    },
+    "forms.rows_count": {"zh": "共{n}行", "en": "{n} line(s)"},
+    "forms.errors_heading": {
+        "zh": "提交未成功：请修正以下{n}处问题",
+        "en": "The form was not submitted: correct the {n} problem(s) below",
+    },
+    "forms.valid": {"zh": "校验通过", "en": "The form is valid"},
+    "forms.valid_note": {
+        "zh": "以下是引擎将收到的数据（已去掉隐藏分组的字段，并算好计算字段）：",
+        "en": "This is the data the engine would receive (hidden groups' fields dropped, computed "
+        "fields filled):",
+    },
+    "forms.again": {"zh": "再填一份", "en": "Fill in another"},
+    "forms.home": {"zh": "返回首页", "en": "Back to the home page"},
+    "forms.not_found.title": {"zh": "找不到这张表单", "en": "Form not found"},
+    "forms.not_found": {
+        "zh": "没有这个部门或表单。地址应为 /forms/<部门>/<表单名>，对应 forms/<部门>/<表单名>.json。",
+        "en": "There is no such department or form. The address is /forms/<department>/<name>, "
+        "for the file forms/<department>/<name>.json.",
+    },
+    "forms.too_large.title": {"zh": "提交的内容过大", "en": "Too much data submitted"},
+    "forms.too_large": {
+        "zh": "提交的表单超过了允许的大小（{limit}），未被处理。请减少内容后重试。",
+        "en": "The form sent is larger than allowed ({limit}) and was not processed. "
+        "Send less and try again.",
+    },
+    "forms.broken.title": {"zh": "表单定义有误", "en": "The form definition has problems"},
+    "forms.broken": {
+        "zh": "这张表单的界面文件与数据结构不符，无法显示。"
+        "请先修正以下问题（orderloom validate forms/ 也会列出）：",
+        "en": "This form's UI file does not fit its data schema, so it cannot be shown. "
+        "Fix these problems first (orderloom validate forms/ lists them too):",
+    },
 }
 
 

@@ -1,0 +1,225 @@
+"""Form field names and values: nested form data to and from the flat pairs an HTML form posts.
+
+A field is named by its concrete path in the data: ``customer.mobile``, ``lines[0].qty``,
+``lines[2].sku``; the field path of the layout is the same with each index made ``[]`` (``lines[].qty``).
+:func:`parse_form` reads posted pairs back into the nested data, typed by the form's layout and schema:
+
+- integers and numbers become ``int`` / ``float`` (full-width digits and thousands commas accepted); a
+  value that is no finite number is kept as the text typed, so validation says what is wrong and the
+  re-rendered form shows it again;
+- a boolean checkbox posts a hidden ``false`` before its ``true`` box: the last value of a name wins;
+- a choice (select, radio) is mapped back to its enum value (``3`` to the integer 3);
+- ``date``, ``datetime`` and ``time`` inputs post local values without offset (``2026-11-30T09:30``);
+  they are read as China time and written as RFC 3339 (``2026-11-30T09:30:00+08:00``), as the schema's
+  formats require, and :func:`input_value` turns them back for the input;
+- an empty value is no value: the key is left out, so a required field is reported as missing;
+- names that are no field of the layout (a control such as ``_action``, or anything a page did not
+  render) are ignored, and so are containers (objects and rows are the fields inside them).
+
+Array items are collected by their index and kept in index order, so a gap left by a removed row closes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import datetime, time, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine.forms import fields as paths
+from engine.forms.formats import is_money
+from engine.forms.ui import FieldLayout, FormLayout
+
+__all__ = [
+    "CHINA_TIME",
+    "MAX_INDEX",
+    "choice_text",
+    "input_value",
+    "is_multi",
+    "local_input",
+    "parse_form",
+    "parse_name",
+]
+
+CHINA_TIME = timezone(timedelta(hours=8))  # one zone, no daylight saving
+MAX_INDEX = 9_999  # a row index above this is no row of any form: the name is ignored
+
+_PART = re.compile(r"([^.\[\]]+)((?:\[\d{1,6}\])*)")
+_INDEX = re.compile(r"\[(\d+)\]")
+_INTEGER = re.compile(r"[+-]?\d+")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
+_LOCAL_TIME = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
+
+Token = str | int
+
+
+def parse_name(name: str) -> list[Token] | None:
+    """``"lines[2].qty"`` -> ``["lines", 2, "qty"]``; None for a name that is no concrete field path."""
+    tokens: list[Token] = []
+    for part in name.split("."):
+        found = _PART.fullmatch(part)
+        if found is None:
+            return None
+        tokens.append(found.group(1))
+        for index in _INDEX.findall(found.group(2)):
+            if int(index) > MAX_INDEX:
+                return None
+            tokens.append(int(index))
+    return tokens
+
+
+def _field_path(tokens: list[Token]) -> str:
+    return paths.field_path(tokens)
+
+
+def is_multi(spec: FieldLayout, root: Mapping[str, Any]) -> bool:
+    """A checkbox list: an array of choices, posted as one name with several values."""
+    return spec.widget == "checkbox" and "array" in paths.kinds(root, spec.schema)
+
+
+def _item_kinds(spec: FieldLayout, root: Mapping[str, Any]) -> frozenset[str]:
+    items = paths.first(root, spec.schema, "items")
+    return paths.kinds(root, items) if isinstance(items, Mapping) else frozenset()
+
+
+def choice_text(value: Any) -> str:
+    """How a choice's value is written in a page: a string as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _number(text: str, integer: bool) -> int | float | None:
+    cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    if _INTEGER.fullmatch(cleaned):
+        return int(cleaned)
+    if integer or not _NUMBER.fullmatch(cleaned):
+        return None
+    try:
+        exact = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
+        return None
+    if not exact.is_finite():
+        return None
+    converted = float(exact)
+    return converted if converted not in (float("inf"), float("-inf")) else None
+
+
+def _local_to_rfc3339(text: str, widget: str) -> str:
+    """A ``datetime-local`` or ``time`` input's value as RFC 3339 in China time; other text as it is."""
+    if widget == "datetime" and _LOCAL_DATETIME.fullmatch(text):
+        moment = datetime.fromisoformat(text.replace(" ", "T"))
+        return moment.replace(tzinfo=CHINA_TIME).isoformat()
+    if widget == "time" and _LOCAL_TIME.fullmatch(text):
+        return time.fromisoformat(text).replace(tzinfo=CHINA_TIME).isoformat()
+    return text
+
+
+def _coerce(text: str, spec: FieldLayout, kinds: frozenset[str]) -> Any:
+    """One posted value typed by its field: a choice's value, a number, a boolean, a time, or the text."""
+    for option in spec.options:
+        if choice_text(option.value) == text:
+            return option.value
+    if "boolean" in kinds and text in ("true", "on", "false"):
+        return text != "false"
+    if kinds & {"integer", "number"} and "string" not in kinds:
+        number = _number(text, integer="integer" in kinds)
+        return text if number is None else number
+    if spec.widget in ("datetime", "time"):
+        return _local_to_rfc3339(text, spec.widget)
+    return text
+
+
+def parse_form(
+    pairs: Iterable[tuple[str, str]], layout: FormLayout, schema: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The nested data of posted ``(name, value)`` pairs (a ``MultiDict``'s ``items(multi=True)``) for
+    the form of ``layout`` and its data ``schema``."""
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    root: dict[str, Any] = {}
+    for name, posted in values.items():
+        tokens = parse_name(name)
+        if tokens is None:
+            continue
+        spec = layout.fields.get(_field_path(tokens))
+        if spec is None or spec.widget in ("object", "rows"):
+            continue
+        if is_multi(spec, schema):
+            item_kinds = _item_kinds(spec, schema)
+            chosen = [_coerce(v, spec, item_kinds) for v in posted if v != ""]
+            _place(root, tokens, chosen)
+            continue
+        kinds = paths.kinds(schema, spec.schema)
+        text = posted[-1]
+        _place(root, tokens, None if text == "" else _coerce(text, spec, kinds))
+    finished: dict[str, Any] = _finish(root)
+    return finished
+
+
+def _place(root: dict[Any, Any], tokens: list[Token], value: Any) -> None:
+    """Put ``value`` at ``tokens`` (None: only make the containers on the way). Array items are kept in
+    dicts keyed by index until :func:`_finish`."""
+    node: dict[Any, Any] = root
+    for token, following in itertools.pairwise(tokens):
+        existing = node.get(token)
+        if not isinstance(existing, dict):
+            existing = node[token] = {}
+        if isinstance(following, int):
+            existing.setdefault("\0rows", True)
+        node = existing
+    if value is not None:
+        node[tokens[-1]] = value
+
+
+def _finish(node: Any) -> Any:
+    """Index-keyed dicts to lists, in index order."""
+    if not isinstance(node, dict):
+        return node
+    if node.pop("\0rows", False):
+        return [_finish(node[index]) for index in sorted(k for k in node if isinstance(k, int))]
+    return {key: _finish(value) for key, value in node.items()}
+
+
+def input_value(value: Any, spec: FieldLayout) -> str:
+    """The text an input shows for ``value`` (``""`` when absent): money with two decimals, RFC 3339 times
+    in China time without offset for the browser's date and time inputs, other values as typed."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        money = spec.widget == "money" or spec.format == "money"
+        if money and is_money(value) and not isinstance(value, bool):
+            return f"{value:.2f}"
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        if spec.widget in ("datetime", "time"):
+            return local_input(value, spec.widget) or value
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def local_input(value: str, widget: str) -> str | None:
+    """An RFC 3339 date-time or time as the value of a ``datetime-local`` or ``time`` input, in China
+    time; None when ``value`` is not one (the page then shows it in a text box, as it is)."""
+    try:
+        if widget == "datetime":
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None or "T" not in value:
+                return None
+            local = moment.astimezone(CHINA_TIME)
+            return local.replace(tzinfo=None).isoformat()
+        if widget == "time":
+            clock = time.fromisoformat(value)
+            if clock.tzinfo is None:
+                return None
+            shifted = datetime.combine(datetime(2000, 1, 1).date(), clock).astimezone(CHINA_TIME)
+            return shifted.time().replace(tzinfo=None).isoformat()
+    except ValueError:
+        return None
+    return None
