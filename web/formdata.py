@@ -10,9 +10,11 @@ A field is named by its concrete path in the data: ``customer.mobile``, ``lines[
 - a boolean checkbox posts a hidden ``false`` before its ``true`` box: the last value of a name wins;
 - a choice (select, radio) is mapped back to its enum value (``3`` to the integer 3);
 - ``date``, ``datetime`` and ``time`` inputs post local values without offset (``2026-11-30T09:30``);
-  they are read as China time and written as RFC 3339 (``2026-11-30T09:30:00+08:00``), as the schema's
-  formats require, and :func:`input_value` turns them back for the input;
+  they are read as China time and written as the schema's formats require (``2026-11-30T09:30:00+08:00``;
+  a time with the offset only when the ``time`` format asks for one), and :func:`input_value` turns them
+  back for the input;
 - an empty value is no value: the key is left out, so a required field is reported as missing;
+- a rows table posts its own name with an empty value, so a table whose every row was removed is ``[]``;
 - names that are no field of the layout (a control such as ``_action``, or anything a page did not
   render) are ignored, and so are containers (objects and rows are the fields inside them).
 
@@ -31,12 +33,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.forms import fields as paths
-from engine.forms.formats import is_money
+from engine.forms.formats import FORMAT_CHECKER, is_money
 from engine.forms.ui import FieldLayout, FormLayout
 
 __all__ = [
     "CHINA_TIME",
     "MAX_INDEX",
+    "TIME_WITH_OFFSET",
     "choice_text",
     "input_value",
     "is_multi",
@@ -46,6 +49,9 @@ __all__ = [
 ]
 
 CHINA_TIME = timezone(timedelta(hours=8))  # one zone, no daylight saving
+# Whether the forms' ``time`` format wants an offset (RFC 3339 full-time, 09:30:00+08:00) or a plain
+# 09:30:00: a time input posts what the validators accept.
+TIME_WITH_OFFSET = FORMAT_CHECKER.conforms("09:30:00+08:00", "time")
 MAX_INDEX = 9_999  # a row index above this is no row of any form: the name is ignored
 
 _PART = re.compile(r"([^.\[\]]+)((?:\[\d{1,6}\])*)")
@@ -56,6 +62,7 @@ _LOCAL_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{
 _LOCAL_TIME = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?")
 
 Token = str | int
+_ROWS = "\0rows"  # marks a dict of array items by index while parsing (no field name holds a NUL)
 
 
 def parse_name(name: str) -> list[Token] | None:
@@ -114,7 +121,8 @@ def _local_to_rfc3339(text: str, widget: str) -> str:
         moment = datetime.fromisoformat(text.replace(" ", "T"))
         return moment.replace(tzinfo=CHINA_TIME).isoformat()
     if widget == "time" and _LOCAL_TIME.fullmatch(text):
-        return time.fromisoformat(text).replace(tzinfo=CHINA_TIME).isoformat()
+        clock = time.fromisoformat(text)
+        return clock.replace(tzinfo=CHINA_TIME if TIME_WITH_OFFSET else None).isoformat()
     return text
 
 
@@ -147,6 +155,9 @@ def parse_form(
         if tokens is None:
             continue
         spec = layout.fields.get(_field_path(tokens))
+        if spec is not None and spec.widget == "rows" and posted == [""]:
+            _place(root, [*tokens, 0], None, rows_only=True)  # the table's marker: a list, maybe empty
+            continue
         if spec is None or spec.widget in ("object", "rows"):
             continue
         if is_multi(spec, schema):
@@ -161,17 +172,19 @@ def parse_form(
     return finished
 
 
-def _place(root: dict[Any, Any], tokens: list[Token], value: Any) -> None:
-    """Put ``value`` at ``tokens`` (None: only make the containers on the way). Array items are kept in
-    dicts keyed by index until :func:`_finish`."""
+def _place(root: dict[Any, Any], tokens: list[Token], value: Any, rows_only: bool = False) -> None:
+    """Put ``value`` at ``tokens`` (None: only make the containers on the way; ``rows_only``: not the
+    last one either). Array items are kept in dicts keyed by index until :func:`_finish`."""
     node: dict[Any, Any] = root
     for token, following in itertools.pairwise(tokens):
         existing = node.get(token)
         if not isinstance(existing, dict):
             existing = node[token] = {}
         if isinstance(following, int):
-            existing.setdefault("\0rows", True)
+            existing.setdefault(_ROWS, True)
         node = existing
+        if rows_only and isinstance(following, int):
+            return
     if value is not None:
         node[tokens[-1]] = value
 
@@ -180,7 +193,7 @@ def _finish(node: Any) -> Any:
     """Index-keyed dicts to lists, in index order."""
     if not isinstance(node, dict):
         return node
-    if node.pop("\0rows", False):
+    if node.pop(_ROWS, False):
         return [_finish(node[index]) for index in sorted(k for k in node if isinstance(k, int))]
     return {key: _finish(value) for key, value in node.items()}
 
@@ -217,7 +230,7 @@ def local_input(value: str, widget: str) -> str | None:
         if widget == "time":
             clock = time.fromisoformat(value)
             if clock.tzinfo is None:
-                return None
+                return None if TIME_WITH_OFFSET else clock.isoformat()
             shifted = datetime.combine(datetime(2000, 1, 1).date(), clock).astimezone(CHINA_TIME)
             return shifted.time().replace(tzinfo=None).isoformat()
     except ValueError:

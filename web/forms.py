@@ -397,6 +397,10 @@ class _Builder:
                 else:
                     cells.append(node)
             row_name = concrete_name(line)
+            if self.focus == row_name:  # a row just added: its first input takes the focus
+                first = next((n for n in _walk(cells) if isinstance(n, Control)), None)
+                if first is not None:
+                    first.autofocus = True
             rows.append(Row(index, label, cells, hidden, f"remove:{row_name}", self.errors_for(row_name)))
         headers = [
             (self.layout.fields[c].label.get(self.lang), self.layout.fields[c].required) for c in shown
