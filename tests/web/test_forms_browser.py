@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 from sqlalchemy import insert
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -74,7 +74,12 @@ def test_a_clerk_fills_the_retail_intake_form_with_three_lines_and_an_invoice(
     page: Page, shipped_server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
     page.goto(shipped_server(f"{FORM}?lang=zh"))
     page.wait_for_function("typeof htmx === 'object'")
     assert page.get_by_role("heading", level=1).inner_text() == "网站零售下单"
