@@ -1,0 +1,95 @@
+"""``orderloom forms preview``: a form written as one HTML page that opens on its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from tests.web.test_forms_render import Page
+from web.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DEFS = Path(__file__).resolve().parent / "defs"
+RETAIL = REPO / "forms" / "retail" / "intake-web.json"
+SHOWROOM = DEFS / "forms" / "showroom" / "service-order.json"
+
+
+def preview(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(main, ["forms", "preview", *args], catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result
+
+
+def test_a_preview_is_one_file_with_its_css_inlined(tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    result = preview(str(RETAIL), "-o", str(out))
+    assert result.output.strip() == f"wrote {out} (网站零售下单)"
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    assert page.one("html")["lang"] == "zh-CN"
+    assert not page.all("link") and not page.all("script")  # nothing to fetch, nothing to run
+    assert "--accent" in html and ".error-summary" in html  # app.css and forms.css, inlined
+    assert "收货人手机号" in page.words and "开票信息" not in page.words  # invoice group hidden
+    assert page.one("select", id="f-address-province")  # regions: a static source
+    assert page.by_id("f-lines-0-sku")["type"] == "text"  # products read the database: a text box
+    assert "disabled" in page.one("button", type="submit", **{"class": "primary"})
+
+
+def test_a_preview_filled_with_data_in_english_shows_its_errors(tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    data.write_text(
+        json.dumps(
+            {
+                "customer": {"name": "<script>alert(1)</script>", "mobile": "12"},
+                "lines": [{"sku": "TEA-01", "name": "Tea", "qty": 3, "unit_price": 10.5}],
+                "shipping_fee": 8,
+                "discount": 0,
+                "needs_invoice": True,
+                "invoice": {"type": "company", "title": "ACME"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "page.html"
+    result = preview(str(RETAIL), "-o", str(out), "--lang", "en", "--data", str(data))
+    assert "the data has" in result.output and "error(s)" in result.output
+    page = Page(out.read_text(encoding="utf-8"))
+    assert page.one("html")["lang"] == "en"
+    assert page.by_id("f-customer-name")["value"] == "<script>alert(1)</script>"
+    assert not page.all("script")
+    assert page.by_id("f-lines-0-amount")["value"] == "31.50"
+    assert page.by_id("f-total")["value"] == "39.50"
+    assert page.by_id("f-customer-mobile")["aria-invalid"] == "true"
+    assert "Invoice details" in page.words  # shown: an invoice is wanted
+    assert page.by_id("f-invoice-tax_id")["aria-invalid"] == "true"  # a company invoice needs one
+    assert "Enter the invoice's tax ID" in page.words
+
+
+def test_a_form_without_ui_file_gets_the_default_layout(tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    preview(str(DEFS / "forms" / "payment.json"), "-o", str(out), "--lang", "en")
+    page = Page(out.read_text(encoding="utf-8"))
+    amount = page.by_id("f-amount")
+    assert amount["inputmode"] == "decimal" and "required" in amount
+    assert page.one("label", **{"for": "f-amount"})
+
+
+def test_a_ui_file_or_a_broken_form_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    result = preview(str(SHOWROOM.with_name("service-order.ui.json")), "-o", str(out), code=2)
+    assert "give the form's data file" in result.output
+    broken = tmp_path / "forms" / "showroom"
+    broken.mkdir(parents=True)
+    shutil.copy(SHOWROOM, broken / "service-order.json")
+    ui = json.loads(SHOWROOM.with_name("service-order.ui.json").read_text(encoding="utf-8"))
+    ui["fields"]["customer.mobil"] = {"widget": "text"}
+    (broken / "service-order.ui.json").write_text(json.dumps(ui), encoding="utf-8")
+    result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)
+    assert "did you mean 'customer.mobile'?" in result.output
+    assert "nothing was written" in result.output and not out.exists()
+    (broken / "service-order.json").write_text("{not json", encoding="utf-8")
+    result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)
+    assert "not a JSON form file" in result.output
