@@ -66,7 +66,7 @@ forms = Blueprint("forms", __name__)
 
 ACTION = "_action"  # add:<rows name> / remove:<row name>
 GROUP_MARKER = "_group"  # posted by every shown group: what the page shows
-MAX_FORM_PARTS = 5_000  # a form of 200 order lines posts ~1,300 fields; werkzeug's default is 1,000
+MAX_FORM_PARTS = 5_000  # multipart posts: werkzeug takes 1,000 parts; 200 order lines post ~1,300 fields
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _JSON_STEPS = re.compile(r'\.([^.\[]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 _STATIC = Path(__file__).resolve().parent / "static"

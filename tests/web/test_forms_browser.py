@@ -145,6 +145,7 @@ def test_a_clerk_fills_the_retail_intake_form_with_three_lines_and_an_invoice(
     page.get_by_role("button", name="提交").click()
     page.wait_for_load_state()
     title = page.locator("#f-invoice-title")
+    expect(page.locator("#form-errors")).to_be_focused()  # the summary is read first
     expect(title).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#f-invoice-title-error")).to_have_text("请填写发票抬头")
     expect(page.get_by_role("alert")).to_contain_text("请填写发票抬头")

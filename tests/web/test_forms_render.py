@@ -698,3 +698,33 @@ def test_times_are_read_as_china_time(showroom: CompiledForm) -> None:
     slot = "08:05:00+08:00" if TIME_WITH_OFFSET else "08:05:00"
     assert visit == {"slot": slot, "confirmed_at": "2026-02-01T23:59:00+08:00", "day": "2026-02-01"}
     assert (time.fromisoformat(visit["slot"]).utcoffset() is not None) == TIME_WITH_OFFSET
+
+
+def test_two_hundred_lines_are_taken_and_the_two_hundred_and_first_is_refused(retail: FlaskClient) -> None:
+    def order(lines: int) -> MultiDict[str, str]:
+        form = MultiDict(
+            [
+                ("customer.name", "李娜"),
+                ("customer.mobile", "13900001111"),
+                ("address.province", "浙江省"),
+                ("address.city", "杭州"),
+                ("address.district", "西湖区"),
+                ("address.detail", "文三路1号"),
+                ("shipping_fee", "0"),
+                ("discount", "0"),
+                ("lines", ""),
+            ]
+        )
+        for index in range(lines):
+            line = (("sku", "SKU-1"), ("name", "茶"), ("qty", "1"), ("unit_price", "2"), ("amount", ""))
+            for key, value in (*line, ("warehouse", "")):  # every input of the row, as a browser posts
+                form.add(f"lines[{index}].{key}", value)
+        return form
+
+    accepted = retail.post(f"{RETAIL}?lang=zh", data=order(200))  # 1,209 fields: over werkzeug's 1,000
+    assert accepted.status_code == 200, Page(accepted.text).words[:300]
+    assert json.loads(next(t for t in Page(accepted.text).text if t.startswith("{")))["total"] == 400
+    refused = retail.post(f"{RETAIL}?lang=zh", data=order(201))
+    assert refused.status_code == 422
+    assert "一张订单最多200行商品" in Page(refused.text).words
+    assert "disabled" in Page(refused.text).one("button", value="add:lines")
