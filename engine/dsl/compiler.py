@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -46,15 +46,21 @@ class Bundle:
     forms: Mapping[str, Mapping[str, Any]]
     rulesets: Mapping[str, Mapping[str, Any]]
     source_path: str = "<string>"
+    # form path -> the form's UI file (layout, conditions, computed fields), for forms that have one
+    layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def content(self) -> dict[str, Any]:
-        """What the hash covers: the definition itself, not where its file happened to be."""
-        return {
+        """What the hash covers: the definition itself, not where its file happened to be. ``layouts``
+        only when there are some, so a bundle without UI files hashes as it did before they existed."""
+        content = {
             "schema_version": SCHEMA_VERSION,
             "workflow": self.workflow,
             "forms": self.forms,
             "rulesets": self.rulesets,
         }
+        if self.layouts:
+            content["layouts"] = self.layouts
+        return content
 
     @property
     def content_hash(self) -> str:
@@ -86,6 +92,7 @@ class Bundle:
             forms=dict(data.get("forms") or {}),
             rulesets=dict(data.get("rulesets") or {}),
             source_path=str(data.get("source_path", "<string>")),
+            layouts=dict(data.get("layouts") or {}),
         )
 
 
@@ -124,6 +131,7 @@ def load_bundle(
         forms=dict(sorted(checked.forms.items())),
         rulesets=dict(sorted(checked.rulesets.items())),
         source_path=_display(path, root),
+        layouts=dict(sorted(checked.layouts.items())),
     )
 
 
@@ -269,4 +277,5 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         raw=MappingProxyType(workflow),
         forms=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.forms.items()}),
         rulesets=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.rulesets.items()}),
+        layouts=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.layouts.items()}),
     )

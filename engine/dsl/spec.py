@@ -93,6 +93,8 @@ class WorkflowSpec:
     # Contents frozen with the version: form path -> JSON Schema, rule-file path -> parsed rule file.
     forms: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     rulesets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    # form path -> its UI file (engine/forms/ui.py), for the forms that have one
+    layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def state(self, name: str) -> StateSpec:
         for state in self.states:

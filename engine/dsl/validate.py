@@ -223,6 +223,8 @@ class Checked:
 
     workflow: dict[str, Any] | None  # the resolved tree (overlays applied); None when unreadable
     forms: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    # form path -> its UI file (``<name>.ui.json`` beside it), for the forms that have one
+    layouts: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     rulesets: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     located: Located | None = None
@@ -673,6 +675,23 @@ class _Checker:
             self.out.problems.extend(problems)
             return
         self.out.forms[relative] = tree
+        self.check_layout(relative)
+
+    def check_layout(self, relative: str) -> None:
+        """The form's UI file, when it has one: published with it, so it must be valid too."""
+        if relative in self.out.layouts or not relative.endswith(".json"):
+            return
+        ui_relative = relative[: -len(".json")] + UI_SUFFIX
+        target = _inside(self.root, ui_relative)
+        if target is None or not target.is_file():
+            return
+        errors = [p for p in check_ui_file(target, ui_relative) if p.severity != "warning"]
+        if errors:
+            self.out.problems.extend(errors)
+            return
+        tree, _, _ = _read(target, ui_relative, "json")
+        if isinstance(tree, dict):
+            self.out.layouts[relative] = tree
 
     def check_rules(self, relative: str, path: str) -> Mapping[str, Any] | None:
         tree, problems, exists = self._load(relative, "rules")

@@ -252,6 +252,11 @@ class FormLayout:
         """A copy of ``data`` with every computed field filled (money rounded to cents, half up). A field
         whose expression cannot be evaluated over ``data`` (a quantity missing) is left as it was."""
         out: dict[str, Any] = copy.deepcopy(dict(data))
+        self._fill(out)
+        return out
+
+    def _fill(self, out: dict[str, Any]) -> None:
+        """Fill the computed fields of ``out`` in place."""
         for name in self.computed_order:
             spec = self.fields[name]
             tokens = paths.split_path(name)
@@ -264,11 +269,17 @@ class FormLayout:
                 except ExpressionEvaluationError:
                     continue
                 holder[tokens[-1]] = _cents(value) if money else value
-        return out
+
+    @property
+    def prepares(self) -> bool:
+        """Whether :meth:`prepare` can change anything: a group is conditional or a field computed."""
+        return bool(self.computed_order) or any(group.when for group in self.groups)
 
     def prepare(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """What the server validates: hidden groups' fields dropped, then computed fields filled."""
-        return self.compute(self.strip_hidden(data))
+        out = self.strip_hidden(data)  # a copy already
+        self._fill(out)
+        return out
 
 
 def _condition(path: str, schema: Mapping[str, Any] | bool) -> Condition:

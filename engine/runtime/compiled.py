@@ -21,6 +21,7 @@ from typing import Any
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
+from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FormError, FormValidator
 from engine.plugins import Action, PluginRegistry
 from engine.store.tables import STATE_JOIN
@@ -98,6 +99,9 @@ class CompiledTransition:
     guard: Any | None = None  # engine.rules.expr.CompiledExpression
     ruleset: Any | None = None  # engine.rules.ruleset.CompiledRuleset
     form: FormValidator | None = None
+    # the form's layout (its UI file, else the default): labels of the messages, and ``prepare`` when
+    # it hides groups or computes fields (``prepares``)
+    layout: FormLayout | None = None
     actions: tuple[tuple[str, Action], ...] = ()
     guard_reads_form: bool = False  # the guard reads ``data`` or an order field the form fills
     form_fields: frozenset[str] = frozenset()  # the form's top-level ``properties``: all it may submit
@@ -115,6 +119,7 @@ class CompiledVersion:
     transitions: tuple[CompiledTransition, ...]
     data_form: FormValidator | None
     intake_forms: Mapping[str, FormValidator]  # channel -> the channel's intake form
+    layouts: Mapping[str, FormLayout]  # form path -> its layout, for every form the version names
     states: Mapping[str, StateSpec]
     timers: Mapping[str, tuple[TimerSpec, ...]]
     by_trigger: Mapping[str, tuple[CompiledTransition, ...]]
@@ -180,6 +185,9 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         auto_transitions=False,
         send_event=False,
     )
+    layouts = {
+        path: load_layout(schema, spec.layouts.get(path), file=path) for path, schema in spec.forms.items()
+    }
     compiled: list[CompiledTransition] = []
     for index, t in enumerate(spec.transitions):
         dests = [t.dest] if t.dest is not None else list(dict.fromkeys(t.dest_by_outcome.values()))
@@ -196,6 +204,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 guard=_guard(t.when),
                 ruleset=_ruleset(spec, t.rules),
                 form=FormValidator.compile(spec.forms[t.form]) if t.form else None,
+                layout=layouts[t.form] if t.form else None,
                 actions=tuple((name, registry.action(name)) for name in t.actions),
                 guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
                 form_fields=frozenset((spec.forms[t.form].get("properties") or {}) if t.form else ()),
@@ -217,6 +226,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         intake_forms={
             channel: FormValidator.compile(spec.forms[path]) for channel, path in spec.intake_forms.items()
         },
+        layouts=layouts,
         states=states,
         timers={s.name: s.timers for s in spec.states if s.timers},
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},

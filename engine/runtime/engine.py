@@ -332,6 +332,7 @@ class Engine:
                         )
                     ]
                 )
+            data = _prepared_intake(cv, channel, data)
             refusals = _intake_refusals(cv, channel, data)
             if refusals:
                 raise TransitionRejected(refusals)
@@ -445,8 +446,8 @@ class Engine:
         cv = self._compiled(tx, row.workflow, row.version)
         live = _Live.from_row(row)
         from_state = row.state
-        ct, dest, guards, decision = self._decide(cv, live, trigger, actor, data, now, tx)
-        step = self._apply(tx, cv, live, ct, dest, actor, data, now, guards, decision, reason)
+        ct, dest, guards, decision, taken = self._decide(cv, live, trigger, actor, data, now, tx)
+        step = self._apply(tx, cv, live, ct, dest, actor, taken, now, guards, decision, reason)
         steps = [step, *self._follow_auto(tx, cv, live, now)]
         audit_ids = self._write(tx, cv, live, steps, now)
         return FireResult(
@@ -500,8 +501,9 @@ class Engine:
         data: Mapping[str, Any],
         now: datetime,
         tx: Tx | None = None,
-    ) -> tuple[CompiledTransition, str, list[dict[str, Any]], dict[str, Any] | None]:
-        """Pick the transition and destination, or raise TransitionRejected saying why not."""
+    ) -> tuple[CompiledTransition, str, list[dict[str, Any]], dict[str, Any] | None, Mapping[str, Any]]:
+        """Pick the transition and destination, or raise TransitionRejected saying why not; with them the
+        guard results, the rules' decision and the data taken (as the transition's form prepares it)."""
         candidates = self._candidates(cv, live, trigger)
         if not candidates:
             available = self._available(cv, live)
@@ -532,16 +534,22 @@ class Engine:
                 ]
             )
         refusals: list[Refusal] = []
-        env: dict[str, Any] | None = None
+        submitted_env: dict[str, Any] | None = None  # the names the guards read, over ``data`` as sent
         for ct in candidates:
             refusal = self._role_refusal(ct, actor)
             if refusal is not None:
                 refusals.append(refusal)
                 continue
-            submitted = _submission_refusals(ct, data)
+            taken = data
+            if ct.layout is not None and ct.layout.prepares:
+                taken = ct.layout.prepare(data)  # hidden groups dropped, computed fields filled
+            submitted = _submission_refusals(ct, taken)
             if submitted:
                 raise TransitionRejected(submitted)
-            env = env or self._env(live, actor, data, now)
+            if taken is data:
+                env = submitted_env = submitted_env or self._env(live, actor, data, now)
+            else:
+                env = self._env(live, actor, taken, now)
             guards, failed = self._check_guard(ct, env)
             if failed is not None:
                 refusals.append(failed)
@@ -565,9 +573,9 @@ class Engine:
                         )
                     )
                     continue
-                return ct, dest, guards, decision
+                return ct, dest, guards, decision, taken
             assert ct.spec.dest is not None
-            return ct, ct.spec.dest, guards, None
+            return ct, ct.spec.dest, guards, None, taken
         raise TransitionRejected(refusals)
 
     @staticmethod
@@ -683,7 +691,7 @@ class Engine:
                 if not cv.source_matches(ct, live.config):
                     continue
                 try:
-                    picked, dest, guards, decision = self._decide(
+                    picked, dest, guards, decision, _ = self._decide(
                         cv, live, ct.spec.trigger, SYSTEM, {}, now, tx
                     )
                 except TransitionRejected:
@@ -1091,8 +1099,9 @@ def _skus(order: Mapping[str, Any]) -> list[str]:
 
 
 def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str, Any]) -> list[Refusal]:
-    """Why a new order's channel or data is refused: an unlisted channel, or every field that the data
-    form or the channel's intake form refuses (a field both refuse the same way is named once)."""
+    """Why a new order's channel or data is refused: an unlisted channel, or every field that the
+    channel's intake form or the data form refuses (a field both refuse the same way is named once, as
+    the intake form words it)."""
     spec = cv.spec
     if channel is not None and channel not in spec.channels:
         allowed = list(spec.channels)
@@ -1106,19 +1115,31 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
                 {"channel": channel, "allowed": allowed},
             )
         ]
-    checks = [(spec.data_form, cv.data_form)]
-    if channel is not None:
-        checks.append((spec.intake_forms.get(channel), cv.intake_forms.get(channel)))
+    # The channel's intake form first: it is the one the clerk fills, so a field both forms refuse is
+    # named in its words.
+    checks = [(spec.intake_forms.get(channel), cv.intake_forms.get(channel))] if channel is not None else []
+    checks.append((spec.data_form, cv.data_form))
     refusals: list[Refusal] = []
     seen: set[tuple[str, str]] = set()
     for form, validator in checks:
-        if validator is None:
+        if validator is None or form is None:
             continue
-        for error in validator.errors(data):
-            if (error.path, error.en) not in seen:
-                seen.add((error.path, error.en))
+        for error in validator.messages(data, cv.layouts.get(form)):
+            if (error.path, error.keyword) not in seen:
+                seen.add((error.path, error.keyword))
                 refusals.append(error.refusal(form))
     return refusals
+
+
+def _prepared_intake(cv: CompiledVersion, channel: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    """A new order's data as the server takes it: the fields of groups the channel's intake form (then
+    the data form) hides for it dropped, its computed fields (line amounts, totals) filled."""
+    spec = cv.spec
+    for form in (spec.intake_forms.get(channel) if channel is not None else None, spec.data_form):
+        layout = cv.layouts.get(form) if form is not None else None
+        if layout is not None and layout.prepares:
+            data = layout.prepare(data)
+    return data
 
 
 def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> list[Refusal]:
@@ -1151,7 +1172,7 @@ def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> lis
         if key not in ct.form_fields
     ]
     declared_only = {key: value for key, value in data.items() if key in ct.form_fields}
-    return refusals + [e.refusal(ct.spec.form) for e in ct.form.errors(declared_only)]
+    return refusals + [e.refusal(ct.spec.form) for e in ct.form.messages(declared_only, ct.layout)]
 
 
 def _request_hash(operation: str, **arguments: Any) -> str:

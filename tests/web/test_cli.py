@@ -170,7 +170,8 @@ def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Pa
     assert "data.amount >= order.total" in short.output
     bad = ["orders", "fire", str(order_id), "pay", "--data", '{"amount": "x"}', "--role", "clerk"]
     zh = run(*bad, "--lang", "zh", code=1).output
-    assert "$.amount" in zh and "number" in zh
+    assert "amount应为数字" in zh and '"path": "$.amount"' in zh
+    assert "The amount must be a number" in run(*bad, "--lang", "en", code=1).output
     assert "需要角色 clerk" in run("orders", "fire", str(order_id), "pay", "--lang", "zh", code=1).output
 
 

@@ -83,9 +83,9 @@ def test_a_failing_case_fails_the_run(run: Run, root: Path) -> None:
         "FAIL large-amount: expected outcome hold, got approve; expected queue risk-review, got none;"
         " expected rules [large-amount], got [] (rules that spoke: none)"
     ) in result.output.splitlines()
-    assert re.search(r"retail-audit \(version [0-9a-f]{16}\): 9 passed, 1 failed", result.output)
+    assert re.search(r"retail-audit \(version [0-9a-f]{16}\): 11 passed, 1 failed", result.output)
     # reject-beats-hold still sees large-amount match (12999 CNY): it is exercised both ways.
-    assert result.output.splitlines()[-1] == "coverage: all 8 rules seen matching and not matching"
+    assert result.output.splitlines()[-1] == "coverage: all 9 rules seen matching and not matching"
 
 
 def test_unexercised_rules_warn_and_fail_only_with_strict(run: Run, root: Path) -> None:
@@ -123,7 +123,7 @@ cases:
     expected = (
         "not exercised: blacklisted-mobile (never matched), total-mismatch (never matched),"
         " negative-price (never matched), price-below-cost (never matched), bulk-quantity (never matched),"
-        " incomplete-address (never matched)"
+        " incomplete-address (never matched), repeated-payment-failures (never matched)"
     )
     assert warned.output.splitlines()[-1] == expected
     strict = run("rules", "test", rule_file, "--cases", str(cases), "--strict", code=1)
@@ -155,7 +155,7 @@ def test_a_bad_cases_file_is_reported_like_validate(run: Run, root: Path) -> Non
         "rules/retail/bad.cases.yaml:4:37: error: unknown rule 'large-amont' in rule set 'retail-audit';"
         " did you mean 'large-amount'? [at $.cases[0].expect.rules[0]] (hint: rules of this rule set:"
         " blacklisted-mobile, total-mismatch, negative-price, price-below-cost, large-amount, bulk-quantity,"
-        " incomplete-address, underpaid)"
+        " incomplete-address, repeated-payment-failures, underpaid)"
     )
 
 

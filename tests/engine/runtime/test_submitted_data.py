@@ -94,8 +94,8 @@ def test_undeclared_and_invalid_fields_are_reported_together(engine: Engine, sto
     refusals = refused(engine, order_id, "pay", CLERK, {"amount": -1, "paid_by": "mallory"})
     assert [(r.code, r.details["path"]) for r in refusals] == [
         ("form", "$.paid_by"),
+        ("form", "$.amount"),  # in the form's order
         ("form", "$.method"),  # required
-        ("form", "$.amount"),
     ]
     assert all(r.details["form"] == "forms/payment.json" for r in refusals)
     assert snapshot(engine, store, order_id) == before
