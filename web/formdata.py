@@ -150,22 +150,32 @@ def parse_form(
     for name, value in pairs:
         values.setdefault(name, []).append(value)
     root: dict[str, Any] = {}
+    known: dict[str, tuple[FieldLayout, frozenset[str], bool] | None] = {}  # per field path, not per row
     for name, posted in values.items():
         tokens = parse_name(name)
         if tokens is None:
             continue
-        spec = layout.fields.get(_field_path(tokens))
-        if spec is not None and spec.widget == "rows" and posted == [""]:
+        path = _field_path(tokens)
+        if path not in known:
+            found = layout.fields.get(path)
+            if found is None:
+                known[path] = None
+            else:
+                multi = is_multi(found, schema)
+                kinds = _item_kinds(found, schema) if multi else paths.kinds(schema, found.schema)
+                known[path] = (found, kinds, multi)
+        entry = known[path]
+        if entry is None:
+            continue
+        spec, kinds, multi = entry
+        if spec.widget == "rows" and posted == [""]:
             _place(root, [*tokens, 0], None, rows_only=True)  # the table's marker: a list, maybe empty
             continue
-        if spec is None or spec.widget in ("object", "rows"):
+        if spec.widget in ("object", "rows"):
             continue
-        if is_multi(spec, schema):
-            item_kinds = _item_kinds(spec, schema)
-            chosen = [_coerce(v, spec, item_kinds) for v in posted if v != ""]
-            _place(root, tokens, chosen)
+        if multi:
+            _place(root, tokens, [_coerce(v, spec, kinds) for v in posted if v != ""])
             continue
-        kinds = paths.kinds(schema, spec.schema)
         text = posted[-1]
         _place(root, tokens, None if text == "" else _coerce(text, spec, kinds))
     finished: dict[str, Any] = _finish(root)
