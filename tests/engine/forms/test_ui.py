@@ -253,3 +253,17 @@ def test_computed_amounts_and_totals_are_always_valid_money(lines: list[Any], fe
     assert round(filled["total"] * 100) == cents
     errors = FormValidator(INTAKE).messages(filled, LAYOUT)
     assert [e.path for e in errors] == (["$.total"] if cents < 0 else [])
+
+
+def test_prepare_leaves_what_was_submitted_as_it_was_and_shares_no_record_or_list() -> None:
+    invoice = {"type": "company", "title": "某某科技有限公司", "tax_id": "91310000MA1FL0000X"}
+    for submitted in (order(invoice=invoice), order(needs_invoice=True, invoice=invoice)):
+        before = json.dumps(submitted, ensure_ascii=False)
+        prepared = LAYOUT.prepare(submitted)
+        assert json.dumps(submitted, ensure_ascii=False) == before
+        assert prepared["total"] != submitted["total"]
+        assert prepared["lines"] is not submitted["lines"]
+        assert all(a is not b for a, b in zip(prepared["lines"], submitted["lines"], strict=True))
+        assert prepared["customer"] is not submitted["customer"]
+        if "invoice" in prepared:
+            assert prepared["invoice"] is not submitted["invoice"]
