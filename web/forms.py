@@ -332,7 +332,9 @@ class _Builder:
         self.data = data
         self.lang = lang
         self.options_for = options_for
-        self.focus = focus  # the name of the input to focus (the first of an added row), or rows name
+        # the row just added (its first input takes the focus), or the rows whose row was removed (their
+        # add button takes it)
+        self.focus = focus
         self.errors: dict[str, list[str]] = {}
         self.summary: list[tuple[str, str]] = []  # (name, text), in page order
         for error in errors:
@@ -439,7 +441,6 @@ class _Builder:
             computed=spec.computed is not None,
             errors=self.errors_for(name),
             hide_label=in_row is not None,
-            autofocus=self.focus == name,
         )  # fmt: skip
         if widget in ("hidden", "object", "rows"):
             control.widget = "hidden"
@@ -471,10 +472,9 @@ class _Builder:
         if widget == "date":
             control.input_type = "date" if value is None or _is_date(value) else "text"
         elif widget in ("datetime", "time"):
+            # a value the browser's input cannot hold is shown as it is, in a text box
             usable = value is None or (isinstance(value, str) and local_input(value, widget) is not None)
             control.input_type = ("datetime-local" if widget == "datetime" else "time") if usable else "text"
-            if usable and widget == "datetime":
-                control.input_type = "datetime-local"
         elif widget in ("number", "money"):
             integer = "integer" in paths.kinds(self.schema, spec.schema)
             control.inputmode = "numeric" if integer else "decimal"
@@ -482,9 +482,8 @@ class _Builder:
             control.input_type, control.inputmode, control.autocomplete = "tel", "numeric", "tel"
         elif fmt == "email":
             control.input_type, control.autocomplete = "email", "email"
-        elif fmt in ("postcode-cn", "resident-id-cn"):
-            control.inputmode = "numeric" if fmt == "postcode-cn" else None
-            control.autocomplete = "postal-code" if fmt == "postcode-cn" else None
+        elif fmt == "postcode-cn":
+            control.inputmode, control.autocomplete = "numeric", "postal-code"
         return control
 
     def build(self) -> FormView:

@@ -126,6 +126,7 @@ def test_a_clerk_fills_the_retail_intake_form_with_three_lines_and_an_invoice(
     # remove a line and add it back
     page.get_by_role("button", name="删除第3行").click()
     expect(page.locator("#f-lines-row-2")).to_have_count(0)
+    expect(page.get_by_role("button", name="＋ 添加一行")).to_be_focused()  # not lost to the page
     expect(page.locator("#f-total")).to_have_value("331.00")
     page.get_by_role("button", name="＋ 添加一行").click()
     fill_line(page, 2, "POT-03", "茶壶", "1", "199")
