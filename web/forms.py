@@ -90,11 +90,13 @@ class CompiledForm:
 
 def compile_form(path: Path, sources: frozenset[str] | None = None, shown: str | None = None) -> CompiledForm:
     """The form ``forms/<department>/<name>.json`` with the UI file beside it (a default layout without
-    one); ``DefinitionError`` when the UI file does not fit the schema."""
+    one); ``DefinitionError`` when the UI file does not fit the schema, its problems naming the UI file
+    as ``shown`` (the form file's path as people read it) would name it."""
     schema = json.loads(path.read_text(encoding="utf-8"))
     ui_file = ui_path_for(path)
     ui = json.loads(ui_file.read_text(encoding="utf-8")) if ui_file.is_file() else None
-    layout = load_layout(schema, ui, sources=sources, file=shown or str(ui_file))
+    ui_shown = str(ui_path_for(Path(shown))) if shown else str(ui_file)
+    layout = load_layout(schema, ui, sources=sources, file=ui_shown)
     name = path.name[: -len(".json")]
     return CompiledForm(path.parent.name, name, schema, layout, FormValidator.compile(schema))
 

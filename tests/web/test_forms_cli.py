@@ -89,6 +89,7 @@ def test_a_ui_file_or_a_broken_form_is_refused(tmp_path: Path) -> None:
     (broken / "service-order.ui.json").write_text(json.dumps(ui), encoding="utf-8")
     result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)
     assert "did you mean 'customer.mobile'?" in result.output
+    assert result.output.startswith(f"{broken / 'service-order.ui.json'}:")
     assert "nothing was written" in result.output and not out.exists()
     (broken / "service-order.json").write_text("{not json", encoding="utf-8")
     result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)

@@ -728,3 +728,23 @@ def test_two_hundred_lines_are_taken_and_the_two_hundred_and_first_is_refused(re
     assert refused.status_code == 422
     assert "一张订单最多200行商品" in Page(refused.text).words
     assert "disabled" in Page(refused.text).one("button", value="add:lines")
+
+
+def test_a_form_whose_ui_file_does_not_fit_shows_its_problems(tmp_path: Path) -> None:
+    root = tmp_path / "defs"
+    folder = root / "forms" / "showroom"
+    folder.mkdir(parents=True)
+    source = DEFS / "forms" / "showroom"
+    (folder / "service-order.json").write_text((source / "service-order.json").read_text("utf-8"), "utf-8")
+    ui = json.loads((source / "service-order.ui.json").read_text("utf-8"))
+    ui["fields"]["lines[].qty"]["widget"] = "date"
+    (folder / "service-order.ui.json").write_text(json.dumps(ui), "utf-8")
+    app = _app(tmp_path, root)
+    try:
+        response = app.test_client().get(f"{SHOWROOM}?lang=en")
+    finally:
+        app.extensions["orderloom"].close()
+    assert response.status_code == 500
+    words = Page(response.text).words
+    assert "The form definition has problems" in words
+    assert "forms/showroom/service-order.ui.json" in words and "widget 'date'" in words
