@@ -235,11 +235,11 @@ class FormLayout:
         """A copy of ``data`` without the fields of the groups hidden for it (a field that a shown
         group also lists stays)."""
         out: dict[str, Any] = _copied(data)
-        shown = [group for group in self.groups if group.shown(data)]
-        kept = {name for group in shown for name in group.fields}
-        for group in self.groups:
-            if group in shown:
-                continue
+        hidden = [group for group in self.groups if group.when and not group.shown(data)]
+        if not hidden:  # a group without conditions is always shown
+            return out
+        kept = {name for group in self.groups if all(group is not h for h in hidden) for name in group.fields}
+        for group in hidden:
             for name in group.fields:
                 if name not in kept:
                     tokens = paths.split_path(name)
