@@ -30,7 +30,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jsonschema import FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker
 
 __all__ = [
     "FORMATS",
@@ -127,7 +127,10 @@ FORMATS: Mapping[str, Callable[[object], bool]] = {
     "email": is_email,
 }
 
-FORMAT_CHECKER = FormatChecker()
+# Draft 2020-12's own checks (a plain FormatChecker() holds every draft's, and its "time" is draft 3's
+# HH:MM:SS without the offset RFC 3339 and 2020-12 ask for), then ours.
+FORMAT_CHECKER = FormatChecker(())
+FORMAT_CHECKER.checkers = dict(Draft202012Validator.FORMAT_CHECKER.checkers)
 for _name, _check in FORMATS.items():
     FORMAT_CHECKER.checks(_name)(_check)
 

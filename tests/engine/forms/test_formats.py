@@ -204,3 +204,21 @@ def test_prepare_schema_leaves_the_form_as_it_is() -> None:
 )
 def test_email_examples(value: str, valid: bool) -> None:
     assert agree("email", value) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("09:30:00+08:00", True),
+        ("23:59:59Z", True),
+        ("09:30:00.5-05:00", True),
+        ("09:30:00", False),  # RFC 3339 full-time has an offset; draft 3's time had none
+        ("9:30:00+08:00", False),
+        ("24:00:00+08:00", False),
+    ],
+)
+def test_time_is_rfc_3339_full_time_for_both_validators(value: str, valid: bool) -> None:
+    validator = FormValidator({"type": "string", "format": "time"})
+    assert validator.fast.is_valid(value) is valid
+    assert (not list(validator.detailed.iter_errors(value))) is valid
+    assert (validator.messages(value) == []) is valid
