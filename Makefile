@@ -40,6 +40,7 @@ test: lint typecheck pytest
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/lifecycle.py --orders 2000 --repeat 5
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/forms.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
