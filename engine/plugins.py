@@ -18,7 +18,7 @@ workflow's actions write, even when the data form does not declare it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
@@ -77,6 +77,18 @@ class Action(Protocol):
     def __call__(self, ctx: ActionContext) -> Mapping[str, Any] | None: ...
 
 
+def _loaded_callables(group: str) -> Iterator[tuple[str, Any]]:
+    """Each entry point of ``group``, loaded: (name, callable); a PluginError names one that is not."""
+    for ep in entry_points(group=group):
+        loaded = ep.load()
+        if not callable(loaded):
+            raise PluginError(
+                f"entry point {ep.name!r} in {group} is not callable",
+                zh=f"{group} 中的入口点 {ep.name!r} 不可调用",
+            )
+        yield ep.name, loaded
+
+
 class PluginRegistry:
     """Registered plugin actions by name."""
 
@@ -89,14 +101,8 @@ class PluginRegistry:
     @classmethod
     def from_entry_points(cls, group: str = ACTIONS_GROUP) -> PluginRegistry:
         registry = cls()
-        for ep in entry_points(group=group):
-            loaded = ep.load()
-            if not callable(loaded):
-                raise PluginError(
-                    f"entry point {ep.name!r} in {group} is not callable",
-                    zh=f"{group} 中的入口点 {ep.name!r} 不可调用",
-                )
-            registry.register(ep.name, loaded)
+        for name, loaded in _loaded_callables(group):
+            registry.register(name, loaded)
         return registry
 
     def register(
@@ -164,14 +170,8 @@ class OptionSourceRegistry:
     @classmethod
     def from_entry_points(cls, group: str = OPTION_SOURCES_GROUP) -> OptionSourceRegistry:
         registry = cls()
-        for ep in entry_points(group=group):
-            loaded = ep.load()
-            if not callable(loaded):
-                raise PluginError(
-                    f"entry point {ep.name!r} in {group} is not callable",
-                    zh=f"{group} 中的入口点 {ep.name!r} 不可调用",
-                )
-            registry.register(ep.name, loaded)
+        for name, loaded in _loaded_callables(group):
+            registry.register(name, loaded)
         return registry
 
     def register(self, name: str, source: Callable[[OptionContext], Sequence[Mapping[str, Any]]]) -> None:
