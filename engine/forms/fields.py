@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from engine.dsl.spec import Text  # labels in both languages, one type for workflows and forms
 
 __all__ = [
     "ITEMS",
@@ -31,17 +32,6 @@ ITEMS = "[]"  # the token of "each item of the array" in a field path
 _BRANCHES = ("allOf", "anyOf", "oneOf")
 _NAME = re.compile(r"[^.\[\]]+")
 _MAX_DEPTH = 32
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in both languages."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
 
 
 def split_path(path: str) -> list[str] | None:

@@ -9,10 +9,8 @@ looks at a time.
 from __future__ import annotations
 
 import importlib.util
-import json
 import re
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +18,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from tests.bench.one_line import run_bench
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 BENCH_FILE = REPO_ROOT / "bench" / "lifecycle.py"
@@ -71,29 +71,9 @@ def keyed(orders: list[Any], choices: list[Any]) -> list[tuple[str, Any]]:
 
 
 def test_bench_prints_one_line_with_every_figure() -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "bench/lifecycle.py",
-            "--orders",
-            "12",
-            "--baseline-orders",
-            "8",
-            "--repeat",
-            "1",
-            "--warmup",
-            "3",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
+    figures, progress = run_bench(
+        "lifecycle.py", "--orders", "12", "--baseline-orders", "8", "--repeat", "1", "--warmup", "3"
     )
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
-    assert len(lines) == 1, run.stdout
-    figures = json.loads(lines[0])
     assert list(figures) == [
         "orders",
         "orderloom_per_s",
@@ -105,7 +85,7 @@ def test_bench_prints_one_line_with_every_figure() -> None:
     assert figures["orders"] == 12
     assert all(value > 0 for value in figures.values())
     # each baseline ran 3 + 8 orders, every one compared with OrderLoom's routing
-    assert "chose the same warehouse and carrier as OrderLoom for all 22 orders compared" in run.stderr
+    assert "chose the same warehouse and carrier as OrderLoom for all 22 orders compared" in progress
 
 
 def test_every_contender_routes_every_order_alike(orders: list[Any], routed: dict[str, list[Any]]) -> None:
