@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from engine.store.reports import order_counts
+from web import auth
 from web.forms import forms
 from web.i18n import current_lang, translate
 from web.settings import Settings
@@ -30,14 +31,19 @@ def healthz() -> Any:
 
 @home.get("/")
 def index() -> Any:
-    rows = order_counts(services().store)
+    rows = order_counts(services().store, auth.current_actor().scope)
     return render_template("home.html", rows=rows)
 
 
 def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,  # no script reads the session
+        SESSION_COOKIE_SAMESITE="Lax",  # another site's form does not carry it (CSRF checks too)
+    )
     if config:
         app.config.update(config)
     app.extensions["orderloom"] = build_services(settings)
@@ -56,6 +62,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
             response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
         return response
 
+    auth.init_app(app)
     app.register_blueprint(home)
     app.register_blueprint(forms)
     return app

@@ -1,4 +1,5 @@
-"""The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, demo, serve."""
+"""The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, demo, serve,
+users."""
 
 from __future__ import annotations
 
@@ -497,11 +498,14 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool) -> None:
     """Load the three shipped departments with realistic demo orders in every state."""
-    from web.demo import load_demo
+    from web.demo import ensure_demo_users, load_demo
 
     settings = _settings(ctx)
     with _services(ctx) as services:
         services.store.upgrade()
+        added = ensure_demo_users(services.store, services.engine.clock.now())
+        if added:
+            click.echo(f"demo: {len(added)} demo login(s) added: {', '.join(added)}")
         everyone = _actor("demo", (), ())
         if not append and services.engine.list_orders(everyone, limit=1):
             if if_empty:
@@ -545,6 +549,74 @@ def _describe_demo_actor(item: Any) -> str:
     roles = ",".join(sorted(get("roles", ()) or ()))
     departments = ",".join(sorted(get("departments", ()) or ()))
     return f"{get('name')} / {get('password')}: {roles} @ {departments}"
+
+
+@main.group()
+def users() -> None:
+    """Web logins: add a user with roles and departments, list them."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True, help="A role (repeat for more).")
+@click.option(
+    "--department", "departments", multiple=True, required=True, help='A department (repeat; "*" for all).'
+)
+@click.option("--display-name", default=None, help="The name shown in the page header.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_context
+def users_add(
+    ctx: click.Context,
+    name: str,
+    roles: tuple[str, ...],
+    departments: tuple[str, ...],
+    display_name: str | None,
+    password_stdin: bool,
+) -> None:
+    """Add a web login NAME; the password is asked for (twice), or read from stdin."""
+    from web.users import UserExists, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        click.echo("error: a password needs at least 8 characters", err=True)
+        sys.exit(1)
+    with _services(ctx) as services:
+        services.store.upgrade()
+        try:
+            user = create_user(
+                services.store,
+                name=name,
+                password=password,
+                roles=roles,
+                departments=departments,
+                at=services.engine.clock.now(),
+                display_name=display_name,
+            )
+        except UserExists:
+            click.echo(f"error: a user named {name!r} exists already", err=True)
+            sys.exit(1)
+    click.echo(f"user {user.name} added: {','.join(user.roles)} @ {','.join(user.departments)}")
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    """List the web logins: name, roles @ departments, whether active (never a password or hash)."""
+    from engine.store.users import list_users
+
+    with _services(ctx) as services:
+        services.store.upgrade()
+        found = list_users(services.store)
+    if not found:
+        click.echo("no users yet: `orderloom users add NAME --role … --department …`, or `orderloom demo`")
+        return
+    for user in found:
+        state = "" if user.active else "  (inactive)"
+        shown = f" ({user.display_name})" if user.display_name != user.name else ""
+        click.echo(f"{user.name}{shown}: {','.join(user.roles)} @ {','.join(user.departments)}{state}")
 
 
 @main.group()

@@ -80,6 +80,28 @@ def demo_actors() -> list[Actor]:
     return [user.actor for user in DEMO_ACTORS]
 
 
+def ensure_demo_users(store: Store, at: datetime) -> list[str]:
+    """Store the demo logins that are missing (password ``<name>-demo``, argon2-hashed), so the
+    logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are."""
+    from engine.store.users import find_user
+    from web.users import create_user
+
+    added: list[str] = []
+    for user in DEMO_ACTORS:
+        if find_user(store, user.name) is None:
+            create_user(
+                store,
+                name=user.name,
+                password=user.password,
+                roles=sorted(user.roles),
+                departments=sorted(user.departments),
+                at=at,
+                display_name=user.display_name,
+            )
+            added.append(user.name)
+    return added
+
+
 def demo_clock(now: datetime | None = None) -> FrozenClock:
     """A clock starting ``DEMO_DAYS`` before ``now`` (to the minute): the demo ends near the present."""
     end = (now or datetime.now(UTC)).replace(second=0, microsecond=0)

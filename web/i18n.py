@@ -17,6 +17,43 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No workflow is published yet. Run `orderloom demo` to load the demo data.",
     },
     "lang.switch": {"zh": "English", "en": "中文"},
+    "auth.login": {"zh": "登录", "en": "Log in"},
+    "auth.name": {"zh": "用户名", "en": "User name"},
+    "auth.password": {"zh": "密码", "en": "Password"},
+    "auth.submit": {"zh": "登录", "en": "Log in"},
+    "auth.logout": {"zh": "退出登录", "en": "Log out"},
+    "auth.failed": {
+        "zh": "用户名或密码不正确，请重新输入。",
+        "en": "The user name or the password is wrong. Try again.",
+    },
+    "orders.new": {"zh": "新建订单", "en": "New order"},
+    "orders.create": {"zh": "创建订单", "en": "Create the order"},
+    "orders.created": {"zh": "创建订单", "en": "Order created"},
+    "orders.order": {"zh": "订单 #{id}", "en": "Order #{id}"},
+    "orders.actions": {"zh": "可执行的操作", "en": "What you can do now"},
+    "orders.no_actions": {
+        "zh": "当前没有您可执行的操作。",
+        "en": "There is nothing for you to do on it now.",
+    },
+    "orders.data": {"zh": "订单信息", "en": "Order details"},
+    "orders.timeline": {"zh": "处理记录", "en": "Timeline"},
+    "orders.yes": {"zh": "是", "en": "yes"},
+    "orders.no": {"zh": "否", "en": "no"},
+    "orders.confirm": {
+        "zh": "确认对此订单执行“{action}”？当前状态：{state}。",
+        "en": "Do “{action}” on this order? It is now: {state}.",
+    },
+    "orders.conflict": {
+        "zh": "提交未成功：在您填写期间，此订单已被他人更新。请先查看订单的最新状态，再决定是否重新提交。",
+        "en": "Not submitted: someone else changed this order while you were filling in the form. "
+        "Look at the order as it is now before you submit again.",
+    },
+    "orders.reload": {"zh": "查看订单的最新状态", "en": "See the order as it is now"},
+    "orders.not_found.title": {"zh": "找不到此页面", "en": "Not found"},
+    "orders.not_found": {
+        "zh": "没有这个订单、流程或渠道，或者它不属于您所在的部门。",
+        "en": "There is no such order, workflow or channel, or it is not in your departments.",
+    },
     "forms.preview": {"zh": "表单预览", "en": "Form preview"},
     "forms.preview_file": {
         "zh": "表单预览（静态文件：不能提交，计算字段按所给数据计算）",

@@ -211,3 +211,20 @@ customers = Table(
     UniqueConstraint("department", "mobile"),
     Index(None, "address_key"),
 )
+
+# The people who log in to the web app. ``password_hash`` is an argon2 hash (PHC string); ``roles`` and
+# ``departments`` are JSON lists of names, ``"*"`` in ``departments`` meaning every department. A user
+# is the engine's ``Actor(name, roles, departments)`` once logged in.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(500), nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("departments", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name"),
+)

@@ -7,6 +7,13 @@ Playwright never downloads a browser here, and a missing Chromium fails the test
 ``page`` is a fresh browser context per test; when the test ends its final page is saved as
 ``test-artifacts/screenshots/<test name>.png``, passed or failed. ``screenshot(label)`` saves a step
 on the way as ``<test name>--<label>.png``.
+
+Every page but ``/login`` and ``/healthz`` needs a login, and every POST a CSRF token. ``make_app``
+builds a migrated app with the user ``tester`` (every department; ``TESTER_ROLES``);
+``log_in(client)`` logs a test client in through the login form and keeps the page's CSRF token, which
+the client (:class:`LoggedInClient`) then sends as ``X-CSRFToken`` with every POST, as htmx does;
+``logged_in_client`` is such a client over the test definitions. Browser tests log in with
+``log_in_page(page, server)``.
 """
 
 from __future__ import annotations
@@ -21,10 +28,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import TestResponse
 
 from web.app import create_app
 from web.settings import Settings
+from web.users import create_user
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -39,6 +49,84 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 
 _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+TESTER = "tester"
+TESTER_PASSWORD = "tester-password"
+TESTER_ROLES = ("admin", "clerk")
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class LoggedInClient(FlaskClient):
+    """A test client that sends the CSRF token of its session with every request but GET and HEAD (as
+    the pages' forms and htmx do); ``csrf_token`` is None until :func:`log_in` sets it."""
+
+    csrf_token: str | None = None
+
+    def open(self, *args: object, **kwargs: object) -> TestResponse:  # type: ignore[override]
+        method = str(kwargs.get("method", "GET")).upper()
+        if self.csrf_token and method not in ("GET", "HEAD"):
+            headers = dict(kwargs.get("headers") or {})  # type: ignore[call-overload]
+            headers.setdefault("X-CSRFToken", self.csrf_token)
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def add_user(
+    app: Flask,
+    name: str = TESTER,
+    password: str = TESTER_PASSWORD,
+    roles: tuple[str, ...] = TESTER_ROLES,
+    departments: tuple[str, ...] = ("*",),
+) -> None:
+    from datetime import UTC, datetime
+
+    create_user(
+        app.extensions["orderloom"].store,
+        name=name,
+        password=password,
+        roles=roles,
+        departments=departments,
+        at=datetime.now(UTC),
+    )
+
+
+def make_app(settings: Settings) -> Flask:
+    """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients."""
+    app = create_app(settings, {"TESTING": True})
+    app.test_client_class = LoggedInClient
+    app.extensions["orderloom"].store.upgrade()
+    add_user(app)
+    return app
+
+
+def csrf_token_of(html: str) -> str:
+    found = _TOKEN.search(html)
+    assert found is not None, "the page carries no CSRF token"
+    return found.group(1)
+
+
+def log_in(client: FlaskClient, name: str = TESTER, password: str = TESTER_PASSWORD) -> FlaskClient:
+    """Log ``client`` in through the login form; afterwards it sends the new session's CSRF token."""
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)  # the session was renewed at login: so was the token
+    if isinstance(client, LoggedInClient):
+        client.csrf_token = csrf_token_of(page)
+    return client
+
+
+@pytest.fixture
+def logged_in_client(tmp_path: Path) -> Iterator[FlaskClient]:
+    """A client logged in as ``tester`` (every department) over the test definitions."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
+        definitions_root=DEFS,
+        secret_key="test",
+    )
+    app = make_app(settings)
+    yield log_in(app.test_client())
+    app.extensions["orderloom"].close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -76,9 +164,8 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         definitions_root=DEFS,
         secret_key="browser-tests",
     )
-    app = create_app(settings, {"TESTING": True})
+    app = make_app(settings)
     services = app.extensions["orderloom"]
-    services.store.upgrade()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -155,3 +242,12 @@ def screenshot(page: Page, request: pytest.FixtureRequest) -> Callable[[str], Pa
         return path
 
     return take
+
+
+def log_in_page(page: Page, server: LiveServer, name: str = TESTER, password: str = TESTER_PASSWORD) -> None:
+    """Log the browser in through the login page, as a person does."""
+    page.goto(server("/login"))
+    page.fill("#login-name", name)
+    page.fill("#login-password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(lambda url: "/login" not in url)

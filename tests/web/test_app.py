@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor
-from web.app import create_app
+from tests.web.conftest import log_in, make_app
 from web.settings import Settings
 
 DEFS = Path(__file__).resolve().parent / "defs"
@@ -23,10 +23,7 @@ def client(tmp_path: Path) -> FlaskClient:
         definitions_root=DEFS,
         secret_key="test",
     )
-    app = create_app(settings, {"TESTING": True})
-    services = app.extensions["orderloom"]
-    services.store.upgrade()
-    return app.test_client()
+    return log_in(make_app(settings).test_client())
 
 
 def test_healthz_checks_the_database(client: FlaskClient) -> None:

@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor
-from tests.web.conftest import DEFS, LiveServer
+from tests.web.conftest import DEFS, LiveServer, log_in_page
 
 CLERK = Actor("wang.fang", frozenset({"clerk"}), frozenset({"desk"}))
 
@@ -44,6 +44,7 @@ def test_home_page_in_chinese_loads_htmx_and_draws_chinese_glyphs(
     page: Page, live_server: LiveServer
 ) -> None:
     _publish_desk_orders(live_server)
+    log_in_page(page, live_server)
     page.goto(live_server("/?lang=zh"))
     assert page.title() == "OrderLoom 订单流程引擎"
     assert page.locator("html").get_attribute("lang") == "zh-CN"
@@ -60,6 +61,7 @@ def test_home_page_in_chinese_loads_htmx_and_draws_chinese_glyphs(
 
 def test_home_page_follows_the_browser_language_and_switches(page: Page, live_server: LiveServer) -> None:
     page.set_extra_http_headers({"Accept-Language": "en-US,en;q=0.9"})
+    log_in_page(page, live_server)
     page.goto(live_server("/"))
     assert page.title() == "OrderLoom order-process engine"
     assert "orderloom demo" in page.locator("p.empty").inner_text()

@@ -18,8 +18,7 @@ from sqlalchemy import insert
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine.store import tables
-from tests.web.conftest import LiveServer
-from web.app import create_app
+from tests.web.conftest import LiveServer, log_in_page, make_app
 from web.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,9 +35,8 @@ def shipped_server(tmp_path: Path) -> Iterator[LiveServer]:
         definitions_root=REPO,
         secret_key="form-browser-tests",
     )
-    app = create_app(settings, {"TESTING": True})
+    app = make_app(settings)
     services = app.extensions["orderloom"]
-    services.store.upgrade()
     with services.store.engine.begin() as connection:
         connection.execute(
             insert(tables.stock),
@@ -80,6 +78,7 @@ def test_a_clerk_fills_the_retail_intake_form_with_three_lines_and_an_invoice(
         dialog.dismiss()
 
     page.on("dialog", refuse)
+    log_in_page(page, shipped_server)
     page.goto(shipped_server(f"{FORM}?lang=zh"))
     page.wait_for_function("typeof htmx === 'object'")
     assert page.get_by_role("heading", level=1).inner_text() == "网站零售下单"

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from web.app import create_app
+from tests.web.conftest import log_in, make_app
 from web.formdata import CHINA_TIME, TIME_WITH_OFFSET, parse_form, parse_name
 from web.forms import CompiledForm, compile_form, concrete_name, element_id, render_standalone
 from web.settings import Settings
@@ -131,22 +131,20 @@ def _app(tmp_path: Path, root: Path) -> Flask:
         definitions_root=root,
         secret_key="form-tests",
     )
-    app = create_app(settings, {"TESTING": True})
-    app.extensions["orderloom"].store.upgrade()
-    return app
+    return make_app(settings)
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[FlaskClient]:
     app = _app(tmp_path, DEFS)
-    yield app.test_client()
+    yield log_in(app.test_client())
     app.extensions["orderloom"].close()
 
 
 @pytest.fixture
 def retail(tmp_path: Path) -> Iterator[FlaskClient]:
     app = _app(tmp_path, REPO)
-    yield app.test_client()
+    yield log_in(app.test_client())
     app.extensions["orderloom"].close()
 
 
@@ -741,7 +739,7 @@ def test_a_form_whose_ui_file_does_not_fit_shows_its_problems(tmp_path: Path) ->
     (folder / "service-order.ui.json").write_text(json.dumps(ui), "utf-8")
     app = _app(tmp_path, root)
     try:
-        response = app.test_client().get(f"{SHOWROOM}?lang=en")
+        response = log_in(app.test_client()).get(f"{SHOWROOM}?lang=en")
     finally:
         app.extensions["orderloom"].close()
     assert response.status_code == 500

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from web.app import create_app
+from tests.web.conftest import log_in, make_app
 from web.settings import Settings
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -41,9 +41,7 @@ def client(tmp_path: Path) -> FlaskClient:
         definitions_root=DEFS,
         secret_key="test",
     )
-    app = create_app(settings, {"TESTING": True})
-    app.extensions["orderloom"].store.upgrade()
-    return app.test_client()
+    return log_in(make_app(settings).test_client())
 
 
 def test_the_app_serves_the_vendored_htmx(client: FlaskClient) -> None:

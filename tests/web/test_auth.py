@@ -1,0 +1,186 @@
+"""Logging in and out: argon2 passwords, one answer for a wrong name or password, every page behind the
+login, CSRF on every POST, the session cookie's flags, and the users commands of the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.store.users import find_user, list_users
+from tests.web.conftest import DEFS, TESTER, TESTER_PASSWORD, add_user, csrf_token_of, log_in, make_app
+from web.cli import main
+from web.settings import Settings
+from web.users import authenticate
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
+        definitions_root=DEFS,
+        secret_key="auth-tests",
+    )
+    return make_app(settings)
+
+
+def post_login(
+    client: FlaskClient, name: str, password: str, lang: str = "zh", next: str = ""
+) -> tuple[int, str]:
+    token = csrf_token_of(client.get(f"/login?lang={lang}").get_data(as_text=True))
+    response = client.post(
+        f"/login?lang={lang}", data={"name": name, "password": password, "csrf_token": token, "next": next}
+    )
+    return response.status_code, response.headers.get("Location") or response.get_data(as_text=True)
+
+
+def test_pages_need_a_login_except_the_login_health_and_static_files(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("/", "/forms/showroom/service-order"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login?next=")
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/static/app.css").status_code == 200
+    # an htmx refresh or a POST without a login is refused, not redirected to a page it cannot show
+    refresh = client.post("/forms/showroom/service-order/refresh", headers={"HX-Request": "true"})
+    assert refresh.status_code in (400, 401)
+
+
+def test_a_wrong_name_and_a_wrong_password_get_the_same_answer(app: Flask) -> None:
+    client = app.test_client()
+    wrong_password = post_login(client, TESTER, "not-the-password")
+    wrong_name = post_login(client, "nobody", TESTER_PASSWORD)
+    assert wrong_password[0] == wrong_name[0] == 401
+    for _, page in (wrong_password, wrong_name):
+        assert "用户名或密码不正确" in page
+    _, english = post_login(client, "nobody", "x", lang="en")
+    assert "The user name or the password is wrong" in english
+    assert 'value="nobody"' in english  # the name typed is kept; the password never comes back
+    assert client.get("/").status_code == 302  # still logged out
+
+
+def test_logging_in_goes_to_the_page_asked_for_and_only_to_this_site(app: Flask) -> None:
+    client = app.test_client()
+    code, location = post_login(client, TESTER, TESTER_PASSWORD, next="/forms/showroom/service-order?lang=en")
+    assert code == 302 and location == "/forms/showroom/service-order?lang=en"
+    page = client.get("/").get_data(as_text=True)
+    assert TESTER in page and "退出登录" in page  # who is logged in, and the logout button
+    for unsafe in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        other = app.test_client()
+        code, location = post_login(other, TESTER, TESTER_PASSWORD, next=unsafe)
+        assert (code, location) == (302, "/"), unsafe
+
+
+def test_logging_out_ends_the_session(app: Flask) -> None:
+    client = log_in(app.test_client())
+    assert client.get("/").status_code == 200
+    response = client.post("/logout")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert client.get("/").status_code == 302
+
+
+def test_a_post_without_the_csrf_token_is_refused(app: Flask) -> None:
+    client = log_in(app.test_client())
+    client.csrf_token = None  # type: ignore[attr-defined]
+    assert client.post("/logout").status_code == 400
+    assert client.post("/forms/showroom/service-order", data={"customer.name": "x"}).status_code == 400
+    assert client.post("/login", data={"name": TESTER, "password": TESTER_PASSWORD}).status_code == 400
+    wrong = client.post("/logout", headers={"X-CSRFToken": "forged"})
+    assert wrong.status_code == 400
+    assert client.get("/").status_code == 200  # none of them logged out
+
+
+def test_the_pages_carry_the_token_for_forms_and_htmx(app: Flask) -> None:
+    client = log_in(app.test_client())
+    page = client.get("/forms/showroom/service-order").get_data(as_text=True)
+    token = csrf_token_of(page)
+    assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in page
+    assert page.count(f'name="csrf_token" value="{token}"') == 2  # the form and the logout button
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(app: Flask) -> None:
+    client = app.test_client()
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"name": TESTER, "password": TESTER_PASSWORD, "csrf_token": token})
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_passwords_are_stored_as_argon2_hashes_and_inactive_users_cannot_log_in(app: Flask) -> None:
+    store = app.extensions["orderloom"].store
+    row = find_user(store, TESTER)
+    assert row is not None and row.password_hash.startswith("$argon2id$")
+    assert TESTER_PASSWORD not in row.password_hash
+    user = authenticate(store, f"  {TESTER} ", TESTER_PASSWORD)
+    assert user is not None and user.actor.departments == frozenset({"*"})
+    assert authenticate(store, TESTER, TESTER_PASSWORD.upper()) is None
+    from sqlalchemy import update
+
+    from engine.store.tables import users
+
+    with store.transaction() as tx:
+        tx.connection.execute(update(users).where(users.c.name == TESTER).values(active=False))
+    assert authenticate(store, TESTER, TESTER_PASSWORD) is None
+    code, _ = post_login(app.test_client(), TESTER, TESTER_PASSWORD)
+    assert code == 401
+
+
+def test_a_session_of_a_user_made_inactive_is_logged_out(app: Flask) -> None:
+    add_user(app, "li.si", "li.si-password", ("clerk",), ("desk",))
+    client = log_in(app.test_client(), "li.si", "li.si-password")
+    assert client.get("/").status_code == 200
+    from sqlalchemy import update
+
+    from engine.store.tables import users
+
+    with app.extensions["orderloom"].store.transaction() as tx:
+        tx.connection.execute(update(users).where(users.c.name == "li.si").values(active=False))
+    assert client.get("/").status_code == 302
+
+
+def test_cli_adds_and_lists_users_and_demo_adds_the_demo_logins(tmp_path: Path) -> None:
+    env = {
+        "ORDERLOOM_DEFINITIONS": str(DEFS),
+        "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
+    }
+    runner = CliRunner()
+    args = ["users", "add", "zhang.san", "--role", "clerk", "--role", "service", "--department", "desk"]
+    added = runner.invoke(main, [*args, "--password-stdin"], input="zhang-secret-1\n", env=env)
+    assert added.exit_code == 0, added.output
+    assert "user zhang.san added: clerk,service @ desk" in added.output
+    again = runner.invoke(main, [*args, "--password-stdin"], input="zhang-secret-1\n", env=env)
+    assert again.exit_code == 1 and "exists already" in again.output
+    short = runner.invoke(main, ["users", "add", "x", "--role", "a", "--department", "d", "--password-stdin"],
+                          input="short\n", env=env)  # fmt: skip
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+    no_department = runner.invoke(main, ["users", "add", "y", "--role", "a", "--password-stdin"], env=env)
+    assert no_department.exit_code == 2
+    listed = runner.invoke(main, ["users", "list"], env=env)
+    assert listed.output.strip() == "zhang.san: clerk,service @ desk"
+    assert "zhang-secret-1" not in listed.output and "argon2" not in listed.output
+
+    from web.demo import DEMO_ACTORS, ensure_demo_users
+    from web.wiring import build_services
+
+    services = build_services(Settings.from_env(env))
+    try:
+        from datetime import UTC, datetime
+
+        added_names = ensure_demo_users(services.store, datetime.now(UTC))
+        assert added_names == [user.name for user in DEMO_ACTORS]
+        assert ensure_demo_users(services.store, datetime.now(UTC)) == []  # only the missing ones
+        li_na = authenticate(services.store, "li.na", "li.na-demo")
+        assert li_na is not None and li_na.display_name == "李娜（零售客服）"
+        assert li_na.actor.roles == frozenset({"clerk", "service"})
+        assert li_na.actor.departments == frozenset({"retail"})
+        assert len(list_users(services.store)) == len(DEMO_ACTORS) + 1
+    finally:
+        services.close()
+    shown = runner.invoke(main, ["users", "list"], env=env).output
+    assert re.search(r"^admin \(系统管理员\): admin @ \*$", shown, re.M), shown
