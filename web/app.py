@@ -11,6 +11,7 @@ from engine.store.reports import order_counts
 from web import auth
 from web.forms import forms
 from web.i18n import current_lang, translate
+from web.orders import orders
 from web.settings import Settings
 from web.wiring import Services, build_services
 
@@ -31,8 +32,10 @@ def healthz() -> Any:
 
 @home.get("/")
 def index() -> Any:
-    rows = order_counts(services().store, auth.current_actor().scope)
-    return render_template("home.html", rows=rows)
+    actor = auth.current_actor()
+    rows = order_counts(services().store, actor.scope)
+    channels = {row.workflow: services().engine.spec(row.workflow).channels for row in rows}
+    return render_template("home.html", rows=rows, channels=channels)
 
 
 def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -65,4 +68,5 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     auth.init_app(app)
     app.register_blueprint(home)
     app.register_blueprint(forms)
+    app.register_blueprint(orders)
     return app

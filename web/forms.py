@@ -58,7 +58,11 @@ __all__ = [
     "apply_action",
     "build_view",
     "compile_form",
+    "form_view",
     "forms",
+    "posted_data",
+    "posted_row_action",
+    "refresh_response",
     "render_standalone",
 ]
 
@@ -678,12 +682,17 @@ def _load(department: str, name: str) -> CompiledForm:
     return _compiled(str(path), _stamp(path), _stamp(ui_path_for(path)), _registry().names)
 
 
-def _view(
+def form_view(
     compiled: CompiledForm,
     data: Mapping[str, Any],
     errors: Sequence[FieldError] = (),
     focus: str | None = None,
+    *,
+    action: str | None = None,
+    refresh: str | None = None,
 ) -> FormView:
+    """The page of ``compiled`` in the request's language, its choices read from the option sources;
+    it posts to ``action`` and refreshes through ``refresh`` (default: this form's preview addresses)."""
     settings = _services().settings
     options_for, close = source_options(
         _registry(), compiled.department, Path(settings.definitions_root), _services().store.engine.connect
@@ -692,8 +701,8 @@ def _view(
         view = build_view(compiled, data, errors, current_lang(), options_for, focus)
     finally:
         close()
-    view.action = url_for("forms.show", department=compiled.department, name=compiled.name)
-    view.refresh = url_for("forms.refresh", department=compiled.department, name=compiled.name)
+    view.action = action or url_for("forms.show", department=compiled.department, name=compiled.name)
+    view.refresh = refresh or url_for("forms.refresh", department=compiled.department, name=compiled.name)
     return view
 
 
@@ -705,13 +714,26 @@ def _render(
     template: str = "forms/page.html",
     **extra: Any,
 ) -> str:
-    view = _view(compiled, data, errors, focus)
+    view = form_view(compiled, data, errors, focus)
     return render_template(template, view=view, form=compiled, **extra)
 
 
-def _posted(compiled: CompiledForm) -> dict[str, Any]:
+def posted_data(compiled: CompiledForm) -> dict[str, Any]:
+    """The posted form read back into the nested data of ``compiled`` (``web.formdata.parse_form``)."""
     request.max_form_parts = MAX_FORM_PARTS
     return parse_form(request.form.items(multi=True), compiled.layout, compiled.schema)
+
+
+def posted_row_action(
+    compiled: CompiledForm, data: dict[str, Any]
+) -> tuple[dict[str, Any], str | None] | None:
+    """A row added or removed by a button posting the whole form (no JavaScript): the data prepared
+    with the row changed and the name to focus; None when the post was a submit."""
+    action = request.form.get(ACTION)
+    if not action:
+        return None
+    data, changed = apply_action(compiled, data, action)
+    return compiled.layout.prepare(data), _focus(data, changed, action)
 
 
 @forms.get("/forms/<department>/<name>")
@@ -723,11 +745,10 @@ def show(department: str, name: str) -> Any:
 @forms.post("/forms/<department>/<name>")
 def submit(department: str, name: str) -> Any:
     compiled = _load(department, name)
-    data = _posted(compiled)
-    action = request.form.get(ACTION)
-    if action:  # a row added or removed without JavaScript: the form again, nothing validated
-        data, changed = apply_action(compiled, data, action)
-        return _render(compiled, compiled.layout.prepare(data), focus=_focus(data, changed, action))
+    data = posted_data(compiled)
+    rows = posted_row_action(compiled, data)
+    if rows is not None:  # a row added or removed without JavaScript: the form again, nothing validated
+        return _render(compiled, rows[0], focus=rows[1])
     prepared = compiled.layout.prepare(data)
     errors = compiled.validator.messages(prepared, compiled.layout)
     if errors:
@@ -758,13 +779,26 @@ def _has(node: Any, token: Token) -> bool:
 @forms.post("/forms/<department>/<name>/refresh")
 def refresh(department: str, name: str) -> Any:
     """What changed since the page was drawn, as htmx out-of-band swaps (see the module's docstring)."""
-    compiled = _load(department, name)
-    data = _posted(compiled)
-    action = request.form.get(ACTION)
+    return refresh_response(_load(department, name))
+
+
+def refresh_response(
+    compiled: CompiledForm, *, action: str | None = None, refresh: str | None = None
+) -> Response:
+    """The answer to an htmx refresh of a page of ``compiled``: what changed since it was drawn, as
+    out-of-band swaps (the preview pages and the order pages answer with this one function)."""
+    data = posted_data(compiled)
+    action_value = request.form.get(ACTION)
     changed: str | None = None
-    if action:
-        data, changed = apply_action(compiled, data, action)
-    view = _view(compiled, compiled.layout.prepare(data), focus=_focus(data, changed, action or ""))
+    if action_value:
+        data, changed = apply_action(compiled, data, action_value)
+    view = form_view(
+        compiled,
+        compiled.layout.prepare(data),
+        focus=_focus(data, changed, action_value or ""),
+        action=action,
+        refresh=refresh,
+    )
     groups, rows, computed = changes(view, set(request.form.getlist(GROUP_MARKER)), changed)
     html = render_template("forms/refresh.html", view=view, groups=groups, rows=rows, computed=computed)
     return Response(html, mimetype="text/html")

@@ -21,6 +21,8 @@ from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_refusals
+from engine.forms.ui import FormLayout
+from engine.forms.validation import FormValidator
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
@@ -103,6 +105,17 @@ class TriggerInfo:
     allowed: bool  # nothing known now refuses it (``on_submit`` may still, once the form is filled)
     why_not: tuple[Refusal, ...] = ()
     on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
+
+
+@dataclass(frozen=True)
+class PublishedForm:
+    """A form as a workflow version publishes it: what a page renders, and what the engine checks a
+    submission with (the same schema, layout and validator)."""
+
+    path: str  # forms/<department>/<name>.json, as the workflow names it
+    schema: Mapping[str, Any]
+    layout: FormLayout
+    validator: FormValidator
 
 
 @dataclass
@@ -844,6 +857,38 @@ class Engine:
                 )
             )
         return found
+
+    def intake_form(self, workflow: str, channel: str | None) -> PublishedForm | None:
+        """The form a new order of ``workflow`` from ``channel`` is filled in, as the newest version
+        publishes it: the channel's intake form, else the workflow's data form (None: it names neither).
+        ``NotFound`` when the workflow is not published."""
+        with self.store.read() as tx:
+            cv = self._compiled(tx, workflow, None)
+        spec = cv.spec
+        path = spec.intake_forms.get(channel) if channel is not None else None
+        validator = cv.intake_forms.get(channel) if channel is not None else None
+        if path is None or validator is None:
+            path, validator = spec.data_form, cv.data_form
+        if path is None or validator is None:
+            return None
+        return PublishedForm(path, spec.forms[path], cv.layouts[path], validator)
+
+    def transition_form(self, order_id: int, trigger: str, actor: Actor) -> PublishedForm | None:
+        """The form a person fills to fire ``trigger`` on the order now (the transition leaving its
+        active state), as the order's version publishes it; None when that step takes no form or no
+        such step leaves the state. ``NotFound`` when the order is outside the actor's departments."""
+        with self.store.read() as tx:
+            row = self._load(tx, order_id, actor)
+            cv = self._compiled(tx, row.workflow, row.version)
+        config = split(row.state)
+        for ct in cv.by_trigger.get(trigger, ()):
+            if ct.spec.auto or not cv.source_matches(ct, config):
+                continue
+            if ct.form is None or ct.spec.form is None:
+                return None
+            path = ct.spec.form
+            return PublishedForm(path, cv.spec.forms[path], cv.layouts[path], ct.form)
+        return None
 
     # -- timers --------------------------------------------------------------------------------
 

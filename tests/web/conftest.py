@@ -90,6 +90,15 @@ def add_user(
     )
 
 
+def settings_for(tmp_path: Path, root: Path, secret_key: str) -> Settings:
+    """Settings over a fresh SQLite file under ``tmp_path`` and the definitions under ``root``."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
+        definitions_root=root,
+        secret_key=secret_key,
+    )
+
+
 def make_app(settings: Settings) -> Flask:
     """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients."""
     app = create_app(settings, {"TESTING": True})
@@ -119,12 +128,7 @@ def log_in(client: FlaskClient, name: str = TESTER, password: str = TESTER_PASSW
 @pytest.fixture
 def logged_in_client(tmp_path: Path) -> Iterator[FlaskClient]:
     """A client logged in as ``tester`` (every department) over the test definitions."""
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
-        definitions_root=DEFS,
-        secret_key="test",
-    )
-    app = make_app(settings)
+    app = make_app(settings_for(tmp_path, DEFS, "test"))
     yield log_in(app.test_client())
     app.extensions["orderloom"].close()
 
@@ -156,16 +160,9 @@ class LiveServer:
         return f"{self.url}{path}"
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The real app on a real socket: a fresh, migrated SQLite database with the test definitions."""
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
-        definitions_root=DEFS,
-        secret_key="browser-tests",
-    )
-    app = make_app(settings)
-    services = app.extensions["orderloom"]
+def serve(app: Flask) -> Iterator[LiveServer]:
+    """``app`` on a real socket (127.0.0.1, a port the system picks) from a background thread, until the
+    generator is closed; then the server stops and the app's services are closed."""
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -175,7 +172,13 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-        services.close()
+        app.extensions["orderloom"].close()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The real app on a real socket: a fresh, migrated SQLite database with the test definitions."""
+    yield from serve(make_app(settings_for(tmp_path, DEFS, "browser-tests")))
 
 
 # Per module, not per session: while Playwright's sync API is running, its event loop counts as the
@@ -251,3 +254,11 @@ def log_in_page(page: Page, server: LiveServer, name: str = TESTER, password: st
     page.fill("#login-password", password)
     page.click("button[type=submit].primary")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def fill_line(page: Page, index: int, sku: str, name: str, qty: str, price: str) -> None:
+    """Fill order line ``index`` of a retail intake form in the browser."""
+    page.select_option(f"#f-lines-{index}-sku", sku)
+    page.fill(f"#f-lines-{index}-name", name)
+    page.fill(f"#f-lines-{index}-qty", qty)
+    page.fill(f"#f-lines-{index}-unit_price", price)

@@ -12,7 +12,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.store.users import find_user, list_users
-from tests.web.conftest import DEFS, TESTER, TESTER_PASSWORD, add_user, csrf_token_of, log_in, make_app
+from tests.web.conftest import (
+    DEFS,
+    TESTER,
+    TESTER_PASSWORD,
+    add_user,
+    csrf_token_of,
+    log_in,
+    make_app,
+    settings_for,
+)
 from web.cli import main
 from web.settings import Settings
 from web.users import authenticate
@@ -20,12 +29,7 @@ from web.users import authenticate
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
-        definitions_root=DEFS,
-        secret_key="auth-tests",
-    )
-    return make_app(settings)
+    return make_app(settings_for(tmp_path, DEFS, "auth-tests"))
 
 
 def post_login(
@@ -40,7 +44,7 @@ def post_login(
 
 def test_pages_need_a_login_except_the_login_health_and_static_files(app: Flask) -> None:
     client = app.test_client()
-    for path in ("/", "/forms/showroom/service-order"):
+    for path in ("/", "/forms/showroom/service-order", "/orders/1", "/orders/new/desk/desk-order/phone"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login?next=")

@@ -8,18 +8,15 @@ kept, fixes it and submits again. A screenshot of each step is saved under test-
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 from sqlalchemy import insert
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from engine.store import tables
-from tests.web.conftest import LiveServer, log_in_page, make_app
-from web.settings import Settings
+from tests.web.conftest import LiveServer, fill_line, log_in_page, make_app, serve, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
 FORM = "/forms/retail/intake-web"
@@ -30,12 +27,7 @@ STOCK = [("TEA-01", "SH-01", 50), ("CUP-02", "SH-01", 80), ("POT-03", "BJ-01", 2
 def shipped_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The app on a real socket over the shipped definitions (forms/, rules/), with some stock so the
     products option source has SKUs to offer."""
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
-        definitions_root=REPO,
-        secret_key="form-browser-tests",
-    )
-    app = make_app(settings)
+    app = make_app(settings_for(tmp_path, REPO, "form-browser-tests"))
     services = app.extensions["orderloom"]
     with services.store.engine.begin() as connection:
         connection.execute(
@@ -45,23 +37,7 @@ def shipped_server(tmp_path: Path) -> Iterator[LiveServer]:
                 for sku, where, units in STOCK
             ],
         )
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="forms-live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        services.close()
-
-
-def fill_line(page: Page, index: int, sku: str, name: str, qty: str, price: str) -> None:
-    page.select_option(f"#f-lines-{index}-sku", sku)
-    page.fill(f"#f-lines-{index}-name", name)
-    page.fill(f"#f-lines-{index}-qty", qty)
-    page.fill(f"#f-lines-{index}-unit_price", price)
+    yield from serve(app)
 
 
 def focused_id(page: Page) -> str:

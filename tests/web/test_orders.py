@@ -1,0 +1,181 @@
+"""The clerk's pages through Flask's test client, over the shipped retail workflow: a new order from the
+web intake form, refusals beside their fields, the order's page, firing ``pay`` through its form, a
+conflict, departments, and the htmx refresh of the order pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert
+from werkzeug.datastructures import MultiDict
+
+from engine.dsl.compiler import load_bundle
+from engine.store import tables
+from tests.web.conftest import add_user, log_in, make_app, settings_for
+
+REPO = Path(__file__).resolve().parents[2]
+NEW = "/orders/new/retail/retail-order/web"
+STOCK = [("TEA-01", "SH-01", 50), ("CUP-02", "SH-01", 80)]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(settings_for(tmp_path, REPO, "orders-tests"))
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    add_user(app, "chen.jing", "chen.jing-demo", ("sales",), ("wholesale",))
+    yield app
+    services.close()
+
+
+@pytest.fixture
+def clerk(app: Flask) -> FlaskClient:
+    return log_in(app.test_client(), "li.na", "li.na-demo")
+
+
+def intake(**changes: str) -> MultiDict[str, str]:
+    form = {
+        "customer.name": "王芳",
+        "customer.mobile": "13812345678",
+        "address.province": "上海市",
+        "address.city": "上海",
+        "address.district": "浦东新区",
+        "address.detail": "世纪大道100号",
+        "lines": "",
+        "lines[0].sku": "TEA-01",
+        "lines[0].name": "龙井茶",
+        "lines[0].qty": "2",
+        "lines[0].unit_price": "88",
+        "shipping_fee": "10",
+        "discount": "0",
+        "needs_invoice": "false",
+    }
+    form.update(changes)
+    return MultiDict(list(form.items()))
+
+
+def key_of(page: str) -> str:
+    found = re.search(r'name="_key" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def lock_of(page: str) -> str:
+    found = re.search(r'name="_lock_version" value="(\d+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def create(clerk: FlaskClient, **changes: str) -> int:
+    key = key_of(clerk.get(NEW).text)
+    response = clerk.post(NEW, data=intake(_key=key, **changes))
+    assert response.status_code == 302, response.text
+    found = re.fullmatch(r"/orders/(\d+)", response.headers["Location"])
+    assert found is not None
+    return int(found.group(1))
+
+
+def test_a_clerk_creates_an_order_from_the_web_intake_form(clerk: FlaskClient) -> None:
+    page = clerk.get(f"{NEW}?lang=zh").text
+    assert "网站零售下单" in page and 'hx-post="/orders/new/retail/retail-order/web/refresh"' in page
+    order_id = create(clerk)
+    shown = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert '<span class="chip state" id="order-state">待支付</span>' in shown
+    assert "王芳" in shown and "龙井茶" in shown and "186" in shown  # 2 × 88 + 10
+    assert "创建订单" in shown and "li.na" in shown  # the timeline
+    assert f'href="/orders/{order_id}/fire/pay"' in shown
+    english = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert "Pending payment" in english and "Timeline" in english
+
+
+def test_a_double_submit_of_one_page_creates_one_order(clerk: FlaskClient) -> None:
+    key = key_of(clerk.get(NEW).text)
+    first = clerk.post(NEW, data=intake(_key=key))
+    second = clerk.post(NEW, data=intake(_key=key))
+    assert first.headers["Location"] == second.headers["Location"]
+
+
+def test_refusals_come_back_beside_their_fields_with_the_values_kept(clerk: FlaskClient) -> None:
+    invoice = {"needs_invoice": "true", "invoice.type": "personal"}
+    response = clerk.post(f"{NEW}?lang=zh", data=intake(**invoice))
+    assert response.status_code == 422
+    page = response.text
+    assert 'id="f-invoice-title-error"><span>请填写发票抬头</span>' in page
+    assert 'value="王芳"' in page and 'value="龙井茶"' in page
+    english = clerk.post(f"{NEW}?lang=en", data=intake(**{"customer.mobile": "123"})).text
+    assert 'id="f-customer-mobile-error"' in english and 'value="123"' in english
+
+
+def test_the_intake_page_refreshes_its_computed_fields_and_groups(clerk: FlaskClient) -> None:
+    response = clerk.post(
+        f"{NEW}/refresh?lang=zh",
+        data=intake(needs_invoice="true", _group="customer"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'id="f-total" name="total" value="186.00"' in response.text
+    assert 'id="group-invoice"' in response.text and 'hx-swap-oob="true"' in response.text
+
+
+def test_pay_is_fired_through_its_form_and_the_state_moves_on(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
+    assert "支付方式" in page
+    lock = lock_of(page)
+    too_little = {"method": "wechat_pay", "amount": "1", "transaction_ref": "4200000001"}
+    too_little["_lock_version"] = lock
+    refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=too_little)
+    assert refused.status_code == 422, refused.text
+    assert "<li>条件不成立：data.amount &gt;= order.total" in refused.text  # the guard, in the summary
+    bad = {**too_little, "transaction_ref": "x"}
+    refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=bad)
+    assert refused.status_code == 422 and 'id="f-transaction_ref-error"' in refused.text
+    paid = {**too_little, "amount": "186"}
+    response = clerk.post(f"/orders/{order_id}/fire/pay", data=paid)
+    assert response.status_code == 302 and response.headers["Location"] == f"/orders/{order_id}"
+    shown = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "待支付" not in shown.split('id="order-state">')[1].split("<")[0]
+    assert "支付" in shown.split('id="timeline"')[1]
+
+
+def test_a_stale_page_is_told_of_the_conflict(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    stale = {"method": "wechat_pay", "amount": "186", "transaction_ref": "4200000001", "_lock_version": "0"}
+    response = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=stale)
+    assert response.status_code == 409 and "已被他人更新" in response.text
+
+
+def test_a_step_without_a_form_asks_to_confirm(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/cancel?lang=zh").text
+    assert "确认对此订单执行" in page
+    response = clerk.post(f"/orders/{order_id}/fire/cancel", data={"_lock_version": lock_of(page)})
+    assert response.status_code == 302
+    assert "已取消" in clerk.get(f"/orders/{order_id}?lang=zh").text
+
+
+def test_other_departments_and_unknown_addresses_are_a_404(app: Flask, clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    other = log_in(app.test_client(), "chen.jing", "chen.jing-demo")
+    for path in (f"/orders/{order_id}", f"/orders/{order_id}/fire/pay", NEW):
+        response = other.get(path)
+        assert response.status_code == 404 and "Traceback" not in response.text, path
+    assert other.post(f"/orders/{order_id}/fire/pay", data={"_lock_version": "1"}).status_code == 404
+    unknown = (
+        "/orders/999",
+        f"/orders/{order_id}/fire/ship",
+        "/orders/new/retail/retail-order/fax",
+        "/orders/new/retail/no-such-workflow/web",
+        "/orders/new/wholesale/retail-order/web",
+    )
+    for path in unknown:
+        assert clerk.get(path).status_code == 404, path

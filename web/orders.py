@@ -1,0 +1,428 @@
+"""The clerk's pages: a new order through its channel's intake form, an order's page, firing a trigger.
+
+``GET/POST /orders/new/<department>/<workflow>/<channel>`` shows the form the newest published version
+takes orders from that channel in (its intake form, else the workflow's data form), rendered by
+``web.forms`` from the layout published with the version; a submit goes to ``Engine.create_order`` and
+on to the new order's page. ``GET /orders/<id>`` shows the order: its state, its data, its timeline
+(``Engine.history``) and a button per trigger the user may fire now. ``GET/POST
+/orders/<id>/fire/<trigger>`` shows the transition's form (or a confirm button when it takes none) and
+fires through ``Engine.fire`` with the lock version the page was drawn with.
+
+The engine decides: a refusal comes back as the form again, filled, each refusal that names a field
+(``details.path``) beside it and the others (role, department, guard, rules) in the summary, in the
+page's language. Pages refresh computed fields and conditional groups through ``web.forms``'s one
+refresh function. An order, workflow or channel outside the user's departments is a 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from engine.dsl.spec import Text, WorkflowSpec
+from engine.errors import ConflictError, NotFound, Refusal, TransitionRejected
+from engine.forms.fields import ITEMS
+from engine.forms.ui import FormLayout
+from engine.forms.validation import FieldError
+from engine.runtime import Engine, OrderView
+from engine.runtime.engine import PublishedForm
+from engine.store import STATE_JOIN
+from web.auth import current_actor
+from web.formdata import CHINA_TIME, choice_text
+from web.forms import (
+    CompiledForm,
+    ErrorItem,
+    FormView,
+    form_view,
+    posted_data,
+    posted_row_action,
+    refresh_response,
+)
+from web.i18n import current_lang, translate
+
+orders = Blueprint("orders", __name__)
+
+LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
+KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
+
+
+def _engine() -> Engine:
+    found: Engine = current_app.extensions["orderloom"].engine
+    return found
+
+
+def _compiled(published: PublishedForm | None, department: str) -> CompiledForm | None:
+    if published is None:
+        return None
+    name = Path(published.path).name.removesuffix(".json")
+    return CompiledForm(department, name, published.schema, published.layout, published.validator)
+
+
+def _field_errors(refusals: Sequence[Refusal]) -> tuple[list[FieldError], list[str]]:
+    """Refusals naming a field (``details.path``) as field errors, the others as sentences."""
+    lang = current_lang()
+    fields: list[FieldError] = []
+    others: list[str] = []
+    for refusal in refusals:
+        path = refusal.details.get("path")
+        if isinstance(path, str) and path.startswith("$"):
+            keyword = str(refusal.details.get("keyword", refusal.code))
+            name = str(refusal.details.get("field", ""))
+            fields.append(FieldError(path, name, keyword, refusal.zh, refusal.en))
+        else:
+            others.append(refusal.zh if lang == "zh" else refusal.en)
+    return fields, others
+
+
+def _form_page(
+    form: CompiledForm | None,
+    data: Mapping[str, Any],
+    errors: Sequence[FieldError],
+    problems: Sequence[str],
+    focus: str | None,
+    action: str,
+    refresh: str,
+) -> FormView | None:
+    """The view of an order page's form (None: the step takes no form), the refusals no field shows
+    first in its summary."""
+    if form is None:
+        return None
+    view = form_view(form, data, errors, focus, action=action, refresh=refresh)
+    view.errors = [ErrorItem(text, None) for text in problems] + view.errors
+    return view
+
+
+# --------------------------------------------------------------------------------------------------
+# A new order
+
+
+@dataclass(frozen=True)
+class _Intake:
+    spec: WorkflowSpec
+    form: CompiledForm | None
+    action: str
+    refresh: str
+
+
+def _intake(department: str, workflow: str, channel: str) -> _Intake:
+    actor = current_actor()
+    if not actor.in_department(department):
+        abort(404)
+    engine = _engine()
+    try:
+        spec = engine.spec(workflow)
+        published = engine.intake_form(workflow, channel)
+    except NotFound:
+        abort(404)
+    if spec.department != department or channel not in spec.channels:
+        abort(404)
+    where = {"department": department, "workflow": workflow, "channel": channel}
+    return _Intake(
+        spec,
+        _compiled(published, department),
+        url_for("orders.new", **where),
+        url_for("orders.new_refresh", **where),
+    )
+
+
+def _render_intake(
+    intake: _Intake,
+    data: Mapping[str, Any],
+    key: str,
+    errors: Sequence[FieldError] = (),
+    problems: Sequence[str] = (),
+    focus: str | None = None,
+) -> str:
+    view = _form_page(intake.form, data, errors, problems, focus, intake.action, intake.refresh)
+    return render_template(
+        "orders/new.html",
+        spec=intake.spec,
+        view=view,
+        problems=problems,
+        action=intake.action,
+        hidden={KEY_FIELD: key},
+        channel=request.view_args["channel"] if request.view_args else "",
+    )
+
+
+@orders.route("/orders/new/<department>/<workflow>/<channel>", methods=["GET", "POST"])
+def new(department: str, workflow: str, channel: str) -> Any:
+    intake = _intake(department, workflow, channel)
+    compiled = intake.form
+    if request.method == "GET":
+        data = compiled.layout.prepare({}) if compiled is not None else {}
+        return _render_intake(intake, data, uuid.uuid4().hex)
+    key = request.form.get(KEY_FIELD) or uuid.uuid4().hex
+    data = posted_data(compiled) if compiled is not None else {}
+    if compiled is not None:
+        rows = posted_row_action(compiled, data)
+        if rows is not None:  # a row added or removed without JavaScript
+            return _render_intake(intake, rows[0], key, focus=rows[1])
+        data = compiled.layout.prepare(data)
+    try:
+        order = _engine().create_order(
+            current_actor(), department, workflow, channel, data, idempotency_key=f"web-intake:{key}"
+        )
+    except TransitionRejected as rejected:
+        errors, problems = _field_errors(rejected.refusals)
+        return _render_intake(intake, data, key, errors, problems), 422
+    return redirect(url_for("orders.show", order_id=order.id))
+
+
+@orders.post("/orders/new/<department>/<workflow>/<channel>/refresh")
+def new_refresh(department: str, workflow: str, channel: str) -> Any:
+    intake = _intake(department, workflow, channel)
+    if intake.form is None:
+        abort(404)
+    return refresh_response(intake.form, action=intake.action, refresh=intake.refresh)
+
+
+# --------------------------------------------------------------------------------------------------
+# An order's page
+
+
+def _order(order_id: int) -> OrderView:
+    try:
+        return _engine().get_order(order_id, current_actor())
+    except NotFound:
+        abort(404)
+
+
+def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
+    """A state's label; an order in a parallel state shows one label per region."""
+    labels = {s.name: s.label for s in spec.states}
+    return " | ".join(labels[p].get(lang) if p in labels else p for p in state.split(STATE_JOIN))
+
+
+def _trigger_labels(spec: WorkflowSpec) -> dict[str, Text]:
+    found: dict[str, Text] = {}
+    for transition in spec.transitions:
+        if transition.label is not None:
+            found.setdefault(transition.trigger, transition.label)
+    return found
+
+
+@dataclass
+class Entry:
+    """One value of the order's data as the page shows it: text, fields of an object, or a table."""
+
+    label: str
+    text: str | None = None
+    fields: list[Entry] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def summarize(data: Mapping[str, Any], layout: FormLayout | None, lang: str) -> list[Entry]:
+    """The order's data with the form's labels (and the choices' labels), in the layout's order."""
+    specs = layout.fields if layout is not None else {}
+
+    def label(path: str, key: str) -> str:
+        spec = specs.get(path)
+        return spec.label.get(lang) if spec is not None else key
+
+    def text(path: str, value: Any) -> str:
+        spec = specs.get(path)
+        if spec is not None:
+            for option in spec.options:
+                if choice_text(option.value) == choice_text(value):
+                    return option.label.get(lang)
+        money = spec is not None and spec.widget == "money"
+        if money and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f"{value:.2f}"
+        if isinstance(value, bool):
+            return translate("orders.yes" if value else "orders.no", lang)
+        if value is None:
+            return ""
+        return choice_text(value)
+
+    def entry(path: str, key: str, value: Any) -> Entry:
+        if isinstance(value, Mapping):
+            return Entry(label(path, key), fields=[entry(f"{path}.{k}", k, v) for k, v in value.items()])
+        if isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
+            keys = list(dict.fromkeys(k for item in value for k in item))
+            inner = f"{path}{ITEMS}"
+            return Entry(
+                label(path, key),
+                headers=[label(f"{inner}.{k}", k) for k in keys],
+                rows=[[text(f"{inner}.{k}", item.get(k)) for k in keys] for item in value],
+            )
+        if isinstance(value, list):
+            return Entry(label(path, key), text="、".join(text(f"{path}{ITEMS}", v) for v in value))
+        return Entry(label(path, key), text=text(path, value))
+
+    order = {path: n for n, path in enumerate(specs)}
+    keys = sorted(data, key=lambda k: order.get(k, len(order)))
+    return [entry(k, k, data[k]) for k in keys]
+
+
+@dataclass
+class Event:
+    at: str
+    actor: str
+    action: str
+    from_label: str | None
+    to_label: str
+    reason: str | None
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+@orders.get("/orders/<int:order_id>")
+def show(order_id: int) -> Any:
+    actor = current_actor()
+    order = _order(order_id)
+    engine = _engine()
+    lang = current_lang()
+    spec = engine.spec(order.workflow, order.version)
+    labels = _trigger_labels(spec)
+    events = [
+        Event(
+            at=_local(event.at),
+            actor=event.actor,
+            action=labels[event.trigger].get(lang)
+            if event.trigger in labels
+            else translate("orders.created", lang)
+            if event.trigger == "create"
+            else event.trigger,
+            from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
+            to_label=state_label(spec, event.to_state, lang),
+            reason=event.reason,
+        )
+        for event in engine.history(order_id, actor)
+    ]
+    triggers = [
+        (info.trigger, info.label.get(lang) if info.label is not None else info.trigger)
+        for info in engine.available_triggers(order_id, actor)
+        if info.allowed
+    ]
+    try:
+        published = engine.intake_form(order.workflow, order.channel)
+    except NotFound:
+        published = None
+    return render_template(
+        "orders/show.html",
+        order=order,
+        spec=spec,
+        state=state_label(spec, order.state, lang),
+        summary=summarize(order.data, published.layout if published else None, lang),
+        events=events,
+        triggers=triggers,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Firing a trigger
+
+
+@dataclass(frozen=True)
+class _Step:
+    order: OrderView
+    spec: WorkflowSpec
+    trigger: str
+    label: str
+    allowed: bool
+    why_not: tuple[str, ...]
+    form: CompiledForm | None
+    action: str
+    refresh: str
+
+
+def _step(order_id: int, trigger: str) -> _Step:
+    actor = current_actor()
+    order = _order(order_id)
+    engine = _engine()
+    lang = current_lang()
+    try:
+        info = next((t for t in engine.available_triggers(order_id, actor) if t.trigger == trigger), None)
+        published = engine.transition_form(order_id, trigger, actor)
+    except NotFound:
+        abort(404)
+    if info is None:
+        abort(404)
+    return _Step(
+        order=order,
+        spec=engine.spec(order.workflow, order.version),
+        trigger=trigger,
+        label=info.label.get(lang) if info.label is not None else trigger,
+        allowed=info.allowed,
+        why_not=tuple(r.zh if lang == "zh" else r.en for r in info.why_not),
+        form=_compiled(published, order.department),
+        action=url_for("orders.fire", order_id=order_id, trigger=trigger),
+        refresh=url_for("orders.fire_refresh", order_id=order_id, trigger=trigger),
+    )
+
+
+def _render_step(
+    step: _Step,
+    data: Mapping[str, Any],
+    lock_version: int,
+    errors: Sequence[FieldError] = (),
+    problems: Sequence[str] = (),
+    focus: str | None = None,
+    conflict: bool = False,
+) -> str:
+    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh)
+    lang = current_lang()
+    return render_template(
+        "orders/fire.html",
+        step=step,
+        order=step.order,
+        state=state_label(step.spec, step.order.state, lang),
+        view=view,
+        problems=problems,
+        conflict=conflict,
+        hidden={LOCK_FIELD: str(lock_version)},
+    )
+
+
+@orders.route("/orders/<int:order_id>/fire/<trigger>", methods=["GET", "POST"])
+def fire(order_id: int, trigger: str) -> Any:
+    step = _step(order_id, trigger)
+    compiled = step.form
+    if request.method == "GET":
+        data = compiled.layout.prepare({}) if compiled is not None else {}
+        if not step.allowed:
+            return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
+        return _render_step(step, data, step.order.lock_version)
+    posted_lock = request.form.get(LOCK_FIELD, "")
+    lock_version = int(posted_lock) if posted_lock.isdigit() else step.order.lock_version
+    data = posted_data(compiled) if compiled is not None else {}
+    if compiled is not None:
+        rows = posted_row_action(compiled, data)
+        if rows is not None:
+            return _render_step(step, rows[0], lock_version, focus=rows[1])
+        data = compiled.layout.prepare(data)
+    try:
+        _engine().fire(order_id, trigger, current_actor(), data, expected_lock_version=lock_version)
+    except ConflictError:
+        problem = translate("orders.conflict", current_lang())
+        return _render_step(step, data, lock_version, problems=[problem], conflict=True), 409
+    except TransitionRejected as rejected:
+        errors, problems = _field_errors(rejected.refusals)
+        return _render_step(step, data, lock_version, errors, problems), 422
+    except NotFound:
+        abort(404)
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+@orders.post("/orders/<int:order_id>/fire/<trigger>/refresh")
+def fire_refresh(order_id: int, trigger: str) -> Any:
+    step = _step(order_id, trigger)
+    if step.form is None:
+        abort(404)
+    return refresh_response(step.form, action=step.action, refresh=step.refresh)
+
+
+@orders.errorhandler(404)
+def not_found(error: HTTPException) -> Any:
+    return render_template("forms/error.html", code=404, key="orders.not_found"), 404
