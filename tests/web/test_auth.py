@@ -188,3 +188,23 @@ def test_cli_adds_and_lists_users_and_demo_adds_the_demo_logins(tmp_path: Path) 
         services.close()
     shown = runner.invoke(main, ["users", "list"], env=env).output
     assert re.search(r"^admin \(系统管理员\): admin @ \*$", shown, re.M), shown
+
+
+def test_orderloom_demo_adds_the_logins_serve_prints(tmp_path: Path) -> None:
+    env = {
+        "ORDERLOOM_DEFINITIONS": str(Path(__file__).resolve().parents[2]),
+        "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
+    }
+    result = CliRunner().invoke(main, ["demo", "--orders", "3"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "demo login(s) added: admin, storefront, li.na" in result.output
+    again = CliRunner().invoke(main, ["demo", "--if-empty"], env=env, catch_exceptions=False)
+    assert "added" not in again.output
+    app = make_app(settings_for(tmp_path, Path(env["ORDERLOOM_DEFINITIONS"]), "demo-tests"))
+    try:
+        client = log_in(app.test_client(), "li.na", "li.na-demo")
+        home = client.get("/?lang=zh").text
+        assert "零售订单" in home and "批发订单" not in home  # only li.na's department
+        assert 'href="/orders/new/retail/retail-order/web"' in home
+    finally:
+        app.extensions["orderloom"].close()

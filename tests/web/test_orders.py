@@ -179,3 +179,20 @@ def test_other_departments_and_unknown_addresses_are_a_404(app: Flask, clerk: Fl
     )
     for path in unknown:
         assert clerk.get(path).status_code == 404, path
+
+
+def test_a_step_the_user_may_not_take_says_why(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    paid = {
+        "method": "alipay",
+        "amount": "186",
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    shown = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert f'href="/orders/{order_id}/fire/hold"' not in shown  # a reviewer's step: no button
+    refused = clerk.get(f"/orders/{order_id}/fire/hold?lang=en")
+    assert refused.status_code == 403 and "reviewer" in refused.text
+    assert 'type="submit"' not in refused.text.split("<main>")[1]
