@@ -48,6 +48,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Not submitted: someone else changed this order while you were filling in the form. "
         "Look at the order as it is now before you submit again.",
     },
+    "orders.submitted_before": {
+        "zh": "此页面已经提交过，订单已创建；内容改动后未再次创建。如确需另建一张订单，请再次提交。",
+        "en": "This page was submitted before and its order created; the changed form was not sent "
+        "again. Submit once more to create another order.",
+    },
     "orders.reload": {"zh": "查看订单的最新状态", "en": "See the order as it is now"},
     "orders.not_found.title": {"zh": "找不到此页面", "en": "Not found"},
     "orders.not_found": {

@@ -171,6 +171,11 @@ def new(department: str, workflow: str, channel: str) -> Any:
             current_actor(), department, workflow, channel, data, idempotency_key=f"web-intake:{key}"
         )
     except TransitionRejected as rejected:
+        if any(r.code == "idempotency" for r in rejected.refusals):
+            # this page created an order already and was changed and sent again (the back button):
+            # say so, and give the page a new key, so sending it now creates another order
+            again = [translate("orders.submitted_before", current_lang())]
+            return _render_intake(intake, data, uuid.uuid4().hex, problems=again), 409
         errors, problems = _field_errors(rejected.refusals)
         return _render_intake(intake, data, key, errors, problems), 422
     return redirect(url_for("orders.show", order_id=order.id))

@@ -102,6 +102,11 @@ def test_a_double_submit_of_one_page_creates_one_order(clerk: FlaskClient) -> No
     first = clerk.post(NEW, data=intake(_key=key))
     second = clerk.post(NEW, data=intake(_key=key))
     assert first.headers["Location"] == second.headers["Location"]
+    changed = clerk.post(f"{NEW}?lang=zh", data=intake(_key=key, **{"lines[0].qty": "3"}))
+    assert changed.status_code == 409 and "此页面已经提交过" in changed.text
+    assert 'value="3"' in changed.text and key_of(changed.text) != key
+    third = clerk.post(NEW, data=intake(_key=key_of(changed.text), **{"lines[0].qty": "3"}))
+    assert third.status_code == 302 and third.headers["Location"] != first.headers["Location"]
 
 
 def test_refusals_come_back_beside_their_fields_with_the_values_kept(clerk: FlaskClient) -> None:
