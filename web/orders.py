@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException
 from engine.dsl.spec import Text, WorkflowSpec
 from engine.errors import ConflictError, NotFound, Refusal, TransitionRejected
 from engine.forms.fields import ITEMS
-from engine.forms.ui import FormLayout
+from engine.forms.ui import FieldLayout, FormLayout
 from engine.forms.validation import FieldError
 from engine.runtime import Engine, OrderView
 from engine.runtime.engine import PublishedForm
@@ -225,9 +225,13 @@ class Entry:
     rows: list[list[str]] = field(default_factory=list)
 
 
-def summarize(data: Mapping[str, Any], layout: FormLayout | None, lang: str) -> list[Entry]:
-    """The order's data with the form's labels (and the choices' labels), in the layout's order."""
-    specs = layout.fields if layout is not None else {}
+def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str) -> list[Entry]:
+    """The order's data with the forms' labels (and the choices' labels), in the layouts' order; a field
+    several forms have is labelled by the first of them."""
+    specs: dict[str, FieldLayout] = {}
+    for layout in layouts:
+        for path, spec in layout.fields.items():
+            specs.setdefault(path, spec)
 
     def label(path: str, key: str) -> str:
         spec = specs.get(path)
@@ -310,16 +314,15 @@ def show(order_id: int) -> Any:
         for info in engine.available_triggers(order_id, actor)
         if info.allowed
     ]
-    try:
-        published = engine.intake_form(order.workflow, order.channel)
-    except NotFound:
-        published = None
+    forms = engine.published_forms(order.workflow, order.version)
+    intake = spec.intake_forms.get(order.channel) if order.channel is not None else None
+    forms.sort(key=lambda form: form.path != intake)  # the labels the clerk saw when placing it first
     return render_template(
         "orders/show.html",
         order=order,
         spec=spec,
         state=state_label(spec, order.state, lang),
-        summary=summarize(order.data, published.layout if published else None, lang),
+        summary=summarize(order.data, [form.layout for form in forms], lang),
         events=events,
         triggers=triggers,
     )

@@ -873,6 +873,22 @@ class Engine:
             return None
         return PublishedForm(path, spec.forms[path], cv.layouts[path], validator)
 
+    def published_forms(self, workflow: str, version: int | None = None) -> list[PublishedForm]:
+        """Every form a version of ``workflow`` publishes (the newest when ``version`` is None): the data
+        form, then the channels' intake forms, then the transitions' forms, each once."""
+        with self.store.read() as tx:
+            cv = self._compiled(tx, workflow, version)
+        spec = cv.spec
+        validators: dict[str, FormValidator] = {}
+        if spec.data_form is not None and cv.data_form is not None:
+            validators[spec.data_form] = cv.data_form
+        for channel, path in spec.intake_forms.items():
+            validators.setdefault(path, cv.intake_forms[channel])
+        for ct in cv.transitions:
+            if ct.spec.form is not None and ct.form is not None:
+                validators.setdefault(ct.spec.form, ct.form)
+        return [PublishedForm(p, spec.forms[p], cv.layouts[p], v) for p, v in validators.items()]
+
     def transition_form(self, order_id: int, trigger: str, actor: Actor) -> PublishedForm | None:
         """The form a person fills to fire ``trigger`` on the order now (the transition leaving its
         active state), as the order's version publishes it; None when that step takes no form or no

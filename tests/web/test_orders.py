@@ -150,6 +150,8 @@ def test_pay_is_fired_through_its_form_and_the_state_moves_on(clerk: FlaskClient
     shown = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert "待支付" not in shown.split('id="order-state">')[1].split("<")[0]
     assert "支付" in shown.split('id="timeline"')[1]
+    assert "<dt>支付方式</dt><dd>微信支付</dd>" in shown  # labelled by the payment form that filled it
+    assert "<dt>订单金额（元）</dt><dd>186.00</dd>" in shown
 
 
 def test_a_stale_page_is_told_of_the_conflict(clerk: FlaskClient) -> None:
