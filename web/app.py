@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
         return response
 
     auth.init_app(app)
+    auth.init_throttle(app, settings)  # failed logins per name and per client address (docs/web.md)
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)

@@ -8,18 +8,40 @@ page asked for; ``POST /logout`` ends the session. Every other address needs a l
 CSRFProtect (Flask-WTF) guards every POST: forms carry ``csrf_token`` in a hidden field, htmx requests
 send it as ``X-CSRFToken`` (``hx-headers`` on ``<body>`` in base.html). The session cookie is HttpOnly and
 SameSite=Lax.
+
+Failed logins are throttled with Flask-Limiter (``init_throttle``): per user name and per client address,
+only answers that refused the password (401) count, and once a limit is reached ``POST /login`` answers
+429 with the login page and a Retry-After header, whatever the password, until the window passes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
+import time
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
 from engine.runtime import Actor
+from web.settings import Settings
 from web.users import LoginUser, authenticate, load_user
 
 auth = Blueprint("auth", __name__)
@@ -97,6 +119,66 @@ def logout() -> Any:
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+def _client_key() -> str:
+    """The client's address as the app sees it (``request.remote_addr``; behind a proxy, see docs/web.md)."""
+    return f"ip:{get_remote_address()}"
+
+
+def _name_key() -> str:
+    """The user name tried, as a digest: the counts never hold what was typed (it may be a password)."""
+    name = request.form.get("name", "").strip().casefold()
+    return "name:" + hashlib.sha256(name.encode("utf-8")).hexdigest()
+
+
+def _refused_password(response: Response) -> bool:
+    """Only a refused login counts (401); a correct one, a CSRF refusal or a 429 does not."""
+    return response.status_code == 401
+
+
+def _throttled_page(limit: RequestLimit) -> Response:
+    """The login page again, saying about how long to wait, with the seconds in Retry-After."""
+    seconds = max(1, math.ceil(limit.reset_at - time.time()))
+    page = render_template(
+        "auth/login.html",
+        next=request.form.get("next", ""),
+        name=request.form.get("name", ""),
+        failed=False,
+        throttled_minutes=max(1, round(seconds / 60)),
+    )
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def init_throttle(app: Flask, settings: Settings) -> Limiter:
+    """Throttle failed logins of ``app``: a limiter of its own (its own counts), wrapped around
+    ``POST /login`` after the blueprint is registered, with the limits and storage of ``settings``."""
+    limiter = Limiter(
+        _client_key,
+        app=app,
+        storage_uri=settings.login_throttle_storage,
+        strategy="fixed-window",  # the window starts at the first failure and ends window seconds later
+        # no X-RateLimit-* on every answer (nor a Retry-After on a 401): only the 429 says when to retry
+        headers_enabled=False,
+        key_prefix="orderloom-login",
+    )
+    window = settings.login_failure_window
+    per_name = limiter.limit(
+        f"{settings.login_failures_per_name} per {window} second",
+        key_func=_name_key,
+        deduct_when=_refused_password,
+        on_breach=_throttled_page,
+    )
+    per_client = limiter.limit(
+        f"{settings.login_failures_per_ip} per {window} second",
+        key_func=_client_key,
+        deduct_when=_refused_password,
+        on_breach=_throttled_page,
+    )
+    app.view_functions["auth.login_post"] = per_name(per_client(login_post))
+    return limiter
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "用户名或密码不正确，请重新输入。",
         "en": "The user name or the password is wrong. Try again.",
     },
+    "auth.throttled": {
+        "zh": "登录失败次数过多，已暂时停止登录。请约 {minutes} 分钟后再试。",
+        "en": "Too many failed logins: logging in is paused. Try again in about {minutes} minute(s).",
+    },
     "orders.new": {"zh": "新建订单", "en": "New order"},
     "orders.create": {"zh": "创建订单", "en": "Create the order"},
     "orders.created": {"zh": "创建订单", "en": "Order created"},

@@ -22,6 +22,16 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a yes/no value: {value!r}")
 
 
+def _positive_int(value: str, name: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ValueError(f"{name}: not a whole number: {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name}: must be at least 1, not {number}")
+    return number
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -31,6 +41,12 @@ class Settings:
     smtp_url: str | None = None  # smtp://host:port; outbox e-mail is delivered only when set
     mail_from: str = "orderloom@localhost"
     mail_to: str | None = None  # where order notifications go when the payload names no address
+    # Failed logins allowed per window before the login refuses (429): per user name and per client
+    # address, counted over login_failure_window seconds from the first failure (docs/web.md).
+    login_failures_per_name: int = 5
+    login_failures_per_ip: int = 20
+    login_failure_window: int = 15 * 60
+    login_throttle_storage: str = "memory://"  # Flask-Limiter storage URI; memory counts per process
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -46,4 +62,14 @@ class Settings:
             smtp_url=env.get("ORDERLOOM_SMTP_URL") or None,
             mail_from=env.get("ORDERLOOM_MAIL_FROM") or "orderloom@localhost",
             mail_to=env.get("ORDERLOOM_MAIL_TO") or None,
+            login_failures_per_name=_positive_int(
+                env.get("ORDERLOOM_LOGIN_FAILURES_PER_NAME", "5"), "ORDERLOOM_LOGIN_FAILURES_PER_NAME"
+            ),
+            login_failures_per_ip=_positive_int(
+                env.get("ORDERLOOM_LOGIN_FAILURES_PER_IP", "20"), "ORDERLOOM_LOGIN_FAILURES_PER_IP"
+            ),
+            login_failure_window=_positive_int(
+                env.get("ORDERLOOM_LOGIN_FAILURE_WINDOW", "900"), "ORDERLOOM_LOGIN_FAILURE_WINDOW"
+            ),
+            login_throttle_storage=env.get("ORDERLOOM_LOGIN_THROTTLE_STORAGE") or "memory://",
         )
