@@ -99,8 +99,15 @@ def choice_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+# Longer than this, typed digits are no quantity or amount of any order: they stay text (and the form
+# refuses them as such) instead of becoming an integer Python would refuse to print or compute with.
+MAX_DIGITS = 30
+
+
 def _number(text: str, integer: bool) -> int | float | None:
     cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    if len(cleaned) > MAX_DIGITS:
+        return None
     if _INTEGER.fullmatch(cleaned):
         return int(cleaned)
     if integer or not _NUMBER.fullmatch(cleaned):
@@ -219,6 +226,8 @@ def input_value(value: Any, spec: FieldLayout) -> str:
         money = spec.widget == "money" or spec.format == "money"
         if money and is_money(value) and not isinstance(value, bool):
             return f"{value:.2f}"
+        if isinstance(value, int) and value.bit_length() > 4 * MAX_DIGITS:
+            return format(Decimal(value), ".6e")  # str() refuses integers past 4,300 digits
         return repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, str):
         if spec.widget in ("datetime", "time"):

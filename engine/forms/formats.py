@@ -100,19 +100,24 @@ def is_email(value: object) -> bool:
     return not labels[-1].isdigit()
 
 
+# The largest amount of money a form takes, in yuan: ten trillion, beyond any order and well inside
+# what a float holds to the cent (2**53 cents is about 90 trillion yuan).
+MONEY_LIMIT = 10**13
+
+
 def is_money(value: object) -> bool:
-    """A finite number with at most two decimals (``True`` and ``False`` are not numbers here; other
-    types pass, as they are the ``type`` keyword's to refuse)."""
+    """A finite number with at most two decimals, below ``MONEY_LIMIT`` in size (``True`` and ``False``
+    are not numbers here; other types pass, as they are the ``type`` keyword's to refuse)."""
     if isinstance(value, bool):
         return True
     if isinstance(value, int):
-        return True
+        return -MONEY_LIMIT < value < MONEY_LIMIT
     if isinstance(value, float | Decimal):
         try:
             exact = Decimal(repr(value)) if isinstance(value, float) else value
         except InvalidOperation:
             return False
-        if not exact.is_finite():
+        if not exact.is_finite() or not -MONEY_LIMIT < exact < MONEY_LIMIT:
             return False
         # repr() of a float is its shortest round-tripping text: 19.9 is "19.9", 0.1 + 0.2 is not.
         exponent = exact.normalize().as_tuple().exponent

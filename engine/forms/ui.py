@@ -26,6 +26,7 @@ import ast
 import difflib
 import functools
 import json
+import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -235,9 +236,17 @@ class FormLayout:
         """A copy of ``data`` without the fields of the groups hidden for it (a field that a shown
         group also lists stays)."""
         out: dict[str, Any] = _copied(data)
-        hidden = [group for group in self.groups if group.when and not group.shown(data)]
-        if not hidden:  # a group without conditions is always shown
-            return out
+        self._strip(out, self._hidden(data))
+        return out
+
+    def _hidden(self, data: Any) -> tuple[GroupLayout, ...]:
+        """The groups hidden for ``data`` (a group without conditions is always shown)."""
+        return tuple(group for group in self.groups if group.when and not group.shown(data))
+
+    def _strip(self, out: dict[str, Any], hidden: Sequence[GroupLayout]) -> None:
+        """Remove from ``out`` the fields of ``hidden`` that no shown group lists."""
+        if not hidden:
+            return
         kept = {name for group in self.groups if all(group is not h for h in hidden) for name in group.fields}
         for group in hidden:
             for name in group.fields:
@@ -245,11 +254,12 @@ class FormLayout:
                     tokens = paths.split_path(name)
                     if tokens is not None:
                         _remove(out, tokens)
-        return out
 
     def compute(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of ``data`` with every computed field filled (money rounded to cents, half up). A field
-        whose expression cannot be evaluated over ``data`` (a quantity missing) is left as it was."""
+        whose expression cannot be evaluated over ``data`` (a quantity missing, a number too large) is
+        removed, whatever was sent for it: validation then reports it missing where the form requires
+        it, and no value the server did not compute is kept."""
         out: dict[str, Any] = _copied(data)
         self._fill(out)
         return out
@@ -265,7 +275,11 @@ class FormLayout:
             for holder, line in _holders(out, tokens[:-1], None):
                 try:
                     value = spec.computed.compiled({FORM_ROOT: out, LINE_ROOT: line})
-                except ExpressionEvaluationError:
+                except (ExpressionEvaluationError, ArithmeticError, ValueError):
+                    holder.pop(tokens[-1], None)
+                    continue
+                if isinstance(value, float) and not math.isfinite(value):
+                    holder.pop(tokens[-1], None)  # JSON has no infinity: as if it could not be computed
                     continue
                 holder[tokens[-1]] = _cents(value) if money else value
 
@@ -275,9 +289,25 @@ class FormLayout:
         return bool(self.computed_order) or any(group.when for group in self.groups)
 
     def prepare(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """What the server validates: hidden groups' fields dropped, then computed fields filled."""
-        out = self.strip_hidden(data)  # a copy already
+        """What the server validates: hidden groups' fields dropped, computed fields filled.
+
+        Groups are judged on the data as the page shows it, computed: the computed fields are filled,
+        the groups hidden for that are found, and the submission is stripped of them and computed again,
+        until the hidden groups stay the same (a condition may read a computed field, or a field of
+        another conditional group). At most once per group more; the last round is what is taken."""
+        out = _copied(data)
         self._fill(out)
+        hidden = self._hidden(out)
+        for _ in range(len(self.groups)):
+            if not hidden:
+                break
+            out = _copied(data)
+            self._strip(out, hidden)
+            self._fill(out)
+            again = self._hidden(out)
+            if again == hidden:
+                break
+            hidden = again
         return out
 
 
@@ -771,10 +801,13 @@ def load_layout(
     *,
     sources: Collection[str] | None = None,
     file: str = "<ui>",
+    checked: bool = False,
 ) -> FormLayout:
     """The layout of a form from its data schema and UI file (None: the default layout); raises a
-    ``DefinitionError`` with every problem when the UI file does not fit the schema."""
-    if ui is not None:
+    ``DefinitionError`` with every problem when the UI file does not fit the schema. ``checked``: the
+    UI file was checked when it was published (a stored version): it is not checked again against
+    today's rules, so a version published under older ones still loads."""
+    if ui is not None and not checked:
         problems = [
             Problem(f"{e.message}", file, 0, 0, e.json_path, None, "ui-schema")
             for e in Draft202012Validator(ui_schema()).iter_errors(ui)

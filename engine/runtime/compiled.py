@@ -185,8 +185,11 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         auto_transitions=False,
         send_event=False,
     )
+    # checked when the version was published (load_bundle): a stored version loads whatever the rules
+    # for UI files say today
     layouts = {
-        path: load_layout(schema, spec.layouts.get(path), file=path) for path, schema in spec.forms.items()
+        path: load_layout(schema, spec.layouts.get(path), file=path, checked=True)
+        for path, schema in spec.forms.items()
     }
     compiled: list[CompiledTransition] = []
     for index, t in enumerate(spec.transitions):

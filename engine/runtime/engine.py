@@ -459,8 +459,8 @@ class Engine:
         cv = self._compiled(tx, row.workflow, row.version)
         live = _Live.from_row(row)
         from_state = row.state
-        ct, dest, guards, decision, taken = self._decide(cv, live, trigger, actor, data, now, tx)
-        step = self._apply(tx, cv, live, ct, dest, actor, taken, now, guards, decision, reason)
+        ct, dest, guards, decision, taken, dropped = self._decide(cv, live, trigger, actor, data, now, tx)
+        step = self._apply(tx, cv, live, ct, dest, actor, taken, now, guards, decision, reason, dropped)
         steps = [step, *self._follow_auto(tx, cv, live, now)]
         audit_ids = self._write(tx, cv, live, steps, now)
         return FireResult(
@@ -514,9 +514,10 @@ class Engine:
         data: Mapping[str, Any],
         now: datetime,
         tx: Tx | None = None,
-    ) -> tuple[CompiledTransition, str, list[dict[str, Any]], dict[str, Any] | None, Mapping[str, Any]]:
+    ) -> _Decided:
         """Pick the transition and destination, or raise TransitionRejected saying why not; with them the
-        guard results, the rules' decision and the data taken (as the transition's form prepares it)."""
+        guard results, the rules' decision, the data taken (as the transition's form prepares it) and
+        the fields its form's hidden groups drop from the order."""
         candidates = self._candidates(cv, live, trigger)
         if not candidates:
             available = self._available(cv, live)
@@ -553,9 +554,14 @@ class Engine:
             if refusal is not None:
                 refusals.append(refusal)
                 continue
-            taken = data
+            taken, dropped = data, frozenset[str]()
             if ct.layout is not None and ct.layout.prepares:
-                taken = ct.layout.prepare(data)  # hidden groups dropped, computed fields filled
+                # The form as its page shows it: what the order holds of the form's fields, then what
+                # was sent; hidden groups' fields dropped (from the order too), computed fields filled.
+                shown = {key: live.data[key] for key in ct.form_fields if key in live.data}
+                shown.update(data)
+                taken = ct.layout.prepare(shown)
+                dropped = frozenset(shown).difference(taken)
             submitted = _submission_refusals(ct, taken)
             if submitted:
                 raise TransitionRejected(submitted)
@@ -586,9 +592,9 @@ class Engine:
                         )
                     )
                     continue
-                return ct, dest, guards, decision, taken
+                return ct, dest, guards, decision, taken, dropped
             assert ct.spec.dest is not None
-            return ct, ct.spec.dest, guards, None, taken
+            return ct, ct.spec.dest, guards, None, taken, dropped
         raise TransitionRejected(refusals)
 
     @staticmethod
@@ -644,11 +650,15 @@ class Engine:
         guards: list[dict[str, Any]],
         decision: dict[str, Any] | None,
         reason: str | None,
+        dropped: frozenset[str] = frozenset(),
     ) -> _Step:
-        """Move the order in memory and run the actions; the writes come after, in ``_write``."""
+        """Move the order in memory and run the actions; the writes come after, in ``_write``.
+        ``dropped``: fields of the order the transition's form hides now (they leave the order)."""
         before = dict(live.data)
         from_state = joined(live.config)
         move = cv.move(live.config, ct, dest)
+        for key in dropped:
+            live.data.pop(key, None)
         live.data.update(data)
         if decision is not None and decision.get("outputs"):
             # What the rules decided becomes order data: routing's warehouse, carrier and split,
@@ -704,7 +714,7 @@ class Engine:
                 if not cv.source_matches(ct, live.config):
                     continue
                 try:
-                    picked, dest, guards, decision, _ = self._decide(
+                    picked, dest, guards, decision, _, _ = self._decide(
                         cv, live, ct.spec.trigger, SYSTEM, {}, now, tx
                     )
                 except TransitionRejected:
@@ -1051,7 +1061,12 @@ class Engine:
                         }
                     )
                     continue
-                errors = target.data_form.errors(row.data) if target.data_form else []
+                data_form = target.spec.data_form
+                errors = (
+                    target.data_form.messages(row.data, target.layouts.get(data_form))
+                    if target.data_form is not None and data_form is not None
+                    else []
+                )
                 if errors:
                     plan.blocked.append(
                         {
@@ -1150,6 +1165,11 @@ def _order_view(row: OrderRow) -> OrderView:
 
 
 _DECISION_ONLY = frozenset({"outcome", "scores"})
+# What _decide picks: the transition, its destination, the guard results, the rules' decision, the
+# data taken and the order's fields the transition's form drops.
+_Decided = tuple[
+    CompiledTransition, str, list[dict[str, Any]], dict[str, Any] | None, Mapping[str, Any], frozenset[str]
+]
 
 
 def _skus(order: Mapping[str, Any]) -> list[str]:

@@ -746,3 +746,28 @@ def test_a_form_whose_ui_file_does_not_fit_shows_its_problems(tmp_path: Path) ->
     words = Page(response.text).words
     assert "The form definition has problems" in words
     assert "forms/showroom/service-order.ui.json" in words and "widget 'date'" in words
+
+
+def test_numbers_no_order_holds_are_refused_in_words_not_with_a_crash(retail: FlaskClient) -> None:
+    form = MultiDict(
+        [
+            ("customer.name", "李娜"),
+            ("customer.mobile", "13900001111"),
+            ("address.province", "浙江省"),
+            ("address.city", "杭州"),
+            ("address.district", "西湖区"),
+            ("address.detail", "文三路1号"),
+            ("shipping_fee", "10.5"),
+            ("discount", "0"),
+            ("lines[0].sku", "SKU-1"),
+            ("lines[0].name", "茶"),
+            ("lines[0].qty", "9" * 5000),  # past what Python prints as an integer
+            ("lines[0].unit_price", "1" + "0" * 400),  # past what a float holds
+        ]
+    )
+    for url in (f"{RETAIL}?lang=zh", f"{RETAIL}/refresh?lang=zh"):
+        response = retail.post(url, data=form)
+        assert response.status_code in (200, 422), response.text[:500]
+    refused = retail.post(f"{RETAIL}?lang=zh", data=form)
+    assert refused.status_code == 422
+    assert "9" * 50 in refused.text  # what was typed comes back as it was typed

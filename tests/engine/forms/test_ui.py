@@ -267,3 +267,40 @@ def test_prepare_leaves_what_was_submitted_as_it_was_and_shares_no_record_or_lis
         assert prepared["customer"] is not submitted["customer"]
         if "invoice" in prepared:
             assert prepared["invoice"] is not submitted["invoice"]
+
+
+def test_a_computed_field_that_cannot_be_computed_is_removed_whatever_was_sent() -> None:
+    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 10**400}
+    huge = order(lines=[line], shipping_fee=10.5, total=1)
+    prepared = LAYOUT.prepare(huge)
+    assert "total" not in prepared  # 10**400 + 10.5 is no float: no total rather than the client's
+    errors = [(e.path, e.keyword) for e in FormValidator(INTAKE).messages(prepared, LAYOUT)]
+    assert ("$.total", "required") in errors
+    assert ("$.lines[0].unit_price", "format") in errors  # money stops at ten trillion yuan
+
+
+def conditional_layout(**when: Any) -> Any:
+    ui = json.loads(json.dumps(INTAKE_UI))
+    for group in ui["groups"]:
+        if group["name"] in when:
+            group["when"] = when[group["name"]]
+    return load_layout(INTAKE, ui)
+
+
+def test_groups_are_judged_on_the_computed_data_not_on_what_was_sent() -> None:
+    layout = conditional_layout(note={"total": {"minimum": 1000}})
+    sent = order(note="请周末送货", total=99999)  # the lines come to 59.8: the page hides the note
+    prepared = layout.prepare(sent)
+    assert "note" not in prepared and prepared["total"] == 64.8
+    large = order(note="请周末送货", lines=[{"sku": "A", "name": "冰箱", "qty": 1, "unit_price": 3999}])
+    assert layout.prepare(large)["note"] == "请周末送货"
+
+
+def test_a_condition_on_a_field_of_a_hidden_group_reads_it_as_removed() -> None:
+    # the note is shown only with an invoice title, and the invoice only when it is wanted
+    layout = conditional_layout(note={"invoice": {"type": "object", "required": ["title"]}})
+    invoice = {"type": "company", "title": "某某科技有限公司", "tax_id": "91310000MA1FL0000X"}
+    not_wanted = layout.prepare(order(needs_invoice=False, invoice=invoice, note="开票后再发货"))
+    assert "invoice" not in not_wanted and "note" not in not_wanted
+    wanted = layout.prepare(order(needs_invoice=True, invoice=invoice, note="开票后再发货"))
+    assert wanted["invoice"] == invoice and wanted["note"] == "开票后再发货"
