@@ -153,12 +153,14 @@ def customers(ctx: OptionContext) -> Options:
     table = tables.customers
     connection = _connection(ctx, "customers")
     query = (
-        select(table.c.mobile, table.c.name)
+        select(table.c.id, table.c.mobile, table.c.name)
         .where(table.c.department == ctx.department)
         .order_by(table.c.name, table.c.mobile)
     )
     found: Options = []
-    for mobile, name in connection.execute(query):
+    # The value is the customer's id: a page lists its options in its HTML, and a full mobile number
+    # there would show what the masked label hides.
+    for customer_id, mobile, name in connection.execute(query):
         shown = f"{name}（{_masked(mobile)}）" if name else _masked(mobile)
-        found.append(_option(mobile, shown, f"{name} ({_masked(mobile)})" if name else _masked(mobile)))
+        found.append(_option(customer_id, shown, f"{name} ({_masked(mobile)})" if name else _masked(mobile)))
     return found

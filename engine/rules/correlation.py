@@ -624,6 +624,11 @@ def _moment(value: Any) -> datetime | None:
 # --------------------------------------------------------------------------------------------------
 
 
+# The longest address key kept as text, in UTF-8 bytes (a real address is a tenth of it); longer keys
+# are their digest. PostgreSQL's btree takes about 2,700 bytes per entry, the column 1,000 characters.
+ADDRESS_KEY_BYTES = 600
+
+
 def address_key(address: Any) -> str | None:
     """One delivery address as a key: ``province|city|district|street``, so that the ways one address
     gets written give one key. The province is routing's (``上海市`` and ``上海`` are one); every part is
@@ -645,7 +650,12 @@ def address_key(address: Any) -> str | None:
         if not folded:
             return None
         parts.append(province_key(folded) if name == "province" else folded)
-    return "|".join(parts)
+    key = "|".join(parts)
+    if len(key.encode("utf-8")) > ADDRESS_KEY_BYTES:
+        # NFKC can lengthen text many times over (ﷺ is 18 characters): a key this long is kept as its
+        # digest, so it fits the customers table's indexed column on every database.
+        return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return key
 
 
 def _customer_mobile(data: Mapping[str, Any]) -> str | None:

@@ -135,3 +135,16 @@ def test_register_is_found_by_its_entry_point_and_declares_it_writes_no_order_fi
     assert registry.action("customers.register") is customer_actions.register
     assert registry.action_writes["customers.register"] == frozenset()
     assert registry.action_writes["payments.record_failure"] == frozenset({"payment_failures"})
+
+
+def test_an_address_too_long_for_an_index_entry_is_stored_as_its_digest(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    # 200 characters NFKC makes 3,600: over the column's 1,000 and PostgreSQL's btree entry
+    street = {**HOME, "detail": "\ufdfa" * 200}
+    with db.begin() as connection:
+        ctx = make_ctx(connection, order(address=street))
+        customer_actions.register(ctx)
+    [row] = rows(db)
+    assert row["address_key"] == address_key(street) and row["address_key"].startswith("sha256:")
+    assert ctx.outbox[0][1]["address_key"] == row["address_key"]

@@ -60,3 +60,11 @@ def test_other_addresses_keep_their_own_key(other: dict[str, str]) -> None:
 )
 def test_an_incomplete_address_has_no_key(incomplete: object) -> None:
     assert address_key(incomplete) is None
+
+
+def test_a_key_too_long_for_the_customers_column_is_its_digest() -> None:
+    long_street = {**HOME, "detail": "\ufdfa" * 200}  # NFKC makes each of these 18 characters
+    key = address_key(long_street)
+    assert key is not None and key.startswith("sha256:") and len(key) == 71
+    assert address_key({**long_street, "detail": " " + long_street["detail"]}) == key  # still one key
+    assert address_key({**HOME, "detail": "世纪大道1198号"}) == "上海|上海市|浦东新区|世纪大道1198号"
