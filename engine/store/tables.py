@@ -78,6 +78,7 @@ orders = Table(
     Column("final", Boolean, nullable=False, default=False),
     Index(None, "department", "state"),
     Index(None, "workflow", "version"),
+    Index(None, "department", "id"),  # a department's newest orders first (migration 0009)
 )
 
 audit_events = Table(

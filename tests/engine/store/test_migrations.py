@@ -80,3 +80,26 @@ def test_0006_adds_the_safety_stock_and_takes_it_away_again(db_url: str) -> None
         assert tx.connection.execute(select(stock.c.on_hand)).scalars().all() == [10]
     upgrade(db_url)
     store.dispose()
+
+
+def order_indexes(store: Store) -> set[str]:
+    with store.read() as tx:
+        return {str(i["name"]) for i in inspect(tx.connection).get_indexes("orders")}
+
+
+def test_0009_indexes_a_departments_orders_newest_first_and_takes_it_away_again(db_url: str) -> None:
+    store = Store(db_url)
+    upgrade(db_url, "0008")
+    assert "ix_orders_department_id" not in order_indexes(store)
+    upgrade(db_url)
+    assert "ix_orders_department_id" in order_indexes(store)
+    if store.is_sqlite:  # the newest-first list reads the index, not every order of the department
+        with store.read() as tx:
+            newest = "SELECT id FROM orders WHERE department = 'retail' ORDER BY id DESC LIMIT 50"
+            plan = tx.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {newest}").all()
+        assert any("ix_orders_department_id" in str(row) for row in plan), plan
+        assert not any("TEMP B-TREE" in str(row) for row in plan), plan
+    downgrade(db_url, "0008")
+    assert "ix_orders_department_id" not in order_indexes(store)
+    upgrade(db_url)
+    store.dispose()
