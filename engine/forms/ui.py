@@ -243,17 +243,19 @@ class FormLayout:
         """The groups hidden for ``data`` (a group without conditions is always shown)."""
         return tuple(group for group in self.groups if group.when and not group.shown(data))
 
-    def _strip(self, out: dict[str, Any], hidden: Sequence[GroupLayout]) -> None:
-        """Remove from ``out`` the fields of ``hidden`` that no shown group lists."""
+    def _strip(self, out: dict[str, Any], hidden: Sequence[GroupLayout]) -> bool:
+        """Remove from ``out`` the fields of ``hidden`` that no shown group lists; whether any was there."""
         if not hidden:
-            return
+            return False
         kept = {name for group in self.groups if all(group is not h for h in hidden) for name in group.fields}
+        removed = False
         for group in hidden:
             for name in group.fields:
                 if name not in kept:
                     tokens = paths.split_path(name)
                     if tokens is not None:
-                        _remove(out, tokens)
+                        removed = _remove(out, tokens) or removed
+        return removed
 
     def compute(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of ``data`` with every computed field filled (money rounded to cents, half up). A field
@@ -301,9 +303,11 @@ class FormLayout:
         for _ in range(len(self.groups)):
             if not hidden:
                 break
-            out = _copied(data)
-            self._strip(out, hidden)
-            self._fill(out)
+            stripped = _copied(data)
+            if not self._strip(stripped, hidden):
+                break  # nothing of the hidden groups was sent: computing again would give ``out``
+            self._fill(stripped)
+            out = stripped
             again = self._hidden(out)
             if again == hidden:
                 break
@@ -378,20 +382,23 @@ def _holders(node: Any, tokens: Sequence[str], line: Any) -> Iterator[tuple[dict
         yield from _holders(node[head], rest, line)
 
 
-def _remove(node: Any, tokens: Sequence[str]) -> None:
+def _remove(node: Any, tokens: Sequence[str]) -> bool:
+    """Remove the field at ``tokens`` from ``node`` (in every item of an array); whether there was one."""
     head, rest = tokens[0], tokens[1:]
     if head == ITEMS:
+        removed = False
         for item in node if isinstance(node, list) else ():
-            _remove(item, rest)
-        return
+            removed = _remove(item, rest) or removed
+        return removed
     if not isinstance(node, dict) or head not in node:
-        return
+        return False
     if not rest:
         del node[head]
-        return
-    _remove(node[head], rest)
+        return True
+    removed = _remove(node[head], rest)
     if node[head] == {}:  # an object whose every field was hidden goes too
         del node[head]
+    return removed
 
 
 # --------------------------------------------------------------------------------------------------
