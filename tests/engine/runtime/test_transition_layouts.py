@@ -52,3 +52,12 @@ def test_a_group_the_form_now_hides_leaves_the_order(engine: Engine) -> None:
     # sent while hidden, it is not stored either
     engine.fire(order_id, "edit", CLERK, {"invoice_title": "别的公司"})
     assert "invoice_title" not in engine.get_order(order_id, CLERK).data
+
+
+def test_discount_and_freight_are_computed_and_so_is_the_total_they_make(engine: Engine) -> None:
+    order_id = engine.create_order(CLERK, "retail", "quote", None, {"customer": "王芳"}).id
+    sent = {"qty": 10, "unit_price": 99.9, "discount_rate": 5, "weight_kg": 3.2, "total": 1}
+    engine.fire(order_id, "edit", CLERK, sent)
+    data = engine.get_order(order_id, CLERK).data
+    # 999.00 of goods, 5% off (49.95), freight 8 + 2.5 x 3.2 kg (16.00): never the total that was sent
+    assert (data["amount"], data["discount"], data["freight"], data["total"]) == (999.0, 49.95, 16.0, 965.05)
