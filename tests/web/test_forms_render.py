@@ -573,18 +573,24 @@ def test_a_form_posted_too_large_gets_a_413_page(client: FlaskClient) -> None:
         assert "2 MB" in Page(response.text).words
 
 
+# The customer and address fields of the retail web intake form, as a browser posts them.
+RETAIL_CUSTOMER = (
+    ("customer.name", "李娜"),
+    ("customer.mobile", "13900001111"),
+    ("address.province", "浙江省"),
+    ("address.city", "杭州"),
+    ("address.district", "西湖区"),
+    ("address.detail", "文三路1号"),
+)
+
+
 def test_the_shipped_retail_intake_form_renders_and_validates(retail: FlaskClient) -> None:
     page = Page(retail.get(f"{RETAIL}?lang=zh").text)
     assert "网站零售下单" in page.words
     assert len(page.all("option")) > 30  # the provinces, from the regions option source
     form = MultiDict(
         [
-            ("customer.name", "李娜"),
-            ("customer.mobile", "13900001111"),
-            ("address.province", "浙江省"),
-            ("address.city", "杭州"),
-            ("address.district", "西湖区"),
-            ("address.detail", "文三路1号"),
+            *RETAIL_CUSTOMER,
             ("lines", ""),
             ("lines[0].sku", "SKU-1"),
             ("lines[0].name", "茶叶"),
@@ -702,12 +708,7 @@ def test_two_hundred_lines_are_taken_and_the_two_hundred_and_first_is_refused(re
     def order(lines: int) -> MultiDict[str, str]:
         form = MultiDict(
             [
-                ("customer.name", "李娜"),
-                ("customer.mobile", "13900001111"),
-                ("address.province", "浙江省"),
-                ("address.city", "杭州"),
-                ("address.district", "西湖区"),
-                ("address.detail", "文三路1号"),
+                *RETAIL_CUSTOMER,
                 ("shipping_fee", "0"),
                 ("discount", "0"),
                 ("lines", ""),
@@ -751,12 +752,7 @@ def test_a_form_whose_ui_file_does_not_fit_shows_its_problems(tmp_path: Path) ->
 def test_numbers_no_order_holds_are_refused_in_words_not_with_a_crash(retail: FlaskClient) -> None:
     form = MultiDict(
         [
-            ("customer.name", "李娜"),
-            ("customer.mobile", "13900001111"),
-            ("address.province", "浙江省"),
-            ("address.city", "杭州"),
-            ("address.district", "西湖区"),
-            ("address.detail", "文三路1号"),
+            *RETAIL_CUSTOMER,
             ("shipping_fee", "10.5"),
             ("discount", "0"),
             ("lines[0].sku", "SKU-1"),
