@@ -1,4 +1,4 @@
-"""Full retail order lifecycles per second: OrderLoom beside two baselines, in one run.
+"""Full retail order lifecycles per second: OrderLoom beside two baselines and its own SQL, in one run.
 
 Every contender drives the same orders through the same lifecycle on its own SQLite file (WAL,
 ``synchronous=NORMAL``, as the store sets it) in a temporary directory, with the same stock on its
@@ -33,6 +33,13 @@ oversells.
   model methods called by the Machine (``prepare``/``before`` callbacks; the stock read and updated
   through the ORM), guards are model methods, audit and timer rows go through the ORM and every step
   ends with ``session.commit()``.
+
+- ``sql_only``: not a contender but the ceiling: the statements OrderLoom ran for the same orders (recorded
+  with their parameters by its driver, untimed), replayed through the plain ``sqlite3`` module on a copy of
+  OrderLoom's file, committing where OrderLoom committed, with the store's settings and its WAL checkpoint
+  thread, and nothing else. An engine that writes the rows OrderLoom writes, in the transactions it
+  writes them, cannot run faster than this; the gap between the two is the engine's own work. Its check
+  compares both files row by row.
 
 Both baselines route with ``RetailRouting``: plain Python that reads the candidates and weights from the
 routing file once and scores them, with the file's conditions written in Python (a condition it does
@@ -421,6 +428,9 @@ def compare_choices(choices: Mapping[str, Sequence[tuple[str, Choice]]], referen
 class Contender(Protocol):
     name: str
 
+    def prepare(self, orders: list[OrderInput]) -> None:
+        """Whatever must happen before the clock starts for ``run(orders)``."""
+
     def run(self, orders: list[OrderInput]) -> None:
         """Drive every order through the whole lifecycle, one transaction per step."""
 
@@ -439,6 +449,13 @@ def sqlite_pragmas(connection: Any) -> None:
     cursor.close()
 
 
+class NothingToPrepare:
+    """A contender whose ``run`` is the whole of its work."""
+
+    def prepare(self, orders: list[OrderInput]) -> None:
+        """Nothing happens before the clock starts."""
+
+
 class OutOfStock(RuntimeError):
     """A baseline's guarded UPDATE found fewer units free than the order wants."""
 
@@ -446,7 +463,7 @@ class OutOfStock(RuntimeError):
 # (a) SpiffWorkflow ----------------------------------------------------------------------------------
 
 
-class SpiffContender:
+class SpiffContender(NothingToPrepare):
     """SpiffWorkflow 3, the workflow serialized into the order's row after every step.
 
     Routing, reservation and deduction are script tasks of the BPMN process calling functions given to
@@ -854,7 +871,7 @@ class NaiveTimer(NaiveBase):
     reason: Mapped[str] = mapped_column(String(80))
 
 
-class NaiveContender:
+class NaiveContender(NothingToPrepare):
     """``transitions`` with a Machine per order bound to its ORM instance; commit after every step."""
 
     name = "naive"
@@ -962,12 +979,12 @@ class NaiveContender:
 # (c) OrderLoom ---------------------------------------------------------------------------------------
 
 
-class OrderLoomContender:
+class OrderLoomContender(NothingToPrepare):
     """The real Engine with the shipped retail workflow, on a migrated SQLite file."""
 
     name = "orderloom"
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, connect_args: Mapping[str, Any] | None = None) -> None:
         from engine.clock import SystemClock
         from engine.dsl.compiler import load_bundle
         from engine.plugins import PluginRegistry
@@ -975,7 +992,8 @@ class OrderLoomContender:
         from engine.store import Store
         from engine.store.tables import stock
 
-        self._store = Store(f"sqlite:///{db_path}")
+        options = {"connect_args": dict(connect_args)} if connect_args else {}
+        self._store = Store(f"sqlite:///{db_path}", **options)
         self._store.upgrade()
         registry = PluginRegistry.from_entry_points()
         self._engine = Engine(self._store, registry, SystemClock())
@@ -1003,38 +1021,165 @@ class OrderLoomContender:
             engine.fire(view.id, "complete", actor=self._service)
 
     def check(self, orders: Sequence[OrderInput]) -> list[Choice]:
-        from sqlalchemy import func
+        return check_orderloom_database(self.name, self._store.engine, orders)
 
-        from engine.store.tables import audit_events, stock, timers
-        from engine.store.tables import orders as order_rows
 
-        with self._store.engine.connect() as connection:
-            open_orders = connection.scalar(
-                select(func.count()).select_from(order_rows).where(order_rows.c.state != "completed")
+def check_orderloom_database(name: str, engine: Any, orders: Sequence[OrderInput]) -> list[Choice]:
+    """OrderLoom's ``check`` on the database ``engine`` opens (the engine's own, or a replay of it)."""
+    from sqlalchemy import func
+
+    from engine.store.tables import audit_events, stock, timers
+    from engine.store.tables import orders as order_rows
+
+    with engine.connect() as connection:
+        open_orders = connection.scalar(
+            select(func.count()).select_from(order_rows).where(order_rows.c.state != "completed")
+        )
+        waiting = connection.scalar(
+            select(func.count()).select_from(timers).where(timers.c.status == "scheduled")
+        )
+        # routing's decision, as the route step recorded it (the shipment form may name another carrier)
+        decisions = connection.execute(
+            select(audit_events.c.rules)
+            .where(audit_events.c.trigger == "route")
+            .order_by(audit_events.c.order_id, audit_events.c.seq)
+        ).scalars()
+        choices = [(rules["outputs"]["warehouse"], rules["outputs"]["carrier"]) for rules in decisions]
+        on_shelf = {
+            (row.sku, row.warehouse): (row.on_hand, row.reserved)
+            for row in connection.execute(
+                select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved)
             )
-            waiting = connection.scalar(
-                select(func.count()).select_from(timers).where(timers.c.status == "scheduled")
-            )
-            # routing's decision, as the route step recorded it (the shipment form may name another carrier)
-            decisions = connection.execute(
-                select(audit_events.c.rules)
-                .where(audit_events.c.trigger == "route")
-                .order_by(audit_events.c.order_id, audit_events.c.seq)
-            ).scalars()
-            choices = [(rules["outputs"]["warehouse"], rules["outputs"]["carrier"]) for rules in decisions]
-            on_shelf = {
-                (row.sku, row.warehouse): (row.on_hand, row.reserved)
-                for row in connection.execute(
-                    select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved)
+        }
+    if open_orders or waiting or len(choices) != len(orders):
+        raise RuntimeError(
+            f"{name}: {open_orders} orders not completed, {waiting} timers still waiting, "
+            f"{len(choices)} routed of {len(orders)} run"
+        )
+    check_stock(name, on_shelf, expected_stock(orders, choices))
+    return choices
+
+
+# (d) The same SQL with no engine around it --------------------------------------------------------
+
+COMMIT, ROLLBACK, EXECUTEMANY = "-- commit", "-- rollback", "-- executemany"
+Statement = tuple[str, Any]  # (SQL, its parameters), or a COMMIT / ROLLBACK / EXECUTEMANY entry
+# What the bench compares between OrderLoom's file and the replay's: every row OrderLoom writes.
+REPLAYED_TABLES = ("orders", "audit_events", "timers", "outbox", "stock", "customers", "idempotency")
+
+
+def _copied(parameters: Any) -> Any:
+    return dict(parameters) if isinstance(parameters, Mapping) else tuple(parameters)
+
+
+def recording_driver(log: list[Statement]) -> type[sqlite3.Connection]:
+    """A ``sqlite3.Connection`` class (``connect(factory=…)``) that appends every statement it runs,
+    with its parameters, and every commit and rollback, to ``log``."""
+
+    class RecordingCursor(sqlite3.Cursor):
+        def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+            log.append((sql, _copied(parameters)))
+            return super().execute(sql, parameters)
+
+        def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
+            rows = [_copied(parameters) for parameters in seq_of_parameters]
+            log.append((EXECUTEMANY, (sql, rows)))
+            return super().executemany(sql, rows)
+
+    class RecordingConnection(sqlite3.Connection):
+        def cursor(self, factory: Any = RecordingCursor) -> Any:
+            return super().cursor(factory)
+
+        def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+            return self.cursor().execute(sql, parameters)
+
+        def commit(self) -> None:
+            log.append((COMMIT, None))
+            super().commit()
+
+        def rollback(self) -> None:
+            log.append((ROLLBACK, None))
+            super().rollback()
+
+    return RecordingConnection
+
+
+def first_difference(left: Path, right: Path) -> str | None:
+    """The first table (of ``REPLAYED_TABLES``) whose rows differ between two SQLite files, or ``None``."""
+    with sqlite3.connect(left) as a, sqlite3.connect(right) as b:
+        for table in REPLAYED_TABLES:
+            query = f"SELECT * FROM {table} ORDER BY 1, 2"  # table names from the tuple above
+            rows_a, rows_b = a.execute(query).fetchall(), b.execute(query).fetchall()
+            if rows_a != rows_b:
+                at = next(
+                    (n for n, (x, y) in enumerate(zip(rows_a, rows_b, strict=False)) if x != y),
+                    min(len(rows_a), len(rows_b)),
                 )
-            }
-        if open_orders or waiting or len(choices) != len(orders):
-            raise RuntimeError(
-                f"orderloom: {open_orders} orders not completed, {waiting} timers still waiting, "
-                f"{len(choices)} routed of {len(orders)} run"
-            )
-        check_stock(self.name, on_shelf, expected_stock(orders, choices))
-        return choices
+                return f"{table}: {len(rows_a)} rows against {len(rows_b)}, first difference at row {at + 1}"
+    return None
+
+
+class SqlReplayContender:
+    """OrderLoom's own SQL for the same orders, replayed through ``sqlite3`` with nothing around it.
+
+    Not a competitor but a ceiling: what any engine pays that writes the rows OrderLoom writes, the way
+    it writes them (same statements, same transactions). ``prepare`` (not timed) drives the orders
+    through an OrderLoom whose driver records every statement with its parameters; ``run`` (timed)
+    replays them on a copy of that OrderLoom's file taken before its first order, so the same ids come
+    out, committing where it committed, with the store's settings and its WAL checkpoint thread. Each
+    result is fetched, as the engine fetches it. ``check`` compares the two files row by row, then reads
+    the replay back as OrderLoom's check does.
+    """
+
+    name = "sql_only"
+
+    def __init__(self, db_path: Path) -> None:
+        from engine.store.store import WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer
+
+        self._log: list[Statement] = []
+        self._recorded: list[Statement] = []
+        self._recorded_path = db_path.with_name(f"{db_path.stem}-recorded{db_path.suffix}")
+        driver = recording_driver(self._log)
+        self._recorder = OrderLoomContender(self._recorded_path, connect_args={"factory": driver})
+        self._path = db_path
+        with sqlite3.connect(self._recorded_path) as source, sqlite3.connect(db_path) as copy:
+            source.backup(copy)  # a consistent copy, whatever the WAL holds
+        self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        sqlite_pragmas(self._db)
+        self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        self._checkpointer = WalCheckpointer(str(db_path))
+
+    def prepare(self, orders: list[OrderInput]) -> None:
+        self._log.clear()
+        self._recorder.run(orders)
+        # a new driver connection sets its PRAGMAs; the replay's connection has set them once
+        self._recorded = [entry for entry in self._log if not entry[0].lstrip().upper().startswith("PRAGMA")]
+        self._log.clear()
+
+    def run(self, orders: list[OrderInput]) -> None:
+        db, cursor, poke = self._db, self._db.cursor(), self._checkpointer.poke
+        for sql, parameters in self._recorded:
+            if sql is COMMIT:
+                db.commit()
+                poke()
+            elif sql is ROLLBACK:
+                db.rollback()
+            elif sql is EXECUTEMANY:
+                cursor.executemany(*parameters)
+            else:
+                cursor.execute(sql, parameters).fetchall()
+
+    def check(self, orders: Sequence[OrderInput]) -> list[Choice]:
+        from sqlalchemy import create_engine
+
+        difference = first_difference(self._recorded_path, self._path)
+        if difference is not None:
+            raise RuntimeError(f"{self.name}: the replay holds other rows than OrderLoom wrote: {difference}")
+        engine = create_engine(f"sqlite:///{self._path}")
+        try:
+            return check_orderloom_database(self.name, engine, orders)
+        finally:
+            engine.dispose()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1042,7 +1187,8 @@ class OrderLoomContender:
 
 
 def measure(contender: Contender, orders: list[OrderInput]) -> float:
-    """Lifecycles per second for one pass over ``orders``."""
+    """Lifecycles per second for one pass over ``orders`` (its ``prepare`` not counted)."""
+    contender.prepare(orders)
     started = time.perf_counter()
     contender.run(orders)
     elapsed = time.perf_counter() - started
@@ -1066,6 +1212,7 @@ def main(argv: list[str] | None = None) -> int:
         ("orderloom", OrderLoomContender, args.orders),
         ("spiffworkflow", SpiffContender, args.baseline_orders),
         ("naive", NaiveContender, args.baseline_orders),
+        ("sql_only", SqlReplayContender, args.orders),
     ]
     rates: dict[str, list[float]] = {name: [] for name, _, _ in factories}
     ran: dict[str, list[OrderInput]] = {name: [] for name, _, _ in factories}
@@ -1075,6 +1222,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, factory, count in factories:
             contender = factory(Path(tmp) / f"{name}.sqlite3")
             warmup = make_orders(args.warmup, seed=args.seed * 1000)
+            contender.prepare(warmup)
             contender.run(warmup)
             ran[name].extend(warmup)
             contenders.append((name, contender, count))
@@ -1089,6 +1237,8 @@ def main(argv: list[str] | None = None) -> int:
                 progress(f"{name}: repetition {repetition + 1}: {count} lifecycles, {rate:.1f}/s")
         for name, contender, _count in contenders:
             choices = contender.check(ran[name])
+            if name == SqlReplayContender.name:
+                continue  # its check found OrderLoom's rows, row for row: the same choices
             routed[name] = [(order.key, choice) for order, choice in zip(ran[name], choices, strict=True)]
     compared = compare_choices(routed, reference="orderloom")
     spread = Counter(choice for _key, choice in routed["orderloom"])
@@ -1104,6 +1254,7 @@ def main(argv: list[str] | None = None) -> int:
         "orderloom_per_s": round(median["orderloom"], 1),
         "spiffworkflow_per_s": round(median["spiffworkflow"], 1),
         "naive_per_s": round(median["naive"], 1),
+        "sql_only_per_s": round(median["sql_only"], 1),
         "orderloom_vs_spiff": round(median["orderloom"] / median["spiffworkflow"], 2),
         "orderloom_vs_naive": round(median["orderloom"] / median["naive"], 2),
     }

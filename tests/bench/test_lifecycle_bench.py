@@ -45,6 +45,7 @@ def contender_factories() -> dict[str, Callable[[Path], Any]]:
         "orderloom": bench.OrderLoomContender,
         "spiffworkflow": bench.SpiffContender,
         "naive": bench.NaiveContender,
+        "sql_only": bench.SqlReplayContender,
     }
 
 
@@ -60,6 +61,7 @@ def routed(orders: list[Any], tmp_path_factory: pytest.TempPathFactory) -> dict[
     choices = {}
     for name, factory in contender_factories().items():
         contender = factory(tmp / f"{name}.sqlite3")
+        contender.prepare(orders)
         contender.run(orders)
         choices[name] = contender.check(orders)
     return choices
@@ -78,6 +80,7 @@ def test_bench_prints_one_line_with_every_figure() -> None:
         "orderloom_per_s",
         "spiffworkflow_per_s",
         "naive_per_s",
+        "sql_only_per_s",
         "orderloom_vs_spiff",
         "orderloom_vs_naive",
     ]
@@ -90,11 +93,12 @@ def test_bench_prints_one_line_with_every_figure() -> None:
 def test_every_contender_routes_every_order_alike(orders: list[Any], routed: dict[str, list[Any]]) -> None:
     assert routed["spiffworkflow"] == routed["orderloom"]
     assert routed["naive"] == routed["orderloom"]
+    assert routed["sql_only"] == routed["orderloom"]
     assert (
         bench.compare_choices(
             {name: keyed(orders, choices) for name, choices in routed.items()}, reference="orderloom"
         )
-        == 2 * ORDER_COUNT
+        == 3 * ORDER_COUNT
     )
     # the shelves make routing a real choice: distance and what each warehouse holds decide
     warehouses = {warehouse for warehouse, _carrier in routed["orderloom"]}
@@ -158,6 +162,7 @@ def small_run(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[
     db_path = tmp_path / f"{name}.sqlite3"
     contender = contender_factories()[name](db_path)
     few = bench.make_orders(5, seed=3)
+    contender.prepare(few)
     contender.run(few)
     yield contender, db_path, few
 
@@ -184,7 +189,7 @@ def test_check_refuses_stock_the_orders_do_not_imply(
         contender.check(few)
 
 
-@pytest.mark.parametrize("small_run", ["orderloom", "spiffworkflow", "naive"], indirect=True)
+@pytest.mark.parametrize("small_run", ["orderloom", "spiffworkflow", "naive", "sql_only"], indirect=True)
 def test_check_refuses_a_missing_order(small_run: tuple[Any, Path, list[Any]]) -> None:
     """The stock check counts the orders: one order more than was run does not pass."""
     contender, _db_path, few = small_run
@@ -267,3 +272,44 @@ def test_routing_follows_the_conditions_and_the_stock_free() -> None:
     assert routing.choose(order_to("广东省", ["SKU-0020"]), free) == ("SH-01", "jd")
     # no warehouse holds it all: not routed (the bench never splits)
     assert routing.choose(order_to("广东省", ["SKU-0099"]), free) is None
+
+
+@pytest.mark.parametrize("small_run", ["sql_only"], indirect=True)
+def test_the_sql_replay_writes_the_rows_orderloom_wrote(small_run: tuple[Any, Path, list[Any]]) -> None:
+    """The ceiling is OrderLoom's own SQL: replayed, it leaves the rows OrderLoom left, row for row."""
+    contender, db_path, few = small_run
+    recorded = db_path.with_name(f"{db_path.stem}-recorded{db_path.suffix}")
+    assert bench.first_difference(recorded, db_path) is None
+    query = "SELECT count(*) FROM audit_events"
+    with sqlite3.connect(recorded) as left, sqlite3.connect(db_path) as right:
+        assert left.execute(query).fetchone() == right.execute(query).fetchone() == (8 * len(few),)
+    contender.check(few)
+
+
+def test_a_replay_that_left_out_a_statement_is_refused(tmp_path: Path) -> None:
+    """Every statement counts: a replay without one audit row does not pass its check."""
+    contender = bench.SqlReplayContender(tmp_path / "sql_only.sqlite3")
+    few = bench.make_orders(3, seed=6)
+    contender.prepare(few)
+    audit = [
+        n
+        for n, (sql, _params) in enumerate(contender._recorded)
+        if sql.startswith("INSERT INTO audit_events")
+    ]
+    assert len(audit) == 8 * len(few)  # eight transitions per lifecycle, each an audit row
+    del contender._recorded[audit[-1]]
+    contender.run(few)
+    with pytest.raises(
+        RuntimeError,
+        match="sql_only: the replay holds other rows than OrderLoom wrote: audit_events: 24 rows against 23",
+    ):
+        contender.check(few)
+
+
+@pytest.mark.parametrize("small_run", ["sql_only"], indirect=True)
+def test_a_replay_whose_stock_moved_is_refused(small_run: tuple[Any, Path, list[Any]]) -> None:
+    contender, db_path, few = small_run
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE stock SET on_hand = on_hand + 2 WHERE sku = 'SKU-0012' AND warehouse = 'GZ-01'")
+    with pytest.raises(RuntimeError, match="the replay holds other rows than OrderLoom wrote: stock"):
+        contender.check(few)
