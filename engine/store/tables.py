@@ -27,9 +27,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 STATE_JOIN = "|"
+_SCHEDULED = text("status = 'scheduled'")
+_UNSENT = text("sent_at IS NULL")
 SCHEMA_VERSION = 1
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
@@ -115,8 +118,9 @@ timers = Table(
     # Why a timer was cancelled when that is worth telling: its `when` could not be evaluated.
     Column("note", Text),
     CheckConstraint("status IN ('scheduled', 'fired', 'cancelled')", name="status"),
-    Index(None, "status", "due_at"),
-    Index(None, "order_id", "status"),
+    # What the worker still has to do: scheduled timers by due time (the others leave it, migration 0010).
+    Index("ix_timers_due", "due_at", "id", sqlite_where=_SCHEDULED, postgresql_where=_SCHEDULED),
+    Index("ix_timers_order_id", "order_id"),
 )
 
 outbox = Table(
@@ -134,7 +138,8 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("last_attempt_at", DateTime(timezone=True)),
-    Index(None, "sent_at"),
+    # Unsent messages only (a sent one leaves it, migration 0010).
+    Index("ix_outbox_pending", "id", sqlite_where=_UNSENT, postgresql_where=_UNSENT),
 )
 
 # A key is scoped to the actor that sent it: two clerks may reuse the same key without clashing.

@@ -103,3 +103,65 @@ def test_0009_indexes_a_departments_orders_newest_first_and_takes_it_away_again(
     assert "ix_orders_department_id" not in order_indexes(store)
     upgrade(db_url)
     store.dispose()
+
+
+def indexes(store: Store, table: str) -> set[str]:
+    with store.read() as tx:
+        return {str(i["name"]) for i in inspect(tx.connection).get_indexes(table)}
+
+
+def test_0010_indexes_only_the_timers_and_messages_left_to_do_and_takes_it_away_again(db_url: str) -> None:
+    store = Store(db_url)
+    upgrade(db_url, "0009")
+    old = ({"ix_timers_status_due_at", "ix_timers_order_id_status"}, {"ix_outbox_sent_at"})
+    assert (indexes(store, "timers"), indexes(store, "outbox")) == old
+    with store.transaction() as tx:
+        order_id = tx.insert_order(
+            department="retail", workflow="w", version=1, channel=None, state="s", data={}, final=False, at=NOW
+        )
+        for status in ("scheduled", "cancelled"):
+            tx.connection.execute(
+                insert(timers).values(order_id=order_id, state="s", trigger="t", due_at=NOW, status=status)
+            )
+        tx.insert_outbox("notifications.order_status", {"order_id": order_id}, NOW)
+    upgrade(db_url)
+    new = ({"ix_timers_due", "ix_timers_order_id"}, {"ix_outbox_pending"})
+    assert (indexes(store, "timers"), indexes(store, "outbox")) == new
+    with store.read() as tx:
+        scheduled, cancelled = tx.order_timers(order_id)
+        assert (scheduled.status, cancelled.status) == ("scheduled", "cancelled")
+        assert [message[0] for message in tx.pending_outbox(limit=10)] == [1]
+    with store.transaction() as tx:
+        assert tx.claim_due_timers("w", NOW, limit=10) == [scheduled.id]
+    if store.is_sqlite:  # the worker's look-ups read the small indexes, not the tables
+        with store.read() as tx:
+            for sql, index in (
+                ("SELECT id FROM timers WHERE status = 'scheduled' AND due_at <= '2027-01-01' "
+                 "ORDER BY due_at, id LIMIT 10", "ix_timers_due"),
+                ("SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 10", "ix_outbox_pending"),
+                ("SELECT id FROM timers WHERE order_id = 1 AND state = 's' AND status = 'scheduled'",
+                 "ix_timers_order_id"),
+            ):
+                plan = tx.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+                assert any(index in str(row) for row in plan), (sql, plan)
+                assert not any("TEMP B-TREE" in str(row) for row in plan), (sql, plan)
+    downgrade(db_url, "0009")
+    assert (indexes(store, "timers"), indexes(store, "outbox")) == old
+    with store.read() as tx:
+        assert len(tx.order_timers(order_id)) == 2
+    upgrade(db_url)
+    store.dispose()
+
+
+def test_the_migrations_build_the_tables_the_code_declares(db_url: str) -> None:
+    """Alembic finds nothing to add, drop or change between the newest revision and tables.py."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from engine.store.tables import metadata
+
+    store = Store(db_url)
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    store.dispose()
