@@ -688,10 +688,13 @@ class Engine:
             if changes:
                 live.data.update(changes)
         live.config = move.to
+        # ``before`` is a shallow copy: a value no step touched is the same object, compared by identity
+        # before its (deep) equality
+        after = live.data
         diff = {
-            key: [before.get(key), live.data.get(key)]
-            for key in before.keys() | live.data.keys()
-            if before.get(key) != live.data.get(key)
+            key: [old, new]
+            for key in before.keys() | after.keys()
+            if (old := before.get(key)) is not (new := after.get(key)) and old != new
         }
         return _Step(
             trigger=ct.spec.trigger,
