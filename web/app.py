@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, render_template
 from sqlalchemy import text
 
-from engine.store.reports import order_counts
+from engine.store.reports import fold_order_counts, order_counts
 from web import auth
 from web.forms import forms
 from web.i18n import current_lang, translate
@@ -33,7 +33,9 @@ def healthz() -> Any:
 @home.get("/")
 def index() -> Any:
     actor = auth.current_actor()
-    rows = order_counts(services().store, actor.scope)
+    store = services().store
+    fold_order_counts(store, services().engine.clock.now())  # at most every few seconds
+    rows = order_counts(store, actor.scope)
     channels = {row.workflow: services().engine.spec(row.workflow).channels for row in rows}
     return render_template("home.html", rows=rows, channels=channels)
 

@@ -464,6 +464,7 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
     else:
         click.echo(f"{name}: outbox delivery is off (ORDERLOOM_SMTP_URL is not set); messages stay unsent")
     from engine.rules.correlation import CorrelationFeed, load_correlation_rulesets
+    from engine.store.reports import fold_order_counts
 
     try:
         # Correlation rule sets: every `kind: correlation` file under the definitions root's rules/.
@@ -477,6 +478,7 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
             fired = services.engine.run_due_timers(name, limit=batch)
             correlated = correlate.round()
             sent = services.engine.dispatch_outbox(name, send, limit=batch) if send is not None else 0
+            fold_order_counts(services.store, services.engine.clock.now())  # at most every few seconds
             fired_total += fired
             sent_total += sent
             matched_total += correlated.matches

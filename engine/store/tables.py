@@ -142,6 +142,27 @@ outbox = Table(
     Index("ix_outbox_pending", "id", sqlite_where=_UNSENT, postgresql_where=_UNSENT),
 )
 
+# Order counts by department, workflow and state, kept for pages that show them (the home page): the
+# counts as of audit event ``last_audit_id``; the events after it are added when the counts are read, and
+# folded in now and then (``engine.store.reports``, migration 0011). Nothing on a step's path writes them.
+order_state_counts = Table(
+    "order_state_counts",
+    metadata,
+    Column("department", String(100), primary_key=True),
+    Column("workflow", String(200), primary_key=True),
+    Column("state", String(1000), primary_key=True),
+    Column("orders", BigInteger, nullable=False),
+)
+
+order_counts_folded = Table(
+    "order_counts_folded",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last_audit_id", Id, nullable=False),
+    Column("folded_at", DateTime(timezone=True)),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
 # A key is scoped to the actor that sent it: two clerks may reuse the same key without clashing.
 idempotency = Table(
     "idempotency",

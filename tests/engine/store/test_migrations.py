@@ -117,7 +117,14 @@ def test_0010_indexes_only_the_timers_and_messages_left_to_do_and_takes_it_away_
     assert (indexes(store, "timers"), indexes(store, "outbox")) == old
     with store.transaction() as tx:
         order_id = tx.insert_order(
-            department="retail", workflow="w", version=1, channel=None, state="s", data={}, final=False, at=NOW
+            department="retail",
+            workflow="w",
+            version=1,
+            channel=None,
+            state="s",
+            data={},
+            final=False,
+            at=NOW,
         )
         for status in ("scheduled", "cancelled"):
             tx.connection.execute(
@@ -136,11 +143,16 @@ def test_0010_indexes_only_the_timers_and_messages_left_to_do_and_takes_it_away_
     if store.is_sqlite:  # the worker's look-ups read the small indexes, not the tables
         with store.read() as tx:
             for sql, index in (
-                ("SELECT id FROM timers WHERE status = 'scheduled' AND due_at <= '2027-01-01' "
-                 "ORDER BY due_at, id LIMIT 10", "ix_timers_due"),
+                (
+                    "SELECT id FROM timers WHERE status = 'scheduled' AND due_at <= '2027-01-01' "
+                    "ORDER BY due_at, id LIMIT 10",
+                    "ix_timers_due",
+                ),
                 ("SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT 10", "ix_outbox_pending"),
-                ("SELECT id FROM timers WHERE order_id = 1 AND state = 's' AND status = 'scheduled'",
-                 "ix_timers_order_id"),
+                (
+                    "SELECT id FROM timers WHERE order_id = 1 AND state = 's' AND status = 'scheduled'",
+                    "ix_timers_order_id",
+                ),
             ):
                 plan = tx.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
                 assert any(index in str(row) for row in plan), (sql, plan)
@@ -164,4 +176,56 @@ def test_the_migrations_build_the_tables_the_code_declares(db_url: str) -> None:
     store.upgrade()
     with store.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    store.dispose()
+
+
+def test_0011_starts_the_kept_order_counts_from_the_orders_as_they_are(db_url: str) -> None:
+    from engine.store.reports import state_counts
+
+    store = Store(db_url)
+    upgrade(db_url, "0010")
+    placed = [("retail", "retail-order", "paid"), ("retail", "retail-order", "paid"), ("b2b", "bulk", "new")]
+    with store.transaction() as tx:
+        for department, workflow, state in placed:
+            order_id = tx.insert_order(
+                department=department,
+                workflow=workflow,
+                version=1,
+                channel=None,
+                state=state,
+                data={},
+                final=False,
+                at=NOW,
+            )
+            tx.insert_audit(
+                order_id=order_id,
+                seq=1,
+                at=NOW,
+                actor="a",
+                trigger="create",
+                from_state=None,
+                to_state=state,
+                data_changes={},
+                guards=[],
+                rules=None,
+                reason=None,
+            )
+    upgrade(db_url)
+    with store.read() as tx:
+        kept = tx.connection.exec_driver_sql(
+            "SELECT department, workflow, state, orders FROM order_state_counts"
+        )
+        assert sorted(tuple(row) for row in kept) == [
+            ("b2b", "bulk", "new", 1),
+            ("retail", "retail-order", "paid", 2),
+        ]
+        folded = tx.connection.exec_driver_sql("SELECT last_audit_id FROM order_counts_folded").scalar_one()
+    assert folded == 3  # the events before it are in the counts already: not added twice
+    assert state_counts(store) == {("b2b", "bulk", "new"): 1, ("retail", "retail-order", "paid"): 2}
+    downgrade(db_url, "0010")
+    with store.read() as tx:
+        assert not {"order_state_counts", "order_counts_folded"} & set(
+            inspect(tx.connection).get_table_names()
+        )
+    upgrade(db_url)
     store.dispose()
