@@ -126,9 +126,14 @@ def fold_order_counts(store: Store, now: datetime, interval: timedelta | None = 
     than ``interval``; returns how many events were folded (``None``: not now, or the audit trail was
     busy past the lock timeout on PostgreSQL)."""
     with store.engine.connect() as connection:
-        last = connection.execute(select(order_counts_folded.c.folded_at)).scalar_one_or_none()
-    if interval is not None and last is not None and _aware(last) > now - interval:
-        return None
+        folded_at, folded = connection.execute(
+            select(order_counts_folded.c.folded_at, order_counts_folded.c.last_audit_id)
+        ).one()
+        if interval is not None and folded_at is not None and _aware(folded_at) > now - interval:
+            return None
+        newest = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+    if newest is None or newest <= folded:
+        return 0  # nothing committed since: no write, no lock (what is still open comes in a later fold)
     try:
         with store.transaction() as tx:
             connection = tx.connection
@@ -136,9 +141,8 @@ def fold_order_counts(store: Store, now: datetime, interval: timedelta | None = 
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{FOLD_LOCK_TIMEOUT_MS}ms'")
                 connection.exec_driver_sql("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
             after = connection.execute(select(order_counts_folded.c.last_audit_id)).scalar_one()
-            upto = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
-            if upto is None or upto <= after:
-                connection.execute(update(order_counts_folded).values(folded_at=now))
+            upto = connection.execute(select(func.max(audit_events.c.id))).scalar_one()
+            if upto <= after:  # another fold took them meanwhile
                 return 0
             moves = _moves(after, upto)
             sums = connection.execute(
