@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
@@ -12,7 +13,7 @@ from web import auth
 from web.forms import forms
 from web.i18n import current_lang, translate
 from web.orders import orders
-from web.settings import Settings
+from web.settings import UNSET_SECRET_KEY, Settings, kept_secret_key
 from web.wiring import Services, build_services
 
 home = Blueprint("home", __name__)
@@ -42,6 +43,9 @@ def index() -> Any:
 
 def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    if settings.secret_key == UNSET_SECRET_KEY:  # never sign sessions with a text anyone can read
+        kept = kept_secret_key(settings.definitions_root / "var")
+        settings = dataclasses.replace(settings, secret_key=kept)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
 from engine.runtime import ALL_DEPARTMENTS, Actor
@@ -30,12 +31,45 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @contextmanager
-def _services(ctx: click.Context) -> Iterator[Services]:
-    services = build_services(_settings(ctx))
+def _services(ctx: click.Context, *, migrated: bool = True) -> Iterator[Services]:
+    """The store, registry and engine; with ``migrated`` (commands that read or write orders) the
+    database must exist with the newest schema, or the command stops saying how to get there."""
+    settings = _settings(ctx)
+    if migrated:
+        _require_schema(settings)
+    services = build_services(settings)
     try:
         yield services
     finally:
         services.close()
+
+
+def _require_schema(settings: Settings) -> None:
+    """Stop with a message (not a traceback) when the database is missing or its schema is not the newest."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from engine.store.migrate import schema_problem
+
+    url = make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    advice = "run `orderloom db upgrade` (`make run` does it)"
+    database = url.database
+    is_file = url.get_backend_name() == "sqlite" and database and database != ":memory:"
+    if is_file and not Path(str(database)).exists():
+        click.echo(f"error: there is no database at {database} yet: {advice}", err=True)
+        sys.exit(1)
+    engine = create_engine(url)
+    try:
+        problem = schema_problem(engine)
+    except SQLAlchemyError as error:
+        click.echo(f"error: cannot open the database {shown}: {error.__class__.__name__}: {error}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    if problem is not None:
+        click.echo(f"error: the database {shown} {problem}: {advice}", err=True)
+        sys.exit(1)
 
 
 def _actor(name: str, roles: Sequence[str], departments: Sequence[str]) -> Actor:
@@ -130,8 +164,8 @@ def with_actor(func: Any) -> Any:
 def main(ctx: click.Context) -> None:
     """OrderLoom: run order processes described as YAML workflows, forms and rule files.
 
-    The database is ORDERLOOM_DATABASE_URL (or DATABASE_URL), by default var/orderloom.db;
-    definitions are read from ORDERLOOM_DEFINITIONS, by default the repository.
+    The database is ORDERLOOM_DATABASE_URL (or DATABASE_URL), by default var/orderloom.db beside the
+    definitions, which are read from ORDERLOOM_DEFINITIONS, by default the repository.
     """
     ctx.obj = Settings.from_env()
 
@@ -167,7 +201,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply the database migrations (creates the SQLite file under var/ when needed)."""
-    with _services(ctx) as services:
+    with _services(ctx, migrated=False) as services:
         services.store.upgrade()
     click.echo(f"database is up to date: {_settings(ctx).database_url}")
 
@@ -503,7 +537,7 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool
     from web.demo import ensure_demo_users, load_demo
 
     settings = _settings(ctx)
-    with _services(ctx) as services:
+    with _services(ctx, migrated=False) as services:
         services.store.upgrade()
         added = ensure_demo_users(services.store, services.engine.clock.now())
         if added:
@@ -532,8 +566,14 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Start the web app."""
     from web.app import create_app
+    from web.settings import UNSET_SECRET_KEY
 
-    app = create_app(_settings(ctx))
+    settings = _settings(ctx)
+    _require_schema(settings)
+    if settings.secret_key == UNSET_SECRET_KEY:
+        kept = settings.definitions_root / "var" / "secret_key"
+        click.echo(f"session key: {kept} (set ORDERLOOM_SECRET_KEY to use another)")
+    app = create_app(settings)
     click.echo(f"OrderLoom is running at http://{host}:{port}/")
     try:
         from web.demo import DEMO_ACTORS
@@ -585,7 +625,7 @@ def users_add(
     if len(password) < 8:
         click.echo("error: a password needs at least 8 characters", err=True)
         sys.exit(1)
-    with _services(ctx) as services:
+    with _services(ctx, migrated=False) as services:
         services.store.upgrade()
         try:
             user = create_user(
@@ -609,7 +649,7 @@ def users_list(ctx: click.Context) -> None:
     """List the web logins: name, roles @ departments, whether active (never a password or hash)."""
     from engine.store.users import list_users
 
-    with _services(ctx) as services:
+    with _services(ctx, migrated=False) as services:
         services.store.upgrade()
         found = list_users(services.store)
     if not found:

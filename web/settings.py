@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Stands for "ORDERLOOM_SECRET_KEY is not set": the app then signs sessions with a random key kept in
+# var/secret_key (made once, readable by its owner only), never with this text.
+UNSET_SECRET_KEY = "unset: the app makes var/secret_key"  # noqa: S105  # a marker, not a key
 
 
 def _bool(value: str) -> bool:
@@ -52,12 +55,13 @@ class Settings:
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         root = Path(env.get("ORDERLOOM_DEFINITIONS", str(REPO_ROOT))).resolve()
-        default_db = f"sqlite:///{(Path.cwd() / 'var' / 'orderloom.db')}"
+        # The embedded database sits beside the definitions, whatever the working directory.
+        default_db = f"sqlite:///{root / 'var' / 'orderloom.db'}"
         url = env.get("ORDERLOOM_DATABASE_URL") or env.get("DATABASE_URL") or default_db
         return cls(
             database_url=url,
             definitions_root=root,
-            secret_key=env.get("ORDERLOOM_SECRET_KEY", "dev-only-secret-change-me"),
+            secret_key=env.get("ORDERLOOM_SECRET_KEY") or UNSET_SECRET_KEY,
             debug=_bool(env.get("ORDERLOOM_DEBUG", "false")),
             smtp_url=env.get("ORDERLOOM_SMTP_URL") or None,
             mail_from=env.get("ORDERLOOM_MAIL_FROM") or "orderloom@localhost",
@@ -73,3 +77,20 @@ class Settings:
             ),
             login_throttle_storage=env.get("ORDERLOOM_LOGIN_THROTTLE_STORAGE") or "memory://",
         )
+
+
+def kept_secret_key(folder: Path) -> str:
+    """The random session key in ``folder/secret_key``, made (owner-only) the first time."""
+    import secrets
+
+    path = folder / "secret_key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key

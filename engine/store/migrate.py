@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -25,3 +28,20 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why the database behind ``engine`` cannot be used as it is, or ``None`` when its schema is the
+    newest: no OrderLoom tables yet, an older schema, or one newer than this code knows."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    head = script.get_current_head()
+    if current == head:
+        return None
+    if current is None:
+        return "has no OrderLoom tables yet"
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current not in known:
+        return f"was written by a newer OrderLoom (schema revision {current}; this one knows up to {head})"
+    return f"has an older schema (revision {current}; this OrderLoom needs {head})"
