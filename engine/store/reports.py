@@ -7,30 +7,34 @@ event takes its order out of ``from_state`` (none for a creation) and into ``to_
 of an order's state is such an event (steps, automatic steps, timers, version migrations). One
 statement reads both, so it sees one snapshot, and the counts are exact whenever they are read.
 
-:func:`fold_order_counts` adds the events since the last fold into the kept counts (the home page calls
-it, at most every ``FOLD_INTERVAL``), so a read only adds the events of the last few seconds. A fold
-must not pass an event whose transaction has not committed yet, or it would never count it: on SQLite
-the fold's write transaction waits for any other to end (one writer at a time); on PostgreSQL it takes
-a ``SHARE ROW EXCLUSIVE`` lock on the audit trail, which waits for the transactions writing it and holds
-new ones back for the few milliseconds it takes, and gives up after ``FOLD_LOCK_TIMEOUT`` rather than
-stall them (the counts stay exact: the read adds what was not folded).
+:func:`fold_order_counts` adds the events since the last fold into the kept counts (the home page and
+``orderloom worker`` call it; one fold begins per ``FOLD_INTERVAL``, in whichever process asks first), so
+a read only adds the events of the last few seconds. A fold must not pass an event whose transaction has
+not committed yet, or it would never count it: on SQLite the fold's write transaction waits for any other
+to end (one writer at a time); on PostgreSQL it takes a ``SHARE ROW EXCLUSIVE`` lock on the audit trail,
+which waits for the transactions writing it and holds new ones back for the few milliseconds it takes.
+Either gives up after ``FOLD_LOCK_TIMEOUT_MS`` rather than stall the steps, and is not tried again before
+the interval is over; the counts stay exact meanwhile (the read adds what was not folded). A backlog is
+folded ``FOLD_CHUNK`` ids per transaction.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all, update
+from sqlalchemy import func, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text
-from engine.store.store import Store
+from engine.store.store import Store, is_lock_timeout
 from engine.store.tables import (
     STATE_JOIN,
     audit_events,
@@ -42,8 +46,11 @@ from engine.store.tables import (
 
 # The home page folds at most this often; a read between two folds adds the events since the last.
 FOLD_INTERVAL = timedelta(seconds=10)
-# PostgreSQL: how long a fold waits for the transactions writing the audit trail before it gives up.
-FOLD_LOCK_TIMEOUT_MS = 200
+# How long a fold waits for its lock before it gives up until the next interval: SQLite's write lock,
+# PostgreSQL's lock on the audit trail (new steps queue behind a fold that waits for it).
+FOLD_LOCK_TIMEOUT_MS = 50
+# Audit ids folded per transaction: a backlog is folded in short transactions, not one long one.
+FOLD_CHUNK = 20_000
 
 
 @dataclass
@@ -117,69 +124,98 @@ def state_counts(store: Store, departments: Collection[str] | None = None) -> di
         .group_by(both.c.department, both.c.workflow, both.c.state)
         .having(total != 0)
     )
-    with store.engine.connect() as connection:
-        return {(d, w, s): int(n) for d, w, s, n in connection.execute(query)}
+    with store.read() as tx:  # a plain read: on SQLite it takes no write lock
+        return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
 
 
-def fold_order_counts(store: Store, now: datetime, interval: timedelta | None = FOLD_INTERVAL) -> int | None:
-    """Add the audit events since the last fold into the kept counts, unless the last fold is younger
-    than ``interval``; returns how many events were folded (``None``: not now, or the audit trail was
-    busy past the lock timeout on PostgreSQL)."""
-    with store.engine.connect() as connection:
-        folded_at, folded = connection.execute(
-            select(order_counts_folded.c.folded_at, order_counts_folded.c.last_audit_id)
+def fold_order_counts(
+    store: Store, now: datetime, interval: timedelta | None = FOLD_INTERVAL, chunk: int = FOLD_CHUNK
+) -> int | None:
+    """Add the audit events since the last fold into the kept counts; how many were folded.
+
+    ``None``: not now. One fold begins per ``interval`` (``None``: whenever asked), in whichever process
+    asks first, and a fold that could not get its lock in ``FOLD_LOCK_TIMEOUT_MS`` is not tried again
+    before the interval is over, so a long transaction on the audit trail does not make every page
+    queue for the lock. The events go in transactions of at most ``chunk`` ids each, so a long backlog
+    never holds the lock long. Nothing committed since the last fold: nothing written, no lock."""
+    stamp = now.astimezone(UTC)
+    with store.read() as tx:
+        last_fold_at, folded = tx.connection.execute(
+            select(order_counts_folded.c.last_fold_at, order_counts_folded.c.last_audit_id)
         ).one()
-        if interval is not None and folded_at is not None and _aware(folded_at) > now - interval:
-            return None
-        newest = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+        newest = tx.connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+    if interval is not None and last_fold_at is not None and _utc(last_fold_at) > stamp - interval:
+        return None
     if newest is None or newest <= folded:
-        return 0  # nothing committed since: no write, no lock (what is still open comes in a later fold)
+        return 0
+    claim = update(order_counts_folded).values(last_fold_at=_stored(stamp, store))
+    if interval is not None:
+        due = _stored(stamp - interval, store)
+        column = order_counts_folded.c.last_fold_at
+        claim = claim.where(or_(column.is_(None), column <= due))
     try:
-        with store.transaction() as tx:
-            connection = tx.connection
-            if not store.is_sqlite:
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{FOLD_LOCK_TIMEOUT_MS}ms'")
-                connection.exec_driver_sql("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
-            after = connection.execute(select(order_counts_folded.c.last_audit_id)).scalar_one()
-            upto = connection.execute(select(func.max(audit_events.c.id))).scalar_one()
-            if upto <= after:  # another fold took them meanwhile
-                return 0
-            moves = _moves(after, upto)
-            sums = connection.execute(
-                select(moves.c.department, moves.c.workflow, moves.c.state, func.sum(moves.c.n)).group_by(
-                    moves.c.department, moves.c.workflow, moves.c.state
-                )
-            ).all()
-            rows = [
-                {"department": d, "workflow": w, "state": s, "orders": int(n)} for d, w, s, n in sums if n
-            ]
-            if rows:
-                insert = sqlite_insert if store.is_sqlite else postgresql_insert
-                statement = insert(order_state_counts)
-                connection.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["department", "workflow", "state"],
-                        set_={"orders": order_state_counts.c.orders + statement.excluded.orders},
-                    ),
-                    rows,
-                )
-            events = connection.execute(
-                select(func.count())
-                .select_from(audit_events)
-                .where(audit_events.c.id > after, audit_events.c.id <= upto)
-            ).scalar_one()
-            connection.execute(update(order_counts_folded).values(last_audit_id=upto, folded_at=now))
-            return int(events)
-    except OperationalError:
-        if store.is_sqlite:
+        with store.transaction(lock_timeout_ms=FOLD_LOCK_TIMEOUT_MS) as tx:
+            if tx.connection.execute(claim).rowcount == 0:
+                return None  # another process began this interval's fold
+        total = 0
+        while True:
+            with store.transaction(lock_timeout_ms=FOLD_LOCK_TIMEOUT_MS) as tx:
+                folded_now, more = _fold_chunk(store, tx.connection, chunk)
+            total += folded_now
+            if not more:
+                return total
+    except (OperationalError, sqlite3.OperationalError) as error:  # SQLite's BEGIN is on the driver
+        if not is_lock_timeout(error):
             raise
-        return None  # lock_timeout: writers were busy; the next fold takes these events
+        return None  # the audit trail was busy: the counts stay exact, the next fold takes these events
 
 
-def _aware(value: datetime | str) -> datetime:
+def _fold_chunk(store: Store, connection: Any, chunk: int) -> tuple[int, bool]:
+    """Fold the events after the watermark, up to ``chunk`` ids; (events folded, whether more wait)."""
+    if not store.is_sqlite:
+        # Ids are taken before commit: wait for the transactions writing the audit trail, so that no
+        # event below the new watermark is still uncommitted (and would never be counted).
+        connection.exec_driver_sql("LOCK TABLE audit_events IN SHARE ROW EXCLUSIVE MODE")
+    after = connection.execute(select(order_counts_folded.c.last_audit_id)).scalar_one()
+    newest = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+    if newest is None or newest <= after:
+        return 0, False
+    upto = min(newest, after + chunk)
+    moves = _moves(after, upto)
+    sums = connection.execute(
+        select(moves.c.department, moves.c.workflow, moves.c.state, func.sum(moves.c.n)).group_by(
+            moves.c.department, moves.c.workflow, moves.c.state
+        )
+    ).all()
+    rows = [{"department": d, "workflow": w, "state": s, "orders": int(n)} for d, w, s, n in sums if n]
+    if rows:
+        insert = sqlite_insert if store.is_sqlite else postgresql_insert
+        statement = insert(order_state_counts)
+        connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["department", "workflow", "state"],
+                set_={"orders": order_state_counts.c.orders + statement.excluded.orders},
+            ),
+            rows,
+        )
+    events = connection.execute(
+        select(func.count())
+        .select_from(audit_events)
+        .where(audit_events.c.id > after, audit_events.c.id <= upto)
+    ).scalar_one()
+    connection.execute(update(order_counts_folded).values(last_audit_id=upto))
+    return int(events), upto < newest
+
+
+def _stored(moment: datetime, store: Store) -> datetime:
+    """``moment`` as the column stores it: SQLite keeps no zone, so UTC wall time, as ``Tx.ts`` does."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if store.is_sqlite else moment
+
+
+def _utc(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def order_counts(store: Store, departments: Collection[str] | None = None) -> list[WorkflowCount]:
@@ -202,8 +238,8 @@ def order_counts(store: Store, departments: Collection[str] | None = None) -> li
     if departments is not None:
         versions_query = versions_query.where(workflow_versions.c.department.in_(list(departments)))
     rows: dict[str, WorkflowCount] = {}
-    with store.engine.connect() as connection:
-        for department, workflow, version, bundle in connection.execute(versions_query):
+    with store.read() as tx:
+        for department, workflow, version, bundle in tx.connection.execute(versions_query):
             spec = compile_bundle(Bundle.from_json(bundle["bundle"]), int(version))
             rows[workflow] = WorkflowCount(
                 department=department,
@@ -213,10 +249,12 @@ def order_counts(store: Store, departments: Collection[str] | None = None) -> li
                 title_en=spec.title.en,
                 labels={state.name: state.label for state in spec.states},
             )
+    # A workflow whose newer version moved to another department has orders in both: one count per state.
+    by_state: dict[str, Counter[str]] = {workflow: Counter() for workflow in rows}
     for (_department, workflow, state), count in state_counts(store, departments).items():
         if workflow in rows:
-            rows[workflow].by_state.append((state, count))
-            rows[workflow].total += count
-    for row in rows.values():
-        row.by_state.sort(key=lambda item: (-item[1], item[0]))
+            by_state[workflow][state] += count
+    for workflow, row in rows.items():
+        row.by_state = sorted(by_state[workflow].items(), key=lambda item: (-item[1], item[0]))
+        row.total = sum(by_state[workflow].values())
     return sorted(rows.values(), key=lambda r: (r.department, r.workflow))

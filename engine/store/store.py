@@ -1246,16 +1246,22 @@ class Store:
         upgrade(self.url)
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
+    def transaction(self, lock_timeout_ms: int | None = None) -> Iterator[Tx]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        ``lock_timeout_ms``: how long to wait for a lock before giving up with ``OperationalError``
+        (:func:`is_lock_timeout` tells it apart): SQLite's write lock (instead of
+        ``BUSY_TIMEOUT_MS``), PostgreSQL's ``lock_timeout`` for this transaction's locks."""
         connection = self._checkout()
         committed = False
         try:
             if self.is_sqlite:
-                with _sqlite_write(connection):
+                with _sqlite_write(connection, lock_timeout_ms):
                     yield Tx(self, connection)
             else:
                 with connection.begin():
+                    if lock_timeout_ms is not None:
+                        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
                     yield Tx(self, connection)
             committed = True
         finally:
@@ -1318,7 +1324,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
@@ -1333,8 +1339,21 @@ def _configure_sqlite(engine: Engine) -> None:
         driver.execute("BEGIN" if connection.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
 
+# How long a SQLite connection waits for another's write lock before it raises "database is locked".
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """Whether ``error`` is a lock not obtained in time: SQLite's "database is locked", PostgreSQL's
+    ``lock_not_available`` (SQLSTATE 55P03)."""
+    original = getattr(error, "orig", error)
+    if getattr(original, "sqlstate", None) == "55P03":
+        return True
+    return isinstance(original, sqlite3.OperationalError) and "database is locked" in str(original)
+
+
 @contextmanager
-def _sqlite_write(connection: Connection) -> Iterator[None]:
+def _sqlite_write(connection: Connection, lock_timeout_ms: int | None = None) -> Iterator[None]:
     """A write transaction begun and ended on the SQLite driver itself, under SQLAlchemy's ``Connection``.
 
     SQLAlchemy's own begin and commit cost about a tenth of a small transaction (events, a transaction
@@ -1344,7 +1363,14 @@ def _sqlite_write(connection: Connection) -> Iterator[None]:
     """
     driver = connection.connection.driver_connection
     assert driver is not None
-    driver.execute("BEGIN IMMEDIATE")
+    if lock_timeout_ms is None:
+        driver.execute("BEGIN IMMEDIATE")
+    else:
+        driver.execute(f"PRAGMA busy_timeout={int(lock_timeout_ms)}")
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     try:
         yield
     except BaseException:

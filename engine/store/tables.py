@@ -159,7 +159,7 @@ order_counts_folded = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("last_audit_id", Id, nullable=False),
-    Column("folded_at", DateTime(timezone=True)),
+    Column("last_fold_at", DateTime(timezone=True)),  # when a fold last began (one per interval)
     CheckConstraint("id = 1", name="one_row"),
 )
 

@@ -8,16 +8,20 @@ gives, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import random
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
 from engine.store import Store
 from engine.store.reports import FOLD_INTERVAL, fold_order_counts, order_counts, state_counts
-from engine.store.tables import orders
-from tests.engine.runtime.conftest import ADMIN, AUDITOR, CLERK, WAREHOUSE, bundle
+from engine.store.tables import order_counts_folded, orders
+from tests.engine.runtime.conftest import ACTIONS, ADMIN, AUDITOR, CLERK, FIXTURES, WAREHOUSE, bundle
 
 ORDER = {"customer": "张三", "total": 120}
 PAYMENT = {"amount": 120, "method": "card"}
@@ -28,8 +32,8 @@ def truth(store: Store) -> dict[tuple[str, str, str], int]:
     query = select(orders.c.department, orders.c.workflow, orders.c.state, func.count()).group_by(
         orders.c.department, orders.c.workflow, orders.c.state
     )
-    with store.engine.connect() as connection:
-        return {(d, w, s): int(n) for d, w, s, n in connection.execute(query)}
+    with store.read() as tx:
+        return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
 
 
 def fold(store: Store, clock: FrozenClock) -> int | None:
@@ -130,3 +134,86 @@ def test_a_fold_never_passes_an_event_still_being_written(
         assert fold(store, clock) is None  # the audit trail is being written: not now
     assert fold(store, clock) == 3
     assert state_counts(store) == truth(store) == {("retail", "retail-order", "pending_payment"): 2}
+
+
+def test_a_backlog_is_folded_in_short_transactions(engine: Engine, store: Store, clock: FrozenClock) -> None:
+    for _ in range(7):
+        engine.fire(
+            engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id, "pay", CLERK, PAYMENT
+        )
+    assert fold_order_counts(store, clock.now(), interval=None, chunk=3) == 14
+    with store.read() as tx:
+        assert tx.connection.execute(select(order_counts_folded.c.last_audit_id)).scalar_one() == 14
+    assert state_counts(store) == truth(store) == {("retail", "retail-order", "paid"): 7}
+
+
+def test_the_interval_is_kept_whatever_the_clocks_zone(engine: Engine, store: Store) -> None:
+    """SQLite keeps no zone: a fold at 17:00+08:00 is stored as 09:00 UTC, not as 17:00."""
+    beijing = timezone(timedelta(hours=8))
+    at = datetime(2026, 11, 30, 17, 0, tzinfo=beijing)
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    assert fold_order_counts(store, at) == 1
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    assert fold_order_counts(store, at + timedelta(seconds=5)) is None
+    assert fold_order_counts(store, at + timedelta(minutes=5)) == 1
+
+
+def test_a_workflow_moved_to_another_department_counts_each_state_once(
+    engine: Engine, store: Store, tmp_path: Path
+) -> None:
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    text = (FIXTURES / "workflows" / "retail-order.yaml").read_text(encoding="utf-8")
+    moved = tmp_path / "retail-order.yaml"
+    moved.write_text(text.replace("department: retail", "department: wholesale"), encoding="utf-8")
+    engine.publish(load_bundle(moved, FIXTURES, action_names=ACTIONS, workflows={}))
+    engine.create_order(CLERK, "wholesale", "retail-order", "web", ORDER)
+    assert state_counts(store)[("retail", "retail-order", "pending_payment")] == 1
+    rows = {row.workflow: row for row in order_counts(store)}
+    assert (rows["retail-order"].total, rows["retail-order"].by_state) == (2, [("pending_payment", 2)])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_reads_take_no_write_lock_and_a_fold_does_not_wait_for_one(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """SQLite: while another connection holds the write lock, the counts are read at once, and the fold
+    gives up after its short lock timeout instead of the store's 30 s (it could not even note the
+    attempt: that is a write too), then folds once the lock is free."""
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    writer = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert state_counts(store) == truth(store)
+        assert fold_order_counts(store, clock.now()) is None  # gave up: the lock is held
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert fold_order_counts(store, clock.now()) == 1
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_fold_that_gave_up_waits_for_the_next_interval(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """PostgreSQL: a fold that could not lock the audit trail is not tried again by the next page,
+    which would queue the steps behind its lock request once more."""
+    first = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    with store.transaction() as open_tx:
+        open_tx.insert_audit(
+            order_id=first.id,
+            seq=2,
+            at=clock.now(),
+            actor="ann",
+            trigger="remark",
+            from_state="pending_payment",
+            to_state="pending_payment",
+            data_changes={},
+            guards=[],
+            rules=None,
+            reason=None,
+        )
+        assert fold_order_counts(store, clock.now()) is None  # gave up on the lock
+    assert fold_order_counts(store, clock.now()) is None  # this interval's fold was that one
+    clock.advance(seconds=FOLD_INTERVAL.total_seconds() + 1)
+    assert fold_order_counts(store, clock.now()) == 2
+    assert state_counts(store) == truth(store)

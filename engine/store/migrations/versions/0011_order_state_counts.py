@@ -6,7 +6,10 @@ a covering index). Now ``order_state_counts`` holds the counts as of audit event
 an order out of its ``from_state`` and into its ``to_state``) and the events are folded in now and then.
 The step's transaction writes nothing more.
 
-The counts start from the orders as they are: the migration groups them once.
+The counts start from the orders as they are: the migration groups them once, and takes the newest
+audit event as the watermark. On PostgreSQL it first locks the orders and the audit trail against
+writes (a step committing between the two, or still open below the newest id, would be counted twice or
+never); run it, as every migration, with the app stopped, and it waits for nothing.
 
 Revision ID: 0011
 Revises: 0010
@@ -39,10 +42,12 @@ def upgrade() -> None:
         "order_counts_folded",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("last_audit_id", Id, nullable=False),
-        sa.Column("folded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_fold_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint("id = 1", name="ck_order_counts_folded_one_row"),
         sa.PrimaryKeyConstraint("id", name="pk_order_counts_folded"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("LOCK TABLE orders, audit_events IN SHARE MODE")
     op.execute(
         "INSERT INTO order_state_counts (department, workflow, state, orders) "
         "SELECT department, workflow, state, count(*) FROM orders GROUP BY department, workflow, state"
