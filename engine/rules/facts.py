@@ -178,9 +178,9 @@ _STRUCTURE = ("properties", "patternProperties", "additionalProperties", "uneval
 
 def _expand(candidate: _Candidate, depth: int = 0) -> list[_Candidate]:
     """The leaf schemas a candidate stands for: ``$ref`` followed, combinators flattened (as alternatives:
-    a field declared by any branch is known, and an object is closed only where every branch closes it).
-    A ``$ref`` that cannot be followed, and a conditional (``if``, ``dependentSchemas``), leave the value
-    unjudged (the leaf ``true``)."""
+    a field declared by any branch is known, and an object is closed only where every branch closes it),
+    the parts of a conditional (``if``/``then``/``else``, ``dependentSchemas``) that declare fields among
+    them. A ``$ref`` that cannot be followed leaves the value unjudged (the leaf ``true``)."""
     schema = candidate.schema
     if depth > _MAX_REF_DEPTH:
         return [candidate.child(True)]
@@ -194,8 +194,14 @@ def _expand(candidate: _Candidate, depth: int = 0) -> list[_Candidate]:
         branches = schema.get(key)
         for branch in branches if isinstance(branches, list) else []:
             found.extend(_expand(candidate.child(branch), depth + 1))
-    if any(key in schema for key in ("if", "then", "else", "dependentSchemas")):
-        found.append(candidate.child(True))
+    # A conditional's parts are alternatives where they declare fields (a field a ``then`` adds is known);
+    # a part that only constrains (``required``, ``minimum``, …) adds nothing and judges nothing.
+    dependent = schema.get("dependentSchemas")
+    parts = [schema.get(key) for key in ("if", "then", "else")]
+    parts += list(dependent.values()) if isinstance(dependent, Mapping) else []
+    for part in parts:
+        if isinstance(part, Mapping) and any(key in part for key in (*_STRUCTURE, *_COMBINATORS)):
+            found.extend(_expand(replace(candidate, schema=part), depth + 1))
     base = {key: value for key, value in schema.items() if key not in _COMBINATORS}
     if any(key in base for key in _STRUCTURE) or not found:
         found.append(replace(candidate, schema=base))

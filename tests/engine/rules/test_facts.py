@@ -502,3 +502,33 @@ def test_rule_outputs_in_the_order_are_walked_and_typed() -> None:
 def test_any_text_is_judged_without_raising(text: str) -> None:
     for finding in check_condition(text, roots()):
         assert finding.column >= 1 and finding.kind in ("unknown-field", "type-mismatch")
+
+
+INTAKE_WITH_CONDITION: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"needs_invoice": {"type": "boolean"}, "total": {"type": "number"}},
+    # a conditional that only makes a field required: it declares nothing, so it judges nothing
+    "if": {"properties": {"needs_invoice": {"const": True}}, "required": ["needs_invoice"]},
+    "then": {"required": ["invoice_title"]},
+    "else": {"properties": {"reason_no_invoice": {"type": "string"}}},
+}
+
+
+def test_a_conditional_in_another_form_leaves_the_order_judged() -> None:
+    """An intake form with ``if``/``then``/``else`` once left every field of the order unjudged, so a
+    misspelt ``order.totl`` passed; its parts now count where they declare fields."""
+    order = order_root(("forms/order.json", ORDER_FORM), [("forms/intake.json", INTAKE_WITH_CONDITION)])
+    [finding] = check_condition("order.totl > 0", {"order": order})
+    assert (finding.severity, finding.message) == (
+        "warning",
+        "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?",
+    )
+    assert check_condition("order.reason_no_invoice != None and order.needs_invoice", {"order": order}) == []
+    data = data_root(("forms/intake.json", INTAKE_WITH_CONDITION), "create")
+    [finding] = check_condition("data.needs_invoce", {"data": data})
+    assert (finding.severity, finding.message) == (
+        "error",
+        "unknown field 'data.needs_invoce': the form of transition 'create' has no 'needs_invoce'; "
+        "did you mean 'needs_invoice'?",
+    )
