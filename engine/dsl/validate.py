@@ -166,8 +166,10 @@ def _translate(error: ValidationError, located: Located) -> list[Problem]:
     if keyword == "required":
         noun = _NOUNS.get(descriptions.get(str(schema.get("description")), ""), what)
         names = [n for n in value if isinstance(instance, dict) and n not in instance]
-        missing = names[0] if len(names) == 1 else ", ".join(names)
-        return [located.problem(f"missing key {missing!r} in {noun}", path, "missing-key")]
+        if len(names) == 1:
+            return [located.problem(f"missing key {names[0]!r} in {noun}", path, "missing-key")]
+        missing = ", ".join(repr(name) for name in names)
+        return [located.problem(f"missing keys {missing} in {noun}", path, "missing-key")]
     if keyword == "type":
         expected = value
         words = (
@@ -1120,6 +1122,13 @@ def _resolve(
     shown = _display(path, root)
     tree, marks, problems = _read(path, shown, "yaml")
     if tree is None:
+        if not problems:  # nothing but blanks and comments
+            hint = (
+                "a workflow starts with schema_version, workflow, department, title, initial, states and "
+                "transitions; an overlay with schema_version, extends and workflow; a rule file with "
+                "schema_version, ruleset and kind"
+            )
+            problems = [Problem("the file is empty", shown, 1, 1, "$", hint, "empty-file")]
         return None, problems
     located = Located.single(tree, shown, marks)
     if not isinstance(tree, dict):

@@ -91,6 +91,7 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "encoding",
         "unknown-key",
         "missing-key",
+        "empty-file",
         "bad-value",
         "region-scope",
         "region-no-final",
