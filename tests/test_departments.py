@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -854,3 +855,11 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
     assert missing == {spec.name: [] for spec in specs}
     for spec in specs:  # and no order rests where the rule says none can
         assert held[spec.name] <= resting_states(spec), spec.name
+
+
+def test_the_readme_example_order_is_one_the_retail_intake_accepts(engine: Engine) -> None:
+    """`orderloom orders create … --data @docs/examples/retail-order.json`, as the README shows it."""
+    example = json.loads((ROOT / "docs" / "examples" / "retail-order.json").read_text(encoding="utf-8"))
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", example)
+    assert order.state == "pending_payment"
+    assert pay(engine, order.id, example["total"]) == "pending_shipment"
