@@ -58,6 +58,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "again. Submit once more to create another order.",
     },
     "orders.reload": {"zh": "查看订单的最新状态", "en": "See the order as it is now"},
+    "orders.not_now.title": {"zh": "此操作现在不可用", "en": "Not available now"},
+    "orders.not_now": {
+        "zh": "订单现在是“{state}”，不能执行“{action}”。它可能已经办理过，或已被他人处理。",
+        "en": "The order is now “{state}”: “{action}” cannot be done on it. It may have been done "
+        "already, or by someone else.",
+    },
     "orders.not_found.title": {"zh": "找不到此页面", "en": "Not found"},
     "orders.not_found": {
         "zh": "没有这个订单、流程或渠道，或者它不属于您所在的部门。",

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from engine.dsl.spec import Text, WorkflowSpec
@@ -356,7 +356,21 @@ def _step(order_id: int, trigger: str) -> _Step:
     except NotFound:
         abort(404)
     if info is None:
-        abort(404)
+        spec = engine.spec(order.workflow, order.version)
+        known = next((t for t in spec.transitions if t.trigger == trigger and not t.auto), None)
+        if known is None:
+            abort(404)
+        # A step of this workflow, not possible from where the order is now: done already (a form
+        # sent twice, a page left open), or by someone else.
+        action = known.label.get(lang) if known.label is not None else trigger
+        page = render_template(
+            "orders/not_now.html",
+            order=order,
+            message=translate("orders.not_now", lang).format(
+                state=state_label(spec, order.state, lang), action=action
+            ),
+        )
+        abort(Response(page, status=409))
     return _Step(
         order=order,
         spec=engine.spec(order.workflow, order.version),

@@ -179,7 +179,7 @@ def test_other_departments_and_unknown_addresses_are_a_404(app: Flask, clerk: Fl
     assert other.post(f"/orders/{order_id}/fire/pay", data={"_lock_version": "1"}).status_code == 404
     unknown = (
         "/orders/999",
-        f"/orders/{order_id}/fire/ship",
+        f"/orders/{order_id}/fire/teleport",  # no such step in the workflow
         "/orders/new/retail/retail-order/fax",
         "/orders/new/retail/no-such-workflow/web",
         "/orders/new/wholesale/retail-order/web",
@@ -203,3 +203,23 @@ def test_a_step_the_user_may_not_take_says_why(clerk: FlaskClient) -> None:
     refused = clerk.get(f"/orders/{order_id}/fire/hold?lang=en")
     assert refused.status_code == 403 and "reviewer" in refused.text
     assert 'type="submit"' not in refused.text.split("<main>")[1]
+
+
+def test_a_step_not_possible_now_says_where_the_order_is(clerk: FlaskClient) -> None:
+    """A form sent twice, a page left open, a step of a later state: 409 naming the order's state."""
+    order_id = create(clerk)
+    early = clerk.get(f"/orders/{order_id}/fire/ship?lang=en")
+    assert early.status_code == 409
+    assert "The order is now “Pending payment”: “Ship” cannot be done on it." in early.text
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    paid = {
+        "method": "alipay",
+        "amount": "186",
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    again = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=paid)
+    assert again.status_code == 409
+    assert "订单现在是“待发货”，不能执行“支付”。" in again.text
+    assert f'href="/orders/{order_id}"' in again.text
