@@ -71,9 +71,38 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
             response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
         return response
 
+    _error_pages(app)
     auth.init_app(app)
     auth.init_throttle(app, settings)  # failed logins per name and per client address (docs/web.md)
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)
     return app
+
+
+def _error_pages(app: Flask) -> None:
+    """The framework's own errors as pages of the app, in the page's language (not Werkzeug's English):
+    an expired form (CSRF), a bad request, an unknown address, a wrong method, too large, a crash."""
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    def page(code: int, key: str, **values: Any) -> Any:
+        return render_template("error.html", code=code, key=key, values=values), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> Any:
+        return page(400, "errors.csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            return page(413, "errors.413", limit=f"{limit // (1024 * 1024)} MiB")
+        if code in (400, 404, 405):
+            return page(code, f"errors.{code}")
+        return error  # the others (401, 403, 409, 429, …) come with their own pages
+
+    @app.errorhandler(500)
+    def crashed(error: Exception) -> Any:
+        return page(500, "errors.500")

@@ -64,6 +64,33 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The order is now “{state}”: “{action}” cannot be done on it. It may have been done "
         "already, or by someone else.",
     },
+    "errors.400.title": {"zh": "请求无法处理", "en": "Bad request"},
+    "errors.400": {"zh": "这个请求不完整或格式不对。", "en": "The request was incomplete or malformed."},
+    "errors.csrf.title": {"zh": "页面已过期", "en": "This page has expired"},
+    "errors.csrf": {
+        "zh": "此页面打开太久或已在别处提交，未做任何更改。请返回、刷新页面后再提交。",
+        "en": "This page was open too long or was sent from elsewhere; nothing was changed. Go back, "
+        "reload the page and send it again.",
+    },
+    "errors.404.title": {"zh": "找不到此页面", "en": "Not found"},
+    "errors.404": {"zh": "没有这个地址。", "en": "There is nothing at this address."},
+    "errors.405.title": {"zh": "不支持此操作", "en": "Not allowed here"},
+    "errors.405": {
+        "zh": "此地址不接受这种请求（例如直接打开了只能提交的地址）。",
+        "en": "This address does not take this kind of request (an address that only takes a form "
+        "was opened directly, say).",
+    },
+    "errors.413.title": {"zh": "提交的内容过大", "en": "Too large"},
+    "errors.413": {
+        "zh": "提交的内容超过了 {limit} 的上限，未做任何更改。",
+        "en": "What was sent is over the {limit} limit; nothing was changed.",
+    },
+    "errors.500.title": {"zh": "服务器出错", "en": "Server error"},
+    "errors.500": {
+        "zh": "处理请求时出错，未做任何更改。请稍后再试；如果问题持续，请联系管理员。",
+        "en": "Something went wrong handling the request; nothing was changed. Try again later, and "
+        "tell your administrator if it goes on.",
+    },
     "orders.not_found.title": {"zh": "找不到此页面", "en": "Not found"},
     "orders.not_found": {
         "zh": "没有这个订单、流程或渠道，或者它不属于您所在的部门。",

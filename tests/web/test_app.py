@@ -70,3 +70,41 @@ def test_the_language_choice_is_remembered(client: FlaskClient) -> None:
     response = client.get("/?lang=en")
     assert "lang=en" in response.headers["Set-Cookie"]
     assert "Departments and workflows" in client.get("/").get_data(as_text=True)
+
+
+def test_the_frameworks_errors_are_pages_of_the_app_in_its_language(client: FlaskClient) -> None:
+    missing = client.get("/no-such-page?lang=zh")
+    assert (
+        missing.status_code == 404 and "没有这个地址。" in missing.text and "部门与流程" not in missing.text
+    )
+    assert '<html lang="zh-CN">' in missing.text  # the app's page, with its header and language switch
+    wrong = client.get("/logout?lang=en")  # a POST-only address opened directly
+    assert wrong.status_code == 405 and "This address does not take this kind of request" in wrong.text
+    huge = client.post("/logout?lang=zh", data=b"x" * (3 * 1024 * 1024), content_type="text/plain")
+    assert huge.status_code == 413 and "提交的内容超过了 2 MiB 的上限，未做任何更改。" in huge.text
+
+
+def test_an_expired_form_says_so_in_the_pages_language(client: FlaskClient) -> None:
+    """The form's CSRF token is missing or stale: Flask-WTF's 400, told as the app tells it."""
+    client.csrf_token = "not-the-token"  # type: ignore[attr-defined]
+    expired = client.post("/logout?lang=zh")
+    assert expired.status_code == 400
+    assert "页面已过期" in expired.text and "未做任何更改" in expired.text
+    assert "The CSRF token" not in expired.text  # not Flask-WTF's English
+
+
+def test_a_crash_is_a_page_of_the_app_without_the_traceback(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
+    )
+    app = make_app(settings)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as it runs in production
+
+    def boom() -> str:
+        raise RuntimeError("a bug with secrets in it")
+
+    app.add_url_rule("/boom", view_func=boom)
+    crashed = log_in(app.test_client()).get("/boom?lang=en")
+    assert crashed.status_code == 500
+    assert "Something went wrong handling the request; nothing was changed." in crashed.text
+    assert "secrets" not in crashed.text and "Traceback" not in crashed.text
