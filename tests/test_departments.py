@@ -236,8 +236,16 @@ def test_underpaying_is_refused_by_the_guard(engine: Engine) -> None:
     order = engine.create_order(
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
     )
-    with pytest.raises(TransitionRejected, match=r"data\.amount >= order\.total"):
+    with pytest.raises(TransitionRejected) as refused:
         pay(engine, order.id, 400)
+    [refusal] = refused.value.refusals  # in the workflow's words; the condition and values in the details
+    assert (refusal.code, refusal.zh, refusal.en) == (
+        "guard",
+        "支付金额少于订单金额",
+        "The amount paid is less than the order total",
+    )
+    assert refusal.details["when"] == "data.amount >= order.total"
+    assert refusal.details["comparisons"][0]["left"] == 400
 
 
 def test_a_large_order_is_held_for_review_and_released(engine: Engine) -> None:
@@ -490,8 +498,9 @@ def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: E
         data=wholesale_data(payment_method="cod"),
     )
     receipt = {"method": "cod", "amount": 15350, "transaction_ref": "COD0000001"}
-    with pytest.raises(TransitionRejected, match="shipped_qty"):
+    with pytest.raises(TransitionRejected, match="once everything has shipped") as refused:
         engine.fire(order.id, "collect_cod", FINANCE, receipt)
+    assert "order.shipped_qty" in refused.value.refusals[0].details["when"]
     everything = [{"sku": "YL-MILK24", "qty": 100}, {"sku": "XM-BAND8", "qty": 50}]
     engine.fire(order.id, "ship_part", WAREHOUSE, {"carrier": "deppon", "parcel": everything})
     assert engine.fire(order.id, "collect_cod", FINANCE, receipt).to_state == "completed"

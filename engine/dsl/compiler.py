@@ -252,6 +252,7 @@ def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> Tra
         actions=tuple(transition.get("actions") or ()),
         auto=bool(transition.get("auto")),
         label=_text(label, transition["trigger"]) if label else None,
+        refusal=_text(transition["refusal"], "") if transition.get("refusal") else None,
     )
 
 

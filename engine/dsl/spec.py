@@ -72,6 +72,7 @@ class TransitionSpec:
     actions: tuple[str, ...] = ()  # registered plugin action names, run in order
     auto: bool = False  # taken without a person as soon as ``when`` holds
     label: Text | None = None
+    refusal: Text | None = None  # told when ``when`` does not hold, instead of the condition itself
 
 
 @dataclass(frozen=True)

@@ -464,6 +464,8 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
     when = transition.get("when")
     if isinstance(when, str) or _strings(when) is not None:
         kept["when"] = when
+    if "refusal" in transition:
+        kept["refusal"] = transition["refusal"]
     return kept
 
 
@@ -771,6 +773,15 @@ class _Checker:
                 continue
             path = child_path("$.transitions", index)
             trigger = transition["trigger"]
+            if "refusal" in transition and not transition.get("when"):
+                self.problem(
+                    f"transition {trigger!r} has a refusal but no when: nothing can refuse it",
+                    child_path(path, "refusal"),
+                    "refusal-without-when",
+                    "the refusal is what people are told when the when condition does not hold; "
+                    "add the condition or remove the refusal",
+                    key=True,
+                )
             source = transition["source"]
             if source == ANY_SOURCE:
                 sources = [s.name for s in self.states.values() if s.parallel is None and not s.final]

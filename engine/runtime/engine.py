@@ -630,11 +630,15 @@ class Engine:
             else str(c.get("error"))
             for c in record["comparisons"]
         )
+        details = {"when": ct.spec.when, "comparisons": record["comparisons"]}
+        told = ct.spec.refusal
+        if told is not None:  # the workflow's own words for it; the condition stays in the details
+            return [record], Refusal("guard", told.zh, told.en, details)
         return [record], Refusal(
             "guard",
             f"条件不成立：{ct.spec.when}（{shown}）",
             f"condition not met: {ct.spec.when} ({shown})",
-            {"when": ct.spec.when, "comparisons": record["comparisons"]},
+            details,
         )
 
     def _apply(

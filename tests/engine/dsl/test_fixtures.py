@@ -92,6 +92,7 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "unknown-key",
         "missing-key",
         "empty-file",
+        "refusal-without-when",
         "bad-value",
         "region-scope",
         "region-no-final",
