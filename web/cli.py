@@ -79,25 +79,25 @@ def _actor(name: str, roles: Sequence[str], departments: Sequence[str]) -> Actor
 MAX_DATA_BYTES = 1_000_000  # an order's data is a form's worth of fields, not a file dump
 
 
-def _json_option(value: str | None) -> dict[str, Any]:
-    """Data given inline as JSON, or as ``@file.json``."""
+def _json_option(value: str | None, option: str = "--data") -> dict[str, Any]:
+    """Data given inline as JSON, or as ``@file.json``; a problem names ``option``."""
     if not value:
         return {}
     try:
         if value.startswith("@"):
             path = Path(value[1:])
             if path.stat().st_size > MAX_DATA_BYTES:
-                raise click.BadParameter(f"{path} is larger than {MAX_DATA_BYTES} bytes")
+                raise click.BadParameter(f"{path} is larger than {MAX_DATA_BYTES} bytes", param_hint=option)
             text = path.read_text(encoding="utf-8")
         else:
             text = value
         parsed = json.loads(text, parse_constant=_refuse_constant)
     except (OSError, ValueError) as exc:
-        raise click.BadParameter(f"not readable JSON: {exc}") from None
+        raise click.BadParameter(f"not readable JSON: {exc}", param_hint=option) from None
     except RecursionError:
-        raise click.BadParameter("not readable JSON: nested too deeply") from None
+        raise click.BadParameter("not readable JSON: nested too deeply", param_hint=option) from None
     if not isinstance(parsed, dict):
-        raise click.BadParameter("the data must be a JSON object")
+        raise click.BadParameter("the data must be a JSON object", param_hint=option)
     return parsed
 
 
@@ -160,6 +160,7 @@ def with_actor(func: Any) -> Any:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="orderloom", prog_name="orderloom")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """OrderLoom: run order processes described as YAML workflows, forms and rule files.
@@ -469,6 +470,8 @@ def orders_list(
     for order in found:
         columns = (f"#{order.id:<8}", f"{order.department:<12}", f"{order.workflow:<22}", order.state)
         click.echo(" ".join(columns) + f"  {order.channel or ''}")
+    if not found:
+        click.echo("no orders match", err=True)  # on stderr: the listing itself stays empty for scripts
 
 
 @main.command()

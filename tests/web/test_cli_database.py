@@ -59,7 +59,7 @@ def test_an_empty_or_older_database_says_to_upgrade(tmp_path: Path) -> None:
         "has an older schema (revision 0010; this OrderLoom needs 0011): run `orderloom db upgrade`" in output
     )
     assert orderloom(env, "db", "upgrade")[0] == 0
-    assert orderloom(env, "orders", "list") == (0, "")
+    assert orderloom(env, "orders", "list") == (0, "no orders match\n")
 
 
 def test_the_app_signs_sessions_with_a_kept_random_key_when_none_is_set(tmp_path: Path) -> None:
@@ -78,3 +78,22 @@ def test_the_app_signs_sessions_with_a_kept_random_key_when_none_is_set(tmp_path
     assert create_app(settings).config["SECRET_KEY"] == first  # sessions survive a restart
     other = tmp_path / "other"
     assert create_app(Settings(settings.database_url, other, UNSET_SECRET_KEY)).config["SECRET_KEY"] != first
+
+
+def test_version_and_what_a_bad_data_option_is_called(tmp_path: Path) -> None:
+    env = {"ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'orderloom.db'}"}
+    code, output = orderloom(env, "--version")
+    assert code == 0 and output.startswith("orderloom, version ")
+    assert orderloom(env, "db", "upgrade")[0] == 0
+    args = ("orders", "create", "--department", "retail", "--workflow", "retail-order", "--role", "clerk")
+    code, output = orderloom(env, *args, "--data", "[1, 2]")
+    assert code == 2 and "Invalid value for --data: the data must be a JSON object" in output
+    code, output = orderloom(env, *args, "--data", "@/no/such/file.json")
+    assert code == 2 and "Invalid value for --data: not readable JSON:" in output
+
+
+def test_an_empty_listing_says_so_beside_it(tmp_path: Path) -> None:
+    env = {"ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'orderloom.db'}"}
+    assert orderloom(env, "db", "upgrade")[0] == 0
+    result = CliRunner().invoke(main, ["orders", "list", "--state", "nosuch"], env=env)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "no orders match\n")
