@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
 from engine.store.reports import fold_order_counts, order_counts
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     @app.context_processor
     def inject_language() -> dict[str, Any]:
         lang = current_lang()
-        return {"lang": lang, "t": lambda key: translate(key, lang)}
+        return {"lang": lang, "t": lambda key: translate(key, lang), "lang_url": _lang_url}
 
     @app.after_request
     def remember_language(response: Any) -> Any:
@@ -74,6 +75,9 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     _error_pages(app)
     auth.init_app(app)
     auth.init_throttle(app, settings)  # failed logins per name and per client address (docs/web.md)
+    app.add_url_rule(  # browsers ask for it whatever the page says
+        "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
+    )
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)
@@ -106,3 +110,11 @@ def _error_pages(app: Flask) -> None:
     @app.errorhandler(500)
     def crashed(error: Exception) -> Any:
         return page(500, "errors.500")
+
+
+def _lang_url(lang: str) -> str:
+    """This page in another language: its address and query (``next`` on the login page, filters) kept."""
+    from flask import request
+
+    query = {**request.args.to_dict(), "lang": lang}
+    return f"{request.path}?{urlencode(query)}"

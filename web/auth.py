@@ -48,7 +48,7 @@ auth = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
-OPEN_ENDPOINTS = frozenset({"auth.login", "auth.login_post", "home.healthz", "static"})
+OPEN_ENDPOINTS = frozenset({"favicon", "auth.login", "auth.login_post", "home.healthz", "static"})
 
 
 def _store() -> Any:
