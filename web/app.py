@@ -12,7 +12,7 @@ from sqlalchemy import text
 from engine.store.reports import fold_order_counts, order_counts
 from web import auth
 from web.forms import forms
-from web.i18n import current_lang, translate
+from web.i18n import current_lang, term, translate
 from web.orders import orders
 from web.settings import UNSET_SECRET_KEY, Settings, kept_secret_key
 from web.wiring import Services, build_services
@@ -61,7 +61,12 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     @app.context_processor
     def inject_language() -> dict[str, Any]:
         lang = current_lang()
-        return {"lang": lang, "t": lambda key: translate(key, lang), "lang_url": _lang_url}
+        return {
+            "lang": lang,
+            "t": lambda key: translate(key, lang),
+            "term": lambda kind, code: term(kind, code, lang),
+            "lang_url": _lang_url,
+        }
 
     @app.after_request
     def remember_language(response: Any) -> Any:

@@ -42,6 +42,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "orders.data": {"zh": "订单信息", "en": "Order details"},
     "orders.timeline": {"zh": "处理记录", "en": "Timeline"},
     "orders.yes": {"zh": "是", "en": "yes"},
+    "orders.none": {"zh": "无", "en": "none"},
     "orders.no": {"zh": "否", "en": "no"},
     "orders.confirm": {
         "zh": "确认对此订单执行“{action}”？当前状态：{state}。",
@@ -156,6 +157,35 @@ def current_lang() -> str:
         return asked
     best = request.accept_languages.best_match(["zh", "zh-CN", "en"], default="zh")
     return "zh" if best.startswith("zh") else "en"
+
+
+# Names of the codes the shipped departments use (../shared/GLOSSARY.md); a code not here is shown as is.
+TERMS: dict[str, dict[str, dict[str, str]]] = {
+    "channel": {
+        "web": {"zh": "网站", "en": "Web shop"},
+        "app": {"zh": "移动应用", "en": "App"},
+        "phone": {"zh": "电话", "en": "Phone"},
+        "email": {"zh": "电子邮件", "en": "Email"},
+    },
+    "department": {
+        "retail": {"zh": "零售", "en": "Retail"},
+        "wholesale": {"zh": "批发", "en": "Wholesale"},
+        "after_sales": {"zh": "售后", "en": "After-sales"},
+    },
+    "reason": {
+        "auto": {"zh": "自动", "en": "automatic"},
+        "unpaid_timeout": {"zh": "超时未支付自动取消", "en": "cancelled: unpaid in time"},
+        "auto_confirm_receipt": {"zh": "自动确认收货", "en": "receipt confirmed automatically"},
+    },
+}
+
+
+def term(kind: str, code: str, lang: str) -> str:
+    """The name of a code (a channel, a department, a step's reason) in ``lang``; unknown codes as is."""
+    entry = TERMS.get(kind, {}).get(code)
+    if entry is None:
+        return code
+    return entry["zh"] if lang == "zh" else entry["en"]
 
 
 def translate(key: str, lang: str) -> str:

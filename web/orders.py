@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -227,30 +228,49 @@ class Entry:
 
 def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str) -> list[Entry]:
     """The order's data with the forms' labels (and the choices' labels), in the layouts' order; a field
-    several forms have is labelled by the first of them."""
+    several forms have is labelled by the first of them. A field no form describes at its place is read
+    as the order's field of the same name (a shipment's ``carrier`` as the order's carrier); money with
+    two decimals, times as local time, an empty list as "none", records inside a table cell as text."""
     specs: dict[str, FieldLayout] = {}
     for layout in layouts:
         for path, spec in layout.fields.items():
             specs.setdefault(path, spec)
 
+    def spec_of(path: str, key: str) -> FieldLayout | None:
+        return specs.get(path) or specs.get(key)
+
     def label(path: str, key: str) -> str:
-        spec = specs.get(path)
+        spec = spec_of(path, key)
         return spec.label.get(lang) if spec is not None else key
 
-    def text(path: str, value: Any) -> str:
-        spec = specs.get(path)
-        if spec is not None:
-            for option in spec.options:
-                if choice_text(option.value) == choice_text(value):
-                    return option.label.get(lang)
-        money = spec is not None and spec.widget == "money"
+    def text(path: str, key: str, value: Any) -> str:
+        spec = spec_of(path, key)
+        named = specs.get(key)  # the order's field of that name: its choices name the value too
+        options = (spec.options if spec is not None else ()) or (named.options if named is not None else ())
+        for option in options:
+            if choice_text(option.value) == choice_text(value):
+                return option.label.get(lang)
+        money = spec is not None and (spec.widget == "money" or spec.format == "money")
         if money and isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"{value:.2f}"
+        if spec is not None and spec.format == "date-time" and isinstance(value, str):
+            with suppress(ValueError):
+                return _local(datetime.fromisoformat(value))
         if isinstance(value, bool):
             return translate("orders.yes" if value else "orders.no", lang)
         if value is None:
             return ""
+        if isinstance(value, list) and not value:
+            return translate("orders.none", lang)
+        if isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
+            return "；".join(record(f"{path}{ITEMS}", item) for item in value)
+        if isinstance(value, Mapping):
+            return record(path, value)
         return choice_text(value)
+
+    def record(path: str, value: Mapping[str, Any]) -> str:
+        """A record inside a table cell: its labelled values on one line."""
+        return " · ".join(f"{label(f'{path}.{k}', k)} {text(f'{path}.{k}', k, v)}" for k, v in value.items())
 
     def entry(path: str, key: str, value: Any) -> Entry:
         if isinstance(value, Mapping):
@@ -261,11 +281,11 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
             return Entry(
                 label(path, key),
                 headers=[label(f"{inner}.{k}", k) for k in keys],
-                rows=[[text(f"{inner}.{k}", item.get(k)) for k in keys] for item in value],
+                rows=[[text(f"{inner}.{k}", k, item.get(k)) for k in keys] for item in value],
             )
-        if isinstance(value, list):
-            return Entry(label(path, key), text="、".join(text(f"{path}{ITEMS}", v) for v in value))
-        return Entry(label(path, key), text=text(path, value))
+        if isinstance(value, list) and value:
+            return Entry(label(path, key), text="、".join(text(f"{path}{ITEMS}", key, v) for v in value))
+        return Entry(label(path, key), text=text(path, key, value))
 
     order = {path: n for n, path in enumerate(specs)}
     keys = sorted(data, key=lambda k: order.get(k, len(order)))

@@ -223,3 +223,42 @@ def test_a_step_not_possible_now_says_where_the_order_is(clerk: FlaskClient) -> 
     assert again.status_code == 409
     assert "订单现在是“待发货”，不能执行“支付”。" in again.text
     assert f'href="/orders/{order_id}"' in again.text
+
+
+def test_the_order_page_shows_what_actions_wrote_as_people_read_it(app: Flask, clerk: FlaskClient) -> None:
+    """Money with two decimals, times in local time, records in a cell as text, codes by their names."""
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    paid = {
+        "method": "alipay",
+        "amount": "186",
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "<dt>已付金额（元）</dt><dd>186.00</dd>" in zh  # written by payments.capture as 186
+    assert re.search(r"<dt>支付时间</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d</dd>", zh)  # not ISO with an offset
+    assert re.search(r"<td>TEA-01</td><td>SH-01</td><td>2</td>", zh)  # 已占用库存: labelled columns
+    assert '<th scope="col">仓库</th>' in zh
+    assert '部门 <span title="retail">零售</span> · <span title="web">网站</span>' in zh
+    assert '<small class="reason" title="auto">自动</small>' in zh  # routing and placing were automatic
+    en = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert 'Department <span title="retail">Retail</span> · <span title="web">Web shop</span>' in en
+    assert '<small class="reason" title="auto">automatic</small>' in en
+
+
+def test_records_in_a_cell_and_empty_lists_read_as_text() -> None:
+    from web.orders import summarize
+
+    data = {
+        "shipments": [{"carrier": "sf", "items": [{"sku": "A", "qty": 1}, {"sku": "B", "qty": 2}]}],
+        "split": [],
+    }
+    shipments, split = summarize(data, [], "en")
+    assert (shipments.headers, shipments.rows) == (
+        ["carrier", "items"],
+        [["sf", "sku A · qty 1；sku B · qty 2"]],
+    )
+    assert (split.label, split.text) == ("split", "none")
+    assert summarize({"split": []}, [], "zh")[0].text == "无"
