@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,13 +18,15 @@ CLERK = Actor("wang.fang", frozenset({"clerk"}), frozenset({"desk"}))
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> FlaskClient:
+def client(tmp_path: Path) -> Iterator[FlaskClient]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
         definitions_root=DEFS,
         secret_key="test",
     )
-    return log_in(make_app(settings).test_client())
+    app = make_app(settings)
+    yield log_in(app.test_client())
+    app.extensions["orderloom"].close()
 
 
 def test_healthz_checks_the_database(client: FlaskClient) -> None:
@@ -108,23 +111,28 @@ def test_a_crash_is_a_page_of_the_app_without_the_traceback(tmp_path: Path) -> N
     assert crashed.status_code == 500
     assert "Something went wrong handling the request; nothing was changed." in crashed.text
     assert "secrets" not in crashed.text and "Traceback" not in crashed.text
+    app.extensions["orderloom"].close()
 
 
 def test_the_language_link_keeps_the_page_and_its_query(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
     )
-    anonymous = make_app(settings).test_client()
+    app = make_app(settings)
+    anonymous = app.test_client()
     login = anonymous.get("/login?next=%2Forders%2F7&lang=zh").text
     assert 'class="lang" href="/login?next=%2Forders%2F7&amp;lang=en"' in login
+    app.extensions["orderloom"].close()
 
 
 def test_the_icon_and_the_login_buttons_style_are_served(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
     )
-    anonymous = make_app(settings).test_client()
+    app = make_app(settings)
+    anonymous = app.test_client()
     icon = anonymous.get("/favicon.ico")
     assert icon.status_code == 301 and icon.headers["Location"] == "/static/favicon.svg"
     assert anonymous.get("/static/favicon.svg").status_code == 200
     assert "button.primary" in anonymous.get("/static/app.css").text  # the login page loads app.css only
+    app.extensions["orderloom"].close()

@@ -70,14 +70,20 @@ def test_the_app_signs_sessions_with_a_kept_random_key_when_none_is_set(tmp_path
     )
     (tmp_path / "var").mkdir()
     upgrade(settings.database_url)
-    first = create_app(settings).config["SECRET_KEY"]
+    first = secret_of(settings)
     kept = tmp_path / "var" / "secret_key"
     assert first == kept.read_text(encoding="utf-8").strip()
     assert len(first) == 64 and first != UNSET_SECRET_KEY
     assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
-    assert create_app(settings).config["SECRET_KEY"] == first  # sessions survive a restart
+    assert secret_of(settings) == first  # sessions survive a restart
     other = tmp_path / "other"
-    assert create_app(Settings(settings.database_url, other, UNSET_SECRET_KEY)).config["SECRET_KEY"] != first
+    assert secret_of(Settings(settings.database_url, other, UNSET_SECRET_KEY)) != first
+
+
+def secret_of(settings: Settings) -> str:
+    app = create_app(settings)
+    app.extensions["orderloom"].close()
+    return str(app.config["SECRET_KEY"])
 
 
 def test_version_and_what_a_bad_data_option_is_called(tmp_path: Path) -> None:

@@ -335,10 +335,12 @@ def test_sqlite_checkpoints_the_wal_off_the_committing_request(tmp_path: Path) -
         # SQLite's own checkpoint on commit stays on underneath, so the WAL stays bounded
         assert tx.connection.execute(text("PRAGMA wal_autocheckpoint")).scalar() == WAL_AUTOCHECKPOINT_PAGES
         assert tx.connection.execute(text("SELECT count(*) FROM t")).scalar() == 50
-    checkpointers = [t for t in threading.enumerate() if t.name == "orderloom-wal-checkpoint"]
-    assert any(t.is_alive() for t in checkpointers)
+    # this store's thread (other tests' stores may still have theirs until they are collected)
+    assert store._checkpointer is not None
+    thread = store._checkpointer._thread
+    assert thread is not None and thread.name == "orderloom-wal-checkpoint" and thread.is_alive()
     store.dispose()
-    assert not any(t.is_alive() for t in checkpointers)
+    assert not thread.is_alive()
 
 
 def test_in_memory_sqlite_has_no_checkpointer() -> None:
