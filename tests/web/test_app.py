@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.dsl.compiler import load_bundle
@@ -18,15 +19,20 @@ CLERK = Actor("wang.fang", frozenset({"clerk"}), frozenset({"desk"}))
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[FlaskClient]:
+def app(tmp_path: Path) -> Iterator[Flask]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
         definitions_root=DEFS,
         secret_key="test",
     )
     app = make_app(settings)
-    yield log_in(app.test_client())
+    yield app
     app.extensions["orderloom"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return log_in(app.test_client())
 
 
 def test_healthz_checks_the_database(client: FlaskClient) -> None:
@@ -96,11 +102,7 @@ def test_an_expired_form_says_so_in_the_pages_language(client: FlaskClient) -> N
     assert "The CSRF token" not in expired.text  # not Flask-WTF's English
 
 
-def test_a_crash_is_a_page_of_the_app_without_the_traceback(tmp_path: Path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
-    )
-    app = make_app(settings)
+def test_a_crash_is_a_page_of_the_app_without_the_traceback(app: Flask) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as it runs in production
 
     def boom() -> str:
@@ -111,28 +113,16 @@ def test_a_crash_is_a_page_of_the_app_without_the_traceback(tmp_path: Path) -> N
     assert crashed.status_code == 500
     assert "Something went wrong handling the request; nothing was changed." in crashed.text
     assert "secrets" not in crashed.text and "Traceback" not in crashed.text
-    app.extensions["orderloom"].close()
 
 
-def test_the_language_link_keeps_the_page_and_its_query(tmp_path: Path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
-    )
-    app = make_app(settings)
-    anonymous = app.test_client()
-    login = anonymous.get("/login?next=%2Forders%2F7&lang=zh").text
+def test_the_language_link_keeps_the_page_and_its_query(app: Flask) -> None:
+    login = app.test_client().get("/login?next=%2Forders%2F7&lang=zh").text
     assert 'class="lang" href="/login?next=%2Forders%2F7&amp;lang=en"' in login
-    app.extensions["orderloom"].close()
 
 
-def test_the_icon_and_the_login_buttons_style_are_served(tmp_path: Path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
-    )
-    app = make_app(settings)
+def test_the_icon_and_the_login_buttons_style_are_served(app: Flask) -> None:
     anonymous = app.test_client()
     icon = anonymous.get("/favicon.ico")
     assert icon.status_code == 301 and icon.headers["Location"] == "/static/favicon.svg"
     assert anonymous.get("/static/favicon.svg").status_code == 200
     assert "button.primary" in anonymous.get("/static/app.css").text  # the login page loads app.css only
-    app.extensions["orderloom"].close()

@@ -75,6 +75,19 @@ def lock_of(page: str) -> str:
     return found.group(1)
 
 
+def pay_through_the_page(clerk: FlaskClient, order_id: int) -> dict[str, str]:
+    """Pay the order's 186 yuan by Alipay through its pay page; what was posted."""
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    paid = {
+        "method": "alipay",
+        "amount": "186",
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    return paid
+
+
 def create(clerk: FlaskClient, **changes: str) -> int:
     key = key_of(clerk.get(NEW).text)
     response = clerk.post(NEW, data=intake(_key=key, **changes))
@@ -190,14 +203,7 @@ def test_other_departments_and_unknown_addresses_are_a_404(app: Flask, clerk: Fl
 
 def test_a_step_the_user_may_not_take_says_why(clerk: FlaskClient) -> None:
     order_id = create(clerk)
-    page = clerk.get(f"/orders/{order_id}/fire/pay").text
-    paid = {
-        "method": "alipay",
-        "amount": "186",
-        "transaction_ref": "2026000001",
-        "_lock_version": lock_of(page),
-    }
-    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    pay_through_the_page(clerk, order_id)
     shown = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert f'href="/orders/{order_id}/fire/hold"' not in shown  # a reviewer's step: no button
     refused = clerk.get(f"/orders/{order_id}/fire/hold?lang=en")
@@ -211,14 +217,7 @@ def test_a_step_not_possible_now_says_where_the_order_is(clerk: FlaskClient) -> 
     early = clerk.get(f"/orders/{order_id}/fire/ship?lang=en")
     assert early.status_code == 409
     assert "The order is now “Pending payment”: “Ship” cannot be done on it." in early.text
-    page = clerk.get(f"/orders/{order_id}/fire/pay").text
-    paid = {
-        "method": "alipay",
-        "amount": "186",
-        "transaction_ref": "2026000001",
-        "_lock_version": lock_of(page),
-    }
-    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    paid = pay_through_the_page(clerk, order_id)
     again = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=paid)
     assert again.status_code == 409
     assert "订单现在是“待发货”，不能执行“支付”。" in again.text
@@ -228,14 +227,7 @@ def test_a_step_not_possible_now_says_where_the_order_is(clerk: FlaskClient) -> 
 def test_the_order_page_shows_what_actions_wrote_as_people_read_it(app: Flask, clerk: FlaskClient) -> None:
     """Money with two decimals, times in local time, records in a cell as text, codes by their names."""
     order_id = create(clerk)
-    page = clerk.get(f"/orders/{order_id}/fire/pay").text
-    paid = {
-        "method": "alipay",
-        "amount": "186",
-        "transaction_ref": "2026000001",
-        "_lock_version": lock_of(page),
-    }
-    assert clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    pay_through_the_page(clerk, order_id)
     zh = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert "<dt>已付金额（元）</dt><dd>186.00</dd>" in zh  # written by payments.capture as 186
     assert re.search(r"<dt>支付时间</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d</dd>", zh)  # not ISO with an offset

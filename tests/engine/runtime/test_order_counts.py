@@ -20,6 +20,7 @@ from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
 from engine.store import Store
 from engine.store.reports import FOLD_INTERVAL, fold_order_counts, order_counts, state_counts
+from engine.store.store import Tx
 from engine.store.tables import order_counts_folded, orders
 from tests.engine.runtime.conftest import ACTIONS, ADMIN, AUDITOR, CLERK, FIXTURES, WAREHOUSE, bundle
 
@@ -34,6 +35,23 @@ def truth(store: Store) -> dict[tuple[str, str, str], int]:
     )
     with store.read() as tx:
         return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
+
+
+def write_a_self_loop(tx: Tx, order_id: int, clock: FrozenClock) -> None:
+    """A step's audit event (pending_payment -> pending_payment: it moves no count), in ``tx``."""
+    tx.insert_audit(
+        order_id=order_id,
+        seq=2,
+        at=clock.now(),
+        actor="ann",
+        trigger="remark",
+        from_state="pending_payment",
+        to_state="pending_payment",
+        data_changes={},
+        guards=[],
+        rules=None,
+        reason=None,
+    )
 
 
 def fold(store: Store, clock: FrozenClock) -> int | None:
@@ -117,19 +135,7 @@ def test_a_fold_never_passes_an_event_still_being_written(
     gives up after its lock timeout) rather than fold past the open one and never count it."""
     first = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
     with store.transaction() as open_tx:  # a step in flight: its audit row is written, not committed
-        open_tx.insert_audit(
-            order_id=first.id,
-            seq=2,
-            at=clock.now(),
-            actor="ann",
-            trigger="remark",
-            from_state="pending_payment",
-            to_state="pending_payment",
-            data_changes={},
-            guards=[],
-            rules=None,
-            reason=None,
-        )
+        write_a_self_loop(open_tx, first.id, clock)
         engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)  # committed, a larger id
         assert fold(store, clock) is None  # the audit trail is being written: not now
     assert fold(store, clock) == 3
@@ -199,19 +205,7 @@ def test_a_fold_that_gave_up_waits_for_the_next_interval(
     which would queue the steps behind its lock request once more."""
     first = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
     with store.transaction() as open_tx:
-        open_tx.insert_audit(
-            order_id=first.id,
-            seq=2,
-            at=clock.now(),
-            actor="ann",
-            trigger="remark",
-            from_state="pending_payment",
-            to_state="pending_payment",
-            data_changes={},
-            guards=[],
-            rules=None,
-            reason=None,
-        )
+        write_a_self_loop(open_tx, first.id, clock)
         assert fold_order_counts(store, clock.now()) is None  # gave up on the lock
     assert fold_order_counts(store, clock.now()) is None  # this interval's fold was that one
     clock.advance(seconds=FOLD_INTERVAL.total_seconds() + 1)

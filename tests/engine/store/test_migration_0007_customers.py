@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import pytest
 from sqlalchemy import insert, inspect, select
@@ -11,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
 from engine.store.tables import customers, orders
-
-NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+from tests.engine.store.support import NOW, bare_order
 
 
 def tables(store: Store) -> set[str]:
@@ -25,16 +24,7 @@ def test_0007_adds_the_customers_table_and_takes_it_away_again(db_url: str) -> N
     upgrade(db_url, "0006")
     assert "customers" not in tables(store)
     with store.transaction() as tx:
-        order_id = tx.insert_order(
-            department="retail",
-            workflow="w",
-            version=1,
-            channel=None,
-            state="created",
-            data={},
-            final=False,
-            at=NOW,
-        )
+        order_id = bare_order(tx, "created")
     upgrade(db_url)
     assert "customers" in tables(store)
     row = {"department": "retail", "mobile": "13812345678", "name": "张伟", "created_at": NOW}

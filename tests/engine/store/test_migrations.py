@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
 from engine.store.tables import orders, stock, timers
-
-NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+from tests.engine.store.support import NOW, bare_order
 
 
 def timer_columns(store: Store) -> set[str]:
@@ -25,16 +22,7 @@ def test_0004_adds_the_timer_note_and_takes_it_away_again(db_url: str) -> None:
     upgrade(db_url, "0003")
     assert "note" not in timer_columns(store)
     with store.transaction() as tx:
-        order_id = tx.insert_order(
-            department="retail",
-            workflow="w",
-            version=1,
-            channel=None,
-            state="delivered",
-            data={},
-            final=False,
-            at=NOW,
-        )
+        order_id = bare_order(tx, "delivered")
         tx.connection.execute(
             insert(timers).values(
                 order_id=order_id, state="delivered", trigger="close", due_at=NOW, status="scheduled"
@@ -116,16 +104,7 @@ def test_0010_indexes_only_the_timers_and_messages_left_to_do_and_takes_it_away_
     old = ({"ix_timers_status_due_at", "ix_timers_order_id_status"}, {"ix_outbox_sent_at"})
     assert (indexes(store, "timers"), indexes(store, "outbox")) == old
     with store.transaction() as tx:
-        order_id = tx.insert_order(
-            department="retail",
-            workflow="w",
-            version=1,
-            channel=None,
-            state="s",
-            data={},
-            final=False,
-            at=NOW,
-        )
+        order_id = bare_order(tx, "s")
         for status in ("scheduled", "cancelled"):
             tx.connection.execute(
                 insert(timers).values(order_id=order_id, state="s", trigger="t", due_at=NOW, status=status)
@@ -187,16 +166,7 @@ def test_0011_starts_the_kept_order_counts_from_the_orders_as_they_are(db_url: s
     placed = [("retail", "retail-order", "paid"), ("retail", "retail-order", "paid"), ("b2b", "bulk", "new")]
     with store.transaction() as tx:
         for department, workflow, state in placed:
-            order_id = tx.insert_order(
-                department=department,
-                workflow=workflow,
-                version=1,
-                channel=None,
-                state=state,
-                data={},
-                final=False,
-                at=NOW,
-            )
+            order_id = bare_order(tx, state, department=department, workflow=workflow)
             tx.insert_audit(
                 order_id=order_id,
                 seq=1,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,21 +10,13 @@ from sqlalchemy import bindparam, insert, select, text, update
 from engine.store import PreparedStatements, Store
 from engine.store.store import IDLE_CONNECTIONS, WAL_AUTOCHECKPOINT_PAGES
 from engine.store.tables import audit_events, stock
-
-NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+from tests.engine.store.support import NOW, bare_order
 
 
 def _order(store: Store) -> int:
     with store.transaction() as tx:
-        return tx.insert_order(
-            department="retail",
-            workflow="retail-order",
-            version=1,
-            channel="web",
-            state="pending_payment",
-            data={"total": 12, "名字": "张三"},
-            final=False,
-            at=NOW,
+        return bare_order(
+            tx, "pending_payment", workflow="retail-order", channel="web", data={"total": 12, "名字": "张三"}
         )
 
 
@@ -235,16 +227,7 @@ def test_idempotency_outbox_and_versions(store: Store) -> None:
 def test_list_orders_scoped_by_department_and_state(store: Store) -> None:
     first = _order(store)
     with store.transaction() as tx:
-        second = tx.insert_order(
-            department="wholesale",
-            workflow="w",
-            version=1,
-            channel=None,
-            state="fulfilling.pay.done|fulfilling.ship.wait",
-            data={},
-            final=False,
-            at=NOW,
-        )
+        second = bare_order(tx, "fulfilling.pay.done|fulfilling.ship.wait", department="wholesale")
     with store.read() as tx:
         assert [o.id for o in tx.list_orders(departments=frozenset({"retail"}))] == [first]
         assert [o.id for o in tx.list_orders(departments=None)] == [second, first]
@@ -258,19 +241,7 @@ PARALLEL = "fulfilling.payment.awaiting|fulfilling.shipping.in_progress|fulfilli
 
 def _orders_in(store: Store, *states: str) -> list[int]:
     with store.transaction() as tx:
-        return [
-            tx.insert_order(
-                department="wholesale",
-                workflow="w",
-                version=1,
-                channel=None,
-                state=state,
-                data={},
-                final=False,
-                at=NOW,
-            )
-            for state in states
-        ]
+        return [bare_order(tx, state, department="wholesale") for state in states]
 
 
 def _listed(store: Store, state: str) -> list[int]:
