@@ -593,7 +593,9 @@ def _describe_demo_actor(item: Any) -> str:
     get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key, default)
     roles = ",".join(sorted(get("roles", ()) or ()))
     departments = ",".join(sorted(get("departments", ()) or ()))
-    return f"{get('name')} / {get('password')}: {roles} @ {departments}"
+    who = get("display_name")
+    shown = f"{get('name')} / {get('password')}: {roles} @ {departments}"
+    return f"{shown}  ({who})" if who else shown
 
 
 @main.group()

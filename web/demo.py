@@ -60,10 +60,11 @@ def _user(name: str, display_name: str, roles: Sequence[str], departments: Seque
     return DemoUser(name, display_name, f"{name}-demo", frozenset(roles), frozenset(departments))
 
 
+# li.na first: the clerk who can take a retail order from placing to completion. The administrator sees
+# every department's orders and takes no step in any (no workflow gives the role a transition).
 DEMO_ACTORS: tuple[DemoUser, ...] = (
-    _user("admin", "系统管理员", ["admin"], ["*"]),
-    _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
     _user("li.na", "李娜（零售客服）", ["clerk", "service"], ["retail"]),
+    _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
     _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
     _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after_sales"]),
     _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
@@ -72,6 +73,7 @@ DEMO_ACTORS: tuple[DemoUser, ...] = (
     _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
     _user("huang.fang", "黄芳（售后客服）", ["service"], ["after_sales"]),
     _user("wu.gang", "吴刚（质检）", ["inspector"], ["after_sales"]),
+    _user("admin", "系统管理员", ["admin"], ["*"]),
 )
 
 

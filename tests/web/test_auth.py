@@ -197,7 +197,7 @@ def test_orderloom_demo_adds_the_logins_serve_prints(tmp_path: Path) -> None:
     }
     result = CliRunner().invoke(main, ["demo", "--orders", "3"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "demo login(s) added: admin, storefront, li.na" in result.output
+    assert "demo login(s) added: li.na, storefront, wang.qiang" in result.output  # the clerk first
     again = CliRunner().invoke(main, ["demo", "--if-empty"], env=env, catch_exceptions=False)
     assert "added" not in again.output
     app = make_app(settings_for(tmp_path, Path(env["ORDERLOOM_DEFINITIONS"]), "demo-tests"))
@@ -208,3 +208,12 @@ def test_orderloom_demo_adds_the_logins_serve_prints(tmp_path: Path) -> None:
         assert 'href="/orders/new/retail/retail-order/web"' in home
     finally:
         app.extensions["orderloom"].close()
+
+
+def test_serve_lists_the_demo_logins_clerk_first_with_who_each_is() -> None:
+    from web.cli import _describe_demo_actor
+    from web.demo import DEMO_ACTORS
+
+    shown = [_describe_demo_actor(user) for user in DEMO_ACTORS]
+    assert shown[0] == "li.na / li.na-demo: clerk,service @ retail  (李娜（零售客服）)"
+    assert shown[-1] == "admin / admin-demo: admin @ *  (系统管理员)"
