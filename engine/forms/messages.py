@@ -39,6 +39,10 @@ __all__ = [
 # bound, {expected} what the format wants, {options} the allowed values.
 CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "form.required": {"zh": "请填写{label}", "en": "Enter the {label}"},
+    "form.computed": {
+        "zh": "{label}由{options}计算得出：请先填写这些字段",
+        "en": "The {label} is computed from the {options}: fill those in first",
+    },
     "form.format": {
         "zh": "{label}格式不正确：应为{expected}",
         "en": "The {label} is not valid: expected {expected}",

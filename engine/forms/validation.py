@@ -255,7 +255,7 @@ class FormValidator:
             return [self._error(p, "absent", layout) for p in self._false_schema_paths(error, parts, data)]
         if keyword == "required":
             missing = [n for n in value if isinstance(instance, Mapping) and n not in instance]
-            return [self._error([*parts, name], "required", layout) for name in missing]
+            return [self._missing([*parts, name], layout) for name in missing]
         if keyword == "minLength" and instance == "" and value == 1:
             return [self._error(parts, "required", layout)]
         if keyword == MONEY_KEYWORD:
@@ -290,6 +290,17 @@ class FormValidator:
         return [
             self._error(parts, keyword if f"form.{keyword}" in catalogue.CATALOGUE else "invalid", layout)
         ]
+
+    def _missing(self, parts: list[str | int], layout: FormLayout | None) -> FieldError:
+        """A required field that is not there; a computed one (read-only on the page) could not be
+        computed, so its message names the fields it is computed from instead of asking for it."""
+        spec = layout.fields.get(field_path(parts)) if layout is not None else None
+        if layout is None or spec is None or spec.computed is None:
+            return self._error(parts, "required", layout)
+        inputs = _inputs_of(layout, spec.computed.reads)
+        labels = [layout.fields[name].label for name in inputs if name in layout.fields]
+        named = Text("、".join(t.zh for t in labels), ", ".join(catalogue.noun(t.en) for t in labels))
+        return self._error(parts, "computed", layout, options=named, custom_key="required")
 
     def _error(
         self,
@@ -393,3 +404,21 @@ class FieldError:
         if form is not None:
             details["form"] = form
         return Refusal("form", self.zh, self.en, details)
+
+
+def _inputs_of(layout: FormLayout, reads: frozenset[str]) -> list[str]:
+    """The fields people fill that ``reads`` come from: computed fields replaced by what they read, in
+    the layout's order."""
+    found: set[str] = set()
+    pending, seen = list(reads), set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = layout.fields.get(name)
+        if spec is not None and spec.computed is not None:
+            pending.extend(spec.computed.reads)
+        else:
+            found.add(name)
+    return [name for name in layout.fields if name in found]

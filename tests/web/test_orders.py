@@ -254,3 +254,17 @@ def test_records_in_a_cell_and_empty_lists_read_as_text() -> None:
     )
     assert (split.label, split.text) == ("split", "none")
     assert summarize({"split": []}, [], "zh")[0].text == "无"
+
+
+def test_a_computed_field_that_could_not_be_computed_names_what_it_is_computed_from(
+    clerk: FlaskClient,
+) -> None:
+    """The order total is read-only on the page: asking the clerk to enter it would not help."""
+    key = key_of(clerk.get(NEW).text)
+    zh = clerk.post(f"{NEW}?lang=zh", data=intake(_key=key, **{"lines[0].qty": "", "shipping_fee": ""})).text
+    assert "请填写订单金额" not in zh
+    assert "订单金额（元）由数量、单价（元）、运费（元）、优惠金额（元）计算得出：请先填写这些字段" in zh
+    assert "商品明细第1行小计（元）由数量、单价（元）计算得出" in zh
+    en = clerk.post(f"{NEW}?lang=en", data=intake(_key=key, **{"lines[0].qty": "", "shipping_fee": ""})).text
+    assert "Enter the order total" not in en
+    assert "is computed from the" in en
