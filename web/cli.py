@@ -135,7 +135,7 @@ actor_options = [
         "actor_name",
         default="operator",
         show_default=True,
-        help="Who acts (recorded in the audit trail).",
+        help="Who acts: recorded in the audit trail by the commands that change an order.",
     ),
     click.option("--role", "roles", multiple=True, help="A role of the actor; repeat for several."),
     click.option(
