@@ -191,6 +191,67 @@ def new_refresh(department: str, workflow: str, channel: str) -> Any:
 
 
 # --------------------------------------------------------------------------------------------------
+# The list of orders
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One order of the list, as the list shows it."""
+
+    id: int
+    workflow: str
+    state: str
+    channel: str | None
+    updated: str
+    total: str
+
+
+@orders.get("/orders")
+def index() -> Any:
+    """The orders of the user's departments, newest first, a page at a time; by workflow and state (the
+    home page's counts link here), and "go to order #…"."""
+    wanted = request.args.get("id", "").strip().lstrip("#")
+    if wanted:
+        if wanted.isdigit():
+            return redirect(url_for("orders.show", order_id=int(wanted)))
+        abort(404)
+    workflow = request.args.get("workflow") or None
+    state = request.args.get("state") or None
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    engine, lang = _engine(), current_lang()
+    found = engine.list_orders(
+        current_actor(), workflow=workflow, state=state, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    )
+    rows = []
+    for order in found[:PAGE_SIZE]:
+        spec = engine.spec(order.workflow, order.version)
+        total = order.data.get("total")
+        money = isinstance(total, int | float) and not isinstance(total, bool)
+        rows.append(
+            Listed(
+                id=order.id,
+                workflow=spec.title.get(lang),
+                state=state_label(spec, order.state, lang),
+                channel=order.channel,
+                updated=_local(order.updated_at),
+                total=f"{total:.2f}" if money else "",
+            )
+        )
+    filters = {key: value for key, value in (("workflow", workflow), ("state", state)) if value}
+    return render_template(
+        "orders/index.html",
+        rows=rows,
+        page=page,
+        filters=filters,
+        newer=url_for("orders.index", **filters, page=page - 1) if page > 1 else None,
+        older=url_for("orders.index", **filters, page=page + 1) if len(found) > PAGE_SIZE else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
 # An order's page
 
 

@@ -64,6 +64,7 @@ def test_home_lists_departments_workflows_and_order_counts(client: FlaskClient) 
     assert "Desk order" in page and "<code>desk-order</code>" in page
     assert '<td class="num">3</td>' in page
     assert 'title="pending_payment">Pending payment <b>2</b>' in page and 'title="paid">Paid <b>1</b>' in page
+    assert 'href="/orders?workflow=desk-order&amp;state=paid" title="paid">' in page  # the paid ones, listed
     zh = client.get("/?lang=zh").get_data(as_text=True)
     assert "柜台订单" in zh and "部门与流程" in zh and "待支付 <b>2</b>" in zh
 

@@ -268,3 +268,27 @@ def test_a_computed_field_that_could_not_be_computed_names_what_it_is_computed_f
     en = clerk.post(f"{NEW}?lang=en", data=intake(_key=key, **{"lines[0].qty": "", "shipping_fee": ""})).text
     assert "Enter the order total" not in en
     assert "is computed from the" in en
+
+
+def test_the_order_list_newest_first_by_workflow_and_state_a_page_at_a_time(
+    app: Flask, clerk: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second, third = create(clerk), create(clerk), create(clerk)
+    pay_through_the_page(clerk, second)
+    listed = clerk.get("/orders?lang=zh").text
+    assert re.findall(r'<a href="/orders/(\d+)">#', listed) == [str(third), str(second), str(first)]
+    assert "<td>零售订单</td>" in listed and "<td>待支付</td>" in listed and "<td>待发货</td>" in listed
+    waiting = clerk.get("/orders?workflow=retail-order&state=pending_payment&lang=en").text
+    assert re.findall(r'<a href="/orders/(\d+)">#', waiting) == [str(third), str(first)]
+    assert "<td>Web shop</td>" in waiting and '<td class="num">186.00</td>' in waiting
+    monkeypatch.setattr("web.orders.PAGE_SIZE", 2)
+    page_one = clerk.get("/orders").text
+    assert 'href="/orders?page=2" rel="next"' in page_one and 'rel="prev"' not in page_one
+    page_two = clerk.get("/orders?page=2").text
+    assert re.findall(r'<a href="/orders/(\d+)">#', page_two) == [str(first)]
+    assert 'href="/orders?page=1" rel="prev"' in page_two and 'rel="next"' not in page_two
+    go = clerk.get(f"/orders?id=%23{second}")
+    assert go.status_code == 302 and go.headers["Location"] == f"/orders/{second}"
+    assert clerk.get("/orders?id=abc").status_code == 404
+    other = log_in(app.test_client(), "chen.jing", "chen.jing-demo")
+    assert "没有符合条件的订单" in other.get("/orders?lang=zh").text  # another department's clerk
