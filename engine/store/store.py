@@ -45,6 +45,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import sqlite as sqlite_dialect
@@ -595,17 +596,50 @@ class Tx:
         (``fulfilling`` and ``fulfilling.payment`` both match ``fulfilling.payment.awaiting``), in
         any position of a parallel order's ``|``-joined leaves; a mere prefix of a name never does.
         A ``state`` holding ``|`` is a whole parallel state and matches only orders in exactly it.
+
+        One department is read newest first from the index ``(department, id)``, stopping at
+        ``limit``. Filtered over several, the database would gather every matching order and sort
+        them (2 s at a million orders): each department is read that way instead, and the newest
+        merged.
         """
+        names: list[str] | None = None
+        if departments is not None:
+            names = sorted(departments if department is None else departments & {department})
+            if not names:
+                return []
+        elif department is not None:
+            names = [department]
+        elif state is not None or workflow is not None:
+            names = self.order_departments()
+        if names is None or len(names) == 1:
+            return self._orders_newest_first(names[0] if names else None, state, workflow, limit, offset)
+        found = [
+            row
+            for name in names
+            for row in self._orders_newest_first(name, state, workflow, offset + limit, 0)
+        ]
+        found.sort(key=lambda row: row.id, reverse=True)
+        return found[offset : offset + limit]
+
+    def order_departments(self) -> list[str]:
+        """The departments that have orders, in order: one index look-up per department (a loose index
+        scan of ``(department, id)``), not a pass over every order."""
+        rows = self.run_statement(
+            text(
+                "WITH RECURSIVE d(name) AS ("
+                " SELECT min(department) FROM orders"
+                " UNION ALL SELECT (SELECT min(department) FROM orders WHERE department > d.name)"
+                " FROM d WHERE d.name IS NOT NULL)"
+                " SELECT name FROM d WHERE name IS NOT NULL"
+            )
+        ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def _orders_newest_first(
+        self, department: str | None, state: str | None, workflow: str | None, limit: int, offset: int
+    ) -> list[OrderRow]:
         query = select(*_ORDER_COLUMNS)
         params: dict[str, Any] = {"limit": limit, "offset": offset}
-        if departments is not None:
-            if not departments:
-                return []
-            names = sorted(departments)
-            query = query.where(
-                or_(*(orders.c.department == bindparam(f"dept_{i}") for i in range(len(names))))
-            )
-            params.update({f"dept_{i}": name for i, name in enumerate(names)})
         if department is not None:
             query = query.where(orders.c.department == bindparam("department"))
             params["department"] = department

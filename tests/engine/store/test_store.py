@@ -387,3 +387,22 @@ def test_sqlite_writes_on_the_driver_keep_core_savepoints_and_roll_back_whole(tm
     with store.engine.connect() as other:  # another connection sees exactly what was committed
         assert other.execute(text("SELECT count(*) FROM t")).scalar() == 3
     store.dispose()
+
+
+def test_orders_of_several_departments_come_newest_first_a_page_at_a_time(store: Store) -> None:
+    """Read department by department and merged: the same pages as one query over all of them."""
+    made: list[tuple[int, str, str]] = []
+    with store.transaction() as tx:
+        for n in range(30):
+            department = ("retail", "wholesale", "after_sales")[n % 3 if n < 20 else 0]
+            state = "paid" if n % 4 == 0 else "pending_payment"
+            made.append((bare_order(tx, state, department=department), department, state))
+    newest = sorted(made, reverse=True)
+    with store.read() as tx:
+        assert tx.order_departments() == ["after_sales", "retail", "wholesale"]
+        for scope in (None, frozenset({"retail", "wholesale"}), frozenset({"after_sales", "wholesale"})):
+            for state in (None, "paid"):
+                want = [i for i, d, s in newest if (scope is None or d in scope) and state in (None, s)]
+                for offset, limit in ((0, 5), (3, 4), (7, 50), (40, 5)):
+                    got = tx.list_orders(departments=scope, state=state, limit=limit, offset=offset)
+                    assert [row.id for row in got] == want[offset : offset + limit], (scope, state, offset)
