@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
@@ -109,7 +109,10 @@ def _error_pages(app: Flask) -> None:
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
             return page(413, "errors.413", limit=f"{limit // (1024 * 1024)} MiB")
         if code in (400, 404, 405):
-            return page(code, f"errors.{code}")
+            body, status = page(code, f"errors.{code}")
+            # keep what the error says in its headers (405: the methods the address takes, in Allow)
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+            return body, status, headers
         return error  # the others (401, 403, 409, 429, …) come with their own pages
 
     @app.errorhandler(500)
@@ -122,4 +125,4 @@ def _lang_url(lang: str) -> str:
     from flask import request
 
     query = {**request.args.to_dict(), "lang": lang}
-    return f"{request.path}?{urlencode(query)}"
+    return f"{request.script_root}{quote(request.path)}?{urlencode(query)}"

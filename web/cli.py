@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
 from engine.runtime import ALL_DEPARTMENTS, Actor
@@ -37,29 +38,45 @@ def _services(ctx: click.Context, *, migrated: bool = True) -> Iterator[Services
     settings = _settings(ctx)
     if migrated:
         _require_schema(settings)
+    else:
+        _engine_for(settings).dispose()
     services = build_services(settings)
     try:
         yield services
+    except OperationalError as error:  # the database refused (read-only, locked, gone): say so plainly
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        click.echo(f"error: the database {shown} refused: {error.orig or error}", err=True)
+        sys.exit(1)
     finally:
         services.close()
 
 
+def _engine_for(settings: Settings) -> Any:
+    """An engine on the configured database, or a message (not a traceback) when the URL cannot be used:
+    not a URL, or a database whose driver is not installed."""
+    from sqlalchemy import create_engine
+
+    try:
+        return create_engine(make_url(settings.database_url))
+    except (SQLAlchemyError, ImportError) as error:
+        click.echo(f"error: cannot use the database URL: {error.__class__.__name__}: {error}", err=True)
+        sys.exit(1)
+
+
 def _require_schema(settings: Settings) -> None:
     """Stop with a message (not a traceback) when the database is missing or its schema is not the newest."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
     from engine.store.migrate import schema_problem
 
-    url = make_url(settings.database_url)
+    engine = _engine_for(settings)
+    url = engine.url
     shown = url.render_as_string(hide_password=True)
     advice = "run `orderloom db upgrade` (`make run` does it)"
     database = url.database
     is_file = url.get_backend_name() == "sqlite" and database and database != ":memory:"
-    if is_file and not Path(str(database)).exists():
+    if is_file and not str(database).startswith("file:") and not Path(str(database)).exists():
+        engine.dispose()
         click.echo(f"error: there is no database at {database} yet: {advice}", err=True)
         sys.exit(1)
-    engine = create_engine(url)
     try:
         problem = schema_problem(engine)
     except SQLAlchemyError as error:
@@ -168,7 +185,10 @@ def main(ctx: click.Context) -> None:
     The database is ORDERLOOM_DATABASE_URL (or DATABASE_URL), by default var/orderloom.db beside the
     definitions, which are read from ORDERLOOM_DEFINITIONS, by default the repository.
     """
-    ctx.obj = Settings.from_env()
+    try:
+        ctx.obj = Settings.from_env()
+    except ValueError as error:  # a setting that cannot be used: say which, not a traceback
+        raise click.UsageError(str(error)) from None
 
 
 @main.command()
@@ -204,7 +224,8 @@ def db_upgrade(ctx: click.Context) -> None:
     """Apply the database migrations (creates the SQLite file under var/ when needed)."""
     with _services(ctx, migrated=False) as services:
         services.store.upgrade()
-    click.echo(f"database is up to date: {_settings(ctx).database_url}")
+    shown = make_url(_settings(ctx).database_url).render_as_string(hide_password=True)
+    click.echo(f"database is up to date: {shown}")
 
 
 @main.command()

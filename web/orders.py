@@ -315,7 +315,7 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
         if money and isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"{value:.2f}"
         if spec is not None and spec.format == "date-time" and isinstance(value, str):
-            with suppress(ValueError):
+            with suppress(ValueError, OverflowError):  # year 1 in China time is out of range: as sent
                 return _local(datetime.fromisoformat(value))
         if isinstance(value, bool):
             return translate("orders.yes" if value else "orders.no", lang)
@@ -364,7 +364,8 @@ class Event:
 
 
 def _local(moment: datetime) -> str:
-    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    local = moment.astimezone(CHINA_TIME)  # strftime would write year 1 as "1"
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
 
 
 @orders.get("/orders/<int:order_id>")

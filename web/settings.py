@@ -7,6 +7,7 @@ read with their types instead, in one place, for both the web app and the CLI.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def _bool(value: str) -> bool:
     if lowered in {"0", "false", "no", "off", ""}:
         return False
     raise ValueError(f"not a yes/no value: {value!r}")
+
+
+def _secret_key(value: str | None) -> str:
+    if value is None or not value.strip():
+        return UNSET_SECRET_KEY
+    length = len(value.strip())
+    if length < MIN_SECRET_KEY:
+        raise ValueError(f"ORDERLOOM_SECRET_KEY: at least {MIN_SECRET_KEY} random characters, not {length}")
+    return value
 
 
 def _positive_int(value: str, name: str) -> int:
@@ -61,7 +71,7 @@ class Settings:
         return cls(
             database_url=url,
             definitions_root=root,
-            secret_key=env.get("ORDERLOOM_SECRET_KEY") or UNSET_SECRET_KEY,
+            secret_key=_secret_key(env.get("ORDERLOOM_SECRET_KEY")),
             debug=_bool(env.get("ORDERLOOM_DEBUG", "false")),
             smtp_url=env.get("ORDERLOOM_SMTP_URL") or None,
             mail_from=env.get("ORDERLOOM_MAIL_FROM") or "orderloom@localhost",
@@ -79,18 +89,37 @@ class Settings:
         )
 
 
+MIN_SECRET_KEY = 32  # characters of a session key: shorter ones can be guessed and sessions forged
+
+
 def kept_secret_key(folder: Path) -> str:
-    """The random session key in ``folder/secret_key``, made (owner-only) the first time."""
+    """The random session key in ``folder/secret_key``, made the first time, readable by its owner only.
+
+    Made whole in a file of its own, then linked into place, so processes starting together (several
+    web workers) all end with the one key that won; a key file anyone but its owner may read is made
+    owner-only. A file holding less than a key is an error, not silently replaced (other processes may
+    be signing with what it held)."""
     import secrets
+    import stat
+    import tempfile
 
     path = folder / "secret_key"
-    if path.exists():
-        key = path.read_text(encoding="utf-8").strip()
-        if len(key) >= 32:
-            return key
-    folder.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, made = tempfile.mkstemp(dir=folder, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            with suppress(FileExistsError):  # another process linked its key first: that one is kept
+                os.link(made, path)
+        finally:
+            os.unlink(made)
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_SECRET_KEY:
+        raise ValueError(
+            f"{path} holds {len(key)} characters, not a session key of at least {MIN_SECRET_KEY}: "
+            "delete it to have a new one made, or set ORDERLOOM_SECRET_KEY"
+        )
     return key

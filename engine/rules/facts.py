@@ -196,12 +196,15 @@ def _expand(candidate: _Candidate, depth: int = 0) -> list[_Candidate]:
             found.extend(_expand(candidate.child(branch), depth + 1))
     # A conditional's parts are alternatives where they declare fields (a field a ``then`` adds is known);
     # a part that only constrains (``required``, ``minimum``, …) adds nothing and judges nothing.
+    # Where the object itself is closed, a part cannot open it: its fields are known, the rest refused.
     dependent = schema.get("dependentSchemas")
     parts = [schema.get(key) for key in ("if", "then", "else")]
     parts += list(dependent.values()) if isinstance(dependent, Mapping) else []
+    closed = schema.get("additionalProperties") is False or schema.get("unevaluatedProperties") is False
     for part in parts:
         if isinstance(part, Mapping) and any(key in part for key in (*_STRUCTURE, *_COMBINATORS)):
-            found.extend(_expand(replace(candidate, schema=part), depth + 1))
+            shut = {**part, "additionalProperties": False} if closed else part
+            found.extend(_expand(replace(candidate, schema=shut), depth + 1))
     base = {key: value for key, value in schema.items() if key not in _COMBINATORS}
     if any(key in base for key in _STRUCTURE) or not found:
         found.append(replace(candidate, schema=base))

@@ -127,3 +127,17 @@ def test_the_icon_and_the_login_buttons_style_are_served(app: Flask) -> None:
     assert icon.status_code == 301 and icon.headers["Location"] == "/static/favicon.svg"
     assert anonymous.get("/static/favicon.svg").status_code == 200
     assert "button.primary" in anonymous.get("/static/app.css").text  # the login page loads app.css only
+
+
+def test_a_wrong_method_says_which_the_address_takes(app: Flask) -> None:
+    refused = app.test_client().delete("/login?lang=en")
+    assert refused.status_code == 405 and set(refused.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert "This address does not take this kind of request" in refused.text
+
+
+def test_the_language_link_stays_on_the_same_address(app: Flask) -> None:
+    """An encoded ? or # in the path stays encoded; under a prefix (SCRIPT_NAME) the link keeps it."""
+    odd = app.test_client().get("/a%3Fb=1%23c?lang=zh").text
+    assert 'class="lang" href="/a%3Fb%3D1%23c?lang=en"' in odd
+    mounted = app.test_client().get("/login?lang=zh", base_url="http://localhost/orderloom/").text
+    assert 'class="lang" href="/orderloom/login?lang=en"' in mounted

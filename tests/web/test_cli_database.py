@@ -103,3 +103,79 @@ def test_an_empty_listing_says_so_beside_it(tmp_path: Path) -> None:
     assert orderloom(env, "db", "upgrade")[0] == 0
     result = CliRunner().invoke(main, ["orders", "list", "--state", "nosuch"], env=env)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "no orders match\n")
+
+
+def _key_in(folder: str) -> str:
+    from web.settings import kept_secret_key
+
+    return kept_secret_key(Path(folder))
+
+
+def test_workers_starting_together_all_take_the_one_kept_key(tmp_path: Path) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    for trial in range(5):
+        folder = tmp_path / f"trial-{trial}" / "var"
+        with ProcessPoolExecutor(max_workers=6) as pool:
+            keys = set(pool.map(_key_in, [str(folder)] * 12))
+        assert keys == {(folder / "secret_key").read_text(encoding="utf-8").strip()}
+        assert [p.name for p in folder.iterdir()] == ["secret_key"]  # no half-made file left behind
+
+
+def test_a_kept_key_anyone_may_read_is_made_owner_only_and_a_short_one_refused(tmp_path: Path) -> None:
+    from web.settings import kept_secret_key
+
+    folder = tmp_path / "var"
+    folder.mkdir()
+    kept = folder / "secret_key"
+    kept.write_text("k" * 64 + "\n", encoding="utf-8")
+    kept.chmod(0o644)
+    assert kept_secret_key(folder) == "k" * 64
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    kept.write_text("short\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="holds 5 characters, not a session key of at least 32: delete it"):
+        kept_secret_key(folder)
+
+
+@pytest.mark.parametrize("key", ["x", " " * 40, "a" * 31])
+def test_a_session_key_too_short_to_be_secret_is_refused(key: str) -> None:
+    if not key.strip():
+        assert Settings.from_env({"ORDERLOOM_SECRET_KEY": key}).secret_key == UNSET_SECRET_KEY
+        return
+    with pytest.raises(ValueError, match="ORDERLOOM_SECRET_KEY: at least 32 random characters"):
+        Settings.from_env({"ORDERLOOM_SECRET_KEY": key})
+    code, output = orderloom({"ORDERLOOM_SECRET_KEY": key}, "orders", "list")
+    assert code == 2 and "ORDERLOOM_SECRET_KEY: at least 32 random characters" in output
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgres ql://x", "ArgumentError: Could not parse SQLAlchemy URL"),
+        ("postgresql+nodriver://a@b/c", "NoSuchModuleError"),
+    ],
+)
+@pytest.mark.parametrize("command", [("orders", "list"), ("db", "upgrade")])
+def test_a_database_url_that_cannot_be_used_is_said_so(url: str, said: str, command: tuple[str, ...]) -> None:
+    code, output = orderloom({"ORDERLOOM_DATABASE_URL": url}, *command)
+    assert code == 1 and output.startswith(f"error: cannot use the database URL: {said}")
+    assert "Traceback" not in output
+
+
+def test_the_database_password_is_never_printed(pg_url: str) -> None:
+    """The test server trusts every login, so any password gets in: it must not come out again."""
+    url = pg_url.replace("postgresql+psycopg://orderloom@", "postgresql+psycopg://orderloom:s3cr%25t@")
+    assert url != pg_url
+    code, output = orderloom({"ORDERLOOM_DATABASE_URL": url}, "db", "upgrade")
+    assert code == 0 and "s3cr" not in output and "orderloom:***@" in output
+    code, output = orderloom({"ORDERLOOM_DATABASE_URL": url}, "orders", "list")
+    assert code == 0 and "s3cr" not in output
+
+
+def test_a_database_that_refuses_is_said_so_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "orderloom.db"
+    assert orderloom({"ORDERLOOM_DATABASE_URL": f"sqlite:///{path}"}, "db", "upgrade")[0] == 0
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"  # a URI: no file named "file:..." is looked for
+    code, output = orderloom({"ORDERLOOM_DATABASE_URL": read_only}, "orders", "list")
+    assert code == 1 and "refused: attempt to write a readonly database" in output
+    assert "there is no database" not in output and "Traceback" not in output

@@ -292,3 +292,20 @@ def test_the_order_list_newest_first_by_workflow_and_state_a_page_at_a_time(
     assert clerk.get("/orders?id=abc").status_code == 404
     other = log_in(app.test_client(), "chen.jing", "chen.jing-demo")
     assert "没有符合条件的订单" in other.get("/orders?lang=zh").text  # another department's clerk
+
+
+def test_a_time_out_of_range_in_local_time_is_shown_as_sent() -> None:
+    """Year 1 at midnight east of China is before the first moment China time can show: shown as sent."""
+    from engine.forms.ui import default_layout
+    from web.orders import summarize
+
+    schema = {"type": "object", "properties": {"delivered_at": {"type": "string", "format": "date-time"}}}
+    layout = default_layout(schema)
+    [early] = summarize({"delivered_at": "0001-01-01T00:00:00+09:00"}, [layout], "zh")
+    assert early.text == "0001-01-01T00:00:00+09:00"
+    [first] = summarize({"delivered_at": "0001-01-01T00:00:00+00:00"}, [layout], "zh")
+    assert first.text == "0001-01-01 08:00"
+    [late] = summarize({"delivered_at": "9999-12-31T23:59:00-01:00"}, [layout], "zh")
+    assert late.text == "9999-12-31T23:59:00-01:00"
+    [usual] = summarize({"delivered_at": "2026-11-30T02:00:00+00:00"}, [layout], "zh")
+    assert usual.text == "2026-11-30 10:00"

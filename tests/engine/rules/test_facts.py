@@ -532,3 +532,22 @@ def test_a_conditional_in_another_form_leaves_the_order_judged() -> None:
         "unknown field 'data.needs_invoce': the form of transition 'create' has no 'needs_invoce'; "
         "did you mean 'needs_invoice'?",
     )
+
+
+def test_a_conditional_inside_a_closed_record_keeps_it_closed() -> None:
+    """additionalProperties: false beside an if/then: an unknown field is still an error, not a warning
+    saying the record is open."""
+    closed = {**INTAKE_WITH_CONDITION, "properties": {**INTAKE_WITH_CONDITION["properties"]}}
+    closed["if"] = {"properties": {"needs_invoice": {"const": True}}}
+    order = order_root(("forms/order.json", closed))
+    [finding] = check_condition("order.totl > 0", {"order": order})
+    assert finding.severity == "error" and "did you mean 'total'?" in finding.message
+    assert "open" not in (finding.hint or "")
+    nested_form = {
+        "type": "object",
+        "properties": {"invoice": {**closed, "properties": {"tax_id": {"type": "string"}}}},
+    }
+    [finding] = check_condition(
+        "order.invoice.tax_idd", {"order": order_root(("forms/order.json", nested_form))}
+    )
+    assert finding.severity == "error" and "did you mean 'tax_id'?" in finding.message
