@@ -86,6 +86,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This page was open too long or was sent from elsewhere; nothing was changed. Go back, "
         "reload the page and send it again.",
     },
+    "errors.401.title": {"zh": "请先登录", "en": "Log in first"},
+    "errors.401": {
+        "zh": "您的登录已失效或尚未登录，未做任何更改。请刷新页面并登录。",
+        "en": "You are not logged in (or your login has expired); nothing was changed. Reload the page "
+        "and log in.",
+    },
     "errors.404.title": {"zh": "找不到此页面", "en": "Not found"},
     "errors.404": {"zh": "没有这个地址。", "en": "There is nothing at this address."},
     "errors.405.title": {"zh": "不支持此操作", "en": "Not allowed here"},

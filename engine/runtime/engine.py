@@ -617,10 +617,11 @@ class Engine:
             return [], None
         from engine.rules.expr import ExpressionEvaluationError
 
+        errored = False
         try:
             value, comparisons = ct.guard.explain(env)
         except ExpressionEvaluationError as error:
-            value, comparisons = False, [{"error": str(error)}]
+            value, comparisons, errored = False, [{"error": str(error)}], True
         record = {"when": ct.spec.when, "result": bool(value), "comparisons": _plain(comparisons)}
         if value:
             return [record], None
@@ -632,7 +633,9 @@ class Engine:
         )
         details = {"when": ct.spec.when, "comparisons": record["comparisons"]}
         told = ct.spec.refusal
-        if told is not None:  # the workflow's own words for it; the condition stays in the details
+        # the workflow's own words for a condition that does not hold (it stays in the details); one
+        # that could not be evaluated is not that, and says so
+        if told is not None and not errored:
             return [record], Refusal("guard", told.zh, told.en, details)
         return [record], Refusal(
             "guard",

@@ -141,3 +141,9 @@ def test_the_language_link_stays_on_the_same_address(app: Flask) -> None:
     assert 'class="lang" href="/a%3Fb%3D1%23c?lang=en"' in odd
     mounted = app.test_client().get("/login?lang=zh", base_url="http://localhost/orderloom/").text
     assert 'class="lang" href="/orderloom/login?lang=en"' in mounted
+
+
+def test_a_request_of_a_logged_out_page_is_told_to_log_in(app: Flask) -> None:
+    """htmx asks without following the login redirect: it gets 401, as a page of the app."""
+    refused = app.test_client().get("/?lang=zh", headers={"HX-Request": "true"})
+    assert refused.status_code == 401 and "请先登录" in refused.text and "Unauthorized" not in refused.text

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, update
 
-from engine.errors import ConflictError, NotFound
-from engine.runtime import Engine
-from engine.store import Tx
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.errors import ConflictError, NotFound, TransitionRejected
+from engine.runtime import Actor, Engine
+from engine.store import Store, Tx
 from engine.store.tables import orders
 from tests.engine.runtime.conftest import ADMIN, CLERK, OUTSIDER
 
@@ -106,3 +109,44 @@ def test_a_write_that_loses_the_race_conflicts_in_both_languages(
     )
     assert caught.value.message("zh") == f"订单 {order_id} 已被他人修改；请刷新后重试"
     assert engine.get_order(order_id, CLERK).lock_version == 1  # nothing of the fire was written
+
+
+REFUSED_WORKFLOW = """
+schema_version: 1
+workflow: refused-order
+department: retail
+title: {zh: 拒绝示例, en: Refusal example}
+initial: new
+states:
+  new: {label: {zh: 新订单, en: New}}
+  done: {final: true, label: {zh: 完成, en: Done}}
+transitions:
+  - trigger: go
+    source: new
+    dest: done
+    when: order.total > 10
+    refusal: {zh: 订单金额须大于10元, en: The order total must be over 10 yuan}
+"""
+
+
+def test_a_refusal_speaks_for_a_condition_that_does_not_hold_not_for_one_that_broke(
+    store: Store, clock: FrozenClock, tmp_path: Path
+) -> None:
+    from tests.engine.runtime.conftest import FIXTURES, make_engine
+
+    path = tmp_path / "refused-order.yaml"
+    path.write_text(REFUSED_WORKFLOW, encoding="utf-8")
+    engine = make_engine(store, clock)
+    engine.publish(load_bundle(path, FIXTURES, workflows={}))
+    clerk = Actor("ann", frozenset({"clerk"}), frozenset({"retail"}))
+    small = engine.create_order(clerk, "retail", "refused-order", None, {"total": 5})
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(small.id, "go", clerk)
+    [refusal] = refused.value.refusals
+    assert (refusal.zh, refusal.en) == ("订单金额须大于10元", "The order total must be over 10 yuan")
+    assert refusal.details["when"] == "order.total > 10"
+    broken = engine.create_order(clerk, "retail", "refused-order", None, {"total": "many"})
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(broken.id, "go", clerk)
+    [refusal] = refused.value.refusals
+    assert refusal.en.startswith("condition not met: order.total > 10 (") and "over 10 yuan" not in refusal.en
