@@ -27,7 +27,9 @@ How the parts share the work:
   not one of a live fact's in the same state (two such facts would be one to durable-rules).
 
 Time is the events' own ``at`` (an injected clock in tests), never durable-rules' wall clock. Events
-are expected in time order (the worker feeds them by id, which follows commit order).
+are expected in time order (the worker feeds them by id; on PostgreSQL, where ids are taken before
+commit, each round first waits for the transactions writing the logs and reads no further than the
+newest id it then sees, so no event still being written is passed over).
 
 :class:`CorrelationFeed` is the worker's side: it reads new audit events and outbox messages after a
 durable cursor (``correlation_cursor``), turns them into events, acts on matches through
@@ -49,10 +51,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import durable_rules_engine
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from engine.dsl.spec import Text
 from engine.errors import (
@@ -67,7 +70,8 @@ from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, com
 from engine.rules.expr import check as check_expression
 from engine.rules.routing import province_key
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
-from engine.store.tables import orders
+from engine.store.store import is_lock_timeout
+from engine.store.tables import audit_events, orders, outbox
 
 if TYPE_CHECKING:
     from engine.runtime.engine import Engine
@@ -100,6 +104,9 @@ NAMES = frozenset({"event"})  # the root names a pattern's expressions may read
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^[1-9][0-9]{0,5}[smhd]$")
 SCHEMA_VERSION = 1
+# PostgreSQL: how long a feed round waits for the transactions writing the logs before it leaves the
+# reading to the next round (new writes queue behind a waiting lock request).
+FEED_LOCK_TIMEOUT_MS = 50
 
 
 def duration_seconds(text: str) -> int:
@@ -769,10 +776,13 @@ class CorrelationFeed:
             report.replayed = self._replay(cursor.last_audit_id, cursor.last_outbox_id, now)
             self._holding = True
         self.correlator.expire(now)
+        settled = self._settled()
+        if settled is False:
+            return report  # the logs were being written past the lock timeout: the next round reads
         audit_after, outbox_after = cursor.last_audit_id, cursor.last_outbox_id
         more = True
         while more:
-            events, more = self._read(audit_after, outbox_after, up_to=None, since=None)
+            events, more = self._read(audit_after, outbox_after, up_to=settled, since=None)
             for event, audit_id, outbox_id in events:
                 report.events += 1
                 audit_after, outbox_after = max(audit_after, audit_id), max(outbox_after, outbox_id)
@@ -787,6 +797,27 @@ class CorrelationFeed:
         return report
 
     # -- reading -----------------------------------------------------------------------------------
+
+    def _settled(self) -> tuple[int, int] | Literal[False] | None:
+        """How far the logs may be read without passing an event still being written: on PostgreSQL
+        ids are taken before commit, so an open transaction can hold a smaller id than one already
+        committed, and a cursor moved past it would never feed it. A short lock on both logs waits for
+        the transactions writing them; every id up to the newest it then sees is committed. ``None``:
+        no bound needed (SQLite has one writer at a time). ``False``: the lock was not had in time."""
+        store = self.engine.store
+        if store.is_sqlite:
+            return None
+        try:
+            with store.transaction(lock_timeout_ms=FEED_LOCK_TIMEOUT_MS) as tx:
+                connection = tx.connection
+                connection.exec_driver_sql("LOCK TABLE audit_events, outbox IN SHARE ROW EXCLUSIVE MODE")
+                newest_audit = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+                newest_outbox = connection.execute(select(func.max(outbox.c.id))).scalar_one_or_none()
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
+            return False
+        return int(newest_audit or 0), int(newest_outbox or 0)
 
     def _read(
         self, audit_after: int, outbox_after: int, up_to: tuple[int, int] | None, since: datetime | None

@@ -479,3 +479,35 @@ def test_five_new_customers_at_one_address_over_more_than_an_hour_hold_nothing(
 
     assert (report.matches, report.fired) == (0, 0)
     assert [state(retail, i) for i in placed] == ["pending_shipment"] * 5
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_round_never_reads_past_an_event_still_being_written(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    """PostgreSQL takes an outbox id before the transaction commits: the third failure below has a
+    smaller id than a message committed after it. Read past while it was open, the cursor would move on
+    and the third failure would never be fed (no hold). The round waits for the writers instead, and
+    leaves the reading to the next round when they take longer than its lock timeout."""
+    unpaid = order(engine, ZHANG, paid=False)
+    paid = order(engine, ZHANG)
+    payment_failed(engine, ZHANG, unpaid)
+    payment_failed(engine, ZHANG, unpaid)
+    feed = feeds("w1")
+    assert feed.round().events > 0
+    with engine.store.transaction() as open_tx:  # the third failure, written, not yet committed
+        open_tx.insert_outbox(
+            "payment_failed",
+            {"order_id": unpaid, "customer_mobile": ZHANG, "amount": 120, "reason": "declined"},
+            clock.now(),
+        )
+        outbox_event(engine, "notifications.order_status", order_id=paid)  # committed, a larger id
+        waiting = feed.round()
+        assert (waiting.events, waiting.matches) == (0, 0)  # not past the open one
+    done = feed.round()
+    [(actor, reason)] = holds(engine, paid)
+    assert (
+        done.matches == 1
+        and actor == "correlation:retail-fraud"
+        and "repeated-payment-failures" in str(reason)
+    )
