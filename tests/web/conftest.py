@@ -32,6 +32,8 @@ from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
+from engine.dsl.compiler import load_bundle
+from engine.runtime import Actor, Engine
 from web.app import create_app
 from web.settings import Settings
 from web.users import create_user
@@ -44,6 +46,22 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFS = Path(__file__).resolve().parent / "defs"
+DESK_CLERK = Actor("wang.fang", frozenset({"clerk"}), frozenset({"desk"}))
+
+
+def publish_desk_orders(engine: Engine) -> None:
+    """The test definitions' desk order published, with three orders of 10, 20 and 30 yuan waiting."""
+    engine.publish(load_bundle(DEFS / "workflows" / "desk.yaml", DEFS))
+    for total in (10, 20, 30):
+        engine.create_order(
+            DESK_CLERK,
+            department="desk",
+            workflow="desk-order",
+            channel="phone",
+            data={"customer": "李娜", "total": total},
+        )
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"

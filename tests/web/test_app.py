@@ -9,13 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.dsl.compiler import load_bundle
-from engine.runtime import Actor
-from tests.web.conftest import log_in, make_app
+from tests.web.conftest import DESK_CLERK, log_in, make_app, publish_desk_orders
 from web.settings import Settings
 
 DEFS = Path(__file__).resolve().parent / "defs"
-CLERK = Actor("wang.fang", frozenset({"clerk"}), frozenset({"desk"}))
 
 
 @pytest.fixture
@@ -49,17 +46,9 @@ def test_home_says_how_to_start_when_nothing_is_published(client: FlaskClient) -
 def test_home_lists_departments_workflows_and_order_counts(client: FlaskClient) -> None:
     assert client.application is not None
     engine = client.application.extensions["orderloom"].engine
-    engine.publish(load_bundle(DEFS / "workflows" / "desk.yaml", DEFS))
-    for total in (10, 20, 30):
-        engine.create_order(
-            CLERK,
-            department="desk",
-            workflow="desk-order",
-            channel="phone",
-            data={"customer": "李娜", "total": total},
-        )
-    first = engine.list_orders(CLERK, limit=1)[0]
-    engine.fire(first.id, "pay", CLERK, data={"amount": first.data["total"]})
+    publish_desk_orders(engine)
+    first = engine.list_orders(DESK_CLERK, limit=1)[0]
+    engine.fire(first.id, "pay", DESK_CLERK, data={"amount": first.data["total"]})
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Desk order" in page and "<code>desk-order</code>" in page
     assert '<td class="num">3</td>' in page

@@ -6,24 +6,11 @@ from typing import Any
 
 from playwright.sync_api import Page
 
-from engine.dsl.compiler import load_bundle
-from engine.runtime import Actor
-from tests.web.conftest import DEFS, LiveServer, log_in_page
-
-CLERK = Actor("wang.fang", frozenset({"clerk"}), frozenset({"desk"}))
+from tests.web.conftest import LiveServer, log_in_page, publish_desk_orders
 
 
 def _publish_desk_orders(live_server: LiveServer) -> None:
-    engine = live_server.app.extensions["orderloom"].engine
-    engine.publish(load_bundle(DEFS / "workflows" / "desk.yaml", DEFS))
-    for total in (10, 20, 30):
-        engine.create_order(
-            CLERK,
-            department="desk",
-            workflow="desk-order",
-            channel="phone",
-            data={"customer": "李娜", "total": total},
-        )
+    publish_desk_orders(live_server.app.extensions["orderloom"].engine)
 
 
 def _fonts_used_for(page: Page, selector: str) -> dict[str, int]:
