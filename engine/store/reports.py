@@ -13,8 +13,10 @@ a read only adds the events of the last few seconds. A fold must not pass an eve
 not committed yet, or it would never count it: on SQLite the fold's write transaction waits for any other
 to end (one writer at a time); on PostgreSQL it takes a ``SHARE ROW EXCLUSIVE`` lock on the audit trail,
 which waits for the transactions writing it and holds new ones back for the few milliseconds it takes.
-Either gives up after ``FOLD_LOCK_TIMEOUT_MS`` rather than stall the steps, and is not tried again before
-the interval is over; the counts stay exact meanwhile (the read adds what was not folded). A backlog is
+Either gives up after ``FOLD_LOCK_TIMEOUT_MS`` rather than stall the steps; on PostgreSQL, where the
+attempt is noted without that lock, it is not tried again before the interval is over (on SQLite noting
+it is a write too, so the next call tries). The counts stay exact meanwhile (the read adds what was not
+folded). A backlog is
 folded ``FOLD_CHUNK`` ids per transaction.
 """
 
