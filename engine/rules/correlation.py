@@ -776,10 +776,10 @@ class CorrelationFeed:
             report.replayed = self._replay(cursor.last_audit_id, cursor.last_outbox_id, now)
             self._holding = True
         self.correlator.expire(now)
-        settled = self._settled()
+        audit_after, outbox_after = cursor.last_audit_id, cursor.last_outbox_id
+        settled = self._settled(audit_after, outbox_after)
         if settled is False:
             return report  # the logs were being written past the lock timeout: the next round reads
-        audit_after, outbox_after = cursor.last_audit_id, cursor.last_outbox_id
         more = True
         while more:
             events, more = self._read(audit_after, outbox_after, up_to=settled, since=None)
@@ -798,26 +798,29 @@ class CorrelationFeed:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def _settled(self) -> tuple[int, int] | Literal[False] | None:
+    def _settled(self, audit_after: int, outbox_after: int) -> tuple[int, int] | Literal[False] | None:
         """How far the logs may be read without passing an event still being written: on PostgreSQL
         ids are taken before commit, so an open transaction can hold a smaller id than one already
         committed, and a cursor moved past it would never feed it. A short lock on both logs waits for
-        the transactions writing them; every id up to the newest it then sees is committed. ``None``:
-        no bound needed (SQLite has one writer at a time). ``False``: the lock was not had in time."""
+        the transactions writing them; every id up to the newest it then sees is committed. Nothing
+        committed past the cursors: no lock (a round of an idle worker holds no writer back), nothing
+        read. ``None``: no bound needed (SQLite has one writer at a time). ``False``: the lock was not
+        had in time."""
         store = self.engine.store
         if store.is_sqlite:
             return None
+        with store.read() as tx:
+            newest = _newest_ids(tx.connection)
+        if newest[0] <= audit_after and newest[1] <= outbox_after:
+            return newest
         try:
             with store.transaction(lock_timeout_ms=FEED_LOCK_TIMEOUT_MS) as tx:
-                connection = tx.connection
-                connection.exec_driver_sql("LOCK TABLE audit_events, outbox IN SHARE ROW EXCLUSIVE MODE")
-                newest_audit = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
-                newest_outbox = connection.execute(select(func.max(outbox.c.id))).scalar_one_or_none()
+                tx.connection.exec_driver_sql("LOCK TABLE audit_events, outbox IN SHARE ROW EXCLUSIVE MODE")
+                return _newest_ids(tx.connection)
         except OperationalError as error:
             if not is_lock_timeout(error):
                 raise
             return False
-        return int(newest_audit or 0), int(newest_outbox or 0)
 
     def _read(
         self, audit_after: int, outbox_after: int, up_to: tuple[int, int] | None, since: datetime | None
@@ -1025,3 +1028,10 @@ def feed_events(correlator: Correlator, events: Iterable[Mapping[str, Any]]) -> 
     for event in events:
         found.extend(correlator.feed(event))
     return found
+
+
+def _newest_ids(connection: Any) -> tuple[int, int]:
+    """The newest audit event's and outbox message's ids (0 for an empty log)."""
+    audit = connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+    message = connection.execute(select(func.max(outbox.c.id))).scalar_one_or_none()
+    return int(audit or 0), int(message or 0)
