@@ -474,6 +474,20 @@ def test_wholesale_parallel_payment_and_partial_shipments_join_into_completed(
     assert levels(store, "YL-MILK24", "GZ-01") == (900, 0)
 
 
+def test_wholesale_cancel_interrupts_fulfilment_with_a_region_not_done(engine: Engine, store: Store) -> None:
+    """Paid, nothing shipped: the approver's cancel leaves fulfilling at once (it interrupts the
+    shipping region), refunding and giving the reserved stock back."""
+    order = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
+    )
+    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 100)
+    assert engine.fire(order.id, "cancel", APPROVER).to_state == "cancelled"
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
+    assert engine.get_order(order.id, SALES).data["refunded_amount"] == 15350
+
+
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
     order = engine.create_order(
         SALES,

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import Text, WorkflowSpec
+from engine.dsl.spec import SEPARATOR, Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_refusals
 from engine.forms.ui import FormLayout
@@ -496,6 +496,15 @@ class Engine:
     def _candidates(self, cv: CompiledVersion, live: _Live, trigger: str) -> list[CompiledTransition]:
         return [ct for ct in cv.by_trigger.get(trigger, ()) if cv.source_matches(ct, live.config)]
 
+    @staticmethod
+    def _waiting_refusal(cv: CompiledVersion, live: _Live, trigger: str) -> Refusal | None:
+        """Why ``trigger`` cannot leave the order's parallel state yet: regions not done (the join)."""
+        for ct in cv.by_trigger.get(trigger, ()):
+            waiting = cv.waiting_for(ct, live.config)
+            if waiting:
+                return _join_refusal(cv, ct, waiting)
+        return None
+
     def _available(self, cv: CompiledVersion, live: _Live) -> list[str]:
         return sorted(
             {
@@ -520,6 +529,9 @@ class Engine:
         the fields its form's hidden groups drop from the order."""
         candidates = self._candidates(cv, live, trigger)
         if not candidates:
+            joining = self._waiting_refusal(cv, live, trigger)
+            if joining is not None:
+                raise TransitionRejected([joining])
             available = self._available(cv, live)
             state = joined(live.config)
             if trigger not in cv.by_trigger:
@@ -845,10 +857,15 @@ class Engine:
         env = self._env(live, actor, {}, now)
         found = []
         for ct in cv.transitions:
-            if ct.spec.auto or not cv.source_matches(ct, live.config):
+            if ct.spec.auto:
                 continue
             why: list[Refusal] = []
             later: list[Refusal] = []
+            if not cv.source_matches(ct, live.config):
+                waiting = cv.waiting_for(ct, live.config)
+                if not waiting:
+                    continue
+                why.append(_join_refusal(cv, ct, waiting))  # listed, not offered: regions still run
             role = self._role_refusal(ct, actor)
             if role is not None:
                 why.append(role)
@@ -1315,6 +1332,22 @@ def _timer_condition_holds(condition: Any, env: Mapping[str, Any]) -> tuple[bool
         return bool(condition(env)), None
     except ExpressionEvaluationError as error:
         return False, f"condition could not be evaluated: {error}"
+
+
+def _join_refusal(cv: CompiledVersion, ct: CompiledTransition, waiting: Sequence[str]) -> Refusal:
+    """A step out of a parallel state that waits for its regions: which regions, and where each is."""
+    trigger = ct.spec.trigger
+    parallel = waiting[0].split(SEPARATOR, 1)[0]
+    label = cv.states[parallel].label
+    regions = {leaf.split(SEPARATOR)[1]: leaf for leaf in waiting}
+    zh = "、".join(f"{region}（{cv.states[leaf].label.zh}）" for region, leaf in regions.items())
+    en = ", ".join(f"{region} ({cv.states[leaf].label.en})" for region, leaf in regions.items())
+    return Refusal(
+        "join",
+        f"{label.zh}（{parallel}）的各分区都完成后才能执行 {trigger}；尚未完成：{zh}",
+        f"{trigger!r} leaves {label.en} ({parallel}) only once every region is done; not done yet: {en}",
+        {"trigger": trigger, "state": parallel, "waiting": regions},
+    )
 
 
 def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
