@@ -35,7 +35,7 @@ from engine.runtime.compiled import (
     joined,
     split,
 )
-from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, Tx
+from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, TimerRow, Tx
 from engine.store.store import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
@@ -795,15 +795,25 @@ class Engine:
         return ids
 
     @staticmethod
-    def _schedule(tx: Tx, cv: CompiledVersion, order_id: int, states: Sequence[str], now: datetime) -> None:
+    def _schedule(
+        tx: Tx,
+        cv: CompiledVersion,
+        order_id: int,
+        states: Sequence[str],
+        now: datetime,
+        kept: Mapping[_TimerKey, list[datetime]] | None = None,
+    ) -> None:
+        """Schedule the timers of ``states``, due ``after`` from ``now``; a timer with a due time in
+        ``kept`` (state, trigger, reason -> due times, earliest first) takes that one instead."""
         for state in states:
             for timer in cv.timers.get(state, ()):
+                due = kept.get((state, timer.trigger, timer.reason)) if kept else None
                 tx.schedule_timer(
                     order_id=order_id,
                     state=state,
                     trigger=timer.trigger,
                     reason=timer.reason,
-                    due_at=now + timedelta(seconds=timer.after_seconds),
+                    due_at=due.pop(0) if due else now + timedelta(seconds=timer.after_seconds),
                 )
 
     # -- reading -------------------------------------------------------------------------------
@@ -1043,7 +1053,9 @@ class Engine:
         state (finishing takes a transition, so its side effects run) stay where they are. A mapping
         naming a state that no published version has, or a target missing from ``to_version``, is
         refused before any order is looked at. A moved order's timers are cancelled and those of the
-        states it is now in are scheduled per ``to_version``, due from now.
+        states it is now in are scheduled per ``to_version``: a timer it already had there (same state,
+        or the state ``mapping`` renames, trigger and reason) keeps its due time, one new to it is due
+        ``after`` from now.
         """
         mapping = dict(mapping or {})
         plan = MigrationPlan(workflow, to_version)
@@ -1144,11 +1156,32 @@ class Engine:
                     rules=None,
                     reason=f"v{row.version} -> v{to_version}",
                 )
+                # The timers its states still have keep their due times (through the mapping when a
+                # state was renamed); the old rows are cancelled, the new version's scheduled.
+                kept = _scheduled_due_times(tx.order_timers(row.id), mapping)
                 for state in active_paths(split(row.state)):  # the old version's timers, left or not
                     tx.cancel_timers(row.id, state)
-                self._schedule(tx, target, row.id, sorted(active_paths(config)), now)
+                self._schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
             plan.applied = True
         return plan
+
+
+_TimerKey = tuple[str, str, str | None]  # a timer's state, trigger and reason
+
+
+def _scheduled_due_times(
+    timers: Sequence[TimerRow], mapping: Mapping[str, str]
+) -> dict[_TimerKey, list[datetime]]:
+    """The due times of an order's scheduled timers by (state as ``mapping`` renames it, trigger,
+    reason), earliest first: what a migration keeps for the timers the order's states still have."""
+    found: dict[_TimerKey, list[datetime]] = {}
+    for timer in timers:
+        if timer.status == "scheduled":
+            key = (mapping.get(timer.state, timer.state), timer.trigger, timer.reason)
+            found.setdefault(key, []).append(timer.due_at)
+    for due_times in found.values():
+        due_times.sort()
+    return found
 
 
 def _check_mapping(
