@@ -404,6 +404,31 @@ def test_flash_sale_unpaid_order_cancels_after_ten_minutes(engine: Engine, clock
     assert engine.get_order(order.id, RETAIL).state == "cancelled"
 
 
+def test_flash_sale_orders_are_not_shipped_from_guangzhou(engine: Engine, store: Store) -> None:
+    """Flash-sale stock is not held in GZ-01: a flash-sale order to Guangdong (from the app, as every
+    flash-sale order) ships from Shanghai, while an ordinary app order to Guangdong ships from GZ-01."""
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="GZ-01", on_hand=500, reserved=0)
+        )
+    guangzhou = {
+        "province": "广东省",
+        "city": "广州市",
+        "district": "天河区",
+        "detail": "体育西路191号中石化大厦B座1205室",
+        "postcode": "510620",
+    }
+    data = retail_data(address=guangzhou, app_user_id="U20260302")
+    flash = engine.create_order(
+        RETAIL, department="retail", workflow="retail-flash-sale", channel="app", data=data
+    )
+    ordinary = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="app", data=data
+    )
+    assert (flash.data["warehouse"], ordinary.data["warehouse"]) == ("SH-01", "GZ-01")
+    assert levels(store, "XM-BAND8") == (500, 2) and levels(store, "XM-BAND8", "GZ-01") == (500, 2)
+
+
 def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None:
     lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 199, "amount": 597}]
     data = retail_data(lines=lines, total=597, app_user_id="U20260302")
