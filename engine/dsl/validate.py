@@ -507,6 +507,9 @@ def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
     intake = tree.get("intake")
     if isinstance(intake, dict):
         kept["intake"] = {k: v for k, v in intake.items() if isinstance(k, str) and isinstance(v, str)}
+    channels = tree.get("channels", [])  # none listed: orders come from no channel
+    if _strings(channels) is not None:
+        kept["channels"] = channels
     unclear = any(
         _final_unclear(body)
         or (
@@ -1184,7 +1187,7 @@ class _Checker:
             if relative in self.out.rulesets:
                 for name, schema in facts.ruleset_outputs(self.out.rulesets[relative]).items():
                     written[name].append((relative, schema))
-        return facts.order_root((data_form, forms[data_form]), others, written)
+        return facts.order_root((data_form, forms[data_form]), others, written, self.tree.get("channels"))
 
     def report_facts(self, findings: Iterable[Finding], path: str) -> None:
         file, marks, original = self.located.origin(path)

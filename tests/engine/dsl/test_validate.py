@@ -572,3 +572,23 @@ def test_leaving_a_parallel_state_warns_where_interrupts_changes_nothing_or_a_st
     )
     assert "add interrupts: true to this one" in (problems[2].hint or "")
     load_bundle(path, FIXTURES, action_names=ACTION_NAMES, workflows={})  # warnings refuse nothing
+
+
+def test_a_rule_comparing_the_channel_with_one_the_workflow_never_takes_is_warned(tmp_path: Path) -> None:
+    """The retail routing file once left GZ-01 out with ``order.channel != 'flash-sale'``: no order has
+    that channel (flash-sale orders come through the app), so the condition always held."""
+    repo = Path(__file__).resolve().parents[3]
+    for folder in ("workflows", "forms", "rules"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    routing = tmp_path / "rules" / "retail" / "routing.yaml"
+    text = routing.read_text(encoding="utf-8")
+    fixed = "when: order.workflow != 'retail-flash-sale'"
+    assert fixed in text
+    routing.write_text(text.replace(fixed, "when: order.channel != 'flash-sale'"), encoding="utf-8")
+    problems = validate_file(tmp_path / "workflows" / "retail" / "order.yaml", tmp_path)
+    [never] = [p for p in problems if p.kind == "never-value"]
+    assert never.format().startswith(
+        "rules/retail/routing.yaml:31:28: warning: order.channel is never 'flash-sale': it is one of 'web', "
+        "'app', none (the workflow's channels), so '!=' is always true [at $.warehouses[2].when]"
+    )
+    assert [p for p in problems if p.severity == "error"] == []
