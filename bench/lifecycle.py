@@ -84,6 +84,8 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
 BPMN_FILE = HERE / "retail_order.bpmn"
 RETAIL_WORKFLOW = REPO_ROOT / "workflows" / "retail" / "order.yaml"
+# The workflow every order of the bench runs, as routing conditions read it (order.workflow).
+WORKFLOW_NAME = str(yaml.safe_load(RETAIL_WORKFLOW.read_text(encoding="utf-8"))["workflow"])
 # Measure the engine of this checkout, not whichever copy the environment happens to have installed.
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -209,7 +211,7 @@ def initial_stock() -> list[dict[str, Any]]:
 # The conditions of the routing file as the baselines write them: in Python, next to the scoring. A
 # condition the file gains or rewrites stops the bench at start instead of routing differently unseen.
 ROUTING_CONDITIONS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
-    "order.channel != 'flash-sale'": lambda order: bool(order["channel"] != "flash-sale"),
+    "order.workflow != 'retail-flash-sale'": lambda order: bool(order["workflow"] != "retail-flash-sale"),
     "order.total < 2000": lambda order: bool(order["total"] < 2000),
 }
 _REGION_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
@@ -302,7 +304,8 @@ class RetailRouting:
         return ROUTING_CONDITIONS[when]
 
     def choose(self, order: Mapping[str, Any], free: Mapping[tuple[str, str], int]) -> Choice | None:
-        """Route ``order`` (the creation form plus its ``channel``) with ``free[sku, warehouse]`` units."""
+        """Route ``order`` (the creation form plus its ``channel`` and ``workflow``) with
+        ``free[sku, warehouse]`` units."""
         province = short_province(order["address"]["province"])
         wanted: dict[str, int] = {}
         for line in order["lines"]:
@@ -541,7 +544,13 @@ class SpiffContender(NothingToPrepare):
             f"SELECT sku, warehouse, on_hand - reserved FROM stock WHERE sku IN ({marks})", skus
         )
         free = {(sku, warehouse): units for sku, warehouse, units in rows}
-        order = {"address": address, "lines": lines, "total": total, "channel": channel}
+        order = {
+            "address": address,
+            "lines": lines,
+            "total": total,
+            "channel": channel,
+            "workflow": WORKFLOW_NAME,
+        }
         choice = self._routing.choose(order, free)
         return choice if choice is not None else (None, None)
 
@@ -749,7 +758,7 @@ class NaiveOrder(NaiveBase):
             for row in session.scalars(select(NaiveStock).where(NaiveStock.sku.in_(skus)))
         }
         routing: RetailRouting = event.kwargs["routing"]
-        choice = routing.choose({**self.data, "channel": self.channel}, free)
+        choice = routing.choose({**self.data, "channel": self.channel, "workflow": WORKFLOW_NAME}, free)
         if choice is not None:
             self.warehouse, self.carrier = choice
             self.data = {**self.data, "warehouse": self.warehouse, "carrier": self.carrier}

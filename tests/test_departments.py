@@ -404,6 +404,31 @@ def test_flash_sale_unpaid_order_cancels_after_ten_minutes(engine: Engine, clock
     assert engine.get_order(order.id, RETAIL).state == "cancelled"
 
 
+def test_flash_sale_orders_are_not_shipped_from_guangzhou(engine: Engine, store: Store) -> None:
+    """Flash-sale stock is not held in GZ-01: a flash-sale order to Guangdong (from the app, as every
+    flash-sale order) ships from Shanghai, while an ordinary app order to Guangdong ships from GZ-01."""
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="GZ-01", on_hand=500, reserved=0)
+        )
+    guangzhou = {
+        "province": "广东省",
+        "city": "广州市",
+        "district": "天河区",
+        "detail": "体育西路191号中石化大厦B座1205室",
+        "postcode": "510620",
+    }
+    data = retail_data(address=guangzhou, app_user_id="U20260302")
+    flash = engine.create_order(
+        RETAIL, department="retail", workflow="retail-flash-sale", channel="app", data=data
+    )
+    ordinary = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="app", data=data
+    )
+    assert (flash.data["warehouse"], ordinary.data["warehouse"]) == ("SH-01", "GZ-01")
+    assert levels(store, "XM-BAND8") == (500, 2) and levels(store, "XM-BAND8", "GZ-01") == (500, 2)
+
+
 def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None:
     lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 199, "amount": 597}]
     data = retail_data(lines=lines, total=597, app_user_id="U20260302")
@@ -472,6 +497,20 @@ def test_wholesale_parallel_payment_and_partial_shipments_join_into_completed(
     assert done.final
     assert [len(s["items"]) for s in done.data["shipments"]] == [2, 1]
     assert levels(store, "YL-MILK24", "GZ-01") == (900, 0)
+
+
+def test_wholesale_cancel_interrupts_fulfilment_with_a_region_not_done(engine: Engine, store: Store) -> None:
+    """Paid, nothing shipped: the approver's cancel leaves fulfilling at once (it interrupts the
+    shipping region), refunding and giving the reserved stock back."""
+    order = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
+    )
+    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 100)
+    assert engine.fire(order.id, "cancel", APPROVER).to_state == "cancelled"
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
+    assert engine.get_order(order.id, SALES).data["refunded_amount"] == 15350
 
 
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:

@@ -251,6 +251,7 @@ def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> Tra
         rules=transition.get("rules"),
         actions=tuple(transition.get("actions") or ()),
         auto=bool(transition.get("auto")),
+        interrupts=bool(transition.get("interrupts")),
         label=_text(label, transition["trigger"]) if label else None,
         refusal=_text(transition["refusal"], "") if transition.get("refusal") else None,
     )

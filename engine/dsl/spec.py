@@ -71,6 +71,9 @@ class TransitionSpec:
     rules: str | None = None  # rule file path, relative to the definitions root
     actions: tuple[str, ...] = ()  # registered plugin action names, run in order
     auto: bool = False  # taken without a person as soon as ``when`` holds
+    # leaves a parallel state whatever its regions reached (a cancel); without it, leaving one waits
+    # until every region is in a final state (the join)
+    interrupts: bool = False
     label: Text | None = None
     refusal: Text | None = None  # told when ``when`` does not hold, instead of the condition itself
 

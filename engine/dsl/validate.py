@@ -466,6 +466,9 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
         kept["when"] = when
     if "refusal" in transition:
         kept["refusal"] = transition["refusal"]
+    for key in ("auto", "interrupts"):
+        if isinstance(transition.get(key), bool):
+            kept[key] = transition[key]
     return kept
 
 
@@ -504,6 +507,9 @@ def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
     intake = tree.get("intake")
     if isinstance(intake, dict):
         kept["intake"] = {k: v for k, v in intake.items() if isinstance(k, str) and isinstance(v, str)}
+    channels = tree.get("channels", [])  # none listed: orders come from no channel
+    if _strings(channels) is not None:
+        kept["channels"] = channels
     unclear = any(
         _final_unclear(body)
         or (
@@ -573,6 +579,7 @@ class _Checker:
         self.check_top_forms()
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
+        self.check_joins(expanded)
         # A misspelled state, or a transition left out for its shape, would make states look unreachable.
         if not self.unknown_names and not self.partial and not self.broken_parallel:
             self.check_reachability(expanded)
@@ -925,6 +932,84 @@ class _Checker:
                 "add a 'when' condition to one of them, or narrow its source",
             )
 
+    def leaves(self, transition: Mapping[str, Any], name: str, dests: list[str]) -> str | None:
+        """The parallel state a transition leaves from source ``name`` (a dest outside it, or the
+        parallel state itself, whose regions then start again), or None."""
+        state = self.states[name]
+        parallel = state.parallel or (name if state.regions else None)
+        if parallel is None or not any(self.states[d].parallel != parallel for d in dests):
+            return None
+        return parallel
+
+    def joins(self, transition: Mapping[str, Any], name: str, dests: list[str]) -> str | None:
+        """The parallel state whose join a transition from ``name`` waits for (None if it interrupts)."""
+        return None if transition.get("interrupts") else self.leaves(transition, name, dests)
+
+    def check_joins(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        """Leaving a parallel state waits for every region to be final unless the transition interrupts:
+        from a region's state (not final: leaving a final one is refused already) that never happens.
+        ``interrupts`` on a transition that leaves no parallel state changes nothing (a warning), and a
+        step out of a parallel state that an unconditional automatic transition leaves first, at the
+        join, is never offered (a warning)."""
+        first_auto: dict[str, int] = {}  # parallel state -> its unconditional automatic join
+        for index, sources, dests in expanded:
+            transition = self.tree["transitions"][index]
+            if transition.get("auto") and "when" not in transition and "rules" not in transition:
+                for name in sources:
+                    if self.joins(transition, name, dests) == name:
+                        first_auto.setdefault(name, index)
+        for index, sources, dests in expanded:
+            transition = self.tree["transitions"][index]
+            path = child_path("$.transitions", index)
+            trigger = transition["trigger"]
+            written = transition["source"]
+            left = [name for name in sources if self.leaves(transition, name, dests)]
+            # (a source or dest left out as unknown or malformed might be the parallel state)
+            judged = not (self.unknown_names or self.partial or self.broken_parallel)
+            if transition.get("interrupts") and judged and not left:
+                self.warning(
+                    f"transition {trigger!r} has interrupts: true but leaves no parallel state",
+                    child_path(path, "interrupts"),
+                    "interrupts-nothing",
+                    "interrupts only matters for a transition out of a parallel state; remove it",
+                    key=True,
+                )
+            for name in left:
+                parallel = self.joins(transition, name, dests)
+                if parallel is None:
+                    continue
+                if parallel != name:
+                    where = child_path(path, "source")
+                    if isinstance(written, list) and name in written:
+                        where = child_path(where, written.index(name))
+                    self.problem(
+                        f"transition {trigger!r} leaves parallel state {parallel!r} from {name!r} without "
+                        f"interrupts: true, so it waits until every region of {parallel!r} is done, which "
+                        f"never happens while the order is in {name!r}",
+                        where,
+                        "join-never",
+                        f"add interrupts: true if it is meant to cut the other regions short (as a cancel "
+                        f"does), or start it from {parallel!r} to wait for every region",
+                    )
+                    continue
+                auto = first_auto.get(name)
+                if auto is not None and auto != index and not transition.get("auto"):
+                    line = self.located.position(child_path("$.transitions", auto))[1]
+                    self.warning(
+                        f"transition {trigger!r} out of {name!r} is never taken: once every region is "
+                        f"done, the automatic transition at line {line} leaves {name!r} first",
+                        child_path(path, "trigger"),
+                        "after-join",
+                        "give the automatic transition a 'when', or add interrupts: true to this one if "
+                        "it may leave before the regions are done",
+                    )
+
+    def warning(
+        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+    ) -> None:
+        found = self.located.problem(message, path, kind, hint, key=key)
+        self.out.warnings.append(replace(found, severity="warning"))
+
     def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
         edges: dict[str, set[str]] = defaultdict(set)
         for _, sources, dests in expanded:
@@ -981,18 +1066,50 @@ class _Checker:
         for index, sources, _ in expanded:
             for name in sources:
                 triggers[name].add(self.tree["transitions"][index]["trigger"])
+        # Transitions out of a parallel state that interrupt it: the only ones a timer inside a region
+        # can fire (one that waits for every region cannot leave while a region is not final).
+        interrupting: dict[str, set[str]] = defaultdict(set)
+        for index, sources, dests in expanded:
+            transition = self.tree["transitions"][index]
+            for name in sources:
+                if self.states[name].regions and not self.joins(transition, name, dests):
+                    interrupting[name].add(transition["trigger"])
         for name, state in self.states.items():
             body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
             for position, timer in enumerate(body.get("timers") or []):
                 path = child_path(child_path(state.json_path, "timers"), position)
-                available = triggers[name] | (triggers[state.parallel] if state.parallel else set())
-                if timer["trigger"] not in available and not self.partial:
+                trigger = timer["trigger"]
+                parallel = state.parallel
+                outer = set()
+                if parallel is not None:
+                    outer = triggers[parallel] if state.final else interrupting[parallel]
+                available = triggers[name] | outer
+                if self.partial:
+                    pass
+                elif parallel is not None and trigger not in available and trigger in triggers[parallel]:
                     self.problem(
-                        f"timer fires trigger {timer['trigger']!r} but no transition on it leaves {name!r}"
-                        + did_you_mean(timer["trigger"], available),
+                        f"timer fires trigger {trigger!r}, but its transition out of {parallel!r} waits "
+                        f"until every region is done, which never happens while the order is in {name!r}",
+                        child_path(path, "trigger"),
+                        "timer-trigger",
+                        "add interrupts: true to that transition (as a cancel does)",
+                    )
+                elif trigger not in available:
+                    self.problem(
+                        f"timer fires trigger {trigger!r} but no transition on it leaves {name!r}"
+                        + did_you_mean(trigger, available),
                         child_path(path, "trigger"),
                         "timer-trigger",
                         "add a transition on that trigger from this state",
+                    )
+                elif state.regions and trigger not in interrupting[name]:
+                    self.warning(
+                        f"timer fires trigger {trigger!r}, whose transition out of {name!r} waits until "
+                        "every region is done: if they are not when the timer is due, it is cancelled",
+                        child_path(path, "trigger"),
+                        "timer-join",
+                        "add interrupts: true to that transition if the timer is meant to cut the "
+                        "regions short",
                     )
                 if "when" in timer:
                     self.check_condition(timer["when"], child_path(path, "when"))
@@ -1070,7 +1187,7 @@ class _Checker:
             if relative in self.out.rulesets:
                 for name, schema in facts.ruleset_outputs(self.out.rulesets[relative]).items():
                     written[name].append((relative, schema))
-        return facts.order_root((data_form, forms[data_form]), others, written)
+        return facts.order_root((data_form, forms[data_form]), others, written, self.tree.get("channels"))
 
     def report_facts(self, findings: Iterable[Finding], path: str) -> None:
         file, marks, original = self.located.origin(path)

@@ -3,7 +3,9 @@
 A file of ``kind: correlation`` lists ``patterns``; each says: when ``count`` events of type ``event``
 (those for which ``when`` holds) with the same key ``by`` happen within ``within``, do ``then`` — fire a
 trigger on orders (``fire: {trigger, on}``) or queue a suggestion in the outbox (``suggest: {topic}``).
-docs/rules-language.md ("Correlation") is the reference.
+It watches the events of every department, and acts on the orders of its own ``department`` only,
+unless ``acts_on`` names the departments it acts on. docs/rules-language.md ("Correlation") is the
+reference.
 
 How the parts share the work:
 
@@ -172,6 +174,10 @@ class CorrelationRuleset:
     version: str
     file: str
     patterns: tuple[Pattern, ...]
+    department: str  # the department that owns the file
+    # the departments whose orders a match acts on (``ALL_DEPARTMENTS`` for every one): its own
+    # department unless the file's ``acts_on`` names others
+    acts_on: frozenset[str]
 
     @property
     def durable_name(self) -> str:
@@ -286,6 +292,8 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CorrelationRules
             )
         )
     title = doc["title"]
+    department = str(doc["department"])
+    acts_on = doc.get("acts_on")
     return CorrelationRuleset(
         name=doc["ruleset"],
         kind="correlation",
@@ -293,6 +301,10 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CorrelationRules
         version=version,
         file=file,
         patterns=tuple(patterns),
+        department=department,
+        acts_on=frozenset(
+            {ALL_DEPARTMENTS} if acts_on == ALL_DEPARTMENTS else acts_on if acts_on else {department}
+        ),
     )
 
 
@@ -753,7 +765,7 @@ class CorrelationFeed:
         self.correlator = Correlator(self.rulesets)
         self._holding = False
         self._window = timedelta(seconds=max((r.longest_window for r in self.rulesets), default=0))
-        self._actors = {r.name: _actor(r.name) for r in self.rulesets}
+        self._actors = {r.name: _actor(r) for r in self.rulesets}
 
     def close(self) -> None:
         """Let go of the correlator's durable-rules states (the cursor and its lease stay as they are)."""
@@ -908,7 +920,7 @@ class CorrelationFeed:
                 f"{pattern.reason.en} | {pattern.reason.zh}"
             )
             actor = self._actors[match.ruleset]
-            for order_id in self._targets(pattern.then.on, match):
+            for order_id in self._targets(pattern.then.on, match, actor):
                 actions.append(self._fire(order_id, pattern.then.trigger, actor, reason, report))
         else:
             payload = {
@@ -937,22 +949,25 @@ class CorrelationFeed:
             "actions": actions,
         }
 
-    def _targets(self, on: str, match: CorrelationMatch) -> list[int]:
+    def _targets(self, on: str, match: CorrelationMatch, actor: Actor) -> list[int]:
+        """The orders a match acts on: of the departments the rule file acts on (``actor.scope``)."""
+        scope = actor.scope
         ids: dict[int, None] = {}
         if on == "event_order":
             for event in match.events:
                 if isinstance(event.get("order_id"), int):
                     ids[event["order_id"]] = None
-            return list(ids)
+            with self.engine.store.read() as tx:
+                return _of_departments(tx.connection, list(ids), scope)
         field_name = "customer_mobile" if on == "customer_open_orders" else "address_key"
         values = {str(event[field_name]) for event in match.events if event.get(field_name)}
         with self.engine.store.read() as tx:
             if on == "customer_open_orders":
                 for value in sorted(values):
-                    for row in tx.open_orders_where(("customer", "mobile"), value):
+                    for row in tx.open_orders_where(("customer", "mobile"), value, departments=scope):
                         ids[row.id] = None
             else:
-                ids.update(dict.fromkeys(_open_orders_at(tx.connection, values)))
+                ids.update(dict.fromkeys(_open_orders_at(tx.connection, values, scope)))
         return sorted(ids)
 
     def _fire(
@@ -981,15 +996,29 @@ class CorrelationFeed:
         }
 
 
-def _actor(ruleset: str) -> Actor:
-    """Who fires on a correlation match: the engine itself, named after the rule set."""
-    return Actor(
-        f"correlation:{ruleset}", frozenset({"system"}), frozenset({ALL_DEPARTMENTS}), is_system=True
-    )
+def _actor(ruleset: CorrelationRuleset) -> Actor:
+    """Who fires on a correlation match: the engine itself, named after the rule set, in the departments
+    the rule set acts on (an order of another one is not found for it)."""
+    return Actor(f"correlation:{ruleset.name}", frozenset({"system"}), ruleset.acts_on, is_system=True)
 
 
-def _open_orders_at(connection: Any, keys: Collection[str], limit: int = MAX_TARGETS) -> list[int]:
-    """The unfinished orders whose delivery address has one of ``keys`` (:func:`address_key`).
+def _of_departments(connection: Any, ids: Sequence[int], departments: Collection[str] | None) -> list[int]:
+    """``ids`` of orders in ``departments`` (every order's for None), in their order."""
+    if departments is None or not ids:
+        return list(ids)
+    query = select(orders.c.id).where(orders.c.id.in_(ids), orders.c.department.in_(sorted(departments)))
+    kept = set(connection.execute(query).scalars())
+    return [order_id for order_id in ids if order_id in kept]
+
+
+def _open_orders_at(
+    connection: Any,
+    keys: Collection[str],
+    departments: Collection[str] | None = None,
+    limit: int = MAX_TARGETS,
+) -> list[int]:
+    """The unfinished orders (of ``departments``; None: of every one) whose delivery address has one of
+    ``keys`` (:func:`address_key`).
 
     The key folds what SQL cannot (full-width forms, every kind of space), so the addresses of the
     unfinished orders are read and keyed here: a scan, which a correlation match, rare by design, can
@@ -1001,6 +1030,8 @@ def _open_orders_at(connection: Any, keys: Collection[str], limit: int = MAX_TAR
     query = (
         select(orders.c.id, orders.c.data["address"]).where(orders.c.final.is_(False)).order_by(orders.c.id)
     )
+    if departments is not None:
+        query = query.where(orders.c.department.in_(sorted(departments)))
     for order_id, address in connection.execute(query):
         if isinstance(address, str | bytes):
             address = json.loads(address)

@@ -1,7 +1,8 @@
 """What a condition reads, checked against the forms of the workflow that runs it (``orderloom validate``).
 
-Two checks over conditions (transition and timer ``when``, and the conditions of the audit, decision-table
-and routing files a transition names), each reported with the position of the offending part:
+Three checks over conditions (transition and timer ``when``, and the conditions of the audit,
+decision-table and routing files a transition names), each reported with the position of the offending
+part:
 
 * **Unknown fields.** ``order.<path>`` must name a field of the order's data: a property of the workflow's
   data form (walked through nested objects, array items, ``$ref``, ``allOf``/``anyOf``/``oneOf``), of its
@@ -19,6 +20,9 @@ and routing files a transition names), each reported with the position of the of
   is certainly a number (``number``/``integer``): ordering them fails at run time, ``==`` is always false.
   ``None`` on either side is allowed (a nullable field). Decision-table cells are checked against the type
   of their input's expression.
+* **A value the field never takes** (a warning). ``==``, ``!=``, ``in`` and ``not in`` between a field
+  whose every value is listed (an ``enum``/``const`` in every schema of it; ``order.channel``: the
+  workflow's ``channels``, or none) and a literal that is not one of them: ``==`` is always false.
 
 The expression is parsed with :mod:`ast` exactly as ``engine.rules.expr`` parses it, only when
 ``engine.rules.expr.check`` accepts it; nothing is ever evaluated.
@@ -52,6 +56,7 @@ __all__ = [
 
 UNKNOWN_FIELD = "unknown-field"
 TYPE_MISMATCH = "type-mismatch"
+NEVER_VALUE = "never-value"
 
 # Fields the engine puts beside the order's data when it evaluates a condition (engine.runtime.Engine._env).
 ENGINE_FIELDS: Mapping[str, Mapping[str, Any]] = {
@@ -140,6 +145,9 @@ class _Value:
     items: _Value | None = None  # list literals and pluck(): what the elements are
     literal: bool = False
     value: Any = None  # a literal's value
+    # every value it can take, when the schemas say (enum, const), and what says so; None: not known
+    values: tuple[Any, ...] | None = None
+    values_from: str = ""
 
 
 _UNKNOWN = _Value(None)
@@ -284,7 +292,31 @@ def _value(candidates: Sequence[_Candidate], shown: str) -> _Value:
     if not candidates:
         return replace(_UNKNOWN, shown=shown)
     kinds, detail = _union(candidates)
-    return _Value(kinds, shown, _Node(tuple(candidates)), detail)
+    values, by = _values(candidates)
+    return _Value(kinds, shown, _Node(tuple(candidates)), detail, values=values, values_from=by)
+
+
+def _values(candidates: Sequence[_Candidate]) -> tuple[tuple[Any, ...] | None, str]:
+    """Every value ``candidates`` allow, when each of their leaves lists them (``enum`` or ``const``),
+    with the forms (or what else) that say so; (None, "") when any leaf leaves the value open."""
+    found: list[Any] = []
+    sources: list[str] = []
+    for candidate in candidates:
+        for leaf in _expand(candidate):
+            schema = leaf.schema
+            if not isinstance(schema, Mapping):
+                return None, ""
+            if "const" in schema:
+                allowed = [schema["const"]]
+            elif isinstance(schema.get("enum"), list):
+                allowed = list(schema["enum"])
+            else:
+                return None, ""
+            found.extend(value for value in allowed if value not in found)
+            sources.append(leaf.form)
+    if not candidates:
+        return None, ""
+    return tuple(found), ", ".join(dict.fromkeys(sources))
 
 
 def _join(names: Iterable[str]) -> str:
@@ -301,10 +333,12 @@ def order_root(
     data_form: tuple[str, Mapping[str, Any]],
     other_forms: Sequence[tuple[str, Mapping[str, Any]]] = (),
     written: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]] | None = None,
+    channels: Sequence[str] | None = None,
 ) -> Root:
     """``order`` of a workflow: its data form (whose top decides whether an undeclared field is an error),
     the declared fields of its intake and transition forms, the engine's fields, and ``written``: field ->
-    (what writes it, its schema) for plugin actions and rule outputs."""
+    (what writes it, its schema) for plugin actions and rule outputs. ``channels``: the workflow's
+    ``channels`` (an order comes from one of them, or from none), when known."""
     path, schema = data_form
     candidates = [_Candidate(path, schema, schema)]
     candidates += [_Candidate(p, s, s, declared_only=True) for p, s in other_forms]
@@ -312,6 +346,9 @@ def order_root(
         name: (_Candidate("the engine", field_schema, field_schema),)
         for name, field_schema in ENGINE_FIELDS.items()
     }
+    if channels is not None:
+        listed = {**ENGINE_FIELDS["channel"], "enum": [*channels, None]}
+        named["channel"] = (_Candidate("the workflow's channels", listed, listed),)
     for name, writers in (written or {}).items():
         named[name] = named.get(name, ()) + tuple(_Candidate(by, s, s) for by, s in writers)
     node = _Node(tuple(candidates), named)
@@ -472,7 +509,8 @@ class _Analysis:
                 kinds, _ = _union(written)
                 if found.kinds is not None and kinds is not None:
                     found = replace(found, kinds=found.kinds | kinds)
-                found = replace(found, node=_Node(tuple(children + written)))
+                values, by = _values(children + written)
+                found = replace(found, node=_Node(tuple(children + written)), values=values, values_from=by)
             return found
         suggestion = did_you_mean(name, [n for n in names if n != name])
         if not_objects and not open_ and not closed:
@@ -641,9 +679,53 @@ class _Analysis:
             left, right = values[position], values[position + 1]
             at = self.column(operands[position])
             if isinstance(op, ast.In | ast.NotIn):
+                before = len(self.findings)
                 self.membership(op, left, right, at)
+                if len(self.findings) == before:  # not when text is looked for among numbers already
+                    self.never_among(op, left, operands[position + 1])
             elif not isinstance(op, ast.Is | ast.IsNot):
+                if not _mismatched(left, right) and isinstance(op, ast.Eq | ast.NotEq):
+                    self.never(op, (left, at), (right, self.column(operands[position + 1])))
                 self.pair(op, left, right, at)
+
+    def never(self, op: ast.cmpop, *sides: tuple[_Value, int]) -> None:
+        """``field == literal`` (or ``!=``) where the field can never hold the literal: its schemas
+        list every value it takes (an ``enum``, the workflow's channels) and the literal is not one."""
+        for (field_value, _), (literal, at) in (sides, sides[::-1]):
+            impossible = _impossible(field_value, [literal.value] if literal.literal else [])
+            if not impossible:
+                continue
+            always = "false" if isinstance(op, ast.Eq) else "true"
+            self.add(
+                f"{field_value.shown} is never {literal.shown}: {_takes(field_value)}, "
+                f"so '{_SYMBOLS[type(op)]}' is always {always}",
+                at,
+                _never_hint(field_value, impossible),
+                NEVER_VALUE,
+                "warning",
+            )
+            return
+
+    def never_among(self, op: ast.cmpop, item: _Value, container: ast.AST) -> None:
+        """``field in [...]`` listing values the field never takes (as :meth:`never`)."""
+        if not isinstance(container, ast.List | ast.Tuple):
+            return
+        constants = [e for e in container.elts if isinstance(e, ast.Constant)]
+        impossible = _impossible(item, [e.value for e in constants])
+        if not impossible:
+            return
+        first = next(e for e in constants if e.value in impossible)
+        shown = ", ".join(self.source(e) for e in constants if e.value in impossible)
+        effect = ""
+        if len(impossible) == len(container.elts):
+            effect = f", so '{_SYMBOLS[type(op)]}' is always {'false' if isinstance(op, ast.In) else 'true'}"
+        self.add(
+            f"{item.shown} is never {shown}: {_takes(item)}{effect}",
+            self.column(first),
+            _never_hint(item, impossible),
+            NEVER_VALUE,
+            "warning",
+        )
 
     def pair(self, op: ast.cmpop, left: _Value, right: _Value, at: int) -> None:
         if not _mismatched(left, right):
@@ -703,6 +785,50 @@ _KIND_WORDS = {
     "object": "a record",
     "null": "empty",
 }
+
+
+def _impossible(field_value: _Value, literals: Sequence[Any]) -> list[Any]:
+    """The literals (text, numbers, true/false) ``field_value`` never holds, as its schemas list what it
+    holds. None is never judged: a field that is not there reads as None."""
+    if field_value.values is None or field_value.literal:
+        return []
+    return [
+        literal
+        for literal in literals
+        if literal is not None
+        and isinstance(literal, str | int | float | bool)
+        and not any(_same_value(value, literal) for value in field_value.values)
+    ]
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal as the condition language compares them: numbers by value, true/false apart from 1/0."""
+    return bool(a == b) and (type(a) is type(b) or _both_numbers(a, b))
+
+
+def _both_numbers(a: Any, b: Any) -> bool:
+    return all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
+
+
+def _takes(field_value: _Value) -> str:
+    shown = ", ".join("none" if v is None else repr(v) for v in field_value.values or ())
+    return f"it is one of {shown} ({field_value.values_from})"
+
+
+def _never_hint(field_value: _Value, impossible: Sequence[Any]) -> str:
+    texts = [str(v) for v in field_value.values or () if isinstance(v, str)]
+    near = [
+        f"{value!r}: {suggestion.removeprefix('; ')}"
+        for value in impossible
+        if isinstance(value, str) and (suggestion := did_you_mean(value, texts))
+    ]
+    return "; ".join(
+        [
+            *near,
+            "compare with a value it can hold, or tell the orders apart by another field (order.workflow "
+            "names the workflow an order runs)",
+        ]
+    )
 
 
 def _search(pattern: Any, name: str) -> bool:

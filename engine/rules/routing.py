@@ -158,6 +158,7 @@ class CompiledRouting:
                 entry["why"] = {"zh": "条件无法求值", "en": "the condition could not be evaluated"}
                 return False
             entry["values"] = dict(values.get(key, {}))
+            entry["matched"] = key in matched  # as an audit rule's: case coverage reads it
             if key not in matched:
                 entry["why"] = {"zh": "条件不满足", "en": "the condition does not hold"}
                 return False

@@ -65,6 +65,8 @@ KIND_MODULES = {
 # Kinds a transition's ``rules:`` may name: they decide an outcome for one order.
 EVALUATED_KINDS = frozenset({"audit", "decision_table", "routing"})
 HOLD = "hold"  # the outcome of an audit rule that could not be evaluated
+# Keys only a correlation file reads: which department owns it, whose orders a match acts on.
+CORRELATION_ONLY = ("department", "acts_on")
 UNEVALUATED_REASON = Text(zh="规则无法求值", en="rule could not be evaluated")
 
 
@@ -290,6 +292,19 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
         return [Problem("a rule file must be a mapping of keys to values", file, kind="schema")]
     problems = _schema_problems(doc, file)
     kind = doc.get("kind")
+    if kind in EVALUATED_KINDS:
+        for key in CORRELATION_ONLY:
+            if key in doc:
+                problems.append(
+                    Problem(
+                        f"{key!r} belongs to correlation rule sets; a rule file of kind {kind!r} runs for "
+                        "the orders of the workflows that name it",
+                        file,
+                        json_path=f"$.{key}",
+                        hint=f"remove {key!r}",
+                        kind="foreign-key",
+                    )
+                )
     if kind == "audit":
         problems.extend(_meaning_problems(doc, file))
     elif isinstance(kind, str) and kind in KIND_MODULES:

@@ -328,7 +328,15 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
 
 
 def declared_rules(doc: Mapping[str, Any]) -> list[str]:
-    """The rule names a rule file declares (``rules[].name``), in file order."""
+    """The rule names a rule file declares (``rules[].name``), in file order; for a routing file, the
+    candidates (warehouses, then carriers) that have a ``when``: the only conditions it has."""
+    if doc.get("kind") == "routing":
+        candidates = [*(doc.get("warehouses") or []), *(doc.get("carriers") or [])]
+        return [
+            str(raw["name"])
+            for raw in candidates
+            if isinstance(raw, Mapping) and "name" in raw and raw.get("when") is not None
+        ]
     raw = doc.get("rules")
     if not isinstance(raw, list):
         return []
@@ -481,8 +489,8 @@ def coverage(results: Iterable[CaseResult], rule_names: Sequence[str] = ()) -> C
         if result.decision is None:
             continue
         for entry in result.decision.trace:
-            if "rule" not in entry:
-                continue
+            if "rule" not in entry or ("candidate" in entry and "when" not in entry):
+                continue  # a routing candidate without a condition has nothing to exercise
             rule = str(entry["rule"])
             order.setdefault(rule, None)
             if entry.get("matched") is True:

@@ -105,6 +105,9 @@ class CompiledTransition:
     actions: tuple[tuple[str, Action], ...] = ()
     guard_reads_form: bool = False  # the guard reads ``data`` or an order field the form fills
     form_fields: frozenset[str] = frozenset()  # the form's top-level ``properties``: all it may submit
+    # source -> the parallel state the transition leaves from it without interrupting it: taken from
+    # that source only once every region of the parallel state is in a final state (the join)
+    joins: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def dests(self) -> tuple[str, ...]:
@@ -158,21 +161,38 @@ class CompiledVersion:
         return self.spec.final_states
 
     def source_matches(self, transition: CompiledTransition, config: StateConfig) -> bool:
-        """Whether the order's active states include a source of ``transition``.
-
-        An automatic transition out of a parallel state waits until every region reached a final state.
-        """
+        """Whether ``transition`` can be taken from the order's active states: one of its sources is
+        active, and if it leaves a parallel state from there without interrupting it, every region of
+        that parallel state is in a final state (the join)."""
         paths = active_paths(config)
         for source in transition.spec.sources:
             if source not in paths:
                 continue
-            state = self.states.get(source)
-            if transition.spec.auto and state is not None and state.regions:
-                inside = [leaf for leaf in config if leaf.startswith(source + SEPARATOR)]
-                if not all(self.states[leaf].final for leaf in inside):
-                    continue
+            parallel = transition.joins.get(source)
+            if parallel is not None and self.unfinished(config, parallel):
+                continue
             return True
         return False
+
+    def unfinished(self, config: StateConfig, parallel: str) -> tuple[str, ...]:
+        """The active leaves of ``parallel``'s regions that are not final: what its join waits for."""
+        prefix = parallel + SEPARATOR
+        return tuple(leaf for leaf in config if leaf.startswith(prefix) and not self.states[leaf].final)
+
+    def waiting_for(self, transition: CompiledTransition, config: StateConfig) -> tuple[str, ...]:
+        """The regions' leaves a transition out of an active parallel state still waits for; empty when
+        it can be taken now, or when no source of it is an active parallel state it joins.
+
+        Only a source that is the parallel state itself waits: a transition that leaves one from a
+        state inside a region (not final, or it would leave a final state) without interrupting can
+        never be taken from there, and ``orderloom validate`` says so."""
+        if self.source_matches(transition, config):
+            return ()
+        paths = active_paths(config)
+        for source in transition.spec.sources:
+            if source in paths and transition.joins.get(source) == source:
+                return self.unfinished(config, source)
+        return ()
 
 
 def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVersion:
@@ -211,6 +231,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 actions=tuple((name, registry.action(name)) for name in t.actions),
                 guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
                 form_fields=frozenset((spec.forms[t.form].get("properties") or {}) if t.form else ()),
+                joins=_joins(t, dests, states),
             )
         )
     entering = _Entering()  # the machine enters the initial state (every region of a parallel one)
@@ -236,6 +257,22 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         auto=tuple(ct for ct in compiled if ct.spec.auto),
         timer_conditions=_timer_conditions(spec),
     )
+
+
+def _joins(t: TransitionSpec, dests: list[str], states: Mapping[str, StateSpec]) -> dict[str, str]:
+    """Source -> the parallel state ``t`` leaves from it (a dest outside it, or the parallel state
+    itself, whose regions then start again), unless ``t`` interrupts. Parallel states are top-level."""
+    if t.interrupts:
+        return {}
+    found: dict[str, str] = {}
+    for source in t.sources:
+        top = source.split(SEPARATOR, 1)[0]
+        state = states.get(top)
+        if state is None or not state.regions:
+            continue
+        if any(not dest.startswith(top + SEPARATOR) for dest in dests):
+            found[source] = top
+    return found
 
 
 def _timer_conditions(spec: WorkflowSpec) -> dict[tuple[str, str, str | None], Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import Text, WorkflowSpec
+from engine.dsl.spec import SEPARATOR, Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_refusals
 from engine.forms.ui import FormLayout
@@ -35,7 +35,7 @@ from engine.runtime.compiled import (
     joined,
     split,
 )
-from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, Tx
+from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, TimerRow, Tx
 from engine.store.store import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
@@ -496,6 +496,15 @@ class Engine:
     def _candidates(self, cv: CompiledVersion, live: _Live, trigger: str) -> list[CompiledTransition]:
         return [ct for ct in cv.by_trigger.get(trigger, ()) if cv.source_matches(ct, live.config)]
 
+    @staticmethod
+    def _waiting_refusal(cv: CompiledVersion, live: _Live, trigger: str) -> Refusal | None:
+        """Why ``trigger`` cannot leave the order's parallel state yet: regions not done (the join)."""
+        for ct in cv.by_trigger.get(trigger, ()):
+            waiting = cv.waiting_for(ct, live.config)
+            if waiting:
+                return _join_refusal(cv, ct, waiting)
+        return None
+
     def _available(self, cv: CompiledVersion, live: _Live) -> list[str]:
         return sorted(
             {
@@ -520,6 +529,9 @@ class Engine:
         the fields its form's hidden groups drop from the order."""
         candidates = self._candidates(cv, live, trigger)
         if not candidates:
+            joining = self._waiting_refusal(cv, live, trigger)
+            if joining is not None:
+                raise TransitionRejected([joining])
             available = self._available(cv, live)
             state = joined(live.config)
             if trigger not in cv.by_trigger:
@@ -783,15 +795,25 @@ class Engine:
         return ids
 
     @staticmethod
-    def _schedule(tx: Tx, cv: CompiledVersion, order_id: int, states: Sequence[str], now: datetime) -> None:
+    def _schedule(
+        tx: Tx,
+        cv: CompiledVersion,
+        order_id: int,
+        states: Sequence[str],
+        now: datetime,
+        kept: Mapping[_TimerKey, list[datetime]] | None = None,
+    ) -> None:
+        """Schedule the timers of ``states``, due ``after`` from ``now``; a timer with a due time in
+        ``kept`` (state, trigger, reason -> due times, earliest first) takes that one instead."""
         for state in states:
             for timer in cv.timers.get(state, ()):
+                due = kept.get((state, timer.trigger, timer.reason)) if kept else None
                 tx.schedule_timer(
                     order_id=order_id,
                     state=state,
                     trigger=timer.trigger,
                     reason=timer.reason,
-                    due_at=now + timedelta(seconds=timer.after_seconds),
+                    due_at=due.pop(0) if due else now + timedelta(seconds=timer.after_seconds),
                 )
 
     # -- reading -------------------------------------------------------------------------------
@@ -845,10 +867,15 @@ class Engine:
         env = self._env(live, actor, {}, now)
         found = []
         for ct in cv.transitions:
-            if ct.spec.auto or not cv.source_matches(ct, live.config):
+            if ct.spec.auto:
                 continue
             why: list[Refusal] = []
             later: list[Refusal] = []
+            if not cv.source_matches(ct, live.config):
+                waiting = cv.waiting_for(ct, live.config)
+                if not waiting:
+                    continue
+                why.append(_join_refusal(cv, ct, waiting))  # listed, not offered: regions still run
             role = self._role_refusal(ct, actor)
             if role is not None:
                 why.append(role)
@@ -1026,7 +1053,9 @@ class Engine:
         state (finishing takes a transition, so its side effects run) stay where they are. A mapping
         naming a state that no published version has, or a target missing from ``to_version``, is
         refused before any order is looked at. A moved order's timers are cancelled and those of the
-        states it is now in are scheduled per ``to_version``, due from now.
+        states it is now in are scheduled per ``to_version``: a timer it already had there (same state,
+        or the state ``mapping`` renames, trigger and reason) keeps its due time, one new to it is due
+        ``after`` from now.
         """
         mapping = dict(mapping or {})
         plan = MigrationPlan(workflow, to_version)
@@ -1127,11 +1156,32 @@ class Engine:
                     rules=None,
                     reason=f"v{row.version} -> v{to_version}",
                 )
+                # The timers its states still have keep their due times (through the mapping when a
+                # state was renamed); the old rows are cancelled, the new version's scheduled.
+                kept = _scheduled_due_times(tx.order_timers(row.id), mapping)
                 for state in active_paths(split(row.state)):  # the old version's timers, left or not
                     tx.cancel_timers(row.id, state)
-                self._schedule(tx, target, row.id, sorted(active_paths(config)), now)
+                self._schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
             plan.applied = True
         return plan
+
+
+_TimerKey = tuple[str, str, str | None]  # a timer's state, trigger and reason
+
+
+def _scheduled_due_times(
+    timers: Sequence[TimerRow], mapping: Mapping[str, str]
+) -> dict[_TimerKey, list[datetime]]:
+    """The due times of an order's scheduled timers by (state as ``mapping`` renames it, trigger,
+    reason), earliest first: what a migration keeps for the timers the order's states still have."""
+    found: dict[_TimerKey, list[datetime]] = {}
+    for timer in timers:
+        if timer.status == "scheduled":
+            key = (mapping.get(timer.state, timer.state), timer.trigger, timer.reason)
+            found.setdefault(key, []).append(timer.due_at)
+    for due_times in found.values():
+        due_times.sort()
+    return found
 
 
 def _check_mapping(
@@ -1315,6 +1365,22 @@ def _timer_condition_holds(condition: Any, env: Mapping[str, Any]) -> tuple[bool
         return bool(condition(env)), None
     except ExpressionEvaluationError as error:
         return False, f"condition could not be evaluated: {error}"
+
+
+def _join_refusal(cv: CompiledVersion, ct: CompiledTransition, waiting: Sequence[str]) -> Refusal:
+    """A step out of a parallel state that waits for its regions: which regions, and where each is."""
+    trigger = ct.spec.trigger
+    parallel = waiting[0].split(SEPARATOR, 1)[0]
+    label = cv.states[parallel].label
+    regions = {leaf.split(SEPARATOR)[1]: leaf for leaf in waiting}
+    zh = "、".join(f"{region}（{cv.states[leaf].label.zh}）" for region, leaf in regions.items())
+    en = ", ".join(f"{region} ({cv.states[leaf].label.en})" for region, leaf in regions.items())
+    return Refusal(
+        "join",
+        f"{label.zh}（{parallel}）的各分区都完成后才能执行 {trigger}；尚未完成：{zh}",
+        f"{trigger!r} leaves {label.en} ({parallel}) only once every region is done; not done yet: {en}",
+        {"trigger": trigger, "state": parallel, "waiting": regions},
+    )
 
 
 def _action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -1046,8 +1046,15 @@ class Tx:
         ).fetchall()
         return [self._outbox(r) for r in rows]
 
-    def open_orders_where(self, path: Sequence[str], value: str, limit: int = 200) -> list[OrderRow]:
-        """Unfinished orders whose data holds the text ``value`` at ``path`` (``["customer", "mobile"]``).
+    def open_orders_where(
+        self,
+        path: Sequence[str],
+        value: str,
+        limit: int = 200,
+        departments: Collection[str] | None = None,
+    ) -> list[OrderRow]:
+        """Unfinished orders (of ``departments``; None: of every one) whose data holds the text ``value``
+        at ``path`` (``["customer", "mobile"]``).
 
         No index serves this (the data is JSON): it reads every unfinished order, which is what a
         correlation match, rare by design, can afford.
@@ -1055,12 +1062,10 @@ class Tx:
         field: Any = orders.c.data
         for key in path:
             field = field[key]
-        rows = self.connection.execute(
-            select(*_ORDER_COLUMNS)
-            .where(orders.c.final.is_(False), field.as_string() == value)
-            .order_by(orders.c.id)
-            .limit(limit)
-        ).fetchall()
+        query = select(*_ORDER_COLUMNS).where(orders.c.final.is_(False), field.as_string() == value)
+        if departments is not None:
+            query = query.where(orders.c.department.in_(sorted(departments)))
+        rows = self.connection.execute(query.order_by(orders.c.id).limit(limit)).fetchall()
         return [self._order(r) for r in rows]
 
     def insert_correlation_match(

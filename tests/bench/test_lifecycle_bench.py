@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import SpiffWorkflow  # noqa: F401  # the baselines (the dev extra): missing, the tests fail, never skip
 import transitions  # noqa: F401
+import yaml
 
 from tests.bench.one_line import run_bench
 
@@ -235,12 +236,15 @@ def test_routing_refuses_a_condition_it_does_not_implement(tmp_path: Path) -> No
         bench.RetailRouting(rules)
 
 
-def order_to(province: str, skus: list[str], total: int = 500, channel: str = "web") -> dict[str, Any]:
+def order_to(
+    province: str, skus: list[str], total: int = 500, channel: str = "web", workflow: str = "retail-order"
+) -> dict[str, Any]:
     return {
         "address": {"province": province},
         "lines": [{"sku": sku, "qty": 1} for sku in skus],
         "total": total,
         "channel": channel,
+        "workflow": workflow,
     }
 
 
@@ -265,13 +269,38 @@ def test_routing_picks_the_nearest_warehouse_that_holds_the_order(
 def test_routing_follows_the_conditions_and_the_stock_free() -> None:
     routing = bench.RetailRouting()
     free = {(row["sku"], row["warehouse"]): row["on_hand"] for row in bench.initial_stock()}
-    # flash-sale stock is not held in GZ-01: the next nearest that holds the order
-    assert routing.choose(order_to("广东省", ["SKU-0020"], channel="flash-sale"), free) == ("SH-01", "jd")
+    # flash-sale stock is not held in GZ-01: a flash-sale order (its workflow's, from the app) goes to
+    # the next nearest that holds it; any other app order still to GZ-01
+    flash_sale = order_to("广东省", ["SKU-0020"], channel="app", workflow="retail-flash-sale")
+    assert routing.choose(flash_sale, free) == ("SH-01", "jd")
+    assert routing.choose(order_to("广东省", ["SKU-0020"], channel="app"), free) == ("GZ-01", "jd")
     # what is reserved is not free
     free["SKU-0020", "GZ-01"] = 0
     assert routing.choose(order_to("广东省", ["SKU-0020"]), free) == ("SH-01", "jd")
     # no warehouse holds it all: not routed (the bench never splits)
     assert routing.choose(order_to("广东省", ["SKU-0099"]), free) is None
+
+
+@pytest.mark.parametrize("workflow", ["retail-order", "retail-flash-sale"])
+@pytest.mark.parametrize("total", [500, 2500])
+def test_the_baselines_route_as_the_shipped_routing_file_decides(workflow: str, total: int) -> None:
+    """The baselines' routing beside the engine's own evaluation of rules/retail/routing.yaml, over every
+    province the bench ships to, for a retail and a flash-sale order: the same warehouse and carrier."""
+    from engine.rules.ruleset import compile_ruleset
+
+    doc = yaml.safe_load((REPO_ROOT / "rules" / "retail" / "routing.yaml").read_text(encoding="utf-8"))
+    shipped = compile_ruleset(doc, "rules/retail/routing.yaml")
+    routing = bench.RetailRouting()
+    free = {(row["sku"], row["warehouse"]): row["on_hand"] for row in bench.initial_stock()}
+    stock: dict[str, dict[str, int]] = {}
+    for (sku, warehouse), units in free.items():
+        stock.setdefault(sku, {})[warehouse] = units
+    for province, _city, _district in bench.PLACES:
+        for skus in (["SKU-0020"], ["SKU-0001", "SKU-0003"], ["SKU-0035"]):
+            order = order_to(province, skus, total=total, channel="app", workflow=workflow)
+            decision = shipped.evaluate({"order": order, "stock": stock})
+            expected = (decision.outputs["warehouse"], decision.outputs["carrier"])
+            assert routing.choose(order, free) == expected, (province, skus)
 
 
 @pytest.mark.parametrize("small_run", ["sql_only"], indirect=True)

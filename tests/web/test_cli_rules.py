@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [
     "rules/retail/audit.yaml",
     "rules/retail/flash-sale-audit.yaml",
+    "rules/retail/routing.yaml",
     "rules/wholesale/credit.yaml",
     "rules/wholesale/approval.yaml",
     "rules/after-sales/eligibility.yaml",

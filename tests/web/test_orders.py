@@ -309,3 +309,28 @@ def test_a_time_out_of_range_in_local_time_is_shown_as_sent() -> None:
     assert late.text == "9999-12-31T23:59:00-01:00"
     [usual] = summarize({"delivered_at": "2026-11-30T02:00:00+00:00"}, [layout], "zh")
     assert usual.text == "2026-11-30 10:00"
+
+
+def test_a_step_out_of_a_parallel_state_is_offered_only_once_every_region_is_done(app: Flask) -> None:
+    """The order page offers no step that cannot be taken now: ``ship`` leaves the parallel state
+    ``fulfilling`` only once payment and packing are both done; its page says which are not."""
+    from engine.runtime import Actor
+
+    fixtures = REPO / "tests" / "engine" / "runtime" / "fixtures"
+    engine = app.extensions["orderloom"].engine
+    engine.publish(load_bundle(fixtures / "workflows" / "joined-order.yaml", fixtures))
+    add_user(app, "wu.gang", "wu.gang-demo", ("clerk", "warehouse"), ("wholesale",))
+    worker = log_in(app.test_client(), "wu.gang", "wu.gang-demo")
+    actor = Actor("wu.gang", frozenset({"clerk", "warehouse"}), frozenset({"wholesale"}))
+    order_id = engine.create_order(actor, "wholesale", "joined-order", None, {}).id
+    engine.fire(order_id, "start", actor)
+    engine.fire(order_id, "pay", actor)
+    page = worker.get(f"/orders/{order_id}?lang=en").text
+    assert f'href="/orders/{order_id}/fire/pack"' in page
+    assert f'href="/orders/{order_id}/fire/ship"' not in page
+    refused = worker.get(f"/orders/{order_id}/fire/ship?lang=en")
+    assert refused.status_code == 403
+    assert "not done yet: packing (Picking)" in refused.text
+    assert 'type="submit"' not in refused.text.split("<main>")[1]
+    engine.fire(order_id, "pack", actor)
+    assert f'href="/orders/{order_id}/fire/ship"' in worker.get(f"/orders/{order_id}?lang=en").text

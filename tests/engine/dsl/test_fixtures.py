@@ -97,6 +97,7 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "region-scope",
         "region-no-final",
         "from-final",
+        "join-never",
         "unknown-field",
         "type-mismatch",
     } <= kinds

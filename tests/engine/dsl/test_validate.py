@@ -545,3 +545,50 @@ transitions:
     assert found == [("warning", "unreachable-row", "rules/size.yaml")]
     bundle = load_bundle(workflow, tmp_path)  # a warning never refuses the workflow
     assert bundle.rulesets["rules/size.yaml"]["ruleset"] == "size"
+
+
+def test_leaving_a_parallel_state_warns_where_interrupts_changes_nothing_or_a_step_is_never_taken(
+    tmp_path: Path,
+) -> None:
+    """``interrupts`` on a transition that leaves no parallel state, a step out of one that the
+    unconditional automatic join always beats, a timer on one whose step waits for the join: warnings
+    only, so the workflow still loads."""
+    text = (VALID / "fulfilment.yaml").read_text(encoding="utf-8")
+    text = text.replace("roles: [clerk], interrupts: true}", "roles: [clerk]}")
+    text = text.replace("  - {trigger: accept,", "  - {trigger: accept, interrupts: true,")
+    label = "  fulfilling:\n    label: {zh: 履约中, en: Fulfilling}\n"
+    text = text.replace(label, label + "    timers: [{after: 7d, trigger: cancel}]\n")
+    path = write(tmp_path, "workflows/w.yaml", text)
+    problems = validate_file(path, FIXTURES, action_names=ACTION_NAMES, workflows={})
+    assert [(p.severity, p.kind, p.line) for p in problems] == [
+        ("warning", "timer-join", 13),
+        ("warning", "interrupts-nothing", 30),
+        ("warning", "after-join", 35),
+    ]
+    assert problems[1].message == "transition 'accept' has interrupts: true but leaves no parallel state"
+    assert problems[2].message == (
+        "transition 'cancel' out of 'fulfilling' is never taken: once every region is done, the automatic "
+        "transition at line 34 leaves 'fulfilling' first"
+    )
+    assert "add interrupts: true to this one" in (problems[2].hint or "")
+    load_bundle(path, FIXTURES, action_names=ACTION_NAMES, workflows={})  # warnings refuse nothing
+
+
+def test_a_rule_comparing_the_channel_with_one_the_workflow_never_takes_is_warned(tmp_path: Path) -> None:
+    """The retail routing file once left GZ-01 out with ``order.channel != 'flash-sale'``: no order has
+    that channel (flash-sale orders come through the app), so the condition always held."""
+    repo = Path(__file__).resolve().parents[3]
+    for folder in ("workflows", "forms", "rules"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    routing = tmp_path / "rules" / "retail" / "routing.yaml"
+    text = routing.read_text(encoding="utf-8")
+    fixed = "when: order.workflow != 'retail-flash-sale'"
+    assert fixed in text
+    routing.write_text(text.replace(fixed, "when: order.channel != 'flash-sale'"), encoding="utf-8")
+    problems = validate_file(tmp_path / "workflows" / "retail" / "order.yaml", tmp_path)
+    [never] = [p for p in problems if p.kind == "never-value"]
+    assert never.format().startswith(
+        "rules/retail/routing.yaml:31:28: warning: order.channel is never 'flash-sale': it is one of 'web', "
+        "'app', none (the workflow's channels), so '!=' is always true [at $.warehouses[2].when]"
+    )
+    assert [p for p in problems if p.severity == "error"] == []

@@ -33,6 +33,7 @@ schema_version: 1
 ruleset: test-fraud
 kind: correlation
 title: {zh: 测试, en: Test}
+department: retail
 patterns:
   - name: failures
     event: payment_failed
@@ -196,7 +197,46 @@ def test_a_correlation_file_under_rules_with_problems_is_refused_with_its_line(t
     with pytest.raises(DefinitionError) as caught:
         load_correlation_rulesets(tmp_path)
     [problem] = caught.value.problems
-    assert (problem.file, problem.line) == ("rules/bad.yaml", 11)
+    assert (problem.file, problem.line) == ("rules/bad.yaml", 12)
+
+
+def test_a_correlation_file_names_its_department_and_acts_on_it_unless_it_names_others() -> None:
+    assert (ruleset().department, ruleset().acts_on) == ("retail", frozenset({"retail"}))
+    with_others = FAILURES.replace("department: retail\n", "department: risk\nacts_on: [retail, wholesale]\n")
+    assert ruleset(with_others).acts_on == frozenset({"retail", "wholesale"})
+    every = ruleset(FAILURES.replace("department: retail\n", "department: risk\nacts_on: '*'\n"))
+    assert every.acts_on == frozenset({"*"})
+    problems = check_ruleset(parsed(FAILURES.replace("department: retail\n", "")), "fraud.yaml")
+    assert [(p.json_path, p.message) for p in problems] == [("$", "'department' is a required property")]
+    wrong = FAILURES.replace("department: retail\n", "department: Retail\nacts_on: []\n")
+    assert sorted(p.json_path for p in check_ruleset(parsed(wrong), "fraud.yaml")) == [
+        "$.acts_on",
+        "$.department",
+    ]
+
+
+def test_only_a_correlation_file_says_whose_orders_it_acts_on() -> None:
+    """An audit, routing or decision-table file runs for the orders of the workflows that name it."""
+    audit = {
+        "schema_version": 1,
+        "ruleset": "shop-audit",
+        "kind": "audit",
+        "title": {"zh": "审核", "en": "Audit"},
+        "department": "retail",
+        "acts_on": "*",
+        "outcomes": ["approve", "hold"],
+        "default": "approve",
+        "rules": [{"name": "big", "when": "order.total > 5000", "outcome": "hold"}],
+    }
+    problems = check_ruleset(audit, "audit.yaml")
+    assert [(p.json_path, p.kind) for p in problems] == [
+        ("$.department", "foreign-key"),
+        ("$.acts_on", "foreign-key"),
+    ]
+    assert problems[0].message == (
+        "'department' belongs to correlation rule sets; a rule file of kind 'audit' runs for the orders of "
+        "the workflows that name it"
+    )
 
 
 def test_same_content_compiles_to_one_version() -> None:

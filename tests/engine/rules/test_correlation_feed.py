@@ -319,6 +319,71 @@ def test_five_accounts_at_one_address_hold_the_open_orders_delivered_there(
     assert (match["pattern"], match["key"]) == ("accounts-at-one-address", address_key(HOME))
 
 
+OUTLET = Actor("zhou.min", frozenset({"clerk"}), frozenset({"outlet"}))
+EVERYWHERE = Actor("root", frozenset({"admin"}), frozenset({"*"}))
+
+
+def outlet_order(engine: Engine, tmp_path: Path, mobile: str, address: dict[str, str] = HOME) -> int:
+    """A paid order of the outlet department (a newly added one, whose workflow has a hold trigger too)."""
+    path = tmp_path / "workflows" / "outlet-order.yaml"
+    if not path.exists():
+        text = WORKFLOW.replace("workflow: shop-order", "workflow: outlet-order")
+        path.write_text(text.replace("department: retail", "department: outlet"), encoding="utf-8")
+        engine.publish(load_bundle(path, tmp_path))
+    data = {"customer": {"name": "张伟", "mobile": mobile}, "address": address, "total": 120}
+    order_id = engine.create_order(OUTLET, "outlet", "outlet-order", "web", data).id
+    engine.fire(order_id, "pay", OUTLET)
+    return order_id
+
+
+def test_a_rule_file_acts_only_on_its_own_departments_orders(
+    engine: Engine, clock: FrozenClock, feeds: Feeds, tmp_path: Path
+) -> None:
+    """retail-fraud is the retail department's: a match holds the customer's (and the address's) retail
+    orders, never the orders of another department that has a hold trigger too."""
+    retail, outlet = order(engine, ZHANG), outlet_order(engine, tmp_path, ZHANG)
+    neighbour = outlet_order(engine, tmp_path, WANG)  # at the same address
+    for minutes in (0, 1, 1):
+        clock.advance(minutes=minutes)
+        payment_failed(engine, ZHANG, retail)
+    for k in range(5):
+        clock.advance(minutes=5)
+        outbox_event(engine, "account_created", user_id=f"U{k}", address=HOME)
+
+    report = feeds("w1").round()
+
+    assert (report.matches, report.fired, report.skipped) == (2, 1, 1)  # the second: already on hold
+    states = [engine.get_order(i, EVERYWHERE).state for i in (retail, outlet, neighbour)]
+    assert states == ["on_hold", "paid", "paid"]
+    acted_on = {action["order_id"] for match in matches(engine) for action in match["actions"]}
+    assert acted_on == {retail}  # another department's orders are not even tried
+
+
+def test_a_rule_file_naming_other_departments_acts_on_their_orders_too(
+    engine: Engine, clock: FrozenClock, tmp_path: Path
+) -> None:
+    shipped = (REPO / "rules" / "retail" / "fraud.yaml").read_text(encoding="utf-8")
+    assert "\ndepartment: retail\n" in shipped
+    rules = tmp_path / "rules" / "risk"
+    rules.mkdir(parents=True)
+    (rules / "fraud.yaml").write_text(
+        shipped.replace("\ndepartment: retail\n", "\ndepartment: retail\nacts_on: [retail, outlet]\n"),
+        encoding="utf-8",
+    )
+    [group] = load_correlation_rulesets(tmp_path)
+    assert (group.department, group.acts_on) == ("retail", frozenset({"retail", "outlet"}))
+    retail, outlet = order(engine, ZHANG), outlet_order(engine, tmp_path, ZHANG)
+    for minutes in (0, 1, 1):
+        clock.advance(minutes=minutes)
+        payment_failed(engine, ZHANG, retail)
+    feed = CorrelationFeed(engine, [group], "w1", lease=LEASE)
+    try:
+        assert feed.round().fired == 2
+    finally:
+        feed.close()
+    assert [engine.get_order(i, EVERYWHERE).state for i in (retail, outlet)] == ["on_hold", "on_hold"]
+
+
 def test_stock_below_its_safety_stock_suggests_replenishment_once(
     engine: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
 ) -> None:

@@ -30,6 +30,7 @@ schema_version: 1
 ruleset: scale-fraud
 kind: correlation
 title: {zh: 规模测试, en: Scale test}
+department: retail
 patterns:
   - name: failures
     event: payment_failed

@@ -463,6 +463,70 @@ def test_audit_and_routing_conditions_are_checked_where_they_are() -> None:
     ]
 
 
+# --- values a field never takes --------------------------------------------------------------------
+
+
+def channel_roots(channels: list[str]) -> dict[str, Root]:
+    return {"order": order_root(("forms/order.json", ORDER_FORM), channels=channels)}
+
+
+def test_a_channel_the_workflow_does_not_list_is_never_the_orders_a_warning() -> None:
+    """The flash-sale routing condition as it was: flash-sale orders come through the app."""
+    [finding] = check_condition("order.channel != 'flash-sale'", channel_roots(["web", "app"]))
+    assert (finding.column, finding.severity, finding.kind) == (18, "warning", "never-value")
+    assert finding.message == (
+        "order.channel is never 'flash-sale': it is one of 'web', 'app', none (the workflow's channels), "
+        "so '!=' is always true"
+    )
+    assert "order.workflow names the workflow an order runs" in (finding.hint or "")
+    # a channel the workflow does not list (this one takes only app orders), and lists of them
+    [web] = check_condition("order.channel == 'web'", channel_roots(["app"]))
+    assert web.message.endswith("so '==' is always false")
+    [among] = check_condition("order.channel in ['app', 'phone', 'emial']", channel_roots(["app", "email"]))
+    assert (among.column, among.message) == (
+        26,
+        "order.channel is never 'phone', 'emial': it is one of 'app', 'email', none (the workflow's "
+        "channels)",
+    )
+    assert among.hint is not None and among.hint.startswith("'emial': did you mean 'email'?; compare with")
+    [never_in] = check_condition("order.channel not in ['phone']", channel_roots(["app"]))
+    assert never_in.message.endswith("so 'not in' is always true")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order.channel == 'app' or order.channel != 'web'",
+        "order.channel == None",  # an order placed without a channel
+        "order.channel in ['web', None]",
+        "order.customer.tier != 'gold'",
+        "order.priority in [1, 3.0]",
+        "order.total == 'x'",  # a type mismatch, reported as that (an error), not twice
+        "order.coupon == 'SPRING'",  # text with no list of values
+        "order.channel_code == 'web'",  # const
+        "lower(order.customer.tier) == 'GOLD'",  # what a function returns is not judged
+    ],
+)
+def test_values_a_field_may_take_are_not_reported(text: str) -> None:
+    findings = check_condition(text, channel_roots(["web", "app"]))
+    assert [f for f in findings if f.kind == "never-value"] == []
+
+
+def test_an_enum_or_const_of_the_forms_bounds_the_values_too() -> None:
+    [tier] = check_condition("order.customer.tier == 'platinum'", roots())
+    assert (tier.severity, tier.message) == (
+        "warning",
+        "order.customer.tier is never 'platinum': it is one of 'gold', 'silver' (forms/order.json), "
+        "so '==' is always false",
+    )
+    [priority] = check_condition("order.priority != 4", roots())
+    assert priority.message.startswith("order.priority is never 4: it is one of 1, 2, 3")
+    [code] = check_condition("'app' == order.channel_code", roots())
+    assert (code.column, code.message.split(":")[0]) == (1, "order.channel_code is never 'app'")
+    # a field an action also writes, with no list of values: not judged
+    assert check_condition("order.customer.tier == 'platinum'", roots(customer={})) == []
+
+
 def test_what_rule_files_write_into_the_order() -> None:
     routing = ruleset_outputs({"kind": "routing"})
     assert set(routing) == {"warehouse", "carrier", "split"}

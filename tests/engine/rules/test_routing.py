@@ -134,6 +134,7 @@ def test_trace_shows_every_criterion_and_eligibility() -> None:
     assert by_name["SH-01"]["chosen"] is True and by_name["SH-01"]["total"] == 1.0
     assert by_name["GZ-01"]["when"] == "order.channel != 'flash-sale'"
     assert by_name["GZ-01"]["values"] == {"order.channel": "web"}
+    assert by_name["GZ-01"]["matched"] is True and "matched" not in by_name["SH-01"]  # SH-01 has no when
     assert by_name["GZ-01"]["criteria"]["stock"] == {"raw": 0, "score": 0.0, "weight": 0.4}
     assert by_name["zto"]["criteria"] == {
         "cost": {"raw": 8.0, "score": 1.0, "weight": 0.2},
@@ -148,7 +149,7 @@ def test_ineligible_candidates_say_why() -> None:
         order_env("北京", channel="flash-sale", total=5000, weight_kg=25)
     )
     by_name = {entry["rule"]: entry for entry in decision.trace}
-    assert by_name["GZ-01"]["eligible"] is False
+    assert by_name["GZ-01"]["eligible"] is False and by_name["GZ-01"]["matched"] is False
     assert by_name["GZ-01"]["why"] == {"zh": "条件不满足", "en": "the condition does not hold"}
     assert by_name["sf"]["why"] == {
         "zh": "重量 25kg 超过上限 20kg",
@@ -393,11 +394,14 @@ def test_shipped_routing_files_compile_and_route(department: str) -> None:
 
 
 def test_retail_routing_sends_flash_sales_past_guangzhou() -> None:
+    """A flash-sale order is an order of the retail-flash-sale workflow, from the app channel like any
+    app order: it is the workflow that keeps it out of GZ-01, not the channel."""
     doc = yaml.safe_load((REPO / "rules/retail/routing.yaml").read_text(encoding="utf-8"))
     env = {
         "order": {
             "total": 300,
-            "channel": "flash-sale",
+            "channel": "app",
+            "workflow": "retail-flash-sale",
             "address": {"province": "广东"},
             "lines": [{"sku": "X", "qty": 1}],
         },
@@ -405,7 +409,7 @@ def test_retail_routing_sends_flash_sales_past_guangzhou() -> None:
     }
     decision = compile_ruleset(doc).evaluate(env)
     assert decision.outputs["warehouse"] == "SH-01"
-    env["order"]["channel"] = "web"
+    env["order"]["workflow"] = "retail-order"
     assert compile_ruleset(doc).evaluate(env).outputs["warehouse"] == "GZ-01"
 
 

@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[3]
 SHIPPED = [
     "rules/retail/audit.yaml",
     "rules/retail/flash-sale-audit.yaml",
+    "rules/retail/routing.yaml",
     "rules/wholesale/credit.yaml",
     "rules/after-sales/eligibility.yaml",
 ]

@@ -6,7 +6,7 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.errors import ConflictError, NotFound, TransitionRejected
-from engine.runtime import Engine
+from engine.runtime import Actor, Engine
 from engine.store import Store
 from tests.engine.runtime.conftest import (
     ADMIN,
@@ -160,6 +160,74 @@ def test_parallel_regions_join_then_auto_transition(engine: Engine) -> None:
     assert shipped.to_state == "fulfilled" and shipped.auto == ("close",)
     assert engine.get_order(order.id, CLERK).final
     assert [e.trigger for e in engine.history(order.id, CLERK)][-2:] == ["ship", "close"]
+
+
+PACKER = Actor("pat", frozenset({"warehouse"}), frozenset({"wholesale"}))
+
+
+def _fulfilling(engine: Engine) -> int:
+    engine.publish(bundle("joined-order"))
+    order = engine.create_order(CLERK, "wholesale", "joined-order", None, {})
+    started = engine.fire(order.id, "start", CLERK)
+    assert started.to_state == "fulfilling.packing.picking|fulfilling.payment.waiting"
+    return order.id
+
+
+def test_a_step_out_of_a_parallel_state_waits_until_every_region_is_done(engine: Engine) -> None:
+    order_id = _fulfilling(engine)
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(order_id, "ship", PACKER)
+    [refusal] = refused.value.refusals
+    assert refusal.code == "join"
+    assert refusal.en == (
+        "'ship' leaves Fulfilling (fulfilling) only once every region is done; "
+        "not done yet: packing (Picking), payment (Waiting for payment)"
+    )
+    assert (
+        refusal.zh
+        == "履约中（fulfilling）的各分区都完成后才能执行 ship；尚未完成：packing（拣货中）、payment（待付款）"
+    )
+    assert refusal.details["waiting"] == {
+        "packing": "fulfilling.packing.picking",
+        "payment": "fulfilling.payment.waiting",
+    }
+    engine.fire(order_id, "pay", CLERK)
+    with pytest.raises(TransitionRejected) as still:
+        engine.fire(order_id, "ship", PACKER)
+    assert still.value.refusals[0].details["waiting"] == {"packing": "fulfilling.packing.picking"}
+    order = engine.get_order(order_id, CLERK)
+    assert order.state == "fulfilling.packing.picking|fulfilling.payment.paid" and order.lock_version == 3
+    engine.fire(order_id, "pack", PACKER)
+    assert engine.fire(order_id, "ship", PACKER).to_state == "shipped"
+    assert [e.trigger for e in engine.history(order_id, CLERK)] == ["create", "start", "pay", "pack", "ship"]
+
+
+def test_a_step_out_of_a_parallel_state_is_not_offered_before_the_join(engine: Engine) -> None:
+    order_id = _fulfilling(engine)
+    infos = {i.trigger: i for i in engine.available_triggers(order_id, PACKER)}
+    assert set(infos) == {"pay", "pack", "ship", "cancel"}
+    ship = infos["ship"]
+    assert not ship.allowed and [r.code for r in ship.why_not] == ["join"]
+    assert ship.why_not[0].details["state"] == "fulfilling"
+    engine.fire(order_id, "pay", CLERK)
+    engine.fire(order_id, "pack", PACKER)
+    infos = {i.trigger: i for i in engine.available_triggers(order_id, PACKER)}
+    assert infos["ship"].allowed and infos["ship"].why_not == ()
+
+
+def test_a_transition_that_interrupts_leaves_a_parallel_state_at_once(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    by_hand = _fulfilling(engine)
+    engine.fire(by_hand, "pay", CLERK)
+    assert engine.fire(by_hand, "cancel", CLERK).to_state == "cancelled"
+    by_timer = _fulfilling(engine)
+    clock.advance(hours=1)
+    assert engine.run_due_timers("w1") == 1
+    assert engine.get_order(by_timer, CLERK).state == "cancelled"
+    assert engine.history(by_timer, CLERK)[-1].reason == "unpaid_timeout"
+    with store.read() as tx:
+        assert [t.status for t in tx.order_timers(by_hand)] == ["cancelled"]
 
 
 def test_optimistic_lock_one_of_two_wins(engine: Engine) -> None:

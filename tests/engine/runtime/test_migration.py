@@ -1,4 +1,5 @@
-"""Migration: final states refused per order, bad mappings refused up front, timers per the new version."""
+"""Migration: final states refused per order, bad mappings refused up front, timers per the new version
+(those the order's states still have keep their due times)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def _timers(store: Store, order_id: int) -> list[tuple[str, str, str, object]]:
         return sorted((t.state, t.trigger, t.status, t.due_at) for t in tx.order_timers(order_id))
 
 
-def test_moved_orders_get_the_new_versions_timers_due_from_now(
+def test_moved_orders_get_the_new_versions_timers_new_ones_due_from_now(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
     start = clock.now()
@@ -84,20 +85,49 @@ def test_moved_orders_get_the_new_versions_timers_due_from_now(
     engine.fire(paid, "pay", CLERK, PAYMENT)
     waiting = _new(engine)
     engine.publish(bundle("versions/retail-order-shipment-timer"))
-    now = clock.advance(hours=1)
+    now = clock.advance(minutes=20)
     plan = engine.migrate("retail-order", 2, {"paid": "pending_shipment"}, dry_run=False, actor=ADMIN)
     assert plan.applied and len(plan.moves) == 2
     assert _timers(store, paid) == [
         ("pending_payment", "cancel", "cancelled", start + timedelta(minutes=30)),
-        ("pending_shipment", "cancel", "scheduled", now + timedelta(hours=2)),
+        ("pending_shipment", "cancel", "scheduled", now + timedelta(hours=2)),  # new to the order
     ]
+    # still unpaid: the unpaid timer it had keeps its due time (no fresh 30 minutes)
     assert _timers(store, waiting) == [
         ("pending_payment", "cancel", "cancelled", start + timedelta(minutes=30)),
-        ("pending_payment", "cancel", "scheduled", now + timedelta(minutes=30)),
+        ("pending_payment", "cancel", "scheduled", start + timedelta(minutes=30)),
     ]
+    clock.advance(minutes=10)
+    assert engine.run_due_timers("w1") == 1
+    assert engine.get_order(waiting, CLERK).state == "cancelled"
+    assert engine.history(waiting, CLERK)[-1].reason == "unpaid_timeout"
     clock.advance(hours=2)
-    assert engine.run_due_timers("w1") == 2
+    assert engine.run_due_timers("w1") == 1
     assert engine.get_order(paid, CLERK).state == "cancelled"
+
+
+def test_a_renamed_state_keeps_its_timers_due_times_through_the_mapping(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """v2 renames pending_payment and shortens its window to 10 minutes: an order waiting since before
+    keeps the due time it had (the new window is for orders entering the state from now on); the
+    reminder v2 adds starts from the migration."""
+    start = clock.now()
+    waiting = _new(engine)
+    engine.publish(bundle("versions/retail-order-renamed"))
+    now = clock.advance(minutes=22)
+    plan = engine.migrate("retail-order", 2, {"pending_payment": "awaiting_payment"}, dry_run=False)
+    assert [m["to_state"] for m in plan.moves] == ["awaiting_payment"]
+    assert _timers(store, waiting) == [
+        ("awaiting_payment", "cancel", "scheduled", start + timedelta(minutes=30)),
+        ("awaiting_payment", "remind", "scheduled", now + timedelta(minutes=5)),
+        ("pending_payment", "cancel", "cancelled", start + timedelta(minutes=30)),
+    ]
+    clock.advance(minutes=5)
+    assert engine.run_due_timers("w1") == 1  # the reminder; the unpaid timer is not due yet
+    assert engine.get_order(waiting, CLERK).state == "awaiting_payment"
+    clock.advance(minutes=3)  # 30 minutes after the order was placed
+    assert engine.run_due_timers("w1") == 1
     assert engine.get_order(waiting, CLERK).state == "cancelled"
 
 
