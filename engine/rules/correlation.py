@@ -920,11 +920,17 @@ class CorrelationFeed:
                 "reason": {"zh": pattern.reason.zh, "en": pattern.reason.en},
                 "events": [_summary(event) for event in match.events],
             }
-            for name in ("sku", "warehouse", "available", "safety_stock"):
+            for name in ("sku", "warehouse", "available", "safety_stock", "department"):
                 if name in match.events[-1] and name not in payload:
                     payload[name] = match.events[-1][name]
+            department = payload.get("department")  # whose admins see the suggestion in the outbox
             with self.engine.store.transaction() as tx:
-                tx.insert_outbox(pattern.then.topic, payload, self.engine.clock.now())
+                tx.insert_outbox(
+                    pattern.then.topic,
+                    payload,
+                    self.engine.clock.now(),
+                    department=department if isinstance(department, str) else None,
+                )
             report.suggested += 1
             actions.append({"suggested": pattern.then.topic})
         return {

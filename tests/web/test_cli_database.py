@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.store.migrate import upgrade
+from engine.store.migrate import head_revision, upgrade
 from web.app import create_app
 from web.cli import main
 from web.settings import UNSET_SECRET_KEY, Settings
+
+HEAD = head_revision()
 
 
 def orderloom(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -56,7 +58,8 @@ def test_an_empty_or_older_database_says_to_upgrade(tmp_path: Path) -> None:
     code, output = orderloom(env, "orders", "list")
     assert code == 1
     assert (
-        "has an older schema (revision 0010; this OrderLoom needs 0011): run `orderloom db upgrade`" in output
+        f"has an older schema (revision 0010; this OrderLoom needs {HEAD}): run `orderloom db upgrade`"
+        in output
     )
     assert orderloom(env, "db", "upgrade")[0] == 0
     assert orderloom(env, "orders", "list") == (0, "no orders match\n")
