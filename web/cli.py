@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import socket
 import sys
 from collections.abc import Iterator, Sequence
@@ -505,7 +506,8 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
     like: each due timer fires once, each message is delivered by one of them.
 
     Outbox mail goes to the SMTP server in ORDERLOOM_SMTP_URL (smtp://host:port), else into the Maildir
-    ORDERLOOM_MAIL_DIR; with neither, delivery is off and messages wait.
+    ORDERLOOM_MAIL_DIR; with neither, delivery is off and messages wait. SIGTERM or Ctrl-C stops the
+    worker after what it has in hand, and it lets go of the correlation feed and its claims.
     """
     from web.worker import Worker
 
@@ -531,9 +533,12 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
             interval=interval,
             echo=click.echo,
         )
+        previous = {sig: signal.signal(sig, loop.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             loop.run(once=once)
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             loop.close()
         if once:
             click.echo(loop.summary())
@@ -1031,3 +1036,7 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
     errors = len(compiled.validator.messages(compiled.layout.prepare(data), compiled.layout)) if data else 0
     note = f"; the data has {errors} error(s), shown beside their fields" if errors else ""
     click.echo(f"wrote {output} ({compiled.layout.title.get(lang)}{note})")
+
+
+if __name__ == "__main__":  # `python -m web.cli`, as a worker or the app is started as a process
+    main()

@@ -3,6 +3,12 @@
 Each round fires the due timers this worker claims, feeds the correlation rule sets (when this worker
 holds the feed), delivers the outbox messages whose time has come and folds the order counts. A worker
 with nothing to do waits ``interval`` seconds.
+
+Asked to stop (SIGTERM, or Ctrl-C: SIGINT), it finishes the timer or message in hand, gives back the
+messages of its batch not yet tried, and lets go of what it holds: the correlation feed's lease and any
+claim on a timer or message. Another worker (or the next ``worker --once``) then takes them at once
+instead of after the lease (5 minutes). When another worker holds the correlation feed, this one says
+so, with the time that worker's lease runs to, instead of reporting no match without a word.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.rules.correlation import CorrelationFeed, CorrelationRuleset
+from engine.rules.correlation import CorrelationFeed, CorrelationRuleset, FeedReport
 from engine.runtime import DispatchReport
 from engine.store.reports import fold_order_counts
 from web.wiring import Services
@@ -30,6 +36,7 @@ class Totals:
     dead: int = 0
     matches: int = 0
     rounds: int = 0
+    held: FeedReport | None = None  # the last round's report when another worker held the feed
     unreachable: list[str] = field(default_factory=list)
 
 
@@ -58,11 +65,12 @@ class Worker:
         self.totals = Totals()
         self._stop = threading.Event()
         self._paused_until: datetime | None = None  # outbox delivery waits after an unreachable server
+        self._said_held: str | None = None
 
     # -- stopping --------------------------------------------------------------------------------
 
     def request_stop(self, *_: object) -> None:
-        """Stop after this round."""
+        """Stop after the timer or message in hand (a signal handler: takes ``(signum, frame)``)."""
         self._stop.set()
 
     @property
@@ -70,8 +78,20 @@ class Worker:
         return self._stop.is_set()
 
     def close(self) -> None:
-        """Let go of the correlator's states."""
-        self.feed.close()
+        """Let go of everything this worker holds; say what."""
+        let_go: list[str] = []
+        try:
+            if self.feed.release():
+                let_go.append("the correlation feed")
+            timers, messages = self.engine.release_claims(self.name)
+            if timers:
+                let_go.append(f"{timers} timer(s)")
+            if messages:
+                let_go.append(f"{messages} outbox message(s)")
+        finally:
+            self.feed.close()
+        if let_go:
+            self.echo(f"{self.name}: stopped; let go of {', '.join(let_go)}")
 
     # -- the loop -----------------------------------------------------------------------------------
 
@@ -92,6 +112,7 @@ class Worker:
         totals.rounds += 1
         fired = engine.run_due_timers(self.name, limit=self.batch)
         correlated = self.feed.round()
+        self._note_feed(correlated)
         report = self._dispatch()
         fold_order_counts(self.services.store, engine.clock.now())  # at most every few seconds
         totals.fired += fired
@@ -111,10 +132,24 @@ class Worker:
         if self._paused_until is not None and now < self._paused_until:
             return None
         self._paused_until = None
-        report = self.engine.dispatch_outbox(self.name, self.deliver, limit=self.batch)
+        report = self.engine.dispatch_outbox(
+            self.name, self.deliver, limit=self.batch, stop=lambda: self.stopping
+        )
         if report.unreachable is not None:
             self._paused_until = now + self.engine.outbox_retry.first_delay
         return report
+
+    def _note_feed(self, report: FeedReport) -> None:
+        if report.holding or report.held_by is None:
+            self.totals.held = None
+            if self._said_held is not None and report.holding:
+                self.echo(f"{self.name}: took over the correlation feed")
+            self._said_held = None
+            return
+        self.totals.held = report
+        if self._said_held != report.held_by:
+            self._said_held = report.held_by
+            self.echo(f"{self.name}: correlation skipped: {held_text(report)}")
 
     def _note_dispatch(self, report: DispatchReport) -> None:
         if report.unreachable is not None:
@@ -136,4 +171,14 @@ class Worker:
         )
         if totals.retried or totals.dead:
             line += f"; {totals.retried} message(s) to try again, {totals.dead} dead letter(s)"
+        if totals.held is not None:
+            line += f"; correlation skipped: {held_text(totals.held)}"
         return line
+
+
+def held_text(report: FeedReport) -> str:
+    until = report.held_until.isoformat(timespec="seconds") if report.held_until else "?"
+    return (
+        f"the feed is held by worker {report.held_by} (its lease runs to {until} unless it renews it; "
+        "a worker stopped in good order lets go of it at once)"
+    )

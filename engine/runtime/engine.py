@@ -991,13 +991,16 @@ class Engine:
         send: Callable[[str, Any], None],
         limit: int = 100,
         lease: timedelta | None = None,
+        *,
+        stop: Callable[[], bool] | None = None,
     ) -> DispatchReport:
         """Hand the pending messages this worker claims, earliest due first, to ``send(topic, payload)``.
 
         A message is marked sent only after ``send`` returned. When it raises, the attempt and its error
         are recorded and the message is put off by ``self.outbox_retry`` (doubling, capped), dead after
         its last attempt or at once when ``send`` raised ``Undeliverable``; ``Unreachable`` also gives
-        the rest of the batch back untried (engine/runtime/outbox.py). Delivery is at least once: a
+        the rest of the batch back untried (engine/runtime/outbox.py), and so does ``stop()`` turning
+        true (the worker is stopping). Delivery is at least once: a
         worker that dies between sending and marking leaves the claim to lapse, and the message is sent
         again, so receivers deduplicate on the payload.
         """
@@ -1009,7 +1012,14 @@ class Engine:
             limit=limit,
             lease=self.lease if lease is None else lease,
             policy=self.outbox_retry,
+            stop=stop,
         )
+
+    def release_claims(self, worker_id: str) -> tuple[int, int]:
+        """A worker stopping in good order lets go of the timers and messages it claimed and did not
+        finish, so that others take them now rather than after the lease: (timers, messages)."""
+        with self.store.transaction() as tx:
+            return tx.release_claims(worker_id)
 
     def outbox_messages(
         self,

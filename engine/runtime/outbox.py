@@ -115,13 +115,19 @@ def dispatch(
     limit: int,
     lease: timedelta,
     policy: RetryPolicy,
+    stop: Callable[[], bool] | None = None,
 ) -> DispatchReport:
-    """One round of delivery (module docstring); ``Engine.dispatch_outbox`` is the entry point."""
+    """One round of delivery (module docstring); ``Engine.dispatch_outbox`` is the entry point. When
+    ``stop()`` turns true (the worker is asked to stop), the messages not yet tried are given back."""
     now = clock.now()
     with store.transaction() as tx:
         claimed = tx.claim_outbox(worker_id, now, limit, lease)
     report = DispatchReport(claimed=len(claimed))
     for index, message in enumerate(claimed):
+        if stop is not None and stop():
+            with store.transaction() as tx:
+                report.released += sum(tx.outbox_release(m.id, worker_id) for m in claimed[index:])
+            break
         try:
             send(message.topic, message.payload)
         except Undeliverable as error:

@@ -438,6 +438,12 @@ def _statements() -> dict[str, Executable]:
         "outbox_release": update(outbox)
         .where(_held_by_worker())
         .values(claimed_by=null(), claimed_at=null()),
+        "release_outbox_claims": update(outbox)
+        .where(and_(outbox.c.status == _PENDING, outbox.c.claimed_by == b("worker")))
+        .values(claimed_by=null(), claimed_at=null()),
+        "release_timer_claims": update(timers)
+        .where(and_(timers.c.status == _SCHEDULED, timers.c.claimed_by == b("worker")))
+        .values(claimed_by=null(), claimed_at=null()),
         # Back to be delivered: a dead letter, or a pending message nobody is sending now (tried at
         # once instead of when its back-off ends). Its attempts start again from none.
         "outbox_replay": update(outbox)
@@ -878,6 +884,13 @@ class Tx:
         """
         return self._claim("due_timer_ids", "claim_timer", worker_id, now, limit, lease)
 
+    def release_claims(self, worker_id: str) -> tuple[int, int]:
+        """Let go of every timer and outbox message ``worker_id`` claimed and has not finished (it is
+        stopping): others take them at once instead of after the lease. Returns (timers, messages)."""
+        params = {"worker": worker_id}
+        timers_released = int(self.run("release_timer_claims", params).rowcount)
+        return timers_released, int(self.run("release_outbox_claims", params).rowcount)
+
     # -- outbox and idempotency ----------------------------------------------------------------
 
     def insert_outbox(
@@ -1153,6 +1166,17 @@ class Tx:
             .values(claimed_by=worker_id, claimed_at=now)
         )
         return bool(taken.rowcount == 1)
+
+    def release_correlation_cursor(self, name: str, worker_id: str) -> bool:
+        """Let go of the feed ``name`` if ``worker_id`` holds it (the worker is stopping): another worker
+        takes it at its next round instead of after the lease. False when it was not held by it."""
+        c = correlation_cursor.c
+        released = self.connection.execute(
+            update(correlation_cursor)
+            .where(c.name == name, c.claimed_by == worker_id)
+            .values(claimed_by=None, claimed_at=None)
+        )
+        return bool(released.rowcount == 1)
 
     def advance_correlation_cursor(
         self, name: str, worker_id: str, last_audit_id: int, last_outbox_id: int, now: datetime

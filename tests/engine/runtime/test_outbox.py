@@ -141,6 +141,38 @@ def test_undeliverable_is_dead_at_once_and_unreachable_gives_the_rest_of_the_bat
     assert sorted(m.id for m in engine.outbox_messages(ADMIN, status="pending")) == ids[3:]
 
 
+def test_a_stopping_worker_gives_back_what_it_has_not_tried(store: Store, clock: FrozenClock) -> None:
+    engine = make_engine(store, clock)
+    ids = [queue(store, clock, "notifications.order_status", {"n": n}) for n in range(3)]
+    sent: list[int] = []
+    report = engine.dispatch_outbox(
+        "w1", lambda topic, payload: sent.append(payload["n"]), stop=lambda: bool(sent)
+    )
+    assert (sent, report.sent, report.released) == ([0], 1, 2)
+    assert [(m.status, m.claimed_by) for m in (message(store, i) for i in ids)] == [
+        ("sent", "w1"),
+        ("pending", None),
+        ("pending", None),
+    ]
+
+
+def test_a_stopping_worker_lets_go_of_its_claimed_timers_and_messages(
+    store: Store, clock: FrozenClock
+) -> None:
+    engine = make_engine(store, clock)
+    engine.publish(bundle("retail-order"))
+    engine.create_order(CLERK, "retail", "retail-order", "web", {"customer": "李四", "total": 88})
+    queue(store, clock, "notifications.order_status", {"n": 1})
+    clock.advance(minutes=30)
+    with store.transaction() as tx:
+        assert len(tx.claim_due_timers("w1", clock.now(), 10)) == 1
+        assert len(tx.claim_outbox("w1", clock.now(), 10)) == 1
+    assert engine.release_claims("w2") == (0, 0)  # only what w1 holds, and only by w1
+    assert engine.release_claims("w1") == (1, 1)
+    assert engine.run_due_timers("w2") == 1  # at once, not after the five minutes of the lease
+    assert engine.dispatch_outbox("w2", lambda topic, payload: None).sent == 1
+
+
 @emits("mail")
 @emits("order_noted", deliver=False)
 def notify_and_note(ctx: ActionContext) -> Mapping[str, Any] | None:
