@@ -14,6 +14,7 @@ from web import auth
 from web.forms import forms
 from web.i18n import current_lang, term, translate
 from web.orders import orders
+from web.outbox_page import outbox_page
 from web.settings import UNSET_SECRET_KEY, Settings, kept_secret_key
 from web.wiring import Services, build_services
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)
+    app.register_blueprint(outbox_page)
     return app
 
 
