@@ -71,11 +71,10 @@ def _require_schema(settings: Settings) -> None:
     url = engine.url
     shown = url.render_as_string(hide_password=True)
     advice = "run `orderloom db upgrade` (`make run` does it)"
-    database = url.database
-    is_file = url.get_backend_name() == "sqlite" and database and database != ":memory:"
-    if is_file and not str(database).startswith("file:") and not Path(str(database)).exists():
+    file = _sqlite_file_of(url)
+    if file is not None and not file.exists():
         engine.dispose()
-        click.echo(f"error: there is no database at {database} yet: {advice}", err=True)
+        click.echo(f"error: there is no database at {file} yet: {advice}", err=True)
         sys.exit(1)
     try:
         problem = schema_problem(engine)
@@ -221,11 +220,43 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Apply the database migrations (creates the SQLite file under var/ when needed)."""
+    """Apply the database migrations (creates the SQLite file under var/ when needed) and say what was
+    done: the database made, its tables created, upgraded from one revision to another, or up to date."""
+    from engine.store.migrate import current_revision, head_revision
+
+    engine = _engine_for(_settings(ctx))
+    url = engine.url
+    shown = url.render_as_string(hide_password=True)
+    file = _sqlite_file_of(url)
+    made = file is not None and not file.exists()
+    try:
+        before = None if made else current_revision(engine)
+    except SQLAlchemyError as error:
+        click.echo(f"error: cannot open the database {shown}: {error.__class__.__name__}: {error}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
     with _services(ctx, migrated=False) as services:
         services.store.upgrade()
-    shown = make_url(_settings(ctx).database_url).render_as_string(hide_password=True)
-    click.echo(f"database is up to date: {shown}")
+    head = head_revision()
+    if made:
+        click.echo(f"created the database {file} and its tables from nothing (schema revision {head})")
+    elif before is None:
+        click.echo(f"created the OrderLoom tables in {shown} from nothing (schema revision {head})")
+    elif before == head:
+        click.echo(f"the database {shown} is up to date (schema revision {head})")
+    else:
+        click.echo(f"upgraded the database {shown} from schema revision {before} to {head}")
+
+
+def _sqlite_file_of(url: Any) -> Path | None:
+    """The file of a file-backed SQLite URL (not ``:memory:``, not a ``file:`` URI); None otherwise."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if str(database).startswith("file:"):
+        return None
+    return Path(str(database))
 
 
 @main.command()
@@ -630,6 +661,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     from web.settings import UNSET_SECRET_KEY
 
     settings = _settings(ctx)
+    _check_session_key(settings)
     _require_schema(settings)
     if settings.secret_key == UNSET_SECRET_KEY:
         kept = settings.definitions_root / "var" / "secret_key"
@@ -645,6 +677,16 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         for demo_actor in DEMO_ACTORS:
             click.echo(f"  {_describe_demo_actor(demo_actor)}")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def _check_session_key(settings: Settings) -> None:
+    """The app signs sessions with ORDERLOOM_SECRET_KEY: a key too short to be secret is a usage error."""
+    from web.settings import check_secret_key
+
+    try:
+        check_secret_key(settings.secret_key)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _describe_demo_actor(item: Any) -> str:

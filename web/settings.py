@@ -29,6 +29,15 @@ def _bool(value: str) -> bool:
 def _secret_key(value: str | None) -> str:
     if value is None or not value.strip():
         return UNSET_SECRET_KEY
+    return value
+
+
+def check_secret_key(value: str) -> str:
+    """``value`` as a session key: at least ``MIN_SECRET_KEY`` characters (or the marker of none set,
+    for which the app makes a random key); ValueError otherwise. Only what signs sessions (the web
+    app) asks: commands that sign nothing (``users add``, ``orders …``) run whatever the setting says."""
+    if value == UNSET_SECRET_KEY:
+        return value
     length = len(value.strip())
     if length < MIN_SECRET_KEY:
         raise ValueError(f"ORDERLOOM_SECRET_KEY: at least {MIN_SECRET_KEY} random characters, not {length}")
