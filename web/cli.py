@@ -1,5 +1,5 @@
 """The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, outbox, demo,
-serve, users."""
+serve, run, users."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -656,7 +658,7 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool
 @click.option("--port", default=5000, show_default=True)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Start the web app."""
+    """Start the web app (only: `orderloom run` starts a worker beside it). SIGTERM stops it."""
     from web.app import create_app
     from web.settings import UNSET_SECRET_KEY
 
@@ -676,7 +678,17 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         click.echo("demo logins (user / password: roles @ departments):")
         for demo_actor in DEMO_ACTORS:
             click.echo(f"  {_describe_demo_actor(demo_actor)}")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    signal.signal(signal.SIGTERM, _exit_quietly)  # stopped like Ctrl-C: the server returns, no traceback
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["orderloom"].close()
+
+
+def _exit_quietly(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _check_session_key(settings: Settings) -> None:
@@ -687,6 +699,81 @@ def _check_session_key(settings: Settings) -> None:
         check_secret_key(settings.secret_key)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+
+
+# How long `orderloom run` waits for the app and the worker to stop before it kills them.
+STOP_TIMEOUT = 15.0
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--interval", default=1.0, show_default=True, help="The worker's wait when nothing is due.")
+@click.pass_context
+def run_all(ctx: click.Context, host: str, port: int, interval: float) -> None:
+    """Run all the product needs on one machine: the web app (`serve`) and a worker (`worker`: timers,
+    the correlation rule sets, the outbox), each its own process. Ctrl-C (or SIGTERM) stops both.
+
+    Without ORDERLOOM_SMTP_URL the outbox's mail is written to the Maildir var/mail/ (ORDERLOOM_MAIL_DIR
+    to choose another) and the service desk is service-desk@localhost (ORDERLOOM_MAIL_TO), so nothing
+    piles up undelivered.
+    """
+    settings = _settings(ctx)
+    _check_session_key(settings)
+    _require_schema(settings)
+    env = dict(os.environ)
+    if not settings.smtp_url and settings.mail_dir is None:
+        env["ORDERLOOM_MAIL_DIR"] = str(settings.definitions_root / "var" / "mail")
+    if not settings.mail_to:
+        env["ORDERLOOM_MAIL_TO"] = "service-desk@localhost"
+    command = [sys.executable, "-m", "web.cli"]
+    name = f"{socket.gethostname()}:{os.getpid()}:worker"
+    stop = {"signal": 0}
+
+    def ask_to_stop(signum: int, frame: Any) -> None:
+        stop["signal"] = signum
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, ask_to_stop)
+    # Each child in a process group of its own: Ctrl-C reaches this process only, which then stops the
+    # two in order, rather than each of them at once from the terminal.
+    children = {
+        "worker": subprocess.Popen(  # noqa: S603  # our own command, no shell
+            [*command, "worker", "--id", name, "--interval", str(interval)], env=env, process_group=0
+        ),
+        "serve": subprocess.Popen(  # noqa: S603
+            [*command, "serve", "--host", host, "--port", str(port)], env=env, process_group=0
+        ),
+    }
+    click.echo("orderloom run: the app and a worker (timers, correlation, the outbox); Ctrl-C stops both")
+    ended: tuple[str, int] | None = None
+    while not stop["signal"] and ended is None:
+        for label, child in children.items():
+            code = child.poll()
+            if code is not None:
+                ended = (label, code)
+                break
+        else:
+            time.sleep(0.2)
+    if ended is not None:
+        click.echo(
+            f"orderloom run: the {ended[0]} stopped (exit code {ended[1]}); stopping the rest", err=True
+        )
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    codes = {}
+    for label, child in children.items():
+        try:
+            codes[label] = child.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            codes[label] = child.wait()
+            click.echo(f"orderloom run: the {label} did not stop within {STOP_TIMEOUT:g}s: killed", err=True)
+    if ended is not None:
+        sys.exit(ended[1] or 1)
+    click.echo("orderloom run: the app and the worker stopped")
+    sys.exit(max(codes.values()))
 
 
 def _describe_demo_actor(item: Any) -> str:

@@ -149,7 +149,7 @@ def test_a_session_key_too_short_to_be_secret_is_refused_by_what_signs_sessions(
         return
     env = {"ORDERLOOM_SECRET_KEY": key, "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'orderloom.db'}"}
     assert orderloom(env, "db", "upgrade")[0] == 0
-    for command in ("serve",):
+    for command in ("serve", "run"):
         code, output = orderloom(env, command, "--port", "1")
         assert code == 2 and "ORDERLOOM_SECRET_KEY: at least 32 random characters" in output, command
     monkeypatch.setenv("ORDERLOOM_SECRET_KEY", key)
