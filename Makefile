@@ -19,10 +19,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# The app and a worker (timers, correlation, the outbox: mail into var/mail/ unless ORDERLOOM_SMTP_URL is
+# set), each its own process; Ctrl-C stops both.
 run: $(VENV)/.installed
 	$(BIN)/orderloom db upgrade
 	$(BIN)/orderloom demo --if-empty
-	$(BIN)/orderloom serve --host $(HOST) --port $(PORT)
+	$(BIN)/orderloom run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

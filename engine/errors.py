@@ -91,6 +91,10 @@ class NotFound(EngineError):
     """An order, workflow or version that does not exist (or is outside the actor's departments)."""
 
 
+class Forbidden(EngineError):
+    """The actor may not do this at all (not a department's admin, for the outbox's messages)."""
+
+
 class PluginError(EngineError):
     """A plugin action failed or is not registered; the transaction was rolled back.
 

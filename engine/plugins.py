@@ -13,6 +13,11 @@ file names it in ``options.source`` (docs/forms.md).
 An action may declare the order-data fields it writes (the keys of the mapping it returns) with
 :func:`writes`; ``orderloom validate`` then knows a condition reading ``order.<field>`` reads something the
 workflow's actions write, even when the data form does not declare it.
+
+An action declares the outbox topics it writes with :func:`emits`: a message for the outside world
+(delivered by ``orderloom worker``), or, with ``deliver=False``, an event that only the correlation feed
+reads (written ``internal``, never delivered). The worker's deliveries are checked against what the
+registered actions declare (``PluginRegistry.topics``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from engine.errors import PluginError
 ACTIONS_GROUP = "orderloom.actions"
 OPTION_SOURCES_GROUP = "orderloom.option_sources"
 WRITES_ATTRIBUTE = "orderloom_writes"  # set by ``writes``: the fields an action declares it writes
+EMITS_ATTRIBUTE = "orderloom_emits"  # set by ``emits``: topic -> whether the worker delivers it
 
 _Callable = TypeVar("_Callable", bound=Callable[..., Any])
 
@@ -44,6 +50,23 @@ def writes(*fields: str) -> Callable[[_Callable], _Callable]:
 
     def declare(action: _Callable) -> _Callable:
         setattr(action, WRITES_ATTRIBUTE, frozenset(fields))
+        return action
+
+    return declare
+
+
+def emits(*topics: str, deliver: bool = True) -> Callable[[_Callable], _Callable]:
+    """Declare the outbox topics an action writes with ``ctx.emit``; stack it for topics of both kinds::
+
+    @emits("payments.captured")  # for the outside: the worker delivers it
+    @emits("payment_failed", deliver=False)  # read by the correlation feed alone: never delivered
+    def capture(ctx: ActionContext) -> Mapping[str, Any] | None: ...
+    """
+
+    def declare(action: _Callable) -> _Callable:
+        declared = dict(getattr(action, EMITS_ATTRIBUTE, {}))
+        declared.update(dict.fromkeys(topics, deliver))
+        setattr(action, EMITS_ATTRIBUTE, declared)
         return action
 
     return declare
@@ -66,7 +89,8 @@ class ActionContext:
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def emit(self, topic: str, payload: dict[str, Any]) -> None:
-        """Queue a message for outside the database; written to the outbox in this transaction."""
+        """Queue a message for outside the database; written to the outbox in this transaction (as an
+        ``internal`` event when the action declared its topic with ``emits(..., deliver=False)``)."""
         self.outbox.append((topic, payload))
 
 
@@ -95,6 +119,9 @@ class PluginRegistry:
     def __init__(self, actions: Mapping[str, Action] | None = None) -> None:
         self._actions: dict[str, Action] = {}
         self._writes: dict[str, frozenset[str]] = {}
+        self._topics: dict[str, bool] = {}  # topic -> whether the worker delivers it
+        self._topic_actions: dict[str, str] = {}  # topic -> the first action declaring it
+        self.internal_topics: frozenset[str] = frozenset()
         for name, action in (actions or {}).items():
             self.register(name, action)
 
@@ -120,6 +147,17 @@ class PluginRegistry:
         declared = writes if writes is not None else getattr(action, WRITES_ATTRIBUTE, None)
         if declared is not None:
             self._writes[name] = frozenset(str(f) for f in declared)
+        for topic, deliver in getattr(action, EMITS_ATTRIBUTE, {}).items():
+            if self._topics.get(topic, deliver) != deliver:
+                first = self._topic_actions[topic]
+                raise PluginError(
+                    f"topic {topic!r} is delivered according to action {first!r} and internal according "
+                    f"to {name!r} (or the other way round): declare it one way",
+                    zh=f"主题 {topic!r} 在动作 {first!r} 与 {name!r} 中的投递声明不一致：请统一声明",
+                )
+            self._topics[topic] = bool(deliver)
+            self._topic_actions.setdefault(topic, name)
+        self.internal_topics = frozenset(t for t, deliver in self._topics.items() if not deliver)
 
     def action(self, name: str) -> Action:
         try:
@@ -133,6 +171,12 @@ class PluginRegistry:
     @property
     def action_names(self) -> frozenset[str]:
         return frozenset(self._actions)
+
+    @property
+    def topics(self) -> Mapping[str, bool]:
+        """Every outbox topic the registered actions declare (``emits``) -> whether it is delivered
+        (False: an ``internal`` event for the correlation feed)."""
+        return MappingProxyType(dict(self._topics))
 
     @property
     def action_writes(self) -> Mapping[str, frozenset[str]]:

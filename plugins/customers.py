@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.plugins import ActionContext, writes
+from engine.plugins import ActionContext, emits, writes
 from engine.rules.correlation import address_key
 from engine.store import PreparedStatements
 from engine.store.tables import customers
@@ -62,6 +62,7 @@ _SQL = {
 
 
 @writes()  # the order's data stays as it is: the customer is in its own table
+@emits(ACCOUNT_CREATED, deliver=False)  # for the correlation feed (rules/retail/fraud.yaml) alone
 def register(ctx: ActionContext) -> Mapping[str, Any] | None:
     mobile = mobile_of(ctx.data)
     if not mobile:

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, literal_column, select, update
 
-from engine.plugins import ActionContext, writes
+from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements
 from engine.store.tables import stock
 from plugins._common import ActionRefused
@@ -73,6 +73,7 @@ _SQL = PreparedStatements(
 
 
 @writes("stock_reserved")
+@emits(STOCK_CHANGED, deliver=False)  # for the correlation feed, which suggests replenishment
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Reserve every order line; a line without a warehouse goes to the one with most stock free."""
     if _holdings(ctx.data):

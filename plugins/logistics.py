@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.plugins import ActionContext, writes
+from engine.plugins import ActionContext, emits, writes
 from plugins._common import ActionRefused
 
 CARRIERS = {
@@ -29,6 +29,7 @@ CARRIERS = {
 
 
 @writes("carrier", "waybill", "shipments")
+@emits("logistics.waybill_created")
 def waybill(ctx: ActionContext) -> Mapping[str, Any] | None:
     carrier = ctx.data.get("carrier")
     if carrier not in CARRIERS:

@@ -1,8 +1,10 @@
 """Notification action: notify (通知客户).
 
-Queues one outbox message saying where the order went; the sender outside the database (SMS, mail,
-a webhook) picks a template by ``template`` (``<workflow>.<state>``) and fills it from the payload. Nothing
-is sent inside the transaction, so a rolled-back transition never notifies anyone.
+Queues one outbox message saying where the order went; ``orderloom worker`` mails it to the customer's
+e-mail address when the order has one (``customer.email`` or ``contact.email``, as the department's form
+keeps it), else to the service desk (web/outbox.py). A sender picks a template by ``template``
+(``<workflow>.<state>``) and fills it from the payload. Nothing is sent inside the transaction, so a
+rolled-back transition never notifies anyone.
 """
 
 from __future__ import annotations
@@ -10,24 +12,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.plugins import ActionContext, writes
+from engine.plugins import ActionContext, emits, writes
 from plugins._common import mobile_of
+
+ORDER_STATUS = "notifications.order_status"
 
 
 @writes()
+@emits(ORDER_STATUS)
 def notify(ctx: ActionContext) -> Mapping[str, Any] | None:
-    ctx.emit(
-        "notifications.order_status",
-        {
-            "order_id": ctx.order_id,
-            "department": ctx.department,
-            "workflow": ctx.workflow,
-            "trigger": ctx.trigger,
-            "from": ctx.source,
-            "to": ctx.dest,
-            "template": f"{ctx.workflow}.{ctx.dest}",
-            "mobile": mobile_of(ctx.data),
-            "at": ctx.now.isoformat(),
-        },
-    )
+    payload: dict[str, Any] = {
+        "order_id": ctx.order_id,
+        "department": ctx.department,
+        "workflow": ctx.workflow,
+        "trigger": ctx.trigger,
+        "from": ctx.source,
+        "to": ctx.dest,
+        "template": f"{ctx.workflow}.{ctx.dest}",
+        "mobile": mobile_of(ctx.data),
+        "at": ctx.now.isoformat(),
+    }
+    email = email_of(ctx.data)
+    if email is not None:
+        payload["email"] = email
+    ctx.emit(ORDER_STATUS, payload)
+    return None
+
+
+def email_of(data: Mapping[str, Any]) -> str | None:
+    """The customer's e-mail address wherever the department's form keeps it, if it has one."""
+    for holder in ("customer", "contact"):
+        value = data.get(holder)
+        if isinstance(value, Mapping):
+            email = value.get("email")
+            if isinstance(email, str) and "@" in email.strip():
+                return email.strip()
     return None

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.plugins import ActionContext, writes
+from engine.plugins import ActionContext, emits, writes
 from plugins._common import ActionRefused, as_number, mobile_of, money
 
 METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
@@ -33,6 +33,7 @@ PAYMENT_FAILED = "payment_failed"
 
 
 @writes("paid_amount", "paid_at", "payment_method", "transaction_ref")
+@emits("payments.captured")
 def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
     method = ctx.data.get("method") or ctx.data.get("payment_method")
     if method not in METHODS:
@@ -69,6 +70,7 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
 
 
 @writes("refunded_amount", "refunded_at")
+@emits("payments.refunded")
 def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     paid = ctx.data.get("paid_amount")
     refunded = _amount_or_zero(ctx.data, "refunded_amount")
@@ -105,6 +107,7 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
 
 
 @writes("payment_failures")
+@emits(PAYMENT_FAILED, deliver=False)  # for the correlation feed alone
 def record_failure(ctx: ActionContext) -> Mapping[str, Any] | None:
     method = ctx.data.get("method")
     if method not in METHODS:

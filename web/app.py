@@ -14,7 +14,8 @@ from web import auth
 from web.forms import forms
 from web.i18n import current_lang, term, translate
 from web.orders import orders
-from web.settings import UNSET_SECRET_KEY, Settings, kept_secret_key
+from web.outbox_page import outbox_page
+from web.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
 from web.wiring import Services, build_services
 
 home = Blueprint("home", __name__)
@@ -43,7 +44,9 @@ def index() -> Any:
 
 
 def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
-    settings = settings or Settings.from_env()
+    if settings is None:
+        settings = Settings.from_env()
+        check_secret_key(settings.secret_key)  # a ValueError saying why, before anything is signed
     if settings.secret_key == UNSET_SECRET_KEY:  # never sign sessions with a text anyone can read
         kept = kept_secret_key(settings.definitions_root / "var")
         settings = dataclasses.replace(settings, secret_key=kept)
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)
+    app.register_blueprint(outbox_page)
     return app
 
 

@@ -1,12 +1,14 @@
-"""The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, demo, serve,
-users."""
+"""The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, outbox, demo,
+serve, run, users."""
 
 from __future__ import annotations
 
 import functools
 import json
 import os
+import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -71,11 +73,10 @@ def _require_schema(settings: Settings) -> None:
     url = engine.url
     shown = url.render_as_string(hide_password=True)
     advice = "run `orderloom db upgrade` (`make run` does it)"
-    database = url.database
-    is_file = url.get_backend_name() == "sqlite" and database and database != ":memory:"
-    if is_file and not str(database).startswith("file:") and not Path(str(database)).exists():
+    file = _sqlite_file_of(url)
+    if file is not None and not file.exists():
         engine.dispose()
-        click.echo(f"error: there is no database at {database} yet: {advice}", err=True)
+        click.echo(f"error: there is no database at {file} yet: {advice}", err=True)
         sys.exit(1)
     try:
         problem = schema_problem(engine)
@@ -221,11 +222,43 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Apply the database migrations (creates the SQLite file under var/ when needed)."""
+    """Apply the database migrations (creates the SQLite file under var/ when needed) and say what was
+    done: the database made, its tables created, upgraded from one revision to another, or up to date."""
+    from engine.store.migrate import current_revision, head_revision
+
+    engine = _engine_for(_settings(ctx))
+    url = engine.url
+    shown = url.render_as_string(hide_password=True)
+    file = _sqlite_file_of(url)
+    made = file is not None and not file.exists()
+    try:
+        before = None if made else current_revision(engine)
+    except SQLAlchemyError as error:
+        click.echo(f"error: cannot open the database {shown}: {error.__class__.__name__}: {error}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
     with _services(ctx, migrated=False) as services:
         services.store.upgrade()
-    shown = make_url(_settings(ctx).database_url).render_as_string(hide_password=True)
-    click.echo(f"database is up to date: {shown}")
+    head = head_revision()
+    if made:
+        click.echo(f"created the database {file} and its tables from nothing (schema revision {head})")
+    elif before is None:
+        click.echo(f"created the OrderLoom tables in {shown} from nothing (schema revision {head})")
+    elif before == head:
+        click.echo(f"the database {shown} is up to date (schema revision {head})")
+    else:
+        click.echo(f"upgraded the database {shown} from schema revision {before} to {head}")
+
+
+def _sqlite_file_of(url: Any) -> Path | None:
+    """The file of a file-backed SQLite URL (not ``:memory:``, not a ``file:`` URI); None otherwise."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if str(database).startswith("file:"):
+        return None
+    return Path(str(database))
 
 
 @main.command()
@@ -497,32 +530,24 @@ def orders_list(
 
 @main.command()
 @click.option("--id", "worker_id", default=None, help="Worker name (default: host:pid).")
-@click.option("--once", is_flag=True, help="Fire what is due now and exit.")
+@click.option("--once", is_flag=True, help="Do one round of what is due now and exit.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds to wait when nothing is due.")
 @click.option("--batch", default=100, show_default=True, help="Timers and outbox messages claimed per round.")
 @click.pass_context
 def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: float, batch: int) -> None:
-    """Fire due timers and deliver the outbox. Run as many workers as you like: each due timer fires once.
+    """Fire due timers, run the correlation rule sets and deliver the outbox. Run as many workers as you
+    like: each due timer fires once, each message is delivered by one of them.
 
-    Outbox e-mail goes to the SMTP server in ORDERLOOM_SMTP_URL (smtp://host:port); without it the
-    outbox is left unsent.
+    Outbox mail goes to the SMTP server in ORDERLOOM_SMTP_URL (smtp://host:port), else into the Maildir
+    ORDERLOOM_MAIL_DIR; with neither, delivery is off and messages wait. SIGTERM or Ctrl-C stops the
+    worker after what it has in hand, and it lets go of the correlation feed and its claims.
     """
-    from web.outbox import MailSender, SmtpServer
+    from web.worker import Worker
 
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     settings = _settings(ctx)
-    send: MailSender | None = None
-    if settings.smtp_url:
-        try:
-            server = SmtpServer.from_url(settings.smtp_url)
-        except ValueError as error:
-            raise click.UsageError(str(error)) from None
-        send = MailSender(server, settings.mail_from, settings.mail_to)
-        click.echo(f"{name}: outbox e-mail goes to {server.host}:{server.port}")
-    else:
-        click.echo(f"{name}: outbox delivery is off (ORDERLOOM_SMTP_URL is not set); messages stay unsent")
-    from engine.rules.correlation import CorrelationFeed, load_correlation_rulesets
-    from engine.store.reports import fold_order_counts
+    deliver = _delivery(settings, name)
+    from engine.rules.correlation import load_correlation_rulesets
 
     try:
         # Correlation rule sets: every `kind: correlation` file under the definitions root's rules/.
@@ -530,24 +555,69 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
     except EngineError as error:
         _fail(error, "en")
     with _services(ctx) as services:
-        correlate = CorrelationFeed(services.engine, correlation_rulesets, name)
-        fired_total = sent_total = matched_total = 0
-        while True:
-            fired = services.engine.run_due_timers(name, limit=batch)
-            correlated = correlate.round()
-            sent = services.engine.dispatch_outbox(name, send, limit=batch) if send is not None else 0
-            fold_order_counts(services.store, services.engine.clock.now())  # at most every few seconds
-            fired_total += fired
-            sent_total += sent
-            matched_total += correlated.matches
-            if once:
-                click.echo(
-                    f"{name}: fired {fired_total} timer(s), sent {sent_total} message(s), "
-                    f"{matched_total} correlation match(es)"
-                )
-                return
-            if fired == 0 and sent == 0 and correlated.events == 0:
-                time.sleep(interval)
+        if deliver is not None:
+            _say_undelivered_topics(services, correlation_rulesets, name)
+        loop = Worker(
+            services,
+            name,
+            deliver=deliver,
+            rulesets=correlation_rulesets,
+            batch=batch,
+            interval=interval,
+            echo=click.echo,
+        )
+        previous = {sig: signal.signal(sig, loop.request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            loop.run(once=once)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            loop.close()
+        if once:
+            click.echo(loop.summary())
+
+
+def _delivery(settings: Settings, name: str) -> Any:
+    """The outbox delivery the settings name (SMTP, else a Maildir), said once; None when delivery is off."""
+    from web.outbox import MailDelivery, MaildirTransport, SmtpServer, SmtpTransport, Transport
+
+    transport: Transport
+    if settings.smtp_url:
+        try:
+            transport = SmtpTransport(SmtpServer.from_url(settings.smtp_url))
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+    elif settings.mail_dir is not None:
+        transport = MaildirTransport(settings.mail_dir)
+    else:
+        click.echo(
+            f"{name}: outbox delivery is off (neither ORDERLOOM_SMTP_URL nor ORDERLOOM_MAIL_DIR is set); "
+            "messages wait unsent"
+        )
+        return None
+    desk = settings.mail_to or "nobody: ORDERLOOM_MAIL_TO is not set"
+    click.echo(f"{name}: outbox mail goes to {transport.where} (the service desk: {desk})")
+    return MailDelivery(transport, settings.mail_from, settings.mail_to)
+
+
+def _say_undelivered_topics(services: Services, rulesets: Sequence[Any], name: str) -> None:
+    """Name the topics that would be written for delivery and that nothing here delivers."""
+    from engine.rules.correlation import SuggestAction
+    from web.outbox import undelivered_topics
+
+    suggested = {
+        pattern.then.topic
+        for ruleset in rulesets
+        for pattern in ruleset.patterns
+        if isinstance(pattern.then, SuggestAction)
+    }
+    missing = undelivered_topics(services.registry.topics, suggested)
+    if missing:
+        click.echo(
+            f"{name}: warning: no delivery for topic(s) {', '.join(missing)}: their messages become dead "
+            "letters (`orderloom outbox list --status dead`)",
+            err=True,
+        )
 
 
 @main.command()
@@ -588,11 +658,12 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool
 @click.option("--port", default=5000, show_default=True)
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
-    """Start the web app."""
+    """Start the web app (only: `orderloom run` starts a worker beside it). SIGTERM stops it."""
     from web.app import create_app
     from web.settings import UNSET_SECRET_KEY
 
     settings = _settings(ctx)
+    _check_session_key(settings)
     _require_schema(settings)
     if settings.secret_key == UNSET_SECRET_KEY:
         kept = settings.definitions_root / "var" / "secret_key"
@@ -607,7 +678,102 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         click.echo("demo logins (user / password: roles @ departments):")
         for demo_actor in DEMO_ACTORS:
             click.echo(f"  {_describe_demo_actor(demo_actor)}")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    signal.signal(signal.SIGTERM, _exit_quietly)  # stopped like Ctrl-C: the server returns, no traceback
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["orderloom"].close()
+
+
+def _exit_quietly(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _check_session_key(settings: Settings) -> None:
+    """The app signs sessions with ORDERLOOM_SECRET_KEY: a key too short to be secret is a usage error."""
+    from web.settings import check_secret_key
+
+    try:
+        check_secret_key(settings.secret_key)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+# How long `orderloom run` waits for the app and the worker to stop before it kills them.
+STOP_TIMEOUT = 15.0
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--interval", default=1.0, show_default=True, help="The worker's wait when nothing is due.")
+@click.pass_context
+def run_all(ctx: click.Context, host: str, port: int, interval: float) -> None:
+    """Run all the product needs on one machine: the web app (`serve`) and a worker (`worker`: timers,
+    the correlation rule sets, the outbox), each its own process. Ctrl-C (or SIGTERM) stops both.
+
+    Without ORDERLOOM_SMTP_URL the outbox's mail is written to the Maildir var/mail/ (ORDERLOOM_MAIL_DIR
+    to choose another) and the service desk is service-desk@localhost (ORDERLOOM_MAIL_TO), so nothing
+    piles up undelivered.
+    """
+    settings = _settings(ctx)
+    _check_session_key(settings)
+    _require_schema(settings)
+    env = dict(os.environ)
+    if not settings.smtp_url and settings.mail_dir is None:
+        env["ORDERLOOM_MAIL_DIR"] = str(settings.definitions_root / "var" / "mail")
+    if not settings.mail_to:
+        env["ORDERLOOM_MAIL_TO"] = "service-desk@localhost"
+    command = [sys.executable, "-m", "web.cli"]
+    name = f"{socket.gethostname()}:{os.getpid()}:worker"
+    stop = {"signal": 0}
+
+    def ask_to_stop(signum: int, frame: Any) -> None:
+        stop["signal"] = signum
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, ask_to_stop)
+    # Each child in a process group of its own: Ctrl-C reaches this process only, which then stops the
+    # two in order, rather than each of them at once from the terminal.
+    children = {
+        "worker": subprocess.Popen(  # noqa: S603  # our own command, no shell
+            [*command, "worker", "--id", name, "--interval", str(interval)], env=env, process_group=0
+        ),
+        "serve": subprocess.Popen(  # noqa: S603
+            [*command, "serve", "--host", host, "--port", str(port)], env=env, process_group=0
+        ),
+    }
+    click.echo("orderloom run: the app and a worker (timers, correlation, the outbox); Ctrl-C stops both")
+    ended: tuple[str, int] | None = None
+    while not stop["signal"] and ended is None:
+        for label, child in children.items():
+            code = child.poll()
+            if code is not None:
+                ended = (label, code)
+                break
+        else:
+            time.sleep(0.2)
+    if ended is not None:
+        click.echo(
+            f"orderloom run: the {ended[0]} stopped (exit code {ended[1]}); stopping the rest", err=True
+        )
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    codes = {}
+    for label, child in children.items():
+        try:
+            codes[label] = child.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            codes[label] = child.wait()
+            click.echo(f"orderloom run: the {label} did not stop within {STOP_TIMEOUT:g}s: killed", err=True)
+    if ended is not None:
+        sys.exit(ended[1] or 1)
+    click.echo("orderloom run: the app and the worker stopped")
+    sys.exit(max(codes.values()))
 
 
 def _describe_demo_actor(item: Any) -> str:
@@ -617,6 +783,123 @@ def _describe_demo_actor(item: Any) -> str:
     who = get("display_name")
     shown = f"{get('name')} / {get('password')}: {roles} @ {departments}"
     return f"{shown}  ({who})" if who else shown
+
+
+@main.group()
+def outbox() -> None:
+    """The outbox: messages waiting, sent and dead (dead letters), and replaying them."""
+
+
+def _operator(name: str) -> Actor:
+    """Whoever runs these commands holds the database: an admin of every department."""
+    from engine.runtime import ADMIN_ROLE
+
+    return Actor(name, frozenset({ADMIN_ROLE}), frozenset({ALL_DEPARTMENTS}))
+
+
+def _short(text: str | None, width: int = 70) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _message_row(message: Any) -> str:
+    when = {
+        "pending": ("next try", message.next_attempt_at),
+        "sent": ("sent", message.sent_at),
+        "dead": ("dead since", message.dead_at),
+        "internal": ("written", message.created_at),
+    }[message.status]
+    at = when[1].isoformat(timespec="seconds") if when[1] else "-"
+    error = f"  {_short(message.last_error)}" if message.last_error and message.status != "sent" else ""
+    return (
+        f"#{message.id:<8} {message.status:<8} {message.topic:<34} {message.department or '-':<12} "
+        f"{message.attempts} attempt(s), {when[0]} {at}{error}"
+    )
+
+
+@outbox.command("list")
+@click.option(
+    "--status",
+    default=None,
+    type=click.Choice(["pending", "sent", "dead", "internal"]),
+    help="Only messages in this status (dead: the dead letters).",
+)
+@click.option("--topic", default=None, help="Only messages of this topic.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.pass_context
+def outbox_list(ctx: click.Context, status: str | None, topic: str | None, limit: int, offset: int) -> None:
+    """List outbox messages, newest first, with how many wait and how many are dead."""
+    operator = _operator("operator")
+    with _services(ctx) as services:
+        counts = services.engine.outbox_counts(operator)
+        found = services.engine.outbox_messages(
+            operator, status=status, topic=topic, limit=limit, offset=offset
+        )
+    click.echo(f"outbox: {counts['pending']} pending, {counts['dead']} dead letter(s)", err=True)
+    for message in found:
+        click.echo(_message_row(message))
+    if not found:
+        click.echo("no messages match", err=True)
+
+
+@outbox.command("show")
+@click.argument("message_id", type=int)
+@click.pass_context
+def outbox_show(ctx: click.Context, message_id: int) -> None:
+    """Show one message: its topic, payload, status, attempts and last error."""
+    with _services(ctx) as services:
+        try:
+            message = services.engine.outbox_message(message_id, _operator("operator"))
+        except EngineError as error:
+            _fail(error, "en")
+    shown = {
+        name: getattr(message, name)
+        for name in (
+            "id",
+            "topic",
+            "status",
+            "department",
+            "created_at",
+            "attempts",
+            "last_attempt_at",
+            "last_error",
+            "next_attempt_at",
+            "sent_at",
+            "dead_at",
+            "claimed_by",
+            "replayed_by",
+            "replayed_at",
+        )
+    }
+    _echo_json({**shown, "payload": message.payload})
+
+
+@outbox.command("replay")
+@click.argument("message_ids", nargs=-1, type=int)
+@click.option("--dead", "all_dead", is_flag=True, help="Every dead letter (of --topic when given).")
+@click.option("--topic", default=None, help="With --dead: only dead letters of this topic.")
+@click.option("--as", "actor_name", default="operator", show_default=True, help="Who replays (kept on each).")
+@click.pass_context
+def outbox_replay(
+    ctx: click.Context, message_ids: tuple[int, ...], all_dead: bool, topic: str | None, actor_name: str
+) -> None:
+    """Send dead letters (MESSAGE_IDS, or --dead for all of them) back to be delivered at the worker's
+    next round, their attempts counted from none. A message waiting for its next try is taken now."""
+    if bool(message_ids) == all_dead:
+        raise click.UsageError("name the messages to replay, or pass --dead for every dead letter (not both)")
+    if topic is not None and not all_dead:
+        raise click.UsageError("--topic goes with --dead")
+    operator = _operator(actor_name)
+    with _services(ctx) as services:
+        try:
+            if all_dead:
+                count = services.engine.replay_dead_letters(operator, topic)
+            else:
+                count = services.engine.replay_outbox(list(message_ids), operator)
+        except EngineError as error:
+            _fail(error, "en")
+    click.echo(f"replayed {count} message(s): a worker delivers them at its next round")
 
 
 @main.group()
@@ -882,3 +1165,7 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
     errors = len(compiled.validator.messages(compiled.layout.prepare(data), compiled.layout)) if data else 0
     note = f"; the data has {errors} error(s), shown beside their fields" if errors else ""
     click.echo(f"wrote {output} ({compiled.layout.title.get(lang)}{note})")
+
+
+if __name__ == "__main__":  # `python -m web.cli`, as a worker or the app is started as a process
+    main()

@@ -1,29 +1,66 @@
-"""Delivering outbox messages from ``orderloom worker``: e-mail over SMTP, when a server is configured.
+"""Delivering outbox messages from ``orderloom worker``: one e-mail per message, by topic.
 
-``ORDERLOOM_SMTP_URL`` (``smtp://host:port``) names the server. Order notifications
-(``notifications.order_status``, queued by ``notifications.notify``) become one e-mail each, sent to the
-address in the payload's ``email`` if it has one, else to ``ORDERLOOM_MAIL_TO`` (the service desk's
-mailbox). Every other topic (payments, waybills) has no delivery here: sending it raises
-``Undeliverable``, which the engine records on the row as a failed attempt, so the row stays unsent
-and is retried once a delivery for it exists. Nothing is ever marked sent that was not sent.
+Every topic the built-in actions write for the outside world has a delivery here (``ROUTES``), checked
+against what they declare (``PluginRegistry.topics``) by the tests and, for rule files' suggestions,
+by the worker when it starts. Who it goes to is the topic's *audience*:
+
+==================================  ==========  ===============================================
+topic                               audience    what it asks
+==================================  ==========  ===============================================
+``notifications.order_status``      customer    where the order went (the customer's ``email``
+                                                when the order has one, else the service desk)
+``payments.captured``               operations  a payment to book (finance)
+``payments.refunded``               operations  money to pay back to the original payment
+``logistics.waybill_created``       operations  a parcel for the carrier to collect
+``inventory.replenishment_suggested`` operations  stock to reorder (the correlation feed's
+                                                suggestion, rules/retail/fraud.yaml)
+==================================  ==========  ===============================================
+
+The operations mailbox is ``ORDERLOOM_MAIL_TO`` (the service desk's). ``account_created``,
+``payment_failed`` and ``stock_changed`` are events for the correlation feed alone: the actions write
+them ``internal`` and no worker delivers them.
+
+Mail leaves through ``ORDERLOOM_SMTP_URL`` (``smtp://host:port``), or, without one, into the Maildir
+``ORDERLOOM_MAIL_DIR`` (``orderloom run`` uses ``var/mail``), where a mail client or ``ls`` reads it.
+Each mail carries a ``Message-ID`` made from its topic and payload, the same at every attempt, so a
+receiver drops a second copy (delivery is at least once).
+
+What can go wrong, and what the engine then does (engine/runtime/outbox.py): a topic without a route,
+a payload that is not an object, no recipient, or a recipient the server refuses for good (5xx) raise
+``Undeliverable`` (a dead letter at once); a server that cannot be reached raises ``Unreachable`` (the
+rest of the batch waits); anything else (a 4xx answer, a full disk) is a failed attempt, tried again
+later.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import mailbox
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-MAIL_TOPICS = frozenset({"notifications.order_status"})
+from engine.runtime import Undeliverable, Unreachable
+
 DEFAULT_SMTP_PORT = 25
+Audience = Literal["customer", "operations"]
 
-
-class Undeliverable(Exception):
-    """This message cannot be delivered from here; the row stays unsent and its error is recorded."""
+__all__ = [
+    "ROUTES",
+    "MailDelivery",
+    "MaildirTransport",
+    "Route",
+    "SmtpServer",
+    "SmtpTransport",
+    "Undeliverable",
+    "Unreachable",
+    "undelivered_topics",
+]
 
 
 @dataclass(frozen=True)
@@ -44,44 +81,200 @@ class SmtpServer:
         return cls(parts.hostname, port)
 
 
-class MailSender:
-    """``send(topic, payload)`` for ``Engine.dispatch_outbox``: one e-mail per order notification."""
+class Transport(Protocol):
+    """Where composed mail goes."""
 
-    def __init__(
-        self, server: SmtpServer, mail_from: str, mail_to: str | None, timeout: float = 10.0
-    ) -> None:
+    where: str  # said when the worker starts
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpTransport:
+    """One SMTP conversation per mail (stdlib ``smtplib``)."""
+
+    def __init__(self, server: SmtpServer, timeout: float = 10.0) -> None:
         self.server = server
-        self.mail_from = mail_from
-        self.mail_to = mail_to
         self.timeout = timeout
+        self.where = f"the SMTP server {server.host}:{server.port}"
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            with smtplib.SMTP(self.server.host, self.server.port, timeout=self.timeout) as smtp:
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            if all(code >= 500 for code in codes):
+                raise Undeliverable(
+                    f"the mail server refused the recipient for good: {error.recipients}",
+                    zh=f"邮件服务器永久拒绝了收件人：{error.recipients}",
+                ) from error
+            raise
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if error.smtp_code >= 500:
+                detail = error.smtp_error.decode(errors="replace")
+                raise Undeliverable(
+                    f"the mail server refused the mail for good: {error.smtp_code} {detail}",
+                    zh=f"邮件服务器永久拒收该邮件：{error.smtp_code} {detail}",
+                ) from error
+            raise
+        except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, OSError) as error:
+            where = f"{self.server.host}:{self.server.port}"
+            raise Unreachable(
+                f"the mail server {where} cannot be reached: {type(error).__name__}: {error}",
+                zh=f"无法连接邮件服务器 {where}：{type(error).__name__}: {error}",
+            ) from error
+
+
+class MaildirTransport:
+    """Each mail as a file of the Maildir ``folder`` (``new/``), made when missing."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.where = f"the Maildir {folder}"
+
+    def send(self, message: EmailMessage) -> None:
+        box = mailbox.Maildir(self.folder, create=True)
+        box.add(message)
+
+
+# -- what each topic says --------------------------------------------------------------------------
+
+
+def _order_status(p: Mapping[str, Any]) -> tuple[str, str]:
+    order_id, source, dest = p.get("order_id"), p.get("from"), p.get("to")
+    subject = f"订单 {order_id} 状态更新 / Order {order_id}: {source} → {dest}"
+    body = (
+        f"订单 {order_id}（{p.get('workflow')}）经 {p.get('trigger')} 从 {source} 变为 {dest}。\n"
+        f"Order {order_id} ({p.get('workflow')}) moved from {source} to {dest} by {p.get('trigger')}.\n"
+    )
+    return subject, body
+
+
+def _captured(p: Mapping[str, Any]) -> tuple[str, str]:
+    order_id, amount = p.get("order_id"), p.get("amount")
+    subject = f"收款 订单 {order_id}：{amount} 元 / Payment captured on order {order_id}: {amount} CNY"
+    body = (
+        f"订单 {order_id} 已收款 {amount} 元（{p.get('method')}，"
+        f"交易号 {p.get('transaction_ref')}），请入账。\n"
+        f"Order {order_id} was paid {amount} CNY ({p.get('method')}, transaction "
+        f"{p.get('transaction_ref')}): book it.\n"
+    )
+    return subject, body
+
+
+def _refunded(p: Mapping[str, Any]) -> tuple[str, str]:
+    order_id, amount = p.get("order_id"), p.get("amount")
+    ref = p.get("original_transaction_ref")
+    subject = f"退款 订单 {order_id}：应退 {amount} 元 / Refund due on order {order_id}: {amount} CNY"
+    body = (
+        f"订单 {order_id} 应退款 {amount} 元，请按原支付方式（{p.get('method')}，交易号 {ref}）退回。\n"
+        f"Order {order_id}: pay back {amount} CNY to the original payment ({p.get('method')}, "
+        f"transaction {ref}).\n"
+    )
+    return subject, body
+
+
+def _waybill(p: Mapping[str, Any]) -> tuple[str, str]:
+    order_id, number, carrier = p.get("order_id"), p.get("waybill"), p.get("carrier")
+    items = p.get("items") if isinstance(p.get("items"), list) else []
+    listed = ", ".join(
+        f"{item.get('sku')} × {item.get('qty')}" for item in items if isinstance(item, Mapping)
+    )
+    subject = f"运单 {number}（订单 {order_id}）/ Waybill {number} for order {order_id}"
+    body = (
+        f"承运商 {carrier} 请揽收订单 {order_id} 的包裹，运单号 {number}：{listed or '无明细'}。\n"
+        f"Carrier {carrier}: collect the parcel of order {order_id}, waybill {number}: "
+        f"{listed or 'no items listed'}.\n"
+    )
+    return subject, body
+
+
+def _replenishment(p: Mapping[str, Any]) -> tuple[str, str]:
+    sku, warehouse = p.get("sku"), p.get("warehouse")
+    reason = p.get("reason") if isinstance(p.get("reason"), Mapping) else {}
+    subject = f"补货建议：{sku} @ {warehouse} / Replenishment suggested: {sku} at {warehouse}"
+    body = (
+        f"商品 {sku} 在仓库 {warehouse} 的可用库存为 {p.get('available')}，安全库存 {p.get('safety_stock')}。"
+        f"{reason.get('zh') or ''}\n"
+        f"{sku} in warehouse {warehouse}: {p.get('available')} free, safety stock "
+        f"{p.get('safety_stock')}. {reason.get('en') or ''}\n"
+    )
+    return subject, body
+
+
+@dataclass(frozen=True)
+class Route:
+    """How one topic leaves: to whom, and what the mail says (subject and body, zh and en)."""
+
+    audience: Audience
+    compose: Callable[[Mapping[str, Any]], tuple[str, str]]
+
+
+ROUTES: Mapping[str, Route] = {
+    "notifications.order_status": Route("customer", _order_status),
+    "payments.captured": Route("operations", _captured),
+    "payments.refunded": Route("operations", _refunded),
+    "logistics.waybill_created": Route("operations", _waybill),
+    "inventory.replenishment_suggested": Route("operations", _replenishment),
+}
+
+
+def undelivered_topics(topics: Mapping[str, bool], suggested: set[str] | frozenset[str]) -> list[str]:
+    """The topics that would be written for delivery and have no route here: those the actions declare
+    for delivery (``topics``: topic -> delivered) and those correlation rule files suggest."""
+    wanted = {topic for topic, delivered in topics.items() if delivered} | set(suggested)
+    return sorted(wanted - set(ROUTES))
+
+
+class MailDelivery:
+    """``send(topic, payload)`` for ``Engine.dispatch_outbox``: one e-mail per message, by ``ROUTES``."""
+
+    def __init__(self, transport: Transport, mail_from: str, mail_to: str | None) -> None:
+        self.transport = transport
+        self.mail_from = mail_from
+        self.mail_to = mail_to  # the service desk's mailbox: operations mail, customers without one
 
     def __call__(self, topic: str, payload: Any) -> None:
-        if topic not in MAIL_TOPICS:
-            covered = ", ".join(sorted(MAIL_TOPICS))
-            raise Undeliverable(f"no delivery for topic {topic!r} here (e-mail covers {covered})")
+        route = ROUTES.get(topic)
+        if route is None:
+            known = ", ".join(sorted(ROUTES))
+            raise Undeliverable(
+                f"no delivery for topic {topic!r} here (mail covers {known})",
+                zh=f"此处没有主题 {topic!r} 的投递方式（邮件投递的主题：{known}）",
+            )
         if not isinstance(payload, Mapping):
-            raise Undeliverable(f"payload of {topic!r} is not an object")
-        to = payload.get("email") or self.mail_to
-        if not isinstance(to, str) or "@" not in to:
-            raise Undeliverable("no recipient: the payload has no email and ORDERLOOM_MAIL_TO is not set")
-        with smtplib.SMTP(self.server.host, self.server.port, timeout=self.timeout) as smtp:
-            smtp.send_message(order_status_mail(payload, self.mail_from, to))
+            raise Undeliverable(
+                f"the payload of {topic!r} is not an object", zh=f"主题 {topic!r} 的消息内容不是对象"
+            )
+        self.transport.send(self.compose(topic, route, payload))
 
+    def recipient(self, route: Route, payload: Mapping[str, Any]) -> str:
+        email = payload.get("email") if route.audience == "customer" else None
+        to = email if isinstance(email, str) and "@" in email else self.mail_to
+        if not to or "@" not in to:
+            whose = "the payload has no email and " if route.audience == "customer" else ""
+            raise Undeliverable(
+                f"no recipient: {whose}ORDERLOOM_MAIL_TO is not set",
+                zh=f"没有收件人：{'消息中没有邮箱，且' if whose else ''}未设置 ORDERLOOM_MAIL_TO",
+            )
+        return to
 
-def order_status_mail(payload: Mapping[str, Any], mail_from: str, to: str) -> EmailMessage:
-    """The e-mail for one ``notifications.order_status`` payload, in Chinese and English."""
-    order_id, dest, source = payload.get("order_id"), payload.get("to"), payload.get("from")
-    workflow = payload.get("workflow")
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = to
-    message["Subject"] = f"订单 {order_id} 状态更新 / Order {order_id}: {source} → {dest}"
-    # Receivers deduplicate on this: delivery is at least once.
-    message["X-OrderLoom-Order"] = str(order_id)
-    message["X-OrderLoom-Template"] = str(payload.get("template") or "")
-    message.set_content(
-        f"订单 {order_id}（{workflow}）经 {payload.get('trigger')} 从 {source} 变为 {dest}。\n"
-        f"Order {order_id} ({workflow}) moved from {source} to {dest} by {payload.get('trigger')}.\n"
-        f"\n{json.dumps(dict(payload), ensure_ascii=False, indent=2, default=str)}\n"
-    )
-    return message
+    def compose(self, topic: str, route: Route, payload: Mapping[str, Any]) -> EmailMessage:
+        subject, body = route.compose(payload)
+        canonical = json.dumps(
+            {"topic": topic, "payload": payload}, sort_keys=True, ensure_ascii=False, default=str
+        )
+        message = EmailMessage()
+        message["From"] = self.mail_from
+        message["To"] = self.recipient(route, payload)
+        message["Subject"] = subject
+        # The same at every attempt: a receiver keeps one copy of a message delivered twice.
+        message["Message-ID"] = f"<{hashlib.sha256(canonical.encode()).hexdigest()[:40]}@orderloom>"
+        message["X-OrderLoom-Topic"] = topic
+        if payload.get("order_id") is not None:
+            message["X-OrderLoom-Order"] = str(payload.get("order_id"))
+        if payload.get("template"):
+            message["X-OrderLoom-Template"] = str(payload.get("template"))
+        details = json.dumps(dict(payload), ensure_ascii=False, indent=2, default=str)
+        message.set_content(f"{body}\n{details}\n")
+        return message

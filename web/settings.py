@@ -29,6 +29,15 @@ def _bool(value: str) -> bool:
 def _secret_key(value: str | None) -> str:
     if value is None or not value.strip():
         return UNSET_SECRET_KEY
+    return value
+
+
+def check_secret_key(value: str) -> str:
+    """``value`` as a session key: at least ``MIN_SECRET_KEY`` characters (or the marker of none set,
+    for which the app makes a random key); ValueError otherwise. Only what signs sessions (the web
+    app) asks: commands that sign nothing (``users add``, ``orders …``) run whatever the setting says."""
+    if value == UNSET_SECRET_KEY:
+        return value
     length = len(value.strip())
     if length < MIN_SECRET_KEY:
         raise ValueError(f"ORDERLOOM_SECRET_KEY: at least {MIN_SECRET_KEY} random characters, not {length}")
@@ -51,9 +60,10 @@ class Settings:
     definitions_root: Path
     secret_key: str
     debug: bool = False
-    smtp_url: str | None = None  # smtp://host:port; outbox e-mail is delivered only when set
+    smtp_url: str | None = None  # smtp://host:port: outbox mail goes to this server
+    mail_dir: Path | None = None  # else outbox mail is written to this Maildir (`orderloom run`: var/mail)
     mail_from: str = "orderloom@localhost"
-    mail_to: str | None = None  # where order notifications go when the payload names no address
+    mail_to: str | None = None  # the service desk: operations mail, notifications without an address
     # Failed logins allowed per window before the login refuses (429): per user name and per client
     # address, counted over login_failure_window seconds from the first failure (docs/web.md).
     login_failures_per_name: int = 5
@@ -74,6 +84,7 @@ class Settings:
             secret_key=_secret_key(env.get("ORDERLOOM_SECRET_KEY")),
             debug=_bool(env.get("ORDERLOOM_DEBUG", "false")),
             smtp_url=env.get("ORDERLOOM_SMTP_URL") or None,
+            mail_dir=root / env["ORDERLOOM_MAIL_DIR"] if env.get("ORDERLOOM_MAIL_DIR") else None,
             mail_from=env.get("ORDERLOOM_MAIL_FROM") or "orderloom@localhost",
             mail_to=env.get("ORDERLOOM_MAIL_TO") or None,
             login_failures_per_name=_positive_int(

@@ -729,6 +729,8 @@ def event_from_outbox(row: OutboxRow) -> dict[str, Any]:
 @dataclass
 class FeedReport:
     holding: bool = False  # this worker holds the feed (another one does otherwise)
+    held_by: str | None = None  # the worker holding it when this one does not
+    held_until: datetime | None = None  # when that worker's lease runs out unless it renews it
     replayed: int = 0  # events replayed from the last window (on start or take-over)
     events: int = 0  # new events fed
     matches: int = 0
@@ -741,9 +743,11 @@ class CorrelationFeed:
     """Feeds new audit events and outbox messages to a :class:`Correlator` once each, and acts.
 
     One worker holds a feed at a time (a lease on its ``correlation_cursor`` row, renewed each round);
-    the others skip it. Acting on a match happens before the cursor moves past its last event, so a
-    crash in between acts again on restart (at least once); firing the same trigger again is then
-    usually refused by the order's state, which is recorded as skipped.
+    the others skip it, and their report says who holds it and until when. A worker that stops in good
+    order lets go of it (:meth:`release`), so the next one takes it at once instead of after the lease.
+    Acting on a match happens before the cursor moves past its last event, so a crash in between acts
+    again on restart (at least once); firing the same trigger again is then usually refused by the
+    order's state, which is recorded as skipped.
     """
 
     def __init__(
@@ -771,6 +775,15 @@ class CorrelationFeed:
         """Let go of the correlator's durable-rules states (the cursor and its lease stay as they are)."""
         self.correlator.close()
 
+    def release(self) -> bool:
+        """Let go of the feed's lease if this worker holds it (it is stopping): another worker takes the
+        feed at its next round. True when it was held by this worker."""
+        self._holding = False
+        if not self.rulesets:
+            return False
+        with self.engine.store.transaction() as tx:
+            return tx.release_correlation_cursor(self.name, self.worker_id)
+
     def round(self) -> FeedReport:
         """Take (or keep) the feed, replay if newly taken, feed what is new, act on matches."""
         report = FeedReport()
@@ -782,6 +795,8 @@ class CorrelationFeed:
             cursor = tx.correlation_cursor(self.name)
         if not holding or cursor is None:
             self._holding = False
+            if cursor is not None and cursor.claimed_by is not None and cursor.claimed_at is not None:
+                report.held_by, report.held_until = cursor.claimed_by, cursor.claimed_at + self.lease
             return report
         report.holding = True
         if not self._holding:
@@ -932,11 +947,17 @@ class CorrelationFeed:
                 "reason": {"zh": pattern.reason.zh, "en": pattern.reason.en},
                 "events": [_summary(event) for event in match.events],
             }
-            for name in ("sku", "warehouse", "available", "safety_stock"):
+            for name in ("sku", "warehouse", "available", "safety_stock", "department"):
                 if name in match.events[-1] and name not in payload:
                     payload[name] = match.events[-1][name]
+            department = payload.get("department")  # whose admins see the suggestion in the outbox
             with self.engine.store.transaction() as tx:
-                tx.insert_outbox(pattern.then.topic, payload, self.engine.clock.now())
+                tx.insert_outbox(
+                    pattern.then.topic,
+                    payload,
+                    self.engine.clock.now(),
+                    department=department if isinstance(department, str) else None,
+                )
             report.suggested += 1
             actions.append({"suggested": pattern.then.topic})
         return {

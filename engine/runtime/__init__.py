@@ -10,16 +10,32 @@ from engine.runtime.engine import (
     PublishedVersion,
     TriggerInfo,
 )
+from engine.runtime.outbox import (
+    ADMIN_ROLE,
+    OUTBOX_STATUSES,
+    DispatchReport,
+    OutboxMessage,
+    RetryPolicy,
+    Undeliverable,
+    Unreachable,
+)
 
 __all__ = [
+    "ADMIN_ROLE",
     "ALL_DEPARTMENTS",
+    "OUTBOX_STATUSES",
     "SYSTEM",
     "Actor",
     "AuditEvent",
+    "DispatchReport",
     "Engine",
     "FireResult",
     "MigrationPlan",
     "OrderView",
+    "OutboxMessage",
     "PublishedVersion",
+    "RetryPolicy",
     "TriggerInfo",
+    "Undeliverable",
+    "Unreachable",
 ]

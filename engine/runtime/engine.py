@@ -24,6 +24,7 @@ from engine.forms.numbers import non_finite_refusals
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
+from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
     CompiledTransition,
@@ -35,6 +36,7 @@ from engine.runtime.compiled import (
     joined,
     split,
 )
+from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
 from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, TimerRow, Tx
 from engine.store.store import dumps, loads
 
@@ -177,11 +179,13 @@ class Engine:
         clock: Clock,
         *,
         lease: timedelta = DEFAULT_LEASE,
+        outbox_retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.clock = clock
         self.lease = lease  # how long a worker's claim on a timer or outbox message holds
+        self.outbox_retry = outbox_retry or RetryPolicy()  # back-off and dead letters of the outbox
         self._versions: dict[tuple[str, int], CompiledVersion] = {}
         self._lock = threading.Lock()
 
@@ -791,7 +795,8 @@ class Engine:
                     tx.cancel_timers(live.id, state)
             self._schedule(tx, cv, live.id, step.move.entered, now)
             for topic, payload in step.outbox:
-                tx.insert_outbox(topic, payload, now)
+                internal = topic in self.registry.internal_topics  # for the correlation feed alone
+                tx.insert_outbox(topic, payload, now, department=live.department, deliver=not internal)
         return ids
 
     @staticmethod
@@ -1013,28 +1018,71 @@ class Engine:
         send: Callable[[str, Any], None],
         limit: int = 100,
         lease: timedelta | None = None,
-    ) -> int:
-        """Hand the unsent outbox messages this worker claims to ``send(topic, payload)``.
+        *,
+        stop: Callable[[], bool] | None = None,
+    ) -> DispatchReport:
+        """Hand the pending messages this worker claims, earliest due first, to ``send(topic, payload)``.
 
-        A message is marked sent only after ``send`` returned; if it raised, the attempt and its
-        error are recorded and the message is released for the next run. Delivery is at least once:
-        a worker that dies between sending and marking leaves the claim to lapse, and the message
-        is sent again, so receivers deduplicate on the payload. Returns how many were sent.
+        A message is marked sent only after ``send`` returned. When it raises, the attempt and its error
+        are recorded and the message is put off by ``self.outbox_retry`` (doubling, capped), dead after
+        its last attempt or at once when ``send`` raised ``Undeliverable``; ``Unreachable`` also gives
+        the rest of the batch back untried (engine/runtime/outbox.py), and so does ``stop()`` turning
+        true (the worker is stopping). Delivery is at least once: a
+        worker that dies between sending and marking leaves the claim to lapse, and the message is sent
+        again, so receivers deduplicate on the payload.
         """
-        now = self.clock.now()
+        return _outbox.dispatch(
+            self.store,
+            self.clock,
+            worker_id,
+            send,
+            limit=limit,
+            lease=self.lease if lease is None else lease,
+            policy=self.outbox_retry,
+            stop=stop,
+        )
+
+    def release_claims(self, worker_id: str) -> tuple[int, int]:
+        """A worker stopping in good order lets go of the timers and messages it claimed and did not
+        finish, so that others take them now rather than after the lease: (timers, messages)."""
         with self.store.transaction() as tx:
-            claimed = tx.claim_outbox(worker_id, now, limit, self.lease if lease is None else lease)
-        sent = 0
-        for message in claimed:
-            try:
-                send(message.topic, message.payload)
-            except Exception as error:  # any failure of the receiver: record it, retry later
-                with self.store.transaction() as tx:
-                    tx.outbox_failed(message.id, worker_id, f"{type(error).__name__}: {error}", now)
-                continue
-            with self.store.transaction() as tx:
-                sent += tx.outbox_sent(message.id, worker_id, self.clock.now())
-        return sent
+            return tx.release_claims(worker_id)
+
+    def outbox_messages(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        topic: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[OutboxMessage]:
+        """Outbox messages newest first, of ``status`` (pending, sent, dead, internal) and ``topic``
+        when given, of the departments the actor administers; ``Forbidden`` for anyone but an admin."""
+        scope = _outbox.operator_scope(actor)
+        _outbox.check_status(status)
+        with self.store.read() as tx:
+            return tx.outbox_list(departments=scope, status=status, topic=topic, limit=limit, offset=offset)
+
+    def outbox_counts(self, actor: Actor) -> dict[str, int]:
+        """How many messages of the actor's departments are pending and how many dead."""
+        scope = _outbox.operator_scope(actor)
+        with self.store.read() as tx:
+            return tx.outbox_counts(departments=scope)
+
+    def outbox_message(self, message_id: int, actor: Actor) -> OutboxMessage:
+        """One message; ``NotFound`` when it is not there or outside the actor's departments."""
+        return _outbox.visible_message(self.store, message_id, actor)
+
+    def replay_outbox(self, message_ids: Sequence[int], actor: Actor) -> int:
+        """Send dead letters (or pending messages put off) back to be delivered now, their attempts
+        counted from none; the actor is kept as who replayed them. All or none: ``ConflictError`` for a
+        message sent already, internal, or being sent now."""
+        return _outbox.replay(self.store, self.clock, message_ids, actor, self.lease)
+
+    def replay_dead_letters(self, actor: Actor, topic: str | None = None) -> int:
+        """Send every dead letter the actor sees (of ``topic`` when given) back to be delivered now."""
+        return _outbox.replay_dead(self.store, self.clock, actor, topic, self.lease)
 
     # -- migration -----------------------------------------------------------------------------
 

@@ -30,6 +30,20 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database behind ``engine`` is at; None when it has no OrderLoom tables."""
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    return revision
+
+
+def head_revision() -> str | None:
+    """The newest schema revision this code knows."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def schema_problem(engine: Engine) -> str | None:
     """Why the database behind ``engine`` cannot be used as it is, or ``None`` when its schema is the
     newest: no OrderLoom tables yet, an older schema, or one newer than this code knows."""

@@ -40,6 +40,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    func,
     insert,
     literal_column,
     null,
@@ -80,6 +81,8 @@ _READ_ONLY = "orderloom_read_only"
 _SV: ColumnClause[Any] = literal_column(str(SCHEMA_VERSION))
 _SCHEDULED: ColumnClause[Any] = literal_column("'scheduled'")
 _ONE: ColumnClause[Any] = literal_column("1")
+_PENDING: ColumnClause[Any] = literal_column("'pending'")
+_DEAD: ColumnClause[Any] = literal_column("'dead'")
 _STATE_BAR: ColumnClause[Any] = literal_column(f"'{STATE_JOIN}'", String)
 
 
@@ -153,6 +156,13 @@ class OutboxRow:
     last_error: str | None
     claimed_by: str | None
     sent_at: datetime | None
+    status: str = "pending"  # pending, sent, dead, internal (tables.OUTBOX_STATUSES)
+    next_attempt_at: datetime | None = None  # a pending message is not tried before it
+    dead_at: datetime | None = None
+    department: str | None = None
+    last_attempt_at: datetime | None = None
+    replayed_by: str | None = None
+    replayed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +232,13 @@ _OUTBOX_COLUMNS = (
     outbox.c.last_error,
     outbox.c.claimed_by,
     outbox.c.sent_at,
+    outbox.c.status,
+    outbox.c.next_attempt_at,
+    outbox.c.dead_at,
+    outbox.c.department,
+    outbox.c.last_attempt_at,
+    outbox.c.replayed_by,
+    outbox.c.replayed_at,
 )
 DEFAULT_LEASE = timedelta(minutes=5)
 
@@ -320,7 +337,13 @@ def _statements() -> dict[str, Executable]:
         .where(timers.c.order_id == b("order_id"))
         .order_by(timers.c.id),
         "insert_outbox": insert(outbox).values(
-            topic=b("topic"), payload=b("payload"), schema_version=_SV, created_at=b("at")
+            topic=b("topic"),
+            payload=b("payload"),
+            schema_version=_SV,
+            created_at=b("at"),
+            status=b("status"),
+            next_attempt_at=b("next_attempt_at"),
+            department=b("department"),
         ),
         "get_idempotent": select(idempotency.c.result, idempotency.c.request_hash).where(
             and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))
@@ -373,28 +396,86 @@ def _statements() -> dict[str, Executable]:
         .where(and_(orders.c.workflow == b("workflow"), orders.c.version == b("version")))
         .order_by(orders.c.id),
         "pending_outbox": select(outbox.c.id, outbox.c.topic, outbox.c.payload)
-        .where(outbox.c.sent_at.is_(None))
-        .order_by(outbox.c.id)
+        .where(outbox.c.status == _PENDING)
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(b("limit"))
         .offset(b("offset")),
         "outbox_ids": _pending_outbox(),
         "claim_outbox": update(outbox)
-        .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), _claimable(outbox)))
+        .where(and_(outbox.c.id == b("id"), outbox.c.status == _PENDING, _claimable(outbox)))
         .values(claimed_by=b("worker"), claimed_at=b("now")),
         "outbox_by_id": select(*_OUTBOX_COLUMNS).where(outbox.c.id == b("id")),
         "outbox_sent": update(outbox)
-        .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), outbox.c.claimed_by == b("worker")))
-        .values(sent_at=b("at"), attempts=outbox.c.attempts + _ONE, last_error=null()),
-        "outbox_failed": update(outbox)
-        .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), outbox.c.claimed_by == b("worker")))
+        .where(_held_by_worker())
         .values(
+            status=literal_column("'sent'"),
+            sent_at=b("at"),
+            attempts=outbox.c.attempts + _ONE,
+            last_error=null(),
+            last_attempt_at=b("at"),
+        ),
+        "outbox_retry": update(outbox)
+        .where(_held_by_worker())
+        .values(
+            attempts=outbox.c.attempts + _ONE,
+            last_error=b("error"),
+            last_attempt_at=b("at"),
+            next_attempt_at=b("retry_at"),
+            claimed_by=null(),
+            claimed_at=null(),
+        ),
+        "outbox_dead": update(outbox)
+        .where(_held_by_worker())
+        .values(
+            status=_DEAD,
+            dead_at=b("at"),
             attempts=outbox.c.attempts + _ONE,
             last_error=b("error"),
             last_attempt_at=b("at"),
             claimed_by=null(),
             claimed_at=null(),
         ),
+        "outbox_release": update(outbox)
+        .where(_held_by_worker())
+        .values(claimed_by=null(), claimed_at=null()),
+        "release_outbox_claims": update(outbox)
+        .where(and_(outbox.c.status == _PENDING, outbox.c.claimed_by == b("worker")))
+        .values(claimed_by=null(), claimed_at=null()),
+        "release_timer_claims": update(timers)
+        .where(and_(timers.c.status == _SCHEDULED, timers.c.claimed_by == b("worker")))
+        .values(claimed_by=null(), claimed_at=null()),
+        # Back to be delivered: a dead letter, or a pending message nobody is sending now (tried at
+        # once instead of when its back-off ends). Its attempts start again from none.
+        "outbox_replay": update(outbox)
+        .where(
+            and_(
+                outbox.c.id == b("id"),
+                or_(
+                    outbox.c.status == _DEAD,
+                    and_(outbox.c.status == _PENDING, _claimable(outbox)),
+                ),
+            )
+        )
+        .values(
+            status=_PENDING,
+            next_attempt_at=b("now"),
+            dead_at=null(),
+            attempts=literal_column("0"),
+            claimed_by=null(),
+            claimed_at=null(),
+            replayed_by=b("by"),
+            replayed_at=b("now"),
+        ),
     }
+
+
+def _held_by_worker() -> Any:
+    """The pending message ``:id`` while worker ``:worker`` holds its claim."""
+    return and_(
+        outbox.c.id == bindparam("id"),
+        outbox.c.status == _PENDING,
+        outbox.c.claimed_by == bindparam("worker"),
+    )
 
 
 def _claimable(table: Any) -> Any:
@@ -413,10 +494,16 @@ def _due_timers() -> Any:
 
 
 def _pending_outbox() -> Any:
+    """Pending messages whose time has come, by that time: one failing again and again is put off
+    further each time and never stands before the messages written after it (``ix_outbox_pending``)."""
     return (
         select(outbox.c.id)
-        .where(and_(outbox.c.sent_at.is_(None), _claimable(outbox)))
-        .order_by(outbox.c.id)
+        .where(
+            and_(
+                outbox.c.status == _PENDING, outbox.c.next_attempt_at <= bindparam("now"), _claimable(outbox)
+            )
+        )
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
@@ -797,19 +884,49 @@ class Tx:
         """
         return self._claim("due_timer_ids", "claim_timer", worker_id, now, limit, lease)
 
-        # -- outbox and idempotency ----------------------------------------------------------------
+    def release_claims(self, worker_id: str) -> tuple[int, int]:
+        """Let go of every timer and outbox message ``worker_id`` claimed and has not finished (it is
+        stopping): others take them at once instead of after the lease. Returns (timers, messages)."""
+        params = {"worker": worker_id}
+        timers_released = int(self.run("release_timer_claims", params).rowcount)
+        return timers_released, int(self.run("release_outbox_claims", params).rowcount)
 
-    def insert_outbox(self, topic: str, payload: Mapping[str, Any], at: datetime) -> None:
-        self.run("insert_outbox", {"topic": topic, "payload": self.dumps(payload), "at": self.ts(at)})
+    # -- outbox and idempotency ----------------------------------------------------------------
+
+    def insert_outbox(
+        self,
+        topic: str,
+        payload: Mapping[str, Any],
+        at: datetime,
+        *,
+        department: str | None = None,
+        deliver: bool = True,
+    ) -> None:
+        """Write a message; ``deliver=False`` writes an event for the correlation feed alone
+        (``internal``: no worker ever delivers it)."""
+        stamp = self.ts(at)
+        self.run(
+            "insert_outbox",
+            {
+                "topic": topic,
+                "payload": self.dumps(payload),
+                "at": stamp,
+                "status": "pending" if deliver else "internal",
+                "next_attempt_at": stamp if deliver else None,
+                "department": department,
+            },
+        )
 
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, Any]]:
+        """The pending messages (due or not), in the order they will be tried: (id, topic, payload)."""
         rows = self.run("pending_outbox", {"limit": limit, "offset": 0}).fetchall()
         return [(r[0], r[1], self._json(r[2])) for r in rows]
 
     def claim_outbox(
         self, worker_id: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxRow]:
-        """Claim up to ``limit`` unsent messages, oldest first, the way timers are claimed."""
+        """Claim up to ``limit`` pending messages whose next attempt is due, the earliest due first, the
+        way timers are claimed."""
         ids = self._claim("outbox_ids", "claim_outbox", worker_id, now, limit, lease)
         return [self._outbox(self.run("outbox_by_id", {"id": row_id}).fetchone()) for row_id in ids]
 
@@ -822,10 +939,74 @@ class Tx:
         params = {"id": outbox_id, "worker": worker_id, "at": self.ts(at)}
         return bool(self.run("outbox_sent", params).rowcount == 1)
 
-    def outbox_failed(self, outbox_id: int, worker_id: str, error: str, at: datetime) -> bool:
-        """Count a failed attempt, keep its error, and release the claim so the message is retried."""
-        params = {"id": outbox_id, "worker": worker_id, "error": error, "at": self.ts(at)}
-        return bool(self.run("outbox_failed", params).rowcount == 1)
+    def outbox_failed(
+        self, outbox_id: int, worker_id: str, error: str, at: datetime, retry_at: datetime | None = None
+    ) -> bool:
+        """Count a failed attempt and keep its error; the message is tried again from ``retry_at``, or,
+        with ``retry_at=None``, given up on (``dead``). The claim is released either way. False when
+        ``worker_id`` no longer holds the message."""
+        params: dict[str, Any] = {"id": outbox_id, "worker": worker_id, "error": error, "at": self.ts(at)}
+        if retry_at is None:
+            return bool(self.run("outbox_dead", params).rowcount == 1)
+        params["retry_at"] = self.ts(retry_at)
+        return bool(self.run("outbox_retry", params).rowcount == 1)
+
+    def outbox_release(self, outbox_id: int, worker_id: str) -> bool:
+        """Give a claimed message back untried (no attempt counted): another round takes it."""
+        return bool(self.run("outbox_release", {"id": outbox_id, "worker": worker_id}).rowcount == 1)
+
+    def outbox_replay(self, outbox_id: int, by: str, now: datetime, lease: timedelta = DEFAULT_LEASE) -> bool:
+        """Send a dead letter (or a pending message nobody is sending now) back to be delivered at once,
+        its attempts counted from none again; False for a message that is sent, internal, being sent
+        or not there."""
+        params = {"id": outbox_id, "by": by, "now": self.ts(now), "stale": self.ts(now - lease)}
+        return bool(self.run("outbox_replay", params).rowcount == 1)
+
+    def outbox_list(
+        self,
+        *,
+        departments: frozenset[str] | None,
+        status: str | None = None,
+        topic: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[OutboxRow]:
+        """Messages newest first, of ``status`` and ``topic`` when given; ``departments=None`` means
+        every message, else only those of these departments."""
+        o = outbox.c
+        query = select(*_OUTBOX_COLUMNS)
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        if status is not None:
+            query = query.where(o.status == bindparam("status"))
+            params["status"] = status
+        if topic is not None:
+            query = query.where(o.topic == bindparam("topic"))
+            params["topic"] = topic
+        if departments is not None:
+            names = sorted(departments)
+            if not names:
+                return []
+            query = query.where(o.department.in_([bindparam(f"department_{i}") for i in range(len(names))]))
+            params.update({f"department_{i}": name for i, name in enumerate(names)})
+        query = query.order_by(o.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+        return [self._outbox(r) for r in self.run_statement(query, params).fetchall()]
+
+    def outbox_counts(self, *, departments: frozenset[str] | None) -> dict[str, int]:
+        """How many messages are pending and dead (each read from its own small index)."""
+        o = outbox.c
+        counts: dict[str, int] = {}
+        for status in ("pending", "dead"):
+            query = select(func.count()).select_from(outbox).where(o.status == bindparam("status"))
+            params: dict[str, Any] = {"status": status}
+            if departments is not None:
+                names = sorted(departments)
+                if not names:
+                    counts[status] = 0
+                    continue
+                query = query.where(o.department.in_([bindparam(f"d_{i}") for i in range(len(names))]))
+                params.update({f"d_{i}": name for i, name in enumerate(names)})
+            counts[status] = int(self.run_statement(query, params).fetchone()[0])
+        return counts
 
     def _outbox(self, r: Sequence[Any]) -> OutboxRow:
         return OutboxRow(
@@ -837,6 +1018,13 @@ class Tx:
             last_error=r[5],
             claimed_by=r[6],
             sent_at=None if r[7] is None else self._time(r[7]),
+            status=r[8],
+            next_attempt_at=None if r[9] is None else self._time(r[9]),
+            dead_at=None if r[10] is None else self._time(r[10]),
+            department=r[11],
+            last_attempt_at=None if r[12] is None else self._time(r[12]),
+            replayed_by=r[13],
+            replayed_at=None if r[14] is None else self._time(r[14]),
         )
 
     def get_idempotent(self, actor: str, key: str) -> Any | None:
@@ -978,6 +1166,17 @@ class Tx:
             .values(claimed_by=worker_id, claimed_at=now)
         )
         return bool(taken.rowcount == 1)
+
+    def release_correlation_cursor(self, name: str, worker_id: str) -> bool:
+        """Let go of the feed ``name`` if ``worker_id`` holds it (the worker is stopping): another worker
+        takes it at its next round instead of after the lease. False when it was not held by it."""
+        c = correlation_cursor.c
+        released = self.connection.execute(
+            update(correlation_cursor)
+            .where(c.name == name, c.claimed_by == worker_id)
+            .values(claimed_by=None, claimed_at=None)
+        )
+        return bool(released.rowcount == 1)
 
     def advance_correlation_cursor(
         self, name: str, worker_id: str, last_audit_id: int, last_outbox_id: int, now: datetime

@@ -32,7 +32,11 @@ from sqlalchemy import (
 
 STATE_JOIN = "|"
 _SCHEDULED = text("status = 'scheduled'")
-_UNSENT = text("sent_at IS NULL")
+_PENDING = text("status = 'pending'")
+_DEAD = text("status = 'dead'")
+# An outbox message's life: ``pending`` until delivered (``sent``) or given up (``dead``, a dead letter an
+# operator can replay); ``internal`` is an event written for the correlation feed alone, never delivered.
+OUTBOX_STATUSES = ("pending", "sent", "dead", "internal")
 SCHEMA_VERSION = 1
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
@@ -138,8 +142,19 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("last_attempt_at", DateTime(timezone=True)),
-    # Unsent messages only (a sent one leaves it, migration 0010).
-    Index("ix_outbox_pending", "id", sqlite_where=_UNSENT, postgresql_where=_UNSENT),
+    # pending / sent / dead / internal (OUTBOX_STATUSES; migration 0012).
+    Column("status", String(20), nullable=False, server_default="pending"),
+    # A pending message is not tried before this: a failed attempt puts it off (backing off, capped).
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("dead_at", DateTime(timezone=True)),  # when it was given up on
+    Column("department", String(100)),  # whose message it is: the order's department (admins see theirs)
+    Column("replayed_by", String(200)),  # the operator who last sent it back to be delivered, and when
+    Column("replayed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('pending', 'sent', 'dead', 'internal')", name="status"),
+    # What the worker still has to deliver, by when it may next be tried (a sent, dead or internal
+    # message leaves it); and the dead letters, few, for the operators' list.
+    Index("ix_outbox_pending", "next_attempt_at", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
+    Index("ix_outbox_dead", "id", sqlite_where=_DEAD, postgresql_where=_DEAD),
 )
 
 # Order counts by department, workflow and state, kept for pages that show them (the home page): the

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engine.errors import PluginError
-from engine.plugins import ActionContext, PluginRegistry, did_you_mean, writes
+from engine.plugins import ActionContext, PluginRegistry, did_you_mean, emits, writes
 
 
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -63,3 +63,40 @@ def test_an_action_declares_the_order_fields_it_writes() -> None:
         "inventory.release": frozenset({"stock_reserved"}),  # given at registration
     }  # inventory.reserve declares nothing, so it is left out
     assert deduct(None) is None  # type: ignore[arg-type]  # the decorator returns the action itself
+
+
+def test_an_action_declares_the_topics_it_writes_and_whether_they_are_delivered() -> None:
+    @emits("payments.captured")
+    @emits("payment_failed", deliver=False)
+    def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
+        return None
+
+    @emits("payment_failed", deliver=False)
+    def record_failure(ctx: ActionContext) -> Mapping[str, Any] | None:
+        return None
+
+    registry = PluginRegistry({"payments.capture": capture, "payments.record_failure": record_failure})
+    assert dict(registry.topics) == {"payments.captured": True, "payment_failed": False}
+    assert registry.internal_topics == frozenset({"payment_failed"})
+
+    @emits("payment_failed")
+    def loud(ctx: ActionContext) -> Mapping[str, Any] | None:
+        return None
+
+    with pytest.raises(PluginError) as refused:
+        registry.register("payments.loud", loud)
+    assert "topic 'payment_failed' is delivered according to action" in str(refused.value)
+    assert refused.value.message("zh").startswith("主题 'payment_failed' 在动作")
+
+
+def test_the_shipped_actions_declare_every_topic_they_write() -> None:
+    registry = PluginRegistry.from_entry_points()
+    assert dict(registry.topics) == {
+        "notifications.order_status": True,
+        "payments.captured": True,
+        "payments.refunded": True,
+        "logistics.waybill_created": True,
+        "account_created": False,
+        "payment_failed": False,
+        "stock_changed": False,
+    }

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from engine.store.migrate import upgrade
+from engine.store.migrate import head_revision, upgrade
 from web.app import create_app
 from web.cli import main
 from web.settings import UNSET_SECRET_KEY, Settings
+
+HEAD = head_revision()
 
 
 def orderloom(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -56,7 +58,8 @@ def test_an_empty_or_older_database_says_to_upgrade(tmp_path: Path) -> None:
     code, output = orderloom(env, "orders", "list")
     assert code == 1
     assert (
-        "has an older schema (revision 0010; this OrderLoom needs 0011): run `orderloom db upgrade`" in output
+        f"has an older schema (revision 0010; this OrderLoom needs {HEAD}): run `orderloom db upgrade`"
+        in output
     )
     assert orderloom(env, "db", "upgrade")[0] == 0
     assert orderloom(env, "orders", "list") == (0, "no orders match\n")
@@ -138,14 +141,78 @@ def test_a_kept_key_anyone_may_read_is_made_owner_only_and_a_short_one_refused(t
 
 
 @pytest.mark.parametrize("key", ["x", " " * 40, "a" * 31])
-def test_a_session_key_too_short_to_be_secret_is_refused(key: str) -> None:
+def test_a_session_key_too_short_to_be_secret_is_refused_by_what_signs_sessions(
+    key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not key.strip():
         assert Settings.from_env({"ORDERLOOM_SECRET_KEY": key}).secret_key == UNSET_SECRET_KEY
         return
+    env = {"ORDERLOOM_SECRET_KEY": key, "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'orderloom.db'}"}
+    assert orderloom(env, "db", "upgrade")[0] == 0
+    for command in ("serve", "run"):
+        code, output = orderloom(env, command, "--port", "1")
+        assert code == 2 and "ORDERLOOM_SECRET_KEY: at least 32 random characters" in output, command
+    monkeypatch.setenv("ORDERLOOM_SECRET_KEY", key)
+    monkeypatch.setenv("ORDERLOOM_DATABASE_URL", env["ORDERLOOM_DATABASE_URL"])
     with pytest.raises(ValueError, match="ORDERLOOM_SECRET_KEY: at least 32 random characters"):
-        Settings.from_env({"ORDERLOOM_SECRET_KEY": key})
-    code, output = orderloom({"ORDERLOOM_SECRET_KEY": key}, "orders", "list")
-    assert code == 2 and "ORDERLOOM_SECRET_KEY: at least 32 random characters" in output
+        create_app()  # settings from the environment
+
+
+@pytest.mark.parametrize("key", [None, "dev"])
+def test_users_add_and_the_other_commands_need_no_session_key(tmp_path: Path, key: str | None) -> None:
+    """Only the web app signs sessions: adding a login, listing orders sign nothing, whatever
+    ORDERLOOM_SECRET_KEY says (unset, or too short to serve with)."""
+    env = {
+        "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'orderloom.db'}",
+        "ORDERLOOM_DEFINITIONS": str(tmp_path),
+    }
+    if key is not None:
+        env["ORDERLOOM_SECRET_KEY"] = key
+    result = CliRunner().invoke(
+        main,
+        ["users", "add", "li.si", "--role", "clerk", "--department", "retail", "--password-stdin"],
+        env=env,
+        input="a-long-password\n",
+        catch_exceptions=False,
+    )
+    assert (result.exit_code, result.output) == (0, "user li.si added: clerk @ retail\n")
+    assert orderloom(env, "orders", "list") == (0, "no orders match\n")
+    assert not (tmp_path / "var" / "secret_key").exists()  # no key made for nothing
+
+
+def test_db_upgrade_says_what_it_did(tmp_path: Path) -> None:
+    path = tmp_path / "var" / "orderloom.db"
+    env = {"ORDERLOOM_DATABASE_URL": f"sqlite:///{path}"}
+    assert orderloom(env, "db", "upgrade") == (
+        0,
+        f"created the database {path} and its tables from nothing (schema revision {HEAD})\n",
+    )
+    assert orderloom(env, "db", "upgrade") == (
+        0,
+        f"the database sqlite:///{path} is up to date (schema revision {HEAD})\n",
+    )
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    assert orderloom({"ORDERLOOM_DATABASE_URL": f"sqlite:///{empty}"}, "db", "upgrade") == (
+        0,
+        f"created the OrderLoom tables in sqlite:///{empty} from nothing (schema revision {HEAD})\n",
+    )
+    older = tmp_path / "older.db"
+    upgrade(f"sqlite:///{older}", "0010")
+    assert orderloom({"ORDERLOOM_DATABASE_URL": f"sqlite:///{older}"}, "db", "upgrade") == (
+        0,
+        f"upgraded the database sqlite:///{older} from schema revision 0010 to {HEAD}\n",
+    )
+
+
+def test_db_upgrade_on_an_empty_postgresql_database_says_it_made_the_tables(pg_url: str) -> None:
+    code, output = orderloom({"ORDERLOOM_DATABASE_URL": pg_url}, "db", "upgrade")
+    assert (code, output) == (
+        0,
+        f"created the OrderLoom tables in {pg_url} from nothing (schema revision {HEAD})\n",
+    )
+    code, output = orderloom({"ORDERLOOM_DATABASE_URL": pg_url}, "db", "upgrade")
+    assert (code, output) == (0, f"the database {pg_url} is up to date (schema revision {HEAD})\n")
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,13 @@
-"""Outbox delivery from ``orderloom worker``: e-mail to a real SMTP server on localhost (aiosmtpd).
+"""Outbox delivery from ``orderloom worker`` (web/outbox.py): e-mail to a real SMTP server on localhost
+(aiosmtpd), or into a Maildir; a route for every topic the shipped actions deliver.
 
-Without ORDERLOOM_SMTP_URL the worker says once that delivery is off and leaves every row unsent.
+Without ORDERLOOM_SMTP_URL or ORDERLOOM_MAIL_DIR the worker says once that delivery is off and leaves
+every row unsent.
 """
 
 from __future__ import annotations
 
+import mailbox
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from engine.store import OutboxRow, Store
 from web.cli import main
-from web.outbox import MailSender, SmtpServer, Undeliverable
+from web.outbox import MailDelivery, SmtpServer, SmtpTransport, Undeliverable, undelivered_topics
 
 DEFS = Path(__file__).resolve().parent / "defs"
 NOTE = {
@@ -36,11 +39,21 @@ NOTE = {
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every message it receives."""
+    """An aiosmtpd handler keeping every message it receives; it refuses the addresses in ``refused``
+    for good (550), as a server does a mailbox that does not exist."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refused: set[str] = set()
+
+    async def handle_RCPT(  # aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address in self.refused:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
         parsed = message_from_bytes(envelope.content, policy=policy.default)
@@ -85,8 +98,7 @@ def queue(store: Store, topic: str, payload: dict[str, Any]) -> None:
 
 def rows(store: Store) -> list[OutboxRow]:
     with store.read() as tx:
-        found = [tx.outbox_message(i) for i in range(1, 20)]
-    return [row for row in found if row is not None]
+        return sorted(tx.outbox_list(departments=None), key=lambda row: row.id)
 
 
 def worker(url: str, **env: str) -> Result:
@@ -109,7 +121,9 @@ def test_worker_mails_order_notifications_to_the_smtp_server(
         ORDERLOOM_MAIL_TO="service@example.com",
         ORDERLOOM_MAIL_FROM="orders@example.com",
     ).output
-    assert f"outbox e-mail goes to 127.0.0.1:{port}" in out
+    assert (
+        f"outbox mail goes to the SMTP server 127.0.0.1:{port} (the service desk: service@example.com)" in out
+    )
     assert "fired 0 timer(s), sent 2 message(s)" in out
     assert inbox.envelopes == [
         ("orders@example.com", ["service@example.com"]),
@@ -129,36 +143,183 @@ def test_worker_mails_order_notifications_to_the_smtp_server(
     assert len(inbox.messages) == 2
 
 
-def test_topics_without_a_delivery_and_mail_without_a_recipient_stay_unsent(
+def test_a_topic_without_a_route_and_mail_without_a_recipient_are_dead_letters_at_once(
     db: tuple[str, Store], smtp: tuple[Inbox, int]
 ) -> None:
     url, store = db
     inbox, port = smtp
-    queue(store, "payments.captured", {"order_id": 7, "amount": "120.00"})
-    queue(store, "notifications.order_status", NOTE)  # no email in the payload, no ORDERLOOM_MAIL_TO
+    queue(store, "loyalty.points_awarded", {"order_id": 7, "points": 120})
+    queue(store, "payments.captured", {"order_id": 7, "amount": "120.00"})  # no ORDERLOOM_MAIL_TO
+    queue(store, "notifications.order_status", NOTE)  # no email in the payload either
+    queue(store, "notifications.order_status", {**NOTE, "order_id": 8, "email": "wang.fang@example.com"})
     out = worker(url, ORDERLOOM_SMTP_URL=f"smtp://127.0.0.1:{port}").output
-    assert "sent 0 message(s)" in out
-    assert inbox.messages == []
-    payment, note = rows(store)
-    assert payment.sent_at is None and payment.attempts == 1 and payment.claimed_by is None
-    assert payment.last_error == (
-        "Undeliverable: no delivery for topic 'payments.captured' here "
-        "(e-mail covers notifications.order_status)"
+    assert "sent 1 message(s), 0 correlation match(es); 0 message(s) to try again, 3 dead letter(s)" in out
+    assert "3 became dead letter(s) (`orderloom outbox list --status dead`)" in out
+    assert [envelope[1] for envelope in inbox.envelopes] == [["wang.fang@example.com"]]
+    unknown, payment, note, sent = rows(store)
+    assert (unknown.status, unknown.attempts, unknown.claimed_by) == ("dead", 1, None)
+    assert unknown.last_error is not None and unknown.last_error.startswith(
+        "Undeliverable: no delivery for topic 'loyalty.points_awarded' here (mail covers "
     )
-    assert note.sent_at is None and note.attempts == 1
-    assert note.last_error is not None and "ORDERLOOM_MAIL_TO is not set" in note.last_error
+    assert (payment.status, payment.last_error) == (
+        "dead",
+        "Undeliverable: no recipient: ORDERLOOM_MAIL_TO is not set",
+    )
+    assert (note.status, note.last_error) == (
+        "dead",
+        "Undeliverable: no recipient: the payload has no email and ORDERLOOM_MAIL_TO is not set",
+    )
+    assert sent.status == "sent"
+
+
+def test_a_mailbox_the_server_refuses_for_good_is_a_dead_letter_and_holds_up_no_other(
+    db: tuple[str, Store], smtp: tuple[Inbox, int]
+) -> None:
+    url, store = db
+    inbox, port = smtp
+    inbox.refused.add("gone@example.com")
+    for order_id, email in ((1, "a@example.com"), (2, "gone@example.com"), (3, "c@example.com")):
+        queue(store, "notifications.order_status", {**NOTE, "order_id": order_id, "email": email})
+    out = worker(url, ORDERLOOM_SMTP_URL=f"smtp://127.0.0.1:{port}").output
+    assert "sent 2 message(s)" in out
+    assert [envelope[1] for envelope in inbox.envelopes] == [["a@example.com"], ["c@example.com"]]
+    first, refused, third = rows(store)
+    assert (first.status, refused.status, third.status) == ("sent", "dead", "sent")
+    assert refused.last_error is not None and refused.last_error.startswith(
+        "Undeliverable: the mail server refused the recipient for good: {'gone@example.com': (550,"
+    )
+
+
+def test_every_topic_written_for_delivery_has_a_route() -> None:
+    """The topics the shipped actions declare for delivery and those the shipped correlation rule files
+    suggest: each has a delivery here (the worker names any that has none when it starts)."""
+    from engine.plugins import PluginRegistry
+    from engine.rules.correlation import SuggestAction, load_correlation_rulesets
+    from web.settings import REPO_ROOT
+
+    suggested = {
+        pattern.then.topic
+        for ruleset in load_correlation_rulesets(REPO_ROOT)
+        for pattern in ruleset.patterns
+        if isinstance(pattern.then, SuggestAction)
+    }
+    assert suggested == {"inventory.replenishment_suggested"}
+    topics = PluginRegistry.from_entry_points().topics
+    assert undelivered_topics(topics, suggested) == []
+    assert undelivered_topics({**topics, "loyalty.points_awarded": True}, {"x.y"}) == [
+        "loyalty.points_awarded",
+        "x.y",
+    ]
+
+
+def test_the_demos_messages_all_reach_the_smtp_server(tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    """`orderloom demo` writes every shipped topic; a worker with an SMTP server and a service desk
+    delivers every message meant for the outside, round after round, and none is left or dead."""
+    inbox, port = smtp
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    env = {"ORDERLOOM_DATABASE_URL": url}
+    demo = CliRunner().invoke(
+        main, ["demo", "--orders", "60", "--seed", "3"], env=env, catch_exceptions=False
+    )
+    assert demo.exit_code == 0, demo.output
+    store = Store(url)
+    try:
+        with store.read() as tx:
+            written = tx.outbox_list(departments=None, limit=10_000)
+        from engine.plugins import PluginRegistry
+
+        declared = PluginRegistry.from_entry_points().topics
+        assert {m.topic for m in written} <= set(declared)  # every topic written is declared
+        assert {m.topic for m in written if m.status == "pending"} == {
+            "notifications.order_status",
+            "payments.captured",
+            "payments.refunded",
+            "logistics.waybill_created",
+        }
+        deliverable = sum(1 for m in written if m.status == "pending")
+        mail = {
+            "ORDERLOOM_DATABASE_URL": url,
+            "ORDERLOOM_SMTP_URL": f"smtp://127.0.0.1:{port}",
+            "ORDERLOOM_MAIL_TO": "service@example.com",
+        }
+        for _ in range(deliverable // 50 + 3):  # rounds of 50 until one sends nothing
+            result = CliRunner().invoke(
+                main, ["worker", "--once", "--id", "w", "--batch", "50"], env=mail, catch_exceptions=False
+            )
+            assert result.exit_code == 0, result.output
+            if "sent 0 message(s)" in result.output:
+                break
+        assert "sent 0 message(s)" in result.output
+        with store.read() as tx:
+            after = tx.outbox_list(departments=None, limit=10_000)
+            assert tx.outbox_counts(departments=None) == {"pending": 0, "dead": 0}
+    finally:
+        store.dispose()
+    sent = [m for m in after if m.status == "sent"]
+    assert len(inbox.messages) == len(sent) >= deliverable  # suggestions of the rule files too
+    by_topic = {m["X-OrderLoom-Topic"] for m in inbox.messages}
+    assert by_topic >= {"payments.captured", "payments.refunded", "logistics.waybill_created"}
+    assert {m.status for m in after} == {"sent", "internal"}
+    refund = next(m for m in inbox.messages if m["X-OrderLoom-Topic"] == "payments.refunded")
+    assert refund["To"] == "service@example.com" and "pay back" in refund.get_content()
+
+
+def test_mail_without_a_server_goes_into_the_maildir(db: tuple[str, Store], tmp_path: Path) -> None:
+    url, store = db
+    queue(
+        store,
+        "logistics.waybill_created",
+        {
+            "order_id": 6,
+            "carrier": "jd",
+            "waybill": "JD0000000006015",
+            "items": [{"sku": "HW-FBP3", "qty": 1}],
+        },
+    )
+    folder = tmp_path / "mail"
+    out = worker(url, ORDERLOOM_MAIL_DIR=str(folder), ORDERLOOM_MAIL_TO="warehouse@example.com").output
+    assert f"outbox mail goes to the Maildir {folder} (the service desk: warehouse@example.com)" in out
+    assert "sent 1 message(s)" in out
+    [key] = mailbox.Maildir(folder, create=False).keys()
+    stored = message_from_bytes(mailbox.Maildir(folder).get_bytes(key), policy=policy.default)
+    assert stored["To"] == "warehouse@example.com"
+    assert stored["Subject"] == "运单 JD0000000006015（订单 6）/ Waybill JD0000000006015 for order 6"
+    assert rows(store)[0].status == "sent"
+
+
+def test_a_message_has_the_same_message_id_at_every_attempt() -> None:
+    class Keep:
+        where = "a list"
+
+        def __init__(self) -> None:
+            self.kept: list[EmailMessage] = []
+
+        def send(self, message: EmailMessage) -> None:
+            self.kept.append(message)
+
+    keep = Keep()
+    send = MailDelivery(keep, "a@b.cn", "desk@b.cn")
+    send("notifications.order_status", NOTE)
+    send("notifications.order_status", dict(NOTE))
+    send("notifications.order_status", {**NOTE, "order_id": 8})
+    first, again, other = (m["Message-ID"] for m in keep.kept)
+    assert first == again != other and first.endswith("@orderloom>")
 
 
 def test_a_server_that_is_down_leaves_the_row_unsent_with_the_error(db: tuple[str, Store]) -> None:
     url, store = db
     queue(store, "notifications.order_status", NOTE)
-    out = worker(
-        url, ORDERLOOM_SMTP_URL=f"smtp://127.0.0.1:{_free_port()}", ORDERLOOM_MAIL_TO="a@b.cn"
-    ).output
+    queue(store, "notifications.order_status", {**NOTE, "order_id": 8})
+    port = _free_port()
+    out = worker(url, ORDERLOOM_SMTP_URL=f"smtp://127.0.0.1:{port}", ORDERLOOM_MAIL_TO="a@b.cn").output
     assert "sent 0 message(s)" in out
-    [row] = rows(store)
-    assert row.sent_at is None and row.attempts == 1
-    assert row.last_error is not None and row.last_error.startswith("ConnectionRefusedError")
+    assert f"outbox: the mail server 127.0.0.1:{port} cannot be reached: ConnectionRefusedError" in out
+    tried, untried = rows(store)
+    assert (tried.status, tried.attempts, tried.sent_at) == ("pending", 1, None)
+    assert tried.last_error is not None and tried.last_error.startswith(
+        f"Unreachable: the mail server 127.0.0.1:{port} cannot be reached: ConnectionRefusedError"
+    )
+    assert (untried.status, untried.attempts, untried.claimed_by) == ("pending", 0, None)  # not tried
 
 
 def test_without_an_smtp_url_delivery_is_off_and_rows_stay_unsent(
@@ -168,7 +329,8 @@ def test_without_an_smtp_url_delivery_is_off_and_rows_stay_unsent(
     inbox, _ = smtp
     queue(store, "notifications.order_status", {**NOTE, "email": "wang.fang@example.com"})
     out = worker(url).output
-    assert out.count("outbox delivery is off (ORDERLOOM_SMTP_URL is not set); messages stay unsent") == 1
+    off = "outbox delivery is off (neither ORDERLOOM_SMTP_URL nor ORDERLOOM_MAIL_DIR is set); messages wait"
+    assert out.count(off) == 1
     assert "fired 0 timer(s), sent 0 message(s)" in out
     [row] = rows(store)
     assert (row.sent_at, row.attempts, row.claimed_by, row.last_error) == (None, 0, None, None)
@@ -190,6 +352,7 @@ def test_smtp_server_from_url_defaults_to_port_25() -> None:
 
 
 def test_the_sender_refuses_a_payload_that_is_not_an_object() -> None:
-    send = MailSender(SmtpServer("127.0.0.1", 1), "a@b.cn", "c@d.cn")
-    with pytest.raises(Undeliverable, match="not an object"):
+    send = MailDelivery(SmtpTransport(SmtpServer("127.0.0.1", 1)), "a@b.cn", "c@d.cn")
+    with pytest.raises(Undeliverable, match="not an object") as refused:
         send("notifications.order_status", ["not", "a", "mapping"])
+    assert refused.value.message("zh") == "主题 'notifications.order_status' 的消息内容不是对象"

@@ -280,6 +280,22 @@ def test_a_second_worker_takes_the_feed_over_after_the_lease_and_keeps_partial_p
     assert cursor is not None and cursor.claimed_by == "w2"
 
 
+def test_a_worker_stopping_lets_go_of_the_feed_and_the_one_skipped_is_told_who_holds_it(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    first, second = feeds("w1"), feeds("w2")
+    assert first.round().holding is True
+    skipped = second.round()
+    assert (skipped.holding, skipped.held_by, skipped.held_until) == (False, "w1", clock.now() + LEASE)
+    assert second.release() is False  # not its to let go of
+    assert first.release() is True
+    with engine.store.read() as tx:
+        cursor = tx.correlation_cursor("default")
+    assert cursor is not None and (cursor.claimed_by, cursor.claimed_at) == (None, None)
+    taken = second.round()  # at once, not after the lease
+    assert (taken.holding, taken.held_by) == (True, None)
+
+
 def test_three_unpaid_orders_cancelled_by_the_timer_hold_the_customers_paid_order(
     engine: Engine, clock: FrozenClock, feeds: Feeds
 ) -> None:
@@ -404,6 +420,7 @@ def test_stock_below_its_safety_stock_suggests_replenishment_once(
         "safety_stock": 10,
     }
     assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("retail-fraud", fraud.version)
+    assert suggestion.status == "pending"  # delivered by the worker (web/outbox.py mails it)
     [match] = matches(engine)
     assert match["actions"] == [{"suggested": REPLENISHMENT_TOPIC}]
 

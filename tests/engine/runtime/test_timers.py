@@ -125,21 +125,26 @@ def test_dispatch_outbox_marks_sent_only_after_send_returned(engine: Engine, clo
     def down(topic: str, payload: object) -> None:
         raise ConnectionError("mail server refused the connection")
 
-    assert engine.dispatch_outbox("d1", down) == 0
+    assert engine.dispatch_outbox("d1", down).sent == 0
     with engine.store.read() as tx:
         [(outbox_id, _, _)] = tx.pending_outbox()
         message = tx.outbox_message(outbox_id)
     assert message is not None and message.sent_at is None and message.attempts == 1
     assert message.last_error == "ConnectionError: mail server refused the connection"
-    assert message.claimed_by is None  # released for the next run
+    assert message.claimed_by is None  # released for a later run
 
-    assert engine.dispatch_outbox("d1", lambda topic, payload: delivered.append((topic, payload))) == 1
+    def deliver(topic: str, payload: object) -> None:
+        delivered.append((topic, payload))
+
+    assert engine.dispatch_outbox("d1", deliver).claimed == 0  # put off: not tried again at once
+    clock.advance(seconds=30)
+    assert engine.dispatch_outbox("d1", deliver).sent == 1
     assert delivered == [("mail", {"order": order_id, "to": "paid"})]
     with engine.store.read() as tx:
         assert tx.pending_outbox() == []
         sent = tx.outbox_message(outbox_id)
     assert sent is not None and sent.sent_at == clock.now() and sent.attempts == 2 and sent.last_error is None
-    assert engine.dispatch_outbox("d1", lambda topic, payload: delivered.append((topic, payload))) == 0
+    assert engine.dispatch_outbox("d1", deliver).sent == 0
     assert len(delivered) == 1
 
 
@@ -151,7 +156,7 @@ def test_outbox_message_of_a_crashed_dispatcher_is_sent_after_the_lease(
     with engine.store.transaction() as tx:
         assert len(tx.claim_outbox("crashed", clock.now(), 10)) == 1
     delivered: list[str] = []
-    assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)) == 0
+    assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)).sent == 0
     clock.advance(minutes=5)
-    assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)) == 1
+    assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)).sent == 1
     assert delivered == ["mail"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
-from engine.store.tables import orders, stock, timers
+from engine.store.tables import orders, outbox, stock, timers
 from tests.engine.store.support import NOW, bare_order
 
 
@@ -109,14 +111,19 @@ def test_0010_indexes_only_the_timers_and_messages_left_to_do_and_takes_it_away_
             tx.connection.execute(
                 insert(timers).values(order_id=order_id, state="s", trigger="t", due_at=NOW, status=status)
             )
-        tx.insert_outbox("notifications.order_status", {"order_id": order_id}, NOW)
-    upgrade(db_url)
+        tx.connection.execute(  # the outbox as it was then (0012 added its status)
+            insert(outbox).values(
+                topic="notifications.order_status", payload={"order_id": order_id}, created_at=NOW
+            )
+        )
+    upgrade(db_url, "0010")
     new = ({"ix_timers_due", "ix_timers_order_id"}, {"ix_outbox_pending"})
     assert (indexes(store, "timers"), indexes(store, "outbox")) == new
     with store.read() as tx:
         scheduled, cancelled = tx.order_timers(order_id)
         assert (scheduled.status, cancelled.status) == ("scheduled", "cancelled")
-        assert [message[0] for message in tx.pending_outbox(limit=10)] == [1]
+        unsent = tx.connection.execute(select(outbox.c.id).where(outbox.c.sent_at.is_(None)))
+        assert unsent.scalars().all() == [1]
     with store.transaction() as tx:
         assert tx.claim_due_timers("w", NOW, limit=10) == [scheduled.id]
     if store.is_sqlite:  # the worker's look-ups read the small indexes, not the tables
@@ -197,5 +204,82 @@ def test_0011_starts_the_kept_order_counts_from_the_orders_as_they_are(db_url: s
         assert not {"order_state_counts", "order_counts_folded"} & set(
             inspect(tx.connection).get_table_names()
         )
+    upgrade(db_url)
+    store.dispose()
+
+
+def outbox_columns(store: Store) -> set[str]:
+    with store.read() as tx:
+        return {c["name"] for c in inspect(tx.connection).get_columns("outbox")}
+
+
+def test_0012_gives_messages_a_status_a_next_attempt_and_a_department_and_takes_them_away(
+    db_url: str,
+) -> None:
+    store = Store(db_url)
+    upgrade(db_url, "0011")
+    added = {"status", "next_attempt_at", "dead_at", "department", "replayed_by", "replayed_at"}
+    assert not added & outbox_columns(store)
+    old = [  # topic, payload, sent: as the outbox held them before
+        ("notifications.order_status", {"order_id": 1, "department": "retail"}, True),
+        ("notifications.order_status", {"order_id": 2, "department": "wholesale"}, False),
+        ("account_created", {"customer_id": 1, "department": "retail"}, False),
+        ("payments.captured", {"order_id": 3, "department": 7}, False),  # not a department's name
+        ("inventory.replenishment_suggested", {"sku": "XM-BAND8"}, False),
+    ]
+    with store.transaction() as tx:
+        for n, (topic, payload, sent) in enumerate(old):
+            tx.connection.execute(
+                insert(outbox).values(
+                    topic=topic,
+                    payload=payload,
+                    created_at=NOW + timedelta(minutes=n),
+                    sent_at=NOW if sent else None,
+                    attempts=3 if topic == "payments.captured" else 0,
+                )
+            )
+    upgrade(db_url)
+    assert added <= outbox_columns(store)
+    with store.read() as tx:
+        rows = [tx.outbox_message(i) for i in range(1, 6)]
+    assert [(r.status, r.department) for r in rows if r is not None] == [
+        ("sent", "retail"),
+        ("pending", "wholesale"),
+        ("internal", "retail"),
+        ("pending", None),
+        ("pending", None),
+    ]
+    assert [r.next_attempt_at for r in rows if r is not None] == [
+        None,
+        NOW + timedelta(minutes=1),
+        None,
+        NOW + timedelta(minutes=3),
+        NOW + timedelta(minutes=4),
+    ]
+    with store.transaction() as tx:  # the unsent ones of topics to deliver, due at once, oldest first
+        assert [m.id for m in tx.claim_outbox("w", NOW + timedelta(hours=1), 10)] == [2, 4, 5]
+        assert tx.outbox_message(4).attempts == 3  # type: ignore[union-attr]
+        with pytest.raises(IntegrityError), tx.connection.begin_nested():
+            tx.connection.execute(update(outbox).values(status="lost"))
+    assert indexes(store, "outbox") == {"ix_outbox_pending", "ix_outbox_dead"}
+    if store.is_sqlite:  # the worker's claim and the dead letters' list read their small indexes
+        with store.read() as tx:
+            for sql, index in (
+                (
+                    "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= '2027-01-01' "
+                    "ORDER BY next_attempt_at, id LIMIT 10",
+                    "ix_outbox_pending",
+                ),
+                ("SELECT id FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT 50", "ix_outbox_dead"),
+            ):
+                plan = tx.connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+                assert any(index in str(row) for row in plan), (sql, plan)
+                assert not any("TEMP B-TREE" in str(row) for row in plan), (sql, plan)
+    downgrade(db_url, "0011")
+    assert not added & outbox_columns(store)
+    assert indexes(store, "outbox") == {"ix_outbox_pending"}
+    with store.read() as tx:
+        kept = tx.connection.execute(select(outbox.c.topic).order_by(outbox.c.id)).scalars().all()
+    assert kept == [topic for topic, _, _ in old]
     upgrade(db_url)
     store.dispose()

@@ -174,9 +174,9 @@ def test_outbox_claimed_sent_and_failed(store: Store) -> None:
             tx.insert_outbox("mail", {"n": n}, NOW)
     with store.transaction() as tx:
         first = tx.claim_outbox("w1", NOW, 2, lease)
-    assert [(m.payload, m.attempts, m.claimed_by) for m in first] == [
-        ({"n": 0}, 0, "w1"),
-        ({"n": 1}, 0, "w1"),
+    assert [(m.payload, m.attempts, m.claimed_by, m.status) for m in first] == [
+        ({"n": 0}, 0, "w1", "pending"),
+        ({"n": 1}, 0, "w1", "pending"),
     ]
     with store.transaction() as tx:
         [rest] = tx.claim_outbox("w2", NOW, 10, lease)
@@ -184,16 +184,26 @@ def test_outbox_claimed_sent_and_failed(store: Store) -> None:
         assert tx.claim_outbox("w3", NOW, 10, lease) == []
         assert tx.outbox_sent(first[0].id, "w1", NOW)
         assert not tx.outbox_sent(first[0].id, "w1", NOW)  # already sent
-        assert tx.outbox_failed(first[1].id, "w1", "ConnectionError: refused", NOW)
-        assert not tx.outbox_failed(rest.id, "w1", "not mine", NOW)
+        retry_at = NOW + timedelta(seconds=30)
+        assert tx.outbox_failed(first[1].id, "w1", "ConnectionError: refused", NOW, retry_at)
+        assert not tx.outbox_failed(rest.id, "w1", "not mine", NOW, retry_at)
     with store.transaction() as tx:
-        # The failed one is free again at once; w2's claim lapses only after the lease.
-        [retry] = tx.claim_outbox("w3", NOW, 10, lease)
+        # The failed one waits for its next attempt; w2's claim lapses only after the lease.
+        assert tx.claim_outbox("w3", NOW + timedelta(seconds=29), 10, lease) == []
+        [retry] = tx.claim_outbox("w3", retry_at, 10, lease)
         assert (retry.id, retry.attempts, retry.last_error) == (first[1].id, 1, "ConnectionError: refused")
-        assert [m.id for m in tx.claim_outbox("w4", NOW + lease, 10, lease)] == [retry.id, rest.id]
+        assert retry.next_attempt_at == retry_at and retry.last_attempt_at == NOW
+        # By when each may be tried: w2's lapsed one (due at NOW) before w3's lapsed retry.
+        assert [m.id for m in tx.claim_outbox("w4", retry_at + lease, 10, lease)] == [rest.id, retry.id]
         assert not tx.outbox_sent(rest.id, "w2", NOW + lease)  # taken over by w4
         sent = tx.outbox_message(first[0].id)
-        assert sent is not None and sent.sent_at == NOW and sent.attempts == 1
+        assert sent is not None and sent.sent_at == NOW and sent.attempts == 1 and sent.status == "sent"
+        assert tx.outbox_failed(rest.id, "w4", "SMTPDataError: 554", NOW + lease)  # no retry: dead
+        dead = tx.outbox_message(rest.id)
+        assert dead is not None and (dead.status, dead.dead_at, dead.attempts) == ("dead", NOW + lease, 1)
+        assert dead.claimed_by is None and dead.last_error == "SMTPDataError: 554"
+        later = tx.claim_outbox("w5", NOW + timedelta(days=1), 10, lease)
+        assert [m.id for m in later] == [retry.id]  # w4's lapsed claim; the dead one is never claimed
 
 
 def test_idempotency_outbox_and_versions(store: Store) -> None:

@@ -1,0 +1,132 @@
+"""The outbox page for a department's admins (web/outbox_page.py), through the test client: who sees
+it and which messages, the dead letters first, replaying one and all, and each refusal as a page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.runtime import Undeliverable
+from engine.store import Store
+from tests.web.conftest import DEFS, add_user, log_in, make_app, settings_for
+
+AT = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """The app with four messages: a retail and a wholesale dead letter, a sent retail one, a retail
+    internal event; ``ria`` administers retail, ``cleo`` is a retail clerk."""
+    app = make_app(settings_for(tmp_path, DEFS, "outbox-page-tests"))
+    add_user(app, "ria", "ria-password", ("admin",), ("retail",))
+    add_user(app, "cleo", "cleo-password", ("clerk",), ("retail",))
+    services = app.extensions["orderloom"]
+    store: Store = services.store
+    with store.transaction() as tx:
+        tx.insert_outbox("notifications.order_status", {"order_id": 1, "to": "paid"}, AT, department="retail")
+        tx.insert_outbox("payments.captured", {"order_id": 2, "amount": "9.00"}, AT, department="wholesale")
+        tx.insert_outbox("notifications.order_status", {"order_id": 3, "to": "paid"}, AT, department="retail")
+        tx.insert_outbox("account_created", {"customer_id": 1}, AT, department="retail", deliver=False)
+
+    def send(topic: str, payload: Any) -> None:
+        if payload["order_id"] != 3:
+            raise Undeliverable("no recipient: ORDERLOOM_MAIL_TO is not set", zh="没有收件人")
+
+    assert services.engine.dispatch_outbox("w1", send).dead == 2
+    yield app
+    services.close()
+
+
+def client_of(app: Flask, name: str, password: str) -> FlaskClient:
+    return log_in(app.test_client(), name, password)
+
+
+def test_an_admin_of_every_department_sees_the_dead_letters_first_and_a_link_with_their_count(
+    app: Flask,
+) -> None:
+    client = client_of(app, "tester", "tester-password")
+    home = client.get("/?lang=en").get_data(as_text=True)
+    assert (
+        'id="outbox-link" href="/outbox">Outbox <b class="badge" title="2 dead letter(s) to look at">2</b>'
+        in home
+    )
+    page = client.get("/outbox?lang=en").get_data(as_text=True)
+    assert "Outbox: waiting, sent and dead letters" in page
+    assert 'aria-current="page">Dead letters <b>2</b>' in page
+    assert page.count('<a href="/outbox/') == 2  # the two dead letters, not the sent one nor the event
+    assert "no recipient: ORDERLOOM_MAIL_TO is not set" in page
+    assert 'id="replay-all"' in page
+    zh = client.get("/outbox?lang=zh").get_data(as_text=True)
+    assert "发件箱：待发送、已发送与死信" in zh and 'aria-current="page">死信 <b>2</b>' in zh
+    sent = client.get("/outbox?status=sent&lang=en").get_data(as_text=True)
+    assert '<a href="/outbox/3">#3</a>' in sent and "Sent</th>" in sent
+    internal = client.get("/outbox?status=internal&lang=en").get_data(as_text=True)
+    assert '<a href="/outbox/4">#4</a>' in internal
+    assert client.get("/outbox?status=lost").status_code == 404
+
+
+def test_a_department_admin_sees_and_replays_only_that_departments_messages(app: Flask) -> None:
+    client = client_of(app, "ria", "ria-password")
+    listed = client.get("/outbox?lang=en").get_data(as_text=True)
+    assert '<a href="/outbox/1">#1</a>' in listed and "/outbox/2" not in listed
+    assert "Dead letters <b>1</b>" in listed
+    other = client.get("/outbox/2?lang=en")
+    assert other.status_code == 404 and "no outbox message 2" in other.get_data(as_text=True)
+    assert client.post("/outbox/2/replay").status_code == 404
+
+    shown = client.get("/outbox/1?lang=en").get_data(as_text=True)
+    assert 'id="outbox-status">dead letter (no more attempts)</dd>' in shown
+    assert 'id="replay">Send again</button>' in shown
+    answer = client.post("/outbox/1/replay")
+    assert answer.status_code == 303 and answer.headers["Location"] == "/outbox/1?replayed=1"
+    after = client.get("/outbox/1?replayed=1&lang=en").get_data(as_text=True)
+    assert "Queued again: the worker delivers it at its next round." in after
+    assert 'id="outbox-status">waiting to be delivered</dd>' in after
+    assert "Sent again by</dt><dd>ria" in after
+    store: Store = app.extensions["orderloom"].store
+    with store.read() as tx:
+        message = tx.outbox_message(1)
+    assert message is not None and (message.status, message.attempts, message.replayed_by) == (
+        "pending",
+        0,
+        "ria",
+    )
+
+    again = client.post("/outbox/3/replay?lang=en")  # sent already
+    assert again.status_code == 409 and "was sent already" in again.get_data(as_text=True)
+    event = client.post("/outbox/4/replay?lang=zh")
+    assert event.status_code == 409 and "是供事件关联读取的内部事件：不会投递" in event.get_data(as_text=True)
+
+
+def test_replaying_every_dead_letter_and_the_refusals(app: Flask) -> None:
+    client = client_of(app, "tester", "tester-password")
+    answer = client.post("/outbox/replay", data={"topic": "payments.captured"})
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/outbox?status=dead&topic=payments.captured&replayed=1"
+    page = client.get(answer.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "1 dead letter(s) queued again" in page and "No message here." in page
+    assert client.post("/outbox/replay").headers["Location"] == "/outbox?status=dead&replayed=1"
+
+    anonymous = app.test_client()
+    assert anonymous.get("/outbox").status_code == 302  # to the login
+    bare = log_in(app.test_client(), "ria", "ria-password")
+    bare.csrf_token = None  # type: ignore[attr-defined]
+    assert bare.post("/outbox/1/replay").status_code == 400  # no CSRF token: nothing done
+
+
+def test_anyone_but_an_admin_is_told_the_outbox_is_for_admins(app: Flask) -> None:
+    client = client_of(app, "cleo", "cleo-password")
+    assert 'id="outbox-link"' not in client.get("/").get_data(as_text=True)
+    refused = client.get("/outbox?lang=en")
+    assert refused.status_code == 403
+    assert "cleo is not an admin: only a department&#39;s admin sees its outbox" in refused.get_data(
+        as_text=True
+    )
+    assert "cleo 不是管理员" in client.get("/outbox/1?lang=zh").get_data(as_text=True)
+    assert client.post("/outbox/1/replay").status_code == 403

@@ -1,0 +1,181 @@
+"""The outbox page (发件箱) for a department's admins: what waits, what was sent, the dead letters, and
+replaying them.
+
+``GET /outbox`` lists the messages of the admin's departments, newest first, 50 a page, by status
+(``dead`` first: the dead letters; ``pending``, ``sent``, ``internal``) and topic.
+``GET /outbox/<id>`` shows one: its topic, payload, attempts, last error and times.
+``POST /outbox/<id>/replay`` sends it back to be delivered at the worker's next round
+(``Engine.replay_outbox``); ``POST /outbox/replay`` does so for every dead letter shown (of the topic
+filtered on). The engine decides who may: an admin of the message's department (``Forbidden``: 403 for
+anyone else, ``NotFound``: 404 outside their departments, ``ConflictError``: 409 for a message sent
+already, internal, or being sent). Every page's header links here for admins, with the number of dead
+letters when there are any.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine.errors import ConflictError, Forbidden, NotFound
+from engine.runtime import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
+from web.auth import current_actor
+from web.formdata import CHINA_TIME
+from web.i18n import current_lang
+
+outbox_page = Blueprint("outbox", __name__)
+
+PAGE_SIZE = 50
+TABS = ("dead", "pending", "sent", "internal")  # the dead letters first: what an operator comes for
+
+
+def _engine() -> Engine:
+    found: Engine = current_app.extensions["orderloom"].engine
+    return found
+
+
+def _local(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(CHINA_TIME)
+    return (
+        f"{local.year:04d}-{local.month:02d}-{local.day:02d} "
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    """A message as the list shows it."""
+
+    id: int
+    topic: str
+    status: str
+    department: str | None
+    order_id: Any
+    attempts: int
+    when: str  # the time that matters for its status: next try, sent, dead since, written
+    error: str
+
+
+def _row(message: OutboxMessage) -> Row:
+    when = {
+        "pending": message.next_attempt_at,
+        "sent": message.sent_at,
+        "dead": message.dead_at,
+        "internal": message.created_at,
+    }.get(message.status)
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    error = (message.last_error or "") if message.status in ("pending", "dead") else ""
+    return Row(
+        id=message.id,
+        topic=message.topic,
+        status=message.status,
+        department=message.department,
+        order_id=payload.get("order_id"),
+        attempts=message.attempts,
+        when=_local(when),
+        error=error if len(error) <= 160 else error[:159] + "…",
+    )
+
+
+def _refused(error: Forbidden | NotFound | ConflictError, code: int) -> Any:
+    return render_template("outbox/refused.html", code=code, message=error.message(current_lang())), code
+
+
+@outbox_page.get("/outbox")
+def index() -> Any:
+    status = request.args.get("status") or "dead"
+    if status not in OUTBOX_STATUSES:
+        abort(404)
+    topic = request.args.get("topic") or None
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    engine, actor = _engine(), current_actor()
+    try:
+        counts = engine.outbox_counts(actor)
+        found = engine.outbox_messages(
+            actor, status=status, topic=topic, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+        )
+    except Forbidden as error:
+        return _refused(error, 403)
+    filters = {"status": status, **({"topic": topic} if topic else {})}
+    replayed = request.args.get("replayed", "")
+    return render_template(
+        "outbox/index.html",
+        rows=[_row(message) for message in found[:PAGE_SIZE]],
+        status=status,
+        statuses=TABS,
+        topic=topic,
+        counts=counts,
+        replayed=int(replayed) if replayed.isdigit() else None,
+        newer=url_for("outbox.index", **filters, page=page - 1) if page > 1 else None,
+        older=url_for("outbox.index", **filters, page=page + 1) if len(found) > PAGE_SIZE else None,
+    )
+
+
+@outbox_page.get("/outbox/<int:message_id>")
+def show(message_id: int) -> Any:
+    try:
+        message = _engine().outbox_message(message_id, current_actor())
+    except Forbidden as error:
+        return _refused(error, 403)
+    except NotFound as error:
+        return _refused(error, 404)
+    return render_template(
+        "outbox/show.html",
+        message=message,
+        row=_row(message),
+        times={
+            "created": _local(message.created_at),
+            "last_attempt": _local(message.last_attempt_at),
+            "next_attempt": _local(message.next_attempt_at) if message.status == "pending" else "",
+            "sent": _local(message.sent_at),
+            "dead": _local(message.dead_at),
+            "replayed": _local(message.replayed_at),
+        },
+        payload=json.dumps(message.payload, ensure_ascii=False, indent=2, default=str),
+        replayable=message.status == "dead" or (message.status == "pending" and message.claimed_by is None),
+        replayed=request.args.get("replayed") == "1",
+    )
+
+
+@outbox_page.post("/outbox/<int:message_id>/replay")
+def replay(message_id: int) -> Any:
+    try:
+        _engine().replay_outbox([message_id], current_actor())
+    except Forbidden as error:
+        return _refused(error, 403)
+    except NotFound as error:
+        return _refused(error, 404)
+    except ConflictError as error:
+        return _refused(error, 409)
+    return redirect(url_for("outbox.show", message_id=message_id, replayed=1), 303)
+
+
+@outbox_page.post("/outbox/replay")
+def replay_dead() -> Any:
+    topic = request.form.get("topic") or None
+    try:
+        count = _engine().replay_dead_letters(current_actor(), topic)
+    except Forbidden as error:
+        return _refused(error, 403)
+    filters = {"topic": topic} if topic else {}
+    return redirect(url_for("outbox.index", status="dead", **filters, replayed=count), 303)
+
+
+@outbox_page.app_context_processor
+def outbox_link() -> dict[str, Any]:
+    """For the header: whether the user is an admin (who gets the link) and, lazily, how many dead
+    letters wait for them."""
+
+    def dead_letters() -> int:
+        return _engine().outbox_counts(current_actor())["dead"]
+
+    is_admin = bool(current_user and current_user.is_authenticated and ADMIN_ROLE in current_user.roles)
+    return {"outbox_admin": is_admin, "outbox_dead_letters": dead_letters}
