@@ -39,6 +39,7 @@ from engine.forms import fields as paths
 from engine.forms.ui import FieldLayout, FormLayout, Option, load_layout, ui_path_for
 from engine.forms.validation import FieldError, FormValidator
 from engine.plugins import OptionContext, OptionSourceRegistry
+from web.auth import current_actor
 from web.formdata import (
     Token,
     choice_text,
@@ -678,6 +679,10 @@ def _form_path(department: str, name: str) -> Path:
 
 
 def _load(department: str, name: str) -> CompiledForm:
+    """The form of the address, for a user of its department only (another department's is a 404, as an
+    order of another department is)."""
+    if not current_actor().in_department(department):
+        abort(404)
     path = _form_path(department, name)
     return _compiled(str(path), _stamp(path), _stamp(ui_path_for(path)), _registry().names)
 

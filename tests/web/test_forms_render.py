@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from tests.web.conftest import log_in, make_app
+from tests.web.conftest import add_user, log_in, make_app
 from web.formdata import CHINA_TIME, TIME_WITH_OFFSET, parse_form, parse_name
 from web.forms import CompiledForm, compile_form, concrete_name, element_id, render_standalone
 from web.settings import Settings
@@ -727,6 +727,27 @@ def test_two_hundred_lines_are_taken_and_the_two_hundred_and_first_is_refused(re
     assert refused.status_code == 422
     assert "一张订单最多200行商品" in Page(refused.text).words
     assert "disabled" in Page(refused.text).one("button", value="add:lines")
+
+
+def test_a_form_of_another_department_is_a_404(tmp_path: Path) -> None:
+    app = _app(tmp_path, DEFS)
+    try:
+        add_user(app, "wang.fang", "wang.fang-password", ("clerk",), ("desk",))
+        add_user(app, "zhao.lei", "zhao.lei-password", ("clerk",), ("showroom",))
+        outsider = log_in(app.test_client(), "wang.fang", "wang.fang-password")
+        for lang, text in (("zh", "找不到这张表单"), ("en", "Form not found")):
+            for method, path in (("GET", SHOWROOM), ("POST", SHOWROOM), ("POST", f"{SHOWROOM}/refresh")):
+                response = outsider.open(f"{path}?lang={lang}", method=method, data=filled())
+                assert response.status_code == 404, (method, path)
+                assert text in Page(response.text).words
+                assert "张伟" not in response.text  # nothing of what was sent came back
+        # the same answer as for a form that does not exist: the address tells nothing
+        assert outsider.get("/forms/showroom/no-such-form").status_code == 404
+        insider = log_in(app.test_client(), "zhao.lei", "zhao.lei-password")
+        assert insider.get(SHOWROOM).status_code == 200
+        assert insider.post(SHOWROOM, data=filled()).status_code == 200
+    finally:
+        app.extensions["orderloom"].close()
 
 
 def test_a_form_whose_ui_file_does_not_fit_shows_its_problems(tmp_path: Path) -> None:
