@@ -167,6 +167,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The form sent is larger than allowed ({limit}) and was not processed. "
         "Send less and try again.",
     },
+    "forms.too_many_rows.title": {"zh": "提交的行数过多", "en": "Too many lines sent"},
+    "forms.too_many_rows": {
+        "zh": "{message}，而提交了{rows}行。表单未被处理，未做任何更改。请返回页面，减少行数后再提交。",
+        "en": "{message}, and {rows} were sent. The form was not processed and nothing was changed. "
+        "Go back to the page, remove lines and send it again.",
+    },
     "forms.broken.title": {"zh": "表单定义有误", "en": "The form definition has problems"},
     "forms.broken": {
         "zh": "这张表单的界面文件与数据结构不符，无法显示。"
