@@ -9,7 +9,8 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
-from engine.store.reports import fold_order_counts, order_counts
+from engine.clock import Clock
+from engine.store.reports import order_counts
 from web import auth
 from web.forms import forms
 from web.i18n import current_lang, term, translate
@@ -27,22 +28,27 @@ def services() -> Services:
 
 @home.get("/healthz")
 def healthz() -> Any:
-    with services().store.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    with services().store.read() as tx:  # a read transaction: on SQLite it takes no write lock
+        tx.connection.execute(text("SELECT 1"))
     return jsonify(status="ok", database="ok")
 
 
 @home.get("/")
 def index() -> Any:
+    """The workflows of the user's departments with their order counts. A page only reads: the counts
+    are exact as read (``order_counts``), and folding them is the worker's (docs/architecture.md)."""
     actor = auth.current_actor()
     store = services().store
-    fold_order_counts(store, services().engine.clock.now())  # at most every few seconds
     rows = order_counts(store, actor.scope)
     channels = {row.workflow: services().engine.spec(row.workflow).channels for row in rows}
     return render_template("home.html", rows=rows, channels=channels)
 
 
-def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, config: dict[str, Any] | None = None, clock: Clock | None = None
+) -> Flask:
+    """The app over ``settings`` (from the environment by default); ``clock`` is the engine's and the
+    login throttle's (the system's by default: tests move a frozen one instead of sleeping)."""
     settings = settings or Settings.from_env()
     if settings.secret_key == UNSET_SECRET_KEY:  # never sign sessions with a text anyone can read
         kept = kept_secret_key(settings.definitions_root / "var")
@@ -56,7 +62,7 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
     )
     if config:
         app.config.update(config)
-    app.extensions["orderloom"] = build_services(settings)
+    app.extensions["orderloom"] = build_services(settings, clock)
 
     @app.context_processor
     def inject_language() -> dict[str, Any]:

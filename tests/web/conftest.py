@@ -32,6 +32,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
+from engine.clock import Clock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
 from web.app import create_app
@@ -117,9 +118,10 @@ def settings_for(tmp_path: Path, root: Path, secret_key: str) -> Settings:
     )
 
 
-def make_app(settings: Settings) -> Flask:
-    """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients."""
-    app = create_app(settings, {"TESTING": True})
+def make_app(settings: Settings, clock: Clock | None = None) -> Flask:
+    """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients.
+    ``clock``: the app's (the system's by default)."""
+    app = create_app(settings, {"TESTING": True}, clock)
     app.test_client_class = LoggedInClient
     app.extensions["orderloom"].store.upgrade()
     add_user(app)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
+from engine.clock import FrozenClock
 from tests.web.conftest import DESK_CLERK, log_in, make_app, publish_desk_orders
 from web.settings import Settings
 
@@ -136,3 +145,94 @@ def test_a_request_of_a_logged_out_page_is_told_to_log_in(app: Flask) -> None:
     """htmx asks without following the login redirect: it gets 401, as a page of the app."""
     refused = app.test_client().get("/?lang=zh", headers={"HX-Request": "true"})
     assert refused.status_code == 401 and "请先登录" in refused.text and "Unauthorized" not in refused.text
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading pages write nothing
+
+
+@contextmanager
+def traced_sqlite() -> Iterator[list[str]]:
+    """Every statement SQLite is given on a connection opened inside the block (sqlite3's trace
+    callback, the statements as the database runs them, those the store runs on the driver too)."""
+    seen: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(seen.append)
+
+    event.listen(Pool, "connect", trace)
+    try:
+        yield seen
+    finally:
+        event.remove(Pool, "connect", trace)
+
+
+_WRITES = re.compile(r"\s*(BEGIN IMMEDIATE|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|LOCK)\b", re.I)
+
+
+def sqlite_writes(statements: list[str]) -> list[str]:
+    """The write transactions begun (``BEGIN IMMEDIATE``) and the statements that change something."""
+    return [s for s in statements if _WRITES.match(s)]
+
+
+def next_transaction_id(pg: Any) -> int:
+    """PostgreSQL's next transaction id: only a transaction that writes takes one (a read never does),
+    so the difference across a request is how many write transactions it ran."""
+    return int(pg.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").fetchone()[0])
+
+
+READING_PAGES = (
+    "/",
+    "/?lang=en",
+    "/orders",
+    "/orders?workflow=desk-order&state=paid",
+    "/orders/{order}",
+    "/orders/{order}/fire/pay",
+    "/orders/{order}/fire/complete",  # a step this order may not take now: the 409 page
+    "/orders/new/desk/desk-order/phone",
+    "/forms/showroom/service-order",
+    "/orders/999999",  # the 404 page
+    "/login",  # logged in: on to the home page
+    "/healthz",
+)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_reading_pages_run_no_write_transaction(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A GET of each reading page, each after a new order and a minute more on the clock (so the order
+    counts have events to fold, and a fold would be due): the database is asked for no write
+    transaction, on either database. Folding the counts is the worker's."""
+    sqlite_url = f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}"
+    url = sqlite_url if database == "sqlite" else str(request.getfixturevalue("pg_url"))
+    clock = FrozenClock(datetime.now(UTC))
+    with traced_sqlite() as statements:
+        app = make_app(Settings(database_url=url, definitions_root=DEFS, secret_key="reading-pages"), clock)
+        pg = psycopg.connect(url.replace("+psycopg", ""), autocommit=True) if database == "postgres" else None
+        try:
+            engine = app.extensions["orderloom"].engine
+            publish_desk_orders(engine)
+            order = engine.list_orders(DESK_CLERK, limit=1)[0]
+            engine.fire(order.id, "pay", DESK_CLERK, data={"amount": order.data["total"]})
+            client, anonymous = log_in(app.test_client()), app.test_client()
+            pages = [(client, path.format(order=order.id)) for path in READING_PAGES]
+            for who, path in [*pages, (anonymous, "/login"), (anonymous, "/orders")]:
+                clock.advance(minutes=1)
+                engine.create_order(
+                    DESK_CLERK, department="desk", workflow="desk-order", channel="phone",
+                    data={"customer": "李娜", "total": 5},
+                )  # fmt: skip
+                statements.clear()
+                before = next_transaction_id(pg) if pg is not None else 0
+                response = who.get(path)
+                assert response.status_code < 500, path
+                if pg is not None:
+                    assert next_transaction_id(pg) - before == 0, path
+                else:
+                    assert sqlite_writes(statements) == [], path
+        finally:
+            if pg is not None:
+                pg.close()
+            app.extensions["orderloom"].close()
