@@ -26,6 +26,13 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a yes/no value: {value!r}")
 
 
+def _setting_bool(value: str, name: str) -> bool:
+    try:
+        return _bool(value)
+    except ValueError:
+        raise ValueError(f"{name}: not a yes/no value (true/false, yes/no, on/off, 1/0): {value!r}") from None
+
+
 def _secret_key(value: str | None) -> str:
     if value is None or not value.strip():
         return UNSET_SECRET_KEY
@@ -60,6 +67,9 @@ class Settings:
     login_failures_per_ip: int = 20
     login_failure_window: int = 15 * 60
     login_throttle_storage: str = "memory://"  # Flask-Limiter storage URI; memory counts per process
+    # Served over HTTPS (behind a proxy that terminates TLS, say): cookies are marked Secure, so a
+    # browser never sends them over plain HTTP.
+    https: bool = False
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -86,6 +96,7 @@ class Settings:
                 env.get("ORDERLOOM_LOGIN_FAILURE_WINDOW", "900"), "ORDERLOOM_LOGIN_FAILURE_WINDOW"
             ),
             login_throttle_storage=env.get("ORDERLOOM_LOGIN_THROTTLE_STORAGE") or "memory://",
+            https=_setting_bool(env.get("ORDERLOOM_HTTPS", "false"), "ORDERLOOM_HTTPS"),
         )
 
 

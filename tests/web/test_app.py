@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -18,7 +19,15 @@ from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
 from engine.clock import FrozenClock
-from tests.web.conftest import DESK_CLERK, log_in, make_app, publish_desk_orders
+from tests.web.conftest import (
+    DESK_CLERK,
+    TESTER,
+    TESTER_PASSWORD,
+    csrf_token_of,
+    log_in,
+    make_app,
+    publish_desk_orders,
+)
 from web.settings import Settings
 
 DEFS = Path(__file__).resolve().parent / "defs"
@@ -236,3 +245,93 @@ def test_reading_pages_run_no_write_transaction(
             if pg is not None:
                 pg.close()
             app.extensions["orderloom"].close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Security headers
+
+
+def test_every_answer_carries_the_security_headers(app: Flask, client: FlaskClient) -> None:
+    anonymous = app.test_client()
+    answers = {
+        "page": client.get("/"),
+        "login": anonymous.get("/login"),
+        "redirect to the login": anonymous.get("/orders"),
+        "404 page": client.get("/no-such-page"),
+        "405 page": client.get("/logout"),
+        "static file": anonymous.get("/static/app.css"),
+        "htmx refresh": client.post("/forms/showroom/service-order/refresh", headers={"HX-Request": "true"}),
+        "health check": anonymous.get("/healthz"),
+    }
+    for what, response in answers.items():
+        policy = response.headers.get("Content-Security-Policy", "")
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives.get("script-src") == "'self'", what  # no inline script, no eval, no other host
+        assert directives.get("style-src") == "'self'", what
+        assert directives.get("frame-ancestors") == "'none'", what
+        assert directives.get("object-src") == "'none'", what
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", what
+        assert response.headers.get("Referrer-Policy") == "same-origin", what
+        assert response.headers.get("X-Frame-Options") == "DENY", what
+
+
+_INLINE = re.compile(
+    r"<script\b(?![^>]*\bsrc=)[^>]*>"  # a script without src
+    r"|\son[a-z]+\s*="  # an event handler attribute (onclick=…)
+    r"|\sstyle\s*="  # a style attribute
+    r"|<style\b"  # a style element
+    r"|javascript:",
+    re.I,
+)
+
+
+def test_no_template_of_a_served_page_has_inline_script_or_style() -> None:
+    """What the CSP refuses, found in the templates before a browser does (forms/standalone.html is a
+    file written by `orderloom forms preview`, opened from disk, not served: its CSS is inlined)."""
+    root = Path(__file__).resolve().parents[2] / "web" / "templates"
+    found = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in sorted(root.rglob("*.html"))
+        if path.name != "standalone.html"
+        for match in _INLINE.finditer(re.sub(r"{#.*?#}", "", path.read_text("utf-8"), flags=re.S))
+    ]
+    assert found == []
+
+
+def test_served_over_https_the_cookies_are_secure(tmp_path: Path) -> None:
+    settings = dataclasses.replace(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
+        ),
+        https=True,
+    )
+    app = make_app(settings)
+    try:
+        client = app.test_client()
+        https = {"base_url": "https://orderloom.example"}
+        login = client.get("/login?lang=en", **https)
+        assert "Secure" in login.headers["Set-Cookie"] and login.headers["Set-Cookie"].startswith("lang=")
+        token = csrf_token_of(login.text)
+        referer = {"Referer": "https://orderloom.example/login"}  # Flask-WTF checks it over HTTPS
+        data = {"name": TESTER, "password": TESTER_PASSWORD, "csrf_token": token}
+        response = client.post("/login", data=data, headers=referer, **https)
+        assert response.status_code == 302, response.text
+        cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert client.get("/", **https).status_code == 200
+    finally:
+        app.extensions["orderloom"].close()
+    plain = make_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'plain.db'}", definitions_root=DEFS, secret_key="t")
+    )
+    try:
+        assert "Secure" not in plain.test_client().get("/login?lang=en").headers["Set-Cookie"]
+    finally:
+        plain.extensions["orderloom"].close()
+
+
+def test_https_is_a_setting_read_from_the_environment() -> None:
+    assert Settings.from_env({}).https is False
+    assert Settings.from_env({"ORDERLOOM_HTTPS": "true"}).https is True
+    with pytest.raises(ValueError, match="ORDERLOOM_HTTPS: not a yes/no value"):
+        Settings.from_env({"ORDERLOOM_HTTPS": "sometimes"})
