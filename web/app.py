@@ -117,8 +117,7 @@ def create_app(
         return response
 
     _error_pages(app)
-    auth.init_app(app)
-    auth.init_throttle(app, settings)  # failed logins per name and per client address (docs/web.md)
+    auth.init_app(app)  # logins: sessions, CSRF, the throttle of failed logins (docs/web.md)
     app.add_url_rule(  # browsers ask for it whatever the page says
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
     )

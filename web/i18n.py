@@ -30,6 +30,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "登录失败次数过多，已暂时停止登录。请约 {minutes} 分钟后再试。",
         "en": "Too many failed logins: logging in is paused. Try again in about {minutes} minute(s).",
     },
+    "auth.busy": {
+        "zh": "服务器正在核对其他登录，您的密码未被核对。请几秒后再试。",
+        "en": "The server is busy checking other logins and did not check your password. Try again in a "
+        "few seconds.",
+    },
     "orders.new": {"zh": "新建订单", "en": "New order"},
     "orders.list": {"zh": "订单列表", "en": "Orders"},
     "orders.go": {"zh": "打开订单号", "en": "Open order number"},
