@@ -6,10 +6,11 @@ import dataclasses
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
-from engine.store.reports import fold_order_counts, order_counts
+from engine.clock import Clock
+from engine.store.reports import order_counts
 from web import auth
 from web.forms import forms
 from web.i18n import current_lang, term, translate
@@ -20,6 +21,30 @@ from web.wiring import Services, build_services
 
 home = Blueprint("home", __name__)
 
+# Sent with every answer (pages, errors, static files); docs/web.md "Security headers".
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",  # script files of this app only: no inline script, no eval, no other host
+        "style-src 'self'",  # style sheets of this app only: no style attribute, no <style>
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",  # htmx asks this app only
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",  # no other page frames ours (clickjacking)
+    )
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",  # a file is what its Content-Type says, never sniffed as script
+    # Another site learns nothing of our addresses (order numbers); this app's own pages keep the
+    # Referer, which CSRF checks over HTTPS require.
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+}
+
 
 def services() -> Services:
     found: Services = current_app.extensions["orderloom"]
@@ -28,22 +53,27 @@ def services() -> Services:
 
 @home.get("/healthz")
 def healthz() -> Any:
-    with services().store.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    with services().store.read() as tx:  # a read transaction: on SQLite it takes no write lock
+        tx.connection.execute(text("SELECT 1"))
     return jsonify(status="ok", database="ok")
 
 
 @home.get("/")
 def index() -> Any:
+    """The workflows of the user's departments with their order counts. A page only reads: the counts
+    are exact as read (``order_counts``), and folding them is the worker's (docs/architecture.md)."""
     actor = auth.current_actor()
     store = services().store
-    fold_order_counts(store, services().engine.clock.now())  # at most every few seconds
     rows = order_counts(store, actor.scope)
     channels = {row.workflow: services().engine.spec(row.workflow).channels for row in rows}
     return render_template("home.html", rows=rows, channels=channels)
 
 
-def create_app(settings: Settings | None = None, config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, config: dict[str, Any] | None = None, clock: Clock | None = None
+) -> Flask:
+    """The app over ``settings`` (from the environment by default); ``clock`` is the engine's and the
+    login throttle's (the system's by default: tests move a frozen one instead of sleeping)."""
     if settings is None:
         settings = Settings.from_env()
         check_secret_key(settings.secret_key)  # a ValueError saying why, before anything is signed
@@ -56,10 +86,11 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,  # no script reads the session
         SESSION_COOKIE_SAMESITE="Lax",  # another site's form does not carry it (CSRF checks too)
+        SESSION_COOKIE_SECURE=settings.https,  # served over HTTPS: never sent over plain HTTP
     )
     if config:
         app.config.update(config)
-    app.extensions["orderloom"] = build_services(settings)
+    app.extensions["orderloom"] = build_services(settings, clock)
 
     @app.context_processor
     def inject_language() -> dict[str, Any]:
@@ -77,12 +108,19 @@ def create_app(settings: Settings | None = None, config: dict[str, Any] | None =
 
         asked = request.args.get("lang")
         if asked in ("zh", "en"):
-            response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax")
+            response.set_cookie(
+                "lang", asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=settings.https
+            )
+        return response
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         return response
 
     _error_pages(app)
-    auth.init_app(app)
-    auth.init_throttle(app, settings)  # failed logins per name and per client address (docs/web.md)
+    auth.init_app(app)  # logins: sessions, CSRF, the throttle of failed logins (docs/web.md)
     app.add_url_rule(  # browsers ask for it whatever the page says
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
     )

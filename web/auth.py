@@ -2,23 +2,33 @@
 
 ``GET /login`` shows the form, ``POST /login`` checks the name and password (``web.users.authenticate``:
 argon2, constant time, the same answer for a wrong name as for a wrong password) and goes on to the
-page asked for; ``POST /logout`` ends the session. Every other address needs a logged-in user, except
-``/healthz`` and the static files: a page redirects to the login, an htmx request gets a 401.
+page asked for; ``POST /logout`` ends the session, on the server. Every other address needs a logged-in
+user, except ``/healthz`` and the static files: a page redirects to the login, an htmx request gets a
+401.
+
+A login is a session row in the database (``web.users.new_session``): the signed session cookie holds
+its token, and each request reads the row (a read, never a write). Logging out deletes it, a new
+password deletes the user's rows, so an old cookie opens nothing in any web process.
 
 CSRFProtect (Flask-WTF) guards every POST: forms carry ``csrf_token`` in a hidden field, htmx requests
 send it as ``X-CSRFToken`` (``hx-headers`` on ``<body>`` in base.html). The session cookie is HttpOnly and
-SameSite=Lax.
+SameSite=Lax (and Secure with ``ORDERLOOM_HTTPS``).
 
-Failed logins are throttled with Flask-Limiter (``init_throttle``): per user name and per client address,
-only answers that refused the password (401) count, and once a limit is reached ``POST /login`` answers
-429 with the login page and a Retry-After header, whatever the password, until the window passes.
+Failed logins are throttled per user name and per client address, the counts in the database so every
+process shares them: an attempt is counted before its password is checked
+(``engine.store.users.take_login_attempt``, atomic), so no more attempts than the limit are ever
+checked, and given back when the password was right. Once a limit is reached ``POST /login`` answers 429
+with the login page and a Retry-After header, whatever the password, until the window passes. At most
+``password_checks_at_once`` passwords are hashed at once per process (``web.users.PasswordChecks``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import time
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -35,29 +45,70 @@ from flask import (
     session,
     url_for,
 )
-from flask_limiter import Limiter, RequestLimit
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
+from engine.clock import Clock
 from engine.runtime import Actor
-from web.settings import Settings
-from web.users import LoginUser, authenticate, load_user
+from engine.store import Store
+from engine.store.users import (
+    AttemptRefused,
+    forget_login_attempts,
+    give_back_login_attempt,
+    take_login_attempt,
+)
+from web.users import (
+    LoginUser,
+    PasswordChecks,
+    PasswordChecksBusy,
+    authenticate,
+    load_user,
+    log_out,
+    new_session,
+)
 
 auth = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
 OPEN_ENDPOINTS = frozenset({"favicon", "auth.login", "auth.login_post", "home.healthz", "static"})
+FORGET_EVERY = timedelta(minutes=1)  # ended counts of login attempts are deleted at most this often
 
 
-def _store() -> Any:
-    return current_app.extensions["orderloom"].store
+@dataclass
+class Logins:
+    """How an app checks logins: its store and clock, the throttle's limits and window, the sessions'
+    lifetime, and the slots for checking passwords (one set per app, so per process)."""
+
+    store: Store
+    clock: Clock
+    per_name: int
+    per_ip: int
+    window: timedelta
+    session_lifetime: timedelta
+    checks: PasswordChecks
+    _forgotten_at: datetime | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def forget_ended(self, now: datetime) -> None:
+        """Delete the counts whose window is over, at most once per ``FORGET_EVERY`` in this process
+        (rows another login holds are skipped: this never waits for one)."""
+        with self._lock:
+            if self._forgotten_at is not None and now - self._forgotten_at < FORGET_EVERY:
+                return
+            self._forgotten_at = now
+        forget_login_attempts(self.store, now - self.window)
+
+
+def _logins() -> Logins:
+    found: Logins = current_app.extensions["orderloom.logins"]
+    return found
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> LoginUser | None:
-    return load_user(_store(), user_id)
+def _load(token: str) -> LoginUser | None:
+    logins = _logins()
+    return load_user(logins.store, token, logins.clock.now(), logins.session_lifetime)
 
 
 def current_login() -> LoginUser:
@@ -105,17 +156,32 @@ def login_post() -> Any:
     name = request.form.get("name", "")
     password = request.form.get("password", "")
     target = request.form.get("next", "")
-    user = authenticate(_store(), name, password) if name and password else None
+    logins = _logins()
+    now = logins.clock.now()
+    # Counted before the password is checked: attempts at the same moment, in any process, each find
+    # the ones before them counted, so no more than the limit are ever checked.
+    limits = [(_name_key(name), logins.per_name), (_client_key(), logins.per_ip)]
+    counted = take_login_attempt(logins.store, limits, logins.window, now)
+    if isinstance(counted, AttemptRefused):
+        return _throttled_page(counted.retry_at - now)
+    logins.forget_ended(now)
+    try:
+        user = authenticate(logins.store, name, password, logins.checks) if name and password else None
+    except PasswordChecksBusy:
+        give_back_login_attempt(logins.store, counted)  # the password was not checked: no failure
+        return _busy_page(logins.checks.wait)
     if user is None:
         page = render_template("auth/login.html", next=target, name=name, failed=True)
         return page, 401
+    give_back_login_attempt(logins.store, counted)  # only refused passwords count
     session.clear()  # a fresh session for the new login (no fixation), then a new CSRF token with it
-    login_user(user)
+    login_user(new_session(logins.store, user, now, logins.session_lifetime))
     return redirect(_safe_next(target))
 
 
 @auth.post("/logout")
 def logout() -> Any:
+    log_out(_logins().store, current_login())  # the session ends on the server: its cookie opens nothing
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -123,65 +189,52 @@ def logout() -> Any:
 
 def _client_key() -> str:
     """The client's address as the app sees it (``request.remote_addr``; behind a proxy, see docs/web.md)."""
-    return f"ip:{get_remote_address()}"
+    return f"ip:{request.remote_addr or 'unknown'}"
 
 
-def _name_key() -> str:
+def _name_key(name: str) -> str:
     """The user name tried, as a digest: the counts never hold what was typed (it may be a password)."""
-    name = request.form.get("name", "").strip().casefold()
-    return "name:" + hashlib.sha256(name.encode("utf-8")).hexdigest()
+    return "name:" + hashlib.sha256(name.strip().casefold().encode("utf-8")).hexdigest()
 
 
-def _refused_password(response: Response) -> bool:
-    """Only a refused login counts (401); a correct one, a CSRF refusal or a 429 does not."""
-    return response.status_code == 401
-
-
-def _throttled_page(limit: RequestLimit) -> Response:
-    """The login page again, saying about how long to wait, with the seconds in Retry-After."""
-    seconds = max(1, math.ceil(limit.reset_at - time.time()))
+def _login_page(status: int, retry_after: int, **words: Any) -> Response:
     page = render_template(
         "auth/login.html",
         next=request.form.get("next", ""),
         name=request.form.get("name", ""),
         failed=False,
-        throttled_minutes=max(1, round(seconds / 60)),
+        **words,
     )
-    response = make_response(page, 429)
-    response.headers["Retry-After"] = str(seconds)
+    response = make_response(page, status)
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 
-def init_throttle(app: Flask, settings: Settings) -> Limiter:
-    """Throttle failed logins of ``app``: a limiter of its own (its own counts), wrapped around
-    ``POST /login`` after the blueprint is registered, with the limits and storage of ``settings``."""
-    limiter = Limiter(
-        _client_key,
-        app=app,
-        storage_uri=settings.login_throttle_storage,
-        strategy="fixed-window",  # the window starts at the first failure and ends window seconds later
-        # no X-RateLimit-* on every answer (nor a Retry-After on a 401): only the 429 says when to retry
-        headers_enabled=False,
-        key_prefix="orderloom-login",
-    )
-    window = settings.login_failure_window
-    per_name = limiter.limit(
-        f"{settings.login_failures_per_name} per {window} second",
-        key_func=_name_key,
-        deduct_when=_refused_password,
-        on_breach=_throttled_page,
-    )
-    per_client = limiter.limit(
-        f"{settings.login_failures_per_ip} per {window} second",
-        key_func=_client_key,
-        deduct_when=_refused_password,
-        on_breach=_throttled_page,
-    )
-    app.view_functions["auth.login_post"] = per_name(per_client(login_post))
-    return limiter
+def _throttled_page(remaining: timedelta) -> Response:
+    """The login page again (429), saying about how long to wait, with the seconds in Retry-After."""
+    seconds = max(1, math.ceil(remaining.total_seconds()))
+    return _login_page(429, seconds, throttled_minutes=max(1, round(seconds / 60)))
+
+
+def _busy_page(wait: float) -> Response:
+    """The login page again (503): too many passwords are being checked at once; try again shortly."""
+    return _login_page(503, max(1, math.ceil(wait)), busy=True)
 
 
 def init_app(app: Flask) -> None:
+    """Logins for ``app``: the session's user, CSRF, the login rule, and the throttle and password
+    check slots of its settings (``app.extensions["orderloom"]`` is built first)."""
+    services = app.extensions["orderloom"]
+    settings = services.settings
+    app.extensions["orderloom.logins"] = Logins(
+        store=services.store,
+        clock=services.engine.clock,
+        per_name=settings.login_failures_per_name,
+        per_ip=settings.login_failures_per_ip,
+        window=timedelta(seconds=settings.login_failure_window),
+        session_lifetime=timedelta(hours=settings.session_hours),
+        checks=PasswordChecks(settings.password_checks_at_once, settings.password_check_wait),
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)

@@ -904,7 +904,7 @@ def outbox_replay(
 
 @main.group()
 def users() -> None:
-    """Web logins: add a user with roles and departments, list them."""
+    """Web logins: add a user with roles and departments, change a password, list them."""
 
 
 @users.command("add")
@@ -950,6 +950,29 @@ def users_add(
             click.echo(f"error: a user named {name!r} exists already", err=True)
             sys.exit(1)
     click.echo(f"user {user.name} added: {','.join(user.roles)} @ {','.join(user.departments)}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_context
+def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Give the web login NAME a new password; every session of NAME ends (on every web process)."""
+    from web.users import MIN_PASSWORD, change_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("new password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        click.echo(f"error: a password needs at least {MIN_PASSWORD} characters", err=True)
+        sys.exit(1)
+    with _services(ctx) as services:
+        ended = change_password(services.store, name, password)
+    if ended is None:
+        click.echo(f"error: there is no user named {name!r} (`orderloom users list` lists them)", err=True)
+        sys.exit(1)
+    click.echo(f"password of {name} changed; {ended} session(s) ended")
 
 
 @users.command("list")

@@ -19,6 +19,8 @@ A field is named by its concrete path in the data: ``customer.mobile``, ``lines[
   render) are ignored, and so are containers (objects and rows are the fields inside them).
 
 Array items are collected by their index and kept in index order, so a gap left by a removed row closes.
+A form is read only when no rows table was sent more rows than its ``maxItems``: :func:`rows_over_limit`
+counts them from the posted names alone, before any value is parsed, computed or validated.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -40,12 +43,14 @@ __all__ = [
     "CHINA_TIME",
     "MAX_INDEX",
     "TIME_WITH_OFFSET",
+    "RowsOverLimit",
     "choice_text",
     "input_value",
     "is_multi",
     "local_input",
     "parse_form",
     "parse_name",
+    "rows_over_limit",
 ]
 
 CHINA_TIME = timezone(timedelta(hours=8))  # one zone, no daylight saving
@@ -187,6 +192,48 @@ def parse_form(
         _place(root, tokens, None if text == "" else _coerce(text, spec, kinds))
     finished: dict[str, Any] = _finish(root)
     return finished
+
+
+@dataclass(frozen=True)
+class RowsOverLimit:
+    """A rows table posted with more rows than its schema's ``maxItems``."""
+
+    tokens: tuple[Token, ...]  # where the table is: ("lines",), or ("parcels", 0, "lines")
+    spec: FieldLayout
+    rows: int  # how many rows were sent
+    limit: int
+
+
+def rows_over_limit(
+    names: Iterable[str], layout: FormLayout, schema: Mapping[str, Any]
+) -> RowsOverLimit | None:
+    """The rows table posted with the most rows past its ``maxItems`` (None: every table is within its
+    limit). Only the names are read: a row is an index some field of the layout was posted under, so
+    nothing of the values is parsed, computed or validated before this says no."""
+    rows: dict[tuple[Token, ...], set[int]] = {}
+    limits: dict[str, int | None] = {}
+    for name in names:
+        tokens = parse_name(name)
+        if tokens is None or _field_path(tokens) not in layout.fields:
+            continue  # parse_form ignores it too: it makes no row
+        for position, token in enumerate(tokens):
+            if not isinstance(token, int):
+                continue
+            table = tuple(tokens[:position])
+            path = _field_path(list(table))
+            if path not in limits:
+                spec = layout.fields.get(path)
+                high = paths.first(schema, spec.schema, "maxItems") if spec is not None else None
+                limits[path] = high if isinstance(high, int) and not isinstance(high, bool) else None
+            if limits[path] is not None:
+                rows.setdefault(table, set()).add(token)
+    worst: RowsOverLimit | None = None
+    for table, indexes in rows.items():
+        path = _field_path(list(table))
+        limit = limits[path]
+        if limit is not None and len(indexes) > limit and (worst is None or len(indexes) > worst.rows):
+            worst = RowsOverLimit(table, layout.fields[path], len(indexes), limit)
+    return worst
 
 
 def _place(root: dict[Any, Any], tokens: list[Token], value: Any, rows_only: bool = False) -> None:

@@ -36,10 +36,13 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import DefinitionError, PluginError
 from engine.forms import fields as paths
+from engine.forms.messages import message
 from engine.forms.ui import FieldLayout, FormLayout, Option, load_layout, ui_path_for
 from engine.forms.validation import FieldError, FormValidator
 from engine.plugins import OptionContext, OptionSourceRegistry
+from web.auth import current_actor
 from web.formdata import (
+    RowsOverLimit,
     Token,
     choice_text,
     input_value,
@@ -47,6 +50,7 @@ from web.formdata import (
     local_input,
     parse_form,
     parse_name,
+    rows_over_limit,
 )
 from web.i18n import current_lang, translate
 
@@ -678,6 +682,10 @@ def _form_path(department: str, name: str) -> Path:
 
 
 def _load(department: str, name: str) -> CompiledForm:
+    """The form of the address, for a user of its department only (another department's is a 404, as an
+    order of another department is)."""
+    if not current_actor().in_department(department):
+        abort(404)
     path = _form_path(department, name)
     return _compiled(str(path), _stamp(path), _stamp(ui_path_for(path)), _registry().names)
 
@@ -719,9 +727,29 @@ def _render(
 
 
 def posted_data(compiled: CompiledForm) -> dict[str, Any]:
-    """The posted form read back into the nested data of ``compiled`` (``web.formdata.parse_form``)."""
+    """The posted form read back into the nested data of ``compiled`` (``web.formdata.parse_form``).
+
+    A rows table sent with more rows than its ``maxItems`` is refused first (422, the field and its
+    limit named), counted from the names alone: no value is parsed, computed, validated or drawn again."""
     request.max_form_parts = MAX_FORM_PARTS
+    over = rows_over_limit(request.form.keys(), compiled.layout, compiled.schema)
+    if over is not None:
+        abort(Response(_too_many_rows(compiled, over), status=422))
     return parse_form(request.form.items(multi=True), compiled.layout, compiled.schema)
+
+
+def _too_many_rows(compiled: CompiledForm, over: RowsOverLimit) -> str:
+    """The page refusing a form sent with too many rows: the form's own message for its ``maxItems``
+    (the UI file's, else the catalogue's), and how many rows came."""
+    label = compiled.validator.label(list(over.tokens), compiled.layout)
+    text = message("maxItems", label, limit=over.limit, custom=over.spec.messages.get("maxItems"))
+    lang = current_lang()
+    return render_template(
+        "error.html",
+        code=422,
+        key="forms.too_many_rows",
+        values={"message": text.get(lang), "rows": over.rows},
+    )
 
 
 def posted_row_action(

@@ -30,6 +30,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "登录失败次数过多，已暂时停止登录。请约 {minutes} 分钟后再试。",
         "en": "Too many failed logins: logging in is paused. Try again in about {minutes} minute(s).",
     },
+    "auth.busy": {
+        "zh": "服务器正在核对其他登录，您的密码未被核对。请几秒后再试。",
+        "en": "The server is busy checking other logins and did not check your password. Try again in a "
+        "few seconds.",
+    },
     "orders.new": {"zh": "新建订单", "en": "New order"},
     "orders.list": {"zh": "订单列表", "en": "Orders"},
     "orders.go": {"zh": "打开订单号", "en": "Open order number"},
@@ -70,6 +75,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "此页面已经提交过，订单已创建；内容改动后未再次创建。如确需另建一张订单，请再次提交。",
         "en": "This page was submitted before and its order created; the changed form was not sent "
         "again. Submit once more to create another order.",
+    },
+    "orders.no_lock_version.title": {"zh": "无法提交此操作", "en": "The step was not taken"},
+    "orders.no_lock_version": {
+        "zh": "提交的内容缺少订单版本（_lock_version），无法确认订单在您打开页面后未被他人更改，"
+        "未做任何更改。请重新打开订单页面，再执行此操作。",
+        "en": "What was sent lacks the order's version (_lock_version), so a change made by someone else "
+        "since the page was opened could not be ruled out; nothing was changed. Open the order's page "
+        "again and take the step from there.",
     },
     "orders.reload": {"zh": "查看订单的最新状态", "en": "See the order as it is now"},
     "orders.not_now.title": {"zh": "此操作现在不可用", "en": "Not available now"},
@@ -210,6 +223,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "zh": "提交的表单超过了允许的大小（{limit}），未被处理。请减少内容后重试。",
         "en": "The form sent is larger than allowed ({limit}) and was not processed. "
         "Send less and try again.",
+    },
+    "forms.too_many_rows.title": {"zh": "提交的行数过多", "en": "Too many lines sent"},
+    "forms.too_many_rows": {
+        "zh": "{message}，而提交了{rows}行。表单未被处理，未做任何更改。请返回页面，减少行数后再提交。",
+        "en": "{message}, and {rows} were sent. The form was not processed and nothing was changed. "
+        "Go back to the page, remove lines and send it again.",
     },
     "forms.broken.title": {"zh": "表单定义有误", "en": "The form definition has problems"},
     "forms.broken": {

@@ -16,6 +16,7 @@ refresh function. An order, workflow or channel outside the user's departments i
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -51,6 +52,7 @@ from web.i18n import current_lang, translate
 orders = Blueprint("orders", __name__)
 
 LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
+_LOCK_VERSION = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() refuses "²" and 5,000 digits
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
 
 
@@ -499,7 +501,12 @@ def fire(order_id: int, trigger: str) -> Any:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
         return _render_step(step, data, step.order.lock_version)
     posted_lock = request.form.get(LOCK_FIELD, "")
-    lock_version = int(posted_lock) if posted_lock.isdigit() else step.order.lock_version
+    if not _LOCK_VERSION.fullmatch(posted_lock):
+        # Without the version the page was drawn with, a change made meanwhile would go unnoticed:
+        # nothing is done (the step's own page always sends it).
+        page = render_template("error.html", code=400, key="orders.no_lock_version", values={})
+        abort(Response(page, status=400))
+    lock_version = int(posted_lock)
     data = posted_data(compiled) if compiled is not None else {}
     if compiled is not None:
         rows = posted_row_action(compiled, data)

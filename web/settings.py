@@ -26,6 +26,13 @@ def _bool(value: str) -> bool:
     raise ValueError(f"not a yes/no value: {value!r}")
 
 
+def _setting_bool(value: str, name: str) -> bool:
+    try:
+        return _bool(value)
+    except ValueError:
+        raise ValueError(f"{name}: not a yes/no value (true/false, yes/no, on/off, 1/0): {value!r}") from None
+
+
 def _secret_key(value: str | None) -> str:
     if value is None or not value.strip():
         return UNSET_SECRET_KEY
@@ -65,11 +72,19 @@ class Settings:
     mail_from: str = "orderloom@localhost"
     mail_to: str | None = None  # the service desk: operations mail, notifications without an address
     # Failed logins allowed per window before the login refuses (429): per user name and per client
-    # address, counted over login_failure_window seconds from the first failure (docs/web.md).
+    # address, counted over login_failure_window seconds from the first attempt counted, in the
+    # database (every web process shares the counts; docs/web.md).
     login_failures_per_name: int = 5
     login_failures_per_ip: int = 20
     login_failure_window: int = 15 * 60
-    login_throttle_storage: str = "memory://"  # Flask-Limiter storage URI; memory counts per process
+    # Passwords checked at once per web process (argon2: 64 MiB each), and how many seconds a login
+    # waits for one of those slots before the page says the server is busy.
+    password_checks_at_once: int = 4
+    password_check_wait: int = 10
+    session_hours: int = 12  # a session ends this long after its login, if not logged out before
+    # Served over HTTPS (behind a proxy that terminates TLS, say): cookies are marked Secure, so a
+    # browser never sends them over plain HTTP.
+    https: bool = False
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -96,7 +111,14 @@ class Settings:
             login_failure_window=_positive_int(
                 env.get("ORDERLOOM_LOGIN_FAILURE_WINDOW", "900"), "ORDERLOOM_LOGIN_FAILURE_WINDOW"
             ),
-            login_throttle_storage=env.get("ORDERLOOM_LOGIN_THROTTLE_STORAGE") or "memory://",
+            password_checks_at_once=_positive_int(
+                env.get("ORDERLOOM_PASSWORD_CHECKS_AT_ONCE", "4"), "ORDERLOOM_PASSWORD_CHECKS_AT_ONCE"
+            ),
+            password_check_wait=_positive_int(
+                env.get("ORDERLOOM_PASSWORD_CHECK_WAIT", "10"), "ORDERLOOM_PASSWORD_CHECK_WAIT"
+            ),
+            session_hours=_positive_int(env.get("ORDERLOOM_SESSION_HOURS", "12"), "ORDERLOOM_SESSION_HOURS"),
+            https=_setting_bool(env.get("ORDERLOOM_HTTPS", "false"), "ORDERLOOM_HTTPS"),
         )
 
 

@@ -7,8 +7,8 @@ event takes its order out of ``from_state`` (none for a creation) and into ``to_
 of an order's state is such an event (steps, automatic steps, timers, version migrations). One
 statement reads both, so it sees one snapshot, and the counts are exact whenever they are read.
 
-:func:`fold_order_counts` adds the events since the last fold into the kept counts (the home page and
-``orderloom worker`` call it; one fold begins per ``FOLD_INTERVAL``, in whichever process asks first), so
+:func:`fold_order_counts` adds the events since the last fold into the kept counts (``orderloom worker``
+calls it, pages only read; one fold begins per ``FOLD_INTERVAL``, in whichever process asks first), so
 a read only adds the events of the last few seconds. A fold must not pass an event whose transaction has
 not committed yet, or it would never count it: on SQLite the fold's write transaction waits for any other
 to end (one writer at a time); on PostgreSQL it takes a ``SHARE ROW EXCLUSIVE`` lock on the audit trail,
@@ -46,7 +46,7 @@ from engine.store.tables import (
     workflow_versions,
 )
 
-# The home page folds at most this often; a read between two folds adds the events since the last.
+# The worker folds at most this often; a read between two folds adds the events since the last.
 FOLD_INTERVAL = timedelta(seconds=10)
 # How long a fold waits for its lock before it gives up until the next interval: SQLite's write lock,
 # PostgreSQL's lock on the audit trail (new steps queue behind a fold that waits for it).

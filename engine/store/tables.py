@@ -270,3 +270,30 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("name"),
 )
+
+# A logged-in session (登录会话). The browser's session cookie holds a random token (signed); this table
+# holds its SHA-256 only, so a copy of the table opens no session. A page is shown only while the row
+# is there and younger than the session lifetime: logging out deletes it, a new password deletes every
+# row of the user, and the next login deletes the rows past their lifetime (migration 0013).
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index(None, "user_id"),
+    Index(None, "created_at"),
+)
+
+# Login attempts counted per key (``name:<sha256 of the name>``, ``ip:<client address>``) in a window
+# that starts at the first attempt counted: taken before the password is checked, in one conditional
+# statement per key, so however many processes check logins at once, no more than the limit are checked;
+# given back when the password was right (migration 0013).
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("window_start", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Index(None, "window_start"),
+)

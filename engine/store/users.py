@@ -1,21 +1,62 @@
-"""The people who log in: rows of the ``users`` table, read and written with SQLAlchemy Core.
+"""The people who log in: rows of the ``users`` table, their sessions and the count of login attempts,
+read and written with SQLAlchemy Core.
 
 The store keeps what it is given: ``password_hash`` is already a hash (``web.users`` makes it with
-argon2); this module never sees a password. ``departments`` holding ``"*"`` means every department.
+argon2) and a session is known by its token's SHA-256; this module never sees a password or a token.
+``departments`` holding ``"*"`` means every department.
+
+Sessions (``login_sessions``) live in the database, so every web process sees one end: a session is
+a row, deleted at logout (:func:`end_session`), with every other row of its user when the password
+changes (:func:`set_password`), and past its lifetime by the next login (:func:`start_session`).
+
+Login attempts (``login_attempts``) are counted before a password is checked: :func:`take_login_attempt`
+counts one against each key in one write transaction, each by one conditional statement that adds only
+while the key is under its limit (or its window is over), so concurrent attempts in any number of
+processes never pass the limit; when a key is full nothing is counted against any key.
+:func:`give_back_login_attempt` takes it back when the password was right.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import (
+    DateTime,
+    Row,
+    bindparam,
+    case,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.store.store import Store
-from engine.store.tables import users
+from engine.store.tables import login_attempts, login_sessions, users
 
-__all__ = ["UserExists", "UserRow", "add_user", "find_user", "list_users", "set_password", "user_by_id"]
+__all__ = [
+    "AttemptRefused",
+    "UserExists",
+    "UserRow",
+    "add_user",
+    "end_session",
+    "find_user",
+    "forget_login_attempts",
+    "give_back_login_attempt",
+    "list_users",
+    "rehash_password",
+    "session_user",
+    "set_password",
+    "start_session",
+    "take_login_attempt",
+    "user_by_id",
+]
 
 
 class UserExists(ValueError):
@@ -96,10 +137,171 @@ def list_users(store: Store) -> list[UserRow]:
         return [_row(r) for r in tx.connection.execute(select(users).order_by(users.c.name))]
 
 
-def set_password(store: Store, name: str, password_hash: str) -> bool:
-    """Replace a user's hash (a rehash after login, or a new password); False when there is no such user."""
+def set_password(store: Store, name: str, password_hash: str) -> int | None:
+    """A new password for the user ``name``: its hash replaced and every session of the user ended, in
+    one transaction. How many sessions ended; None when there is no such user."""
+    with store.transaction() as tx:
+        found = tx.connection.execute(select(users.c.id).where(users.c.name == name)).first()
+        if found is None:
+            return None
+        tx.connection.execute(update(users).where(users.c.id == found.id).values(password_hash=password_hash))
+        ended = tx.connection.execute(delete(login_sessions).where(login_sessions.c.user_id == found.id))
+    return int(ended.rowcount)
+
+
+def rehash_password(store: Store, user_id: int, old_hash: str, new_hash: str) -> bool:
+    """The same password hashed with newer parameters (after a login): replaced only while the stored
+    hash is still ``old_hash`` (a new password set meanwhile stays), and no session ends."""
     with store.transaction() as tx:
         done = tx.connection.execute(
-            update(users).where(users.c.name == name).values(password_hash=password_hash)
+            update(users)
+            .where(users.c.id == user_id, users.c.password_hash == old_hash)
+            .values(password_hash=new_hash)
         )
     return bool(done.rowcount)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sessions
+
+
+def _at(store: Store, moment: datetime) -> datetime:
+    """``moment`` as a column stores it: UTC; SQLite keeps no zone, so its wall time without one."""
+    utc = moment.astimezone(UTC)
+    return utc.replace(tzinfo=None) if store.is_sqlite else utc
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def start_session(store: Store, user_id: int, token_hash: str, at: datetime, lifetime: timedelta) -> None:
+    """A new session of ``user_id``; the sessions of every user past their ``lifetime`` end with it."""
+    with store.transaction() as tx:
+        tx.connection.execute(
+            delete(login_sessions).where(login_sessions.c.created_at <= _at(store, at - lifetime))
+        )
+        tx.connection.execute(
+            insert(login_sessions).values(token_hash=token_hash, user_id=user_id, created_at=_at(store, at))
+        )
+
+
+def session_user(store: Store, token_hash: str, now: datetime, lifetime: timedelta) -> UserRow | None:
+    """The user of a live session: the row is there and younger than ``lifetime`` (a read: nothing is
+    written, whatever the answer)."""
+    query = (
+        select(users)
+        .join(login_sessions, login_sessions.c.user_id == users.c.id)
+        .where(
+            login_sessions.c.token_hash == token_hash,
+            login_sessions.c.created_at > _at(store, now - lifetime),
+        )
+    )
+    with store.read() as tx:
+        found = tx.connection.execute(query).first()
+    return _row(found) if found is not None else None
+
+
+def end_session(store: Store, token_hash: str) -> bool:
+    """End one session (a logout); False when it had ended already."""
+    with store.transaction() as tx:
+        done = tx.connection.execute(delete(login_sessions).where(login_sessions.c.token_hash == token_hash))
+    return bool(done.rowcount)
+
+
+# --------------------------------------------------------------------------------------------------
+# Login attempts
+
+
+@dataclass(frozen=True)
+class AttemptRefused:
+    """A key had its limit of attempts in its window: nothing was counted; try again at ``retry_at``."""
+
+    key: str
+    retry_at: datetime
+
+
+class _Full(Exception):
+    def __init__(self, refused: AttemptRefused) -> None:
+        self.refused = refused
+
+
+def _count_attempt(store: Store) -> Any:
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE``: a key's first attempt, or one more while it is under
+    its limit, or the first of a new window once the last is over; no row returned when it is full."""
+    insert_into = sqlite_insert if store.is_sqlite else postgresql_insert
+    moment = DateTime(timezone=True)
+    statement = insert_into(login_attempts).values(
+        key=bindparam("key"), window_start=bindparam("now", type_=moment), attempts=1
+    )
+    fresh = or_(
+        login_attempts.c.window_start <= bindparam("expired", type_=moment), login_attempts.c.attempts <= 0
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[login_attempts.c.key],
+        set_={
+            "attempts": case((fresh, 1), else_=login_attempts.c.attempts + 1),
+            "window_start": case(
+                (fresh, statement.excluded.window_start), else_=login_attempts.c.window_start
+            ),
+        },
+        where=or_(fresh, login_attempts.c.attempts < bindparam("limit")),
+    ).returning(login_attempts.c.window_start)
+
+
+def take_login_attempt(
+    store: Store, limits: Sequence[tuple[str, int]], window: timedelta, now: datetime
+) -> dict[str, datetime] | AttemptRefused:
+    """Count one attempt against each ``(key, limit)``, in the order given, all or none: the window each
+    was counted in (``give_back_login_attempt`` needs it), or the first key that is full and when its
+    window ends. Every caller must name its keys in the same order (no two transactions then wait for
+    each other's rows the other way round)."""
+    statement = _count_attempt(store)
+    expired = _at(store, now - window)
+    try:
+        with store.transaction() as tx:
+            counted: dict[str, datetime] = {}
+            for key, limit in limits:
+                params = {"key": key, "now": _at(store, now), "expired": expired, "limit": limit}
+                started = tx.connection.execute(statement, params).scalar_one_or_none()
+                if started is None:
+                    full = tx.connection.execute(
+                        select(login_attempts.c.window_start).where(login_attempts.c.key == key)
+                    ).scalar_one()
+                    raise _Full(AttemptRefused(key, _utc(full) + window))  # rolls back the others too
+                counted[key] = started
+    except _Full as full:
+        return full.refused
+    return counted
+
+
+def give_back_login_attempt(store: Store, counted: Mapping[str, datetime]) -> None:
+    """Take back attempts ``take_login_attempt`` counted (the password was right), each only in the window
+    it was counted in."""
+    with store.transaction() as tx:
+        for key, started in counted.items():
+            tx.connection.execute(
+                update(login_attempts)
+                .where(
+                    login_attempts.c.key == key,
+                    login_attempts.c.window_start == started,
+                    login_attempts.c.attempts > 0,
+                )
+                .values(attempts=login_attempts.c.attempts - 1)
+            )
+
+
+def forget_login_attempts(store: Store, before: datetime, limit: int = 1000) -> int:
+    """Delete up to ``limit`` counts whose window began at or before ``before`` (ended ones); on
+    PostgreSQL rows another transaction holds are skipped, so this never waits for a login."""
+    ended = (
+        select(login_attempts.c.key)
+        .where(login_attempts.c.window_start <= _at(store, before))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with store.transaction() as tx:
+        done = tx.connection.execute(
+            delete(login_attempts).where(login_attempts.c.key.in_(ended.scalar_subquery()))
+        )
+    return int(done.rowcount)

@@ -5,7 +5,8 @@ and a port the system picks. ``browser`` is one Chromium per test module, always
 the distribution's package (``scripts/test-deps.sh``, run by ``make test``, installs it with a CJK font);
 Playwright never downloads a browser here, and a missing Chromium fails the test instead of skipping it.
 ``page`` is a fresh browser context per test; when the test ends its final page is saved as
-``test-artifacts/screenshots/<test name>.png``, passed or failed. ``screenshot(label)`` saves a step
+``test-artifacts/screenshots/<test name>.png``, passed or failed, and any Content-Security-Policy
+violation seen on any of its pages fails the test (``csp_violations``). ``screenshot(label)`` saves a step
 on the way as ``<test name>--<label>.png``.
 
 Every page but ``/login`` and ``/healthz`` needs a login, and every POST a CSRF token. ``make_app``
@@ -32,6 +33,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
+from engine.clock import Clock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
 from web.app import create_app
@@ -117,9 +119,10 @@ def settings_for(tmp_path: Path, root: Path, secret_key: str) -> Settings:
     )
 
 
-def make_app(settings: Settings) -> Flask:
-    """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients."""
-    app = create_app(settings, {"TESTING": True})
+def make_app(settings: Settings, clock: Clock | None = None) -> Flask:
+    """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients.
+    ``clock``: the app's (the system's by default)."""
+    app = create_app(settings, {"TESTING": True}, clock)
     app.test_client_class = LoggedInClient
     app.extensions["orderloom"].store.upgrade()
     add_user(app)
@@ -228,13 +231,41 @@ def _screenshot_name(node: pytest.Item, label: str | None = None) -> Path:
     return SCREENSHOTS / f"{name}.png"
 
 
+# Reports every Content-Security-Policy violation of every document the context opens to the test.
+_WATCH_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__orderloomCspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+      `at ${event.sourceFile}:${event.lineNumber}`
+  );
+});
+"""
+
+
 @pytest.fixture
-def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A page in its own browser context; its final state is saved as a screenshot, pass or fail."""
+def csp_violations() -> list[str]:
+    """What the browser refused under the app's Content-Security-Policy in this test (``page`` fills it:
+    the pages' ``securitypolicyviolation`` events and the console's CSP errors)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest, csp_violations: list[str]) -> Iterator[Page]:
+    """A page in its own browser context; its final state is saved as a screenshot, pass or fail. Any
+    Content-Security-Policy violation on any page of the test fails it at teardown."""
+    from playwright.sync_api import ConsoleMessage
     from playwright.sync_api import Error as PlaywrightError
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(10_000)
+    context.expose_function("__orderloomCspViolation", lambda text: csp_violations.append(str(text)))
+    context.add_init_script(_WATCH_CSP)
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_violations.append(message.text)
+
+    context.on("console", console)
     page = context.new_page()
     try:
         yield page
@@ -250,6 +281,8 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
             if call is not None and call.failed:
                 print(f"final page of the failed test: {path}")
         context.close()
+    if csp_violations:
+        pytest.fail("the Content-Security-Policy refused:\n" + "\n".join(csp_violations), pytrace=False)
 
 
 @pytest.fixture

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 
-from tests.web.conftest import DESK_CLERK, log_in, make_app, publish_desk_orders
+from engine.clock import FrozenClock
+from tests.web.conftest import (
+    DESK_CLERK,
+    TESTER,
+    TESTER_PASSWORD,
+    csrf_token_of,
+    log_in,
+    make_app,
+    publish_desk_orders,
+)
 from web.settings import Settings
 
 DEFS = Path(__file__).resolve().parent / "defs"
@@ -136,3 +154,184 @@ def test_a_request_of_a_logged_out_page_is_told_to_log_in(app: Flask) -> None:
     """htmx asks without following the login redirect: it gets 401, as a page of the app."""
     refused = app.test_client().get("/?lang=zh", headers={"HX-Request": "true"})
     assert refused.status_code == 401 and "请先登录" in refused.text and "Unauthorized" not in refused.text
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading pages write nothing
+
+
+@contextmanager
+def traced_sqlite() -> Iterator[list[str]]:
+    """Every statement SQLite is given on a connection opened inside the block (sqlite3's trace
+    callback, the statements as the database runs them, those the store runs on the driver too)."""
+    seen: list[str] = []
+
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.set_trace_callback(seen.append)
+
+    event.listen(Pool, "connect", trace)
+    try:
+        yield seen
+    finally:
+        event.remove(Pool, "connect", trace)
+
+
+_WRITES = re.compile(r"\s*(BEGIN IMMEDIATE|INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|LOCK)\b", re.I)
+
+
+def sqlite_writes(statements: list[str]) -> list[str]:
+    """The write transactions begun (``BEGIN IMMEDIATE``) and the statements that change something."""
+    return [s for s in statements if _WRITES.match(s)]
+
+
+def next_transaction_id(pg: Any) -> int:
+    """PostgreSQL's next transaction id: only a transaction that writes takes one (a read never does),
+    so the difference across a request is how many write transactions it ran."""
+    return int(pg.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").fetchone()[0])
+
+
+READING_PAGES = (
+    "/",
+    "/?lang=en",
+    "/orders",
+    "/orders?workflow=desk-order&state=paid",
+    "/orders/{order}",
+    "/orders/{order}/fire/pay",
+    "/orders/{order}/fire/complete",  # a step this order may not take now: the 409 page
+    "/orders/new/desk/desk-order/phone",
+    "/forms/showroom/service-order",
+    "/orders/999999",  # the 404 page
+    "/login",  # logged in: on to the home page
+    "/healthz",
+)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_reading_pages_run_no_write_transaction(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A GET of each reading page, each after a new order and a minute more on the clock (so the order
+    counts have events to fold, and a fold would be due): the database is asked for no write
+    transaction, on either database. Folding the counts is the worker's."""
+    sqlite_url = f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}"
+    url = sqlite_url if database == "sqlite" else str(request.getfixturevalue("pg_url"))
+    clock = FrozenClock(datetime.now(UTC))
+    with traced_sqlite() as statements:
+        app = make_app(Settings(database_url=url, definitions_root=DEFS, secret_key="reading-pages"), clock)
+        pg = psycopg.connect(url.replace("+psycopg", ""), autocommit=True) if database == "postgres" else None
+        try:
+            engine = app.extensions["orderloom"].engine
+            publish_desk_orders(engine)
+            order = engine.list_orders(DESK_CLERK, limit=1)[0]
+            engine.fire(order.id, "pay", DESK_CLERK, data={"amount": order.data["total"]})
+            client, anonymous = log_in(app.test_client()), app.test_client()
+            pages = [(client, path.format(order=order.id)) for path in READING_PAGES]
+            for who, path in [*pages, (anonymous, "/login"), (anonymous, "/orders")]:
+                clock.advance(minutes=1)
+                engine.create_order(
+                    DESK_CLERK, department="desk", workflow="desk-order", channel="phone",
+                    data={"customer": "李娜", "total": 5},
+                )  # fmt: skip
+                statements.clear()
+                before = next_transaction_id(pg) if pg is not None else 0
+                response = who.get(path)
+                assert response.status_code < 500, path
+                if pg is not None:
+                    assert next_transaction_id(pg) - before == 0, path
+                else:
+                    assert sqlite_writes(statements) == [], path
+        finally:
+            if pg is not None:
+                pg.close()
+            app.extensions["orderloom"].close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Security headers
+
+
+def test_every_answer_carries_the_security_headers(app: Flask, client: FlaskClient) -> None:
+    anonymous = app.test_client()
+    answers = {
+        "page": client.get("/"),
+        "login": anonymous.get("/login"),
+        "redirect to the login": anonymous.get("/orders"),
+        "404 page": client.get("/no-such-page"),
+        "405 page": client.get("/logout"),
+        "static file": anonymous.get("/static/app.css"),
+        "htmx refresh": client.post("/forms/showroom/service-order/refresh", headers={"HX-Request": "true"}),
+        "health check": anonymous.get("/healthz"),
+    }
+    for what, response in answers.items():
+        policy = response.headers.get("Content-Security-Policy", "")
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives.get("script-src") == "'self'", what  # no inline script, no eval, no other host
+        assert directives.get("style-src") == "'self'", what
+        assert directives.get("frame-ancestors") == "'none'", what
+        assert directives.get("object-src") == "'none'", what
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", what
+        assert response.headers.get("Referrer-Policy") == "same-origin", what
+        assert response.headers.get("X-Frame-Options") == "DENY", what
+
+
+_INLINE = re.compile(
+    r"<script\b(?![^>]*\bsrc=)[^>]*>"  # a script without src
+    r"|\son[a-z]+\s*="  # an event handler attribute (onclick=…)
+    r"|\sstyle\s*="  # a style attribute
+    r"|<style\b"  # a style element
+    r"|javascript:",
+    re.I,
+)
+
+
+def test_no_template_of_a_served_page_has_inline_script_or_style() -> None:
+    """What the CSP refuses, found in the templates before a browser does (forms/standalone.html is a
+    file written by `orderloom forms preview`, opened from disk, not served: its CSS is inlined)."""
+    root = Path(__file__).resolve().parents[2] / "web" / "templates"
+    found = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in sorted(root.rglob("*.html"))
+        if path.name != "standalone.html"
+        for match in _INLINE.finditer(re.sub(r"{#.*?#}", "", path.read_text("utf-8"), flags=re.S))
+    ]
+    assert found == []
+
+
+def test_served_over_https_the_cookies_are_secure(tmp_path: Path) -> None:
+    settings = dataclasses.replace(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'orderloom.db'}", definitions_root=DEFS, secret_key="t"
+        ),
+        https=True,
+    )
+    app = make_app(settings)
+    try:
+        client = app.test_client()
+        https = {"base_url": "https://orderloom.example"}
+        login = client.get("/login?lang=en", **https)
+        assert "Secure" in login.headers["Set-Cookie"] and login.headers["Set-Cookie"].startswith("lang=")
+        token = csrf_token_of(login.text)
+        referer = {"Referer": "https://orderloom.example/login"}  # Flask-WTF checks it over HTTPS
+        data = {"name": TESTER, "password": TESTER_PASSWORD, "csrf_token": token}
+        response = client.post("/login", data=data, headers=referer, **https)
+        assert response.status_code == 302, response.text
+        cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert client.get("/", **https).status_code == 200
+    finally:
+        app.extensions["orderloom"].close()
+    plain = make_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'plain.db'}", definitions_root=DEFS, secret_key="t")
+    )
+    try:
+        assert "Secure" not in plain.test_client().get("/login?lang=en").headers["Set-Cookie"]
+    finally:
+        plain.extensions["orderloom"].close()
+
+
+def test_https_is_a_setting_read_from_the_environment() -> None:
+    assert Settings.from_env({}).https is False
+    assert Settings.from_env({"ORDERLOOM_HTTPS": "true"}).https is True
+    with pytest.raises(ValueError, match="ORDERLOOM_HTTPS: not a yes/no value"):
+        Settings.from_env({"ORDERLOOM_HTTPS": "sometimes"})

@@ -1,9 +1,13 @@
 """Logging in and out: argon2 passwords, one answer for a wrong name or password, every page behind the
-login, CSRF on every POST, the session cookie's flags, and the users commands of the CLI."""
+login, sessions that end on the server (logout, a new password, their lifetime) in every process, CSRF
+on every POST, the session cookie's flags, and the users commands of the CLI."""
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,17 +15,21 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.clock import FrozenClock
 from engine.store.users import find_user, list_users
 from tests.web.conftest import (
     DEFS,
+    DESK_CLERK,
     TESTER,
     TESTER_PASSWORD,
     add_user,
     csrf_token_of,
     log_in,
     make_app,
+    publish_desk_orders,
     settings_for,
 )
+from web.app import create_app
 from web.cli import main
 from web.settings import Settings
 from web.users import authenticate
@@ -87,6 +95,138 @@ def test_logging_out_ends_the_session(app: Flask) -> None:
     response = client.post("/logout")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert client.get("/").status_code == 302
+
+
+def desk_order(app: Flask) -> str:
+    """The page of a desk order (the test definitions' orders published)."""
+    engine = app.extensions["orderloom"].engine
+    publish_desk_orders(engine)
+    return f"/orders/{engine.list_orders(DESK_CLERK, limit=1)[0].id}"
+
+
+def session_cookie(client: FlaskClient) -> str:
+    found = client.get_cookie("session")
+    assert found is not None
+    return found.value
+
+
+def test_after_logout_the_old_cookie_opens_nothing(app: Flask) -> None:
+    """The cookie kept from before the logout (a copy, another tab, a stolen one) is sent again: the
+    session ended on the server, so the order's page asks for a login and htmx gets a 401."""
+    order = desk_order(app)
+    client = log_in(app.test_client())
+    assert client.get(order).status_code == 200
+    kept = session_cookie(client)
+    assert client.post("/logout").status_code == 302
+    client.set_cookie("session", kept)
+    response = client.get(order)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    assert client.get(order, headers={"HX-Request": "true"}).status_code == 401
+    assert client.post("/logout").status_code in (400, 401)  # nothing to log out, nothing done
+
+
+def _log_out_elsewhere(settings: Settings, cookie: str, answers: multiprocessing.Queue[int]) -> None:
+    """Another web process: the same browser's cookie logs out there."""
+    app = create_app(settings, {"TESTING": True})
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    token = csrf_token_of(client.get("/").get_data(as_text=True))
+    answers.put(client.post("/logout", data={"csrf_token": token}).status_code)
+    app.extensions["orderloom"].close()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_logout_in_one_process_ends_the_session_in_every_process(
+    database: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    settings = settings_for(tmp_path, DEFS, "sessions-tests")
+    if database == "postgres":
+        settings = dataclasses.replace(settings, database_url=str(request.getfixturevalue("pg_url")))
+    app = make_app(settings)
+    try:
+        order = desk_order(app)
+        client = log_in(app.test_client())
+        assert client.get(order).status_code == 200
+        context = multiprocessing.get_context("fork")
+        answers: multiprocessing.Queue[int] = context.Queue()
+        other = context.Process(target=_log_out_elsewhere, args=(settings, session_cookie(client), answers))
+        other.start()
+        assert answers.get(timeout=120) == 302
+        other.join()
+        assert other.exitcode == 0
+        response = client.get(order)  # this process, the cookie it still holds
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+    finally:
+        app.extensions["orderloom"].close()
+
+
+def test_a_new_password_ends_every_session_of_the_user(app: Flask, tmp_path: Path) -> None:
+    add_user(app, "li.si", "li.si-password", ("clerk",), ("desk",))
+    order = desk_order(app)
+    office, phone = (
+        log_in(app.test_client(), "li.si", "li.si-password"),
+        log_in(app.test_client(), "li.si", "li.si-password"),
+    )
+    others = log_in(app.test_client())  # another user's session goes on
+    env = {
+        "ORDERLOOM_DEFINITIONS": str(DEFS),
+        "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}",
+    }
+    runner = CliRunner()
+    changed = runner.invoke(
+        main, ["users", "password", "li.si", "--password-stdin"], input="a-new-password\n", env=env
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "password of li.si changed; 2 session(s) ended" in changed.output
+    for client in (office, phone):
+        assert client.get(order).status_code == 302
+    assert others.get(order).status_code == 200
+    assert post_login(app.test_client(), "li.si", "li.si-password")[0] == 401
+    assert post_login(app.test_client(), "li.si", "a-new-password")[0] == 302
+    missing = runner.invoke(
+        main, ["users", "password", "nobody", "--password-stdin"], input="long-enough\n", env=env
+    )
+    assert missing.exit_code == 1 and "there is no user named 'nobody'" in missing.output
+    short = runner.invoke(main, ["users", "password", "li.si", "--password-stdin"], input="short\n", env=env)
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+
+
+def test_a_rehash_at_login_ends_no_session(app: Flask) -> None:
+    """A hash made with older parameters is replaced at the next login: the same password, so the
+    user's other sessions go on."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import update
+
+    from engine.store.tables import users
+
+    def older_hash() -> None:
+        weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(TESTER_PASSWORD)
+        with app.extensions["orderloom"].store.transaction() as tx:
+            tx.connection.execute(update(users).where(users.c.name == TESTER).values(password_hash=weak))
+
+    older_hash()
+    first = log_in(app.test_client())
+    older_hash()
+    second = log_in(app.test_client())
+    stored = find_user(app.extensions["orderloom"].store, TESTER)
+    assert stored is not None and "m=65536" in stored.password_hash  # rehashed
+    assert first.get("/").status_code == second.get("/").status_code == 200
+
+
+def test_a_session_ends_after_its_lifetime(tmp_path: Path) -> None:
+    clock = FrozenClock(datetime.now(UTC))
+    app = make_app(
+        dataclasses.replace(settings_for(tmp_path, DEFS, "sessions-tests"), session_hours=8), clock
+    )
+    try:
+        client = log_in(app.test_client())
+        clock.advance(hours=7, minutes=59)
+        assert client.get("/").status_code == 200
+        clock.advance(minutes=1)
+        assert client.get("/").status_code == 302
+        assert log_in(app.test_client()).get("/").status_code == 200  # a new login starts a new one
+    finally:
+        app.extensions["orderloom"].close()
 
 
 def test_a_post_without_the_csrf_token_is_refused(app: Flask) -> None:

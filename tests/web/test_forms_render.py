@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from tests.web.conftest import log_in, make_app
-from web.formdata import CHINA_TIME, TIME_WITH_OFFSET, parse_form, parse_name
+from tests.web.conftest import add_user, log_in, make_app
+from web.formdata import CHINA_TIME, TIME_WITH_OFFSET, parse_form, parse_name, rows_over_limit
 from web.forms import CompiledForm, compile_form, concrete_name, element_id, render_standalone
 from web.settings import Settings
 
@@ -704,29 +704,76 @@ def test_times_are_read_as_china_time(showroom: CompiledForm) -> None:
     assert (time.fromisoformat(visit["slot"]).utcoffset() is not None) == TIME_WITH_OFFSET
 
 
-def test_two_hundred_lines_are_taken_and_the_two_hundred_and_first_is_refused(retail: FlaskClient) -> None:
-    def order(lines: int) -> MultiDict[str, str]:
-        form = MultiDict(
-            [
-                *RETAIL_CUSTOMER,
-                ("shipping_fee", "0"),
-                ("discount", "0"),
-                ("lines", ""),
-            ]
-        )
-        for index in range(lines):
-            line = (("sku", "SKU-1"), ("name", "茶"), ("qty", "1"), ("unit_price", "2"), ("amount", ""))
-            for key, value in (*line, ("warehouse", "")):  # every input of the row, as a browser posts
-                form.add(f"lines[{index}].{key}", value)
-        return form
+def retail_order(lines: int) -> MultiDict[str, str]:
+    """The retail web intake form with ``lines`` order lines, as a browser posts it (6 inputs a row)."""
+    form = MultiDict([*RETAIL_CUSTOMER, ("shipping_fee", "0"), ("discount", "0"), ("lines", "")])
+    for index in range(lines):
+        line = (("sku", "SKU-1"), ("name", "茶"), ("qty", "1"), ("unit_price", "2"), ("amount", ""))
+        for key, value in (*line, ("warehouse", "")):  # every input of the row, as a browser posts
+            form.add(f"lines[{index}].{key}", value)
+    return form
 
-    accepted = retail.post(f"{RETAIL}?lang=zh", data=order(200))  # 1,209 fields: over werkzeug's 1,000
+
+def test_two_hundred_lines_are_taken_and_the_two_hundred_and_first_is_refused(retail: FlaskClient) -> None:
+    accepted = retail.post(f"{RETAIL}?lang=zh", data=retail_order(200))  # 1,209 fields: over werkzeug's 1,000
     assert accepted.status_code == 200, Page(accepted.text).words[:300]
     assert json.loads(next(t for t in Page(accepted.text).text if t.startswith("{")))["total"] == 400
-    refused = retail.post(f"{RETAIL}?lang=zh", data=order(201))
+    refused = retail.post(f"{RETAIL}?lang=zh", data=retail_order(201))
     assert refused.status_code == 422
-    assert "一张订单最多200行商品" in Page(refused.text).words
-    assert "disabled" in Page(refused.text).one("button", value="add:lines")
+    assert "一张订单最多200行商品，而提交了201行" in Page(refused.text).words  # the UI file's own message
+    assert not Page(refused.text).all("input", name="lines[0].sku")  # refused, not drawn again
+
+
+def test_thousands_of_lines_are_refused_before_any_is_read(retail: FlaskClient) -> None:
+    """9,999 lines (about 660 KiB) to a form taking 200: refused from the names alone, in a short page
+    naming the field and its limit, on the page's submit and on its htmx refresh alike."""
+    line = (("sku", "SKU-1"), ("qty", "1"))
+    form = MultiDict([(f"lines[{i}].{key}", value) for i in range(9_999) for key, value in line])
+    for lang, words in (
+        ("zh", "一张订单最多200行商品，而提交了9999行。表单未被处理"),
+        ("en", "An order takes at most 200 lines, and 9999 were sent. The form was not processed"),
+    ):
+        for url in (f"{RETAIL}?lang={lang}", f"{RETAIL}/refresh?lang={lang}"):
+            response = retail.post(url, data=form)
+            assert response.status_code == 422, url
+            assert words in Page(response.text).words, url
+            assert len(response.data) < 20_000, url  # the page, not 9,999 rows drawn again (31 MB)
+
+
+def test_too_many_lines_are_named_by_the_catalogue_without_a_message_of_the_form(client: FlaskClient) -> None:
+    showroom_form = MultiDict([(f"lines[{i}].qty", "1") for i in range(7)])  # the form takes 5
+    response = client.post(f"{SHOWROOM}?lang=en", data=showroom_form)
+    assert response.status_code == 422
+    assert "The order lines may have at most 5 entries, and 7 were sent." in Page(response.text).words
+
+
+def test_rows_are_counted_from_the_names_a_form_reads(showroom: CompiledForm) -> None:
+    names = [f"lines[{i}].qty" for i in (0, 1, 2, 3, 9)] + ["lines[4].bogus", "lines", "remark", "_action"]
+    assert rows_over_limit(names, showroom.layout, showroom.schema) is None  # a name no field has: no row
+    over = rows_over_limit([*names, "lines[7].sku", "lines[7].qty"], showroom.layout, showroom.schema)
+    assert over is not None and (over.tokens, over.rows, over.limit) == (("lines",), 6, 5)
+    assert over.spec.path == "lines"
+
+
+def test_a_form_of_another_department_is_a_404(tmp_path: Path) -> None:
+    app = _app(tmp_path, DEFS)
+    try:
+        add_user(app, "wang.fang", "wang.fang-password", ("clerk",), ("desk",))
+        add_user(app, "zhao.lei", "zhao.lei-password", ("clerk",), ("showroom",))
+        outsider = log_in(app.test_client(), "wang.fang", "wang.fang-password")
+        for lang, text in (("zh", "找不到这张表单"), ("en", "Form not found")):
+            for method, path in (("GET", SHOWROOM), ("POST", SHOWROOM), ("POST", f"{SHOWROOM}/refresh")):
+                response = outsider.open(f"{path}?lang={lang}", method=method, data=filled())
+                assert response.status_code == 404, (method, path)
+                assert text in Page(response.text).words
+                assert "张伟" not in response.text  # nothing of what was sent came back
+        # the same answer as for a form that does not exist: the address tells nothing
+        assert outsider.get("/forms/showroom/no-such-form").status_code == 404
+        insider = log_in(app.test_client(), "zhao.lei", "zhao.lei-password")
+        assert insider.get(SHOWROOM).status_code == 200
+        assert insider.post(SHOWROOM, data=filled()).status_code == 200
+    finally:
+        app.extensions["orderloom"].close()
 
 
 def test_a_form_whose_ui_file_does_not_fit_shows_its_problems(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from werkzeug.datastructures import MultiDict
 
 from engine.dsl.compiler import load_bundle
+from engine.runtime import Actor
 from engine.store import tables
 from tests.web.conftest import add_user, log_in, make_app, settings_for
 
@@ -199,6 +200,34 @@ def test_other_departments_and_unknown_addresses_are_a_404(app: Flask, clerk: Fl
     )
     for path in unknown:
         assert clerk.get(path).status_code == 404, path
+
+
+def test_a_step_posted_without_its_lock_version_is_refused_and_changes_nothing(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    """The page's ``_lock_version`` is what tells a change made meanwhile: a post without it (or with
+    anything but a version) is refused, the order left as it was, whatever the step."""
+    order_id = create(clerk)
+    engine = app.extensions["orderloom"].engine
+    before = engine.get_order(order_id, engine_actor(app))
+    events = len(engine.history(order_id, engine_actor(app)))
+    paid = {"method": "alipay", "amount": "186", "transaction_ref": "2026000001"}
+    for step, data in (("pay", paid), ("cancel", {})):
+        for lock in (None, "", "v3", "-1", "²", "9" * 5000):
+            sent = dict(data) if lock is None else {**data, "_lock_version": lock}
+            for lang, words in (("zh", "缺少订单版本（_lock_version）"), ("en", "_lock_version), so a")):
+                response = clerk.post(f"/orders/{order_id}/fire/{step}?lang={lang}", data=sent)
+                assert response.status_code == 400, (step, lock, response.text[:300])
+                assert words in response.text and "Traceback" not in response.text
+    after = engine.get_order(order_id, engine_actor(app))
+    assert (after.state, after.lock_version, after.data) == (before.state, before.lock_version, before.data)
+    assert len(engine.history(order_id, engine_actor(app))) == events
+    pay_through_the_page(clerk, order_id)  # the page itself sends it
+    assert engine.get_order(order_id, engine_actor(app)).state != before.state
+
+
+def engine_actor(app: Flask) -> Actor:
+    return Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
 
 
 def test_a_step_the_user_may_not_take_says_why(clerk: FlaskClient) -> None:
