@@ -20,7 +20,7 @@ from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
-from engine.forms.numbers import non_finite_refusals
+from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
@@ -283,9 +283,9 @@ class Engine:
         idempotency_key: str | None = None,
     ) -> OrderView:
         data = dict(data or {})
-        non_finite = non_finite_refusals(data)  # JSON has no NaN: refused before anything is written
-        if non_finite:
-            raise TransitionRejected(non_finite)
+        unstorable = unstorable_refusals(data)  # JSON has no NaN: refused before anything is written
+        if unstorable:
+            raise TransitionRejected(unstorable)
         now = self.clock.now()
         request = None
         if idempotency_key is not None:
@@ -412,12 +412,13 @@ class Engine:
         """Fire ``trigger`` on the order in one transaction (see the module docstring).
 
         ``expected_lock_version``: the version the caller last saw; a different one is a ConflictError.
-        Data holding NaN or an infinity is refused (code ``form``) before anything is written.
+        Data holding NaN, an infinity or a lone surrogate is refused (code ``form``) before anything is
+        written.
         """
         if data:
-            non_finite = non_finite_refusals(data)
-            if non_finite:
-                raise TransitionRejected(non_finite)
+            unstorable = unstorable_refusals(data)
+            if unstorable:
+                raise TransitionRejected(unstorable)
         request = None
         if idempotency_key is not None:
             request = _request_hash("fire", order_id=order_id, trigger=trigger, data=dict(data or {}))

@@ -301,6 +301,23 @@ def test_data_with_nan_or_infinity_is_refused_as_json(run: Run, root: Path) -> N
     assert run("orders", "list").stdout == ""  # nothing was created
 
 
+def test_data_with_a_lone_surrogate_names_the_option_and_the_field(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    bad = ["--data", '{"customer": "\\ud800x", "total": 120}', "--role", "clerk"]
+    en = run(*args, *bad, code=2).output
+    assert (
+        "Invalid value for --data: $.customer: the text holds \\ud800, half of a UTF-16 surrogate pair" in en
+    )
+    zh = run(*args, *bad, "--lang", "zh", code=2).output
+    assert "Invalid value for --data: $.customer：文本含有 \\ud800" in zh
+    assert "Traceback" not in en + zh
+    assert run("orders", "list").stdout == ""  # nothing was created
+    order_id = create(run)
+    fired = run("orders", "fire", str(order_id), "pay", "--data", '{"amount": "\\udfff"}', code=2).output
+    assert "$.amount: the text holds \\udfff" in fired
+
+
 def test_publishing_a_form_or_rule_file_says_what_it_is(run: Run, root: Path, tmp_path: Path) -> None:
     result = run("publish", str(root / "forms" / "payment.json"), code=1)
     assert "forms/payment.json:1:1: error: this is a form, not a workflow" in result.output
