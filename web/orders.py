@@ -214,7 +214,7 @@ def index() -> Any:
     home page's counts link here), and "go to order #…"."""
     wanted = request.args.get("id", "").strip().lstrip("#")
     if wanted:
-        if wanted.isdigit():
+        if wanted.isascii() and wanted.isdigit():  # "²" is a digit to isdigit(), not to int()
             return redirect(url_for("orders.show", order_id=int(wanted)))
         abort(404)
     workflow = request.args.get("workflow") or None

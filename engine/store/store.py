@@ -74,6 +74,10 @@ INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.IntegrityError,
     psycopg.IntegrityError,
 )
+# The largest id or version number a row can hold (a signed 64-bit integer on both databases): a larger
+# number, typed by a user (`orders show 99999999999999999999999`), finds nothing instead of making the
+# SQLite driver raise OverflowError.
+MAX_ID = 2**63 - 1
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 _READ_ONLY = "orderloom_read_only"
 # Constants are written into the SQL text, so every parameter of a statement is a named one.
@@ -516,6 +520,8 @@ class Tx:
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:
+        if not 0 < order_id <= MAX_ID:  # no row holds it (and SQLite's driver refuses past 64 bits)
+            return None
         row = self.run("order_by_id", {"id": order_id}).fetchone()
         return None if row is None else self._order(row)
 
@@ -883,6 +889,8 @@ class Tx:
         )
 
     def version(self, workflow: str, version: int) -> VersionRow | None:
+        if not 0 < version <= MAX_ID:
+            return None
         row = self.run("version", {"workflow": workflow, "version": version}).fetchone()
         return None if row is None else self._version(row)
 

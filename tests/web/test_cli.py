@@ -184,6 +184,16 @@ def test_a_missing_order_is_named_in_both_languages(run: Run, root: Path) -> Non
     assert fired == "error: 找不到订单 99999\n"
 
 
+def test_an_order_id_above_2_to_the_63_is_not_found_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    huge = "99999999999999999999999"
+    assert run("orders", "show", huge, code=1).output == f"error: order {huge} not found\n"
+    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"error: 找不到订单 {huge}\n"
+    assert run("orders", "fire", huge, "pay", code=1).output == f"error: order {huge} not found\n"
+    moved = run("migrate", "desk-order", "--to", huge, code=1).output
+    assert moved == f"error: workflow desk-order v{huge} is not published; published versions: v1\n"
+
+
 def test_a_misspelled_workflow_gets_a_did_you_mean_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     args = ["orders", "create", "--department", "desk", "--workflow", "desk-ordr", "--role", "clerk"]

@@ -309,3 +309,17 @@ def test_a_time_out_of_range_in_local_time_is_shown_as_sent() -> None:
     assert late.text == "9999-12-31T23:59:00-01:00"
     [usual] = summarize({"delivered_at": "2026-11-30T02:00:00+00:00"}, [layout], "zh")
     assert usual.text == "2026-11-30 10:00"
+
+
+def test_an_order_id_above_2_to_the_63_is_not_found_not_a_500(clerk: FlaskClient) -> None:
+    huge = "99999999999999999999999"
+    for path in (f"/orders/{huge}", f"/orders/{huge}/fire/pay", f"/orders/{2**63}", "/orders/0"):
+        response = clerk.get(path + "?lang=en")
+        assert response.status_code == 404, path
+        assert "Not found" in response.text and "Traceback" not in response.text, path
+    assert "找不到此页面" in clerk.get(f"/orders/{huge}?lang=zh").text
+    posted = clerk.post(f"/orders/{huge}/fire/pay", data={"_lock_version": "1"})
+    assert posted.status_code == 404
+    go = clerk.get(f"/orders?id={huge}")
+    assert go.status_code == 302 and clerk.get(go.headers["Location"]).status_code == 404
+    assert clerk.get("/orders?id=%C2%B2").status_code == 404  # "²": a digit to isdigit(), not to int()
