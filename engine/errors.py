@@ -34,6 +34,8 @@ def schema_message(error: Any) -> str:
         return f"text of {len(instance)} characters is too long; the limit is {error.validator_value}"
     if isinstance(instance, str | list | dict) and len(instance) > 60:
         return str(error.message).replace(repr(instance), brief(instance))
+    if isinstance(instance, int) and not isinstance(instance, bool) and instance.bit_length() > 200:
+        return str(error.message).replace(repr(instance), brief(instance))
     return str(error.message)
 
 
