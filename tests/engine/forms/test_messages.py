@@ -256,3 +256,13 @@ def test_refusal_carries_field_and_keyword() -> None:
         "keyword": "required",
         "form": "forms/x.json",
     }
+
+
+def test_a_400_digit_price_on_the_retail_intake_form_is_out_of_range() -> None:
+    price = int("9" * 400)
+    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": price, "amount": 239}
+    errors = {e.path: e for e in VALIDATOR.messages({"lines": [line]}, LAYOUT)}
+    refused = errors["$.lines[0].unit_price"]
+    assert "out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY" in refused.en
+    assert "超出范围：金额须小于 10,000,000,000,000 元" in refused.zh
+    assert "decimals" not in refused.en
