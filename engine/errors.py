@@ -119,6 +119,18 @@ class NotFound(EngineError):
     """An order, workflow or version that does not exist (or is outside the actor's departments)."""
 
 
+class StoredDocumentError(EngineError):
+    """A stored JSON document this code cannot read: a ``schema_version`` newer than it knows (written by
+    a newer OrderLoom), one no OrderLoom writes, or a shape its version does not describe. It names the
+    row (``kind``, ``version``, ``where``); nothing is changed (``engine.store.documents``)."""
+
+    def __init__(self, message: str, *, zh: str, kind: str, version: Any, where: str) -> None:
+        super().__init__(message, zh=zh)
+        self.kind = kind
+        self.version = version
+        self.where = where
+
+
 class PluginError(EngineError):
     """A plugin action failed or is not registered; the transaction was rolled back.
 

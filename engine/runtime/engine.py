@@ -36,6 +36,7 @@ from engine.runtime.compiled import (
     split,
 )
 from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, Tx
+from engine.store.documents import bundle_of
 from engine.store.store import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
@@ -249,7 +250,8 @@ class Engine:
         with self._lock:
             found = self._versions.get(key)
             if found is None:
-                spec = compile_bundle(Bundle.from_json(row.bundle["bundle"]), row.version)
+                bundle = bundle_of(row.bundle, f"{workflow} v{row.version}")
+                spec = compile_bundle(Bundle.from_json(bundle), row.version)
                 found = compile_version(spec, self.registry)
                 self._versions[key] = found
         return found

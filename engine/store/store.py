@@ -53,6 +53,16 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ClauseElement, ColumnClause
 
+from engine.errors import StoredDocumentError
+from engine.store import documents
+from engine.store.documents import (
+    AUDIT_EVENT,
+    CORRELATION_MATCH,
+    IDEMPOTENT_RESULT,
+    ORDER_DATA,
+    OUTBOX_PAYLOAD,
+    WORKFLOW_BUNDLE,
+)
 from engine.store.tables import (
     SCHEMA_VERSION,
     STATE_JOIN,
@@ -180,6 +190,7 @@ _ORDER_COLUMNS = (
     orders.c.created_at,
     orders.c.updated_at,
     orders.c.final,
+    orders.c.schema_version,  # of the data (engine.store.documents)
 )
 _VERSION_COLUMNS = (
     workflow_versions.c.workflow,
@@ -189,6 +200,7 @@ _VERSION_COLUMNS = (
     workflow_versions.c.bundle,
     workflow_versions.c.published_at,
     workflow_versions.c.published_by,
+    workflow_versions.c.schema_version,
 )
 _AUDIT_COLUMNS = (
     audit_events.c.id,
@@ -203,6 +215,7 @@ _AUDIT_COLUMNS = (
     audit_events.c.guards,
     audit_events.c.rules,
     audit_events.c.reason,
+    audit_events.c.schema_version,
 )
 _TIMER_COLUMNS = (
     timers.c.id,
@@ -226,6 +239,7 @@ _OUTBOX_COLUMNS = (
     outbox.c.last_error,
     outbox.c.claimed_by,
     outbox.c.sent_at,
+    outbox.c.schema_version,
 )
 DEFAULT_LEASE = timedelta(minutes=5)
 
@@ -326,9 +340,9 @@ def _statements() -> dict[str, Executable]:
         "insert_outbox": insert(outbox).values(
             topic=b("topic"), payload=b("payload"), schema_version=_SV, created_at=b("at")
         ),
-        "get_idempotent": select(idempotency.c.result, idempotency.c.request_hash).where(
-            and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))
-        ),
+        "get_idempotent": select(
+            idempotency.c.result, idempotency.c.request_hash, idempotency.c.schema_version
+        ).where(and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))),
         "put_idempotent": insert(idempotency).values(
             actor=b("actor"),
             key=b("key"),
@@ -376,7 +390,7 @@ def _statements() -> dict[str, Executable]:
         "orders_on_version": select(*_ORDER_COLUMNS)
         .where(and_(orders.c.workflow == b("workflow"), orders.c.version == b("version")))
         .order_by(orders.c.id),
-        "pending_outbox": select(outbox.c.id, outbox.c.topic, outbox.c.payload)
+        "pending_outbox": select(outbox.c.id, outbox.c.topic, outbox.c.payload, outbox.c.schema_version)
         .where(outbox.c.sent_at.is_(None))
         .order_by(outbox.c.id)
         .limit(b("limit"))
@@ -386,6 +400,9 @@ def _statements() -> dict[str, Executable]:
         .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), _claimable(outbox)))
         .values(claimed_by=b("worker"), claimed_at=b("now")),
         "outbox_by_id": select(*_OUTBOX_COLUMNS).where(outbox.c.id == b("id")),
+        "outbox_unclaim": update(outbox)
+        .where(and_(outbox.c.id == b("id"), outbox.c.claimed_by == b("worker")))
+        .values(claimed_by=null(), claimed_at=null()),
         "outbox_sent": update(outbox)
         .where(and_(outbox.c.id == b("id"), outbox.c.sent_at.is_(None), outbox.c.claimed_by == b("worker")))
         .values(sent_at=b("at"), attempts=outbox.c.attempts + _ONE, last_error=null()),
@@ -512,7 +529,7 @@ class Tx:
             version=row[3],
             channel=row[4],
             state=row[5],
-            data=self._json(row[6]),
+            data=documents.read(ORDER_DATA, row[11], self._json(row[6]), row[0]),
             lock_version=row[7],
             created_at=self._time(row[8]),
             updated_at=self._time(row[9]),
@@ -810,14 +827,23 @@ class Tx:
 
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, Any]]:
         rows = self.run("pending_outbox", {"limit": limit, "offset": 0}).fetchall()
-        return [(r[0], r[1], self._json(r[2])) for r in rows]
+        return [(r[0], r[1], documents.read(OUTBOX_PAYLOAD, r[3], self._json(r[2]), r[0])) for r in rows]
 
     def claim_outbox(
         self, worker_id: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxRow]:
-        """Claim up to ``limit`` unsent messages, oldest first, the way timers are claimed."""
+        """Claim up to ``limit`` unsent messages, oldest first, the way timers are claimed.
+
+        A message whose payload this code cannot read (written by a newer OrderLoom) is not this
+        worker's to send: its claim is given back at once, for a worker that reads it."""
         ids = self._claim("outbox_ids", "claim_outbox", worker_id, now, limit, lease)
-        return [self._outbox(self.run("outbox_by_id", {"id": row_id}).fetchone()) for row_id in ids]
+        claimed = []
+        for row_id in ids:
+            try:
+                claimed.append(self._outbox(self.run("outbox_by_id", {"id": row_id}).fetchone()))
+            except StoredDocumentError:
+                self.run("outbox_unclaim", {"id": row_id, "worker": worker_id})
+        return claimed
 
     def outbox_message(self, outbox_id: int) -> OutboxRow | None:
         row = self.run("outbox_by_id", {"id": outbox_id}).fetchone()
@@ -837,7 +863,7 @@ class Tx:
         return OutboxRow(
             id=r[0],
             topic=r[1],
-            payload=self._json(r[2]),
+            payload=documents.read(OUTBOX_PAYLOAD, r[8], self._json(r[2]), r[0]),
             created_at=self._time(r[3]),
             attempts=r[4],
             last_error=r[5],
@@ -852,7 +878,9 @@ class Tx:
     def idempotent_entry(self, actor: str, key: str) -> tuple[Any, str | None] | None:
         """The stored result of ``actor``'s ``key`` and the fingerprint of its request (None on old rows)."""
         row = self.run("get_idempotent", {"actor": actor, "key": key}).fetchone()
-        return None if row is None else (self._json(row[0]), row[1])
+        if row is None:
+            return None
+        return documents.read(IDEMPOTENT_RESULT, row[2], self._json(row[0]), f"{key!r} of {actor}"), row[1]
 
     def put_idempotent(
         self,
@@ -883,7 +911,7 @@ class Tx:
             version=r[1],
             content_hash=r[2],
             department=r[3],
-            bundle=self._json(r[4]),
+            bundle=documents.read(WORKFLOW_BUNDLE, r[7], self._json(r[4]), f"{r[0]} v{r[1]}"),
             published_at=self._time(r[5]),
             published_by=r[6],
         )
@@ -1024,6 +1052,11 @@ class Tx:
         return [(self._audit(r[:width]), self._order(r[width:])) for r in rows]
 
     def _audit(self, r: Sequence[Any]) -> AuditRow:
+        changes, guards, rules = self._json(r[8]), self._json(r[9]), self._json(r[10])
+        if r[12] != AUDIT_EVENT.current:  # one document in three columns, upgraded as one
+            event = {"data_changes": changes, "guards": guards, "rules": rules}
+            event = documents.read(AUDIT_EVENT, r[12], event, {"order": r[1], "seq": r[2]})
+            changes, guards, rules = event["data_changes"], event["guards"], event["rules"]
         return AuditRow(
             id=r[0],
             order_id=r[1],
@@ -1033,9 +1066,9 @@ class Tx:
             trigger=r[5],
             from_state=r[6],
             to_state=r[7],
-            data_changes=self._json(r[8]),
-            guards=self._json(r[9]),
-            rules=self._json(r[10]),
+            data_changes=changes,
+            guards=guards,
+            rules=rules,
             reason=r[11],
         )
 
@@ -1101,22 +1134,36 @@ class Tx:
         """The matches of ``feed`` recorded at or after ``since``, oldest first."""
         m = correlation_matches.c
         rows = self.connection.execute(
-            select(m.ruleset, m.version, m.pattern, m.match_key, m.at, m.events, m.actions)
+            select(
+                m.ruleset,
+                m.version,
+                m.pattern,
+                m.match_key,
+                m.at,
+                m.events,
+                m.actions,
+                m.schema_version,
+                m.id,
+            )
             .where(m.feed == feed, m.at >= since.astimezone(UTC))
             .order_by(m.id)
         ).fetchall()
-        return [
-            {
-                "ruleset": r[0],
-                "version": r[1],
-                "pattern": r[2],
-                "key": r[3],
-                "at": self._time(r[4]),
-                "events": self._json(r[5]),
-                "actions": self._json(r[6]),
-            }
-            for r in rows
-        ]
+        found = []
+        for r in rows:
+            match = {"events": self._json(r[5]), "actions": self._json(r[6])}
+            match = documents.read(CORRELATION_MATCH, r[7], match, r[8])
+            found.append(
+                {
+                    "ruleset": r[0],
+                    "version": r[1],
+                    "pattern": r[2],
+                    "key": r[3],
+                    "at": self._time(r[4]),
+                    "events": match["events"],
+                    "actions": match["actions"],
+                }
+            )
+        return found
 
 
 def driver_dialect(dialect: Dialect) -> Dialect:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, update
 
+from engine.store import tables
 from web.cli import main
 
 DEFS = Path(__file__).resolve().parent / "defs"
@@ -326,6 +328,41 @@ def test_data_with_a_lone_surrogate_names_the_option_and_the_field(run: Run, roo
     order_id = create(run)
     fired = run("orders", "fire", str(order_id), "pay", "--data", '{"amount": "\\udfff"}', code=2).output
     assert "$.amount: the text holds \\udfff" in fired
+
+
+def test_a_stored_order_of_a_newer_schema_version_is_a_clear_error(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(tables.orders).values(schema_version=2))
+    engine.dispose()
+    en = run("orders", "show", str(order_id), code=1).output
+    assert en == (
+        f"error: the data of order {order_id} has schema_version 2, newer than this OrderLoom reads "
+        "(up to 1): it was written by a newer OrderLoom; run that version, or upgrade this one\n"
+    )
+    zh = run("orders", "show", str(order_id), "--lang", "zh", code=1).output
+    assert zh.startswith(
+        f"error: 订单 {order_id} 的数据的 schema_version 为 2，比本版本 OrderLoom 能读取的（最高 1）更新"
+    )
+    fired = run("orders", "fire", str(order_id), "complete", "--role", "clerk", code=1).output
+    assert "has schema_version 2, newer than this OrderLoom reads" in fired
+
+
+def test_a_published_version_of_a_newer_schema_version_is_a_clear_error(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    publish_desk(run, root)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(tables.workflow_versions).values(schema_version=3))
+    engine.dispose()
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    out = run(*args, "--data", '{"customer": "王芳", "total": 1}', "--role", "clerk", code=1).output
+    assert out.startswith("error: the bundle of workflow desk-order v1 has schema_version 3, newer than")
 
 
 def test_publishing_a_form_or_rule_file_says_what_it_is(run: Run, root: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from werkzeug.datastructures import MultiDict
 
 from engine.dsl.compiler import load_bundle
@@ -323,3 +323,21 @@ def test_an_order_id_above_2_to_the_63_is_not_found_not_a_500(clerk: FlaskClient
     go = clerk.get(f"/orders?id={huge}")
     assert go.status_code == 302 and clerk.get(go.headers["Location"]).status_code == 404
     assert clerk.get("/orders?id=%C2%B2").status_code == 404  # "²": a digit to isdigit(), not to int()
+
+
+def test_an_order_stored_in_a_newer_schema_version_is_a_page_saying_so(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    order_id = create(clerk)
+    with app.extensions["orderloom"].store.engine.begin() as connection:
+        connection.execute(
+            update(tables.orders).where(tables.orders.c.id == order_id).values(schema_version=2)
+        )
+    response = clerk.get(f"/orders/{order_id}?lang=en")
+    assert response.status_code == 500 and "Traceback" not in response.text
+    assert "This order cannot be read" in response.text
+    assert (
+        f"the data of order {order_id} has schema_version 2, newer than this OrderLoom reads" in response.text
+    )
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "无法读取此订单" in zh and f"订单 {order_id} 的数据的 schema_version 为 2" in zh
