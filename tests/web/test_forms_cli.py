@@ -119,6 +119,12 @@ def test_a_form_file_with_a_number_of_over_4300_digits_is_refused_at_its_place(t
     )
     assert "nothing was written" in result.output and not out.exists()
     assert "Traceback" not in result.output and len(result.output) < 500
+    validated = CliRunner().invoke(main, ["validate", str(path)], catch_exceptions=False)
+    assert validated.exit_code == 1
+    assert (
+        ":4:45: error: the number 99999999999999999999... (5000 characters) is out of range"
+        in validated.output
+    )
 
 
 def test_a_form_file_with_maximum_1e999_is_refused_at_its_place(tmp_path: Path) -> None:
