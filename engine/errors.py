@@ -6,9 +6,37 @@ order may not take, a concurrent change, a plugin that failed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def brief(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` as a message quotes a value: whole when short, else its start and its size, so
+    an error never echoes a whole over-long text (or a number ``repr`` refuses to write) back."""
+    if type(value) is int and value.bit_length() > 4 * limit:  # repr() refuses past 4,300 digits
+        return f"a whole number of about {int(math.log10(abs(value))) + 1} digits"
+    if type(value) is str and len(value) > limit:
+        return f"{value[: max(limit - 20, 10)]!r}... ({len(value)} characters)"
+    try:
+        text = repr(value)
+    except ValueError:  # a container holding such a number
+        return f"a {type(value).__name__} too large to show"
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def schema_message(error: Any) -> str:
+    """A jsonschema ``ValidationError``'s message without echoing a long value whole (jsonschema quotes
+    the value it refuses: 900 KB of text would come back 900 KB long)."""
+    instance = error.instance
+    if error.validator == "maxLength" and isinstance(instance, str):
+        return f"text of {len(instance)} characters is too long; the limit is {error.validator_value}"
+    if isinstance(instance, str | list | dict) and len(instance) > 60:
+        return str(error.message).replace(repr(instance), brief(instance))
+    if isinstance(instance, int) and not isinstance(instance, bool) and instance.bit_length() > 200:
+        return str(error.message).replace(repr(instance), brief(instance))
+    return str(error.message)
 
 
 @dataclass(frozen=True)
@@ -93,6 +121,18 @@ class NotFound(EngineError):
 
 class Forbidden(EngineError):
     """The actor may not do this at all (not a department's admin, for the outbox's messages)."""
+
+
+class StoredDocumentError(EngineError):
+    """A stored JSON document this code cannot read: a ``schema_version`` newer than it knows (written by
+    a newer OrderLoom), one no OrderLoom writes, or a shape its version does not describe. It names the
+    row (``kind``, ``version``, ``where``); nothing is changed (``engine.store.documents``)."""
+
+    def __init__(self, message: str, *, zh: str, kind: str, version: Any, where: str) -> None:
+        super().__init__(message, zh=zh)
+        self.kind = kind
+        self.version = version
+        self.where = where
 
 
 class PluginError(EngineError):

@@ -6,9 +6,12 @@ yuan with two decimals.
 
 ``capture`` reads the transition's payment form: ``method`` (card, wechat_pay, alipay, cod,
 bank_transfer), ``amount`` and ``transaction_ref``; it adds to ``paid_amount`` and records ``paid_at``,
-``payment_method`` and ``transaction_ref``. ``refund`` pays back ``refund_amount`` when the order names
-one (a partial return, an after-sales request), else all that is paid and not yet refunded; nothing is
-queued when there is nothing to refund (a free order, an unpaid one).
+``payment_method`` and ``transaction_ref``. It takes no more than is due: on an order with a ``total``,
+an amount above the total less what is paid already is refused (code ``overpayment``, naming the
+amount due), so a clerk's slip (23900 typed for 239) never records money the order does not owe.
+``refund`` pays back ``refund_amount`` when the order names one (a partial return, an after-sales
+request), else all that is paid and not yet refunded; nothing is queued when there is nothing to refund
+(a free order, an unpaid one).
 
 ``record_failure`` records a failed payment attempt that a gateway callback (or a clerk taking a payment
 by phone) reports on an order waiting for payment: it reads the payment-failure form (``method``,
@@ -47,7 +50,18 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
         raise ActionRefused(
             "amount", "收款金额必须大于 0", f"a captured amount must be positive, got {amount}"
         )
-    paid = _amount_or_zero(ctx.data, "paid_amount") + amount
+    before = _amount_or_zero(ctx.data, "paid_amount")
+    if ctx.data.get("total") is not None:
+        due = max(money(ctx.data["total"], "total") - before, Decimal(0))
+        if amount > due:
+            raise ActionRefused(
+                "overpayment",
+                f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款",
+                f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due",
+                amount=str(amount),
+                due=str(due),
+            )
+    paid = before + amount
     ref = ctx.data.get("transaction_ref")
     ctx.emit(
         "payments.captured",

@@ -122,3 +122,42 @@ def test_an_order_paid_after_three_failed_attempts_waits_for_review(engine: Engi
     review = engine.history(order_id, CLERK)[-1]
     assert review.trigger == "review" and review.rules is not None
     assert [reason["rule"] for reason in review.rules["reasons"]] == ["repeated-payment-failures"]
+
+
+def test_a_payment_of_ten_to_the_20_on_a_239_yuan_order_is_refused_by_the_form(engine: Engine) -> None:
+    order_id = place(engine)
+    placed = engine.get_order(order_id, CLERK).lock_version
+    payment = {"method": "card", "amount": 10**20, "transaction_ref": "T0000003"}
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order_id, "pay", CLERK, payment)
+    [refusal] = caught.value.refusals
+    assert (refusal.code, refusal.details["path"]) == ("form", "$.amount")
+    assert refusal.en == (
+        "The amount paid (CNY) is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY"
+    )
+    assert refusal.zh == "支付金额（元）超出范围：金额须小于 10,000,000,000,000 元（十万亿元）"
+    order = engine.get_order(order_id, CLERK)
+    assert (order.state, order.lock_version, "paid_amount" in order.data) == (
+        "pending_payment",
+        placed,
+        False,
+    )
+
+
+def test_more_than_is_due_is_refused_naming_the_amount_due(engine: Engine) -> None:
+    order_id = place(engine)
+    payment = {"method": "card", "amount": 23900, "transaction_ref": "T0000004"}  # 239 typed twice over
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order_id, "pay", CLERK, payment)
+    [refusal] = caught.value.refusals
+    assert refusal.code == "overpayment"
+    assert (refusal.details["amount"], refusal.details["due"]) == ("23900.00", "239.00")
+    assert refusal.en == "the amount of 23900.00 CNY is more than the 239.00 CNY due; take the amount due"
+    assert refusal.zh == "收款金额 23900.00 元超过应付金额 239.00 元；请按应付金额收款"
+    with engine.store.read() as tx:
+        topics = tx.connection.execute(select(outbox.c.topic)).scalars().all()
+    assert "payments.captured" not in topics  # nothing captured, nothing sent
+    assert engine.get_order(order_id, CLERK).state == "pending_payment"
+    paid = engine.fire(order_id, "pay", CLERK, {**payment, "amount": 239})
+    assert paid.to_state == "pending_shipment"
+    assert engine.get_order(order_id, CLERK).data["paid_amount"] == 239

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
+from engine.forms.numbers import unstorable_refusals
 from engine.runtime import ALL_DEPARTMENTS, Actor
 from web.settings import Settings
 from web.wiring import Services, build_services
@@ -97,8 +98,9 @@ def _actor(name: str, roles: Sequence[str], departments: Sequence[str]) -> Actor
 MAX_DATA_BYTES = 1_000_000  # an order's data is a form's worth of fields, not a file dump
 
 
-def _json_option(value: str | None, option: str = "--data") -> dict[str, Any]:
-    """Data given inline as JSON, or as ``@file.json``; a problem names ``option``."""
+def _json_option(value: str | None, option: str = "--data", lang: str = "en") -> dict[str, Any]:
+    """Data given inline as JSON, or as ``@file.json``; a problem names ``option`` (and the field, in
+    ``lang``, for a value JSON storage refuses: NaN, infinity, a lone surrogate such as ``"\\ud800"``)."""
     if not value:
         return {}
     try:
@@ -116,6 +118,10 @@ def _json_option(value: str | None, option: str = "--data") -> dict[str, Any]:
         raise click.BadParameter("not readable JSON: nested too deeply", param_hint=option) from None
     if not isinstance(parsed, dict):
         raise click.BadParameter("the data must be a JSON object", param_hint=option)
+    unstorable = unstorable_refusals(parsed)
+    if unstorable:
+        said = [refusal.zh if lang == "zh" else refusal.en for refusal in unstorable]
+        raise click.BadParameter("；".join(said) if lang == "zh" else "; ".join(said), param_hint=option)
     return parsed
 
 
@@ -394,7 +400,7 @@ def orders_create(
                 department=department,
                 workflow=workflow,
                 channel=channel,
-                data=_json_option(data),
+                data=_json_option(data, lang=lang),
                 idempotency_key=idempotency_key,
             )
         except EngineError as error:
@@ -425,7 +431,7 @@ def orders_fire(
                 order_id,
                 trigger,
                 actor,
-                data=_json_option(data),
+                data=_json_option(data, lang=lang),
                 idempotency_key=idempotency_key,
             )
         except EngineError as error:
@@ -1174,7 +1180,7 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
     except ValueError as error:  # not JSON
         click.echo(f"{file}:1:1: error: not a JSON form file: {error}", err=True)
         sys.exit(1)
-    data = _json_option(f"@{data_file}") if data_file is not None else {}
+    data = _json_option(f"@{data_file}", lang=lang) if data_file is not None else {}
     folder = file.resolve().parent.parent
     root = folder.parent if folder.name == "forms" else _settings(ctx).definitions_root
     # No database here: sources that read tables (products, customers) offer nothing, and the page shows

@@ -34,6 +34,8 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from engine.dsl.loader import load_json
+from engine.dsl.validate import check_form_file
 from engine.errors import DefinitionError, PluginError
 from engine.forms import fields as paths
 from engine.forms.messages import message
@@ -100,10 +102,18 @@ def compile_form(path: Path, sources: frozenset[str] | None = None, shown: str |
     """The form ``forms/<department>/<name>.json`` with the UI file beside it (a default layout without
     one); ``DefinitionError`` when the UI file does not fit the schema, its problems naming the UI file
     as ``shown`` (the form file's path as people read it) would name it."""
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    # Read as `orderloom validate` reads them: a problem (a number out of range, a root that is no
+    # object) is a DefinitionError naming file:line:col, never a traceback.
+    schema, problems = check_form_file(path, shown or str(path))
+    if schema is None:
+        raise DefinitionError(problems)
     ui_file = ui_path_for(path)
-    ui = json.loads(ui_file.read_text(encoding="utf-8")) if ui_file.is_file() else None
     ui_shown = str(ui_path_for(Path(shown))) if shown else str(ui_file)
+    ui = None
+    if ui_file.is_file():
+        ui, _marks, problems = load_json(ui_file.read_bytes(), ui_shown)
+        if ui is None or problems:
+            raise DefinitionError(problems)
     layout = load_layout(schema, ui, sources=sources, file=ui_shown)
     name = path.name[: -len(".json")]
     return CompiledForm(path.parent.name, name, schema, layout, FormValidator.compile(schema))

@@ -176,6 +176,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Something went wrong handling the request; nothing was changed. Try again later, and "
         "tell your administrator if it goes on.",
     },
+    "orders.unreadable.title": {"zh": "无法读取此订单", "en": "This order cannot be read"},
+    "orders.unreadable": {
+        "zh": "此订单的存储格式不是本版本 OrderLoom 能读取的；没有做任何更改。请告诉管理员：",
+        "en": "This order is stored in a shape this version of OrderLoom cannot read; nothing was changed. "
+        "Tell your administrator:",
+    },
     "orders.not_found.title": {"zh": "找不到此页面", "en": "Not found"},
     "orders.not_found": {
         "zh": "没有这个订单、流程或渠道，或者它不属于您所在的部门。",

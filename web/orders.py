@@ -29,7 +29,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from werkzeug.exceptions import HTTPException
 
 from engine.dsl.spec import Text, WorkflowSpec
-from engine.errors import ConflictError, NotFound, Refusal, TransitionRejected
+from engine.errors import ConflictError, NotFound, Refusal, StoredDocumentError, TransitionRejected
 from engine.forms.fields import ITEMS
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.forms.validation import FieldError
@@ -216,7 +216,7 @@ def index() -> Any:
     home page's counts link here), and "go to order #…"."""
     wanted = request.args.get("id", "").strip().lstrip("#")
     if wanted:
-        if wanted.isdigit():
+        if wanted.isascii() and wanted.isdigit():  # "²" is a digit to isdigit(), not to int()
             return redirect(url_for("orders.show", order_id=int(wanted)))
         abort(404)
     workflow = request.args.get("workflow") or None
@@ -537,3 +537,10 @@ def fire_refresh(order_id: int, trigger: str) -> Any:
 @orders.errorhandler(404)
 def not_found(error: HTTPException) -> Any:
     return render_template("forms/error.html", code=404, key="orders.not_found"), 404
+
+
+@orders.errorhandler(StoredDocumentError)
+def unreadable(error: StoredDocumentError) -> Any:
+    """An order (or its workflow version) stored in a shape this version cannot read: which, and why."""
+    problems = [error.message(current_lang())]
+    return render_template("forms/error.html", code=500, key="orders.unreadable", problems=problems), 500

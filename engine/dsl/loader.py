@@ -12,7 +12,11 @@ What is refused, each as a ``Problem`` (never a traceback):
 * aliases (``*name``): refused outright, so no alias bomb can expand. Anchors alone are harmless and
   ignored. Reuse in the workflow language goes through overlays (``extends``) instead;
 * tags other than the plain YAML ones (``!!python/...`` and any custom tag);
-* nesting deeper than ``MAX_DEPTH`` and more than ``MAX_NODES`` nodes.
+* nesting deeper than ``MAX_DEPTH`` and more than ``MAX_NODES`` nodes;
+* numbers a stored definition cannot hold: beyond ``±MAX_NUMBER`` (a JSON number's usual range, which
+  is a float's), infinity and NaN (``1e999``, ``.inf``), whole numbers of thousands of digits;
+* text holding half of a UTF-16 surrogate pair (``"\\ud800"``), which is no character and cannot be
+  written as UTF-8, so it could never be stored.
 
 Scalars follow YAML 1.2's core schema where YAML 1.1 surprises people: only ``true``/``false`` are
 booleans (``yes``, ``no``, ``on``, ``off`` stay strings), dates stay strings, and mapping keys are
@@ -32,14 +36,52 @@ import yaml
 from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from engine.errors import Problem
+from engine.errors import Problem, brief
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 DEFAULT_MAX_BYTES = 1_000_000
+# The largest number a definition may hold: a float's range (RFC 8259 §6: what JSON readers agree on).
+MAX_NUMBER = 2**1024  # about 1.8e308
+_MAX_DIGITS = 309  # 2**1024 has 309 digits: longer whole numbers are refused without reading them
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 Position = tuple[int, int]
+
+
+def number_problem(value: Any, written: str | None = None) -> str | None:
+    """Why a number read from a definition cannot be kept (None when it can): infinity, NaN, or a
+    size beyond ``MAX_NUMBER``; ``written`` is the number as the file writes it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if -MAX_NUMBER < value < MAX_NUMBER:
+        return None
+    if isinstance(value, float) and (value != value or not any(c.isdigit() for c in written or "")):
+        word = "NaN" if value != value else "infinity"
+        return (
+            f"{word} is not a number a definition may hold (definitions are stored as JSON, which has none)"
+        )
+    return out_of_range(written if written is not None else brief(value, 40))
+
+
+def out_of_range(written: str) -> str:
+    shown = written if len(written) <= 40 else f"{written[:20]}... ({len(written)} characters)"
+    return f"the number {shown} is out of range: numbers stay within ±1.8e308"
+
+
+def surrogate_problem(text: str) -> str | None:
+    """Why text read from a definition cannot be kept (None when it can): it holds half of a UTF-16
+    surrogate pair (``\\ud800``), which is no character and cannot be stored as UTF-8."""
+    if text.isascii():
+        return None
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return (
+        f"the text holds \\u{ord(found.group()):04x}, half of a UTF-16 surrogate pair, which is no "
+        "character; write the character itself, or both halves of its pair"
+    )
 
 
 def child_path(path: str, key: str | int) -> str:
@@ -208,6 +250,10 @@ class _Builder:
                     continue
                 key = str(key_node.value)
                 sub = child_path(path, key)
+                unwritable = surrogate_problem(key)
+                if unwritable is not None:
+                    self.problem(unwritable, _pos(key_node.start_mark), path, "yaml-value")
+                    continue
                 if key in result:
                     first = self.marks.keys.get(sub, (0, 0))
                     self.problem(
@@ -233,11 +279,21 @@ class _Builder:
         if node.tag not in _PLAIN_TAGS:
             self.bad_tag(node, path)
             return node.value
+        if node.tag == "tag:yaml.org,2002:int" and len(node.value) > _MAX_DIGITS + 2:  # past int()'s limit
+            self.problem(out_of_range(node.value), _pos(node.start_mark), path, "yaml-value")
+            return None
         try:
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
-            self.problem(f"cannot read the value {node.value!r}", _pos(node.start_mark), path, "yaml-value")
+            self.problem(
+                f"cannot read the value {brief(node.value, 40)}", _pos(node.start_mark), path, "yaml-value"
+            )
             return node.value
+        unwritable = surrogate_problem(value) if isinstance(value, str) else number_problem(value, node.value)
+        if unwritable is not None:
+            self.problem(unwritable, _pos(node.start_mark), path, "yaml-value")
+            return None
+        return value
 
     def bad_tag(self, node: Node, path: str) -> None:
         self.problem(
@@ -390,6 +446,7 @@ class _JsonReader:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.marks = Marks()
         self.duplicates: list[tuple[str, int, str]] = []
+        self.unreadable: list[tuple[str, int, str]] = []  # (message, index, path): values not kept
         self.count = 0
 
     def position(self, index: int) -> Position:
@@ -425,21 +482,40 @@ class _JsonReader:
                     raise _JsonError("expected ',' or ']'", index)
                 index += 1
         if char == '"':
-            return self.string(index)
+            return self.string(index, path)
         for word, literal in (("true", True), ("false", False), ("null", None)):
             if self.text.startswith(word, index):
                 return literal, index + len(word)
         match = _NUMBER.match(self.text, index)
         if match:
-            number = match.group()
-            return (float(number) if match.group(1) or match.group(2) else int(number)), match.end()
+            return self.number(match, path), match.end()
         raise _JsonError("expected a value", index)
 
-    def string(self, index: int) -> tuple[str, int]:
+    def number(self, match: re.Match[str], path: str) -> int | float | None:
+        """The number ``match`` wrote, or None with a problem when a definition may not hold it."""
+        written = match.group()
+        if match.group(1) or match.group(2):
+            value: int | float = float(written)
+        elif len(written) > _MAX_DIGITS + 1:  # refused unread: int() refuses it past 4,300 digits
+            self.unreadable.append((out_of_range(written), match.start(), path))
+            return None
+        else:
+            value = int(written)
+        problem = number_problem(value, written)
+        if problem is not None:
+            self.unreadable.append((problem, match.start(), path))
+            return None
+        return value
+
+    def string(self, index: int, path: str) -> tuple[str, int]:
         try:
-            return json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined,no-any-return]
+            text, end = json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined]
         except json.JSONDecodeError as error:
             raise _JsonError(error.msg, error.pos) from None
+        problem = surrogate_problem(text)
+        if problem is not None:
+            self.unreadable.append((problem, index, path))
+        return str(text), int(end)
 
     def object(self, index: int, path: str, depth: int) -> tuple[dict[str, Any], int]:
         result: dict[str, Any] = {}
@@ -450,7 +526,7 @@ class _JsonReader:
             if self.text[index : index + 1] != '"':
                 raise _JsonError("expected a key in double quotes", index)
             key_index = index
-            key, index = self.string(index)
+            key, index = self.string(index, path)
             sub = child_path(path, key)
             index = self.skip(index)
             if self.text[index : index + 1] != ":":
@@ -498,4 +574,9 @@ def load_json(
     for key, index, sub in reader.duplicates:
         line, column = reader.position(index)
         problems.append(Problem(f"duplicate key {key!r}", file, line, column, sub, None, "duplicate-key"))
+    if reader.unreadable:  # a value left out would be read as another problem: none is checked further
+        for message, index, where in reader.unreadable:
+            line, column = reader.position(index)
+            problems.append(Problem(message, file, line, column, where, None, "json-value"))
+        return None, reader.marks, sorted(problems, key=lambda p: (p.line, p.column))
     return tree, reader.marks, problems

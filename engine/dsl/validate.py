@@ -31,7 +31,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.spec import ANY_SOURCE, SEPARATOR
-from engine.errors import Problem
+from engine.errors import Problem, brief, schema_message
 from engine.plugins import did_you_mean
 
 if TYPE_CHECKING:
@@ -142,11 +142,11 @@ def _translate(error: ValidationError, located: Located) -> list[Problem]:
         # The instance is the key itself; ``path`` is the mapping that holds it.
         key_path = child_path(path, str(instance))
         if keyword == "enum":
-            message = f"{instance!r} is not a channel; use one of {', '.join(schema['enum'])}"
+            message = f"{brief(instance)} is not a channel; use one of {', '.join(schema['enum'])}"
             message += did_you_mean(str(instance), schema["enum"])
         else:
             words = _PATTERN_WORDS.get(patterns.get(str(schema.get("pattern")), ""), "a valid name")
-            message = f"{instance!r} is not a valid name here: use {words}"
+            message = f"{brief(instance)} is not a valid name here: use {words}"
         return [located.problem(message, key_path, "schema-name", key=True)]
 
     if keyword == "additionalProperties":
@@ -177,22 +177,22 @@ def _translate(error: ValidationError, located: Located) -> list[Problem]:
             if isinstance(expected, list)
             else _TYPE_WORDS.get(str(expected), str(expected))
         )
-        return [located.problem(f"{what} must be {words} (got {instance!r})", path, "wrong-type")]
+        return [located.problem(f"{what} must be {words} (got {brief(instance)})", path, "wrong-type")]
     if keyword == "pattern":
         words = _PATTERN_WORDS.get(patterns.get(str(error.validator_value), ""), "")
         if not words and "actions" in parts:
             words = "an action name like payments.capture"
         words = words or f"text matching {error.validator_value}"
-        return [located.problem(f"{what} must be {words} (got {instance!r})", path, "bad-value")]
+        return [located.problem(f"{what} must be {words} (got {brief(instance)})", path, "bad-value")]
     if keyword == "enum":
         options = [str(o) for o in value]
-        message = f"{what} must be one of {', '.join(options)} (got {instance!r})"
+        message = f"{what} must be one of {', '.join(options)} (got {brief(instance)})"
         return [located.problem(message + did_you_mean(str(instance), options), path, "bad-value")]
     if keyword == "const":
         return [located.problem(f"{what} must be {error.validator_value!r}", path, "bad-value")]
     if keyword in ("minimum", "maximum"):  # the UI schema's columns (1-4)
         bound = "at least" if keyword == "minimum" else "at most"
-        return [located.problem(f"{what} must be {bound} {value} (got {instance!r})", path, "bad-value")]
+        return [located.problem(f"{what} must be {bound} {value} (got {brief(instance)})", path, "bad-value")]
     if keyword in ("minProperties", "minItems"):
         return [located.problem(f"{what} must not be empty", path, "empty")]
     if keyword == "minLength":
@@ -212,8 +212,8 @@ def _translate(error: ValidationError, located: Located) -> list[Problem]:
             return list(dict.fromkeys(result))
         key = next((p for p in reversed(parts) if isinstance(p, str)), "")
         words = _ANY_OF_WORDS.get(key, "a valid value")
-        return [located.problem(f"{what} must be {words} (got {instance!r})", path, "wrong-type")]
-    return [located.problem(error.message, path, "schema")]
+        return [located.problem(f"{what} must be {words} (got {brief(instance)})", path, "wrong-type")]
+    return [located.problem(schema_message(error), path, "schema")]
 
 
 # --- loading files under the definitions root -----------------------------------------------------

@@ -42,6 +42,7 @@ __all__ = [
     "is_money",
     "is_postcode_cn",
     "is_resident_id_cn",
+    "money_problem",
     "prepare_schema",
 ]
 
@@ -105,24 +106,35 @@ def is_email(value: object) -> bool:
 MONEY_LIMIT = 10**13
 
 
+# Why a value is not money (``money_problem``): its size, or its decimals.
+TOO_LARGE = "too-large"
+DECIMALS = "decimals"
+
+
 def is_money(value: object) -> bool:
     """A finite number with at most two decimals, below ``MONEY_LIMIT`` in size (``True`` and ``False``
     are not numbers here; other types pass, as they are the ``type`` keyword's to refuse)."""
+    return money_problem(value) is None
+
+
+def money_problem(value: object) -> str | None:
+    """Why ``value`` is not money: ``TOO_LARGE`` (not below ``MONEY_LIMIT`` in size, or not finite),
+    ``DECIMALS`` (more than two); None when it is money, or not a number at all."""
     if isinstance(value, bool):
-        return True
+        return None
     if isinstance(value, int):
-        return -MONEY_LIMIT < value < MONEY_LIMIT
+        return None if -MONEY_LIMIT < value < MONEY_LIMIT else TOO_LARGE
     if isinstance(value, float | Decimal):
         try:
             exact = Decimal(repr(value)) if isinstance(value, float) else value
         except InvalidOperation:
-            return False
+            return TOO_LARGE
         if not exact.is_finite() or not -MONEY_LIMIT < exact < MONEY_LIMIT:
-            return False
+            return TOO_LARGE
         # repr() of a float is its shortest round-tripping text: 19.9 is "19.9", 0.1 + 0.2 is not.
         exponent = exact.normalize().as_tuple().exponent
-        return isinstance(exponent, int) and exponent >= -2
-    return True
+        return None if isinstance(exponent, int) and exponent >= -2 else DECIMALS
+    return None
 
 
 FORMATS: Mapping[str, Callable[[object], bool]] = {

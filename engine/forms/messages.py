@@ -47,6 +47,10 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
         "zh": "{label}格式不正确：应为{expected}",
         "en": "The {label} is not valid: expected {expected}",
     },
+    "form.money_range": {
+        "zh": "{label}超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
+        "en": "The {label} is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
+    },
     "form.pattern": {"zh": "{label}格式不正确", "en": "The {label} is not in the expected format"},
     "form.type": {"zh": "{label}应为{expected}", "en": "The {label} must be {expected}"},
     "form.minimum": {"zh": "{label}不能小于{limit}", "en": "The {label} must be at least {limit}"},

@@ -37,7 +37,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from engine.errors import DefinitionError, Problem
+from engine.errors import DefinitionError, Problem, brief
 from engine.forms import fields as paths
 from engine.forms.fields import ITEMS, Text
 from engine.forms.validation import FormValidator
@@ -586,7 +586,7 @@ def _computed_findings(
     for error in errors:
         findings.append(
             UiFinding(
-                f"in computed {text!r}, column {error.column}: {error.message}",
+                f"in computed {brief(text, 80)}, column {error.column}: {error.message}",
                 where,
                 "bad-computed",
                 error.hint,

@@ -45,10 +45,18 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
 from engine.dsl.loader import child_path
-from engine.errors import Refusal
+from engine.errors import Refusal, brief, schema_message
 from engine.forms import messages as catalogue
 from engine.forms.fields import Text, description, field_path, fields_of, resolve, title
-from engine.forms.formats import FORMAT_CHECKER, MONEY_KEYWORD, is_money, prepare_schema
+from engine.forms.formats import (
+    FORMAT_CHECKER,
+    MONEY_KEYWORD,
+    MONEY_LIMIT,
+    TOO_LARGE,
+    is_money,
+    money_problem,
+    prepare_schema,
+)
 
 if TYPE_CHECKING:
     from engine.forms.ui import FormLayout
@@ -86,6 +94,9 @@ _ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
     "pattern": lambda e: f"格式不符合 {e.validator_value}",
     "format": lambda e: f"不是有效的 {e.validator_value}",
     "additionalProperties": lambda e: "包含不允许的字段",
+    MONEY_KEYWORD: lambda e: (
+        f"金额须小于 {MONEY_LIMIT:,}" if money_problem(e.instance) == TOO_LARGE else "金额最多两位小数"
+    ),
 }
 
 _FORMATS: FormatChecker = FORMAT_CHECKER
@@ -107,8 +118,11 @@ def _ecma_pattern(
 
 def _money(validator: Any, value: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
     """``x-money`` (``format: money`` as ``prepare_schema`` rewrites it) for the detailed validator."""
-    if value is True and not is_money(instance):
-        yield ValidationError(f"{instance!r} is not an amount with at most two decimals")
+    problem = money_problem(instance) if value is True else None
+    if problem == TOO_LARGE:
+        yield ValidationError(f"{brief(instance)} is not an amount below {MONEY_LIMIT:,} in size")
+    elif problem is not None:
+        yield ValidationError(f"{brief(instance)} is not an amount with at most two decimals")
 
 
 class _MoneyKeyword:
@@ -187,8 +201,8 @@ class FormValidator:
                 missing = error.message.split("'")[1] if "'" in error.message else ""
                 path = f"{path}.{missing}" if missing else path
             to_zh = _ZH_KEYWORDS.get(str(error.validator))
-            zh = to_zh(error) if to_zh else error.message
-            found.append(FormError(path, error.message, zh))
+            zh = to_zh(error) if to_zh else schema_message(error)
+            found.append(FormError(path, schema_message(error), zh))
         return found
 
     def messages(self, data: Any, layout: FormLayout | None = None) -> list[FieldError]:
@@ -259,6 +273,8 @@ class FormValidator:
         if keyword == "minLength" and instance == "" and value == 1:
             return [self._error(parts, "required", layout)]
         if keyword == MONEY_KEYWORD:
+            if money_problem(instance) == TOO_LARGE:  # a 400-digit price is not a matter of decimals
+                return [self._error(parts, "money_range", layout, custom_key="format")]
             return [self._error(parts, "format", layout, expected=catalogue.FORMAT_WORDS["money"])]
         if keyword == "format":
             words = catalogue.FORMAT_WORDS.get(str(value), Text(str(value), str(value)))

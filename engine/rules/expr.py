@@ -15,23 +15,29 @@ Runtime semantics (docs/expressions.md is the reference):
 * Arithmetic with ``None`` or with the wrong types, and division by zero, raise
   :class:`ExpressionEvaluationError` naming the expression.
 * ``and`` / ``or`` / ``not`` short-circuit and always give a ``bool``.
+* Nothing a condition computes can grow without bound: a number stays within ``±MAX_NUMBER`` (a decimal
+  number's range), text and lists joined with ``+`` hold at most ``MAX_SIZE`` characters or elements,
+  and ``round`` takes at most ``MAX_ROUND_DIGITS`` digits either way. Each bound is checked when the
+  definition is validated where the text shows it (a literal, a constant number of digits) and when
+  the condition is evaluated otherwise.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import math
 import operator
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import date as date_type
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
-from engine.errors import EngineError, Problem
+from engine.errors import EngineError, Problem, brief
 from engine.plugins import did_you_mean
 
 __all__ = [
@@ -40,6 +46,9 @@ __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "MAX_NUMBER",
+    "MAX_ROUND_DIGITS",
+    "MAX_SIZE",
     "CompiledExpression",
     "ExpressionError",
     "ExpressionEvaluationError",
@@ -51,6 +60,12 @@ __all__ = [
 ALLOWED_ROOTS = frozenset({"order", "data", "actor", "now", "event", "customer", "item", "children"})
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
+# Numbers stay inside a decimal number's (a float's) range: every whole number below it is exact, and
+# no product of a short condition can take seconds to compute, print or compare.
+MAX_NUMBER = 2**1024  # about 1.8e308
+MAX_ROUND_DIGITS = 308  # round(x, n): beyond 308 digits either way every number rounds to 0 or to itself
+MAX_SIZE = 100_000  # characters of text, or elements of a list, that '+' may build
+_NUMBER_RANGE = "±1.8e308"
 
 Env = Mapping[str, Any]
 Evaluator = Callable[[Env], Any]
@@ -84,7 +99,7 @@ class ExpressionError(EngineError):
         problem then points at the offending character itself.
         """
         return Problem(
-            message=f"in condition {self.expression!r}, column {self.column}: {self.message}",
+            message=f"in condition {brief(self.expression, 80)}, column {self.column}: {self.message}",
             file=file,
             line=line,
             column=column + self.column - 1 if line and column else 0,
@@ -139,6 +154,12 @@ def _describe(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
+    if type(value) is int and value.bit_length() > 1000:  # repr() refuses past 4,300 digits
+        return f"a whole number of about {int(math.log10(abs(value))) + 1} digits"
+    if type(value) is str and len(value) > 1000:
+        return f"text of {len(value)} characters"
+    if (type(value) is list or type(value) is tuple) and len(value) > 1000:
+        return f"a list of {len(value)} elements"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -179,8 +200,25 @@ _TEXT_TYPE = frozenset({str})
 def _fn_sum(values: Any) -> Any:
     items = _as_list(values, "sum")
     if _NUMBER_TYPES.issuperset(map(type, items)):  # the usual list of numbers, no None among them
-        return sum(items)
-    return sum(_numbers(items, "sum"))
+        return _in_range(sum(items), "sum()")
+    return _in_range(sum(_numbers(items, "sum")), "sum()")
+
+
+def _too_large(value: Any, what: str) -> _FunctionArgumentError:
+    return _FunctionArgumentError(
+        f"the result of {what} is too large ({_short(value)}); "
+        f"numbers in a condition stay within {_NUMBER_RANGE}"
+    )
+
+
+def _in_range(value: Any, what: str) -> Any:
+    """``value`` when it is a number inside ``±MAX_NUMBER`` (or not a number); an error otherwise.
+
+    One chained comparison serves whole numbers, decimals and ``Decimal``: infinity and NaN fail it.
+    """
+    if -MAX_NUMBER < value < MAX_NUMBER:
+        return value
+    raise _too_large(value, what)
 
 
 def _extreme(function: str, pick: Callable[..., Any], args: tuple[Any, ...]) -> Any:
@@ -215,10 +253,19 @@ def _fn_round(value: Any, digits: Any = None) -> Any:
     if not _is_number(value):
         raise _FunctionArgumentError(f"round() needs a number, not {_describe(value)}")
     if digits is None:
-        return round(value)
+        return _in_range(round(value), "round()")
     if type(digits) is not int:
         raise _FunctionArgumentError(f"round() needs a whole number of digits, not {_describe(digits)}")
-    return round(value, digits)
+    if not -MAX_ROUND_DIGITS <= digits <= MAX_ROUND_DIGITS:
+        raise _FunctionArgumentError(_round_digits_message(digits))
+    try:
+        return _in_range(round(value, digits), "round()")
+    except InvalidOperation:  # a Decimal asked for more digits than its precision holds
+        raise _FunctionArgumentError(f"round() cannot give {value} with {digits} digits") from None
+
+
+def _round_digits_message(digits: int) -> str:
+    return f"round() takes from {-MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS} digits, not {_short(digits)}"
 
 
 def _text_or_none(value: Any, function: str) -> str | None:
@@ -453,17 +500,28 @@ def _arith_error(left: Any, right: Any, symbol: str) -> _FunctionArgumentError:
 
 
 def _arith(left: Any, right: Any, compute: Callable[[Any, Any], Any], symbol: str) -> Any:
-    """The slow path of arithmetic: numbers (and + on text or lists), never None or true/false."""
+    """The slow path of arithmetic: numbers (and + on text or lists), never None or true/false; no
+    result beyond ``MAX_NUMBER`` or ``MAX_SIZE``."""
     if _is_number(left) and _is_number(right):
         if symbol in ("/", "//", "%") and right == 0:
             raise _FunctionArgumentError(f"division by zero in '{symbol}'")
-        return compute(left, right)
+        return _in_range(compute(left, right), f"'{symbol}'")
     if symbol == "+":
         if type(left) is str and type(right) is str:
+            _joined_size(len(left) + len(right), "characters")
             return left + right
         if type(left) in (list, tuple) and type(right) in (list, tuple):
+            _joined_size(len(left) + len(right), "elements")
             return [*left, *right]
     raise _arith_error(left, right, symbol)
+
+
+def _joined_size(size: int, unit: str) -> None:
+    if size > MAX_SIZE:
+        raise _FunctionArgumentError(
+            f"'+' would build {size} {unit}; text or a list built in a condition holds at most "
+            f"{MAX_SIZE:,} {unit}"
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -713,6 +771,12 @@ class _Checker:
                     at,
                     "use text, numbers, true/false or None",
                 )
+            elif isinstance(node.value, int | float) and not -MAX_NUMBER < node.value < MAX_NUMBER:
+                self.error(
+                    f"the number {_literal(self.source.segment(node))} is too large",
+                    at,
+                    f"numbers in a condition stay within {_NUMBER_RANGE}",
+                )
         elif isinstance(node, ast.List | ast.Tuple):
             for element in node.elts:
                 self.check(element)
@@ -726,6 +790,14 @@ class _Checker:
 
     def check_binop(self, node: ast.BinOp) -> None:
         if type(node.op) in _BINARY_OPS:
+            if isinstance(node.op, ast.Mult) and any(
+                isinstance(side, ast.Constant) and type(side.value) is str for side in (node.left, node.right)
+            ):
+                self.error(
+                    "text cannot be repeated with '*'",
+                    self.source.find("*", node.left, node.right),
+                    "'*' multiplies numbers; compare or join text with '+'",
+                )
             self.check(node.left)
             self.check(node.right)
             return
@@ -824,6 +896,19 @@ class _Checker:
                 else (f"{fewest} or more" if most is None else f"{fewest} to {most}")
             )
             self.error(f"{name}() takes {wanted} argument(s), {len(plain)} given", at)
+        elif name == "round" and len(plain) == 2:
+            digits = _constant_key(plain[1])
+            if type(digits) is int and not -MAX_ROUND_DIGITS <= digits <= MAX_ROUND_DIGITS:
+                self.error(
+                    _round_digits_message(digits),
+                    self.source.column(plain[1]),
+                    "round(x, 2) gives cents; round(x, -2) hundreds",
+                )
+
+
+def _literal(text: str) -> str:
+    """A number as written, shortened when long: ``1234567890...`` (400 characters)."""
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
 
 
 def _constant_key(node: ast.AST) -> Any:
@@ -996,7 +1081,9 @@ class _Compiler:
             a = left(env)
             b = right(env)
             if type(a) in _INT_FLOAT and type(b) in _INT_FLOAT and not (checked and not b):
-                return compute(a, b)
+                result = compute(a, b)
+                if -MAX_NUMBER < result < MAX_NUMBER:
+                    return result
             try:
                 return _arith(a, b, compute, symbol)
             except (_FunctionArgumentError, TypeError, ArithmeticError) as error:
@@ -1017,7 +1104,9 @@ class _Compiler:
             def constant_right(env: Env) -> Any:
                 a = other(env)
                 if type(a) in _INT_FLOAT and fast:
-                    return compute(a, constant)
+                    result = compute(a, constant)
+                    if -MAX_NUMBER < result < MAX_NUMBER:
+                        return result
                 try:
                     return _arith(a, constant, compute, symbol)
                 except (_FunctionArgumentError, TypeError, ArithmeticError) as error:
@@ -1028,7 +1117,9 @@ class _Compiler:
         def constant_left(env: Env) -> Any:
             b = other(env)
             if type(b) in _INT_FLOAT and not (checked and not b):
-                return compute(constant, b)
+                result = compute(constant, b)
+                if -MAX_NUMBER < result < MAX_NUMBER:
+                    return result
             try:
                 return _arith(constant, b, compute, symbol)
             except (_FunctionArgumentError, TypeError, ArithmeticError) as error:
@@ -1246,7 +1337,11 @@ def _constant(value: Any) -> Evaluator:
 
 
 # min(), max() and sum() of numbers only (no None, no other kind): what the language's functions give
-_QUICK_AGGREGATES: Mapping[str, Callable[[list[Any]], Any]] = {"min": min, "max": max, "sum": sum}
+_QUICK_AGGREGATES: Mapping[str, Callable[[list[Any]], Any]] = {
+    "min": min,
+    "max": max,
+    "sum": lambda items: _in_range(sum(items), "sum()"),
+}
 _AGGREGATES = frozenset(_QUICK_AGGREGATES)
 
 

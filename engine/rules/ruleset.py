@@ -34,7 +34,7 @@ import orjson
 from jsonschema import Draft202012Validator
 
 from engine.dsl.spec import Text
-from engine.errors import DefinitionError, Problem
+from engine.errors import DefinitionError, Problem, schema_message
 from engine.plugins import did_you_mean
 from engine.rules.expr import check
 from engine.rules.matching import Condition, Matcher, build_matcher
@@ -321,7 +321,14 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
             )
         else:
             problems.extend(module.check(doc, file))
-    return problems
+    return _said_once(problems)
+
+
+def _said_once(problems: list[Problem]) -> list[Problem]:
+    """The problems without the schema's word on a condition the expression check also refused (an
+    over-long or empty condition): that one names the column and gives a hint."""
+    conditions = {p.json_path for p in problems if p.kind == "expression"}
+    return [p for p in problems if not (p.kind == "schema" and p.json_path in conditions)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -355,7 +362,9 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
         hint = None
         if error.validator == "pattern":
             hint = "names use letters, digits, '-', '_' and '.'"
-        problems.append(Problem(error.message, file, json_path=error.json_path, hint=hint, kind="schema"))
+        problems.append(
+            Problem(schema_message(error), file, json_path=error.json_path, hint=hint, kind="schema")
+        )
     return problems
 
 

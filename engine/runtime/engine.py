@@ -20,7 +20,7 @@ from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import SEPARATOR, Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
-from engine.forms.numbers import non_finite_refusals
+from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
@@ -38,6 +38,7 @@ from engine.runtime.compiled import (
 )
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
 from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, TimerRow, Tx
+from engine.store.documents import bundle_of
 from engine.store.store import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
@@ -253,7 +254,8 @@ class Engine:
         with self._lock:
             found = self._versions.get(key)
             if found is None:
-                spec = compile_bundle(Bundle.from_json(row.bundle["bundle"]), row.version)
+                bundle = bundle_of(row.bundle, f"{workflow} v{row.version}")
+                spec = compile_bundle(Bundle.from_json(bundle), row.version)
                 found = compile_version(spec, self.registry)
                 self._versions[key] = found
         return found
@@ -287,9 +289,9 @@ class Engine:
         idempotency_key: str | None = None,
     ) -> OrderView:
         data = dict(data or {})
-        non_finite = non_finite_refusals(data)  # JSON has no NaN: refused before anything is written
-        if non_finite:
-            raise TransitionRejected(non_finite)
+        unstorable = unstorable_refusals(data)  # JSON has no NaN: refused before anything is written
+        if unstorable:
+            raise TransitionRejected(unstorable)
         now = self.clock.now()
         request = None
         if idempotency_key is not None:
@@ -416,12 +418,13 @@ class Engine:
         """Fire ``trigger`` on the order in one transaction (see the module docstring).
 
         ``expected_lock_version``: the version the caller last saw; a different one is a ConflictError.
-        Data holding NaN or an infinity is refused (code ``form``) before anything is written.
+        Data holding NaN, an infinity or a lone surrogate is refused (code ``form``) before anything is
+        written.
         """
         if data:
-            non_finite = non_finite_refusals(data)
-            if non_finite:
-                raise TransitionRejected(non_finite)
+            unstorable = unstorable_refusals(data)
+            if unstorable:
+                raise TransitionRejected(unstorable)
         request = None
         if idempotency_key is not None:
             request = _request_hash("fire", order_id=order_id, trigger=trigger, data=dict(data or {}))

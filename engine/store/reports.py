@@ -36,6 +36,8 @@ from sqlalchemy.exc import OperationalError
 
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text
+from engine.store import documents
+from engine.store.documents import WORKFLOW_BUNDLE
 from engine.store.store import Store, is_lock_timeout
 from engine.store.tables import (
     STATE_JOIN,
@@ -232,6 +234,7 @@ def order_counts(store: Store, departments: Collection[str] | None = None) -> li
         workflow_versions.c.workflow,
         workflow_versions.c.version,
         workflow_versions.c.bundle,
+        workflow_versions.c.schema_version,
     ).join(
         newest,
         (newest.c.workflow == workflow_versions.c.workflow)
@@ -241,8 +244,11 @@ def order_counts(store: Store, departments: Collection[str] | None = None) -> li
         versions_query = versions_query.where(workflow_versions.c.department.in_(list(departments)))
     rows: dict[str, WorkflowCount] = {}
     with store.read() as tx:
-        for department, workflow, version, bundle in tx.connection.execute(versions_query):
-            spec = compile_bundle(Bundle.from_json(bundle["bundle"]), int(version))
+        for department, workflow, version, stored, schema_version in tx.connection.execute(versions_query):
+            where = f"{workflow} v{version}"
+            document = documents.read(WORKFLOW_BUNDLE, schema_version, stored, where)
+            bundle = documents.bundle_of(document, where)
+            spec = compile_bundle(Bundle.from_json(bundle), int(version))
             rows[workflow] = WorkflowCount(
                 department=department,
                 workflow=workflow,

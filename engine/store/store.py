@@ -54,6 +54,16 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ClauseElement, ColumnClause
 
+from engine.errors import StoredDocumentError
+from engine.store import documents
+from engine.store.documents import (
+    AUDIT_EVENT,
+    CORRELATION_MATCH,
+    IDEMPOTENT_RESULT,
+    ORDER_DATA,
+    OUTBOX_PAYLOAD,
+    WORKFLOW_BUNDLE,
+)
 from engine.store.tables import (
     SCHEMA_VERSION,
     STATE_JOIN,
@@ -75,6 +85,10 @@ INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.IntegrityError,
     psycopg.IntegrityError,
 )
+# The largest id or version number a row can hold (a signed 64-bit integer on both databases): a larger
+# number, typed by a user (`orders show 99999999999999999999999`), finds nothing instead of making the
+# SQLite driver raise OverflowError.
+MAX_ID = 2**63 - 1
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 _READ_ONLY = "orderloom_read_only"
 # Constants are written into the SQL text, so every parameter of a statement is a named one.
@@ -186,6 +200,7 @@ _ORDER_COLUMNS = (
     orders.c.created_at,
     orders.c.updated_at,
     orders.c.final,
+    orders.c.schema_version,  # of the data (engine.store.documents)
 )
 _VERSION_COLUMNS = (
     workflow_versions.c.workflow,
@@ -195,6 +210,7 @@ _VERSION_COLUMNS = (
     workflow_versions.c.bundle,
     workflow_versions.c.published_at,
     workflow_versions.c.published_by,
+    workflow_versions.c.schema_version,
 )
 _AUDIT_COLUMNS = (
     audit_events.c.id,
@@ -209,6 +225,7 @@ _AUDIT_COLUMNS = (
     audit_events.c.guards,
     audit_events.c.rules,
     audit_events.c.reason,
+    audit_events.c.schema_version,
 )
 _TIMER_COLUMNS = (
     timers.c.id,
@@ -239,6 +256,7 @@ _OUTBOX_COLUMNS = (
     outbox.c.last_attempt_at,
     outbox.c.replayed_by,
     outbox.c.replayed_at,
+    outbox.c.schema_version,
 )
 DEFAULT_LEASE = timedelta(minutes=5)
 
@@ -345,9 +363,9 @@ def _statements() -> dict[str, Executable]:
             next_attempt_at=b("next_attempt_at"),
             department=b("department"),
         ),
-        "get_idempotent": select(idempotency.c.result, idempotency.c.request_hash).where(
-            and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))
-        ),
+        "get_idempotent": select(
+            idempotency.c.result, idempotency.c.request_hash, idempotency.c.schema_version
+        ).where(and_(idempotency.c.actor == b("actor"), idempotency.c.key == b("key"))),
         "put_idempotent": insert(idempotency).values(
             actor=b("actor"),
             key=b("key"),
@@ -395,7 +413,7 @@ def _statements() -> dict[str, Executable]:
         "orders_on_version": select(*_ORDER_COLUMNS)
         .where(and_(orders.c.workflow == b("workflow"), orders.c.version == b("version")))
         .order_by(orders.c.id),
-        "pending_outbox": select(outbox.c.id, outbox.c.topic, outbox.c.payload)
+        "pending_outbox": select(outbox.c.id, outbox.c.topic, outbox.c.payload, outbox.c.schema_version)
         .where(outbox.c.status == _PENDING)
         .order_by(outbox.c.next_attempt_at, outbox.c.id)
         .limit(b("limit"))
@@ -405,6 +423,9 @@ def _statements() -> dict[str, Executable]:
         .where(and_(outbox.c.id == b("id"), outbox.c.status == _PENDING, _claimable(outbox)))
         .values(claimed_by=b("worker"), claimed_at=b("now")),
         "outbox_by_id": select(*_OUTBOX_COLUMNS).where(outbox.c.id == b("id")),
+        "outbox_unclaim": update(outbox)
+        .where(and_(outbox.c.id == b("id"), outbox.c.claimed_by == b("worker")))
+        .values(claimed_by=null(), claimed_at=null()),
         "outbox_sent": update(outbox)
         .where(_held_by_worker())
         .values(
@@ -595,7 +616,7 @@ class Tx:
             version=row[3],
             channel=row[4],
             state=row[5],
-            data=self._json(row[6]),
+            data=documents.read(ORDER_DATA, row[11], self._json(row[6]), row[0]),
             lock_version=row[7],
             created_at=self._time(row[8]),
             updated_at=self._time(row[9]),
@@ -603,6 +624,8 @@ class Tx:
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:
+        if not 0 < order_id <= MAX_ID:  # no row holds it (and SQLite's driver refuses past 64 bits)
+            return None
         row = self.run("order_by_id", {"id": order_id}).fetchone()
         return None if row is None else self._order(row)
 
@@ -920,15 +943,24 @@ class Tx:
     def pending_outbox(self, limit: int = 100) -> list[tuple[int, str, Any]]:
         """The pending messages (due or not), in the order they will be tried: (id, topic, payload)."""
         rows = self.run("pending_outbox", {"limit": limit, "offset": 0}).fetchall()
-        return [(r[0], r[1], self._json(r[2])) for r in rows]
+        return [(r[0], r[1], documents.read(OUTBOX_PAYLOAD, r[3], self._json(r[2]), r[0])) for r in rows]
 
     def claim_outbox(
         self, worker_id: str, now: datetime, limit: int, lease: timedelta = DEFAULT_LEASE
     ) -> list[OutboxRow]:
         """Claim up to ``limit`` pending messages whose next attempt is due, the earliest due first, the
-        way timers are claimed."""
+        way timers are claimed.
+
+        A message whose payload this code cannot read (written by a newer OrderLoom) is not this
+        worker's to send: its claim is given back at once, for a worker that reads it."""
         ids = self._claim("outbox_ids", "claim_outbox", worker_id, now, limit, lease)
-        return [self._outbox(self.run("outbox_by_id", {"id": row_id}).fetchone()) for row_id in ids]
+        claimed = []
+        for row_id in ids:
+            try:
+                claimed.append(self._outbox(self.run("outbox_by_id", {"id": row_id}).fetchone()))
+            except StoredDocumentError:
+                self.run("outbox_unclaim", {"id": row_id, "worker": worker_id})
+        return claimed
 
     def outbox_message(self, outbox_id: int) -> OutboxRow | None:
         row = self.run("outbox_by_id", {"id": outbox_id}).fetchone()
@@ -1012,7 +1044,7 @@ class Tx:
         return OutboxRow(
             id=r[0],
             topic=r[1],
-            payload=self._json(r[2]),
+            payload=documents.read(OUTBOX_PAYLOAD, r[15], self._json(r[2]), r[0]),
             created_at=self._time(r[3]),
             attempts=r[4],
             last_error=r[5],
@@ -1034,7 +1066,9 @@ class Tx:
     def idempotent_entry(self, actor: str, key: str) -> tuple[Any, str | None] | None:
         """The stored result of ``actor``'s ``key`` and the fingerprint of its request (None on old rows)."""
         row = self.run("get_idempotent", {"actor": actor, "key": key}).fetchone()
-        return None if row is None else (self._json(row[0]), row[1])
+        if row is None:
+            return None
+        return documents.read(IDEMPOTENT_RESULT, row[2], self._json(row[0]), f"{key!r} of {actor}"), row[1]
 
     def put_idempotent(
         self,
@@ -1065,12 +1099,14 @@ class Tx:
             version=r[1],
             content_hash=r[2],
             department=r[3],
-            bundle=self._json(r[4]),
+            bundle=documents.read(WORKFLOW_BUNDLE, r[7], self._json(r[4]), f"{r[0]} v{r[1]}"),
             published_at=self._time(r[5]),
             published_by=r[6],
         )
 
     def version(self, workflow: str, version: int) -> VersionRow | None:
+        if not 0 < version <= MAX_ID:
+            return None
         row = self.run("version", {"workflow": workflow, "version": version}).fetchone()
         return None if row is None else self._version(row)
 
@@ -1215,6 +1251,11 @@ class Tx:
         return [(self._audit(r[:width]), self._order(r[width:])) for r in rows]
 
     def _audit(self, r: Sequence[Any]) -> AuditRow:
+        changes, guards, rules = self._json(r[8]), self._json(r[9]), self._json(r[10])
+        if r[12] != AUDIT_EVENT.current:  # one document in three columns, upgraded as one
+            event = {"data_changes": changes, "guards": guards, "rules": rules}
+            event = documents.read(AUDIT_EVENT, r[12], event, {"order": r[1], "seq": r[2]})
+            changes, guards, rules = event["data_changes"], event["guards"], event["rules"]
         return AuditRow(
             id=r[0],
             order_id=r[1],
@@ -1224,9 +1265,9 @@ class Tx:
             trigger=r[5],
             from_state=r[6],
             to_state=r[7],
-            data_changes=self._json(r[8]),
-            guards=self._json(r[9]),
-            rules=self._json(r[10]),
+            data_changes=changes,
+            guards=guards,
+            rules=rules,
             reason=r[11],
         )
 
@@ -1297,22 +1338,36 @@ class Tx:
         """The matches of ``feed`` recorded at or after ``since``, oldest first."""
         m = correlation_matches.c
         rows = self.connection.execute(
-            select(m.ruleset, m.version, m.pattern, m.match_key, m.at, m.events, m.actions)
+            select(
+                m.ruleset,
+                m.version,
+                m.pattern,
+                m.match_key,
+                m.at,
+                m.events,
+                m.actions,
+                m.schema_version,
+                m.id,
+            )
             .where(m.feed == feed, m.at >= since.astimezone(UTC))
             .order_by(m.id)
         ).fetchall()
-        return [
-            {
-                "ruleset": r[0],
-                "version": r[1],
-                "pattern": r[2],
-                "key": r[3],
-                "at": self._time(r[4]),
-                "events": self._json(r[5]),
-                "actions": self._json(r[6]),
-            }
-            for r in rows
-        ]
+        found = []
+        for r in rows:
+            match = {"events": self._json(r[5]), "actions": self._json(r[6])}
+            match = documents.read(CORRELATION_MATCH, r[7], match, r[8])
+            found.append(
+                {
+                    "ruleset": r[0],
+                    "version": r[1],
+                    "pattern": r[2],
+                    "key": r[3],
+                    "at": self._time(r[4]),
+                    "events": match["events"],
+                    "actions": match["actions"],
+                }
+            )
+        return found
 
 
 def driver_dialect(dialect: Dialect) -> Dialect:

@@ -166,3 +166,35 @@ def test_record_failure_refuses_bad_failure_data(
 ) -> None:
     with db.connect() as connection, pytest.raises(PluginError, match=message):
         payments.record_failure(make_ctx(connection, data))
+
+
+@pytest.mark.parametrize(
+    ("data", "due"),
+    [
+        ({"total": 239, "amount": 10**20}, "239.00"),
+        ({"total": 239, "amount": 239.01}, "239.00"),
+        ({"total": 717, "paid_amount": 700, "amount": 18}, "17.00"),
+        ({"total": 100, "paid_amount": 100, "amount": 1}, "0.00"),
+    ],
+)
+def test_capture_refuses_more_than_is_due_naming_it(
+    db: Engine, make_ctx: ContextMaker, data: dict[str, object], due: str
+) -> None:
+    with db.connect() as connection, pytest.raises(PluginError) as caught:
+        ctx = make_ctx(connection, {"method": "card", "transaction_ref": "T1", **data})
+        payments.capture(ctx)
+    assert (caught.value.code, caught.value.details["due"]) == ("overpayment", due)
+    assert f"the {due} CNY due" in str(caught.value) and f"应付金额 {due} 元" in str(caught.value.zh)
+    assert ctx.outbox == []
+
+
+def test_capture_takes_exactly_what_is_due_and_the_rest_of_a_part_payment(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.connect() as connection:
+        whole = payments.capture(make_ctx(connection, {"total": 239, "method": "card", "amount": 239}))
+        rest = payments.capture(
+            make_ctx(connection, {"total": 717, "paid_amount": 700, "method": "card", "amount": 17})
+        )
+    assert whole is not None and whole["paid_amount"] == 239
+    assert rest is not None and rest["paid_amount"] == 717

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, update
 
+from engine.store import tables
 from web.cli import main
 
 DEFS = Path(__file__).resolve().parent / "defs"
@@ -184,6 +186,16 @@ def test_a_missing_order_is_named_in_both_languages(run: Run, root: Path) -> Non
     assert fired == "error: 找不到订单 99999\n"
 
 
+def test_an_order_id_above_2_to_the_63_is_not_found_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    huge = "99999999999999999999999"
+    assert run("orders", "show", huge, code=1).output == f"error: order {huge} not found\n"
+    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"error: 找不到订单 {huge}\n"
+    assert run("orders", "fire", huge, "pay", code=1).output == f"error: order {huge} not found\n"
+    moved = run("migrate", "desk-order", "--to", huge, code=1).output
+    assert moved == f"error: workflow desk-order v{huge} is not published; published versions: v1\n"
+
+
 def test_a_misspelled_workflow_gets_a_did_you_mean_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     args = ["orders", "create", "--department", "desk", "--workflow", "desk-ordr", "--role", "clerk"]
@@ -299,6 +311,58 @@ def test_data_with_nan_or_infinity_is_refused_as_json(run: Run, root: Path) -> N
         result = run(*args, "--data", bad, "--role", "clerk", code=2)
         assert "not readable JSON" in result.output and "is not a number JSON allows" in result.output
     assert run("orders", "list").stdout == ""  # nothing was created
+
+
+def test_data_with_a_lone_surrogate_names_the_option_and_the_field(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    bad = ["--data", '{"customer": "\\ud800x", "total": 120}', "--role", "clerk"]
+    en = run(*args, *bad, code=2).output
+    assert (
+        "Invalid value for --data: $.customer: the text holds \\ud800, half of a UTF-16 surrogate pair" in en
+    )
+    zh = run(*args, *bad, "--lang", "zh", code=2).output
+    assert "Invalid value for --data: $.customer：文本含有 \\ud800" in zh
+    assert "Traceback" not in en + zh
+    assert run("orders", "list").stdout == ""  # nothing was created
+    order_id = create(run)
+    fired = run("orders", "fire", str(order_id), "pay", "--data", '{"amount": "\\udfff"}', code=2).output
+    assert "$.amount: the text holds \\udfff" in fired
+
+
+def test_a_stored_order_of_a_newer_schema_version_is_a_clear_error(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(tables.orders).values(schema_version=2))
+    engine.dispose()
+    en = run("orders", "show", str(order_id), code=1).output
+    assert en == (
+        f"error: the data of order {order_id} has schema_version 2, newer than this OrderLoom reads "
+        "(up to 1): it was written by a newer OrderLoom; run that version, or upgrade this one\n"
+    )
+    zh = run("orders", "show", str(order_id), "--lang", "zh", code=1).output
+    assert zh.startswith(
+        f"error: 订单 {order_id} 的数据的 schema_version 为 2，比本版本 OrderLoom 能读取的（最高 1）更新"
+    )
+    fired = run("orders", "fire", str(order_id), "complete", "--role", "clerk", code=1).output
+    assert "has schema_version 2, newer than this OrderLoom reads" in fired
+
+
+def test_a_published_version_of_a_newer_schema_version_is_a_clear_error(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    publish_desk(run, root)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(tables.workflow_versions).values(schema_version=3))
+    engine.dispose()
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    out = run(*args, "--data", '{"customer": "王芳", "total": 1}', "--role", "clerk", code=1).output
+    assert out.startswith("error: the bundle of workflow desk-order v1 has schema_version 3, newer than")
 
 
 def test_publishing_a_form_or_rule_file_says_what_it_is(run: Run, root: Path, tmp_path: Path) -> None:

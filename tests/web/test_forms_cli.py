@@ -93,4 +93,61 @@ def test_a_ui_file_or_a_broken_form_is_refused(tmp_path: Path) -> None:
     assert "nothing was written" in result.output and not out.exists()
     (broken / "service-order.json").write_text("{not json", encoding="utf-8")
     result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)
-    assert "not a JSON form file" in result.output
+    assert f"{broken / 'service-order.json'}:1:2: error: JSON syntax error" in result.output
+    assert "nothing was written" in result.output and not out.exists()
+
+
+def write_form(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "forms" / "retail"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "payment.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PAYMENT = (
+    '{\n  "type": "object",\n  "properties": {\n    "amount": {"type": "number", "maximum": %s}\n  }\n}\n'
+)
+
+
+def test_a_form_file_with_a_number_of_over_4300_digits_is_refused_at_its_place(tmp_path: Path) -> None:
+    path = write_form(tmp_path, PAYMENT % ("9" * 5000))
+    out = tmp_path / "page.html"
+    result = preview(str(path), "-o", str(out), "--lang", "en", code=1)
+    assert result.output.startswith(
+        f"{path}:4:45: error: the number 99999999999999999999... (5000 characters)"
+    )
+    assert "nothing was written" in result.output and not out.exists()
+    assert "Traceback" not in result.output and len(result.output) < 500
+    validated = CliRunner().invoke(main, ["validate", str(path)], catch_exceptions=False)
+    assert validated.exit_code == 1
+    assert (
+        ":4:45: error: the number 99999999999999999999... (5000 characters) is out of range"
+        in validated.output
+    )
+
+
+def test_a_form_file_with_maximum_1e999_is_refused_at_its_place(tmp_path: Path) -> None:
+    path = write_form(tmp_path, PAYMENT % "1e999")
+    result = preview(str(path), "-o", str(tmp_path / "page.html"), code=1)
+    assert f"{path}:4:45: error: the number 1e999 is out of range" in result.output
+    validated = CliRunner().invoke(main, ["validate", str(path)], catch_exceptions=False)
+    assert validated.exit_code == 1
+    assert ":4:45: error: the number 1e999 is out of range: numbers stay within ±1.8e308" in validated.output
+
+
+def test_a_form_file_whose_root_is_true_is_refused(tmp_path: Path) -> None:
+    path = write_form(tmp_path, "true\n")
+    out = tmp_path / "page.html"
+    result = preview(str(path), "-o", str(out), code=1)
+    assert f"{path}:1:1: error: a form must be a JSON object (a JSON Schema)" in result.output
+    assert "nothing was written" in result.output and not out.exists()
+
+
+def test_preview_data_holding_a_lone_surrogate_names_the_field(tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    data.write_text('{"customer": {"name": "\\ud800x"}}', encoding="utf-8")
+    out = tmp_path / "page.html"
+    result = preview(str(RETAIL), "-o", str(out), "--data", str(data), "--lang", "en", code=2)
+    assert "Invalid value for --data: $.customer.name: the text holds \\ud800" in result.output
+    assert not out.exists()

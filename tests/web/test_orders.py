@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from werkzeug.datastructures import MultiDict
 
 from engine.dsl.compiler import load_bundle
@@ -363,3 +363,35 @@ def test_a_step_out_of_a_parallel_state_is_offered_only_once_every_region_is_don
     assert 'type="submit"' not in refused.text.split("<main>")[1]
     engine.fire(order_id, "pack", actor)
     assert f'href="/orders/{order_id}/fire/ship"' in worker.get(f"/orders/{order_id}?lang=en").text
+
+
+def test_an_order_id_above_2_to_the_63_is_not_found_not_a_500(clerk: FlaskClient) -> None:
+    huge = "99999999999999999999999"
+    for path in (f"/orders/{huge}", f"/orders/{huge}/fire/pay", f"/orders/{2**63}", "/orders/0"):
+        response = clerk.get(path + "?lang=en")
+        assert response.status_code == 404, path
+        assert "Not found" in response.text and "Traceback" not in response.text, path
+    assert "找不到此页面" in clerk.get(f"/orders/{huge}?lang=zh").text
+    posted = clerk.post(f"/orders/{huge}/fire/pay", data={"_lock_version": "1"})
+    assert posted.status_code == 404
+    go = clerk.get(f"/orders?id={huge}")
+    assert go.status_code == 302 and clerk.get(go.headers["Location"]).status_code == 404
+    assert clerk.get("/orders?id=%C2%B2").status_code == 404  # "²": a digit to isdigit(), not to int()
+
+
+def test_an_order_stored_in_a_newer_schema_version_is_a_page_saying_so(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    order_id = create(clerk)
+    with app.extensions["orderloom"].store.engine.begin() as connection:
+        connection.execute(
+            update(tables.orders).where(tables.orders.c.id == order_id).values(schema_version=2)
+        )
+    response = clerk.get(f"/orders/{order_id}?lang=en")
+    assert response.status_code == 500 and "Traceback" not in response.text
+    assert "This order cannot be read" in response.text
+    assert (
+        f"the data of order {order_id} has schema_version 2, newer than this OrderLoom reads" in response.text
+    )
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "无法读取此订单" in zh and f"订单 {order_id} 的数据的 schema_version 为 2" in zh

@@ -178,3 +178,54 @@ def test_json_syntax_errors_and_duplicates() -> None:
     assert load_json('"\\x"')[2][0].kind == "json-syntax"
     assert load_json("NaN")[2][0].kind == "json-syntax"
     assert load_json("[" * 1000)[2][0].kind in ("json-syntax", "too-large")
+
+
+# --- values a stored definition cannot hold ---
+
+
+def test_a_json_number_of_over_4300_digits_is_a_problem_at_its_place() -> None:
+    text = '{\n  "maximum": ' + "9" * 5000 + "\n}"
+    tree, _, problems = load_json(text, "forms/retail/payment.json")
+    assert tree is None
+    assert [p.format() for p in problems] == [
+        "forms/retail/payment.json:2:14: error: the number 99999999999999999999... (5000 characters) is out "
+        "of range: numbers stay within ±1.8e308 [at $.maximum]"
+    ]
+
+
+def test_json_numbers_beyond_a_float_are_refused_and_the_largest_kept() -> None:
+    text = '{"a": 1e999, "b": -1e999, "c": ' + "9" * 400 + ', "d": 1.7e308, "e": ' + "9" * 300 + "}"
+    tree, _, problems = load_json(text, "f.json")
+    assert tree is None
+    assert [(p.json_path, p.column, p.message.split(" is ")[0]) for p in problems] == [
+        ("$.a", 7, "the number 1e999"),
+        ("$.b", 19, "the number -1e999"),
+        ("$.c", 32, "the number 99999999999999999999... (400 characters)"),
+    ]
+    tree, _, problems = load_json('{"d": 1.7e308, "e": ' + "9" * 300 + "}")
+    assert problems == [] and tree == {"d": 1.7e308, "e": int("9" * 300)}
+
+
+def test_a_lone_surrogate_in_json_text_or_key_is_refused() -> None:
+    tree, _, problems = load_json('{"title": "\\ud800x",\n "\\udfff": 1, "ok": "\\ud83d\\ude00"}', "f.json")
+    assert tree is None
+    assert [(p.line, p.column, p.json_path) for p in problems] == [(1, 11, "$.title"), (2, 2, "$")]
+    assert "the text holds \\ud800, half of a UTF-16 surrogate pair" in problems[0].message
+    assert load_json('"\\ud83d\\ude00"')[0] == "😀"  # both halves: one character
+
+
+def test_yaml_infinity_nan_huge_numbers_and_lone_surrogates_are_refused() -> None:
+    text = 'a: .inf\nb: .NaN\nc: "\\ud800x"\nd: ' + "9" * 5000 + "\ne: " + "9" * 400 + "\nok: 1.5\n"
+    tree, _, problems = load_yaml(text, "rules/x.yaml")
+    assert [(p.line, p.json_path) for p in problems] == [
+        (1, "$.a"),
+        (2, "$.b"),
+        (3, "$.c"),
+        (4, "$.d"),
+        (5, "$.e"),
+    ]
+    assert problems[0].message.startswith("infinity is not a number a definition may hold")
+    assert problems[1].message.startswith("NaN is not a number a definition may hold")
+    assert "\\ud800, half of a UTF-16 surrogate pair" in problems[2].message
+    assert all(len(p.format()) < 200 for p in problems)
+    assert tree is not None and tree["ok"] == 1.5

@@ -592,3 +592,49 @@ def test_a_rule_comparing_the_channel_with_one_the_workflow_never_takes_is_warne
         "'app', none (the workflow's channels), so '!=' is always true [at $.warehouses[2].when]"
     )
     assert [p for p in problems if p.severity == "error"] == []
+
+
+OVERLONG_RULE = """schema_version: 1
+ruleset: retail-audit
+kind: audit
+title: {{zh: 零售订单审核, en: Retail order audit}}
+outcomes: [approve, hold, reject]
+default: approve
+rules:
+  - name: large-amount
+    when: "{when}"
+    outcome: hold
+    reason: {{zh: 金额过大, en: Amount too large}}
+"""
+
+
+def test_an_overlong_condition_is_reported_once_without_echoing_it(tmp_path: Path) -> None:
+    when = "order.total > 5 and " * 45_000 + "True"  # 900 KB
+    path = write(tmp_path, "rules/retail/audit.yaml", OVERLONG_RULE.format(when=when))
+    problems = validate_paths([path], tmp_path)
+    assert [(p.file, p.line, p.column, p.json_path) for p in problems] == [
+        ("rules/retail/audit.yaml", 9, 11, "$.rules[0].when")
+    ]
+    (problem,) = problems
+    assert "expression is 900004 characters long; the limit is 2000" in problem.message
+    assert len(problem.format()) < 400
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "body"),
+    [
+        ("x", "routing", 'warehouses:\n  - {{name: SH-01, province: 上海, when: "{long}"}}\n'),
+        ("x", "decision_table", 'inputs:\n  - {{name: total, expr: "{long}"}}\n'),
+        ("{long}", "audit", "outcomes: [approve, hold]\ndefault: approve\nrules: []\n"),
+    ],
+)
+def test_an_overlong_value_is_never_echoed_whole_by_any_rule_file(
+    tmp_path: Path, name: str, kind: str, body: str
+) -> None:
+    long = "order.total + " * 60_000 + "1"
+    head = f'schema_version: 1\nruleset: "{name}"\nkind: {kind}\ntitle: {{{{zh: x, en: x}}}}\n'
+    text = (head + body).format(long=long)
+    path = write(tmp_path, "rules/retail/x.yaml", text)
+    problems = validate_paths([path], tmp_path)
+    assert problems
+    assert all(len(p.format()) < 600 for p in problems), [p.format()[:200] for p in problems]

@@ -116,6 +116,22 @@ def test_a_bad_format_says_what_it_wants() -> None:
     ]
 
 
+@pytest.mark.parametrize("fee", [int("9" * 400), -int("9" * 400), 10**13, 1e20, 1e300])
+def test_an_amount_too_large_is_out_of_range_not_a_matter_of_decimals(fee: Any) -> None:
+    data = {"recipient": {"name": "张伟", "mobile": "13812345678"}, "lines": [{"qty": 1}], "fee": fee}
+    assert ("$.fee", "format") in [(e.path, e.keyword) for e in FormValidator(RECIPIENT).messages(data)]
+    assert (
+        "$.fee",
+        "费用（元）超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
+        "The fee (CNY) is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
+    ) in said(data)
+    assert all("two decimals" not in en and "两位小数" not in zh for _path, zh, en in said(data))
+    errors = [e for e in FormValidator(RECIPIENT).errors(data) if e.path == "$.fee"]
+    assert any(e.zh == "金额须小于 10,000,000,000,000" for e in errors)
+    assert any("not an amount below 10,000,000,000,000" in e.en for e in errors)
+    assert all(len(e.en) < 120 for e in errors)  # the library's words, without a 400-digit echo
+
+
 def test_order_lines_name_their_line_and_count() -> None:
     assert said({"recipient": {"name": "张伟", "mobile": "13812345678"}, "lines": []}) == [
         ("$.lines", "请至少填写一项商品明细", "Add at least one entry to the order lines"),
@@ -240,3 +256,13 @@ def test_refusal_carries_field_and_keyword() -> None:
         "keyword": "required",
         "form": "forms/x.json",
     }
+
+
+def test_a_400_digit_price_on_the_retail_intake_form_is_out_of_range() -> None:
+    price = int("9" * 400)
+    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": price, "amount": 239}
+    errors = {e.path: e for e in VALIDATOR.messages({"lines": [line]}, LAYOUT)}
+    refused = errors["$.lines[0].unit_price"]
+    assert "out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY" in refused.en
+    assert "超出范围：金额须小于 10,000,000,000,000 元" in refused.zh
+    assert "decimals" not in refused.en

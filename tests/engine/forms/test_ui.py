@@ -270,13 +270,21 @@ def test_prepare_leaves_what_was_submitted_as_it_was_and_shares_no_record_or_lis
 
 
 def test_a_computed_field_that_cannot_be_computed_is_removed_whatever_was_sent() -> None:
-    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 10**400}
+    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 2**1024 - 1}
     huge = order(lines=[line], shipping_fee=10.5, total=1)
     prepared = LAYOUT.prepare(huge)
-    assert "total" not in prepared  # 10**400 + 10.5 is no float: no total rather than the client's
+    assert "total" not in prepared  # 2**1024 - 1 + 10.5 is no float: no total rather than the client's
     errors = [(e.path, e.keyword) for e in FormValidator(INTAKE).messages(prepared, LAYOUT)]
     assert ("$.total", "required") in errors
     assert ("$.lines[0].unit_price", "format") in errors  # money stops at ten trillion yuan
+
+
+def test_a_line_amount_past_the_numbers_of_the_condition_language_is_removed() -> None:
+    line = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 10**200, "unit_price": 10**200, "amount": 1}
+    prepared = LAYOUT.prepare(order(lines=[line], shipping_fee=10.5))
+    assert "amount" not in prepared["lines"][0]  # 10**400 is beyond ±1.8e308: not computed, not kept
+    errors = [(e.path, e.keyword) for e in FormValidator(INTAKE).messages(prepared, LAYOUT)]
+    assert ("$.lines[0].amount", "required") in errors
 
 
 def conditional_layout(**when: Any) -> Any:

@@ -787,17 +787,25 @@ def spec_arithmetic(op: str, left: Any, right: Any) -> Any:
         if op in ("/", "//", "%") and right == 0:
             raise SpecError("division")
         try:
-            return {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}.get(
+            result = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}.get(
                 op, operator.floordiv if op == "//" else operator.mod
             )(left, right)
-        except TypeError:  # Decimal with float
+        except (TypeError, OverflowError):  # Decimal with float; a whole number too large for a float
             raise SpecError("kinds") from None
+        if not -(2**1024) < result < 2**1024:  # no number beyond a float's range, infinity neither
+            raise SpecError("range")
+        return result
     if op == "+" and type(left) is str and type(right) is str:
+        if len(left) + len(right) > 100_000:
+            raise SpecError("size")
         return left + right
     raise SpecError("kinds")
 
 
-OPERAND = st.one_of(st.none(), st.integers(-3, 3), st.sampled_from([0.0, 0.5, -2.5, Decimal("2"), True, "a"]))
+HUGE = [10**300, -(10**300), 2**1023, 1e300, -1e300, 1e-300, "a" * 60_000]
+OPERAND = st.one_of(
+    st.none(), st.integers(-3, 3), st.sampled_from([0.0, 0.5, -2.5, Decimal("2"), True, "a", *HUGE])
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -833,3 +841,87 @@ def test_len_of_anything_else_is_an_error_naming_the_call(value: Any) -> None:
     with pytest.raises(ExpressionEvaluationError) as caught:
         compile_expression("len(order.x) > 1")({"order": {"x": value}})
     assert caught.value.part == "len(order.x)"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Nothing explodes: every function and operator is bounded, when validated and when evaluated
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_round_with_a_hundred_million_digits_is_refused_when_validated() -> None:
+    error = only_error("round(order.total, -100000000)")
+    assert error.column == len("round(order.total, ") + 1
+    assert "round() takes from -308 to 308 digits, not -100000000" in error.message
+    assert compile_expression("round(order.total, -308) == 0")({"order": {"total": 5}})
+
+
+def test_round_with_a_hundred_million_digits_is_refused_when_evaluated() -> None:
+    expression = compile_expression("round(order.total, order.digits) > 0")
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        expression({"order": {"total": 239, "digits": -100000000}})
+    assert caught.value.part == "round(order.total, order.digits)"
+    assert "from -308 to 308 digits, not -100000000" in str(caught.value)
+    assert expression({"order": {"total": 239, "digits": 308}})
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("order.total < 1e999", "the number 1e999 is too large"),
+        ("order.total < -1e999", "the number 1e999 is too large"),
+        ("order.total < " + "9" * 400, "the number 99999999999999999999... (400 characters) is too large"),
+        ("'ab' * order.n == ''", "text cannot be repeated with '*'"),
+        ("order.n * 'ab' == ''", "text cannot be repeated with '*'"),
+    ],
+)
+def test_numbers_and_repetitions_that_explode_are_refused_when_validated(text: str, fragment: str) -> None:
+    assert fragment in only_error(text).message
+
+
+HUNDRED_DIGITS = 10**300
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "fragment"),
+    [
+        ("order.x * order.x > 0", {"x": HUNDRED_DIGITS}, "the result of '*' is too large"),
+        ("order.x * order.x * order.x * order.x > 0", {"x": 10**200}, "the result of '*' is too large"),
+        ("order.x * 1e300 > 0", {"x": 1e300}, "the result of '*' is too large (inf)"),
+        ("order.x / 1e-300 > 0", {"x": 1e300}, "the result of '/' is too large (inf)"),
+        ("order.x + order.x > 0", {"x": 2**1023}, "the result of '+' is too large"),
+        ("order.x - order.y > 0", {"x": 2**1023, "y": -(2**1023)}, "the result of '-' is too large"),
+        ("sum(order.xs) > 0", {"xs": [2**1023, 2**1023]}, "the result of sum() is too large"),
+        (
+            "sum(pluck(order.lines, 'a')) > 0",
+            {"lines": [{"a": 2**1023}] * 2},
+            "the result of sum() is too large",
+        ),
+        ("round(order.x, 2) > 0", {"x": Decimal("1e30")}, "round() cannot give 1E+30 with 2 digits"),
+        ("order.s + order.s == ''", {"s": "订" * 60_000}, "'+' would build 120000 characters"),
+        ("order.l + order.l == []", {"l": [0] * 60_000}, "'+' would build 120000 elements"),
+        ("order.s * order.n == ''", {"s": "ab", "n": 10**9}, "cannot compute text"),
+        ("order.l * order.n == []", {"l": [1], "n": 10**9}, "cannot compute a list"),
+        ("len(order.x) > 0", {"x": 10**5000}, "not a number (a whole number of about 5001 digits)"),
+    ],
+)
+def test_values_that_explode_are_refused_when_evaluated(
+    text: str, order: dict[str, Any], fragment: str
+) -> None:
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        compile_expression(text)({"order": order})
+    assert fragment in str(caught.value)
+
+
+def test_the_largest_numbers_still_compute() -> None:
+    run_with = compile_expression("order.x * 2 > order.x and order.y + order.y > 0")
+    assert run_with({"order": {"x": 2**1022, "y": 8e307}})
+    assert compile_expression("order.x - 1 < order.x")({"order": {"x": 2**1024 - 1}})
+
+
+def test_a_problem_never_echoes_a_long_expression_whole() -> None:
+    text = "order.total > 5 and " * 45_000 + "True"
+    (error,) = check(text)
+    problem = error.to_problem("rules/x.yaml", "$.rules[0].when")
+    assert "expression is 900004 characters long; the limit is 2000" in problem.message
+    assert "(900004 characters)" in problem.message
+    assert len(problem.format()) < 400

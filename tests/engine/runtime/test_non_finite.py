@@ -87,3 +87,36 @@ def test_paths_cover_decimals_tuples_and_odd_keys() -> None:
         "value": "inf",
         "form": "forms/order.json",
     }
+
+
+def test_create_order_refuses_a_lone_surrogate_naming_its_field(engine: Engine, store: Store) -> None:
+    [refusal] = refused_create(engine, {**ORDER, "customer": "\ud800x"}, idempotency_key="surrogate-1")
+    assert (refusal.code, refusal.details["path"], refusal.details["value"]) == (
+        "form",
+        "$.customer",
+        "\\ud800",
+    )
+    assert (
+        refusal.en
+        == "$.customer: the text holds \\ud800, half of a UTF-16 surrogate pair, which is no character"
+    )
+    assert refusal.zh.startswith("$.customer：文本含有 \\ud800")
+    assert (count(store, orders), count(store, audit_events), count(store, idempotency)) == (0, 0, 0)
+
+
+def test_a_lone_surrogate_in_a_key_is_named_by_an_escaped_path(engine: Engine) -> None:
+    refusals = refused_create(engine, {**ORDER, "note\udfff": {"x": "a\udc00"}})
+    assert [r.details["path"] for r in refusals] == ['$["note\\udfff"]', '$["note\\udfff"].x']
+    assert all(r.en.isprintable() and r.en.encode("utf-8") for r in refusals)  # printable, writable
+
+
+def test_fire_refuses_a_lone_surrogate_and_leaves_the_order_as_it_was(engine: Engine, store: Store) -> None:
+    order = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order.id, "pay", CLERK, {**PAYMENT, "method": "card\ud800"})
+    assert [(r.details["path"], r.details["value"]) for r in caught.value.refusals] == [
+        ("$.method", "\\ud800")
+    ]
+    after = engine.get_order(order.id, CLERK)
+    assert (after.state, after.lock_version, dict(after.data)) == ("pending_payment", 1, ORDER)
+    assert engine.create_order(CLERK, "retail", "retail-order", "web", {**ORDER, "customer": "张三😀"})

@@ -40,6 +40,15 @@ def test_order_round_trip_and_lock_version(store: Store) -> None:
         assert tx.load_order(order_id + 100) is None
 
 
+def test_an_id_or_version_no_row_can_hold_finds_nothing(store: Store) -> None:
+    order_id = _order(store)
+    with store.read() as tx:
+        for wanted in (99999999999999999999999, 2**63, -(2**63) - 1, 0, -order_id):
+            assert tx.load_order(wanted) is None, wanted
+            assert tx.version("retail-order", wanted) is None, wanted
+        assert tx.load_order(order_id) is not None
+
+
 def test_an_update_keeps_the_workflow_version_unless_given_one(store: Store) -> None:
     order_id = _order(store)
     common = {"state": "paid", "data": {"total": 12}, "final": False, "at": NOW}
