@@ -447,11 +447,16 @@ def loads(text: str | bytes) -> Any:
 
 
 class Tx:
-    """One open database transaction: the repository methods the runtime calls."""
+    """One open database transaction: the repository methods the runtime calls.
 
-    def __init__(self, store: Store, connection: Connection) -> None:
+    ``writing``: a write transaction (``Store.transaction``). On PostgreSQL it locks the stock rows
+    routing reads (see :data:`STOCK_LOCK_ORDER`)."""
+
+    def __init__(self, store: Store, connection: Connection, *, writing: bool = False) -> None:
         self.store = store
         self.connection = connection  # for plugins: SQLAlchemy Core on the same transaction
+        self.writing = writing
+        self._locks = writing and not store.is_sqlite
         driver = connection.connection.driver_connection
         assert driver is not None
         self._cursor = driver.cursor()
@@ -725,12 +730,19 @@ class Tx:
         )
 
     def stock_available(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
-        """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing."""
-        wanted = list(dict.fromkeys(skus))
+        """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing.
+
+        In a write transaction on PostgreSQL the rows are locked as they are read (``FOR UPDATE``, in
+        :data:`STOCK_LOCK_ORDER`): routing then decides on stock no other transaction can take before
+        this one commits, and reads it after any transaction that was changing it has committed, as
+        SQLite's single writer does. Otherwise two orders racing for the last unit would both be
+        routed to it, and the one whose reservation then found it gone refused whole."""
+        wanted = sorted(set(skus))
         if not wanted:
             return {}
         cursor = self._cursor
-        cursor.execute(self.store.stock_sql(len(wanted)), {f"sku_{i}": sku for i, sku in enumerate(wanted)})
+        sql = self.store.stock_sql(len(wanted), lock=self._locks)
+        cursor.execute(sql, {f"sku_{i}": sku for i, sku in enumerate(wanted)})
         available: dict[str, dict[str, int]] = {}
         for sku, warehouse, units in cursor.fetchall():
             available.setdefault(sku, {})[warehouse] = int(units)
@@ -1153,6 +1165,10 @@ class PreparedStatements:
         return cursor
 
 
+# The order in which routing's read locks stock rows on PostgreSQL: by primary key, sku then warehouse.
+STOCK_LOCK_ORDER = (stock.c.sku, stock.c.warehouse)
+
+
 # Write transactions on a file-backed SQLite database keep at most this many connections open between
 # transactions (checked out of SQLAlchemy's pool, which holds 15).
 IDLE_CONNECTIONS = 4
@@ -1256,21 +1272,23 @@ class Store:
         statements["due_timer_ids_locked"] = _due_timers().with_for_update(skip_locked=True)
         statements["outbox_ids_locked"] = _pending_outbox().with_for_update(skip_locked=True)
         self._sql = {name: self.render(stmt) for name, stmt in statements.items()}
-        self._stock_sql: dict[int, str] = {}
+        self._stock_sql: dict[tuple[int, bool], str] = {}
 
     def render(self, statement: Executable) -> str:
         assert isinstance(statement, ClauseElement)
         return str(statement.compile(dialect=self._dialect))
 
-    def stock_sql(self, count: int) -> str:
+    def stock_sql(self, count: int, *, lock: bool = False) -> str:
         """The stock on hand of ``count`` skus (``:sku_0`` …), rendered once per count: routing reads
-        it on the fire path, where building and compiling a Core statement costs more than running it."""
-        sql = self._stock_sql.get(count)
+        it on the fire path, where building and compiling a Core statement costs more than running it.
+        ``lock``: ``FOR UPDATE``, the rows locked in :data:`STOCK_LOCK_ORDER` (PostgreSQL)."""
+        sql = self._stock_sql.get((count, lock))
         if sql is None:
             free = stock.c.on_hand - stock.c.reserved
             names = stock.c.sku.in_([bindparam(f"sku_{i}") for i in range(count)])
-            sql = self.render(select(stock.c.sku, stock.c.warehouse, free).where(names))
-            self._stock_sql[count] = sql
+            query = select(stock.c.sku, stock.c.warehouse, free).where(names).order_by(*STOCK_LOCK_ORDER)
+            sql = self.render(query.with_for_update() if lock else query)
+            self._stock_sql[(count, lock)] = sql
         return sql
 
     def upgrade(self) -> None:
@@ -1291,12 +1309,12 @@ class Store:
         try:
             if self.is_sqlite:
                 with _sqlite_write(connection, lock_timeout_ms):
-                    yield Tx(self, connection)
+                    yield Tx(self, connection, writing=True)
             else:
                 with connection.begin():
                     if lock_timeout_ms is not None:
                         connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
-                    yield Tx(self, connection)
+                    yield Tx(self, connection, writing=True)
             committed = True
         finally:
             self._checkin(connection, committed)
@@ -1421,6 +1439,7 @@ def _sqlite_write(connection: Connection, lock_timeout_ms: int | None = None) ->
 
 __all__ = [
     "DEFAULT_LEASE",
+    "STOCK_LOCK_ORDER",
     "AuditRow",
     "CorrelationCursorRow",
     "OrderRow",

@@ -6,15 +6,22 @@ thread gets an answer (never an IntegrityError) and the tables hold what one cal
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.plugins import PluginRegistry
+from engine.runtime import Engine
 from engine.store import Store
-from engine.store.tables import audit_events, idempotency, orders, workflow_versions
+from engine.store.store import loads
+from engine.store.tables import audit_events, idempotency, orders, stock, workflow_versions
+from plugins.inventory import deduct, release, reserve
 from tests.engine.runtime.conftest import CLERK, bundle, make_engine
 
 THREADS = 8
@@ -96,3 +103,101 @@ def test_without_a_key_orders_sent_at_once_are_all_created(store: Store, clock: 
     engine.publish(bundle("retail-order"))
     ids = together([lambda: engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id] * THREADS)
     assert len(set(ids)) == THREADS == count(store, orders)
+
+
+# -- stock raced for by processes ------------------------------------------------------------------
+
+STOCK_ROOT = Path(__file__).resolve().parent / "fixtures" / "stock"
+STOCK_ACTIONS = {"inventory.reserve": reserve, "inventory.release": release, "inventory.deduct": deduct}
+BUYERS = 16  # processes, each placing one order a round
+ROUNDS = 4
+WAIT = 120  # seconds a process waits for the others before the test fails (a hang guard)
+SKU = "XM-BAND8"
+RESTOCK = {"SH-01": 3, "BJ-01": 2}  # five units free at the start of every round, in two warehouses
+
+
+def stock_engine(store: Store) -> Engine:
+    engine = Engine(store, PluginRegistry(STOCK_ACTIONS), FrozenClock())
+    for name in ("routed-stock",):
+        path = STOCK_ROOT / "workflows" / f"{name}.yaml"
+        engine.publish(load_bundle(path, STOCK_ROOT, action_names=STOCK_ACTIONS, workflows={}))
+    return engine
+
+
+def stock_levels(store: Store) -> dict[tuple[str, str], tuple[int, int]]:
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved)
+        )
+        return {(r.sku, r.warehouse): (r.on_hand, r.reserved) for r in rows}
+
+
+def _buyer(url: str, barrier: Any, results: Any) -> None:
+    """One process: an order for one unit as each round starts, its state (or error) reported."""
+    store = Store(url)
+    engine = Engine(store, PluginRegistry(STOCK_ACTIONS), FrozenClock())
+    order = {"address": {"province": "上海"}, "lines": [{"sku": SKU, "qty": 1}]}
+    try:
+        for _ in range(ROUNDS):
+            barrier.wait(WAIT)
+            try:
+                results.put(engine.create_order(CLERK, "retail", "routed-stock", None, order).state)
+            except Exception as error:  # reported to the test, which fails on it
+                results.put(f"error: {type(error).__name__}: {error}")
+            barrier.wait(WAIT)
+    finally:
+        store.dispose()
+
+
+def test_buyers_racing_for_the_last_units_sell_each_once_and_the_rest_wait_out_of_stock(db_url: str) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    stock_engine(store)
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock), [{"sku": SKU, "warehouse": w, "on_hand": 0, "reserved": 0} for w in RESTOCK]
+        )
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(BUYERS + 1)
+    results = context.Queue()
+    buyers = [context.Process(target=_buyer, args=(db_url, barrier, results)) for _ in range(BUYERS)]
+    for buyer in buyers:
+        buyer.start()
+    try:
+        for round_ in range(1, ROUNDS + 1):
+            with store.transaction() as tx:
+                for warehouse, units in RESTOCK.items():
+                    tx.connection.execute(
+                        update(stock)
+                        .where(stock.c.sku == SKU, stock.c.warehouse == warehouse)
+                        .values(on_hand=stock.c.on_hand + units)
+                    )
+            barrier.wait(WAIT)  # the buyers place their orders
+            barrier.wait(WAIT)
+            states = sorted(results.get(timeout=WAIT) for _ in range(BUYERS))
+            free = sum(RESTOCK.values())
+            # Every unit sold, none twice; the orders that found none wait for stock, on both databases.
+            assert states == ["out_of_stock"] * (BUYERS - free) + ["pending_payment"] * free
+            assert stock_levels(store) == {
+                (SKU, w): (units * round_, units * round_) for w, units in RESTOCK.items()
+            }
+    except BaseException:
+        barrier.abort()  # the buyers stop waiting for a round that will not come
+        raise
+    finally:
+        for buyer in buyers:
+            buyer.join(WAIT)
+    assert [buyer.exitcode for buyer in buyers] == [0] * BUYERS
+    with store.read() as tx:
+        held = tx.connection.execute(select(orders.c.state, orders.c.data)).fetchall()
+    assert len(held) == BUYERS * ROUNDS
+    holdings = [h for _, data in held for h in _document(data).get("stock_reserved", [])]
+    assert sorted((h["warehouse"], h["qty"]) for h in holdings) == sorted(
+        (w, 1) for w, units in RESTOCK.items() for _ in range(units * ROUNDS)
+    )
+    store.dispose()
+
+
+def _document(value: Any) -> Any:
+    """A JSON column as read: text on SQLite, already decoded on PostgreSQL."""
+    return loads(value) if isinstance(value, str) else value
