@@ -952,12 +952,15 @@ class Engine:
     def _fire_timer(self, timer_id: int, worker_id: str, now: datetime) -> bool:
         with self.store.transaction() as tx:
             timer = tx.timer(timer_id)
-            # Marked first (and the row locked): leaving the timer's state must not cancel it, and a
-            # worker that took the timer over after this one's lease lapsed finds it fired.
-            if timer is None or not tx.fire_timer(timer_id, worker_id):
+            if timer is None:
                 return False
+            # The order first (locked on PostgreSQL, as every step locks it before anything else), then
+            # the timer marked (and its row locked): leaving the timer's state must not cancel it, and a
+            # worker that took the timer over after this one's lease lapsed finds it fired.
             row = tx.load_order(timer.order_id)
             assert row is not None
+            if not tx.fire_timer(timer_id, worker_id):
+                return False
             if timer.state not in active_paths(split(row.state)):
                 tx.finish_timer(timer_id, "cancelled")
                 return False

@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +37,7 @@ from sqlalchemy import (
     Executable,
     String,
     and_,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -48,6 +49,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -449,8 +451,9 @@ def loads(text: str | bytes) -> Any:
 class Tx:
     """One open database transaction: the repository methods the runtime calls.
 
-    ``writing``: a write transaction (``Store.transaction``). On PostgreSQL it locks the stock rows
-    routing reads (see :data:`STOCK_LOCK_ORDER`)."""
+    ``writing``: a write transaction (``Store.transaction``). On PostgreSQL it locks what it reads to
+    change, in one order everywhere (see :data:`STOCK_LOCK_ORDER`): the order it loads, then the
+    stock rows routing reads."""
 
     def __init__(self, store: Store, connection: Connection, *, writing: bool = False) -> None:
         self.store = store
@@ -521,7 +524,9 @@ class Tx:
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:
-        row = self.run("order_by_id", {"id": order_id}).fetchone()
+        """The order; in a write transaction on PostgreSQL its row stays locked until the end, so a
+        second change to the order waits here and then reads the first one's result (as on SQLite)."""
+        row = self.run("order_by_id_locked" if self._locks else "order_by_id", {"id": order_id}).fetchone()
         return None if row is None else self._order(row)
 
     def insert_order(
@@ -1165,8 +1170,34 @@ class PreparedStatements:
         return cursor
 
 
-# The order in which routing's read locks stock rows on PostgreSQL: by primary key, sku then warehouse.
+# The one order in which a transaction locks stock rows on PostgreSQL, wherever it locks them (routing's
+# read, the inventory actions, a restock): by primary key, sku then warehouse. Two transactions that
+# lock rows in the same order wait for each other and never deadlock; locked in order-line order, two
+# orders holding the same items in another order would.
 STOCK_LOCK_ORDER = (stock.c.sku, stock.c.warehouse)
+_STOCK_LOCK = PreparedStatements(
+    {
+        "lock": select(stock.c.sku)
+        .where(stock.c.sku == any_(bindparam("skus", type_=postgresql_dialect.ARRAY(String))))
+        .order_by(*STOCK_LOCK_ORDER)
+        .with_for_update()
+    }
+)
+
+
+def lock_stock(connection: Connection, skus: Iterable[str]) -> None:
+    """Lock the stock rows of ``skus`` (in every warehouse) until the transaction ends, in
+    :data:`STOCK_LOCK_ORDER` and in one statement, before changing any of them.
+
+    PostgreSQL only: a transaction that changes stock calls it first with every sku of its order, so
+    the rows it will change are all taken in the same order as any other transaction takes them. On
+    SQLite it does nothing: a write transaction holds the database's one write lock already.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = sorted(set(skus))
+    if wanted:
+        _STOCK_LOCK.run(connection, "lock", {"skus": wanted}).fetchall()
 
 
 # Write transactions on a file-backed SQLite database keep at most this many connections open between
@@ -1271,6 +1302,10 @@ class Store:
         # PostgreSQL: racing workers skip the rows another one is claiming instead of waiting.
         statements["due_timer_ids_locked"] = _due_timers().with_for_update(skip_locked=True)
         statements["outbox_ids_locked"] = _pending_outbox().with_for_update(skip_locked=True)
+        # PostgreSQL: a write transaction locks the order it loads (Tx.load_order).
+        statements["order_by_id_locked"] = (
+            select(*_ORDER_COLUMNS).where(orders.c.id == bindparam("id")).with_for_update()
+        )
         self._sql = {name: self.render(stmt) for name, stmt in statements.items()}
         self._stock_sql: dict[tuple[int, bool], str] = {}
 
@@ -1450,4 +1485,5 @@ __all__ = [
     "Tx",
     "VersionRow",
     "driver_dialect",
+    "lock_stock",
 ]

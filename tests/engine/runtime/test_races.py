@@ -118,7 +118,7 @@ RESTOCK = {"SH-01": 3, "BJ-01": 2}  # five units free at the start of every roun
 
 def stock_engine(store: Store) -> Engine:
     engine = Engine(store, PluginRegistry(STOCK_ACTIONS), FrozenClock())
-    for name in ("routed-stock",):
+    for name in ("routed-stock", "held-stock"):
         path = STOCK_ROOT / "workflows" / f"{name}.yaml"
         engine.publish(load_bundle(path, STOCK_ROOT, action_names=STOCK_ACTIONS, workflows={}))
     return engine
@@ -195,6 +195,69 @@ def test_buyers_racing_for_the_last_units_sell_each_once_and_the_rest_wait_out_o
     assert sorted((h["warehouse"], h["qty"]) for h in holdings) == sorted(
         (w, 1) for w, units in RESTOCK.items() for _ in range(units * ROUNDS)
     )
+    store.dispose()
+
+
+WORKERS = 4  # processes, each driving its own lifecycles
+LIFECYCLES = 24
+ITEMS = ("HR-BCD470", "SP-TRIAL", "XM-BAND8", "YL-MILK24")
+ON_HAND = 1000
+
+
+def _lifecycles(url: str, index: int, barrier: Any, results: Any) -> None:
+    """One process: orders of every item, their lines in another order each time, then each cancelled
+    (stock released) or shipped (stock taken off the shelf); what was refused is reported."""
+    store = Store(url)
+    engine = Engine(store, PluginRegistry(STOCK_ACTIONS), FrozenClock())
+    failures: list[str] = []
+    try:
+        barrier.wait(WAIT)
+        for i in range(LIFECYCLES):
+            turn = (index + i) % len(ITEMS)
+            items = ITEMS[turn:] + ITEMS[:turn]
+            if i % 2:
+                items = items[::-1]
+            lines = [{"sku": sku, "qty": 1, "warehouse": "SH-01"} for sku in items]
+            try:
+                order = engine.create_order(
+                    CLERK, "retail", "held-stock", None, {"address": {}, "lines": lines}
+                )
+                engine.fire(order.id, "ship" if i % 2 else "cancel", CLERK)
+            except Exception as error:  # reported to the test, which fails on it
+                failures.append(f"{type(error).__name__}: {error}")
+    finally:
+        results.put(failures)
+        store.dispose()
+
+
+def test_lifecycles_changing_the_same_stock_in_other_orders_all_complete(db_url: str) -> None:
+    store = Store(db_url)
+    store.upgrade()
+    stock_engine(store)
+    with store.transaction() as tx:
+        rows = [{"sku": sku, "warehouse": "SH-01", "on_hand": ON_HAND, "reserved": 0} for sku in ITEMS]
+        tx.connection.execute(insert(stock), rows)
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(WORKERS)
+    results = context.Queue()
+    workers = [
+        context.Process(target=_lifecycles, args=(db_url, i, barrier, results)) for i in range(WORKERS)
+    ]
+    for worker in workers:
+        worker.start()
+    failures = [failure for _ in workers for failure in results.get(timeout=WAIT * 5)]
+    for worker in workers:
+        worker.join(WAIT)
+    # No step stopped by a deadlock: every transaction locks the stock rows in the same order.
+    assert failures == []
+    assert [worker.exitcode for worker in workers] == [0] * WORKERS
+    shipped = WORKERS * (LIFECYCLES // 2)
+    assert stock_levels(store) == {(sku, "SH-01"): (ON_HAND - shipped, 0) for sku in ITEMS}
+    with store.read() as tx:
+        states = tx.connection.execute(
+            select(orders.c.state, func.count()).group_by(orders.c.state)
+        ).fetchall()
+    assert dict(states) == {"shipped": shipped, "cancelled": WORKERS * LIFECYCLES - shipped}
     store.dispose()
 
 

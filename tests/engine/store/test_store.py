@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import bindparam, insert, select, text, update
 
-from engine.store import PreparedStatements, Store
+from engine.store import PreparedStatements, Store, lock_stock
 from engine.store.store import IDLE_CONNECTIONS, WAL_AUTOCHECKPOINT_PAGES
 from engine.store.tables import audit_events, stock
 from tests.engine.store.support import NOW, bare_order
@@ -406,3 +409,75 @@ def test_orders_of_several_departments_come_newest_first_a_page_at_a_time(store:
                 for offset, limit in ((0, 5), (3, 4), (7, 50), (40, 5)):
                     got = tx.list_orders(departments=scope, state=state, limit=limit, offset=offset)
                     assert [row.id for row in got] == want[offset : offset + limit], (scope, state, offset)
+
+
+# -- PostgreSQL: rows locked in one order ------------------------------------------------------------------
+
+
+def _pg_store(pg_url: str, **options: Any) -> Store:
+    store = Store(pg_url, **options)
+    store.upgrade()
+    with store.transaction() as tx:
+        rows = [{"sku": s, "warehouse": w, "on_hand": 10, "reserved": 0} for s in "AB" for w in ("W1", "W2")]
+        tx.connection.execute(insert(stock), rows)
+    return store
+
+
+def _taken(client: psycopg.Connection[Any], query: str) -> bool:
+    """Whether another transaction holds a row ``query`` locks (asked without waiting)."""
+    try:
+        client.execute(query + " FOR UPDATE NOWAIT")
+    except psycopg.errors.LockNotAvailable:
+        return True
+    finally:
+        client.rollback()
+    return False
+
+
+@pytest.mark.postgres
+def test_a_write_transaction_locks_the_order_it_loads_and_the_stock_routing_reads(pg_url: str) -> None:
+    store = _pg_store(pg_url)
+    order_id = _order(store)
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as other:
+        with store.read() as tx:  # reading locks nothing
+            tx.load_order(order_id)
+            tx.stock_available(["A"])
+            assert not _taken(other, f"SELECT 1 FROM orders WHERE id = {order_id}")
+            assert not _taken(other, "SELECT 1 FROM stock WHERE sku = 'A'")
+        with store.transaction() as tx:
+            tx.load_order(order_id)
+            assert _taken(other, f"SELECT 1 FROM orders WHERE id = {order_id}")
+            assert tx.stock_available(["A"]) == {"A": {"W1": 10, "W2": 10}}
+            assert _taken(other, "SELECT 1 FROM stock WHERE sku = 'A' AND warehouse = 'W2'")
+            assert not _taken(other, "SELECT 1 FROM stock WHERE sku = 'B'")
+        assert not _taken(other, "SELECT 1 FROM stock WHERE sku = 'A'")  # until the transaction ends
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_stock_rows_are_locked_by_sku_then_warehouse_whatever_order_they_are_named_in(pg_url: str) -> None:
+    store = _pg_store(pg_url)
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as holder, psycopg.connect(plain) as other:
+        holder.execute("SELECT 1 FROM stock WHERE sku = 'B' AND warehouse = 'W1' FOR UPDATE")
+        done = threading.Event()
+
+        def lock_b_then_a() -> None:
+            with store.transaction() as tx:
+                lock_stock(tx.connection, ["B", "A", "B"])
+            done.set()
+
+        thread = threading.Thread(target=lock_b_then_a)
+        thread.start()
+        # Named B first, the rows are still taken A first: A's rows are the thread's while it waits for B.
+        for _ in range(10_000):  # a hang guard, not a time asserted
+            if _taken(other, "SELECT 1 FROM stock WHERE sku = 'A' AND warehouse = 'W2'"):
+                break
+            time.sleep(0.01)
+        assert not done.is_set()
+        assert _taken(other, "SELECT 1 FROM stock WHERE sku = 'A'")
+        holder.rollback()
+        thread.join(30)
+        assert done.is_set()
+    store.dispose()
