@@ -8,13 +8,14 @@ transitions that become possible run in the same transaction. Any refusal or err
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
@@ -43,6 +44,21 @@ PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publis
 BUNDLE_SCHEMA_VERSION = 1
 
 AuditEvent = AuditRow
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _retried(method: Callable[Concatenate[Engine, _P], _R]) -> Callable[Concatenate[Engine, _P], _R]:
+    """A method that is one write transaction, run again whole when PostgreSQL rolled it back for a
+    deadlock or a serialization failure (``Store.retrying``: a bounded number of tries, then
+    ``ContentionError``). Only for methods that open their transaction themselves."""
+
+    @functools.wraps(method)
+    def run(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return self.store.retrying(lambda: method(self, *args, **kwargs))
+
+    return run
 
 
 def _stored_document(bundle: Bundle) -> Any:
@@ -205,6 +221,7 @@ class Engine:
                 continue
         return self._store_version(spec, bundle, document, actor)  # the last try raises what it meets
 
+    @_retried
     def _store_version(
         self, spec: WorkflowSpec, bundle: Bundle, document: Any, actor: Actor | None
     ) -> PublishedVersion:
@@ -305,6 +322,7 @@ class Engine:
                     raise
                 return self._view(tx, int(stored["order_id"]), actor)
 
+    @_retried
     def _create_in(
         self,
         actor: Actor,
@@ -398,6 +416,7 @@ class Engine:
                 updated_at=at,
             )
 
+    @_retried
     def fire(
         self,
         order_id: int,
@@ -949,6 +968,7 @@ class Engine:
                 continue
         return fired
 
+    @_retried
     def _fire_timer(self, timer_id: int, worker_id: str, now: datetime) -> bool:
         with self.store.transaction() as tx:
             timer = tx.timer(timer_id)
@@ -1014,6 +1034,7 @@ class Engine:
 
     # -- migration -----------------------------------------------------------------------------
 
+    @_retried
     def migrate(
         self,
         workflow: str,

@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import sqlite3
 import threading
+import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
@@ -55,6 +58,7 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ClauseElement, ColumnClause
 
+from engine.errors import ContentionError
 from engine.store.tables import (
     SCHEMA_VERSION,
     STATE_JOIN,
@@ -1278,11 +1282,52 @@ def _sqlite_file(engine: Engine) -> str | None:
     return database
 
 
+_T = TypeVar("_T")
+
+# Tries of a write transaction PostgreSQL rolled back for a deadlock or a serialization failure
+# (``Store.retrying``), the first one included.
+TRANSACTION_ATTEMPTS = 5
+# The pause before the n-th retry is random, up to n times this many seconds.
+RETRY_PAUSE = 0.01
+# SQLSTATEs after which PostgreSQL has rolled the transaction back and the same work, run again, may
+# well succeed: deadlock_detected and serialization_failure.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def retryable_sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of ``error`` when it is a deadlock or a serialization failure (whether the driver
+    raised it or SQLAlchemy wrapped it), else None."""
+    original = getattr(error, "orig", None) or error
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate if sqlstate in RETRYABLE_SQLSTATES else None
+
+
+def _relation(error: BaseException) -> str | None:
+    """The table a PostgreSQL lock error names in its context (``… in relation "stock"``), if any."""
+    original = getattr(error, "orig", None) or error
+    diag = getattr(original, "diag", None)
+    context = getattr(diag, "context", None) or ""
+    found = re.search(r'relation "([^"]+)"', str(context))
+    return found.group(1) if found else None
+
+
 class Store:
     """The database behind the engine: an SQLAlchemy ``Engine`` plus compiled statements."""
 
-    def __init__(self, url: str, *, engine: Engine | None = None, **engine_options: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        engine: Engine | None = None,
+        transaction_attempts: int = TRANSACTION_ATTEMPTS,
+        **engine_options: Any,
+    ) -> None:
+        if transaction_attempts < 1:
+            raise ValueError("transaction_attempts must be at least 1")
         self.url = url
+        # How many times ``retrying`` runs a transaction the database rolled back for a deadlock or a
+        # serialization failure, the first time included.
+        self.transaction_attempts = transaction_attempts
         self.engine = engine or create_engine(url, **engine_options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._checkpointer: WalCheckpointer | None = None
@@ -1355,6 +1400,30 @@ class Store:
             self._checkin(connection, committed)
         if self._checkpointer is not None:
             self._checkpointer.poke()
+
+    def retrying(self, work: Callable[[], _T]) -> _T:
+        """``work()``, which runs one write transaction, run again whole when the database rolled that
+        transaction back for a deadlock (SQLSTATE 40P01) or a serialization failure (40001), after a
+        short random pause; ``transaction_attempts`` tries in all, then :class:`ContentionError`.
+
+        Only PostgreSQL reports these; SQLite's writers queue for one lock (``BEGIN IMMEDIATE``) and
+        never deadlock. ``work`` must be the whole transaction (what it reads, decides and writes),
+        not a part of one: a retry starts from a fresh read, so an idempotency key looked up inside it
+        is looked up again, and what a rolled-back try wrote was never seen by anyone.
+        """
+        for attempt in range(1, self.transaction_attempts + 1):
+            try:
+                return work()
+            except Exception as error:
+                sqlstate = retryable_sqlstate(error)
+                if sqlstate is None:
+                    raise
+                if attempt == self.transaction_attempts:
+                    raise ContentionError(sqlstate, attempt, _relation(error)) from error
+            # The transactions that deadlocked were released together: a random pause, longer at each
+            # try, keeps them from meeting in the same place again.
+            time.sleep(random.uniform(0, RETRY_PAUSE * attempt))  # noqa: S311 - a pause's jitter, not a secret
+        raise AssertionError("unreachable: transaction_attempts is at least 1")
 
     def _checkout(self) -> Connection:
         idle = self._idle
@@ -1474,7 +1543,9 @@ def _sqlite_write(connection: Connection, lock_timeout_ms: int | None = None) ->
 
 __all__ = [
     "DEFAULT_LEASE",
+    "RETRYABLE_SQLSTATES",
     "STOCK_LOCK_ORDER",
+    "TRANSACTION_ATTEMPTS",
     "AuditRow",
     "CorrelationCursorRow",
     "OrderRow",
@@ -1486,4 +1557,5 @@ __all__ = [
     "VersionRow",
     "driver_dialect",
     "lock_stock",
+    "retryable_sqlstate",
 ]

@@ -12,16 +12,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
+from engine.errors import ConflictError, ContentionError
 from engine.plugins import PluginRegistry
-from engine.runtime import Engine
+from engine.runtime import Engine, FireResult
 from engine.store import Store
 from engine.store.store import loads
 from engine.store.tables import audit_events, idempotency, orders, stock, workflow_versions
 from plugins.inventory import deduct, release, reserve
+from tests.deadlocks import WAIT, collide
 from tests.engine.runtime.conftest import CLERK, bundle, make_engine
 
 THREADS = 8
@@ -111,7 +114,6 @@ STOCK_ROOT = Path(__file__).resolve().parent / "fixtures" / "stock"
 STOCK_ACTIONS = {"inventory.reserve": reserve, "inventory.release": release, "inventory.deduct": deduct}
 BUYERS = 16  # processes, each placing one order a round
 ROUNDS = 4
-WAIT = 120  # seconds a process waits for the others before the test fails (a hang guard)
 SKU = "XM-BAND8"
 RESTOCK = {"SH-01": 3, "BJ-01": 2}  # five units free at the start of every round, in two warehouses
 
@@ -133,8 +135,9 @@ def stock_levels(store: Store) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 def _buyer(url: str, barrier: Any, results: Any) -> None:
-    """One process: an order for one unit as each round starts, its state (or error) reported."""
-    store = Store(url)
+    """One process: an order for one unit as each round starts, its state (or error) reported. Its
+    transactions are not retried: none may need it."""
+    store = Store(url, transaction_attempts=1)
     engine = Engine(store, PluginRegistry(STOCK_ACTIONS), FrozenClock())
     order = {"address": {"province": "上海"}, "lines": [{"sku": SKU, "qty": 1}]}
     try:
@@ -206,8 +209,9 @@ ON_HAND = 1000
 
 def _lifecycles(url: str, index: int, barrier: Any, results: Any) -> None:
     """One process: orders of every item, their lines in another order each time, then each cancelled
-    (stock released) or shipped (stock taken off the shelf); what was refused is reported."""
-    store = Store(url)
+    (stock released) or shipped (stock taken off the shelf); what was refused is reported. Its
+    transactions are not retried: locked in one order, none deadlocks."""
+    store = Store(url, transaction_attempts=1)
     engine = Engine(store, PluginRegistry(STOCK_ACTIONS), FrozenClock())
     failures: list[str] = []
     try:
@@ -258,6 +262,63 @@ def test_lifecycles_changing_the_same_stock_in_other_orders_all_complete(db_url:
             select(orders.c.state, func.count()).group_by(orders.c.state)
         ).fetchall()
     assert dict(states) == {"shipped": shipped, "cancelled": WORKERS * LIFECYCLES - shipped}
+    store.dispose()
+
+
+# -- a deadlock the engine is part of --------------------------------------------------------------
+
+
+def _held_order(store: Store) -> tuple[Engine, int]:
+    engine = stock_engine(store)
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock), [{"sku": sku, "warehouse": "SH-01", "on_hand": 10, "reserved": 0} for sku in "AB"]
+        )
+    lines = [{"sku": sku, "qty": 1, "warehouse": "SH-01"} for sku in "AB"]
+    order = engine.create_order(CLERK, "retail", "held-stock", None, {"address": {}, "lines": lines})
+    assert order.state == "pending_payment"
+    return engine, order.id
+
+
+@pytest.mark.postgres
+def test_a_step_rolled_back_by_a_deadlock_runs_again_whole_keeping_its_idempotency_key(pg_url: str) -> None:
+    store = Store(pg_url)
+    store.upgrade()
+    engine, order_id = _held_order(store)
+    result = collide(pg_url, lambda: engine.fire(order_id, "cancel", CLERK, idempotency_key="cancel-1"))
+    assert isinstance(result, FireResult), result
+    assert (result.from_state, result.to_state) == ("pending_payment", "cancelled")
+    assert stock_levels(store) == {("A", "SH-01"): (10, 0), ("B", "SH-01"): (10, 0)}  # released once
+    assert [e.trigger for e in engine.history(order_id, CLERK)] == ["create", "place", "cancel"]
+    # The key was stored by the try that committed, and answers as that try did.
+    assert engine.fire(order_id, "cancel", CLERK, idempotency_key="cancel-1") == result
+    assert count(store, idempotency) == 1 and count(store, audit_events) == 3
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_a_step_deadlocked_on_every_try_is_refused_in_both_languages_with_nothing_written(
+    pg_url: str,
+) -> None:
+    store = Store(pg_url, transaction_attempts=1)
+    store.upgrade()
+    engine, order_id = _held_order(store)
+    refused = collide(pg_url, lambda: engine.fire(order_id, "cancel", CLERK, idempotency_key="cancel-1"))
+    assert isinstance(refused, ContentionError), refused
+    assert isinstance(refused, ConflictError)  # what callers already catch for a change that lost
+    assert (refused.sqlstate, refused.attempts, refused.relation) == ("40P01", 1, "stock")
+    assert refused.message("en") == (
+        "concurrent changes to the same rows kept colliding with this one (deadlock detected on stock; "
+        "tried 1 time); nothing was written, try again"
+    )
+    assert refused.message("zh") == (
+        "与同时进行的其他修改反复冲突（检测到死锁，表 stock；已尝试 1 次），本次操作未写入任何内容，请重试"
+    )
+    assert engine.get_order(order_id, CLERK).state == "pending_payment"
+    assert stock_levels(store) == {("A", "SH-01"): (10, 1), ("B", "SH-01"): (10, 1)}
+    assert (count(store, idempotency), count(store, audit_events)) == (0, 2)
+    # Once the other client is gone the same request goes through.
+    assert engine.fire(order_id, "cancel", CLERK, idempotency_key="cancel-1").to_state == "cancelled"
     store.dispose()
 
 
