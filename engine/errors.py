@@ -115,6 +115,34 @@ class ConflictError(EngineError):
     """Another change to the same order committed first; nothing of this one was written."""
 
 
+# What each SQLSTATE a ContentionError carries means, in en and zh.
+_CONTENTION_REASONS: Mapping[str, tuple[str, str]] = {
+    "40P01": ("deadlock detected", "检测到死锁"),
+    "40001": ("serialization failure", "串行化冲突"),
+}
+
+
+class ContentionError(ConflictError):
+    """Concurrent changes kept colliding with this one: the database rolled its transaction back (a
+    deadlock, SQLSTATE 40P01, or a serialization failure, 40001) on each of ``attempts`` tries.
+    Nothing of it was written; trying again later may succeed. ``relation`` is the table the database
+    named, when it named one."""
+
+    def __init__(self, sqlstate: str, attempts: int, relation: str | None = None) -> None:
+        self.sqlstate = sqlstate
+        self.attempts = attempts
+        self.relation = relation
+        en, zh = _CONTENTION_REASONS.get(sqlstate, (f"SQLSTATE {sqlstate}", f"SQLSTATE {sqlstate}"))
+        on_en = f" on {relation}" if relation else ""
+        on_zh = f"，表 {relation}" if relation else ""
+        super().__init__(
+            f"concurrent changes to the same rows kept colliding with this one ({en}{on_en}; tried "
+            f"{attempts} time{'s' if attempts != 1 else ''}); nothing was written, try again",
+            zh=f"与同时进行的其他修改反复冲突（{zh}{on_zh}；已尝试 {attempts} 次），"
+            "本次操作未写入任何内容，请重试",
+        )
+
+
 class NotFound(EngineError):
     """An order, workflow or version that does not exist (or is outside the actor's departments)."""
 

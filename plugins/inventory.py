@@ -4,6 +4,12 @@ Every change is one conditional ``UPDATE`` whose ``WHERE`` clause carries the ch
 >= :n`` to reserve), backed by the table's ``CHECK (... >= 0)`` constraints: however many clerks and
 shoppers race for the last unit, at most one gets it, and the others are refused with the sku named.
 
+On PostgreSQL each action first locks the stock rows of every sku of the order, in every warehouse, in
+one statement and in the one order used everywhere (``engine.store.lock_stock``: sku, then warehouse).
+Rows changed in order-line order instead would let two orders holding the same items in another order
+deadlock. Once locked, what the action reads is what it changes: no other transaction moves the
+stock between the choice of a warehouse and the reservation there.
+
 The order remembers what it holds in ``stock_reserved`` (a list of ``{sku, warehouse, qty}``), so a
 release gives back exactly this order's reservation, and a deduct takes exactly it, whatever happened to
 the order lines since. Partial shipments name their items in ``parcel`` (``[{sku, qty}]``); without a
@@ -24,7 +30,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, literal_column, select, update
 
 from engine.plugins import ActionContext, emits, writes
-from engine.store import PreparedStatements
+from engine.store import PreparedStatements, lock_stock
 from engine.store.tables import stock
 from plugins._common import ActionRefused
 
@@ -82,8 +88,10 @@ def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
             f"订单 {ctx.order_id} 已占用库存，不能重复占用",
             f"order {ctx.order_id} already holds reserved stock; release it before reserving again",
         )
+    wanted = _wanted(ctx.data)
+    lock_stock(ctx.connection, _order_skus(ctx.data))
     held: list[Holding] = []
-    for sku, warehouse, qty in _wanted(ctx.data):
+    for sku, warehouse, qty in wanted:
         held.append(_reserve_one(ctx, sku, warehouse, qty))
     return {"stock_reserved": held}
 
@@ -94,6 +102,7 @@ def release(ctx: ActionContext) -> Mapping[str, Any] | None:
     holdings = _holdings(ctx.data)
     if not holdings:
         return None
+    lock_stock(ctx.connection, _order_skus(ctx.data))
     for held in holdings:
         params = {"sku": held["sku"], "warehouse": held["warehouse"], "qty": held["qty"]}
         result = _SQL.run(ctx.connection, "release", params)
@@ -121,6 +130,7 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
         )
     parcel = ctx.data.get("parcel")
     wanted = _parcel(parcel) if parcel else [(h["sku"], h["qty"]) for h in holdings]
+    lock_stock(ctx.connection, _order_skus(ctx.data))
     shipped = 0
     for sku, qty in wanted:
         remaining = qty
@@ -261,6 +271,25 @@ def _sku_qty(item: Any) -> tuple[str, int]:
             f"sku {sku!r}: qty must be a positive integer, got {qty!r}",
         )
     return sku, qty
+
+
+def _order_skus(data: Mapping[str, Any]) -> set[str]:
+    """Every sku the order names: its lines (and routing's split of them) and what it holds, so that
+    each stock action of the order locks the same rows (anything not a sku is left to the checks)."""
+    items: list[Any] = []
+    for key in ("lines", "stock_reserved", "parcel"):
+        value = data.get(key)
+        if isinstance(value, list):
+            items.extend(value)
+    split = data.get("split")
+    if isinstance(split, list):
+        items.extend(
+            line
+            for part in split
+            if isinstance(part, Mapping) and isinstance(part.get("lines"), list)
+            for line in part["lines"]
+        )
+    return {item["sku"] for item in items if isinstance(item, Mapping) and isinstance(item.get("sku"), str)}
 
 
 def _holdings(data: Mapping[str, Any]) -> list[Holding]:

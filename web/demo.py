@@ -285,7 +285,9 @@ def initial_stock() -> dict[tuple[str, str], int]:
 def stock_warehouses(store: Store, levels: Mapping[tuple[str, str], int]) -> None:
     """Add units on hand (a row is created for a new sku and warehouse)."""
     with store.transaction() as tx:
-        for (sku, warehouse), units in levels.items():
+        # in the one order stock rows are locked everywhere (sku, then warehouse): no deadlock with a
+        # step changing the same rows on PostgreSQL
+        for (sku, warehouse), units in sorted(levels.items()):
             added = tx.connection.execute(
                 update(stock)
                 .where(stock.c.sku == sku, stock.c.warehouse == warehouse)

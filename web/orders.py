@@ -29,7 +29,14 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from werkzeug.exceptions import HTTPException
 
 from engine.dsl.spec import Text, WorkflowSpec
-from engine.errors import ConflictError, NotFound, Refusal, StoredDocumentError, TransitionRejected
+from engine.errors import (
+    ConflictError,
+    ContentionError,
+    NotFound,
+    Refusal,
+    StoredDocumentError,
+    TransitionRejected,
+)
 from engine.forms.fields import ITEMS
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.forms.validation import FieldError
@@ -173,6 +180,8 @@ def new(department: str, workflow: str, channel: str) -> Any:
         order = _engine().create_order(
             current_actor(), department, workflow, channel, data, idempotency_key=f"web-intake:{key}"
         )
+    except ContentionError as busy:  # nothing was written: the same page (and key) may be sent again
+        return _render_intake(intake, data, key, problems=[busy.message(current_lang())]), 409
     except TransitionRejected as rejected:
         if any(r.code == "idempotency" for r in rejected.refusals):
             # this page created an order already and was changed and sent again (the back button):
@@ -515,6 +524,8 @@ def fire(order_id: int, trigger: str) -> Any:
         data = compiled.layout.prepare(data)
     try:
         _engine().fire(order_id, trigger, current_actor(), data, expected_lock_version=lock_version)
+    except ContentionError as busy:  # not a change by someone else: the same step may be sent again
+        return _render_step(step, data, lock_version, problems=[busy.message(current_lang())]), 409
     except ConflictError:
         problem = translate("orders.conflict", current_lang())
         return _render_step(step, data, lock_version, problems=[problem], conflict=True), 409

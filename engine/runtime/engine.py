@@ -8,13 +8,14 @@ transitions that become possible run in the same transaction. Any refusal or err
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
@@ -46,6 +47,21 @@ PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publis
 BUNDLE_SCHEMA_VERSION = 1
 
 AuditEvent = AuditRow
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _retried(method: Callable[Concatenate[Engine, _P], _R]) -> Callable[Concatenate[Engine, _P], _R]:
+    """A method that is one write transaction, run again whole when PostgreSQL rolled it back for a
+    deadlock or a serialization failure (``Store.retrying``: a bounded number of tries, then
+    ``ContentionError``). Only for methods that open their transaction themselves."""
+
+    @functools.wraps(method)
+    def run(self: Engine, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return self.store.retrying(lambda: method(self, *args, **kwargs))
+
+    return run
 
 
 def _stored_document(bundle: Bundle) -> Any:
@@ -210,6 +226,7 @@ class Engine:
                 continue
         return self._store_version(spec, bundle, document, actor)  # the last try raises what it meets
 
+    @_retried
     def _store_version(
         self, spec: WorkflowSpec, bundle: Bundle, document: Any, actor: Actor | None
     ) -> PublishedVersion:
@@ -311,6 +328,7 @@ class Engine:
                     raise
                 return self._view(tx, int(stored["order_id"]), actor)
 
+    @_retried
     def _create_in(
         self,
         actor: Actor,
@@ -404,6 +422,7 @@ class Engine:
                 updated_at=at,
             )
 
+    @_retried
     def fire(
         self,
         order_id: int,
@@ -984,15 +1003,19 @@ class Engine:
                 continue
         return fired
 
+    @_retried
     def _fire_timer(self, timer_id: int, worker_id: str, now: datetime) -> bool:
         with self.store.transaction() as tx:
             timer = tx.timer(timer_id)
-            # Marked first (and the row locked): leaving the timer's state must not cancel it, and a
-            # worker that took the timer over after this one's lease lapsed finds it fired.
-            if timer is None or not tx.fire_timer(timer_id, worker_id):
+            if timer is None:
                 return False
+            # The order first (locked on PostgreSQL, as every step locks it before anything else), then
+            # the timer marked (and its row locked): leaving the timer's state must not cancel it, and a
+            # worker that took the timer over after this one's lease lapsed finds it fired.
             row = tx.load_order(timer.order_id)
             assert row is not None
+            if not tx.fire_timer(timer_id, worker_id):
+                return False
             if timer.state not in active_paths(split(row.state)):
                 tx.finish_timer(timer_id, "cancelled")
                 return False
@@ -1089,6 +1112,7 @@ class Engine:
 
     # -- migration -----------------------------------------------------------------------------
 
+    @_retried
     def migrate(
         self,
         workflow: str,

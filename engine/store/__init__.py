@@ -12,6 +12,7 @@ from engine.store.store import (
     TimerRow,
     Tx,
     VersionRow,
+    lock_stock,
 )
 from engine.store.tables import STATE_JOIN, metadata
 
@@ -27,6 +28,7 @@ __all__ = [
     "TimerRow",
     "Tx",
     "VersionRow",
+    "lock_stock",
     "metadata",
     "upgrade",
 ]

@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import re
 import sqlite3
 import threading
+import time
 import weakref
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
@@ -37,6 +40,7 @@ from sqlalchemy import (
     Executable,
     String,
     and_,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -49,12 +53,13 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql as postgresql_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import ClauseElement, ColumnClause
 
-from engine.errors import StoredDocumentError
+from engine.errors import ContentionError, StoredDocumentError
 from engine.store import documents
 from engine.store.documents import (
     AUDIT_EVENT,
@@ -555,11 +560,17 @@ def loads(text: str | bytes) -> Any:
 
 
 class Tx:
-    """One open database transaction: the repository methods the runtime calls."""
+    """One open database transaction: the repository methods the runtime calls.
 
-    def __init__(self, store: Store, connection: Connection) -> None:
+    ``writing``: a write transaction (``Store.transaction``). On PostgreSQL it locks what it reads to
+    change, in one order everywhere (see :data:`STOCK_LOCK_ORDER`): the order it loads, then the
+    stock rows routing reads."""
+
+    def __init__(self, store: Store, connection: Connection, *, writing: bool = False) -> None:
         self.store = store
         self.connection = connection  # for plugins: SQLAlchemy Core on the same transaction
+        self.writing = writing
+        self._locks = writing and not store.is_sqlite
         driver = connection.connection.driver_connection
         assert driver is not None
         self._cursor = driver.cursor()
@@ -624,9 +635,11 @@ class Tx:
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:
+        """The order; in a write transaction on PostgreSQL its row stays locked until the end, so a
+        second change to the order waits here and then reads the first one's result (as on SQLite)."""
         if not 0 < order_id <= MAX_ID:  # no row holds it (and SQLite's driver refuses past 64 bits)
             return None
-        row = self.run("order_by_id", {"id": order_id}).fetchone()
+        row = self.run("order_by_id_locked" if self._locks else "order_by_id", {"id": order_id}).fetchone()
         return None if row is None else self._order(row)
 
     def insert_order(
@@ -835,12 +848,19 @@ class Tx:
         )
 
     def stock_available(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
-        """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing."""
-        wanted = list(dict.fromkeys(skus))
+        """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing.
+
+        In a write transaction on PostgreSQL the rows are locked as they are read (``FOR UPDATE``, in
+        :data:`STOCK_LOCK_ORDER`): routing then decides on stock no other transaction can take before
+        this one commits, and reads it after any transaction that was changing it has committed, as
+        SQLite's single writer does. Otherwise two orders racing for the last unit would both be
+        routed to it, and the one whose reservation then found it gone refused whole."""
+        wanted = sorted(set(skus))
         if not wanted:
             return {}
         cursor = self._cursor
-        cursor.execute(self.store.stock_sql(len(wanted)), {f"sku_{i}": sku for i, sku in enumerate(wanted)})
+        sql = self.store.stock_sql(len(wanted), lock=self._locks)
+        cursor.execute(sql, {f"sku_{i}": sku for i, sku in enumerate(wanted)})
         available: dict[str, dict[str, int]] = {}
         for sku, warehouse, units in cursor.fetchall():
             available.setdefault(sku, {})[warehouse] = int(units)
@@ -1412,6 +1432,36 @@ class PreparedStatements:
         return cursor
 
 
+# The one order in which a transaction locks stock rows on PostgreSQL, wherever it locks them (routing's
+# read, the inventory actions, a restock): by primary key, sku then warehouse. Two transactions that
+# lock rows in the same order wait for each other and never deadlock; locked in order-line order, two
+# orders holding the same items in another order would.
+STOCK_LOCK_ORDER = (stock.c.sku, stock.c.warehouse)
+_STOCK_LOCK = PreparedStatements(
+    {
+        "lock": select(stock.c.sku)
+        .where(stock.c.sku == any_(bindparam("skus", type_=postgresql_dialect.ARRAY(String))))
+        .order_by(*STOCK_LOCK_ORDER)
+        .with_for_update()
+    }
+)
+
+
+def lock_stock(connection: Connection, skus: Iterable[str]) -> None:
+    """Lock the stock rows of ``skus`` (in every warehouse) until the transaction ends, in
+    :data:`STOCK_LOCK_ORDER` and in one statement, before changing any of them.
+
+    PostgreSQL only: a transaction that changes stock calls it first with every sku of its order, so
+    the rows it will change are all taken in the same order as any other transaction takes them. On
+    SQLite it does nothing: a write transaction holds the database's one write lock already.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    wanted = sorted(set(skus))
+    if wanted:
+        _STOCK_LOCK.run(connection, "lock", {"skus": wanted}).fetchall()
+
+
 # Write transactions on a file-backed SQLite database keep at most this many connections open between
 # transactions (checked out of SQLAlchemy's pool, which holds 15).
 IDLE_CONNECTIONS = 4
@@ -1490,11 +1540,52 @@ def _sqlite_file(engine: Engine) -> str | None:
     return database
 
 
+_T = TypeVar("_T")
+
+# Tries of a write transaction PostgreSQL rolled back for a deadlock or a serialization failure
+# (``Store.retrying``), the first one included.
+TRANSACTION_ATTEMPTS = 5
+# The pause before the n-th retry is random, up to n times this many seconds.
+RETRY_PAUSE = 0.01
+# SQLSTATEs after which PostgreSQL has rolled the transaction back and the same work, run again, may
+# well succeed: deadlock_detected and serialization_failure.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def retryable_sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of ``error`` when it is a deadlock or a serialization failure (whether the driver
+    raised it or SQLAlchemy wrapped it), else None."""
+    original = getattr(error, "orig", None) or error
+    sqlstate = getattr(original, "sqlstate", None)
+    return sqlstate if sqlstate in RETRYABLE_SQLSTATES else None
+
+
+def _relation(error: BaseException) -> str | None:
+    """The table a PostgreSQL lock error names in its context (``… in relation "stock"``), if any."""
+    original = getattr(error, "orig", None) or error
+    diag = getattr(original, "diag", None)
+    context = getattr(diag, "context", None) or ""
+    found = re.search(r'relation "([^"]+)"', str(context))
+    return found.group(1) if found else None
+
+
 class Store:
     """The database behind the engine: an SQLAlchemy ``Engine`` plus compiled statements."""
 
-    def __init__(self, url: str, *, engine: Engine | None = None, **engine_options: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        engine: Engine | None = None,
+        transaction_attempts: int = TRANSACTION_ATTEMPTS,
+        **engine_options: Any,
+    ) -> None:
+        if transaction_attempts < 1:
+            raise ValueError("transaction_attempts must be at least 1")
         self.url = url
+        # How many times ``retrying`` runs a transaction the database rolled back for a deadlock or a
+        # serialization failure, the first time included.
+        self.transaction_attempts = transaction_attempts
         self.engine = engine or create_engine(url, **engine_options)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._checkpointer: WalCheckpointer | None = None
@@ -1514,22 +1605,28 @@ class Store:
         # PostgreSQL: racing workers skip the rows another one is claiming instead of waiting.
         statements["due_timer_ids_locked"] = _due_timers().with_for_update(skip_locked=True)
         statements["outbox_ids_locked"] = _pending_outbox().with_for_update(skip_locked=True)
+        # PostgreSQL: a write transaction locks the order it loads (Tx.load_order).
+        statements["order_by_id_locked"] = (
+            select(*_ORDER_COLUMNS).where(orders.c.id == bindparam("id")).with_for_update()
+        )
         self._sql = {name: self.render(stmt) for name, stmt in statements.items()}
-        self._stock_sql: dict[int, str] = {}
+        self._stock_sql: dict[tuple[int, bool], str] = {}
 
     def render(self, statement: Executable) -> str:
         assert isinstance(statement, ClauseElement)
         return str(statement.compile(dialect=self._dialect))
 
-    def stock_sql(self, count: int) -> str:
+    def stock_sql(self, count: int, *, lock: bool = False) -> str:
         """The stock on hand of ``count`` skus (``:sku_0`` …), rendered once per count: routing reads
-        it on the fire path, where building and compiling a Core statement costs more than running it."""
-        sql = self._stock_sql.get(count)
+        it on the fire path, where building and compiling a Core statement costs more than running it.
+        ``lock``: ``FOR UPDATE``, the rows locked in :data:`STOCK_LOCK_ORDER` (PostgreSQL)."""
+        sql = self._stock_sql.get((count, lock))
         if sql is None:
             free = stock.c.on_hand - stock.c.reserved
             names = stock.c.sku.in_([bindparam(f"sku_{i}") for i in range(count)])
-            sql = self.render(select(stock.c.sku, stock.c.warehouse, free).where(names))
-            self._stock_sql[count] = sql
+            query = select(stock.c.sku, stock.c.warehouse, free).where(names).order_by(*STOCK_LOCK_ORDER)
+            sql = self.render(query.with_for_update() if lock else query)
+            self._stock_sql[(count, lock)] = sql
         return sql
 
     def upgrade(self) -> None:
@@ -1550,17 +1647,41 @@ class Store:
         try:
             if self.is_sqlite:
                 with _sqlite_write(connection, lock_timeout_ms):
-                    yield Tx(self, connection)
+                    yield Tx(self, connection, writing=True)
             else:
                 with connection.begin():
                     if lock_timeout_ms is not None:
                         connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'")
-                    yield Tx(self, connection)
+                    yield Tx(self, connection, writing=True)
             committed = True
         finally:
             self._checkin(connection, committed)
         if self._checkpointer is not None:
             self._checkpointer.poke()
+
+    def retrying(self, work: Callable[[], _T]) -> _T:
+        """``work()``, which runs one write transaction, run again whole when the database rolled that
+        transaction back for a deadlock (SQLSTATE 40P01) or a serialization failure (40001), after a
+        short random pause; ``transaction_attempts`` tries in all, then :class:`ContentionError`.
+
+        Only PostgreSQL reports these; SQLite's writers queue for one lock (``BEGIN IMMEDIATE``) and
+        never deadlock. ``work`` must be the whole transaction (what it reads, decides and writes),
+        not a part of one: a retry starts from a fresh read, so an idempotency key looked up inside it
+        is looked up again, and what a rolled-back try wrote was never seen by anyone.
+        """
+        for attempt in range(1, self.transaction_attempts + 1):
+            try:
+                return work()
+            except Exception as error:
+                sqlstate = retryable_sqlstate(error)
+                if sqlstate is None:
+                    raise
+                if attempt == self.transaction_attempts:
+                    raise ContentionError(sqlstate, attempt, _relation(error)) from error
+            # The transactions that deadlocked were released together: a random pause, longer at each
+            # try, keeps them from meeting in the same place again.
+            time.sleep(random.uniform(0, RETRY_PAUSE * attempt))  # noqa: S311 - a pause's jitter, not a secret
+        raise AssertionError("unreachable: transaction_attempts is at least 1")
 
     def _checkout(self) -> Connection:
         idle = self._idle
@@ -1680,6 +1801,9 @@ def _sqlite_write(connection: Connection, lock_timeout_ms: int | None = None) ->
 
 __all__ = [
     "DEFAULT_LEASE",
+    "RETRYABLE_SQLSTATES",
+    "STOCK_LOCK_ORDER",
+    "TRANSACTION_ATTEMPTS",
     "AuditRow",
     "CorrelationCursorRow",
     "OrderRow",
@@ -1690,4 +1814,6 @@ __all__ = [
     "Tx",
     "VersionRow",
     "driver_dialect",
+    "lock_stock",
+    "retryable_sqlstate",
 ]

@@ -1,15 +1,17 @@
-"""inventory.reserve / release / deduct against a real SQLite stock table."""
+"""inventory.reserve / release / deduct against a real stock table, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, create_engine, insert, select, update
 
 from engine.errors import PluginError
-from engine.store.tables import stock
+from engine.store.tables import metadata, stock
 from plugins import inventory
 
 from .conftest import ContextMaker
@@ -208,3 +210,65 @@ def test_a_reservation_that_crosses_the_safety_stock_reports_it_once(
         inventory.reserve(ctx)
     assert ctx.outbox == []
     assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 4)
+
+
+HELD = [
+    {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 1},
+    {"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 1},
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        (inventory.reserve, {"lines": [{"sku": "XM-BAND8", "qty": 1, "warehouse": "SH-01"}, LINES[1]]}),
+        (inventory.release, {"lines": LINES, "stock_reserved": HELD}),
+        (inventory.deduct, {"lines": LINES, "stock_reserved": HELD}),
+    ],
+    ids=["reserve", "release", "deduct"],
+)
+def test_each_action_locks_every_row_of_the_order_s_skus_by_sku_then_warehouse_first(
+    pg_url: str, make_ctx: ContextMaker, action: Any, data: dict[str, Any]
+) -> None:
+    """The bands are named first, but the fridges (HR-...) sort first: they are locked while the action
+    waits for a band row of another warehouse than its own, which the other client holds."""
+    db = create_engine(pg_url)
+    metadata.create_all(db)
+    with db.begin() as connection:
+        rows = [("XM-BAND8", "SH-01"), ("XM-BAND8", "GZ-01"), ("HR-BCD470", "SH-01")]
+        connection.execute(
+            insert(stock), [{"sku": s, "warehouse": w, "on_hand": 5, "reserved": 1} for s, w in rows]
+        )
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    outcome: list[Any] = []
+
+    def run() -> None:
+        with db.begin() as connection:
+            outcome.append(action(make_ctx(connection, data)))
+
+    with psycopg.connect(plain) as holder, psycopg.connect(plain, autocommit=True) as other:
+        holder.execute("SELECT 1 FROM stock WHERE sku = 'XM-BAND8' AND warehouse = 'GZ-01' FOR UPDATE")
+        thread = threading.Thread(target=run)
+        thread.start()
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        for _ in range(10_000):  # a hang guard, not a time asserted
+            row = other.execute(waiting).fetchone()
+            if row is not None and row[0] == 1:
+                break
+            if not thread.is_alive():
+                pytest.fail("the action did not wait for the band row in GZ-01")
+            time.sleep(0.01)
+        else:
+            pytest.fail("the action never waited")
+        # Waiting for the band row in GZ-01, it holds the fridges' row already.
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("SELECT 1 FROM stock WHERE sku = 'HR-BCD470' FOR UPDATE NOWAIT")
+        assert outcome == []
+        holder.rollback()
+        thread.join(30)
+    assert len(outcome) == 1
+    db.dispose()

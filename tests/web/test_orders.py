@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor
 from engine.store import tables
+from tests.deadlocks import collide
 from tests.web.conftest import add_user, log_in, make_app, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -395,3 +397,39 @@ def test_an_order_stored_in_a_newer_schema_version_is_a_page_saying_so(
     )
     zh = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert "无法读取此订单" in zh and f"订单 {order_id} 的数据的 schema_version 为 2" in zh
+
+
+@pytest.mark.postgres
+def test_a_step_the_database_rolled_back_on_every_try_is_refused_on_its_page(
+    tmp_path: Path, pg_url: str
+) -> None:
+    app = make_app(replace(settings_for(tmp_path, REPO, "orders-tests"), database_url=pg_url))
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    two_items = {
+        "lines[1].sku": "CUP-02",
+        "lines[1].name": "茶杯",
+        "lines[1].qty": "1",
+        "lines[1].unit_price": "20",
+    }
+    order_id = create(clerk, **two_items)
+    lock = lock_of(clerk.get(f"/orders/{order_id}/fire/cancel").text)
+    services.store.transaction_attempts = 1  # no retry: the deadlock below ends the step
+    cancel = f"/orders/{order_id}/fire/cancel?lang=en"
+    response = collide(
+        pg_url, lambda: clerk.post(cancel, data={"_lock_version": lock}), first="TEA-01", then="CUP-02"
+    )
+    assert response.status_code == 409
+    assert "concurrent changes to the same rows kept colliding with this one (deadlock detected on stock" in (
+        response.text
+    )
+    assert lock_of(response.text) == lock  # the same page, to send again
+    services.store.transaction_attempts = 5
+    assert clerk.post(cancel, data={"_lock_version": lock}).status_code == 302
+    assert "Cancelled" in clerk.get(f"/orders/{order_id}?lang=en").text
+    services.close()

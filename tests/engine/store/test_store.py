@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
-from engine.store import PreparedStatements, Store
+from engine.errors import ContentionError
+from engine.store import INTEGRITY_ERRORS, PreparedStatements, Store, lock_stock
 from engine.store.store import IDLE_CONNECTIONS, WAL_AUTOCHECKPOINT_PAGES
 from engine.store.tables import audit_events, stock
 from tests.engine.store.support import NOW, bare_order
@@ -425,3 +430,148 @@ def test_orders_of_several_departments_come_newest_first_a_page_at_a_time(store:
                 for offset, limit in ((0, 5), (3, 4), (7, 50), (40, 5)):
                     got = tx.list_orders(departments=scope, state=state, limit=limit, offset=offset)
                     assert [row.id for row in got] == want[offset : offset + limit], (scope, state, offset)
+
+
+# -- PostgreSQL: locks taken in one order, transactions rolled back for contention run again ------------
+
+
+def _pg_store(pg_url: str, **options: Any) -> Store:
+    store = Store(pg_url, **options)
+    store.upgrade()
+    with store.transaction() as tx:
+        rows = [{"sku": s, "warehouse": w, "on_hand": 10, "reserved": 0} for s in "AB" for w in ("W1", "W2")]
+        tx.connection.execute(insert(stock), rows)
+    return store
+
+
+def _taken(client: psycopg.Connection[Any], query: str) -> bool:
+    """Whether another transaction holds a row ``query`` locks (asked without waiting)."""
+    try:
+        client.execute(query + " FOR UPDATE NOWAIT")
+    except psycopg.errors.LockNotAvailable:
+        return True
+    finally:
+        client.rollback()
+    return False
+
+
+@pytest.mark.postgres
+def test_a_write_transaction_locks_the_order_it_loads_and_the_stock_routing_reads(pg_url: str) -> None:
+    store = _pg_store(pg_url)
+    order_id = _order(store)
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as other:
+        with store.read() as tx:  # reading locks nothing
+            tx.load_order(order_id)
+            tx.stock_available(["A"])
+            assert not _taken(other, f"SELECT 1 FROM orders WHERE id = {order_id}")
+            assert not _taken(other, "SELECT 1 FROM stock WHERE sku = 'A'")
+        with store.transaction() as tx:
+            tx.load_order(order_id)
+            assert _taken(other, f"SELECT 1 FROM orders WHERE id = {order_id}")
+            assert tx.stock_available(["A"]) == {"A": {"W1": 10, "W2": 10}}
+            assert _taken(other, "SELECT 1 FROM stock WHERE sku = 'A' AND warehouse = 'W2'")
+            assert not _taken(other, "SELECT 1 FROM stock WHERE sku = 'B'")
+        assert not _taken(other, "SELECT 1 FROM stock WHERE sku = 'A'")  # until the transaction ends
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_stock_rows_are_locked_by_sku_then_warehouse_whatever_order_they_are_named_in(pg_url: str) -> None:
+    store = _pg_store(pg_url)
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain) as holder, psycopg.connect(plain) as other:
+        holder.execute("SELECT 1 FROM stock WHERE sku = 'B' AND warehouse = 'W1' FOR UPDATE")
+        done = threading.Event()
+
+        def lock_b_then_a() -> None:
+            with store.transaction() as tx:
+                lock_stock(tx.connection, ["B", "A", "B"])
+            done.set()
+
+        thread = threading.Thread(target=lock_b_then_a)
+        thread.start()
+        # Named B first, the rows are still taken A first: A's rows are the thread's while it waits for B.
+        for _ in range(10_000):  # a hang guard, not a time asserted
+            if _taken(other, "SELECT 1 FROM stock WHERE sku = 'A' AND warehouse = 'W2'"):
+                break
+            time.sleep(0.01)
+        assert not done.is_set()
+        assert _taken(other, "SELECT 1 FROM stock WHERE sku = 'A'")
+        holder.rollback()
+        thread.join(30)
+        assert done.is_set()
+    store.dispose()
+
+
+def _work_that_meets_a_concurrent_update(store: Store, pg_url: str, collide: int) -> Callable[[], int]:
+    """A repeatable-read transaction that reads a stock row, then changes it; on its first ``collide``
+    tries another client changes the row in between, so PostgreSQL rolls it back (SQLSTATE 40001)."""
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    tries: list[int] = []
+    row = (stock.c.sku == "A", stock.c.warehouse == "W1")
+
+    def work() -> int:
+        tries.append(1)
+        with store.transaction() as tx:
+            tx.connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            tx.connection.execute(select(stock.c.on_hand).where(*row)).scalar_one()
+            if len(tries) <= collide:
+                with psycopg.connect(plain, autocommit=True) as other:
+                    other.execute(
+                        "UPDATE stock SET on_hand = on_hand + 1 WHERE sku = 'A' AND warehouse = 'W1'"
+                    )
+            tx.connection.execute(update(stock).where(*row).values(reserved=stock.c.reserved + 1))
+        return len(tries)
+
+    return work
+
+
+@pytest.mark.postgres
+def test_a_transaction_rolled_back_for_a_serialization_failure_runs_again_whole(pg_url: str) -> None:
+    store = _pg_store(pg_url)
+    assert store.retrying(_work_that_meets_a_concurrent_update(store, pg_url, collide=2)) == 3
+    with store.read() as tx:
+        row = tx.connection.execute(
+            select(stock.c.on_hand, stock.c.reserved).where(stock.c.sku == "A", stock.c.warehouse == "W1")
+        ).one()
+    assert tuple(row) == (12, 1)  # the other client's two changes, and this one once
+    store.dispose()
+
+
+@pytest.mark.postgres
+def test_retries_are_bounded_then_refused_in_both_languages(pg_url: str) -> None:
+    store = _pg_store(pg_url, transaction_attempts=2)
+    with pytest.raises(ContentionError) as caught:
+        store.retrying(_work_that_meets_a_concurrent_update(store, pg_url, collide=99))
+    refused = caught.value
+    assert (refused.sqlstate, refused.attempts) == ("40001", 2)
+    assert refused.message("en") == (
+        "concurrent changes to the same rows kept colliding with this one (serialization failure; tried "
+        "2 times); nothing was written, try again"
+    )
+    assert refused.message("zh") == (
+        "与同时进行的其他修改反复冲突（串行化冲突；已尝试 2 次），本次操作未写入任何内容，请重试"
+    )
+    with store.read() as tx:
+        reserved = tx.connection.execute(select(func.sum(stock.c.reserved))).scalar_one()
+    assert reserved == 0  # neither try left anything
+    store.dispose()
+
+
+def test_other_errors_are_not_retried(store: Store) -> None:
+    tries: list[int] = []
+
+    def work() -> None:
+        tries.append(1)
+        with store.transaction() as tx:
+            tx.connection.execute(insert(stock).values(sku="A", warehouse="W1", on_hand=-1, reserved=0))
+
+    with pytest.raises(INTEGRITY_ERRORS):
+        store.retrying(work)
+    assert tries == [1]
+
+
+def test_a_store_tries_a_transaction_at_least_once(sqlite_url: str) -> None:
+    with pytest.raises(ValueError, match="transaction_attempts must be at least 1"):
+        Store(sqlite_url, transaction_attempts=0)
