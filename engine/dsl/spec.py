@@ -17,6 +17,11 @@ from typing import Any
 SEPARATOR = "."
 ANY_SOURCE = "*"
 SCHEMA_VERSION = 1
+# The audit trail's name for what is not a transition: an order's creation and a version migration. A
+# workflow may not name a trigger so (the history and the correlation feed would read it as one).
+CREATE_TRIGGER = "create"
+MIGRATE_TRIGGER = "migrate"
+RESERVED_TRIGGERS = frozenset({CREATE_TRIGGER, MIGRATE_TRIGGER})
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
 from engine.dsl.overlay import Located, apply_overlay
-from engine.dsl.spec import ANY_SOURCE, SEPARATOR
+from engine.dsl.spec import ANY_SOURCE, CREATE_TRIGGER, MIGRATE_TRIGGER, RESERVED_TRIGGERS, SEPARATOR
 from engine.errors import Problem
 from engine.plugins import did_you_mean
 
@@ -773,6 +773,15 @@ class _Checker:
                 continue
             path = child_path("$.transitions", index)
             trigger = transition["trigger"]
+            if trigger in RESERVED_TRIGGERS:
+                self.problem(
+                    f"trigger {trigger!r} is reserved: the audit trail records an order's creation as "
+                    f"{CREATE_TRIGGER!r} and a version migration as {MIGRATE_TRIGGER!r}, so the history "
+                    "and the correlation feed would read this step as one",
+                    child_path(path, "trigger"),
+                    "reserved-trigger",
+                    "name the step otherwise, e.g. 'place' or 'submit'",
+                )
             if "refusal" in transition and not transition.get("when"):
                 self.problem(
                     f"transition {trigger!r} has a refusal but no when: nothing can refuse it",

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import Text, WorkflowSpec
+from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_refusals
 from engine.forms.ui import FormLayout
@@ -364,7 +364,7 @@ class Engine:
                 seq=1,
                 at=now,
                 actor=actor.name,
-                trigger="create",
+                trigger=CREATE_TRIGGER,
                 from_state=None,
                 to_state=joined(cv.initial),
                 data_changes={k: [None, v] for k, v in data.items()},
@@ -1119,7 +1119,7 @@ class Engine:
                     seq=row.lock_version + 1,
                     at=now,
                     actor=actor.name,
-                    trigger="migrate",
+                    trigger=MIGRATE_TRIGGER,
                     from_state=row.state,
                     to_state=joined(config),
                     data_changes={},

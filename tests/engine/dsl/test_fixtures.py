@@ -99,6 +99,7 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "from-final",
         "unknown-field",
         "type-mismatch",
+        "reserved-trigger",
     } <= kinds
 
 
