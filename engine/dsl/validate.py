@@ -393,6 +393,22 @@ def _check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None,
 # --- static checks ---------------------------------------------------------------------------------
 
 
+def _shared_source(first: Sequence[str], second: Sequence[str]) -> str | None:
+    """A state an order can be in when both lists of sources match it (the same state, or one inside
+    the other, since a transition from a parallel state matches in each of its regions' states)."""
+    for a in first:
+        for b in second:
+            if a == b or b.startswith(a + SEPARATOR):
+                return b
+            if a.startswith(b + SEPARATOR):
+                return a
+    return None
+
+
+def _form_words(form: str | None) -> str:
+    return "no form" if form is None else f"form {form!r}"
+
+
 def _strings(value: Any) -> list[str] | None:
     return list(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
 
@@ -573,6 +589,7 @@ class _Checker:
         self.check_top_forms()
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
+        self.check_forms_of_a_trigger(expanded)
         # A misspelled state, or a transition left out for its shape, would make states look unreachable.
         if not self.unknown_names and not self.partial and not self.broken_parallel:
             self.check_reachability(expanded)
@@ -933,6 +950,36 @@ class _Checker:
                 "ambiguous-trigger",
                 "add a 'when' condition to one of them, or narrow its source",
             )
+
+    def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        """Transitions on one trigger that can leave one state take one form (or none): the data sent is
+        checked against the form of the first of them before any ``when`` is evaluated, so a second
+        form there could never be filled (an automatic no-form ``pay`` listed first refused every
+        person's ``pay`` with data)."""
+        seen: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            trigger = transition["trigger"]
+            form = transition.get("form")
+            for earlier, earlier_sources in seen[trigger]:
+                other = self.tree["transitions"][earlier].get("form")
+                shared = _shared_source(earlier_sources, sources)
+                if other == form or shared is None:
+                    continue
+                path = child_path("$.transitions", index)
+                file, line, _, _ = self.located.position(child_path("$.transitions", earlier))
+                where = f"line {line}" if file == self.located.position(path)[0] else f"{file}:{line}"
+                self.problem(
+                    f"trigger {trigger!r} from state {shared!r} takes {_form_words(form)} here but "
+                    f"{_form_words(other)} in the transition at {where}; the form of the first decides "
+                    "what may be sent, before any 'when' is evaluated",
+                    child_path(path, "form" if form is not None else "trigger"),
+                    "trigger-forms",
+                    "give the transitions of one trigger from one state the same form, or name them apart "
+                    "(an automatic step without a form: e.g. 'skip_payment' beside 'pay')",
+                )
+                break
+            seen[trigger].append((index, sources))
 
     def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
         edges: dict[str, set[str]] = defaultdict(set)

@@ -100,6 +100,7 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "unknown-field",
         "type-mismatch",
         "reserved-trigger",
+        "trigger-forms",
     } <= kinds
 
 

@@ -545,3 +545,40 @@ transitions:
     assert found == [("warning", "unreachable-row", "rules/size.yaml")]
     bundle = load_bundle(workflow, tmp_path)  # a warning never refuses the workflow
     assert bundle.rulesets["rules/size.yaml"]["ruleset"] == "size"
+
+
+def test_a_trigger_leaving_a_parallel_state_and_one_of_its_regions_takes_one_form(tmp_path: Path) -> None:
+    """A transition from the parallel state also matches in every state of its regions: the two take
+    the data of one form, and load_bundle (so publishing) refuses them apart."""
+    root = make_root(tmp_path)
+    path = write(
+        root,
+        "workflows/split.yaml",
+        """schema_version: 1
+workflow: split-order
+department: retail
+title: {zh: 分开履约, en: Split fulfilment}
+roles: [clerk]
+initial: fulfilling
+states:
+  fulfilling:
+    parallel:
+      payment: {initial: awaiting, states: {awaiting: {}, paid: {final: true}}}
+      shipping: {initial: packing, states: {packing: {}, shipped: {final: true}}}
+  completed: {final: true}
+transitions:
+  - {trigger: pay, source: fulfilling.payment.awaiting, dest: fulfilling.payment.paid, roles: [clerk]}
+  - {trigger: ship, source: fulfilling.shipping.packing, dest: fulfilling.shipping.shipped, roles: [clerk]}
+  - {trigger: finish, source: fulfilling, dest: completed, auto: true}
+  - {trigger: finish, source: fulfilling.shipping.shipped, dest: completed, form: forms/retail/payment.json}
+""",
+    )
+    problems = [p for p in validate_file(path, root) if p.kind == "trigger-forms"]
+    assert [(p.line, p.column, p.json_path) for p in problems] == [(17, 83, "$.transitions[3].form")]
+    assert problems[0].message.startswith(
+        "trigger 'finish' from state 'fulfilling.shipping.shipped' takes form 'forms/retail/payment.json' "
+        "here but no form in the transition at line 16"
+    )
+    with pytest.raises(DefinitionError) as refused:
+        load_bundle(path, root)
+    assert "trigger-forms" in {p.kind for p in refused.value.problems}
