@@ -35,6 +35,19 @@ class Text:
         return self.zh if lang.startswith("zh") else self.en
 
 
+# The order's own fields, beside its data in every condition (``order.state``): they always win over a
+# data field of the same name, and no form may declare one at its top.
+ORDER_FIELDS: Mapping[str, Text] = MappingProxyType(
+    {
+        "id": Text("订单号", "the order's number"),
+        "state": Text("订单状态", "the order's state"),
+        "department": Text("订单所属部门", "the order's department"),
+        "channel": Text("订单来源渠道", "the channel the order came from"),
+        "workflow": Text("订单所属流程", "the order's workflow"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class TimerSpec:
     """``after`` a delay in a state, fire ``trigger`` (if ``when`` still holds), recording ``reason``."""

@@ -30,7 +30,14 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
 from engine.dsl.overlay import Located, apply_overlay
-from engine.dsl.spec import ANY_SOURCE, CREATE_TRIGGER, MIGRATE_TRIGGER, RESERVED_TRIGGERS, SEPARATOR
+from engine.dsl.spec import (
+    ANY_SOURCE,
+    CREATE_TRIGGER,
+    MIGRATE_TRIGGER,
+    ORDER_FIELDS,
+    RESERVED_TRIGGERS,
+    SEPARATOR,
+)
 from engine.errors import Problem
 from engine.plugins import did_you_mean
 
@@ -295,6 +302,23 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
         for where, message, kind, severity in schema_findings(tree):
             line, column = marks.key_at(where) if kind == "enum-title" else marks.at(where)
             problems.append(Problem(message, shown, line, column, where, None, kind, severity))
+        declared = tree.get("properties")
+        for name in declared if isinstance(declared, dict) else ():
+            if name in ORDER_FIELDS:
+                where = child_path("$.properties", name)
+                line, column = marks.key_at(where)
+                problems.append(
+                    Problem(
+                        f"field {name!r} takes the name of the order's own field: order.{name} is always "
+                        f"{ORDER_FIELDS[name].en}, never this field, in every condition and rule",
+                        shown,
+                        line,
+                        column,
+                        where,
+                        "rename the field (a form's fields are merged into the order's data)",
+                        "order-field",
+                    )
+                )
     errors = any(problem.severity == "error" for problem in problems)
     return (None if errors else tree), _sorted(problems)  # warnings alone leave the form usable
 

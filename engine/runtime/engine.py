@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, Text, WorkflowSpec
+from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, ORDER_FIELDS, Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_refusals
 from engine.forms.ui import FormLayout
@@ -482,15 +482,14 @@ class Engine:
         return row
 
     def _env(self, live: _Live, actor: Actor, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """The names a condition reads. ``order`` is the order's data with ``data`` merged, and the
+        order's own fields (``ORDER_FIELDS``) over both: a data field of that name never shadows them."""
         order: dict[str, Any] = {**live.data, **data}
-        for key, value in (
-            ("id", live.id),
-            ("state", joined(live.config)),
-            ("department", live.department),
-            ("channel", live.channel),
-            ("workflow", live.workflow),
-        ):
-            order.setdefault(key, value)
+        order["id"] = live.id
+        order["state"] = joined(live.config)
+        order["department"] = live.department
+        order["channel"] = live.channel
+        order["workflow"] = live.workflow
         return {"order": order, "data": dict(data), "actor": actor.as_env(), "now": now}
 
     def _candidates(self, cv: CompiledVersion, live: _Live, trigger: str) -> list[CompiledTransition]:
@@ -1210,7 +1209,7 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
     # named in its words.
     checks = [(spec.intake_forms.get(channel), cv.intake_forms.get(channel))] if channel is not None else []
     checks.append((spec.data_form, cv.data_form))
-    refusals: list[Refusal] = []
+    refusals = _order_field_refusals(data)
     seen: set[tuple[str, str]] = set()
     for form, validator in checks:
         if validator is None or form is None:
@@ -1220,6 +1219,20 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
                 seen.add((error.path, error.keyword))
                 refusals.append(error.refusal(form))
     return refusals
+
+
+def _order_field_refusals(data: Mapping[str, Any]) -> list[Refusal]:
+    """A field of ``data`` named like one of the order's own fields (``order.state`` …): never data."""
+    return [
+        Refusal(
+            "form",
+            f"$.{key}：{key} 是订单自身的字段（{ORDER_FIELDS[key].zh}），不能作为数据提交",
+            f"$.{key}: {key!r} is the order's own field ({ORDER_FIELDS[key].en}); it cannot be sent as data",
+            {"path": f"$.{key}", "field": key},
+        )
+        for key in data
+        if key in ORDER_FIELDS
+    ]
 
 
 def _prepared_intake(cv: CompiledVersion, channel: str | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -1263,6 +1276,8 @@ def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> lis
         if key not in ct.form_fields
     ]
     declared_only = {key: value for key, value in data.items() if key in ct.form_fields}
+    # a form published before its fields were checked may declare one of the order's own fields
+    refusals += _order_field_refusals(declared_only)
     return refusals + [e.refusal(ct.spec.form) for e in ct.form.messages(declared_only, ct.layout)]
 
 

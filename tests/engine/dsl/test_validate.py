@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.dsl.compiler import load_bundle
+from engine.dsl.spec import ORDER_FIELDS
 from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
 from engine.errors import DefinitionError
+from engine.rules.facts import ENGINE_FIELDS
 
 from .support import ACTION_NAMES, ACTION_WRITES, FIXTURES, VALID, fixture_workflows
 
@@ -582,3 +584,36 @@ transitions:
     with pytest.raises(DefinitionError) as refused:
         load_bundle(path, root)
     assert "trigger-forms" in {p.kind for p in refused.value.problems}
+
+
+def test_a_form_field_named_like_one_of_the_orders_own_fields_is_refused(tmp_path: Path) -> None:
+    """order.state is the order's state in every condition: a form field 'state' would never be read
+    there. The form is refused at the field, and a workflow naming the form cannot be published."""
+    root = make_root(tmp_path)
+    form = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"note": {"type": "string"}, "state": {"type": "string"}},
+    }
+    path = write(root, "forms/retail/status.json", json.dumps(form, indent=2))
+    [problem] = validate_file(path, root)
+    assert (problem.kind, problem.line, problem.column, problem.json_path) == (
+        "order-field",
+        8,
+        5,
+        "$.properties.state",
+    )
+    assert problem.message == (
+        "field 'state' takes the name of the order's own field: order.state is always the order's state, "
+        "never this field, in every condition and rule"
+    )
+    workflow = (VALID / "retail-order.yaml").read_text(encoding="utf-8")
+    workflow = workflow.replace("form: forms/retail/payment.json", "form: forms/retail/status.json", 1)
+    assert "forms/retail/status.json" in workflow
+    with pytest.raises(DefinitionError) as refused:
+        load_bundle(write(root, "workflows/status.yaml", workflow), root)
+    assert "order-field" in {p.kind for p in refused.value.problems}
+
+
+def test_the_fields_conditions_are_told_the_engine_sets_are_the_orders_own() -> None:
+    assert set(ENGINE_FIELDS) == set(ORDER_FIELDS)
