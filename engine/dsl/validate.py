@@ -30,6 +30,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
 from engine.dsl.overlay import Located, apply_overlay
+from engine.dsl.ownership import StepFlow, data_ownership, form_fields
 from engine.dsl.spec import (
     ANY_SOURCE,
     CREATE_TRIGGER,
@@ -614,6 +615,7 @@ class _Checker:
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
         self.check_forms_of_a_trigger(expanded)
+        self.check_owned_fields()
         # A misspelled state, or a transition left out for its shape, would make states look unreachable.
         if not self.unknown_names and not self.partial and not self.broken_parallel:
             self.check_reachability(expanded)
@@ -1004,6 +1006,51 @@ class _Checker:
                 )
                 break
             seen[trigger].append((index, sources))
+
+    def check_owned_fields(self) -> None:
+        """A transition's form may not declare a field the engine owns (engine.dsl.ownership) unless an
+        action of that transition writes it, taking it as its input. Judged only where what each of the
+        transition's actions writes is known (``action_writes``), and every intake form could be read."""
+        forms = self.out.forms
+        intakes = [path for path in (self.tree.get("intake") or {}).values() if isinstance(path, str)]
+        if any(path not in forms for path in intakes):
+            return  # a field it asks for would look owned
+        data = self.tree.get("data")
+        steps: dict[int, StepFlow] = {}
+        for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:
+                continue
+            rules = transition.get("rules")
+            form = transition.get("form")
+            steps[index] = StepFlow(
+                tuple(_strings(transition.get("actions")) or ()),
+                self.out.rulesets.get(rules) if isinstance(rules, str) else None,
+                rules if isinstance(rules, str) else None,
+                forms.get(form) if isinstance(form, str) else None,
+            )
+        ownership = data_ownership(
+            steps.values(),
+            (data, forms[data]) if isinstance(data, str) and data in forms else None,
+            [forms[path] for path in intakes],
+            self.action_writes,
+        )
+        for index, step in steps.items():
+            if step.form is None or any(action not in self.action_writes for action in step.actions):
+                continue
+            transition = self.tree["transitions"][index]
+            inputs = ownership.inputs(step, self.action_writes)
+            for name in sorted(form_fields(step.form)):
+                owner = ownership.owned.get(name)
+                if owner is None or name in inputs:
+                    continue
+                self.problem(
+                    f"form {transition['form']!r} of {transition['trigger']!r} declares {name!r}, which the "
+                    f"workflow records ({owner.en}): no data may write it",
+                    child_path(child_path("$.transitions", index), "form"),
+                    "owned-field",
+                    "remove the field from the form, or let an action of this transition write it "
+                    "(a form may send an action its input: a waybill number to logistics.waybill)",
+                )
 
     def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
         edges: dict[str, set[str]] = defaultdict(set)

@@ -557,11 +557,15 @@ class Engine:
             if ct.layout is not None and ct.layout.prepares:
                 # The form as its page shows it: what the order holds of the form's fields, then what
                 # was sent; hidden groups' fields dropped (from the order too), computed fields filled.
-                shown = {key: live.data[key] for key in ct.form_fields if key in live.data}
+                shown = {
+                    key: live.data[key]
+                    for key in ct.form_fields
+                    if key in live.data and (key not in cv.owned or key in ct.owned_inputs)
+                }
                 shown.update(data)
                 taken = ct.layout.prepare(shown)
                 dropped = frozenset(shown).difference(taken)
-            submitted = _submission_refusals(ct, taken)
+            submitted = _submission_refusals(cv, ct, taken)
             if submitted:
                 raise TransitionRejected(submitted)
             if taken is data:
@@ -659,19 +663,24 @@ class Engine:
         dropped: frozenset[str] = frozenset(),
     ) -> _Step:
         """Move the order in memory and run the actions; the writes come after, in ``_write``.
-        ``dropped``: fields of the order the transition's form hides now (they leave the order)."""
+        ``dropped``: fields of the order the transition's form hides now (they leave the order).
+
+        What ``data`` (the step's submission) holds is merged into the order, but the owned fields it
+        sends to this step's actions (``owned_inputs``): only what the actions return is kept of those."""
         before = dict(live.data)
         from_state = joined(live.config)
         move = cv.move(live.config, ct, dest)
         for key in dropped:
             live.data.pop(key, None)
-        live.data.update(data)
+        inputs = {key: value for key, value in data.items() if key in ct.owned_inputs}
+        live.data.update(data if not inputs else {k: v for k, v in data.items() if k not in inputs})
         if decision is not None and decision.get("outputs"):
             # What the rules decided becomes order data: routing's warehouse, carrier and split,
             # a decision table's outputs (the outcome and the scores stay in the audit event only).
             live.data.update(
                 (key, value) for key, value in decision["outputs"].items() if key not in _DECISION_ONLY
             )
+        seen = {**live.data, **inputs}
         outbox: list[tuple[str, dict[str, Any]]] = []
         for name, action in ct.actions:
             ctx = ActionContext(
@@ -683,7 +692,7 @@ class Engine:
                 source=from_state,
                 dest=joined(move.to),
                 actor=actor.name,
-                data=dict(live.data),
+                data=dict(seen),
                 now=now,
                 outbox=outbox,
             )
@@ -693,6 +702,7 @@ class Engine:
                 raise TransitionRejected([_action_refusal(name, ct.spec.trigger, error)]) from error
             if changes:
                 live.data.update(changes)
+                seen.update(changes)
         live.config = move.to
         # ``before`` is a shallow copy: a value no step touched is the same object, compared by identity
         # before its (deep) equality
@@ -1209,7 +1219,7 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
     # named in its words.
     checks = [(spec.intake_forms.get(channel), cv.intake_forms.get(channel))] if channel is not None else []
     checks.append((spec.data_form, cv.data_form))
-    refusals = _order_field_refusals(data)
+    refusals = _order_field_refusals(data) + _owned_refusals(cv, data)
     seen: set[tuple[str, str]] = set()
     for form, validator in checks:
         if validator is None or form is None:
@@ -1219,6 +1229,24 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
                 seen.add((error.path, error.keyword))
                 refusals.append(error.refusal(form))
     return refusals
+
+
+def _owned_refusals(
+    cv: CompiledVersion, data: Mapping[str, Any], inputs: frozenset[str] = frozenset()
+) -> list[Refusal]:
+    """A field of ``data`` the engine or an action owns (``CompiledVersion.owned``): only the engine
+    writes it, so no data may, at creation or with a step (but as ``inputs``: what a step's form sends
+    to the action of that step that writes it)."""
+    return [
+        Refusal(
+            "owned",
+            f"$.{key}：{key} 由流程记录（{owner.zh}），不能提交",
+            f"$.{key}: {key!r} is recorded by the workflow ({owner.en}); it cannot be sent",
+            {"path": f"$.{key}", "field": key, "owner": owner.en},
+        )
+        for key in data
+        if (owner := cv.owned.get(key)) is not None and key not in inputs
+    ]
 
 
 def _order_field_refusals(data: Mapping[str, Any]) -> list[Refusal]:
@@ -1246,10 +1274,13 @@ def _prepared_intake(cv: CompiledVersion, channel: str | None, data: dict[str, A
     return data
 
 
-def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> list[Refusal]:
+def _submission_refusals(
+    cv: CompiledVersion, ct: CompiledTransition, data: Mapping[str, Any]
+) -> list[Refusal]:
     """Why ``data`` may not be submitted with ``ct``: a step without a form takes none; with a form,
     only the fields its top-level ``properties`` declare (whatever ``additionalProperties`` says),
-    each filled as the form asks. Nothing submitted reaches the order unless this is empty."""
+    none the engine owns (but what the step's own actions write: ``owned_inputs``), each filled as
+    the form asks. Nothing submitted reaches the order unless this is empty."""
     trigger = ct.spec.trigger
     if ct.form is None:
         if not data:
@@ -1276,8 +1307,9 @@ def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> lis
         if key not in ct.form_fields
     ]
     declared_only = {key: value for key, value in data.items() if key in ct.form_fields}
-    # a form published before its fields were checked may declare one of the order's own fields
-    refusals += _order_field_refusals(declared_only)
+    # a form published before its fields were checked may declare one of the order's own fields, or
+    # one the engine owns
+    refusals += _order_field_refusals(declared_only) + _owned_refusals(cv, declared_only, ct.owned_inputs)
     return refusals + [e.refusal(ct.spec.form) for e in ct.form.messages(declared_only, ct.layout)]
 
 

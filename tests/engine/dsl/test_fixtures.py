@@ -101,6 +101,7 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "type-mismatch",
         "reserved-trigger",
         "trigger-forms",
+        "owned-field",
     } <= kinds
 
 
