@@ -1,7 +1,8 @@
 """Who writes each top-level field of a workflow's order data, read from its definition.
 
 * **The order's own** fields are those a new order is filled in with: what its intake forms ask (not
-  ``readOnly``), or, for a workflow without intake forms, what its data form declares.
+  ``readOnly``), or, for a workflow without intake forms, what its data form declares. A step whose form
+  declares one of them changes it (a corrected address), and every later step reads the new value.
 * **The engine's** fields (``owned``) are those the workflow's actions declare they write
   (``engine.plugins.writes``), its rule files output (routing's ``warehouse``, ``carrier``, ``split``; a
   decision table's outputs) and its data form marks ``readOnly``, unless an intake form asks for them
@@ -9,6 +10,10 @@
   one: a new order's data may not hold one, and a step's form may send one only to an action of that
   same step that writes it (a waybill number the carrier issued, for ``logistics.waybill``), which then
   decides what the order keeps.
+* **A step's** fields (``step_fields``) are those only transition forms declare (a parcel, a refund
+  amount, a payment's amount): the data of the step that sends them. They stay on the order, where
+  conditions and pages read them, but the actions of another step never see them: a parcel shipped
+  once is not what a later step ships.
 
 ``engine.runtime.compiled`` holds the result for each published version; ``engine.dsl.validate`` refuses
 a transition form that declares an engine's field no action of its transition writes.
@@ -37,6 +42,7 @@ class StepFlow:
 @dataclass(frozen=True)
 class DataOwnership:
     owned: Mapping[str, Text]  # field -> who owns it, in both languages
+    step_fields: frozenset[str]
 
     def inputs(self, step: StepFlow, writes: Mapping[str, Collection[str]]) -> frozenset[str]:
         """The engine's fields ``step``'s form may send: those an action of ``step`` writes."""
@@ -90,4 +96,7 @@ def data_ownership(
         path, schema = data_form
         for name in sorted(read_only_fields(schema)):
             owners.setdefault(name, Text(f"在 {path} 中只读", f"read-only in {path}"))
-    return DataOwnership({name: owner for name, owner in owners.items() if name not in asked})
+    owned = {name: owner for name, owner in owners.items() if name not in asked}
+    created = asked if intakes else set(form_fields(data_form[1]) if data_form is not None else ())
+    sent = {name for step in steps if step.form is not None for name in form_fields(step.form)}
+    return DataOwnership(owned, frozenset(sent - created - set(owned)))

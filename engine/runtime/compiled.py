@@ -133,6 +133,9 @@ class CompiledVersion:
     # field -> who owns it: the fields the engine's actions and rules write (engine.dsl.ownership); no
     # submitted data writes one
     owned: Mapping[str, Text] = field(default_factory=dict)
+    # fields only transition forms declare: each is the data of the step that sends it, which the
+    # actions of other steps do not see
+    step_fields: frozenset[str] = frozenset()
     _moves: dict[tuple[StateConfig, str], Move] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -260,6 +263,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         auto=tuple(ct for ct in compiled if ct.spec.auto),
         timer_conditions=_timer_conditions(spec),
         owned=ownership.owned,
+        step_fields=ownership.step_fields,
     )
 
 

@@ -666,7 +666,9 @@ class Engine:
         ``dropped``: fields of the order the transition's form hides now (they leave the order).
 
         What ``data`` (the step's submission) holds is merged into the order, but the owned fields it
-        sends to this step's actions (``owned_inputs``): only what the actions return is kept of those."""
+        sends to this step's actions (``owned_inputs``): only what the actions return is kept of those.
+        The actions see the order's data without what other steps sent (``step_fields`` this step did
+        not send), with this step's submission over it."""
         before = dict(live.data)
         from_state = joined(live.config)
         move = cv.move(live.config, ct, dest)
@@ -680,7 +682,9 @@ class Engine:
             live.data.update(
                 (key, value) for key, value in decision["outputs"].items() if key not in _DECISION_ONLY
             )
-        seen = {**live.data, **inputs}
+        earlier = cv.step_fields.difference(data)  # what earlier steps sent, left out of the actions' view
+        seen = {key: value for key, value in live.data.items() if key not in earlier}
+        seen.update(inputs)
         outbox: list[tuple[str, dict[str, Any]]] = []
         for name, action in ct.actions:
             ctx = ActionContext(
