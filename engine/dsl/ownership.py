@@ -31,17 +31,20 @@ from engine.rules.facts import ruleset_outputs
 
 @dataclass(frozen=True)
 class StepFlow:
-    """What one transition names that bears on the order's data: its actions, its rule file, its form."""
+    """What one transition names that bears on the order's data: its actions, its rule file (parsed,
+    with its path), its form."""
 
     actions: Sequence[str]
-    rules: Mapping[str, Any] | None = None  # the parsed rule file
-    rules_path: str | None = None
+    rules: Mapping[str, Any] | None = None
+    rules_path: str = ""
     form: Mapping[str, Any] | None = None  # the form's JSON Schema
 
 
 @dataclass(frozen=True)
 class DataOwnership:
-    owned: Mapping[str, Text]  # field -> who owns it, in both languages
+    """The engine's fields, each with who owns it (in both languages), and the steps' fields."""
+
+    owned: Mapping[str, Text]
     step_fields: frozenset[str]
 
     def inputs(self, step: StepFlow, writes: Mapping[str, Collection[str]]) -> frozenset[str]:
@@ -89,7 +92,7 @@ def data_ownership(
             for name in sorted(writes.get(action, ())):
                 owners.setdefault(name, Text(f"由动作 {action} 写入", f"written by the action {action}"))
         if step.rules is not None:
-            where = step.rules_path or "the rules"
+            where = step.rules_path
             for name in ruleset_outputs(step.rules):
                 owners.setdefault(name, Text(f"由规则 {where} 写入", f"written by the rules {where}"))
     if data_form is not None:

@@ -1025,7 +1025,7 @@ class _Checker:
             steps[index] = StepFlow(
                 tuple(_strings(transition.get("actions")) or ()),
                 self.out.rulesets.get(rules) if isinstance(rules, str) else None,
-                rules if isinstance(rules, str) else None,
+                rules if isinstance(rules, str) else "",
                 forms.get(form) if isinstance(form, str) else None,
             )
         ownership = data_ownership(

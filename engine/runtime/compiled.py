@@ -206,7 +206,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         StepFlow(
             t.actions,
             spec.rulesets[t.rules] if t.rules else None,
-            t.rules,
+            t.rules or "",
             spec.forms[t.form] if t.form else None,
         )
         for t in spec.transitions
