@@ -84,7 +84,9 @@ class ActionContext:
     source: str
     dest: str
     actor: str
-    data: Mapping[str, Any]  # the order's data after this transition's form data was merged
+    # the order's data as this step's actions see it: the order's own fields and the engine's, with this
+    # step's form data merged, never a field only an earlier step's form sent (docs/architecture.md)
+    data: Mapping[str, Any]
     now: datetime
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 

@@ -13,8 +13,10 @@ stock between the choice of a warehouse and the reservation there.
 The order remembers what it holds in ``stock_reserved`` (a list of ``{sku, warehouse, qty}``), so a
 release gives back exactly this order's reservation, and a deduct takes exactly it, whatever happened to
 the order lines since. Partial shipments name their items in ``parcel`` (``[{sku, qty}]``); without a
-parcel, a deduct ships everything still reserved. ``shipped_qty`` counts the units shipped so far, which a
-workflow compares with the ordered quantity (``order.shipped_qty >= sum(pluck(order.lines, "qty"))``).
+parcel sent with its own step, a deduct ships everything still reserved (the parcel an earlier step sent
+is that step's, and never reaches a later one's actions). ``shipped_qty`` counts the units shipped so
+far, which a workflow compares with the ordered quantity
+(``order.shipped_qty >= sum(pluck(order.lines, "qty"))``).
 
 A reservation that takes the units free to reserve of a stock row below its ``safety_stock`` (安全库存)
 writes one ``stock_changed`` message to the outbox (sku, warehouse, available, safety stock), which the

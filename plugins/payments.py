@@ -4,14 +4,20 @@ The money itself moves outside the database (a gateway, a bank): these actions r
 was paid or refunded and queue one outbox message for the gateway or the finance system. Amounts are
 yuan with two decimals.
 
+An action sees the order's data as the engine hands it to a step (docs/architecture.md): the order's
+own fields and what actions wrote, with this step's form data, never a field an earlier step's form sent.
+
 ``capture`` reads the transition's payment form: ``method`` (card, wechat_pay, alipay, cod,
 bank_transfer), ``amount`` and ``transaction_ref``; it adds to ``paid_amount`` and records ``paid_at``,
 ``payment_method`` and ``transaction_ref``. It takes no more than is due: on an order with a ``total``,
 an amount above the total less what is paid already is refused (code ``overpayment``, naming the
 amount due), so a clerk's slip (23900 typed for 239) never records money the order does not owe.
-``refund`` pays back ``refund_amount`` when the order names one (a partial return, an after-sales
-request), else all that is paid and not yet refunded; nothing is queued when there is nothing to refund
-(a free order, an unpaid one).
+``refund`` pays back the ``refund_amount`` its step sent (or that the order was created with: an
+after-sales request), else the ``refund_due`` a return authorized, else all that is paid and not yet
+refunded; it clears ``refund_due``, and queues nothing when there is nothing to refund (a free order, an
+unpaid one). ``authorize_refund`` records the ``refund_amount`` its step sent (a return request) as
+``refund_due``, once it is sure that much is paid and not yet refunded, so the refund that follows when
+the goods are back pays exactly that.
 
 ``record_failure`` records a failed payment attempt that a gateway callback (or a clerk taking a payment
 by phone) reports on an order waiting for payment: it reads the payment-failure form (``method``,
@@ -83,28 +89,35 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
     }
 
 
-@writes("refunded_amount", "refunded_at")
+@writes("refund_due")
+def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """Record the step's ``refund_amount`` as ``refund_due``: what ``refund`` pays back later."""
+    amount = money(ctx.data.get("refund_amount"), "refund_amount")
+    if amount <= 0:
+        raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
+    _check_refundable(amount, _refundable(ctx.data))
+    return {"refund_due": as_number(amount)}
+
+
+@writes("refunded_amount", "refunded_at", "refund_due")
 @emits("payments.refunded")
 def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
-    paid = ctx.data.get("paid_amount")
     refunded = _amount_or_zero(ctx.data, "refunded_amount")
-    refundable = None if paid is None else money(paid, "paid_amount") - refunded
+    refundable = _refundable(ctx.data)
+    due = ctx.data.get("refund_due")
     if ctx.data.get("refund_amount") is not None:
         amount = money(ctx.data["refund_amount"], "refund_amount")
+    elif due is not None:
+        amount = money(due, "refund_due")
     elif refundable is not None:
         amount = refundable
     else:
         return None  # never paid: nothing to give back
     if amount < 0:
         raise ActionRefused("amount", "退款金额不能为负数", f"a refund cannot be negative, got {amount}")
-    if refundable is not None and amount > refundable:
-        raise ActionRefused(
-            "over-refund",
-            f"退款金额 {amount} 元超过可退金额 {refundable} 元",
-            f"refund of {amount} CNY exceeds the {refundable} CNY paid and not yet refunded",
-        )
+    _check_refundable(amount, refundable)
     if amount == 0:
-        return None
+        return None if due is None else {"refund_due": None}
     ctx.emit(
         "payments.refunded",
         {
@@ -117,7 +130,8 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
             "at": ctx.now.isoformat(),
         },
     )
-    return {"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+    paid_back = {"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+    return paid_back if due is None else {**paid_back, "refund_due": None}  # the return is settled
 
 
 @writes("payment_failures")
@@ -152,6 +166,21 @@ def record_failure(ctx: ActionContext) -> Mapping[str, Any] | None:
         },
     )
     return {"payment_failures": count}
+
+
+def _refundable(data: Mapping[str, Any]) -> Decimal | None:
+    """What is paid and not yet refunded (None: nothing was ever paid)."""
+    paid = data.get("paid_amount")
+    return None if paid is None else money(paid, "paid_amount") - _amount_or_zero(data, "refunded_amount")
+
+
+def _check_refundable(amount: Decimal, refundable: Decimal | None) -> None:
+    if refundable is not None and amount > refundable:
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {amount} 元超过可退金额 {refundable} 元",
+            f"refund of {amount} CNY exceeds the {refundable} CNY paid and not yet refunded",
+        )
 
 
 def _amount_or_zero(data: Mapping[str, Any], field: str) -> Decimal:

@@ -186,6 +186,30 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
     assert "logistics.waybill_created" in topics(store)
 
 
+def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Two lines paid (478 + 50), one returned: the request authorizes its 239 (never more than was
+    paid), and receiving the goods refunds that, not the whole order; a step's form data is its own,
+    so the refund reads what the request recorded (``refund_due``), which it then settles."""
+    lines = [
+        {"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478},
+        {"sku": "SP-TRIAL", "name": "试用装", "qty": 1, "unit_price": 50, "amount": 50},
+    ]
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=528))
+    pay(engine, order.id, 528)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    with pytest.raises(TransitionRejected, match=r"exceeds the 528\.00 CNY paid"):
+        engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 600})
+    engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 239})
+    assert engine.get_order(order.id, RETAIL).data["refund_due"] == 239
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "returned"
+    data = engine.get_order(order.id, RETAIL).data
+    assert (data["paid_amount"], data["refunded_amount"], data["refund_due"]) == (528, 239, None)
+    assert topics(store).count("payments.refunded") == 1
+
+
 def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:

@@ -17,6 +17,11 @@ from typing import Any
 SEPARATOR = "."
 ANY_SOURCE = "*"
 SCHEMA_VERSION = 1
+# The audit trail's name for what is not a transition: an order's creation and a version migration. A
+# workflow may not name a trigger so (the history and the correlation feed would read it as one).
+CREATE_TRIGGER = "create"
+MIGRATE_TRIGGER = "migrate"
+RESERVED_TRIGGERS = frozenset({CREATE_TRIGGER, MIGRATE_TRIGGER})
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,19 @@ class Text:
 
     def get(self, lang: str) -> str:
         return self.zh if lang.startswith("zh") else self.en
+
+
+# The order's own fields, beside its data in every condition (``order.state``): they always win over a
+# data field of the same name, and no form may declare one at its top.
+ORDER_FIELDS: Mapping[str, Text] = MappingProxyType(
+    {
+        "id": Text("订单号", "the order's number"),
+        "state": Text("订单状态", "the order's state"),
+        "department": Text("订单所属部门", "the order's department"),
+        "channel": Text("订单来源渠道", "the channel the order came from"),
+        "workflow": Text("订单所属流程", "the order's workflow"),
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,15 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
 from engine.dsl.overlay import Located, apply_overlay
-from engine.dsl.spec import ANY_SOURCE, SEPARATOR
+from engine.dsl.ownership import StepFlow, data_ownership, form_fields
+from engine.dsl.spec import (
+    ANY_SOURCE,
+    CREATE_TRIGGER,
+    MIGRATE_TRIGGER,
+    ORDER_FIELDS,
+    RESERVED_TRIGGERS,
+    SEPARATOR,
+)
 from engine.errors import Problem, brief, schema_message
 from engine.plugins import did_you_mean
 
@@ -295,6 +303,23 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
         for where, message, kind, severity in schema_findings(tree):
             line, column = marks.key_at(where) if kind == "enum-title" else marks.at(where)
             problems.append(Problem(message, shown, line, column, where, None, kind, severity))
+        declared = tree.get("properties")
+        for name in declared if isinstance(declared, dict) else ():
+            if name in ORDER_FIELDS:
+                where = child_path("$.properties", name)
+                line, column = marks.key_at(where)
+                problems.append(
+                    Problem(
+                        f"field {name!r} takes the name of the order's own field: order.{name} is always "
+                        f"{ORDER_FIELDS[name].en}, never this field, in every condition and rule",
+                        shown,
+                        line,
+                        column,
+                        where,
+                        "rename the field (a form's fields are merged into the order's data)",
+                        "order-field",
+                    )
+                )
     errors = any(problem.severity == "error" for problem in problems)
     return (None if errors else tree), _sorted(problems)  # warnings alone leave the form usable
 
@@ -391,6 +416,22 @@ def _check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None,
 
 
 # --- static checks ---------------------------------------------------------------------------------
+
+
+def _shared_source(first: Sequence[str], second: Sequence[str]) -> str | None:
+    """A state an order can be in when both lists of sources match it (the same state, or one inside
+    the other, since a transition from a parallel state matches in each of its regions' states)."""
+    for a in first:
+        for b in second:
+            if a == b or b.startswith(a + SEPARATOR):
+                return b
+            if a.startswith(b + SEPARATOR):
+                return a
+    return None
+
+
+def _form_words(form: str | None) -> str:
+    return "no form" if form is None else f"form {form!r}"
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -580,6 +621,8 @@ class _Checker:
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
         self.check_joins(expanded)
+        self.check_forms_of_a_trigger(expanded)
+        self.check_owned_fields()
         # A misspelled state, or a transition left out for its shape, would make states look unreachable.
         if not self.unknown_names and not self.partial and not self.broken_parallel:
             self.check_reachability(expanded)
@@ -780,6 +823,15 @@ class _Checker:
                 continue
             path = child_path("$.transitions", index)
             trigger = transition["trigger"]
+            if trigger in RESERVED_TRIGGERS:
+                self.problem(
+                    f"trigger {trigger!r} is reserved: the audit trail records an order's creation as "
+                    f"{CREATE_TRIGGER!r} and a version migration as {MIGRATE_TRIGGER!r}, so the history "
+                    "and the correlation feed would read this step as one",
+                    child_path(path, "trigger"),
+                    "reserved-trigger",
+                    "name the step otherwise, e.g. 'place' or 'submit'",
+                )
             if "refusal" in transition and not transition.get("when"):
                 self.problem(
                     f"transition {trigger!r} has a refusal but no when: nothing can refuse it",
@@ -1009,6 +1061,81 @@ class _Checker:
     ) -> None:
         found = self.located.problem(message, path, kind, hint, key=key)
         self.out.warnings.append(replace(found, severity="warning"))
+
+    def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        """Transitions on one trigger that can leave one state take one form (or none): the data sent is
+        checked against the form of the first of them before any ``when`` is evaluated, so a second
+        form there could never be filled (an automatic no-form ``pay`` listed first refused every
+        person's ``pay`` with data)."""
+        seen: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            trigger = transition["trigger"]
+            form = transition.get("form")
+            for earlier, earlier_sources in seen[trigger]:
+                other = self.tree["transitions"][earlier].get("form")
+                shared = _shared_source(earlier_sources, sources)
+                if other == form or shared is None:
+                    continue
+                path = child_path("$.transitions", index)
+                file, line, _, _ = self.located.position(child_path("$.transitions", earlier))
+                where = f"line {line}" if file == self.located.position(path)[0] else f"{file}:{line}"
+                self.problem(
+                    f"trigger {trigger!r} from state {shared!r} takes {_form_words(form)} here but "
+                    f"{_form_words(other)} in the transition at {where}; the form of the first decides "
+                    "what may be sent, before any 'when' is evaluated",
+                    child_path(path, "form" if form is not None else "trigger"),
+                    "trigger-forms",
+                    "give the transitions of one trigger from one state the same form, or name them apart "
+                    "(an automatic step without a form: e.g. 'skip_payment' beside 'pay')",
+                )
+                break
+            seen[trigger].append((index, sources))
+
+    def check_owned_fields(self) -> None:
+        """A transition's form may not declare a field the engine owns (engine.dsl.ownership) unless an
+        action of that transition writes it, taking it as its input. Judged only where what each of the
+        transition's actions writes is known (``action_writes``), and every intake form could be read."""
+        forms = self.out.forms
+        intakes = [path for path in (self.tree.get("intake") or {}).values() if isinstance(path, str)]
+        if any(path not in forms for path in intakes):
+            return  # a field it asks for would look owned
+        data = self.tree.get("data")
+        steps: dict[int, StepFlow] = {}
+        for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:
+                continue
+            rules = transition.get("rules")
+            form = transition.get("form")
+            steps[index] = StepFlow(
+                tuple(_strings(transition.get("actions")) or ()),
+                self.out.rulesets.get(rules) if isinstance(rules, str) else None,
+                rules if isinstance(rules, str) else "",
+                forms.get(form) if isinstance(form, str) else None,
+            )
+        ownership = data_ownership(
+            steps.values(),
+            (data, forms[data]) if isinstance(data, str) and data in forms else None,
+            [forms[path] for path in intakes],
+            self.action_writes,
+        )
+        for index, step in steps.items():
+            if step.form is None or any(action not in self.action_writes for action in step.actions):
+                continue
+            transition = self.tree["transitions"][index]
+            inputs = ownership.inputs(step, self.action_writes)
+            for name in sorted(form_fields(step.form)):
+                owner = ownership.owned.get(name)
+                if owner is None or name in inputs:
+                    continue
+                self.problem(
+                    f"form {transition['form']!r} of {transition['trigger']!r} declares {name!r}, which the "
+                    f"workflow records ({owner.en}): no data may write it",
+                    child_path(child_path("$.transitions", index), "form"),
+                    "owned-field",
+                    "remove the field from the form, or let an action of this transition write it "
+                    "(a form may send an action its input: a waybill number to logistics.waybill)",
+                )
 
     def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
         edges: dict[str, set[str]] = defaultdict(set)

@@ -654,14 +654,12 @@ def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) 
 
 
 def _order_env(view: OrderView, actor: Actor, now: datetime) -> dict[str, Any]:
-    """As the runtime builds it for a transition fired with no form data (``Engine._env``)."""
+    """As the runtime builds it for a transition fired with no form data (``Engine._env``): the order's
+    own fields over its data."""
     order: dict[str, Any] = dict(view.data)
-    for key, value in (
-        ("id", view.id),
-        ("state", view.state),
-        ("department", view.department),
-        ("channel", view.channel),
-        ("workflow", view.workflow),
-    ):
-        order.setdefault(key, value)
+    order["id"] = view.id
+    order["state"] = view.state
+    order["department"] = view.department
+    order["channel"] = view.channel
+    order["workflow"] = view.workflow
     return {"order": order, "data": {}, "actor": actor.as_env(), "now": now}

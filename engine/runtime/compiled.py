@@ -20,7 +20,8 @@ from typing import Any
 
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
-from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
+from engine.dsl.ownership import StepFlow, data_ownership, form_fields
+from engine.dsl.spec import SEPARATOR, StateSpec, Text, TimerSpec, TransitionSpec, WorkflowSpec
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FormError, FormValidator
 from engine.plugins import Action, PluginRegistry
@@ -108,6 +109,9 @@ class CompiledTransition:
     # source -> the parallel state the transition leaves from it without interrupting it: taken from
     # that source only once every region of the parallel state is in a final state (the join)
     joins: Mapping[str, str] = field(default_factory=dict)
+    # fields the engine owns that the form sends to this transition's own actions, which write them (a
+    # waybill number the carrier issued, for logistics.waybill): never written by the form itself
+    owned_inputs: frozenset[str] = frozenset()
 
     @property
     def dests(self) -> tuple[str, ...]:
@@ -129,6 +133,12 @@ class CompiledVersion:
     auto: tuple[CompiledTransition, ...]
     # (state, trigger, reason) -> the timer's compiled ``when`` (the first such timer's, as declared)
     timer_conditions: Mapping[tuple[str, str, str | None], Any] = field(default_factory=dict)
+    # field -> who owns it: the fields the engine's actions and rules write (engine.dsl.ownership); no
+    # submitted data writes one
+    owned: Mapping[str, Text] = field(default_factory=dict)
+    # fields only transition forms declare: each is the data of the step that sends it, which the
+    # actions of other steps do not see
+    step_fields: frozenset[str] = frozenset()
     _moves: dict[tuple[StateConfig, str], Move] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -211,6 +221,22 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         path: load_layout(schema, spec.layouts.get(path), file=path, checked=True)
         for path, schema in spec.forms.items()
     }
+    writes = registry.action_writes
+    steps = [
+        StepFlow(
+            t.actions,
+            spec.rulesets[t.rules] if t.rules else None,
+            t.rules or "",
+            spec.forms[t.form] if t.form else None,
+        )
+        for t in spec.transitions
+    ]
+    ownership = data_ownership(
+        steps,
+        (spec.data_form, spec.forms[spec.data_form]) if spec.data_form else None,
+        [spec.forms[path] for path in spec.intake_forms.values()],
+        writes,
+    )
     compiled: list[CompiledTransition] = []
     for index, t in enumerate(spec.transitions):
         dests = [t.dest] if t.dest is not None else list(dict.fromkeys(t.dest_by_outcome.values()))
@@ -230,8 +256,9 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 layout=layouts[t.form] if t.form else None,
                 actions=tuple((name, registry.action(name)) for name in t.actions),
                 guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
-                form_fields=frozenset((spec.forms[t.form].get("properties") or {}) if t.form else ()),
+                form_fields=form_fields(spec.forms[t.form]) if t.form else frozenset(),
                 joins=_joins(t, dests, states),
+                owned_inputs=ownership.inputs(steps[index], writes),
             )
         )
     entering = _Entering()  # the machine enters the initial state (every region of a parallel one)
@@ -256,6 +283,8 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},
         auto=tuple(ct for ct in compiled if ct.spec.auto),
         timer_conditions=_timer_conditions(spec),
+        owned=ownership.owned,
+        step_fields=ownership.step_fields,
     )
 
 

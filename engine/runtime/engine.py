@@ -19,7 +19,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import SEPARATOR, Text, WorkflowSpec
+from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, ORDER_FIELDS, SEPARATOR, Text, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FormLayout
@@ -388,7 +388,7 @@ class Engine:
                 seq=1,
                 at=now,
                 actor=actor.name,
-                trigger="create",
+                trigger=CREATE_TRIGGER,
                 from_state=None,
                 to_state=joined(cv.initial),
                 data_changes={k: [None, v] for k, v in data.items()},
@@ -508,15 +508,14 @@ class Engine:
         return row
 
     def _env(self, live: _Live, actor: Actor, data: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """The names a condition reads. ``order`` is the order's data with ``data`` merged, and the
+        order's own fields (``ORDER_FIELDS``) over both: a data field of that name never shadows them."""
         order: dict[str, Any] = {**live.data, **data}
-        for key, value in (
-            ("id", live.id),
-            ("state", joined(live.config)),
-            ("department", live.department),
-            ("channel", live.channel),
-            ("workflow", live.workflow),
-        ):
-            order.setdefault(key, value)
+        order["id"] = live.id
+        order["state"] = joined(live.config)
+        order["department"] = live.department
+        order["channel"] = live.channel
+        order["workflow"] = live.workflow
         return {"order": order, "data": dict(data), "actor": actor.as_env(), "now": now}
 
     def _candidates(self, cv: CompiledVersion, live: _Live, trigger: str) -> list[CompiledTransition]:
@@ -596,11 +595,15 @@ class Engine:
             if ct.layout is not None and ct.layout.prepares:
                 # The form as its page shows it: what the order holds of the form's fields, then what
                 # was sent; hidden groups' fields dropped (from the order too), computed fields filled.
-                shown = {key: live.data[key] for key in ct.form_fields if key in live.data}
+                shown = {
+                    key: live.data[key]
+                    for key in ct.form_fields
+                    if key in live.data and (key not in cv.owned or key in ct.owned_inputs)
+                }
                 shown.update(data)
                 taken = ct.layout.prepare(shown)
                 dropped = frozenset(shown).difference(taken)
-            submitted = _submission_refusals(ct, taken)
+            submitted = _submission_refusals(cv, ct, taken)
             if submitted:
                 raise TransitionRejected(submitted)
             if taken is data:
@@ -698,19 +701,28 @@ class Engine:
         dropped: frozenset[str] = frozenset(),
     ) -> _Step:
         """Move the order in memory and run the actions; the writes come after, in ``_write``.
-        ``dropped``: fields of the order the transition's form hides now (they leave the order)."""
+        ``dropped``: fields of the order the transition's form hides now (they leave the order).
+
+        What ``data`` (the step's submission) holds is merged into the order, but the owned fields it
+        sends to this step's actions (``owned_inputs``): only what the actions return is kept of those.
+        The actions see the order's data without what other steps sent (``step_fields`` this step did
+        not send), with this step's submission over it."""
         before = dict(live.data)
         from_state = joined(live.config)
         move = cv.move(live.config, ct, dest)
         for key in dropped:
             live.data.pop(key, None)
-        live.data.update(data)
+        inputs = {key: value for key, value in data.items() if key in ct.owned_inputs}
+        live.data.update(data if not inputs else {k: v for k, v in data.items() if k not in inputs})
         if decision is not None and decision.get("outputs"):
             # What the rules decided becomes order data: routing's warehouse, carrier and split,
             # a decision table's outputs (the outcome and the scores stay in the audit event only).
             live.data.update(
                 (key, value) for key, value in decision["outputs"].items() if key not in _DECISION_ONLY
             )
+        earlier = cv.step_fields.difference(data)  # what earlier steps sent, left out of the actions' view
+        seen = {key: value for key, value in live.data.items() if key not in earlier}
+        seen.update(inputs)
         outbox: list[tuple[str, dict[str, Any]]] = []
         for name, action in ct.actions:
             ctx = ActionContext(
@@ -722,7 +734,7 @@ class Engine:
                 source=from_state,
                 dest=joined(move.to),
                 actor=actor.name,
-                data=dict(live.data),
+                data=dict(seen),
                 now=now,
                 outbox=outbox,
             )
@@ -732,6 +744,7 @@ class Engine:
                 raise TransitionRejected([_action_refusal(name, ct.spec.trigger, error)]) from error
             if changes:
                 live.data.update(changes)
+                seen.update(changes)
         live.config = move.to
         # ``before`` is a shallow copy: a value no step touched is the same object, compared by identity
         # before its (deep) equality
@@ -1223,7 +1236,7 @@ class Engine:
                     seq=row.lock_version + 1,
                     at=now,
                     actor=actor.name,
-                    trigger="migrate",
+                    trigger=MIGRATE_TRIGGER,
                     from_state=row.state,
                     to_state=joined(config),
                     data_changes={},
@@ -1335,7 +1348,7 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
     # named in its words.
     checks = [(spec.intake_forms.get(channel), cv.intake_forms.get(channel))] if channel is not None else []
     checks.append((spec.data_form, cv.data_form))
-    refusals: list[Refusal] = []
+    refusals = _order_field_refusals(data) + _owned_refusals(cv, data)
     seen: set[tuple[str, str]] = set()
     for form, validator in checks:
         if validator is None or form is None:
@@ -1345,6 +1358,38 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
                 seen.add((error.path, error.keyword))
                 refusals.append(error.refusal(form))
     return refusals
+
+
+def _owned_refusals(
+    cv: CompiledVersion, data: Mapping[str, Any], inputs: frozenset[str] = frozenset()
+) -> list[Refusal]:
+    """A field of ``data`` the engine or an action owns (``CompiledVersion.owned``): only the engine
+    writes it, so no data may, at creation or with a step (but as ``inputs``: what a step's form sends
+    to the action of that step that writes it)."""
+    return [
+        Refusal(
+            "owned",
+            f"$.{key}：{key} 由流程记录（{owner.zh}），不能提交",
+            f"$.{key}: {key!r} is recorded by the workflow ({owner.en}); it cannot be sent",
+            {"path": f"$.{key}", "field": key, "owner": owner.en},
+        )
+        for key in data
+        if (owner := cv.owned.get(key)) is not None and key not in inputs
+    ]
+
+
+def _order_field_refusals(data: Mapping[str, Any]) -> list[Refusal]:
+    """A field of ``data`` named like one of the order's own fields (``order.state`` …): never data."""
+    return [
+        Refusal(
+            "form",
+            f"$.{key}：{key} 是订单自身的字段（{ORDER_FIELDS[key].zh}），不能作为数据提交",
+            f"$.{key}: {key!r} is the order's own field ({ORDER_FIELDS[key].en}); it cannot be sent as data",
+            {"path": f"$.{key}", "field": key},
+        )
+        for key in data
+        if key in ORDER_FIELDS
+    ]
 
 
 def _prepared_intake(cv: CompiledVersion, channel: str | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -1358,10 +1403,13 @@ def _prepared_intake(cv: CompiledVersion, channel: str | None, data: dict[str, A
     return data
 
 
-def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> list[Refusal]:
+def _submission_refusals(
+    cv: CompiledVersion, ct: CompiledTransition, data: Mapping[str, Any]
+) -> list[Refusal]:
     """Why ``data`` may not be submitted with ``ct``: a step without a form takes none; with a form,
     only the fields its top-level ``properties`` declare (whatever ``additionalProperties`` says),
-    each filled as the form asks. Nothing submitted reaches the order unless this is empty."""
+    none the engine owns (but what the step's own actions write: ``owned_inputs``), each filled as
+    the form asks. Nothing submitted reaches the order unless this is empty."""
     trigger = ct.spec.trigger
     if ct.form is None:
         if not data:
@@ -1388,6 +1436,9 @@ def _submission_refusals(ct: CompiledTransition, data: Mapping[str, Any]) -> lis
         if key not in ct.form_fields
     ]
     declared_only = {key: value for key, value in data.items() if key in ct.form_fields}
+    # a form published before its fields were checked may declare one of the order's own fields, or
+    # one the engine owns
+    refusals += _order_field_refusals(declared_only) + _owned_refusals(cv, declared_only, ct.owned_inputs)
     return refusals + [e.refusal(ct.spec.form) for e in ct.form.messages(declared_only, ct.layout)]
 
 

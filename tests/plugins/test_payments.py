@@ -1,4 +1,5 @@
-"""payments.capture, payments.refund and payments.record_failure: what they record on the order and queue."""
+"""payments.capture, payments.refund, payments.authorize_refund and payments.record_failure: what they record
+on the order and queue."""
 
 from __future__ import annotations
 
@@ -103,6 +104,38 @@ def test_refund_for_an_after_sales_request_uses_its_amount(db: Engine, make_ctx:
         ctx = make_ctx(connection, {"refund_amount": 239.5}, department="after_sales")
         assert payments.refund(ctx) == {"refunded_amount": 239.5, "refunded_at": NOW.isoformat()}
     assert ctx.outbox[0][1]["department"] == "after_sales"
+
+
+def test_authorize_refund_records_what_a_return_will_pay_back(db: Engine, make_ctx: ContextMaker) -> None:
+    with db.connect() as connection:
+        ctx = make_ctx(connection, {"paid_amount": 717, "refunded_amount": 17, "refund_amount": 239})
+        assert payments.authorize_refund(ctx) == {"refund_due": 239}
+        with pytest.raises(PluginError, match=r"exceeds the 700\.00 CNY paid and not yet refunded"):
+            payments.authorize_refund(
+                make_ctx(connection, {"paid_amount": 717, "refunded_amount": 17, "refund_amount": 701})
+            )
+        with pytest.raises(PluginError, match="must be positive"):
+            payments.authorize_refund(make_ctx(connection, {"paid_amount": 717, "refund_amount": 0}))
+        with pytest.raises(PluginError, match="'refund_amount' is missing"):
+            payments.authorize_refund(make_ctx(connection, {"paid_amount": 717}))
+    assert ctx.outbox == []  # nothing is paid back yet
+
+
+def test_refund_pays_the_authorized_amount_and_settles_it(db: Engine, make_ctx: ContextMaker) -> None:
+    """A return authorized 239 of 717: the refund pays 239 and clears ``refund_due``, so a later refund
+    without an amount pays what is left."""
+    with db.connect() as connection:
+        ctx = make_ctx(connection, {"paid_amount": 717, "refund_due": 239})
+        assert payments.refund(ctx) == {
+            "refunded_amount": 239,
+            "refunded_at": NOW.isoformat(),
+            "refund_due": None,
+        }
+        rest = payments.refund(
+            make_ctx(connection, {"paid_amount": 717, "refunded_amount": 239, "refund_due": None})
+        )
+    assert ctx.outbox[0][1]["amount"] == "239.00"
+    assert rest is not None and rest["refunded_amount"] == 717
 
 
 # -- record_failure ------------------------------------------------------------------------------------

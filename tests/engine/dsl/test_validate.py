@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.dsl.compiler import load_bundle
+from engine.dsl.spec import ORDER_FIELDS
 from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
 from engine.errors import DefinitionError
+from engine.rules.facts import ENGINE_FIELDS
 
 from .support import ACTION_NAMES, ACTION_WRITES, FIXTURES, VALID, fixture_workflows
 
@@ -638,3 +640,73 @@ def test_an_overlong_value_is_never_echoed_whole_by_any_rule_file(
     problems = validate_paths([path], tmp_path)
     assert problems
     assert all(len(p.format()) < 600 for p in problems), [p.format()[:200] for p in problems]
+
+
+def test_a_trigger_leaving_a_parallel_state_and_one_of_its_regions_takes_one_form(tmp_path: Path) -> None:
+    """A transition from the parallel state also matches in every state of its regions: the two take
+    the data of one form, and load_bundle (so publishing) refuses them apart."""
+    root = make_root(tmp_path)
+    path = write(
+        root,
+        "workflows/split.yaml",
+        """schema_version: 1
+workflow: split-order
+department: retail
+title: {zh: 分开履约, en: Split fulfilment}
+roles: [clerk]
+initial: fulfilling
+states:
+  fulfilling:
+    parallel:
+      payment: {initial: awaiting, states: {awaiting: {}, paid: {final: true}}}
+      shipping: {initial: packing, states: {packing: {}, shipped: {final: true}}}
+  completed: {final: true}
+transitions:
+  - {trigger: pay, source: fulfilling.payment.awaiting, dest: fulfilling.payment.paid, roles: [clerk]}
+  - {trigger: ship, source: fulfilling.shipping.packing, dest: fulfilling.shipping.shipped, roles: [clerk]}
+  - {trigger: finish, source: fulfilling, dest: completed, auto: true}
+  - {trigger: finish, source: fulfilling.shipping.shipped, dest: completed, form: forms/retail/payment.json}
+""",
+    )
+    problems = [p for p in validate_file(path, root) if p.kind == "trigger-forms"]
+    assert [(p.line, p.column, p.json_path) for p in problems] == [(17, 83, "$.transitions[3].form")]
+    assert problems[0].message.startswith(
+        "trigger 'finish' from state 'fulfilling.shipping.shipped' takes form 'forms/retail/payment.json' "
+        "here but no form in the transition at line 16"
+    )
+    with pytest.raises(DefinitionError) as refused:
+        load_bundle(path, root)
+    assert "trigger-forms" in {p.kind for p in refused.value.problems}
+
+
+def test_a_form_field_named_like_one_of_the_orders_own_fields_is_refused(tmp_path: Path) -> None:
+    """order.state is the order's state in every condition: a form field 'state' would never be read
+    there. The form is refused at the field, and a workflow naming the form cannot be published."""
+    root = make_root(tmp_path)
+    form = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"note": {"type": "string"}, "state": {"type": "string"}},
+    }
+    path = write(root, "forms/retail/status.json", json.dumps(form, indent=2))
+    [problem] = validate_file(path, root)
+    assert (problem.kind, problem.line, problem.column, problem.json_path) == (
+        "order-field",
+        8,
+        5,
+        "$.properties.state",
+    )
+    assert problem.message == (
+        "field 'state' takes the name of the order's own field: order.state is always the order's state, "
+        "never this field, in every condition and rule"
+    )
+    workflow = (VALID / "retail-order.yaml").read_text(encoding="utf-8")
+    workflow = workflow.replace("form: forms/retail/payment.json", "form: forms/retail/status.json", 1)
+    assert "forms/retail/status.json" in workflow
+    with pytest.raises(DefinitionError) as refused:
+        load_bundle(write(root, "workflows/status.yaml", workflow), root)
+    assert "order-field" in {p.kind for p in refused.value.problems}
+
+
+def test_the_fields_conditions_are_told_the_engine_sets_are_the_orders_own() -> None:
+    assert set(ENGINE_FIELDS) == set(ORDER_FIELDS)

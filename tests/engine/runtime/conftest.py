@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import Bundle, load_bundle
 from engine.plugins import ActionContext, PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.store import Store
+from engine.store.tables import stock
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -60,3 +62,23 @@ def engine(store: Store, clock: FrozenClock) -> Iterator[Engine]:
     for name in ("retail-order", "wholesale-order", "audited-order"):
         engine.publish(bundle(name))
     yield engine
+
+
+# ``fixtures/steps``: an order whose steps each send their own data (a payment, a parcel, a partial
+# refund), run with the built-in plugins (stock, payments, waybills) on real stock rows.
+STEPS = FIXTURES / "steps"
+STOCKED = {"sku": "XM-BAND8", "warehouse": "SH-01", "on_hand": 10, "reserved": 0}
+STEP_ORDER = {"customer": "王芳", "lines": [{"sku": "XM-BAND8", "qty": 3}], "total": 150}
+STEP_WAREHOUSE = Actor("wes", frozenset({"warehouse"}), frozenset({"retail"}))
+
+
+@pytest.fixture
+def steps_engine(store: Store, clock: FrozenClock) -> Engine:
+    """``step-order`` published with the registered plugins, ten units of XM-BAND8 in SH-01."""
+    registry = PluginRegistry.from_entry_points()
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock), [STOCKED])
+    engine = Engine(store, registry, clock)
+    path = STEPS / "workflows" / "step-order.yaml"
+    engine.publish(load_bundle(path, STEPS, action_names=registry.action_names, workflows={}))
+    return engine
