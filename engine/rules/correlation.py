@@ -59,7 +59,7 @@ import durable_rules_engine
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from engine.dsl.spec import Text
+from engine.dsl.spec import CREATE_TRIGGER, Text
 from engine.errors import (
     ConflictError,
     DefinitionError,
@@ -689,7 +689,7 @@ def event_from_audit(row: AuditRow, order: OrderRow) -> dict[str, Any]:
     data = order.data
     return {
         "id": f"audit:{row.id}",
-        "type": "order_created" if row.trigger == "create" else row.trigger,
+        "type": "order_created" if row.trigger == CREATE_TRIGGER else row.trigger,
         "source": "audit",
         "trigger": row.trigger,
         "order_id": row.order_id,
