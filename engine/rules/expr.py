@@ -33,7 +33,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import date as date_type
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, getcontext
 from types import MappingProxyType
 from typing import Any
 
@@ -505,7 +505,14 @@ def _arith(left: Any, right: Any, compute: Callable[[Any, Any], Any], symbol: st
     if _is_number(left) and _is_number(right):
         if symbol in ("/", "//", "%") and right == 0:
             raise _FunctionArgumentError(f"division by zero in '{symbol}'")
-        return _in_range(compute(left, right), f"'{symbol}'")
+        try:
+            result = compute(left, right)
+        except InvalidOperation:  # a whole quotient of a Decimal longer than its precision (10**300 // 2.5)
+            raise _FunctionArgumentError(
+                f"'{symbol}' of {_describe(left)} and {_describe(right)} has more digits than a decimal "
+                f"number holds ({getcontext().prec})"
+            ) from None
+        return _in_range(result, f"'{symbol}'")
     if symbol == "+":
         if type(left) is str and type(right) is str:
             _joined_size(len(left) + len(right), "characters")

@@ -6,7 +6,7 @@ import builtins
 import contextlib
 import operator
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
@@ -792,6 +792,8 @@ def spec_arithmetic(op: str, left: Any, right: Any) -> Any:
             )(left, right)
         except (TypeError, OverflowError):  # Decimal with float; a whole number too large for a float
             raise SpecError("kinds") from None
+        except InvalidOperation:  # a whole quotient longer than a Decimal's precision (10**300 // 2)
+            raise SpecError("range") from None
         if not -(2**1024) < result < 2**1024:  # no number beyond a float's range, infinity neither
             raise SpecError("range")
         return result
@@ -925,3 +927,15 @@ def test_a_problem_never_echoes_a_long_expression_whole() -> None:
     assert "expression is 900004 characters long; the limit is 2000" in problem.message
     assert "(900004 characters)" in problem.message
     assert len(problem.format()) < 400
+
+
+@pytest.mark.parametrize("op", ["//", "%"])
+def test_a_whole_quotient_longer_than_a_decimal_holds_is_an_error_saying_so(op: str) -> None:
+    """10**300 // Decimal('2') needs 301 digits; a Decimal holds 28: an error naming it, not the
+    library's ``[<class 'decimal.DivisionImpossible'>]``."""
+    expression = compile_expression(f"order.a {op} order.b > 0")
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        expression({"order": {"a": 10**300, "b": Decimal("2")}})
+    assert f"'{op}' of a number" in str(caught.value)
+    assert "has more digits than a decimal number holds (28)" in str(caught.value)
+    assert "DivisionImpossible" not in str(caught.value)
