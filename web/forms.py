@@ -71,6 +71,8 @@ forms = Blueprint("forms", __name__)
 ACTION = "_action"  # add:<rows name> / remove:<row name>
 GROUP_MARKER = "_group"  # posted by every shown group: what the page shows
 MAX_FORM_PARTS = 5_000  # multipart posts: werkzeug takes 1,000 parts; 200 order lines post ~1,300 fields
+# The built-in option sources that read tables: only they are given a database connection (opened once).
+DATABASE_SOURCES = frozenset({"products", "customers", "accounts"})
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _JSON_STEPS = re.compile(r'\.([^.\[]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -645,7 +647,7 @@ def source_options(
             return spec.options
         key = (spec.source.source, json.dumps(dict(spec.source.params), sort_keys=True, default=str))
         if key not in cache:
-            needs = spec.source.source in ("products", "customers")
+            needs = spec.source.source in DATABASE_SOURCES
             ctx = OptionContext(
                 department, spec.source.params, connection() if needs else None, definitions_root
             )

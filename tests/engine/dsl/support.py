@@ -18,6 +18,7 @@ ACTION_NAMES = frozenset(
         "payments.refund",
         "payments.record_failure",
         "customers.register",
+        "customers.load_account",
         "logistics.waybill",
         "notifications.notify",
     }
@@ -33,6 +34,7 @@ ACTION_WRITES: dict[str, frozenset[str]] = {
     "payments.refund": frozenset({"refunded_amount", "refunded_at"}),
     "payments.record_failure": frozenset({"payment_failures"}),
     "customers.register": frozenset(),
+    "customers.load_account": frozenset({"account"}),
     "logistics.waybill": frozenset({"carrier", "waybill", "shipments"}),
     "notifications.notify": frozenset(),
 }

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[3]
 INTAKE = json.loads((REPO / "forms/retail/intake-web.json").read_text("utf-8"))
 INTAKE_UI = json.loads((REPO / "forms/retail/intake-web.ui.json").read_text("utf-8"))
 LAYOUT = load_layout(INTAKE, INTAKE_UI)
-SOURCES = {"products", "warehouses", "carriers", "regions", "customers"}
+SOURCES = {"products", "warehouses", "carriers", "regions", "customers", "accounts"}
 
 
 def order(**changes: Any) -> dict[str, Any]:

@@ -199,3 +199,48 @@ def test_0011_starts_the_kept_order_counts_from_the_orders_as_they_are(db_url: s
         )
     upgrade(db_url)
     store.dispose()
+
+
+def test_0016_adds_the_customer_accounts_and_takes_them_away_again(db_url: str) -> None:
+    from engine.store.tables import customer_accounts
+
+    def tables() -> set[str]:
+        with store.read() as tx:
+            return set(inspect(tx.connection).get_table_names())
+
+    store = Store(db_url)
+    upgrade(db_url, "0011")
+    assert "customer_accounts" not in tables()
+    with store.transaction() as tx:
+        order_id = bare_order(tx, "received")
+    upgrade(db_url)
+    assert "customer_accounts" in tables()
+    account = {
+        "department": "wholesale",
+        "account_no": "W100231",
+        "company": "上海鑫达商贸有限公司",
+        "credit_limit": 500000.5,
+        "outstanding": 80000,
+        "overdue_days": 0,
+        "status": "active",
+        "updated_at": NOW,
+    }
+    with store.transaction() as tx:
+        tx.connection.execute(insert(customer_accounts).values(account))
+        tx.connection.execute(insert(customer_accounts).values({**account, "department": "retail"}))
+    with pytest.raises(IntegrityError), store.transaction() as tx:  # one number once per department
+        tx.connection.execute(insert(customer_accounts).values(account))
+    for negative in ("credit_limit", "outstanding", "overdue_days"):
+        with pytest.raises(IntegrityError), store.transaction() as tx:
+            tx.connection.execute(
+                insert(customer_accounts).values({**account, "account_no": "W2", negative: -1})
+            )
+    with store.read() as tx:
+        found = tx.connection.execute(select(customer_accounts.c.credit_limit)).scalars().all()
+    assert found == [500000.5, 500000.5]
+    downgrade(db_url, "0011")
+    assert "customer_accounts" not in tables()
+    with store.read() as tx:
+        assert tx.connection.execute(select(orders.c.id)).scalars().all() == [order_id]
+    upgrade(db_url)
+    store.dispose()
