@@ -1,4 +1,5 @@
-"""Customer actions: register (登记客户) the customer an order names in the ``customers`` table.
+"""Customer actions: register (登记客户) the customer an order names in the ``customers`` table, and
+load a business customer's account (读取客户账户) onto a wholesale order from ``customer_accounts``.
 
 ``register`` runs when an order is placed (the retail workflow's automatic ``route``, the first step
 after creation). It inserts the customer — department, mobile, name and the delivery address as
@@ -11,6 +12,13 @@ one new customer racing on PostgreSQL (the second waits for the first to commit,
 write no second message.
 
 The first order's address is the customer's: a later order to another address does not move it.
+
+``load_account`` runs in the wholesale workflow's first automatic step, before the credit check. The
+clerk names the account (``account.account_no``); the action replaces the order's ``account`` with the
+record of that number in the order's department (``engine.store.accounts``): company, credit limit,
+balance outstanding, days overdue, standing and tier. So the credit rules and the approval table read
+the record's figures, whatever was sent with the order. An account the department does not have is
+refused, beside the account field, and the order is not created.
 """
 
 from __future__ import annotations
@@ -25,8 +33,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from engine.plugins import ActionContext, emits, writes
 from engine.rules.correlation import address_key
 from engine.store import PreparedStatements
+from engine.store.accounts import find_account
 from engine.store.tables import customers
-from plugins._common import mobile_of
+from plugins._common import ActionRefused, mobile_of
 
 # The outbox topic of a customer seen for the first time in a department.
 ACCOUNT_CREATED = "account_created"
@@ -93,6 +102,25 @@ def register(ctx: ActionContext) -> Mapping[str, Any] | None:
         },
     )
     return None
+
+
+@writes("account")
+def load_account(ctx: ActionContext) -> Mapping[str, Any] | None:
+    account = ctx.data.get("account")
+    number = account.get("account_no") if isinstance(account, Mapping) else None
+    where = {"path": "$.account.account_no", "field": "account.account_no"}
+    if not isinstance(number, str) or not number.strip():
+        raise ActionRefused("account", "请选择客户账户", "Choose the customer's account", **where)
+    found = find_account(ctx.connection, ctx.department, number)
+    if found is None:
+        raise ActionRefused(
+            "unknown-account",
+            f"客户账户 {number} 不存在（部门 {ctx.department}）",
+            f"There is no customer account {number} in department {ctx.department}",
+            **where,
+            account_no=number,
+        )
+    return {"account": found.order_data()}
 
 
 def _stored_time(moment: datetime, dialect: str) -> Any:

@@ -8,7 +8,9 @@
 - ``regions``: the 34 provincial-level divisions of China, a static list; param ``names``: ``short``
   (上海, as routing files name them; the default) or ``full`` (上海市, as addresses write them);
 - ``customers``: the customers of the department (the ``customers`` table ``customers.register`` fills),
-  value the mobile number, label the name with the mobile masked (138****5678).
+  value the customer's id, label the name with the mobile masked (张伟（138****5678）);
+- ``accounts``: the business customers' accounts of the department (``customer_accounts``), value the
+  account number, label the company with it (上海鑫达商贸有限公司（W100231）).
 
 Each returns ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``.
 """
@@ -26,6 +28,7 @@ from sqlalchemy import select
 from engine.errors import PluginError
 from engine.plugins import OptionContext
 from engine.store import tables
+from engine.store.accounts import accounts_of
 
 Options = list[dict[str, Any]]
 
@@ -164,3 +167,11 @@ def customers(ctx: OptionContext) -> Options:
         shown = f"{name}（{_masked(mobile)}）" if name else _masked(mobile)
         found.append(_option(customer_id, shown, f"{name} ({_masked(mobile)})" if name else _masked(mobile)))
     return found
+
+
+def accounts(ctx: OptionContext) -> Options:
+    connection = _connection(ctx, "accounts")
+    return [
+        _option(a.account_no, f"{a.company}（{a.account_no}）", f"{a.company} ({a.account_no})")
+        for a in accounts_of(connection, ctx.department)
+    ]

@@ -19,6 +19,7 @@ from engine.errors import TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
 from engine.store import Store
+from engine.store.accounts import CustomerAccount, put_account
 from engine.store.tables import outbox, stock
 from plugins.logistics import is_valid_waybill
 from web.demo import DEMO_ACTORS, demo_clock, load_demo
@@ -56,8 +57,15 @@ def store(sqlite_url: str) -> Iterator[Store]:
                 {"sku": "SP-TRIAL", "warehouse": "SH-01", "on_hand": 50, "reserved": 0},
             ],
         )
+    set_account(store)
     yield store
     store.dispose()
+
+
+def set_account(store: Store, **changes: Any) -> None:
+    """The wholesale account W100231 as its record stands (the orders take it from there)."""
+    account = {"company": "上海鑫达商贸有限公司", "credit_limit": 500000, "outstanding": 80000, **changes}
+    put_account(store, CustomerAccount("wholesale", "W100231", **account), datetime(2026, 3, 1, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -467,14 +475,7 @@ def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None
 
 def wholesale_data(**changes: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "account": {
-            "company": "上海鑫达商贸有限公司",
-            "account_no": "W100231",
-            "credit_limit": 500000,
-            "outstanding": 80000,
-            "overdue_days": 0,
-            "status": "active",
-        },
+        "account": {"account_no": "W100231"},  # the rest comes from the account's record
         "contact": {"name": "陈静", "mobile": "13912345678"},
         "address": {
             "province": "广东省",
@@ -569,15 +570,15 @@ def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: E
     assert engine.fire(order.id, "collect_cod", FINANCE, receipt).to_state == "completed"
 
 
-def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine) -> None:
-    over_credit = wholesale_data()
-    over_credit["account"] = {**over_credit["account"], "outstanding": 490000}
+def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, store: Store) -> None:
+    set_account(store, outstanding=490000)
     held = engine.create_order(
-        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=over_credit
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
     assert held.state == "credit_hold"
     assert engine.fire(held.id, "release_credit", CREDIT).to_state.startswith("fulfilling.")
 
+    set_account(store)  # paid off: back to 80000 outstanding
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
     big = engine.create_order(
         SALES,
@@ -591,12 +592,59 @@ def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine) -> N
         engine.fire(big.id, "approve", SALES)
     assert engine.fire(big.id, "approve", APPROVER).to_state.startswith("fulfilling.")
 
-    blocked = wholesale_data()
-    blocked["account"] = {**blocked["account"], "status": "blocked"}
+    set_account(store, status="blocked")
     refused = engine.create_order(
-        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=blocked
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
     assert refused.state == "cancelled"
+
+
+def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_sent(
+    engine: Engine, store: Store
+) -> None:
+    set_account(store, outstanding=495000, tier="gold")
+    # the page sends the account number alone; the record's figures decide the credit check
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert order.state == "credit_hold"  # 495000 + 15350 > 500000
+    assert order.data["account"] == {
+        "company": "上海鑫达商贸有限公司",
+        "account_no": "W100231",
+        "credit_limit": 500000,
+        "outstanding": 495000,
+        "overdue_days": 0,
+        "status": "active",
+        "tier": "gold",
+    }
+    [loaded] = [e for e in engine.history(order.id, SALES) if e.trigger == "load_account"]
+    assert (loaded.actor, loaded.from_state, loaded.to_state) == ("system", "received", "account_loaded")
+    # a credit limit sent with the order: refused by the intake form, and never believed without one
+    forged = wholesale_data(account={"account_no": "W100231", "credit_limit": 10**9, "outstanding": 0})
+    with pytest.raises(TransitionRejected) as refused:
+        engine.create_order(SALES, "wholesale", "wholesale-order", "phone", forged)
+    assert {r.details["path"] for r in refused.value.refusals} == {"$.account"}
+    assert "credit_limit" in refused.value.refusals[0].en
+    unchecked = engine.create_order(SALES, "wholesale", "wholesale-order", None, forged)
+    assert unchecked.state == "credit_hold"
+    assert unchecked.data["account"]["credit_limit"] == 500000
+
+
+def test_a_wholesale_order_for_an_account_not_on_record_is_refused_and_nothing_written(
+    engine: Engine, store: Store
+) -> None:
+    before = topics(store), engine.list_orders(SALES)
+    with pytest.raises(TransitionRejected) as refused:
+        engine.create_order(
+            SALES, "wholesale", "wholesale-order", "email", wholesale_data(account={"account_no": "W999999"})
+        )
+    [refusal] = refused.value.refusals
+    assert refusal.code == "unknown-account"
+    assert (refusal.details["path"], refusal.details["action"]) == (
+        "$.account.account_no",
+        "customers.load_account",
+    )
+    assert "W999999" in refusal.zh and "W999999" in refusal.en
+    assert (topics(store), engine.list_orders(SALES)) == before
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
 
 
 # -- after-sales -----------------------------------------------------------------------------------
@@ -757,14 +805,13 @@ FRIDGES = {"sku": "HR-BCD470", "name": "海尔冰箱", "unit_price": 2639}
     ],
 )
 def test_wholesale_approval_limits_come_from_the_approval_table(
-    engine: Engine, tier: str | None, fridges: int, state: str, approver: str
+    engine: Engine, store: Store, tier: str | None, fridges: int, state: str, approver: str
 ) -> None:
     data = wholesale_data()
     if fridges:
         data["lines"].append({**FRIDGES, "qty": fridges, "amount": 2639 * fridges})
         data["total"] += 2639 * fridges
-    if tier is not None:
-        data["account"] = {**data["account"], "tier": tier}
+    set_account(store, tier=tier)
     order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
     assert order.state.split(".")[0] == state
     assert order.data["approver_role"] == approver
@@ -787,7 +834,7 @@ def test_wholesale_backorders_what_no_warehouse_holds_and_routes_it_again_when_s
     data = wholesale_data()
     data["lines"][0] = {**data["lines"][0], "qty": 1500, "amount": 56 * 1500}  # 1000 milk in stock
     data["total"] = 56 * 1500 + 9550 + 200
-    data["account"] = {**data["account"], "tier": "gold"}  # within its limits: no approver
+    set_account(store, tier="gold")  # within its limits: no approver
     order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
     assert order.state == "out_of_stock" and "stock_reserved" not in order.data
     [route] = [e for e in engine.history(order.id, SALES) if e.trigger == "route"]
@@ -809,7 +856,7 @@ def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Eng
         ],
         total=75300,
     )
-    data["account"] = {**data["account"], "outstanding": 480000}
+    set_account(store, outstanding=480000)
     order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
     assert order.state == "credit_hold"
     before = written(engine, store, order.id, CREDIT)

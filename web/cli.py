@@ -1,5 +1,5 @@
 """The ``orderloom`` command line: validate, publish, versions, migrate, orders, worker, outbox, demo,
-serve, run, users."""
+serve, run, users, accounts."""
 
 from __future__ import annotations
 
@@ -1000,6 +1000,84 @@ def users_list(ctx: click.Context) -> None:
 
 
 @main.group()
+def accounts() -> None:
+    """Business customers' accounts: the record a wholesale order takes its credit limit, balance
+    outstanding, standing and tier from (docs/departments.md)."""
+
+
+@accounts.command("set")
+@click.argument("account_no")
+@click.option("--department", required=True, help="The department whose account it is (wholesale).")
+@click.option("--company", required=True, help="The company's name.")
+@click.option("--credit-limit", required=True, type=click.FloatRange(min=0), help="Credit limit in yuan.")
+@click.option(
+    "--outstanding", default=0.0, show_default=True, type=click.FloatRange(min=0), help="Yuan owed."
+)
+@click.option("--overdue-days", default=0, show_default=True, type=click.IntRange(min=0), help="Oldest debt.")
+@click.option(
+    "--status", default="active", show_default=True, type=click.Choice(["active", "watch", "blocked"])
+)
+@click.option("--tier", default=None, type=click.Choice(["standard", "silver", "gold", "platinum"]))
+@click.option("--tax-id", default=None, help="The unified social credit code.")
+@click.pass_context
+def accounts_set(
+    ctx: click.Context,
+    account_no: str,
+    department: str,
+    company: str,
+    credit_limit: float,
+    outstanding: float,
+    overdue_days: int,
+    status: str,
+    tier: str | None,
+    tax_id: str | None,
+) -> None:
+    """Store account ACCOUNT_NO of a department, or its new figures: orders placed from now on take them."""
+    from engine.store.accounts import CustomerAccount, put_account
+
+    account = CustomerAccount(
+        department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier
+    )
+    with _services(ctx) as services:
+        try:
+            created = put_account(services.store, account, services.engine.clock.now())
+        except ValueError as error:
+            click.echo(f"error: account {account_no} was not stored: {error}", err=True)
+            sys.exit(1)
+    click.echo(
+        f"account {account_no} of {department} {'added' if created else 'updated'}: {_account_line(account)}"
+    )
+
+
+@accounts.command("list")
+@click.option("--department", default=None, help="Only this department's accounts.")
+@click.pass_context
+def accounts_list(ctx: click.Context, department: str | None) -> None:
+    """List the accounts: number, company, credit limit, outstanding, standing."""
+    from engine.store.accounts import list_accounts
+
+    with _services(ctx) as services:
+        found = list_accounts(services.store, department)
+    if not found:
+        click.echo(
+            "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`"
+        )
+        return
+    for account in found:
+        click.echo(f"{account.department} {account.account_no}: {_account_line(account)}")
+
+
+def _account_line(account: Any) -> str:
+    extra = "".join(
+        f", {name} {value}" for name, value in (("tier", account.tier), ("tax id", account.tax_id)) if value
+    )
+    return (
+        f"{account.company}, credit limit {account.credit_limit:.2f}, outstanding {account.outstanding:.2f}, "
+        f"{account.overdue_days} day(s) overdue, {account.status}{extra}"
+    )
+
+
+@main.group()
 def rules() -> None:
     """Test rule files before publishing them: scenario cases, and a replay over recent orders."""
 
@@ -1183,8 +1261,8 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
     data = _json_option(f"@{data_file}", lang=lang) if data_file is not None else {}
     folder = file.resolve().parent.parent
     root = folder.parent if folder.name == "forms" else _settings(ctx).definitions_root
-    # No database here: sources that read tables (products, customers) offer nothing, and the page shows
-    # a text box for their fields.
+    # No database here: sources that read tables (products, customers, accounts) offer nothing, and the
+    # page shows a text box for their fields.
     options_for, close = source_options(registry, compiled.department, root, None)
     try:
         html = render_standalone(compiled, data, lang, options_for)

@@ -1,8 +1,9 @@
 """Demo data: the shipped workflows published, warehouses stocked, and a few hundred orders worked.
 
 ``load_demo(engine, store, root)`` publishes every workflow under ``root/workflows``, stocks four
-warehouses, and then plays three weeks of business through the real Engine: web and app shoppers, a
-flash sale, wholesale accounts ordering by phone and email, and after-sales requests. Each order follows
+warehouses, stores the wholesale customers' accounts (``ACCOUNTS``), and then plays three weeks of
+business through the real Engine: web and app shoppers, a flash sale, wholesale accounts ordering by
+phone and email, and after-sales requests. Each order follows
 a story (pay, get reviewed, ship, deliver, complete, return, cancel, time out…) whose steps are spread over
 time; the engine's clock is moved from step to step and due timers run on the way, so unpaid orders
 cancel themselves and delivered ones confirm themselves exactly as they would in production.
@@ -31,6 +32,7 @@ from engine.dsl.compiler import discover, load_bundle
 from engine.errors import EngineError
 from engine.runtime import Actor, Engine, OrderView, PublishedVersion
 from engine.store import Store
+from engine.store.accounts import CustomerAccount, put_account
 from engine.store.tables import stock
 
 DEMO_DAYS = 21
@@ -206,25 +208,23 @@ BLACKLISTED_MOBILES = ("13800000000", "13900001111", "17000000000")  # as in rul
 CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
 
 
-@dataclass(frozen=True)
-class Account:
-    company: str
-    account_no: str
-    credit_limit: int
-    outstanding: int
-    overdue_days: int = 0
-    status: str = "active"
+def _account(
+    company: str, number: str, limit: int, outstanding: int, overdue_days: int = 0, status: str = "active"
+) -> CustomerAccount:
+    return CustomerAccount("wholesale", number, company, limit, outstanding, overdue_days, status)
 
 
-ACCOUNTS: tuple[Account, ...] = (
-    Account("上海鑫达商贸有限公司", "W100231", 500_000, 80_000),
-    Account("杭州恒源百货有限公司", "W100458", 300_000, 40_000),
-    Account("成都蜀丰贸易有限公司", "W100872", 200_000, 150_000),  # close to its limit
-    Account("武汉汇通供应链有限公司", "W101066", 400_000, 60_000, overdue_days=45),  # overdue: held
-    Account("广州粤隆批发有限公司", "W101234", 600_000, 20_000),
-    Account("北京京华商贸有限公司", "W101577", 250_000, 30_000, status="watch"),
-    Account("南京金陵日用品有限公司", "W101890", 150_000, 10_000),
-    Account("深圳鹏程电子有限公司", "W102011", 100_000, 0, status="blocked"),
+# The wholesale department's business customers (customer_accounts): an order names one by its number
+# and takes the rest from this record (customers.load_account).
+ACCOUNTS: tuple[CustomerAccount, ...] = (
+    _account("上海鑫达商贸有限公司", "W100231", 500_000, 80_000),
+    _account("杭州恒源百货有限公司", "W100458", 300_000, 40_000),
+    _account("成都蜀丰贸易有限公司", "W100872", 200_000, 150_000),  # close to its limit
+    _account("武汉汇通供应链有限公司", "W101066", 400_000, 60_000, overdue_days=45),  # overdue: held
+    _account("广州粤隆批发有限公司", "W101234", 600_000, 20_000),
+    _account("北京京华商贸有限公司", "W101577", 250_000, 30_000, status="watch"),
+    _account("南京金陵日用品有限公司", "W101890", 150_000, 10_000),
+    _account("深圳鹏程电子有限公司", "W102011", 100_000, 0, status="blocked"),
 )
 
 
@@ -264,6 +264,8 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
     for bundle in bundles:
         summary.published.append(engine.publish(bundle))
     stock_warehouses(store, initial_stock())
+    for account in ACCOUNTS:
+        put_account(store, account, clock.now())
     run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
     run.play(orders)
     for order in engine.list_orders(_by_name("admin").actor, limit=orders * 2):
@@ -622,14 +624,7 @@ class _DemoRun:
         channel = rng.choice(["phone", "email"])
         contact = self.person()
         data: dict[str, Any] = {
-            "account": {
-                "company": account.company,
-                "account_no": account.account_no,
-                "credit_limit": account.credit_limit,
-                "outstanding": account.outstanding,
-                "overdue_days": account.overdue_days,
-                "status": account.status,
-            },
+            "account": {"account_no": account.account_no},  # the rest comes from its record
             "contact": {**contact, "email": f"purchase{account.account_no[1:]}@example.com"},
             "address": self.address(),
             "lines": lines,

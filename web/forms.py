@@ -77,6 +77,8 @@ forms = Blueprint("forms", __name__)
 ACTION = "_action"  # add:<rows name> / remove:<row name>
 GROUP_MARKER = "_group"  # posted by every shown group: what the page shows
 MAX_FORM_PARTS = 5_000  # multipart posts: werkzeug takes 1,000 parts; 200 order lines post ~1,300 fields
+# The built-in option sources that read tables: only they are given a database connection (opened once).
+DATABASE_SOURCES = frozenset({"products", "customers", "accounts"})
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _JSON_STEPS = re.compile(r'\.([^.\[]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -403,7 +405,7 @@ class _Builder:
         min_items = low if isinstance(low, int) else 0
         max_items = high if isinstance(high, int) else None
         value = self.value_at(tokens)
-        items = value if isinstance(value, list) else [{} for _ in range(min_items)]
+        items = value if isinstance(value, list) else [self.layout.blank_item(path) for _ in range(min_items)]
         columns = list(self.layout.children(path))
         shown = [c for c in columns if not self.layout.fields[c].hidden]
         rows: list[Row] = []
@@ -587,7 +589,8 @@ def apply_action(
             return data, None
         index = tokens[-1]
         tokens = tokens[:-1]
-    spec = compiled.layout.fields.get(paths.field_path(tokens))
+    rows_path = paths.field_path(tokens)
+    spec = compiled.layout.fields.get(rows_path)
     if spec is None or spec.widget != "rows":
         return data, None
     low = paths.first(compiled.schema, spec.schema, "minItems")
@@ -607,9 +610,9 @@ def apply_action(
         return data, None
     items = holder.get(last)
     if not isinstance(items, list):
-        items = [{} for _ in range(low if isinstance(low, int) else 0)]
+        items = [compiled.layout.blank_item(rows_path) for _ in range(low if isinstance(low, int) else 0)]
     if verb == "add" and (not isinstance(high, int) or len(items) < high):
-        items = [*items, {}]
+        items = [*items, compiled.layout.blank_item(rows_path)]
     elif (
         verb == "remove"
         and index is not None
@@ -659,7 +662,7 @@ def source_options(
             return spec.options
         key = (spec.source.source, json.dumps(dict(spec.source.params), sort_keys=True, default=str))
         if key not in cache:
-            needs = spec.source.source in ("products", "customers")
+            needs = spec.source.source in DATABASE_SOURCES
             ctx = OptionContext(
                 department, spec.source.params, connection() if needs else None, definitions_root
             )
@@ -777,7 +780,7 @@ def posted_row_action(
 @forms.get("/forms/<department>/<name>")
 def show(department: str, name: str) -> Any:
     compiled = _load(department, name)
-    return _render(compiled, compiled.layout.prepare({}))
+    return _render(compiled, compiled.layout.prepare(compiled.layout.blank()))
 
 
 @forms.post("/forms/<department>/<name>")
@@ -830,14 +833,20 @@ def refresh_response(
     changed: str | None = None
     if action_value:
         data, changed = apply_action(compiled, data, action_value)
+    shown_before = set(request.form.getlist(GROUP_MARKER))
+    prepared = compiled.layout.prepare(data)
+    conditional = {group.name for group in compiled.layout.groups if group.when}
+    appeared = (set(compiled.layout.shown_groups(prepared)) & conditional) - shown_before
+    if appeared:  # a group that appears starts as a new page would: its fields' defaults and fixed values
+        prepared = compiled.layout.prepare(compiled.layout.blank(appeared, prepared))
     view = form_view(
         compiled,
-        compiled.layout.prepare(data),
+        prepared,
         focus=_focus(data, changed, action_value or ""),
         action=action,
         refresh=refresh,
     )
-    groups, rows, computed = changes(view, set(request.form.getlist(GROUP_MARKER)), changed)
+    groups, rows, computed = changes(view, shown_before, changed)
     html = render_template("forms/refresh.html", view=view, groups=groups, rows=rows, computed=computed)
     return Response(html, mimetype="text/html")
 
@@ -907,7 +916,7 @@ def render_standalone(
 ) -> str:
     """One HTML file showing the form filled with ``data``: the CSS inlined, no script and no server
     needed (computed fields computed, hidden groups left out as a submit would)."""
-    prepared = compiled.layout.prepare(data)
+    prepared = compiled.layout.prepare(data if data else compiled.layout.blank())
     errors = compiled.validator.messages(prepared, compiled.layout) if data else []
     view = build_view(compiled, prepared, errors, lang, options_for)
     view.interactive = False

@@ -167,7 +167,7 @@ def new(department: str, workflow: str, channel: str) -> Any:
     intake = _intake(department, workflow, channel)
     compiled = intake.form
     if request.method == "GET":
-        data = compiled.layout.prepare({}) if compiled is not None else {}
+        data = compiled.layout.prepare(compiled.layout.blank()) if compiled is not None else {}
         return _render_intake(intake, data, uuid.uuid4().hex)
     key = request.form.get(KEY_FIELD) or uuid.uuid4().hex
     data = posted_data(compiled) if compiled is not None else {}
@@ -505,7 +505,7 @@ def fire(order_id: int, trigger: str) -> Any:
     step = _step(order_id, trigger)
     compiled = step.form
     if request.method == "GET":
-        data = compiled.layout.prepare({}) if compiled is not None else {}
+        data = compiled.layout.prepare(compiled.layout.blank()) if compiled is not None else {}
         if not step.allowed:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
         return _render_step(step, data, step.order.lock_version)

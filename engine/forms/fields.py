@@ -17,6 +17,7 @@ from engine.dsl.spec import Text  # labels in both languages, one type for workf
 __all__ = [
     "ITEMS",
     "Text",
+    "always",
     "description",
     "field_path",
     "fields_of",
@@ -132,6 +133,22 @@ def first(root: Mapping[str, Any], node: Any, keyword: str) -> Any:
         if keyword in alternative:
             return alternative[keyword]
     return None
+
+
+def always(root: Mapping[str, Any], node: Any, keyword: str) -> tuple[bool, Any]:
+    """Whether ``node`` says ``keyword`` where it always applies, and its value: in ``node`` itself or
+    behind a local ``$ref`` or an ``allOf`` branch, never in ``anyOf``, ``oneOf``, ``then`` or ``else``
+    (which hold only sometimes). ``(False, None)`` when it does not; the value may itself be null."""
+    pending = [(node, 0)]
+    while pending:
+        current, depth = pending.pop(0)
+        current = _deref(root, current)
+        if not isinstance(current, Mapping) or depth > _MAX_DEPTH:
+            continue
+        if keyword in current:
+            return True, current[keyword]
+        pending.extend((branch, depth + 1) for branch in current.get("allOf") or ())
+    return False, None
 
 
 def kinds(root: Mapping[str, Any], node: Any) -> frozenset[str]:

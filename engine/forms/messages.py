@@ -16,6 +16,7 @@ messages live here, in one table, keyed like it (``form.required`` ...).
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "noun",
     "options_text",
     "render",
+    "value_text",
 ]
 
 # keyword -> {zh, en}; {label} is the field (zh as it is, en without its article), {limit} the schema's
@@ -78,6 +80,8 @@ CATALOGUE: Mapping[str, Mapping[str, str]] = {
     "form.uniqueItems": {"zh": "{label}有重复项", "en": "The {label} list the same entry twice"},
     "form.enum": {"zh": "{label}只能选择：{options}", "en": "The {label} must be one of: {options}"},
     "form.const": {"zh": "{label}只能是{options}", "en": "The {label} must be {options}"},
+    "form.const_true": {"zh": "请勾选{label}", "en": "Tick the {label}"},
+    "form.const_false": {"zh": "请不要勾选{label}", "en": "Leave the {label} unticked"},
     "form.additionalProperties": {
         "zh": "{label}包含不接受的字段：{options}",
         "en": "The {label} has fields it does not take: {options}",
@@ -111,6 +115,8 @@ TYPE_WORDS: Mapping[str, Text] = {
     "null": Text("空", "empty"),
 }
 THE_FORM = Text("表单", "form")
+YES = Text("是", "yes")
+NO = Text("否", "no")
 
 
 def noun(title: str) -> str:
@@ -160,19 +166,32 @@ def override(template: Text, label: Label, **words: Text | str) -> Text:
     return Text(_fill(template.zh, label.zh, "zh", words), _fill(template.en, label.en, "en", words))
 
 
+def value_text(value: Any, titles: Mapping[str, Any] | None) -> Text:
+    """One allowed value as people read it: its ``x-enum-titles`` entry, looked up by the value as JSON
+    writes it (``"gold"``, ``"2"``, ``"true"``); else yes or no for a boolean, else the value itself."""
+    key = _json_text(value)
+    title = (titles or {}).get(key) if isinstance(titles, Mapping) else None
+    if isinstance(title, Mapping) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):
+        return Text(title["zh"], title["en"])
+    if isinstance(value, bool):
+        return YES if value else NO
+    return Text(key, key)
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 def options_text(values: Sequence[Any], titles: Mapping[str, Any] | None) -> Text:
-    """Allowed values as people read them: the x-enum-titles of each (else the value itself)."""
-    zh: list[str] = []
-    en: list[str] = []
-    for value in values:
-        title = (titles or {}).get(str(value)) if not isinstance(value, dict | list) else None
-        if isinstance(title, Mapping):
-            zh.append(str(title.get("zh", value)))
-            en.append(str(title.get("en", value)))
-        else:
-            zh.append(str(value))
-            en.append(str(value))
-    return Text("、".join(zh), ", ".join(en))
+    """Allowed values as people read them: the x-enum-titles of each (see :func:`value_text`)."""
+    texts = [value_text(value, titles) for value in values]
+    return Text("、".join(t.zh for t in texts), ", ".join(t.en for t in texts))
 
 
 def message(

@@ -6,13 +6,18 @@ publishes its shape; ``docs/forms.md`` describes every key). This module reads a
 its data schema into frozen dataclasses, once per published version (:func:`load_layout`), or makes the
 default layout of a form without one (:func:`default_layout`); it renders nothing (the web package does).
 
+A new page starts from :meth:`FormLayout.blank`: every field whose data schema gives it a ``default``
+holds it (the clerk may change it), and every field whose schema fixes it with ``const`` holds that value,
+read-only.
+
 On the server, a submitted form goes through its layout before it is validated:
 
 1. :meth:`FormLayout.strip_hidden` drops the fields of the groups whose ``when`` does not hold, so what
    the page hides is never stored (the page shows a group under the same conditions);
-2. :meth:`FormLayout.compute` fills the computed fields (line amounts, totals) from the expression of
+2. a field fixed by ``const`` that was not sent is given its value;
+3. :meth:`FormLayout.compute` fills the computed fields (line amounts, totals) from the expression of
    each, in the order they read each other, whatever the browser sent for them;
-3. the data schema then validates the result (``FormValidator.messages(data, layout)``).
+4. the data schema then validates the result (``FormValidator.messages(data, layout)``).
 
 Computed fields are expressions of the condition language (``engine.rules.expr``: checked against a
 whitelist of ``ast`` nodes and compiled to closures; nothing is passed to ``eval``) over two roots:
@@ -39,6 +44,7 @@ from jsonschema.exceptions import SchemaError
 
 from engine.errors import DefinitionError, Problem, brief
 from engine.forms import fields as paths
+from engine.forms import messages
 from engine.forms.fields import ITEMS, Text
 from engine.forms.validation import FormValidator
 from engine.rules.expr import (
@@ -59,6 +65,7 @@ __all__ = [
     "FieldLayout",
     "FormLayout",
     "GroupLayout",
+    "Initial",
     "Option",
     "OptionsSource",
     "UiFinding",
@@ -173,6 +180,15 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Initial:
+    """The value a field starts with on a new page: its data schema's ``default``, which the clerk may
+    change, or its ``const`` (``fixed``): shown read-only, and given by the server when it was not sent."""
+
+    value: Any
+    fixed: bool
+
+
+@dataclass(frozen=True)
 class FieldLayout:
     """One field as clerks see it: everything resolved from the UI file and the data schema."""
 
@@ -192,6 +208,8 @@ class FieldLayout:
     computed: Computed | None
     messages: Mapping[str, Text]
     schema: Mapping[str, Any] = field(repr=False, compare=False)
+    initial: Initial | None = None  # the schema's ``default`` or ``const``
+    min_items: int = 0  # an array's ``minItems``: the rows a new page shows
 
 
 @dataclass(frozen=True)
@@ -215,6 +233,7 @@ class FormLayout:
     groups: tuple[GroupLayout, ...]
     fields: Mapping[str, FieldLayout]
     computed_order: tuple[str, ...]  # computed fields in the order they are computed
+    fixed: tuple[str, ...] = ()  # the fields a ``const`` fixes, in document order
 
     def children(self, path: str) -> tuple[str, ...]:
         """The fields directly inside the object or rows field ``path``, in their order."""
@@ -227,6 +246,53 @@ class FormLayout:
             and ITEMS not in name[len(prefix) + 1 :]
         ]
         return _ordered(found, self.fields)
+
+    def blank(
+        self, groups: Collection[str] | None = None, data: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """What a new page shows: a copy of ``data`` (nothing by default) in which every field outside
+        the arrays that has a ``default`` or a ``const`` and no value holds it, and an array without a
+        value whose rows have such fields holds its ``minItems`` rows of them (:meth:`blank_item`, as
+        a row added on the page). ``groups``: only the fields of those groups (a group that has just
+        appeared on the page)."""
+        out = _copied(data or {})
+        listed = None if groups is None else [n for g in self.groups if g.name in groups for n in g.fields]
+        for name, spec in self.fields.items():
+            if ITEMS in name or (listed is not None and not any(_within(name, n) for n in listed)):
+                continue
+            value: Any = spec.initial.value if spec.initial is not None else None
+            if spec.initial is None and spec.widget == "rows" and spec.min_items:
+                item = self.blank_item(name)
+                value = [item for _ in range(spec.min_items)] if item else None
+            tokens = paths.split_path(name)
+            if tokens is not None and value is not None:
+                _set_absent(out, tokens, value)
+        return out
+
+    def blank_item(self, rows: str) -> dict[str, Any]:
+        """A new row of the rows field ``rows`` (``lines``): its fields' ``default`` and ``const`` values."""
+        out: dict[str, Any] = {}
+        prefix = rows + ITEMS + "."
+        for name, spec in self.fields.items():
+            inner = name[len(prefix) :] if name.startswith(prefix) else None
+            if spec.initial is None or not inner or ITEMS in inner:
+                continue
+            tokens = paths.split_path(inner)
+            if tokens is not None:
+                _set_absent(out, tokens, spec.initial.value)
+        return out
+
+    def _fix(self, out: dict[str, Any]) -> None:
+        """Give every field a ``const`` fixes its value where it was not sent (in each row of an array,
+        inside an object that was sent)."""
+        for name in self.fixed:
+            spec = self.fields[name]
+            tokens = paths.split_path(name)
+            if spec.initial is None or tokens is None:
+                continue
+            for holder, _ in _holders(out, tokens[:-1], None):
+                if tokens[-1] not in holder:
+                    holder[tokens[-1]] = _copy_value(spec.initial.value)
 
     def shown_groups(self, data: Any) -> tuple[str, ...]:
         """The names of the groups shown for ``data``."""
@@ -287,23 +353,26 @@ class FormLayout:
 
     @property
     def prepares(self) -> bool:
-        """Whether :meth:`prepare` can change anything: a group is conditional or a field computed."""
-        return bool(self.computed_order) or any(group.when for group in self.groups)
+        """Whether :meth:`prepare` can change anything: a group is conditional, a field computed or fixed."""
+        return bool(self.computed_order) or bool(self.fixed) or any(group.when for group in self.groups)
 
     def prepare(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """What the server validates: hidden groups' fields dropped, computed fields filled.
+        """What the server validates: hidden groups' fields dropped, fixed fields given their ``const``
+        where they were not sent, computed fields filled.
 
         Groups are judged on the data as the page shows it, computed: the computed fields are filled,
         the groups hidden for that are found, and the submission is stripped of them and computed again,
         until the hidden groups stay the same (a condition may read a computed field, or a field of
         another conditional group). At most once per group more; the last round is what is taken."""
         out = _copied(data)
+        self._fix(out)
         self._fill(out)
         hidden = self._hidden(out)
         for _ in range(len(self.groups)):
             if not hidden:
                 break
             stripped = _copied(data)
+            self._fix(stripped)
             if not self._strip(stripped, hidden):
                 break  # nothing of the hidden groups was sent: computing again would give ``out``
             self._fill(stripped)
@@ -336,6 +405,22 @@ def _copy_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_value(item) for item in value]
     return value
+
+
+def _within(name: str, listed: str) -> bool:
+    """Whether the field ``name`` is the field ``listed`` or inside it."""
+    return name == listed or name.startswith(listed + ".") or name.startswith(listed + ITEMS)
+
+
+def _set_absent(out: dict[str, Any], tokens: Sequence[str], value: Any) -> None:
+    """Put ``value`` at ``tokens`` in ``out`` (making the objects on the way) unless something is there."""
+    holder: Any = out
+    for token in tokens[:-1]:
+        if not isinstance(holder, dict):
+            return
+        holder = holder.setdefault(token, {})
+    if isinstance(holder, dict) and tokens[-1] not in holder:
+        holder[tokens[-1]] = _copy_value(value)
 
 
 def _condition(path: str, schema: Mapping[str, Any] | bool) -> Condition:
@@ -471,13 +556,16 @@ def _choices(root: Mapping[str, Any], schema: Any) -> list[Any] | None:
 
 
 def default_widget(root: Mapping[str, Any], schema: Any) -> str:
-    """The widget a field gets when its UI file names none: from its type, format and enum."""
+    """The widget a field gets when its UI file names none: from its type, format, enum and const."""
     types = paths.kinds(root, schema)
     fmt = paths.first(root, schema, "format")
     if isinstance(paths.first(root, schema, "enum"), list):
         return "select"
     if "boolean" in types:
         return "checkbox"
+    fixed, value = paths.always(root, schema, "const")
+    if fixed and not isinstance(value, dict | list):
+        return "select"  # its one choice, by its title
     if "number" in types:
         return "money" if fmt == "money" else "number"
     if "array" in types:
@@ -856,6 +944,9 @@ def load_layout(
             compiled = Computed(spec["computed"], reads, compile_expression(spec["computed"], COMPUTED_ROOTS))
         choices = _choices(schema, field_schema) or []
         titles = paths.first(schema, field_schema, "x-enum-titles") or {}
+        fixed, fixed_value = paths.always(schema, field_schema, "const")
+        has_default, default = paths.always(schema, field_schema, "default")
+        initial = Initial(fixed_value, True) if fixed else Initial(default, False) if has_default else None
         specs[name] = FieldLayout(
             path=name,
             widget=spec.get("widget") or default_widget(schema, field_schema),
@@ -864,14 +955,11 @@ def load_layout(
             custom_label=custom_label,
             help=_text(spec.get("help")) or paths.description(schema, field_schema),
             placeholder=_text(spec.get("placeholder")),
-            readonly=bool(spec.get("readonly", False)) or compiled is not None,
+            readonly=bool(spec.get("readonly", False)) or compiled is not None or fixed,
             hidden=bool(spec.get("hidden", False)) or spec.get("widget") == "hidden",
             order=spec.get("order"),
             required=bool(required),
-            options=tuple(
-                Option(value, _text(titles.get(str(value))) or Text(str(value), str(value)))
-                for value in choices
-            ),
+            options=tuple(Option(value, messages.value_text(value, titles)) for value in choices),
             source=OptionsSource(source["source"], MappingProxyType(dict(source.get("params") or {})))
             if isinstance(source, Mapping)
             else None,
@@ -880,6 +968,8 @@ def load_layout(
                 {k: t for k, v in (spec.get("messages") or {}).items() if (t := _text(v)) is not None}
             ),
             schema=field_schema if isinstance(field_schema, Mapping) else {},
+            initial=initial,
+            min_items=low if isinstance(low := paths.first(schema, field_schema, "minItems"), int) else 0,
         )
     order, _ = _computed_order(computed)
     title = paths.title(schema, schema) or Text("表单", "Form")
@@ -906,4 +996,7 @@ def load_layout(
     if loose:
         name, label = (DEFAULT_GROUP, title) if not groups else (MORE_GROUP, Text("其他", "More"))
         groups.append(GroupLayout(name, label, 2 if not groups else 1, _ordered(loose, specs)))
-    return FormLayout(title, tuple(groups), MappingProxyType(specs), order)
+    fixed_fields = tuple(
+        name for name, spec in specs.items() if spec.initial is not None and spec.initial.fixed
+    )
+    return FormLayout(title, tuple(groups), MappingProxyType(specs), order, fixed_fields)

@@ -47,7 +47,7 @@ from jsonschema.validators import extend
 from engine.dsl.loader import child_path
 from engine.errors import Refusal, brief, schema_message
 from engine.forms import messages as catalogue
-from engine.forms.fields import Text, description, field_path, fields_of, resolve, title
+from engine.forms.fields import Text, description, field_path, fields_of, first, resolve, title
 from engine.forms.formats import (
     FORMAT_CHECKER,
     MONEY_KEYWORD,
@@ -293,8 +293,14 @@ class FormValidator:
         if keyword == "enum":
             options = catalogue.options_text(value, schema.get("x-enum-titles"))
             return [self._error(parts, "enum", layout, options=options)]
+        if keyword == "const" and isinstance(value, bool):  # a box that must be ticked (or left unticked)
+            return [self._error(parts, f"const_{str(value).lower()}", layout, custom_key="const")]
         if keyword == "const":
-            return [self._error(parts, "const", layout, options=catalogue.options_text([value], None))]
+            # the value by its title: beside the const, else the field's (x-enum-titles, as for an enum)
+            titles = schema.get("x-enum-titles")
+            if not isinstance(titles, Mapping):
+                titles = first(self.schema, resolve(self.schema, field_path(parts)), "x-enum-titles")
+            return [self._error(parts, "const", layout, options=catalogue.options_text([value], titles))]
         if keyword == "additionalProperties" and isinstance(instance, Mapping):
             declared = schema.get("properties") or {}
             extra = [str(k) for k in instance if k not in declared]

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -252,6 +253,30 @@ customers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("department", "mobile"),
     Index(None, "address_key"),
+)
+
+# A business customer's account (客户账户) in a department: the record a wholesale order takes its
+# account from when it is placed (the ``customers.load_account`` action), never from the page: the
+# company, the credit limit and the balance still outstanding (yuan), the days its oldest debt is
+# overdue, its standing (``status``) and its tier. Kept by ``orderloom accounts set`` (and the demo).
+customer_accounts = Table(
+    "customer_accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("account_no", String(40), nullable=False),
+    Column("company", String(200), nullable=False),
+    Column("tax_id", String(40)),
+    Column("tier", String(40)),
+    Column("credit_limit", Numeric(16, 2, asdecimal=False), nullable=False),
+    Column("outstanding", Numeric(16, 2, asdecimal=False), nullable=False),
+    Column("overdue_days", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("department", "account_no"),
+    CheckConstraint("credit_limit >= 0", name="credit_limit_not_negative"),
+    CheckConstraint("outstanding >= 0", name="outstanding_not_negative"),
+    CheckConstraint("overdue_days >= 0", name="overdue_days_not_negative"),
 )
 
 # The people who log in to the web app. ``password_hash`` is an argon2 hash (PHC string); ``roles`` and

@@ -1,5 +1,6 @@
 """customers.register against a real customers table (SQLite and PostgreSQL): a new mobile is one row and
-one account_created message; a known one is neither, however the orders race."""
+one account_created message; a known one is neither, however the orders race. customers.load_account
+against a real customer_accounts table: the order's account is the record's, whatever was sent."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from engine.plugins import PluginRegistry
 from engine.rules.correlation import address_key
-from engine.store.tables import customers
+from engine.store.tables import customer_accounts, customers
 from plugins import customers as customer_actions
+from plugins._common import ActionRefused
 
 from .conftest import NOW, ContextMaker
 
@@ -148,3 +150,93 @@ def test_an_address_too_long_for_an_index_entry_is_stored_as_its_digest(
     [row] = rows(db)
     assert row["address_key"] == address_key(street) and row["address_key"].startswith("sha256:")
     assert ctx.outbox[0][1]["address_key"] == row["address_key"]
+
+
+# -- load_account ----------------------------------------------------------------------------------
+
+ACCOUNT = {
+    "department": "wholesale",
+    "account_no": "W100231",
+    "company": "上海鑫达商贸有限公司",
+    "tax_id": "91310000MA1FL0000X",
+    "tier": "gold",
+    "credit_limit": 500000,
+    "outstanding": 80000.5,
+    "overdue_days": 12,
+    "status": "watch",
+    "updated_at": NOW,
+}
+
+
+def wholesale(connection: Any, make_ctx: ContextMaker, account: Any) -> Any:
+    ctx = make_ctx(
+        connection,
+        {"account": account, "total": 15350},
+        department="wholesale",
+        workflow="wholesale-order",
+        trigger="load_account",
+        source="received",
+        dest="account_loaded",
+    )
+    return customer_actions.load_account(ctx)
+
+
+def test_the_account_comes_from_its_record_whatever_the_order_says(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    forged = {
+        "account_no": "W100231",
+        "company": "x",
+        "credit_limit": 10**9,
+        "outstanding": 0,
+        "status": "active",
+    }
+    with db.begin() as connection:
+        connection.execute(insert(customer_accounts).values(ACCOUNT))
+        connection.execute(
+            insert(customer_accounts).values({**ACCOUNT, "department": "retail", "credit_limit": 1})
+        )
+        changes = wholesale(connection, make_ctx, forged)
+    assert changes == {
+        "account": {
+            "company": "上海鑫达商贸有限公司",
+            "account_no": "W100231",
+            "credit_limit": 500000,
+            "outstanding": 80000.5,
+            "overdue_days": 12,
+            "status": "watch",
+            "tax_id": "91310000MA1FL0000X",
+            "tier": "gold",
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("account", "code", "zh", "en"),
+    [
+        (
+            {"account_no": "W999999"},
+            "unknown-account",
+            "客户账户 W999999 不存在",
+            "no customer account W999999",
+        ),
+        ({"company": "上海鑫达商贸有限公司"}, "account", "请选择客户账户", "Choose the customer's account"),
+        (None, "account", "请选择客户账户", "Choose the customer's account"),
+    ],
+)
+def test_an_account_the_department_does_not_have_is_refused_beside_its_field(
+    db: Engine, make_ctx: ContextMaker, account: Any, code: str, zh: str, en: str
+) -> None:
+    with db.begin() as connection:
+        connection.execute(insert(customer_accounts).values({**ACCOUNT, "department": "retail"}))
+        with pytest.raises(ActionRefused) as refused:
+            wholesale(connection, make_ctx, account)
+    error = refused.value
+    assert error.code == code and zh in (error.zh or "") and en in (error.en or "")
+    assert (error.details["path"], error.details["field"]) == ("$.account.account_no", "account.account_no")
+
+
+def test_load_account_is_found_by_its_entry_point_and_declares_it_writes_the_account() -> None:
+    registry = PluginRegistry.from_entry_points()
+    assert registry.action("customers.load_account") is customer_actions.load_account
+    assert registry.action_writes["customers.load_account"] == frozenset({"account"})

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, insert, select
 
 from engine.errors import PluginError
 from engine.plugins import OptionContext, OptionSourceRegistry
-from engine.store.tables import customers
+from engine.store.tables import customer_accounts, customers
 
 from .conftest import NOW
 
@@ -23,7 +23,7 @@ def ask(name: str, department: str = "retail", **params: object) -> list[dict[st
 
 
 def test_the_built_in_sources_are_registered() -> None:
-    assert REGISTRY.names >= {"products", "warehouses", "carriers", "regions", "customers"}
+    assert REGISTRY.names >= {"products", "warehouses", "carriers", "regions", "customers", "accounts"}
 
 
 def test_regions_short_and_full() -> None:
@@ -77,6 +77,38 @@ def test_customers_of_the_department_with_masked_mobiles(db: Engine) -> None:
         {"value": ids["13812345678"], "label": {"zh": "张伟（138****5678）", "en": "张伟 (138****5678)"}},
     ]
     assert "13812345678" not in str(found)  # the full number is nowhere in what a page lists
+
+
+def test_accounts_of_the_department_labelled_by_company(db: Engine) -> None:
+    def account(department: str, number: str, company: str) -> dict[str, object]:
+        return {
+            "department": department, "account_no": number, "company": company, "credit_limit": 1,
+            "outstanding": 0, "overdue_days": 0, "status": "active", "updated_at": NOW,
+        }  # fmt: skip
+
+    with db.begin() as connection:
+        connection.execute(
+            insert(customer_accounts),
+            [
+                account("wholesale", "W100458", "杭州恒源百货有限公司"),
+                account("wholesale", "W100231", "上海鑫达商贸有限公司"),
+                account("retail", "W100999", "零售部的账户"),
+            ],
+        )
+    with db.connect() as connection:
+        found = REGISTRY.options("accounts", OptionContext("wholesale", {}, connection=connection))
+    assert found == [
+        {
+            "value": "W100231",
+            "label": {"zh": "上海鑫达商贸有限公司（W100231）", "en": "上海鑫达商贸有限公司 (W100231)"},
+        },
+        {
+            "value": "W100458",
+            "label": {"zh": "杭州恒源百货有限公司（W100458）", "en": "杭州恒源百货有限公司 (W100458)"},
+        },
+    ]
+    with pytest.raises(PluginError, match="no connection"):
+        REGISTRY.options("accounts", OptionContext("wholesale", {}))
 
 
 def test_an_unknown_source_and_a_malformed_option_are_refused() -> None:

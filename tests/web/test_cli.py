@@ -74,6 +74,8 @@ COMMANDS = [
     ["worker"],
     ["demo"],
     ["serve"],
+    ["accounts", "set"],
+    ["accounts", "list"],
 ]
 
 
@@ -449,3 +451,53 @@ def test_hostile_data_is_refused_without_a_traceback(run: Run, root: Path, tmp_p
     assert "larger than 1000000 bytes" in run(*args, "--data", f"@{huge}", "--role", "clerk", code=2).output
     assert "must be a JSON object" in run(*args, "--data", "[1, 2]", "--role", "clerk", code=2).output
     assert run("orders", "list").stdout == ""  # nothing was created
+
+
+def test_accounts_are_set_listed_and_their_figures_changed(run: Run) -> None:
+    assert "no accounts yet" in run("accounts", "list").output
+    added = run(
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000", "--outstanding", "80000.5", "--tier", "gold",
+    )  # fmt: skip
+    assert added.output.startswith(
+        "account W100231 of wholesale added: 上海鑫达商贸有限公司, credit limit 500000.00"
+    )
+    updated = run(
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000", "--outstanding", "495000", "--status", "watch", "--overdue-days", "31",
+    )  # fmt: skip
+    assert "updated" in updated.output
+    listed = run("accounts", "list", "--department", "wholesale").output.splitlines()
+    assert listed == [
+        "wholesale W100231: 上海鑫达商贸有限公司, credit limit 500000.00, outstanding 495000.00, "
+        "31 day(s) overdue, watch"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--credit-limit", "-1", "--credit-limit"),
+        ("--outstanding", "abc", "--outstanding"),
+        ("--status", "frozen", "--status"),
+        ("--outstanding", "0.001", "outstanding must be an amount from 0, with at most two decimals"),
+    ],
+)
+def test_an_account_with_a_figure_the_credit_check_cannot_use_is_refused(
+    run: Run, option: str, value: str, said: str
+) -> None:
+    args = [
+        "accounts",
+        "set",
+        "W100231",
+        "--department",
+        "wholesale",
+        "--company",
+        "鑫达",
+        "--credit-limit",
+        "1",
+    ]
+    result = run(*args, option, value, code=1 if option == "--outstanding" and value == "0.001" else 2)
+    assert said in result.output
+    assert "Traceback" not in result.output
+    assert "no accounts yet" in run("accounts", "list").output

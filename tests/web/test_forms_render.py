@@ -814,3 +814,66 @@ def test_numbers_no_order_holds_are_refused_in_words_not_with_a_crash(retail: Fl
     refused = retail.post(f"{RETAIL}?lang=zh", data=form)
     assert refused.status_code == 422
     assert "9" * 50 in refused.text  # what was typed comes back as it was typed
+
+
+# --------------------------------------------------------------------------------------------------
+# Defaults and fixed values (tests/web/defs/forms/showroom/quote.json)
+
+QUOTE = "/forms/showroom/quote"
+
+
+def test_a_new_page_starts_with_the_schemas_defaults_and_its_fixed_values(client: FlaskClient) -> None:
+    page = Page(client.get(f"{QUOTE}?lang=zh").text)
+    # the currency is fixed (const): shown by its title, not to be changed, posted as it is
+    currency = page.by_id("f-currency")
+    assert "disabled" in currency and page.one("option", value="CNY").get("selected") is not None
+    assert "人民币" in page.words
+    assert ("currency", "CNY") in page.pairs
+    # defaults: chosen, typed, ticked; each may be changed
+    assert "checked" in page.by_id("f-channel-0") and "disabled" not in page.by_id("f-channel-0")
+    assert page.by_id("f-greeting")["value"] == "您好" and "readonly" not in page.by_id("f-greeting")
+    assert "checked" in page.by_id("f-urgent")
+    # the first row too: its quantity starts at 1, its unit is fixed
+    assert page.by_id("f-lines-0-qty")["value"] == "1"
+    assert ("lines[0].unit", "pcs") in page.pairs and "disabled" in page.by_id("f-lines-0-unit")
+    # a hidden group shows nothing yet
+    assert "hidden" in page.by_id("group-delivery") and not page.has_id("f-delivery-slot")
+
+
+def test_a_row_added_and_a_group_that_appears_start_with_their_defaults(client: FlaskClient) -> None:
+    shown = ["quote", "lines", "delivery_choice"]
+    form = MultiDict(
+        [("_group", g) for g in shown] + [("currency", "CNY"), ("lines", ""), ("lines[0].sku", "A-1")]
+    )
+    form.add("lines[0].qty", "3")
+    form.add("lines[0].unit", "pcs")
+    form["_action"] = "add:lines"
+    page = Page(client.post(f"{QUOTE}/refresh", data=form, headers={"HX-Request": "true"}).text)
+    assert page.by_id("f-lines-0-qty")["value"] == "3"  # what was typed stays
+    assert page.by_id("f-lines-1-qty")["value"] == "1" and ("lines[1].unit", "pcs") in page.pairs
+    del form["_action"]
+    form.setlist("needs_delivery", ["false", "true"])
+    page = Page(client.post(f"{QUOTE}/refresh", data=form, headers={"HX-Request": "true"}).text)
+    assert "group-delivery" in swapped(page)
+    assert page.one("option", value="pm").get("selected") is not None  # the slot's default
+
+
+def test_a_fixed_value_is_given_by_the_server_and_another_is_refused_by_its_title(
+    client: FlaskClient,
+) -> None:
+    sent = MultiDict([("channel", "web"), ("lines", ""), ("lines[0].sku", "A-1"), ("lines[0].qty", "2")])
+    response = client.post(f"{QUOTE}?lang=en", data=sent)  # neither the currency nor the unit sent
+    assert response.status_code == 200, Page(response.text).words
+    data = json.loads(next(t for t in Page(response.text).text if t.startswith("{")))
+    assert data == {"currency": "CNY", "channel": "web", "lines": [{"sku": "A-1", "qty": 2, "unit": "pcs"}]}
+    forged = sent.copy()
+    forged["currency"] = "USD"
+    forged["lines[0].unit"] = "box"
+    for lang, words in (
+        ("zh", ["币种只能是人民币", "明细第1行单位只能是件"]),
+        ("en", ["The currency must be Renminbi", "The unit in line 1 of the lines must be pieces"]),
+    ):
+        response = client.post(f"{QUOTE}?lang={lang}", data=forged)
+        assert response.status_code == 422
+        shown = Page(response.text).words
+        assert all(word in shown for word in words), shown  # by its title, not by the raw value

@@ -19,6 +19,7 @@ ACTION_NAMES = frozenset(
         "payments.authorize_refund",
         "payments.record_failure",
         "customers.register",
+        "customers.load_account",
         "logistics.waybill",
         "notifications.notify",
     }
@@ -35,6 +36,7 @@ ACTION_WRITES: dict[str, frozenset[str]] = {
     "payments.authorize_refund": frozenset({"refund_due"}),
     "payments.record_failure": frozenset({"payment_failures"}),
     "customers.register": frozenset(),
+    "customers.load_account": frozenset({"account"}),
     "logistics.waybill": frozenset({"carrier", "waybill", "shipments"}),
     "notifications.notify": frozenset(),
 }

@@ -167,6 +167,37 @@ def test_enum_type_length_and_unknown_fields() -> None:
     ) == [("$", "表单包含不接受的字段：coupon", "The form has fields it does not take: coupon")]
 
 
+def test_a_const_refusal_names_the_value_by_its_title() -> None:
+    fixed = {
+        "type": "object",
+        "properties": {
+            "currency": {
+                "title": "Currency",
+                "x-title-zh": "币种",
+                "const": "CNY",
+                "x-enum-titles": {"CNY": {"zh": "人民币", "en": "Renminbi"}},
+            },
+            # the title beside the field, the const in a branch that always applies
+            "method": {
+                "title": "Payment method",
+                "x-title-zh": "付款方式",
+                "x-enum-titles": {"cod": {"zh": "货到付款", "en": "Cash on delivery"}},
+                "allOf": [{"const": "cod"}],
+            },
+            "agreed": {"title": "Terms agreed", "x-title-zh": "同意条款", "const": True},
+            "spam": {"title": "Advertising", "x-title-zh": "接收广告", "const": False},
+            "code": {"title": "Code", "x-title-zh": "代码", "const": 7},
+        },
+    }
+    assert said({"currency": "USD", "method": "card", "agreed": False, "spam": True, "code": 8}, fixed) == [
+        ("$.currency", "币种只能是人民币", "The currency must be Renminbi"),
+        ("$.method", "付款方式只能是货到付款", "The payment method must be Cash on delivery"),
+        ("$.agreed", "请勾选同意条款", "Tick the terms agreed"),
+        ("$.spam", "请不要勾选接收广告", "Leave the advertising unticked"),
+        ("$.code", "代码只能是7", "The code must be 7"),
+    ]
+
+
 def test_the_ui_schema_label_and_messages_win() -> None:
     layout = load_layout(
         RECIPIENT,

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[3]
 INTAKE = json.loads((REPO / "forms/retail/intake-web.json").read_text("utf-8"))
 INTAKE_UI = json.loads((REPO / "forms/retail/intake-web.ui.json").read_text("utf-8"))
 LAYOUT = load_layout(INTAKE, INTAKE_UI)
-SOURCES = {"products", "warehouses", "carriers", "regions", "customers"}
+SOURCES = {"products", "warehouses", "carriers", "regions", "customers", "accounts"}
 
 
 def order(**changes: Any) -> dict[str, Any]:
@@ -312,3 +312,115 @@ def test_a_condition_on_a_field_of_a_hidden_group_reads_it_as_removed() -> None:
     assert "invoice" not in not_wanted and "note" not in not_wanted
     wanted = layout.prepare(order(needs_invoice=True, invoice=invoice, note="开票后再发货"))
     assert wanted["invoice"] == invoice and wanted["note"] == "开票后再发货"
+
+
+# -- defaults and fixed values -------------------------------------------------------------------
+
+QUOTE = {
+    "type": "object",
+    "properties": {
+        "currency": {
+            "type": "string",
+            "const": "CNY",
+            "x-enum-titles": {"CNY": {"zh": "人民币", "en": "Renminbi"}},
+        },
+        "channel": {"type": "string", "enum": ["phone", "web"], "default": "phone"},
+        "urgent": {"type": "boolean", "default": False},
+        "terms": {"$ref": "#/$defs/terms"},
+        "maybe": {"type": "string", "anyOf": [{"const": "x"}, {"const": "y"}]},
+        "lines": {
+            "type": "array",
+            "minItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"type": "string"},
+                    "qty": {"type": "integer", "default": 1},
+                    "unit": {"type": "string", "const": "pcs"},
+                },
+            },
+        },
+        "needs_delivery": {"type": "boolean"},
+        "delivery": {
+            "type": "object",
+            "properties": {"slot": {"type": "string", "default": "pm"}, "fee": {"const": 0}},
+        },
+    },
+    "$defs": {"terms": {"allOf": [{"type": "string"}, {"const": "net-30"}]}},
+}
+QUOTE_UI = {
+    "schema_version": 1,
+    "groups": [
+        {
+            "name": "main",
+            "label": {"zh": "报价", "en": "Quote"},
+            "fields": ["currency", "channel", "urgent", "terms"],
+        },
+        {
+            "name": "more",
+            "label": {"zh": "其他", "en": "More"},
+            "fields": ["maybe", "lines", "needs_delivery"],
+        },
+        {
+            "name": "delivery",
+            "label": {"zh": "配送", "en": "Delivery"},
+            "fields": ["delivery"],
+            "when": {"needs_delivery": {"const": True}},
+        },
+    ],
+}
+
+
+def test_a_new_page_holds_the_defaults_and_fixed_values_and_its_first_rows_theirs() -> None:
+    layout = load_layout(QUOTE, QUOTE_UI)
+    item = {"qty": 1, "unit": "pcs"}
+    assert layout.blank() == {
+        "currency": "CNY",
+        "channel": "phone",
+        "urgent": False,
+        "terms": "net-30",  # behind a $ref, in an allOf: it always applies
+        "lines": [item, item],  # minItems rows
+        "delivery": {"slot": "pm", "fee": 0},
+    }
+    assert "maybe" not in layout.blank()  # a const in an anyOf holds only sometimes
+    assert layout.blank_item("lines") == item
+    blank = layout.blank()
+    blank["lines"][0]["qty"] = 5
+    assert blank["lines"][1]["qty"] == 1  # each row its own
+    # a group that appears: only its fields, what is there kept
+    assert layout.blank(["delivery"], {"needs_delivery": True, "delivery": {"slot": "am"}}) == {
+        "needs_delivery": True,
+        "delivery": {"slot": "am", "fee": 0},
+    }
+    # fixed fields are read-only and shown as their one choice; a default is the clerk's to change
+    fields = layout.fields
+    assert (fields["currency"].readonly, fields["currency"].widget) == (True, "select")
+    assert [o.label for o in fields["currency"].options] == [Text("人民币", "Renminbi")]
+    assert (fields["channel"].readonly, fields["lines[].qty"].readonly, fields["lines[].unit"].readonly) == (
+        False,
+        False,
+        True,
+    )
+    assert [
+        o.label for o in default_layout({"properties": {"ok": {"enum": [True, False]}}}).fields["ok"].options
+    ] == [
+        Text("是", "yes"),
+        Text("否", "no"),
+    ]
+
+
+def test_prepare_gives_a_fixed_field_its_value_where_it_was_not_sent_and_never_a_default() -> None:
+    layout = load_layout(QUOTE, QUOTE_UI)
+    assert layout.prepares
+    sent = {"lines": [{"sku": "A"}, {"sku": "B", "unit": "box"}], "channel": "web"}
+    assert layout.prepare(sent) == {
+        "lines": [{"sku": "A", "unit": "pcs"}, {"sku": "B", "unit": "box"}],  # a wrong one is for validation
+        "channel": "web",
+        "currency": "CNY",
+        "terms": "net-30",
+    }
+    # inside a hidden group a fixed field stays out; inside a shown one it is given where its object is
+    assert "delivery" not in layout.prepare({"needs_delivery": False, "delivery": {"slot": "am"}})
+    shown = layout.prepare({"needs_delivery": True, "delivery": {"slot": "am"}})
+    assert shown["delivery"] == {"slot": "am", "fee": 0}
+    assert "delivery" not in layout.prepare({"needs_delivery": True})

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
-from engine.store.tables import orders, outbox, stock, timers
+from engine.store.tables import customer_accounts, orders, outbox, stock, timers
 from tests.engine.store.support import NOW, bare_order
 
 
@@ -281,5 +281,48 @@ def test_0012_gives_messages_a_status_a_next_attempt_and_a_department_and_takes_
     with store.read() as tx:
         kept = tx.connection.execute(select(outbox.c.topic).order_by(outbox.c.id)).scalars().all()
     assert kept == [topic for topic, _, _ in old]
+    upgrade(db_url)
+    store.dispose()
+
+
+def test_0014_adds_the_customer_accounts_and_takes_them_away_again(db_url: str) -> None:
+    def tables() -> set[str]:
+        with store.read() as tx:
+            return set(inspect(tx.connection).get_table_names())
+
+    store = Store(db_url)
+    upgrade(db_url, "0013")
+    assert "customer_accounts" not in tables()
+    with store.transaction() as tx:
+        order_id = bare_order(tx, "received")
+    upgrade(db_url)
+    assert "customer_accounts" in tables()
+    account = {
+        "department": "wholesale",
+        "account_no": "W100231",
+        "company": "上海鑫达商贸有限公司",
+        "credit_limit": 500000.5,
+        "outstanding": 80000,
+        "overdue_days": 0,
+        "status": "active",
+        "updated_at": NOW,
+    }
+    with store.transaction() as tx:
+        tx.connection.execute(insert(customer_accounts).values(account))
+        tx.connection.execute(insert(customer_accounts).values({**account, "department": "retail"}))
+    with pytest.raises(IntegrityError), store.transaction() as tx:  # one number once per department
+        tx.connection.execute(insert(customer_accounts).values(account))
+    for negative in ("credit_limit", "outstanding", "overdue_days"):
+        with pytest.raises(IntegrityError), store.transaction() as tx:
+            tx.connection.execute(
+                insert(customer_accounts).values({**account, "account_no": "W2", negative: -1})
+            )
+    with store.read() as tx:
+        found = tx.connection.execute(select(customer_accounts.c.credit_limit)).scalars().all()
+    assert found == [500000.5, 500000.5]
+    downgrade(db_url, "0013")
+    assert "customer_accounts" not in tables()
+    with store.read() as tx:
+        assert tx.connection.execute(select(orders.c.id)).scalars().all() == [order_id]
     upgrade(db_url)
     store.dispose()

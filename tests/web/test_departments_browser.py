@@ -1,0 +1,450 @@
+"""Every page the app links to, used to the end in a real browser (Debian's Chromium), by each department.
+
+Over the shipped definitions with the demo's warehouses, stock and wholesale accounts (and no demo
+orders), each department's clerk logs in and follows what the app offers: the home page's "new order"
+links, every one of them (each page filled as a clerk fills it and submitted: the order is created),
+the order list and the orders in it, and on each order the steps the page offers. The people each step
+needs (the warehouse, finance, credit control, the approver, the reviewer, the inspector) log in
+beside the clerk and take theirs through their forms, until every form of every shipped workflow has
+been filled and submitted in the browser and the step taken. Every link of every page visited is
+followed as well and must open.
+
+A screenshot of each step is saved under test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import insert
+
+from engine.store import tables
+from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for
+from web.demo import ensure_demo_users, load_demo
+from web.formdata import CHINA_TIME
+
+REPO = Path(__file__).resolve().parents[2]
+ORDER_PAGE = re.compile(r"/orders/\d+$")
+
+Fill = Callable[[Page], None]
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Iterator[LiveServer]:
+    """The app over the shipped definitions: published, the demo's stock and wholesale accounts, the demo
+    logins; a discontinued band (a stock row with nothing on hand) that exchanges wait for."""
+    app = make_app(settings_for(tmp_path, REPO, "departments-browser-tests"))
+    services = app.extensions["orderloom"]
+    summary = load_demo(services.engine, services.store, REPO, orders=0)
+    assert summary.created == 0 and len(summary.published) == 4
+    ensure_demo_users(services.store, datetime.now(UTC))
+    with services.store.engine.begin() as connection:
+        connection.execute(
+            insert(tables.stock).values(sku="XM-BAND7", warehouse="SH-01", on_hand=0, reserved=0)
+        )
+    yield from serve(app)
+
+
+class Desk:
+    """The people of the test, each logged in in a browser context of their own."""
+
+    def __init__(self, browser: Browser, server: LiveServer, clerk: Page) -> None:
+        self.browser = browser
+        self.server = server
+        self.clerk = clerk
+        self._contexts: dict[str, BrowserContext] = {}
+        self._pages: dict[str, Page] = {}
+
+    def person(self, name: str) -> Page:
+        if name not in self._pages:
+            context = self.browser.new_context(viewport={"width": 1280, "height": 800})
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            log_in_page(page, self.server, name, f"{name}-demo")
+            self._contexts[name], self._pages[name] = context, page
+        return self._pages[name]
+
+    def close(self) -> None:
+        for context in self._contexts.values():
+            context.close()
+
+
+@pytest.fixture
+def desk(browser: Browser, shipped: LiveServer, page: Page) -> Iterator[Desk]:
+    found = Desk(browser, shipped, page)
+    yield found
+    found.close()
+
+
+def links_open(page: Page, server: LiveServer) -> list[str]:
+    """Follow every link of the page that stays in the app (the language switch aside, which would
+    change the language of every later page): each must open. Returns them."""
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    here = urlsplit(server.url).netloc
+    followed = []
+    for href in dict.fromkeys(hrefs):
+        parts = urlsplit(href)
+        if parts.netloc != here or "lang=" in parts.query:
+            continue
+        response = page.request.get(href)
+        assert response.status == 200, f"{href} on {page.url} answered {response.status}"
+        followed.append(href)
+    return followed
+
+
+def home(page: Page, server: LiveServer) -> list[str]:
+    """The home page's "new order" links, after following every link on it."""
+    page.goto(server("/?lang=zh"))
+    links_open(page, server)
+    return [str(a.get_attribute("href")) for a in page.locator("a.new-order").all()]
+
+
+def submit(page: Page) -> None:
+    page.locator("main button.primary[type=submit]").click()
+    page.wait_for_url(ORDER_PAGE)
+    expect(page.locator("#form-errors")).to_have_count(0)
+
+
+def create(page: Page, server: LiveServer, link: str, fill: Fill) -> int:
+    """Open a "new order" link from the home page, fill the page and submit it: the order's page."""
+    page.goto(server("/?lang=zh"))
+    page.locator(f'a.new-order[href="{link}"]').click()
+    page.wait_for_url(re.compile(re.escape(link) + "$"))
+    page.wait_for_function("typeof htmx === 'object'")
+    links_open(page, server)
+    fill(page)
+    submit(page)
+    expect(page.locator("#timeline")).to_contain_text("创建订单")
+    links_open(page, server)
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def take(
+    page: Page,
+    server: LiveServer,
+    order_id: int,
+    step: str,
+    fill: Fill | None = None,
+    logged: str | None = None,
+) -> str:
+    """On the order's page, follow the step's link, fill its form (or confirm), submit: the new state.
+    The timeline then has one more entry of the step (``logged``: as the timeline names it)."""
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    exactly = re.compile(f"^{re.escape(step)}$")
+    taken = page.locator("#timeline li b").filter(has_text=re.compile(f"^{re.escape(logged or step)}$"))
+    before = taken.count()
+    link = page.locator(".triggers a.button").filter(has_text=exactly)
+    expect(link).to_have_count(1)
+    link.click()
+    page.wait_for_url(re.compile(r"/fire/\w+$"))
+    links_open(page, server)
+    if fill is not None:
+        page.wait_for_function("typeof htmx === 'object'")
+        fill(page)
+    submit(page)
+    expect(taken).to_have_count(before + 1)  # the step is in the timeline: it was taken
+    links_open(page, server)
+    return page.locator("#order-state").inner_text()
+
+
+def offered(page: Page, server: LiveServer, order_id: int) -> list[str]:
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    return [text.strip() for text in page.locator(".triggers a.button").all_inner_texts()]
+
+
+def choose(page: Page, field: str, value: str) -> None:
+    """Pick ``value`` in a select, or its radio button in a list of choices."""
+    found = page.locator(f"#f-{field}")
+    if found.evaluate("element => element.tagName") == "SELECT":
+        found.select_option(value)
+    else:
+        found.locator(f'input[type=radio][value="{value}"]').check()
+
+
+def local(moment: datetime) -> str:
+    """A time as a datetime-local input takes it (China time)."""
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%dT%H:%M")
+
+
+# -- filling the pages -----------------------------------------------------------------------------
+
+
+def customer_and_address(page: Page, name: str, mobile: str, holder: str = "customer") -> None:
+    page.locator(f"#f-{holder}-name").fill(name)
+    page.locator(f"#f-{holder}-mobile").fill(mobile)
+    choose(page, "address-province", "上海市")
+    page.locator("#f-address-city").fill("上海市")
+    page.locator("#f-address-district").fill("浦东新区")
+    page.locator("#f-address-detail").fill("世纪大道1198号3栋2单元1202室")
+
+
+def line(page: Page, index: int, sku: str, name: str, qty: str, price: str) -> None:
+    choose(page, f"lines-{index}-sku", sku)
+    page.locator(f"#f-lines-{index}-name").fill(name)
+    page.locator(f"#f-lines-{index}-qty").fill(qty)
+    page.locator(f"#f-lines-{index}-unit_price").fill(price)
+
+
+def retail_order(mobile: str, qty: str = "2") -> Fill:
+    def fill(page: Page) -> None:
+        customer_and_address(page, "王芳", mobile)
+        line(page, 0, "XM-BAND8", "小米手环8", qty, "239")
+        page.locator("#f-shipping_fee").fill("0")
+        page.locator("#f-discount").fill("0")
+        expect(page.locator("#f-total")).to_have_value(f"{239 * int(qty)}.00")
+
+    return fill
+
+
+def payment(amount: str) -> Fill:
+    def fill(page: Page) -> None:
+        choose(page, "method", "wechat_pay")
+        page.locator("#f-amount").fill(amount)
+        page.locator("#f-transaction_ref").fill("4200000123456789")
+
+    return fill
+
+
+def payment_failure(page: Page) -> None:
+    choose(page, "method", "card")
+    page.locator("#f-failure_code").fill("card_declined")
+    page.locator("#f-failure_message").fill("银行卡余额不足")
+
+
+def shipment(page: Page) -> None:
+    choose(page, "carrier", "sf")
+    page.locator("#f-waybill").fill("SF1234567890")
+
+
+def delivery(page: Page) -> None:
+    page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(hours=1)))
+    page.locator("#f-signed_by").fill("本人")
+
+
+def return_request(page: Page) -> None:
+    choose(page, "return_reason", "no_reason")
+    page.locator("#f-refund_amount").fill("478")
+
+
+# -- retail --------------------------------------------------------------------------------------------
+
+
+def test_the_retail_clerk_takes_an_order_from_every_link_and_every_step_through_its_page(
+    desk: Desk, shipped: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    clerk = desk.clerk
+    log_in_page(clerk, shipped, "li.na", "li.na-demo")
+    links = home(clerk, shipped)
+    assert links == [
+        "/orders/new/retail/retail-flash-sale/app",
+        "/orders/new/retail/retail-order/web",
+        "/orders/new/retail/retail-order/app",
+    ]
+    screenshot("1-home")
+    flash = create(clerk, shipped, links[0], retail_order("13700000001", qty="1"))
+    web = create(clerk, shipped, links[1], retail_order("13700000002"))
+    app = create(clerk, shipped, links[2], retail_order("13700000003"))
+    screenshot("2-created")
+    for order_id in (flash, web, app):
+        expect(clerk.locator("#order-state")).to_be_visible()
+        assert offered(clerk, shipped, order_id) == ["支付", "支付失败", "取消"]
+
+    # the order list, and each order from it
+    clerk.goto(shipped("/?lang=zh"))
+    clerk.get_by_role("link", name="订单列表").click()
+    clerk.wait_for_url(re.compile(r"/orders$"))
+    followed = links_open(clerk, shipped)
+    assert {shipped(f"/orders/{n}") for n in (flash, web, app)} <= set(followed)
+
+    # the web order, from payment to its return
+    assert take(clerk, shipped, web, "支付失败", payment_failure) == "待支付"
+    assert take(clerk, shipped, web, "支付", payment("478")) == "待发货"
+    warehouse = desk.person("zhao.lei")
+    assert take(warehouse, shipped, web, "发货", shipment) == "已发货"
+    assert take(warehouse, shipped, web, "签收", delivery) == "已签收"
+    assert take(clerk, shipped, web, "申请退货", return_request) == "退货中"
+    assert take(warehouse, shipped, web, "退货入库并退款") == "已退货"
+    screenshot("3-returned")
+
+    # the app order: held by the reviewer, released, then cancelled and refunded
+    assert take(clerk, shipped, app, "支付", payment("478")) == "待发货"
+    reviewer = desk.person("wang.qiang")
+    assert take(reviewer, shipped, app, "挂起") == "挂起待审"
+    assert take(reviewer, shipped, app, "审核通过") == "待发货"
+    assert take(clerk, shipped, app, "取消并退款", logged="取消") == "已取消"
+
+    # the flash sale: paid, shipped, delivered, completed by the clerk
+    assert take(clerk, shipped, flash, "支付", payment("239")) == "待发货"
+    assert take(warehouse, shipped, flash, "发货", shipment) == "已发货"
+    assert take(warehouse, shipped, flash, "签收", delivery) == "已签收"
+    assert take(clerk, shipped, flash, "确认收货") == "已完成"
+    screenshot("4-done")
+
+
+# -- wholesale -----------------------------------------------------------------------------------------
+
+
+def wholesale_order(account: str, sku: str, name: str, qty: str, price: str, method: str, total: str) -> Fill:
+    def fill(page: Page) -> None:
+        choose(page, "account-account_no", account)
+        customer_and_address(page, "陈静", "13912345678", holder="contact")
+        line(page, 0, sku, name, qty, price)
+        choose(page, "payment_method", method)
+        page.locator("#f-shipping_fee").fill("200")
+        page.locator("#f-discount").fill("0")
+        expect(page.locator("#f-total")).to_have_value(total)
+
+    return fill
+
+
+def received(amount: str, reference: str) -> Fill:
+    def fill(page: Page) -> None:
+        expect(page.locator("#f-method")).to_be_disabled()  # fixed by the form: nothing to choose
+        page.locator("#f-amount").fill(amount)
+        page.locator("#f-transaction_ref").fill(reference)
+
+    return fill
+
+
+def parcel(sku: str, qty: str) -> Fill:
+    def fill(page: Page) -> None:
+        choose(page, "carrier", "deppon")
+        page.locator("#f-parcel-0-sku").fill(sku)
+        page.locator("#f-parcel-0-qty").fill(qty)
+
+    return fill
+
+
+def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_through_its_page(
+    desk: Desk, shipped: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    clerk = desk.clerk
+    log_in_page(clerk, shipped, "chen.jing", "chen.jing-demo")
+    links = home(clerk, shipped)
+    assert links == [
+        "/orders/new/wholesale/wholesale-order/phone",
+        "/orders/new/wholesale/wholesale-order/email",
+    ]
+
+    # by phone: an account in good standing, under every limit; its credit comes from its record
+    phone = create(
+        clerk,
+        shipped,
+        links[0],
+        wholesale_order("W100231", "XM-BAND8", "小米手环8", "50", "191", "bank_transfer", "9750.00"),
+    )
+    details = clerk.get_by_role("region", name="订单信息")
+    expect(details).to_contain_text("上海鑫达商贸有限公司")
+    expect(details).to_contain_text("500000.00")  # the credit limit, from the account's record
+    expect(clerk.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    screenshot("1-phone-order")
+    finance = desk.person("zhou.min")
+    warehouse = desk.person("zhao.lei")
+    assert (
+        take(finance, shipped, phone, "确认到账", received("9750", "BT2026120600001"))
+        == "已收款 | 分批发货中"
+    )
+    assert take(warehouse, shipped, phone, "分批发货", parcel("XM-BAND8", "50")) == "已完成"
+
+    # by email: an account on the watch list, cash on delivery above 20000: held, released, approved
+    email = create(
+        clerk,
+        shipped,
+        links[1],
+        wholesale_order("W101577", "HR-BCD470", "海尔冰箱", "10", "2639", "cod", "26590.00"),
+    )
+    expect(clerk.locator("#order-state")).to_have_text("信用待审")
+    assert offered(clerk, shipped, email) == ["取消"]
+    assert take(desk.person("liu.yang"), shipped, email, "信用放行") == "待审批"
+    assert take(desk.person("sun.li"), shipped, email, "审批通过") == "待收款 | 分批发货中"
+    assert take(warehouse, shipped, email, "分批发货", parcel("HR-BCD470", "10")) == "待收款 | 已全部发货"
+    assert take(finance, shipped, email, "货到付款收款", received("26590", "COD2026120600001")) == "已完成"
+    screenshot("2-email-order-completed")
+
+    clerk.goto(shipped("/orders?lang=zh"))
+    followed = links_open(clerk, shipped)
+    assert {shipped(f"/orders/{n}") for n in (phone, email)} <= set(followed)
+
+
+# -- after-sales ---------------------------------------------------------------------------------------
+
+
+def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str) -> Fill:
+    def fill(page: Page) -> None:
+        page.locator("#f-original_order_no").fill("RO2026120100001")
+        choose(page, "type", kind)
+        choose(page, "reason_code", reason)
+        choose(page, "item_condition", condition)
+        page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(days=2)))
+        customer_and_address(page, "黄芳", "13600000001")
+        line(page, 0, sku, name, "1", price)
+        if kind == "return":  # the refund section appears once the request is a return
+            expect(page.locator("#f-refund_amount")).to_be_visible()
+            page.locator("#f-refund_amount").fill(price)
+        else:
+            expect(page.locator("#f-refund_amount")).to_have_count(0)
+
+    return fill
+
+
+def goods_received(page: Page) -> None:
+    page.locator("#f-return_waybill").fill("SF9876543210")
+    page.locator("#f-received_at").fill(local(datetime.now(UTC)))
+
+
+def inspected(condition: str) -> Fill:
+    def fill(page: Page) -> None:
+        choose(page, "inspection_result", "pass")
+        choose(page, "found_condition", condition)
+        page.locator("#f-inspection_note").fill("外观完好，功能正常")
+
+    return fill
+
+
+def refund_instead(page: Page) -> None:
+    page.locator("#f-refund_amount").fill("199")
+    page.locator("#f-note").fill("旧款已停产，改为退款")
+
+
+def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_through_its_page(
+    desk: Desk, shipped: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    clerk = desk.clerk
+    log_in_page(clerk, shipped, "huang.fang", "huang.fang-demo")
+    links = home(clerk, shipped)
+    assert links == [
+        "/orders/new/after_sales/after-sales-request/web",
+        "/orders/new/after_sales/after-sales-request/app",
+        "/orders/new/after_sales/after-sales-request/phone",
+    ]
+    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399")
+    web = create(clerk, shipped, links[0], exchange)
+    expect(clerk.locator("#order-state")).to_have_text("待寄回")
+    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199")
+    app = create(clerk, shipped, links[1], discontinued)
+    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239")
+    phone = create(clerk, shipped, links[2], used)
+    expect(clerk.locator("#order-state")).to_have_text("待人工审核")  # a used item returned: a person decides
+    screenshot("1-requests")
+
+    warehouse, inspector = desk.person("zhao.lei"), desk.person("wu.gang")
+    # the exchange: goods back, inspected, the replacement reserved and shipped
+    assert take(warehouse, shipped, web, "收到退回商品", goods_received) == "待质检"
+    assert take(inspector, shipped, web, "质检", inspected("opened_intact")) == "待补发"
+    assert take(warehouse, shipped, web, "补发换货", shipment) == "已关闭"
+    # the return by phone: accepted by the clerk, inspected, refunded at once
+    assert take(clerk, shipped, phone, "受理") == "待寄回"
+    assert take(warehouse, shipped, phone, "收到退回商品", goods_received) == "待质检"
+    assert take(inspector, shipped, phone, "质检", inspected("used")) == "已关闭"
+    # the exchange of a band no warehouse holds any more: refunded instead
+    assert take(warehouse, shipped, app, "收到退回商品", goods_received) == "待质检"
+    assert take(inspector, shipped, app, "质检", inspected("opened_intact")) == "换货缺货"
+    assert offered(clerk, shipped, app) == ["重新分仓", "改为退款"]
+    assert take(clerk, shipped, app, "改为退款", refund_instead) == "已关闭"
+    screenshot("2-closed")
