@@ -830,7 +830,7 @@ def test_a_new_page_starts_with_the_schemas_defaults_and_its_fixed_values(client
     assert "人民币" in page.words
     assert ("currency", "CNY") in page.pairs
     # defaults: chosen, typed, ticked; each may be changed
-    assert "checked" in page.by_id("f-channel-0") and "disabled" not in page.by_id("f-channel-0")
+    assert "checked" in page.by_id("f-contact_by-0") and "disabled" not in page.by_id("f-contact_by-0")
     assert page.by_id("f-greeting")["value"] == "您好" and "readonly" not in page.by_id("f-greeting")
     assert "checked" in page.by_id("f-urgent")
     # the first row too: its quantity starts at 1, its unit is fixed
@@ -861,11 +861,11 @@ def test_a_row_added_and_a_group_that_appears_start_with_their_defaults(client: 
 def test_a_fixed_value_is_given_by_the_server_and_another_is_refused_by_its_title(
     client: FlaskClient,
 ) -> None:
-    sent = MultiDict([("channel", "web"), ("lines", ""), ("lines[0].sku", "A-1"), ("lines[0].qty", "2")])
+    sent = MultiDict([("contact_by", "web"), ("lines", ""), ("lines[0].sku", "A-1"), ("lines[0].qty", "2")])
     response = client.post(f"{QUOTE}?lang=en", data=sent)  # neither the currency nor the unit sent
     assert response.status_code == 200, Page(response.text).words
     data = json.loads(next(t for t in Page(response.text).text if t.startswith("{")))
-    assert data == {"currency": "CNY", "channel": "web", "lines": [{"sku": "A-1", "qty": 2, "unit": "pcs"}]}
+    assert data == {"currency": "CNY", "contact_by": "web", "lines": [{"sku": "A-1", "qty": 2, "unit": "pcs"}]}
     forged = sent.copy()
     forged["currency"] = "USD"
     forged["lines[0].unit"] = "box"
