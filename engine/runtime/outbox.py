@@ -132,33 +132,15 @@ def dispatch(
             send(message.topic, message.payload)
         except Undeliverable as error:
             _failed(store, message, worker_id, _error_text(error), clock.now(), None, report)
-        except Unreachable as error:
-            at = clock.now()
-            _failed(
-                store,
-                message,
-                worker_id,
-                _error_text(error),
-                at,
-                policy.retry_at(message.attempts + 1, at),
-                report,
-            )
-            report.unreachable = str(error)
-            rest = claimed[index + 1 :]
-            with store.transaction() as tx:
-                report.released += sum(tx.outbox_release(m.id, worker_id) for m in rest)
-            break
         except Exception as error:  # any failure of the receiver: recorded on the row, tried again later
             at = clock.now()
-            _failed(
-                store,
-                message,
-                worker_id,
-                _error_text(error),
-                at,
-                policy.retry_at(message.attempts + 1, at),
-                report,
-            )
+            retry_at = policy.retry_at(message.attempts + 1, at)
+            _failed(store, message, worker_id, _error_text(error), at, retry_at, report)
+            if isinstance(error, Unreachable):  # the server is down: the rest of the batch waits for it
+                report.unreachable = str(error)
+                with store.transaction() as tx:
+                    report.released += sum(tx.outbox_release(m.id, worker_id) for m in claimed[index + 1 :])
+                break
         else:
             with store.transaction() as tx:
                 if tx.outbox_sent(message.id, worker_id, clock.now()):
