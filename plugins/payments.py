@@ -95,7 +95,8 @@ def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     amount = money(ctx.data.get("refund_amount"), "refund_amount")
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
-    _check_refundable(amount, _refundable(ctx.data))
+    refundable = _refundable(ctx.data)
+    _check_refundable(amount, Decimal("0.00") if refundable is None else refundable)  # never paid: nothing
     return {"refund_due": as_number(amount)}
 
 

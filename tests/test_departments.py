@@ -218,6 +218,21 @@ def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
     assert topics(store).count("payments.refunded") == 1
 
 
+def test_a_free_retail_order_returned_refunds_nothing(engine: Engine, store: Store, clock: FrozenClock) -> None:
+    """A free order (total 0) goes to shipping without a payment; its return asked 5000 back, which was
+    recorded as due and paid: nothing paid is nothing to refund."""
+    lines = [{"sku": "SP-TRIAL", "name": "试用装", "qty": 1, "unit_price": 0, "amount": 0}]
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=0))
+    assert order.state == "pending_shipment"
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    with pytest.raises(TransitionRejected, match=r"exceeds the 0\.00 CNY paid and not yet refunded"):
+        engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 5000})
+    data = engine.get_order(order.id, RETAIL).data
+    assert data.get("refund_due") is None and data.get("refunded_amount") is None
+    assert "payments.refunded" not in topics(store)
+
+
 def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:

@@ -121,6 +121,17 @@ def test_authorize_refund_records_what_a_return_will_pay_back(db: Engine, make_c
     assert ctx.outbox == []  # nothing is paid back yet
 
 
+def test_authorize_refund_on_an_order_never_paid_refuses_any_amount(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    """A free order (total 0, no payment taken) returned with ``refund_amount: 5000`` had 5000 recorded
+    as due and paid back: nothing paid is nothing to refund."""
+    with db.connect() as connection:
+        for data in ({"total": 0}, {"total": 717}):
+            with pytest.raises(PluginError, match=r"exceeds the 0\.00 CNY paid and not yet refunded"):
+                payments.authorize_refund(make_ctx(connection, {**data, "refund_amount": 5000}))
+
+
 def test_refund_pays_the_authorized_amount_and_settles_it(db: Engine, make_ctx: ContextMaker) -> None:
     """A return authorized 239 of 717: the refund pays 239 and clears ``refund_due``, so a later refund
     without an amount pays what is left."""
