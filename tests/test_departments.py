@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from engine.store import Store
 from engine.store.accounts import CustomerAccount, put_account
 from engine.store.tables import outbox, stock
 from plugins.logistics import is_valid_waybill
+from tests.deadlocks import collide
 from web.demo import DEMO_ACTORS, demo_clock, load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +220,9 @@ def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
     assert topics(store).count("payments.refunded") == 1
 
 
-def test_a_free_retail_order_returned_refunds_nothing(engine: Engine, store: Store, clock: FrozenClock) -> None:
+def test_a_free_retail_order_returned_refunds_nothing(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
     """A free order (total 0) goes to shipping without a payment; its return asked 5000 back, which was
     recorded as due and paid: nothing paid is nothing to refund."""
     lines = [{"sku": "SP-TRIAL", "name": "试用装", "qty": 1, "unit_price": 0, "amount": 0}]
@@ -551,6 +555,39 @@ def test_wholesale_cancel_interrupts_fulfilment_with_a_region_not_done(engine: E
     assert engine.fire(order.id, "cancel", APPROVER).to_state == "cancelled"
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
     assert engine.get_order(order.id, SALES).data["refunded_amount"] == 15350
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("channel", [None, "phone"])
+def test_a_wholesale_order_rolled_back_by_a_deadlock_is_created_on_the_retry(
+    pg_url: str, channel: str | None
+) -> None:
+    """Created without a channel (the CLI's path), the automatic steps of the first try wrote into the
+    caller's data; rolled back by a deadlock in routing, the retry then refused its own writes
+    ('approver_role' is recorded by the workflow): each try starts from the data as sent."""
+    store = Store(pg_url)
+    store.upgrade()
+    with store.transaction() as tx:
+        rows = [("XM-BAND8", "SH-01", 500), ("YL-MILK24", "GZ-01", 1000)]
+        tx.connection.execute(
+            insert(stock), [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in rows]
+        )
+    set_account(store)
+    engine = Engine(store, REGISTRY, FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
+    for path in discover(ROOT).values():
+        engine.publish(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
+    data = wholesale_data()
+    sent = copy.deepcopy(data)
+    created = collide(
+        pg_url,
+        lambda: engine.create_order(SALES, "wholesale", "wholesale-order", channel, data),
+        first="YL-MILK24",
+        then="XM-BAND8",
+    )
+    assert isinstance(created, OrderView), created
+    assert data == sent  # the caller's data is not the engine's to write
+    assert len(engine.list_orders(SALES)) == 1
+    store.dispose()
 
 
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:

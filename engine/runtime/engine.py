@@ -369,7 +369,8 @@ class Engine:
                         )
                     ]
                 )
-            data = _prepared_intake(cv, channel, data)
+            # a copy: the order's steps write into it, and a retried try starts again from what was sent
+            data = _prepared_intake(cv, channel, dict(data))
             refusals = _intake_refusals(cv, channel, data)
             if refusals:
                 raise TransitionRejected(refusals)
