@@ -170,12 +170,15 @@ def login_post() -> Any:
     except PasswordChecksBusy:
         give_back_login_attempt(logins.store, counted)  # the password was not checked: no failure
         return _busy_page(logins.checks.wait)
+    if user is not None:
+        give_back_login_attempt(logins.store, counted)  # only refused passwords count
+        # None: the password changed while it was checked; the old one opens nothing any more
+        user = new_session(logins.store, user, now, logins.session_lifetime)
     if user is None:
         page = render_template("auth/login.html", next=target, name=name, failed=True)
         return page, 401
-    give_back_login_attempt(logins.store, counted)  # only refused passwords count
     session.clear()  # a fresh session for the new login (no fixation), then a new CSRF token with it
-    login_user(new_session(logins.store, user, now, logins.session_lifetime))
+    login_user(user)
     return redirect(_safe_next(target))
 
 

@@ -86,6 +86,8 @@ class LoginUser:
     departments: tuple[str, ...]
     active: bool = True
     session: str = dataclasses.field(default="", repr=False, compare=False)
+    # the hash the login's password was checked against (set by ``authenticate``, never stored in a cookie)
+    checked_hash: str = dataclasses.field(default="", repr=False, compare=False)
 
     @classmethod
     def from_row(cls, row: UserRow) -> LoginUser:
@@ -120,10 +122,13 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def new_session(store: Store, user: LoginUser, at: datetime, lifetime: timedelta) -> LoginUser:
-    """A new session of ``user`` (a random token, its digest stored): the user to log in with it."""
+def new_session(store: Store, user: LoginUser, at: datetime, lifetime: timedelta) -> LoginUser | None:
+    """A new session of ``user`` (a random token, its digest stored): the user to log in with it. None
+    when the password was changed (or the user deactivated) while it was being checked: the new password
+    ends every session, this one too."""
     token = secrets.token_urlsafe(32)
-    start_session(store, user.id, _token_hash(token), at, lifetime)
+    if not start_session(store, user.id, _token_hash(token), at, lifetime, password_hash=user.checked_hash):
+        return None
     return dataclasses.replace(user, session=token)
 
 
@@ -181,9 +186,10 @@ def authenticate(
         if row is None or not row.active:
             return None
         newer = hasher().hash(password) if hasher().check_needs_rehash(row.password_hash) else None
-    if newer is not None:
-        rehash_password(store, row.id, row.password_hash, newer)
-    return LoginUser.from_row(row)
+    checked = row.password_hash
+    if newer is not None and rehash_password(store, row.id, row.password_hash, newer):
+        checked = newer
+    return dataclasses.replace(LoginUser.from_row(row), checked_hash=checked)
 
 
 def change_password(store: Store, name: str, password: str) -> int | None:

@@ -30,6 +30,7 @@ from sqlalchemy import (
     case,
     delete,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -175,15 +176,40 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def start_session(store: Store, user_id: int, token_hash: str, at: datetime, lifetime: timedelta) -> None:
-    """A new session of ``user_id``; the sessions of every user past their ``lifetime`` end with it."""
+def start_session(
+    store: Store,
+    user_id: int,
+    token_hash: str,
+    at: datetime,
+    lifetime: timedelta,
+    *,
+    password_hash: str | None = None,
+) -> bool:
+    """A new session of ``user_id``; the sessions of every user past their ``lifetime`` end with it.
+
+    ``password_hash``: the hash the login's password was checked against. The session starts only while
+    the user is active and still has that hash, in the same statement, so a password changed (or a user
+    deactivated) while the old password was being checked ends this login too (False: no session)."""
     with store.transaction() as tx:
         tx.connection.execute(
             delete(login_sessions).where(login_sessions.c.created_at <= _at(store, at - lifetime))
         )
-        tx.connection.execute(
-            insert(login_sessions).values(token_hash=token_hash, user_id=user_id, created_at=_at(store, at))
+        if password_hash is None:
+            tx.connection.execute(
+                insert(login_sessions).values(
+                    token_hash=token_hash, user_id=user_id, created_at=_at(store, at)
+                )
+            )
+            return True
+        still = select(
+            literal(token_hash, login_sessions.c.token_hash.type),
+            users.c.id,
+            literal(_at(store, at), login_sessions.c.created_at.type),
+        ).where(users.c.id == user_id, users.c.password_hash == password_hash, users.c.active.is_(True))
+        done = tx.connection.execute(
+            insert(login_sessions).from_select(["token_hash", "user_id", "created_at"], still)
         )
+    return bool(done.rowcount)
 
 
 def session_user(store: Store, token_hash: str, now: datetime, lifetime: timedelta) -> UserRow | None:

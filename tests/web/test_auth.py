@@ -9,12 +9,14 @@ import multiprocessing
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
+import web.auth
 from engine.clock import FrozenClock
 from engine.store.users import find_user, list_users
 from tests.web.conftest import (
@@ -32,7 +34,7 @@ from tests.web.conftest import (
 from web.app import create_app
 from web.cli import main
 from web.settings import Settings
-from web.users import authenticate
+from web.users import authenticate, change_password
 
 
 @pytest.fixture
@@ -189,6 +191,26 @@ def test_a_new_password_ends_every_session_of_the_user(app: Flask, tmp_path: Pat
     assert missing.exit_code == 1 and "there is no user named 'nobody'" in missing.output
     short = runner.invoke(main, ["users", "password", "li.si", "--password-stdin"], input="short\n", env=env)
     assert short.exit_code == 1 and "at least 8 characters" in short.output
+
+
+def test_a_password_changed_while_a_login_checks_the_old_one_ends_that_login_too(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The admin sets a new password while argon2 is still checking the old one: the new password ends
+    every session, and the login that checked the old one starts none (it did, and stayed valid)."""
+    store = app.extensions["orderloom"].store
+
+    def checked_while_changed(*args: Any, **kwargs: Any) -> Any:
+        user = authenticate(*args, **kwargs)
+        change_password(store, TESTER, "brand-new-password")
+        return user
+
+    monkeypatch.setattr(web.auth, "authenticate", checked_while_changed)
+    client = app.test_client()
+    assert post_login(client, TESTER, TESTER_PASSWORD)[0] == 401
+    assert client.get("/orders").status_code == 302  # to the login page: no session
+    monkeypatch.undo()
+    assert post_login(app.test_client(), TESTER, "brand-new-password")[0] == 302
 
 
 def test_a_rehash_at_login_ends_no_session(app: Flask) -> None:
