@@ -105,6 +105,9 @@ class CompiledTransition:
     layout: FormLayout | None = None
     actions: tuple[tuple[str, Action], ...] = ()
     guard_reads_form: bool = False  # the guard reads ``data`` or an order field the form fills
+    # the conditions of such a guard's top-level ``and`` that read nothing the form fills (their text,
+    # compiled): judged before the form is filled, so a step they refuse is not offered
+    before_form: tuple[str, Any] | None = None
     form_fields: frozenset[str] = frozenset()  # the form's top-level ``properties``: all it may submit
     # source -> the parallel state the transition leaves from it without interrupting it: taken from
     # that source only once every region of the parallel state is in a final state (the join)
@@ -256,6 +259,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 layout=layouts[t.form] if t.form else None,
                 actions=tuple((name, registry.action(name)) for name in t.actions),
                 guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
+                before_form=_before_form(t.when, spec.forms[t.form]) if t.when and t.form else None,
                 form_fields=form_fields(spec.forms[t.form]) if t.form else frozenset(),
                 joins=_joins(t, dests, states),
                 owned_inputs=ownership.inputs(steps[index], writes),
@@ -351,8 +355,31 @@ def _reads_form(when: str, form: Mapping[str, Any]) -> bool:
     top-level field of the form (the submitted data is merged into ``order`` before guards run)."""
     from engine.rules.expr import parse
 
-    fields = set((form.get("properties") or {}).keys())
-    for node in ast.walk(parse(when)):
+    return _node_reads_form(parse(when), _fields(form))
+
+
+def _before_form(when: str, form: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The conditions of ``when``'s top-level ``and`` (a ``when`` list is one) that read nothing the form
+    fills, as one condition and its compiled guard; None when there are none, or when none of ``when``
+    reads the form (the whole guard is judged before the form then)."""
+    from engine.rules.expr import compile_expression, parse
+
+    body = parse(when).body
+    parts = body.values if isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And) else [body]
+    fields = _fields(form)
+    kept = [part for part in parts if not _node_reads_form(part, fields)]
+    if not kept or len(kept) == len(parts):
+        return None
+    text = " and ".join(f"({ast.unparse(part)})" for part in kept) if len(kept) > 1 else ast.unparse(kept[0])
+    return text, compile_expression(text)
+
+
+def _fields(form: Mapping[str, Any]) -> set[str]:
+    return set((form.get("properties") or {}).keys())
+
+
+def _node_reads_form(tree: ast.AST, fields: set[str]) -> bool:
+    for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id == "data":
             return True
         if not isinstance(node, ast.Attribute | ast.Subscript) or not isinstance(node.value, ast.Name):

@@ -653,18 +653,21 @@ class Engine:
 
     @staticmethod
     def _check_guard(
-        ct: CompiledTransition, env: Mapping[str, Any]
+        ct: CompiledTransition, env: Mapping[str, Any], part: tuple[str, Any] | None = None
     ) -> tuple[list[dict[str, Any]], Refusal | None]:
-        if ct.guard is None:
+        """The guard's verdict and the refusal saying why not; ``part``: judge only that part of it
+        (``before_form``: text and compiled guard)."""
+        when, guard = part if part is not None else (ct.spec.when, ct.guard)
+        if guard is None:
             return [], None
         from engine.rules.expr import ExpressionEvaluationError
 
         errored = False
         try:
-            value, comparisons = ct.guard.explain(env)
+            value, comparisons = guard.explain(env)
         except ExpressionEvaluationError as error:
             value, comparisons, errored = False, [{"error": str(error)}], True
-        record = {"when": ct.spec.when, "result": bool(value), "comparisons": _plain(comparisons)}
+        record = {"when": when, "result": bool(value), "comparisons": _plain(comparisons)}
         if value:
             return [record], None
         shown = "; ".join(
@@ -673,7 +676,7 @@ class Engine:
             else str(c.get("error"))
             for c in record["comparisons"]
         )
-        details = {"when": ct.spec.when, "comparisons": record["comparisons"]}
+        details = {"when": when, "comparisons": record["comparisons"]}
         told = ct.spec.refusal
         # the workflow's own words for a condition that does not hold (it stays in the details); one
         # that could not be evaluated is not that, and says so
@@ -681,8 +684,8 @@ class Engine:
             return [record], Refusal("guard", told.zh, told.en, details)
         return [record], Refusal(
             "guard",
-            f"条件不成立：{ct.spec.when}（{shown}）",
-            f"condition not met: {ct.spec.when} ({shown})",
+            f"条件不成立：{when}（{shown}）",
+            f"condition not met: {when} ({shown})",
             details,
         )
 
@@ -898,7 +901,8 @@ class Engine:
         The role is always checked (the department already was: an order outside the actor's
         departments is not found). A guard is evaluated now unless it reads what the transition's
         form fills (``data``, or an ``order`` field the form has); such a guard is listed in
-        ``on_submit`` as decided when the form is submitted.
+        ``on_submit`` as decided when the form is submitted, and the conditions of its top-level
+        ``and`` that read the order alone (``before_form``) are judged now all the same.
         """
         now = self.clock.now()
         with self.store.read() as tx:
@@ -921,6 +925,10 @@ class Engine:
             if role is not None:
                 why.append(role)
             if ct.guard is not None and ct.guard_reads_form:
+                if ct.before_form is not None:  # what the order alone decides, judged now
+                    _, failed = self._check_guard(ct, env, ct.before_form)
+                    if failed is not None:
+                        why.append(failed)
                 later.append(
                     Refusal(
                         "on-submit",
