@@ -1,4 +1,4 @@
-"""Payment actions: capture (收款), refund (退款) and record_failure (支付失败).
+"""Payment actions: capture (收款), refund (退款), refund_goods (退货退款) and record_failure (支付失败).
 
 The money itself moves outside the database (a gateway, a bank): these actions record on the order what
 was paid or refunded and queue one outbox message for the gateway or the finance system. Amounts are
@@ -18,6 +18,10 @@ refunded; it clears ``refund_due``, and queues nothing when there is nothing to 
 unpaid one). ``authorize_refund`` records the ``refund_amount`` its step sent (a return request) as
 ``refund_due``, once it is sure that much is paid and not yet refunded, so the refund that follows when
 the goods are back pays exactly that.
+
+``refund_goods`` pays back goods an after-sales request returns, for an order paid elsewhere: the
+``refund_amount`` asked (by the request or its step), else the value of the request's lines, never
+more than that value less what was refunded.
 
 ``record_failure`` records a failed payment attempt that a gateway callback (or a clerk taking a payment
 by phone) reports on an order waiting for payment: it reads the payment-failure form (``method``,
@@ -135,6 +139,50 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     return paid_back if due is None else {**paid_back, "refund_due": None}  # the return is settled
 
 
+@writes("refunded_amount", "refunded_at")
+@emits("payments.refunded")
+def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """Pay back goods returned on a request about an order paid elsewhere (an after-sales request): the
+    ``refund_amount`` its step sent or the request was made with, else the value of its ``lines`` (the
+    sum of their ``amount``); never more than that value less what was refunded already."""
+    lines = ctx.data.get("lines")
+    rows = lines if isinstance(lines, list) else []
+    value = sum(
+        (money(row.get("amount"), "lines[].amount") for row in rows if isinstance(row, Mapping)),
+        Decimal("0.00"),
+    )
+    refunded = _amount_or_zero(ctx.data, "refunded_amount")
+    left = value - refunded
+    asked = ctx.data.get("refund_amount")
+    amount = left if asked is None else money(asked, "refund_amount")
+    if amount < 0:
+        raise ActionRefused("amount", "退款金额不能为负数", f"a refund cannot be negative, got {amount}")
+    if amount > left:
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {amount} 元超过退回商品的金额 {value} 元（已退 {refunded} 元）",
+            f"refund of {amount} CNY exceeds the {value} CNY the goods are worth ({refunded} CNY refunded)",
+            amount=str(amount),
+            value=str(value),
+            refunded=str(refunded),
+        )
+    if amount == 0:
+        return None
+    ctx.emit(
+        "payments.refunded",
+        {
+            "order_id": ctx.order_id,
+            "department": ctx.department,
+            "workflow": ctx.workflow,
+            "method": ctx.data.get("payment_method"),
+            "amount": str(amount),
+            "original_order_no": ctx.data.get("original_order_no"),
+            "at": ctx.now.isoformat(),
+        },
+    )
+    return {"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+
+
 @writes("payment_failures")
 @emits(PAYMENT_FAILED, deliver=False)  # for the correlation feed alone
 def record_failure(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -186,4 +234,4 @@ def _check_refundable(amount: Decimal, refundable: Decimal | None) -> None:
 
 def _amount_or_zero(data: Mapping[str, Any], field: str) -> Decimal:
     value = data.get(field)
-    return Decimal(0) if value is None else money(value, field)
+    return Decimal("0.00") if value is None else money(value, field)

@@ -759,6 +759,37 @@ def test_after_sales_return_is_inspected_and_refunded(
     assert "payments.refunded" in topics(store)
 
 
+def test_an_after_sales_return_without_an_amount_refunds_the_goods_value(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """A return asked without a refund amount went to review and, accepted and inspected, closed as
+    'refund' with nothing refunded: it pays back what its lines are worth."""
+    data = request_data(clock)
+    del data["refund_amount"]
+    data["lines"].append({"sku": "SP-TRIAL", "name": "试用装", "qty": 2, "unit_price": 25.5, "amount": 51})
+    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
+    assert request.state == "pending_review"
+    engine.fire(request.id, "accept", SERVICE)
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
+    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
+    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).auto == ("refund",)
+    assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 290
+    assert topics(store).count("payments.refunded") == 1
+
+
+def test_an_after_sales_request_for_more_than_its_goods_are_worth_is_rejected(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    asked = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request_data(clock, refund_amount=500)
+    )
+    assert asked.state == "rejected"
+    [decided] = [e for e in engine.history(asked.id, SERVICE) if e.trigger == "check_eligibility"]
+    assert "refund-above-goods-value" in str(decided.rules)
+    assert "payments.refunded" not in topics(store)
+
+
 def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, clock: FrozenClock) -> None:
     data = request_data(clock, type="exchange", reason_code="quality")
     del data["refund_amount"]
@@ -803,6 +834,9 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
 
     waiting = backordered(1001)
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)  # nothing reserved
+    with pytest.raises(TransitionRejected, match=r"exceeds the 56056\.00 CNY the goods are worth"):
+        engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56057})
+    assert "payments.refunded" not in topics(store)
     refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56056})
     assert refunded.to_state == "closed"
     assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 56056

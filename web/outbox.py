@@ -164,8 +164,14 @@ def _captured(p: Mapping[str, Any]) -> tuple[str, str]:
 
 def _refunded(p: Mapping[str, Any]) -> tuple[str, str]:
     order_id, amount = p.get("order_id"), p.get("amount")
-    ref = p.get("original_transaction_ref")
+    ref, original = p.get("original_transaction_ref"), p.get("original_order_no")
     subject = f"退款 订单 {order_id}：应退 {amount} 元 / Refund due on order {order_id}: {amount} CNY"
+    if ref is None and original is not None:  # goods returned on a request, paid on their own order
+        body = (
+            f"售后申请 {order_id} 应退款 {amount} 元，请按原订单 {original} 的支付方式退回。\n"
+            f"Request {order_id}: pay back {amount} CNY the way original order {original} was paid.\n"
+        )
+        return subject, body
     body = (
         f"订单 {order_id} 应退款 {amount} 元，请按原支付方式（{p.get('method')}，交易号 {ref}）退回。\n"
         f"Order {order_id}: pay back {amount} CNY to the original payment ({p.get('method')}, "

@@ -242,3 +242,27 @@ def test_capture_takes_exactly_what_is_due_and_the_rest_of_a_part_payment(
         )
     assert whole is not None and whole["paid_amount"] == 239
     assert rest is not None and rest["paid_amount"] == 717
+
+
+GOODS = [{"sku": "XM-BAND7", "qty": 1, "amount": 199}, {"sku": "SP-TRIAL", "qty": 2, "amount": 51}]
+
+
+def test_refund_goods_pays_what_is_asked_else_the_lines_value_never_more(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.connect() as connection:
+        whole = make_ctx(connection, {"lines": GOODS}, department="after_sales")
+        assert payments.refund_goods(whole) == {"refunded_amount": 250, "refunded_at": NOW.isoformat()}
+        asked = make_ctx(connection, {"lines": GOODS, "refund_amount": 199}, department="after_sales")
+        assert payments.refund_goods(asked) == {"refunded_amount": 199, "refunded_at": NOW.isoformat()}
+        rest = make_ctx(connection, {"lines": GOODS, "refunded_amount": 199}, department="after_sales")
+        assert payments.refund_goods(rest) == {"refunded_amount": 250, "refunded_at": NOW.isoformat()}
+        with pytest.raises(PluginError, match=r"exceeds the 250\.00 CNY the goods are worth \(0\.00 CNY"):
+            payments.refund_goods(make_ctx(connection, {"lines": GOODS, "refund_amount": 500}))
+        with pytest.raises(PluginError, match=r"exceeds the 250\.00 CNY the goods are worth \(199\.00"):
+            payments.refund_goods(
+                make_ctx(connection, {"lines": GOODS, "refunded_amount": 199, "refund_amount": 52})
+            )
+        done = make_ctx(connection, {"lines": GOODS, "refunded_amount": 250})
+        assert payments.refund_goods(done) is None and done.outbox == []
+    assert whole.outbox[0][0] == "payments.refunded" and whole.outbox[0][1]["amount"] == "250.00"

@@ -306,6 +306,28 @@ def test_a_message_has_the_same_message_id_at_every_attempt() -> None:
     assert first == again != other and first.endswith("@orderloom>")
 
 
+def test_a_refund_of_returned_goods_names_the_order_they_were_paid_on() -> None:
+    class Keep:
+        where = "a list"
+
+        def __init__(self) -> None:
+            self.kept: list[EmailMessage] = []
+
+        def send(self, message: EmailMessage) -> None:
+            self.kept.append(message)
+
+    keep = Keep()
+    send = MailDelivery(keep, "a@b.cn", "desk@b.cn")
+    goods = {"order_id": 9, "department": "after_sales", "amount": "199.00", "original_order_no": "RO2026"}
+    send("payments.refunded", goods)
+    paid_here = {"order_id": 3, "department": "retail", "amount": "239.00", "method": "alipay"}
+    send("payments.refunded", {**paid_here, "original_transaction_ref": "2026112322001"})
+    request, order = (m.get_content() for m in keep.kept)
+    assert "pay back 199.00 CNY the way original order RO2026 was paid" in request
+    assert "None" not in request
+    assert "(alipay, transaction 2026112322001)" in order
+
+
 def test_a_server_that_is_down_leaves_the_row_unsent_with_the_error(db: tuple[str, Store]) -> None:
     url, store = db
     queue(store, "notifications.order_status", NOTE)
