@@ -206,14 +206,19 @@ def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
         {"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478},
         {"sku": "SP-TRIAL", "name": "试用装", "qty": 1, "unit_price": 50, "amount": 50},
     ]
-    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=528))
+    data = retail_data(lines=lines, total=528, note="放快递柜")
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
     pay(engine, order.id, 528)
     engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
     engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
     with pytest.raises(TransitionRejected, match=r"exceeds the 528\.00 CNY paid"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 600})
-    engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 239})
-    assert engine.get_order(order.id, RETAIL).data["refund_due"] == 239
+    asked = {"return_reason": "quality", "refund_amount": 239, "return_note": "客户来电：尺码不合适"}
+    engine.fire(order.id, "request_return", RETAIL, asked)
+    returning = engine.get_order(order.id, RETAIL).data
+    assert returning["refund_due"] == 239
+    # the return's note is its own: the buyer's note stays (it once took the same name and replaced it)
+    assert (returning["note"], returning["return_note"]) == ("放快递柜", "客户来电：尺码不合适")
     assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "returned"
     data = engine.get_order(order.id, RETAIL).data
     assert (data["paid_amount"], data["refunded_amount"], data["refund_due"]) == (528, 239, None)
