@@ -562,6 +562,27 @@ def test_wholesale_cancel_interrupts_fulfilment_with_a_region_not_done(engine: E
     assert engine.get_order(order.id, SALES).data["refunded_amount"] == 15350
 
 
+def test_a_wholesale_order_with_goods_out_is_not_cancelled_with_a_full_refund(
+    engine: Engine, store: Store
+) -> None:
+    """Paid 15350, a parcel of 10 out: 'cancel and refund' paid everything back and released the stock
+    while the goods shipped stayed with the customer. Refused, and the page does not offer it."""
+    order = engine.create_order(
+        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
+    )
+    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    engine.fire(
+        order.id, "ship_part", WAREHOUSE, {"carrier": "deppon", "parcel": [{"sku": "XM-BAND8", "qty": 10}]}
+    )
+    [cancel] = [i for i in engine.available_triggers(order.id, APPROVER) if i.trigger == "cancel"]
+    assert not cancel.allowed and "Goods have already shipped" in cancel.why_not[0].en
+    with pytest.raises(TransitionRejected, match="Goods have already shipped"):
+        engine.fire(order.id, "cancel", APPROVER)
+    data = engine.get_order(order.id, SALES).data
+    assert data.get("refunded_amount") is None and "payments.refunded" not in topics(store)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("channel", [None, "phone"])
 def test_a_wholesale_order_rolled_back_by_a_deadlock_is_created_on_the_retry(
