@@ -242,6 +242,26 @@ def test_a_free_retail_order_returned_refunds_nothing(
     assert "payments.refunded" not in topics(store)
 
 
+def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock: FrozenClock) -> None:
+    """签收时间 2030-01-01 was accepted: the order then offered returns for years. Five minutes ahead
+    are allowed for a clock that runs fast."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    tomorrow = (clock.now() + timedelta(days=1)).isoformat()
+    with pytest.raises(TransitionRejected, match="The delivery time cannot be in the future"):
+        engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": tomorrow})
+    soon = (clock.now() + timedelta(minutes=4)).isoformat()
+    assert engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": soon}).to_state == "delivered"
+
+    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
+    early = {"return_waybill": "SF1234567890", "received_at": tomorrow}
+    with pytest.raises(TransitionRejected, match="cannot be in the future"):
+        engine.fire(request.id, "receive_goods", WAREHOUSE, early)
+    future = request_data(clock, delivered_at=tomorrow)
+    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", future).state == "rejected"
+
+
 def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
