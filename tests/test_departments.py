@@ -15,11 +15,11 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.spec import Text, TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
-from engine.errors import TransitionRejected
+from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
 from engine.store import Store
-from engine.store.accounts import CustomerAccount, put_account
+from engine.store.accounts import CustomerAccount, list_accounts, put_account
 from engine.store.tables import outbox, stock
 from plugins.logistics import is_valid_waybill
 from web.demo import DEMO_ACTORS, demo_clock, load_demo
@@ -672,6 +672,35 @@ def test_a_wholesale_order_for_an_account_not_on_record_is_refused_and_nothing_w
     assert "W999999" in refusal.zh and "W999999" in refusal.en
     assert (topics(store), engine.list_orders(SALES)) == before
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
+
+
+def test_an_account_record_the_wholesale_forms_refuse_is_not_stored_and_no_order_carries_it(
+    engine: Engine, store: Store
+) -> None:
+    # A company of one character, a tax id that is none, a number the intake forms never take: each
+    # would be copied onto the order by load_account, whose data form then refuses its own data.
+    for account, field in [
+        (CustomerAccount("wholesale", "W100999", "A", 500000, 0), "company"),
+        (CustomerAccount("wholesale", "W100999", "鑫达商贸", 500000, 0, tax_id="not-a-code"), "tax_id"),
+        (CustomerAccount("wholesale", "ACME-1", "ACME Ltd", 500000, 0), "account_no"),
+    ]:
+        with pytest.raises(EngineError) as refused:
+            put_account(store, account, datetime(2026, 3, 1, tzinfo=UTC))
+        assert f"{field}: " in str(refused.value) and f"{field}：" in refused.value.message("zh")
+    assert [a.account_no for a in list_accounts(store, "wholesale")] == ["W100231"]  # the fixture's
+    with pytest.raises(TransitionRejected) as unknown:
+        engine.create_order(
+            SALES, "wholesale", "wholesale-order", "phone", wholesale_data(account={"account_no": "W100999"})
+        )
+    assert unknown.value.refusals[0].code == "unknown-account"
+    # a record at the forms' edges (a two-character company, a tax id, a tier) gives valid order data
+    set_account(store, company="鑫达", tax_id="91310000MA1FL0000X", tier="platinum", status="watch")
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "email", wholesale_data())
+    [data_form] = [
+        f for f in engine.published_forms("wholesale-order") if f.path == "forms/wholesale/order.json"
+    ]
+    assert order.data["account"]["tax_id"] == "91310000MA1FL0000X"
+    assert data_form.validator.messages(dict(order.data), data_form.layout) == []
 
 
 OUT_OF_RANGE = Text(
