@@ -14,13 +14,13 @@ from sqlalchemy import insert, select, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
-from engine.dsl.spec import TransitionSpec, WorkflowSpec
+from engine.dsl.spec import Text, TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
-from engine.errors import TransitionRejected
+from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
 from engine.store import Store
-from engine.store.accounts import CustomerAccount, put_account
+from engine.store.accounts import CustomerAccount, list_accounts, put_account
 from engine.store.tables import outbox, stock
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
@@ -133,6 +133,33 @@ def test_every_workflow_compiles_and_names_only_registered_actions() -> None:
         spec = compile_bundle(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
         assert {a for t in spec.transitions for a in t.actions} <= REGISTRY.action_names
         assert all(state.label.zh and state.label.en for state in spec.states)
+
+
+def _numbers(node: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """Every schema of a number (not a whole number) inside ``node``, with its JSON path."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if "number" in (kind if isinstance(kind, list) else [kind]):
+            yield path, node
+        for key, value in node.items():
+            yield from _numbers(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _numbers(item, f"{path}[{index}]")
+
+
+def test_every_number_of_every_shipped_form_is_money() -> None:
+    # Each number a shipped form takes is an amount in yuan (prices, line amounts, freight, discounts,
+    # totals, payments, refunds): without the money format a 10^20 total was taken and a 400-digit
+    # price was refused as if it were missing.
+    not_money = [
+        f"{path.relative_to(ROOT)} {where}"
+        for path in sorted((ROOT / "forms").rglob("*.json"))
+        if not path.name.endswith(".ui.json")
+        for where, schema in _numbers(json.loads(path.read_text(encoding="utf-8")))
+        if schema.get("format") != "money"
+    ]
+    assert not_money == []
 
 
 def test_the_flash_sale_overlay_compiles_without_on_hold() -> None:
@@ -751,6 +778,98 @@ def test_a_wholesale_order_for_an_account_not_on_record_is_refused_and_nothing_w
     assert "W999999" in refusal.zh and "W999999" in refusal.en
     assert (topics(store), engine.list_orders(SALES)) == before
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
+
+
+def test_an_account_record_the_wholesale_forms_refuse_is_not_stored_and_no_order_carries_it(
+    engine: Engine, store: Store
+) -> None:
+    # A company of one character, a tax id that is none, a number the intake forms never take: each
+    # would be copied onto the order by load_account, whose data form then refuses its own data.
+    for account, field in [
+        (CustomerAccount("wholesale", "W100999", "A", 500000, 0), "company"),
+        (CustomerAccount("wholesale", "W100999", "鑫达商贸", 500000, 0, tax_id="not-a-code"), "tax_id"),
+        (CustomerAccount("wholesale", "ACME-1", "ACME Ltd", 500000, 0), "account_no"),
+    ]:
+        with pytest.raises(EngineError) as refused:
+            put_account(store, account, datetime(2026, 3, 1, tzinfo=UTC))
+        assert f"{field}: " in str(refused.value) and f"{field}：" in refused.value.message("zh")
+    assert [a.account_no for a in list_accounts(store, "wholesale")] == ["W100231"]  # the fixture's
+    with pytest.raises(TransitionRejected) as unknown:
+        engine.create_order(
+            SALES, "wholesale", "wholesale-order", "phone", wholesale_data(account={"account_no": "W100999"})
+        )
+    assert unknown.value.refusals[0].code == "unknown-account"
+    # a record at the forms' edges (a two-character company, a tax id, a tier) gives valid order data
+    set_account(store, company="鑫达", tax_id="91310000MA1FL0000X", tier="platinum", status="watch")
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "email", wholesale_data())
+    [data_form] = [
+        f for f in engine.published_forms("wholesale-order") if f.path == "forms/wholesale/order.json"
+    ]
+    assert order.data["account"]["tax_id"] == "91310000MA1FL0000X"
+    assert data_form.validator.messages(dict(order.data), data_form.layout) == []
+
+
+OUT_OF_RANGE = Text(
+    "超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
+    "is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
+)
+
+
+@pytest.mark.parametrize(
+    ("channel", "form"),
+    [
+        ("phone", "forms/wholesale/intake-phone.json"),
+        ("email", "forms/wholesale/intake-email.json"),
+        (None, "forms/wholesale/order.json"),  # an order created without a channel: its data form
+    ],
+)
+def test_a_wholesale_order_of_ten_to_the_20_yuan_is_refused_on_each_amount_and_nothing_written(
+    engine: Engine, store: Store, channel: str | None, form: str
+) -> None:
+    big = 10**20
+    lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": big, "amount": big}]
+    before = topics(store), engine.list_orders(SALES)
+    with pytest.raises(TransitionRejected) as refused:
+        engine.create_order(
+            SALES, "wholesale", "wholesale-order", channel, wholesale_data(lines=lines, total=big + 200)
+        )
+    assert [(r.details["path"], r.details["form"], r.en) for r in refused.value.refusals] == [
+        (
+            "$.lines[0].unit_price",
+            form,
+            f"The unit price (CNY) in line 1 of the order lines {OUT_OF_RANGE.en}",
+        ),
+        ("$.lines[0].amount", form, f"The line amount (CNY) in line 1 of the order lines {OUT_OF_RANGE.en}"),
+        ("$.total", form, f"The order total (CNY) {OUT_OF_RANGE.en}"),
+    ]
+    assert refused.value.refusals[-1].zh == f"订单金额（元）{OUT_OF_RANGE.zh}"
+    assert (topics(store), engine.list_orders(SALES)) == before
+    assert levels(store, "XM-BAND8") == (500, 0)
+
+
+@pytest.mark.parametrize(
+    ("channel", "refused_paths"),
+    [
+        ("phone", ["$.lines[0].unit_price"]),  # the page computes the line amount and the total
+        ("email", ["$.lines[0].unit_price"]),
+        (None, ["$.lines[0].unit_price", "$.lines[0].amount", "$.total"]),  # taken as they were sent
+    ],
+)
+def test_a_400_digit_wholesale_price_is_refused_as_out_of_range_not_as_missing(
+    engine: Engine, store: Store, channel: str | None, refused_paths: list[str]
+) -> None:
+    big = 10**400
+    lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": big, "amount": big}]
+    with pytest.raises(TransitionRejected) as refused:
+        engine.create_order(
+            SALES, "wholesale", "wholesale-order", channel, wholesale_data(lines=lines, total=big + 200)
+        )
+    refusals = refused.value.refusals
+    assert [r.details["path"] for r in refusals] == refused_paths
+    assert all(r.en.endswith(OUT_OF_RANGE.en) and r.zh.endswith(OUT_OF_RANGE.zh) for r in refusals)
+    assert refusals[0].en == f"The unit price (CNY) in line 1 of the order lines {OUT_OF_RANGE.en}"
+    assert refusals[0].zh == f"商品明细第1行单价（元）{OUT_OF_RANGE.zh}"
+    assert engine.list_orders(SALES) == []
 
 
 # -- after-sales -----------------------------------------------------------------------------------

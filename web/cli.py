@@ -1019,6 +1019,7 @@ def accounts() -> None:
 )
 @click.option("--tier", default=None, type=click.Choice(["standard", "silver", "gold", "platinum"]))
 @click.option("--tax-id", default=None, help="The unified social credit code.")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
 def accounts_set(
     ctx: click.Context,
@@ -1031,22 +1032,57 @@ def accounts_set(
     status: str,
     tier: str | None,
     tax_id: str | None,
+    lang: str,
 ) -> None:
-    """Store account ACCOUNT_NO of a department, or its new figures: orders placed from now on take them."""
-    from engine.store.accounts import CustomerAccount, put_account
+    """Store account ACCOUNT_NO of a department, or its new figures: orders placed from now on take them.
+
+    The record is checked against the forms of the department's published workflows (the account
+    number, company and tax id as their data and intake forms take them); nothing is stored when it
+    does not fit."""
+    from engine.store.accounts import ONLY_THE_RECORD, AccountRefused, CustomerAccount, put_account
 
     account = CustomerAccount(
         department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier
     )
+    zh = lang == "zh"
     with _services(ctx) as services:
         try:
-            created = put_account(services.store, account, services.engine.clock.now())
-        except ValueError as error:
-            click.echo(f"error: account {account_no} was not stored: {error}", err=True)
+            stored = put_account(services.store, account, services.engine.clock.now())
+        except AccountRefused as refused:
+            click.echo(f"错误：{refused.headline.zh}：" if zh else f"error: {refused.headline.en}:", err=True)
+            for problem in refused.problems:
+                where = ("（" + "；".join(problem.forms) + "）") if zh else f" ({'; '.join(problem.forms)})"
+                said = problem.zh if zh else problem.en
+                field = _ACCOUNT_OPTIONS.get(problem.field, problem.field)
+                click.echo(f"  {field}{'：' if zh else ': '}{said}{where if problem.forms else ''}", err=True)
             sys.exit(1)
+        except EngineError as error:  # a published version this code cannot read, say
+            _fail(error, lang)
     click.echo(
-        f"account {account_no} of {department} {'added' if created else 'updated'}: {_account_line(account)}"
+        f"account {account_no} of {department} {'added' if stored.created else 'updated'}: "
+        f"{_account_line(account)}"
     )
+    if stored.checked:
+        click.echo(
+            ("已按以下表单检查：" if zh else "checked against: ")
+            + ("；" if zh else "; ").join(stored.checked)
+        )
+    else:
+        click.echo(("注意：" if zh else "note: ") + ONLY_THE_RECORD.get(lang).format(department=department))
+
+
+# The option of ``accounts set`` that gives each field of a record (the number is its argument).
+_ACCOUNT_OPTIONS = {
+    "account_no": "ACCOUNT_NO",
+    "department": "--department",
+    "company": "--company",
+    "credit_limit": "--credit-limit",
+    "outstanding": "--outstanding",
+    "overdue_days": "--overdue-days",
+    "status": "--status",
+    "tier": "--tier",
+    "tax_id": "--tax-id",
+}
 
 
 @accounts.command("list")

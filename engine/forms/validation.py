@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +47,7 @@ from jsonschema.validators import extend
 from engine.dsl.loader import child_path
 from engine.errors import Refusal, brief, schema_message
 from engine.forms import messages as catalogue
-from engine.forms.fields import Text, description, field_path, fields_of, first, resolve, title
+from engine.forms.fields import ITEMS, Text, description, field_path, fields_of, first, resolve, title
 from engine.forms.formats import (
     FORMAT_CHECKER,
     MONEY_KEYWORD,
@@ -61,7 +61,7 @@ from engine.forms.formats import (
 if TYPE_CHECKING:
     from engine.forms.ui import FormLayout
 
-__all__ = ["FieldError", "FormError", "FormValidator"]
+__all__ = ["FieldError", "FormError", "FormValidator", "without_knock_ons"]
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,10 @@ class FormValidator:
         for error in self.detailed.iter_errors(data):
             for item in self._explain(error, layout, data):
                 found.setdefault((item.path, item.keyword), item)
-        return sorted(found.values(), key=lambda e: self._order(e.path))
+        errors = list(found.values())
+        if layout is not None:
+            errors = without_knock_ons(errors, layout)
+        return sorted(errors, key=lambda e: self._order(e.path))
 
     def _order(self, path: str) -> tuple[int, ...]:
         """Where an error's field comes on the page: each step by the field's place in the schema's
@@ -426,6 +429,34 @@ class FieldError:
         if form is not None:
             details["form"] = form
         return Refusal("form", self.zh, self.en, details)
+
+
+def without_knock_ons(errors: Sequence[FieldError], layout: FormLayout) -> list[FieldError]:
+    """``errors`` without those of fields ``layout`` computes that are missing because a field they are
+    computed from was filled with a value refused on its own, which says what to fix: a 400-digit unit
+    price leaves its line amount (and the total) uncomputed, and "fill in the unit price first" would be
+    wrong, as it is filled. (An input left empty keeps the message: the computed field names it.)
+    ``errors`` may come from several forms of the same data (an intake form and the data form)."""
+    return [e for e in errors if not _refused_input(e, errors, layout)]
+
+
+def _refused_input(error: FieldError, errors: Sequence[FieldError], layout: FormLayout) -> bool:
+    """Whether ``error`` is a computed field reported missing while a field it is computed from holds a
+    refused value. An input inside the same list counts in the same line only (``lines[2].unit_price``
+    for ``lines[2].amount``)."""
+    spec = layout.fields.get(error.field)
+    if error.keyword != "required" or spec is None or spec.computed is None:
+        return False
+    inputs = set(_inputs_of(layout, spec.computed.reads))
+    row_field = error.field[: error.field.rfind(ITEMS) + len(ITEMS)] if ITEMS in error.field else ""
+    row_path = error.path[: error.path.rfind("]") + 1]
+    for other in errors:
+        if other is error or other.field not in inputs or other.keyword == "required":
+            continue
+        if row_field and other.field.startswith(row_field) and not other.path.startswith(row_path + "."):
+            continue  # the same list, another line
+        return True
+    return False
 
 
 def _inputs_of(layout: FormLayout, reads: frozenset[str]) -> list[str]:

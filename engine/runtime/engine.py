@@ -23,7 +23,7 @@ from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, ORDER_FIELDS, SEPAR
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FormLayout
-from engine.forms.validation import FormValidator
+from engine.forms.validation import FieldError, FormValidator, without_knock_ons
 from engine.plugins import ActionContext, PluginRegistry, did_you_mean
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
@@ -1357,7 +1357,7 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
     # named in its words.
     checks = [(spec.intake_forms.get(channel), cv.intake_forms.get(channel))] if channel is not None else []
     checks.append((spec.data_form, cv.data_form))
-    refusals = _order_field_refusals(data) + _owned_refusals(cv, data)
+    found: list[tuple[str, FieldError]] = []
     seen: set[tuple[str, str]] = set()
     for form, validator in checks:
         if validator is None or form is None:
@@ -1365,8 +1365,14 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
         for error in validator.messages(data, cv.layouts.get(form)):
             if (error.path, error.keyword) not in seen:
                 seen.add((error.path, error.keyword))
-                refusals.append(error.refusal(form))
-    return refusals
+                found.append((form, error))
+    # A field the intake form computes and could not (a 400-digit price leaves its line amount out) is
+    # missing for the data form too: the refused price says what to fix, not "enter the line amount".
+    intake = spec.intake_forms.get(channel) if channel is not None else None
+    layout = cv.layouts.get(intake) if intake is not None else None
+    kept = without_knock_ons([error for _, error in found], layout) if layout is not None else None
+    refusals = _order_field_refusals(data) + _owned_refusals(cv, data)
+    return refusals + [e.refusal(form) for form, e in found if kept is None or e in kept]
 
 
 def _owned_refusals(

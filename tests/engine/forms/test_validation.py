@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.forms import FormValidator
+from engine.forms.ui import load_layout
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FORM_FILES = sorted(p for p in (REPO_ROOT / "forms").rglob("*.json") if not p.name.endswith(".ui.json"))
@@ -271,3 +272,39 @@ def test_data_the_fast_validator_cannot_take_is_judged_by_jsonschema() -> None:
     validator = FormValidator.compile({"type": "object", "properties": {"n": {"type": "integer"}}})
     assert [e.path for e in validator.errors({"n": datetime(2026, 1, 1)})] == ["$.n"]
     assert validator.errors({"n": 2**70}) == []
+
+
+RETAIL_WEB = "forms/retail/intake-web.json"
+RETAIL_LAYOUT = load_layout(
+    FORMS[RETAIL_WEB], json.loads((REPO_ROOT / "forms/retail/intake-web.ui.json").read_text("utf-8"))
+)
+
+
+def test_a_field_left_uncomputed_by_a_refused_price_is_not_asked_for_but_one_left_by_a_blank_is() -> None:
+    # Line 2's 400-digit price cannot be multiplied: its amount and the total stay uncomputed, and the
+    # price's own error says what to fix ("fill in the unit price first" would be wrong: it is filled).
+    # Line 3's quantity was left out: its amount still names what it is computed from.
+    lines = [
+        {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239},
+        {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 10**400},
+        {"sku": "XM-BAND8", "name": "小米手环8", "unit_price": 239},
+    ]
+    data = RETAIL_LAYOUT.prepare({"lines": lines, "shipping_fee": 0, "discount": 0})
+    found = [
+        (e.path, e.en)
+        for e in FormValidator(FORMS[RETAIL_WEB]).messages(data, RETAIL_LAYOUT)
+        if e.path.startswith("$.lines") or e.path == "$.total"
+    ]
+    assert found == [
+        (
+            "$.lines[1].unit_price",
+            "The unit price (CNY) in line 2 of the order lines is out of range: an amount must be below "
+            "10,000,000,000,000 (ten trillion) CNY",
+        ),
+        ("$.lines[2].qty", "Enter the quantity in line 3 of the order lines"),
+        (
+            "$.lines[2].amount",
+            "The line amount (CNY) in line 3 of the order lines is computed from the quantity, unit price "
+            "(CNY): fill those in first",
+        ),
+    ]
