@@ -286,7 +286,8 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     with pytest.raises(TransitionRejected, match="cannot be in the future"):
         engine.fire(request.id, "receive_goods", WAREHOUSE, early)
     future = request_data(clock, delivered_at=tomorrow)
-    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", future).state == "rejected"
+    rejected = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", future)
+    assert rejected.state == "rejected"
 
 
 def test_retail_unpaid_order_cancels_itself_after_30_minutes(

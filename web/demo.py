@@ -682,7 +682,7 @@ class _DemoRun:
                 }
                 self.fire(oid, "confirm_transfer", "zhou.min", transfer)
                 paid = True
-            if n == 1 and rng.random() < 0.08:
+            if n == 0 and rng.random() < 0.08:  # cancelled before anything ships (after, it cannot be)
                 self.fire(oid, "cancel", "sun.li")
                 return
             carrier = rng.choice(["deppon", "sf", "jd"])
