@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -536,6 +537,61 @@ def test_wholesale_cancel_interrupts_fulfilment_with_a_region_not_done(engine: E
     assert engine.fire(order.id, "cancel", APPROVER).to_state == "cancelled"
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
     assert engine.get_order(order.id, SALES).data["refunded_amount"] == 15350
+
+
+# Version 2 of the shipped wholesale order: a third region under fulfilling, which finance closes.
+INVOICING_REGION = """\
+      invoicing:
+        initial: to_invoice
+        states:
+          to_invoice: {label: {zh: 待开票, en: To invoice}}
+          invoiced: {label: {zh: 已开票, en: Invoiced}, final: true}
+"""
+INVOICE = """\
+  - trigger: invoice
+    source: fulfilling.invoicing.to_invoice
+    dest: fulfilling.invoicing.invoiced
+    roles: [finance]
+    label: {zh: 开票, en: Invoice}
+"""
+
+
+def test_a_wholesale_order_migrated_onto_a_version_with_an_invoicing_region_completes_only_once_invoiced(
+    engine: Engine, tmp_path: Path
+) -> None:
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    root = tmp_path / "defs"
+    for sub in ("workflows", "forms", "rules"):
+        shutil.copytree(ROOT / sub, root / sub)
+    path = root / "workflows" / "wholesale" / "order.yaml"
+    text = path.read_text(encoding="utf-8")
+    last_region_state = "          shipped_all: {label: {zh: 已全部发货, en: All shipped}, final: true}\n"
+    assert last_region_state in text and "\ntransitions:\n" in text
+    text = text.replace(last_region_state, last_region_state + INVOICING_REGION)
+    path.write_text(text.replace("\ntransitions:\n", "\ntransitions:\n" + INVOICE, 1), encoding="utf-8")
+    published = engine.publish(load_bundle(path, root, action_names=REGISTRY.action_names))
+    plan = engine.migrate("wholesale-order", published.version, dry_run=False)
+    assert engine.get_order(order.id, SALES).states == (
+        "fulfilling.invoicing.to_invoice",
+        "fulfilling.payment.awaiting",
+        "fulfilling.shipping.in_progress",
+    )
+    assert [(m["order_id"], m["started"]) for m in plan.moves] == [
+        (order.id, ["fulfilling.invoicing.to_invoice"])
+    ]
+    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200001"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    everything = {
+        "carrier": "sf",
+        "parcel": [{"sku": "YL-MILK24", "qty": 100}, {"sku": "XM-BAND8", "qty": 50}],
+    }
+    shipped = engine.fire(order.id, "ship_part", WAREHOUSE, everything)
+    assert shipped.to_state == (
+        "fulfilling.invoicing.to_invoice|fulfilling.payment.paid|fulfilling.shipping.shipped_all"
+    )
+    assert shipped.auto == ("finish_shipping",)  # the join waits for the invoice
+    invoiced = engine.fire(order.id, "invoice", FINANCE)
+    assert (invoiced.to_state, invoiced.auto) == ("completed", ("complete",))
 
 
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
