@@ -462,6 +462,72 @@ def test_flash_sale_orders_are_not_shipped_from_guangzhou(engine: Engine, store:
     assert levels(store, "XM-BAND8") == (500, 2) and levels(store, "XM-BAND8", "GZ-01") == (500, 2)
 
 
+GUANGZHOU = {
+    "province": "广东省",
+    "city": "广州市",
+    "district": "天河区",
+    "detail": "体育西路191号中石化大厦B座1205室",
+    "postcode": "510620",
+}
+
+
+def test_a_flash_sale_line_cannot_take_stock_from_guangzhou(engine: Engine, store: Store) -> None:
+    """Routing decides where a retail order ships from: the intake forms do not ask for a warehouse
+    (a line's or the order's), and an order that names one anyway reserves where routing chose."""
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="GZ-01", on_hand=500, reserved=0)
+        )
+    lines = [
+        {
+            "sku": "XM-BAND8",
+            "name": "小米手环8",
+            "qty": 2,
+            "unit_price": 239,
+            "amount": 478,
+            "warehouse": "GZ-01",
+        }
+    ]
+    data = retail_data(address=GUANGZHOU, app_user_id="U20260302", lines=lines)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.create_order(RETAIL, "retail", "retail-flash-sale", "app", {**data, "warehouse": "GZ-01"})
+    refused = {(r.code, r.details.get("path")): (r.zh, r.en) for r in caught.value.refusals}
+    assert refused[("form", "$.lines[0]")] == (
+        "商品明细第1项包含不接受的字段：warehouse",
+        "The entry 1 of the order lines has fields it does not take: warehouse",
+    )
+    assert refused[("owned", "$.warehouse")][1] == (
+        "$.warehouse: 'warehouse' is recorded by the workflow (written by the rules "
+        "rules/retail/routing.yaml); it cannot be sent"
+    )
+    assert engine.list_orders(RETAIL) == [] and levels(store, "XM-BAND8", "GZ-01") == (500, 0)
+    # created without a channel, the data form alone checks it (it keeps the field for earlier orders)
+    flash = engine.create_order(RETAIL, "retail", "retail-flash-sale", None, data)
+    assert flash.state == "pending_payment"
+    assert flash.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
+    assert levels(store, "XM-BAND8") == (500, 2) and levels(store, "XM-BAND8", "GZ-01") == (500, 0)
+
+
+def test_a_line_naming_a_warehouse_without_stock_is_served_where_routing_found_it(
+    engine: Engine, store: Store
+) -> None:
+    """CD-01 holds no bands; SH-01 holds 500: the order is placed and reserved there, not refused."""
+    lines = [
+        {
+            "sku": "XM-BAND8",
+            "name": "小米手环8",
+            "qty": 2,
+            "unit_price": 239,
+            "amount": 478,
+            "warehouse": "CD-01",
+        }
+    ]
+    order = engine.create_order(RETAIL, "retail", "retail-order", None, retail_data(lines=lines))
+    assert (order.state, order.data["warehouse"]) == ("pending_payment", "SH-01")
+    assert order.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
+    assert levels(store, "XM-BAND8") == (500, 2)
+
+
 def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None:
     lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 199, "amount": 597}]
     data = retail_data(lines=lines, total=597, app_user_id="U20260302")
