@@ -10,6 +10,11 @@ Rows changed in order-line order instead would let two orders holding the same i
 deadlock. Once locked, what the action reads is what it changes: no other transaction moves the
 stock between the choice of a warehouse and the reservation there.
 
+A reservation takes stock where the order ships from, which routing decides when the workflow routes
+(its ``split``, else its ``warehouse``): a line's own ``warehouse`` counts only for an order that names
+no warehouse, so no pick on a line takes stock from a warehouse the routing rule file rules out, nor
+refuses the order for a warehouse that holds none when routing found the stock elsewhere.
+
 The order remembers what it holds in ``stock_reserved`` (a list of ``{sku, warehouse, qty}``), so a
 release gives back exactly this order's reservation, and a deduct takes exactly it, whatever happened to
 the order lines since. Partial shipments name their items in ``parcel`` (``[{sku, qty}]``); without a
@@ -83,7 +88,9 @@ _SQL = PreparedStatements(
 @writes("stock_reserved")
 @emits(STOCK_CHANGED, deliver=False)  # for the correlation feed, which suggests replenishment
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """Reserve every order line; a line without a warehouse goes to the one with most stock free."""
+    """Reserve every order line where the order ships from: routing's split, else the order's
+    ``warehouse`` (routing's choice); only an order naming no warehouse reserves a line in the line's
+    own ``warehouse``, and a line without one in the warehouse with most stock free."""
     if _holdings(ctx.data):
         raise ActionRefused(
             "already-reserved",
@@ -225,7 +232,9 @@ def _available(ctx: ActionContext, sku: str, warehouse: str | None) -> int:
 
 
 def _wanted(data: Mapping[str, Any]) -> list[tuple[str, str | None, int]]:
-    """Order lines summed per (sku, warehouse), in first-seen order."""
+    """Order lines summed per (sku, warehouse), in first-seen order. The order's warehouse wins over a
+    line's: where routing ran it is routing's choice, and a line's pick must not take stock from a
+    warehouse the routing rule file rules out (a flash-sale order never ships from GZ-01)."""
     lines = data.get("lines")
     if not isinstance(lines, list) or not lines:
         raise ActionRefused(
@@ -242,10 +251,10 @@ def _wanted(data: Mapping[str, Any]) -> list[tuple[str, str | None, int]]:
                 key = (sku, part.get("warehouse") or None)
                 totals[key] = totals.get(key, 0) + qty
         return [(sku, warehouse, qty) for (sku, warehouse), qty in totals.items()]
-    default_warehouse = data.get("warehouse") or None  # routing's choice, when it ran
+    chosen = data.get("warehouse") or None  # routing's choice, when it ran
     for line in lines:
         sku, qty = _sku_qty(line)
-        warehouse = line.get("warehouse") or default_warehouse
+        warehouse = chosen or line.get("warehouse") or None
         totals[(sku, warehouse)] = totals.get((sku, warehouse), 0) + qty
     return [(sku, warehouse, qty) for (sku, warehouse), qty in totals.items()]
 

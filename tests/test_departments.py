@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -533,6 +534,72 @@ def test_flash_sale_orders_are_not_shipped_from_guangzhou(engine: Engine, store:
     assert levels(store, "XM-BAND8") == (500, 2) and levels(store, "XM-BAND8", "GZ-01") == (500, 2)
 
 
+GUANGZHOU = {
+    "province": "广东省",
+    "city": "广州市",
+    "district": "天河区",
+    "detail": "体育西路191号中石化大厦B座1205室",
+    "postcode": "510620",
+}
+
+
+def test_a_flash_sale_line_cannot_take_stock_from_guangzhou(engine: Engine, store: Store) -> None:
+    """Routing decides where a retail order ships from: the intake forms do not ask for a warehouse
+    (a line's or the order's), and an order that names one anyway reserves where routing chose."""
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="GZ-01", on_hand=500, reserved=0)
+        )
+    lines = [
+        {
+            "sku": "XM-BAND8",
+            "name": "小米手环8",
+            "qty": 2,
+            "unit_price": 239,
+            "amount": 478,
+            "warehouse": "GZ-01",
+        }
+    ]
+    data = retail_data(address=GUANGZHOU, app_user_id="U20260302", lines=lines)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.create_order(RETAIL, "retail", "retail-flash-sale", "app", {**data, "warehouse": "GZ-01"})
+    refused = {(r.code, r.details.get("path")): (r.zh, r.en) for r in caught.value.refusals}
+    assert refused[("form", "$.lines[0]")] == (
+        "商品明细第1项包含不接受的字段：warehouse",
+        "The entry 1 of the order lines has fields it does not take: warehouse",
+    )
+    assert refused[("owned", "$.warehouse")][1] == (
+        "$.warehouse: 'warehouse' is recorded by the workflow (written by the rules "
+        "rules/retail/routing.yaml); it cannot be sent"
+    )
+    assert engine.list_orders(RETAIL) == [] and levels(store, "XM-BAND8", "GZ-01") == (500, 0)
+    # created without a channel, the data form alone checks it (it keeps the field for earlier orders)
+    flash = engine.create_order(RETAIL, "retail", "retail-flash-sale", None, data)
+    assert flash.state == "pending_payment"
+    assert flash.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
+    assert levels(store, "XM-BAND8") == (500, 2) and levels(store, "XM-BAND8", "GZ-01") == (500, 0)
+
+
+def test_a_line_naming_a_warehouse_without_stock_is_served_where_routing_found_it(
+    engine: Engine, store: Store
+) -> None:
+    """CD-01 holds no bands; SH-01 holds 500: the order is placed and reserved there, not refused."""
+    lines = [
+        {
+            "sku": "XM-BAND8",
+            "name": "小米手环8",
+            "qty": 2,
+            "unit_price": 239,
+            "amount": 478,
+            "warehouse": "CD-01",
+        }
+    ]
+    order = engine.create_order(RETAIL, "retail", "retail-order", None, retail_data(lines=lines))
+    assert (order.state, order.data["warehouse"]) == ("pending_payment", "SH-01")
+    assert order.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
+    assert levels(store, "XM-BAND8") == (500, 2)
+
+
 def test_flash_sale_limits_each_customer_and_has_no_hold(engine: Engine) -> None:
     lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 199, "amount": 597}]
     data = retail_data(lines=lines, total=597, app_user_id="U20260302")
@@ -662,6 +729,61 @@ def test_a_wholesale_order_rolled_back_by_a_deadlock_is_created_on_the_retry(
     assert data == sent  # the caller's data is not the engine's to write
     assert len(engine.list_orders(SALES)) == 1
     store.dispose()
+
+
+# Version 2 of the shipped wholesale order: a third region under fulfilling, which finance closes.
+INVOICING_REGION = """\
+      invoicing:
+        initial: to_invoice
+        states:
+          to_invoice: {label: {zh: 待开票, en: To invoice}}
+          invoiced: {label: {zh: 已开票, en: Invoiced}, final: true}
+"""
+INVOICE = """\
+  - trigger: invoice
+    source: fulfilling.invoicing.to_invoice
+    dest: fulfilling.invoicing.invoiced
+    roles: [finance]
+    label: {zh: 开票, en: Invoice}
+"""
+
+
+def test_a_wholesale_order_migrated_onto_a_version_with_an_invoicing_region_completes_only_once_invoiced(
+    engine: Engine, tmp_path: Path
+) -> None:
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    root = tmp_path / "defs"
+    for sub in ("workflows", "forms", "rules"):
+        shutil.copytree(ROOT / sub, root / sub)
+    path = root / "workflows" / "wholesale" / "order.yaml"
+    text = path.read_text(encoding="utf-8")
+    last_region_state = "          shipped_all: {label: {zh: 已全部发货, en: All shipped}, final: true}\n"
+    assert last_region_state in text and "\ntransitions:\n" in text
+    text = text.replace(last_region_state, last_region_state + INVOICING_REGION)
+    path.write_text(text.replace("\ntransitions:\n", "\ntransitions:\n" + INVOICE, 1), encoding="utf-8")
+    published = engine.publish(load_bundle(path, root, action_names=REGISTRY.action_names))
+    plan = engine.migrate("wholesale-order", published.version, dry_run=False)
+    assert engine.get_order(order.id, SALES).states == (
+        "fulfilling.invoicing.to_invoice",
+        "fulfilling.payment.awaiting",
+        "fulfilling.shipping.in_progress",
+    )
+    assert [(m["order_id"], m["started"]) for m in plan.moves] == [
+        (order.id, ["fulfilling.invoicing.to_invoice"])
+    ]
+    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200001"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    everything = {
+        "carrier": "sf",
+        "parcel": [{"sku": "YL-MILK24", "qty": 100}, {"sku": "XM-BAND8", "qty": 50}],
+    }
+    shipped = engine.fire(order.id, "ship_part", WAREHOUSE, everything)
+    assert shipped.to_state == (
+        "fulfilling.invoicing.to_invoice|fulfilling.payment.paid|fulfilling.shipping.shipped_all"
+    )
+    assert shipped.auto == ("finish_shipping",)  # the join waits for the invoice
+    invoiced = engine.fire(order.id, "invoice", FINANCE)
+    assert (invoiced.to_state, invoiced.auto) == ("completed", ("complete",))
 
 
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:

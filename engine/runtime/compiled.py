@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +90,16 @@ class Move:
     to: StateConfig
     left: tuple[str, ...]  # states exited, deepest first
     entered: tuple[str, ...]  # states entered, outermost first
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Two of an order's leaves that cannot be active together in a version: both in one region of a
+    parallel state (``region``, its path), or not side by side in the regions of one parallel state
+    (``region`` None: a plain state beside another, or beside a parallel state's region)."""
+
+    states: tuple[str, str]
+    region: str | None = None
 
 
 @dataclass
@@ -187,6 +197,39 @@ class CompiledVersion:
             return True
         return False
 
+    def configuration(self, leaves: Iterable[str]) -> StateConfig | Conflict:
+        """The active states of an order whose leaves are ``leaves`` (each a state of this version), as
+        entering them would make them: a region of an active parallel state that no leaf is in starts at
+        its initial state, and a parallel state named itself starts every region so. ``Conflict`` when
+        the leaves cannot be active together (two in one region, or not all in one top-level state)."""
+        given = sorted(set(leaves))
+        tops = sorted({leaf.split(SEPARATOR, 1)[0] for leaf in given})
+        if len(tops) > 1:
+            return Conflict((_first_within(given, tops[0]), _first_within(given, tops[1])))
+        return self._enter(tops[0], [leaf for leaf in given if leaf != tops[0]])
+
+    def _enter(self, state: str, inside: list[str]) -> StateConfig | Conflict:
+        """The leaves ``state`` is active in: itself when it has no regions, else one state per region,
+        the one of ``inside`` (states below it) in that region, or the region's initial state."""
+        regions = self.states[state].regions
+        if not regions:
+            return (state,)
+        config: list[str] = []
+        for region in regions:
+            path = SEPARATOR.join((state, region.name))
+            mine = [leaf for leaf in inside if leaf.startswith(path + SEPARATOR)]
+            depth = path.count(SEPARATOR) + 2  # the parts of the name of a state of the region
+            children = sorted({SEPARATOR.join(leaf.split(SEPARATOR)[:depth]) for leaf in mine})
+            if len(children) > 1:
+                pair = (_first_within(mine, children[0]), _first_within(mine, children[1]))
+                return Conflict(pair, path)
+            child = children[0] if children else region.initial
+            entered = self._enter(child, [leaf for leaf in mine if leaf != child])
+            if isinstance(entered, Conflict):
+                return entered
+            config.extend(entered)
+        return tuple(sorted(config))
+
     def unfinished(self, config: StateConfig, parallel: str) -> tuple[str, ...]:
         """The active leaves of ``parallel``'s regions that are not final: what its join waits for."""
         prefix = parallel + SEPARATOR
@@ -206,6 +249,11 @@ class CompiledVersion:
             if source in paths and transition.joins.get(source) == source:
                 return self.unfinished(config, source)
         return ()
+
+
+def _first_within(leaves: Iterable[str], state: str) -> str:
+    """The first of ``leaves`` that is ``state`` or a state inside it."""
+    return next(leaf for leaf in leaves if leaf == state or leaf.startswith(state + SEPARATOR))
 
 
 def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVersion:
@@ -406,6 +454,7 @@ def _ruleset(spec: WorkflowSpec, path: str | None) -> Any | None:
 __all__ = [
     "CompiledTransition",
     "CompiledVersion",
+    "Conflict",
     "FormError",
     "FormValidator",
     "Move",

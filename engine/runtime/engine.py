@@ -30,6 +30,7 @@ from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
     CompiledTransition,
     CompiledVersion,
+    Conflict,
     Move,
     StateConfig,
     active_paths,
@@ -1146,13 +1147,15 @@ class Engine:
         """Move the unfinished orders of ``workflow`` onto ``to_version``.
 
         A state missing from the new version must be mapped (``mapping[old] = new``); orders whose
-        state cannot be placed, whose data the new data form refuses, or that would land in a final
-        state (finishing takes a transition, so its side effects run) stay where they are. A mapping
-        naming a state that no published version has, or a target missing from ``to_version``, is
-        refused before any order is looked at. A moved order's timers are cancelled and those of the
-        states it is now in are scheduled per ``to_version``: a timer it already had there (same state,
-        or the state ``mapping`` renames, trigger and reason) keeps its due time, one new to it is due
-        ``after`` from now.
+        state cannot be placed (gone, or leaves that cannot be active together there), whose data the
+        new data form refuses, or that would land in a final state (finishing takes a transition, so
+        its side effects run) stay where they are. A region of the order's parallel state that it has
+        no leaf in (one the new version adds) starts at its initial state (``started`` in the plan's
+        move), and its timers are due from now. A mapping naming a state that no published version
+        has, or a target missing from ``to_version``, is refused before any order is looked at. A
+        moved order's timers are cancelled and those of the states it is now in are scheduled per
+        ``to_version``: a timer it already had there (same state, or the state ``mapping`` renames,
+        trigger and reason) keeps its due time, one new to it is due ``after`` from now.
         """
         mapping = dict(mapping or {})
         plan = MigrationPlan(workflow, to_version)
@@ -1171,8 +1174,8 @@ class Engine:
             ]
             movable: list[tuple[OrderRow, StateConfig]] = []
             for row in rows:
-                config = tuple(sorted(mapping.get(leaf, leaf) for leaf in split(row.state)))
-                gone = [leaf for leaf in config if leaf not in target.states]
+                leaves = tuple(sorted({mapping.get(leaf, leaf) for leaf in split(row.state)}))
+                gone = [leaf for leaf in leaves if leaf not in target.states]
                 if gone:
                     plan.blocked.append(
                         {
@@ -1181,6 +1184,22 @@ class Engine:
                             "code": "state-gone",
                             "en": f"state {', '.join(gone)} does not exist in v{to_version}; map it",
                             "zh": f"状态 {'、'.join(gone)} 在 v{to_version} 中不存在，请指定映射",
+                        }
+                    )
+                    continue
+                # Every region of the parallel state the order is in gets a state: one the order has no
+                # leaf in (a region the new version adds) starts at its initial state, so the join waits
+                # for it too.
+                config = target.configuration(leaves)
+                if isinstance(config, Conflict):
+                    en, zh = _conflict_reason(config, to_version)
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "conflicting-states",
+                            "en": en,
+                            "zh": zh,
                         }
                     )
                     continue
@@ -1221,6 +1240,7 @@ class Engine:
                         "to_version": to_version,
                         "from_state": row.state,
                         "to_state": joined(config),
+                        "started": [leaf for leaf in config if leaf not in leaves],  # regions entered anew
                     }
                 )
                 movable.append((row, config))
@@ -1279,6 +1299,25 @@ def _scheduled_due_times(
     for due_times in found.values():
         due_times.sort()
     return found
+
+
+def _conflict_reason(conflict: Conflict, version: int) -> tuple[str, str]:
+    """Why a migration cannot place an order whose leaves ``conflict``: (en, zh)."""
+    first, second = conflict.states
+    if conflict.region is not None:
+        parallel, region = conflict.region.rsplit(SEPARATOR, 1)
+        return (
+            f"{first} and {second} are both in region {region} of {parallel} in v{version}, and a region "
+            "is in one state at a time; map one of them to another state",
+            f"{first} 和 {second} 都在 v{version} 中 {parallel} 的分区 {region} 内，一个分区同一时刻只能处于"
+            "一个状态；请把其中一个映射到其他状态",
+        )
+    return (
+        f"{first} and {second} cannot be active together in v{version}: only the regions of one parallel "
+        "state run side by side; map them to one state, or into the regions of one parallel state",
+        f"{first} 和 {second} 在 v{version} 中不能同时处于激活状态：只有同一并行状态的各分区可以同时进行；"
+        "请把它们映射到同一状态，或映射到同一并行状态的各分区",
+    )
 
 
 def _check_mapping(

@@ -50,6 +50,32 @@ def test_reserve_honours_the_warehouse_the_order_names(db: Engine, make_ctx: Con
     assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 3)
 
 
+def test_the_warehouse_routing_chose_wins_over_a_line_s_own(db: Engine, make_ctx: ContextMaker) -> None:
+    """Routing chose SH-01: a line naming GZ-01, which holds enough, takes nothing there."""
+    lines = [{**LINES[0], "warehouse": "GZ-01"}]
+    with db.begin() as connection:
+        changes = inventory.reserve(make_ctx(connection, {"lines": lines, "warehouse": "SH-01"}))
+    assert changes == {"stock_reserved": [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 3}]}
+    assert (levels(db)[("XM-BAND8", "SH-01")], levels(db)[("XM-BAND8", "GZ-01")]) == ((10, 3), (4, 0))
+
+
+def test_a_line_naming_a_warehouse_without_stock_is_reserved_where_routing_chose(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    """CD-01 holds no bands; routing found them in SH-01: the order is reserved there, not refused."""
+    lines = [{**LINES[0], "warehouse": "CD-01"}]
+    with db.begin() as connection:
+        changes = inventory.reserve(make_ctx(connection, {"lines": lines, "warehouse": "SH-01"}))
+    assert changes == {"stock_reserved": [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 3}]}
+
+
+def test_a_line_s_own_warehouse_counts_for_an_order_naming_none(db: Engine, make_ctx: ContextMaker) -> None:
+    """No routing, no warehouse for the order: the line's GZ-01, though SH-01 has more free."""
+    with db.begin() as connection:
+        changes = inventory.reserve(make_ctx(connection, {"lines": [{**LINES[0], "warehouse": "GZ-01"}]}))
+    assert changes == {"stock_reserved": [{"sku": "XM-BAND8", "warehouse": "GZ-01", "qty": 3}]}
+
+
 def test_reserve_sums_repeated_lines_of_one_sku(db: Engine, make_ctx: ContextMaker) -> None:
     lines = [{"sku": "HR-BCD470", "qty": 1}, {"sku": "HR-BCD470", "qty": 1}]
     with db.begin() as connection:

@@ -1,5 +1,7 @@
 """Migration: final states refused per order, bad mappings refused up front, timers per the new version
-(those the order's states still have keep their due times)."""
+(those the order's states still have keep their due times), every region of a parallel state placed (a
+region the new version adds starts at its initial state) and leaves that cannot be active together
+refused per order."""
 
 from __future__ import annotations
 
@@ -138,3 +140,107 @@ def test_a_dry_run_schedules_and_cancels_nothing(engine: Engine, store: Store, c
     clock.advance(hours=1)
     engine.migrate("retail-order", 2, {}, dry_run=True, actor=ADMIN)
     assert _timers(store, waiting) == before
+
+
+# wholesale-order v2 (versions/wholesale-order-invoicing) adds a third region, invoicing, to fulfilling.
+INVOICING = "versions/wholesale-order-invoicing"
+
+
+def _fulfilling(engine: Engine) -> int:
+    order_id = engine.create_order(CLERK, "wholesale", "wholesale-order", None, {}).id
+    engine.fire(order_id, "start", CLERK)
+    return order_id
+
+
+def test_a_region_the_new_version_adds_starts_at_its_initial_state_and_the_join_waits_for_it(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order_id = _fulfilling(engine)
+    engine.fire(order_id, "pay", CLERK)
+    engine.publish(bundle(INVOICING))
+    now = clock.advance(hours=1)
+    plan = engine.migrate("wholesale-order", 2, dry_run=True, actor=ADMIN)
+    [move] = plan.moves
+    assert (move["from_state"], move["to_state"], move["started"]) == (
+        "fulfilling.payment.paid|fulfilling.shipping.packing",
+        "fulfilling.invoicing.to_invoice|fulfilling.payment.paid|fulfilling.shipping.packing",
+        ["fulfilling.invoicing.to_invoice"],
+    )
+    assert engine.get_order(order_id, CLERK).version == 1  # a dry run moves nothing
+    assert engine.migrate("wholesale-order", 2, dry_run=False, actor=ADMIN).moves == [move]
+    order = engine.get_order(order_id, CLERK)
+    assert (order.version, order.state) == (2, move["to_state"])
+    # the new region's timer is due from the migration
+    assert ("fulfilling.invoicing.to_invoice", "remind_invoice", "scheduled", now + timedelta(days=2)) in (
+        _timers(store, order_id)
+    )
+    shipped = engine.fire(order_id, "ship", CLERK)
+    assert (shipped.to_state, shipped.auto) == (
+        "fulfilling.invoicing.to_invoice|fulfilling.payment.paid|fulfilling.shipping.shipped",
+        (),
+    )
+    clock.advance(days=2)
+    assert engine.run_due_timers("w1") == 1  # the reminder, from the region's own state
+    assert engine.history(order_id, CLERK)[-1].reason == "invoice_reminder"
+    invoiced = engine.fire(order_id, "invoice", CLERK)
+    assert (invoiced.to_state, invoiced.auto) == ("fulfilled", ("close",))
+
+
+def test_an_order_mapped_into_a_parallel_state_starts_every_region(engine: Engine) -> None:
+    waiting = engine.create_order(CLERK, "wholesale", "wholesale-order", None, {}).id
+    engine.publish(bundle(INVOICING))
+    plan = engine.migrate("wholesale-order", 2, {"new": "fulfilling"}, dry_run=False, actor=ADMIN)
+    started = ["fulfilling.invoicing.to_invoice", "fulfilling.payment.waiting", "fulfilling.shipping.packing"]
+    assert [(m["order_id"], m["started"]) for m in plan.moves] == [(waiting, started)]
+    assert engine.get_order(waiting, CLERK).states == tuple(started)
+
+
+def test_leaves_mapped_to_one_state_are_one_leaf(engine: Engine) -> None:
+    order_id = _fulfilling(engine)
+    engine.publish(bundle(INVOICING))
+    mapping = {"fulfilling.payment.waiting": "new", "fulfilling.shipping.packing": "new"}
+    plan = engine.migrate("wholesale-order", 2, mapping, dry_run=False, actor=ADMIN)
+    assert [(m["to_state"], m["started"]) for m in plan.moves] == [("new", [])]
+    assert engine.get_order(order_id, CLERK).state == "new"
+
+
+def test_leaves_that_cannot_be_active_together_are_blocked_in_both_languages(engine: Engine) -> None:
+    waiting = _fulfilling(engine)
+    paid = _fulfilling(engine)
+    engine.fire(paid, "pay", CLERK)
+    engine.publish(bundle(INVOICING))
+    # a region's leaf beside a state outside its parallel state
+    plan = engine.migrate(
+        "wholesale-order", 2, {"fulfilling.payment.waiting": "new"}, dry_run=True, actor=ADMIN
+    )
+    assert [m["order_id"] for m in plan.moves] == [paid]
+    [blocked] = plan.blocked
+    assert (blocked["order_id"], blocked["code"]) == (waiting, "conflicting-states")
+    assert blocked["en"] == (
+        "fulfilling.shipping.packing and new cannot be active together in v2: only the regions of one "
+        "parallel state run side by side; map them to one state, or into the regions of one parallel state"
+    )
+    assert blocked["zh"].startswith("fulfilling.shipping.packing 和 new 在 v2 中不能同时处于激活状态")
+    # two leaves in one region: that order stays, the other one moves
+    plan = engine.migrate(
+        "wholesale-order",
+        2,
+        {"fulfilling.payment.paid": "fulfilling.shipping.shipped"},
+        dry_run=False,
+        actor=ADMIN,
+    )
+    assert [m["order_id"] for m in plan.moves] == [waiting]
+    [blocked] = plan.blocked
+    assert (blocked["order_id"], blocked["code"], blocked["state"]) == (
+        paid,
+        "conflicting-states",
+        "fulfilling.payment.paid|fulfilling.shipping.packing",
+    )
+    assert blocked["en"] == (
+        "fulfilling.shipping.packing and fulfilling.shipping.shipped are both in region shipping of "
+        "fulfilling in v2, and a region is in one state at a time; map one of them to another state"
+    )
+    assert "都在 v2 中 fulfilling 的分区 shipping 内" in blocked["zh"]
+    order = engine.get_order(paid, CLERK)
+    assert (order.version, order.state) == (1, "fulfilling.payment.paid|fulfilling.shipping.packing")
+    assert engine.history(paid, CLERK)[-1].trigger == "pay"
