@@ -786,6 +786,20 @@ def test_a_wholesale_order_migrated_onto_a_version_with_an_invoicing_region_comp
     assert (invoiced.to_state, invoiced.auto) == ("completed", ("complete",))
 
 
+@pytest.mark.parametrize(
+    "workflow", ["retail-order", "retail-flash-sale", "wholesale-order", "after-sales-request"]
+)
+def test_an_intake_page_of_a_routed_workflow_asks_for_no_warehouse(workflow: str) -> None:
+    """Routing decides where stock is taken (inventory.reserve follows it): a warehouse picked on the page
+    was ignored, or beat the routing rule, so no intake form of a workflow that routes asks for one."""
+    spec = compile_bundle(load_bundle(discover(ROOT)[workflow], ROOT, action_names=REGISTRY.action_names))
+    assert any(t.rules and "routing" in t.rules for t in spec.transitions)
+    for channel, path in spec.intake_forms.items():
+        form = spec.forms[path]
+        line = form["properties"]["lines"]["items"]["properties"]
+        assert "warehouse" not in line and "warehouse" not in form["properties"], (channel, path)
+
+
 def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
     order = engine.create_order(
         SALES,
