@@ -3,13 +3,16 @@ replaying them.
 
 ``GET /outbox`` lists the messages of the admin's departments, newest first, 50 a page, by status
 (``dead`` first: the dead letters; ``pending``, ``sent``, ``internal``) and topic.
-``GET /outbox/<id>`` shows one: its topic, payload, attempts, last error and times.
+``GET /outbox/<id>`` shows one: its topic, payload, attempts, last error and times. A message whose
+payload this OrderLoom cannot read (written by a newer one) is listed and shown marked "unreadable"
+(无法读取), with why, and without its payload; it is not replayed from here (409), nor by "send all
+again".
 ``POST /outbox/<id>/replay`` sends it back to be delivered at the worker's next round
 (``Engine.replay_outbox``); ``POST /outbox/replay`` does so for every dead letter shown (of the topic
 filtered on). The engine decides who may: an admin of the message's department (``Forbidden``: 403 for
 anyone else, ``NotFound``: 404 outside their departments, ``ConflictError``: 409 for a message sent
-already, internal, or being sent). Every page's header links here for admins, with the number of dead
-letters when there are any.
+already, internal, being sent, or unreadable). Every page's header links here for admins, with the
+number of dead letters when there are any.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class Row:
     attempts: int
     when: str  # the time that matters for its status: next try, sent, dead since, written
     error: str
+    unreadable: str  # why this OrderLoom cannot read its payload, in the page's language ("" when it can)
 
 
 def _row(message: OutboxMessage) -> Row:
@@ -72,6 +76,7 @@ def _row(message: OutboxMessage) -> Row:
     }.get(message.status)
     payload = message.payload if isinstance(message.payload, dict) else {}
     error = (message.last_error or "") if message.status in ("pending", "dead") else ""
+    why = message.unreadable
     return Row(
         id=message.id,
         topic=message.topic,
@@ -81,6 +86,7 @@ def _row(message: OutboxMessage) -> Row:
         attempts=message.attempts,
         when=_local(when),
         error=error if len(error) <= 160 else error[:159] + "…",
+        unreadable=why.message(current_lang()) if why is not None else "",
     )
 
 
@@ -140,7 +146,8 @@ def show(message_id: int) -> Any:
             "replayed": _local(message.replayed_at),
         },
         payload=json.dumps(message.payload, ensure_ascii=False, indent=2, default=str),
-        replayable=message.status == "dead" or (message.status == "pending" and message.claimed_by is None),
+        replayable=message.unreadable is None
+        and (message.status == "dead" or (message.status == "pending" and message.claimed_by is None)),
         replayed=request.args.get("replayed") == "1",
     )
 
