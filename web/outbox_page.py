@@ -12,7 +12,8 @@ again".
 filtered on). The engine decides who may: an admin of the message's department (``Forbidden``: 403 for
 anyone else, ``NotFound``: 404 outside their departments, ``ConflictError``: 409 for a message sent
 already, internal, being sent, or unreadable). Every page's header links here for admins, with the
-number of dead letters when there are any.
+number of dead letters when there are any. A page number or a count in the query string, and a
+message's id in the address, are read by ``web.params``: anything but a whole number in range is a 404.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ from engine.runtime import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
 from web.auth import current_actor
 from web.formdata import CHINA_TIME
 from web.i18n import current_lang
+from web.params import MAX_ID, query_number
 
 outbox_page = Blueprint("outbox", __name__)
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 TABS = ("dead", "pending", "sent", "internal")  # the dead letters first: what an operator comes for
 
 
@@ -100,8 +103,8 @@ def index() -> Any:
     if status not in OUTBOX_STATUSES:
         abort(404)
     topic = request.args.get("topic") or None
-    raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    page = query_number("page", MAX_PAGE) or 1
+    replayed = query_number("replayed", MAX_ID, minimum=0)
     engine, actor = _engine(), current_actor()
     try:
         counts = engine.outbox_counts(actor)
@@ -111,7 +114,6 @@ def index() -> Any:
     except Forbidden as error:
         return _refused(error, 403)
     filters = {"status": status, **({"topic": topic} if topic else {})}
-    replayed = request.args.get("replayed", "")
     return render_template(
         "outbox/index.html",
         rows=[_row(message) for message in found[:PAGE_SIZE]],
@@ -119,13 +121,13 @@ def index() -> Any:
         statuses=TABS,
         topic=topic,
         counts=counts,
-        replayed=int(replayed) if replayed.isdigit() else None,
+        replayed=replayed,
         newer=url_for("outbox.index", **filters, page=page - 1) if page > 1 else None,
         older=url_for("outbox.index", **filters, page=page + 1) if len(found) > PAGE_SIZE else None,
     )
 
 
-@outbox_page.get("/outbox/<int:message_id>")
+@outbox_page.get("/outbox/<id:message_id>")
 def show(message_id: int) -> Any:
     try:
         message = _engine().outbox_message(message_id, current_actor())
@@ -152,7 +154,7 @@ def show(message_id: int) -> Any:
     )
 
 
-@outbox_page.post("/outbox/<int:message_id>/replay")
+@outbox_page.post("/outbox/<id:message_id>/replay")
 def replay(message_id: int) -> Any:
     try:
         _engine().replay_outbox([message_id], current_actor())

@@ -1026,6 +1026,8 @@ class Tx:
 
     def outbox_message(self, outbox_id: int) -> OutboxRow | None:
         """The message, also one whose payload this code cannot read (``unreadable`` says why)."""
+        if not 0 < outbox_id <= MAX_ID:  # no row holds it (and SQLite's driver refuses past 64 bits)
+            return None
         row = self.run("outbox_by_id", {"id": outbox_id}).fetchone()
         return None if row is None else self._outbox(row, lenient=True)
 

@@ -504,7 +504,9 @@ def test_an_account_with_a_figure_the_credit_check_cannot_use_is_refused(
     assert "no accounts yet" in run("accounts", "list").output
 
 
-def test_outbox_commands_list_a_message_this_orderloom_cannot_read(run: Run, tmp_path: Path) -> None:
+def test_outbox_commands_list_a_message_this_orderloom_cannot_read_and_take_no_huge_id(
+    run: Run, tmp_path: Path
+) -> None:
     store = Store(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
     try:
         with store.transaction() as tx:
@@ -529,6 +531,9 @@ def test_outbox_commands_list_a_message_this_orderloom_cannot_read(run: Run, tmp
     assert "payload" not in shown
     assert json.loads(run("outbox", "show", "2").output)["payload"] == {"order_id": 2}
 
+    huge = "99999999999999999999"
+    assert run("outbox", "show", huge, code=1).output == f"error: no outbox message {huge}\n"
+    assert run("outbox", "replay", huge, code=1).output == f"error: no outbox message {huge}\n"
     refused = run("outbox", "replay", "1", code=1).output
     elsewhere = "no worker of this OrderLoom delivers it: replay it from an OrderLoom that reads it"
     assert refused == f"error: {why}; {elsewhere}\n"

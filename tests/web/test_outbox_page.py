@@ -167,3 +167,33 @@ def test_a_message_this_orderloom_cannot_read_is_listed_as_unreadable_not_a_500(
     assert replayed.status_code == 303 and replayed.headers["Location"] == "/outbox?status=dead&replayed=1"
     left = client.get("/outbox?lang=en").text
     assert "Dead letters <b>1</b>" in left and '<a href="/outbox/1">#1</a>' in left
+
+
+def test_a_number_in_the_address_or_the_query_that_is_no_number_in_range_is_a_404_page(app: Flask) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash would be a 500 page, as in production
+    client = client_of(app, "tester", "tester-password")
+    huge, too_long = "99999999999999999999", "9" * 5000
+    for path in (
+        f"/outbox/{huge}",
+        f"/outbox/{2**63}",  # 19 digits, one past the largest id
+        "/outbox/0",
+        "/outbox/%D9%A3",  # "٣", an Arabic-Indic 3: a digit to Python, no address of ours
+        "/outbox?page=%C2%B2",  # "²": a digit to str.isdigit(), not to int()
+        "/outbox?replayed=%C2%B2",
+        f"/outbox?page={too_long}",
+        f"/outbox?replayed={too_long}",
+        "/outbox?page=0",
+        "/outbox?page=10001",
+        "/outbox?page=-1",
+        "/outbox?replayed=1.5",
+    ):
+        response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+        assert response.status_code == 404, path
+        assert "Not found" in response.text and "Traceback" not in response.text, path
+    largest = client.get(f"/outbox/{2**63 - 1}?lang=en")  # the largest id: no such message
+    assert largest.status_code == 404 and f"no outbox message {2**63 - 1}" in largest.text
+    for path in (f"/outbox/{huge}/replay", f"/outbox/{2**63 - 1}/replay", "/outbox/%D9%A3/replay"):
+        assert client.post(path).status_code == 404, path
+    assert client.get("/outbox?page=1&replayed=0").status_code == 200
+    assert "1 dead letter(s) queued again" in client.get("/outbox?replayed=1&lang=en").text
+    assert client.get("/outbox/1").status_code == 200

@@ -51,6 +51,7 @@ def test_an_id_or_version_no_row_can_hold_finds_nothing(store: Store) -> None:
         for wanted in (99999999999999999999999, 2**63, -(2**63) - 1, 0, -order_id):
             assert tx.load_order(wanted) is None, wanted
             assert tx.version("retail-order", wanted) is None, wanted
+            assert tx.outbox_message(wanted) is None, wanted
         assert tx.load_order(order_id) is not None
 
 
