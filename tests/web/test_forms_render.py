@@ -865,7 +865,11 @@ def test_a_fixed_value_is_given_by_the_server_and_another_is_refused_by_its_titl
     response = client.post(f"{QUOTE}?lang=en", data=sent)  # neither the currency nor the unit sent
     assert response.status_code == 200, Page(response.text).words
     data = json.loads(next(t for t in Page(response.text).text if t.startswith("{")))
-    assert data == {"currency": "CNY", "contact_by": "web", "lines": [{"sku": "A-1", "qty": 2, "unit": "pcs"}]}
+    assert data == {
+        "currency": "CNY",
+        "contact_by": "web",
+        "lines": [{"sku": "A-1", "qty": 2, "unit": "pcs"}],
+    }
     forged = sent.copy()
     forged["currency"] = "USD"
     forged["lines[0].unit"] = "box"
