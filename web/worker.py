@@ -14,7 +14,8 @@ A round never dies of one bad row: a row this OrderLoom cannot read (an audit ev
 an outbox message written by a newer one) is passed over by the correlation feed, whose cursor moves on,
 and a timer whose order cannot be read stays scheduled with a note; each is said in the worker's output.
 Any other ``EngineError`` of one part of the round (timers, correlation, outbox, order counts) is said
-too, and the other parts go on; the next round tries that part again.
+too (once while the part fails the same way), and the other parts go on; the next round tries that part
+again.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Totals:
     unreachable: list[str] = field(default_factory=list)
     unreadable: int = 0  # rows the correlation feed passed over: this OrderLoom cannot read them
     unfired: int = 0  # due timers that could not fire (their order cannot be read, …): tried again
-    errors: list[str] = field(default_factory=list)  # "part: error" of each part of a round that failed
+    errors: int = 0  # parts of rounds that failed with an EngineError
+    last_error: str | None = None  # "part: error" of the last of them
 
 
 class Worker:
@@ -77,6 +79,7 @@ class Worker:
         self._stop = threading.Event()
         self._paused_until: datetime | None = None  # outbox delivery waits after an unreachable server
         self._said_held: str | None = None
+        self._said_errors: dict[str, str] = {}  # part -> the error said last: said again only if another
 
     # -- stopping --------------------------------------------------------------------------------
 
@@ -144,13 +147,20 @@ class Worker:
         return bool(fired or sent or (correlated is not None and correlated.events) or passed)
 
     def _part(self, name: str, work: Callable[[], _T]) -> _T | None:
-        """``work()``, or None when it failed with an ``EngineError``: said, and the round goes on."""
+        """``work()``, or None when it failed with an ``EngineError``: said (once while it fails the same
+        way round after round), and the round goes on."""
         try:
-            return work()
+            done = work()
         except EngineError as error:
-            self.totals.errors.append(f"{name}: {error}")
-            self.echo(f"{self.name}: {name}: error: {error}; the rest of the round goes on")
+            self.totals.errors += 1
+            self.totals.last_error = f"{name}: {error}"
+            if self._said_errors.get(name) != str(error):
+                self._said_errors[name] = str(error)
+                self.echo(f"{self.name}: {name}: error: {error}; the rest of the round goes on")
             return None
+        if self._said_errors.pop(name, None) is not None:
+            self.echo(f"{self.name}: {name}: works again")
+        return done
 
     def _note_timers(self, report: TimerReport) -> None:
         self.totals.unfired += len(report.unfired)
@@ -216,7 +226,7 @@ class Worker:
         if totals.unreadable:
             line += f"; correlation passed over {totals.unreadable} row(s) this OrderLoom cannot read"
         if totals.errors:
-            line += f"; {len(totals.errors)} error(s): {' | '.join(totals.errors)}"
+            line += f"; {totals.errors} error(s), the last: {totals.last_error}"
         if totals.held is not None:
             line += f"; correlation skipped: {held_text(totals.held)}"
         return line

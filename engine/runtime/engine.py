@@ -151,7 +151,7 @@ class UnfiredTimer:
     """A due timer that could not fire for a reason of its own: its order or its workflow version is
     stored in a shape this OrderLoom cannot read (``StoredDocumentError``), or firing failed with
     another ``EngineError``. It stays scheduled, its note says why, and it is tried again once its
-    claim's lease runs out."""
+    claim's lease runs out (or at once by another worker, when this one stops and lets go of it)."""
 
     timer_id: int
     error: EngineError

@@ -12,16 +12,21 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, select, update
 
+from engine.errors import EngineError
+from engine.rules.correlation import Correlator, load_correlation_rulesets
 from engine.store import DEFAULT_LEASE, Store
 from engine.store.tables import audit_events, orders, outbox
 from tests.engine.store.support import bare_order
 from web.cli import main
-from web.settings import REPO_ROOT
+from web.settings import REPO_ROOT, Settings
+from web.wiring import build_services
+from web.worker import Worker
 
 WAIT = 60.0  # seconds a test waits for a process to get somewhere before it gives up
 
@@ -219,3 +224,54 @@ def cursor_at(store: Store) -> int | None:
     with store.read() as tx:
         cursor = tx.correlation_cursor("default")
     return None if cursor is None else cursor.last_outbox_id
+
+
+def test_a_part_of_a_round_that_fails_is_said_once_and_the_other_parts_go_on(
+    database: tuple[dict[str, str], Store],
+) -> None:
+    """The correlation feed fails round after round (its correlator closed under it, then no
+    durable-rules state left in the process for a new one): each error is said once, the outbox is
+    delivered all the same, and once states are free again the feed replays and feeds what it missed."""
+    env, store = database
+    services = build_services(Settings.from_env(env))
+    rulesets = load_correlation_rulesets(REPO_ROOT)
+    said: list[str] = []
+    delivered: list[Any] = []
+
+    def deliver(topic: str, payload: Any) -> None:
+        delivered.append(payload)
+
+    worker = Worker(services, "w", deliver=deliver, rulesets=rulesets, echo=said.append)
+    others: list[Correlator] = []
+    try:
+        worker.round()  # takes the feed
+        worker.feed.close()  # its correlator is closed: feeding it fails
+        with store.transaction() as tx:
+            tx.insert_outbox("payments.captured", {"order_id": 7}, datetime.now(UTC), department="retail")
+        worker.round()
+        assert said == ["w: correlation: error: this correlator is closed; the rest of the round goes on"]
+        assert delivered == [{"order_id": 7}]  # the outbox part of the same round
+
+        while True:  # every durable-rules state of this process taken: the feed cannot make a new one
+            try:
+                others.append(Correlator(rulesets))
+            except EngineError as full:
+                error = str(full)
+                break
+        worker.round()
+        worker.round()  # failing the same way: not said again
+        assert said[1:] == [f"w: correlation: error: {error}; the rest of the round goes on"]
+        assert worker.totals.errors == 3 and worker.totals.last_error == f"correlation: {error}"
+        assert worker.summary().endswith(f"; 3 error(s), the last: correlation: {error}")
+        assert cursor_at(store) == 0  # the message is not fed yet
+
+        for other in others:
+            other.close()
+        worker.round()
+        assert said[2:] == ["w: correlation: works again"]
+        assert cursor_at(store) == 1  # fed now
+    finally:
+        for other in others:
+            other.close()
+        worker.close()
+        services.close()
