@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from engine.clock import Clock
 from engine.store.reports import order_counts
-from web import auth
+from web import auth, params
 from web.forms import forms
 from web.i18n import current_lang, term, translate
 from web.orders import orders
@@ -124,6 +124,7 @@ def create_app(
     app.add_url_rule(  # browsers ask for it whatever the page says
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
     )
+    params.init_app(app)  # <id:…> in the blueprints' addresses
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)

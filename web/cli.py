@@ -817,6 +817,8 @@ def _message_row(message: Any) -> str:
     }[message.status]
     at = when[1].isoformat(timespec="seconds") if when[1] else "-"
     error = f"  {_short(message.last_error)}" if message.last_error and message.status != "sent" else ""
+    if message.unreadable is not None:  # listed, not a traceback: a newer OrderLoom wrote it
+        error += f"  unreadable: {_short(str(message.unreadable), 200)}"
     return (
         f"#{message.id:<8} {message.status:<8} {message.topic:<34} {message.department or '-':<12} "
         f"{message.attempts} attempt(s), {when[0]} {at}{error}"
@@ -878,7 +880,10 @@ def outbox_show(ctx: click.Context, message_id: int) -> None:
             "replayed_at",
         )
     }
-    _echo_json({**shown, "payload": message.payload})
+    if message.unreadable is not None:
+        _echo_json({**shown, "unreadable": str(message.unreadable)})
+    else:
+        _echo_json({**shown, "payload": message.payload})
 
 
 @outbox.command("replay")

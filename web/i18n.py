@@ -128,6 +128,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "outbox.last_attempt": {"zh": "最近一次尝试", "en": "Last attempt"},
     "outbox.replayed_by": {"zh": "重新发送人", "en": "Sent again by"},
     "outbox.payload": {"zh": "消息内容", "en": "Payload"},
+    "outbox.unreadable": {"zh": "无法读取", "en": "unreadable"},
     "outbox.none": {"zh": "这里没有消息。", "en": "No message here."},
     "outbox.all_topics": {"zh": "全部主题", "en": "all topics"},
     "outbox.replay": {"zh": "重新发送", "en": "Send again"},

@@ -16,7 +16,6 @@ refresh function. An order, workflow or channel outside the user's departments i
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -55,11 +54,12 @@ from web.forms import (
     refresh_response,
 )
 from web.i18n import current_lang, translate
+from web.params import query_number, whole_number
 
 orders = Blueprint("orders", __name__)
 
 LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
-_LOCK_VERSION = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() refuses "²" and 5,000 digits
+LOCK_DIGITS = 9  # more changes than one order ever has
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
 
 
@@ -205,6 +205,7 @@ def new_refresh(department: str, workflow: str, channel: str) -> Any:
 # The list of orders
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -225,13 +226,13 @@ def index() -> Any:
     home page's counts link here), and "go to order #…"."""
     wanted = request.args.get("id", "").strip().lstrip("#")
     if wanted:
-        if wanted.isascii() and wanted.isdigit():  # "²" is a digit to isdigit(), not to int()
-            return redirect(url_for("orders.show", order_id=int(wanted)))
-        abort(404)
+        order_id = whole_number(wanted)
+        if order_id is None or order_id == 0:
+            abort(404)
+        return redirect(url_for("orders.show", order_id=order_id))
     workflow = request.args.get("workflow") or None
     state = request.args.get("state") or None
-    raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    page = query_number("page", MAX_PAGE) or 1
     engine, lang = _engine(), current_lang()
     found = engine.list_orders(
         current_actor(), workflow=workflow, state=state, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
@@ -379,7 +380,7 @@ def _local(moment: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
 
 
-@orders.get("/orders/<int:order_id>")
+@orders.get("/orders/<id:order_id>")
 def show(order_id: int) -> Any:
     actor = current_actor()
     order = _order(order_id)
@@ -500,7 +501,7 @@ def _render_step(
     )
 
 
-@orders.route("/orders/<int:order_id>/fire/<trigger>", methods=["GET", "POST"])
+@orders.route("/orders/<id:order_id>/fire/<trigger>", methods=["GET", "POST"])
 def fire(order_id: int, trigger: str) -> Any:
     step = _step(order_id, trigger)
     compiled = step.form
@@ -509,13 +510,12 @@ def fire(order_id: int, trigger: str) -> Any:
         if not step.allowed:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
         return _render_step(step, data, step.order.lock_version)
-    posted_lock = request.form.get(LOCK_FIELD, "")
-    if not _LOCK_VERSION.fullmatch(posted_lock):
+    lock_version = whole_number(request.form.get(LOCK_FIELD), LOCK_DIGITS)
+    if lock_version is None:
         # Without the version the page was drawn with, a change made meanwhile would go unnoticed:
         # nothing is done (the step's own page always sends it).
         page = render_template("error.html", code=400, key="orders.no_lock_version", values={})
         abort(Response(page, status=400))
-    lock_version = int(posted_lock)
     data = posted_data(compiled) if compiled is not None else {}
     if compiled is not None:
         rows = posted_row_action(compiled, data)
@@ -537,7 +537,7 @@ def fire(order_id: int, trigger: str) -> Any:
     return redirect(url_for("orders.show", order_id=order_id))
 
 
-@orders.post("/orders/<int:order_id>/fire/<trigger>/refresh")
+@orders.post("/orders/<id:order_id>/fire/<trigger>/refresh")
 def fire_refresh(order_id: int, trigger: str) -> Any:
     step = _step(order_id, trigger)
     if step.form is None:

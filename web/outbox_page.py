@@ -3,13 +3,17 @@ replaying them.
 
 ``GET /outbox`` lists the messages of the admin's departments, newest first, 50 a page, by status
 (``dead`` first: the dead letters; ``pending``, ``sent``, ``internal``) and topic.
-``GET /outbox/<id>`` shows one: its topic, payload, attempts, last error and times.
+``GET /outbox/<id>`` shows one: its topic, payload, attempts, last error and times. A message whose
+payload this OrderLoom cannot read (written by a newer one) is listed and shown marked "unreadable"
+(无法读取), with why, and without its payload; it is not replayed from here (409), nor by "send all
+again".
 ``POST /outbox/<id>/replay`` sends it back to be delivered at the worker's next round
 (``Engine.replay_outbox``); ``POST /outbox/replay`` does so for every dead letter shown (of the topic
 filtered on). The engine decides who may: an admin of the message's department (``Forbidden``: 403 for
 anyone else, ``NotFound``: 404 outside their departments, ``ConflictError``: 409 for a message sent
-already, internal, or being sent). Every page's header links here for admins, with the number of dead
-letters when there are any.
+already, internal, being sent, or unreadable). Every page's header links here for admins, with the
+number of dead letters when there are any. A page number or a count in the query string, and a
+message's id in the address, are read by ``web.params``: anything but a whole number in range is a 404.
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from engine.runtime import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
 from web.auth import current_actor
 from web.formdata import CHINA_TIME
 from web.i18n import current_lang
+from web.params import MAX_ID, query_number
 
 outbox_page = Blueprint("outbox", __name__)
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000
 TABS = ("dead", "pending", "sent", "internal")  # the dead letters first: what an operator comes for
 
 
@@ -61,6 +67,7 @@ class Row:
     attempts: int
     when: str  # the time that matters for its status: next try, sent, dead since, written
     error: str
+    unreadable: str  # why this OrderLoom cannot read its payload, in the page's language ("" when it can)
 
 
 def _row(message: OutboxMessage) -> Row:
@@ -72,6 +79,7 @@ def _row(message: OutboxMessage) -> Row:
     }.get(message.status)
     payload = message.payload if isinstance(message.payload, dict) else {}
     error = (message.last_error or "") if message.status in ("pending", "dead") else ""
+    why = message.unreadable
     return Row(
         id=message.id,
         topic=message.topic,
@@ -81,6 +89,7 @@ def _row(message: OutboxMessage) -> Row:
         attempts=message.attempts,
         when=_local(when),
         error=error if len(error) <= 160 else error[:159] + "…",
+        unreadable=why.message(current_lang()) if why is not None else "",
     )
 
 
@@ -94,8 +103,8 @@ def index() -> Any:
     if status not in OUTBOX_STATUSES:
         abort(404)
     topic = request.args.get("topic") or None
-    raw_page = request.args.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 10_000 else 1
+    page = query_number("page", MAX_PAGE) or 1
+    replayed = query_number("replayed", MAX_ID, minimum=0)
     engine, actor = _engine(), current_actor()
     try:
         counts = engine.outbox_counts(actor)
@@ -105,7 +114,6 @@ def index() -> Any:
     except Forbidden as error:
         return _refused(error, 403)
     filters = {"status": status, **({"topic": topic} if topic else {})}
-    replayed = request.args.get("replayed", "")
     return render_template(
         "outbox/index.html",
         rows=[_row(message) for message in found[:PAGE_SIZE]],
@@ -113,13 +121,13 @@ def index() -> Any:
         statuses=TABS,
         topic=topic,
         counts=counts,
-        replayed=int(replayed) if replayed.isdigit() else None,
+        replayed=replayed,
         newer=url_for("outbox.index", **filters, page=page - 1) if page > 1 else None,
         older=url_for("outbox.index", **filters, page=page + 1) if len(found) > PAGE_SIZE else None,
     )
 
 
-@outbox_page.get("/outbox/<int:message_id>")
+@outbox_page.get("/outbox/<id:message_id>")
 def show(message_id: int) -> Any:
     try:
         message = _engine().outbox_message(message_id, current_actor())
@@ -140,12 +148,13 @@ def show(message_id: int) -> Any:
             "replayed": _local(message.replayed_at),
         },
         payload=json.dumps(message.payload, ensure_ascii=False, indent=2, default=str),
-        replayable=message.status == "dead" or (message.status == "pending" and message.claimed_by is None),
+        replayable=message.unreadable is None
+        and (message.status == "dead" or (message.status == "pending" and message.claimed_by is None)),
         replayed=request.args.get("replayed") == "1",
     )
 
 
-@outbox_page.post("/outbox/<int:message_id>/replay")
+@outbox_page.post("/outbox/<id:message_id>/replay")
 def replay(message_id: int) -> Any:
     try:
         _engine().replay_outbox([message_id], current_actor())

@@ -9,6 +9,13 @@ messages of its batch not yet tried, and lets go of what it holds: the correlati
 claim on a timer or message. Another worker (or the next ``worker --once``) then takes them at once
 instead of after the lease (5 minutes). When another worker holds the correlation feed, this one says
 so, with the time that worker's lease runs to, instead of reporting no match without a word.
+
+A round never dies of one bad row: a row this OrderLoom cannot read (an audit event, an order's data or
+an outbox message written by a newer one) is passed over by the correlation feed, whose cursor moves on,
+and a timer whose order cannot be read stays scheduled with a note; each is said in the worker's output.
+Any other ``EngineError`` of one part of the round (timers, correlation, outbox, order counts) is said
+too (once while the part fails the same way), and the other parts go on; the next round tries that part
+again.
 """
 
 from __future__ import annotations
@@ -17,15 +24,17 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from engine.errors import EngineError
 from engine.rules.correlation import CorrelationFeed, CorrelationRuleset, FeedReport
-from engine.runtime import DispatchReport
+from engine.runtime import DispatchReport, TimerReport
 from engine.store.reports import fold_order_counts
 from web.wiring import Services
 
 Send = Callable[[str, Any], None]
 Echo = Callable[[str], None]
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -38,6 +47,10 @@ class Totals:
     rounds: int = 0
     held: FeedReport | None = None  # the last round's report when another worker held the feed
     unreachable: list[str] = field(default_factory=list)
+    unreadable: int = 0  # rows the correlation feed passed over: this OrderLoom cannot read them
+    unfired: int = 0  # due timers that could not fire (their order cannot be read, …): tried again
+    errors: int = 0  # parts of rounds that failed with an EngineError
+    last_error: str | None = None  # "part: error" of the last of them
 
 
 class Worker:
@@ -66,6 +79,7 @@ class Worker:
         self._stop = threading.Event()
         self._paused_until: datetime | None = None  # outbox delivery waits after an unreachable server
         self._said_held: str | None = None
+        self._said_errors: dict[str, str] = {}  # part -> the error said last: said again only if another
 
     # -- stopping --------------------------------------------------------------------------------
 
@@ -110,20 +124,51 @@ class Worker:
         engine = self.engine
         totals = self.totals
         totals.rounds += 1
-        fired = engine.run_due_timers(self.name, limit=self.batch)
-        correlated = self.feed.round()
-        self._note_feed(correlated)
-        report = self._dispatch()
-        fold_order_counts(self.services.store, engine.clock.now())  # at most every few seconds
+        timers = self._part("timers", lambda: engine.fire_due_timers(self.name, limit=self.batch))
+        if timers is not None:
+            self._note_timers(timers)
+        correlated = self._part("correlation", self.feed.round)
+        if correlated is not None:
+            self._note_feed(correlated)
+        report = self._part("outbox", self._dispatch)
+        # at most every few seconds
+        self._part("order counts", lambda: fold_order_counts(self.services.store, engine.clock.now()))
+        fired = timers.fired if timers is not None else 0
         totals.fired += fired
-        totals.matches += correlated.matches
+        if correlated is not None:
+            totals.matches += correlated.matches
         if report is not None:
             totals.sent += report.sent
             totals.retried += report.retried
             totals.dead += report.dead
             self._note_dispatch(report)
         sent = report.sent if report is not None else 0
-        return bool(fired or sent or correlated.events)
+        passed = len(correlated.unreadable) if correlated is not None else 0
+        return bool(fired or sent or (correlated is not None and correlated.events) or passed)
+
+    def _part(self, name: str, work: Callable[[], _T]) -> _T | None:
+        """``work()``, or None when it failed with an ``EngineError``: said (once while it fails the same
+        way round after round), and the round goes on."""
+        try:
+            done = work()
+        except EngineError as error:
+            self.totals.errors += 1
+            self.totals.last_error = f"{name}: {error}"
+            if self._said_errors.get(name) != str(error):
+                self._said_errors[name] = str(error)
+                self.echo(f"{self.name}: {name}: error: {error}; the rest of the round goes on")
+            return None
+        if self._said_errors.pop(name, None) is not None:
+            self.echo(f"{self.name}: {name}: works again")
+        return done
+
+    def _note_timers(self, report: TimerReport) -> None:
+        self.totals.unfired += len(report.unfired)
+        for unfired in report.unfired:
+            self.echo(
+                f"{self.name}: timer {unfired.timer_id} not fired: {unfired.error}; it stays scheduled "
+                "and is tried again later"
+            )
 
     def _dispatch(self) -> DispatchReport | None:
         if self.deliver is None:
@@ -140,6 +185,11 @@ class Worker:
         return report
 
     def _note_feed(self, report: FeedReport) -> None:
+        self.totals.unreadable += len(report.unreadable)
+        for row in report.unreadable:
+            self.echo(
+                f"{self.name}: correlation passed over a row this OrderLoom cannot read: {row.describe()}"
+            )
         if report.holding or report.held_by is None:
             self.totals.held = None
             if self._said_held is not None and report.holding:
@@ -171,6 +221,12 @@ class Worker:
         )
         if totals.retried or totals.dead:
             line += f"; {totals.retried} message(s) to try again, {totals.dead} dead letter(s)"
+        if totals.unfired:
+            line += f"; {totals.unfired} timer(s) not fired"
+        if totals.unreadable:
+            line += f"; correlation passed over {totals.unreadable} row(s) this OrderLoom cannot read"
+        if totals.errors:
+            line += f"; {totals.errors} error(s), the last: {totals.last_error}"
         if totals.held is not None:
             line += f"; correlation skipped: {held_text(totals.held)}"
         return line

@@ -60,19 +60,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from engine.dsl.spec import CREATE_TRIGGER, Text
-from engine.errors import (
-    ConflictError,
-    DefinitionError,
-    EngineError,
-    NotFound,
-    Problem,
-    TransitionRejected,
-)
+from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
 from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, compile_expression
 from engine.rules.expr import check as check_expression
 from engine.rules.routing import province_key
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
-from engine.store.store import is_lock_timeout
+from engine.store.store import UnreadableRow, is_lock_timeout
 from engine.store.tables import audit_events, orders, outbox
 
 if TYPE_CHECKING:
@@ -101,7 +94,7 @@ __all__ = [
 ON_TARGETS = ("customer_open_orders", "event_order", "address_open_orders")
 REPLENISHMENT_TOPIC = "inventory.replenishment_suggested"
 MAX_COUNT = 20  # events joined by one pattern (the schema says so too)
-MAX_TARGETS = 200  # orders one address match acts on (open_orders_where gives as many per mobile)
+MAX_TARGETS = 200  # orders one address match acts on (open_order_ids_where gives as many per mobile)
 NAMES = frozenset({"event"})  # the root names a pattern's expressions may read
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^[1-9][0-9]{0,5}[smhd]$")
@@ -737,6 +730,8 @@ class FeedReport:
     fired: int = 0  # triggers fired on orders
     skipped: int = 0  # orders where the trigger was not available (recorded, not fired)
     suggested: int = 0  # outbox suggestions written
+    # rows this OrderLoom cannot read (written by a newer one), passed over: the cursor moves past them
+    unreadable: list[UnreadableRow] = field(default_factory=list)
 
 
 class CorrelationFeed:
@@ -748,6 +743,12 @@ class CorrelationFeed:
     Acting on a match happens before the cursor moves past its last event, so a crash in between acts
     again on restart (at least once); firing the same trigger again is then usually refused by the
     order's state, which is recorded as skipped.
+
+    A row this OrderLoom cannot read (an audit event, its order's data or an outbox message of a
+    ``schema_version`` it does not know: written by a newer OrderLoom) is passed over: the cursor moves
+    past it and the round's report lists it (``FeedReport.unreadable``), so one such row never stops the
+    feed. A round that fails half-way lets the next one start again from the cursor, replaying the last
+    window first, so no event is fed twice.
     """
 
     def __init__(
@@ -789,6 +790,14 @@ class CorrelationFeed:
         report = FeedReport()
         if not self.rulesets:
             return report
+        try:
+            return self._round(report)
+        except BaseException:
+            # The correlator may hold events past the cursor: the next round replays before it feeds.
+            self._holding = False
+            raise
+
+    def _round(self, report: FeedReport) -> FeedReport:
         now = self.engine.clock.now()
         with self.engine.store.transaction() as tx:
             holding = tx.claim_correlation_cursor(self.name, self.worker_id, now, self.lease)
@@ -800,7 +809,7 @@ class CorrelationFeed:
             return report
         report.holding = True
         if not self._holding:
-            report.replayed = self._replay(cursor.last_audit_id, cursor.last_outbox_id, now)
+            report.replayed = self._replay(cursor.last_audit_id, cursor.last_outbox_id, now, report)
             self._holding = True
         self.correlator.expire(now)
         audit_after, outbox_after = cursor.last_audit_id, cursor.last_outbox_id
@@ -811,8 +820,11 @@ class CorrelationFeed:
         while more:
             events, more = self._read(audit_after, outbox_after, up_to=settled, since=None)
             for event, audit_id, outbox_id in events:
-                report.events += 1
                 audit_after, outbox_after = max(audit_after, audit_id), max(outbox_after, outbox_id)
+                if isinstance(event, UnreadableRow):
+                    report.unreadable.append(event)
+                    continue
+                report.events += 1
                 matches = self.correlator.feed(event)
                 records = [self._act(match, report) for match in matches]
                 due = records or report.events % self.batch == 0
@@ -851,9 +863,9 @@ class CorrelationFeed:
 
     def _read(
         self, audit_after: int, outbox_after: int, up_to: tuple[int, int] | None, since: datetime | None
-    ) -> tuple[list[tuple[dict[str, Any], int, int]], bool]:
+    ) -> tuple[list[tuple[dict[str, Any] | UnreadableRow, int, int]], bool]:
         """Events after the cursors, audit and outbox merged in time order (audit first on a tie), and
-        whether more may follow."""
+        whether more may follow; a row this code cannot read stands in its place as itself."""
         with self.engine.store.read() as tx:
             audits = tx.audit_feed(
                 after_id=audit_after,
@@ -867,18 +879,25 @@ class CorrelationFeed:
                 since=since,
                 limit=self.batch,
             )
-        merged: list[tuple[datetime, int, int, dict[str, Any], int, int]] = []
-        for row, order in audits:
-            merged.append((row.at, 0, row.id, event_from_audit(row, order), row.id, 0))
+        merged: list[tuple[datetime, int, int, dict[str, Any] | UnreadableRow, int, int]] = []
+        for item in audits:
+            if isinstance(item, UnreadableRow):
+                merged.append((item.at, 0, item.id, item, item.id, 0))
+            else:
+                row, order = item
+                merged.append((row.at, 0, row.id, event_from_audit(row, order), row.id, 0))
         for message in messages:
-            merged.append((message.created_at, 1, message.id, event_from_outbox(message), 0, message.id))
+            if isinstance(message, UnreadableRow):
+                merged.append((message.at, 1, message.id, message, 0, message.id))
+            else:
+                merged.append((message.created_at, 1, message.id, event_from_outbox(message), 0, message.id))
         # A full batch of one log may stop before the other's next events: feed only up to the
         # earlier of the two last times, so the merge stays in time order across batches.
         limit_at: datetime | None = None
         if len(audits) == self.batch and audits:
-            limit_at = audits[-1][0].at
+            limit_at = _feed_time(audits[-1])
         if len(messages) == self.batch and messages:
-            last = messages[-1].created_at
+            last = _feed_time(messages[-1])
             limit_at = last if limit_at is None else min(limit_at, last)
         merged.sort(key=lambda item: (item[0], item[1], item[2]))
         events = [
@@ -888,18 +907,21 @@ class CorrelationFeed:
         ]
         return events, limit_at is not None
 
-    def _replay(self, audit_upto: int, outbox_upto: int, now: datetime) -> int:
+    def _replay(self, audit_upto: int, outbox_upto: int, now: datetime, report: FeedReport) -> int:
         """Feed the last window of already-read events again, without acting: partial patterns come
-        back; events that a recorded match consumed are left out, so nothing matches twice."""
+        back; events that a recorded match consumed are left out, so nothing matches twice. Rows it
+        cannot read were passed over (and said) when first read; a recorded match it cannot read is
+        said (the events it consumed may then be replayed)."""
         self.correlator.close()
         self.correlator = Correlator(self.rulesets)
         since = now - self._window
+        consumed: set[str] = set()
         with self.engine.store.read() as tx:
-            consumed = {
-                str(event.get("id"))
-                for match in tx.correlation_matches(self.name, since - self._window)
-                for event in match["events"]
-            }
+            for match in tx.correlation_matches(self.name, since - self._window):
+                if isinstance(match, UnreadableRow):
+                    report.unreadable.append(match)
+                else:
+                    consumed.update(str(event.get("id")) for event in match["events"])
         replayed = 0
         audit_after = outbox_after = 0
         more = True
@@ -907,7 +929,7 @@ class CorrelationFeed:
             events, more = self._read(audit_after, outbox_after, up_to=(audit_upto, outbox_upto), since=since)
             for event, audit_id, outbox_id in events:
                 audit_after, outbox_after = max(audit_after, audit_id), max(outbox_after, outbox_id)
-                if event["id"] in consumed:
+                if isinstance(event, UnreadableRow) or event["id"] in consumed:
                     continue
                 replayed += 1
                 self.correlator.feed(event)  # matches here were acted on before, or will never be
@@ -985,8 +1007,8 @@ class CorrelationFeed:
         with self.engine.store.read() as tx:
             if on == "customer_open_orders":
                 for value in sorted(values):
-                    for row in tx.open_orders_where(("customer", "mobile"), value, departments=scope):
-                        ids[row.id] = None
+                    found = tx.open_order_ids_where(("customer", "mobile"), value, departments=scope)
+                    ids.update(dict.fromkeys(found))
             else:
                 ids.update(dict.fromkeys(_open_orders_at(tx.connection, values, scope)))
         return sorted(ids)
@@ -1004,7 +1026,7 @@ class CorrelationFeed:
                 "result": "skipped",
                 "why": [refusal.en for refusal in error.refusals],
             }
-        except (ConflictError, NotFound) as error:
+        except EngineError as error:  # changed meanwhile, gone, or stored in a shape this code cannot read
             report.skipped += 1
             return {"order_id": order_id, "trigger": trigger, "result": "skipped", "why": [str(error)]}
         report.fired += 1
@@ -1080,6 +1102,13 @@ def feed_events(correlator: Correlator, events: Iterable[Mapping[str, Any]]) -> 
     for event in events:
         found.extend(correlator.feed(event))
     return found
+
+
+def _feed_time(item: tuple[AuditRow, OrderRow] | OutboxRow | UnreadableRow) -> datetime:
+    """When a row read by the feed was written."""
+    if isinstance(item, tuple):
+        return item[0].at
+    return item.at if isinstance(item, UnreadableRow) else item.created_at
 
 
 def _newest_ids(connection: Any) -> tuple[int, int]:

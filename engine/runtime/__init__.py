@@ -8,7 +8,9 @@ from engine.runtime.engine import (
     MigrationPlan,
     OrderView,
     PublishedVersion,
+    TimerReport,
     TriggerInfo,
+    UnfiredTimer,
 )
 from engine.runtime.outbox import (
     ADMIN_ROLE,
@@ -35,7 +37,9 @@ __all__ = [
     "OutboxMessage",
     "PublishedVersion",
     "RetryPolicy",
+    "TimerReport",
     "TriggerInfo",
     "Undeliverable",
+    "UnfiredTimer",
     "Unreachable",
 ]

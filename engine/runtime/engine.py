@@ -147,6 +147,25 @@ class MigrationPlan:
     applied: bool = False
 
 
+@dataclass(frozen=True)
+class UnfiredTimer:
+    """A due timer that could not fire for a reason of its own: its order or its workflow version is
+    stored in a shape this OrderLoom cannot read (``StoredDocumentError``), or firing failed with
+    another ``EngineError``. It stays scheduled, its note says why, and it is tried again once its
+    claim's lease runs out (or at once by another worker, when this one stops and lets go of it)."""
+
+    timer_id: int
+    error: EngineError
+
+
+@dataclass
+class TimerReport:
+    """What one ``fire_due_timers`` round did."""
+
+    fired: int = 0
+    unfired: list[UnfiredTimer] = field(default_factory=list)
+
+
 @dataclass
 class _Live:
     """The order being moved inside one transaction."""
@@ -1006,25 +1025,40 @@ class Engine:
     # -- timers --------------------------------------------------------------------------------
 
     def run_due_timers(self, worker_id: str, limit: int = 100, lease: timedelta | None = None) -> int:
-        """Fire the due timers this worker claims; returns how many fired.
+        """Fire the due timers this worker claims; returns how many fired (``fire_due_timers`` also
+        says which could not)."""
+        return self.fire_due_timers(worker_id, limit, lease).fired
+
+    def fire_due_timers(
+        self, worker_id: str, limit: int = 100, lease: timedelta | None = None
+    ) -> TimerReport:
+        """Fire the due timers this worker claims; the report says how many fired and which could not.
 
         A claim lasts ``lease`` (the engine's by default): a timer claimed by a worker that died is
         taken over by another once the claim is older than that. It still fires at most once: the
         timer is marked fired, only if still scheduled and claimed by this worker, in the same
         transaction as its transition. A timer whose state the order has left, or whose condition
         no longer holds, is cancelled. A timer whose order changed under it stays claimed and is
-        tried again when its lease runs out.
+        tried again when its lease runs out. So does one that cannot fire for a reason of its own (its
+        order or workflow version stored in a shape this OrderLoom cannot read, written by a newer
+        one; any other ``EngineError``): nothing of its fire is written, the error is kept in its note
+        and in the report (``UnfiredTimer``), and the other timers go on. It is not cancelled: a worker
+        that reads it (the newer OrderLoom, during a rolling upgrade) fires it once the lease lapses.
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
             claimed = tx.claim_due_timers(worker_id, now, limit, self.lease if lease is None else lease)
-        fired = 0
+        report = TimerReport()
         for timer_id in claimed:
             try:
-                fired += self._fire_timer(timer_id, worker_id, now)
+                report.fired += self._fire_timer(timer_id, worker_id, now)
             except ConflictError:
                 continue
-        return fired
+            except EngineError as error:
+                with self.store.transaction() as tx:
+                    tx.note_timer(timer_id, worker_id, f"not fired: {error}")
+                report.unfired.append(UnfiredTimer(timer_id, error))
+        return report
 
     @_retried
     def _fire_timer(self, timer_id: int, worker_id: str, now: datetime) -> bool:

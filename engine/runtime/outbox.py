@@ -16,7 +16,9 @@ payload)`` outside any transaction. What ``send`` raises decides what happens ne
 
 A failing message is put off, never back at the head of the queue, so it never holds up the messages
 written after it. Dead letters stay until an operator replays them (``Engine.replay_outbox``): their
-attempts start again from none, and who replayed them is kept. Operators are the admins (role
+attempts start again from none, and who replayed them is kept. A message whose payload this OrderLoom
+cannot read (written by a newer one) is listed and shown with why (``OutboxMessage.unreadable``), but
+not replayed here: no worker of this OrderLoom would deliver it. Operators are the admins (role
 ``admin``) of a department, who see the messages of their departments' orders; an admin of every
 department (``*``) sees all of them, messages of no department too.
 """
@@ -204,9 +206,13 @@ def visible_message(store: Store, message_id: int, actor: Actor) -> OutboxRow:
 
 
 def replay(store: Store, clock: Clock, message_ids: Sequence[int], actor: Actor, lease: timedelta) -> int:
-    """Send these messages back to be delivered now (each must be dead or pending and not being sent):
-    all of them or, with the first that cannot be, none. Returns how many."""
+    """Send these messages back to be delivered now (each must be dead or pending and not being sent,
+    and readable by this OrderLoom): all of them or, with the first that cannot be, none. Returns how
+    many."""
     messages = [visible_message(store, message_id, actor) for message_id in message_ids]
+    for message in messages:
+        if message.unreadable is not None:
+            raise _unreadable(message)
     now = clock.now()
     with store.transaction() as tx:
         for message in messages:
@@ -217,16 +223,31 @@ def replay(store: Store, clock: Clock, message_ids: Sequence[int], actor: Actor,
 
 
 def replay_dead(store: Store, clock: Clock, actor: Actor, topic: str | None, lease: timedelta) -> int:
-    """Send every dead letter ``actor`` sees (of ``topic`` when given) back to be delivered now."""
+    """Send every dead letter ``actor`` sees (of ``topic`` when given) back to be delivered now, but
+    those this OrderLoom cannot read: no worker of it would deliver them, so they stay dead (and listed
+    as unreadable) for the OrderLoom that wrote them."""
     scope = operator_scope(actor)
     now = clock.now()
-    replayed = 0
+    replayed = kept = 0  # kept: dead letters left dead, which the next page of the list starts after
     with store.transaction() as tx:
         while True:
-            dead = tx.outbox_list(departments=scope, status="dead", topic=topic, limit=500)
+            dead = tx.outbox_list(departments=scope, status="dead", topic=topic, limit=500, offset=kept)
             if not dead:
                 return replayed
-            replayed += sum(tx.outbox_replay(message.id, actor.name, now, lease) for message in dead)
+            for message in dead:
+                if message.unreadable is None and tx.outbox_replay(message.id, actor.name, now, lease):
+                    replayed += 1
+                else:
+                    kept += 1
+
+
+def _unreadable(message: OutboxRow) -> ConflictError:
+    why = message.unreadable
+    assert why is not None
+    return ConflictError(
+        f"{why}; no worker of this OrderLoom delivers it: replay it from an OrderLoom that reads it",
+        zh=f"{why.message('zh')}；本版本 OrderLoom 的工作进程不会投递它：请在能读取它的 OrderLoom 中重新发送",
+    )
 
 
 def _not_replayable(message: OutboxRow) -> ConflictError:

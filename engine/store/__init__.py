@@ -11,6 +11,7 @@ from engine.store.store import (
     Store,
     TimerRow,
     Tx,
+    UnreadableRow,
     VersionRow,
     lock_stock,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "Store",
     "TimerRow",
     "Tx",
+    "UnreadableRow",
     "VersionRow",
     "lock_stock",
     "metadata",

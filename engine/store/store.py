@@ -28,7 +28,7 @@ import time
 import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -162,7 +162,9 @@ class TimerRow:
     due_at: datetime
     status: str
     claimed_by: str | None
-    note: str | None = None  # why it was cancelled, when not simply for leaving its state
+    # why it was cancelled, when not simply for leaving its state; on a scheduled timer, why it could not
+    # fire the last time it was due (it is tried again)
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,36 @@ class OutboxRow:
     last_attempt_at: datetime | None = None
     replayed_by: str | None = None
     replayed_at: datetime | None = None
+    # Why this OrderLoom cannot read the payload (then None): written by a newer one, or changed outside
+    # OrderLoom. Only the lists and the message an operator looks at carry such a row; no worker
+    # delivers it (``claim_outbox`` gives it back).
+    unreadable: StoredDocumentError | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A row of the audit trail, the outbox or the correlation matches whose stored document (for an
+    audit event, also its order's data) this OrderLoom cannot read: what the correlation feed passes
+    over, saying so, instead of stopping at it."""
+
+    table: str  # "audit_events", "outbox" or "correlation_matches"
+    id: int
+    at: datetime
+    error: StoredDocumentError
+
+    def describe(self, lang: str = "en") -> str:
+        """``audit event 7: <why>`` in ``lang`` (only the why when it names the row itself)."""
+        what = _ROW_NAMES[self.table]
+        name = f"{what[1] if lang.startswith('zh') else what[0]} {self.id}"
+        why = self.error.message(lang)
+        return why if why.startswith(f"{name} ") else f"{name}: {why}"
+
+
+_ROW_NAMES = {
+    "audit_events": ("audit event", "审计事件"),
+    "outbox": ("outbox message", "发件箱消息"),
+    "correlation_matches": ("correlation match", "关联匹配"),
+}
 
 
 @dataclass(frozen=True)
@@ -355,7 +387,12 @@ def _statements() -> dict[str, Executable]:
         .where(
             and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED, timers.c.claimed_by == b("worker"))
         )
-        .values(status=literal_column("'fired'")),
+        .values(status=literal_column("'fired'"), note=null()),
+        "note_timer": update(timers)
+        .where(
+            and_(timers.c.id == b("id"), timers.c.status == _SCHEDULED, timers.c.claimed_by == b("worker"))
+        )
+        .values(note=b("note")),
         "order_timers": select(*_TIMER_COLUMNS)
         .where(timers.c.order_id == b("order_id"))
         .order_by(timers.c.id),
@@ -895,6 +932,11 @@ class Tx:
         ``note`` says why, where leaving its state is not the whole story."""
         self.run("finish_timer", {"id": timer_id, "status": status, "note": note})
 
+    def note_timer(self, timer_id: int, worker_id: str, note: str) -> bool:
+        """Keep why a timer could not fire on it, leaving it scheduled and claimed by ``worker_id`` (so
+        it is tried again once the claim's lease runs out); False when the worker no longer holds it."""
+        return bool(self.run("note_timer", {"id": timer_id, "worker": worker_id, "note": note}).rowcount == 1)
+
     def fire_timer(self, timer_id: int, worker_id: str) -> bool:
         """Mark a timer fired if it is still scheduled and claimed by ``worker_id``; False otherwise.
 
@@ -983,8 +1025,11 @@ class Tx:
         return claimed
 
     def outbox_message(self, outbox_id: int) -> OutboxRow | None:
+        """The message, also one whose payload this code cannot read (``unreadable`` says why)."""
+        if not 0 < outbox_id <= MAX_ID:  # no row holds it (and SQLite's driver refuses past 64 bits)
+            return None
         row = self.run("outbox_by_id", {"id": outbox_id}).fetchone()
-        return None if row is None else self._outbox(row)
+        return None if row is None else self._outbox(row, lenient=True)
 
     def outbox_sent(self, outbox_id: int, worker_id: str, at: datetime) -> bool:
         """Mark a message sent if ``worker_id`` still holds it; False when its claim was taken over."""
@@ -1024,7 +1069,8 @@ class Tx:
         offset: int = 0,
     ) -> list[OutboxRow]:
         """Messages newest first, of ``status`` and ``topic`` when given; ``departments=None`` means
-        every message, else only those of these departments."""
+        every message, else only those of these departments. A message whose payload this code cannot
+        read is listed too, its ``unreadable`` saying why."""
         o = outbox.c
         query = select(*_OUTBOX_COLUMNS)
         params: dict[str, Any] = {"limit": limit, "offset": offset}
@@ -1041,7 +1087,7 @@ class Tx:
             query = query.where(o.department.in_([bindparam(f"department_{i}") for i in range(len(names))]))
             params.update({f"department_{i}": name for i, name in enumerate(names)})
         query = query.order_by(o.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
-        return [self._outbox(r) for r in self.run_statement(query, params).fetchall()]
+        return [self._outbox(r, lenient=True) for r in self.run_statement(query, params).fetchall()]
 
     def outbox_counts(self, *, departments: frozenset[str] | None) -> dict[str, int]:
         """How many messages are pending and dead (each read from its own small index)."""
@@ -1060,11 +1106,20 @@ class Tx:
             counts[status] = int(self.run_statement(query, params).fetchone()[0])
         return counts
 
-    def _outbox(self, r: Sequence[Any]) -> OutboxRow:
+    def _outbox(self, r: Sequence[Any], *, lenient: bool = False) -> OutboxRow:
+        """The row; a payload this code cannot read raises ``StoredDocumentError``, or, ``lenient``,
+        gives the row without it (``payload`` None, ``unreadable`` saying why)."""
+        unreadable: StoredDocumentError | None = None
+        try:
+            payload = documents.read(OUTBOX_PAYLOAD, r[15], self._json(r[2]), r[0])
+        except StoredDocumentError as error:
+            if not lenient:
+                raise
+            payload, unreadable = None, error
         return OutboxRow(
             id=r[0],
             topic=r[1],
-            payload=documents.read(OUTBOX_PAYLOAD, r[15], self._json(r[2]), r[0]),
+            payload=payload,
             created_at=self._time(r[3]),
             attempts=r[4],
             last_error=r[5],
@@ -1077,6 +1132,7 @@ class Tx:
             last_attempt_at=None if r[12] is None else self._time(r[12]),
             replayed_by=r[13],
             replayed_at=None if r[14] is None else self._time(r[14]),
+            unreadable=unreadable,
         )
 
     def get_idempotent(self, actor: str, key: str) -> Any | None:
@@ -1251,9 +1307,10 @@ class Tx:
 
     def audit_feed(
         self, *, after_id: int, up_to_id: int | None = None, since: datetime | None = None, limit: int = 500
-    ) -> list[tuple[AuditRow, OrderRow]]:
+    ) -> list[tuple[AuditRow, OrderRow] | UnreadableRow]:
         """Audit events with ``after_id < id <= up_to_id`` (and ``at >= since``), oldest id first, each
-        with its order as it is now."""
+        with its order as it is now; an event this code cannot read (the event, or its order's data,
+        of a version it does not know) as an :class:`UnreadableRow` in its place."""
         a = audit_events.c
         conditions = [a.id > after_id]
         if up_to_id is not None:
@@ -1268,7 +1325,13 @@ class Tx:
             .limit(limit)
         ).fetchall()
         width = len(_AUDIT_COLUMNS)
-        return [(self._audit(r[:width]), self._order(r[width:])) for r in rows]
+        found: list[tuple[AuditRow, OrderRow] | UnreadableRow] = []
+        for r in rows:
+            try:
+                found.append((self._audit(r[:width]), self._order(r[width:])))
+            except StoredDocumentError as error:
+                found.append(UnreadableRow("audit_events", r[0], self._time(r[3]), error))
+        return found
 
     def _audit(self, r: Sequence[Any]) -> AuditRow:
         changes, guards, rules = self._json(r[8]), self._json(r[9]), self._json(r[10])
@@ -1293,8 +1356,9 @@ class Tx:
 
     def outbox_feed(
         self, *, after_id: int, up_to_id: int | None = None, since: datetime | None = None, limit: int = 500
-    ) -> list[OutboxRow]:
-        """Outbox messages (sent or not) with ``after_id < id <= up_to_id`` and ``created_at >= since``."""
+    ) -> list[OutboxRow | UnreadableRow]:
+        """Outbox messages (sent or not) with ``after_id < id <= up_to_id`` and ``created_at >= since``,
+        oldest id first; one whose payload this code cannot read as an :class:`UnreadableRow`."""
         o = outbox.c
         conditions = [o.id > after_id]
         if up_to_id is not None:
@@ -1304,29 +1368,36 @@ class Tx:
         rows = self.connection.execute(
             select(*_OUTBOX_COLUMNS).where(*conditions).order_by(o.id).limit(limit)
         ).fetchall()
-        return [self._outbox(r) for r in rows]
+        found: list[OutboxRow | UnreadableRow] = []
+        for r in rows:
+            message = self._outbox(r, lenient=True)
+            if message.unreadable is None:
+                found.append(message)
+            else:
+                found.append(UnreadableRow("outbox", message.id, message.created_at, message.unreadable))
+        return found
 
-    def open_orders_where(
+    def open_order_ids_where(
         self,
         path: Sequence[str],
         value: str,
         limit: int = 200,
         departments: Collection[str] | None = None,
-    ) -> list[OrderRow]:
-        """Unfinished orders (of ``departments``; None: of every one) whose data holds the text ``value``
-        at ``path`` (``["customer", "mobile"]``).
+    ) -> list[int]:
+        """The ids of the unfinished orders (of ``departments``; None: of every one) whose data holds the
+        text ``value`` at ``path`` (``["customer", "mobile"]``), in id order. Only the ids are read: an
+        order whose data this code cannot read is found too (and refused when acted on).
 
         No index serves this (the data is JSON): it reads every unfinished order, which is what a
         correlation match, rare by design, can afford.
         """
-        field: Any = orders.c.data
+        at_path: Any = orders.c.data
         for key in path:
-            field = field[key]
-        query = select(*_ORDER_COLUMNS).where(orders.c.final.is_(False), field.as_string() == value)
+            at_path = at_path[key]
+        query = select(orders.c.id).where(orders.c.final.is_(False), at_path.as_string() == value)
         if departments is not None:
             query = query.where(orders.c.department.in_(sorted(departments)))
-        rows = self.connection.execute(query.order_by(orders.c.id).limit(limit)).fetchall()
-        return [self._order(r) for r in rows]
+        return [int(i) for i in self.connection.execute(query.order_by(orders.c.id).limit(limit)).scalars()]
 
     def insert_correlation_match(
         self,
@@ -1354,8 +1425,9 @@ class Tx:
             )
         )
 
-    def correlation_matches(self, feed: str, since: datetime) -> list[dict[str, Any]]:
-        """The matches of ``feed`` recorded at or after ``since``, oldest first."""
+    def correlation_matches(self, feed: str, since: datetime) -> list[dict[str, Any] | UnreadableRow]:
+        """The matches of ``feed`` recorded at or after ``since``, oldest first; one this code cannot read
+        as an :class:`UnreadableRow`."""
         m = correlation_matches.c
         rows = self.connection.execute(
             select(
@@ -1372,10 +1444,14 @@ class Tx:
             .where(m.feed == feed, m.at >= since.astimezone(UTC))
             .order_by(m.id)
         ).fetchall()
-        found = []
+        found: list[dict[str, Any] | UnreadableRow] = []
         for r in rows:
             match = {"events": self._json(r[5]), "actions": self._json(r[6])}
-            match = documents.read(CORRELATION_MATCH, r[7], match, r[8])
+            try:
+                match = documents.read(CORRELATION_MATCH, r[7], match, r[8])
+            except StoredDocumentError as error:
+                found.append(UnreadableRow("correlation_matches", r[8], self._time(r[4]), error))
+                continue
             found.append(
                 {
                     "ruleset": r[0],

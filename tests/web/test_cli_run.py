@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from engine.store import Store
-from engine.store.tables import timers
+from engine.store.tables import outbox, timers
 from web.settings import REPO_ROOT
 
 WAIT = 120.0  # seconds a step may take before the test gives up on it
@@ -150,3 +150,68 @@ def _feed_holder(store: Store) -> str | None:
     with store.read() as tx:
         cursor = tx.correlation_cursor("default")
     return None if cursor is None else cursor.claimed_by
+
+
+def test_a_row_this_orderloom_cannot_read_stops_neither_the_worker_nor_the_app(tmp_path: Path) -> None:
+    """An outbox message written by a newer OrderLoom (schema_version 2): the worker says it passes it
+    over and goes on, so `orderloom run` keeps the app up (it stopped both when the worker died of it)."""
+    port = _free_port()
+    url = f"sqlite:///{tmp_path / 'orderloom.db'}"
+    env = {
+        **os.environ,
+        "ORDERLOOM_DATABASE_URL": url,
+        "ORDERLOOM_MAIL_DIR": str(tmp_path / "mail"),
+        "ORDERLOOM_SECRET_KEY": "k" * 40,
+    }
+    for name in ("ORDERLOOM_SMTP_URL", "ORDERLOOM_MAIL_TO", "ORDERLOOM_DEFINITIONS"):
+        env.pop(name, None)
+    command = [".venv/bin/orderloom"]
+    upgrade = subprocess.run(
+        [*command, "db", "upgrade"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    store = Store(url)
+    with store.transaction() as tx:
+        tx.insert_outbox(
+            "payment_failed", {"order_id": 1}, datetime.now(UTC), department="retail", deliver=False
+        )
+        tx.connection.execute(update(outbox).values(schema_version=2))
+
+    output: list[str] = []
+    run = subprocess.Popen(
+        [*command, "run", "--host", "127.0.0.1", "--port", str(port), "--interval", "0.2"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    reader = threading.Thread(target=lambda: output.extend(iter(run.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    passed = "correlation passed over a row this OrderLoom cannot read: outbox message 1 has schema_version 2"
+    try:
+        wait_for(
+            "the worker passing the row over", lambda: any(passed in line for line in output), run, output
+        )
+        wait_for("app", lambda: _healthy(port), run, output)
+        wait_for("the cursor past the row", lambda: _feed_cursor(store) == 1, run, output)
+        assert run.poll() is None, "".join(output)
+        run.send_signal(signal.SIGINT)
+        run.wait(timeout=WAIT)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+        reader.join(timeout=10)
+        store.dispose()
+    shown = "".join(output)
+    assert run.returncode == 0, shown
+    assert "stopping the rest" not in shown and "Traceback" not in shown
+    assert "orderloom run: the app and the worker stopped" in shown
+
+
+def _feed_cursor(store: Store) -> int | None:
+    with store.read() as tx:
+        cursor = tx.correlation_cursor("default")
+    return None if cursor is None else cursor.last_outbox_id

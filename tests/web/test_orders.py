@@ -376,9 +376,33 @@ def test_an_order_id_above_2_to_the_63_is_not_found_not_a_500(clerk: FlaskClient
     assert "找不到此页面" in clerk.get(f"/orders/{huge}?lang=zh").text
     posted = clerk.post(f"/orders/{huge}/fire/pay", data={"_lock_version": "1"})
     assert posted.status_code == 404
-    go = clerk.get(f"/orders?id={huge}")
+    assert clerk.get(f"/orders?id={huge}").status_code == 404  # no redirect to an id no row can hold
+    go = clerk.get(f"/orders?id={2**63 - 1}")
     assert go.status_code == 302 and clerk.get(go.headers["Location"]).status_code == 404
     assert clerk.get("/orders?id=%C2%B2").status_code == 404  # "²": a digit to isdigit(), not to int()
+
+
+def test_a_page_number_or_an_id_that_is_no_number_in_range_is_a_404_page_not_a_500(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash would be a 500 page, as in production
+    order_id = create(clerk)
+    too_long = "9" * 5000
+    for path in (
+        "/orders?page=%C2%B2",  # "²": a digit to str.isdigit(), not to int()
+        f"/orders?page={too_long}",  # int() refuses more than 4,300 digits
+        f"/orders?id={too_long}",
+        "/orders?page=0",
+        "/orders?page=10001",
+        "/orders?id=0",
+        "/orders/%D9%A3",  # "٣", an Arabic-Indic 3: int() reads it as 3, no address of ours
+    ):
+        response = clerk.get(path + ("&" if "?" in path else "?") + "lang=en")
+        assert response.status_code == 404, path
+        assert "Not found" in response.text and "Traceback" not in response.text, path
+    assert clerk.get("/orders?page=1").status_code == 200 and clerk.get("/orders?page=").status_code == 200
+    assert clerk.get(f"/orders/{order_id}").status_code == 200
+    assert clerk.get(f"/orders?id=%23{order_id}").headers["Location"] == f"/orders/{order_id}"
 
 
 def test_an_order_stored_in_a_newer_schema_version_is_a_page_saying_so(

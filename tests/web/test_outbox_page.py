@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from engine.runtime import Undeliverable
 from engine.store import Store
+from engine.store.tables import outbox
 from tests.web.conftest import DEFS, add_user, log_in, make_app, settings_for
 
 AT = datetime(2026, 3, 2, 10, tzinfo=UTC)
@@ -130,3 +132,68 @@ def test_anyone_but_an_admin_is_told_the_outbox_is_for_admins(app: Flask) -> Non
     )
     assert "cleo 不是管理员" in client.get("/outbox/1?lang=zh").get_data(as_text=True)
     assert client.post("/outbox/1/replay").status_code == 403
+
+
+def test_a_message_this_orderloom_cannot_read_is_listed_as_unreadable_not_a_500(app: Flask) -> None:
+    """Written by a newer OrderLoom (schema_version 2): the list, the message, the header's count and
+    replaying all answer, saying why; the message is not replayed from here."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash would be a 500 page, as in production
+    store: Store = app.extensions["orderloom"].store
+    with store.transaction() as tx:
+        tx.connection.execute(update(outbox).where(outbox.c.id == 1).values(schema_version=2))
+    client = client_of(app, "tester", "tester-password")
+    why = "outbox message 1 has schema_version 2, newer than this OrderLoom reads (up to 1)"
+
+    home = client.get("/?lang=en")
+    assert home.status_code == 200 and 'title="2 dead letter(s) to look at">2</b>' in home.text
+    listed = client.get("/outbox?lang=en")
+    assert listed.status_code == 200
+    row = listed.text.split('<a href="/outbox/1">#1</a>')[1].split("</tr>")[0]
+    assert '<span class="unreadable" title="' + why in row and ">unreadable</span>" in row
+    assert '<a href="/outbox/2">#2</a>' in listed.text  # the other dead letter, as ever
+    assert ">无法读取</span>" in client.get("/outbox?lang=zh").text
+
+    shown = client.get("/outbox/1?lang=en")
+    assert shown.status_code == 200
+    assert 'id="outbox-status">dead letter (no more attempts)</dd>' in shown.text
+    assert why in shown.text.split('id="outbox-unreadable">')[1]
+    assert 'id="replay"' not in shown.text and "pre class" not in shown.text
+    zh = client.get("/outbox/1?lang=zh").text
+    assert "发件箱消息 1 的 schema_version 为 2，比本版本 OrderLoom 能读取的（最高 1）更新" in zh
+
+    refused = client.post("/outbox/1/replay?lang=en")
+    assert refused.status_code == 409 and "replay it from an OrderLoom that reads it" in refused.text
+    replayed = client.post("/outbox/replay")
+    assert replayed.status_code == 303 and replayed.headers["Location"] == "/outbox?status=dead&replayed=1"
+    left = client.get("/outbox?lang=en").text
+    assert "Dead letters <b>1</b>" in left and '<a href="/outbox/1">#1</a>' in left
+
+
+def test_a_number_in_the_address_or_the_query_that_is_no_number_in_range_is_a_404_page(app: Flask) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a crash would be a 500 page, as in production
+    client = client_of(app, "tester", "tester-password")
+    huge, too_long = "99999999999999999999", "9" * 5000
+    for path in (
+        f"/outbox/{huge}",
+        f"/outbox/{2**63}",  # 19 digits, one past the largest id
+        "/outbox/0",
+        "/outbox/%D9%A3",  # "٣", an Arabic-Indic 3: a digit to Python, no address of ours
+        "/outbox?page=%C2%B2",  # "²": a digit to str.isdigit(), not to int()
+        "/outbox?replayed=%C2%B2",
+        f"/outbox?page={too_long}",
+        f"/outbox?replayed={too_long}",
+        "/outbox?page=0",
+        "/outbox?page=10001",
+        "/outbox?page=-1",
+        "/outbox?replayed=1.5",
+    ):
+        response = client.get(path + ("&" if "?" in path else "?") + "lang=en")
+        assert response.status_code == 404, path
+        assert "Not found" in response.text and "Traceback" not in response.text, path
+    largest = client.get(f"/outbox/{2**63 - 1}?lang=en")  # the largest id: no such message
+    assert largest.status_code == 404 and f"no outbox message {2**63 - 1}" in largest.text
+    for path in (f"/outbox/{huge}/replay", f"/outbox/{2**63 - 1}/replay", "/outbox/%D9%A3/replay"):
+        assert client.post(path).status_code == 404, path
+    assert client.get("/outbox?page=1&replayed=0").status_code == 200
+    assert "1 dead letter(s) queued again" in client.get("/outbox?replayed=1&lang=en").text
+    assert client.get("/outbox/1").status_code == 200

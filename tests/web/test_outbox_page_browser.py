@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
+from sqlalchemy import update
 
+from engine.runtime import Undeliverable
+from engine.store.tables import outbox
 from tests.web.conftest import DEFS, LiveServer, log_in_page, make_app, serve, settings_for
 from tests.web.test_outbox import Inbox, _free_port
 from web.outbox import MailDelivery, SmtpServer, SmtpTransport
@@ -89,3 +92,53 @@ def test_an_admin_replays_a_dead_letter_and_it_is_delivered(
     expect(page.get_by_role("heading", level=1)).to_have_text("发件箱：待发送、已发送与死信")
     expect(page.locator("#outbox-link")).to_have_text("发件箱")
     screenshot("5-zh")
+
+
+def test_a_dead_letter_this_orderloom_cannot_read_is_shown_unreadable_and_left_dead(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """Written by a newer OrderLoom (schema_version 2): listed with an "unreadable" mark, opened with why
+    and no payload nor button, and left dead when every dead letter is sent again."""
+    services = server.app.extensions["orderloom"]
+    note = {"department": "retail", "trigger": "pay", "from": "pending_payment", "to": "paid"}
+    with services.store.transaction() as tx:
+        for order_id in (7, 8):
+            tx.insert_outbox(
+                "notifications.order_status", {**note, "order_id": order_id}, AT, department="retail"
+            )
+
+    def nobody(topic: str, payload: object) -> None:
+        raise Undeliverable("no recipient", zh="没有收件人")
+
+    assert services.engine.dispatch_outbox("w1", nobody).dead == 2
+    with services.store.transaction() as tx:
+        tx.connection.execute(update(outbox).where(outbox.c.id == 1).values(schema_version=2))
+
+    log_in_page(page, server)
+    page.goto(server("/outbox?lang=en"))
+    rows = page.locator("#outbox-list tbody tr")
+    expect(rows).to_have_count(2)
+    newer = rows.filter(has=page.get_by_role("link", name="#1"))
+    expect(newer.locator(".unreadable")).to_have_text("unreadable")
+    expect(rows.filter(has=page.get_by_role("link", name="#2")).locator(".unreadable")).to_have_count(0)
+    screenshot("1-listed-unreadable")
+
+    newer.get_by_role("link", name="#1").click()
+    expect(page.locator("#outbox-unreadable")).to_contain_text(
+        "outbox message 1 has schema_version 2, newer than this OrderLoom reads (up to 1)"
+    )
+    expect(page.locator("pre.payload")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send again")).to_have_count(0)
+    screenshot("2-the-unreadable-message")
+
+    page.get_by_role("link", name="Back to the outbox").click()
+    page.get_by_role("button", name="Send all these dead letters again").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "1 dead letter(s) queued again: the worker delivers them at its next round."
+    )
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".unreadable")).to_have_text("unreadable")
+    page.goto(server("/outbox/1?lang=zh"))
+    expect(page.locator("#outbox-unreadable")).to_contain_text("无法读取")
+    expect(page.locator("#outbox-unreadable")).to_contain_text("发件箱消息 1 的 schema_version 为 2")
+    screenshot("3-zh")

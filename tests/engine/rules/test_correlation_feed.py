@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import discover, load_bundle
@@ -34,7 +34,7 @@ from engine.rules.correlation import (
 )
 from engine.runtime import Actor, Engine
 from engine.store import Store
-from engine.store.tables import outbox, stock
+from engine.store.tables import audit_events, correlation_matches, orders, outbox, stock
 
 REPO = Path(__file__).resolve().parents[3]
 LEASE = timedelta(minutes=5)
@@ -169,9 +169,9 @@ def holds(engine: Engine, order_id: int) -> list[tuple[str, str | None]]:
 
 def last_ids(engine: Engine) -> tuple[int, int]:
     with engine.store.read() as tx:
-        audits = tx.audit_feed(after_id=0, limit=100_000)
-        messages = tx.outbox_feed(after_id=0, limit=100_000)
-    return max((row.id for row, _ in audits), default=0), max((m.id for m in messages), default=0)
+        audits = tx.connection.execute(select(func.max(audit_events.c.id))).scalar_one_or_none()
+        messages = tx.connection.execute(select(func.max(outbox.c.id))).scalar_one_or_none()
+    return int(audits or 0), int(messages or 0)
 
 
 def matches(engine: Engine, feed: str = "default") -> list[dict[str, Any]]:
@@ -593,3 +593,82 @@ def test_a_round_never_reads_past_an_event_still_being_written(
         and actor == "correlation:retail-fraud"
         and "repeated-payment-failures" in str(reason)
     )
+
+
+def test_rows_this_orderloom_cannot_read_are_passed_over_said_and_the_feed_goes_on(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    held, newer_order = order(engine, ZHANG), order(engine, ZHANG)  # two paid orders of Zhang's
+    first = payment_failed(engine, ZHANG, held)
+    newer_message = payment_failed(engine, ZHANG, held)
+    clock.advance(minutes=1)
+    failures = [first, payment_failed(engine, ZHANG, held), payment_failed(engine, ZHANG, held)]
+    with engine.store.transaction() as tx:  # as a newer OrderLoom would store them
+        connection = tx.connection
+        connection.execute(update(outbox).where(outbox.c.id == newer_message).values(schema_version=2))
+        connection.execute(update(orders).where(orders.c.id == newer_order).values(schema_version=2))
+        newer_audits = list(
+            connection.execute(select(audit_events.c.id).where(audit_events.c.order_id == newer_order))
+            .scalars()
+            .all()
+        )
+    before = last_ids(engine)
+
+    feed = feeds("w1")
+    report = feed.round()
+
+    # The newer order's two audit events and the newer message are passed over, each said; the rest is
+    # fed: the held order's two audit events and the three failures, which match.
+    assert [(row.table, row.id) for row in report.unreadable] == [
+        *(("audit_events", audit_id) for audit_id in newer_audits),
+        ("outbox", newer_message),
+    ]
+    said = report.unreadable[-1]
+    assert said.describe() == (
+        f"outbox message {newer_message} has schema_version 2, newer than this OrderLoom reads (up to 1): "
+        "it was written by a newer OrderLoom; run that version, or upgrade this one"
+    )
+    assert said.describe("zh").startswith(f"发件箱消息 {newer_message} 的 schema_version 为 2")
+    assert (
+        report.unreadable[0]
+        .describe()
+        .startswith(f"audit event {newer_audits[0]}: the data of order {newer_order} has schema_version 2")
+    )
+    assert (report.events, report.matches, report.fired, report.skipped) == (5, 1, 1, 1)
+    assert state(engine, held) == "on_hold"
+    [match] = matches(engine)
+    assert [e["id"] for e in match["events"]] == [f"outbox:{i}" for i in failures]
+    by_order = {a["order_id"]: a for a in match["actions"]}
+    assert by_order[held]["result"] == "fired"
+    # The newer order is one of Zhang's open orders; firing on it is refused by its data, not a crash.
+    assert by_order[newer_order]["result"] == "skipped"
+    assert "has schema_version 2, newer than this OrderLoom reads" in by_order[newer_order]["why"][0]
+    with engine.store.read() as tx:
+        cursor = tx.correlation_cursor("default")
+    assert cursor is not None and (cursor.last_audit_id, cursor.last_outbox_id) == before
+
+    again = feed.round()  # past them: not read, nor said, again
+    assert (again.unreadable, again.events, again.matches) == ([], 1, 0)  # the hold it fired
+
+
+def test_a_recorded_match_this_orderloom_cannot_read_is_said_when_the_feed_is_taken_over(
+    engine: Engine, clock: FrozenClock, feeds: Feeds
+) -> None:
+    wang = order(engine, WANG)
+    for _ in range(3):
+        clock.advance(minutes=1)
+        payment_failed(engine, WANG, wang)
+    first = feeds("w1")
+    assert first.round().matches == 1
+    assert first.release() is True
+    with engine.store.transaction() as tx:
+        tx.connection.execute(update(correlation_matches).values(schema_version=2))
+        [match_id] = tx.connection.execute(select(correlation_matches.c.id)).scalars().all()
+
+    report = feeds("w2").round()  # takes the feed over: replays the last window first
+
+    assert report.holding is True
+    [said] = report.unreadable
+    assert (said.table, said.id) == ("correlation_matches", match_id)
+    assert said.describe().startswith(f"correlation match {match_id} has schema_version 2, newer than")
+    assert report.matches == 0 and len(holds(engine, wang)) == 1  # replayed, never acted on again

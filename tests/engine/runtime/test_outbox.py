@@ -10,12 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from engine.clock import FrozenClock
 from engine.errors import ConflictError, Forbidden, NotFound
 from engine.plugins import ActionContext, PluginRegistry, emits
 from engine.runtime import Actor, Engine, RetryPolicy, Undeliverable, Unreachable
 from engine.store import OutboxRow, Store
+from engine.store.tables import outbox
 from tests.engine.runtime.conftest import ADMIN, CLERK, bundle, make_engine
 
 RETAIL_ADMIN = Actor("ria", frozenset({"admin"}), frozenset({"retail"}))
@@ -280,3 +282,43 @@ def test_a_message_being_sent_is_not_replayed_and_one_put_off_is_taken_now(
     assert put_off.next_attempt_at == clock.now() + timedelta(seconds=30)
     assert engine.replay_outbox([message_id], ADMIN) == 1  # retry now, not in half a minute
     assert engine.dispatch_outbox("w2", lambda topic, payload: None).sent == 1
+
+
+def test_a_dead_letter_this_orderloom_cannot_read_is_listed_and_not_replayed(
+    store: Store, clock: FrozenClock
+) -> None:
+    """Written by a newer OrderLoom: listed, said why, left dead for it; the others replay as ever."""
+    engine = make_engine(store, clock)
+    ids = [queue(store, clock, "notifications.order_status", {"n": n}, department="retail") for n in range(3)]
+
+    def send(topic: str, payload: Any) -> None:
+        raise Undeliverable("ORDERLOOM_MAIL_TO is not set", zh="未设置 ORDERLOOM_MAIL_TO")
+
+    assert engine.dispatch_outbox("w1", send).dead == 3
+    newer = ids[1]
+    with store.transaction() as tx:
+        tx.connection.execute(update(outbox).where(outbox.c.id == newer).values(schema_version=2))
+
+    listed = engine.outbox_messages(RETAIL_ADMIN, status="dead")
+    assert [(m.id, m.unreadable is not None) for m in listed] == [
+        (ids[2], False),
+        (newer, True),
+        (ids[0], False),
+    ]
+    shown = engine.outbox_message(newer, RETAIL_ADMIN)
+    assert (shown.status, shown.payload) == ("dead", None)
+    with pytest.raises(ConflictError) as refused:
+        engine.replay_outbox([ids[0], newer], RETAIL_ADMIN)
+    assert str(refused.value) == (
+        f"outbox message {newer} has schema_version 2, newer than this OrderLoom reads (up to 1): it was "
+        "written by a newer OrderLoom; run that version, or upgrade this one; no worker of this OrderLoom "
+        "delivers it: replay it from an OrderLoom that reads it"
+    )
+    assert refused.value.message("zh").endswith(
+        "本版本 OrderLoom 的工作进程不会投递它：请在能读取它的 OrderLoom 中重新发送"
+    )
+    assert message(store, ids[0]).status == "dead"  # all or none
+
+    assert engine.replay_dead_letters(RETAIL_ADMIN) == 2  # and it ends: the unreadable one stays dead
+    assert [m.id for m in engine.outbox_messages(RETAIL_ADMIN, status="dead")] == [newer]
+    assert engine.outbox_counts(RETAIL_ADMIN) == {"pending": 2, "dead": 1}

@@ -3,9 +3,13 @@ from __future__ import annotations
 import multiprocessing
 from datetime import timedelta
 
+from sqlalchemy import update
+
 from engine.clock import FrozenClock
+from engine.errors import StoredDocumentError
 from engine.runtime import Engine
 from engine.store import Store
+from engine.store.tables import orders
 from tests.engine.runtime.conftest import CLERK, bundle, make_engine
 
 ORDER = {"customer": "李四", "total": 88}
@@ -160,3 +164,41 @@ def test_outbox_message_of_a_crashed_dispatcher_is_sent_after_the_lease(
     clock.advance(minutes=5)
     assert engine.dispatch_outbox("d2", lambda topic, payload: delivered.append(topic)).sent == 1
     assert delivered == ["mail"]
+
+
+def test_a_timer_whose_order_cannot_be_read_stays_scheduled_with_a_note_and_the_others_fire(
+    engine: Engine, clock: FrozenClock, store: Store
+) -> None:
+    newer = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    other = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id
+    with store.transaction() as tx:  # as a newer OrderLoom would store its data
+        tx.connection.execute(update(orders).where(orders.c.id == newer).values(schema_version=2))
+    clock.advance(minutes=30)
+
+    assert engine.run_due_timers("w1") == 1  # the other order's timer: one bad order stops no run
+    assert engine.get_order(other, CLERK).state == "cancelled"
+    with store.read() as tx:
+        [timer] = tx.order_timers(newer)
+    why = f"the data of order {newer} has schema_version 2, newer than this OrderLoom reads (up to 1)"
+    assert (timer.status, timer.claimed_by) == ("scheduled", "w1")  # kept for a worker that reads it
+    assert timer.note is not None and timer.note.startswith(f"not fired: {why}")
+    with store.read() as tx:
+        assert tx.history(newer)[-1].trigger == "create"  # nothing of the fire was written
+
+    clock.advance(minutes=5)  # the claim's lease lapses: tried again, and said again
+    report = engine.fire_due_timers("w2")
+    assert report.fired == 0
+    [unfired] = report.unfired
+    assert unfired.timer_id == timer.id and isinstance(unfired.error, StoredDocumentError)
+    assert str(unfired.error).startswith(why)
+    assert unfired.error.message("zh").startswith(f"订单 {newer} 的数据的 schema_version 为 2")
+    assert engine.fire_due_timers("w2").unfired == []  # held by w2 for its lease: not tried each round
+
+    with store.transaction() as tx:  # read by an OrderLoom that knows the version: it fires
+        tx.connection.execute(update(orders).where(orders.c.id == newer).values(schema_version=1))
+    clock.advance(minutes=5)
+    assert engine.fire_due_timers("w3").fired == 1
+    with store.read() as tx:
+        fired = tx.timer(timer.id)
+    assert fired is not None and (fired.status, fired.note) == ("fired", None)
+    assert engine.get_order(newer, CLERK).state == "cancelled"

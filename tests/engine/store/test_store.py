@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from engine.errors import ContentionError
+from engine.errors import ContentionError, StoredDocumentError
 from engine.store import INTEGRITY_ERRORS, PreparedStatements, Store, lock_stock
 from engine.store.store import IDLE_CONNECTIONS, WAL_AUTOCHECKPOINT_PAGES
-from engine.store.tables import audit_events, stock
+from engine.store.tables import audit_events, outbox, stock
 from tests.engine.store.support import NOW, bare_order
 
 
@@ -51,7 +51,25 @@ def test_an_id_or_version_no_row_can_hold_finds_nothing(store: Store) -> None:
         for wanted in (99999999999999999999999, 2**63, -(2**63) - 1, 0, -order_id):
             assert tx.load_order(wanted) is None, wanted
             assert tx.version("retail-order", wanted) is None, wanted
+            assert tx.outbox_message(wanted) is None, wanted
         assert tx.load_order(order_id) is not None
+
+
+def test_an_outbox_message_whose_payload_this_code_cannot_read_is_listed_saying_why(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.insert_outbox("payments.captured", {"order_id": 1}, NOW, department="retail")
+        tx.insert_outbox("payments.captured", {"order_id": 2}, NOW, department="retail")
+        tx.connection.execute(update(outbox).where(outbox.c.id == 1).values(schema_version=2))
+    with store.read() as tx:
+        second, first = tx.outbox_list(departments=None)  # newest first
+        shown = tx.outbox_message(1)
+    with store.transaction() as tx:
+        assert [m.id for m in tx.claim_outbox("w1", NOW, 10)] == [2]  # no worker gets it to deliver
+    assert (second.id, second.payload, second.unreadable) == (2, {"order_id": 2}, None)
+    assert (first.id, first.topic, first.status, first.payload) == (1, "payments.captured", "pending", None)
+    assert shown == first and isinstance(first.unreadable, StoredDocumentError)
+    assert str(first.unreadable).startswith("outbox message 1 has schema_version 2, newer than this")
+    assert first.unreadable.message("zh").startswith("发件箱消息 1 的 schema_version 为 2")
 
 
 def test_an_update_keeps_the_workflow_version_unless_given_one(store: Store) -> None:
