@@ -144,6 +144,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "outbox.back": {"zh": "返回发件箱", "en": "Back to the outbox"},
     "outbox.refused.title": {"zh": "无法执行", "en": "Not possible"},
+    "outbox.forbidden.title": {"zh": "无权查看", "en": "Not allowed"},
+    "outbox.not_found.title": {"zh": "找不到这条消息", "en": "Message not found"},
     "errors.400.title": {"zh": "请求无法处理", "en": "Bad request"},
     "errors.400": {"zh": "这个请求不完整或格式不对。", "en": "The request was incomplete or malformed."},
     "errors.csrf.title": {"zh": "页面已过期", "en": "This page has expired"},

@@ -132,6 +132,22 @@ def test_anyone_but_an_admin_is_told_the_outbox_is_for_admins(app: Flask) -> Non
     )
     assert "cleo 不是管理员" in client.get("/outbox/1?lang=zh").get_data(as_text=True)
     assert client.post("/outbox/1/replay").status_code == 403
+    page = refused.get_data(as_text=True)
+    assert '<h1 id="problem-heading">Not allowed</h1>' in page
+    assert 'href="/outbox"' not in page  # no link back to the page that refused them
+    assert "无权查看" in client.get("/outbox?lang=zh").get_data(as_text=True)
+
+
+def test_a_message_that_is_not_there_is_a_not_found_page_with_the_way_back(app: Flask) -> None:
+    client = client_of(app, "tester", "tester-password")
+    missing = client.get("/outbox/999?lang=en")
+    assert missing.status_code == 404
+    page = missing.get_data(as_text=True)
+    assert '<h1 id="problem-heading">Message not found</h1>' in page
+    assert 'href="/outbox">Back to the outbox</a>' in page
+    assert "找不到这条消息" in client.get("/outbox/999?lang=zh").get_data(as_text=True)
+    zero = client.get("/outbox/0?lang=en")  # no message has id 0: the address itself is wrong
+    assert zero.status_code == 404 and "There is nothing at this address." in zero.get_data(as_text=True)
 
 
 def test_a_message_this_orderloom_cannot_read_is_listed_as_unreadable_not_a_500(app: Flask) -> None:
