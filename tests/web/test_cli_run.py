@@ -12,7 +12,8 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,68 +52,92 @@ def wait_for(what: str, done: Callable[[], bool], process: subprocess.Popen[str]
         time.sleep(0.2)
 
 
-def test_make_run_starts_the_app_and_a_worker_and_ctrl_c_stops_both(tmp_path: Path) -> None:
-    port = _free_port()
-    commands = make_run_commands(port)
-    assert [shlex.split(c)[1] for c in commands] == ["db", "demo", "run"]
-    assert shlex.split(commands[-1])[1:] == ["run", "--host", "127.0.0.1", "--port", str(port)]
-    url = f"sqlite:///{tmp_path / 'orderloom.db'}"
+def _env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a run in ``tmp_path``: its own database, Maildir and key, no SMTP server."""
     env = {
         **os.environ,
-        "ORDERLOOM_DATABASE_URL": url,
+        "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'orderloom.db'}",
         "ORDERLOOM_MAIL_DIR": str(tmp_path / "mail"),  # not the repository's var/mail
         "ORDERLOOM_SECRET_KEY": "k" * 40,  # not the repository's var/secret_key
     }
     for name in ("ORDERLOOM_SMTP_URL", "ORDERLOOM_MAIL_TO", "ORDERLOOM_DEFINITIONS"):
         env.pop(name, None)
-    for command in commands[:-1]:  # db upgrade, demo --if-empty
-        done = subprocess.run(shlex.split(command), cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout + done.stderr
+    return env
 
-    store = Store(url)
+
+@contextmanager
+def running(command: list[str], env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """``orderloom run`` started in a session of its own (Ctrl-C sent to it goes to it alone, as a
+    terminal sends it), with what it prints gathered line by line; killed if still running at the end."""
     output: list[str] = []
     run = subprocess.Popen(
-        shlex.split(commands[-1]),
+        command,
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # Ctrl-C below goes to `orderloom run` alone, as a terminal sends it
+        start_new_session=True,
     )
     reader = threading.Thread(target=lambda: output.extend(iter(run.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
     try:
-        wait_for(
-            "address", lambda: f"OrderLoom is running at http://127.0.0.1:{port}/\n" in output, run, output
-        )
-        wait_for(
-            "demo logins",
-            lambda: any(line.startswith("  li.na / li.na-demo") for line in output),
-            run,
-            output,
-        )
-        wait_for("app", lambda: _healthy(port), run, output)
-
-        # A timer of the demo comes due (as if its 30 minutes had passed): the worker fires it.
-        with store.transaction() as tx:
-            timer_id = tx.connection.execute(
-                select(timers.c.id).where(timers.c.status == "scheduled").order_by(timers.c.due_at).limit(1)
-            ).scalar_one()
-            past = datetime.now(UTC) - timedelta(minutes=1)
-            tx.connection.execute(update(timers).where(timers.c.id == timer_id).values(due_at=past))
-        wait_for("fired timer", lambda: _timer_status(store, timer_id) == "fired", run, output)
-        wait_for("delivered outbox", lambda: _outbox_counts(store) == {"pending": 0, "dead": 0}, run, output)
-        assert list((tmp_path / "mail" / "new").iterdir())  # the demo's mail, in the Maildir
-        wait_for("correlation feed held", lambda: _feed_holder(store) is not None, run, output)
-
-        run.send_signal(signal.SIGINT)  # Ctrl-C
-        run.wait(timeout=WAIT)
+        yield run, output
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
         reader.join(timeout=10)
+
+
+def test_make_run_starts_the_app_and_a_worker_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    port = _free_port()
+    commands = make_run_commands(port)
+    assert [shlex.split(c)[1] for c in commands] == ["db", "demo", "run"]
+    assert shlex.split(commands[-1])[1:] == ["run", "--host", "127.0.0.1", "--port", str(port)]
+    env = _env(tmp_path)
+    url = env["ORDERLOOM_DATABASE_URL"]
+    for command in commands[:-1]:  # db upgrade, demo --if-empty
+        done = subprocess.run(shlex.split(command), cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    store = Store(url)
+    try:
+        with running(shlex.split(commands[-1]), env) as (run, output):
+            wait_for(
+                "address",
+                lambda: f"OrderLoom is running at http://127.0.0.1:{port}/\n" in output,
+                run,
+                output,
+            )
+            wait_for(
+                "demo logins",
+                lambda: any(line.startswith("  li.na / li.na-demo") for line in output),
+                run,
+                output,
+            )
+            wait_for("app", lambda: _healthy(port), run, output)
+
+            # A timer of the demo comes due (as if its 30 minutes had passed): the worker fires it.
+            with store.transaction() as tx:
+                timer_id = tx.connection.execute(
+                    select(timers.c.id)
+                    .where(timers.c.status == "scheduled")
+                    .order_by(timers.c.due_at)
+                    .limit(1)
+                ).scalar_one()
+                past = datetime.now(UTC) - timedelta(minutes=1)
+                tx.connection.execute(update(timers).where(timers.c.id == timer_id).values(due_at=past))
+            wait_for("fired timer", lambda: _timer_status(store, timer_id) == "fired", run, output)
+            wait_for(
+                "delivered outbox", lambda: _outbox_counts(store) == {"pending": 0, "dead": 0}, run, output
+            )
+            assert list((tmp_path / "mail" / "new").iterdir())  # the demo's mail, in the Maildir
+            wait_for("correlation feed held", lambda: _feed_holder(store) is not None, run, output)
+
+            run.send_signal(signal.SIGINT)  # Ctrl-C
+            run.wait(timeout=WAIT)
+    finally:
         store.dispose()
     shown = "".join(output)
     assert run.returncode == 0, shown
@@ -156,15 +181,8 @@ def test_a_row_this_orderloom_cannot_read_stops_neither_the_worker_nor_the_app(t
     """An outbox message written by a newer OrderLoom (schema_version 2): the worker says it passes it
     over and goes on, so `orderloom run` keeps the app up (it stopped both when the worker died of it)."""
     port = _free_port()
-    url = f"sqlite:///{tmp_path / 'orderloom.db'}"
-    env = {
-        **os.environ,
-        "ORDERLOOM_DATABASE_URL": url,
-        "ORDERLOOM_MAIL_DIR": str(tmp_path / "mail"),
-        "ORDERLOOM_SECRET_KEY": "k" * 40,
-    }
-    for name in ("ORDERLOOM_SMTP_URL", "ORDERLOOM_MAIL_TO", "ORDERLOOM_DEFINITIONS"):
-        env.pop(name, None)
+    env = _env(tmp_path)
+    url = env["ORDERLOOM_DATABASE_URL"]
     command = [".venv/bin/orderloom"]
     upgrade = subprocess.run(
         [*command, "db", "upgrade"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
@@ -177,33 +195,19 @@ def test_a_row_this_orderloom_cannot_read_stops_neither_the_worker_nor_the_app(t
         )
         tx.connection.execute(update(outbox).values(schema_version=2))
 
-    output: list[str] = []
-    run = subprocess.Popen(
-        [*command, "run", "--host", "127.0.0.1", "--port", str(port), "--interval", "0.2"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    reader = threading.Thread(target=lambda: output.extend(iter(run.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
-    reader.start()
     passed = "correlation passed over a row this OrderLoom cannot read: outbox message 1 has schema_version 2"
+    run_command = [*command, "run", "--host", "127.0.0.1", "--port", str(port), "--interval", "0.2"]
     try:
-        wait_for(
-            "the worker passing the row over", lambda: any(passed in line for line in output), run, output
-        )
-        wait_for("app", lambda: _healthy(port), run, output)
-        wait_for("the cursor past the row", lambda: _feed_cursor(store) == 1, run, output)
-        assert run.poll() is None, "".join(output)
-        run.send_signal(signal.SIGINT)
-        run.wait(timeout=WAIT)
+        with running(run_command, env) as (run, output):
+            wait_for(
+                "the worker passing the row over", lambda: any(passed in line for line in output), run, output
+            )
+            wait_for("app", lambda: _healthy(port), run, output)
+            wait_for("the cursor past the row", lambda: _feed_cursor(store) == 1, run, output)
+            assert run.poll() is None, "".join(output)
+            run.send_signal(signal.SIGINT)
+            run.wait(timeout=WAIT)
     finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
-        reader.join(timeout=10)
         store.dispose()
     shown = "".join(output)
     assert run.returncode == 0, shown

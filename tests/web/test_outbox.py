@@ -287,17 +287,20 @@ def test_mail_without_a_server_goes_into_the_maildir(db: tuple[str, Store], tmp_
     assert rows(store)[0].status == "sent"
 
 
+class KeptMail:
+    """A mailer that keeps what it is given, in a list."""
+
+    where = "a list"
+
+    def __init__(self) -> None:
+        self.kept: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.kept.append(message)
+
+
 def test_a_message_has_the_same_message_id_at_every_attempt() -> None:
-    class Keep:
-        where = "a list"
-
-        def __init__(self) -> None:
-            self.kept: list[EmailMessage] = []
-
-        def send(self, message: EmailMessage) -> None:
-            self.kept.append(message)
-
-    keep = Keep()
+    keep = KeptMail()
     send = MailDelivery(keep, "a@b.cn", "desk@b.cn")
     send("notifications.order_status", NOTE)
     send("notifications.order_status", dict(NOTE))
@@ -307,16 +310,7 @@ def test_a_message_has_the_same_message_id_at_every_attempt() -> None:
 
 
 def test_a_refund_of_returned_goods_names_the_order_they_were_paid_on() -> None:
-    class Keep:
-        where = "a list"
-
-        def __init__(self) -> None:
-            self.kept: list[EmailMessage] = []
-
-        def send(self, message: EmailMessage) -> None:
-            self.kept.append(message)
-
-    keep = Keep()
+    keep = KeptMail()
     send = MailDelivery(keep, "a@b.cn", "desk@b.cn")
     goods = {"order_id": 9, "department": "after_sales", "amount": "199.00", "original_order_no": "RO2026"}
     send("payments.refunded", goods)
