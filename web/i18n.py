@@ -71,6 +71,17 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Not submitted: someone else changed this order while you were filling in the form. "
         "Look at the order as it is now before you submit again.",
     },
+    "orders.same_again.title": {"zh": "这张订单刚刚已经创建", "en": "This order was created a moment ago"},
+    "orders.same_again": {
+        "zh": "{when}已用完全相同的内容创建了订单 {order}，这次没有再创建"
+        "（多半是返回上一页后又提交了一次）。如确需再建一张同样的订单，请点「仍然新建一单」。",
+        "en": "Order {order} was created with exactly these details {when}, so no new order was "
+        "made (most likely the page was sent again after going back). To create another order like it, "
+        "press “Create another order anyway”.",
+    },
+    "orders.same_again.now": {"zh": "刚才", "en": "just now"},
+    "orders.same_again.minutes": {"zh": "{n} 分钟前", "en": "{n} min ago"},
+    "orders.same_again.button": {"zh": "仍然新建一单", "en": "Create another order anyway"},
     "orders.submitted_before": {
         "zh": "此页面已经提交过，订单已创建；内容改动后未再次创建。如确需另建一张订单，请再次提交。",
         "en": "This page was submitted before and its order created; the changed form was not sent "

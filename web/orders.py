@@ -8,6 +8,12 @@ on to the new order's page. ``GET /orders/<id>`` shows the order: its state, its
 /orders/<id>/fire/<trigger>`` shows the transition's form (or a confirm button when it takes none) and
 fires through ``Engine.fire`` with the lock version the page was drawn with.
 
+A new-order page carries a key (``_key``): the same page sent twice creates one order. A page drawn again
+by the back button has a new key but the browser puts back what was typed; so the login's session also
+remembers what its last intakes created (a digest of workflow, channel and data, for
+``SAME_AGAIN_WINDOW``), and the same order sent again within it is not created but shown beside the order
+it already made, with a button that creates another anyway (``_again``).
+
 The engine decides: a refusal comes back as the form again, filled, each refusal that names a field
 (``details.path``) beside it and the others (role, department, guard, rules) in the summary, in the
 page's language. Pages refresh computed fields and conditional groups through ``web.forms``'s one
@@ -16,15 +22,27 @@ refresh function. An order, workflow or channel outside the user's departments i
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
 from engine.dsl.spec import Text, WorkflowSpec
@@ -61,6 +79,11 @@ orders = Blueprint("orders", __name__)
 LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
 LOCK_DIGITS = 9  # more changes than one order ever has
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
+AGAIN_FIELD = "_again"  # "create another order anyway", when the same order was created a moment ago
+# in the login's session, newest first: [digest of workflow, channel and data, order id, unix seconds, key]
+RECENT_INTAKES = "recent_intakes"
+SAME_AGAIN_WINDOW = timedelta(minutes=30)
+RECENT_KEPT = 8
 
 
 def _engine() -> Engine:
@@ -142,6 +165,50 @@ def _intake(department: str, workflow: str, channel: str) -> _Intake:
     )
 
 
+@dataclass(frozen=True)
+class SameAgain:
+    """An order this login created a moment ago from the same workflow, channel and data."""
+
+    order_id: int
+    minutes: int
+
+
+def _digest(workflow: str, channel: str, data: Mapping[str, Any]) -> str:
+    text = json.dumps([workflow, channel, data], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _recent_intakes(now: datetime) -> list[list[Any]]:
+    """The login's recent intakes still inside the window; anything unreadable in the cookie is dropped."""
+    kept = session.get(RECENT_INTAKES)
+    since = (now - SAME_AGAIN_WINDOW).timestamp()
+    return [
+        entry
+        for entry in (kept if isinstance(kept, list) else [])
+        if isinstance(entry, list)
+        and len(entry) == 4
+        and isinstance(entry[0], str)
+        and isinstance(entry[1], int)
+        and isinstance(entry[2], (int, float))
+        and isinstance(entry[3], str)
+        and since <= entry[2] <= now.timestamp()
+    ]
+
+
+def _same_again(digest: str, key: str, now: datetime) -> SameAgain | None:
+    """The order this login created from the same data a moment ago through another page (its key
+    differs: the same page sent twice is the engine's idempotency, which answers with that order)."""
+    for kept, order_id, at, made_by in _recent_intakes(now):
+        if kept == digest and made_by != key:
+            return SameAgain(order_id, max(0, int((now.timestamp() - at) // 60)))
+    return None
+
+
+def _remember_intake(digest: str, order_id: int, key: str, now: datetime) -> None:
+    entries = [entry for entry in _recent_intakes(now) if entry[0] != digest]
+    session[RECENT_INTAKES] = [[digest, order_id, int(now.timestamp()), key], *entries][:RECENT_KEPT]
+
+
 def _render_intake(
     intake: _Intake,
     data: Mapping[str, Any],
@@ -149,6 +216,7 @@ def _render_intake(
     errors: Sequence[FieldError] = (),
     problems: Sequence[str] = (),
     focus: str | None = None,
+    same_again: SameAgain | None = None,
 ) -> str:
     view = _form_page(intake.form, data, errors, problems, focus, intake.action, intake.refresh)
     return render_template(
@@ -159,6 +227,8 @@ def _render_intake(
         action=intake.action,
         hidden={KEY_FIELD: key},
         channel=request.view_args["channel"] if request.view_args else "",
+        same_again=same_again,
+        again_field=AGAIN_FIELD,
     )
 
 
@@ -176,8 +246,16 @@ def new(department: str, workflow: str, channel: str) -> Any:
         if rows is not None:  # a row added or removed without JavaScript
             return _render_intake(intake, rows[0], key, focus=rows[1])
         data = compiled.layout.prepare(data)
+    engine = _engine()
+    now = engine.clock.now()
+    digest = _digest(workflow, channel, data)
+    if request.form.get(AGAIN_FIELD) != "1":
+        same = _same_again(digest, key, now)
+        if same is not None:  # the back button and the same page sent again: nothing created
+            # a new key: "create another anyway" creates one more, even where this page's key made one
+            return _render_intake(intake, data, uuid.uuid4().hex, same_again=same), 409
     try:
-        order = _engine().create_order(
+        order = engine.create_order(
             current_actor(), department, workflow, channel, data, idempotency_key=f"web-intake:{key}"
         )
     except ContentionError as busy:  # nothing was written: the same page (and key) may be sent again
@@ -190,6 +268,7 @@ def new(department: str, workflow: str, channel: str) -> Any:
             return _render_intake(intake, data, uuid.uuid4().hex, problems=again), 409
         errors, problems = _field_errors(rejected.refusals)
         return _render_intake(intake, data, key, errors, problems), 422
+    _remember_intake(digest, order.id, key, now)
     return redirect(url_for("orders.show", order_id=order.id))
 
 

@@ -7,19 +7,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from werkzeug.datastructures import MultiDict
 
+from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor
 from engine.store import tables
 from tests.deadlocks import collide
 from tests.web.conftest import add_user, log_in, make_app, settings_for
+from web.orders import SAME_AGAIN_WINDOW
 
 REPO = Path(__file__).resolve().parents[2]
 NEW = "/orders/new/retail/retail-order/web"
@@ -123,6 +126,51 @@ def test_a_double_submit_of_one_page_creates_one_order(clerk: FlaskClient) -> No
     assert 'value="3"' in changed.text and key_of(changed.text) != key
     third = clerk.post(NEW, data=intake(_key=key_of(changed.text), **{"lines[0].qty": "3"}))
     assert third.status_code == 302 and third.headers["Location"] != first.headers["Location"]
+
+
+def test_the_same_order_sent_again_from_a_page_drawn_anew_is_not_created_twice(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    """The back button draws the page again (a new key) and the browser puts back what was typed."""
+    first = create(clerk)
+    again = clerk.post(f"{NEW}?lang=zh", data=intake(_key=key_of(clerk.get(NEW).text)))
+    assert again.status_code == 409
+    assert "这张订单刚刚已经创建" in again.text
+    assert f'刚才已用完全相同的内容创建了订单 <a href="/orders/{first}">#{first}</a>' in again.text
+    assert 'value="王芳"' in again.text  # what was sent is kept on the page
+    english = clerk.post(f"{NEW}?lang=en", data=intake(_key=key_of(clerk.get(NEW).text))).text
+    assert f'Order <a href="/orders/{first}">#{first}</a> was created with exactly these details' in english
+    store = app.extensions["orderloom"].store
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(tables.orders)).scalar_one() == 1
+
+    anyway = clerk.post(NEW, data=intake(_key=key_of(again.text), _again="1"))  # "create another anyway"
+    assert anyway.status_code == 302 and anyway.headers["Location"] != f"/orders/{first}"
+    changed = create(clerk, **{"lines[0].qty": "3"})  # other data: another order, no question
+    assert changed not in (first, int(anyway.headers["Location"].rsplit("/", 1)[1]))
+    other = log_in(app.test_client(), "li.na", "li.na-demo")  # another login's session asks nothing
+    assert create(other) > changed
+
+
+def test_the_same_order_sent_again_after_the_window_is_created(tmp_path: Path) -> None:
+    clock = FrozenClock(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
+    app = make_app(settings_for(tmp_path, REPO, "orders-tests"), clock)
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    add_user(app, "li.na", "li.na-demo", ("clerk",), ("retail",))
+    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    try:
+        first = create(clerk)
+        clock.advance(seconds=SAME_AGAIN_WINDOW.total_seconds() - 1)
+        late = clerk.post(f"{NEW}?lang=en", data=intake(_key=key_of(clerk.get(NEW).text)))
+        assert late.status_code == 409 and "with exactly these details 29 min ago" in late.text
+        clock.advance(seconds=2)
+        assert create(clerk) != first
+    finally:
+        services.close()
 
 
 def test_refusals_come_back_beside_their_fields_with_the_values_kept(clerk: FlaskClient) -> None:
@@ -304,7 +352,7 @@ def test_a_computed_field_that_could_not_be_computed_names_what_it_is_computed_f
 def test_the_order_list_newest_first_by_workflow_and_state_a_page_at_a_time(
     app: Flask, clerk: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, second, third = create(clerk), create(clerk), create(clerk)
+    first, second, third = (create(clerk, **{"customer.name": name}) for name in ("王芳", "李雷", "韩梅梅"))
     pay_through_the_page(clerk, second)
     listed = clerk.get("/orders?lang=zh").text
     assert re.findall(r'<a href="/orders/(\d+)">#', listed) == [str(third), str(second), str(first)]

@@ -120,3 +120,44 @@ def test_a_clerk_creates_a_retail_order_and_takes_its_payment(
     expect(page.locator("#order-state")).not_to_have_text("待支付")
     expect(timeline).to_contain_text("已支付")
     screenshot("7-paid")
+
+
+def test_the_back_button_and_the_same_order_sent_again_create_it_once(
+    page: Page, retail_server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """The page drawn again by the back button has a new key and what was typed put back by the browser:
+    sent again, it creates nothing and names the order it made; "create another anyway" does."""
+    log_in_page(page, retail_server, "li.na", "li.na-demo")
+    page.goto(retail_server(f"{NEW}?lang=zh"))
+    page.wait_for_function("typeof htmx === 'object'")
+    page.get_by_label("收货人姓名").fill("王芳")
+    page.get_by_label("收货人手机号").fill("13812345678")
+    page.get_by_label("省份").select_option("上海市")
+    page.get_by_label("城市").fill("上海")
+    page.get_by_label("区县").fill("浦东新区")
+    page.get_by_label("详细地址").fill("世纪大道100号 8楼")
+    page.get_by_label("运费（元）").fill("10")
+    page.get_by_label("优惠金额（元）").fill("0")
+    fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
+    expect(page.locator("#f-total")).to_have_value("186.00")
+    page.get_by_role("button", name="提交").click()
+    page.wait_for_url(re.compile(r"/orders/\d+$"))
+    first = page.url
+
+    page.go_back()
+    expect(page.locator("#f-customer-name")).to_have_value("王芳")  # the browser put it back
+    page.get_by_role("button", name="提交", exact=True).click()
+    notice = page.locator("#same-again")
+    expect(notice).to_contain_text("这张订单刚刚已经创建")
+    expect(page.locator("#f-lines-0-name")).to_have_value("龙井茶")
+    screenshot("1-same-order-again")
+    notice.get_by_role("link").click()
+    page.wait_for_url(first)  # the order it made: still the only one
+    page.go_back()
+
+    page.get_by_role("button", name="仍然新建一单").click()
+    page.wait_for_url(re.compile(r"/orders/\d+$"))
+    assert page.url != first
+    expect(page.locator("#order-state")).to_have_text("待支付")
+    page.goto(retail_server("/orders?lang=zh"))
+    expect(page.locator("a[href^='/orders/']", has_text="#")).to_have_count(2)
