@@ -95,6 +95,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "since the page was opened could not be ruled out; nothing was changed. Open the order's page "
         "again and take the step from there.",
     },
+    "orders.bad_lock_version.title": {"zh": "无法提交此操作", "en": "The step was not taken"},
+    "orders.bad_lock_version": {
+        "zh": "提交的订单版本（_lock_version）“{sent}”不是有效的版本号，"
+        "无法确认订单在您打开页面后未被他人更改，未做任何更改。请重新打开订单页面，再执行此操作。",
+        "en": "The order's version that was sent (_lock_version) “{sent}” is not a version, so a change "
+        "made by someone else since the page was opened could not be ruled out; nothing was changed. "
+        "Open the order's page again and take the step from there.",
+    },
     "orders.reload": {"zh": "查看订单的最新状态", "en": "See the order as it is now"},
     "orders.not_now.title": {"zh": "此操作现在不可用", "en": "Not available now"},
     "orders.not_now": {

@@ -589,11 +589,16 @@ def fire(order_id: int, trigger: str) -> Any:
         if not step.allowed:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
         return _render_step(step, data, step.order.lock_version)
-    lock_version = whole_number(request.form.get(LOCK_FIELD), LOCK_DIGITS)
+    sent_lock = request.form.get(LOCK_FIELD) or ""
+    lock_version = whole_number(sent_lock, LOCK_DIGITS)
     if lock_version is None:
         # Without the version the page was drawn with, a change made meanwhile would go unnoticed:
         # nothing is done (the step's own page always sends it).
-        page = render_template("error.html", code=400, key="orders.no_lock_version", values={})
+        shown = sent_lock if len(sent_lock) <= 40 else sent_lock[:39] + "…"
+        key, values = (
+            ("orders.bad_lock_version", {"sent": shown}) if sent_lock else ("orders.no_lock_version", {})
+        )
+        page = render_template("error.html", code=400, key=key, values=values)
         abort(Response(page, status=400))
     data = posted_data(compiled) if compiled is not None else {}
     if compiled is not None:
