@@ -228,6 +228,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{n} line(s) ({low} to {high})",
     },
     "forms.rows_count": {"zh": "共{n}行", "en": "{n} line(s)"},
+    "forms.not_submitted": {"zh": "提交未成功", "en": "The form was not submitted"},
     "forms.errors_heading": {
         "zh": "提交未成功：请修正以下{n}处问题",
         "en": "The form was not submitted: correct the {n} problem(s) below",

@@ -224,6 +224,12 @@ def test_a_stale_page_is_told_of_the_conflict(clerk: FlaskClient) -> None:
     stale = {"method": "wechat_pay", "amount": "186", "transaction_ref": "4200000001", "_lock_version": "0"}
     response = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=stale)
     assert response.status_code == 409 and "已被他人更新" in response.text
+    assert '<h2 id="form-errors-heading">提交未成功</h2>' in response.text  # nothing on the form to correct
+    lock = lock_of(clerk.get(f"/orders/{order_id}/fire/pay").text)
+    wrong = clerk.post(
+        f"/orders/{order_id}/fire/pay?lang=zh", data={**stale, "amount": "x", "_lock_version": lock}
+    )
+    assert wrong.status_code == 422 and "提交未成功：请修正以下" in wrong.text
 
 
 def test_a_step_without_a_form_asks_to_confirm(clerk: FlaskClient) -> None:
