@@ -36,6 +36,7 @@ WAREHOUSE = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"retail", "wh
 SALES = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
 CREDIT = Actor("liu.yang", frozenset({"credit_controller"}), frozenset({"wholesale"}))
 APPROVER = Actor("sun.li", frozenset({"approver"}), frozenset({"wholesale"}))
+DIRECTOR = Actor("gao.jun", frozenset({"director"}), frozenset({"wholesale"}))
 FINANCE = Actor("zhou.min", frozenset({"finance"}), frozenset({"wholesale"}))
 SERVICE = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
 INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), frozenset({"after_sales"}))
@@ -1219,7 +1220,19 @@ def test_wholesale_approval_limits_come_from_the_approval_table(
     assert ("stock_reserved" in order.data) == (state == "fulfilling")
     assert ("warehouse" in order.data and "carrier" in order.data) == (state == "fulfilling")
     if state == "pending_approval":
-        accepted = engine.fire(order.id, "approve", APPROVER)
+        deciders = {t.trigger for t in engine.available_triggers(order.id, APPROVER) if t.allowed}
+        if approver == "sales-director":  # the sales manager is neither offered the order nor may take it
+            assert not deciders & {"approve", "decline"}
+            for trigger in ("approve", "decline"):
+                with pytest.raises(TransitionRejected) as refused:
+                    engine.fire(order.id, trigger, APPROVER)
+                assert refused.value.refusals[0].zh == "此订单须由销售总监审批"
+            assert engine.get_order(order.id, SALES).state == "pending_approval"
+        else:
+            assert deciders >= {"approve", "decline"}
+        directing = {t.trigger for t in engine.available_triggers(order.id, DIRECTOR) if t.allowed}
+        assert directing >= {"approve", "decline"}
+        accepted = engine.fire(order.id, "approve", DIRECTOR if approver == "sales-director" else APPROVER)
         assert accepted.to_state.startswith("fulfilling.")
         assert engine.get_order(order.id, SALES).data["stock_reserved"]
 

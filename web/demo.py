@@ -72,6 +72,7 @@ DEMO_ACTORS: tuple[DemoUser, ...] = (
     _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
     _user("liu.yang", "刘洋（信用控制）", ["credit_controller"], ["wholesale"]),
     _user("sun.li", "孙丽（批发经理）", ["approver"], ["wholesale"]),
+    _user("gao.jun", "高军（销售总监）", ["director"], ["wholesale"]),
     _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
     _user("huang.fang", "黄芳（售后客服）", ["service"], ["after_sales"]),
     _user("wu.gang", "吴刚（质检）", ["inspector"], ["after_sales"]),
@@ -408,6 +409,12 @@ class _DemoRun:
     def state(self, order_id: int) -> str:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
 
+    def approver(self, order_id: int) -> str:
+        """Who decides a wholesale order pending approval: the director for what the table gives the
+        director, else the sales manager."""
+        role = self.engine.get_order(order_id, _by_name("admin").actor).data.get("approver_role")
+        return "gao.jun" if role == "sales-director" else "sun.li"
+
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
 
@@ -659,9 +666,9 @@ class _DemoRun:
             if target not in ("out_of_stock", "fulfilling.payment.paid"):  # those: at once, late in the demo
                 yield self.hours(2, 40)
             if rng.random() < 0.2 and target is None:
-                self.fire(oid, "decline", "sun.li")
+                self.fire(oid, "decline", self.approver(oid))
                 return
-            state = self.fire(oid, "approve", "sun.li")
+            state = self.fire(oid, "approve", self.approver(oid))
         if not state.startswith("fulfilling"):
             return
         if target == "fulfilling.payment.paid":  # paid by transfer before the first parcel is out
