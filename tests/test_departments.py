@@ -278,18 +278,49 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     pay(engine, order.id, 478)
     engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
     tomorrow = (clock.now() + timedelta(days=1)).isoformat()
-    with pytest.raises(TransitionRejected, match="The delivery time cannot be in the future"):
+    with pytest.raises(TransitionRejected, match="The delivery time can be neither in the future"):
         engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": tomorrow})
     soon = (clock.now() + timedelta(minutes=4)).isoformat()
     assert engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": soon}).to_state == "delivered"
 
     request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
     early = {"return_waybill": "SF1234567890", "received_at": tomorrow}
-    with pytest.raises(TransitionRejected, match="cannot be in the future"):
+    with pytest.raises(TransitionRejected, match="can be neither in the future"):
         engine.fire(request.id, "receive_goods", WAREHOUSE, early)
     future = request_data(clock, delivered_at=tomorrow)
     rejected = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", future)
     assert rejected.state == "rejected"
+
+
+def test_a_delivery_before_the_parcel_left_or_a_receipt_before_the_original_delivery_is_refused(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """签收时间 2020-01-01 on an order shipped today was taken: the 7-day return window had closed years
+    before, and the customer's return right was gone."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    clock.advance(hours=3)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    clock.advance(days=1)
+    for before in ("2020-01-01T10:00:00+08:00", (clock.now() - timedelta(days=1, minutes=6)).isoformat()):
+        with pytest.raises(TransitionRejected, match="nor before the parcel was shipped") as refused:
+            engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": before})
+        assert refused.value.refusals[0].zh == "签收时间不能晚于现在，也不能早于发货时间"
+    just_after = (clock.now() - timedelta(days=1, minutes=4)).isoformat()  # five minutes' grace
+    assert engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": just_after}).to_state == "delivered"
+
+    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
+    delivered = request.data["delivered_at"]
+    assert request.state == "awaiting_goods"  # accepted by the eligibility rules
+    for before in (
+        "2019-01-01T00:00:00+08:00",
+        (datetime.fromisoformat(delivered) - timedelta(hours=1)).isoformat(),
+    ):
+        receipt = {"return_waybill": "SF1234567890", "received_at": before}
+        with pytest.raises(TransitionRejected, match="nor before the original order was delivered"):
+            engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    assert engine.fire(request.id, "receive_goods", WAREHOUSE, receipt).to_state == "inspecting"
 
 
 def test_retail_unpaid_order_cancels_itself_after_30_minutes(

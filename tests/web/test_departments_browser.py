@@ -223,7 +223,7 @@ def shipment(page: Page) -> None:
 
 
 def delivery(page: Page) -> None:
-    page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(hours=1)))
+    page.locator("#f-delivered_at").fill(local(datetime.now(UTC)))  # signed for as it was shipped
     page.locator("#f-signed_by").fill("本人")
 
 
