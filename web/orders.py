@@ -380,13 +380,17 @@ class Entry:
 
 def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str) -> list[Entry]:
     """The order's data with the forms' labels (and the choices' labels), in the layouts' order; a field
-    several forms have is labelled by the first of them. A field no form describes at its place is read
-    as the order's field of the same name (a shipment's ``carrier`` as the order's carrier); money with
-    two decimals, times as local time, an empty list as "none", records inside a table cell as text."""
+    several forms have is labelled by the first of them, its values by the first that names them. A
+    field no form describes at its place is read as the order's field of the same name (a shipment's
+    ``carrier`` as the order's carrier); money with two decimals, times as local time, an empty list as
+    "none", records inside a table cell as text."""
     specs: dict[str, FieldLayout] = {}
+    choices: dict[str, FieldLayout] = {}  # the first form whose field names its values (a step's form may)
     for layout in layouts:
         for path, spec in layout.fields.items():
             specs.setdefault(path, spec)
+            if spec.options:
+                choices.setdefault(path, spec)
 
     def spec_of(path: str, key: str) -> FieldLayout | None:
         return specs.get(path) or specs.get(key)
@@ -397,8 +401,8 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
 
     def text(path: str, key: str, value: Any) -> str:
         spec = spec_of(path, key)
-        named = specs.get(key)  # the order's field of that name: its choices name the value too
-        options = (spec.options if spec is not None else ()) or (named.options if named is not None else ())
+        chosen = choices.get(path) or choices.get(key)  # the field's choices, or the order's field's
+        options = chosen.options if chosen is not None else ()
         for option in options:
             if choice_text(option.value) == choice_text(value):
                 return option.label.get(lang)

@@ -351,6 +351,20 @@ def test_records_in_a_cell_and_empty_lists_read_as_text() -> None:
     assert summarize({"split": []}, [], "zh")[0].text == "无"
 
 
+def test_a_value_is_named_by_the_step_form_that_offers_it_when_the_data_form_does_not(app: Flask) -> None:
+    """The retail data form has ``return_reason`` as text; the return request offers its choices: the
+    order page showed "quality" for 质量问题."""
+    from web.orders import summarize
+
+    forms = app.extensions["orderloom"].engine.published_forms("retail-order")
+    assert forms[0].path == "forms/retail/order.json"  # the data form first: it labels the field
+    layouts = [form.layout for form in forms]
+    [reason] = summarize({"return_reason": "quality"}, layouts, "zh")
+    assert (reason.label, reason.text) == ("退货原因", "质量问题")
+    assert summarize({"return_reason": "damaged_in_transit"}, layouts, "en")[0].text == "Damaged in transit"
+    assert summarize({"return_reason": "other"}, layouts, "en")[0].text == "other"  # no choice: as stored
+
+
 def test_a_computed_field_that_could_not_be_computed_names_what_it_is_computed_from(
     clerk: FlaskClient,
 ) -> None:
