@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from engine.clock import Clock
@@ -35,6 +35,8 @@ from engine.errors import ConflictError, EngineError, Forbidden, NotFound
 from engine.runtime.actor import Actor
 from engine.store import OutboxRow, Store
 from engine.store.tables import OUTBOX_STATUSES
+
+CHINA_TIME = timezone(timedelta(hours=8), "UTC+8")  # how people read the times a refusal names
 
 ADMIN_ROLE = "admin"
 Send = Callable[[str, Any], None]
@@ -252,7 +254,10 @@ def _unreadable(message: OutboxRow) -> ConflictError:
 
 def _not_replayable(message: OutboxRow) -> ConflictError:
     if message.status == "sent":
-        when = message.sent_at.isoformat() if message.sent_at else "?"
+        # China time, as every page shows times, to the second
+        when = (
+            f"{message.sent_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} (UTC+8)" if message.sent_at else "?"
+        )
         return ConflictError(
             f"outbox message {message.id} was sent already ({when}): nothing to replay",
             zh=f"发件箱消息 {message.id} 已于 {when} 发出：无需重发",

@@ -83,13 +83,13 @@ def test_a_department_admin_sees_and_replays_only_that_departments_messages(app:
     assert client.post("/outbox/2/replay").status_code == 404
 
     shown = client.get("/outbox/1?lang=en").get_data(as_text=True)
-    assert 'id="outbox-status">dead letter (no more attempts)</dd>' in shown
+    assert 'id="outbox-status">Dead letter (no more attempts)</dd>' in shown
     assert 'id="replay">Send again</button>' in shown
     answer = client.post("/outbox/1/replay")
     assert answer.status_code == 303 and answer.headers["Location"] == "/outbox/1?replayed=1"
     after = client.get("/outbox/1?replayed=1&lang=en").get_data(as_text=True)
     assert "Queued again: the worker delivers it at its next round." in after
-    assert 'id="outbox-status">waiting to be delivered</dd>' in after
+    assert 'id="outbox-status">Waiting to be delivered</dd>' in after
     assert "Sent again by</dt><dd>ria" in after
     store: Store = app.extensions["orderloom"].store
     with store.read() as tx:
@@ -171,7 +171,7 @@ def test_a_message_this_orderloom_cannot_read_is_listed_as_unreadable_not_a_500(
 
     shown = client.get("/outbox/1?lang=en")
     assert shown.status_code == 200
-    assert 'id="outbox-status">dead letter (no more attempts)</dd>' in shown.text
+    assert 'id="outbox-status">Dead letter (no more attempts)</dd>' in shown.text
     assert why in shown.text.split('id="outbox-unreadable">')[1]
     assert 'id="replay"' not in shown.text and "pre class" not in shown.text
     zh = client.get("/outbox/1?lang=zh").text
@@ -213,3 +213,13 @@ def test_a_number_in_the_address_or_the_query_that_is_no_number_in_range_is_a_40
     assert client.get("/outbox?page=1&replayed=0").status_code == 200
     assert "1 dead letter(s) queued again" in client.get("/outbox?replayed=1&lang=en").text
     assert client.get("/outbox/1").status_code == 200
+
+
+def test_the_outbox_pages_through_its_messages(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("web.outbox_page.PAGE_SIZE", 1)
+    client = client_of(app, "tester", "tester-password")
+    first = client.get("/outbox?lang=zh").get_data(as_text=True)
+    assert '<a href="/outbox?status=dead&amp;page=2" rel="next">较早的消息</a>' in first
+    assert "较早的订单" not in first and 'rel="prev"' not in first
+    second = client.get("/outbox?status=dead&page=2&lang=en").get_data(as_text=True)
+    assert '<a href="/outbox?status=dead&amp;page=1" rel="prev">Newer messages</a>' in second

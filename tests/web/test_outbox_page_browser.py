@@ -72,18 +72,18 @@ def test_an_admin_replays_a_dead_letter_and_it_is_delivered(
     )
     screenshot("2-dead-letters")
     rows.first.get_by_role("link", name="#2").click()
-    expect(page.locator("#outbox-status")).to_have_text("dead letter (no more attempts)")
+    expect(page.locator("#outbox-status")).to_have_text("Dead letter (no more attempts)")
     expect(page.locator("pre.payload")).to_contain_text('"order_id": 8')
     screenshot("3-the-dead-letter")
 
     page.get_by_role("button", name="Send again").click()  # the service desk is set before the next round
     expect(page.get_by_role("status")).to_have_text("Queued again: the worker delivers it at its next round.")
-    expect(page.locator("#outbox-status")).to_have_text("waiting to be delivered")
+    expect(page.locator("#outbox-status")).to_have_text("Waiting to be delivered")
     screenshot("4-queued-again")
     desk = MailDelivery(transport, "orders@example.com", "service@example.com")
     assert services.engine.dispatch_outbox("w1", desk).sent == 1
     page.reload()
-    expect(page.locator("#outbox-status")).to_have_text("sent")
+    expect(page.locator("#outbox-status")).to_have_text("Sent")
     expect(link).to_have_text("Outbox")  # no dead letter left
     assert [envelope[1] for envelope in inbox.envelopes] == [["li.na@example.com"], ["service@example.com"]]
     assert inbox.messages[1]["X-OrderLoom-Order"] == "8"

@@ -239,8 +239,11 @@ def test_admins_see_their_departments_dead_letters_and_replay_them(store: Store,
     with pytest.raises(NotFound, match="no outbox status 'lost'"):
         engine.outbox_messages(ADMIN, status="lost")
 
-    with pytest.raises(ConflictError, match="was sent already"):
+    with pytest.raises(ConflictError, match="was sent already") as refused_sent:
         engine.replay_outbox([retail, sent], RETAIL_ADMIN)
+    china = (clock.now() + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")  # the clock is in UTC
+    assert f"was sent already ({china} (UTC+8))" in str(refused_sent.value)
+    assert f"已于 {china} (UTC+8) 发出" in refused_sent.value.message("zh")
     assert message(store, retail).status == "dead"  # all or none
     clock.advance(minutes=10)
     assert engine.replay_outbox([retail], RETAIL_ADMIN) == 1
