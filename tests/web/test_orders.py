@@ -535,3 +535,18 @@ def test_a_step_the_database_rolled_back_on_every_try_is_refused_on_its_page(
     assert clerk.post(cancel, data={"_lock_version": lock}).status_code == 302
     assert "Cancelled" in clerk.get(f"/orders/{order_id}?lang=en").text
     services.close()
+
+
+def test_a_waybill_number_not_in_its_pattern_says_what_it_must_be(clerk: FlaskClient, app: Flask) -> None:
+    """运单号格式不正确：应为留空则自动生成 repeated the help text as what was expected."""
+    order_id = create(clerk)
+    pay_through_the_page(clerk, order_id)
+    add_user(app, "zhao.lei", "zhao.lei-demo", ("warehouse",), ("retail",))
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
+    page = warehouse.get(f"/orders/{order_id}/fire/ship").text
+    sent = {"carrier": "sf", "waybill": "sf1234567", "_lock_version": lock_of(page)}
+    zh = warehouse.post(f"/orders/{order_id}/fire/ship?lang=zh", data=sent)
+    assert zh.status_code == 422
+    assert "运单号格式不正确：应为6至30位大写字母或数字；留空则自动生成" in zh.text
+    en = warehouse.post(f"/orders/{order_id}/fire/ship?lang=en", data=sent).text
+    assert "expected 6 to 30 capital letters or digits; leave empty to have one generated" in en
