@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
@@ -22,7 +22,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts, put_account
-from engine.store.tables import outbox, stock
+from engine.store.tables import orders, outbox, stock
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
 from web.demo import DEMO_ACTORS, demo_clock, load_demo
@@ -870,6 +870,38 @@ def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: E
     engine.fire(order.id, "ship_part", WAREHOUSE, {"carrier": "deppon", "parcel": everything})
     assert offered() == {"collect_cod"}
     assert engine.fire(order.id, "collect_cod", FINANCE, receipt).to_state == "completed"
+
+
+def test_only_the_roles_that_take_orders_create_them_in_each_department(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """The warehouse created a retail order at price 0 and shipped it himself: each shipped workflow says
+    who takes its orders (the flash sale, an overlay, as the retail order it extends)."""
+    free = retail_data()
+    free["lines"][0]["unit_price"] = 0
+    attempts = [
+        ("retail", "retail-order", "web", free),
+        ("retail", "retail-flash-sale", "app", free),
+        ("wholesale", "wholesale-order", "phone", wholesale_data()),
+        ("after_sales", "after-sales-request", "web", request_data(clock)),
+    ]
+    said = {}
+    for department, workflow, channel, data in attempts:
+        with pytest.raises(TransitionRejected) as refused:
+            engine.create_order(WAREHOUSE, department, workflow, channel, data)
+        [why] = refused.value.refusals
+        assert (why.code, why.details["actor_roles"]) == ("role", ["warehouse"]), workflow
+        said[workflow] = (why.en, why.zh)
+    assert said["wholesale-order"] == (
+        "creating a wholesale order requires role sales",
+        "需要角色 sales 才能创建批发订单",
+    )
+    assert said["retail-order"][0] == "creating a retail order requires role clerk or service"
+    with store.read() as tx:
+        assert tx.connection.execute(select(func.count()).select_from(orders)).scalar_one() == 0
+    assert engine.spec("retail-flash-sale").create_roles == ("clerk", "service")
+    assert engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
+    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock)).id
 
 
 def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, store: Store) -> None:

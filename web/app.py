@@ -65,7 +65,12 @@ def index() -> Any:
     actor = auth.current_actor()
     store = services().store
     rows = order_counts(store, actor.scope)
-    channels = {row.workflow: services().engine.spec(row.workflow).channels for row in rows}
+    specs = {row.workflow: services().engine.spec(row.workflow) for row in rows}
+    channels = {  # "new order" links only where the user may create orders
+        name: spec.channels
+        for name, spec in specs.items()
+        if not spec.create_roles or actor.roles.intersection(spec.create_roles)
+    }
     return render_template("home.html", rows=rows, channels=channels)
 
 

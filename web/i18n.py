@@ -97,6 +97,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "since the page was opened could not be ruled out; nothing was changed. Open the order's page "
         "again and take the step from there.",
     },
+    "orders.may_not_create.title": {"zh": "无权创建此类订单", "en": "Not allowed to create these orders"},
+    "orders.may_not_create": {
+        "zh": "创建此类订单需要以下角色之一：{roles}。您的账号没有这些角色。",
+        "en": "Creating these orders takes one of these roles: {roles}. Your login has none of them.",
+    },
     "orders.bad_lock_version.title": {"zh": "无法提交此操作", "en": "The step was not taken"},
     "orders.bad_lock_version": {
         "zh": "提交的订单版本（_lock_version）“{sent}”不是有效的版本号，"

@@ -273,6 +273,7 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         data_form=workflow.get("data"),
         intake_forms=MappingProxyType(dict(workflow.get("intake") or {})),
         roles=tuple(workflow.get("roles") or ()),
+        create_roles=tuple(workflow.get("create_roles") or ()),
         source_path=bundle.source_path,
         content_hash=bundle.content_hash,
         version=version,

@@ -19,7 +19,7 @@ from engine.plugins import did_you_mean
 Origin = tuple[str, Marks, str]  # file, its marks, the JSON path inside that file
 
 # Keys of an overlay that set the result's top-level key outright.
-OVERRIDABLE = ("workflow", "department", "title", "description", "channels", "data", "intake")
+OVERRIDABLE = ("workflow", "department", "title", "description", "channels", "data", "intake", "create_roles")
 
 
 def _is_prefix(prefix: str, path: str) -> bool:

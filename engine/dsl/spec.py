@@ -108,6 +108,7 @@ class WorkflowSpec:
     data_form: str | None = None  # the order's data contract
     intake_forms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     roles: tuple[str, ...] = ()
+    create_roles: tuple[str, ...] = ()  # who may create its orders; empty: any role of the department
     source_path: str = "<string>"
     content_hash: str = ""  # sha256 of the canonical resolved definition
     version: int | None = None  # set when loaded from a published version

@@ -542,6 +542,7 @@ def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
         "transitions": transitions,
         "initial": tree.get("initial") if isinstance(tree.get("initial"), str) else None,
         "roles": _strings(tree.get("roles")) or [],
+        "create_roles": _strings(tree.get("create_roles")) or [],
     }
     if isinstance(tree.get("data"), str):
         kept["data"] = tree["data"]
@@ -618,6 +619,7 @@ class _Checker:
         self.collect_states()
         self.check_states()
         self.check_top_forms()
+        self.check_create_roles()
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
         self.check_joins(expanded)
@@ -698,6 +700,17 @@ class _Checker:
             self.check_form(self.tree["data"], "$.data")
         for channel, form in (self.tree.get("intake") or {}).items():
             self.check_form(form, child_path("$.intake", channel))
+
+    def check_create_roles(self) -> None:
+        roles = set(self.tree.get("roles") or [])
+        for position, role in enumerate(self.tree.get("create_roles") or []):
+            if role not in roles:
+                self.problem(
+                    f"unknown role {role!r}{did_you_mean(role, roles)}",
+                    child_path("$.create_roles", position),
+                    "unknown-role",
+                    "add it to the workflow's roles: list",
+                )
 
     # referenced files
     def _load(self, relative: str, kind: str) -> tuple[Mapping[str, Any] | None, list[Problem], bool]:

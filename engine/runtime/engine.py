@@ -389,6 +389,19 @@ class Engine:
                         )
                     ]
                 )
+            creators = cv.spec.create_roles
+            if creators and not actor.is_system and not actor.roles.intersection(creators):
+                title = cv.spec.title
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "role",
+                            f"需要角色 {' 或 '.join(creators)} 才能创建{title.get('zh')}",
+                            f"creating a {title.get('en').lower()} requires role {' or '.join(creators)}",
+                            {"roles": list(creators), "actor_roles": sorted(actor.roles)},
+                        )
+                    ]
+                )
             # a copy: the order's steps write into it, and a retried try starts again from what was sent
             data = _prepared_intake(cv, channel, dict(data))
             refusals = _intake_refusals(cv, channel, data)

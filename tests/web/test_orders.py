@@ -550,3 +550,19 @@ def test_a_waybill_number_not_in_its_pattern_says_what_it_must_be(clerk: FlaskCl
     assert "运单号格式不正确：应为6至30位大写字母或数字；留空则自动生成" in zh.text
     en = warehouse.post(f"/orders/{order_id}/fire/ship?lang=en", data=sent).text
     assert "expected 6 to 30 capital letters or digits; leave empty to have one generated" in en
+
+
+def test_a_login_whose_roles_take_no_orders_gets_no_new_order_page(app: Flask, clerk: FlaskClient) -> None:
+    """The warehouse was offered every "new order" link and created a free order it then shipped."""
+    add_user(app, "zhao.lei", "zhao.lei-demo", ("warehouse",), ("retail",))
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
+    home = warehouse.get("/?lang=zh").text
+    assert "零售订单" in home and 'class="new-order"' not in home  # the orders, not the links
+    assert f'class="new-order" href="{NEW}"' in clerk.get("/?lang=zh").text
+    page = warehouse.get(f"{NEW}?lang=zh")
+    assert page.status_code == 403 and "创建此类订单需要以下角色之一：clerk / service" in page.text
+    sent = warehouse.post(f"{NEW}?lang=en", data=intake(_key="k1"))
+    assert sent.status_code == 403 and "Creating these orders takes one of these roles" in sent.text
+    store = app.extensions["orderloom"].store
+    with store.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(tables.orders)).scalar_one() == 0

@@ -142,6 +142,28 @@ replace:
     ]
 
 
+def test_a_role_that_may_create_orders_must_be_one_of_the_workflows_roles(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    base = root / "workflows" / "retail-order.yaml"
+    text = base.read_text().replace(
+        "roles: [clerk, reviewer, warehouse, service]\n",
+        "roles: [clerk, reviewer, warehouse, service]\ncreate_roles: [clerk, servce]\n",
+    )
+    base.write_text(text)
+
+    def roles_problems(text: str) -> list[tuple[int, str, str]]:
+        base.write_text(text)
+        problems = validate_file(base, root, action_names=ACTION_NAMES, action_writes=ACTION_WRITES)
+        return [(p.line, p.json_path, p.message) for p in problems if "create_roles" in p.json_path]
+
+    assert roles_problems(text) == [
+        (11, "$.create_roles[1]", "unknown role 'servce'; did you mean 'service'?")
+    ]
+    assert roles_problems(text.replace("servce", "service")) == []
+    empty = roles_problems(text.replace("create_roles: [clerk, servce]", "create_roles: []"))
+    assert [path for _, path, _ in empty] == ["$.create_roles"]
+
+
 def test_an_overlay_whose_base_is_broken_says_so(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     base = root / "workflows" / "retail-order.yaml"
