@@ -44,6 +44,16 @@ def retail_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from serve(app)
 
 
+def fill_customer_and_address(page: Page) -> None:
+    """王芳, her mobile and her Shanghai address, on the retail web intake page in Chinese."""
+    page.get_by_label("收货人姓名").fill("王芳")
+    page.get_by_label("收货人手机号").fill("13812345678")
+    page.get_by_label("省份").select_option("上海市")
+    page.get_by_label("城市").fill("上海")
+    page.get_by_label("区县").fill("浦东新区")
+    page.get_by_label("详细地址").fill("世纪大道100号 8楼")
+
+
 def test_a_clerk_creates_a_retail_order_and_takes_its_payment(
     page: Page, retail_server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
@@ -55,12 +65,7 @@ def test_a_clerk_creates_a_retail_order_and_takes_its_payment(
     page.evaluate("window.__sameDocument = true")  # gone if the page were reloaded
     screenshot("1-intake-opened")
 
-    page.get_by_label("收货人姓名").fill("王芳")
-    page.get_by_label("收货人手机号").fill("13812345678")
-    page.get_by_label("省份").select_option("上海市")
-    page.get_by_label("城市").fill("上海")
-    page.get_by_label("区县").fill("浦东新区")
-    page.get_by_label("详细地址").fill("世纪大道100号 8楼")
+    fill_customer_and_address(page)
     page.get_by_label("运费（元）").fill("10")
     page.get_by_label("优惠金额（元）").fill("5")
 
@@ -130,12 +135,7 @@ def test_the_back_button_and_the_same_order_sent_again_create_it_once(
     log_in_page(page, retail_server, "li.na", "li.na-demo")
     page.goto(retail_server(f"{NEW}?lang=zh"))
     page.wait_for_function("typeof htmx === 'object'")
-    page.get_by_label("收货人姓名").fill("王芳")
-    page.get_by_label("收货人手机号").fill("13812345678")
-    page.get_by_label("省份").select_option("上海市")
-    page.get_by_label("城市").fill("上海")
-    page.get_by_label("区县").fill("浦东新区")
-    page.get_by_label("详细地址").fill("世纪大道100号 8楼")
+    fill_customer_and_address(page)
     page.get_by_label("运费（元）").fill("10")
     page.get_by_label("优惠金额（元）").fill("0")
     fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
