@@ -1424,8 +1424,9 @@ def _skus(order: Mapping[str, Any]) -> list[str]:
 
 def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str, Any]) -> list[Refusal]:
     """Why a new order's channel or data is refused: an unlisted channel, or every field that the
-    channel's intake form or the data form refuses (a field both refuse the same way is named once, as
-    the intake form words it)."""
+    channel's intake form or the data form refuses (a field both refuse is named once, as the intake
+    form words it, whatever keyword each refused it by: a mobile number the intake form checks by
+    ``format`` and the data form by ``pattern`` was said twice)."""
     spec = cv.spec
     if channel is not None and channel not in spec.channels:
         allowed = list(spec.channels)
@@ -1444,14 +1445,13 @@ def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str
     checks = [(spec.intake_forms.get(channel), cv.intake_forms.get(channel))] if channel is not None else []
     checks.append((spec.data_form, cv.data_form))
     found: list[tuple[str, FieldError]] = []
-    seen: set[tuple[str, str]] = set()
+    refused: set[str] = set()  # the fields an earlier form refused: a later one's words would repeat it
     for form, validator in checks:
         if validator is None or form is None:
             continue
-        for error in validator.messages(data, cv.layouts.get(form)):
-            if (error.path, error.keyword) not in seen:
-                seen.add((error.path, error.keyword))
-                found.append((form, error))
+        errors = validator.messages(data, cv.layouts.get(form))
+        found += [(form, error) for error in errors if error.path not in refused]
+        refused |= {error.path for error in errors}
     # A field the intake form computes and could not (a 400-digit price leaves its line amount out) is
     # missing for the data form too: the refused price says what to fix, not "enter the line amount".
     intake = spec.intake_forms.get(channel) if channel is not None else None

@@ -566,3 +566,14 @@ def test_a_login_whose_roles_take_no_orders_gets_no_new_order_page(app: Flask, c
     store = app.extensions["orderloom"].store
     with store.engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(tables.orders)).scalar_one() == 0
+
+
+def test_a_field_both_forms_refuse_by_different_keywords_is_said_once(clerk: FlaskClient) -> None:
+    """The web intake form checks the mobile by ``format``, the data form by ``pattern``: two messages,
+    differently worded, for one mistake."""
+    key = key_of(clerk.get(NEW).text)
+    page = clerk.post(f"{NEW}?lang=zh", data=intake(_key=key, **{"customer.mobile": "1381234567"}))
+    assert page.status_code == 422
+    summary = page.text.split('id="form-errors"')[1].split("</div>")[0]
+    assert re.findall(r"<li>", summary) == ["<li>"] and "收货人手机号格式不正确" in summary
+    assert "客户手机号" not in page.text
