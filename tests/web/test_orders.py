@@ -577,3 +577,19 @@ def test_a_field_both_forms_refuse_by_different_keywords_is_said_once(clerk: Fla
     summary = page.text.split('id="form-errors"')[1].split("</div>")[0]
     assert re.findall(r"<li>", summary) == ["<li>"] and "收货人手机号格式不正确" in summary
     assert "客户手机号" not in page.text
+
+
+def test_a_negative_payment_is_refused_once(clerk: FlaskClient) -> None:
+    """支付金额（元）不能小于0 and 支付金额必须大于0元 both came for -5: the form bounded it twice."""
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    sent = {
+        "method": "alipay",
+        "amount": "-5",
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=sent)
+    assert refused.status_code == 422
+    summary = refused.text.split('id="form-errors"')[1].split("</div>")[0]
+    assert re.findall(r"<li>", summary) == ["<li>"] and "支付金额必须大于0元" in summary
