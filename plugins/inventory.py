@@ -140,6 +140,10 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
     parcel = ctx.data.get("parcel")
     wanted = _parcel(parcel) if parcel else [(h["sku"], h["qty"]) for h in holdings]
     lock_stock(ctx.connection, _order_skus(ctx.data))
+    lines = ctx.data.get("lines")
+    ordered = (
+        {line.get("sku") for line in lines if isinstance(line, Mapping)} if isinstance(lines, list) else set()
+    )
     shipped = 0
     for sku, qty in wanted:
         remaining = qty
@@ -159,6 +163,20 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
                 )
             held["qty"] -= take
             remaining -= take
+        if remaining and sku not in ordered:
+            raise ActionRefused(
+                "not-on-order",
+                f"商品 {sku} 不在此订单中",
+                f"sku {sku!r} is not on this order",
+                sku=sku,
+            )
+        if remaining and remaining == qty:
+            raise ActionRefused(
+                "over-shipment",
+                f"商品 {sku} 已全部发出，没有待发的数量",
+                f"every unit of sku {sku!r} has shipped already: none is left to ship",
+                sku=sku,
+            )
         if remaining:
             raise ActionRefused(
                 "over-shipment",

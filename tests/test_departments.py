@@ -845,6 +845,20 @@ def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
             order.id, "ship_part", WAREHOUSE, {"carrier": "sf", "parcel": [{"sku": "XM-BAND8", "qty": 51}]}
         )
     assert caught.value.refusals[0].code == "over-shipment"
+    foreign = {"carrier": "sf", "parcel": [{"sku": "HR-BCD470", "qty": 5}]}  # a product the order lacks
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order.id, "ship_part", WAREHOUSE, foreign)
+    [why] = caught.value.refusals
+    assert (why.code, why.zh, why.en) == (
+        "not-on-order",
+        "商品 HR-BCD470 不在此订单中",
+        "sku 'HR-BCD470' is not on this order",
+    )
+    band = {"carrier": "sf", "parcel": [{"sku": "XM-BAND8", "qty": 50}]}
+    engine.fire(order.id, "ship_part", WAREHOUSE, band)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order.id, "ship_part", WAREHOUSE, band)
+    assert caught.value.refusals[0].zh == "商品 XM-BAND8 已全部发出，没有待发的数量"
 
 
 def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: Engine) -> None:
