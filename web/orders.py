@@ -387,7 +387,7 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
     several forms have is labelled by the first of them, its values by the first that names them. A
     field no form describes at its place is read as the order's field of the same name (a shipment's
     ``carrier`` as the order's carrier); money with two decimals, times as local time, an empty list as
-    "none", records inside a table cell as text."""
+    "none", records inside a table cell as text; a field holding nothing (None) is left out."""
     specs: dict[str, FieldLayout] = {}
     choices: dict[str, FieldLayout] = {}  # the first form whose field names its values (a step's form may)
     for layout in layouts:
@@ -448,8 +448,8 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
         return Entry(label(path, key), text=text(path, key, value))
 
     order = {path: n for n, path in enumerate(specs)}
-    keys = sorted(data, key=lambda k: order.get(k, len(order)))
-    return [entry(k, k, data[k]) for k in keys]
+    keys = sorted((k for k in data if data[k] is not None), key=lambda k: order.get(k, len(order)))
+    return [entry(k, k, data[k]) for k in keys]  # a field cleared (a refund paid: refund_due) is not shown
 
 
 @dataclass

@@ -349,6 +349,7 @@ def test_records_in_a_cell_and_empty_lists_read_as_text() -> None:
     )
     assert (split.label, split.text) == ("split", "none")
     assert summarize({"split": []}, [], "zh")[0].text == "无"
+    assert [e.label for e in summarize({"refund_due": None, "split": []}, [], "en")] == ["split"]
 
 
 def test_a_value_is_named_by_the_step_form_that_offers_it_when_the_data_form_does_not(app: Flask) -> None:
