@@ -89,6 +89,9 @@ class ActionContext:
     data: Mapping[str, Any]
     now: datetime
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # how people read this step, by language: {"workflow" | "trigger" | "from" | "to": {"zh": …, "en": …}}
+    # (a parallel state's regions joined by " | "); what a message to people names instead of the codes
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def emit(self, topic: str, payload: dict[str, Any]) -> None:
         """Queue a message for outside the database; written to the outbox in this transaction (as an

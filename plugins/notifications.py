@@ -32,6 +32,8 @@ def notify(ctx: ActionContext) -> Mapping[str, Any] | None:
         "mobile": mobile_of(ctx.data),
         "at": ctx.now.isoformat(),
     }
+    if ctx.labels:  # what the message tells people: the names they know, not the codes
+        payload["labels"] = {key: dict(text) for key, text in ctx.labels.items()}
     email = email_of(ctx.data)
     if email is not None:
         payload["email"] = email

@@ -292,6 +292,27 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     assert rejected.state == "rejected"
 
 
+def test_an_order_status_message_carries_the_names_people_know(engine: Engine, store: Store) -> None:
+    """The mail said 订单 315（retail-order）经 ship 从 pending_shipment 变为 shipped."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    with store.read() as tx:
+        payloads = tx.connection.execute(
+            select(outbox.c.payload)
+            .where(outbox.c.topic == "notifications.order_status")
+            .order_by(outbox.c.id)
+        ).scalars()
+        shipped = [p for p in payloads if p["trigger"] == "ship"][-1]
+    assert (shipped["from"], shipped["to"]) == ("pending_shipment", "shipped")  # the codes, for programs
+    assert shipped["labels"] == {
+        "workflow": {"zh": "零售订单", "en": "Retail order"},
+        "trigger": {"zh": "发货", "en": "Ship"},
+        "from": {"zh": "待发货", "en": "Pending shipment"},
+        "to": {"zh": "已发货", "en": "Shipped"},
+    }
+
+
 def test_a_delivery_before_the_parcel_left_or_a_receipt_before_the_original_delivery_is_refused(
     engine: Engine, clock: FrozenClock
 ) -> None:

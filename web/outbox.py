@@ -141,13 +141,27 @@ class MaildirTransport:
 
 
 def _order_status(p: Mapping[str, Any]) -> tuple[str, str]:
-    order_id, source, dest = p.get("order_id"), p.get("from"), p.get("to")
-    subject = f"订单 {order_id} 状态更新 / Order {order_id}: {source} → {dest}"
+    """Where the order went, in the names people know (the step's ``labels``; a message written before
+    they were carried names the codes)."""
+    labels = p.get("labels") if isinstance(p.get("labels"), Mapping) else {}
+
+    def named(key: str, code: str, lang: str) -> Any:
+        text = labels.get(key)
+        return text.get(lang, p.get(code)) if isinstance(text, Mapping) else p.get(code)
+
+    order_id = p.get("order_id")
+    zh = {key: named(key, code, "zh") for key, code in _STATUS_NAMES}
+    en = {key: named(key, code, "en") for key, code in _STATUS_NAMES}
+    subject = f"订单 {order_id}：{zh['to']} / Order {order_id}: {en['to']}"
     body = (
-        f"订单 {order_id}（{p.get('workflow')}）经 {p.get('trigger')} 从 {source} 变为 {dest}。\n"
-        f"Order {order_id} ({p.get('workflow')}) moved from {source} to {dest} by {p.get('trigger')}.\n"
+        f"订单 {order_id}（{zh['workflow']}）现为「{zh['to']}」"
+        f"（{zh['trigger']}；此前为「{zh['from']}」）。\n"
+        f'Order {order_id} ({en["workflow"]}) is now "{en["to"]}" ({en["trigger"]}; it was "{en["from"]}").\n'
     )
     return subject, body
+
+
+_STATUS_NAMES = (("workflow", "workflow"), ("trigger", "trigger"), ("from", "from"), ("to", "to"))
 
 
 def _captured(p: Mapping[str, Any]) -> tuple[str, str]:

@@ -39,7 +39,7 @@ from engine.runtime.compiled import (
     split,
 )
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
-from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, AuditRow, OrderRow, Store, TimerRow, Tx
+from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, STATE_JOIN, AuditRow, OrderRow, Store, TimerRow, Tx
 from engine.store.documents import bundle_of
 from engine.store.store import dumps, loads
 
@@ -761,6 +761,7 @@ class Engine:
         seen = {key: value for key, value in live.data.items() if key not in earlier}
         seen.update(inputs)
         outbox: list[tuple[str, dict[str, Any]]] = []
+        labels = _step_labels(cv, ct, from_state, joined(move.to)) if ct.actions else {}
         for name, action in ct.actions:
             ctx = ActionContext(
                 connection=tx.connection,
@@ -774,6 +775,7 @@ class Engine:
                 data=dict(seen),
                 now=now,
                 outbox=outbox,
+                labels=labels,
             )
             try:
                 changes = action(ctx)
@@ -1420,6 +1422,29 @@ def _skus(order: Mapping[str, Any]) -> list[str]:
     if not isinstance(lines, list):
         return []
     return sorted({str(line["sku"]) for line in lines if isinstance(line, Mapping) and line.get("sku")})
+
+
+def _step_labels(
+    cv: CompiledVersion, ct: CompiledTransition, source: str, dest: str
+) -> dict[str, dict[str, str]]:
+    """How people read a step, in both languages: the workflow's title, the transition's label (its
+    trigger when it has none) and the states' labels (a parallel state's regions joined by " | ")."""
+
+    def state(name: str) -> dict[str, str]:
+        parts = name.split(STATE_JOIN)
+        return {
+            lang: " | ".join(cv.states[p].label.get(lang) if p in cv.states else p for p in parts)
+            for lang in ("zh", "en")
+        }
+
+    title, label = cv.spec.title, ct.spec.label
+    trigger = ct.spec.trigger
+    return {
+        "workflow": {"zh": title.zh, "en": title.en},
+        "trigger": {"zh": label.zh, "en": label.en} if label is not None else {"zh": trigger, "en": trigger},
+        "from": state(source),
+        "to": state(dest),
+    }
 
 
 def _intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str, Any]) -> list[Refusal]:

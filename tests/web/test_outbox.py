@@ -129,12 +129,12 @@ def test_worker_mails_order_notifications_to_the_smtp_server(
         ("orders@example.com", ["service@example.com"]),
         ("orders@example.com", ["wang.fang@example.com"]),
     ]
-    first = inbox.messages[0]
-    assert first["Subject"] == "订单 7 状态更新 / Order 7: pending_payment → paid"
+    first = inbox.messages[0]  # written without labels (as before they were carried): the codes
+    assert first["Subject"] == "订单 7：paid / Order 7: paid"
     assert first["X-OrderLoom-Order"] == "7"
     body = first.get_content()
-    assert "Order 7 (desk-order) moved from pending_payment to paid by pay." in body
-    assert "订单 7（desk-order）经 pay 从 pending_payment 变为 paid。" in body
+    assert 'Order 7 (desk-order) is now "paid" (pay; it was "pending_payment").' in body
+    assert "订单 7（desk-order）现为「paid」（pay；此前为「pending_payment」）。" in body
     sent = rows(store)
     assert len(sent) == 2
     assert all(row.sent_at is not None and (row.attempts, row.last_error) == (1, None) for row in sent)
@@ -297,6 +297,26 @@ class KeptMail:
 
     def send(self, message: EmailMessage) -> None:
         self.kept.append(message)
+
+
+def test_an_order_status_mail_names_the_step_and_the_states_as_people_know_them() -> None:
+    keep = KeptMail()
+    labels = {
+        "workflow": {"zh": "批发订单", "en": "Wholesale order"},
+        "trigger": {"zh": "分批发货", "en": "Ship a parcel"},
+        "from": {"zh": "待收款 | 分批发货中", "en": "Awaiting payment | Shipping in parts"},
+        "to": {"zh": "待收款 | 已全部发货", "en": "Awaiting payment | All shipped"},
+    }
+    MailDelivery(keep, "a@b.cn", "desk@b.cn")("notifications.order_status", {**NOTE, "labels": labels})
+    [mail] = keep.kept
+    assert mail["Subject"] == "订单 7：待收款 | 已全部发货 / Order 7: Awaiting payment | All shipped"
+    body = mail.get_content()
+    assert (
+        "订单 7（批发订单）现为「待收款 | 已全部发货」（分批发货；此前为「待收款 | 分批发货中」）。" in body
+    )
+    assert 'Order 7 (Wholesale order) is now "Awaiting payment | All shipped" (Ship a parcel; it was' in body
+    told = body.split("\n{")[0]  # the words before the message's data
+    assert "pending" not in told and "desk-order" not in told
 
 
 def test_a_message_has_the_same_message_id_at_every_attempt() -> None:
