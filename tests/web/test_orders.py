@@ -366,6 +366,40 @@ def test_a_value_is_named_by_the_step_form_that_offers_it_when_the_data_form_doe
     assert summarize({"return_reason": "other"}, layouts, "en")[0].text == "other"  # no choice: as stored
 
 
+@pytest.mark.parametrize(
+    ("path", "workflow"),
+    [("wholesale/order.yaml", "wholesale-order"), ("after-sales/request.yaml", "after-sales-request")],
+)
+def test_what_routing_and_shipping_write_is_labelled_in_every_department(
+    app: Flask, path: str, workflow: str
+) -> None:
+    """The wholesale order page showed sku, warehouse, qty, shipped_at, items and split as codes, and
+    the time a parcel left in UTC ISO."""
+    from web.orders import summarize
+
+    engine = app.extensions["orderloom"].engine
+    engine.publish(load_bundle(REPO / "workflows" / path, REPO))
+    layouts = [form.layout for form in engine.published_forms(workflow)]
+    data = {
+        "warehouse": "SH-01",
+        "split": [{"warehouse": "SH-01", "lines": [{"sku": "HR-BCD470", "qty": 40}]}],
+        "shipments": [
+            {
+                "carrier": "sf",
+                "waybill": "SF0000000001015",
+                "shipped_at": "2026-12-06T15:37:40.085303+00:00",
+                "items": [{"sku": "HR-BCD470", "qty": 40}],
+            }
+        ],
+    }
+    entries = {entry.label: entry for entry in summarize(data, layouts, "zh")}
+    assert entries["发货仓"].text == "SH-01"
+    split, shipments = entries["拆单发货"], entries["发货记录"]
+    assert split.headers == ["仓库", "商品"] and split.rows == [["SH-01", "商品编码 HR-BCD470 · 数量 40"]]
+    assert shipments.headers == ["承运商", "运单号", "发货时间", "商品"]
+    assert shipments.rows[0][2] == "2026-12-06 23:37"  # China time
+
+
 def test_a_computed_field_that_could_not_be_computed_names_what_it_is_computed_from(
     clerk: FlaskClient,
 ) -> None:
