@@ -628,3 +628,17 @@ def test_a_negative_payment_is_refused_once(clerk: FlaskClient) -> None:
     assert refused.status_code == 422
     summary = refused.text.split('id="form-errors"')[1].split("</div>")[0]
     assert re.findall(r"<li>", summary) == ["<li>"] and "支付金额必须大于0元" in summary
+
+
+def test_the_condition_the_customer_gave_and_the_one_inspection_found_have_two_labels(app: Flask) -> None:
+    """Both read 商品状况 on an after-sales order, with different values."""
+    from web.orders import summarize
+
+    engine = app.extensions["orderloom"].engine
+    engine.publish(load_bundle(REPO / "workflows" / "after-sales" / "request.yaml", REPO))
+    layouts = [form.layout for form in engine.published_forms("after-sales-request")]
+    data = {"item_condition": "unopened", "found_condition": "used"}
+    zh = {e.label: e.text for e in summarize(data, layouts, "zh")}
+    assert zh == {"商品状况（客户所述）": "未拆封", "质检商品状况": "已使用"}
+    en = [e.label for e in summarize(data, layouts, "en")]
+    assert en == ["Item condition (as the customer says)", "Condition found"]
