@@ -426,8 +426,11 @@ class _Builder:
                 if first is not None:
                     first.autofocus = True
             rows.append(Row(index, label, cells, hidden, f"remove:{row_name}", self.errors_for(row_name)))
+        # a column the clerk fills: a computed or read-only one is not marked required
+        columns = [self.layout.fields[c] for c in shown]
         headers = [
-            (self.layout.fields[c].label.get(self.lang), self.layout.fields[c].required) for c in shown
+            (spec.label.get(self.lang), spec.required and spec.computed is None and not spec.readonly)
+            for spec in columns
         ]
         return Rows(
             id=element_id(name),

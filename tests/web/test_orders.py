@@ -642,3 +642,9 @@ def test_the_condition_the_customer_gave_and_the_one_inspection_found_have_two_l
     assert zh == {"商品状况（客户所述）": "未拆封", "质检商品状况": "已使用"}
     en = [e.label for e in summarize(data, layouts, "en")]
     assert en == ["Item condition (as the customer says)", "Condition found"]
+
+
+def test_a_computed_column_is_not_marked_required(clerk: FlaskClient) -> None:
+    page = clerk.get(f"{NEW}?lang=zh").text
+    assert '<th scope="col">小计（元）</th>' in page  # computed from quantity and unit price
+    assert '<th scope="col">数量<span class="req" aria-hidden="true">*</span></th>' in page
