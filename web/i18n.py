@@ -39,6 +39,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "orders.list": {"zh": "订单列表", "en": "Orders"},
     "orders.go": {"zh": "打开订单号", "en": "Open order number"},
     "orders.open": {"zh": "打开", "en": "Open"},
+    "orders.go_not_a_number": {
+        "zh": "「{typed}」不是订单号：订单号是数字，如 294",
+        "en": "“{typed}” is not an order number: order numbers are digits, such as 294",
+    },
     "orders.filtered": {"zh": "筛选", "en": "Showing"},
     "orders.all": {"zh": "全部订单", "en": "all orders"},
     "orders.none_listed": {"zh": "没有符合条件的订单。", "en": "No order matches."},

@@ -289,6 +289,8 @@ def new_refresh(department: str, workflow: str, channel: str) -> Any:
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
+# the full-width digits and number sign an input method types, as ASCII
+FULL_WIDTH = str.maketrans({**{chr(0xFF10 + n): str(n) for n in range(10)}, "＃": "#"})
 
 
 @dataclass(frozen=True)
@@ -307,12 +309,17 @@ class Listed:
 def index() -> Any:
     """The orders of the user's departments, newest first, a page at a time; by workflow and state (the
     home page's counts link here), and "go to order #…"."""
-    wanted = request.args.get("id", "").strip().lstrip("#")
+    typed = request.args.get("id", "").strip()
+    wanted = typed.translate(FULL_WIDTH).strip().lstrip("#")  # ２９４ and ＃294 are 294 (not ², NFKC's 2)
+    not_a_number = None
     if wanted:
         order_id = whole_number(wanted)
-        if order_id is None or order_id == 0:
+        if order_id is not None and order_id != 0:
+            return redirect(url_for("orders.show", order_id=order_id))
+        if wanted.isascii() and wanted.isdigit():  # a number, of no order that can be: not found
             abort(404)
-        return redirect(url_for("orders.show", order_id=order_id))
+        # not a number: said on the list, with what was typed kept in the box
+        not_a_number = translate("orders.go_not_a_number", current_lang()).format(typed=typed[:40])
     workflow = request.args.get("workflow") or None
     state = request.args.get("state") or None
     page = query_number("page", MAX_PAGE) or 1
@@ -336,14 +343,25 @@ def index() -> Any:
             )
         )
     filters = {key: value for key, value in (("workflow", workflow), ("state", state)) if value}
-    return render_template(
+    shown = dict(filters)  # the filters by the names people know, where the workflow is known
+    if workflow is not None:
+        with suppress(NotFound):
+            spec = engine.spec(workflow)
+            shown["workflow"] = spec.title.get(lang)
+            if state is not None:
+                shown["state"] = state_label(spec, state, lang)
+    page_html = render_template(
         "orders/index.html",
         rows=rows,
         page=page,
         filters=filters,
+        shown_filters=shown,
+        typed=typed if not_a_number else "",
+        not_a_number=not_a_number,
         newer=url_for("orders.index", **filters, page=page - 1) if page > 1 else None,
         older=url_for("orders.index", **filters, page=page + 1) if len(found) > PAGE_SIZE else None,
     )
+    return (page_html, 400) if not_a_number else page_html
 
 
 # --------------------------------------------------------------------------------------------------

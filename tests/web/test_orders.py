@@ -433,7 +433,18 @@ def test_the_order_list_newest_first_by_workflow_and_state_a_page_at_a_time(
     assert 'href="/orders?page=1" rel="prev"' in page_two and 'rel="next"' not in page_two
     go = clerk.get(f"/orders?id=%23{second}")
     assert go.status_code == 302 and go.headers["Location"] == f"/orders/{second}"
-    assert clerk.get("/orders?id=abc").status_code == 404
+    wide = clerk.get("/orders?id=" + "".join(chr(ord(d) + 0xFEE0) for d in str(second)))  # full-width digits
+    assert wide.status_code == 302 and wide.headers["Location"] == f"/orders/{second}"
+    assert clerk.get("/orders?id=0").status_code == 404  # a number, of no order
+    for typed in ("abc", "RO2026"):
+        said = clerk.get(f"/orders?id={typed}&lang=zh")
+        assert said.status_code == 400, typed
+        assert f"「{typed}」不是订单号：订单号是数字，如 294" in said.text
+        assert f'value="{typed}"' in said.text  # kept in the box
+    filtered = clerk.get("/orders?workflow=retail-order&state=pending_payment&lang=zh").text
+    assert (
+        '<span title="retail-order">零售订单</span> <span title="pending_payment">待支付</span>' in filtered
+    )
     other = log_in(app.test_client(), "chen.jing", "chen.jing-demo")
     assert "没有符合条件的订单" in other.get("/orders?lang=zh").text  # another department's clerk
 
@@ -492,7 +503,8 @@ def test_an_order_id_above_2_to_the_63_is_not_found_not_a_500(clerk: FlaskClient
     assert clerk.get(f"/orders?id={huge}").status_code == 404  # no redirect to an id no row can hold
     go = clerk.get(f"/orders?id={2**63 - 1}")
     assert go.status_code == 302 and clerk.get(go.headers["Location"]).status_code == 404
-    assert clerk.get("/orders?id=%C2%B2").status_code == 404  # "²": a digit to isdigit(), not to int()
+    superscript = clerk.get("/orders?id=%C2%B2")  # "²": a digit to isdigit(), not to int()
+    assert superscript.status_code == 400 and "Traceback" not in superscript.text
 
 
 def test_a_page_number_or_an_id_that_is_no_number_in_range_is_a_404_page_not_a_500(
