@@ -118,24 +118,11 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
         amount = refundable
     else:
         return None  # never paid: nothing to give back
-    if amount < 0:
-        raise ActionRefused("amount", "退款金额不能为负数", f"a refund cannot be negative, got {amount}")
+    _check_not_negative(amount)
     _check_refundable(amount, refundable)
     if amount == 0:
         return None if due is None else {"refund_due": None}
-    ctx.emit(
-        "payments.refunded",
-        {
-            "order_id": ctx.order_id,
-            "department": ctx.department,
-            "workflow": ctx.workflow,
-            "method": ctx.data.get("payment_method"),
-            "amount": str(amount),
-            "original_transaction_ref": ctx.data.get("transaction_ref"),
-            "at": ctx.now.isoformat(),
-        },
-    )
-    paid_back = {"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+    paid_back = _pay_back(ctx, refunded, amount, original_transaction_ref=ctx.data.get("transaction_ref"))
     return paid_back if due is None else {**paid_back, "refund_due": None}  # the return is settled
 
 
@@ -155,8 +142,7 @@ def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
     left = value - refunded
     asked = ctx.data.get("refund_amount")
     amount = left if asked is None else money(asked, "refund_amount")
-    if amount < 0:
-        raise ActionRefused("amount", "退款金额不能为负数", f"a refund cannot be negative, got {amount}")
+    _check_not_negative(amount)
     if amount > left:
         raise ActionRefused(
             "over-refund",
@@ -168,6 +154,17 @@ def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
         )
     if amount == 0:
         return None
+    return _pay_back(ctx, refunded, amount, original_order_no=ctx.data.get("original_order_no"))
+
+
+def _check_not_negative(amount: Decimal) -> None:
+    if amount < 0:
+        raise ActionRefused("amount", "退款金额不能为负数", f"a refund cannot be negative, got {amount}")
+
+
+def _pay_back(ctx: ActionContext, refunded: Decimal, amount: Decimal, **paid_on: Any) -> dict[str, Any]:
+    """Emit ``payments.refunded`` for ``amount`` (``paid_on``: what names the original payment) and return
+    the order's refunded total and time."""
     ctx.emit(
         "payments.refunded",
         {
@@ -176,7 +173,7 @@ def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
             "workflow": ctx.workflow,
             "method": ctx.data.get("payment_method"),
             "amount": str(amount),
-            "original_order_no": ctx.data.get("original_order_no"),
+            **paid_on,
             "at": ctx.now.isoformat(),
         },
     )
