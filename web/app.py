@@ -67,9 +67,7 @@ def index() -> Any:
     rows = order_counts(store, actor.scope)
     specs = {row.workflow: services().engine.spec(row.workflow) for row in rows}
     channels = {  # "new order" links only where the user may create orders
-        name: spec.channels
-        for name, spec in specs.items()
-        if not spec.create_roles or actor.roles.intersection(spec.create_roles)
+        name: spec.channels for name, spec in specs.items() if spec.takes_orders_from(actor.roles)
     }
     return render_template("home.html", rows=rows, channels=channels)
 

@@ -156,7 +156,7 @@ def _intake(department: str, workflow: str, channel: str) -> _Intake:
         abort(404)
     if spec.department != department or channel not in spec.channels:
         abort(404)
-    if spec.create_roles and not actor.roles.intersection(spec.create_roles):
+    if not spec.takes_orders_from(actor.roles):
         roles = " / ".join(spec.create_roles)
         page = render_template("error.html", code=403, key="orders.may_not_create", values={"roles": roles})
         abort(Response(page, status=403))

@@ -119,6 +119,11 @@ class WorkflowSpec:
     # form path -> its UI file (engine/forms/ui.py), for the forms that have one
     layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
+    def takes_orders_from(self, roles: frozenset[str]) -> bool:
+        """Whether a login with ``roles`` may create this workflow's orders (``create_roles``; any role of
+        the department when it names none)."""
+        return not self.create_roles or not roles.isdisjoint(self.create_roles)
+
     def state(self, name: str) -> StateSpec:
         for state in self.states:
             if state.name == name:

@@ -390,7 +390,7 @@ class Engine:
                     ]
                 )
             creators = cv.spec.create_roles
-            if creators and not actor.is_system and not actor.roles.intersection(creators):
+            if not actor.is_system and not cv.spec.takes_orders_from(actor.roles):
                 title = cv.spec.title
                 raise TransitionRejected(
                     [
