@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,10 @@ def database(tmp_path: Path) -> Iterator[tuple[dict[str, str], Store]]:
     store.dispose()
 
 
-def start_worker(env: dict[str, str], worker_id: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+@contextmanager
+def running_worker(env: dict[str, str], worker_id: str) -> Iterator[subprocess.Popen[str]]:
+    """``orderloom worker`` in a process of its own, killed if it still runs when the block ends."""
+    worker = subprocess.Popen(
         [sys.executable, "-m", "web.cli", "worker", "--id", worker_id, "--interval", "0.2"],
         env=env,
         cwd=REPO_ROOT,
@@ -53,6 +56,18 @@ def start_worker(env: dict[str, str], worker_id: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    try:
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+
+
+def stopped(worker: subprocess.Popen[str]) -> str:
+    """Stop the worker as a service manager does (SIGTERM); what it printed."""
+    worker.send_signal(signal.SIGTERM)
+    output, _ = worker.communicate(timeout=WAIT)
+    return output
 
 
 def holder(store: Store) -> str | None:
@@ -73,14 +88,9 @@ def test_a_worker_stopped_with_sigterm_lets_go_of_the_correlation_feed(
     database: tuple[dict[str, str], Store],
 ) -> None:
     env, store = database
-    worker = start_worker(env, "first")
-    try:
+    with running_worker(env, "first") as worker:
         wait_until_held(store, worker, "first")
-        worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=WAIT)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+        output = stopped(worker)
     assert worker.returncode == 0, output
     assert "first: stopped; let go of the correlation feed" in output
     assert holder(store) is None
@@ -95,14 +105,10 @@ def test_a_worker_says_when_another_ones_lease_on_the_feed_skipped_correlation(
     database: tuple[dict[str, str], Store],
 ) -> None:
     env, store = database
-    crashed = start_worker(env, "crashed")
-    try:
+    with running_worker(env, "crashed") as crashed:
         wait_until_held(store, crashed, "crashed")
         crashed.kill()  # no chance to let go: its lease holds the feed until it runs out
         crashed.communicate(timeout=WAIT)
-    finally:
-        if crashed.poll() is None:
-            crashed.kill()
     with store.read() as tx:
         cursor = tx.correlation_cursor("default")
     assert cursor is not None and cursor.claimed_by == "crashed" and cursor.claimed_at is not None
@@ -195,8 +201,7 @@ def test_a_worker_process_keeps_running_past_a_row_it_cannot_read(
 ) -> None:
     env, store = database
     newer_rows(store)
-    worker = start_worker(env, "steady")
-    try:
+    with running_worker(env, "steady") as worker:
         wait_until_held(store, worker, "steady")
         with store.transaction() as tx:  # written after the feed took its cursor: read by a later round
             tx.insert_outbox("payment_failed", {"order_id": 1}, datetime.now(UTC), deliver=False)
@@ -207,11 +212,7 @@ def test_a_worker_process_keeps_running_past_a_row_it_cannot_read(
             assert time.monotonic() < deadline, "the feed never moved past the second message"
             time.sleep(0.1)
         assert worker.poll() is None  # still running
-        worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=WAIT)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+        output = stopped(worker)
     assert worker.returncode == 0, output
     assert (
         "steady: correlation passed over a row this OrderLoom cannot read: outbox message 2 has "
