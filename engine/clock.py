@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
+
+# How people read times (China Standard Time: one offset, no daylight saving); clocks keep UTC.
+CHINA_TIME = timezone(timedelta(hours=8), "UTC+8")
 
 
 class Clock(Protocol):

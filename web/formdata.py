@@ -31,10 +31,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.clock import CHINA_TIME
 from engine.forms import fields as paths
 from engine.forms.formats import FORMAT_CHECKER, is_money
 from engine.forms.ui import FieldLayout, FormLayout
@@ -53,7 +54,6 @@ __all__ = [
     "rows_over_limit",
 ]
 
-CHINA_TIME = timezone(timedelta(hours=8))  # one zone, no daylight saving
 # Whether the forms' ``time`` format wants an offset (RFC 3339 full-time, 09:30:00+08:00) or a plain
 # 09:30:00: a time input posts what the validators accept.
 TIME_WITH_OFFSET = FORMAT_CHECKER.conforms("09:30:00+08:00", "time")

@@ -27,16 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from engine.clock import Clock
+from engine.clock import CHINA_TIME, Clock
 from engine.errors import ConflictError, EngineError, Forbidden, NotFound
 from engine.runtime.actor import Actor
 from engine.store import OutboxRow, Store
 from engine.store.tables import OUTBOX_STATUSES
-
-CHINA_TIME = timezone(timedelta(hours=8), "UTC+8")  # how people read the times a refusal names
 
 ADMIN_ROLE = "admin"
 Send = Callable[[str, Any], None]
