@@ -49,6 +49,7 @@ __all__ = [
     "input_value",
     "is_multi",
     "local_input",
+    "local_time",
     "parse_form",
     "parse_name",
     "rows_over_limit",
@@ -281,6 +282,14 @@ def input_value(value: Any, spec: FieldLayout) -> str:
             return local_input(value, spec.widget) or value
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def local_time(moment: datetime, *, seconds: bool = False) -> str:
+    """``moment`` as people read it on a page: China time, ``2026-12-06 23:37`` (``:05`` more with
+    ``seconds``). Written field by field: strftime would write year 1 as "1"."""
+    local = moment.astimezone(CHINA_TIME)
+    shown = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+    return f"{shown}:{local.second:02d}" if seconds else shown
 
 
 def local_input(value: str, widget: str) -> str | None:

@@ -61,7 +61,7 @@ from engine.runtime import Engine, OrderView
 from engine.runtime.engine import PublishedForm
 from engine.store import STATE_JOIN
 from web.auth import current_actor
-from web.formdata import CHINA_TIME, choice_text
+from web.formdata import choice_text, local_time
 from web.forms import (
     CompiledForm,
     ErrorItem,
@@ -338,7 +338,7 @@ def index() -> Any:
                 workflow=spec.title.get(lang),
                 state=state_label(spec, order.state, lang),
                 channel=order.channel,
-                updated=_local(order.updated_at),
+                updated=local_time(order.updated_at),
                 total=f"{total:.2f}" if money else "",
             )
         )
@@ -433,7 +433,7 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
             return f"{value:.2f}"
         if spec is not None and spec.format == "date-time" and isinstance(value, str):
             with suppress(ValueError, OverflowError):  # year 1 in China time is out of range: as sent
-                return _local(datetime.fromisoformat(value))
+                return local_time(datetime.fromisoformat(value))
         if isinstance(value, bool):
             return translate("orders.yes" if value else "orders.no", lang)
         if value is None:
@@ -480,11 +480,6 @@ class Event:
     reason: str | None
 
 
-def _local(moment: datetime) -> str:
-    local = moment.astimezone(CHINA_TIME)  # strftime would write year 1 as "1"
-    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
-
-
 @orders.get("/orders/<id:order_id>")
 def show(order_id: int) -> Any:
     actor = current_actor()
@@ -495,7 +490,7 @@ def show(order_id: int) -> Any:
     labels = _trigger_labels(spec)
     events = [
         Event(
-            at=_local(event.at),
+            at=local_time(event.at),
             actor=event.actor,
             action=labels[event.trigger].get(lang)
             if event.trigger in labels

@@ -29,7 +29,7 @@ from flask_login import current_user
 from engine.errors import ConflictError, Forbidden, NotFound
 from engine.runtime import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
 from web.auth import current_actor
-from web.formdata import CHINA_TIME
+from web.formdata import local_time
 from web.i18n import current_lang
 from web.params import MAX_ID, query_number
 
@@ -46,13 +46,7 @@ def _engine() -> Engine:
 
 
 def _local(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(CHINA_TIME)
-    return (
-        f"{local.year:04d}-{local.month:02d}-{local.day:02d} "
-        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-    )
+    return "" if moment is None else local_time(moment, seconds=True)
 
 
 @dataclass(frozen=True)
