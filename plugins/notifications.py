@@ -2,7 +2,7 @@
 
 Queues one outbox message saying where the order went; ``orderloom worker`` mails it to the customer's
 e-mail address when the order has one (``customer.email`` or ``contact.email``, as the department's form
-keeps it), else to the service desk (web/outbox.py). A sender picks a template by ``template``
+keeps it), else to the service desk (workers/mail.py). A sender picks a template by ``template``
 (``<workflow>.<state>``) and fills it from the payload. Nothing is sent inside the transaction, so a
 rolled-back transition never notifies anyone.
 """

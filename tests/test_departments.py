@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from demo.loader import DEMO_ACTORS, demo_clock, load_demo
 from engine.clock import FrozenClock
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.spec import Text, TransitionSpec, WorkflowSpec
@@ -25,7 +26,6 @@ from engine.store.accounts import CustomerAccount, list_accounts, put_account
 from engine.store.tables import orders, outbox, stock
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
-from web.demo import DEMO_ACTORS, demo_clock, load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRY = PluginRegistry.from_entry_points()

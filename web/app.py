@@ -16,8 +16,8 @@ from web.forms import forms
 from web.i18n import current_lang, term, translate
 from web.orders import orders
 from web.outbox_page import outbox_page
-from web.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
-from web.wiring import Services, build_services
+from wiring.services import Services, build_services
+from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
 
 home = Blueprint("home", __name__)
 

@@ -37,8 +37,8 @@ from engine.clock import Clock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
 from web.app import create_app
-from web.settings import Settings
 from web.users import create_user
+from wiring.settings import Settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

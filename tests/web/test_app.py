@@ -28,7 +28,7 @@ from tests.web.conftest import (
     make_app,
     publish_desk_orders,
 )
-from web.settings import Settings
+from wiring.settings import Settings
 
 DEFS = Path(__file__).resolve().parent / "defs"
 

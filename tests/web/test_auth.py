@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import web.auth
+from cli.main import main
 from engine.clock import FrozenClock
 from engine.store.users import find_user, list_users
 from tests.web.conftest import (
@@ -32,9 +33,8 @@ from tests.web.conftest import (
     settings_for,
 )
 from web.app import create_app
-from web.cli import main
-from web.settings import Settings
 from web.users import authenticate, change_password
+from wiring.settings import Settings
 
 
 @pytest.fixture
@@ -331,8 +331,8 @@ def test_cli_adds_and_lists_users_and_demo_adds_the_demo_logins(tmp_path: Path) 
     assert listed.output.strip() == "zhang.san: clerk,service @ desk"
     assert "zhang-secret-1" not in listed.output and "argon2" not in listed.output
 
-    from web.demo import DEMO_ACTORS, ensure_demo_users
-    from web.wiring import build_services
+    from demo.loader import DEMO_ACTORS, ensure_demo_users
+    from wiring.services import build_services
 
     services = build_services(Settings.from_env(env))
     try:
@@ -373,8 +373,8 @@ def test_orderloom_demo_adds_the_logins_serve_prints(tmp_path: Path) -> None:
 
 
 def test_serve_lists_the_demo_logins_clerk_first_with_who_each_is() -> None:
-    from web.cli import _describe_demo_actor
-    from web.demo import DEMO_ACTORS
+    from cli.main import _describe_demo_actor
+    from demo.loader import DEMO_ACTORS
 
     shown = [_describe_demo_actor(user) for user in DEMO_ACTORS]
     assert shown[0] == "li.na / li.na-demo: clerk,service @ retail  (李娜（零售客服）)"

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from engine.clock import FrozenClock
 from tests.web.conftest import DEFS, TESTER, TESTER_PASSWORD, add_user, csrf_token_of, make_app, settings_for
 from web.app import create_app
-from web.settings import Settings
+from wiring.settings import Settings
 
 OTHER = "li.si"
 OTHER_PASSWORD = "li-si-password"

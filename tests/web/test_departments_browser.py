@@ -24,9 +24,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import insert
 
+from demo.loader import ensure_demo_users, load_demo
 from engine.store import tables
 from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for
-from web.demo import ensure_demo_users, load_demo
 from web.formdata import CHINA_TIME
 
 REPO = Path(__file__).resolve().parents[2]

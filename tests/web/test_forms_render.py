@@ -26,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from tests.web.conftest import add_user, log_in, make_app
 from web.formdata import CHINA_TIME, TIME_WITH_OFFSET, parse_form, parse_name, rows_over_limit
 from web.forms import CompiledForm, compile_form, concrete_name, element_id, render_standalone
-from web.settings import Settings
+from wiring.settings import Settings
 
 DEFS = Path(__file__).resolve().parent / "defs"
 REPO = Path(__file__).resolve().parents[2]

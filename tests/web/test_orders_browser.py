@@ -19,10 +19,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import insert
 
+from demo.loader import ensure_demo_users
 from engine.dsl.compiler import load_bundle
 from engine.store import tables
 from tests.web.conftest import LiveServer, fill_line, log_in_page, make_app, serve, settings_for
-from web.demo import ensure_demo_users
 
 REPO = Path(__file__).resolve().parents[2]
 NEW = "/orders/new/retail/retail-order/web"

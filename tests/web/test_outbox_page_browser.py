@@ -21,8 +21,8 @@ from sqlalchemy import update
 from engine.runtime import Undeliverable
 from engine.store.tables import outbox
 from tests.web.conftest import DEFS, LiveServer, log_in_page, make_app, serve, settings_for
-from tests.web.test_outbox import Inbox, _free_port
-from web.outbox import MailDelivery, SmtpServer, SmtpTransport
+from tests.workers.test_mail import Inbox, _free_port
+from workers.mail import MailDelivery, SmtpServer, SmtpTransport
 
 AT = datetime(2026, 3, 2, 10, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.web.conftest import log_in, make_app
-from web.settings import Settings
+from wiring.settings import Settings
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 VENDOR = WEB / "static" / "vendor"

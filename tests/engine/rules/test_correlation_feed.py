@@ -420,7 +420,7 @@ def test_stock_below_its_safety_stock_suggests_replenishment_once(
         "safety_stock": 10,
     }
     assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("retail-fraud", fraud.version)
-    assert suggestion.status == "pending"  # delivered by the worker (web/outbox.py mails it)
+    assert suggestion.status == "pending"  # delivered by the worker (workers/mail.py mails it)
     [match] = matches(engine)
     assert match["actions"] == [{"suggested": REPLENISHMENT_TOPIC}]
 

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, update
 
+from cli.main import main
 from engine.store import Store, tables
 from tests.engine.store.support import NOW
-from web.cli import main
 
-DEFS = Path(__file__).resolve().parent / "defs"
+DEFS = Path(__file__).resolve().parents[1] / "web" / "defs"  # the test definitions the web tests use too
 REPO = Path(__file__).resolve().parents[2]
 
 Run = Callable[..., Result]

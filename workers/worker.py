@@ -30,7 +30,7 @@ from engine.errors import EngineError
 from engine.rules.correlation import CorrelationFeed, CorrelationRuleset, FeedReport
 from engine.runtime import DispatchReport, TimerReport
 from engine.store.reports import fold_order_counts
-from web.wiring import Services
+from wiring.services import Services
 
 Send = Callable[[str, Any], None]
 Echo = Callable[[str], None]

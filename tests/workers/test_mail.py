@@ -1,4 +1,4 @@
-"""Outbox delivery from ``orderloom worker`` (web/outbox.py): e-mail to a real SMTP server on localhost
+"""Outbox delivery from ``orderloom worker`` (workers/mail.py): e-mail to a real SMTP server on localhost
 (aiosmtpd), or into a Maildir; a route for every topic the shipped actions deliver.
 
 Without ORDERLOOM_SMTP_URL or ORDERLOOM_MAIL_DIR the worker says once that delivery is off and leaves
@@ -20,11 +20,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 
+from cli.main import main
 from engine.store import OutboxRow, Store
-from web.cli import main
-from web.outbox import MailDelivery, SmtpServer, SmtpTransport, Undeliverable, undelivered_topics
+from workers.mail import MailDelivery, SmtpServer, SmtpTransport, Undeliverable, undelivered_topics
 
-DEFS = Path(__file__).resolve().parent / "defs"
+DEFS = Path(__file__).resolve().parents[1] / "web" / "defs"  # the test definitions the web tests use too
 NOTE = {
     "order_id": 7,
     "department": "desk",
@@ -195,7 +195,7 @@ def test_every_topic_written_for_delivery_has_a_route() -> None:
     suggest: each has a delivery here (the worker names any that has none when it starts)."""
     from engine.plugins import PluginRegistry
     from engine.rules.correlation import SuggestAction, load_correlation_rulesets
-    from web.settings import REPO_ROOT
+    from wiring.settings import REPO_ROOT
 
     suggested = {
         pattern.then.topic

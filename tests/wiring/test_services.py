@@ -1,4 +1,4 @@
-"""The composition root (web/wiring.py): where an embedded SQLite database's folder is made."""
+"""The composition root (wiring/services.py): where an embedded SQLite database's folder is made."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from web.settings import Settings
-from web.wiring import build_services, ensure_sqlite_folder
+from wiring.services import build_services, ensure_sqlite_folder
+from wiring.settings import Settings
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
+from cli.main import main
 from tests.web.test_forms_render import Page
-from web.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
-DEFS = Path(__file__).resolve().parent / "defs"
+DEFS = Path(__file__).resolve().parents[1] / "web" / "defs"  # the test definitions the web tests use too
 RETAIL = REPO / "forms" / "retail" / "intake-web.json"
 SHOWROOM = DEFS / "forms" / "showroom" / "service-order.json"
 

@@ -14,7 +14,7 @@ from engine.clock import Clock, SystemClock
 from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.store.store import Store
-from web.settings import Settings
+from wiring.settings import Settings
 
 
 @dataclass

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from cli.main import main
+from demo.loader import stock_warehouses
 from engine.store import Store
-from web.cli import main
-from web.demo import stock_warehouses
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [

@@ -23,8 +23,8 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.runtime import ALL_DEPARTMENTS, Actor
-from web.settings import Settings
-from web.wiring import Services, build_services
+from wiring.services import Services, build_services
+from wiring.settings import Settings
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -548,7 +548,7 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
     ORDERLOOM_MAIL_DIR; with neither, delivery is off and messages wait. SIGTERM or Ctrl-C stops the
     worker after what it has in hand, and it lets go of the correlation feed and its claims.
     """
-    from web.worker import Worker
+    from workers.worker import Worker
 
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     settings = _settings(ctx)
@@ -585,7 +585,7 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
 
 def _delivery(settings: Settings, name: str) -> Any:
     """The outbox delivery the settings name (SMTP, else a Maildir), said once; None when delivery is off."""
-    from web.outbox import MailDelivery, MaildirTransport, SmtpServer, SmtpTransport, Transport
+    from workers.mail import MailDelivery, MaildirTransport, SmtpServer, SmtpTransport, Transport
 
     transport: Transport
     if settings.smtp_url:
@@ -609,7 +609,7 @@ def _delivery(settings: Settings, name: str) -> Any:
 def _say_undelivered_topics(services: Services, rulesets: Sequence[Any], name: str) -> None:
     """Name the topics that would be written for delivery and that nothing here delivers."""
     from engine.rules.correlation import SuggestAction
-    from web.outbox import undelivered_topics
+    from workers.mail import undelivered_topics
 
     suggested = {
         pattern.then.topic
@@ -634,7 +634,7 @@ def _say_undelivered_topics(services: Services, rulesets: Sequence[Any], name: s
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool) -> None:
     """Load the three shipped departments with realistic demo orders in every state."""
-    from web.demo import ensure_demo_users, load_demo
+    from demo.loader import ensure_demo_users, load_demo
 
     settings = _settings(ctx)
     with _services(ctx, migrated=False) as services:
@@ -666,7 +666,7 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Start the web app (only: `orderloom run` starts a worker beside it). SIGTERM stops it."""
     from web.app import create_app
-    from web.settings import UNSET_SECRET_KEY
+    from wiring.settings import UNSET_SECRET_KEY
 
     settings = _settings(ctx)
     _check_session_key(settings)
@@ -677,7 +677,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     app = create_app(settings)
     click.echo(f"OrderLoom is running at http://{host}:{port}/")
     try:
-        from web.demo import DEMO_ACTORS
+        from demo.loader import DEMO_ACTORS
     except ImportError:  # pragma: no cover - the demo module ships with the app
         DEMO_ACTORS = []
     if DEMO_ACTORS:
@@ -699,7 +699,7 @@ def _exit_quietly(signum: int, frame: Any) -> None:
 
 def _check_session_key(settings: Settings) -> None:
     """The app signs sessions with ORDERLOOM_SECRET_KEY: a key too short to be secret is a usage error."""
-    from web.settings import check_secret_key
+    from wiring.settings import check_secret_key
 
     try:
         check_secret_key(settings.secret_key)
@@ -732,7 +732,7 @@ def run_all(ctx: click.Context, host: str, port: int, interval: float) -> None:
         env["ORDERLOOM_MAIL_DIR"] = str(settings.definitions_root / "var" / "mail")
     if not settings.mail_to:
         env["ORDERLOOM_MAIL_TO"] = "service-desk@localhost"
-    command = [sys.executable, "-m", "web.cli"]
+    command = [sys.executable, "-m", "cli"]
     name = f"{socket.gethostname()}:{os.getpid()}:worker"
     stop = {"signal": 0}
 
@@ -1313,7 +1313,3 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
     errors = len(compiled.validator.messages(compiled.layout.prepare(data), compiled.layout)) if data else 0
     note = f"; the data has {errors} error(s), shown beside their fields" if errors else ""
     click.echo(f"wrote {output} ({compiled.layout.title.get(lang)}{note})")
-
-
-if __name__ == "__main__":  # `python -m web.cli`, as a worker or the app is started as a process
-    main()

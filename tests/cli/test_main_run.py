@@ -1,4 +1,4 @@
-"""`make run` (web/cli.py `run`): the commands of the Makefile's `run` target, as `make -n` prints them,
+"""`make run` (cli/main.py `run`): the commands of the Makefile's `run` target, as `make -n` prints them,
 start the web app and a worker; a due timer fires under them, the demo's mail is delivered, and Ctrl-C
 stops both in good order."""
 
@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from engine.store import Store
 from engine.store.tables import outbox, timers
-from web.settings import REPO_ROOT
+from wiring.settings import REPO_ROOT
 
 WAIT = 120.0  # seconds a step may take before the test gives up on it
 

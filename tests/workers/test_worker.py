@@ -1,4 +1,4 @@
-"""``orderloom worker`` as a process (web/worker.py): stopped with SIGTERM it lets go of the correlation
+"""``orderloom worker`` as a process (workers/worker.py): stopped with SIGTERM it lets go of the correlation
 feed at once; a worker that finds the feed held by another says so instead of reporting nothing; rows
 written by a newer OrderLoom are said and passed over, and the worker goes on."""
 
@@ -19,15 +19,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, select, update
 
+from cli.main import main
 from engine.errors import EngineError
 from engine.rules.correlation import Correlator, load_correlation_rulesets
 from engine.store import DEFAULT_LEASE, Store
 from engine.store.tables import audit_events, orders, outbox
 from tests.engine.store.support import bare_order
-from web.cli import main
-from web.settings import REPO_ROOT, Settings
-from web.wiring import build_services
-from web.worker import Worker
+from wiring.services import build_services
+from wiring.settings import REPO_ROOT, Settings
+from workers.worker import Worker
 
 WAIT = 60.0  # seconds a test waits for a process to get somewhere before it gives up
 
@@ -49,7 +49,7 @@ def database(tmp_path: Path) -> Iterator[tuple[dict[str, str], Store]]:
 def running_worker(env: dict[str, str], worker_id: str) -> Iterator[subprocess.Popen[str]]:
     """``orderloom worker`` in a process of its own, killed if it still runs when the block ends."""
     worker = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "worker", "--id", worker_id, "--interval", "0.2"],
+        [sys.executable, "-m", "cli", "worker", "--id", worker_id, "--interval", "0.2"],
         env=env,
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,

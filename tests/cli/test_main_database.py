@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from engine.store.migrate import head_revision, upgrade
 from web.app import create_app
-from web.cli import main
-from web.settings import UNSET_SECRET_KEY, Settings
+from wiring.settings import UNSET_SECRET_KEY, Settings
 
 HEAD = head_revision()
 
@@ -109,7 +109,7 @@ def test_an_empty_listing_says_so_beside_it(tmp_path: Path) -> None:
 
 
 def _key_in(folder: str) -> str:
-    from web.settings import kept_secret_key
+    from wiring.settings import kept_secret_key
 
     return kept_secret_key(Path(folder))
 
@@ -126,7 +126,7 @@ def test_workers_starting_together_all_take_the_one_kept_key(tmp_path: Path) -> 
 
 
 def test_a_kept_key_anyone_may_read_is_made_owner_only_and_a_short_one_refused(tmp_path: Path) -> None:
-    from web.settings import kept_secret_key
+    from wiring.settings import kept_secret_key
 
     folder = tmp_path / "var"
     folder.mkdir()

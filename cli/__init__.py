@@ -1,0 +1,1 @@
+"""The ``orderloom`` command line (``cli.main``), over the composition root (``wiring``)."""
