@@ -23,16 +23,6 @@ def orderloom(env: dict[str, str], *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_the_default_database_sits_beside_the_definitions_wherever_the_command_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    monkeypatch.chdir(elsewhere)
-    settings = Settings.from_env({"ORDERLOOM_DEFINITIONS": str(tmp_path / "defs")})
-    assert settings.database_url == f"sqlite:///{tmp_path / 'defs' / 'var' / 'orderloom.db'}"
-
-
 @pytest.mark.parametrize("command", [("orders", "list"), ("versions", "retail-order"), ("worker", "--once")])
 def test_a_missing_database_is_named_not_made(tmp_path: Path, command: tuple[str, ...]) -> None:
     path = tmp_path / "var" / "orderloom.db"
@@ -106,38 +96,6 @@ def test_an_empty_listing_says_so_beside_it(tmp_path: Path) -> None:
     assert orderloom(env, "db", "upgrade")[0] == 0
     result = CliRunner().invoke(main, ["orders", "list", "--state", "nosuch"], env=env)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "no orders match\n")
-
-
-def _key_in(folder: str) -> str:
-    from wiring.settings import kept_secret_key
-
-    return kept_secret_key(Path(folder))
-
-
-def test_workers_starting_together_all_take_the_one_kept_key(tmp_path: Path) -> None:
-    from concurrent.futures import ProcessPoolExecutor
-
-    for trial in range(5):
-        folder = tmp_path / f"trial-{trial}" / "var"
-        with ProcessPoolExecutor(max_workers=6) as pool:
-            keys = set(pool.map(_key_in, [str(folder)] * 12))
-        assert keys == {(folder / "secret_key").read_text(encoding="utf-8").strip()}
-        assert [p.name for p in folder.iterdir()] == ["secret_key"]  # no half-made file left behind
-
-
-def test_a_kept_key_anyone_may_read_is_made_owner_only_and_a_short_one_refused(tmp_path: Path) -> None:
-    from wiring.settings import kept_secret_key
-
-    folder = tmp_path / "var"
-    folder.mkdir()
-    kept = folder / "secret_key"
-    kept.write_text("k" * 64 + "\n", encoding="utf-8")
-    kept.chmod(0o644)
-    assert kept_secret_key(folder) == "k" * 64
-    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
-    kept.write_text("short\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="holds 5 characters, not a session key of at least 32: delete it"):
-        kept_secret_key(folder)
 
 
 @pytest.mark.parametrize("key", ["x", " " * 40, "a" * 31])
