@@ -1,70 +1,17 @@
-"""The composition root (wiring/services.py): where an embedded SQLite database's folder is made."""
+"""The composition root (wiring/services.py): the services built from the settings."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from wiring.services import build_services, ensure_sqlite_folder
+from wiring.services import build_services
 from wiring.settings import Settings
-
-
-@pytest.fixture
-def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty working directory: nothing may appear in it but what a URL names relative to it."""
-    folder = tmp_path / "elsewhere"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    return folder
-
-
-def test_the_folder_of_a_sqlite_file_is_made(tmp_path: Path, elsewhere: Path) -> None:
-    ensure_sqlite_folder(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
-    ensure_sqlite_folder(f"sqlite+pysqlite:///{tmp_path / 'other' / 'orderloom.db'}")
-    ensure_sqlite_folder("sqlite:///relative/orderloom.db")
-    assert (tmp_path / "var").is_dir() and (tmp_path / "other").is_dir()
-    assert [path.name for path in elsewhere.iterdir()] == ["relative"]
-
-
-@pytest.mark.parametrize(
-    "query",
-    ["?uri=true", "?mode=rwc&uri=true", "?uri=1&cache=shared"],
-)
-def test_a_sqlite_uri_gets_the_folder_of_its_file_not_one_named_file(
-    tmp_path: Path, elsewhere: Path, query: str
-) -> None:
-    ensure_sqlite_folder(f"sqlite:///file:{tmp_path / 'var' / 'orderloom.db'}{query}")
-    assert (tmp_path / "var").is_dir()
-    assert list(elsewhere.iterdir()) == []
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "sqlite:///file:{folder}/orderloom.db?mode=ro&uri=true",
-        "sqlite:///file:{folder}/orderloom.db?mode=rw&uri=true",
-        "sqlite:///file::memory:?cache=shared&uri=true",
-        "sqlite:///file:orderloom?mode=memory&cache=shared&uri=true",
-        "sqlite:///:memory:",
-        "sqlite://",
-        "postgresql+psycopg://orderloom@localhost/orderloom",
-        "postgres ql://not a url",
-    ],
-)
-def test_nothing_is_made_for_a_database_whose_file_is_not_to_be_made(
-    tmp_path: Path, elsewhere: Path, url: str
-) -> None:
-    ensure_sqlite_folder(url.format(folder=tmp_path / "var"))
-    assert not (tmp_path / "var").exists()
-    assert list(elsewhere.iterdir()) == []
 
 
 def test_services_on_a_read_only_sqlite_uri_leave_the_working_directory_as_it_was(
     tmp_path: Path, elsewhere: Path
 ) -> None:
     path = tmp_path / "orderloom.db"
-    ensure_sqlite_folder(f"sqlite:///{path}")
     settings = Settings(
         database_url=f"sqlite:///file:{path}?mode=ro&uri=true", definitions_root=tmp_path, secret_key="k" * 32
     )
