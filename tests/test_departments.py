@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
+from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
-from engine.dsl.spec import Text, TransitionSpec, WorkflowSpec
+from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
