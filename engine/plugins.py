@@ -18,11 +18,16 @@ An action declares the outbox topics it writes with :func:`emits`: a message for
 (delivered by ``orderloom worker``), or, with ``deliver=False``, an event that only the correlation feed
 reads (written ``internal``, never delivered). The worker's deliveries are checked against what the
 registered actions declare (``PluginRegistry.topics``).
+
+Each plugin is checked against its kind when it is loaded or registered (:func:`check_plugin`), as pluggy
+checks a hook implementation against its specification: a callable that does not take its kind's one
+argument, or that is of the other kind, is refused with a PluginError naming the entry point.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,16 +111,106 @@ class Action(Protocol):
     def __call__(self, ctx: ActionContext) -> Mapping[str, Any] | None: ...
 
 
-def _loaded_callables(group: str) -> Iterator[tuple[str, Any]]:
-    """Each entry point of ``group``, loaded: (name, callable); a PluginError names one that is not."""
+def _loaded_callables(group: str) -> Iterator[tuple[str, Where, Any]]:
+    """Each entry point of ``group``, loaded: (name, where, object); a PluginError names one that does not
+    load. ``where`` names the entry point as people find it (``'products' (plugins.options:products) in
+    orderloom.option_sources``)."""
     for ep in entry_points(group=group):
-        loaded = ep.load()
-        if not callable(loaded):
+        where = Where(
+            f"entry point {ep.name!r} ({ep.value}) in {group}",
+            f"{group} 中的入口点 {ep.name!r}（{ep.value}）",
+        )
+        try:
+            loaded = ep.load()
+        except Exception as error:  # an import error, a missing attribute: the plugin's own code
             raise PluginError(
-                f"entry point {ep.name!r} in {group} is not callable",
-                zh=f"{group} 中的入口点 {ep.name!r} 不可调用",
-            )
-        yield ep.name, loaded
+                f"{where.en} does not load: {type(error).__name__}: {error}",
+                zh=f"{where.zh}无法加载：{type(error).__name__}: {error}",
+            ) from error
+        yield ep.name, where, loaded
+
+
+@dataclass(frozen=True)
+class Where:
+    """A plugin as a message names it, in each language (an entry point, or a name registered directly)."""
+
+    en: str
+    zh: str
+
+
+@dataclass(frozen=True)
+class PluginKind:
+    """A kind of plugin as its registry checks it when loaded, as pluggy checks a hook implementation
+    against its specification: called with one argument, ``context``, and declaring nothing another
+    kind declares."""
+
+    en: str  # what it is called in a message: "action"
+    zh: str
+    context: type  # what it is called with: ActionContext
+    declarations: frozenset[str]  # the attributes of declarations (writes, emits) this kind may carry
+
+
+def check_plugin(kind: PluginKind, plugin: object, where: Where) -> None:
+    """Refuse ``plugin`` (a PluginError naming ``where``) unless it fits ``kind``: callable, taking one
+    positional argument and nothing else it must be given, that argument not annotated as another kind's
+    context, and no declaration another kind makes (``writes`` on an option source)."""
+    context = kind.context.__name__
+    if not callable(plugin):
+        raise PluginError(
+            f"{where.en} is not callable: an {kind.en} is called with its {context}",
+            zh=f"{where.zh}不可调用：{kind.zh}以其 {context} 调用",
+        )
+    wanted = f"(ctx: {context})"
+    try:
+        signature = inspect.signature(plugin)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check it against
+        return
+    try:
+        signature.bind(kind.context)
+    except TypeError:
+        raise PluginError(
+            f"{where.en} takes {_shown(signature)}, but an {kind.en} is called with one argument: {wanted}",
+            zh=f"{where.zh}的参数为 {_shown(signature)}，而{kind.zh}只以一个参数调用：{wanted}",
+        ) from None
+    other = _other_context(kind, signature)
+    if other is not None:
+        raise PluginError(
+            f"{where.en} takes an {other.context.__name__}: it is an {other.en}, not an {kind.en}",
+            zh=f"{where.zh}的参数是 {other.context.__name__}：它是{other.zh}，不是{kind.zh}",
+        )
+    foreign = sorted(
+        name
+        for known in PLUGIN_KINDS
+        for name in known.declarations - kind.declarations
+        if hasattr(plugin, name)
+    )
+    if foreign:
+        raise PluginError(
+            f"{where.en} carries {', '.join(foreign)}, a declaration an {kind.en} does not make",
+            zh=f"{where.zh}带有 {', '.join(foreign)}，{kind.zh}不作此声明",
+        )
+
+
+def _shown(signature: inspect.Signature) -> str:
+    return str(signature.replace(return_annotation=inspect.Signature.empty))
+
+
+def _other_context(kind: PluginKind, signature: inspect.Signature) -> PluginKind | None:
+    """The other kind whose context the first parameter is annotated with, if any (an annotation read as
+    text too, as ``from __future__ import annotations`` leaves it)."""
+    first = next(iter(signature.parameters.values()), None)
+    if first is None or first.annotation is inspect.Parameter.empty:
+        return None
+    annotation = first.annotation
+    for other in PLUGIN_KINDS:
+        if other is kind:
+            continue
+        named = other.context.__name__
+        if annotation is other.context or (
+            isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] == named
+        ):
+            return other
+    return None
 
 
 class PluginRegistry:
@@ -133,7 +228,8 @@ class PluginRegistry:
     @classmethod
     def from_entry_points(cls, group: str = ACTIONS_GROUP) -> PluginRegistry:
         registry = cls()
-        for name, loaded in _loaded_callables(group):
+        for name, where, loaded in _loaded_callables(group):
+            check_plugin(ACTION, loaded, where)
             registry.register(name, loaded)
         return registry
 
@@ -145,7 +241,8 @@ class PluginRegistry:
         writes: Iterable[str] | None = None,
     ) -> None:
         """Register ``action`` under ``name``; ``writes`` (else what :func:`writes` declared on it) names
-        the order-data fields it writes."""
+        the order-data fields it writes; refused unless it fits the Action protocol (:func:`check_plugin`)."""
+        check_plugin(ACTION, action, Where(f"action {name!r}", f"动作 {name!r}"))
         if name in self._actions and self._actions[name] is not action:
             raise PluginError(f"action {name!r} is registered twice", zh=f"动作 {name!r} 被注册了两次")
         self._actions[name] = cast(Action, action)
@@ -208,6 +305,11 @@ class OptionSource(Protocol):
     def __call__(self, ctx: OptionContext) -> Sequence[Mapping[str, Any]]: ...
 
 
+ACTION = PluginKind("action", "动作", ActionContext, frozenset({WRITES_ATTRIBUTE, EMITS_ATTRIBUTE}))
+OPTION_SOURCE = PluginKind("option source", "选项来源", OptionContext, frozenset())
+PLUGIN_KINDS = (ACTION, OPTION_SOURCE)
+
+
 class OptionSourceRegistry:
     """Registered option sources by name (``orderloom.option_sources``)."""
 
@@ -219,11 +321,14 @@ class OptionSourceRegistry:
     @classmethod
     def from_entry_points(cls, group: str = OPTION_SOURCES_GROUP) -> OptionSourceRegistry:
         registry = cls()
-        for name, loaded in _loaded_callables(group):
+        for name, where, loaded in _loaded_callables(group):
+            check_plugin(OPTION_SOURCE, loaded, where)
             registry.register(name, loaded)
         return registry
 
     def register(self, name: str, source: Callable[[OptionContext], Sequence[Mapping[str, Any]]]) -> None:
+        """Register ``source`` under ``name``, refused unless it fits the OptionSource protocol."""
+        check_plugin(OPTION_SOURCE, source, Where(f"option source {name!r}", f"选项来源 {name!r}"))
         if name in self._sources and self._sources[name] is not source:
             raise PluginError(
                 f"option source {name!r} is registered twice", zh=f"选项来源 {name!r} 被注册了两次"

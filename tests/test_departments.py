@@ -15,8 +15,9 @@ from sqlalchemy import func, insert, select, update
 
 from demo.loader import DEMO_ACTORS, demo_clock, load_demo
 from engine.clock import FrozenClock
+from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
-from engine.dsl.spec import Text, TransitionSpec, WorkflowSpec
+from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry

@@ -10,10 +10,11 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from sqlalchemy import text
 
 from engine.clock import Clock
+from engine.common.words import term, translate
 from engine.store.reports import order_counts
 from web import auth, params
 from web.forms import forms
-from web.i18n import current_lang, term, translate
+from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
 from wiring.services import Services, build_services

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from engine.common.words import translate
 from engine.dsl.loader import load_json
 from engine.dsl.validate import check_form_file
 from engine.errors import DefinitionError, PluginError
@@ -54,7 +55,7 @@ from web.formdata import (
     parse_name,
     rows_over_limit,
 )
-from web.i18n import current_lang, translate
+from web.i18n import current_lang
 
 __all__ = [
     "ACTION",

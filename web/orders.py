@@ -45,7 +45,9 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from engine.dsl.spec import Text, WorkflowSpec
+from engine.common.text import Text
+from engine.common.words import translate
+from engine.dsl.spec import WorkflowSpec
 from engine.errors import (
     ConflictError,
     ContentionError,
@@ -71,7 +73,7 @@ from web.forms import (
     posted_row_action,
     refresh_response,
 )
-from web.i18n import current_lang, translate
+from web.i18n import current_lang
 from web.params import query_number, whole_number
 
 orders = Blueprint("orders", __name__)

@@ -16,13 +16,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from engine.common.text import Text
 from engine.dsl.spec import (
     ANY_SOURCE,
     SCHEMA_VERSION,
     SEPARATOR,
     RegionSpec,
     StateSpec,
-    Text,
     TimerSpec,
     TransitionSpec,
     WorkflowSpec,

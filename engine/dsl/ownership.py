@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.dsl.spec import Text
+from engine.common.text import Text
 from engine.rules.facts import ruleset_outputs
 
 

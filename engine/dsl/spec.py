@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from engine.common.text import Text
+from engine.common.words import word
+
 SEPARATOR = "."
 ANY_SOURCE = "*"
 SCHEMA_VERSION = 1
@@ -24,27 +27,10 @@ MIGRATE_TRIGGER = "migrate"
 RESERVED_TRIGGERS = frozenset({CREATE_TRIGGER, MIGRATE_TRIGGER})
 
 
-@dataclass(frozen=True)
-class Text:
-    """A label in both languages."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
-
-
 # The order's own fields, beside its data in every condition (``order.state``): they always win over a
 # data field of the same name, and no form may declare one at its top.
 ORDER_FIELDS: Mapping[str, Text] = MappingProxyType(
-    {
-        "id": Text("订单号", "the order's number"),
-        "state": Text("订单状态", "the order's state"),
-        "department": Text("订单所属部门", "the order's department"),
-        "channel": Text("订单来源渠道", "the channel the order came from"),
-        "workflow": Text("订单所属流程", "the order's workflow"),
-    }
+    {name: word(f"order_field.{name}") for name in ("id", "state", "department", "channel", "workflow")}
 )
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
+from engine.common.words import words_of
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_json, load_yaml
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
@@ -65,39 +66,11 @@ def _validator() -> Draft202012Validator:
 
 # --- JSON Schema errors in words people read ------------------------------------------------------
 
-_TYPE_WORDS = {
-    "boolean": "true or false",
-    "string": "text",
-    "array": "a list",
-    "object": "a mapping (key: value)",
-    "integer": "a whole number",
-    "number": "a number",
-    "null": "empty",
-}
-_PATTERN_WORDS = {
-    "duration": "a duration like 30m, 2h or 7d",
-    "name": "a name of lower-case letters, digits and '_', starting with a letter",
-    "workflowName": "a name of lower-case letters, digits, '-' and '_', starting with a letter",
-    "statePath": "a state name (or state.region.child for a state inside a parallel region)",
-    "formPath": "a path to a .json file relative to the definitions root, e.g. forms/retail/payment.json",
-    "rulesPath": "a path to a .yaml file relative to the definitions root, e.g. rules/retail/audit.yaml",
-}
-_NOUNS = {
-    "transition": "transition",
-    "state": "state",
-    "regionState": "state",
-    "region": "parallel region",
-    "timer": "timer",
-    "text": "text (zh/en)",
-    "workflow": "workflow",
-    "overlay": "overlay",
-    "transitionRef": "transition to remove",
-}
-_ANY_OF_WORDS = {
-    "source": "a state, a list of states, or '*'",
-    "dest": "a state, or a map from rule outcome to state",
-    "when": "a condition, or a list of conditions",
-}
+# the catalogue's words, in English as the definition checks' problems are written
+_TYPE_WORDS = {name: text.en for name, text in words_of("definition.type").items()}
+_PATTERN_WORDS = {name: text.en for name, text in words_of("definition.pattern").items()}
+_NOUNS = {name: text.en for name, text in words_of("definition.noun").items()}
+_ANY_OF_WORDS = {name: text.en for name, text in words_of("definition.any_of").items()}
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from engine.dsl.spec import Text  # labels in both languages, one type for workflows and forms
+from engine.common.text import Text  # labels in both languages, one type for workflows and forms
 
 __all__ = [
     "ITEMS",

@@ -10,8 +10,10 @@ object (``customer.mobile``: 客户手机号 / "the customer's mobile number"), 
 its line (``lines[1].qty``: 商品明细第2行数量 / "the quantity in line 2 of the order lines"), unless the
 UI schema gives the field a label of its own, which is used as it is.
 
-The web catalogue (``web/i18n.py``) holds the page words; the engine may not import it, so the form
-messages live here, in one table, keyed like it (``form.required`` ...).
+The messages' templates are the ``form.*`` entries of the one catalogue of words
+(``engine.common.words``), filled here: ``{label}`` is the field (zh as it is, en without its article),
+``{limit}`` the schema's bound, ``{expected}`` what the format wants (``format.*``, ``type.*``),
+``{options}`` the allowed values.
 """
 
 from __future__ import annotations
@@ -22,13 +24,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.common.words import WORDS, word
 from engine.forms.fields import Text
 
 __all__ = [
-    "CATALOGUE",
-    "FORMAT_WORDS",
-    "THE_FORM",
-    "TYPE_WORDS",
     "Label",
     "message",
     "noun",
@@ -37,93 +36,12 @@ __all__ = [
     "value_text",
 ]
 
-# keyword -> {zh, en}; {label} is the field (zh as it is, en without its article), {limit} the schema's
-# bound, {expected} what the format wants, {options} the allowed values.
-CATALOGUE: Mapping[str, Mapping[str, str]] = {
-    "form.required": {"zh": "请填写{label}", "en": "Enter the {label}"},
-    "form.computed": {
-        "zh": "{label}由{options}计算得出：请先填写这些字段",
-        "en": "The {label} is computed from the {options}: fill those in first",
-    },
-    "form.format": {
-        "zh": "{label}格式不正确：应为{expected}",
-        "en": "The {label} is not valid: expected {expected}",
-    },
-    "form.money_range": {
-        "zh": "{label}超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
-        "en": "The {label} is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
-    },
-    "form.pattern": {"zh": "{label}格式不正确", "en": "The {label} is not in the expected format"},
-    "form.type": {"zh": "{label}应为{expected}", "en": "The {label} must be {expected}"},
-    "form.minimum": {"zh": "{label}不能小于{limit}", "en": "The {label} must be at least {limit}"},
-    "form.maximum": {"zh": "{label}不能大于{limit}", "en": "The {label} must be at most {limit}"},
-    "form.exclusiveMinimum": {"zh": "{label}必须大于{limit}", "en": "The {label} must be more than {limit}"},
-    "form.exclusiveMaximum": {"zh": "{label}必须小于{limit}", "en": "The {label} must be less than {limit}"},
-    "form.multipleOf": {
-        "zh": "{label}必须是{limit}的整数倍",
-        "en": "The {label} must be a multiple of {limit}",
-    },
-    "form.minLength": {
-        "zh": "{label}至少需要{limit}个字符",
-        "en": "The {label} must have at least {limit} characters",
-    },
-    "form.maxLength": {
-        "zh": "{label}最多{limit}个字符",
-        "en": "The {label} must have at most {limit} characters",
-    },
-    "form.minItems": {
-        "zh": "{label}至少需要{limit}项",
-        "en": "The {label} must have at least {limit} entries",
-    },
-    "form.minItems1": {"zh": "请至少填写一项{label}", "en": "Add at least one entry to the {label}"},
-    "form.maxItems": {"zh": "{label}最多{limit}项", "en": "The {label} may have at most {limit} entries"},
-    "form.uniqueItems": {"zh": "{label}有重复项", "en": "The {label} list the same entry twice"},
-    "form.enum": {"zh": "{label}只能选择：{options}", "en": "The {label} must be one of: {options}"},
-    "form.const": {"zh": "{label}只能是{options}", "en": "The {label} must be {options}"},
-    "form.const_true": {"zh": "请勾选{label}", "en": "Tick the {label}"},
-    "form.const_false": {"zh": "请不要勾选{label}", "en": "Leave the {label} unticked"},
-    "form.additionalProperties": {
-        "zh": "{label}包含不接受的字段：{options}",
-        "en": "The {label} has fields it does not take: {options}",
-    },
-    "form.minProperties": {"zh": "{label}不能为空", "en": "The {label} must not be empty"},
-    "form.absent": {"zh": "此处不应填写{label}", "en": "Leave the {label} empty here"},
-    "form.invalid": {"zh": "{label}填写不正确", "en": "The {label} is not valid"},
-}
-
-# format -> what it wants, in words
-FORMAT_WORDS: Mapping[str, Text] = {
-    "mobile-cn": Text("11位手机号", "an 11-digit mobile number starting with 1"),
-    "resident-id-cn": Text("18位身份证号（出生日期与校验位正确）", "an 18-character resident ID number"),
-    "postcode-cn": Text("6位邮政编码", "a 6-digit postcode"),
-    "email": Text("电子邮箱地址，如 name@example.com", "an email address like name@example.com"),
-    "money": Text("金额，最多两位小数", "an amount with at most two decimals"),
-    "date": Text("日期，如 2026-01-31", "a date like 2026-01-31"),
-    "date-time": Text(
-        "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"
-    ),
-    "time": Text("时间，如 09:30:00+08:00", "a time like 09:30:00+08:00"),
-    "uri": Text("网址", "a web address"),
-}
-TYPE_WORDS: Mapping[str, Text] = {
-    "string": Text("文本", "text"),
-    "number": Text("数字", "a number"),
-    "integer": Text("整数", "a whole number"),
-    "boolean": Text("是或否", "yes or no"),
-    "array": Text("列表", "a list"),
-    "object": Text("一组字段", "a group of fields"),
-    "null": Text("空", "empty"),
-}
-THE_FORM = Text("表单", "form")
-YES = Text("是", "yes")
-NO = Text("否", "no")
-
 
 def noun(title: str) -> str:
     """An English label as it reads inside a sentence: the first letter lower-cased unless the first word
     is an abbreviation (``SKU``)."""
-    word = title.split(" ", 1)[0]
-    if len(word) > 1 and (word[1].isupper() or word[1].isdigit()):
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and (first[1].isupper() or first[1].isdigit()):
         return title
     return title[:1].lower() + title[1:]
 
@@ -138,10 +56,10 @@ class Label:
 
 def render(key: str, label: Label, **words: Text | str) -> Text:
     """The catalogue's ``key`` filled with ``label`` and ``words`` (each a Text or the same in both)."""
-    templates = CATALOGUE[key]
+    template = WORDS[key]
     return Text(
-        _fill(templates["zh"], label.zh, "zh", words),
-        _sentence(_fill(templates["en"], label.en, "en", words)),
+        _fill(template.zh, label.zh, "zh", words),
+        _sentence(_fill(template.en, label.en, "en", words)),
     )
 
 
@@ -174,7 +92,7 @@ def value_text(value: Any, titles: Mapping[str, Any] | None) -> Text:
     if isinstance(title, Mapping) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):
         return Text(title["zh"], title["en"])
     if isinstance(value, bool):
-        return YES if value else NO
+        return word("value.yes" if value else "value.no")
     return Text(key, key)
 
 
@@ -214,7 +132,7 @@ def message(
     if custom is not None:
         return override(custom, label, **words)
     key = f"form.{keyword}"
-    return render(key if key in CATALOGUE else "form.invalid", label, **words)
+    return render(key if key in WORDS else "form.invalid", label, **words)
 
 
 def _number(value: Any) -> str:

@@ -42,6 +42,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from engine.common.words import words_of
 from engine.errors import DefinitionError, Problem, brief
 from engine.forms import fields as paths
 from engine.forms import messages
@@ -114,13 +115,7 @@ _WIDGET_TYPES: Mapping[str, frozenset[str] | None] = {
     "hidden": None,
 }
 _WIDGET_FORMATS: Mapping[str, str] = {"date": "date", "datetime": "date-time", "time": "time"}
-_TYPE_WORDS = {
-    "string": "text",
-    "number": "a number",
-    "boolean": "true/false",
-    "array": "a list",
-    "object": "an object",
-}
+_TYPE_WORDS = {name: text.en for name, text in words_of("ui.type").items()}  # problems are in English
 DEFAULT_GROUP = "main"
 MORE_GROUP = "more"
 _CENT = Decimal("0.01")

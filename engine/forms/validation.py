@@ -44,6 +44,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
+from engine.common.words import WORDS, word, words_of
 from engine.dsl.loader import child_path
 from engine.errors import Refusal, brief, schema_message
 from engine.forms import messages as catalogue
@@ -278,9 +279,9 @@ class FormValidator:
         if keyword == MONEY_KEYWORD:
             if money_problem(instance) == TOO_LARGE:  # a 400-digit price is not a matter of decimals
                 return [self._error(parts, "money_range", layout, custom_key="format")]
-            return [self._error(parts, "format", layout, expected=catalogue.FORMAT_WORDS["money"])]
+            return [self._error(parts, "format", layout, expected=word("format.money"))]
         if keyword == "format":
-            words = catalogue.FORMAT_WORDS.get(str(value), Text(str(value), str(value)))
+            words = words_of("format").get(str(value), Text(str(value), str(value)))
             return [self._error(parts, "format", layout, expected=words)]
         if keyword == "pattern":
             described = description(self.schema, resolve(self.schema, field_path(parts)))
@@ -290,7 +291,7 @@ class FormValidator:
             return [self._error(parts, "pattern", layout)]
         if keyword == "type":
             kinds = value if isinstance(value, list) else [value]
-            named = [catalogue.TYPE_WORDS.get(str(k), Text(str(k), str(k))) for k in kinds]
+            named = [words_of("type").get(str(k), Text(str(k), str(k))) for k in kinds]
             expected = Text("或".join(w.zh for w in named), " or ".join(w.en for w in named))
             return [self._error(parts, "type", layout, expected=expected)]
         if keyword == "enum":
@@ -312,9 +313,7 @@ class FormValidator:
             return [self._error(parts, "minItems1", layout, custom_key="minItems")]
         if keyword in _LIMITS:
             return [self._error(parts, keyword, layout, limit=value)]
-        return [
-            self._error(parts, keyword if f"form.{keyword}" in catalogue.CATALOGUE else "invalid", layout)
-        ]
+        return [self._error(parts, keyword if f"form.{keyword}" in WORDS else "invalid", layout)]
 
     def _missing(self, parts: list[str | int], layout: FormLayout | None) -> FieldError:
         """A required field that is not there; a computed one (read-only on the page) could not be
@@ -349,7 +348,8 @@ class FormValidator:
     def label(self, parts: list[str | int], layout: FormLayout | None = None) -> catalogue.Label:
         """The field at the instance path ``parts`` as messages name it (see ``engine.forms.messages``)."""
         if not parts:
-            return catalogue.Label(catalogue.THE_FORM.zh, catalogue.THE_FORM.en)
+            the_form = word("field.the_form")
+            return catalogue.Label(the_form.zh, the_form.en)
         last = parts[-1]
         if isinstance(last, int):  # an array's item itself
             whole = self.label(parts[:-1], layout)

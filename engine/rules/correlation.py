@@ -59,7 +59,8 @@ import durable_rules_engine
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from engine.dsl.spec import CREATE_TRIGGER, Text
+from engine.common.text import Text
+from engine.dsl.spec import CREATE_TRIGGER
 from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
 from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, compile_expression
 from engine.rules.expr import check as check_expression

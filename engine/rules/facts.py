@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from engine.common.words import words_of
 from engine.dsl.loader import child_path
 from engine.plugins import did_you_mean
 from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
@@ -777,14 +778,7 @@ _SYMBOLS: Mapping[type[ast.cmpop], str] = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-_KIND_WORDS = {
-    "string": "text",
-    "number": "a number",
-    "boolean": "true/false",
-    "array": "a list",
-    "object": "a record",
-    "null": "empty",
-}
+_KIND_WORDS = {name: text.en for name, text in words_of("rules.kind").items()}  # problems are in English
 
 
 def _impossible(field_value: _Value, literals: Sequence[Any]) -> list[Any]:

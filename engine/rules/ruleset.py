@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import orjson
 from jsonschema import Draft202012Validator
 
-from engine.dsl.spec import Text
+from engine.common.text import Text
 from engine.errors import DefinitionError, Problem, schema_message
 from engine.plugins import did_you_mean
 from engine.rules.expr import check

@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.dsl.spec import Text
+from engine.common.text import Text
 from engine.errors import Problem, Refusal, TransitionRejected
 from engine.plugins import did_you_mean
 from engine.rules.expr import check as check_expression

@@ -20,8 +20,9 @@ from typing import Any
 
 from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
+from engine.common.text import Text
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
-from engine.dsl.spec import SEPARATOR, StateSpec, Text, TimerSpec, TransitionSpec, WorkflowSpec
+from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FormError, FormValidator
 from engine.plugins import Action, PluginRegistry

@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from engine.clock import Clock
+from engine.common.text import Text
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, ORDER_FIELDS, SEPARATOR, Text, WorkflowSpec
+from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, ORDER_FIELDS, SEPARATOR, WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, PluginError, Refusal, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FormLayout

@@ -29,12 +29,13 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.types import String
 
+from engine.common.text import Text
+from engine.common.words import word
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import Text
 from engine.errors import EngineError, brief
 from engine.forms.fields import properties, resolve
 from engine.forms.formats import TOO_LARGE, money_problem
-from engine.forms.messages import FORMAT_WORDS, TYPE_WORDS, Label, message, options_text
+from engine.forms.messages import Label, message, options_text
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FieldError, FormValidator
 from engine.store import documents
@@ -160,7 +161,7 @@ class CustomerAccount:
             found.extend(_amount_problems(name, getattr(self, name)))
         days = self.overdue_days
         if isinstance(days, bool) or not isinstance(days, int):
-            found.append(_problem("overdue_days", "type", expected=TYPE_WORDS["integer"]))
+            found.append(_problem("overdue_days", "type", expected=word("type.integer")))
         elif days < 0:
             found.append(_problem("overdue_days", "minimum", limit=0))
         elif days > MAX_DAYS:
@@ -207,7 +208,7 @@ def _problem(name: str, keyword: str, **words: Any) -> AccountProblem:
 
 def _text_problems(name: str, value: object) -> list[AccountProblem]:
     if not isinstance(value, str):
-        return [_problem(name, "type", expected=TYPE_WORDS["string"])]
+        return [_problem(name, "type", expected=word("type.string"))]
     if not value.strip():
         return [_problem(name, "required")]
     bad = _UNSTORABLE.search(value)
@@ -229,12 +230,12 @@ def _text_problems(name: str, value: object) -> list[AccountProblem]:
 
 def _amount_problems(name: str, value: object) -> list[AccountProblem]:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return [_problem(name, "type", expected=TYPE_WORDS["number"])]
+        return [_problem(name, "type", expected=word("type.number"))]
     problem = money_problem(value)
     if problem == TOO_LARGE:
         return [_problem(name, "money_range")]
     if problem is not None:
-        return [_problem(name, "format", expected=FORMAT_WORDS["money"])]
+        return [_problem(name, "format", expected=word("format.money"))]
     if value < 0:
         return [_problem(name, "minimum", limit=0)]
     return []

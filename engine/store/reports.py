@@ -34,8 +34,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from engine.common.text import Text
 from engine.dsl.compiler import Bundle, compile_bundle
-from engine.dsl.spec import Text
 from engine.store import documents
 from engine.store.documents import WORKFLOW_BUNDLE
 from engine.store.store import Store, is_lock_timeout

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from engine.common.words import WORDS
 from engine.forms import FormValidator
-from engine.forms.messages import CATALOGUE
 from engine.forms.ui import FormLayout, load_layout
 
 REPO = Path(__file__).resolve().parents[3]
@@ -254,8 +254,8 @@ def test_an_invoice_without_needs_invoice_is_refused_on_its_field() -> None:
 
 @pytest.mark.parametrize("keyword", ["required", "format", "minimum", "maxItems", "enum", "type", "pattern"])
 def test_every_keyword_has_both_languages_in_the_catalogue(keyword: str) -> None:
-    entry = CATALOGUE[f"form.{keyword}"]
-    assert entry["zh"] and entry["en"] and "{label}" in entry["zh"] and "{label}" in entry["en"]
+    entry = WORDS[f"form.{keyword}"]
+    assert entry.zh and entry.en and "{label}" in entry.zh and "{label}" in entry.en
 
 
 def test_no_message_is_library_text() -> None:

@@ -1,0 +1,457 @@
+"""The one catalogue of words shown to people, in zh and en: the engine's, the web app's and the CLI's.
+
+Each entry is a :class:`~engine.common.text.Text` under a dotted key whose first part says who reads it:
+``orders.*``, ``outbox.*``, ``forms.*``, ``errors.*`` … the web app's pages; ``term.<kind>.<code>`` the
+names of the codes the shipped departments use (channels, departments, a step's reason); ``form.*`` a
+submitted form's messages, with ``format.*`` and ``type.*`` the words that fill them; ``order_field.*`` the
+order's own fields; ``definition.*``, ``rules.*`` and ``ui.*`` the words of the checks of workflow, rule
+and UI files. A template has ``{name}`` placeholders, the same in both languages (a test holds it so),
+filled with :meth:`str.format` (the form messages with ``engine.forms.messages.render``).
+
+A plain mapping rather than gettext catalogues (.po/.mo): every entry is written in both languages side by
+side and keyed by what it is, neither language is the source of the other, and the words are read by the
+engine as typed data (a ``Text``) as much as by the pages; the leaf layer imports nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from engine.common.text import Text
+
+__all__ = ["WORDS", "term", "translate", "word", "words_of"]
+
+WORDS: Mapping[str, Text] = MappingProxyType(
+    {
+        # --- the web app's pages: t('key') in a template, translate(key, lang) in a view
+        "app.title": Text("OrderLoom 订单流程引擎", "OrderLoom order-process engine"),
+        "home.heading": Text("部门与流程", "Departments and workflows"),
+        "home.department": Text("部门", "Department"),
+        "home.workflow": Text("工作流", "Workflow"),
+        "home.version": Text("版本", "Version"),
+        "home.orders": Text("订单数", "Orders"),
+        "home.by_state": Text("按状态", "By state"),
+        "home.empty": Text(
+            "还没有发布任何工作流。运行 orderloom demo 载入演示数据。",
+            "No workflow is published yet. Run `orderloom demo` to load the demo data.",
+        ),
+        "lang.switch": Text("English", "中文"),
+        "auth.login": Text("登录", "Log in"),
+        "auth.name": Text("用户名", "User name"),
+        "auth.password": Text("密码", "Password"),
+        "auth.submit": Text("登录", "Log in"),
+        "auth.logout": Text("退出登录", "Log out"),
+        "auth.failed": Text(
+            "用户名或密码不正确，请重新输入。", "The user name or the password is wrong. Try again."
+        ),
+        "auth.throttled": Text(
+            "登录失败次数过多，已暂时停止登录。请约 {minutes} 分钟后再试。",
+            "Too many failed logins: logging in is paused. Try again in about {minutes} minute(s).",
+        ),
+        "auth.busy": Text(
+            "服务器正在核对其他登录，您的密码未被核对。请几秒后再试。",
+            "The server is busy checking other logins and did not check your password. Try again in a "
+            "few seconds.",
+        ),
+        "orders.new": Text("新建订单", "New order"),
+        "orders.list": Text("订单列表", "Orders"),
+        "orders.go": Text("打开订单号", "Open order number"),
+        "orders.open": Text("打开", "Open"),
+        "orders.go_not_a_number": Text(
+            "「{typed}」不是订单号：订单号是数字，如 294",
+            "“{typed}” is not an order number: order numbers are digits, such as 294",
+        ),
+        "orders.filtered": Text("筛选", "Showing"),
+        "orders.all": Text("全部订单", "all orders"),
+        "orders.none_listed": Text("没有符合条件的订单。", "No order matches."),
+        "orders.number": Text("订单号", "Order"),
+        "orders.state": Text("状态", "State"),
+        "orders.channel": Text("渠道", "Channel"),
+        "orders.updated": Text("更新时间", "Updated"),
+        "orders.total": Text("订单金额（元）", "Total (CNY)"),
+        "orders.newer": Text("较新的订单", "Newer orders"),
+        "orders.older": Text("较早的订单", "Older orders"),
+        "outbox.newer": Text("较新的消息", "Newer messages"),
+        "outbox.older": Text("较早的消息", "Older messages"),
+        "orders.create": Text("创建订单", "Create the order"),
+        "orders.created": Text("创建订单", "Order created"),
+        "orders.order": Text("订单 #{id}", "Order #{id}"),
+        "orders.actions": Text("可执行的操作", "What you can do now"),
+        "orders.no_actions": Text("当前没有您可执行的操作。", "There is nothing for you to do on it now."),
+        "orders.data": Text("订单信息", "Order details"),
+        "orders.timeline": Text("处理记录", "Timeline"),
+        "orders.yes": Text("是", "yes"),
+        "orders.none": Text("无", "none"),
+        "orders.no": Text("否", "no"),
+        "orders.confirm": Text(
+            "确认对此订单执行“{action}”？当前状态：{state}。",
+            "Do “{action}” on this order? It is now: {state}.",
+        ),
+        "orders.conflict": Text(
+            "提交未成功：在您填写期间，此订单已被他人更新。请先查看订单的最新状态，再决定是否重新提交。",
+            "Not submitted: someone else changed this order while you were filling in the form. Look "
+            "at the order as it is now before you submit again.",
+        ),
+        "orders.same_again.title": Text("这张订单刚刚已经创建", "This order was created a moment ago"),
+        "orders.same_again": Text(
+            "{when}已用完全相同的内容创建了订单 {order}，"
+            "这次没有再创建（多半是返回上一页后又提交了一次）。如确需再建一张同样的订单，"
+            "请点「仍然新建一单」。",
+            "Order {order} was created with exactly these details {when}, so no new order was made "
+            "(most likely the page was sent again after going back). To create another order like it, "
+            "press “Create another order anyway”.",
+        ),
+        "orders.same_again.now": Text("刚才", "just now"),
+        "orders.same_again.minutes": Text("{n} 分钟前", "{n} min ago"),
+        "orders.same_again.button": Text("仍然新建一单", "Create another order anyway"),
+        "orders.submitted_before": Text(
+            "此页面已经提交过，订单已创建；内容改动后未再次创建。如确需另建一张订单，请再次提交。",
+            "This page was submitted before and its order created; the changed form was not sent "
+            "again. Submit once more to create another order.",
+        ),
+        "orders.no_lock_version.title": Text("无法提交此操作", "The step was not taken"),
+        "orders.no_lock_version": Text(
+            "提交的内容缺少订单版本（_lock_version），无法确认订单在您打开页面后未被他人更改，"
+            "未做任何更改。请重新打开订单页面，再执行此操作。",
+            "What was sent lacks the order's version (_lock_version), so a change made by someone else "
+            "since the page was opened could not be ruled out; nothing was changed. Open the order's "
+            "page again and take the step from there.",
+        ),
+        "orders.may_not_create.title": Text("无权创建此类订单", "Not allowed to create these orders"),
+        "orders.may_not_create": Text(
+            "创建此类订单需要以下角色之一：{roles}。您的账号没有这些角色。",
+            "Creating these orders takes one of these roles: {roles}. Your login has none of them.",
+        ),
+        "orders.bad_lock_version.title": Text("无法提交此操作", "The step was not taken"),
+        "orders.bad_lock_version": Text(
+            "提交的订单版本（_lock_version）“{sent}”不是有效的版本号，"
+            "无法确认订单在您打开页面后未被他人更改，未做任何更改。请重新打开订单页面，再执行此操作。",
+            "The order's version that was sent (_lock_version) “{sent}” is not a version, so a change "
+            "made by someone else since the page was opened could not be ruled out; nothing was "
+            "changed. Open the order's page again and take the step from there.",
+        ),
+        "orders.reload": Text("查看订单的最新状态", "See the order as it is now"),
+        "orders.not_now.title": Text("此操作现在不可用", "Not available now"),
+        "orders.not_now": Text(
+            "订单现在是“{state}”，不能执行“{action}”。它可能已经办理过，或已被他人处理。",
+            "The order is now “{state}”: “{action}” cannot be done on it. It may have been done "
+            "already, or by someone else.",
+        ),
+        "outbox.title": Text("发件箱", "Outbox"),
+        "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
+        "outbox.intro": Text(
+            "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"
+            "投递失败的消息会逐次延后重试；多次失败或无法投递的成为死信，修正原因（如收件人、"
+            "邮件服务器）后可重新发送。",
+            "Messages the order processes send outside (customer notifications, payments, refunds, "
+            "waybills, replenishment suggestions) are delivered by the worker. A failed one is tried "
+            "again, later each time; one that failed too often, or cannot be delivered, becomes a dead "
+            "letter: fix the cause (a recipient, the mail server) and send it again.",
+        ),
+        "outbox.dead_count": Text("{n} 封死信待处理", "{n} dead letter(s) to look at"),
+        "outbox.status.dead": Text("死信", "Dead letters"),
+        "outbox.status.pending": Text("待发送", "Waiting"),
+        "outbox.status.sent": Text("已发送", "Sent"),
+        "outbox.status.internal": Text("内部事件", "Internal events"),
+        "outbox.state.dead": Text("死信（已停止重试）", "Dead letter (no more attempts)"),
+        "outbox.state.pending": Text("待发送", "Waiting to be delivered"),
+        "outbox.state.sent": Text("已发送", "Sent"),
+        "outbox.state.internal": Text(
+            "内部事件（供事件关联规则读取，不对外投递）",
+            "Internal event (read by the correlation rules, never delivered)",
+        ),
+        "outbox.when.dead": Text("成为死信于", "Dead since"),
+        "outbox.when.pending": Text("下次尝试", "Next attempt"),
+        "outbox.when.sent": Text("发送于", "Sent"),
+        "outbox.when.internal": Text("写入于", "Written"),
+        "outbox.message": Text("消息 #{id}", "Message #{id}"),
+        "outbox.topic": Text("主题", "Topic"),
+        "outbox.department": Text("部门", "Department"),
+        "outbox.order": Text("订单", "Order"),
+        "outbox.attempts": Text("尝试次数", "Attempts"),
+        "outbox.error": Text("最近一次错误", "Last error"),
+        "outbox.state": Text("状态", "Status"),
+        "outbox.created": Text("写入时间", "Written"),
+        "outbox.last_attempt": Text("最近一次尝试", "Last attempt"),
+        "outbox.replayed_by": Text("重新发送人", "Sent again by"),
+        "outbox.payload": Text("消息内容", "Payload"),
+        "outbox.unreadable": Text("无法读取", "unreadable"),
+        "outbox.none": Text("这里没有消息。", "No message here."),
+        "outbox.all_topics": Text("全部主题", "all topics"),
+        "outbox.replay": Text("重新发送", "Send again"),
+        "outbox.replay_now": Text("立即重试", "Try now"),
+        "outbox.replay_all": Text("重新发送以下全部死信", "Send all these dead letters again"),
+        "outbox.replayed": Text(
+            "已重新排队：后台进程将在下一轮投递。", "Queued again: the worker delivers it at its next round."
+        ),
+        "outbox.replayed_many": Text(
+            "已将 {n} 封死信重新排队：后台进程将在下一轮投递。",
+            "{n} dead letter(s) queued again: the worker delivers them at its next round.",
+        ),
+        "outbox.back": Text("返回发件箱", "Back to the outbox"),
+        "outbox.refused.title": Text("无法执行", "Not possible"),
+        "outbox.forbidden.title": Text("无权查看", "Not allowed"),
+        "outbox.not_found.title": Text("找不到这条消息", "Message not found"),
+        "errors.400.title": Text("请求无法处理", "Bad request"),
+        "errors.400": Text("这个请求不完整或格式不对。", "The request was incomplete or malformed."),
+        "errors.csrf.title": Text("页面已过期", "This page has expired"),
+        "errors.csrf": Text(
+            "此页面打开太久或已在别处提交，未做任何更改。请返回、刷新页面后再提交。",
+            "This page was open too long or was sent from elsewhere; nothing was changed. Go back, "
+            "reload the page and send it again.",
+        ),
+        "errors.401.title": Text("请先登录", "Log in first"),
+        "errors.401": Text(
+            "您的登录已失效或尚未登录，未做任何更改。请刷新页面并登录。",
+            "You are not logged in (or your login has expired); nothing was changed. Reload the page "
+            "and log in.",
+        ),
+        "errors.404.title": Text("找不到此页面", "Not found"),
+        "errors.404": Text("没有这个地址。", "There is nothing at this address."),
+        "errors.405.title": Text("不支持此操作", "Not allowed here"),
+        "errors.405": Text(
+            "此地址不接受这种请求（例如直接打开了只能提交的地址）。",
+            "This address does not take this kind of request (an address that only takes a form was "
+            "opened directly, say).",
+        ),
+        "errors.413.title": Text("提交的内容过大", "Too large"),
+        "errors.413": Text(
+            "提交的内容超过了 {limit} 的上限，未做任何更改。",
+            "What was sent is over the {limit} limit; nothing was changed.",
+        ),
+        "errors.500.title": Text("服务器出错", "Server error"),
+        "errors.500": Text(
+            "处理请求时出错，未做任何更改。请稍后再试；如果问题持续，请联系管理员。",
+            "Something went wrong handling the request; nothing was changed. Try again later, and tell "
+            "your administrator if it goes on.",
+        ),
+        "orders.unreadable.title": Text("无法读取此订单", "This order cannot be read"),
+        "orders.unreadable": Text(
+            "此订单的存储格式不是本版本 OrderLoom 能读取的；没有做任何更改。请告诉管理员：",
+            "This order is stored in a shape this version of OrderLoom cannot read; nothing was "
+            "changed. Tell your administrator:",
+        ),
+        "orders.not_found.title": Text("找不到此页面", "Not found"),
+        "orders.not_found": Text(
+            "没有这个订单、流程或渠道，或者它不属于您所在的部门。",
+            "There is no such order, workflow or channel, or it is not in your departments.",
+        ),
+        "forms.preview": Text("表单预览", "Form preview"),
+        "forms.preview_file": Text(
+            "表单预览（静态文件：不能提交，计算字段按所给数据计算）",
+            "Form preview (a static file: it does not submit; computed fields are computed from the "
+            "data given)",
+        ),
+        "forms.required_note": Text("为必填项", "marks a required field"),
+        "forms.choose": Text("请选择", "Choose…"),
+        "forms.submit": Text("提交", "Submit"),
+        "forms.row": Text("第{n}行", "line {n}"),
+        "forms.row_actions": Text("操作", "Actions"),
+        "forms.add_row": Text("＋ 添加一行", "+ Add a line"),
+        "forms.remove": Text("删除", "Remove"),
+        "forms.remove_row": Text("删除第{n}行", "Remove line {n}"),
+        "forms.rows_limits": Text("共{n}行（{low}–{high}行）", "{n} line(s) ({low} to {high})"),
+        "forms.rows_count": Text("共{n}行", "{n} line(s)"),
+        "forms.not_submitted": Text("提交未成功", "The form was not submitted"),
+        "forms.errors_heading": Text(
+            "提交未成功：请修正以下{n}处问题", "The form was not submitted: correct the {n} problem(s) below"
+        ),
+        "forms.valid": Text("校验通过", "The form is valid"),
+        "forms.valid_note": Text(
+            "以下是引擎将收到的数据（已去掉隐藏分组的字段，并算好计算字段）：",
+            "This is the data the engine would receive (hidden groups' fields dropped, computed fields "
+            "filled):",
+        ),
+        "forms.again": Text("再填一份", "Fill in another"),
+        "forms.home": Text("返回首页", "Back to the home page"),
+        "forms.not_found.title": Text("找不到这张表单", "Form not found"),
+        "forms.not_found": Text(
+            "没有这个部门或表单。地址应为 /forms/<部门>/<表单名>，对应 forms/<部门>/<表单名>.json。",
+            "There is no such department or form. The address is /forms/<department>/<name>, for the "
+            "file forms/<department>/<name>.json.",
+        ),
+        "forms.too_large.title": Text("提交的内容过大", "Too much data submitted"),
+        "forms.too_large": Text(
+            "提交的表单超过了允许的大小（{limit}），未被处理。请减少内容后重试。",
+            "The form sent is larger than allowed ({limit}) and was not processed. Send less and try again.",
+        ),
+        "forms.too_many_rows.title": Text("提交的行数过多", "Too many lines sent"),
+        "forms.too_many_rows": Text(
+            "{message}，而提交了{rows}行。表单未被处理，未做任何更改。请返回页面，减少行数后再提交。",
+            "{message}, and {rows} were sent. The form was not processed and nothing was changed. Go "
+            "back to the page, remove lines and send it again.",
+        ),
+        "forms.broken.title": Text("表单定义有误", "The form definition has problems"),
+        "forms.broken": Text(
+            "这张表单的界面文件与数据结构不符，无法显示。请先修正以下问题（orderloom validate forms/ "
+            "也会列出）：",
+            "This form's UI file does not fit its data schema, so it cannot be shown. Fix these "
+            "problems first (orderloom validate forms/ lists them too):",
+        ),
+        # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
+        "term.channel.web": Text("网站", "Web shop"),
+        "term.channel.app": Text("移动应用", "App"),
+        "term.channel.phone": Text("电话", "Phone"),
+        "term.channel.email": Text("电子邮件", "Email"),
+        "term.department.retail": Text("零售", "Retail"),
+        "term.department.wholesale": Text("批发", "Wholesale"),
+        "term.department.after_sales": Text("售后", "After-sales"),
+        "term.reason.auto": Text("自动", "automatic"),
+        "term.reason.unpaid_timeout": Text("超时未支付自动取消", "cancelled: unpaid in time"),
+        "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),
+        # --- a submitted form's messages (engine/forms/messages.py): {label} the field, {limit} the
+        # schema's bound, {expected} what the format wants, {options} the allowed values
+        "form.required": Text("请填写{label}", "Enter the {label}"),
+        "form.computed": Text(
+            "{label}由{options}计算得出：请先填写这些字段",
+            "The {label} is computed from the {options}: fill those in first",
+        ),
+        "form.format": Text(
+            "{label}格式不正确：应为{expected}", "The {label} is not valid: expected {expected}"
+        ),
+        "form.money_range": Text(
+            "{label}超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
+            "The {label} is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
+        ),
+        "form.pattern": Text("{label}格式不正确", "The {label} is not in the expected format"),
+        "form.type": Text("{label}应为{expected}", "The {label} must be {expected}"),
+        "form.minimum": Text("{label}不能小于{limit}", "The {label} must be at least {limit}"),
+        "form.maximum": Text("{label}不能大于{limit}", "The {label} must be at most {limit}"),
+        "form.exclusiveMinimum": Text("{label}必须大于{limit}", "The {label} must be more than {limit}"),
+        "form.exclusiveMaximum": Text("{label}必须小于{limit}", "The {label} must be less than {limit}"),
+        "form.multipleOf": Text("{label}必须是{limit}的整数倍", "The {label} must be a multiple of {limit}"),
+        "form.minLength": Text(
+            "{label}至少需要{limit}个字符", "The {label} must have at least {limit} characters"
+        ),
+        "form.maxLength": Text(
+            "{label}最多{limit}个字符", "The {label} must have at most {limit} characters"
+        ),
+        "form.minItems": Text("{label}至少需要{limit}项", "The {label} must have at least {limit} entries"),
+        "form.minItems1": Text("请至少填写一项{label}", "Add at least one entry to the {label}"),
+        "form.maxItems": Text("{label}最多{limit}项", "The {label} may have at most {limit} entries"),
+        "form.uniqueItems": Text("{label}有重复项", "The {label} list the same entry twice"),
+        "form.enum": Text("{label}只能选择：{options}", "The {label} must be one of: {options}"),
+        "form.const": Text("{label}只能是{options}", "The {label} must be {options}"),
+        "form.const_true": Text("请勾选{label}", "Tick the {label}"),
+        "form.const_false": Text("请不要勾选{label}", "Leave the {label} unticked"),
+        "form.additionalProperties": Text(
+            "{label}包含不接受的字段：{options}", "The {label} has fields it does not take: {options}"
+        ),
+        "form.minProperties": Text("{label}不能为空", "The {label} must not be empty"),
+        "form.absent": Text("此处不应填写{label}", "Leave the {label} empty here"),
+        "form.invalid": Text("{label}填写不正确", "The {label} is not valid"),
+        # --- what a format wants, in a form's message (form.format's {expected})
+        "format.mobile-cn": Text("11位手机号", "an 11-digit mobile number starting with 1"),
+        "format.resident-id-cn": Text(
+            "18位身份证号（出生日期与校验位正确）", "an 18-character resident ID number"
+        ),
+        "format.postcode-cn": Text("6位邮政编码", "a 6-digit postcode"),
+        "format.email": Text("电子邮箱地址，如 name@example.com", "an email address like name@example.com"),
+        "format.money": Text("金额，最多两位小数", "an amount with at most two decimals"),
+        "format.date": Text("日期，如 2026-01-31", "a date like 2026-01-31"),
+        "format.date-time": Text(
+            "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"
+        ),
+        "format.time": Text("时间，如 09:30:00+08:00", "a time like 09:30:00+08:00"),
+        "format.uri": Text("网址", "a web address"),
+        # --- what a JSON type is, in a form's message (form.type's {expected})
+        "type.string": Text("文本", "text"),
+        "type.number": Text("数字", "a number"),
+        "type.integer": Text("整数", "a whole number"),
+        "type.boolean": Text("是或否", "yes or no"),
+        "type.array": Text("列表", "a list"),
+        "type.object": Text("一组字段", "a group of fields"),
+        "type.null": Text("空", "empty"),
+        "value.yes": Text("是", "yes"),
+        "value.no": Text("否", "no"),
+        "field.the_form": Text("表单", "form"),
+        # --- the order's own fields, beside its data in every condition (spec.ORDER_FIELDS)
+        "order_field.id": Text("订单号", "the order's number"),
+        "order_field.state": Text("订单状态", "the order's state"),
+        "order_field.department": Text("订单所属部门", "the order's department"),
+        "order_field.channel": Text("订单来源渠道", "the channel the order came from"),
+        "order_field.workflow": Text("订单所属流程", "the order's workflow"),
+        # --- words of the definition checks (engine/dsl): what a key of a workflow file must be
+        "definition.type.boolean": Text("true 或 false", "true or false"),
+        "definition.type.string": Text("文本", "text"),
+        "definition.type.array": Text("列表", "a list"),
+        "definition.type.object": Text("映射（键: 值）", "a mapping (key: value)"),
+        "definition.type.integer": Text("整数", "a whole number"),
+        "definition.type.number": Text("数字", "a number"),
+        "definition.type.null": Text("空", "empty"),
+        "definition.pattern.duration": Text("时长，如 30m、2h 或 7d", "a duration like 30m, 2h or 7d"),
+        "definition.pattern.name": Text(
+            "由小写字母、数字和 '_' 组成并以字母开头的名称",
+            "a name of lower-case letters, digits and '_', starting with a letter",
+        ),
+        "definition.pattern.workflowName": Text(
+            "由小写字母、数字、'-' 和 '_' 组成并以字母开头的名称",
+            "a name of lower-case letters, digits, '-' and '_', starting with a letter",
+        ),
+        "definition.pattern.statePath": Text(
+            "状态名（并行区域中的状态写作 state.region.child）",
+            "a state name (or state.region.child for a state inside a parallel region)",
+        ),
+        "definition.pattern.formPath": Text(
+            "相对于定义根目录的 .json 文件路径，如 forms/retail/payment.json",
+            "a path to a .json file relative to the definitions root, e.g. forms/retail/payment.json",
+        ),
+        "definition.pattern.rulesPath": Text(
+            "相对于定义根目录的 .yaml 文件路径，如 rules/retail/audit.yaml",
+            "a path to a .yaml file relative to the definitions root, e.g. rules/retail/audit.yaml",
+        ),
+        "definition.noun.transition": Text("流转", "transition"),
+        "definition.noun.state": Text("状态", "state"),
+        "definition.noun.regionState": Text("状态", "state"),
+        "definition.noun.region": Text("并行区域", "parallel region"),
+        "definition.noun.timer": Text("定时器", "timer"),
+        "definition.noun.text": Text("文本（zh/en）", "text (zh/en)"),
+        "definition.noun.workflow": Text("工作流", "workflow"),
+        "definition.noun.overlay": Text("覆盖定义", "overlay"),
+        "definition.noun.transitionRef": Text("要移除的流转", "transition to remove"),
+        "definition.any_of.source": Text("一个状态、状态列表或 '*'", "a state, a list of states, or '*'"),
+        "definition.any_of.dest": Text(
+            "一个状态，或从规则结果到状态的映射", "a state, or a map from rule outcome to state"
+        ),
+        "definition.any_of.when": Text("一个条件或条件列表", "a condition, or a list of conditions"),
+        # --- words of the rule-file checks (engine/rules/facts.py): what a field of the data holds
+        "rules.kind.string": Text("文本", "text"),
+        "rules.kind.number": Text("数字", "a number"),
+        "rules.kind.boolean": Text("true/false", "true/false"),
+        "rules.kind.array": Text("列表", "a list"),
+        "rules.kind.object": Text("记录", "a record"),
+        "rules.kind.null": Text("空", "empty"),
+        # --- words of the UI-file checks (engine/forms/ui.py): the data types a widget takes
+        "ui.type.string": Text("文本", "text"),
+        "ui.type.number": Text("数字", "a number"),
+        "ui.type.boolean": Text("true/false", "true/false"),
+        "ui.type.array": Text("列表", "a list"),
+        "ui.type.object": Text("对象", "an object"),
+    }
+)
+
+
+def word(key: str) -> Text:
+    """The entry ``key`` (a KeyError for a key the catalogue does not have: a bug, not a user's input)."""
+    return WORDS[key]
+
+
+@functools.cache
+def words_of(prefix: str) -> Mapping[str, Text]:
+    """The entries under ``prefix``, by the rest of their key: ``words_of("format")["money"]``."""
+    start = f"{prefix}."
+    return MappingProxyType({key[len(start) :]: text for key, text in WORDS.items() if key.startswith(start)})
+
+
+def translate(key: str, lang: str) -> str:
+    """The entry ``key`` in ``lang`` (a page's word); a key the catalogue does not have is shown as is."""
+    text = WORDS.get(key)
+    return key if text is None else text.get(lang)
+
+
+def term(kind: str, code: str, lang: str) -> str:
+    """The name of a code (a channel, a department, a step's reason) in ``lang``; unknown codes as is."""
+    text = WORDS.get(f"term.{kind}.{code}")
+    return code if text is None else text.get(lang)
