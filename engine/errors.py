@@ -7,7 +7,7 @@ order may not take, a concurrent change, a plugin that failed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,12 @@ class Problem:
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems once each, in the order of their files and positions."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file, p.line, p.column))
 
 
 class EngineError(Exception):

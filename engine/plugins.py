@@ -22,7 +22,6 @@ registered actions declare (``PluginRegistry.topics``).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
+from engine.common.suggest import did_you_mean
 from engine.errors import PluginError
 
 ACTIONS_GROUP = "orderloom.actions"
@@ -258,12 +258,3 @@ class OptionSourceRegistry:
                 )
             found.append({"value": option["value"], "label": {"zh": label["zh"], "en": label["en"]}})
         return found
-
-
-def did_you_mean(word: str, choices: Iterable[str], lang: str = "en") -> str:
-    """``"; did you mean 'x'?"`` (``lang="zh"``: ``"；您是否想输入 'x'？"``) for a near miss, or ``""``."""
-    # 0.6 suggested "intake" for "name": two shared letters in ten are not a near miss
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.61)
-    if not close:
-        return ""
-    return f"；您是否想输入 {close[0]!r}？" if lang.startswith("zh") else f"; did you mean {close[0]!r}?"

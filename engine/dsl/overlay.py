@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.dsl.loader import Marks, child_path
+from engine.common.json_path import child_path
+from engine.common.suggest import did_you_mean
+from engine.dsl.loader import Marks
 from engine.errors import Problem
-from engine.plugins import did_you_mean
 
 Origin = tuple[str, Marks, str]  # file, its marks, the JSON path inside that file
 

@@ -32,6 +32,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from engine.common.json_path import child_path
+from engine.common.suggest import did_you_mean
+
 __all__ = [
     "FORMATS",
     "FORMAT_CHECKER",
@@ -190,9 +193,6 @@ def schema_findings(schema: Any) -> list[tuple[str, str, str, str]]:
     a ``format`` no validator knows (it would be ignored, so a typo silently turns a check off), ``money``
     on something that is not a number, and ``x-enum-titles`` naming a value its ``enum`` does not have
     (an error) or leaving one of its values without a title (a warning)."""
-    from engine.dsl.loader import child_path
-    from engine.plugins import did_you_mean
-
     known = known_formats()
     found: list[tuple[str, str, str, str]] = []
 

@@ -42,6 +42,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from engine.common.json_path import child_path
 from engine.errors import DefinitionError, Problem, brief
 from engine.forms import fields as paths
 from engine.forms import messages
@@ -511,12 +512,6 @@ class UiFinding:
     column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
 
 
-def _child(path: str, key: str | int) -> str:
-    from engine.dsl.loader import child_path
-
-    return child_path(path, key)
-
-
 def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> str | None:
     """Why ``widget`` cannot show a field of ``schema``, or None when it fits."""
     types = paths.kinds(root, schema)
@@ -739,15 +734,15 @@ def check_ui(
     placed: dict[str, str] = {}
     names: set[str] = set()
     for index, group in enumerate(ui.get("groups") or []):
-        where = _child("$.groups", index)
+        where = child_path("$.groups", index)
         name = group.get("name")
         if name in names:
             findings.append(
-                UiFinding(f"two groups are named {name!r}", _child(where, "name"), "duplicate-group")
+                UiFinding(f"two groups are named {name!r}", child_path(where, "name"), "duplicate-group")
             )
         names.add(name)
         for position, field_name in enumerate(group.get("fields") or []):
-            at = _child(_child(where, "fields"), position)
+            at = child_path(child_path(where, "fields"), position)
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
@@ -769,7 +764,7 @@ def check_ui(
             else:
                 placed[field_name] = name
         for field_name, condition in (group.get("when") or {}).items():
-            at = _child(_child(where, "when"), field_name)
+            at = child_path(child_path(where, "when"), field_name)
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
@@ -809,7 +804,7 @@ def check_ui(
                 )
     computed: dict[str, frozenset[str]] = {}
     for field_name, spec in (ui.get("fields") or {}).items():
-        where = _child("$.fields", field_name)
+        where = child_path("$.fields", field_name)
         field_schema = paths.resolve(schema, field_name)
         if field_schema is None:
             findings.append(
@@ -827,7 +822,7 @@ def check_ui(
             findings.append(
                 UiFinding(
                     f"unknown option source {source!r}" + _did_you_mean(source, sources),
-                    _child(_child(where, "options"), "source"),
+                    child_path(child_path(where, "options"), "source"),
                     "unknown-source",
                     f"registered sources: {', '.join(sorted(sources)) or 'none'}",
                 )
@@ -836,10 +831,10 @@ def check_ui(
         if isinstance(widget, str):
             why = _fit(widget, field_schema, schema, source is not None)
             if why:
-                findings.append(UiFinding(why, _child(where, "widget"), "widget-type"))
+                findings.append(UiFinding(why, child_path(where, "widget"), "widget-type"))
         text = spec.get("computed")
         if isinstance(text, str):
-            found, reads = _computed_findings(field_name, text, _child(where, "computed"), schema, known)
+            found, reads = _computed_findings(field_name, text, child_path(where, "computed"), schema, known)
             findings.extend(found)
             if not found:
                 computed[field_name] = reads
@@ -848,7 +843,7 @@ def check_ui(
         findings.append(
             UiFinding(
                 "computed fields read each other in a cycle: " + " -> ".join(cycle),
-                _child(_child("$.fields", cycle[0]), "computed"),
+                child_path(child_path("$.fields", cycle[0]), "computed"),
                 "computed-cycle",
             )
         )

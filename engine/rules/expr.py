@@ -37,8 +37,8 @@ from decimal import Decimal, InvalidOperation, getcontext
 from types import MappingProxyType
 from typing import Any
 
+from engine.common.suggest import did_you_mean
 from engine.errors import EngineError, Problem, brief
-from engine.plugins import did_you_mean
 
 __all__ = [
     "ALLOWED_ROOTS",

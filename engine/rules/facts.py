@@ -37,10 +37,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.dsl.loader import child_path
-from engine.plugins import did_you_mean
+from engine.common.json_path import child_path
+from engine.common.suggest import did_you_mean
 from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
 from engine.rules.expr import check as check_expression
+from engine.rules.tables import CellError, parse_cell
 
 __all__ = [
     "ENGINE_FIELDS",
@@ -934,8 +935,6 @@ def _infer_quietly(text: str, roots: Mapping[str, Root]) -> _Value:
 def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
     """Text compared with a number in one decision-table cell, reported at the cell's first character;
     ``where`` names the row and cell at the start of the message."""
-    from engine.rules.tables import CellError, parse_cell
-
     try:
         cell = parse_cell(raw)
     except CellError:

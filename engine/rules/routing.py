@@ -37,14 +37,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from engine.common.suggest import did_you_mean
 from engine.dsl.spec import Text
 from engine.errors import Problem
-from engine.plugins import did_you_mean
+from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
-from engine.rules.matching import Condition, Matcher, build_matcher
-from engine.rules.ruleset import Decision
+from engine.rules.matching import Condition, Matcher
+from engine.rules.ruleset import Decision, RuleKind
 
-__all__ = ["OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile", "province_key"]
+__all__ = ["KIND", "OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile", "province_key"]
 
 ROUTED, SPLIT, NO_STOCK, NO_CARRIER = "routed", "split", "no_stock", "no_carrier"
 OUTCOMES = (ROUTED, SPLIT, NO_STOCK, NO_CARRIER)
@@ -435,7 +436,7 @@ def province_key(name: str) -> str:
 
 
 def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledRouting:
-    """Compile a checked routing rule set (``engine.rules.ruleset.compile_ruleset`` checks first)."""
+    """Compile a checked routing rule set (``engine.rules.kinds.compile_ruleset`` checks first)."""
     warehouses = tuple(
         Warehouse(
             name=raw["name"],
@@ -543,3 +544,6 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                             "warning",
                         )
     return problems
+
+
+KIND = RuleKind("routing", check, compile, evaluated=True)

@@ -16,7 +16,7 @@ cell                   means                                           becomes
 ``not("vip")``         none of them (any cell but ``-`` inside)         ``not (E == 'vip')``
 =====================  ==============================================  =========================
 
-A row's cells and ``when`` together are one condition, matched by :func:`engine.rules.matching.build_matcher`
+A row's cells and ``when`` together are one condition, matched by :func:`engine.rules.durable.build_matcher`
 (one matcher per table version). Hit policies:
 
 * ``first``: the first matching row in file order decides;
@@ -46,16 +46,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.common.suggest import did_you_mean
 from engine.dsl.spec import Text
 from engine.errors import Problem, Refusal, TransitionRejected
-from engine.plugins import did_you_mean
+from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
-from engine.rules.matching import Condition, Matcher, build_matcher
-from engine.rules.ruleset import HOLD, Decision
+from engine.rules.matching import Condition, Matcher
+from engine.rules.ruleset import HOLD, Decision, RuleKind
 
 __all__ = [
     "AGGREGATIONS",
     "HIT_POLICIES",
+    "KIND",
     "Cell",
     "CellError",
     "CompiledTable",
@@ -537,7 +539,7 @@ def _text(raw: Any) -> Text | None:
 
 
 def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledTable:
-    """Compile a checked decision table (``engine.rules.ruleset.compile_ruleset`` checks first)."""
+    """Compile a checked decision table (``engine.rules.kinds.compile_ruleset`` checks first)."""
     inputs = {str(raw["name"]): str(raw["expr"]) for raw in doc["inputs"]}
     outputs = tuple(doc["outputs"])
     priorities = list(doc.get("priorities") or [])
@@ -877,3 +879,6 @@ def _overlapping(rows: list[tuple[int, str, dict[str, Cell], str | None]], probl
                     "or use hit_policy: first or priority",
                     "overlapping-rows",
                 )
+
+
+KIND = RuleKind("decision_table", check, compile, evaluated=True)

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.dsl.compiler import load_bundle
+from engine.dsl.schema_words import SCHEMA_FILE
 from engine.dsl.spec import ORDER_FIELDS
-from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
+from engine.dsl.validate import validate_file, validate_paths
 from engine.errors import DefinitionError
 from engine.rules.facts import ENGINE_FIELDS
 
