@@ -119,11 +119,16 @@ Layers = Sequence[tuple[str, Sequence[str]]]
 
 
 def layer_of(module: str, layers: Layers, known: Mapping[str, Path]) -> int | None:
-    """The index of the module's layer; a package's is its lowest module's."""
+    """The index of the module's layer; a package's is its lowest module's (its ``__init__`` matched
+    as ``package.__init__`` when it has no module of its own)."""
     if known[module].name == "__init__.py":
         inside = [layer_of(m, layers, known) for m in known if m.startswith(module + ".")]
-        levels = [level for level in inside if level is not None]
+        levels = [level for level in [*inside, _matched(module + ".__init__", layers)] if level is not None]
         return min(levels) if levels else None
+    return _matched(module, layers)
+
+
+def _matched(module: str, layers: Layers) -> int | None:
     for index, (_, patterns) in enumerate(layers):
         if any(fnmatchcase(module, pattern) for pattern in patterns):
             return index
@@ -227,6 +232,7 @@ def test_the_check_catches_an_arrow_up_a_cycle_and_a_module_without_a_layer(tmp_
             "toy/high/b.py": "import toy.high.c\n",
             "toy/high/c.py": "from toy.high import b\n",  # b <-> c
             "toy/stray.py": "",
+            "toy/high/facade/__init__.py": "from toy.high.b import thing\n",  # a package alone: high
         },
     )
     assert layer_problems(tmp_path, TOY_LAYERS, "toy") == [
