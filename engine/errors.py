@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.common.suggest import suggestion_text
+
 
 def brief(value: Any, limit: int = 60) -> str:
     """``repr(value)`` as a message quotes a value: whole when short, else its start and its size, so
@@ -41,9 +43,14 @@ def schema_message(error: Any) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a definition file, reported as data (never raised one at a time)."""
+    """One problem found in a definition file, reported as data (never raised one at a time).
 
-    message: str
+    ``text`` says what is wrong; ``suggestion`` is the name the writer most likely meant (a near miss
+    of a state, key, outcome ...), kept as data for a reader that offers it (the studio), and rendered
+    when the problem is shown (:attr:`message`, :meth:`format`): ``...; did you mean 'shipped'?``.
+    """
+
+    text: str
     file: str = "<string>"
     line: int = 0  # 1-based; 0 when unknown
     column: int = 0  # 1-based; 0 when unknown
@@ -51,6 +58,12 @@ class Problem:
     hint: str | None = None
     kind: str = "error"  # a short machine-readable code such as "unknown-state"
     severity: str = "error"  # "error" or "warning"
+    suggestion: str | None = None  # what was most likely meant, when the problem is a near miss
+
+    @property
+    def message(self) -> str:
+        """The text with its suggestion, as people read it."""
+        return self.text + suggestion_text(self.suggestion)
 
     def format(self) -> str:
         """``path:line:col: error: message [at $.json.path] (hint)`` as editors and CI read it."""

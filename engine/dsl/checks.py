@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.common.json_path import child_path
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import near_miss
 from engine.dsl.loader import Marks, load_file, shown_path
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
@@ -270,9 +270,18 @@ class _Checker:
         self.unknown_names = False
 
     def problem(
-        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+        self,
+        message: str,
+        path: str,
+        kind: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        suggestion: str | None = None,
     ) -> None:
-        self.out.problems.append(self.located.problem(message, path, kind, hint, key=key))
+        self.out.problems.append(
+            self.located.problem(message, path, kind, hint, key=key, suggestion=suggestion)
+        )
 
     def run(self) -> None:
         self.collect_states()
@@ -317,9 +326,10 @@ class _Checker:
         top_names = [s.name for s in self.states.values() if s.parallel is None]
         if initial is not None and initial not in top_names:
             self.problem(
-                f"unknown initial state {initial!r}{did_you_mean(initial, top_names)}",
+                f"unknown initial state {initial!r}",
                 "$.initial",
                 "unknown-state",
+                suggestion=near_miss(initial, top_names),
             )
         for name, state in self.tree["states"].items():
             path = child_path("$.states", name)
@@ -340,10 +350,10 @@ class _Checker:
                 children = list(body["states"])
                 if body["initial"] not in children:
                     self.problem(
-                        f"unknown initial state {body['initial']!r} in region {region!r}"
-                        + did_you_mean(body["initial"], children),
+                        f"unknown initial state {body['initial']!r} in region {region!r}",
                         child_path(region_path, "initial"),
                         "unknown-state",
+                        suggestion=near_miss(body["initial"], children),
                     )
                 if not any(child.get("final") for child in body["states"].values()):
                     self.problem(
@@ -365,10 +375,11 @@ class _Checker:
         for position, role in enumerate(self.tree.get("create_roles") or []):
             if role not in roles:
                 self.problem(
-                    f"unknown role {role!r}{did_you_mean(role, roles)}",
+                    f"unknown role {role!r}",
                     child_path("$.create_roles", position),
                     "unknown-role",
                     "add it to the workflow's roles: list",
+                    suggestion=near_miss(role, roles),
                 )
 
     # referenced files
@@ -460,13 +471,14 @@ class _Checker:
         for error in check_expression(text):
             self.out.problems.append(
                 Problem(
-                    f"invalid condition: {error.message}",
+                    f"invalid condition: {error.text}",
                     file,
                     line,
                     column + max(error.column, 1) - 1,
                     original,
                     error.hint,
                     "bad-condition",
+                    suggestion=error.suggestion,
                 )
             )
 
@@ -478,7 +490,10 @@ class _Checker:
         if name in self.broken_parallel or name.split(SEPARATOR)[0] in self.broken_parallel:
             return False  # it or its regions are malformed (reported by the schema): no guess at states
         self.problem(
-            f"unknown state {name!r} in {where}{did_you_mean(name, self.states)}", path, "unknown-state"
+            f"unknown state {name!r} in {where}",
+            path,
+            "unknown-state",
+            suggestion=near_miss(name, self.states),
         )
         return False
 
@@ -544,10 +559,11 @@ class _Checker:
             for position, role in enumerate(transition.get("roles") or []):
                 if role not in roles:
                     self.problem(
-                        f"unknown role {role!r}{did_you_mean(role, roles)}",
+                        f"unknown role {role!r}",
                         child_path(child_path(path, "roles"), position),
                         "unknown-role",
                         "add it to the workflow's roles: list",
+                        suggestion=near_miss(role, roles),
                     )
             if "form" in transition:
                 self.check_form(transition["form"], child_path(path, "form"))
@@ -562,10 +578,11 @@ class _Checker:
                 for position, action in enumerate(transition.get("actions") or []):
                     if action not in self.action_names:
                         self.problem(
-                            f"unknown action {action!r}{did_you_mean(action, self.action_names)}",
+                            f"unknown action {action!r}",
                             child_path(child_path(path, "actions"), position),
                             "unknown-action",
                             "actions are the registered plugin names (orderloom.actions)",
+                            suggestion=near_miss(action, self.action_names),
                         )
             when = transition.get("when")
             if isinstance(when, str):
@@ -619,10 +636,11 @@ class _Checker:
         for outcome in dest:
             if outcome not in outcomes:
                 self.problem(
-                    f"{transition['rules']!r} has no outcome {outcome!r}{did_you_mean(outcome, outcomes)}",
+                    f"{transition['rules']!r} has no outcome {outcome!r}",
                     child_path(path, outcome),
                     "unknown-outcome",
                     key=True,
+                    suggestion=near_miss(outcome, outcomes),
                 )
 
     def check_ambiguity(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
@@ -891,11 +909,11 @@ class _Checker:
                     )
                 elif trigger not in available:
                     self.problem(
-                        f"timer fires trigger {trigger!r} but no transition on it leaves {name!r}"
-                        + did_you_mean(trigger, available),
+                        f"timer fires trigger {trigger!r} but no transition on it leaves {name!r}",
                         child_path(path, "trigger"),
                         "timer-trigger",
                         "add a transition on that trigger from this state",
+                        suggestion=near_miss(trigger, available),
                     )
                 elif state.regions and trigger not in interrupting[name]:
                     self.warning(
@@ -988,7 +1006,7 @@ class _Checker:
 
     def add_finding(self, finding: Finding, file: str, line: int, column: int, json_path: str) -> None:
         problem = Problem(
-            finding.message,
+            finding.text,
             file,
             line,
             column + finding.column - 1 if line and column else 0,
@@ -996,6 +1014,7 @@ class _Checker:
             finding.hint,
             finding.kind,
             finding.severity,
+            finding.suggestion,
         )
         (self.out.warnings if problem.severity == "warning" else self.out.problems).append(problem)
 
@@ -1064,8 +1083,10 @@ def _resolve(
     name = tree["extends"]
     base_path = workflows.get(name)
     if base_path is None:
-        message = f"unknown workflow {name!r} in extends{did_you_mean(name, workflows)}"
-        return None, [located.problem(message, "$.extends", "unknown-workflow")]
+        message = f"unknown workflow {name!r} in extends"
+        return None, [
+            located.problem(message, "$.extends", "unknown-workflow", suggestion=near_miss(name, workflows))
+        ]
     if base_path.resolve() in chain or len(chain) > MAX_EXTENDS:
         return None, [
             located.problem(

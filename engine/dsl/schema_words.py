@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from engine.common.json_path import child_path
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import near_miss
 from engine.dsl.overlay import Located
 from engine.errors import Problem, brief, schema_message
 
@@ -122,13 +122,14 @@ def translate(error: ValidationError, located: Located) -> list[Problem]:
     if "propertyNames" in error.absolute_schema_path:
         # The instance is the key itself; ``path`` is the mapping that holds it.
         key_path = child_path(path, str(instance))
+        suggestion = None
         if keyword == "enum":
             message = f"{brief(instance)} is not a channel; use one of {', '.join(schema['enum'])}"
-            message += did_you_mean(str(instance), schema["enum"])
+            suggestion = near_miss(str(instance), schema["enum"])
         else:
             words = _PATTERN_WORDS.get(patterns.get(str(schema.get("pattern")), ""), "a valid name")
             message = f"{brief(instance)} is not a valid name here: use {words}"
-        return [located.problem(message, key_path, "schema-name", key=True)]
+        return [located.problem(message, key_path, "schema-name", key=True, suggestion=suggestion)]
 
     if keyword == "additionalProperties":
         allowed = list(schema.get("properties", {}))
@@ -136,11 +137,12 @@ def translate(error: ValidationError, located: Located) -> list[Problem]:
         extra = [key for key in instance if key not in allowed]
         return [
             located.problem(
-                f"unknown key {key!r} in {noun}{did_you_mean(key, allowed)}",
+                f"unknown key {key!r} in {noun}",
                 child_path(path, key),
                 "unknown-key",
                 f"allowed keys: {', '.join(allowed)}",
                 key=True,
+                suggestion=near_miss(key, allowed),
             )
             for key in extra
         ]
@@ -168,7 +170,7 @@ def translate(error: ValidationError, located: Located) -> list[Problem]:
     if keyword == "enum":
         options = [str(o) for o in value]
         message = f"{what} must be one of {', '.join(options)} (got {brief(instance)})"
-        return [located.problem(message + did_you_mean(str(instance), options), path, "bad-value")]
+        return [located.problem(message, path, "bad-value", suggestion=near_miss(str(instance), options))]
     if keyword == "const":
         return [located.problem(f"{what} must be {error.validator_value!r}", path, "bad-value")]
     if keyword in ("minimum", "maximum"):  # the UI schema's columns (1-4)

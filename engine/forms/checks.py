@@ -52,9 +52,9 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
             )
         )
     else:
-        for where, message, kind, severity in schema_findings(tree):
+        for where, message, kind, severity, suggestion in schema_findings(tree):
             line, column = marks.key_at(where) if kind == "enum-title" else marks.at(where)
-            problems.append(Problem(message, shown, line, column, where, None, kind, severity))
+            problems.append(Problem(message, shown, line, column, where, None, kind, severity, suggestion))
         declared = tree.get("properties")
         for name in declared if isinstance(declared, dict) else ():
             if name in ORDER_FIELDS:
@@ -129,6 +129,15 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
         else:
             line, column = marks.at(finding.json_path)
         problems.append(
-            Problem(finding.message, shown, line, column, finding.json_path, finding.hint, finding.kind)
+            Problem(
+                finding.message,
+                shown,
+                line,
+                column,
+                finding.json_path,
+                finding.hint,
+                finding.kind,
+                suggestion=finding.suggestion,
+            )
         )
     return sorted_problems(problems)

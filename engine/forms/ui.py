@@ -28,7 +28,6 @@ whitelist of ``ast`` nodes and compiled to closures; nothing is passed to ``eval
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import json
 import math
@@ -43,6 +42,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
 from engine.errors import DefinitionError, Problem, brief
 from engine.forms import fields as paths
 from engine.forms import messages
@@ -510,6 +510,7 @@ class UiFinding:
     hint: str | None = None
     key: bool = False
     column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
+    suggestion: str | None = None  # the name most likely meant, for a near miss
 
 
 def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> str | None:
@@ -669,11 +670,12 @@ def _computed_findings(
     for error in errors:
         findings.append(
             UiFinding(
-                f"in computed {brief(text, 80)}, column {error.column}: {error.message}",
+                f"in computed {brief(text, 80)}, column {error.column}: {error.text}",
                 where,
                 "bad-computed",
                 error.hint,
                 column=error.column,
+                suggestion=error.suggestion,
             )
         )
     if errors:
@@ -698,11 +700,11 @@ def _computed_findings(
         if not absolute or paths.resolve(root, absolute) is None:
             findings.append(
                 UiFinding(
-                    f"computed field {name!r} reads {shown!r}, which is not a field of the form"
-                    + _did_you_mean(path, known),
+                    f"computed field {name!r} reads {shown!r}, which is not a field of the form",
                     where,
                     "unknown-field",
                     column=column + lead,
+                    suggestion=_near_miss(path, known),
                 )
             )
             continue
@@ -710,9 +712,8 @@ def _computed_findings(
     return findings, frozenset(found)
 
 
-def _did_you_mean(word: str, choices: Collection[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+def _near_miss(word: str, choices: Collection[str]) -> str | None:
+    return near_miss(word, choices, cutoff=0.6)
 
 
 def _text(value: Any) -> Text | None:
@@ -746,10 +747,10 @@ def check_ui(
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
-                        f"group {name!r} lists {field_name!r}, which is not a field of the form"
-                        + _did_you_mean(field_name, known),
+                        f"group {name!r} lists {field_name!r}, which is not a field of the form",
                         at,
                         "unknown-field",
+                        suggestion=_near_miss(field_name, known),
                     )
                 )
             elif field_name in placed:
@@ -768,11 +769,11 @@ def check_ui(
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
-                        f"condition of group {name!r} reads {field_name!r}, which is not a field of the form"
-                        + _did_you_mean(field_name, known),
+                        f"condition of group {name!r} reads {field_name!r}, which is not a field of the form",
                         at,
                         "unknown-field",
                         key=True,
+                        suggestion=_near_miss(field_name, known),
                     )
                 )
             elif ITEMS in field_name:
@@ -792,7 +793,7 @@ def check_ui(
                     types = ["string", "number", "integer", "boolean", "array", "object", "null"]
                     message = f"condition on {field_name!r}: {error.instance!r} is not a JSON type"
                     findings.append(
-                        UiFinding(message + _did_you_mean(error.instance, types), at, "bad-condition")
+                        UiFinding(message, at, "bad-condition", suggestion=_near_miss(error.instance, types))
                     )
                     continue
                 findings.append(
@@ -809,10 +810,11 @@ def check_ui(
         if field_schema is None:
             findings.append(
                 UiFinding(
-                    f"{field_name!r} is not a field of the form" + _did_you_mean(field_name, known),
+                    f"{field_name!r} is not a field of the form",
                     where,
                     "unknown-field",
                     key=True,
+                    suggestion=_near_miss(field_name, known),
                 )
             )
             continue
@@ -821,10 +823,11 @@ def check_ui(
         if sources is not None and isinstance(source, str) and source not in sources:
             findings.append(
                 UiFinding(
-                    f"unknown option source {source!r}" + _did_you_mean(source, sources),
+                    f"unknown option source {source!r}",
                     child_path(child_path(where, "options"), "source"),
                     "unknown-source",
                     f"registered sources: {', '.join(sorted(sources)) or 'none'}",
+                    suggestion=_near_miss(source, sources),
                 )
             )
         widget = spec.get("widget")
@@ -913,7 +916,7 @@ def load_layout(
         ]
         if not problems:
             problems = [
-                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.kind)
+                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.kind, suggestion=f.suggestion)
                 for f in check_ui(ui, schema, sources)
             ]
         if problems:

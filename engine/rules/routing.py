@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import near_miss
 from engine.dsl.spec import Text
 from engine.errors import Problem
 from engine.rules.durable import build_matcher
@@ -484,8 +484,25 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a routing file beyond its JSON Schema. Never raises."""
     problems: list[Problem] = []
 
-    def problem(message: str, json_path: str, hint: str, kind: str, severity: str = "error") -> None:
-        problems.append(Problem(message, file, json_path=json_path, hint=hint, kind=kind, severity=severity))
+    def problem(
+        message: str,
+        json_path: str,
+        hint: str,
+        kind: str,
+        severity: str = "error",
+        suggestion: str | None = None,
+    ) -> None:
+        problems.append(
+            Problem(
+                message,
+                file,
+                json_path=json_path,
+                hint=hint,
+                kind=kind,
+                severity=severity,
+                suggestion=suggestion,
+            )
+        )
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -536,12 +553,12 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 for province in distances:
                     if province not in serves and province != raw.get("province"):
                         problem(
-                            f"warehouse {name!r} has a distance to {province!r} but does not serve it"
-                            f"{did_you_mean(str(province), [str(p) for p in serves])}",
+                            f"warehouse {name!r} has a distance to {province!r} but does not serve it",
                             f"{path}.distances.{province}",
                             "add the province to serves, or remove its distance",
                             "unserved-distance",
                             "warning",
+                            suggestion=near_miss(str(province), [str(p) for p in serves]),
                         )
     return problems
 

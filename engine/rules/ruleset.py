@@ -36,7 +36,7 @@ from typing import Any, Protocol
 import orjson
 from jsonschema import Draft202012Validator
 
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import near_miss
 from engine.dsl.spec import Text
 from engine.errors import Problem, schema_message
 from engine.rules.durable import build_matcher
@@ -312,11 +312,12 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 if key not in known:
                     problems.append(
                         Problem(
-                            f"unknown key {key!r}{did_you_mean(str(key), known)}",
+                            f"unknown key {key!r}",
                             file,
                             json_path=f"{error.json_path}.{key}",
                             hint="allowed keys: " + ", ".join(known),
                             kind="unknown-key",
+                            suggestion=near_miss(str(key), known),
                         )
                     )
             continue
@@ -339,11 +340,12 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
         if outcomes and isinstance(value, str) and value not in outcomes:
             problems.append(
                 Problem(
-                    f"unknown outcome {value!r}{did_you_mean(value, outcomes)}",
+                    f"unknown outcome {value!r}",
                     file,
                     json_path=json_path,
                     hint="outcomes of this file: " + ", ".join(outcomes),
                     kind="unknown-outcome",
+                    suggestion=near_miss(value, outcomes),
                 )
             )
 

@@ -46,7 +46,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import near_miss
 from engine.dsl.spec import Text
 from engine.errors import Problem, Refusal, TransitionRejected
 from engine.rules.durable import build_matcher
@@ -595,8 +595,25 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a decision table beyond its JSON Schema. Never raises."""
     problems: list[Problem] = []
 
-    def problem(message: str, json_path: str, hint: str | None, kind: str, severity: str = "error") -> None:
-        problems.append(Problem(message, file, json_path=json_path, hint=hint, kind=kind, severity=severity))
+    def problem(
+        message: str,
+        json_path: str,
+        hint: str | None,
+        kind: str,
+        severity: str = "error",
+        suggestion: str | None = None,
+    ) -> None:
+        problems.append(
+            Problem(
+                message,
+                file,
+                json_path=json_path,
+                hint=hint,
+                kind=kind,
+                severity=severity,
+                suggestion=suggestion,
+            )
+        )
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -641,10 +658,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     def check_outcome(value: Any, json_path: str) -> None:
         if outcomes and isinstance(value, str) and value not in outcomes:
             problem(
-                f"unknown outcome {value!r}{did_you_mean(value, outcomes)}",
+                f"unknown outcome {value!r}",
                 json_path,
                 "outcomes of this file: " + ", ".join(outcomes),
                 "unknown-outcome",
+                suggestion=near_miss(value, outcomes),
             )
 
     check_outcome(doc.get("default"), "$.default")
@@ -653,10 +671,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         for name in default_outputs:
             if outputs and name not in outputs:
                 problem(
-                    f"unknown output {name!r}{did_you_mean(str(name), outputs)}",
+                    f"unknown output {name!r}",
                     f"$.default_outputs.{name}",
                     "outputs of this table: " + ", ".join(outputs),
                     "unknown-output",
+                    suggestion=near_miss(str(name), outputs),
                 )
         if OUTCOME in default_outputs:
             problem(
@@ -681,10 +700,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     for name in aggregation:
         if outputs and name not in outputs:
             problem(
-                f"unknown output {name!r}{did_you_mean(str(name), outputs)}",
+                f"unknown output {name!r}",
                 f"$.aggregation.{name}",
                 "outputs of this table: " + ", ".join(outputs),
                 "unknown-output",
+                suggestion=near_miss(str(name), outputs),
             )
         if name == OUTCOME:
             problem(
@@ -734,10 +754,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             for input_name, raw in raw_cells.items():
                 if inputs and input_name not in inputs:
                     problem(
-                        f"unknown input {input_name!r}{did_you_mean(str(input_name), inputs)}",
+                        f"unknown input {input_name!r}",
                         f"{path}.cells.{input_name}",
                         "inputs of this table: " + ", ".join(inputs),
                         "unknown-input",
+                        suggestion=near_miss(str(input_name), inputs),
                     )
                     good = False
                     continue
@@ -764,10 +785,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             for output in then:
                 if outputs and output not in outputs:
                     problem(
-                        f"unknown output {output!r} in row {name!r}{did_you_mean(str(output), outputs)}",
+                        f"unknown output {output!r} in row {name!r}",
                         f"{path}.then.{output}",
                         "outputs of this table: " + ", ".join(outputs),
                         "unknown-output",
+                        suggestion=near_miss(str(output), outputs),
                     )
             if OUTCOME not in then:
                 problem(

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.common.json_path import child_path
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import near_miss
 from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, load_yaml
 from engine.errors import EngineError, Problem
 from engine.rules.expr import ALLOWED_ROOTS
@@ -129,20 +129,29 @@ class _CasesReader:
         self.problems: list[Problem] = []
 
     def problem(
-        self, message: str, path: str, hint: str | None = None, kind: str = "cases", key: bool = False
+        self,
+        message: str,
+        path: str,
+        hint: str | None = None,
+        kind: str = "cases",
+        key: bool = False,
+        suggestion: str | None = None,
     ) -> None:
         line, column = self.marks.key_at(path) if key else self.marks.at(path)
-        self.problems.append(Problem(message, self.file, line, column, path, hint, kind))
+        self.problems.append(
+            Problem(message, self.file, line, column, path, hint, kind, suggestion=suggestion)
+        )
 
     def unknown_keys(self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: str) -> None:
         for key in mapping:
             if key not in allowed:
                 self.problem(
-                    f"unknown key {key!r} in {where}{did_you_mean(str(key), allowed)}",
+                    f"unknown key {key!r} in {where}",
                     child_path(path, str(key)),
                     "allowed keys: " + ", ".join(allowed),
                     "unknown-key",
                     key=True,
+                    suggestion=near_miss(str(key), allowed),
                 )
 
     def read(self, tree: Any) -> tuple[str | None, list[Case]]:
@@ -293,9 +302,9 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
     """
     problems: list[Problem] = []
 
-    def problem(message: str, path: str, hint: str | None, kind: str) -> None:
+    def problem(message: str, path: str, hint: str | None, kind: str, suggestion: str | None = None) -> None:
         line, column = cases.marks.at(path)
-        problems.append(Problem(message, cases.file, line, column, path, hint, kind))
+        problems.append(Problem(message, cases.file, line, column, path, hint, kind, suggestion=suggestion))
 
     if cases.ruleset is not None and cases.ruleset != ruleset.name:
         problem(
@@ -309,18 +318,20 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
         for index, rule in enumerate(case.expect.get("rules", ())):
             if rule not in rule_names:
                 problem(
-                    f"unknown rule {rule!r} in rule set {ruleset.name!r}{did_you_mean(rule, rule_names)}",
+                    f"unknown rule {rule!r} in rule set {ruleset.name!r}",
                     f"{case.json_path}.expect.rules[{index}]",
                     "rules of this rule set: " + ", ".join(rule_names),
                     "unknown-rule",
+                    suggestion=near_miss(rule, rule_names),
                 )
         outcome = case.expect.get("outcome")
         if isinstance(outcomes, tuple) and outcome is not None and outcome not in outcomes:
             problem(
-                f"unknown outcome {outcome!r}{did_you_mean(outcome, outcomes)}",
+                f"unknown outcome {outcome!r}",
                 f"{case.json_path}.expect.outcome",
                 "outcomes of this rule set: " + ", ".join(outcomes),
                 "unknown-outcome",
+                suggestion=near_miss(outcome, outcomes),
             )
     return problems
 

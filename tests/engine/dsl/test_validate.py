@@ -160,6 +160,16 @@ def test_a_role_that_may_create_orders_must_be_one_of_the_workflows_roles(tmp_pa
     assert roles_problems(text) == [
         (11, "$.create_roles[1]", "unknown role 'servce'; did you mean 'service'?")
     ]
+    [problem] = [
+        p
+        for p in validate_file(base, root, action_names=ACTION_NAMES, action_writes=ACTION_WRITES)
+        if "create_roles" in p.json_path
+    ]  # the near miss is data a reader can offer, rendered only when shown
+    assert (problem.text, problem.suggestion) == ("unknown role 'servce'", "service")
+    assert problem.format() == (
+        "workflows/retail-order.yaml:11:23: error: unknown role 'servce'; did you mean 'service'? "
+        "[at $.create_roles[1]] (hint: add it to the workflow's roles: list)"
+    )
     assert roles_problems(text.replace("servce", "service")) == []
     empty = roles_problems(text.replace("create_roles: [clerk, servce]", "create_roles: []"))
     assert [path for _, path, _ in empty] == ["$.create_roles"]
