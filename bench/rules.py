@@ -3,7 +3,7 @@
 Both contenders decide the same seeded, varied retail orders (3 to 6 lines, Chinese names and addresses;
 most are approved, some held, a few rejected) in the same run, taking turns within every round:
 
-- ``orderloom``: ``bench/audit-20.yaml`` compiled once by ``engine.rules.compile_ruleset``, then
+- ``orderloom``: ``bench/audit-20.yaml`` compiled once by ``engine.rules.kinds.compile_ruleset``, then
   ``.evaluate({"order": order, "now": now})`` per order. The returned ``Decision`` is the full
   explanation: the outcome, the reasons of the deciding rules, and a trace of all 20 rules with whether
   each matched and the values its comparisons read.
@@ -192,10 +192,10 @@ class OrderLoomContender:
     name = "orderloom"
 
     def __init__(self, stored: bool = False) -> None:
-        from engine.rules import ruleset
+        from engine.rules import kinds
 
         doc = yaml.safe_load(RULE_FILE.read_text(encoding="utf-8"))
-        self._ruleset = ruleset.compile_ruleset(doc, str(RULE_FILE.relative_to(REPO_ROOT)))
+        self._ruleset = kinds.compile_ruleset(doc, str(RULE_FILE.relative_to(REPO_ROOT)))
         self.rule_count = len(self._ruleset.rules)
         self._stored = stored
         if stored:

@@ -553,7 +553,7 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     settings = _settings(ctx)
     deliver = _delivery(settings, name)
-    from engine.rules.correlation import load_correlation_rulesets
+    from engine.runtime.correlation_feed import load_correlation_rulesets
 
     try:
         # Correlation rule sets: every `kind: correlation` file under the definitions root's rules/.
@@ -1125,10 +1125,11 @@ def rules() -> None:
 
 def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str]:
     """A rule file that decides over one order, compiled: (rule set, its document, its shown path)."""
-    from engine.dsl.validate import _display, check_rules_file
-    from engine.rules.ruleset import EVALUATED_KINDS, compile_ruleset
+    from engine.dsl.loader import shown_path
+    from engine.rules.checks import check_rules_file
+    from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
 
-    shown = _display(path, _settings(ctx).definitions_root)
+    shown = shown_path(path, _settings(ctx).definitions_root)
     tree, problems = check_rules_file(path, shown)
     if tree is None:
         _print_problems(problems)
@@ -1160,7 +1161,7 @@ def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str
 @click.pass_context
 def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool) -> None:
     """Run the scenario cases of rule file FILE; report failures and the rules no case exercised."""
-    from engine.dsl.validate import _display
+    from engine.dsl.loader import shown_path
     from engine.rules.testing import (
         CASES_SUFFIX,
         check_cases,
@@ -1175,7 +1176,7 @@ def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: 
         cases_path = file.with_name(file.name.removesuffix(file.suffix) + CASES_SUFFIX)
         if not cases_path.is_file():
             raise click.UsageError(f"no cases file {cases_path} beside the rule file; name one with --cases")
-    cases = load_cases_file(cases_path, _display(cases_path, _settings(ctx).definitions_root))
+    cases = load_cases_file(cases_path, shown_path(cases_path, _settings(ctx).definitions_root))
     rule_names = declared_rules(doc)
     problems = list(cases.problems) or check_cases(cases, ruleset, rule_names)
     if problems:
@@ -1220,7 +1221,8 @@ def rules_replay(
     Only orders whose published workflow version uses a rule set of the same name count; each is compared
     with the version it runs on, over its current data.
     """
-    from engine.rules.testing import orders_for_replay, replay
+    from engine.rules.testing import replay
+    from engine.runtime.rule_replay import orders_for_replay
 
     ruleset, _doc, _shown = _evaluable(ctx, draft)
     with _services(ctx) as services:

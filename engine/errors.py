@@ -7,9 +7,11 @@ order may not take, a concurrent change, a plugin that failed.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from engine.common.suggest import suggestion_text
 
 
 def brief(value: Any, limit: int = 60) -> str:
@@ -41,9 +43,14 @@ def schema_message(error: Any) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in a definition file, reported as data (never raised one at a time)."""
+    """One problem found in a definition file, reported as data (never raised one at a time).
 
-    message: str
+    ``text`` says what is wrong; ``suggestion`` is the name the writer most likely meant (a near miss
+    of a state, key, outcome ...), kept as data for a reader that offers it (the studio), and rendered
+    when the problem is shown (:attr:`message`, :meth:`format`): ``...; did you mean 'shipped'?``.
+    """
+
+    text: str
     file: str = "<string>"
     line: int = 0  # 1-based; 0 when unknown
     column: int = 0  # 1-based; 0 when unknown
@@ -51,6 +58,12 @@ class Problem:
     hint: str | None = None
     kind: str = "error"  # a short machine-readable code such as "unknown-state"
     severity: str = "error"  # "error" or "warning"
+    suggestion: str | None = None  # what was most likely meant, when the problem is a near miss
+
+    @property
+    def message(self) -> str:
+        """The text with its suggestion, as people read it."""
+        return self.text + suggestion_text(self.suggestion)
 
     def format(self) -> str:
         """``path:line:col: error: message [at $.json.path] (hint)`` as editors and CI read it."""
@@ -60,6 +73,12 @@ class Problem:
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems once each, in the order of their files and positions."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file, p.line, p.column))
 
 
 class EngineError(Exception):

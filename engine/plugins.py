@@ -26,7 +26,6 @@ argument, or that is of the other kind, is refused with a PluginError naming the
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
+from engine.common.suggest import did_you_mean
 from engine.errors import PluginError
 
 ACTIONS_GROUP = "orderloom.actions"
@@ -363,12 +363,3 @@ class OptionSourceRegistry:
                 )
             found.append({"value": option["value"], "label": {"zh": label["zh"], "en": label["en"]}})
         return found
-
-
-def did_you_mean(word: str, choices: Iterable[str], lang: str = "en") -> str:
-    """``"; did you mean 'x'?"`` (``lang="zh"``: ``"；您是否想输入 'x'？"``) for a near miss, or ``""``."""
-    # 0.6 suggested "intake" for "name": two shared letters in ten are not a near miss
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.61)
-    if not close:
-        return ""
-    return f"；您是否想输入 {close[0]!r}？" if lang.startswith("zh") else f"; did you mean {close[0]!r}?"

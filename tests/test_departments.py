@@ -456,7 +456,8 @@ def test_a_retail_order_taking_stock_below_its_safety_stock_brings_a_replenishme
     engine: Engine, store: Store
 ) -> None:
     """inventory.reserve reports the crossing; the shipped fraud and stock watch suggests replenishment."""
-    from engine.rules.correlation import REPLENISHMENT_TOPIC, CorrelationFeed, load_correlation_rulesets
+    from engine.rules.correlation import REPLENISHMENT_TOPIC
+    from engine.runtime.correlation_feed import CorrelationFeed, load_correlation_rulesets
 
     with store.transaction() as tx:
         tx.connection.execute(

@@ -36,9 +36,9 @@ from werkzeug.exceptions import HTTPException
 
 from engine.common.words import translate
 from engine.dsl.loader import load_json
-from engine.dsl.validate import check_form_file
 from engine.errors import DefinitionError, PluginError
 from engine.forms import fields as paths
+from engine.forms.checks import check_form_file
 from engine.forms.messages import message
 from engine.forms.ui import FieldLayout, FormLayout, Option, load_layout, ui_path_for
 from engine.forms.validation import FieldError, FormValidator

@@ -27,8 +27,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from engine.errors import EngineError
-from engine.rules.correlation import CorrelationFeed, CorrelationRuleset, FeedReport
+from engine.rules.correlation import CorrelationRuleset
 from engine.runtime import DispatchReport, TimerReport
+from engine.runtime.correlation_feed import CorrelationFeed, FeedReport
 from engine.store.reports import fold_order_counts
 from wiring.services import Services
 

@@ -17,6 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.common.text import Text
+from engine.dsl.checks import check_workflow, discover_with_problems
+from engine.dsl.loader import load_file, shown_path
 from engine.dsl.spec import (
     ANY_SOURCE,
     SCHEMA_VERSION,
@@ -27,7 +29,6 @@ from engine.dsl.spec import (
     TransitionSpec,
     WorkflowSpec,
 )
-from engine.dsl.validate import _display, _read, check_workflow, discover_with_problems
 from engine.errors import DefinitionError, Problem
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -130,18 +131,18 @@ def load_bundle(
         workflow=checked.workflow,
         forms=dict(sorted(checked.forms.items())),
         rulesets=dict(sorted(checked.rulesets.items())),
-        source_path=_display(path, root),
+        source_path=shown_path(path, root),
         layouts=dict(sorted(checked.layouts.items())),
     )
 
 
 def _not_a_workflow(path: Path, root: Path) -> Problem | None:
     """A form or rule file given where a workflow is expected, said plainly."""
-    shown = _display(path, root)
+    shown = shown_path(path, root)
     hint = "publish the workflow that names it; its forms and rule files are published with it"
     if path.suffix == ".json":
         return Problem("this is a form, not a workflow", shown, 1, 1, "$", hint, "not-a-workflow")
-    tree, _, problems = _read(path, shown, "yaml")
+    tree, _, problems = load_file(path, shown, "yaml")
     if not problems and isinstance(tree, dict) and "ruleset" in tree and "workflow" not in tree:
         return Problem("this is a rule file, not a workflow", shown, 1, 1, "$", hint, "not-a-workflow")
     return None
@@ -152,7 +153,7 @@ def dependents(root: Path, names: Collection[str]) -> dict[str, Path]:
     extends: dict[str, str] = {}
     found, _ = discover_with_problems(root)
     for name, path in found.items():
-        tree, _, problems = _read(path, _display(path, root), "yaml")
+        tree, _, problems = load_file(path, shown_path(path, root), "yaml")
         if not problems and isinstance(tree, dict) and isinstance(tree.get("extends"), str):
             extends[name] = tree["extends"]
     wanted = set(names)

@@ -30,12 +30,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from engine.common.json_path import child_path, parent_path
 from engine.errors import Problem, brief
 
 MAX_DEPTH = 64
@@ -46,7 +48,6 @@ MAX_NUMBER = 2**1024  # about 1.8e308
 _MAX_DIGITS = 309  # 2**1024 has 309 digits: longer whole numbers are refused without reading them
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 Position = tuple[int, int]
 
 
@@ -82,37 +83,6 @@ def surrogate_problem(text: str) -> str | None:
         f"the text holds \\u{ord(found.group()):04x}, half of a UTF-16 surrogate pair, which is no "
         "character; write the character itself, or both halves of its pair"
     )
-
-
-def child_path(path: str, key: str | int) -> str:
-    """The JSON path of a child: ``$.states`` + ``paid`` -> ``$.states.paid``; ints index lists."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    if _SIMPLE_KEY.match(key):
-        return f"{path}.{key}"
-    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
-
-
-def parent_path(path: str) -> str | None:
-    """``$.a.b[2]`` -> ``$.a.b``; ``$`` -> None."""
-    if path == "$":
-        return None
-    if path.endswith("]"):
-        depth = 0
-        in_string = False
-        for index in range(len(path) - 1, -1, -1):
-            char = path[index]
-            if char == '"' and (index == 0 or path[index - 1] != "\\"):
-                in_string = not in_string
-            elif not in_string and char == "]":
-                depth += 1
-            elif not in_string and char == "[":
-                depth -= 1
-                if depth == 0:
-                    return path[:index]
-        return "$"
-    cut = path.rfind(".")
-    return path[:cut] if cut > 0 else "$"
 
 
 @dataclass
@@ -580,3 +550,29 @@ def load_json(
             problems.append(Problem(message, file, line, column, where, None, "json-value"))
         return None, reader.marks, sorted(problems, key=lambda p: (p.line, p.column))
     return tree, reader.marks, problems
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """How a file is named in problems: relative to the definitions root when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_file(path: Path, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
+    """A definition file read and parsed (``loader``: ``"yaml"`` or ``"json"``) with its marks; one that
+    is too large or cannot be read is a problem, not an exception."""
+    try:
+        size = path.stat().st_size
+        if size > DEFAULT_MAX_BYTES:  # refused before reading
+            message = f"the file is {size} bytes; the limit is {DEFAULT_MAX_BYTES}"
+            return None, Marks(), [Problem(message, shown, 1, 1, "$", None, "too-large")]
+        data = path.read_bytes()
+    except OSError as error:
+        return (
+            None,
+            Marks(),
+            [Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")],
+        )
+    return load_json(data, shown) if loader == "json" else load_yaml(data, shown)

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.dsl.loader import Marks, child_path
+from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
+from engine.dsl.loader import Marks
 from engine.errors import Problem
-from engine.plugins import did_you_mean
 
 Origin = tuple[str, Marks, str]  # file, its marks, the JSON path inside that file
 
@@ -56,10 +57,17 @@ class Located:
         return file, line, column, original
 
     def problem(
-        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+        self,
+        message: str,
+        path: str,
+        kind: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        suggestion: str | None = None,
     ) -> Problem:
         file, line, column, original = self.position(path, key=key)
-        return Problem(message, file, line, column, original, hint, kind)
+        return Problem(message, file, line, column, original, hint, kind, suggestion=suggestion)
 
 
 def _sources(value: Any) -> tuple[str, ...]:
@@ -128,12 +136,12 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         if name not in states:
             problems.append(
                 overlay.problem(
-                    f"cannot replace state {name!r}: the base workflow has no such state"
-                    + did_you_mean(name, states),
+                    f"cannot replace state {name!r}: the base workflow has no such state",
                     path,
                     "overlay-unknown-state",
                     "use add: to add a new state",
                     key=True,
+                    suggestion=near_miss(name, states),
                 )
             )
             continue
@@ -178,11 +186,11 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
             triggers = {transition_key(t)[0] for t, _ in transitions}
             problems.append(
                 overlay.problem(
-                    f"cannot remove the transition on {_describe(wanted)}: the base workflow has none"
-                    + did_you_mean(wanted[0], triggers),
+                    f"cannot remove the transition on {_describe(wanted)}: the base workflow has none",
                     path,
                     "overlay-unknown-transition",
                     "a transition is named by its trigger and its source exactly as written in the base",
+                    suggestion=near_miss(wanted[0], triggers),
                 )
             )
         transitions = kept
@@ -195,10 +203,10 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         if name not in states:
             problems.append(
                 overlay.problem(
-                    f"cannot remove state {name!r}: the base workflow has no such state"
-                    + did_you_mean(name, states),
+                    f"cannot remove state {name!r}: the base workflow has no such state",
                     path,
                     "overlay-unknown-state",
+                    suggestion=near_miss(name, states),
                 )
             )
             continue

@@ -15,7 +15,7 @@
   conditions and pages read them, but the actions of another step never see them: a parcel shipped
   once is not what a later step ships.
 
-``engine.runtime.compiled`` holds the result for each published version; ``engine.dsl.validate`` refuses
+``engine.runtime.compiled`` holds the result for each published version; ``engine.dsl.checks`` refuses
 a transition form that declares an engine's field no action of its transition writes.
 """
 

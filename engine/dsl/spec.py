@@ -19,6 +19,7 @@ from engine.common.words import word
 
 SEPARATOR = "."
 ANY_SOURCE = "*"
+ALL_DEPARTMENTS = "*"  # every department: in an actor's departments, a correlation's acts_on
 SCHEMA_VERSION = 1
 # The audit trail's name for what is not a transition: an order's creation and a version migration. A
 # workflow may not name a trigger so (the history and the correlation feed would read it as one).

@@ -32,6 +32,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
+
 __all__ = [
     "FORMATS",
     "FORMAT_CHECKER",
@@ -185,16 +188,18 @@ def known_formats() -> frozenset[str]:
     return frozenset(FORMAT_CHECKER.checkers) | {"money"}
 
 
-def schema_findings(schema: Any) -> list[tuple[str, str, str, str]]:
-    """What a valid JSON Schema of a form still gets wrong, as ``(json_path, message, kind, severity)``:
+# (json_path, message, kind, severity, suggestion: the name most likely meant, or None)
+SchemaFinding = tuple[str, str, str, str, str | None]
+
+
+def schema_findings(schema: Any) -> list[SchemaFinding]:
+    """What a valid JSON Schema of a form still gets wrong, as ``(json_path, message, kind, severity,
+    suggestion)``:
     a ``format`` no validator knows (it would be ignored, so a typo silently turns a check off), ``money``
     on something that is not a number, and ``x-enum-titles`` naming a value its ``enum`` does not have
     (an error) or leaving one of its values without a title (a warning)."""
-    from engine.dsl.loader import child_path
-    from engine.plugins import did_you_mean
-
     known = known_formats()
-    found: list[tuple[str, str, str, str]] = []
+    found: list[SchemaFinding] = []
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, list):
@@ -206,26 +211,23 @@ def schema_findings(schema: Any) -> list[tuple[str, str, str, str]]:
         fmt = node.get("format")
         where = child_path(path, "format")
         if isinstance(fmt, str) and fmt not in known:
-            message = f"unknown format {fmt!r}; no validator would check it{did_you_mean(fmt, sorted(known))}"
-            found.append((where, message, "unknown-format", "error"))
+            message = f"unknown format {fmt!r}; no validator would check it"
+            found.append((where, message, "unknown-format", "error", near_miss(fmt, sorted(known))))
         elif fmt == "money" and "type" in node and not _is_number_type(node):
-            found.append((where, "format 'money' is for numbers (type: number)", "bad-format", "error"))
+            found.append((where, "format 'money' is for numbers (type: number)", "bad-format", "error", None))
         titles = node.get("x-enum-titles")
         enum = node.get("enum")
         if isinstance(titles, Mapping) and isinstance(enum, list):
             values = [str(v) for v in enum]
             for name in titles:
                 if name not in values:
-                    message = (
-                        f"x-enum-titles names {name!r}, which is not in the enum{did_you_mean(name, values)}"
-                    )
-                    found.append(
-                        (child_path(child_path(path, "x-enum-titles"), name), message, "enum-title", "error")
-                    )
+                    message = f"x-enum-titles names {name!r}, which is not in the enum"
+                    where = child_path(child_path(path, "x-enum-titles"), name)
+                    found.append((where, message, "enum-title", "error", near_miss(name, values)))
             missing = [v for v in values if v not in titles]
             if missing:
                 message = f"x-enum-titles gives no title to {', '.join(map(repr, missing))}"
-                found.append((child_path(path, "x-enum-titles"), message, "enum-title", "warning"))
+                found.append((child_path(path, "x-enum-titles"), message, "enum-title", "warning", None))
         for key, value in node.items():
             if key not in ("enum", "const", "default", "examples", "x-enum-titles"):
                 walk(value, child_path(path, key))

@@ -28,7 +28,6 @@ whitelist of ``ast`` nodes and compiled to closures; nothing is passed to ``eval
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import json
 import math
@@ -42,6 +41,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
 from engine.common.words import words_of
 from engine.errors import DefinitionError, Problem, brief
 from engine.forms import fields as paths
@@ -504,12 +505,7 @@ class UiFinding:
     hint: str | None = None
     key: bool = False
     column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
-
-
-def _child(path: str, key: str | int) -> str:
-    from engine.dsl.loader import child_path
-
-    return child_path(path, key)
+    suggestion: str | None = None  # the name most likely meant, for a near miss
 
 
 def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> str | None:
@@ -669,11 +665,12 @@ def _computed_findings(
     for error in errors:
         findings.append(
             UiFinding(
-                f"in computed {brief(text, 80)}, column {error.column}: {error.message}",
+                f"in computed {brief(text, 80)}, column {error.column}: {error.text}",
                 where,
                 "bad-computed",
                 error.hint,
                 column=error.column,
+                suggestion=error.suggestion,
             )
         )
     if errors:
@@ -698,11 +695,11 @@ def _computed_findings(
         if not absolute or paths.resolve(root, absolute) is None:
             findings.append(
                 UiFinding(
-                    f"computed field {name!r} reads {shown!r}, which is not a field of the form"
-                    + _did_you_mean(path, known),
+                    f"computed field {name!r} reads {shown!r}, which is not a field of the form",
                     where,
                     "unknown-field",
                     column=column + lead,
+                    suggestion=_near_miss(path, known),
                 )
             )
             continue
@@ -710,9 +707,8 @@ def _computed_findings(
     return findings, frozenset(found)
 
 
-def _did_you_mean(word: str, choices: Collection[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+def _near_miss(word: str, choices: Collection[str]) -> str | None:
+    return near_miss(word, choices, cutoff=0.6)
 
 
 def _text(value: Any) -> Text | None:
@@ -734,22 +730,22 @@ def check_ui(
     placed: dict[str, str] = {}
     names: set[str] = set()
     for index, group in enumerate(ui.get("groups") or []):
-        where = _child("$.groups", index)
+        where = child_path("$.groups", index)
         name = group.get("name")
         if name in names:
             findings.append(
-                UiFinding(f"two groups are named {name!r}", _child(where, "name"), "duplicate-group")
+                UiFinding(f"two groups are named {name!r}", child_path(where, "name"), "duplicate-group")
             )
         names.add(name)
         for position, field_name in enumerate(group.get("fields") or []):
-            at = _child(_child(where, "fields"), position)
+            at = child_path(child_path(where, "fields"), position)
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
-                        f"group {name!r} lists {field_name!r}, which is not a field of the form"
-                        + _did_you_mean(field_name, known),
+                        f"group {name!r} lists {field_name!r}, which is not a field of the form",
                         at,
                         "unknown-field",
+                        suggestion=_near_miss(field_name, known),
                     )
                 )
             elif field_name in placed:
@@ -764,15 +760,15 @@ def check_ui(
             else:
                 placed[field_name] = name
         for field_name, condition in (group.get("when") or {}).items():
-            at = _child(_child(where, "when"), field_name)
+            at = child_path(child_path(where, "when"), field_name)
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
-                        f"condition of group {name!r} reads {field_name!r}, which is not a field of the form"
-                        + _did_you_mean(field_name, known),
+                        f"condition of group {name!r} reads {field_name!r}, which is not a field of the form",
                         at,
                         "unknown-field",
                         key=True,
+                        suggestion=_near_miss(field_name, known),
                     )
                 )
             elif ITEMS in field_name:
@@ -792,7 +788,7 @@ def check_ui(
                     types = ["string", "number", "integer", "boolean", "array", "object", "null"]
                     message = f"condition on {field_name!r}: {error.instance!r} is not a JSON type"
                     findings.append(
-                        UiFinding(message + _did_you_mean(error.instance, types), at, "bad-condition")
+                        UiFinding(message, at, "bad-condition", suggestion=_near_miss(error.instance, types))
                     )
                     continue
                 findings.append(
@@ -804,15 +800,16 @@ def check_ui(
                 )
     computed: dict[str, frozenset[str]] = {}
     for field_name, spec in (ui.get("fields") or {}).items():
-        where = _child("$.fields", field_name)
+        where = child_path("$.fields", field_name)
         field_schema = paths.resolve(schema, field_name)
         if field_schema is None:
             findings.append(
                 UiFinding(
-                    f"{field_name!r} is not a field of the form" + _did_you_mean(field_name, known),
+                    f"{field_name!r} is not a field of the form",
                     where,
                     "unknown-field",
                     key=True,
+                    suggestion=_near_miss(field_name, known),
                 )
             )
             continue
@@ -821,20 +818,21 @@ def check_ui(
         if sources is not None and isinstance(source, str) and source not in sources:
             findings.append(
                 UiFinding(
-                    f"unknown option source {source!r}" + _did_you_mean(source, sources),
-                    _child(_child(where, "options"), "source"),
+                    f"unknown option source {source!r}",
+                    child_path(child_path(where, "options"), "source"),
                     "unknown-source",
                     f"registered sources: {', '.join(sorted(sources)) or 'none'}",
+                    suggestion=_near_miss(source, sources),
                 )
             )
         widget = spec.get("widget")
         if isinstance(widget, str):
             why = _fit(widget, field_schema, schema, source is not None)
             if why:
-                findings.append(UiFinding(why, _child(where, "widget"), "widget-type"))
+                findings.append(UiFinding(why, child_path(where, "widget"), "widget-type"))
         text = spec.get("computed")
         if isinstance(text, str):
-            found, reads = _computed_findings(field_name, text, _child(where, "computed"), schema, known)
+            found, reads = _computed_findings(field_name, text, child_path(where, "computed"), schema, known)
             findings.extend(found)
             if not found:
                 computed[field_name] = reads
@@ -843,7 +841,7 @@ def check_ui(
         findings.append(
             UiFinding(
                 "computed fields read each other in a cycle: " + " -> ".join(cycle),
-                _child(_child("$.fields", cycle[0]), "computed"),
+                child_path(child_path("$.fields", cycle[0]), "computed"),
                 "computed-cycle",
             )
         )
@@ -913,7 +911,7 @@ def load_layout(
         ]
         if not problems:
             problems = [
-                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.kind)
+                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.kind, suggestion=f.suggestion)
                 for f in check_ui(ui, schema, sources)
             ]
         if problems:

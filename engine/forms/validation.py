@@ -37,15 +37,15 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 
+from engine.common.json_path import child_path
 from engine.common.words import WORDS, word, words_of
-from engine.dsl.loader import child_path
 from engine.errors import Refusal, brief, schema_message
 from engine.forms import messages as catalogue
 from engine.forms.fields import ITEMS, Text, description, field_path, fields_of, first, resolve, title
@@ -59,10 +59,33 @@ from engine.forms.formats import (
     prepare_schema,
 )
 
-if TYPE_CHECKING:
-    from engine.forms.ui import FormLayout
+__all__ = ["FieldError", "FieldWords", "FormError", "FormValidator", "Labels", "without_knock_ons"]
 
-__all__ = ["FieldError", "FormError", "FormValidator", "without_knock_ons"]
+
+class ComputedReads(Protocol):
+    @property
+    def reads(self) -> frozenset[str]: ...
+
+
+class FieldWords(Protocol):
+    """What messages read of one field of a form's layout (``engine.forms.ui.FieldLayout`` fits)."""
+
+    @property
+    def label(self) -> Text: ...
+    @property
+    def custom_label(self) -> Text | None: ...
+    @property
+    def messages(self) -> Mapping[str, Text]: ...
+    @property
+    def computed(self) -> ComputedReads | None: ...
+
+
+class Labels(Protocol):
+    """The words a form's layout gives its messages (``engine.forms.ui.FormLayout`` fits): validation
+    reads the layout, which is built on the validator, so it names what it reads, not the class."""
+
+    @property
+    def fields(self) -> Mapping[str, FieldWords]: ...
 
 
 @dataclass(frozen=True)
@@ -206,7 +229,7 @@ class FormValidator:
             found.append(FormError(path, schema_message(error), zh))
         return found
 
-    def messages(self, data: Any, layout: FormLayout | None = None) -> list[FieldError]:
+    def messages(self, data: Any, layout: Labels | None = None) -> list[FieldError]:
         """Every error of ``data`` for people: its field and a message in zh and en (``[]`` when valid).
 
         ``layout`` (the form's UI schema) gives labels and custom messages; without it the data schema's
@@ -263,7 +286,7 @@ class FormValidator:
             return [parts]
         return [[*parts, name] for name, sub in node.items() if sub is False and name in holder] or [parts]
 
-    def _explain(self, error: ValidationError, layout: FormLayout | None, data: Any) -> list[FieldError]:
+    def _explain(self, error: ValidationError, layout: Labels | None, data: Any) -> list[FieldError]:
         parts: list[str | int] = list(error.absolute_path)
         keyword = str(error.validator)
         value: Any = error.validator_value
@@ -315,7 +338,7 @@ class FormValidator:
             return [self._error(parts, keyword, layout, limit=value)]
         return [self._error(parts, keyword if f"form.{keyword}" in WORDS else "invalid", layout)]
 
-    def _missing(self, parts: list[str | int], layout: FormLayout | None) -> FieldError:
+    def _missing(self, parts: list[str | int], layout: Labels | None) -> FieldError:
         """A required field that is not there; a computed one (read-only on the page) could not be
         computed, so its message names the fields it is computed from instead of asking for it."""
         spec = layout.fields.get(field_path(parts)) if layout is not None else None
@@ -330,7 +353,7 @@ class FormValidator:
         self,
         parts: list[str | int],
         keyword: str,
-        layout: FormLayout | None,
+        layout: Labels | None,
         *,
         custom_key: str | None = None,
         **words: Any,
@@ -345,7 +368,7 @@ class FormValidator:
             path = child_path(path, part)
         return FieldError(path, field, custom_key or keyword, text.zh, text.en)
 
-    def label(self, parts: list[str | int], layout: FormLayout | None = None) -> catalogue.Label:
+    def label(self, parts: list[str | int], layout: Labels | None = None) -> catalogue.Label:
         """The field at the instance path ``parts`` as messages name it (see ``engine.forms.messages``)."""
         if not parts:
             the_form = word("field.the_form")
@@ -373,7 +396,7 @@ class FormValidator:
             f"{outer.zh}{own.zh}", f"{catalogue.noun(outer.en)}'s {catalogue.noun(own.en)}"
         )
 
-    def _own(self, parts: list[str | int], layout: FormLayout | None) -> tuple[Text, bool]:
+    def _own(self, parts: list[str | int], layout: Labels | None) -> tuple[Text, bool]:
         """The field's own label and whether the UI schema gave it (then it is used as it is)."""
         field = field_path(parts)
         spec = layout.fields.get(field) if layout is not None else None
@@ -431,7 +454,7 @@ class FieldError:
         return Refusal("form", self.zh, self.en, details)
 
 
-def without_knock_ons(errors: Sequence[FieldError], layout: FormLayout) -> list[FieldError]:
+def without_knock_ons(errors: Sequence[FieldError], layout: Labels) -> list[FieldError]:
     """``errors`` without those of fields ``layout`` computes that are missing because a field they are
     computed from was filled with a value refused on its own, which says what to fix: a 400-digit unit
     price leaves its line amount (and the total) uncomputed, and "fill in the unit price first" would be
@@ -440,7 +463,7 @@ def without_knock_ons(errors: Sequence[FieldError], layout: FormLayout) -> list[
     return [e for e in errors if not _refused_input(e, errors, layout)]
 
 
-def _refused_input(error: FieldError, errors: Sequence[FieldError], layout: FormLayout) -> bool:
+def _refused_input(error: FieldError, errors: Sequence[FieldError], layout: Labels) -> bool:
     """Whether ``error`` is a computed field reported missing while a field it is computed from holds a
     refused value. An input inside the same list counts in the same line only (``lines[2].unit_price``
     for ``lines[2].amount``)."""
@@ -459,7 +482,7 @@ def _refused_input(error: FieldError, errors: Sequence[FieldError], layout: Form
     return False
 
 
-def _inputs_of(layout: FormLayout, reads: frozenset[str]) -> list[str]:
+def _inputs_of(layout: Labels, reads: frozenset[str]) -> list[str]:
     """The fields people fill that ``reads`` come from: computed fields replaced by what they read, in
     the layout's order."""
     found: set[str] = set()

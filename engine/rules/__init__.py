@@ -1,28 +1,7 @@
-"""Conditions and rule sets: the expression language (``expr``) and rule files (``ruleset``)."""
+"""Conditions and rule sets: the expression language (``expr``), rule files of every kind (``ruleset``
+and the kinds beside it, registered in ``kinds``), their checks (``checks``) and scenario cases
+(``testing``).
 
-from engine.rules.expr import (
-    ALLOWED_ROOTS,
-    FUNCTIONS,
-    CompiledExpression,
-    ExpressionError,
-    ExpressionEvaluationError,
-    check,
-    compile_expression,
-    parse,
-)
-from engine.rules.ruleset import CompiledRuleset, Decision, check_ruleset, compile_ruleset
-
-__all__ = [
-    "ALLOWED_ROOTS",
-    "FUNCTIONS",
-    "CompiledExpression",
-    "CompiledRuleset",
-    "Decision",
-    "ExpressionError",
-    "ExpressionEvaluationError",
-    "check",
-    "check_ruleset",
-    "compile_expression",
-    "compile_ruleset",
-    "parse",
-]
+The package imports none of its modules: importing ``engine.rules.expr`` loads the expression language
+alone, not every rule kind (tests/test_layers.py holds the layers).
+"""

@@ -52,9 +52,9 @@ from engine.rules.expr import (
     compile_expression,
     parse,
 )
-from engine.rules.matching import Condition, Match
+from engine.rules.matching import Condition, Match, Matcher
 
-__all__ = ["DurableMatcher", "durable_matcher"]
+__all__ = ["DurableMatcher", "build_matcher", "durable_matcher"]
 
 # The kinds of operand values (what decides how durable-rules may compare them).
 NUMBER, TEXT, BOOL, MOMENT, NONE, OTHER = "number", "text", "bool", "moment", "none", "other"
@@ -645,3 +645,8 @@ def durable_matcher(name: str, version: str, conditions: Sequence[Condition]) ->
             found = DurableMatcher(name, version, conditions)
             _MATCHERS[key] = found
         return found
+
+
+def build_matcher(name: str, version: str, conditions: Sequence[Condition]) -> Matcher:
+    """The matcher of one rule set version (built once; later calls with the same version reuse it)."""
+    return durable_matcher(name, version, conditions)

@@ -37,8 +37,8 @@ from decimal import Decimal, InvalidOperation, getcontext
 from types import MappingProxyType
 from typing import Any
 
+from engine.common.suggest import near_miss, suggestion_text
 from engine.errors import EngineError, Problem, brief
-from engine.plugins import did_you_mean
 
 __all__ = [
     "ALLOWED_ROOTS",
@@ -76,16 +76,26 @@ class ExpressionError(EngineError):
 
     Its ``message`` is the problem's text (an attribute, as callers and ``to_problem`` read it), so it
     hides ``EngineError.message(lang)``: these errors are for definition authors and become problems.
+    ``message`` ends with "did you mean" for a near miss; ``text`` and ``suggestion`` hold the two apart.
     """
 
     message: str  # type: ignore[assignment]  # the problem's text; see the class docstring
 
-    def __init__(self, message: str, column: int, hint: str | None = None, expression: str = "") -> None:
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        column: int,
+        hint: str | None = None,
+        expression: str = "",
+        suggestion: str | None = None,
+    ) -> None:
+        self.text = message  # what is wrong, without the suggestion
+        self.suggestion = suggestion  # the name most likely meant, for a near miss
+        self.message = message + suggestion_text(suggestion)
         self.column = column  # 1-based offset within ``expression``
         self.hint = hint
         self.expression = expression
-        text = f"column {column}: {message}"
+        text = f"column {column}: {self.message}"
         if hint:
             text += f" (hint: {hint})"
         super().__init__(text)
@@ -99,13 +109,14 @@ class ExpressionError(EngineError):
         problem then points at the offending character itself.
         """
         return Problem(
-            message=f"in condition {brief(self.expression, 80)}, column {self.column}: {self.message}",
+            text=f"in condition {brief(self.expression, 80)}, column {self.column}: {self.text}",
             file=file,
             line=line,
             column=column + self.column - 1 if line and column else 0,
             json_path=json_path,
             hint=self.hint,
             kind="expression",
+            suggestion=self.suggestion,
         )
 
 
@@ -746,8 +757,10 @@ class _Checker:
         self.names = names
         self.errors: list[ExpressionError] = []
 
-    def error(self, message: str, column: int, hint: str | None = None) -> None:
-        self.errors.append(ExpressionError(message, column, hint, self.expression))
+    def error(
+        self, message: str, column: int, hint: str | None = None, suggestion: str | None = None
+    ) -> None:
+        self.errors.append(ExpressionError(message, column, hint, self.expression, suggestion))
 
     def check(self, node: ast.AST) -> None:
         at = self.source.column(node)
@@ -841,9 +854,10 @@ class _Checker:
             self.error(f"{name!r} is a function; call it, as in {name}(...)", at)
         else:
             self.error(
-                f"unknown name {name!r}{did_you_mean(name, self.names)}",
+                f"unknown name {name!r}",
                 at,
                 "an expression starts from one of: " + ", ".join(sorted(self.names)),
+                suggestion=near_miss(name, self.names),
             )
 
     def check_attribute(self, node: ast.Attribute) -> None:
@@ -878,9 +892,10 @@ class _Checker:
             return
         if name not in FUNCTIONS:
             self.error(
-                f"unknown function {name!r}{did_you_mean(name, FUNCTIONS)}",
+                f"unknown function {name!r}",
                 at,
                 "functions: " + ", ".join(sorted(FUNCTIONS)),
+                suggestion=near_miss(name, FUNCTIONS),
             )
             return
         for keyword in node.keywords:

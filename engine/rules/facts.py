@@ -37,11 +37,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from engine.common.json_path import child_path
+from engine.common.suggest import did_you_mean, near_miss, suggestion_text
 from engine.common.words import words_of
-from engine.dsl.loader import child_path
-from engine.plugins import did_you_mean
 from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
 from engine.rules.expr import check as check_expression
+from engine.rules.tables import CellError, parse_cell
 
 __all__ = [
     "ENGINE_FIELDS",
@@ -98,13 +99,20 @@ _CELL_INPUT = "cell_input"  # the name a decision-table cell's operand is writte
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one condition; ``column`` is 1-based within the condition's text as written."""
+    """One problem in one condition; ``column`` is 1-based within the condition's text as written.
 
-    message: str
+    ``suggestion`` is the field most likely meant, for a near miss; :attr:`message` renders it."""
+
+    text: str
     column: int
     hint: str | None
     kind: str
     severity: str = "error"
+    suggestion: str | None = None
+
+    @property
+    def message(self) -> str:
+        return self.text + suggestion_text(self.suggestion)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -439,8 +447,16 @@ class _Analysis:
         end = getattr(node, "end_col_offset", None) or start
         return self.encoded[start:end].decode("utf-8", errors="replace")
 
-    def add(self, message: str, column: int, hint: str | None, kind: str, severity: str = "error") -> None:
-        self.findings.append(Finding(message, column, hint, kind, severity))
+    def add(
+        self,
+        message: str,
+        column: int,
+        hint: str | None,
+        kind: str,
+        severity: str = "error",
+        suggestion: str | None = None,
+    ) -> None:
+        self.findings.append(Finding(message, column, hint, kind, severity, suggestion))
 
     # paths
     def field(self, value: _Value, name: str, column: int) -> _Value:
@@ -513,7 +529,7 @@ class _Analysis:
                 values, by = _values(children + written)
                 found = replace(found, node=_Node(tuple(children + written)), values=values, values_from=by)
             return found
-        suggestion = did_you_mean(name, [n for n in names if n != name])
+        suggestion = near_miss(name, [n for n in names if n != name])
         if not_objects and not open_ and not closed:
             if all(
                 kinds == frozenset({"array"}) or kinds == frozenset({"array", "null"})
@@ -539,7 +555,7 @@ class _Analysis:
             return replace(_UNKNOWN, shown=shown)
         known = _join(names)
         verb = "have" if parent.startswith("the items of") else "has"
-        message = f"unknown field {shown!r}: {parent} {verb} no {name!r}{suggestion}"
+        message = f"unknown field {shown!r}: {parent} {verb} no {name!r}"
         if open_:
             form = open_[0].form
             if value.shown == "order":
@@ -552,7 +568,7 @@ class _Analysis:
                     f"{form} does not declare it in {value.shown}, which it leaves open (declared: {known}); "
                     "declare it there if orders carry it"
                 )
-            self.add(message, column, hint, UNKNOWN_FIELD, "warning")
+            self.add(message, column, hint, UNKNOWN_FIELD, "warning", suggestion)
         else:
             form = closed[0].form
             if closed[0].declared_only:
@@ -562,7 +578,7 @@ class _Analysis:
                 if where.endswith("[*]"):
                     where = f"the items of {where[:-3]}"
                 hint = f"{form} closes {where} (additionalProperties: false); its fields: {known}"
-            self.add(message, column, hint, UNKNOWN_FIELD)
+            self.add(message, column, hint, UNKNOWN_FIELD, suggestion=suggestion)
         return replace(_UNKNOWN, shown=shown)
 
     def element(self, value: _Value, index: int | None) -> _Value:
@@ -928,8 +944,6 @@ def _infer_quietly(text: str, roots: Mapping[str, Root]) -> _Value:
 def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
     """Text compared with a number in one decision-table cell, reported at the cell's first character;
     ``where`` names the row and cell at the start of the message."""
-    from engine.rules.tables import CellError, parse_cell
-
     try:
         cell = parse_cell(raw)
     except CellError:
@@ -945,7 +959,7 @@ def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
     analysis.infer(tree.body)
     mismatches = [f for f in _unique(analysis.findings) if f.kind == TYPE_MISMATCH]
     # One finding per cell: a range's two bounds are one mistake.
-    return [replace(f, message=f"{where}: {f.message}", column=1) for f in mismatches[:1]]
+    return [replace(f, text=f"{where}: {f.text}", column=1) for f in mismatches[:1]]
 
 
 def _sites(doc: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

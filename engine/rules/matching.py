@@ -1,9 +1,9 @@
 """Which of a rule set's conditions hold for one input: the matching step every rule kind shares.
 
 A rule kind (audit, decision table, routing) turns its rules into :class:`Condition` objects, builds a
-:class:`Matcher` once per rule set version with :func:`build_matcher`, and calls :meth:`Matcher.match`
-per evaluation. The kind then applies its own policy (most severe outcome, hit policy, scores) to the
-:class:`Match`.
+:class:`Matcher` once per rule set version with :func:`engine.rules.durable.build_matcher` (durable-rules
+implements this interface for every kind), and calls :meth:`Matcher.match` per evaluation. The kind then
+applies its own policy (most severe outcome, hit policy, scores) to the :class:`Match`.
 
 A :class:`Match` says, for every condition, whether it held, and when it could not be evaluated, why
 (the expression language's error, as ``CompiledExpression`` raises it). ``values`` holds, per
@@ -12,11 +12,11 @@ condition, the values its comparisons read (``{"order.total": 6200}``): the expl
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Condition", "Match", "Matcher", "build_matcher"]
+__all__ = ["Condition", "Match", "Matcher"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +45,3 @@ class Matcher(Protocol):
     def match(self, env: Mapping[str, Any]) -> Match:
         """Evaluate every condition over ``env`` (the expression language's names)."""
         ...
-
-
-def build_matcher(name: str, version: str, conditions: Sequence[Condition]) -> Matcher:
-    """The matcher of one rule set version (built once; later calls with the same version reuse it)."""
-    from engine.rules.durable import durable_matcher
-
-    return durable_matcher(name, version, conditions)

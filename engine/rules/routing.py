@@ -37,14 +37,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.errors import Problem
-from engine.plugins import did_you_mean
+from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
-from engine.rules.matching import Condition, Matcher, build_matcher
-from engine.rules.ruleset import Decision
+from engine.rules.matching import Condition, Matcher
+from engine.rules.ruleset import Decision, RuleKind
 
-__all__ = ["OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile", "province_key"]
+__all__ = ["KIND", "OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile", "province_key"]
 
 ROUTED, SPLIT, NO_STOCK, NO_CARRIER = "routed", "split", "no_stock", "no_carrier"
 OUTCOMES = (ROUTED, SPLIT, NO_STOCK, NO_CARRIER)
@@ -435,7 +436,7 @@ def province_key(name: str) -> str:
 
 
 def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledRouting:
-    """Compile a checked routing rule set (``engine.rules.ruleset.compile_ruleset`` checks first)."""
+    """Compile a checked routing rule set (``engine.rules.kinds.compile_ruleset`` checks first)."""
     warehouses = tuple(
         Warehouse(
             name=raw["name"],
@@ -483,8 +484,25 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a routing file beyond its JSON Schema. Never raises."""
     problems: list[Problem] = []
 
-    def problem(message: str, json_path: str, hint: str, kind: str, severity: str = "error") -> None:
-        problems.append(Problem(message, file, json_path=json_path, hint=hint, kind=kind, severity=severity))
+    def problem(
+        message: str,
+        json_path: str,
+        hint: str,
+        kind: str,
+        severity: str = "error",
+        suggestion: str | None = None,
+    ) -> None:
+        problems.append(
+            Problem(
+                message,
+                file,
+                json_path=json_path,
+                hint=hint,
+                kind=kind,
+                severity=severity,
+                suggestion=suggestion,
+            )
+        )
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -535,11 +553,14 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 for province in distances:
                     if province not in serves and province != raw.get("province"):
                         problem(
-                            f"warehouse {name!r} has a distance to {province!r} but does not serve it"
-                            f"{did_you_mean(str(province), [str(p) for p in serves])}",
+                            f"warehouse {name!r} has a distance to {province!r} but does not serve it",
                             f"{path}.distances.{province}",
                             "add the province to serves, or remove its distance",
                             "unserved-distance",
                             "warning",
+                            suggestion=near_miss(str(province), [str(p) for p in serves]),
                         )
     return problems
+
+
+KIND = RuleKind("routing", check, compile, evaluated=True)

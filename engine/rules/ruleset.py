@@ -8,22 +8,25 @@ A rule file is YAML already parsed into plain data (``engine.dsl.loader``); its 
   cannot be evaluated holds the order (outcome ``hold``, reason "rule could not be evaluated"); it
   never makes evaluation fail.
 * ``decision_table`` (``engine.rules.tables``), ``routing`` (``engine.rules.routing``) and
-  ``correlation`` (``engine.rules.correlation``): each module offers ``check(doc, file)`` (the problems
-  the schema cannot see) and ``compile(doc, file, version)``.
+  ``correlation`` (``engine.rules.correlation``).
 
-Conditions are matched by durable-rules (``engine.rules.matching``); a rule set is registered there once
-per content hash (:func:`content_hash`), so a newly published version runs beside the old one, and every
-:class:`Decision` records the version that made it.
+Each kind is a :class:`RuleKind` (``KIND`` in its module: ``check(doc, file)``, the problems the schema
+cannot see, and ``compile(doc, file, version)``); ``engine.rules.kinds`` holds them in a registry and
+checks and compiles a rule file of any kind. This module holds what the kinds share: the schema,
+:class:`Decision`, :class:`Evaluable` and :func:`content_hash`.
+
+Conditions are matched by durable-rules (``engine.rules.durable``, behind ``engine.rules.matching``); a
+rule set is registered there once per content hash (:func:`content_hash`), so a newly published version
+runs beside the old one, and every :class:`Decision` records the version that made it.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,40 +36,32 @@ from typing import Any, Protocol
 import orjson
 from jsonschema import Draft202012Validator
 
+from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.errors import DefinitionError, Problem, schema_message
-from engine.plugins import did_you_mean
-from engine.rules.expr import check
-from engine.rules.matching import Condition, Matcher, build_matcher
+from engine.errors import Problem, schema_message
+from engine.rules.durable import build_matcher
+from engine.rules.expr import check as check_expression
+from engine.rules.matching import Condition, Matcher
 
 __all__ = [
-    "EVALUATED_KINDS",
     "HOLD",
-    "KINDS",
+    "KIND",
     "SCHEMA_PATH",
     "CompiledRuleset",
     "Decision",
     "Evaluable",
     "Rule",
-    "check_ruleset",
-    "compile_ruleset",
+    "RuleKind",
+    "check",
+    "compile",
     "content_hash",
+    "said_once",
+    "schema_problems",
 ]
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "rules.schema.json"
-KINDS = ("audit", "routing", "decision_table", "correlation")
-# The module of each kind other than audit; a kind whose module is missing is refused at validation.
-KIND_MODULES = {
-    "decision_table": "engine.rules.tables",
-    "routing": "engine.rules.routing",
-    "correlation": "engine.rules.correlation",
-}
-# Kinds a transition's ``rules:`` may name: they decide an outcome for one order.
-EVALUATED_KINDS = frozenset({"audit", "decision_table", "routing"})
 HOLD = "hold"  # the outcome of an audit rule that could not be evaluated
-# Keys only a correlation file reads: which department owns it, whose orders a match acts on.
-CORRELATION_ONLY = ("department", "acts_on")
 UNEVALUATED_REASON = Text(zh="规则无法求值", en="rule could not be evaluated")
 
 
@@ -236,25 +231,8 @@ def _fallback_reason(rule: Rule) -> Text:
     return Text(zh=f"规则 {rule.name}", en=f"rule {rule.name}")
 
 
-def compile_ruleset(doc: Mapping[str, Any], file: str = "<rules>") -> Any:
-    """Check and compile a parsed rule file; raises :class:`DefinitionError` with every problem.
-
-    Audit, decision table and routing files give an :class:`Evaluable`; correlation files give the
-    pattern set of ``engine.rules.correlation``. Compiling the same content twice gives the same object.
-    """
-    problems = [p for p in check_ruleset(doc, file) if p.severity == "error"]
-    if problems:
-        raise DefinitionError(problems)
-    return _compile_checked(json.dumps(doc, sort_keys=True, default=str), file)
-
-
-@functools.lru_cache(maxsize=256)
-def _compile_checked(canonical: str, file: str) -> Any:
-    doc = json.loads(canonical)
-    version = content_hash(doc)
-    kind = doc["kind"]
-    if kind != "audit":
-        return importlib.import_module(KIND_MODULES[kind]).compile(doc, file, version)
+def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledRuleset:
+    """Compile a checked audit rule set (``engine.rules.kinds.compile_ruleset`` checks first)."""
     outcomes = tuple(doc["outcomes"])
     rules = tuple(
         Rule(
@@ -271,7 +249,7 @@ def _compile_checked(canonical: str, file: str) -> Any:
     matcher = build_matcher(doc["ruleset"], version, [Condition(rule.name, rule.when) for rule in rules])
     return CompiledRuleset(
         name=doc["ruleset"],
-        kind=kind,
+        kind=doc["kind"],
         title=title,
         outcomes=outcomes,
         default=doc["default"],
@@ -283,52 +261,35 @@ def _compile_checked(canonical: str, file: str) -> Any:
     )
 
 
-def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
-    """Every problem of a parsed rule file: its shape, its conditions, its outcomes. Never raises.
-
-    Problems carry ``json_path`` (``$.rules[0].when``) but no line: the caller maps paths to lines.
-    """
-    if not isinstance(doc, Mapping):
-        return [Problem("a rule file must be a mapping of keys to values", file, kind="schema")]
-    problems = _schema_problems(doc, file)
-    kind = doc.get("kind")
-    if kind in EVALUATED_KINDS:
-        for key in CORRELATION_ONLY:
-            if key in doc:
-                problems.append(
-                    Problem(
-                        f"{key!r} belongs to correlation rule sets; a rule file of kind {kind!r} runs for "
-                        "the orders of the workflows that name it",
-                        file,
-                        json_path=f"$.{key}",
-                        hint=f"remove {key!r}",
-                        kind="foreign-key",
-                    )
-                )
-    if kind == "audit":
-        problems.extend(_meaning_problems(doc, file))
-    elif isinstance(kind, str) and kind in KIND_MODULES:
-        try:
-            module = importlib.import_module(KIND_MODULES[kind])
-        except ImportError:
-            problems.append(
-                Problem(
-                    f"rule sets of kind {kind!r} are not supported by this version",
-                    file,
-                    json_path="$.kind",
-                    kind="unsupported-kind",
-                )
-            )
-        else:
-            problems.extend(module.check(doc, file))
-    return _said_once(problems)
+def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
+    """What the schema cannot see in an audit rule file: its outcomes, queues and conditions."""
+    return _meaning_problems(doc, file)
 
 
-def _said_once(problems: list[Problem]) -> list[Problem]:
+def schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
+    """The problems of a parsed rule file's shape (``rules.schema.json``, every kind); with a JSON path
+    but no line."""
+    return _schema_problems(doc, file)
+
+
+def said_once(problems: list[Problem]) -> list[Problem]:
     """The problems without the schema's word on a condition the expression check also refused (an
     over-long or empty condition): that one names the column and gives a hint."""
     conditions = {p.json_path for p in problems if p.kind == "expression"}
     return [p for p in problems if not (p.kind == "schema" and p.json_path in conditions)]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """One kind of rule file, as the registry (``engine.rules.kinds``) holds it: what its ``check``
+    finds beyond the schema (problems with a JSON path, never raising), how it compiles a checked
+    document (``compile(doc, file, version)``), and whether it decides over one order (``evaluated``:
+    a transition's ``rules:`` may name it)."""
+
+    name: str
+    check: Callable[[Mapping[str, Any], str], list[Problem]]
+    compile: Callable[[Mapping[str, Any], str, str], Any]
+    evaluated: bool
 
 
 @functools.lru_cache(maxsize=1)
@@ -351,11 +312,12 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 if key not in known:
                     problems.append(
                         Problem(
-                            f"unknown key {key!r}{did_you_mean(str(key), known)}",
+                            f"unknown key {key!r}",
                             file,
                             json_path=f"{error.json_path}.{key}",
                             hint="allowed keys: " + ", ".join(known),
                             kind="unknown-key",
+                            suggestion=near_miss(str(key), known),
                         )
                     )
             continue
@@ -378,11 +340,12 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
         if outcomes and isinstance(value, str) and value not in outcomes:
             problems.append(
                 Problem(
-                    f"unknown outcome {value!r}{did_you_mean(value, outcomes)}",
+                    f"unknown outcome {value!r}",
                     file,
                     json_path=json_path,
                     hint="outcomes of this file: " + ", ".join(outcomes),
                     kind="unknown-outcome",
+                    suggestion=near_miss(value, outcomes),
                 )
             )
 
@@ -421,7 +384,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 seen[name] = index
         when = rule.get("when")
         if isinstance(when, str):
-            problems.extend(error.to_problem(file, f"{path}.when") for error in check(when))
+            problems.extend(error.to_problem(file, f"{path}.when") for error in check_expression(when))
         unknown_outcome(rule.get("outcome"), f"{path}.outcome")
     return problems
 
@@ -488,3 +451,6 @@ def _jsonable_other(value: Any) -> Any:
         items = [_jsonable(item) for item in value]
         return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
     return str(value)
+
+
+KIND = RuleKind("audit", check, compile, evaluated=True)

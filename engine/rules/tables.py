@@ -16,7 +16,7 @@ cell                   means                                           becomes
 ``not("vip")``         none of them (any cell but ``-`` inside)         ``not (E == 'vip')``
 =====================  ==============================================  =========================
 
-A row's cells and ``when`` together are one condition, matched by :func:`engine.rules.matching.build_matcher`
+A row's cells and ``when`` together are one condition, matched by :func:`engine.rules.durable.build_matcher`
 (one matcher per table version). Hit policies:
 
 * ``first``: the first matching row in file order decides;
@@ -46,16 +46,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.errors import Problem, Refusal, TransitionRejected
-from engine.plugins import did_you_mean
+from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
-from engine.rules.matching import Condition, Matcher, build_matcher
-from engine.rules.ruleset import HOLD, Decision
+from engine.rules.matching import Condition, Matcher
+from engine.rules.ruleset import HOLD, Decision, RuleKind
 
 __all__ = [
     "AGGREGATIONS",
     "HIT_POLICIES",
+    "KIND",
     "Cell",
     "CellError",
     "CompiledTable",
@@ -537,7 +539,7 @@ def _text(raw: Any) -> Text | None:
 
 
 def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledTable:
-    """Compile a checked decision table (``engine.rules.ruleset.compile_ruleset`` checks first)."""
+    """Compile a checked decision table (``engine.rules.kinds.compile_ruleset`` checks first)."""
     inputs = {str(raw["name"]): str(raw["expr"]) for raw in doc["inputs"]}
     outputs = tuple(doc["outputs"])
     priorities = list(doc.get("priorities") or [])
@@ -593,8 +595,25 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a decision table beyond its JSON Schema. Never raises."""
     problems: list[Problem] = []
 
-    def problem(message: str, json_path: str, hint: str | None, kind: str, severity: str = "error") -> None:
-        problems.append(Problem(message, file, json_path=json_path, hint=hint, kind=kind, severity=severity))
+    def problem(
+        message: str,
+        json_path: str,
+        hint: str | None,
+        kind: str,
+        severity: str = "error",
+        suggestion: str | None = None,
+    ) -> None:
+        problems.append(
+            Problem(
+                message,
+                file,
+                json_path=json_path,
+                hint=hint,
+                kind=kind,
+                severity=severity,
+                suggestion=suggestion,
+            )
+        )
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -639,10 +658,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     def check_outcome(value: Any, json_path: str) -> None:
         if outcomes and isinstance(value, str) and value not in outcomes:
             problem(
-                f"unknown outcome {value!r}{did_you_mean(value, outcomes)}",
+                f"unknown outcome {value!r}",
                 json_path,
                 "outcomes of this file: " + ", ".join(outcomes),
                 "unknown-outcome",
+                suggestion=near_miss(value, outcomes),
             )
 
     check_outcome(doc.get("default"), "$.default")
@@ -651,10 +671,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         for name in default_outputs:
             if outputs and name not in outputs:
                 problem(
-                    f"unknown output {name!r}{did_you_mean(str(name), outputs)}",
+                    f"unknown output {name!r}",
                     f"$.default_outputs.{name}",
                     "outputs of this table: " + ", ".join(outputs),
                     "unknown-output",
+                    suggestion=near_miss(str(name), outputs),
                 )
         if OUTCOME in default_outputs:
             problem(
@@ -679,10 +700,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     for name in aggregation:
         if outputs and name not in outputs:
             problem(
-                f"unknown output {name!r}{did_you_mean(str(name), outputs)}",
+                f"unknown output {name!r}",
                 f"$.aggregation.{name}",
                 "outputs of this table: " + ", ".join(outputs),
                 "unknown-output",
+                suggestion=near_miss(str(name), outputs),
             )
         if name == OUTCOME:
             problem(
@@ -732,10 +754,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             for input_name, raw in raw_cells.items():
                 if inputs and input_name not in inputs:
                     problem(
-                        f"unknown input {input_name!r}{did_you_mean(str(input_name), inputs)}",
+                        f"unknown input {input_name!r}",
                         f"{path}.cells.{input_name}",
                         "inputs of this table: " + ", ".join(inputs),
                         "unknown-input",
+                        suggestion=near_miss(str(input_name), inputs),
                     )
                     good = False
                     continue
@@ -762,10 +785,11 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             for output in then:
                 if outputs and output not in outputs:
                     problem(
-                        f"unknown output {output!r} in row {name!r}{did_you_mean(str(output), outputs)}",
+                        f"unknown output {output!r} in row {name!r}",
                         f"{path}.then.{output}",
                         "outputs of this table: " + ", ".join(outputs),
                         "unknown-output",
+                        suggestion=near_miss(str(output), outputs),
                     )
             if OUTCOME not in then:
                 problem(
@@ -877,3 +901,6 @@ def _overlapping(rows: list[tuple[int, str, dict[str, Cell], str | None]], probl
                     "or use hit_policy: first or priority",
                     "overlapping-rows",
                 )
+
+
+KIND = RuleKind("decision_table", check, compile, evaluated=True)

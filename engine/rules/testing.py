@@ -7,8 +7,10 @@ given are checked). :func:`load_cases` reads one into :class:`Case` objects and 
 of its shape as data, with line and column; :func:`run_cases` evaluates them and :func:`coverage`
 says which rules no case exercised, from the trace every :class:`~engine.rules.ruleset.Decision` keeps.
 
-:func:`replay` evaluates a draft rule set over the last orders whose published workflow uses a rule
-set of the same name, beside the published version each order runs on, and reports what would change.
+:func:`replay` evaluates a draft rule set over orders (:class:`ReplayOrder`: the names each evaluates
+over, and the published rule set of its version) and reports what would change;
+``engine.runtime.rule_replay.orders_for_replay`` gathers the last orders whose published workflow uses
+a rule set of the same name.
 
 Works for every kind whose compiled rule set decides over one order (``Evaluable``): audit, decision
 tables and routing. The shape of cases files is documented in docs/rules-language.md.
@@ -17,22 +19,19 @@ tables and routing. The shape of cases files is documented in docs/rules-languag
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, child_path, load_yaml
+from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
+from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, load_yaml
 from engine.errors import EngineError, Problem
-from engine.plugins import did_you_mean
 from engine.rules.expr import ALLOWED_ROOTS
 from engine.rules.ruleset import Decision, Evaluable
-
-if TYPE_CHECKING:  # only for types: the rules package does not depend on the runtime
-    from engine.runtime import Actor
-    from engine.runtime.engine import Engine, OrderView
 
 __all__ = [
     "CASES_SUFFIX",
@@ -50,7 +49,6 @@ __all__ = [
     "is_cases_file",
     "load_cases",
     "load_cases_file",
-    "orders_for_replay",
     "replay",
     "rules_that_spoke",
     "run_case",
@@ -131,20 +129,29 @@ class _CasesReader:
         self.problems: list[Problem] = []
 
     def problem(
-        self, message: str, path: str, hint: str | None = None, kind: str = "cases", key: bool = False
+        self,
+        message: str,
+        path: str,
+        hint: str | None = None,
+        kind: str = "cases",
+        key: bool = False,
+        suggestion: str | None = None,
     ) -> None:
         line, column = self.marks.key_at(path) if key else self.marks.at(path)
-        self.problems.append(Problem(message, self.file, line, column, path, hint, kind))
+        self.problems.append(
+            Problem(message, self.file, line, column, path, hint, kind, suggestion=suggestion)
+        )
 
     def unknown_keys(self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: str) -> None:
         for key in mapping:
             if key not in allowed:
                 self.problem(
-                    f"unknown key {key!r} in {where}{did_you_mean(str(key), allowed)}",
+                    f"unknown key {key!r} in {where}",
                     child_path(path, str(key)),
                     "allowed keys: " + ", ".join(allowed),
                     "unknown-key",
                     key=True,
+                    suggestion=near_miss(str(key), allowed),
                 )
 
     def read(self, tree: Any) -> tuple[str | None, list[Case]]:
@@ -295,9 +302,9 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
     """
     problems: list[Problem] = []
 
-    def problem(message: str, path: str, hint: str | None, kind: str) -> None:
+    def problem(message: str, path: str, hint: str | None, kind: str, suggestion: str | None = None) -> None:
         line, column = cases.marks.at(path)
-        problems.append(Problem(message, cases.file, line, column, path, hint, kind))
+        problems.append(Problem(message, cases.file, line, column, path, hint, kind, suggestion=suggestion))
 
     if cases.ruleset is not None and cases.ruleset != ruleset.name:
         problem(
@@ -311,18 +318,20 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
         for index, rule in enumerate(case.expect.get("rules", ())):
             if rule not in rule_names:
                 problem(
-                    f"unknown rule {rule!r} in rule set {ruleset.name!r}{did_you_mean(rule, rule_names)}",
+                    f"unknown rule {rule!r} in rule set {ruleset.name!r}",
                     f"{case.json_path}.expect.rules[{index}]",
                     "rules of this rule set: " + ", ".join(rule_names),
                     "unknown-rule",
+                    suggestion=near_miss(rule, rule_names),
                 )
         outcome = case.expect.get("outcome")
         if isinstance(outcomes, tuple) and outcome is not None and outcome not in outcomes:
             problem(
-                f"unknown outcome {outcome!r}{did_you_mean(outcome, outcomes)}",
+                f"unknown outcome {outcome!r}",
                 f"{case.json_path}.expect.outcome",
                 "outcomes of this rule set: " + ", ".join(outcomes),
                 "unknown-outcome",
+                suggestion=near_miss(outcome, outcomes),
             )
     return problems
 
@@ -585,81 +594,3 @@ def replay(draft: Evaluable, orders: Iterable[ReplayOrder]) -> Replay:
         if differs:
             changes.append(ReplayChange(order.id, order.department, order.workflow, order.version, old, new))
     return Replay(draft.name, draft.version, total, dict(counts), tuple(changes))
-
-
-def orders_for_replay(
-    engine: Engine, name: str, actor: Actor, *, last: int, department: str | None = None
-) -> list[ReplayOrder]:
-    """The newest ``last`` orders the actor may see whose published version uses rule set ``name``.
-
-    Each comes with the published rule set of its own version and the names the runtime evaluates an
-    order over: its current data as ``order`` (with id, state, department, channel, workflow), the
-    actor, and the engine's clock as ``now``.
-    """
-    now = engine.clock.now()
-    published: dict[tuple[str, int], Evaluable | None] = {}
-
-    def ruleset_of(workflow: str, version: int) -> Evaluable | None:
-        key = (workflow, version)
-        if key not in published:
-            published[key] = _published_ruleset(engine, workflow, version, name)
-        return published[key]
-
-    with engine.store.read() as tx:
-        names = tx.workflow_names()
-    using = [
-        workflow
-        for workflow in names
-        if any(ruleset_of(workflow, item.version) is not None for item in engine.versions(workflow))
-    ]
-    found: list[tuple[OrderView, Evaluable]] = []
-    for workflow in using:
-        taken = 0
-        for view in _pages(engine, actor, workflow, department):
-            ruleset = ruleset_of(view.workflow, view.version)
-            if ruleset is None:
-                continue
-            found.append((view, ruleset))
-            taken += 1
-            if taken >= last:
-                break
-    found.sort(key=lambda item: item[0].id, reverse=True)
-    return [
-        ReplayOrder(
-            view.id, view.department, view.workflow, view.version, _order_env(view, actor, now), ruleset
-        )
-        for view, ruleset in found[:last]
-    ]
-
-
-def _published_ruleset(engine: Engine, workflow: str, version: int, name: str) -> Evaluable | None:
-    """The rule set called ``name`` in a published version's bundle (the first by path), compiled."""
-    from engine.rules.ruleset import EVALUATED_KINDS, compile_ruleset
-
-    for path, doc in sorted(engine.spec(workflow, version).rulesets.items()):
-        if doc.get("ruleset") == name and doc.get("kind") in EVALUATED_KINDS:
-            compiled: Evaluable = compile_ruleset(doc, path)
-            return compiled
-    return None
-
-
-def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) -> Iterator[OrderView]:
-    page, offset = 200, 0
-    while True:
-        views = engine.list_orders(actor, department=department, workflow=workflow, limit=page, offset=offset)
-        yield from views
-        if len(views) < page:
-            return
-        offset += page
-
-
-def _order_env(view: OrderView, actor: Actor, now: datetime) -> dict[str, Any]:
-    """As the runtime builds it for a transition fired with no form data (``Engine._env``): the order's
-    own fields over its data."""
-    order: dict[str, Any] = dict(view.data)
-    order["id"] = view.id
-    order["state"] = view.state
-    order["department"] = view.department
-    order["channel"] = view.channel
-    order["workflow"] = view.workflow
-    return {"order": order, "data": {}, "actor": actor.as_env(), "now": now}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-ALL_DEPARTMENTS = "*"
+from engine.dsl.spec import ALL_DEPARTMENTS
+
+__all__ = ["ALL_DEPARTMENTS", "SYSTEM", "Actor"]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from engine.clock import Clock
+from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, ORDER_FIELDS, SEPARATOR, WorkflowSpec
@@ -25,7 +26,7 @@ from engine.errors import ConflictError, EngineError, NotFound, PluginError, Ref
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FieldError, FormValidator, without_knock_ons
-from engine.plugins import ActionContext, PluginRegistry, did_you_mean
+from engine.plugins import ActionContext, PluginRegistry
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (

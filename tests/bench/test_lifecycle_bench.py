@@ -286,7 +286,7 @@ def test_routing_follows_the_conditions_and_the_stock_free() -> None:
 def test_the_baselines_route_as_the_shipped_routing_file_decides(workflow: str, total: int) -> None:
     """The baselines' routing beside the engine's own evaluation of rules/retail/routing.yaml, over every
     province the bench ships to, for a retail and a flash-sale order: the same warehouse and carrier."""
-    from engine.rules.ruleset import compile_ruleset
+    from engine.rules.kinds import compile_ruleset
 
     doc = yaml.safe_load((REPO_ROOT / "rules" / "retail" / "routing.yaml").read_text(encoding="utf-8"))
     shipped = compile_ruleset(doc, "rules/retail/routing.yaml")

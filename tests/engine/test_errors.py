@@ -55,3 +55,16 @@ def test_plugin_error_passes_its_zh_through() -> None:
     bare = PluginError("gateway down")
     assert bare.zh is None and bare.message("zh") == "gateway down"
     assert PluginError().message("zh") == "plugin failed"
+
+
+def test_a_problem_keeps_its_suggestion_as_data_and_renders_it_when_shown() -> None:
+    problem = Problem("unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", kind="unknown-state")
+    near = Problem(
+        "unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", kind="unknown-state", suggestion="shipped"
+    )
+    assert problem.message == "unknown state 'shiped' in dest"
+    assert near.text == problem.text and near.suggestion == "shipped" and near != problem
+    assert near.message == "unknown state 'shiped' in dest; did you mean 'shipped'?"
+    assert near.format() == (
+        "w.yaml:3:9: error: unknown state 'shiped' in dest; did you mean 'shipped'? [at $.dest]"
+    )

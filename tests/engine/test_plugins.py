@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engine.errors import PluginError
-from engine.plugins import ActionContext, OptionSourceRegistry, PluginRegistry, did_you_mean, emits, writes
+from engine.plugins import ActionContext, OptionSourceRegistry, PluginRegistry, emits, writes
 
 
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -44,12 +44,6 @@ def test_an_action_registered_twice_is_refused_in_both_languages() -> None:
         registry.register("inventory.reserve", release)
     assert caught.value.message("en") == "action 'inventory.reserve' is registered twice"
     assert caught.value.message("zh") == "动作 'inventory.reserve' 被注册了两次"
-
-
-def test_did_you_mean_in_each_language() -> None:
-    assert did_you_mean("shiped", ["shipped", "paid"]) == "; did you mean 'shipped'?"
-    assert did_you_mean("shiped", ["shipped"], lang="zh") == "；您是否想输入 'shipped'？"
-    assert did_you_mean("zzz", ["shipped"], lang="zh") == ""
 
 
 def test_an_action_declares_the_order_fields_it_writes() -> None:

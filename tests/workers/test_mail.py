@@ -194,7 +194,8 @@ def test_every_topic_written_for_delivery_has_a_route() -> None:
     """The topics the shipped actions declare for delivery and those the shipped correlation rule files
     suggest: each has a delivery here (the worker names any that has none when it starts)."""
     from engine.plugins import PluginRegistry
-    from engine.rules.correlation import SuggestAction, load_correlation_rulesets
+    from engine.rules.correlation import SuggestAction
+    from engine.runtime.correlation_feed import load_correlation_rulesets
     from wiring.settings import REPO_ROOT
 
     suggested = {

@@ -21,7 +21,8 @@ from sqlalchemy import insert, select, update
 
 from cli.main import main
 from engine.errors import EngineError
-from engine.rules.correlation import Correlator, load_correlation_rulesets
+from engine.rules.correlation import Correlator
+from engine.runtime.correlation_feed import load_correlation_rulesets
 from engine.store import DEFAULT_LEASE, Store
 from engine.store.tables import audit_events, orders, outbox
 from tests.engine.store.support import bare_order

@@ -7,7 +7,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.dsl.loader import Marks, child_path, load_json, load_yaml, parent_path
+from engine.dsl.loader import Marks, load_json, load_yaml
 
 TEXT = """\
 workflow: retail-order
@@ -47,15 +47,6 @@ def test_marks_fall_back_to_the_nearest_parent() -> None:
     assert marks.at("$.transitions[0].roles[3]") == (5, 5)
     assert marks.at("$.nothing.here") == (1, 1)
     assert Marks().at("$.x") == (0, 0)
-
-
-def test_paths_name_odd_keys_in_brackets_and_go_back_up() -> None:
-    assert child_path("$", "a b") == '$["a b"]'
-    assert child_path("$.x", 2) == "$.x[2]"
-    assert parent_path('$.a["b.c"]') == "$.a"
-    assert parent_path("$.a[2]") == "$.a"
-    assert parent_path("$.a") == "$"
-    assert parent_path("$") is None
 
 
 def test_yaml_1_1_surprises_stay_text() -> None:

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.dsl.compiler import load_bundle
+from engine.dsl.schema_words import SCHEMA_FILE
 from engine.dsl.spec import ORDER_FIELDS
-from engine.dsl.validate import SCHEMA_FILE, validate_file, validate_paths
+from engine.dsl.validate import validate_file, validate_paths
 from engine.errors import DefinitionError
 from engine.rules.facts import ENGINE_FIELDS
 
@@ -159,6 +160,16 @@ def test_a_role_that_may_create_orders_must_be_one_of_the_workflows_roles(tmp_pa
     assert roles_problems(text) == [
         (11, "$.create_roles[1]", "unknown role 'servce'; did you mean 'service'?")
     ]
+    [problem] = [
+        p
+        for p in validate_file(base, root, action_names=ACTION_NAMES, action_writes=ACTION_WRITES)
+        if "create_roles" in p.json_path
+    ]  # the near miss is data a reader can offer, rendered only when shown
+    assert (problem.text, problem.suggestion) == ("unknown role 'servce'", "service")
+    assert problem.format() == (
+        "workflows/retail-order.yaml:11:23: error: unknown role 'servce'; did you mean 'service'? "
+        "[at $.create_roles[1]] (hint: add it to the workflow's roles: list)"
+    )
     assert roles_problems(text.replace("servce", "service")) == []
     empty = roles_problems(text.replace("create_roles: [clerk, servce]", "create_roles: []"))
     assert [path for _, path, _ in empty] == ["$.create_roles"]

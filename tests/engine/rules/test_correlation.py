@@ -22,9 +22,9 @@ from engine.rules.correlation import (
     _fnv1a,
     address_key,
     durable_states,
-    load_correlation_rulesets,
 )
-from engine.rules.ruleset import check_ruleset, compile_ruleset
+from engine.rules.kinds import check_ruleset, compile_ruleset
+from engine.runtime.correlation_feed import load_correlation_rulesets
 
 REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -21,7 +21,7 @@ import pytest
 
 from engine.dsl.loader import load_yaml
 from engine.rules.correlation import CorrelationRuleset, Correlator
-from engine.rules.ruleset import compile_ruleset
+from engine.rules.kinds import compile_ruleset
 
 REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -135,12 +135,16 @@ def test_known_fields_are_not_reported(text: str) -> None:
 def test_a_misspelt_field_of_a_closed_record_is_an_error_with_did_you_mean() -> None:
     [finding] = check_condition("order.customer.mobil == '1'", roots())
     assert finding == Finding(
-        "unknown field 'order.customer.mobil': order.customer has no 'mobil'; did you mean 'mobile'?",
+        "unknown field 'order.customer.mobil': order.customer has no 'mobil'",
         16,
         "forms/order.json closes order.customer (additionalProperties: false); "
         "its fields: name, mobile, tier, company",
         "unknown-field",
         "error",
+        suggestion="mobile",
+    )
+    assert finding.message == (
+        "unknown field 'order.customer.mobil': order.customer has no 'mobil'; did you mean 'mobile'?"
     )
 
 

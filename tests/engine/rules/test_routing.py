@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.rules.ruleset import check_ruleset, compile_ruleset
+from engine.rules.kinds import check_ruleset, compile_ruleset
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -13,15 +13,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from engine.errors import DefinitionError
-from engine.rules.ruleset import (
-    SCHEMA_PATH,
-    Decision,
-    _json_copy,
-    _jsonable,
-    check_ruleset,
-    compile_ruleset,
-    content_hash,
-)
+from engine.rules.kinds import check_ruleset, compile_ruleset
+from engine.rules.ruleset import SCHEMA_PATH, Decision, _json_copy, _jsonable, content_hash
 
 RETAIL_AUDIT: dict[str, Any] = {
     "schema_version": 1,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import DefinitionError, TransitionRejected
-from engine.rules.ruleset import check_ruleset, compile_ruleset
+from engine.rules.kinds import check_ruleset, compile_ruleset
 from engine.rules.tables import CellError, covers, overlaps, parse_cell
 
 REPO = Path(__file__).resolve().parents[3]

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from engine.dsl.validate import check_rules_file, validate_file
-from engine.rules.ruleset import Decision, compile_ruleset
+from engine.dsl.validate import validate_file
+from engine.rules.checks import check_rules_file
+from engine.rules.kinds import compile_ruleset
+from engine.rules.ruleset import Decision
 from engine.rules.testing import (
     CasesFile,
     ReplayOrder,

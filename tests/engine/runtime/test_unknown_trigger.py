@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.common.suggest import did_you_mean
 from engine.errors import Refusal, TransitionRejected
-from engine.plugins import did_you_mean
 from engine.runtime import Engine
 from tests.engine.runtime.conftest import CLERK, WAREHOUSE
 

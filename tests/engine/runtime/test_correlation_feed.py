@@ -25,14 +25,9 @@ from sqlalchemy import func, insert, select, update
 from engine.clock import FrozenClock
 from engine.dsl.compiler import discover, load_bundle
 from engine.plugins import PluginRegistry
-from engine.rules.correlation import (
-    REPLENISHMENT_TOPIC,
-    CorrelationFeed,
-    CorrelationRuleset,
-    address_key,
-    load_correlation_rulesets,
-)
+from engine.rules.correlation import REPLENISHMENT_TOPIC, CorrelationRuleset, address_key
 from engine.runtime import Actor, Engine
+from engine.runtime.correlation_feed import CorrelationFeed, load_correlation_rulesets
 from engine.store import Store
 from engine.store.tables import audit_events, correlation_matches, orders, outbox, stock
 

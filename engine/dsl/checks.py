@@ -1,0 +1,1131 @@
+"""The checks of a workflow file: JSON Schema and static analysis; every problem found in one run.
+
+The static checks run even when the schema refused part of a workflow file: they read a well-formed
+view of the tree (``_well_formed``) that leaves out only the parts whose shape is wrong, and hold back
+the checks (reachability, dead ends, timer triggers) that a left-out part would make report falsely.
+
+The files a workflow names are checked by the checks beside them: its forms and their UI files by
+``engine.forms.checks``, its rule files by ``engine.rules.checks``; what conditions read, against the
+workflow's forms, by ``engine.rules.facts``. ``check_workflow`` returns the resolved tree (overlays
+applied) with the forms and rule files it names, for ``compiler.load_bundle``; ``engine.dsl.validate``
+checks files and folders of any kind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
+from engine.dsl.loader import Marks, load_file, shown_path
+from engine.dsl.overlay import Located, apply_overlay
+from engine.dsl.ownership import StepFlow, data_ownership, form_fields
+from engine.dsl.schema_words import schema_problems
+from engine.dsl.spec import (
+    ANY_SOURCE,
+    CREATE_TRIGGER,
+    MIGRATE_TRIGGER,
+    RESERVED_TRIGGERS,
+    SEPARATOR,
+)
+from engine.errors import Problem, sorted_problems
+from engine.forms.checks import check_form_file, check_ui_file
+from engine.forms.ui import UI_SUFFIX
+from engine.rules import facts
+from engine.rules.checks import read_rules_file
+from engine.rules.expr import check as check_expression
+from engine.rules.facts import Finding, Root
+from engine.rules.kinds import EVALUATED_KINDS
+
+__all__ = ["Checked", "check_workflow", "discover_with_problems", "inside"]
+
+SYSTEM_ROLE = "system"
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_EXTENDS = 8
+
+
+@dataclass
+class Checked:
+    """The result of checking one workflow file."""
+
+    workflow: dict[str, Any] | None  # the resolved tree (overlays applied); None when unreadable
+    forms: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    # form path -> its UI file (``<name>.ui.json`` beside it), for the forms that have one
+    layouts: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    rulesets: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    located: Located | None = None
+    # Problems of severity "warning" (fields an open form does not declare): ``validate`` reports them,
+    # they never stop a workflow from loading or publishing.
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """The file a definition names, or None when it would leave the definitions root."""
+    candidate = (root / relative).resolve()
+    try:
+        candidate.relative_to(root.resolve())
+    except ValueError:
+        return None
+    return candidate
+
+
+# --- static checks ---------------------------------------------------------------------------------
+
+
+def _shared_source(first: Sequence[str], second: Sequence[str]) -> str | None:
+    """A state an order can be in when both lists of sources match it (the same state, or one inside
+    the other, since a transition from a parallel state matches in each of its regions' states)."""
+    for a in first:
+        for b in second:
+            if a == b or b.startswith(a + SEPARATOR):
+                return b
+            if a.startswith(b + SEPARATOR):
+                return a
+    return None
+
+
+def _form_words(form: str | None) -> str:
+    return "no form" if form is None else f"form {form!r}"
+
+
+def _strings(value: Any) -> list[str] | None:
+    return list(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+
+
+def _final_unclear(body: Any) -> bool:
+    """Whether a state's body is not a mapping or its ``final`` is not true/false (so unknown)."""
+    return body is not None and (not isinstance(body, dict) or not isinstance(body.get("final", False), bool))
+
+
+def _state_body(body: Any, *, nested: bool) -> tuple[dict[str, Any], bool]:
+    """The parts of one state whose shape is right; True when a parallel part had to be left out."""
+    kept: dict[str, Any] = {}
+    if not isinstance(body, dict):
+        return kept, False
+    if isinstance(body.get("final"), bool):
+        kept["final"] = body["final"]
+    timers = body.get("timers")
+    if isinstance(timers, list):
+        kept["timers"] = [
+            {
+                "trigger": t["trigger"],
+                **({"when": t["when"]} if isinstance(t.get("when"), str) else {}),
+            }
+            for t in timers
+            if isinstance(t, dict) and isinstance(t.get("trigger"), str)
+        ]
+    if "parallel" not in body or nested:
+        return kept, nested and "parallel" in body
+    regions = body["parallel"]
+    good: dict[str, Any] = {}
+    dropped = not isinstance(regions, dict)
+    for region, inner in (regions if isinstance(regions, dict) else {}).items():
+        if (
+            isinstance(region, str)
+            and SEPARATOR not in region
+            and isinstance(inner, dict)
+            and isinstance(inner.get("initial"), str)
+            and isinstance(inner.get("states"), dict)
+            and all(isinstance(child, str) and SEPARATOR not in child for child in inner["states"])
+        ):
+            children = {c: _state_body(b, nested=True)[0] for c, b in inner["states"].items()}
+            good[region] = {"initial": inner["initial"], "states": children}
+        else:
+            dropped = True
+    if good:
+        kept["parallel"] = good
+    return kept, dropped
+
+
+def _transition_body(transition: Any) -> dict[str, Any] | None:
+    """A transition whose trigger, source and dest have their shape, with its well-formed extras."""
+    if not isinstance(transition, dict) or not isinstance(transition.get("trigger"), str):
+        return None
+    source, dest = transition.get("source"), transition.get("dest")
+    if not (isinstance(source, str) or _strings(source) is not None):
+        return None
+    dest_map = isinstance(dest, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in dest.items()
+    )
+    if not (isinstance(dest, str) or dest_map):
+        return None
+    kept: dict[str, Any] = {"trigger": transition["trigger"], "source": source, "dest": dest}
+    for key in ("form", "rules"):
+        if isinstance(transition.get(key), str):
+            kept[key] = transition[key]
+    for key in ("roles", "actions"):
+        if _strings(transition.get(key)) is not None:
+            kept[key] = transition[key]
+    when = transition.get("when")
+    if isinstance(when, str) or _strings(when) is not None:
+        kept["when"] = when
+    if "refusal" in transition:
+        kept["refusal"] = transition["refusal"]
+    for key in ("auto", "interrupts"):
+        if isinstance(transition.get(key), bool):
+            kept[key] = transition[key]
+    return kept
+
+
+@dataclass
+class _WellFormed:
+    """The parts of a workflow tree that static checks can read, whatever the schema said of the rest."""
+
+    tree: dict[str, Any]
+    partial_transitions: bool  # a transition or a final flag was left out: reachability is not judged
+    broken_parallel: frozenset[str]  # states left out as malformed, or whose regions were left out
+
+
+def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
+    states: dict[str, Any] = {}
+    broken: set[str] = set()
+    raw_states = tree.get("states")
+    for name, body in (raw_states if isinstance(raw_states, dict) else {}).items():
+        if not isinstance(name, str):
+            continue
+        if SEPARATOR in name:  # not a name (the schema says so); references to it are not guessed at
+            broken.add(name)
+            continue
+        states[name], dropped = _state_body(body, nested=False)
+        if dropped:
+            broken.add(name)
+    raw_transitions = tree.get("transitions")
+    transitions = [_transition_body(t) for t in raw_transitions] if isinstance(raw_transitions, list) else []
+    kept: dict[str, Any] = {
+        "states": states,
+        "transitions": transitions,
+        "initial": tree.get("initial") if isinstance(tree.get("initial"), str) else None,
+        "roles": _strings(tree.get("roles")) or [],
+        "create_roles": _strings(tree.get("create_roles")) or [],
+    }
+    if isinstance(tree.get("data"), str):
+        kept["data"] = tree["data"]
+    intake = tree.get("intake")
+    if isinstance(intake, dict):
+        kept["intake"] = {k: v for k, v in intake.items() if isinstance(k, str) and isinstance(v, str)}
+    channels = tree.get("channels", [])  # none listed: orders come from no channel
+    if _strings(channels) is not None:
+        kept["channels"] = channels
+    unclear = any(
+        _final_unclear(body)
+        or (
+            isinstance(body, dict)
+            and isinstance(body.get("parallel"), dict)
+            and any(
+                isinstance(r, dict)
+                and isinstance(r.get("states"), dict)
+                and any(_final_unclear(b) for b in r["states"].values())
+                for r in body["parallel"].values()
+            )
+        )
+        for body in (raw_states.values() if isinstance(raw_states, dict) else [])
+    )
+    partial = (
+        unclear
+        or not isinstance(raw_states, dict)
+        or not isinstance(raw_transitions, list)
+        or any(t is None for t in transitions)
+        or kept["initial"] is None
+    )
+    return _WellFormed(kept, partial, frozenset(broken))
+
+
+@dataclass
+class _State:
+    name: str  # full path
+    json_path: str
+    final: bool
+    parallel: str | None = None  # the parallel state holding it
+    region: str | None = None
+    regions: dict[str, list[str]] = field(default_factory=dict)  # for a parallel state
+
+
+class _Checker:
+    def __init__(
+        self,
+        located: Located,
+        root: Path,
+        action_names: Collection[str] | None,
+        out: Checked,
+        cache: dict[str, tuple[Mapping[str, Any] | None, list[Problem]]],
+        action_writes: Mapping[str, Collection[str]] | None = None,
+    ) -> None:
+        self.located = located
+        view = _well_formed(located.tree)
+        self.tree: dict[str, Any] = view.tree
+        self.partial = view.partial_transitions
+        self.broken_parallel = view.broken_parallel
+        self.root = root
+        self.action_names = action_names
+        self.out = out
+        self.cache = cache
+        self.action_writes = action_writes or {}
+        self.rule_marks: dict[str, Marks] = {}
+        self.states: dict[str, _State] = {}
+        self.unknown_names = False
+
+    def problem(
+        self,
+        message: str,
+        path: str,
+        kind: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        suggestion: str | None = None,
+    ) -> None:
+        self.out.problems.append(
+            self.located.problem(message, path, kind, hint, key=key, suggestion=suggestion)
+        )
+
+    def run(self) -> None:
+        self.collect_states()
+        self.check_states()
+        self.check_top_forms()
+        self.check_create_roles()
+        expanded = self.check_transitions()
+        self.check_ambiguity(expanded)
+        self.check_joins(expanded)
+        self.check_forms_of_a_trigger(expanded)
+        self.check_owned_fields()
+        # A misspelled state, or a transition left out for its shape, would make states look unreachable.
+        if not self.unknown_names and not self.partial and not self.broken_parallel:
+            self.check_reachability(expanded)
+            self.check_ways_out(expanded)
+        self.check_timers(expanded)
+        self.check_facts()
+
+    # states
+    def collect_states(self) -> None:
+        for name, state in self.tree["states"].items():
+            path = child_path("$.states", name)
+            top = _State(name, path, bool(state.get("final")))
+            self.states[name] = top
+            for region, body in (state.get("parallel") or {}).items():
+                region_path = child_path(child_path(path, "parallel"), region)
+                names = []
+                for child, child_state in body["states"].items():
+                    full = SEPARATOR.join((name, region, child))
+                    names.append(full)
+                    self.states[full] = _State(
+                        full,
+                        child_path(child_path(region_path, "states"), child),
+                        bool(child_state.get("final")),
+                        name,
+                        region,
+                    )
+                top.regions[region] = names
+
+    def check_states(self) -> None:
+        initial = self.tree["initial"]
+        top_names = [s.name for s in self.states.values() if s.parallel is None]
+        if initial is not None and initial not in top_names:
+            self.problem(
+                f"unknown initial state {initial!r}",
+                "$.initial",
+                "unknown-state",
+                suggestion=near_miss(initial, top_names),
+            )
+        for name, state in self.tree["states"].items():
+            path = child_path("$.states", name)
+            if state.get("final") and state.get("parallel"):
+                self.problem(
+                    f"state {name!r} cannot be both final and parallel",
+                    child_path(path, "final"),
+                    "final-parallel",
+                )
+            if state.get("final") and state.get("timers"):
+                self.problem(
+                    f"final state {name!r} cannot have timers: the order never leaves it",
+                    child_path(path, "timers"),
+                    "final-timers",
+                )
+            for region, body in (state.get("parallel") or {}).items():
+                region_path = child_path(child_path(path, "parallel"), region)
+                children = list(body["states"])
+                if body["initial"] not in children:
+                    self.problem(
+                        f"unknown initial state {body['initial']!r} in region {region!r}",
+                        child_path(region_path, "initial"),
+                        "unknown-state",
+                        suggestion=near_miss(body["initial"], children),
+                    )
+                if not any(child.get("final") for child in body["states"].values()):
+                    self.problem(
+                        f"region {region!r} of {name!r} has no final state, so {name!r} can never be done",
+                        region_path,
+                        "region-no-final",
+                        "mark the region's last state final: true",
+                        key=True,
+                    )
+
+    def check_top_forms(self) -> None:
+        if "data" in self.tree:
+            self.check_form(self.tree["data"], "$.data")
+        for channel, form in (self.tree.get("intake") or {}).items():
+            self.check_form(form, child_path("$.intake", channel))
+
+    def check_create_roles(self) -> None:
+        roles = set(self.tree.get("roles") or [])
+        for position, role in enumerate(self.tree.get("create_roles") or []):
+            if role not in roles:
+                self.problem(
+                    f"unknown role {role!r}",
+                    child_path("$.create_roles", position),
+                    "unknown-role",
+                    "add it to the workflow's roles: list",
+                    suggestion=near_miss(role, roles),
+                )
+
+    # referenced files
+    def _load(self, relative: str, kind: str) -> tuple[Mapping[str, Any] | None, list[Problem], bool]:
+        if relative not in self.cache:
+            target = inside(self.root, relative)
+            if target is None or not target.is_file():
+                return None, [], False
+            if kind == "form":
+                self.cache[relative] = check_form_file(target, relative)
+            else:
+                tree, problems, self.rule_marks[relative] = read_rules_file(target, relative)
+                self.cache[relative] = (tree, problems)
+        tree, problems = self.cache[relative]
+        return tree, problems, True
+
+    def check_form(self, relative: str, path: str) -> None:
+        tree, problems, exists = self._load(relative, "form")
+        if not exists:
+            self.problem(
+                f"form file {relative!r} not found",
+                path,
+                "missing-file",
+                "paths are relative to the definitions root",
+            )
+            return
+        if tree is None:
+            detail = problems[0].message if problems else "unreadable"
+            self.problem(f"form {relative!r} is not valid: {detail}", path, "bad-form")
+            self.out.problems.extend(problems)
+            return
+        self.out.forms[relative] = tree
+        self.check_layout(relative)
+
+    def check_layout(self, relative: str) -> None:
+        """The form's UI file, when it has one: published with it, so it must be valid too."""
+        if relative in self.out.layouts or not relative.endswith(".json"):
+            return
+        ui_relative = relative[: -len(".json")] + UI_SUFFIX
+        target = inside(self.root, ui_relative)
+        if target is None or not target.is_file():
+            return
+        errors = [p for p in check_ui_file(target, ui_relative) if p.severity != "warning"]
+        if errors:
+            self.out.problems.extend(errors)
+            return
+        tree, _, _ = load_file(target, ui_relative, "json")
+        if isinstance(tree, dict):
+            self.out.layouts[relative] = tree
+
+    def check_rules(self, relative: str, path: str) -> Mapping[str, Any] | None:
+        tree, problems, exists = self._load(relative, "rules")
+        if not exists:
+            self.problem(
+                f"rule file {relative!r} not found",
+                path,
+                "missing-file",
+                "paths are relative to the definitions root",
+            )
+            return None
+        if tree is None:
+            count = len(problems)
+            self.problem(
+                f"rule file {relative!r} is not valid"
+                f" ({count} problem{'s' if count != 1 else ''} reported in it)",
+                path,
+                "bad-rules",
+            )
+            self.out.problems.extend(problems)
+            return None
+        self.out.warnings.extend(problems)  # a usable file has warnings at most
+        kind = tree.get("kind")
+        if kind not in EVALUATED_KINDS:  # it validates, but firing would fail on every order
+            kinds = sorted(EVALUATED_KINDS)
+            shown = ", ".join(kinds[:-1]) + " or " + kinds[-1]
+            self.problem(
+                f"rule file kind {kind!r} cannot pick a destination; only {shown} rule files can",
+                path,
+                "unsupported-rules-kind",
+                f"{relative} declares kind {kind!r}; point 'rules:' at a rule file of kind {shown}",
+            )
+            return None
+        self.out.rulesets[relative] = tree
+        return tree
+
+    def check_condition(self, text: str, path: str) -> None:
+        file, marks, original = self.located.origin(path)
+        line, column = marks.text_at(original)
+        for error in check_expression(text):
+            self.out.problems.append(
+                Problem(
+                    f"invalid condition: {error.text}",
+                    file,
+                    line,
+                    column + max(error.column, 1) - 1,
+                    original,
+                    error.hint,
+                    "bad-condition",
+                    suggestion=error.suggestion,
+                )
+            )
+
+    # transitions
+    def check_state_name(self, name: str, path: str, where: str) -> bool:
+        if name in self.states:
+            return True
+        self.unknown_names = True
+        if name in self.broken_parallel or name.split(SEPARATOR)[0] in self.broken_parallel:
+            return False  # it or its regions are malformed (reported by the schema): no guess at states
+        self.problem(
+            f"unknown state {name!r} in {where}",
+            path,
+            "unknown-state",
+            suggestion=near_miss(name, self.states),
+        )
+        return False
+
+    def check_transitions(self) -> list[tuple[int, list[str], list[str]]]:
+        """Check each transition; return (index, expanded sources, dests) of each."""
+        expanded = []
+        roles = set(self.tree.get("roles") or []) | {SYSTEM_ROLE}
+        for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:  # its trigger, source or dest has the wrong shape (a schema problem)
+                continue
+            path = child_path("$.transitions", index)
+            trigger = transition["trigger"]
+            if trigger in RESERVED_TRIGGERS:
+                self.problem(
+                    f"trigger {trigger!r} is reserved: the audit trail records an order's creation as "
+                    f"{CREATE_TRIGGER!r} and a version migration as {MIGRATE_TRIGGER!r}, so the history "
+                    "and the correlation feed would read this step as one",
+                    child_path(path, "trigger"),
+                    "reserved-trigger",
+                    "name the step otherwise, e.g. 'place' or 'submit'",
+                )
+            if "refusal" in transition and not transition.get("when"):
+                self.problem(
+                    f"transition {trigger!r} has a refusal but no when: nothing can refuse it",
+                    child_path(path, "refusal"),
+                    "refusal-without-when",
+                    "the refusal is what people are told when the when condition does not hold; "
+                    "add the condition or remove the refusal",
+                    key=True,
+                )
+            source = transition["source"]
+            if source == ANY_SOURCE:
+                sources = [s.name for s in self.states.values() if s.parallel is None and not s.final]
+            else:
+                written = [source] if isinstance(source, str) else list(source)
+                sources = []
+                for position, name in enumerate(written):
+                    name_path = child_path(path, "source")
+                    if not isinstance(source, str):
+                        name_path = child_path(name_path, position)
+                    if not self.check_state_name(name, name_path, "source"):
+                        continue
+                    if self.states[name].final:
+                        self.problem(
+                            f"transition {trigger!r} leaves final state {name!r}",
+                            name_path,
+                            "from-final",
+                            "a final state ends the order; remove final: true or this source",
+                        )
+                    sources.append(name)
+            dest = transition["dest"]
+            dests = []
+            dest_path = child_path(path, "dest")
+            pairs = (
+                [(child_path(dest_path, k), v) for k, v in dest.items()]
+                if isinstance(dest, dict)
+                else [(dest_path, dest)]
+            )
+            for value_path, name in pairs:
+                if self.check_state_name(name, value_path, "dest"):
+                    dests.append(name)
+                    self.check_scope(trigger, sources, name, value_path)
+            for position, role in enumerate(transition.get("roles") or []):
+                if role not in roles:
+                    self.problem(
+                        f"unknown role {role!r}",
+                        child_path(child_path(path, "roles"), position),
+                        "unknown-role",
+                        "add it to the workflow's roles: list",
+                        suggestion=near_miss(role, roles),
+                    )
+            if "form" in transition:
+                self.check_form(transition["form"], child_path(path, "form"))
+            ruleset = (
+                self.check_rules(transition["rules"], child_path(path, "rules"))
+                if "rules" in transition
+                else None
+            )
+            if isinstance(dest, dict):
+                self.check_outcomes(dest, dest_path, transition, ruleset)
+            if self.action_names is not None:
+                for position, action in enumerate(transition.get("actions") or []):
+                    if action not in self.action_names:
+                        self.problem(
+                            f"unknown action {action!r}",
+                            child_path(child_path(path, "actions"), position),
+                            "unknown-action",
+                            "actions are the registered plugin names (orderloom.actions)",
+                            suggestion=near_miss(action, self.action_names),
+                        )
+            when = transition.get("when")
+            if isinstance(when, str):
+                self.check_condition(when, child_path(path, "when"))
+            elif isinstance(when, list):
+                for position, text in enumerate(when):
+                    self.check_condition(text, child_path(child_path(path, "when"), position))
+            expanded.append((index, sources, dests))
+        return expanded
+
+    def check_scope(self, trigger: str, sources: list[str], dest: str, path: str) -> None:
+        """A dest inside a region is reached only from its own region."""
+        target = self.states[dest]
+        if target.parallel is None:
+            return
+        for name in sources:
+            state = self.states[name]
+            if (state.parallel, state.region) != (target.parallel, target.region):
+                self.problem(
+                    f"transition {trigger!r} enters {dest!r} inside region {target.region!r} from {name!r}",
+                    path,
+                    "region-scope",
+                    f"go to the parallel state {target.parallel!r}: every region starts at its initial state",
+                )
+                return
+
+    def check_outcomes(
+        self, dest: dict[str, str], path: str, transition: dict[str, Any], ruleset: Mapping[str, Any] | None
+    ) -> None:
+        if "rules" not in transition:
+            self.problem(
+                f"'dest' maps outcomes to states, so transition {transition['trigger']!r} needs 'rules:'",
+                path,
+                "dest-without-rules",
+                "name the rule file whose outcome picks the dest, or give one dest state",
+            )
+            return
+        if ruleset is None:
+            return
+        outcomes = [str(o) for o in ruleset.get("outcomes") or []]
+        if not outcomes:
+            return
+        for outcome in outcomes:
+            if outcome not in dest:
+                self.problem(
+                    f"outcome {outcome!r} of {transition['rules']!r} has no state in 'dest'",
+                    path,
+                    "unmapped-outcome",
+                    f"map every outcome: {', '.join(outcomes)}",
+                )
+        for outcome in dest:
+            if outcome not in outcomes:
+                self.problem(
+                    f"{transition['rules']!r} has no outcome {outcome!r}",
+                    child_path(path, outcome),
+                    "unknown-outcome",
+                    key=True,
+                    suggestion=near_miss(outcome, outcomes),
+                )
+
+    def check_ambiguity(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        unguarded: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            if "when" in transition or "rules" in transition:
+                continue
+            for name in sources:
+                unguarded[(name, transition["trigger"])].append(index)
+        reported: set[tuple[int, int]] = set()
+        for (name, trigger), indexes in unguarded.items():
+            if len(indexes) < 2 or (indexes[0], indexes[1]) in reported:
+                continue
+            reported.add((indexes[0], indexes[1]))
+            file, line, _, _ = self.located.position(child_path("$.transitions", indexes[0]))
+            where = (
+                f"line {line}"
+                if file == self.located.position(child_path("$.transitions", indexes[1]))[0]
+                else f"{file}:{line}"
+            )
+            self.problem(
+                f"trigger {trigger!r} from state {name!r} is also taken by the transition at {where};"
+                " neither has 'when' or 'rules' to choose between them",
+                child_path(child_path("$.transitions", indexes[1]), "trigger"),
+                "ambiguous-trigger",
+                "add a 'when' condition to one of them, or narrow its source",
+            )
+
+    def leaves(self, transition: Mapping[str, Any], name: str, dests: list[str]) -> str | None:
+        """The parallel state a transition leaves from source ``name`` (a dest outside it, or the
+        parallel state itself, whose regions then start again), or None."""
+        state = self.states[name]
+        parallel = state.parallel or (name if state.regions else None)
+        if parallel is None or not any(self.states[d].parallel != parallel for d in dests):
+            return None
+        return parallel
+
+    def joins(self, transition: Mapping[str, Any], name: str, dests: list[str]) -> str | None:
+        """The parallel state whose join a transition from ``name`` waits for (None if it interrupts)."""
+        return None if transition.get("interrupts") else self.leaves(transition, name, dests)
+
+    def check_joins(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        """Leaving a parallel state waits for every region to be final unless the transition interrupts:
+        from a region's state (not final: leaving a final one is refused already) that never happens.
+        ``interrupts`` on a transition that leaves no parallel state changes nothing (a warning), and a
+        step out of a parallel state that an unconditional automatic transition leaves first, at the
+        join, is never offered (a warning)."""
+        first_auto: dict[str, int] = {}  # parallel state -> its unconditional automatic join
+        for index, sources, dests in expanded:
+            transition = self.tree["transitions"][index]
+            if transition.get("auto") and "when" not in transition and "rules" not in transition:
+                for name in sources:
+                    if self.joins(transition, name, dests) == name:
+                        first_auto.setdefault(name, index)
+        for index, sources, dests in expanded:
+            transition = self.tree["transitions"][index]
+            path = child_path("$.transitions", index)
+            trigger = transition["trigger"]
+            written = transition["source"]
+            left = [name for name in sources if self.leaves(transition, name, dests)]
+            # (a source or dest left out as unknown or malformed might be the parallel state)
+            judged = not (self.unknown_names or self.partial or self.broken_parallel)
+            if transition.get("interrupts") and judged and not left:
+                self.warning(
+                    f"transition {trigger!r} has interrupts: true but leaves no parallel state",
+                    child_path(path, "interrupts"),
+                    "interrupts-nothing",
+                    "interrupts only matters for a transition out of a parallel state; remove it",
+                    key=True,
+                )
+            for name in left:
+                parallel = self.joins(transition, name, dests)
+                if parallel is None:
+                    continue
+                if parallel != name:
+                    where = child_path(path, "source")
+                    if isinstance(written, list) and name in written:
+                        where = child_path(where, written.index(name))
+                    self.problem(
+                        f"transition {trigger!r} leaves parallel state {parallel!r} from {name!r} without "
+                        f"interrupts: true, so it waits until every region of {parallel!r} is done, which "
+                        f"never happens while the order is in {name!r}",
+                        where,
+                        "join-never",
+                        f"add interrupts: true if it is meant to cut the other regions short (as a cancel "
+                        f"does), or start it from {parallel!r} to wait for every region",
+                    )
+                    continue
+                auto = first_auto.get(name)
+                if auto is not None and auto != index and not transition.get("auto"):
+                    line = self.located.position(child_path("$.transitions", auto))[1]
+                    self.warning(
+                        f"transition {trigger!r} out of {name!r} is never taken: once every region is "
+                        f"done, the automatic transition at line {line} leaves {name!r} first",
+                        child_path(path, "trigger"),
+                        "after-join",
+                        "give the automatic transition a 'when', or add interrupts: true to this one if "
+                        "it may leave before the regions are done",
+                    )
+
+    def warning(
+        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+    ) -> None:
+        found = self.located.problem(message, path, kind, hint, key=key)
+        self.out.warnings.append(replace(found, severity="warning"))
+
+    def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        """Transitions on one trigger that can leave one state take one form (or none): the data sent is
+        checked against the form of the first of them before any ``when`` is evaluated, so a second
+        form there could never be filled (an automatic no-form ``pay`` listed first refused every
+        person's ``pay`` with data)."""
+        seen: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            trigger = transition["trigger"]
+            form = transition.get("form")
+            for earlier, earlier_sources in seen[trigger]:
+                other = self.tree["transitions"][earlier].get("form")
+                shared = _shared_source(earlier_sources, sources)
+                if other == form or shared is None:
+                    continue
+                path = child_path("$.transitions", index)
+                file, line, _, _ = self.located.position(child_path("$.transitions", earlier))
+                where = f"line {line}" if file == self.located.position(path)[0] else f"{file}:{line}"
+                self.problem(
+                    f"trigger {trigger!r} from state {shared!r} takes {_form_words(form)} here but "
+                    f"{_form_words(other)} in the transition at {where}; the form of the first decides "
+                    "what may be sent, before any 'when' is evaluated",
+                    child_path(path, "form" if form is not None else "trigger"),
+                    "trigger-forms",
+                    "give the transitions of one trigger from one state the same form, or name them apart "
+                    "(an automatic step without a form: e.g. 'skip_payment' beside 'pay')",
+                )
+                break
+            seen[trigger].append((index, sources))
+
+    def check_owned_fields(self) -> None:
+        """A transition's form may not declare a field the engine owns (engine.dsl.ownership) unless an
+        action of that transition writes it, taking it as its input. Judged only where what each of the
+        transition's actions writes is known (``action_writes``), and every intake form could be read."""
+        forms = self.out.forms
+        intakes = [path for path in (self.tree.get("intake") or {}).values() if isinstance(path, str)]
+        if any(path not in forms for path in intakes):
+            return  # a field it asks for would look owned
+        data = self.tree.get("data")
+        steps: dict[int, StepFlow] = {}
+        for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:
+                continue
+            rules = transition.get("rules")
+            form = transition.get("form")
+            steps[index] = StepFlow(
+                tuple(_strings(transition.get("actions")) or ()),
+                self.out.rulesets.get(rules) if isinstance(rules, str) else None,
+                rules if isinstance(rules, str) else "",
+                forms.get(form) if isinstance(form, str) else None,
+            )
+        ownership = data_ownership(
+            steps.values(),
+            (data, forms[data]) if isinstance(data, str) and data in forms else None,
+            [forms[path] for path in intakes],
+            self.action_writes,
+        )
+        for index, step in steps.items():
+            if step.form is None or any(action not in self.action_writes for action in step.actions):
+                continue
+            transition = self.tree["transitions"][index]
+            inputs = ownership.inputs(step, self.action_writes)
+            for name in sorted(form_fields(step.form)):
+                owner = ownership.owned.get(name)
+                if owner is None or name in inputs:
+                    continue
+                self.problem(
+                    f"form {transition['form']!r} of {transition['trigger']!r} declares {name!r}, which the "
+                    f"workflow records ({owner.en}): no data may write it",
+                    child_path(child_path("$.transitions", index), "form"),
+                    "owned-field",
+                    "remove the field from the form, or let an action of this transition write it "
+                    "(a form may send an action its input: a waybill number to logistics.waybill)",
+                )
+
+    def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        edges: dict[str, set[str]] = defaultdict(set)
+        for _, sources, dests in expanded:
+            for name in sources:
+                edges[name].update(dests)
+        seen: set[str] = set()
+        queue = deque([self.tree["initial"]] if self.tree["initial"] in self.states else [])
+        while queue:
+            name = queue.popleft()
+            if name in seen:
+                continue
+            seen.add(name)
+            queue.extend(edges[name])
+            state = self.states[name]
+            if state.parallel is not None:
+                queue.append(state.parallel)
+            for region, children in state.regions.items():
+                initial = self.tree["states"][name]["parallel"][region]["initial"]
+                full = SEPARATOR.join((name, region, initial))
+                if full in children:
+                    queue.append(full)
+        if self.tree["initial"] not in self.states:
+            return
+        for name, state in self.states.items():
+            if name not in seen and (state.parallel is None or state.parallel in seen):
+                self.problem(
+                    f"state {name!r} cannot be reached from the initial state {self.tree['initial']!r}",
+                    state.json_path,
+                    "unreachable",
+                    "add a transition into it, or remove it",
+                    key=True,
+                )
+
+    def check_ways_out(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        leaving: set[str] = set()
+        for _, sources, dests in expanded:
+            for name in sources:
+                leaving.add(name)
+                state = self.states[name]
+                if state.parallel is not None and any(self.states[d].parallel is None for d in dests):
+                    leaving.add(state.parallel)
+        for name, state in self.states.items():
+            if not state.final and name not in leaving:
+                self.problem(
+                    f"state {name!r} is not final but no transition leaves it",
+                    state.json_path,
+                    "dead-end",
+                    "add a transition from it, or mark it final: true",
+                    key=True,
+                )
+
+    def check_timers(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        triggers: dict[str, set[str]] = defaultdict(set)
+        for index, sources, _ in expanded:
+            for name in sources:
+                triggers[name].add(self.tree["transitions"][index]["trigger"])
+        # Transitions out of a parallel state that interrupt it: the only ones a timer inside a region
+        # can fire (one that waits for every region cannot leave while a region is not final).
+        interrupting: dict[str, set[str]] = defaultdict(set)
+        for index, sources, dests in expanded:
+            transition = self.tree["transitions"][index]
+            for name in sources:
+                if self.states[name].regions and not self.joins(transition, name, dests):
+                    interrupting[name].add(transition["trigger"])
+        for name, state in self.states.items():
+            body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
+            for position, timer in enumerate(body.get("timers") or []):
+                path = child_path(child_path(state.json_path, "timers"), position)
+                trigger = timer["trigger"]
+                parallel = state.parallel
+                outer = set()
+                if parallel is not None:
+                    outer = triggers[parallel] if state.final else interrupting[parallel]
+                available = triggers[name] | outer
+                if self.partial:
+                    pass
+                elif parallel is not None and trigger not in available and trigger in triggers[parallel]:
+                    self.problem(
+                        f"timer fires trigger {trigger!r}, but its transition out of {parallel!r} waits "
+                        f"until every region is done, which never happens while the order is in {name!r}",
+                        child_path(path, "trigger"),
+                        "timer-trigger",
+                        "add interrupts: true to that transition (as a cancel does)",
+                    )
+                elif trigger not in available:
+                    self.problem(
+                        f"timer fires trigger {trigger!r} but no transition on it leaves {name!r}",
+                        child_path(path, "trigger"),
+                        "timer-trigger",
+                        "add a transition on that trigger from this state",
+                        suggestion=near_miss(trigger, available),
+                    )
+                elif state.regions and trigger not in interrupting[name]:
+                    self.warning(
+                        f"timer fires trigger {trigger!r}, whose transition out of {name!r} waits until "
+                        "every region is done: if they are not when the timer is due, it is cancelled",
+                        child_path(path, "trigger"),
+                        "timer-join",
+                        "add interrupts: true to that transition if the timer is meant to cut the "
+                        "regions short",
+                    )
+                if "when" in timer:
+                    self.check_condition(timer["when"], child_path(path, "when"))
+
+    def _region_state(self, name: str) -> dict[str, Any]:
+        parallel, region, child = name.split(SEPARATOR)
+        result: dict[str, Any] = self.tree["states"][parallel]["parallel"][region]["states"][child]
+        return result
+
+    # what conditions read
+    def check_facts(self) -> None:
+        """Fields a condition reads that the workflow's forms do not have, and text compared with a number
+        (``engine.rules.facts``): in every transition and timer condition, and in every rule file a
+        transition names, judged against this workflow's forms."""
+        order = self.order_facts()
+        for index, transition in enumerate(self.tree["transitions"]):
+            if transition is None:
+                continue
+            roots: dict[str, Root] = {} if order is None else {"order": order}
+            form = transition.get("form")
+            if form is None:
+                roots["data"] = facts.no_data(
+                    f"transition {transition['trigger']!r} has no form, so it takes no data",
+                    "read the order's field (order.{name}), "
+                    "or give the transition a form that declares '{name}'",
+                )
+            elif form in self.out.forms:
+                roots["data"] = facts.data_root((form, self.out.forms[form]), transition["trigger"])
+            path = child_path(child_path("$.transitions", index), "when")
+            when = transition.get("when")
+            conditions = (
+                [(when, path)]
+                if isinstance(when, str)
+                else [(text, child_path(path, position)) for position, text in enumerate(when or [])]
+            )
+            for text, where in conditions:
+                self.report_facts(facts.check_condition(text, roots), where)
+            relative = transition.get("rules")
+            if relative in self.out.rulesets and relative in self.rule_marks:
+                marks = self.rule_marks[relative]
+                for json_path, finding in facts.check_ruleset(self.out.rulesets[relative], roots):
+                    line, column = marks.text_at(json_path)
+                    self.add_finding(finding, relative, line, column, json_path)
+        timer_roots: dict[str, Root] = {} if order is None else {"order": order}
+        timer_roots["data"] = facts.no_data(
+            "a timer fires without data", "read the order's field (order.{name})"
+        )
+        for name, state in self.states.items():
+            body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
+            for position, timer in enumerate(body.get("timers") or []):
+                if "when" in timer:
+                    where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
+                    self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+
+    def order_facts(self) -> Root | None:
+        """What ``order`` holds in this workflow (an ``engine.rules.facts.Root``), or None without a data
+        form: the data form, the intake and transition forms, what actions and rule outputs write."""
+        forms = self.out.forms
+        data_form = self.tree.get("data")
+        if not isinstance(data_form, str) or data_form not in forms:
+            return None
+        transitions = [t for t in self.tree["transitions"] if t is not None]
+        others = [(p, forms[p]) for p in (self.tree.get("intake") or {}).values() if p in forms]
+        others += [(t["form"], forms[t["form"]]) for t in transitions if t.get("form") in forms]
+        written: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
+        for transition in transitions:
+            for action in transition.get("actions") or []:
+                for name in self.action_writes.get(action, ()):
+                    written[name].append((f"action {action}", {}))
+            relative = transition.get("rules")
+            if relative in self.out.rulesets:
+                for name, schema in facts.ruleset_outputs(self.out.rulesets[relative]).items():
+                    written[name].append((relative, schema))
+        return facts.order_root((data_form, forms[data_form]), others, written, self.tree.get("channels"))
+
+    def report_facts(self, findings: Iterable[Finding], path: str) -> None:
+        file, marks, original = self.located.origin(path)
+        line, column = marks.text_at(original)
+        for finding in findings:
+            self.add_finding(finding, file, line, column, original)
+
+    def add_finding(self, finding: Finding, file: str, line: int, column: int, json_path: str) -> None:
+        problem = Problem(
+            finding.text,
+            file,
+            line,
+            column + finding.column - 1 if line and column else 0,
+            json_path,
+            finding.hint,
+            finding.kind,
+            finding.severity,
+            finding.suggestion,
+        )
+        (self.out.warnings if problem.severity == "warning" else self.out.problems).append(problem)
+
+
+# --- entry points ----------------------------------------------------------------------------------
+
+
+def discover_with_problems(root: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """Workflow name -> file among ``root/workflows/**/*.y*ml``, and a problem per duplicate name."""
+    found: dict[str, Path] = {}
+    problems: list[Problem] = []
+    folder = root / "workflows"
+    if not folder.is_dir():
+        return found, problems
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()):
+        shown = shown_path(path, root)
+        tree, marks, _ = load_file(path, shown, "yaml")
+        if not isinstance(tree, dict) or not isinstance(tree.get("workflow"), str):
+            continue
+        name = tree["workflow"]
+        if name in found:
+            line, column = marks.at("$.workflow")
+            problems.append(
+                Problem(
+                    f"workflow {name!r} is also defined in {shown_path(found[name], root)}",
+                    shown,
+                    line,
+                    column,
+                    "$.workflow",
+                    "workflow names are unique across the definitions root",
+                    "duplicate-workflow",
+                )
+            )
+            continue
+        found[name] = path
+    return found, problems
+
+
+def _resolve(
+    path: Path, root: Path, workflows: Mapping[str, Path], chain: tuple[Path, ...]
+) -> tuple[Located | None, list[Problem]]:
+    """Load a workflow file and apply its overlays; schema-check every file on the way."""
+    shown = shown_path(path, root)
+    tree, marks, problems = load_file(path, shown, "yaml")
+    if tree is None:
+        if not problems:  # nothing but blanks and comments
+            hint = (
+                "a workflow starts with schema_version, workflow, department, title, initial, states and "
+                "transitions; an overlay with schema_version, extends and workflow; a rule file with "
+                "schema_version, ruleset and kind"
+            )
+            problems = [Problem("the file is empty", shown, 1, 1, "$", hint, "empty-file")]
+        return None, problems
+    located = Located.single(tree, shown, marks)
+    if not isinstance(tree, dict):
+        return None, [
+            *problems,
+            located.problem("a workflow file must be a mapping (key: value)", "$", "wrong-type"),
+        ]
+    problems.extend(schema_problems(tree, located))
+    if "extends" not in tree:
+        # Returned with its schema problems too: the static checks read what is well-formed.
+        return located, problems
+    if problems:
+        return None, problems
+    name = tree["extends"]
+    base_path = workflows.get(name)
+    if base_path is None:
+        message = f"unknown workflow {name!r} in extends"
+        return None, [
+            located.problem(message, "$.extends", "unknown-workflow", suggestion=near_miss(name, workflows))
+        ]
+    if base_path.resolve() in chain or len(chain) > MAX_EXTENDS:
+        return None, [
+            located.problem(
+                f"workflow {name!r} extends itself through overlays", "$.extends", "extends-cycle"
+            )
+        ]
+    base, base_problems = _resolve(base_path, root, workflows, (*chain, path.resolve()))
+    if base is None or base_problems:
+        return None, [
+            located.problem(f"the workflow {name!r} it extends has problems", "$.extends", "bad-base"),
+            *base_problems,
+        ]
+    result, overlay_problems = apply_overlay(base, located)
+    problems.extend(overlay_problems)
+    problems.extend(schema_problems(result.tree, result))
+    return result, problems
+
+
+def check_workflow(
+    path: Path,
+    root: Path,
+    *,
+    action_names: Collection[str] | None = None,
+    workflows: Mapping[str, Path] | None = None,
+    action_writes: Mapping[str, Collection[str]] | None = None,
+) -> Checked:
+    """Check one workflow or overlay file; the resolved tree and what it names come with the problems.
+
+    ``action_writes`` is what each action declares it writes into the order's data
+    (``PluginRegistry.action_writes``): a condition reading such a field reads a known field."""
+    if workflows is None:
+        workflows, _ = discover_with_problems(root)
+    located, problems = _resolve(path, root, workflows, ())
+    out = Checked(None, problems=problems, located=located)
+    if located is not None:
+        clean = not problems
+        _Checker(located, root, action_names, out, {}, action_writes).run()
+        if clean:
+            out.workflow = located.tree
+    out.problems = sorted_problems(out.problems)
+    out.warnings = sorted_problems(out.warnings)
+    return out

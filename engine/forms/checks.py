@@ -1,0 +1,143 @@
+"""Checks of a form's files: its data schema (``<name>.json``) and its UI file (``<name>.ui.json``).
+
+A data schema is JSON Schema 2020-12 whose formats exist and whose ``x-enum-titles`` fit its ``enum``
+(``engine.forms.formats.schema_findings``); a UI file is checked against ``engine/schema/ui.schema.json``
+and then against the data schema beside it (``engine.forms.ui.check_ui``, docs/forms.md). Every problem
+at once, with its line and column.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Mapping
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from engine.common.json_path import child_path
+from engine.dsl.loader import load_file
+from engine.dsl.overlay import Located
+from engine.dsl.schema_words import json_path, translate
+from engine.dsl.spec import ORDER_FIELDS
+from engine.errors import Problem, sorted_problems
+from engine.forms.formats import schema_findings
+from engine.forms.ui import UI_SUFFIX, check_ui, ui_schema
+from engine.plugins import OPTION_SOURCES_GROUP
+
+__all__ = ["check_form_file", "check_ui_file", "option_source_names"]
+
+
+def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
+    """A form: a JSON Schema 2020-12 document, whose formats exist and whose x-enum-titles fit its enum
+    (``engine.forms.formats.schema_findings``)."""
+    tree, marks, problems = load_file(path, shown, "json")
+    if tree is None:
+        return None, problems
+    if not isinstance(tree, dict):
+        return None, [
+            *problems,
+            Problem("a form must be a JSON object (a JSON Schema)", shown, 1, 1, "$", None, "form"),
+        ]
+    try:
+        Draft202012Validator.check_schema(tree)
+    except SchemaError as error:
+        where = json_path(error.absolute_path)
+        line, column = marks.at(where)
+        problems.append(
+            Problem(
+                f"not a valid JSON Schema: {error.message}", shown, line, column, where, None, "form-schema"
+            )
+        )
+    else:
+        for where, message, kind, severity, suggestion in schema_findings(tree):
+            line, column = marks.key_at(where) if kind == "enum-title" else marks.at(where)
+            problems.append(Problem(message, shown, line, column, where, None, kind, severity, suggestion))
+        declared = tree.get("properties")
+        for name in declared if isinstance(declared, dict) else ():
+            if name in ORDER_FIELDS:
+                where = child_path("$.properties", name)
+                line, column = marks.key_at(where)
+                problems.append(
+                    Problem(
+                        f"field {name!r} takes the name of the order's own field: order.{name} is always "
+                        f"{ORDER_FIELDS[name].en}, never this field, in every condition and rule",
+                        shown,
+                        line,
+                        column,
+                        where,
+                        "rename the field (a form's fields are merged into the order's data)",
+                        "order-field",
+                    )
+                )
+    errors = any(problem.severity == "error" for problem in problems)
+    return (None if errors else tree), sorted_problems(problems)  # warnings alone leave the form usable
+
+
+@functools.cache
+def _ui_validator() -> Draft202012Validator:
+    return Draft202012Validator(ui_schema())
+
+
+def option_source_names() -> frozenset[str]:
+    """The option sources registered under ``orderloom.option_sources`` (names only, nothing loaded)."""
+    return frozenset(ep.name for ep in entry_points(group=OPTION_SOURCES_GROUP))
+
+
+def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None = None) -> list[Problem]:
+    """A form's UI file (``<name>.ui.json``): its shape (``engine/schema/ui.schema.json``), then what it
+    names in the data schema beside it (``<name>.json``), every problem at once (``engine.forms.ui``)."""
+    tree, marks, problems = load_file(path, shown, "json")
+    if tree is None:
+        return problems
+    located = Located.single(tree, shown, marks)
+    if not isinstance(tree, dict):
+        return [*problems, Problem("a UI file must be a JSON object", shown, 1, 1, "$", None, "ui-schema")]
+    data_path = path.with_name(path.name[: -len(UI_SUFFIX)] + ".json")
+    data_shown = shown[: -len(UI_SUFFIX)] + ".json"
+    if not data_path.is_file():
+        return [
+            *problems,
+            Problem(
+                f"no data schema {data_path.name!r} beside this UI file",
+                shown,
+                1,
+                1,
+                "$",
+                "a UI file describes the form <name>.json in the same folder",
+                "ui-without-form",
+            ),
+        ]
+    for error in _ui_validator().iter_errors(tree):
+        problems.extend(translate(error, located))
+    if problems:
+        return sorted_problems(problems)
+    schema, form_problems = check_form_file(data_path, data_shown)
+    if schema is None:
+        detail = form_problems[0].message if form_problems else "unreadable"
+        message = f"its data schema {data_shown!r} is not valid: {detail}"
+        return [Problem(message, shown, 1, 1, "$", None, "bad-form")]
+    sources = option_source_names() if option_sources is None else option_sources
+    for finding in check_ui(tree, schema, sources):
+        if finding.key:
+            line, column = marks.key_at(finding.json_path)
+        elif finding.column:
+            line, column = marks.text_at(finding.json_path)
+            column = column + finding.column if line else 0  # past the opening quote
+        else:
+            line, column = marks.at(finding.json_path)
+        problems.append(
+            Problem(
+                finding.message,
+                shown,
+                line,
+                column,
+                finding.json_path,
+                finding.hint,
+                finding.kind,
+                suggestion=finding.suggestion,
+            )
+        )
+    return sorted_problems(problems)

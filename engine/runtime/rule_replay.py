@@ -1,0 +1,94 @@
+"""The orders a draft rule set is replayed over (``orderloom rules replay``): the newest orders whose
+published workflow uses a rule set of the same name, each with the names the runtime evaluates it over
+and the published rule set of its own version. ``engine.rules.testing.replay`` compares the two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
+from engine.rules.ruleset import Evaluable
+from engine.rules.testing import ReplayOrder
+from engine.runtime.actor import Actor
+from engine.runtime.engine import Engine, OrderView
+
+__all__ = ["orders_for_replay"]
+
+
+def orders_for_replay(
+    engine: Engine, name: str, actor: Actor, *, last: int, department: str | None = None
+) -> list[ReplayOrder]:
+    """The newest ``last`` orders the actor may see whose published version uses rule set ``name``.
+
+    Each comes with the published rule set of its own version and the names the runtime evaluates an
+    order over: its current data as ``order`` (with id, state, department, channel, workflow), the
+    actor, and the engine's clock as ``now``.
+    """
+    now = engine.clock.now()
+    published: dict[tuple[str, int], Evaluable | None] = {}
+
+    def ruleset_of(workflow: str, version: int) -> Evaluable | None:
+        key = (workflow, version)
+        if key not in published:
+            published[key] = _published_ruleset(engine, workflow, version, name)
+        return published[key]
+
+    with engine.store.read() as tx:
+        names = tx.workflow_names()
+    using = [
+        workflow
+        for workflow in names
+        if any(ruleset_of(workflow, item.version) is not None for item in engine.versions(workflow))
+    ]
+    found: list[tuple[OrderView, Evaluable]] = []
+    for workflow in using:
+        taken = 0
+        for view in _pages(engine, actor, workflow, department):
+            ruleset = ruleset_of(view.workflow, view.version)
+            if ruleset is None:
+                continue
+            found.append((view, ruleset))
+            taken += 1
+            if taken >= last:
+                break
+    found.sort(key=lambda item: item[0].id, reverse=True)
+    return [
+        ReplayOrder(
+            view.id, view.department, view.workflow, view.version, _order_env(view, actor, now), ruleset
+        )
+        for view, ruleset in found[:last]
+    ]
+
+
+def _published_ruleset(engine: Engine, workflow: str, version: int, name: str) -> Evaluable | None:
+    """The rule set called ``name`` in a published version's bundle (the first by path), compiled."""
+    for path, doc in sorted(engine.spec(workflow, version).rulesets.items()):
+        if doc.get("ruleset") == name and doc.get("kind") in EVALUATED_KINDS:
+            compiled: Evaluable = compile_ruleset(doc, path)
+            return compiled
+    return None
+
+
+def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) -> Iterator[OrderView]:
+    page, offset = 200, 0
+    while True:
+        views = engine.list_orders(actor, department=department, workflow=workflow, limit=page, offset=offset)
+        yield from views
+        if len(views) < page:
+            return
+        offset += page
+
+
+def _order_env(view: OrderView, actor: Actor, now: datetime) -> dict[str, Any]:
+    """As the runtime builds it for a transition fired with no form data (``Engine._env``): the order's
+    own fields over its data."""
+    order: dict[str, Any] = dict(view.data)
+    order["id"] = view.id
+    order["state"] = view.state
+    order["department"] = view.department
+    order["channel"] = view.channel
+    order["workflow"] = view.workflow
+    return {"order": order, "data": {}, "actor": actor.as_env(), "now": now}

@@ -1,0 +1,54 @@
+"""engine/rules/kinds.py: the registry of rule kinds, each checked and compiled by its own module."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from engine.errors import DefinitionError
+from engine.rules import correlation, routing, ruleset, tables
+from engine.rules.kinds import EVALUATED_KINDS, KINDS, check_ruleset, compile_ruleset, rule_kind
+from engine.rules.ruleset import SCHEMA_PATH
+
+
+def test_the_registry_holds_every_kind_the_schema_allows_each_from_its_module() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert set(KINDS) == set(schema["properties"]["kind"]["enum"])
+    assert KINDS["audit"] is ruleset.KIND
+    assert KINDS["decision_table"] is tables.KIND
+    assert KINDS["routing"] is routing.KIND
+    assert KINDS["correlation"] is correlation.KIND
+    assert {"audit", "decision_table", "routing"} == EVALUATED_KINDS
+    assert rule_kind("nonsense") is None and rule_kind(7) is None
+
+
+AUDIT: dict[str, Any] = {
+    "schema_version": 1,
+    "ruleset": "kinds-audit",
+    "kind": "audit",
+    "title": {"zh": "审核", "en": "Audit"},
+    "outcomes": ["approve", "hold"],
+    "default": "approve",
+    "rules": [{"name": "big", "when": "order.total > 100", "outcome": "hold"}],
+}
+
+
+def test_a_rule_file_is_compiled_by_its_kind() -> None:
+    compiled = compile_ruleset(AUDIT, "rules/audit.yaml")
+    assert isinstance(compiled, ruleset.CompiledRuleset)
+    assert compiled.evaluate({"order": {"total": 500}}).outcome == "hold"
+
+
+def test_the_kind_checks_its_meaning_and_keys_of_another_kind_are_refused() -> None:
+    wrong = {
+        **AUDIT,
+        "department": "retail",
+        "rules": [{"name": "big", "when": "order.total >", "outcome": "x"}],
+    }
+    found = {(p.json_path, p.kind) for p in check_ruleset(wrong, "rules/audit.yaml")}
+    assert ("$.department", "foreign-key") in found  # the registry's word: correlation files only
+    assert any(path == "$.rules[0].when" for path, _ in found)  # the audit kind's own check
+    with pytest.raises(DefinitionError):
+        compile_ruleset(wrong, "rules/audit.yaml")
