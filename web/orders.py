@@ -57,8 +57,7 @@ from engine.errors import (
 from engine.forms.fields import ITEMS
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.forms.validation import FieldError
-from engine.runtime import Engine, OrderView
-from engine.runtime.engine import PublishedForm
+from engine.runtime import Engine, OrderView, PublishedForm
 from engine.store import STATE_JOIN
 from web.auth import current_actor
 from web.formdata import choice_text, local_time

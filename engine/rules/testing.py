@@ -31,8 +31,7 @@ from engine.rules.expr import ALLOWED_ROOTS
 from engine.rules.ruleset import Decision, Evaluable
 
 if TYPE_CHECKING:  # only for types: the rules package does not depend on the runtime
-    from engine.runtime import Actor
-    from engine.runtime.engine import Engine, OrderView
+    from engine.runtime import Actor, Engine, OrderView
 
 __all__ = [
     "CASES_SUFFIX",

@@ -1,17 +1,7 @@
 """The runtime: the Engine facade, actors, and one shared compiled machine per published version."""
 
 from engine.runtime.actor import ALL_DEPARTMENTS, SYSTEM, Actor
-from engine.runtime.engine import (
-    AuditEvent,
-    Engine,
-    FireResult,
-    MigrationPlan,
-    OrderView,
-    PublishedVersion,
-    TimerReport,
-    TriggerInfo,
-    UnfiredTimer,
-)
+from engine.runtime.engine import Engine
 from engine.runtime.outbox import (
     ADMIN_ROLE,
     OUTBOX_STATUSES,
@@ -20,6 +10,17 @@ from engine.runtime.outbox import (
     RetryPolicy,
     Undeliverable,
     Unreachable,
+)
+from engine.runtime.results import (
+    AuditEvent,
+    FireResult,
+    MigrationPlan,
+    OrderView,
+    PublishedForm,
+    PublishedVersion,
+    TimerReport,
+    TriggerInfo,
+    UnfiredTimer,
 )
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "MigrationPlan",
     "OrderView",
     "OutboxMessage",
+    "PublishedForm",
     "PublishedVersion",
     "RetryPolicy",
     "TimerReport",
