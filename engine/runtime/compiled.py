@@ -25,6 +25,8 @@ from engine.dsl.spec import SEPARATOR, StateSpec, Text, TimerSpec, TransitionSpe
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FormError, FormValidator
 from engine.plugins import Action, PluginRegistry
+from engine.rules.expr import compile_expression, parse
+from engine.rules.ruleset import compile_ruleset
 from engine.store.tables import STATE_JOIN
 
 StateConfig = tuple[str, ...]
@@ -393,16 +395,12 @@ def _machine_states(spec: WorkflowSpec, states: Mapping[str, StateSpec]) -> list
 def _guard(when: str | None) -> Any | None:
     if not when:
         return None
-    from engine.rules.expr import compile_expression
-
     return compile_expression(when)
 
 
 def _reads_form(when: str, form: Mapping[str, Any]) -> bool:
     """Whether condition ``when`` reads what the form fills: ``data``, or ``order.<field>`` for a
     top-level field of the form (the submitted data is merged into ``order`` before guards run)."""
-    from engine.rules.expr import parse
-
     return _node_reads_form(parse(when), _fields(form))
 
 
@@ -410,8 +408,6 @@ def _before_form(when: str, form: Mapping[str, Any]) -> tuple[str, Any] | None:
     """The conditions of ``when``'s top-level ``and`` (a ``when`` list is one) that read nothing the form
     fills, as one condition and its compiled guard; None when there are none, or when none of ``when``
     reads the form (the whole guard is judged before the form then)."""
-    from engine.rules.expr import compile_expression, parse
-
     body = parse(when).body
     parts = body.values if isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And) else [body]
     fields = _fields(form)
@@ -446,8 +442,6 @@ def _node_reads_form(tree: ast.AST, fields: set[str]) -> bool:
 def _ruleset(spec: WorkflowSpec, path: str | None) -> Any | None:
     if not path:
         return None
-    from engine.rules.ruleset import compile_ruleset
-
     return compile_ruleset(spec.rulesets[path], path)
 
 
