@@ -5,16 +5,21 @@ done by a module per concern, which the facade only hands the call to:
 
 - ``publishing``: versions stored, compiled first;
 - ``commands``: an order created, a trigger fired (``decisions`` picks the transition and says why not);
-- ``queries``: what the pages and the CLI read, and the calls a page makes in one go;
+- ``queries``: what the CLI and the tests read, a call each;
+- ``pages``: what one page shows, in one call and one transaction, the order read once;
 - ``workers``: the due timers fired, the outbox handed to its sender;
 - ``migration``: orders moved onto another published version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from engine.clock import Clock
 from engine.dsl.compiler import Bundle
@@ -25,18 +30,25 @@ from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.commands import Commands, Intake, StepRequest
 from engine.runtime.migration import Migrations
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
+from engine.runtime.pages import Pages, Submission
 from engine.runtime.parts import Parts, Versions
 from engine.runtime.publishing import Publisher
 from engine.runtime.queries import Queries
 from engine.runtime.results import (
     AuditEvent,
     FireResult,
+    IntakePage,
     MigrationPlan,
+    OrderList,
+    OrderPage,
     OrderView,
     PublishedForm,
     PublishedVersion,
+    StepPage,
+    StepTaken,
     TimerReport,
     TriggerInfo,
+    WorkflowCounts,
 )
 from engine.runtime.workers import Workers
 from engine.store import DEFAULT_LEASE, Store
@@ -63,6 +75,7 @@ class Engine:
         self.queries = Queries(self.parts)
         self.workers = Workers(self.parts, self.commands)
         self.migrations = Migrations(self.parts)
+        self.pages = Pages(self.parts, self.commands)
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -158,6 +171,66 @@ class Engine:
     def transition_form(self, order_id: int, trigger: str, actor: Actor) -> PublishedForm | None:
         """The form a person fills to fire ``trigger`` on the order now (``Queries.transition_form``)."""
         return self.queries.transition_form(order_id, trigger, actor)
+
+    # -- pages: what one page shows, in one call and one transaction (``engine.runtime.pages``) ----
+
+    def home(self, actor: Actor) -> list[WorkflowCounts]:
+        """The home page: the workflows of the actor's departments with their orders by state and the
+        channels the actor may take new orders from."""
+        return self.pages.home(actor)
+
+    def order_list(
+        self,
+        actor: Actor,
+        *,
+        workflow: str | None = None,
+        state: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> OrderList:
+        """A page of the orders of the actor's departments, newest first, each with its version."""
+        return self.pages.order_list(actor, workflow=workflow, state=state, limit=limit, offset=offset)
+
+    def order_page(self, order_id: int, actor: Actor) -> OrderPage:
+        """An order's page: the order, its version, history, triggers and forms, the order read once."""
+        return self.pages.order_page(order_id, actor)
+
+    def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
+        """A step's page: the order, the step from where it is now (or why not) and its form."""
+        return self.pages.step_page(order_id, trigger, actor)
+
+    def take_step(
+        self,
+        order_id: int,
+        trigger: str,
+        actor: Actor,
+        submission: Submission,
+        *,
+        expected_lock_version: int | None = None,
+    ) -> StepTaken:
+        """A step taken from its page in one write transaction, the order read once
+        (``Pages.take_step``): ``submission(page)`` gives the data sent, a refusal or a conflict comes
+        back with the page."""
+        return self.pages.take_step(
+            order_id, trigger, actor, submission, expected_lock_version=expected_lock_version
+        )
+
+    def intake_page(self, actor: Actor, department: str, workflow: str, channel: str) -> IntakePage:
+        """A new order's page: the newest version of ``workflow`` and the form of ``channel``."""
+        return self.pages.intake_page(actor, department, workflow, channel)
+
+    def check_database(self) -> None:
+        """One statement in a read transaction (on SQLite no write lock); raises when the database
+        cannot be reached (``/healthz``)."""
+        with self.store.read() as tx:
+            tx.connection.execute(text("SELECT 1"))
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction's connection, for what reads tables beside the engine while a page is
+        drawn (the option sources its choices come from): on SQLite a plain ``BEGIN``, no write lock."""
+        with self.store.read() as tx:
+            yield tx.connection
 
     # -- timers --------------------------------------------------------------------------------
 

@@ -10,12 +10,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.dsl.spec import Text
-from engine.errors import EngineError, Refusal
+from engine.dsl.spec import Text, TransitionSpec, WorkflowSpec
+from engine.errors import ConflictError, EngineError, Refusal, TransitionRejected
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.store import AuditRow, OrderRow
+from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
 
@@ -131,3 +131,91 @@ def order_view(row: OrderRow) -> OrderView:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+# -- what a page shows, read in one call (``engine.runtime.pages``) -----------------------------------
+
+
+@dataclass(frozen=True)
+class WorkflowCounts:
+    """A published workflow on the home page: its newest version, its orders by state (most first),
+    and the channels the actor may take a new order from (none: the actor may not create its orders)."""
+
+    department: str
+    workflow: str
+    version: int
+    title: Text
+    total: int
+    by_state: tuple[tuple[str, int], ...]
+    labels: Mapping[str, Text]  # state -> label, of the newest version
+    channels: tuple[str, ...]
+
+    def label(self, state: str, lang: str) -> str:
+        """A state's label; an order in a parallel state shows one label per region."""
+        return " | ".join(
+            self.labels[part].get(lang) if part in self.labels else part for part in state.split(STATE_JOIN)
+        )
+
+
+@dataclass(frozen=True)
+class ListedOrder:
+    """An order of a list, with the version it runs on (for its workflow's title and state labels)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+
+
+@dataclass(frozen=True)
+class OrderList:
+    """A page of orders, newest first; ``more``: older ones follow. ``workflow``: the newest version of
+    the workflow the list is filtered by (None: no filter, or a workflow not published)."""
+
+    orders: tuple[ListedOrder, ...]
+    more: bool
+    workflow: WorkflowSpec | None = None
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """What an order's page shows: the order, its version, its history, the triggers a person could fire
+    now (and why not), and the version's forms (the order's intake form first: its labels)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+    history: tuple[AuditEvent, ...]
+    triggers: tuple[TriggerInfo, ...]
+    forms: tuple[PublishedForm, ...]
+
+
+@dataclass(frozen=True)
+class StepPage:
+    """What a step's page shows: the order, its version, the step (``info`` None: it does not leave the
+    order's state now), the transition of that trigger (None: the workflow has no such step a person
+    fires) and the step's form (None: it takes none)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+    trigger: str
+    info: TriggerInfo | None
+    transition: TransitionSpec | None
+    form: PublishedForm | None
+
+
+@dataclass(frozen=True)
+class StepTaken:
+    """What ``take_step`` did: the step's page as the order was before, and the step fired (``result``),
+    or why not (``rejected``, ``conflict``), or neither (not offered now, or the submission asked for
+    the page again: nothing written)."""
+
+    page: StepPage
+    result: FireResult | None = None
+    rejected: TransitionRejected | None = None
+    conflict: ConflictError | None = None
+
+
+@dataclass(frozen=True)
+class IntakePage:
+    """What a new-order page shows: the newest version of the workflow and the form of the channel."""
+
+    spec: WorkflowSpec
+    form: PublishedForm | None
