@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/lifecycle.py --orders 2000 --repeat 5
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/forms.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

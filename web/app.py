@@ -7,11 +7,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, url_for
-from sqlalchemy import text
 
-from engine.clock import Clock
-from engine.common.words import term, translate
-from engine.store.reports import order_counts
+from engine.api import Clock, term, translate
 from web import auth, params
 from web.forms import forms
 from web.i18n import current_lang
@@ -54,23 +51,15 @@ def services() -> Services:
 
 @home.get("/healthz")
 def healthz() -> Any:
-    with services().store.read() as tx:  # a read transaction: on SQLite it takes no write lock
-        tx.connection.execute(text("SELECT 1"))
+    services().engine.check_database()
     return jsonify(status="ok", database="ok")
 
 
 @home.get("/")
 def index() -> Any:
-    """The workflows of the user's departments with their order counts. A page only reads: the counts
-    are exact as read (``order_counts``), and folding them is the worker's (docs/architecture.md)."""
-    actor = auth.current_actor()
-    store = services().store
-    rows = order_counts(store, actor.scope)
-    specs = {row.workflow: services().engine.spec(row.workflow) for row in rows}
-    channels = {  # "new order" links only where the user may create orders
-        name: spec.channels for name, spec in specs.items() if spec.takes_orders_from(actor.roles)
-    }
-    return render_template("home.html", rows=rows, channels=channels)
+    """The workflows of the user's departments with their order counts, in one read (``Engine.home``):
+    a page only reads; folding the counts is the worker's (docs/architecture.md)."""
+    return render_template("home.html", rows=services().engine.home(auth.current_actor()))
 
 
 def create_app(

@@ -48,10 +48,8 @@ from flask import (
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from engine.clock import Clock
-from engine.runtime import Actor
-from engine.store import Store
-from engine.store.users import (
+from engine.api import Actor, Clock, Store
+from engine.api.accounts import (
     AttemptRefused,
     forget_login_attempts,
     give_back_login_attempt,

@@ -35,10 +35,9 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.clock import CHINA_TIME
-from engine.forms import fields as paths
-from engine.forms.formats import FORMAT_CHECKER, is_money
-from engine.forms.ui import FieldLayout, FormLayout
+from engine.api import CHINA_TIME
+from engine.api.forms import FORMAT_CHECKER, FieldLayout, FormLayout, is_money
+from engine.api.forms import fields as paths
 
 __all__ = [
     "CHINA_TIME",

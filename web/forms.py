@@ -24,6 +24,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,15 +35,23 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from engine.common.words import translate
-from engine.dsl.loader import load_json
+from engine.api import translate
+from engine.api.forms import (
+    FieldError,
+    FieldLayout,
+    FormLayout,
+    FormValidator,
+    Option,
+    OptionContext,
+    OptionSourceRegistry,
+    check_form_file,
+    load_json,
+    load_layout,
+    message,
+    ui_path_for,
+)
+from engine.api.forms import fields as paths
 from engine.errors import DefinitionError, PluginError
-from engine.forms import fields as paths
-from engine.forms.checks import check_form_file
-from engine.forms.messages import message
-from engine.forms.ui import FieldLayout, FormLayout, Option, load_layout, ui_path_for
-from engine.forms.validation import FieldError, FormValidator
-from engine.plugins import OptionContext, OptionSourceRegistry
 from web.auth import current_actor
 from web.formdata import (
     RowsOverLimit,
@@ -648,17 +657,18 @@ def source_options(
     registry: OptionSourceRegistry,
     department: str,
     definitions_root: Path | None,
-    connect: Callable[[], Any] | None,
+    connect: Callable[[], AbstractContextManager[Any]] | None,
 ) -> tuple[OptionsFor, Callable[[], None]]:
-    """``options_for`` reading option sources (each source and params once), and a ``close`` for the
-    database connection it may have opened. A source that fails (no database) offers no choices; the
-    page then shows a text box."""
+    """``options_for`` reading option sources (each source and params once), and a ``close`` that ends
+    the database connection ``connect`` may have given it (a read: drawing a page writes nothing). A
+    source that fails (no database) offers no choices; the page then shows a text box."""
     cache: dict[tuple[str, str], tuple[Option, ...]] = {}
     opened: list[Any] = []
+    held = ExitStack()
 
     def connection() -> Any:
         if not opened and connect is not None:
-            opened.append(connect())
+            opened.append(held.enter_context(connect()))
         return opened[0] if opened else None
 
     def options_for(spec: FieldLayout) -> Sequence[Option]:
@@ -680,8 +690,7 @@ def source_options(
         return cache[key]
 
     def close() -> None:
-        for connection_ in opened:
-            connection_.close()
+        held.close()
 
     return options_for, close
 
@@ -720,7 +729,7 @@ def form_view(
     it posts to ``action`` and refreshes through ``refresh`` (default: this form's preview addresses)."""
     settings = _services().settings
     options_for, close = source_options(
-        _registry(), compiled.department, Path(settings.definitions_root), _services().store.engine.connect
+        _registry(), compiled.department, Path(settings.definitions_root), _services().engine.reading
     )
     try:
         view = build_view(compiled, data, errors, current_lang(), options_for, focus)

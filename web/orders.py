@@ -45,23 +45,15 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from engine.common.text import Text
-from engine.common.words import translate
-from engine.dsl.spec import WorkflowSpec
+from engine.api import STATE_JOIN, Engine, OrderView, PublishedForm, StepPage, Text, WorkflowSpec, translate
+from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
 from engine.errors import (
-    ConflictError,
     ContentionError,
     NotFound,
     Refusal,
     StoredDocumentError,
     TransitionRejected,
 )
-from engine.forms.fields import ITEMS
-from engine.forms.ui import FieldLayout, FormLayout
-from engine.forms.validation import FieldError
-from engine.runtime import Engine, OrderView
-from engine.runtime.engine import PublishedForm
-from engine.store import STATE_JOIN
 from web.auth import current_actor
 from web.formdata import choice_text, local_time
 from web.forms import (
@@ -148,24 +140,21 @@ class _Intake:
 
 def _intake(department: str, workflow: str, channel: str) -> _Intake:
     actor = current_actor()
-    if not actor.in_department(department):
-        abort(404)
-    engine = _engine()
     try:
-        spec = engine.spec(workflow)
-        published = engine.intake_form(workflow, channel)
+        page = _engine().intake_page(actor, department, workflow, channel)
     except NotFound:
         abort(404)
-    if spec.department != department or channel not in spec.channels:
-        abort(404)
+    spec = page.spec
     if not spec.takes_orders_from(actor.roles):
         roles = " / ".join(spec.create_roles)
-        page = render_template("error.html", code=403, key="orders.may_not_create", values={"roles": roles})
-        abort(Response(page, status=403))
+        page_html = render_template(
+            "error.html", code=403, key="orders.may_not_create", values={"roles": roles}
+        )
+        abort(Response(page_html, status=403))
     where = {"department": department, "workflow": workflow, "channel": channel}
     return _Intake(
         spec,
-        _compiled(published, department),
+        _compiled(page.form, department),
         url_for("orders.new", **where),
         url_for("orders.new_refresh", **where),
     )
@@ -325,13 +314,13 @@ def index() -> Any:
     workflow = request.args.get("workflow") or None
     state = request.args.get("state") or None
     page = query_number("page", MAX_PAGE) or 1
-    engine, lang = _engine(), current_lang()
-    found = engine.list_orders(
-        current_actor(), workflow=workflow, state=state, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    lang = current_lang()
+    found = _engine().order_list(
+        current_actor(), workflow=workflow, state=state, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     rows = []
-    for order in found[:PAGE_SIZE]:
-        spec = engine.spec(order.workflow, order.version)
+    for listed in found.orders:
+        order, spec = listed.order, listed.spec
         total = order.data.get("total")
         money = isinstance(total, int | float) and not isinstance(total, bool)
         rows.append(
@@ -346,12 +335,10 @@ def index() -> Any:
         )
     filters = {key: value for key, value in (("workflow", workflow), ("state", state)) if value}
     shown = dict(filters)  # the filters by the names people know, where the workflow is known
-    if workflow is not None:
-        with suppress(NotFound):
-            spec = engine.spec(workflow)
-            shown["workflow"] = spec.title.get(lang)
-            if state is not None:
-                shown["state"] = state_label(spec, state, lang)
+    if found.workflow is not None:
+        shown["workflow"] = found.workflow.title.get(lang)
+        if state is not None:
+            shown["state"] = state_label(found.workflow, state, lang)
     page_html = render_template(
         "orders/index.html",
         rows=rows,
@@ -361,20 +348,13 @@ def index() -> Any:
         typed=typed if not_a_number else "",
         not_a_number=not_a_number,
         newer=url_for("orders.index", **filters, page=page - 1) if page > 1 else None,
-        older=url_for("orders.index", **filters, page=page + 1) if len(found) > PAGE_SIZE else None,
+        older=url_for("orders.index", **filters, page=page + 1) if found.more else None,
     )
     return (page_html, 400) if not_a_number else page_html
 
 
 # --------------------------------------------------------------------------------------------------
 # An order's page
-
-
-def _order(order_id: int) -> OrderView:
-    try:
-        return _engine().get_order(order_id, current_actor())
-    except NotFound:
-        abort(404)
 
 
 def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
@@ -484,11 +464,11 @@ class Event:
 
 @orders.get("/orders/<id:order_id>")
 def show(order_id: int) -> Any:
-    actor = current_actor()
-    order = _order(order_id)
-    engine = _engine()
-    lang = current_lang()
-    spec = engine.spec(order.workflow, order.version)
+    try:
+        page = _engine().order_page(order_id, current_actor())
+    except NotFound:
+        abort(404)
+    order, spec, lang = page.order, page.spec, current_lang()
     labels = _trigger_labels(spec)
     events = [
         Event(
@@ -503,22 +483,19 @@ def show(order_id: int) -> Any:
             to_label=state_label(spec, event.to_state, lang),
             reason=event.reason,
         )
-        for event in engine.history(order_id, actor)
+        for event in page.history
     ]
     triggers = [
         (info.trigger, info.label.get(lang) if info.label is not None else info.trigger)
-        for info in engine.available_triggers(order_id, actor)
+        for info in page.triggers
         if info.allowed
     ]
-    forms = engine.published_forms(order.workflow, order.version)
-    intake = spec.intake_forms.get(order.channel) if order.channel is not None else None
-    forms.sort(key=lambda form: form.path != intake)  # the labels the clerk saw when placing it first
     return render_template(
         "orders/show.html",
         order=order,
         spec=spec,
         state=state_label(spec, order.state, lang),
-        summary=summarize(order.data, [form.layout for form in forms], lang),
+        summary=summarize(order.data, [form.layout for form in page.forms], lang),
         events=events,
         triggers=triggers,
     )
@@ -542,41 +519,43 @@ class _Step:
 
 
 def _step(order_id: int, trigger: str) -> _Step:
-    actor = current_actor()
-    order = _order(order_id)
-    engine = _engine()
-    lang = current_lang()
     try:
-        info = next((t for t in engine.available_triggers(order_id, actor) if t.trigger == trigger), None)
-        published = engine.transition_form(order_id, trigger, actor)
+        page = _engine().step_page(order_id, trigger, current_actor())
     except NotFound:
         abort(404)
+    return _step_of(page)
+
+
+def _step_of(page: StepPage) -> _Step:
+    """The step's page as the view draws it: a 404 for a step the workflow has not, a 409 for one not
+    possible from where the order is now."""
+    order, info, lang = page.order, page.info, current_lang()
+    trigger = page.trigger
     if info is None:
-        spec = engine.spec(order.workflow, order.version)
-        known = next((t for t in spec.transitions if t.trigger == trigger and not t.auto), None)
+        known = page.transition
         if known is None:
             abort(404)
         # A step of this workflow, not possible from where the order is now: done already (a form
         # sent twice, a page left open), or by someone else.
         action = known.label.get(lang) if known.label is not None else trigger
-        page = render_template(
+        not_now = render_template(
             "orders/not_now.html",
             order=order,
             message=translate("orders.not_now", lang).format(
-                state=state_label(spec, order.state, lang), action=action
+                state=state_label(page.spec, order.state, lang), action=action
             ),
         )
-        abort(Response(page, status=409))
+        abort(Response(not_now, status=409))
     return _Step(
         order=order,
-        spec=engine.spec(order.workflow, order.version),
+        spec=page.spec,
         trigger=trigger,
         label=info.label.get(lang) if info.label is not None else trigger,
         allowed=info.allowed,
         why_not=tuple(r.zh if lang == "zh" else r.en for r in info.why_not),
-        form=_compiled(published, order.department),
-        action=url_for("orders.fire", order_id=order_id, trigger=trigger),
-        refresh=url_for("orders.fire_refresh", order_id=order_id, trigger=trigger),
+        form=_compiled(page.form, order.department),
+        action=url_for("orders.fire", order_id=order.id, trigger=trigger),
+        refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
     )
 
 
@@ -605,9 +584,9 @@ def _render_step(
 
 @orders.route("/orders/<id:order_id>/fire/<trigger>", methods=["GET", "POST"])
 def fire(order_id: int, trigger: str) -> Any:
-    step = _step(order_id, trigger)
-    compiled = step.form
     if request.method == "GET":
+        step = _step(order_id, trigger)
+        compiled = step.form
         data = compiled.layout.prepare(compiled.layout.blank()) if compiled is not None else {}
         if not step.allowed:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
@@ -615,6 +594,7 @@ def fire(order_id: int, trigger: str) -> Any:
     sent_lock = request.form.get(LOCK_FIELD) or ""
     lock_version = whole_number(sent_lock, LOCK_DIGITS)
     if lock_version is None:
+        _step(order_id, trigger)  # an order or a step that is not there is that first
         # Without the version the page was drawn with, a change made meanwhile would go unnoticed:
         # nothing is done (the step's own page always sends it).
         shown = sent_lock if len(sent_lock) <= 40 else sent_lock[:39] + "…"
@@ -623,25 +603,47 @@ def fire(order_id: int, trigger: str) -> Any:
         )
         page = render_template("error.html", code=400, key=key, values=values)
         abort(Response(page, status=400))
-    data = posted_data(compiled) if compiled is not None else {}
-    if compiled is not None:
-        rows = posted_row_action(compiled, data)
-        if rows is not None:
-            return _render_step(step, rows[0], lock_version, focus=rows[1])
-        data = compiled.layout.prepare(data)
+    sent = _Sent()
     try:
-        _engine().fire(order_id, trigger, current_actor(), data, expected_lock_version=lock_version)
+        taken = _engine().take_step(
+            order_id, trigger, current_actor(), sent.read, expected_lock_version=lock_version
+        )
     except ContentionError as busy:  # not a change by someone else: the same step may be sent again
-        return _render_step(step, data, lock_version, problems=[busy.message(current_lang())]), 409
-    except ConflictError:
-        problem = translate("orders.conflict", current_lang())
-        return _render_step(step, data, lock_version, problems=[problem], conflict=True), 409
-    except TransitionRejected as rejected:
-        errors, problems = _field_errors(rejected.refusals)
-        return _render_step(step, data, lock_version, errors, problems), 422
+        step = sent.step or _step(order_id, trigger)
+        return _render_step(step, sent.data, lock_version, problems=[busy.message(current_lang())]), 409
     except NotFound:
         abort(404)
+    step = sent.step or _step_of(taken.page)
+    if sent.rows is not None:  # a row added or removed without JavaScript: nothing fired
+        return _render_step(step, sent.rows[0], lock_version, focus=sent.rows[1])
+    if taken.conflict is not None:
+        problem = translate("orders.conflict", current_lang())
+        return _render_step(step, sent.data, lock_version, problems=[problem], conflict=True), 409
+    if taken.rejected is not None:
+        errors, problems = _field_errors(taken.rejected.refusals)
+        return _render_step(step, sent.data, lock_version, errors, problems), 422
     return redirect(url_for("orders.show", order_id=order_id))
+
+
+@dataclass
+class _Sent:
+    """What a step's page sent, read by ``Engine.take_step`` with the step's page in hand."""
+
+    step: _Step | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    rows: tuple[dict[str, Any], str | None] | None = (
+        None  # a row added or removed: the data, the field to focus
+    )
+
+    def read(self, page: StepPage) -> Mapping[str, Any] | None:
+        self.step = step = _step_of(page)
+        compiled = step.form
+        data = posted_data(compiled) if compiled is not None else {}
+        self.rows = posted_row_action(compiled, data) if compiled is not None else None
+        if self.rows is not None:
+            return None
+        self.data = compiled.layout.prepare(data) if compiled is not None else data
+        return self.data
 
 
 @orders.post("/orders/<id:order_id>/fire/<trigger>/refresh")

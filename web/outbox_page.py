@@ -26,8 +26,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from engine.api import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
 from engine.errors import ConflictError, Forbidden, NotFound
-from engine.runtime import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
 from web.auth import current_actor
 from web.formdata import local_time
 from web.i18n import current_lang

@@ -29,10 +29,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from engine.runtime import Actor
-from engine.runtime.actor import ALL_DEPARTMENTS
-from engine.store import Store
-from engine.store.users import (
+from engine.api import ALL_DEPARTMENTS, Actor, Store
+from engine.api.accounts import (
     UserExists,
     UserRow,
     add_user,

@@ -1,17 +1,7 @@
 """The runtime: the Engine facade, actors, and one shared compiled machine per published version."""
 
 from engine.runtime.actor import ALL_DEPARTMENTS, SYSTEM, Actor
-from engine.runtime.engine import (
-    AuditEvent,
-    Engine,
-    FireResult,
-    MigrationPlan,
-    OrderView,
-    PublishedVersion,
-    TimerReport,
-    TriggerInfo,
-    UnfiredTimer,
-)
+from engine.runtime.engine import Engine
 from engine.runtime.outbox import (
     ADMIN_ROLE,
     OUTBOX_STATUSES,
@@ -20,6 +10,24 @@ from engine.runtime.outbox import (
     RetryPolicy,
     Undeliverable,
     Unreachable,
+)
+from engine.runtime.results import (
+    AuditEvent,
+    FireResult,
+    IntakePage,
+    ListedOrder,
+    MigrationPlan,
+    OrderList,
+    OrderPage,
+    OrderView,
+    PublishedForm,
+    PublishedVersion,
+    StepPage,
+    StepTaken,
+    TimerReport,
+    TriggerInfo,
+    UnfiredTimer,
+    WorkflowCounts,
 )
 
 __all__ = [
@@ -32,14 +40,22 @@ __all__ = [
     "DispatchReport",
     "Engine",
     "FireResult",
+    "IntakePage",
+    "ListedOrder",
     "MigrationPlan",
+    "OrderList",
+    "OrderPage",
     "OrderView",
     "OutboxMessage",
+    "PublishedForm",
     "PublishedVersion",
     "RetryPolicy",
+    "StepPage",
+    "StepTaken",
     "TimerReport",
     "TriggerInfo",
     "Undeliverable",
     "UnfiredTimer",
     "Unreachable",
+    "WorkflowCounts",
 ]

@@ -13,7 +13,8 @@ from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
 from engine.rules.ruleset import Evaluable
 from engine.rules.testing import ReplayOrder
 from engine.runtime.actor import Actor
-from engine.runtime.engine import Engine, OrderView
+from engine.runtime.engine import Engine
+from engine.runtime.results import OrderView
 
 __all__ = ["orders_for_replay"]
 

@@ -38,7 +38,7 @@ from engine.common.text import Text
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.store import documents
 from engine.store.documents import WORKFLOW_BUNDLE
-from engine.store.store import Store, is_lock_timeout
+from engine.store.store import Store, Tx, is_lock_timeout
 from engine.store.tables import (
     STATE_JOIN,
     audit_events,
@@ -109,6 +109,12 @@ def _moves(after: Any, upto: Any = None, departments: Collection[str] | None = N
 def state_counts(store: Store, departments: Collection[str] | None = None) -> dict[tuple[str, str, str], int]:
     """Orders by (department, workflow, state), exact as of now: the kept counts plus the audit events
     after them, read in one statement (one snapshot)."""
+    with store.read() as tx:  # a plain read: on SQLite it takes no write lock
+        return read_state_counts(tx, departments)
+
+
+def read_state_counts(tx: Tx, departments: Collection[str] | None = None) -> dict[tuple[str, str, str], int]:
+    """``state_counts`` read inside ``tx`` (one statement)."""
     folded = (
         select(order_counts_folded.c.last_audit_id).where(order_counts_folded.c.id == 1).scalar_subquery()
     )
@@ -128,8 +134,28 @@ def state_counts(store: Store, departments: Collection[str] | None = None) -> di
         .group_by(both.c.department, both.c.workflow, both.c.state)
         .having(total != 0)
     )
-    with store.read() as tx:  # a plain read: on SQLite it takes no write lock
-        return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
+    return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
+
+
+def newest_versions(tx: Tx, departments: Collection[str] | None = None) -> list[tuple[str, str, int]]:
+    """(department, workflow, newest version) of every published workflow whose newest version is in
+    ``departments`` (all when None), by department and workflow (one statement)."""
+    newest = (
+        select(workflow_versions.c.workflow, func.max(workflow_versions.c.version).label("version"))
+        .group_by(workflow_versions.c.workflow)
+        .subquery()
+    )
+    query = select(
+        workflow_versions.c.department, workflow_versions.c.workflow, workflow_versions.c.version
+    ).join(
+        newest,
+        (newest.c.workflow == workflow_versions.c.workflow)
+        & (newest.c.version == workflow_versions.c.version),
+    )
+    if departments is not None:
+        query = query.where(workflow_versions.c.department.in_(list(departments)))
+    query = query.order_by(workflow_versions.c.department, workflow_versions.c.workflow)
+    return [(d, w, int(v)) for d, w, v in tx.connection.execute(query)]
 
 
 def fold_order_counts(

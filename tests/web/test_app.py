@@ -19,10 +19,12 @@ from sqlalchemy import event
 from sqlalchemy.pool import Pool
 
 from engine.clock import FrozenClock
+from tests.statements import Statements, cost
 from tests.web.conftest import (
     DESK_CLERK,
     TESTER,
     TESTER_PASSWORD,
+    add_user,
     csrf_token_of,
     log_in,
     make_app,
@@ -74,6 +76,27 @@ def test_home_lists_departments_workflows_and_order_counts(client: FlaskClient) 
     assert 'href="/orders?workflow=desk-order&amp;state=paid" title="paid">' in page  # the paid ones, listed
     zh = client.get("/?lang=zh").get_data(as_text=True)
     assert "柜台订单" in zh and "部门与流程" in zh and "待支付 <b>2</b>" in zh
+
+
+def test_home_reads_the_counts_and_the_workflows_in_one_read(tmp_path: Path) -> None:
+    """The login's session, then one read transaction for the whole page (never one per workflow)."""
+    with Statements().listening() as statements:
+        app = make_app(
+            Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}", definitions_root=DEFS, secret_key="h")
+        )
+        try:
+            publish_desk_orders(app.extensions["orderloom"].engine)
+            add_user(app, "wang.fang", "wang.fang-password", ("clerk",), ("desk",))  # not an admin: no
+            client = log_in(
+                app.test_client(), "wang.fang", "wang.fang-password"
+            )  # outbox count in the header
+            client.get("/")  # compiled versions and statements cached, as on a running server
+            with statements.during() as seen:
+                page = client.get("/?lang=en").text
+            assert "Desk order" in page and '<td class="num">3</td>' in page
+            assert (cost(seen).transactions, cost(seen).writes) == (2, 0), seen
+        finally:
+            app.extensions["orderloom"].close()
 
 
 def test_the_browser_language_is_the_default(client: FlaskClient) -> None:

@@ -22,6 +22,7 @@ from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor
 from engine.store import tables
 from tests.deadlocks import collide
+from tests.statements import Statements, cost
 from tests.web.conftest import add_user, log_in, make_app, settings_for
 from web.orders import SAME_AGAIN_WINDOW
 
@@ -660,3 +661,50 @@ def test_a_computed_column_is_not_marked_required(clerk: FlaskClient) -> None:
     page = clerk.get(f"{NEW}?lang=zh").text
     assert '<th scope="col">小计（元）</th>' in page  # computed from quantity and unit price
     assert '<th scope="col">数量<span class="req" aria-hidden="true">*</span></th>' in page
+
+
+@pytest.fixture
+def statements() -> Iterator[Statements]:
+    with Statements().listening() as listening:
+        yield listening
+
+
+@pytest.fixture
+def measured_clerk(statements: Statements, app: Flask) -> FlaskClient:
+    """``clerk`` over an app whose connections were all opened while ``statements`` listened."""
+    return log_in(app.test_client(), "li.na", "li.na-demo")
+
+
+def test_reading_pages_read_the_order_once_in_one_read_and_write_nothing(
+    measured_clerk: FlaskClient, statements: Statements
+) -> None:
+    order_id = create(measured_clerk)
+    for path in (f"/orders/{order_id}", f"/orders/{order_id}/fire/pay", "/orders", NEW):
+        measured_clerk.get(path)  # compiled versions and statements cached, as on a running server
+        with statements.during() as seen:
+            assert measured_clerk.get(path).status_code == 200
+        # the login's session (read on every request), then the page's one read (the new order's
+        # page: the workflow's form, then what its choices are read from, the stock's skus)
+        assert cost(seen).transactions == (3 if path == NEW else 2), (path, seen)
+        assert cost(seen).writes == 0, (path, seen)
+        assert cost(seen).order_reads == (0 if path in ("/orders", NEW) else 1), (path, seen)
+
+
+def test_a_step_taken_reads_the_order_once_in_one_write_transaction(
+    measured_clerk: FlaskClient, statements: Statements
+) -> None:
+    order_id = create(measured_clerk)
+    lock = lock_of(measured_clerk.get(f"/orders/{order_id}/fire/pay").text)
+    paid = {"method": "alipay", "amount": "186", "transaction_ref": "2026000001", "_lock_version": lock}
+    with statements.during() as seen:
+        assert measured_clerk.post(f"/orders/{order_id}/fire/pay", data=paid).status_code == 302
+    assert (cost(seen).transactions, cost(seen).writes, cost(seen).order_reads) == (2, 1, 1), seen
+    # refused the same way: the page again with the refusal beside its field, nothing written
+    second = create(measured_clerk, **{"customer.name": "李娜"})
+    lock = lock_of(measured_clerk.get(f"/orders/{second}/fire/pay").text)
+    too_little = {**paid, "amount": "1", "_lock_version": lock}
+    with statements.during() as seen:
+        refused = measured_clerk.post(f"/orders/{second}/fire/pay?lang=en", data=too_little)
+    assert refused.status_code == 422 and "less than the order total" in refused.text
+    assert (cost(seen).transactions, cost(seen).order_reads) == (2, 1), seen
+    assert not [sql for sql in seen if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]

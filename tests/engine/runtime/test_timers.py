@@ -100,7 +100,7 @@ def test_timer_of_a_crashed_worker_is_taken_over_after_the_lease(
         timer = tx.timer(timer_id)
         assert timer is not None and (timer.status, timer.claimed_by) == ("fired", "w2")
     # Were the first worker only stalled, its late attempt finds the timer no longer its own.
-    assert not engine._fire_timer(timer_id, "crashed", clock.now())
+    assert not engine.workers.fire_timer(timer_id, "crashed", clock.now())
     assert engine.run_due_timers("w3") == 0
     assert [e.trigger for e in engine.history(order_id, CLERK)] == ["create", "cancel"]
 

@@ -1,0 +1,34 @@
+"""Logins: users, their sessions and the throttle of failed logins, as the store keeps them (part of
+``engine.api``; passwords are hashed by the web app, never here)."""
+
+from engine.store.users import (
+    AttemptRefused,
+    UserExists,
+    UserRow,
+    add_user,
+    end_session,
+    find_user,
+    forget_login_attempts,
+    give_back_login_attempt,
+    rehash_password,
+    session_user,
+    set_password,
+    start_session,
+    take_login_attempt,
+)
+
+__all__ = [
+    "AttemptRefused",
+    "UserExists",
+    "UserRow",
+    "add_user",
+    "end_session",
+    "find_user",
+    "forget_login_attempts",
+    "give_back_login_attempt",
+    "rehash_password",
+    "session_user",
+    "set_password",
+    "start_session",
+    "take_login_attempt",
+]

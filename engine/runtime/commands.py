@@ -1,0 +1,530 @@
+"""Commands: an order created, a trigger fired; each one database transaction.
+
+Load the order, check role, form, guards and rules (``decisions``), let the version's shared machine
+compute the move, run the actions, write the audit event, timers and outbox rows, then update the
+order where its ``lock_version`` still matches. Automatic transitions that become possible run in the
+same transaction. Any refusal or error rolls it all back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from engine.dsl.spec import CREATE_TRIGGER
+from engine.errors import ConflictError, NotFound, PluginError, Refusal, TransitionRejected
+from engine.forms.numbers import unstorable_refusals
+from engine.plugins import ActionContext
+from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.compiled import CompiledTransition, CompiledVersion, Move, active_paths, joined, split
+from engine.runtime.decisions import (
+    Decision,
+    LiveOrder,
+    Moving,
+    decide,
+    intake_refusals,
+    prepared_intake,
+)
+from engine.runtime.parts import Parts, retried
+from engine.runtime.results import FireResult, OrderView, order_view
+from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
+from engine.store.store import dumps, loads
+
+AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
+_DECISION_ONLY = frozenset({"outcome", "scores"})  # what the rules decide that stays in the audit event
+
+TimerKey = tuple[str, str, str | None]  # a timer's state, trigger and reason
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A new order as asked for: by whom, where, through which channel, with what data."""
+
+    actor: Actor
+    department: str
+    workflow: str
+    channel: str | None
+    data: dict[str, Any]
+    idempotency_key: str | None = None
+    request: str | None = None  # the request's fingerprint, when it has a key
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """A trigger to fire on an order, as asked for."""
+
+    order_id: int
+    trigger: str
+    actor: Actor
+    data: Mapping[str, Any] = field(default_factory=dict)
+    expected_lock_version: int | None = None  # the version the caller last saw
+    reason: str | None = None
+
+
+@dataclass
+class Step:
+    """One transition taken in memory, waiting to be written."""
+
+    trigger: str
+    actor: str
+    from_state: str
+    move: Move
+    changes: dict[str, Any]
+    guards: list[dict[str, Any]]
+    rules: dict[str, Any] | None
+    reason: str | None
+    outbox: list[tuple[str, dict[str, Any]]]
+    outcome: str | None = None
+
+
+def load_order(tx: Tx, order_id: int, actor: Actor) -> OrderRow:
+    """The order's row; ``NotFound`` when it is not there or outside the actor's departments."""
+    row = tx.load_order(order_id)
+    if row is None or not actor.in_department(row.department):
+        raise NotFound(f"order {order_id} not found", zh=f"找不到订单 {order_id}")
+    return row
+
+
+class Commands:
+    """Creating orders and firing triggers (the timers' worker fires through ``fire_in`` too)."""
+
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+
+    def create_order(self, intake: Intake) -> OrderView:
+        unstorable = unstorable_refusals(intake.data)  # JSON has no NaN: refused before anything is written
+        if unstorable:
+            raise TransitionRejected(unstorable)
+        if intake.idempotency_key is not None:
+            request = request_hash(
+                "create_order",
+                department=intake.department,
+                workflow=intake.workflow,
+                channel=intake.channel,
+                data=intake.data,
+            )
+            intake = replace(intake, request=request)
+        now = self.parts.clock.now()
+        try:
+            return self._create_in(intake, now)
+        except INTEGRITY_ERRORS:
+            if intake.idempotency_key is None:
+                raise
+            # On PostgreSQL a concurrent request with the same key stored its order first (this
+            # one rolled back whole): answer with that order, as a replay would.
+            with self.parts.store.read() as tx:
+                stored = replay(tx, intake.actor, intake.idempotency_key, intake.request)
+                if stored is None:
+                    raise
+                return order_view(load_order(tx, int(stored["order_id"]), intake.actor))
+
+    @retried
+    def _create_in(self, intake: Intake, now: datetime) -> OrderView:
+        actor, department, workflow, channel = (
+            intake.actor,
+            intake.department,
+            intake.workflow,
+            intake.channel,
+        )
+        with self.parts.store.transaction() as tx:
+            if intake.idempotency_key is not None:
+                stored = replay(tx, actor, intake.idempotency_key, intake.request)
+                if stored is not None:
+                    return order_view(load_order(tx, int(stored["order_id"]), actor))
+            if not actor.in_department(department):
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "department",
+                            f"无权在部门 {department} 下单",
+                            f"{actor.name} may not create orders in department {department}",
+                            {"department": department},
+                        )
+                    ]
+                )
+            cv = self.parts.compiled(tx, workflow, None)
+            if cv.spec.department != department:
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "department",
+                            f"流程 {workflow} 属于部门 {cv.spec.department}，不属于 {department}",
+                            f"workflow {workflow} belongs to department {cv.spec.department}, "
+                            f"not {department}",
+                            {"department": department, "workflow_department": cv.spec.department},
+                        )
+                    ]
+                )
+            creators = cv.spec.create_roles
+            if not actor.is_system and not cv.spec.takes_orders_from(actor.roles):
+                title = cv.spec.title
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            "role",
+                            f"需要角色 {' 或 '.join(creators)} 才能创建{title.get('zh')}",
+                            f"creating a {title.get('en').lower()} requires role {' or '.join(creators)}",
+                            {"roles": list(creators), "actor_roles": sorted(actor.roles)},
+                        )
+                    ]
+                )
+            # a copy: the order's steps write into it, and a retried try starts again from what was sent
+            data = prepared_intake(cv, channel, dict(intake.data))
+            refusals = intake_refusals(cv, channel, data)
+            if refusals:
+                raise TransitionRejected(refusals)
+            order_id = tx.insert_order(
+                department=department,
+                workflow=workflow,
+                version=cv.version,
+                channel=channel,
+                state=joined(cv.initial),
+                data=data,
+                final=cv.is_final(cv.initial),
+                at=now,
+            )
+            tx.insert_audit(
+                order_id=order_id,
+                seq=1,
+                at=now,
+                actor=actor.name,
+                trigger=CREATE_TRIGGER,
+                from_state=None,
+                to_state=joined(cv.initial),
+                data_changes={k: [None, v] for k, v in data.items()},
+                guards=[],
+                rules=None,
+                reason=None,
+            )
+            schedule(tx, cv, order_id, sorted(active_paths(cv.initial)), now)
+            live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
+            moving = Moving(tx, cv, live, now)
+            steps = self.follow_auto(moving)
+            if steps:
+                self.write(moving, steps)
+            if intake.idempotency_key is not None:
+                tx.put_idempotent(
+                    actor.name,
+                    intake.idempotency_key,
+                    order_id,
+                    {"order_id": order_id},
+                    now,
+                    request_hash=intake.request,
+                )
+            # What was just written, without reading it back: the data as its stored JSON reads.
+            state, at = joined(live.config), now.astimezone(UTC)
+            return OrderView(
+                id=order_id,
+                department=department,
+                workflow=workflow,
+                version=cv.version,
+                channel=channel,
+                state=state,
+                states=split(state),
+                data=loads(dumps(live.data)),
+                lock_version=live.lock_version,
+                final=cv.is_final(live.config),
+                created_at=at,
+                updated_at=at,
+            )
+
+    @retried
+    def fire(self, request: StepRequest, idempotency_key: str | None = None) -> FireResult:
+        """Fire the trigger on the order in one transaction (see the module docstring)."""
+        if request.data:
+            unstorable = unstorable_refusals(request.data)
+            if unstorable:
+                raise TransitionRejected(unstorable)
+        fingerprint = None
+        if idempotency_key is not None:
+            fingerprint = request_hash(
+                "fire", order_id=request.order_id, trigger=request.trigger, data=dict(request.data)
+            )
+        with self.parts.store.transaction() as tx:
+            if idempotency_key is not None:
+                stored = replay(tx, request.actor, idempotency_key, fingerprint)
+                if stored is not None:
+                    return FireResult.from_dict(stored)
+            result = self.fire_in(tx, request)
+            if idempotency_key is not None:
+                tx.put_idempotent(
+                    request.actor.name,
+                    idempotency_key,
+                    request.order_id,
+                    result.to_dict(),
+                    self.parts.clock.now(),
+                    request_hash=fingerprint,
+                )
+            return result
+
+    def fire_in(self, tx: Tx, request: StepRequest, row: OrderRow | None = None) -> FireResult:
+        """Fire inside ``tx``; ``row``: the order as this transaction read it already (else read here)."""
+        now = self.parts.clock.now()
+        order_id, expected = request.order_id, request.expected_lock_version
+        if row is None:
+            row = load_order(tx, order_id, request.actor)
+        if expected is not None and row.lock_version != expected:
+            raise ConflictError(
+                f"order {order_id} changed (version {row.lock_version}, expected {expected})",
+                zh=f"订单 {order_id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
+            )
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        moving = Moving(tx, cv, LiveOrder.from_row(row), now)
+        from_state = row.state
+        decision = decide(moving, request.trigger, request.actor, request.data)
+        step = self.apply(moving, decision, request.actor, request.reason)
+        steps = [step, *self.follow_auto(moving)]
+        audit_ids = self.write(moving, steps)
+        return FireResult(
+            order_id=order_id,
+            trigger=request.trigger,
+            from_state=from_state,
+            to_state=joined(moving.order.config),
+            lock_version=moving.order.lock_version,
+            audit_event_id=audit_ids[0],
+            outcome=step.outcome,
+            decision=decision.rules,
+            auto=tuple(s.trigger for s in steps[1:]),
+        )
+
+    def apply(self, moving: Moving, decision: Decision, actor: Actor, reason: str | None) -> Step:
+        """Move the order in memory and run the actions; the writes come after, in ``write``. The
+        decision's ``dropped``: fields of the order the transition's form hides now (they leave it).
+
+        What the decision's ``data`` (the step's submission) holds is merged into the order, but the
+        owned fields it sends to this step's actions (``owned_inputs``): only what the actions return
+        is kept of those.
+        The actions see the order's data without what other steps sent (``step_fields`` this step did
+        not send), with this step's submission over it."""
+        tx, cv, live, now = moving.tx, moving.cv, moving.order, moving.now
+        ct, dest, data, guards = decision.transition, decision.dest, decision.data, decision.guards
+        rules = decision.rules
+        before = dict(live.data)
+        from_state = joined(live.config)
+        move = cv.move(live.config, ct, dest)
+        for key in decision.dropped:
+            live.data.pop(key, None)
+        inputs = {key: value for key, value in data.items() if key in ct.owned_inputs}
+        live.data.update(data if not inputs else {k: v for k, v in data.items() if k not in inputs})
+        if rules is not None and rules.get("outputs"):
+            # What the rules decided becomes order data: routing's warehouse, carrier and split,
+            # a decision table's outputs (the outcome and the scores stay in the audit event only).
+            live.data.update(
+                (key, value) for key, value in rules["outputs"].items() if key not in _DECISION_ONLY
+            )
+        earlier = cv.step_fields.difference(data)  # what earlier steps sent, left out of the actions' view
+        seen = {key: value for key, value in live.data.items() if key not in earlier}
+        seen.update(inputs)
+        outbox: list[tuple[str, dict[str, Any]]] = []
+        labels = step_labels(cv, ct, from_state, joined(move.to)) if ct.actions else {}
+        for name, action in ct.actions:
+            ctx = ActionContext(
+                connection=tx.connection,
+                order_id=live.id,
+                department=live.department,
+                workflow=live.workflow,
+                trigger=ct.spec.trigger,
+                source=from_state,
+                dest=joined(move.to),
+                actor=actor.name,
+                data=dict(seen),
+                now=now,
+                outbox=outbox,
+                labels=labels,
+            )
+            try:
+                changes = action(ctx)
+            except PluginError as error:
+                raise TransitionRejected([action_refusal(name, ct.spec.trigger, error)]) from error
+            if changes:
+                live.data.update(changes)
+                seen.update(changes)
+        live.config = move.to
+        # ``before`` is a shallow copy: a value no step touched is the same object, compared by identity
+        # before its (deep) equality
+        after = live.data
+        diff = {
+            key: [old, new]
+            for key in before.keys() | after.keys()
+            if (old := before.get(key)) is not (new := after.get(key)) and old != new
+        }
+        return Step(
+            trigger=ct.spec.trigger,
+            actor=actor.name,
+            from_state=from_state,
+            move=move,
+            changes=diff,
+            guards=guards,
+            rules=rules,
+            reason=reason,
+            outbox=outbox,
+            outcome=None if rules is None else rules.get("outcome"),
+        )
+
+    def follow_auto(self, moving: Moving) -> list[Step]:
+        """Take automatic transitions while one is possible (at most ``AUTO_LIMIT`` in a row)."""
+        cv, live = moving.cv, moving.order
+        steps: list[Step] = []
+        while cv.auto and len(steps) < AUTO_LIMIT:
+            for ct in cv.auto:
+                if not cv.source_matches(ct, live.config):
+                    continue
+                try:
+                    decision = decide(moving, ct.spec.trigger, SYSTEM, {})
+                except TransitionRejected:
+                    continue
+                if not decision.transition.spec.auto:
+                    continue
+                # what an automatic step takes is never a submission: no data, nothing dropped
+                taken = Decision(decision.transition, decision.dest, decision.guards, decision.rules, {})
+                steps.append(self.apply(moving, taken, SYSTEM, "auto"))
+                break
+            else:
+                break
+        return steps
+
+    def write(self, moving: Moving, steps: Sequence[Step]) -> list[int]:
+        """Write the steps taken in memory: the order where its lock version still matches, an audit
+        event per step, the timers of the states left cancelled and those entered scheduled, the
+        outbox messages. ``ConflictError`` when someone else changed the order meanwhile."""
+        tx, cv, live, now = moving.tx, moving.cv, moving.order, moving.now
+        expected = live.lock_version
+        live.lock_version = expected + len(steps)
+        if not tx.update_order(
+            live.id,
+            expected_lock_version=expected,
+            new_lock_version=live.lock_version,
+            state=joined(live.config),
+            data=live.data,
+            final=cv.is_final(live.config),
+            at=now,
+        ):
+            raise ConflictError(
+                f"order {live.id} was changed by someone else; reload it and try again",
+                zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
+            )
+        ids = []
+        for k, step in enumerate(steps, 1):
+            ids.append(
+                tx.insert_audit(
+                    order_id=live.id,
+                    seq=expected + k,
+                    at=now,
+                    actor=step.actor,
+                    trigger=step.trigger,
+                    from_state=step.from_state,
+                    to_state=joined(step.move.to),
+                    data_changes=step.changes,
+                    guards=step.guards,
+                    rules=step.rules,
+                    reason=step.reason,
+                )
+            )
+            for state in step.move.left:
+                if state in cv.timers:
+                    tx.cancel_timers(live.id, state)
+            schedule(tx, cv, live.id, step.move.entered, now)
+            for topic, payload in step.outbox:
+                internal = topic in self.parts.registry.internal_topics  # for the correlation feed alone
+                tx.insert_outbox(topic, payload, now, department=live.department, deliver=not internal)
+        return ids
+
+
+def schedule(
+    tx: Tx,
+    cv: CompiledVersion,
+    order_id: int,
+    states: Sequence[str],
+    now: datetime,
+    kept: Mapping[TimerKey, list[datetime]] | None = None,
+) -> None:
+    """Schedule the timers of ``states``, due ``after`` from ``now``; a timer with a due time in
+    ``kept`` (state, trigger, reason -> due times, earliest first) takes that one instead."""
+    for state in states:
+        for timer in cv.timers.get(state, ()):
+            due = kept.get((state, timer.trigger, timer.reason)) if kept else None
+            tx.schedule_timer(
+                order_id=order_id,
+                state=state,
+                trigger=timer.trigger,
+                reason=timer.reason,
+                due_at=due.pop(0) if due else now + timedelta(seconds=timer.after_seconds),
+            )
+
+
+def step_labels(
+    cv: CompiledVersion, ct: CompiledTransition, source: str, dest: str
+) -> dict[str, dict[str, str]]:
+    """How people read a step, in both languages: the workflow's title, the transition's label (its
+    trigger when it has none) and the states' labels (a parallel state's regions joined by " | ")."""
+
+    def state(name: str) -> dict[str, str]:
+        parts = name.split(STATE_JOIN)
+        return {
+            lang: " | ".join(cv.states[p].label.get(lang) if p in cv.states else p for p in parts)
+            for lang in ("zh", "en")
+        }
+
+    title, label = cv.spec.title, ct.spec.label
+    trigger = ct.spec.trigger
+    return {
+        "workflow": {"zh": title.zh, "en": title.en},
+        "trigger": {"zh": label.zh, "en": label.en} if label is not None else {"zh": trigger, "en": trigger},
+        "from": state(source),
+        "to": state(dest),
+    }
+
+
+def request_hash(operation: str, **arguments: Any) -> str:
+    """sha256 of the canonical JSON (sorted keys, no spaces) of an operation and its arguments."""
+    text = json.dumps(
+        {"operation": operation, **arguments},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def replay(tx: Tx, actor: Actor, key: str, request: str | None) -> Any | None:
+    """The stored result of ``actor``'s ``key``, or None when the key is new.
+
+    The same key sent with a different request is refused (code ``idempotency``); a key stored
+    before requests were fingerprinted replays its result whatever the request.
+    """
+    found = tx.idempotent_entry(actor.name, key)
+    if found is None:
+        return None
+    result, stored = found
+    if stored is not None and stored != request:
+        raise TransitionRejected(
+            [
+                Refusal(
+                    "idempotency",
+                    f"幂等键 {key} 已用于另一个请求；新的请求请使用新的键",
+                    f"idempotency key {key!r} was already used for a different request; "
+                    "use a new key for a new request",
+                    {"idempotency_key": key},
+                )
+            ]
+        )
+    return result
+
+
+def action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
+    """The refusal an action's ``PluginError`` stands for: its own when it gave one, else ``action``."""
+    details: dict[str, Any] = {**error.details, "action": name, "trigger": trigger}
+    if error.zh and error.en:
+        return Refusal(error.code or "action", error.zh, error.en, details)
+    details["error"] = str(error)
+    return Refusal(
+        "action",
+        f"动作 {name} 执行失败（{trigger}）：{error.message('zh')}",
+        f"action {name} failed on {trigger!r}: {error}",
+        details,
+    )

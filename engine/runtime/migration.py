@@ -1,0 +1,228 @@
+"""Migration: the unfinished orders of a workflow moved onto another published version, in one
+transaction, each with an audit event; a dry run says which would move and why the others cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from engine.common.suggest import did_you_mean
+from engine.dsl.spec import MIGRATE_TRIGGER, SEPARATOR
+from engine.errors import ConflictError, EngineError
+from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.commands import TimerKey, schedule
+from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, active_paths, joined, split
+from engine.runtime.parts import Parts, retried
+from engine.runtime.results import MigrationPlan
+from engine.store import OrderRow, TimerRow
+
+
+class Migrations:
+    """Moving orders between the published versions of their workflow."""
+
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+
+    @retried
+    def migrate(
+        self,
+        workflow: str,
+        to_version: int,
+        mapping: Mapping[str, str] | None = None,
+        dry_run: bool = True,
+        actor: Actor = SYSTEM,
+    ) -> MigrationPlan:
+        """Move the unfinished orders of ``workflow`` onto ``to_version``.
+
+        A state missing from the new version must be mapped (``mapping[old] = new``); orders whose
+        state cannot be placed (gone, or leaves that cannot be active together there), whose data the
+        new data form refuses, or that would land in a final state (finishing takes a transition, so
+        its side effects run) stay where they are. A region of the order's parallel state that it has
+        no leaf in (one the new version adds) starts at its initial state (``started`` in the plan's
+        move), and its timers are due from now. A mapping naming a state that no published version
+        has, or a target missing from ``to_version``, is refused before any order is looked at. A
+        moved order's timers are cancelled and those of the states it is now in are scheduled per
+        ``to_version``: a timer it already had there (same state, or the state ``mapping`` renames,
+        trigger and reason) keeps its due time, one new to it is due ``after`` from now.
+        """
+        mapping = dict(mapping or {})
+        plan = MigrationPlan(workflow, to_version)
+        now = self.parts.clock.now()
+        with self.parts.store.transaction() as tx:
+            target = self.parts.compiled(tx, workflow, to_version)
+            check_mapping(
+                mapping, target, [self.parts.compiled(tx, workflow, v.version) for v in tx.versions(workflow)]
+            )
+            rows = [
+                row
+                for version in tx.versions(workflow)
+                if version.version != to_version
+                for row in tx.orders_on_version(workflow, version.version)
+                if not row.final and actor.in_department(row.department)
+            ]
+            movable: list[tuple[OrderRow, StateConfig]] = []
+            for row in rows:
+                leaves = tuple(sorted({mapping.get(leaf, leaf) for leaf in split(row.state)}))
+                gone = [leaf for leaf in leaves if leaf not in target.states]
+                if gone:
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "state-gone",
+                            "en": f"state {', '.join(gone)} does not exist in v{to_version}; map it",
+                            "zh": f"状态 {'、'.join(gone)} 在 v{to_version} 中不存在，请指定映射",
+                        }
+                    )
+                    continue
+                # Every region of the parallel state the order is in gets a state: one the order has no
+                # leaf in (a region the new version adds) starts at its initial state, so the join waits
+                # for it too.
+                config = target.configuration(leaves)
+                if isinstance(config, Conflict):
+                    en, zh = conflict_reason(config, to_version)
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "conflicting-states",
+                            "en": en,
+                            "zh": zh,
+                        }
+                    )
+                    continue
+                if target.is_final(config):
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "final-state",
+                            "en": f"{joined(config)} is a final state; finish the order with a transition "
+                            "so its side effects run (refunds, stock release)",
+                            "zh": f"{joined(config)} 是终止状态；请通过流转结束订单，以便执行其后续动作"
+                            "（退款、释放库存）",
+                        }
+                    )
+                    continue
+                data_form = target.spec.data_form
+                errors = (
+                    target.data_form.messages(row.data, target.layouts.get(data_form))
+                    if target.data_form is not None and data_form is not None
+                    else []
+                )
+                if errors:
+                    plan.blocked.append(
+                        {
+                            "order_id": row.id,
+                            "state": row.state,
+                            "code": "data-invalid",
+                            "en": "; ".join(f"{e.path}: {e.en}" for e in errors),
+                            "zh": "；".join(f"{e.path}：{e.zh}" for e in errors),
+                        }
+                    )
+                    continue
+                plan.moves.append(
+                    {
+                        "order_id": row.id,
+                        "from_version": row.version,
+                        "to_version": to_version,
+                        "from_state": row.state,
+                        "to_state": joined(config),
+                        "started": [leaf for leaf in config if leaf not in leaves],  # regions entered anew
+                    }
+                )
+                movable.append((row, config))
+            if dry_run:
+                return plan
+            for row, config in movable:
+                if not tx.update_order(
+                    row.id,
+                    expected_lock_version=row.lock_version,
+                    state=joined(config),
+                    data=row.data,
+                    version=to_version,
+                    final=target.is_final(config),
+                    at=now,
+                ):
+                    raise ConflictError(
+                        f"order {row.id} changed during the migration; run it again",
+                        zh=f"订单 {row.id} 在迁移过程中被修改；请重新运行迁移",
+                    )
+                tx.insert_audit(
+                    order_id=row.id,
+                    seq=row.lock_version + 1,
+                    at=now,
+                    actor=actor.name,
+                    trigger=MIGRATE_TRIGGER,
+                    from_state=row.state,
+                    to_state=joined(config),
+                    data_changes={},
+                    guards=[],
+                    rules=None,
+                    reason=f"v{row.version} -> v{to_version}",
+                )
+                # The timers its states still have keep their due times (through the mapping when a
+                # state was renamed); the old rows are cancelled, the new version's scheduled.
+                kept = scheduled_due_times(tx.order_timers(row.id), mapping)
+                for state in active_paths(split(row.state)):  # the old version's timers, left or not
+                    tx.cancel_timers(row.id, state)
+                schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
+            plan.applied = True
+        return plan
+
+
+def scheduled_due_times(
+    timers: Sequence[TimerRow], mapping: Mapping[str, str]
+) -> dict[TimerKey, list[datetime]]:
+    """The due times of an order's scheduled timers by (state as ``mapping`` renames it, trigger,
+    reason), earliest first: what a migration keeps for the timers the order's states still have."""
+    found: dict[TimerKey, list[datetime]] = {}
+    for timer in timers:
+        if timer.status == "scheduled":
+            key = (mapping.get(timer.state, timer.state), timer.trigger, timer.reason)
+            found.setdefault(key, []).append(timer.due_at)
+    for due_times in found.values():
+        due_times.sort()
+    return found
+
+
+def conflict_reason(conflict: Conflict, version: int) -> tuple[str, str]:
+    """Why a migration cannot place an order whose leaves ``conflict``: (en, zh)."""
+    first, second = conflict.states
+    if conflict.region is not None:
+        parallel, region = conflict.region.rsplit(SEPARATOR, 1)
+        return (
+            f"{first} and {second} are both in region {region} of {parallel} in v{version}, and a region "
+            "is in one state at a time; map one of them to another state",
+            f"{first} 和 {second} 都在 v{version} 中 {parallel} 的分区 {region} 内，一个分区同一时刻只能处于"
+            "一个状态；请把其中一个映射到其他状态",
+        )
+    return (
+        f"{first} and {second} cannot be active together in v{version}: only the regions of one parallel "
+        "state run side by side; map them to one state, or into the regions of one parallel state",
+        f"{first} 和 {second} 在 v{version} 中不能同时处于激活状态：只有同一并行状态的各分区可以同时进行；"
+        "请把它们映射到同一状态，或映射到同一并行状态的各分区",
+    )
+
+
+def check_mapping(
+    mapping: Mapping[str, str], target: CompiledVersion, published: Sequence[CompiledVersion]
+) -> None:
+    """Refuse, all at once, mapped states that no published version has and targets ``target`` lacks."""
+    known = sorted({state for cv in published for state in cv.states})
+    targets = sorted(target.states)
+    en: list[str] = []
+    zh: list[str] = []
+    for old, new in mapping.items():
+        if old not in known:
+            en.append(
+                f"state {old!r} is in no published version of {target.spec.name}{did_you_mean(old, known)}"
+            )
+            zh.append(
+                f"流程 {target.spec.name} 的已发布版本中没有状态 {old!r}{did_you_mean(old, known, 'zh')}"
+            )
+        if new not in target.states:
+            en.append(f"state {new!r} does not exist in v{target.version}{did_you_mean(new, targets)}")
+            zh.append(f"状态 {new!r} 在 v{target.version} 中不存在{did_you_mean(new, targets, 'zh')}")
+    if en:
+        raise EngineError("cannot migrate: " + "; ".join(en), zh="无法迁移：" + "；".join(zh))

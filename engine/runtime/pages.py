@@ -1,0 +1,201 @@
+"""The calls the pages make: what one page shows, read in one transaction, the order read once.
+
+The home page's counts, a page of orders, an order's page, a step's page, a step taken from its page,
+a new order's page. Each is one call of the ``Engine`` facade: the view asks, renders what it gets, and
+never asks again for the same page (docs/architecture.md follows one clerk's click through them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from engine.errors import ConflictError, NotFound, TransitionRejected
+from engine.forms.numbers import unstorable_refusals
+from engine.runtime.actor import Actor
+from engine.runtime.commands import Commands, StepRequest, load_order
+from engine.runtime.compiled import CompiledVersion
+from engine.runtime.decisions import LiveOrder
+from engine.runtime.parts import Parts
+from engine.runtime.queries import forms_of, intake_form_of, offered, step_form
+from engine.runtime.results import (
+    IntakePage,
+    ListedOrder,
+    OrderList,
+    OrderPage,
+    StepPage,
+    StepTaken,
+    WorkflowCounts,
+    order_view,
+)
+from engine.store import OrderRow
+from engine.store.reports import newest_versions, read_state_counts
+
+# What a step's page sent, read with the step's page in hand: the data to fire with, or None when the
+# page is to be shown again without firing (a row added or removed without JavaScript).
+Submission = Callable[[StepPage], Mapping[str, Any] | None]
+
+
+class Pages:
+    """One call per page; reads in one read transaction, a step taken in one write transaction."""
+
+    def __init__(self, parts: Parts, commands: Commands) -> None:
+        self.parts = parts
+        self.commands = commands
+
+    def home(self, actor: Actor) -> list[WorkflowCounts]:
+        """Every workflow whose newest version is in the actor's departments, with its orders by state
+        (exact as read: the kept counts plus the audit events since) and the channels the actor may
+        take its new orders from."""
+        with self.parts.store.read() as tx:
+            newest = newest_versions(tx, actor.scope)
+            counts = read_state_counts(tx, actor.scope)
+            compiled = [(department, self.parts.compiled(tx, w, v)) for department, w, v in newest]
+        # A workflow whose newer version moved to another department has orders in both: one count per state.
+        by_state: dict[str, Counter[str]] = {cv.spec.name: Counter() for _, cv in compiled}
+        for (_department, workflow, state), count in counts.items():
+            if workflow in by_state:
+                by_state[workflow][state] += count
+        rows = []
+        for department, cv in compiled:
+            spec, states = cv.spec, by_state[cv.spec.name]
+            rows.append(
+                WorkflowCounts(
+                    department=department,
+                    workflow=spec.name,
+                    version=cv.version,
+                    title=spec.title,
+                    total=sum(states.values()),
+                    by_state=tuple(sorted(states.items(), key=lambda item: (-item[1], item[0]))),
+                    labels={state.name: state.label for state in spec.states},
+                    channels=spec.channels if spec.takes_orders_from(actor.roles) else (),
+                )
+            )
+        return rows
+
+    def order_list(
+        self,
+        actor: Actor,
+        *,
+        workflow: str | None = None,
+        state: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> OrderList:
+        """The orders of the actor's departments, newest first (of ``workflow`` in ``state`` when
+        given), ``limit`` of them from ``offset``, each with the version it runs on."""
+        with self.parts.store.read() as tx:
+            rows = tx.list_orders(
+                departments=actor.scope,
+                department=None,
+                state=state,
+                workflow=workflow,
+                limit=limit + 1,
+                offset=offset,
+            )
+            listed = tuple(
+                ListedOrder(order_view(row), self.parts.compiled(tx, row.workflow, row.version).spec)
+                for row in rows[:limit]
+            )
+            filtered = None
+            if workflow is not None:
+                try:
+                    filtered = self.parts.compiled(tx, workflow, None).spec
+                except NotFound:
+                    filtered = None  # a filter of no published workflow lists nothing, and says it as typed
+        return OrderList(listed, more=len(rows) > limit, workflow=filtered)
+
+    def order_page(self, order_id: int, actor: Actor) -> OrderPage:
+        """The order, its version, its history, the triggers a person could fire now (and why not) and
+        the version's forms, the order's intake form first. ``NotFound`` outside the actor's
+        departments."""
+        now = self.parts.clock.now()
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            history = tuple(tx.history(order_id))
+        spec = cv.spec
+        intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
+        forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
+        triggers = offered(cv, LiveOrder.from_row(row), actor, now)
+        return OrderPage(order_view(row), spec, history, tuple(triggers), tuple(forms))
+
+    def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
+        """The order, the step ``trigger`` from where it is now (or why not) and the step's form.
+        ``NotFound`` outside the actor's departments."""
+        now = self.parts.clock.now()
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+        return _step_page(cv, row, trigger, actor, now)
+
+    def take_step(
+        self,
+        order_id: int,
+        trigger: str,
+        actor: Actor,
+        submission: Submission,
+        *,
+        expected_lock_version: int | None = None,
+    ) -> StepTaken:
+        """The step ``trigger`` taken from its page in one write transaction, the order read once:
+        the step's page built, ``submission(page)`` asked for the data sent with it, and the trigger
+        fired with that data (as ``Engine.fire``). A refusal or a conflict comes back with the page,
+        nothing written; a step not offered now, or a submission that answers None, is not fired."""
+        return self.parts.store.retrying(
+            lambda: self._take_step(order_id, trigger, actor, submission, expected_lock_version)
+        )
+
+    def _take_step(
+        self,
+        order_id: int,
+        trigger: str,
+        actor: Actor,
+        submission: Submission,
+        expected_lock_version: int | None,
+    ) -> StepTaken:
+        page: StepPage | None = None
+        try:
+            with self.parts.store.transaction() as tx:
+                row = load_order(tx, order_id, actor)
+                cv = self.parts.compiled(tx, row.workflow, row.version)
+                page = _step_page(cv, row, trigger, actor, self.parts.clock.now())
+                data = submission(page) if page.info is not None else None
+                if data is None:
+                    return StepTaken(page)
+                unstorable = unstorable_refusals(data)
+                if unstorable:
+                    raise TransitionRejected(unstorable)
+                request = StepRequest(order_id, trigger, actor, data, expected_lock_version)
+                return StepTaken(page, result=self.commands.fire_in(tx, request, row))
+        except TransitionRejected as rejected:  # rolled back whole: nothing of the step is written
+            if page is None:
+                raise
+            return StepTaken(page, rejected=rejected)
+        except ConflictError as conflict:  # changed since the page was drawn (``retrying`` raises
+            # ContentionError outside this transaction, where the same step may simply be sent again)
+            if page is None:
+                raise
+            return StepTaken(page, conflict=conflict)
+
+    def intake_page(self, actor: Actor, department: str, workflow: str, channel: str) -> IntakePage:
+        """The newest version of ``workflow`` and the form its new orders from ``channel`` are filled in.
+        ``NotFound`` when the workflow is not published in ``department`` (or outside the actor's
+        departments) or takes no orders from ``channel``."""
+        with self.parts.store.read() as tx:
+            cv = self.parts.compiled(tx, workflow, None) if actor.in_department(department) else None
+        if cv is None or cv.spec.department != department or channel not in cv.spec.channels:
+            raise NotFound(
+                f"no new {workflow} order from channel {channel} in department {department}",
+                zh=f"部门 {department} 没有渠道 {channel} 的流程 {workflow} 新订单",
+            )
+        return IntakePage(cv.spec, intake_form_of(cv, channel))
+
+
+def _step_page(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:
+    live = LiveOrder.from_row(row)
+    info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
+    transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
+    return StepPage(order_view(row), cv.spec, trigger, info, transition, step_form(cv, live.config, trigger))

@@ -1,0 +1,198 @@
+"""Queries: what the pages and the CLI read, each in one read transaction (never a write).
+
+An order, the orders of a department, an order's history, the triggers a person could fire now and why
+not, the forms a version publishes, and the calls a page makes in one go (``pages``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.dsl.spec import WorkflowSpec
+from engine.errors import Refusal
+from engine.forms.validation import FormValidator
+from engine.runtime.actor import Actor
+from engine.runtime.commands import load_order
+from engine.runtime.compiled import CompiledVersion, StateConfig, split
+from engine.runtime.decisions import LiveOrder, check_guard, condition_env, join_refusal, role_refusal
+from engine.runtime.parts import Parts
+from engine.runtime.results import (
+    AuditEvent,
+    OrderView,
+    PublishedForm,
+    PublishedVersion,
+    TriggerInfo,
+    order_view,
+)
+
+
+class Queries:
+    """Reads of versions, orders and their forms."""
+
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+
+    def versions(self, workflow: str) -> list[PublishedVersion]:
+        with self.parts.store.read() as tx:
+            rows = tx.versions(workflow)
+        return [PublishedVersion(r.workflow, r.version, r.content_hash, created=False) for r in rows]
+
+    def spec(self, workflow: str, version: int | None = None) -> WorkflowSpec:
+        with self.parts.store.read() as tx:
+            return self.parts.compiled(tx, workflow, version).spec
+
+    def get_order(self, order_id: int, actor: Actor) -> OrderView:
+        with self.parts.store.read() as tx:
+            return order_view(load_order(tx, order_id, actor))
+
+    def list_orders(
+        self,
+        actor: Actor,
+        department: str | None = None,
+        state: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        workflow: str | None = None,
+    ) -> list[OrderView]:
+        with self.parts.store.read() as tx:
+            rows = tx.list_orders(
+                departments=actor.scope,
+                department=department,
+                state=state,
+                workflow=workflow,
+                limit=limit,
+                offset=offset,
+            )
+        return [order_view(r) for r in rows]
+
+    def history(self, order_id: int, actor: Actor) -> list[AuditEvent]:
+        with self.parts.store.read() as tx:
+            load_order(tx, order_id, actor)
+            return tx.history(order_id)
+
+    def available_triggers(self, order_id: int, actor: Actor) -> list[TriggerInfo]:
+        """Every trigger a person could fire from the order's state, and why each is not allowed.
+
+        The role is always checked (the department already was: an order outside the actor's
+        departments is not found). A guard is evaluated now unless it reads what the transition's
+        form fills (``data``, or an ``order`` field the form has); such a guard is listed in
+        ``on_submit`` as decided when the form is submitted, and the conditions of its top-level
+        ``and`` that read the order alone (``before_form``) are judged now all the same.
+        """
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+        return offered(cv, LiveOrder.from_row(row), actor, self.parts.clock.now())
+
+    def intake_form(self, workflow: str, channel: str | None) -> PublishedForm | None:
+        """The form a new order of ``workflow`` from ``channel`` is filled in, as the newest version
+        publishes it: the channel's intake form, else the workflow's data form (None: it names neither).
+        ``NotFound`` when the workflow is not published."""
+        with self.parts.store.read() as tx:
+            cv = self.parts.compiled(tx, workflow, None)
+        return intake_form_of(cv, channel)
+
+    def published_forms(self, workflow: str, version: int | None = None) -> list[PublishedForm]:
+        """Every form a version of ``workflow`` publishes (the newest when ``version`` is None): the data
+        form, then the channels' intake forms, then the transitions' forms, each once."""
+        with self.parts.store.read() as tx:
+            cv = self.parts.compiled(tx, workflow, version)
+        return forms_of(cv)
+
+    def transition_form(self, order_id: int, trigger: str, actor: Actor) -> PublishedForm | None:
+        """The form a person fills to fire ``trigger`` on the order now (the transition leaving its
+        active state), as the order's version publishes it; None when that step takes no form or no
+        such step leaves the state. ``NotFound`` when the order is outside the actor's departments."""
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+        return step_form(cv, split(row.state), trigger)
+
+
+def intake_form_of(cv: CompiledVersion, channel: str | None) -> PublishedForm | None:
+    """The form a new order from ``channel`` is filled in: the channel's intake form, else the
+    workflow's data form (None: it names neither)."""
+    spec = cv.spec
+    path = spec.intake_forms.get(channel) if channel is not None else None
+    validator = cv.intake_forms.get(channel) if channel is not None else None
+    if path is None or validator is None:
+        path, validator = spec.data_form, cv.data_form
+    if path is None or validator is None:
+        return None
+    return PublishedForm(path, spec.forms[path], cv.layouts[path], validator)
+
+
+def forms_of(cv: CompiledVersion) -> list[PublishedForm]:
+    """Every form the version publishes: the data form, the channels' intake forms, the transitions'
+    forms, each once."""
+    spec = cv.spec
+    validators: dict[str, FormValidator] = {}
+    if spec.data_form is not None and cv.data_form is not None:
+        validators[spec.data_form] = cv.data_form
+    for channel, path in spec.intake_forms.items():
+        validators.setdefault(path, cv.intake_forms[channel])
+    for ct in cv.transitions:
+        if ct.spec.form is not None and ct.form is not None:
+            validators.setdefault(ct.spec.form, ct.form)
+    return [PublishedForm(p, spec.forms[p], cv.layouts[p], v) for p, v in validators.items()]
+
+
+def step_form(cv: CompiledVersion, config: StateConfig, trigger: str) -> PublishedForm | None:
+    """The form of the step ``trigger`` leaving ``config``; None when it takes none or none leaves."""
+    for ct in cv.by_trigger.get(trigger, ()):
+        if ct.spec.auto or not cv.source_matches(ct, config):
+            continue
+        if ct.form is None or ct.spec.form is None:
+            return None
+        path = ct.spec.form
+        return PublishedForm(path, cv.spec.forms[path], cv.layouts[path], ct.form)
+    return None
+
+
+def offered(cv: CompiledVersion, live: LiveOrder, actor: Actor, now: datetime) -> list[TriggerInfo]:
+    """Every trigger a person could fire from the order's state, and why each is not allowed
+    (``Engine.available_triggers``)."""
+    env = condition_env(live, actor, {}, now)
+    found = []
+    for ct in cv.transitions:
+        if ct.spec.auto:
+            continue
+        why: list[Refusal] = []
+        later: list[Refusal] = []
+        if not cv.source_matches(ct, live.config):
+            waiting = cv.waiting_for(ct, live.config)
+            if not waiting:
+                continue
+            why.append(join_refusal(cv, ct, waiting))  # listed, not offered: regions still run
+        role = role_refusal(ct, actor)
+        if role is not None:
+            why.append(role)
+        if ct.guard is not None and ct.guard_reads_form:
+            if ct.before_form is not None:  # what the order alone decides, judged now
+                _, failed = check_guard(ct, env, ct.before_form)
+                if failed is not None:
+                    why.append(failed)
+            later.append(
+                Refusal(
+                    "on-submit",
+                    f"提交表单时判定：{ct.spec.when}",
+                    f"decided when the form is submitted: {ct.spec.when}",
+                    {"when": ct.spec.when, "form": ct.spec.form},
+                )
+            )
+        else:
+            _, failed = check_guard(ct, env)
+            if failed is not None:
+                why.append(failed)
+        found.append(
+            TriggerInfo(
+                trigger=ct.spec.trigger,
+                label=ct.spec.label,
+                dests=ct.dests,
+                form=ct.spec.form,
+                allowed=not why,
+                why_not=tuple(why),
+                on_submit=tuple(later),
+            )
+        )
+    return found

@@ -1,0 +1,222 @@
+"""What the Engine facade answers with: published versions, orders, steps taken, triggers, forms, plans.
+
+Frozen dataclasses (but the reports a call fills as it goes); nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.common.text import Text
+from engine.dsl.spec import TransitionSpec, WorkflowSpec
+from engine.errors import ConflictError, EngineError, Refusal, TransitionRejected
+from engine.forms.ui import FormLayout
+from engine.forms.validation import FormValidator
+from engine.runtime.compiled import split
+from engine.store import STATE_JOIN, AuditRow, OrderRow
+
+AuditEvent = AuditRow
+
+
+@dataclass(frozen=True)
+class PublishedVersion:
+    workflow: str
+    version: int
+    content_hash: str
+    created: bool  # False when the same content was already published
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: int
+    department: str
+    workflow: str
+    version: int
+    channel: str | None
+    state: str  # parallel: leaves joined with "|"
+    states: tuple[str, ...]
+    data: Mapping[str, Any]
+    lock_version: int
+    final: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class FireResult:
+    order_id: int
+    trigger: str
+    from_state: str
+    to_state: str  # where the order is after automatic transitions, too
+    lock_version: int
+    audit_event_id: int
+    outcome: str | None = None
+    decision: Mapping[str, Any] | None = None
+    auto: tuple[str, ...] = ()  # automatic triggers taken after this one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "auto": list(self.auto), "schema_version": 1}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> FireResult:
+        fields = {k: v for k, v in doc.items() if k != "schema_version"}
+        fields["auto"] = tuple(fields.get("auto", ()))
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class TriggerInfo:
+    trigger: str
+    label: Text | None
+    dests: tuple[str, ...]
+    form: str | None
+    allowed: bool  # nothing known now refuses it (``on_submit`` may still, once the form is filled)
+    why_not: tuple[Refusal, ...] = ()
+    on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
+
+
+@dataclass(frozen=True)
+class PublishedForm:
+    """A form as a workflow version publishes it: what a page renders, and what the engine checks a
+    submission with (the same schema, layout and validator)."""
+
+    path: str  # forms/<department>/<name>.json, as the workflow names it
+    schema: Mapping[str, Any]
+    layout: FormLayout
+    validator: FormValidator
+
+
+@dataclass
+class MigrationPlan:
+    workflow: str
+    to_version: int
+    moves: list[dict[str, Any]] = field(default_factory=list)  # order_id, from/to version and state
+    blocked: list[dict[str, Any]] = field(default_factory=list)  # order_id, state, code, en, zh
+    applied: bool = False
+
+
+@dataclass(frozen=True)
+class UnfiredTimer:
+    """A due timer that could not fire for a reason of its own: its order or its workflow version is
+    stored in a shape this OrderLoom cannot read (``StoredDocumentError``), or firing failed with
+    another ``EngineError``. It stays scheduled, its note says why, and it is tried again once its
+    claim's lease runs out (or at once by another worker, when this one stops and lets go of it)."""
+
+    timer_id: int
+    error: EngineError
+
+
+@dataclass
+class TimerReport:
+    """What one ``fire_due_timers`` round did."""
+
+    fired: int = 0
+    unfired: list[UnfiredTimer] = field(default_factory=list)
+
+
+def order_view(row: OrderRow) -> OrderView:
+    return OrderView(
+        id=row.id,
+        department=row.department,
+        workflow=row.workflow,
+        version=row.version,
+        channel=row.channel,
+        state=row.state,
+        states=split(row.state),
+        data=row.data,
+        lock_version=row.lock_version,
+        final=row.final,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+# -- what a page shows, read in one call (``engine.runtime.pages``) -----------------------------------
+
+
+@dataclass(frozen=True)
+class WorkflowCounts:
+    """A published workflow on the home page: its newest version, its orders by state (most first),
+    and the channels the actor may take a new order from (none: the actor may not create its orders)."""
+
+    department: str
+    workflow: str
+    version: int
+    title: Text
+    total: int
+    by_state: tuple[tuple[str, int], ...]
+    labels: Mapping[str, Text]  # state -> label, of the newest version
+    channels: tuple[str, ...]
+
+    def label(self, state: str, lang: str) -> str:
+        """A state's label; an order in a parallel state shows one label per region."""
+        return " | ".join(
+            self.labels[part].get(lang) if part in self.labels else part for part in state.split(STATE_JOIN)
+        )
+
+
+@dataclass(frozen=True)
+class ListedOrder:
+    """An order of a list, with the version it runs on (for its workflow's title and state labels)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+
+
+@dataclass(frozen=True)
+class OrderList:
+    """A page of orders, newest first; ``more``: older ones follow. ``workflow``: the newest version of
+    the workflow the list is filtered by (None: no filter, or a workflow not published)."""
+
+    orders: tuple[ListedOrder, ...]
+    more: bool
+    workflow: WorkflowSpec | None = None
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    """What an order's page shows: the order, its version, its history, the triggers a person could fire
+    now (and why not), and the version's forms (the order's intake form first: its labels)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+    history: tuple[AuditEvent, ...]
+    triggers: tuple[TriggerInfo, ...]
+    forms: tuple[PublishedForm, ...]
+
+
+@dataclass(frozen=True)
+class StepPage:
+    """What a step's page shows: the order, its version, the step (``info`` None: it does not leave the
+    order's state now), the transition of that trigger (None: the workflow has no such step a person
+    fires) and the step's form (None: it takes none)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+    trigger: str
+    info: TriggerInfo | None
+    transition: TransitionSpec | None
+    form: PublishedForm | None
+
+
+@dataclass(frozen=True)
+class StepTaken:
+    """What ``take_step`` did: the step's page as the order was before, and the step fired (``result``),
+    or why not (``rejected``, ``conflict``), or neither (not offered now, or the submission asked for
+    the page again: nothing written)."""
+
+    page: StepPage
+    result: FireResult | None = None
+    rejected: TransitionRejected | None = None
+    conflict: ConflictError | None = None
+
+
+@dataclass(frozen=True)
+class IntakePage:
+    """What a new-order page shows: the newest version of the workflow and the form of the channel."""
+
+    spec: WorkflowSpec
+    form: PublishedForm | None
