@@ -65,7 +65,7 @@ from engine.rules.expr import CompiledExpression, ExpressionEvaluationError, com
 from engine.rules.expr import check as check_expression
 from engine.rules.routing import province_key
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
-from engine.store.store import UnreadableRow, is_lock_timeout
+from engine.store import UnreadableRow, is_lock_timeout
 from engine.store.tables import audit_events, orders, outbox
 
 if TYPE_CHECKING:

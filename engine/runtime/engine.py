@@ -40,8 +40,8 @@ from engine.runtime.compiled import (
 )
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
 from engine.store import DEFAULT_LEASE, INTEGRITY_ERRORS, STATE_JOIN, AuditRow, OrderRow, Store, TimerRow, Tx
+from engine.store.codec import dumps, loads
 from engine.store.documents import bundle_of
-from engine.store.store import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
 PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publishes take them

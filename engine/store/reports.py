@@ -37,8 +37,9 @@ from sqlalchemy.exc import OperationalError
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import Text
 from engine.store import documents
+from engine.store.connection import is_lock_timeout
 from engine.store.documents import WORKFLOW_BUNDLE
-from engine.store.store import Store, is_lock_timeout
+from engine.store.store import Store
 from engine.store.tables import (
     STATE_JOIN,
     audit_events,

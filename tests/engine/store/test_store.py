@@ -13,7 +13,8 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from engine.errors import ContentionError, StoredDocumentError
 from engine.store import INTEGRITY_ERRORS, PreparedStatements, Store, lock_stock
-from engine.store.store import IDLE_CONNECTIONS, WAL_AUTOCHECKPOINT_PAGES
+from engine.store.checkpoint import WAL_AUTOCHECKPOINT_PAGES
+from engine.store.connection import IDLE_CONNECTIONS
 from engine.store.tables import audit_events, outbox, stock
 from tests.engine.store.support import NOW, bare_order
 

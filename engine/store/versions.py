@@ -1,0 +1,153 @@
+"""Published workflow versions: immutable, numbered, each holding the bundle it was published from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, select
+
+from engine.store import documents
+from engine.store.documents import WORKFLOW_BUNDLE
+from engine.store.statements import MAX_ID, SV, Statement
+from engine.store.tables import workflow_versions
+from engine.store.transaction import TxCore
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    workflow: str
+    version: int
+    content_hash: str
+    department: str
+    bundle: Any
+    published_at: datetime
+    published_by: str | None
+
+
+VERSION_COLUMNS = (
+    workflow_versions.c.workflow,
+    workflow_versions.c.version,
+    workflow_versions.c.content_hash,
+    workflow_versions.c.department,
+    workflow_versions.c.bundle,
+    workflow_versions.c.published_at,
+    workflow_versions.c.published_by,
+    workflow_versions.c.schema_version,
+)
+
+_b = bindparam
+_v = workflow_versions.c
+VERSION = Statement(
+    "version",
+    select(*VERSION_COLUMNS).where(and_(_v.workflow == _b("workflow"), _v.version == _b("version"))),
+)
+VERSION_BY_HASH = Statement(
+    "version_by_hash",
+    select(*VERSION_COLUMNS).where(
+        and_(_v.workflow == _b("workflow"), _v.content_hash == _b("content_hash"))
+    ),
+)
+VERSIONS = Statement(
+    "versions", select(*VERSION_COLUMNS).where(_v.workflow == _b("workflow")).order_by(_v.version)
+)
+LATEST_VERSION = Statement(
+    "latest_version",
+    select(*VERSION_COLUMNS)
+    .where(_v.workflow == _b("workflow"))
+    .order_by(_v.version.desc())
+    .limit(_b("limit"))
+    .offset(_b("offset")),
+)
+WORKFLOW_NAMES = Statement("workflow_names", select(_v.workflow).distinct().order_by(_v.workflow))
+LATEST_VERSION_NUMBER = Statement(
+    "latest_version_number",
+    select(_v.version)
+    .where(_v.workflow == _b("workflow"))
+    .order_by(_v.version.desc())
+    .limit(_b("limit"))
+    .offset(_b("offset")),
+)
+INSERT_VERSION = Statement(
+    "insert_version",
+    insert(workflow_versions).values(
+        workflow=_b("workflow"),
+        version=_b("version"),
+        content_hash=_b("content_hash"),
+        department=_b("department"),
+        bundle=_b("bundle"),
+        schema_version=SV,
+        published_at=_b("at"),
+        published_by=_b("published_by"),
+    ),
+)
+
+
+class PublishedVersions(TxCore):
+    """The published versions of a transaction."""
+
+    def _version(self, r: Sequence[Any]) -> VersionRow:
+        return VersionRow(
+            workflow=r[0],
+            version=r[1],
+            content_hash=r[2],
+            department=r[3],
+            bundle=documents.read(WORKFLOW_BUNDLE, r[7], self._json(r[4]), f"{r[0]} v{r[1]}"),
+            published_at=self._time(r[5]),
+            published_by=r[6],
+        )
+
+    def version(self, workflow: str, version: int) -> VersionRow | None:
+        if not 0 < version <= MAX_ID:
+            return None
+        row = self.run(VERSION, {"workflow": workflow, "version": version}).fetchone()
+        return None if row is None else self._version(row)
+
+    def version_by_hash(self, workflow: str, content_hash: str) -> VersionRow | None:
+        row = self.run(VERSION_BY_HASH, {"workflow": workflow, "content_hash": content_hash}).fetchone()
+        return None if row is None else self._version(row)
+
+    def latest_version(self, workflow: str) -> VersionRow | None:
+        row = self.run(LATEST_VERSION, {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
+        return None if row is None else self._version(row)
+
+    def latest_version_number(self, workflow: str) -> int | None:
+        """The newest published version of ``workflow`` (its number only: no bundle to decode)."""
+        row = self.run(LATEST_VERSION_NUMBER, {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
+        return None if row is None else int(row[0])
+
+    def workflow_names(self) -> list[str]:
+        """The name of every workflow with a published version, sorted."""
+        return [str(r[0]) for r in self.run(WORKFLOW_NAMES, {}).fetchall()]
+
+    def versions(self, workflow: str) -> list[VersionRow]:
+        return [self._version(r) for r in self.run(VERSIONS, {"workflow": workflow}).fetchall()]
+
+    def insert_version(
+        self,
+        *,
+        workflow: str,
+        version: int,
+        content_hash: str,
+        department: str,
+        bundle: Any,
+        at: datetime,
+        published_by: str | None,
+    ) -> None:
+        self.run(
+            INSERT_VERSION,
+            {
+                "workflow": workflow,
+                "version": version,
+                "content_hash": content_hash,
+                "department": department,
+                "bundle": self.dumps(bundle),
+                "at": self.ts(at),
+                "published_by": published_by,
+            },
+        )
+
+
+__all__ = ["VERSION_COLUMNS", "PublishedVersions", "VersionRow"]
