@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from sqlalchemy import text
 
 from engine.clock import Clock
-from engine.store.reports import order_counts
+from engine.runtime.order_counts import order_counts
 from web import auth, params
 from web.forms import forms
 from web.i18n import current_lang, term, translate

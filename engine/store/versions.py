@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, select
 
 from engine.store import documents
 from engine.store.documents import WORKFLOW_BUNDLE
@@ -150,4 +150,39 @@ class PublishedVersions(TxCore):
         )
 
 
-__all__ = ["VERSION_COLUMNS", "PublishedVersions", "VersionRow"]
+@dataclass(frozen=True)
+class PublishedBundle:
+    """The newest published version of a workflow with the bundle it was published from (the inner
+    bundle, ``documents.bundle_of``): what a summary compiles for the workflow's title and labels."""
+
+    department: str
+    workflow: str
+    version: int
+    bundle: Mapping[str, Any]
+
+
+def newest_bundles(
+    connection: Connection, departments: Collection[str] | None = None
+) -> list[PublishedBundle]:
+    """The newest published version of each workflow (of ``departments``; None: of every one), by
+    workflow name, read through ``connection`` (the caller's transaction). A bundle stored in a shape
+    this OrderLoom cannot read raises :class:`~engine.errors.StoredDocumentError`."""
+    newest = select(_v.workflow, func.max(_v.version).label("version")).group_by(_v.workflow).subquery()
+    query = (
+        select(_v.department, _v.workflow, _v.version, _v.bundle, _v.schema_version)
+        .join(newest, (newest.c.workflow == _v.workflow) & (newest.c.version == _v.version))
+        .order_by(_v.workflow)
+    )
+    if departments is not None:
+        query = query.where(_v.department.in_(sorted(departments)))
+    found = []
+    for department, workflow, version, stored, schema_version in connection.execute(query).all():
+        where = f"{workflow} v{version}"
+        document = documents.read(WORKFLOW_BUNDLE, schema_version, stored, where)
+        found.append(
+            PublishedBundle(department, workflow, int(version), documents.bundle_of(document, where))
+        )
+    return found
+
+
+__all__ = ["VERSION_COLUMNS", "PublishedBundle", "PublishedVersions", "VersionRow", "newest_bundles"]

@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
+from engine.runtime.order_counts import order_counts
 from engine.store import Store
-from engine.store.reports import FOLD_INTERVAL, fold_order_counts, order_counts, state_counts
+from engine.store.reports import FOLD_INTERVAL, fold_order_counts, state_counts
 from engine.store.store import Tx
 from engine.store.tables import order_counts_folded, orders
 from tests.engine.runtime.conftest import ACTIONS, ADMIN, AUDITOR, CLERK, FIXTURES, WAREHOUSE, bundle

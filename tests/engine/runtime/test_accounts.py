@@ -14,15 +14,9 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.plugins import PluginRegistry
 from engine.runtime import Engine
+from engine.runtime.accounts import AccountRefused, AccountStored, put_account
 from engine.store import Store
-from engine.store.accounts import (
-    AccountRefused,
-    AccountStored,
-    CustomerAccount,
-    find_account,
-    list_accounts,
-    put_account,
-)
+from engine.store.accounts import CustomerAccount, find_account, list_accounts
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
