@@ -1,19 +1,21 @@
 """Every fixed statement of the repository is a named module-level ``Statement``: each compiles on both
-databases, names are unique, and a ``Store`` compiles each one once."""
+databases, names are unique, and a ``Store`` compiles each one once; plugins' prepared statements run in
+the open transaction."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 import engine.store
-from engine.store import Store
+from engine.store import PreparedStatements, Store
 from engine.store.orders import ORDER_BY_ID
 from engine.store.statements import CompiledStatements, Statement, driver_dialect
-from engine.store.tables import orders
+from engine.store.tables import orders, stock
 from tests.engine.store.support import bare_order
 
 
@@ -52,3 +54,26 @@ def test_a_store_runs_a_named_statement_compiled_for_its_dialect(store: Store) -
     assert (":id" if store.is_sqlite else "%(id)s") in sql  # named parameters, as the driver takes them
     one_off = select(orders.c.id).where(orders.c.id == order_id)
     assert str(one_off.compile(dialect=store.compiled.dialect)) == store.render(one_off)
+
+
+def test_prepared_statements_run_in_the_open_transaction(store: Store) -> None:
+    qty = bindparam("qty")
+    prepared = PreparedStatements(
+        {
+            "take": update(stock)
+            .where(stock.c.sku == bindparam("sku"), stock.c.on_hand >= qty)
+            .values(on_hand=stock.c.on_hand - qty),
+            "on_hand": select(stock.c.on_hand).where(stock.c.sku == bindparam("sku")),
+        }
+    )
+    with store.engine.begin() as conn:
+        conn.execute(insert(stock).values(sku="A", warehouse="main", on_hand=3, reserved=0))
+    with store.transaction() as tx:
+        assert prepared.run(tx.connection, "take", {"sku": "A", "qty": 2}).rowcount == 1
+        assert prepared.run(tx.connection, "take", {"sku": "A", "qty": 2}).rowcount == 0
+        assert prepared.run(tx.connection, "on_hand", {"sku": "A"}).fetchone()[0] == 1
+    with pytest.raises(RuntimeError), store.transaction() as tx:  # rolled back with its transaction
+        prepared.run(tx.connection, "take", {"sku": "A", "qty": 1})
+        raise RuntimeError("refused")
+    with store.engine.connect() as conn:
+        assert conn.execute(select(stock.c.on_hand)).scalar_one() == 1
