@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
 from sqlalchemy import and_, bindparam, insert, or_, select, text, update
 
@@ -115,6 +116,35 @@ ORDER_DEPARTMENTS = Statement(
         " SELECT name FROM d WHERE name IS NOT NULL"
     ),
 )
+
+
+@cache
+def orders_newest_first(
+    department: bool, workflow: bool, state: Literal["whole", "leaf"] | None
+) -> Statement:
+    """The order list of one shape, newest first, a page at a time (``:limit``, ``:offset``), built once
+    per shape: of ``:department``, of ``:workflow``, in the ``whole`` parallel state ``:state`` or with a
+    ``leaf`` matching ``:state_leaf`` or ``:state_child``."""
+    query = select(*ORDER_COLUMNS)
+    if department:
+        query = query.where(orders.c.department == _b("department"))
+    if workflow:
+        query = query.where(orders.c.workflow == _b("workflow"))
+    if state == "whole":
+        query = query.where(orders.c.state == _b("state"))
+    elif state == "leaf":
+        # Leaves never hold the separator, so "|" + state + "|" brackets every leaf.
+        bracketed = STATE_BAR.concat(orders.c.state).concat(STATE_BAR)
+        query = query.where(
+            or_(
+                bracketed.like(_b("state_leaf"), escape="\\"),
+                bracketed.like(_b("state_child"), escape="\\"),
+            )
+        )
+    query = query.order_by(orders.c.id.desc()).limit(_b("limit")).offset(_b("offset"))
+    filters = [name for name, on in (("department", department), ("workflow", workflow)) if on]
+    filters += [f"{state}_state"] if state else []
+    return Statement(f"orders_newest_first({', '.join(filters)})", query)
 
 
 class OrderRows(TxCore):
@@ -252,32 +282,24 @@ class OrderRows(TxCore):
     def _orders_newest_first(
         self, department: str | None, state: str | None, workflow: str | None, limit: int, offset: int
     ) -> list[OrderRow]:
-        query = select(*ORDER_COLUMNS)
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if department is not None:
-            query = query.where(orders.c.department == bindparam("department"))
             params["department"] = department
         if workflow is not None:
-            query = query.where(orders.c.workflow == bindparam("workflow"))
             params["workflow"] = workflow
-        if state is not None and STATE_JOIN in state:  # a whole parallel state, leaves joined
-            query = query.where(orders.c.state == bindparam("state"))
+        whole = state is not None and STATE_JOIN in state  # a whole parallel state, leaves joined
+        if state is not None and whole:
             params["state"] = state
         elif state is not None:
-            # Leaves never hold the separator, so "|" + state + "|" brackets every leaf.
-            bracketed = STATE_BAR.concat(orders.c.state).concat(STATE_BAR)
-            query = query.where(
-                or_(
-                    bracketed.like(bindparam("state_leaf"), escape="\\"),
-                    bracketed.like(bindparam("state_child"), escape="\\"),
-                )
-            )
             name = like_escaped(state)
             bar = STATE_JOIN
             params.update(state_leaf=f"%{bar}{name}{bar}%", state_child=f"%{bar}{name}.%")
-        query = query.order_by(orders.c.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
-        rows = self.run_statement(query, params).fetchall()
-        return [self._order(row) for row in rows]
+        statement = orders_newest_first(
+            department is not None,
+            workflow is not None,
+            None if state is None else "whole" if whole else "leaf",
+        )
+        return [self._order(row) for row in self.run(statement, params).fetchall()]
 
     def orders_on_version(self, workflow: str, version: int) -> list[OrderRow]:
         rows = self.run(ORDERS_ON_VERSION, {"workflow": workflow, "version": version}).fetchall()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, null, or_, select, update
@@ -187,6 +188,37 @@ OUTBOX_REPLAY = Statement(
 _COUNTED = (OutboxStatus.PENDING, OutboxStatus.DEAD)
 
 
+def _of_departments(count: int | None) -> list[Any]:
+    """The condition ``department IN (:department_0, …)`` of ``count`` departments (None: no condition)."""
+    if count is None:
+        return []
+    return [outbox.c.department.in_([_b(f"department_{i}") for i in range(count)])]
+
+
+@cache
+def outbox_newest_first(status: bool, topic: bool, departments: int | None) -> Statement:
+    """The operators' list of one shape, newest first, a page at a time (``:limit``, ``:offset``), built
+    once per shape: of ``:status``, of ``:topic``, of ``departments`` departments (``:department_0`` …)."""
+    o = outbox.c
+    query = select(*OUTBOX_COLUMNS).where(*_of_departments(departments))
+    if status:
+        query = query.where(o.status == _b("status"))
+    if topic:
+        query = query.where(o.topic == _b("topic"))
+    query = query.order_by(o.id.desc()).limit(_b("limit")).offset(_b("offset"))
+    filters = [name for name, on in (("status", status), ("topic", topic)) if on]
+    filters += [] if departments is None else [f"{departments} departments"]
+    return Statement(f"outbox_newest_first({', '.join(filters)})", query)
+
+
+@cache
+def outbox_count(departments: int | None) -> Statement:
+    """How many messages have ``:status`` (of ``departments`` departments: ``:department_0`` …)."""
+    query = select(func.count()).select_from(outbox).where(outbox.c.status == _b("status"))
+    query = query.where(*_of_departments(departments))
+    return Statement(f"outbox_count({'' if departments is None else f'{departments} departments'})", query)
+
+
 class OutboxQueue(TxCore):
     """The outbox of a transaction."""
 
@@ -288,40 +320,32 @@ class OutboxQueue(TxCore):
         every message, else only those of these departments. A message whose payload this code cannot
         read is listed too, its ``unreadable`` saying why. A status that is not an
         :class:`OutboxStatus` raises ``ValueError``."""
-        o = outbox.c
-        query = select(*OUTBOX_COLUMNS)
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if status is not None:
-            query = query.where(o.status == bindparam("status"))
             params["status"] = OutboxStatus(status).value
         if topic is not None:
-            query = query.where(o.topic == bindparam("topic"))
             params["topic"] = topic
-        if departments is not None:
-            names = sorted(departments)
+        names = None if departments is None else sorted(departments)
+        if names is not None:
             if not names:
                 return []
-            query = query.where(o.department.in_([bindparam(f"department_{i}") for i in range(len(names))]))
             params.update({f"department_{i}": name for i, name in enumerate(names)})
-        query = query.order_by(o.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
-        return [self._outbox(r, lenient=True) for r in self.run_statement(query, params).fetchall()]
+        statement = outbox_newest_first(
+            status is not None, topic is not None, None if names is None else len(names)
+        )
+        return [self._outbox(r, lenient=True) for r in self.run(statement, params).fetchall()]
 
     def outbox_counts(self, *, departments: frozenset[str] | None) -> dict[str, int]:
         """How many messages are pending and dead (each read from its own small index)."""
-        o = outbox.c
-        counts: dict[str, int] = {}
-        for status in _COUNTED:
-            query = select(func.count()).select_from(outbox).where(o.status == bindparam("status"))
-            params: dict[str, Any] = {"status": status.value}
-            if departments is not None:
-                names = sorted(departments)
-                if not names:
-                    counts[status.value] = 0
-                    continue
-                query = query.where(o.department.in_([bindparam(f"d_{i}") for i in range(len(names))]))
-                params.update({f"d_{i}": name for i, name in enumerate(names)})
-            counts[status.value] = int(self.run_statement(query, params).fetchone()[0])
-        return counts
+        names = None if departments is None else sorted(departments)
+        if names is not None and not names:
+            return {status.value: 0 for status in _COUNTED}
+        statement = outbox_count(None if names is None else len(names))
+        params: dict[str, Any] = {f"department_{i}": name for i, name in enumerate(names or ())}
+        return {
+            status.value: int(self.run(statement, {**params, "status": status.value}).fetchone()[0])
+            for status in _COUNTED
+        }
 
     def _outbox(self, r: Sequence[Any], *, lenient: bool = False) -> OutboxRow:
         """The row; a payload this code cannot read raises ``StoredDocumentError``, or, ``lenient``,

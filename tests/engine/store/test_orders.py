@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.store import Store
+from engine.store.orders import orders_newest_first
 from tests.engine.store.support import NOW, bare_order, retail_order
 
 
@@ -146,3 +147,18 @@ def test_orders_of_several_departments_come_newest_first_a_page_at_a_time(store:
 
 
 # -- PostgreSQL: locks taken in one order, transactions rolled back for contention run again ------------
+
+
+def test_each_shape_of_the_order_list_is_a_named_statement_compiled_once(store: Store) -> None:
+    first, second = retail_order(store), retail_order(store)
+    with store.read() as tx:
+        assert [o.id for o in tx.list_orders(departments=None, state="pending_payment")] == [second, first]
+        compiled = len(store.compiled)
+        for state in ("paid", "pending_payment", "pending"):
+            tx.list_orders(departments=frozenset({"retail", "wholesale"}), state=state, limit=1)
+        assert len(store.compiled) == compiled  # the same shape: nothing compiled again
+        assert [o.id for o in tx.list_orders(departments=None, workflow="retail-order")] == [second, first]
+        assert len(store.compiled) == compiled + 1  # a new shape, compiled once
+    leaf = orders_newest_first(True, False, "leaf")
+    assert leaf is orders_newest_first(True, False, "leaf") and leaf in store.compiled
+    assert leaf.name == "orders_newest_first(department, leaf_state)"

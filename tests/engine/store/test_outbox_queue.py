@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from engine.errors import StoredDocumentError
 from engine.store import Store
+from engine.store.outbox_queue import outbox_count, outbox_newest_first
 from engine.store.tables import outbox
 from tests.engine.store.support import NOW
 
@@ -66,3 +67,21 @@ def test_an_outbox_message_whose_payload_this_code_cannot_read_is_listed_saying_
     assert shown == first and isinstance(first.unreadable, StoredDocumentError)
     assert str(first.unreadable).startswith("outbox message 1 has schema_version 2, newer than this")
     assert first.unreadable.message("zh").startswith("发件箱消息 1 的 schema_version 为 2")
+
+
+def test_the_operators_lists_and_counts_are_named_statements_compiled_once(store: Store) -> None:
+    with store.transaction() as tx:
+        for department in ("retail", "wholesale", "retail"):
+            tx.insert_outbox("mail", {"n": 1}, NOW, department=department)
+    scope = frozenset({"retail", "wholesale"})
+    with store.read() as tx:
+        assert len(tx.outbox_list(departments=scope, status="pending")) == 3
+        assert tx.outbox_counts(departments=frozenset({"retail"})) == {"pending": 2, "dead": 0}
+        compiled = len(store.compiled)
+        for status in ("pending", "dead", "sent"):
+            tx.outbox_list(departments=frozenset({"retail", "finance"}), status=status)
+        assert tx.outbox_counts(departments=frozenset({"wholesale"})) == {"pending": 1, "dead": 0}
+        assert tx.outbox_counts(departments=frozenset()) == {"pending": 0, "dead": 0}
+        assert len(store.compiled) == compiled  # the same shapes: nothing compiled again
+    assert outbox_newest_first(True, False, 2).name == "outbox_newest_first(status, 2 departments)"
+    assert outbox_count(1) in store.compiled and outbox_count(None).name == "outbox_count()"
