@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -27,6 +28,8 @@ __all__ = [
     "ACCOUNT_STATUSES",
     "ACCOUNT_TIERS",
     "MAX_DAYS",
+    "AccountStatus",
+    "AccountTier",
     "CustomerAccount",
     "accounts_of",
     "find_account",
@@ -34,10 +37,28 @@ __all__ = [
     "write_account",
 ]
 
-# The standings the wholesale credit rules read (rules/wholesale/credit.yaml) and the tiers of the
-# approval table (rules/wholesale/approval.yaml), as the wholesale data form lists them.
-ACCOUNT_STATUSES = ("active", "watch", "blocked")
-ACCOUNT_TIERS = ("standard", "silver", "gold", "platinum")
+
+class AccountStatus(StrEnum):
+    """An account's standing, as the wholesale credit rules read it (rules/wholesale/credit.yaml) and the
+    wholesale data form lists it: the very strings the ``status`` column holds."""
+
+    ACTIVE = "active"
+    WATCH = "watch"
+    BLOCKED = "blocked"
+
+
+class AccountTier(StrEnum):
+    """An account's tier, as the approval table reads it (rules/wholesale/approval.yaml) and the wholesale
+    data form lists it."""
+
+    STANDARD = "standard"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+ACCOUNT_STATUSES: tuple[AccountStatus, ...] = tuple(AccountStatus)
+ACCOUNT_TIERS: tuple[AccountTier, ...] = tuple(AccountTier)
 MAX_DAYS = 2**31 - 1  # the overdue_days column is an INTEGER
 
 
@@ -49,7 +70,7 @@ class CustomerAccount:
     credit_limit: float
     outstanding: float
     overdue_days: int = 0
-    status: str = "active"
+    status: str = AccountStatus.ACTIVE  # a record not yet checked may hold any text
     tax_id: str | None = None
     tier: str | None = None
 
