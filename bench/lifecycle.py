@@ -1143,7 +1143,7 @@ class SqlReplayContender:
     name = "sql_only"
 
     def __init__(self, db_path: Path) -> None:
-        from engine.store.store import WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer
+        from engine.store.checkpoint import WAL_AUTOCHECKPOINT_PAGES, WalCheckpointer
 
         self._log: list[Statement] = []
         self._recorded: list[Statement] = []

@@ -1044,7 +1044,8 @@ def accounts_set(
     The record is checked against the forms of the department's published workflows (the account
     number, company and tax id as their data and intake forms take them); nothing is stored when it
     does not fit."""
-    from engine.store.accounts import ONLY_THE_RECORD, AccountRefused, CustomerAccount, put_account
+    from engine.runtime.accounts import ONLY_THE_RECORD, AccountRefused, put_account
+    from engine.store.accounts import CustomerAccount
 
     account = CustomerAccount(
         department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier

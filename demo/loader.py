@@ -31,8 +31,9 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import discover, load_bundle
 from engine.errors import EngineError
 from engine.runtime import Actor, Engine, OrderView, PublishedVersion
+from engine.runtime.accounts import put_account
 from engine.store import Store
-from engine.store.accounts import CustomerAccount, put_account
+from engine.store.accounts import CustomerAccount
 from engine.store.tables import stock
 
 DEMO_DAYS = 21

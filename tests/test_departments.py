@@ -22,8 +22,9 @@ from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
+from engine.runtime.accounts import put_account
 from engine.store import Store
-from engine.store.accounts import CustomerAccount, list_accounts, put_account
+from engine.store.accounts import CustomerAccount, list_accounts
 from engine.store.tables import orders, outbox, stock
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide

@@ -32,7 +32,7 @@ from engine.runtime.decisions import (
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
-from engine.store.store import dumps, loads
+from engine.store.codec import dumps, loads
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
 _DECISION_ONLY = frozenset({"outcome", "scores"})  # what the rules decide that stays in the audit event

@@ -40,7 +40,7 @@ from engine.rules.correlation import (
 )
 from engine.rules.kinds import compile_ruleset
 from engine.runtime.actor import Actor
-from engine.store.store import UnreadableRow, is_lock_timeout
+from engine.store import UnreadableRow, is_lock_timeout
 from engine.store.tables import audit_events, orders, outbox
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from engine.clock import CHINA_TIME, Clock
 from engine.errors import ConflictError, EngineError, Forbidden, NotFound
 from engine.runtime.actor import Actor
 from engine.store import OutboxRow, Store
-from engine.store.tables import OUTBOX_STATUSES
+from engine.store.statuses import OUTBOX_STATUSES
 
 ADMIN_ROLE = "admin"
 Send = Callable[[str, Any], None]

@@ -31,7 +31,8 @@ from engine.runtime.results import (
     order_view,
 )
 from engine.store import OrderRow
-from engine.store.reports import newest_versions, read_state_counts
+from engine.store.reports import read_state_counts
+from engine.store.versions import newest_versions
 
 # What a step's page sent, read with the step's page in hand: the data to fire with, or None when the
 # page is to be shown again without firing (a row added or removed without JavaScript).
@@ -50,7 +51,7 @@ class Pages:
         (exact as read: the kept counts plus the audit events since) and the channels the actor may
         take its new orders from."""
         with self.parts.store.read() as tx:
-            newest = newest_versions(tx, actor.scope)
+            newest = newest_versions(tx.connection, actor.scope)
             counts = read_state_counts(tx, actor.scope)
             compiled = [(department, self.parts.compiled(tx, w, v)) for department, w, v in newest]
         # A workflow whose newer version moved to another department has orders in both: one count per state.

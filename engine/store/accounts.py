@@ -6,134 +6,60 @@ the days overdue, the standing and the tier are the record's (``CustomerAccount.
 ``customers.load_account`` action copies onto the order when it is placed, so the credit check never
 reads a figure the page sent. ``orderloom accounts set`` keeps the records (and the demo loads its own).
 
-A record is stored only when the orders can take it (:func:`put_account`). Its own rules come first
-(``CustomerAccount.problems``): a number, a company and a department, each within its column; amounts
-as the money format takes them; whole days overdue; a standing and a tier from their lists. Then what
-the department's workflows require of ``account``, read from the forms the newest published version of
-each publishes: the data form's ``account`` must take the whole record as ``load_account`` writes it
-(the company's length, the tax id's pattern, the number's pattern…), and each intake form's ``account``
-the fields it takes from the record (the number offered in the account select). The constraints live in
-those forms alone; a department none of whose published workflows holds an account has only the
-record's own rules checked (``AccountStored.checked`` is empty, and ``ONLY_THE_RECORD`` says so).
+What a record must be to be stored (its own rules, and what the department's published forms require of
+``account``) is checked above the store, by ``engine.runtime.accounts.put_account``, which then writes it
+here (:func:`write_account`) in the transaction it read the forms in.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
-from sqlalchemy.types import String
+from sqlalchemy import Row, insert, select, update
 
-from engine.common.text import Text
-from engine.common.words import word
-from engine.dsl.compiler import Bundle, compile_bundle
-from engine.errors import EngineError, brief
-from engine.forms.fields import properties, resolve
-from engine.forms.formats import TOO_LARGE, money_problem
-from engine.forms.messages import Label, message, options_text
-from engine.forms.ui import FormLayout, load_layout
-from engine.forms.validation import FieldError, FormValidator
-from engine.store import documents
-from engine.store.documents import WORKFLOW_BUNDLE
 from engine.store.store import Store
-from engine.store.tables import customer_accounts, workflow_versions
+from engine.store.tables import customer_accounts
 
 __all__ = [
     "ACCOUNT_STATUSES",
     "ACCOUNT_TIERS",
-    "ONLY_THE_RECORD",
-    "AccountProblem",
-    "AccountRefused",
-    "AccountStored",
+    "MAX_DAYS",
+    "AccountStatus",
+    "AccountTier",
     "CustomerAccount",
     "accounts_of",
     "find_account",
     "list_accounts",
-    "put_account",
+    "write_account",
 ]
 
-# The standings the wholesale credit rules read (rules/wholesale/credit.yaml) and the tiers of the
-# approval table (rules/wholesale/approval.yaml), as the wholesale data form lists them.
-ACCOUNT_STATUSES = ("active", "watch", "blocked")
-ACCOUNT_TIERS = ("standard", "silver", "gold", "platinum")
+
+class AccountStatus(StrEnum):
+    """An account's standing, as the wholesale credit rules read it (rules/wholesale/credit.yaml) and the
+    wholesale data form lists it: the very strings the ``status`` column holds."""
+
+    ACTIVE = "active"
+    WATCH = "watch"
+    BLOCKED = "blocked"
+
+
+class AccountTier(StrEnum):
+    """An account's tier, as the approval table reads it (rules/wholesale/approval.yaml) and the wholesale
+    data form lists it."""
+
+    STANDARD = "standard"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+ACCOUNT_STATUSES: tuple[AccountStatus, ...] = tuple(AccountStatus)
+ACCOUNT_TIERS: tuple[AccountTier, ...] = tuple(AccountTier)
 MAX_DAYS = 2**31 - 1  # the overdue_days column is an INTEGER
-
-# The record's fields as its own rules name them (the forms name them by their own titles).
-_LABELS: Mapping[str, Label] = {
-    "department": Label("部门", "department"),
-    "account_no": Label("客户编号", "account number"),
-    "company": Label("公司名称", "company"),
-    "tax_id": Label("统一社会信用代码", "unified social credit code"),
-    "tier": Label("客户等级", "customer tier"),
-    "credit_limit": Label("信用额度（元）", "credit limit (CNY)"),
-    "outstanding": Label("未结清金额（元）", "outstanding balance (CNY)"),
-    "overdue_days": Label("逾期天数", "days overdue"),
-    "status": Label("账户状态", "account status"),
-}
-
-# What is checked of a record when no published workflow of its department holds an account.
-ONLY_THE_RECORD = Text(
-    "部门 {department} 没有已发布且含客户账户（account）的流程，因此只检查了档案本身：客户编号、"
-    "公司名称与部门不为空且不超过数据表的长度，金额不小于 0、最多两位小数且小于十万亿元，逾期天数为整数，"
-    "账户状态与客户等级取自其列表。发布该部门的流程后，编号、公司名称与统一社会信用代码还将按流程的表单检查",
-    "no published workflow of department {department} holds an account, so only the record itself was "
-    "checked: the number, company and department given and within the table's lengths, amounts from 0 with "
-    "at most two decimals below ten trillion yuan, whole days overdue, the status and tier from their lists. "
-    "Once the department's workflows are published, the number, company and tax id are checked against "
-    "their forms too",
-)
-
-
-@dataclass(frozen=True)
-class AccountProblem:
-    """One thing keeping a record from being stored: the record's field (``company``, ``tax_id``…;
-    ``account`` for the record as a whole), why in zh and en, and the published forms that refuse it
-    (``wholesale-order v3: forms/wholesale/order.json``; none for the record's own rules)."""
-
-    field: str
-    zh: str
-    en: str
-    forms: tuple[str, ...] = ()
-
-
-class AccountRefused(EngineError):
-    """A record the orders could not take: nothing was stored. ``problems`` name each field; ``headline``
-    says which record, in zh and en."""
-
-    def __init__(self, account: CustomerAccount, problems: Sequence[AccountProblem]) -> None:
-        self.account_no = account.account_no
-        self.department = account.department
-        self.problems = tuple(problems)
-        number, department = _shown(account.account_no), _shown(account.department)
-        self.headline = Text(
-            f"客户账户 {number}（部门 {department}）未保存",
-            f"account {number} of department {department} was not stored",
-        )
-        super().__init__(
-            f"{self.headline.en}: " + "; ".join(f"{p.field}: {p.en}" for p in self.problems),
-            zh=f"{self.headline.zh}：" + "；".join(f"{p.field}：{p.zh}" for p in self.problems),
-        )
-
-
-def _shown(value: object) -> str:
-    """A number or department as a message names it: as it is when short and printable, else quoted."""
-    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 40 and value.strip() == value:
-        return value
-    return brief(value)
-
-
-@dataclass(frozen=True)
-class AccountStored:
-    """What :func:`put_account` did: ``created`` (a new record, else new figures of the stored one) and
-    the published forms the record was checked against (empty: only its own rules, ``ONLY_THE_RECORD``)."""
-
-    created: bool
-    checked: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -144,33 +70,9 @@ class CustomerAccount:
     credit_limit: float
     outstanding: float
     overdue_days: int = 0
-    status: str = "active"
+    status: str = AccountStatus.ACTIVE  # a record not yet checked may hold any text
     tax_id: str | None = None
     tier: str | None = None
-
-    def problems(self) -> list[AccountProblem]:
-        """What keeps this record from being stored whatever the forms say (empty when nothing does): the
-        rules of the record and of its table, each naming its field in zh and en."""
-        found: list[AccountProblem] = []
-        for name in ("department", "account_no", "company", "tax_id", "tier"):
-            value = getattr(self, name)
-            if value is None and name in ("tax_id", "tier"):
-                continue
-            found.extend(_text_problems(name, value))
-        for name in ("credit_limit", "outstanding"):
-            found.extend(_amount_problems(name, getattr(self, name)))
-        days = self.overdue_days
-        if isinstance(days, bool) or not isinstance(days, int):
-            found.append(_problem("overdue_days", "type", expected=word("type.integer")))
-        elif days < 0:
-            found.append(_problem("overdue_days", "minimum", limit=0))
-        elif days > MAX_DAYS:
-            found.append(_problem("overdue_days", "maximum", limit=MAX_DAYS))
-        for name, allowed in (("status", ACCOUNT_STATUSES), ("tier", ACCOUNT_TIERS)):
-            value = getattr(self, name)
-            if (value is not None or name == "status") and value not in allowed:
-                found.append(_problem(name, "enum", options=options_text(allowed, None)))
-        return found
 
     def order_data(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
         """The order's ``account`` as the wholesale data form holds it (no key for what the record lacks,
@@ -196,120 +98,6 @@ _ORDER_FIELDS = (
 )
 _OPTIONAL = frozenset({"tax_id", "tier"})
 _AMOUNTS = frozenset({"credit_limit", "outstanding"})
-# What a text column cannot hold: NUL (PostgreSQL refuses it) and half of a UTF-16 surrogate pair.
-_UNSTORABLE = re.compile("[\\x00\\ud800-\\udfff]")
-
-
-def _problem(name: str, keyword: str, **words: Any) -> AccountProblem:
-    """The catalogue's message of ``keyword`` (as forms word it) for the record's field ``name``."""
-    text = message(keyword, _LABELS[name], **words)
-    return AccountProblem(name, text.zh, text.en)
-
-
-def _text_problems(name: str, value: object) -> list[AccountProblem]:
-    if not isinstance(value, str):
-        return [_problem(name, "type", expected=word("type.string"))]
-    if not value.strip():
-        return [_problem(name, "required")]
-    bad = _UNSTORABLE.search(value)
-    if bad is not None:
-        label, shown = _LABELS[name], f"U+{ord(bad.group()):04X}"
-        return [
-            AccountProblem(
-                name,
-                f"{label.zh}含有无法保存的字符（{shown}）",
-                f"The {label.en} holds a character that cannot be stored ({shown})",
-            )
-        ]
-    column = customer_accounts.c[name].type
-    limit = column.length if isinstance(column, String) else None
-    if limit is not None and len(value) > limit:
-        return [_problem(name, "maxLength", limit=limit)]
-    return []
-
-
-def _amount_problems(name: str, value: object) -> list[AccountProblem]:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return [_problem(name, "type", expected=word("type.number"))]
-    problem = money_problem(value)
-    if problem == TOO_LARGE:
-        return [_problem(name, "money_range")]
-    if problem is not None:
-        return [_problem(name, "format", expected=word("format.money"))]
-    if value < 0:
-        return [_problem(name, "minimum", limit=0)]
-    return []
-
-
-# -- what the department's published workflows require of ``account`` ------------------------------
-
-
-@dataclass(frozen=True)
-class _AccountForm:
-    """A published form that holds ``account``: ``where`` (``wholesale-order v3: forms/…/order.json``),
-    its validator and layout (the labels of its messages), and how much of the record it takes: all of
-    it (the data form, to which ``load_account`` writes the record) or the fields its ``account``
-    declares (an intake form: the number the clerk picks)."""
-
-    where: str
-    validator: FormValidator
-    layout: FormLayout
-    whole: bool
-    declared: frozenset[str]
-
-
-def _account_forms(connection: Any, department: str) -> Iterator[_AccountForm]:
-    """The forms holding ``account`` of the newest published version of each workflow of ``department``:
-    the data form, then the intake forms."""
-    versions = workflow_versions.c
-    newest = (
-        select(versions.workflow, func.max(versions.version).label("version"))
-        .group_by(versions.workflow)
-        .subquery()
-    )
-    query = (
-        select(versions.workflow, versions.version, versions.bundle, versions.schema_version)
-        .join(newest, (newest.c.workflow == versions.workflow) & (newest.c.version == versions.version))
-        .where(versions.department == department)
-        .order_by(versions.workflow)
-    )
-    for workflow, version, stored, schema_version in connection.execute(query).all():
-        where = f"{workflow} v{version}"
-        document = documents.read(WORKFLOW_BUNDLE, schema_version, stored, where)
-        spec = compile_bundle(Bundle.from_json(documents.bundle_of(document, where)), int(version))
-        for path in dict.fromkeys([spec.data_form, *spec.intake_forms.values()]):
-            schema = spec.forms.get(path) if path is not None else None
-            account = resolve(schema, "account") if schema is not None else None
-            if path is None or schema is None or account is None:
-                continue
-            yield _AccountForm(
-                f"{where}: {path}",
-                FormValidator(schema),
-                load_layout(schema, spec.layouts.get(path), file=path, checked=True),
-                path == spec.data_form,
-                frozenset(properties(schema, account)),
-            )
-
-
-def _form_problems(
-    account: CustomerAccount, forms: Sequence[_AccountForm], settled: Collection[str]
-) -> list[AccountProblem]:
-    """What ``forms`` refuse of the record as ``load_account`` writes it, each field once (worded by the
-    first form refusing it, naming every form that does); the fields in ``settled`` (refused by the
-    record's own rules already) are neither sent nor reported again."""
-    record = account.order_data(leave_out=settled)
-    found: dict[tuple[str, str], tuple[FieldError, list[str]]] = {}
-    for form in forms:
-        data = record if form.whole else {k: v for k, v in record.items() if k in form.declared}
-        for error in form.validator.messages({"account": data}, form.layout):
-            if error.path != "$.account" and not error.path.startswith("$.account."):
-                continue  # the rest of the order, which a record does not hold
-            if error.keyword == "required" and not form.whole:
-                continue  # a field the intake form asks of the clerk, not of the record
-            field = error.field.removeprefix("account.")
-            if field not in settled:
-                found.setdefault((field, error.keyword), (error, []))[1].append(form.where)
-    return [AccountProblem(field, e.zh, e.en, tuple(forms_)) for (field, _), (e, forms_) in found.items()]
 
 
 def _yuan(value: float) -> int | float:
@@ -365,11 +153,10 @@ def list_accounts(store: Store, department: str | None = None) -> list[CustomerA
         return [_account(row) for row in tx.connection.execute(query)]
 
 
-def put_account(store: Store, account: CustomerAccount, at: datetime) -> AccountStored:
-    """Store ``account`` (a new one, or the new figures of the stored one with that department and
-    number) if the orders can take it: its own rules, then the forms of the department's published
-    workflows that hold ``account`` (see the module's text). ``AccountRefused`` naming every problem,
-    each on its field in zh and en, when they cannot; then nothing is stored."""
+def write_account(connection: Any, account: CustomerAccount, at: datetime) -> bool:
+    """Store ``account`` through ``connection`` (a write transaction): a new record, or the new figures of
+    the stored one with that department and number. True when it was new. Nothing is checked here: a
+    record is checked first (``engine.runtime.accounts.put_account``)."""
     values = {
         "company": account.company,
         "tax_id": account.tax_id,
@@ -381,27 +168,14 @@ def put_account(store: Store, account: CustomerAccount, at: datetime) -> Account
         "updated_at": at,
     }
     table = customer_accounts
-    problems = account.problems()
-    with store.transaction() as tx:
-        # read in the transaction that writes: the record is checked against the forms it is stored under
-        forms = list(_account_forms(tx.connection, account.department)) if not _settled(problems) else []
-        problems += _form_problems(account, forms, {p.field for p in problems})
-        if problems:
-            raise AccountRefused(account, problems)
-        checked = tuple(form.where for form in forms)
-        changed = tx.connection.execute(
-            update(table)
-            .where(table.c.department == account.department, table.c.account_no == account.account_no)
-            .values(values)
-        )
-        if changed.rowcount:
-            return AccountStored(False, checked)
-        tx.connection.execute(
-            insert(table).values(department=account.department, account_no=account.account_no, **values)
-        )
-    return AccountStored(True, checked)
-
-
-def _settled(problems: Sequence[AccountProblem]) -> bool:
-    """Whether the record's own problems leave nothing to ask the forms: its department is not one."""
-    return any(p.field == "department" for p in problems)
+    changed = connection.execute(
+        update(table)
+        .where(table.c.department == account.department, table.c.account_no == account.account_no)
+        .values(values)
+    )
+    if changed.rowcount:
+        return False
+    connection.execute(
+        insert(table).values(department=account.department, account_no=account.account_no, **values)
+    )
+    return True

@@ -1,4 +1,5 @@
-"""Summaries over the order tables (the home page, the CLI): order counts by workflow and state.
+"""Order counts by workflow and state, kept off the step's path (the home page's summary,
+``engine.runtime.order_counts``, adds the workflows' titles and labels).
 
 Counting every order on every read took 1.2–1.6 s at a million orders on SQLite. The counts are kept
 instead, off the step's path: ``order_state_counts`` holds them as of one audit event
@@ -23,9 +24,7 @@ folded ``FOLD_CHUNK`` ids per transaction.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,18 +33,13 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
-from engine.common.text import Text
-from engine.dsl.compiler import Bundle, compile_bundle
-from engine.store import documents
-from engine.store.documents import WORKFLOW_BUNDLE
-from engine.store.store import Store, Tx, is_lock_timeout
+from engine.store.connection import is_lock_timeout
+from engine.store.store import Store, Tx
 from engine.store.tables import (
-    STATE_JOIN,
     audit_events,
     order_counts_folded,
     order_state_counts,
     orders,
-    workflow_versions,
 )
 
 # The worker folds at most this often; a read between two folds adds the events since the last.
@@ -55,23 +49,6 @@ FOLD_INTERVAL = timedelta(seconds=10)
 FOLD_LOCK_TIMEOUT_MS = 50
 # Audit ids folded per transaction: a backlog is folded in short transactions, not one long one.
 FOLD_CHUNK = 20_000
-
-
-@dataclass
-class WorkflowCount:
-    department: str
-    workflow: str
-    version: int  # the newest published version
-    title_zh: str
-    title_en: str
-    total: int = 0
-    by_state: list[tuple[str, int]] = field(default_factory=list)
-    labels: dict[str, Text] = field(default_factory=dict)  # state -> label of the newest version
-
-    def label(self, state: str, lang: str) -> str:
-        """A state's label; an order in a parallel state shows one label per region."""
-        parts = state.split(STATE_JOIN)
-        return " | ".join(self.labels[p].get(lang) if p in self.labels else p for p in parts)
 
 
 def _moves(after: Any, upto: Any = None, departments: Collection[str] | None = None) -> Any:
@@ -135,27 +112,6 @@ def read_state_counts(tx: Tx, departments: Collection[str] | None = None) -> dic
         .having(total != 0)
     )
     return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
-
-
-def newest_versions(tx: Tx, departments: Collection[str] | None = None) -> list[tuple[str, str, int]]:
-    """(department, workflow, newest version) of every published workflow whose newest version is in
-    ``departments`` (all when None), by department and workflow (one statement)."""
-    newest = (
-        select(workflow_versions.c.workflow, func.max(workflow_versions.c.version).label("version"))
-        .group_by(workflow_versions.c.workflow)
-        .subquery()
-    )
-    query = select(
-        workflow_versions.c.department, workflow_versions.c.workflow, workflow_versions.c.version
-    ).join(
-        newest,
-        (newest.c.workflow == workflow_versions.c.workflow)
-        & (newest.c.version == workflow_versions.c.version),
-    )
-    if departments is not None:
-        query = query.where(workflow_versions.c.department.in_(list(departments)))
-    query = query.order_by(workflow_versions.c.department, workflow_versions.c.workflow)
-    return [(d, w, int(v)) for d, w, v in tx.connection.execute(query)]
 
 
 def fold_order_counts(
@@ -246,49 +202,3 @@ def _utc(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def order_counts(store: Store, departments: Collection[str] | None = None) -> list[WorkflowCount]:
-    """Every published workflow (in the given departments, or all) with its order counts by state."""
-    newest = (
-        select(workflow_versions.c.workflow, func.max(workflow_versions.c.version).label("version"))
-        .group_by(workflow_versions.c.workflow)
-        .subquery()
-    )
-    versions_query = select(
-        workflow_versions.c.department,
-        workflow_versions.c.workflow,
-        workflow_versions.c.version,
-        workflow_versions.c.bundle,
-        workflow_versions.c.schema_version,
-    ).join(
-        newest,
-        (newest.c.workflow == workflow_versions.c.workflow)
-        & (newest.c.version == workflow_versions.c.version),
-    )
-    if departments is not None:
-        versions_query = versions_query.where(workflow_versions.c.department.in_(list(departments)))
-    rows: dict[str, WorkflowCount] = {}
-    with store.read() as tx:
-        for department, workflow, version, stored, schema_version in tx.connection.execute(versions_query):
-            where = f"{workflow} v{version}"
-            document = documents.read(WORKFLOW_BUNDLE, schema_version, stored, where)
-            bundle = documents.bundle_of(document, where)
-            spec = compile_bundle(Bundle.from_json(bundle), int(version))
-            rows[workflow] = WorkflowCount(
-                department=department,
-                workflow=workflow,
-                version=int(version),
-                title_zh=spec.title.zh,
-                title_en=spec.title.en,
-                labels={state.name: state.label for state in spec.states},
-            )
-    # A workflow whose newer version moved to another department has orders in both: one count per state.
-    by_state: dict[str, Counter[str]] = {workflow: Counter() for workflow in rows}
-    for (_department, workflow, state), count in state_counts(store, departments).items():
-        if workflow in rows:
-            by_state[workflow][state] += count
-    for workflow, row in rows.items():
-        row.by_state = sorted(by_state[workflow].items(), key=lambda item: (-item[1], item[0]))
-        row.total = sum(by_state[workflow].values())
-    return sorted(rows.values(), key=lambda r: (r.department, r.workflow))

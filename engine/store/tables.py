@@ -31,13 +31,12 @@ from sqlalchemy import (
     text,
 )
 
+from engine.store.statuses import OutboxStatus, TimerStatus, sql_list
+
 STATE_JOIN = "|"
-_SCHEDULED = text("status = 'scheduled'")
-_PENDING = text("status = 'pending'")
-_DEAD = text("status = 'dead'")
-# An outbox message's life: ``pending`` until delivered (``sent``) or given up (``dead``, a dead letter an
-# operator can replay); ``internal`` is an event written for the correlation feed alone, never delivered.
-OUTBOX_STATUSES = ("pending", "sent", "dead", "internal")
+_SCHEDULED = text(f"status = '{TimerStatus.SCHEDULED.value}'")
+_PENDING = text(f"status = '{OutboxStatus.PENDING.value}'")
+_DEAD = text(f"status = '{OutboxStatus.DEAD.value}'")
 SCHEMA_VERSION = 1
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
@@ -122,7 +121,7 @@ timers = Table(
     Column("claimed_at", DateTime(timezone=True)),
     # Why a timer was cancelled when that is worth telling: its `when` could not be evaluated.
     Column("note", Text),
-    CheckConstraint("status IN ('scheduled', 'fired', 'cancelled')", name="status"),
+    CheckConstraint(f"status IN ({sql_list(TimerStatus)})", name="status"),
     # What the worker still has to do: scheduled timers by due time (the others leave it, migration 0010).
     Index("ix_timers_due", "due_at", "id", sqlite_where=_SCHEDULED, postgresql_where=_SCHEDULED),
     Index("ix_timers_order_id", "order_id"),
@@ -143,15 +142,15 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("last_attempt_at", DateTime(timezone=True)),
-    # pending / sent / dead / internal (OUTBOX_STATUSES; migration 0012).
-    Column("status", String(20), nullable=False, server_default="pending"),
+    # pending / sent / dead / internal (OutboxStatus; migration 0012).
+    Column("status", String(20), nullable=False, server_default=OutboxStatus.PENDING.value),
     # A pending message is not tried before this: a failed attempt puts it off (backing off, capped).
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("dead_at", DateTime(timezone=True)),  # when it was given up on
     Column("department", String(100)),  # whose message it is: the order's department (admins see theirs)
     Column("replayed_by", String(200)),  # the operator who last sent it back to be delivered, and when
     Column("replayed_at", DateTime(timezone=True)),
-    CheckConstraint("status IN ('pending', 'sent', 'dead', 'internal')", name="status"),
+    CheckConstraint(f"status IN ({sql_list(OutboxStatus)})", name="status"),
     # What the worker still has to deliver, by when it may next be tried (a sent, dead or internal
     # message leaves it); and the dead letters, few, for the operators' list.
     Index("ix_outbox_pending", "next_attempt_at", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),

@@ -21,7 +21,7 @@ from engine.errors import ConflictError, ContentionError
 from engine.plugins import PluginRegistry
 from engine.runtime import Engine, FireResult
 from engine.store import Store
-from engine.store.store import loads
+from engine.store.codec import loads
 from engine.store.tables import audit_events, idempotency, orders, stock, workflow_versions
 from plugins.inventory import deduct, release, reserve
 from tests.deadlocks import WAIT, collide

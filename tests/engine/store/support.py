@@ -1,11 +1,15 @@
-"""What the store's tests share: a moment, and an order row with nothing behind it."""
+"""What the store's tests share: a moment, order rows with nothing behind them, a stocked PostgreSQL store."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
+
+from engine.store import Store
 from engine.store.store import Tx
+from engine.store.tables import stock
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -31,3 +35,21 @@ def bare_order(
         final=False,
         at=NOW,
     )
+
+
+def retail_order(store: Store) -> int:
+    """A retail order row (web, a total, a Chinese key in its data), in a transaction of its own; its id."""
+    with store.transaction() as tx:
+        return bare_order(
+            tx, "pending_payment", workflow="retail-order", channel="web", data={"total": 12, "名字": "张三"}
+        )
+
+
+def stocked_store(pg_url: str, **options: Any) -> Store:
+    """A migrated store on ``pg_url`` with 10 units of skus A and B in warehouses W1 and W2."""
+    store = Store(pg_url, **options)
+    store.upgrade()
+    with store.transaction() as tx:
+        rows = [{"sku": s, "warehouse": w, "on_hand": 10, "reserved": 0} for s in "AB" for w in ("W1", "W2")]
+        tx.connection.execute(insert(stock), rows)
+    return store
