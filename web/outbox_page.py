@@ -26,7 +26,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.api import ADMIN_ROLE, OUTBOX_STATUSES, Engine, OutboxMessage
+from engine.api import ADMIN_ROLE, Engine, OutboxMessage, OutboxStatus
 from engine.errors import ConflictError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
@@ -37,7 +37,14 @@ outbox_page = Blueprint("outbox", __name__)
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
-TABS = ("dead", "pending", "sent", "internal")  # the dead letters first: what an operator comes for
+# One tab per status, the dead letters first (what an operator comes for), then the others as the enum
+# lists them.
+TABS: tuple[OutboxStatus, ...] = (
+    OutboxStatus.DEAD,
+    *(status for status in OutboxStatus if status is not OutboxStatus.DEAD),
+)
+# The statuses whose messages show their last error: those still to be tried, or given up on.
+ERROR_SHOWN = frozenset({OutboxStatus.PENDING, OutboxStatus.DEAD})
 
 
 def _engine() -> Engine:
@@ -55,7 +62,7 @@ class Row:
 
     id: int
     topic: str
-    status: str
+    status: OutboxStatus
     department: str | None
     order_id: Any
     attempts: int
@@ -66,13 +73,13 @@ class Row:
 
 def _row(message: OutboxMessage) -> Row:
     when = {
-        "pending": message.next_attempt_at,
-        "sent": message.sent_at,
-        "dead": message.dead_at,
-        "internal": message.created_at,
-    }.get(message.status)
+        OutboxStatus.PENDING: message.next_attempt_at,
+        OutboxStatus.SENT: message.sent_at,
+        OutboxStatus.DEAD: message.dead_at,
+        OutboxStatus.INTERNAL: message.created_at,
+    }[message.status]
     payload = message.payload if isinstance(message.payload, dict) else {}
-    error = (message.last_error or "") if message.status in ("pending", "dead") else ""
+    error = (message.last_error or "") if message.status in ERROR_SHOWN else ""
     why = message.unreadable
     return Row(
         id=message.id,
@@ -93,8 +100,9 @@ def _refused(error: Forbidden | NotFound | ConflictError, code: int) -> Any:
 
 @outbox_page.get("/outbox")
 def index() -> Any:
-    status = request.args.get("status") or "dead"
-    if status not in OUTBOX_STATUSES:
+    try:
+        status = OutboxStatus(request.args.get("status") or OutboxStatus.DEAD)
+    except ValueError:
         abort(404)
     topic = request.args.get("topic") or None
     page = query_number("page", MAX_PAGE) or 1
@@ -113,6 +121,8 @@ def index() -> Any:
         rows=[_row(message) for message in found[:PAGE_SIZE]],
         status=status,
         statuses=TABS,
+        error_shown=status in ERROR_SHOWN,
+        replay_all=status is OutboxStatus.DEAD,
         topic=topic,
         counts=counts,
         replayed=replayed,
@@ -136,14 +146,19 @@ def show(message_id: int) -> Any:
         times={
             "created": _local(message.created_at),
             "last_attempt": _local(message.last_attempt_at),
-            "next_attempt": _local(message.next_attempt_at) if message.status == "pending" else "",
+            "next_attempt": _local(message.next_attempt_at) if message.status is OutboxStatus.PENDING else "",
             "sent": _local(message.sent_at),
             "dead": _local(message.dead_at),
             "replayed": _local(message.replayed_at),
         },
         payload=json.dumps(message.payload, ensure_ascii=False, indent=2, default=str),
         replayable=message.unreadable is None
-        and (message.status == "dead" or (message.status == "pending" and message.claimed_by is None)),
+        and (
+            message.status is OutboxStatus.DEAD
+            or (message.status is OutboxStatus.PENDING and message.claimed_by is None)
+        ),
+        dead=message.status is OutboxStatus.DEAD,
+        error_shown=message.status is not OutboxStatus.SENT,
         replayed=request.args.get("replayed") == "1",
     )
 
@@ -169,7 +184,7 @@ def replay_dead() -> Any:
     except Forbidden as error:
         return _refused(error, 403)
     filters = {"topic": topic} if topic else {}
-    return redirect(url_for("outbox.index", status="dead", **filters, replayed=count), 303)
+    return redirect(url_for("outbox.index", status=OutboxStatus.DEAD.value, **filters, replayed=count), 303)
 
 
 @outbox_page.app_context_processor
@@ -178,7 +193,7 @@ def outbox_link() -> dict[str, Any]:
     letters wait for them."""
 
     def dead_letters() -> int:
-        return _engine().outbox_counts(current_actor())["dead"]
+        return _engine().outbox_counts(current_actor())[OutboxStatus.DEAD]
 
     is_admin = bool(current_user and current_user.is_authenticated and ADMIN_ROLE in current_user.roles)
     return {"outbox_admin": is_admin, "outbox_dead_letters": dead_letters}

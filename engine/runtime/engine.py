@@ -51,7 +51,7 @@ from engine.runtime.results import (
     WorkflowCounts,
 )
 from engine.runtime.workers import Workers
-from engine.store import DEFAULT_LEASE, Store
+from engine.store import DEFAULT_LEASE, OutboxStatus, Store
 
 
 class Engine:
@@ -298,11 +298,11 @@ class Engine:
         """Outbox messages newest first, of ``status`` (pending, sent, dead, internal) and ``topic``
         when given, of the departments the actor administers; ``Forbidden`` for anyone but an admin."""
         scope = _outbox.operator_scope(actor)
-        _outbox.check_status(status)
+        wanted = _outbox.outbox_status(status)
         with self.parts.store.read() as tx:
-            return tx.outbox_list(departments=scope, status=status, topic=topic, limit=limit, offset=offset)
+            return tx.outbox_list(departments=scope, status=wanted, topic=topic, limit=limit, offset=offset)
 
-    def outbox_counts(self, actor: Actor) -> dict[str, int]:
+    def outbox_counts(self, actor: Actor) -> dict[OutboxStatus, int]:
         """How many messages of the actor's departments are pending and how many dead."""
         scope = _outbox.operator_scope(actor)
         with self.parts.store.read() as tx:

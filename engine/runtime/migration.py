@@ -15,6 +15,7 @@ from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, acti
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import MigrationPlan
 from engine.store import OrderRow, TimerRow
+from engine.store.statuses import TimerStatus
 
 
 class Migrations:
@@ -178,7 +179,7 @@ def scheduled_due_times(
     reason), earliest first: what a migration keeps for the timers the order's states still have."""
     found: dict[TimerKey, list[datetime]] = {}
     for timer in timers:
-        if timer.status == "scheduled":
+        if timer.status is TimerStatus.SCHEDULED:
             key = (mapping.get(timer.state, timer.state), timer.trigger, timer.reason)
             found.setdefault(key, []).append(timer.due_at)
     for due_times in found.values():

@@ -34,7 +34,7 @@ from engine.clock import CHINA_TIME, Clock
 from engine.errors import ConflictError, EngineError, Forbidden, NotFound
 from engine.runtime.actor import Actor
 from engine.store import OutboxRow, Store
-from engine.store.statuses import OUTBOX_STATUSES
+from engine.store.statuses import OUTBOX_STATUSES, OutboxStatus
 
 ADMIN_ROLE = "admin"
 Send = Callable[[str, Any], None]
@@ -44,6 +44,7 @@ __all__ = [
     "OUTBOX_STATUSES",
     "DispatchReport",
     "OutboxMessage",
+    "OutboxStatus",
     "RetryPolicy",
     "Undeliverable",
     "Unreachable",
@@ -186,13 +187,19 @@ def operator_scope(actor: Actor) -> frozenset[str] | None:
     return actor.scope
 
 
-def check_status(status: str | None) -> None:
-    if status is not None and status not in OUTBOX_STATUSES:
+def outbox_status(status: str | None) -> OutboxStatus | None:
+    """The :class:`OutboxStatus` a caller names (a page's tab, the CLI's ``--status``); ``NotFound``
+    naming the statuses there are for any other word."""
+    if status is None:
+        return None
+    try:
+        return OutboxStatus(status)
+    except ValueError:
         known = ", ".join(OUTBOX_STATUSES)
         raise NotFound(
             f"no outbox status {status!r}; the statuses are {known}",
             zh=f"没有发件箱状态 {status!r}；可用的状态为 {known}",
-        )
+        ) from None
 
 
 def visible_message(store: Store, message_id: int, actor: Actor) -> OutboxRow:
@@ -231,7 +238,9 @@ def replay_dead(store: Store, clock: Clock, actor: Actor, topic: str | None, lea
     replayed = kept = 0  # kept: dead letters left dead, which the next page of the list starts after
     with store.transaction() as tx:
         while True:
-            dead = tx.outbox_list(departments=scope, status="dead", topic=topic, limit=500, offset=kept)
+            dead = tx.outbox_list(
+                departments=scope, status=OutboxStatus.DEAD, topic=topic, limit=500, offset=kept
+            )
             if not dead:
                 return replayed
             for message in dead:
@@ -251,7 +260,7 @@ def _unreadable(message: OutboxRow) -> ConflictError:
 
 
 def _not_replayable(message: OutboxRow) -> ConflictError:
-    if message.status == "sent":
+    if message.status is OutboxStatus.SENT:
         # China time, as every page shows times, to the second
         when = (
             f"{message.sent_at.astimezone(CHINA_TIME):%Y-%m-%d %H:%M:%S} (UTC+8)" if message.sent_at else "?"
@@ -260,7 +269,7 @@ def _not_replayable(message: OutboxRow) -> ConflictError:
             f"outbox message {message.id} was sent already ({when}): nothing to replay",
             zh=f"发件箱消息 {message.id} 已于 {when} 发出：无需重发",
         )
-    if message.status == "internal":
+    if message.status is OutboxStatus.INTERNAL:
         return ConflictError(
             f"outbox message {message.id} is an internal event for the correlation feed: nothing delivers it",
             zh=f"发件箱消息 {message.id} 是供事件关联读取的内部事件：不会投递",

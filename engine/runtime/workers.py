@@ -20,6 +20,7 @@ from engine.runtime.decisions import LiveOrder, condition_env
 from engine.runtime.outbox import DispatchReport, RetryPolicy
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import TimerReport, UnfiredTimer
+from engine.store.statuses import TimerStatus
 
 
 class Workers:
@@ -72,7 +73,7 @@ class Workers:
             if not tx.fire_timer(timer_id, worker_id):
                 return False
             if timer.state not in active_paths(split(row.state)):
-                tx.finish_timer(timer_id, "cancelled")
+                tx.finish_timer(timer_id, TimerStatus.CANCELLED)
                 return False
             cv = self.parts.compiled(tx, row.workflow, row.version)
             condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
@@ -80,7 +81,7 @@ class Workers:
                 live = LiveOrder.from_row(row)
                 holds, note = timer_condition_holds(condition, condition_env(live, SYSTEM, {}, now))
                 if not holds:
-                    tx.finish_timer(timer_id, "cancelled", note)
+                    tx.finish_timer(timer_id, TimerStatus.CANCELLED, note)
                     return False
             try:
                 # A savepoint: an action refused after another one wrote leaves none of its writes.
@@ -88,7 +89,7 @@ class Workers:
                     step = StepRequest(row.id, timer.trigger, SYSTEM, {}, row.lock_version, timer.reason)
                     self.commands.fire_in(tx, step, row)
             except TransitionRejected:
-                tx.finish_timer(timer_id, "cancelled")
+                tx.finish_timer(timer_id, TimerStatus.CANCELLED)
                 return False
             return True
 

@@ -311,7 +311,7 @@ class OutboxQueue(TxCore):
         self,
         *,
         departments: frozenset[str] | None,
-        status: OutboxStatus | str | None = None,
+        status: OutboxStatus | None = None,
         topic: str | None = None,
         limit: int = 50,
         offset: int = 0,
@@ -335,15 +335,15 @@ class OutboxQueue(TxCore):
         )
         return [self._outbox(r, lenient=True) for r in self.run(statement, params).fetchall()]
 
-    def outbox_counts(self, *, departments: frozenset[str] | None) -> dict[str, int]:
+    def outbox_counts(self, *, departments: frozenset[str] | None) -> dict[OutboxStatus, int]:
         """How many messages are pending and dead (each read from its own small index)."""
         names = None if departments is None else sorted(departments)
         if names is not None and not names:
-            return {status.value: 0 for status in _COUNTED}
+            return dict.fromkeys(_COUNTED, 0)
         statement = outbox_count(None if names is None else len(names))
         params: dict[str, Any] = {f"department_{i}": name for i, name in enumerate(names or ())}
         return {
-            status.value: int(self.run(statement, {**params, "status": status.value}).fetchone()[0])
+            status: int(self.run(statement, {**params, "status": status.value}).fetchone()[0])
             for status in _COUNTED
         }
 

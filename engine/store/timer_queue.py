@@ -146,7 +146,7 @@ class TimerQueue(TxCore):
     def order_timers(self, order_id: int) -> list[TimerRow]:
         return [self._timer(r) for r in self.run(ORDER_TIMERS, {"order_id": order_id}).fetchall()]
 
-    def finish_timer(self, timer_id: int, status: TimerStatus | str, note: str | None = None) -> None:
+    def finish_timer(self, timer_id: int, status: TimerStatus, note: str | None = None) -> None:
         """Set a claimed timer's final status, whatever it was (only its claiming worker calls this);
         ``note`` says why, where leaving its state is not the whole story. A status that is not a
         :class:`TimerStatus` raises ``ValueError`` before anything is written."""
