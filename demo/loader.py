@@ -25,16 +25,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, update
-
-from engine.clock import FrozenClock
-from engine.dsl.compiler import discover, load_bundle
+from engine.api import Actor, Engine, FrozenClock, OrderView, PublishedVersion, Store
+from engine.api.accounts import find_user
+from engine.api.seed import CustomerAccount, discover, load_bundle, put_account
 from engine.errors import EngineError
-from engine.runtime import Actor, Engine, OrderView, PublishedVersion
-from engine.runtime.accounts import put_account
-from engine.store import Store
-from engine.store.accounts import CustomerAccount
-from engine.store.tables import stock
 
 DEMO_DAYS = 21
 BACKLOG_FROM = 100  # from this many orders on, some are the open work at the demo's end (see _backlog)
@@ -89,7 +83,6 @@ def demo_actors() -> list[Actor]:
 def ensure_demo_users(store: Store, at: datetime) -> list[str]:
     """Store the demo logins that are missing (password ``<name>-demo``, argon2-hashed), so the
     logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are."""
-    from engine.store.users import find_user
     from web.users import create_user
 
     added: list[str] = []
@@ -289,18 +282,7 @@ def initial_stock() -> dict[tuple[str, str], int]:
 def stock_warehouses(store: Store, levels: Mapping[tuple[str, str], int]) -> None:
     """Add units on hand (a row is created for a new sku and warehouse)."""
     with store.transaction() as tx:
-        # in the one order stock rows are locked everywhere (sku, then warehouse): no deadlock with a
-        # step changing the same rows on PostgreSQL
-        for (sku, warehouse), units in sorted(levels.items()):
-            added = tx.connection.execute(
-                update(stock)
-                .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-                .values(on_hand=stock.c.on_hand + units)
-            )
-            if added.rowcount == 0:
-                tx.connection.execute(
-                    insert(stock).values(sku=sku, warehouse=warehouse, on_hand=units, reserved=0)
-                )
+        tx.add_stock(levels)
 
 
 def _by_name(name: str) -> DemoUser:

@@ -60,3 +60,43 @@ def test_the_check_catches_a_wrong_arrow_even_inside_a_function(tmp_path: Path) 
         "wiring/services.py:2: wiring imports web.app",
         "web/views.py:2: web imports cli.main",
     ]
+
+
+# folders that speak to the engine only through its public surface, as the web app does
+# (tests/web/test_imports.py): the facade's package and the error family; the rest comes from the
+# composition root (wiring/). A module inside the engine may move; these stay.
+PUBLIC_SURFACE = ("engine.api", "engine.errors")
+THROUGH_THE_API = ("workers", "demo")
+
+
+def around_the_api(root: Path, folders: tuple[str, ...] = THROUGH_THE_API) -> list[str]:
+    problems = []
+    for folder in folders:
+        for path in sorted((root / folder).rglob("*.py")):
+            for line, module in imports_of(path):
+                if module.split(".")[0] != "engine":
+                    continue
+                if not any(module == public or module.startswith(public + ".") for public in PUBLIC_SURFACE):
+                    problems.append(f"{path.relative_to(root)}:{line}: {folder} imports {module}")
+    return problems
+
+
+def test_the_workers_and_the_demo_speak_to_the_engine_through_its_public_surface() -> None:
+    assert around_the_api(ROOT) == []
+
+
+def test_the_check_catches_an_import_around_the_api(tmp_path: Path) -> None:
+    for folder in THROUGH_THE_API:
+        (tmp_path / folder).mkdir()
+    (tmp_path / "workers" / "worker.py").write_text(
+        "from engine.api import Engine\nfrom engine.api.correlation import CorrelationFeed\n"
+        "from engine.errors import EngineError\nfrom engine.store.reports import fold_order_counts\n"
+    )
+    (tmp_path / "demo" / "loader.py").write_text(
+        "import engine.apiary\ndef load():\n    import engine.store.users\n"
+    )
+    assert around_the_api(tmp_path) == [
+        "workers/worker.py:4: workers imports engine.store.reports",
+        "demo/loader.py:1: demo imports engine.apiary",
+        "demo/loader.py:3: demo imports engine.store.users",
+    ]

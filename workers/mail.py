@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-from engine.runtime import Undeliverable, Unreachable
+from engine.api import Undeliverable, Unreachable
 
 DEFAULT_SMTP_PORT = 25
 Audience = Literal["customer", "operations"]

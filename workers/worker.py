@@ -26,11 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+from engine.api import DispatchReport, TimerReport
+from engine.api.correlation import CorrelationFeed, CorrelationRuleset, FeedReport
 from engine.errors import EngineError
-from engine.rules.correlation import CorrelationRuleset
-from engine.runtime import DispatchReport, TimerReport
-from engine.runtime.correlation_feed import CorrelationFeed, FeedReport
-from engine.store.reports import fold_order_counts
 from wiring.services import Services
 
 Send = Callable[[str, Any], None]
@@ -133,7 +131,7 @@ class Worker:
             self._note_feed(correlated)
         report = self._part("outbox", self._dispatch)
         # at most every few seconds
-        self._part("order counts", lambda: fold_order_counts(self.services.store, engine.clock.now()))
+        self._part("order counts", engine.fold_order_counts)
         fired = timers.fired if timers is not None else 0
         totals.fired += fired
         if correlated is not None:

@@ -52,6 +52,7 @@ from engine.runtime.results import (
 )
 from engine.runtime.workers import Workers
 from engine.store import DEFAULT_LEASE, OutboxStatus, Store
+from engine.store.reports import fold_order_counts
 
 
 class Engine:
@@ -285,6 +286,12 @@ class Engine:
         """A worker stopping in good order lets go of the timers and messages it claimed and did not
         finish, so that others take them now rather than after the lease: (timers, messages)."""
         return self.workers.release_claims(worker_id)
+
+    def fold_order_counts(self) -> int | None:
+        """Add the audit events since the last fold into the kept counts the home page reads; how
+        many were folded, ``None`` when not now (one fold per interval, in whichever process asks
+        first: see ``engine.store.reports.fold_order_counts``). A worker asks every round."""
+        return fold_order_counts(self.store, self.clock.now())
 
     def outbox_messages(
         self,

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
-from sqlalchemy import Connection, String, any_, bindparam, select
+from sqlalchemy import Connection, String, any_, bindparam, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 
 from engine.store.statements import PreparedStatements, Statement
@@ -56,8 +56,34 @@ def stock_available_statement(count: int, lock: bool) -> Statement:
     )
 
 
+ADD_STOCK = Statement(
+    "add_stock",
+    update(stock)
+    .where(stock.c.sku == bindparam("sku"), stock.c.warehouse == bindparam("warehouse"))
+    .values(on_hand=stock.c.on_hand + bindparam("units")),
+)
+INSERT_STOCK = Statement(
+    "insert_stock",
+    insert(stock).values(
+        sku=bindparam("sku"),
+        warehouse=bindparam("warehouse"),
+        on_hand=bindparam("units"),
+        reserved=literal_column("0"),
+    ),
+)
+
+
 class StockLevels(TxCore):
-    """The stock a transaction reads."""
+    """The stock a transaction reads, and units received into it."""
+
+    def add_stock(self, levels: Mapping[tuple[str, str], int]) -> None:
+        """Add units on hand per (sku, warehouse); a row is created for a new sku and warehouse. The
+        rows are changed in :data:`STOCK_LOCK_ORDER`, so a restock never deadlocks with a step changing
+        the same rows on PostgreSQL."""
+        for (sku, warehouse), units in sorted(levels.items()):
+            params = {"sku": sku, "warehouse": warehouse, "units": units}
+            if self.run(ADD_STOCK, params).rowcount == 0:
+                self.run(INSERT_STOCK, params)
 
     def stock_available(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
         """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing.
@@ -78,4 +104,11 @@ class StockLevels(TxCore):
         return available
 
 
-__all__ = ["STOCK_LOCK_ORDER", "StockLevels", "lock_stock", "stock_available_statement"]
+__all__ = [
+    "ADD_STOCK",
+    "INSERT_STOCK",
+    "STOCK_LOCK_ORDER",
+    "StockLevels",
+    "lock_stock",
+    "stock_available_statement",
+]

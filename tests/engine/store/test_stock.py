@@ -30,6 +30,22 @@ def test_stock_cannot_go_negative(store: Store) -> None:
         assert conn.execute(select(stock.c.on_hand)).scalar_one() == 0
 
 
+def test_stock_received_adds_to_what_is_on_hand_and_creates_new_rows(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(insert(stock).values(sku="A", warehouse="W1", on_hand=3, reserved=2))
+    with store.transaction() as tx:
+        tx.add_stock({("A", "W1"): 5, ("A", "W2"): 4, ("B", "W1"): 1})
+    with store.transaction() as tx:
+        tx.add_stock({("B", "W1"): 2})
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved).order_by(
+                stock.c.sku, stock.c.warehouse
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("A", "W1", 8, 2), ("A", "W2", 4, 0), ("B", "W1", 3, 0)]
+
+
 @pytest.mark.postgres
 def test_a_write_transaction_locks_the_order_it_loads_and_the_stock_routing_reads(pg_url: str) -> None:
     store = stocked_store(pg_url)
