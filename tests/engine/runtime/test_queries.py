@@ -1,4 +1,5 @@
-"""available_triggers: roles always, guards now unless they read what the transition's form fills."""
+"""The queries (engine/runtime/queries.py): available_triggers offers by role always, and judges a
+guard now unless it reads what the transition's form fills."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Publishing: the stored bundle is a JSON document that reads back to the same bundle and spec."""
+"""Publishing (engine/runtime/publishing.py): the stored bundle is a JSON document that reads back to the
+same bundle and spec."""
 
 from __future__ import annotations
 
