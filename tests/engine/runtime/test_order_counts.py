@@ -127,6 +127,18 @@ def test_a_fold_waits_its_interval(engine: Engine, store: Store, clock: FrozenCl
     assert state_counts(store) == truth(store) == {("retail", "retail-order", "pending_payment"): 2}
 
 
+def test_the_engine_folds_on_its_own_clock_as_a_worker_asks_it_to(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    assert engine.fold_order_counts() == 1
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    assert engine.fold_order_counts() is None  # folded a moment ago by the engine's clock
+    clock.advance(seconds=FOLD_INTERVAL.total_seconds() + 1)
+    assert engine.fold_order_counts() == 1
+    assert state_counts(store) == truth(store) == {("retail", "retail-order", "pending_payment"): 2}
+
+
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_fold_never_passes_an_event_still_being_written(
     engine: Engine, store: Store, clock: FrozenClock
