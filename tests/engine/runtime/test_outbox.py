@@ -15,7 +15,7 @@ from sqlalchemy import update
 from engine.clock import FrozenClock
 from engine.errors import ConflictError, Forbidden, NotFound
 from engine.plugins import ActionContext, PluginRegistry, emits
-from engine.runtime import Actor, Engine, RetryPolicy, Undeliverable, Unreachable
+from engine.runtime import Actor, Engine, OutboxStatus, RetryPolicy, Undeliverable, Unreachable
 from engine.store import OutboxRow, Store
 from engine.store.tables import outbox
 from tests.engine.runtime.conftest import ADMIN, CLERK, bundle, make_engine
@@ -228,6 +228,9 @@ def test_admins_see_their_departments_dead_letters_and_replay_them(store: Store,
     assert [m.id for m in engine.outbox_messages(RETAIL_ADMIN, status="dead")] == [retail]
     assert engine.outbox_counts(RETAIL_ADMIN) == {"pending": 0, "dead": 1}
     assert engine.outbox_counts(ADMIN) == {"pending": 0, "dead": 3}
+    # the statuses come back as the enum's members, and a member is taken where a word is
+    assert [type(status) for status in engine.outbox_counts(ADMIN)] == [OutboxStatus, OutboxStatus]
+    assert {m.status for m in engine.outbox_messages(ADMIN, status=OutboxStatus.DEAD)} == {OutboxStatus.DEAD}
     assert [m.id for m in engine.outbox_messages(RETAIL_ADMIN)] == [sent, retail]
     with pytest.raises(Forbidden) as refused:
         engine.outbox_messages(CLERK)
