@@ -29,6 +29,7 @@ from engine.api import Actor, Engine, FrozenClock, OrderView, PublishedVersion, 
 from engine.api.accounts import find_user
 from engine.api.seed import CustomerAccount, discover, load_bundle, put_account
 from engine.errors import EngineError
+from web.users import create_user
 
 DEMO_DAYS = 21
 BACKLOG_FROM = 100  # from this many orders on, some are the open work at the demo's end (see _backlog)
@@ -83,8 +84,6 @@ def demo_actors() -> list[Actor]:
 def ensure_demo_users(store: Store, at: datetime) -> list[str]:
     """Store the demo logins that are missing (password ``<name>-demo``, argon2-hashed), so the
     logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are."""
-    from web.users import create_user
-
     added: list[str] = []
     for user in DEMO_ACTORS:
         if find_user(store, user.name) is None:
