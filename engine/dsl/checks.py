@@ -32,7 +32,7 @@ from engine.dsl.spec import (
     RESERVED_TRIGGERS,
     SEPARATOR,
 )
-from engine.errors import Problem, sorted_problems
+from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.checks import check_form_file, check_ui_file
 from engine.forms.ui import UI_SUFFIX
 from engine.rules import facts
@@ -746,7 +746,7 @@ class _Checker:
         self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
     ) -> None:
         found = self.located.problem(message, path, kind, hint, key=key)
-        self.out.warnings.append(replace(found, severity="warning"))
+        self.out.warnings.append(replace(found, severity=Severity.WARNING))
 
     def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
         """Transitions on one trigger that can leave one state take one form (or none): the data sent is
