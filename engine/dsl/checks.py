@@ -273,14 +273,14 @@ class _Checker:
         self,
         message: str,
         path: str,
-        kind: str,
+        code: str,
         hint: str | None = None,
         *,
         key: bool = False,
         suggestion: str | None = None,
     ) -> None:
         self.out.problems.append(
-            self.located.problem(message, path, kind, hint, key=key, suggestion=suggestion)
+            self.located.problem(message, path, code, hint, key=key, suggestion=suggestion)
         )
 
     def run(self) -> None:
@@ -743,9 +743,9 @@ class _Checker:
                     )
 
     def warning(
-        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+        self, message: str, path: str, code: str, hint: str | None = None, *, key: bool = False
     ) -> None:
-        found = self.located.problem(message, path, kind, hint, key=key)
+        found = self.located.problem(message, path, code, hint, key=key)
         self.out.warnings.append(replace(found, severity=Severity.WARNING))
 
     def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
@@ -1012,7 +1012,7 @@ class _Checker:
             column + finding.column - 1 if line and column else 0,
             json_path,
             finding.hint,
-            finding.kind,
+            finding.code,
             finding.severity,
             finding.suggestion,
         )

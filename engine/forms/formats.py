@@ -189,7 +189,7 @@ def known_formats() -> frozenset[str]:
     return frozenset(FORMAT_CHECKER.checkers) | {"money"}
 
 
-# (json_path, message, kind, severity, suggestion: the name most likely meant, or None)
+# (json_path, message, code, severity, suggestion: the name most likely meant, or None)
 SchemaFinding = tuple[str, str, str, Severity, str | None]
 
 

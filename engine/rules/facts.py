@@ -107,7 +107,7 @@ class Finding:
     text: str
     column: int
     hint: str | None
-    kind: str
+    code: str
     severity: Severity = Severity.ERROR
     suggestion: str | None = None
 
@@ -453,11 +453,11 @@ class _Analysis:
         message: str,
         column: int,
         hint: str | None,
-        kind: str,
+        code: str,
         severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
-        self.findings.append(Finding(message, column, hint, kind, severity, suggestion))
+        self.findings.append(Finding(message, column, hint, code, severity, suggestion))
 
     # paths
     def field(self, value: _Value, name: str, column: int) -> _Value:
@@ -958,7 +958,7 @@ def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
         return []
     analysis = _Analysis(condition, 0, {}, {_CELL_INPUT: operand})
     analysis.infer(tree.body)
-    mismatches = [f for f in _unique(analysis.findings) if f.kind == TYPE_MISMATCH]
+    mismatches = [f for f in _unique(analysis.findings) if f.code == TYPE_MISMATCH]
     # One finding per cell: a range's two bounds are one mistake.
     return [replace(f, text=f"{where}: {f.text}", column=1) for f in mismatches[:1]]
 

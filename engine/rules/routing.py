@@ -488,7 +488,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         message: str,
         json_path: str,
         hint: str,
-        kind: str,
+        code: str,
         severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
@@ -498,7 +498,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 file,
                 json_path=json_path,
                 hint=hint,
-                code=kind,
+                code=code,
                 severity=severity,
                 suggestion=suggestion,
             )

@@ -599,7 +599,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         message: str,
         json_path: str,
         hint: str | None,
-        kind: str,
+        code: str,
         severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
@@ -609,7 +609,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 file,
                 json_path=json_path,
                 hint=hint,
-                code=kind,
+                code=code,
                 severity=severity,
                 suggestion=suggestion,
             )

@@ -65,7 +65,7 @@ def test_invalid_fixture_reports_exactly_its_expected_problems(path: Path) -> No
         assert problem.json_path.startswith("$")
 
 
-def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
+def test_every_problem_code_of_the_language_has_a_fixture() -> None:
     codes = {p.code for path in INVALID.glob("*.yaml") for p in problems_of(path)}
     assert {
         "unknown-state",

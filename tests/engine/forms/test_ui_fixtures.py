@@ -48,7 +48,7 @@ def test_invalid_ui_file_reports_exactly_its_expected_problems(case: Path, tmp_p
         assert problem.severity == "error" and problem.code and problem.json_path.startswith("$")
 
 
-def test_every_kind_of_ui_problem_has_a_fixture(tmp_path: Path) -> None:
+def test_every_code_of_ui_problem_has_a_fixture(tmp_path: Path) -> None:
     codes = set()
     for index, case in enumerate(sorted((FIXTURES / "invalid").glob(f"*{UI}"))):
         codes |= {p.code for p in check(case, tmp_path / str(index))}
