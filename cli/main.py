@@ -200,8 +200,17 @@ def main(ctx: click.Context) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one path:line:col line per problem, as editors and CI read them; json: one JSON list of "
+    "the problems (file, line, column, json_path, severity, kind, code, text, suggestion, hint, message).",
+)
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def validate(ctx: click.Context, paths: tuple[Path, ...], output: str) -> None:
     """Check workflow, form and rule files (or folders); print every problem as path:line:col."""
     from engine.dsl.validate import validate_paths
     from engine.plugins import PluginRegistry
@@ -212,8 +221,11 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     problems = validate_paths(
         targets, root, action_names=registry.action_names, action_writes=registry.action_writes
     )
-    _print_problems(problems)
     errors = [p for p in problems if p.severity == "error"]
+    if output == "json":  # the problems alone on stdout, for a program; the exit code as in text
+        _echo_json([problem.to_dict() for problem in problems])
+        sys.exit(1 if errors else 0)
+    _print_problems(problems)
     if errors:
         click.echo(f"{len(errors)} error(s) found.", err=True)
         sys.exit(1)

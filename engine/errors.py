@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from engine.common.suggest import suggestion_text
@@ -41,13 +42,85 @@ def schema_message(error: Any) -> str:
     return str(error.message)
 
 
+class ProblemKind(StrEnum):
+    """What sort of problem a definition file has, as an editor's problems panel groups them.
+
+    The kinds follow the order a file is read in: the file itself, its syntax, its shape, the names it
+    uses, its conditions, and last what it means as a whole. ``Problem.code`` says exactly which one.
+    """
+
+    FILE = "file"  # the file cannot be read at all: missing, unreadable, too large, empty, the wrong kind
+    SYNTAX = "syntax"  # not valid YAML or JSON, or written with what the loader refuses (aliases, tags)
+    SCHEMA = "schema"  # the shape: a key missing or unknown, a value of the wrong type or out of range
+    REFERENCE = "reference"  # a name that names nothing declared, or one name given to two things
+    EXPRESSION = "expression"  # a condition or computed value that does not parse or mixes types
+    LOGIC = "logic"  # well formed, but cannot work as written: a dead end, an unreachable state ...
+
+
+class Severity(StrEnum):
+    """An error stops a file from being published; a warning is shown and the file still runs."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+# Every problem code the engine gives, under its kind. A code not listed is ``LOGIC``
+# (tests/engine/test_errors.py checks that every code written in engine/ is listed).
+_CODES: Mapping[ProblemKind, tuple[str, ...]] = {
+    ProblemKind.FILE: ("io", "too-large", "empty-file", "not-a-workflow", "bad-form", "ui-without-form"),
+    ProblemKind.SYNTAX: (
+        *("yaml-syntax", "yaml-alias", "yaml-tag", "yaml-key", "yaml-value", "json-syntax", "json-value"),
+        *("duplicate-key", "encoding"),
+    ),
+    ProblemKind.SCHEMA: (
+        *("schema", "missing-key", "unknown-key", "wrong-type", "bad-value", "empty", "schema-name"),
+        *("form", "form-schema", "ui-schema", "rules", "correlation", "cases", "unsupported-kind"),
+        *("unsupported-rules-kind", "foreign-key", "not-a-number", "bad-cell", "bad-outcome"),
+        *("widget-type", "unknown-format", "bad-format", "enum-title", "error"),
+    ),
+    ProblemKind.REFERENCE: (
+        *("unknown-state", "unknown-role", "unknown-outcome", "unknown-output", "unknown-action"),
+        *("unknown-workflow", "unknown-source", "unknown-rule", "unknown-input"),
+        *("unknown-field", "missing-file", "bad-base", "overlay-unknown-state", "wrong-ruleset"),
+        *("overlay-unknown-transition", "duplicate-rule", "duplicate-pattern", "duplicate-item"),
+        *("duplicate-input", "duplicate-group", "duplicate-case", "duplicate-candidate"),
+        *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
+        *("order-field", "owned-field"),
+    ),
+    ProblemKind.EXPRESSION: (
+        *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),
+        *("computed-cycle", "condition-in-rows"),
+    ),
+    ProblemKind.LOGIC: (
+        *("unreachable", "dead-end", "after-join", "timer-trigger", "timer-join", "join-never"),
+        *("region-no-final", "region-scope", "from-final", "final-timers", "final-parallel"),
+        *("interrupts-nothing", "trigger-forms", "extends-cycle", "overlay-state-in-use"),
+        *("ambiguous-trigger", "dest-without-rules", "bad-rules", "refusal-without-when"),
+        *("unmapped-outcome", "missing-hold", "missing-outcome", "missing-output"),
+        *("missing-outcome-output", "outcome-in-default-outputs", "unranked-outcome"),
+        *("overlapping-rows", "unreachable-row", "mixed-priorities", "missing-priority"),
+        *("priority-without-priority", "priorities-without-priority", "aggregated-outcome"),
+        *("aggregation-without-collect", "no-weight", "unserved-distance"),
+    ),
+}
+PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}
+
+
+def problem_kind(code: str) -> ProblemKind:
+    """The kind of the problem ``code`` names (``LOGIC`` for a code not listed)."""
+    return PROBLEM_KINDS.get(code, ProblemKind.LOGIC)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a definition file, reported as data (never raised one at a time).
 
-    ``text`` says what is wrong; ``suggestion`` is the name the writer most likely meant (a near miss
-    of a state, key, outcome ...), kept as data for a reader that offers it (the studio), and rendered
-    when the problem is shown (:attr:`message`, :meth:`format`): ``...; did you mean 'shipped'?``.
+    ``text`` says what is wrong; ``code`` names the problem for a program (``"unknown-state"``) and
+    ``kind`` the sort of problem it is (:class:`ProblemKind`, from the code); ``suggestion`` is the name
+    the writer most likely meant (a near miss of a state, key, outcome ...), kept as data for a reader
+    that offers it (the studio), and rendered when the problem is shown (:attr:`message`,
+    :meth:`format`): ``...; did you mean 'shipped'?``. :meth:`to_dict` is the form the CLI's
+    ``--format json`` prints and an API returns.
     """
 
     text: str
@@ -56,9 +129,14 @@ class Problem:
     column: int = 0  # 1-based; 0 when unknown
     json_path: str = "$"
     hint: str | None = None
-    kind: str = "error"  # a short machine-readable code such as "unknown-state"
-    severity: str = "error"  # "error" or "warning"
+    code: str = "error"  # a short machine-readable code such as "unknown-state"
+    severity: Severity = Severity.ERROR
     suggestion: str | None = None  # what was most likely meant, when the problem is a near miss
+
+    @property
+    def kind(self) -> ProblemKind:
+        """The sort of problem the code names."""
+        return problem_kind(self.code)
 
     @property
     def message(self) -> str:
@@ -73,6 +151,23 @@ class Problem:
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as JSON-ready data: every field, the kind, and ``message`` as :attr:`message`
+        renders it (``text`` stays without the suggestion, for a reader that offers it itself)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "json_path": self.json_path,
+            "severity": str(self.severity),
+            "kind": str(self.kind),
+            "code": str(self.code),
+            "text": self.text,
+            "suggestion": self.suggestion,
+            "hint": self.hint,
+            "message": self.message,
+        }
 
 
 def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -109,14 +204,40 @@ class DefinitionError(EngineError):
         super().__init__(first + more)
 
 
+class RefusalCode(StrEnum):
+    """What refused a step, for a program to act on (the page marks the field of a ``FORM`` refusal,
+    a client retries an ``IDEMPOTENCY`` one with a new key)."""
+
+    UNKNOWN_TRIGGER = "unknown-trigger"  # the workflow has no such step
+    STATE = "state"  # the step cannot be taken in the order's state
+    JOIN = "join"  # the step leaves a parallel state whose regions are not all done
+    CHANNEL = "channel"  # the workflow does not take orders from this channel
+    DEPARTMENT = "department"  # the actor does not work in the department
+    ROLE = "role"  # the actor lacks the role the step asks for
+    GUARD = "guard"  # the step's condition does not hold
+    FORM = "form"  # the data sent does not fit the step's form
+    OWNED = "owned"  # the data sent writes a field the workflow records
+    ON_SUBMIT = "on-submit"  # decided when the form is submitted (the order page says so beforehand)
+    RULES = "rules"  # the rules decided an outcome the step does not lead anywhere from
+    ACTION = "action"  # an action failed (a plugin's own refusal carries the plugin's code instead)
+    IDEMPOTENCY = "idempotency"  # the idempotency key was already used for another request
+
+
 @dataclass
 class Refusal:
-    """Why a transition was refused, in both languages, with the place that refused it."""
+    """Why a transition was refused, in both languages, with the place that refused it.
 
-    code: str  # "role", "department", "guard", "form", "state", "unknown-trigger", "rules"
+    ``code`` is a :class:`RefusalCode`, or the code a plugin gave its own refusal (``"stock"``);
+    :meth:`to_dict` is the form an API returns."""
+
+    code: RefusalCode | str
     zh: str
     en: str
     details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The refusal as JSON-ready data: the code as its string, both texts, the details."""
+        return {"code": str(self.code), "zh": self.zh, "en": self.en, "details": self.details}
 
 
 class TransitionRejected(EngineError):

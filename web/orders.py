@@ -51,6 +51,7 @@ from engine.errors import (
     ContentionError,
     NotFound,
     Refusal,
+    RefusalCode,
     StoredDocumentError,
     TransitionRejected,
 )
@@ -256,7 +257,7 @@ def new(department: str, workflow: str, channel: str) -> Any:
     except ContentionError as busy:  # nothing was written: the same page (and key) may be sent again
         return _render_intake(intake, data, key, problems=[busy.message(current_lang())]), 409
     except TransitionRejected as rejected:
-        if any(r.code == "idempotency" for r in rejected.refusals):
+        if any(r.code == RefusalCode.IDEMPOTENCY for r in rejected.refusals):
             # this page created an order already and was changed and sent again (the back button):
             # say so, and give the page a new key, so sending it now creates another order
             again = [translate("orders.submitted_before", current_lang())]

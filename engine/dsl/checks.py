@@ -32,7 +32,7 @@ from engine.dsl.spec import (
     RESERVED_TRIGGERS,
     SEPARATOR,
 )
-from engine.errors import Problem, sorted_problems
+from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.checks import check_form_file, check_ui_file
 from engine.forms.ui import UI_SUFFIX
 from engine.rules import facts
@@ -273,14 +273,14 @@ class _Checker:
         self,
         message: str,
         path: str,
-        kind: str,
+        code: str,
         hint: str | None = None,
         *,
         key: bool = False,
         suggestion: str | None = None,
     ) -> None:
         self.out.problems.append(
-            self.located.problem(message, path, kind, hint, key=key, suggestion=suggestion)
+            self.located.problem(message, path, code, hint, key=key, suggestion=suggestion)
         )
 
     def run(self) -> None:
@@ -743,10 +743,10 @@ class _Checker:
                     )
 
     def warning(
-        self, message: str, path: str, kind: str, hint: str | None = None, *, key: bool = False
+        self, message: str, path: str, code: str, hint: str | None = None, *, key: bool = False
     ) -> None:
-        found = self.located.problem(message, path, kind, hint, key=key)
-        self.out.warnings.append(replace(found, severity="warning"))
+        found = self.located.problem(message, path, code, hint, key=key)
+        self.out.warnings.append(replace(found, severity=Severity.WARNING))
 
     def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
         """Transitions on one trigger that can leave one state take one form (or none): the data sent is
@@ -1012,7 +1012,7 @@ class _Checker:
             column + finding.column - 1 if line and column else 0,
             json_path,
             finding.hint,
-            finding.kind,
+            finding.code,
             finding.severity,
             finding.suggestion,
         )

@@ -188,9 +188,9 @@ class _Builder:
         self.count = 0
 
     def problem(
-        self, message: str, position: Position, path: str, kind: str, hint: str | None = None
+        self, message: str, position: Position, path: str, code: str, hint: str | None = None
     ) -> None:
-        self.problems.append(Problem(message, self.file, position[0], position[1], path, hint, kind))
+        self.problems.append(Problem(message, self.file, position[0], position[1], path, hint, code))
 
     def build(self, node: Node, path: str, depth: int) -> Any:
         self.count += 1

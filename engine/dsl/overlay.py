@@ -60,14 +60,14 @@ class Located:
         self,
         message: str,
         path: str,
-        kind: str,
+        code: str,
         hint: str | None = None,
         *,
         key: bool = False,
         suggestion: str | None = None,
     ) -> Problem:
         file, line, column, original = self.position(path, key=key)
-        return Problem(message, file, line, column, original, hint, kind, suggestion=suggestion)
+        return Problem(message, file, line, column, original, hint, code, suggestion=suggestion)
 
 
 def _sources(value: Any) -> tuple[str, ...]:

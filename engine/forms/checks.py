@@ -52,9 +52,9 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
             )
         )
     else:
-        for where, message, kind, severity, suggestion in schema_findings(tree):
-            line, column = marks.key_at(where) if kind == "enum-title" else marks.at(where)
-            problems.append(Problem(message, shown, line, column, where, None, kind, severity, suggestion))
+        for where, message, code, severity, suggestion in schema_findings(tree):
+            line, column = marks.key_at(where) if code == "enum-title" else marks.at(where)
+            problems.append(Problem(message, shown, line, column, where, None, code, severity, suggestion))
         declared = tree.get("properties")
         for name in declared if isinstance(declared, dict) else ():
             if name in ORDER_FIELDS:
@@ -136,7 +136,7 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
                 column,
                 finding.json_path,
                 finding.hint,
-                finding.kind,
+                finding.code,
                 suggestion=finding.suggestion,
             )
         )

@@ -34,6 +34,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
+from engine.errors import Severity
 
 __all__ = [
     "FORMATS",
@@ -188,8 +189,8 @@ def known_formats() -> frozenset[str]:
     return frozenset(FORMAT_CHECKER.checkers) | {"money"}
 
 
-# (json_path, message, kind, severity, suggestion: the name most likely meant, or None)
-SchemaFinding = tuple[str, str, str, str, str | None]
+# (json_path, message, code, severity, suggestion: the name most likely meant, or None)
+SchemaFinding = tuple[str, str, str, Severity, str | None]
 
 
 def schema_findings(schema: Any) -> list[SchemaFinding]:
@@ -212,9 +213,10 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
         where = child_path(path, "format")
         if isinstance(fmt, str) and fmt not in known:
             message = f"unknown format {fmt!r}; no validator would check it"
-            found.append((where, message, "unknown-format", "error", near_miss(fmt, sorted(known))))
+            found.append((where, message, "unknown-format", Severity.ERROR, near_miss(fmt, sorted(known))))
         elif fmt == "money" and "type" in node and not _is_number_type(node):
-            found.append((where, "format 'money' is for numbers (type: number)", "bad-format", "error", None))
+            message = "format 'money' is for numbers (type: number)"
+            found.append((where, message, "bad-format", Severity.ERROR, None))
         titles = node.get("x-enum-titles")
         enum = node.get("enum")
         if isinstance(titles, Mapping) and isinstance(enum, list):
@@ -223,11 +225,12 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
                 if name not in values:
                     message = f"x-enum-titles names {name!r}, which is not in the enum"
                     where = child_path(child_path(path, "x-enum-titles"), name)
-                    found.append((where, message, "enum-title", "error", near_miss(name, values)))
+                    found.append((where, message, "enum-title", Severity.ERROR, near_miss(name, values)))
             missing = [v for v in values if v not in titles]
             if missing:
                 message = f"x-enum-titles gives no title to {', '.join(map(repr, missing))}"
-                found.append((child_path(path, "x-enum-titles"), message, "enum-title", "warning", None))
+                where = child_path(path, "x-enum-titles")
+                found.append((where, message, "enum-title", Severity.WARNING, None))
         for key, value in node.items():
             if key not in ("enum", "const", "default", "examples", "x-enum-titles"):
                 walk(value, child_path(path, key))

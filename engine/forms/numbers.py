@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import Refusal
+from engine.errors import Refusal, RefusalCode
 
 __all__ = ["lone_surrogate_paths", "non_finite_paths", "non_finite_refusals", "unstorable_refusals"]
 
@@ -64,7 +64,12 @@ def non_finite_refusals(data: Any, form: str | None = None) -> list[Refusal]:
         if form is not None:
             details["form"] = form
         refusals.append(
-            Refusal("form", f"{path}：{shown} 不是有限数值（不接受 NaN 或无穷大）", f"{path}: {en}", details)
+            Refusal(
+                RefusalCode.FORM,
+                f"{path}：{shown} 不是有限数值（不接受 NaN 或无穷大）",
+                f"{path}: {en}",
+                details,
+            )
         )
     return refusals
 
@@ -114,5 +119,5 @@ def unstorable_refusals(data: Any, form: str | None = None) -> list[Refusal]:
         if form is not None:
             details["form"] = form
         zh = f"{path}：文本含有 {shown}，这是不成对的 UTF-16 代理项，不是有效字符"
-        refusals.append(Refusal("form", zh, f"{path}: {en}", details))
+        refusals.append(Refusal(RefusalCode.FORM, zh, f"{path}: {en}", details))
     return refusals

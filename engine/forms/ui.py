@@ -501,7 +501,7 @@ class UiFinding:
 
     message: str
     json_path: str
-    kind: str
+    code: str
     hint: str | None = None
     key: bool = False
     column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
@@ -911,7 +911,7 @@ def load_layout(
         ]
         if not problems:
             problems = [
-                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.kind, suggestion=f.suggestion)
+                Problem(f.message, file, 0, 0, f.json_path, f.hint, f.code, suggestion=f.suggestion)
                 for f in check_ui(ui, schema, sources)
             ]
         if problems:

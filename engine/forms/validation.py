@@ -46,7 +46,7 @@ from jsonschema.validators import extend
 
 from engine.common.json_path import child_path
 from engine.common.words import WORDS, word, words_of
-from engine.errors import Refusal, brief, schema_message
+from engine.errors import Refusal, RefusalCode, brief, schema_message
 from engine.forms import messages as catalogue
 from engine.forms.fields import ITEMS, Text, description, field_path, fields_of, first, resolve, title
 from engine.forms.formats import (
@@ -99,7 +99,7 @@ class FormError:
         details: dict[str, Any] = {"path": self.path, "message": self.en}
         if form is not None:
             details["form"] = form
-        return Refusal("form", f"{self.path}：{self.zh}", f"{self.path}: {self.en}", details)
+        return Refusal(RefusalCode.FORM, f"{self.path}：{self.zh}", f"{self.path}: {self.en}", details)
 
 
 _ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
@@ -451,7 +451,7 @@ class FieldError:
         details: dict[str, Any] = {"path": self.path, "field": self.field, "keyword": self.keyword}
         if form is not None:
             details["form"] = form
-        return Refusal("form", self.zh, self.en, details)
+        return Refusal(RefusalCode.FORM, self.zh, self.en, details)
 
 
 def without_knock_ons(errors: Sequence[FieldError], layout: Labels) -> list[FieldError]:

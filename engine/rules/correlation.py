@@ -195,7 +195,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 file,
                 json_path="$.rules",
                 hint="rename 'rules:' to 'patterns:'",
-                kind="correlation",
+                code="correlation",
             )
         )
     patterns = doc.get("patterns")
@@ -215,7 +215,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                         file,
                         json_path=f"{path}.name",
                         hint="give every pattern its own name; matches are recorded by it",
-                        kind="duplicate-pattern",
+                        code="duplicate-pattern",
                     )
                 )
             else:
@@ -234,7 +234,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     file,
                     json_path=f"{path}.within",
                     hint="a whole number followed by s, m, h or d, e.g. 10m or 1h",
-                    kind="correlation",
+                    code="correlation",
                 )
             )
     return problems

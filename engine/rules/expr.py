@@ -115,7 +115,7 @@ class ExpressionError(EngineError):
             column=column + self.column - 1 if line and column else 0,
             json_path=json_path,
             hint=self.hint,
-            kind="expression",
+            code="expression",
             suggestion=self.suggestion,
         )
 

@@ -40,6 +40,7 @@ from typing import Any
 from engine.common.json_path import child_path
 from engine.common.suggest import did_you_mean, near_miss, suggestion_text
 from engine.common.words import words_of
+from engine.errors import Severity
 from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
 from engine.rules.expr import check as check_expression
 from engine.rules.tables import CellError, parse_cell
@@ -106,8 +107,8 @@ class Finding:
     text: str
     column: int
     hint: str | None
-    kind: str
-    severity: str = "error"
+    code: str
+    severity: Severity = Severity.ERROR
     suggestion: str | None = None
 
     @property
@@ -452,11 +453,11 @@ class _Analysis:
         message: str,
         column: int,
         hint: str | None,
-        kind: str,
-        severity: str = "error",
+        code: str,
+        severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
-        self.findings.append(Finding(message, column, hint, kind, severity, suggestion))
+        self.findings.append(Finding(message, column, hint, code, severity, suggestion))
 
     # paths
     def field(self, value: _Value, name: str, column: int) -> _Value:
@@ -568,7 +569,7 @@ class _Analysis:
                     f"{form} does not declare it in {value.shown}, which it leaves open (declared: {known}); "
                     "declare it there if orders carry it"
                 )
-            self.add(message, column, hint, UNKNOWN_FIELD, "warning", suggestion)
+            self.add(message, column, hint, UNKNOWN_FIELD, Severity.WARNING, suggestion)
         else:
             form = closed[0].form
             if closed[0].declared_only:
@@ -719,7 +720,7 @@ class _Analysis:
                 at,
                 _never_hint(field_value, impossible),
                 NEVER_VALUE,
-                "warning",
+                Severity.WARNING,
             )
             return
 
@@ -741,7 +742,7 @@ class _Analysis:
             self.column(first),
             _never_hint(item, impossible),
             NEVER_VALUE,
-            "warning",
+            Severity.WARNING,
         )
 
     def pair(self, op: ast.cmpop, left: _Value, right: _Value, at: int) -> None:
@@ -957,7 +958,7 @@ def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
         return []
     analysis = _Analysis(condition, 0, {}, {_CELL_INPUT: operand})
     analysis.infer(tree.body)
-    mismatches = [f for f in _unique(analysis.findings) if f.kind == TYPE_MISMATCH]
+    mismatches = [f for f in _unique(analysis.findings) if f.code == TYPE_MISMATCH]
     # One finding per cell: a range's two bounds are one mistake.
     return [replace(f, text=f"{where}: {f.text}", column=1) for f in mismatches[:1]]
 

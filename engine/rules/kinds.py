@@ -40,7 +40,7 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
     Problems carry ``json_path`` (``$.rules[0].when``) but no line: the caller maps paths to lines.
     """
     if not isinstance(doc, Mapping):
-        return [Problem("a rule file must be a mapping of keys to values", file, kind="schema")]
+        return [Problem("a rule file must be a mapping of keys to values", file, code="schema")]
     problems = schema_problems(doc, file)
     kind = rule_kind(doc.get("kind"))
     if kind is None:
@@ -50,7 +50,7 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
                     f"rule sets of kind {doc['kind']!r} are not supported by this version",
                     file,
                     json_path="$.kind",
-                    kind="unsupported-kind",
+                    code="unsupported-kind",
                 )
             )
         return said_once(problems)
@@ -64,7 +64,7 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
                         file,
                         json_path=f"$.{key}",
                         hint=f"remove {key!r}",
-                        kind="foreign-key",
+                        code="foreign-key",
                     )
                 )
     problems.extend(kind.check(doc, file))

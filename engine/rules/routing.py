@@ -39,7 +39,7 @@ from typing import Any, TypeGuard
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.errors import Problem
+from engine.errors import Problem, Severity
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
@@ -488,8 +488,8 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         message: str,
         json_path: str,
         hint: str,
-        kind: str,
-        severity: str = "error",
+        code: str,
+        severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
         problems.append(
@@ -498,7 +498,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 file,
                 json_path=json_path,
                 hint=hint,
-                kind=kind,
+                code=code,
                 severity=severity,
                 suggestion=suggestion,
             )
@@ -522,7 +522,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     "e.g. weights: {stock: 0.4, distance: 0.3, cost: 0.2, promise: 0.1}; "
                     "without one, file order alone decides",
                     "no-weight",
-                    "warning",
+                    Severity.WARNING,
                 )
     for side in ("warehouses", "carriers"):
         candidates = doc.get(side)
@@ -557,7 +557,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                             f"{path}.distances.{province}",
                             "add the province to serves, or remove its distance",
                             "unserved-distance",
-                            "warning",
+                            Severity.WARNING,
                             suggestion=near_miss(str(province), [str(p) for p in serves]),
                         )
     return problems

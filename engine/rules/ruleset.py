@@ -275,8 +275,8 @@ def schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
 def said_once(problems: list[Problem]) -> list[Problem]:
     """The problems without the schema's word on a condition the expression check also refused (an
     over-long or empty condition): that one names the column and gives a hint."""
-    conditions = {p.json_path for p in problems if p.kind == "expression"}
-    return [p for p in problems if not (p.kind == "schema" and p.json_path in conditions)]
+    conditions = {p.json_path for p in problems if p.code == "expression"}
+    return [p for p in problems if not (p.code == "schema" and p.json_path in conditions)]
 
 
 @dataclass(frozen=True)
@@ -316,7 +316,7 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                             file,
                             json_path=f"{error.json_path}.{key}",
                             hint="allowed keys: " + ", ".join(known),
-                            kind="unknown-key",
+                            code="unknown-key",
                             suggestion=near_miss(str(key), known),
                         )
                     )
@@ -325,7 +325,7 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
         if error.validator == "pattern":
             hint = "names use letters, digits, '-', '_' and '.'"
         problems.append(
-            Problem(schema_message(error), file, json_path=error.json_path, hint=hint, kind="schema")
+            Problem(schema_message(error), file, json_path=error.json_path, hint=hint, code="schema")
         )
     return problems
 
@@ -344,7 +344,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     file,
                     json_path=json_path,
                     hint="outcomes of this file: " + ", ".join(outcomes),
-                    kind="unknown-outcome",
+                    code="unknown-outcome",
                     suggestion=near_miss(value, outcomes),
                 )
             )
@@ -357,7 +357,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 file,
                 json_path="$.outcomes",
                 hint="a rule that cannot be evaluated holds the order for review",
-                kind="missing-hold",
+                code="missing-hold",
             )
         )
     rules = doc.get("rules")
@@ -377,7 +377,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                         file,
                         json_path=f"{path}.name",
                         hint="give every rule its own name; traces and reasons name rules",
-                        kind="duplicate-rule",
+                        code="duplicate-rule",
                     )
                 )
             else:

@@ -48,7 +48,7 @@ from typing import Any
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.errors import Problem, Refusal, TransitionRejected
+from engine.errors import Problem, Refusal, RefusalCode, Severity, TransitionRejected
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
@@ -459,7 +459,7 @@ class CompiledTable:
             raise TransitionRejected(
                 [
                     Refusal(
-                        "rules",
+                        RefusalCode.RULES,
                         f"{self.title.zh}：{zh}",
                         f"{self.title.en}: {en}",
                         {"ruleset": self.name, "version": self.version, "rows": rows, "trace": trace},
@@ -599,8 +599,8 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         message: str,
         json_path: str,
         hint: str | None,
-        kind: str,
-        severity: str = "error",
+        code: str,
+        severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
         problems.append(
@@ -609,7 +609,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 file,
                 json_path=json_path,
                 hint=hint,
-                kind=kind,
+                code=code,
                 severity=severity,
                 suggestion=suggestion,
             )

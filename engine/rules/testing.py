@@ -133,13 +133,13 @@ class _CasesReader:
         message: str,
         path: str,
         hint: str | None = None,
-        kind: str = "cases",
+        code: str = "cases",
         key: bool = False,
         suggestion: str | None = None,
     ) -> None:
         line, column = self.marks.key_at(path) if key else self.marks.at(path)
         self.problems.append(
-            Problem(message, self.file, line, column, path, hint, kind, suggestion=suggestion)
+            Problem(message, self.file, line, column, path, hint, code, suggestion=suggestion)
         )
 
     def unknown_keys(self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: str) -> None:
@@ -156,7 +156,7 @@ class _CasesReader:
 
     def read(self, tree: Any) -> tuple[str | None, list[Case]]:
         if not isinstance(tree, dict):
-            self.problem("a cases file must be a mapping with a 'cases' list", "$", kind="schema")
+            self.problem("a cases file must be a mapping with a 'cases' list", "$", code="schema")
             return None, []
         self.unknown_keys(tree, "$", TOP_KEYS, "a cases file")
         version = tree.get("schema_version", CASES_SCHEMA_VERSION)
@@ -164,11 +164,11 @@ class _CasesReader:
             self.problem(
                 f"schema_version {version!r} is not read by this version; write {CASES_SCHEMA_VERSION}",
                 "$.schema_version",
-                kind="schema",
+                code="schema",
             )
         ruleset = tree.get("ruleset")
         if ruleset is not None and not isinstance(ruleset, str):
-            self.problem("'ruleset' must be the name of a rule set (text)", "$.ruleset", kind="schema")
+            self.problem("'ruleset' must be the name of a rule set (text)", "$.ruleset", code="schema")
             ruleset = None
         raw_cases = tree.get("cases")
         if raw_cases is None:
@@ -180,7 +180,7 @@ class _CasesReader:
             )
             return ruleset, []
         if not isinstance(raw_cases, list) or not raw_cases:
-            self.problem("'cases' must be a non-empty list of cases", "$.cases", kind="schema")
+            self.problem("'cases' must be a non-empty list of cases", "$.cases", code="schema")
             return ruleset, []
         cases: list[Case] = []
         seen: dict[str, int] = {}
@@ -202,18 +202,18 @@ class _CasesReader:
 
     def case(self, raw: Any, path: str) -> Case | None:
         if not isinstance(raw, dict):
-            self.problem("a case must be a mapping with name, input and expect", path, kind="schema")
+            self.problem("a case must be a mapping with name, input and expect", path, code="schema")
             return None
         before = len(self.problems)
         self.unknown_keys(raw, path, CASE_KEYS, "a case")
         for key in ("name", "input", "expect"):
             if key not in raw:
-                self.problem(f"a case needs {key!r}", path, kind="schema")
+                self.problem(f"a case needs {key!r}", path, code="schema")
         name = raw.get("name")
         if "name" in raw and (not isinstance(name, str) or not name.strip()):
-            self.problem("a case's name must be non-empty text", f"{path}.name", kind="schema")
+            self.problem("a case's name must be non-empty text", f"{path}.name", code="schema")
         if "description" in raw and not isinstance(raw["description"], str):
-            self.problem("a case's description must be text", f"{path}.description", kind="schema")
+            self.problem("a case's description must be text", f"{path}.description", code="schema")
         env = self.input(raw.get("input"), f"{path}.input") if "input" in raw else {}
         expect = self.expect(raw.get("expect"), f"{path}.expect") if "expect" in raw else {}
         if len(self.problems) > before or not isinstance(name, str):
@@ -222,7 +222,7 @@ class _CasesReader:
 
     def input(self, raw: Any, path: str) -> dict[str, Any]:
         if not isinstance(raw, dict):
-            self.problem("'input' must be a mapping of names (order, data, now, …)", path, kind="schema")
+            self.problem("'input' must be a mapping of names (order, data, now, …)", path, code="schema")
             return {}
         self.unknown_keys(raw, path, INPUT_KEYS, "a case's input")
         env: dict[str, Any] = {}
@@ -231,9 +231,9 @@ class _CasesReader:
                 continue
             where = child_path(path, key)
             if key in _MAPPING_INPUTS and not isinstance(value, dict):
-                self.problem(f"input {key!r} must be a mapping", where, kind="schema")
+                self.problem(f"input {key!r} must be a mapping", where, code="schema")
             elif key in _LIST_INPUTS and not isinstance(value, list):
-                self.problem(f"input {key!r} must be a list", where, kind="schema")
+                self.problem(f"input {key!r} must be a list", where, code="schema")
             elif key == "now":
                 moment = _moment(value)
                 if moment is None:
@@ -253,7 +253,7 @@ class _CasesReader:
             self.problem(
                 "'expect' must be a mapping of what to check: outcome, queue, rules, outputs",
                 path,
-                kind="schema",
+                code="schema",
             )
             return {}
         self.unknown_keys(raw, path, EXPECT_KEYS, "a case's expect")
@@ -264,23 +264,23 @@ class _CasesReader:
                 if isinstance(value, str):
                     expect[key] = value
                 else:
-                    self.problem("'outcome' must be text", where, kind="schema")
+                    self.problem("'outcome' must be text", where, code="schema")
             elif key == "queue":
                 if value is None or isinstance(value, str):
                     expect[key] = value
                 else:
-                    self.problem("'queue' must be text, or null for no queue", where, kind="schema")
+                    self.problem("'queue' must be text, or null for no queue", where, code="schema")
             elif key == "rules":
                 if isinstance(value, list) and all(isinstance(item, str) for item in value):
                     expect[key] = tuple(value)
                 else:
-                    self.problem("'rules' must be a list of rule names", where, kind="schema")
+                    self.problem("'rules' must be a list of rule names", where, code="schema")
             elif key == "outputs":
                 if isinstance(value, dict):
                     expect[key] = dict(value)
                 else:
                     self.problem(
-                        "'outputs' must be a mapping of output names to values", where, kind="schema"
+                        "'outputs' must be a mapping of output names to values", where, code="schema"
                     )
         return expect
 
@@ -302,9 +302,9 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
     """
     problems: list[Problem] = []
 
-    def problem(message: str, path: str, hint: str | None, kind: str, suggestion: str | None = None) -> None:
+    def problem(message: str, path: str, hint: str | None, code: str, suggestion: str | None = None) -> None:
         line, column = cases.marks.at(path)
-        problems.append(Problem(message, cases.file, line, column, path, hint, kind, suggestion=suggestion))
+        problems.append(Problem(message, cases.file, line, column, path, hint, code, suggestion=suggestion))
 
     if cases.ruleset is not None and cases.ruleset != ruleset.name:
         problem(

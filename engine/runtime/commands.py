@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.dsl.spec import CREATE_TRIGGER
-from engine.errors import ConflictError, NotFound, PluginError, Refusal, TransitionRejected
+from engine.errors import ConflictError, NotFound, PluginError, Refusal, RefusalCode, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.plugins import ActionContext
 from engine.runtime.actor import SYSTEM, Actor
@@ -139,7 +139,7 @@ class Commands:
                 raise TransitionRejected(
                     [
                         Refusal(
-                            "department",
+                            RefusalCode.DEPARTMENT,
                             f"无权在部门 {department} 下单",
                             f"{actor.name} may not create orders in department {department}",
                             {"department": department},
@@ -151,7 +151,7 @@ class Commands:
                 raise TransitionRejected(
                     [
                         Refusal(
-                            "department",
+                            RefusalCode.DEPARTMENT,
                             f"流程 {workflow} 属于部门 {cv.spec.department}，不属于 {department}",
                             f"workflow {workflow} belongs to department {cv.spec.department}, "
                             f"not {department}",
@@ -165,7 +165,7 @@ class Commands:
                 raise TransitionRejected(
                     [
                         Refusal(
-                            "role",
+                            RefusalCode.ROLE,
                             f"需要角色 {' 或 '.join(creators)} 才能创建{title.get('zh')}",
                             f"creating a {title.get('en').lower()} requires role {' or '.join(creators)}",
                             {"roles": list(creators), "actor_roles": sorted(actor.roles)},
@@ -505,7 +505,7 @@ def replay(tx: Tx, actor: Actor, key: str, request: str | None) -> Any | None:
         raise TransitionRejected(
             [
                 Refusal(
-                    "idempotency",
+                    RefusalCode.IDEMPOTENCY,
                     f"幂等键 {key} 已用于另一个请求；新的请求请使用新的键",
                     f"idempotency key {key!r} was already used for a different request; "
                     "use a new key for a new request",
@@ -520,10 +520,10 @@ def action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
     """The refusal an action's ``PluginError`` stands for: its own when it gave one, else ``action``."""
     details: dict[str, Any] = {**error.details, "action": name, "trigger": trigger}
     if error.zh and error.en:
-        return Refusal(error.code or "action", error.zh, error.en, details)
+        return Refusal(error.code or RefusalCode.ACTION, error.zh, error.en, details)
     details["error"] = str(error)
     return Refusal(
-        "action",
+        RefusalCode.ACTION,
         f"动作 {name} 执行失败（{trigger}）：{error.message('zh')}",
         f"action {name} failed on {trigger!r}: {error}",
         details,

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.common.suggest import did_you_mean
 from engine.dsl.spec import ORDER_FIELDS, SEPARATOR
-from engine.errors import Refusal, TransitionRejected
+from engine.errors import Refusal, RefusalCode, TransitionRejected
 from engine.forms.validation import FieldError, without_knock_ons
 from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime.actor import Actor
@@ -121,7 +121,7 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
             raise TransitionRejected(
                 [
                     Refusal(
-                        "unknown-trigger",
+                        RefusalCode.UNKNOWN_TRIGGER,
                         f"未知操作 {trigger!r}（流程 {cv.spec.name} 中没有）"
                         f"{did_you_mean(trigger, known, 'zh')}",
                         f"unknown trigger {trigger!r} in workflow {cv.spec.name}"
@@ -133,7 +133,7 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
         raise TransitionRejected(
             [
                 Refusal(
-                    "state",
+                    RefusalCode.STATE,
                     f"当前状态 {state} 不能执行 {trigger}；当前可执行：{'、'.join(possible) or '无'}",
                     f"{trigger!r} is not available in state {state}; available now: "
                     f"{', '.join(possible) or 'none'}",
@@ -183,7 +183,7 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
             if dest is None:
                 refusals.append(
                     Refusal(
-                        "rules",
+                        RefusalCode.RULES,
                         f"规则结果 {outcome} 没有对应的目标状态",
                         f"the rules decided {outcome!r}, which leads nowhere from {trigger!r}",
                         {"outcome": outcome, "decision": decision},
@@ -201,7 +201,7 @@ def role_refusal(ct: CompiledTransition, actor: Actor) -> Refusal | None:
     if actor.is_system or not roles or actor.roles.intersection(roles):
         return None
     return Refusal(
-        "role",
+        RefusalCode.ROLE,
         f"需要角色 {' 或 '.join(roles)}",
         f"requires role {' or '.join(roles)}",
         {"roles": list(roles), "actor_roles": sorted(actor.roles)},
@@ -233,9 +233,9 @@ def check_guard(
     # the workflow's own words for a condition that does not hold (it stays in the details); one
     # that could not be evaluated is not that, and says so
     if told is not None and not errored:
-        return [record], Refusal("guard", told.zh, told.en, details)
+        return [record], Refusal(RefusalCode.GUARD, told.zh, told.en, details)
     return [record], Refusal(
-        "guard",
+        RefusalCode.GUARD,
         f"条件不成立：{when}（{shown}）",
         f"condition not met: {when} ({shown})",
         details,
@@ -252,7 +252,7 @@ def intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str,
         allowed = list(spec.channels)
         return [
             Refusal(
-                "channel",
+                RefusalCode.CHANNEL,
                 f"流程 {spec.name} 不接受渠道 {channel}；可用渠道：{'、'.join(allowed) or '无'}"
                 f"{did_you_mean(channel, allowed, 'zh')}",
                 f"workflow {spec.name} does not take orders from channel {channel!r}; allowed channels: "
@@ -289,7 +289,7 @@ def owned_refusals(
     to the action of that step that writes it)."""
     return [
         Refusal(
-            "owned",
+            RefusalCode.OWNED,
             f"$.{key}：{key} 由流程记录（{owner.zh}），不能提交",
             f"$.{key}: {key!r} is recorded by the workflow ({owner.en}); it cannot be sent",
             {"path": f"$.{key}", "field": key, "owner": owner.en},
@@ -303,7 +303,7 @@ def order_field_refusals(data: Mapping[str, Any]) -> list[Refusal]:
     """A field of ``data`` named like one of the order's own fields (``order.state`` …): never data."""
     return [
         Refusal(
-            "form",
+            RefusalCode.FORM,
             f"$.{key}：{key} 是订单自身的字段（{ORDER_FIELDS[key].zh}），不能作为数据提交",
             f"$.{key}: {key!r} is the order's own field ({ORDER_FIELDS[key].en}); it cannot be sent as data",
             {"path": f"$.{key}", "field": key},
@@ -338,7 +338,7 @@ def submission_refusals(
         fields = sorted(data)
         return [
             Refusal(
-                "form",
+                RefusalCode.FORM,
                 f"此步骤（{trigger}）不接受数据；收到：{'、'.join(fields)}",
                 f"this step ({trigger!r}) takes no data; got: {', '.join(fields)}",
                 {"trigger": trigger, "fields": fields},
@@ -347,7 +347,7 @@ def submission_refusals(
     declared = sorted(ct.form_fields)
     refusals = [
         Refusal(
-            "form",
+            RefusalCode.FORM,
             f"$.{key}：表单 {ct.spec.form} 没有这个字段；可填：{'、'.join(declared) or '无'}",
             f"$.{key}: field {key!r} is not on the form {ct.spec.form} of {trigger!r}; "
             f"its fields: {', '.join(declared) or 'none'}{did_you_mean(key, declared)}",
@@ -372,7 +372,7 @@ def join_refusal(cv: CompiledVersion, ct: CompiledTransition, waiting: Sequence[
     zh = "、".join(f"{region}（{cv.states[leaf].label.zh}）" for region, leaf in regions.items())
     en = ", ".join(f"{region} ({cv.states[leaf].label.en})" for region, leaf in regions.items())
     return Refusal(
-        "join",
+        RefusalCode.JOIN,
         f"{label.zh}（{parallel}）的各分区都完成后才能执行 {trigger}；尚未完成：{zh}",
         f"{trigger!r} leaves {label.en} ({parallel}) only once every region is done; not done yet: {en}",
         {"trigger": trigger, "state": parallel, "waiting": regions},

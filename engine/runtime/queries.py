@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from engine.dsl.spec import WorkflowSpec
-from engine.errors import Refusal
+from engine.errors import Refusal, RefusalCode
 from engine.forms.validation import FormValidator
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
@@ -174,7 +174,7 @@ def offered(cv: CompiledVersion, live: LiveOrder, actor: Actor, now: datetime) -
                     why.append(failed)
             later.append(
                 Refusal(
-                    "on-submit",
+                    RefusalCode.ON_SUBMIT,
                     f"提交表单时判定：{ct.spec.when}",
                     f"decided when the form is submitted: {ct.spec.when}",
                     {"when": ct.spec.when, "form": ct.spec.form},

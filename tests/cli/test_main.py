@@ -120,6 +120,51 @@ def test_validate_prints_every_problem_with_its_place(tmp_path: Path) -> None:
     assert result.output.rstrip().endswith(f"{len(lines)} error(s) found.")
 
 
+def test_validate_prints_the_problems_as_data_with_format_json(tmp_path: Path) -> None:
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    text = (DEFS / "workflows" / "desk.yaml").read_text(encoding="utf-8")
+    (folder / "a.yaml").write_text(text.replace("dest: paid,", "dset: paid,"), encoding="utf-8")
+    env = {"ORDERLOOM_DEFINITIONS": str(tmp_path)}
+    result = CliRunner().invoke(main, ["validate", "--format", "json", str(folder)], env=env)
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)  # the problems alone: nothing else on stdout
+    misspelled = next(p for p in problems if p["code"] == "unknown-key")
+    assert misspelled == {
+        "file": "workflows/a.yaml",
+        "line": 18,
+        "column": 45,
+        "json_path": misspelled["json_path"],
+        "severity": "error",
+        "kind": "schema",
+        "code": "unknown-key",
+        "text": "unknown key 'dset' in transition",
+        "suggestion": "dest",
+        "hint": misspelled["hint"],
+        "message": "unknown key 'dset' in transition; did you mean 'dest'?",
+    }
+    assert misspelled["json_path"].startswith("$.transitions[")
+    text_output = CliRunner().invoke(main, ["validate", str(folder)], env=env)
+    assert [line for line in text_output.output.splitlines() if ": error: " in line] == [
+        line for line in (_format_line(p) for p in problems) if ": error: " in line
+    ]
+    ok = CliRunner().invoke(
+        main,
+        ["validate", "--format", "json", str(DEFS / "workflows" / "desk.yaml")],
+        env={"ORDERLOOM_DEFINITIONS": str(DEFS)},
+    )
+    assert (ok.exit_code, json.loads(ok.stdout)) == (0, []), ok.output
+
+
+def _format_line(problem: dict[str, object]) -> str:
+    """A problem's data printed as the text format prints it."""
+    place = f"{problem['file']}:{problem['line']}:{problem['column']}"
+    line = f"{place}: {problem['severity']}: {problem['message']}"
+    if problem["json_path"] != "$":
+        line += f" [at {problem['json_path']}]"
+    return line + (f" (hint: {problem['hint']})" if problem["hint"] else "")
+
+
 def test_validate_prints_a_warning_and_still_succeeds_and_publish_is_not_stopped_by_it(
     run: Run, root: Path
 ) -> None:

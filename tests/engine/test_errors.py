@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import ast
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from engine.errors import (
+    PROBLEM_KINDS,
     ConflictError,
     DefinitionError,
     EngineError,
     NotFound,
     PluginError,
     Problem,
+    ProblemKind,
     Refusal,
+    RefusalCode,
+    Severity,
     TransitionRejected,
 )
+
+ENGINE = Path(__file__).resolve().parents[2] / "engine"
 
 
 @pytest.mark.parametrize("kind", [EngineError, NotFound, ConflictError])
@@ -58,9 +69,9 @@ def test_plugin_error_passes_its_zh_through() -> None:
 
 
 def test_a_problem_keeps_its_suggestion_as_data_and_renders_it_when_shown() -> None:
-    problem = Problem("unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", kind="unknown-state")
+    problem = Problem("unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", code="unknown-state")
     near = Problem(
-        "unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", kind="unknown-state", suggestion="shipped"
+        "unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", code="unknown-state", suggestion="shipped"
     )
     assert problem.message == "unknown state 'shiped' in dest"
     assert near.text == problem.text and near.suggestion == "shipped" and near != problem
@@ -68,3 +79,105 @@ def test_a_problem_keeps_its_suggestion_as_data_and_renders_it_when_shown() -> N
     assert near.format() == (
         "w.yaml:3:9: error: unknown state 'shiped' in dest; did you mean 'shipped'? [at $.dest]"
     )
+
+
+def test_a_problem_is_data_with_a_kind_a_code_and_its_suggestion_apart() -> None:
+    problem = Problem(
+        "unknown state 'shiped' in dest",
+        "w.yaml",
+        3,
+        9,
+        "$.dest",
+        "check the states",
+        "unknown-state",
+        suggestion="shipped",
+    )
+    assert problem.kind is ProblemKind.REFERENCE and problem.code == "unknown-state"
+    data = problem.to_dict()
+    assert data == {
+        "file": "w.yaml",
+        "line": 3,
+        "column": 9,
+        "json_path": "$.dest",
+        "severity": "error",
+        "kind": "reference",
+        "code": "unknown-state",
+        "text": "unknown state 'shiped' in dest",
+        "suggestion": "shipped",
+        "hint": "check the states",
+        "message": "unknown state 'shiped' in dest; did you mean 'shipped'?",
+    }
+    assert json.loads(json.dumps(data)) == data  # plain JSON: the enums are written as their strings
+
+
+def test_each_kind_of_problem_is_named_by_its_codes() -> None:
+    def kind(code: str) -> ProblemKind:
+        return Problem("x", code=code).kind
+
+    assert kind("yaml-syntax") is kind("duplicate-key") is ProblemKind.SYNTAX
+    assert kind("io") is kind("too-large") is ProblemKind.FILE
+    assert kind("missing-key") is kind("wrong-type") is ProblemKind.SCHEMA
+    assert kind("unknown-outcome") is kind("duplicate-rule") is ProblemKind.REFERENCE
+    assert kind("bad-condition") is kind("type-mismatch") is ProblemKind.EXPRESSION
+    assert kind("dead-end") is kind("overlapping-rows") is ProblemKind.LOGIC
+    assert Problem("x", severity=Severity.WARNING).format() == "<string>:0:0: warning: x"
+    assert Problem("x").to_dict()["severity"] == "error"
+
+
+def _codes_written_in_the_engine() -> dict[str, str]:
+    """Every code a producer of problems writes in engine/: the string (or the module's constant naming
+    it) given to a call that makes a problem or a finding (``Problem(...)``, ``self.problem(...)``,
+    ``Finding(...)``, ``self.add(...)``, ``warning(...)``), and a finding tuple beside its ``Severity``."""
+    shaped = re.compile(r"^[a-z]+(-[a-z]+)*$")
+    makers = re.compile(r"problem|finding|warning", re.IGNORECASE)
+    found: dict[str, str] = {}
+    for path in sorted(ENGINE.rglob("*.py")):
+        if path.name == "accounts.py":  # an account's problems name JSON Schema keywords, not codes
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        constants = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for target in node.targets
+            if isinstance(target, ast.Name) and target.id.isupper()
+        }
+        for node in ast.walk(tree):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                on_self = isinstance(func, ast.Attribute) and getattr(func.value, "id", "") == "self"
+                if makers.search(name) or (name == "add" and on_self):
+                    values = [*node.args, *(k.value for k in node.keywords if k.arg in ("kind", "code"))]
+            elif isinstance(node, ast.Tuple) and any(
+                isinstance(e, ast.Attribute) and getattr(e.value, "id", "") == "Severity" for e in node.elts
+            ):
+                values = list(node.elts)
+            for value in values:
+                if isinstance(value, ast.Name) and isinstance(constants.get(value.id), str):
+                    value = ast.Constant(constants[value.id], lineno=value.lineno)
+                code = value.value if isinstance(value, ast.Constant) else None
+                if isinstance(code, str) and shaped.match(code) and code != "warning":
+                    found.setdefault(code, f"{path.relative_to(ENGINE.parent)}:{value.lineno}")
+    return found
+
+
+def test_every_code_the_engine_writes_has_its_kind() -> None:
+    written = _codes_written_in_the_engine()
+    assert len(written) > 90  # the scan sees the producers (a scan that finds nothing proves nothing)
+    assert {code: where for code, where in written.items() if code not in PROBLEM_KINDS} == {}
+
+
+def test_a_refusal_is_data_with_its_code_as_the_string_it_always_was() -> None:
+    refusal = Refusal(RefusalCode.ON_SUBMIT, "提交表单时判定", "decided when the form is submitted", {"w": 1})
+    data = refusal.to_dict()
+    assert data == {
+        "code": "on-submit",
+        "zh": "提交表单时判定",
+        "en": "decided when the form is submitted",
+        "details": {"w": 1},
+    }
+    assert json.dumps(data, ensure_ascii=False).startswith('{"code": "on-submit"')
+    # a plugin's own refusal keeps the code the plugin gave it
+    assert Refusal("out-of-stock", "库存不足", "not enough stock").to_dict()["code"] == "out-of-stock"

@@ -200,6 +200,6 @@ def test_discover_refuses_a_name_used_twice(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError) as caught:
         discover(root)
     [problem] = caught.value.problems
-    assert (problem.kind, problem.line, problem.column) == ("duplicate-workflow", 4, 11)
+    assert (problem.code, problem.line, problem.column) == ("duplicate-workflow", 4, 11)
     assert problem.file == "workflows/retail/retail-order.yaml"
     assert "also defined in workflows/copy.yaml" in problem.message

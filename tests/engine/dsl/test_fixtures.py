@@ -61,12 +61,12 @@ def test_invalid_fixture_reports_exactly_its_expected_problems(path: Path) -> No
     assert [shown(p, f"invalid/{path.name}") for p in problems] == expected
     for problem in problems:
         assert problem.severity == "error"
-        assert problem.kind
+        assert problem.code
         assert problem.json_path.startswith("$")
 
 
-def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
-    kinds = {p.kind for path in INVALID.glob("*.yaml") for p in problems_of(path)}
+def test_every_problem_code_of_the_language_has_a_fixture() -> None:
+    codes = {p.code for path in INVALID.glob("*.yaml") for p in problems_of(path)}
     assert {
         "unknown-state",
         "unreachable",
@@ -103,12 +103,12 @@ def test_every_problem_kind_of_the_language_has_a_fixture() -> None:
         "reserved-trigger",
         "trigger-forms",
         "owned-field",
-    } <= kinds
+    } <= codes
 
 
 def test_an_oversize_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     path.write_bytes(b"schema_version: 1\n" + b"# padding\n" * 110_000)
     problems = validate_file(path, tmp_path)
-    assert [(p.kind, p.line, p.column) for p in problems] == [("too-large", 1, 1)]
+    assert [(p.code, p.line, p.column) for p in problems] == [("too-large", 1, 1)]
     assert "the limit is 1000000" in problems[0].message

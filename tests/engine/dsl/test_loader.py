@@ -58,14 +58,14 @@ def test_yaml_1_1_surprises_stay_text() -> None:
 def test_duplicate_key_is_reported_at_the_second_key_and_the_first_is_kept() -> None:
     tree, _, problems = load_yaml("a: 1\nb:\n  c: 2\n  c: 3\n", "f.yaml")
     assert tree == {"a": 1, "b": {"c": 2}}
-    assert [(p.line, p.column, p.kind, p.json_path) for p in problems] == [(4, 3, "duplicate-key", "$.b.c")]
+    assert [(p.line, p.column, p.code, p.json_path) for p in problems] == [(4, 3, "duplicate-key", "$.b.c")]
     assert "first at line 3" in problems[0].message
 
 
 def test_aliases_are_refused_at_the_alias() -> None:
     tree, _, problems = load_yaml("a: &x [1, 2]\nb: *x\n")
     assert tree is None
-    assert [(p.line, p.column, p.kind) for p in problems] == [(2, 4, "yaml-alias")]
+    assert [(p.line, p.column, p.code) for p in problems] == [(2, 4, "yaml-alias")]
 
 
 def test_billion_laughs_never_expands() -> None:
@@ -74,23 +74,23 @@ def test_billion_laughs_never_expands() -> None:
         refs = ", ".join([f"*l{level - 1}"] * 9)
         lines.append(f"l{level}: &l{level} [{refs}]")
     _, _, problems = load_yaml("\n".join(lines))
-    assert [p.kind for p in problems] == ["yaml-alias"]
+    assert [p.code for p in problems] == ["yaml-alias"]
 
 
 def test_syntax_error_carries_the_parsers_position() -> None:
     _, _, problems = load_yaml("a: [1, 2\nb: 3\n", "f.yaml")
-    assert [(p.file, p.line, p.column, p.kind) for p in problems] == [("f.yaml", 2, 2, "yaml-syntax")]
+    assert [(p.file, p.line, p.column, p.code) for p in problems] == [("f.yaml", 2, 2, "yaml-syntax")]
     assert problems[0].message.startswith("YAML syntax error: ")
 
 
 def test_tabs_and_bad_indentation_are_syntax_errors() -> None:
-    assert load_yaml("a:\n\t- 1\n")[2][0].kind == "yaml-syntax"
-    assert load_yaml("a: 1\n  b: 2\n")[2][0].kind == "yaml-syntax"
+    assert load_yaml("a:\n\t- 1\n")[2][0].code == "yaml-syntax"
+    assert load_yaml("a: 1\n  b: 2\n")[2][0].code == "yaml-syntax"
 
 
 def test_non_utf8_bytes_are_a_problem_at_their_place() -> None:
     _, _, problems = load_yaml(b"a: 1\nb: caf\xe9\n")
-    assert [(p.line, p.column, p.kind) for p in problems] == [(2, 7, "encoding")]
+    assert [(p.line, p.column, p.code) for p in problems] == [(2, 7, "encoding")]
 
 
 def test_a_byte_order_mark_is_accepted() -> None:
@@ -99,26 +99,26 @@ def test_a_byte_order_mark_is_accepted() -> None:
 
 def test_oversize_text_is_refused_before_parsing() -> None:
     _, _, problems = load_yaml("a: [" * 50, max_bytes=100)
-    assert [p.kind for p in problems] == ["too-large"]
+    assert [p.code for p in problems] == ["too-large"]
 
 
 def test_tags_are_refused_and_never_constructed() -> None:
     tree, _, problems = load_yaml("a: !!python/object/apply:os.system ['echo x']\nb: !custom 1\n")
-    assert {p.kind for p in problems} == {"yaml-tag"}
+    assert {p.code for p in problems} == {"yaml-tag"}
     assert len(problems) == 2
     assert isinstance(tree, dict)
 
 
 def test_complex_keys_are_refused() -> None:
     _, _, problems = load_yaml("? [a, b]\n: 1\n")
-    assert [p.kind for p in problems] == ["yaml-key"]
+    assert [p.code for p in problems] == ["yaml-key"]
 
 
 def test_deep_nesting_is_a_problem_not_a_crash() -> None:
     _, _, problems = load_yaml("[" * 5000 + "]" * 5000)
-    assert [p.kind for p in problems] == ["too-large"]
+    assert [p.code for p in problems] == ["too-large"]
     _, _, problems = load_yaml("a:\n" + "".join(" " * i + "- \n" for i in range(1, 100)))
-    assert problems and problems[0].kind in ("too-large", "yaml-syntax")
+    assert problems and problems[0].code in ("too-large", "yaml-syntax")
 
 
 def test_empty_document_is_none() -> None:
@@ -127,7 +127,7 @@ def test_empty_document_is_none() -> None:
 
 def test_several_documents_are_a_problem() -> None:
     _, _, problems = load_yaml("a: 1\n---\nb: 2\n")
-    assert [p.kind for p in problems] == ["yaml-syntax"]
+    assert [p.code for p in problems] == ["yaml-syntax"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -160,15 +160,15 @@ def test_json_values_and_positions() -> None:
 
 def test_json_syntax_errors_and_duplicates() -> None:
     _, _, problems = load_json('{"a": 1,}', "f.json")
-    assert [(p.line, p.column, p.kind) for p in problems] == [(1, 9, "json-syntax")]
+    assert [(p.line, p.column, p.code) for p in problems] == [(1, 9, "json-syntax")]
     tree, marks, problems = load_json('{"a": 1, "a": 2}')
     assert tree == {"a": 1}
     assert marks.at("$.a") == (1, 7)
-    assert [(p.column, p.kind) for p in problems] == [(10, "duplicate-key")]
+    assert [(p.column, p.code) for p in problems] == [(10, "duplicate-key")]
     assert load_json("[1] 2")[2][0].message == "JSON syntax error: extra data after the JSON value"
-    assert load_json('"\\x"')[2][0].kind == "json-syntax"
-    assert load_json("NaN")[2][0].kind == "json-syntax"
-    assert load_json("[" * 1000)[2][0].kind in ("json-syntax", "too-large")
+    assert load_json('"\\x"')[2][0].code == "json-syntax"
+    assert load_json("NaN")[2][0].code == "json-syntax"
+    assert load_json("[" * 1000)[2][0].code in ("json-syntax", "too-large")
 
 
 # --- values a stored definition cannot hold ---

@@ -193,7 +193,7 @@ def test_overlays_that_extend_each_other_in_a_circle_are_refused(tmp_path: Path)
     write(tmp_path, "workflows/a.yaml", "schema_version: 1\nextends: b\nworkflow: a\n")
     write(tmp_path, "workflows/b.yaml", "schema_version: 1\nextends: a\nworkflow: b\n")
     problems = validate_paths([tmp_path / "workflows"], tmp_path)
-    assert {p.kind for p in problems} == {"extends-cycle", "bad-base"}
+    assert {p.code for p in problems} == {"extends-cycle", "bad-base"}
 
 
 def test_a_block_scalar_condition_is_reported_on_its_own_line(tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_a_block_scalar_condition_is_reported_on_its_own_line(tmp_path: Path) ->
     )
     path = write(tmp_path, "w.yaml", text)
     [problem] = validate_file(path, FIXTURES, workflows=fixture_workflows(), action_writes=ACTION_WRITES)
-    assert problem.kind == "bad-condition"
+    assert problem.code == "bad-condition"
     assert (problem.line, problem.column) == (32, 20)
 
 
@@ -327,7 +327,7 @@ def test_a_misspelt_key_and_an_unknown_state_are_reported_together(tmp_path: Pat
         .replace("dest: shipped", "dest: shiped", 1)
     )
     kinds = {
-        p.kind
+        p.code
         for p in validate_file(write(tmp_path, "w.yaml", text), FIXTURES, workflows=fixture_workflows())
     }
     assert {"unknown-key", "unknown-state"} <= kinds
@@ -336,16 +336,16 @@ def test_a_misspelt_key_and_an_unknown_state_are_reported_together(tmp_path: Pat
 def test_a_transition_left_out_for_its_shape_does_not_make_states_look_unreachable(tmp_path: Path) -> None:
     text = (VALID / "retail-order.yaml").read_text().replace("dest: shipped", "dset: shipped", 1)
     problems = validate_file(write(tmp_path, "w.yaml", text), FIXTURES, workflows=fixture_workflows())
-    assert {p.kind for p in problems} <= {"unknown-key", "missing-key", "schema"}
-    assert not {"unreachable", "dead-end", "timer-trigger"} & {p.kind for p in problems}
+    assert {p.code for p in problems} <= {"unknown-key", "missing-key", "schema"}
+    assert not {"unreachable", "dead-end", "timer-trigger"} & {p.code for p in problems}
 
 
 def test_a_state_named_with_a_dot_is_refused_by_the_schema_without_a_traceback(tmp_path: Path) -> None:
     text = (VALID / "fulfilment.yaml").read_text()
     for broken in (text.replace("awaiting:", "a.b:", 1), text.replace("fulfilling:", "ful.filling:", 1)):
         problems = validate_file(write(tmp_path, "w.yaml", broken), FIXTURES, workflows=fixture_workflows())
-        assert problems and {p.kind for p in problems} <= {"schema-name", "unknown-state"}, problems
-        assert problems[0].kind == "schema-name"
+        assert problems and {p.code for p in problems} <= {"schema-name", "unknown-state"}, problems
+        assert problems[0].code == "schema-name"
 
 
 def test_a_rule_file_of_a_kind_not_evaluated_is_valid_alone_but_refused_where_it_is_named() -> None:
@@ -354,7 +354,7 @@ def test_a_rule_file_of_a_kind_not_evaluated_is_valid_alone_but_refused_where_it
     assert validate_file(fraud, FIXTURES, action_names=ACTION_NAMES) == []
     workflow = FIXTURES / "invalid" / "rules-kind-not-evaluated.yaml"
     [problem] = validate_file(workflow, FIXTURES, action_names=ACTION_NAMES, workflows=fixture_workflows())
-    assert (problem.kind, problem.json_path) == ("unsupported-rules-kind", "$.transitions[1].rules")
+    assert (problem.code, problem.json_path) == ("unsupported-rules-kind", "$.transitions[1].rules")
     assert (problem.line, problem.column) == (18, 12)
     assert problem.hint == (
         "rules/retail/fraud.yaml declares kind 'correlation'; point 'rules:' at a rule file of kind "
@@ -393,7 +393,7 @@ def test_an_unknown_field_an_open_form_leaves_room_for_is_a_warning_that_never_s
     root = make_root(tmp_path)
     path = write(root, "workflows/checked.yaml", CHECKED)
     problems = validate_file(path, root, action_names={"loyalty.award"})
-    assert [(p.line, p.column, p.severity, p.kind, p.message) for p in problems] == [
+    assert [(p.line, p.column, p.severity, p.code, p.message) for p in problems] == [
         (
             17,
             18,
@@ -471,7 +471,7 @@ def test_what_routing_and_a_decision_table_write_is_known_with_its_type(tmp_path
     write(root, "rules/checked/routing.yaml", routing.read_text(encoding="utf-8"))
     path = write(root, "workflows/routed.yaml", ROUTED)
     problems = [p for p in validate_file(path, root) if p.file == "workflows/routed.yaml"]
-    assert [(p.line, p.column, p.kind, p.message) for p in problems] == [
+    assert [(p.line, p.column, p.code, p.message) for p in problems] == [
         (
             21,
             9,
@@ -516,7 +516,7 @@ def test_the_shipped_definitions_read_only_fields_their_forms_declare() -> None:
             action_names=registry.action_names,
             action_writes=writes,
         )
-        assert [p.format() for p in problems if p.kind in ("unknown-field", "type-mismatch")] == []
+        assert [p.format() for p in problems if p.code in ("unknown-field", "type-mismatch")] == []
 
 
 def test_the_built_in_actions_declare_what_the_tests_expect_them_to_write() -> None:
@@ -576,7 +576,7 @@ transitions:
         encoding="utf-8",
     )
     problems = validate_paths([tmp_path / "workflows", tmp_path / "rules"], tmp_path)
-    found = [(p.severity, p.kind, p.file) for p in problems]
+    found = [(p.severity, p.code, p.file) for p in problems]
     assert found == [("warning", "unreachable-row", "rules/size.yaml")]
     bundle = load_bundle(workflow, tmp_path)  # a warning never refuses the workflow
     assert bundle.rulesets["rules/size.yaml"]["ruleset"] == "size"
@@ -595,7 +595,7 @@ def test_leaving_a_parallel_state_warns_where_interrupts_changes_nothing_or_a_st
     text = text.replace(label, label + "    timers: [{after: 7d, trigger: cancel}]\n")
     path = write(tmp_path, "workflows/w.yaml", text)
     problems = validate_file(path, FIXTURES, action_names=ACTION_NAMES, workflows={})
-    assert [(p.severity, p.kind, p.line) for p in problems] == [
+    assert [(p.severity, p.code, p.line) for p in problems] == [
         ("warning", "timer-join", 13),
         ("warning", "interrupts-nothing", 30),
         ("warning", "after-join", 35),
@@ -621,7 +621,7 @@ def test_a_rule_comparing_the_channel_with_one_the_workflow_never_takes_is_warne
     assert fixed in text
     routing.write_text(text.replace(fixed, "when: order.channel != 'flash-sale'"), encoding="utf-8")
     problems = validate_file(tmp_path / "workflows" / "retail" / "order.yaml", tmp_path)
-    [never] = [p for p in problems if p.kind == "never-value"]
+    [never] = [p for p in problems if p.code == "never-value"]
     assert never.format().startswith(
         "rules/retail/routing.yaml:31:28: warning: order.channel is never 'flash-sale': it is one of 'web', "
         "'app', none (the workflow's channels), so '!=' is always true [at $.warehouses[2].when]"
@@ -701,7 +701,7 @@ transitions:
   - {trigger: finish, source: fulfilling.shipping.shipped, dest: completed, form: forms/retail/payment.json}
 """,
     )
-    problems = [p for p in validate_file(path, root) if p.kind == "trigger-forms"]
+    problems = [p for p in validate_file(path, root) if p.code == "trigger-forms"]
     assert [(p.line, p.column, p.json_path) for p in problems] == [(17, 83, "$.transitions[3].form")]
     assert problems[0].message.startswith(
         "trigger 'finish' from state 'fulfilling.shipping.shipped' takes form 'forms/retail/payment.json' "
@@ -709,7 +709,7 @@ transitions:
     )
     with pytest.raises(DefinitionError) as refused:
         load_bundle(path, root)
-    assert "trigger-forms" in {p.kind for p in refused.value.problems}
+    assert "trigger-forms" in {p.code for p in refused.value.problems}
 
 
 def test_a_form_field_named_like_one_of_the_orders_own_fields_is_refused(tmp_path: Path) -> None:
@@ -723,7 +723,7 @@ def test_a_form_field_named_like_one_of_the_orders_own_fields_is_refused(tmp_pat
     }
     path = write(root, "forms/retail/status.json", json.dumps(form, indent=2))
     [problem] = validate_file(path, root)
-    assert (problem.kind, problem.line, problem.column, problem.json_path) == (
+    assert (problem.code, problem.line, problem.column, problem.json_path) == (
         "order-field",
         8,
         5,
@@ -738,7 +738,7 @@ def test_a_form_field_named_like_one_of_the_orders_own_fields_is_refused(tmp_pat
     assert "forms/retail/status.json" in workflow
     with pytest.raises(DefinitionError) as refused:
         load_bundle(write(root, "workflows/status.yaml", workflow), root)
-    assert "order-field" in {p.kind for p in refused.value.problems}
+    assert "order-field" in {p.code for p in refused.value.problems}
 
 
 def test_the_fields_conditions_are_told_the_engine_sets_are_the_orders_own() -> None:

@@ -181,10 +181,10 @@ def test_load_layout_refuses_a_ui_file_that_does_not_fit_with_every_problem() ->
     }
     with pytest.raises(DefinitionError) as caught:
         load_layout(INTAKE, ui, sources=SOURCES)
-    assert [p.kind for p in caught.value.problems] == ["unknown-field", "widget-type"]
+    assert [p.code for p in caught.value.problems] == ["unknown-field", "widget-type"]
     with pytest.raises(DefinitionError) as caught:
         load_layout(INTAKE, {"schema_version": 2})
-    assert caught.value.problems[0].kind == "ui-schema"
+    assert caught.value.problems[0].code == "ui-schema"
 
 
 def test_every_shipped_ui_file_fits_its_form() -> None:

@@ -45,14 +45,14 @@ def test_invalid_ui_file_reports_exactly_its_expected_problems(case: Path, tmp_p
     assert [f"{p.line}:{p.column}: {p.message}" for p in problems] == expected
     for problem in problems:
         assert problem.file == f"forms/t/{case.name}"
-        assert problem.severity == "error" and problem.kind and problem.json_path.startswith("$")
+        assert problem.severity == "error" and problem.code and problem.json_path.startswith("$")
 
 
-def test_every_kind_of_ui_problem_has_a_fixture(tmp_path: Path) -> None:
-    kinds = set()
+def test_every_code_of_ui_problem_has_a_fixture(tmp_path: Path) -> None:
+    codes = set()
     for index, case in enumerate(sorted((FIXTURES / "invalid").glob(f"*{UI}"))):
-        kinds |= {p.kind for p in check(case, tmp_path / str(index))}
-    assert kinds >= {
+        codes |= {p.code for p in check(case, tmp_path / str(index))}
+    assert codes >= {
         "unknown-field",
         "widget-type",
         "unknown-source",
@@ -86,10 +86,10 @@ def test_problems_carry_the_json_path_of_the_offending_part(tmp_path: Path) -> N
 def test_folders_are_walked_for_ui_files_and_the_registered_sources_are_asked(tmp_path: Path) -> None:
     check(FIXTURES / "invalid" / "widgets-and-sources.ui.json", tmp_path)
     problems = validate_paths([tmp_path / "forms"], tmp_path, option_sources={"catalogue", "product"})
-    assert [p.kind for p in problems] == ["widget-type"] * 5
+    assert [p.code for p in problems] == ["widget-type"] * 5
     # by default, the names registered under orderloom.option_sources (pyproject.toml)
     problems = validate_paths([tmp_path / "forms"], tmp_path)
-    assert [p.message for p in problems if p.kind == "unknown-source"] == [
+    assert [p.message for p in problems if p.code == "unknown-source"] == [
         "unknown option source 'product'; did you mean 'products'?",
         "unknown option source 'catalogue'",
     ]
@@ -108,7 +108,7 @@ def test_a_data_schema_with_unknown_formats_or_stray_enum_titles_reports_them(
     # A UI file beside it is refused with it: its data schema cannot be used.
     (folder / case.name.replace(".json", UI)).write_text('{"schema_version": 1}', "utf-8")
     [problem] = validate_file(folder / case.name.replace(".json", UI), tmp_path)
-    assert problem.kind == "bad-form" and "unknown format 'mobile_cn'" in problem.message
+    assert problem.code == "bad-form" and "unknown format 'mobile_cn'" in problem.message
 
 
 def test_missing_enum_titles_alone_are_a_warning_and_leave_the_form_usable(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_missing_enum_titles_alone_are_a_warning_and_leave_the_form_usable(tmp_p
     (folder / "f.json").write_text(json.dumps(schema), "utf-8")
     (folder / "f.ui.json").write_text('{"schema_version": 1}', "utf-8")
     [warning] = validate_file(folder / "f.json", tmp_path)
-    assert (warning.severity, warning.kind, warning.message) == (
+    assert (warning.severity, warning.code, warning.message) == (
         "warning",
         "enum-title",
         "x-enum-titles gives no title to 'b'",

@@ -164,7 +164,7 @@ def test_check_finds_what_the_schema_cannot() -> None:
     doc = parsed(FAILURES)
     doc["patterns"].append({**doc["patterns"][0], "by": "order.customer", "when": "event.x >"})
     problems = check_ruleset(doc, "fraud.yaml")
-    paths = {(p.json_path, p.kind) for p in problems}
+    paths = {(p.json_path, p.code) for p in problems}
     assert ("$.patterns[1].name", "duplicate-pattern") in paths
     assert ("$.patterns[1].by", "expression") in paths
     assert ("$.patterns[1].when", "expression") in paths
@@ -229,7 +229,7 @@ def test_only_a_correlation_file_says_whose_orders_it_acts_on() -> None:
         "rules": [{"name": "big", "when": "order.total > 5000", "outcome": "hold"}],
     }
     problems = check_ruleset(audit, "audit.yaml")
-    assert [(p.json_path, p.kind) for p in problems] == [
+    assert [(p.json_path, p.code) for p in problems] == [
         ("$.department", "foreign-key"),
         ("$.acts_on", "foreign-key"),
     ]

@@ -307,7 +307,7 @@ def test_hints_help_to_fix() -> None:
 def test_problem_points_into_the_file() -> None:
     error = only_error("order.total > 0 and __import__('os')")
     problem = error.to_problem("rules/a.yaml", "$.rules[0].when", line=7, column=11)
-    assert (problem.line, problem.column, problem.kind) == (7, 31, "expression")
+    assert (problem.line, problem.column, problem.code) == (7, 31, "expression")
     assert problem.format().startswith("rules/a.yaml:7:31: error: in condition")
     assert error.to_problem("r.yaml", "$.when").column == 0
 

@@ -161,7 +161,7 @@ def test_nested_records_are_walked_to_the_deepest_field() -> None:
 
 def test_an_unknown_top_level_field_of_an_open_form_is_a_warning() -> None:
     [finding] = check_condition("order.totl > 0", roots())
-    assert (finding.column, finding.severity, finding.kind) == (7, "warning", "unknown-field")
+    assert (finding.column, finding.severity, finding.code) == (7, "warning", "unknown-field")
     assert finding.message == "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?"
     assert finding.hint == (
         "forms/order.json does not declare it (the order is open to other fields) and no other form, "
@@ -337,7 +337,7 @@ def test_a_condition_outside_the_language_is_left_to_the_language_check() -> Non
 )
 def test_text_compared_with_a_number_is_an_error(text: str, column: int, message: str) -> None:
     [finding] = check_condition(text, roots())
-    assert (finding.column, finding.message, finding.kind, finding.severity) == (
+    assert (finding.column, finding.message, finding.code, finding.severity) == (
         column,
         message,
         "type-mismatch",
@@ -461,7 +461,7 @@ def test_audit_and_routing_conditions_are_checked_where_they_are() -> None:
         "warehouses": [{"name": "w", "when": "order.customer.nam == 'x'"}],
         "carriers": [{"name": "c"}, {"name": "d", "when": "order.total < '5'"}],
     }
-    assert [(path, f.kind) for path, f in check_ruleset(routing, roots())] == [
+    assert [(path, f.code) for path, f in check_ruleset(routing, roots())] == [
         ("$.warehouses[0].when", "unknown-field"),
         ("$.carriers[1].when", "type-mismatch"),
     ]
@@ -477,7 +477,7 @@ def channel_roots(channels: list[str]) -> dict[str, Root]:
 def test_a_channel_the_workflow_does_not_list_is_never_the_orders_a_warning() -> None:
     """The flash-sale routing condition as it was: flash-sale orders come through the app."""
     [finding] = check_condition("order.channel != 'flash-sale'", channel_roots(["web", "app"]))
-    assert (finding.column, finding.severity, finding.kind) == (18, "warning", "never-value")
+    assert (finding.column, finding.severity, finding.code) == (18, "warning", "never-value")
     assert finding.message == (
         "order.channel is never 'flash-sale': it is one of 'web', 'app', none (the workflow's channels), "
         "so '!=' is always true"
@@ -513,7 +513,7 @@ def test_a_channel_the_workflow_does_not_list_is_never_the_orders_a_warning() ->
 )
 def test_values_a_field_may_take_are_not_reported(text: str) -> None:
     findings = check_condition(text, channel_roots(["web", "app"]))
-    assert [f for f in findings if f.kind == "never-value"] == []
+    assert [f for f in findings if f.code == "never-value"] == []
 
 
 def test_an_enum_or_const_of_the_forms_bounds_the_values_too() -> None:
@@ -557,7 +557,7 @@ def test_rule_outputs_in_the_order_are_walked_and_typed() -> None:
         "unknown field 'order.split[0].wharehouse': order.split[0] has no 'wharehouse'; "
         "did you mean 'warehouse'?"
     ]
-    assert [f.kind for f in check_condition("order.carrier > 3", written)] == ["type-mismatch"]
+    assert [f.code for f in check_condition("order.carrier > 3", written)] == ["type-mismatch"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -569,7 +569,7 @@ def test_rule_outputs_in_the_order_are_walked_and_typed() -> None:
 )
 def test_any_text_is_judged_without_raising(text: str) -> None:
     for finding in check_condition(text, roots()):
-        assert finding.column >= 1 and finding.kind in ("unknown-field", "type-mismatch")
+        assert finding.column >= 1 and finding.code in ("unknown-field", "type-mismatch")
 
 
 INTAKE_WITH_CONDITION: dict[str, Any] = {

@@ -47,7 +47,7 @@ def test_the_kind_checks_its_meaning_and_keys_of_another_kind_are_refused() -> N
         "department": "retail",
         "rules": [{"name": "big", "when": "order.total >", "outcome": "x"}],
     }
-    found = {(p.json_path, p.kind) for p in check_ruleset(wrong, "rules/audit.yaml")}
+    found = {(p.json_path, p.code) for p in check_ruleset(wrong, "rules/audit.yaml")}
     assert ("$.department", "foreign-key") in found  # the registry's word: correlation files only
     assert any(path == "$.rules[0].when" for path, _ in found)  # the audit kind's own check
     with pytest.raises(DefinitionError):

@@ -163,7 +163,7 @@ def test_decision_to_dict_is_json_ready() -> None:
 def test_a_kind_whose_shape_is_missing_is_refused_with_its_place() -> None:
     doc = retail()
     doc["kind"] = "decision_table"
-    assert ("$", "schema") in [(p.json_path, p.kind) for p in check_ruleset(doc)]
+    assert ("$", "schema") in [(p.json_path, p.code) for p in check_ruleset(doc)]
 
 
 def test_equal_content_is_one_version_and_a_change_is_another() -> None:
@@ -182,7 +182,7 @@ def test_equal_content_is_one_version_and_a_change_is_another() -> None:
 
 
 def paths_and_kinds(doc: Any) -> list[tuple[str, str]]:
-    return [(problem.json_path, problem.kind) for problem in check_ruleset(doc, "rules/x.yaml")]
+    return [(problem.json_path, problem.code) for problem in check_ruleset(doc, "rules/x.yaml")]
 
 
 def test_bad_expression_is_a_problem_at_its_json_path() -> None:
@@ -192,7 +192,7 @@ def test_bad_expression_is_a_problem_at_its_json_path() -> None:
     assert len(problems) == 1
     problem = problems[0]
     assert problem.json_path == "$.rules[1].when"
-    assert problem.kind == "expression"
+    assert problem.code == "expression"
     assert problem.file == "rules/x.yaml"
     assert "column 22" in problem.message
     assert "'__import__' is not allowed" in problem.message
@@ -208,7 +208,7 @@ def test_every_problem_is_reported_at_once() -> None:
     doc["rules"][1]["when"] = "lenn(order.lines) > 0"
     doc["rules"][2]["name"] = "large-amount"
     problems = check_ruleset(doc, "rules/x.yaml")
-    assert [(p.json_path, p.kind) for p in problems] == [
+    assert [(p.json_path, p.code) for p in problems] == [
         ("$.default", "unknown-outcome"),
         ("$.rules[0].outcome", "unknown-outcome"),
         ("$.rules[1].when", "expression"),
@@ -227,7 +227,7 @@ def test_misspelled_keys_are_caught_with_a_suggestion() -> None:
     problems = check_ruleset(doc, "rules/x.yaml")
     by_path = {p.json_path: p for p in problems}
     assert "did you mean 'when'?" in by_path["$.rules[0].wehn"].message
-    assert by_path["$.rules[0].wehn"].kind == "unknown-key"
+    assert by_path["$.rules[0].wehn"].code == "unknown-key"
     assert "did you mean 'title'?" in by_path["$.titel"].message
     assert any("'when' is a required property" in p.message for p in problems)
     assert any("'title' is a required property" in p.message for p in problems)

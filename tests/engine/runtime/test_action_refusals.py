@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
-from engine.errors import EngineError, PluginError, Refusal, TransitionRejected
+from engine.errors import EngineError, PluginError, Refusal, RefusalCode, TransitionRejected
 from engine.plugins import ActionContext, PluginRegistry
 from engine.runtime import Engine
 from engine.store import Store
@@ -119,7 +119,7 @@ def test_a_plain_plugin_error_is_refused_as_code_action_naming_it(engine: Engine
         engine.fire(order_id, "pay", CLERK, {"refuse_pay": "plain"})
 
     [refusal] = caught.value.refusals
-    assert refusal.code == "action"
+    assert refusal.code == "action" and refusal.code is RefusalCode.ACTION
     assert refusal.en == "action check failed on 'pay': the gateway did not answer"
     assert refusal.zh == "动作 check 执行失败（pay）：the gateway did not answer"
     assert refusal.details == {"action": "check", "trigger": "pay", "error": "the gateway did not answer"}

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from engine.clock import FrozenClock
-from engine.errors import ConflictError, NotFound, TransitionRejected
+from engine.errors import ConflictError, NotFound, RefusalCode, TransitionRejected
 from engine.runtime import Actor, Engine
 from engine.store import Store
 from tests.engine.runtime.conftest import (
@@ -65,6 +65,7 @@ def test_trigger_not_available_lists_the_available_ones(engine: Engine) -> None:
         engine.fire(order_id, "ship", WAREHOUSE)
     [refusal] = refused.value.refusals
     assert refusal.code == "state"
+    assert refusal.code is RefusalCode.STATE  # an enum of the same string
     assert refusal.details["available"] == ["cancel", "pay"]
     assert "available now: cancel, pay" in refusal.en
     assert "可执行：cancel、pay" in refusal.zh
