@@ -16,7 +16,9 @@ topic                               audience    what it asks
                                                 suggestion, rules/retail/fraud.yaml)
 ==================================  ==========  ===============================================
 
-The operations mailbox is ``ORDERLOOM_MAIL_TO`` (the service desk's). ``account_created``,
+The operations mailbox is ``ORDERLOOM_MAIL_TO`` (the service desk's). A mail says what happened in
+zh and en; one to the operations desk also carries the message's data (as JSON) to act on, one to a
+customer never does (no ids, no mobile). ``account_created``,
 ``payment_failed`` and ``stock_changed`` are events for the correlation feed alone: the actions write
 them ``internal`` and no worker delivers them.
 
@@ -295,6 +297,9 @@ class MailDelivery:
             message["X-OrderLoom-Order"] = str(payload.get("order_id"))
         if payload.get("template"):
             message["X-OrderLoom-Template"] = str(payload.get("template"))
-        details = json.dumps(dict(payload), ensure_ascii=False, indent=2, default=str)
-        message.set_content(f"{body}\n{details}\n")
+        if route.audience == "customer":  # the customer reads the words, never the message's data
+            message.set_content(body)
+        else:  # the operations desk also gets the message's data, to act on it
+            details = json.dumps(dict(payload), ensure_ascii=False, indent=2, default=str)
+            message.set_content(f"{body}\n{details}\n")
         return message

@@ -316,8 +316,9 @@ def test_an_order_status_mail_names_the_step_and_the_states_as_people_know_them(
         "订单 7（批发订单）现为「待收款 | 已全部发货」（分批发货；此前为「待收款 | 分批发货中」）。" in body
     )
     assert 'Order 7 (Wholesale order) is now "Awaiting payment | All shipped" (Ship a parcel; it was' in body
-    told = body.split("\n{")[0]  # the words before the message's data
-    assert "pending" not in told and "desk-order" not in told
+    # the customer reads words only: no ids, no data of the message (its mobile, its workflow's id)
+    assert "{" not in body and "pending" not in body and "desk-order" not in body
+    assert NOTE["mobile"] not in body
 
 
 def test_a_message_has_the_same_message_id_at_every_attempt() -> None:
