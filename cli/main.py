@@ -17,14 +17,56 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from demo.loader import DEMO_ACTORS, ensure_demo_users, load_demo
+from engine.api import ADMIN_ROLE, ALL_DEPARTMENTS, OUTBOX_STATUSES, Actor, PluginRegistry
+from engine.api.accounts import UserExists, list_users
+from engine.api.customer_accounts import (
+    ONLY_THE_RECORD,
+    AccountRefused,
+    AccountStatus,
+    AccountTier,
+    CustomerAccount,
+    list_accounts,
+    put_account,
+)
+from engine.api.database import current_revision, head_revision, schema_problem
+from engine.api.definitions import (
+    CASES_SUFFIX,
+    EVALUATED_KINDS,
+    SuggestAction,
+    check_cases,
+    check_rules_file,
+    compile_ruleset,
+    coverage,
+    declared_rules,
+    dependents,
+    load_bundle,
+    load_cases_file,
+    load_correlation_rulesets,
+    orders_for_replay,
+    replay,
+    run_cases,
+    shown_path,
+    validate_file,
+    validate_paths,
+)
+from engine.api.forms import OptionSourceRegistry, unstorable_refusals
 from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
-from engine.forms.numbers import unstorable_refusals
-from engine.runtime import ALL_DEPARTMENTS, Actor
 from wiring.services import Services, build_services
-from wiring.settings import Settings
+from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key
+from workers.mail import (
+    MailDelivery,
+    MaildirTransport,
+    SmtpServer,
+    SmtpTransport,
+    Transport,
+    undelivered_topics,
+)
+from workers.worker import Worker
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -57,8 +99,6 @@ def _services(ctx: click.Context, *, migrated: bool = True) -> Iterator[Services
 def _engine_for(settings: Settings) -> Any:
     """An engine on the configured database, or a message (not a traceback) when the URL cannot be used:
     not a URL, or a database whose driver is not installed."""
-    from sqlalchemy import create_engine
-
     try:
         return create_engine(make_url(settings.database_url))
     except (SQLAlchemyError, ImportError) as error:
@@ -68,8 +108,6 @@ def _engine_for(settings: Settings) -> Any:
 
 def _require_schema(settings: Settings) -> None:
     """Stop with a message (not a traceback) when the database is missing or its schema is not the newest."""
-    from engine.store.migrate import schema_problem
-
     engine = _engine_for(settings)
     url = engine.url
     shown = url.render_as_string(hide_password=True)
@@ -203,9 +241,6 @@ def main(ctx: click.Context) -> None:
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Check workflow, form and rule files (or folders); print every problem as path:line:col."""
-    from engine.dsl.validate import validate_paths
-    from engine.plugins import PluginRegistry
-
     root = _settings(ctx).definitions_root
     targets = list(paths) or [root / "workflows", root / "forms", root / "rules"]
     registry = PluginRegistry.from_entry_points()
@@ -230,8 +265,6 @@ def db() -> None:
 def db_upgrade(ctx: click.Context) -> None:
     """Apply the database migrations (creates the SQLite file under var/ when needed) and say what was
     done: the database made, its tables created, upgraded from one revision to another, or up to date."""
-    from engine.store.migrate import current_revision, head_revision
-
     engine = _engine_for(_settings(ctx))
     url = engine.url
     shown = url.render_as_string(hide_password=True)
@@ -277,9 +310,6 @@ def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str) -> Non
     Every file is checked first, and so is every overlay that extends one of them: if anything has a
     problem, nothing is published.
     """
-    from engine.dsl.compiler import dependents, load_bundle
-    from engine.dsl.validate import validate_file
-
     root = _settings(ctx).definitions_root
     with _services(ctx) as services:
         names = services.registry.action_names
@@ -548,12 +578,9 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
     ORDERLOOM_MAIL_DIR; with neither, delivery is off and messages wait. SIGTERM or Ctrl-C stops the
     worker after what it has in hand, and it lets go of the correlation feed and its claims.
     """
-    from workers.worker import Worker
-
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     settings = _settings(ctx)
     deliver = _delivery(settings, name)
-    from engine.runtime.correlation_feed import load_correlation_rulesets
 
     try:
         # Correlation rule sets: every `kind: correlation` file under the definitions root's rules/.
@@ -585,8 +612,6 @@ def worker(ctx: click.Context, worker_id: str | None, once: bool, interval: floa
 
 def _delivery(settings: Settings, name: str) -> Any:
     """The outbox delivery the settings name (SMTP, else a Maildir), said once; None when delivery is off."""
-    from workers.mail import MailDelivery, MaildirTransport, SmtpServer, SmtpTransport, Transport
-
     transport: Transport
     if settings.smtp_url:
         try:
@@ -608,9 +633,6 @@ def _delivery(settings: Settings, name: str) -> Any:
 
 def _say_undelivered_topics(services: Services, rulesets: Sequence[Any], name: str) -> None:
     """Name the topics that would be written for delivery and that nothing here delivers."""
-    from engine.rules.correlation import SuggestAction
-    from workers.mail import undelivered_topics
-
     suggested = {
         pattern.then.topic
         for ruleset in rulesets
@@ -634,8 +656,6 @@ def _say_undelivered_topics(services: Services, rulesets: Sequence[Any], name: s
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool) -> None:
     """Load the three shipped departments with realistic demo orders in every state."""
-    from demo.loader import ensure_demo_users, load_demo
-
     settings = _settings(ctx)
     with _services(ctx, migrated=False) as services:
         services.store.upgrade()
@@ -665,8 +685,7 @@ def demo(ctx: click.Context, count: int, seed: int, if_empty: bool, append: bool
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Start the web app (only: `orderloom run` starts a worker beside it). SIGTERM stops it."""
-    from web.app import create_app
-    from wiring.settings import UNSET_SECRET_KEY
+    from web.app import create_app  # Flask loads for `serve` alone: keeps `orderloom --help` fast
 
     settings = _settings(ctx)
     _check_session_key(settings)
@@ -676,10 +695,6 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         click.echo(f"session key: {kept} (set ORDERLOOM_SECRET_KEY to use another)")
     app = create_app(settings)
     click.echo(f"OrderLoom is running at http://{host}:{port}/")
-    try:
-        from demo.loader import DEMO_ACTORS
-    except ImportError:  # pragma: no cover - the demo module ships with the app
-        DEMO_ACTORS = []
     if DEMO_ACTORS:
         click.echo("demo logins (user / password: roles @ departments):")
         for demo_actor in DEMO_ACTORS:
@@ -699,8 +714,6 @@ def _exit_quietly(signum: int, frame: Any) -> None:
 
 def _check_session_key(settings: Settings) -> None:
     """The app signs sessions with ORDERLOOM_SECRET_KEY: a key too short to be secret is a usage error."""
-    from wiring.settings import check_secret_key
-
     try:
         check_secret_key(settings.secret_key)
     except ValueError as error:
@@ -798,8 +811,6 @@ def outbox() -> None:
 
 def _operator(name: str) -> Actor:
     """Whoever runs these commands holds the database: an admin of every department."""
-    from engine.runtime import ADMIN_ROLE
-
     return Actor(name, frozenset({ADMIN_ROLE}), frozenset({ALL_DEPARTMENTS}))
 
 
@@ -829,7 +840,7 @@ def _message_row(message: Any) -> str:
 @click.option(
     "--status",
     default=None,
-    type=click.Choice(["pending", "sent", "dead", "internal"]),
+    type=click.Choice([status.value for status in OUTBOX_STATUSES]),
     help="Only messages in this status (dead: the dead letters).",
 )
 @click.option("--topic", default=None, help="Only messages of this topic.")
@@ -936,7 +947,7 @@ def users_add(
     password_stdin: bool,
 ) -> None:
     """Add a web login NAME; the password is asked for (twice), or read from stdin."""
-    from web.users import UserExists, create_user
+    from web.users import create_user  # hashing loads when used: keeps `orderloom --help` fast
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -969,7 +980,7 @@ def users_add(
 @click.pass_context
 def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
     """Give the web login NAME a new password; every session of NAME ends (on every web process)."""
-    from web.users import MIN_PASSWORD, change_password
+    from web.users import MIN_PASSWORD, change_password  # keeps `orderloom --help` fast
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -990,8 +1001,6 @@ def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
 @click.pass_context
 def users_list(ctx: click.Context) -> None:
     """List the web logins: name, roles @ departments, whether active (never a password or hash)."""
-    from engine.store.users import list_users
-
     with _services(ctx, migrated=False) as services:
         services.store.upgrade()
         found = list_users(services.store)
@@ -1020,9 +1029,12 @@ def accounts() -> None:
 )
 @click.option("--overdue-days", default=0, show_default=True, type=click.IntRange(min=0), help="Oldest debt.")
 @click.option(
-    "--status", default="active", show_default=True, type=click.Choice(["active", "watch", "blocked"])
+    "--status",
+    default="active",
+    show_default=True,
+    type=click.Choice([status.value for status in AccountStatus]),
 )
-@click.option("--tier", default=None, type=click.Choice(["standard", "silver", "gold", "platinum"]))
+@click.option("--tier", default=None, type=click.Choice([tier.value for tier in AccountTier]))
 @click.option("--tax-id", default=None, help="The unified social credit code.")
 @click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
@@ -1044,9 +1056,6 @@ def accounts_set(
     The record is checked against the forms of the department's published workflows (the account
     number, company and tax id as their data and intake forms take them); nothing is stored when it
     does not fit."""
-    from engine.runtime.accounts import ONLY_THE_RECORD, AccountRefused, put_account
-    from engine.store.accounts import CustomerAccount
-
     account = CustomerAccount(
         department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier
     )
@@ -1096,8 +1105,6 @@ _ACCOUNT_OPTIONS = {
 @click.pass_context
 def accounts_list(ctx: click.Context, department: str | None) -> None:
     """List the accounts: number, company, credit limit, outstanding, standing."""
-    from engine.store.accounts import list_accounts
-
     with _services(ctx) as services:
         found = list_accounts(services.store, department)
     if not found:
@@ -1126,10 +1133,6 @@ def rules() -> None:
 
 def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str]:
     """A rule file that decides over one order, compiled: (rule set, its document, its shown path)."""
-    from engine.dsl.loader import shown_path
-    from engine.rules.checks import check_rules_file
-    from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
-
     shown = shown_path(path, _settings(ctx).definitions_root)
     tree, problems = check_rules_file(path, shown)
     if tree is None:
@@ -1162,16 +1165,6 @@ def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str
 @click.pass_context
 def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool) -> None:
     """Run the scenario cases of rule file FILE; report failures and the rules no case exercised."""
-    from engine.dsl.loader import shown_path
-    from engine.rules.testing import (
-        CASES_SUFFIX,
-        check_cases,
-        coverage,
-        declared_rules,
-        load_cases_file,
-        run_cases,
-    )
-
     ruleset, doc, _shown = _evaluable(ctx, file)
     if cases_path is None:
         cases_path = file.with_name(file.name.removesuffix(file.suffix) + CASES_SUFFIX)
@@ -1222,9 +1215,6 @@ def rules_replay(
     Only orders whose published workflow version uses a rule set of the same name count; each is compared
     with the version it runs on, over its current data.
     """
-    from engine.rules.testing import replay
-    from engine.runtime.rule_replay import orders_for_replay
-
     ruleset, _doc, _shown = _evaluable(ctx, draft)
     with _services(ctx) as services:
         try:
@@ -1287,7 +1277,7 @@ def forms_group() -> None:
 def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_file: Path | None) -> None:
     """Write FILE (forms/<department>/<name>.json, with its UI file beside it) as one HTML page that
     opens on its own: the CSS inlined, no script, computed fields computed."""
-    from engine.plugins import OptionSourceRegistry
+    # Jinja and the form renderer load for a preview alone: keeps `orderloom --help` fast
     from web.forms import compile_form, render_standalone, source_options
 
     if file.name.endswith(".ui.json"):

@@ -1,0 +1,55 @@
+"""Definitions as files, before and after they are published: checking workflow, form and rule files
+(every problem as data), loading a workflow and what extends it for publishing, compiling a rule file,
+running its scenario cases and replaying a draft over recent orders, and loading the correlation rule
+sets a worker runs (part of ``engine.api``)."""
+
+from engine.dsl.compiler import Bundle, dependents, load_bundle
+from engine.dsl.loader import shown_path
+from engine.dsl.validate import validate_file, validate_paths
+from engine.rules.checks import check_rules_file
+from engine.rules.correlation import CorrelationRuleset, SuggestAction
+from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
+from engine.rules.ruleset import Evaluable
+from engine.rules.testing import (
+    CASES_SUFFIX,
+    CaseResult,
+    CasesFile,
+    Coverage,
+    Replay,
+    check_cases,
+    coverage,
+    declared_rules,
+    load_cases_file,
+    replay,
+    run_cases,
+)
+from engine.runtime.correlation_feed import load_correlation_rulesets
+from engine.runtime.rule_replay import orders_for_replay
+
+__all__ = [
+    "CASES_SUFFIX",
+    "EVALUATED_KINDS",
+    "Bundle",
+    "CaseResult",
+    "CasesFile",
+    "CorrelationRuleset",
+    "Coverage",
+    "Evaluable",
+    "Replay",
+    "SuggestAction",
+    "check_cases",
+    "check_rules_file",
+    "compile_ruleset",
+    "coverage",
+    "declared_rules",
+    "dependents",
+    "load_bundle",
+    "load_cases_file",
+    "load_correlation_rulesets",
+    "orders_for_replay",
+    "replay",
+    "run_cases",
+    "shown_path",
+    "validate_file",
+    "validate_paths",
+]
