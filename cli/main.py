@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from demo.loader import DEMO_ACTORS, ensure_demo_users, load_demo
-from engine.api import ADMIN_ROLE, ALL_DEPARTMENTS, OUTBOX_STATUSES, Actor, PluginRegistry
+from engine.api import ADMIN_ROLE, ALL_DEPARTMENTS, OUTBOX_STATUSES, Actor, PluginRegistry, translate
 from engine.api.accounts import UserExists, list_users
 from engine.api.customer_accounts import (
     ONLY_THE_RECORD,
@@ -55,7 +55,7 @@ from engine.api.definitions import (
     validate_paths,
 )
 from engine.api.forms import OptionSourceRegistry, unstorable_refusals
-from engine.errors import DefinitionError, EngineError, Problem, TransitionRejected
+from engine.errors import DefinitionError, EngineError, PluginError, Problem, TransitionRejected
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key
 from workers.mail import (
@@ -85,7 +85,8 @@ def _services(ctx: click.Context, *, migrated: bool = True) -> Iterator[Services
         _require_schema(settings)
     else:
         _engine_for(settings).dispose()
-    services = build_services(settings)
+    with _plugins_checked(ctx):
+        services = build_services(settings)
     try:
         yield services
     except OperationalError as error:  # the database refused (read-only, locked, gone): say so plainly
@@ -94,6 +95,24 @@ def _services(ctx: click.Context, *, migrated: bool = True) -> Iterator[Services
         sys.exit(1)
     finally:
         services.close()
+
+
+def _lang(ctx: click.Context) -> str:
+    """The language of the command's messages: its --lang, English for a command without one."""
+    return "zh" if ctx.params.get("lang") == "zh" else "en"
+
+
+@contextmanager
+def _plugins_checked(ctx: click.Context) -> Iterator[None]:
+    """A plugin the registry refuses as it loads (it does not import, or does not fit its protocol)
+    stops the command with one line naming it, in the command's language: never a traceback."""
+    try:
+        yield
+    except PluginError as error:
+        lang = _lang(ctx)
+        said = translate("cli.plugin_refused", lang).format(message=" ".join(error.message(lang).split()))
+        click.echo(translate("cli.error", lang).format(message=said), err=True)
+        sys.exit(1)
 
 
 def _engine_for(settings: Settings) -> Any:
@@ -243,7 +262,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Check workflow, form and rule files (or folders); print every problem as path:line:col."""
     root = _settings(ctx).definitions_root
     targets = list(paths) or [root / "workflows", root / "forms", root / "rules"]
-    registry = PluginRegistry.from_entry_points()
+    with _plugins_checked(ctx):
+        registry = PluginRegistry.from_entry_points()
     problems = validate_paths(
         targets, root, action_names=registry.action_names, action_writes=registry.action_writes
     )
@@ -693,7 +713,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     if settings.secret_key == UNSET_SECRET_KEY:
         kept = settings.definitions_root / "var" / "secret_key"
         click.echo(f"session key: {kept} (set ORDERLOOM_SECRET_KEY to use another)")
-    app = create_app(settings)
+    with _plugins_checked(ctx):
+        app = create_app(settings)
     click.echo(f"OrderLoom is running at http://{host}:{port}/")
     if DEMO_ACTORS:
         click.echo("demo logins (user / password: roles @ departments):")
@@ -1282,7 +1303,8 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
 
     if file.name.endswith(".ui.json"):
         raise click.BadParameter("give the form's data file (<name>.json); its UI file is read beside it")
-    registry = OptionSourceRegistry.from_entry_points()
+    with _plugins_checked(ctx):
+        registry = OptionSourceRegistry.from_entry_points()
     try:
         compiled = compile_form(file.resolve(), registry.names, shown=str(file))
     except DefinitionError as error:

@@ -290,6 +290,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "This form's UI file does not fit its data schema, so it cannot be shown. Fix these "
             "problems first (orderloom validate forms/ lists them too):",
         ),
+        # --- the command line's words (cli/): translate("cli.…", lang), in the language of --lang
+        "cli.error": Text("错误：{message}", "error: {message}"),
+        "cli.plugin_refused": Text(
+            "插件无法加载：{message}；请修正它，或卸载提供它的包",
+            "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",
+        ),
         # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
         "term.channel.web": Text("网站", "Web shop"),
         "term.channel.app": Text("移动应用", "App"),

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, update
 from cli.main import main
 from engine.store import Store, tables
 from tests.engine.store.support import NOW
+from tests.engine.test_plugins import _installed
 
 DEFS = Path(__file__).resolve().parents[1] / "web" / "defs"  # the test definitions the web tests use too
 REPO = Path(__file__).resolve().parents[2]
@@ -596,3 +597,41 @@ def test_outbox_commands_list_a_message_this_orderloom_cannot_read_and_take_no_h
     assert refused == f"error: {why}; {elsewhere}\n"
     assert run("outbox", "replay", "--dead").output.startswith("replayed 1 message(s)")
     assert run("outbox", "list", "--status", "dead").output.splitlines()[1:] == [listed[2]]
+
+
+@pytest.mark.parametrize(
+    ("args", "group", "first"),
+    [
+        (["versions", "desk-order"], "orderloom.actions", "error: a plugin cannot be loaded: entry point"),
+        (
+            ["orders", "list", "--lang", "zh"],
+            "orderloom.actions",
+            "错误：插件无法加载：orderloom.actions 中的入口点",
+        ),
+        (["validate", "workflows"], "orderloom.actions", "error: a plugin cannot be loaded: entry point"),
+        (["serve", "--port", "0"], "orderloom.actions", "error: a plugin cannot be loaded: entry point"),
+        (
+            ["forms", "preview", "forms/showroom/quote.json", "-o", "quote.html", "--lang", "en"],
+            "orderloom.option_sources",
+            "error: a plugin cannot be loaded: entry point",
+        ),
+    ],
+    ids=["versions", "orders-list-zh", "validate", "serve", "forms-preview"],
+)
+def test_a_plugin_refused_as_it_loads_is_one_line_naming_it(
+    run: Run,
+    root: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    group: str,
+    first: str,
+) -> None:
+    _installed(tmp_path, monkeypatch, group, "shop.broken = MODULE:two_arguments")
+    monkeypatch.chdir(root)
+    result = run(*args, code=1)
+    assert "is running" not in result.stdout
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(first)
+    assert "'shop.broken'" in result.stderr
+    assert "Traceback" not in result.output
