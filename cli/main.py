@@ -177,8 +177,10 @@ def _json_option(value: str | None, option: str = "--data", lang: str = "en") ->
         raise click.BadParameter("the data must be a JSON object", param_hint=option)
     unstorable = unstorable_refusals(parsed)
     if unstorable:
-        said = [refusal.zh if lang == "zh" else refusal.en for refusal in unstorable]
-        raise click.BadParameter("；".join(said) if lang == "zh" else "; ".join(said), param_hint=option)
+        said = translate("cli.list_separator", lang).join(
+            refusal.zh if lang == "zh" else refusal.en for refusal in unstorable
+        )
+        raise click.BadParameter(said, param_hint=option)
     return parsed
 
 
@@ -193,7 +195,7 @@ def _echo_json(value: Any) -> None:
 
 def _fail(error: EngineError, lang: str) -> None:
     if isinstance(error, TransitionRejected):
-        click.echo(f"error: {error.message(lang)}", err=True)
+        click.echo(translate("cli.error", lang).format(message=error.message(lang)), err=True)
         for refusal in error.refusals:
             if refusal.details:
                 click.echo(f"  {refusal.code}: {json.dumps(refusal.details, ensure_ascii=False)}", err=True)
@@ -201,7 +203,7 @@ def _fail(error: EngineError, lang: str) -> None:
         _print_problems(error.problems)
     else:
         # EngineError's own message(lang): an ExpressionError hides it behind its ``message`` text.
-        click.echo(f"error: {EngineError.message(error, lang)}", err=True)
+        click.echo(translate("cli.error", lang).format(message=EngineError.message(error, lang)), err=True)
     sys.exit(1)
 
 
@@ -1080,31 +1082,32 @@ def accounts_set(
     account = CustomerAccount(
         department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier
     )
-    zh = lang == "zh"
     with _services(ctx) as services:
         try:
             stored = put_account(services.store, account, services.engine.clock.now())
         except AccountRefused as refused:
-            click.echo(f"错误：{refused.headline.zh}：" if zh else f"error: {refused.headline.en}:", err=True)
+            heading = translate("cli.refused_heading", lang).format(headline=refused.headline.get(lang))
+            click.echo(translate("cli.error", lang).format(message=heading), err=True)
             for problem in refused.problems:
-                where = ("（" + "；".join(problem.forms) + "）") if zh else f" ({'; '.join(problem.forms)})"
-                said = problem.zh if zh else problem.en
                 field = _ACCOUNT_OPTIONS.get(problem.field, problem.field)
-                click.echo(f"  {field}{'：' if zh else ': '}{said}{where if problem.forms else ''}", err=True)
+                said = problem.zh if lang == "zh" else problem.en
+                line = translate("cli.field_problem", lang).format(field=field, problem=said)
+                if problem.forms:
+                    forms = translate("cli.list_separator", lang).join(problem.forms)
+                    line += translate("cli.in_forms", lang).format(forms=forms)
+                click.echo(line, err=True)
             sys.exit(1)
         except EngineError as error:  # a published version this code cannot read, say
             _fail(error, lang)
-    click.echo(
-        f"account {account_no} of {department} {'added' if stored.created else 'updated'}: "
-        f"{_account_line(account)}"
-    )
+    done = "cli.account.added" if stored.created else "cli.account.updated"
+    record = _account_line(account, lang)
+    click.echo(translate(done, lang).format(account_no=account_no, department=department, record=record))
     if stored.checked:
-        click.echo(
-            ("已按以下表单检查：" if zh else "checked against: ")
-            + ("；" if zh else "; ").join(stored.checked)
-        )
+        forms = translate("cli.list_separator", lang).join(stored.checked)
+        click.echo(translate("cli.account.checked", lang).format(forms=forms))
     else:
-        click.echo(("注意：" if zh else "note: ") + ONLY_THE_RECORD.get(lang).format(department=department))
+        said = ONLY_THE_RECORD.get(lang).format(department=department)
+        click.echo(translate("cli.note", lang).format(message=said))
 
 
 # The option of ``accounts set`` that gives each field of a record (the number is its argument).
@@ -1123,8 +1126,9 @@ _ACCOUNT_OPTIONS = {
 
 @accounts.command("list")
 @click.option("--department", default=None, help="Only this department's accounts.")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
-def accounts_list(ctx: click.Context, department: str | None) -> None:
+def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None:
     """List the accounts: number, company, credit limit, outstanding, standing."""
     with _services(ctx) as services:
         found = list_accounts(services.store, department)
@@ -1134,16 +1138,28 @@ def accounts_list(ctx: click.Context, department: str | None) -> None:
         )
         return
     for account in found:
-        click.echo(f"{account.department} {account.account_no}: {_account_line(account)}")
+        record = _account_line(account, lang)
+        click.echo(
+            translate("cli.account.listed", lang).format(
+                department=account.department, account_no=account.account_no, record=record
+            )
+        )
 
 
-def _account_line(account: Any) -> str:
+def _account_line(account: CustomerAccount, lang: str) -> str:
+    """An account's figures in one line: ``ACME, credit limit 500000.00, outstanding …, watch, tier gold``."""
     extra = "".join(
-        f", {name} {value}" for name, value in (("tier", account.tier), ("tax id", account.tax_id)) if value
+        translate(f"cli.account.{name}", lang).format(**{name: value})
+        for name, value in (("tier", account.tier), ("tax_id", account.tax_id))
+        if value
     )
-    return (
-        f"{account.company}, credit limit {account.credit_limit:.2f}, outstanding {account.outstanding:.2f}, "
-        f"{account.overdue_days} day(s) overdue, {account.status}{extra}"
+    return translate("cli.account.record", lang).format(
+        company=account.company,
+        credit_limit=f"{account.credit_limit:.2f}",
+        outstanding=f"{account.outstanding:.2f}",
+        overdue_days=account.overdue_days,
+        status=account.status,
+        extra=extra,
     )
 
 

@@ -296,6 +296,31 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",
             "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",
         ),
+        "cli.note": Text("注意：{message}", "note: {message}"),
+        "cli.list_separator": Text("；", "; "),
+        "cli.refused_heading": Text("{headline}：", "{headline}:"),
+        "cli.field_problem": Text("  {field}：{problem}", "  {field}: {problem}"),
+        "cli.in_forms": Text("（{forms}）", " ({forms})"),
+        "cli.account.added": Text(
+            "已添加部门 {department} 的客户账户 {account_no}：{record}",
+            "account {account_no} of {department} added: {record}",
+        ),
+        "cli.account.updated": Text(
+            "已更新部门 {department} 的客户账户 {account_no}：{record}",
+            "account {account_no} of {department} updated: {record}",
+        ),
+        "cli.account.listed": Text(
+            "{department} {account_no}：{record}", "{department} {account_no}: {record}"
+        ),
+        "cli.account.record": Text(
+            "{company}，信用额度 {credit_limit}，未结清 {outstanding}，"
+            "逾期 {overdue_days} 天，{status}{extra}",
+            "{company}, credit limit {credit_limit}, outstanding {outstanding}, "
+            "{overdue_days} day(s) overdue, {status}{extra}",
+        ),
+        "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
+        "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
+        "cli.account.checked": Text("已按以下表单检查：{forms}", "checked against: {forms}"),
         # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
         "term.channel.web": Text("网站", "Web shop"),
         "term.channel.app": Text("移动应用", "App"),

@@ -184,17 +184,17 @@ def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Pa
 def test_a_missing_order_is_named_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     zh = run("orders", "show", "99999", "--lang", "zh", code=1)
-    assert zh.output == "error: 找不到订单 99999\n"
+    assert zh.output == "错误：找不到订单 99999\n"
     assert run("orders", "show", "99999", code=1).output == "error: order 99999 not found\n"
     fired = run("orders", "fire", "99999", "pay", "--lang", "zh", code=1).output
-    assert fired == "error: 找不到订单 99999\n"
+    assert fired == "错误：找不到订单 99999\n"
 
 
 def test_an_order_id_above_2_to_the_63_is_not_found_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     huge = "99999999999999999999999"
     assert run("orders", "show", huge, code=1).output == f"error: order {huge} not found\n"
-    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"error: 找不到订单 {huge}\n"
+    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"错误：找不到订单 {huge}\n"
     assert run("orders", "fire", huge, "pay", code=1).output == f"error: order {huge} not found\n"
     moved = run("migrate", "desk-order", "--to", huge, code=1).output
     assert moved == f"error: workflow desk-order v{huge} is not published; published versions: v1\n"
@@ -204,7 +204,7 @@ def test_a_misspelled_workflow_gets_a_did_you_mean_in_both_languages(run: Run, r
     publish_desk(run, root)
     args = ["orders", "create", "--department", "desk", "--workflow", "desk-ordr", "--role", "clerk"]
     assert run(*args, "--lang", "zh", code=1).output == (
-        "error: 流程 desk-ordr 尚未发布；您是否想输入 'desk-order'？\n"
+        "错误：流程 desk-ordr 尚未发布；您是否想输入 'desk-order'？\n"
     )
     assert run(*args, code=1).output == (
         "error: workflow desk-ordr is not published; did you mean 'desk-order'?\n"
@@ -287,7 +287,7 @@ def test_migrate_refuses_an_unknown_state_up_front_in_both_languages(run: Run, r
     en = run("migrate", "desk-order", "--to", "2", "--map", "paid=setled", code=1).output
     assert en == "error: cannot migrate: state 'setled' does not exist in v2; did you mean 'settled'?\n"
     zh = run("migrate", "desk-order", "--to", "2", "--map", "piad=settled", "--lang", "zh", code=1).output
-    assert zh == "error: 无法迁移：流程 desk-order 的已发布版本中没有状态 'piad'；您是否想输入 'paid'？\n"
+    assert zh == "错误：无法迁移：流程 desk-order 的已发布版本中没有状态 'piad'；您是否想输入 'paid'？\n"
     assert json.loads(run("orders", "show", str(paid)).output)["workflow"] == "desk-order v1"
 
 
@@ -350,7 +350,7 @@ def test_a_stored_order_of_a_newer_schema_version_is_a_clear_error(
     )
     zh = run("orders", "show", str(order_id), "--lang", "zh", code=1).output
     assert zh.startswith(
-        f"error: 订单 {order_id} 的数据的 schema_version 为 2，比本版本 OrderLoom 能读取的（最高 1）更新"
+        f"错误：订单 {order_id} 的数据的 schema_version 为 2，比本版本 OrderLoom 能读取的（最高 1）更新"
     )
     fired = run("orders", "fire", str(order_id), "complete", "--role", "clerk", code=1).output
     assert "has schema_version 2, newer than this OrderLoom reads" in fired
@@ -477,6 +477,23 @@ def test_accounts_are_set_listed_and_their_figures_changed(run: Run) -> None:
     assert listed == [
         "wholesale W100231: 上海鑫达商贸有限公司, credit limit 500000.00, outstanding 495000.00, "
         "31 day(s) overdue, watch"
+    ]
+
+
+def test_accounts_are_set_and_listed_in_chinese(run: Run) -> None:
+    added = run(
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000", "--tier", "gold", "--tax-id", "91310000MA1FL0000X", "--lang", "zh",
+    ).output.splitlines()  # fmt: skip
+    assert added[0] == (
+        "已添加部门 wholesale 的客户账户 W100231：上海鑫达商贸有限公司，信用额度 500000.00，未结清 0.00，"
+        "逾期 0 天，active，等级 gold，税号 91310000MA1FL0000X"
+    )
+    assert added[1].startswith("注意：")
+    listed = run("accounts", "list", "--lang", "zh").output.splitlines()
+    assert listed == [
+        "wholesale W100231：上海鑫达商贸有限公司，信用额度 500000.00，未结清 0.00，逾期 0 天，active，"
+        "等级 gold，税号 91310000MA1FL0000X"
     ]
 
 
