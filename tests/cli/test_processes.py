@@ -1,4 +1,4 @@
-"""`make run` (cli/main.py `run`): the commands of the Makefile's `run` target, as `make -n` prints them,
+"""`make run` (cli/processes.py `run`): the commands of the Makefile's `run` target, as `make -n` prints them,
 start the web app and a worker; a due timer fires under them, the demo's mail is delivered, and Ctrl-C
 stops both in good order."""
 
