@@ -46,7 +46,10 @@ def open_services(ctx: click.Context, *, migrated: bool = True) -> Iterator[Serv
         yield services
     except OperationalError as error:  # the database refused (read-only, locked, gone): say so plainly
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        click.echo(f"error: the database {shown} refused: {error.orig or error}", err=True)
+        said = translate("cli.database_refused", lang_of(ctx)).format(
+            database=shown, reason=error.orig or error
+        )
+        click.echo(translate("cli.error", lang_of(ctx)).format(message=said), err=True)
         sys.exit(1)
     finally:
         services.close()

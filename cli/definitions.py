@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from cli.common import actor_of, fail, open_services, plugins_checked, print_problems, settings_of
-from engine.api import PluginRegistry
+from engine.api import PluginRegistry, translate
 from engine.api.definitions import dependents, load_bundle, validate_file, validate_paths
 from engine.errors import EngineError, Problem
 
@@ -124,9 +124,9 @@ def migrate(
             )
         except EngineError as error:
             fail(error, lang)
-    verb = "would move" if dry_run else "moved"
+    said = translate("cli.migrate.would_move" if dry_run else "cli.migrate.moved", lang)
     click.echo(
-        f"{workflow} -> v{to_version}: {verb} {len(plan.moves)} order(s); {len(plan.blocked)} cannot move"
+        said.format(workflow=workflow, version=to_version, moves=len(plan.moves), blocked=len(plan.blocked))
     )
     for move in plan.moves:
         click.echo(f"  move  #{move['order_id']}: {json.dumps(move, ensure_ascii=False, default=str)}")

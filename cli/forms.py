@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cli.common import json_option, plugins_checked, print_problems, settings_of
+from engine.api import translate
 from engine.api.forms import OptionSourceRegistry
 from engine.errors import DefinitionError
 
@@ -45,7 +46,8 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
         compiled = compile_form(file.resolve(), registry.names, shown=str(file))
     except DefinitionError as error:
         print_problems(error.problems)
-        click.echo(f"error: {file} cannot be shown; nothing was written", err=True)
+        said = translate("cli.form.not_shown", lang).format(file=file)
+        click.echo(translate("cli.error", lang).format(message=said), err=True)
         sys.exit(1)
     except ValueError as error:  # not JSON
         click.echo(f"{file}:1:1: error: not a JSON form file: {error}", err=True)
@@ -62,5 +64,6 @@ def forms_preview(ctx: click.Context, file: Path, output: Path, lang: str, data_
         close()
     output.write_text(html, encoding="utf-8")
     errors = len(compiled.validator.messages(compiled.layout.prepare(data), compiled.layout)) if data else 0
-    note = f"; the data has {errors} error(s), shown beside their fields" if errors else ""
-    click.echo(f"wrote {output} ({compiled.layout.title.get(lang)}{note})")
+    note = translate("cli.form.data_errors", lang).format(count=errors) if errors else ""
+    title = compiled.layout.title.get(lang)
+    click.echo(translate("cli.form.wrote", lang).format(output=output, title=title, note=note))

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from cli.common import echo_json, fail, json_option, open_services, with_actor
-from engine.api import Actor
+from engine.api import Actor, translate
 from engine.errors import EngineError
 
 
@@ -47,7 +47,11 @@ def orders_create(
             )
         except EngineError as error:
             fail(error, lang)
-    click.echo(f"order #{order.id} created in state {order.state} ({order.workflow} v{order.version})")
+    click.echo(
+        translate("cli.order.created", lang).format(
+            order_id=order.id, state=order.state, workflow=order.workflow, version=order.version
+        )
+    )
 
 
 @orders.command("fire")
@@ -78,8 +82,17 @@ def orders_fire(
             )
         except EngineError as error:
             fail(error, lang)
-    extra = f" (then {', '.join(result.auto)})" if result.auto else ""
-    click.echo(f"order #{order_id}: {result.from_state} --{trigger}--> {result.to_state}{extra}")
+    then = translate("cli.order.then", lang).format(triggers=", ".join(result.auto)) if result.auto else ""
+    said = translate("cli.order.fired", lang)
+    click.echo(
+        said.format(
+            order_id=order_id,
+            from_state=result.from_state,
+            trigger=trigger,
+            to_state=result.to_state,
+            then=then,
+        )
+    )
 
 
 @orders.command("show")
@@ -173,4 +186,6 @@ def orders_list(
         columns = (f"#{order.id:<8}", f"{order.department:<12}", f"{order.workflow:<22}", order.state)
         click.echo(" ".join(columns) + f"  {order.channel or ''}")
     if not found:
-        click.echo("no orders match", err=True)  # on stderr: the listing itself stays empty for scripts
+        click.echo(
+            translate("cli.orders.none", lang), err=True
+        )  # on stderr: the listing itself stays empty for scripts

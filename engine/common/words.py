@@ -296,6 +296,35 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",
             "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",
         ),
+        "cli.database_refused": Text(
+            "数据库 {database} 拒绝了操作：{reason}", "the database {database} refused: {reason}"
+        ),
+        "cli.order.created": Text(
+            "订单 #{order_id} 已创建，状态 {state}（{workflow} v{version}）",
+            "order #{order_id} created in state {state} ({workflow} v{version})",
+        ),
+        "cli.order.fired": Text(
+            "订单 #{order_id}：{from_state} --{trigger}--> {to_state}{then}",
+            "order #{order_id}: {from_state} --{trigger}--> {to_state}{then}",
+        ),
+        "cli.order.then": Text("（随后 {triggers}）", " (then {triggers})"),
+        "cli.orders.none": Text("没有符合条件的订单", "no orders match"),
+        "cli.migrate.would_move": Text(
+            "{workflow} -> v{version}：将迁移 {moves} 个订单；{blocked} 个无法迁移",
+            "{workflow} -> v{version}: would move {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.migrate.moved": Text(
+            "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",
+            "{workflow} -> v{version}: moved {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.form.not_shown": Text(
+            "{file} 无法显示；未写入任何文件", "{file} cannot be shown; nothing was written"
+        ),
+        "cli.form.wrote": Text("已写入 {output}（{title}{note}）", "wrote {output} ({title}{note})"),
+        "cli.form.data_errors": Text(
+            "；数据有 {count} 处错误，显示在对应字段旁",
+            "; the data has {count} error(s), shown beside their fields",
+        ),
         "cli.note": Text("注意：{message}", "note: {message}"),
         "cli.list_separator": Text("；", "; "),
         "cli.refused_heading": Text("{headline}：", "{headline}:"),

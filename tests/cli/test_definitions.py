@@ -93,6 +93,8 @@ def test_migrate_dry_run_then_move(run: Run, root: Path) -> None:
     assert "published version 2" in run("publish", str(path)).output
     plan = run("migrate", "desk-order", "--to", "2", "--dry-run").output
     assert "would move 1 order(s); 1 cannot move" in plan
+    zh = run("migrate", "desk-order", "--to", "2", "--dry-run", "--lang", "zh").output
+    assert zh.startswith("desk-order -> v2：将迁移 1 个订单；1 个无法迁移\n")
     assert f"stay  #{done}" in plan and f"move  #{waiting}" in plan
     moved = run("migrate", "desk-order", "--to", "2", "--map", "paid=settled").output
     assert "moved 2 order(s); 0 cannot move" in moved

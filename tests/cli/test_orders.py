@@ -25,6 +25,20 @@ def test_orders_create_fire_show_list(run: Run, root: Path) -> None:
     assert re.search(rf"#{order_id}\s+desk\s+desk-order\s+paid\s+phone", listed), listed
 
 
+def test_orders_are_created_fired_and_listed_in_chinese(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    data = '{"customer": "王芳", "total": 120}'
+    created = run(*args, "--data", data, "--role", "clerk", "--lang", "zh").output
+    found = re.fullmatch(r"订单 #(\d+) 已创建，状态 pending_payment（desk-order v1）\n", created)
+    assert found, created
+    order_id = found.group(1)
+    pay = ["orders", "fire", order_id, "pay", "--data", '{"amount": 120}', "--role", "clerk", "--lang", "zh"]
+    assert run(*pay).output == f"订单 #{order_id}：pending_payment --pay--> paid\n"
+    none = run("orders", "list", "--state", "cancelled", "--lang", "zh")
+    assert (none.stdout, none.stderr) == ("", "没有符合条件的订单\n")
+
+
 def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     order_id = create(run)
