@@ -117,9 +117,7 @@ def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None
     with open_services(ctx) as services:
         found = list_accounts(services.store, department)
     if not found:
-        click.echo(
-            "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`"
-        )
+        click.echo(translate("cli.account.none", lang))
         return
     for account in found:
         record = _account_line(account, lang)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from cli.common import echo_json, fail, open_services, print_problems, settings_of, with_actor
-from engine.api import Actor
+from engine.api import Actor, translate
 from engine.api.definitions import (
     CASES_SUFFIX,
     EVALUATED_KINDS,
@@ -130,23 +130,27 @@ def rules_replay(
         echo_json(report.to_dict())
         return
     if not report.orders:
-        click.echo(f"{ruleset.name}: no order you may see runs a published version of this rule set")
+        click.echo(translate("cli.replay.no_orders", lang).format(ruleset=ruleset.name))
         return
+    said = translate("cli.replay.summary", lang)
     click.echo(
-        f"{ruleset.name}: draft version {ruleset.version} over the last {report.orders} order(s): "
-        f"{len(report.changes)} would change"
+        said.format(
+            ruleset=ruleset.name, version=ruleset.version, orders=report.orders, changes=len(report.changes)
+        )
     )
     for (old, new), count in sorted(report.counts.items()):
         click.echo(f"  {old} -> {new}: {count}")
     for change in report.changes:
         shown = change.to_dict()
         before, after = shown["old"], shown["new"]
-        spoke = f"published: {_names(before['rules'])}; draft: {_names(after['rules'])}"
+        spoke = translate("cli.replay.spoke", lang).format(
+            published=_names(before["rules"], lang), draft=_names(after["rules"], lang)
+        )
         click.echo(f"  #{change.order_id} {change.department}: {_said(before)} -> {_said(after)} ({spoke})")
 
 
-def _names(rules: Sequence[str]) -> str:
-    return ", ".join(rules) or "none"
+def _names(rules: Sequence[str], lang: str) -> str:
+    return ", ".join(rules) or translate("cli.replay.none", lang)
 
 
 def _said(summary: dict[str, Any]) -> str:

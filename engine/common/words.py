@@ -349,6 +349,22 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
+        "cli.account.none": Text(
+            "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
+            "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",
+        ),
+        "cli.replay.no_orders": Text(
+            "{ruleset}：您可见的订单中没有运行此规则集已发布版本的",
+            "{ruleset}: no order you may see runs a published version of this rule set",
+        ),
+        "cli.replay.summary": Text(
+            "{ruleset}：草稿版本 {version} 回放最近 {orders} 个订单：{changes} 个结果会改变",
+            "{ruleset}: draft version {version} over the last {orders} order(s): {changes} would change",
+        ),
+        "cli.replay.spoke": Text(
+            "已发布：{published}；草稿：{draft}", "published: {published}; draft: {draft}"
+        ),
+        "cli.replay.none": Text("无", "none"),
         "cli.account.checked": Text("已按以下表单检查：{forms}", "checked against: {forms}"),
         # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
         "term.channel.web": Text("网站", "Web shop"),

@@ -37,6 +37,7 @@ def test_accounts_are_set_listed_and_their_figures_changed(run: Run) -> None:
 
 
 def test_accounts_are_set_and_listed_in_chinese(run: Run) -> None:
+    assert run("accounts", "list", "--lang", "zh").output.startswith("还没有客户账户：")
     added = run(
         "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
         "--credit-limit", "500000", "--tier", "gold", "--tax-id", "91310000MA1FL0000X", "--lang", "zh",
