@@ -27,7 +27,8 @@ from typing import Any
 
 from engine.api import Actor, Engine, FrozenClock, OrderView, PublishedVersion, Store
 from engine.api.accounts import find_user
-from engine.api.seed import CustomerAccount, discover, load_bundle, put_account
+from engine.api.customer_accounts import CustomerAccount, put_account
+from engine.api.definitions import discover, load_bundle
 from engine.errors import EngineError
 from web.users import create_user
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from engine.store.statuses import OutboxStatus, TimerStatus
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ("engine/runtime", "web", "workers", "demo")
+CHECKED = ("engine/runtime", "web", "workers", "demo", "cli")
 TEMPLATES = ("web/templates/outbox",)
 WORDS = frozenset(status.value for status in (*TimerStatus, *OutboxStatus))
 # The store's calls that take or key a status: ``finish_timer(i, "fired")``, ``outbox_counts(...)["dead"]``.

@@ -7,6 +7,7 @@ from engine.forms.checks import check_form_file
 from engine.forms.fields import ITEMS
 from engine.forms.formats import FORMAT_CHECKER, is_money
 from engine.forms.messages import message
+from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FieldLayout, FormLayout, Option, load_layout, ui_path_for
 from engine.forms.validation import FieldError, FormValidator
 from engine.plugins import OptionContext, OptionSourceRegistry
@@ -28,4 +29,5 @@ __all__ = [
     "load_layout",
     "message",
     "ui_path_for",
+    "unstorable_refusals",
 ]

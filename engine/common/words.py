@@ -290,6 +290,82 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "This form's UI file does not fit its data schema, so it cannot be shown. Fix these "
             "problems first (orderloom validate forms/ lists them too):",
         ),
+        # --- the command line's words (cli/): translate("cli.…", lang), in the language of --lang
+        "cli.error": Text("错误：{message}", "error: {message}"),
+        "cli.plugin_refused": Text(
+            "插件无法加载：{message}；请修正它，或卸载提供它的包",
+            "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",
+        ),
+        "cli.database_refused": Text(
+            "数据库 {database} 拒绝了操作：{reason}", "the database {database} refused: {reason}"
+        ),
+        "cli.order.created": Text(
+            "订单 #{order_id} 已创建，状态 {state}（{workflow} v{version}）",
+            "order #{order_id} created in state {state} ({workflow} v{version})",
+        ),
+        "cli.order.fired": Text(
+            "订单 #{order_id}：{from_state} --{trigger}--> {to_state}{then}",
+            "order #{order_id}: {from_state} --{trigger}--> {to_state}{then}",
+        ),
+        "cli.order.then": Text("（随后 {triggers}）", " (then {triggers})"),
+        "cli.orders.none": Text("没有符合条件的订单", "no orders match"),
+        "cli.migrate.would_move": Text(
+            "{workflow} -> v{version}：将迁移 {moves} 个订单；{blocked} 个无法迁移",
+            "{workflow} -> v{version}: would move {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.migrate.moved": Text(
+            "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",
+            "{workflow} -> v{version}: moved {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.form.not_shown": Text(
+            "{file} 无法显示；未写入任何文件", "{file} cannot be shown; nothing was written"
+        ),
+        "cli.form.wrote": Text("已写入 {output}（{title}{note}）", "wrote {output} ({title}{note})"),
+        "cli.form.data_errors": Text(
+            "；数据有 {count} 处错误，显示在对应字段旁",
+            "; the data has {count} error(s), shown beside their fields",
+        ),
+        "cli.note": Text("注意：{message}", "note: {message}"),
+        "cli.list_separator": Text("；", "; "),
+        "cli.refused_heading": Text("{headline}：", "{headline}:"),
+        "cli.field_problem": Text("  {field}：{problem}", "  {field}: {problem}"),
+        "cli.in_forms": Text("（{forms}）", " ({forms})"),
+        "cli.account.added": Text(
+            "已添加部门 {department} 的客户账户 {account_no}：{record}",
+            "account {account_no} of {department} added: {record}",
+        ),
+        "cli.account.updated": Text(
+            "已更新部门 {department} 的客户账户 {account_no}：{record}",
+            "account {account_no} of {department} updated: {record}",
+        ),
+        "cli.account.listed": Text(
+            "{department} {account_no}：{record}", "{department} {account_no}: {record}"
+        ),
+        "cli.account.record": Text(
+            "{company}，信用额度 {credit_limit}，未结清 {outstanding}，"
+            "逾期 {overdue_days} 天，{status}{extra}",
+            "{company}, credit limit {credit_limit}, outstanding {outstanding}, "
+            "{overdue_days} day(s) overdue, {status}{extra}",
+        ),
+        "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
+        "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
+        "cli.account.none": Text(
+            "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
+            "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",
+        ),
+        "cli.replay.no_orders": Text(
+            "{ruleset}：您可见的订单中没有运行此规则集已发布版本的",
+            "{ruleset}: no order you may see runs a published version of this rule set",
+        ),
+        "cli.replay.summary": Text(
+            "{ruleset}：草稿版本 {version} 回放最近 {orders} 个订单：{changes} 个结果会改变",
+            "{ruleset}: draft version {version} over the last {orders} order(s): {changes} would change",
+        ),
+        "cli.replay.spoke": Text(
+            "已发布：{published}；草稿：{draft}", "published: {published}; draft: {draft}"
+        ),
+        "cli.replay.none": Text("无", "none"),
+        "cli.account.checked": Text("已按以下表单检查：{forms}", "checked against: {forms}"),
         # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
         "term.channel.web": Text("网站", "Web shop"),
         "term.channel.app": Text("移动应用", "App"),

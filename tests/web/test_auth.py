@@ -373,7 +373,7 @@ def test_orderloom_demo_adds_the_logins_serve_prints(tmp_path: Path) -> None:
 
 
 def test_serve_lists_the_demo_logins_clerk_first_with_who_each_is() -> None:
-    from cli.main import _describe_demo_actor
+    from cli.processes import _describe_demo_actor
     from demo.loader import DEMO_ACTORS
 
     shown = [_describe_demo_actor(user) for user in DEMO_ACTORS]

@@ -26,7 +26,7 @@ def preview(*args: str, code: int = 0) -> Result:
 def test_a_preview_is_one_file_with_its_css_inlined(tmp_path: Path) -> None:
     out = tmp_path / "page.html"
     result = preview(str(RETAIL), "-o", str(out))
-    assert result.output.strip() == f"wrote {out} (网站零售下单)"
+    assert result.output.strip() == f"已写入 {out}（网站零售下单）"
     html = out.read_text(encoding="utf-8")
     page = Page(html)
     assert page.one("html")["lang"] == "zh-CN"
@@ -90,11 +90,11 @@ def test_a_ui_file_or_a_broken_form_is_refused(tmp_path: Path) -> None:
     result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)
     assert "did you mean 'customer.mobile'?" in result.output
     assert result.output.startswith(f"{broken / 'service-order.ui.json'}:")
-    assert "nothing was written" in result.output and not out.exists()
+    assert "无法显示；未写入任何文件" in result.output and not out.exists()
     (broken / "service-order.json").write_text("{not json", encoding="utf-8")
     result = preview(str(broken / "service-order.json"), "-o", str(out), code=1)
     assert f"{broken / 'service-order.json'}:1:2: error: JSON syntax error" in result.output
-    assert "nothing was written" in result.output and not out.exists()
+    assert "无法显示；未写入任何文件" in result.output and not out.exists()
 
 
 def write_form(tmp_path: Path, text: str) -> Path:
@@ -141,7 +141,7 @@ def test_a_form_file_whose_root_is_true_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "page.html"
     result = preview(str(path), "-o", str(out), code=1)
     assert f"{path}:1:1: error: a form must be a JSON object (a JSON Schema)" in result.output
-    assert "nothing was written" in result.output and not out.exists()
+    assert "无法显示；未写入任何文件" in result.output and not out.exists()
 
 
 def test_preview_data_holding_a_lone_surrogate_names_the_field(tmp_path: Path) -> None:

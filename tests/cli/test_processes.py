@@ -1,4 +1,4 @@
-"""`make run` (cli/main.py `run`): the commands of the Makefile's `run` target, as `make -n` prints them,
+"""`make run` (cli/processes.py `run`): the commands of the Makefile's `run` target, as `make -n` prints them,
 start the web app and a worker; a due timer fires under them, the demo's mail is delivered, and Ctrl-C
 stops both in good order."""
 
@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from engine.store import Store
 from engine.store.tables import outbox, timers
+from tests.cli.support import Run, create, publish_desk
 from wiring.settings import REPO_ROOT
 
 WAIT = 120.0  # seconds a step may take before the test gives up on it
@@ -219,3 +220,12 @@ def _feed_cursor(store: Store) -> int | None:
     with store.read() as tx:
         cursor = tx.correlation_cursor("default")
     return None if cursor is None else cursor.last_outbox_id
+
+
+def test_worker_fires_due_timers_once(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    create(run)
+    # Nothing is due yet: the unpaid timeout is 30 minutes away.
+    out = run("worker", "--once", "--id", "w1").output
+    assert "fired 0 timer(s), sent 0 message(s)" in out
+    assert "outbox delivery is off" in out

@@ -264,6 +264,9 @@ def test_replay_shows_exactly_the_orders_a_raised_threshold_changes(
         f"  #{oid} retail: hold (risk-review) -> approve (published: large-amount; draft: none)"
         for oid in changed
     ]
+    zh = run("rules", "replay", str(draft), "--last", "10", "--lang", "zh").output.splitlines()
+    assert re.fullmatch(r"retail-audit：草稿版本 [0-9a-f]{16} 回放最近 5 个订单：2 个结果会改变", zh[0])
+    assert zh[4] == f"  #{changed[0]} retail: hold (risk-review) -> approve (已发布：large-amount；草稿：无)"
 
 
 def test_replay_json_last_and_scope(run: Run, root: Path, orders: dict[int, float]) -> None:
@@ -284,6 +287,8 @@ def test_replay_json_last_and_scope(run: Run, root: Path, orders: dict[int, floa
         assert (empty["orders"], empty["changed"]) == (0, [])
     text = run("rules", "replay", str(draft), "--works-in", "wholesale").output
     assert text == "retail-audit: no order you may see runs a published version of this rule set\n"
+    zh = run("rules", "replay", str(draft), "--works-in", "wholesale", "--lang", "zh").output
+    assert zh == "retail-audit：您可见的订单中没有运行此规则集已发布版本的\n"
 
 
 def test_replay_of_an_unchanged_draft_changes_nothing(run: Run, root: Path, orders: dict[int, float]) -> None:

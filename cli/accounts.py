@@ -1,0 +1,145 @@
+"""`orderloom accounts`: business customers' accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cli.common import fail, open_services
+from engine.api import translate
+from engine.api.customer_accounts import (
+    ONLY_THE_RECORD,
+    AccountRefused,
+    AccountStatus,
+    AccountTier,
+    CustomerAccount,
+    list_accounts,
+    put_account,
+)
+from engine.errors import EngineError
+
+
+@click.group()
+def accounts() -> None:
+    """Business customers' accounts: the record a wholesale order takes its credit limit, balance
+    outstanding, standing and tier from (docs/departments.md)."""
+
+
+@accounts.command("set")
+@click.argument("account_no")
+@click.option("--department", required=True, help="The department whose account it is (wholesale).")
+@click.option("--company", required=True, help="The company's name.")
+@click.option("--credit-limit", required=True, type=click.FloatRange(min=0), help="Credit limit in yuan.")
+@click.option(
+    "--outstanding", default=0.0, show_default=True, type=click.FloatRange(min=0), help="Yuan owed."
+)
+@click.option("--overdue-days", default=0, show_default=True, type=click.IntRange(min=0), help="Oldest debt.")
+@click.option(
+    "--status",
+    default="active",
+    show_default=True,
+    type=click.Choice([status.value for status in AccountStatus]),
+)
+@click.option("--tier", default=None, type=click.Choice([tier.value for tier in AccountTier]))
+@click.option("--tax-id", default=None, help="The unified social credit code.")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
+@click.pass_context
+def accounts_set(
+    ctx: click.Context,
+    account_no: str,
+    department: str,
+    company: str,
+    credit_limit: float,
+    outstanding: float,
+    overdue_days: int,
+    status: str,
+    tier: str | None,
+    tax_id: str | None,
+    lang: str,
+) -> None:
+    """Store account ACCOUNT_NO of a department, or its new figures: orders placed from now on take them.
+
+    The record is checked against the forms of the department's published workflows (the account
+    number, company and tax id as their data and intake forms take them); nothing is stored when it
+    does not fit."""
+    account = CustomerAccount(
+        department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier
+    )
+    with open_services(ctx) as services:
+        try:
+            stored = put_account(services.store, account, services.engine.clock.now())
+        except AccountRefused as refused:
+            heading = translate("cli.refused_heading", lang).format(headline=refused.headline.get(lang))
+            click.echo(translate("cli.error", lang).format(message=heading), err=True)
+            for problem in refused.problems:
+                field = _ACCOUNT_OPTIONS.get(problem.field, problem.field)
+                said = problem.zh if lang == "zh" else problem.en
+                line = translate("cli.field_problem", lang).format(field=field, problem=said)
+                if problem.forms:
+                    forms = translate("cli.list_separator", lang).join(problem.forms)
+                    line += translate("cli.in_forms", lang).format(forms=forms)
+                click.echo(line, err=True)
+            sys.exit(1)
+        except EngineError as error:  # a published version this code cannot read, say
+            fail(error, lang)
+    done = "cli.account.added" if stored.created else "cli.account.updated"
+    record = _account_line(account, lang)
+    click.echo(translate(done, lang).format(account_no=account_no, department=department, record=record))
+    if stored.checked:
+        forms = translate("cli.list_separator", lang).join(stored.checked)
+        click.echo(translate("cli.account.checked", lang).format(forms=forms))
+    else:
+        said = ONLY_THE_RECORD.get(lang).format(department=department)
+        click.echo(translate("cli.note", lang).format(message=said))
+
+
+# The option of ``accounts set`` that gives each field of a record (the number is its argument).
+_ACCOUNT_OPTIONS = {
+    "account_no": "ACCOUNT_NO",
+    "department": "--department",
+    "company": "--company",
+    "credit_limit": "--credit-limit",
+    "outstanding": "--outstanding",
+    "overdue_days": "--overdue-days",
+    "status": "--status",
+    "tier": "--tier",
+    "tax_id": "--tax-id",
+}
+
+
+@accounts.command("list")
+@click.option("--department", default=None, help="Only this department's accounts.")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
+@click.pass_context
+def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None:
+    """List the accounts: number, company, credit limit, outstanding, standing."""
+    with open_services(ctx) as services:
+        found = list_accounts(services.store, department)
+    if not found:
+        click.echo(translate("cli.account.none", lang))
+        return
+    for account in found:
+        record = _account_line(account, lang)
+        click.echo(
+            translate("cli.account.listed", lang).format(
+                department=account.department, account_no=account.account_no, record=record
+            )
+        )
+
+
+def _account_line(account: CustomerAccount, lang: str) -> str:
+    """An account's figures in one line: ``ACME, credit limit 500000.00, outstanding …, watch, tier gold``."""
+    extra = "".join(
+        translate(f"cli.account.{name}", lang).format(**{name: value})
+        for name, value in (("tier", account.tier), ("tax_id", account.tax_id))
+        if value
+    )
+    return translate("cli.account.record", lang).format(
+        company=account.company,
+        credit_limit=f"{account.credit_limit:.2f}",
+        outstanding=f"{account.outstanding:.2f}",
+        overdue_days=account.overdue_days,
+        status=account.status,
+        extra=extra,
+    )

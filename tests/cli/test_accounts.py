@@ -1,0 +1,136 @@
+"""``orderloom accounts``: customers' accounts set and listed, refused field by field, in zh and en."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import main
+from tests.cli.support import REPO, Run
+
+
+def test_accounts_are_set_listed_and_their_figures_changed(run: Run) -> None:
+    assert "no accounts yet" in run("accounts", "list").output
+    added = run(
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000", "--outstanding", "80000.5", "--tier", "gold",
+    )  # fmt: skip
+    assert added.output.startswith(
+        "account W100231 of wholesale added: 上海鑫达商贸有限公司, credit limit 500000.00"
+    )
+    # nothing of wholesale is published here: the output says what was checked, and what was not
+    assert "note: no published workflow of department wholesale holds an account, so only the record" in (
+        added.output
+    )
+    updated = run(
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000", "--outstanding", "495000", "--status", "watch", "--overdue-days", "31",
+    )  # fmt: skip
+    assert "updated" in updated.output
+    listed = run("accounts", "list", "--department", "wholesale").output.splitlines()
+    assert listed == [
+        "wholesale W100231: 上海鑫达商贸有限公司, credit limit 500000.00, outstanding 495000.00, "
+        "31 day(s) overdue, watch"
+    ]
+
+
+def test_accounts_are_set_and_listed_in_chinese(run: Run) -> None:
+    assert run("accounts", "list", "--lang", "zh").output.startswith("还没有客户账户：")
+    added = run(
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000", "--tier", "gold", "--tax-id", "91310000MA1FL0000X", "--lang", "zh",
+    ).output.splitlines()  # fmt: skip
+    assert added[0] == (
+        "已添加部门 wholesale 的客户账户 W100231：上海鑫达商贸有限公司，信用额度 500000.00，未结清 0.00，"
+        "逾期 0 天，active，等级 gold，税号 91310000MA1FL0000X"
+    )
+    assert added[1].startswith("注意：")
+    listed = run("accounts", "list", "--lang", "zh").output.splitlines()
+    assert listed == [
+        "wholesale W100231：上海鑫达商贸有限公司，信用额度 500000.00，未结清 0.00，逾期 0 天，active，"
+        "等级 gold，税号 91310000MA1FL0000X"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--credit-limit", "-1", "--credit-limit"),
+        ("--outstanding", "abc", "--outstanding"),
+        ("--status", "frozen", "--status"),
+        (
+            "--outstanding",
+            "0.001",
+            "  --outstanding: The outstanding balance (CNY) is not valid: expected an amount with at most "
+            "two decimals",
+        ),
+    ],
+)
+def test_an_account_with_a_figure_the_credit_check_cannot_use_is_refused(
+    run: Run, option: str, value: str, said: str
+) -> None:
+    args = [
+        "accounts",
+        "set",
+        "W100231",
+        "--department",
+        "wholesale",
+        "--company",
+        "鑫达",
+        "--credit-limit",
+        "1",
+    ]
+    result = run(*args, option, value, code=1 if option == "--outstanding" and value == "0.001" else 2)
+    assert said in result.output
+    assert "Traceback" not in result.output
+    assert "no accounts yet" in run("accounts", "list").output
+
+
+def test_an_account_the_published_wholesale_forms_refuse_is_refused_on_each_field_in_zh_and_en(
+    tmp_path: Path,
+) -> None:
+    env = {"ORDERLOOM_DEFINITIONS": str(REPO), "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}"}
+
+    def run(*args: str, code: int = 0) -> Result:
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    run("db", "upgrade")
+    run("publish", str(REPO / "workflows" / "wholesale" / "order.yaml"))
+    args = ["accounts", "set", "ACME-1", "--department", "wholesale", "--company", "A", "--credit-limit", "1"]
+    args += ["--tax-id", "not-a-code"]
+    order_form = "wholesale-order v1: forms/wholesale/order.json"
+    every_form = f"{order_form}; wholesale-order v1: forms/wholesale/intake-phone.json; " + (
+        "wholesale-order v1: forms/wholesale/intake-email.json"
+    )
+    assert run(*args, code=1).output.splitlines() == [
+        "error: account ACME-1 of department wholesale was not stored:",
+        f"  --company: The account's company must have at least 2 characters ({order_form})",
+        "  ACCOUNT_NO: The account number is not valid: expected the letter W and 6 digits, as W100231 "
+        f"({every_form})",
+        "  --tax-id: The account's unified social credit code is not valid: expected 18 digits and capital "
+        f"letters (no I, O, S, V or Z), as 91310000MA1FL0000X ({order_form})",
+    ]
+    zh = run(*args, "--lang", "zh", code=1).output.splitlines()
+    assert zh[:2] == [
+        "错误：客户账户 ACME-1（部门 wholesale）未保存：",
+        f"  --company：客户账户公司名称至少需要2个字符（{order_form}）",
+    ]
+    assert zh[2].startswith("  ACCOUNT_NO：客户编号格式不正确：应为字母W加6位数字，如 W100231（")
+    assert "Traceback" not in "".join(zh)
+    assert "no accounts yet" in run("accounts", "list").output
+    fitting = [
+        "accounts",
+        "set",
+        "W100999",
+        "--department",
+        "wholesale",
+        "--company",
+        "鑫达",
+        "--credit-limit",
+        "1",
+    ]
+    assert run(*fitting).output.splitlines()[1] == f"checked against: {every_form}"

@@ -1,0 +1,153 @@
+"""``orderloom orders``: create, fire, show and list, run in-process against a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from sqlalchemy import create_engine, update
+
+from engine.store import tables
+from tests.cli.support import Run, create, publish_desk
+
+
+def test_orders_create_fire_show_list(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    fired = run("orders", "fire", str(order_id), "pay", "--data", '{"amount": 120}', "--role", "clerk")
+    assert f"order #{order_id}: pending_payment --pay--> paid" in fired.output
+    shown = json.loads(run("orders", "show", str(order_id)).output)
+    assert shown["state"] == "paid" and shown["data"]["customer"] == "王芳"
+    assert [e["trigger"] for e in shown["history"]][-1] == "pay"
+    assert {t["trigger"] for t in shown["triggers"]} == {"complete", "cancel"}
+    listed = run("orders", "list", "--department", "desk").output
+    assert re.search(rf"#{order_id}\s+desk\s+desk-order\s+paid\s+phone", listed), listed
+
+
+def test_orders_are_created_fired_and_listed_in_chinese(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    data = '{"customer": "王芳", "total": 120}'
+    created = run(*args, "--data", data, "--role", "clerk", "--lang", "zh").output
+    found = re.fullmatch(r"订单 #(\d+) 已创建，状态 pending_payment（desk-order v1）\n", created)
+    assert found, created
+    order_id = found.group(1)
+    pay = ["orders", "fire", order_id, "pay", "--data", '{"amount": 120}', "--role", "clerk", "--lang", "zh"]
+    assert run(*pay).output == f"订单 #{order_id}：pending_payment --pay--> paid\n"
+    none = run("orders", "list", "--state", "cancelled", "--lang", "zh")
+    assert (none.stdout, none.stderr) == ("", "没有符合条件的订单\n")
+
+
+def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    no_role = run("orders", "fire", str(order_id), "pay", "--data", '{"amount": 120}', code=1).output
+    assert "requires role clerk" in no_role
+    short = run("orders", "fire", str(order_id), "pay", "--data", '{"amount": 1}', "--role", "clerk", code=1)
+    assert "data.amount >= order.total" in short.output
+    bad = ["orders", "fire", str(order_id), "pay", "--data", '{"amount": "x"}', "--role", "clerk"]
+    zh = run(*bad, "--lang", "zh", code=1).output
+    assert "amount应为数字" in zh and '"path": "$.amount"' in zh
+    assert "The amount must be a number" in run(*bad, "--lang", "en", code=1).output
+    assert "需要角色 clerk" in run("orders", "fire", str(order_id), "pay", "--lang", "zh", code=1).output
+
+
+def test_a_missing_order_is_named_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    zh = run("orders", "show", "99999", "--lang", "zh", code=1)
+    assert zh.output == "错误：找不到订单 99999\n"
+    assert run("orders", "show", "99999", code=1).output == "error: order 99999 not found\n"
+    fired = run("orders", "fire", "99999", "pay", "--lang", "zh", code=1).output
+    assert fired == "错误：找不到订单 99999\n"
+
+
+def test_an_order_id_above_2_to_the_63_is_not_found_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    huge = "99999999999999999999999"
+    assert run("orders", "show", huge, code=1).output == f"error: order {huge} not found\n"
+    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"错误：找不到订单 {huge}\n"
+    assert run("orders", "fire", huge, "pay", code=1).output == f"error: order {huge} not found\n"
+    moved = run("migrate", "desk-order", "--to", huge, code=1).output
+    assert moved == f"error: workflow desk-order v{huge} is not published; published versions: v1\n"
+
+
+def test_a_misspelled_workflow_gets_a_did_you_mean_in_both_languages(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-ordr", "--role", "clerk"]
+    assert run(*args, "--lang", "zh", code=1).output == (
+        "错误：流程 desk-ordr 尚未发布；您是否想输入 'desk-order'？\n"
+    )
+    assert run(*args, code=1).output == (
+        "error: workflow desk-ordr is not published; did you mean 'desk-order'?\n"
+    )
+
+
+def test_an_idempotency_key_creates_once(run: Run, root: Path) -> None:
+    publish_desk(run, root)
+    assert create(run, key="phone-7781") == create(run, key="phone-7781")
+    assert len(run("orders", "list").output.splitlines()) == 1
+
+
+def test_a_stored_order_of_a_newer_schema_version_is_a_clear_error(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    publish_desk(run, root)
+    order_id = create(run)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(tables.orders).values(schema_version=2))
+    engine.dispose()
+    en = run("orders", "show", str(order_id), code=1).output
+    assert en == (
+        f"error: the data of order {order_id} has schema_version 2, newer than this OrderLoom reads "
+        "(up to 1): it was written by a newer OrderLoom; run that version, or upgrade this one\n"
+    )
+    zh = run("orders", "show", str(order_id), "--lang", "zh", code=1).output
+    assert zh.startswith(
+        f"错误：订单 {order_id} 的数据的 schema_version 为 2，比本版本 OrderLoom 能读取的（最高 1）更新"
+    )
+    fired = run("orders", "fire", str(order_id), "complete", "--role", "clerk", code=1).output
+    assert "has schema_version 2, newer than this OrderLoom reads" in fired
+
+
+def test_a_published_version_of_a_newer_schema_version_is_a_clear_error(
+    run: Run, root: Path, tmp_path: Path
+) -> None:
+    publish_desk(run, root)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}")
+    with engine.begin() as connection:
+        connection.execute(update(tables.workflow_versions).values(schema_version=3))
+    engine.dispose()
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    out = run(*args, "--data", '{"customer": "王芳", "total": 1}', "--role", "clerk", code=1).output
+    assert out.startswith("error: the bundle of workflow desk-order v1 has schema_version 3, newer than")
+
+
+def test_show_explains_the_rules_decision(run: Run, root: Path) -> None:
+    rules = root / "rules" / "audit.yaml"
+    rules.parent.mkdir(exist_ok=True)
+    rules.write_text(
+        "schema_version: 1\nruleset: desk-audit\nkind: audit\ntitle: {zh: 审核, en: Audit}\n"
+        "outcomes: [approve, hold, reject]\ndefault: approve\nrules:\n"
+        "  - {name: big, when: 'order.total > 100', outcome: hold, queue: risk-review,\n"
+        "     reason: {zh: 金额超过100元, en: Amount over 100 CNY}}\n",
+        encoding="utf-8",
+    )
+    path = root / "workflows" / "desk.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "  - {trigger: complete, source: paid, dest: completed, roles: [clerk]}",
+        "  - {trigger: complete, source: paid, roles: [clerk], rules: rules/audit.yaml,\n"
+        "     dest: {approve: completed, hold: paid, reject: cancelled}}",
+    )
+    path.write_text(text, encoding="utf-8")
+    publish_desk(run, root)
+    order_id = create(run, total=120)
+    run("orders", "fire", str(order_id), "pay", "--data", '{"amount": 120}', "--role", "clerk")
+    run("orders", "fire", str(order_id), "complete", "--role", "clerk")
+    event = json.loads(run("orders", "show", str(order_id), "--lang", "zh").output)["history"][-1]
+    assert event["decision"]["outcome"] == "hold" and event["decision"]["queue"] == "risk-review"
+    assert event["decision"]["reasons"] == [{"rule": "big", "reason": "金额超过100元"}]
+    assert "trace" not in event["decision"]
+    traced = json.loads(run("orders", "show", str(order_id), "--trace").output)["history"][-1]
+    assert traced["decision"]["trace"][0]["matched"] is True
