@@ -646,10 +646,7 @@ def _services() -> Any:
 
 
 def _registry() -> OptionSourceRegistry:
-    found = current_app.extensions.get("orderloom.option_sources")
-    if found is None:
-        found = current_app.extensions["orderloom.option_sources"] = OptionSourceRegistry.from_entry_points()
-    registry: OptionSourceRegistry = found
+    registry: OptionSourceRegistry = _services().option_sources  # loaded and checked when the app starts
     return registry
 
 

@@ -1,11 +1,14 @@
-"""The composition root: one place that builds the store, the plugin registry and the engine."""
+"""The composition root: one place that builds the store, the plugin registries and the engine.
+
+Every plugin is loaded (and checked against its protocol) here, when a process starts: one that does not
+fit stops the start with its ``PluginError``, never a page later."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from engine.clock import Clock, SystemClock
-from engine.plugins import PluginRegistry
+from engine.plugins import OptionSourceRegistry, PluginRegistry
 from engine.runtime import Engine
 from engine.store.store import Store
 from wiring.database import ensure_sqlite_folder
@@ -18,6 +21,7 @@ class Services:
     store: Store
     registry: PluginRegistry
     engine: Engine
+    option_sources: OptionSourceRegistry
 
     def close(self) -> None:
         self.store.dispose()
@@ -26,6 +30,11 @@ class Services:
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     ensure_sqlite_folder(settings.database_url)
     store = Store(settings.database_url)
-    registry = PluginRegistry.from_entry_points()
+    try:
+        registry = PluginRegistry.from_entry_points()
+        option_sources = OptionSourceRegistry.from_entry_points()
+    except BaseException:
+        store.dispose()
+        raise
     engine = Engine(store, registry, clock or SystemClock())
-    return Services(settings=settings, store=store, registry=registry, engine=engine)
+    return Services(settings, store, registry, engine, option_sources)
