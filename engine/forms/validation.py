@@ -46,7 +46,7 @@ from jsonschema.validators import extend
 
 from engine.common.json_path import child_path
 from engine.common.words import WORDS, word, words_of
-from engine.errors import Refusal, RefusalCode, brief, schema_message
+from engine.errors import Refusal, RefusalCode, brief
 from engine.forms import messages as catalogue
 from engine.forms.fields import ITEMS, Text, description, field_path, fields_of, first, resolve, title
 from engine.forms.formats import (
@@ -59,7 +59,7 @@ from engine.forms.formats import (
     prepare_schema,
 )
 
-__all__ = ["FieldError", "FieldWords", "FormError", "FormValidator", "Labels", "without_knock_ons"]
+__all__ = ["FieldError", "FieldWords", "FormValidator", "Labels", "without_knock_ons"]
 
 
 class ComputedReads(Protocol):
@@ -87,41 +87,6 @@ class Labels(Protocol):
     @property
     def fields(self) -> Mapping[str, FieldWords]: ...
 
-
-@dataclass(frozen=True)
-class FormError:
-    path: str
-    en: str
-    zh: str
-
-    def refusal(self, form: str | None = None) -> Refusal:
-        """A ``form`` refusal for this field; ``form`` (the form file) is added to the details when given."""
-        details: dict[str, Any] = {"path": self.path, "message": self.en}
-        if form is not None:
-            details["form"] = form
-        return Refusal(RefusalCode.FORM, f"{self.path}：{self.zh}", f"{self.path}: {self.en}", details)
-
-
-_ZH_KEYWORDS: dict[str, Callable[[ValidationError], str]] = {
-    "required": lambda e: f"缺少必填字段（{e.message.split(' ')[0]}）",
-    "type": lambda e: f"类型应为 {e.validator_value}",
-    "minimum": lambda e: f"不能小于 {e.validator_value}",
-    "maximum": lambda e: f"不能大于 {e.validator_value}",
-    "exclusiveMinimum": lambda e: f"必须大于 {e.validator_value}",
-    "exclusiveMaximum": lambda e: f"必须小于 {e.validator_value}",
-    "minLength": lambda e: f"长度不能少于 {e.validator_value}",
-    "maxLength": lambda e: f"长度不能超过 {e.validator_value}",
-    "minItems": lambda e: f"至少需要 {e.validator_value} 项",
-    "maxItems": lambda e: f"最多 {e.validator_value} 项",
-    "enum": lambda e: f"只能是以下之一：{e.validator_value}",
-    "const": lambda e: f"只能是 {e.validator_value!r}",
-    "pattern": lambda e: f"格式不符合 {e.validator_value}",
-    "format": lambda e: f"不是有效的 {e.validator_value}",
-    "additionalProperties": lambda e: "包含不允许的字段",
-    MONEY_KEYWORD: lambda e: (
-        f"金额须小于 {MONEY_LIMIT:,}" if money_problem(e.instance) == TOO_LARGE else "金额最多两位小数"
-    ),
-}
 
 _FORMATS: FormatChecker = FORMAT_CHECKER
 
@@ -214,20 +179,6 @@ class FormValidator:
             return bool(self.fast.is_valid(data))
         except (ValueError, TypeError, OverflowError):  # not JSON data (a date, a set): ask jsonschema
             return not any(True for _ in self.detailed.iter_errors(data))
-
-    def errors(self, data: Any) -> list[FormError]:
-        if self.is_valid(data):
-            return []
-        found = []
-        for error in sorted(self.detailed.iter_errors(data), key=lambda e: list(map(str, e.path))):
-            path = error.json_path
-            if error.validator == "required" and isinstance(error.instance, dict):
-                missing = error.message.split("'")[1] if "'" in error.message else ""
-                path = f"{path}.{missing}" if missing else path
-            to_zh = _ZH_KEYWORDS.get(str(error.validator))
-            zh = to_zh(error) if to_zh else schema_message(error)
-            found.append(FormError(path, schema_message(error), zh))
-        return found
 
     def messages(self, data: Any, layout: Labels | None = None) -> list[FieldError]:
         """Every error of ``data`` for people: its field and a message in zh and en (``[]`` when valid).

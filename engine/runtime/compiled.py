@@ -24,7 +24,7 @@ from engine.common.text import Text
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
 from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
 from engine.forms.ui import FormLayout, load_layout
-from engine.forms.validation import FormError, FormValidator
+from engine.forms.validation import FormValidator
 from engine.plugins import Action, PluginRegistry
 from engine.rules.expr import compile_expression, parse
 from engine.rules.kinds import compile_ruleset
@@ -450,7 +450,6 @@ __all__ = [
     "CompiledTransition",
     "CompiledVersion",
     "Conflict",
-    "FormError",
     "FormValidator",
     "Move",
     "StateConfig",

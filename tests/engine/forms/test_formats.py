@@ -172,7 +172,7 @@ def test_mobile_examples(value: str, valid: bool) -> None:
 )
 def test_money_examples(value: float, valid: bool) -> None:
     assert FORM.is_valid({"amount": value}) is valid
-    assert (not FORM.errors({"amount": value})) is valid
+    assert (not FORM.messages({"amount": value})) is valid
 
 
 def test_money_allows_a_negative_amount_where_the_schema_sets_its_own_minimum() -> None:
