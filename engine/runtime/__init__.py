@@ -14,6 +14,7 @@ from engine.runtime.outbox import (
 )
 from engine.runtime.results import (
     AuditEvent,
+    BlockedCode,
     FireResult,
     IntakePage,
     ListedOrder,
@@ -38,6 +39,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "AuditEvent",
+    "BlockedCode",
     "DispatchReport",
     "Engine",
     "FireResult",

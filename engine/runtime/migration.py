@@ -13,7 +13,7 @@ from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.commands import TimerKey, schedule
 from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, active_paths, joined, split
 from engine.runtime.parts import Parts, retried
-from engine.runtime.results import MigrationPlan
+from engine.runtime.results import BlockedCode, MigrationPlan
 from engine.store import OrderRow, TimerRow
 from engine.store.statuses import TimerStatus
 
@@ -70,7 +70,7 @@ class Migrations:
                         {
                             "order_id": row.id,
                             "state": row.state,
-                            "code": "state-gone",
+                            "code": BlockedCode.STATE_GONE,
                             "en": f"state {', '.join(gone)} does not exist in v{to_version}; map it",
                             "zh": f"状态 {'、'.join(gone)} 在 v{to_version} 中不存在，请指定映射",
                         }
@@ -86,7 +86,7 @@ class Migrations:
                         {
                             "order_id": row.id,
                             "state": row.state,
-                            "code": "conflicting-states",
+                            "code": BlockedCode.CONFLICTING_STATES,
                             "en": en,
                             "zh": zh,
                         }
@@ -97,7 +97,7 @@ class Migrations:
                         {
                             "order_id": row.id,
                             "state": row.state,
-                            "code": "final-state",
+                            "code": BlockedCode.FINAL_STATE,
                             "en": f"{joined(config)} is a final state; finish the order with a transition "
                             "so its side effects run (refunds, stock release)",
                             "zh": f"{joined(config)} 是终止状态；请通过流转结束订单，以便执行其后续动作"
@@ -116,7 +116,7 @@ class Migrations:
                         {
                             "order_id": row.id,
                             "state": row.state,
-                            "code": "data-invalid",
+                            "code": BlockedCode.DATA_INVALID,
                             "en": "; ".join(f"{e.path}: {e.en}" for e in errors),
                             "zh": "；".join(f"{e.path}：{e.zh}" for e in errors),
                         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from engine.common.text import Text
@@ -89,12 +90,21 @@ class PublishedForm:
     validator: FormValidator
 
 
+class BlockedCode(StrEnum):
+    """Why a migration leaves an order where it is (the strings ``orderloom migrate`` prints)."""
+
+    STATE_GONE = "state-gone"  # its state is in no published version and the mapping names none
+    CONFLICTING_STATES = "conflicting-states"  # its states cannot be active together in the new version
+    FINAL_STATE = "final-state"  # it would land in a final state: finish it with a transition instead
+    DATA_INVALID = "data-invalid"  # its data fails the new version's data form
+
+
 @dataclass
 class MigrationPlan:
     workflow: str
     to_version: int
     moves: list[dict[str, Any]] = field(default_factory=list)  # order_id, from/to version and state
-    blocked: list[dict[str, Any]] = field(default_factory=list)  # order_id, state, code, en, zh
+    blocked: list[dict[str, Any]] = field(default_factory=list)  # order_id, state, code (BlockedCode), en, zh
     applied: bool = False
 
 

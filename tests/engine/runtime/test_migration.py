@@ -11,7 +11,7 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.errors import EngineError
-from engine.runtime import Engine
+from engine.runtime import BlockedCode, Engine
 from engine.store import Store
 from tests.engine.runtime.conftest import ADMIN, CLERK, bundle
 
@@ -32,6 +32,7 @@ def test_a_mapping_into_a_final_state_is_refused_for_those_orders(engine: Engine
     assert [m["order_id"] for m in plan.moves] == [waiting]
     [blocked] = plan.blocked
     assert (blocked["order_id"], blocked["code"], blocked["state"]) == (paid, "final-state", "paid")
+    assert blocked["code"] is BlockedCode.FINAL_STATE  # a member of the enum, printed as the same string
     assert "finish the order with a transition so its side effects run" in blocked["en"]
     assert "请通过流转结束订单" in blocked["zh"]
     order = engine.get_order(paid, CLERK)
