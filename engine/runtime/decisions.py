@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.common.suggest import did_you_mean
+from engine.common.suggest import did_you_mean, near_miss
 from engine.dsl.spec import ORDER_FIELDS, SEPARATOR
 from engine.errors import Refusal, RefusalCode, TransitionRejected
 from engine.forms.validation import FieldError, without_knock_ons
@@ -126,7 +126,12 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
                         f"{did_you_mean(trigger, known, 'zh')}",
                         f"unknown trigger {trigger!r} in workflow {cv.spec.name}"
                         f"{did_you_mean(trigger, known)}",
-                        {"trigger": trigger, "triggers": known, "available": possible},
+                        {
+                            "trigger": trigger,
+                            "triggers": known,
+                            "available": possible,
+                            "suggestion": near_miss(trigger, known),
+                        },
                     )
                 ]
             )
@@ -257,7 +262,7 @@ def intake_refusals(cv: CompiledVersion, channel: str | None, data: Mapping[str,
                 f"{did_you_mean(channel, allowed, 'zh')}",
                 f"workflow {spec.name} does not take orders from channel {channel!r}; allowed channels: "
                 f"{', '.join(allowed) or 'none'}{did_you_mean(channel, allowed)}",
-                {"channel": channel, "allowed": allowed},
+                {"channel": channel, "allowed": allowed, "suggestion": near_miss(channel, allowed)},
             )
         ]
     # The channel's intake form first: it is the one the clerk fills, so a field both forms refuse is
@@ -351,7 +356,12 @@ def submission_refusals(
             f"$.{key}：表单 {ct.spec.form} 没有这个字段；可填：{'、'.join(declared) or '无'}",
             f"$.{key}: field {key!r} is not on the form {ct.spec.form} of {trigger!r}; "
             f"its fields: {', '.join(declared) or 'none'}{did_you_mean(key, declared)}",
-            {"path": f"$.{key}", "form": ct.spec.form, "allowed": declared},
+            {
+                "path": f"$.{key}",
+                "form": ct.spec.form,
+                "allowed": declared,
+                "suggestion": near_miss(key, declared),
+            },
         )
         for key in data
         if key not in ct.form_fields

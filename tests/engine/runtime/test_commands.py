@@ -250,10 +250,11 @@ def test_an_unknown_channel_is_refused_naming_the_allowed_ones(intake_engine: En
         "channel",
         "流程 intake-order 不接受渠道 fax；可用渠道：web、phone",
         "workflow intake-order does not take orders from channel 'fax'; allowed channels: web, phone",
-        {"channel": "fax", "allowed": ["web", "phone"]},
+        {"channel": "fax", "allowed": ["web", "phone"], "suggestion": None},
     )
     [near] = refused(intake_engine, "wbe", WEB)
     assert near.en.endswith("allowed channels: web, phone; did you mean 'web'?")
+    assert near.details["suggestion"] == "web"
     assert order_count(store) == 0
 
 

@@ -107,6 +107,7 @@ def test_a_field_the_form_does_not_declare_is_refused_even_when_the_form_allows_
         "$.total: field 'total' is not on the form forms/review.json of 'review'; its fields: note, priority"
     )
     assert refusals[1].en.endswith("; did you mean 'note'?")
+    assert [r.details["suggestion"] for r in refusals] == [None, "note"]
     assert refusals[0].zh == "$.total：表单 forms/review.json 没有这个字段；可填：note、priority"
     assert snapshot(engine, store, order_id) == before
     # the rule file still sees the real total: a large order is held
@@ -177,6 +178,7 @@ def test_unknown_trigger_says_unknown_and_suggests_a_near_one(engine: Engine, pa
         "trigger": "shipp",
         "triggers": TRIGGERS,
         "available": ["approve", "cancel", "remark"],
+        "suggestion": "ship",  # the near miss as data, for a page or an API to offer as a fix
     }
 
 
@@ -185,6 +187,7 @@ def test_unknown_trigger_without_a_near_one(engine: Engine, paid_order: int) -> 
     assert refusal.code == "unknown-trigger"
     assert refusal.en == "unknown trigger 'fly' in workflow retail-order"
     assert "did you mean" not in refusal.en and "您是否" not in refusal.zh
+    assert refusal.details["suggestion"] is None
     assert engine.get_order(paid_order, CLERK).state == "paid"
 
 
