@@ -331,8 +331,6 @@ class Engine:
 
     # -- migration -----------------------------------------------------------------------------
 
-    # -- migration -----------------------------------------------------------------------------
-
     def migrate(
         self,
         workflow: str,
@@ -341,17 +339,6 @@ class Engine:
         dry_run: bool = True,
         actor: Actor = SYSTEM,
     ) -> MigrationPlan:
-        """Move the unfinished orders of ``workflow`` onto ``to_version``.
-
-        A state missing from the new version must be mapped (``mapping[old] = new``); orders whose
-        state cannot be placed (gone, or leaves that cannot be active together there), whose data the
-        new data form refuses, or that would land in a final state (finishing takes a transition, so
-        its side effects run) stay where they are. A region of the order's parallel state that it has
-        no leaf in (one the new version adds) starts at its initial state (``started`` in the plan's
-        move), and its timers are due from now. A mapping naming a state that no published version
-        has, or a target missing from ``to_version``, is refused before any order is looked at. A
-        moved order's timers are cancelled and those of the states it is now in are scheduled per
-        ``to_version``: a timer it already had there (same state, or the state ``mapping`` renames,
-        trigger and reason) keeps its due time, one new to it is due ``after`` from now.
-        """
+        """Move the unfinished orders of ``workflow`` onto ``to_version`` (what moves, what stays and
+        why: ``engine.runtime.migration.Migrations.migrate``)."""
         return self.migrations.migrate(workflow, to_version, mapping, dry_run, actor)
