@@ -43,7 +43,7 @@ from engine.errors import Problem, Severity
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
-from engine.rules.ruleset import Decision, RuleKind
+from engine.rules.ruleset import Decision, FileProblems, RuleKind
 
 __all__ = ["KIND", "OUTCOMES", "Carrier", "CompiledRouting", "Warehouse", "check", "compile", "province_key"]
 
@@ -482,27 +482,7 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledRouting:
 
 def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a routing file beyond its JSON Schema. Never raises."""
-    problems: list[Problem] = []
-
-    def problem(
-        message: str,
-        json_path: str,
-        hint: str,
-        code: str,
-        severity: Severity = Severity.ERROR,
-        suggestion: str | None = None,
-    ) -> None:
-        problems.append(
-            Problem(
-                message,
-                file,
-                json_path=json_path,
-                hint=hint,
-                code=code,
-                severity=severity,
-                suggestion=suggestion,
-            )
-        )
+    problem = FileProblems(file)
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -546,7 +526,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     seen[name] = index
             when = raw.get("when")
             if isinstance(when, str):
-                problems.extend(e.to_problem(file, f"{path}.when") for e in check_expression(when))
+                problem.found.extend(e.to_problem(file, f"{path}.when") for e in check_expression(when))
             serves = raw.get("serves") if side == "warehouses" else None
             distances = raw.get("distances") if side == "warehouses" else None
             if isinstance(serves, list) and isinstance(distances, Mapping):
@@ -560,7 +540,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                             Severity.WARNING,
                             suggestion=near_miss(str(province), [str(p) for p in serves]),
                         )
-    return problems
+    return problem.found
 
 
 KIND = RuleKind("routing", check, compile, evaluated=True)

@@ -38,7 +38,7 @@ from jsonschema import Draft202012Validator
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.errors import Problem, schema_message
+from engine.errors import Problem, Severity, schema_message
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
@@ -50,6 +50,7 @@ __all__ = [
     "CompiledRuleset",
     "Decision",
     "Evaluable",
+    "FileProblems",
     "Rule",
     "RuleKind",
     "check",
@@ -277,6 +278,35 @@ def said_once(problems: list[Problem]) -> list[Problem]:
     over-long or empty condition): that one names the column and gives a hint."""
     conditions = {p.json_path for p in problems if p.code == "expression"}
     return [p for p in problems if not (p.code == "schema" and p.json_path in conditions)]
+
+
+@dataclass
+class FileProblems:
+    """The problems a rule kind's check finds in one file, gathered as it goes."""
+
+    file: str
+    found: list[Problem] = field(default_factory=list)
+
+    def __call__(
+        self,
+        message: str,
+        json_path: str,
+        hint: str | None,
+        code: str,
+        severity: Severity = Severity.ERROR,
+        suggestion: str | None = None,
+    ) -> None:
+        self.found.append(
+            Problem(
+                message,
+                self.file,
+                json_path=json_path,
+                hint=hint,
+                code=code,
+                severity=severity,
+                suggestion=suggestion,
+            )
+        )
 
 
 @dataclass(frozen=True)

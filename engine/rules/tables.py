@@ -48,11 +48,11 @@ from typing import Any
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.errors import Problem, Refusal, RefusalCode, Severity, TransitionRejected
+from engine.errors import Problem, Refusal, RefusalCode, TransitionRejected
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
-from engine.rules.ruleset import HOLD, Decision, RuleKind
+from engine.rules.ruleset import HOLD, Decision, FileProblems, RuleKind
 
 __all__ = [
     "AGGREGATIONS",
@@ -593,27 +593,7 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledTable:
 
 def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a decision table beyond its JSON Schema. Never raises."""
-    problems: list[Problem] = []
-
-    def problem(
-        message: str,
-        json_path: str,
-        hint: str | None,
-        code: str,
-        severity: Severity = Severity.ERROR,
-        suggestion: str | None = None,
-    ) -> None:
-        problems.append(
-            Problem(
-                message,
-                file,
-                json_path=json_path,
-                hint=hint,
-                code=code,
-                severity=severity,
-                suggestion=suggestion,
-            )
-        )
+    problem = FileProblems(file)
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -640,7 +620,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             expression = raw.get("expr")
             if isinstance(expression, str):
                 inputs[name] = expression
-                problems.extend(
+                problem.found.extend(
                     e.to_problem(file, f"$.inputs[{index}].expr") for e in check_expression(expression)
                 )
     raw_outputs = doc.get("outputs")
@@ -726,7 +706,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         check_outcome(value, f"$.priorities[{index}]")
     rules = doc.get("rules")
     if not isinstance(rules, list):
-        return problems
+        return problem.found
     parsed: list[tuple[int, str, dict[str, Cell], str | None] | None] = []
     seen: dict[str, int] = {}
     for index, rule in enumerate(rules):
@@ -776,7 +756,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         when = rule.get("when")
         if isinstance(when, str):
             errors = check_expression(when)
-            problems.extend(e.to_problem(file, f"{path}.when") for e in errors)
+            problem.found.extend(e.to_problem(file, f"{path}.when") for e in errors)
             good = good and not errors
         else:
             when = None
@@ -866,7 +846,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         _unreachable(usable, problem)
     elif policy == "unique":
         _overlapping(usable, problem)
-    return problems
+    return problem.found
 
 
 def _unreachable(rows: list[tuple[int, str, dict[str, Cell], str | None]], problem: Any) -> None:
