@@ -1492,3 +1492,33 @@ def test_the_readme_example_order_is_one_the_retail_intake_accepts(engine: Engin
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", example)
     assert order.state == "pending_payment"
     assert pay(engine, order.id, example["total"]) == "pending_shipment"
+
+
+def _untitled(schema: Any, path: str = "$") -> list[str]:
+    """The properties of a form (at any depth, list items included) missing a title in zh or en."""
+    found: list[str] = []
+    if not isinstance(schema, dict):
+        return found
+    for key, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict):
+            if not sub.get("title") or not sub.get("x-title-zh"):
+                found.append(f"{path}.{key}")
+            found += _untitled(sub, f"{path}.{key}")
+            found += _untitled(sub.get("items"), f"{path}.{key}[]")
+    return found
+
+
+def test_every_field_of_the_shipped_forms_has_a_title_in_both_languages() -> None:
+    # an order's page names each field of its data (stock reserved by the engine included) by these
+    # titles: a field without one would show its raw key inside a Chinese or English page
+    assert _untitled({"properties": {"a": {"title": "A", "items": {"properties": {"b": {}}}}}}) == [
+        "$.a",
+        "$.a[].b",
+    ]
+    missing = {
+        path.relative_to(ROOT).as_posix(): found
+        for path in sorted((ROOT / "forms").rglob("*.json"))
+        if not path.name.endswith(".ui.json")
+        and (found := _untitled(json.loads(path.read_text(encoding="utf-8"))))
+    }
+    assert missing == {}
