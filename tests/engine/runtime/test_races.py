@@ -160,12 +160,16 @@ def test_buyers_racing_for_the_last_units_sell_each_once_and_the_rest_wait_out_o
         tx.connection.execute(
             insert(stock), [{"sku": SKU, "warehouse": w, "on_hand": 0, "reserved": 0} for w in RESTOCK]
         )
+    # No thread of this process (the store's WAL checkpointer) may be inside SQLite as the buyers are
+    # forked: a child would inherit its lock held, and wait on it for good.
+    store.dispose()
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(BUYERS + 1)
     results = context.Queue()
     buyers = [context.Process(target=_buyer, args=(db_url, barrier, results)) for _ in range(BUYERS)]
     for buyer in buyers:
         buyer.start()
+    store = Store(db_url)
     try:
         for round_ in range(1, ROUNDS + 1):
             with store.transaction() as tx:
@@ -241,6 +245,7 @@ def test_lifecycles_changing_the_same_stock_in_other_orders_all_complete(db_url:
     with store.transaction() as tx:
         rows = [{"sku": sku, "warehouse": "SH-01", "on_hand": ON_HAND, "reserved": 0} for sku in ITEMS]
         tx.connection.execute(insert(stock), rows)
+    store.dispose()  # nothing of it inside SQLite as the workers are forked (see above)
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(WORKERS)
     results = context.Queue()
@@ -249,6 +254,7 @@ def test_lifecycles_changing_the_same_stock_in_other_orders_all_complete(db_url:
     ]
     for worker in workers:
         worker.start()
+    store = Store(db_url)
     failures = [failure for _ in workers for failure in results.get(timeout=WAIT * 5)]
     for worker in workers:
         worker.join(WAIT)

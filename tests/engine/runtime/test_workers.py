@@ -74,6 +74,9 @@ def test_two_worker_processes_fire_each_timer_once(db_url: str, clock: FrozenClo
     engine = make_engine(store, clock)
     engine.publish(bundle("retail-order"))
     ids = [engine.create_order(CLERK, "retail", "retail-order", "web", ORDER).id for _ in range(40)]
+    # No thread of this process (the store's WAL checkpointer) may be inside SQLite as the workers are
+    # forked: a child would inherit its lock held, and wait on it for good.
+    store.dispose()
     context = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue[int] = context.Queue()
     workers = [
@@ -82,6 +85,8 @@ def test_two_worker_processes_fire_each_timer_once(db_url: str, clock: FrozenClo
     ]
     for worker in workers:
         worker.start()
+    store = Store(db_url)
+    engine = make_engine(store, clock)
     for worker in workers:
         worker.join()
     assert [w.exitcode for w in workers] == [0, 0]
