@@ -73,6 +73,10 @@ DEMO_ACTORS: tuple[DemoUser, ...] = (
     _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
     _user("huang.fang", "黄芳（售后客服）", ["service"], ["after_sales"]),
     _user("wu.gang", "吴刚（质检）", ["inspector"], ["after_sales"]),
+    # the departments' own admins, who edit and publish their department's definitions in the studio
+    _user("ma.li", "马丽（零售管理员）", ["admin"], ["retail"]),
+    _user("he.tao", "何涛（零售管理员）", ["admin"], ["retail"]),
+    _user("xu.jie", "徐杰（批发管理员）", ["admin"], ["wholesale"]),
     _user("admin", "系统管理员", ["admin"], ["*"]),
 )
 

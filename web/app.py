@@ -14,6 +14,7 @@ from web.forms import forms
 from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
+from web.studio import studio
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
 
@@ -122,6 +123,7 @@ def create_app(
     app.register_blueprint(forms)
     app.register_blueprint(orders)
     app.register_blueprint(outbox_page)
+    app.register_blueprint(studio)
     return app
 
 

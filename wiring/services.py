@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from engine.clock import Clock, SystemClock
 from engine.plugins import OptionSourceRegistry, PluginRegistry
 from engine.runtime import Engine
+from engine.api.studio import Studio
 from engine.store.store import Store
 from wiring.database import ensure_sqlite_folder
 from wiring.settings import Settings
@@ -22,6 +23,7 @@ class Services:
     registry: PluginRegistry
     engine: Engine
     option_sources: OptionSourceRegistry
+    studio: Studio
 
     def close(self) -> None:
         self.store.dispose()
@@ -37,4 +39,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         store.dispose()
         raise
     engine = Engine(store, registry, clock or SystemClock())
-    return Services(settings, store, registry, engine, option_sources)
+    studio = Studio(engine, settings.definitions_root)
+    return Services(settings, store, registry, engine, option_sources, studio)

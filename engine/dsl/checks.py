@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
-from engine.dsl.loader import Marks, load_file, shown_path
+from engine.dsl.loader import Marks, definition_exists, definition_files, load_file, shown_path
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
 from engine.dsl.schema_words import schema_problems
@@ -386,7 +386,7 @@ class _Checker:
     def _load(self, relative: str, kind: str) -> tuple[Mapping[str, Any] | None, list[Problem], bool]:
         if relative not in self.cache:
             target = inside(self.root, relative)
-            if target is None or not target.is_file():
+            if target is None or not definition_exists(target):
                 return None, [], False
             if kind == "form":
                 self.cache[relative] = check_form_file(target, relative)
@@ -420,7 +420,7 @@ class _Checker:
             return
         ui_relative = relative[: -len(".json")] + UI_SUFFIX
         target = inside(self.root, ui_relative)
-        if target is None or not target.is_file():
+        if target is None or not definition_exists(target):
             return
         errors = [p for p in check_ui_file(target, ui_relative) if p.severity != "warning"]
         if errors:
@@ -1026,10 +1026,7 @@ def discover_with_problems(root: Path) -> tuple[dict[str, Path], list[Problem]]:
     """Workflow name -> file among ``root/workflows/**/*.y*ml``, and a problem per duplicate name."""
     found: dict[str, Path] = {}
     problems: list[Problem] = []
-    folder = root / "workflows"
-    if not folder.is_dir():
-        return found, problems
-    for path in sorted(p for p in folder.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()):
+    for path in definition_files(root / "workflows", YAML_SUFFIXES):
         shown = shown_path(path, root)
         tree, marks, _ = load_file(path, shown, "yaml")
         if not isinstance(tree, dict) or not isinstance(tree.get("workflow"), str):

@@ -26,11 +26,18 @@ always the text as written.
 from __future__ import annotations
 
 import bisect
+import copy
+import hashlib
 import json
 import re
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -560,19 +567,91 @@ def shown_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def load_file(path: Path, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
-    """A definition file read and parsed (``loader``: ``"yaml"`` or ``"json"``) with its marks; one that
-    is too large or cannot be read is a problem, not an exception."""
+# Texts read in place of files: a draft the studio checks or publishes is seen by every check exactly as
+# if it were the file at its path (a workflow naming a form checks the draft of that form), and files
+# that are not drafted are read from disk. Keyed by the resolved path; set with :func:`drafts_over_files`.
+_DRAFTS: ContextVar[Mapping[Path, bytes]] = ContextVar("definition_drafts", default=MappingProxyType({}))
+
+
+@contextmanager
+def drafts_over_files(drafts: Mapping[Path, str | bytes]) -> Iterator[None]:
+    """Within the block, reading a definition file at one of these paths reads the text given instead
+    (a path with no file behind it exists as that text); every other file is read from disk."""
+    merged = dict(_DRAFTS.get())
+    for path, text in drafts.items():
+        merged[path.resolve()] = text.encode("utf-8") if isinstance(text, str) else text
+    token = _DRAFTS.set(merged)
     try:
-        size = path.stat().st_size
-        if size > DEFAULT_MAX_BYTES:  # refused before reading
-            message = f"the file is {size} bytes; the limit is {DEFAULT_MAX_BYTES}"
-            return None, Marks(), [Problem(message, shown, 1, 1, "$", None, "too-large")]
-        data = path.read_bytes()
+        yield
+    finally:
+        _DRAFTS.reset(token)
+
+
+def definition_exists(path: Path) -> bool:
+    """Whether a definition file is there: a draft over it, or a file on disk."""
+    return path.resolve() in _DRAFTS.get() or path.is_file()
+
+
+def definition_files(folder: Path, suffixes: Collection[str]) -> list[Path]:
+    """The definition files under ``folder`` (recursively) with one of ``suffixes``, drafts included,
+    sorted."""
+    found = (
+        {p for p in folder.rglob("*") if p.suffix in suffixes and p.is_file()} if folder.is_dir() else set()
+    )
+    base = folder.resolve()
+    for path in _DRAFTS.get():
+        if path.suffix in suffixes and base in path.parents:
+            found.add(folder / path.relative_to(base))
+    return sorted(found)
+
+
+def read_definition(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a definition file (its draft when one is set); ``OSError`` when it cannot be read,
+    ``ValueError`` (with the sizes) when it is larger than ``max_bytes``, refused before reading."""
+    drafted = _DRAFTS.get().get(path.resolve())
+    size = len(drafted) if drafted is not None else path.stat().st_size
+    if size > max_bytes:
+        raise ValueError(f"the file is {size} bytes; the limit is {max_bytes}")
+    return drafted if drafted is not None else path.read_bytes()
+
+
+def load_file(path: Path, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
+    """A definition file (or its draft, :func:`drafts_over_files`) read and parsed (``loader``:
+    ``"yaml"`` or ``"json"``) with its marks; one that is too large or cannot be read is a problem, not
+    an exception."""
+    try:
+        data = read_definition(path)
+    except ValueError as error:
+        return None, Marks(), [Problem(str(error), shown, 1, 1, "$", None, "too-large")]
     except OSError as error:
         return (
             None,
             Marks(),
             [Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")],
         )
-    return load_json(data, shown) if loader == "json" else load_yaml(data, shown)
+    return _parsed(data, shown, loader)
+
+
+# What the same bytes parse to, kept for the next read: checking a draft as it is typed reads the
+# definitions root's other files again at every keystroke, and a parse in pure Python (for the marks)
+# is most of a check's time. Keyed by the content's digest, the name it is shown under and the syntax;
+# each read gets its own copy of the tree (callers may build on it).
+_PARSED: OrderedDict[tuple[str, str, str], tuple[Any, Marks, list[Problem]]] = OrderedDict()
+_PARSED_KEPT = 256
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(data: bytes, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
+    key = (hashlib.sha256(data).hexdigest(), shown, loader)
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+        if found is not None:
+            _PARSED.move_to_end(key)
+    if found is None:
+        found = load_json(data, shown) if loader == "json" else load_yaml(data, shown)
+        with _PARSED_LOCK:
+            _PARSED[key] = found
+            while len(_PARSED) > _PARSED_KEPT:
+                _PARSED.popitem(last=False)
+    tree, marks, problems = found
+    return copy.deepcopy(tree), marks, list(problems)

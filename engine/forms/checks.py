@@ -9,6 +9,7 @@ at once, with its line and column.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Collection, Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -18,7 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from engine.common.json_path import child_path
-from engine.dsl.loader import load_file
+from engine.dsl.loader import definition_exists, load_file
 from engine.dsl.overlay import Located
 from engine.dsl.schema_words import json_path, translate
 from engine.dsl.spec import ORDER_FIELDS
@@ -41,15 +42,12 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
             *problems,
             Problem("a form must be a JSON object (a JSON Schema)", shown, 1, 1, "$", None, "form"),
         ]
-    try:
-        Draft202012Validator.check_schema(tree)
-    except SchemaError as error:
-        where = json_path(error.absolute_path)
+    invalid = _schema_error(json.dumps(tree, sort_keys=True, ensure_ascii=False))
+    if invalid is not None:
+        where, message = invalid
         line, column = marks.at(where)
         problems.append(
-            Problem(
-                f"not a valid JSON Schema: {error.message}", shown, line, column, where, None, "form-schema"
-            )
+            Problem(f"not a valid JSON Schema: {message}", shown, line, column, where, None, "form-schema")
         )
     else:
         for where, message, code, severity, suggestion in schema_findings(tree):
@@ -76,6 +74,18 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
     return (None if errors else tree), sorted_problems(problems)  # warnings alone leave the form usable
 
 
+@functools.lru_cache(maxsize=512)
+def _schema_error(document: str) -> tuple[str, str] | None:
+    """Where and why a form's schema (as canonical JSON) is not a valid JSON Schema 2020-12, or None.
+    Kept per document: checking a draft as it is typed checks every form its workflow names each time,
+    and the meta-schema check is most of that."""
+    try:
+        Draft202012Validator.check_schema(json.loads(document))
+    except SchemaError as error:
+        return json_path(error.absolute_path), error.message
+    return None
+
+
 @functools.cache
 def _ui_validator() -> Draft202012Validator:
     return Draft202012Validator(ui_schema())
@@ -97,7 +107,7 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
         return [*problems, Problem("a UI file must be a JSON object", shown, 1, 1, "$", None, "ui-schema")]
     data_path = path.with_name(path.name[: -len(UI_SUFFIX)] + ".json")
     data_shown = shown[: -len(UI_SUFFIX)] + ".json"
-    if not data_path.is_file():
+    if not definition_exists(data_path):
         return [
             *problems,
             Problem(

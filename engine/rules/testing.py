@@ -28,7 +28,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
-from engine.dsl.loader import DEFAULT_MAX_BYTES, Marks, load_yaml
+from engine.dsl.loader import Marks, load_yaml, read_definition
 from engine.errors import EngineError, Problem
 from engine.rules.expr import ALLOWED_ROOTS
 from engine.rules.ruleset import Decision, Evaluable
@@ -97,13 +97,11 @@ class CasesFile:
 
 
 def load_cases_file(path: Path, shown: str) -> CasesFile:
-    """Read a cases file from disk; never raises."""
+    """Read a cases file (or its draft); never raises."""
     try:
-        size = path.stat().st_size
-        if size > DEFAULT_MAX_BYTES:
-            message = f"the file is {size} bytes; the limit is {DEFAULT_MAX_BYTES}"
-            return CasesFile(shown, None, (), (Problem(message, shown, 1, 1, "$", None, "too-large"),))
-        data = path.read_bytes()
+        data = read_definition(path)
+    except ValueError as error:
+        return CasesFile(shown, None, (), (Problem(str(error), shown, 1, 1, "$", None, "too-large"),))
     except OSError as error:
         problem = Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")
         return CasesFile(shown, None, (), (problem,))

@@ -53,6 +53,7 @@ from engine.runtime.results import (
 from engine.runtime.workers import Workers
 from engine.store import DEFAULT_LEASE, OutboxStatus, Store
 from engine.store.reports import fold_order_counts
+from engine.store.versions import VersionMeta
 
 
 class Engine:
@@ -80,13 +81,16 @@ class Engine:
 
     # -- versions ------------------------------------------------------------------------------
 
-    def publish(self, bundle: Bundle, actor: Actor | None = None) -> PublishedVersion:
-        """Store ``bundle`` as the next version of its workflow; the same content returns its version.
+    def publish(
+        self, bundle: Bundle, actor: Actor | None = None, meta: VersionMeta | None = None
+    ) -> PublishedVersion:
+        """Store ``bundle`` as the next version of its workflow (with ``meta``: the note, who drafted
+        and approved it, its files' texts); the content of the newest version returns that version.
 
         The stored document is ``Bundle.to_json()`` as JSON (an object, not a string), and it is
         compiled from that document here exactly as it will be when read back.
         """
-        return self.publisher.publish(bundle, actor)
+        return self.publisher.publish(bundle, actor, meta)
 
     def versions(self, workflow: str) -> list[PublishedVersion]:
         return self.queries.versions(workflow)

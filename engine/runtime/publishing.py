@@ -13,6 +13,7 @@ from engine.runtime.compiled import compile_version
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import PublishedVersion
 from engine.store import INTEGRITY_ERRORS
+from engine.store.versions import VersionMeta
 
 PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publishes take them
 BUNDLE_SCHEMA_VERSION = 1
@@ -24,8 +25,11 @@ class Publisher:
     def __init__(self, parts: Parts) -> None:
         self.parts = parts
 
-    def publish(self, bundle: Bundle, actor: Actor | None = None) -> PublishedVersion:
-        """Store ``bundle`` as the next version of its workflow; the same content returns its version.
+    def publish(
+        self, bundle: Bundle, actor: Actor | None = None, meta: VersionMeta | None = None
+    ) -> PublishedVersion:
+        """Store ``bundle`` as the next version of its workflow; the content of the newest version
+        returns that version. The content of an older one is stored as the next number (a rollback).
 
         The stored document is ``Bundle.to_json()`` as JSON (an object, not a string), and it is
         compiled from that document here exactly as it will be when read back.
@@ -35,22 +39,26 @@ class Publisher:
         compile_version(spec, self.parts.registry)  # refuse what cannot run before it is stored
         for _ in range(PUBLISH_ATTEMPTS - 1):
             try:
-                return self._store_version(spec, bundle, document, actor)
+                return self._store_version(spec, bundle, document, actor, meta)
             except INTEGRITY_ERRORS:
                 # On PostgreSQL a concurrent publish stored this content or took this number first:
                 # read again, and find the content or take the next number.
                 continue
-        return self._store_version(spec, bundle, document, actor)  # the last try raises what it meets
+        return self._store_version(spec, bundle, document, actor, meta)  # the last try raises what it meets
 
     @retried
     def _store_version(
-        self, spec: WorkflowSpec, bundle: Bundle, document: Any, actor: Actor | None
+        self,
+        spec: WorkflowSpec,
+        bundle: Bundle,
+        document: Any,
+        actor: Actor | None,
+        meta: VersionMeta | None,
     ) -> PublishedVersion:
         with self.parts.store.transaction() as tx:
-            existing = tx.version_by_hash(spec.name, bundle.content_hash)
-            if existing is not None:
-                return PublishedVersion(spec.name, existing.version, existing.content_hash, created=False)
             latest = tx.latest_version(spec.name)
+            if latest is not None and latest.content_hash == bundle.content_hash:
+                return PublishedVersion(spec.name, latest.version, latest.content_hash, created=False)
             number = 1 if latest is None else latest.version + 1
             tx.insert_version(
                 workflow=spec.name,
@@ -60,6 +68,7 @@ class Publisher:
                 bundle={"schema_version": BUNDLE_SCHEMA_VERSION, "bundle": document},
                 at=self.parts.clock.now(),
                 published_by=actor.name if actor else None,
+                meta=meta,
             )
         return PublishedVersion(spec.name, number, bundle.content_hash, created=True)
 

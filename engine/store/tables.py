@@ -64,8 +64,15 @@ workflow_versions = Table(
     Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
     Column("published_at", DateTime(timezone=True), nullable=False),
     Column("published_by", String(200)),
+    # What the studio publishes with (migration 0015): the note, who drafted and who approved it, and
+    # the text of every file in the bundle (path -> text), for the diff between versions and rollback.
+    Column("note", Text),
+    Column("drafted_by", String(200)),
+    Column("approved_by", String(200)),
+    Column("sources", JSON),
     UniqueConstraint("workflow", "version"),
-    UniqueConstraint("workflow", "content_hash"),
+    # Not unique: a rollback publishes an earlier version's content under a new number.
+    Index(None, "workflow", "content_hash"),
 )
 
 orders = Table(
@@ -320,4 +327,77 @@ login_attempts = Table(
     Column("window_start", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False),
     Index(None, "window_start"),
+)
+
+
+# The studio (工作室, migration 0015). ``definition_texts``: each text of a definition file published from
+# the studio, newest last; a file's current text is its newest row, else the file under the definitions
+# root. ``drafts``: one per department and file, its text and revision (a save names the revision it was
+# made from: another is a conflict), ``status`` a ``DraftStatus``; ``draft_revisions``: every text saved,
+# and every text refused as a conflict, so nothing typed is lost. ``department_settings``: four eyes (a
+# second admin approves a draft before it is published). ``studio_events``: what admins did, for the
+# department's record (save, publish, rollback, migration, user changes).
+definition_texts = Table(
+    "definition_texts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("path", String(400), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(200), nullable=False),
+    Index(None, "path", "id"),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("path", String(400), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("base_hash", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),
+    Column("requested_by", String(200)),
+    UniqueConstraint("department", "path"),
+)
+
+draft_revisions = Table(
+    "draft_revisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("draft_id", Id, ForeignKey("drafts.id"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Index(None, "draft_id"),
+)
+
+department_settings = Table(
+    "department_settings",
+    metadata,
+    Column("department", String(100), primary_key=True),
+    Column("four_eyes", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+studio_events = Table(
+    "studio_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(400), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index(None, "department", "id"),
 )

@@ -25,6 +25,20 @@ class VersionRow:
     bundle: Any
     published_at: datetime
     published_by: str | None
+    note: str | None = None
+    drafted_by: str | None = None
+    approved_by: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionMeta:
+    """What a version is published with beside its bundle: the publisher's note, who drafted it and who
+    approved it (four eyes), and the text of each file of the bundle (path -> text), when known."""
+
+    note: str | None = None
+    drafted_by: str | None = None
+    approved_by: str | None = None
+    sources: Mapping[str, str] | None = None
 
 
 VERSION_COLUMNS = (
@@ -36,6 +50,9 @@ VERSION_COLUMNS = (
     workflow_versions.c.published_at,
     workflow_versions.c.published_by,
     workflow_versions.c.schema_version,
+    workflow_versions.c.note,
+    workflow_versions.c.drafted_by,
+    workflow_versions.c.approved_by,
 )
 
 _b = bindparam
@@ -81,7 +98,15 @@ INSERT_VERSION = Statement(
         schema_version=SV,
         published_at=_b("at"),
         published_by=_b("published_by"),
+        note=_b("note"),
+        drafted_by=_b("drafted_by"),
+        approved_by=_b("approved_by"),
+        sources=_b("sources"),
     ),
+)
+SOURCES = Statement(
+    "version_sources",
+    select(_v.sources).where(and_(_v.workflow == _b("workflow"), _v.version == _b("version"))),
 )
 
 
@@ -97,6 +122,9 @@ class PublishedVersions(TxCore):
             bundle=documents.read(WORKFLOW_BUNDLE, r[7], self._json(r[4]), f"{r[0]} v{r[1]}"),
             published_at=self._time(r[5]),
             published_by=r[6],
+            note=r[8],
+            drafted_by=r[9],
+            approved_by=r[10],
         )
 
     def version(self, workflow: str, version: int) -> VersionRow | None:
@@ -135,7 +163,9 @@ class PublishedVersions(TxCore):
         bundle: Any,
         at: datetime,
         published_by: str | None,
+        meta: VersionMeta | None = None,
     ) -> None:
+        meta = meta or VersionMeta()
         self.run(
             INSERT_VERSION,
             {
@@ -146,8 +176,20 @@ class PublishedVersions(TxCore):
                 "bundle": self.dumps(bundle),
                 "at": self.ts(at),
                 "published_by": published_by,
+                "note": meta.note,
+                "drafted_by": meta.drafted_by,
+                "approved_by": meta.approved_by,
+                "sources": None if meta.sources is None else self.dumps(dict(meta.sources)),
             },
         )
+
+    def version_sources(self, workflow: str, version: int) -> dict[str, str] | None:
+        """The text of each file a version was published from (path -> text), when it was kept."""
+        row = self.run(SOURCES, {"workflow": workflow, "version": version}).fetchone()
+        if row is None or row[0] is None:
+            return None
+        found = self._json(row[0])
+        return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,552 @@
+"""The studio (工作室): a department's admins edit its workflows, forms and rule files as drafts kept in
+the database, see every problem at its line as they type, and publish them as numbered versions.
+
+What a file holds is layered: the file under the definitions root, then the newest text published from
+the studio (``definition_texts``), then a draft. Every check and every publish reads through
+:func:`engine.dsl.loader.drafts_over_files`, so a draft is checked and published exactly as the file it
+stands for, together with the department's other drafts and published texts.
+
+Publishing a file publishes every workflow whose bundle holds it (the workflow itself, the workflows
+naming a form or rule file, and the workflows extending them), each as its next version with the note,
+who drafted it, who approved it and the text of each of its files; none is published when any of them
+has a problem. With four eyes on, a draft is first submitted; another admin approves it, which publishes.
+Every save, submission, publish, rollback and setting is recorded with who did it and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from engine.dsl.checks import discover_with_problems
+from engine.dsl.compiler import Bundle, load_bundle
+from engine.dsl.loader import drafts_over_files, read_definition
+from engine.dsl.texts import (
+    DefinitionKind,
+    TextProblem,
+    check_text,
+    department_files,
+    department_folders,
+    kind_of,
+)
+from engine.errors import DefinitionError, EngineError, Problem, Severity
+from engine.forms.ui import UI_SUFFIX
+from engine.runtime.actor import Actor
+from engine.runtime.engine import Engine
+from engine.runtime.outbox import ADMIN_ROLE
+from engine.runtime.results import PublishedVersion
+from engine.store import documents
+from engine.store.studio import (
+    DraftRow,
+    DraftStatus,
+    RevisionRow,
+    SaveConflict,
+    StudioEventRow,
+    draft_of,
+    draft_revisions_of,
+    drafts_of,
+    four_eyes,
+    newest_texts,
+    record_event,
+    running_by_version,
+    save_draft,
+    set_draft_status,
+    set_four_eyes,
+    store_texts,
+    studio_events_of,
+    text_hash,
+)
+from engine.store.versions import VersionMeta, VersionRow
+
+__all__ = [
+    "ADMIN_ROLE",
+    "FileView",
+    "Overview",
+    "PublishRefused",
+    "Published",
+    "Studio",
+    "StudioAction",
+    "WorkflowVersions",
+]
+
+
+class StudioAction:
+    """What the studio's record says was done (``studio_events.action``)."""
+
+    SAVE = "save"
+    SUBMIT = "submit"  # asked a second admin to approve (four eyes)
+    PUBLISH = "publish"
+    ROLLBACK = "rollback"
+    FOUR_EYES = "four_eyes"
+    MIGRATE = "migrate"
+    USER = "user"
+
+
+class PublishRefused(EngineError):
+    """A draft that cannot be published now: it has errors, it needs a second admin, or it changed."""
+
+    def __init__(self, message: str, zh: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message, zh=zh)
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class WorkflowVersions:
+    """A workflow of the department: its published versions (newest first) and how many running orders
+    each holds."""
+
+    name: str
+    path: str
+    versions: Sequence[VersionRow]
+    running: Mapping[int, int]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the studio's front page shows for a department."""
+
+    department: str
+    files: Sequence[tuple[str, DefinitionKind]]
+    drafts: Mapping[str, DraftRow]
+    workflows: Sequence[WorkflowVersions]
+    four_eyes: bool
+    events: Sequence[StudioEventRow]
+
+
+@dataclass(frozen=True)
+class FileView:
+    """One file in the studio: its published text, its draft (if any), the text to edit (the draft's,
+    else the published one), the workflows that publish it, and the draft's history."""
+
+    department: str
+    path: str
+    kind: DefinitionKind
+    published_text: str
+    draft: DraftRow | None
+    workflows: Sequence[str]
+    history: Sequence[RevisionRow] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        return self.draft.text if self.draft is not None else self.published_text
+
+    @property
+    def revision(self) -> int:
+        return self.draft.revision if self.draft is not None else 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the draft differs from what is published."""
+        return self.draft is not None and self.draft.text != self.published_text
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish did: the file, and the version each workflow holding it got."""
+
+    path: str
+    versions: Sequence[PublishedVersion]
+
+
+class Studio:
+    """The studio over an ``Engine`` and the definitions root its files are read from."""
+
+    def __init__(self, engine: Engine, root: Path) -> None:
+        self.engine = engine
+        self.root = root
+        self.store = engine.parts.store
+        self.clock = engine.parts.clock
+        self.registry = engine.parts.registry
+
+    # -- who and what ----------------------------------------------------------------------------
+
+    def departments(self) -> dict[str, str]:
+        """Department -> its folder under workflows/, forms/ and rules/."""
+        with self._published():
+            return department_folders(self.root)
+
+    def administers(self, actor: Actor, department: str) -> bool:
+        """Whether ``actor`` is an admin of ``department`` (the studio shows nothing else)."""
+        return (
+            ADMIN_ROLE in actor.roles and actor.in_department(department) and department in self.departments()
+        )
+
+    def departments_of(self, actor: Actor) -> list[str]:
+        """The departments ``actor`` administers, by name."""
+        if ADMIN_ROLE not in actor.roles:
+            return []
+        return sorted(d for d in self.departments() if actor.in_department(d))
+
+    def files(self, department: str) -> list[tuple[str, DefinitionKind]]:
+        folder = self.departments().get(department)
+        if folder is None:
+            return []
+        with self._published():
+            return department_files(self.root, folder)
+
+    def owns(self, department: str, path: str) -> bool:
+        """Whether ``path`` is one of the department's files."""
+        return any(p == path for p, _ in self.files(department))
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def overview(self, department: str) -> Overview:
+        files = self.files(department)
+        drafts = {d.path: d for d in drafts_of(self.store, department)}
+        with self._published():
+            found, _ = discover_with_problems(self.root)
+        workflow_paths = {p for p, kind in files if kind is DefinitionKind.WORKFLOW}
+        names = {
+            name: PurePosixPath(path.resolve().relative_to(self.root.resolve())).as_posix()
+            for name, path in found.items()
+            if PurePosixPath(path.resolve().relative_to(self.root.resolve())).as_posix() in workflow_paths
+        }
+        with self.store.read() as tx:
+            running = running_by_version(tx, sorted(names))
+            workflows = [
+                WorkflowVersions(
+                    name,
+                    path,
+                    list(reversed(tx.versions(name))),
+                    {v: n for (w, v), n in running.items() if w == name},
+                )
+                for name, path in sorted(names.items())
+            ]
+        return Overview(
+            department,
+            files,
+            drafts,
+            workflows,
+            four_eyes(self.store, department),
+            studio_events_of(self.store, department, limit=30),
+        )
+
+    def file(self, department: str, path: str) -> FileView | None:
+        """The file ``path`` of ``department``; None when it is not one of the department's files."""
+        kind = kind_of(path)
+        if kind is None or not self.owns(department, path):
+            return None
+        draft = draft_of(self.store, department, path)
+        published = self.published_text(path)
+        history = draft_revisions_of(self.store, draft.id) if draft is not None else []
+        return FileView(
+            department, path, kind, published, draft, self.workflows_holding(department, path), history
+        )
+
+    def published_text(self, path: str) -> str:
+        """The text the file has now: the newest published from the studio, else the file's."""
+        with self.store.read() as tx:
+            found = newest_texts(tx, [path]).get(path)
+        if found is not None:
+            return found
+        try:
+            return read_definition(self.root / path).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            return ""
+
+    def events(self, department: str, limit: int = 100) -> list[StudioEventRow]:
+        return studio_events_of(self.store, department, limit)
+
+    # -- checking ----------------------------------------------------------------------------------
+
+    def check(self, department: str, path: str, text: str) -> list[TextProblem]:
+        """Every problem of ``text`` as ``path``, read with the department's other drafts and the
+        published texts: the checks of ``orderloom validate``, across files."""
+        others = {d.path: d.text for d in drafts_of(self.store, department) if d.path != path}
+        with self._published():
+            return check_text(
+                self.root,
+                path,
+                text,
+                drafts=others,
+                action_names=self.registry.action_names,
+                action_writes=self.registry.action_writes,
+            )
+
+    # -- drafts -------------------------------------------------------------------------------------
+
+    def save(
+        self, department: str, path: str, text: str, seen_revision: int, actor: Actor
+    ) -> DraftRow | SaveConflict:
+        """Save ``text`` as the draft of ``path`` (made from ``seen_revision``; 0 when there was no
+        draft). A draft with errors is saved all the same; it cannot be published."""
+        saved = save_draft(
+            self.store,
+            department=department,
+            path=path,
+            text=text,
+            seen_revision=seen_revision,
+            base_hash=text_hash(self.published_text(path)),
+            author=actor.name,
+            at=self.clock.now(),
+        )
+        with self.store.transaction() as tx:
+            record_event(
+                tx,
+                department=department,
+                at=self.clock.now(),
+                actor=actor.name,
+                action=StudioAction.SAVE,
+                subject=path,
+                detail=(
+                    {"conflict_with": saved.current.revision}
+                    if isinstance(saved, SaveConflict)
+                    else {"revision": saved.revision}
+                ),
+            )
+        return saved
+
+    def four_eyes(self, department: str) -> bool:
+        return four_eyes(self.store, department)
+
+    def set_four_eyes(self, department: str, on: bool, actor: Actor) -> None:
+        with self.store.transaction() as tx:
+            set_four_eyes(tx, department, on, self.clock.now(), actor.name)
+            record_event(
+                tx,
+                department=department,
+                at=self.clock.now(),
+                actor=actor.name,
+                action=StudioAction.FOUR_EYES,
+                subject=department,
+                detail={"on": on},
+            )
+
+    # -- publishing ---------------------------------------------------------------------------------
+
+    def bundles_for(
+        self, department: str, path: str
+    ) -> tuple[list[tuple[Bundle, dict[str, str]]], list[Problem]]:
+        """The bundles of every workflow holding ``path``, each with the text of its files, read with
+        the department's drafts over the published texts; and the problems that stop any of them from
+        loading."""
+        overlay = {d.path: d.text for d in drafts_of(self.store, department)}
+        bundles: list[tuple[Bundle, dict[str, str]]] = []
+        problems: list[Problem] = []
+        with self._published(), drafts_over_files({self.root / p: t for p, t in overlay.items()}):
+            found, _ = discover_with_problems(self.root)
+            for name in self._holding(department, path, found):
+                try:
+                    bundle = load_bundle(
+                        found[name],
+                        self.root,
+                        action_names=self.registry.action_names,
+                        workflows=found,
+                        action_writes=self.registry.action_writes,
+                    )
+                except DefinitionError as error:
+                    problems.extend(error.problems)
+                else:
+                    bundles.append((bundle, self._sources(bundle)))
+        return bundles, problems
+
+    def workflows_holding(self, department: str, path: str) -> list[str]:
+        """The names of the workflows a publish of ``path`` publishes."""
+        with self._published():
+            found, _ = discover_with_problems(self.root)
+            return self._holding(department, path, found)
+
+    def _holding(self, department: str, path: str, found: Mapping[str, Path]) -> list[str]:
+        """Workflows of ``department`` whose file is ``path`` or that name it (as a form, its UI file or
+        a rule file), with every workflow extending one of them."""
+        names: list[str] = []
+        for name, file in sorted(found.items()):
+            try:
+                bundle = load_bundle(
+                    file,
+                    self.root,
+                    action_names=self.registry.action_names,
+                    workflows=found,
+                    action_writes=self.registry.action_writes,
+                )
+            except DefinitionError:
+                bundle = None
+            if bundle is None:
+                if _shown(file, self.root) == path:
+                    names.append(name)
+                continue
+            if bundle.department == department and path in bundle_files(bundle):
+                names.append(name)
+        return names
+
+    def submit(self, department: str, path: str, revision: int, note: str, actor: Actor) -> None:
+        """Ask another admin to approve the draft at ``revision`` (four eyes); refused when it has
+        errors or was saved since."""
+        draft = self._publishable(department, path, revision)
+        with self.store.transaction() as tx:
+            if not set_draft_status(
+                tx, draft.id, revision, DraftStatus.AWAITING_APPROVAL, note=note, requested_by=actor.name
+            ):
+                raise _changed()
+            record_event(
+                tx,
+                department=department,
+                at=self.clock.now(),
+                actor=actor.name,
+                action=StudioAction.SUBMIT,
+                subject=path,
+                detail={"revision": revision, "note": note},
+            )
+
+    def publish(self, department: str, path: str, revision: int, note: str, actor: Actor) -> Published:
+        """Publish the draft of ``path`` at ``revision``: every workflow holding it gets its next
+        version. With four eyes on, only another admin than who submitted it publishes it, and only
+        once it was submitted."""
+        draft = self._publishable(department, path, revision)
+        approved_by: str | None = None
+        drafted_by = draft.updated_by
+        if self.four_eyes(department):
+            if draft.status is not DraftStatus.AWAITING_APPROVAL or draft.requested_by is None:
+                raise PublishRefused(
+                    "this department needs a second admin's approval: submit the draft for approval first",
+                    "本部门发布前需要另一位管理员批准：请先提交审批",
+                )
+            if actor.name in (draft.requested_by, draft.updated_by):
+                raise PublishRefused(
+                    "the draft must be approved by another admin than who wrote or submitted it",
+                    "草稿须由编写或提交者以外的另一位管理员批准",
+                )
+            approved_by, drafted_by = actor.name, draft.requested_by
+            note = note or draft.note or ""
+        bundles, problems = self.bundles_for(department, path)
+        if problems:
+            raise PublishRefused(
+                "a workflow holding this file has problems; nothing was published",
+                "使用此文件的流程有问题，未发布任何版本",
+                problems,
+            )
+        versions = [
+            self.engine.publish(
+                bundle,
+                actor,
+                VersionMeta(note=note, drafted_by=drafted_by, approved_by=approved_by, sources=sources),
+            )
+            for bundle, sources in bundles
+        ]
+        with self.store.transaction() as tx:
+            if not set_draft_status(tx, draft.id, revision, DraftStatus.PUBLISHED, note=note):
+                raise _changed()
+            store_texts(tx, department, {path: draft.text}, self.clock.now(), actor.name)
+            record_event(
+                tx,
+                department=department,
+                at=self.clock.now(),
+                actor=actor.name,
+                action=StudioAction.PUBLISH,
+                subject=path,
+                detail={
+                    "revision": revision,
+                    "note": note,
+                    "drafted_by": drafted_by,
+                    "approved_by": approved_by,
+                    "versions": {v.workflow: v.version for v in versions},
+                },
+            )
+        return Published(path, versions)
+
+    def _publish_bundle(
+        self, bundle: Bundle, actor: Actor, note: str, drafted_by: str | None, approved_by: str | None
+    ) -> PublishedVersion:
+        return self.engine.publish(
+            bundle,
+            actor,
+            VersionMeta(
+                note=note, drafted_by=drafted_by, approved_by=approved_by, sources=self._sources(bundle)
+            ),
+        )
+
+    def _sources(self, bundle: Bundle) -> dict[str, str]:
+        """The text of each file of ``bundle`` as it is read now (inside the drafts' overlay: as it is
+        published)."""
+        texts: dict[str, str] = {}
+        for path in bundle_files(bundle):
+            try:
+                texts[path] = read_definition(self.root / path).decode("utf-8", errors="replace")
+            except (OSError, ValueError):
+                continue
+        return texts
+
+    def rollback(
+        self, department: str, workflow: str, version: int, note: str, actor: Actor
+    ) -> PublishedVersion:
+        """Publish version ``version`` of ``workflow`` again as its next version (with its files' texts,
+        which become the files' current texts)."""
+        with self.store.read() as tx:
+            row = tx.version(workflow, version)
+            sources = tx.version_sources(workflow, version) if row is not None else None
+        if row is None or row.department != department:
+            raise PublishRefused(
+                f"no version {version} of {workflow!r} in this department",
+                f"本部门没有 {workflow!r} 的第 {version} 版",
+            )
+        bundle = Bundle.from_json(documents.bundle_of(row.bundle, f"{workflow} v{version}"))
+        published = self.engine.publish(
+            bundle,
+            actor,
+            VersionMeta(note=note, drafted_by=actor.name, sources=sources),
+        )
+        with self.store.transaction() as tx:
+            if sources:
+                store_texts(tx, department, sources, self.clock.now(), actor.name)
+            record_event(
+                tx,
+                department=department,
+                at=self.clock.now(),
+                actor=actor.name,
+                action=StudioAction.ROLLBACK,
+                subject=workflow,
+                detail={"from_version": version, "version": published.version, "note": note},
+            )
+        return published
+
+    def _publishable(self, department: str, path: str, revision: int) -> DraftRow:
+        draft = draft_of(self.store, department, path)
+        if draft is None or draft.revision != revision:
+            raise _changed()
+        if draft.status is DraftStatus.PUBLISHED:
+            raise PublishRefused("this draft is published already", "此草稿已发布")
+        errors = [
+            p.problem
+            for p in self.check(department, path, draft.text)
+            if p.problem.severity == Severity.ERROR
+        ]
+        if errors:
+            raise PublishRefused(
+                f"the draft has {len(errors)} error(s): fix them before publishing",
+                f"草稿有 {len(errors)} 个错误：请先修正再发布",
+                errors,
+            )
+        return draft
+
+    # -- reading through the published texts ---------------------------------------------------------
+
+    @contextmanager
+    def _published(self) -> Iterator[None]:
+        """Read the definitions with the texts published from the studio over their files."""
+        with self.store.read() as tx:
+            texts = newest_texts(tx)
+        with drafts_over_files({self.root / p: t for p, t in texts.items()}):
+            yield
+
+
+def bundle_files(bundle: Bundle) -> list[str]:
+    """The files a bundle was read from: its workflow, its forms with their UI files, its rule files."""
+    files = [bundle.source_path, *bundle.forms, *bundle.rulesets]
+    files.extend(form[: -len(".json")] + UI_SUFFIX for form in bundle.layouts)
+    return sorted(dict.fromkeys(files))
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _changed() -> PublishRefused:
+    return PublishRefused(
+        "the draft was saved again since you opened it: reload it and check it before publishing",
+        "打开后草稿已被再次保存：请重新载入并检查后再发布",
+    )

@@ -1,0 +1,344 @@
+"""The studio's rows (migration 0015): the texts of definition files published from the studio, drafts
+with every revision saved or refused, a department's settings, and the record of what its admins did.
+
+A draft is saved with the revision it was made from: a save that finds another revision there is a
+conflict, answered with the text stored now, and the text refused is kept as a revision of its own
+(``outcome`` ``conflict``), so two admins saving at once lose nothing. Each function is one
+transaction, or takes the caller's ``Tx`` where it is part of a larger one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+
+from engine.store.store import Store, Tx
+from engine.store.tables import (
+    definition_texts,
+    department_settings,
+    draft_revisions,
+    drafts,
+    orders,
+    studio_events,
+)
+
+__all__ = [
+    "DraftRow",
+    "DraftStatus",
+    "RevisionRow",
+    "SaveConflict",
+    "StudioEventRow",
+    "draft_of",
+    "draft_revisions_of",
+    "drafts_of",
+    "four_eyes",
+    "newest_texts",
+    "record_event",
+    "running_by_version",
+    "save_draft",
+    "set_draft_status",
+    "set_four_eyes",
+    "store_texts",
+    "studio_events_of",
+    "text_hash",
+]
+
+
+class DraftStatus(StrEnum):
+    """Where a draft stands: being written, waiting for a second admin (four eyes), or published (its
+    text is the file's current text until it is saved again)."""
+
+    OPEN = "open"
+    AWAITING_APPROVAL = "awaiting_approval"
+    PUBLISHED = "published"
+
+
+class RevisionOutcome(StrEnum):
+    SAVED = "saved"
+    CONFLICT = "conflict"  # refused: another revision was saved first; kept so nothing typed is lost
+
+
+def text_hash(text: str) -> str:
+    """The SHA-256 of a text (UTF-8), as drafts and published texts name it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    id: int
+    department: str
+    path: str
+    text: str
+    revision: int
+    base_hash: str  # the hash of the published text the draft was begun from
+    status: DraftStatus
+    updated_by: str
+    updated_at: datetime
+    note: str | None
+    requested_by: str | None
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    revision: int
+    text: str
+    author: str
+    at: datetime
+    outcome: str
+
+
+@dataclass(frozen=True)
+class SaveConflict:
+    """A save refused: ``current`` was saved since the revision the text was made from."""
+
+    current: DraftRow
+    refused_text: str
+
+
+@dataclass(frozen=True)
+class StudioEventRow:
+    id: int
+    department: str
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    detail: Mapping[str, Any]
+
+
+def _draft(row: Row[Any]) -> DraftRow:
+    m = row._mapping
+    return DraftRow(
+        id=int(m["id"]),
+        department=str(m["department"]),
+        path=str(m["path"]),
+        text=str(m["text"]),
+        revision=int(m["revision"]),
+        base_hash=str(m["base_hash"]),
+        status=DraftStatus(m["status"]),
+        updated_by=str(m["updated_by"]),
+        updated_at=m["updated_at"],
+        note=m["note"],
+        requested_by=m["requested_by"],
+    )
+
+
+def _select_draft(department: str, path: str) -> Any:
+    return select(drafts).where(drafts.c.department == department, drafts.c.path == path)
+
+
+def draft_of(store: Store, department: str, path: str) -> DraftRow | None:
+    with store.read() as tx:
+        row = tx.connection.execute(_select_draft(department, path)).first()
+    return None if row is None else _draft(row)
+
+
+def drafts_of(store: Store, department: str) -> list[DraftRow]:
+    """The department's drafts, by path."""
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(drafts).where(drafts.c.department == department).order_by(drafts.c.path)
+        )
+        return [_draft(r) for r in rows]
+
+
+def draft_revisions_of(store: Store, draft_id: int, limit: int = 50) -> list[RevisionRow]:
+    """A draft's revisions, newest first (conflicts included)."""
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(draft_revisions)
+            .where(draft_revisions.c.draft_id == draft_id)
+            .order_by(draft_revisions.c.id.desc())
+            .limit(limit)
+        )
+        return [RevisionRow(int(r.revision), str(r.text), str(r.author), r.at, str(r.outcome)) for r in rows]
+
+
+def save_draft(
+    store: Store,
+    *,
+    department: str,
+    path: str,
+    text: str,
+    seen_revision: int,
+    base_hash: str,
+    author: str,
+    at: datetime,
+) -> DraftRow | SaveConflict:
+    """Save ``text`` as the draft of ``path`` made from revision ``seen_revision`` (0: no draft was
+    there). Another revision found there is a :class:`SaveConflict`; the text refused is kept."""
+    with store.transaction() as tx:
+        c = tx.connection
+        row = c.execute(_select_draft(department, path).with_for_update()).first()
+        current = None if row is None else _draft(row)
+        if current is not None and current.revision != seen_revision:
+            _revision(tx, current.id, current.revision, text, author, at, RevisionOutcome.CONFLICT)
+            return SaveConflict(current, text)
+        if current is None:
+            inserted = c.execute(
+                insert(drafts).values(
+                    department=department,
+                    path=path,
+                    text=text,
+                    revision=1,
+                    base_hash=base_hash,
+                    status=DraftStatus.OPEN.value,
+                    updated_by=author,
+                    updated_at=at,
+                )
+            ).inserted_primary_key
+            assert inserted is not None
+            draft_id, revision = int(inserted[0]), 1
+        else:
+            draft_id, revision = current.id, current.revision + 1
+            values: dict[str, Any] = {
+                "text": text,
+                "revision": revision,
+                "status": DraftStatus.OPEN.value,
+                "updated_by": author,
+                "updated_at": at,
+                "requested_by": None,
+            }
+            if current.status is DraftStatus.PUBLISHED:  # a new round of edits begins from what is published
+                values["base_hash"] = base_hash
+            c.execute(update(drafts).where(drafts.c.id == draft_id).values(**values))
+        _revision(tx, int(draft_id), revision, text, author, at, RevisionOutcome.SAVED)
+        saved = c.execute(select(drafts).where(drafts.c.id == draft_id)).one()
+    return _draft(saved)
+
+
+def _revision(
+    tx: Tx, draft_id: int, revision: int, text: str, author: str, at: datetime, outcome: RevisionOutcome
+) -> None:
+    tx.connection.execute(
+        insert(draft_revisions).values(
+            draft_id=draft_id, revision=revision, text=text, author=author, at=at, outcome=outcome.value
+        )
+    )
+
+
+def set_draft_status(
+    tx: Tx,
+    draft_id: int,
+    revision: int,
+    status: DraftStatus,
+    *,
+    note: str | None = None,
+    requested_by: str | None = None,
+) -> bool:
+    """Move the draft to ``status`` if it is still at ``revision``; False when it was saved since."""
+    result = tx.connection.execute(
+        update(drafts)
+        .where(drafts.c.id == draft_id, drafts.c.revision == revision)
+        .values(status=status.value, note=note, requested_by=requested_by)
+    )
+    return bool(result.rowcount)
+
+
+def newest_texts(tx: Tx, paths: Collection[str] | None = None) -> dict[str, str]:
+    """The newest text published from the studio of each file (of ``paths``; None: of every file)."""
+    newest = select(func.max(definition_texts.c.id).label("id")).group_by(definition_texts.c.path)
+    if paths is not None:
+        newest = newest.where(definition_texts.c.path.in_(sorted(paths)))
+    rows = tx.connection.execute(
+        select(definition_texts.c.path, definition_texts.c.text).where(
+            definition_texts.c.id.in_(newest.scalar_subquery())
+        )
+    )
+    return {str(path): str(text) for path, text in rows}
+
+
+def store_texts(tx: Tx, department: str, texts: Mapping[str, str], at: datetime, by: str) -> None:
+    """Record ``texts`` (path -> text) as the files' current texts."""
+    for path, text in sorted(texts.items()):
+        tx.connection.execute(
+            insert(definition_texts).values(
+                department=department,
+                path=path,
+                text=text,
+                content_hash=text_hash(text),
+                published_at=at,
+                published_by=by,
+            )
+        )
+
+
+def four_eyes(store: Store, department: str) -> bool:
+    """Whether a second admin must approve a draft of ``department`` before it is published."""
+    with store.read() as tx:
+        found = tx.connection.execute(
+            select(department_settings.c.four_eyes).where(department_settings.c.department == department)
+        ).scalar()
+    return bool(found)
+
+
+def set_four_eyes(tx: Tx, department: str, on: bool, at: datetime, by: str) -> None:
+    c = tx.connection
+    values = {"four_eyes": on, "updated_at": at, "updated_by": by}
+    changed = c.execute(
+        update(department_settings).where(department_settings.c.department == department).values(**values)
+    ).rowcount
+    if not changed:
+        c.execute(insert(department_settings).values(department=department, **values))
+
+
+def record_event(
+    tx: Tx,
+    *,
+    department: str,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """One line of the department's studio record: who did what to which file or user, and when."""
+    tx.connection.execute(
+        insert(studio_events).values(
+            department=department,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            detail=dict(detail or {}),
+        )
+    )
+
+
+def studio_events_of(store: Store, department: str, limit: int = 100) -> list[StudioEventRow]:
+    """The department's studio record, newest first."""
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(studio_events)
+            .where(studio_events.c.department == department)
+            .order_by(studio_events.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            StudioEventRow(
+                int(r.id),
+                str(r.department),
+                r.at,
+                str(r.actor),
+                str(r.action),
+                str(r.subject),
+                r.detail or {},
+            )
+            for r in rows
+        ]
+
+
+def running_by_version(tx: Tx, workflows: Sequence[str]) -> dict[tuple[str, int], int]:
+    """How many orders of each of ``workflows`` are running (not final) on each version."""
+    rows = tx.connection.execute(
+        select(orders.c.workflow, orders.c.version, func.count())
+        .where(orders.c.workflow.in_(list(workflows)), orders.c.final.is_(False))
+        .group_by(orders.c.workflow, orders.c.version)
+    )
+    return {(str(w), int(v)): int(n) for w, v, n in rows}

@@ -1,0 +1,218 @@
+"""The studio (web/studio.py): a department's admins only, drafts with conflicts, the validate API,
+publishing with a note, four eyes, rollback, and the record of it all; over the shipped definitions
+(read, never written: drafts and published texts live in the database)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.api.definitions import load_bundle
+from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, settings_for
+
+WORKFLOW = "workflows/retail/order.yaml"
+FORM = "forms/retail/order.json"
+EDIT = f"/studio/retail/files/{WORKFLOW}"
+ORIGINAL = (REPO_ROOT / WORKFLOW).read_text(encoding="utf-8")
+MISSPELT = ORIGINAL.replace("dest: paid", "dest: piad", 1)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(settings_for(tmp_path, REPO_ROOT, "studio-tests"))
+    services = app.extensions["orderloom"]
+    services.engine.publish(
+        load_bundle(REPO_ROOT / WORKFLOW, REPO_ROOT, action_names=services.registry.action_names)
+    )
+    add_user(app, "ma.li", "ma-li-password", ("admin",), ("retail",))
+    add_user(app, "he.tao", "he-tao-password", ("admin",), ("retail",))
+    add_user(app, "xu.jie", "xu-jie-password", ("admin",), ("wholesale",))
+    add_user(app, "li.na", "li-na-password", ("clerk",), ("retail",))
+    yield app
+    services.close()
+
+
+def client(app: Flask, name: str) -> FlaskClient:
+    return log_in(app.test_client(), name, f"{name.replace('.', '-')}-password")
+
+
+def notice(response: object) -> str:
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    found = re.search(r'id="studio-notice">([^<]*)<', html)
+    return found.group(1) if found else ""
+
+
+def save(c: FlaskClient, text: str, revision: int, path: str = WORKFLOW) -> object:
+    return c.post(f"/studio/retail/files/{path}", data={"action": "save", "text": text, "revision": revision})
+
+
+def test_only_the_departments_admins_see_its_studio(app: Flask) -> None:
+    clerk = client(app, "li.na")
+    assert clerk.get("/studio/").status_code == 404
+    assert clerk.get("/studio/retail/").status_code == 404
+    assert "studio-link" not in clerk.get("/").get_data(as_text=True)
+
+    wholesale = client(app, "xu.jie")
+    assert wholesale.get("/studio/").headers["Location"].endswith("/studio/wholesale/")
+    assert wholesale.get("/studio/retail/").status_code == 404
+    assert wholesale.get(EDIT).status_code == 404
+    asked = {"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": ORIGINAL}
+    assert wholesale.post("/studio/api/validate", json=asked).status_code == 404
+    assert save(wholesale, ORIGINAL, 0).status_code == 404  # type: ignore[attr-defined]
+
+    retail = client(app, "ma.li")
+    assert "studio-link" in retail.get("/").get_data(as_text=True)
+    page = retail.get("/studio/retail/").get_data(as_text=True)
+    assert WORKFLOW in page and FORM in page and "rules/retail/audit.yaml" in page
+    assert "workflows/wholesale/order.yaml" not in page
+    assert retail.get("/studio/retail/files/workflows/wholesale/order.yaml").status_code == 404
+    assert retail.get("/studio/retail/files/../pyproject.toml").status_code == 404
+
+
+def test_the_validate_api_places_each_problem_with_its_fix(app: Flask) -> None:
+    c = client(app, "ma.li")
+    answer = c.post(
+        "/studio/api/validate",
+        json={"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": MISSPELT},
+    )
+    assert answer.status_code == 200
+    (problem,) = answer.get_json()["problems"]
+    line = MISSPELT.split("\n").index("    dest: piad") + 1
+    assert problem["line"] == problem["end_line"] == line
+    assert (problem["col"], problem["end_col"]) == (11, 15)  # "piad", the end exclusive
+    assert problem["severity"] == "error" and problem["suggestion"] == "paid"
+    assert "unknown state 'piad'" in problem["message"]
+
+    clean = c.post(
+        "/studio/api/validate",
+        json={"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": ORIGINAL},
+    )
+    assert clean.get_json() == {"problems": []}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ("not json", "JSON object"),
+        ({"kind": "workflow", "department": "retail", "name": WORKFLOW}, "'text' must be a string"),
+        ({"kind": "flow", "department": "retail", "name": WORKFLOW, "text": ""}, "'kind' must be one of"),
+        ({"kind": "form", "department": "retail", "name": WORKFLOW, "text": ""}, "is not a form file"),
+    ],
+)
+def test_the_validate_api_names_what_it_cannot_read(app: Flask, body: object, error: str) -> None:
+    c = client(app, "ma.li")
+    if isinstance(body, str):
+        answer = c.post("/studio/api/validate", data=body, content_type="application/json")
+    else:
+        answer = c.post("/studio/api/validate", json=body)
+    assert answer.status_code == 400
+    assert error in answer.get_json()["error"]
+
+
+def test_a_draft_checks_across_files_with_the_other_drafts(app: Flask) -> None:
+    c = client(app, "ma.li")
+    save(c, "{", 0, FORM)  # a broken draft of the form the workflow names
+    answer = c.post(
+        "/studio/api/validate",
+        json={"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": ORIGINAL},
+    )
+    codes = [p["code"] for p in answer.get_json()["problems"]]
+    assert codes == ["bad-form"]
+
+
+def test_without_scripts_check_lists_the_problems_with_their_lines(app: Flask) -> None:
+    c = client(app, "ma.li")
+    page = c.get(EDIT).get_data(as_text=True)
+    assert 'class="studio-text"' in page and "<textarea" in page and "studio-check" in page
+    checked = c.post(EDIT, data={"action": "check", "text": MISSPELT, "revision": 0}).get_data(as_text=True)
+    line = MISSPELT.split("\n").index("    dest: piad") + 1
+    assert f"第 {line} 行，第 11 列" in checked
+    assert "unknown state &#39;piad&#39;" in checked
+    assert "piad" in checked  # the text typed is shown back, not lost
+
+
+def test_two_admins_saving_the_same_draft_lose_nothing(app: Flask) -> None:
+    first, second = client(app, "ma.li"), client(app, "he.tao")
+    assert "第 1 版" in notice(save(first, ORIGINAL + "\n# mine\n", 0))
+    refused = save(second, ORIGINAL + "\n# theirs\n", 0)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    html = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "# mine" in html and "# theirs" in html and "ma.li" in html
+    # Saved from the conflict page (made from revision 1 now), the second admin's text is taken.
+    assert 'name="revision" value="1"' in html
+    assert "第 2 版" in notice(save(second, ORIGINAL + "\n# merged\n", 1))
+    history = app.extensions["orderloom"].studio.file("retail", WORKFLOW).history
+    assert [(r.revision, r.author, r.outcome) for r in history] == [
+        (2, "he.tao", "saved"),
+        (1, "he.tao", "conflict"),
+        (1, "ma.li", "saved"),
+    ]
+    assert "# theirs" in history[1].text
+
+
+def test_a_draft_with_errors_is_saved_but_not_published(app: Flask) -> None:
+    c = client(app, "ma.li")
+    saved = save(c, MISSPELT, 0)
+    assert "1 个错误" in notice(saved)
+    refused = c.post(EDIT, data={"action": "publish", "revision": 1, "note": "try"})
+    assert refused.status_code == 409
+    assert "草稿有 1 个错误" in refused.get_data(as_text=True)
+    assert [v.version for v in app.extensions["orderloom"].engine.versions("retail-order")] == [1]
+
+
+def test_a_change_that_leaves_the_workflow_as_it_is_keeps_its_version(app: Flask) -> None:
+    c = client(app, "ma.li")
+    save(c, ORIGINAL + "\n# a comment only\n", 0)
+    published = c.post(EDIT, data={"action": "publish", "revision": 1, "note": "comment"})
+    assert "retail-order v1（未变）" in notice(published)
+
+
+def test_publish_with_a_note_then_roll_back(app: Flask) -> None:
+    c = client(app, "ma.li")
+    changed = ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    save(c, changed, 0)
+    published = c.post(EDIT, data={"action": "publish", "revision": 1, "note": "加一行说明"})
+    assert "retail-order v2" in notice(published)
+    services = app.extensions["orderloom"]
+    with services.store.read() as tx:
+        v2 = tx.version("retail-order", 2)
+        assert v2 is not None and v2.note == "加一行说明" and v2.published_by == "ma.li"
+        assert tx.version_sources("retail-order", 2)[WORKFLOW] == changed
+    # The published text is the file's text now: the next draft starts from it.
+    assert services.studio.published_text(WORKFLOW) == changed
+    versions = c.get("/studio/retail/workflows/retail-order").get_data(as_text=True)
+    assert 'id="version-2"' in versions and "加一行说明" in versions
+
+    c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1})
+    numbers = [v.version for v in services.engine.versions("retail-order")]
+    assert numbers == [1, 2, 3]
+    with services.store.read() as tx:
+        v1, v3 = tx.version("retail-order", 1), tx.version("retail-order", 3)
+        assert v1 is not None and v3 is not None and v3.content_hash == v1.content_hash
+    record = c.get("/studio/retail/").get_data(as_text=True)
+    assert "v1 → v3" in record and "加一行说明" in record
+
+
+def test_four_eyes_needs_another_admin(app: Flask) -> None:
+    writer, approver = client(app, "ma.li"), client(app, "he.tao")
+    writer.post("/studio/retail/four-eyes", data={"on": "1"})
+    save(writer, ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1), 0)
+    page = writer.get(EDIT).get_data(as_text=True)
+    assert "studio-submit" in page and "studio-publish" not in page
+    refused = writer.post(EDIT, data={"action": "publish", "revision": 1, "note": "skip"})
+    assert refused.status_code == 409
+    writer.post(EDIT, data={"action": "submit", "revision": 1, "note": "请审批"})
+    self_approved = writer.post(EDIT, data={"action": "publish", "revision": 1})
+    assert self_approved.status_code == 409
+    assert "另一位管理员" in self_approved.get_data(as_text=True)
+    approved = approver.post(EDIT, data={"action": "publish", "revision": 1})
+    assert "retail-order v2" in notice(approved)
+    with app.extensions["orderloom"].store.read() as tx:
+        v2 = tx.version("retail-order", 2)
+    assert v2 is not None
+    assert (v2.drafted_by, v2.approved_by, v2.note) == ("ma.li", "he.tao", "请审批")

@@ -1,0 +1,267 @@
+"""The studio (工作室, ``/studio``): where a department's admins edit its workflows, forms and rule files,
+see every problem at its line, and publish (docs/web.md, "The studio").
+
+Only a user with the role ``admin`` in a department sees that department's studio; any other address
+of it is a 404, whoever asks. Every page works without scripts: the text is a plain text area, "Check"
+lists the problems with their lines, "Save" keeps a draft (in the database, with its history), and
+"Publish" makes the versions. With scripts, the text area becomes a CodeMirror editor that asks
+``POST /studio/api/validate`` as the admin types and marks each problem at its place.
+
+``POST /studio/api/validate`` takes JSON ``{"kind", "department", "name", "text"}`` and answers
+``{"problems": [{"line", "col", "end_line", "end_col", "severity", "message", "hint", "suggestion",
+"code", "kind", "path"}]}``, lines and columns from 1, the end column exclusive. A request it cannot
+read is a 400 with ``{"error": …}`` naming the field; a department the user does not administer, a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.resources import files
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from engine.api import Actor, translate
+from engine.api.studio import (
+    DefinitionKind,
+    FileView,
+    PublishRefused,
+    SaveConflict,
+    Studio,
+    TextProblem,
+    kind_of,
+)
+from web.auth import current_actor
+from web.formdata import local_time
+from web.i18n import current_lang
+
+studio = Blueprint("studio", __name__, url_prefix="/studio")
+
+SCHEMAS = {
+    DefinitionKind.WORKFLOW: "workflow.schema.json",
+    DefinitionKind.RULES: "rules.schema.json",
+    DefinitionKind.UI: "ui.schema.json",
+}
+MAX_NOTE = 2000
+
+
+def _studio() -> Studio:
+    found: Studio = current_app.extensions["orderloom"].studio
+    return found
+
+
+def _department(department: str) -> tuple[Studio, Actor]:
+    """The studio and the actor, when the actor administers ``department``; a 404 otherwise (the
+    studio of another department is not there for them)."""
+    found = _studio()
+    actor = current_actor()
+    if not found.administers(actor, department):
+        abort(404)
+    return found, actor
+
+
+@studio.get("/")
+def index() -> Any:
+    departments = _studio().departments_of(current_actor())
+    if not departments:
+        abort(404)
+    if len(departments) == 1:
+        return redirect(url_for("studio.department", department=departments[0]))
+    return render_template("studio/index.html", departments=departments)
+
+
+@studio.get("/<department>/")
+def department(department: str) -> Any:
+    found, _ = _department(department)
+    return render_template("studio/department.html", overview=found.overview(department), when=local_time)
+
+
+@studio.post("/<department>/four-eyes")
+def four_eyes(department: str) -> Any:
+    found, actor = _department(department)
+    found.set_four_eyes(department, request.form.get("on") == "1", actor)
+    return redirect(url_for("studio.department", department=department))
+
+
+def _file(found: Studio, department: str, path: str) -> FileView:
+    view = found.file(department, path)
+    if view is None:
+        abort(404)
+    return view
+
+
+def _editor(
+    view: FileView,
+    *,
+    text: str | None = None,
+    problems: list[TextProblem] | None = None,
+    status: int = 200,
+    **shown: Any,
+) -> Any:
+    found = _studio()
+    text = view.text if text is None else text
+    if problems is None:
+        problems = found.check(view.department, view.path, text)
+    body = render_template(
+        "studio/file.html",
+        view=view,
+        text=text,
+        problems=problems,
+        errors=sum(1 for p in problems if p.problem.severity == "error"),
+        four_eyes=found.four_eyes(view.department),
+        schema=SCHEMAS.get(view.kind),
+        when=local_time,
+        **shown,
+    )
+    return body, status
+
+
+@studio.get("/<department>/files/<path:path>")
+def file(department: str, path: str) -> Any:
+    found, _ = _department(department)
+    return _editor(_file(found, department, path))
+
+
+@studio.post("/<department>/files/<path:path>")
+def file_post(department: str, path: str) -> Any:
+    found, actor = _department(department)
+    view = _file(found, department, path)
+    lang = current_lang()
+    action = request.form.get("action", "check")
+    text = _normalised(request.form.get("text", ""))
+    revision = _whole(request.form.get("revision"))
+    note = request.form.get("note", "").strip()[:MAX_NOTE]
+    if action == "check":
+        return _editor(view, text=text)
+    if action == "save":
+        saved = found.save(department, path, text, revision, actor)
+        view = _file(found, department, path)
+        if isinstance(saved, SaveConflict):
+            return _editor(view, text=saved.refused_text, status=409, conflict=saved)
+        problems = found.check(department, path, saved.text)
+        errors = sum(1 for p in problems if p.problem.severity == "error")
+        key = "studio.saved_with_errors" if errors else "studio.saved"
+        return _editor(
+            view, problems=problems, notice=translate(key, lang).format(revision=saved.revision, n=errors)
+        )
+    if action in ("publish", "submit"):
+        try:
+            if action == "submit":
+                found.submit(department, path, revision, note, actor)
+                notice = translate("studio.submitted", lang)
+            else:
+                published = found.publish(department, path, revision, note, actor)
+                same = translate("studio.same_version", lang)
+                versions = ", ".join(
+                    f"{v.workflow} v{v.version}" + ("" if v.created else same) for v in published.versions
+                )
+                notice = translate("studio.published_ok", lang).format(versions=versions or "—")
+        except PublishRefused as refused:
+            return _editor(
+                _file(found, department, path),
+                status=409,
+                refused=translate("studio.refused", lang).format(reason=refused.message(lang)),
+                refused_problems=refused.problems,
+            )
+        return _editor(_file(found, department, path), notice=notice)
+    abort(400)
+
+
+@studio.get("/<department>/workflows/<workflow>")
+def versions(department: str, workflow: str) -> Any:
+    found, _ = _department(department)
+    overview = found.overview(department)
+    listed = next((w for w in overview.workflows if w.name == workflow), None)
+    if listed is None:
+        abort(404)
+    return render_template("studio/versions.html", department=department, workflow=listed, when=local_time)
+
+
+@studio.post("/<department>/workflows/<workflow>/rollback")
+def rollback(department: str, workflow: str) -> Any:
+    found, actor = _department(department)
+    version = _whole(request.form.get("version"))
+    lang = current_lang()
+    note = request.form.get("note", "").strip()[:MAX_NOTE] or translate("studio.rollback_note", lang).format(
+        version=version
+    )
+    try:
+        found.rollback(department, workflow, version, note, actor)
+    except PublishRefused:
+        abort(404)
+    return redirect(url_for("studio.versions", department=department, workflow=workflow))
+
+
+@studio.post("/api/validate")
+def api_validate() -> Any:
+    body = request.get_json(silent=True)
+    if not isinstance(body, Mapping):
+        return _bad("the body must be a JSON object: {kind, department, name, text}")
+    fields: dict[str, str] = {}
+    for name in ("kind", "department", "name", "text"):
+        value = body.get(name)
+        if not isinstance(value, str):
+            return _bad(f"{name!r} must be a string")
+        fields[name] = value
+    if fields["kind"] not in {k.value for k in DefinitionKind}:
+        return _bad(f"'kind' must be one of {', '.join(k.value for k in DefinitionKind)}")
+    found, _ = _department(fields["department"])
+    path = fields["name"]
+    if kind_of(path) != DefinitionKind(fields["kind"]):
+        return _bad(f"'name' {path!r} is not a {fields['kind']} file of this department")
+    if not found.owns(fields["department"], path):
+        abort(404)
+    problems = found.check(fields["department"], path, _normalised(fields["text"]))
+    return jsonify({"problems": [p.to_dict() for p in problems]})
+
+
+@studio.get("/schema/<kind>.json")
+def schema(kind: str) -> Any:
+    """The JSON Schema the editor completes and explains a file of ``kind`` from."""
+    if not _studio().departments_of(current_actor()):
+        abort(404)
+    try:
+        name = SCHEMAS[DefinitionKind(kind)]
+    except (ValueError, KeyError):
+        abort(404)
+    text = files("engine").joinpath("schema", name).read_text(encoding="utf-8")
+    return Response(text, mimetype="application/schema+json")
+
+
+def _bad(message: str) -> Any:
+    return jsonify({"error": message}), 400
+
+
+def _whole(value: str | None) -> int:
+    try:
+        number = int(value or "0")
+    except ValueError:
+        abort(400)
+    if not 0 <= number < 2**31:
+        abort(400)
+    return number
+
+
+def _normalised(text: str) -> str:
+    """The text as stored: line ends as ``\\n`` (a browser posts a text area's with ``\\r\\n``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@studio.app_context_processor
+def studio_link() -> dict[str, Any]:
+    """For the header: whether the user has the admin role, who gets the link to the studio."""
+
+    return {
+        "studio_admin": bool(current_user and current_user.is_authenticated and "admin" in current_user.roles)
+    }
