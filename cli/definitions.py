@@ -11,7 +11,14 @@ import click
 
 from cli.common import actor_of, echo_json, fail, open_services, plugins_checked, print_problems, settings_of
 from engine.api import PluginRegistry, translate
-from engine.api.definitions import dependents, load_bundle, validate_file, validate_paths
+from engine.api.definitions import (
+    VersionMeta,
+    bundle_sources,
+    dependents,
+    load_bundle,
+    validate_file,
+    validate_paths,
+)
 from engine.errors import EngineError, Problem
 
 
@@ -50,8 +57,9 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], output: str) -> None:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--as", "actor_name", default="operator", show_default=True)
+@click.option("--note", default=None, help="Why these versions are published (shown with each version).")
 @click.pass_context
-def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str) -> None:
+def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str, note: str | None) -> None:
     """Publish workflow files as immutable numbered versions (the same content twice is one version).
 
     Every file is checked first, and so is every overlay that extends one of them: if anything has a
@@ -83,7 +91,8 @@ def publish(ctx: click.Context, files: tuple[Path, ...], actor_name: str) -> Non
             click.echo("error: nothing was published; fix the overlays above first", err=True)
             sys.exit(1)
         for bundle in bundles:
-            published = services.engine.publish(bundle, actor_of(actor_name, (), ()))
+            meta = VersionMeta(note=note, sources=bundle_sources(bundle, root))
+            published = services.engine.publish(bundle, actor_of(actor_name, (), ()), meta)
             note = "published" if published.created else "unchanged, already"
             digest = published.content_hash[:12]
             click.echo(f"{published.workflow}: {note} version {published.version} (sha256 {digest})")

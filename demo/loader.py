@@ -28,7 +28,7 @@ from typing import Any
 from engine.api import Actor, Engine, FrozenClock, OrderView, PublishedVersion, Store
 from engine.api.accounts import find_user
 from engine.api.customer_accounts import CustomerAccount, put_account
-from engine.api.definitions import discover, load_bundle
+from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from engine.errors import EngineError
 from web.users import create_user
 
@@ -260,8 +260,10 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
     names = engine.registry.action_names
     # Every definition is checked before anything is written: a broken file loads nothing.
     bundles = [load_bundle(path, root, action_names=names) for _name, path in sorted(discover(root).items())]
-    for bundle in bundles:
-        summary.published.append(engine.publish(bundle))
+    for bundle in bundles:  # with the texts of its files, which the studio's drafts start from
+        summary.published.append(
+            engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, root)))
+        )
     stock_warehouses(store, initial_stock())
     for account in ACCOUNTS:
         put_account(store, account, clock.now())

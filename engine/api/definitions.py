@@ -5,6 +5,7 @@ a rule file, running its scenario cases and replaying a draft over recent orders
 
 from engine.dsl.compiler import Bundle, dependents, discover, load_bundle
 from engine.dsl.loader import shown_path
+from engine.dsl.texts import bundle_sources
 from engine.dsl.validate import validate_file, validate_paths
 from engine.rules.checks import check_rules_file
 from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
@@ -23,6 +24,7 @@ from engine.rules.testing import (
     run_cases,
 )
 from engine.runtime.rule_replay import orders_for_replay
+from engine.store.versions import VersionMeta
 
 __all__ = [
     "CASES_SUFFIX",
@@ -33,6 +35,8 @@ __all__ = [
     "Coverage",
     "Evaluable",
     "Replay",
+    "VersionMeta",
+    "bundle_sources",
     "check_cases",
     "check_rules_file",
     "compile_ruleset",

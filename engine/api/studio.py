@@ -1,7 +1,15 @@
 """The studio's part of the public surface (``engine.runtime.studio``): drafts of a department's
 definition files kept in the database, checked as typed, published as versions, rolled back."""
 
-from engine.dsl.texts import DefinitionKind, Span, TextProblem, kind_of, problem_span
+from engine.dsl.texts import (
+    DefinitionKind,
+    Span,
+    TextProblem,
+    bundle_files,
+    bundle_sources,
+    kind_of,
+    problem_span,
+)
 from engine.runtime.studio import (
     ADMIN_ROLE,
     FileView,
@@ -11,7 +19,6 @@ from engine.runtime.studio import (
     Studio,
     StudioAction,
     WorkflowVersions,
-    bundle_files,
 )
 from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict, StudioEventRow
 
@@ -33,6 +40,7 @@ __all__ = [
     "TextProblem",
     "WorkflowVersions",
     "bundle_files",
+    "bundle_sources",
     "kind_of",
     "problem_span",
 ]

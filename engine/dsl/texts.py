@@ -17,7 +17,15 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from engine.dsl.checks import YAML_SUFFIXES, discover_with_problems, inside
-from engine.dsl.loader import definition_exists, definition_files, drafts_over_files, load_file, shown_path
+from engine.dsl.compiler import Bundle
+from engine.dsl.loader import (
+    definition_exists,
+    definition_files,
+    drafts_over_files,
+    load_file,
+    read_definition,
+    shown_path,
+)
 from engine.dsl.validate import validate_file
 from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.ui import UI_SUFFIX
@@ -27,6 +35,8 @@ __all__ = [
     "DefinitionKind",
     "Span",
     "TextProblem",
+    "bundle_files",
+    "bundle_sources",
     "check_text",
     "department_files",
     "department_folders",
@@ -206,6 +216,28 @@ def check_text(
         )
     own = [p for p in problems if p.file == path]
     return [TextProblem(p, problem_span(text, p.line, p.column)) for p in sorted_problems(own)]
+
+
+def bundle_files(bundle: Bundle) -> list[str]:
+    """The files a bundle was read from: its workflow, its forms with their UI files, its rule files."""
+    files = [bundle.source_path, *bundle.forms, *bundle.rulesets]
+    files.extend(form[: -len(".json")] + UI_SUFFIX for form in bundle.layouts)
+    return sorted(dict.fromkeys(files))
+
+
+def bundle_sources(bundle: Bundle, root: Path) -> dict[str, str]:
+    """The text of each file of ``bundle`` as it reads now (a draft's where one is set: the texts it
+    is published from), kept with the version for the diff between versions and a rollback."""
+    texts: dict[str, str] = {}
+    for path in bundle_files(bundle):
+        target = inside(root, path)
+        if target is None:
+            continue
+        try:
+            texts[path] = read_definition(target).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+    return texts
 
 
 def errors_in(problems: Iterable[TextProblem]) -> int:

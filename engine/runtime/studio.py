@@ -26,13 +26,14 @@ from engine.dsl.loader import drafts_over_files, read_definition
 from engine.dsl.texts import (
     DefinitionKind,
     TextProblem,
+    bundle_files,
+    bundle_sources,
     check_text,
     department_files,
     department_folders,
     kind_of,
 )
 from engine.errors import DefinitionError, EngineError, Problem, Severity
-from engine.forms.ui import UI_SUFFIX
 from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.outbox import ADMIN_ROLE
@@ -252,15 +253,14 @@ class Studio:
     # -- checking ----------------------------------------------------------------------------------
 
     def check(self, department: str, path: str, text: str) -> list[TextProblem]:
-        """Every problem of ``text`` as ``path``, read with the department's other drafts and the
-        published texts: the checks of ``orderloom validate``, across files."""
-        others = {d.path: d.text for d in drafts_of(self.store, department) if d.path != path}
+        """Every problem of ``text`` as ``path``, read with the other files as they are published (not
+        their drafts: what is checked is what a publish of this text would publish): the checks of
+        ``orderloom validate``, across files."""
         with self._published():
             return check_text(
                 self.root,
                 path,
                 text,
-                drafts=others,
                 action_names=self.registry.action_names,
                 action_writes=self.registry.action_writes,
             )
@@ -317,17 +317,21 @@ class Studio:
     # -- publishing ---------------------------------------------------------------------------------
 
     def bundles_for(
-        self, department: str, path: str
+        self, department: str, path: str, text: str
     ) -> tuple[list[tuple[Bundle, dict[str, str]]], list[Problem]]:
-        """The bundles of every workflow holding ``path``, each with the text of its files, read with
-        the department's drafts over the published texts; and the problems that stop any of them from
-        loading."""
-        overlay = {d.path: d.text for d in drafts_of(self.store, department)}
+        """The bundles of every workflow holding ``path`` with ``text`` in place of it (the other files
+        as they are published: another admin's draft is not published with this one), each with the
+        text of its files; and the problems that stop any of them from loading. The workflows holding
+        the file now and those holding it with ``text`` both count: a draft that breaks a workflow
+        using the file is a problem, never a workflow left out."""
+        before = set(self.workflows_holding(department, path))
         bundles: list[tuple[Bundle, dict[str, str]]] = []
         problems: list[Problem] = []
-        with self._published(), drafts_over_files({self.root / p: t for p, t in overlay.items()}):
+        with self._published(), drafts_over_files({self.root / path: text}):
             found, _ = discover_with_problems(self.root)
-            for name in self._holding(department, path, found):
+            for name in sorted(before.union(self._holding(department, path, found))):
+                if name not in found:  # the draft renamed the workflow: the old name stays as it is
+                    continue
                 try:
                     bundle = load_bundle(
                         found[name],
@@ -339,7 +343,7 @@ class Studio:
                 except DefinitionError as error:
                     problems.extend(error.problems)
                 else:
-                    bundles.append((bundle, self._sources(bundle)))
+                    bundles.append((bundle, bundle_sources(bundle, self.root)))
         return bundles, problems
 
     def workflows_holding(self, department: str, path: str) -> list[str]:
@@ -410,7 +414,7 @@ class Studio:
                 )
             approved_by, drafted_by = actor.name, draft.requested_by
             note = note or draft.note or ""
-        bundles, problems = self.bundles_for(department, path)
+        bundles, problems = self.bundles_for(department, path, draft.text)
         if problems:
             raise PublishRefused(
                 "a workflow holding this file has problems; nothing was published",
@@ -446,28 +450,6 @@ class Studio:
             )
         return Published(path, versions)
 
-    def _publish_bundle(
-        self, bundle: Bundle, actor: Actor, note: str, drafted_by: str | None, approved_by: str | None
-    ) -> PublishedVersion:
-        return self.engine.publish(
-            bundle,
-            actor,
-            VersionMeta(
-                note=note, drafted_by=drafted_by, approved_by=approved_by, sources=self._sources(bundle)
-            ),
-        )
-
-    def _sources(self, bundle: Bundle) -> dict[str, str]:
-        """The text of each file of ``bundle`` as it is read now (inside the drafts' overlay: as it is
-        published)."""
-        texts: dict[str, str] = {}
-        for path in bundle_files(bundle):
-            try:
-                texts[path] = read_definition(self.root / path).decode("utf-8", errors="replace")
-            except (OSError, ValueError):
-                continue
-        return texts
-
     def rollback(
         self, department: str, workflow: str, version: int, note: str, actor: Actor
     ) -> PublishedVersion:
@@ -476,6 +458,13 @@ class Studio:
         with self.store.read() as tx:
             row = tx.version(workflow, version)
             sources = tx.version_sources(workflow, version) if row is not None else None
+        if row is not None and row.department == department and not sources:
+            raise PublishRefused(
+                f"version {version} of {workflow!r} was published without the texts of its files: publish "
+                "it again from its files (orderloom publish)",
+                f"{workflow!r} 的第 {version} 版发布时未保存其文件文本："
+                "请用 orderloom publish 从文件重新发布",
+            )
         if row is None or row.department != department:
             raise PublishRefused(
                 f"no version {version} of {workflow!r} in this department",
@@ -529,13 +518,6 @@ class Studio:
             texts = newest_texts(tx)
         with drafts_over_files({self.root / p: t for p, t in texts.items()}):
             yield
-
-
-def bundle_files(bundle: Bundle) -> list[str]:
-    """The files a bundle was read from: its workflow, its forms with their UI files, its rule files."""
-    files = [bundle.source_path, *bundle.forms, *bundle.rulesets]
-    files.extend(form[: -len(".json")] + UI_SUFFIX for form in bundle.layouts)
-    return sorted(dict.fromkeys(files))
 
 
 def _shown(path: Path, root: Path) -> str:

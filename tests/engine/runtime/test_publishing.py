@@ -8,6 +8,7 @@ import pytest
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.runtime import Engine
 from engine.store import Store
+from engine.store.versions import VersionMeta
 from tests.engine.runtime.conftest import CLERK, bundle
 
 NAMES = ["retail-order", "wholesale-order", "audited-order", "versions/retail-order-gift"]
@@ -51,3 +52,23 @@ def test_a_version_stored_as_a_json_string_still_loads(engine: Engine, store: St
     order = engine.create_order(CLERK, "retail", "retail-order", "web", {"customer": "王五", "total": 0})
     assert (order.version, order.state) == (2, "paid")
     assert "gift_wrap" in engine.spec("retail-order", 2).state_names
+
+
+def test_an_older_versions_content_is_published_again_as_the_next_version(
+    engine: Engine, store: Store
+) -> None:
+    """A rollback: what v1 held, published after v2, becomes v3 (new orders start on it), with its
+    note; the newest content published again still keeps its number."""
+    first = bundle("retail-order")
+    second = bundle("versions/retail-order-gift")
+    assert engine.publish(first).version == 1
+    assert engine.publish(second).version == 2
+    again = engine.publish(first, meta=VersionMeta(note="back to v1", drafted_by="ma.li", sources={"a": "b"}))
+    assert (again.version, again.created) == (3, True)
+    assert (engine.publish(first).version, engine.publish(first).created) == (3, False)
+    with store.read() as tx:
+        row = tx.version("retail-order", 3)
+        assert row is not None
+        assert (row.note, row.drafted_by, row.approved_by) == ("back to v1", "ma.li", None)
+        assert tx.version_sources("retail-order", 3) == {"a": "b"}
+        assert tx.version_sources("retail-order", 1) is None  # published without its texts

@@ -1,0 +1,151 @@
+"""Definition texts being edited (engine/dsl/texts.py): kinds by path, a department's files, the span
+of a problem, and a text checked as the file it would replace, with other drafts read in place of
+theirs (engine/dsl/loader.py ``drafts_over_files``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.dsl.loader import definition_exists, definition_files, drafts_over_files, load_file
+from engine.dsl.texts import (
+    DefinitionKind,
+    Span,
+    check_text,
+    department_files,
+    department_folders,
+    kind_of,
+    problem_span,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+WORKFLOW = "workflows/retail/order.yaml"
+ORIGINAL = (ROOT / WORKFLOW).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("workflows/retail/order.yaml", DefinitionKind.WORKFLOW),
+        ("workflows/retail/flash-sale.yml", DefinitionKind.WORKFLOW),
+        ("forms/retail/order.json", DefinitionKind.FORM),
+        ("forms/retail/intake-web.ui.json", DefinitionKind.UI),
+        ("rules/retail/audit.yaml", DefinitionKind.RULES),
+        ("rules/retail/audit.cases.yaml", None),  # the cases are run, not edited as a rule file
+        ("workflows/order.yaml", None),  # not in a department's folder
+        ("workflows/../pyproject.toml", None),
+        ("/etc/passwd", None),
+        ("forms/retail/order.txt", None),
+        ("other/retail/order.yaml", None),
+    ],
+)
+def test_the_kind_of_a_file_is_where_it_sits_and_how_it_is_named(
+    path: str, kind: DefinitionKind | None
+) -> None:
+    assert kind_of(path) == kind
+
+
+def test_a_departments_files_are_those_of_its_folder() -> None:
+    folders = department_folders(ROOT)
+    assert folders == {"after_sales": "after-sales", "retail": "retail", "wholesale": "wholesale"}
+    files = dict(department_files(ROOT, "retail"))
+    assert files[WORKFLOW] is DefinitionKind.WORKFLOW
+    assert files["forms/retail/intake-web.ui.json"] is DefinitionKind.UI
+    assert files["rules/retail/audit.yaml"] is DefinitionKind.RULES
+    assert "rules/retail/audit.cases.yaml" not in files
+    assert not any(path.startswith(("workflows/wholesale", "forms/after-sales")) for path in files)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "span"),
+    [
+        ("    dest: piad\n", 1, 11, Span(1, 11, 1, 15)),
+        ("key: value # comment", 1, 6, Span(1, 6, 1, 11)),
+        ("states: [a, bb, c]", 1, 13, Span(1, 13, 1, 15)),
+        ("roles:\n  clerk: x", 2, 3, Span(2, 3, 2, 8)),  # a key ends at its colon
+        ('  "form": "forms/x.json",', 1, 11, Span(1, 11, 1, 25)),  # a quoted string to its closing quote
+        ("a: 1\n", 0, 0, Span(1, 1, 1, 5)),  # the whole file: the first line
+        ("a: 1", 9, 1, Span(1, 1, 1, 5)),  # past the last line: the whole file
+        ("ab", 1, 9, Span(1, 3, 1, 4)),  # past the end of its line: one place there
+        ("", 1, 1, Span(1, 1, 1, 2)),
+        ("x: 1\r\ny: 2\r\n", 2, 4, Span(2, 4, 2, 5)),
+    ],
+)
+def test_a_problem_spans_the_word_at_its_place(text: str, line: int, column: int, span: Span) -> None:
+    assert problem_span(text, line, column) == span
+
+
+def test_a_text_is_checked_as_the_file_it_replaces() -> None:
+    assert check_text(ROOT, WORKFLOW, ORIGINAL) == []
+    misspelt = ORIGINAL.replace("dest: paid", "dest: piad", 1)
+    (found,) = check_text(ROOT, WORKFLOW, misspelt)
+    line = misspelt.split("\n").index("    dest: piad") + 1
+    assert found.span == Span(line, 11, line, 15)
+    assert found.to_dict()["suggestion"] == "paid"
+    assert found.to_dict()["severity"] == "error" and found.to_dict()["code"] == "unknown-state"
+    # The file on disk is untouched, and read as it is outside the check.
+    assert (ROOT / WORKFLOW).read_text(encoding="utf-8") == ORIGINAL
+
+
+def test_other_drafts_are_read_in_place_of_their_files() -> None:
+    broken_form = {"forms/retail/order.json": "{"}
+    (found,) = check_text(ROOT, WORKFLOW, ORIGINAL, drafts=broken_form)
+    assert found.problem.code == "bad-form" and "forms/retail/order.json" in found.problem.text
+    # A workflow naming a form that exists only as a draft.
+    named = ORIGINAL.replace("data: forms/retail/order.json", "data: forms/retail/new.json", 1)
+    assert [p.problem.code for p in check_text(ROOT, WORKFLOW, named)] == ["missing-file"]
+    form = (ROOT / "forms/retail/order.json").read_text(encoding="utf-8")
+    assert check_text(ROOT, WORKFLOW, named, drafts={"forms/retail/new.json": form}) == []
+
+
+def test_a_draft_of_a_form_is_checked_as_a_form() -> None:
+    form = (ROOT / "forms/retail/order.json").read_text(encoding="utf-8")
+    assert check_text(ROOT, "forms/retail/order.json", form) == []
+    found = check_text(
+        ROOT, "forms/retail/order.json", form.replace('"type": "object"', '"type": "objekt"', 1)
+    )
+    assert [p.problem.code for p in found] == ["form-schema"]
+    assert [p.problem.code for p in check_text(ROOT, "forms/retail/order.json", "")] == ["json-syntax"]
+
+
+@pytest.mark.parametrize(
+    "path", ["pyproject.toml", "workflows/../../etc/passwd", "rules/retail/audit.cases.yaml"]
+)
+def test_a_path_that_is_no_definition_file_is_one_problem(path: str) -> None:
+    (found,) = check_text(ROOT, path, "x: 1")
+    assert found.problem.code == "io" and "not a definition file" in found.problem.text
+
+
+def test_drafts_over_files_read_in_place_and_as_new_files(tmp_path: Path) -> None:
+    (tmp_path / "workflows").mkdir()
+    on_disk = tmp_path / "workflows" / "a.yaml"
+    on_disk.write_text("a: 1\n", encoding="utf-8")
+    drafted = tmp_path / "workflows" / "sub" / "b.yaml"
+    with drafts_over_files({on_disk: "a: 2\n", drafted: b"b: 3\n"}):
+        assert load_file(on_disk, "a.yaml", "yaml")[0] == {"a": 2}
+        assert load_file(drafted, "b.yaml", "yaml")[0] == {"b": 3}
+        assert definition_exists(drafted)
+        assert definition_files(tmp_path / "workflows", (".yaml",)) == [on_disk, drafted]
+        with drafts_over_files({on_disk: "a: 4\n"}):  # nested: the inner text wins, the outer stays
+            assert load_file(on_disk, "a.yaml", "yaml")[0] == {"a": 4}
+            assert load_file(drafted, "b.yaml", "yaml")[0] == {"b": 3}
+    assert load_file(on_disk, "a.yaml", "yaml")[0] == {"a": 1}
+    assert not definition_exists(drafted)
+    assert load_file(drafted, "b.yaml", "yaml")[2][0].code == "io"
+
+
+def test_a_drafted_text_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    with drafts_over_files({path: "a: " + "x" * 1_000_001}):
+        tree, _, problems = load_file(path, "big.yaml", "yaml")
+    assert tree is None and problems[0].code == "too-large"
+
+
+def test_a_parsed_tree_is_a_copy_each_time(tmp_path: Path) -> None:
+    """Parses are kept by content; a caller changing the tree it got changes no later read."""
+    path = tmp_path / "a.yaml"
+    path.write_text("a: {b: 1}\n", encoding="utf-8")
+    first = load_file(path, "a.yaml", "yaml")[0]
+    first["a"]["b"] = 2
+    assert load_file(path, "a.yaml", "yaml")[0] == {"a": {"b": 1}}

@@ -1,0 +1,142 @@
+"""The studio's engine side (engine/runtime/studio.py, engine/store/studio.py) on SQLite and PostgreSQL,
+over the shipped definitions: a publish of a form publishes every workflow holding it with the texts it
+was read from; a draft that breaks a workflow holding the file stops the whole publish; drafts conflict
+instead of overwriting; the published texts are what later drafts and checks read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import discover, load_bundle
+from engine.dsl.texts import bundle_sources
+from engine.plugins import PluginRegistry
+from engine.runtime import Actor, Engine
+from engine.runtime.studio import PublishRefused, Studio
+from engine.store import Store
+from engine.store.studio import DraftStatus, SaveConflict
+from engine.store.versions import VersionMeta
+
+ROOT = Path(__file__).resolve().parents[3]
+REGISTRY = PluginRegistry.from_entry_points()
+MA = Actor("ma.li", frozenset({"admin"}), frozenset({"retail"}))
+HE = Actor("he.tao", frozenset({"admin"}), frozenset({"retail"}))
+FORM = "forms/retail/order.json"
+WORKFLOW = "workflows/retail/order.yaml"
+
+
+@pytest.fixture
+def studio(store: Store) -> Studio:
+    engine = Engine(store, REGISTRY, FrozenClock())
+    studio = Studio(engine, ROOT)
+    for path in sorted(p for p in discover(ROOT).values() if p.parent.name == "retail"):
+        bundle = load_bundle(
+            path, ROOT, action_names=REGISTRY.action_names, action_writes=REGISTRY.action_writes
+        )
+        engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, ROOT)))
+    return studio
+
+
+def test_who_administers_a_department(studio: Studio) -> None:
+    assert studio.administers(MA, "retail")
+    assert not studio.administers(MA, "wholesale")
+    assert not studio.administers(Actor("li.na", frozenset({"clerk"}), frozenset({"retail"})), "retail")
+    assert not studio.administers(Actor("root", frozenset({"admin"}), frozenset({"*"})), "no-such-department")
+    assert studio.departments_of(Actor("root", frozenset({"admin"}), frozenset({"*"}))) == [
+        "after_sales",
+        "retail",
+        "wholesale",
+    ]
+
+
+def test_publishing_a_form_publishes_every_workflow_holding_it(studio: Studio, store: Store) -> None:
+    holding = studio.workflows_holding("retail", FORM)
+    assert "retail-order" in holding and all(not name.startswith("wholesale") for name in holding)
+    form = studio.published_text(FORM).replace('"title": {', '"title": {', 1)
+    changed = form.replace('"description"', '"x-note": "studio", "description"', 1)
+    assert changed != form
+    draft = studio.save("retail", FORM, changed, 0, MA)
+    assert not isinstance(draft, SaveConflict) and draft.revision == 1
+    published = studio.publish("retail", FORM, 1, "a note on the form", MA)
+    assert sorted(v.workflow for v in published.versions) == sorted(holding)
+    assert all(v.version == 2 and v.created for v in published.versions)
+    with store.read() as tx:
+        row = tx.version("retail-order", 2)
+        sources = tx.version_sources("retail-order", 2)
+    assert row is not None and row.note == "a note on the form" and row.drafted_by == "ma.li"
+    assert sources is not None and sources[FORM] == changed and WORKFLOW in sources
+    assert studio.published_text(FORM) == changed  # what later drafts start from
+    view = studio.file("retail", FORM)
+    assert view is not None and view.draft is not None and view.draft.status is DraftStatus.PUBLISHED
+    actions = [e.action for e in studio.events("retail")]
+    assert actions == ["publish", "save"]
+
+
+def test_a_publish_reads_the_other_files_as_published_and_stops_on_a_broken_holder(
+    studio: Studio, store: Store
+) -> None:
+    broken = studio.published_text(WORKFLOW).replace("dest: paid", "dest: piad", 1)
+    studio.save("retail", WORKFLOW, broken, 0, MA)  # saved with its error
+    form = studio.published_text(FORM)
+    studio.save("retail", FORM, form.replace('"description"', '"x-note": "n", "description"', 1), 0, MA)
+    # Another admin's broken draft of the workflow is not published with the form, nor does it stop it.
+    published = studio.publish("retail", FORM, 1, "", MA)
+    assert "retail-order" in [v.workflow for v in published.versions]
+    with store.read() as tx:
+        sources = tx.version_sources("retail-order", 2)
+    assert sources is not None and "dest: piad" not in sources[WORKFLOW]
+    with pytest.raises(PublishRefused, match="1 error"):
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+
+    # A form draft that is a good form but breaks a workflow holding it (the payment form asking for
+    # the warehouse, which routing records): the workflow's problem, and nothing is published.
+    payment = "forms/retail/payment.json"
+    form = json.loads(studio.published_text(payment))
+    form["properties"]["warehouse"] = {"type": "string"}
+    saved = studio.save("retail", payment, json.dumps(form, ensure_ascii=False, indent=2), 0, MA)
+    assert not isinstance(saved, SaveConflict)
+    assert studio.check("retail", payment, saved.text) == []
+    with pytest.raises(PublishRefused) as refused:
+        studio.publish("retail", payment, 1, "", MA)
+    assert {(p.code, p.file) for p in refused.value.problems} == {("owned-field", WORKFLOW)}
+    assert [v.version for v in studio.engine.versions("retail-order")] == [1, 2]
+    assert "warehouse" not in json.loads(studio.published_text(payment))["properties"]
+
+
+def test_a_save_from_an_old_revision_is_a_conflict_and_keeps_the_text(studio: Studio) -> None:
+    text = studio.published_text(WORKFLOW)
+    studio.save("retail", WORKFLOW, text + "\n# one\n", 0, MA)
+    conflict = studio.save("retail", WORKFLOW, text + "\n# two\n", 0, HE)
+    assert isinstance(conflict, SaveConflict)
+    assert conflict.current.revision == 1 and conflict.current.updated_by == "ma.li"
+    assert conflict.refused_text.endswith("# two\n")
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.text.endswith("# one\n")
+    assert [(r.author, r.outcome) for r in view.history] == [("he.tao", "conflict"), ("ma.li", "saved")]
+    with pytest.raises(PublishRefused, match="saved again"):
+        studio.publish("retail", WORKFLOW, 0, "", MA)  # a publish of a revision that is not the draft's
+
+
+def test_four_eyes_and_rollback(studio: Studio, store: Store) -> None:
+    studio.set_four_eyes("retail", True, MA)
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    with pytest.raises(PublishRefused, match="approval"):
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+    studio.submit("retail", WORKFLOW, 1, "please", MA)
+    with pytest.raises(PublishRefused, match="another admin"):
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+    published = studio.publish("retail", WORKFLOW, 1, "", HE)
+    assert [v.version for v in published.versions] == [2]
+    with store.read() as tx:
+        row = tx.version("retail-order", 2)
+    assert row is not None and (row.drafted_by, row.approved_by, row.note) == ("ma.li", "he.tao", "please")
+
+    back = studio.rollback("retail", "retail-order", 1, "undo", MA)
+    assert (back.version, back.created) == (3, True)
+    assert "待支付" in studio.published_text(WORKFLOW)  # the file's text is v1's again
+    with pytest.raises(PublishRefused):
+        studio.rollback("wholesale", "retail-order", 1, "", MA)  # not that department's workflow
