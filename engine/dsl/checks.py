@@ -1028,7 +1028,7 @@ def discover_with_problems(root: Path) -> tuple[dict[str, Path], list[Problem]]:
     problems: list[Problem] = []
     for path in definition_files(root / "workflows", YAML_SUFFIXES):
         shown = shown_path(path, root)
-        tree, marks, _ = load_file(path, shown, "yaml")
+        tree, marks, _ = load_file(path, shown, "yaml", read_only=True)
         if not isinstance(tree, dict) or not isinstance(tree.get("workflow"), str):
             continue
         name = tree["workflow"]

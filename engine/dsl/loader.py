@@ -615,10 +615,13 @@ def read_definition(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     return drafted if drafted is not None else path.read_bytes()
 
 
-def load_file(path: Path, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
+def load_file(
+    path: Path, shown: str, loader: str, *, read_only: bool = False
+) -> tuple[Any, Marks, list[Problem]]:
     """A definition file (or its draft, :func:`drafts_over_files`) read and parsed (``loader``:
     ``"yaml"`` or ``"json"``) with its marks; one that is too large or cannot be read is a problem, not
-    an exception."""
+    an exception. ``read_only``: the caller never changes the tree, which may then be shared with
+    other reads of the same content instead of copied."""
     try:
         data = read_definition(path)
     except ValueError as error:
@@ -629,7 +632,7 @@ def load_file(path: Path, shown: str, loader: str) -> tuple[Any, Marks, list[Pro
             Marks(),
             [Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")],
         )
-    return _parsed(data, shown, loader)
+    return _parsed(data, shown, loader, read_only)
 
 
 # What the same bytes parse to, kept for the next read: checking a draft as it is typed reads the
@@ -641,7 +644,7 @@ _PARSED_KEPT = 256
 _PARSED_LOCK = threading.Lock()
 
 
-def _parsed(data: bytes, shown: str, loader: str) -> tuple[Any, Marks, list[Problem]]:
+def _parsed(data: bytes, shown: str, loader: str, read_only: bool) -> tuple[Any, Marks, list[Problem]]:
     key = (hashlib.sha256(data).hexdigest(), shown, loader)
     with _PARSED_LOCK:
         found = _PARSED.get(key)
@@ -654,4 +657,4 @@ def _parsed(data: bytes, shown: str, loader: str) -> tuple[Any, Marks, list[Prob
             while len(_PARSED) > _PARSED_KEPT:
                 _PARSED.popitem(last=False)
     tree, marks, problems = found
-    return copy.deepcopy(tree), marks, list(problems)
+    return (tree if read_only else copy.deepcopy(tree)), marks, list(problems)

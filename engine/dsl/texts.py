@@ -88,7 +88,7 @@ def department_folders(root: Path) -> dict[str, str]:
     workflows, _ = discover_with_problems(root)
     found: dict[str, str] = {}
     for path in sorted(workflows.values()):
-        tree, _, problems = load_file(path, shown_path(path, root), "yaml")
+        tree, _, problems = load_file(path, shown_path(path, root), "yaml", read_only=True)
         if problems or not isinstance(tree, dict) or not isinstance(tree.get("department"), str):
             continue
         relative = PurePosixPath(shown_path(path, root))
