@@ -1,9 +1,11 @@
 """Definitions as files, before and after they are published: checking workflow, form and rule files
-(every problem as data), finding and loading a workflow and what extends it for publishing, compiling
-a rule file, running its scenario cases and replaying a draft over recent orders (part of
-``engine.api``; the correlation rule sets a worker runs are ``engine.api.correlation``'s)."""
+(every problem as data), finding and loading a workflow and what extends it for publishing, drawing a
+workflow as a state diagram, compiling a rule file, running its scenario cases and replaying a draft
+over recent orders (part of ``engine.api``; the correlation rule sets a worker runs are
+``engine.api.correlation``'s)."""
 
 from engine.dsl.compiler import Bundle, dependents, discover, load_bundle
+from engine.dsl.diagram import workflow_diagram
 from engine.dsl.loader import shown_path
 from engine.dsl.validate import validate_file, validate_paths
 from engine.rules.checks import check_rules_file
@@ -48,4 +50,5 @@ __all__ = [
     "shown_path",
     "validate_file",
     "validate_paths",
+    "workflow_diagram",
 ]

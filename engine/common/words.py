@@ -492,6 +492,17 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "一个状态，或从规则结果到状态的映射", "a state, or a map from rule outcome to state"
         ),
         "definition.any_of.when": Text("一个条件或条件列表", "a condition, or a list of conditions"),
+        # --- the words a workflow's diagram writes beside the names and labels (engine/dsl/diagram.py)
+        "diagram.unknown_state": Text("{name}（未定义的状态）", "{name} (no such state)"),
+        "diagram.base_state": Text("{name}（基础流程）", "{name} (base)"),
+        "diagram.after": Text("{after} 后", "after {after}"),
+        "diagram.auto": Text("自动", "automatic"),
+        "diagram.timer_alone": Text(
+            "{after} 后触发 {trigger}（此状态没有该流转）",
+            "after {after}: {trigger} (no such transition here)",
+        ),
+        "diagram.timer": Text("{after} 后触发 {trigger}", "after {after}: {trigger}"),
+        "diagram.orders": Text("{n} 个订单", "{n} order(s)"),
         # --- words of the rule-file checks (engine/rules/facts.py): what a field of the data holds
         "rules.kind.string": Text("文本", "text"),
         "rules.kind.number": Text("数字", "a number"),
