@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # rule files: the kinds, their registry (kinds), their checks, scenario cases, the correlator
     ("rules", ("engine.rules.*",)),
     # workflows: ownership of fields, the checks of workflow files, the validator over every kind of
-    # file, the compiler
+    # file, the compiler, the diagram of a workflow, the changes between two versions
     ("definitions", ("engine.dsl.*",)),
     # storage: tables, migrations, the repository and its read models
     ("store", ("engine.store.*",)),

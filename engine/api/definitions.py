@@ -1,9 +1,12 @@
 """Definitions as files, before and after they are published: checking workflow, form and rule files
-(every problem as data), finding and loading a workflow and what extends it for publishing, compiling
-a rule file, running its scenario cases and replaying a draft over recent orders (part of
-``engine.api``; the correlation rule sets a worker runs are ``engine.api.correlation``'s)."""
+(every problem as data), finding and loading a workflow and what extends it for publishing, drawing a
+workflow as a state diagram and saying what changed between two versions, compiling a rule file,
+running its scenario cases and replaying a draft over recent orders (part of ``engine.api``; the
+correlation rule sets a worker runs are ``engine.api.correlation``'s)."""
 
 from engine.dsl.compiler import Bundle, dependents, discover, load_bundle
+from engine.dsl.diagram import workflow_diagram
+from engine.dsl.diff import Change, ChangeKind, Changes, bundle_changes, text_diff
 from engine.dsl.loader import shown_path
 from engine.dsl.texts import bundle_sources
 from engine.dsl.validate import validate_file, validate_paths
@@ -32,10 +35,14 @@ __all__ = [
     "Bundle",
     "CaseResult",
     "CasesFile",
+    "Change",
+    "ChangeKind",
+    "Changes",
     "Coverage",
     "Evaluable",
     "Replay",
     "VersionMeta",
+    "bundle_changes",
     "bundle_sources",
     "check_cases",
     "check_rules_file",
@@ -50,6 +57,8 @@ __all__ = [
     "replay",
     "run_cases",
     "shown_path",
+    "text_diff",
     "validate_file",
     "validate_paths",
+    "workflow_diagram",
 ]

@@ -637,4 +637,4 @@ def address_key(address: Any) -> str | None:
     return key
 
 
-KIND = RuleKind("correlation", check, compile, evaluated=False)
+KIND = RuleKind("correlation", check, compile, evaluated=False, named=("patterns",))

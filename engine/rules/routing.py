@@ -543,4 +543,4 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     return problem.found
 
 
-KIND = RuleKind("routing", check, compile, evaluated=True)
+KIND = RuleKind("routing", check, compile, evaluated=True, named=("warehouses", "carriers"))

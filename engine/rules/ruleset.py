@@ -313,13 +313,15 @@ class FileProblems:
 class RuleKind:
     """One kind of rule file, as the registry (``engine.rules.kinds``) holds it: what its ``check``
     finds beyond the schema (problems with a JSON path, never raising), how it compiles a checked
-    document (``compile(doc, file, version)``), and whether it decides over one order (``evaluated``:
-    a transition's ``rules:`` may name it)."""
+    document (``compile(doc, file, version)``), whether it decides over one order (``evaluated``:
+    a transition's ``rules:`` may name it), and the keys of its lists of entries each known by its
+    ``name`` (``named``: an audit's rules; what the changes between two versions compare by name)."""
 
     name: str
     check: Callable[[Mapping[str, Any], str], list[Problem]]
     compile: Callable[[Mapping[str, Any], str, str], Any]
     evaluated: bool
+    named: tuple[str, ...] = ()
 
 
 @functools.lru_cache(maxsize=1)
@@ -483,4 +485,4 @@ def _jsonable_other(value: Any) -> Any:
     return str(value)
 
 
-KIND = RuleKind("audit", check, compile, evaluated=True)
+KIND = RuleKind("audit", check, compile, evaluated=True, named=("rules",))

@@ -883,4 +883,4 @@ def _overlapping(rows: list[tuple[int, str, dict[str, Cell], str | None]], probl
                 )
 
 
-KIND = RuleKind("decision_table", check, compile, evaluated=True)
+KIND = RuleKind("decision_table", check, compile, evaluated=True, named=("inputs", "rules"))

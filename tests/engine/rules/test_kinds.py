@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.dsl.loader import load_yaml
 from engine.errors import DefinitionError
 from engine.rules import correlation, routing, ruleset, tables
 from engine.rules.kinds import EVALUATED_KINDS, KINDS, check_ruleset, compile_ruleset, rule_kind
 from engine.rules.ruleset import SCHEMA_PATH
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_the_registry_holds_every_kind_the_schema_allows_each_from_its_module() -> None:
@@ -52,3 +57,25 @@ def test_the_kind_checks_its_meaning_and_keys_of_another_kind_are_refused() -> N
     assert any(path == "$.rules[0].when" for path, _ in found)  # the audit kind's own check
     with pytest.raises(DefinitionError):
         compile_ruleset(wrong, "rules/audit.yaml")
+
+
+def _shipped_rule_files() -> list[Path]:
+    return sorted(p for p in (ROOT / "rules").rglob("*.yaml") if not p.name.endswith(".cases.yaml"))
+
+
+@pytest.mark.parametrize("path", _shipped_rule_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_kind_names_its_lists_of_named_entries_and_refuses_a_name_twice(path: Path) -> None:
+    doc, _, problems = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    assert problems == []
+    kind = KINDS[doc["kind"]]
+    named = [
+        key
+        for key, value in doc.items()
+        if isinstance(value, list) and value and all(isinstance(v, dict) and "name" in v for v in value)
+    ]
+    assert sorted(kind.named) == sorted(named)  # what the changes between versions compare by name
+    for key in kind.named:
+        twice = copy.deepcopy(doc)
+        twice[key].append(copy.deepcopy(twice[key][0]))
+        found = {p.json_path for p in check_ruleset(twice, str(path)) if p.code.startswith("duplicate-")}
+        assert found == {f"$.{key}[{len(doc[key])}].name"}

@@ -1,0 +1,470 @@
+"""What changed between two versions of a definition, for people: the studio's diff of published versions.
+
+:func:`text_diff` is the unified diff of two texts (``difflib``). :func:`bundle_changes` reads two
+published bundles (a :class:`~engine.dsl.compiler.Bundle`, or its ``content()``) and says what changed
+in their meaning, each change with what it was and what it is now in short:
+
+* the workflow's own settings (``initial``, ``title``, ``channels``, ``roles`` …), by key;
+* states, by path (``fulfilling.payment.paid``): label, ``final``, ``queue``, timers, a parallel state's
+  regions; the states of a region are states of their own;
+* transitions, each known by its trigger and its source as written (``cancel from paid,
+  pending_shipment``, the sources sorted, as overlays name them; the second of two on one trigger and
+  source is ``#2``): its destination, guard, roles, form, actions, rule file, ``auto``, the timers that
+  fire it from its sources, and the rest of its keys;
+* rule files, by path: a file added or removed, and in a file kept its entries by ``name`` in each of
+  the lists its kind names (``RuleKind.named``: an audit's ``rules``, a decision table's ``inputs`` and
+  ``rules``, routing's ``warehouses`` and ``carriers``, correlation's ``patterns``), then its other keys
+  as settings;
+* forms, by path: a form added or removed, and in a form kept its fields by field path
+  (``lines[].sku``) with whether each is required, its other keywords as settings; a form's UI file
+  (layout) as one change.
+
+Each part is sorted (by file, then what, then name) and every text is cut short, so the same two
+versions always give the same small list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from engine.dsl.compiler import Bundle, canonical_json
+from engine.dsl.spec import ANY_SOURCE, SEPARATOR
+from engine.forms.fields import fields_of, first, resolve, split_path
+from engine.rules.kinds import rule_kind
+
+__all__ = ["Change", "ChangeKind", "Changes", "bundle_changes", "text_diff"]
+
+MAX_TEXT = 160  # characters of a change's before or after
+MAX_VALUE = 80  # characters of one value inside it
+_ABSENT = "—"
+
+# The keys shown first, in this order; the others follow in alphabetical order.
+_STATE_KEYS = ("label", "final", "queue", "timers", "regions", "description")
+_TRANSITION_KEYS = (
+    "dest",
+    "when",
+    "rules",
+    "roles",
+    "form",
+    "actions",
+    "auto",
+    "interrupts",
+    "timers",
+    "refusal",
+    "label",
+    "description",
+)
+_ITEM_KEYS = ("when", "cells", "then", "outcome", "expr", "queue", "reason", "label")
+
+
+def text_diff(old: str, new: str, old_name: str, new_name: str) -> list[str]:
+    """The unified diff of two texts, one line per item without its line break; empty when the texts
+    have the same lines (a different line ending or final newline is no change)."""
+    return list(difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm=""))
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing added, removed or changed. ``what`` says what it is: ``setting``, ``state``,
+    ``transition``, ``rule_file``, a rule file's list (``rules``, ``inputs``, ``warehouses``,
+    ``carriers``, ``patterns``), ``form``, ``field`` or ``layout``; ``name`` is its name there, ``file``
+    the rule file or form it is in. ``before`` is what it was (None when added), ``after`` what it is now
+    (None when removed): for a change, only the parts that differ."""
+
+    kind: ChangeKind
+    what: str
+    name: str
+    before: str | None
+    after: str | None
+    file: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "what": self.what,
+            "name": self.name,
+            "file": self.file,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between two versions, part by part, each part sorted."""
+
+    workflow: tuple[Change, ...] = ()
+    states: tuple[Change, ...] = ()
+    transitions: tuple[Change, ...] = ()
+    rules: tuple[Change, ...] = ()
+    forms: tuple[Change, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any((self.workflow, self.states, self.transitions, self.rules, self.forms))
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            "workflow": [c.to_dict() for c in self.workflow],
+            "states": [c.to_dict() for c in self.states],
+            "transitions": [c.to_dict() for c in self.transitions],
+            "rules": [c.to_dict() for c in self.rules],
+            "forms": [c.to_dict() for c in self.forms],
+        }
+
+
+# --- short texts ------------------------------------------------------------------------------------
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _short(value: Any) -> str:
+    """A value in a few words: text as it is, a list as ``a, b``, a mapping as ``k: v, …``."""
+    if value is None:
+        return _ABSENT
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        text = ", ".join(_short(v) for v in value) or "[]"
+    elif isinstance(value, Mapping) and all(isinstance(v, str | int | float | bool) for v in value.values()):
+        text = ", ".join(f"{k}: {_short(v)}" for k, v in value.items()) or "{}"
+    else:
+        text = canonical_json(value)
+    return _cut(text, MAX_VALUE)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return canonical_json(a) == canonical_json(b)
+
+
+def _ordered(keys: Iterable[str], first_keys: Sequence[str]) -> list[str]:
+    present = set(keys)
+    return [k for k in first_keys if k in present] + sorted(present - set(first_keys))
+
+
+def _summary(aspects: Mapping[str, Any], order: Sequence[str]) -> str:
+    return _cut("; ".join(f"{k}: {_short(aspects[k])}" for k in _ordered(aspects, order)), MAX_TEXT)
+
+
+def _compared(
+    what: str,
+    name: str,
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    order: Sequence[str],
+    file: str | None = None,
+) -> Change | None:
+    """The change between two sets of aspects (None for one that is absent): added, removed, changed
+    with the aspects that differ, or None when they are the same."""
+    if old is None and new is None:
+        return None
+    if old is None:
+        return Change(ChangeKind.ADDED, what, name, None, _summary(new or {}, order), file)
+    if new is None:
+        return Change(ChangeKind.REMOVED, what, name, _summary(old, order), None, file)
+    differ = [k for k in _ordered({*old, *new}, order) if not _same(old.get(k), new.get(k))]
+    if not differ:
+        return None
+    before = {k: old.get(k) for k in differ}
+    after = {k: new.get(k) for k in differ}
+    return Change(ChangeKind.CHANGED, what, name, _summary(before, differ), _summary(after, differ), file)
+
+
+def _changes(
+    what: str,
+    old: Mapping[str, Mapping[str, Any]],
+    new: Mapping[str, Mapping[str, Any]],
+    order: Sequence[str],
+    file: str | None = None,
+) -> Iterator[Change]:
+    for name in sorted({*old, *new}):
+        change = _compared(what, name, old.get(name), new.get(name), order, file)
+        if change is not None:
+            yield change
+
+
+def _sorted(changes: Iterable[Change]) -> tuple[Change, ...]:
+    return tuple(
+        sorted(changes, key=lambda c: (c.file or "", c.what, c.name, list(ChangeKind).index(c.kind)))
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+# --- the workflow -----------------------------------------------------------------------------------
+
+
+def _timer_text(timer: Any, where: str) -> str:
+    """``after 30m: cancel (unpaid_timeout) when …``; ``where`` follows the delay (``: cancel``, the
+    trigger, for a state's timer; `` in pending_payment``, the state, for a transition's)."""
+    timer = _mapping(timer)
+    text = f"after {timer.get('after')}{where}"
+    if timer.get("reason"):
+        text += f" ({timer['reason']})"
+    if timer.get("when"):
+        text += f" when {timer['when']}"
+    return text
+
+
+def _state_aspects(body: Mapping[str, Any]) -> dict[str, Any]:
+    aspects = {k: v for k, v in body.items() if k != "parallel"}
+    if "timers" in aspects:
+        aspects["timers"] = [_timer_text(t, f": {_mapping(t).get('trigger')}") for t in _list(body["timers"])]
+    return aspects
+
+
+def _states(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every state by path, with the aspects compared: its keys, and a parallel state's regions (each
+    region's initial state) instead of the states inside them, which are states of their own."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, body in _mapping(workflow.get("states")).items():
+        body = _mapping(body)
+        aspects = _state_aspects(body)
+        regions = _mapping(body.get("parallel"))
+        if regions:
+            aspects["regions"] = {
+                region: f"initial {_mapping(inner).get('initial')}" for region, inner in regions.items()
+            }
+        found[name] = aspects
+        for region, inner in regions.items():
+            for child, child_body in _mapping(_mapping(inner).get("states")).items():
+                found[SEPARATOR.join((name, region, child))] = _state_aspects(_mapping(child_body))
+    return found
+
+
+def _timers_of(workflow: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The timers of every state, by state path."""
+    found: dict[str, list[Any]] = {}
+    for name, body in _mapping(workflow.get("states")).items():
+        found[name] = _list(_mapping(body).get("timers"))
+        for region, inner in _mapping(_mapping(body).get("parallel")).items():
+            for child, child_body in _mapping(_mapping(inner).get("states")).items():
+                found[SEPARATOR.join((name, region, child))] = _list(_mapping(child_body).get("timers"))
+    return found
+
+
+def _sources(source: Any) -> list[str]:
+    if isinstance(source, str):
+        return [source]
+    return sorted(str(s) for s in _list(source))
+
+
+def _transitions(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every transition by its name (trigger and sources), with the aspects compared: its keys but
+    those that name it, and the timers that fire it from its sources."""
+    timers_of = _timers_of(workflow)
+    everyone = [
+        name for name, body in _mapping(workflow.get("states")).items() if not _mapping(body).get("final")
+    ]
+    found: dict[str, dict[str, Any]] = {}
+    for transition in _list(workflow.get("transitions")):
+        transition = _mapping(transition)
+        trigger, sources = str(transition.get("trigger")), _sources(transition.get("source"))
+        name = f"{trigger} from {', '.join(sources)}"
+        n = 1
+        while (f"{name} #{n}" if n > 1 else name) in found:
+            n += 1
+        aspects = {k: v for k, v in transition.items() if k not in ("trigger", "source")}
+        expanded = everyone if sources == [ANY_SOURCE] else sources
+        timers = [
+            _timer_text(timer, f" in {state}")
+            for state in expanded
+            for timer in timers_of.get(state, [])
+            if _mapping(timer).get("trigger") == trigger
+        ]
+        if timers:
+            aspects["timers"] = timers
+        found[f"{name} #{n}" if n > 1 else name] = aspects
+    return found
+
+
+def _settings(doc: Mapping[str, Any], leave_out: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """A document's other top-level keys, each a setting of its own (shown as ``key: value``)."""
+    skipped = set(leave_out)
+    return {str(key): {str(key): value} for key, value in doc.items() if key not in skipped}
+
+
+# --- rule files ---------------------------------------------------------------------------------------
+
+
+def _entries(items: Any) -> dict[str, dict[str, Any]]:
+    """A list of named entries by name (an entry without one by its place, ``#3``)."""
+    found: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(_list(items), start=1):
+        item = _mapping(item)
+        name = str(item["name"]) if isinstance(item.get("name"), str) else f"#{index}"
+        key, n = name, 1
+        while key in found:
+            n += 1
+            key = f"{name} #{n}"
+        found[key] = {k: v for k, v in item.items() if k != "name"}
+    return found
+
+
+def _named(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    kind = rule_kind(doc.get("kind"))
+    return kind.named if kind is not None else ()
+
+
+def _rule_file_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"ruleset": doc.get("ruleset"), "kind": doc.get("kind")}
+    for key in _named(doc):
+        summary[key] = len(_list(doc.get(key)))
+    return summary
+
+
+def _rule_changes(path: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+    lists = dict.fromkeys([*_named(old), *_named(new)])
+    for key in lists:
+        yield from _changes(key, _entries(old.get(key)), _entries(new.get(key)), _ITEM_KEYS, path)
+    yield from _changes("setting", _settings(old, lists), _settings(new, lists), (), path)
+
+
+# --- forms ----------------------------------------------------------------------------------------------
+
+_CHILDREN = ("properties", "required", "$defs")
+
+
+def _own(schema: Any) -> Any:
+    """A field's schema without what its own fields say (they are fields of their own)."""
+    if not isinstance(schema, Mapping):
+        return schema
+    own = {k: v for k, v in schema.items() if k not in _CHILDREN}
+    if "items" in own:
+        own["items"] = _own(own["items"])
+    return own
+
+
+def _fields(form: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every field of a form by field path: its keywords (but its own fields'), and whether it is
+    required where it is."""
+    found: dict[str, dict[str, Any]] = {}
+    for path, schema in fields_of(form):
+        if path in found:
+            continue
+        tokens = split_path(path) or [path]
+        # the object it is a property of: the form, another field, or each item of a list ("lines[]")
+        parent = resolve(form, tokens[:-1]) if len(tokens) > 1 else form
+        required = first(form, parent, "required") if parent is not None else None
+        aspects = dict(_mapping(_own(schema)))
+        aspects["required"] = isinstance(required, list) and tokens[-1] in required
+        found[path] = aspects
+    return found
+
+
+def _form_changes(path: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Change]:
+    yield from _changes(
+        "field", _fields(old), _fields(new), ("type", "title", "x-title-zh", "required"), path
+    )
+    yield from _changes("setting", _settings(old, _CHILDREN), _settings(new, _CHILDREN), (), path)
+
+
+def _form_summary(form: Mapping[str, Any]) -> dict[str, Any]:
+    return {"title": form.get("title"), "fields": len(_fields(form))}
+
+
+# --- the two versions -------------------------------------------------------------------------------------
+
+
+def _content(version: Bundle | Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(version, Bundle):
+        return version.content()
+    if isinstance(version, Mapping):
+        return version
+    raise TypeError(
+        f"bundle_changes compares two bundles or their content() mappings, not {type(version).__name__}"
+    )
+
+
+def _files(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    what: str,
+    summary: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+    inside: Callable[[str, Mapping[str, Any], Mapping[str, Any]], Iterator[Change]],
+) -> Iterator[Change]:
+    """Files by path: one added or removed as a whole, with its ``summary``; one kept, what changed
+    ``inside`` it."""
+    for path in sorted({*old, *new}):
+        before, after = old.get(path), new.get(path)
+        if isinstance(before, Mapping) and isinstance(after, Mapping):
+            yield from inside(path, before, after)
+        elif isinstance(after, Mapping):
+            yield Change(
+                ChangeKind.ADDED, what, path, None, _summary(shown := summary(after), list(shown)), path
+            )
+        elif isinstance(before, Mapping):
+            yield Change(
+                ChangeKind.REMOVED, what, path, _summary(shown := summary(before), list(shown)), None, path
+            )
+
+
+def bundle_changes(old: Bundle | Mapping[str, Any], new: Bundle | Mapping[str, Any]) -> Changes:
+    """What changed from the version ``old`` to the version ``new`` (the module's doc says how each
+    part is compared). A part missing from either, or not of its shape, counts as empty."""
+    before, after = _content(old), _content(new)
+    old_workflow, new_workflow = _mapping(before.get("workflow")), _mapping(after.get("workflow"))
+    layouts = [
+        Change(change.kind, change.what, change.name, change.before, change.after, change.name)
+        for change in _changes(
+            "layout",
+            {str(path): dict(_mapping(doc)) for path, doc in _mapping(before.get("layouts")).items()},
+            {str(path): dict(_mapping(doc)) for path, doc in _mapping(after.get("layouts")).items()},
+            (),
+        )
+    ]
+    return Changes(
+        workflow=_sorted(
+            _changes(
+                "setting",
+                _settings(old_workflow, ("states", "transitions")),
+                _settings(new_workflow, ("states", "transitions")),
+                (),
+            )
+        ),
+        states=_sorted(_changes("state", _states(old_workflow), _states(new_workflow), _STATE_KEYS)),
+        transitions=_sorted(
+            _changes("transition", _transitions(old_workflow), _transitions(new_workflow), _TRANSITION_KEYS)
+        ),
+        rules=_sorted(
+            _files(
+                _mapping(before.get("rulesets")),
+                _mapping(after.get("rulesets")),
+                "rule_file",
+                _rule_file_summary,
+                _rule_changes,
+            )
+        ),
+        forms=_sorted(
+            [
+                *_files(
+                    _mapping(before.get("forms")),
+                    _mapping(after.get("forms")),
+                    "form",
+                    _form_summary,
+                    _form_changes,
+                ),
+                *layouts,
+            ]
+        ),
+    )
