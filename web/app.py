@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, re
 from engine.api import Clock, term, translate
 from web import auth, params
 from web.forms import forms
+from web.headers import SECURITY_HEADERS
 from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
@@ -19,30 +20,6 @@ from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
 
 home = Blueprint("home", __name__)
-
-# Sent with every answer (pages, errors, static files); docs/web.md "Security headers".
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",  # script files of this app only: no inline script, no eval, no other host
-        "style-src 'self'",  # style sheets of this app only: no style attribute, no <style>
-        "img-src 'self'",
-        "font-src 'self'",
-        "connect-src 'self'",  # htmx asks this app only
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",  # no other page frames ours (clickjacking)
-    )
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",  # a file is what its Content-Type says, never sniffed as script
-    # Another site learns nothing of our addresses (order numbers); this app's own pages keep the
-    # Referer, which CSRF checks over HTTPS require.
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
-}
 
 
 def services() -> Services:

@@ -44,6 +44,7 @@ from engine.api.studio import (
 )
 from web.auth import current_actor
 from web.formdata import local_time
+from web.headers import CONTENT_SECURITY_POLICY
 from web.i18n import current_lang
 
 studio = Blueprint("studio", __name__, url_prefix="/studio")
@@ -54,6 +55,11 @@ SCHEMAS = {
     DefinitionKind.UI: "ui.schema.json",
 }
 MAX_NOTE = 2000
+# A page that draws a state diagram: the app's policy, and the inline styles Mermaid lays its drawing out
+# with (a <style> element and style attributes; docs/web.md). Scripts stay this app's only.
+DIAGRAM_POLICY = (
+    CONTENT_SECURITY_POLICY + "; style-src-elem 'self' 'unsafe-inline'; style-src-attr 'unsafe-inline'"
+)
 
 
 def _studio() -> Studio:
@@ -115,6 +121,9 @@ def _editor(
         problems = found.check(view.department, view.path, text)
     body = render_template(
         "studio/file.html",
+        diagram=found.diagram(view.department, text, current_lang())
+        if view.kind is DefinitionKind.WORKFLOW
+        else None,
         view=view,
         text=text,
         problems=problems,
@@ -124,7 +133,8 @@ def _editor(
         when=local_time,
         **shown,
     )
-    return body, status
+    headers = {"Content-Security-Policy": DIAGRAM_POLICY} if view.kind is DefinitionKind.WORKFLOW else {}
+    return body, status, headers
 
 
 @studio.get("/<department>/files/<path:path>")
@@ -224,6 +234,27 @@ def api_validate() -> Any:
         abort(404)
     problems = found.check(fields["department"], path, _normalised(fields["text"]))
     return jsonify({"problems": [p.to_dict() for p in problems]})
+
+
+@studio.post("/api/diagram")
+def api_diagram() -> Any:
+    """``{"department", "name", "text"}`` -> ``{"mermaid": <source> | null}``: the workflow as typed,
+    each state with its orders (null while the text is not a workflow mapping)."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, Mapping) or not all(isinstance(body.get(k), str) for k in ("department", "text")):
+        return _bad("the body must be a JSON object: {department, name, text}")
+    found, _ = _department(body["department"])
+    return jsonify({"mermaid": found.diagram(body["department"], _normalised(body["text"]), current_lang())})
+
+
+@studio.get("/<department>/workflows/<workflow>/compare")
+def compare(department: str, workflow: str) -> Any:
+    found, _ = _department(department)
+    old, new = _whole(request.args.get("old")), _whole(request.args.get("new"))
+    comparison = found.compare(department, workflow, old, new)
+    if comparison is None:
+        abort(404)
+    return render_template("studio/compare.html", department=department, comparison=comparison)
 
 
 @studio.get("/schema/<kind>.json")

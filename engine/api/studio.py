@@ -12,6 +12,7 @@ from engine.dsl.texts import (
 )
 from engine.runtime.studio import (
     ADMIN_ROLE,
+    Comparison,
     FileView,
     Overview,
     Published,
@@ -24,6 +25,7 @@ from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict
 
 __all__ = [
     "ADMIN_ROLE",
+    "Comparison",
     "DefinitionKind",
     "DraftRow",
     "DraftStatus",

@@ -22,7 +22,9 @@ from pathlib import Path, PurePosixPath
 
 from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, load_bundle
-from engine.dsl.loader import drafts_over_files, read_definition
+from engine.dsl.diagram import workflow_diagram
+from engine.dsl.diff import Changes, bundle_changes, text_diff
+from engine.dsl.loader import drafts_over_files, load_yaml, read_definition
 from engine.dsl.texts import (
     DefinitionKind,
     TextProblem,
@@ -39,6 +41,7 @@ from engine.runtime.engine import Engine
 from engine.runtime.outbox import ADMIN_ROLE
 from engine.runtime.results import PublishedVersion
 from engine.store import documents
+from engine.store.reports import read_state_counts
 from engine.store.studio import (
     DraftRow,
     DraftStatus,
@@ -63,6 +66,7 @@ from engine.store.versions import VersionMeta, VersionRow
 
 __all__ = [
     "ADMIN_ROLE",
+    "Comparison",
     "FileView",
     "Overview",
     "PublishRefused",
@@ -141,6 +145,19 @@ class FileView:
     def changed(self) -> bool:
         """Whether the draft differs from what is published."""
         return self.draft is not None and self.draft.text != self.published_text
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two versions of a workflow side by side: what changed in its parts, and each file's text diff
+    (``texts_kept``: False when a version was published without its texts)."""
+
+    workflow: str
+    old: int
+    new: int
+    changes: Changes
+    texts: Sequence[tuple[str, Sequence[str]]]
+    texts_kept: bool
 
 
 @dataclass(frozen=True)
@@ -264,6 +281,50 @@ class Studio:
                 action_names=self.registry.action_names,
                 action_writes=self.registry.action_writes,
             )
+
+    # -- seeing what a text means ---------------------------------------------------------------------
+
+    def diagram(self, department: str, text: str, lang: str | None = None) -> str | None:
+        """The Mermaid source of the workflow ``text`` as it is typed (None when it is not a mapping),
+        each state with how many of the department's orders of that workflow are in it."""
+        tree, _, _ = load_yaml(text, "<draft>")
+        if not isinstance(tree, Mapping):
+            return None
+        name = tree.get("workflow")
+        counts: dict[str, int] = {}
+        if isinstance(name, str):
+            with self.store.read() as tx:
+                counts = {
+                    state: n
+                    for (dep, workflow, state), n in read_state_counts(tx, [department]).items()
+                    if workflow == name and dep == department
+                }
+        return workflow_diagram(tree, counts, lang)
+
+    def compare(self, department: str, workflow: str, old: int, new: int) -> Comparison | None:
+        """What changed from version ``old`` to ``new`` of ``workflow`` (None when either is not one of
+        the department's): the states, transitions, rules and fields, and each file's text diff (for
+        versions that kept their texts)."""
+        with self.store.read() as tx:
+            rows = tx.version(workflow, old), tx.version(workflow, new)
+            sources = tx.version_sources(workflow, old), tx.version_sources(workflow, new)
+        before, after = rows
+        if before is None or after is None or department not in (before.department, after.department):
+            return None
+        where = f"{workflow} v{old}", f"{workflow} v{new}"
+        old_bundle = documents.bundle_of(before.bundle, where[0])
+        new_bundle = documents.bundle_of(after.bundle, where[1])
+        texts: list[tuple[str, list[str]]] = []
+        if sources[0] is not None and sources[1] is not None:
+            for path in sorted(set(sources[0]) | set(sources[1])):
+                lines = text_diff(
+                    sources[0].get(path, ""), sources[1].get(path, ""), f"v{old}/{path}", f"v{new}/{path}"
+                )
+                if lines:
+                    texts.append((path, lines))
+        return Comparison(
+            workflow, old, new, bundle_changes(old_bundle, new_bundle), texts, None not in sources
+        )
 
     # -- drafts -------------------------------------------------------------------------------------
 

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 
 from engine.api.definitions import VersionMeta, bundle_sources, load_bundle
+from engine.store import tables
 from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, settings_for
+from tests.web.test_orders import STOCK, intake, key_of
 
 WORKFLOW = "workflows/retail/order.yaml"
 FORM = "forms/retail/order.json"
@@ -218,3 +221,54 @@ def test_four_eyes_needs_another_admin(app: Flask) -> None:
         v2 = tx.version("retail-order", 2)
     assert v2 is not None
     assert (v2.drafted_by, v2.approved_by, v2.note) == ("ma.li", "he.tao", "请审批")
+
+
+def test_the_diagram_follows_the_text_and_counts_the_orders(app: Flask) -> None:
+    services = app.extensions["orderloom"]
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    clerk = client(app, "li.na")
+    new = "/orders/new/retail/retail-order/web"
+    placed = clerk.post(new, data=intake(_key=key_of(clerk.get(new).get_data(as_text=True))))
+    assert placed.status_code in (302, 303)
+    c = client(app, "ma.li")
+    asked = {"department": "retail", "name": WORKFLOW, "text": ORIGINAL}
+    drawn = c.post("/studio/api/diagram", json=asked).get_json()["mermaid"]
+    assert drawn.startswith("stateDiagram-v2") and "待支付" in drawn
+    assert re.findall(r"^  s_(\w+) : (\d+) 个订单$", drawn, re.M) == [("pending_payment", "1")]
+    grown = ORIGINAL.replace(
+        "states:\n", "states:\n  on_hold_by_studio: {label: {zh: 暂停中, en: On hold}}\n", 1
+    )
+    assert "暂停中" in c.post("/studio/api/diagram", json={**asked, "text": grown}).get_json()["mermaid"]
+    assert c.post("/studio/api/diagram", json={**asked, "text": "- not a mapping"}).get_json() == {
+        "mermaid": None
+    }
+    assert c.post("/studio/api/diagram", json={"department": "retail"}).status_code == 400
+    assert client(app, "xu.jie").post("/studio/api/diagram", json=asked).status_code == 404
+    page = c.get(EDIT)
+    assert 'class="studio-diagram"' in page.get_data(as_text=True)
+    assert "style-src-attr 'unsafe-inline'" in page.headers["Content-Security-Policy"]
+    form_page = c.get(f"/studio/retail/files/{FORM}")
+    assert "studio-diagram" not in form_page.get_data(as_text=True)
+    assert "unsafe-inline" not in form_page.headers["Content-Security-Policy"]
+
+
+def test_two_versions_compared_part_by_part_and_line_by_line(app: Flask) -> None:
+    c = client(app, "ma.li")
+    changed = ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    save(c, changed, 0)
+    c.post(EDIT, data={"action": "publish", "revision": 1, "note": "改名"})
+    versions = c.get("/studio/retail/workflows/retail-order").get_data(as_text=True)
+    assert 'id="studio-compare"' in versions
+    page = c.get("/studio/retail/workflows/retail-order/compare?old=1&new=2")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="changes-states"' in html and "pending_payment" in html
+    assert "-    label: {zh: 待支付," in html and "+    label: {zh: 等待付款," in html
+    assert c.get("/studio/retail/workflows/retail-order/compare?old=1&new=9").status_code == 404
+    assert c.get("/studio/retail/workflows/retail-order/compare?old=x&new=2").status_code == 400
+    assert (
+        client(app, "xu.jie").get("/studio/retail/workflows/retail-order/compare?old=1&new=2").status_code
+        == 404
+    )
