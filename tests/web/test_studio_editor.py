@@ -3,9 +3,9 @@ web/static/vendor/codemirror/studio-editor.js.
 
 The studio's own views live elsewhere; these tests serve pages of their own (tests/web/fixtures/studio/)
 with the vendored files and small JSON endpoints that answer as the studio's do: ``/validate`` finds
-every ``shiped`` (an unknown state, "did you mean shipped") and a ``TODO`` (a whole-file warning), and
-``/save`` keeps what the page's form posts. Every page is served under the app's
-Content-Security-Policy (``web.app.CONTENT_SECURITY_POLICY``). Screenshots go to
+every ``shiped`` (an unknown state, "did you mean shipped") and a ``TODO`` (a whole-file warning),
+``/preview`` lists a form's fields, and ``/save`` keeps what the page's form posts. Every page is served
+under the app's Content-Security-Policy (``web.app.CONTENT_SECURITY_POLICY``). Screenshots go to
 test-artifacts/screenshots/.
 """
 
@@ -113,6 +113,16 @@ def stub_app(studio: Studio, policy: str) -> Flask:
     def logged_out() -> Response:
         asked()
         return Response("<!doctype html><title>Log in</title>", status=401, mimetype="text/html")
+
+    @app.post("/preview")
+    def preview() -> Response:
+        text = asked()["text"]
+        try:
+            fields = sorted(json.loads(text)["properties"])
+        except (ValueError, KeyError, TypeError):
+            return jsonify(html=None)
+        items = "".join(f"<li>{name}</li>" for name in fields)
+        return jsonify(html=f'<ul class="preview-fields">{items}</ul>')
 
     @app.post("/save")
     def save() -> Response:
@@ -324,15 +334,41 @@ def test_completion_and_hover_come_from_the_json_schema(
     screenshot("2-hover")
 
 
-def test_a_form_file_completes_json_schema_keywords(page: Page, studio: Studio) -> None:
-    """No schema named: a form file completes from the JSON Schema meta-schema ($defs, 2020-12's name)."""
+def test_a_form_file_completes_json_schema_keywords_and_its_preview_follows_the_text(
+    page: Page, studio: Studio, screenshot: Callable[[str], Path]
+) -> None:
     page.goto(studio("/pages/editor.html"))
+    preview = page.locator(".studio-preview")
+    expect(preview.locator(".preview-fields li")).to_have_text(["amount"])
+    textarea = page.locator("#form-text")
+    assert studio.bodies("/preview")[-1] == {
+        "department": "retail",
+        "name": "forms/retail/payment.json",
+        "text": textarea.input_value(),
+    }
+
+    line = doc_line(page, "form-text", 5)  # "amount": {"type": "number"}
+    line.click()
+    page.keyboard.press("End")
+    page.keyboard.type(',\n"note": {"type": "string"}')
+    expect(preview.locator(".preview-fields li")).to_have_text(["amount", "note"])
+    screenshot("1-preview")
+
+    # no schema named: a form file completes from the JSON Schema meta-schema ($defs, 2020-12's name)
     doc_line(page, "form-text", 2).click()
     page.keyboard.press("End")
     page.keyboard.type(',\n"$de')
     page.keyboard.press("Control+Space")
     options = editor(page, "form-text").locator(".cm-tooltip-autocomplete li")
     expect(options.filter(has_text="$defs")).to_have_count(1)
+
+    page.keyboard.press("Escape")
+    page.keyboard.type('": {}')  # the text no longer parses as the stub reads it: the preview stays
+    page.keyboard.press("Control+a")
+    page.keyboard.type("{")
+    expect(preview).to_have_attribute("data-state", "stale")
+    expect(preview.locator(".preview-fields li")).to_have_text(["amount", "note"])
+    expect(preview.locator(".studio-notice")).to_have_text("No preview for now: this is the last one shown.")
 
 
 def test_a_published_version_is_read_only(page: Page, studio: Studio) -> None:

@@ -5,6 +5,8 @@ const WORDS = {
   zh: {
     fixLabel: "改为 {s}",
     lintFailed: "文本未校验：{reason}",
+    previewFailed: "预览未更新：{reason}",
+    previewStale: "暂时无法预览，显示的是上一次的预览。",
     schemaFailed: "补全与提示不可用：无法加载 JSON Schema {url}：{reason}",
     unreachable: "无法连接服务器，请检查网络后继续编辑。",
     loggedOut: "登录已失效，请重新登录（先复制您的修改）。",
@@ -16,6 +18,8 @@ const WORDS = {
   en: {
     fixLabel: "Use {s}",
     lintFailed: "The text was not checked: {reason}",
+    previewFailed: "The preview was not updated: {reason}",
+    previewStale: "No preview for now: this is the last one shown.",
     schemaFailed: "No completion or hints: the JSON Schema {url} could not be loaded: {reason}",
     unreachable: "the server could not be reached; check the network and keep editing.",
     loggedOut: "you are logged out; log in again (copy your changes first).",
