@@ -64,6 +64,7 @@ def test_every_page_loads_htmx_from_the_app(client: FlaskClient) -> None:
     ("name", "marker"),
     [
         ("codemirror/studio-editor.js", b"OrderLoomStudio"),
+        ("mermaid/mermaid.min.js", b'globalThis["mermaid"]'),
     ],
 )
 def test_the_app_serves_the_studios_scripts(client: FlaskClient, name: str, marker: bytes) -> None:
@@ -87,7 +88,7 @@ def test_the_frontends_lock_file_pins_every_package_it_names() -> None:
     version written there, and every package under them, each with the sha512 of its tarball."""
     manifest = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
     named = {**manifest["dependencies"], **manifest["devDependencies"]}
-    assert {"@codemirror/view", "codemirror-json-schema", "esbuild"} <= set(named)
+    assert {"@codemirror/view", "codemirror-json-schema", "mermaid", "esbuild"} <= set(named)
     packages = _lock()
     root = packages[""]
     assert (root["dependencies"], root["devDependencies"]) == (

@@ -1,12 +1,13 @@
 """The studio's browser side in a real browser (Debian's Chromium): web/frontend bundled into
-web/static/vendor/codemirror/studio-editor.js.
+web/static/vendor/codemirror/studio-editor.js, Mermaid lazily loaded from web/static/vendor/mermaid/.
 
 The studio's own views live elsewhere; these tests serve pages of their own (tests/web/fixtures/studio/)
 with the vendored files and small JSON endpoints that answer as the studio's do: ``/validate`` finds
 every ``shiped`` (an unknown state, "did you mean shipped") and a ``TODO`` (a whole-file warning),
-``/preview`` lists a form's fields, and ``/save`` keeps what the page's form posts. Every page is served
-under the app's Content-Security-Policy (``web.app.CONTENT_SECURITY_POLICY``). Screenshots go to
-test-artifacts/screenshots/.
+``/diagram`` draws the transitions it reads from the text, ``/preview`` counts a form's fields, and
+``/save`` keeps what the page's form posts. Every page is served under the app's Content-Security-Policy
+(``web.app.CONTENT_SECURITY_POLICY``); the diagram page adds the two directives Mermaid needs
+(``MERMAID_STYLES``), and a test shows it needs them. Screenshots go to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -32,8 +33,13 @@ VENDOR = REPO_ROOT / "web" / "static" / "vendor"
 SCHEMAS = REPO_ROOT / "engine" / "schema"
 CSRF_TOKEN = "fixture-csrf-token"  # the <meta name="csrf-token"> of the test pages
 
+# What a page drawing a Mermaid diagram needs beyond the app's policy: Mermaid lays its drawing out with
+# style attributes and a <style> element of its own, in the page, before handing the SVG back.
+MERMAID_STYLES = "style-src-elem 'self' 'unsafe-inline'; style-src-attr 'unsafe-inline'"
+
 TYPO = re.compile(r"\bshiped\b")
 UNKNOWN_STATE_HINT = "A transition's dest names a state of the workflow"
+TRANSITION = re.compile(r"\{[^}]*\btrigger: (\w+), source: (\w+), dest: (\w+)\}")
 
 
 @dataclass
@@ -114,6 +120,18 @@ def stub_app(studio: Studio, policy: str) -> Flask:
         asked()
         return Response("<!doctype html><title>Log in</title>", status=401, mimetype="text/html")
 
+    @app.post("/diagram")
+    def diagram() -> Response:
+        text = asked()["text"]
+        if TYPO.search(text):
+            return jsonify(mermaid=None)
+        if "BOOM" in text:
+            return Response("<!doctype html><title>Error</title>", status=500, mimetype="text/html")
+        if "GARBLE" in text:
+            return jsonify(mermaid="stateDiagram-v2\n    a -->")  # no diagram Mermaid can draw
+        edges = [f"    {source} --> {dest}: {trigger}" for trigger, source, dest in TRANSITION.findall(text)]
+        return jsonify(mermaid="\n".join(["stateDiagram-v2", "    [*] --> pending_payment", *edges]))
+
     @app.post("/preview")
     def preview() -> Response:
         text = asked()["text"]
@@ -151,6 +169,12 @@ def serve_stub(policy: str) -> Iterator[Studio]:
 def studio() -> Iterator[Studio]:
     """The test pages under the app's own Content-Security-Policy."""
     yield from serve_stub(CONTENT_SECURITY_POLICY)
+
+
+@pytest.fixture
+def diagram_studio() -> Iterator[Studio]:
+    """The test pages under the app's policy with the allowance a Mermaid diagram needs."""
+    yield from serve_stub(f"{CONTENT_SECURITY_POLICY}; {MERMAID_STYLES}")
 
 
 def editor(page: Page, textarea_id: str) -> Any:
@@ -394,6 +418,114 @@ def test_without_scripts_the_textarea_is_the_editor(browser: Browser, studio: St
         page.click("#save-workflow")
         expect(page.locator("body")).to_have_text("saved")
         assert studio.saved == ["schema_version: 1\r\n"]
+    finally:
+        context.close()
+
+
+def test_a_page_without_a_diagram_does_not_load_mermaid(page: Page, studio: Studio) -> None:
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(r.url))
+    page.goto(studio("/pages/editor.html"))
+    expect(page.locator("#studio-problem-count")).to_have_text("0")
+    assert any(url.endswith("/studio-editor.js") for url in loaded)
+    assert not [url for url in loaded if "mermaid" in url]
+
+
+def test_the_diagram_follows_the_text_and_keeps_its_last_drawing_while_the_text_does_not_parse(
+    page: Page, diagram_studio: Studio, screenshot: Callable[[str], Path]
+) -> None:
+    studio = diagram_studio
+    mermaid: list[str] = []
+    page.on("request", lambda r: mermaid.append(r.url) if "mermaid" in r.url else None)
+    page.goto(studio("/pages/diagram.html"))
+    diagram = page.locator(".studio-diagram")
+    drawing = diagram.locator(".studio-content > svg")
+    states = drawing.locator(".node .nodeLabel")
+    triggers = drawing.locator(".edgeLabel .edgeLabel")
+    expect(states).to_have_text(["pending_payment", "paid", "shipped"], ignore_case=False)
+    expect(triggers).to_have_text(["pay", "ship"])
+    expect(diagram).to_have_attribute("data-state", "current")
+    assert mermaid == [studio("/static/vendor/mermaid/mermaid.min.js")]
+    assert studio.bodies("/diagram")[0] == {
+        "department": "retail",
+        "name": "workflows/retail/desk.yaml",
+        "text": page.locator("#workflow-text").input_value(),
+    }
+    screenshot("1-drawn")
+
+    last = doc_line(page, "workflow-text", 12)
+    last.click()
+    page.keyboard.press("End")
+    for _ in range(4):
+        page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Backspace")  # dest: shiped: the diagram endpoint answers null
+    expect(diagram).to_have_attribute("data-state", "stale")
+    expect(diagram.locator(".studio-notice")).to_have_text(
+        "The text does not parse for now: this is the last diagram drawn."
+    )
+    expect(triggers).to_have_text(["pay", "ship"])
+    screenshot("2-stale")
+
+    last.locator(".cm-lintRange-error").hover()
+    editor(page, "workflow-text").locator(".cm-diagnosticAction").click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("- {trigger: return, source: shipped, dest: paid}")
+    expect(triggers).to_have_text(["pay", "ship", "return"])
+    expect(diagram).to_have_attribute("data-state", "current")
+    expect(diagram.locator(".studio-notice")).to_be_hidden()
+    expect(drawing).to_have_count(1)
+    assert len(mermaid) == 1  # loaded once
+    screenshot("3-redrawn")
+
+
+def test_a_diagram_that_cannot_be_had_leaves_the_last_one_and_says_why(
+    page: Page, diagram_studio: Studio, screenshot: Callable[[str], Path]
+) -> None:
+    page.goto(diagram_studio("/pages/diagram.html"))
+    diagram = page.locator(".studio-diagram")
+    triggers = diagram.locator(".studio-content > svg .edgeLabel .edgeLabel")
+    expect(triggers).to_have_text(["pay", "ship"])
+    notice = diagram.locator(".studio-notice")
+
+    doc_line(page, "workflow-text", 1).click()
+    page.keyboard.press("End")
+    page.keyboard.type("  # BOOM")  # the diagram's address fails
+    expect(diagram).to_have_attribute("data-state", "failed")
+    expect(notice).to_have_text("The diagram was not updated: the server failed (HTTP 500).")
+    expect(triggers).to_have_text(["pay", "ship"])
+    screenshot("1-failed")
+
+    for _ in "BOOM":
+        page.keyboard.press("Backspace")
+    page.keyboard.type("GARBLE")  # an answer Mermaid cannot draw
+    expect(notice).to_contain_text("The diagram was not updated: ")
+    expect(notice).not_to_contain_text("HTTP 500")
+    expect(diagram).to_have_attribute("data-state", "failed")
+    expect(triggers).to_have_text(["pay", "ship"])
+    expect(page.locator("body > :not(form, .studio-diagram)")).to_have_count(0)  # no error picture left
+
+    for _ in "GARBLE":
+        page.keyboard.press("Backspace")
+    expect(diagram).to_have_attribute("data-state", "current")
+    expect(notice).to_be_hidden()
+
+
+def test_mermaid_needs_inline_styles_under_the_apps_policy(browser: Browser, studio: Studio) -> None:
+    """Why MERMAID_STYLES: under the app's policy alone, Mermaid's drawing is refused its styles."""
+    context = browser.new_context()
+    try:
+        context.add_init_script(
+            """window.refused = new Set();
+            document.addEventListener("securitypolicyviolation", (event) => {
+                window.refused.add(event.violatedDirective);
+            });"""
+        )
+        page = context.new_page()
+        page.goto(studio("/pages/diagram.html"))
+        expect(page.locator(".studio-diagram svg")).to_have_count(1)
+        page.wait_for_function("() => window.refused.size >= 2")
+        assert sorted(page.evaluate("() => [...window.refused]")) == ["style-src-attr", "style-src-elem"]
     finally:
         context.close()
 

@@ -3,16 +3,18 @@
 //
 //   codemirror/studio-editor.js  src/index.js and the packages it imports: one minified IIFE bundle
 //   codemirror/LICENSES.txt      each bundled package with its version, licence and licence text
+//   mermaid/mermaid.min.js       copied unchanged from the mermaid package, with its LICENSE
 //
 // Then update the sha256 sums in web/static/vendor/README.md and tests/web/test_static_assets.py.
 
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const vendor = resolve(here, "../static/vendor");
+const modules = join(here, "node_modules");
 
 // codemirror-json-schema renders descriptions with markdown-it plus shiki (a WebAssembly highlighter
 // that the Content-Security-Policy would refuse): its utils/markdown.js is replaced by ours.
@@ -44,8 +46,12 @@ const result = await esbuild.build({
 
 await writeFile(join(vendor, "codemirror", "LICENSES.txt"), await licences(result.metafile));
 
+await mkdir(join(vendor, "mermaid"), { recursive: true });
+await copyFile(join(modules, "mermaid", "dist", "mermaid.min.js"), join(vendor, "mermaid", "mermaid.min.js"));
+await copyFile(join(modules, "mermaid", "LICENSE"), join(vendor, "mermaid", "LICENSE"));
+
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
-console.log(`studio-editor.js: ${bytes} bytes`);
+console.log(`studio-editor.js: ${bytes} bytes; mermaid.min.js copied`);
 
 /** LICENSES.txt: every package with a file in the bundle, by name, with its licence text. */
 async function licences(metafile) {

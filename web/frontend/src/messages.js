@@ -5,6 +5,8 @@ const WORDS = {
   zh: {
     fixLabel: "改为 {s}",
     lintFailed: "文本未校验：{reason}",
+    diagramFailed: "状态图未更新：{reason}",
+    diagramStale: "文本暂时无法解析，显示的是上一次的状态图。",
     previewFailed: "预览未更新：{reason}",
     previewStale: "暂时无法预览，显示的是上一次的预览。",
     schemaFailed: "补全与提示不可用：无法加载 JSON Schema {url}：{reason}",
@@ -14,10 +16,13 @@ const WORDS = {
     tooLarge: "文本太大，服务器不接受。",
     serverStatus: "服务器出错（HTTP {status}）。",
     unreadable: "服务器的回答无法读取。",
+    scriptMissing: "无法加载 {src}。",
   },
   en: {
     fixLabel: "Use {s}",
     lintFailed: "The text was not checked: {reason}",
+    diagramFailed: "The diagram was not updated: {reason}",
+    diagramStale: "The text does not parse for now: this is the last diagram drawn.",
     previewFailed: "The preview was not updated: {reason}",
     previewStale: "No preview for now: this is the last one shown.",
     schemaFailed: "No completion or hints: the JSON Schema {url} could not be loaded: {reason}",
@@ -27,6 +32,7 @@ const WORDS = {
     tooLarge: "the text is too large for the server.",
     serverStatus: "the server failed (HTTP {status}).",
     unreadable: "the server's answer could not be read.",
+    scriptMissing: "{src} could not be loaded.",
   },
 };
 
