@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ WEB = Path(__file__).resolve().parents[2] / "web"
 VENDOR = WEB / "static" / "vendor"
 TEMPLATES = WEB / "templates"
 DEFS = Path(__file__).resolve().parent / "defs"
+FRONTEND = WEB / "frontend"
 
 # A script or style sheet loaded from elsewhere: <script src=…>, <link href=…>, or CSS @import / url().
 EXTERNAL_ASSET = re.compile(
@@ -56,6 +58,72 @@ def test_the_app_serves_the_vendored_htmx(client: FlaskClient) -> None:
 def test_every_page_loads_htmx_from_the_app(client: FlaskClient) -> None:
     page = client.get("/?lang=en").get_data(as_text=True)
     assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "marker"),
+    [
+        ("codemirror/studio-editor.js", b"OrderLoomStudio"),
+        ("mermaid/mermaid.min.js", b'globalThis["mermaid"]'),
+    ],
+)
+def test_the_app_serves_the_studios_scripts(client: FlaskClient, name: str, marker: bytes) -> None:
+    response = client.get(f"/static/vendor/{name}")
+    assert response.status_code == 200
+    assert response.mimetype in {"text/javascript", "application/javascript"}
+    assert response.data == (VENDOR / name).read_bytes()
+    assert marker in response.data
+    response.close()
+
+
+def _lock() -> dict[str, dict[str, object]]:
+    packages: dict[str, dict[str, object]] = json.loads(
+        (FRONTEND / "package-lock.json").read_text(encoding="utf-8")
+    )["packages"]
+    return packages
+
+
+def test_the_frontends_lock_file_pins_every_package_it_names() -> None:
+    """``npm ci`` installs what package-lock.json says: each package named in package.json at the exact
+    version written there, and every package under them, each with the sha512 of its tarball."""
+    manifest = json.loads((FRONTEND / "package.json").read_text(encoding="utf-8"))
+    named = {**manifest["dependencies"], **manifest["devDependencies"]}
+    assert {"@codemirror/view", "codemirror-json-schema", "mermaid", "esbuild"} <= set(named)
+    packages = _lock()
+    root = packages[""]
+    assert (root["dependencies"], root["devDependencies"]) == (
+        manifest["dependencies"],
+        manifest["devDependencies"],
+    ), "package-lock.json was written for another package.json: run npm install"
+    for name, version in named.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), (
+            f"package.json: {name} {version!r} is no exact version"
+        )
+        assert packages[f"node_modules/{name}"]["version"] == version, name
+    unpinned = [
+        path
+        for path, entry in packages.items()
+        if path and not str(entry.get("integrity", "")).startswith("sha512-") and not entry.get("link")
+    ]
+    assert unpinned == []
+
+
+def test_the_editors_licences_name_the_locked_packages_it_bundles() -> None:
+    """LICENSES.txt lists each package bundled into studio-editor.js at its locked version, and carries
+    a licence text for each; the bundle says where its licences are."""
+    notice = (VENDOR / "codemirror" / "LICENSES.txt").read_text(encoding="utf-8")
+    listed = re.findall(r"^(\S+) (\d+\.\d+\.\d+\S*)  (.+)$", notice, re.M)
+    assert {"@codemirror/view", "@codemirror/lint", "codemirror-json-schema", "markdown-it"} <= {
+        name for name, _, _ in listed
+    }
+    locked = {
+        (path.rsplit("node_modules/", 1)[1], entry["version"]) for path, entry in _lock().items() if path
+    }
+    for name, version, licence in listed:
+        assert (name, version) in locked, f"{name} {version} is not a locked version"
+        assert f"\n{name} {version} ({licence})\n" in notice, f"no licence text for {name}"
+    assert not [name for name, _, _ in listed if name.startswith(("shiki", "@shikijs/"))]
+    assert b"LICENSES.txt" in (VENDOR / "codemirror" / "studio-editor.js").read_bytes()[:200]
 
 
 def test_vendored_files_are_the_ones_listed_with_their_sums() -> None:
