@@ -17,7 +17,7 @@ from pathlib import Path
 from playwright.sync_api import Page, Response, expect
 
 from tests.web.conftest import TESTER, TESTER_PASSWORD, LiveServer, publish_desk_orders
-from web.app import CONTENT_SECURITY_POLICY
+from web.headers import CONTENT_SECURITY_POLICY
 
 
 def test_every_page_works_under_the_content_security_policy(

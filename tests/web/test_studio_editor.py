@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from tests.web.conftest import REPO_ROOT
-from web.app import CONTENT_SECURITY_POLICY
+from web.headers import CONTENT_SECURITY_POLICY
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "studio"
 VENDOR = REPO_ROOT / "web" / "static" / "vendor"

@@ -1,0 +1,170 @@
+"""The studio as an admin uses it, in Debian's Chromium (screenshots in test-artifacts/screenshots/): the
+retail workflow opened, a state and a transition to a misspelt state typed, the problem marked at its
+line and its suggestion taken, the diagram growing the state, the draft published as v2 with a note, a
+second admin approving it where four eyes is on, an admin of wholesale finding no retail studio, and the
+pages readable at 390 px wide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
+from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
+
+WORKFLOW = "workflows/retail/order.yaml"
+STATE = "  awaiting_callback:\n    label: {zh: 待回电, en: Awaiting call-back}"
+TRANSITIONS = (
+    "  - trigger: call_back\n    source: pending_payment\n    dest: awaiting_calback\n    roles: [clerk]"
+    "\n  - trigger: called\n    source: awaiting_callback\n    dest: pending_payment\n    roles: [clerk]"
+)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    app = make_app(settings_for(tmp_path, REPO_ROOT, "studio-browser"))
+    services = app.extensions["orderloom"]
+    names = services.registry.action_names
+    for path in sorted(p for p in discover(REPO_ROOT).values() if p.parent.name == "retail"):
+        bundle = load_bundle(path, REPO_ROOT, action_names=names)
+        services.engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, REPO_ROOT)))
+    add_user(app, "ma.li", "ma-li-password", ("admin",), ("retail",))
+    add_user(app, "he.tao", "he-tao-password", ("admin",), ("retail",))
+    add_user(app, "xu.jie", "xu-jie-password", ("admin",), ("wholesale",))
+    yield from serve(app)
+
+
+def open_workflow(page: Page, server: LiveServer, name: str) -> None:
+    log_in_page(page, server, name, f"{name.replace('.', '-')}-password")
+    page.goto(server("/?lang=zh"))
+    page.click("#studio-link")
+    page.click(f"a:has-text('{WORKFLOW}')")
+    expect(page.locator("#studio-text + .studio-editor .cm-editor")).to_be_visible()
+    expect(page.locator("#studio-problem-count")).to_have_text("0")
+
+
+def line_of(page: Page, text: str) -> int:
+    lines: list[str] = page.locator("#studio-text").input_value().split("\n")
+    return lines.index(text) + 1
+
+
+def type_lines(page: Page, lines: list[str]) -> None:
+    """Type each of ``lines`` on a new line after the cursor, as written: Enter, then the indentation
+    the editor put there replaced by the line's own."""
+    for line in lines:
+        page.keyboard.press("Enter")
+        page.keyboard.press("Home")
+        page.keyboard.press("Shift+End")
+        page.keyboard.insert_text(line)
+
+
+def type_after(page: Page, line: int, text: str) -> None:
+    """Put the cursor at the end of ``line`` and type the lines of ``text`` after it."""
+    page.locator("#studio-text + .studio-editor .cm-line").nth(line - 1).click()
+    page.keyboard.press("End")
+    type_lines(page, text.split("\n"))
+
+
+def type_at_the_end(page: Page, text: str) -> None:
+    page.locator("#studio-text + .studio-editor .cm-content").focus()
+    page.keyboard.press("Control+End")
+    type_lines(page, text.split("\n"))
+
+
+def test_an_admin_adds_a_state_fixes_a_misspelling_and_publishes(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    open_workflow(page, server, "ma.li")
+    diagram = page.locator(".studio-diagram svg")
+    expect(diagram).to_be_visible()
+    expect(diagram).not_to_contain_text("待回电")
+
+    type_after(page, line_of(page, "states:"), STATE)
+    type_at_the_end(page, TRANSITIONS)
+    misspelt = line_of(page, "    dest: awaiting_calback")
+    marked = page.locator("#studio-text + .studio-editor .cm-lintRange-error")
+    expect(marked).to_have_text("awaiting_calback", timeout=3_000)  # checked as typed
+    line = page.locator("#studio-text + .studio-editor .cm-line:has(.cm-lintRange-error)")
+    expect(line).to_have_text("    dest: awaiting_calback")  # at its line
+    assert misspelt > 200
+    expect(page.locator("#studio-problem-count")).to_have_text("1")
+    listed = page.locator("#studio-problem-list li")  # the problems panel follows the editor
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text(f"第 {misspelt} 行，第 11 列")
+    expect(listed).to_contain_text("did you mean 'awaiting_callback'?")
+    screenshot("misspelt")
+
+    marked.hover()
+    fix = page.locator(".cm-tooltip-lint .cm-diagnosticAction")
+    expect(fix).to_have_text("改为 awaiting_callback")
+    fix.click()
+    expect(page.locator("#studio-problem-count")).to_have_text("0")
+    assert "    dest: awaiting_callback" in page.locator("#studio-text").input_value()
+    expect(diagram).to_contain_text("待回电")  # the diagram follows the text
+    screenshot("fixed")
+
+    page.click("#studio-save")
+    expect(page.locator("#studio-notice")).to_contain_text("草稿已保存（第 1 版）")
+    page.fill("#studio-note", "加一个待回电状态")
+    page.click("#studio-publish")
+    expect(page.locator("#studio-notice")).to_contain_text("retail-order v2")
+    page.click("a:has-text('retail-order')")
+    expect(page.locator("#version-2")).to_contain_text("加一个待回电状态")
+    expect(page.locator("#version-2")).to_contain_text("ma.li")
+
+
+def test_with_four_eyes_a_second_admin_approves(page: Page, server: LiveServer) -> None:
+    open_workflow(page, server, "ma.li")
+    page.click("a:has-text('返回工作室')")
+    page.click("#four-eyes-toggle")
+    expect(page.locator("#four-eyes-state")).to_have_text("已开启")
+    page.click(f"a:has-text('{WORKFLOW}')")
+    label = line_of(page, "    label: {zh: 待支付, en: Pending payment}")
+    page.locator("#studio-text + .studio-editor .cm-line").nth(label - 1).click()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")
+    page.keyboard.insert_text("label: {zh: 等待付款, en: Awaiting payment}")
+    expect(page.locator("#studio-problem-count")).to_have_text("0")
+    assert "    label: {zh: 等待付款, en: Awaiting payment}" in page.locator("#studio-text").input_value()
+    page.click("#studio-save")
+    page.fill("#studio-note", "请审批")
+    page.click("#studio-submit")
+    expect(page.locator("#studio-notice")).to_contain_text("已提交审批")
+    page.click("form.logout button")
+
+    open_workflow(page, server, "he.tao")
+    expect(page.locator("#studio-approve")).to_be_visible()
+    page.click("#studio-approve")
+    expect(page.locator("#studio-notice")).to_contain_text("retail-order v2")
+    page.goto(server("/studio/retail/workflows/retail-order"))
+    row = page.locator("#version-2")
+    expect(row).to_contain_text("he.tao")
+    expect(row).to_contain_text("ma.li")
+    expect(row).to_contain_text("请审批")
+
+
+def test_an_admin_of_wholesale_finds_no_retail_studio(page: Page, server: LiveServer) -> None:
+    log_in_page(page, server, "xu.jie", "xu-jie-password")
+    page.click("#studio-link")
+    expect(page).to_have_url(server("/studio/wholesale/"))
+    answer = page.goto(server("/studio/retail/"))
+    assert answer is not None and answer.status == 404
+    answer = page.goto(server(f"/studio/retail/files/{WORKFLOW}"))
+    assert answer is not None and answer.status == 404
+
+
+@pytest.mark.parametrize("path", ["/studio/retail/", f"/studio/retail/files/{WORKFLOW}"])
+def test_the_studio_reads_at_390_px_without_sideways_scroll(
+    page: Page, server: LiveServer, path: str
+) -> None:
+    log_in_page(page, server, "ma.li", "ma-li-password")
+    page.goto(server("/?lang=zh"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server(path))
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390
+    if "files" in path:
+        expect(page.locator(".narrow-note")).to_be_visible()  # editing wants a wider screen, and says so
