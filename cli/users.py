@@ -33,14 +33,14 @@ def users_add(
     password_stdin: bool,
 ) -> None:
     """Add a web login NAME; the password is asked for (twice), or read from stdin."""
-    from web.users import create_user  # hashing loads when used: keeps `orderloom --help` fast
+    from web.users import MIN_PASSWORD, create_user  # hashing loads when used: keeps `orderloom --help` fast
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 8:
-        click.echo("error: a password needs at least 8 characters", err=True)
+    if len(password) < MIN_PASSWORD:
+        click.echo(f"error: a password needs at least {MIN_PASSWORD} characters", err=True)
         sys.exit(1)
     with open_services(ctx, migrated=False) as services:
         services.store.upgrade()

@@ -41,6 +41,7 @@ from engine.api.accounts import (
     set_password,
     start_session,
 )
+from engine.api.department_users import MIN_PASSWORD
 
 __all__ = [
     "ALL_DEPARTMENTS",
@@ -57,8 +58,6 @@ __all__ = [
     "log_out",
     "new_session",
 ]
-
-MIN_PASSWORD = 8  # characters of a password, at least
 
 
 @functools.cache

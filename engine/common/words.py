@@ -266,6 +266,131 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.script_off": Text(
             "脚本未运行：用“检查”按钮查看问题。", "Scripts are off: use Check to see the problems."
         ),
+        # the studio's users and roles of a department (web/studio_users.py,
+        # engine/runtime/department_users.py)
+        "studio.users.title": Text("用户与角色", "Users and roles"),
+        "studio.users.heading": Text("{department}的用户与角色", "Users and roles of {department}"),
+        "studio.users.roles_global": Text(
+            "角色属于用户本人，而不属于某个部门：在这里更改角色，就更改了该用户在其所属各部门的角色；"
+            "停用一位用户，他在所有部门都无法登录。",
+            "Roles belong to the user, not to a department: changing them here changes the user's roles "
+            "in every department they belong to, and a deactivated user logs in to none of them.",
+        ),
+        "studio.users.name": Text("用户名", "User name"),
+        "studio.users.display_name": Text("显示名称", "Display name"),
+        "studio.users.display_name_hint": Text("留空则与用户名相同", "Left empty: the same as the user name"),
+        "studio.users.roles": Text("角色", "Roles"),
+        "studio.users.departments": Text("所属部门", "Departments"),
+        "studio.users.status": Text("状态", "Status"),
+        "studio.users.state.active": Text("启用", "Active"),
+        "studio.users.state.inactive": Text("已停用", "Inactive"),
+        "studio.users.every_department": Text(
+            "属于所有部门，不在此处更改", "Of every department: not changed here"
+        ),
+        "studio.users.you": Text("（您本人）", " (you)"),
+        "studio.users.manage": Text("管理", "Manage"),
+        "studio.users.back": Text("返回用户列表", "Back to the users"),
+        "studio.users.add": Text("添加用户", "Add a user"),
+        "studio.users.password": Text("初始密码", "Initial password"),
+        "studio.users.new_password": Text("新密码", "New password"),
+        "studio.users.password_again": Text("再次输入密码", "The password again"),
+        "studio.users.password_rule": Text("至少 {n} 个字符", "At least {n} characters"),
+        "studio.users.roles_offered": Text(
+            "可选的角色是本部门已发布的流程所声明的角色，另加 admin（本部门的管理员）。",
+            "The roles offered are those the department's published workflows declare, and admin (an "
+            "admin of this department).",
+        ),
+        "studio.users.kept_roles": Text(
+            "保留的其他角色（不属于本部门的流程）：{roles}",
+            "Other roles kept (not of this department's workflows): {roles}",
+        ),
+        "studio.users.save_roles": Text("保存角色", "Save the roles"),
+        "studio.users.deactivate": Text("停用", "Deactivate"),
+        "studio.users.reactivate": Text("重新启用", "Reactivate"),
+        "studio.users.deactivate_hint": Text(
+            "停用后该用户无法登录，他的所有会话立即结束。",
+            "A deactivated user cannot log in, and every session of theirs ends at once.",
+        ),
+        "studio.users.reset_password": Text("重置密码", "Reset the password"),
+        "studio.users.reset_hint": Text(
+            "该用户的所有会话将结束，需用新密码重新登录。",
+            "Every session of the user ends: they log in again with the new password.",
+        ),
+        "studio.users.self_note": Text(
+            "您不能停用自己，也不能取消自己的管理员角色：请另一位管理员操作。",
+            "You cannot deactivate yourself or take away your own admin role: ask another admin.",
+        ),
+        "studio.users.record": Text("用户变更记录", "Record of user changes"),
+        "studio.users.errors": Text("未保存：请修正标出的问题。", "Nothing was saved: fix what is marked."),
+        "studio.users.refused": Text("未更改：{reason}", "Not changed: {reason}"),
+        "studio.users.done.add": Text("已添加用户 {user}。", "User {user} added."),
+        "studio.users.done.deactivate": Text(
+            "已停用 {user}，其会话已全部结束。", "{user} deactivated; every session of theirs ended."
+        ),
+        "studio.users.done.reactivate": Text("已重新启用 {user}。", "{user} reactivated."),
+        "studio.users.done.roles": Text("已更改 {user} 的角色。", "The roles of {user} changed."),
+        "studio.users.done.password": Text(
+            "已重置 {user} 的密码，其会话已全部结束。",
+            "The password of {user} reset; every session of theirs ended.",
+        ),
+        "studio.users.done.none": Text("{user} 没有变化。", "Nothing changed for {user}."),
+        "studio.users.change.add": Text("添加用户", "added the user"),
+        "studio.users.change.deactivate": Text("停用", "deactivated"),
+        "studio.users.change.reactivate": Text("重新启用", "reactivated"),
+        "studio.users.change.roles": Text("更改角色", "changed the roles"),
+        "studio.users.change.password": Text("重置密码", "reset the password"),
+        "studio.users.added_roles": Text("增加：{roles}", "added: {roles}"),
+        "studio.users.removed_roles": Text("去掉：{roles}", "removed: {roles}"),
+        "studio.users.sessions_ended": Text("结束 {n} 个会话", "{n} session(s) ended"),
+        "studio.users.error.name_missing": Text("请填写用户名", "a user name is needed"),
+        "studio.users.error.name_form": Text(
+            "用户名为 1 到 {max} 个字符，不能含空白、控制字符或 /",
+            "a user name has 1 to {max} characters, none of them a space, a control character or /",
+        ),
+        "studio.users.error.name_taken": Text("用户名 {name} 已被使用", "the user name {name} is taken"),
+        "studio.users.error.name_taken_case": Text(
+            "已有用户 {other}，与 {name} 只差大小写",
+            "there is a user {other}: {name} differs from it only in case",
+        ),
+        "studio.users.error.display_name_form": Text(
+            "显示名称最多 {max} 个字符，不能含控制字符",
+            "a display name has at most {max} characters and no control character",
+        ),
+        "studio.users.error.roles_none": Text("请至少选择一个角色", "choose at least one role"),
+        "studio.users.error.role_unknown": Text(
+            "本部门已发布的流程没有声明角色 {role}{suggestion}；可选：{roles}",
+            "no published workflow of this department declares the role {role}{suggestion}; the roles "
+            "are: {roles}",
+        ),
+        "studio.users.error.password_short": Text(
+            "密码至少需要 {n} 个字符", "a password needs at least {n} characters"
+        ),
+        "studio.users.error.password_mismatch": Text(
+            "两次输入的密码不一致", "the two passwords are not the same"
+        ),
+        "studio.users.error.self_deactivate": Text(
+            "您不能停用自己：请另一位管理员操作", "you cannot deactivate yourself: ask another admin"
+        ),
+        "studio.users.error.self_demote": Text(
+            "您不能取消自己的管理员角色：请另一位管理员操作",
+            "you cannot take away your own admin role: ask another admin",
+        ),
+        "studio.users.error.last_admin": Text(
+            "{user} 是部门 {department} 最后一位启用的管理员：请先让另一位用户成为该部门的管理员",
+            "{user} is the last active admin of department {department}: make another user of it an admin "
+            "first",
+        ),
+        "studio.users.error.every_department": Text(
+            "{user} 属于所有部门，不在这里更改（用 orderloom users 命令）",
+            "{user} belongs to every department and is not changed here (use `orderloom users`)",
+        ),
+        "studio.users.error.not_admin": Text(
+            "您已不是部门 {department} 启用的管理员",
+            "you are no longer an active admin of department {department}",
+        ),
+        "studio.users.error.unknown_user": Text(
+            "部门 {department} 没有用户 {user}", "department {department} has no user {user}"
+        ),
         "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
         "outbox.intro": Text(
             "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"

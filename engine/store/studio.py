@@ -311,15 +311,15 @@ def record_event(
     )
 
 
-def studio_events_of(store: Store, department: str, limit: int = 100) -> list[StudioEventRow]:
-    """The department's studio record, newest first."""
+def studio_events_of(
+    store: Store, department: str, limit: int = 100, actions: Collection[str] | None = None
+) -> list[StudioEventRow]:
+    """The department's studio record, newest first (of ``actions`` only, when given)."""
+    query = select(studio_events).where(studio_events.c.department == department)
+    if actions is not None:
+        query = query.where(studio_events.c.action.in_(sorted(actions)))
     with store.read() as tx:
-        rows = tx.connection.execute(
-            select(studio_events)
-            .where(studio_events.c.department == department)
-            .order_by(studio_events.c.id.desc())
-            .limit(limit)
-        )
+        rows = tx.connection.execute(query.order_by(studio_events.c.id.desc()).limit(limit))
         return [
             StudioEventRow(
                 int(r.id),

@@ -7,7 +7,12 @@ argon2) and a session is known by its token's SHA-256; this module never sees a 
 
 Sessions (``login_sessions``) live in the database, so every web process sees one end: a session is
 a row, deleted at logout (:func:`end_session`), with every other row of its user when the password
-changes (:func:`set_password`), and past its lifetime by the next login (:func:`start_session`).
+changes (:func:`set_password`) or the user is made inactive (:func:`change_user`), and past its
+lifetime by the next login (:func:`start_session`).
+
+A change that decides on what other users are (the studio's: no department left without an active admin)
+reads them with :func:`lock_users` and writes with :func:`insert_user` and :func:`change_user` in the
+same transaction (``Tx``); the functions taking a ``Store`` are each one transaction of their own.
 
 Login attempts (``login_attempts``) are counted before a password is checked: :func:`take_login_attempt`
 counts one against each key in one write transaction, each by one conditional statement that adds only
@@ -38,7 +43,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine.store.store import Store
+from engine.store.connection import INTEGRITY_ERRORS
+from engine.store.store import Store, Tx
 from engine.store.tables import login_attempts, login_sessions, users
 
 __all__ = [
@@ -46,11 +52,14 @@ __all__ = [
     "UserExists",
     "UserRow",
     "add_user",
+    "change_user",
     "end_session",
     "find_user",
     "forget_login_attempts",
     "give_back_login_attempt",
+    "insert_user",
     "list_users",
+    "lock_users",
     "rehash_password",
     "session_user",
     "set_password",
@@ -103,9 +112,35 @@ def add_user(
 ) -> UserRow:
     """Store a new user; ``UserExists`` when the name is taken."""
     with store.transaction() as tx:
-        taken = tx.connection.execute(select(users.c.id).where(users.c.name == name)).first()
-        if taken is not None:
-            raise UserExists(name)
+        return insert_user(
+            tx,
+            name=name,
+            display_name=display_name,
+            password_hash=password_hash,
+            roles=roles,
+            departments=departments,
+            at=at,
+            active=active,
+        )
+
+
+def insert_user(
+    tx: Tx,
+    *,
+    name: str,
+    display_name: str,
+    password_hash: str,
+    roles: Sequence[str],
+    departments: Sequence[str],
+    at: datetime,
+    active: bool = True,
+) -> UserRow:
+    """Store a new user in ``tx``; ``UserExists`` when the name is taken (by another transaction at the
+    same moment too: the unique name refuses the second, and the caller's transaction rolls back)."""
+    taken = tx.connection.execute(select(users.c.id).where(users.c.name == name)).first()
+    if taken is not None:
+        raise UserExists(name)
+    try:
         tx.connection.execute(
             insert(users).values(
                 name=name,
@@ -117,8 +152,43 @@ def add_user(
                 created_at=at,
             )
         )
-        found = tx.connection.execute(select(users).where(users.c.name == name)).one()
-    return _row(found)
+    except INTEGRITY_ERRORS as error:
+        raise UserExists(name) from error
+    return _row(tx.connection.execute(select(users).where(users.c.name == name)).one())
+
+
+def lock_users(tx: Tx) -> list[UserRow]:
+    """Every user, by name, their rows locked until ``tx`` ends (``FOR UPDATE`` on PostgreSQL; on SQLite
+    the write transaction holds the whole database): two changes that each count the others (the last
+    admin of a department) run one after the other, the second reading what the first wrote."""
+    rows = tx.connection.execute(select(users).order_by(users.c.name).with_for_update())
+    return [_row(r) for r in rows]
+
+
+def change_user(
+    tx: Tx,
+    user_id: int,
+    *,
+    roles: Sequence[str] | None = None,
+    active: bool | None = None,
+    password_hash: str | None = None,
+) -> int:
+    """Change a user's roles, whether they are active, or their password's hash, in ``tx`` (None: left as
+    it is). A new password or a deactivation ends every session of the user, in the same transaction:
+    how many ended."""
+    values: dict[str, Any] = {}
+    if roles is not None:
+        values["roles"] = sorted(set(roles))
+    if active is not None:
+        values["active"] = active
+    if password_hash is not None:
+        values["password_hash"] = password_hash
+    if values:
+        tx.connection.execute(update(users).where(users.c.id == user_id).values(**values))
+    if password_hash is None and active is not False:
+        return 0
+    ended = tx.connection.execute(delete(login_sessions).where(login_sessions.c.user_id == user_id))
+    return int(ended.rowcount)
 
 
 def find_user(store: Store, name: str) -> UserRow | None:
@@ -145,9 +215,7 @@ def set_password(store: Store, name: str, password_hash: str) -> int | None:
         found = tx.connection.execute(select(users.c.id).where(users.c.name == name)).first()
         if found is None:
             return None
-        tx.connection.execute(update(users).where(users.c.id == found.id).values(password_hash=password_hash))
-        ended = tx.connection.execute(delete(login_sessions).where(login_sessions.c.user_id == found.id))
-    return int(ended.rowcount)
+        return change_user(tx, int(found.id), password_hash=password_hash)
 
 
 def rehash_password(store: Store, user_id: int, old_hash: str, new_hash: str) -> bool:

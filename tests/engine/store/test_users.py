@@ -16,11 +16,14 @@ from engine.store.users import (
     AttemptRefused,
     UserExists,
     add_user,
+    change_user,
     end_session,
     find_user,
     forget_login_attempts,
     give_back_login_attempt,
+    insert_user,
     list_users,
+    lock_users,
     rehash_password,
     session_user,
     set_password,
@@ -160,3 +163,29 @@ def test_login_attempts_are_counted_to_the_limit_in_a_window_all_keys_or_none(st
     assert forget_login_attempts(store, NOW + window) == 2
     with store.read() as tx:
         assert tx.connection.execute(select(login_attempts.c.key)).all() == []
+
+
+def test_a_change_in_a_transaction_ends_the_sessions_of_a_deactivation_or_a_new_password(
+    store: Store,
+) -> None:
+    li, wang = two_users(store)
+    for token, user in (("li-1", li), ("li-2", li), ("wang-1", wang)):
+        start_session(store, user, token, NOW, DAY)
+    with store.transaction() as tx:
+        assert [u.name for u in lock_users(tx)] == ["li.na", "wang.fang"]
+        assert change_user(tx, li, roles=["reviewer", "clerk", "clerk"]) == 0  # new roles: sessions go on
+        assert change_user(tx, wang, active=True) == 0
+    assert session_user(store, "li-1", NOW, DAY) is not None
+    with store.transaction() as tx:
+        assert change_user(tx, li, active=False) == 2
+        assert change_user(tx, wang, password_hash="h9") == 1
+    found = find_user(store, "li.na")
+    assert found is not None and not found.active and found.roles == ("clerk", "reviewer")
+    assert session_user(store, "wang-1", NOW, DAY) is None
+    with store.transaction() as tx:
+        row = insert_user(tx, name="zhao.lei", display_name="赵雷", password_hash="h", roles=["clerk"],
+                          departments=["retail"], at=NOW)  # fmt: skip
+        assert row.name == "zhao.lei" and row.active
+        with pytest.raises(UserExists):
+            insert_user(tx, name="li.na", display_name="x", password_hash="h", roles=[],
+                        departments=["retail"], at=NOW)  # fmt: skip
