@@ -1,6 +1,7 @@
 """The studio's part of the public surface (``engine.runtime.studio``): drafts of a department's
 definition files kept in the database, checked as typed, published as versions, rolled back; a rule
-file tried in the console (``engine.runtime.rule_console``)."""
+file tried in the console (``engine.runtime.rule_console``) and a form previewed as it is typed
+(``engine.runtime.form_preview``)."""
 
 from engine.dsl.texts import (
     DefinitionKind,
@@ -12,6 +13,7 @@ from engine.dsl.texts import (
     problem_span,
 )
 from engine.rules.testing import CaseResult, Coverage, Mismatch, show_value
+from engine.runtime.form_preview import FormPreview, form_of, form_preview
 from engine.runtime.rule_console import (
     CasesRun,
     ConsoleFile,
@@ -45,6 +47,7 @@ __all__ = [
     "DraftStatus",
     "Evaluation",
     "FileView",
+    "FormPreview",
     "Mismatch",
     "Overview",
     "PublishRefused",
@@ -61,6 +64,8 @@ __all__ = [
     "bundle_files",
     "bundle_sources",
     "cases_path_for",
+    "form_of",
+    "form_preview",
     "kind_of",
     "names_text",
     "problem_span",

@@ -491,6 +491,24 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.console.never_matched": Text("没有用例使它成立", "no case makes it hold"),
         "studio.console.never_unmatched": Text("每个用例都使它成立", "it holds in every case"),
         "studio.console.never_evaluated": Text("没有用例能对它求值", "no case could evaluate it"),
+        # the studio's form preview (web/studio_console.py, studio/_preview.html)
+        "studio.preview.note": Text(
+            "职员看到的表单，填入了示例数据（表单中的 examples 与 default）。",
+            "The form as clerks see it, with sample data (the schema's examples and defaults).",
+        ),
+        "studio.preview.none": Text(
+            "文本有 {n} 个错误：修正后显示预览。",
+            "The text has {n} error(s): the preview shows once they are fixed.",
+        ),
+        "studio.preview.bad_body": Text(
+            "请求体必须是 JSON 对象，含 department、name 和 text",
+            "the body must be a JSON object with department, name and text",
+        ),
+        "studio.preview.bad_field": Text("“{name}” 必须是文本", "{name!r} must be a string"),
+        "studio.preview.not_form": Text(
+            "“{name}” 不是表单（.json）或表单布局（.ui.json）文件",
+            "{name!r} is not a form (.json) or form layout (.ui.json) file",
+        ),
         "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
         "outbox.intro": Text(
             "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"

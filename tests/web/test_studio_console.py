@@ -230,6 +230,99 @@ def test_the_file_page_of_a_rule_file_links_to_its_console(app: Flask) -> None:
     assert "studio-console-link" not in workflow and "studio-preview" not in workflow
 
 
+# -- the form preview ------------------------------------------------------------------------------
+
+
+def with_field(zh: str, en: str) -> str:
+    form = json.loads(FORM_TEXT)
+    form["properties"]["payer"] = {"title": en, "x-title-zh": zh, "type": "string", "examples": ["王芳"]}
+    form["properties"]["amount"]["examples"] = [128.5]
+    return json.dumps(form, ensure_ascii=False, indent=2)
+
+
+def labels(html: str) -> list[str]:
+    found = re.findall(r'<label for="f-[^"]*"[^>]*>([^<]*)<|<legend[^>]*>([^<]*)<', html)
+    return [a or b for a, b in found]
+
+
+def preview(c: FlaskClient, text: str, lang: str = "zh", name: str = FORM) -> Any:
+    answer = c.post(
+        f"/studio/api/preview?lang={lang}", json={"department": "retail", "name": name, "text": text}
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
+def test_the_preview_draws_a_draft_forms_fields_in_zh_and_en_and_follows_the_draft(app: Flask) -> None:
+    c = client(app)
+    zh = preview(c, with_field("付款人", "Payer"))["html"]
+    assert labels(zh) == ["支付方式", "支付金额（元）", "支付流水号", "付款人"]
+    assert 'value="王芳"' in zh and 'value="128.50"' in zh  # the schema's examples
+    assert "<script" not in zh and "hx-post" not in zh and "disabled" in zh
+    en = preview(c, with_field("付款人", "Payer"), "en")["html"]
+    assert labels(en) == ["Payment method", "Amount paid (CNY)", "Transaction reference", "Payer"]
+
+    changed = preview(c, with_field("经办人", "Handled by"))["html"]
+    assert labels(changed)[-1] == "经办人"
+
+    # the file page draws the draft's form under the editor, without scripts
+    save(c, FORM, with_field("付款人", "Payer"))
+    page = c.get(f"/studio/retail/files/{FORM}").get_data(as_text=True)
+    drawn = page[page.index('<div class="studio-preview"') :]
+    assert 'data-preview-url="/studio/api/preview" data-source="studio-text"' in drawn
+    assert labels(drawn)[:4] == ["支付方式", "支付金额（元）", "支付流水号", "付款人"]
+    save(c, FORM, with_field("经办人", "Handled by"))
+    page = c.get(f"/studio/retail/files/{FORM}?lang=en").get_data(as_text=True)
+    assert labels(page[page.index('<div class="studio-preview"') :])[3] == "Handled by"
+    layout = c.get("/studio/retail/files/forms/retail/payment.ui.json").get_data(as_text=True)
+    assert 'class="studio-preview"' in layout
+
+
+def test_the_preview_escapes_what_the_form_says(app: Flask) -> None:
+    html = preview(client(app), with_field("<script>alert(1)</script>", "<b>x</b>"))["html"]
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_text_that_does_not_read_is_not_drawn(app: Flask) -> None:
+    c = client(app)
+    assert preview(c, FORM_TEXT[:-20]) == {"html": None, "problems": 1}
+    ui = (REPO_ROOT / "forms/retail/payment.ui.json").read_text(encoding="utf-8")
+    bad = ui.replace('"widget": "radio"', '"widget": "radios"')
+    answer = preview(c, bad, name="forms/retail/payment.ui.json")
+    assert answer["html"] is None and answer["problems"] >= 1
+    save(c, FORM, FORM_TEXT[:-20])
+    page = c.get(f"/studio/retail/files/{FORM}").get_data(as_text=True)
+    assert "文本有 1 个错误：修正后显示预览。" in page[page.index('<div class="studio-preview"') :]
+
+
+@pytest.mark.parametrize(
+    ("body", "lang", "error"),
+    [
+        ("not json", "zh", "请求体必须是 JSON 对象"),
+        ({"department": "retail", "name": FORM}, "zh", "“text” 必须是文本"),
+        ({"department": "retail", "name": FORM, "text": 1}, "en", "'text' must be a string"),
+        ({"department": "retail", "name": AUDIT, "text": ""}, "en", "is not a form (.json) or form layout"),
+    ],
+)
+def test_the_preview_names_what_it_cannot_read(app: Flask, body: object, lang: str, error: str) -> None:
+    c = client(app)
+    url = f"/studio/api/preview?lang={lang}"
+    if isinstance(body, str):
+        answer = c.post(url, data=body, content_type="application/json")
+    else:
+        answer = c.post(url, json=body)
+    assert answer.status_code == 400
+    assert error in answer.get_json()["error"]
+
+
+def test_the_preview_of_another_departments_form_is_not_there(app: Flask) -> None:
+    asked = {"department": "retail", "name": FORM, "text": FORM_TEXT}
+    assert client(app, "xu.jie").post("/studio/api/preview", json=asked).status_code == 404
+    assert client(app, "li.na").post("/studio/api/preview", json=asked).status_code == 404
+    other = {"department": "retail", "name": "forms/wholesale/order.json", "text": "{}"}
+    assert client(app).post("/studio/api/preview", json=other).status_code == 404
+
+
 def _order() -> dict[str, Any]:
     return {
         "customer": {"name": "张伟", "mobile": "13812345678"},
