@@ -16,6 +16,7 @@ from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
 from web.studio import studio
+from web.studio_console import studio_console
 from web.studio_users import studio_users
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
@@ -103,6 +104,7 @@ def create_app(
     app.register_blueprint(outbox_page)
     app.register_blueprint(studio)
     app.register_blueprint(studio_users)
+    app.register_blueprint(studio_console)
     return app
 
 

@@ -44,10 +44,8 @@ from engine.api.forms import (
     Option,
     OptionContext,
     OptionSourceRegistry,
-    check_form_file,
-    load_json,
-    load_layout,
     message,
+    read_form,
     ui_path_for,
 )
 from engine.api.forms import fields as paths
@@ -116,17 +114,7 @@ def compile_form(path: Path, sources: frozenset[str] | None = None, shown: str |
     as ``shown`` (the form file's path as people read it) would name it."""
     # Read as `orderloom validate` reads them: a problem (a number out of range, a root that is no
     # object) is a DefinitionError naming file:line:col, never a traceback.
-    schema, problems = check_form_file(path, shown or str(path))
-    if schema is None:
-        raise DefinitionError(problems)
-    ui_file = ui_path_for(path)
-    ui_shown = str(ui_path_for(Path(shown))) if shown else str(ui_file)
-    ui = None
-    if ui_file.is_file():
-        ui, _marks, problems = load_json(ui_file.read_bytes(), ui_shown)
-        if ui is None or problems:
-            raise DefinitionError(problems)
-    layout = load_layout(schema, ui, sources=sources, file=ui_shown)
+    schema, layout = read_form(path, shown or str(path), sources)
     name = path.name[: -len(".json")]
     return CompiledForm(path.parent.name, name, schema, layout, FormValidator.compile(schema))
 

@@ -3,7 +3,7 @@ field paths, formats, and the option sources that fill choices (part of ``engine
 
 from engine.dsl.loader import load_json
 from engine.forms import fields
-from engine.forms.checks import check_form_file
+from engine.forms.checks import check_form_file, read_form
 from engine.forms.fields import ITEMS
 from engine.forms.formats import FORMAT_CHECKER, is_money
 from engine.forms.messages import message
@@ -28,6 +28,7 @@ __all__ = [
     "load_json",
     "load_layout",
     "message",
+    "read_form",
     "ui_path_for",
     "unstorable_refusals",
 ]

@@ -391,6 +391,124 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.error.unknown_user": Text(
             "部门 {department} 没有用户 {user}", "department {department} has no user {user}"
         ),
+        # the studio's rule console (web/studio_console.py, studio/console.html)
+        "studio.console.open": Text("在规则控制台中试算", "Try it in the rule console"),
+        "studio.console.heading": Text("规则控制台", "Rule console"),
+        "studio.console.title": Text("规则控制台：{path}", "Rule console: {path}"),
+        "studio.console.edit": Text("编辑此文件", "Edit this file"),
+        "studio.console.trying_draft": Text(
+            "试算的是草稿（尚未发布的文本）。", "Trying the draft (the text not yet published)."
+        ),
+        "studio.console.trying_published": Text(
+            "此文件没有草稿：试算的是已发布的文本。", "This file has no draft: trying the published text."
+        ),
+        "studio.console.has_errors": Text(
+            "文本有 {n} 个错误：修正前不作试算。",
+            "The text has {n} error(s): nothing is evaluated until they are fixed.",
+        ),
+        "studio.console.whole_file": Text("整个文件", "the whole file"),
+        "studio.console.cannot_try": Text(
+            "此规则文件现在不能试算：见上方的说明。", "This rule file cannot be tried now: see above."
+        ),
+        "studio.console.order_heading": Text("用一个订单试算", "Try it on an order"),
+        "studio.console.order_label": Text("本部门的订单号", "An order number of this department"),
+        "studio.console.order_button": Text("试算此订单", "Evaluate this order"),
+        "studio.console.bad_order": Text(
+            "“{order}” 不是订单号：请填写一个大于 0 的整数。",
+            "“{order}” is not an order number: give a whole number above 0.",
+        ),
+        "studio.console.data_heading": Text("用粘贴的数据试算", "Try it on pasted data"),
+        "studio.console.data_label": Text(
+            "数据（JSON 或 YAML，写法与用例的 input 相同：order、data、now、stock……；没写的按运行时补上）",
+            "Data (JSON or YAML, written as a case's input: order, data, now, stock…; what is left out is "
+            "filled as the runtime fills it)",
+        ),
+        "studio.console.data_button": Text("试算这些数据", "Evaluate this data"),
+        "studio.console.data_refused": Text(
+            "粘贴的数据有 {n} 个问题，未作试算：",
+            "The pasted data has {n} problem(s); nothing was evaluated:",
+        ),
+        "studio.console.result": Text("结果与解释", "Outcome and explanation"),
+        "studio.console.outcome": Text("结果", "Outcome"),
+        "studio.console.queue": Text("队列", "Queue"),
+        "studio.console.reasons": Text("理由", "Reasons"),
+        "studio.console.outputs": Text("输出", "Outputs"),
+        "studio.console.undecided": Text(
+            "规则集未能作出决定：{reason}", "The rule set could not decide: {reason}"
+        ),
+        "studio.console.published_heading": Text(
+            "已发布的文本对同样的数据", "The published text, over the same data"
+        ),
+        "studio.console.changed": Text("草稿改变了结果。", "The draft changes the outcome."),
+        "studio.console.unchanged": Text(
+            "草稿与已发布的文本结果相同。", "The draft decides as the published text does."
+        ),
+        "studio.console.trace": Text("每条规则的求值", "Every rule, evaluated"),
+        "studio.console.rule": Text("规则", "Rule"),
+        "studio.console.when": Text("条件", "Condition"),
+        "studio.console.held": Text("是否成立", "Held"),
+        "studio.console.values": Text("比较的值", "Values compared"),
+        "studio.console.gives": Text("给出", "Gives"),
+        "studio.console.candidate.warehouse": Text("仓库", "warehouse"),
+        "studio.console.candidate.carrier": Text("承运商", "carrier"),
+        "studio.console.matched": Text("成立", "held"),
+        "studio.console.not_matched": Text("不成立", "did not hold"),
+        "studio.console.unevaluated": Text("无法求值：{error}", "could not be evaluated: {error}"),
+        "studio.console.eligible": Text("可选", "eligible"),
+        "studio.console.not_eligible": Text("不可选", "not eligible"),
+        "studio.console.decided": Text("（决定结果）", "(decided)"),
+        "studio.console.score": Text("得分 {total}", "score {total}"),
+        "studio.console.names": Text("求值所用的数据", "The data it was evaluated over"),
+        "studio.console.cases": Text("用例：{file}", "Cases: {file}"),
+        "studio.console.no_cases": Text(
+            "没有用例文件 {file}：在规则文件旁写一个，此处和 `orderloom rules test` 都会运行它。",
+            "No cases file {file}: write one beside the rule file; this page and `orderloom rules test` "
+            "run it.",
+        ),
+        "studio.console.cases_problems": Text(
+            "用例文件有 {n} 个问题，没有运行任何用例：", "The cases file has {n} problem(s); no case ran:"
+        ),
+        "studio.console.cases_summary": Text(
+            "{passed} 个通过，{failed} 个失败", "{passed} passed, {failed} failed"
+        ),
+        "studio.console.case": Text("用例", "Case"),
+        "studio.console.case_result": Text("结果", "Result"),
+        "studio.console.spoke": Text("成立的规则", "Rules that held"),
+        "studio.console.pass": Text("通过", "passed"),
+        "studio.console.fail": Text("失败", "failed"),
+        "studio.console.what": Text("检查项", "Checked"),
+        "studio.console.expected": Text("期望", "Expected"),
+        "studio.console.actual": Text("实际", "Actual"),
+        "studio.console.none": Text("无", "none"),
+        "studio.console.coverage": Text("覆盖情况", "Coverage"),
+        "studio.console.coverage_complete": Text(
+            "全部 {n} 条规则都在某个用例中成立、在另一个用例中不成立。",
+            "All {n} rules are seen holding in one case and not holding in another.",
+        ),
+        "studio.console.coverage_missing": Text(
+            "以下规则没有被用例从两方面覆盖：", "These rules are not exercised both ways by the cases:"
+        ),
+        "studio.console.never_matched": Text("没有用例使它成立", "no case makes it hold"),
+        "studio.console.never_unmatched": Text("每个用例都使它成立", "it holds in every case"),
+        "studio.console.never_evaluated": Text("没有用例能对它求值", "no case could evaluate it"),
+        # the studio's form preview (web/studio_console.py, studio/_preview.html)
+        "studio.preview.note": Text(
+            "职员看到的表单，填入了示例数据（表单中的 examples 与 default）。",
+            "The form as clerks see it, with sample data (the schema's examples and defaults).",
+        ),
+        "studio.preview.none": Text(
+            "文本有 {n} 个错误：修正后显示预览。",
+            "The text has {n} error(s): the preview shows once they are fixed.",
+        ),
+        "studio.preview.bad_body": Text(
+            "请求体必须是 JSON 对象，含 department、name 和 text",
+            "the body must be a JSON object with department, name and text",
+        ),
+        "studio.preview.bad_field": Text("“{name}” 必须是文本", "{name!r} must be a string"),
+        "studio.preview.not_form": Text(
+            "“{name}” 不是表单（.json）或表单布局（.ui.json）文件",
+            "{name!r} is not a form (.json) or form layout (.ui.json) file",
+        ),
         "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
         "outbox.intro": Text(
             "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"

@@ -23,12 +23,12 @@ from engine.dsl.loader import definition_exists, load_file
 from engine.dsl.overlay import Located
 from engine.dsl.schema_words import json_path, translate
 from engine.dsl.spec import ORDER_FIELDS
-from engine.errors import Problem, sorted_problems
+from engine.errors import DefinitionError, Problem, sorted_problems
 from engine.forms.formats import schema_findings
-from engine.forms.ui import UI_SUFFIX, check_ui, ui_schema
+from engine.forms.ui import UI_SUFFIX, FormLayout, check_ui, load_layout, ui_path_for, ui_schema
 from engine.plugins import OPTION_SOURCES_GROUP
 
-__all__ = ["check_form_file", "check_ui_file", "option_source_names"]
+__all__ = ["check_form_file", "check_ui_file", "option_source_names", "read_form"]
 
 
 def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
@@ -72,6 +72,27 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
                 )
     errors = any(problem.severity == "error" for problem in problems)
     return (None if errors else tree), sorted_problems(problems)  # warnings alone leave the form usable
+
+
+def read_form(
+    path: Path, shown: str, sources: Collection[str] | None = None
+) -> tuple[Mapping[str, Any], FormLayout]:
+    """A form to draw: its data schema and its layout, from the UI file beside it (the default layout
+    without one), both read as ``orderloom validate`` reads them (a draft over a file included:
+    ``engine.dsl.loader.drafts_over_files``). ``shown`` names the form file as people read it, and its
+    UI file beside it; ``sources``: the option sources a UI file may name. A ``DefinitionError`` with
+    every problem when either file cannot be used."""
+    schema, problems = check_form_file(path, shown)
+    if schema is None:
+        raise DefinitionError(problems)
+    ui_file = ui_path_for(path)
+    ui_shown = ui_path_for(Path(shown)).as_posix()
+    ui = None
+    if definition_exists(ui_file):
+        ui, _marks, problems = load_file(ui_file, ui_shown, "json")
+        if ui is None or problems:
+            raise DefinitionError(problems)
+    return schema, load_layout(schema, ui, sources=sources, file=ui_shown)
 
 
 @functools.lru_cache(maxsize=512)

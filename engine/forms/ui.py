@@ -278,6 +278,41 @@ class FormLayout:
                 _set_absent(out, tokens, spec.initial.value)
         return out
 
+    def sample(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """Data to show the form with before anyone fills it in (the studio's preview), from the data
+        schema ``schema`` of this layout: its first ``examples`` entry when that is an object; then each
+        field outside the arrays that has no value takes its own first example; a rows field without a
+        value takes its first example (a list), else, when a column has an example, its ``minItems``
+        rows (one at least) of :meth:`blank_item` with the columns' examples; last, :meth:`blank` gives
+        the defaults and fixed values where nothing else did. Without examples it is :meth:`blank`."""
+        given = _first_example(schema, schema)
+        out = _copied(given) if isinstance(given, Mapping) else {}
+        for name, spec in self.fields.items():
+            tokens = paths.split_path(name)
+            if ITEMS in name or tokens is None:
+                continue
+            example = _first_example(schema, spec.schema)
+            if spec.widget == "rows" and not isinstance(example, list):
+                example = self._sample_rows(schema, name, spec.min_items)
+            if example is not None:
+                _set_absent(out, tokens, example)
+        return self.blank(data=out)
+
+    def _sample_rows(self, schema: Mapping[str, Any], rows: str, min_items: int) -> list[Any] | None:
+        """Rows of the rows field ``rows`` filled with its columns' examples; None when no column has
+        one (the field then starts as :meth:`blank` starts it)."""
+        prefix = rows + ITEMS + "."
+        item = self.blank_item(rows)
+        found = False
+        for name, spec in self.fields.items():
+            inner = name[len(prefix) :] if name.startswith(prefix) else None
+            tokens = paths.split_path(inner) if inner and ITEMS not in inner else None
+            example = _first_example(schema, spec.schema) if tokens is not None else None
+            if tokens is not None and example is not None:
+                _set_absent(item, tokens, example)
+                found = True
+        return [_copy_value(item) for _ in range(max(min_items, 1))] if found else None
+
     def _fix(self, out: dict[str, Any]) -> None:
         """Give every field a ``const`` fixes its value where it was not sent (in each row of an array,
         inside an object that was sent)."""
@@ -406,6 +441,12 @@ def _copy_value(value: Any) -> Any:
 def _within(name: str, listed: str) -> bool:
     """Whether the field ``name`` is the field ``listed`` or inside it."""
     return name == listed or name.startswith(listed + ".") or name.startswith(listed + ITEMS)
+
+
+def _first_example(root: Mapping[str, Any], node: Any) -> Any:
+    """The first of a schema's ``examples`` (through ``$ref`` and ``allOf``), or None."""
+    examples = paths.first(root, node, "examples")
+    return examples[0] if isinstance(examples, list) and examples else None
 
 
 def _set_absent(out: dict[str, Any], tokens: Sequence[str], value: Any) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
-from engine.dsl.loader import Marks, load_yaml, read_definition
+from engine.dsl.loader import Marks, load_json, load_yaml, read_definition
 from engine.errors import EngineError, Problem
 from engine.rules.expr import ALLOWED_ROOTS
 from engine.rules.ruleset import Decision, Evaluable
@@ -49,10 +49,12 @@ __all__ = [
     "is_cases_file",
     "load_cases",
     "load_cases_file",
+    "read_input",
     "replay",
     "rules_that_spoke",
     "run_case",
     "run_cases",
+    "show_value",
 ]
 
 CASES_SUFFIX = ".cases.yaml"
@@ -61,8 +63,10 @@ TOP_KEYS = ("schema_version", "ruleset", "cases")
 CASE_KEYS = ("name", "description", "input", "expect")
 INPUT_KEYS = (*sorted(ALLOWED_ROOTS), "stock")
 EXPECT_KEYS = ("outcome", "queue", "rules", "outputs")
+INPUT_HINT = "order: {total: 5000, lines: [...]}  (the order's fields under 'order')"
 _MAPPING_INPUTS = frozenset({"order", "data", "stock", "actor", "customer", "event"})
 _LIST_INPUTS = frozenset({"children"})
+MAX_INPUT_BYTES = 64 * 1024  # data given to try a rule set on (the studio's console): a few orders' worth
 
 
 def is_cases_file(path: Path) -> bool:
@@ -118,6 +122,29 @@ def load_cases(text: str | bytes, file: str = "<cases>") -> CasesFile:
     if reader.problems:
         return CasesFile(file, ruleset, (), tuple(reader.problems), marks)
     return CasesFile(file, ruleset, tuple(cases), (), marks)
+
+
+def read_input(
+    text: str, file: str = "<input>", *, max_bytes: int = MAX_INPUT_BYTES
+) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The names a rule set is evaluated over, written as a case's ``input`` is (``order``, ``data``,
+    ``now``, ``stock``, …), in JSON (a text starting with ``{``) or YAML, read by the safe loaders with
+    their marks: ``(names, [])``, or ``(None, problems)`` with every problem at its line and column."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        problem = Problem(
+            f"the data is {size} bytes; the limit is {max_bytes}", file, 1, 1, "$", None, "too-large"
+        )
+        return None, [problem]
+    if not text.strip():
+        return None, [Problem("there is no data", file, 1, 1, "$", INPUT_HINT, "empty")]
+    load = load_json if text.lstrip().startswith("{") else load_yaml
+    tree, marks, problems = load(text, file, max_bytes=max_bytes)
+    if tree is None or problems:
+        return None, problems
+    reader = _CasesReader(file, marks)
+    names = reader.input(tree, "$", where="the data")
+    return (None, reader.problems) if reader.problems else (names, [])
 
 
 class _CasesReader:
@@ -218,11 +245,14 @@ class _CasesReader:
             return None
         return Case(name, env, expect, self.file, self.marks.at(path)[0], path)
 
-    def input(self, raw: Any, path: str) -> dict[str, Any]:
+    def input(self, raw: Any, path: str, where: str = "a case's input") -> dict[str, Any]:
         if not isinstance(raw, dict):
-            self.problem("'input' must be a mapping of names (order, data, now, …)", path, code="schema")
+            what = "'input'" if where == "a case's input" else where
+            self.problem(
+                f"{what} must be a mapping of names (order, data, now, …)", path, INPUT_HINT, "schema"
+            )
             return {}
-        self.unknown_keys(raw, path, INPUT_KEYS, "a case's input")
+        self.unknown_keys(raw, path, INPUT_KEYS, where)
         env: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in INPUT_KEYS:
@@ -362,7 +392,7 @@ class Mismatch:
     got: Any
 
     def describe(self) -> str:
-        return f"expected {self.key} {_show(self.expected)}, got {_show(self.got)}"
+        return f"expected {self.key} {show_value(self.expected)}, got {show_value(self.got)}"
 
 
 @dataclass(frozen=True)
@@ -445,11 +475,12 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a case's result shows it: ``none``, a list in brackets, anything else as text."""
     if value is None:
         return "none"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
+        return "[" + ", ".join(show_value(item) for item in value) + "]"
     return str(value)
 
 

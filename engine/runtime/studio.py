@@ -580,6 +580,14 @@ class Studio:
         with drafts_over_files({self.root / p: t for p, t in texts.items()}):
             yield
 
+    @contextmanager
+    def as_published(self, drafts: Mapping[str, str] | None = None) -> Iterator[None]:
+        """Read the definitions as a publish of ``drafts`` (path -> text) would read them: those texts
+        in place of their files, every other file as it is published (:meth:`check` reads so)."""
+        overlay = {self.root / path: text for path, text in (drafts or {}).items()}
+        with self._published(), drafts_over_files(overlay):
+            yield
+
 
 def _shown(path: Path, root: Path) -> str:
     try:

@@ -426,3 +426,64 @@ def test_prepare_gives_a_fixed_field_its_value_where_it_was_not_sent_and_never_a
     shown = layout.prepare({"needs_delivery": True, "delivery": {"slot": "am"}})
     assert shown["delivery"] == {"slot": "am", "fee": 0}
     assert "delivery" not in layout.prepare({"needs_delivery": True})
+
+
+# --------------------------------------------------------------------------------------------------
+# Sample data: what the studio's preview shows a form with
+
+
+SAMPLED: dict[str, Any] = {
+    "type": "object",
+    "$defs": {"money": {"type": "number", "format": "money", "examples": [99.5]}},
+    "properties": {
+        "customer": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "examples": ["王芳", "李强"]},
+                "mobile": {"type": "string", "default": "13800000000"},
+            },
+        },
+        "channel": {"const": "web"},
+        "shipping_fee": {"$ref": "#/$defs/money"},
+        "lines": {
+            "type": "array",
+            "minItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "sku": {"type": "string", "examples": ["XM-BAND8"]},
+                    "qty": {"type": "integer", "default": 1},
+                },
+            },
+        },
+        "gifts": {"type": "array", "items": {"type": "object", "properties": {"sku": {"type": "string"}}}},
+        "note": {"type": "string"},
+    },
+}
+
+
+def test_a_sample_takes_each_fields_first_example_then_the_defaults() -> None:
+    sample = default_layout(SAMPLED).sample(SAMPLED)
+    assert sample == {
+        "customer": {"name": "王芳", "mobile": "13800000000"},
+        "channel": "web",
+        "shipping_fee": 99.5,  # through $ref
+        "lines": [{"sku": "XM-BAND8", "qty": 1}, {"sku": "XM-BAND8", "qty": 1}],  # minItems rows
+    }
+
+
+def test_a_sample_starts_from_the_forms_own_example_and_keeps_what_it_gives() -> None:
+    schema = {
+        **SAMPLED,
+        "examples": [{"customer": {"name": "赵敏"}, "lines": [{"sku": "HR-BCD470"}], "note": "上午送达"}],
+    }
+    sample = default_layout(schema).sample(schema)
+    assert sample["customer"] == {"name": "赵敏", "mobile": "13800000000"}
+    assert sample["lines"] == [{"sku": "HR-BCD470"}] and sample["note"] == "上午送达"
+    assert sample["shipping_fee"] == 99.5
+
+
+def test_without_examples_a_sample_is_a_new_page() -> None:
+    assert LAYOUT.sample(INTAKE) == LAYOUT.blank()
+    not_a_record = {**SAMPLED, "examples": ["text"]}
+    assert default_layout(not_a_record).sample(not_a_record) == default_layout(SAMPLED).sample(SAMPLED)

@@ -22,6 +22,7 @@ from engine.rules.testing import (
     declared_rules,
     load_cases,
     load_cases_file,
+    read_input,
     replay,
     run_cases,
 )
@@ -450,3 +451,29 @@ def test_replay_counts_outcome_pairs_and_lists_the_orders_that_change() -> None:
         "new": {"version": draft.version, "outcome": "approve", "queue": None, "rules": []},
     }
     assert doc["counts"][0] == {"published": "approve", "draft": "approve", "orders": 1}
+
+
+# --- data written as a case's input (the studio's rule console) ------------------------------------
+
+
+def test_data_written_as_a_cases_input_reads_from_json_or_yaml() -> None:
+    from_yaml, problems = read_input("order: {total: 6000}\nnow: '2026-11-30T10:00:00+08:00'\n")
+    assert problems == [] and from_yaml is not None
+    assert from_yaml["order"] == {"total": 6000}
+    assert from_yaml["now"].isoformat() == "2026-11-30T10:00:00+08:00"
+    from_json, problems = read_input('{"order": {"total": 6000}, "stock": {"A": {"SH-01": 2}}}')
+    assert problems == [] and from_json == {"order": {"total": 6000}, "stock": {"A": {"SH-01": 2}}}
+
+
+def test_data_that_is_no_cases_input_is_refused_with_every_problem_at_its_line() -> None:
+    names, problems = read_input("ordr: {total: 1}\ndata: []\nnow: soon\n", "pasted")
+    assert names is None
+    assert [(p.file, p.line, p.column, p.code) for p in problems] == [
+        ("pasted", 1, 1, "unknown-key"),
+        ("pasted", 2, 7, "schema"),
+        ("pasted", 3, 6, "schema"),
+    ]
+    assert problems[0].suggestion == "order"
+    # YAML's surprises are refused as in every definition: no aliases, no tags
+    names, problems = read_input("order: &a {total: 1}\ndata: *a\n")
+    assert names is None and [p.code for p in problems] == ["yaml-alias"]

@@ -1,0 +1,95 @@
+"""The rule console and the form preview in a real browser (Debian's Chromium) with the studio's bundle:
+an admin changes an audit rule in the editor and saves the draft, pastes an order into its console and
+reads the outcome beside the published one and the failing case; then opens a form, sees it drawn under
+the editor, types a field into it and sees the field appear in the preview. Every page runs under the
+app's Content-Security-Policy (a violation fails the test); screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.api.definitions import load_bundle
+from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
+
+AUDIT = "rules/retail/audit.yaml"
+RAISED = (
+    (REPO_ROOT / AUDIT).read_text(encoding="utf-8").replace("order.total > 5000", "order.total > 9000", 1)
+)
+LIMIT_LINE = 28  # rules/retail/audit.yaml: "    when: order.total > 5000"
+PROPERTIES_LINE = 12  # forms/retail/payment.json: '  "properties": {'
+PASTED = """order:
+  customer: {name: 张伟, mobile: '13812345678'}
+  address: {province: 上海市, detail: 世纪大道1198号3栋}
+  lines: [{sku: XM-BAND8, qty: 2, unit_price: 3000, amount: 6000}]
+  shipping_fee: 0
+  discount: 0
+  total: 6000
+  paid_amount: 6000
+"""
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    app = make_app(settings_for(tmp_path, REPO_ROOT, "studio-console-browser-tests"))
+    services = app.extensions["orderloom"]
+    services.engine.publish(
+        load_bundle(
+            REPO_ROOT / "workflows/retail/order.yaml", REPO_ROOT, action_names=services.registry.action_names
+        )
+    )
+    add_user(app, "ma.li", "ma-li-password", ("admin",), ("retail",))
+    yield from serve(app)
+
+
+def editor_line(page: Page, number: int) -> Any:
+    """Line ``number`` of the CodeMirror editor the studio's bundle mounts over the page's text."""
+    return page.locator("#studio-text + .studio-editor .cm-editor .cm-line").nth(number - 1)
+
+
+def test_an_admin_tries_a_draft_rule_and_previews_a_form_as_it_is_typed(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    log_in_page(page, server, "ma.li", "ma-li-password")  # the browser asks for English
+    page.goto(server(f"/studio/retail/files/{AUDIT}"))
+    line = editor_line(page, LIMIT_LINE)
+    expect(line).to_have_text("    when: order.total > 5000")
+    line.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("9000")
+    expect(page.locator("#studio-text")).to_have_value(RAISED)
+    page.click("#studio-save")
+    expect(page.locator("#studio-notice")).to_contain_text("revision 1")
+    page.click("#studio-console-link")
+    expect(page.locator("#console-source")).to_contain_text("Trying the draft")
+    expect(page.locator("#console-cases-summary")).to_have_text("11 passed, 1 failed")
+    page.fill("#console-data", PASTED)
+    page.click("#console-try-data")
+    expect(page.locator("#console-decision .outcome")).to_have_text("approve")
+    expect(page.locator("#console-published-decision .outcome")).to_have_text("hold")
+    expect(page.locator("#console-changed")).to_have_text("The draft changes the outcome.")
+    expect(page.locator("#console-trace tr.held")).to_have_count(0)
+    screenshot("console")
+
+    page.goto(server("/studio/retail/files/forms/retail/payment.json"))
+    preview = page.locator("#studio-preview")
+    expect(preview.get_by_label("Amount paid (CNY)")).to_be_visible()
+    expect(preview.locator("button[type=submit]")).to_be_disabled()
+    editor_line(page, PROPERTIES_LINE).click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type(
+        '"payer": {"title": "Payer", "x-title-zh": "付款人", "type": "string", "examples": ["Wang Fang"]},'
+    )
+    expect(preview.get_by_label("Payer")).to_have_value("Wang Fang")  # drawn by the server, as typed
+    expect(preview.get_by_label("Amount paid (CNY)")).to_be_visible()
+    screenshot("preview")
