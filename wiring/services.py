@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.api.studio import Studio
 from engine.clock import Clock, SystemClock
 from engine.plugins import OptionSourceRegistry, PluginRegistry
 from engine.runtime import Engine
-from engine.api.studio import Studio
 from engine.store.store import Store
 from wiring.database import ensure_sqlite_folder
 from wiring.settings import Settings

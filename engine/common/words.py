@@ -214,7 +214,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.saved": Text("草稿已保存（第 {revision} 版）。", "Draft saved (revision {revision})."),
         "studio.saved_with_errors": Text(
             "草稿已保存（第 {revision} 版），但有 {n} 个错误：修正前不能发布。",
-            "Draft saved (revision {revision}) with {n} error(s): it cannot be published until they are fixed.",
+            "Draft saved (revision {revision}) with {n} error(s): "
+            "it cannot be published until they are fixed.",
         ),
         "studio.conflict": Text(
             "保存冲突：{who} 在您打开后保存了第 {revision} 版。您的文本没有丢失，见下方；请合并后再保存。",
