@@ -1,5 +1,6 @@
 """The studio's part of the public surface (``engine.runtime.studio``): drafts of a department's
-definition files kept in the database, checked as typed, published as versions, rolled back."""
+definition files kept in the database, checked as typed, replayed over recent orders, published as
+versions, rolled back."""
 
 from engine.dsl.texts import DefinitionKind, Span, TextProblem, kind_of, problem_span
 from engine.runtime.studio import (
@@ -13,17 +14,32 @@ from engine.runtime.studio import (
     WorkflowVersions,
     bundle_files,
 )
+from engine.runtime.studio_replay import (
+    DEFAULT_REPLAY_LIMIT,
+    MAX_REPLAY_LIMIT,
+    DraftReplay,
+    FileReplay,
+    ReplayedOrder,
+    ReplayStatus,
+    Verdict,
+)
 from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict, StudioEventRow
 
 __all__ = [
     "ADMIN_ROLE",
+    "DEFAULT_REPLAY_LIMIT",
+    "MAX_REPLAY_LIMIT",
     "DefinitionKind",
+    "DraftReplay",
     "DraftRow",
     "DraftStatus",
+    "FileReplay",
     "FileView",
     "Overview",
     "PublishRefused",
     "Published",
+    "ReplayStatus",
+    "ReplayedOrder",
     "RevisionRow",
     "SaveConflict",
     "Span",
@@ -31,6 +47,7 @@ __all__ = [
     "StudioAction",
     "StudioEventRow",
     "TextProblem",
+    "Verdict",
     "WorkflowVersions",
     "bundle_files",
     "kind_of",

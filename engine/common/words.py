@@ -255,6 +255,73 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.script_off": Text(
             "脚本未运行：用“检查”按钮查看问题。", "Scripts are off: use Check to see the problems."
         ),
+        # the studio's replay before publishing (web/studio_replay.py)
+        "studio.replay.first": Text(
+            "发布前先重放：看看近期订单中哪些会走向不同结果",
+            "Replay first: see which recent orders would go another way",
+        ),
+        "studio.replay.title": Text("发布前重放：{path}", "Replay before publishing: {path}"),
+        "studio.replay.back": Text("返回编辑 {path}", "Back to editing {path}"),
+        "studio.replay.intro": Text(
+            "草稿（第 {revision} 版）在它所属的每个流程最近的 {limit} 个订单上重放，"
+            "并与每个订单当前所用版本的规则对比（发布时一起发布的其他草稿也算在内）。不会写入任何内容。",
+            "The draft (revision {revision}) is replayed over the newest {limit} orders of each workflow "
+            "it belongs to, beside the rules each order runs on now (with the department's other drafts, "
+            "as publishing reads them). Nothing is written.",
+        ),
+        "studio.replay.no_draft": Text(
+            "此文件没有草稿：重放的是已发布的文本，不会有订单走向不同结果。",
+            "This file has no draft: its published text is replayed, so no order goes another way.",
+        ),
+        "studio.replay.limit": Text("每个流程的近期订单数", "Recent orders of each workflow"),
+        "studio.replay.run": Text("重放", "Replay"),
+        "studio.replay.bad_limit": Text(
+            "近期订单数（last）须是 1 到 {max} 之间的整数，而不是“{value}”。",
+            "The number of recent orders (last) must be a whole number from 1 to {max}, not “{value}”.",
+        ),
+        "studio.replay.failed": Text("无法重放：{reason}", "Cannot replay: {reason}"),
+        "studio.replay.problems": Text(
+            "草稿有错误，无法重放（也无法发布）：请先修正。",
+            "The draft has errors: it cannot be replayed (nor published). Fix them first.",
+        ),
+        "studio.replay.nothing": Text(
+            "本部门没有流程使用此文件：发布它不会改变任何订单的去向。",
+            "No workflow of this department uses this file: publishing it changes the way of no order.",
+        ),
+        "studio.replay.no_rules": Text(
+            "此流程未引用任何规则文件：没有可重放的规则。",
+            "This workflow names no rule file: there are no rules to replay.",
+        ),
+        "studio.replay.summary": Text("{n} 个订单会走向不同结果。", "{n} order(s) would go another way."),
+        "studio.replay.none_changed": Text("没有订单会走向不同结果。", "No order would go another way."),
+        "studio.replay.file": Text(
+            "{workflow} · {path}（规则集 {ruleset}）", "{workflow} · {path} (rule set {ruleset})"
+        ),
+        "studio.replay.replayed": Text(
+            "重放了 {orders} 个订单，其中 {changes} 个会走向不同结果。",
+            "{orders} order(s) replayed; {changes} would go another way.",
+        ),
+        "studio.replay.not_evaluated": Text(
+            "{kind} 类规则文件关注事件流，不对单个订单作出决定，因此不重放。",
+            "A rule file of kind {kind} watches streams of events and decides over no single order: it "
+            "is not replayed.",
+        ),
+        "studio.replay.new": Text(
+            "{workflow} 的已发布版本尚未使用此规则文件：没有订单运行过它，无可对比。",
+            "No published version of {workflow} uses this rule file yet: no order ran it, so there is "
+            "nothing to compare with.",
+        ),
+        "studio.replay.counts": Text("已发布 → 草稿", "Published → draft"),
+        "studio.replay.orders": Text("订单数", "Orders"),
+        "studio.replay.order": Text("订单", "Order"),
+        "studio.replay.state_now": Text("当前状态", "State now"),
+        "studio.replay.published": Text("已发布的规则", "Published rules"),
+        "studio.replay.draft": Text("草稿的规则", "The draft's rules"),
+        "studio.replay.queue": Text("队列 {queue}", "queue {queue}"),
+        "studio.replay.outputs": Text("输出", "Outputs"),
+        "studio.replay.no_reason": Text("没有规则命中", "no rule spoke"),
+        "studio.replay.rules_spoke": Text("命中的规则：{rules}", "Rules that spoke: {rules}"),
+        "studio.replay.publish_step": Text("然后发布", "Then publish"),
         "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
         "outbox.intro": Text(
             "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"

@@ -11,13 +11,16 @@ naming a form or rule file, and the workflows extending them), each as its next 
 who drafted it, who approved it and the text of each of its files; none is published when any of them
 has a problem. With four eyes on, a draft is first submitted; another admin approves it, which publishes.
 Every save, submission, publish, rollback and setting is recorded with who did it and when.
+
+Before a workflow or rule file is published, its draft is replayed over the department's recent orders
+(``replay``: which orders would go another way, and why; ``engine.runtime.studio_replay``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from engine.dsl.checks import discover_with_problems
@@ -37,6 +40,12 @@ from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.outbox import ADMIN_ROLE
 from engine.runtime.results import PublishedVersion
+from engine.runtime.studio_replay import (
+    DEFAULT_REPLAY_LIMIT,
+    DraftReplay,
+    check_replay_limit,
+    replay_bundles,
+)
 from engine.store import documents
 from engine.store.studio import (
     DraftRow,
@@ -62,6 +71,7 @@ from engine.store.versions import VersionMeta, VersionRow
 
 __all__ = [
     "ADMIN_ROLE",
+    "DraftReplay",
     "FileView",
     "Overview",
     "PublishRefused",
@@ -519,6 +529,34 @@ class Studio:
                 errors,
             )
         return draft
+
+    # -- replay before publishing -------------------------------------------------------------------
+
+    def replay(
+        self, department: str, path: str, actor: Actor, limit: int = DEFAULT_REPLAY_LIMIT
+    ) -> DraftReplay | None:
+        """The draft of ``path`` (a workflow or rule file; its published text when it has no draft)
+        replayed over the newest ``limit`` orders of each workflow publishing it would publish: the
+        orders that would go another way, and why. When the draft, or a workflow holding it, has errors
+        nothing is replayed and the replay holds them. None when ``path`` is not a workflow or rule file
+        of the department."""
+        view = self.file(department, path)
+        if view is None or view.kind not in (DefinitionKind.WORKFLOW, DefinitionKind.RULES):
+            return None
+        check_replay_limit(limit)
+        problems = {
+            p.problem.format(): p.problem
+            for p in self.check(department, path, view.text)
+            if p.problem.severity == Severity.ERROR
+        }
+        bundles, failed = self.bundles_for(department, path)
+        problems.update((problem.format(), problem) for problem in failed)
+        replayed = DraftReplay(department, path, view.kind, view.revision, view.changed, limit)
+        if problems:
+            return replace(replayed, problems=tuple(problems.values()))
+        loaded = [bundle for bundle, _ in bundles]
+        files = replay_bundles(self.engine, actor, department, path, view.kind, loaded, limit)
+        return replace(replayed, files=files)
 
     # -- reading through the published texts ---------------------------------------------------------
 
