@@ -15,6 +15,7 @@ from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
 from web.studio import studio
+from web.studio_migrate import studio_migrate
 from web.studio_replay import studio_replay
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
@@ -126,6 +127,7 @@ def create_app(
     app.register_blueprint(outbox_page)
     app.register_blueprint(studio)
     app.register_blueprint(studio_replay)
+    app.register_blueprint(studio_migrate)
     return app
 
 

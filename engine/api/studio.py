@@ -1,6 +1,6 @@
 """The studio's part of the public surface (``engine.runtime.studio``): drafts of a department's
 definition files kept in the database, checked as typed, replayed over recent orders, published as
-versions, rolled back."""
+versions, rolled back; running orders moved between versions in batches."""
 
 from engine.dsl.texts import DefinitionKind, Span, TextProblem, kind_of, problem_span
 from engine.runtime.studio import (
@@ -13,6 +13,14 @@ from engine.runtime.studio import (
     StudioAction,
     WorkflowVersions,
     bundle_files,
+)
+from engine.runtime.studio_migration import (
+    DEFAULT_BATCH,
+    MAX_BATCH,
+    MigrationRun,
+    MigrationView,
+    StateMove,
+    Stays,
 )
 from engine.runtime.studio_replay import (
     DEFAULT_REPLAY_LIMIT,
@@ -27,7 +35,9 @@ from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict
 
 __all__ = [
     "ADMIN_ROLE",
+    "DEFAULT_BATCH",
     "DEFAULT_REPLAY_LIMIT",
+    "MAX_BATCH",
     "MAX_REPLAY_LIMIT",
     "DefinitionKind",
     "DraftReplay",
@@ -35,6 +45,8 @@ __all__ = [
     "DraftStatus",
     "FileReplay",
     "FileView",
+    "MigrationRun",
+    "MigrationView",
     "Overview",
     "PublishRefused",
     "Published",
@@ -43,6 +55,8 @@ __all__ = [
     "RevisionRow",
     "SaveConflict",
     "Span",
+    "StateMove",
+    "Stays",
     "Studio",
     "StudioAction",
     "StudioEventRow",

@@ -322,6 +322,85 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.replay.no_reason": Text("没有规则命中", "no rule spoke"),
         "studio.replay.rules_spoke": Text("命中的规则：{rules}", "Rules that spoke: {rules}"),
         "studio.replay.publish_step": Text("然后发布", "Then publish"),
+        # the studio's migration of running orders (web/studio_migrate.py)
+        "studio.migrate.link": Text("迁移到 v{version}", "Move to v{version}"),
+        "studio.migrate.heading": Text(
+            "迁移 {workflow} 的运行中订单", "Move the running orders of {workflow}"
+        ),
+        "studio.migrate.title": Text(
+            "把 {workflow} 的运行中订单迁移到 v{version}",
+            "Move the running orders of {workflow} to v{version}",
+        ),
+        "studio.migrate.back": Text("返回 {workflow} 的版本", "Back to the versions of {workflow}"),
+        "studio.migrate.from": Text("迁移 v{version} 上的订单。", "The orders on v{version}."),
+        "studio.migrate.from_all": Text("迁移其他所有版本上的订单。", "The orders on every other version."),
+        "studio.migrate.plan_intro": Text(
+            "以下是试运行的计划（orderloom migrate --dry-run），尚未迁移任何订单。",
+            "This is the plan of a dry run (orderloom migrate --dry-run): no order has moved yet.",
+        ),
+        "studio.migrate.summary": Text(
+            "{moves} 个订单将被迁移，{blocked} 个留在原处。",
+            "{moves} order(s) would move; {blocked} stay where they are.",
+        ),
+        "studio.migrate.state_map": Text("状态对照", "State map"),
+        "studio.migrate.old_state": Text("原状态", "Old state"),
+        "studio.migrate.new_state": Text("新状态", "New state"),
+        "studio.migrate.orders": Text("订单数", "Orders"),
+        "studio.migrate.stays": Text("留在原处", "stays"),
+        "studio.migrate.reason": Text("原因", "Why"),
+        "studio.migrate.code.state_gone": Text("状态在新版本中不存在", "its state is gone"),
+        "studio.migrate.code.conflicting_states": Text(
+            "状态不能同时处于激活", "its states cannot be together"
+        ),
+        "studio.migrate.code.final_state": Text("会落入终止状态", "it would land in a final state"),
+        "studio.migrate.code.data_invalid": Text("数据不符合新版本的表单", "its data fails the new form"),
+        "studio.migrate.map": Text("为新版本没有的状态选择新状态", "Map the states the new version lacks"),
+        "studio.migrate.map_intro": Text(
+            "以下状态在 v{version} 中不存在：为每个状态选择一个新状态，其中的订单即可迁移。",
+            "These states do not exist in v{version}: choose a new state for each, and its orders can move.",
+        ),
+        "studio.migrate.unmapped": Text("（不映射）", "(not mapped)"),
+        "studio.migrate.replan": Text("按此映射重新计划", "Plan again with this mapping"),
+        "studio.migrate.run_heading": Text("分批迁移", "Migrate in batches"),
+        "studio.migrate.batch": Text("每批订单数", "Orders per batch"),
+        "studio.migrate.run": Text("迁移这 {n} 个订单", "Migrate these {n} orders"),
+        "studio.migrate.nothing": Text("没有可以迁移的订单。", "No order can move."),
+        "studio.migrate.movers": Text("将迁移的订单", "Orders that move"),
+        "studio.migrate.blocked": Text("留在原处的订单", "Orders that stay where they are"),
+        "studio.migrate.order": Text("订单", "Order"),
+        "studio.migrate.from_version": Text("原版本", "From"),
+        "studio.migrate.started": Text("新进入的分区状态", "Regions entered anew"),
+        "studio.migrate.run_title": Text("迁移 {workflow} 到 v{version}", "Moving {workflow} to v{version}"),
+        "studio.migrate.progress": Text("已迁移 {n} / {m} 个订单", "Moved {n} of {m} orders"),
+        "studio.migrate.batches": Text(
+            "由 {who} 于 {at} 开始，已运行 {n} 批。", "Started by {who} at {at}; {n} batch(es) run."
+        ),
+        "studio.migrate.next": Text("迁移下一批", "Migrate the next batch"),
+        "studio.migrate.pause": Text("暂停", "Pause"),
+        "studio.migrate.done": Text(
+            "迁移完成：{n} 个订单已迁移到 v{version}。", "Done: {n} order(s) moved to v{version}."
+        ),
+        "studio.migrate.conflict": Text(
+            "本批运行时有订单被修改，本批未写入任何内容；请再次迁移下一批。",
+            "An order changed while this batch ran, so nothing of the batch was written; migrate the next "
+            "batch to try again.",
+        ),
+        "studio.migrate.bad_version": Text(
+            "{field} 须是已发布版本的编号，而不是“{value}”。",
+            "{field} must be the number of a published version, not “{value}”.",
+        ),
+        "studio.migrate.bad_batch": Text(
+            "每批订单数（batch）须是 1 到 {max} 之间的整数，而不是“{value}”。",
+            "The orders per batch (batch) must be a whole number from 1 to {max}, not “{value}”.",
+        ),
+        "studio.migrate.bad_map": Text(
+            "映射（map）须写成 原状态=新状态，而不是“{value}”。",
+            "A mapping (map) is written old=new, not “{value}”.",
+        ),
+        "studio.migrate.map_twice": Text(
+            "状态 {state} 被映射了两次（{first}、{second}）。",
+            "State {state} is mapped twice ({first}, {second}).",
+        ),
         "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
         "outbox.intro": Text(
             "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"
