@@ -17,6 +17,8 @@ from web.orders import orders
 from web.outbox_page import outbox_page
 from web.studio import studio
 from web.studio_console import studio_console
+from web.studio_migrate import studio_migrate
+from web.studio_replay import studio_replay
 from web.studio_users import studio_users
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
@@ -105,6 +107,8 @@ def create_app(
     app.register_blueprint(studio)
     app.register_blueprint(studio_users)
     app.register_blueprint(studio_console)
+    app.register_blueprint(studio_replay)
+    app.register_blueprint(studio_migrate)
     return app
 
 

@@ -1,6 +1,7 @@
 """The studio's part of the public surface (``engine.runtime.studio``): drafts of a department's
-definition files kept in the database, checked as typed, published as versions, rolled back; a rule
-file tried in the console (``engine.runtime.rule_console``) and a form previewed as it is typed
+definition files kept in the database, checked as typed, replayed over recent orders, published as
+versions, rolled back; running orders moved between versions in batches; a rule file tried in the
+console (``engine.runtime.rule_console``) and a form previewed as it is typed
 (``engine.runtime.form_preview``)."""
 
 from engine.dsl.texts import (
@@ -33,33 +34,63 @@ from engine.runtime.studio import (
     StudioAction,
     WorkflowVersions,
 )
+from engine.runtime.studio_migration import (
+    DEFAULT_BATCH,
+    MAX_BATCH,
+    MigrationRun,
+    MigrationView,
+    StateMove,
+    Stays,
+)
+from engine.runtime.studio_replay import (
+    DEFAULT_REPLAY_LIMIT,
+    MAX_REPLAY_LIMIT,
+    DraftReplay,
+    FileReplay,
+    ReplayedOrder,
+    ReplayStatus,
+    Verdict,
+)
 from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict, StudioEventRow
 
 __all__ = [
     "ADMIN_ROLE",
+    "DEFAULT_BATCH",
+    "DEFAULT_REPLAY_LIMIT",
+    "MAX_BATCH",
+    "MAX_REPLAY_LIMIT",
     "CaseResult",
     "CasesRun",
     "Comparison",
     "ConsoleFile",
     "Coverage",
     "DefinitionKind",
+    "DraftReplay",
     "DraftRow",
     "DraftStatus",
     "Evaluation",
+    "FileReplay",
     "FileView",
     "FormPreview",
+    "MigrationRun",
+    "MigrationView",
     "Mismatch",
     "Overview",
     "PublishRefused",
     "Published",
+    "ReplayStatus",
+    "ReplayedOrder",
     "RevisionRow",
     "RuleConsole",
     "SaveConflict",
     "Span",
+    "StateMove",
+    "Stays",
     "Studio",
     "StudioAction",
     "StudioEventRow",
     "TextProblem",
+    "Verdict",
     "WorkflowVersions",
     "bundle_files",
     "bundle_sources",

@@ -509,6 +509,152 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "“{name}” 不是表单（.json）或表单布局（.ui.json）文件",
             "{name!r} is not a form (.json) or form layout (.ui.json) file",
         ),
+        # the studio's replay before publishing (web/studio_replay.py)
+        "studio.replay.first": Text(
+            "发布前先重放：看看近期订单中哪些会走向不同结果",
+            "Replay first: see which recent orders would go another way",
+        ),
+        "studio.replay.title": Text("发布前重放：{path}", "Replay before publishing: {path}"),
+        "studio.replay.back": Text("返回编辑 {path}", "Back to editing {path}"),
+        "studio.replay.intro": Text(
+            "草稿（第 {revision} 版）在它所属的每个流程最近的 {limit} 个订单上重放，"
+            "并与每个订单当前所用版本的规则对比（其他文件按已发布的文本读取，与发布时相同）。不会写入任何内容。",
+            "The draft (revision {revision}) is replayed over the newest {limit} orders of each workflow "
+            "it belongs to, beside the rules each order runs on now (the other files read as published, "
+            "as publishing reads them). Nothing is written.",
+        ),
+        "studio.replay.no_draft": Text(
+            "此文件没有草稿：重放的是已发布的文本，不会有订单走向不同结果。",
+            "This file has no draft: its published text is replayed, so no order goes another way.",
+        ),
+        "studio.replay.limit": Text("每个流程的近期订单数", "Recent orders of each workflow"),
+        "studio.replay.run": Text("重放", "Replay"),
+        "studio.replay.bad_limit": Text(
+            "近期订单数（last）须是 1 到 {max} 之间的整数，而不是“{value}”。",
+            "The number of recent orders (last) must be a whole number from 1 to {max}, not “{value}”.",
+        ),
+        "studio.replay.failed": Text("无法重放：{reason}", "Cannot replay: {reason}"),
+        "studio.replay.problems": Text(
+            "草稿有错误，无法重放（也无法发布）：请先修正。",
+            "The draft has errors: it cannot be replayed (nor published). Fix them first.",
+        ),
+        "studio.replay.nothing": Text(
+            "本部门没有流程使用此文件：发布它不会改变任何订单的去向。",
+            "No workflow of this department uses this file: publishing it changes the way of no order.",
+        ),
+        "studio.replay.no_rules": Text(
+            "此流程未引用任何规则文件：没有可重放的规则。",
+            "This workflow names no rule file: there are no rules to replay.",
+        ),
+        "studio.replay.summary": Text("{n} 个订单会走向不同结果。", "{n} order(s) would go another way."),
+        "studio.replay.none_changed": Text("没有订单会走向不同结果。", "No order would go another way."),
+        "studio.replay.file": Text(
+            "{workflow} · {path}（规则集 {ruleset}）", "{workflow} · {path} (rule set {ruleset})"
+        ),
+        "studio.replay.replayed": Text(
+            "重放了 {orders} 个订单，其中 {changes} 个会走向不同结果。",
+            "{orders} order(s) replayed; {changes} would go another way.",
+        ),
+        "studio.replay.not_evaluated": Text(
+            "{kind} 类规则文件关注事件流，不对单个订单作出决定，因此不重放。",
+            "A rule file of kind {kind} watches streams of events and decides over no single order: it "
+            "is not replayed.",
+        ),
+        "studio.replay.new": Text(
+            "{workflow} 的已发布版本尚未使用此规则文件：没有订单运行过它，无可对比。",
+            "No published version of {workflow} uses this rule file yet: no order ran it, so there is "
+            "nothing to compare with.",
+        ),
+        "studio.replay.counts": Text("已发布 → 草稿", "Published → draft"),
+        "studio.replay.orders": Text("订单数", "Orders"),
+        "studio.replay.order": Text("订单", "Order"),
+        "studio.replay.state_now": Text("当前状态", "State now"),
+        "studio.replay.published": Text("已发布的规则", "Published rules"),
+        "studio.replay.draft": Text("草稿的规则", "The draft's rules"),
+        "studio.replay.queue": Text("队列 {queue}", "queue {queue}"),
+        "studio.replay.outputs": Text("输出", "Outputs"),
+        "studio.replay.no_reason": Text("没有规则命中", "no rule spoke"),
+        "studio.replay.rules_spoke": Text("命中的规则：{rules}", "Rules that spoke: {rules}"),
+        "studio.replay.publish_step": Text("然后发布", "Then publish"),
+        # the studio's migration of running orders (web/studio_migrate.py)
+        "studio.migrate.link": Text("迁移到 v{version}", "Move to v{version}"),
+        "studio.migrate.heading": Text(
+            "迁移 {workflow} 的运行中订单", "Move the running orders of {workflow}"
+        ),
+        "studio.migrate.title": Text(
+            "把 {workflow} 的运行中订单迁移到 v{version}",
+            "Move the running orders of {workflow} to v{version}",
+        ),
+        "studio.migrate.back": Text("返回 {workflow} 的版本", "Back to the versions of {workflow}"),
+        "studio.migrate.from": Text("迁移 v{version} 上的订单。", "The orders on v{version}."),
+        "studio.migrate.from_all": Text("迁移其他所有版本上的订单。", "The orders on every other version."),
+        "studio.migrate.plan_intro": Text(
+            "以下是试运行的计划（orderloom migrate --dry-run），尚未迁移任何订单。",
+            "This is the plan of a dry run (orderloom migrate --dry-run): no order has moved yet.",
+        ),
+        "studio.migrate.summary": Text(
+            "{moves} 个订单将被迁移，{blocked} 个留在原处。",
+            "{moves} order(s) would move; {blocked} stay where they are.",
+        ),
+        "studio.migrate.state_map": Text("状态对照", "State map"),
+        "studio.migrate.old_state": Text("原状态", "Old state"),
+        "studio.migrate.new_state": Text("新状态", "New state"),
+        "studio.migrate.orders": Text("订单数", "Orders"),
+        "studio.migrate.stays": Text("留在原处", "stays"),
+        "studio.migrate.reason": Text("原因", "Why"),
+        "studio.migrate.code.state_gone": Text("状态在新版本中不存在", "its state is gone"),
+        "studio.migrate.code.conflicting_states": Text(
+            "状态不能同时处于激活", "its states cannot be together"
+        ),
+        "studio.migrate.code.final_state": Text("会落入终止状态", "it would land in a final state"),
+        "studio.migrate.code.data_invalid": Text("数据不符合新版本的表单", "its data fails the new form"),
+        "studio.migrate.map": Text("为新版本没有的状态选择新状态", "Map the states the new version lacks"),
+        "studio.migrate.map_intro": Text(
+            "以下状态在 v{version} 中不存在：为每个状态选择一个新状态，其中的订单即可迁移。",
+            "These states do not exist in v{version}: choose a new state for each, and its orders can move.",
+        ),
+        "studio.migrate.unmapped": Text("（不映射）", "(not mapped)"),
+        "studio.migrate.replan": Text("按此映射重新计划", "Plan again with this mapping"),
+        "studio.migrate.run_heading": Text("分批迁移", "Migrate in batches"),
+        "studio.migrate.batch": Text("每批订单数", "Orders per batch"),
+        "studio.migrate.run": Text("迁移这 {n} 个订单", "Migrate these {n} orders"),
+        "studio.migrate.nothing": Text("没有可以迁移的订单。", "No order can move."),
+        "studio.migrate.movers": Text("将迁移的订单", "Orders that move"),
+        "studio.migrate.blocked": Text("留在原处的订单", "Orders that stay where they are"),
+        "studio.migrate.order": Text("订单", "Order"),
+        "studio.migrate.from_version": Text("原版本", "From"),
+        "studio.migrate.started": Text("新进入的分区状态", "Regions entered anew"),
+        "studio.migrate.run_title": Text("迁移 {workflow} 到 v{version}", "Moving {workflow} to v{version}"),
+        "studio.migrate.progress": Text("已迁移 {n} / {m} 个订单", "Moved {n} of {m} orders"),
+        "studio.migrate.batches": Text(
+            "由 {who} 于 {at} 开始，已运行 {n} 批。", "Started by {who} at {at}; {n} batch(es) run."
+        ),
+        "studio.migrate.next": Text("迁移下一批", "Migrate the next batch"),
+        "studio.migrate.pause": Text("暂停", "Pause"),
+        "studio.migrate.done": Text(
+            "迁移完成：{n} 个订单已迁移到 v{version}。", "Done: {n} order(s) moved to v{version}."
+        ),
+        "studio.migrate.conflict": Text(
+            "本批运行时有订单被修改，本批未写入任何内容；请再次迁移下一批。",
+            "An order changed while this batch ran, so nothing of the batch was written; migrate the next "
+            "batch to try again.",
+        ),
+        "studio.migrate.bad_version": Text(
+            "{field} 须是已发布版本的编号，而不是“{value}”。",
+            "{field} must be the number of a published version, not “{value}”.",
+        ),
+        "studio.migrate.bad_batch": Text(
+            "每批订单数（batch）须是 1 到 {max} 之间的整数，而不是“{value}”。",
+            "The orders per batch (batch) must be a whole number from 1 to {max}, not “{value}”.",
+        ),
+        "studio.migrate.bad_map": Text(
+            "映射（map）须写成 原状态=新状态，而不是“{value}”。",
+            "A mapping (map) is written old=new, not “{value}”.",
+        ),
+        "studio.migrate.map_twice": Text(
+            "状态 {state} 被映射了两次（{first}、{second}）。",
+            "State {state} is mapped twice ({first}, {second}).",
+        ),
         "outbox.heading": Text("发件箱：待发送、已发送与死信", "Outbox: waiting, sent and dead letters"),
         "outbox.intro": Text(
             "订单流程要发往外部的消息（通知客户、收款、退款、运单、补货建议）由后台进程投递。"

@@ -607,6 +607,14 @@ def _summary(decision: Decision) -> dict[str, Any]:
     return summary
 
 
+def decisions_differ(old: Decision, new: Decision) -> bool:
+    """Whether two decisions send an order another way: another outcome, queue or outputs (numbers
+    compared by value)."""
+    return (old.outcome, old.queue) != (new.outcome, new.queue) or not _same(
+        dict(old.outputs), dict(new.outputs)
+    )
+
+
 def replay(draft: Evaluable, orders: Iterable[ReplayOrder]) -> Replay:
     """Evaluate the draft and each order's published rule set over the same names; what differs."""
     counts: Counter[tuple[str, str]] = Counter()
@@ -617,9 +625,6 @@ def replay(draft: Evaluable, orders: Iterable[ReplayOrder]) -> Replay:
         old = order.published.evaluate(order.env)
         new = draft.evaluate(order.env)
         counts[(old.outcome, new.outcome)] += 1
-        differs = (old.outcome, old.queue) != (new.outcome, new.queue) or not _same(
-            dict(old.outputs), dict(new.outputs)
-        )
-        if differs:
+        if decisions_differ(old, new):
             changes.append(ReplayChange(order.id, order.department, order.workflow, order.version, old, new))
     return Replay(draft.name, draft.version, total, dict(counts), tuple(changes))

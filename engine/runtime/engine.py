@@ -28,7 +28,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.commands import Commands, Intake, StepRequest
-from engine.runtime.migration import Migrations
+from engine.runtime.migration import Migrations, Recorder
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
 from engine.runtime.pages import Pages, Submission
 from engine.runtime.parts import Parts, Versions
@@ -342,7 +342,20 @@ class Engine:
         mapping: Mapping[str, str] | None = None,
         dry_run: bool = True,
         actor: Actor = SYSTEM,
+        *,
+        from_version: int | None = None,
+        limit: int | None = None,
+        record: Recorder | None = None,
     ) -> MigrationPlan:
         """Move the unfinished orders of ``workflow`` onto ``to_version`` (what moves, what stays and
-        why: ``engine.runtime.migration.Migrations.migrate``)."""
-        return self.migrations.migrate(workflow, to_version, mapping, dry_run, actor)
+        why, and the batches: ``engine.runtime.migration.Migrations.migrate``)."""
+        return self.migrations.migrate(
+            workflow,
+            to_version,
+            mapping,
+            dry_run,
+            actor,
+            from_version=from_version,
+            limit=limit,
+            record=record,
+        )

@@ -3,7 +3,7 @@ transaction, each with an audit event; a dry run says which would move and why t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from engine.common.suggest import did_you_mean
@@ -14,8 +14,12 @@ from engine.runtime.commands import TimerKey, schedule
 from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, active_paths, joined, split
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import BlockedCode, MigrationPlan
-from engine.store import OrderRow, TimerRow
+from engine.store import OrderRow, TimerRow, Tx
 from engine.store.statuses import TimerStatus
+
+# What a caller writes in the migration's own transaction once its orders are moved (the studio's record
+# of the batch): it commits with them or not at all.
+Recorder = Callable[[Tx, MigrationPlan], None]
 
 
 class Migrations:
@@ -32,6 +36,10 @@ class Migrations:
         mapping: Mapping[str, str] | None = None,
         dry_run: bool = True,
         actor: Actor = SYSTEM,
+        *,
+        from_version: int | None = None,
+        limit: int | None = None,
+        record: Recorder | None = None,
     ) -> MigrationPlan:
         """Move the unfinished orders of ``workflow`` onto ``to_version``.
 
@@ -45,24 +53,48 @@ class Migrations:
         moved order's timers are cancelled and those of the states it is now in are scheduled per
         ``to_version``: a timer it already had there (same state, or the state ``mapping`` renames,
         trigger and reason) keeps its due time, one new to it is due ``after`` from now.
+
+        ``from_version``: only the orders on that version (all other versions by default). ``limit``:
+        move at most that many, the first by id (a batch); the plan then tells of the orders looked at
+        until the batch was full, and a later call takes the next ones. ``record(tx, plan)`` is called
+        in the migration's transaction once its orders are moved (not on a dry run, nor when nothing
+        moved), so what it writes commits with them or not at all. A dry run only reads (on SQLite it
+        takes no write lock).
         """
         mapping = dict(mapping or {})
+        if limit is not None and limit < 1:
+            raise EngineError(
+                f"a batch moves at least one order, not {limit}",
+                zh=f"每批至少迁移一个订单，而不是 {limit} 个",
+            )
         plan = MigrationPlan(workflow, to_version)
         now = self.parts.clock.now()
-        with self.parts.store.transaction() as tx:
+        with self.parts.store.read() if dry_run else self.parts.store.transaction() as tx:
             target = self.parts.compiled(tx, workflow, to_version)
-            check_mapping(
-                mapping, target, [self.parts.compiled(tx, workflow, v.version) for v in tx.versions(workflow)]
+            published = tx.versions(workflow)
+            check_mapping(mapping, target, [self.parts.compiled(tx, workflow, v.version) for v in published])
+            if from_version is not None and (
+                from_version == to_version or all(v.version != from_version for v in published)
+            ):
+                raise EngineError(
+                    f"cannot migrate from v{from_version} of {workflow}: it is not another published version"
+                    f" than v{to_version}",
+                    zh=f"无法从 {workflow} 的 v{from_version} 迁移：它不是 v{to_version} 以外的已发布版本",
+                )
+            rows = sorted(
+                (
+                    row
+                    for version in published
+                    if version.version != to_version and from_version in (None, version.version)
+                    for row in tx.orders_on_version(workflow, version.version)
+                    if not row.final and actor.in_department(row.department)
+                ),
+                key=lambda row: row.id,
             )
-            rows = [
-                row
-                for version in tx.versions(workflow)
-                if version.version != to_version
-                for row in tx.orders_on_version(workflow, version.version)
-                if not row.final and actor.in_department(row.department)
-            ]
             movable: list[tuple[OrderRow, StateConfig]] = []
             for row in rows:
+                if limit is not None and len(movable) >= limit:
+                    break
                 leaves = tuple(sorted({mapping.get(leaf, leaf) for leaf in split(row.state)}))
                 gone = [leaf for leaf in leaves if leaf not in target.states]
                 if gone:
@@ -169,6 +201,8 @@ class Migrations:
                     tx.cancel_timers(row.id, state)
                 schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
             plan.applied = True
+            if record is not None and plan.moves:
+                record(tx, plan)
         return plan
 
 

@@ -1,11 +1,12 @@
-"""The orders a draft rule set is replayed over (``orderloom rules replay``): the newest orders whose
-published workflow uses a rule set of the same name, each with the names the runtime evaluates it over
-and the published rule set of its own version. ``engine.rules.testing.replay`` compares the two.
+"""The orders a draft rule set is replayed over: the newest orders whose published workflow uses a rule
+set of the same name (``orderloom rules replay``), or the rule file of the same path (the studio's
+replay before publishing), each with the names the runtime evaluates it over and the published rule set
+of its own version. ``engine.rules.testing.replay`` compares the two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.results import OrderView
 
-__all__ = ["orders_for_replay"]
+__all__ = ["orders_for_replay", "orders_using_file"]
 
 
 def orders_for_replay(
@@ -28,17 +29,52 @@ def orders_for_replay(
     order over: its current data as ``order`` (with id, state, department, channel, workflow), the
     actor, and the engine's clock as ``now``.
     """
+    with engine.store.read() as tx:
+        names = tx.workflow_names()
+    return _newest(
+        engine, actor, names, last, department, lambda w, v: _published_ruleset(engine, w, v, name)
+    )
+
+
+def orders_using_file(
+    engine: Engine,
+    path: str,
+    actor: Actor,
+    *,
+    last: int,
+    department: str | None = None,
+    workflow: str | None = None,
+) -> list[ReplayOrder]:
+    """The newest ``last`` orders the actor may see whose published version holds the rule file
+    ``path`` (of ``workflow`` only, when given), each with that version's rule set of the file: what a
+    draft of the file is compared with. Orders of a version whose file is not of a kind that decides
+    over one order are left out."""
+    if workflow is None:
+        with engine.store.read() as tx:
+            names = tx.workflow_names()
+    else:
+        names = [workflow] if engine.versions(workflow) else []
+    return _newest(engine, actor, names, last, department, lambda w, v: _ruleset_at(engine, w, v, path))
+
+
+def _newest(
+    engine: Engine,
+    actor: Actor,
+    names: Sequence[str],
+    last: int,
+    department: str | None,
+    find: Callable[[str, int], Evaluable | None],
+) -> list[ReplayOrder]:
+    """The newest ``last`` orders of ``names`` whose version ``find`` gives a rule set for."""
     now = engine.clock.now()
     published: dict[tuple[str, int], Evaluable | None] = {}
 
     def ruleset_of(workflow: str, version: int) -> Evaluable | None:
         key = (workflow, version)
         if key not in published:
-            published[key] = _published_ruleset(engine, workflow, version, name)
+            published[key] = find(workflow, version)
         return published[key]
 
-    with engine.store.read() as tx:
-        names = tx.workflow_names()
     using = [
         workflow
         for workflow in names
@@ -71,6 +107,16 @@ def _published_ruleset(engine: Engine, workflow: str, version: int, name: str) -
             compiled: Evaluable = compile_ruleset(doc, path)
             return compiled
     return None
+
+
+def _ruleset_at(engine: Engine, workflow: str, version: int, path: str) -> Evaluable | None:
+    """The rule file ``path`` of a published version's bundle, compiled, when it decides over one
+    order."""
+    doc = engine.spec(workflow, version).rulesets.get(path)
+    if doc is None or doc.get("kind") not in EVALUATED_KINDS:
+        return None
+    compiled: Evaluable = compile_ruleset(doc, path)
+    return compiled
 
 
 def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) -> Iterator[OrderView]:

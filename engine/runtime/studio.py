@@ -11,13 +11,19 @@ naming a form or rule file, and the workflows extending them), each as its next 
 who drafted it, who approved it and the text of each of its files; none is published when any of them
 has a problem. With four eyes on, a draft is first submitted; another admin approves it, which publishes.
 Every save, submission, publish, rollback and setting is recorded with who did it and when.
+
+Before a workflow or rule file is published, its draft is replayed over the department's recent orders
+(``replay``: which orders would go another way, and why; ``engine.runtime.studio_replay``). A workflow's
+running orders are moved onto another of its versions by the plan of a dry run, then in batches, each
+batch recorded in the transaction that moves it (``migration_plan``, ``start_migration``,
+``continue_migration``; ``engine.runtime.studio_migration``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from engine.dsl.checks import discover_with_problems
@@ -40,6 +46,20 @@ from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
 from engine.runtime.outbox import ADMIN_ROLE
 from engine.runtime.results import PublishedVersion
+from engine.runtime.studio_migration import (
+    DEFAULT_BATCH,
+    MigrationRun,
+    MigrationView,
+    migration_run,
+    migration_view,
+    run_batch,
+)
+from engine.runtime.studio_replay import (
+    DEFAULT_REPLAY_LIMIT,
+    DraftReplay,
+    check_replay_limit,
+    replay_bundles,
+)
 from engine.store import documents
 from engine.store.reports import read_state_counts
 from engine.store.studio import (
@@ -67,7 +87,10 @@ from engine.store.versions import VersionMeta, VersionRow
 __all__ = [
     "ADMIN_ROLE",
     "Comparison",
+    "DraftReplay",
     "FileView",
+    "MigrationRun",
+    "MigrationView",
     "Overview",
     "PublishRefused",
     "Published",
@@ -569,6 +592,120 @@ class Studio:
                 errors,
             )
         return draft
+
+    # -- replay before publishing -------------------------------------------------------------------
+
+    def replay(
+        self, department: str, path: str, actor: Actor, limit: int = DEFAULT_REPLAY_LIMIT
+    ) -> DraftReplay | None:
+        """The draft of ``path`` (a workflow or rule file; its published text when it has no draft)
+        replayed over the newest ``limit`` orders of each workflow publishing it would publish: the
+        orders that would go another way, and why. When the draft, or a workflow holding it, has errors
+        nothing is replayed and the replay holds them. None when ``path`` is not a workflow or rule file
+        of the department."""
+        view = self.file(department, path)
+        if view is None or view.kind not in (DefinitionKind.WORKFLOW, DefinitionKind.RULES):
+            return None
+        check_replay_limit(limit)
+        problems = {
+            p.problem.format(): p.problem
+            for p in self.check(department, path, view.text)
+            if p.problem.severity == Severity.ERROR
+        }
+        bundles, failed = self.bundles_for(department, path, view.text)
+        problems.update((problem.format(), problem) for problem in failed)
+        replayed = DraftReplay(department, path, view.kind, view.revision, view.changed, limit)
+        if problems:
+            return replace(replayed, problems=tuple(problems.values()))
+        loaded = [bundle for bundle, _ in bundles]
+        files = replay_bundles(self.engine, actor, department, path, view.kind, loaded, limit)
+        return replace(replayed, files=files)
+
+    # -- moving running orders between versions ------------------------------------------------------
+
+    def migration_plan(
+        self,
+        department: str,
+        workflow: str,
+        to_version: int,
+        actor: Actor,
+        *,
+        from_version: int | None = None,
+        mapping: Mapping[str, str] | None = None,
+    ) -> MigrationView | None:
+        """The plan of moving the running orders of ``workflow`` (those on ``from_version``, else on any
+        other version) onto ``to_version``; nothing is written. None when ``workflow`` is not one of
+        the department's."""
+        if not self._publishes(department, workflow):
+            return None
+        return migration_view(
+            self.engine, department, workflow, to_version, actor, from_version=from_version, mapping=mapping
+        )
+
+    def start_migration(
+        self,
+        department: str,
+        workflow: str,
+        to_version: int,
+        actor: Actor,
+        *,
+        from_version: int | None = None,
+        mapping: Mapping[str, str] | None = None,
+        batch: int = DEFAULT_BATCH,
+    ) -> MigrationRun | None:
+        """Move the first ``batch`` orders of the plan, recorded as the first batch of a new run; the
+        run, or None when no order can move (or ``workflow`` is not one of the department's)."""
+        if not self._publishes(department, workflow):
+            return None
+        run = run_batch(
+            self.engine,
+            department,
+            workflow,
+            actor,
+            run=None,
+            to_version=to_version,
+            from_version=from_version,
+            mapping=dict(mapping or {}),
+            batch=batch,
+            action=StudioAction.MIGRATE,
+        )
+        return None if run is None else self.migration_run(department, workflow, run, actor)
+
+    def continue_migration(
+        self, department: str, workflow: str, run: int, actor: Actor, batch: int = DEFAULT_BATCH
+    ) -> MigrationRun | None:
+        """Move the next ``batch`` orders of run ``run``, the way its first batch did (target, version
+        moved from, mapping); the run after it (done when nothing was left), or None when there is no
+        such run."""
+        found = self.migration_run(department, workflow, run, actor)
+        if found is None or found.done:
+            return found
+        run_batch(
+            self.engine,
+            department,
+            workflow,
+            actor,
+            run=run,
+            to_version=found.left.to_version,
+            from_version=found.left.from_version,
+            mapping=found.left.mapping,
+            batch=batch,
+            action=StudioAction.MIGRATE,
+        )
+        return self.migration_run(department, workflow, run, actor)
+
+    def migration_run(self, department: str, workflow: str, run: int, actor: Actor) -> MigrationRun | None:
+        """Run ``run`` of ``workflow``: the orders it moved, and what is left now."""
+        if not self._publishes(department, workflow):
+            return None
+        return migration_run(self.engine, department, workflow, run, actor, StudioAction.MIGRATE)
+
+    def _publishes(self, department: str, workflow: str) -> bool:
+        """Whether ``workflow`` has a published version of ``department``."""
+        with self.store.read() as tx:
+            newest = tx.latest_version_number(workflow)
+            row = tx.version(workflow, newest) if newest is not None else None
+        return row is not None and row.department == department
 
     # -- reading through the published texts ---------------------------------------------------------
 

@@ -46,6 +46,7 @@ __all__ = [
     "set_four_eyes",
     "store_texts",
     "studio_events_of",
+    "studio_events_since",
     "text_hash",
 ]
 
@@ -297,10 +298,12 @@ def record_event(
     action: str,
     subject: str,
     detail: Mapping[str, Any] | None = None,
-) -> None:
-    """One line of the department's studio record: who did what to which file or user, and when."""
-    tx.connection.execute(
-        insert(studio_events).values(
+) -> int:
+    """One line of the department's studio record: who did what to which file or user, and when; its
+    id."""
+    inserted = tx.connection.execute(
+        insert(studio_events)
+        .values(
             department=department,
             at=at,
             actor=actor,
@@ -308,7 +311,9 @@ def record_event(
             subject=subject,
             detail=dict(detail or {}),
         )
+        .returning(studio_events.c.id)
     )
+    return int(inserted.scalar_one())
 
 
 def studio_events_of(
@@ -320,18 +325,31 @@ def studio_events_of(
         query = query.where(studio_events.c.action.in_(sorted(actions)))
     with store.read() as tx:
         rows = tx.connection.execute(query.order_by(studio_events.c.id.desc()).limit(limit))
-        return [
-            StudioEventRow(
-                int(r.id),
-                str(r.department),
-                r.at,
-                str(r.actor),
-                str(r.action),
-                str(r.subject),
-                r.detail or {},
-            )
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+
+def studio_events_since(
+    tx: Tx, department: str, action: str, subject: str, first_id: int
+) -> list[StudioEventRow]:
+    """The department's events of ``action`` on ``subject`` from id ``first_id`` on, oldest first (the
+    batches of one migration run: the first one's id names the run)."""
+    rows = tx.connection.execute(
+        select(studio_events)
+        .where(
+            studio_events.c.department == department,
+            studio_events.c.id >= first_id,
+            studio_events.c.action == action,
+            studio_events.c.subject == subject,
+        )
+        .order_by(studio_events.c.id)
+    )
+    return [_event(r) for r in rows]
+
+
+def _event(r: Row[Any]) -> StudioEventRow:
+    return StudioEventRow(
+        int(r.id), str(r.department), r.at, str(r.actor), str(r.action), str(r.subject), r.detail or {}
+    )
 
 
 def running_by_version(tx: Tx, workflows: Sequence[str]) -> dict[tuple[str, int], int]:

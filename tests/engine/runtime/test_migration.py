@@ -12,7 +12,9 @@ import pytest
 from engine.clock import FrozenClock
 from engine.errors import EngineError
 from engine.runtime import BlockedCode, Engine
-from engine.store import Store
+from engine.runtime.results import MigrationPlan
+from engine.store import Store, Tx
+from engine.store.studio import record_event, studio_events_of
 from tests.engine.runtime.conftest import ADMIN, CLERK, bundle
 
 ORDER = {"customer": "张三", "total": 120}
@@ -245,3 +247,94 @@ def test_leaves_that_cannot_be_active_together_are_blocked_in_both_languages(eng
     order = engine.get_order(paid, CLERK)
     assert (order.version, order.state) == (1, "fulfilling.payment.paid|fulfilling.shipping.packing")
     assert engine.history(paid, CLERK)[-1].trigger == "pay"
+
+
+# --- batches: a limit, the version moved from, what is written with them ---------------------------
+
+
+def test_a_batch_moves_the_first_orders_by_id_and_the_next_one_the_rest(engine: Engine) -> None:
+    orders = [_new(engine) for _ in range(3)]
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    first = engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, limit=2)
+    assert [m["order_id"] for m in first.moves] == orders[:2] and first.applied
+    assert [engine.get_order(o, CLERK).version for o in orders] == [2, 2, 1]
+    second = engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, limit=2)
+    assert [m["order_id"] for m in second.moves] == orders[2:]
+    assert engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, limit=2).moves == []
+    with pytest.raises(EngineError) as caught:
+        engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, limit=0)
+    assert caught.value.message("en") == "a batch moves at least one order, not 0"
+    assert caught.value.message("zh") == "每批至少迁移一个订单，而不是 0 个"
+
+
+def test_only_the_orders_of_the_version_moved_from(engine: Engine) -> None:
+    on_v1 = _new(engine)
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    on_v2 = _new(engine)
+    engine.publish(bundle("retail-order"))  # v1's content again, as v3
+    plan = engine.migrate("retail-order", 3, dry_run=True, actor=ADMIN, from_version=2)
+    assert [m["order_id"] for m in plan.moves] == [on_v2]
+    plan = engine.migrate("retail-order", 3, dry_run=False, actor=ADMIN, from_version=1)
+    assert [m["order_id"] for m in plan.moves] == [on_v1]
+    assert (engine.get_order(on_v1, CLERK).version, engine.get_order(on_v2, CLERK).version) == (3, 2)
+    for wrong in (3, 7):
+        with pytest.raises(EngineError) as caught:
+            engine.migrate("retail-order", 3, dry_run=True, actor=ADMIN, from_version=wrong)
+        assert caught.value.message("en") == (
+            f"cannot migrate from v{wrong} of retail-order: it is not another published version than v3"
+        )
+        assert caught.value.message("zh") == (
+            f"无法从 retail-order 的 v{wrong} 迁移：它不是 v3 以外的已发布版本"
+        )
+
+
+def test_what_a_caller_records_commits_with_the_moved_orders_or_not_at_all(
+    engine: Engine, store: Store
+) -> None:
+    orders = [_new(engine) for _ in range(2)]
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    seen: list[list[int]] = []
+
+    def refuse(tx: Tx, plan: MigrationPlan) -> None:
+        seen.append([m["order_id"] for m in plan.moves])
+        raise EngineError("the record could not be written", zh="记录无法写入")
+
+    with pytest.raises(EngineError):
+        engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, record=refuse)
+    assert seen == [orders]
+    assert [engine.get_order(o, CLERK).version for o in orders] == [1, 1]  # nothing of it was written
+    assert [e.trigger for e in engine.history(orders[0], CLERK)] == ["create"]
+
+    def record(tx: Tx, plan: MigrationPlan) -> None:
+        record_event(
+            tx,
+            department="retail",
+            at=engine.clock.now(),
+            actor=ADMIN.name,
+            action="migrate",
+            subject="retail-order",
+            detail={"moved": [m["order_id"] for m in plan.moves]},
+        )
+
+    engine.migrate("retail-order", 2, dry_run=True, actor=ADMIN, record=record)  # a dry run records nothing
+    assert studio_events_of(store, "retail") == []
+    engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, record=record, limit=1)
+    engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, record=record, limit=1)
+    engine.migrate("retail-order", 2, dry_run=False, actor=ADMIN, record=record, limit=1)  # none left
+    assert [e.detail["moved"] for e in studio_events_of(store, "retail")] == [[orders[1]], [orders[0]]]
+
+
+def test_a_dry_run_only_reads(engine: Engine, store: Store) -> None:
+    """While another transaction holds the write lock (SQLite) or has just moved an order's row
+    (PostgreSQL), a dry run reads what is committed, and neither waits nor takes a lock of its own."""
+    waiting = _new(engine)
+    engine.publish(bundle("versions/retail-order-no-paid"))
+    with store.transaction() as tx:
+        order = tx.load_order(waiting)
+        assert order is not None
+        assert tx.update_order(
+            waiting, expected_lock_version=order.lock_version, state=order.state, data=order.data,
+            version=order.version, final=order.final, at=engine.clock.now(),
+        )  # fmt: skip
+        plan = engine.migrate("retail-order", 2, dry_run=True, actor=ADMIN)
+    assert [m["order_id"] for m in plan.moves] == [waiting]
