@@ -1,8 +1,8 @@
 """The studio as an admin uses it, in Debian's Chromium (screenshots in test-artifacts/screenshots/): the
 retail workflow opened, a state and a transition to a misspelt state typed, the problem marked at its
-line and its suggestion taken, the diagram growing the state, the draft published as v2 with a note, a
-second admin approving it where four eyes is on, an admin of wholesale finding no retail studio, and the
-pages readable at 390 px wide."""
+line and its suggestion taken, the diagram growing the state, the rule cases run and the replay read on
+the way, the draft published as v2 with a note, a second admin approving it where four eyes is on, an
+admin of wholesale finding no retail studio, and the pages readable at 390 px wide."""
 
 from __future__ import annotations
 
@@ -108,8 +108,23 @@ def test_an_admin_adds_a_state_fixes_a_misspelling_and_publishes(
 
     page.click("#studio-save")
     expect(page.locator("#studio-notice")).to_contain_text("草稿已保存（第 1 版）")
-    page.fill("#studio-note", "加一个待回电状态")
-    page.click("#studio-publish")
+    editing = page.url
+
+    # The rule cases of the audit the workflow runs, in the page.
+    page.click("a:has-text('返回工作室')")
+    page.click("a:has-text('rules/retail/audit.yaml')")
+    page.click("#studio-console-link")
+    expect(page.locator("#console-cases-summary")).to_be_visible()
+    expect(page.locator("#console-case-results tbody tr").first).to_be_visible()
+    screenshot("rule-cases")
+
+    # The replay before publishing, then the publish from its page.
+    page.goto(editing)
+    page.click("#studio-replay-link")
+    expect(page.locator("#replay-summary")).to_be_visible()
+    screenshot("replay")
+    page.fill("#replay-note", "加一个待回电状态")
+    page.click("#replay-publish")
     expect(page.locator("#studio-notice")).to_contain_text("retail-order v2")
     page.click("a:has-text('retail-order')")
     expect(page.locator("#version-2")).to_contain_text("加一个待回电状态")
