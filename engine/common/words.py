@@ -232,6 +232,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已提交审批，等待另一位管理员批准。", "Submitted: another admin approves it next."
         ),
         "studio.publishes_label": Text("发布此文件将发布：", "Publishing this file publishes:"),
+        "studio.unchanged": Text("与已发布的文本相同。", "Same as the published text."),
         "studio.history": Text("草稿历史", "Draft history"),
         "studio.revision": Text("版次", "Revision"),
         "studio.outcome.saved": Text("已保存", "saved"),
