@@ -93,10 +93,18 @@ def department(department: str) -> Any:
     return render_template("studio/department.html", overview=found.overview(department), when=local_time)
 
 
+def _refused_page(template: str, refused: PublishRefused, **shown: Any) -> Any:
+    reason = translate("studio.refused_change", current_lang()).format(reason=refused.message(current_lang()))
+    return render_template(template, refused=reason, when=local_time, **shown), 409
+
+
 @studio.post("/<department>/four-eyes")
 def four_eyes(department: str) -> Any:
     found, actor = _department(department)
-    found.set_four_eyes(department, request.form.get("on") == "1", actor)
+    try:
+        found.set_four_eyes(department, request.form.get("on") == "1", actor)
+    except PublishRefused as refused:
+        return _refused_page("studio/department.html", refused, overview=found.overview(department))
     return redirect(url_for("studio.department", department=department))
 
 
@@ -206,10 +214,13 @@ def rollback(department: str, workflow: str) -> Any:
     note = request.form.get("note", "").strip()[:MAX_NOTE] or translate("studio.rollback_note", lang).format(
         version=version
     )
+    listed = next((w for w in found.overview(department).workflows if w.name == workflow), None)
+    if listed is None or all(v.version != version for v in listed.versions):
+        abort(404)
     try:
         found.rollback(department, workflow, version, note, actor)
-    except PublishRefused:
-        abort(404)
+    except PublishRefused as refused:
+        return _refused_page("studio/versions.html", refused, department=department, workflow=listed)
     return redirect(url_for("studio.versions", department=department, workflow=workflow))
 
 

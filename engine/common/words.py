@@ -155,13 +155,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.draft": Text("草稿", "Draft"),
         "studio.draft.none": Text("无草稿", "No draft"),
         "studio.draft.open": Text(
-            "草稿（第 {revision} 版，{who} 于 {at}）", "Draft (revision {revision}, {who}, {at})"
+            "草稿（第 {revision} 稿，{who} 于 {at}）", "Draft (revision {revision}, {who}, {at})"
         ),
         "studio.draft.awaiting_approval": Text(
-            "待审批（{who} 提交，第 {revision} 版）",
+            "待审批（{who} 提交，第 {revision} 稿）",
             "Awaiting approval (submitted by {who}, revision {revision})",
         ),
-        "studio.draft.published": Text("已发布（第 {revision} 版）", "Published (revision {revision})"),
+        "studio.draft.published": Text("草稿第 {revision} 稿已发布", "Draft revision {revision} published"),
         "studio.workflows": Text("工作流与版本", "Workflows and versions"),
         "studio.version": Text("版本", "Version"),
         "studio.published_at": Text("发布时间", "Published"),
@@ -211,23 +211,31 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.severity.error": Text("错误", "error"),
         "studio.severity.warning": Text("警告", "warning"),
         "studio.fix": Text("改为 {s}", "Use {s}"),
-        "studio.saved": Text("草稿已保存（第 {revision} 版）。", "Draft saved (revision {revision})."),
+        "studio.saved": Text("草稿已保存（第 {revision} 稿）。", "Draft saved (revision {revision})."),
         "studio.saved_with_errors": Text(
-            "草稿已保存（第 {revision} 版），但有 {n} 个错误：修正前不能发布。",
+            "草稿已保存（第 {revision} 稿），但有 {n} 个错误：修正前不能发布。",
             "Draft saved (revision {revision}) with {n} error(s): it cannot be published until they are "
             "fixed.",
         ),
         "studio.conflict": Text(
-            "保存冲突：{who} 在您打开后保存了第 {revision} 版。您的文本没有丢失，见下方；请合并后再保存。",
+            "保存冲突：{who} 在您打开此页后保存了第 {revision} 稿。"
+            "您的文本没有丢失，见下方；请合并后再保存。",
             "Save conflict: {who} saved revision {revision} after you opened the draft. Your text is not "
             "lost, it is below; merge the two and save again.",
         ),
         "studio.conflict_theirs": Text(
-            "已保存的版本（第 {revision} 版，{who}）", "Saved revision {revision} ({who})"
+            "已保存的草稿（第 {revision} 稿，{who}）", "Saved revision {revision} ({who})"
         ),
         "studio.conflict_yours": Text("您的文本（未保存）", "Your text (not saved)"),
         "studio.published_ok": Text("已发布：{versions}", "Published: {versions}"),
         "studio.same_version": Text("（未变）", " (unchanged)"),
+        "studio.refused_change": Text("未更改：{reason}", "Not done: {reason}"),
+        "studio.awaiting_other": Text(
+            "已提交审批：等待另一位管理员批准。", "Submitted: waiting for another admin to approve it."
+        ),
+        "studio.event.conflict": Text("保存冲突（未采用）", "save refused: conflict"),
+        "studio.event.on": Text("开启", "on"),
+        "studio.event.off": Text("关闭", "off"),
         "studio.submitted": Text(
             "已提交审批，等待另一位管理员批准。", "Submitted: another admin approves it next."
         ),
@@ -518,7 +526,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.replay.title": Text("发布前重放：{path}", "Replay before publishing: {path}"),
         "studio.replay.back": Text("返回编辑 {path}", "Back to editing {path}"),
         "studio.replay.intro": Text(
-            "草稿（第 {revision} 版）在它所属的每个流程最近的 {limit} 个订单上重放，"
+            "草稿（第 {revision} 稿）在它所属的每个流程最近的 {limit} 个订单上重放，"
             "并与每个订单当前所用版本的规则对比（其他文件按已发布的文本读取，与发布时相同）。不会写入任何内容。",
             "The draft (revision {revision}) is replayed over the newest {limit} orders of each workflow "
             "it belongs to, beside the rules each order runs on now (the other files read as published, "

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from engine.dsl.checks import discover_with_problems
-from engine.dsl.compiler import Bundle, load_bundle
+from engine.dsl.compiler import Bundle, dependents, load_bundle
 from engine.dsl.diagram import workflow_diagram
 from engine.dsl.diff import Changes, bundle_changes, text_diff
 from engine.dsl.loader import drafts_over_files, load_yaml, read_definition
@@ -158,7 +158,11 @@ class FileView:
 
     @property
     def text(self) -> str:
-        return self.draft.text if self.draft is not None else self.published_text
+        """The text to edit: the draft's while it is being written, else the published text (a
+        published draft's text may since have been replaced, by a rollback)."""
+        if self.draft is not None and self.draft.status is not DraftStatus.PUBLISHED:
+            return self.draft.text
+        return self.published_text
 
     @property
     def revision(self) -> int:
@@ -167,7 +171,7 @@ class FileView:
     @property
     def changed(self) -> bool:
         """Whether the draft differs from what is published."""
-        return self.draft is not None and self.draft.text != self.published_text
+        return self.text != self.published_text
 
 
 @dataclass(frozen=True)
@@ -386,6 +390,13 @@ class Studio:
         return four_eyes(self.store, department)
 
     def set_four_eyes(self, department: str, on: bool, actor: Actor) -> None:
+        """Turn four eyes on (any admin of the department) or off: only an admin of every department
+        turns it off, so no admin of the department escapes the second pair of eyes alone."""
+        if not on and self.four_eyes(department) and actor.scope is not None:
+            raise PublishRefused(
+                "only an admin of every department turns four eyes off",
+                "只有所有部门的管理员（系统管理员）才能关闭四眼原则",
+            )
         with self.store.transaction() as tx:
             set_four_eyes(tx, department, on, self.clock.now(), actor.name)
             record_event(
@@ -457,7 +468,8 @@ class Studio:
                 continue
             if bundle.department == department and path in bundle_files(bundle):
                 names.append(name)
-        return names
+        extending = [n for n in dependents(self.root, names) if n in found and n not in names]
+        return sorted({*names, *extending})
 
     def submit(self, department: str, path: str, revision: int, note: str, actor: Actor) -> None:
         """Ask another admin to approve the draft at ``revision`` (four eyes); refused when it has
@@ -538,7 +550,15 @@ class Studio:
         self, department: str, workflow: str, version: int, note: str, actor: Actor
     ) -> PublishedVersion:
         """Publish version ``version`` of ``workflow`` again as its next version (with its files' texts,
-        which become the files' current texts)."""
+        which become the files' current texts). With four eyes on, a rollback is a publish like any
+        other: refused here, it is made by drafting the earlier texts and having them approved."""
+        if self.four_eyes(department):
+            raise PublishRefused(
+                "with four eyes on, a rollback needs a second admin too: open the file, put back the "
+                "earlier text (the comparison of the versions shows it), and submit it for approval",
+                "四眼原则开启时，回滚也需要另一位管理员批准：请打开文件，恢复早先的文本（版本比较中可见），"
+                "然后提交审批",
+            )
         with self.store.read() as tx:
             row = tx.version(workflow, version)
             sources = tx.version_sources(workflow, version) if row is not None else None

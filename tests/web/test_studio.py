@@ -143,14 +143,14 @@ def test_without_scripts_check_lists_the_problems_with_their_lines(app: Flask) -
 
 def test_two_admins_saving_the_same_draft_lose_nothing(app: Flask) -> None:
     first, second = client(app, "ma.li"), client(app, "he.tao")
-    assert "第 1 版" in notice(save(first, ORIGINAL + "\n# mine\n", 0))
+    assert "第 1 稿" in notice(save(first, ORIGINAL + "\n# mine\n", 0))
     refused = save(second, ORIGINAL + "\n# theirs\n", 0)
     assert refused.status_code == 409  # type: ignore[attr-defined]
     html = refused.get_data(as_text=True)  # type: ignore[attr-defined]
     assert "# mine" in html and "# theirs" in html and "ma.li" in html
     # Saved from the conflict page (made from revision 1 now), the second admin's text is taken.
     assert 'name="revision" value="1"' in html
-    assert "第 2 版" in notice(save(second, ORIGINAL + "\n# merged\n", 1))
+    assert "第 2 稿" in notice(save(second, ORIGINAL + "\n# merged\n", 1))
     history = app.extensions["orderloom"].studio.file("retail", WORKFLOW).history
     assert [(r.revision, r.author, r.outcome) for r in history] == [
         (2, "he.tao", "saved"),
@@ -272,3 +272,24 @@ def test_two_versions_compared_part_by_part_and_line_by_line(app: Flask) -> None
         client(app, "xu.jie").get("/studio/retail/workflows/retail-order/compare?old=1&new=2").status_code
         == 404
     )
+
+
+def test_with_four_eyes_one_admin_neither_rolls_back_nor_turns_it_off(app: Flask) -> None:
+    c = client(app, "ma.li")
+    save(c, ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1), 0)
+    c.post(EDIT, data={"action": "publish", "revision": 1, "note": "v2"})
+    c.post("/studio/retail/four-eyes", data={"on": "1"})
+    refused = c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1})
+    assert refused.status_code == 409
+    assert "另一位管理员" in refused.get_data(as_text=True)
+    assert [v.version for v in app.extensions["orderloom"].engine.versions("retail-order")] == [1, 2]
+    off = c.post("/studio/retail/four-eyes", data={"on": "0"})
+    assert off.status_code == 409 and "系统管理员" in off.get_data(as_text=True)
+    assert app.extensions["orderloom"].studio.four_eyes("retail")
+    record = c.get("/studio/retail/").get_data(as_text=True)
+    assert "更改四眼原则：开启" in record
+    assert c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 9}).status_code == 404
+    title = re.search(
+        r"<title>(.*?)</title>", c.get("/studio/retail/workflows/retail-order").get_data(as_text=True), re.S
+    )
+    assert title is not None and "<" not in title.group(1)

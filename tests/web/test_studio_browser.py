@@ -107,7 +107,7 @@ def test_an_admin_adds_a_state_fixes_a_misspelling_and_publishes(
     screenshot("fixed")
 
     page.click("#studio-save")
-    expect(page.locator("#studio-notice")).to_contain_text("草稿已保存（第 1 版）")
+    expect(page.locator("#studio-notice")).to_contain_text("草稿已保存（第 1 稿）")
     editing = page.url
 
     # The rule cases of the audit the workflow runs, in the page.

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
 MA = Actor("ma.li", frozenset({"admin"}), frozenset({"retail"}))
 HE = Actor("he.tao", frozenset({"admin"}), frozenset({"retail"}))
+ROOT_ADMIN = Actor("admin", frozenset({"admin"}), frozenset({"*"}))
 FORM = "forms/retail/order.json"
 WORKFLOW = "workflows/retail/order.yaml"
 
@@ -49,6 +50,17 @@ def test_who_administers_a_department(studio: Studio) -> None:
         "after_sales",
         "retail",
         "wholesale",
+    ]
+
+
+def test_publishing_a_base_workflow_publishes_the_workflows_extending_it(studio: Studio) -> None:
+    assert studio.workflows_holding("retail", WORKFLOW) == ["retail-flash-sale", "retail-order"]
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 已分仓,", "label: {zh: 已分好仓,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    published = studio.publish("retail", WORKFLOW, 1, "", MA)
+    assert sorted((v.workflow, v.version) for v in published.versions) == [
+        ("retail-flash-sale", 2),
+        ("retail-order", 2),
     ]
 
 
@@ -130,13 +142,24 @@ def test_four_eyes_and_rollback(studio: Studio, store: Store) -> None:
     with pytest.raises(PublishRefused, match="another admin"):
         studio.publish("retail", WORKFLOW, 1, "", MA)
     published = studio.publish("retail", WORKFLOW, 1, "", HE)
-    assert [v.version for v in published.versions] == [2]
+    assert {v.workflow: v.version for v in published.versions}["retail-order"] == 2
     with store.read() as tx:
         row = tx.version("retail-order", 2)
     assert row is not None and (row.drafted_by, row.approved_by, row.note) == ("ma.li", "he.tao", "please")
 
+    # With four eyes on, neither a rollback nor turning four eyes off is one admin's to do alone.
+    with pytest.raises(PublishRefused, match="second admin"):
+        studio.rollback("retail", "retail-order", 1, "undo", MA)
+    with pytest.raises(PublishRefused, match="every department"):
+        studio.set_four_eyes("retail", False, MA)
+    studio.set_four_eyes("retail", False, ROOT_ADMIN)
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and "等待付款" in view.text
     back = studio.rollback("retail", "retail-order", 1, "undo", MA)
     assert (back.version, back.created) == (3, True)
     assert "待支付" in studio.published_text(WORKFLOW)  # the file's text is v1's again
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.text == studio.published_text(WORKFLOW)  # not the published draft's
+    assert not view.changed
     with pytest.raises(PublishRefused):
         studio.rollback("wholesale", "retail-order", 1, "", MA)  # not that department's workflow
