@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
@@ -62,6 +63,7 @@ from engine.runtime.studio_replay import (
 )
 from engine.store import documents
 from engine.store.reports import read_state_counts
+from engine.store.store import Tx
 from engine.store.studio import (
     DraftRow,
     DraftStatus,
@@ -371,14 +373,13 @@ class Studio:
             at=self.clock.now(),
         )
         with self.store.transaction() as tx:
-            record_event(
+            self._record(
                 tx,
-                department=department,
-                at=self.clock.now(),
-                actor=actor.name,
-                action=StudioAction.SAVE,
-                subject=path,
-                detail=(
+                department,
+                actor,
+                StudioAction.SAVE,
+                path,
+                (
                     {"conflict_with": saved.current.revision}
                     if isinstance(saved, SaveConflict)
                     else {"revision": saved.revision}
@@ -399,14 +400,13 @@ class Studio:
             )
         with self.store.transaction() as tx:
             set_four_eyes(tx, department, on, self.clock.now(), actor.name)
-            record_event(
+            self._record(
                 tx,
-                department=department,
-                at=self.clock.now(),
-                actor=actor.name,
-                action=StudioAction.FOUR_EYES,
-                subject=department,
-                detail={"on": on},
+                department,
+                actor,
+                StudioAction.FOUR_EYES,
+                department,
+                {"on": on},
             )
 
     # -- publishing ---------------------------------------------------------------------------------
@@ -480,14 +480,13 @@ class Studio:
                 tx, draft.id, revision, DraftStatus.AWAITING_APPROVAL, note=note, requested_by=actor.name
             ):
                 raise _changed()
-            record_event(
+            self._record(
                 tx,
-                department=department,
-                at=self.clock.now(),
-                actor=actor.name,
-                action=StudioAction.SUBMIT,
-                subject=path,
-                detail={"revision": revision, "note": note},
+                department,
+                actor,
+                StudioAction.SUBMIT,
+                path,
+                {"revision": revision, "note": note},
             )
 
     def publish(self, department: str, path: str, revision: int, note: str, actor: Actor) -> Published:
@@ -529,14 +528,13 @@ class Studio:
             if not set_draft_status(tx, draft.id, revision, DraftStatus.PUBLISHED, note=note):
                 raise _changed()
             store_texts(tx, department, {path: draft.text}, self.clock.now(), actor.name)
-            record_event(
+            self._record(
                 tx,
-                department=department,
-                at=self.clock.now(),
-                actor=actor.name,
-                action=StudioAction.PUBLISH,
-                subject=path,
-                detail={
+                department,
+                actor,
+                StudioAction.PUBLISH,
+                path,
+                {
                     "revision": revision,
                     "note": note,
                     "drafted_by": drafted_by,
@@ -583,14 +581,13 @@ class Studio:
         with self.store.transaction() as tx:
             if sources:
                 store_texts(tx, department, sources, self.clock.now(), actor.name)
-            record_event(
+            self._record(
                 tx,
-                department=department,
-                at=self.clock.now(),
-                actor=actor.name,
-                action=StudioAction.ROLLBACK,
-                subject=workflow,
-                detail={"from_version": version, "version": published.version, "note": note},
+                department,
+                actor,
+                StudioAction.ROLLBACK,
+                workflow,
+                {"from_version": version, "version": published.version, "note": note},
             )
         return published
 
@@ -726,6 +723,20 @@ class Studio:
             newest = tx.latest_version_number(workflow)
             row = tx.version(workflow, newest) if newest is not None else None
         return row is not None and row.department == department
+
+    def _record(
+        self, tx: Tx, department: str, actor: Actor, action: str, subject: str, detail: Mapping[str, Any]
+    ) -> None:
+        """One line of the department's studio record, now, by ``actor``."""
+        record_event(
+            tx,
+            department=department,
+            at=self.clock.now(),
+            actor=actor.name,
+            action=action,
+            subject=subject,
+            detail=detail,
+        )
 
     # -- reading through the published texts ---------------------------------------------------------
 
