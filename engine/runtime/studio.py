@@ -449,7 +449,7 @@ class Studio:
 
     def _holding(self, department: str, path: str, found: Mapping[str, Path]) -> list[str]:
         """Workflows of ``department`` whose file is ``path`` or that name it (as a form, its UI file or
-        a rule file), with every workflow extending one of them."""
+        a rule file), with every published workflow extending one of them."""
         names: list[str] = []
         for name, file in sorted(found.items()):
             try:
@@ -468,7 +468,10 @@ class Studio:
                 continue
             if bundle.department == department and path in bundle_files(bundle):
                 names.append(name)
-        extending = [n for n in dependents(self.root, names) if n in found and n not in names]
+        # The workflows extending one of them, when published: they run on what they extend.
+        with self.store.read() as tx:
+            published = set(tx.workflow_names())
+        extending = [n for n in dependents(self.root, names) if n in found and n in published]
         return sorted({*names, *extending})
 
     def submit(self, department: str, path: str, revision: int, note: str, actor: Actor) -> None:

@@ -183,6 +183,7 @@ def test_publish_with_a_note_then_roll_back(app: Flask) -> None:
     save(c, changed, 0)
     published = c.post(EDIT, data={"action": "publish", "revision": 1, "note": "加一行说明"})
     assert "retail-order v2" in notice(published)
+    assert "flash-sale" not in notice(published)  # never published: not published as a side effect
     services = app.extensions["orderloom"]
     with services.store.read() as tx:
         v2 = tx.version("retail-order", 2)
