@@ -24,14 +24,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
 from engine.dsl.diagram import workflow_diagram
 from engine.dsl.diff import Changes, bundle_changes, text_diff
-from engine.dsl.loader import drafts_over_files, load_yaml, read_definition
+from engine.dsl.loader import drafts_over_files, load_yaml, read_definition, shown_path
 from engine.dsl.texts import (
     DefinitionKind,
     TextProblem,
@@ -245,11 +245,8 @@ class Studio:
         with self._published():
             found, _ = discover_with_problems(self.root)
         workflow_paths = {p for p, kind in files if kind is DefinitionKind.WORKFLOW}
-        names = {
-            name: PurePosixPath(path.resolve().relative_to(self.root.resolve())).as_posix()
-            for name, path in found.items()
-            if PurePosixPath(path.resolve().relative_to(self.root.resolve())).as_posix() in workflow_paths
-        }
+        shown = {name: shown_path(path, self.root) for name, path in found.items()}
+        names = {name: path for name, path in shown.items() if path in workflow_paths}
         with self.store.read() as tx:
             running = running_by_version(tx, sorted(names))
             workflows = [
@@ -463,7 +460,7 @@ class Studio:
             except DefinitionError:
                 bundle = None
             if bundle is None:
-                if _shown(file, self.root) == path:
+                if shown_path(file, self.root) == path:
                     names.append(name)
                 continue
             if bundle.department == department and path in bundle_files(bundle):
@@ -758,13 +755,6 @@ class Studio:
         overlay = {self.root / path: text for path, text in (drafts or {}).items()}
         with self._published(), drafts_over_files(overlay):
             yield
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _changed() -> PublishRefused:
