@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from engine.common.suggest import suggestion_text
+from engine.common.text import Text
 
 
 def brief(value: Any, limit: int = 60) -> str:
@@ -115,23 +116,31 @@ def problem_kind(code: str) -> ProblemKind:
 class Problem:
     """One problem found in a definition file, reported as data (never raised one at a time).
 
-    ``text`` says what is wrong; ``code`` names the problem for a program (``"unknown-state"``) and
-    ``kind`` the sort of problem it is (:class:`ProblemKind`, from the code); ``suggestion`` is the name
-    the writer most likely meant (a near miss of a state, key, outcome ...), kept as data for a reader
-    that offers it (the studio), and rendered when the problem is shown (:attr:`message`,
-    :meth:`format`): ``...; did you mean 'shipped'?``. :meth:`to_dict` is the form the CLI's
-    ``--format json`` prints and an API returns.
+    ``words`` says what is wrong in Chinese and English, and ``hint_words`` how to put it right;
+    :attr:`text` and :attr:`hint` are their English, as ``orderloom validate`` prints them, and
+    :meth:`message_in` / :meth:`hint_in` read them in a page's language. ``code`` names the problem for
+    a program (``"unknown-state"``) and ``kind`` the sort of problem it is (:class:`ProblemKind`, from
+    the code); ``suggestion`` is the name the writer most likely meant (a near miss of a state, key,
+    outcome ...), kept as data for a reader that offers it (the studio), and rendered when the problem
+    is shown: ``...; did you mean 'shipped'?``. :meth:`to_dict` is the form the CLI's ``--format json``
+    prints and an API returns.
     """
 
-    text: str
+    words: Text
     file: str = "<string>"
     line: int = 0  # 1-based; 0 when unknown
     column: int = 0  # 1-based; 0 when unknown
     json_path: str = "$"
-    hint: str | None = None
+    hint_words: Text | None = None
     code: str = "error"  # a short machine-readable code such as "unknown-state"
     severity: Severity = Severity.ERROR
     suggestion: str | None = None  # what was most likely meant, when the problem is a near miss
+
+    def __post_init__(self) -> None:  # TRANSITIONAL: until every check words its problems in zh and en
+        if isinstance(self.words, str):
+            object.__setattr__(self, "words", Text(self.words, self.words))
+        if isinstance(self.hint_words, str):
+            object.__setattr__(self, "hint_words", Text(self.hint_words, self.hint_words))
 
     @property
     def kind(self) -> ProblemKind:
@@ -139,22 +148,44 @@ class Problem:
         return problem_kind(self.code)
 
     @property
-    def message(self) -> str:
-        """The text with its suggestion, as people read it."""
-        return self.text + suggestion_text(self.suggestion)
+    def text(self) -> str:
+        """What is wrong, in English (without the suggestion)."""
+        return self.words.en
 
-    def format(self) -> str:
+    @property
+    def hint(self) -> str | None:
+        """How to put it right, in English."""
+        return None if self.hint_words is None else self.hint_words.en
+
+    @property
+    def message(self) -> str:
+        """The English text with its suggestion, as ``orderloom validate`` prints it."""
+        return self.message_in("en")
+
+    def message_in(self, lang: str) -> str:
+        """The text with its suggestion in ``lang`` (``zh…`` for Chinese, else English)."""
+        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``lang``, or ``None`` without one."""
+        return None if self.hint_words is None else self.hint_words.get(lang)
+
+    def format(self, lang: str = "en") -> str:
         """``path:line:col: error: message [at $.json.path] (hint)`` as editors and CI read it."""
-        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        zh = lang.startswith("zh")
+        severity = _SEVERITY_ZH[self.severity] if zh else str(self.severity)
+        text = f"{self.file}:{self.line}:{self.column}: {severity}: {self.message_in(lang)}"
         if self.json_path and self.json_path != "$":
-            text += f" [at {self.json_path}]"
-        if self.hint:
-            text += f" (hint: {self.hint})"
+            text += f" [{'位于' if zh else 'at'} {self.json_path}]"
+        hint = self.hint_in(lang)
+        if hint:
+            text += f"（提示：{hint}）" if zh else f" (hint: {hint})"
         return text
 
-    def to_dict(self) -> dict[str, Any]:
-        """The problem as JSON-ready data: every field, the kind, and ``message`` as :attr:`message`
-        renders it (``text`` stays without the suggestion, for a reader that offers it itself)."""
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """The problem as JSON-ready data: every field, the kind, and ``message`` as :meth:`message_in`
+        renders it (``text`` stays without the suggestion, for a reader that offers it itself); the
+        words in ``lang``."""
         return {
             "file": self.file,
             "line": self.line,
@@ -163,11 +194,14 @@ class Problem:
             "severity": str(self.severity),
             "kind": str(self.kind),
             "code": str(self.code),
-            "text": self.text,
+            "text": self.words.get(lang),
             "suggestion": self.suggestion,
-            "hint": self.hint,
-            "message": self.message,
+            "hint": self.hint_in(lang),
+            "message": self.message_in(lang),
         }
+
+
+_SEVERITY_ZH = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
 
 
 def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -199,9 +233,12 @@ class DefinitionError(EngineError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
-        first = self.problems[0].format() if self.problems else "invalid definition"
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(first + more)
+        first = self.problems[0] if self.problems else None
+        extra = len(self.problems) - 1
+        super().__init__(
+            (first.format() if first else "invalid definition") + (f" (and {extra} more)" if extra > 0 else ""),
+            zh=(first.format("zh") if first else "定义无效") + (f"（另有 {extra} 个问题）" if extra > 0 else ""),
+        )
 
 
 class RefusalCode(StrEnum):

@@ -357,7 +357,7 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
         if error.validator == "pattern":
             hint = "names use letters, digits, '-', '_' and '.'"
         problems.append(
-            Problem(schema_message(error), file, json_path=error.json_path, hint=hint, code="schema")
+            Problem(schema_message(error), file, json_path=error.json_path, hint_words=hint, code="schema")
         )
     return problems
 
