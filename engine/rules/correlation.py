@@ -194,7 +194,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 "a correlation rule set lists 'patterns', not 'rules'",
                 file,
                 json_path="$.rules",
-                hint="rename 'rules:' to 'patterns:'",
+                hint_words="rename 'rules:' to 'patterns:'",
                 code="correlation",
             )
         )
@@ -214,7 +214,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                         f"pattern {name!r} is defined twice (first as pattern {seen[name] + 1})",
                         file,
                         json_path=f"{path}.name",
-                        hint="give every pattern its own name; matches are recorded by it",
+                        hint_words="give every pattern its own name; matches are recorded by it",
                         code="duplicate-pattern",
                     )
                 )
@@ -233,7 +233,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     f"{within!r} is not a duration",
                     file,
                     json_path=f"{path}.within",
-                    hint="a whole number followed by s, m, h or d, e.g. 10m or 1h",
+                    hint_words="a whole number followed by s, m, h or d, e.g. 10m or 1h",
                     code="correlation",
                 )
             )

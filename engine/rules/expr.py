@@ -109,12 +109,12 @@ class ExpressionError(EngineError):
         problem then points at the offending character itself.
         """
         return Problem(
-            text=f"in condition {brief(self.expression, 80)}, column {self.column}: {self.text}",
+            words=f"in condition {brief(self.expression, 80)}, column {self.column}: {self.text}",
             file=file,
             line=line,
             column=column + self.column - 1 if line and column else 0,
             json_path=json_path,
-            hint=self.hint,
+            hint_words=self.hint,
             code="expression",
             suggestion=self.suggestion,
         )

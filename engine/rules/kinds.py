@@ -63,7 +63,7 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
                         "for the orders of the workflows that name it",
                         file,
                         json_path=f"$.{key}",
-                        hint=f"remove {key!r}",
+                        hint_words=f"remove {key!r}",
                         code="foreign-key",
                     )
                 )

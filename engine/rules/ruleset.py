@@ -301,7 +301,7 @@ class FileProblems:
                 message,
                 self.file,
                 json_path=json_path,
-                hint=hint,
+                hint_words=hint,
                 code=code,
                 severity=severity,
                 suggestion=suggestion,
@@ -347,7 +347,7 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                             f"unknown key {key!r}",
                             file,
                             json_path=f"{error.json_path}.{key}",
-                            hint="allowed keys: " + ", ".join(known),
+                            hint_words="allowed keys: " + ", ".join(known),
                             code="unknown-key",
                             suggestion=near_miss(str(key), known),
                         )
@@ -375,7 +375,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     f"unknown outcome {value!r}",
                     file,
                     json_path=json_path,
-                    hint="outcomes of this file: " + ", ".join(outcomes),
+                    hint_words="outcomes of this file: " + ", ".join(outcomes),
                     code="unknown-outcome",
                     suggestion=near_miss(value, outcomes),
                 )
@@ -388,7 +388,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 f"an audit rule set needs {HOLD!r} among its outcomes",
                 file,
                 json_path="$.outcomes",
-                hint="a rule that cannot be evaluated holds the order for review",
+                hint_words="a rule that cannot be evaluated holds the order for review",
                 code="missing-hold",
             )
         )
@@ -408,7 +408,7 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                         f"rule {name!r} is defined twice (first as rule {seen[name] + 1})",
                         file,
                         json_path=f"{path}.name",
-                        hint="give every rule its own name; traces and reasons name rules",
+                        hint_words="give every rule its own name; traces and reasons name rules",
                         code="duplicate-rule",
                     )
                 )
