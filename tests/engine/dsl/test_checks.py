@@ -5,7 +5,6 @@ each family of checks is read in Chinese, as a studio page in zh shows it."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -15,8 +14,6 @@ from engine.dsl.checks import check_workflow, discover_with_problems
 from engine.errors import Problem
 
 from .support import ACTION_NAMES, ACTION_WRITES, FIXTURES, INVALID, VALID, fixture_workflows
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def problems_of(fixture: str) -> list[Problem]:
