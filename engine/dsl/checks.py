@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
+from engine.common.text import Text
 from engine.dsl.loader import Marks, definition_exists, definition_files, load_file, shown_path
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
@@ -74,6 +75,28 @@ def inside(root: Path, relative: str) -> Path | None:
     return candidate
 
 
+def _problem_at(
+    located: Located,
+    words: Text,
+    path: str,
+    code: str,
+    hint: Text | None = None,
+    *,
+    key: bool = False,
+    suggestion: str | None = None,
+) -> Problem:
+    """A problem at ``path`` of the resolved tree, placed in the file and line that wrote it (its key's
+    position when ``key``)."""
+    file, line, column, original = located.position(path, key=key)
+    return Problem(words, file, line, column, original, hint, code, suggestion=suggestion)
+
+
+def _english_only(text: str) -> Text:
+    """TRANSITIONAL: what ``engine.rules.expr`` (a condition's parse error) and ``engine.rules.facts`` (a
+    finding) still word in English only, until they carry both languages themselves."""
+    return Text(text, text)
+
+
 # --- static checks ---------------------------------------------------------------------------------
 
 
@@ -89,8 +112,16 @@ def _shared_source(first: Sequence[str], second: Sequence[str]) -> str | None:
     return None
 
 
-def _form_words(form: str | None) -> str:
-    return "no form" if form is None else f"form {form!r}"
+def _form_words(form: str | None) -> Text:
+    """What a transition takes, as the problem of two forms on one trigger says it."""
+    return Text("不带表单", "no form") if form is None else Text(f"使用表单 {form!r}", f"form {form!r}")
+
+
+def _line_words(file: str, line: int, here: str) -> Text:
+    """Where another transition is: its line, with its file when that is not the file ``here``."""
+    if file == here:
+        return Text(f"本文件第 {line} 行", f"line {line}")
+    return Text(f"文件 {file} 第 {line} 行", f"{file}:{line}")
 
 
 def _strings(value: Any) -> list[str] | None:
@@ -271,17 +302,16 @@ class _Checker:
 
     def problem(
         self,
-        message: str,
+        words: Text,
         path: str,
         code: str,
-        hint: str | None = None,
+        hint: Text | None = None,
         *,
         key: bool = False,
         suggestion: str | None = None,
     ) -> None:
-        self.out.problems.append(
-            self.located.problem(message, path, code, hint, key=key, suggestion=suggestion)
-        )
+        found = _problem_at(self.located, words, path, code, hint, key=key, suggestion=suggestion)
+        self.out.problems.append(found)
 
     def run(self) -> None:
         self.collect_states()
@@ -326,7 +356,7 @@ class _Checker:
         top_names = [s.name for s in self.states.values() if s.parallel is None]
         if initial is not None and initial not in top_names:
             self.problem(
-                f"unknown initial state {initial!r}",
+                Text(f"未知的初始状态 {initial!r}", f"unknown initial state {initial!r}"),
                 "$.initial",
                 "unknown-state",
                 suggestion=near_miss(initial, top_names),
@@ -335,13 +365,19 @@ class _Checker:
             path = child_path("$.states", name)
             if state.get("final") and state.get("parallel"):
                 self.problem(
-                    f"state {name!r} cannot be both final and parallel",
+                    Text(
+                        f"状态 {name!r} 不能既是终止状态又是并行状态",
+                        f"state {name!r} cannot be both final and parallel",
+                    ),
                     child_path(path, "final"),
                     "final-parallel",
                 )
             if state.get("final") and state.get("timers"):
                 self.problem(
-                    f"final state {name!r} cannot have timers: the order never leaves it",
+                    Text(
+                        f"终止状态 {name!r} 不能有定时器：订单不会再离开它",
+                        f"final state {name!r} cannot have timers: the order never leaves it",
+                    ),
                     child_path(path, "timers"),
                     "final-timers",
                 )
@@ -350,17 +386,27 @@ class _Checker:
                 children = list(body["states"])
                 if body["initial"] not in children:
                     self.problem(
-                        f"unknown initial state {body['initial']!r} in region {region!r}",
+                        Text(
+                            f"并行区域 {region!r} 中有未知的初始状态 {body['initial']!r}",
+                            f"unknown initial state {body['initial']!r} in region {region!r}",
+                        ),
                         child_path(region_path, "initial"),
                         "unknown-state",
                         suggestion=near_miss(body["initial"], children),
                     )
                 if not any(child.get("final") for child in body["states"].values()):
                     self.problem(
-                        f"region {region!r} of {name!r} has no final state, so {name!r} can never be done",
+                        Text(
+                            f"{name!r} 的并行区域 {region!r} 没有终止状态，因此 {name!r} 永远无法完成",
+                            f"region {region!r} of {name!r} has no final state, "
+                            f"so {name!r} can never be done",
+                        ),
                         region_path,
                         "region-no-final",
-                        "mark the region's last state final: true",
+                        Text(
+                            "请把该区域的最后一个状态标为 final: true",
+                            "mark the region's last state final: true",
+                        ),
                         key=True,
                     )
 
@@ -375,10 +421,10 @@ class _Checker:
         for position, role in enumerate(self.tree.get("create_roles") or []):
             if role not in roles:
                 self.problem(
-                    f"unknown role {role!r}",
+                    Text(f"未知的角色 {role!r}", f"unknown role {role!r}"),
                     child_path("$.create_roles", position),
                     "unknown-role",
-                    "add it to the workflow's roles: list",
+                    Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
                     suggestion=near_miss(role, roles),
                 )
 
@@ -400,15 +446,20 @@ class _Checker:
         tree, problems, exists = self._load(relative, "form")
         if not exists:
             self.problem(
-                f"form file {relative!r} not found",
+                Text(f"找不到表单文件 {relative!r}", f"form file {relative!r} not found"),
                 path,
                 "missing-file",
-                "paths are relative to the definitions root",
+                Text("路径相对于定义根目录", "paths are relative to the definitions root"),
             )
             return
         if tree is None:
-            detail = problems[0].message if problems else "unreadable"
-            self.problem(f"form {relative!r} is not valid: {detail}", path, "bad-form")
+            first = problems[0] if problems else None
+            detail = Text(first.message_in("zh"), first.message) if first else Text("无法读取", "unreadable")
+            self.problem(
+                Text(f"表单 {relative!r} 无效：{detail.zh}", f"form {relative!r} is not valid: {detail.en}"),
+                path,
+                "bad-form",
+            )
             self.out.problems.extend(problems)
             return
         self.out.forms[relative] = tree
@@ -434,17 +485,20 @@ class _Checker:
         tree, problems, exists = self._load(relative, "rules")
         if not exists:
             self.problem(
-                f"rule file {relative!r} not found",
+                Text(f"找不到规则文件 {relative!r}", f"rule file {relative!r} not found"),
                 path,
                 "missing-file",
-                "paths are relative to the definitions root",
+                Text("路径相对于定义根目录", "paths are relative to the definitions root"),
             )
             return None
         if tree is None:
             count = len(problems)
             self.problem(
-                f"rule file {relative!r} is not valid"
-                f" ({count} problem{'s' if count != 1 else ''} reported in it)",
+                Text(
+                    f"规则文件 {relative!r} 无效（其中报告了 {count} 个问题）",
+                    f"rule file {relative!r} is not valid"
+                    f" ({count} problem{'s' if count != 1 else ''} reported in it)",
+                ),
                 path,
                 "bad-rules",
             )
@@ -455,11 +509,18 @@ class _Checker:
         if kind not in EVALUATED_KINDS:  # it validates, but firing would fail on every order
             kinds = sorted(EVALUATED_KINDS)
             shown = ", ".join(kinds[:-1]) + " or " + kinds[-1]
+            shown_zh = "、".join(kinds[:-1]) + " 或 " + kinds[-1]
             self.problem(
-                f"rule file kind {kind!r} cannot pick a destination; only {shown} rule files can",
+                Text(
+                    f"规则文件类型 {kind!r} 无法选择目标状态；只有 {shown_zh} 类规则文件可以",
+                    f"rule file kind {kind!r} cannot pick a destination; only {shown} rule files can",
+                ),
                 path,
                 "unsupported-rules-kind",
-                f"{relative} declares kind {kind!r}; point 'rules:' at a rule file of kind {shown}",
+                Text(
+                    f"{relative} 声明的类型是 {kind!r}；请让 'rules:' 指向 {shown_zh} 类的规则文件",
+                    f"{relative} declares kind {kind!r}; point 'rules:' at a rule file of kind {shown}",
+                ),
             )
             return None
         self.out.rulesets[relative] = tree
@@ -471,12 +532,12 @@ class _Checker:
         for error in check_expression(text):
             self.out.problems.append(
                 Problem(
-                    f"invalid condition: {error.text}",
+                    Text(f"条件无效：{error.text}", f"invalid condition: {error.text}"),
                     file,
                     line,
                     column + max(error.column, 1) - 1,
                     original,
-                    error.hint,
+                    None if error.hint is None else _english_only(error.hint),
                     "bad-condition",
                     suggestion=error.suggestion,
                 )
@@ -490,7 +551,7 @@ class _Checker:
         if name in self.broken_parallel or name.split(SEPARATOR)[0] in self.broken_parallel:
             return False  # it or its regions are malformed (reported by the schema): no guess at states
         self.problem(
-            f"unknown state {name!r} in {where}",
+            Text(f"{where} 中有未知的状态 {name!r}", f"unknown state {name!r} in {where}"),
             path,
             "unknown-state",
             suggestion=near_miss(name, self.states),
@@ -508,20 +569,33 @@ class _Checker:
             trigger = transition["trigger"]
             if trigger in RESERVED_TRIGGERS:
                 self.problem(
-                    f"trigger {trigger!r} is reserved: the audit trail records an order's creation as "
-                    f"{CREATE_TRIGGER!r} and a version migration as {MIGRATE_TRIGGER!r}, so the history "
-                    "and the correlation feed would read this step as one",
+                    Text(
+                        f"操作名 {trigger!r} 是保留名：审计日志把订单的创建记为 {CREATE_TRIGGER!r}，"
+                        f"把版本迁移记为 {MIGRATE_TRIGGER!r}，订单历史和事件关联会把这一步误当作其中之一",
+                        f"trigger {trigger!r} is reserved: the audit trail records an order's creation as "
+                        f"{CREATE_TRIGGER!r} and a version migration as {MIGRATE_TRIGGER!r}, so the history "
+                        "and the correlation feed would read this step as one",
+                    ),
                     child_path(path, "trigger"),
                     "reserved-trigger",
-                    "name the step otherwise, e.g. 'place' or 'submit'",
+                    Text(
+                        "请给这一步换个名字，例如 'place' 或 'submit'",
+                        "name the step otherwise, e.g. 'place' or 'submit'",
+                    ),
                 )
             if "refusal" in transition and not transition.get("when"):
                 self.problem(
-                    f"transition {trigger!r} has a refusal but no when: nothing can refuse it",
+                    Text(
+                        f"流转 {trigger!r} 写了 refusal，却没有 when：它永远不会被拒绝",
+                        f"transition {trigger!r} has a refusal but no when: nothing can refuse it",
+                    ),
                     child_path(path, "refusal"),
                     "refusal-without-when",
-                    "the refusal is what people are told when the when condition does not hold; "
-                    "add the condition or remove the refusal",
+                    Text(
+                        "refusal 是 when 条件不成立时告诉用户的话；请补上条件，或删除 refusal",
+                        "the refusal is what people are told when the when condition does not hold; "
+                        "add the condition or remove the refusal",
+                    ),
                     key=True,
                 )
             source = transition["source"]
@@ -538,10 +612,16 @@ class _Checker:
                         continue
                     if self.states[name].final:
                         self.problem(
-                            f"transition {trigger!r} leaves final state {name!r}",
+                            Text(
+                                f"流转 {trigger!r} 从终止状态 {name!r} 出发",
+                                f"transition {trigger!r} leaves final state {name!r}",
+                            ),
                             name_path,
                             "from-final",
-                            "a final state ends the order; remove final: true or this source",
+                            Text(
+                                "终止状态意味着订单已结束；请删除 final: true，或删除这个来源状态",
+                                "a final state ends the order; remove final: true or this source",
+                            ),
                         )
                     sources.append(name)
             dest = transition["dest"]
@@ -559,10 +639,10 @@ class _Checker:
             for position, role in enumerate(transition.get("roles") or []):
                 if role not in roles:
                     self.problem(
-                        f"unknown role {role!r}",
+                        Text(f"未知的角色 {role!r}", f"unknown role {role!r}"),
                         child_path(child_path(path, "roles"), position),
                         "unknown-role",
-                        "add it to the workflow's roles: list",
+                        Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
                         suggestion=near_miss(role, roles),
                     )
             if "form" in transition:
@@ -578,10 +658,13 @@ class _Checker:
                 for position, action in enumerate(transition.get("actions") or []):
                     if action not in self.action_names:
                         self.problem(
-                            f"unknown action {action!r}",
+                            Text(f"未知的动作 {action!r}", f"unknown action {action!r}"),
                             child_path(child_path(path, "actions"), position),
                             "unknown-action",
-                            "actions are the registered plugin names (orderloom.actions)",
+                            Text(
+                                "动作是已注册的插件名称（orderloom.actions）",
+                                "actions are the registered plugin names (orderloom.actions)",
+                            ),
                             suggestion=near_miss(action, self.action_names),
                         )
             when = transition.get("when")
@@ -602,10 +685,18 @@ class _Checker:
             state = self.states[name]
             if (state.parallel, state.region) != (target.parallel, target.region):
                 self.problem(
-                    f"transition {trigger!r} enters {dest!r} inside region {target.region!r} from {name!r}",
+                    Text(
+                        f"流转 {trigger!r} 从 {name!r} 直接进入并行区域 {target.region!r} 中的 {dest!r}",
+                        f"transition {trigger!r} enters {dest!r} inside region {target.region!r} "
+                        f"from {name!r}",
+                    ),
                     path,
                     "region-scope",
-                    f"go to the parallel state {target.parallel!r}: every region starts at its initial state",
+                    Text(
+                        f"请改为进入并行状态 {target.parallel!r}：每个区域都从它的初始状态开始",
+                        f"go to the parallel state {target.parallel!r}: "
+                        "every region starts at its initial state",
+                    ),
                 )
                 return
 
@@ -614,10 +705,16 @@ class _Checker:
     ) -> None:
         if "rules" not in transition:
             self.problem(
-                f"'dest' maps outcomes to states, so transition {transition['trigger']!r} needs 'rules:'",
+                Text(
+                    f"'dest' 把结果对应到状态，因此流转 {transition['trigger']!r} 需要 'rules:'",
+                    f"'dest' maps outcomes to states, so transition {transition['trigger']!r} needs 'rules:'",
+                ),
                 path,
                 "dest-without-rules",
-                "name the rule file whose outcome picks the dest, or give one dest state",
+                Text(
+                    "请写明由哪个规则文件的结果选择目标状态，或只给一个目标状态",
+                    "name the rule file whose outcome picks the dest, or give one dest state",
+                ),
             )
             return
         if ruleset is None:
@@ -628,15 +725,24 @@ class _Checker:
         for outcome in outcomes:
             if outcome not in dest:
                 self.problem(
-                    f"outcome {outcome!r} of {transition['rules']!r} has no state in 'dest'",
+                    Text(
+                        f"{transition['rules']!r} 的结果 {outcome!r} 在 'dest' 中没有对应的状态",
+                        f"outcome {outcome!r} of {transition['rules']!r} has no state in 'dest'",
+                    ),
                     path,
                     "unmapped-outcome",
-                    f"map every outcome: {', '.join(outcomes)}",
+                    Text(
+                        f"请为每个结果指定状态：{'、'.join(outcomes)}",
+                        f"map every outcome: {', '.join(outcomes)}",
+                    ),
                 )
         for outcome in dest:
             if outcome not in outcomes:
                 self.problem(
-                    f"{transition['rules']!r} has no outcome {outcome!r}",
+                    Text(
+                        f"{transition['rules']!r} 没有结果 {outcome!r}",
+                        f"{transition['rules']!r} has no outcome {outcome!r}",
+                    ),
                     child_path(path, outcome),
                     "unknown-outcome",
                     key=True,
@@ -657,17 +763,21 @@ class _Checker:
                 continue
             reported.add((indexes[0], indexes[1]))
             file, line, _, _ = self.located.position(child_path("$.transitions", indexes[0]))
-            where = (
-                f"line {line}"
-                if file == self.located.position(child_path("$.transitions", indexes[1]))[0]
-                else f"{file}:{line}"
-            )
+            here = self.located.position(child_path("$.transitions", indexes[1]))[0]
+            where = _line_words(file, line, here)
             self.problem(
-                f"trigger {trigger!r} from state {name!r} is also taken by the transition at {where};"
-                " neither has 'when' or 'rules' to choose between them",
+                Text(
+                    f"在状态 {name!r} 下，操作 {trigger!r} 还对应位于{where.zh}的流转；"
+                    "两者都没有 'when' 或 'rules' 来决定走哪一条",
+                    f"trigger {trigger!r} from state {name!r} is also taken by the transition at {where.en};"
+                    " neither has 'when' or 'rules' to choose between them",
+                ),
                 child_path(child_path("$.transitions", indexes[1]), "trigger"),
                 "ambiguous-trigger",
-                "add a 'when' condition to one of them, or narrow its source",
+                Text(
+                    "请给其中一条加上 'when' 条件，或缩小它的来源状态",
+                    "add a 'when' condition to one of them, or narrow its source",
+                ),
             )
 
     def leaves(self, transition: Mapping[str, Any], name: str, dests: list[str]) -> str | None:
@@ -706,10 +816,16 @@ class _Checker:
             judged = not (self.unknown_names or self.partial or self.broken_parallel)
             if transition.get("interrupts") and judged and not left:
                 self.warning(
-                    f"transition {trigger!r} has interrupts: true but leaves no parallel state",
+                    Text(
+                        f"流转 {trigger!r} 写了 interrupts: true，但它并不离开任何并行状态",
+                        f"transition {trigger!r} has interrupts: true but leaves no parallel state",
+                    ),
                     child_path(path, "interrupts"),
                     "interrupts-nothing",
-                    "interrupts only matters for a transition out of a parallel state; remove it",
+                    Text(
+                        "interrupts 只对离开并行状态的流转有意义；请删除它",
+                        "interrupts only matters for a transition out of a parallel state; remove it",
+                    ),
                     key=True,
                 )
             for name in left:
@@ -721,31 +837,48 @@ class _Checker:
                     if isinstance(written, list) and name in written:
                         where = child_path(where, written.index(name))
                     self.problem(
-                        f"transition {trigger!r} leaves parallel state {parallel!r} from {name!r} without "
-                        f"interrupts: true, so it waits until every region of {parallel!r} is done, which "
-                        f"never happens while the order is in {name!r}",
+                        Text(
+                            f"流转 {trigger!r} 从 {name!r} 离开并行状态 {parallel!r}，"
+                            f"但没有 interrupts: true，因此要等 {parallel!r} 的每个区域都完成，"
+                            f"而订单处于 {name!r} 时这永远不会发生",
+                            f"transition {trigger!r} leaves parallel state {parallel!r} from {name!r} "
+                            f"without interrupts: true, so it waits until every region of {parallel!r} "
+                            f"is done, which never happens while the order is in {name!r}",
+                        ),
                         where,
                         "join-never",
-                        f"add interrupts: true if it is meant to cut the other regions short (as a cancel "
-                        f"does), or start it from {parallel!r} to wait for every region",
+                        Text(
+                            "如果它是要提前结束其他区域（如取消），请加上 interrupts: true；"
+                            f"如果要等每个区域都完成，请让它从 {parallel!r} 出发",
+                            "add interrupts: true if it is meant to cut the other regions short "
+                            f"(as a cancel does), or start it from {parallel!r} to wait for every region",
+                        ),
                     )
                     continue
                 auto = first_auto.get(name)
                 if auto is not None and auto != index and not transition.get("auto"):
                     line = self.located.position(child_path("$.transitions", auto))[1]
                     self.warning(
-                        f"transition {trigger!r} out of {name!r} is never taken: once every region is "
-                        f"done, the automatic transition at line {line} leaves {name!r} first",
+                        Text(
+                            f"离开 {name!r} 的流转 {trigger!r} 永远不会被执行：一旦每个区域都完成，"
+                            f"第 {line} 行的自动流转就会先离开 {name!r}",
+                            f"transition {trigger!r} out of {name!r} is never taken: once every region is "
+                            f"done, the automatic transition at line {line} leaves {name!r} first",
+                        ),
                         child_path(path, "trigger"),
                         "after-join",
-                        "give the automatic transition a 'when', or add interrupts: true to this one if "
-                        "it may leave before the regions are done",
+                        Text(
+                            "请给那条自动流转加上 'when'；如果这一条可以在各区域完成前离开，请给它加上 "
+                            "interrupts: true",
+                            "give the automatic transition a 'when', or add interrupts: true to this one if "
+                            "it may leave before the regions are done",
+                        ),
                     )
 
     def warning(
-        self, message: str, path: str, code: str, hint: str | None = None, *, key: bool = False
+        self, words: Text, path: str, code: str, hint: Text | None = None, *, key: bool = False
     ) -> None:
-        found = self.located.problem(message, path, code, hint, key=key)
+        found = _problem_at(self.located, words, path, code, hint, key=key)
         self.out.warnings.append(replace(found, severity=Severity.WARNING))
 
     def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
@@ -765,15 +898,25 @@ class _Checker:
                     continue
                 path = child_path("$.transitions", index)
                 file, line, _, _ = self.located.position(child_path("$.transitions", earlier))
-                where = f"line {line}" if file == self.located.position(path)[0] else f"{file}:{line}"
+                where = _line_words(file, line, self.located.position(path)[0])
+                takes, takes_other = _form_words(form), _form_words(other)
                 self.problem(
-                    f"trigger {trigger!r} from state {shared!r} takes {_form_words(form)} here but "
-                    f"{_form_words(other)} in the transition at {where}; the form of the first decides "
-                    "what may be sent, before any 'when' is evaluated",
+                    Text(
+                        f"在状态 {shared!r} 下，操作 {trigger!r} 在这里{takes.zh}，而在位于{where.zh}的流转中"
+                        f"{takes_other.zh}；提交的数据先按第一条流转的表单检查，然后才会对任何 'when' 求值",
+                        f"trigger {trigger!r} from state {shared!r} takes {takes.en} here but "
+                        f"{takes_other.en} in the transition at {where.en}; the form of the first decides "
+                        "what may be sent, before any 'when' is evaluated",
+                    ),
                     child_path(path, "form" if form is not None else "trigger"),
                     "trigger-forms",
-                    "give the transitions of one trigger from one state the same form, or name them apart "
-                    "(an automatic step without a form: e.g. 'skip_payment' beside 'pay')",
+                    Text(
+                        "同一状态下同一操作的流转请使用相同的表单，或给它们起不同的名字"
+                        "（不带表单的自动步骤：例如在 'pay' 旁边用 'skip_payment'）",
+                        "give the transitions of one trigger from one state the same form, "
+                        "or name them apart "
+                        "(an automatic step without a form: e.g. 'skip_payment' beside 'pay')",
+                    ),
                 )
                 break
             seen[trigger].append((index, sources))
@@ -815,12 +958,20 @@ class _Checker:
                 if owner is None or name in inputs:
                     continue
                 self.problem(
-                    f"form {transition['form']!r} of {transition['trigger']!r} declares {name!r}, which the "
-                    f"workflow records ({owner.en}): no data may write it",
+                    Text(
+                        f"{transition['trigger']!r} 的表单 {transition['form']!r} 声明了字段 {name!r}，"
+                        f"而它由工作流记录（{owner.zh}）：任何提交的数据都不能写入它",
+                        f"form {transition['form']!r} of {transition['trigger']!r} declares {name!r}, "
+                        f"which the workflow records ({owner.en}): no data may write it",
+                    ),
                     child_path(child_path("$.transitions", index), "form"),
                     "owned-field",
-                    "remove the field from the form, or let an action of this transition write it "
-                    "(a form may send an action its input: a waybill number to logistics.waybill)",
+                    Text(
+                        "请从表单中删除该字段，或让本流转的某个动作写入它"
+                        "（表单可以把动作所需的输入发给该动作：例如把运单号发给 logistics.waybill）",
+                        "remove the field from the form, or let an action of this transition write it "
+                        "(a form may send an action its input: a waybill number to logistics.waybill)",
+                    ),
                 )
 
     def check_reachability(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
@@ -849,10 +1000,13 @@ class _Checker:
         for name, state in self.states.items():
             if name not in seen and (state.parallel is None or state.parallel in seen):
                 self.problem(
-                    f"state {name!r} cannot be reached from the initial state {self.tree['initial']!r}",
+                    Text(
+                        f"从初始状态 {self.tree['initial']!r} 无法到达状态 {name!r}",
+                        f"state {name!r} cannot be reached from the initial state {self.tree['initial']!r}",
+                    ),
                     state.json_path,
                     "unreachable",
-                    "add a transition into it, or remove it",
+                    Text("请添加一条进入它的流转，或删除它", "add a transition into it, or remove it"),
                     key=True,
                 )
 
@@ -867,10 +1021,16 @@ class _Checker:
         for name, state in self.states.items():
             if not state.final and name not in leaving:
                 self.problem(
-                    f"state {name!r} is not final but no transition leaves it",
+                    Text(
+                        f"状态 {name!r} 不是终止状态，但没有任何流转离开它",
+                        f"state {name!r} is not final but no transition leaves it",
+                    ),
                     state.json_path,
                     "dead-end",
-                    "add a transition from it, or mark it final: true",
+                    Text(
+                        "请添加一条从它出发的流转，或把它标为 final: true",
+                        "add a transition from it, or mark it final: true",
+                    ),
                     key=True,
                 )
 
@@ -901,28 +1061,48 @@ class _Checker:
                     pass
                 elif parallel is not None and trigger not in available and trigger in triggers[parallel]:
                     self.problem(
-                        f"timer fires trigger {trigger!r}, but its transition out of {parallel!r} waits "
-                        f"until every region is done, which never happens while the order is in {name!r}",
+                        Text(
+                            f"定时器触发操作 {trigger!r}，但它离开 {parallel!r} 的流转要等每个区域都完成，"
+                            f"而订单处于 {name!r} 时这永远不会发生",
+                            f"timer fires trigger {trigger!r}, but its transition out of {parallel!r} waits "
+                            f"until every region is done, which never happens while the order is in {name!r}",
+                        ),
                         child_path(path, "trigger"),
                         "timer-trigger",
-                        "add interrupts: true to that transition (as a cancel does)",
+                        Text(
+                            "请给那条流转加上 interrupts: true（如取消那样）",
+                            "add interrupts: true to that transition (as a cancel does)",
+                        ),
                     )
                 elif trigger not in available:
                     self.problem(
-                        f"timer fires trigger {trigger!r} but no transition on it leaves {name!r}",
+                        Text(
+                            f"定时器触发操作 {trigger!r}，但没有这个操作的流转离开 {name!r}",
+                            f"timer fires trigger {trigger!r} but no transition on it leaves {name!r}",
+                        ),
                         child_path(path, "trigger"),
                         "timer-trigger",
-                        "add a transition on that trigger from this state",
+                        Text(
+                            "请从这个状态添加一条该操作的流转",
+                            "add a transition on that trigger from this state",
+                        ),
                         suggestion=near_miss(trigger, available),
                     )
                 elif state.regions and trigger not in interrupting[name]:
                     self.warning(
-                        f"timer fires trigger {trigger!r}, whose transition out of {name!r} waits until "
-                        "every region is done: if they are not when the timer is due, it is cancelled",
+                        Text(
+                            f"定时器触发操作 {trigger!r}，而它离开 {name!r} 的流转要等每个区域都完成："
+                            "如果定时器到期时各区域尚未全部完成，定时器就会被取消",
+                            f"timer fires trigger {trigger!r}, whose transition out of {name!r} waits until "
+                            "every region is done: if they are not when the timer is due, it is cancelled",
+                        ),
                         child_path(path, "trigger"),
                         "timer-join",
-                        "add interrupts: true to that transition if the timer is meant to cut the "
-                        "regions short",
+                        Text(
+                            "如果定时器是要提前结束这些区域，请给那条流转加上 interrupts: true",
+                            "add interrupts: true to that transition if the timer is meant to cut the "
+                            "regions short",
+                        ),
                     )
                 if "when" in timer:
                     self.check_condition(timer["when"], child_path(path, "when"))
@@ -1006,12 +1186,12 @@ class _Checker:
 
     def add_finding(self, finding: Finding, file: str, line: int, column: int, json_path: str) -> None:
         problem = Problem(
-            finding.text,
+            _english_only(finding.text),
             file,
             line,
             column + finding.column - 1 if line and column else 0,
             json_path,
-            finding.hint,
+            None if finding.hint is None else _english_only(finding.hint),
             finding.code,
             finding.severity,
             finding.suggestion,
@@ -1034,14 +1214,21 @@ def discover_with_problems(root: Path) -> tuple[dict[str, Path], list[Problem]]:
         name = tree["workflow"]
         if name in found:
             line, column = marks.at("$.workflow")
+            other = shown_path(found[name], root)
             problems.append(
                 Problem(
-                    f"workflow {name!r} is also defined in {shown_path(found[name], root)}",
+                    Text(
+                        f"工作流 {name!r} 也在 {other} 中定义",
+                        f"workflow {name!r} is also defined in {other}",
+                    ),
                     shown,
                     line,
                     column,
                     "$.workflow",
-                    "workflow names are unique across the definitions root",
+                    Text(
+                        "工作流名称在整个定义根目录中必须唯一",
+                        "workflow names are unique across the definitions root",
+                    ),
                     "duplicate-workflow",
                 )
             )
@@ -1058,18 +1245,27 @@ def _resolve(
     tree, marks, problems = load_file(path, shown, "yaml")
     if tree is None:
         if not problems:  # nothing but blanks and comments
-            hint = (
+            hint = Text(
+                "工作流以 schema_version、workflow、department、title、initial、states "
+                "和 transitions 开头；覆盖定义以 schema_version、extends 和 workflow 开头；"
+                "规则文件以 schema_version、ruleset 和 kind 开头",
                 "a workflow starts with schema_version, workflow, department, title, initial, states and "
                 "transitions; an overlay with schema_version, extends and workflow; a rule file with "
-                "schema_version, ruleset and kind"
+                "schema_version, ruleset and kind",
             )
-            problems = [Problem("the file is empty", shown, 1, 1, "$", hint, "empty-file")]
+            empty = Text("文件是空的", "the file is empty")
+            problems = [Problem(empty, shown, 1, 1, "$", hint, "empty-file")]
         return None, problems
     located = Located.single(tree, shown, marks)
     if not isinstance(tree, dict):
         return None, [
             *problems,
-            located.problem("a workflow file must be a mapping (key: value)", "$", "wrong-type"),
+            _problem_at(
+                located,
+                Text("工作流文件必须是映射（键: 值）", "a workflow file must be a mapping (key: value)"),
+                "$",
+                "wrong-type",
+            ),
         ]
     problems.extend(schema_problems(tree, located))
     if "extends" not in tree:
@@ -1080,20 +1276,30 @@ def _resolve(
     name = tree["extends"]
     base_path = workflows.get(name)
     if base_path is None:
-        message = f"unknown workflow {name!r} in extends"
-        return None, [
-            located.problem(message, "$.extends", "unknown-workflow", suggestion=near_miss(name, workflows))
-        ]
+        words = Text(f"extends 中有未知的工作流 {name!r}", f"unknown workflow {name!r} in extends")
+        suggestion = near_miss(name, workflows)
+        return None, [_problem_at(located, words, "$.extends", "unknown-workflow", suggestion=suggestion)]
     if base_path.resolve() in chain or len(chain) > MAX_EXTENDS:
         return None, [
-            located.problem(
-                f"workflow {name!r} extends itself through overlays", "$.extends", "extends-cycle"
+            _problem_at(
+                located,
+                Text(
+                    f"工作流 {name!r} 经由覆盖定义又扩展回它自己",
+                    f"workflow {name!r} extends itself through overlays",
+                ),
+                "$.extends",
+                "extends-cycle",
             )
         ]
     base, base_problems = _resolve(base_path, root, workflows, (*chain, path.resolve()))
     if base is None or base_problems:
         return None, [
-            located.problem(f"the workflow {name!r} it extends has problems", "$.extends", "bad-base"),
+            _problem_at(
+                located,
+                Text(f"它所扩展的工作流 {name!r} 有问题", f"the workflow {name!r} it extends has problems"),
+                "$.extends",
+                "bad-base",
+            ),
             *base_problems,
         ]
     result, overlay_problems = apply_overlay(base, located)

@@ -139,12 +139,17 @@ def load_bundle(
 def _not_a_workflow(path: Path, root: Path) -> Problem | None:
     """A form or rule file given where a workflow is expected, said plainly."""
     shown = shown_path(path, root)
-    hint = "publish the workflow that names it; its forms and rule files are published with it"
+    hint = Text(
+        "请发布引用它的工作流；它的表单和规则文件会随工作流一起发布",
+        "publish the workflow that names it; its forms and rule files are published with it",
+    )
     if path.suffix == ".json":
-        return Problem("this is a form, not a workflow", shown, 1, 1, "$", hint, "not-a-workflow")
+        words = Text("这是表单，不是工作流", "this is a form, not a workflow")
+        return Problem(words, shown, 1, 1, "$", hint, "not-a-workflow")
     tree, _, problems = load_file(path, shown, "yaml")
     if not problems and isinstance(tree, dict) and "ruleset" in tree and "workflow" not in tree:
-        return Problem("this is a rule file, not a workflow", shown, 1, 1, "$", hint, "not-a-workflow")
+        words = Text("这是规则文件，不是工作流", "this is a rule file, not a workflow")
+        return Problem(words, shown, 1, 1, "$", hint, "not-a-workflow")
     return None
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from engine.common.text import Text
 from engine.dsl.checks import YAML_SUFFIXES, check_workflow, discover_with_problems
 from engine.dsl.loader import load_file, shown_path
 from engine.errors import Problem, sorted_problems
@@ -81,7 +82,8 @@ def validate_paths(
         elif path.exists():
             files.append(path)
         else:
-            problems.append(Problem("no such file or folder", str(path), 0, 0, "$", None, "io"))
+            missing = Text("没有这个文件或文件夹", "no such file or folder")
+            problems.append(Problem(missing, str(path), 0, 0, "$", None, "io"))
     for file in dict.fromkeys(files):
         problems.extend(
             validate_file(

@@ -203,3 +203,20 @@ def test_discover_refuses_a_name_used_twice(tmp_path: Path) -> None:
     assert (problem.code, problem.line, problem.column) == ("duplicate-workflow", 4, 11)
     assert problem.file == "workflows/retail/retail-order.yaml"
     assert "also defined in workflows/copy.yaml" in problem.message
+
+
+def test_a_form_or_rule_file_given_as_a_workflow_is_refused_in_chinese_and_english(tmp_path: Path) -> None:
+    root = copy_root(tmp_path)
+    for relative, zh, en in (
+        ("forms/retail/order.json", "这是表单，不是工作流", "this is a form, not a workflow"),
+        ("rules/retail/audit.yaml", "这是规则文件，不是工作流", "this is a rule file, not a workflow"),
+    ):
+        with pytest.raises(DefinitionError) as caught:
+            load_bundle(root / relative, root)
+        [problem] = caught.value.problems
+        assert (problem.code, problem.message_in("zh"), problem.message) == ("not-a-workflow", zh, en)
+        assert problem.hint_in("zh") == "请发布引用它的工作流；它的表单和规则文件会随工作流一起发布"
+        assert problem.hint == (
+            "publish the workflow that names it; its forms and rule files are published with it"
+        )
+        assert caught.value.message("zh") == f"{relative}:1:1: 错误: {zh}（提示：{problem.hint_in('zh')}）"

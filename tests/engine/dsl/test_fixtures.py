@@ -8,6 +8,7 @@ An invalid fixture starts with its expectations, one per line, in the order they
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,41 @@ def test_invalid_fixture_reports_exactly_its_expected_problems(path: Path) -> No
         assert problem.severity == "error"
         assert problem.code
         assert problem.json_path.startswith("$")
+
+
+# The codes of the problems the workflow checks (engine/dsl/checks.py) word themselves, in the workflow
+# file they check: the schema's, the loader's, the overlays' and the conditions' have their own tests.
+WORKFLOW_CHECK_CODES = frozenset(
+    {
+        *("unknown-state", "final-parallel", "final-timers", "region-no-final", "unknown-role"),
+        *("missing-file", "bad-form", "bad-rules", "unsupported-rules-kind", "bad-condition"),
+        *("reserved-trigger", "refusal-without-when", "from-final", "unknown-action", "region-scope"),
+        *("dest-without-rules", "unmapped-outcome", "unknown-outcome", "ambiguous-trigger"),
+        *("interrupts-nothing", "join-never", "after-join", "trigger-forms", "owned-field"),
+        *("unreachable", "dead-end", "timer-trigger", "timer-join", "duplicate-workflow", "empty-file"),
+        *("unknown-workflow", "extends-cycle", "bad-base"),
+    }
+)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_problem_the_workflow_checks_find_in_a_fixture_is_worded_in_chinese() -> None:
+    seen = set()
+    for path in sorted(INVALID.glob("*.yaml")):
+        for problem in problems_of(path):
+            if problem.code not in WORKFLOW_CHECK_CODES or problem.file != f"invalid/{path.name}":
+                continue
+            seen.add(problem.code)
+            where = f"{path.name}: {problem.message}"
+            assert CJK.search(problem.words.zh), where
+            assert problem.words.zh != problem.words.en, where
+            assert CJK.search(problem.message_in("zh")), where
+            # a condition's hint is the expression checks' own (engine.rules.expr)
+            if problem.hint_words is not None and problem.code != "bad-condition":
+                assert CJK.search(problem.hint_words.zh), where
+                assert problem.hint_words.zh != problem.hint_words.en, where
+                assert problem.hint_in("zh") == problem.hint_words.zh
+    assert len(seen) >= 25, sorted(seen)
 
 
 def test_every_problem_code_of_the_language_has_a_fixture() -> None:

@@ -91,6 +91,7 @@ def test_folders_are_walked_for_workflows_rules_and_forms(tmp_path: Path) -> Non
 def test_a_missing_path_is_a_problem(tmp_path: Path) -> None:
     problems = validate_paths([tmp_path / "nowhere.yaml"], tmp_path)
     assert [p.message for p in problems] == ["no such file or folder"]
+    assert [p.message_in("zh") for p in problems] == ["没有这个文件或文件夹"]
 
 
 def test_a_form_outside_the_definitions_root_is_not_read(tmp_path: Path) -> None:
