@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from engine.common.text import Text
 from engine.dsl.loader import Marks, load_file
 from engine.errors import Problem
 from engine.rules.kinds import check_ruleset
@@ -27,7 +28,9 @@ def read_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
     if tree is None:
         return None, problems, marks
     if not isinstance(tree, dict):
-        problem = Problem("a rule file must be a mapping", shown, 1, 1, "$", None, "rules")
+        problem = Problem(
+            Text("规则文件必须是映射", "a rule file must be a mapping"), shown, 1, 1, "$", None, "rules"
+        )
         return None, [*problems, problem], marks
     for problem in check_ruleset(tree, shown):
         if problem.line == 0:

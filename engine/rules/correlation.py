@@ -191,10 +191,13 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     if "rules" in doc:
         problems.append(
             Problem(
-                "a correlation rule set lists 'patterns', not 'rules'",
+                Text(
+                    "事件关联规则集列出的是 'patterns'，不是 'rules'",
+                    "a correlation rule set lists 'patterns', not 'rules'",
+                ),
                 file,
                 json_path="$.rules",
-                hint_words="rename 'rules:' to 'patterns:'",
+                hint_words=Text("把 'rules:' 改名为 'patterns:'", "rename 'rules:' to 'patterns:'"),
                 code="correlation",
             )
         )
@@ -211,10 +214,16 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             if name in seen:
                 problems.append(
                     Problem(
-                        f"pattern {name!r} is defined twice (first as pattern {seen[name] + 1})",
+                        Text(
+                            f"关联模式 {name!r} 定义了两次（第一次是第 {seen[name] + 1} 个关联模式）",
+                            f"pattern {name!r} is defined twice (first as pattern {seen[name] + 1})",
+                        ),
                         file,
                         json_path=f"{path}.name",
-                        hint_words="give every pattern its own name; matches are recorded by it",
+                        hint_words=Text(
+                            "每个关联模式都要有自己的名称：匹配结果按名称记录",
+                            "give every pattern its own name; matches are recorded by it",
+                        ),
                         code="duplicate-pattern",
                     )
                 )
@@ -230,10 +239,13 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         if isinstance(within, str) and not _DURATION.match(within):
             problems.append(
                 Problem(
-                    f"{within!r} is not a duration",
+                    Text(f"{within!r} 不是时长", f"{within!r} is not a duration"),
                     file,
                     json_path=f"{path}.within",
-                    hint_words="a whole number followed by s, m, h or d, e.g. 10m or 1h",
+                    hint_words=Text(
+                        "一个整数后跟 s、m、h 或 d，如 10m 或 1h",
+                        "a whole number followed by s, m, h or d, e.g. 10m or 1h",
+                    ),
                     code="correlation",
                 )
             )
@@ -499,7 +511,10 @@ class Correlator:
             raise
         if code == _OBSERVED:
             self._unregister(fact)
-            raise EngineError(f"durable-rules already holds a fact with the id hash of {fact_id!r}")
+            raise EngineError(
+                f"durable-rules already holds a fact with the id hash of {fact_id!r}",
+                zh=f"durable-rules 中已有一个事实的标识哈希与 {fact_id!r} 的相同",
+            )
         heapq.heappush(self._expiry, (at + pattern.within_seconds, number, fact_id))
         matches = []
         for found in fired:

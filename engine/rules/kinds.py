@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from engine.common.text import Text
 from engine.errors import DefinitionError, Problem
 from engine.rules import correlation, routing, ruleset, tables
 from engine.rules.ruleset import RuleKind, content_hash, said_once, schema_problems
@@ -40,14 +41,23 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
     Problems carry ``json_path`` (``$.rules[0].when``) but no line: the caller maps paths to lines.
     """
     if not isinstance(doc, Mapping):
-        return [Problem("a rule file must be a mapping of keys to values", file, code="schema")]
+        return [
+            Problem(
+                Text("规则文件必须是键到值的映射", "a rule file must be a mapping of keys to values"),
+                file,
+                code="schema",
+            )
+        ]
     problems = schema_problems(doc, file)
     kind = rule_kind(doc.get("kind"))
     if kind is None:
         if isinstance(doc.get("kind"), str) and not problems:
             problems.append(
                 Problem(
-                    f"rule sets of kind {doc['kind']!r} are not supported by this version",
+                    Text(
+                        f"此版本不支持 {doc['kind']!r} 类规则集",
+                        f"rule sets of kind {doc['kind']!r} are not supported by this version",
+                    ),
                     file,
                     json_path="$.kind",
                     code="unsupported-kind",
@@ -59,11 +69,15 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
             if key in doc:
                 problems.append(
                     Problem(
-                        f"{key!r} belongs to correlation rule sets; a rule file of kind {kind.name!r} runs "
-                        "for the orders of the workflows that name it",
+                        Text(
+                            f"{key!r} 只用于事件关联规则集；{kind.name!r} 类规则文件"
+                            "作用于引用它的工作流的订单",
+                            f"{key!r} belongs to correlation rule sets; a rule file of kind {kind.name!r} "
+                            "runs for the orders of the workflows that name it",
+                        ),
                         file,
                         json_path=f"$.{key}",
-                        hint_words=f"remove {key!r}",
+                        hint_words=Text(f"删除 {key!r}", f"remove {key!r}"),
                         code="foreign-key",
                     )
                 )

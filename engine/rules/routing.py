@@ -53,6 +53,11 @@ WAREHOUSE_CRITERIA = ("stock", "distance")
 CARRIER_CRITERIA = ("cost", "promise")
 DEFAULT_WEIGHT_KG = 1.0
 DEFAULT_DISTANCE_KM = 2000.0
+# What a routing file's two sides are called in a message.
+_SIDE_WORDS = {
+    "warehouses": (Text("仓库", "warehouses"), Text("仓库", "warehouse")),
+    "carriers": (Text("承运商", "carriers"), Text("承运商", "carrier")),
+}
 # Keys of the other kinds that mean nothing in a routing file.
 _FOREIGN_KEYS = (
     "rules",
@@ -487,20 +492,31 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     for key in _FOREIGN_KEYS:
         if key in doc:
             problem(
-                f"key {key!r} is not used by routing rule sets",
+                Text(f"路由规则集不使用键 {key!r}", f"key {key!r} is not used by routing rule sets"),
                 f"$.{key}",
-                "routing decides with warehouses, carriers and weights; remove it",
+                Text(
+                    "路由按仓库、承运商和权重作出决定：请删除它",
+                    "routing decides with warehouses, carriers and weights; remove it",
+                ),
                 "foreign-key",
             )
     weights = doc.get("weights")
     if isinstance(weights, Mapping):
         for side, criteria in (("warehouses", WAREHOUSE_CRITERIA), ("carriers", CARRIER_CRITERIA)):
             if not any(_number(weights.get(name)) and weights[name] > 0 for name in criteria):
+                sides = _SIDE_WORDS[side][0]
                 problem(
-                    f"no weight ranks the {side}: give {' or '.join(criteria)} a weight above 0",
+                    Text(
+                        f"没有给{sides.zh}排序的权重：请给 {' 或 '.join(criteria)} 一个大于 0 的权重",
+                        f"no weight ranks the {side}: give {' or '.join(criteria)} a weight above 0",
+                    ),
                     "$.weights",
-                    "e.g. weights: {stock: 0.4, distance: 0.3, cost: 0.2, promise: 0.1}; "
-                    "without one, file order alone decides",
+                    Text(
+                        "例如 weights: {stock: 0.4, distance: 0.3, cost: 0.2, promise: 0.1}；"
+                        "没有权重时只按文件中的顺序决定",
+                        "e.g. weights: {stock: 0.4, distance: 0.3, cost: 0.2, promise: 0.1}; "
+                        "without one, file order alone decides",
+                    ),
                     "no-weight",
                     Severity.WARNING,
                 )
@@ -516,10 +532,17 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             name = raw.get("name")
             if isinstance(name, str):
                 if name in seen:
+                    one = _SIDE_WORDS[side][1]
                     problem(
-                        f"{side[:-1]} {name!r} is listed twice (first as {side[:-1]} {seen[name] + 1})",
+                        Text(
+                            f"{one.zh} {name!r} 列出了两次（第一次是第 {seen[name] + 1} 个{one.zh}）",
+                            f"{one.en} {name!r} is listed twice (first as {one.en} {seen[name] + 1})",
+                        ),
                         f"{path}.name",
-                        "list every candidate once; traces and outputs name them",
+                        Text(
+                            "每个候选只列一次：求值记录和输出都按名称指明它们",
+                            "list every candidate once; traces and outputs name them",
+                        ),
                         "duplicate-candidate",
                     )
                 else:
@@ -533,9 +556,15 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 for province in distances:
                     if province not in serves and province != raw.get("province"):
                         problem(
-                            f"warehouse {name!r} has a distance to {province!r} but does not serve it",
+                            Text(
+                                f"仓库 {name!r} 写了到 {province!r} 的距离，却不配送到该省份",
+                                f"warehouse {name!r} has a distance to {province!r} but does not serve it",
+                            ),
                             f"{path}.distances.{province}",
-                            "add the province to serves, or remove its distance",
+                            Text(
+                                "把该省份加入 serves，或删除它的距离",
+                                "add the province to serves, or remove its distance",
+                            ),
                             "unserved-distance",
                             Severity.WARNING,
                             suggestion=near_miss(str(province), [str(p) for p in serves]),

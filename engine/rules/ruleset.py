@@ -289,9 +289,9 @@ class FileProblems:
 
     def __call__(
         self,
-        message: str,
+        message: Text,
         json_path: str,
-        hint: str | None,
+        hint: Text | None,
         code: str,
         severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
@@ -344,10 +344,12 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 if key not in known:
                     problems.append(
                         Problem(
-                            f"unknown key {key!r}",
+                            Text(f"未知的键 {key!r}", f"unknown key {key!r}"),
                             file,
                             json_path=f"{error.json_path}.{key}",
-                            hint_words="allowed keys: " + ", ".join(known),
+                            hint_words=Text(
+                                "可用的键：" + "、".join(known), "allowed keys: " + ", ".join(known)
+                            ),
                             code="unknown-key",
                             suggestion=near_miss(str(key), known),
                         )
@@ -355,7 +357,9 @@ def _schema_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
             continue
         hint = None
         if error.validator == "pattern":
-            hint = "names use letters, digits, '-', '_' and '.'"
+            hint = Text(
+                "名称只能由字母、数字、'-'、'_' 和 '.' 组成", "names use letters, digits, '-', '_' and '.'"
+            )
         problems.append(
             Problem(schema_message(error), file, json_path=error.json_path, hint_words=hint, code="schema")
         )
@@ -372,10 +376,13 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
         if outcomes and isinstance(value, str) and value not in outcomes:
             problems.append(
                 Problem(
-                    f"unknown outcome {value!r}",
+                    Text(f"未知的结果 {value!r}", f"unknown outcome {value!r}"),
                     file,
                     json_path=json_path,
-                    hint_words="outcomes of this file: " + ", ".join(outcomes),
+                    hint_words=Text(
+                        "此文件的结果：" + "、".join(outcomes),
+                        "outcomes of this file: " + ", ".join(outcomes),
+                    ),
                     code="unknown-outcome",
                     suggestion=near_miss(value, outcomes),
                 )
@@ -385,10 +392,16 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
     if doc.get("kind") == "audit" and outcomes and HOLD not in outcomes:
         problems.append(
             Problem(
-                f"an audit rule set needs {HOLD!r} among its outcomes",
+                Text(
+                    f"审核规则集的结果中必须有 {HOLD!r}",
+                    f"an audit rule set needs {HOLD!r} among its outcomes",
+                ),
                 file,
                 json_path="$.outcomes",
-                hint_words="a rule that cannot be evaluated holds the order for review",
+                hint_words=Text(
+                    "无法求值的规则会把订单挂起待审",
+                    "a rule that cannot be evaluated holds the order for review",
+                ),
                 code="missing-hold",
             )
         )
@@ -405,10 +418,16 @@ def _meaning_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
             if name in seen:
                 problems.append(
                     Problem(
-                        f"rule {name!r} is defined twice (first as rule {seen[name] + 1})",
+                        Text(
+                            f"规则 {name!r} 定义了两次（第一次是第 {seen[name] + 1} 条规则）",
+                            f"rule {name!r} is defined twice (first as rule {seen[name] + 1})",
+                        ),
                         file,
                         json_path=f"{path}.name",
-                        hint_words="give every rule its own name; traces and reasons name rules",
+                        hint_words=Text(
+                            "每条规则都要有自己的名称：求值记录和理由都按名称指明规则",
+                            "give every rule its own name; traces and reasons name rules",
+                        ),
                         code="duplicate-rule",
                     )
                 )

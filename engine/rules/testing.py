@@ -18,6 +18,7 @@ tables and routing. The shape of cases files is documented in docs/rules-languag
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
+from engine.common.text import Text
 from engine.dsl.loader import Marks, load_json, load_yaml, read_definition
 from engine.errors import EngineError, Problem
 from engine.rules.expr import ALLOWED_ROOTS
@@ -63,7 +65,13 @@ TOP_KEYS = ("schema_version", "ruleset", "cases")
 CASE_KEYS = ("name", "description", "input", "expect")
 INPUT_KEYS = (*sorted(ALLOWED_ROOTS), "stock")
 EXPECT_KEYS = ("outcome", "queue", "rules", "outputs")
-INPUT_HINT = "order: {total: 5000, lines: [...]}  (the order's fields under 'order')"
+INPUT_HINT = Text(
+    "order: {total: 5000, lines: [...]}（订单的字段写在 'order' 下）",
+    "order: {total: 5000, lines: [...]}  (the order's fields under 'order')",
+)
+# Where names are read from, as a problem says it.
+_CASE_INPUT = Text("用例的 input", "a case's input")
+_THE_DATA = Text("数据", "the data")
 _MAPPING_INPUTS = frozenset({"order", "data", "stock", "actor", "customer", "event"})
 _LIST_INPUTS = frozenset({"children"})
 MAX_INPUT_BYTES = 64 * 1024  # data given to try a rule set on (the studio's console): a few orders' worth
@@ -105,11 +113,24 @@ def load_cases_file(path: Path, shown: str) -> CasesFile:
     try:
         data = read_definition(path)
     except ValueError as error:
-        return CasesFile(shown, None, (), (Problem(str(error), shown, 1, 1, "$", None, "too-large"),))
+        return CasesFile(shown, None, (), (Problem(_too_large(error), shown, 1, 1, "$", None, "too-large"),))
     except OSError as error:
-        problem = Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")
-        return CasesFile(shown, None, (), (problem,))
+        words = Text(f"无法读取文件：{error.strerror}", f"cannot read the file: {error.strerror}")
+        return CasesFile(shown, None, (), (Problem(words, shown, 0, 0, "$", None, "io"),))
     return load_cases(data, shown)
+
+
+_SIZES = re.compile(r"^the file is (\d+) bytes; the limit is (\d+)$")
+
+
+def _too_large(error: ValueError) -> Text:
+    """``read_definition``'s refusal of a file past its size limit, in both languages (it names both
+    sizes in English only)."""
+    said = str(error)
+    sizes = _SIZES.match(said)
+    if sizes is None:
+        return Text(f"文件过大：{said}", said)
+    return Text(f"文件有 {sizes[1]} 字节，超过上限 {sizes[2]} 字节", said)
 
 
 def load_cases(text: str | bytes, file: str = "<cases>") -> CasesFile:
@@ -132,18 +153,19 @@ def read_input(
     their marks: ``(names, [])``, or ``(None, problems)`` with every problem at its line and column."""
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        problem = Problem(
-            f"the data is {size} bytes; the limit is {max_bytes}", file, 1, 1, "$", None, "too-large"
+        words = Text(
+            f"数据有 {size} 字节，超过上限 {max_bytes} 字节",
+            f"the data is {size} bytes; the limit is {max_bytes}",
         )
-        return None, [problem]
+        return None, [Problem(words, file, 1, 1, "$", None, "too-large")]
     if not text.strip():
-        return None, [Problem("there is no data", file, 1, 1, "$", INPUT_HINT, "empty")]
+        return None, [Problem(Text("没有数据", "there is no data"), file, 1, 1, "$", INPUT_HINT, "empty")]
     load = load_json if text.lstrip().startswith("{") else load_yaml
     tree, marks, problems = load(text, file, max_bytes=max_bytes)
     if tree is None or problems:
         return None, problems
     reader = _CasesReader(file, marks)
-    names = reader.input(tree, "$", where="the data")
+    names = reader.input(tree, "$", where=_THE_DATA)
     return (None, reader.problems) if reader.problems else (names, [])
 
 
@@ -155,9 +177,9 @@ class _CasesReader:
 
     def problem(
         self,
-        message: str,
+        message: Text,
         path: str,
-        hint: str | None = None,
+        hint: Text | None = None,
         code: str = "cases",
         key: bool = False,
         suggestion: str | None = None,
@@ -167,13 +189,17 @@ class _CasesReader:
             Problem(message, self.file, line, column, path, hint, code, suggestion=suggestion)
         )
 
-    def unknown_keys(self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: str) -> None:
+    def unknown_keys(
+        self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: Text
+    ) -> None:
         for key in mapping:
             if key not in allowed:
                 self.problem(
-                    f"unknown key {key!r} in {where}",
+                    Text(
+                        f"{_spaced(where.zh, '中')}有未知的键 {key!r}", f"unknown key {key!r} in {where.en}"
+                    ),
                     child_path(path, str(key)),
-                    "allowed keys: " + ", ".join(allowed),
+                    Text("可用的键：" + "、".join(allowed), "allowed keys: " + ", ".join(allowed)),
                     "unknown-key",
                     key=True,
                     suggestion=near_miss(str(key), allowed),
@@ -181,31 +207,54 @@ class _CasesReader:
 
     def read(self, tree: Any) -> tuple[str | None, list[Case]]:
         if not isinstance(tree, dict):
-            self.problem("a cases file must be a mapping with a 'cases' list", "$", code="schema")
+            self.problem(
+                Text(
+                    "用例文件必须是含有 'cases' 列表的映射",
+                    "a cases file must be a mapping with a 'cases' list",
+                ),
+                "$",
+                code="schema",
+            )
             return None, []
-        self.unknown_keys(tree, "$", TOP_KEYS, "a cases file")
+        self.unknown_keys(tree, "$", TOP_KEYS, Text("用例文件", "a cases file"))
         version = tree.get("schema_version", CASES_SCHEMA_VERSION)
         if version != CASES_SCHEMA_VERSION:
             self.problem(
-                f"schema_version {version!r} is not read by this version; write {CASES_SCHEMA_VERSION}",
+                Text(
+                    f"此版本不能读取 schema_version {version!r}；请写 {CASES_SCHEMA_VERSION}",
+                    f"schema_version {version!r} is not read by this version; write {CASES_SCHEMA_VERSION}",
+                ),
                 "$.schema_version",
                 code="schema",
             )
         ruleset = tree.get("ruleset")
         if ruleset is not None and not isinstance(ruleset, str):
-            self.problem("'ruleset' must be the name of a rule set (text)", "$.ruleset", code="schema")
+            self.problem(
+                Text(
+                    "'ruleset' 必须是规则集的名称（文本）", "'ruleset' must be the name of a rule set (text)"
+                ),
+                "$.ruleset",
+                code="schema",
+            )
             ruleset = None
         raw_cases = tree.get("cases")
         if raw_cases is None:
             self.problem(
-                "a cases file needs a 'cases' list",
+                Text("用例文件需要 'cases' 列表", "a cases file needs a 'cases' list"),
                 "$",
-                "cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}]",
+                Text(
+                    "例如：cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}]",
+                    "cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}]",
+                ),
                 "schema",
             )
             return ruleset, []
         if not isinstance(raw_cases, list) or not raw_cases:
-            self.problem("'cases' must be a non-empty list of cases", "$.cases", code="schema")
+            self.problem(
+                Text("'cases' 必须是非空的用例列表", "'cases' must be a non-empty list of cases"),
+                "$.cases",
+                code="schema",
+            )
             return ruleset, []
         cases: list[Case] = []
         seen: dict[str, int] = {}
@@ -215,9 +264,15 @@ class _CasesReader:
                 continue
             if case.name in seen:
                 self.problem(
-                    f"case {case.name!r} is defined twice (first as case {seen[case.name] + 1})",
+                    Text(
+                        f"用例 {case.name!r} 定义了两次（第一次是第 {seen[case.name] + 1} 个用例）",
+                        f"case {case.name!r} is defined twice (first as case {seen[case.name] + 1})",
+                    ),
                     f"$.cases[{index}].name",
-                    "give every case its own name; results name cases",
+                    Text(
+                        "每个用例都要有自己的名称：运行结果按名称指明用例",
+                        "give every case its own name; results name cases",
+                    ),
                     "duplicate-case",
                 )
                 continue
@@ -227,29 +282,50 @@ class _CasesReader:
 
     def case(self, raw: Any, path: str) -> Case | None:
         if not isinstance(raw, dict):
-            self.problem("a case must be a mapping with name, input and expect", path, code="schema")
+            self.problem(
+                Text(
+                    "用例必须是含有 name、input 和 expect 的映射",
+                    "a case must be a mapping with name, input and expect",
+                ),
+                path,
+                code="schema",
+            )
             return None
         before = len(self.problems)
-        self.unknown_keys(raw, path, CASE_KEYS, "a case")
+        self.unknown_keys(raw, path, CASE_KEYS, Text("用例", "a case"))
         for key in ("name", "input", "expect"):
             if key not in raw:
-                self.problem(f"a case needs {key!r}", path, code="schema")
+                self.problem(Text(f"用例缺少 {key!r}", f"a case needs {key!r}"), path, code="schema")
         name = raw.get("name")
         if "name" in raw and (not isinstance(name, str) or not name.strip()):
-            self.problem("a case's name must be non-empty text", f"{path}.name", code="schema")
+            self.problem(
+                Text("用例的 name 必须是非空文本", "a case's name must be non-empty text"),
+                f"{path}.name",
+                code="schema",
+            )
         if "description" in raw and not isinstance(raw["description"], str):
-            self.problem("a case's description must be text", f"{path}.description", code="schema")
+            self.problem(
+                Text("用例的 description 必须是文本", "a case's description must be text"),
+                f"{path}.description",
+                code="schema",
+            )
         env = self.input(raw.get("input"), f"{path}.input") if "input" in raw else {}
         expect = self.expect(raw.get("expect"), f"{path}.expect") if "expect" in raw else {}
         if len(self.problems) > before or not isinstance(name, str):
             return None
         return Case(name, env, expect, self.file, self.marks.at(path)[0], path)
 
-    def input(self, raw: Any, path: str, where: str = "a case's input") -> dict[str, Any]:
+    def input(self, raw: Any, path: str, where: Text = _CASE_INPUT) -> dict[str, Any]:
         if not isinstance(raw, dict):
-            what = "'input'" if where == "a case's input" else where
+            what = Text("'input'", "'input'") if where == _CASE_INPUT else where
             self.problem(
-                f"{what} must be a mapping of names (order, data, now, …)", path, INPUT_HINT, "schema"
+                Text(
+                    f"{_spaced(what.zh, '必须是名称的映射')}（order、data、now……）",
+                    f"{what.en} must be a mapping of names (order, data, now, …)",
+                ),
+                path,
+                INPUT_HINT,
+                "schema",
             )
             return {}
         self.unknown_keys(raw, path, INPUT_KEYS, where)
@@ -257,18 +333,25 @@ class _CasesReader:
         for key, value in raw.items():
             if key not in INPUT_KEYS:
                 continue
-            where = child_path(path, key)
+            at = child_path(path, key)
             if key in _MAPPING_INPUTS and not isinstance(value, dict):
-                self.problem(f"input {key!r} must be a mapping", where, code="schema")
+                self.problem(
+                    Text(f"输入 {key!r} 必须是映射", f"input {key!r} must be a mapping"), at, code="schema"
+                )
             elif key in _LIST_INPUTS and not isinstance(value, list):
-                self.problem(f"input {key!r} must be a list", where, code="schema")
+                self.problem(
+                    Text(f"输入 {key!r} 必须是列表", f"input {key!r} must be a list"), at, code="schema"
+                )
             elif key == "now":
                 moment = _moment(value)
                 if moment is None:
                     self.problem(
-                        f"input 'now' must be an ISO-8601 time with an offset, not {value!r}",
-                        where,
-                        "now: '2026-11-30T10:00:00+08:00'",
+                        Text(
+                            f"输入 'now' 必须是带时区偏移的 ISO-8601 时间，而不是 {value!r}",
+                            f"input 'now' must be an ISO-8601 time with an offset, not {value!r}",
+                        ),
+                        at,
+                        Text("例如：now: '2026-11-30T10:00:00+08:00'", "now: '2026-11-30T10:00:00+08:00'"),
                         "schema",
                     )
                 env[key] = moment
@@ -279,12 +362,15 @@ class _CasesReader:
     def expect(self, raw: Any, path: str) -> dict[str, Any]:
         if not isinstance(raw, dict) or not raw:
             self.problem(
-                "'expect' must be a mapping of what to check: outcome, queue, rules, outputs",
+                Text(
+                    "'expect' 必须是要检查的内容的映射：outcome、queue、rules、outputs",
+                    "'expect' must be a mapping of what to check: outcome, queue, rules, outputs",
+                ),
                 path,
                 code="schema",
             )
             return {}
-        self.unknown_keys(raw, path, EXPECT_KEYS, "a case's expect")
+        self.unknown_keys(raw, path, EXPECT_KEYS, Text("用例的 expect", "a case's expect"))
         expect: dict[str, Any] = {}
         for key, value in raw.items():
             where = child_path(path, key)
@@ -292,25 +378,47 @@ class _CasesReader:
                 if isinstance(value, str):
                     expect[key] = value
                 else:
-                    self.problem("'outcome' must be text", where, code="schema")
+                    self.problem(Text("'outcome' 必须是文本", "'outcome' must be text"), where, code="schema")
             elif key == "queue":
                 if value is None or isinstance(value, str):
                     expect[key] = value
                 else:
-                    self.problem("'queue' must be text, or null for no queue", where, code="schema")
+                    self.problem(
+                        Text(
+                            "'queue' 必须是文本；不进队列时写 null",
+                            "'queue' must be text, or null for no queue",
+                        ),
+                        where,
+                        code="schema",
+                    )
             elif key == "rules":
                 if isinstance(value, list) and all(isinstance(item, str) for item in value):
                     expect[key] = tuple(value)
                 else:
-                    self.problem("'rules' must be a list of rule names", where, code="schema")
+                    self.problem(
+                        Text("'rules' 必须是规则名称的列表", "'rules' must be a list of rule names"),
+                        where,
+                        code="schema",
+                    )
             elif key == "outputs":
                 if isinstance(value, dict):
                     expect[key] = dict(value)
                 else:
                     self.problem(
-                        "'outputs' must be a mapping of output names to values", where, code="schema"
+                        Text(
+                            "'outputs' 必须是输出名称到值的映射",
+                            "'outputs' must be a mapping of output names to values",
+                        ),
+                        where,
+                        code="schema",
                     )
         return expect
+
+
+def _spaced(zh: str, following: str) -> str:
+    """Chinese words after a name or key written in Latin letters, with a space between."""
+    last = zh[-1:]
+    return f"{zh} {following}" if last.isascii() and (last.isalnum() or last == "'") else zh + following
 
 
 def _moment(value: Any) -> datetime | None:
@@ -330,15 +438,23 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
     """
     problems: list[Problem] = []
 
-    def problem(message: str, path: str, hint: str | None, code: str, suggestion: str | None = None) -> None:
+    def problem(
+        message: Text, path: str, hint: Text | None, code: str, suggestion: str | None = None
+    ) -> None:
         line, column = cases.marks.at(path)
         problems.append(Problem(message, cases.file, line, column, path, hint, code, suggestion=suggestion))
 
     if cases.ruleset is not None and cases.ruleset != ruleset.name:
         problem(
-            f"these cases are for rule set {cases.ruleset!r}, not {ruleset.name!r}",
+            Text(
+                f"这些用例是为规则集 {cases.ruleset!r} 写的，不是 {ruleset.name!r}",
+                f"these cases are for rule set {cases.ruleset!r}, not {ruleset.name!r}",
+            ),
             "$.ruleset",
-            "test the rule file the cases were written for, or correct 'ruleset:'",
+            Text(
+                "请用这些用例测试它们所针对的规则文件，或改正 'ruleset:'",
+                "test the rule file the cases were written for, or correct 'ruleset:'",
+            ),
             "wrong-ruleset",
         )
     outcomes = getattr(ruleset, "outcomes", None)
@@ -346,18 +462,27 @@ def check_cases(cases: CasesFile, ruleset: Evaluable, rule_names: Sequence[str])
         for index, rule in enumerate(case.expect.get("rules", ())):
             if rule not in rule_names:
                 problem(
-                    f"unknown rule {rule!r} in rule set {ruleset.name!r}",
+                    Text(
+                        f"规则集 {ruleset.name!r} 中没有规则 {rule!r}",
+                        f"unknown rule {rule!r} in rule set {ruleset.name!r}",
+                    ),
                     f"{case.json_path}.expect.rules[{index}]",
-                    "rules of this rule set: " + ", ".join(rule_names),
+                    Text(
+                        "此规则集的规则：" + "、".join(rule_names),
+                        "rules of this rule set: " + ", ".join(rule_names),
+                    ),
                     "unknown-rule",
                     suggestion=near_miss(rule, rule_names),
                 )
         outcome = case.expect.get("outcome")
         if isinstance(outcomes, tuple) and outcome is not None and outcome not in outcomes:
             problem(
-                f"unknown outcome {outcome!r}",
+                Text(f"未知的结果 {outcome!r}", f"unknown outcome {outcome!r}"),
                 f"{case.json_path}.expect.outcome",
-                "outcomes of this rule set: " + ", ".join(outcomes),
+                Text(
+                    "此规则集的结果：" + "、".join(outcomes),
+                    "outcomes of this rule set: " + ", ".join(outcomes),
+                ),
                 "unknown-outcome",
                 suggestion=near_miss(outcome, outcomes),
             )
@@ -391,8 +516,12 @@ class Mismatch:
     expected: Any
     got: Any
 
-    def describe(self) -> str:
-        return f"expected {self.key} {show_value(self.expected)}, got {show_value(self.got)}"
+    def describe(self, lang: str = "en") -> str:
+        """``expected outcome hold, got approve``, in ``lang`` (``zh…`` for Chinese, else English)."""
+        expected, got = show_value(self.expected, lang), show_value(self.got, lang)
+        if lang.startswith("zh"):
+            return f"期望 {self.key} 为 {expected}，实际为 {got}"
+        return f"expected {self.key} {expected}, got {got}"
 
 
 @dataclass(frozen=True)
@@ -401,20 +530,35 @@ class CaseResult:
     mismatches: tuple[Mismatch, ...]
     spoke: tuple[str, ...]  # rules whose condition held or could not be evaluated, in trace order
     decision: Decision | None
-    error: str | None = None  # the rule set refused to decide (an EngineError)
+    error_words: Text | None = None  # why the rule set refused to decide (an EngineError), in zh and en
     errors: Mapping[str, str] = field(default_factory=dict)  # rule -> why it could not be evaluated
 
     @property
-    def passed(self) -> bool:
-        return not self.mismatches and self.error is None
+    def error(self) -> str | None:
+        """Why the rule set refused to decide, in English; ``None`` when it decided."""
+        return None if self.error_words is None else self.error_words.en
 
-    def describe(self) -> str:
-        """``PASS name`` or ``FAIL name: expected outcome hold, got approve (rules that spoke: …)``."""
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches and self.error_words is None
+
+    def describe(self, lang: str = "en") -> str:
+        """``PASS name`` or ``FAIL name: expected outcome hold, got approve (rules that spoke: …)``, in
+        ``lang`` (``zh…`` for Chinese: ``通过 name``, ``失败 name：…``)."""
+        zh = lang.startswith("zh")
         if self.passed:
-            return f"PASS {self.name}"
-        if self.error is not None:
-            return f"FAIL {self.name}: the rule set could not decide: {self.error}"
-        said = "; ".join(m.describe() for m in self.mismatches)
+            return f"通过 {self.name}" if zh else f"PASS {self.name}"
+        if self.error_words is not None:
+            if zh:
+                return f"失败 {self.name}：规则集未能作出决定：{self.error_words.zh}"
+            return f"FAIL {self.name}: the rule set could not decide: {self.error_words.en}"
+        said = ("；" if zh else "; ").join(m.describe(lang) for m in self.mismatches)
+        if zh:
+            spoken = "、".join(
+                f"{rule}（无法求值：{self.errors[rule]}）" if rule in self.errors else rule
+                for rule in self.spoke
+            )
+            return f"失败 {self.name}：{said}（命中的规则：{spoken or '无'}）"
         spoken = ", ".join(
             f"{rule} (could not be evaluated: {self.errors[rule]})" if rule in self.errors else rule
             for rule in self.spoke
@@ -435,7 +579,7 @@ def run_case(ruleset: Evaluable, case: Case) -> CaseResult:
     try:
         decision = ruleset.evaluate(case.env)
     except EngineError as error:
-        return CaseResult(case.name, (), (), None, error=str(error))
+        return CaseResult(case.name, (), (), None, error_words=Text(error.message("zh"), str(error)))
     spoke = rules_that_spoke(decision)
     errors = {str(e["rule"]): str(e["error"]) for e in decision.trace if "rule" in e and "error" in e}
     mismatches: list[Mismatch] = []
@@ -475,12 +619,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
-def show_value(value: Any) -> str:
-    """A value as a case's result shows it: ``none``, a list in brackets, anything else as text."""
+def show_value(value: Any, lang: str = "en") -> str:
+    """A value as a case's result shows it: ``none`` (``无`` in Chinese), a list in brackets, anything
+    else as text."""
     if value is None:
-        return "none"
+        return "无" if lang.startswith("zh") else "none"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(show_value(item) for item in value) + "]"
+        return "[" + ", ".join(show_value(item, lang) for item in value) + "]"
     return str(value)
 
 
@@ -505,17 +650,29 @@ class Coverage:
     def complete(self) -> bool:
         return not self.unexercised
 
-    def describe(self) -> str:
-        """``not exercised: underpaid (never matched), negative-price (never seen not matching)``."""
+    def describe(self, lang: str = "en") -> str:
+        """``not exercised: underpaid (never matched), negative-price (never seen not matching)``, in
+        ``lang`` (``zh…`` for Chinese)."""
+        zh = lang.startswith("zh")
         if self.complete:
+            if zh:
+                return f"覆盖情况：全部 {len(self.rules)} 条规则都已见到成立和不成立"
             return f"coverage: all {len(self.rules)} rules seen matching and not matching"
         parts = []
         for rule in self.unexercised:
-            why = "never matched" if rule in self.never_matched else "never seen not matching"
             if rule in self.never_matched and rule in self.never_unmatched:
-                why = "never evaluated"
-            parts.append(f"{rule} ({why})")
-        return "not exercised: " + ", ".join(parts)
+                why = _NEVER_EVALUATED
+            elif rule in self.never_matched:
+                why = _NEVER_MATCHED
+            else:
+                why = _NEVER_UNMATCHED
+            parts.append(f"{rule}（{why.zh}）" if zh else f"{rule} ({why.en})")
+        return "未覆盖：" + "、".join(parts) if zh else "not exercised: " + ", ".join(parts)
+
+
+_NEVER_MATCHED = Text("从未成立", "never matched")
+_NEVER_UNMATCHED = Text("从未见到不成立", "never seen not matching")
+_NEVER_EVALUATED = Text("从未求值", "never evaluated")
 
 
 def coverage(results: Iterable[CaseResult], rule_names: Sequence[str] = ()) -> Coverage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.dsl.loader import load_yaml
-from engine.errors import DefinitionError, EngineError
+from engine.errors import DefinitionError, EngineError, Problem
 from engine.rules.correlation import (
     CorrelationRuleset,
     Correlator,
@@ -291,3 +292,52 @@ def test_a_fact_id_whose_hash_is_live_is_not_used(correlator: Correlator) -> Non
     assert correlator.live_facts == 2
     [match] = correlator.feed(failure("A", START + timedelta(minutes=2)))
     assert len(match.events) == 3
+
+
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+def assert_bilingual(problem: Problem) -> None:
+    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
+    assert CHINESE.search(problem.message_in("zh")), problem
+    assert problem.words.zh != problem.words.en, problem
+    if problem.hint_words is not None:
+        hint = problem.hint_in("zh")
+        assert hint is not None and CHINESE.search(hint), problem
+        assert problem.hint_words.zh != problem.hint_words.en, problem
+
+
+def test_the_problems_of_a_correlation_file_are_said_in_chinese_with_the_english_unchanged() -> None:
+    doc = parsed(FAILURES)
+    doc["rules"] = doc["patterns"]
+    doc["patterns"] = [*doc["patterns"], {**doc["patterns"][0], "within": "10 minutes"}]
+    by_code = {p.code: p for p in check_ruleset(doc, "fraud.yaml") if p.code != "schema"}
+    assert sorted(by_code) == ["correlation", "duplicate-pattern"]
+    stray = next(
+        p for p in check_ruleset(doc, "fraud.yaml") if p.json_path == "$.rules" and p.code == "correlation"
+    )
+    assert stray.message_in("zh") == "事件关联规则集列出的是 'patterns'，不是 'rules'"
+    assert stray.message == "a correlation rule set lists 'patterns', not 'rules'"
+    assert stray.hint_in("zh") == "把 'rules:' 改名为 'patterns:'"
+    twice = by_code["duplicate-pattern"]
+    assert twice.message_in("zh") == "关联模式 'failures' 定义了两次（第一次是第 1 个关联模式）"
+    assert twice.message == "pattern 'failures' is defined twice (first as pattern 1)"
+    (within,) = [
+        p
+        for p in check_ruleset(doc, "fraud.yaml")
+        if p.json_path == "$.patterns[1].within" and p.code == "correlation"
+    ]
+    assert within.message_in("zh") == "'10 minutes' 不是时长"
+    assert within.hint_in("zh") == "一个整数后跟 s、m、h 或 d，如 10m 或 1h"
+    assert within.message == "'10 minutes' is not a duration"
+
+
+@pytest.mark.parametrize("within", ["10 minutes", "0m", "1w", "10", "m", "1000000s"])
+def test_every_problem_a_correlation_check_words_is_said_in_both_languages(within: str) -> None:
+    doc = parsed(FAILURES)
+    doc["rules"] = []
+    doc["patterns"] = [*doc["patterns"], {**doc["patterns"][0], "within": within}]
+    ours = [p for p in check_ruleset(doc, "fraud.yaml") if p.code in ("correlation", "duplicate-pattern")]
+    assert [p.json_path for p in ours] == ["$.rules", "$.patterns[1].name", "$.patterns[1].within"]
+    for problem in ours:
+        assert_bilingual(problem)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine.dsl.loader import load_yaml
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, Problem
 from engine.rules import correlation, routing, ruleset, tables
 from engine.rules.kinds import EVALUATED_KINDS, KINDS, check_ruleset, compile_ruleset, rule_kind
 from engine.rules.ruleset import SCHEMA_PATH
@@ -79,3 +80,55 @@ def test_a_kind_names_its_lists_of_named_entries_and_refuses_a_name_twice(path: 
         twice[key].append(copy.deepcopy(twice[key][0]))
         found = {p.json_path for p in check_ruleset(twice, str(path)) if p.code.startswith("duplicate-")}
         assert found == {f"$.{key}[{len(doc[key])}].name"}
+
+
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+def assert_bilingual(problem: Problem) -> None:
+    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
+    assert CHINESE.search(problem.message_in("zh")), problem
+    assert problem.words.zh != problem.words.en, problem
+    if problem.hint_words is not None:
+        hint = problem.hint_in("zh")
+        assert hint is not None and CHINESE.search(hint), problem
+        assert problem.hint_words.zh != problem.hint_words.en, problem
+
+
+def test_the_registrys_problems_are_said_in_chinese_with_the_english_unchanged() -> None:
+    (mapping,) = check_ruleset(["not", "a", "mapping"], "rules/x.yaml")
+    assert mapping.message_in("zh") == "规则文件必须是键到值的映射"
+    assert mapping.message == "a rule file must be a mapping of keys to values"
+    foreign = next(p for p in check_ruleset({**AUDIT, "acts_on": ["retail"]}) if p.code == "foreign-key")
+    assert foreign.message_in("zh") == (
+        "'acts_on' 只用于事件关联规则集；'audit' 类规则文件作用于引用它的工作流的订单"
+    )
+    assert foreign.message == (
+        "'acts_on' belongs to correlation rule sets; a rule file of kind 'audit' runs for the orders of "
+        "the workflows that name it"
+    )
+    assert foreign.hint_in("zh") == "删除 'acts_on'"
+    assert foreign.hint == "remove 'acts_on'"
+    foreign_keys = [
+        p for p in check_ruleset({**AUDIT, "department": "retail", "acts_on": "*"}) if p.code == "foreign-key"
+    ]
+    assert [p.json_path for p in foreign_keys] == ["$.department", "$.acts_on"]
+    for problem in foreign_keys:
+        assert_bilingual(problem)
+
+
+def _shipped_files_named_here() -> list[Path]:
+    """The shipped rule files of the kinds whose duplicate names this package words (a decision table's
+    are engine/rules/tables.py's)."""
+    return [p for p in _shipped_rule_files() if "kind: decision_table" not in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("path", _shipped_files_named_here(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_name_given_twice_is_said_in_both_languages(path: Path) -> None:
+    doc, _, _ = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    for key in KINDS[doc["kind"]].named:
+        twice = copy.deepcopy(doc)
+        twice[key].append(copy.deepcopy(twice[key][0]))
+        (problem,) = [p for p in check_ruleset(twice, str(path)) if p.code.startswith("duplicate-")]
+        assert_bilingual(problem)
+        assert "定义了两次" in problem.message_in("zh") or "列出了两次" in problem.message_in("zh")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.errors import Problem
 from engine.rules.kinds import check_ruleset, compile_ruleset
 
 REPO = Path(__file__).resolve().parents[3]
@@ -357,6 +359,74 @@ def test_checks_of_routing_files() -> None:
         "warning",
     ) in problems
     assert any(path == "$.carriers[0].when" for path, _message, _severity in problems)
+
+
+CHINESE = re.compile("[\u4e00-\u9fff]")
+ROUTING_CODES = ("foreign-key", "no-weight", "duplicate-candidate", "unserved-distance")
+
+
+def assert_bilingual(problem: Problem) -> None:
+    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
+    assert CHINESE.search(problem.message_in("zh")), problem
+    assert problem.words.zh != problem.words.en, problem
+    if problem.hint_words is not None:
+        hint = problem.hint_in("zh")
+        assert hint is not None and CHINESE.search(hint), problem
+        assert problem.hint_words.zh != problem.hint_words.en, problem
+
+
+def test_the_checks_of_routing_files_are_said_in_chinese_with_the_english_unchanged() -> None:
+    doc = routing(outcomes=["routed"], weights={"stock": 1})
+    doc["warehouses"].append(copy.deepcopy(doc["warehouses"][0]))
+    doc["carriers"].append(copy.deepcopy(doc["carriers"][0]))
+    doc["warehouses"][1]["serves"] = ["北京", "天津"]
+    said = {(p.json_path, p.message_in("zh"), p.hint_in("zh")) for p in check_ruleset(doc, "r.yaml")}
+    assert (
+        "$.outcomes",
+        "路由规则集不使用键 'outcomes'",
+        "路由按仓库、承运商和权重作出决定：请删除它",
+    ) in said
+    assert (
+        "$.weights",
+        "没有给承运商排序的权重：请给 cost 或 promise 一个大于 0 的权重",
+        "例如 weights: {stock: 0.4, distance: 0.3, cost: 0.2, promise: 0.1}；没有权重时只按文件中的顺序决定",
+    ) in said
+    assert (
+        "$.warehouses[3].name",
+        "仓库 'SH-01' 列出了两次（第一次是第 1 个仓库）",
+        "每个候选只列一次：求值记录和输出都按名称指明它们",
+    ) in said
+    carrier_twice = f"$.carriers[{len(doc['carriers']) - 1}].name"
+    assert (carrier_twice, "承运商 'sf' 列出了两次（第一次是第 1 个承运商）") in {s[:2] for s in said}
+    assert (
+        "$.warehouses[1].distances.江苏",
+        "仓库 'BJ-01' 写了到 '江苏' 的距离，却不配送到该省份",
+        "把该省份加入 serves，或删除它的距离",
+    ) in said
+    english = {p.json_path: p.message for p in check_ruleset(doc, "r.yaml")}
+    assert english[carrier_twice] == "carrier 'sf' is listed twice (first as carrier 1)"
+    assert english["$.weights"] == "no weight ranks the carriers: give cost or promise a weight above 0"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        *(lambda d, key=key: d.update({key: []}) for key in ("rules", "outcomes", "default", "inputs")),
+        lambda d: d.update(weights={"stock": 1}),
+        lambda d: d.update(weights={"cost": 1}),
+        lambda d: d.update(weights={"stock": 0, "distance": 0, "cost": 0, "promise": 0}),
+        lambda d: d["warehouses"].append(copy.deepcopy(d["warehouses"][0])),
+        lambda d: d["carriers"].append(copy.deepcopy(d["carriers"][-1])),
+        lambda d: d["warehouses"][1].update(serves=["北京"]),
+    ],
+)
+def test_every_problem_a_routing_check_words_is_said_in_both_languages(change: Any) -> None:
+    doc = routing()
+    change(doc)
+    ours = [p for p in check_ruleset(doc, "r.yaml") if p.code in ROUTING_CODES]
+    assert ours
+    for problem in ours:
+        assert_bilingual(problem)
 
 
 def test_schema_refuses_unknown_criteria_and_missing_candidates() -> None:

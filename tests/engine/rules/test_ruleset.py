@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from engine.errors import DefinitionError
+from engine.errors import DefinitionError, Problem
 from engine.rules.kinds import check_ruleset, compile_ruleset
 from engine.rules.ruleset import SCHEMA_PATH, Decision, _json_copy, _jsonable, content_hash
 
@@ -363,3 +364,79 @@ def test_the_json_copy_equals_the_walk_and_shares_nothing(value: Any) -> None:
     assert json.loads(json.dumps(copied)) == copied
     if isinstance(value, dict | list) and value:
         assert copied is not value
+
+
+# ---------------------------------------------------------------------------------------------------
+# Problems in Chinese and English
+# ---------------------------------------------------------------------------------------------------
+
+CHINESE = re.compile("[\u4e00-\u9fff]")
+# The codes this module words itself (an expression's problem is the expression language's, the shape's
+# the schema message's).
+AUDIT_CODES = {"unknown-key", "unknown-outcome", "missing-hold", "duplicate-rule"}
+
+
+def assert_bilingual(problem: Problem) -> None:
+    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
+    assert CHINESE.search(problem.message_in("zh")), problem
+    assert problem.words.zh != problem.words.en, problem
+    if problem.hint_words is not None:
+        hint = problem.hint_in("zh")
+        assert hint is not None and CHINESE.search(hint), problem
+        assert problem.hint_words.zh != problem.hint_words.en, problem
+
+
+def test_the_problems_of_an_audit_file_are_said_in_chinese_with_the_english_unchanged() -> None:
+    doc = retail()
+    doc["default"] = "aprove"
+    doc["rules"][2]["name"] = "large-amount"
+    doc["rules"][0]["wehn"] = doc["rules"][0]["when"]
+    by_code = {p.code: p for p in check_ruleset(doc, "rules/x.yaml")}
+    unknown = by_code["unknown-outcome"]
+    assert unknown.message_in("zh") == "未知的结果 'aprove'；您是否想输入 'approve'？"
+    assert unknown.hint_in("zh") == "此文件的结果：approve、hold、reject"
+    assert unknown.message == "unknown outcome 'aprove'; did you mean 'approve'?"
+    assert unknown.hint == "outcomes of this file: approve, hold, reject"
+    twice = by_code["duplicate-rule"]
+    assert twice.message_in("zh") == "规则 'large-amount' 定义了两次（第一次是第 1 条规则）"
+    assert twice.message == "rule 'large-amount' is defined twice (first as rule 1)"
+    key = by_code["unknown-key"]
+    assert key.message_in("zh") == "未知的键 'wehn'；您是否想输入 'when'？"
+    assert key.hint_in("zh") == "可用的键：name、when、outcome、queue、reason"
+    assert key.format("zh") == (
+        "rules/x.yaml:0:0: 错误: 未知的键 'wehn'；您是否想输入 'when'？ [位于 $.rules[0].wehn]"
+        "（提示：可用的键：name、when、outcome、queue、reason）"
+    )
+
+    doc = retail()
+    doc["outcomes"] = ["approve", "reject"]
+    doc["rules"] = [r for r in doc["rules"] if r["outcome"] != "hold"]
+    (hold,) = check_ruleset(doc, "rules/x.yaml")
+    assert hold.message_in("zh") == "审核规则集的结果中必须有 'hold'"
+    assert hold.hint_in("zh") == "无法求值的规则会把订单挂起待审"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(default="aprove"),
+        lambda d: d["rules"][0].update(outcome="hodl"),
+        lambda d: d["rules"][2].update(name="large-amount"),
+        lambda d: d.update(titel=d.pop("title")),
+        lambda d: d["rules"][0].update(wehn=d["rules"][0].pop("when")),
+        lambda d: d.update(outcomes=["approve", "reject"], default="approve", rules=[]),
+        lambda d: d.update(ruleset="Retail Audit"),
+    ],
+)
+def test_every_problem_an_audit_check_words_is_said_in_both_languages(change: Any) -> None:
+    doc = retail()
+    change(doc)
+    problems = check_ruleset(doc, "rules/x.yaml")
+    ours = [p for p in problems if p.code in AUDIT_CODES]
+    hinted = [p for p in problems if p.code == "schema" and p.hint_words is not None]  # a name's pattern
+    assert ours or hinted, [p.format() for p in problems]
+    for problem in ours:
+        assert_bilingual(problem)
+    for problem in hinted:
+        assert problem.hint_in("zh") == "名称只能由字母、数字、'-'、'_' 和 '.' 组成"
+        assert problem.hint == "names use letters, digits, '-', '_' and '.'"

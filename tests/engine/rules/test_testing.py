@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from engine.dsl.loader import DEFAULT_MAX_BYTES
 from engine.dsl.validate import validate_file
+from engine.errors import EngineError, Problem
 from engine.rules.checks import check_rules_file
 from engine.rules.kinds import compile_ruleset
 from engine.rules.ruleset import Decision
@@ -272,15 +275,15 @@ cases:
     )
 
 
-def test_full_coverage_says_so() -> None:
-    text = (
-        PASSING
-        + """\
+BLACKLISTED_UNPAID = """\
   - name: blacklisted-unpaid
     input: {order: {total: 10, paid: 0, mobile: '13800000000'}}
     expect: {outcome: reject, rules: [blacklisted, underpaid]}
 """
-    )
+
+
+def test_full_coverage_says_so() -> None:
+    text = PASSING + BLACKLISTED_UNPAID
     covered = coverage(run_cases(audit(), cases(text).cases), declared_rules(AUDIT))
     assert covered.complete
     assert covered.describe() == "coverage: all 3 rules seen matching and not matching"
@@ -477,3 +480,188 @@ def test_data_that_is_no_cases_input_is_refused_with_every_problem_at_its_line()
     # YAML's surprises are refused as in every definition: no aliases, no tags
     names, problems = read_input("order: &a {total: 1}\ndata: *a\n")
     assert names is None and [p.code for p in problems] == ["yaml-alias"]
+
+
+# --- in Chinese and English ------------------------------------------------------------------------
+
+CHINESE = re.compile("[\u4e00-\u9fff]")
+# What the YAML loader finds is worded by the loader; the rest by the cases reader.
+LOADER_CODES = ("yaml-syntax", "duplicate-key")
+
+
+def assert_bilingual(problem: Problem) -> None:
+    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
+    assert CHINESE.search(problem.message_in("zh")), problem
+    assert problem.words.zh != problem.words.en, problem
+    if problem.hint_words is not None:
+        hint = problem.hint_in("zh")
+        assert hint is not None and CHINESE.search(hint), problem
+        assert problem.hint_words.zh != problem.hint_words.en, problem
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD)
+def test_every_problem_of_a_bad_cases_file_is_said_in_both_languages(text: str, expected: list[str]) -> None:
+    problems = load_cases(text, "c.cases.yaml").problems
+    assert [p.format() for p in problems] == expected  # the English as it was
+    ours = [p for p in problems if p.code not in LOADER_CODES]
+    assert ours or {p.code for p in problems} <= set(LOADER_CODES)
+    for problem in ours:
+        assert_bilingual(problem)
+
+
+def zh_problems_of(text: str) -> list[str]:
+    return [p.format("zh") for p in load_cases(text, "c.cases.yaml").problems]
+
+
+def test_the_problems_of_a_cases_file_read_in_chinese() -> None:
+    assert zh_problems_of("- name: a\n") == ["c.cases.yaml:1:1: 错误: 用例文件必须是含有 'cases' 列表的映射"]
+    assert zh_problems_of("case:\n  - name: a\n") == [
+        "c.cases.yaml:1:1: 错误: 用例文件中有未知的键 'case'；您是否想输入 'cases'？ [位于 $.case]"
+        "（提示：可用的键：schema_version、ruleset、cases）",
+        "c.cases.yaml:1:1: 错误: 用例文件需要 'cases' 列表"
+        "（提示：例如：cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}]）",
+    ]
+    assert zh_problems_of(
+        "cases:\n  - name: a\n    input: {ordr: {total: 1}}\n    expect: {outcome: hold}\n"
+    ) == [
+        "c.cases.yaml:3:13: 错误: 用例的 input 中有未知的键 'ordr'；您是否想输入 'order'？"
+        " [位于 $.cases[0].input.ordr]"
+        "（提示：可用的键：actor、children、customer、data、event、item、now、order、stock）"
+    ]
+    assert zh_problems_of(
+        "cases:\n  - name: a\n    input:\n      order: 5\n      now: yesterday\n    expect: {outcome: hold}\n"
+    ) == [
+        "c.cases.yaml:4:14: 错误: 输入 'order' 必须是映射 [位于 $.cases[0].input.order]",
+        "c.cases.yaml:5:12: 错误: 输入 'now' 必须是带时区偏移的 ISO-8601 时间，而不是 'yesterday'"
+        " [位于 $.cases[0].input.now]（提示：例如：now: '2026-11-30T10:00:00+08:00'）",
+    ]
+    assert zh_problems_of("cases:\n  - name: a\n    input: 5\n    expect: {outcome: hold}\n") == [
+        "c.cases.yaml:3:12: 错误: 'input' 必须是名称的映射（order、data、now……） [位于 $.cases[0].input]"
+        "（提示：order: {total: 5000, lines: [...]}（订单的字段写在 'order' 下））"
+    ]
+    assert zh_problems_of(
+        "cases:\n  - name: a\n    input: {}\n    expect: {outcome: hold}\n"
+        "  - name: a\n    input: {}\n    expect: {outcome: reject}\n"
+    ) == [
+        "c.cases.yaml:5:11: 错误: 用例 'a' 定义了两次（第一次是第 1 个用例） [位于 $.cases[1].name]"
+        "（提示：每个用例都要有自己的名称：运行结果按名称指明用例）"
+    ]
+
+
+def test_cases_naming_what_the_rule_set_lacks_read_in_chinese() -> None:
+    text = """\
+ruleset: retail-audit
+cases:
+  - name: a
+    input: {order: {total: 6200}}
+    expect: {outcome: held, rules: [large-amount, under-paid]}
+"""
+    found = check_cases(cases(text), audit(), declared_rules(AUDIT))
+    assert [p.message_in("zh") for p in found] == [
+        "这些用例是为规则集 'retail-audit' 写的，不是 'shop-audit'",
+        "规则集 'shop-audit' 中没有规则 'under-paid'；您是否想输入 'underpaid'？",
+        "未知的结果 'held'；您是否想输入 'hold'？",
+    ]
+    assert [p.hint_in("zh") for p in found] == [
+        "请用这些用例测试它们所针对的规则文件，或改正 'ruleset:'",
+        "此规则集的规则：large-amount、blacklisted、underpaid",
+        "此规则集的结果：approve、hold、reject",
+    ]
+
+
+def test_a_file_that_cannot_be_read_or_is_too_large_is_said_in_both_languages(tmp_path: Path) -> None:
+    (missing,) = load_cases_file(tmp_path / "missing.cases.yaml", "missing.cases.yaml").problems
+    assert missing.message_in("zh") == "无法读取文件：No such file or directory"
+    large = tmp_path / "large.cases.yaml"
+    large.write_bytes(b"#" * (DEFAULT_MAX_BYTES + 1))
+    (too_large,) = load_cases_file(large, "large.cases.yaml").problems
+    assert too_large.code == "too-large"
+    assert too_large.message == f"the file is {DEFAULT_MAX_BYTES + 1} bytes; the limit is {DEFAULT_MAX_BYTES}"
+    assert (
+        too_large.message_in("zh")
+        == f"文件有 {DEFAULT_MAX_BYTES + 1} 字节，超过上限 {DEFAULT_MAX_BYTES} 字节"
+    )
+
+
+def test_data_that_is_no_cases_input_is_refused_in_both_languages() -> None:
+    _, problems = read_input("ordr: {total: 1}\ndata: []\nnow: soon\n", "pasted")
+    assert [p.message_in("zh") for p in problems] == [
+        "数据中有未知的键 'ordr'；您是否想输入 'order'？",
+        "输入 'data' 必须是映射",
+        "输入 'now' 必须是带时区偏移的 ISO-8601 时间，而不是 'soon'",
+    ]
+    assert problems[0].message == "unknown key 'ordr' in the data; did you mean 'order'?"
+    (listed,) = read_input("- 1\n", "pasted")[1]
+    assert listed.message_in("zh") == "数据必须是名称的映射（order、data、now……）"
+    assert listed.message == "the data must be a mapping of names (order, data, now, …)"
+    (empty,) = read_input("  \n", "pasted")[1]
+    assert (empty.message_in("zh"), empty.message) == ("没有数据", "there is no data")
+    (large,) = read_input("x" * 20, "pasted", max_bytes=10)[1]
+    assert large.message_in("zh") == "数据有 20 字节，超过上限 10 字节"
+    assert large.message == "the data is 20 bytes; the limit is 10"
+    for problem in [*problems, listed, empty, large]:
+        assert_bilingual(problem)
+
+
+def test_what_a_case_run_reports_reads_in_chinese() -> None:
+    text = """\
+cases:
+  - name: small
+    input: {order: {total: 300, paid: 300}}
+    expect: {outcome: approve}
+  - name: blacklisted-and-big
+    input: {order: {total: 6200, paid: 6200, mobile: '13800000000'}}
+    expect: {outcome: hold, queue: risk-review}
+  - name: nothing-speaks
+    input: {order: {total: 300, paid: 300}}
+    expect: {outcome: hold, rules: [large-amount]}
+"""
+    results = run_cases(audit(), cases(text).cases)
+    assert [r.describe("zh") for r in results] == [
+        "通过 small",
+        "失败 blacklisted-and-big：期望 outcome 为 hold，实际为 reject；期望 queue 为 risk-review，实际为 无"
+        "（命中的规则：large-amount、blacklisted）",
+        "失败 nothing-speaks：期望 outcome 为 hold，实际为 approve；期望 rules 为 [large-amount]，实际为 []"
+        "（命中的规则：无）",
+    ]
+    assert results[1].describe() == (
+        "FAIL blacklisted-and-big: expected outcome hold, got reject; expected queue risk-review, got none"
+        " (rules that spoke: large-amount, blacklisted)"
+    )
+    covered = coverage(results, declared_rules(AUDIT))
+    assert covered.describe("zh") == "未覆盖：underpaid（从未成立）"
+    assert coverage(results[1:2], declared_rules(AUDIT)).describe("zh") == (
+        "未覆盖：large-amount（从未见到不成立）、blacklisted（从未见到不成立）、underpaid（从未成立）"
+    )
+    broken = run_cases(
+        audit(),
+        cases("cases:\n  - {name: b, input: {order: {total: x, paid: 1}}, expect: {outcome: hold}}\n").cases,
+    )
+    assert coverage(broken, declared_rules(AUDIT)).describe("zh") == (
+        "未覆盖：large-amount（从未求值）、blacklisted（从未成立）、underpaid（从未求值）"
+    )
+    everything = coverage(
+        run_cases(audit(), cases(PASSING + BLACKLISTED_UNPAID).cases), declared_rules(AUDIT)
+    )
+    assert everything.describe("zh") == "覆盖情况：全部 3 条规则都已见到成立和不成立"
+
+
+@dataclass
+class _Refusing:
+    """A rule set that refuses to decide, as a kind does on data it cannot take."""
+
+    name: str = "refusing"
+    kind: str = "audit"
+    version: str = "v"
+    file: str = "<refusing>"
+
+    def evaluate(self, env: Mapping[str, Any]) -> Decision:
+        raise EngineError("the order has no lines", zh="订单没有明细")
+
+
+def test_a_rule_set_that_cannot_decide_is_reported_in_both_languages() -> None:
+    (result,) = run_cases(_Refusing(), cases(PASSING).cases[:1])
+    assert not result.passed
+    assert result.error == "the order has no lines"
+    assert result.describe() == "FAIL small: the rule set could not decide: the order has no lines"
+    assert result.describe("zh") == "失败 small：规则集未能作出决定：订单没有明细"
