@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.common.text import Text
 from engine.errors import (
     PROBLEM_KINDS,
     ConflictError,
@@ -54,9 +55,13 @@ def test_transition_rejected_joins_its_refusals_in_each_language() -> None:
     assert error.message("zh") == "无权；条件不满足"
 
 
-def test_definition_error_reads_the_same_in_both_languages() -> None:
-    error = DefinitionError([Problem("unknown state 'x'", "a.yaml", 3, 5), Problem("second")])
-    assert error.message("zh") == error.message("en") == "a.yaml:3:5: error: unknown state 'x' (and 1 more)"
+def test_definition_error_reads_in_each_language() -> None:
+    first = Problem(
+        Text("未知状态 'x'", "unknown state 'x'"), "a.yaml", 3, 5, hint_words=Text("先声明", "declare it")
+    )
+    error = DefinitionError([first, Problem(Text("第二个", "second"))])
+    assert error.message("en") == "a.yaml:3:5: error: unknown state 'x' (hint: declare it) (and 1 more)"
+    assert error.message("zh") == "a.yaml:3:5: 错误: 未知状态 'x'（提示：先声明）（另有 1 个问题）"
 
 
 def test_plugin_error_passes_its_zh_through() -> None:
