@@ -35,16 +35,16 @@ def rules() -> None:
     """Test rule files before publishing them: scenario cases, and a replay over recent orders."""
 
 
-def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str]:
+def _evaluable(ctx: click.Context, path: Path, lang: str = "en") -> tuple[Any, dict[str, Any], str]:
     """A rule file that decides over one order, compiled: (rule set, its document, its shown path)."""
     shown = shown_path(path, settings_of(ctx).definitions_root)
     tree, problems = check_rules_file(path, shown)
     if tree is None:
-        print_problems(problems)
+        print_problems(problems, lang)
         errors = [p for p in problems if p.severity == "error"]
-        click.echo(f"{len(errors)} error(s) found.", err=True)
+        click.echo(translate("cli.validate.errors", lang).format(n=len(errors)), err=True)
         sys.exit(1)
-    print_problems(problems)  # warnings: shown, and the rule set still runs
+    print_problems(problems, lang)  # warnings: shown, and the rule set still runs
     if tree.get("kind") not in EVALUATED_KINDS:
         kinds = ", ".join(sorted(EVALUATED_KINDS))
         click.echo(
@@ -66,10 +66,13 @@ def _evaluable(ctx: click.Context, path: Path) -> tuple[Any, dict[str, Any], str
     help="The cases file (default: FILE's name with .cases.yaml, beside it).",
 )
 @click.option("--strict", is_flag=True, help="Also fail when a rule was not seen both matching and not.")
+@click.option(
+    "--lang", default="en", show_default=True, type=click.Choice(["en", "zh"]), help="The report's language."
+)
 @click.pass_context
-def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool) -> None:
+def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, lang: str) -> None:
     """Run the scenario cases of rule file FILE; report failures and the rules no case exercised."""
-    ruleset, doc, _shown = _evaluable(ctx, file)
+    ruleset, doc, _shown = _evaluable(ctx, file, lang)
     if cases_path is None:
         cases_path = file.with_name(file.name.removesuffix(file.suffix) + CASES_SUFFIX)
         if not cases_path.is_file():
@@ -78,16 +81,20 @@ def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: 
     rule_names = declared_rules(doc)
     problems = list(cases.problems) or check_cases(cases, ruleset, rule_names)
     if problems:
-        print_problems(problems)
-        click.echo(f"{len(problems)} error(s) found.", err=True)
+        print_problems(problems, lang)
+        click.echo(translate("cli.validate.errors", lang).format(n=len(problems)), err=True)
         sys.exit(1)
     results = run_cases(ruleset, cases.cases)
     for result in results:
-        click.echo(result.describe())
+        click.echo(result.describe(lang))
     failed = sum(1 for result in results if not result.passed)
-    click.echo(f"{ruleset.name} (version {ruleset.version}): {len(results) - failed} passed, {failed} failed")
+    click.echo(
+        translate("cli.rules.tested", lang).format(
+            name=ruleset.name, version=ruleset.version, passed=len(results) - failed, failed=failed
+        )
+    )
     covered = coverage(results, rule_names)
-    click.echo(covered.describe())
+    click.echo(covered.describe(lang))
     if not covered.complete and strict:
         click.echo(
             "error: --strict: every rule must be seen matching in one case and not in another", err=True

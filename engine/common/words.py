@@ -830,6 +830,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         # --- the command line's words (cli/): translate("cli.…", lang), in the language of --lang
         "cli.error": Text("错误：{message}", "error: {message}"),
         "cli.validate.errors": Text("发现 {n} 个错误。", "{n} error(s) found."),
+        "cli.rules.tested": Text(
+            "{name}（版本 {version}）：{passed} 个通过，{failed} 个失败",
+            "{name} (version {version}): {passed} passed, {failed} failed",
+        ),
         "cli.plugin_refused": Text(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",
             "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",

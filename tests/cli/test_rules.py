@@ -89,6 +89,23 @@ def test_a_failing_case_fails_the_run(run: Run, root: Path) -> None:
     assert result.output.splitlines()[-1] == "coverage: all 9 rules seen matching and not matching"
 
 
+def test_the_cases_report_reads_in_chinese_with_lang_zh(run: Run, root: Path) -> None:
+    path = root / "rules" / "retail" / "audit.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("when: order.total > 5000", "when: order.total > 10000"),
+        encoding="utf-8",
+    )
+    lines = run("rules", "test", str(path), "--lang", "zh", code=1).output.splitlines()
+    assert any(line.startswith("失败 large-amount：") for line in lines), lines
+    assert any(line.startswith("通过 ordinary-order") for line in lines), lines
+    tested = re.compile(r"retail-audit（版本 [0-9a-f]{16}）：11 个通过，1 个失败")
+    assert any(tested.fullmatch(line) for line in lines)
+    broken = root / "rules" / "retail" / "audit.yaml"
+    broken.write_text("kind: audit\nname: retail-audit\nrules: 3\n", encoding="utf-8")
+    failed = run("rules", "test", str(broken), "--lang", "zh", code=1).output
+    assert ": 错误: " in failed and failed.rstrip().endswith("个错误。")
+
+
 def test_unexercised_rules_warn_and_fail_only_with_strict(run: Run, root: Path) -> None:
     cases = root / "rules" / "retail" / "few.cases.yaml"
     cases.write_text(
