@@ -41,7 +41,7 @@ from typing import Any
 from engine.common.suggest import near_miss, suggestion_text
 from engine.common.text import Text
 from engine.common.words import words_of
-from engine.errors import EngineError, Problem, brief
+from engine.errors import EngineError, Problem
 
 __all__ = [
     "ALLOWED_ROOTS",
@@ -126,11 +126,12 @@ class ExpressionError(EngineError):
         ``line`` and ``column`` are where the expression text starts in its file (0 when unknown); the
         problem then points at the offending character itself.
         """
-        shown = brief(self.expression, 80)
+        shown = _quoted(self.expression)
+        gap = " " if shown.zh[-1:].isascii() else ""  # 条件 'x' 第 3 列, 条件 'x'...（共 90 个字符）第 3 列
         return Problem(
             words=Text(
-                f"条件 {shown} 第 {self.column} 列：{self.words.zh}",
-                f"in condition {shown}, column {self.column}: {self.text}",
+                f"条件 {shown.zh}{gap}第 {self.column} 列：{self.words.zh}",
+                f"in condition {shown.en}, column {self.column}: {self.text}",
             ),
             file=file,
             line=line,
@@ -140,6 +141,17 @@ class ExpressionError(EngineError):
             code="expression",
             suggestion=self.suggestion,
         )
+
+
+def _quoted(expression: str, limit: int = 80) -> Text:
+    """The expression quoted as a problem shows it: whole when short, else its start and its length (as
+    ``engine.errors.brief`` quotes a value), so a problem never echoes an over-long text whole."""
+    if len(expression) > limit:
+        head = repr(expression[: limit - 20])
+        return Text(f"{head}...（共 {len(expression)} 个字符）", f"{head}... ({len(expression)} characters)")
+    text = repr(expression)
+    text = text if len(text) <= limit else f"{text[: limit - 3]}..."
+    return Text(text, text)
 
 
 class ExpressionEvaluationError(EngineError):

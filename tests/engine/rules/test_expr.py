@@ -1076,3 +1076,12 @@ def test_values_that_explode_are_refused_in_chinese_too(text: str, order: dict[s
             evaluate({"order": order})
         assert_chinese(caught.value.message("zh"), str(caught.value))
         assert_chinese(caught.value.detail_words.zh, caught.value.detail)
+
+
+def test_a_long_expression_is_quoted_by_its_start_in_chinese_too() -> None:
+    text = "order.total > 5 and " * 10 + "True"
+    problem = check(text + " and ordr")[0].to_problem("rules/x.yaml", "$.rules[0].when")
+    assert problem.message_in("zh").startswith(f"条件 {text[:60]!r}...（共 {len(text) + 9} 个字符）第 ")
+    assert problem.message_in("en").startswith(
+        f"in condition {text[:60]!r}... ({len(text) + 9} characters), column "
+    )
