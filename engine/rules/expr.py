@@ -28,6 +28,7 @@ import ast
 import functools
 import math
 import operator
+import re
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,9 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.common.suggest import near_miss, suggestion_text
-from engine.errors import EngineError, Problem, brief
+from engine.common.text import Text
+from engine.common.words import words_of
+from engine.errors import EngineError, Problem
 
 __all__ = [
     "ALLOWED_ROOTS",
@@ -74,31 +77,46 @@ Evaluator = Callable[[Env], Any]
 class ExpressionError(EngineError):
     """An expression that may not be used: bad syntax or a construct outside the whitelist.
 
-    Its ``message`` is the problem's text (an attribute, as callers and ``to_problem`` read it), so it
-    hides ``EngineError.message(lang)``: these errors are for definition authors and become problems.
-    ``message`` ends with "did you mean" for a near miss; ``text`` and ``suggestion`` hold the two apart.
+    ``words`` says what is wrong in Chinese and English and ``hint_words`` how to put it right (as a
+    :class:`Problem` carries them); ``text`` and ``hint`` are their English. Its ``message`` is the
+    English problem text (an attribute, as callers and ``to_problem`` read it), so it hides
+    ``EngineError.message(lang)``: these errors are for definition authors and become problems, read in
+    a language with :meth:`message_in`. ``message`` ends with "did you mean" for a near miss; ``text``
+    and ``suggestion`` hold the two apart.
     """
 
     message: str  # type: ignore[assignment]  # the problem's text; see the class docstring
 
     def __init__(
         self,
-        message: str,
+        words: Text,
         column: int,
-        hint: str | None = None,
+        hint_words: Text | None = None,
         expression: str = "",
         suggestion: str | None = None,
     ) -> None:
-        self.text = message  # what is wrong, without the suggestion
+        self.words = words
+        self.hint_words = hint_words
+        self.text = words.en  # what is wrong, without the suggestion
+        self.hint = None if hint_words is None else hint_words.en
         self.suggestion = suggestion  # the name most likely meant, for a near miss
-        self.message = message + suggestion_text(suggestion)
+        self.message = self.message_in("en")
         self.column = column  # 1-based offset within ``expression``
-        self.hint = hint
         self.expression = expression
         text = f"column {column}: {self.message}"
-        if hint:
-            text += f" (hint: {hint})"
-        super().__init__(text)
+        zh = f"第 {column} 列：{self.message_in('zh')}"
+        if hint_words is not None and hint_words.en:
+            text += f" (hint: {hint_words.en})"
+            zh += f"（提示：{hint_words.zh}）"
+        super().__init__(text, zh=zh)
+
+    def message_in(self, lang: str) -> str:
+        """What is wrong in ``lang`` (``zh…`` for Chinese, else English), with its suggestion."""
+        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
+
+    def hint_in(self, lang: str) -> str | None:
+        """How to put it right in ``lang``, or ``None`` without a hint."""
+        return None if self.hint_words is None else self.hint_words.get(lang)
 
     def to_problem(
         self, file: str = "<string>", json_path: str = "$", line: int = 0, column: int = 0
@@ -108,31 +126,74 @@ class ExpressionError(EngineError):
         ``line`` and ``column`` are where the expression text starts in its file (0 when unknown); the
         problem then points at the offending character itself.
         """
+        shown = _quoted(self.expression)
+        gap = " " if shown.zh[-1:].isascii() else ""  # 条件 'x' 第 3 列, 条件 'x'...（共 90 个字符）第 3 列
         return Problem(
-            words=f"in condition {brief(self.expression, 80)}, column {self.column}: {self.text}",
+            words=Text(
+                f"条件 {shown.zh}{gap}第 {self.column} 列：{self.words.zh}",
+                f"in condition {shown.en}, column {self.column}: {self.text}",
+            ),
             file=file,
             line=line,
             column=column + self.column - 1 if line and column else 0,
             json_path=json_path,
-            hint_words=self.hint,
+            hint_words=self.hint_words,
             code="expression",
             suggestion=self.suggestion,
         )
 
 
-class ExpressionEvaluationError(EngineError):
-    """An expression that was valid but could not be evaluated over the given values."""
+def _quoted(expression: str, limit: int = 80) -> Text:
+    """The expression quoted as a problem shows it: whole when short, else its start and its length (as
+    ``engine.errors.brief`` quotes a value), so a problem never echoes an over-long text whole."""
+    if len(expression) > limit:
+        head = repr(expression[: limit - 20])
+        return Text(f"{head}...（共 {len(expression)} 个字符）", f"{head}... ({len(expression)} characters)")
+    text = repr(expression)
+    text = text if len(text) <= limit else f"{text[: limit - 3]}..."
+    return Text(text, text)
 
-    def __init__(self, expression: str, part: str, detail: str) -> None:
+
+class ExpressionEvaluationError(EngineError):
+    """An expression that was valid but could not be evaluated over the given values.
+
+    ``detail_words`` says why in Chinese and English (``detail`` is its English); ``message("zh")``
+    reads the whole error in Chinese."""
+
+    def __init__(self, expression: str, part: str, detail: Text) -> None:
         self.expression = expression
         self.part = part  # the sub-expression that failed
-        self.detail = detail
-        where = f" in {part!r}" if part and part != expression else ""
-        super().__init__(f"cannot evaluate {expression!r}{where}: {detail}")
+        self.detail_words = detail
+        self.detail = detail.en
+        failing = bool(part) and part != expression
+        where = f" in {part!r}" if failing else ""
+        where_zh = f"，出错部分 {part!r}" if failing else ""
+        super().__init__(
+            f"cannot evaluate {expression!r}{where}: {detail.en}",
+            zh=f"无法求值 {expression!r}{where_zh}：{detail.zh}",
+        )
 
 
 class _FunctionArgumentError(ValueError):
-    """Raised by a function of the language when its arguments do not fit; turned into an evaluation error."""
+    """Raised by a function of the language when its arguments do not fit; turned into an evaluation error.
+
+    ``words`` says why in Chinese and English; ``str(error)`` is the English."""
+
+    def __init__(self, words: Text) -> None:
+        super().__init__(words.en)
+        self.words = words
+
+
+def _why(error: Exception) -> Text:
+    """Why evaluating failed, in both languages: a function's own words, or the text of an error the
+    language does not word itself (Python's, the same in both)."""
+    if isinstance(error, _FunctionArgumentError):
+        return error.words
+    if isinstance(error, ZeroDivisionError):
+        return Text("除数为零", str(error))
+    if isinstance(error, OverflowError):
+        return Text("数值超出可计算的范围", str(error))
+    return Text(str(error), str(error))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -145,34 +206,48 @@ def _is_number(value: Any) -> bool:
     return kind is int or kind is float or kind is Decimal
 
 
-_KIND_NAMES: Mapping[type, str] = {
-    str: "text",
-    int: "a number",
-    float: "a number",
-    Decimal: "a number",
-    bool: "true/false",
-    list: "a list",
-    tuple: "a list",
-    dict: "a record",
+_KINDS = words_of("rules.kind")  # the kinds of values, in zh and en, as the rule-file checks name them
+_KIND_NAMES: Mapping[type, Text] = {
+    str: _KINDS["string"],
+    int: _KINDS["number"],
+    float: _KINDS["number"],
+    Decimal: _KINDS["number"],
+    bool: _KINDS["boolean"],
+    list: _KINDS["array"],
+    tuple: _KINDS["array"],
+    dict: _KINDS["object"],
 }
 
 
-def _describe(value: Any) -> str:
+def _describe(value: Any) -> Text:
     if value is None:
-        return "nothing (None)"
-    name = _KIND_NAMES.get(type(value), type(value).__name__)
-    return f"{name} ({_short(value)})"
+        return Text("空值（None）", "nothing (None)")
+    name = _KIND_NAMES.get(type(value))
+    short = _short(value)
+    if name is None:
+        return Text(f"{type(value).__name__}（{short.zh}）", f"{type(value).__name__} ({short.en})")
+    return Text(f"{name.zh}（{short.zh}）", f"{name.en} ({short.en})")
 
 
-def _short(value: Any) -> str:
+def _short(value: Any) -> Text:
     if type(value) is int and value.bit_length() > 1000:  # repr() refuses past 4,300 digits
-        return f"a whole number of about {int(math.log10(abs(value))) + 1} digits"
+        digits = int(math.log10(abs(value))) + 1
+        return Text(f"约 {digits} 位的整数", f"a whole number of about {digits} digits")
     if type(value) is str and len(value) > 1000:
-        return f"text of {len(value)} characters"
+        return Text(f"{len(value)} 个字符的文本", f"text of {len(value)} characters")
     if (type(value) is list or type(value) is tuple) and len(value) > 1000:
-        return f"a list of {len(value)} elements"
+        return Text(f"{len(value)} 个元素的列表", f"a list of {len(value)} elements")
     text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return Text(text, text)
+
+
+def _needs(function: str, zh: str, en: str, value: Any) -> _FunctionArgumentError:
+    """``f() needs <en>, not <value>``: a function given a value it does not take."""
+    got = _describe(value)
+    return _FunctionArgumentError(
+        Text(f"{function}() 需要{zh}，而不是{got.zh}", f"{function}() needs {en}, not {got.en}")
+    )
 
 
 def _as_list(value: Any, function: str) -> list[Any] | tuple[Any, ...]:
@@ -180,7 +255,7 @@ def _as_list(value: Any, function: str) -> list[Any] | tuple[Any, ...]:
         return []
     if type(value) is list or type(value) is tuple:
         return value
-    raise _FunctionArgumentError(f"{function}() needs a list, not {_describe(value)}")
+    raise _needs(function, "列表", "a list", value)
 
 
 def _fn_len(value: Any) -> int:
@@ -188,7 +263,7 @@ def _fn_len(value: Any) -> int:
         return 0
     if isinstance(value, str | list | tuple | Mapping):
         return len(value)
-    raise _FunctionArgumentError(f"len() needs text or a list, not {_describe(value)}")
+    raise _needs("len", "文本或列表", "text or a list", value)
 
 
 def _numbers(values: Sequence[Any], function: str) -> list[Any]:
@@ -197,7 +272,7 @@ def _numbers(values: Sequence[Any], function: str) -> list[Any]:
         if value is None:
             continue
         if not _is_number(value):
-            raise _FunctionArgumentError(f"{function}() needs numbers, not {_describe(value)}")
+            raise _needs(function, "数字", "numbers", value)
         found.append(value)
     return found
 
@@ -216,9 +291,13 @@ def _fn_sum(values: Any) -> Any:
 
 
 def _too_large(value: Any, what: str) -> _FunctionArgumentError:
+    short = _short(value)
     return _FunctionArgumentError(
-        f"the result of {what} is too large ({_short(value)}); "
-        f"numbers in a condition stay within {_NUMBER_RANGE}"
+        Text(
+            f"{what} 的结果过大（{short.zh}）；条件中的数字须在 {_NUMBER_RANGE} 以内",
+            f"the result of {what} is too large ({short.en}); "
+            f"numbers in a condition stay within {_NUMBER_RANGE}",
+        )
     )
 
 
@@ -242,7 +321,12 @@ def _extreme(function: str, pick: Callable[..., Any], args: tuple[Any, ...]) -> 
         return None
     kinds = {"number" if _is_number(v) else type(v).__name__ for v in present}
     if len(kinds) > 1 or kinds - {"number", "str", "datetime"}:
-        raise _FunctionArgumentError(f"{function}() needs values of one kind (numbers, text or dates)")
+        raise _FunctionArgumentError(
+            Text(
+                f"{function}() 需要同一类的值（都是数字、都是文本或都是日期）",
+                f"{function}() needs values of one kind (numbers, text or dates)",
+            )
+        )
     return pick(present)
 
 
@@ -256,33 +340,42 @@ def _fn_max(*args: Any) -> Any:
 
 def _fn_abs(value: Any) -> Any:
     if not _is_number(value):
-        raise _FunctionArgumentError(f"abs() needs a number, not {_describe(value)}")
+        raise _needs("abs", "数字", "a number", value)
     return abs(value)
 
 
 def _fn_round(value: Any, digits: Any = None) -> Any:
     if not _is_number(value):
-        raise _FunctionArgumentError(f"round() needs a number, not {_describe(value)}")
+        raise _needs("round", "数字", "a number", value)
     if digits is None:
         return _in_range(round(value), "round()")
     if type(digits) is not int:
-        raise _FunctionArgumentError(f"round() needs a whole number of digits, not {_describe(digits)}")
+        raise _needs("round", "整数位数", "a whole number of digits", digits)
     if not -MAX_ROUND_DIGITS <= digits <= MAX_ROUND_DIGITS:
         raise _FunctionArgumentError(_round_digits_message(digits))
     try:
         return _in_range(round(value, digits), "round()")
     except InvalidOperation:  # a Decimal asked for more digits than its precision holds
-        raise _FunctionArgumentError(f"round() cannot give {value} with {digits} digits") from None
+        raise _FunctionArgumentError(
+            Text(
+                f"round() 无法把 {value} 保留到 {digits} 位",
+                f"round() cannot give {value} with {digits} digits",
+            )
+        ) from None
 
 
-def _round_digits_message(digits: int) -> str:
-    return f"round() takes from {-MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS} digits, not {_short(digits)}"
+def _round_digits_message(digits: int) -> Text:
+    short = _short(digits)
+    return Text(
+        f"round() 的位数须在 {-MAX_ROUND_DIGITS} 到 {MAX_ROUND_DIGITS} 之间，而不是 {short.zh}",
+        f"round() takes from {-MAX_ROUND_DIGITS} to {MAX_ROUND_DIGITS} digits, not {short.en}",
+    )
 
 
 def _text_or_none(value: Any, function: str) -> str | None:
     if value is None or type(value) is str:
         return value
-    raise _FunctionArgumentError(f"{function}() needs text, not {_describe(value)}")
+    raise _needs(function, "文本", "text", value)
 
 
 def _fn_lower(value: Any) -> str | None:
@@ -313,7 +406,7 @@ def _fn_contains(container: Any, item: Any) -> bool:
 
 def _fn_pluck(values: Any, name: Any) -> list[Any]:
     if type(name) is not str:
-        raise _FunctionArgumentError(f"pluck() needs a field name as text, not {_describe(name)}")
+        raise _needs("pluck", "以文本写出的字段名", "a field name as text", name)
     return [_field(element, name) for element in _as_list(values, "pluck")]
 
 
@@ -348,10 +441,14 @@ def _to_datetime(value: Any, function: str) -> datetime | None:
             moment = datetime.fromisoformat(value.strip().upper())
         except ValueError:
             raise _FunctionArgumentError(
-                f"{function}() needs an ISO-8601 date such as '2024-05-01T08:00:00+08:00', not {value!r}"
+                Text(
+                    f"{function}() 需要 ISO-8601 格式的日期，如 '2024-05-01T08:00:00+08:00'，"
+                    f"而不是 {value!r}",
+                    f"{function}() needs an ISO-8601 date such as '2024-05-01T08:00:00+08:00', not {value!r}",
+                )
             ) from None
     else:
-        raise _FunctionArgumentError(f"{function}() needs a date or an ISO-8601 text, not {_describe(value)}")
+        raise _needs(function, "日期或 ISO-8601 格式的文本", "a date or an ISO-8601 text", value)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -367,7 +464,9 @@ def _elapsed_seconds(env: Env, value: Any, function: str) -> float | None:
     if type(now) is not datetime or now.tzinfo is None:  # the engine's clock gives an aware datetime
         now = _to_datetime(now, function)
         if now is None:
-            raise _FunctionArgumentError(f"{function}() needs 'now', which is not set")
+            raise _FunctionArgumentError(
+                Text(f"{function}() 需要 'now'，但它没有设置", f"{function}() needs 'now', which is not set")
+            )
     return (now - moment).total_seconds()
 
 
@@ -476,14 +575,23 @@ def _member(item: Any, container: Any) -> bool:
     kind = type(container)
     if kind is str:
         if type(item) is not str:
-            raise _FunctionArgumentError(f"cannot look for {_describe(item)} inside text")
+            got = _describe(item)
+            raise _FunctionArgumentError(
+                Text(f"不能在文本中查找{got.zh}", f"cannot look for {got.en} inside text")
+            )
         return item in container
     if kind is list or kind is tuple or kind is set or kind is frozenset or isinstance(container, Mapping):
         try:
             return item in container
         except TypeError:  # an unhashable item is never a key of a mapping or a member of a set
             return False
-    raise _FunctionArgumentError(f"cannot look inside {_describe(container)}; 'in' needs a list or text")
+    got = _describe(container)
+    raise _FunctionArgumentError(
+        Text(
+            f"不能在{got.zh}中查找；'in' 需要列表或文本",
+            f"cannot look inside {got.en}; 'in' needs a list or text",
+        )
+    )
 
 
 def _normalize_moment(value: datetime) -> datetime:
@@ -500,14 +608,25 @@ def _ordered(left: Any, right: Any, compare: Callable[[Any, Any], bool], symbol:
         return compare(left, right)
     if isinstance(left, datetime) and isinstance(right, datetime):
         return compare(_normalize_moment(left), _normalize_moment(right))
-    raise _FunctionArgumentError(f"cannot compare {_describe(left)} {symbol} {_describe(right)}")
+    a, b = _describe(left), _describe(right)
+    raise _FunctionArgumentError(
+        Text(f"无法比较 {a.zh} {symbol} {b.zh}", f"cannot compare {a.en} {symbol} {b.en}")
+    )
 
 
 def _arith_error(left: Any, right: Any, symbol: str) -> _FunctionArgumentError:
     if left is None or right is None:
-        side = "left" if left is None else "right"
-        return _FunctionArgumentError(f"the {side} side of '{symbol}' is missing (None)")
-    return _FunctionArgumentError(f"cannot compute {_describe(left)} {symbol} {_describe(right)}")
+        side, side_zh = ("left", "左") if left is None else ("right", "右")
+        return _FunctionArgumentError(
+            Text(
+                f"'{symbol}' {side_zh}边的值缺失（None）",
+                f"the {side} side of '{symbol}' is missing (None)",
+            )
+        )
+    a, b = _describe(left), _describe(right)
+    return _FunctionArgumentError(
+        Text(f"无法计算 {a.zh} {symbol} {b.zh}", f"cannot compute {a.en} {symbol} {b.en}")
+    )
 
 
 def _arith(left: Any, right: Any, compute: Callable[[Any, Any], Any], symbol: str) -> Any:
@@ -515,30 +634,38 @@ def _arith(left: Any, right: Any, compute: Callable[[Any, Any], Any], symbol: st
     result beyond ``MAX_NUMBER`` or ``MAX_SIZE``."""
     if _is_number(left) and _is_number(right):
         if symbol in ("/", "//", "%") and right == 0:
-            raise _FunctionArgumentError(f"division by zero in '{symbol}'")
+            raise _FunctionArgumentError(Text(f"'{symbol}' 的除数为零", f"division by zero in '{symbol}'"))
         try:
             result = compute(left, right)
         except InvalidOperation:  # a whole quotient of a Decimal longer than its precision (10**300 // 2.5)
+            a, b = _describe(left), _describe(right)
+            precision = getcontext().prec
             raise _FunctionArgumentError(
-                f"'{symbol}' of {_describe(left)} and {_describe(right)} has more digits than a decimal "
-                f"number holds ({getcontext().prec})"
+                Text(
+                    f"{a.zh} 与 {b.zh} 的 '{symbol}' 结果位数超过十进制小数能保存的位数（{precision}）",
+                    f"'{symbol}' of {a.en} and {b.en} has more digits than a decimal "
+                    f"number holds ({precision})",
+                )
             ) from None
         return _in_range(result, f"'{symbol}'")
     if symbol == "+":
         if type(left) is str and type(right) is str:
-            _joined_size(len(left) + len(right), "characters")
+            _joined_size(len(left) + len(right), Text("个字符", "characters"))
             return left + right
         if type(left) in (list, tuple) and type(right) in (list, tuple):
-            _joined_size(len(left) + len(right), "elements")
+            _joined_size(len(left) + len(right), Text("个元素", "elements"))
             return [*left, *right]
     raise _arith_error(left, right, symbol)
 
 
-def _joined_size(size: int, unit: str) -> None:
+def _joined_size(size: int, unit: Text) -> None:
     if size > MAX_SIZE:
         raise _FunctionArgumentError(
-            f"'+' would build {size} {unit}; text or a list built in a condition holds at most "
-            f"{MAX_SIZE:,} {unit}"
+            Text(
+                f"'+' 将得到 {size} {unit.zh}；条件中拼接出的文本或列表最多 {MAX_SIZE:,} {unit.zh}",
+                f"'+' would build {size} {unit.en}; text or a list built in a condition holds at most "
+                f"{MAX_SIZE:,} {unit.en}",
+            )
         )
 
 
@@ -554,13 +681,16 @@ _BINARY_OPS: Mapping[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] 
     ast.Mod: ("%", operator.mod),
     ast.FloorDiv: ("//", operator.floordiv),
 }
-_REFUSED_BINARY = {
-    ast.Pow: ("**", "powers are not part of the language; multiply instead"),
+_REFUSED_BINARY: Mapping[type[ast.operator], tuple[str, Text | None]] = {
+    ast.Pow: (
+        "**",
+        Text("条件语言没有乘方；请改用乘法", "powers are not part of the language; multiply instead"),
+    ),
     ast.MatMult: ("@", None),
     ast.LShift: ("<<", None),
     ast.RShift: (">>", None),
-    ast.BitOr: ("|", "write 'or' for either condition"),
-    ast.BitAnd: ("&", "write 'and' for both conditions"),
+    ast.BitOr: ("|", Text("两个条件满足其一请写 'or'", "write 'or' for either condition")),
+    ast.BitAnd: ("&", Text("两个条件同时满足请写 'and'", "write 'and' for both conditions")),
     ast.BitXor: ("^", None),
 }
 _ORDERED_OPS: Mapping[type[ast.cmpop], tuple[str, Callable[[Any, Any], bool]]] = {
@@ -581,35 +711,48 @@ _COMPARE_SYMBOLS: Mapping[type[ast.cmpop], str] = {
     ast.Is: "is",
     ast.IsNot: "is not",
 }
-_REFUSED_NODES: Mapping[type[ast.AST], tuple[str, str | None]] = {
-    ast.Lambda: ("lambda is not allowed", "conditions cannot define functions"),
-    ast.ListComp: (
-        "comprehensions are not allowed",
+_COMPREHENSION = (
+    Text("不允许使用推导式", "comprehensions are not allowed"),
+    Text(
+        "请使用 pluck(list, 'field')、any(...)、all(...)、count(...)",
         "use pluck(list, 'field'), any(...), all(...), count(...)",
     ),
-    ast.SetComp: (
-        "comprehensions are not allowed",
-        "use pluck(list, 'field'), any(...), all(...), count(...)",
+)
+_F_STRING = (
+    Text("不允许使用 f-string", "f-strings are not allowed"),
+    Text("请比较普通文本，或用 + 拼接", "compare plain text, or join with +"),
+)
+_YIELD = (Text("不允许使用 yield", "yield is not allowed"), None)
+_A_LIST = Text("请改用值的列表 [...]", "use a list [...] of values")
+_REFUSED_NODES: Mapping[type[ast.AST], tuple[Text, Text | None]] = {
+    ast.Lambda: (
+        Text("不允许使用 lambda", "lambda is not allowed"),
+        Text("条件中不能定义函数", "conditions cannot define functions"),
     ),
-    ast.DictComp: (
-        "comprehensions are not allowed",
-        "use pluck(list, 'field'), any(...), all(...), count(...)",
+    ast.ListComp: _COMPREHENSION,
+    ast.SetComp: _COMPREHENSION,
+    ast.DictComp: _COMPREHENSION,
+    ast.GeneratorExp: _COMPREHENSION,
+    ast.NamedExpr: (
+        Text("不允许赋值（:=）", "assignment (:=) is not allowed"),
+        Text("条件只读取值", "conditions only read values"),
     ),
-    ast.GeneratorExp: (
-        "comprehensions are not allowed",
-        "use pluck(list, 'field'), any(...), all(...), count(...)",
+    ast.JoinedStr: _F_STRING,
+    ast.FormattedValue: _F_STRING,
+    ast.Starred: (Text("不允许使用 * 展开", "* unpacking is not allowed"), None),
+    ast.IfExp: (
+        Text("不允许使用 'x if c else y'", "'x if c else y' is not allowed"),
+        Text("请用 'and' / 'or' 拆分条件", "split the condition with 'and' / 'or'"),
     ),
-    ast.NamedExpr: ("assignment (:=) is not allowed", "conditions only read values"),
-    ast.JoinedStr: ("f-strings are not allowed", "compare plain text, or join with +"),
-    ast.FormattedValue: ("f-strings are not allowed", "compare plain text, or join with +"),
-    ast.Starred: ("* unpacking is not allowed", None),
-    ast.IfExp: ("'x if c else y' is not allowed", "split the condition with 'and' / 'or'"),
-    ast.Dict: ("record literals {...} are not allowed", "use a list [...] of values"),
-    ast.Set: ("set literals {...} are not allowed", "use a list [...] of values"),
-    ast.Await: ("await is not allowed", None),
-    ast.Yield: ("yield is not allowed", None),
-    ast.YieldFrom: ("yield is not allowed", None),
-    ast.Slice: ("slices are not allowed", "use a single constant index such as [0]"),
+    ast.Dict: (Text("不允许使用记录字面量 {...}", "record literals {...} are not allowed"), _A_LIST),
+    ast.Set: (Text("不允许使用集合字面量 {...}", "set literals {...} are not allowed"), _A_LIST),
+    ast.Await: (Text("不允许使用 await", "await is not allowed"), None),
+    ast.Yield: _YIELD,
+    ast.YieldFrom: _YIELD,
+    ast.Slice: (
+        Text("不允许使用切片", "slices are not allowed"),
+        Text("请使用单个常量下标，如 [0]", "use a single constant index such as [0]"),
+    ),
 }
 
 
@@ -649,16 +792,63 @@ class _Source:
         return self.lead + self.char_index(found if found >= 0 else start) + 1
 
 
+_TOO_DEEP = Text(
+    f"表达式嵌套过深；最多 {MAX_DEPTH} 层",
+    f"expression is nested too deeply; the limit is {MAX_DEPTH} levels",
+)
+_SPLIT = Text("请拆成几个条件", "split it into several conditions")
+
+# What Python's parser says of text that is not an expression, in Chinese: (pattern, its words with the
+# pattern's groups). A message not listed keeps the parser's English after "语法错误：".
+_PARSER_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), zh)
+    for pattern, zh in (
+        (r"invalid syntax", "语法错误"),
+        (r"'(.)' was never closed", "'{0}' 没有闭合"),
+        (r"unmatched '(.)'", "多出的 '{0}'：前面没有与它配对的括号"),
+        (
+            r"closing parenthesis '(.)' does not match opening parenthesis '(.)'.*",
+            "右括号 '{0}' 与左括号 '{1}' 不配对",
+        ),
+        (r"unterminated string literal.*", "文本缺少结尾的引号"),
+        (r"unterminated triple-quoted string literal.*", "文本缺少结尾的三引号"),
+        (r"invalid character '(.+)' \((U\+[0-9A-F]+)\)", "无效字符 '{0}'（{1}）"),
+        (r"invalid non-printable character (U\+[0-9A-F]+)", "无效的不可见字符 {0}"),
+        (r"invalid (decimal|hexadecimal|octal|binary) literal", "无效的数字写法"),
+        (r"leading zeros in decimal integer literals are not permitted.*", "整数不能以 0 开头"),
+        (r"positional argument follows keyword argument.*", "按位置给出的参数不能写在关键字参数之后"),
+        (r"[Gg]enerator expression must be parenthesized", "生成器表达式必须加括号"),
+        (r"unexpected character after line continuation character", "续行符 '\\' 后面出现了多余的字符"),
+        (r"Missing parentheses in call to '(\w+)'.*", "调用 '{0}' 缺少括号，应写作 {0}(...)"),
+    )
+)
+
+
+def _parser_words(message: str) -> Text:
+    """The parser's ``message`` (already shortened to "invalid syntax" where it starts so) in both
+    languages."""
+    for pattern, zh in _PARSER_WORDS:
+        found = pattern.fullmatch(message)
+        if found is not None:
+            return Text(zh.format(*found.groups()), message)
+    return Text(f"语法错误：{message}", message)
+
+
 def _prepare(text: str) -> tuple[_Source | None, list[ExpressionError]]:
     """Refuse what must not reach the parser; give the text as parsed and its leading offset."""
     if not isinstance(text, str):
-        return None, [ExpressionError("an expression must be text", 1, None, repr(text))]
+        return None, [
+            ExpressionError(Text("表达式必须是文本", "an expression must be text"), 1, None, repr(text))
+        ]
     if len(text) > MAX_LENGTH:
         return None, [
             ExpressionError(
-                f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
+                Text(
+                    f"表达式长 {len(text)} 个字符；最多 {MAX_LENGTH} 个",
+                    f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
+                ),
                 MAX_LENGTH + 1,
-                "split it into several rules or conditions",
+                Text("请拆成几条规则或几个条件", "split it into several rules or conditions"),
                 text,
             )
         ]
@@ -666,11 +856,20 @@ def _prepare(text: str) -> tuple[_Source | None, list[ExpressionError]]:
     body = flat.lstrip(" \t\f")
     if not body.strip():
         return None, [
-            ExpressionError("expression is empty", 1, "write a condition such as order.total > 0", text)
+            ExpressionError(
+                Text("表达式为空", "expression is empty"),
+                1,
+                Text("请写一个条件，如 order.total > 0", "write a condition such as order.total > 0"),
+                text,
+            )
         ]
     if "\x00" in body:
         column = text.index("\x00") + 1
-        return None, [ExpressionError("expression contains a NUL character", column, None, text)]
+        return None, [
+            ExpressionError(
+                Text("表达式含有 NUL 字符", "expression contains a NUL character"), column, None, text
+            )
+        ]
     return _Source(body, len(flat) - len(body)), []
 
 
@@ -692,41 +891,27 @@ def _parse_tree(text: str) -> tuple[ast.Expression | None, _Source | None, list[
         message = error.msg or "invalid syntax"
         hint = None
         if "too many nested" in message:
-            message = f"expression is nested too deeply; the limit is {MAX_DEPTH} levels"
-            hint = "split it into several conditions"
-        elif message.startswith("invalid syntax"):
-            message = "invalid syntax"
+            words = _TOO_DEEP
+            hint = _SPLIT
+        else:
+            words = _parser_words("invalid syntax" if message.startswith("invalid syntax") else message)
         if offset > len(source.text):
-            message += " (the expression ends too early)"
-        return None, source, [ExpressionError(message, source.lead + offset, hint, text)]
+            words = Text(f"{words.zh}（表达式没写完）", f"{words.en} (the expression ends too early)")
+        return None, source, [ExpressionError(words, source.lead + offset, hint, text)]
     except (RecursionError, MemoryError):
         return (
             None,
             source,
-            [
-                ExpressionError(
-                    f"expression is nested too deeply; the limit is {MAX_DEPTH} levels",
-                    1,
-                    "split it into several conditions",
-                    text,
-                )
-            ],
+            [ExpressionError(_TOO_DEEP, 1, _SPLIT, text)],
         )
     except ValueError as error:  # e.g. text the tokenizer refuses outright
-        return None, source, [ExpressionError(str(error), 1, None, text)]
+        return None, source, [ExpressionError(_parser_words(str(error)), 1, None, text)]
     deepest = _deepest(tree)
     if deepest is not None:
         return (
             None,
             source,
-            [
-                ExpressionError(
-                    f"expression is nested too deeply; the limit is {MAX_DEPTH} levels",
-                    source.column(deepest),
-                    "split it into several conditions",
-                    text,
-                )
-            ],
+            [ExpressionError(_TOO_DEEP, source.column(deepest), _SPLIT, text)],
         )
     return tree, source, []
 
@@ -744,6 +929,9 @@ def _deepest(tree: ast.AST) -> ast.AST | None:
     return None
 
 
+_DUNDER = Text("含 '__' 的名称永远取不到任何值", "names with '__' never resolve")
+
+
 def _is_dunder(name: str) -> bool:
     return name.startswith("__") or name.endswith("__")
 
@@ -758,9 +946,9 @@ class _Checker:
         self.errors: list[ExpressionError] = []
 
     def error(
-        self, message: str, column: int, hint: str | None = None, suggestion: str | None = None
+        self, words: Text, column: int, hint: Text | None = None, suggestion: str | None = None
     ) -> None:
-        self.errors.append(ExpressionError(message, column, hint, self.expression, suggestion))
+        self.errors.append(ExpressionError(words, column, hint, self.expression, suggestion))
 
     def check(self, node: ast.AST) -> None:
         at = self.source.column(node)
@@ -771,7 +959,11 @@ class _Checker:
                 self.check(value)
         elif isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Invert):
-                self.error("'~' is not allowed", at, "write 'not' to negate a condition")
+                self.error(
+                    Text("不允许使用 '~'", "'~' is not allowed"),
+                    at,
+                    Text("否定一个条件请写 'not'", "write 'not' to negate a condition"),
+                )
             else:
                 self.check(node.operand)
         elif isinstance(node, ast.BinOp):
@@ -786,16 +978,21 @@ class _Checker:
             self.check_subscript(node)
         elif isinstance(node, ast.Constant):
             if node.value is not None and type(node.value) not in (str, int, float, bool):
+                kind = type(node.value).__name__
                 self.error(
-                    f"{type(node.value).__name__} literals are not allowed",
+                    Text(f"不允许使用 {kind} 字面量", f"{kind} literals are not allowed"),
                     at,
-                    "use text, numbers, true/false or None",
+                    Text("请使用文本、数字、true/false 或 None", "use text, numbers, true/false or None"),
                 )
             elif isinstance(node.value, int | float) and not -MAX_NUMBER < node.value < MAX_NUMBER:
+                number = _literal(self.source.segment(node))
                 self.error(
-                    f"the number {_literal(self.source.segment(node))} is too large",
+                    Text(f"数字过大：{number.zh}", f"the number {number.en} is too large"),
                     at,
-                    f"numbers in a condition stay within {_NUMBER_RANGE}",
+                    Text(
+                        f"条件中的数字须在 {_NUMBER_RANGE} 以内",
+                        f"numbers in a condition stay within {_NUMBER_RANGE}",
+                    ),
                 )
         elif isinstance(node, ast.List | ast.Tuple):
             for element in node.elts:
@@ -806,7 +1003,8 @@ class _Checker:
             message, hint = _REFUSED_NODES[type(node)]
             self.error(message, at, hint)
         else:
-            self.error(f"{type(node).__name__} is not part of the condition language", at)
+            kind = type(node).__name__
+            self.error(Text(f"条件语言中没有 {kind}", f"{kind} is not part of the condition language"), at)
 
     def check_binop(self, node: ast.BinOp) -> None:
         if type(node.op) in _BINARY_OPS:
@@ -814,16 +1012,21 @@ class _Checker:
                 isinstance(side, ast.Constant) and type(side.value) is str for side in (node.left, node.right)
             ):
                 self.error(
-                    "text cannot be repeated with '*'",
+                    Text("文本不能用 '*' 重复", "text cannot be repeated with '*'"),
                     self.source.find("*", node.left, node.right),
-                    "'*' multiplies numbers; compare or join text with '+'",
+                    Text(
+                        "'*' 只用于数字相乘；文本请直接比较，或用 '+' 拼接",
+                        "'*' multiplies numbers; compare or join text with '+'",
+                    ),
                 )
             self.check(node.left)
             self.check(node.right)
             return
         symbol, hint = _REFUSED_BINARY.get(type(node.op), (type(node.op).__name__, None))
         self.error(
-            f"operator '{symbol}' is not allowed", self.source.find(symbol, node.left, node.right), hint
+            Text(f"不允许使用运算符 '{symbol}'", f"operator '{symbol}' is not allowed"),
+            self.source.find(symbol, node.left, node.right),
+            hint,
         )
         self.check(node.left)
         self.check(node.right)
@@ -837,9 +1040,9 @@ class _Checker:
             ):
                 symbol = _COMPARE_SYMBOLS[type(op)]
                 self.error(
-                    f"'{symbol}' may only be followed by None",
+                    Text(f"'{symbol}' 后面只能是 None", f"'{symbol}' may only be followed by None"),
                     self.source.find("is", left, right),
-                    "write '==' or '!=' to compare values",
+                    Text("比较两个值请写 '==' 或 '!='", "write '==' or '!=' to compare values"),
                 )
             self.check(right)
             left = right
@@ -847,23 +1050,35 @@ class _Checker:
     def check_name(self, node: ast.Name, at: int) -> None:
         name = node.id
         if _is_dunder(name):
-            self.error(f"name {name!r} is not allowed", at, "names with '__' never resolve")
+            self.error(Text(f"不允许使用名称 {name!r}", f"name {name!r} is not allowed"), at, _DUNDER)
         elif name in self.names:
             return
         elif name in FUNCTIONS:
-            self.error(f"{name!r} is a function; call it, as in {name}(...)", at)
-        else:
             self.error(
-                f"unknown name {name!r}",
+                Text(
+                    f"{name!r} 是函数，请调用它，如 {name}(...)",
+                    f"{name!r} is a function; call it, as in {name}(...)",
+                ),
                 at,
-                "an expression starts from one of: " + ", ".join(sorted(self.names)),
+            )
+        else:
+            roots = sorted(self.names)
+            self.error(
+                Text(f"未知的名称 {name!r}", f"unknown name {name!r}"),
+                at,
+                Text(
+                    f"表达式须以其中之一开头：{'、'.join(roots)}",
+                    f"an expression starts from one of: {', '.join(roots)}",
+                ),
                 suggestion=near_miss(name, self.names),
             )
 
     def check_attribute(self, node: ast.Attribute) -> None:
         at = self.source.end_column(node) - len(node.attr)
         if _is_dunder(node.attr):
-            self.error(f"field {node.attr!r} is not allowed", at, "names with '__' never resolve")
+            self.error(
+                Text(f"不允许使用字段 {node.attr!r}", f"field {node.attr!r} is not allowed"), at, _DUNDER
+            )
         self.check(node.value)
 
     def check_subscript(self, node: ast.Subscript) -> None:
@@ -871,9 +1086,15 @@ class _Checker:
         key = node.slice
         if _constant_key(key) is _NO_VALUE:
             self.error(
-                "an index must be a constant whole number or text, such as [0] or ['sku']",
+                Text(
+                    "下标必须是常量整数或文本，如 [0] 或 ['sku']",
+                    "an index must be a constant whole number or text, such as [0] or ['sku']",
+                ),
                 self.source.column(key),
-                "pluck(list, 'field') reads one field of every element",
+                Text(
+                    "pluck(list, 'field') 读取每个元素的同一字段",
+                    "pluck(list, 'field') reads one field of every element",
+                ),
             )
 
     def check_call(self, node: ast.Call, at: int) -> None:
@@ -881,29 +1102,39 @@ class _Checker:
         if not isinstance(func, ast.Name):
             if isinstance(func, ast.Attribute):
                 column = self.source.end_column(func) - len(func.attr)
-                hint = f"write {func.attr}(x) instead of x.{func.attr}()" if func.attr in FUNCTIONS else None
-                self.error(f"methods cannot be called ('.{func.attr}(...)')", column, hint)
+                attr = func.attr
+                hint = (
+                    Text(f"请写 {attr}(x)，而不是 x.{attr}()", f"write {attr}(x) instead of x.{attr}()")
+                    if attr in FUNCTIONS
+                    else None
+                )
+                self.error(
+                    Text(f"不能调用方法（'.{attr}(...)'）", f"methods cannot be called ('.{attr}(...)')"),
+                    column,
+                    hint,
+                )
             else:
-                self.error("only named functions can be called", at)
+                self.error(Text("只能调用有名称的函数", "only named functions can be called"), at)
             return
         name = func.id
         if _is_dunder(name):
-            self.error(f"name {name!r} is not allowed", at, "names with '__' never resolve")
+            self.error(Text(f"不允许使用名称 {name!r}", f"name {name!r} is not allowed"), at, _DUNDER)
             return
         if name not in FUNCTIONS:
+            functions = sorted(FUNCTIONS)
             self.error(
-                f"unknown function {name!r}",
+                Text(f"未知的函数 {name!r}", f"unknown function {name!r}"),
                 at,
-                "functions: " + ", ".join(sorted(FUNCTIONS)),
+                Text(f"可用的函数：{'、'.join(functions)}", f"functions: {', '.join(functions)}"),
                 suggestion=near_miss(name, FUNCTIONS),
             )
             return
         for keyword in node.keywords:
             label = f"'{keyword.arg}='" if keyword.arg else "'**'"
             self.error(
-                f"keyword argument {label} is not allowed",
+                Text(f"不允许使用关键字参数 {label}", f"keyword argument {label} is not allowed"),
                 self.source.column(keyword),
-                "pass arguments by position",
+                Text("请按位置给出参数", "pass arguments by position"),
             )
         plain = [arg for arg in node.args if not isinstance(arg, ast.Starred)]
         for arg in node.args:
@@ -912,25 +1143,38 @@ class _Checker:
             return
         fewest, most = _ARITY[name]
         if len(plain) < fewest or (most is not None and len(plain) > most):
-            wanted = (
-                str(fewest)
-                if fewest == most
-                else (f"{fewest} or more" if most is None else f"{fewest} to {most}")
+            if fewest == most:
+                wanted = Text(f" {fewest} 个", str(fewest))
+            elif most is None:
+                wanted = Text(f"至少 {fewest} 个", f"{fewest} or more")
+            else:
+                wanted = Text(f" {fewest} 到 {most} 个", f"{fewest} to {most}")
+            given = len(plain)
+            self.error(
+                Text(
+                    f"{name}() 需要{wanted.zh}参数，实际给了 {given} 个",
+                    f"{name}() takes {wanted.en} argument(s), {given} given",
+                ),
+                at,
             )
-            self.error(f"{name}() takes {wanted} argument(s), {len(plain)} given", at)
         elif name == "round" and len(plain) == 2:
             digits = _constant_key(plain[1])
             if type(digits) is int and not -MAX_ROUND_DIGITS <= digits <= MAX_ROUND_DIGITS:
                 self.error(
                     _round_digits_message(digits),
                     self.source.column(plain[1]),
-                    "round(x, 2) gives cents; round(x, -2) hundreds",
+                    Text(
+                        "round(x, 2) 保留到分；round(x, -2) 取整到百位",
+                        "round(x, 2) gives cents; round(x, -2) hundreds",
+                    ),
                 )
 
 
-def _literal(text: str) -> str:
+def _literal(text: str) -> Text:
     """A number as written, shortened when long: ``1234567890...`` (400 characters)."""
-    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} characters)"
+    if len(text) <= 40:
+        return Text(text, text)
+    return Text(f"{text[:20]}...（共 {len(text)} 个字符）", f"{text[:20]}... ({len(text)} characters)")
 
 
 def _constant_key(node: ast.AST) -> Any:
@@ -996,7 +1240,7 @@ class _Compiler:
         self.explain = explain
 
     def fail(self, node: ast.AST, error: Exception) -> ExpressionEvaluationError:
-        return ExpressionEvaluationError(self.expression, self.source.segment(node), str(error))
+        return ExpressionEvaluationError(self.expression, self.source.segment(node), _why(error))
 
     def compile(self, node: ast.AST) -> Evaluator:
         if isinstance(node, ast.Expression):
@@ -1082,8 +1326,18 @@ class _Compiler:
             value = operand(env)
             if _is_number(value):
                 return -value if negate else +value
-            problem = "is missing (None)" if value is None else f"is {_describe(value)}, not a number"
-            raise fail(node, ValueError(f"the operand of unary '{symbol}' {problem}"))
+            if value is None:
+                words = Text(
+                    f"一元 '{symbol}' 的操作数缺失（None）",
+                    f"the operand of unary '{symbol}' is missing (None)",
+                )
+            else:
+                got = _describe(value)
+                words = Text(
+                    f"一元 '{symbol}' 的操作数是{got.zh}，不是数字",
+                    f"the operand of unary '{symbol}' is {got.en}, not a number",
+                )
+            raise fail(node, _FunctionArgumentError(words))
 
         return sign
 
@@ -1471,7 +1725,7 @@ class CompiledExpression:
         except ExpressionEvaluationError:
             raise
         except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as error:
-            raise ExpressionEvaluationError(self.source, self.source, str(error)) from None
+            raise ExpressionEvaluationError(self.source, self.source, _why(error)) from None
 
     def explain(self, env: Env) -> tuple[Any, list[dict[str, Any]]]:
         """The value and every comparison made on the way: ``{"expr", "left", "right", "result"}``."""
@@ -1481,7 +1735,7 @@ class CompiledExpression:
         except ExpressionEvaluationError:
             raise
         except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError) as error:
-            raise ExpressionEvaluationError(self.source, self.source, str(error)) from None
+            raise ExpressionEvaluationError(self.source, self.source, _why(error)) from None
         return value, tracing.trace
 
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import did_you_mean, near_miss, suggestion_text
+from engine.common.text import Text
 from engine.common.words import words_of
 from engine.errors import Severity
 from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
@@ -96,24 +97,46 @@ DECISION_ONLY = frozenset({"outcome", "scores"})  # outputs kept in the audit ev
 _MAX_REF_DEPTH = 16
 _SHOWN_NAMES = 12
 _CELL_INPUT = "cell_input"  # the name a decision-table cell's operand is written as while it is checked
+_NO_SOURCE = Text("", "")  # what says which values a field takes, when nothing does
 
 
 @dataclass(frozen=True)
 class Finding:
     """One problem in one condition; ``column`` is 1-based within the condition's text as written.
 
-    ``suggestion`` is the field most likely meant, for a near miss; :attr:`message` renders it."""
+    ``words`` says what is wrong in Chinese and English and ``hint_words`` how to put it right, as a
+    :class:`~engine.errors.Problem` carries them; :attr:`text` and :attr:`hint` are their English.
+    ``suggestion`` is the field most likely meant, for a near miss; :meth:`message_in` renders it."""
 
-    text: str
+    words: Text
     column: int
-    hint: str | None
+    hint_words: Text | None
     code: str
     severity: Severity = Severity.ERROR
     suggestion: str | None = None
 
     @property
+    def text(self) -> str:
+        """What is wrong, in English (without the suggestion)."""
+        return self.words.en
+
+    @property
+    def hint(self) -> str | None:
+        """How to put it right, in English."""
+        return None if self.hint_words is None else self.hint_words.en
+
+    @property
     def message(self) -> str:
-        return self.text + suggestion_text(self.suggestion)
+        """The English text with its suggestion."""
+        return self.message_in("en")
+
+    def message_in(self, lang: str) -> str:
+        """The text with its suggestion in ``lang`` (``zh…`` for Chinese, else English)."""
+        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``lang``, or ``None`` without one."""
+        return None if self.hint_words is None else self.hint_words.get(lang)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -124,7 +147,7 @@ class Finding:
 class _Candidate:
     """A (sub)schema that may describe a value, with the form it comes from (for $ref and messages)."""
 
-    form: str  # the form's path, or what wrote the field ("the engine", "action inventory.reserve", ...)
+    form: Text  # the form's path, or what wrote the field ("the engine", "action inventory.reserve", ...)
     root: Any  # the whole schema document, where ``$ref`` looks
     schema: Any
     declared_only: bool = False  # the top of a transition form: only its declared properties get through
@@ -139,8 +162,8 @@ class _Node:
 
     candidates: tuple[_Candidate, ...] = ()
     named: Mapping[str, tuple[_Candidate, ...]] = field(default_factory=dict)
-    absent: str | None = None  # why this value never holds anything (a transition without a form)
-    absent_hint: str = ""
+    absent: Text | None = None  # why this value never holds anything (a transition without a form)
+    absent_hint: Text | None = None  # what to read instead, ``{name}`` standing for the field read
 
 
 @dataclass(frozen=True)
@@ -157,7 +180,8 @@ class _Value:
     value: Any = None  # a literal's value
     # every value it can take, when the schemas say (enum, const), and what says so; None: not known
     values: tuple[Any, ...] | None = None
-    values_from: str = ""
+    values_from: Text = _NO_SOURCE
+    label: Text | None = None  # how a message names the value, when not by ``shown`` (a table's input)
 
 
 _UNKNOWN = _Value(None)
@@ -171,7 +195,7 @@ class Root:
     """What ``order`` or ``data`` holds in one condition (:func:`order_root`, :func:`data_root`)."""
 
     value: _Value
-    noun: str  # "the order", "the form of transition 'pay'"
+    noun: Text  # "the order", "the form of transition 'pay'"
 
 
 def _ref(root: Any, ref: Any) -> Any:
@@ -306,76 +330,97 @@ def _value(candidates: Sequence[_Candidate], shown: str) -> _Value:
     return _Value(kinds, shown, _Node(tuple(candidates)), detail, values=values, values_from=by)
 
 
-def _values(candidates: Sequence[_Candidate]) -> tuple[tuple[Any, ...] | None, str]:
+def _values(candidates: Sequence[_Candidate]) -> tuple[tuple[Any, ...] | None, Text]:
     """Every value ``candidates`` allow, when each of their leaves lists them (``enum`` or ``const``),
     with the forms (or what else) that say so; (None, "") when any leaf leaves the value open."""
     found: list[Any] = []
-    sources: list[str] = []
+    sources: list[Text] = []
     for candidate in candidates:
         for leaf in _expand(candidate):
             schema = leaf.schema
             if not isinstance(schema, Mapping):
-                return None, ""
+                return None, _NO_SOURCE
             if "const" in schema:
                 allowed = [schema["const"]]
             elif isinstance(schema.get("enum"), list):
                 allowed = list(schema["enum"])
             else:
-                return None, ""
+                return None, _NO_SOURCE
             found.extend(value for value in allowed if value not in found)
             sources.append(leaf.form)
     if not candidates:
-        return None, ""
-    return tuple(found), ", ".join(dict.fromkeys(sources))
+        return None, _NO_SOURCE
+    unique = list(dict.fromkeys(sources))
+    return tuple(found), Text("、".join(s.zh for s in unique), ", ".join(s.en for s in unique))
 
 
-def _join(names: Iterable[str]) -> str:
+def _join(names: Iterable[str]) -> Text:
     unique = list(dict.fromkeys(names))
-    shown = ", ".join(unique[:_SHOWN_NAMES])
-    return shown + (", …" if len(unique) > _SHOWN_NAMES else "") if unique else "none"
+    if not unique:
+        return Text("无", "none")
+    more = len(unique) > _SHOWN_NAMES
+    shown = unique[:_SHOWN_NAMES]
+    return Text("、".join(shown) + ("……" if more else ""), ", ".join(shown) + (", …" if more else ""))
 
 
 # --------------------------------------------------------------------------------------------------
 # Roots
 
 
+def _words_of(text: Text | str) -> Text:
+    """``text`` in both languages: a path (a form's, a rule file's) is the same in each."""
+    if isinstance(text, Text):
+        return text
+    return Text(text, text)  # TRANSITIONAL: until every caller words what it passes in zh and en
+
+
+_THE_ENGINE = Text("引擎", "the engine")
+_THE_CHANNELS = Text("工作流的渠道", "the workflow's channels")
+
+
 def order_root(
     data_form: tuple[str, Mapping[str, Any]],
     other_forms: Sequence[tuple[str, Mapping[str, Any]]] = (),
-    written: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]] | None = None,
+    written: Mapping[str, Sequence[tuple[Text | str, Mapping[str, Any]]]] | None = None,
     channels: Sequence[str] | None = None,
 ) -> Root:
     """``order`` of a workflow: its data form (whose top decides whether an undeclared field is an error),
     the declared fields of its intake and transition forms, the engine's fields, and ``written``: field ->
-    (what writes it, its schema) for plugin actions and rule outputs. ``channels``: the workflow's
-    ``channels`` (an order comes from one of them, or from none), when known."""
+    (what writes it, its schema) for plugin actions and rule outputs; what writes it is a path (a rule
+    file's) or its words in both languages (``Text("动作 inventory.reserve", "action
+    inventory.reserve")``). ``channels``: the workflow's ``channels`` (an order comes from one of them,
+    or from none), when known."""
     path, schema = data_form
-    candidates = [_Candidate(path, schema, schema)]
-    candidates += [_Candidate(p, s, s, declared_only=True) for p, s in other_forms]
+    candidates = [_Candidate(Text(path, path), schema, schema)]
+    candidates += [_Candidate(Text(p, p), s, s, declared_only=True) for p, s in other_forms]
     named: dict[str, tuple[_Candidate, ...]] = {
-        name: (_Candidate("the engine", field_schema, field_schema),)
+        name: (_Candidate(_THE_ENGINE, field_schema, field_schema),)
         for name, field_schema in ENGINE_FIELDS.items()
     }
     if channels is not None:
         listed = {**ENGINE_FIELDS["channel"], "enum": [*channels, None]}
-        named["channel"] = (_Candidate("the workflow's channels", listed, listed),)
+        named["channel"] = (_Candidate(_THE_CHANNELS, listed, listed),)
     for name, writers in (written or {}).items():
-        named[name] = named.get(name, ()) + tuple(_Candidate(by, s, s) for by, s in writers)
+        named[name] = named.get(name, ()) + tuple(_Candidate(_words_of(by), s, s) for by, s in writers)
     node = _Node(tuple(candidates), named)
-    return Root(_Value(frozenset({"object"}), "order", node), "the order")
+    return Root(_Value(frozenset({"object"}), "order", node), Text("订单", "the order"))
 
 
 def data_root(form: tuple[str, Mapping[str, Any]], trigger: str) -> Root:
     """``data`` of transition ``trigger``: only the top-level fields its form declares are ever sent."""
     path, schema = form
-    node = _Node((_Candidate(path, schema, schema, declared_only=True),))
-    return Root(_Value(frozenset({"object"}), "data", node), f"the form of transition {trigger!r}")
+    node = _Node((_Candidate(Text(path, path), schema, schema, declared_only=True),))
+    return Root(
+        _Value(frozenset({"object"}), "data", node),
+        Text(f"流转 {trigger!r} 的表单", f"the form of transition {trigger!r}"),
+    )
 
 
-def no_data(why: str, hint: str) -> Root:
+def no_data(why: Text | str, hint: Text | str) -> Root:  # TRANSITIONAL: str until checks.py gives Text
     """``data`` where nothing is ever sent (a transition without a form, a timer): ``why`` says so and
-    ``hint`` (with ``{name}`` for the field read) says what to do instead."""
-    return Root(_Value(frozenset({"object"}), "data", _Node(absent=why, absent_hint=hint)), "data")
+    ``hint`` (with ``{name}`` for the field read) says what to do instead, each in zh and en."""
+    node = _Node(absent=_words_of(why), absent_hint=_words_of(hint))
+    return Root(_Value(frozenset({"object"}), "data", node), Text("data", "data"))
 
 
 def ruleset_outputs(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -413,10 +458,14 @@ def ruleset_outputs(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 # Resolving one step of a path
 
 
-def _describe_parent(value: _Value, root_nouns: Mapping[str, str]) -> str:
+def _items_of(shown: str) -> Text:
+    return Text(f"{shown} 的元素", f"the items of {shown}")
+
+
+def _describe_parent(value: _Value, root_nouns: Mapping[str, Text]) -> Text:
     if value.shown.endswith("[*]"):
-        return f"the items of {value.shown[:-3]}"
-    return root_nouns.get(value.shown, value.shown)
+        return _items_of(value.shown[:-3])
+    return root_nouns.get(value.shown, Text(value.shown, value.shown))
 
 
 class _Analysis:
@@ -450,14 +499,14 @@ class _Analysis:
 
     def add(
         self,
-        message: str,
+        words: Text,
         column: int,
-        hint: str | None,
+        hint: Text | None,
         code: str,
         severity: Severity = Severity.ERROR,
         suggestion: str | None = None,
     ) -> None:
-        self.findings.append(Finding(message, column, hint, code, severity, suggestion))
+        self.findings.append(Finding(words, column, hint, code, severity, suggestion))
 
     # paths
     def field(self, value: _Value, name: str, column: int) -> _Value:
@@ -468,10 +517,15 @@ class _Analysis:
             return replace(_UNKNOWN, shown=shown)
         parent = _describe_parent(value, self.nouns)
         if node.absent is not None:
+            hint = node.absent_hint
             self.add(
-                f"{shown!r} is always missing: {node.absent}",
+                Text(
+                    f"{shown!r} 总是缺失：{node.absent.zh}", f"{shown!r} is always missing: {node.absent.en}"
+                ),
                 column,
-                node.absent_hint.replace("{name}", name),
+                None
+                if hint is None
+                else Text(hint.zh.replace("{name}", name), hint.en.replace("{name}", name)),
                 UNKNOWN_FIELD,
             )
             return replace(_UNKNOWN, shown=shown)
@@ -537,48 +591,85 @@ class _Analysis:
                 for kinds in not_objects
             ):
                 self.add(
-                    f"{shown!r} is always missing: {value.shown} is a list, not a record",
+                    Text(
+                        f"{shown!r} 总是缺失：{value.shown} 是列表，不是记录",
+                        f"{shown!r} is always missing: {value.shown} is a list, not a record",
+                    ),
                     column,
-                    f"read one element ({value.shown}[0].{name}) or every element "
-                    f'(pluck({value.shown}, "{name}"))',
+                    Text(
+                        f"请读取其中一个元素（{value.shown}[0].{name}）或每个元素"
+                        f'（pluck({value.shown}, "{name}")）',
+                        f"read one element ({value.shown}[0].{name}) or every element "
+                        f'(pluck({value.shown}, "{name}"))',
+                    ),
                     UNKNOWN_FIELD,
                 )
             else:
-                words = " or ".join(sorted(_KIND_WORDS.get(k, k) for k in set().union(*not_objects)))
+                kind_words = sorted(
+                    (_KIND_WORDS.get(k, Text(k, k)) for k in set().union(*not_objects)), key=lambda t: t.en
+                )
+                is_zh = "或".join(k.zh for k in kind_words)
+                is_zh = " " + is_zh if is_zh[:1].isascii() else is_zh  # 是 true/false, 是数字
+                is_en = " or ".join(k.en for k in kind_words)
                 self.add(
-                    f"{shown!r} is always missing: {value.shown} is {words}, not a record",
+                    Text(
+                        f"{shown!r} 总是缺失：{value.shown} 是{is_zh}，不是记录",
+                        f"{shown!r} is always missing: {value.shown} is {is_en}, not a record",
+                    ),
                     column,
-                    f"read {value.shown} itself, or a field of a record",
+                    Text(
+                        f"请直接读取 {value.shown}，或读取某个记录的字段",
+                        f"read {value.shown} itself, or a field of a record",
+                    ),
                     UNKNOWN_FIELD,
                 )
             return replace(_UNKNOWN, shown=shown)
         if not open_ and not closed:
             return replace(_UNKNOWN, shown=shown)
         known = _join(names)
-        verb = "have" if parent.startswith("the items of") else "has"
-        message = f"unknown field {shown!r}: {parent} {verb} no {name!r}"
+        verb = "have" if parent.en.startswith("the items of") else "has"
+        message = Text(
+            f"未知字段 {shown!r}：{_sp(parent.zh)}没有 {name!r}",
+            f"unknown field {shown!r}: {parent.en} {verb} no {name!r}",
+        )
         if open_:
             form = open_[0].form
             if value.shown == "order":
-                hint = (
-                    f"{form} does not declare it (the order is open to other fields) and no other form, "
-                    f"action or rule output of the workflow writes it; declare it in {form} if orders have it"
+                hint = Text(
+                    f"{form.zh} 没有声明它（订单允许有其他字段），"
+                    "工作流的其他表单、动作和规则输出也都不写入它；"
+                    f"如果订单有这个字段，请在 {form.zh} 中声明",
+                    f"{form.en} does not declare it (the order is open to other fields) and no other form, "
+                    "action or rule output of the workflow writes it; "
+                    f"declare it in {form.en} if orders have it",
                 )
             else:
-                hint = (
-                    f"{form} does not declare it in {value.shown}, which it leaves open (declared: {known}); "
-                    "declare it there if orders carry it"
+                hint = Text(
+                    f"{form.zh} 没有在 {value.shown} 中声明它，而 {value.shown} 允许有其他字段"
+                    f"（已声明：{known.zh}）；如果订单带有这个字段，请在那里声明",
+                    f"{form.en} does not declare it in {value.shown}, which it leaves open "
+                    f"(declared: {known.en}); declare it there if orders carry it",
                 )
             self.add(message, column, hint, UNKNOWN_FIELD, Severity.WARNING, suggestion)
         else:
             form = closed[0].form
             if closed[0].declared_only:
-                hint = f"only the fields {form} declares are sent: {known}"
+                hint = Text(
+                    f"只会提交 {form.zh} 声明的字段：{known.zh}",
+                    f"only the fields {form.en} declares are sent: {known.en}",
+                )
             else:
-                where = "the order" if value.shown == "order" else value.shown
-                if where.endswith("[*]"):
-                    where = f"the items of {where[:-3]}"
-                hint = f"{form} closes {where} (additionalProperties: false); its fields: {known}"
+                if value.shown == "order":
+                    where = Text("订单", "the order")
+                elif value.shown.endswith("[*]"):
+                    where = _items_of(value.shown[:-3])
+                else:
+                    where = Text(value.shown, value.shown)
+                hint = Text(
+                    f"{form.zh} 不允许{_spaced(where.zh)}有其他字段（additionalProperties: false）；"
+                    f"它的字段：{known.zh}",
+                    f"{form.en} closes {where.en} (additionalProperties: false); its fields: {known.en}",
+                )
             self.add(message, column, hint, UNKNOWN_FIELD, suggestion=suggestion)
         return replace(_UNKNOWN, shown=shown)
 
@@ -714,9 +805,14 @@ class _Analysis:
             if not impossible:
                 continue
             always = "false" if isinstance(op, ast.Eq) else "true"
+            takes = _takes(field_value)
+            symbol = _SYMBOLS[type(op)]
             self.add(
-                f"{field_value.shown} is never {literal.shown}: {_takes(field_value)}, "
-                f"so '{_SYMBOLS[type(op)]}' is always {always}",
+                Text(
+                    f"{field_value.shown} 不会是 {literal.shown}：{takes.zh}，所以 '{symbol}' 总是 {always}",
+                    f"{field_value.shown} is never {literal.shown}: {takes.en}, "
+                    f"so '{symbol}' is always {always}",
+                ),
                 at,
                 _never_hint(field_value, impossible),
                 NEVER_VALUE,
@@ -733,12 +829,19 @@ class _Analysis:
         if not impossible:
             return
         first = next(e for e in constants if e.value in impossible)
-        shown = ", ".join(self.source(e) for e in constants if e.value in impossible)
-        effect = ""
+        listed = [self.source(e) for e in constants if e.value in impossible]
+        shown = ", ".join(listed)
+        effect = Text("", "")
         if len(impossible) == len(container.elts):
-            effect = f", so '{_SYMBOLS[type(op)]}' is always {'false' if isinstance(op, ast.In) else 'true'}"
+            symbol = _SYMBOLS[type(op)]
+            always = "false" if isinstance(op, ast.In) else "true"
+            effect = Text(f"，所以 '{symbol}' 总是 {always}", f", so '{symbol}' is always {always}")
+        takes = _takes(item)
         self.add(
-            f"{item.shown} is never {shown}: {_takes(item)}{effect}",
+            Text(
+                f"{item.shown} 不会是 {'、'.join(listed)}：{takes.zh}{effect.zh}",
+                f"{item.shown} is never {shown}: {takes.en}{effect.en}",
+            ),
             self.column(first),
             _never_hint(item, impossible),
             NEVER_VALUE,
@@ -750,12 +853,23 @@ class _Analysis:
             return
         symbol = _SYMBOLS[type(op)]
         if isinstance(op, ast.Eq | ast.NotEq):
-            effect = f"'{symbol}' between text and a number is always {'false' if symbol == '==' else 'true'}"
+            always = "false" if symbol == "==" else "true"
+            effect = Text(
+                f"文本与数字之间的 '{symbol}' 总是 {always}",
+                f"'{symbol}' between text and a number is always {always}",
+            )
         else:
-            effect = f"'{symbol}' cannot order text and a number, so the condition cannot be evaluated"
+            effect = Text(
+                f"'{symbol}' 不能比较文本与数字的大小，因此条件无法求值",
+                f"'{symbol}' cannot order text and a number, so the condition cannot be evaluated",
+            )
         text, number = (left, right) if _only(left, "string") else (right, left)
+        a, b = _words(left), _words(right)
         self.add(
-            f"{_words(left)} is compared with {_words(right)}: {effect}",
+            Text(
+                f"{_sp(a.zh)}与{_spaced(b.zh)}相比较：{effect.zh}",
+                f"{a.en} is compared with {b.en}: {effect.en}",
+            ),
             at,
             _hint(text, number),
             TYPE_MISMATCH,
@@ -764,9 +878,14 @@ class _Analysis:
     def membership(self, op: ast.cmpop, item: _Value, container: _Value, at: int) -> None:
         symbol = _SYMBOLS[type(op)]
         if _only(container, "string") and _only(item, "number"):
+            wanted, inside = _words(item), _words(container)
             self.add(
-                f"{_words(item)} is looked for in {_words(container)}: "
-                f"'{symbol}' cannot look for a number inside text, so the condition cannot be evaluated",
+                Text(
+                    f"在{_spaced(inside.zh)}中查找{_spaced(wanted.zh)}："
+                    f"'{symbol}' 不能在文本中查找数字，因此条件无法求值",
+                    f"{wanted.en} is looked for in {inside.en}: "
+                    f"'{symbol}' cannot look for a number inside text, so the condition cannot be evaluated",
+                ),
                 at,
                 _hint(container, item),
                 TYPE_MISMATCH,
@@ -775,10 +894,20 @@ class _Analysis:
         elements = container.items
         if elements is None or not _mismatched(item, elements):
             return
-        kind = "text" if _only(elements, "string") else "numbers"
+        among_text = _only(elements, "string")
+        kind = Text("文本", "text") if among_text else Text("数字", "numbers")
+        never = (
+            Text("在文本中找到数字", "a number among text")
+            if among_text
+            else Text("在数字中找到文本", "text among numbers")
+        )
+        wanted = _words(item)
         self.add(
-            f"{_words(item)} is looked for among {container.shown} ({kind}): "
-            f"'{symbol}' never finds {'a number among text' if kind == 'text' else 'text among numbers'}",
+            Text(
+                f"在 {container.shown}（{kind.zh}）中查找{_spaced(wanted.zh)}：'{symbol}' 永远不会{never.zh}",
+                f"{wanted.en} is looked for among {container.shown} ({kind.en}): "
+                f"'{symbol}' never finds {never.en}",
+            ),
             at,
             _hint(*((item, elements) if _only(item, "string") else (elements, item))),
             TYPE_MISMATCH,
@@ -795,7 +924,7 @@ _SYMBOLS: Mapping[type[ast.cmpop], str] = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-_KIND_WORDS = {name: text.en for name, text in words_of("rules.kind").items()}  # problems are in English
+_KIND_WORDS: Mapping[str, Text] = words_of("rules.kind")
 
 
 def _impossible(field_value: _Value, literals: Sequence[Any]) -> list[Any]:
@@ -821,25 +950,31 @@ def _both_numbers(a: Any, b: Any) -> bool:
     return all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
 
 
-def _takes(field_value: _Value) -> str:
-    shown = ", ".join("none" if v is None else repr(v) for v in field_value.values or ())
-    return f"it is one of {shown} ({field_value.values_from})"
+def _takes(field_value: _Value) -> Text:
+    values = field_value.values or ()
+    shown_zh = "、".join("空" if v is None else repr(v) for v in values)
+    shown = ", ".join("none" if v is None else repr(v) for v in values)
+    source = field_value.values_from
+    return Text(f"它只会是 {_sp(shown_zh)}之一（{source.zh}）", f"it is one of {shown} ({source.en})")
 
 
-def _never_hint(field_value: _Value, impossible: Sequence[Any]) -> str:
+def _never_hint(field_value: _Value, impossible: Sequence[Any]) -> Text:
     texts = [str(v) for v in field_value.values or () if isinstance(v, str)]
     near = [
-        f"{value!r}: {suggestion.removeprefix('; ')}"
+        Text(
+            f"{value!r}：{did_you_mean(value, texts, lang='zh').removeprefix('；')}",
+            f"{value!r}: {suggestion.removeprefix('; ')}",
+        )
         for value in impossible
         if isinstance(value, str) and (suggestion := did_you_mean(value, texts))
     ]
-    return "; ".join(
-        [
-            *near,
-            "compare with a value it can hold, or tell the orders apart by another field (order.workflow "
-            "names the workflow an order runs)",
-        ]
+    advice = Text(
+        "请与它可能取的值比较，或用其他字段区分订单（order.workflow 是订单运行的工作流）",
+        "compare with a value it can hold, or tell the orders apart by another field (order.workflow "
+        "names the workflow an order runs)",
     )
+    zh = "".join(p.zh if p.zh.endswith("？") else f"{p.zh}；" for p in near)
+    return Text(zh + advice.zh, "; ".join(p.en for p in [*near, advice]))
 
 
 def _search(pattern: Any, name: str) -> bool:
@@ -869,33 +1004,64 @@ def _common(values: Sequence[_Value]) -> _Value | None:
     return _Value(kinds, first.shown, node, first.detail, literal=literal, value=first.value)
 
 
-def _words(value: _Value) -> str:
-    kind = "text" if _only(value, "string") else "a number"
+def _shown(value: _Value) -> Text:
+    """How a message names ``value``: as written, or by its label (a decision table's input)."""
+    return value.label if value.label is not None else Text(value.shown, value.shown)
+
+
+def _words(value: _Value) -> Text:
+    kind = _KIND_WORDS["string"] if _only(value, "string") else _KIND_WORDS["number"]
+    shown = _shown(value)
     if value.literal:
-        return f"{value.shown} ({kind})"
+        return Text(f"{shown.zh}（{kind.zh}）", f"{shown.en} ({kind.en})")
+    detail_zh = f"；{value.detail}" if value.detail else ""
     detail = f"; {value.detail}" if value.detail else ""
-    return f"{value.shown} ({kind}{detail})"
+    return Text(f"{shown.zh}（{kind.zh}{detail_zh}）", f"{shown.en} ({kind.en}{detail})")
 
 
-def _hint(text: _Value, number: _Value) -> str:
+def _hint(text: _Value, number: _Value) -> Text:
     """How to fix a comparison between ``text`` and ``number``."""
+    text_shown, number_shown = _shown(text), _shown(number)
     if "format: date" in text.detail:
-        return (
-            f"{text.shown} is a date written as text: compare days_since({text.shown}) with a number of days"
+        return Text(
+            f"{text_shown.zh} 是以文本写成的日期：请用 days_since({text.shown}) 与天数比较",
+            f"{text_shown.en} is a date written as text: "
+            f"compare days_since({text.shown}) with a number of days",
         )
     if number.literal:
-        return (
+        return Text(
+            f"要与文本比较，请给数字加上引号（'{number.value}'），或用数字字段与 {number_shown.zh} 比较",
             f"quote the number to compare text ('{number.value}'), "
-            f"or compare a number field with {number.shown}"
+            f"or compare a number field with {number_shown.en}",
         )
     if text.literal:
         try:
             as_number = float(str(text.value))
         except ValueError:
-            return f"{number.shown} is a number: compare it with a number, or compare a text field"
+            return Text(
+                f"{number_shown.zh} 是数字：请与数字比较，或改为比较文本字段",
+                f"{number_shown.en} is a number: compare it with a number, or compare a text field",
+            )
         shown = int(as_number) if as_number.is_integer() else as_number
-        return f"write the number without quotes ({shown}), or compare a text field with {text.shown}"
-    return "compare a text field with text and a number field with a number"
+        return Text(
+            f"请去掉数字的引号（{shown}），或用文本字段与 {text_shown.zh} 比较",
+            f"write the number without quotes ({shown}), or compare a text field with {text_shown.en}",
+        )
+    return Text(
+        "文本字段请与文本比较，数字字段请与数字比较",
+        "compare a text field with text and a number field with a number",
+    )
+
+
+def _sp(zh: str) -> str:
+    """``zh`` followed by the space Chinese text puts after a name or path (order.customer 没有), none
+    after Chinese (订单没有)."""
+    return zh + " " if zh and zh[-1].isascii() else zh
+
+
+def _spaced(zh: str) -> str:
+    """``zh`` between Chinese words: a space on a side where it starts or ends with a name or path."""
+    return _sp(" " + zh if zh and zh[0].isascii() else zh)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -942,7 +1108,7 @@ def _infer_quietly(text: str, roots: Mapping[str, Root]) -> _Value:
     return _Analysis(body, lead, roots, {}).infer(tree.body)
 
 
-def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
+def _cell_findings(raw: Any, operand: _Value, where: Text) -> list[Finding]:
     """Text compared with a number in one decision-table cell, reported at the cell's first character;
     ``where`` names the row and cell at the start of the message."""
     try:
@@ -960,7 +1126,10 @@ def _cell_findings(raw: Any, operand: _Value, where: str) -> list[Finding]:
     analysis.infer(tree.body)
     mismatches = [f for f in _unique(analysis.findings) if f.code == TYPE_MISMATCH]
     # One finding per cell: a range's two bounds are one mistake.
-    return [replace(f, text=f"{where}: {f.text}", column=1) for f in mismatches[:1]]
+    return [
+        replace(f, words=Text(f"{where.zh}：{f.words.zh}", f"{where.en}: {f.words.en}"), column=1)
+        for f in mismatches[:1]
+    ]
 
 
 def _sites(doc: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -996,9 +1165,17 @@ def check_ruleset(doc: Mapping[str, Any], roots: Mapping[str, Root]) -> list[tup
             if name not in inputs:
                 continue
             expression, operand = inputs[name]
-            label = replace(operand, shown=f"input {name!r} = {' '.join(expression.split())}", literal=False)
-            row_name = row.get("name") if isinstance(row.get("name"), str) else f"row {index + 1}"
-            where = f"row {row_name!r}, cell {raw!r}"
+            written = " ".join(expression.split())
+            shown = f"input {name!r} = {written}"
+            label = replace(
+                operand, shown=shown, literal=False, label=Text(f"输入 {name!r} = {written}", shown)
+            )
+            named = isinstance(row.get("name"), str)
+            row_name = row["name"] if named else f"row {index + 1}"
+            where = Text(
+                f"行 {row_name!r} 的单元格 {raw!r}" if named else f"第 {index + 1} 行的单元格 {raw!r}",
+                f"row {row_name!r}, cell {raw!r}",
+            )
             path = child_path(child_path(child_path(child_path("$", "rules"), index), "cells"), str(name))
             found.extend((path, finding) for finding in _cell_findings(raw, label, where))
     return found

@@ -48,11 +48,11 @@ from typing import Any
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.errors import Problem, Refusal, RefusalCode, TransitionRejected
+from engine.errors import Problem, Refusal, RefusalCode, Severity, TransitionRejected
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
-from engine.rules.ruleset import HOLD, Decision, FileProblems, RuleKind
+from engine.rules.ruleset import HOLD, Decision, RuleKind
 
 __all__ = [
     "AGGREGATIONS",
@@ -77,7 +77,12 @@ _FOREIGN_KEYS = ("warehouses", "carriers", "weights", "default_weight_kg", "defa
 
 
 class CellError(ValueError):
-    """A cell that does not parse; ``str(error)`` says what was expected."""
+    """A cell that does not parse; ``words`` says what was expected in Chinese and English, and
+    ``str(error)`` is the English."""
+
+    def __init__(self, words: Text) -> None:
+        super().__init__(words.en)
+        self.words = words
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,13 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         found = _TOKEN.match(text, position)
         if found is None or found.end() == position:
             start = len(text) - len(text[position:].lstrip())
-            raise CellError(f"unexpected {text[start:][:10]!r} at column {start + 1}")
+            found_text = text[start:][:10]
+            raise CellError(
+                Text(
+                    f"第 {start + 1} 列出现了意外的 {found_text!r}",
+                    f"unexpected {found_text!r} at column {start + 1}",
+                )
+            )
         kind = found.lastgroup
         assert kind is not None
         tokens.append((kind, found.group(kind)))
@@ -139,7 +150,12 @@ def _literal(token: tuple[str, str]) -> Any:
         return float(text) if "." in text else int(text)
     if kind == "word" and text in ("true", "false"):
         return text == "true"
-    raise CellError(f"expected a number, quoted text, true or false, found {text!r}")
+    raise CellError(
+        Text(
+            f"此处应为数字、带引号的文本、true 或 false，却是 {text!r}",
+            f"expected a number, quoted text, true or false, found {text!r}",
+        )
+    )
 
 
 def _tag(value: Any) -> tuple[str, Any]:
@@ -167,32 +183,53 @@ def parse_cell(raw: Any) -> Cell:
     if isinstance(raw, bool | int | float):
         return Cell(str(raw), "values", "{} == " + _show(raw), values=frozenset({_tag(raw)}))
     if not isinstance(raw, str):
-        raise CellError(f"a cell is text, a number or true/false, not {type(raw).__name__}")
+        kind = type(raw).__name__
+        raise CellError(
+            Text(
+                f"单元格应为文本、数字或 true/false，而不是 {kind}",
+                f"a cell is text, a number or true/false, not {kind}",
+            )
+        )
     text = raw.strip()
     if text in ("", "-"):
         return _ANY
     tokens = _tokens(text)
     if tokens[0] == ("word", "not"):
         if len(tokens) < 3 or tokens[1] != ("op", "(") or tokens[-1] != ("op", ")"):
-            raise CellError('write a negation as not(...), e.g. not("vip", "gold")')
+            raise CellError(
+                Text(
+                    '否定请写作 not(...)，如 not("vip", "gold")',
+                    'write a negation as not(...), e.g. not("vip", "gold")',
+                )
+            )
         inner = _parse_tokens(tokens[2:-1], text)
         if inner.shape == "any":
-            raise CellError("not(-) matches nothing; write the values to exclude inside not(...)")
+            raise CellError(
+                Text(
+                    "not(-) 什么也匹配不到；请在 not(...) 中写出要排除的值",
+                    "not(-) matches nothing; write the values to exclude inside not(...)",
+                )
+            )
         return Cell(text, "opaque", "not (" + inner.render + ")")
     return _parse_tokens(tokens, text)
 
 
 def _parse_tokens(tokens: Sequence[tuple[str, str]], text: str) -> Cell:
     if not tokens:
-        raise CellError("empty test; write '-' for any value")
+        raise CellError(Text("条件为空；任意值请写 '-'", "empty test; write '-' for any value"))
     first = tokens[0]
     if first == ("op", "-"):
         if len(tokens) > 1:
-            raise CellError("'-' stands alone: it matches any value")
+            raise CellError(Text("'-' 须单独使用：它匹配任意值", "'-' stands alone: it matches any value"))
         return _ANY
     if first[0] == "op" and first[1] in ("<", "<=", ">", ">=", "=", "!="):
         if len(tokens) != 2:
-            raise CellError(f"expected one value after {first[1]!r}, e.g. '{first[1]} 5000'")
+            raise CellError(
+                Text(
+                    f"{first[1]!r} 后面应有一个值，如 '{first[1]} 5000'",
+                    f"expected one value after {first[1]!r}, e.g. '{first[1]} 5000'",
+                )
+            )
         value = _literal(tokens[1])
         symbol = {"=": "=="}.get(first[1], first[1])
         render = "{} " + symbol + " " + _show(value)
@@ -205,13 +242,28 @@ def _parse_tokens(tokens: Sequence[tuple[str, str]], text: str) -> Cell:
         return Cell(text, "interval", render, low=bound_low, high=bound_high)
     if first in (("op", "["), ("op", "(")):
         if len(tokens) != 5 or tokens[2] != ("op", "..") or tokens[4] not in (("op", "]"), ("op", ")")):
-            raise CellError("write a range as [low..high]; '(' or ')' leaves that end out")
+            raise CellError(
+                Text(
+                    "范围请写作 [下限..上限]；用 '(' 或 ')' 表示不含该端点",
+                    "write a range as [low..high]; '(' or ')' leaves that end out",
+                )
+            )
         low, high = _literal(tokens[1]), _literal(tokens[3])
         low_closed, high_closed = first[1] == "[", tokens[4][1] == "]"
         if _is_number(low) != _is_number(high) or isinstance(low, bool) or isinstance(high, bool):
-            raise CellError("both ends of a range are numbers, or both are quoted text")
+            raise CellError(
+                Text(
+                    "范围的两端须同为数字，或同为带引号的文本",
+                    "both ends of a range are numbers, or both are quoted text",
+                )
+            )
         if low > high:
-            raise CellError(f"the range is empty: {_show(low)} is above {_show(high)}")
+            raise CellError(
+                Text(
+                    f"范围为空：{_show(low)} 大于 {_show(high)}",
+                    f"the range is empty: {_show(low)} is above {_show(high)}",
+                )
+            )
         render = (
             _show(low)
             + (" <= " if low_closed else " < ")
@@ -228,10 +280,15 @@ def _parse_tokens(tokens: Sequence[tuple[str, str]], text: str) -> Cell:
         if expect_value:
             values.append(_literal(token))
         elif token != ("op", ","):
-            raise CellError(f"expected ',' between values, found {token[1]!r}")
+            raise CellError(
+                Text(
+                    f"值与值之间应为 ','，却是 {token[1]!r}",
+                    f"expected ',' between values, found {token[1]!r}",
+                )
+            )
         expect_value = not expect_value
     if expect_value:
-        raise CellError("a value is missing after the last ','")
+        raise CellError(Text("最后一个 ',' 后面缺少值", "a value is missing after the last ','"))
     if len(values) == 1:
         return Cell(text, "values", "{} == " + _show(values[0]), values=frozenset({_tag(values[0])}))
     render = "{} in [" + ", ".join(_show(value) for value in values) + "]"
@@ -591,16 +648,68 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledTable:
 # Checks the schema cannot make
 
 
+@dataclass
+class _Problems:
+    """The problems of one table, gathered as the check goes, each worded in Chinese and English."""
+
+    file: str
+    found: list[Problem] = field(default_factory=list)
+
+    def __call__(
+        self,
+        words: Text,
+        json_path: str,
+        hint: Text | None,
+        code: str,
+        severity: Severity = Severity.ERROR,
+        suggestion: str | None = None,
+    ) -> None:
+        self.found.append(
+            Problem(
+                words,
+                self.file,
+                json_path=json_path,
+                hint_words=hint,
+                code=code,
+                severity=severity,
+                suggestion=suggestion,
+            )
+        )
+
+
+# A row as the checks of the whole table read it: its index, name, label, cells and ``when``.
+_Row = tuple[int, str, Text, dict[str, Cell], str | None]
+
+
+def _listed(zh: str, en: str, names: Sequence[str]) -> Text:
+    """``outputs of this table: a, b`` in both languages."""
+    return Text(f"{zh}：{'、'.join(names)}", f"{en}: {', '.join(names)}")
+
+
+def _sp(zh: str) -> str:
+    """``zh`` followed by the space Chinese text puts after a quoted name (行 'a' 没有), none after
+    Chinese (第 2 行没有)."""
+    return zh + " " if zh and zh[-1].isascii() else zh
+
+
+def _row_label(name: str, index: int, named: bool) -> Text:
+    """How a problem names a row: by its name, or (in Chinese) by its place when it has none."""
+    return Text(f"行 {name!r}" if named else f"第 {index + 1} 行", f"row {name!r}")
+
+
 def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a decision table beyond its JSON Schema. Never raises."""
-    problem = FileProblems(file)
+    problem = _Problems(file)
 
     for key in _FOREIGN_KEYS:
         if key in doc:
             problem(
-                f"key {key!r} belongs to routing rule sets, not decision tables",
+                Text(
+                    f"键 {key!r} 属于路由规则集，不属于决策表",
+                    f"key {key!r} belongs to routing rule sets, not decision tables",
+                ),
                 f"$.{key}",
-                "remove it, or set kind: routing",
+                Text("请删除它，或设置 kind: routing", "remove it, or set kind: routing"),
                 "foreign-key",
             )
     raw_inputs = doc.get("inputs")
@@ -612,9 +721,12 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             name = raw["name"]
             if name in inputs:
                 problem(
-                    f"input {name!r} is defined twice",
+                    Text(f"输入 {name!r} 定义了两次", f"input {name!r} is defined twice"),
                     f"$.inputs[{index}].name",
-                    "give every input its own name; cells name inputs",
+                    Text(
+                        "请给每个输入取不同的名称：单元格按名称指明输入",
+                        "give every input its own name; cells name inputs",
+                    ),
                     "duplicate-input",
                 )
             expression = raw.get("expr")
@@ -625,11 +737,15 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 )
     raw_outputs = doc.get("outputs")
     outputs = [o for o in raw_outputs if isinstance(o, str)] if isinstance(raw_outputs, list) else []
+    outputs_hint = _listed("本表的输出", "outputs of this table", outputs)
     if isinstance(raw_outputs, list) and OUTCOME not in outputs:
         problem(
-            "the outputs of a decision table must include 'outcome'",
+            Text("决策表的输出必须包含 'outcome'", "the outputs of a decision table must include 'outcome'"),
             "$.outputs",
-            "add outcome: a transition's dest map follows the outcome of the deciding row",
+            Text(
+                "请加上 outcome：流转的 dest 映射按作出决定的那一行的 outcome 选择去向",
+                "add outcome: a transition's dest map follows the outcome of the deciding row",
+            ),
             "missing-outcome-output",
         )
     raw_outcomes = doc.get("outcomes")
@@ -638,9 +754,9 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     def check_outcome(value: Any, json_path: str) -> None:
         if outcomes and isinstance(value, str) and value not in outcomes:
             problem(
-                f"unknown outcome {value!r}",
+                Text(f"未知的结果 {value!r}", f"unknown outcome {value!r}"),
                 json_path,
-                "outcomes of this file: " + ", ".join(outcomes),
+                _listed("本文件的结果", "outcomes of this file", outcomes),
                 "unknown-outcome",
                 suggestion=near_miss(value, outcomes),
             )
@@ -651,17 +767,20 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
         for name in default_outputs:
             if outputs and name not in outputs:
                 problem(
-                    f"unknown output {name!r}",
+                    Text(f"未知的输出 {name!r}", f"unknown output {name!r}"),
                     f"$.default_outputs.{name}",
-                    "outputs of this table: " + ", ".join(outputs),
+                    outputs_hint,
                     "unknown-output",
                     suggestion=near_miss(str(name), outputs),
                 )
         if OUTCOME in default_outputs:
             problem(
-                "the outcome when no row matches is set by 'default', not in default_outputs",
+                Text(
+                    "没有行命中时的结果由 'default' 设置，不在 default_outputs 中设置",
+                    "the outcome when no row matches is set by 'default', not in default_outputs",
+                ),
                 f"$.default_outputs.{OUTCOME}",
-                "move the value to default:",
+                Text("请把这个值移到 default:", "move the value to default:"),
                 "outcome-in-default-outputs",
             )
     else:
@@ -670,9 +789,15 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     aggregation = doc.get("aggregation")
     if aggregation is not None and policy != "collect":
         problem(
-            "aggregation applies only to hit_policy: collect",
+            Text(
+                "aggregation 只适用于 hit_policy: collect",
+                "aggregation applies only to hit_policy: collect",
+            ),
             "$.aggregation",
-            "remove aggregation, or set hit_policy: collect",
+            Text(
+                "请删除 aggregation，或设置 hit_policy: collect",
+                "remove aggregation, or set hit_policy: collect",
+            ),
             "aggregation-without-collect",
         )
     if not isinstance(aggregation, Mapping):
@@ -680,25 +805,34 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     for name in aggregation:
         if outputs and name not in outputs:
             problem(
-                f"unknown output {name!r}",
+                Text(f"未知的输出 {name!r}", f"unknown output {name!r}"),
                 f"$.aggregation.{name}",
-                "outputs of this table: " + ", ".join(outputs),
+                outputs_hint,
                 "unknown-output",
                 suggestion=near_miss(str(name), outputs),
             )
         if name == OUTCOME:
             problem(
-                "the outcome cannot be aggregated",
+                Text("outcome 不能汇总", "the outcome cannot be aggregated"),
                 f"$.aggregation.{name}",
-                "aggregate a numeric output such as a score or a rate",
+                Text(
+                    "请汇总数值型的输出，如分数或比率",
+                    "aggregate a numeric output such as a score or a rate",
+                ),
                 "aggregated-outcome",
             )
     priorities = doc.get("priorities")
     if priorities is not None and policy != "priority":
         problem(
-            "priorities apply only to hit_policy: priority",
+            Text(
+                "priorities 只适用于 hit_policy: priority",
+                "priorities apply only to hit_policy: priority",
+            ),
             "$.priorities",
-            "remove priorities, or set hit_policy: priority",
+            Text(
+                "请删除 priorities，或设置 hit_policy: priority",
+                "remove priorities, or set hit_policy: priority",
+            ),
             "priorities-without-priority",
         )
     priority_list = [p for p in priorities if isinstance(p, str)] if isinstance(priorities, list) else []
@@ -707,7 +841,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     rules = doc.get("rules")
     if not isinstance(rules, list):
         return problem.found
-    parsed: list[tuple[int, str, dict[str, Cell], str | None] | None] = []
+    parsed: list[_Row | None] = []
     seen: dict[str, int] = {}
     for index, rule in enumerate(rules):
         path = f"$.rules[{index}]"
@@ -716,17 +850,26 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             continue
         name = rule.get("name")
         if isinstance(name, str):
+            row = _row_label(name, index, named=True)
             if name in seen:
+                first = seen[name] + 1
                 problem(
-                    f"row {name!r} is defined twice (first as row {seen[name] + 1})",
+                    Text(
+                        f"{_sp(row.zh)}定义了两次（第一次在第 {first} 行）",
+                        f"{row.en} is defined twice (first as row {first})",
+                    ),
                     f"{path}.name",
-                    "give every row its own name; traces and reasons name rows",
+                    Text(
+                        "请给每一行取不同的名称：跟踪记录和原因按名称指明行",
+                        "give every row its own name; traces and reasons name rows",
+                    ),
                     "duplicate-rule",
                 )
             else:
                 seen[name] = index
         else:
             name = f"row {index + 1}"
+            row = _row_label(name, index, named=False)
         cells: dict[str, Cell] = {}
         good = True
         raw_cells = rule.get("cells")
@@ -734,9 +877,9 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             for input_name, raw in raw_cells.items():
                 if inputs and input_name not in inputs:
                     problem(
-                        f"unknown input {input_name!r}",
+                        Text(f"未知的输入 {input_name!r}", f"unknown input {input_name!r}"),
                         f"{path}.cells.{input_name}",
-                        "inputs of this table: " + ", ".join(inputs),
+                        _listed("本表的输入", "inputs of this table", list(inputs)),
                         "unknown-input",
                         suggestion=near_miss(str(input_name), inputs),
                     )
@@ -746,10 +889,17 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                     cells[input_name] = parse_cell(raw)
                 except CellError as error:
                     problem(
-                        f"cell {raw!r} of row {name!r} does not parse: {error}",
+                        Text(
+                            f"{_sp(row.zh)}的单元格 {raw!r} 无法解析：{error.words.zh}",
+                            f"cell {raw!r} of {row.en} does not parse: {error.words.en}",
+                        ),
                         f"{path}.cells.{input_name}",
-                        "cells are '-', '> 5000', '[100..500]', '\"vip\", \"gold\"' or not(...); "
-                        "see docs/rules-language.md",
+                        Text(
+                            "单元格可写作 '-'、'> 5000'、'[100..500]'、'\"vip\", \"gold\"' 或 not(...)；"
+                            "详见 docs/rules-language.md",
+                            "cells are '-', '> 5000', '[100..500]', '\"vip\", \"gold\"' or not(...); "
+                            "see docs/rules-language.md",
+                        ),
                         "bad-cell",
                     )
                     good = False
@@ -765,24 +915,37 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
             for output in then:
                 if outputs and output not in outputs:
                     problem(
-                        f"unknown output {output!r} in row {name!r}",
+                        Text(
+                            f"{_sp(row.zh)}中有未知的输出 {output!r}",
+                            f"unknown output {output!r} in {row.en}",
+                        ),
                         f"{path}.then.{output}",
-                        "outputs of this table: " + ", ".join(outputs),
+                        outputs_hint,
                         "unknown-output",
                         suggestion=near_miss(str(output), outputs),
                     )
             if OUTCOME not in then:
                 problem(
-                    f"row {name!r} gives no outcome",
+                    Text(f"{_sp(row.zh)}没有给出 outcome", f"{row.en} gives no outcome"),
                     f"{path}.then",
-                    "every row sets outcome: the transition's dest map follows it",
+                    Text(
+                        "每一行都要设置 outcome：流转的 dest 映射按它选择去向",
+                        "every row sets outcome: the transition's dest map follows it",
+                    ),
                     "missing-outcome",
                 )
             elif not isinstance(then[OUTCOME], str):
+                given = then[OUTCOME]
                 problem(
-                    f"the outcome of row {name!r} must be a name, not {then[OUTCOME]!r}",
+                    Text(
+                        f"{_sp(row.zh)}的 outcome 必须是名称，而不是 {given!r}",
+                        f"the outcome of {row.en} must be a name, not {given!r}",
+                    ),
                     f"{path}.then.{OUTCOME}",
-                    "outcomes are names such as approve or manager",
+                    Text(
+                        "outcome 是名称，如 approve 或 manager",
+                        "outcomes are names such as approve or manager",
+                    ),
                     "bad-outcome",
                 )
             else:
@@ -791,34 +954,56 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 for output in outputs:
                     if output != OUTCOME and output not in then and output not in default_outputs:
                         problem(
-                            f"row {name!r} gives no value for output {output!r}",
+                            Text(
+                                f"{_sp(row.zh)}没有给出输出 {output!r} 的值",
+                                f"{row.en} gives no value for output {output!r}",
+                            ),
                             f"{path}.then",
-                            f"set {output} in the row, or give it a value in default_outputs",
+                            Text(
+                                f"请在这一行设置 {output}，或在 default_outputs 中给它一个值",
+                                f"set {output} in the row, or give it a value in default_outputs",
+                            ),
                             "missing-output",
                         )
             for output, how in aggregation.items():
                 given = then.get(output)
                 if how in ("sum", "min", "max") and output in then and not _is_number(given):
                     problem(
-                        f"output {output!r} of row {name!r} is aggregated with {how} "
-                        f"but is not a number: {given!r}",
+                        Text(
+                            f"{_sp(row.zh)}的输出 {output!r} 以 {how} 汇总，但它不是数字：{given!r}",
+                            f"output {output!r} of {row.en} is aggregated with {how} "
+                            f"but is not a number: {given!r}",
+                        ),
                         f"{path}.then.{output}",
-                        "give a number, or aggregate with count",
+                        Text("请给出数字，或改用 count 汇总", "give a number, or aggregate with count"),
                         "not-a-number",
                     )
         if policy == "priority":
             if priorities is not None and "priority" in rule:
                 problem(
-                    f"row {name!r} has a priority number but the table ranks rows by priorities",
+                    Text(
+                        f"{_sp(row.zh)}写了 priority 数值，但本表按 priorities 排列各行",
+                        f"{row.en} has a priority number but the table ranks rows by priorities",
+                    ),
                     f"{path}.priority",
-                    "rank rows either by the table's priorities (outcome values) or by each row's priority",
+                    Text(
+                        "请只用一种方式排列各行：本表的 priorities（outcome 的值），或每一行的 priority",
+                        "rank rows either by the table's priorities (outcome values) "
+                        "or by each row's priority",
+                    ),
                     "mixed-priorities",
                 )
             elif priorities is None and "priority" not in rule:
                 problem(
-                    f"row {name!r} of a priority table has no priority",
+                    Text(
+                        f"优先级表中的{_sp(row.zh)}没有 priority",
+                        f"{row.en} of a priority table has no priority",
+                    ),
                     path,
-                    "give every row priority: <number> (higher wins), or list the outcomes in priorities",
+                    Text(
+                        "请给每一行写 priority: <数字>（数字大者优先），或在 priorities 中列出各个 outcome",
+                        "give every row priority: <number> (higher wins), or list the outcomes in priorities",
+                    ),
                     "missing-priority",
                 )
             elif (
@@ -827,20 +1012,33 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
                 and isinstance(then.get(OUTCOME), str)
                 and then[OUTCOME] not in priority_list
             ):
+                outcome = then[OUTCOME]
                 problem(
-                    f"the outcome {then[OUTCOME]!r} of row {name!r} is not ranked in priorities",
+                    Text(
+                        f"{_sp(row.zh)}的 outcome {outcome!r} 没有列在 priorities 中",
+                        f"the outcome {outcome!r} of {row.en} is not ranked in priorities",
+                    ),
                     f"{path}.then.{OUTCOME}",
-                    "list every outcome the rows give in priorities, highest first",
+                    Text(
+                        "请在 priorities 中列出各行给出的每个 outcome，最优先的在前",
+                        "list every outcome the rows give in priorities, highest first",
+                    ),
                     "unranked-outcome",
                 )
         elif "priority" in rule:
             problem(
-                f"row {name!r} has a priority but the table's hit policy is {policy!r}",
+                Text(
+                    f"{_sp(row.zh)}写了 priority，但本表的命中策略是 {policy!r}",
+                    f"{row.en} has a priority but the table's hit policy is {policy!r}",
+                ),
                 f"{path}.priority",
-                "priority numbers count only with hit_policy: priority",
+                Text(
+                    "priority 数值只在 hit_policy: priority 时有效",
+                    "priority numbers count only with hit_policy: priority",
+                ),
                 "priority-without-priority",
             )
-        parsed.append((index, name, cells, when) if good else None)
+        parsed.append((index, name, row, cells, when) if good else None)
     usable = [entry for entry in parsed if entry is not None]
     if policy == "first":
         _unreachable(usable, problem)
@@ -849,36 +1047,49 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     return problem.found
 
 
-def _unreachable(rows: list[tuple[int, str, dict[str, Cell], str | None]], problem: Any) -> None:
-    for later, (index, name, cells, when) in enumerate(rows):
-        for earlier_index, earlier_name, earlier_cells, earlier_when in rows[:later]:
+def _unreachable(rows: list[_Row], problem: _Problems) -> None:
+    for later, (index, _name, row, cells, when) in enumerate(rows):
+        for earlier_index, _earlier_name, earlier, earlier_cells, earlier_when in rows[:later]:
             if earlier_when is not None and earlier_when != when:
                 continue
             if all(covers(cell, cells.get(input_name, _ANY)) for input_name, cell in earlier_cells.items()):
+                place = "" if earlier.zh.startswith("第") else f"（第 {earlier_index + 1} 行）"
                 problem(
-                    f"row {name!r} can never be reached: row {earlier_name!r} "
-                    f"(row {earlier_index + 1}) matches everything it matches and comes first",
+                    Text(
+                        f"{_sp(row.zh)}永远不会命中：{earlier.zh}{place}能命中它所命中的一切，而且排在它前面",
+                        f"{row.en} can never be reached: {earlier.en} "
+                        f"(row {earlier_index + 1}) matches everything it matches and comes first",
+                    ),
                     f"$.rules[{index}]",
-                    f"move row {name!r} above row {earlier_name!r}, narrow row {earlier_name!r}, "
-                    f"or remove row {name!r}",
+                    Text(
+                        f"请把{_sp(row.zh)}移到{_sp(earlier.zh)}之前、缩小{_sp(earlier.zh)}的范围，或删除{row.zh}",
+                        f"move {row.en} above {earlier.en}, narrow {earlier.en}, or remove {row.en}",
+                    ),
                     "unreachable-row",
-                    "warning",
+                    Severity.WARNING,
                 )
                 break
 
 
-def _overlapping(rows: list[tuple[int, str, dict[str, Cell], str | None]], problem: Any) -> None:
-    for later, (index, name, cells, when) in enumerate(rows):
-        for _earlier_index, earlier_name, earlier_cells, earlier_when in rows[:later]:
+def _overlapping(rows: list[_Row], problem: _Problems) -> None:
+    for later, (index, name, row, cells, when) in enumerate(rows):
+        for _earlier_index, earlier_name, earlier, earlier_cells, earlier_when in rows[:later]:
             if earlier_when != when:
                 continue  # a different condition may or may not separate them: not decidable here
             names = set(cells) | set(earlier_cells)
             if all(overlaps(cells.get(n, _ANY), earlier_cells.get(n, _ANY)) for n in names):
                 problem(
-                    f"rows {earlier_name!r} and {name!r} of a unique table can both match",
+                    Text(
+                        f"唯一命中表的{_sp(earlier.zh)}与{_sp(row.zh)}可能同时命中",
+                        f"rows {earlier_name!r} and {name!r} of a unique table can both match",
+                    ),
                     f"$.rules[{index}].cells",
-                    "make their cells exclusive (e.g. [0..1000) and [1000..5000)), "
-                    "or use hit_policy: first or priority",
+                    Text(
+                        "请让它们的单元格互不重叠（如 [0..1000) 与 [1000..5000)），"
+                        "或改用 hit_policy: first 或 priority",
+                        "make their cells exclusive (e.g. [0..1000) and [1000..5000)), "
+                        "or use hit_policy: first or priority",
+                    ),
                     "overlapping-rows",
                 )
 

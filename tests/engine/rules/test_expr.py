@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import operator
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -222,62 +223,62 @@ def test_evaluation_never_reaches_eval_exec_or_compile(monkeypatch: pytest.Monke
 # ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "column", "fragment"),
-    [
-        ("order.total > 0 and __import__('os')", 21, "'__import__' is not allowed"),
-        ("__builtins__", 1, "'__builtins__' is not allowed"),
-        ("order.__class__", 7, "field '__class__' is not allowed"),
-        ("order.lines[0].__class__.__mro__", 16, "field '__class__'"),
-        ("order.name.lower()", 12, "methods cannot be called"),
-        ("''.join(order.tags)", 4, "methods cannot be called"),
-        ("(lambda: 1)()", 1, "only named functions can be called"),
-        ("order.total > 0 and (lambda x: x)", 22, "lambda is not allowed"),
-        ("[x for x in order.lines]", 1, "comprehensions are not allowed"),
-        ("any(x > 1 for x in order.tags)", 4, "comprehensions are not allowed"),
-        ("{x: 1 for x in order.tags}", 1, "comprehensions are not allowed"),
-        ("{x for x in order.tags}", 1, "comprehensions are not allowed"),
-        ("order.total > 0 and f'{order}' == ''", 21, "f-strings are not allowed"),
-        ("(y := order.total) > 1", 2, "assignment (:=) is not allowed"),
-        ("len(order.tags, strict=True)", 17, "keyword argument 'strict='"),
-        ("len(**order)", 5, "keyword argument '**'"),
-        ("len(*order.tags)", 5, "* unpacking is not allowed"),
-        ("[*order.tags]", 2, "* unpacking is not allowed"),
-        ("order.total if order else 0", 1, "'x if c else y' is not allowed"),
-        ("{'a': 1}", 1, "record literals"),
-        ("{1, 2}", 1, "set literals"),
-        ("order.total ** 2", 13, "operator '**' is not allowed"),
-        ("order.a | order.b", 9, "operator '|'"),
-        ("order.a & order.b", 9, "operator '&'"),
-        ("order.a ^ order.b", 9, "operator '^'"),
-        ("order.a << 2", 9, "operator '<<'"),
-        ("order.a @ order.b", 9, "operator '@'"),
-        ("~order.a", 1, "'~' is not allowed"),
-        ("order.a is 1", 9, "'is' may only be followed by None"),
-        ("order.a is not order.b", 9, "'is not' may only be followed by None"),
-        ("order.lines[order.i]", 13, "an index must be a constant"),
-        ("order.lines[1:2]", 13, "an index must be a constant"),
-        ("order.lines[1.5]", 13, "an index must be a constant"),
-        ("b'x' == order.name", 1, "bytes literals"),
-        ("order.total == 1j", 16, "complex literals"),
-        ("...", 1, "ellipsis literals"),
-        ("ordr.total > 1", 1, "unknown name 'ordr'; did you mean 'order'?"),
-        ("os.system", 1, "unknown name 'os'"),
-        ("lenn(order.lines) > 0", 1, "unknown function 'lenn'; did you mean 'len'?"),
-        ("order.total > 0 and eval('1')", 21, "unknown function 'eval'"),
-        ("getattr(order, 'x')", 1, "unknown function 'getattr'"),
-        ("len", 1, "'len' is a function"),
-        ("len(order.a, order.b)", 1, "len() takes 1 argument(s), 2 given"),
-        ("min()", 1, "min() takes 1 or more argument(s), 0 given"),
-        ("round(1, 2, 3)", 1, "round() takes 1 to 2 argument(s), 3 given"),
-        ("'门店' == order.channel and foo", 27, "unknown name 'foo'"),
-        ("order.total >", 14, "invalid syntax (the expression ends too early)"),
-        ("order.total > > 1", 15, "invalid syntax"),
-        ("  order.x = 1", 11, ""),
-        ("", 1, "expression is empty"),
-        ("   ", 1, "expression is empty"),
-    ],
-)
+REFUSED = [
+    ("order.total > 0 and __import__('os')", 21, "'__import__' is not allowed"),
+    ("__builtins__", 1, "'__builtins__' is not allowed"),
+    ("order.__class__", 7, "field '__class__' is not allowed"),
+    ("order.lines[0].__class__.__mro__", 16, "field '__class__'"),
+    ("order.name.lower()", 12, "methods cannot be called"),
+    ("''.join(order.tags)", 4, "methods cannot be called"),
+    ("(lambda: 1)()", 1, "only named functions can be called"),
+    ("order.total > 0 and (lambda x: x)", 22, "lambda is not allowed"),
+    ("[x for x in order.lines]", 1, "comprehensions are not allowed"),
+    ("any(x > 1 for x in order.tags)", 4, "comprehensions are not allowed"),
+    ("{x: 1 for x in order.tags}", 1, "comprehensions are not allowed"),
+    ("{x for x in order.tags}", 1, "comprehensions are not allowed"),
+    ("order.total > 0 and f'{order}' == ''", 21, "f-strings are not allowed"),
+    ("(y := order.total) > 1", 2, "assignment (:=) is not allowed"),
+    ("len(order.tags, strict=True)", 17, "keyword argument 'strict='"),
+    ("len(**order)", 5, "keyword argument '**'"),
+    ("len(*order.tags)", 5, "* unpacking is not allowed"),
+    ("[*order.tags]", 2, "* unpacking is not allowed"),
+    ("order.total if order else 0", 1, "'x if c else y' is not allowed"),
+    ("{'a': 1}", 1, "record literals"),
+    ("{1, 2}", 1, "set literals"),
+    ("order.total ** 2", 13, "operator '**' is not allowed"),
+    ("order.a | order.b", 9, "operator '|'"),
+    ("order.a & order.b", 9, "operator '&'"),
+    ("order.a ^ order.b", 9, "operator '^'"),
+    ("order.a << 2", 9, "operator '<<'"),
+    ("order.a @ order.b", 9, "operator '@'"),
+    ("~order.a", 1, "'~' is not allowed"),
+    ("order.a is 1", 9, "'is' may only be followed by None"),
+    ("order.a is not order.b", 9, "'is not' may only be followed by None"),
+    ("order.lines[order.i]", 13, "an index must be a constant"),
+    ("order.lines[1:2]", 13, "an index must be a constant"),
+    ("order.lines[1.5]", 13, "an index must be a constant"),
+    ("b'x' == order.name", 1, "bytes literals"),
+    ("order.total == 1j", 16, "complex literals"),
+    ("...", 1, "ellipsis literals"),
+    ("ordr.total > 1", 1, "unknown name 'ordr'; did you mean 'order'?"),
+    ("os.system", 1, "unknown name 'os'"),
+    ("lenn(order.lines) > 0", 1, "unknown function 'lenn'; did you mean 'len'?"),
+    ("order.total > 0 and eval('1')", 21, "unknown function 'eval'"),
+    ("getattr(order, 'x')", 1, "unknown function 'getattr'"),
+    ("len", 1, "'len' is a function"),
+    ("len(order.a, order.b)", 1, "len() takes 1 argument(s), 2 given"),
+    ("min()", 1, "min() takes 1 or more argument(s), 0 given"),
+    ("round(1, 2, 3)", 1, "round() takes 1 to 2 argument(s), 3 given"),
+    ("'门店' == order.channel and foo", 27, "unknown name 'foo'"),
+    ("order.total >", 14, "invalid syntax (the expression ends too early)"),
+    ("order.total > > 1", 15, "invalid syntax"),
+    ("  order.x = 1", 11, ""),
+    ("", 1, "expression is empty"),
+    ("   ", 1, "expression is empty"),
+]
+
+
+@pytest.mark.parametrize(("text", "column", "fragment"), REFUSED)
 def test_refused_constructs_name_their_column(text: str, column: int, fragment: str) -> None:
     error = check(text)[0]
     assert fragment in error.message
@@ -385,39 +386,39 @@ def test_none_and_mixed_value_semantics(text: str, expected: Any) -> None:
     assert run(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "fragment"),
-    [
-        ("order.missing + 1", "the left side of '+' is missing (None)"),
-        ("1 - order.missing", "the right side of '-' is missing (None)"),
-        ("order.total / 0", "division by zero"),
-        ("order.total // 0", "division by zero"),
-        ("order.total % 0", "division by zero"),
-        ("order.total / 0.0", "division by zero"),
-        ("order.channel * 3", "cannot compute text ('web') * a number (3)"),
-        ("order.channel + 1", "cannot compute text"),
-        ("order.channel % 'x'", "cannot compute"),
-        ("True + 1", "cannot compute true/false"),
-        ("-order.channel", "not a number"),
-        ("-order.missing", "is missing (None)"),
-        ("order.channel > 1", "cannot compare text ('web') > a number (1)"),
-        ("order.total <= 'x'", "cannot compare"),
-        ("[1] < [2]", "cannot compare"),
-        ("True > False", "cannot compare"),
-        ("1 in order.channel", "inside text"),
-        ("'x' in order.total", "cannot look inside"),
-        ("len(order.total)", "len() needs text or a list"),
-        ("sum(order.tags)", "sum() needs numbers"),
-        ("abs(order.missing)", "abs() needs a number"),
-        ("lower(order.total)", "lower() needs text"),
-        ("pluck(order.lines, 1)", "field name as text"),
-        ("max(1, 'a')", "values of one kind"),
-        ("date('next tuesday')", "ISO-8601"),
-        ("date(5)", "needs a date"),
-        ("round(1.5, 'x')", "whole number of digits"),
-        ("any(order.total)", "any() needs a list"),
-    ],
-)
+UNEVALUABLE = [
+    ("order.missing + 1", "the left side of '+' is missing (None)"),
+    ("1 - order.missing", "the right side of '-' is missing (None)"),
+    ("order.total / 0", "division by zero"),
+    ("order.total // 0", "division by zero"),
+    ("order.total % 0", "division by zero"),
+    ("order.total / 0.0", "division by zero"),
+    ("order.channel * 3", "cannot compute text ('web') * a number (3)"),
+    ("order.channel + 1", "cannot compute text"),
+    ("order.channel % 'x'", "cannot compute"),
+    ("True + 1", "cannot compute true/false"),
+    ("-order.channel", "not a number"),
+    ("-order.missing", "is missing (None)"),
+    ("order.channel > 1", "cannot compare text ('web') > a number (1)"),
+    ("order.total <= 'x'", "cannot compare"),
+    ("[1] < [2]", "cannot compare"),
+    ("True > False", "cannot compare"),
+    ("1 in order.channel", "inside text"),
+    ("'x' in order.total", "cannot look inside"),
+    ("len(order.total)", "len() needs text or a list"),
+    ("sum(order.tags)", "sum() needs numbers"),
+    ("abs(order.missing)", "abs() needs a number"),
+    ("lower(order.total)", "lower() needs text"),
+    ("pluck(order.lines, 1)", "field name as text"),
+    ("max(1, 'a')", "values of one kind"),
+    ("date('next tuesday')", "ISO-8601"),
+    ("date(5)", "needs a date"),
+    ("round(1.5, 'x')", "whole number of digits"),
+    ("any(order.total)", "any() needs a list"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), UNEVALUABLE)
 def test_evaluation_errors_name_the_expression(text: str, fragment: str) -> None:
     with pytest.raises(ExpressionEvaluationError) as caught:
         run(text)
@@ -939,3 +940,148 @@ def test_a_whole_quotient_longer_than_a_decimal_holds_is_an_error_saying_so(op: 
     assert f"'{op}' of a number" in str(caught.value)
     assert "has more digits than a decimal number holds (28)" in str(caught.value)
     assert "DivisionImpossible" not in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Every problem and evaluation error in Chinese as well as English
+# ---------------------------------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def assert_chinese(zh: str | None, en: str | None) -> None:
+    """``zh`` is written in Chinese, not the English passed through."""
+    assert zh is not None and CJK.search(zh), (zh, en)
+    assert zh != en
+
+
+def test_a_problem_of_an_expression_reads_in_chinese() -> None:
+    error = only_error("ordr.total > 1")
+    assert error.message_in("zh") == "未知的名称 'ordr'；您是否想输入 'order'？"
+    assert (
+        error.hint_in("zh")
+        == "表达式须以其中之一开头：actor、children、customer、data、event、item、now、order"
+    )
+    assert error.message == "unknown name 'ordr'; did you mean 'order'?"
+    problem = error.to_problem("rules/a.yaml", "$.rules[0].when", line=7, column=11)
+    assert (
+        problem.message_in("zh") == "条件 'ordr.total > 1' 第 1 列：未知的名称 'ordr'；您是否想输入 'order'？"
+    )
+    assert problem.hint_in("zh") == error.hint_in("zh")
+    assert problem.format("zh").startswith("rules/a.yaml:7:11: 错误: 条件 'ordr.total > 1' 第 1 列：")
+    assert error.zh == (
+        "第 1 列：未知的名称 'ordr'；您是否想输入 'order'？"
+        "（提示：表达式须以其中之一开头：actor、children、customer、data、event、item、now、order）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "zh", "hint"),
+    [
+        ("min()", "min() 需要至少 1 个参数，实际给了 0 个", None),
+        ("len(order.a, order.b)", "len() 需要 1 个参数，实际给了 2 个", None),
+        ("order.name.lower()", "不能调用方法（'.lower(...)'）", "请写 lower(x)，而不是 x.lower()"),
+        ("(order.total > 1", "'(' 没有闭合", None),
+        ("order.total > 1，", "无效字符 '，'（U+FF0C）", None),
+        ("order.total >", "语法错误（表达式没写完）", None),
+        ("order.a is 1", "'is' 后面只能是 None", "比较两个值请写 '==' 或 '!='"),
+        ("", "表达式为空", "请写一个条件，如 order.total > 0"),
+        ("order.total < 1e999", "数字过大：1e999", "条件中的数字须在 ±1.8e308 以内"),
+    ],
+)
+def test_refusals_read_in_chinese(text: str, zh: str, hint: str | None) -> None:
+    error = only_error(text)
+    assert error.message_in("zh") == zh
+    assert error.hint_in("zh") == hint
+
+
+@pytest.mark.parametrize(("text", "column", "fragment"), REFUSED)
+def test_every_refusal_is_worded_in_chinese_and_english(text: str, column: int, fragment: str) -> None:
+    for error in check(text):
+        assert_chinese(error.words.zh, error.words.en)
+        if error.hint_words is not None:
+            assert_chinese(error.hint_words.zh, error.hint_words.en)
+        problem = error.to_problem("rules/a.yaml", "$.when")
+        assert_chinese(problem.message_in("zh"), problem.message_in("en"))
+        assert problem.message_in("en") == f"in condition {text!r}, column {error.column}: {error.message}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not " * 60 + "order.total",
+        " or ".join(["order.total > 1"] * 200),
+        "a\x00b",
+        "order.total < " + "9" * 400,
+        "'ab' * order.n == ''",
+        "round(order.total, -100000000)",
+        "order.total => 5",
+        "order.x\u200b",
+        "[order.a)",
+        "'abc == order.x",
+        "01 > order.x",
+        "order.x\\ y",
+        "f(a=1, 2)",
+        "print 'x'",
+    ],
+)
+def test_bounds_and_syntax_errors_are_worded_in_chinese_too(text: str) -> None:
+    (error,) = check(text)
+    assert_chinese(error.words.zh, error.words.en)
+    if error.hint_words is not None:
+        assert_chinese(error.hint_words.zh, error.hint_words.en)
+
+
+def test_an_evaluation_error_reads_in_chinese() -> None:
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        run("order.total / 0 > 1")
+    assert (
+        caught.value.message("zh")
+        == "无法求值 'order.total / 0 > 1'，出错部分 'order.total / 0'：'/' 的除数为零"
+    )
+    assert caught.value.message("en") == str(caught.value)
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        run("order.channel > 1")
+    assert caught.value.message("zh") == "无法求值 'order.channel > 1'：无法比较 文本（'web'） > 数字（1）"
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        run("len(order.total) > 1")
+    assert caught.value.detail_words.zh == "len() 需要文本或列表，而不是数字（6200）"
+
+
+@pytest.mark.parametrize(("text", "fragment"), UNEVALUABLE)
+def test_every_evaluation_error_is_worded_in_chinese_and_english(text: str, fragment: str) -> None:
+    with pytest.raises(ExpressionEvaluationError) as caught:
+        run(text)
+    assert_chinese(caught.value.detail_words.zh, caught.value.detail)
+    assert_chinese(caught.value.message("zh"), str(caught.value))
+    assert caught.value.detail_words.en == caught.value.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "order"),
+    [
+        ("order.x * order.x > 0", {"x": HUNDRED_DIGITS}),
+        ("round(order.x, 2) > 0", {"x": Decimal("1e30")}),
+        ("round(order.total, order.digits) > 0", {"total": 1, "digits": -100000000}),
+        ("order.s + order.s == ''", {"s": "订" * 60_000}),
+        ("len(order.x) > 0", {"x": 10**5000}),
+        ("order.a // order.b > 0", {"a": 10**300, "b": Decimal("2")}),
+        ("days_since(order.x) > 0", {"x": "2024-01-01"}),
+    ],
+)
+def test_values_that_explode_are_refused_in_chinese_too(text: str, order: dict[str, Any]) -> None:
+    expression = compile_expression(text)
+    for evaluate in (expression, lambda env: expression.explain(env)):
+        with pytest.raises(ExpressionEvaluationError) as caught:
+            evaluate({"order": order})
+        assert_chinese(caught.value.message("zh"), str(caught.value))
+        assert_chinese(caught.value.detail_words.zh, caught.value.detail)
+
+
+def test_a_long_expression_is_quoted_by_its_start_in_chinese_too() -> None:
+    text = "order.total > 5 and " * 10 + "True"
+    problem = check(text + " and ordr")[0].to_problem("rules/x.yaml", "$.rules[0].when")
+    assert problem.message_in("zh").startswith(f"条件 {text[:60]!r}...（共 {len(text) + 9} 个字符）第 ")
+    assert problem.message_in("en").startswith(
+        f"in condition {text[:60]!r}... ({len(text) + 9} characters), column "
+    )

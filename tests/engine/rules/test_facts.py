@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.common.text import Text
 from engine.rules.facts import (
     Finding,
     Root,
@@ -135,16 +137,34 @@ def test_known_fields_are_not_reported(text: str) -> None:
 def test_a_misspelt_field_of_a_closed_record_is_an_error_with_did_you_mean() -> None:
     [finding] = check_condition("order.customer.mobil == '1'", roots())
     assert finding == Finding(
-        "unknown field 'order.customer.mobil': order.customer has no 'mobil'",
+        Text(
+            "未知字段 'order.customer.mobil'：order.customer 没有 'mobil'",
+            "unknown field 'order.customer.mobil': order.customer has no 'mobil'",
+        ),
         16,
-        "forms/order.json closes order.customer (additionalProperties: false); "
-        "its fields: name, mobile, tier, company",
+        Text(
+            "forms/order.json 不允许 order.customer 有其他字段（additionalProperties: false）；"
+            "它的字段：name、mobile、tier、company",
+            "forms/order.json closes order.customer (additionalProperties: false); "
+            "its fields: name, mobile, tier, company",
+        ),
         "unknown-field",
         "error",
         suggestion="mobile",
     )
     assert finding.message == (
         "unknown field 'order.customer.mobil': order.customer has no 'mobil'; did you mean 'mobile'?"
+    )
+    assert finding.message_in("zh") == (
+        "未知字段 'order.customer.mobil'：order.customer 没有 'mobil'；您是否想输入 'mobile'？"
+    )
+    assert (
+        finding.hint
+        == finding.hint_in("en")
+        == (
+            "forms/order.json closes order.customer (additionalProperties: false); "
+            "its fields: name, mobile, tier, company"
+        )
     )
 
 
@@ -238,6 +258,20 @@ def test_data_of_a_step_without_a_form_is_always_missing() -> None:
     )
 
 
+def test_data_of_a_step_without_a_form_is_always_missing_in_chinese_too() -> None:
+    why = Text("流转 'review' 没有表单，不接收数据", "transition 'review' has no form, so it takes no data")
+    where = {"data": no_data(why, Text("请读取 order.{name}", "read order.{name}"))}
+    [finding] = check_condition("data.amount > 0", where)
+    assert (finding.message_in("zh"), finding.hint_in("zh")) == (
+        "'data.amount' 总是缺失：流转 'review' 没有表单，不接收数据",
+        "请读取 order.amount",
+    )
+    assert (finding.message, finding.hint) == (
+        "'data.amount' is always missing: transition 'review' has no form, so it takes no data",
+        "read order.amount",
+    )
+
+
 def test_columns_count_characters_after_leading_blanks_and_line_breaks() -> None:
     text = "  order.total > 0 and\n  order.custmer.name == '中文' and order.customer.mobil"
     assert [f.column for f in check_condition(text, roots())] == [31, 71]
@@ -252,89 +286,89 @@ def test_a_condition_outside_the_language_is_left_to_the_language_check() -> Non
 # --- text compared with a number -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "column", "message"),
-    [
-        (
-            "order.customer.name > 5",
-            1,
-            "order.customer.name (text; type: string) is compared with 5 (a number): "
-            "'>' cannot order text and a number, so the condition cannot be evaluated",
-        ),
-        (
-            'order.total == "100"',
-            1,
-            'order.total (a number; type: number) is compared with "100" (text): '
-            "'==' between text and a number is always false",
-        ),
-        (
-            "order.count != 'x'",
-            1,
-            "order.count (a number; type: integer) is compared with 'x' (text): "
-            "'!=' between text and a number is always true",
-        ),
-        (
-            "3 <= order.coupon",
-            1,
-            "3 (a number) is compared with order.coupon (text; type: [string, null]): "
-            "'<=' cannot order text and a number, so the condition cannot be evaluated",
-        ),
-        (
-            "order.channel_code == 1",
-            1,
-            "order.channel_code (text; const: 'web') is compared with 1 (a number): "
-            "'==' between text and a number is always false",
-        ),
-        (
-            "order.priority == 'high'",
-            1,
-            "order.priority (a number; enum: 1, 2, 3) is compared with 'high' (text): "
-            "'==' between text and a number is always false",
-        ),
-        (
-            "0 < order.total < '9'",
-            5,
-            "order.total (a number; type: number) is compared with '9' (text): "
-            "'<' cannot order text and a number, so the condition cannot be evaluated",
-        ),
-        (
-            "order.code == 5",
-            1,
-            "order.code (text; type: string) is compared with 5 (a number): "
-            "'==' between text and a number is always false",
-        ),
-        (
-            "max(pluck(order.lines, 'qty')) > '3'",
-            1,
-            "max(pluck(order.lines, 'qty')) (a number; type: integer) is compared with '3' (text): "
-            "'>' cannot order text and a number, so the condition cannot be evaluated",
-        ),
-        (
-            "lower(order.customer.name) == order.total * 2",
-            1,
-            "lower(order.customer.name) (text) is compared with order.total * 2 (a number): "
-            "'==' between text and a number is always false",
-        ),
-        (
-            "order.customer.tier in [1, 2]",
-            1,
-            "order.customer.tier (text; type: string, enum: 'gold', 'silver') is looked for among [1, 2] "
-            "(numbers): 'in' never finds text among numbers",
-        ),
-        (
-            "7 not in order.customer.name",
-            1,
-            "7 (a number) is looked for in order.customer.name (text; type: string): "
-            "'not in' cannot look for a number inside text, so the condition cannot be evaluated",
-        ),
-        (
-            "'A' in pluck(order.lines, 'qty')",
-            1,
-            "'A' (text) is looked for among pluck(order.lines, 'qty') (numbers): "
-            "'in' never finds text among numbers",
-        ),
-    ],
-)
+MISMATCHES = [
+    (
+        "order.customer.name > 5",
+        1,
+        "order.customer.name (text; type: string) is compared with 5 (a number): "
+        "'>' cannot order text and a number, so the condition cannot be evaluated",
+    ),
+    (
+        'order.total == "100"',
+        1,
+        'order.total (a number; type: number) is compared with "100" (text): '
+        "'==' between text and a number is always false",
+    ),
+    (
+        "order.count != 'x'",
+        1,
+        "order.count (a number; type: integer) is compared with 'x' (text): "
+        "'!=' between text and a number is always true",
+    ),
+    (
+        "3 <= order.coupon",
+        1,
+        "3 (a number) is compared with order.coupon (text; type: [string, null]): "
+        "'<=' cannot order text and a number, so the condition cannot be evaluated",
+    ),
+    (
+        "order.channel_code == 1",
+        1,
+        "order.channel_code (text; const: 'web') is compared with 1 (a number): "
+        "'==' between text and a number is always false",
+    ),
+    (
+        "order.priority == 'high'",
+        1,
+        "order.priority (a number; enum: 1, 2, 3) is compared with 'high' (text): "
+        "'==' between text and a number is always false",
+    ),
+    (
+        "0 < order.total < '9'",
+        5,
+        "order.total (a number; type: number) is compared with '9' (text): "
+        "'<' cannot order text and a number, so the condition cannot be evaluated",
+    ),
+    (
+        "order.code == 5",
+        1,
+        "order.code (text; type: string) is compared with 5 (a number): "
+        "'==' between text and a number is always false",
+    ),
+    (
+        "max(pluck(order.lines, 'qty')) > '3'",
+        1,
+        "max(pluck(order.lines, 'qty')) (a number; type: integer) is compared with '3' (text): "
+        "'>' cannot order text and a number, so the condition cannot be evaluated",
+    ),
+    (
+        "lower(order.customer.name) == order.total * 2",
+        1,
+        "lower(order.customer.name) (text) is compared with order.total * 2 (a number): "
+        "'==' between text and a number is always false",
+    ),
+    (
+        "order.customer.tier in [1, 2]",
+        1,
+        "order.customer.tier (text; type: string, enum: 'gold', 'silver') is looked for among [1, 2] "
+        "(numbers): 'in' never finds text among numbers",
+    ),
+    (
+        "7 not in order.customer.name",
+        1,
+        "7 (a number) is looked for in order.customer.name (text; type: string): "
+        "'not in' cannot look for a number inside text, so the condition cannot be evaluated",
+    ),
+    (
+        "'A' in pluck(order.lines, 'qty')",
+        1,
+        "'A' (text) is looked for among pluck(order.lines, 'qty') (numbers): "
+        "'in' never finds text among numbers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "column", "message"), MISMATCHES)
 def test_text_compared_with_a_number_is_an_error(text: str, column: int, message: str) -> None:
     [finding] = check_condition(text, roots())
     assert (finding.column, finding.message, finding.code, finding.severity) == (
@@ -364,29 +398,29 @@ def test_comparisons_of_compatible_or_unknown_types_are_not_reported(text: str) 
     assert found(text) == []
 
 
-@pytest.mark.parametrize(
-    ("text", "hint"),
-    [
-        (
-            "order.customer.name > 5",
-            "quote the number to compare text ('5'), or compare a number field with 5",
-        ),
-        ('order.total == "100"', 'write the number without quotes (100), or compare a text field with "100"'),
-        (
-            "order.total == 'many'",
-            "order.total is a number: compare it with a number, or compare a text field",
-        ),
-        (
-            "order.placed_at > 7",
-            "order.placed_at is a date written as text: "
-            "compare days_since(order.placed_at) with a number of days",
-        ),
-        (
-            "order.total == order.customer.name",
-            "compare a text field with text and a number field with a number",
-        ),
-    ],
-)
+HINTS = [
+    (
+        "order.customer.name > 5",
+        "quote the number to compare text ('5'), or compare a number field with 5",
+    ),
+    ('order.total == "100"', 'write the number without quotes (100), or compare a text field with "100"'),
+    (
+        "order.total == 'many'",
+        "order.total is a number: compare it with a number, or compare a text field",
+    ),
+    (
+        "order.placed_at > 7",
+        "order.placed_at is a date written as text: "
+        "compare days_since(order.placed_at) with a number of days",
+    ),
+    (
+        "order.total == order.customer.name",
+        "compare a text field with text and a number field with a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "hint"), HINTS)
 def test_each_mismatch_says_how_to_fix_it(text: str, hint: str) -> None:
     [finding] = check_condition(text, roots())
     assert finding.hint == hint
@@ -619,3 +653,151 @@ def test_a_conditional_inside_a_closed_record_keeps_it_closed() -> None:
         "order.invoice.tax_idd", {"order": order_root(("forms/order.json", nested_form))}
     )
     assert finding.severity == "error" and "did you mean 'tax_id'?" in finding.message
+
+
+# --- findings in Chinese and English --------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def assert_chinese(zh: str | None, en: str | None) -> None:
+    """``zh`` is written in Chinese, not the English passed through."""
+    assert zh is not None and CJK.search(zh), (zh, en)
+    assert zh != en
+
+
+def assert_worded_in_both(finding: Finding) -> None:
+    assert_chinese(finding.words.zh, finding.words.en)
+    assert_chinese(finding.message_in("zh"), finding.message)
+    assert finding.message_in("en") == finding.message
+    if finding.hint_words is not None:
+        assert_chinese(finding.hint_in("zh"), finding.hint)
+
+
+UNKNOWN_FIELDS = [
+    "order.customer.mobil == '1'",
+    "order.customer.company.tax_ud != ''",
+    "order.totl > 0",
+    "order.address.provnce == 'x'",
+    "order.customer.zzz == 1",
+    "order.lines[0].qyt > 1 and max(pluck(order.lines, \"skuu\")) == 'A'",
+    "order.lines.qty > 1 or order.total.cents > 0 or order.coupon.x or order.gift.wrap.x",
+    "order.pickup.door != None",
+    "order.gift.ribbon != None",
+    "order.loyalty_points > 0",
+    "data.amout > 0",
+    "data.card.first4 != ''",
+    "order.customer.tier == 'platinum' or order.priority != 4 or 'app' == order.channel_code",
+]
+
+
+@pytest.mark.parametrize("text", UNKNOWN_FIELDS + [text for text, _column, _message in MISMATCHES])
+def test_every_finding_is_worded_in_chinese_and_english(text: str) -> None:
+    findings = check_condition(text, roots())
+    assert findings
+    for finding in findings:
+        assert_worded_in_both(finding)
+
+
+@pytest.mark.parametrize(("text", "hint"), HINTS)
+def test_each_mismatch_says_how_to_fix_it_in_chinese_too(text: str, hint: str) -> None:
+    [finding] = check_condition(text, roots())
+    assert finding.hint == hint
+    assert_chinese(finding.hint_in("zh"), hint)
+
+
+@pytest.mark.parametrize(
+    ("text", "zh", "hint"),
+    [
+        (
+            "order.totl > 0",
+            "未知字段 'order.totl'：订单没有 'totl'；您是否想输入 'total'？",
+            "forms/order.json 没有声明它（订单允许有其他字段），"
+            "工作流的其他表单、动作和规则输出也都不写入它；如果订单有这个字段，请在 forms/order.json 中声明",
+        ),
+        (
+            "order.lines[0].qty > 1 and max(pluck(order.lines, 'skuu')) == 'A'",
+            "未知字段 'order.lines[*].skuu'：order.lines 的元素没有 'skuu'；您是否想输入 'sku'？",
+            "forms/order.json 不允许 order.lines 的元素有其他字段（additionalProperties: false）；"
+            "它的字段：sku、qty",
+        ),
+        (
+            "data.amout > 0",
+            "未知字段 'data.amout'：流转 'pay' 的表单没有 'amout'；您是否想输入 'amount'？",
+            "只会提交 forms/payment.json 声明的字段：amount、card",
+        ),
+        (
+            "order.lines.qty > 1",
+            "'order.lines.qty' 总是缺失：order.lines 是列表，不是记录",
+            '请读取其中一个元素（order.lines[0].qty）或每个元素（pluck(order.lines, "qty")）',
+        ),
+        (
+            "order.gift.wrap.x",
+            "'order.gift.wrap.x' 总是缺失：order.gift.wrap 是 true/false，不是记录",
+            "请直接读取 order.gift.wrap，或读取某个记录的字段",
+        ),
+        (
+            "order.customer.name > 5",
+            "order.customer.name（文本；type: string）与 5（数字）相比较："
+            "'>' 不能比较文本与数字的大小，因此条件无法求值",
+            "要与文本比较，请给数字加上引号（'5'），或用数字字段与 5 比较",
+        ),
+        (
+            "7 not in order.customer.name",
+            "在 order.customer.name（文本；type: string）中查找 7（数字）："
+            "'not in' 不能在文本中查找数字，因此条件无法求值",
+            "要与文本比较，请给数字加上引号（'7'），或用数字字段与 7 比较",
+        ),
+        (
+            "order.placed_at > 7",
+            "order.placed_at（文本；type: string, format: date-time）与 7（数字）相比较："
+            "'>' 不能比较文本与数字的大小，因此条件无法求值",
+            "order.placed_at 是以文本写成的日期：请用 days_since(order.placed_at) 与天数比较",
+        ),
+        (
+            "order.customer.tier == 'platinum'",
+            "order.customer.tier 不会是 'platinum'：它只会是 'gold'、'silver' 之一（forms/order.json），"
+            "所以 '==' 总是 false",
+            "请与它可能取的值比较，或用其他字段区分订单（order.workflow 是订单运行的工作流）",
+        ),
+    ],
+)
+def test_findings_read_in_chinese(text: str, zh: str, hint: str) -> None:
+    [finding] = check_condition(text, roots())
+    assert (finding.message_in("zh"), finding.hint_in("zh")) == (zh, hint)
+
+
+def test_values_a_field_never_takes_read_in_chinese() -> None:
+    [among] = check_condition("order.channel in ['app', 'phone', 'emial']", channel_roots(["app", "email"]))
+    assert among.message_in("zh") == (
+        "order.channel 不会是 'phone'、'emial'：它只会是 'app'、'email'、空之一（工作流的渠道）"
+    )
+    assert among.hint_in("zh") == (
+        "'emial'：您是否想输入 'email'？"
+        "请与它可能取的值比较，或用其他字段区分订单（order.workflow 是订单运行的工作流）"
+    )
+    written = {"level": [(Text("动作 crm.level", "action crm.level"), {"enum": ["a", "b"]})]}
+    order = order_root(("forms/order.json", ORDER_FORM), written=written)
+    [level] = check_condition("order.level == 'c'", {"order": order})
+    assert (
+        level.message_in("zh")
+        == "order.level 不会是 'c'：它只会是 'a'、'b' 之一（动作 crm.level），所以 '==' 总是 false"
+    )
+    assert (
+        level.message
+        == "order.level is never 'c': it is one of 'a', 'b' (action crm.level), so '==' is always false"
+    )
+
+
+def test_a_decision_tables_cells_read_in_chinese() -> None:
+    table = {**TABLE, "rules": [*TABLE["rules"], {"cells": {"tier": "> 5"}, "then": {"outcome": "x"}}]}
+    found = dict(check_ruleset(table, roots()))
+    assert found["$.rules[0].cells.tier"].message_in("zh") == (
+        "行 'a' 的单元格 '> 5'：输入 'tier' = order.customer.tier"
+        "（文本；type: string, enum: 'gold', 'silver'）与 5（数字）相比较："
+        "'>' 不能比较文本与数字的大小，因此条件无法求值"
+    )
+    assert found["$.rules[4].cells.tier"].message_in("zh").startswith("第 5 行的单元格 '> 5'：输入 'tier'")
+    assert found["$.rules[4].cells.tier"].message.startswith("row 'row 5', cell '> 5': input 'tier'")
+    for finding in found.values():
+        assert_worded_in_both(finding)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import DefinitionError, TransitionRejected
+from engine.rules import tables
 from engine.rules.kinds import check_ruleset, compile_ruleset
 from engine.rules.tables import CellError, covers, overlaps, parse_cell
 
@@ -86,23 +88,25 @@ def test_cells_become_conditions(cell: Any, condition: str | None) -> None:
     assert parse_cell(cell).condition("order.total") == condition
 
 
-@pytest.mark.parametrize(
-    ("cell", "message"),
-    [
-        (">", "expected one value after '>', e.g. '> 5000'"),
-        ("> 1 2", "expected one value after '>', e.g. '> 5000'"),
-        ("[1..]", "write a range as [low..high]; '(' or ')' leaves that end out"),
-        ("[5..1]", "the range is empty: 5 is above 1"),
-        ('[1.."b"]', "both ends of a range are numbers, or both are quoted text"),
-        ('"a" "b"', "expected ',' between values, found '\"b\"'"),
-        ('"a",', "a value is missing after the last ','"),
-        ("vip", "expected a number, quoted text, true or false, found 'vip'"),
-        ("> 5 ; drop", "unexpected '; drop' at column 5"),
-        ("not(-)", "not(-) matches nothing; write the values to exclude inside not(...)"),
-        ("not 5", 'write a negation as not(...), e.g. not("vip", "gold")'),
-        (["a"], "a cell is text, a number or true/false, not list"),
-    ],
-)
+BAD_CELLS = [
+    (">", "expected one value after '>', e.g. '> 5000'"),
+    ("> 1 2", "expected one value after '>', e.g. '> 5000'"),
+    ("[1..]", "write a range as [low..high]; '(' or ')' leaves that end out"),
+    ("[5..1]", "the range is empty: 5 is above 1"),
+    ('[1.."b"]', "both ends of a range are numbers, or both are quoted text"),
+    ('"a" "b"', "expected ',' between values, found '\"b\"'"),
+    ('"a",', "a value is missing after the last ','"),
+    ("vip", "expected a number, quoted text, true or false, found 'vip'"),
+    ("> 5 ; drop", "unexpected '; drop' at column 5"),
+    ("not(-)", "not(-) matches nothing; write the values to exclude inside not(...)"),
+    ("not 5", 'write a negation as not(...), e.g. not("vip", "gold")'),
+    (["a"], "a cell is text, a number or true/false, not list"),
+    ("not()", "empty test; write '-' for any value"),
+    ("-, 1", "'-' stands alone: it matches any value"),
+]
+
+
+@pytest.mark.parametrize(("cell", "message"), BAD_CELLS)
 def test_bad_cells_say_what_was_expected(cell: Any, message: str) -> None:
     with pytest.raises(CellError) as caught:
         parse_cell(cell)
@@ -544,3 +548,112 @@ def test_wholesale_approval() -> None:
     for tier, total, outcome in cases:
         order = {"total": total, "account": {"tier": tier}}  # the tier is the wholesale account's
         assert ruleset.evaluate({"order": order}).outcome == outcome, (tier, total)
+
+
+# --- problems in Chinese and English -------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def assert_chinese(zh: str | None, en: str | None) -> None:
+    """``zh`` is written in Chinese, not the English passed through."""
+    assert zh is not None and CJK.search(zh), (zh, en)
+    assert zh != en
+
+
+def zh_problems_of(doc: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    return [(p.json_path, p.message_in("zh"), p.hint_in("zh")) for p in tables.check(doc, "t.yaml")]
+
+
+@pytest.mark.parametrize(("cell", "message"), BAD_CELLS)
+def test_bad_cells_say_what_was_expected_in_chinese_too(cell: Any, message: str) -> None:
+    with pytest.raises(CellError) as caught:
+        parse_cell(cell)
+    assert caught.value.words.en == message
+    assert_chinese(caught.value.words.zh, message)
+
+
+def test_table_problems_read_in_chinese() -> None:
+    doc = table()
+    doc["rules"][1]["then"]["rat"] = 0.3
+    doc["rules"][0]["cells"]["amount"] = "> = 5"
+    doc["rules"].append({"cells": {"amount": "> 9000"}, "then": {"rate": 1}})
+    found = zh_problems_of(doc)
+    assert found[0] == (
+        "$.rules[0].cells.amount",
+        "行 'vip-large' 的单元格 '> = 5' 无法解析：'>' 后面应有一个值，如 '> 5000'",
+        "单元格可写作 '-'、'> 5000'、'[100..500]'、'\"vip\", \"gold\"' 或 not(...)；"
+        "详见 docs/rules-language.md",
+    )
+    assert found[1] == (
+        "$.rules[1].then.rat",
+        "行 'mid' 中有未知的输出 'rat'；您是否想输入 'rate'？",
+        "本表的输出：outcome、rate",
+    )
+    assert found[2] == (
+        "$.rules[3].then",
+        "第 4 行没有给出 outcome",
+        "每一行都要设置 outcome：流转的 dest 映射按它选择去向",
+    )
+    doc = table()
+    doc["rules"].insert(0, {"name": "all", "then": {"outcome": "none", "rate": 0}})
+    assert zh_problems_of(doc)[0] == (
+        "$.rules[1]",
+        "行 'vip-large' 永远不会命中：行 'all'（第 1 行）能命中它所命中的一切，而且排在它前面",
+        "请把行 'vip-large' 移到行 'all' 之前、缩小行 'all' 的范围，或删除行 'vip-large'",
+    )
+    doc = unique_table()
+    doc["rules"][1]["cells"]["amount"] = "[999..2000]"
+    assert zh_problems_of(doc) == [
+        (
+            "$.rules[1].cells",
+            "唯一命中表的行 'low' 与行 'high' 可能同时命中",
+            "请让它们的单元格互不重叠（如 [0..1000) 与 [1000..5000)），或改用 hit_policy: first 或 priority",
+        )
+    ]
+
+
+def bad_tables() -> list[dict[str, Any]]:
+    """Tables that between them make every check of a decision table find its problem."""
+    shape = table(
+        outputs=["rate"], aggregation={"rate": "sum", "outcome": "count"}, priorities=["a"], weights={}
+    )
+    shape["inputs"].append({"name": "tier", "expr": "customer.tier >"})
+    shape["default_outputs"] = {"rat": 1, "outcome": "none"}
+    shape["rules"][0]["priority"] = 3
+    shape["rules"][0]["cells"]["teir"] = "1"
+    shape["rules"][1]["cells"]["amount"] = "[5..1]"
+    shape["rules"][1]["then"]["rate"] = "high"
+    shape["rules"][2]["name"] = "vip-large"
+    shape["rules"].append({"then": {"outcome": 5, "rat": 1}})
+    shape["rules"].append({"name": "bare", "then": {"rate": 1}})
+    outcomes = table(outcomes=["none", "discount"])
+    del outcomes["default_outputs"]
+    del outcomes["rules"][1]["then"]["rate"]
+    ranked = priority_table()
+    ranked["rules"][0]["priority"] = 1
+    ranked["rules"][1]["then"]["outcome"] = "review"
+    numbered = priority_table()
+    del numbered["priorities"]
+    collect = collect_table({"points": "sum"})
+    collect["rules"][0]["then"]["points"] = "ten"
+    unreachable = table()
+    unreachable["rules"].insert(0, {"name": "all", "then": {"outcome": "none", "rate": 0}})
+    unique = unique_table()
+    unique["rules"][1]["cells"]["amount"] = "[999..2000]"
+    return [shape, outcomes, ranked, numbered, collect, unreachable, unique]
+
+
+def test_every_problem_of_a_table_is_worded_in_chinese_and_english() -> None:
+    codes = set()
+    for doc in bad_tables():
+        for problem in tables.check(doc, "t.yaml"):
+            codes.add(problem.code)
+            assert_chinese(problem.words.zh, problem.words.en)
+            assert_chinese(problem.message_in("zh"), problem.message)
+            if problem.hint_words is not None:
+                assert_chinese(problem.hint_words.zh, problem.hint_words.en)
+    source = (REPO / "engine/rules/tables.py").read_text()
+    every_code = set(re.findall(r'^\s+"([a-z]+-[a-z-]+)",$', source, re.M))
+    assert len(every_code) >= 20
+    assert every_code <= codes, every_code - codes
