@@ -91,12 +91,6 @@ def _problem_at(
     return Problem(words, file, line, column, original, hint, code, suggestion=suggestion)
 
 
-def _english_only(text: str) -> Text:
-    """TRANSITIONAL: what ``engine.rules.expr`` (a condition's parse error) and ``engine.rules.facts`` (a
-    finding) still word in English only, until they carry both languages themselves."""
-    return Text(text, text)
-
-
 # --- static checks ---------------------------------------------------------------------------------
 
 
@@ -532,12 +526,12 @@ class _Checker:
         for error in check_expression(text):
             self.out.problems.append(
                 Problem(
-                    Text(f"条件无效：{error.text}", f"invalid condition: {error.text}"),
+                    Text(f"条件无效：{error.words.zh}", f"invalid condition: {error.words.en}"),
                     file,
                     line,
                     column + max(error.column, 1) - 1,
                     original,
-                    None if error.hint is None else _english_only(error.hint),
+                    error.hint_words,
                     "bad-condition",
                     suggestion=error.suggestion,
                 )
@@ -1124,10 +1118,17 @@ class _Checker:
             roots: dict[str, Root] = {} if order is None else {"order": order}
             form = transition.get("form")
             if form is None:
+                trigger = transition["trigger"]
                 roots["data"] = facts.no_data(
-                    f"transition {transition['trigger']!r} has no form, so it takes no data",
-                    "read the order's field (order.{name}), "
-                    "or give the transition a form that declares '{name}'",
+                    Text(
+                        f"流转 {trigger!r} 没有表单，因此不接收数据",
+                        f"transition {trigger!r} has no form, so it takes no data",
+                    ),
+                    Text(
+                        "请读取订单的字段（order.{name}），或给该流转一个声明了 '{name}' 的表单",
+                        "read the order's field (order.{name}), "
+                        "or give the transition a form that declares '{name}'",
+                    ),
                 )
             elif form in self.out.forms:
                 roots["data"] = facts.data_root((form, self.out.forms[form]), transition["trigger"])
@@ -1148,7 +1149,8 @@ class _Checker:
                     self.add_finding(finding, relative, line, column, json_path)
         timer_roots: dict[str, Root] = {} if order is None else {"order": order}
         timer_roots["data"] = facts.no_data(
-            "a timer fires without data", "read the order's field (order.{name})"
+            Text("定时器触发时不带数据", "a timer fires without data"),
+            Text("请读取订单的字段（order.{name}）", "read the order's field (order.{name})"),
         )
         for name, state in self.states.items():
             body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
@@ -1167,11 +1169,11 @@ class _Checker:
         transitions = [t for t in self.tree["transitions"] if t is not None]
         others = [(p, forms[p]) for p in (self.tree.get("intake") or {}).values() if p in forms]
         others += [(t["form"], forms[t["form"]]) for t in transitions if t.get("form") in forms]
-        written: dict[str, list[tuple[str, Mapping[str, Any]]]] = defaultdict(list)
+        written: dict[str, list[tuple[Text | str, Mapping[str, Any]]]] = defaultdict(list)
         for transition in transitions:
             for action in transition.get("actions") or []:
                 for name in self.action_writes.get(action, ()):
-                    written[name].append((f"action {action}", {}))
+                    written[name].append((Text(f"动作 {action}", f"action {action}"), {}))
             relative = transition.get("rules")
             if relative in self.out.rulesets:
                 for name, schema in facts.ruleset_outputs(self.out.rulesets[relative]).items():
@@ -1186,12 +1188,12 @@ class _Checker:
 
     def add_finding(self, finding: Finding, file: str, line: int, column: int, json_path: str) -> None:
         problem = Problem(
-            _english_only(finding.text),
+            finding.words,
             file,
             line,
             column + finding.column - 1 if line and column else 0,
             json_path,
-            None if finding.hint is None else _english_only(finding.hint),
+            finding.hint_words,
             finding.code,
             finding.severity,
             finding.suggestion,

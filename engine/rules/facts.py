@@ -371,7 +371,7 @@ def _words_of(text: Text | str) -> Text:
     """``text`` in both languages: a path (a form's, a rule file's) is the same in each."""
     if isinstance(text, Text):
         return text
-    return Text(text, text)  # TRANSITIONAL: until every caller words what it passes in zh and en
+    return Text(text, text)
 
 
 _THE_ENGINE = Text("引擎", "the engine")
@@ -416,10 +416,10 @@ def data_root(form: tuple[str, Mapping[str, Any]], trigger: str) -> Root:
     )
 
 
-def no_data(why: Text | str, hint: Text | str) -> Root:  # TRANSITIONAL: str until checks.py gives Text
+def no_data(why: Text, hint: Text) -> Root:
     """``data`` where nothing is ever sent (a transition without a form, a timer): ``why`` says so and
     ``hint`` (with ``{name}`` for the field read) says what to do instead, each in zh and en."""
-    node = _Node(absent=_words_of(why), absent_hint=_words_of(hint))
+    node = _Node(absent=why, absent_hint=hint)
     return Root(_Value(frozenset({"object"}), "data", node), Text("data", "data"))
 
 

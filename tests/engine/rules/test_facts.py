@@ -249,16 +249,6 @@ def test_data_is_the_transition_form_whose_undeclared_top_level_fields_are_never
 
 
 def test_data_of_a_step_without_a_form_is_always_missing() -> None:
-    where = {"data": no_data("transition 'review' has no form, so it takes no data", "read order.{name}")}
-    [finding] = check_condition("data.amount > 0", where)
-    assert (finding.message, finding.hint, finding.severity) == (
-        "'data.amount' is always missing: transition 'review' has no form, so it takes no data",
-        "read order.amount",
-        "error",
-    )
-
-
-def test_data_of_a_step_without_a_form_is_always_missing_in_chinese_too() -> None:
     why = Text("流转 'review' 没有表单，不接收数据", "transition 'review' has no form, so it takes no data")
     where = {"data": no_data(why, Text("请读取 order.{name}", "read order.{name}"))}
     [finding] = check_condition("data.amount > 0", where)
