@@ -7,6 +7,7 @@ order may not take, a concurrent change, a plugin that failed.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -14,33 +15,137 @@ from typing import Any
 
 from engine.common.suggest import suggestion_text
 from engine.common.text import Text
+from engine.common.words import words_of
 
 
-def brief(value: Any, limit: int = 60) -> str:
+def brief(value: Any, limit: int = 60, lang: str = "en") -> str:
     """``repr(value)`` as a message quotes a value: whole when short, else its start and its size, so
-    an error never echoes a whole over-long text (or a number ``repr`` refuses to write) back."""
+    an error never echoes a whole over-long text (or a number ``repr`` refuses to write) back. The words
+    around a shortened value are in ``lang`` (``zh…`` for Chinese, else English)."""
+    zh = lang.startswith("zh")
     if type(value) is int and value.bit_length() > 4 * limit:  # repr() refuses past 4,300 digits
-        return f"a whole number of about {int(math.log10(abs(value))) + 1} digits"
+        digits = int(math.log10(abs(value))) + 1
+        return f"约 {digits} 位的整数" if zh else f"a whole number of about {digits} digits"
     if type(value) is str and len(value) > limit:
-        return f"{value[: max(limit - 20, 10)]!r}... ({len(value)} characters)"
+        start = f"{value[: max(limit - 20, 10)]!r}..."
+        return f"{start}（共 {len(value)} 个字符）" if zh else f"{start} ({len(value)} characters)"
     try:
         text = repr(value)
     except ValueError:  # a container holding such a number
-        return f"a {type(value).__name__} too large to show"
+        kind = type(value).__name__
+        return f"过大而无法显示的 {kind}" if zh else f"a {kind} too large to show"
     return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
-def schema_message(error: Any) -> str:
-    """A jsonschema ``ValidationError``'s message without echoing a long value whole (jsonschema quotes
-    the value it refuses: 900 KB of text would come back 900 KB long)."""
+def schema_message(error: Any) -> Text:
+    """A jsonschema ``ValidationError``'s message in Chinese and English, without echoing a long value
+    whole (jsonschema quotes the value it refuses: 900 KB of text would come back 900 KB long).
+
+    The English is jsonschema's own message (the value in it shortened); the Chinese says the same by
+    the kind of check that failed (``required``, ``type``, ``enum`` ...), with the same values."""
     instance = error.instance
     if error.validator == "maxLength" and isinstance(instance, str):
-        return f"text of {len(instance)} characters is too long; the limit is {error.validator_value}"
-    if isinstance(instance, str | list | dict) and len(instance) > 60:
-        return str(error.message).replace(repr(instance), brief(instance))
-    if isinstance(instance, int) and not isinstance(instance, bool) and instance.bit_length() > 200:
-        return str(error.message).replace(repr(instance), brief(instance))
-    return str(error.message)
+        return Text(
+            f"文本有 {len(instance)} 个字符，太长；上限为 {error.validator_value}",
+            f"text of {len(instance)} characters is too long; the limit is {error.validator_value}",
+        )
+    en = str(error.message)
+    huge_number = isinstance(instance, int) and not isinstance(instance, bool) and instance.bit_length() > 200
+    if (isinstance(instance, str | list | dict) and len(instance) > 60) or huge_number:
+        en = en.replace(repr(instance), brief(instance))
+    return Text(_schema_message_zh(error, en), en)
+
+
+def _schema_message_zh(error: Any, en: str) -> str:
+    """The Chinese of a jsonschema error, by its validator; ``en`` is the English (for a check jsonschema
+    has that is not worded here, whose message the Chinese then quotes)."""
+    keyword = error.validator
+    instance = error.instance
+    value = error.validator_value
+    shown = brief(instance, lang="zh")
+    message = str(error.message)
+    if keyword == "required":
+        names = [n for n in value if isinstance(instance, dict) and n not in instance]
+        name = next((n for n in names if message == f"{n!r} is a required property"), None)
+        return f"缺少必需的键 {name!r}" if name is not None else f"缺少必需的键（应有：{_quoted(value)}）"
+    if keyword == "type":
+        wanted = value if isinstance(value, list) else [value]
+        words = "或".join(_TYPE_WORDS_ZH.get(str(t), str(t)) for t in wanted)
+        return f"{shown} 的类型不对：应为{words}"
+    if keyword == "enum":
+        return f"{shown} 不在可选的值 {value!r} 之中"
+    if keyword == "const":
+        return f"此处的值应为 {value!r}"
+    if keyword == "minimum":
+        return f"{shown} 小于最小值 {value!r}"
+    if keyword == "maximum":
+        return f"{shown} 大于最大值 {value!r}"
+    if keyword == "exclusiveMinimum":
+        return f"{shown} 必须大于 {value!r}"
+    if keyword == "exclusiveMaximum":
+        return f"{shown} 必须小于 {value!r}"
+    if keyword == "multipleOf":
+        return f"{shown} 不是 {value} 的整数倍"
+    if keyword == "minLength":
+        return f"{shown} 不能是空文本" if value == 1 else f"{shown} 太短：至少要有 {value} 个字符"
+    if keyword == "maxLength":
+        return f"{shown} 应为空文本" if value == 0 else f"{shown} 太长：最多 {value} 个字符"
+    if keyword == "minItems":
+        return f"{shown} 不能为空" if value == 1 else f"{shown} 的项太少：至少要有 {value} 项"
+    if keyword == "maxItems":
+        return f"{shown} 应为空" if value == 0 else f"{shown} 的项太多：最多 {value} 项"
+    if keyword == "minProperties":
+        return f"{shown} 不能为空" if value == 1 else f"{shown} 的键太少：至少要有 {value} 个"
+    if keyword == "maxProperties":
+        return f"{shown} 应为空" if value == 0 else f"{shown} 的键太多：最多 {value} 个"
+    if keyword == "uniqueItems":
+        return f"{shown} 中有重复的项"
+    if keyword == "pattern":
+        return f"{shown} 不符合格式 {value!r}"
+    if keyword == "format":
+        return f"{shown} 不是有效的 {value!r}"
+    if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        declared = schema.get("properties") or {}
+        patterns = [str(p) for p in schema.get("patternProperties") or {}]
+        extra = sorted(
+            (
+                str(k)
+                for k in instance
+                if k not in declared and not any(re.search(p, str(k)) for p in patterns)
+            ),
+        )
+        if patterns and keyword == "additionalProperties":
+            return f"键 {_quoted(extra)} 不符合以下任何一个正则表达式：{_quoted(sorted(patterns))}"
+        return f"不允许的键：{_quoted(extra)}"
+    if keyword == "dependentRequired" and isinstance(instance, dict) and isinstance(value, dict):
+        for key, needed in value.items():
+            for each in needed if key in instance else ():
+                if message == f"{each!r} is a dependency of {key!r}":
+                    return f"有键 {key!r} 时也必须有键 {each!r}"
+    if keyword in ("anyOf", "oneOf") and message.endswith("is not valid under any of the given schemas"):
+        return f"{shown} 不符合任何一种允许的写法"
+    if keyword == "oneOf":
+        return f"{shown} 同时符合多种写法，只能符合其中一种"
+    if keyword == "contains":
+        return f"{shown} 中没有符合要求的项"
+    if keyword == "minContains":
+        return f"{shown} 中符合要求的项太少：至少要有 {value} 项"
+    if keyword == "maxContains":
+        return f"{shown} 中符合要求的项太多：最多 {value} 项"
+    if keyword == "not":
+        return f"{shown} 不能是这样的值"
+    if keyword is None:  # the schema ``false``: nothing may be written here
+        return f"此处不允许有值（{shown}）"
+    return f"不符合 JSON Schema 的 {keyword!r} 规则：{en}"
+
+
+def _quoted(names: Iterable[Any]) -> str:
+    return "、".join(repr(name) for name in names)
+
+
+# The words of the JSON types as the definition checks name them, in Chinese.
+_TYPE_WORDS_ZH = {name: text.zh for name, text in words_of("definition.type").items()}
 
 
 class ProblemKind(StrEnum):

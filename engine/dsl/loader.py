@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import errno
 import hashlib
 import json
 import re
@@ -45,6 +46,7 @@ from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.common.json_path import child_path, parent_path
+from engine.common.text import Text
 from engine.errors import Problem, brief
 
 MAX_DEPTH = 64
@@ -58,7 +60,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 Position = tuple[int, int]
 
 
-def number_problem(value: Any, written: str | None = None) -> str | None:
+def number_problem(value: Any, written: str | None = None) -> Text | None:
     """Why a number read from a definition cannot be kept (None when it can): infinity, NaN, or a
     size beyond ``MAX_NUMBER``; ``written`` is the number as the file writes it."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -66,19 +68,31 @@ def number_problem(value: Any, written: str | None = None) -> str | None:
     if -MAX_NUMBER < value < MAX_NUMBER:
         return None
     if isinstance(value, float) and (value != value or not any(c.isdigit() for c in written or "")):
-        word = "NaN" if value != value else "infinity"
-        return (
-            f"{word} is not a number a definition may hold (definitions are stored as JSON, which has none)"
+        word = Text("NaN ", "NaN") if value != value else Text("无穷大", "infinity")
+        return Text(
+            f"{word.zh}不是定义中可以使用的数字（定义以 JSON 保存，JSON 中没有这样的数）",
+            f"{word.en} is not a number a definition may hold "
+            "(definitions are stored as JSON, which has none)",
         )
-    return out_of_range(written if written is not None else brief(value, 40))
+    if written is not None:
+        return out_of_range(written)
+    return Text(out_of_range(brief(value, 40, "zh")).zh, out_of_range(brief(value, 40)).en)
 
 
-def out_of_range(written: str) -> str:
-    shown = written if len(written) <= 40 else f"{written[:20]}... ({len(written)} characters)"
-    return f"the number {shown} is out of range: numbers stay within ±1.8e308"
+def out_of_range(written: str) -> Text:
+    """The number ``written`` (as the file writes it) is beyond what a definition may hold."""
+    if len(written) <= 40:
+        shown = Text(written, written)
+    else:
+        start = f"{written[:20]}..."
+        shown = Text(f"{start}（共 {len(written)} 个字符）", f"{start} ({len(written)} characters)")
+    return Text(
+        f"数字 {shown.zh}{'' if shown.zh.endswith('）') else ' '}超出范围：数字须在 ±1.8e308 之内",
+        f"the number {shown.en} is out of range: numbers stay within ±1.8e308",
+    )
 
 
-def surrogate_problem(text: str) -> str | None:
+def surrogate_problem(text: str) -> Text | None:
     """Why text read from a definition cannot be kept (None when it can): it holds half of a UTF-16
     surrogate pair (``\\ud800``), which is no character and cannot be stored as UTF-8."""
     if text.isascii():
@@ -86,9 +100,11 @@ def surrogate_problem(text: str) -> str | None:
     found = _SURROGATE.search(text)
     if found is None:
         return None
-    return (
-        f"the text holds \\u{ord(found.group()):04x}, half of a UTF-16 surrogate pair, which is no "
-        "character; write the character itself, or both halves of its pair"
+    code = f"\\u{ord(found.group()):04x}"
+    return Text(
+        f"文本中含有 {code}，它是 UTF-16 代理对的一半，不是字符；请直接写出字符本身，或写出代理对的两半",
+        f"the text holds {code}, half of a UTF-16 surrogate pair, which is no "
+        "character; write the character itself, or both halves of its pair",
     )
 
 
@@ -195,16 +211,18 @@ class _Builder:
         self.count = 0
 
     def problem(
-        self, message: str, position: Position, path: str, code: str, hint: str | None = None
+        self, message: Text, position: Position, path: str, code: str, hint: Text | None = None
     ) -> None:
         self.problems.append(Problem(message, self.file, position[0], position[1], path, hint, code))
 
     def build(self, node: Node, path: str, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise _TooBig(f"the file has more than {MAX_NODES} values", _pos(node.start_mark), path)
+            words = Text(f"文件中的值超过 {MAX_NODES} 个", f"the file has more than {MAX_NODES} values")
+            raise _TooBig(words, _pos(node.start_mark), path)
         if depth > MAX_DEPTH:
-            raise _TooBig(f"the file nests deeper than {MAX_DEPTH} levels", _pos(node.start_mark), path)
+            words = Text(f"文件的嵌套超过 {MAX_DEPTH} 层", f"the file nests deeper than {MAX_DEPTH} levels")
+            raise _TooBig(words, _pos(node.start_mark), path)
         self.marks.values[path] = _pos(node.start_mark)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
@@ -219,7 +237,10 @@ class _Builder:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, ScalarNode):
                     self.problem(
-                        "a key must be a plain name, not a list or a mapping",
+                        Text(
+                            "键必须是简单的名称，不能是列表或映射",
+                            "a key must be a plain name, not a list or a mapping",
+                        ),
                         _pos(key_node.start_mark),
                         path,
                         "yaml-key",
@@ -234,11 +255,17 @@ class _Builder:
                 if key in result:
                     first = self.marks.keys.get(sub, (0, 0))
                     self.problem(
-                        f"duplicate key {key!r} (first at line {first[0]})",
+                        Text(
+                            f"重复的键 {key!r}（第一次出现在第 {first[0]} 行）",
+                            f"duplicate key {key!r} (first at line {first[0]})",
+                        ),
                         _pos(key_node.start_mark),
                         sub,
                         "duplicate-key",
-                        "each key may appear once in a mapping; remove or rename one of them",
+                        Text(
+                            "同一个映射中每个键只能出现一次；请删除其中一个，或给它改名",
+                            "each key may appear once in a mapping; remove or rename one of them",
+                        ),
                     )
                     continue
                 self.marks.keys[sub] = _pos(key_node.start_mark)
@@ -262,9 +289,10 @@ class _Builder:
         try:
             value = self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
-            self.problem(
-                f"cannot read the value {brief(node.value, 40)}", _pos(node.start_mark), path, "yaml-value"
+            words = Text(
+                f"无法读取值 {brief(node.value, 40, 'zh')}", f"cannot read the value {brief(node.value, 40)}"
             )
+            self.problem(words, _pos(node.start_mark), path, "yaml-value")
             return node.value
         unwritable = surrogate_problem(value) if isinstance(value, str) else number_problem(value, node.value)
         if unwritable is not None:
@@ -274,17 +302,18 @@ class _Builder:
 
     def bad_tag(self, node: Node, path: str) -> None:
         self.problem(
-            f"the tag {node.tag!r} is not allowed",
+            Text(f"不允许使用标签 {node.tag!r}", f"the tag {node.tag!r} is not allowed"),
             _pos(node.start_mark),
             path,
             "yaml-tag",
-            "definitions are plain data: remove the '!' tag",
+            Text("定义是纯数据：请删除以 '!' 开头的标签", "definitions are plain data: remove the '!' tag"),
         )
 
 
 class _TooBig(Exception):
-    def __init__(self, message: str, position: Position, path: str) -> None:
-        super().__init__(message)
+    def __init__(self, words: Text, position: Position, path: str) -> None:
+        super().__init__(words.en)
+        self.words = words
         self.position = position
         self.path = path
 
@@ -294,12 +323,15 @@ def _decode(text: str | bytes, file: str, max_bytes: int) -> tuple[str | None, l
     if size > max_bytes:
         return None, [
             Problem(
-                f"the file is {size} bytes; the limit is {max_bytes}",
+                _too_large(size, max_bytes),
                 file,
                 1,
                 1,
                 "$",
-                "split it into smaller files (an overlay can extend a shared workflow)",
+                Text(
+                    "请拆分成较小的文件（覆盖定义可以扩展共用的工作流）",
+                    "split it into smaller files (an overlay can extend a shared workflow)",
+                ),
                 "too-large",
             )
         ]
@@ -313,12 +345,15 @@ def _decode(text: str | bytes, file: str, max_bytes: int) -> tuple[str | None, l
             column = len(before) - (before.rfind(b"\n") + 1) + 1
             return None, [
                 Problem(
-                    f"the file is not UTF-8 (byte 0x{raw[error.start]:02x})",
+                    Text(
+                        f"文件不是 UTF-8 编码（字节 0x{raw[error.start]:02x}）",
+                        f"the file is not UTF-8 (byte 0x{raw[error.start]:02x})",
+                    ),
                     file,
                     line,
                     column,
                     "$",
-                    "save the file as UTF-8",
+                    Text("请将文件保存为 UTF-8 编码", "save the file as UTF-8"),
                     "encoding",
                 )
             ]
@@ -332,13 +367,107 @@ def _reader_problem(error: yaml.reader.ReaderError, text: str, file: str) -> Pro
     column = error.position - (before.rfind("\n") + 1) + 1
     character = error.character if isinstance(error.character, str) else chr(error.character)
     return Problem(
-        f"the character U+{ord(character):04X} is not allowed in YAML",
+        Text(
+            f"YAML 中不允许出现字符 U+{ord(character):04X}",
+            f"the character U+{ord(character):04X} is not allowed in YAML",
+        ),
         file,
         line,
         column,
         "$",
-        "remove it; only printable characters, tabs and line breaks may appear",
+        Text(
+            "请删除它；只能使用可打印的字符、制表符和换行",
+            "remove it; only printable characters, tabs and line breaks may appear",
+        ),
         "yaml-syntax",
+    )
+
+
+# PyYAML's words for what it could not parse, in Chinese: whole phrases, then the shapes of the rest
+# (a phrase not listed is shown as PyYAML wrote it).
+_YAML_PHRASES_ZH = {
+    "mapping values are not allowed here": "此处不允许出现映射的值（检查冒号和缩进）",
+    "mapping keys are not allowed here": "此处不允许出现映射的键",
+    "sequence entries are not allowed here": "此处不允许出现列表项（'-'）",
+    "could not find expected ':'": "找不到应有的 ':'",
+    "found unexpected end of stream": "文件意外结束",
+    "found unexpected document separator": "意外出现文档分隔符",
+    "invalid indentation or unclosed '[' or '{'": "缩进不正确，或 '[' 或 '{' 没有闭合",
+    "expected a single document in the stream": "文件中只能有一个文档",
+    "but found another document": "却又出现了另一个文档",
+    "found duplicate key": "出现重复的键",
+}
+_YAML_THINGS_ZH = {
+    "a block mapping": "块映射",
+    "a flow mapping": "流式映射（{...}）",
+    "a flow sequence": "流式列表（[...]）",
+    "a block collection": "块集合",
+    "a simple key": "简单键",
+    "a quoted scalar": "带引号的文本",
+    "a double-quoted scalar": "双引号文本",
+    "a single-quoted scalar": "单引号文本",
+    "a plain scalar": "文本",
+    "a block scalar": "块文本",
+    "a node": "节点",
+    "a mapping": "映射",
+    "a directive": "指令",
+    "a tag": "标签",
+    "an anchor": "锚点",
+    "an alias": "别名",
+    "for the next token": "下一个记号",
+}
+_YAML_TOKENS_ZH = {
+    "'<stream end>'": "文件结尾",
+    "'<document start>'": "文档开头（---）",
+    "'<block end>'": "块结束",
+    "<block end>": "块结束",
+    "the node content": "节点的内容",
+    "a comment or a line break": "注释或换行",
+    "alphabetic or numeric character": "字母或数字",
+}
+_YAML_EXPECTED = re.compile(r"expected (.+), but (?:found|got) (.+)")
+_YAML_WHILE = re.compile(r"while (scanning|parsing|composing) (.+)")
+_YAML_CHARACTER = re.compile(r"found character (.+) that cannot start any token")
+_YAML_ESCAPE = re.compile(r"found unknown escape character (.+)")
+
+
+def _yaml_phrase_zh(phrase: str) -> str:
+    """One of PyYAML's phrases (a problem or its context) in Chinese."""
+    if phrase in _YAML_PHRASES_ZH:
+        return _YAML_PHRASES_ZH[phrase]
+    if found := _YAML_EXPECTED.fullmatch(phrase):
+        wanted, got = (_YAML_TOKENS_ZH.get(part, part.replace(" or ", " 或 ")) for part in found.groups())
+        return f"应为{_spaced(wanted)}，却遇到了{_spaced(got)}"
+    if found := _YAML_WHILE.fullmatch(phrase):
+        verb = {"scanning": "读取", "parsing": "解析", "composing": "组合"}[found.group(1)]
+        return f"{verb}{_YAML_THINGS_ZH.get(found.group(2), found.group(2))}时"
+    if found := _YAML_CHARACTER.fullmatch(phrase):
+        tab = "（YAML 的缩进只能用空格，不能用制表符）" if found.group(1) == "'\\t'" else ""
+        return f"字符 {found.group(1)} 不能出现在这里{tab}"
+    if found := _YAML_ESCAPE.fullmatch(phrase):
+        return f"未知的转义字符 {found.group(1)}"
+    return phrase
+
+
+def _spaced(word: str) -> str:
+    """``word`` after a Chinese word: a space before it unless it starts with a Chinese character."""
+    return word if "\u4e00" <= word[:1] <= "\u9fff" else f" {word}"
+
+
+def _yaml_syntax(error: yaml.MarkedYAMLError, message: str) -> Text:
+    """A YAML syntax error in both languages; ``message`` is PyYAML's problem (and its context)."""
+    problem = _yaml_phrase_zh(error.problem) if error.problem else None
+    context = _yaml_phrase_zh(error.context) if error.context else None
+    zh = f"{problem}（{context}）" if problem and context else problem or context or "无效的 YAML"
+    return Text(f"YAML 语法错误：{zh}", f"YAML syntax error: {message}")
+
+
+_TOO_DEEP = Text("文件的嵌套层次太深", "the file nests too deeply")
+
+
+def _too_large(size: int, limit: int) -> Text:
+    return Text(
+        f"文件大小为 {size} 字节，超出上限 {limit} 字节", f"the file is {size} bytes; the limit is {limit}"
     )
 
 
@@ -364,12 +493,15 @@ def load_yaml(
             builder.marks,
             [
                 Problem(
-                    "aliases (*name) are not allowed",
+                    Text("不允许使用别名（*name）", "aliases (*name) are not allowed"),
                     file,
                     line,
                     column,
                     "$",
-                    "write the value out, or share a whole workflow with an overlay (extends:)",
+                    Text(
+                        "请直接写出值，或用覆盖定义（extends:）共用整个工作流",
+                        "write the value out, or share a whole workflow with an overlay (extends:)",
+                    ),
                     "yaml-alias",
                 )
             ],
@@ -385,19 +517,20 @@ def load_yaml(
         return (
             None,
             builder.marks,
-            [Problem(f"YAML syntax error: {message}", file, line, column, "$", None, "yaml-syntax")],
+            [Problem(_yaml_syntax(error, message), file, line, column, "$", None, "yaml-syntax")],
         )
     except yaml.YAMLError as error:
-        return None, builder.marks, [Problem(f"YAML error: {error}", file, 1, 1, "$", None, "yaml-syntax")]
+        words = Text(f"YAML 错误：{error}", f"YAML error: {error}")
+        return None, builder.marks, [Problem(words, file, 1, 1, "$", None, "yaml-syntax")]
     except _TooBig as too_big:
         line, column = too_big.position
         return (
             None,
             builder.marks,
-            [Problem(str(too_big), file, line, column, too_big.path, None, "too-large")],
+            [Problem(too_big.words, file, line, column, too_big.path, None, "too-large")],
         )
     except RecursionError:
-        return None, builder.marks, [Problem("the file nests too deeply", file, 1, 1, "$", None, "too-large")]
+        return None, builder.marks, [Problem(_TOO_DEEP, file, 1, 1, "$", None, "too-large")]
     finally:
         loader.dispose()
     return tree, builder.marks, builder.problems
@@ -410,9 +543,26 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
 class _JsonError(Exception):
-    def __init__(self, message: str, index: int) -> None:
-        super().__init__(message)
+    def __init__(self, words: Text, index: int) -> None:
+        super().__init__(words.en)
+        self.words = words
         self.index = index
+
+
+# What the JSON reader expected where it stopped, and what Python's string reader says of a bad string.
+_JSON_EXPECTED = {
+    "]": Text("应为 ',' 或 ']'", "expected ',' or ']'"),
+    "}": Text("应为 ',' 或 '}'", "expected ',' or '}'"),
+    "value": Text("应为一个值", "expected a value"),
+    "key": Text("应为用双引号括起的键", "expected a key in double quotes"),
+    ":": Text("键的后面应为 ':'", "expected ':' after the key"),
+}
+_JSON_STRING_ZH = {
+    "Unterminated string starting at": "字符串没有结束",
+    "Invalid control character at": "字符串中有不允许的控制字符（如换行或制表符，应写作 \\n、\\t）",
+    "Invalid \\escape": "无效的转义序列",
+    "Invalid \\uXXXX escape": "无效的 \\uXXXX 转义",
+}
 
 
 class _JsonReader:
@@ -423,7 +573,7 @@ class _JsonReader:
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.marks = Marks()
         self.duplicates: list[tuple[str, int, str]] = []
-        self.unreadable: list[tuple[str, int, str]] = []  # (message, index, path): values not kept
+        self.unreadable: list[tuple[Text, int, str]] = []  # (message, index, path): values not kept
         self.count = 0
 
     def position(self, index: int) -> Position:
@@ -437,7 +587,12 @@ class _JsonReader:
     def value(self, index: int, path: str, depth: int) -> tuple[Any, int]:
         self.count += 1
         if depth > MAX_DEPTH or self.count > MAX_NODES:
-            raise _JsonError("the file nests too deeply or has too many values", index)
+            raise _JsonError(
+                Text(
+                    "文件的嵌套层次太深，或其中的值太多", "the file nests too deeply or has too many values"
+                ),
+                index,
+            )
         index = self.skip(index)
         self.marks.values[path] = self.position(index)
         char = self.text[index : index + 1]
@@ -456,7 +611,7 @@ class _JsonReader:
                 if char == "]":
                     return items, index + 1
                 if char != ",":
-                    raise _JsonError("expected ',' or ']'", index)
+                    raise _JsonError(_JSON_EXPECTED["]"], index)
                 index += 1
         if char == '"':
             return self.string(index, path)
@@ -466,7 +621,7 @@ class _JsonReader:
         match = _NUMBER.match(self.text, index)
         if match:
             return self.number(match, path), match.end()
-        raise _JsonError("expected a value", index)
+        raise _JsonError(_JSON_EXPECTED["value"], index)
 
     def number(self, match: re.Match[str], path: str) -> int | float | None:
         """The number ``match`` wrote, or None with a problem when a definition may not hold it."""
@@ -488,7 +643,7 @@ class _JsonReader:
         try:
             text, end = json.decoder.scanstring(self.text, index + 1, True)  # type: ignore[attr-defined]
         except json.JSONDecodeError as error:
-            raise _JsonError(error.msg, error.pos) from None
+            raise _JsonError(Text(_JSON_STRING_ZH.get(error.msg, error.msg), error.msg), error.pos) from None
         problem = surrogate_problem(text)
         if problem is not None:
             self.unreadable.append((problem, index, path))
@@ -501,13 +656,13 @@ class _JsonReader:
             return result, index + 1
         while True:
             if self.text[index : index + 1] != '"':
-                raise _JsonError("expected a key in double quotes", index)
+                raise _JsonError(_JSON_EXPECTED["key"], index)
             key_index = index
             key, index = self.string(index, path)
             sub = child_path(path, key)
             index = self.skip(index)
             if self.text[index : index + 1] != ":":
-                raise _JsonError("expected ':' after the key", index)
+                raise _JsonError(_JSON_EXPECTED[":"], index)
             first_mark = self.marks.values.get(sub)
             item, index = self.value(index + 1, sub, depth + 1)
             if key in result:
@@ -522,8 +677,12 @@ class _JsonReader:
             if char == "}":
                 return result, index + 1
             if char != ",":
-                raise _JsonError("expected ',' or '}'", index)
+                raise _JsonError(_JSON_EXPECTED["}"], index)
             index = self.skip(index + 1)
+
+
+def _json_syntax(words: Text) -> Text:
+    return Text(f"JSON 语法错误：{words.zh}", f"JSON syntax error: {words.en}")
 
 
 def load_json(
@@ -538,19 +697,20 @@ def load_json(
         tree, end = reader.value(0, "$", 0)
         end = reader.skip(end)
         if end != len(decoded):
-            raise _JsonError("extra data after the JSON value", end)
+            raise _JsonError(Text("JSON 值的后面还有多余的内容", "extra data after the JSON value"), end)
     except _JsonError as error:
         line, column = reader.position(error.index)
         return (
             None,
             reader.marks,
-            [Problem(f"JSON syntax error: {error}", file, line, column, "$", None, "json-syntax")],
+            [Problem(_json_syntax(error.words), file, line, column, "$", None, "json-syntax")],
         )
     except RecursionError:
-        return None, reader.marks, [Problem("the file nests too deeply", file, 1, 1, "$", None, "too-large")]
+        return None, reader.marks, [Problem(_TOO_DEEP, file, 1, 1, "$", None, "too-large")]
     for key, index, sub in reader.duplicates:
         line, column = reader.position(index)
-        problems.append(Problem(f"duplicate key {key!r}", file, line, column, sub, None, "duplicate-key"))
+        words = Text(f"重复的键 {key!r}", f"duplicate key {key!r}")
+        problems.append(Problem(words, file, line, column, sub, None, "duplicate-key"))
     if reader.unreadable:  # a value left out would be read as another problem: none is checked further
         for message, index, where in reader.unreadable:
             line, column = reader.position(index)
@@ -605,13 +765,33 @@ def definition_files(folder: Path, suffixes: Collection[str]) -> list[Path]:
     return sorted(found)
 
 
+class FileTooLarge(ValueError):
+    """A definition file larger than a reader takes, refused before it is read (``words``: in zh and en)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.words = _too_large(size, limit)
+        super().__init__(self.words.en)
+        self.size = size
+        self.limit = limit
+
+
+# Why a file could not be read, in Chinese, for the reasons people meet (else the system's words).
+_OS_ERRORS_ZH = {
+    errno.ENOENT: "文件不存在",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOTDIR: "路径中的某一部分不是文件夹",
+}
+
+
 def read_definition(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of a definition file (its draft when one is set); ``OSError`` when it cannot be read,
     ``ValueError`` (with the sizes) when it is larger than ``max_bytes``, refused before reading."""
     drafted = _DRAFTS.get().get(path.resolve())
     size = len(drafted) if drafted is not None else path.stat().st_size
     if size > max_bytes:
-        raise ValueError(f"the file is {size} bytes; the limit is {max_bytes}")
+        raise FileTooLarge(size, max_bytes)
     return drafted if drafted is not None else path.read_bytes()
 
 
@@ -624,14 +804,12 @@ def load_file(
     other reads of the same content instead of copied."""
     try:
         data = read_definition(path)
-    except ValueError as error:
-        return None, Marks(), [Problem(str(error), shown, 1, 1, "$", None, "too-large")]
+    except FileTooLarge as error:
+        return None, Marks(), [Problem(error.words, shown, 1, 1, "$", None, "too-large")]
     except OSError as error:
-        return (
-            None,
-            Marks(),
-            [Problem(f"cannot read the file: {error.strerror}", shown, 0, 0, "$", None, "io")],
-        )
+        why = _OS_ERRORS_ZH.get(error.errno or 0, error.strerror)
+        words = Text(f"无法读取文件：{why}", f"cannot read the file: {error.strerror}")
+        return None, Marks(), [Problem(words, shown, 0, 0, "$", None, "io")]
     return _parsed(data, shown, loader, read_only)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
+from engine.common.text import Text
 from engine.dsl.loader import Marks
 from engine.errors import Problem
 
@@ -58,10 +59,10 @@ class Located:
 
     def problem(
         self,
-        message: str,
+        message: Text,
         path: str,
         code: str,
-        hint: str | None = None,
+        hint: Text | None = None,
         *,
         key: bool = False,
         suggestion: str | None = None,
@@ -85,9 +86,17 @@ def transition_key(transition: Any) -> tuple[str, frozenset[str]]:
     return (str(transition.get("trigger", "")), frozenset(_sources(transition.get("source"))))
 
 
-def _describe(key: tuple[str, frozenset[str]]) -> str:
+def _describe(key: tuple[str, frozenset[str]]) -> Text:
     trigger, sources = key
-    return f"trigger {trigger!r} from {', '.join(sorted(sources)) or '?'}"
+    names = ", ".join(sorted(sources)) or "?"
+    return Text(f"触发为 {trigger!r}、来源为 {names} ", f"trigger {trigger!r} from {names}")
+
+
+# How an overlay names a transition it replaces or removes, said when it names none.
+_NAMED_AS_IN_BASE = Text(
+    "流转由它的触发和来源状态确定，须与基础工作流中的写法完全一致",
+    "a transition is named by its trigger and its source exactly as written in the base",
+)
 
 
 def _uses(transition: dict[str, Any], state: str) -> bool:
@@ -136,10 +145,13 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         if name not in states:
             problems.append(
                 overlay.problem(
-                    f"cannot replace state {name!r}: the base workflow has no such state",
+                    Text(
+                        f"无法替换状态 {name!r}：基础工作流中没有这个状态",
+                        f"cannot replace state {name!r}: the base workflow has no such state",
+                    ),
                     path,
                     "overlay-unknown-state",
-                    "use add: to add a new state",
+                    Text("要新增状态，请写在 add: 下", "use add: to add a new state"),
                     key=True,
                     suggestion=near_miss(name, states),
                 )
@@ -151,10 +163,13 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         if name in states:
             problems.append(
                 overlay.problem(
-                    f"cannot add state {name!r}: the base workflow already has it",
+                    Text(
+                        f"无法新增状态 {name!r}：基础工作流中已有这个状态",
+                        f"cannot add state {name!r}: the base workflow already has it",
+                    ),
                     path,
                     "overlay-duplicate-state",
-                    "use replace: to change an existing state",
+                    Text("要修改已有的状态，请写在 replace: 下", "use replace: to change an existing state"),
                     key=True,
                 )
             )
@@ -166,12 +181,16 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         wanted = transition_key(value)
         matches = [n for n, (existing, _) in enumerate(transitions) if transition_key(existing) == wanted]
         if not matches:
+            named = _describe(wanted)
             problems.append(
                 overlay.problem(
-                    f"cannot replace the transition on {_describe(wanted)}: the base workflow has none",
+                    Text(
+                        f"无法替换{named.zh}的流转：基础工作流中没有这个流转",
+                        f"cannot replace the transition on {named.en}: the base workflow has none",
+                    ),
                     path,
                     "overlay-unknown-transition",
-                    "a transition is named by its trigger and its source exactly as written in the base",
+                    _NAMED_AS_IN_BASE,
                 )
             )
             continue
@@ -184,12 +203,16 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         kept = [item for item in transitions if transition_key(item[0]) != wanted]
         if len(kept) == len(transitions):
             triggers = {transition_key(t)[0] for t, _ in transitions}
+            named = _describe(wanted)
             problems.append(
                 overlay.problem(
-                    f"cannot remove the transition on {_describe(wanted)}: the base workflow has none",
+                    Text(
+                        f"无法移除{named.zh}的流转：基础工作流中没有这个流转",
+                        f"cannot remove the transition on {named.en}: the base workflow has none",
+                    ),
                     path,
                     "overlay-unknown-transition",
-                    "a transition is named by its trigger and its source exactly as written in the base",
+                    _NAMED_AS_IN_BASE,
                     suggestion=near_miss(wanted[0], triggers),
                 )
             )
@@ -203,7 +226,10 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         if name not in states:
             problems.append(
                 overlay.problem(
-                    f"cannot remove state {name!r}: the base workflow has no such state",
+                    Text(
+                        f"无法移除状态 {name!r}：基础工作流中没有这个状态",
+                        f"cannot remove state {name!r}: the base workflow has no such state",
+                    ),
                     path,
                     "overlay-unknown-state",
                     suggestion=near_miss(name, states),
@@ -213,16 +239,19 @@ def apply_overlay(base: Located, overlay: Located) -> tuple[Located, list[Proble
         users = [t for t, _ in transitions if isinstance(t, dict) and _uses(t, name)]
         if users or tree.get("initial") == name:
             what = (
-                "it is the initial state"
+                Text("它是初始状态", "it is the initial state")
                 if tree.get("initial") == name
-                else f"the transition on {_describe(transition_key(users[0]))} still uses it"
+                else Text(
+                    f"{_describe(transition_key(users[0])).zh}的流转仍在使用它",
+                    f"the transition on {_describe(transition_key(users[0])).en} still uses it",
+                )
             )
             problems.append(
                 overlay.problem(
-                    f"cannot remove state {name!r}: {what}",
+                    Text(f"无法移除状态 {name!r}：{what.zh}", f"cannot remove state {name!r}: {what.en}"),
                     path,
                     "overlay-state-in-use",
-                    "remove or replace the transitions that use it too",
+                    Text("请同时移除或替换使用它的流转", "remove or replace the transitions that use it too"),
                 )
             )
             continue  # kept, so the result does not report the same thing again elsewhere

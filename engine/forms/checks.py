@@ -19,11 +19,12 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from engine.common.json_path import child_path
+from engine.common.text import Text
 from engine.dsl.loader import definition_exists, load_file
 from engine.dsl.overlay import Located
 from engine.dsl.schema_words import json_path, translate
 from engine.dsl.spec import ORDER_FIELDS
-from engine.errors import DefinitionError, Problem, sorted_problems
+from engine.errors import DefinitionError, Problem, schema_message, sorted_problems
 from engine.forms.formats import schema_findings
 from engine.forms.ui import UI_SUFFIX, FormLayout, check_ui, load_layout, ui_path_for, ui_schema
 from engine.plugins import OPTION_SOURCES_GROUP
@@ -40,19 +41,30 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
     if not isinstance(tree, dict):
         return None, [
             *problems,
-            Problem("a form must be a JSON object (a JSON Schema)", shown, 1, 1, "$", None, "form"),
+            Problem(
+                Text(
+                    "表单必须是一个 JSON 对象（JSON Schema）", "a form must be a JSON object (a JSON Schema)"
+                ),
+                shown,
+                1,
+                1,
+                "$",
+                None,
+                "form",
+            ),
         ]
     invalid = _schema_error(json.dumps(tree, sort_keys=True, ensure_ascii=False))
     if invalid is not None:
         where, message = invalid
         line, column = marks.at(where)
-        problems.append(
-            Problem(f"not a valid JSON Schema: {message}", shown, line, column, where, None, "form-schema")
-        )
+        words = Text(f"不是有效的 JSON Schema：{message.zh}", f"not a valid JSON Schema: {message.en}")
+        problems.append(Problem(words, shown, line, column, where, None, "form-schema"))
     else:
-        for where, message, code, severity, suggestion in schema_findings(tree):
+        for where, finding, code, severity, suggestion in schema_findings(tree):
             line, column = marks.key_at(where) if code == "enum-title" else marks.at(where)
-            problems.append(Problem(message, shown, line, column, where, None, code, severity, suggestion))
+            # engine.forms.formats words its findings in English alone: shown so in both languages
+            found = Text(finding, finding)
+            problems.append(Problem(found, shown, line, column, where, None, code, severity, suggestion))
         declared = tree.get("properties")
         for name in declared if isinstance(declared, dict) else ():
             if name in ORDER_FIELDS:
@@ -60,13 +72,20 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
                 line, column = marks.key_at(where)
                 problems.append(
                     Problem(
-                        f"field {name!r} takes the name of the order's own field: order.{name} is always "
-                        f"{ORDER_FIELDS[name].en}, never this field, in every condition and rule",
+                        Text(
+                            f"字段 {name!r} 与订单自身的字段同名：在所有条件和规则中，order.{name} "
+                            f"始终是{ORDER_FIELDS[name].zh}，而不是这个字段",
+                            f"field {name!r} takes the name of the order's own field: order.{name} is always "
+                            f"{ORDER_FIELDS[name].en}, never this field, in every condition and rule",
+                        ),
                         shown,
                         line,
                         column,
                         where,
-                        "rename the field (a form's fields are merged into the order's data)",
+                        Text(
+                            "请给字段改名（表单的字段会并入订单的数据）",
+                            "rename the field (a form's fields are merged into the order's data)",
+                        ),
                         "order-field",
                     )
                 )
@@ -96,14 +115,14 @@ def read_form(
 
 
 @functools.lru_cache(maxsize=512)
-def _schema_error(document: str) -> tuple[str, str] | None:
+def _schema_error(document: str) -> tuple[str, Text] | None:
     """Where and why a form's schema (as canonical JSON) is not a valid JSON Schema 2020-12, or None.
     Kept per document: checking a draft as it is typed checks every form its workflow names each time,
     and the meta-schema check is most of that."""
     try:
         Draft202012Validator.check_schema(json.loads(document))
     except SchemaError as error:
-        return json_path(error.absolute_path), error.message
+        return json_path(error.absolute_path), Text(schema_message(error).zh, error.message)
     return None
 
 
@@ -125,19 +144,26 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
         return problems
     located = Located.single(tree, shown, marks)
     if not isinstance(tree, dict):
-        return [*problems, Problem("a UI file must be a JSON object", shown, 1, 1, "$", None, "ui-schema")]
+        words = Text("界面文件必须是一个 JSON 对象", "a UI file must be a JSON object")
+        return [*problems, Problem(words, shown, 1, 1, "$", None, "ui-schema")]
     data_path = path.with_name(path.name[: -len(UI_SUFFIX)] + ".json")
     data_shown = shown[: -len(UI_SUFFIX)] + ".json"
     if not definition_exists(data_path):
         return [
             *problems,
             Problem(
-                f"no data schema {data_path.name!r} beside this UI file",
+                Text(
+                    f"此界面文件旁边没有数据结构文件 {data_path.name!r}",
+                    f"no data schema {data_path.name!r} beside this UI file",
+                ),
                 shown,
                 1,
                 1,
                 "$",
-                "a UI file describes the form <name>.json in the same folder",
+                Text(
+                    "界面文件描述的是同一文件夹中的表单 <name>.json",
+                    "a UI file describes the form <name>.json in the same folder",
+                ),
                 "ui-without-form",
             ),
         ]
@@ -147,8 +173,12 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
         return sorted_problems(problems)
     schema, form_problems = check_form_file(data_path, data_shown)
     if schema is None:
-        detail = form_problems[0].message if form_problems else "unreadable"
-        message = f"its data schema {data_shown!r} is not valid: {detail}"
+        first = form_problems[0] if form_problems else None
+        detail = Text(first.message_in("zh"), first.message) if first else Text("无法读取", "unreadable")
+        message = Text(
+            f"它的数据结构 {data_shown!r} 无效：{detail.zh}",
+            f"its data schema {data_shown!r} is not valid: {detail.en}",
+        )
         return [Problem(message, shown, 1, 1, "$", None, "bad-form")]
     sources = option_source_names() if option_sources is None else option_sources
     for finding in check_ui(tree, schema, sources):

@@ -44,7 +44,7 @@ from jsonschema.exceptions import SchemaError
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
 from engine.common.words import words_of
-from engine.errors import DefinitionError, Problem, brief
+from engine.errors import DefinitionError, Problem, brief, schema_message
 from engine.forms import fields as paths
 from engine.forms import messages
 from engine.forms.fields import ITEMS, Text
@@ -116,7 +116,7 @@ _WIDGET_TYPES: Mapping[str, frozenset[str] | None] = {
     "hidden": None,
 }
 _WIDGET_FORMATS: Mapping[str, str] = {"date": "date", "datetime": "date-time", "time": "time"}
-_TYPE_WORDS = {name: text.en for name, text in words_of("ui.type").items()}  # problems are in English
+_TYPE_WORDS = words_of("ui.type")  # the data types a widget takes, as problems name them
 DEFAULT_GROUP = "main"
 MORE_GROUP = "more"
 _CENT = Decimal("0.01")
@@ -540,26 +540,35 @@ def _remove(node: Any, tokens: Sequence[str]) -> bool:
 class UiFinding:
     """One problem of a UI file: at ``json_path`` (its key when ``key``), ``column`` within an expression."""
 
-    message: str
+    message: Text
     json_path: str
     code: str
-    hint: str | None = None
+    hint: Text | None = None
     key: bool = False
     column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
     suggestion: str | None = None  # the name most likely meant, for a near miss
 
 
-def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> str | None:
+def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> Text | None:
     """Why ``widget`` cannot show a field of ``schema``, or None when it fits."""
     types = paths.kinds(root, schema)
     allowed = _WIDGET_TYPES.get(widget)
     if allowed is not None and types and not (types & allowed):
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(allowed))
-        return f"widget {widget!r} shows {words}, but the field is {', '.join(sorted(types - {'integer'}))}"
+        shows = [_TYPE_WORDS.get(t, Text(t, t)) for t in sorted(allowed)]
+        kinds = sorted(types - {"integer"})
+        is_zh = "、".join(_TYPE_WORDS.get(t, Text(t, t)).zh for t in kinds)
+        return Text(
+            f"控件 {widget!r} 显示的是{'或'.join(w.zh for w in shows)}，但该字段是{is_zh}",
+            f"widget {widget!r} shows {' or '.join(w.en for w in shows)}, "
+            f"but the field is {', '.join(kinds)}",
+        )
     fmt = paths.first(root, schema, "format")
     wanted = _WIDGET_FORMATS.get(widget)
     if wanted and isinstance(fmt, str) and fmt != wanted:
-        return f"widget {widget!r} needs format {wanted!r}, but the field has format {fmt!r}"
+        return Text(
+            f"控件 {widget!r} 需要格式 {wanted!r}，但该字段的格式是 {fmt!r}",
+            f"widget {widget!r} needs format {wanted!r}, but the field has format {fmt!r}",
+        )
     if (
         widget == "checkbox"
         and "boolean" not in types
@@ -567,9 +576,15 @@ def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) ->
         and not has_source
         and _choices(root, schema) is None
     ):
-        return "widget 'checkbox' on a list needs choices: items with an enum, or options.source"
+        return Text(
+            "列表上的控件 'checkbox' 需要可选项：带 enum 的 items，或 options.source",
+            "widget 'checkbox' on a list needs choices: items with an enum, or options.source",
+        )
     if widget in ("select", "radio") and not has_source and _choices(root, schema) is None:
-        return f"widget {widget!r} needs choices: an enum in the data schema, or options.source"
+        return Text(
+            f"控件 {widget!r} 需要可选项：数据结构中的 enum，或 options.source",
+            f"widget {widget!r} needs choices: an enum in the data schema, or options.source",
+        )
     return None
 
 
@@ -706,10 +721,13 @@ def _computed_findings(
     for error in errors:
         findings.append(
             UiFinding(
-                f"in computed {brief(text, 80)}, column {error.column}: {error.text}",
+                Text(
+                    f"计算式 {brief(text, 80, 'zh')} 第 {error.column} 列：{error.text}",
+                    f"in computed {brief(text, 80)}, column {error.column}: {error.text}",
+                ),
                 where,
                 "bad-computed",
-                error.hint,
+                None if error.hint is None else Text(error.hint, error.hint),
                 column=error.column,
                 suggestion=error.suggestion,
             )
@@ -724,10 +742,14 @@ def _computed_findings(
         if absolute is None:
             findings.append(
                 UiFinding(
-                    f"computed field {name!r} reads {shown!r}, but it is not in an array, so it has no line",
+                    Text(
+                        f"计算字段 {name!r} 读取了 {shown!r}，但它不在数组中，没有所在的行（line）",
+                        f"computed field {name!r} reads {shown!r}, "
+                        "but it is not in an array, so it has no line",
+                    ),
                     where,
                     "bad-computed",
-                    "read the form's fields as form.<field>",
+                    Text("请用 form.<字段> 读取表单的字段", "read the form's fields as form.<field>"),
                     column=column + lead,
                 )
             )
@@ -736,7 +758,10 @@ def _computed_findings(
         if not absolute or paths.resolve(root, absolute) is None:
             findings.append(
                 UiFinding(
-                    f"computed field {name!r} reads {shown!r}, which is not a field of the form",
+                    Text(
+                        f"计算字段 {name!r} 读取的 {shown!r} 不是表单的字段",
+                        f"computed field {name!r} reads {shown!r}, which is not a field of the form",
+                    ),
                     where,
                     "unknown-field",
                     column=column + lead,
@@ -775,7 +800,11 @@ def check_ui(
         name = group.get("name")
         if name in names:
             findings.append(
-                UiFinding(f"two groups are named {name!r}", child_path(where, "name"), "duplicate-group")
+                UiFinding(
+                    Text(f"有两个分组都叫 {name!r}", f"two groups are named {name!r}"),
+                    child_path(where, "name"),
+                    "duplicate-group",
+                )
             )
         names.add(name)
         for position, field_name in enumerate(group.get("fields") or []):
@@ -783,7 +812,10 @@ def check_ui(
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
-                        f"group {name!r} lists {field_name!r}, which is not a field of the form",
+                        Text(
+                            f"分组 {name!r} 列出的 {field_name!r} 不是表单的字段",
+                            f"group {name!r} lists {field_name!r}, which is not a field of the form",
+                        ),
                         at,
                         "unknown-field",
                         suggestion=_near_miss(field_name, known),
@@ -792,10 +824,13 @@ def check_ui(
             elif field_name in placed:
                 findings.append(
                     UiFinding(
-                        f"field {field_name!r} is already in group {placed[field_name]!r}",
+                        Text(
+                            f"字段 {field_name!r} 已在分组 {placed[field_name]!r} 中",
+                            f"field {field_name!r} is already in group {placed[field_name]!r}",
+                        ),
                         at,
                         "field-twice",
-                        "list each field in one group",
+                        Text("每个字段只能列在一个分组中", "list each field in one group"),
                     )
                 )
             else:
@@ -805,7 +840,11 @@ def check_ui(
             if paths.resolve(schema, field_name) is None:
                 findings.append(
                     UiFinding(
-                        f"condition of group {name!r} reads {field_name!r}, which is not a field of the form",
+                        Text(
+                            f"分组 {name!r} 的条件读取的 {field_name!r} 不是表单的字段",
+                            f"condition of group {name!r} reads {field_name!r}, "
+                            "which is not a field of the form",
+                        ),
                         at,
                         "unknown-field",
                         key=True,
@@ -815,10 +854,16 @@ def check_ui(
             elif ITEMS in field_name:
                 findings.append(
                     UiFinding(
-                        f"condition of group {name!r} reads {field_name!r}, a field of each array item",
+                        Text(
+                            f"分组 {name!r} 的条件读取了 {field_name!r}，它是数组中每一项的字段",
+                            f"condition of group {name!r} reads {field_name!r}, a field of each array item",
+                        ),
                         at,
                         "condition-in-rows",
-                        "a group's condition reads fields outside arrays",
+                        Text(
+                            "分组的条件只能读取数组以外的字段",
+                            "a group's condition reads fields outside arrays",
+                        ),
                         key=True,
                     )
                 )
@@ -827,14 +872,20 @@ def check_ui(
             except SchemaError as error:
                 if list(error.path)[-1:] == ["type"] and isinstance(error.instance, str):
                     types = ["string", "number", "integer", "boolean", "array", "object", "null"]
-                    message = f"condition on {field_name!r}: {error.instance!r} is not a JSON type"
+                    message = Text(
+                        f"{field_name!r} 上的条件：{error.instance!r} 不是 JSON 类型",
+                        f"condition on {field_name!r}: {error.instance!r} is not a JSON type",
+                    )
                     findings.append(
                         UiFinding(message, at, "bad-condition", suggestion=_near_miss(error.instance, types))
                     )
                     continue
                 findings.append(
                     UiFinding(
-                        f"condition on {field_name!r} is not a valid JSON Schema: {error.message}",
+                        Text(
+                            f"{field_name!r} 上的条件不是有效的 JSON Schema：{schema_message(error).zh}",
+                            f"condition on {field_name!r} is not a valid JSON Schema: {error.message}",
+                        ),
                         at,
                         "bad-condition",
                     )
@@ -846,7 +897,7 @@ def check_ui(
         if field_schema is None:
             findings.append(
                 UiFinding(
-                    f"{field_name!r} is not a field of the form",
+                    Text(f"{field_name!r} 不是表单的字段", f"{field_name!r} is not a field of the form"),
                     where,
                     "unknown-field",
                     key=True,
@@ -859,10 +910,13 @@ def check_ui(
         if sources is not None and isinstance(source, str) and source not in sources:
             findings.append(
                 UiFinding(
-                    f"unknown option source {source!r}",
+                    Text(f"未知的选项来源 {source!r}", f"unknown option source {source!r}"),
                     child_path(child_path(where, "options"), "source"),
                     "unknown-source",
-                    f"registered sources: {', '.join(sorted(sources)) or 'none'}",
+                    Text(
+                        f"已注册的来源：{', '.join(sorted(sources)) or '无'}",
+                        f"registered sources: {', '.join(sorted(sources)) or 'none'}",
+                    ),
                     suggestion=_near_miss(source, sources),
                 )
             )
@@ -881,7 +935,10 @@ def check_ui(
     if cycle:
         findings.append(
             UiFinding(
-                "computed fields read each other in a cycle: " + " -> ".join(cycle),
+                Text(
+                    "计算字段相互读取，形成循环：" + " -> ".join(cycle),
+                    "computed fields read each other in a cycle: " + " -> ".join(cycle),
+                ),
                 child_path(child_path("$.fields", cycle[0]), "computed"),
                 "computed-cycle",
             )
@@ -947,7 +1004,7 @@ def load_layout(
     today's rules, so a version published under older ones still loads."""
     if ui is not None and not checked:
         problems = [
-            Problem(f"{e.message}", file, 0, 0, e.json_path, None, "ui-schema")
+            Problem(Text(schema_message(e).zh, e.message), file, 0, 0, e.json_path, None, "ui-schema")
             for e in Draft202012Validator(ui_schema()).iter_errors(ui)
         ]
         if not problems:

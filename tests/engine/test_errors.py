@@ -6,8 +6,10 @@ import ast
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from engine.common.text import Text
 from engine.errors import (
@@ -23,6 +25,8 @@ from engine.errors import (
     RefusalCode,
     Severity,
     TransitionRejected,
+    brief,
+    schema_message,
 )
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
@@ -186,3 +190,96 @@ def test_a_refusal_is_data_with_its_code_as_the_string_it_always_was() -> None:
     assert json.dumps(data, ensure_ascii=False).startswith('{"code": "on-submit"')
     # a plugin's own refusal keeps the code the plugin gave it
     assert Refusal("out-of-stock", "库存不足", "not enough stock").to_dict()["code"] == "out-of-stock"
+
+
+# --- brief() and schema_message(): the values and the jsonschema messages problems quote ---
+
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def test_brief_words_a_shortened_value_in_the_language_asked() -> None:
+    assert brief("x" * 100) == f"{'x' * 40!r}... (100 characters)"
+    assert brief("x" * 100, lang="zh") == f"{'x' * 40!r}...（共 100 个字符）"
+    assert brief(10**400, lang="zh") == "约 401 位的整数"
+    assert brief(10**400) == "a whole number of about 401 digits"
+    assert brief([10**5000], lang="zh") == "过大而无法显示的 list"
+    assert brief("short", lang="zh") == brief("short") == "'short'"
+
+
+def _schema_errors(schema: dict[str, Any], instance: Any) -> list[Any]:
+    return list(Draft202012Validator(schema).iter_errors(instance))
+
+
+def test_schema_messages_are_worded_in_chinese_by_the_check_that_failed() -> None:
+    def zh(schema: dict[str, Any], instance: Any) -> tuple[str, str]:
+        (error,) = _schema_errors(schema, instance)
+        words = schema_message(error)
+        return words.zh, words.en
+
+    assert zh({"required": ["name"]}, {}) == ("缺少必需的键 'name'", "'name' is a required property")
+    assert zh({"type": "integer"}, "3") == ("'3' 的类型不对：应为整数", "'3' is not of type 'integer'")
+    assert zh({"type": ["string", "null"]}, 3)[0] == "3 的类型不对：应为文本或空"
+    assert zh({"enum": ["a", "b"]}, "c") == (
+        "'c' 不在可选的值 ['a', 'b'] 之中",
+        "'c' is not one of ['a', 'b']",
+    )
+    assert zh({"minimum": 1}, 0) == ("0 小于最小值 1", "0 is less than the minimum of 1")
+    assert zh({"maximum": 4}, 5)[0] == "5 大于最大值 4"
+    assert zh({"minLength": 1}, "")[0] == "'' 不能是空文本"
+    assert zh({"maxLength": 3}, "abcd") == (
+        "文本有 4 个字符，太长；上限为 3",
+        "text of 4 characters is too long; the limit is 3",
+    )
+    assert zh({"pattern": "^[a-z]+$"}, "A1") == (
+        "'A1' 不符合格式 '^[a-z]+$'",
+        "'A1' does not match '^[a-z]+$'",
+    )
+    assert zh({"properties": {"a": {}}, "additionalProperties": False}, {"a": 1, "b": 2, "c": 3}) == (
+        "不允许的键：'b'、'c'",
+        "Additional properties are not allowed ('b', 'c' were unexpected)",
+    )
+    assert zh({"const": "x"}, "y")[0] == "此处的值应为 'x'"
+    assert zh({"minItems": 2}, [1])[0] == "[1] 的项太少：至少要有 2 项"
+    assert zh({"uniqueItems": True}, [1, 1])[0] == "[1, 1] 中有重复的项"
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance"),
+    [
+        ({"required": ["a", "b"]}, {"a": 1}),
+        ({"type": "object"}, []),
+        ({"enum": [1, 2]}, 3),
+        ({"const": 1}, 2),
+        ({"minimum": 1}, 0),
+        ({"maximum": 1}, 2),
+        ({"exclusiveMinimum": 1}, 1),
+        ({"exclusiveMaximum": 1}, 1),
+        ({"multipleOf": 3}, 4),
+        ({"minLength": 2}, "a"),
+        ({"maxLength": 0}, "a"),
+        ({"minItems": 1}, []),
+        ({"maxItems": 1}, [1, 2]),
+        ({"minProperties": 2}, {"a": 1}),
+        ({"maxProperties": 0}, {"a": 1}),
+        ({"uniqueItems": True}, ["a", "a"]),
+        ({"pattern": "^a"}, "b"),
+        ({"patternProperties": {"^x": {}}, "additionalProperties": False}, {"y": 1}),
+        ({"dependentRequired": {"a": ["b"]}}, {"a": 1}),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, 1),
+        ({"oneOf": [{"type": "integer"}, {"minimum": 0}]}, 1),
+        ({"not": {"type": "string"}}, "a"),
+        ({"properties": {"a": False}}, {"a": 1}),
+        ({"contains": {"const": 1}}, [2]),
+        ({"contains": {"const": 1}, "minContains": 2}, [1]),
+        ({"contains": {"const": 1}, "maxContains": 1}, [1, 1]),
+        ({"type": "integer"}, "x" * 5000),
+        ({"maxLength": 3}, "x" * 5000),
+    ],
+)
+def test_every_schema_message_has_its_chinese(schema: dict[str, Any], instance: Any) -> None:
+    errors = _schema_errors(schema, instance)
+    assert errors
+    for error in errors:
+        words = schema_message(error)
+        assert CJK.search(words.zh) and words.zh != words.en
+        assert len(words.zh) < 200 and len(words.en) < 200  # a long value is never echoed whole

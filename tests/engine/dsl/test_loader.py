@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import string
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.dsl.loader import Marks, load_json, load_yaml
+from engine.dsl.loader import Marks, load_file, load_json, load_yaml, read_definition
 
 TEXT = """\
 workflow: retail-order
@@ -220,3 +223,124 @@ def test_yaml_infinity_nan_huge_numbers_and_lone_surrogates_are_refused() -> Non
     assert "\\ud800, half of a UTF-16 surrogate pair" in problems[2].message
     assert all(len(p.format()) < 200 for p in problems)
     assert tree is not None and tree["ok"] == 1.5
+
+
+# --- every problem in Chinese and English ---
+
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def test_the_loaders_problems_read_in_chinese() -> None:
+    [dup] = load_yaml("a: 1\nb:\n  c: 2\n  c: 3\n", "f.yaml")[2]
+    assert (dup.message_in("zh"), dup.hint_in("zh")) == (
+        "重复的键 'c'（第一次出现在第 3 行）",
+        "同一个映射中每个键只能出现一次；请删除其中一个，或给它改名",
+    )
+    [alias] = load_yaml("a: &x [1, 2]\nb: *x\n")[2]
+    assert alias.message_in("zh") == "不允许使用别名（*name）"
+    assert alias.hint_in("zh") == "请直接写出值，或用覆盖定义（extends:）共用整个工作流"
+    [syntax] = load_yaml("a: [1, 2\nb: 3\n")[2]
+    assert (
+        syntax.message_in("zh") == "YAML 语法错误：应为 ',' 或 ']'，却遇到了 ':'（解析流式列表（[...]）时）"
+    )
+    assert (
+        syntax.message
+        == "YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)"
+    )
+    [tab] = load_yaml("a:\n\t- 1\n")[2]
+    assert tab.message_in("zh").startswith("YAML 语法错误：字符 '\\t' 不能出现在这里（YAML 的缩进只能用空格")
+    [tag] = load_yaml("a: !custom 1\n")[2]
+    assert (tag.message_in("zh"), tag.hint_in("zh")) == (
+        "不允许使用标签 '!custom'",
+        "定义是纯数据：请删除以 '!' 开头的标签",
+    )
+    [json_syntax] = load_json('{"a": 1,}')[2]
+    assert json_syntax.message_in("zh") == "JSON 语法错误：应为用双引号括起的键"
+    [huge] = load_json('{"a": ' + "9" * 400 + "}")[2]
+    assert (
+        huge.message_in("zh")
+        == "数字 99999999999999999999...（共 400 个字符）超出范围：数字须在 ±1.8e308 之内"
+    )
+    [nan] = load_yaml("a: .nan\n")[2]
+    assert nan.message_in("zh") == "NaN 不是定义中可以使用的数字（定义以 JSON 保存，JSON 中没有这样的数）"
+    [large] = load_yaml("a: [" * 50, max_bytes=100)[2]
+    assert (large.message_in("zh"), large.hint_in("zh")) == (
+        "文件大小为 200 字节，超出上限 100 字节",
+        "请拆分成较小的文件（覆盖定义可以扩展共用的工作流）",
+    )
+    [encoding] = load_yaml(b"a: caf\xe9\n")[2]
+    assert (encoding.message_in("zh"), encoding.hint_in("zh")) == (
+        "文件不是 UTF-8 编码（字节 0xe9）",
+        "请将文件保存为 UTF-8 编码",
+    )
+
+
+BAD_YAML = [
+    "a: 1\na: 2\n",
+    "a: &x 1\nb: *x\n",
+    "a: !!python/object/apply:os.system ['x']\n",
+    "? [a, b]\n: 1\n",
+    "a: [1, 2\n",
+    "a:\n\t- 1\n",
+    "a: 1\n  b: 2\n",
+    "a: 1\n---\nb: 2\n",
+    'a: "\\q"\n',
+    "a: {b\n",
+    "- a\nb: 1\n",
+    "a: .inf\n",
+    'a: "\\ud800"\n',
+    "a: " + "9" * 5000 + "\n",
+    "\x07",
+    "[" * 5000 + "]" * 5000,
+    "a: 1\n" * 2 + "\n".join(f"k{i}: {i}" for i in range(3)),
+]
+BAD_JSON = [
+    '{"a": 1,}',
+    '{"a" 1}',
+    "{a: 1}",
+    "[1 2]",
+    "[1,]",
+    '{"a": 1} x',
+    '{"a": 1, "a": 2}',
+    '"abc',
+    '"a\x01"',
+    '"\\q"',
+    '"\\u12"',
+    '{"a": 1e999}',
+    '{"\\udfff": 1}',
+    "[" * 1000,
+]
+
+
+@pytest.mark.parametrize("text", BAD_YAML)
+def test_every_yaml_problem_has_its_chinese(text: str) -> None:
+    problems = load_yaml(text, "f.yaml")[2]
+    assert problems
+    for problem in problems:
+        assert CJK.search(problem.words.zh) and problem.words.zh != problem.words.en, problem.words
+        if problem.hint_words is not None:
+            assert CJK.search(problem.hint_words.zh) and problem.hint_words.zh != problem.hint_words.en
+
+
+@pytest.mark.parametrize("text", BAD_JSON)
+def test_every_json_problem_has_its_chinese(text: str) -> None:
+    problems = load_json(text, "f.json")[2]
+    assert problems
+    for problem in problems:
+        assert CJK.search(problem.words.zh) and problem.words.zh != problem.words.en, problem.words
+
+
+def test_a_file_that_cannot_be_read_or_is_too_large_says_so_in_both_languages(tmp_path: Path) -> None:
+    [missing] = load_file(tmp_path / "nothing.yaml", "nothing.yaml", "yaml")[2]
+    assert (missing.code, missing.message_in("zh")) == ("io", "无法读取文件：文件不存在")
+    assert missing.message == "cannot read the file: No such file or directory"
+    big = tmp_path / "big.yaml"
+    big.write_text("a: 1\n" * 300_000, "utf-8")
+    [large] = load_file(big, "big.yaml", "yaml")[2]
+    assert (large.code, large.message_in("zh")) == (
+        "too-large",
+        "文件大小为 1500000 字节，超出上限 1000000 字节",
+    )
+    assert large.message == "the file is 1500000 bytes; the limit is 1000000"
+    with pytest.raises(ValueError, match="the file is 1500000 bytes; the limit is 1000000"):
+        read_definition(big)

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from engine.dsl.loader import drafts_over_files
 from engine.errors import DefinitionError
-from engine.forms.checks import read_form
+from engine.forms.checks import check_form_file, check_ui_file, read_form
 
 ROOT = Path(__file__).resolve().parents[3]
 ORDER = ROOT / "forms/retail/order.json"  # a form without a UI file on disk
@@ -50,3 +51,84 @@ def test_a_layout_that_cannot_be_used_is_refused_naming_its_file() -> None:
     with drafts_over_files({PAYMENT: "[]"}), pytest.raises(DefinitionError) as refused:
         read_form(PAYMENT, "forms/retail/payment.json")
     assert refused.value.problems[0].file == "forms/retail/payment.json"
+
+
+# --- the problems of a form's files, in Chinese and English ---
+
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def _form(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_a_form_that_is_no_json_schema_is_refused_in_both_languages(tmp_path: Path) -> None:
+    _, [problem] = check_form_file(_form(tmp_path, "f.json", "[]"), "forms/t/f.json")
+    assert (problem.message_in("zh"), problem.message) == (
+        "表单必须是一个 JSON 对象（JSON Schema）",
+        "a form must be a JSON object (a JSON Schema)",
+    )
+    _, [problem] = check_form_file(_form(tmp_path, "g.json", '{"type": "strng"}'), "forms/t/g.json")
+    assert problem.code == "form-schema" and problem.json_path == "$.type"
+    assert problem.message_in("zh") == "不是有效的 JSON Schema：'strng' 不符合任何一种允许的写法"
+    assert problem.message == "not a valid JSON Schema: 'strng' is not valid under any of the given schemas"
+    _, [problem] = check_form_file(_form(tmp_path, "h.json", '{"minLength": -1}'), "forms/t/h.json")
+    assert problem.message_in("zh") == "不是有效的 JSON Schema：-1 小于最小值 0"
+
+
+def test_a_field_named_as_the_orders_own_is_refused_in_both_languages(tmp_path: Path) -> None:
+    form = _form(tmp_path, "f.json", '{"properties": {"state": {"type": "string"}}}')
+    _, [problem] = check_form_file(form, "forms/t/f.json")
+    assert problem.code == "order-field"
+    assert problem.message_in("zh") == (
+        "字段 'state' 与订单自身的字段同名：在所有条件和规则中，order.state 始终是订单状态，而不是这个字段"
+    )
+    assert problem.hint_in("zh") == "请给字段改名（表单的字段会并入订单的数据）"
+    assert problem.hint == "rename the field (a form's fields are merged into the order's data)"
+
+
+@pytest.mark.parametrize(
+    ("form", "ui"),
+    [
+        ('{"properties": {"a": {"type": "string"}}}', "[]"),  # a UI file that is no object
+        ('{"properties": {"a": {"type": "string"}}}', '{"schema_version": 1, "groups": [{"name": "x"}]}'),
+        (
+            '{"properties": {"a": {"type": "string"}}}',
+            '{"schema_version": 1, "fields": {"a": {"widget": 3}}}',
+        ),
+        ('{"properties": {"a": {"type": "strng"}}}', '{"schema_version": 1}'),  # its form is invalid
+        ("[]", '{"schema_version": 1}'),
+        ('{"properties": {"a": {"type": "string"}}}', '{"schema_version": 1, "fields": {"b": {}}}'),
+        (
+            '{"properties": {"a": {"type": "string"}}}',
+            '{"schema_version": 1, "fields": {"a": {"widget": "money"}}}',
+        ),
+        ('{"properties": {"a": {"type": "string"}}}', '{"schema_version": 1, "extra": 1}'),
+        ('{"properties": {"a": {"type": "string"}}}', '{"schema_version": 1,}'),  # not JSON
+    ],
+)
+def test_every_problem_of_a_ui_file_has_its_chinese(tmp_path: Path, form: str, ui: str) -> None:
+    _form(tmp_path, "f.json", form)
+    problems = check_ui_file(_form(tmp_path, "f.ui.json", ui), "forms/t/f.ui.json", ())
+    assert problems
+    for problem in problems:
+        assert CJK.search(problem.words.zh) and problem.words.zh != problem.words.en, problem.words
+        if problem.hint_words is not None:
+            assert CJK.search(problem.hint_words.zh) and problem.hint_words.zh != problem.hint_words.en
+
+
+def test_a_ui_file_beside_an_invalid_form_says_why_in_each_language(tmp_path: Path) -> None:
+    _form(tmp_path, "f.json", "[]")
+    [problem] = check_ui_file(_form(tmp_path, "f.ui.json", '{"schema_version": 1}'), "forms/t/f.ui.json")
+    assert problem.code == "bad-form"
+    assert problem.message_in("zh") == (
+        "它的数据结构 'forms/t/f.json' 无效：表单必须是一个 JSON 对象（JSON Schema）"
+    )
+    assert (
+        problem.message
+        == "its data schema 'forms/t/f.json' is not valid: a form must be a JSON object (a JSON Schema)"
+    )
+    [problem] = check_ui_file(_form(tmp_path, "g.ui.json", "[]"), "forms/t/g.ui.json")
+    assert problem.message_in("zh") == "界面文件必须是一个 JSON 对象"

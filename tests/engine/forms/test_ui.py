@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ REPO = Path(__file__).resolve().parents[3]
 INTAKE = json.loads((REPO / "forms/retail/intake-web.json").read_text("utf-8"))
 INTAKE_UI = json.loads((REPO / "forms/retail/intake-web.ui.json").read_text("utf-8"))
 LAYOUT = load_layout(INTAKE, INTAKE_UI)
+CJK = re.compile("[\u4e00-\u9fff]")
 SOURCES = {"products", "warehouses", "carriers", "regions", "customers", "accounts"}
 
 
@@ -185,6 +187,67 @@ def test_load_layout_refuses_a_ui_file_that_does_not_fit_with_every_problem() ->
     with pytest.raises(DefinitionError) as caught:
         load_layout(INTAKE, {"schema_version": 2})
     assert caught.value.problems[0].code == "ui-schema"
+
+
+def test_a_refused_layout_says_each_problem_in_chinese_and_english() -> None:
+    ui = {
+        "schema_version": 1,
+        "groups": [{"name": "a", "label": {"zh": "甲", "en": "A"}, "fields": ["totl"]}],
+        "fields": {
+            "lines": {"widget": "money"},
+            "discount": {"computed": "form.total"},
+            "total": {"computed": "form.discount + 1"},
+        },
+    }
+    with pytest.raises(DefinitionError) as caught:
+        load_layout(INTAKE, ui, sources=SOURCES)
+    assert [(p.message_in("zh"), p.message) for p in caught.value.problems] == [
+        (
+            "分组 'a' 列出的 'totl' 不是表单的字段；您是否想输入 'total'？",
+            "group 'a' lists 'totl', which is not a field of the form; did you mean 'total'?",
+        ),
+        (
+            "控件 'money' 显示的是数字，但该字段是列表",
+            "widget 'money' shows a number, but the field is array",
+        ),
+        (
+            "计算字段相互读取，形成循环：discount -> total -> discount",
+            "computed fields read each other in a cycle: discount -> total -> discount",
+        ),
+    ]
+    with pytest.raises(DefinitionError) as caught:
+        load_layout(INTAKE, {"schema_version": 2, "groups": "x"})
+    assert [(p.message_in("zh"), p.message) for p in caught.value.problems] == [
+        ("此处的值应为 1", "1 was expected"),
+        ("'x' 的类型不对：应为列表", "'x' is not of type 'array'"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "ui",
+    [
+        {"groups": [{"name": "g", "fields": ["lines[].qty"], "when": {"lines[].qty": {"const": 1}}}]},
+        {"groups": [{"name": "g", "fields": ["total"]}, {"name": "g", "fields": ["total"]}]},
+        {"groups": [{"name": "g", "fields": ["total"], "when": {"total": {"type": "numbr"}}}]},
+        {"groups": [{"name": "g", "fields": ["total"], "when": {"total": {"minimum": "x"}}}]},
+        {"fields": {"total": {"options": {"source": "nowhere"}}}},
+        {"fields": {"total": {"widget": "date"}}},
+        {"fields": {"customer.name": {"widget": "select"}}},
+        {"fields": {"total": {"computed": "line.qty"}}},
+        {"fields": {"total": {"computed": "form.nothing"}}},
+        {"fields": {"total": {"computed": "form.total +"}}},
+    ],
+)
+def test_every_finding_of_a_ui_file_is_worded_in_chinese_too(ui: dict[str, Any]) -> None:
+    findings = check_ui(ui, INTAKE, SOURCES)
+    assert findings
+    for finding in findings:
+        assert CJK.search(finding.message.zh) and finding.message.zh != finding.message.en, finding
+        if finding.hint is not None and finding.code != "bad-computed":
+            assert CJK.search(finding.hint.zh) and finding.hint.zh != finding.hint.en, finding
+    assert check_ui({"fields": {"total": {"computed": "line.qty"}}}, INTAKE)[0].hint == Text(
+        "请用 form.<字段> 读取表单的字段", "read the form's fields as form.<field>"
+    )
 
 
 def test_every_shipped_ui_file_fits_its_form() -> None:

@@ -9,6 +9,7 @@ The fixtures live outside tests/fixtures/forms, whose every file the workflow-la
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -124,3 +125,39 @@ def test_missing_enum_titles_alone_are_a_warning_and_leave_the_form_usable(tmp_p
         "x-enum-titles gives no title to 'b'",
     )
     assert validate_file(folder / "f.ui.json", tmp_path) == []
+
+
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("case", sorted((FIXTURES / "invalid").glob(f"*{UI}")), ids=lambda p: p.name)
+def test_every_problem_of_a_ui_file_is_worded_in_chinese_too(case: Path, tmp_path: Path) -> None:
+    problems = check(case, tmp_path)
+    assert problems
+    for problem in problems:
+        assert CJK.search(problem.words.zh) and problem.words.zh != problem.words.en, problem.words
+        assert problem.message_in("zh").startswith(problem.words.zh)
+        # the hint of a computed expression the condition language refuses is that language's own
+        # (engine/rules/expr.py), passed on as it words it
+        if problem.hint_words is not None and not problem.text.startswith("in computed "):
+            zh_hint = problem.hint_in("zh") or ""
+            assert CJK.search(zh_hint) and zh_hint != problem.hint, problem.hint_words
+
+
+def test_the_problems_of_a_ui_file_read_in_chinese(tmp_path: Path) -> None:
+    problems = check(FIXTURES / "invalid" / "unknown-fields.ui.json", tmp_path)
+    assert [p.message_in("zh") for p in problems] == [
+        "分组 'customer' 列出的 'customer.mobil' 不是表单的字段；您是否想输入 'customer.mobile'？",
+        "分组 'customer' 列出的 'lines[].skus' 不是表单的字段；您是否想输入 'lines[].sku'？",
+        "分组 'customer' 的条件读取的 'need_invoice' 不是表单的字段；您是否想输入 'needs_invoice'？",
+        "'totl' 不是表单的字段；您是否想输入 'total'？",
+        "计算字段 'lines[].amount' 读取的 'line.price' 不是表单的字段；您是否想输入 'lines[].unit_price'？",
+        "计算字段 'total' 读取的 'form.line[].amount' 不是表单的字段；您是否想输入 'lines[].amount'？",
+    ]
+    orphan = check(FIXTURES / "invalid" / "orphan.ui.json", tmp_path / "orphan")
+    assert [(p.message_in("zh"), p.hint_in("zh")) for p in orphan] == [
+        (
+            "此界面文件旁边没有数据结构文件 'orphan.json'",
+            "界面文件描述的是同一文件夹中的表单 <name>.json",
+        )
+    ]
