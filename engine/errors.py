@@ -241,12 +241,6 @@ class Problem:
     severity: Severity = Severity.ERROR
     suggestion: str | None = None  # what was most likely meant, when the problem is a near miss
 
-    def __post_init__(self) -> None:  # TRANSITIONAL: until every check words its problems in zh and en
-        if isinstance(self.words, str):
-            object.__setattr__(self, "words", Text(self.words, self.words))
-        if isinstance(self.hint_words, str):
-            object.__setattr__(self, "hint_words", Text(self.hint_words, self.hint_words))
-
     @property
     def kind(self) -> ProblemKind:
         """The sort of problem the code names."""

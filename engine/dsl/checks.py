@@ -75,22 +75,6 @@ def inside(root: Path, relative: str) -> Path | None:
     return candidate
 
 
-def _problem_at(
-    located: Located,
-    words: Text,
-    path: str,
-    code: str,
-    hint: Text | None = None,
-    *,
-    key: bool = False,
-    suggestion: str | None = None,
-) -> Problem:
-    """A problem at ``path`` of the resolved tree, placed in the file and line that wrote it (its key's
-    position when ``key``)."""
-    file, line, column, original = located.position(path, key=key)
-    return Problem(words, file, line, column, original, hint, code, suggestion=suggestion)
-
-
 # --- static checks ---------------------------------------------------------------------------------
 
 
@@ -304,7 +288,7 @@ class _Checker:
         key: bool = False,
         suggestion: str | None = None,
     ) -> None:
-        found = _problem_at(self.located, words, path, code, hint, key=key, suggestion=suggestion)
+        found = self.located.problem(words, path, code, hint, key=key, suggestion=suggestion)
         self.out.problems.append(found)
 
     def run(self) -> None:
@@ -872,7 +856,7 @@ class _Checker:
     def warning(
         self, words: Text, path: str, code: str, hint: Text | None = None, *, key: bool = False
     ) -> None:
-        found = _problem_at(self.located, words, path, code, hint, key=key)
+        found = self.located.problem(words, path, code, hint, key=key)
         self.out.warnings.append(replace(found, severity=Severity.WARNING))
 
     def check_forms_of_a_trigger(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
@@ -1262,8 +1246,7 @@ def _resolve(
     if not isinstance(tree, dict):
         return None, [
             *problems,
-            _problem_at(
-                located,
+            located.problem(
                 Text("工作流文件必须是映射（键: 值）", "a workflow file must be a mapping (key: value)"),
                 "$",
                 "wrong-type",
@@ -1280,11 +1263,10 @@ def _resolve(
     if base_path is None:
         words = Text(f"extends 中有未知的工作流 {name!r}", f"unknown workflow {name!r} in extends")
         suggestion = near_miss(name, workflows)
-        return None, [_problem_at(located, words, "$.extends", "unknown-workflow", suggestion=suggestion)]
+        return None, [located.problem(words, "$.extends", "unknown-workflow", suggestion=suggestion)]
     if base_path.resolve() in chain or len(chain) > MAX_EXTENDS:
         return None, [
-            _problem_at(
-                located,
+            located.problem(
                 Text(
                     f"工作流 {name!r} 经由覆盖定义又扩展回它自己",
                     f"workflow {name!r} extends itself through overlays",
@@ -1296,8 +1278,7 @@ def _resolve(
     base, base_problems = _resolve(base_path, root, workflows, (*chain, path.resolve()))
     if base is None or base_problems:
         return None, [
-            _problem_at(
-                located,
+            located.problem(
                 Text(f"它所扩展的工作流 {name!r} 有问题", f"the workflow {name!r} it extends has problems"),
                 "$.extends",
                 "bad-base",

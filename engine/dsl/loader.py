@@ -802,15 +802,23 @@ def load_file(
     ``"yaml"`` or ``"json"``) with its marks; one that is too large or cannot be read is a problem, not
     an exception. ``read_only``: the caller never changes the tree, which may then be shared with
     other reads of the same content instead of copied."""
+    data = read_or_problem(path, shown)
+    if isinstance(data, Problem):
+        return None, Marks(), [data]
+    return _parsed(data, shown, loader, read_only)
+
+
+def read_or_problem(path: Path, shown: str) -> bytes | Problem:
+    """:func:`read_definition`, with a file too large or one that cannot be read as the problem it is
+    (shown as ``shown``)."""
     try:
-        data = read_definition(path)
+        return read_definition(path)
     except FileTooLarge as error:
-        return None, Marks(), [Problem(error.words, shown, 1, 1, "$", None, "too-large")]
+        return Problem(error.words, shown, 1, 1, "$", None, "too-large")
     except OSError as error:
         why = _OS_ERRORS_ZH.get(error.errno or 0, error.strerror)
         words = Text(f"无法读取文件：{why}", f"cannot read the file: {error.strerror}")
-        return None, Marks(), [Problem(words, shown, 0, 0, "$", None, "io")]
-    return _parsed(data, shown, loader, read_only)
+        return Problem(words, shown, 0, 0, "$", None, "io")
 
 
 # What the same bytes parse to, kept for the next read: checking a draft as it is typed reads the

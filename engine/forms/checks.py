@@ -62,9 +62,7 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
     else:
         for where, finding, code, severity, suggestion in schema_findings(tree):
             line, column = marks.key_at(where) if code == "enum-title" else marks.at(where)
-            # engine.forms.formats words its findings in English alone: shown so in both languages
-            found = Text(finding, finding)
-            problems.append(Problem(found, shown, line, column, where, None, code, severity, suggestion))
+            problems.append(Problem(finding, shown, line, column, where, None, code, severity, suggestion))
         declared = tree.get("properties")
         for name in declared if isinstance(declared, dict) else ():
             if name in ORDER_FIELDS:

@@ -34,6 +34,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
+from engine.common.text import Text
 from engine.errors import Severity
 
 __all__ = [
@@ -189,8 +190,8 @@ def known_formats() -> frozenset[str]:
     return frozenset(FORMAT_CHECKER.checkers) | {"money"}
 
 
-# (json_path, message, code, severity, suggestion: the name most likely meant, or None)
-SchemaFinding = tuple[str, str, str, Severity, str | None]
+# (json_path, message in zh and en, code, severity, suggestion: the name most likely meant, or None)
+SchemaFinding = tuple[str, Text, str, Severity, str | None]
 
 
 def schema_findings(schema: Any) -> list[SchemaFinding]:
@@ -212,10 +213,15 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
         fmt = node.get("format")
         where = child_path(path, "format")
         if isinstance(fmt, str) and fmt not in known:
-            message = f"unknown format {fmt!r}; no validator would check it"
+            message = Text(
+                f"未知的格式 {fmt!r}，不会有校验器检查它",
+                f"unknown format {fmt!r}; no validator would check it",
+            )
             found.append((where, message, "unknown-format", Severity.ERROR, near_miss(fmt, sorted(known))))
         elif fmt == "money" and "type" in node and not _is_number_type(node):
-            message = "format 'money' is for numbers (type: number)"
+            message = Text(
+                "格式 'money' 只用于数字（type: number）", "format 'money' is for numbers (type: number)"
+            )
             found.append((where, message, "bad-format", Severity.ERROR, None))
         titles = node.get("x-enum-titles")
         enum = node.get("enum")
@@ -223,12 +229,18 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
             values = [str(v) for v in enum]
             for name in titles:
                 if name not in values:
-                    message = f"x-enum-titles names {name!r}, which is not in the enum"
+                    message = Text(
+                        f"x-enum-titles 列出了 {name!r}，但它不在 enum 中",
+                        f"x-enum-titles names {name!r}, which is not in the enum",
+                    )
                     where = child_path(child_path(path, "x-enum-titles"), name)
                     found.append((where, message, "enum-title", Severity.ERROR, near_miss(name, values)))
             missing = [v for v in values if v not in titles]
             if missing:
-                message = f"x-enum-titles gives no title to {', '.join(map(repr, missing))}"
+                names = ", ".join(map(repr, missing))
+                message = Text(
+                    f"x-enum-titles 没有给 {names} 标题", f"x-enum-titles gives no title to {names}"
+                )
                 where = child_path(path, "x-enum-titles")
                 found.append((where, message, "enum-title", Severity.WARNING, None))
         for key, value in node.items():

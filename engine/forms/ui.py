@@ -722,12 +722,12 @@ def _computed_findings(
         findings.append(
             UiFinding(
                 Text(
-                    f"计算式 {brief(text, 80, 'zh')} 第 {error.column} 列：{error.text}",
-                    f"in computed {brief(text, 80)}, column {error.column}: {error.text}",
+                    f"计算式 {brief(text, 80, 'zh')} 第 {error.column} 列：{error.words.zh}",
+                    f"in computed {brief(text, 80)}, column {error.column}: {error.words.en}",
                 ),
                 where,
                 "bad-computed",
-                None if error.hint is None else Text(error.hint, error.hint),
+                error.hint_words,
                 column=error.column,
                 suggestion=error.suggestion,
             )

@@ -18,7 +18,6 @@ tables and routing. The shape of cases files is documented in docs/rules-languag
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from typing import Any
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.dsl.loader import Marks, load_json, load_yaml, read_definition
+from engine.dsl.loader import Marks, load_json, load_yaml, read_or_problem
 from engine.errors import EngineError, Problem
 from engine.rules.expr import ALLOWED_ROOTS
 from engine.rules.ruleset import Decision, Evaluable
@@ -110,27 +109,10 @@ class CasesFile:
 
 def load_cases_file(path: Path, shown: str) -> CasesFile:
     """Read a cases file (or its draft); never raises."""
-    try:
-        data = read_definition(path)
-    except ValueError as error:
-        return CasesFile(shown, None, (), (Problem(_too_large(error), shown, 1, 1, "$", None, "too-large"),))
-    except OSError as error:
-        words = Text(f"无法读取文件：{error.strerror}", f"cannot read the file: {error.strerror}")
-        return CasesFile(shown, None, (), (Problem(words, shown, 0, 0, "$", None, "io"),))
+    data = read_or_problem(path, shown)
+    if isinstance(data, Problem):
+        return CasesFile(shown, None, (), (data,))
     return load_cases(data, shown)
-
-
-_SIZES = re.compile(r"^the file is (\d+) bytes; the limit is (\d+)$")
-
-
-def _too_large(error: ValueError) -> Text:
-    """``read_definition``'s refusal of a file past its size limit, in both languages (it names both
-    sizes in English only)."""
-    said = str(error)
-    sizes = _SIZES.match(said)
-    if sizes is None:
-        return Text(f"文件过大：{said}", said)
-    return Text(f"文件有 {sizes[1]} 字节，超过上限 {sizes[2]} 字节", said)
 
 
 def load_cases(text: str | bytes, file: str = "<cases>") -> CasesFile:

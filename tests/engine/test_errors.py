@@ -77,11 +77,12 @@ def test_plugin_error_passes_its_zh_through() -> None:
     assert PluginError().message("zh") == "plugin failed"
 
 
+SHIPED = Text("dest 中的状态 'shiped' 不存在", "unknown state 'shiped' in dest")
+
+
 def test_a_problem_keeps_its_suggestion_as_data_and_renders_it_when_shown() -> None:
-    problem = Problem("unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", code="unknown-state")
-    near = Problem(
-        "unknown state 'shiped' in dest", "w.yaml", 3, 9, "$.dest", code="unknown-state", suggestion="shipped"
-    )
+    problem = Problem(SHIPED, "w.yaml", 3, 9, "$.dest", code="unknown-state")
+    near = Problem(SHIPED, "w.yaml", 3, 9, "$.dest", code="unknown-state", suggestion="shipped")
     assert problem.message == "unknown state 'shiped' in dest"
     assert near.text == problem.text and near.suggestion == "shipped" and near != problem
     assert near.message == "unknown state 'shiped' in dest; did you mean 'shipped'?"
@@ -92,12 +93,12 @@ def test_a_problem_keeps_its_suggestion_as_data_and_renders_it_when_shown() -> N
 
 def test_a_problem_is_data_with_a_kind_a_code_and_its_suggestion_apart() -> None:
     problem = Problem(
-        "unknown state 'shiped' in dest",
+        SHIPED,
         "w.yaml",
         3,
         9,
         "$.dest",
-        "check the states",
+        Text("检查状态", "check the states"),
         "unknown-state",
         suggestion="shipped",
     )
@@ -117,11 +118,14 @@ def test_a_problem_is_data_with_a_kind_a_code_and_its_suggestion_apart() -> None
         "message": "unknown state 'shiped' in dest; did you mean 'shipped'?",
     }
     assert json.loads(json.dumps(data)) == data  # plain JSON: the enums are written as their strings
+    zh = problem.to_dict("zh")
+    assert (zh["text"], zh["hint"]) == ("dest 中的状态 'shiped' 不存在", "检查状态")
+    assert zh["message"] == "dest 中的状态 'shiped' 不存在；您是否想输入 'shipped'？"
 
 
 def test_each_kind_of_problem_is_named_by_its_codes() -> None:
     def kind(code: str) -> ProblemKind:
-        return Problem("x", code=code).kind
+        return Problem(Text("x", "x"), code=code).kind
 
     assert kind("yaml-syntax") is kind("duplicate-key") is ProblemKind.SYNTAX
     assert kind("io") is kind("too-large") is ProblemKind.FILE
@@ -129,8 +133,8 @@ def test_each_kind_of_problem_is_named_by_its_codes() -> None:
     assert kind("unknown-outcome") is kind("duplicate-rule") is ProblemKind.REFERENCE
     assert kind("bad-condition") is kind("type-mismatch") is ProblemKind.EXPRESSION
     assert kind("dead-end") is kind("overlapping-rows") is ProblemKind.LOGIC
-    assert Problem("x", severity=Severity.WARNING).format() == "<string>:0:0: warning: x"
-    assert Problem("x").to_dict()["severity"] == "error"
+    assert Problem(Text("x", "x"), severity=Severity.WARNING).format() == "<string>:0:0: warning: x"
+    assert Problem(Text("x", "x")).to_dict()["severity"] == "error"
 
 
 def _codes_written_in_the_engine() -> dict[str, str]:
