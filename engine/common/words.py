@@ -992,6 +992,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "order_field.channel": Text("订单来源渠道", "the channel the order came from"),
         "order_field.workflow": Text("订单所属流程", "the order's workflow"),
         # --- words of the definition checks (engine/dsl): what a key of a workflow file must be
+        # what the JSON reader expected where it stopped
+        "definition.json.expected_list_end": Text("应为 ',' 或 ']'", "expected ',' or ']'"),
+        "definition.json.expected_object_end": Text("应为 ',' 或 '}}'", "expected ',' or '}}'"),
+        "definition.json.expected_value": Text("应为一个值", "expected a value"),
+        "definition.json.expected_key": Text("应为用双引号括起的键", "expected a key in double quotes"),
+        "definition.json.expected_colon": Text("键的后面应为 ':'", "expected ':' after the key"),
         "definition.type.boolean": Text("true 或 false", "true or false"),
         "definition.type.string": Text("文本", "text"),
         "definition.type.array": Text("列表", "a list"),

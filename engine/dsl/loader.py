@@ -47,6 +47,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.common.json_path import child_path, parent_path
 from engine.common.text import Text
+from engine.common.words import word
 from engine.errors import Problem, brief
 
 MAX_DEPTH = 64
@@ -549,14 +550,13 @@ class _JsonError(Exception):
         self.index = index
 
 
-# What the JSON reader expected where it stopped, and what Python's string reader says of a bad string.
-_JSON_EXPECTED = {
-    "]": Text("应为 ',' 或 ']'", "expected ',' or ']'"),
-    "}": Text("应为 ',' 或 '}'", "expected ',' or '}'"),
-    "value": Text("应为一个值", "expected a value"),
-    "key": Text("应为用双引号括起的键", "expected a key in double quotes"),
-    ":": Text("键的后面应为 ':'", "expected ':' after the key"),
-}
+def _expected(name: str) -> Text:
+    """What the JSON reader expected where it stopped (``definition.json.<name>``), in zh and en."""
+    said = word(f"definition.json.{name}")
+    return Text(said.zh.format(), said.en.format())
+
+
+# What Python's string reader says of a bad string, in Chinese.
 _JSON_STRING_ZH = {
     "Unterminated string starting at": "字符串没有结束",
     "Invalid control character at": "字符串中有不允许的控制字符（如换行或制表符，应写作 \\n、\\t）",
@@ -611,17 +611,17 @@ class _JsonReader:
                 if char == "]":
                     return items, index + 1
                 if char != ",":
-                    raise _JsonError(_JSON_EXPECTED["]"], index)
+                    raise _JsonError(_expected("expected_list_end"), index)
                 index += 1
         if char == '"':
             return self.string(index, path)
-        for word, literal in (("true", True), ("false", False), ("null", None)):
-            if self.text.startswith(word, index):
-                return literal, index + len(word)
+        for written, literal in (("true", True), ("false", False), ("null", None)):
+            if self.text.startswith(written, index):
+                return literal, index + len(written)
         match = _NUMBER.match(self.text, index)
         if match:
             return self.number(match, path), match.end()
-        raise _JsonError(_JSON_EXPECTED["value"], index)
+        raise _JsonError(_expected("expected_value"), index)
 
     def number(self, match: re.Match[str], path: str) -> int | float | None:
         """The number ``match`` wrote, or None with a problem when a definition may not hold it."""
@@ -656,13 +656,13 @@ class _JsonReader:
             return result, index + 1
         while True:
             if self.text[index : index + 1] != '"':
-                raise _JsonError(_JSON_EXPECTED["key"], index)
+                raise _JsonError(_expected("expected_key"), index)
             key_index = index
             key, index = self.string(index, path)
             sub = child_path(path, key)
             index = self.skip(index)
             if self.text[index : index + 1] != ":":
-                raise _JsonError(_JSON_EXPECTED[":"], index)
+                raise _JsonError(_expected("expected_colon"), index)
             first_mark = self.marks.values.get(sub)
             item, index = self.value(index + 1, sub, depth + 1)
             if key in result:
@@ -677,7 +677,7 @@ class _JsonReader:
             if char == "}":
                 return result, index + 1
             if char != ",":
-                raise _JsonError(_JSON_EXPECTED["}"], index)
+                raise _JsonError(_expected("expected_object_end"), index)
             index = self.skip(index + 1)
 
 

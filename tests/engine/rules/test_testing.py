@@ -571,7 +571,7 @@ cases:
 
 def test_a_file_that_cannot_be_read_or_is_too_large_is_said_in_both_languages(tmp_path: Path) -> None:
     (missing,) = load_cases_file(tmp_path / "missing.cases.yaml", "missing.cases.yaml").problems
-    assert missing.message_in("zh") == "无法读取文件：No such file or directory"
+    assert missing.message_in("zh") == "无法读取文件：文件不存在"
     large = tmp_path / "large.cases.yaml"
     large.write_bytes(b"#" * (DEFAULT_MAX_BYTES + 1))
     (too_large,) = load_cases_file(large, "large.cases.yaml").problems
