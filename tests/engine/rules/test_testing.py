@@ -579,7 +579,7 @@ def test_a_file_that_cannot_be_read_or_is_too_large_is_said_in_both_languages(tm
     assert too_large.message == f"the file is {DEFAULT_MAX_BYTES + 1} bytes; the limit is {DEFAULT_MAX_BYTES}"
     assert (
         too_large.message_in("zh")
-        == f"文件有 {DEFAULT_MAX_BYTES + 1} 字节，超过上限 {DEFAULT_MAX_BYTES} 字节"
+        == f"文件大小为 {DEFAULT_MAX_BYTES + 1} 字节，超出上限 {DEFAULT_MAX_BYTES} 字节"
     )
 
 
