@@ -172,7 +172,13 @@ def test_without_scripts_check_lists_the_problems_with_their_lines(app: Flask) -
     checked = c.post(EDIT, data={"action": "check", "text": MISSPELT, "revision": 0}).get_data(as_text=True)
     line = MISSPELT.split("\n").index("    dest: piad") + 1
     assert f"第 {line} 行，第 11 列" in checked
-    assert "unknown state &#39;piad&#39;" in checked
+    assert (
+        "dest 中有未知的状态 &#39;piad&#39;；您是否想输入 &#39;paid&#39;？" in checked
+    )  # the page's language
+    english = c.post(EDIT + "?lang=en", data={"action": "check", "text": MISSPELT, "revision": 0})
+    assert "unknown state &#39;piad&#39; in dest; did you mean &#39;paid&#39;?" in english.get_data(
+        as_text=True
+    )
     assert "piad" in checked  # the text typed is shown back, not lost
 
 

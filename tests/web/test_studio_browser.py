@@ -94,7 +94,9 @@ def test_an_admin_adds_a_state_fixes_a_misspelling_and_publishes(
     listed = page.locator("#studio-problem-list li")  # the problems panel follows the editor
     expect(listed).to_have_count(1)
     expect(listed).to_contain_text(f"第 {misspelt} 行，第 11 列")
-    expect(listed).to_contain_text("did you mean 'awaiting_callback'?")
+    expect(listed).to_contain_text(
+        "dest 中有未知的状态 'awaiting_calback'；您是否想输入 'awaiting_callback'？"
+    )
     screenshot("misspelt")
 
     marked.hover()

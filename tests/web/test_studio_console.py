@@ -176,15 +176,15 @@ def test_the_coverage_names_the_rules_no_case_exercises(app: Flask) -> None:
 @pytest.mark.parametrize(
     ("data", "said"),
     [
-        ("order: {total: 6000\nfoo: 1", "第 2 行，第 4 列 : YAML syntax error"),
+        ("order: {total: 6000\nfoo: 1", "第 2 行，第 4 列 : YAML 语法错误"),
         (
             "ordr:\n  total: 6000\n",
-            "第 1 行，第 1 列 : unknown key 'ordr' in the data; did you mean 'order'?",
+            "第 1 行，第 1 列 : 数据中有未知的键 'ordr'；您是否想输入 'order'？",
         ),
-        ('{"order": [1, 2]}', "第 1 行，第 11 列 : input 'order' must be a mapping"),
+        ('{"order": [1, 2]}', "第 1 行，第 11 列 : 输入 'order' 必须是映射"),
         (
             "order: {note: '" + "长" * 30_000 + "'}",
-            "第 1 行，第 1 列 : the data is 90017 bytes; the limit is 65536",
+            "第 1 行，第 1 列 : 数据有 90017 字节，超过上限 65536 字节",
         ),
     ],
 )
