@@ -41,7 +41,7 @@ from engine.api.studio import (
 from engine.errors import NotFound
 from web.forms import CompiledForm, build_view, source_options
 from web.i18n import current_lang
-from web.studio import _department, _normalised
+from web.studio_common import administered, normalised
 
 studio_console = Blueprint("studio_console", __name__, url_prefix="/studio")
 
@@ -50,7 +50,7 @@ RECENT_ORDERS = 20  # the order numbers offered to pick from
 
 @studio_console.route("/<department>/rules/<path:path>", methods=["GET", "POST"])
 def console(department: str, path: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     rules = RuleConsole(found)
     file = rules.open(department, path)
     if file is None:
@@ -72,7 +72,7 @@ def console(department: str, path: str) -> Any:
             if evaluation is not None:
                 shown["data"] = names_text(evaluation.names)  # the order's names, to change and try again
         else:
-            shown["data"] = _normalised(request.form.get("data", ""))
+            shown["data"] = normalised(request.form.get("data", ""))
             names, shown["data_problems"] = rules.pasted_names(shown["data"], actor)
             evaluation = rules.evaluate(file, names) if names is not None else None
         if status == 200 and evaluation is None:
@@ -162,10 +162,10 @@ def api_preview() -> Any:
         if not isinstance(value, str):
             return _bad(translate("studio.preview.bad_field", lang).format(name=name))
         fields[name] = value
-    found, _ = _department(fields["department"])
+    found, _ = administered(fields["department"])
     if form_of(fields["name"]) is None:
         return _bad(translate("studio.preview.not_form", lang).format(name=fields["name"]))
-    drawn = draw_preview(found, fields["department"], fields["name"], _normalised(fields["text"]))
+    drawn = draw_preview(found, fields["department"], fields["name"], normalised(fields["text"]))
     if drawn is None:
         abort(404)  # a form of another department, or none
     if drawn.html is None:
