@@ -18,6 +18,7 @@ the text has ``n`` errors. The file page of a form shows the same preview under 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +42,18 @@ from engine.api.studio import (
 from engine.errors import NotFound
 from web.forms import CompiledForm, build_view, source_options
 from web.i18n import current_lang
+from web.params import ID_DIGITS, MAX_ID, whole_number
 from web.studio_common import administered, normalised
 
 studio_console = Blueprint("studio_console", __name__, url_prefix="/studio")
 
 RECENT_ORDERS = 20  # the order numbers offered to pick from
+
+
+def order_number(written: str) -> str:
+    """An order number as typed, read as NFKC (the full-width ``１２３`` a Chinese input method types is
+    ``123``, and ``＃`` is ``#``), without spaces around it or the ``#`` the pages show before a number."""
+    return unicodedata.normalize("NFKC", written).strip().removeprefix("#").strip()
 
 
 @studio_console.route("/<department>/rules/<path:path>", methods=["GET", "POST"])
@@ -67,7 +75,7 @@ def console(department: str, path: str) -> Any:
             shown["refusal"] = translate("studio.console.cannot_try", lang)
             status = 409
         elif action == "order":
-            shown["order"] = request.form.get("order", "").strip()[:40]
+            shown["order"] = order_number(request.form.get("order", "")[:40])
             evaluation, shown["refusal"] = _over_order(rules, file, shown["order"], actor, lang)
             if evaluation is not None:
                 shown["data"] = names_text(evaluation.names)  # the order's names, to change and try again
@@ -94,8 +102,11 @@ def console(department: str, path: str) -> Any:
 def _over_order(
     rules: RuleConsole, file: ConsoleFile, written: str, actor: Actor, lang: str
 ) -> tuple[Evaluation | None, str | None]:
-    """The file evaluated over the order numbered ``written``, or why not (in ``lang``)."""
-    number = int(written) if written.isascii() and written.isdigit() else 0
+    """The file evaluated over the order numbered ``written`` (as :func:`order_number` reads it), or
+    why not (in ``lang``)."""
+    number = whole_number(written, ID_DIGITS) or 0
+    if number > MAX_ID:
+        number = 0
     if number <= 0:
         return None, translate("studio.console.bad_order", lang).format(order=written)
     try:

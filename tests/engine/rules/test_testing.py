@@ -16,6 +16,7 @@ from engine.rules.kinds import compile_ruleset
 from engine.rules.ruleset import Decision
 from engine.rules.testing import (
     CasesFile,
+    Mismatch,
     ReplayOrder,
     check_cases,
     coverage,
@@ -25,6 +26,7 @@ from engine.rules.testing import (
     read_input,
     replay,
     run_cases,
+    show_value,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -477,3 +479,20 @@ def test_data_that_is_no_cases_input_is_refused_with_every_problem_at_its_line()
     # YAML's surprises are refused as in every definition: no aliases, no tags
     names, problems = read_input("order: &a {total: 1}\ndata: *a\n")
     assert names is None and [p.code for p in problems] == ["yaml-alias"]
+
+
+def test_a_number_is_shown_as_people_write_it() -> None:
+    computed = 0.8 * 239  # 191.20000000000002 in binary floating point
+    assert show_value(computed) == "191.2"
+    assert show_value(0.1 + 0.2) == "0.3"
+    assert show_value(239.0) == "239" and show_value(239) == "239" and show_value(-0.0) == "0"
+    assert show_value([computed, None, "a"]) == "[191.2, none, a]"
+    assert show_value(1e20) == "1e+20" and show_value(float("inf")) == "inf"
+    assert show_value(12345678.91) == "12345678.91"
+
+
+def test_a_mismatch_of_values_that_look_alike_is_shown_exactly() -> None:
+    assert Mismatch("outputs.limit", 191.2, 0.8 * 239).describe() == (
+        "expected outputs.limit 191.2, got 191.20000000000002"
+    )
+    assert Mismatch("outputs.limit", 190, 0.8 * 239).describe() == "expected outputs.limit 190, got 191.2"
