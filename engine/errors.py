@@ -236,8 +236,10 @@ class DefinitionError(EngineError):
         first = self.problems[0] if self.problems else None
         extra = len(self.problems) - 1
         super().__init__(
-            (first.format() if first else "invalid definition") + (f" (and {extra} more)" if extra > 0 else ""),
-            zh=(first.format("zh") if first else "定义无效") + (f"（另有 {extra} 个问题）" if extra > 0 else ""),
+            (first.format() if first else "invalid definition")
+            + (f" (and {extra} more)" if extra > 0 else ""),
+            zh=(first.format("zh") if first else "定义无效")
+            + (f"（另有 {extra} 个问题）" if extra > 0 else ""),
         )
 
 

@@ -142,7 +142,7 @@ def test_an_order_of_the_department_is_tried_by_its_number(app: Flask) -> None:
         typed = c.post(CONSOLE, data={"action": "order", "order": written})
         assert typed.status_code == 200, written
         assert outcome(typed.get_data(as_text=True)) == "hold"
-        assert f'id="console-order" name="order"' in typed.get_data(as_text=True)
+        assert 'id="console-order" name="order"' in typed.get_data(as_text=True)
     for written in ("1２a", "٣", "9" * 25):
         refused = c.post(CONSOLE, data={"action": "order", "order": written})
         assert refused.status_code == 422, written
