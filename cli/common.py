@@ -168,16 +168,17 @@ def fail(error: EngineError, lang: str) -> None:
             if refusal.details:
                 click.echo(f"  {refusal.code}: {json.dumps(refusal.details, ensure_ascii=False)}", err=True)
     elif isinstance(error, DefinitionError):
-        print_problems(error.problems)
+        print_problems(error.problems, lang)
     else:
         # EngineError's own message(lang): an ExpressionError hides it behind its ``message`` text.
         click.echo(translate("cli.error", lang).format(message=EngineError.message(error, lang)), err=True)
     sys.exit(1)
 
 
-def print_problems(problems: Sequence[Problem]) -> None:
+def print_problems(problems: Sequence[Problem], lang: str = "en") -> None:
+    """Each problem as ``path:line:col: error: message``, worded in ``lang``."""
     for problem in problems:
-        click.echo(problem.format(), err=True)
+        click.echo(problem.format(lang), err=True)
 
 
 actor_options = [

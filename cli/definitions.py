@@ -33,8 +33,11 @@ from engine.errors import EngineError, Problem
     help="text: one path:line:col line per problem, as editors and CI read them; json: one JSON list of "
     "the problems (file, line, column, json_path, severity, kind, code, text, suggestion, hint, message).",
 )
+@click.option(
+    "--lang", default="en", show_default=True, type=click.Choice(["en", "zh"]), help="The problems' language."
+)
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], output: str) -> None:
+def validate(ctx: click.Context, paths: tuple[Path, ...], output: str, lang: str) -> None:
     """Check workflow, form and rule files (or folders); print every problem as path:line:col."""
     root = settings_of(ctx).definitions_root
     targets = list(paths) or [root / "workflows", root / "forms", root / "rules"]
@@ -45,11 +48,11 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], output: str) -> None:
     )
     errors = [p for p in problems if p.severity == "error"]
     if output == "json":  # the problems alone on stdout, for a program; the exit code as in text
-        echo_json([problem.to_dict() for problem in problems])
+        echo_json([problem.to_dict(lang) for problem in problems])
         sys.exit(1 if errors else 0)
-    print_problems(problems)
+    print_problems(problems, lang)
     if errors:
-        click.echo(f"{len(errors)} error(s) found.", err=True)
+        click.echo(translate("cli.validate.errors", lang).format(n=len(errors)), err=True)
         sys.exit(1)
     click.echo(f"ok: {', '.join(str(p) for p in targets)}")
 

@@ -235,12 +235,11 @@ class DefinitionError(EngineError):
         self.problems = tuple(problems)
         first = self.problems[0] if self.problems else None
         extra = len(self.problems) - 1
-        super().__init__(
-            (first.format() if first else "invalid definition")
-            + (f" (and {extra} more)" if extra > 0 else ""),
-            zh=(first.format("zh") if first else "定义无效")
-            + (f"（另有 {extra} 个问题）" if extra > 0 else ""),
-        )
+        en = first.format() if first else "invalid definition"
+        zh = first.format("zh") if first else "定义无效"
+        if extra > 0:
+            en, zh = f"{en} (and {extra} more)", f"{zh}（另有 {extra} 个问题）"
+        super().__init__(en, zh=zh)
 
 
 class RefusalCode(StrEnum):

@@ -23,6 +23,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.problem_words"]  # every problem the engine reports is worded in Chinese too
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

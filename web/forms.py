@@ -898,7 +898,7 @@ def too_large(error: HTTPException) -> Any:
 
 @forms.errorhandler(DefinitionError)
 def broken_form(error: DefinitionError) -> Any:
-    problems = [problem.format() for problem in error.problems]
+    problems = [problem.format(current_lang()) for problem in error.problems]
     return render_template("forms/error.html", code=500, key="forms.broken", problems=problems), 500
 
 

@@ -213,23 +213,24 @@ def rollback(department: str, workflow: str) -> Any:
 def api_validate() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, Mapping):
-        return _bad("the body must be a JSON object: {kind, department, name, text}")
+        return _bad("studio.api.not_object")
+    lang = body.get("lang") if body.get("lang") in ("zh", "en") else current_lang()
     fields: dict[str, str] = {}
     for name in ("kind", "department", "name", "text"):
         value = body.get(name)
         if not isinstance(value, str):
-            return _bad(f"{name!r} must be a string")
+            return _bad("studio.api.not_string", lang, name=name)
         fields[name] = value
     if fields["kind"] not in {k.value for k in DefinitionKind}:
-        return _bad(f"'kind' must be one of {', '.join(k.value for k in DefinitionKind)}")
+        return _bad("studio.api.kind", lang, kinds=", ".join(k.value for k in DefinitionKind))
     found, _ = administered(fields["department"])
     path = fields["name"]
     if kind_of(path) != DefinitionKind(fields["kind"]):
-        return _bad(f"'name' {path!r} is not a {fields['kind']} file of this department")
+        return _bad("studio.api.name", lang, name=repr(path), kind=fields["kind"])
     if not found.owns(fields["department"], path):
         abort(404)
     problems = found.check(fields["department"], path, normalised(fields["text"]))
-    return jsonify({"problems": [p.to_dict() for p in problems]})
+    return jsonify({"problems": [p.to_dict(lang) for p in problems]})
 
 
 @studio.post("/api/diagram")
@@ -238,7 +239,7 @@ def api_diagram() -> Any:
     each state with its orders (null while the text is not a workflow mapping)."""
     body = request.get_json(silent=True)
     if not isinstance(body, Mapping) or not all(isinstance(body.get(k), str) for k in ("department", "text")):
-        return _bad("the body must be a JSON object: {department, name, text}")
+        return _bad("studio.api.diagram_body")
     found, _ = administered(body["department"])
     return jsonify({"mermaid": found.diagram(body["department"], normalised(body["text"]), current_lang())})
 
@@ -266,8 +267,9 @@ def schema(kind: str) -> Any:
     return Response(text, mimetype="application/schema+json")
 
 
-def _bad(message: str) -> Any:
-    return jsonify({"error": message}), 400
+def _bad(key: str, lang: str | None = None, **values: str) -> Any:
+    """A 400 answer to an API call: ``{"error": …}`` in the caller's language."""
+    return jsonify({"error": translate(key, lang or current_lang()).format(**values)}), 400
 
 
 def _whole(value: str | None) -> int:

@@ -509,6 +509,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "文本有 {n} 个错误：修正后显示预览。",
             "The text has {n} error(s): the preview shows once they are fixed.",
         ),
+        "studio.api.not_object": Text(
+            "请求体必须是 JSON 对象：{{kind, department, name, text}}",
+            "the body must be a JSON object: {{kind, department, name, text}}",
+        ),
+        "studio.api.not_string": Text("{name!r} 必须是文本", "{name!r} must be a string"),
+        "studio.api.kind": Text("'kind' 必须是以下之一：{kinds}", "'kind' must be one of {kinds}"),
+        "studio.api.name": Text(
+            "'name' {name} 不是本部门的 {kind} 文件", "'name' {name} is not a {kind} file of this department"
+        ),
+        "studio.api.diagram_body": Text(
+            "请求体必须是 JSON 对象：{{department, name, text}}",
+            "the body must be a JSON object: {{department, name, text}}",
+        ),
         "studio.preview.bad_body": Text(
             "请求体必须是 JSON 对象，含 department、name 和 text",
             "the body must be a JSON object with department, name and text",
@@ -816,6 +829,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         # --- the command line's words (cli/): translate("cli.…", lang), in the language of --lang
         "cli.error": Text("错误：{message}", "error: {message}"),
+        "cli.validate.errors": Text("发现 {n} 个错误。", "{n} error(s) found."),
         "cli.plugin_refused": Text(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",
             "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",

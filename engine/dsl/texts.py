@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
+from engine.common.text import Text
 from engine.dsl.checks import YAML_SUFFIXES, discover_with_problems, inside
 from engine.dsl.compiler import Bundle
 from engine.dsl.loader import (
@@ -128,9 +129,10 @@ class TextProblem:
     problem: Problem
     span: Span
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, lang: str = "en") -> dict[str, object]:
         """``{"line", "col", "end_line", "end_col", "severity", "message", "hint", "suggestion", "code",
-        "kind", "path"}``: what ``POST /studio/api/validate`` answers for each problem."""
+        "kind", "path"}``: what ``POST /studio/api/validate`` answers for each problem, the words in
+        ``lang``."""
         p = self.problem
         return {
             "line": self.span.line,
@@ -138,8 +140,8 @@ class TextProblem:
             "end_line": self.span.end_line,
             "end_col": self.span.end_col,
             "severity": str(p.severity),
-            "message": p.message,
-            "hint": p.hint,
+            "message": p.message_in(lang),
+            "hint": p.hint_in(lang),
             "suggestion": p.suggestion,
             "code": p.code,
             "kind": str(p.kind),
@@ -189,9 +191,13 @@ def check_text(
     kind = kind_of(path)
     target = inside(root, path)
     if kind is None or target is None:
+        places = "workflows/<department>/*.yaml, forms/<department>/*.json (and *.ui.json), "
+        places += "rules/<department>/*.yaml"
+        words = Text(
+            f"{path!r} 不是定义文件（应为 {places}）", f"{path!r} is not a definition file: {places}"
+        )
         problem = Problem(
-            f"{path!r} is not a definition file: workflows/<department>/*.yaml, forms/<department>/*.json "
-            "(and *.ui.json), rules/<department>/*.yaml",
+            words,
             path,
             0,
             0,

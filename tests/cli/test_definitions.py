@@ -234,3 +234,20 @@ def test_publish_refuses_when_an_overlay_of_it_would_break(run: Run, root: Path)
     assert "workflows/desk-express.yaml:" in result.output
     assert "nothing was published" in result.output
     assert run("versions", "desk-order").output.count("\n") == 1
+
+
+def test_validate_words_the_problems_in_chinese_with_lang_zh(tmp_path: Path) -> None:
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    text = (DEFS / "workflows" / "desk.yaml").read_text(encoding="utf-8")
+    (folder / "a.yaml").write_text(text.replace("dest: paid,", "dset: paid,"), encoding="utf-8")
+    env = {"ORDERLOOM_DEFINITIONS": str(tmp_path)}
+    result = CliRunner().invoke(main, ["validate", "--lang", "zh", str(folder)], env=env)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if ": 错误: " in line]
+    misspelled = next(line for line in lines if line.startswith("workflows/a.yaml:18:45: 错误: "))
+    assert "；您是否想输入 'dest'？ [位于 $.transitions[" in misspelled
+    assert result.output.rstrip().endswith(f"发现 {len(lines)} 个错误。")
+    data = CliRunner().invoke(main, ["validate", "--lang", "zh", "--format", "json", str(folder)], env=env)
+    problem = next(p for p in json.loads(data.stdout) if p["code"] == "unknown-key")
+    assert problem["message"].endswith("；您是否想输入 'dest'？")

@@ -80,7 +80,7 @@ def test_the_validate_api_places_each_problem_with_its_fix(app: Flask) -> None:
     c = client(app, "ma.li")
     answer = c.post(
         "/studio/api/validate",
-        json={"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": MISSPELT},
+        json={"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": MISSPELT, "lang": "en"},
     )
     assert answer.status_code == 200
     (problem,) = answer.get_json()["problems"]
@@ -88,7 +88,7 @@ def test_the_validate_api_places_each_problem_with_its_fix(app: Flask) -> None:
     assert problem["line"] == problem["end_line"] == line
     assert (problem["col"], problem["end_col"]) == (11, 15)  # "piad", the end exclusive
     assert problem["severity"] == "error" and problem["suggestion"] == "paid"
-    assert "unknown state 'piad'" in problem["message"]
+    assert "unknown state 'piad'" in problem["message"]  # the browser asks for no language: the body's
 
     clean = c.post(
         "/studio/api/validate",
@@ -97,23 +97,58 @@ def test_the_validate_api_places_each_problem_with_its_fix(app: Flask) -> None:
     assert clean.get_json() == {"problems": []}
 
 
+def test_the_validate_api_words_problems_in_the_language_asked(app: Flask) -> None:
+    """The body's ``lang``, else the page's language (the cookie, then Accept-Language)."""
+    c = client(app, "ma.li")
+    asked = {"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": MISSPELT}
+    (zh,) = c.post("/studio/api/validate", json={**asked, "lang": "zh"}).get_json()["problems"]
+    (en,) = c.post("/studio/api/validate", json=asked, headers={"Accept-Language": "en"}).get_json()[
+        "problems"
+    ]
+    assert zh["message"].endswith("；您是否想输入 'paid'？") and en["message"].endswith(
+        "; did you mean 'paid'?"
+    )
+    assert zh["message"] != en["message"].replace("; did you mean 'paid'?", "；您是否想输入 'paid'？")
+    c.set_cookie("lang", "en")
+    (cookie,) = c.post("/studio/api/validate", json=asked).get_json()["problems"]
+    assert cookie["message"] == en["message"]
+
+
 @pytest.mark.parametrize(
-    ("body", "error"),
+    ("body", "error", "zh"),
     [
-        ("not json", "JSON object"),
-        ({"kind": "workflow", "department": "retail", "name": WORKFLOW}, "'text' must be a string"),
-        ({"kind": "flow", "department": "retail", "name": WORKFLOW, "text": ""}, "'kind' must be one of"),
-        ({"kind": "form", "department": "retail", "name": WORKFLOW, "text": ""}, "is not a form file"),
+        ("not json", "JSON object", "JSON 对象"),
+        (
+            {"kind": "workflow", "department": "retail", "name": WORKFLOW},
+            "'text' must be a string",
+            "'text' 必须是文本",
+        ),
+        (
+            {"kind": "flow", "department": "retail", "name": WORKFLOW, "text": ""},
+            "'kind' must be one of",
+            "'kind' 必须是",
+        ),
+        (
+            {"kind": "form", "department": "retail", "name": WORKFLOW, "text": ""},
+            "is not a form file",
+            "不是本部门的 form 文件",
+        ),
     ],
 )
-def test_the_validate_api_names_what_it_cannot_read(app: Flask, body: object, error: str) -> None:
+def test_the_validate_api_names_what_it_cannot_read(app: Flask, body: object, error: str, zh: str) -> None:
     c = client(app, "ma.li")
-    if isinstance(body, str):
-        answer = c.post("/studio/api/validate", data=body, content_type="application/json")
-    else:
-        answer = c.post("/studio/api/validate", json=body)
-    assert answer.status_code == 400
-    assert error in answer.get_json()["error"]
+    for lang, expected in (("en", error), ("zh", zh)):
+        if isinstance(body, str):
+            answer = c.post(
+                "/studio/api/validate",
+                data=body,
+                content_type="application/json",
+                headers={"Accept-Language": lang},
+            )
+        else:
+            answer = c.post("/studio/api/validate", json=body, headers={"Accept-Language": lang})
+        assert answer.status_code == 400
+        assert expected in answer.get_json()["error"]
 
 
 def test_a_draft_is_checked_across_files_as_they_are_published(app: Flask) -> None:
