@@ -45,6 +45,7 @@ from web.auth import current_actor
 from web.formdata import local_time
 from web.headers import CONTENT_SECURITY_POLICY
 from web.i18n import current_lang
+from web.params import MAX_ID, query_number
 from web.studio_common import administered, normalised, studio_of_app
 
 studio = Blueprint("studio", __name__, url_prefix="/studio")
@@ -75,7 +76,9 @@ def index() -> Any:
 @studio.get("/<department>/")
 def department(department: str) -> Any:
     found, _ = administered(department)
-    return render_template("studio/department.html", overview=found.overview(department), when=local_time)
+    before, after = query_number("before", MAX_ID), query_number("after", MAX_ID)
+    overview = found.overview(department, before=before, after=None if before is not None else after)
+    return render_template("studio/department.html", overview=overview, when=local_time)
 
 
 def _refused_page(template: str, refused: PublishRefused, **shown: Any) -> Any:

@@ -67,6 +67,7 @@ from engine.store.store import Tx
 from engine.store.studio import (
     DraftRow,
     DraftStatus,
+    EventsPage,
     RevisionRow,
     SaveConflict,
     StudioEventRow,
@@ -82,12 +83,14 @@ from engine.store.studio import (
     set_four_eyes,
     store_texts,
     studio_events_of,
+    studio_events_page,
     text_hash,
 )
 from engine.store.versions import VersionMeta, VersionRow
 
 __all__ = [
     "ADMIN_ROLE",
+    "EVENTS_PAGE",
     "Comparison",
     "DraftReplay",
     "FileView",
@@ -100,6 +103,9 @@ __all__ = [
     "StudioAction",
     "WorkflowVersions",
 ]
+
+
+EVENTS_PAGE = 30  # events of the studio's record shown on a page
 
 
 class StudioAction:
@@ -142,7 +148,11 @@ class Overview:
     drafts: Mapping[str, DraftRow]
     workflows: Sequence[WorkflowVersions]
     four_eyes: bool
-    events: Sequence[StudioEventRow]
+    record: EventsPage  # a page of what its admins did, newest first
+
+    @property
+    def events(self) -> Sequence[StudioEventRow]:
+        return self.record.events
 
 
 @dataclass(frozen=True)
@@ -239,7 +249,9 @@ class Studio:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def overview(self, department: str) -> Overview:
+    def overview(self, department: str, *, before: int | None = None, after: int | None = None) -> Overview:
+        """The department's files, drafts, workflows, four eyes, and a page of its record: the newest
+        ``EVENTS_PAGE`` events, or those before or after an event's id (``studio_events_page``)."""
         files = self.files(department)
         drafts = {d.path: d for d in drafts_of(self.store, department)}
         with self._published():
@@ -264,7 +276,7 @@ class Studio:
             drafts,
             workflows,
             four_eyes(self.store, department),
-            studio_events_of(self.store, department, limit=30),
+            studio_events_page(self.store, department, before=before, after=after, limit=EVENTS_PAGE),
         )
 
     def file(self, department: str, path: str) -> FileView | None:

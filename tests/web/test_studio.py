@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import insert
 
 from engine.api.definitions import VersionMeta, bundle_sources, load_bundle
 from engine.store import tables
+from engine.store.studio import record_event
 from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, settings_for
 from tests.web.test_orders import STOCK, intake, key_of
 
@@ -329,3 +331,43 @@ def test_with_four_eyes_one_admin_neither_rolls_back_nor_turns_it_off(app: Flask
         r"<title>(.*?)</title>", c.get("/studio/retail/workflows/retail-order").get_data(as_text=True), re.S
     )
     assert title is not None and "<" not in title.group(1)
+
+
+def test_the_record_pages_back_to_its_first_entry_and_forward_again(app: Flask) -> None:
+    """A long history is read 30 entries a page, newest first: "older" down to the first entry, "newer"
+    and "newest" back; an address naming no page is a 404."""
+    services = app.extensions["orderloom"]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with services.store.transaction() as tx:
+        for i in range(70):
+            at = start + timedelta(minutes=i)
+            record_event(tx, department="retail", at=at, actor="ma.li", action="save", subject=f"file-{i:02}")
+            record_event(tx, department="wholesale", at=at, actor="xu.jie", action="save", subject=f"w-{i}")
+    c = client(app, "ma.li")
+
+    def subjects(html: str) -> list[str]:
+        return re.findall(r"<code>(file-\d\d)</code>", html)
+
+    def link(html: str, name: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)" id="studio-events-{name}"', html)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    page = c.get("/studio/retail/").get_data(as_text=True)
+    assert subjects(page) == [f"file-{i:02}" for i in range(69, 39, -1)]
+    assert link(page, "newer") is None and link(page, "newest") is None
+    seen: list[str] = subjects(page)
+    older = link(page, "older")
+    while older is not None:
+        page = c.get(older).get_data(as_text=True)
+        seen += subjects(page)
+        assert link(page, "newer") is not None and link(page, "newest") is not None
+        older = link(page, "older")
+    assert seen == [f"file-{i:02}" for i in range(69, -1, -1)]  # each entry once, none of wholesale
+    assert subjects(page) == [f"file-{i:02}" for i in range(9, -1, -1)]
+    newer = link(page, "newer")
+    assert newer is not None
+    assert subjects(c.get(newer).get_data(as_text=True)) == [f"file-{i:02}" for i in range(39, 9, -1)]
+    assert "studio-events-pages" in page and 'aria-label="操作记录的分页"' in page
+
+    for bad in ("before=abc", "before=0", "after=-1", "before=99999999999999999999"):
+        assert c.get(f"/studio/retail/?{bad}").status_code == 404, bad
