@@ -39,6 +39,7 @@ from engine.runtime.studio_migration import (
     MAX_BATCH,
     MigrationRun,
     MigrationView,
+    RunBatch,
     StateMove,
     Stays,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "ReplayedOrder",
     "RevisionRow",
     "RuleConsole",
+    "RunBatch",
     "SaveConflict",
     "Span",
     "StateMove",

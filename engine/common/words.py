@@ -655,6 +655,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.migrate.batches": Text(
             "由 {who} 于 {at} 开始，已运行 {n} 批。", "Started by {who} at {at}; {n} batch(es) run."
         ),
+        "studio.migrate.batches_heading": Text("已运行的批次", "Batches run"),
+        "studio.migrate.batch_number": Text("批次", "Batch"),
+        "studio.migrate.batch_of": Text("第 {n} 批，共 {m} 批", "{n} of {m}"),
+        "studio.migrate.batch_moved": Text("迁移", "Moved"),
+        "studio.migrate.batch_stayed": Text("留在原处", "Stayed"),
+        "studio.migrate.batch_so_far": Text("至此", "By then"),
         "studio.migrate.next": Text("迁移下一批", "Migrate the next batch"),
         "studio.migrate.pause": Text("暂停", "Pause"),
         "studio.migrate.done": Text(
