@@ -39,6 +39,7 @@ from engine.api.studio import (
     SaveConflict,
     Studio,
     TextProblem,
+    compare_texts,
     kind_of,
 )
 from web.auth import current_actor
@@ -154,7 +155,13 @@ def file_post(department: str, path: str) -> Any:
         saved = found.save(department, path, text, revision, actor)
         view = _file(found, department, path)
         if isinstance(saved, SaveConflict):
-            return _editor(view, text=saved.refused_text, status=409, conflict=saved)
+            theirs = translate("studio.conflict_theirs", lang).format(
+                revision=saved.current.revision, who=saved.current.updated_by
+            )
+            compared = compare_texts(
+                saved.current.text, saved.refused_text, theirs, translate("studio.conflict_yours", lang)
+            )
+            return _editor(view, text=saved.refused_text, status=409, conflict=saved, compared=compared)
         problems = found.check(department, path, saved.text)
         errors = sum(1 for p in problems if p.problem.severity == "error")
         key = "studio.saved_with_errors" if errors else "studio.saved"

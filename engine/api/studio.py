@@ -4,6 +4,7 @@ versions, rolled back; running orders moved between versions in batches; a rule 
 console (``engine.runtime.rule_console``) and a form previewed as it is typed
 (``engine.runtime.form_preview``)."""
 
+from engine.dsl.diff import MarkedLine, TextComparison, compare_texts
 from engine.dsl.texts import (
     DefinitionKind,
     Span,
@@ -73,6 +74,7 @@ __all__ = [
     "FileReplay",
     "FileView",
     "FormPreview",
+    "MarkedLine",
     "MigrationRun",
     "MigrationView",
     "Mismatch",
@@ -91,12 +93,14 @@ __all__ = [
     "Studio",
     "StudioAction",
     "StudioEventRow",
+    "TextComparison",
     "TextProblem",
     "Verdict",
     "WorkflowVersions",
     "bundle_files",
     "bundle_sources",
     "cases_path_for",
+    "compare_texts",
     "form_of",
     "form_preview",
     "kind_of",

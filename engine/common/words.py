@@ -231,6 +231,17 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已保存的草稿（第 {revision} 稿，{who}）", "Saved revision {revision} ({who})"
         ),
         "studio.conflict_yours": Text("您的文本（未保存）", "Your text (not saved)"),
+        "studio.conflict.heading": Text("两份文本的对照", "The two texts side by side"),
+        "studio.conflict.differs": Text(
+            "已保存的草稿中有 {theirs} 行是您的文本没有的（标红），"
+            "您的文本中有 {yours} 行是它没有的（标绿）。",
+            "{theirs} line(s) of the saved revision are not in your text (red), and {yours} line(s) of "
+            "your text are not in it (green).",
+        ),
+        "studio.conflict.same": Text(
+            "两份文本内容相同：在下方再次保存即可。", "The two texts have the same lines: save again below."
+        ),
+        "studio.conflict.diff": Text("差异（统一格式）", "What differs (unified diff)"),
         "studio.published_ok": Text("已发布：{versions}", "Published: {versions}"),
         "studio.same_version": Text("（未变）", " (unchanged)"),
         "studio.refused_change": Text("未更改：{reason}", "Not done: {reason}"),

@@ -197,6 +197,38 @@ def test_two_admins_saving_the_same_draft_lose_nothing(app: Flask) -> None:
     assert "# theirs" in history[1].text
 
 
+def test_the_conflict_page_marks_the_two_texts_against_each_other(app: Flask) -> None:
+    first, second = client(app, "ma.li"), client(app, "he.tao")
+    lines = ORIGINAL.splitlines()
+    save(first, ORIGINAL.replace("initial: created", "initial: created  # mine", 1), 0)
+    refused = save(second, ORIGINAL + "\n# theirs\n", 0)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    html = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    at = lines.index("initial: created") + 1
+    theirs = html.split('id="conflict-theirs"')[1].split("</pre>")[0]
+    yours = html.split('id="conflict-yours"')[1].split("</pre>")[0]
+    assert re.findall(r'<del data-line="(\d+)">([^<]*)\n</del>', theirs) == [
+        (str(at), "initial: created  # mine")
+    ]
+    assert re.findall(r'<ins data-line="(\d+)">([^<]*)\n</ins>', yours) == [
+        (str(at), "initial: created"),
+        (str(len(lines) + 1), ""),
+        (str(len(lines) + 2), "# theirs"),
+    ]
+    assert theirs.count("<span data-line=") == len(lines) - 1  # every other line, numbered, unmarked
+    diff = html.split('id="conflict-diff"')[1].split("</pre>")[0]
+    assert '<span class="del">-initial: created  # mine</span>' in diff
+    assert '<span class="add">+# theirs</span>' in diff
+    assert "已保存的草稿中有 1 行是您的文本没有的（标红），您的文本中有 3 行是它没有的（标绿）。" in html
+    # The refused text stays in the editor, to be merged and saved over the revision it met.
+    assert 'name="revision" value="1"' in html
+    assert "# theirs\n</textarea>" in html
+
+    same = save(second, ORIGINAL.replace("initial: created", "initial: created  # mine", 1), 0)
+    page = same.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "两份文本内容相同" in page and 'id="conflict-diff"' not in page
+
+
 def test_a_draft_with_errors_is_saved_but_not_published(app: Flask) -> None:
     c = client(app, "ma.li")
     saved = save(c, MISSPELT, 0)

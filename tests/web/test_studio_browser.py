@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from engine.api import Actor
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
 
@@ -183,3 +184,35 @@ def test_the_studio_reads_at_390_px_without_sideways_scroll(
     assert width <= 390
     if "files" in path:
         expect(page.locator(".narrow-note")).to_be_visible()  # editing wants a wider screen, and says so
+
+
+def test_a_save_conflict_shows_both_texts_marked_without_sideways_scroll(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """he.tao saves over a draft ma.li saved meanwhile with a 300-character line: the two texts are shown
+    side by side, the lines each lacks marked, long lines wrapped in their box, at 1280 and 390 px."""
+    open_workflow(page, server, "he.tao")
+    services = server.app.extensions["orderloom"]
+    original = (REPO_ROOT / WORKFLOW).read_text(encoding="utf-8")
+    long_line = "# " + "长" * 60 + " " + "x" * 240
+    ma_li = Actor("ma.li", frozenset({"admin"}), frozenset({"retail"}))
+    services.studio.save("retail", WORKFLOW, original + long_line + "\n", 0, ma_li)
+    type_at_the_end(page, "# he.tao's line")
+    page.click("#studio-save")
+    expect(page.locator("#studio-conflict")).to_contain_text("ma.li")
+    expect(page.locator("#conflict-theirs del")).to_have_count(1)
+    expect(page.locator("#conflict-theirs del")).to_contain_text("x" * 240)
+    expect(page.locator("#conflict-yours ins").last).to_have_text("# he.tao's line\n")
+    expect(page.locator("#conflict-diff .add").last).to_have_text("+# he.tao's line")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.locator("#conflict-theirs del").scroll_into_view_if_needed()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        for box in ("#conflict-theirs", "#conflict-yours", "#conflict-diff"):
+            right = page.evaluate(f"() => document.querySelector('{box}').getBoundingClientRect().right")
+            assert right <= width, (box, width)
+        line = page.locator("#conflict-theirs del").bounding_box()
+        assert line is not None and line["height"] > 40  # the long line wraps inside its box
+        screenshot(f"conflict-{width}")
+    # Nothing typed is lost: the text refused is in the editor, to merge and save again.
+    assert "# he.tao's line" in page.locator("#studio-text").input_value()
