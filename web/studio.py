@@ -33,12 +33,14 @@ from flask_login import current_user
 
 from engine.api import translate
 from engine.api.studio import (
+    MAX_TEXT_BYTES,
     DefinitionKind,
     FileView,
     PublishRefused,
     SaveConflict,
     Studio,
     TextProblem,
+    TextTooLarge,
     compare_texts,
     kind_of,
 )
@@ -126,6 +128,7 @@ def _editor(
         problems=problems,
         errors=sum(1 for p in problems if p.problem.severity == "error"),
         four_eyes=found.four_eyes(view.department),
+        max_bytes=MAX_TEXT_BYTES,
         schema=SCHEMAS.get(view.kind),
         when=local_time,
         **shown,
@@ -152,7 +155,14 @@ def file_post(department: str, path: str) -> Any:
     if action == "check":
         return _editor(view, text=text)
     if action == "save":
-        saved = found.save(department, path, text, revision, actor)
+        try:
+            saved = found.save(department, path, text, revision, actor)
+        except (
+            TextTooLarge
+        ) as too_large:  # nothing saved: the text is shown back, made from the same revision
+            return _editor(
+                view, text=text, status=413, refused=too_large.message(lang), seen_revision=revision
+            )
         view = _file(found, department, path)
         if isinstance(saved, SaveConflict):
             theirs = translate("studio.conflict_theirs", lang).format(

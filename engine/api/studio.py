@@ -26,6 +26,7 @@ from engine.runtime.rule_console import (
 )
 from engine.runtime.studio import (
     ADMIN_ROLE,
+    MAX_TEXT_BYTES,
     Comparison,
     FileView,
     Overview,
@@ -33,7 +34,9 @@ from engine.runtime.studio import (
     PublishRefused,
     Studio,
     StudioAction,
+    TextTooLarge,
     WorkflowVersions,
+    size_text,
 )
 from engine.runtime.studio_migration import (
     DEFAULT_BATCH,
@@ -61,6 +64,7 @@ __all__ = [
     "DEFAULT_REPLAY_LIMIT",
     "MAX_BATCH",
     "MAX_REPLAY_LIMIT",
+    "MAX_TEXT_BYTES",
     "CaseResult",
     "CasesRun",
     "Comparison",
@@ -95,6 +99,7 @@ __all__ = [
     "StudioEventRow",
     "TextComparison",
     "TextProblem",
+    "TextTooLarge",
     "Verdict",
     "WorkflowVersions",
     "bundle_files",
@@ -107,4 +112,5 @@ __all__ = [
     "names_text",
     "problem_span",
     "show_value",
+    "size_text",
 ]

@@ -231,6 +231,21 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已保存的草稿（第 {revision} 稿，{who}）", "Saved revision {revision} ({who})"
         ),
         "studio.conflict_yours": Text("您的文本（未保存）", "Your text (not saved)"),
+        "studio.size.too_large": Text(
+            "文本为 {size}，而定义文件最多 {limit}：未发送任何内容。"
+            "您的文本仍在编辑器中：请缩短（或拆分为多个文件）后再保存。",
+            "The text is {size}; a definition file may be at most {limit}: nothing was sent. Your text is "
+            "still in the editor: shorten it (or split it into several files) and save again.",
+        ),
+        "studio.size.unit": Text("{n} 字节（{mb} MB）", "{n} bytes ({mb} MB)"),
+        "studio.size.request_too_large": Text(
+            "发送的内容为 {size}，超过了工作室一次请求的上限 {request_limit}（定义文件最多 {limit}）："
+            "未保存任何内容。请返回上一页：浏览器通常仍保留着您的文本，请缩短后再保存。",
+            "What was sent is {size}, over the studio's {request_limit} limit for one request (a definition "
+            "file may be at most {limit}): nothing was saved. Go back: your browser usually still holds "
+            "your text there; shorten it and save again.",
+        ),
+        "studio.size.request_too_large.title": Text("文本过大", "Text too large"),
         "studio.conflict.heading": Text("两份文本的对照", "The two texts side by side"),
         "studio.conflict.differs": Text(
             "已保存的草稿中有 {theirs} 行是您的文本没有的（标红），"

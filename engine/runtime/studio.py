@@ -31,7 +31,13 @@ from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
 from engine.dsl.diagram import workflow_diagram
 from engine.dsl.diff import Changes, bundle_changes, text_diff
-from engine.dsl.loader import drafts_over_files, load_yaml, read_definition, shown_path
+from engine.dsl.loader import (
+    DEFAULT_MAX_BYTES,
+    drafts_over_files,
+    load_yaml,
+    read_definition,
+    shown_path,
+)
 from engine.dsl.texts import (
     DefinitionKind,
     TextProblem,
@@ -91,6 +97,7 @@ from engine.store.versions import VersionMeta, VersionRow
 __all__ = [
     "ADMIN_ROLE",
     "EVENTS_PAGE",
+    "MAX_TEXT_BYTES",
     "Comparison",
     "DraftReplay",
     "FileView",
@@ -101,7 +108,9 @@ __all__ = [
     "Published",
     "Studio",
     "StudioAction",
+    "TextTooLarge",
     "WorkflowVersions",
+    "size_text",
 ]
 
 
@@ -126,6 +135,30 @@ class PublishRefused(EngineError):
     def __init__(self, message: str, zh: str, problems: Sequence[Problem] = ()) -> None:
         super().__init__(message, zh=zh)
         self.problems = list(problems)
+
+
+MAX_TEXT_BYTES = DEFAULT_MAX_BYTES  # the largest definition text a draft holds (UTF-8), as a file may be
+
+
+def size_text(size: int, lang: str) -> str:
+    """A size in bytes as pages say it: ``1,572,864 bytes (1.57 MB)``, ``1,572,864 字节（1.57 MB）``."""
+    megabytes = f"{size / 1_000_000:.3g} MB"
+    return f"{size:,} 字节（{megabytes}）" if lang.startswith("zh") else f"{size:,} bytes ({megabytes})"
+
+
+class TextTooLarge(EngineError):
+    """A text larger than a definition file may be (:data:`MAX_TEXT_BYTES`): nothing of it was saved."""
+
+    def __init__(self, size: int, limit: int = MAX_TEXT_BYTES) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"the text is {size_text(size, 'en')}; a definition file may be at most "
+            f"{size_text(limit, 'en')}: nothing was saved. Your text is still in the editor: shorten it "
+            "(or split it into several files) and save again",
+            zh=f"文本为 {size_text(size, 'zh')}，而定义文件最多 {size_text(limit, 'zh')}：未保存任何内容。"
+            "您的文本仍在编辑器中：请缩短（或拆分为多个文件）后再保存",
+        )
 
 
 @dataclass(frozen=True)
@@ -370,7 +403,11 @@ class Studio:
         self, department: str, path: str, text: str, seen_revision: int, actor: Actor
     ) -> DraftRow | SaveConflict:
         """Save ``text`` as the draft of ``path`` (made from ``seen_revision``; 0 when there was no
-        draft). A draft with errors is saved all the same; it cannot be published."""
+        draft). A draft with errors is saved all the same; it cannot be published. A text larger than a
+        definition file may be is refused (:class:`TextTooLarge`) before anything is written."""
+        size = len(text.encode("utf-8"))
+        if size > MAX_TEXT_BYTES:
+            raise TextTooLarge(size)
         saved = save_draft(
             self.store,
             department=department,

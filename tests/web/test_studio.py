@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import insert
 
 from engine.api.definitions import VersionMeta, bundle_sources, load_bundle
@@ -403,3 +404,59 @@ def test_the_record_pages_back_to_its_first_entry_and_forward_again(app: Flask) 
 
     for bad in ("before=abc", "before=0", "after=-1", "before=99999999999999999999"):
         assert c.get(f"/studio/retail/?{bad}").status_code == 404, bad
+
+
+def test_a_text_over_the_definition_limit_is_refused_with_the_page_and_kept(app: Flask) -> None:
+    """1.5 MB pasted into a workflow (in Chinese: 4.5 MB once percent-encoded) and saved from the form,
+    which posts multipart: the page again, saying the size and the limit, the text in the editor, and
+    nothing saved. A text just within the limit, larger than a form field may be by default, saves."""
+    c = client(app, "ma.li")
+    head = ORIGINAL + "# " + "长" * 490_000
+    pasted = head + "x" * (1_499_999 - len(head.encode("utf-8"))) + "\n"
+    size = len(pasted.encode("utf-8"))
+    assert size == 1_500_000
+    refused = c.post(
+        EDIT, data={"action": "save", "text": pasted, "revision": "0"}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    said = re.search(r'id="studio-refused"><p>([^<]*)<', html)
+    assert said is not None
+    assert (
+        "文本为 1,500,000 字节（1.5 MB），而定义文件最多 1,000,000 字节（1 MB）：未保存任何内容"
+        in said.group(1)
+    )
+    assert f"{escape(pasted)}</textarea>" in html  # the text kept in the page, to shorten
+    assert 'name="revision" value="0"' in html
+    studio = app.extensions["orderloom"].studio
+    assert studio.file("retail", WORKFLOW).draft is None and studio.events("retail") == []
+    english = c.post(
+        f"{EDIT}?lang=en",
+        data={"action": "save", "text": pasted, "revision": "0"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "the text is 1,500,000 bytes (1.5 MB); a definition file may be at most 1,000,000 bytes" in english
+
+    within = ORIGINAL + "# " + "长" * (300_000 - len(ORIGINAL.encode("utf-8")) // 3) + "\n"
+    assert 600_000 < len(within.encode("utf-8")) <= 1_000_000
+    saved = c.post(
+        EDIT, data={"action": "save", "text": within, "revision": "0"}, content_type="multipart/form-data"
+    )
+    assert saved.status_code == 200 and "Draft saved (revision 1)" in notice(
+        saved
+    )  # the page is in English now
+    assert studio.file("retail", WORKFLOW).draft.text == within
+
+
+def test_a_request_past_the_studios_own_limit_says_so_and_saves_nothing(app: Flask) -> None:
+    c = client(app, "ma.li")
+    huge = "x" * (8_000_000 + 1)
+    refused = c.post(
+        EDIT, data={"action": "save", "text": huge, "revision": "0"}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    assert "超过了工作室一次请求的上限 8,000,000 字节（8 MB）（定义文件最多 1,000,000 字节（1 MB））" in html
+    assert app.extensions["orderloom"].studio.file("retail", WORKFLOW).draft is None
+    # Anyone but an admin keeps the app's own limit.
+    assert client(app, "li.na").post(EDIT, data={"text": "x" * 3_000_000}).status_code == 413

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from engine.api import Actor
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
@@ -216,3 +216,58 @@ def test_a_save_conflict_shows_both_texts_marked_without_sideways_scroll(
         screenshot(f"conflict-{width}")
     # Nothing typed is lost: the text refused is in the editor, to merge and save again.
     assert "# he.tao's line" in page.locator("#studio-text").input_value()
+
+
+PASTE = """(content, text) => {
+  const data = new DataTransfer();
+  data.setData("text/plain", text);
+  content.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+}"""
+
+
+def test_a_text_over_the_limit_is_refused_before_it_is_sent_and_kept(
+    page: Page, server: LiveServer, browser: Browser, screenshot: Callable[[str], Path]
+) -> None:
+    """1.5 MB pasted into the editor: Save sends nothing and says the size and the limit, the text still
+    in the editor. Without scripts the server refuses it with the page, the text kept; nothing saved."""
+    pasted = ("# " + "长" * 99 + "\n") * 5_000  # 1,500,000 bytes in UTF-8
+    assert len(pasted.encode("utf-8")) == 1_500_000
+    open_workflow(page, server, "ma.li")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/files/" in r.url else None)
+    content = page.locator("#studio-text + .studio-editor .cm-content")
+    content.focus()
+    page.keyboard.press("Control+End")
+    content.evaluate(PASTE, pasted)  # as the clipboard pastes it (typing 1.5 MB takes minutes)
+    expect(page.locator("#studio-problem-count")).not_to_have_text("0")
+    page.click("#studio-save")
+    refused = page.locator("#studio-size-refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("文本为 1,5")
+    expect(refused).to_contain_text("而定义文件最多 1,000,000 字节（1 MB）：未发送任何内容")
+    assert posts == []  # nothing was sent
+    assert page.locator("#studio-text").input_value().endswith(pasted)
+    screenshot("refused-before-sending")
+    studio = server.app.extensions["orderloom"].studio
+    assert studio.file("retail", WORKFLOW).draft is None
+
+    plain = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    try:
+        no_script = plain.new_page()
+        log_in_page(no_script, server, "ma.li", "ma-li-password")
+        no_script.goto(server(f"/studio/retail/files/{WORKFLOW}?lang=en"))
+        original = no_script.locator("#studio-text").input_value()
+        # as pasted (fill() types 1.5 MB too slowly)
+        no_script.locator("#studio-text").evaluate(
+            "(area, text) => { area.value = text; }", original + pasted
+        )
+        with no_script.expect_response(lambda r: r.request.method == "POST") as answer:
+            no_script.click("#studio-save")
+        assert answer.value.status == 413
+        expect(no_script.locator("#studio-refused")).to_contain_text(
+            "a definition file may be at most 1,000,000 bytes (1 MB): nothing was saved"
+        )
+        assert no_script.locator("#studio-text").input_value().endswith(pasted)
+        assert studio.file("retail", WORKFLOW).draft is None and studio.events("retail") == []
+    finally:
+        plain.close()
