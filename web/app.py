@@ -6,10 +6,21 @@ import dataclasses
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from engine.api import Clock, term, translate
-from web import auth, params
+from engine.api.studio import MAX_TEXT_BYTES, size_text
+from web import auth, params, studio_common
 from web.forms import forms
 from web.headers import SECURITY_HEADERS
 from web.i18n import current_lang
@@ -95,6 +106,7 @@ def create_app(
         return response
 
     _error_pages(app)
+    studio_common.init_app(app)  # before the CSRF check reads a form: the studio's texts may be larger
     auth.init_app(app)  # logins: sessions, CSRF, the throttle of failed logins (docs/web.md)
     app.add_url_rule(  # browsers ask for it whatever the page says
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
@@ -129,6 +141,15 @@ def _error_pages(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         code = error.code or 500
         if code == 413:
+            if request.endpoint in studio_common.TEXT_ENDPOINTS:  # a definition's text, far too large
+                lang = current_lang()
+                return page(
+                    413,
+                    "studio.size.request_too_large",
+                    size=size_text(request.content_length or 0, lang),
+                    request_limit=size_text(request.max_content_length or 0, lang),
+                    limit=size_text(MAX_TEXT_BYTES, lang),
+                )
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
             return page(413, "errors.413", limit=f"{limit // (1024 * 1024)} MiB")
         if code in (400, 401, 404, 405):

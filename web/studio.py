@@ -23,7 +23,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -32,20 +31,25 @@ from flask import (
 )
 from flask_login import current_user
 
-from engine.api import Actor, translate
+from engine.api import translate
 from engine.api.studio import (
+    MAX_TEXT_BYTES,
     DefinitionKind,
     FileView,
     PublishRefused,
     SaveConflict,
     Studio,
     TextProblem,
+    TextTooLarge,
+    compare_texts,
     kind_of,
 )
 from web.auth import current_actor
 from web.formdata import local_time
 from web.headers import CONTENT_SECURITY_POLICY
 from web.i18n import current_lang
+from web.params import MAX_ID, query_number
+from web.studio_common import administered, normalised, studio_of_app
 
 studio = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -62,24 +66,9 @@ DIAGRAM_POLICY = (
 )
 
 
-def _studio() -> Studio:
-    found: Studio = current_app.extensions["orderloom"].studio
-    return found
-
-
-def _department(department: str) -> tuple[Studio, Actor]:
-    """The studio and the actor, when the actor administers ``department``; a 404 otherwise (the
-    studio of another department is not there for them)."""
-    found = _studio()
-    actor = current_actor()
-    if not found.administers(actor, department):
-        abort(404)
-    return found, actor
-
-
 @studio.get("/")
 def index() -> Any:
-    departments = _studio().departments_of(current_actor())
+    departments = studio_of_app().departments_of(current_actor())
     if not departments:
         abort(404)
     if len(departments) == 1:
@@ -89,8 +78,10 @@ def index() -> Any:
 
 @studio.get("/<department>/")
 def department(department: str) -> Any:
-    found, _ = _department(department)
-    return render_template("studio/department.html", overview=found.overview(department), when=local_time)
+    found, _ = administered(department)
+    before, after = query_number("before", MAX_ID), query_number("after", MAX_ID)
+    overview = found.overview(department, before=before, after=None if before is not None else after)
+    return render_template("studio/department.html", overview=overview, when=local_time)
 
 
 def _refused_page(template: str, refused: PublishRefused, **shown: Any) -> Any:
@@ -100,7 +91,7 @@ def _refused_page(template: str, refused: PublishRefused, **shown: Any) -> Any:
 
 @studio.post("/<department>/four-eyes")
 def four_eyes(department: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     try:
         found.set_four_eyes(department, request.form.get("on") == "1", actor)
     except PublishRefused as refused:
@@ -123,7 +114,7 @@ def _editor(
     status: int = 200,
     **shown: Any,
 ) -> Any:
-    found = _studio()
+    found = studio_of_app()
     text = view.text if text is None else text
     if problems is None:
         problems = found.check(view.department, view.path, text)
@@ -137,6 +128,7 @@ def _editor(
         problems=problems,
         errors=sum(1 for p in problems if p.problem.severity == "error"),
         four_eyes=found.four_eyes(view.department),
+        max_bytes=MAX_TEXT_BYTES,
         schema=SCHEMAS.get(view.kind),
         when=local_time,
         **shown,
@@ -147,26 +139,39 @@ def _editor(
 
 @studio.get("/<department>/files/<path:path>")
 def file(department: str, path: str) -> Any:
-    found, _ = _department(department)
+    found, _ = administered(department)
     return _editor(_file(found, department, path))
 
 
 @studio.post("/<department>/files/<path:path>")
 def file_post(department: str, path: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     view = _file(found, department, path)
     lang = current_lang()
     action = request.form.get("action", "check")
-    text = _normalised(request.form.get("text", ""))
+    text = normalised(request.form.get("text", ""))
     revision = _whole(request.form.get("revision"))
     note = request.form.get("note", "").strip()[:MAX_NOTE]
     if action == "check":
         return _editor(view, text=text)
     if action == "save":
-        saved = found.save(department, path, text, revision, actor)
+        try:
+            saved = found.save(department, path, text, revision, actor)
+        except (
+            TextTooLarge
+        ) as too_large:  # nothing saved: the text is shown back, made from the same revision
+            return _editor(
+                view, text=text, status=413, refused=too_large.message(lang), seen_revision=revision
+            )
         view = _file(found, department, path)
         if isinstance(saved, SaveConflict):
-            return _editor(view, text=saved.refused_text, status=409, conflict=saved)
+            theirs = translate("studio.conflict_theirs", lang).format(
+                revision=saved.current.revision, who=saved.current.updated_by
+            )
+            compared = compare_texts(
+                saved.current.text, saved.refused_text, theirs, translate("studio.conflict_yours", lang)
+            )
+            return _editor(view, text=saved.refused_text, status=409, conflict=saved, compared=compared)
         problems = found.check(department, path, saved.text)
         errors = sum(1 for p in problems if p.problem.severity == "error")
         key = "studio.saved_with_errors" if errors else "studio.saved"
@@ -198,7 +203,7 @@ def file_post(department: str, path: str) -> Any:
 
 @studio.get("/<department>/workflows/<workflow>")
 def versions(department: str, workflow: str) -> Any:
-    found, _ = _department(department)
+    found, _ = administered(department)
     overview = found.overview(department)
     listed = next((w for w in overview.workflows if w.name == workflow), None)
     if listed is None:
@@ -208,7 +213,7 @@ def versions(department: str, workflow: str) -> Any:
 
 @studio.post("/<department>/workflows/<workflow>/rollback")
 def rollback(department: str, workflow: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     version = _whole(request.form.get("version"))
     lang = current_lang()
     note = request.form.get("note", "").strip()[:MAX_NOTE] or translate("studio.rollback_note", lang).format(
@@ -238,13 +243,13 @@ def api_validate() -> Any:
         fields[name] = value
     if fields["kind"] not in {k.value for k in DefinitionKind}:
         return _bad("studio.api.kind", lang, kinds=", ".join(k.value for k in DefinitionKind))
-    found, _ = _department(fields["department"])
+    found, _ = administered(fields["department"])
     path = fields["name"]
     if kind_of(path) != DefinitionKind(fields["kind"]):
         return _bad("studio.api.name", lang, name=repr(path), kind=fields["kind"])
     if not found.owns(fields["department"], path):
         abort(404)
-    problems = found.check(fields["department"], path, _normalised(fields["text"]))
+    problems = found.check(fields["department"], path, normalised(fields["text"]))
     return jsonify({"problems": [p.to_dict(lang) for p in problems]})
 
 
@@ -255,13 +260,13 @@ def api_diagram() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, Mapping) or not all(isinstance(body.get(k), str) for k in ("department", "text")):
         return _bad("studio.api.diagram_body")
-    found, _ = _department(body["department"])
-    return jsonify({"mermaid": found.diagram(body["department"], _normalised(body["text"]), current_lang())})
+    found, _ = administered(body["department"])
+    return jsonify({"mermaid": found.diagram(body["department"], normalised(body["text"]), current_lang())})
 
 
 @studio.get("/<department>/workflows/<workflow>/compare")
 def compare(department: str, workflow: str) -> Any:
-    found, _ = _department(department)
+    found, _ = administered(department)
     old, new = _whole(request.args.get("old")), _whole(request.args.get("new"))
     comparison = found.compare(department, workflow, old, new)
     if comparison is None:
@@ -272,7 +277,7 @@ def compare(department: str, workflow: str) -> Any:
 @studio.get("/schema/<kind>.json")
 def schema(kind: str) -> Any:
     """The JSON Schema the editor completes and explains a file of ``kind`` from."""
-    if not _studio().departments_of(current_actor()):
+    if not studio_of_app().departments_of(current_actor()):
         abort(404)
     try:
         name = SCHEMAS[DefinitionKind(kind)]
@@ -295,11 +300,6 @@ def _whole(value: str | None) -> int:
     if not 0 <= number < 2**31:
         abort(400)
     return number
-
-
-def _normalised(text: str) -> str:
-    """The text as stored: line ends as ``\\n`` (a browser posts a text area's with ``\\r\\n``)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @studio.app_context_processor

@@ -18,6 +18,7 @@ the text has ``n`` errors. The file page of a form shows the same preview under 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,16 +42,23 @@ from engine.api.studio import (
 from engine.errors import NotFound
 from web.forms import CompiledForm, build_view, source_options
 from web.i18n import current_lang
-from web.studio import _department, _normalised
+from web.params import ID_DIGITS, MAX_ID, whole_number
+from web.studio_common import administered, normalised
 
 studio_console = Blueprint("studio_console", __name__, url_prefix="/studio")
 
 RECENT_ORDERS = 20  # the order numbers offered to pick from
 
 
+def order_number(written: str) -> str:
+    """An order number as typed, read as NFKC (the full-width ``１２３`` a Chinese input method types is
+    ``123``, and ``＃`` is ``#``), without spaces around it or the ``#`` the pages show before a number."""
+    return unicodedata.normalize("NFKC", written).strip().removeprefix("#").strip()
+
+
 @studio_console.route("/<department>/rules/<path:path>", methods=["GET", "POST"])
 def console(department: str, path: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     rules = RuleConsole(found)
     file = rules.open(department, path)
     if file is None:
@@ -67,12 +75,12 @@ def console(department: str, path: str) -> Any:
             shown["refusal"] = translate("studio.console.cannot_try", lang)
             status = 409
         elif action == "order":
-            shown["order"] = request.form.get("order", "").strip()[:40]
+            shown["order"] = order_number(request.form.get("order", "")[:40])
             evaluation, shown["refusal"] = _over_order(rules, file, shown["order"], actor, lang)
             if evaluation is not None:
                 shown["data"] = names_text(evaluation.names)  # the order's names, to change and try again
         else:
-            shown["data"] = _normalised(request.form.get("data", ""))
+            shown["data"] = normalised(request.form.get("data", ""))
             names, shown["data_problems"] = rules.pasted_names(shown["data"], actor)
             evaluation = rules.evaluate(file, names) if names is not None else None
         if status == 200 and evaluation is None:
@@ -94,8 +102,11 @@ def console(department: str, path: str) -> Any:
 def _over_order(
     rules: RuleConsole, file: ConsoleFile, written: str, actor: Actor, lang: str
 ) -> tuple[Evaluation | None, str | None]:
-    """The file evaluated over the order numbered ``written``, or why not (in ``lang``)."""
-    number = int(written) if written.isascii() and written.isdigit() else 0
+    """The file evaluated over the order numbered ``written`` (as :func:`order_number` reads it), or
+    why not (in ``lang``)."""
+    number = whole_number(written, ID_DIGITS) or 0
+    if number > MAX_ID:
+        number = 0
     if number <= 0:
         return None, translate("studio.console.bad_order", lang).format(order=written)
     try:
@@ -162,10 +173,10 @@ def api_preview() -> Any:
         if not isinstance(value, str):
             return _bad(translate("studio.preview.bad_field", lang).format(name=name))
         fields[name] = value
-    found, _ = _department(fields["department"])
+    found, _ = administered(fields["department"])
     if form_of(fields["name"]) is None:
         return _bad(translate("studio.preview.not_form", lang).format(name=fields["name"]))
-    drawn = draw_preview(found, fields["department"], fields["name"], _normalised(fields["text"]))
+    drawn = draw_preview(found, fields["department"], fields["name"], normalised(fields["text"]))
     if drawn is None:
         abort(404)  # a form of another department, or none
     if drawn.html is None:

@@ -31,7 +31,7 @@ from engine.errors import ConflictError, EngineError, NotFound
 from web.formdata import local_time
 from web.i18n import current_lang
 from web.params import whole_number
-from web.studio import _department
+from web.studio_common import administered
 
 studio_migrate = Blueprint("studio_migrate", __name__, url_prefix="/studio")
 
@@ -46,7 +46,7 @@ class BadInput(Exception):
 
 @studio_migrate.get("/<department>/workflows/<workflow>/migrate")
 def plan(department: str, workflow: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     lang = current_lang()
     try:
         to_version, from_version, mapping = _target(request.args, lang)
@@ -66,7 +66,7 @@ def plan(department: str, workflow: str) -> Any:
 
 @studio_migrate.post("/<department>/workflows/<workflow>/migrate")
 def start(department: str, workflow: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     lang = current_lang()
     try:
         to_version, from_version, mapping = _target(request.form, lang)
@@ -96,7 +96,7 @@ def start(department: str, workflow: str) -> Any:
 
 @studio_migrate.get("/<department>/workflows/<workflow>/migrate/runs/<id:run>")
 def run(department: str, workflow: str, run: int) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     shown = found.migration_run(department, workflow, run, actor)
     if shown is None:
         abort(404)
@@ -105,7 +105,7 @@ def run(department: str, workflow: str, run: int) -> Any:
 
 @studio_migrate.post("/<department>/workflows/<workflow>/migrate/runs/<id:run>")
 def next_batch(department: str, workflow: str, run: int) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     lang = current_lang()
     htmx = request.headers.get("HX-Request") == "true"
     try:

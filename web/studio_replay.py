@@ -18,7 +18,7 @@ from engine.api.studio import DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT, Definition
 from engine.errors import EngineError
 from web.i18n import current_lang
 from web.params import whole_number
-from web.studio import _department
+from web.studio_common import administered
 
 studio_replay = Blueprint("studio_replay", __name__, url_prefix="/studio")
 
@@ -27,7 +27,7 @@ REPLAYED = (DefinitionKind.WORKFLOW, DefinitionKind.RULES)  # the kinds of file 
 
 @studio_replay.get("/<department>/replay/<path:path>")
 def replay(department: str, path: str) -> Any:
-    found, actor = _department(department)
+    found, actor = administered(department)
     view = found.file(department, path)
     if view is None or view.kind not in REPLAYED:
         abort(404)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from engine.api import Actor
 from engine.api.department_users import (
@@ -30,10 +30,9 @@ from engine.api.department_users import (
     UserRefused,
     UsersPage,
 )
-from engine.api.studio import Studio
 from engine.errors import NotFound
-from web.auth import current_actor
 from web.formdata import local_time
+from web.studio_common import administered
 from web.users import hasher
 
 studio_users = Blueprint("studio_users", __name__, url_prefix="/studio")
@@ -44,10 +43,7 @@ DONE = frozenset({*(change.value for change in UserChange), "none"})
 def _users(department: str) -> tuple[DepartmentUsers, Actor]:
     """The department's users and the actor, when the actor administers ``department``; a 404
     otherwise."""
-    studio: Studio = current_app.extensions["orderloom"].studio
-    actor = current_actor()
-    if not studio.administers(actor, department):
-        abort(404)
+    studio, actor = administered(department)
     return DepartmentUsers(studio.engine, hasher().hash), actor
 
 

@@ -4,6 +4,7 @@ versions, rolled back; running orders moved between versions in batches; a rule 
 console (``engine.runtime.rule_console``) and a form previewed as it is typed
 (``engine.runtime.form_preview``)."""
 
+from engine.dsl.diff import MarkedLine, TextComparison, compare_texts
 from engine.dsl.texts import (
     DefinitionKind,
     Span,
@@ -25,6 +26,7 @@ from engine.runtime.rule_console import (
 )
 from engine.runtime.studio import (
     ADMIN_ROLE,
+    MAX_TEXT_BYTES,
     Comparison,
     FileView,
     Overview,
@@ -32,13 +34,16 @@ from engine.runtime.studio import (
     PublishRefused,
     Studio,
     StudioAction,
+    TextTooLarge,
     WorkflowVersions,
+    size_text,
 )
 from engine.runtime.studio_migration import (
     DEFAULT_BATCH,
     MAX_BATCH,
     MigrationRun,
     MigrationView,
+    RunBatch,
     StateMove,
     Stays,
 )
@@ -59,6 +64,7 @@ __all__ = [
     "DEFAULT_REPLAY_LIMIT",
     "MAX_BATCH",
     "MAX_REPLAY_LIMIT",
+    "MAX_TEXT_BYTES",
     "CaseResult",
     "CasesRun",
     "Comparison",
@@ -72,6 +78,7 @@ __all__ = [
     "FileReplay",
     "FileView",
     "FormPreview",
+    "MarkedLine",
     "MigrationRun",
     "MigrationView",
     "Mismatch",
@@ -82,6 +89,7 @@ __all__ = [
     "ReplayedOrder",
     "RevisionRow",
     "RuleConsole",
+    "RunBatch",
     "SaveConflict",
     "Span",
     "StateMove",
@@ -89,16 +97,20 @@ __all__ = [
     "Studio",
     "StudioAction",
     "StudioEventRow",
+    "TextComparison",
     "TextProblem",
+    "TextTooLarge",
     "Verdict",
     "WorkflowVersions",
     "bundle_files",
     "bundle_sources",
     "cases_path_for",
+    "compare_texts",
     "form_of",
     "form_preview",
     "kind_of",
     "names_text",
     "problem_span",
     "show_value",
+    "size_text",
 ]

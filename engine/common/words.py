@@ -179,6 +179,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.four_eyes.turn_on": Text("开启四眼原则", "Turn four eyes on"),
         "studio.four_eyes.turn_off": Text("关闭四眼原则", "Turn four eyes off"),
         "studio.events": Text("操作记录", "Record"),
+        "studio.events.pages": Text("操作记录的分页", "Pages of the record"),
+        "studio.events.newest": Text("« 最新", "« Newest"),
+        "studio.events.newer": Text("‹ 较新", "‹ Newer"),
+        "studio.events.older": Text("较早 ›", "Older ›"),
         "studio.event.save": Text("保存草稿", "saved a draft"),
         "studio.event.submit": Text("提交审批", "submitted for approval"),
         "studio.event.publish": Text("发布", "published"),
@@ -227,6 +231,32 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已保存的草稿（第 {revision} 稿，{who}）", "Saved revision {revision} ({who})"
         ),
         "studio.conflict_yours": Text("您的文本（未保存）", "Your text (not saved)"),
+        "studio.size.too_large": Text(
+            "文本为 {size}，而定义文件最多 {limit}：未发送任何内容。"
+            "您的文本仍在编辑器中：请缩短（或拆分为多个文件）后再保存。",
+            "The text is {size}; a definition file may be at most {limit}: nothing was sent. Your text is "
+            "still in the editor: shorten it (or split it into several files) and save again.",
+        ),
+        "studio.size.unit": Text("{n} 字节（{mb} MB）", "{n} bytes ({mb} MB)"),
+        "studio.size.request_too_large": Text(
+            "发送的内容为 {size}，超过了工作室一次请求的上限 {request_limit}（定义文件最多 {limit}）："
+            "未保存任何内容。请返回上一页：浏览器通常仍保留着您的文本，请缩短后再保存。",
+            "What was sent is {size}, over the studio's {request_limit} limit for one request (a definition "
+            "file may be at most {limit}): nothing was saved. Go back: your browser usually still holds "
+            "your text there; shorten it and save again.",
+        ),
+        "studio.size.request_too_large.title": Text("文本过大", "Text too large"),
+        "studio.conflict.heading": Text("两份文本的对照", "The two texts side by side"),
+        "studio.conflict.differs": Text(
+            "已保存的草稿中有 {theirs} 行是您的文本没有的（标红），"
+            "您的文本中有 {yours} 行是它没有的（标绿）。",
+            "{theirs} line(s) of the saved revision are not in your text (red), and {yours} line(s) of "
+            "your text are not in it (green).",
+        ),
+        "studio.conflict.same": Text(
+            "两份文本内容相同：在下方再次保存即可。", "The two texts have the same lines: save again below."
+        ),
+        "studio.conflict.diff": Text("差异（统一格式）", "What differs (unified diff)"),
         "studio.published_ok": Text("已发布：{versions}", "Published: {versions}"),
         "studio.same_version": Text("（未变）", " (unchanged)"),
         "studio.refused_change": Text("未更改：{reason}", "Not done: {reason}"),
@@ -651,6 +681,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.migrate.batches": Text(
             "由 {who} 于 {at} 开始，已运行 {n} 批。", "Started by {who} at {at}; {n} batch(es) run."
         ),
+        "studio.migrate.batches_heading": Text("已运行的批次", "Batches run"),
+        "studio.migrate.batch_number": Text("批次", "Batch"),
+        "studio.migrate.batch_of": Text("第 {n} 批，共 {m} 批", "{n} of {m}"),
+        "studio.migrate.batch_moved": Text("迁移", "Moved"),
+        "studio.migrate.batch_stayed": Text("留在原处", "Stayed"),
+        "studio.migrate.batch_so_far": Text("至此", "By then"),
         "studio.migrate.next": Text("迁移下一批", "Migrate the next batch"),
         "studio.migrate.pause": Text("暂停", "Pause"),
         "studio.migrate.done": Text(

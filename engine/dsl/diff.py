@@ -1,8 +1,10 @@
 """What changed between two versions of a definition, for people: the studio's diff of published versions.
 
-:func:`text_diff` is the unified diff of two texts (``difflib``). :func:`bundle_changes` reads two
-published bundles (a :class:`~engine.dsl.compiler.Bundle`, or its ``content()``) and says what changed
-in their meaning, each change with what it was and what it is now in short:
+:func:`text_diff` is the unified diff of two texts (``difflib``); :func:`compare_texts` marks each line
+of two texts that the other lacks, for showing them side by side (the studio's save conflict).
+:func:`bundle_changes` reads two published bundles (a :class:`~engine.dsl.compiler.Bundle`, or its
+``content()``) and says what changed in their meaning, each change with what it was and what it is now
+in short:
 
 * the workflow's own settings (``initial``, ``title``, ``channels``, ``roles`` …), by key;
 * states, by path (``fulfilling.payment.paid``): label, ``final``, ``queue``, timers, a parallel state's
@@ -36,7 +38,16 @@ from engine.dsl.spec import ANY_SOURCE, SEPARATOR
 from engine.forms.fields import fields_of, first, resolve, split_path
 from engine.rules.kinds import rule_kind
 
-__all__ = ["Change", "ChangeKind", "Changes", "bundle_changes", "text_diff"]
+__all__ = [
+    "Change",
+    "ChangeKind",
+    "Changes",
+    "MarkedLine",
+    "TextComparison",
+    "bundle_changes",
+    "compare_texts",
+    "text_diff",
+]
 
 MAX_TEXT = 160  # characters of a change's before or after
 MAX_VALUE = 80  # characters of one value inside it
@@ -65,6 +76,58 @@ def text_diff(old: str, new: str, old_name: str, new_name: str) -> list[str]:
     """The unified diff of two texts, one line per item without its line break; empty when the texts
     have the same lines (a different line ending or final newline is no change)."""
     return list(difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm=""))
+
+
+@dataclass(frozen=True)
+class MarkedLine:
+    """A line of a text set against another: its number (from 1), its text, and whether the other
+    text lacks it (removed from the old text, or added in the new one)."""
+
+    number: int
+    text: str
+    changed: bool
+
+
+@dataclass(frozen=True)
+class TextComparison:
+    """Two texts marked against each other, line by line, with their unified diff (empty when they
+    have the same lines)."""
+
+    old: tuple[MarkedLine, ...]
+    new: tuple[MarkedLine, ...]
+    diff: tuple[str, ...]
+
+    @property
+    def same(self) -> bool:
+        return not self.diff
+
+    @property
+    def removed(self) -> int:
+        """Lines of the old text the new one lacks."""
+        return sum(1 for line in self.old if line.changed)
+
+    @property
+    def added(self) -> int:
+        """Lines of the new text the old one lacks."""
+        return sum(1 for line in self.new if line.changed)
+
+
+def compare_texts(old: str, new: str, old_name: str, new_name: str) -> TextComparison:
+    """``old`` and ``new`` marked against each other: each line of either that the other lacks, as the
+    unified diff (:func:`text_diff`) sees them, and that diff."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    old_changed, new_changed = [False] * len(old_lines), [False] * len(new_lines)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            old_changed[i1:i2] = [True] * (i2 - i1)
+        if tag in ("replace", "insert"):
+            new_changed[j1:j2] = [True] * (j2 - j1)
+    return TextComparison(
+        tuple(MarkedLine(n, line, old_changed[n - 1]) for n, line in enumerate(old_lines, start=1)),
+        tuple(MarkedLine(n, line, new_changed[n - 1]) for n, line in enumerate(new_lines, start=1)),
+        tuple(text_diff(old, new, old_name, new_name)),
+    )
 
 
 class ChangeKind(StrEnum):

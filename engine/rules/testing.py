@@ -18,6 +18,7 @@ tables and routing. The shape of cases files is documented in docs/rules-languag
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ __all__ = [
     "rules_that_spoke",
     "run_case",
     "run_cases",
+    "show_number",
     "show_value",
 ]
 
@@ -498,9 +500,17 @@ class Mismatch:
     expected: Any
     got: Any
 
+    def shown(self, lang: str = "en") -> tuple[str, str]:
+        """The expected and the actual value as :func:`show_value` shows them; exactly (``repr``) when
+        they would look alike (``191.2`` expected, ``191.20000000000002`` given)."""
+        expected, got = show_value(self.expected, lang), show_value(self.got, lang)
+        if expected == got:
+            return repr(self.expected), repr(self.got)
+        return expected, got
+
     def describe(self, lang: str = "en") -> str:
         """``expected outcome hold, got approve``, in ``lang`` (``zh…`` for Chinese, else English)."""
-        expected, got = show_value(self.expected, lang), show_value(self.got, lang)
+        expected, got = self.shown(lang)
         if lang.startswith("zh"):
             return f"期望 {self.key} 为 {expected}，实际为 {got}"
         return f"expected {self.key} {expected}, got {got}"
@@ -602,13 +612,25 @@ def _is_number(value: Any) -> bool:
 
 
 def show_value(value: Any, lang: str = "en") -> str:
-    """A value as a case's result shows it: ``none`` (``无`` in Chinese), a list in brackets, anything
-    else as text."""
+    """A value as a case's result shows it: ``none`` (``无`` in Chinese), a list in brackets, a number
+    as :func:`show_number` writes it, anything else as text."""
     if value is None:
         return "无" if lang.startswith("zh") else "none"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(show_value(item, lang) for item in value) + "]"
+    if isinstance(value, float):
+        return show_number(value)
     return str(value)
+
+
+def show_number(value: float) -> str:
+    """A float as people write it: at most 15 significant digits, so the artefacts of binary arithmetic
+    go (``0.8 * 239`` is ``191.2``, not ``191.20000000000002``) and a whole number has no ``.0``; very
+    large or small ones in exponent form (``1e+20``)."""
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:.15g}"
+    return "0" if text == "-0" else text
 
 
 # --- coverage --------------------------------------------------------------------------------------

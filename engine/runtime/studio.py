@@ -31,7 +31,13 @@ from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
 from engine.dsl.diagram import workflow_diagram
 from engine.dsl.diff import Changes, bundle_changes, text_diff
-from engine.dsl.loader import drafts_over_files, load_yaml, read_definition, shown_path
+from engine.dsl.loader import (
+    DEFAULT_MAX_BYTES,
+    drafts_over_files,
+    load_yaml,
+    read_definition,
+    shown_path,
+)
 from engine.dsl.texts import (
     DefinitionKind,
     TextProblem,
@@ -67,6 +73,7 @@ from engine.store.store import Tx
 from engine.store.studio import (
     DraftRow,
     DraftStatus,
+    EventsPage,
     RevisionRow,
     SaveConflict,
     StudioEventRow,
@@ -82,12 +89,15 @@ from engine.store.studio import (
     set_four_eyes,
     store_texts,
     studio_events_of,
+    studio_events_page,
     text_hash,
 )
 from engine.store.versions import VersionMeta, VersionRow
 
 __all__ = [
     "ADMIN_ROLE",
+    "EVENTS_PAGE",
+    "MAX_TEXT_BYTES",
     "Comparison",
     "DraftReplay",
     "FileView",
@@ -98,8 +108,13 @@ __all__ = [
     "Published",
     "Studio",
     "StudioAction",
+    "TextTooLarge",
     "WorkflowVersions",
+    "size_text",
 ]
+
+
+EVENTS_PAGE = 30  # events of the studio's record shown on a page
 
 
 class StudioAction:
@@ -122,6 +137,30 @@ class PublishRefused(EngineError):
         self.problems = list(problems)
 
 
+MAX_TEXT_BYTES = DEFAULT_MAX_BYTES  # the largest definition text a draft holds (UTF-8), as a file may be
+
+
+def size_text(size: int, lang: str) -> str:
+    """A size in bytes as pages say it: ``1,572,864 bytes (1.57 MB)``, ``1,572,864 字节（1.57 MB）``."""
+    megabytes = f"{size / 1_000_000:.3g} MB"
+    return f"{size:,} 字节（{megabytes}）" if lang.startswith("zh") else f"{size:,} bytes ({megabytes})"
+
+
+class TextTooLarge(EngineError):
+    """A text larger than a definition file may be (:data:`MAX_TEXT_BYTES`): nothing of it was saved."""
+
+    def __init__(self, size: int, limit: int = MAX_TEXT_BYTES) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"the text is {size_text(size, 'en')}; a definition file may be at most "
+            f"{size_text(limit, 'en')}: nothing was saved. Your text is still in the editor: shorten it "
+            "(or split it into several files) and save again",
+            zh=f"文本为 {size_text(size, 'zh')}，而定义文件最多 {size_text(limit, 'zh')}：未保存任何内容。"
+            "您的文本仍在编辑器中：请缩短（或拆分为多个文件）后再保存",
+        )
+
+
 @dataclass(frozen=True)
 class WorkflowVersions:
     """A workflow of the department: its published versions (newest first) and how many running orders
@@ -142,7 +181,11 @@ class Overview:
     drafts: Mapping[str, DraftRow]
     workflows: Sequence[WorkflowVersions]
     four_eyes: bool
-    events: Sequence[StudioEventRow]
+    record: EventsPage  # a page of what its admins did, newest first
+
+    @property
+    def events(self) -> Sequence[StudioEventRow]:
+        return self.record.events
 
 
 @dataclass(frozen=True)
@@ -239,7 +282,9 @@ class Studio:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def overview(self, department: str) -> Overview:
+    def overview(self, department: str, *, before: int | None = None, after: int | None = None) -> Overview:
+        """The department's files, drafts, workflows, four eyes, and a page of its record: the newest
+        ``EVENTS_PAGE`` events, or those before or after an event's id (``studio_events_page``)."""
         files = self.files(department)
         drafts = {d.path: d for d in drafts_of(self.store, department)}
         with self._published():
@@ -264,7 +309,7 @@ class Studio:
             drafts,
             workflows,
             four_eyes(self.store, department),
-            studio_events_of(self.store, department, limit=30),
+            studio_events_page(self.store, department, before=before, after=after, limit=EVENTS_PAGE),
         )
 
     def file(self, department: str, path: str) -> FileView | None:
@@ -358,7 +403,11 @@ class Studio:
         self, department: str, path: str, text: str, seen_revision: int, actor: Actor
     ) -> DraftRow | SaveConflict:
         """Save ``text`` as the draft of ``path`` (made from ``seen_revision``; 0 when there was no
-        draft). A draft with errors is saved all the same; it cannot be published."""
+        draft). A draft with errors is saved all the same; it cannot be published. A text larger than a
+        definition file may be is refused (:class:`TextTooLarge`) before anything is written."""
+        size = len(text.encode("utf-8"))
+        if size > MAX_TEXT_BYTES:
+            raise TextTooLarge(size)
         saved = save_draft(
             self.store,
             department=department,

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_BATCH",
     "MigrationRun",
     "MigrationView",
+    "RunBatch",
     "StateMove",
     "Stays",
     "check_batch",
@@ -93,6 +94,21 @@ class MigrationView:
 
 
 @dataclass(frozen=True)
+class RunBatch:
+    """One batch of a migration run as its record says it: the ``number``-th of the run's ``of``, how
+    many orders it moved and how many it looked at and left where they are (None in a record written
+    before batches counted them), the orders the run had moved once it was done, who ran it and when."""
+
+    number: int
+    of: int
+    moved: int
+    stayed: int | None
+    moved_so_far: int
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class MigrationRun:
     """A migration run: how many orders its batches moved, and what is left now."""
 
@@ -117,6 +133,28 @@ class MigrationRun:
     @property
     def last_batch(self) -> StudioEventRow:
         return self.batches[-1]
+
+    @property
+    def listed_batches(self) -> tuple[RunBatch, ...]:
+        """Its batches, oldest first, each with what it moved and left."""
+        listed: list[RunBatch] = []
+        so_far = 0
+        for number, event in enumerate(self.batches, start=1):
+            moved = len(event.detail.get("moved") or ())
+            stayed = event.detail.get("stayed")
+            so_far += moved
+            listed.append(
+                RunBatch(
+                    number,
+                    len(self.batches),
+                    moved,
+                    stayed if isinstance(stayed, int) and not isinstance(stayed, bool) else None,
+                    so_far,
+                    event.actor,
+                    event.at,
+                )
+            )
+        return tuple(listed)
 
 
 def migration_view(
@@ -206,6 +244,7 @@ def run_batch(
                     "mapping": dict(mapping),
                     "batch": batch,
                     "moved": [int(m["order_id"]) for m in plan.moves],
+                    "stayed": len(plan.blocked),  # the orders it looked at and left where they are
                 },
             )
         )

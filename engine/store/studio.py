@@ -31,6 +31,7 @@ from engine.store.tables import (
 __all__ = [
     "DraftRow",
     "DraftStatus",
+    "EventsPage",
     "RevisionRow",
     "SaveConflict",
     "StudioEventRow",
@@ -46,6 +47,7 @@ __all__ = [
     "set_four_eyes",
     "store_texts",
     "studio_events_of",
+    "studio_events_page",
     "studio_events_since",
     "text_hash",
 ]
@@ -326,6 +328,57 @@ def studio_events_of(
     with store.read() as tx:
         rows = tx.connection.execute(query.order_by(studio_events.c.id.desc()).limit(limit))
         return [_event(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    """A page of a department's studio record, newest first, read by keyset (the events' ids): ``older``
+    is the id to read the page before (``before=older``), None at the oldest event; ``newer`` the id to
+    read the page after (``after=newer``), None at the newest."""
+
+    events: Sequence[StudioEventRow]
+    older: int | None = None
+    newer: int | None = None
+
+
+def studio_events_page(
+    store: Store, department: str, *, before: int | None = None, after: int | None = None, limit: int = 30
+) -> EventsPage:
+    """``limit`` events of the department's record, newest first: the newest ones; with ``before``, the
+    newest ones older than that id; with ``after``, the oldest ones newer than it (the newest page when
+    fewer than ``limit`` are, so a page is full whenever the record is long enough). An index on
+    (department, id) serves each read, however long the record."""
+    mine = studio_events.c.department == department
+    with store.read() as tx:
+        c = tx.connection
+        rows: list[Row[Any]] = []
+        if after is not None:
+            rows = list(
+                c.execute(
+                    select(studio_events)
+                    .where(mine, studio_events.c.id > after)
+                    .order_by(studio_events.c.id)
+                    .limit(limit)
+                )
+            )
+            rows.reverse()
+        if after is None or len(rows) < limit:
+            query = select(studio_events).where(mine)
+            if before is not None and after is None:
+                query = query.where(studio_events.c.id < before)
+            rows = list(c.execute(query.order_by(studio_events.c.id.desc()).limit(limit)))
+        if not rows:
+            return EventsPage(())
+        newest, oldest = int(rows[0].id), int(rows[-1].id)
+
+        def beyond(condition: Any) -> bool:
+            return c.execute(select(studio_events.c.id).where(mine, condition).limit(1)).first() is not None
+
+        return EventsPage(
+            [_event(r) for r in rows],
+            older=oldest if beyond(studio_events.c.id < oldest) else None,
+            newer=newest if beyond(studio_events.c.id > newest) else None,
+        )
 
 
 def studio_events_since(

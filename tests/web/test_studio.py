@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import insert
 
 from engine.api.definitions import VersionMeta, bundle_sources, load_bundle
 from engine.store import tables
+from engine.store.studio import record_event
 from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, settings_for
 from tests.web.test_orders import STOCK, intake, key_of
 
@@ -201,6 +204,38 @@ def test_two_admins_saving_the_same_draft_lose_nothing(app: Flask) -> None:
     assert "# theirs" in history[1].text
 
 
+def test_the_conflict_page_marks_the_two_texts_against_each_other(app: Flask) -> None:
+    first, second = client(app, "ma.li"), client(app, "he.tao")
+    lines = ORIGINAL.splitlines()
+    save(first, ORIGINAL.replace("initial: created", "initial: created  # mine", 1), 0)
+    refused = save(second, ORIGINAL + "\n# theirs\n", 0)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    html = refused.get_data(as_text=True)  # type: ignore[attr-defined]
+    at = lines.index("initial: created") + 1
+    theirs = html.split('id="conflict-theirs"')[1].split("</pre>")[0]
+    yours = html.split('id="conflict-yours"')[1].split("</pre>")[0]
+    assert re.findall(r'<del data-line="(\d+)">([^<]*)\n</del>', theirs) == [
+        (str(at), "initial: created  # mine")
+    ]
+    assert re.findall(r'<ins data-line="(\d+)">([^<]*)\n</ins>', yours) == [
+        (str(at), "initial: created"),
+        (str(len(lines) + 1), ""),
+        (str(len(lines) + 2), "# theirs"),
+    ]
+    assert theirs.count("<span data-line=") == len(lines) - 1  # every other line, numbered, unmarked
+    diff = html.split('id="conflict-diff"')[1].split("</pre>")[0]
+    assert '<span class="del">-initial: created  # mine</span>' in diff
+    assert '<span class="add">+# theirs</span>' in diff
+    assert "已保存的草稿中有 1 行是您的文本没有的（标红），您的文本中有 3 行是它没有的（标绿）。" in html
+    # The refused text stays in the editor, to be merged and saved over the revision it met.
+    assert 'name="revision" value="1"' in html
+    assert "# theirs\n</textarea>" in html
+
+    same = save(second, ORIGINAL.replace("initial: created", "initial: created  # mine", 1), 0)
+    page = same.get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "两份文本内容相同" in page and 'id="conflict-diff"' not in page
+
+
 def test_a_draft_with_errors_is_saved_but_not_published(app: Flask) -> None:
     c = client(app, "ma.li")
     saved = save(c, MISSPELT, 0)
@@ -335,3 +370,99 @@ def test_with_four_eyes_one_admin_neither_rolls_back_nor_turns_it_off(app: Flask
         r"<title>(.*?)</title>", c.get("/studio/retail/workflows/retail-order").get_data(as_text=True), re.S
     )
     assert title is not None and "<" not in title.group(1)
+
+
+def test_the_record_pages_back_to_its_first_entry_and_forward_again(app: Flask) -> None:
+    """A long history is read 30 entries a page, newest first: "older" down to the first entry, "newer"
+    and "newest" back; an address naming no page is a 404."""
+    services = app.extensions["orderloom"]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with services.store.transaction() as tx:
+        for i in range(70):
+            at = start + timedelta(minutes=i)
+            record_event(tx, department="retail", at=at, actor="ma.li", action="save", subject=f"file-{i:02}")
+            record_event(tx, department="wholesale", at=at, actor="xu.jie", action="save", subject=f"w-{i}")
+    c = client(app, "ma.li")
+
+    def subjects(html: str) -> list[str]:
+        return re.findall(r"<code>(file-\d\d)</code>", html)
+
+    def link(html: str, name: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)" id="studio-events-{name}"', html)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    page = c.get("/studio/retail/").get_data(as_text=True)
+    assert subjects(page) == [f"file-{i:02}" for i in range(69, 39, -1)]
+    assert link(page, "newer") is None and link(page, "newest") is None
+    seen: list[str] = subjects(page)
+    older = link(page, "older")
+    while older is not None:
+        page = c.get(older).get_data(as_text=True)
+        seen += subjects(page)
+        assert link(page, "newer") is not None and link(page, "newest") is not None
+        older = link(page, "older")
+    assert seen == [f"file-{i:02}" for i in range(69, -1, -1)]  # each entry once, none of wholesale
+    assert subjects(page) == [f"file-{i:02}" for i in range(9, -1, -1)]
+    newer = link(page, "newer")
+    assert newer is not None
+    assert subjects(c.get(newer).get_data(as_text=True)) == [f"file-{i:02}" for i in range(39, 9, -1)]
+    assert "studio-events-pages" in page and 'aria-label="操作记录的分页"' in page
+
+    for bad in ("before=abc", "before=0", "after=-1", "before=99999999999999999999"):
+        assert c.get(f"/studio/retail/?{bad}").status_code == 404, bad
+
+
+def test_a_text_over_the_definition_limit_is_refused_with_the_page_and_kept(app: Flask) -> None:
+    """1.5 MB pasted into a workflow (in Chinese: 4.5 MB once percent-encoded) and saved from the form,
+    which posts multipart: the page again, saying the size and the limit, the text in the editor, and
+    nothing saved. A text just within the limit, larger than a form field may be by default, saves."""
+    c = client(app, "ma.li")
+    head = ORIGINAL + "# " + "长" * 490_000
+    pasted = head + "x" * (1_499_999 - len(head.encode("utf-8"))) + "\n"
+    size = len(pasted.encode("utf-8"))
+    assert size == 1_500_000
+    refused = c.post(
+        EDIT, data={"action": "save", "text": pasted, "revision": "0"}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    said = re.search(r'id="studio-refused"><p>([^<]*)<', html)
+    assert said is not None
+    assert (
+        "文本为 1,500,000 字节（1.5 MB），而定义文件最多 1,000,000 字节（1 MB）：未保存任何内容"
+        in said.group(1)
+    )
+    assert f"{escape(pasted)}</textarea>" in html  # the text kept in the page, to shorten
+    assert 'name="revision" value="0"' in html
+    studio = app.extensions["orderloom"].studio
+    assert studio.file("retail", WORKFLOW).draft is None and studio.events("retail") == []
+    english = c.post(
+        f"{EDIT}?lang=en",
+        data={"action": "save", "text": pasted, "revision": "0"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "the text is 1,500,000 bytes (1.5 MB); a definition file may be at most 1,000,000 bytes" in english
+
+    within = ORIGINAL + "# " + "长" * (300_000 - len(ORIGINAL.encode("utf-8")) // 3) + "\n"
+    assert 600_000 < len(within.encode("utf-8")) <= 1_000_000
+    saved = c.post(
+        EDIT, data={"action": "save", "text": within, "revision": "0"}, content_type="multipart/form-data"
+    )
+    assert saved.status_code == 200 and "Draft saved (revision 1)" in notice(
+        saved
+    )  # the page is in English now
+    assert studio.file("retail", WORKFLOW).draft.text == within
+
+
+def test_a_request_past_the_studios_own_limit_says_so_and_saves_nothing(app: Flask) -> None:
+    c = client(app, "ma.li")
+    huge = "x" * (8_000_000 + 1)
+    refused = c.post(
+        EDIT, data={"action": "save", "text": huge, "revision": "0"}, content_type="multipart/form-data"
+    )
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    assert "超过了工作室一次请求的上限 8,000,000 字节（8 MB）（定义文件最多 1,000,000 字节（1 MB））" in html
+    assert app.extensions["orderloom"].studio.file("retail", WORKFLOW).draft is None
+    # Anyone but an admin keeps the app's own limit.
+    assert client(app, "li.na").post(EDIT, data={"text": "x" * 3_000_000}).status_code == 413

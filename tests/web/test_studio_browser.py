@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from engine.api import Actor
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
 
@@ -185,3 +186,90 @@ def test_the_studio_reads_at_390_px_without_sideways_scroll(
     assert width <= 390
     if "files" in path:
         expect(page.locator(".narrow-note")).to_be_visible()  # editing wants a wider screen, and says so
+
+
+def test_a_save_conflict_shows_both_texts_marked_without_sideways_scroll(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """he.tao saves over a draft ma.li saved meanwhile with a 300-character line: the two texts are shown
+    side by side, the lines each lacks marked, long lines wrapped in their box, at 1280 and 390 px."""
+    open_workflow(page, server, "he.tao")
+    services = server.app.extensions["orderloom"]
+    original = (REPO_ROOT / WORKFLOW).read_text(encoding="utf-8")
+    long_line = "# " + "长" * 60 + " " + "x" * 240
+    ma_li = Actor("ma.li", frozenset({"admin"}), frozenset({"retail"}))
+    services.studio.save("retail", WORKFLOW, original + long_line + "\n", 0, ma_li)
+    type_at_the_end(page, "# he.tao's line")
+    page.click("#studio-save")
+    expect(page.locator("#studio-conflict")).to_contain_text("ma.li")
+    expect(page.locator("#conflict-theirs del")).to_have_count(1)
+    expect(page.locator("#conflict-theirs del")).to_contain_text("x" * 240)
+    expect(page.locator("#conflict-yours ins").last).to_have_text("# he.tao's line\n")
+    expect(page.locator("#conflict-diff .add").last).to_have_text("+# he.tao's line")
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.locator("#conflict-theirs del").scroll_into_view_if_needed()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        for box in ("#conflict-theirs", "#conflict-yours", "#conflict-diff"):
+            right = page.evaluate(f"() => document.querySelector('{box}').getBoundingClientRect().right")
+            assert right <= width, (box, width)
+        line = page.locator("#conflict-theirs del").bounding_box()
+        assert line is not None and line["height"] > 40  # the long line wraps inside its box
+        screenshot(f"conflict-{width}")
+    # Nothing typed is lost: the text refused is in the editor, to merge and save again.
+    assert "# he.tao's line" in page.locator("#studio-text").input_value()
+
+
+PASTE = """(content, text) => {
+  const data = new DataTransfer();
+  data.setData("text/plain", text);
+  content.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
+}"""
+
+
+def test_a_text_over_the_limit_is_refused_before_it_is_sent_and_kept(
+    page: Page, server: LiveServer, browser: Browser, screenshot: Callable[[str], Path]
+) -> None:
+    """1.5 MB pasted into the editor: Save sends nothing and says the size and the limit, the text still
+    in the editor. Without scripts the server refuses it with the page, the text kept; nothing saved."""
+    pasted = ("# " + "长" * 99 + "\n") * 5_000  # 1,500,000 bytes in UTF-8
+    assert len(pasted.encode("utf-8")) == 1_500_000
+    open_workflow(page, server, "ma.li")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/files/" in r.url else None)
+    content = page.locator("#studio-text + .studio-editor .cm-content")
+    content.focus()
+    page.keyboard.press("Control+End")
+    content.evaluate(PASTE, pasted)  # as the clipboard pastes it (typing 1.5 MB takes minutes)
+    expect(page.locator("#studio-problem-count")).not_to_have_text("0")
+    page.click("#studio-save")
+    refused = page.locator("#studio-size-refused")
+    expect(refused).to_be_visible()
+    expect(refused).to_contain_text("文本为 1,5")
+    expect(refused).to_contain_text("而定义文件最多 1,000,000 字节（1 MB）：未发送任何内容")
+    assert posts == []  # nothing was sent
+    assert page.locator("#studio-text").input_value().endswith(pasted)
+    screenshot("refused-before-sending")
+    studio = server.app.extensions["orderloom"].studio
+    assert studio.file("retail", WORKFLOW).draft is None
+
+    plain = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    try:
+        no_script = plain.new_page()
+        log_in_page(no_script, server, "ma.li", "ma-li-password")
+        no_script.goto(server(f"/studio/retail/files/{WORKFLOW}?lang=en"))
+        original = no_script.locator("#studio-text").input_value()
+        # as pasted (fill() types 1.5 MB too slowly)
+        no_script.locator("#studio-text").evaluate(
+            "(area, text) => { area.value = text; }", original + pasted
+        )
+        with no_script.expect_response(lambda r: r.request.method == "POST") as answer:
+            no_script.click("#studio-save")
+        assert answer.value.status == 413
+        expect(no_script.locator("#studio-refused")).to_contain_text(
+            "a definition file may be at most 1,000,000 bytes (1 MB): nothing was saved"
+        )
+        assert no_script.locator("#studio-text").input_value().endswith(pasted)
+        assert studio.file("retail", WORKFLOW).draft is None and studio.events("retail") == []
+    finally:
+        plain.close()

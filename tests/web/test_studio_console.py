@@ -136,6 +136,17 @@ def test_an_order_of_the_department_is_tried_by_its_number(app: Flask) -> None:
     english = c.post(f"{CONSOLE}?lang=en", data={"action": "order", "order": "999"}).get_data(as_text=True)
     assert element(english, "console-refused") == "no order 999 in this department"
 
+    # Typed by a Chinese input method: full-width digits (and the # the pages show) are the same number.
+    wide = str(order.id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for written in (wide, f"＃{wide}", f" #{order.id} "):
+        typed = c.post(CONSOLE, data={"action": "order", "order": written})
+        assert typed.status_code == 200, written
+        assert outcome(typed.get_data(as_text=True)) == "hold"
+        assert 'id="console-order" name="order"' in typed.get_data(as_text=True)
+    for written in ("1２a", "٣", "9" * 25):
+        refused = c.post(CONSOLE, data={"action": "order", "order": written})
+        assert refused.status_code == 422, written
+
     wholesale = client(app, "xu.jie")
     assert wholesale.get(CONSOLE).status_code == 404
     assert wholesale.post(CONSOLE, data={"action": "order", "order": str(order.id)}).status_code == 404
@@ -336,3 +347,12 @@ def _order() -> dict[str, Any]:
         "shipping_fee": 0,
         "discount": 0,
     }
+
+
+def test_numbers_are_shown_without_the_artefacts_of_binary_arithmetic(app: Flask) -> None:
+    """0.8 × 239 is 191.2 on the page, not 191.20000000000002 (the audit's price-below-cost rule)."""
+    pasted = PASTED.replace("6000", "239").replace("3000", "119.5")
+    html = client(app).post(CONSOLE, data={"action": "data", "data": pasted}).get_data(as_text=True)
+    trace = element(html, "console-trace")
+    assert "0.8 * (order.total + order.discount - order.shipping_fee) = 191.2 " in trace
+    assert "191.20000000000002" not in html

@@ -174,6 +174,16 @@ def test_running_it_in_batches_moves_them_and_records_each_batch(app: Flask) -> 
     assert "Moved 4 of 4 orders" in done and "Done: 4 order(s) moved to v2." in done
     assert 'id="migration-continue"' not in done
     assert orders_on(app)[ids["held_too"]] == (2, "held")
+    # Each batch the run ran, listed with n of m, what it moved and left, who ran it and when.
+    batches = table(done, "migration-batches")
+    assert [re.sub(r" \d{4}-\d\d-\d\d \d\d:\d\d$", " (when)", row) for row in batches] == [
+        "1 of 2 3 0 Moved 3 of 4 orders ma.li (when)",
+        "2 of 2 1 0 Moved 4 of 4 orders ma.li (when)",
+    ]
+    chinese = table(
+        c.get(following.headers["Location"] + "?lang=zh").get_data(as_text=True), "migration-batches"
+    )
+    assert chinese[0].startswith("第 1 批，共 2 批 3 0 已迁移 3 / 4 个订单 ma.li")
 
     engine = app.extensions["orderloom"].engine
     admin = Actor("ma.li", frozenset({"admin"}), frozenset({"retail"}))
@@ -212,6 +222,15 @@ def test_an_htmx_batch_answers_with_the_run_asking_for_the_next(app: Flask) -> N
     assert 'id="migration-run"' in html and "已迁移 2 / 2 个订单" in html  # on_hold unmapped: 2 stay
     assert "迁移完成：2 个订单已迁移到 v2" in html and "load delay" not in html
     assert table(html, "migration-blocked")[0].endswith("状态 on_hold 在 v2 中不存在，请指定映射")
+
+
+def test_a_batch_says_how_many_orders_it_left_where_they_are(app: Flask) -> None:
+    """Without a mapping for on_hold, the batch moves the two orders it can and leaves the two on hold."""
+    c = client(app)
+    started = c.post(PLAN, data={"to": "2", "batch": "10"})
+    html = c.get(started.headers["Location"].split("?")[0] + "?lang=en").get_data(as_text=True)
+    (batch,) = table(html, "migration-batches")
+    assert batch.startswith("1 of 1 2 2 Moved 2 of 2 orders ma.li ")
 
 
 def test_nothing_to_move_draws_the_plan_again(app: Flask) -> None:

@@ -44,6 +44,42 @@
     old.replaceWith(list);
   }
 
+  // A text larger than a definition file may be (the textarea's data-max-bytes, counted in UTF-8 as the
+  // server counts it) is not sent: the form's submit is stopped and the page says why, in its language,
+  // with the text left in the editor. Without scripts the server refuses it with the page, text kept.
+  function sizeText(textarea, bytes) {
+    return words(textarea, "unit", {
+      n: bytes.toLocaleString("en-US"),
+      mb: Number((bytes / 1000000).toPrecision(3)).toString(),
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    const textarea = form instanceof HTMLFormElement ? form.querySelector("textarea.studio-text") : null;
+    const limit = textarea ? Number(textarea.dataset.maxBytes) : 0;
+    if (!textarea || !limit) {
+      return;
+    }
+    const size = new TextEncoder().encode(textarea.value.replace(/\r\n?/g, "\n")).length;
+    const refused = form.querySelector("#studio-size-refused");
+    if (size <= limit) {
+      if (refused) {
+        refused.hidden = true;
+      }
+      return;
+    }
+    event.preventDefault();
+    if (refused) {
+      refused.textContent = words(textarea, "tooLarge", {
+        size: sizeText(textarea, size),
+        limit: sizeText(textarea, limit),
+      });
+      refused.hidden = false;
+      refused.scrollIntoView({ block: "nearest" });
+    }
+  });
+
   document.addEventListener("studio:validated", function (event) {
     const panel = document.querySelector(".studio-problems");
     const response = event.detail && event.detail.response;

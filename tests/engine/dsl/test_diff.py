@@ -13,7 +13,15 @@ import pytest
 
 from engine.common.words import WORDS
 from engine.dsl.compiler import Bundle, load_bundle
-from engine.dsl.diff import MAX_TEXT, Change, ChangeKind, Changes, bundle_changes, text_diff
+from engine.dsl.diff import (
+    MAX_TEXT,
+    Change,
+    ChangeKind,
+    Changes,
+    bundle_changes,
+    compare_texts,
+    text_diff,
+)
 from engine.dsl.loader import load_yaml
 from engine.rules.kinds import KINDS
 
@@ -503,3 +511,21 @@ def test_every_kind_of_change_and_what_changed_has_its_words() -> None:
         assert f"diff.kind.{kind.value}" in WORDS
     for part in Changes().to_dict():
         assert f"diff.part.{part}" in WORDS
+
+
+def test_two_texts_are_marked_against_each_other_line_by_line() -> None:
+    old = "a: 1\nb: 2\nc: 3\nd: 4\n"
+    new = "a: 1\nb: two\nc: 3\nd: 4\ne: 5"
+    compared = compare_texts(old, new, "saved", "yours")
+    assert [(line.number, line.text, line.changed) for line in compared.old] == [
+        (1, "a: 1", False),
+        (2, "b: 2", True),
+        (3, "c: 3", False),
+        (4, "d: 4", False),
+    ]
+    assert [line.number for line in compared.new if line.changed] == [2, 5]
+    assert (compared.removed, compared.added, compared.same) == (1, 2, False)
+    assert compared.diff[:2] == ("--- saved", "+++ yours")
+    assert "-b: 2" in compared.diff and "+b: two" in compared.diff and "+e: 5" in compared.diff
+    same = compare_texts(old, old.replace("\n", "\r\n"), "saved", "yours")
+    assert same.same and same.removed == same.added == 0 and len(same.old) == len(same.new) == 4

@@ -19,6 +19,7 @@ from engine.rules.kinds import compile_ruleset
 from engine.rules.ruleset import Decision
 from engine.rules.testing import (
     CasesFile,
+    Mismatch,
     ReplayOrder,
     check_cases,
     coverage,
@@ -28,6 +29,7 @@ from engine.rules.testing import (
     read_input,
     replay,
     run_cases,
+    show_value,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -665,3 +667,20 @@ def test_a_rule_set_that_cannot_decide_is_reported_in_both_languages() -> None:
     assert result.error == "the order has no lines"
     assert result.describe() == "FAIL small: the rule set could not decide: the order has no lines"
     assert result.describe("zh") == "失败 small：规则集未能作出决定：订单没有明细"
+
+
+def test_a_number_is_shown_as_people_write_it() -> None:
+    computed = 0.8 * 239  # 191.20000000000002 in binary floating point
+    assert show_value(computed) == "191.2"
+    assert show_value(0.1 + 0.2) == "0.3"
+    assert show_value(239.0) == "239" and show_value(239) == "239" and show_value(-0.0) == "0"
+    assert show_value([computed, None, "a"]) == "[191.2, none, a]"
+    assert show_value(1e20) == "1e+20" and show_value(float("inf")) == "inf"
+    assert show_value(12345678.91) == "12345678.91"
+
+
+def test_a_mismatch_of_values_that_look_alike_is_shown_exactly() -> None:
+    assert Mismatch("outputs.limit", 191.2, 0.8 * 239).describe() == (
+        "expected outputs.limit 191.2, got 191.20000000000002"
+    )
+    assert Mismatch("outputs.limit", 190, 0.8 * 239).describe() == "expected outputs.limit 190, got 191.2"

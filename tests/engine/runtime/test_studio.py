@@ -15,7 +15,7 @@ from engine.dsl.compiler import discover, load_bundle
 from engine.dsl.texts import bundle_sources
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
-from engine.runtime.studio import PublishRefused, Studio
+from engine.runtime.studio import PublishRefused, Studio, TextTooLarge
 from engine.store import Store
 from engine.store.studio import DraftStatus, SaveConflict
 from engine.store.versions import VersionMeta
@@ -130,6 +130,29 @@ def test_a_save_from_an_old_revision_is_a_conflict_and_keeps_the_text(studio: St
     assert [(r.author, r.outcome) for r in view.history] == [("he.tao", "conflict"), ("ma.li", "saved")]
     with pytest.raises(PublishRefused, match="saved again"):
         studio.publish("retail", WORKFLOW, 0, "", MA)  # a publish of a revision that is not the draft's
+
+
+def test_a_text_larger_than_a_definition_file_is_refused_and_nothing_written(studio: Studio) -> None:
+    text = studio.published_text(WORKFLOW)
+    studio.save("retail", WORKFLOW, text + "\n# one\n", 0, MA)
+    over = text + "# " + "x" * (1_000_000 - len(text.encode("utf-8")) - 4) + "长"  # 1,000,001 bytes
+    assert len(over.encode("utf-8")) == 1_000_001
+    with pytest.raises(TextTooLarge) as refused:
+        studio.save("retail", WORKFLOW, over, 1, MA)
+    assert (refused.value.size, refused.value.limit) == (1_000_001, 1_000_000)
+    assert refused.value.message("en").startswith(
+        "the text is 1,000,001 bytes (1 MB); a definition file may be at most 1,000,000 bytes (1 MB): "
+        "nothing was saved"
+    )
+    assert refused.value.message("zh").startswith(
+        "文本为 1,000,001 字节（1 MB），而定义文件最多 1,000,000 字节"
+    )
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.revision == 1 and len(view.history) == 1
+    assert [e.action for e in studio.events("retail")] == ["save"]
+    at_limit = over[:-1] + "xx"  # 1,000,000 bytes: as large as a file may be
+    saved = studio.save("retail", WORKFLOW, at_limit, 1, MA)
+    assert not isinstance(saved, SaveConflict) and saved.revision == 2
 
 
 def test_four_eyes_and_rollback(studio: Studio, store: Store) -> None:
