@@ -167,7 +167,7 @@ def test_a_failing_case_is_shown_with_expected_and_actual(app: Flask) -> None:
     row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", failing.group(1)))
     assert "large-amount" in row and "失败" in row
     assert "outcome hold approve" in row  # what, expected, actual
-    assert "queue risk-review none" in row
+    assert "queue risk-review 无" in row
     assert "rules [large-amount] []" in row
 
 
