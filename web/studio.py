@@ -152,8 +152,8 @@ def file_post(department: str, path: str) -> Any:
     text = normalised(request.form.get("text", ""))
     revision = _whole(request.form.get("revision"))
     note = request.form.get("note", "").strip()[:MAX_NOTE]
-    if action == "check":
-        return _editor(view, text=text)
+    if action == "check":  # the text shown back is still made from the revision it was opened at
+        return _editor(view, text=text, seen_revision=revision)
     if action == "save":
         try:
             saved = found.save(department, path, text, revision, actor)

@@ -204,6 +204,17 @@ def test_two_admins_saving_the_same_draft_lose_nothing(app: Flask) -> None:
     assert "# theirs" in history[1].text
 
 
+def test_a_check_keeps_the_revision_the_admin_started_from(app: Flask) -> None:
+    """Checking without scripts shows the text back made from the same revision: a save after it from
+    a text opened before another admin's save is still a conflict, never a silent overwrite."""
+    first, second = client(app, "ma.li"), client(app, "he.tao")
+    assert save(second, ORIGINAL + "# he.tao\n", 0).status_code == 200  # type: ignore[attr-defined]
+    checked = first.post(EDIT, data={"action": "check", "text": ORIGINAL + "# ma.li\n", "revision": 0})
+    kept = re.search(r'name="revision" value="(\d+)"', checked.get_data(as_text=True))
+    assert kept is not None and kept.group(1) == "0"
+    assert save(first, ORIGINAL + "# ma.li\n", int(kept.group(1))).status_code == 409  # type: ignore[attr-defined]
+
+
 def test_the_conflict_page_marks_the_two_texts_against_each_other(app: Flask) -> None:
     first, second = client(app, "ma.li"), client(app, "he.tao")
     lines = ORIGINAL.splitlines()
