@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.dsl import loader
 from engine.dsl.loader import Marks, load_file, load_json, load_yaml, read_definition
+from engine.errors import Problem
 
 TEXT = """\
 workflow: retail-order
@@ -344,3 +349,60 @@ def test_a_file_that_cannot_be_read_or_is_too_large_says_so_in_both_languages(tm
     assert large.message == "the file is 1500000 bytes; the limit is 1000000"
     with pytest.raises(ValueError, match="the file is 1500000 bytes; the limit is 1000000"):
         read_definition(big)
+
+
+# --- libyaml's parser and the pure-Python one read alike -------------------------------------------
+
+REPO = Path(__file__).resolve().parents[3]
+YAML_FILES = sorted(
+    path
+    for folder in ("workflows", "rules", "tests/fixtures")
+    for path in (REPO / folder).rglob("*.y*ml")
+    if path.suffix in (".yaml", ".yml")
+)
+
+
+@contextmanager
+def _pure_python() -> Iterator[None]:
+    kept = loader._FAST_LOADER
+    loader._FAST_LOADER = None
+    try:
+        yield
+    finally:
+        loader._FAST_LOADER = kept
+
+
+def _read_with(fast: bool, text: str) -> tuple[Any, Marks, list[Problem]]:
+    if fast:
+        return load_yaml(text, "f.yaml")
+    with _pure_python():
+        return load_yaml(text, "f.yaml")
+
+
+def test_libyaml_is_what_reads_here() -> None:
+    """The speed of checking as one types rests on it: PyYAML's wheels carry libyaml."""
+    assert loader._FAST_LOADER is not None
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(REPO)))
+def test_both_parsers_give_the_same_tree_marks_and_problems(path: Path) -> None:
+    text = path.read_text(encoding="utf-8", errors="replace")
+    fast, slow = _read_with(True, text), _read_with(False, text)
+    assert fast[0] == slow[0]
+    marks = [(found.values, found.keys, found.text_starts) for found in (fast[1], slow[1])]
+    assert marks[0] == marks[1]
+    assert fast[2] == slow[2]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=string.printable + "：中文", max_size=200))
+def test_both_parsers_agree_on_any_text(text: str) -> None:
+    """What the pure-Python parser reads, libyaml's reads alike: the same tree and problems.
+    What libyaml refuses is read again by the pure-Python parser, so its problems are worded and placed
+    alike. (libyaml reads a little more YAML than the pure-Python parser: a tab after a value.)"""
+    fast, slow = _read_with(True, text), _read_with(False, text)
+    syntax = [p for p in slow[2] if p.code == "yaml-syntax"]
+    if syntax and not any(p.code == "yaml-syntax" for p in fast[2]):
+        assert "\t" in text  # the only text libyaml reads and the pure-Python parser does not
+        return
+    assert (fast[0], fast[2]) == (slow[0], slow[2])  # (an empty node's mark may differ: "?" alone)
