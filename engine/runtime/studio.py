@@ -55,6 +55,7 @@ from engine.runtime.studio_migration import (
     migration_view,
     run_batch,
 )
+from engine.runtime.studio_record import StudioAction, record
 from engine.runtime.studio_replay import (
     DEFAULT_REPLAY_LIMIT,
     DraftReplay,
@@ -75,7 +76,6 @@ from engine.store.studio import (
     drafts_of,
     four_eyes,
     newest_texts,
-    record_event,
     running_by_version,
     save_draft,
     set_draft_status,
@@ -100,18 +100,6 @@ __all__ = [
     "StudioAction",
     "WorkflowVersions",
 ]
-
-
-class StudioAction:
-    """What the studio's record says was done (``studio_events.action``)."""
-
-    SAVE = "save"
-    SUBMIT = "submit"  # asked a second admin to approve (four eyes)
-    PUBLISH = "publish"
-    ROLLBACK = "rollback"
-    FOUR_EYES = "four_eyes"
-    MIGRATE = "migrate"
-    USER = "user"
 
 
 class PublishRefused(EngineError):
@@ -728,15 +716,7 @@ class Studio:
         self, tx: Tx, department: str, actor: Actor, action: str, subject: str, detail: Mapping[str, Any]
     ) -> None:
         """One line of the department's studio record, now, by ``actor``."""
-        record_event(
-            tx,
-            department=department,
-            at=self.clock.now(),
-            actor=actor.name,
-            action=action,
-            subject=subject,
-            detail=detail,
-        )
+        record(tx, self.clock, department, actor, action, subject, detail)
 
     # -- reading through the published texts ---------------------------------------------------------
 

@@ -24,7 +24,7 @@ from engine.runtime.compiled import split
 from engine.runtime.engine import Engine
 from engine.runtime.results import BlockedCode, MigrationPlan
 from engine.store import Tx
-from engine.store.studio import StudioEventRow, record_event, studio_events_since
+from engine.store.studio import StudioEventRow, studio_events_since
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -191,14 +191,14 @@ def run_batch(
     def record(tx: Tx, plan: MigrationPlan) -> None:
         moved_from = sorted({int(m["from_version"]) for m in plan.moves})
         recorded.append(
-            record_event(
+            record(
                 tx,
-                department=department,
-                at=engine.clock.now(),
-                actor=actor.name,
-                action=action,
-                subject=workflow,
-                detail={
+                engine.clock,
+                department,
+                actor,
+                action,
+                workflow,
+                {
                     "run": run,
                     "version": to_version,
                     "from_version": ",".join(str(v) for v in moved_from),
