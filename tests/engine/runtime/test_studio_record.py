@@ -22,7 +22,8 @@ def test_a_line_is_written_at_the_clocks_now_by_the_actor(store: Store) -> None:
     with store.transaction() as tx:
         line = record(tx, clock, "retail", MA, StudioAction.PUBLISH, "forms/retail/order.json", {"n": 1})
     (event,) = studio_events_of(store, "retail")
-    assert (event.id, event.at.replace(tzinfo=None), event.actor, event.action, event.subject, event.detail) == (
+    written = event.id, event.at.replace(tzinfo=None), event.actor, event.action, event.subject, event.detail
+    assert written == (
         line,
         clock.now().replace(tzinfo=None),
         "ma.li",
