@@ -41,6 +41,7 @@ from engine.runtime.studio_migration import (
     MigrationView,
     StateMove,
     Stays,
+    check_batch,
 )
 from engine.runtime.studio_replay import (
     DEFAULT_REPLAY_LIMIT,
@@ -95,6 +96,7 @@ __all__ = [
     "bundle_files",
     "bundle_sources",
     "cases_path_for",
+    "check_batch",
     "form_of",
     "form_preview",
     "kind_of",

@@ -816,6 +816,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         # --- the command line's words (cli/): translate("cli.…", lang), in the language of --lang
         "cli.error": Text("错误：{message}", "error: {message}"),
+        "cli.bad_option": Text("选项 {option}：{message}", "option {option}: {message}"),
         "cli.plugin_refused": Text(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",
             "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",
@@ -836,6 +837,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.migrate.would_move": Text(
             "{workflow} -> v{version}：将迁移 {moves} 个订单；{blocked} 个无法迁移",
             "{workflow} -> v{version}: would move {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.migrate.batch": Text(
+            "第 {batch} 批：已迁移 {moves} 个订单", "batch {batch}: moved {moves} order(s)"
+        ),
+        "cli.migrate.would_move_batches": Text(
+            "{workflow} -> v{version}：将分 {batches} 批（每批至多 {batch} 个）迁移 {moves} 个订单；"
+            "{blocked} 个无法迁移",
+            "{workflow} -> v{version}: would move {moves} order(s) in {batches} batch(es) of up to {batch};"
+            " {blocked} cannot move",
+        ),
+        "cli.migrate.moved_batches": Text(
+            "{workflow} -> v{version}：分 {batches} 批迁移了 {moves} 个订单；{blocked} 个无法迁移",
+            "{workflow} -> v{version}: moved {moves} order(s) in {batches} batch(es); {blocked} cannot move",
         ),
         "cli.migrate.moved": Text(
             "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",
