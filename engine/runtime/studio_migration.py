@@ -23,6 +23,7 @@ from engine.runtime.actor import Actor
 from engine.runtime.compiled import split
 from engine.runtime.engine import Engine
 from engine.runtime.results import BlockedCode, MigrationPlan
+from engine.runtime.studio_record import record
 from engine.store import Tx
 from engine.store.studio import StudioEventRow, studio_events_since
 
@@ -188,7 +189,7 @@ def run_batch(
     check_batch(batch)
     recorded: list[int] = []
 
-    def record(tx: Tx, plan: MigrationPlan) -> None:
+    def record_batch(tx: Tx, plan: MigrationPlan) -> None:
         moved_from = sorted({int(m["from_version"]) for m in plan.moves})
         recorded.append(
             record(
@@ -218,7 +219,7 @@ def run_batch(
         actor,
         from_version=from_version,
         limit=batch,
-        record=record,
+        record=record_batch,
     )
     if not recorded:
         return None
