@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
-from engine.dsl.diagram import workflow_diagram
+from engine.dsl.diagram import state_labels, workflow_diagram
 from engine.dsl.diff import Changes, bundle_changes, text_diff
 from engine.dsl.loader import drafts_over_files, load_yaml, read_definition, shown_path
 from engine.dsl.texts import (
@@ -313,7 +313,27 @@ class Studio:
                     for (dep, workflow, state), n in read_state_counts(tx, [department]).items()
                     if workflow == name and dep == department
                 }
-        return workflow_diagram(tree, counts, lang)
+        base = self._base_labels(tree) if isinstance(tree.get("extends"), str) else None
+        return workflow_diagram(tree, counts, lang, base)
+
+    def _base_labels(self, tree: Mapping[Any, Any]) -> dict[str, Mapping[Any, Any]]:
+        """The labels of the states of the workflow an overlay ``tree`` extends, as it is published
+        (with what that one extends, the nearer base's label winning)."""
+        found: dict[str, Mapping[Any, Any]] = {}
+        with self._published():
+            workflows, _ = discover_with_problems(self.root)
+            seen: set[str] = set()
+            name = tree.get("extends")
+            while isinstance(name, str) and name in workflows and name not in seen:
+                seen.add(name)
+                try:
+                    text = read_definition(workflows[name]).decode("utf-8", errors="replace")
+                except (OSError, ValueError):  # gone, or too large: its states are drawn by name
+                    break
+                base, _, _ = load_yaml(text, name)
+                found = {**state_labels(base), **found}
+                name = base.get("extends") if isinstance(base, Mapping) else None
+        return found
 
     def compare(self, department: str, workflow: str, old: int, new: int) -> Comparison | None:
         """What changed from version ``old`` to ``new`` of ``workflow`` (None when either is not one of
