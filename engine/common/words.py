@@ -564,6 +564,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "重放了 {orders} 个订单，其中 {changes} 个会走向不同结果。",
             "{orders} order(s) replayed; {changes} would go another way.",
         ),
+        "studio.replay.stock_now": Text(
+            "分仓规则按当前库存重放（只读；每个订单自己占用的库存计为它可用），而不是订单当初分仓时的库存"
+            "（那时的库存没有保存）。已发布的规则和草稿看到的是同样的库存，所以列出的订单走向不同是因为规则。",
+            "Routing is replayed over the stock on hand now (read only; the units each order holds count as "
+            "free for it), not the stock when the order was routed, which is not kept. The published rules "
+            "and the draft see the same stock, so an order listed goes another way because of the rules.",
+        ),
         "studio.replay.not_evaluated": Text(
             "{kind} 类规则文件关注事件流，不对单个订单作出决定，因此不重放。",
             "A rule file of kind {kind} watches streams of events and decides over no single order: it "
