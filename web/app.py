@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, url_for
 
 from engine.api import Clock, term, translate
-from web import auth, params
+from web import auth, params, static_files
 from web.forms import forms
 from web.headers import SECURITY_HEADERS
 from web.i18n import current_lang
@@ -100,6 +100,7 @@ def create_app(
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
     )
     params.init_app(app)  # <id:…> in the blueprints' addresses
+    static_files.init_app(app)  # large scripts sent precompressed (gzip, Brotli) to browsers that accept it
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)
