@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/forms.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/diagram.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from engine.api.definitions import (
     validate_file,
     validate_paths,
 )
+from engine.api.studio import MAX_BATCH, check_batch
 from engine.errors import EngineError, Problem
 
 
@@ -118,7 +119,21 @@ def versions(ctx: click.Context, workflow: str) -> None:
 @click.command()
 @click.argument("workflow")
 @click.option("--to", "to_version", type=int, required=True, help="The version to move orders onto.")
+@click.option(
+    "--from",
+    "from_version",
+    type=int,
+    default=None,
+    help="Only the orders on this version (another published version than --to); all others by default.",
+)
 @click.option("--map", "mappings", multiple=True, help="old=new: place orders of a removed state.")
+@click.option(
+    "--batch",
+    type=int,
+    default=None,
+    help=f"Move the orders in batches of this many (1 to {MAX_BATCH}), each batch its own transaction, "
+    "until none is left; all in one transaction by default.",
+)
 @click.option("--dry-run", is_flag=True, help="Only show which orders would move and which cannot.")
 @click.option("--as", "actor_name", default="operator", show_default=True, help="Who migrates (audit trail).")
 @click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
@@ -127,12 +142,19 @@ def migrate(
     ctx: click.Context,
     workflow: str,
     to_version: int,
+    from_version: int | None,
     mappings: tuple[str, ...],
+    batch: int | None,
     dry_run: bool,
     actor_name: str,
     lang: str,
 ) -> None:
-    """Move unfinished orders of WORKFLOW onto another published version."""
+    """Move unfinished orders of WORKFLOW onto another published version.
+
+    With --batch, each batch moves the next orders able to move (by id) in its own transaction and says
+    how many it moved; an order that cannot move is named once, however many batches looked at it. A
+    dry run with --batch shows the whole plan and how many batches it would take.
+    """
     mapping: dict[str, str] = {}
     for item in mappings:
         old, sep, new = item.partition("=")
@@ -141,18 +163,68 @@ def migrate(
         if old in mapping:
             raise click.BadParameter(f"{old!r} is mapped twice ({mapping[old]}, {new})", param_hint="--map")
         mapping[old] = new
+    actor = actor_of(actor_name, (), ())
     with open_services(ctx) as services:
+        engine = services.engine
         try:
-            plan = services.engine.migrate(
-                workflow, to_version, mapping, dry_run=dry_run, actor=actor_of(actor_name, (), ())
-            )
+            if batch is not None:
+                _check_batch(batch, lang)
+            if dry_run or batch is None:
+                plan = engine.migrate(
+                    workflow, to_version, mapping, dry_run=dry_run, actor=actor, from_version=from_version
+                )
+                moves, blocked = plan.moves, plan.blocked
+                batches = 0
+            else:
+                moves, blocked, batches = [], [], 0
+                stays: dict[int, dict[str, object]] = {}
+                while True:
+                    plan = engine.migrate(
+                        workflow,
+                        to_version,
+                        mapping,
+                        dry_run=False,
+                        actor=actor,
+                        from_version=from_version,
+                        limit=batch,
+                    )
+                    for item in plan.blocked:
+                        stays.setdefault(int(item["order_id"]), item)
+                    if not plan.moves:
+                        break
+                    batches += 1
+                    moves.extend(plan.moves)
+                    said = translate("cli.migrate.batch", lang)
+                    click.echo(said.format(batch=batches, moves=len(plan.moves)))
+                # the orders still blocked at the end (one a later batch moved is not)
+                moved = {int(m["order_id"]) for m in moves}
+                blocked = [item for order_id, item in sorted(stays.items()) if order_id not in moved]
         except EngineError as error:
             fail(error, lang)
-    said = translate("cli.migrate.would_move" if dry_run else "cli.migrate.moved", lang)
-    click.echo(
-        said.format(workflow=workflow, version=to_version, moves=len(plan.moves), blocked=len(plan.blocked))
+    key = "cli.migrate.would_move" if dry_run else "cli.migrate.moved"
+    if batch is not None:
+        key += "_batches"
+        batches = -(-len(moves) // batch) if dry_run else batches
+    said = translate(key, lang).format(
+        workflow=workflow,
+        version=to_version,
+        moves=len(moves),
+        blocked=len(blocked),
+        batches=batches,
+        batch=batch,
     )
-    for move in plan.moves:
+    click.echo(said)
+    for move in moves:
         click.echo(f"  move  #{move['order_id']}: {json.dumps(move, ensure_ascii=False, default=str)}")
-    for blocked in plan.blocked:
-        click.echo(f"  stay  #{blocked['order_id']}: {blocked.get(lang, '')}")
+    for item in blocked:
+        click.echo(f"  stay  #{item['order_id']}: {item.get(lang, '')}")
+
+
+def _check_batch(batch: int, lang: str) -> None:
+    """Refuse a --batch out of range, naming the option, in ``lang``."""
+    try:
+        check_batch(batch)
+    except EngineError as error:
+        said = translate("cli.bad_option", lang).format(option="--batch", message=error.message(lang))
+        click.echo(translate("cli.error", lang).format(message=said), err=True)
+        sys.exit(2)

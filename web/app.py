@@ -20,7 +20,7 @@ from flask import (
 
 from engine.api import Clock, term, translate
 from engine.api.studio import MAX_TEXT_BYTES, size_text
-from web import auth, params, studio_common
+from web import auth, params, static_files, studio_common
 from web.forms import forms
 from web.headers import SECURITY_HEADERS
 from web.i18n import current_lang
@@ -112,6 +112,7 @@ def create_app(
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
     )
     params.init_app(app)  # <id:…> in the blueprints' addresses
+    static_files.init_app(app)  # large scripts sent precompressed (gzip, Brotli) to browsers that accept it
     app.register_blueprint(home)
     app.register_blueprint(forms)
     app.register_blueprint(orders)

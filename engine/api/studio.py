@@ -46,6 +46,7 @@ from engine.runtime.studio_migration import (
     RunBatch,
     StateMove,
     Stays,
+    check_batch,
 )
 from engine.runtime.studio_replay import (
     DEFAULT_REPLAY_LIMIT,
@@ -105,6 +106,7 @@ __all__ = [
     "bundle_files",
     "bundle_sources",
     "cases_path_for",
+    "check_batch",
     "compare_texts",
     "form_of",
     "form_preview",

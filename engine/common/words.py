@@ -607,6 +607,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "重放了 {orders} 个订单，其中 {changes} 个会走向不同结果。",
             "{orders} order(s) replayed; {changes} would go another way.",
         ),
+        "studio.replay.stock_now": Text(
+            "分仓规则按当前库存重放（只读；每个订单自己占用的库存计为它可用），而不是订单当初分仓时的库存"
+            "（那时的库存没有保存）。已发布的规则和草稿看到的是同样的库存，所以列出的订单走向不同是因为规则。",
+            "Routing is replayed over the stock on hand now (read only; the units each order holds count as "
+            "free for it), not the stock when the order was routed, which is not kept. The published rules "
+            "and the draft see the same stock, so an order listed goes another way because of the rules.",
+        ),
         "studio.replay.not_evaluated": Text(
             "{kind} 类规则文件关注事件流，不对单个订单作出决定，因此不重放。",
             "A rule file of kind {kind} watches streams of events and decides over no single order: it "
@@ -870,6 +877,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{name}（版本 {version}）：{passed} 个通过，{failed} 个失败",
             "{name} (version {version}): {passed} passed, {failed} failed",
         ),
+        "cli.bad_option": Text("选项 {option}：{message}", "option {option}: {message}"),
         "cli.plugin_refused": Text(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",
             "a plugin cannot be loaded: {message}; fix it, or uninstall the package that provides it",
@@ -890,6 +898,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.migrate.would_move": Text(
             "{workflow} -> v{version}：将迁移 {moves} 个订单；{blocked} 个无法迁移",
             "{workflow} -> v{version}: would move {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.migrate.batch": Text(
+            "第 {batch} 批：已迁移 {moves} 个订单", "batch {batch}: moved {moves} order(s)"
+        ),
+        "cli.migrate.would_move_batches": Text(
+            "{workflow} -> v{version}：将分 {batches} 批（每批至多 {batch} 个）迁移 {moves} 个订单；"
+            "{blocked} 个无法迁移",
+            "{workflow} -> v{version}: would move {moves} order(s) in {batches} batch(es) of up to {batch};"
+            " {blocked} cannot move",
+        ),
+        "cli.migrate.moved_batches": Text(
+            "{workflow} -> v{version}：分 {batches} 批迁移了 {moves} 个订单；{blocked} 个无法迁移",
+            "{workflow} -> v{version}: moved {moves} order(s) in {batches} batch(es); {blocked} cannot move",
         ),
         "cli.migrate.moved": Text(
             "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",

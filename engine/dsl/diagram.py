@@ -15,7 +15,8 @@ still typing it, so it reads every part whose shape is right and leaves out only
   (dashed): an arrow to a misspelled state is not dropped. A timer whose trigger no transition from its
   state takes is written under the state;
 * an overlay (``extends``) draws the states and transitions it adds and replaces; the base's states it
-  names are nodes marked as the base's (dotted);
+  names are nodes marked as the base's (dotted), by their labels in the base (``base``, from
+  :func:`state_labels` of the base's tree) when it is given;
 * ``counts`` (state path -> orders in it) under each state; an order in a parallel state, keyed by its
   leaves joined with ``|`` as the order counts key it, counts in each leaf and once in the parallel state.
 
@@ -36,7 +37,7 @@ from typing import Any
 from engine.common.words import word
 from engine.dsl.spec import ANY_SOURCE, SEPARATOR
 
-__all__ = ["LEAVES_JOINED", "escaped", "workflow_diagram"]
+__all__ = ["LEAVES_JOINED", "escaped", "state_labels", "workflow_diagram"]
 
 # How the order counts name where an order in a parallel state is: its leaves joined
 # (engine.store.tables.STATE_JOIN, which this layer may not import; a test holds the two equal).
@@ -141,10 +142,13 @@ def _timers(body: Mapping[Any, Any]) -> list[tuple[str, str]]:
 class _Drawing:
     """The nodes and arrows of one tree, then its lines."""
 
-    def __init__(self, tree: Mapping[Any, Any], lang: str | None) -> None:
+    def __init__(
+        self, tree: Mapping[Any, Any], lang: str | None, base: Mapping[str, Mapping[Any, Any]] | None = None
+    ) -> None:
         self.lang = lang or "en"
         self.show_labels = lang is not None
         self.overlay = "extends" in tree
+        self.base = base or {}
         self.ids: set[str] = set()
         self.top: dict[str, _Node] = {}  # top-level state name -> node
         self.nested: dict[str, _Node] = {}  # "state.region.child" -> node
@@ -177,12 +181,13 @@ class _Drawing:
         return candidate
 
     def _label(self, name: str, body: Mapping[Any, Any]) -> str:
-        shown = name
-        if self.show_labels:
-            label = _mapping(body.get("label"))
-            mine, other = ("zh", "en") if self.lang.startswith("zh") else ("en", "zh")
-            shown = _text(label.get(mine)) or _text(label.get(other)) or name
-        return escaped(shown)
+        return escaped(self._shown(name, _mapping(body.get("label"))) if self.show_labels else name)
+
+    def _shown(self, name: str, label: Mapping[Any, Any]) -> str:
+        """A state's label (``{zh, en}`` as written) in the drawing's language, else in the other, else
+        its name; not escaped."""
+        mine, other = ("zh", "en") if self.lang.startswith("zh") else ("en", "zh")
+        return _text(label.get(mine)) or _text(label.get(other)) or name
 
     def _word(self, key: str, **values: object) -> str:
         return escaped(word(key).get(self.lang).format(**values), MAX_WORDS)
@@ -229,7 +234,10 @@ class _Drawing:
                 if self.overlay
                 else ("diagram.unknown_state", "u_", UNKNOWN_CLASS)
             )
-            self.others[path] = _Node(self._new_id(prefix, path), self._word(key, name=path), path, css=css)
+            name = path
+            if self.overlay and path in self.base and self.show_labels:
+                name = self._shown(path, self.base[path])
+            self.others[path] = _Node(self._new_id(prefix, path), self._word(key, name=name), path, css=css)
         return self.others[path]
 
     def _transition(self, transition: Mapping[Any, Any]) -> None:
@@ -349,15 +357,40 @@ def _counts(counts: Mapping[str, int], drawing: _Drawing) -> dict[str, int]:
 
 
 def workflow_diagram(
-    tree: Any, counts: Mapping[str, int] | None = None, labels: str | None = None
+    tree: Any,
+    counts: Mapping[str, int] | None = None,
+    labels: str | None = None,
+    base: Mapping[str, Mapping[Any, Any]] | None = None,
 ) -> str | None:
     """The Mermaid ``stateDiagram-v2`` source of a workflow tree (the module's doc says what it draws),
     or None when ``tree`` is not a mapping.
 
     ``labels``: ``"zh"`` or ``"en"`` draws the states by their labels in that language and writes the
     diagram's own words in it; None draws them by their names, with English words. ``counts``: the
-    orders in each state, by state path."""
+    orders in each state, by state path. ``base``: for an overlay, the labels of its base's states by
+    path (:func:`state_labels` of the base's tree, and of what that one extends), which draw the base's
+    states it names."""
     if not isinstance(tree, Mapping):
         return None
-    drawing = _Drawing(tree, labels)
+    drawing = _Drawing(tree, labels, base)
     return "\n".join(drawing.lines(_counts(counts or {}, drawing))) + "\n"
+
+
+def state_labels(tree: Any) -> dict[str, Mapping[Any, Any]]:
+    """The label (``{zh, en}`` as written) of every state a workflow tree defines, by state path: its
+    ``states``, the states of their parallel regions, and for an overlay the states it replaces and
+    adds (those win). What is not a mapping is left out; a tree that is not one has none."""
+    found: dict[str, Mapping[Any, Any]] = {}
+    if not isinstance(tree, Mapping):
+        return found
+    sections = [_mapping(tree.get("states"))]
+    sections += [_mapping(_mapping(tree.get(part)).get("states")) for part in ("replace", "add")]
+    for states in sections:
+        for name, body in states.items():
+            body = _mapping(body)
+            found[str(name)] = _mapping(body.get("label"))
+            for region_name, region_body in _mapping(body.get("parallel")).items():
+                for child, child_body in _mapping(_mapping(region_body).get("states")).items():
+                    path = SEPARATOR.join((str(name), str(region_name), str(child)))
+                    found[path] = _mapping(_mapping(child_body).get("label"))
+    return found

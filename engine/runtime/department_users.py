@@ -45,9 +45,9 @@ from engine.errors import EngineError, NotFound
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
 from engine.runtime.engine import Engine
 from engine.runtime.outbox import ADMIN_ROLE
-from engine.runtime.studio import StudioAction
+from engine.runtime.studio_record import StudioAction, record
 from engine.store import Tx
-from engine.store.studio import StudioEventRow, record_event, studio_events_of
+from engine.store.studio import StudioEventRow, studio_events_of
 from engine.store.users import UserExists, UserRow, change_user, insert_user, list_users, lock_users
 from engine.store.versions import newest_versions
 
@@ -409,15 +409,7 @@ class DepartmentUsers:
     def _record(
         self, tx: Tx, department: str, actor: Actor, name: str, change: UserChange, **detail: object
     ) -> None:
-        record_event(
-            tx,
-            department=department,
-            at=self.clock.now(),
-            actor=actor.name,
-            action=StudioAction.USER,
-            subject=name,
-            detail={"change": change.value, **detail},
-        )
+        record(tx, self.clock, department, actor, StudioAction.USER, name, {"change": change.value, **detail})
 
     @staticmethod
     def _unknown(department: str, name: str) -> NotFound:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from engine.common.suggest import did_you_mean
 from engine.dsl.spec import MIGRATE_TRIGGER, SEPARATOR
 from engine.errors import ConflictError, EngineError
+from engine.forms.validation import FieldError
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.commands import TimerKey, schedule
 from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, active_paths, joined, split
@@ -137,20 +139,16 @@ class Migrations:
                         }
                     )
                     continue
-                data_form = target.spec.data_form
-                errors = (
-                    target.data_form.messages(row.data, target.layouts.get(data_form))
-                    if target.data_form is not None and data_form is not None
-                    else []
-                )
-                if errors:
+                refused = data_refused(target, row.data, row.version)
+                if refused is not None:
+                    en, zh = refused
                     plan.blocked.append(
                         {
                             "order_id": row.id,
                             "state": row.state,
                             "code": BlockedCode.DATA_INVALID,
-                            "en": "; ".join(f"{e.path}: {e.en}" for e in errors),
-                            "zh": "；".join(f"{e.path}：{e.zh}" for e in errors),
+                            "en": en,
+                            "zh": zh,
                         }
                     )
                     continue
@@ -204,6 +202,51 @@ class Migrations:
             if record is not None and plan.moves:
                 record(tx, plan)
         return plan
+
+
+def data_refused(target: CompiledVersion, data: Mapping[str, Any], version: int) -> tuple[str, str] | None:
+    """Why ``target``'s data form refuses an order's ``data`` (en, zh), in the fields' labels and with
+    what to do; None when it takes it.
+
+    A field the engine writes (a rule file's output, an action's record, a ``readOnly`` field) that the
+    order holds no value for yet — absent, or null as routing leaves ``warehouse`` and ``carrier`` of an
+    order it found no stock for — is not asked for: the engine writes it when the step that owns it
+    runs in the new version (routing again once stock arrives), and no person could fill it in before.
+    A value it holds is checked like any other."""
+    if target.data_form is None or target.spec.data_form is None:
+        return None
+    unset = {name for name in target.owned if data.get(name) is None}
+    checked = {name: value for name, value in data.items() if name not in unset}
+    errors = [
+        error
+        for error in target.data_form.messages(checked, target.layouts.get(target.spec.data_form))
+        if _top_field(error) not in unset
+    ]
+    if not errors:
+        return None
+    engine_only = all(_top_field(error) in target.owned for error in errors)
+    en = "; ".join(error.en.rstrip(".") for error in errors)
+    zh = "；".join(error.zh.rstrip("。") for error in errors)
+    if engine_only:
+        return (
+            f"v{target.version}'s data form refuses what the engine wrote on this order: {en}. No step "
+            f"writes these fields by hand: publish a version whose data form takes these values, or let "
+            f"the order finish on v{version}",
+            f"v{target.version} 的数据表单不接受引擎为此订单写入的数据：{zh}。这些字段不能由人工填写："
+            f"请发布一个数据表单接受这些值的版本，或让订单在 v{version} 中完成",
+        )
+    return (
+        f"v{target.version}'s data form refuses this order's data: {en}. Correct it with a step of "
+        f"v{version} whose form has these fields, let the order finish on v{version}, or publish a version "
+        "whose data form takes it",
+        f"v{target.version} 的数据表单不接受此订单的数据：{zh}。请在 v{version} 中通过含这些字段的步骤更正，"
+        f"或让订单在 v{version} 中完成，或发布一个数据表单接受这些数据的版本",
+    )
+
+
+def _top_field(error: FieldError) -> str:
+    """The top-level field an error is in (``lines`` for ``lines[].sku``)."""
+    return error.field.split(".", 1)[0].split("[", 1)[0]
 
 
 def scheduled_due_times(

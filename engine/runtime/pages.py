@@ -12,11 +12,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from engine.common.text import Text
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.runtime.actor import Actor
 from engine.runtime.commands import Commands, StepRequest, load_order
-from engine.runtime.compiled import CompiledVersion
+from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder
 from engine.runtime.parts import Parts
 from engine.runtime.queries import forms_of, intake_form_of, offered, step_form
@@ -30,7 +31,7 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
-from engine.store import OrderRow
+from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
 from engine.store.versions import newest_versions
 
@@ -54,11 +55,13 @@ class Pages:
             newest = newest_versions(tx.connection, actor.scope)
             counts = read_state_counts(tx, actor.scope)
             compiled = [(department, self.parts.compiled(tx, w, v)) for department, w, v in newest]
-        # A workflow whose newer version moved to another department has orders in both: one count per state.
-        by_state: dict[str, Counter[str]] = {cv.spec.name: Counter() for _, cv in compiled}
-        for (_department, workflow, state), count in counts.items():
-            if workflow in by_state:
-                by_state[workflow][state] += count
+            # A workflow whose newer version moved to another department has orders in both: one count
+            # per state.
+            by_state: dict[str, Counter[str]] = {cv.spec.name: Counter() for _, cv in compiled}
+            for (_department, workflow, state), count in counts.items():
+                if workflow in by_state:
+                    by_state[workflow][state] += count
+            labels = {cv.spec.name: self._state_labels(tx, cv, by_state[cv.spec.name]) for _, cv in compiled}
         rows = []
         for department, cv in compiled:
             spec, states = cv.spec, by_state[cv.spec.name]
@@ -70,11 +73,30 @@ class Pages:
                     title=spec.title,
                     total=sum(states.values()),
                     by_state=tuple(sorted(states.items(), key=lambda item: (-item[1], item[0]))),
-                    labels={state.name: state.label for state in spec.states},
+                    labels=labels[spec.name],
                     channels=spec.channels if spec.takes_orders_from(actor.roles) else (),
                 )
             )
         return rows
+
+    def _state_labels(self, tx: Tx, newest: CompiledVersion, states: Counter[str]) -> dict[str, Text]:
+        """The label of every state of the newest version, and of each state orders are in that it
+        lacks (orders still on an earlier version, after a rollback or before a migration): from the
+        newest earlier version that has it, the version such orders run on."""
+        labels = {state.name: state.label for state in newest.spec.states}
+        missing = {leaf for state in states for leaf in split(state)} - labels.keys()
+        for version in range(newest.version - 1, 0, -1):
+            if not missing:
+                break
+            try:
+                earlier = self.parts.compiled(tx, newest.spec.name, version)
+            except NotFound:  # no such version (numbers start at 1 and have no gaps): nothing to read
+                continue
+            for state in earlier.spec.states:
+                if state.name in missing:
+                    labels[state.name] = state.label
+                    missing.discard(state.name)
+        return labels
 
     def order_list(
         self,

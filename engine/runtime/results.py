@@ -158,7 +158,7 @@ class WorkflowCounts:
     title: Text
     total: int
     by_state: tuple[tuple[str, int], ...]
-    labels: Mapping[str, Text]  # state -> label, of the newest version
+    labels: Mapping[str, Text]  # state -> label: of the newest version, else of the one its orders run on
     channels: tuple[str, ...]
 
     def label(self, state: str, lang: str) -> str:

@@ -2,11 +2,16 @@
 set of the same name (``orderloom rules replay``), or the rule file of the same path (the studio's
 replay before publishing), each with the names the runtime evaluates it over and the published rule set
 of its own version. ``engine.rules.testing.replay`` compares the two.
+
+A routing file scores the stock on hand, as the runtime gives it: an order is replayed over the stock
+as it is now (read once, nothing locked or written), plus the units the order itself holds, which it
+would give back to be routed afresh. Not the stock when the order was routed, which is not kept: both
+versions see the same stock, so an order that goes another way does so because of the rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +19,13 @@ from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
 from engine.rules.ruleset import Evaluable
 from engine.rules.testing import ReplayOrder
 from engine.runtime.actor import Actor
+from engine.runtime.decisions import skus
 from engine.runtime.engine import Engine
 from engine.runtime.results import OrderView
 
-__all__ = ["orders_for_replay", "orders_using_file"]
+__all__ = ["ROUTING", "orders_for_replay", "orders_using_file", "stock_for", "stock_now"]
+
+ROUTING = "routing"  # the kind of rule file that scores the stock on hand
 
 
 def orders_for_replay(
@@ -92,12 +100,42 @@ def _newest(
             if taken >= last:
                 break
     found.sort(key=lambda item: item[0].id, reverse=True)
+    found = found[:last]
+    routed = [view.data for view, ruleset in found if ruleset.kind == ROUTING]
+    on_hand = stock_now(engine, routed) if routed else {}
     return [
         ReplayOrder(
-            view.id, view.department, view.workflow, view.version, _order_env(view, actor, now), ruleset
+            view.id,
+            view.department,
+            view.workflow,
+            view.version,
+            _order_env(view, actor, now, on_hand if ruleset.kind == ROUTING else None),
+            ruleset,
         )
-        for view, ruleset in found[:last]
+        for view, ruleset in found
     ]
+
+
+def stock_now(engine: Engine, orders: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """The units free to reserve now (on hand minus reserved) of every sku of ``orders``, per sku and
+    warehouse: one read, which locks nothing and writes nothing."""
+    wanted = sorted({sku for data in orders for sku in skus(data)})
+    with engine.store.read() as tx:
+        return tx.stock_available(wanted)
+
+
+def stock_for(data: Mapping[str, Any], on_hand: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
+    """What routing this order again would find free: the stock now of its skus, plus the units the
+    order itself holds (``stock_reserved``), which it would give back to be routed afresh."""
+    stock = {sku: dict(on_hand.get(sku, {})) for sku in skus(data)}
+    held = data.get("stock_reserved")
+    for item in held if isinstance(held, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        sku, warehouse, qty = item.get("sku"), item.get("warehouse"), item.get("qty")
+        if isinstance(sku, str) and isinstance(warehouse, str) and isinstance(qty, int) and sku in stock:
+            stock[sku][warehouse] = stock[sku].get(warehouse, 0) + qty
+    return stock
 
 
 def _published_ruleset(engine: Engine, workflow: str, version: int, name: str) -> Evaluable | None:
@@ -129,13 +167,19 @@ def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) 
         offset += page
 
 
-def _order_env(view: OrderView, actor: Actor, now: datetime) -> dict[str, Any]:
+def _order_env(
+    view: OrderView, actor: Actor, now: datetime, on_hand: Mapping[str, Mapping[str, int]] | None
+) -> dict[str, Any]:
     """As the runtime builds it for a transition fired with no form data (``Engine._env``): the order's
-    own fields over its data."""
+    own fields over its data; for a routing file, the stock as routing this order now would find it
+    (``on_hand``: the stock now, read once for every order replayed)."""
     order: dict[str, Any] = dict(view.data)
     order["id"] = view.id
     order["state"] = view.state
     order["department"] = view.department
     order["channel"] = view.channel
     order["workflow"] = view.workflow
-    return {"order": order, "data": {}, "actor": actor.as_env(), "now": now}
+    env: dict[str, Any] = {"order": order, "data": {}, "actor": actor.as_env(), "now": now}
+    if on_hand is not None:
+        env["stock"] = stock_for(view.data, on_hand)
+    return env

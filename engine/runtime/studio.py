@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
-from engine.dsl.diagram import workflow_diagram
+from engine.dsl.diagram import state_labels, workflow_diagram
 from engine.dsl.diff import Changes, bundle_changes, text_diff
 from engine.dsl.loader import (
     DEFAULT_MAX_BYTES,
@@ -61,6 +61,7 @@ from engine.runtime.studio_migration import (
     migration_view,
     run_batch,
 )
+from engine.runtime.studio_record import StudioAction, record
 from engine.runtime.studio_replay import (
     DEFAULT_REPLAY_LIMIT,
     DraftReplay,
@@ -82,7 +83,6 @@ from engine.store.studio import (
     drafts_of,
     four_eyes,
     newest_texts,
-    record_event,
     running_by_version,
     save_draft,
     set_draft_status,
@@ -115,18 +115,6 @@ __all__ = [
 
 
 EVENTS_PAGE = 30  # events of the studio's record shown on a page
-
-
-class StudioAction:
-    """What the studio's record says was done (``studio_events.action``)."""
-
-    SAVE = "save"
-    SUBMIT = "submit"  # asked a second admin to approve (four eyes)
-    PUBLISH = "publish"
-    ROLLBACK = "rollback"
-    FOUR_EYES = "four_eyes"
-    MIGRATE = "migrate"
-    USER = "user"
 
 
 class PublishRefused(EngineError):
@@ -370,7 +358,27 @@ class Studio:
                     for (dep, workflow, state), n in read_state_counts(tx, [department]).items()
                     if workflow == name and dep == department
                 }
-        return workflow_diagram(tree, counts, lang)
+        base = self._base_labels(tree) if isinstance(tree.get("extends"), str) else None
+        return workflow_diagram(tree, counts, lang, base)
+
+    def _base_labels(self, tree: Mapping[Any, Any]) -> dict[str, Mapping[Any, Any]]:
+        """The labels of the states of the workflow an overlay ``tree`` extends, as it is published
+        (with what that one extends, the nearer base's label winning)."""
+        found: dict[str, Mapping[Any, Any]] = {}
+        with self._published():
+            workflows, _ = discover_with_problems(self.root)
+            seen: set[str] = set()
+            name = tree.get("extends")
+            while isinstance(name, str) and name in workflows and name not in seen:
+                seen.add(name)
+                try:
+                    text = read_definition(workflows[name]).decode("utf-8", errors="replace")
+                except (OSError, ValueError):  # gone, or too large: its states are drawn by name
+                    break
+                base, _, _ = load_yaml(text, name)
+                found = {**state_labels(base), **found}
+                name = base.get("extends") if isinstance(base, Mapping) else None
+        return found
 
     def compare(self, department: str, workflow: str, old: int, new: int) -> Comparison | None:
         """What changed from version ``old`` to ``new`` of ``workflow`` (None when either is not one of
@@ -777,15 +785,7 @@ class Studio:
         self, tx: Tx, department: str, actor: Actor, action: str, subject: str, detail: Mapping[str, Any]
     ) -> None:
         """One line of the department's studio record, now, by ``actor``."""
-        record_event(
-            tx,
-            department=department,
-            at=self.clock.now(),
-            actor=actor.name,
-            action=action,
-            subject=subject,
-            detail=detail,
-        )
+        record(tx, self.clock, department, actor, action, subject, detail)
 
     # -- reading through the published texts ---------------------------------------------------------
 

@@ -23,8 +23,9 @@ from engine.runtime.actor import Actor
 from engine.runtime.compiled import split
 from engine.runtime.engine import Engine
 from engine.runtime.results import BlockedCode, MigrationPlan
+from engine.runtime.studio_record import record
 from engine.store import Tx
-from engine.store.studio import StudioEventRow, record_event, studio_events_since
+from engine.store.studio import StudioEventRow, studio_events_since
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -226,17 +227,17 @@ def run_batch(
     check_batch(batch)
     recorded: list[int] = []
 
-    def record(tx: Tx, plan: MigrationPlan) -> None:
+    def record_batch(tx: Tx, plan: MigrationPlan) -> None:
         moved_from = sorted({int(m["from_version"]) for m in plan.moves})
         recorded.append(
-            record_event(
+            record(
                 tx,
-                department=department,
-                at=engine.clock.now(),
-                actor=actor.name,
-                action=action,
-                subject=workflow,
-                detail={
+                engine.clock,
+                department,
+                actor,
+                action,
+                workflow,
+                {
                     "run": run,
                     "version": to_version,
                     "from_version": ",".join(str(v) for v in moved_from),
@@ -257,7 +258,7 @@ def run_batch(
         actor,
         from_version=from_version,
         limit=batch,
-        record=record,
+        record=record_batch,
     )
     if not recorded:
         return None

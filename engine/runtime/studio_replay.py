@@ -9,7 +9,8 @@ the rule set of each order's own published version are evaluated over the same n
 current data, the actor, the clock): an order is listed when its outcome, queue or outputs would
 change, or the state the transition holding the file sends that outcome to (a workflow draft may send
 an outcome elsewhere), with what each version decided, why (the reasons and the rules that spoke), and
-that state. Nothing is written.
+that state. A routing file is replayed over the stock as it is now (``engine.runtime.rule_replay``), the
+same for both versions, and says so (``FileReplay.with_stock``). Nothing is written.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from engine.rules.ruleset import Decision, Evaluable
 from engine.rules.testing import decisions_differ, rules_that_spoke
 from engine.runtime.actor import Actor
 from engine.runtime.engine import Engine
-from engine.runtime.rule_replay import orders_using_file
+from engine.runtime.rule_replay import ROUTING, orders_using_file
 
 __all__ = [
     "DEFAULT_REPLAY_LIMIT",
@@ -101,6 +102,9 @@ class FileReplay:
     orders: int = 0  # how many orders were replayed
     counts: tuple[tuple[str, str, int], ...] = ()  # (published outcome, draft outcome, orders)
     changes: tuple[ReplayedOrder, ...] = ()  # newest first
+    # a routing file, replayed over the stock as it is now (each order's own units counted free for it),
+    # not as it was when the order was routed: what the page says the replay can and cannot tell
+    with_stock: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,7 @@ def _replay_file(
         len(orders),
         tuple((old, new, n) for (old, new), n in sorted(counts.items())),
         tuple(changes),
+        with_stock=kind == ROUTING,
     )
 
 

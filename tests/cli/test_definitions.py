@@ -251,3 +251,73 @@ def test_validate_words_the_problems_in_chinese_with_lang_zh(tmp_path: Path) -> 
     data = CliRunner().invoke(main, ["validate", "--lang", "zh", "--format", "json", str(folder)], env=env)
     problem = next(p for p in json.loads(data.stdout) if p["code"] == "unknown-key")
     assert problem["message"].endswith("；您是否想输入 'dest'？")
+
+
+def _two_versions_with_orders(run: Run, root: Path, orders: int) -> list[int]:
+    """desk-order v1 with ``orders`` orders waiting for payment, then v2 (``paid`` renamed ``settled``)."""
+    publish_desk(run, root)
+    created = [create(run) for _ in range(orders)]
+    _publish_settled(run, root)
+    return created
+
+
+def _versions_of(run: Run, orders: list[int]) -> list[str]:
+    return [json.loads(run("orders", "show", str(order)).output)["workflow"] for order in orders]
+
+
+def test_migrate_in_batches_moves_every_order_each_batch_its_own_transaction(run: Run, root: Path) -> None:
+    orders = _two_versions_with_orders(run, root, 5)
+    plan = run("migrate", "desk-order", "--to", "2", "--batch", "2", "--dry-run").output
+    assert plan.startswith(
+        "desk-order -> v2: would move 5 order(s) in 3 batch(es) of up to 2; 0 cannot move\n"
+    )
+    assert _versions_of(run, orders) == ["desk-order v1"] * 5
+    moved = run("migrate", "desk-order", "--to", "2", "--batch", "2", "--lang", "zh").output.splitlines()
+    assert moved[:4] == [
+        "第 1 批：已迁移 2 个订单",
+        "第 2 批：已迁移 2 个订单",
+        "第 3 批：已迁移 1 个订单",
+        "desk-order -> v2：分 3 批迁移了 5 个订单；0 个无法迁移",
+    ]
+    assert _versions_of(run, orders) == ["desk-order v2"] * 5
+    histories = [json.loads(run("orders", "show", str(order)).output)["history"] for order in orders]
+    assert [h[-1]["trigger"] for h in histories] == ["migrate"] * 5
+
+
+def test_migrate_in_batches_names_an_order_that_cannot_move_once(run: Run, root: Path) -> None:
+    orders = _two_versions_with_orders(run, root, 3)
+    paid = orders[0]
+    run("orders", "fire", str(paid), "pay", "--data", '{"amount": 120}', "--role", "clerk")
+    out = run("migrate", "desk-order", "--to", "2", "--batch", "1").output
+    assert "desk-order -> v2: moved 2 order(s) in 2 batch(es); 1 cannot move" in out
+    assert out.count(f"stay  #{paid}: state paid does not exist in v2") == 1
+    assert _versions_of(run, orders) == ["desk-order v1", "desk-order v2", "desk-order v2"]
+
+
+def test_migrate_from_one_version_only(run: Run, root: Path) -> None:
+    (on_v1,) = _two_versions_with_orders(run, root, 1)
+    args = ["orders", "create", "--department", "desk", "--workflow", "desk-order", "--channel", "phone"]
+    created = run(*args, "--data", '{"customer": "李雷", "total": 80}', "--role", "clerk").output
+    on_v2 = int(re.findall(r"order #(\d+) created", created)[0])
+    path = root / "workflows" / "desk.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("Settled}", "Settled up}"), encoding="utf-8")
+    assert "published version 3" in run("publish", str(path)).output
+    assert _versions_of(run, [on_v1, on_v2]) == ["desk-order v1", "desk-order v2"]
+    out = run("migrate", "desk-order", "--to", "3", "--from", "1").output
+    assert "moved 1 order(s); 0 cannot move" in out
+    assert _versions_of(run, [on_v1, on_v2]) == ["desk-order v3", "desk-order v2"]
+
+
+def test_migrate_refuses_a_bad_batch_or_from_in_words_and_moves_nothing(run: Run, root: Path) -> None:
+    orders = _two_versions_with_orders(run, root, 2)
+    en = run("migrate", "desk-order", "--to", "2", "--batch", "0", code=2).output
+    assert en == "error: option --batch: a batch moves from 1 to 1000 orders, not 0\n"
+    zh = run("migrate", "desk-order", "--to", "2", "--batch", "1001", "--lang", "zh", code=2).output
+    assert zh == "错误：选项 --batch：每批迁移的订单数须在 1 到 1000 之间，而不是 1001\n"
+    same = run("migrate", "desk-order", "--to", "2", "--from", "2", code=1).output
+    assert same == (
+        "error: cannot migrate from v2 of desk-order: it is not another published version than v2\n"
+    )
+    unknown = run("migrate", "desk-order", "--to", "2", "--from", "7", "--lang", "zh", code=1).output
+    assert unknown == "错误：无法从 desk-order 的 v7 迁移：它不是 v2 以外的已发布版本\n"
+    assert _versions_of(run, orders) == ["desk-order v1"] * 2

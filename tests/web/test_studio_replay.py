@@ -130,6 +130,13 @@ def test_a_workflow_replays_each_rule_file_it_names_as_published(app: Flask) -> 
     ]
     assert rows(html) == {}
     assert html.count("5 order(s) replayed; 0 would go another way") == 2
+    # routing says what its replay can tell: the stock now, the same for both versions (audit does not)
+    assert 'id="replay-1-stock"' not in html
+    assert re.search(
+        r'<p class="muted" id="replay-2-stock">Routing is replayed over the stock on hand now', html
+    )
+    zh = c.get(f"/studio/retail/replay/{ROUTING}?lang=zh").get_data(as_text=True)
+    assert "分仓规则按当前库存重放" in zh
     audit = c.get(f"/studio/retail/replay/{AUDIT}?lang=en").get_data(as_text=True)
     totals: dict[int, float] = app.config["TOTALS"]
     assert set(rows(audit)) == {order for order, total in totals.items() if 5000 < total <= 10000}

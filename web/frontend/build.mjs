@@ -4,6 +4,7 @@
 //   codemirror/studio-editor.js  src/index.js and the packages it imports: one minified IIFE bundle
 //   codemirror/LICENSES.txt      each bundled package with its version, licence and licence text
 //   mermaid/mermaid.min.js       copied unchanged from the mermaid package, with its LICENSE
+//   */*.js.br, */*.js.gz         each large script precompressed (compress.mjs), for the app to send
 //
 // Then update the sha256 sums in web/static/vendor/README.md and tests/web/test_static_assets.py.
 
@@ -11,6 +12,7 @@ import { copyFile, mkdir, readFile, readdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import { compress } from "./compress.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const vendor = resolve(here, "../static/vendor");
@@ -52,6 +54,9 @@ await copyFile(join(modules, "mermaid", "LICENSE"), join(vendor, "mermaid", "LIC
 
 const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0]].bytes;
 console.log(`studio-editor.js: ${bytes} bytes; mermaid.min.js copied`);
+
+// Each large script precompressed beside it (.br, .gz), sent to browsers that accept that encoding.
+await compress();
 
 /** LICENSES.txt: every package with a file in the bundle, by name, with its licence text. */
 async function licences(metafile) {

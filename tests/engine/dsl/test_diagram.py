@@ -25,7 +25,15 @@ import pytest
 
 from engine.common.words import word
 from engine.dsl.compiler import load_bundle
-from engine.dsl.diagram import LEAVES_JOINED, MAX_GUARD, MAX_LABEL, MAX_WORDS, escaped, workflow_diagram
+from engine.dsl.diagram import (
+    LEAVES_JOINED,
+    MAX_GUARD,
+    MAX_LABEL,
+    MAX_WORDS,
+    escaped,
+    state_labels,
+    workflow_diagram,
+)
 from engine.dsl.loader import load_yaml
 from engine.store.tables import STATE_JOIN
 
@@ -465,6 +473,47 @@ def test_an_overlay_draws_what_it_adds_and_replaces_beside_the_base_states_it_na
     assert len(diagram.edges) == len(tree.get("replace", {}).get("transitions", [])) + len(
         tree.get("add", {}).get("transitions", [])
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "routed", "paid"),
+    [("zh", "已分仓（基础流程）", "已支付（基础流程）"), ("en", "Routed (base)", "Paid (base)")],
+)
+def test_an_overlay_draws_the_base_states_it_names_by_their_labels_in_the_base(
+    lang: str, routed: str, paid: str
+) -> None:
+    overlay = tree_of((ROOT / "workflows" / "retail" / "flash-sale.yaml").read_text(encoding="utf-8"))
+    base = state_labels(tree_of((ROOT / "workflows" / "retail" / "order.yaml").read_text(encoding="utf-8")))
+    diagram = read_diagram(workflow_diagram(overlay, labels=lang, base=base) or "")
+    shown = {diagram.states[sid].label for sid, css in diagram.classes.items() if css == "base"}
+    assert {routed, paid} <= shown
+    assert not any(label.split("（")[0].split(" (")[0] in base for label in shown)  # no state by its code
+    # without the base's labels, or drawn by names, the base's states keep their names
+    assert "routed (base)" in {
+        st.label for st in read_diagram(workflow_diagram(overlay, labels="en") or "").states.values()
+    }
+    assert "routed (base)" in {
+        st.label for st in read_diagram(workflow_diagram(overlay, base=base) or "").states.values()
+    }
+
+
+def test_state_labels_reads_states_regions_and_what_an_overlay_replaces_and_adds() -> None:
+    tree = {
+        "states": {
+            "a": {"label": {"zh": "甲", "en": "A"}},
+            "p": {"parallel": {"r": {"states": {"x": {"label": {"zh": "叉", "en": "X"}}}}}},
+        },
+        "replace": {"states": {"a": {"label": {"zh": "甲二", "en": "A2"}}}},
+        "add": {"states": {"b": {"label": {"en": "B"}}, "c": "not a mapping"}},
+    }
+    assert state_labels(tree) == {
+        "a": {"zh": "甲二", "en": "A2"},
+        "p": {},
+        "p.r.x": {"zh": "叉", "en": "X"},
+        "b": {"en": "B"},
+        "c": {},
+    }
+    assert state_labels("not a tree") == {}
 
 
 # --- names and labels that try to be syntax ---------------------------------------------------------------

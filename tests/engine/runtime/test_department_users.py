@@ -21,7 +21,7 @@ from engine.runtime.department_users import (
     UserField,
     UserRefused,
 )
-from engine.runtime.studio import StudioAction
+from engine.runtime.studio_record import StudioAction
 from engine.store import Store
 from engine.store.studio import studio_events_of
 from engine.store.users import add_user, find_user, session_user, start_session

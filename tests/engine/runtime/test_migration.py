@@ -5,13 +5,18 @@ refused per order."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.dsl.loader import drafts_over_files
 from engine.errors import EngineError
-from engine.runtime import BlockedCode, Engine
+from engine.plugins import PluginRegistry
+from engine.runtime import Actor, BlockedCode, Engine
 from engine.runtime.results import MigrationPlan
 from engine.store import Store, Tx
 from engine.store.studio import record_event, studio_events_of
@@ -338,3 +343,76 @@ def test_a_dry_run_only_reads(engine: Engine, store: Store) -> None:
         )  # fmt: skip
         plan = engine.migrate("retail-order", 2, dry_run=True, actor=ADMIN)
     assert [m["order_id"] for m in plan.moves] == [waiting]
+
+
+# The shipped retail order, with the built-in plugins: routing on real (empty) stock rows.
+ROOT = Path(__file__).resolve().parents[3]
+RETAIL = ROOT / "workflows" / "retail" / "order.yaml"
+RETAIL_FORM = ROOT / "forms" / "retail" / "order.json"
+REGISTRY = PluginRegistry.from_entry_points()
+RETAIL_CLERK = Actor("li.na", frozenset({"clerk"}), frozenset({"retail"}))
+RETAIL_ORDER = {
+    "customer": {"name": "王芳", "mobile": "13912345678"},
+    "address": {"province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路478号"},
+    "lines": [{"sku": "NB-PRO-14", "name": "笔记本电脑", "qty": 1, "unit_price": 5999, "amount": 5999}],
+    "shipping_fee": 0,
+    "discount": 0,
+    "total": 5999,
+}
+
+
+def _retail(engine: Engine, drafts: dict[Path, str] | None = None) -> int:
+    """Publish the shipped retail order (with ``drafts`` in place of its files); its version."""
+    with drafts_over_files(drafts or {}):
+        loaded = load_bundle(
+            RETAIL, ROOT, action_names=REGISTRY.action_names, action_writes=REGISTRY.action_writes
+        )
+    return engine.publish(loaded).version
+
+
+def _out_of_stock(store: Store) -> tuple[Engine, int]:
+    """retail-order v1 and an order routing found no stock for: its warehouse and carrier are null."""
+    engine = Engine(store, REGISTRY, FrozenClock())
+    _retail(engine)
+    order = engine.create_order(RETAIL_CLERK, "retail", "retail-order", "web", RETAIL_ORDER)
+    assert (order.state, order.data["warehouse"], order.data["carrier"]) == ("out_of_stock", None, None)
+    return engine, order.id
+
+
+def test_an_order_routing_found_no_stock_for_moves_its_warehouse_and_carrier_not_asked_for_yet(
+    store: Store,
+) -> None:
+    engine, order_id = _out_of_stock(store)
+    text = RETAIL.read_text(encoding="utf-8")
+    assert (
+        _retail(
+            engine,
+            {
+                RETAIL: text.replace(
+                    "label: {zh: 缺货待处理, en: Out of stock}", "label: {zh: 缺货, en: Short}"
+                )
+            },
+        )
+        == 2
+    )
+    plan = engine.migrate("retail-order", 2, {}, dry_run=False, actor=ADMIN)
+    assert plan.blocked == [] and [m["order_id"] for m in plan.moves] == [order_id]
+    moved = engine.get_order(order_id, RETAIL_CLERK)
+    assert (moved.version, moved.state, moved.data["warehouse"]) == (2, "out_of_stock", None)
+
+
+def test_a_field_the_new_data_form_asks_for_is_named_by_its_label_with_what_to_do(store: Store) -> None:
+    engine, order_id = _out_of_stock(store)
+    form = json.loads(RETAIL_FORM.read_text(encoding="utf-8"))
+    form["required"].append("invoice_title")
+    assert _retail(engine, {RETAIL_FORM: json.dumps(form, ensure_ascii=False)}) == 2
+    [blocked] = engine.migrate("retail-order", 2, {}, dry_run=True, actor=ADMIN).blocked
+    assert (blocked["order_id"], blocked["code"]) == (order_id, BlockedCode.DATA_INVALID)
+    assert "$" not in blocked["en"] + blocked["zh"]  # fields by their labels, not their JSON paths
+    assert blocked["en"] == (
+        "v2's data form refuses this order's data: Enter the invoice title. Correct it with a step of v1 "
+        "whose form has these fields, let the order finish on v1, or publish a version whose data form "
+        "takes it"
+    )
+    assert blocked["zh"].startswith("v2 的数据表单不接受此订单的数据：请填写发票抬头。请在 v1 中")
+    assert "warehouse" not in blocked["en"] and "发货仓" not in blocked["zh"]

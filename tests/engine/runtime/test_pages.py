@@ -15,7 +15,7 @@ from engine.runtime import Engine, StepPage
 from engine.store import Store
 from engine.store.reports import state_counts
 from engine.store.tables import audit_events
-from tests.engine.runtime.conftest import CLERK, OUTSIDER
+from tests.engine.runtime.conftest import CLERK, OUTSIDER, bundle
 
 ORDER = {"customer": "张三", "total": 120}
 PAYMENT = {"amount": 120, "method": "card"}
@@ -111,6 +111,21 @@ def test_home_counts_what_the_store_counts_with_the_channels_of_new_orders(
     assert retail.label("paid", "zh") == "已支付" and retail.title.get("en") == "Retail order"
     assert retail.channels == ("web",)
     assert "retail-order" not in {row.workflow for row in engine.home(OUTSIDER)}
+
+
+def test_home_labels_a_state_the_newest_version_lacks_as_the_version_its_orders_run_on(
+    engine: Engine,
+) -> None:
+    engine.publish(bundle("versions/retail-order-renamed"))  # v2: pending_payment is awaiting_payment
+    waiting = engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    assert (waiting.version, waiting.state) == (2, "awaiting_payment")
+    assert engine.publish(bundle("retail-order")).version == 3  # v1 again: a rollback
+    engine.create_order(CLERK, "retail", "retail-order", "web", ORDER)
+    retail = next(row for row in engine.home(CLERK) if row.workflow == "retail-order")
+    assert (retail.version, dict(retail.by_state)) == (3, {"awaiting_payment": 1, "pending_payment": 1})
+    assert retail.label("awaiting_payment", "en") == "Awaiting payment"
+    assert retail.label("awaiting_payment", "zh") == "待支付"
+    assert retail.label("pending_payment", "en") == "Pending payment"
 
 
 def test_a_list_of_orders_comes_with_each_orders_version_and_the_filtered_workflow(engine: Engine) -> None:

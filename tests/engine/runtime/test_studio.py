@@ -186,3 +186,16 @@ def test_four_eyes_and_rollback(studio: Studio, store: Store) -> None:
     assert not view.changed
     with pytest.raises(PublishRefused):
         studio.rollback("wholesale", "retail-order", 1, "", MA)  # not that department's workflow
+
+
+def test_the_diagram_of_an_overlay_labels_its_base_states_as_the_base_is_published(studio: Studio) -> None:
+    flash = (ROOT / "workflows" / "retail" / "flash-sale.yaml").read_text(encoding="utf-8")
+    zh = studio.diagram("retail", flash, "zh") or ""
+    assert "已分仓（基础流程）" in zh and "routed（基础流程）" not in zh
+    assert "Routed (base)" in (studio.diagram("retail", flash, "en") or "")
+    # a label the base's published text changes is the one drawn
+    order = studio.published_text(WORKFLOW).replace("{zh: 已分仓, en: Routed}", "{zh: 已分好仓, en: Routed}")
+    draft = studio.save("retail", WORKFLOW, order, 0, MA)
+    assert not isinstance(draft, SaveConflict)
+    studio.publish("retail", WORKFLOW, draft.revision, "", MA)
+    assert "已分好仓（基础流程）" in (studio.diagram("retail", flash, "zh") or "")
