@@ -9,6 +9,7 @@ at once, with its line and column.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Collection, Mapping
 from importlib.metadata import entry_points
@@ -20,7 +21,7 @@ from jsonschema.exceptions import SchemaError
 
 from engine.common.json_path import child_path
 from engine.common.text import Text
-from engine.dsl.loader import definition_exists, load_file
+from engine.dsl.loader import definition_exists, load_file, read_definition
 from engine.dsl.overlay import Located
 from engine.dsl.schema_words import json_path, translate
 from engine.dsl.spec import ORDER_FIELDS
@@ -129,14 +130,45 @@ def _ui_validator() -> Draft202012Validator:
     return Draft202012Validator(ui_schema())
 
 
+@functools.cache
 def option_source_names() -> frozenset[str]:
-    """The option sources registered under ``orderloom.option_sources`` (names only, nothing loaded)."""
+    """The option sources registered under ``orderloom.option_sources`` (names only, nothing loaded);
+    read once, as the installed packages do not change while the process runs."""
     return frozenset(ep.name for ep in entry_points(group=OPTION_SOURCES_GROUP))
 
 
 def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None = None) -> list[Problem]:
     """A form's UI file (``<name>.ui.json``): its shape (``engine/schema/ui.schema.json``), then what it
-    names in the data schema beside it (``<name>.json``), every problem at once (``engine.forms.ui``)."""
+    names in the data schema beside it (``<name>.json``), every problem at once (``engine.forms.ui``).
+
+    What the same two texts were found to have is kept (checking a draft as it is typed checks every UI
+    file its workflow names, each time)."""
+    sources = option_source_names() if option_sources is None else frozenset(option_sources)
+    data_path = _data_path(path)
+    try:
+        ui = _digest(read_definition(path))
+        data = _digest(read_definition(data_path)) if definition_exists(data_path) else ""
+    except (OSError, ValueError):  # said as the problem it is, by the check itself
+        return _check_ui_file(path, shown, sources)
+    return list(_ui_checked(path, shown, sources, ui, data))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _data_path(ui_path: Path) -> Path:
+    return ui_path.with_name(ui_path.name[: -len(UI_SUFFIX)] + ".json")
+
+
+@functools.lru_cache(maxsize=256)
+def _ui_checked(path: Path, shown: str, sources: frozenset[str], ui: str, data: str) -> tuple[Problem, ...]:
+    """The problems of the UI file whose text has digest ``ui``, beside the data schema of digest
+    ``data``: the same whenever the two texts are."""
+    return tuple(_check_ui_file(path, shown, sources))
+
+
+def _check_ui_file(path: Path, shown: str, sources: Collection[str]) -> list[Problem]:
     tree, marks, problems = load_file(path, shown, "json")
     if tree is None:
         return problems
@@ -144,7 +176,7 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
     if not isinstance(tree, dict):
         words = Text("界面文件必须是一个 JSON 对象", "a UI file must be a JSON object")
         return [*problems, Problem(words, shown, 1, 1, "$", None, "ui-schema")]
-    data_path = path.with_name(path.name[: -len(UI_SUFFIX)] + ".json")
+    data_path = _data_path(path)
     data_shown = shown[: -len(UI_SUFFIX)] + ".json"
     if not definition_exists(data_path):
         return [
@@ -178,7 +210,6 @@ def check_ui_file(path: Path, shown: str, option_sources: Collection[str] | None
             f"its data schema {data_shown!r} is not valid: {detail.en}",
         )
         return [Problem(message, shown, 1, 1, "$", None, "bad-form")]
-    sources = option_source_names() if option_sources is None else option_sources
     for finding in check_ui(tree, schema, sources):
         if finding.key:
             line, column = marks.key_at(finding.json_path)
