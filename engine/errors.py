@@ -217,8 +217,41 @@ def problem_kind(code: str) -> ProblemKind:
     return PROBLEM_KINDS.get(code, ProblemKind.LOGIC)
 
 
+class Worded:
+    """What is wrong, said in Chinese and English (``words``), how to put it right (``hint_words``) and
+    the name most likely meant (``suggestion``), read in either language: a :class:`Problem` and what
+    the checks find before it is one."""
+
+    words: Text
+    hint_words: Text | None
+    suggestion: str | None
+
+    @property
+    def text(self) -> str:
+        """What is wrong, in English (without the suggestion)."""
+        return self.words.en
+
+    @property
+    def hint(self) -> str | None:
+        """How to put it right, in English."""
+        return None if self.hint_words is None else self.hint_words.en
+
+    @property
+    def message(self) -> str:
+        """The English text with its suggestion, as ``orderloom validate`` prints it."""
+        return self.message_in("en")
+
+    def message_in(self, lang: str) -> str:
+        """The text with its suggestion in ``lang`` (``zh…`` for Chinese, else English)."""
+        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
+
+    def hint_in(self, lang: str) -> str | None:
+        """The hint in ``lang``, or ``None`` without one."""
+        return None if self.hint_words is None else self.hint_words.get(lang)
+
+
 @dataclass(frozen=True)
-class Problem:
+class Problem(Worded):
     """One problem found in a definition file, reported as data (never raised one at a time).
 
     ``words`` says what is wrong in Chinese and English, and ``hint_words`` how to put it right;
@@ -245,29 +278,6 @@ class Problem:
     def kind(self) -> ProblemKind:
         """The sort of problem the code names."""
         return problem_kind(self.code)
-
-    @property
-    def text(self) -> str:
-        """What is wrong, in English (without the suggestion)."""
-        return self.words.en
-
-    @property
-    def hint(self) -> str | None:
-        """How to put it right, in English."""
-        return None if self.hint_words is None else self.hint_words.en
-
-    @property
-    def message(self) -> str:
-        """The English text with its suggestion, as ``orderloom validate`` prints it."""
-        return self.message_in("en")
-
-    def message_in(self, lang: str) -> str:
-        """The text with its suggestion in ``lang`` (``zh…`` for Chinese, else English)."""
-        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
-
-    def hint_in(self, lang: str) -> str | None:
-        """The hint in ``lang``, or ``None`` without one."""
-        return None if self.hint_words is None else self.hint_words.get(lang)
 
     def format(self, lang: str = "en") -> str:
         """``path:line:col: error: message [at $.json.path] (hint)`` as editors and CI read it."""

@@ -36,6 +36,17 @@ def untranslated(problem: Problem) -> str | None:
     return None
 
 
+def assert_bilingual(problem: Problem) -> None:
+    """The problem says what is wrong, and how to put it right when it says so, in Chinese too (and
+    not the English again)."""
+    assert _CHINESE.search(problem.message_in("zh")), problem
+    assert problem.words.zh != problem.words.en, problem
+    if problem.hint_words is not None:
+        hint = problem.hint_in("zh")
+        assert hint is not None and _CHINESE.search(hint), problem
+        assert problem.hint_words.zh != problem.hint_words.en, problem
+
+
 def _builder() -> str | None:
     """file:line of the engine code that built the problem being made, or None when not the engine's."""
     frame = sys._getframe(2)
@@ -63,8 +74,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a worker of pytest-xdist: its controller reports for all of them
+        workeroutput["unworded"] = dict(unworded)
+        return
     if unworded and session.exitstatus == 0:
         session.exitstatus = 1
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller, as each worker ends: what that worker found."""
+    unworded.update(getattr(node, "workeroutput", {}).get("unworded", {}))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

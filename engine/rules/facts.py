@@ -38,10 +38,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.common.json_path import child_path
-from engine.common.suggest import did_you_mean, near_miss, suggestion_text
+from engine.common.suggest import did_you_mean, near_miss
 from engine.common.text import Text
 from engine.common.words import words_of
-from engine.errors import Severity
+from engine.errors import Severity, Worded
 from engine.rules.expr import _constant_key  # an index node's int or str constant, the checker's own reading
 from engine.rules.expr import check as check_expression
 from engine.rules.tables import CellError, parse_cell
@@ -101,7 +101,7 @@ _NO_SOURCE = Text("", "")  # what says which values a field takes, when nothing 
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(Worded):
     """One problem in one condition; ``column`` is 1-based within the condition's text as written.
 
     ``words`` says what is wrong in Chinese and English and ``hint_words`` how to put it right, as a
@@ -114,29 +114,6 @@ class Finding:
     code: str
     severity: Severity = Severity.ERROR
     suggestion: str | None = None
-
-    @property
-    def text(self) -> str:
-        """What is wrong, in English (without the suggestion)."""
-        return self.words.en
-
-    @property
-    def hint(self) -> str | None:
-        """How to put it right, in English."""
-        return None if self.hint_words is None else self.hint_words.en
-
-    @property
-    def message(self) -> str:
-        """The English text with its suggestion."""
-        return self.message_in("en")
-
-    def message_in(self, lang: str) -> str:
-        """The text with its suggestion in ``lang`` (``zh…`` for Chinese, else English)."""
-        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
-
-    def hint_in(self, lang: str) -> str | None:
-        """The hint in ``lang``, or ``None`` without one."""
-        return None if self.hint_words is None else self.hint_words.get(lang)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ from engine.errors import Problem, Refusal, RefusalCode, Severity, TransitionRej
 from engine.rules.durable import build_matcher
 from engine.rules.expr import check as check_expression
 from engine.rules.matching import Condition, Matcher
-from engine.rules.ruleset import HOLD, Decision, RuleKind
+from engine.rules.ruleset import HOLD, Decision, FileProblems, RuleKind
 
 __all__ = [
     "AGGREGATIONS",
@@ -648,35 +648,6 @@ def compile(doc: Mapping[str, Any], file: str, version: str) -> CompiledTable:
 # Checks the schema cannot make
 
 
-@dataclass
-class _Problems:
-    """The problems of one table, gathered as the check goes, each worded in Chinese and English."""
-
-    file: str
-    found: list[Problem] = field(default_factory=list)
-
-    def __call__(
-        self,
-        words: Text,
-        json_path: str,
-        hint: Text | None,
-        code: str,
-        severity: Severity = Severity.ERROR,
-        suggestion: str | None = None,
-    ) -> None:
-        self.found.append(
-            Problem(
-                words,
-                self.file,
-                json_path=json_path,
-                hint_words=hint,
-                code=code,
-                severity=severity,
-                suggestion=suggestion,
-            )
-        )
-
-
 # A row as the checks of the whole table read it: its index, name, label, cells and ``when``.
 _Row = tuple[int, str, Text, dict[str, Cell], str | None]
 
@@ -699,7 +670,7 @@ def _row_label(name: str, index: int, named: bool) -> Text:
 
 def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     """The problems of a decision table beyond its JSON Schema. Never raises."""
-    problem = _Problems(file)
+    problem = FileProblems(file)
 
     for key in _FOREIGN_KEYS:
         if key in doc:
@@ -1047,7 +1018,7 @@ def check(doc: Mapping[str, Any], file: str) -> list[Problem]:
     return problem.found
 
 
-def _unreachable(rows: list[_Row], problem: _Problems) -> None:
+def _unreachable(rows: list[_Row], problem: FileProblems) -> None:
     for later, (index, _name, row, cells, when) in enumerate(rows):
         for earlier_index, _earlier_name, earlier, earlier_cells, earlier_when in rows[:later]:
             if earlier_when is not None and earlier_when != when:
@@ -1071,7 +1042,7 @@ def _unreachable(rows: list[_Row], problem: _Problems) -> None:
                 break
 
 
-def _overlapping(rows: list[_Row], problem: _Problems) -> None:
+def _overlapping(rows: list[_Row], problem: FileProblems) -> None:
     for later, (index, name, row, cells, when) in enumerate(rows):
         for _earlier_index, earlier_name, earlier, earlier_cells, earlier_when in rows[:later]:
             if earlier_when != when:

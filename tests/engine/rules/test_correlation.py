@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.dsl.loader import load_yaml
-from engine.errors import DefinitionError, EngineError, Problem
+from engine.errors import DefinitionError, EngineError
 from engine.rules.correlation import (
     CorrelationRuleset,
     Correlator,
@@ -26,6 +25,7 @@ from engine.rules.correlation import (
 )
 from engine.rules.kinds import check_ruleset, compile_ruleset
 from engine.runtime.correlation_feed import load_correlation_rulesets
+from tests.problem_words import assert_bilingual
 
 REPO = Path(__file__).resolve().parents[3]
 START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -292,19 +292,6 @@ def test_a_fact_id_whose_hash_is_live_is_not_used(correlator: Correlator) -> Non
     assert correlator.live_facts == 2
     [match] = correlator.feed(failure("A", START + timedelta(minutes=2)))
     assert len(match.events) == 3
-
-
-CHINESE = re.compile("[\u4e00-\u9fff]")
-
-
-def assert_bilingual(problem: Problem) -> None:
-    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
-    assert CHINESE.search(problem.message_in("zh")), problem
-    assert problem.words.zh != problem.words.en, problem
-    if problem.hint_words is not None:
-        hint = problem.hint_in("zh")
-        assert hint is not None and CHINESE.search(hint), problem
-        assert problem.hint_words.zh != problem.hint_words.en, problem
 
 
 def test_the_problems_of_a_correlation_file_are_said_in_chinese_with_the_english_unchanged() -> None:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine.dsl.loader import load_yaml
-from engine.errors import DefinitionError, Problem
+from engine.errors import DefinitionError
 from engine.rules import correlation, routing, ruleset, tables
 from engine.rules.kinds import EVALUATED_KINDS, KINDS, check_ruleset, compile_ruleset, rule_kind
 from engine.rules.ruleset import SCHEMA_PATH
+from tests.problem_words import assert_bilingual
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -80,19 +80,6 @@ def test_a_kind_names_its_lists_of_named_entries_and_refuses_a_name_twice(path: 
         twice[key].append(copy.deepcopy(twice[key][0]))
         found = {p.json_path for p in check_ruleset(twice, str(path)) if p.code.startswith("duplicate-")}
         assert found == {f"$.{key}[{len(doc[key])}].name"}
-
-
-CHINESE = re.compile("[\u4e00-\u9fff]")
-
-
-def assert_bilingual(problem: Problem) -> None:
-    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
-    assert CHINESE.search(problem.message_in("zh")), problem
-    assert problem.words.zh != problem.words.en, problem
-    if problem.hint_words is not None:
-        hint = problem.hint_in("zh")
-        assert hint is not None and CHINESE.search(hint), problem
-        assert problem.hint_words.zh != problem.hint_words.en, problem
 
 
 def test_the_registrys_problems_are_said_in_chinese_with_the_english_unchanged() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.errors import Problem
 from engine.rules.kinds import check_ruleset, compile_ruleset
+from tests.problem_words import assert_bilingual
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -361,18 +360,7 @@ def test_checks_of_routing_files() -> None:
     assert any(path == "$.carriers[0].when" for path, _message, _severity in problems)
 
 
-CHINESE = re.compile("[\u4e00-\u9fff]")
 ROUTING_CODES = ("foreign-key", "no-weight", "duplicate-candidate", "unserved-distance")
-
-
-def assert_bilingual(problem: Problem) -> None:
-    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
-    assert CHINESE.search(problem.message_in("zh")), problem
-    assert problem.words.zh != problem.words.en, problem
-    if problem.hint_words is not None:
-        hint = problem.hint_in("zh")
-        assert hint is not None and CHINESE.search(hint), problem
-        assert problem.hint_words.zh != problem.hint_words.en, problem
 
 
 def test_the_checks_of_routing_files_are_said_in_chinese_with_the_english_unchanged() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from engine.errors import DefinitionError, Problem
+from engine.errors import DefinitionError
 from engine.rules.kinds import check_ruleset, compile_ruleset
 from engine.rules.ruleset import SCHEMA_PATH, Decision, _json_copy, _jsonable, content_hash
+from tests.problem_words import assert_bilingual
 
 RETAIL_AUDIT: dict[str, Any] = {
     "schema_version": 1,
@@ -370,20 +370,9 @@ def test_the_json_copy_equals_the_walk_and_shares_nothing(value: Any) -> None:
 # Problems in Chinese and English
 # ---------------------------------------------------------------------------------------------------
 
-CHINESE = re.compile("[\u4e00-\u9fff]")
 # The codes this module words itself (an expression's problem is the expression language's, the shape's
 # the schema message's).
 AUDIT_CODES = {"unknown-key", "unknown-outcome", "missing-hold", "duplicate-rule"}
-
-
-def assert_bilingual(problem: Problem) -> None:
-    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
-    assert CHINESE.search(problem.message_in("zh")), problem
-    assert problem.words.zh != problem.words.en, problem
-    if problem.hint_words is not None:
-        hint = problem.hint_in("zh")
-        assert hint is not None and CHINESE.search(hint), problem
-        assert problem.hint_words.zh != problem.hint_words.en, problem
 
 
 def test_the_problems_of_an_audit_file_are_said_in_chinese_with_the_english_unchanged() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from engine.dsl.loader import DEFAULT_MAX_BYTES
 from engine.dsl.validate import validate_file
-from engine.errors import EngineError, Problem
+from engine.errors import EngineError
 from engine.rules.checks import check_rules_file
 from engine.rules.kinds import compile_ruleset
 from engine.rules.ruleset import Decision
@@ -31,6 +30,7 @@ from engine.rules.testing import (
     run_cases,
     show_value,
 )
+from tests.problem_words import assert_bilingual
 
 REPO = Path(__file__).resolve().parents[3]
 SHIPPED = [
@@ -486,19 +486,8 @@ def test_data_that_is_no_cases_input_is_refused_with_every_problem_at_its_line()
 
 # --- in Chinese and English ------------------------------------------------------------------------
 
-CHINESE = re.compile("[\u4e00-\u9fff]")
 # What the YAML loader finds is worded by the loader; the rest by the cases reader.
 LOADER_CODES = ("yaml-syntax", "duplicate-key")
-
-
-def assert_bilingual(problem: Problem) -> None:
-    """The problem says what is wrong, and how to put it right when it says so, in Chinese too."""
-    assert CHINESE.search(problem.message_in("zh")), problem
-    assert problem.words.zh != problem.words.en, problem
-    if problem.hint_words is not None:
-        hint = problem.hint_in("zh")
-        assert hint is not None and CHINESE.search(hint), problem
-        assert problem.hint_words.zh != problem.hint_words.en, problem
 
 
 @pytest.mark.parametrize(("text", "expected"), BAD)
