@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/forms.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/diagram.py
+	$(BIN)/python bench/studio.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
