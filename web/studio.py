@@ -78,10 +78,12 @@ def index() -> Any:
 
 @studio.get("/<department>/")
 def department(department: str) -> Any:
-    found, _ = administered(department)
+    found, actor = administered(department)
     before, after = query_number("before", MAX_ID), query_number("after", MAX_ID)
     overview = found.overview(department, before=before, after=None if before is not None else after)
-    return render_template("studio/department.html", overview=overview, when=local_time)
+    return render_template(
+        "studio/department.html", overview=overview, when=local_time, may_turn_off=actor.scope is None
+    )
 
 
 def _refused_page(template: str, refused: PublishRefused, **shown: Any) -> Any:
@@ -95,7 +97,8 @@ def four_eyes(department: str) -> Any:
     try:
         found.set_four_eyes(department, request.form.get("on") == "1", actor)
     except PublishRefused as refused:
-        return _refused_page("studio/department.html", refused, overview=found.overview(department))
+        overview = found.overview(department)
+        return _refused_page("studio/department.html", refused, overview=overview, may_turn_off=False)
     return redirect(url_for("studio.department", department=department))
 
 

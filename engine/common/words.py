@@ -178,6 +178,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.four_eyes.off": Text("未开启", "Off"),
         "studio.four_eyes.turn_on": Text("开启四眼原则", "Turn four eyes on"),
         "studio.four_eyes.turn_off": Text("关闭四眼原则", "Turn four eyes off"),
+        "studio.four_eyes.who_turns_off": Text(
+            "只有所有部门的管理员（系统管理员）才能关闭四眼原则。",
+            "Only an admin of every department can turn four eyes off.",
+        ),
         "studio.events": Text("操作记录", "Record"),
         "studio.events.pages": Text("操作记录的分页", "Pages of the record"),
         "studio.events.newest": Text("« 最新", "« Newest"),

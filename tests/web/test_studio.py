@@ -376,6 +376,8 @@ def test_with_four_eyes_one_admin_neither_rolls_back_nor_turns_it_off(app: Flask
     assert app.extensions["orderloom"].studio.four_eyes("retail")
     record = c.get("/studio/retail/").get_data(as_text=True)
     assert "更改四眼原则：开启" in record
+    # The page offers her no button that would refuse her: it says who turns it off.
+    assert 'id="four-eyes-toggle"' not in record and 'id="four-eyes-who"' in record
     assert c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 9}).status_code == 404
     title = re.search(
         r"<title>(.*?)</title>", c.get("/studio/retail/workflows/retail-order").get_data(as_text=True), re.S
