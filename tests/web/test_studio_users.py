@@ -280,7 +280,10 @@ def test_a_reset_password_ends_every_session_and_follows_the_rules(app: Flask) -
 
 def test_an_admin_can_neither_deactivate_nor_demote_themselves(app: Flask) -> None:
     c = client(app, "ma.li")
-    assert 'id="self-note"' in html(c.get(f"{USERS}/ma.li"))
+    own = html(c.get(f"{USERS}/ma.li"))
+    assert 'id="self-note"' in own
+    assert 'id="user-active-toggle"' not in own  # no button that would only refuse her
+    assert 'id="user-active-toggle"' in html(c.get(f"{USERS}/li.na"))
     refused = c.post(f"{USERS}/ma.li/active", data={"active": "0"})
     assert refused.status_code == 409
     assert "you cannot deactivate yourself: ask another admin" in html(refused)
