@@ -81,6 +81,7 @@ class ReplayedOrder:
     state: str  # where it is now
     old: Verdict  # its own version's rule set
     new: Verdict  # the draft's
+    state_label: Text | None = None  # where it is now, as its version labels the state
 
 
 class ReplayStatus(StrEnum):
@@ -188,7 +189,8 @@ def _replay_file(
         before, after = _verdict(old, spec_of(order.version), path), _verdict(new, draft_spec, path)
         if decisions_differ(old, new) or before.state != after.state:
             state = str(order.env["order"]["state"])
-            changes.append(ReplayedOrder(order.id, workflow, order.version, state, before, after))
+            label = next((s.label for s in spec_of(order.version).states if s.name == state), None)
+            changes.append(ReplayedOrder(order.id, workflow, order.version, state, before, after, label))
     return FileReplay(
         workflow,
         path,
