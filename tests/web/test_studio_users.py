@@ -146,7 +146,9 @@ def test_an_admin_adds_a_user_who_logs_in_with_the_roles_chosen(app: Flask) -> N
     assert can_log_in(app, "zhao.lei", "zhao-lei-password")
     home = html(client(app, "zhao.lei").get("/"))
     assert "赵雷" in home
-    assert "ma.li" in record(app) and "added the user: clerk, reviewer" in record(app)
+    assert "ma.li" in record(app) and "added the user: Clerk, Reviewer" in record(app)
+    in_chinese = html(client(app, "he.tao").get("/studio/retail/?lang=zh"))
+    assert "添加用户: 订单专员、审核员" in in_chinese  # roles by their names, not their codes
 
 
 @pytest.mark.parametrize(
@@ -251,7 +253,7 @@ def test_roles_change_here_and_the_roles_of_other_departments_are_kept(app: Flas
     row = find_user(app.extensions["orderloom"].store, "sun.yu")
     assert row is not None and row.roles == ("reviewer", "sales", "warehouse")
     shown = record(app)
-    assert "changed the roles · added: reviewer, warehouse · removed: clerk" in shown
+    assert "changed the roles · added: Reviewer, Warehouse · removed: Clerk" in shown
 
     refused = c.post(f"{USERS}/sun.yu/roles", data={"roles": ["director"]})
     assert refused.status_code == 422
@@ -361,7 +363,7 @@ def test_in_a_browser_an_admin_adds_a_user_after_fixing_the_form(
     page.click("#add-user button[type=submit]")
     expect(page.locator("#users-done")).to_have_text("User zhao.lei added.")
     expect(page.locator('tr[data-user="zhao.lei"] .status')).to_have_text("Active")
-    expect(page.locator("#studio-events")).to_contain_text("added the user: clerk")
+    expect(page.locator("#studio-events")).to_contain_text("added the user: Clerk")
     screenshot("added")
 
     page.click('tr[data-user="zhao.lei"] a')
