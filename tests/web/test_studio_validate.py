@@ -43,16 +43,24 @@ def take_fix(text: str, problem: dict[str, object]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("kind", "path", "right", "wrong"),
+    ("kind", "path", "right", "wrong", "misspelt"),
     [
-        ("form", "forms/retail/payment.json", '"format": "money"', '"format": "mony"'),
-        ("workflow", "workflows/retail/order.yaml", "dest: paid", "dest: piad"),
-        ("workflow", "workflows/retail/order.yaml", "dest: paid", 'dest: "piad"'),
-        ("workflow", "workflows/retail/order.yaml", "dest: paid", "dest: 'piad'"),
+        ("form", "forms/retail/payment.json", '"format": "money"', '"format": "mony"', "mony"),
+        ("form", "forms/retail/payment.json", '"required": [', '"requird": [', "requird"),  # a key
+        (
+            "form",
+            "forms/retail/payment.json",
+            '"title": "Payment method"',
+            '"titel": "Payment method"',
+            "titel",
+        ),
+        ("workflow", "workflows/retail/order.yaml", "dest: paid", "dest: piad", "piad"),
+        ("workflow", "workflows/retail/order.yaml", "dest: paid", 'dest: "piad"', "piad"),
+        ("workflow", "workflows/retail/order.yaml", "dest: paid", "dest: 'piad'", "piad"),
     ],
 )
 def test_taking_the_suggestion_leaves_no_problem(
-    app: Flask, kind: str, path: str, right: str, wrong: str
+    app: Flask, kind: str, path: str, right: str, wrong: str, misspelt: str
 ) -> None:
     c = log_in(app.test_client(), "ma.li", "ma-li-password")
     original = (REPO_ROOT / path).read_text(encoding="utf-8")
@@ -62,7 +70,6 @@ def test_taking_the_suggestion_leaves_no_problem(
     assert problem["suggestion"] is not None
     fixed = take_fix(text, problem)
     assert validate(c, kind, path, fixed) == []
-    misspelt = wrong.split(": ")[1].strip("'\"")
     assert fixed == original.replace(
         right, wrong.replace(misspelt, str(problem["suggestion"])), 1
     )  # quotes kept
