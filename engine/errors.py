@@ -62,7 +62,7 @@ def _schema_message_zh(error: Any, en: str) -> str:
     keyword = error.validator
     instance = error.instance
     value = error.validator_value
-    shown = brief(instance, lang="zh")
+    shown = _listed_zh(instance) if isinstance(instance, list) else brief(instance, lang="zh")
     message = str(error.message)
     if keyword == "required":
         names = [n for n in value if isinstance(instance, dict) and n not in instance]
@@ -73,9 +73,10 @@ def _schema_message_zh(error: Any, en: str) -> str:
         words = "或".join(_TYPE_WORDS_ZH.get(str(t), str(t)) for t in wanted)
         return f"{shown} 的类型不对：应为{words}"
     if keyword == "enum":
-        return f"{shown} 不在可选的值 {value!r} 之中"
+        choices = _quoted_zh(value) if isinstance(value, list) else brief(value, lang="zh")
+        return f"{shown} 不在可选的值 {choices} 之中"
     if keyword == "const":
-        return f"此处的值应为 {value!r}"
+        return f"此处的值应为 {_listed_zh(value) if isinstance(value, list) else brief(value, lang='zh')}"
     if keyword == "minimum":
         return f"{shown} 小于最小值 {value!r}"
     if keyword == "maximum":
@@ -144,6 +145,22 @@ def _quoted(names: Iterable[Any]) -> str:
     return "、".join(repr(name) for name in names)
 
 
+# How many items of a list a Chinese message names before it says how many more there are.
+_LISTED_ZH = 8
+
+
+def _quoted_zh(values: list[Any]) -> str:
+    """Values as a Chinese reader reads a list: ``'a'、'b'、'c'``, each shortened, the first eight then
+    how many in all."""
+    named = "、".join(brief(v, lang="zh") for v in values[:_LISTED_ZH])
+    return named if len(values) <= _LISTED_ZH else f"{named} 等 {len(values)} 项"
+
+
+def _listed_zh(values: list[Any]) -> str:
+    """A list value in a Chinese message: ``列表（1、1）``, ``空列表``."""
+    return f"列表（{_quoted_zh(values)}）" if values else "空列表"
+
+
 # The words of the JSON types as the definition checks name them, in Chinese.
 _TYPE_WORDS_ZH = {name: text.zh for name, text in words_of("definition.type").items()}
 
@@ -182,7 +199,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("schema", "missing-key", "unknown-key", "wrong-type", "bad-value", "empty", "schema-name"),
         *("form", "form-schema", "ui-schema", "rules", "correlation", "cases", "unsupported-kind"),
         *("unsupported-rules-kind", "foreign-key", "not-a-number", "bad-cell", "bad-outcome"),
-        *("widget-type", "unknown-format", "bad-format", "enum-title", "error"),
+        *("widget-type", "unknown-format", "bad-format", "enum-title", "unknown-keyword", "error"),
     ),
     ProblemKind.REFERENCE: (
         *("unknown-state", "unknown-role", "unknown-outcome", "unknown-output", "unknown-action"),
@@ -191,7 +208,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("overlay-unknown-transition", "duplicate-rule", "duplicate-pattern", "duplicate-item"),
         *("duplicate-input", "duplicate-group", "duplicate-case", "duplicate-candidate"),
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
-        *("order-field", "owned-field"),
+        *("order-field", "owned-field", "required-undeclared"),
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),

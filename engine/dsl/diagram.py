@@ -7,8 +7,9 @@ still typing it, so it reads every part whose shape is right and leaves out only
   the workflow gives no label); ``[*] -->`` the initial state, final states ``--> [*]``;
 * a parallel state as a composite state holding one composite per region (named after the region),
   the regions separated by ``--``, each with its own initial and final states;
-* every transition, one arrow per source and destination, labelled with its trigger, the outcomes that
-  pick that destination, a short guard text in ``[ ]``, the timers that fire it from that source
+* every transition, one arrow per source and destination, labelled with its label in the language
+  ``labels`` names (its trigger when ``labels`` is None or the transition has no label), the outcomes
+  that pick that destination, a short guard text in ``[ ]``, the timers that fire it from that source
   (``after 30m``) and whether it is automatic. ``"*"`` is every non-final top-level state, as the
   compiler expands it. A transition without a source or a destination it can read is left out;
 * a state the draft names but does not define is drawn all the same, as a node marked unknown
@@ -107,6 +108,7 @@ class _Arrow:
     source: _Node
     dest: _Node
     trigger: str | None  # None: not written yet
+    shown: str  # what the arrow says: the transition's label in the drawing's language, else its trigger
     outcomes: list[str]
     guard: str | None
     auto: bool
@@ -254,12 +256,21 @@ class _Drawing:
         when = transition.get("when")
         guard = when if isinstance(when, str) else " and ".join(_names(when))
         trigger = _text(transition.get("trigger"))
+        shown = "?" if trigger is None else trigger
+        if trigger is not None and self.show_labels:
+            shown = self._shown(trigger, _mapping(transition.get("label")))
         auto = transition.get("auto") is True
         for from_node in sources:
             for name, outcomes in targets.items():
                 self.arrows.append(
                     _Arrow(
-                        from_node, self.node(name), trigger, outcomes, guard if guard.strip() else None, auto
+                        from_node,
+                        self.node(name),
+                        trigger,
+                        shown,
+                        outcomes,
+                        guard if guard.strip() else None,
+                        auto,
                     )
                 )
 
@@ -272,7 +283,7 @@ class _Drawing:
         return [*node.timers, *inside]
 
     def _arrow_text(self, arrow: _Arrow) -> str:
-        text = "?" if arrow.trigger is None else escaped(arrow.trigger)
+        text = escaped(arrow.shown)
         if arrow.outcomes:
             text += " (" + ", ".join(escaped(outcome) for outcome in arrow.outcomes) + ")"
         if arrow.guard:
@@ -365,8 +376,9 @@ def workflow_diagram(
     """The Mermaid ``stateDiagram-v2`` source of a workflow tree (the module's doc says what it draws),
     or None when ``tree`` is not a mapping.
 
-    ``labels``: ``"zh"`` or ``"en"`` draws the states by their labels in that language and writes the
-    diagram's own words in it; None draws them by their names, with English words. ``counts``: the
+    ``labels``: ``"zh"`` or ``"en"`` draws the states and transitions by their labels in that language
+    and writes the diagram's own words in it; None draws them by their names and triggers, with English
+    words. ``counts``: the
     orders in each state, by state path. ``base``: for an overlay, the labels of its base's states by
     path (:func:`state_labels` of the base's tree, and of what that one extends), which draw the base's
     states it names."""

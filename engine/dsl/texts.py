@@ -155,9 +155,10 @@ _WORD_END = re.compile(r"""[\s,\[\]{}#]|:(?=\s|$)""")
 
 
 def problem_span(text: str, line: int, column: int) -> Span:
-    """The span of the word at ``line``:``column`` (from 1) in ``text``: a quoted string to its closing
-    quote, a plain word to its end. A problem of the whole file (line 0) spans the first line; a
-    position past the end of its line spans one character there."""
+    """The span of the word at ``line``:``column`` (from 1) in ``text``: a plain word to its end, a quoted
+    string (a JSON key or value, a quoted YAML scalar) the text inside its quotes, so that a suggestion
+    put in place of the span keeps the quotes. A problem of the whole file (line 0) spans the first line;
+    a position past the end of its line spans one character there."""
     lines = text.split("\n")
     if line <= 0 or line > len(lines):
         first = lines[0] if lines else ""
@@ -165,9 +166,12 @@ def problem_span(text: str, line: int, column: int) -> Span:
     content = lines[line - 1].rstrip("\r")
     start = min(max(column, 1), len(content) + 1) - 1
     rest = content[start:]
-    if rest[:1] in ("'", '"'):
+    if rest[:1] in ("'", '"') and len(rest) > 1:
         close = rest.find(rest[0], 1)
-        length = close + 1 if close > 0 else len(rest)
+        inside = close - 1 if close > 0 else len(rest) - 1
+        if inside > 0:
+            return Span(line, start + 2, line, start + 2 + inside)
+        length = close + 1 if close > 0 else len(rest)  # an empty string: its quotes
     else:
         found = _WORD_END.search(rest)
         length = found.start() if found else len(rest)

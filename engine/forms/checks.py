@@ -1,6 +1,7 @@
 """Checks of a form's files: its data schema (``<name>.json``) and its UI file (``<name>.ui.json``).
 
-A data schema is JSON Schema 2020-12 whose formats exist and whose ``x-enum-titles`` fit its ``enum``
+A data schema is JSON Schema 2020-12 whose formats exist and whose ``x-enum-titles`` fit its ``enum``,
+with warnings for a key that is no keyword and a ``required`` name a closed object cannot have
 (``engine.forms.formats.schema_findings``); a UI file is checked against ``engine/schema/ui.schema.json``
 and then against the data schema beside it (``engine.forms.ui.check_ui``, docs/forms.md). Every problem
 at once, with its line and column.
@@ -62,7 +63,8 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
         problems.append(Problem(words, shown, line, column, where, None, "form-schema"))
     else:
         for where, finding, code, severity, suggestion in schema_findings(tree):
-            line, column = marks.key_at(where) if code == "enum-title" else marks.at(where)
+            at_key = code in ("enum-title", "unknown-keyword")
+            line, column = marks.key_at(where) if at_key else marks.at(where)
             problems.append(Problem(finding, shown, line, column, where, None, code, severity, suggestion))
         declared = tree.get("properties")
         for name in declared if isinstance(declared, dict) else ():

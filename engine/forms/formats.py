@@ -40,6 +40,7 @@ from engine.errors import Severity
 __all__ = [
     "FORMATS",
     "FORMAT_CHECKER",
+    "KEYWORDS",
     "MONEY_KEYWORD",
     "id_check_digit",
     "is_email",
@@ -194,12 +195,112 @@ def known_formats() -> frozenset[str]:
 SchemaFinding = tuple[str, Text, str, Severity, str | None]
 
 
+# Every keyword of JSON Schema 2020-12 (core, applicator, unevaluated, validation, meta-data, format
+# annotation and content vocabularies). A form's own extensions start with ``x-``.
+KEYWORDS = frozenset(
+    {
+        *("$schema", "$id", "$ref", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary", "$comment"),
+        *("$defs", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas"),
+        *("prefixItems", "items", "contains", "properties", "patternProperties", "additionalProperties"),
+        *("propertyNames", "unevaluatedItems", "unevaluatedProperties", "type", "enum", "const"),
+        *("multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "maxLength"),
+        *("minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains"),
+        *("maxProperties", "minProperties", "required", "dependentRequired", "title", "description"),
+        *("default", "deprecated", "readOnly", "writeOnly", "examples", "format", "contentEncoding"),
+        *("contentMediaType", "contentSchema"),
+    }
+)
+EXTENSION_PREFIX = "x-"
+
+# Where a schema holds schemas: under a name each, as a list, or as one.
+_SCHEMA_MAPS = ("$defs", "properties", "patternProperties", "dependentSchemas")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_ONE = (
+    *("items", "contains", "additionalProperties", "propertyNames", "unevaluatedItems"),
+    *("unevaluatedProperties", "not", "if", "then", "else", "contentSchema"),
+)
+
+
+def _subschemas(node: Mapping[str, Any], path: str) -> list[tuple[Any, str]]:
+    """The schemas ``node`` holds, each with its JSON path."""
+    found: list[tuple[Any, str]] = []
+    for key in _SCHEMA_MAPS:
+        held = node.get(key)
+        if isinstance(held, Mapping):
+            found.extend(
+                (schema, child_path(child_path(path, key), str(name))) for name, schema in held.items()
+            )
+    for key in _SCHEMA_LISTS:
+        held = node.get(key)
+        if isinstance(held, list):
+            found.extend(
+                (schema, child_path(child_path(path, key), index)) for index, schema in enumerate(held)
+            )
+    found.extend((node[key], child_path(path, key)) for key in _SCHEMA_ONE if key in node)
+    return found
+
+
+def keyword_findings(schema: Any) -> list[SchemaFinding]:
+    """Warnings about what a valid JSON Schema accepts but never checks, in every schema it holds: a key
+    that is no JSON Schema 2020-12 keyword nor an ``x-`` extension (``"requird"`` is a name the
+    validator ignores, so the check it meant is off), with the keyword it is nearest to; and a
+    ``required`` name that no ``properties`` declares in an object that allows no other key
+    (``additionalProperties: false``), so that no data can ever pass."""
+    found: list[SchemaFinding] = []
+
+    def walk(node: Any, path: str) -> None:
+        if not isinstance(node, Mapping):
+            return
+        for key in node:
+            name = str(key)
+            if name in KEYWORDS or name.startswith(EXTENSION_PREFIX):
+                continue
+            message = Text(
+                f"{name!r} 不是 JSON Schema 的关键字，校验时会被忽略（自定义的键请以 x- 开头）",
+                f"{name!r} is no JSON Schema keyword and is ignored when checking (an extension starts "
+                "with x-)",
+            )
+            suggestion = near_miss(name, sorted(KEYWORDS))
+            found.append((child_path(path, name), message, "unknown-keyword", Severity.WARNING, suggestion))
+        required = node.get("required")
+        declared = node.get("properties")
+        declared = declared if isinstance(declared, Mapping) else {}
+        patterns = node.get("patternProperties")
+        patterns = [str(p) for p in patterns] if isinstance(patterns, Mapping) else []
+        if node.get("additionalProperties") is False and isinstance(required, list):
+            for index, wanted in enumerate(required):
+                if not isinstance(wanted, str) or wanted in declared:
+                    continue
+                if any(_matches(pattern, wanted) for pattern in patterns):
+                    continue
+                message = Text(
+                    f"必填的 {wanted!r} 不在 properties 中，而此处不允许其他键：任何数据都无法通过",
+                    f"required {wanted!r} is not in properties and no other key is allowed here: no data "
+                    "can ever pass",
+                )
+                suggestion = near_miss(wanted, [str(n) for n in declared])
+                where = child_path(child_path(path, "required"), index)
+                found.append((where, message, "required-undeclared", Severity.WARNING, suggestion))
+        for child, child_where in _subschemas(node, path):
+            walk(child, child_where)
+
+    walk(schema, "$")
+    return found
+
+
+def _matches(pattern: str, name: str) -> bool:
+    try:
+        return re.search(pattern, name) is not None
+    except re.error:  # the meta-schema checks the pattern is a regex, ECMA 262 not Python's
+        return False
+
+
 def schema_findings(schema: Any) -> list[SchemaFinding]:
     """What a valid JSON Schema of a form still gets wrong, as ``(json_path, message, kind, severity,
     suggestion)``:
     a ``format`` no validator knows (it would be ignored, so a typo silently turns a check off), ``money``
     on something that is not a number, and ``x-enum-titles`` naming a value its ``enum`` does not have
-    (an error) or leaving one of its values without a title (a warning)."""
+    (an error) or leaving one of its values without a title (a warning); then :func:`keyword_findings`."""
     known = known_formats()
     found: list[SchemaFinding] = []
 
@@ -248,4 +349,4 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
                 walk(value, child_path(path, key))
 
     walk(schema, "$")
-    return found
+    return [*found, *keyword_findings(schema)]

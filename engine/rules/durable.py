@@ -45,6 +45,7 @@ from typing import Any
 import durable_rules_engine
 import orjson
 
+from engine.common.text import Text
 from engine.rules.expr import (
     CompiledExpression,
     ExpressionEvaluationError,
@@ -509,13 +510,13 @@ class DurableMatcher:
             return Match(frozenset([fired_ids[name] for name in fired]), {}, values, flat)
         # conditions whose operands durable-rules cannot compare as Python does: their closures decide
         matched = [fired_ids[name] for name in fired if int(name[1:]) not in python]
-        errors: dict[str, str] = {}
+        errors: dict[str, Text] = {}
         for index in sorted(python):
             condition_id = self.conditions[index].id
             try:
                 held = bool(self._closures[index](env))
             except ExpressionEvaluationError as error:
-                errors[condition_id] = str(error)
+                errors[condition_id] = Text(error.message("zh"), str(error))
                 continue
             if held:
                 matched.append(condition_id)

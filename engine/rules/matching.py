@@ -6,8 +6,9 @@ implements this interface for every kind), and calls :meth:`Matcher.match` per e
 applies its own policy (most severe outcome, hit policy, scores) to the :class:`Match`.
 
 A :class:`Match` says, for every condition, whether it held, and when it could not be evaluated, why
-(the expression language's error, as ``CompiledExpression`` raises it). ``values`` holds, per
-condition, the values its comparisons read (``{"order.total": 6200}``): the explanation a trace stores.
+(the expression language's error, as ``CompiledExpression`` raises it, in Chinese and English).
+``values`` holds, per condition, the values its comparisons read (``{"order.total": 6200}``): the
+explanation a trace stores.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from engine.common.text import Text
 
 __all__ = ["Condition", "Match", "Matcher"]
 
@@ -30,7 +33,7 @@ class Condition:
 @dataclass(frozen=True, slots=True)
 class Match:
     matched: frozenset[str]  # ids of the conditions that held
-    errors: Mapping[str, str]  # id -> why it could not be evaluated (never also in ``matched``)
+    errors: Mapping[str, Text]  # id -> why it could not be evaluated, zh and en (never also in ``matched``)
     values: Mapping[str, Mapping[str, Any]]  # id -> {operand text: the JSON-ready value it read}
     flat: bool = False  # every value in ``values`` is text, a number, true/false or None (no list or record)
 

@@ -160,7 +160,8 @@ class CompiledRouting:
                 return True
             entry["when"] = when
             if key in errors:
-                entry["error"] = errors[key]
+                entry["error"] = errors[key].en
+                entry["error_words"] = {"zh": errors[key].zh, "en": errors[key].en}
                 entry["why"] = {"zh": "条件无法求值", "en": "the condition could not be evaluated"}
                 return False
             entry["values"] = dict(values.get(key, {}))

@@ -197,7 +197,14 @@ class CompiledRuleset:
             error = errors.get(name)
             if error is not None:
                 trace.append(
-                    {"rule": name, "when": rule.when, "matched": False, "outcome": HOLD, "error": error}
+                    {
+                        "rule": name,
+                        "when": rule.when,
+                        "matched": False,
+                        "outcome": HOLD,
+                        "error": error.en,
+                        "error_words": {"zh": error.zh, "en": error.en},
+                    }
                 )
                 spoken.append((rule, HOLD, UNEVALUATED_REASON))
                 continue

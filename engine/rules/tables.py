@@ -420,7 +420,8 @@ class CompiledTable:
                 entry["matched"] = True
                 hits.append(row)
             elif row.name in errors:
-                entry["error"] = errors[row.name]
+                entry["error"] = errors[row.name].en
+                entry["error_words"] = {"zh": errors[row.name].zh, "en": errors[row.name].en}
                 failed.append(row)
             else:
                 entry["matched"] = row.name in matched

@@ -523,7 +523,7 @@ class CaseResult:
     spoke: tuple[str, ...]  # rules whose condition held or could not be evaluated, in trace order
     decision: Decision | None
     error_words: Text | None = None  # why the rule set refused to decide (an EngineError), in zh and en
-    errors: Mapping[str, str] = field(default_factory=dict)  # rule -> why it could not be evaluated
+    errors: Mapping[str, Text] = field(default_factory=dict)  # rule -> why it could not be evaluated
 
     @property
     def error(self) -> str | None:
@@ -547,13 +547,11 @@ class CaseResult:
         said = ("；" if zh else "; ").join(m.describe(lang) for m in self.mismatches)
         if zh:
             spoken = "、".join(
-                f"{rule}（无法求值：{self.errors[rule]}）" if rule in self.errors else rule
-                for rule in self.spoke
+                f"{rule}（{self.errors[rule].zh}）" if rule in self.errors else rule for rule in self.spoke
             )
             return f"失败 {self.name}：{said}（命中的规则：{spoken or '无'}）"
         spoken = ", ".join(
-            f"{rule} (could not be evaluated: {self.errors[rule]})" if rule in self.errors else rule
-            for rule in self.spoke
+            f"{rule} ({self.errors[rule].en})" if rule in self.errors else rule for rule in self.spoke
         )
         return f"FAIL {self.name}: {said} (rules that spoke: {spoken or 'none'})"
 
@@ -567,13 +565,22 @@ def rules_that_spoke(decision: Decision) -> tuple[str, ...]:
     )
 
 
+def error_words(entry: Mapping[str, Any]) -> Text:
+    """Why a trace entry's condition could not be evaluated, in zh and en: its ``error_words`` (a trace
+    stored before they were kept has only the English ``error``, then given for both)."""
+    words = entry.get("error_words")
+    if isinstance(words, Mapping) and isinstance(words.get("zh"), str) and isinstance(words.get("en"), str):
+        return Text(words["zh"], words["en"])
+    return Text(str(entry["error"]), str(entry["error"]))
+
+
 def run_case(ruleset: Evaluable, case: Case) -> CaseResult:
     try:
         decision = ruleset.evaluate(case.env)
     except EngineError as error:
         return CaseResult(case.name, (), (), None, error_words=Text(error.message("zh"), str(error)))
     spoke = rules_that_spoke(decision)
-    errors = {str(e["rule"]): str(e["error"]) for e in decision.trace if "rule" in e and "error" in e}
+    errors = {str(e["rule"]): error_words(e) for e in decision.trace if "rule" in e and "error" in e}
     mismatches: list[Mismatch] = []
     expect = case.expect
     if "outcome" in expect and expect["outcome"] != decision.outcome:

@@ -224,7 +224,7 @@ def test_schema_messages_are_worded_in_chinese_by_the_check_that_failed() -> Non
     assert zh({"type": "integer"}, "3") == ("'3' 的类型不对：应为整数", "'3' is not of type 'integer'")
     assert zh({"type": ["string", "null"]}, 3)[0] == "3 的类型不对：应为文本或空"
     assert zh({"enum": ["a", "b"]}, "c") == (
-        "'c' 不在可选的值 ['a', 'b'] 之中",
+        "'c' 不在可选的值 'a'、'b' 之中",  # a list as a Chinese reader reads one, not a Python list
         "'c' is not one of ['a', 'b']",
     )
     assert zh({"minimum": 1}, 0) == ("0 小于最小值 1", "0 is less than the minimum of 1")
@@ -243,8 +243,17 @@ def test_schema_messages_are_worded_in_chinese_by_the_check_that_failed() -> Non
         "Additional properties are not allowed ('b', 'c' were unexpected)",
     )
     assert zh({"const": "x"}, "y")[0] == "此处的值应为 'x'"
-    assert zh({"minItems": 2}, [1])[0] == "[1] 的项太少：至少要有 2 项"
-    assert zh({"uniqueItems": True}, [1, 1])[0] == "[1, 1] 中有重复的项"
+    assert zh({"minItems": 2}, [1])[0] == "列表（1） 的项太少：至少要有 2 项"
+    assert zh({"uniqueItems": True}, [1, 1])[0] == "列表（1、1） 中有重复的项"
+    assert zh({"const": ["a"]}, "y")[0] == "此处的值应为 列表（'a'）"
+    assert zh({"type": "object"}, [])[0] == "空列表 的类型不对：应为映射（键: 值）"
+    many = [f"v{n}" for n in range(10)]
+    assert (
+        zh({"enum": many}, "x")[0] == f"'x' 不在可选的值 {'、'.join(repr(v) for v in many[:8])} 等 10 项 之中"
+    )
+    assert not any(
+        "[" in zh(schema, value)[0] for schema, value in [({"enum": ["a"]}, "b"), ({"maxItems": 0}, [1])]
+    )
 
 
 @pytest.mark.parametrize(

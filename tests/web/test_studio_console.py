@@ -356,3 +356,32 @@ def test_numbers_are_shown_without_the_artefacts_of_binary_arithmetic(app: Flask
     trace = element(html, "console-trace")
     assert "0.8 * (order.total + order.discount - order.shipping_fee) = 191.2 " in trace
     assert "191.20000000000002" not in html
+
+
+def test_an_error_of_evaluation_is_said_in_the_pages_language(app: Flask) -> None:
+    c = client(app)
+    lots = PASTED.replace("total: 6000", "total: lots", 1)
+    html = c.post(CONSOLE, data={"action": "data", "data": lots}).get_data(as_text=True)
+    trace = element(html, "console-trace")
+    assert "large-amount" in trace and "无法求值 'order.total > 5000'" in trace
+    assert "cannot" not in trace  # the explanation row in Chinese, not English in a Chinese frame
+    english = c.post(f"{CONSOLE}?lang=en", data={"action": "data", "data": lots}).get_data(as_text=True)
+    assert "cannot evaluate 'order.total > 5000'" in element(english, "console-trace")
+
+    # a case the draft cannot evaluate: its row says why, in the page's language too
+    save(
+        c,
+        AUDIT,
+        AUDIT_TEXT.replace("when: order.total > 5000", "when: order.total / order.discount > 5000", 1),
+    )
+
+    def case_rows(html: str) -> str:
+        found = re.search(r'id="console-case-results">(.*?)</section>', html, re.S)
+        assert found is not None
+        return re.sub(r"\s+", " ", markup.unescape(re.sub(r"<[^>]+>", " ", found.group(1))))
+
+    rows = case_rows(c.get(f"{CONSOLE}?lang=zh").get_data(as_text=True))
+    assert "large-amount (无法求值 'order.total / order.discount > 5000'" in rows
+    assert "cannot" not in rows
+    rows = case_rows(c.get(f"{CONSOLE}?lang=en").get_data(as_text=True))
+    assert "large-amount (cannot evaluate 'order.total / order.discount > 5000'" in rows

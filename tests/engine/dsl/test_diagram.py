@@ -234,7 +234,9 @@ def test_every_shipped_workflow_draws_every_state_and_transition(path: Path, lan
         for source in _sources(tree, transition["source"]):
             for dest, outcomes in targets.items():
                 texts = diagram.texts(ids[source], ids[dest])
-                start = transition["trigger"] + (f" ({', '.join(outcomes)})" if outcomes else "")
+                label = transition.get("label") or {}
+                shown = (label.get(lang) or label.get("en" if lang == "zh" else "zh")) if lang else None
+                start = (shown or transition["trigger"]) + (f" ({', '.join(outcomes)})" if outcomes else "")
                 assert any(t == start or t.startswith(start + " ") for t in texts), (start, texts)
                 expected.append((source, dest))
     assert len(diagram.edges) == len(expected)
@@ -271,6 +273,25 @@ def test_the_labels_follow_the_language_and_the_names_show_without_one() -> None
     assert zh.edges[0][2] == f"go · {word('diagram.auto').zh}"
     assert en.edges[0][2] == names.edges[0][2] == f"go · {word('diagram.auto').en}"
     assert workflow_diagram(tree, labels="zh-CN") == workflow_diagram(tree, labels="zh")
+
+
+def test_an_arrow_shows_its_transitions_label_in_the_language_and_its_trigger_without_one() -> None:
+    tree = tree_of(
+        "initial: a\nstates:\n  a:\n    timers: [{after: 45m, trigger: cancel}]\n  b: {}\n"
+        "  c: {final: true}\ntransitions:\n"
+        "  - {trigger: pay, source: a, dest: b, label: {zh: 支付, en: Pay}}\n"
+        "  - {trigger: cancel, source: [a, b], dest: c, label: {zh: 取消}}\n"
+        "  - {trigger: ship, source: b, dest: a}\n"
+    )
+    zh, en, names = (read_diagram(workflow_diagram(tree, labels=lang) or "") for lang in ("zh", "en", None))
+    assert zh.texts("s_a", "s_b") == ["支付"] and en.texts("s_a", "s_b") == ["Pay"]
+    assert names.texts("s_a", "s_b") == ["pay"]  # no language: the triggers
+    # a timer still finds its transition by the trigger; a label in one language serves the other
+    assert zh.texts("s_a", "s_c") == [f"取消 · {word('diagram.after').zh.format(after='45m')}"]
+    assert en.texts("s_a", "s_c") == [f"取消 · {word('diagram.after').en.format(after='45m')}"]
+    assert zh.texts("s_b", "s_c") == ["取消"] and names.texts("s_b", "s_c") == ["cancel"]
+    assert zh.texts("s_b", "s_a") == en.texts("s_b", "s_a") == ["ship"]  # no label: the trigger
+    assert zh.states["s_a"].notes == []  # the timer is on the arrow, not alone under the state
 
 
 def test_a_transition_shows_its_outcomes_guard_and_timers() -> None:

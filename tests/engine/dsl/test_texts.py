@@ -64,7 +64,10 @@ def test_a_departments_files_are_those_of_its_folder() -> None:
         ("key: value # comment", 1, 6, Span(1, 6, 1, 11)),
         ("states: [a, bb, c]", 1, 13, Span(1, 13, 1, 15)),
         ("roles:\n  clerk: x", 2, 3, Span(2, 3, 2, 8)),  # a key ends at its colon
-        ('  "form": "forms/x.json",', 1, 11, Span(1, 11, 1, 25)),  # a quoted string to its closing quote
+        ('  "form": "forms/x.json",', 1, 11, Span(1, 12, 1, 24)),  # a quoted string: inside its quotes
+        ('  "requird": [],', 1, 3, Span(1, 4, 1, 11)),  # a quoted key too
+        ("  a: 'x y'", 1, 6, Span(1, 7, 1, 10)),
+        ('  a: ""', 1, 6, Span(1, 6, 1, 8)),  # an empty string: its quotes
         ("a: 1\n", 0, 0, Span(1, 1, 1, 5)),  # the whole file: the first line
         ("a: 1", 9, 1, Span(1, 1, 1, 5)),  # past the last line: the whole file
         ("ab", 1, 9, Span(1, 3, 1, 4)),  # past the end of its line: one place there

@@ -89,6 +89,48 @@ def test_a_field_named_as_the_orders_own_is_refused_in_both_languages(tmp_path: 
     assert problem.hint == "rename the field (a form's fields are merged into the order's data)"
 
 
+CLOSED = """{
+  "type": "object",
+  "additionalProperties": false,
+  "x-note": "an extension is no problem",
+  "propertise": {},
+  "properties": {
+    "amount": {"type": "number", "x-money": true},
+    "method": {"type": "string", "enum": ["cash", "card"], "titel": "Method"},
+    "items": {"type": "array", "items": {"type": "object", "requird": ["sku"]}},
+    "extra": {"type": "object", "properties": {}, "required": ["any"]}
+  },
+  "patternProperties": {"^note_": {"type": "string"}},
+  "required": ["amount", "methd", "note_1", "wholly-else"]
+}
+"""
+
+
+def test_a_misspelt_keyword_or_a_required_name_a_closed_object_lacks_is_a_warning(tmp_path: Path) -> None:
+    schema, problems = check_form_file(_form(tmp_path, "f.json", CLOSED), "forms/t/f.json")
+    assert schema is not None  # warnings: the form still works
+    lines = CLOSED.split("\n")
+    found = [(p.code, p.json_path, p.suggestion, p.severity) for p in problems]
+    assert found == [
+        ("unknown-keyword", "$.propertise", "properties", "warning"),
+        ("unknown-keyword", "$.properties.method.titel", "title", "warning"),
+        ("unknown-keyword", "$.properties.items.items.requird", "required", "warning"),
+        ("required-undeclared", "$.required[1]", "method", "warning"),
+        ("required-undeclared", "$.required[3]", None, "warning"),
+    ]
+    misspelt = problems[2]  # placed at the key, not at its value
+    assert lines[misspelt.line - 1][misspelt.column - 1 :].startswith('"requird"')
+    assert misspelt.message_in("en") == (
+        "'requird' is no JSON Schema keyword and is ignored when checking (an extension starts with x-);"
+        " did you mean 'required'?"
+    )
+    assert misspelt.message_in("zh").startswith("'requird' 不是 JSON Schema 的关键字，校验时会被忽略")
+    named = problems[3]
+    assert lines[named.line - 1][named.column - 1 :].startswith('"methd"')
+    assert named.message_in("zh").startswith("必填的 'methd' 不在 properties 中，而此处不允许其他键")
+    assert "required 'methd' is not in properties" in named.message_in("en")
+
+
 @pytest.mark.parametrize(
     ("form", "ui"),
     [

@@ -185,9 +185,13 @@ cases:
     (result,) = run_cases(audit(), cases(text).cases)
     assert result.spoke == ("large-amount", "underpaid")
     assert result.describe().startswith(
-        "FAIL text-total: expected outcome approve, got hold (rules that spoke: large-amount (could not be"
-        " evaluated: "
+        "FAIL text-total: expected outcome approve, got hold (rules that spoke: large-amount (cannot"
+        " evaluate "
     )
+    zh = result.describe("zh")
+    assert (
+        "large-amount（无法求值 'order.total > 5000'：" in zh and "cannot" not in zh
+    )  # the reason in Chinese
 
 
 def test_now_is_read_as_a_moment() -> None:
