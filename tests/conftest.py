@@ -20,6 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis' per-example deadline is a time asserted: on a loaded machine (the suite's workers share its
+# cores) a slow example would fail a correct test, so none is set.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
