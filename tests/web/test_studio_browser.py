@@ -310,3 +310,19 @@ def test_leaving_the_file_with_a_text_not_saved_asks_first(page: Page, server: L
     page.click("a:has-text('Back to the studio')")
     expect(page).to_have_url(server("/studio/retail/"))
     assert asked == ["beforeunload"] * 3
+
+
+def test_a_wide_form_preview_scrolls_in_its_own_box_at_390_px(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """The order lines of the web intake are a table wider than a phone: the preview scrolls inside its
+    box, the page does not scroll sideways."""
+    log_in_page(page, server, "ma.li", "ma-li-password")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server("/studio/retail/files/forms/retail/intake-web.ui.json?lang=zh"))
+    preview = page.locator("#studio-preview")
+    expect(preview.locator("table.lines")).to_be_visible()
+    wider = preview.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert wider  # the table is wider than the box: what scrolls is the box
+    screenshot("form-preview-390")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
