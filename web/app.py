@@ -30,6 +30,7 @@ from web.studio import studio
 from web.studio_console import studio_console
 from web.studio_migrate import studio_migrate
 from web.studio_replay import studio_replay
+from web.studio_revisions import studio_revisions
 from web.studio_users import studio_users
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
@@ -122,6 +123,7 @@ def create_app(
     app.register_blueprint(studio_console)
     app.register_blueprint(studio_replay)
     app.register_blueprint(studio_migrate)
+    app.register_blueprint(studio_revisions)
     return app
 
 

@@ -154,9 +154,11 @@ def file_post(department: str, path: str) -> Any:
     action = request.form.get("action", "check")
     text = normalised(request.form.get("text", ""))
     revision = _whole(request.form.get("revision"))
+    # The note typed for the publish travels back with every page of the form (check, save, refusal),
+    # so nothing the admin typed is lost before the publish it is for.
     note = request.form.get("note", "").strip()[:MAX_NOTE]
     if action == "check":  # the text shown back is still made from the revision it was opened at
-        return _editor(view, text=text, seen_revision=revision)
+        return _editor(view, text=text, seen_revision=revision, note=note)
     if action == "save":
         try:
             saved = found.save(department, path, text, revision, actor)
@@ -164,7 +166,12 @@ def file_post(department: str, path: str) -> Any:
             TextTooLarge
         ) as too_large:  # nothing saved: the text is shown back, made from the same revision
             return _editor(
-                view, text=text, status=413, refused=too_large.message(lang), seen_revision=revision
+                view,
+                text=text,
+                status=413,
+                refused=too_large.message(lang),
+                seen_revision=revision,
+                note=note,
             )
         view = _file(found, department, path)
         if isinstance(saved, SaveConflict):
@@ -174,31 +181,43 @@ def file_post(department: str, path: str) -> Any:
             compared = compare_texts(
                 saved.current.text, saved.refused_text, theirs, translate("studio.conflict_yours", lang)
             )
-            return _editor(view, text=saved.refused_text, status=409, conflict=saved, compared=compared)
+            return _editor(
+                view, text=saved.refused_text, status=409, conflict=saved, compared=compared, note=note
+            )
         problems = found.check(department, path, saved.text)
         errors = sum(1 for p in problems if p.problem.severity == "error")
         key = "studio.saved_with_errors" if errors else "studio.saved"
         return _editor(
-            view, problems=problems, notice=translate(key, lang).format(revision=saved.revision, n=errors)
+            view,
+            problems=problems,
+            notice=translate(key, lang).format(revision=saved.revision, n=errors),
+            note=note,
         )
     if action in ("publish", "submit"):
+        # The editor's text, when the form sent it: what is published is the saved revision, so an
+        # edit made since is refused with the page, never dropped unsaid.
+        typed = text if "text" in request.form else None
         try:
             if action == "submit":
-                found.submit(department, path, revision, note, actor)
+                found.submit(department, path, revision, note, actor, typed)
                 notice = translate("studio.submitted", lang)
             else:
-                published = found.publish(department, path, revision, note, actor)
+                published = found.publish(department, path, revision, note, actor, typed)
                 same = translate("studio.same_version", lang)
                 versions = ", ".join(
                     f"{v.workflow} v{v.version}" + ("" if v.created else same) for v in published.versions
                 )
                 notice = translate("studio.published_ok", lang).format(versions=versions or "—")
         except PublishRefused as refused:
+            view = _file(found, department, path)
             return _editor(
-                _file(found, department, path),
+                view,
+                text=typed,
                 status=409,
                 refused=translate("studio.refused", lang).format(reason=refused.message(lang)),
                 refused_problems=refused.problems,
+                seen_revision=view.revision if typed is None else revision,
+                note=note,
             )
         return _editor(_file(found, department, path), notice=notice)
     abort(400)

@@ -279,6 +279,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.revision": Text("版次", "Revision"),
         "studio.outcome.saved": Text("已保存", "saved"),
         "studio.outcome.conflict": Text("冲突（未采用）", "conflict (not taken)"),
+        "studio.revisions.conflict_number": Text("{revision}（冲突 {n}）", "{revision} (conflict {n})"),
+        "studio.revisions.title": Text("{path} · 草稿第 {revision} 稿", "{path} · draft revision {revision}"),
+        "studio.revisions.back": Text("返回编辑此文件", "Back to editing the file"),
+        "studio.revisions.open": Text("查看第 {revision} 稿的文本", "Read the text of revision {revision}"),
+        "studio.revisions.conflict_note": Text(
+            "这次保存因与第 {revision} 稿冲突而未被采用：其文本未成为草稿，保存在此以免丢失。"
+            "需要其中的内容时，请复制到编辑器中再保存。",
+            "This save was refused: it met revision {revision}, saved first. Its text did not become the "
+            "draft and is kept here so nothing is lost: copy what you need into the editor and save it.",
+        ),
         "studio.diff": Text("比较版本", "Compare versions"),
         "studio.diff_of": Text("第 {a} 版 → 第 {b} 版", "Version {a} → version {b}"),
         "studio.diff_same": Text("两个版本的文本相同。", "The two versions have the same text."),

@@ -79,6 +79,7 @@ from engine.store.studio import (
     SaveConflict,
     StudioEventRow,
     draft_of,
+    draft_revision,
     draft_revisions_of,
     drafts_of,
     four_eyes,
@@ -202,6 +203,19 @@ class FileView:
         return self.draft.revision if self.draft is not None else 0
 
     @property
+    def conflict_numbers(self) -> dict[int, int]:
+        """Each refused conflicting save of the history (by its id) numbered from 1, oldest first, among
+        the saves refused at the same revision: "3 (conflict 2)" is told apart from revision 3 and from
+        the other saves refused there."""
+        numbers: dict[int, int] = {}
+        seen: dict[int, int] = {}
+        for row in reversed(self.history):
+            if row.outcome == "conflict":
+                seen[row.revision] = seen.get(row.revision, 0) + 1
+                numbers[row.id] = seen[row.revision]
+        return numbers
+
+    @property
     def changed(self) -> bool:
         """Whether the draft differs from what is published."""
         return self.text != self.published_text
@@ -311,6 +325,14 @@ class Studio:
         return FileView(
             department, path, kind, published, draft, self.workflows_holding(department, path), history
         )
+
+    def revision(self, department: str, path: str, revision_id: int) -> RevisionRow | None:
+        """One revision of the draft of ``path`` (saved, or a refused conflicting save), by its id; None
+        when it is not one of that draft's."""
+        if kind_of(path) is None or not self.owns(department, path):
+            return None
+        draft = draft_of(self.store, department, path)
+        return None if draft is None else draft_revision(self.store, draft.id, revision_id)
 
     def published_text(self, path: str) -> str:
         """The text the file has now: the newest published from the studio, else the file's."""
@@ -528,10 +550,12 @@ class Studio:
         extending = [n for n in dependents(self.root, names) if n in found and n in published]
         return sorted({*names, *extending})
 
-    def submit(self, department: str, path: str, revision: int, note: str, actor: Actor) -> None:
+    def submit(
+        self, department: str, path: str, revision: int, note: str, actor: Actor, text: str | None = None
+    ) -> None:
         """Ask another admin to approve the draft at ``revision`` (four eyes); refused when it has
-        errors or was saved since."""
-        draft = self._publishable(department, path, revision)
+        errors, was saved since, or ``text`` (the editor's, when given) is not the draft's."""
+        draft = self._publishable(department, path, revision, text)
         with self.store.transaction() as tx:
             if not set_draft_status(
                 tx, draft.id, revision, DraftStatus.AWAITING_APPROVAL, note=note, requested_by=actor.name
@@ -546,11 +570,14 @@ class Studio:
                 {"revision": revision, "note": note},
             )
 
-    def publish(self, department: str, path: str, revision: int, note: str, actor: Actor) -> Published:
+    def publish(
+        self, department: str, path: str, revision: int, note: str, actor: Actor, text: str | None = None
+    ) -> Published:
         """Publish the draft of ``path`` at ``revision``: every workflow holding it gets its next
         version. With four eyes on, only another admin than who submitted it publishes it, and only
-        once it was submitted."""
-        draft = self._publishable(department, path, revision)
+        once it was submitted. ``text``, the editor's when given, must be the draft's: what is
+        published is the saved (or submitted) revision, never an edit made since, dropped unsaid."""
+        draft = self._publishable(department, path, revision, text)
         approved_by: str | None = None
         drafted_by = draft.updated_by
         if self.four_eyes(department):
@@ -567,11 +594,11 @@ class Studio:
             approved_by, drafted_by = actor.name, draft.requested_by
             note = note or draft.note or ""
         bundles, problems = self.bundles_for(department, path, draft.text)
-        if problems:
+        if problems:  # a problem of a file several workflows hold is met by each of them: said once
             raise PublishRefused(
                 "a workflow holding this file has problems; nothing was published",
                 "使用此文件的流程有问题，未发布任何版本",
-                problems,
+                list({problem.format(): problem for problem in problems}.values()),
             )
         versions = [
             self.engine.publish(
@@ -648,12 +675,14 @@ class Studio:
             )
         return published
 
-    def _publishable(self, department: str, path: str, revision: int) -> DraftRow:
+    def _publishable(self, department: str, path: str, revision: int, text: str | None = None) -> DraftRow:
         draft = draft_of(self.store, department, path)
         if draft is None or draft.revision != revision:
             raise _changed()
         if draft.status is DraftStatus.PUBLISHED:
             raise PublishRefused("this draft is published already", "此草稿已发布")
+        if text is not None and text != draft.text:
+            raise _edited(revision, draft.status is DraftStatus.AWAITING_APPROVAL)
         errors = [
             p.problem
             for p in self.check(department, path, draft.text)
@@ -804,6 +833,24 @@ class Studio:
         overlay = {self.root / path: text for path, text in (drafts or {}).items()}
         with self._published(), drafts_over_files(overlay):
             yield
+
+
+def _edited(revision: int, submitted: bool) -> PublishRefused:
+    """The text in the editor is not the draft's revision ``revision``: nothing is done with either."""
+    if submitted:
+        return PublishRefused(
+            f"the text in the editor differs from revision {revision}, the one submitted for approval: "
+            "nothing was published. Your edit is still in the editor: save it as a new draft (it then "
+            "needs a new submission), or reload the page to approve the submitted text as it is",
+            f"编辑器中的文本与提交审批的第 {revision} 稿不同：未发布任何版本。您的修改仍在编辑器中："
+            "可将其保存为新草稿（之后需重新提交审批），或重新载入页面，按提交的文本批准",
+        )
+    return PublishRefused(
+        f"the text in the editor differs from the saved revision {revision}: nothing was done. Your "
+        "edit is still in the editor: save it first, then publish (or submit) the new revision",
+        f"编辑器中的文本与已保存的第 {revision} 稿不同：未执行任何操作。您的修改仍在编辑器中："
+        "请先保存，再发布（或提交）新的一稿",
+    )
 
 
 def _changed() -> PublishRefused:

@@ -36,6 +36,7 @@ __all__ = [
     "SaveConflict",
     "StudioEventRow",
     "draft_of",
+    "draft_revision",
     "draft_revisions_of",
     "drafts_of",
     "four_eyes",
@@ -89,6 +90,10 @@ class DraftRow:
 
 @dataclass(frozen=True)
 class RevisionRow:
+    """One revision of a draft: saved, or a save refused as a conflict (then ``revision`` is the
+    revision it met, and ``id`` tells it apart from that revision and from other refused saves)."""
+
+    id: int
     revision: int
     text: str
     author: str
@@ -160,7 +165,24 @@ def draft_revisions_of(store: Store, draft_id: int, limit: int = 50) -> list[Rev
             .order_by(draft_revisions.c.id.desc())
             .limit(limit)
         )
-        return [RevisionRow(int(r.revision), str(r.text), str(r.author), r.at, str(r.outcome)) for r in rows]
+        return [_revision_row(r) for r in rows]
+
+
+def draft_revision(store: Store, draft_id: int, revision_id: int) -> RevisionRow | None:
+    """The revision ``revision_id`` of the draft ``draft_id`` (None when it is not one of its)."""
+    with store.read() as tx:
+        row = tx.connection.execute(
+            select(draft_revisions).where(
+                draft_revisions.c.draft_id == draft_id, draft_revisions.c.id == revision_id
+            )
+        ).first()
+    return None if row is None else _revision_row(row)
+
+
+def _revision_row(row: Row[Any]) -> RevisionRow:
+    return RevisionRow(
+        int(row.id), int(row.revision), str(row.text), str(row.author), row.at, str(row.outcome)
+    )
 
 
 def save_draft(
@@ -209,7 +231,8 @@ def save_draft(
                 "requested_by": None,
             }
             if current.status is DraftStatus.PUBLISHED:  # a new round of edits begins from what is published
-                values["base_hash"] = base_hash
+                values["base_hash"] = base_hash  # and with no note: the last one went with its version
+                values["note"] = None
             c.execute(update(drafts).where(drafts.c.id == draft_id).values(**values))
         _revision(tx, int(draft_id), revision, text, author, at, RevisionOutcome.SAVED)
         saved = c.execute(select(drafts).where(drafts.c.id == draft_id)).one()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from engine.api import Actor
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
@@ -273,3 +273,56 @@ def test_a_text_over_the_limit_is_refused_before_it_is_sent_and_kept(
         assert studio.file("retail", WORKFLOW).draft is None and studio.events("retail") == []
     finally:
         plain.close()
+
+
+def test_leaving_the_file_with_a_text_not_saved_asks_first(page: Page, server: LiveServer) -> None:
+    """Another language, back to the studio: while the editor's text is not the one last saved, the
+    browser asks before leaving (answered "stay" here); sending the form is not leaving, and once saved
+    the page is left without a question."""
+    open_workflow(page, server, "ma.li")
+    asked: list[str] = []
+
+    def stay(dialog: Dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    editing = page.url
+    page.click("a.lang")  # nothing typed yet: left without a question
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert asked == []
+    type_at_the_end(page, "# an edit")
+    page.click("a.lang")
+    assert asked == ["beforeunload"]
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # stayed
+    page.click("a:has-text('Back to the studio')")
+    assert asked == ["beforeunload", "beforeunload"] and page.url.split("?")[0] == editing.split("?")[0]
+
+    page.click("#studio-check")  # sent, not left; the page drawn with the text, still not saved
+    expect(page.locator("#studio-problem-count")).to_have_text("0")
+    assert asked == ["beforeunload", "beforeunload"]
+    assert page.locator("#studio-text").input_value().endswith("# an edit")
+    page.click("a:has-text('Back to the studio')")
+    assert asked == ["beforeunload"] * 3 and page.url.split("?")[0] == editing.split("?")[0]
+
+    page.click("#studio-save")
+    expect(page.locator("#studio-notice")).to_contain_text("revision 1")
+    page.click("a:has-text('Back to the studio')")
+    expect(page).to_have_url(server("/studio/retail/"))
+    assert asked == ["beforeunload"] * 3
+
+
+def test_a_wide_form_preview_scrolls_in_its_own_box_at_390_px(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """The order lines of the web intake are a table wider than a phone: the preview scrolls inside its
+    box, the page does not scroll sideways."""
+    log_in_page(page, server, "ma.li", "ma-li-password")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server("/studio/retail/files/forms/retail/intake-web.ui.json?lang=zh"))
+    preview = page.locator("#studio-preview")
+    expect(preview.locator("table.lines")).to_be_visible()
+    wider = preview.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert wider  # the table is wider than the box: what scrolls is the box
+    screenshot("form-preview-390")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390

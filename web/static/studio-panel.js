@@ -80,6 +80,35 @@
     }
   });
 
+  // Leaving the file page (another language, back to the studio, closing the tab) while the editor holds
+  // a text other than the one last saved asks first: the browser's own "leave the page?" question. The
+  // text last saved is the one the page was drawn with, or, when the server drew the page with a text not
+  // saved (after a check or a refusal), the textarea's data-saved-text. Sending the form is not leaving:
+  // the text goes with it, and comes back on the page the server draws.
+  const guarded = document.querySelector("textarea.studio-text[data-guard-leave]");
+  let sending = false;
+
+  function unsaved(textarea) {
+    const saved = textarea.hasAttribute("data-saved-text") ? textarea.dataset.savedText : textarea.defaultValue;
+    return textarea.value.replace(/\r\n?/g, "\n") !== saved.replace(/\r\n?/g, "\n");
+  }
+
+  if (guarded) {
+    document.addEventListener("submit", function (event) {
+      // Registered after the size check above: a text stopped there was not sent, and stays guarded.
+      sending = !event.defaultPrevented && event.target === guarded.form;
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!sending && unsaved(guarded)) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+    window.addEventListener("pageshow", function () {
+      sending = false; // back here from the browser's history: guarded again
+    });
+  }
+
   document.addEventListener("studio:validated", function (event) {
     const panel = document.querySelector(".studio-problems");
     const response = event.detail && event.detail.response;

@@ -199,3 +199,42 @@ def test_the_diagram_of_an_overlay_labels_its_base_states_as_the_base_is_publish
     assert not isinstance(draft, SaveConflict)
     studio.publish("retail", WORKFLOW, draft.revision, "", MA)
     assert "已分好仓（基础流程）" in (studio.diagram("retail", flash, "zh") or "")
+
+
+def test_a_text_other_than_the_drafts_is_neither_submitted_nor_published(studio: Studio) -> None:
+    """What is published is the saved revision: an editor's text that differs from it is refused (in zh
+    and en) and nothing is done, rather than the edit being dropped unsaid."""
+    studio.set_four_eyes("retail", True, MA)
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    edited = text.replace("label: {zh: 等待付款,", "label: {zh: 等候付款,", 1)
+    with pytest.raises(PublishRefused, match="differs from the saved revision 1") as unsaved:
+        studio.submit("retail", WORKFLOW, 1, "please", MA, edited)
+    assert "与已保存的第 1 稿不同" in unsaved.value.message("zh")
+    studio.submit("retail", WORKFLOW, 1, "please", MA, text)
+    with pytest.raises(PublishRefused, match="the one submitted for approval") as approving:
+        studio.publish("retail", WORKFLOW, 1, "", HE, edited)
+    assert "与提交审批的第 1 稿不同" in approving.value.message("zh")
+    assert studio.engine.versions("retail-order")[-1].version == 1
+    published = studio.publish("retail", WORKFLOW, 1, "", HE, text)
+    assert {v.workflow: v.version for v in published.versions}["retail-order"] == 2
+
+
+def test_a_new_draft_after_a_publish_has_no_note(studio: Studio) -> None:
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    studio.publish("retail", WORKFLOW, 1, "the first note", MA)
+    saved = studio.save("retail", WORKFLOW, text + "# more\n", 1, MA)
+    assert not isinstance(saved, SaveConflict) and saved.note is None
+
+
+def test_a_problem_two_workflows_meet_is_refused_once(studio: Studio) -> None:
+    path = "forms/retail/delivery.json"
+    form = json.loads(studio.published_text(path))
+    del form["properties"]["delivered_at"]
+    form["required"].remove("delivered_at")
+    studio.save("retail", path, json.dumps(form, ensure_ascii=False, indent=2), 0, MA)
+    with pytest.raises(PublishRefused) as refused:
+        studio.publish("retail", path, 1, "", MA)
+    said = [p.format() for p in refused.value.problems]
+    assert len(said) == len(set(said)) == 2

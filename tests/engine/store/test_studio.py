@@ -9,7 +9,15 @@ from datetime import timedelta
 import pytest
 
 from engine.store import Store
-from engine.store.studio import record_event, studio_events_page
+from engine.store.studio import (
+    DraftRow,
+    SaveConflict,
+    draft_revision,
+    draft_revisions_of,
+    record_event,
+    save_draft,
+    studio_events_page,
+)
 from tests.engine.store.support import NOW
 
 
@@ -62,3 +70,23 @@ def test_a_department_without_a_record_has_an_empty_page(store: Store) -> None:
     assert (list(empty.events), empty.older, empty.newer) == ([], None, None)
     whole = studio_events_page(store, "retail")
     assert len(whole.events) == 3 and whole.older is None and whole.newer is None
+
+
+def test_each_revision_of_a_draft_is_read_by_its_id_its_own_draft_only(store: Store) -> None:
+    """A refused conflicting save is kept under the revision it met: its id tells it apart and reads it
+    back; an id of another draft's revision reads nothing."""
+    common = {"department": "retail", "base_hash": "b", "at": NOW}
+    first = save_draft(store, path="a.yaml", text="one\n", seen_revision=0, author="ma.li", **common)
+    assert isinstance(first, DraftRow)
+    refused = save_draft(store, path="a.yaml", text="theirs\n", seen_revision=0, author="he.tao", **common)
+    assert isinstance(refused, SaveConflict)
+    other = save_draft(store, path="b.yaml", text="other\n", seen_revision=0, author="ma.li", **common)
+    assert isinstance(other, DraftRow)
+    history = draft_revisions_of(store, first.id)
+    assert [(r.revision, r.outcome) for r in history] == [(1, "conflict"), (1, "saved")]
+    assert history[0].id != history[1].id
+    for row in history:
+        assert draft_revision(store, first.id, row.id) == row
+    (others,) = draft_revisions_of(store, other.id)
+    assert draft_revision(store, first.id, others.id) is None
+    assert draft_revision(store, other.id, others.id) == others
