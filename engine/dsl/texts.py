@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.checks import YAML_SUFFIXES, discover_with_problems, inside
 from engine.dsl.compiler import Bundle
@@ -42,6 +43,7 @@ __all__ = [
     "department_files",
     "department_folders",
     "kind_of",
+    "place_problem",
     "problem_span",
 ]
 
@@ -128,6 +130,7 @@ class TextProblem:
 
     problem: Problem
     span: Span
+    fix: str | None = None  # what to put in place of the span: the suggestion, when the span is its word
 
     def to_dict(self, lang: str = "en") -> dict[str, object]:
         """``{"line", "col", "end_line", "end_col", "severity", "message", "hint", "suggestion", "code",
@@ -142,7 +145,7 @@ class TextProblem:
             "severity": str(p.severity),
             "message": p.message_in(lang),
             "hint": p.hint_in(lang),
-            "suggestion": p.suggestion,
+            "suggestion": self.fix,
             "code": p.code,
             "kind": str(p.kind),
             "path": p.json_path,
@@ -178,6 +181,34 @@ def problem_span(text: str, line: int, column: int) -> Span:
     return Span(line, start + 1, line, start + 1 + max(length, 1))
 
 
+# A name inside a longer text (a condition): where a suggestion for a misspelled name may go.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def place_problem(problem: Problem, text: str) -> TextProblem:
+    """``problem`` with the span of ``text`` it is about; and its suggestion as the fix of a span only
+    when the span is the word the suggestion stands for. A problem placed at the start of a condition
+    (``maxx(order.lines) > 20``, ``ordr.total == 0``) has its fix put in place of the misspelled name in
+    it, never of the whole condition; where no name in the span is a near miss of the suggestion, there
+    is no one-click fix (the message still says what was meant)."""
+    span = problem_span(text, problem.line, problem.column)
+    if problem.suggestion is None:
+        return TextProblem(problem, span)
+    if span.end_line != span.line or problem.line <= 0:
+        return TextProblem(problem, span)
+    content = text.split("\n")[span.line - 1]
+    word = content[span.col - 1 : span.end_col - 1]
+    if word == problem.suggestion or near_miss(word, [problem.suggestion]) is not None:
+        return TextProblem(problem, span, problem.suggestion)
+    for name in _NAME.finditer(word):
+        if near_miss(name.group(), [problem.suggestion]) is not None:
+            start = span.col + name.start()
+            return TextProblem(
+                problem, Span(span.line, start, span.line, start + len(name.group())), problem.suggestion
+            )
+    return TextProblem(problem, span)
+
+
 def check_text(
     root: Path,
     path: str,
@@ -209,7 +240,7 @@ def check_text(
             None,
             "io",
         )
-        return [TextProblem(problem, problem_span(text, 0, 0))]
+        return [place_problem(problem, text)]
     overlay = {root / name: body for name, body in (drafts or {}).items() if inside(root, name) is not None}
     overlay[target] = text
     with drafts_over_files(overlay):
@@ -225,7 +256,7 @@ def check_text(
             option_sources=option_sources,
         )
     own = [p for p in problems if p.file == path]
-    return [TextProblem(p, problem_span(text, p.line, p.column)) for p in sorted_problems(own)]
+    return [place_problem(p, text) for p in sorted_problems(own)]
 
 
 def bundle_files(bundle: Bundle) -> list[str]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from engine.common.text import Text
 from engine.dsl.loader import definition_exists, load_yaml
-from engine.dsl.texts import DefinitionKind, TextProblem, problem_span
+from engine.dsl.texts import DefinitionKind, TextProblem, place_problem
 from engine.errors import DefinitionError, EngineError, NotFound, Problem, Severity
 from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
 from engine.rules.ruleset import Decision, Evaluable
@@ -184,7 +184,7 @@ class RuleConsole:
         try:
             ruleset: Evaluable = compile_ruleset(tree, path)
         except DefinitionError as error:  # the studio's checks and the compiler agree; kept to be sure
-            placed = [TextProblem(p, problem_span(text, p.line, p.column)) for p in error.problems]
+            placed = [place_problem(p, text) for p in error.problems]
             return ConsoleFile(department, path, text, found.drafted, [*problems, *placed])
         published = None
         if view.draft is not None and view.changed:

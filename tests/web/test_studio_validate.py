@@ -57,6 +57,16 @@ def take_fix(text: str, problem: dict[str, object]) -> str:
         ("workflow", "workflows/retail/order.yaml", "dest: paid", "dest: piad", "piad"),
         ("workflow", "workflows/retail/order.yaml", "dest: paid", 'dest: "piad"', "piad"),
         ("workflow", "workflows/retail/order.yaml", "dest: paid", "dest: 'piad'", "piad"),
+        # a misspelled name inside a condition: only that name is replaced, never the whole condition
+        (
+            "workflow",
+            "workflows/retail/order.yaml",
+            "when: order.total == 0",
+            "when: ordr.total == 0",
+            "ordr",
+        ),
+        ("rules", "rules/retail/audit.yaml", "when: 'min(pluck(", "when: 'mn(pluck(", "mn"),
+        ("rules", "rules/retail/audit.yaml", "when: 'abs(sum(", "when: 'abs(summ(", "summ"),
     ],
 )
 def test_taking_the_suggestion_leaves_no_problem(
