@@ -257,12 +257,21 @@ def test_reading_pages_run_no_write_transaction(
                     data={"customer": "李娜", "total": 5},
                 )  # fmt: skip
                 statements.clear()
-                before = next_transaction_id(pg) if pg is not None else 0
-                response = who.get(path)
-                assert response.status_code < 500, path
                 if pg is not None:
-                    assert next_transaction_id(pg) - before == 0, path
+                    # The server's transaction ids are shared by every database on it: a write elsewhere
+                    # (another test's leftover) takes one too. A page that writes takes one on every GET,
+                    # so a page is held to taking none on one of three.
+                    taken = []
+                    for _ in range(3):
+                        before = next_transaction_id(pg)
+                        assert who.get(path).status_code < 500, path
+                        taken.append(next_transaction_id(pg) - before)
+                        if taken[-1] == 0:
+                            break
+                    assert taken[-1] == 0, (path, taken)
                 else:
+                    response = who.get(path)
+                    assert response.status_code < 500, path
                     assert sqlite_writes(statements) == [], path
         finally:
             if pg is not None:
