@@ -23,27 +23,15 @@ import argparse
 import json
 import logging
 import statistics
-import sys
-import tempfile
 import threading
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from playwright.sync_api import Browser, sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from web.app import create_app  # noqa: E402
-from web.users import create_user  # noqa: E402
-from wiring.settings import Settings  # noqa: E402
+from admin_app import ADMIN, PASSWORD, admin_app
+from playwright.sync_api import Browser, sync_playwright
+from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 PAGE = "/studio/retail/files/workflows/retail/order.yaml"
-ADMIN, PASSWORD = "ma.li", "bench-password"
 
 
 def load(browser: Browser, url: str, *, plain: bool, mbps: float, latency: float) -> tuple[int, float]:
@@ -89,23 +77,7 @@ def main() -> None:
     parser.add_argument("--mbps", type=float, default=20.0, help="download speed of the shaped link; 0: none")
     parser.add_argument("--latency", type=float, default=20.0, help="round-trip latency of the link, ms")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
-            definitions_root=REPO_ROOT,
-            secret_key="bench-diagram-" + "x" * 32,  # a throw-away app in a temporary folder
-        )
-        app = create_app(settings)
-        services = app.extensions["orderloom"]
-        services.store.upgrade()
-        create_user(
-            services.store,
-            name=ADMIN,
-            password=PASSWORD,
-            roles=["admin"],
-            departments=["*"],
-            at=datetime.now(UTC),
-        )
+    with admin_app("diagram") as app:
         server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -127,7 +99,6 @@ def main() -> None:
                 browser.close()
         finally:
             server.shutdown()
-            services.close()
     print(
         json.dumps(
             {

@@ -22,22 +22,13 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parent
-sys.path.insert(0, str(REPO_ROOT))
+from admin_app import ADMIN, PASSWORD, REPO_ROOT, admin_app
 
-from engine.api.studio import kind_of  # noqa: E402
-from web.app import create_app  # noqa: E402
-from web.users import create_user  # noqa: E402
-from wiring.settings import Settings  # noqa: E402
+from engine.api.studio import kind_of
 
 RETAIL = "workflows/retail/order.yaml"
-ADMIN, PASSWORD = "ma.li", "bench-password"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -66,23 +57,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40, help="API round trips per file")
     parser.add_argument("--cli-repeat", type=int, default=3, help="orderloom validate runs per file")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            database_url=f"sqlite:///{Path(folder) / 'bench.db'}",
-            definitions_root=REPO_ROOT,
-            secret_key="bench-studio",  # noqa: S106 - a throw-away app in a temporary folder
-        )
-        app = create_app(settings, {"TESTING": True, "WTF_CSRF_ENABLED": False})
+    with admin_app("studio", {"TESTING": True, "WTF_CSRF_ENABLED": False}) as app:
         services = app.extensions["orderloom"]
-        services.store.upgrade()
-        create_user(
-            services.store,
-            name=ADMIN,
-            password=PASSWORD,
-            roles=["admin"],
-            departments=["*"],
-            at=datetime.now(UTC),
-        )
         client = app.test_client()
         client.post("/login", data={"name": ADMIN, "password": PASSWORD})
         folders = services.studio.departments()
@@ -118,7 +94,6 @@ def main() -> None:
                 "api_p99_ms": round(percentile(timings, 0.99), 1),
                 "cli_median_ms": round(statistics.median(cli), 1),
             }
-        services.close()
     print(
         json.dumps(
             {
