@@ -38,10 +38,10 @@ from decimal import Decimal, InvalidOperation, getcontext
 from types import MappingProxyType
 from typing import Any
 
-from engine.common.suggest import near_miss, suggestion_text
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.common.words import words_of
-from engine.errors import EngineError, Problem
+from engine.errors import EngineError, Problem, Worded
 
 __all__ = [
     "ALLOWED_ROOTS",
@@ -74,18 +74,16 @@ Env = Mapping[str, Any]
 Evaluator = Callable[[Env], Any]
 
 
-class ExpressionError(EngineError):
+class ExpressionError(Worded, EngineError):  # type: ignore[misc]  # ``message``: see the docstring
     """An expression that may not be used: bad syntax or a construct outside the whitelist.
 
-    ``words`` says what is wrong in Chinese and English and ``hint_words`` how to put it right (as a
-    :class:`Problem` carries them); ``text`` and ``hint`` are their English. Its ``message`` is the
-    English problem text (an attribute, as callers and ``to_problem`` read it), so it hides
-    ``EngineError.message(lang)``: these errors are for definition authors and become problems, read in
-    a language with :meth:`message_in`. ``message`` ends with "did you mean" for a near miss; ``text``
-    and ``suggestion`` hold the two apart.
+    It is worded as a :class:`~engine.errors.Problem` is (:class:`~engine.errors.Worded`): ``words``
+    says what is wrong in Chinese and English, ``hint_words`` how to put it right and ``suggestion`` the
+    name most likely meant; ``text``, ``hint`` and ``message`` are the English, ``message_in(lang)`` and
+    ``hint_in(lang)`` read a language. Its ``message`` is therefore the English problem text (with "did
+    you mean" for a near miss), not ``EngineError.message(lang)``: these errors are for definition authors
+    and become problems (:meth:`to_problem`). ``column`` is 1-based within ``expression``.
     """
-
-    message: str  # type: ignore[assignment]  # the problem's text; see the class docstring
 
     def __init__(
         self,
@@ -97,11 +95,8 @@ class ExpressionError(EngineError):
     ) -> None:
         self.words = words
         self.hint_words = hint_words
-        self.text = words.en  # what is wrong, without the suggestion
-        self.hint = None if hint_words is None else hint_words.en
-        self.suggestion = suggestion  # the name most likely meant, for a near miss
-        self.message = self.message_in("en")
-        self.column = column  # 1-based offset within ``expression``
+        self.suggestion = suggestion
+        self.column = column
         self.expression = expression
         text = f"column {column}: {self.message}"
         zh = f"第 {column} 列：{self.message_in('zh')}"
@@ -109,14 +104,6 @@ class ExpressionError(EngineError):
             text += f" (hint: {hint_words.en})"
             zh += f"（提示：{hint_words.zh}）"
         super().__init__(text, zh=zh)
-
-    def message_in(self, lang: str) -> str:
-        """What is wrong in ``lang`` (``zh…`` for Chinese, else English), with its suggestion."""
-        return self.words.get(lang) + suggestion_text(self.suggestion, lang)
-
-    def hint_in(self, lang: str) -> str | None:
-        """How to put it right in ``lang``, or ``None`` without a hint."""
-        return None if self.hint_words is None else self.hint_words.get(lang)
 
     def to_problem(
         self, file: str = "<string>", json_path: str = "$", line: int = 0, column: int = 0
