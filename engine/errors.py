@@ -77,34 +77,11 @@ def _schema_message_zh(error: Any, en: str) -> str:
         return f"{shown} 不在可选的值 {choices} 之中"
     if keyword == "const":
         return f"此处的值应为 {_listed_zh(value) if isinstance(value, list) else brief(value, lang='zh')}"
-    if keyword == "minimum":
-        return f"{shown} 小于最小值 {value!r}"
-    if keyword == "maximum":
-        return f"{shown} 大于最大值 {value!r}"
-    if keyword == "exclusiveMinimum":
-        return f"{shown} 必须大于 {value!r}"
-    if keyword == "exclusiveMaximum":
-        return f"{shown} 必须小于 {value!r}"
-    if keyword == "multipleOf":
-        return f"{shown} 不是 {value} 的整数倍"
-    if keyword == "minLength":
-        return f"{shown} 不能是空文本" if value == 1 else f"{shown} 太短：至少要有 {value} 个字符"
-    if keyword == "maxLength":
-        return f"{shown} 应为空文本" if value == 0 else f"{shown} 太长：最多 {value} 个字符"
-    if keyword == "minItems":
-        return f"{shown} 不能为空" if value == 1 else f"{shown} 的项太少：至少要有 {value} 项"
-    if keyword == "maxItems":
-        return f"{shown} 应为空" if value == 0 else f"{shown} 的项太多：最多 {value} 项"
-    if keyword == "minProperties":
-        return f"{shown} 不能为空" if value == 1 else f"{shown} 的键太少：至少要有 {value} 个"
-    if keyword == "maxProperties":
-        return f"{shown} 应为空" if value == 0 else f"{shown} 的键太多：最多 {value} 个"
-    if keyword == "uniqueItems":
-        return f"{shown} 中有重复的项"
-    if keyword == "pattern":
-        return f"{shown} 不符合格式 {value!r}"
-    if keyword == "format":
-        return f"{shown} 不是有效的 {value!r}"
+    if keyword in _COUNTED_ZH:
+        bound, at_bound, otherwise = _COUNTED_ZH[keyword]
+        return (at_bound if value == bound else otherwise).format(shown=shown, value=value)
+    if keyword in _CHECKED_ZH:
+        return _CHECKED_ZH[keyword].format(shown=shown, value=value)
     if keyword in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         schema = error.schema if isinstance(error.schema, dict) else {}
         declared = schema.get("properties") or {}
@@ -128,17 +105,38 @@ def _schema_message_zh(error: Any, en: str) -> str:
         return f"{shown} 不符合任何一种允许的写法"
     if keyword == "oneOf":
         return f"{shown} 同时符合多种写法，只能符合其中一种"
-    if keyword == "contains":
-        return f"{shown} 中没有符合要求的项"
-    if keyword == "minContains":
-        return f"{shown} 中符合要求的项太少：至少要有 {value} 项"
-    if keyword == "maxContains":
-        return f"{shown} 中符合要求的项太多：最多 {value} 项"
-    if keyword == "not":
-        return f"{shown} 不能是这样的值"
     if keyword is None:  # the schema ``false``: nothing may be written here
         return f"此处不允许有值（{shown}）"
     return f"不符合 JSON Schema 的 {keyword!r} 规则：{en}"
+
+
+# The Chinese of the checks whose message needs only the value refused (``shown``) and the schema's
+# value (``value``), by JSON Schema keyword.
+_CHECKED_ZH = {
+    "minimum": "{shown} 小于最小值 {value!r}",
+    "maximum": "{shown} 大于最大值 {value!r}",
+    "exclusiveMinimum": "{shown} 必须大于 {value!r}",
+    "exclusiveMaximum": "{shown} 必须小于 {value!r}",
+    "multipleOf": "{shown} 不是 {value} 的整数倍",
+    "uniqueItems": "{shown} 中有重复的项",
+    "pattern": "{shown} 不符合格式 {value!r}",
+    "format": "{shown} 不是有效的 {value!r}",
+    "contains": "{shown} 中没有符合要求的项",
+    "minContains": "{shown} 中符合要求的项太少：至少要有 {value} 项",
+    "maxContains": "{shown} 中符合要求的项太多：最多 {value} 项",
+    "not": "{shown} 不能是这样的值",
+}
+
+# The Chinese of the checks that count (characters, items, keys): keyword -> (the bound said in other
+# words, the words at that bound, the words otherwise): a minimum of one character is "not empty".
+_COUNTED_ZH = {
+    "minLength": (1, "{shown} 不能是空文本", "{shown} 太短：至少要有 {value} 个字符"),
+    "maxLength": (0, "{shown} 应为空文本", "{shown} 太长：最多 {value} 个字符"),
+    "minItems": (1, "{shown} 不能为空", "{shown} 的项太少：至少要有 {value} 项"),
+    "maxItems": (0, "{shown} 应为空", "{shown} 的项太多：最多 {value} 项"),
+    "minProperties": (1, "{shown} 不能为空", "{shown} 的键太少：至少要有 {value} 个"),
+    "maxProperties": (0, "{shown} 应为空", "{shown} 的键太多：最多 {value} 个"),
+}
 
 
 def _quoted(names: Iterable[Any]) -> str:

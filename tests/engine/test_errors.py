@@ -247,6 +247,16 @@ def test_schema_messages_are_worded_in_chinese_by_the_check_that_failed() -> Non
     assert zh({"uniqueItems": True}, [1, 1])[0] == "列表（1、1） 中有重复的项"
     assert zh({"const": ["a"]}, "y")[0] == "此处的值应为 列表（'a'）"
     assert zh({"type": "object"}, [])[0] == "空列表 的类型不对：应为映射（键: 值）"
+    assert zh({"exclusiveMinimum": 1}, 1)[0] == "1 必须大于 1"
+    assert zh({"exclusiveMaximum": 1}, 1)[0] == "1 必须小于 1"
+    assert zh({"multipleOf": 3}, 4)[0] == "4 不是 3 的整数倍"
+    assert zh({"minLength": 2}, "a")[0] == "'a' 太短：至少要有 2 个字符"
+    assert zh({"maxItems": 0}, [1])[0] == "列表（1） 应为空"
+    assert zh({"maxItems": 1}, [1, 2])[0] == "列表（1、2） 的项太多：最多 1 项"
+    assert zh({"minProperties": 1}, {})[0] == "{} 不能为空"
+    assert zh({"maxProperties": 1}, {"a": 1, "b": 2})[0] == "{'a': 1, 'b': 2} 的键太多：最多 1 个"
+    assert zh({"contains": {"const": 1}}, [2])[0] == "列表（2） 中没有符合要求的项"
+    assert zh({"not": {"type": "string"}}, "a")[0] == "'a' 不能是这样的值"
     many = [f"v{n}" for n in range(10)]
     assert (
         zh({"enum": many}, "x")[0] == f"'x' 不在可选的值 {'、'.join(repr(v) for v in many[:8])} 等 10 项 之中"
