@@ -129,6 +129,32 @@ def make_app(settings: Settings, clock: Clock | None = None) -> Flask:
     return app
 
 
+def retail_studio_app(tmp_path: Path, secret_key: str) -> Flask:
+    """The app over the shipped definitions with the retail order workflow published and ``ma.li``
+    (password ``ma-li-password``) an admin of retail: what the studio's console pages start from."""
+    app = make_app(settings_for(tmp_path, REPO_ROOT, secret_key))
+    services = app.extensions["orderloom"]
+    services.engine.publish(
+        load_bundle(
+            REPO_ROOT / "workflows/retail/order.yaml", REPO_ROOT, action_names=services.registry.action_names
+        )
+    )
+    add_user(app, "ma.li", "ma-li-password", ("admin",), ("retail",))
+    return app
+
+
+# A retail order as an admin pastes it into the rule console: over the audit's 5,000 limit.
+PASTED_ORDER = """order:
+  customer: {name: 张伟, mobile: '13812345678'}
+  address: {province: 上海市, detail: 世纪大道1198号3栋}
+  lines: [{sku: XM-BAND8, qty: 2, unit_price: 3000, amount: 6000}]
+  shipping_fee: 0
+  discount: 0
+  total: 6000
+  paid_amount: 6000
+"""
+
+
 def csrf_token_of(html: str) -> str:
     found = _TOKEN.search(html)
     assert found is not None, "the page carries no CSRF token"

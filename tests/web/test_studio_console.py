@@ -18,8 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api import Actor
-from engine.api.definitions import load_bundle
-from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, settings_for
+from tests.web.conftest import PASTED_ORDER, REPO_ROOT, add_user, log_in, retail_studio_app
 
 AUDIT = "rules/retail/audit.yaml"
 CONSOLE = f"/studio/retail/rules/{AUDIT}"
@@ -27,31 +26,15 @@ AUDIT_TEXT = (REPO_ROOT / AUDIT).read_text(encoding="utf-8")
 RAISED = AUDIT_TEXT.replace("when: order.total > 5000", "when: order.total > 9000", 1)
 FORM = "forms/retail/payment.json"
 FORM_TEXT = (REPO_ROOT / FORM).read_text(encoding="utf-8")
-PASTED = """order:
-  customer: {name: 张伟, mobile: '13812345678'}
-  address: {province: 上海市, detail: 世纪大道1198号3栋}
-  lines: [{sku: XM-BAND8, qty: 2, unit_price: 3000, amount: 6000}]
-  shipping_fee: 0
-  discount: 0
-  total: 6000
-  paid_amount: 6000
-"""
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(settings_for(tmp_path, REPO_ROOT, "studio-console-tests"))
-    services = app.extensions["orderloom"]
-    services.engine.publish(
-        load_bundle(
-            REPO_ROOT / "workflows/retail/order.yaml", REPO_ROOT, action_names=services.registry.action_names
-        )
-    )
-    add_user(app, "ma.li", "ma-li-password", ("admin",), ("retail",))
+    app = retail_studio_app(tmp_path, "studio-console-tests")
     add_user(app, "xu.jie", "xu-jie-password", ("admin",), ("wholesale",))
     add_user(app, "li.na", "li-na-password", ("clerk",), ("retail",))
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 def client(app: Flask, name: str = "ma.li") -> FlaskClient:
@@ -83,7 +66,7 @@ def outcome(html: str, element_id: str = "console-decision") -> str:
 
 def test_a_draft_rule_change_decides_otherwise_over_the_same_data(app: Flask) -> None:
     c = client(app)
-    published = c.post(CONSOLE, data={"action": "data", "data": PASTED})
+    published = c.post(CONSOLE, data={"action": "data", "data": PASTED_ORDER})
     assert published.status_code == 200
     html = published.get_data(as_text=True)
     assert "此文件没有草稿" in element(html, "console-source")
@@ -94,14 +77,16 @@ def test_a_draft_rule_change_decides_otherwise_over_the_same_data(app: Flask) ->
     assert 'id="console-published"' not in html
 
     save(c, AUDIT, RAISED)
-    drafted = c.post(CONSOLE, data={"action": "data", "data": PASTED}).get_data(as_text=True)
+    drafted = c.post(CONSOLE, data={"action": "data", "data": PASTED_ORDER}).get_data(as_text=True)
     assert "试算的是草稿" in element(drafted, "console-source")
     assert outcome(drafted) == "approve"
     assert "large-amount order.total > 9000 不成立 order.total = 6000" in element(drafted, "console-trace")
     assert outcome(drafted, "console-published-decision") == "hold"
     assert element(drafted, "console-changed") == "草稿改变了结果。"
 
-    english = c.post(f"{CONSOLE}?lang=en", data={"action": "data", "data": PASTED}).get_data(as_text=True)
+    english = c.post(f"{CONSOLE}?lang=en", data={"action": "data", "data": PASTED_ORDER}).get_data(
+        as_text=True
+    )
     assert element(english, "console-changed") == "The draft changes the outcome."
     assert "Amount over 5000 CNY" in element(english, "console-published")
 
@@ -222,7 +207,7 @@ def test_a_draft_with_errors_shows_its_problems_and_evaluates_nothing(app: Flask
     problems = element(html, "console-problems")
     assert "文本有 1 个错误" in problems and f"第 {line} 行" in problems and "aprove" in problems
     assert 'id="console-data-form"' not in html and 'id="console-cases"' not in html
-    tried = c.post(CONSOLE, data={"action": "data", "data": PASTED})
+    tried = c.post(CONSOLE, data={"action": "data", "data": PASTED_ORDER})
     assert tried.status_code == 409 and 'id="console-result"' not in tried.get_data(as_text=True)
     assert c.post(CONSOLE, data={"action": "nothing"}).status_code == 400
 
@@ -351,7 +336,7 @@ def _order() -> dict[str, Any]:
 
 def test_numbers_are_shown_without_the_artefacts_of_binary_arithmetic(app: Flask) -> None:
     """0.8 × 239 is 191.2 on the page, not 191.20000000000002 (the audit's price-below-cost rule)."""
-    pasted = PASTED.replace("6000", "239").replace("3000", "119.5")
+    pasted = PASTED_ORDER.replace("6000", "239").replace("3000", "119.5")
     html = client(app).post(CONSOLE, data={"action": "data", "data": pasted}).get_data(as_text=True)
     trace = element(html, "console-trace")
     assert "0.8 * (order.total + order.discount - order.shipping_fee) = 191.2 " in trace
@@ -360,7 +345,7 @@ def test_numbers_are_shown_without_the_artefacts_of_binary_arithmetic(app: Flask
 
 def test_an_error_of_evaluation_is_said_in_the_pages_language(app: Flask) -> None:
     c = client(app)
-    lots = PASTED.replace("total: 6000", "total: lots", 1)
+    lots = PASTED_ORDER.replace("total: 6000", "total: lots", 1)
     html = c.post(CONSOLE, data={"action": "data", "data": lots}).get_data(as_text=True)
     trace = element(html, "console-trace")
     assert "large-amount" in trace and "无法求值 'order.total > 5000'" in trace

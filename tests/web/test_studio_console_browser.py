@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine.api.definitions import load_bundle
-from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import PASTED_ORDER, REPO_ROOT, LiveServer, log_in_page, retail_studio_app, serve
 
 AUDIT = "rules/retail/audit.yaml"
 RAISED = (
@@ -23,28 +22,11 @@ RAISED = (
 )
 LIMIT_LINE = 28  # rules/retail/audit.yaml: "    when: order.total > 5000"
 PROPERTIES_LINE = 12  # forms/retail/payment.json: '  "properties": {'
-PASTED = """order:
-  customer: {name: 张伟, mobile: '13812345678'}
-  address: {province: 上海市, detail: 世纪大道1198号3栋}
-  lines: [{sku: XM-BAND8, qty: 2, unit_price: 3000, amount: 6000}]
-  shipping_fee: 0
-  discount: 0
-  total: 6000
-  paid_amount: 6000
-"""
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    app = make_app(settings_for(tmp_path, REPO_ROOT, "studio-console-browser-tests"))
-    services = app.extensions["orderloom"]
-    services.engine.publish(
-        load_bundle(
-            REPO_ROOT / "workflows/retail/order.yaml", REPO_ROOT, action_names=services.registry.action_names
-        )
-    )
-    add_user(app, "ma.li", "ma-li-password", ("admin",), ("retail",))
-    yield from serve(app)
+    yield from serve(retail_studio_app(tmp_path, "studio-console-browser-tests"))
 
 
 def editor_line(page: Page, number: int) -> Any:
@@ -72,7 +54,7 @@ def test_an_admin_tries_a_draft_rule_and_previews_a_form_as_it_is_typed(
     page.click("#studio-console-link")
     expect(page.locator("#console-source")).to_contain_text("Trying the draft")
     expect(page.locator("#console-cases-summary")).to_have_text("11 passed, 1 failed")
-    page.fill("#console-data", PASTED)
+    page.fill("#console-data", PASTED_ORDER)
     page.click("#console-try-data")
     expect(page.locator("#console-decision .outcome")).to_have_text("approve")
     expect(page.locator("#console-published-decision .outcome")).to_have_text("hold")
