@@ -9,7 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.web.test_studio import app, client  # noqa: F401 - the fixture and the log-in of the studio's tests
+from tests.web.test_studio import ORIGINAL, app, client, save  # noqa: F401 - the studio tests' fixture and steps
+from tests.web.test_studio_revisions import history_links
 from web.studio_common import normalised
 
 WEB = Path(__file__).resolve().parents[2] / "web"
@@ -46,7 +47,13 @@ def test_a_posted_text_is_stored_with_newlines_only() -> None:
 
 
 def test_every_studio_blueprint_is_the_departments_admins_only(app: Flask) -> None:  # noqa: F811
+    admin, other, clerk = client(app, "ma.li"), client(app, "xu.jie"), client(app, "li.na")
+    save(admin, ORIGINAL + "# a draft\n", 0)
+    ((revision, _),) = history_links(
+        admin.get("/studio/retail/files/workflows/retail/order.yaml").get_data(as_text=True)
+    )
     pages = (
+        revision,
         "/studio/retail/",
         "/studio/retail/files/workflows/retail/order.yaml",
         "/studio/retail/rules/rules/retail/audit.yaml",
@@ -54,7 +61,6 @@ def test_every_studio_blueprint_is_the_departments_admins_only(app: Flask) -> No
         "/studio/retail/workflows/retail-order/migrate?to=1",
         "/studio/retail/users",
     )
-    admin, other, clerk = client(app, "ma.li"), client(app, "xu.jie"), client(app, "li.na")
     for page in pages:
         assert admin.get(page).status_code == 200, page
         assert other.get(page).status_code == 404, page
