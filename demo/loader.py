@@ -208,22 +208,31 @@ CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
 
 
 def _account(
-    company: str, number: str, limit: int, outstanding: int, overdue_days: int = 0, status: str = "active"
+    company: str,
+    number: str,
+    tier: str,
+    limit: int,
+    outstanding: int,
+    overdue_days: int = 0,
+    status: str = "active",
 ) -> CustomerAccount:
-    return CustomerAccount("wholesale", number, company, limit, outstanding, overdue_days, status)
+    return CustomerAccount("wholesale", number, company, limit, outstanding, overdue_days, status, tier=tier)
 
 
 # The wholesale department's business customers (customer_accounts): an order names one by its number
-# and takes the rest from this record (customers.load_account).
+# and takes the rest from this record (customers.load_account), its tier included, which the approval
+# table reads (rules/wholesale/approval.yaml): the first is silver, so that its large orders wait for a
+# manager or the director; every tier has an account.
 ACCOUNTS: tuple[CustomerAccount, ...] = (
-    _account("上海鑫达商贸有限公司", "W100231", 500_000, 80_000),
-    _account("杭州恒源百货有限公司", "W100458", 300_000, 40_000),
-    _account("成都蜀丰贸易有限公司", "W100872", 200_000, 150_000),  # close to its limit
-    _account("武汉汇通供应链有限公司", "W101066", 400_000, 60_000, overdue_days=45),  # overdue: held
-    _account("广州粤隆批发有限公司", "W101234", 600_000, 20_000),
-    _account("北京京华商贸有限公司", "W101577", 250_000, 30_000, status="watch"),
-    _account("南京金陵日用品有限公司", "W101890", 150_000, 10_000),
-    _account("深圳鹏程电子有限公司", "W102011", 100_000, 0, status="blocked"),
+    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000),
+    _account("杭州恒源百货有限公司", "W100458", "platinum", 300_000, 40_000),
+    _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000),  # close to its limit
+    # overdue: held
+    _account("武汉汇通供应链有限公司", "W101066", "silver", 400_000, 60_000, overdue_days=45),
+    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000),
+    _account("北京京华商贸有限公司", "W101577", "standard", 250_000, 30_000, status="watch"),
+    _account("南京金陵日用品有限公司", "W101890", "gold", 150_000, 10_000),
+    _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked"),
 )
 
 

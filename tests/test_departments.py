@@ -25,7 +25,7 @@ from engine.runtime import Actor, Engine, OrderView
 from engine.runtime.accounts import put_account
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
-from engine.store.tables import orders, outbox, stock
+from engine.store.tables import audit_events, orders, outbox, stock
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
 
@@ -1468,7 +1468,23 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
     store.upgrade()
     engine = Engine(store, REGISTRY, demo_clock(datetime(2026, 3, 1, tzinfo=UTC)))
     summary = load_demo(engine, store, ROOT)
+    with store.read() as tx:
+        wholesale = [
+            row.data["account"]
+            for row in tx.connection.execute(select(orders.c.data).where(orders.c.department == "wholesale"))
+        ]
+        decided = [
+            str(row.rules)
+            for row in tx.connection.execute(
+                select(audit_events.c.rules)
+                .join(orders, orders.c.id == audit_events.c.order_id)
+                .where(orders.c.department == "wholesale", audit_events.c.rules.is_not(None))
+            )
+        ]
     store.dispose()
+    # Every wholesale order carries its account's tier, and the approval table's tier rows decide some.
+    assert all(account.get("tier") in {"standard", "silver", "gold", "platinum"} for account in wholesale)
+    assert any("medium-trusted" in rules or "large-platinum" in rules for rules in decided)
     assert summary.created == 300
     assert summary.refused == []
     held: dict[str, set[str]] = {}
