@@ -35,7 +35,8 @@ def orders_for_replay(
 
     Each comes with the published rule set of its own version and the names the runtime evaluates an
     order over: its current data as ``order`` (with id, state, department, channel, workflow), the
-    actor, and the engine's clock as ``now``.
+    actor, and as ``now`` the time the rule set last decided the order (the engine's clock for an order
+    it has not decided yet), so that a rule reading time is replayed on the day it decided.
     """
     with engine.store.read() as tx:
         names = tx.workflow_names()
@@ -103,17 +104,38 @@ def _newest(
     found = found[:last]
     routed = [view.data for view, ruleset in found if ruleset.kind == ROUTING]
     on_hand = stock_now(engine, routed) if routed else {}
+    decided = _decided_at(engine, found)
     return [
         ReplayOrder(
             view.id,
             view.department,
             view.workflow,
             view.version,
-            _order_env(view, actor, now, on_hand if ruleset.kind == ROUTING else None),
+            _order_env(
+                view,
+                actor,
+                decided.get((view.id, ruleset.name), now),
+                on_hand if ruleset.kind == ROUTING else None,
+            ),
             ruleset,
         )
         for view, ruleset in found
     ]
+
+
+def _decided_at(
+    engine: Engine, found: Sequence[tuple[OrderView, Evaluable]]
+) -> dict[tuple[int, str], datetime]:
+    """(order id, rule set name) -> when that rule set last decided the order: the clock it is replayed
+    at, so that a rule reading time (``days_since(...)``) sees the day it decided, not today."""
+    by_ruleset: dict[str, list[int]] = {}
+    for view, ruleset in found:
+        by_ruleset.setdefault(ruleset.name, []).append(view.id)
+    decided: dict[tuple[int, str], datetime] = {}
+    with engine.store.read() as tx:
+        for name, ids in by_ruleset.items():
+            decided.update(((order_id, name), at) for order_id, at in tx.decided_at(ids, name).items())
+    return decided
 
 
 def stock_now(engine: Engine, orders: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
@@ -68,6 +69,24 @@ INSERT_AUDIT = Statement(
     )
     .returning(audit_events.c.id),
 )
+# How many orders one read of their decisions names at most (a bound parameter each).
+_DECIDED_CHUNK = 200
+
+
+@cache
+def _decisions_statement(count: int) -> Statement:
+    """The rule decisions stored with the audit events of ``count`` orders (``:order_0`` …), in order."""
+    return Statement(
+        f"decisions_{count}",
+        select(audit_events.c.order_id, audit_events.c.at, audit_events.c.rules)
+        .where(
+            audit_events.c.order_id.in_([_b(f"order_{i}") for i in range(count)]),
+            audit_events.c.rules.is_not(None),
+        )
+        .order_by(audit_events.c.order_id, audit_events.c.seq),
+    )
+
+
 HISTORY = Statement(
     "history",
     select(*AUDIT_COLUMNS).where(audit_events.c.order_id == _b("order_id")).order_by(audit_events.c.seq),
@@ -113,6 +132,19 @@ class AuditTrail(TxCore):
     def history(self, order_id: int) -> list[AuditRow]:
         rows = self.run(HISTORY, {"order_id": order_id}).fetchall()
         return [self._audit(r) for r in rows]
+
+    def decided_at(self, order_ids: Sequence[int], ruleset: str) -> dict[int, datetime]:
+        """Order id -> when rule set ``ruleset`` last decided it (the time of that step's audit event), for
+        each of ``order_ids`` it has decided."""
+        found: dict[int, datetime] = {}
+        for start in range(0, len(order_ids), _DECIDED_CHUNK):
+            chunk = order_ids[start : start + _DECIDED_CHUNK]
+            params = {f"order_{i}": order_id for i, order_id in enumerate(chunk)}
+            for order_id, at, rules in self.run(_decisions_statement(len(chunk)), params).fetchall():
+                decided = self._json(rules)
+                if isinstance(decided, Mapping) and decided.get("ruleset") == ruleset:
+                    found[int(order_id)] = self._time(at)
+        return found
 
     def _audit(self, r: Sequence[Any]) -> AuditRow:
         changes, guards, rules = self._json(r[8]), self._json(r[9]), self._json(r[10])

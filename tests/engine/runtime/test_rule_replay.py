@@ -5,6 +5,7 @@ published text replayed over the same stock changes nothing. On SQLite and Postg
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,54 @@ def test_stock_for_adds_what_the_order_holds_and_keeps_only_its_skus() -> None:
     on_hand = {"A-1": {"SH-01": 1, "BJ-01": 4}, "C-3": {"SH-01": 9}}
     assert stock_for(data, on_hand) == {"A-1": {"SH-01": 3, "BJ-01": 4}, "B-2": {}}
     assert on_hand["A-1"]["SH-01"] == 1  # the stock read once is not changed for the next order
+
+
+ELIGIBILITY = "rules/after-sales/eligibility.yaml"
+SERVICE = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
+AFTER_SALES_ADMIN = Actor("admin", frozenset({"admin"}), frozenset({"after_sales"}))
+
+
+def test_an_order_is_replayed_as_of_the_time_the_rule_file_decided_it(store: Store) -> None:
+    """A return asked for 3 days after delivery was accepted; six days later, a draft that widens the
+    no-reason window from 7 to 10 days changes nothing for it: replayed on the day it was decided, both
+    texts accept it (replayed today, 9 days after delivery, the published text would reject it and the
+    draft accept it: a difference that never happened)."""
+    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    engine = Engine(store, REGISTRY, clock)
+    engine.publish(
+        load_bundle(ROOT / "workflows/after-sales/request.yaml", ROOT, action_names=REGISTRY.action_names)
+    )
+    studio = Studio(engine, ROOT)
+    request = {
+        "original_order_no": "RO20260227000123",
+        "type": "return",
+        "reason_code": "no_reason",
+        "customer": {"name": "李娜", "mobile": "13698765432"},
+        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}],
+        "delivered_at": (clock.now() - timedelta(days=3)).isoformat(),
+        "item_condition": "unopened",
+        "refund_amount": 239,
+    }
+    order = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request)
+    assert order.state == "awaiting_goods"  # accepted: within 7 days
+    decided = clock.now()
+    clock.advance(days=6)
+
+    [replayed] = orders_using_file(engine, ELIGIBILITY, AFTER_SALES_ADMIN, last=10, department="after_sales")
+    assert replayed.env["now"] == decided
+    assert replayed.published.evaluate(replayed.env).outcome == "approve"
+
+    text = studio.published_text(ELIGIBILITY)
+    draft = text.replace(
+        "days_since(order.delivered_at) > 7 and", "days_since(order.delivered_at) > 10 and", 1
+    )
+    assert draft != text
+    assert not isinstance(studio.save("after_sales", ELIGIBILITY, draft, 0, AFTER_SALES_ADMIN), SaveConflict)
+    replay = studio.replay("after_sales", ELIGIBILITY, AFTER_SALES_ADMIN)
+    assert replay is not None and replay.problems == ()
+    [file] = replay.files
+    assert (file.orders, file.changes) == (1, ())
+
+    # Only the orders the rule set decided have a time of decision.
+    with store.transaction() as tx:
+        assert tx.decided_at([order.id, order.id + 1], "after-sales-eligibility") == {order.id: decided}
