@@ -191,6 +191,7 @@ def file_post(department: str, path: str) -> Any:
             view,
             problems=problems,
             notice=translate(key, lang).format(revision=saved.revision, n=errors),
+            notice_warn=errors > 0,  # saved, but not publishable: said as a warning, not a success
             note=note,
         )
     if action in ("publish", "submit"):

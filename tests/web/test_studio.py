@@ -251,10 +251,14 @@ def test_a_draft_with_errors_is_saved_but_not_published(app: Flask) -> None:
     c = client(app, "ma.li")
     saved = save(c, MISSPELT, 0)
     assert "1 个错误" in notice(saved)
+    assert 'class="notice warn" role="status" id="studio-notice"' in saved.get_data(
+        as_text=True
+    )  # not a success
     refused = c.post(EDIT, data={"action": "publish", "revision": 1, "note": "try"})
     assert refused.status_code == 409
     assert "草稿有 1 个错误" in refused.get_data(as_text=True)
     assert [v.version for v in app.extensions["orderloom"].engine.versions("retail-order")] == [1]
+    assert 'class="notice" role="status"' in save(c, ORIGINAL, 1).get_data(as_text=True)  # mended: a success
 
 
 def test_a_change_that_leaves_the_workflow_as_it_is_keeps_its_version(app: Flask) -> None:
