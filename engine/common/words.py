@@ -170,6 +170,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.approved_by": Text("审批人", "Approved by"),
         "studio.note": Text("说明", "Note"),
         "studio.running": Text("运行中订单", "Running orders"),
+        "studio.running_older": Text("其中 {n} 个在旧版本上", "{n} on older versions"),
         "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
         "studio.four_eyes": Text(
             "四眼原则：发布前须另一位管理员批准", "Four eyes: another admin approves before publishing"

@@ -15,11 +15,13 @@ from flask.testing import FlaskClient
 from markupsafe import escape
 from sqlalchemy import insert
 
+from engine.api import Actor
 from engine.api.definitions import VersionMeta, bundle_sources, load_bundle
 from engine.store import tables
 from engine.store.studio import record_event
 from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, settings_for
 from tests.web.test_orders import STOCK, intake, key_of
+from tests.web.test_studio_replay import _order
 
 WORKFLOW = "workflows/retail/order.yaml"
 FORM = "forms/retail/order.json"
@@ -293,6 +295,21 @@ def test_publish_with_a_note_then_roll_back(app: Flask) -> None:
         assert v1 is not None and v3 is not None and v3.content_hash == v1.content_hash
     record = c.get("/studio/retail/").get_data(as_text=True)
     assert "v1 → v3" in record and "加一行说明" in record
+
+
+def test_the_department_page_says_how_many_running_orders_are_on_older_versions(app: Flask) -> None:
+    services = app.extensions["orderloom"]
+    with services.store.transaction() as tx:
+        tx.add_stock({("XM-BAND8", "SH-01"): 5})
+    clerk = Actor("li.na", frozenset({"clerk"}), frozenset({"retail"}))
+    services.engine.create_order(clerk, "retail", "retail-order", "web", _order(239.0))
+    c = client(app, "ma.li")
+    save(c, ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1), 0)
+    c.post(EDIT, data={"action": "publish", "revision": 1, "note": "v2"})
+    page = c.get("/studio/retail/").get_data(as_text=True)
+    row = page.split('id="studio-workflows"')[1].split("retail-order</code>")[1].split("</tr>")[0]
+    assert '<td class="num">2</td>' in row  # the newest version, which no order runs on yet
+    assert "1<br><span" in row and "其中 1 个在旧版本上" in row
 
 
 def test_four_eyes_needs_another_admin(app: Flask) -> None:
