@@ -75,7 +75,8 @@ class Stays:
 class MigrationView:
     """The plan of a migration (a dry run, nothing written): who moves and who stays and why, the state
     map with its counts, the states of the orders to move that the target lacks (each may be mapped to
-    one of ``targets``), and the labels of the states of every published version."""
+    one of ``targets``), the labels of the target's states and those of the states the orders are in
+    now, as their versions label them."""
 
     department: str
     workflow: str
@@ -87,7 +88,8 @@ class MigrationView:
     stays: tuple[Stays, ...]
     unplaced: tuple[str, ...]
     targets: tuple[str, ...]
-    labels: Mapping[str, Text]
+    labels: Mapping[str, Text]  # the target version's labels (a state it lacks: the newest version's)
+    old_labels: Mapping[str, Text]  # the labels of the versions the orders are on now
 
     @property
     def moves(self) -> int:
@@ -192,6 +194,18 @@ def migration_view(
     for published in engine.versions(workflow):  # the newest label of a name wins
         labels.update({s.name: s.label for s in engine.spec(workflow, published.version).states})
     labels.update({s.name: s.label for s in target.states})
+    # The states orders are in now, labelled as the versions they run on label them (a state renamed
+    # since keeps the old words on the left of the map): the version moved from, else the versions
+    # the plan moves orders from, else every other version; the newest of them wins.
+    if from_version is not None:
+        sources = {from_version}
+    else:
+        sources = {int(m["from_version"]) for m in plan.moves} or {
+            v.version for v in engine.versions(workflow) if v.version != to_version
+        }
+    old_labels = dict(labels)
+    for version in sorted(sources):
+        old_labels.update({s.name: s.label for s in engine.spec(workflow, version).states})
     moved = Counter((str(m["from_state"]), str(m["to_state"])) for m in plan.moves)
     stays = Counter((str(b["state"]), BlockedCode(b["code"])) for b in plan.blocked)
     return MigrationView(
@@ -206,6 +220,7 @@ def migration_view(
         tuple(unplaced),
         targets,
         labels,
+        old_labels,
     )
 
 

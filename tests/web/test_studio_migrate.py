@@ -150,6 +150,23 @@ def test_the_plan_names_who_moves_who_stays_and_why_with_the_state_map(app: Flas
     assert "cancelled is a final state; finish the order with a transition" in final
 
 
+def test_the_states_orders_are_in_keep_the_words_of_the_version_they_run_on(app: Flask) -> None:
+    c = client(app)
+    relabelled = RENAMED.replace("en: Pending payment}", "en: Awaiting payment}", 1)
+    assert relabelled != RENAMED
+    c.post(f"/studio/retail/files/{WORKFLOW}", data={"action": "save", "text": relabelled, "revision": 1})
+    published = c.post(f"/studio/retail/files/{WORKFLOW}", data={"action": "publish", "revision": 2})
+    assert "retail-order v3" in published.get_data(as_text=True)
+    html = c.get(f"{PLAN}?to=3&from=1&lang=en").get_data(as_text=True)
+    waiting = app.config["ORDERS"]["waiting"]
+    assert table(html, "migrate-state-map")[0] == (
+        "Pending payment pending_payment Awaiting payment pending_payment 1"  # v1's words, then v3's
+    )
+    assert f"#{waiting} v1 Pending payment pending_payment Awaiting payment pending_payment" in table(
+        html, "migrate-movers"
+    )
+
+
 def test_running_it_in_batches_moves_them_and_records_each_batch(app: Flask) -> None:
     c = client(app)
     ids = app.config["ORDERS"]
