@@ -59,6 +59,7 @@ from web.users import (
     LoginUser,
     PasswordChecks,
     PasswordChecksBusy,
+    UserInactive,
     authenticate,
     load_user,
     log_out,
@@ -168,6 +169,9 @@ def login_post() -> Any:
     except PasswordChecksBusy:
         give_back_login_attempt(logins.store, counted)  # the password was not checked: no failure
         return _busy_page(logins.checks.wait)
+    except UserInactive:
+        page = render_template("auth/login.html", next=target, name=name, failed=True, inactive=True)
+        return page, 403
     if user is not None:
         give_back_login_attempt(logins.store, counted)  # only refused passwords count
         # None: the password changed while it was checked; the old one opens nothing any more

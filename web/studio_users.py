@@ -29,6 +29,7 @@ from engine.api.department_users import (
     UserProblemCode,
     UserRefused,
     UsersPage,
+    outside,
 )
 from engine.errors import NotFound
 from web.formdata import local_time
@@ -103,6 +104,7 @@ def _user_page(
         page=page,
         user=user,
         kept=[role for role in user.roles if role not in page.roles],
+        others=outside(user.departments, actor),  # departments where the actor may not lock them out
         events=[e for e in page.events if e.subject == user.name],
         me=actor.name,
         refused=refused,

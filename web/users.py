@@ -50,6 +50,7 @@ __all__ = [
     "PasswordChecks",
     "PasswordChecksBusy",
     "UserExists",
+    "UserInactive",
     "authenticate",
     "change_password",
     "create_user",
@@ -168,11 +169,17 @@ class PasswordChecks:
             self._slots.release()
 
 
+class UserInactive(Exception):
+    """The name and password are right, but the user is deactivated: told as such (only to whoever knows
+    the password), so that they ask an admin instead of trying again."""
+
+
 def authenticate(
     store: Store, name: str, password: str, checks: PasswordChecks | None = None
 ) -> LoginUser | None:
     """The user whose name and password these are, or None (which of them was wrong is not told). The
-    hashing runs in one of ``checks``' slots (``PasswordChecksBusy`` when none came free)."""
+    hashing runs in one of ``checks``' slots (``PasswordChecksBusy`` when none came free). A deactivated
+    user with the right password: ``UserInactive``."""
     row = find_user(store, name.strip())
     with checks.slot() if checks is not None else nullcontext():
         stored = row.password_hash if row is not None else _absent_hash()
@@ -180,8 +187,10 @@ def authenticate(
             hasher().verify(stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
-        if row is None or not row.active:
+        if row is None:
             return None
+        if not row.active:
+            raise UserInactive(row.name)
         newer = hasher().hash(password) if hasher().check_needs_rehash(row.password_hash) else None
     checked = row.password_hash
     if newer is not None and rehash_password(store, row.id, row.password_hash, newer):

@@ -14,6 +14,7 @@ from engine.runtime.department_users import (
     UserProblemCode,
     UserRefused,
     UsersPage,
+    outside,
     password_problems,
 )
 
@@ -30,5 +31,6 @@ __all__ = [
     "UserProblemCode",
     "UserRefused",
     "UsersPage",
+    "outside",
     "password_problems",
 ]

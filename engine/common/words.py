@@ -43,6 +43,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "auth.password": Text("密码", "Password"),
         "auth.submit": Text("登录", "Log in"),
         "auth.logout": Text("退出登录", "Log out"),
+        "auth.inactive": Text(
+            "此账号已停用：请联系您部门的管理员。",
+            "This account is deactivated: ask an admin of your department.",
+        ),
         "auth.failed": Text(
             "用户名或密码不正确，请重新输入。", "The user name or the password is wrong. Try again."
         ),
@@ -342,6 +346,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "属于所有部门，不在此处更改", "Of every department: not changed here"
         ),
         "studio.users.you": Text("（您本人）", " (you)"),
+        "studio.users.deactivate_ask": Text("确定停用 {user}？", "Deactivate {user}?"),
+        "studio.users.deactivate_confirm": Text("确定停用", "Deactivate"),
+        "studio.users.list_sep": Text("、", ", "),
+        "studio.users.other_departments": Text(
+            "{user} 也在{departments}工作：停用或重置密码会影响那些部门，需由也管理这些部门的管理员来做。"
+            "在这里可以更改其角色。",
+            "{user} also works in {departments}: a deactivation or a new password reaches there too, so an "
+            "admin of those departments as well does it. Their roles can be changed here.",
+        ),
         "studio.users.manage": Text("管理", "Manage"),
         "studio.users.back": Text("返回用户列表", "Back to the users"),
         "studio.users.add": Text("添加用户", "Add a user"),
@@ -362,7 +375,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.deactivate": Text("停用", "Deactivate"),
         "studio.users.reactivate": Text("重新启用", "Reactivate"),
         "studio.users.deactivate_hint": Text(
-            "停用后该用户无法登录，他的所有会话立即结束。",
+            "停用后该用户无法登录，其所有会话立即结束。",
             "A deactivated user cannot log in, and every session of theirs ends at once.",
         ),
         "studio.users.reset_password": Text("重置密码", "Reset the password"),
@@ -433,6 +446,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{user} 是部门 {department} 最后一位启用的管理员：请先让另一位用户成为该部门的管理员",
             "{user} is the last active admin of department {department}: make another user of it an admin "
             "first",
+        ),
+        "studio.users.error.other_departments": Text(
+            "{user} 也在{departments}工作：停用或重置密码会影响那些部门，需由也管理这些部门的管理员来做",
+            "{user} also works in {departments}: a deactivation or a new password reaches there too, so an "
+            "admin of those departments as well does it",
         ),
         "studio.users.error.every_department": Text(
             "{user} 属于所有部门，不在这里更改（用 orderloom users 命令）",

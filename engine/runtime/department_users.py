@@ -40,7 +40,7 @@ from enum import StrEnum
 
 from engine.common.suggest import did_you_mean
 from engine.common.text import Text
-from engine.common.words import word
+from engine.common.words import term, word
 from engine.errors import EngineError, NotFound
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
 from engine.runtime.engine import Engine
@@ -64,6 +64,7 @@ __all__ = [
     "UserProblemCode",
     "UserRefused",
     "UsersPage",
+    "outside",
     "password_problems",
 ]
 
@@ -101,9 +102,17 @@ class UserProblemCode(StrEnum):
     LAST_ADMIN = "last-admin"  # a department left without an active admin of its own
     NOT_ADMIN = "not-admin"  # the actor is no longer an active admin of the department
     EVERY_DEPARTMENT = "every-department"  # a user of every department is not changed here
+    OTHER_DEPARTMENTS = "other-departments"  # locked out or given a password where the actor is no admin
 
 
-RULES = frozenset({UserProblemCode.SELF, UserProblemCode.LAST_ADMIN, UserProblemCode.NOT_ADMIN})
+RULES = frozenset(
+    {
+        UserProblemCode.SELF,
+        UserProblemCode.LAST_ADMIN,
+        UserProblemCode.NOT_ADMIN,
+        UserProblemCode.OTHER_DEPARTMENTS,
+    }
+)
 
 
 class UserField(StrEnum):
@@ -207,6 +216,26 @@ def _belongs(row: UserRow, department: str) -> bool:
 def _admin_of(row: UserRow, department: str) -> bool:
     """An active admin the department counts as its own (it names the department)."""
     return row.active and ADMIN_ROLE in row.roles and department in row.departments
+
+
+def outside(departments: Sequence[str], actor: Actor) -> list[str]:
+    """The departments of ``departments`` the actor is no admin of: a user working there too is not
+    locked out nor given a new password by this actor (their own admins are asked)."""
+    if ALL_DEPARTMENTS in actor.departments:
+        return []
+    return [d for d in departments if d not in actor.departments]
+
+
+def _other_departments(name: str, others: Sequence[str]) -> UserRefused:
+    text = word("studio.users.error.other_departments")
+    zh = "、".join(term("department", d, "zh") for d in others)
+    en = ", ".join(term("department", d, "en") for d in others)
+    problem = UserProblem(
+        UserField.USER,
+        UserProblemCode.OTHER_DEPARTMENTS,
+        Text(text.zh.format(user=name, departments=zh), text.en.format(user=name, departments=en)),
+    )
+    return UserRefused([problem])
 
 
 def password_problems(password: str, again: str) -> list[UserProblem]:
@@ -317,7 +346,7 @@ class DepartmentUsers:
     def set_active(self, department: str, actor: Actor, name: str, active: bool) -> UserChanged:
         """Reactivate the user ``name``, or deactivate them: they cannot log in, their sessions end."""
         with self.store.transaction() as tx:
-            rows, target = self._target(tx, department, actor, name)
+            rows, target = self._target(tx, department, actor, name, whole=True)
             if target.active == active:
                 return UserChanged(DepartmentUser.of(target), None)
             if not active and target.name == actor.name:
@@ -365,21 +394,28 @@ class DepartmentUsers:
         self, department: str, actor: Actor, name: str, password: str, password_again: str
     ) -> UserChanged:
         """A new password for the user ``name``: every session of theirs ends."""
-        self.user(department, name)  # an unknown user is not found before any password is hashed
+        user = self.user(department, name)  # an unknown user is not found before any password is hashed
+        others = outside(user.departments, actor)
+        if others:
+            raise _other_departments(name, others)
         problems = password_problems(password, password_again)
         if problems:
             raise UserRefused(problems)
         password_hash = self.hash_password(password)
         with self.store.transaction() as tx:
-            _, target = self._target(tx, department, actor, name)
+            _, target = self._target(tx, department, actor, name, whole=True)
             ended = change_user(tx, target.id, password_hash=password_hash)
             self._record(tx, department, actor, name, UserChange.PASSWORD, sessions_ended=ended)
         return UserChanged(DepartmentUser.of(target), UserChange.PASSWORD, ended)
 
     # -- inside a change's transaction ---------------------------------------------------------------
 
-    def _target(self, tx: Tx, department: str, actor: Actor, name: str) -> tuple[list[UserRow], UserRow]:
-        """Every user, locked, and the one to change: of the department, and not of every department."""
+    def _target(
+        self, tx: Tx, department: str, actor: Actor, name: str, *, whole: bool = False
+    ) -> tuple[list[UserRow], UserRow]:
+        """Every user, locked, and the one to change: of the department, and not of every department;
+        ``whole``: a change that reaches wherever the user works (a deactivation, a password), so every
+        department of theirs must be one the actor administers."""
         rows = lock_users(tx)
         self._still_admin(rows, department, actor)
         target = next((row for row in rows if row.name == name and _belongs(row, department)), None)
@@ -389,6 +425,9 @@ class DepartmentUsers:
             raise UserRefused(
                 [_problem(UserField.USER, UserProblemCode.EVERY_DEPARTMENT, "every_department", user=name)]
             )
+        others = outside(target.departments, actor)
+        if whole and others:
+            raise _other_departments(name, others)
         return rows, target
 
     @staticmethod

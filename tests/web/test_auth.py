@@ -33,7 +33,7 @@ from tests.web.conftest import (
     settings_for,
 )
 from web.app import create_app
-from web.users import authenticate, change_password
+from web.users import UserInactive, authenticate, change_password
 from wiring.settings import Settings
 
 
@@ -292,9 +292,13 @@ def test_passwords_are_stored_as_argon2_hashes_and_inactive_users_cannot_log_in(
 
     with store.transaction() as tx:
         tx.connection.execute(update(users).where(users.c.name == TESTER).values(active=False))
-    assert authenticate(store, TESTER, TESTER_PASSWORD) is None
-    code, _ = post_login(app.test_client(), TESTER, TESTER_PASSWORD)
-    assert code == 401
+    with pytest.raises(UserInactive):  # the right password: told it is deactivated
+        authenticate(store, TESTER, TESTER_PASSWORD)
+    assert authenticate(store, TESTER, "a wrong password") is None  # a wrong one: told nothing more
+    code, page = post_login(app.test_client(), TESTER, TESTER_PASSWORD)
+    assert code == 403 and "此账号已停用" in page
+    code, page = post_login(app.test_client(), TESTER, "a wrong password")
+    assert code == 401 and "此账号已停用" not in page
 
 
 def test_a_session_of_a_user_made_inactive_is_logged_out(app: Flask) -> None:

@@ -241,6 +241,27 @@ def test_a_deactivated_user_loses_their_sessions_and_cannot_log_in_until_reactiv
     assert admin.post(f"{USERS}/li.na/active", data={"active": "maybe"}).status_code == 400
 
 
+def test_a_deactivation_is_asked_twice_and_a_user_of_other_departments_is_locked_out_elsewhere(
+    app: Flask,
+) -> None:
+    c = client(app, "ma.li")
+    page = html(c.get(f"{USERS}/li.na"))
+    confirm = page.split('id="user-deactivate-confirm"')[1].split("</details>")[0]
+    assert (
+        "Deactivate…" in confirm and "Deactivate li.na?" in confirm and 'id="user-active-toggle"' in confirm
+    )
+    assert "其所有会话" in html(c.get(f"{USERS}/li.na?lang=zh"))  # no "his" for every user
+
+    add_user(app, "zhao.lei", "zhao-lei-password", ("warehouse",), ("retail", "wholesale"))
+    shared = html(c.get(f"{USERS}/zhao.lei?lang=en"))
+    assert 'id="user-active-toggle"' not in shared and 'id="user-password-form"' not in shared
+    assert "zhao.lei also works in Wholesale: a deactivation or a new password reaches there too" in shared
+    assert 'id="user-roles-form"' in shared  # roles still change here
+    refused = c.post(f"{USERS}/zhao.lei/active", data={"active": "0"})
+    assert refused.status_code == 409 and "also works in Wholesale" in html(refused)
+    assert can_log_in(app, "zhao.lei", "zhao-lei-password")
+
+
 def test_roles_change_here_and_the_roles_of_other_departments_are_kept(app: Flask) -> None:
     add_user(app, "sun.yu", "sun-yu-password", ("clerk", "sales"), ("retail", "wholesale"))
     c = client(app, "ma.li")
@@ -299,22 +320,23 @@ def test_an_admin_can_neither_deactivate_nor_demote_themselves(app: Flask) -> No
 
 def test_a_department_keeps_its_last_active_admin(app: Flask) -> None:
     add_user(app, "sun.yu", "sun-yu-password", ("admin",), ("retail", "wholesale"))
+    add_user(app, "root", "root-password", ("admin",), ("*",))  # of every department: no admin of its own
     sun = client(app, "sun.yu")
     assert sun.post("/studio/wholesale/users/xu.jie/active", data={"active": "0"}).status_code == 303
-    c = client(app, "ma.li")
-    for path, data in (
-        (f"{USERS}/sun.yu/active", {"active": "0"}),
-        (f"{USERS}/sun.yu/roles", {"roles": ["clerk"]}),
+    c, root = client(app, "ma.li"), client(app, "root")  # root may lock sun.yu out of both departments
+    for who, path, data in (
+        (root, f"{USERS}/sun.yu/active", {"active": "0"}),
+        (c, f"{USERS}/sun.yu/roles", {"roles": ["clerk"]}),
     ):
-        refused = c.post(path, data=data)
+        refused = who.post(path, data=data)
         assert refused.status_code == 409
         assert "sun.yu is the last active admin of department wholesale" in html(refused)
-    c.get(f"{USERS}?lang=zh")
+    root.get(f"{USERS}?lang=zh")
     assert "sun.yu 是部门 wholesale 最后一位启用的管理员" in html(
-        c.post(f"{USERS}/sun.yu/active", data={"active": "0"})
+        root.post(f"{USERS}/sun.yu/active", data={"active": "0"})
     )
     assert sun.post("/studio/wholesale/users/xu.jie/active", data={"active": "1"}).status_code == 303
-    assert c.post(f"{USERS}/sun.yu/active", data={"active": "0"}).status_code == 303
+    assert root.post(f"{USERS}/sun.yu/active", data={"active": "0"}).status_code == 303
 
 
 def test_a_user_of_every_department_is_shown_but_not_changed_here(app: Flask) -> None:
@@ -373,6 +395,9 @@ def test_in_a_browser_an_admin_adds_a_user_after_fixing_the_form(
     page.click("#user-password-form button[type=submit]")
     expect(page.locator("#user-password-again-error")).to_have_text("两次输入的密码不一致")
     expect(page.locator("#users-refused")).to_contain_text("未保存")
+    page.click("#user-deactivate-confirm summary")  # asked first
+    expect(page.locator("#user-deactivate-confirm")).to_contain_text("确定停用 zhao.lei？")
+    screenshot("deactivate-asked")
     page.click("#user-active-toggle")
     expect(page.locator("#users-done")).to_contain_text("已停用 zhao.lei")
     expect(page.locator("#user-status")).to_have_text("已停用")

@@ -259,8 +259,9 @@ def test_no_change_leaves_a_department_of_the_user_without_an_active_admin_of_it
 ) -> None:
     stored(store, "root", ["admin"], ["*"])  # of every department: not wholesale's own admin
     stored(store, "sun.yu", ["admin", "clerk"], ["retail", "wholesale"])  # wholesale's only admin
+    both = Actor("root", frozenset({"admin"}), frozenset({"*"}))  # may lock sun.yu out of both
     for change in (
-        lambda: users.set_active("retail", ma, "sun.yu", False),
+        lambda: users.set_active("retail", both, "sun.yu", False),
         lambda: users.set_roles("retail", ma, "sun.yu", ["clerk"]),
     ):
         with pytest.raises(UserRefused) as refused:
@@ -273,7 +274,30 @@ def test_no_change_leaves_a_department_of_the_user_without_an_active_admin_of_it
     found = find_user(store, "sun.yu")
     assert found is not None and found.active and "admin" in found.roles
     stored(store, "xu.jie", ["admin"], ["wholesale"])
-    assert users.set_active("retail", ma, "sun.yu", False).change is UserChange.DEACTIVATE
+    assert users.set_active("retail", both, "sun.yu", False).change is UserChange.DEACTIVATE
+
+
+def test_a_user_of_other_departments_too_is_locked_out_only_by_an_admin_of_them_all(
+    users: DepartmentUsers, store: Store, ma: Actor
+) -> None:
+    stored(store, "zhao.lei", ["warehouse"], ["retail", "wholesale", "after_sales"])
+    for change in (
+        lambda: users.set_active("retail", ma, "zhao.lei", False),
+        lambda: users.reset_password("retail", ma, "zhao.lei", "a-new-password", "a-new-password"),
+    ):
+        with pytest.raises(UserRefused) as refused:
+            change()
+        assert refused.value.codes == {"other-departments"}
+        assert refused.value.message("en").startswith(
+            "zhao.lei also works in After-sales, Wholesale: a deactivation or a new password reaches"
+        )
+        assert refused.value.message("zh").startswith("zhao.lei 也在售后、批发工作")
+    found = find_user(store, "zhao.lei")
+    assert found is not None and found.active and HASHER.verify(found.password_hash, "zhao.lei-password")
+    assert users.set_roles("retail", ma, "zhao.lei", ["warehouse", "clerk"]).change is UserChange.ROLES
+    everywhere = Actor("wang", frozenset({"admin"}), frozenset({"retail", "wholesale", "after_sales"}))
+    stored(store, "wang", ["admin"], ["retail", "wholesale", "after_sales"])
+    assert users.set_active("retail", everywhere, "zhao.lei", False).change is UserChange.DEACTIVATE
 
 
 def test_users_of_every_department_and_of_other_departments_are_not_changed_here(
