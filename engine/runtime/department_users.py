@@ -25,7 +25,9 @@ deciding on what the first wrote. The rules:
 - an admin neither deactivates themselves nor takes away their own admin role, and no change leaves a
   department the user belongs to without an active admin of its own (a user of every department is not
   counted: the department's admins are those naming it);
-- a deactivation and a new password end every session of the user, in the same transaction.
+- a deactivation and a new password end every session of the user, in the same transaction, and reach
+  wherever the user works: a user who also works in a department the actor does not belong to is
+  neither deactivated nor given a password by them (``OTHER_DEPARTMENTS``); their roles still change.
 
 Every problem of a form is found at once and said in zh and en, naming its field (``UserRefused``).
 """
