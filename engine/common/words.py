@@ -182,6 +182,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.four_eyes.on": Text("已开启", "On"),
         "studio.four_eyes.off": Text("未开启", "Off"),
         "studio.four_eyes.turn_on": Text("开启四眼原则", "Turn four eyes on"),
+        "studio.four_eyes.ask": Text(
+            "开启后，本部门的每次发布和回滚都要先提交，由另一位管理员批准后才发布。",
+            "Once on, every publish and rollback of this department is submitted first and published only "
+            "when another admin approves it.",
+        ),
+        "studio.four_eyes.ask_who_turns_off": Text(
+            "开启后，只有所有部门的管理员（系统管理员）才能关闭它，您本人不能。",
+            "Once on, only an admin of every department can turn it off, not you.",
+        ),
         "studio.four_eyes.turn_off": Text("关闭四眼原则", "Turn four eyes off"),
         "studio.four_eyes.who_turns_off": Text(
             "只有所有部门的管理员（系统管理员）才能关闭四眼原则。",

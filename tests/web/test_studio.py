@@ -387,6 +387,8 @@ def test_with_four_eyes_one_admin_neither_rolls_back_nor_turns_it_off(app: Flask
     c = client(app, "ma.li")
     save(c, ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1), 0)
     c.post(EDIT, data={"action": "publish", "revision": 1, "note": "v2"})
+    asked = c.get("/studio/retail/").get_data(as_text=True).split('id="four-eyes-confirm"')[1]
+    assert "每次发布和回滚都要先提交" in asked and "您本人不能" in asked.split("</details>")[0]
     c.post("/studio/retail/four-eyes", data={"on": "1"})
     refused = c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1})
     assert refused.status_code == 409

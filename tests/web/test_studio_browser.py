@@ -137,6 +137,8 @@ def test_an_admin_adds_a_state_fixes_a_misspelling_and_publishes(
 def test_with_four_eyes_a_second_admin_approves(page: Page, server: LiveServer) -> None:
     open_workflow(page, server, "ma.li")
     page.click("a:has-text('返回工作室')")
+    page.click("#four-eyes-confirm summary")  # asked first, saying she cannot turn it off herself
+    expect(page.locator("#four-eyes-confirm")).to_contain_text("您本人不能")
     page.click("#four-eyes-toggle")
     expect(page.locator("#four-eyes-state")).to_have_text("已开启")
     page.click(f"a:has-text('{WORKFLOW}')")
