@@ -416,6 +416,8 @@ class CompiledTable:
                 "values": {},
                 "outputs": dict(row.outputs),
             }
+            if row.condition is not None:  # the row's cells and ``when`` as one condition, as audits show it
+                entry["when"] = row.condition
             if row.condition is None:
                 entry["matched"] = True
                 hits.append(row)
