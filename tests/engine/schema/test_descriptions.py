@@ -49,7 +49,9 @@ def test_every_description_and_title_has_its_chinese(path: Path) -> None:
             if not (isinstance(chinese, str) and CHINESE.search(chinese) and chinese != english):
                 missing.append(f"{pointer or '/'}: {keyword} {english!r}")
         for keyword in ("x-description-zh", "x-title-zh"):
-            if keyword in node and not isinstance(node.get(keyword.removeprefix("x-").removesuffix("-zh")), str):
+            if keyword in node and not isinstance(
+                node.get(keyword.removeprefix("x-").removesuffix("-zh")), str
+            ):
                 missing.append(f"{pointer or '/'}: {keyword} without its English")
     assert said > 0
     assert missing == []
