@@ -11,7 +11,7 @@ import pytest
 import yaml.tokens
 
 from engine.dsl.loader import load_yaml
-from engine.dsl.yaml_words import TOKENS, phrase_words, syntax_error_words, token_words
+from engine.dsl.yaml_words import TOKEN_KEYS, phrase_words, syntax_error_words, token_words
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 JARGON = re.compile(r"<[a-z ]+>|scalar|token|node|block end|mapping|stream|simple key|flow|collection", re.I)
@@ -31,7 +31,7 @@ def token_ids() -> list[str]:
 def test_every_token_name_of_pyyaml_has_words() -> None:
     names = [name for name in token_ids() if name.startswith("<")]
     assert "<scalar>" in names and "<block mapping start>" in names  # the list is PyYAML's, read above
-    assert sorted(TOKENS) == names
+    assert sorted(TOKEN_KEYS) == names
     for name in names:
         for shown in (name, f"'{name}'"):  # "expected <block end>", "but found '<scalar>'"
             words = token_words(shown)
