@@ -112,12 +112,22 @@ FAMILIES = [
     (
         "missing-form.yaml",
         "missing-file",
-        [("找不到表单文件 'forms/retail/paymnt.json'", "路径相对于定义根目录")],
+        [
+            (
+                "找不到表单文件 'forms/retail/paymnt.json'；您是否想输入 'forms/retail/payment.json'？",
+                "路径相对于定义根目录",
+            )
+        ],
     ),
     (
         "missing-rules.yaml",
         "missing-file",
-        [("找不到规则文件 'rules/retail/audti.yaml'", "路径相对于定义根目录")],
+        [
+            (
+                "找不到规则文件 'rules/retail/audti.yaml'；您是否想输入 'rules/retail/audit.yaml'？",
+                "路径相对于定义根目录",
+            )
+        ],
     ),
     (
         "invalid-rules.yaml",
