@@ -198,6 +198,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("form", "form-schema", "ui-schema", "rules", "correlation", "cases", "unsupported-kind"),
         *("unsupported-rules-kind", "foreign-key", "not-a-number", "bad-cell", "bad-outcome"),
         *("widget-type", "unknown-format", "bad-format", "enum-title", "unknown-keyword", "error"),
+        *("unknown-message-keyword", "unknown-type"),
     ),
     ProblemKind.REFERENCE: (
         *("unknown-state", "unknown-role", "unknown-outcome", "unknown-output", "unknown-action"),
@@ -206,7 +207,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("overlay-unknown-transition", "duplicate-rule", "duplicate-pattern", "duplicate-item"),
         *("duplicate-input", "duplicate-group", "duplicate-case", "duplicate-candidate"),
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
-        *("order-field", "owned-field", "required-undeclared"),
+        *("order-field", "owned-field", "required-undeclared", "unknown-queue"),
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),

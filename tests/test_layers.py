@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "engine.dsl.spec",
             "engine.dsl.loader",
+            "engine.dsl.yaml_words",
             "engine.dsl.overlay",
             "engine.dsl.schema_words",
             "engine.rules.expr",

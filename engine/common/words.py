@@ -1108,6 +1108,92 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "definition.json.expected_value": Text("应为一个值", "expected a value"),
         "definition.json.expected_key": Text("应为用双引号括起的键", "expected a key in double quotes"),
         "definition.json.expected_colon": Text("键的后面应为 ':'", "expected ':' after the key"),
+        # PyYAML's syntax errors in words people read (engine/dsl/yaml_words.py): its token names ...
+        "definition.yaml.token.stream_start": Text("文件开头", "the start of the file"),
+        "definition.yaml.token.stream_end": Text("文件结尾", "the end of the file"),
+        "definition.yaml.token.document_start": Text("文档开头（---）", "the start of a document (---)"),
+        "definition.yaml.token.document_end": Text("文档结束标记（...）", "the end-of-document marker (...)"),
+        "definition.yaml.token.directive": Text("指令（%YAML 或 %TAG）", "a directive (%YAML or %TAG)"),
+        "definition.yaml.token.block_sequence_start": Text("列表项（- ...）", "a list item (- ...)"),
+        "definition.yaml.token.block_mapping_start": Text("键（键: 值）", "a key (key: value)"),
+        "definition.yaml.token.block_end": Text("缩进块的结尾", "the end of the indented block"),
+        "definition.yaml.token.alias": Text("别名（*name）", "an alias (*name)"),
+        "definition.yaml.token.anchor": Text("锚点（&name）", "an anchor (&name)"),
+        "definition.yaml.token.tag": Text("标签（!name）", "a tag (!name)"),
+        "definition.yaml.token.scalar": Text("一个值", "a value"),
+        # ... what else it says it expected or found ...
+        "definition.yaml.part.value": Text("一个值", "a value"),
+        "definition.yaml.part.comment_or_line_break": Text("注释或换行", "a comment or a line break"),
+        "definition.yaml.part.letter_or_digit": Text("字母或数字", "a letter or a digit"),
+        "definition.yaml.part.indentation": Text("1 到 9 的缩进数字", "an indentation number from 1 to 9"),
+        "definition.yaml.part.chomping": Text("'+'、'-' 或缩进数字", "'+', '-' or an indentation number"),
+        "definition.yaml.part.digit": Text("数字", "a digit"),
+        "definition.yaml.part.digit_or_dot": Text("数字或 '.'", "a digit or '.'"),
+        "definition.yaml.part.digit_or_space": Text("数字或空格", "a digit or a space"),
+        "definition.yaml.part.space": Text("空格", "a space"),
+        "definition.yaml.part.uri": Text("地址（URI）", "an address (URI)"),
+        "definition.yaml.part.line_break": Text("换行", "a line break"),
+        "definition.yaml.part.tab": Text("制表符", "a tab"),
+        "definition.yaml.part.end_of_file": Text("文件结尾", "the end of the file"),
+        # ... what it was reading ...
+        "definition.yaml.thing.block_mapping": Text("缩进的键值块", "an indented block of keys"),
+        "definition.yaml.thing.flow_mapping": Text("花括号 {{...}} 中的键值", "the keys in braces {{...}}"),
+        "definition.yaml.thing.flow_sequence": Text("方括号 [...] 中的列表", "the list in brackets [...]"),
+        "definition.yaml.thing.block_collection": Text(
+            "缩进的列表或键值块", "an indented list or block of keys"
+        ),
+        "definition.yaml.thing.simple_key": Text("键", "a key"),
+        "definition.yaml.thing.quoted": Text("带引号的文本", "a quoted text"),
+        "definition.yaml.thing.double_quoted": Text("双引号文本", "a double-quoted text"),
+        "definition.yaml.thing.single_quoted": Text("单引号文本", "a single-quoted text"),
+        "definition.yaml.thing.plain": Text("文本", "a text"),
+        "definition.yaml.thing.block_scalar": Text("多行文本（| 或 >）", "a multi-line text (| or >)"),
+        "definition.yaml.thing.mapping": Text("键值", "the keys"),
+        "definition.yaml.thing.directive": Text("指令（%YAML 或 %TAG）", "a directive (%YAML or %TAG)"),
+        "definition.yaml.thing.tag": Text("标签（!name）", "a tag (!name)"),
+        "definition.yaml.thing.anchor": Text("锚点（&name）", "an anchor (&name)"),
+        "definition.yaml.thing.alias": Text("别名（*name）", "an alias (*name)"),
+        # ... and its whole phrases and their shapes
+        "definition.yaml.mapping_values": Text(
+            "此处不能再写“键: 值”（检查冒号和缩进）",
+            "a value (key: value) is not allowed here; check the colons and indentation",
+        ),
+        "definition.yaml.mapping_keys": Text("此处不允许出现键（'?'）", "a key ('?') is not allowed here"),
+        "definition.yaml.sequence_entries": Text(
+            "此处不允许出现列表项（'-'）", "a list item ('-') is not allowed here"
+        ),
+        "definition.yaml.no_colon": Text("找不到键后面应有的 ':'", "the ':' after the key is missing"),
+        "definition.yaml.end_of_stream": Text("文件意外结束", "the file ends before it is closed"),
+        "definition.yaml.document_separator": Text(
+            "其中出现了文档分隔符（--- 或 ...）", "a document separator (--- or ...) appears inside it"
+        ),
+        "definition.yaml.duplicate_directive": Text("%YAML 指令重复", "the %YAML directive appears twice"),
+        "definition.yaml.incompatible": Text(
+            "YAML 版本不兼容（须为 1.x）", "an incompatible YAML version (1.x is required)"
+        ),
+        "definition.yaml.duplicate_key": Text("出现重复的键", "a key appears twice"),
+        "definition.yaml.single_document": Text(
+            "文件中只能有一个文档", "the file may hold one document only"
+        ),
+        "definition.yaml.another_document": Text("这里又开始了另一个文档", "another document starts here"),
+        "definition.yaml.expected": Text("应为{wanted}，却遇到了{got}", "expected {wanted}, but found {got}"),
+        "definition.yaml.while": Text("读取{thing}时", "while reading {thing}"),
+        "definition.yaml.tab": Text(
+            "这里不能出现制表符（YAML 的缩进只能用空格）",
+            "a tab cannot stand here (YAML indents with spaces, never tabs)",
+        ),
+        "definition.yaml.character": Text(
+            "字符 {character} 不能出现在这里", "the character {character} cannot stand here"
+        ),
+        "definition.yaml.escape": Text("未知的转义字符 {character}", "unknown escape character {character}"),
+        "definition.yaml.tag_handle": Text(
+            "标签前缀 {handle} 未定义或重复", "the tag prefix {handle} is undefined or defined twice"
+        ),
+        "definition.yaml.syntax": Text("YAML 语法错误", "YAML syntax error"),
+        "definition.yaml.syntax_one": Text("YAML 语法错误：{problem}", "YAML syntax error: {problem}"),
+        "definition.yaml.syntax_two": Text(
+            "YAML 语法错误：{problem}（{context}）", "YAML syntax error: {problem} ({context})"
+        ),
         "definition.type.boolean": Text("true 或 false", "true or false"),
         "definition.type.string": Text("文本", "text"),
         "definition.type.array": Text("列表", "a list"),

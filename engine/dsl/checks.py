@@ -181,6 +181,21 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
     return kept
 
 
+def _queues(states: Any) -> set[str]:
+    """The queues the states of a workflow tree declare (``queue:``), inside parallel regions too."""
+    found: set[str] = set()
+    for body in states.values() if isinstance(states, Mapping) else ():
+        if not isinstance(body, Mapping):
+            continue
+        if isinstance(body.get("queue"), str):
+            found.add(body["queue"])
+        regions = body.get("parallel")
+        for region in regions.values() if isinstance(regions, Mapping) else ():
+            if isinstance(region, Mapping):
+                found |= _queues(region.get("states"))
+    return found
+
+
 @dataclass
 class _WellFormed:
     """The parts of a workflow tree that static checks can read, whatever the schema said of the rest."""
@@ -307,6 +322,7 @@ class _Checker:
             self.check_ways_out(expanded)
         self.check_timers(expanded)
         self.check_facts()
+        self.check_rule_queues()
 
     # states
     def collect_states(self) -> None:
@@ -420,6 +436,16 @@ class _Checker:
         tree, problems = self.cache[relative]
         return tree, problems, True
 
+    def near_file(self, relative: str, folder: str, suffixes: Sequence[str]) -> str | None:
+        """The file of ``folder`` (drafts included) a path that names no file most likely meant, as a path
+        from the definitions root: a form's data schema, not its UI file; a rule file, not its cases."""
+        names = [
+            shown_path(found, self.root)
+            for found in definition_files(self.root / folder, suffixes)
+            if not found.name.endswith((UI_SUFFIX, ".cases.yaml", ".cases.yml"))
+        ]
+        return near_miss(relative, names)
+
     def check_form(self, relative: str, path: str) -> None:
         tree, problems, exists = self._load(relative, "form")
         if not exists:
@@ -428,6 +454,7 @@ class _Checker:
                 path,
                 "missing-file",
                 Text("路径相对于定义根目录", "paths are relative to the definitions root"),
+                suggestion=self.near_file(relative, "forms", (".json",)),
             )
             return
         if tree is None:
@@ -467,6 +494,7 @@ class _Checker:
                 path,
                 "missing-file",
                 Text("路径相对于定义根目录", "paths are relative to the definitions root"),
+                suggestion=self.near_file(relative, "rules", YAML_SUFFIXES),
             )
             return None
         if tree is None:
@@ -1142,6 +1170,47 @@ class _Checker:
                 if "when" in timer:
                     where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
                     self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+
+    def check_rule_queues(self) -> None:
+        """The queues the rule files of the transitions name (a rule's or a row's ``queue:``) that no state
+        of this workflow declares: a decision names the queue its order waits in, so one misspelt
+        (``risk-reveiw``) is a warning in the rule file, at its line, with the queue it is nearest to."""
+        declared = _queues(self.located.tree.get("states"))
+        queues = sorted(declared)
+        seen: set[str] = set()
+        for transition in self.tree["transitions"]:
+            relative = transition.get("rules") if transition is not None else None
+            if not isinstance(relative, str) or relative in seen or relative not in self.rule_marks:
+                continue
+            seen.add(relative)
+            entries = self.out.rulesets.get(relative, {}).get("rules")
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                queue = entry.get("queue") if isinstance(entry, Mapping) else None
+                if not isinstance(queue, str) or queue in declared:
+                    continue
+                where = child_path(child_path("$.rules", index), "queue")
+                line, column = self.rule_marks[relative].at(where)
+                workflow = self.located.tree.get("workflow")
+                self.out.warnings.append(
+                    Problem(
+                        Text(
+                            f"未知的队列 {queue!r}：工作流 {workflow!r} 没有哪个状态使用这个队列",
+                            f"unknown queue {queue!r}: no state of workflow {workflow!r} has it",
+                        ),
+                        relative,
+                        line,
+                        column,
+                        where,
+                        Text(
+                            "队列由工作流的状态声明（queue:）：" + ("、".join(queues) or "无"),
+                            "the workflow's states declare the queues (queue:): "
+                            + (", ".join(queues) or "none"),
+                        ),
+                        "unknown-queue",
+                        Severity.WARNING,
+                        near_miss(queue, queues),
+                    )
+                )
 
     def order_facts(self) -> Root | None:
         """What ``order`` holds in this workflow (an ``engine.rules.facts.Root``), or None without a data

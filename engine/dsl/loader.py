@@ -48,6 +48,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from engine.common.json_path import child_path, parent_path
 from engine.common.text import Text
 from engine.common.words import word
+from engine.dsl.yaml_words import syntax_error_words
 from engine.errors import Problem, brief
 
 MAX_DEPTH = 64
@@ -416,85 +417,6 @@ def _reader_problem(error: yaml.reader.ReaderError, text: str, file: str) -> Pro
     )
 
 
-# PyYAML's words for what it could not parse, in Chinese: whole phrases, then the shapes of the rest
-# (a phrase not listed is shown as PyYAML wrote it).
-_YAML_PHRASES_ZH = {
-    "mapping values are not allowed here": "此处不允许出现映射的值（检查冒号和缩进）",
-    "mapping keys are not allowed here": "此处不允许出现映射的键",
-    "sequence entries are not allowed here": "此处不允许出现列表项（'-'）",
-    "could not find expected ':'": "找不到应有的 ':'",
-    "found unexpected end of stream": "文件意外结束",
-    "found unexpected document separator": "意外出现文档分隔符",
-    "invalid indentation or unclosed '[' or '{'": "缩进不正确，或 '[' 或 '{' 没有闭合",
-    "expected a single document in the stream": "文件中只能有一个文档",
-    "but found another document": "却又出现了另一个文档",
-    "found duplicate key": "出现重复的键",
-}
-_YAML_THINGS_ZH = {
-    "a block mapping": "块映射",
-    "a flow mapping": "流式映射（{...}）",
-    "a flow sequence": "流式列表（[...]）",
-    "a block collection": "块集合",
-    "a simple key": "简单键",
-    "a quoted scalar": "带引号的文本",
-    "a double-quoted scalar": "双引号文本",
-    "a single-quoted scalar": "单引号文本",
-    "a plain scalar": "文本",
-    "a block scalar": "块文本",
-    "a node": "节点",
-    "a mapping": "映射",
-    "a directive": "指令",
-    "a tag": "标签",
-    "an anchor": "锚点",
-    "an alias": "别名",
-    "for the next token": "下一个记号",
-}
-_YAML_TOKENS_ZH = {
-    "'<stream end>'": "文件结尾",
-    "'<document start>'": "文档开头（---）",
-    "'<block end>'": "块结束",
-    "<block end>": "块结束",
-    "the node content": "节点的内容",
-    "a comment or a line break": "注释或换行",
-    "alphabetic or numeric character": "字母或数字",
-}
-_YAML_EXPECTED = re.compile(r"expected (.+), but (?:found|got) (.+)")
-_YAML_WHILE = re.compile(r"while (scanning|parsing|composing) (.+)")
-_YAML_CHARACTER = re.compile(r"found character (.+) that cannot start any token")
-_YAML_ESCAPE = re.compile(r"found unknown escape character (.+)")
-
-
-def _yaml_phrase_zh(phrase: str) -> str:
-    """One of PyYAML's phrases (a problem or its context) in Chinese."""
-    if phrase in _YAML_PHRASES_ZH:
-        return _YAML_PHRASES_ZH[phrase]
-    if found := _YAML_EXPECTED.fullmatch(phrase):
-        wanted, got = (_YAML_TOKENS_ZH.get(part, part.replace(" or ", " 或 ")) for part in found.groups())
-        return f"应为{_spaced(wanted)}，却遇到了{_spaced(got)}"
-    if found := _YAML_WHILE.fullmatch(phrase):
-        verb = {"scanning": "读取", "parsing": "解析", "composing": "组合"}[found.group(1)]
-        return f"{verb}{_YAML_THINGS_ZH.get(found.group(2), found.group(2))}时"
-    if found := _YAML_CHARACTER.fullmatch(phrase):
-        tab = "（YAML 的缩进只能用空格，不能用制表符）" if found.group(1) == "'\\t'" else ""
-        return f"字符 {found.group(1)} 不能出现在这里{tab}"
-    if found := _YAML_ESCAPE.fullmatch(phrase):
-        return f"未知的转义字符 {found.group(1)}"
-    return phrase
-
-
-def _spaced(word: str) -> str:
-    """``word`` after a Chinese word: a space before it unless it starts with a Chinese character."""
-    return word if "\u4e00" <= word[:1] <= "\u9fff" else f" {word}"
-
-
-def _yaml_syntax(error: yaml.MarkedYAMLError, message: str) -> Text:
-    """A YAML syntax error in both languages; ``message`` is PyYAML's problem (and its context)."""
-    problem = _yaml_phrase_zh(error.problem) if error.problem else None
-    context = _yaml_phrase_zh(error.context) if error.context else None
-    zh = f"{problem}（{context}）" if problem and context else problem or context or "无效的 YAML"
-    return Text(f"YAML 语法错误：{zh}", f"YAML syntax error: {message}")
-
-
 _TOO_DEEP = Text("文件的嵌套层次太深", "the file nests too deeply")
 
 
@@ -556,13 +478,11 @@ def _compose(loader_class: type[Any], decoded: str, file: str) -> tuple[Any, Mar
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = _pos(mark)
-        message = error.problem or error.context or "invalid YAML"
-        if error.context and error.problem:
-            message = f"{error.problem} ({error.context})"
+        words = syntax_error_words(error.problem, error.context)
         return (
             None,
             builder.marks,
-            [Problem(_yaml_syntax(error, message), file, line, column, "$", None, "yaml-syntax")],
+            [Problem(words, file, line, column, "$", None, "yaml-syntax")],
         )
     except yaml.YAMLError as error:
         words = Text(f"YAML 错误：{error}", f"YAML error: {error}")

@@ -255,8 +255,32 @@ def check_text(
             action_writes=action_writes,
             option_sources=option_sources,
         )
-    own = [p for p in problems if p.file == path]
+        if kind is DefinitionKind.RULES:
+            problems += _through_workflows(root, path, action_names, action_writes)
+    own = [p for p in problems if p.file == path]  # once each: two workflows may name one rule file
     return [place_problem(p, text) for p in sorted_problems(own)]
+
+
+def _through_workflows(
+    root: Path,
+    path: str,
+    action_names: Collection[str] | None,
+    action_writes: Mapping[str, Collection[str]] | None,
+) -> list[Problem]:
+    """The problems the workflows naming the rule file ``path`` find in it: what only a workflow knows,
+    the fields its order has (``order.totl``) and the queues its states declare (``risk-reveiw``)."""
+    workflows, _ = discover_with_problems(root)
+    found: list[Problem] = []
+    for workflow in workflows.values():
+        try:
+            names_it = path in read_definition(workflow).decode("utf-8", errors="replace")
+        except (OSError, ValueError):  # said when the workflow itself is checked
+            continue
+        if names_it:
+            found += validate_file(
+                workflow, root, action_names=action_names, workflows=workflows, action_writes=action_writes
+            )
+    return found
 
 
 def bundle_files(bundle: Bundle) -> list[str]:

@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from engine.common.json_path import child_path
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.loader import definition_exists, load_file, read_definition
 from engine.dsl.overlay import Located
@@ -57,10 +58,10 @@ def check_form_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
         ]
     invalid = _schema_error(json.dumps(tree, sort_keys=True, ensure_ascii=False))
     if invalid is not None:
-        where, message = invalid
+        where, message, code, suggestion = invalid
         line, column = marks.at(where)
         words = Text(f"不是有效的 JSON Schema：{message.zh}", f"not a valid JSON Schema: {message.en}")
-        problems.append(Problem(words, shown, line, column, where, None, "form-schema"))
+        problems.append(Problem(words, shown, line, column, where, None, code, suggestion=suggestion))
     else:
         for where, finding, code, severity, suggestion in schema_findings(tree):
             at_key = code in ("enum-title", "unknown-keyword")
@@ -115,15 +116,48 @@ def read_form(
     return schema, load_layout(schema, ui, sources=sources, file=ui_shown)
 
 
+# The types of JSON Schema, which ``type`` names (one, or a list of them).
+JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+# Where a schema holds schemas under names of the form's choosing (a property may be called "type").
+_NAMED_SCHEMAS = frozenset({"properties", "$defs", "patternProperties", "dependentSchemas"})
+
+
 @functools.lru_cache(maxsize=512)
-def _schema_error(document: str) -> tuple[str, Text] | None:
-    """Where and why a form's schema (as canonical JSON) is not a valid JSON Schema 2020-12, or None.
-    Kept per document: checking a draft as it is typed checks every form its workflow names each time,
-    and the meta-schema check is most of that."""
+def _schema_error(document: str) -> tuple[str, Text, str, str | None] | None:
+    """Where and why a form's schema (as canonical JSON) is not a valid JSON Schema 2020-12, with the
+    problem's code and the name most likely meant, or None. A ``type`` naming no JSON type (``"numbr"``)
+    is said as such, with the type it is nearest to. Kept per document: checking a draft as it is typed
+    checks every form its workflow names each time, and the meta-schema check is most of that."""
     try:
         Draft202012Validator.check_schema(json.loads(document))
     except SchemaError as error:
-        return json_path(error.absolute_path), Text(schema_message(error).zh, error.message)
+        where = json_path(error.absolute_path)
+        named = _unknown_type(list(error.absolute_path), error.instance)
+        if named is not None:
+            position, wrong = named
+            words = Text(
+                f"{wrong!r} 不是 JSON 类型（可用：{'、'.join(JSON_TYPES)}）",
+                f"{wrong!r} is not a JSON type ({', '.join(JSON_TYPES)})",
+            )
+            where = where if position is None else child_path(where, position)
+            return where, words, "unknown-type", near_miss(wrong, JSON_TYPES)
+        return where, Text(schema_message(error).zh, error.message), "form-schema", None
+    return None
+
+
+def _unknown_type(path: list[str | int], instance: Any) -> tuple[int | None, str] | None:
+    """The name a ``type`` keyword gives that is no JSON type, with its place in the keyword's list (None
+    for a lone name), when a schema error at ``path`` is about that keyword (not a field named "type")."""
+    if path and isinstance(path[-1], int):
+        path = path[:-1]
+    if not path or path[-1] != "type" or (len(path) >= 2 and path[-2] in _NAMED_SCHEMAS):
+        return None
+    if isinstance(instance, str):
+        return None if instance in JSON_TYPES else (None, instance)
+    if isinstance(instance, list):
+        for position, name in enumerate(instance):
+            if isinstance(name, str) and name not in JSON_TYPES:
+                return position, name
     return None
 
 
@@ -229,7 +263,8 @@ def _check_ui_file(path: Path, shown: str, sources: Collection[str]) -> list[Pro
                 finding.json_path,
                 finding.hint,
                 finding.code,
-                suggestion=finding.suggestion,
+                finding.severity,
+                finding.suggestion,
             )
         )
     return sorted_problems(problems)

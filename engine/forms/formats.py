@@ -211,6 +211,9 @@ KEYWORDS = frozenset(
     }
 )
 EXTENSION_PREFIX = "x-"
+# The extensions of ours a form's author writes (docs/forms.md); any other ``x-`` key is the author's own
+# and ignored, unless it is a near miss of one of these (``x-tilte-zh``): then its label is off.
+EXTENSIONS = frozenset({"x-title-zh", "x-description-zh", "x-enum-titles"})
 
 # Where a schema holds schemas: under a name each, as a list, or as one.
 _SCHEMA_MAPS = ("$defs", "properties", "patternProperties", "dependentSchemas")
@@ -253,7 +256,19 @@ def keyword_findings(schema: Any) -> list[SchemaFinding]:
             return
         for key in node:
             name = str(key)
-            if name in KEYWORDS or name.startswith(EXTENSION_PREFIX):
+            if name in KEYWORDS or name in EXTENSIONS or name == MONEY_KEYWORD:
+                continue
+            if name.startswith(EXTENSION_PREFIX):
+                meant = near_miss(name, sorted(EXTENSIONS))
+                if meant is not None:  # one of ours, misspelt; any other x- key is the author's own
+                    message = Text(
+                        f"{name!r} 不是表单的扩展关键字，会被忽略（可用 x-title-zh、x-description-zh、"
+                        "x-enum-titles）",
+                        f"{name!r} is none of the form's extensions and is ignored (they are x-title-zh, "
+                        "x-description-zh, x-enum-titles)",
+                    )
+                    where = child_path(path, name)
+                    found.append((where, message, "unknown-keyword", Severity.WARNING, meant))
                 continue
             message = Text(
                 f"{name!r} 不是 JSON Schema 的关键字，校验时会被忽略（自定义的键请以 x- 开头）",

@@ -44,7 +44,7 @@ from jsonschema.exceptions import SchemaError
 from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
 from engine.common.words import words_of
-from engine.errors import DefinitionError, Problem, brief, schema_message
+from engine.errors import DefinitionError, Problem, Severity, brief, schema_message
 from engine.forms import fields as paths
 from engine.forms import messages
 from engine.forms.fields import ITEMS, Text
@@ -547,6 +547,16 @@ class UiFinding:
     key: bool = False
     column: int = 0  # 1-based within the expression text of a computed field; 0 otherwise
     suggestion: str | None = None  # the name most likely meant, for a near miss
+    severity: Severity = Severity.ERROR
+
+
+# The keywords a field's ``messages`` may give its own message for (docs/forms.md, "Messages"): those a
+# failed check is looked up under. A message under any other key is never shown.
+MESSAGE_KEYWORDS = (
+    *("required", "format", "pattern", "type", "enum", "const", "additionalProperties", "multipleOf"),
+    *("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength"),
+    *("minItems", "maxItems", "uniqueItems", "minProperties"),
+)
 
 
 def _fit(widget: str, schema: Any, root: Mapping[str, Any], has_source: bool) -> Text | None:
@@ -905,6 +915,27 @@ def check_ui(
                 )
             )
             continue
+        for keyword in spec.get("messages") or {}:
+            if keyword not in MESSAGE_KEYWORDS:
+                findings.append(
+                    UiFinding(
+                        Text(
+                            f"{field_name!r} 的提示信息所用的键 {keyword!r} 不是校验关键字，"
+                            "这条提示永远不会显示",
+                            f"{field_name!r} has a message for {keyword!r}, which is no keyword a check "
+                            "fails on: it is never shown",
+                        ),
+                        child_path(child_path(where, "messages"), keyword),
+                        "unknown-message-keyword",
+                        Text(
+                            "可用的键：" + "、".join(MESSAGE_KEYWORDS),
+                            "the keys it may use: " + ", ".join(MESSAGE_KEYWORDS),
+                        ),
+                        key=True,
+                        suggestion=_near_miss(keyword, MESSAGE_KEYWORDS),
+                        severity=Severity.WARNING,
+                    )
+                )
         options = spec.get("options")
         source = options.get("source") if isinstance(options, Mapping) else None
         if sources is not None and isinstance(source, str) and source not in sources:

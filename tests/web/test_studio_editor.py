@@ -281,7 +281,9 @@ def test_typing_asks_the_server_which_marks_the_problem_and_its_fix_replaces_it(
     expect(tooltip.locator(".studio-problem-hint")).to_have_text(
         "A transition's dest names a state of the workflow"
     )
-    expect(tooltip.locator(".cm-diagnosticSource")).to_have_text("unknown-state")
+    # the problem's code is not part of its words: last, small and labelled
+    expect(tooltip.locator(".studio-problem-code")).to_have_text("code unknown-state")
+    expect(tooltip.locator(".cm-diagnosticSource")).to_have_count(0)
     fix = tooltip.locator(".cm-diagnosticAction")
     expect(fix).to_have_text("Use shipped")
     screenshot("1-problem-and-fix")
@@ -546,3 +548,42 @@ def test_chinese_words_and_a_server_that_cannot_check(page: Page, studio: Studio
     search = editor(page, "rules-text").locator(".cm-search")
     expect(search.locator("input[name=search]")).to_have_attribute("placeholder", "查找")
     expect(search.locator("button[name=close]")).to_have_attribute("aria-label", "关闭")
+
+
+def test_a_chinese_page_explains_keys_in_chinese_and_labels_a_problems_code(
+    page: Page, studio: Studio, screenshot: Callable[[str], Path]
+) -> None:
+    workflow = json.loads((SCHEMAS / "workflow.schema.json").read_text(encoding="utf-8"))["$defs"]["workflow"]
+    initial, channels = workflow["properties"]["initial"], workflow["properties"]["channels"]
+    with page.expect_response(lambda r: r.url.endswith("/schema/workflow.schema.json")):
+        page.goto(studio("/pages/zh-workflow.html"))
+    cm = editor(page, "workflow-text")
+    expect(page.locator("#studio-problem-count")).to_have_text("1")
+
+    doc_line(page, "workflow-text", 5).locator("span", has_text="initial").hover()
+    hover = cm.locator(".cm6-json-schema-hover")
+    expect(hover).to_contain_text(initial["x-description-zh"])
+    expect(hover).not_to_contain_text(initial["description"])
+    screenshot("1-hover-zh")
+    page.mouse.move(0, 0)
+
+    doc_line(page, "workflow-text", 3).click()
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("chan")
+    page.keyboard.press("Control+Space")
+    expect(cm.locator(".cm-tooltip-autocomplete li").filter(has_text="channels")).to_have_count(1)
+    expect(cm.locator(".cm-completionInfo")).to_contain_text(channels["x-description-zh"])
+    screenshot("2-completion-zh")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+z")
+
+    marked = doc_line(page, "workflow-text", 12).locator(".cm-lintRange-error")
+    expect(marked).to_have_text("shiped")
+    marked.hover()
+    tooltip = cm.locator(".cm-tooltip-lint")
+    expect(tooltip.locator(".studio-problem-message")).to_have_text("Unknown state 'shiped'")
+    expect(tooltip.locator(".studio-problem-code")).to_have_text("代码 unknown-state")
+    expect(tooltip.locator(".cm-diagnosticSource")).to_have_count(0)
+    expect(tooltip.locator(".cm-diagnosticAction")).to_have_text("改为 shipped")
+    screenshot("3-problem-zh")

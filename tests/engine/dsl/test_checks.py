@@ -112,12 +112,22 @@ FAMILIES = [
     (
         "missing-form.yaml",
         "missing-file",
-        [("找不到表单文件 'forms/retail/paymnt.json'", "路径相对于定义根目录")],
+        [
+            (
+                "找不到表单文件 'forms/retail/paymnt.json'；您是否想输入 'forms/retail/payment.json'？",
+                "路径相对于定义根目录",
+            )
+        ],
     ),
     (
         "missing-rules.yaml",
         "missing-file",
-        [("找不到规则文件 'rules/retail/audti.yaml'", "路径相对于定义根目录")],
+        [
+            (
+                "找不到规则文件 'rules/retail/audti.yaml'；您是否想输入 'rules/retail/audit.yaml'？",
+                "路径相对于定义根目录",
+            )
+        ],
     ),
     (
         "invalid-rules.yaml",
@@ -403,3 +413,71 @@ def test_overlays_in_a_circle_and_a_broken_base_are_said_in_chinese(tmp_path: Pa
         ("workflows/a.yaml", "bad-base", "它所扩展的工作流 'b' 有问题"),
         ("workflows/b.yaml", "extends-cycle", "工作流 'a' 经由覆盖定义又扩展回它自己"),
     ]
+
+
+def retail_root(tmp_path: Path, workflow: str, rules: str) -> tuple[Path, Path]:
+    for folder in ("forms", "rules"):
+        shutil.copytree(FIXTURES / folder, tmp_path / folder)
+    write(tmp_path, "rules/retail/audit.yaml", rules)
+    return tmp_path, write(tmp_path, "workflows/retail-order.yaml", workflow)
+
+
+def test_a_rule_files_queue_no_state_declares_is_a_warning_with_the_nearest(tmp_path: Path) -> None:
+    workflow = (VALID / "retail-order.yaml").read_text(encoding="utf-8")
+    rules = (FIXTURES / "rules/retail/audit.yaml").read_text(encoding="utf-8")
+    misspelt = rules.replace("    outcome: hold\n", "    outcome: hold\n    queue: risk-reveiw\n", 1)
+    root, path = retail_root(tmp_path, workflow, misspelt)
+    checked = check_workflow(path, root, action_names=ACTION_NAMES, workflows={})
+    assert checked.problems == []
+    [warning] = [p for p in checked.warnings if p.code == "unknown-queue"]
+    line = misspelt.split("\n").index("    queue: risk-reveiw") + 1
+    assert (warning.file, warning.line, warning.column, warning.json_path) == (
+        "rules/retail/audit.yaml",
+        line,
+        12,
+        "$.rules[0].queue",
+    )
+    assert (warning.severity, warning.suggestion) == ("warning", "risk-review")
+    assert warning.hint_in("zh") == "队列由工作流的状态声明（queue:）：risk-review"
+    # a queue a state inside a parallel region declares is known too; one near none has no suggestion
+    regional = workflow.replace(
+        "  on_hold: {label: {zh: 待审核, en: On hold}, queue: risk-review}",
+        "  on_hold: {label: {zh: 待审核, en: On hold}, queue: risk-review}\n"
+        "  packing:\n    parallel:\n      boxes:\n        initial: open\n"
+        "        states: {open: {queue: packing-desk}, closed: {final: true}}",
+    )
+    write(
+        root,
+        "rules/retail/audit.yaml",
+        rules.replace("    outcome: hold\n", "    outcome: hold\n    queue: packing-desk\n", 1),
+    )
+    path = write(root, "workflows/retail-order.yaml", regional)
+    checked = check_workflow(path, root, action_names=ACTION_NAMES, workflows={})
+    assert [p for p in checked.warnings if p.code == "unknown-queue"] == []
+    write(
+        root,
+        "rules/retail/audit.yaml",
+        rules.replace("    outcome: hold\n", "    outcome: hold\n    queue: zzz\n", 1),
+    )
+    checked = check_workflow(path, root, action_names=ACTION_NAMES, workflows={})
+    [warning] = [p for p in checked.warnings if p.code == "unknown-queue"]
+    assert warning.suggestion is None and warning.message == (
+        "unknown queue 'zzz': no state of workflow 'retail-order' has it"
+    )
+
+
+def test_a_form_or_rule_file_path_that_names_no_file_suggests_the_nearest(tmp_path: Path) -> None:
+    workflow = (VALID / "retail-order.yaml").read_text(encoding="utf-8")
+    rules = (FIXTURES / "rules/retail/audit.yaml").read_text(encoding="utf-8")
+    misspelt = workflow.replace("rules: rules/retail/audit.yaml", "rules: rules/retail/audti.yaml")
+    misspelt = misspelt.replace("data: forms/retail/order.json", "data: forms/retail/ordr.json")
+    root, path = retail_root(tmp_path, misspelt, rules)
+    found = {
+        p.words.zh: p.suggestion
+        for p in check_workflow(path, root, action_names=ACTION_NAMES, workflows={}).problems
+        if p.code == "missing-file"
+    }
+    assert found == {
+        "找不到规则文件 'rules/retail/audti.yaml'": "rules/retail/audit.yaml",
+        "找不到表单文件 'forms/retail/ordr.json'": "forms/retail/order.json",
+    }

@@ -108,7 +108,7 @@ def test_a_draft_of_a_form_is_checked_as_a_form() -> None:
     found = check_text(
         ROOT, "forms/retail/order.json", form.replace('"type": "object"', '"type": "objekt"', 1)
     )
-    assert [p.problem.code for p in found] == ["form-schema"]
+    assert [(p.problem.code, p.fix) for p in found] == [("unknown-type", "object")]
     assert [p.problem.code for p in check_text(ROOT, "forms/retail/order.json", "")] == ["json-syntax"]
 
 
@@ -152,3 +152,93 @@ def test_a_parsed_tree_is_a_copy_each_time(tmp_path: Path) -> None:
     first = load_file(path, "a.yaml", "yaml")[0]
     first["a"]["b"] = 2
     assert load_file(path, "a.yaml", "yaml")[0] == {"a": {"b": 1}}
+
+
+# A misspelling in each kind of file, as the studio checks the text: (file, what is right, the
+# misspelling, the problem's code, its severity, the Chinese and English it says).
+MISSPELLINGS = [
+    (
+        "rules/retail/audit.yaml",
+        "    queue: risk-review\n    reason: {zh: 优惠超过",
+        "    queue: risk-reveiw\n    reason: {zh: 优惠超过",
+        "unknown-queue",
+        "warning",
+        "未知的队列 'risk-reveiw'：工作流 'retail-order' 没有哪个状态使用这个队列"
+        "；您是否想输入 'risk-review'？",
+        "unknown queue 'risk-reveiw': no state of workflow 'retail-order' has it"
+        "; did you mean 'risk-review'?",
+    ),
+    (
+        "rules/retail/audit.yaml",
+        "when: order.total > 5000",
+        "when: order.totl > 5000",
+        "unknown-field",
+        "warning",
+        "未知字段 'order.totl'：订单没有 'totl'；您是否想输入 'total'？",
+        "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?",
+    ),
+    (
+        "forms/retail/payment.json",
+        '"x-title-zh": "支付方式"',
+        '"x-tilte-zh": "支付方式"',
+        "unknown-keyword",
+        "warning",
+        "'x-tilte-zh' 不是表单的扩展关键字，会被忽略（可用 x-title-zh、x-description-zh、x-enum-titles）"
+        "；您是否想输入 'x-title-zh'？",
+        "'x-tilte-zh' is none of the form's extensions and is ignored (they are x-title-zh, "
+        "x-description-zh, x-enum-titles); did you mean 'x-title-zh'?",
+    ),
+    (
+        "forms/retail/payment.ui.json",
+        '"messages": {"exclusiveMinimum"',
+        '"messages": {"exclusiveMinimun"',
+        "unknown-message-keyword",
+        "warning",
+        "'amount' 的提示信息所用的键 'exclusiveMinimun' 不是校验关键字，这条提示永远不会显示"
+        "；您是否想输入 'exclusiveMinimum'？",
+        "'amount' has a message for 'exclusiveMinimun', which is no keyword a check fails on: it is never "
+        "shown; did you mean 'exclusiveMinimum'?",
+    ),
+    (
+        "forms/retail/payment.json",
+        '"type": "number"',
+        '"type": "numbr"',
+        "unknown-type",
+        "error",
+        "不是有效的 JSON Schema：'numbr' 不是 JSON 类型"
+        "（可用：string、number、integer、boolean、object、array、null）；您是否想输入 'number'？",
+        "not a valid JSON Schema: 'numbr' is not a JSON type (string, number, integer, boolean, object, "
+        "array, null); did you mean 'number'?",
+    ),
+    (
+        "workflows/retail/order.yaml",
+        "form: forms/retail/payment.json",
+        "form: forms/retail/paymnt.json",
+        "missing-file",
+        "error",
+        "找不到表单文件 'forms/retail/paymnt.json'；您是否想输入 'forms/retail/payment.json'？",
+        "form file 'forms/retail/paymnt.json' not found; did you mean 'forms/retail/payment.json'?",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "right", "wrong", "code", "severity", "zh", "en"), MISSPELLINGS, ids=[m[3] for m in MISSPELLINGS]
+)
+def test_a_misspelling_is_said_at_its_line_and_its_fix_puts_it_right(
+    path: str, right: str, wrong: str, code: str, severity: str, zh: str, en: str
+) -> None:
+    original = (ROOT / path).read_text(encoding="utf-8")
+    assert original.count(right) >= 1 and check_text(ROOT, path, original) == []
+    misspelt = original.replace(right, wrong, 1)
+    (found,) = check_text(ROOT, path, misspelt)
+    said = found.problem
+    assert (said.code, str(said.severity)) == (code, severity)
+    assert (said.message_in("zh"), said.message_in("en")) == (zh, en)
+    line = misspelt[: misspelt.index(wrong)].count("\n") + 1
+    assert found.span.line == line and found.fix is not None
+    # the one-click fix: the suggestion in place of the span puts the file right
+    lines = misspelt.split("\n")
+    text = lines[line - 1]
+    lines[line - 1] = text[: found.span.col - 1] + found.fix + text[found.span.end_col - 1 :]
+    assert "\n".join(lines) == original

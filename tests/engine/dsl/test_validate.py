@@ -81,7 +81,8 @@ def test_folders_are_walked_for_workflows_rules_and_forms(tmp_path: Path) -> Non
         (
             "forms/retail/not-a-schema.json",
             4,
-            "not a valid JSON Schema: 'nmber' is not valid under any of the given schemas",
+            "not a valid JSON Schema: 'nmber' is not a JSON type (string, number, integer, boolean, object, "
+            "array, null); did you mean 'number'?",
         ),
         ("rules/retail/broken.yaml", 6, "unknown outcome 'aprove'; did you mean 'approve'?"),
         ("workflows/bad.yaml", 33, "unknown state 'fulfiled' in dest; did you mean 'fulfilled'?"),

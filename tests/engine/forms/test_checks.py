@@ -71,9 +71,18 @@ def test_a_form_that_is_no_json_schema_is_refused_in_both_languages(tmp_path: Pa
         "a form must be a JSON object (a JSON Schema)",
     )
     _, [problem] = check_form_file(_form(tmp_path, "g.json", '{"type": "strng"}'), "forms/t/g.json")
+    assert problem.code == "unknown-type" and problem.json_path == "$.type"
+    assert problem.message_in("zh") == (
+        "不是有效的 JSON Schema：'strng' 不是 JSON 类型（可用：string、number、integer、boolean、object、"
+        "array、null）；您是否想输入 'string'？"
+    )
+    assert problem.message == (
+        "not a valid JSON Schema: 'strng' is not a JSON type (string, number, integer, boolean, object, "
+        "array, null); did you mean 'string'?"
+    )
+    _, [problem] = check_form_file(_form(tmp_path, "i.json", '{"type": {}}'), "forms/t/i.json")
     assert problem.code == "form-schema" and problem.json_path == "$.type"
-    assert problem.message_in("zh") == "不是有效的 JSON Schema：'strng' 不符合任何一种允许的写法"
-    assert problem.message == "not a valid JSON Schema: 'strng' is not valid under any of the given schemas"
+    assert problem.message == "not a valid JSON Schema: {} is not valid under any of the given schemas"
     _, [problem] = check_form_file(_form(tmp_path, "h.json", '{"minLength": -1}'), "forms/t/h.json")
     assert problem.message_in("zh") == "不是有效的 JSON Schema：-1 小于最小值 0"
 
@@ -174,3 +183,37 @@ def test_a_ui_file_beside_an_invalid_form_says_why_in_each_language(tmp_path: Pa
     )
     [problem] = check_ui_file(_form(tmp_path, "g.ui.json", "[]"), "forms/t/g.ui.json")
     assert problem.message_in("zh") == "界面文件必须是一个 JSON 对象"
+
+
+def test_a_type_naming_no_json_type_suggests_the_nearest(tmp_path: Path) -> None:
+    text = '{"type": "object", "properties": {"qty": {"type": ["integer", "nul"]}}}'
+    _, [problem] = check_form_file(_form(tmp_path, "f.json", text), "forms/t/f.json")
+    assert (problem.code, problem.suggestion) == ("unknown-type", "null")
+    assert problem.json_path == "$.properties.qty.type[1]"
+    assert problem.message_in("zh").startswith("不是有效的 JSON Schema：'nul' 不是 JSON 类型（可用：string、")
+    # the type of a field named "type" is a type keyword too
+    text = '{"properties": {"type": {"type": "numbr"}}}'
+    _, [problem] = check_form_file(_form(tmp_path, "g.json", text), "forms/t/g.json")
+    assert (problem.code, problem.suggestion, problem.json_path) == (
+        "unknown-type",
+        "number",
+        "$.properties.type.type",
+    )
+    # a field named "type" whose schema is a bare word is no type keyword: said as the meta-schema says it
+    text = '{"properties": {"type": "numbr"}}'
+    _, [problem] = check_form_file(_form(tmp_path, "h.json", text), "forms/t/h.json")
+    assert (problem.code, problem.suggestion) == ("form-schema", None)
+
+
+def test_a_misspelt_extension_of_ours_is_a_warning_any_other_is_the_authors(tmp_path: Path) -> None:
+    text = '{"type": "object", "x-tilte-zh": "订单", "x-note": "ours", '
+    text += '"properties": {"a": {"x-enum-title": {}}}}'
+    schema, problems = check_form_file(_form(tmp_path, "f.json", text), "forms/t/f.json")
+    assert schema is not None  # warnings leave the form usable
+    assert [(p.code, p.severity, p.json_path, p.suggestion, p.line, p.column) for p in problems] == [
+        ("unknown-keyword", "warning", "$.x-tilte-zh", "x-title-zh", 1, text.index('"x-tilte-zh"') + 1),
+        (
+            *("unknown-keyword", "warning", "$.properties.a.x-enum-title", "x-enum-titles"),
+            *(1, text.index('"x-enum-title"') + 1),
+        ),
+    ]

@@ -18,6 +18,7 @@ from engine.forms.formats import (
     is_money,
     is_postcode_cn,
     is_resident_id_cn,
+    keyword_findings,
     prepare_schema,
 )
 
@@ -222,3 +223,22 @@ def test_time_is_rfc_3339_full_time_for_both_validators(value: str, valid: bool)
     assert validator.fast.is_valid(value) is valid
     assert (not list(validator.detailed.iter_errors(value))) is valid
     assert (validator.messages(value) == []) is valid
+
+
+def test_a_near_miss_of_one_of_our_extensions_is_warned_of_with_it() -> None:
+    schema = {
+        "type": "object",
+        "x-tilte-zh": "订单",
+        "x-description-zh": "说明",
+        "x-money": True,
+        "x-audit-note": "the author's own",
+        "properties": {"a": {"type": "string", "x-enum-title": {}}},
+    }
+    found = [
+        (where, code, severity, suggestion)
+        for where, _, code, severity, suggestion in keyword_findings(schema)
+    ]
+    assert found == [
+        ("$.x-tilte-zh", "unknown-keyword", "warning", "x-title-zh"),
+        ("$.properties.a.x-enum-title", "unknown-keyword", "warning", "x-enum-titles"),
+    ]

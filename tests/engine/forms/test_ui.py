@@ -236,6 +236,7 @@ def test_a_refused_layout_says_each_problem_in_chinese_and_english() -> None:
         {"fields": {"total": {"computed": "line.qty"}}},
         {"fields": {"total": {"computed": "form.nothing"}}},
         {"fields": {"total": {"computed": "form.total +"}}},
+        {"fields": {"total": {"messages": {"minimun": {"zh": "太小", "en": "Too small"}}}}},
     ],
 )
 def test_every_finding_of_a_ui_file_is_worded_in_chinese_too(ui: dict[str, Any]) -> None:
@@ -550,3 +551,16 @@ def test_without_examples_a_sample_is_a_new_page() -> None:
     assert LAYOUT.sample(INTAKE) == LAYOUT.blank()
     not_a_record = {**SAMPLED, "examples": ["text"]}
     assert default_layout(not_a_record).sample(not_a_record) == default_layout(SAMPLED).sample(SAMPLED)
+
+
+def test_a_message_under_no_keyword_a_check_fails_on_is_a_warning_at_its_key() -> None:
+    text = {"zh": "太小", "en": "Too small"}
+    messages = {"minimun": text, "required": text, "frobnicate": text}
+    findings = check_ui({"fields": {"total": {"messages": messages}}}, INTAKE, SOURCES)
+    assert [(f.json_path, f.code, f.key, f.severity, f.suggestion) for f in findings] == [
+        ("$.fields.total.messages.minimun", "unknown-message-keyword", True, "warning", "minimum"),
+        ("$.fields.total.messages.frobnicate", "unknown-message-keyword", True, "warning", None),
+    ]
+    assert findings[0].message.en == (
+        "'total' has a message for 'minimun', which is no keyword a check fails on: it is never shown"
+    )

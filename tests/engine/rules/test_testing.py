@@ -301,8 +301,8 @@ BAD = [
     pytest.param(
         "cases:\n  - name: a\n    input: {order: {total: 1}\n",
         [
-            "c.cases.yaml:4:1: error: YAML syntax error: expected ',' or '}', but got '<stream end>'"
-            " (while parsing a flow mapping)"
+            "c.cases.yaml:4:1: error: YAML syntax error: expected ',' or '}', but found the end of the file"
+            " (while reading the keys in braces {...})"
         ],
         id="yaml-syntax",
     ),

@@ -54,7 +54,7 @@ import { isValidateAnswer, toDiagnostics } from "./problems.js";
 import { getJson, postJson, reasonOf } from "./requests.js";
 import { within } from "./dom.js";
 import { formMetaSchema } from "./formSchema.js";
-import { withReferencesBesideKeywordsInlined } from "./schemas.js";
+import { inLanguage, withReferencesBesideKeywordsInlined } from "./schemas.js";
 
 export const EDITOR_SELECTOR = "textarea.studio-text";
 const YAML_KINDS = new Set(["workflow", "rules"]);
@@ -87,6 +87,7 @@ const theme = EditorView.theme({
   ".cm-lintRange-hint": { backgroundImage: "none", textDecorationColor: "#66d" },
   ".cm-diagnostic": { maxWidth: "48em" },
   ".studio-problem-hint": { display: "block", marginTop: "2px", color: "#555" },
+  ".studio-problem-code": { display: "block", marginTop: "2px", color: "#777", fontSize: "85%" },
   ".cm6-json-schema-hover": { padding: "4px 8px", maxWidth: "40em" },
   ".cm6-json-schema-hover--description p": { margin: "0 0 4px" },
   ".cm6-json-schema-hover--code": { fontFamily: "ui-monospace, monospace", color: "#555" },
@@ -193,7 +194,7 @@ function mountEditor(textarea) {
   if (textarea.dataset.schemaUrl) {
     const url = textarea.dataset.schemaUrl;
     getJson(url, lang).then(
-      (schema) => updateSchema(view, withReferencesBesideKeywordsInlined(schema)),
+      (schema) => updateSchema(view, withReferencesBesideKeywordsInlined(inLanguage(schema, lang))),
       (error) => {
         host.dataset.schema = "unavailable";
         console.warn(word(lang, "schemaFailed", { url, reason: reasonOf(error) }));
@@ -227,7 +228,7 @@ function serverLint(textarea, lang) {
     if (view.state.doc !== doc) return []; // an answer about a text that is gone: CodeMirror drops it
     showCount(textarea, response.problems);
     textarea.dispatchEvent(new CustomEvent("studio:validated", { bubbles: true, detail: { text, response } }));
-    return toDiagnostics(doc, response.problems, fixLabel);
+    return toDiagnostics(doc, response.problems, fixLabel, lang);
   };
 }
 

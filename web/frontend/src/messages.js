@@ -4,6 +4,7 @@
 const WORDS = {
   zh: {
     fixLabel: "改为 {s}",
+    codeLabel: "代码",
     lintFailed: "文本未校验：{reason}",
     diagramFailed: "状态图未更新：{reason}",
     diagramStale: "文本暂时无法解析，显示的是上一次的状态图。",
@@ -20,6 +21,7 @@ const WORDS = {
   },
   en: {
     fixLabel: "Use {s}",
+    codeLabel: "code",
     lintFailed: "The text was not checked: {reason}",
     diagramFailed: "The diagram was not updated: {reason}",
     diagramStale: "The text does not parse for now: this is the last diagram drawn.",

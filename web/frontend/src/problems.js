@@ -6,7 +6,7 @@
 // converted on its line: a character outside the Basic Multilingual Plane (𠀀, an emoji) is one column
 // and two code units.
 
-import { fill } from "./messages.js";
+import { fill, word } from "./messages.js";
 
 const SEVERITIES = new Set(["error", "warning", "info", "hint"]);
 
@@ -21,15 +21,17 @@ export function isValidateAnswer(answer) {
 }
 
 /**
- * The diagnostics of `problems` over the document `doc` (a CodeMirror Text). `fixLabel` words the
- * one-click fix of a problem with a suggestion ("Use {s}"): the action replaces the problem's range
- * with the suggestion.
+ * The diagnostics of `problems` over the document `doc` (a CodeMirror Text), in the page's language
+ * `lang`. `fixLabel` words the one-click fix of a problem with a suggestion ("Use {s}"): the action
+ * replaces the problem's range with the suggestion. A problem's code (unknown-state) is not part of
+ * its words: the tooltip shows it last, small and labelled ("code", "代码"), for looking it up in the
+ * docs; it is never appended to the message as CodeMirror does with a diagnostic's `source`.
  */
-export function toDiagnostics(doc, problems, fixLabel) {
-  return problems.map((problem) => toDiagnostic(doc, problem, fixLabel));
+export function toDiagnostics(doc, problems, fixLabel, lang) {
+  return problems.map((problem) => toDiagnostic(doc, problem, fixLabel, lang));
 }
 
-function toDiagnostic(doc, problem, fixLabel) {
+function toDiagnostic(doc, problem, fixLabel, lang) {
   const from = position(doc, problem.line, problem.col, 0, false);
   let to = from;
   if (wholeNumber(problem.line) >= 1 && wholeNumber(problem.end_line) !== null) {
@@ -37,16 +39,14 @@ function toDiagnostic(doc, problem, fixLabel) {
   }
   const message = text(problem.message) || text(problem.code) || "?";
   const hint = text(problem.hint);
+  const code = text(problem.message) ? text(problem.code) : ""; // a problem without words shows its code as them
   const diagnostic = {
     from,
     to,
     severity: SEVERITIES.has(problem.severity) ? problem.severity : "error",
     message: hint ? `${message}\n${hint}` : message,
-    renderMessage: () => renderMessage(message, hint),
+    renderMessage: () => renderMessage(message, hint, code, lang),
   };
-  if (text(problem.code)) {
-    diagnostic.source = problem.code;
-  }
   if (typeof problem.suggestion === "string") {
     const suggestion = problem.suggestion;
     diagnostic.actions = [
@@ -99,7 +99,7 @@ function text(value) {
   return typeof value === "string" ? value : "";
 }
 
-function renderMessage(message, hint) {
+function renderMessage(message, hint, code, lang) {
   const box = document.createElement("span");
   box.className = "studio-problem";
   const said = document.createElement("span");
@@ -111,6 +111,14 @@ function renderMessage(message, hint) {
     help.className = "studio-problem-hint";
     help.textContent = hint;
     box.append(help);
+  }
+  if (code) {
+    const label = document.createElement("small");
+    label.className = "studio-problem-code";
+    const name = document.createElement("code");
+    name.textContent = code;
+    label.append(`${word(lang, "codeLabel")} `, name);
+    box.append(label);
   }
   return box;
 }

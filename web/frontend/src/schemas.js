@@ -5,6 +5,27 @@
 // node takes the keywords of the definition it refers to, its own winning: one step, a definition that
 // is itself only a reference is left as it is.
 
+// A schema explains its keys in English (`description`, `title`) and in Chinese beside them
+// (`x-description-zh`, `x-title-zh`, the keywords our forms use too): a Chinese page's editor shows the
+// Chinese, in completion and hover alike.
+const CHINESE = { description: "x-description-zh", title: "x-title-zh" };
+
+/** `schema` with its texts in `lang` ("zh" or "en"): for zh, each description and title its Chinese. */
+export function inLanguage(schema, lang) {
+  if (lang !== "zh") return schema;
+  const visit = (node) => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (node === null || typeof node !== "object") return node;
+    const out = {};
+    for (const [key, value] of Object.entries(node)) out[key] = visit(value);
+    for (const [keyword, chinese] of Object.entries(CHINESE)) {
+      if (typeof out[keyword] === "string" && typeof out[chinese] === "string") out[keyword] = out[chinese];
+    }
+    return out;
+  };
+  return visit(schema);
+}
+
 export function withReferencesBesideKeywordsInlined(schema) {
   const visit = (node) => {
     if (Array.isArray(node)) return node.map(visit);
