@@ -38,6 +38,7 @@ from engine.runtime.studio import (
     WorkflowVersions,
     size_text,
 )
+from engine.runtime.studio_labels import Person, StudioLabels, studio_labels
 from engine.runtime.studio_migration import (
     DEFAULT_BATCH,
     MAX_BATCH,
@@ -84,6 +85,7 @@ __all__ = [
     "MigrationView",
     "Mismatch",
     "Overview",
+    "Person",
     "PublishRefused",
     "Published",
     "ReplayStatus",
@@ -98,6 +100,7 @@ __all__ = [
     "Studio",
     "StudioAction",
     "StudioEventRow",
+    "StudioLabels",
     "TextComparison",
     "TextProblem",
     "TextTooLarge",
@@ -115,4 +118,5 @@ __all__ = [
     "problem_span",
     "show_value",
     "size_text",
+    "studio_labels",
 ]

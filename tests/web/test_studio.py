@@ -261,7 +261,7 @@ def test_a_change_that_leaves_the_workflow_as_it_is_keeps_its_version(app: Flask
     c = client(app, "ma.li")
     save(c, ORIGINAL + "\n# a comment only\n", 0)
     published = c.post(EDIT, data={"action": "publish", "revision": 1, "note": "comment"})
-    assert "retail-order v1（未变）" in notice(published)
+    assert "零售订单 retail-order v1（未变）" in notice(published)
 
 
 def test_publish_with_a_note_then_roll_back(app: Flask) -> None:
