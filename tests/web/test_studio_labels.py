@@ -113,3 +113,23 @@ def test_an_approval_waiting_names_who_submitted_it(app: Flask) -> None:
 
     files = text_of(client(app, "he.tao").get("/studio/retail/").get_data(as_text=True), "studio-files")
     assert "李马" in files and "ma.li" not in files
+
+
+def test_the_compare_page_words_states_and_transitions_for_a_person(app: Flask) -> None:
+    changed = ORIGINAL.replace(
+        "timers: [{after: 30m, trigger: cancel", "timers: [{after: 45m, trigger: cancel", 1
+    )
+    assert changed != ORIGINAL
+    publish(client(app, "ma.li"), changed, 0, "longer")
+    address = "/studio/retail/workflows/retail-order/compare?old=1&new=2"
+
+    zh = client(app, "ma.li").get(address).get_data(as_text=True)
+    states = text_of(zh, "changes-states")
+    assert "待支付 pending_payment" in states
+    assert "计时器：30 分钟后 取消" in states and "计时器：45 分钟后 取消" in states
+    assert "after 30m" not in states
+    transitions = text_of(zh, "changes-transitions")
+    assert "取消：从 待支付" in transitions and "在 待支付 45 分钟后" in transitions
+
+    en = text_of(client(app, "ma.li", "en").get(address).get_data(as_text=True), "changes-transitions")
+    assert "Cancel: from Pending payment" in en and "after 45 minutes in Pending payment" in en
