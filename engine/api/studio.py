@@ -14,6 +14,7 @@ from engine.dsl.texts import (
     kind_of,
     problem_span,
 )
+from engine.rules.labels import RoutingAnswer, RuleLabels, routing_answer, rule_labels
 from engine.rules.testing import CaseResult, Coverage, Mismatch, show_value
 from engine.runtime.form_preview import FormPreview, form_of, form_preview
 from engine.runtime.rule_console import (
@@ -91,7 +92,9 @@ __all__ = [
     "ReplayStatus",
     "ReplayedOrder",
     "RevisionRow",
+    "RoutingAnswer",
     "RuleConsole",
+    "RuleLabels",
     "RunBatch",
     "SaveConflict",
     "Span",
@@ -116,6 +119,8 @@ __all__ = [
     "kind_of",
     "names_text",
     "problem_span",
+    "routing_answer",
+    "rule_labels",
     "show_value",
     "size_text",
     "studio_labels",
