@@ -1127,6 +1127,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diagram.base_state": Text("{name}（基础流程）", "{name} (base)"),
         "diagram.after": Text("{after} 后", "after {after}"),
         "diagram.auto": Text("自动", "automatic"),
+        "diagram.and": Text(" 且 ", " and "),
+        "diagram.or": Text(" 或 ", " or "),
+        "diagram.not": Text("非 {what}", "not {what}"),
+        "diagram.in": Text("属于", "in"),
+        "diagram.not_in": Text("不属于", "not in"),
+        "diagram.is": Text("是", "is"),
+        "diagram.is_not": Text("不是", "is not"),
         "diagram.timer_alone": Text(
             "{after} 后触发 {trigger}（此状态没有该流转）",
             "after {after}: {trigger} (no such transition here)",
@@ -1192,6 +1199,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.aspect.refusal": Text("拒绝说明", "Refusal"),
         "diff.aspect.approval": Text("审批", "Approval"),
         "diff.aspect.initial": Text("初始状态", "Initial state"),
+        "diff.aspect.when_label": Text("条件说明", "Condition's label"),
         # --- a rule set's outcomes (the glossary's words)
         "term.outcome.approve": Text("自动审核通过", "approved automatically"),
         "term.outcome.hold": Text("挂起待审", "on hold"),
