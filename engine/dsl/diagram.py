@@ -10,9 +10,10 @@ still typing it, so it reads every part whose shape is right and leaves out only
 * every transition, one arrow per source and destination, labelled with its label in the language
   ``labels`` names (its trigger when ``labels`` is None or the transition has no label), the outcomes
   that pick that destination, the guard in ``[ ]`` (with a language: its ``when_label``, else the
-  condition in words, ``≥`` for ``>=``, "且" for ``and``; without one: as written, cut short), the timers that fire it from that source
-  (``after 30m``) and whether it is automatic. ``"*"`` is every non-final top-level state, as the
-  compiler expands it. A transition without a source or a destination it can read is left out;
+  condition in words, ``≥`` for ``>=``, "且" for ``and``; without one: as written, cut short), the
+  timers that fire it from that source (``after 30m``) and whether it is automatic. ``"*"`` is every
+  non-final top-level state, as the compiler expands it. A transition without a source or a
+  destination it can read is left out;
 * a state the draft names but does not define is drawn all the same, as a node marked unknown
   (dashed): an arrow to a misspelled state is not dropped. A timer whose trigger no transition from its
   state takes is written under the state;
