@@ -80,7 +80,7 @@ _OPERATORS: dict[type[ast.cmpop], str] = {
     ast.Lt: "<",
     ast.LtE: "≤",
 }
-_OPERATOR_WORDS: dict[type[ast.cmpop], str] = {
+_OPERATOR_KEYS: dict[type[ast.cmpop], str] = {
     ast.In: "diagram.in",
     ast.NotIn: "diagram.not_in",
     ast.Is: "diagram.is",
@@ -235,7 +235,7 @@ class _Drawing:
         if isinstance(node, ast.Compare):
             parts = [self._node_said(node.left)]
             for op, right in zip(node.ops, node.comparators, strict=True):
-                parts += [_OPERATORS.get(type(op)) or word(_OPERATOR_WORDS[type(op)]).get(self.lang)]
+                parts += [_OPERATORS.get(type(op)) or word(_OPERATOR_KEYS[type(op)]).get(self.lang)]
                 parts.append(self._node_said(right))
             return " ".join(parts)
         return ast.unparse(node)
