@@ -50,6 +50,7 @@ from web.headers import CONTENT_SECURITY_POLICY
 from web.i18n import current_lang
 from web.params import MAX_ID, query_number
 from web.studio_common import administered, normalised, studio_of_app
+from web.studio_labels import person_text, workflow_title
 
 studio = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -176,7 +177,7 @@ def file_post(department: str, path: str) -> Any:
         view = _file(found, department, path)
         if isinstance(saved, SaveConflict):
             theirs = translate("studio.conflict_theirs", lang).format(
-                revision=saved.current.revision, who=saved.current.updated_by
+                revision=saved.current.revision, who=person_text(saved.current.updated_by)
             )
             compared = compare_texts(
                 saved.current.text, saved.refused_text, theirs, translate("studio.conflict_yours", lang)
@@ -206,7 +207,8 @@ def file_post(department: str, path: str) -> Any:
                 published = found.publish(department, path, revision, note, actor, typed)
                 same = translate("studio.same_version", lang)
                 versions = ", ".join(
-                    f"{v.workflow} v{v.version}" + ("" if v.created else same) for v in published.versions
+                    f"{_titled(v.workflow)} v{v.version}{'' if v.created else same}"
+                    for v in published.versions
                 )
                 notice = translate("studio.published_ok", lang).format(versions=versions or "—")
         except PublishRefused as refused:
@@ -308,6 +310,12 @@ def schema(kind: str) -> Any:
         abort(404)
     text = files("engine").joinpath("schema", name).read_text(encoding="utf-8")
     return Response(text, mimetype="application/schema+json")
+
+
+def _titled(workflow: str) -> str:
+    """A workflow as a notice names it: its title, then its name (what the other pages show small)."""
+    title = workflow_title(workflow)
+    return workflow if title == workflow else f"{title} {workflow}"
 
 
 def _bad(key: str, lang: str | None = None, **values: str) -> Any:

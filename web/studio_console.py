@@ -37,6 +37,8 @@ from engine.api.studio import (
     form_of,
     form_preview,
     names_text,
+    routing_answer,
+    rule_labels,
     show_value,
 )
 from engine.errors import NotFound
@@ -94,6 +96,8 @@ def console(department: str, path: str) -> Any:
         cases=rules.run_cases(file),
         recent=recent,
         show=show_value,
+        labels=rule_labels(file.ruleset),
+        routing=routing_answer,
         **shown,
     )
     return body, status

@@ -14,6 +14,7 @@ from engine.dsl.texts import (
     kind_of,
     problem_span,
 )
+from engine.rules.labels import RoutingAnswer, RuleLabels, routing_answer, rule_labels
 from engine.rules.testing import CaseResult, Coverage, Mismatch, show_value
 from engine.runtime.form_preview import FormPreview, form_of, form_preview
 from engine.runtime.rule_console import (
@@ -38,6 +39,7 @@ from engine.runtime.studio import (
     WorkflowVersions,
     size_text,
 )
+from engine.runtime.studio_labels import Person, StudioLabels, studio_labels
 from engine.runtime.studio_migration import (
     DEFAULT_BATCH,
     MAX_BATCH,
@@ -84,12 +86,15 @@ __all__ = [
     "MigrationView",
     "Mismatch",
     "Overview",
+    "Person",
     "PublishRefused",
     "Published",
     "ReplayStatus",
     "ReplayedOrder",
     "RevisionRow",
+    "RoutingAnswer",
     "RuleConsole",
+    "RuleLabels",
     "RunBatch",
     "SaveConflict",
     "Span",
@@ -98,6 +103,7 @@ __all__ = [
     "Studio",
     "StudioAction",
     "StudioEventRow",
+    "StudioLabels",
     "TextComparison",
     "TextProblem",
     "TextTooLarge",
@@ -113,6 +119,9 @@ __all__ = [
     "kind_of",
     "names_text",
     "problem_span",
+    "routing_answer",
+    "rule_labels",
     "show_value",
     "size_text",
+    "studio_labels",
 ]

@@ -9,9 +9,11 @@ still typing it, so it reads every part whose shape is right and leaves out only
   the regions separated by ``--``, each with its own initial and final states;
 * every transition, one arrow per source and destination, labelled with its label in the language
   ``labels`` names (its trigger when ``labels`` is None or the transition has no label), the outcomes
-  that pick that destination, a short guard text in ``[ ]``, the timers that fire it from that source
-  (``after 30m``) and whether it is automatic. ``"*"`` is every non-final top-level state, as the
-  compiler expands it. A transition without a source or a destination it can read is left out;
+  that pick that destination, the guard in ``[ ]`` (with a language: its ``when_label``, else the
+  condition in words, ``≥`` for ``>=``, "且" for ``and``; without one: as written, cut short), the
+  timers that fire it from that source (``after 30m``) and whether it is automatic. ``"*"`` is every
+  non-final top-level state, as the compiler expands it. A transition without a source or a
+  destination it can read is left out;
 * a state the draft names but does not define is drawn all the same, as a node marked unknown
   (dashed): an arrow to a misspelled state is not dropped. A timer whose trigger no transition from its
   state takes is written under the state;
@@ -29,6 +31,7 @@ are made of ``[A-Za-z0-9_]`` only, one per state path, unique in the diagram.
 
 from __future__ import annotations
 
+import ast
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
@@ -47,7 +50,8 @@ LEAVES_JOINED = "|"
 HEADER = "stateDiagram-v2"
 INDENT = "  "
 MAX_LABEL = 60  # characters of a name or a label
-MAX_GUARD = 40  # characters of a guard on an arrow
+MAX_GUARD = 40  # characters of a guard on an arrow, as written
+MAX_SAID = 100  # characters of a guard on an arrow of a drawing for people: its label, or its words
 MAX_WORDS = 2 * MAX_LABEL  # characters of the diagram's own words with the names they hold
 MAX_ID = 40  # characters of a state's path kept in its id
 UNKNOWN_CLASS = "unknown"
@@ -67,6 +71,21 @@ _STAND_INS = (("\ufb02", "fl"), ("\u00b6\u00df", "\u00b6 \u00df"))
 # Mermaid's lexer takes a line holding "direction TB" anywhere for a direction statement.
 _DIRECTION = re.compile(r"(direction) (?=(?:tb|bt|lr|rl))", re.IGNORECASE)
 _NOT_ID = re.compile(r"[^A-Za-z0-9_]+")
+# How a guard's comparisons read for a person (Drawing._readable): as symbols, or by words of the catalogue.
+_OPERATORS: dict[type[ast.cmpop], str] = {
+    ast.Eq: "=",
+    ast.NotEq: "≠",
+    ast.Gt: ">",
+    ast.GtE: "≥",
+    ast.Lt: "<",
+    ast.LtE: "≤",
+}
+_OPERATOR_KEYS: dict[type[ast.cmpop], str] = {
+    ast.In: "diagram.in",
+    ast.NotIn: "diagram.not_in",
+    ast.Is: "diagram.is",
+    ast.IsNot: "diagram.is_not",
+}
 
 
 def escaped(text: str, limit: int = MAX_LABEL) -> str:
@@ -191,6 +210,36 @@ class _Drawing:
         mine, other = ("zh", "en") if self.lang.startswith("zh") else ("en", "zh")
         return _text(label.get(mine)) or _text(label.get(other)) or name
 
+    def _readable(self, when: Any) -> str:
+        """A guard (a condition, or a list of them that must all hold) as a person reads it: ``and``,
+        ``or``, ``not`` and ``in`` in the drawing's language, ``>=`` as ``≥``, ``!=`` as ``≠``, ``==`` as
+        ``=``; a condition that does not parse as written."""
+        conditions = [c for c in ([when] if isinstance(when, str) else _names(when)) if c.strip()]
+        alone = len(conditions) == 1
+        return word("diagram.and").get(self.lang).join(self._said(c, alone) for c in conditions)
+
+    def _said(self, condition: str, alone: bool) -> str:
+        try:
+            tree = ast.parse(condition.strip(), mode="eval").body
+        except (SyntaxError, ValueError):
+            return condition
+        return self._node_said(tree, top=alone)
+
+    def _node_said(self, node: ast.expr, top: bool = False) -> str:
+        if isinstance(node, ast.BoolOp):
+            joint = word("diagram.and" if isinstance(node.op, ast.And) else "diagram.or").get(self.lang)
+            text = joint.join(self._node_said(value) for value in node.values)
+            return text if top else f"({text})"
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return word("diagram.not").get(self.lang).format(what=self._node_said(node.operand))
+        if isinstance(node, ast.Compare):
+            parts = [self._node_said(node.left)]
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                parts += [_OPERATORS.get(type(op)) or word(_OPERATOR_KEYS[type(op)]).get(self.lang)]
+                parts.append(self._node_said(right))
+            return " ".join(parts)
+        return ast.unparse(node)
+
     def _word(self, key: str, **values: object) -> str:
         return escaped(word(key).get(self.lang).format(**values), MAX_WORDS)
 
@@ -255,6 +304,9 @@ class _Drawing:
                 targets.setdefault(name, []).append(str(outcome))  # outcomes to one state: one arrow
         when = transition.get("when")
         guard = when if isinstance(when, str) else " and ".join(_names(when))
+        if self.show_labels:  # for a person: the guard's label, else the condition in words
+            said = _mapping(transition.get("when_label"))
+            guard = self._shown("", said) if said else self._readable(when)
         trigger = _text(transition.get("trigger"))
         shown = "?" if trigger is None else trigger
         if trigger is not None and self.show_labels:
@@ -287,7 +339,7 @@ class _Drawing:
         if arrow.outcomes:
             text += " (" + ", ".join(escaped(outcome) for outcome in arrow.outcomes) + ")"
         if arrow.guard:
-            text += f" #91;{escaped(arrow.guard, MAX_GUARD)}#93;"
+            text += f" #91;{escaped(arrow.guard, MAX_SAID if self.show_labels else MAX_GUARD)}#93;"
         extras = [
             self._word("diagram.after", after=after)
             for after, trigger in self._timers_leaving(arrow.source)

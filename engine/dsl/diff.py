@@ -22,7 +22,9 @@ in short:
   (layout) as one change.
 
 Each part is sorted (by file, then what, then name) and every text is cut short, so the same two
-versions always give the same small list.
+versions always give the same small list. A change of a state or a transition is also worded for a person
+(:class:`Worded`, zh and en): named by the labels of its states and trigger ("取消：从 待支付"), its aspects
+by their names in the catalogue (``diff.aspect.*``), durations, reasons, roles and outcomes in words.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from engine.common.text import Text
+from engine.common.words import term, translate, words_of
 from engine.dsl.compiler import Bundle, canonical_json
 from engine.dsl.spec import ANY_SOURCE, SEPARATOR
 from engine.forms.fields import fields_of, first, resolve, split_path
@@ -44,6 +48,7 @@ __all__ = [
     "Changes",
     "MarkedLine",
     "TextComparison",
+    "Worded",
     "bundle_changes",
     "compare_texts",
     "text_diff",
@@ -137,6 +142,17 @@ class ChangeKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Worded:
+    """A change of a state or a transition worded for a person, in both languages: its name with the
+    labels of its states and trigger ("取消：从 待支付" / "Cancel: from Pending payment"), and what it was
+    and is (``"计时器：30 分钟后 取消"``) — None where the change has no such side."""
+
+    name: Text
+    before: Text | None
+    after: Text | None
+
+
+@dataclass(frozen=True)
 class Change:
     """One thing added, removed or changed. ``what`` says what it is: ``setting``, ``state``,
     ``transition``, ``rule_file``, a rule file's list (``rules``, ``inputs``, ``warehouses``,
@@ -150,6 +166,7 @@ class Change:
     before: str | None
     after: str | None
     file: str | None = None
+    worded: Worded | None = None  # states and transitions: the same change for a person, zh and en
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -230,21 +247,29 @@ def _compared(
     new: Mapping[str, Any] | None,
     order: Sequence[str],
     file: str | None = None,
+    words: _Wording | None = None,
 ) -> Change | None:
     """The change between two sets of aspects (None for one that is absent): added, removed, changed
-    with the aspects that differ, or None when they are the same."""
+    with the aspects that differ, or None when they are the same; worded for a person by ``words``
+    (states and transitions)."""
     if old is None and new is None:
         return None
     if old is None:
-        return Change(ChangeKind.ADDED, what, name, None, _summary(new or {}, order), file)
+        shown_new = new or {}
+        worded = words.worded(what, name, None, _ordered(shown_new, order), shown_new) if words else None
+        return Change(ChangeKind.ADDED, what, name, None, _summary(shown_new, order), file, worded)
     if new is None:
-        return Change(ChangeKind.REMOVED, what, name, _summary(old, order), None, file)
+        worded = words.worded(what, name, old, _ordered(old, order), None) if words else None
+        return Change(ChangeKind.REMOVED, what, name, _summary(old, order), None, file, worded)
     differ = [k for k in _ordered({*old, *new}, order) if not _same(old.get(k), new.get(k))]
     if not differ:
         return None
     before = {k: old.get(k) for k in differ}
     after = {k: new.get(k) for k in differ}
-    return Change(ChangeKind.CHANGED, what, name, _summary(before, differ), _summary(after, differ), file)
+    worded = words.worded(what, name, before, differ, after) if words else None
+    return Change(
+        ChangeKind.CHANGED, what, name, _summary(before, differ), _summary(after, differ), file, worded
+    )
 
 
 def _changes(
@@ -253,9 +278,10 @@ def _changes(
     new: Mapping[str, Mapping[str, Any]],
     order: Sequence[str],
     file: str | None = None,
+    words: _Wording | None = None,
 ) -> Iterator[Change]:
     for name in sorted({*old, *new}):
-        change = _compared(what, name, old.get(name), new.get(name), order, file)
+        change = _compared(what, name, old.get(name), new.get(name), order, file, words)
         if change is not None:
             yield change
 
@@ -277,22 +303,31 @@ def _list(value: Any) -> list[Any]:
 # --- the workflow -----------------------------------------------------------------------------------
 
 
-def _timer_text(timer: Any, where: str) -> str:
-    """``after 30m: cancel (unpaid_timeout) when …``; ``where`` follows the delay (``: cancel``, the
-    trigger, for a state's timer; `` in pending_payment``, the state, for a transition's)."""
-    timer = _mapping(timer)
-    text = f"after {timer.get('after')}{where}"
-    if timer.get("reason"):
-        text += f" ({timer['reason']})"
-    if timer.get("when"):
-        text += f" when {timer['when']}"
-    return text
+class _TimerText(str):
+    """A timer in the definition's words (``after 30m: cancel (unpaid_timeout) when …``), compared and
+    cut short as that text, keeping the timer and, for a transition's, the state it waits in: what
+    :class:`_Wording` words it from."""
+
+    timer: Mapping[str, Any]
+    state: str | None
+
+    def __new__(cls, timer: Any, state: str | None = None) -> _TimerText:
+        timer = _mapping(timer)
+        where = f" in {state}" if state is not None else f": {timer.get('trigger')}"
+        text = f"after {timer.get('after')}{where}"
+        if timer.get("reason"):
+            text += f" ({timer['reason']})"
+        if timer.get("when"):
+            text += f" when {timer['when']}"
+        made = super().__new__(cls, text)
+        made.timer, made.state = timer, state
+        return made
 
 
 def _state_aspects(body: Mapping[str, Any]) -> dict[str, Any]:
     aspects = {k: v for k, v in body.items() if k != "parallel"}
     if "timers" in aspects:
-        aspects["timers"] = [_timer_text(t, f": {_mapping(t).get('trigger')}") for t in _list(body["timers"])]
+        aspects["timers"] = [_TimerText(t) for t in _list(body["timers"])]
     return aspects
 
 
@@ -350,7 +385,7 @@ def _transitions(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         aspects = {k: v for k, v in transition.items() if k not in ("trigger", "source")}
         expanded = everyone if sources == [ANY_SOURCE] else sources
         timers = [
-            _timer_text(timer, f" in {state}")
+            _TimerText(timer, state)
             for state in expanded
             for timer in timers_of.get(state, [])
             if _mapping(timer).get("trigger") == trigger
@@ -359,6 +394,168 @@ def _transitions(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             aspects["timers"] = timers
         found[f"{name} #{n}" if n > 1 else name] = aspects
     return found
+
+
+_UNITS = {"s", "m", "h", "d"}
+
+
+def _label_of(value: Any) -> Text | None:
+    """A ``{zh, en}`` label as written; None for anything else."""
+    value = _mapping(value)
+    zh, en = value.get("zh"), value.get("en")
+    return Text(zh, en) if isinstance(zh, str) and isinstance(en, str) else None
+
+
+def _labels(workflows: Iterable[Mapping[str, Any]], part: str, key: str) -> dict[str, Text]:
+    """The labels of the states (``part`` "states", by path) or of the triggers (``part``
+    "transitions", the first labelled transition of each) of the workflows, the later winning."""
+    found: dict[str, Text] = {}
+    for workflow in workflows:
+        if part == "states":
+            for name, aspects in _states(workflow).items():
+                label = _label_of(aspects.get("label"))
+                if label is not None:
+                    found[name] = label
+            continue
+        seen: set[str] = set()
+        for transition in _list(workflow.get(part)):
+            transition = _mapping(transition)
+            label = _label_of(transition.get("label"))
+            name = str(transition.get(key))
+            if label is not None and name not in seen:
+                found[name] = label
+                seen.add(name)
+    return found
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """Words a change of a state or a transition for a person, with the labels of the states and
+    triggers of the two versions (the newer's where both have one)."""
+
+    states: Mapping[str, Text]
+    triggers: Mapping[str, Text]
+
+    def worded(
+        self,
+        what: str,
+        name: str,
+        before: Mapping[str, Any] | None,
+        keys: Sequence[str],
+        after: Mapping[str, Any] | None,
+    ) -> Worded:
+        def side(aspects: Mapping[str, Any] | None) -> Text | None:
+            if aspects is None:
+                return None
+            return self._both(lambda lang: self._aspects(aspects, keys, lang))
+
+        return Worded(self._both(lambda lang: self._name(what, name, lang)), side(before), side(after))
+
+    @staticmethod
+    def _both(say: Callable[[str], str]) -> Text:
+        return Text(_cut(say("zh"), MAX_TEXT), _cut(say("en"), MAX_TEXT))
+
+    def state(self, name: str, lang: str) -> str:
+        if name == ANY_SOURCE:
+            return translate("diff.say.any_state", lang)
+        label = self.states.get(name)
+        return label.get(lang) if label is not None else name
+
+    def trigger(self, name: str, lang: str) -> str:
+        label = self.triggers.get(name)
+        return label.get(lang) if label is not None else name
+
+    def _name(self, what: str, name: str, lang: str) -> str:
+        if what == "state":
+            return self.state(name, lang)
+        trigger, _, rest = name.partition(" from ")
+        sources, _, n = rest.partition(" #")
+        text = translate("diff.say.transition", lang).format(
+            trigger=self.trigger(trigger, lang),
+            sources=self._list([self.state(s, lang) for s in sources.split(", ") if s], lang),
+        )
+        return f"{text} #{n}" if n else text
+
+    @staticmethod
+    def _list(items: Sequence[str], lang: str) -> str:
+        return ("、" if lang == "zh" else ", ").join(items)
+
+    def _aspects(self, aspects: Mapping[str, Any], keys: Sequence[str], lang: str) -> str:
+        said = [
+            translate("diff.say.aspect", lang).format(
+                key=named.get(lang) if (named := words_of("diff.aspect").get(key)) else key,
+                value=self._value(key, aspects.get(key), lang),
+            )
+            for key in keys
+            if key in aspects
+        ]
+        return ("；" if lang == "zh" else "; ").join(said)
+
+    @staticmethod
+    def duration(written: Any, lang: str) -> str:
+        """``30m`` -> "30 分钟" / "30 minutes"; what is not a duration as written."""
+        text = str(written)
+        if len(text) < 2 or text[-1] not in _UNITS or not text[:-1].isdigit():
+            return text
+        n = int(text[:-1])
+        return translate(f"diff.unit.{text[-1]}{'.one' if n == 1 else ''}", lang).format(n=n)
+
+    def _timer(self, timer: Any, lang: str) -> str:
+        if not isinstance(timer, _TimerText):
+            return _short(timer)
+        found = timer.timer
+        if timer.state is not None:
+            text = translate("diff.say.timer_in", lang).format(
+                after=self.duration(found.get("after"), lang), state=self.state(timer.state, lang)
+            )
+        else:
+            text = translate("diff.say.timer", lang).format(
+                after=self.duration(found.get("after"), lang),
+                trigger=self.trigger(str(found.get("trigger")), lang),
+            )
+        if found.get("reason"):
+            text += translate("diff.say.reason", lang).format(
+                reason=term("reason", str(found["reason"]), lang)
+            )
+        if found.get("when"):
+            text += translate("diff.say.when", lang).format(condition=" ".join(str(found["when"]).split()))
+        return text
+
+    def _value(self, key: str, value: Any, lang: str) -> str:
+        if value is None:
+            return _ABSENT
+        if isinstance(value, bool):
+            return translate("diff.say.yes" if value else "diff.say.no", lang)
+        label = _label_of(value) if key == "label" else None
+        if label is not None:
+            return label.get(lang)
+        if key == "timers":
+            return self._list([self._timer(t, lang) for t in _list(value)], lang) or _ABSENT
+        if key == "dest":
+            if isinstance(value, str):
+                return self.state(value, lang)
+            return self._list(
+                [
+                    translate("diff.say.outcome", lang).format(
+                        outcome=term("outcome", str(o), lang), state=self.state(str(d), lang)
+                    )
+                    for o, d in _mapping(value).items()
+                ],
+                lang,
+            )
+        if key == "roles" and isinstance(value, list):
+            return self._list([term("role", str(r), lang) for r in value], lang)
+        if key == "regions" and isinstance(value, Mapping):
+            return self._list(
+                [
+                    translate("diff.say.region", lang).format(
+                        region=region, state=self.state(str(start).removeprefix("initial "), lang)
+                    )
+                    for region, start in value.items()
+                ],
+                lang,
+            )
+        return _short(value)
 
 
 def _settings(doc: Mapping[str, Any], leave_out: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -487,6 +684,10 @@ def bundle_changes(old: Bundle | Mapping[str, Any], new: Bundle | Mapping[str, A
     part is compared). A part missing from either, or not of its shape, counts as empty."""
     before, after = _content(old), _content(new)
     old_workflow, new_workflow = _mapping(before.get("workflow")), _mapping(after.get("workflow"))
+    words = _Wording(
+        _labels((old_workflow, new_workflow), "states", "label"),
+        _labels((old_workflow, new_workflow), "transitions", "trigger"),
+    )
     layouts = [
         Change(change.kind, change.what, change.name, change.before, change.after, change.name)
         for change in _changes(
@@ -505,9 +706,17 @@ def bundle_changes(old: Bundle | Mapping[str, Any], new: Bundle | Mapping[str, A
                 (),
             )
         ),
-        states=_sorted(_changes("state", _states(old_workflow), _states(new_workflow), _STATE_KEYS)),
+        states=_sorted(
+            _changes("state", _states(old_workflow), _states(new_workflow), _STATE_KEYS, words=words)
+        ),
         transitions=_sorted(
-            _changes("transition", _transitions(old_workflow), _transitions(new_workflow), _TRANSITION_KEYS)
+            _changes(
+                "transition",
+                _transitions(old_workflow),
+                _transitions(new_workflow),
+                _TRANSITION_KEYS,
+                words=words,
+            )
         ),
         rules=_sorted(
             _files(

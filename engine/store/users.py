@@ -399,3 +399,10 @@ def forget_login_attempts(store: Store, before: datetime, limit: int = 1000) -> 
             delete(login_attempts).where(login_attempts.c.key.in_(ended.scalar_subquery()))
         )
     return int(done.rowcount)
+
+
+def display_names(tx: Tx) -> dict[str, str]:
+    """Every user's name -> display name, read in the caller's transaction (the studio's pages name
+    people by the latter)."""
+    query = select(users.c.name, users.c.display_name)
+    return {str(name): str(shown) for name, shown in tx.connection.execute(query)}

@@ -328,3 +328,33 @@ def test_a_wide_form_preview_scrolls_in_its_own_box_at_390_px(
     assert wider  # the table is wider than the box: what scrolls is the box
     screenshot("form-preview-390")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+def test_the_department_page_reads_as_cards_at_390_px(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    studio = server.app.extensions["orderloom"].studio
+    text = (REPO_ROOT / WORKFLOW).read_text(encoding="utf-8") + "\n# a draft\n"
+    studio.save("retail", WORKFLOW, text, 0, Actor("ma.li", frozenset({"admin"}), frozenset({"retail"})))
+    log_in_page(page, server, "ma.li", "ma-li-password")
+    page.goto(server("/?lang=zh"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server("/studio/retail/"))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    for table in ("#studio-files", "#studio-workflows", "#studio-events"):
+        cells = page.locator(f"{table} tbody td")
+        assert cells.count() > 0, table
+        # every cell is a line of its card, as wide as the card, its column's name before it: no column
+        # squeezed to a character a line
+        widths = page.eval_on_selector_all(
+            f"{table} tbody td",
+            "cells => cells.filter(c => c.offsetParent).map(c => c.getBoundingClientRect().width)",
+        )
+        assert widths and min(widths) > 300, (table, widths)
+        label = page.eval_on_selector(f"{table} tbody td", "c => getComputedStyle(c, '::before').content")
+        assert label.strip('"'), table
+    screenshot("department-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server("/studio/retail/"))
+    assert page.locator("#studio-workflows thead").is_visible()  # a table again where there is room
+    screenshot("department-1280")

@@ -73,7 +73,7 @@ def test_a_draft_rule_change_decides_otherwise_over_the_same_data(app: Flask) ->
     assert outcome(html) == "hold"
     assert "订单金额超过5000元" in element(html, "console-decision")  # the reason, in the page's language
     trace = element(html, "console-trace")
-    assert "large-amount order.total > 5000 成立 order.total = 6000 hold" in trace
+    assert "large-amount order.total > 5000 成立 order.total = 6000 挂起待审 hold" in trace
     assert 'id="console-published"' not in html
 
     save(c, AUDIT, RAISED)
@@ -370,3 +370,43 @@ def test_an_error_of_evaluation_is_said_in_the_pages_language(app: Flask) -> Non
     assert "cannot" not in rows
     rows = case_rows(c.get(f"{CONSOLE}?lang=en").get_data(as_text=True))
     assert "large-amount (cannot evaluate 'order.total / order.discount > 5000'" in rows
+
+
+def test_outcomes_are_named_in_the_pages_language_with_the_code_beside(app: Flask) -> None:
+    zh = client(app).post(CONSOLE, data={"action": "data", "data": PASTED}).get_data(as_text=True)
+    decision = element(zh, "console-decision")
+    assert decision.startswith("结果 挂起待审 hold")
+    assert "挂起待审 hold" in element(zh, "console-trace")
+    en = client(app)
+    en.set_cookie("lang", "en")
+    english = en.post(CONSOLE, data={"action": "data", "data": PASTED}).get_data(as_text=True)
+    assert "on hold hold" in element(english, "console-decision")
+
+
+ROUTING = "/studio/retail/rules/rules/retail/routing.yaml"
+SPLIT = """order:
+  channel: web
+  customer: {name: 林晓, mobile: '13612345678'}
+  address: {province: 广东省, city: 广州市, district: 天河区, detail: 体育西路191号}
+  lines: [{sku: PH-CASE-01, name: 手机壳, qty: 5, unit_price: 10, amount: 50}]
+  shipping_fee: 0
+  discount: 0
+  total: 50
+stock: {PH-CASE-01: {SH-01: 3, BJ-01: 0, GZ-01: 2, CD-01: 0}}
+"""
+
+
+def test_the_routing_answer_is_a_table_of_warehouses_carriers_and_scores_and_the_split(app: Flask) -> None:
+    page = client(app).post(ROUTING, data={"action": "data", "data": SPLIT})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert outcome(html) == "split"
+    assert "拆单发货" in element(html, "console-decision")
+    table = element(html, "console-decision-routing")
+    # warehouses and carriers by their labels, codes beside, each with its score
+    assert re.search(r"仓库 广州仓 GZ-01 已选 \d\.\d\d", table)
+    assert re.search(r"仓库 上海仓 SH-01 已选 \d\.\d\d", table)
+    assert re.search(r"承运商 \S+ \w+ 已选 \d\.\d\d", table)
+    assert "scores" not in element(html, "console-decision")  # no raw data left
+    split = element(html, "console-decision-split")
+    assert "广州仓 GZ-01 PH-CASE-01 × 2" in split and "上海仓 SH-01 PH-CASE-01 × 3" in split

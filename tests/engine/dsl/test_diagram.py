@@ -29,6 +29,7 @@ from engine.dsl.diagram import (
     LEAVES_JOINED,
     MAX_GUARD,
     MAX_LABEL,
+    MAX_SAID,
     MAX_WORDS,
     escaped,
     state_labels,
@@ -608,7 +609,7 @@ def test_names_and_labels_that_look_like_syntax_are_shown_as_written() -> None:
         for n, name in enumerate(HOSTILE):
             shown = _shown(name)
             after = _shown(word("diagram.after").get(lang or "en").format(after=name), MAX_WORDS)
-            guard = f" [{_shown(name, MAX_GUARD)}]" if name.strip() else ""
+            guard = f" [{_shown(name, MAX_SAID if lang else MAX_GUARD)}]" if name.strip() else ""
             assert diagram.texts(ids[n], ids[(n + 1) % len(ids)]) == [f"{shown} ({shown}){guard} · {after}"]
             assert diagram.states[ids[n]].notes == [word("diagram.orders").get(lang or "en").format(n=1)]
 
@@ -621,7 +622,9 @@ def test_a_long_label_or_guard_is_cut() -> None:
     diagram = read_diagram(workflow_diagram(tree, labels="en") or "")
     assert diagram.states["s_a"].label == "x" * (MAX_LABEL - 1) + "…"
     (text,) = diagram.texts("s_a", "s_b")
-    assert text == "go [" + ("order.total > " + "9" * 500)[: MAX_GUARD - 1] + "…]"
+    assert text == "go [" + ("order.total > " + "9" * 500)[: MAX_SAID - 1] + "…]"
+    (plain,) = read_diagram(workflow_diagram(tree) or "").texts("s_a", "s_b")
+    assert plain == "go [" + ("order.total > " + "9" * 500)[: MAX_GUARD - 1] + "…]"
 
 
 def test_escaped_keeps_words_and_escapes_everything_else() -> None:
@@ -687,3 +690,54 @@ def test_state_ids_are_safe_and_one_per_state_path() -> None:
 def test_the_reader_refuses_what_mermaid_would_read_otherwise(source: str) -> None:
     with pytest.raises((AssertionError, pytest.fail.Exception)):
         read_diagram(source)
+
+
+GUARDED = """
+initial: waiting
+states:
+  waiting: {label: {zh: 待支付, en: Waiting}}
+  paid: {label: {zh: 已支付, en: Paid}}
+  free: {label: {zh: 免单, en: Free}}
+  cancelled: {final: true}
+transitions:
+  - trigger: pay
+    source: waiting
+    dest: paid
+    when: ["data.amount >= order.total", "order.method != 'cod' or 'director' in actor.roles"]
+  - trigger: waive
+    source: waiting
+    dest: free
+    when: order.total == 0 and not order.lines
+    when_label: {zh: 免费订单, en: A free order}
+  - {trigger: cancel, source: waiting, dest: cancelled, when: "order.total > 5000 and (("}
+"""
+
+
+def test_a_guard_is_shown_by_its_label_else_in_words_for_a_person() -> None:
+    tree = tree_of(GUARDED)
+    zh = read_diagram(workflow_diagram(tree, labels="zh") or "")
+    assert zh.texts("s_waiting", "s_free") == ["waive [免费订单]"]
+    assert zh.texts("s_waiting", "s_paid") == [
+        "pay [data.amount ≥ order.total 且 (order.method ≠ 'cod' 或 'director' 属于 actor.roles)]"
+    ]
+    # a condition that does not parse is kept as written
+    assert zh.texts("s_waiting", "s_cancelled") == ["cancel [order.total > 5000 and ((]"]
+    en = read_diagram(workflow_diagram(tree, labels="en") or "")
+    assert en.texts("s_waiting", "s_free") == ["waive [A free order]"]
+    assert en.texts("s_waiting", "s_paid") == [
+        "pay [data.amount ≥ order.total and (order.method ≠ 'cod' or 'director' in actor.roles)]"
+    ]
+    # without a language the guard is the definition's, as written
+    plain = read_diagram(workflow_diagram(tree) or "")
+    assert plain.texts("s_waiting", "s_free") == ["waive [order.total == 0 and not order.lines]"]
+
+
+@pytest.mark.parametrize("path", ["workflows/retail/order.yaml", "workflows/wholesale/order.yaml"])
+def test_the_shipped_guards_read_in_words(path: str) -> None:
+    tree = tree_of((ROOT / path).read_text(encoding="utf-8"))
+    for lang in ("zh", "en"):
+        diagram = read_diagram(workflow_diagram(tree, labels=lang) or "")
+        guards = [text for _, _, text, _ in diagram.edges if "[" in text]
+        assert guards, path
+        for text in guards:
+            assert not re.search(r">=|<=|!=|==|#\d+;", text), text

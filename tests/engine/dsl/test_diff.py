@@ -14,6 +14,8 @@ import pytest
 from engine.common.words import WORDS
 from engine.dsl.compiler import Bundle, load_bundle
 from engine.dsl.diff import (
+    _STATE_KEYS,
+    _TRANSITION_KEYS,
     MAX_TEXT,
     Change,
     ChangeKind,
@@ -529,3 +531,43 @@ def test_two_texts_are_marked_against_each_other_line_by_line() -> None:
     assert "-b: 2" in compared.diff and "+b: two" in compared.diff and "+e: 5" in compared.diff
     same = compare_texts(old, old.replace("\n", "\r\n"), "saved", "yours")
     assert same.same and same.removed == same.added == 0 and len(same.old) == len(same.new) == 4
+
+
+def test_states_and_transitions_are_worded_for_a_person_with_their_labels() -> None:
+    old = content("retail/order.yaml")
+    new = copy.deepcopy(old)
+    new["workflow"]["states"]["pending_payment"]["timers"][0]["after"] = "1h"
+    cancel = next(t for t in new["workflow"]["transitions"] if t["trigger"] == "cancel")
+    cancel["roles"] = ["service"]
+    review = next(t for t in new["workflow"]["transitions"] if t["trigger"] == "review")
+    review["dest"] = {**review["dest"], "hold": "rejected"}
+    changes = bundle_changes(old, new)
+
+    state = next(c for c in changes.states if c.name == "pending_payment")
+    assert state.worded is not None
+    assert state.worded.name.get("zh") == "待支付" and state.worded.name.get("en") == "Pending payment"
+    assert state.worded.before and state.worded.before.get("zh").startswith("计时器：30 分钟后 取消")
+    assert state.worded.after and state.worded.after.get("en").startswith("Timers: after 1 hour: Cancel")
+    assert "（超时未支付自动取消）" in state.worded.after.get("zh")
+    # the definition's words stay beside (the API and the CLI's diff)
+    assert state.before and state.before.startswith("timers: after 30m: cancel")
+
+    worded = {c.name: c.worded for c in changes.transitions}
+    name = next(n for n in worded if n.startswith("cancel from "))
+    shown = worded[name]
+    assert shown is not None
+    assert shown.name.get("zh").startswith("取消：从 ") and "待支付" in shown.name.get("zh")
+    assert shown.name.get("en").startswith("Cancel: from ") and "Pending payment" in shown.name.get("en")
+    assert "pending_payment" not in shown.name.get("en")
+    # the timer firing it, from its source, and the roles by their names
+    assert shown.after and "计时器：在 待支付 1 小时后" in shown.after.get("zh")
+    assert "after 1 hour in Pending payment" in shown.after.get("en")
+    review_change = next(c for c in changes.transitions if c.name.startswith("review from "))
+    assert review_change.worded and review_change.worded.after
+    assert "挂起待审 → 已驳回" in review_change.worded.after.get("zh")
+    assert "on hold → Rejected" in review_change.worded.after.get("en")
+
+
+def test_every_aspect_of_a_state_and_a_transition_has_its_words() -> None:
+    for key in (*_STATE_KEYS, *_TRANSITION_KEYS):
+        assert f"diff.aspect.{key}" in WORDS, key

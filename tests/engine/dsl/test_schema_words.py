@@ -76,8 +76,8 @@ def test_schema_problems_read_in_chinese_and_in_english() -> None:
 def test_a_hint_and_missing_keys_read_in_chinese() -> None:
     problems = _problems(WORKFLOW)
     [unknown] = [p for p in problems if p.json_path == "$.transitions[0].dset"]
-    keys = "trigger, source, dest, roles, form, when, rules, actions, auto, interrupts, refusal, label, "
-    keys += "description"
+    keys = "trigger, source, dest, roles, form, when, rules, actions, auto, interrupts, when_label, refusal, "
+    keys += "label, description"
     assert (unknown.hint_in("zh"), unknown.hint) == (f"可用的键：{keys}", f"allowed keys: {keys}")
     [missing] = set(_problems("schema_version: 1\nworkflow: retail\n"))  # one per key jsonschema misses
     assert (missing.message_in("zh"), missing.message) == (
