@@ -83,14 +83,19 @@
   // Leaving the file page (another language, back to the studio, closing the tab) while the editor holds
   // a text other than the one last saved asks first: the browser's own "leave the page?" question. The
   // text last saved is the one the page was drawn with, or, when the server drew the page with a text not
-  // saved (after a check or a refusal), the textarea's data-saved-text. Sending the form is not leaving:
-  // the text goes with it, and comes back on the page the server draws.
+  // saved (after a check or a refusal), the textarea's data-saved-text. The note for the publish is
+  // guarded the same way: the note kept with the draft is its data-saved-note. Sending the form is not
+  // leaving: the text and the note go with it, and come back on the page the server draws.
   const guarded = document.querySelector("textarea.studio-text[data-guard-leave]");
   let sending = false;
 
   function unsaved(textarea) {
     const saved = textarea.hasAttribute("data-saved-text") ? textarea.dataset.savedText : textarea.defaultValue;
-    return textarea.value.replace(/\r\n?/g, "\n") !== saved.replace(/\r\n?/g, "\n");
+    if (textarea.value.replace(/\r\n?/g, "\n") !== saved.replace(/\r\n?/g, "\n")) {
+      return true;
+    }
+    const note = textarea.form ? textarea.form.querySelector("input[name=note][data-guard-leave]") : null;
+    return note !== null && note.value.trim() !== (note.dataset.savedNote || "").trim();
   }
 
   if (guarded) {
