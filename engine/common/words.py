@@ -484,6 +484,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "studio.keep.restore": Text("放回编辑器", "Put it back in the editor"),
         "studio.keep.discard": Text("丢弃", "Discard"),
+        "studio.listing.summary": Text(
+            "检查过的文字（{n} 行，带行号；问题所在行已标出）",
+            "The text checked ({n} lines, numbered; the lines with problems marked)",
+        ),
         "studio.console.open": Text("在规则控制台中试算", "Try it in the rule console"),
         "studio.console.heading": Text("规则控制台", "Rule console"),
         "studio.console.title": Text("规则控制台：{path}", "Rule console: {path}"),

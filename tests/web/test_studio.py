@@ -505,3 +505,17 @@ def test_the_note_typed_for_the_publish_is_kept_with_the_draft(app: Flask) -> No
     assert ma.post(EDIT, data={"action": "submit", "revision": 3, "note": "for he.tao"}).status_code == 200
     approver = client(app, "he.tao").get(EDIT)
     assert note_of(approver) == "for he.tao" and 'id="studio-approve"' in approver.get_data(as_text=True)
+
+
+def test_without_scripts_each_problem_links_to_its_line_in_a_numbered_listing(app: Flask) -> None:
+    c = client(app, "ma.li")
+    page = c.post(EDIT, data={"action": "check", "text": MISSPELT, "revision": 0}).get_data(as_text=True)
+    line = MISSPELT.split("\n").index("    dest: piad") + 1
+    assert f'<a href="#studio-line-{line}" data-line="{line}" data-col="11">' in page
+    listing = re.search(r'<pre class="source lines" id="studio-listing">(.*?)</pre>', page, re.S)
+    assert listing is not None
+    numbered = r'<span id="studio-line-(\d+)" data-line="\1"( class="marked")?>(.*?)\n</span>'
+    spans = re.findall(numbered, listing[1])
+    assert [text for _, _, text in spans] == [str(escape(t)) for t in MISSPELT.split("\n")]
+    assert [int(n) for n, marked, _ in spans if marked] == [line]
+    assert "<noscript>" in page and '<details class="studio-listing" id="studio-listing-box">' in page  # long

@@ -1,7 +1,8 @@
 """In Chromium: the editor's save after the session ended in another tab keeps the text (in the page and
 in the browser's storage), says to log in again with a link opening the login in a new tab, and saves by
 itself once logged in; a page opened later offers the kept text back; the note for the publish is guarded
-against leaving the page like the text (web/static/studio-keep.js, web/static/studio-panel.js)."""
+against leaving the page like the text (web/static/studio-keep.js, web/static/studio-panel.js). A
+problem's link goes to its line: in the numbered listing without scripts, in the editor with them."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
 
 WORKFLOW = "workflows/retail/order.yaml"
 EDIT = f"/studio/retail/files/{WORKFLOW}"
 KEY = f"orderloom.studio.kept:retail:{WORKFLOW}:0"
+ORIGINAL = (REPO_ROOT / WORKFLOW).read_text(encoding="utf-8")
+MISSPELT = ORIGINAL.replace("dest: paid", "dest: piad", 1)
+MISSPELT_LINE = MISSPELT.split("\n").index("    dest: piad") + 1
 
 
 @pytest.fixture
@@ -134,3 +138,45 @@ def test_leaving_with_the_note_for_the_publish_changed_asks_first(page: Page, se
     page.click("a:has-text('Back to the studio')")
     expect(page).to_have_url(server("/studio/retail/"))
     assert asked == ["beforeunload"]
+
+
+def test_without_scripts_a_problem_link_goes_to_its_line_in_the_numbered_listing(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        log_in_page(page, server, "ma.li", "ma-li-password")
+        page.goto(server(EDIT + "?lang=en"))
+        page.fill("#studio-text", MISSPELT)
+        page.click("#studio-check")
+        box = page.locator("#studio-listing-box")
+        expect(box).not_to_have_attribute("open", "")  # a long text: collapsed
+        page.click(f"#studio-problem-list a[href='#studio-line-{MISSPELT_LINE}']")
+        assert page.url.endswith(f"#studio-line-{MISSPELT_LINE}")
+        target = page.locator(f"#studio-line-{MISSPELT_LINE}")
+        expect(box).to_have_attribute("open", "")  # opened by the link to a line inside it
+        expect(target).to_be_in_viewport()
+        expect(target).to_have_text("    dest: piad")
+        expect(target).to_have_class("marked")
+        shot = REPO_ROOT / "test-artifacts" / "screenshots" / "studio-listing-no-script.png"
+        page.screenshot(path=str(shot))
+    finally:
+        context.close()
+
+
+def test_with_scripts_a_problem_link_moves_the_editor_to_its_line(page: Page, server: LiveServer) -> None:
+    log_in_page(page, server, "ma.li", "ma-li-password")
+    open_editor(page, server)
+    expect(page.locator("#studio-listing-box")).to_have_count(0)  # <noscript>: the editor numbers lines
+    page.locator("#studio-text + .studio-editor .cm-content").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(MISSPELT)
+    link = page.locator("#studio-problem-list a").first
+    expect(link).to_have_attribute("data-line", str(MISSPELT_LINE))
+    page.locator("#studio-text + .studio-editor .cm-content").focus()
+    page.keyboard.press("Control+Home")  # the cursor away from the problem
+    link.click()
+    expect(page.locator("#studio-text + .studio-editor .cm-activeLine")).to_have_text("    dest: piad")
+    expect(page.locator("#studio-text + .studio-editor .cm-activeLine")).to_be_in_viewport()
+    assert page.evaluate("document.activeElement.classList.contains('studio-editor')")

@@ -1,7 +1,8 @@
 // The studio's problems panel follows the editor: after each check of the text (the editor's
 // "studio:validated" event), the list under "Problems" is drawn again from the server's answer, in the
-// page's language (the words are the list's data attributes). Without scripts the list is the one the
-// server drew for the last "Check".
+// page's language (the words are the list's data attributes); a problem's link moves the editor to its
+// place. Without scripts the list is the one the server drew for the last "Check", each link going to its
+// line in the numbered listing of the text checked.
 (function () {
   "use strict";
 
@@ -27,6 +28,8 @@
         item.className = problem.severity === "warning" ? "warning" : "error";
         const where = document.createElement("a");
         where.href = "#studio-text";
+        where.dataset.line = String(problem.line || 1);
+        where.dataset.col = String(problem.col || 1);
         where.textContent = words(panel, "line", { line: problem.line || 1, col: problem.col || 1 });
         const severity = document.createElement("b");
         severity.textContent = panel.dataset[item.className] || problem.severity;
@@ -113,6 +116,19 @@
       sending = false; // back here from the browser's history: guarded again
     });
   }
+
+  // A problem's link moves the editor to its line and column (the editor's "studio:goto"); without the
+  // editor (no scripts) it goes to the line in the page's numbered listing of the text.
+  document.addEventListener("click", function (event) {
+    const link = event.target instanceof Element ? event.target.closest(".studio-problems a[data-line]") : null;
+    const textarea = document.querySelector("textarea.studio-text");
+    if (!link || !textarea || !textarea.hidden) {
+      return;
+    }
+    event.preventDefault();
+    const detail = { line: Number(link.dataset.line) || 1, col: Number(link.dataset.col) || 1 };
+    textarea.dispatchEvent(new CustomEvent("studio:goto", { detail: detail }));
+  });
 
   document.addEventListener("studio:validated", function (event) {
     const panel = document.querySelector(".studio-problems");
