@@ -446,6 +446,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         # the studio's rule console (web/studio_console.py, studio/console.html)
         # the editor's text and note kept when the session ended (web/studio_keep.py, studio-keep.js)
+        "forms.sample_text": Text("示例文字", "Sample text"),
         "studio.keep.title": Text("会话已结束", "Your session has ended"),
         "studio.keep.ended": Text(
             "您的会话已结束（已在别处退出登录或已过期），{path} 未保存任何内容。您输入的文字保留在本页："
@@ -487,6 +488,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.listing.summary": Text(
             "检查过的文字（{n} 行，带行号；问题所在行已标出）",
             "The text checked ({n} lines, numbered; the lines with problems marked)",
+        ),
+        "studio.preview.made_up": Text(
+            "样例数据：数据结构没有给出示例（examples）的 {n} 个字段填的是根据其类型和限制生成的值，"
+            "并非真实数据。",
+            "Sample data: the {n} field(s) the schema gives no examples for are filled with values made from "
+            "their types and limits, not real data.",
         ),
         "studio.console.open": Text("在规则控制台中试算", "Try it in the rule console"),
         "studio.console.heading": Text("规则控制台", "Rule console"),
@@ -589,8 +596,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.console.never_evaluated": Text("没有用例能对它求值", "no case could evaluate it"),
         # the studio's form preview (web/studio_console.py, studio/_preview.html)
         "studio.preview.note": Text(
-            "职员看到的表单，填入了示例数据（表单中的 examples 与 default）。",
-            "The form as clerks see it, with sample data (the schema's examples and defaults).",
+            "职员看到的表单，填入了示例数据（表单中的 examples 与 default，"
+            "没有的字段用根据数据结构生成的样例值）。",
+            "The form as clerks see it, with sample data (the schema's examples and defaults, and values "
+            "made from the schema where it gives none).",
         ),
         "studio.preview.none": Text(
             "文本有 {n} 个错误：修正后显示预览。",

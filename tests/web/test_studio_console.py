@@ -385,3 +385,17 @@ def test_an_error_of_evaluation_is_said_in_the_pages_language(app: Flask) -> Non
     assert "cannot" not in rows
     rows = case_rows(c.get(f"{CONSOLE}?lang=en").get_data(as_text=True))
     assert "large-amount (cannot evaluate 'order.total / order.discount > 5000'" in rows
+
+
+def test_a_form_without_examples_is_previewed_with_sample_data_said_to_be_so(app: Flask) -> None:
+    c = client(app)
+    zh = preview(c, FORM_TEXT)["html"]  # the shipped payment form: no examples, no defaults
+    assert 'id="studio-preview-sample"' in zh and "样例数据" in zh and "3 个字段" in zh
+    assert 'value="100.00"' in zh and 'value="示例文字示例文字"' in zh  # the money, minLength 6 reached
+    assert re.search(r'value="card"[^>]*checked', zh)  # the first of its enum
+    en = preview(c, FORM_TEXT, "en")["html"]
+    assert "Sample data: the 3 field(s)" in en and 'value="Sample text"' in en
+    examples = preview(c, with_field("付款人", "Payer"))["html"]  # examples given: shown as they are
+    assert 'value="王芳"' in examples and 'value="128.50"' in examples
+    page = c.get(f"/studio/retail/files/{FORM}?lang=en").get_data(as_text=True)  # without scripts
+    assert 'id="studio-preview-sample"' in page[page.index('<div class="studio-preview"') :]
