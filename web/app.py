@@ -20,7 +20,7 @@ from flask import (
 
 from engine.api import Clock, term, translate
 from engine.api.studio import MAX_TEXT_BYTES, size_text
-from web import auth, params, static_files, studio_common
+from web import auth, params, static_files, studio_common, studio_keep
 from web.forms import forms
 from web.headers import SECURITY_HEADERS
 from web.i18n import current_lang
@@ -109,6 +109,7 @@ def create_app(
 
     _error_pages(app)
     studio_common.init_app(app)  # before the CSRF check reads a form: the studio's texts may be larger
+    studio_keep.init_app(app)  # before the CSRF check: an ended session's post keeps its text
     auth.init_app(app)  # logins: sessions, CSRF, the throttle of failed logins (docs/web.md)
     app.add_url_rule(  # browsers ask for it whatever the page says
         "/favicon.ico", "favicon", lambda: redirect(url_for("static", filename="favicon.svg"), 301)
@@ -126,6 +127,7 @@ def create_app(
     app.register_blueprint(studio_migrate)
     app.register_blueprint(studio_revisions)
     app.register_blueprint(studio_names)
+    app.register_blueprint(studio_keep.studio_keep)
     return app
 
 

@@ -70,7 +70,10 @@ auth = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 
-OPEN_ENDPOINTS = frozenset({"favicon", "auth.login", "auth.login_post", "home.healthz", "static"})
+# studio_keep.log_in_again: the login of the studio's page that keeps a text sent after the session ended
+OPEN_ENDPOINTS = frozenset(
+    {"favicon", "auth.login", "auth.login_post", "home.healthz", "static", "studio_keep.log_in_again"}
+)
 FORGET_EVERY = timedelta(minutes=1)  # ended counts of login attempts are deleted at most this often
 
 
@@ -152,9 +155,40 @@ def login() -> Any:
 
 @auth.post("/login")
 def login_post() -> Any:
+    target = request.form.get("next", "")
+    refused = log_in_from_form()
+    if refused is None:
+        return redirect(_safe_next(target))
+    if refused.status == 429:
+        return _login_page(429, refused.retry_after, throttled_minutes=refused.minutes)
+    if refused.status == 503:
+        return _login_page(503, refused.retry_after, busy=True)
+    name = request.form.get("name", "")
+    inactive = refused.status == 403
+    page = render_template("auth/login.html", next=target, name=name, failed=True, inactive=inactive)
+    return page, refused.status
+
+
+@dataclass(frozen=True)
+class LoginRefused:
+    """Why the posted login did not start a session: 401 a wrong name or password, 403 the right password
+    of a deactivated user, 429 too many failed logins (``retry_after`` seconds to wait), 503 too many
+    passwords being checked at once."""
+
+    status: int
+    retry_after: int = 0
+
+    @property
+    def minutes(self) -> int:
+        return max(1, round(self.retry_after / 60))
+
+
+def log_in_from_form() -> LoginRefused | None:
+    """Check the request form's ``name`` and ``password``, throttled, and when they are right start a
+    fresh session for the user (no fixation; a new CSRF token with it). None: logged in. The login page
+    and the studio's page of a text kept when the session ended (``web.studio_keep``) both log in so."""
     name = request.form.get("name", "")
     password = request.form.get("password", "")
-    target = request.form.get("next", "")
     logins = _logins()
     now = logins.clock.now()
     # Counted before the password is checked: attempts at the same moment, in any process, each find
@@ -162,26 +196,24 @@ def login_post() -> Any:
     limits = [(_name_key(name), logins.per_name), (_client_key(), logins.per_ip)]
     counted = take_login_attempt(logins.store, limits, logins.window, now)
     if isinstance(counted, AttemptRefused):
-        return _throttled_page(counted.retry_at - now)
+        return LoginRefused(429, max(1, math.ceil((counted.retry_at - now).total_seconds())))
     logins.forget_ended(now)
     try:
         user = authenticate(logins.store, name, password, logins.checks) if name and password else None
     except PasswordChecksBusy:
         give_back_login_attempt(logins.store, counted)  # the password was not checked: no failure
-        return _busy_page(logins.checks.wait)
-    except UserInactive:
-        page = render_template("auth/login.html", next=target, name=name, failed=True, inactive=True)
-        return page, 403
+        return LoginRefused(503, max(1, math.ceil(logins.checks.wait)))
+    except UserInactive:  # the right password of a deactivated user: told so
+        return LoginRefused(403)
     if user is not None:
         give_back_login_attempt(logins.store, counted)  # only refused passwords count
         # None: the password changed while it was checked; the old one opens nothing any more
         user = new_session(logins.store, user, now, logins.session_lifetime)
     if user is None:
-        page = render_template("auth/login.html", next=target, name=name, failed=True)
-        return page, 401
+        return LoginRefused(401)
     session.clear()  # a fresh session for the new login (no fixation), then a new CSRF token with it
     login_user(user)
-    return redirect(_safe_next(target))
+    return None
 
 
 @auth.post("/logout")
@@ -213,17 +245,6 @@ def _login_page(status: int, retry_after: int, **words: Any) -> Response:
     response = make_response(page, status)
     response.headers["Retry-After"] = str(retry_after)
     return response
-
-
-def _throttled_page(remaining: timedelta) -> Response:
-    """The login page again (429), saying about how long to wait, with the seconds in Retry-After."""
-    seconds = max(1, math.ceil(remaining.total_seconds()))
-    return _login_page(429, seconds, throttled_minutes=max(1, round(seconds / 60)))
-
-
-def _busy_page(wait: float) -> Response:
-    """The login page again (503): too many passwords are being checked at once; try again shortly."""
-    return _login_page(503, max(1, math.ceil(wait)), busy=True)
 
 
 def init_app(app: Flask) -> None:

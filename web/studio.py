@@ -158,11 +158,14 @@ def file_post(department: str, path: str) -> Any:
     # The note typed for the publish travels back with every page of the form (check, save, refusal),
     # so nothing the admin typed is lost before the publish it is for.
     note = request.form.get("note", "").strip()[:MAX_NOTE]
+    # Kept with the draft on each save (the field is there once a draft is), so a reload, another
+    # browser and the approver find it; a form without the field leaves the draft's note as it is.
+    typed_note = note if "note" in request.form else None
     if action == "check":  # the text shown back is still made from the revision it was opened at
         return _editor(view, text=text, seen_revision=revision, note=note)
     if action == "save":
         try:
-            saved = found.save(department, path, text, revision, actor)
+            saved = found.save(department, path, text, revision, actor, typed_note)
         except (
             TextTooLarge
         ) as too_large:  # nothing saved: the text is shown back, made from the same revision
@@ -212,6 +215,8 @@ def file_post(department: str, path: str) -> Any:
                 )
                 notice = translate("studio.published_ok", lang).format(versions=versions or "—")
         except PublishRefused as refused:
+            if typed_note is not None:  # the note typed for it stays with the draft, refused or not
+                found.keep_note(department, path, revision, typed_note)
             view = _file(found, department, path)
             return _editor(
                 view,

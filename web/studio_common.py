@@ -1,9 +1,9 @@
 """What every blueprint of the studio (``/studio``) shares: the studio itself, the department a request
 is about when the user administers it (a 404 otherwise, whoever asks), and a posted text as stored.
 
-The studio's views (``web.studio``, ``web.studio_console``, ``web.studio_migrate``, ``web.studio_replay``,
-``web.studio_revisions``, ``web.studio_users``) take these from here, so none reaches into another's
-private names.
+The studio's views (``web.studio``, ``web.studio_console``, ``web.studio_keep``, ``web.studio_migrate``,
+``web.studio_replay``, ``web.studio_revisions``, ``web.studio_users``) take these from here, so none
+reaches into another's private names.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def draw_preview(found: Studio, department: str, path: str, text: str) -> Previe
     request's language; None when ``path`` is no form file of ``department``."""
     services = current_app.extensions["orderloom"]
     registry: OptionSourceRegistry = services.option_sources
-    preview = form_preview(found, department, path, text, registry.names)
+    preview = form_preview(found, department, path, text, registry.names, current_lang())
     if preview is None:
         return None
     if preview.layout is None:
@@ -156,7 +156,8 @@ def draw_preview(found: Studio, department: str, path: str, text: str) -> Previe
     finally:
         close()
     view.interactive = False  # nothing in it posts: no action, no refresh, its buttons disabled
-    return Preview(Markup(render_template("studio/_form_preview.html", view=view)))  # noqa: S704 - rendered by our templates, every value escaped
+    drawn = render_template("studio/_form_preview.html", view=view, made_up=preview.made_up)
+    return Preview(Markup(drawn))  # noqa: S704 - rendered by our templates, every value escaped
 
 
 @studio_console.app_template_global("studio_form_preview")

@@ -473,6 +473,56 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "部门 {department} 没有用户 {user}", "department {department} has no user {user}"
         ),
         # the studio's rule console (web/studio_console.py, studio/console.html)
+        # the editor's text and note kept when the session ended (web/studio_keep.py, studio-keep.js)
+        "forms.sample_text": Text("示例文字", "Sample text"),
+        "studio.keep.title": Text("会话已结束", "Your session has ended"),
+        "studio.keep.ended": Text(
+            "您的会话已结束（已在别处退出登录或已过期），{path} 未保存任何内容。您输入的文字保留在本页："
+            "重新登录后，文字回到您手中，再由您保存。",
+            "Your session ended (logged out elsewhere, or expired), so nothing of {path} was saved. What "
+            "you typed is kept on this page: log in again and it comes back to you, to be saved.",
+        ),
+        "studio.keep.log_in": Text("登录并取回文字", "Log in and take the text back"),
+        "studio.keep.text": Text(
+            "您输入的文字（基于第 {revision} 稿）", "The text you typed (made from revision {revision})"
+        ),
+        "studio.keep.back": Text(
+            "已重新登录。您的文字尚未保存：现在保存，或带回编辑器继续编辑。",
+            "You are logged in again. Your text is not saved yet: save it now, or take it back to the "
+            "editor.",
+        ),
+        "studio.keep.save": Text("保存这段文字", "Save this text"),
+        "studio.keep.to_editor": Text("带回编辑器", "Back to the editor with it"),
+        "studio.keep.not_yours": Text(
+            "您不是部门 {department} 的管理员，无法在此保存。文字保留在下方，可以复制。",
+            "You do not administer {department}, so the text cannot be saved here. It is below, to copy.",
+        ),
+        "studio.keep.session_ended": Text(
+            "会话已结束（已在别处退出登录或已过期），未保存任何内容。"
+            "您的文字仍在编辑器中，也保存在本浏览器中。",
+            "Your session has ended (logged out elsewhere, or expired); nothing was saved. Your text is "
+            "still in the editor, and kept in this browser.",
+        ),
+        "studio.keep.log_in_link": Text("在新标签页中重新登录", "Log in again in a new tab"),
+        "studio.keep.then": Text(
+            "登录后，保存会自动继续。", "Once you are logged in, the save goes on by itself."
+        ),
+        "studio.keep.offer": Text(
+            "本浏览器保留着会话结束时在此页输入、尚未保存的文字。",
+            "This browser kept a text typed on this page when the session ended, not saved.",
+        ),
+        "studio.keep.restore": Text("放回编辑器", "Put it back in the editor"),
+        "studio.keep.discard": Text("丢弃", "Discard"),
+        "studio.listing.summary": Text(
+            "检查过的文字（{n} 行，带行号；问题所在行已标出）",
+            "The text checked ({n} lines, numbered; the lines with problems marked)",
+        ),
+        "studio.preview.made_up": Text(
+            "样例数据：数据结构没有给出示例（examples）的 {n} 个字段填的是根据其类型和限制生成的值，"
+            "并非真实数据。",
+            "Sample data: the {n} field(s) the schema gives no examples for are filled with values made from "
+            "their types and limits, not real data.",
+        ),
         "studio.console.open": Text("在规则控制台中试算", "Try it in the rule console"),
         "studio.console.heading": Text("规则控制台", "Rule console"),
         "studio.console.title": Text("规则控制台：{path}", "Rule console: {path}"),
@@ -574,8 +624,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.console.never_evaluated": Text("没有用例能对它求值", "no case could evaluate it"),
         # the studio's form preview (web/studio_console.py, studio/_preview.html)
         "studio.preview.note": Text(
-            "职员看到的表单，填入了示例数据（表单中的 examples 与 default）。",
-            "The form as clerks see it, with sample data (the schema's examples and defaults).",
+            "职员看到的表单，填入了示例数据（表单中的 examples 与 default，"
+            "没有的字段用根据数据结构生成的样例值）。",
+            "The form as clerks see it, with sample data (the schema's examples and defaults, and values "
+            "made from the schema where it gives none).",
         ),
         "studio.preview.none": Text(
             "文本有 {n} 个错误：修正后显示预览。",

@@ -6,8 +6,10 @@ A form is two files side by side: its data schema (``forms/<folder>/<name>.json`
 would read it: as it is published (``Studio.as_published``; another draft is not published with it).
 Nothing is drawn while the text has an error (the studio's checks, each problem at its line), nor when
 the other file stops the form from loading. The data it is shown with comes from the schema: its
-``examples``, then its defaults and fixed values (``FormLayout.sample``). Drawing it is the web app's,
-with the renderer of the clerks' pages.
+``examples``, then its defaults and fixed values (``FormLayout.sample``), then, for each field still
+empty, a sample value made from its schema (``engine.forms.sample``; the fields so filled are named, for
+the page to say they hold sample data). Drawing it is the web app's, with the renderer of the clerks'
+pages.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from engine.dsl.texts import DefinitionKind, kind_of
 from engine.errors import DefinitionError, Problem, Severity
 from engine.forms.checks import read_form
+from engine.forms.sample import fill_samples
 from engine.forms.ui import UI_SUFFIX, FormLayout
 from engine.runtime.studio import Studio
 
@@ -36,6 +39,7 @@ class FormPreview:
     schema: Mapping[str, Any] = field(default_factory=dict)
     layout: FormLayout | None = None
     sample: Mapping[str, Any] = field(default_factory=dict)
+    made_up: tuple[str, ...] = ()  # the fields whose sample value was made from the schema
 
     @property
     def folder(self) -> str:
@@ -56,11 +60,16 @@ def form_of(path: str) -> str | None:
 
 
 def form_preview(
-    studio: Studio, department: str, path: str, text: str, sources: Collection[str] | None = None
+    studio: Studio,
+    department: str,
+    path: str,
+    text: str,
+    sources: Collection[str] | None = None,
+    lang: str = "zh",
 ) -> FormPreview | None:
     """The form ``text`` makes as the file ``path`` of ``department`` (its data schema or its layout);
     None when ``path`` is neither of a form of the department. ``sources``: the option sources a
-    layout may name."""
+    layout may name; ``lang``: the language of the sample texts made up."""
     form = form_of(path)
     if form is None or not studio.owns(department, path):
         return None
@@ -72,4 +81,5 @@ def form_preview(
             schema, layout = read_form(studio.root / form, form, sources)
         except DefinitionError as error:
             return FormPreview(form, error.problems)
-    return FormPreview(form, (), schema, layout, layout.sample(schema))
+    sample, made_up = fill_samples(layout.fields, schema, layout.sample(schema), lang)
+    return FormPreview(form, (), schema, layout, sample, made_up)

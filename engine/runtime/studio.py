@@ -86,6 +86,7 @@ from engine.store.studio import (
     newest_texts,
     running_by_version,
     save_draft,
+    set_draft_note,
     set_draft_status,
     set_four_eyes,
     store_texts,
@@ -430,11 +431,19 @@ class Studio:
     # -- drafts -------------------------------------------------------------------------------------
 
     def save(
-        self, department: str, path: str, text: str, seen_revision: int, actor: Actor
+        self,
+        department: str,
+        path: str,
+        text: str,
+        seen_revision: int,
+        actor: Actor,
+        note: str | None = None,
     ) -> DraftRow | SaveConflict:
         """Save ``text`` as the draft of ``path`` (made from ``seen_revision``; 0 when there was no
         draft). A draft with errors is saved all the same; it cannot be published. A text larger than a
-        definition file may be is refused (:class:`TextTooLarge`) before anything is written."""
+        definition file may be is refused (:class:`TextTooLarge`) before anything is written.
+        ``note``, the note for the publish typed so far, is kept with the draft (None: the draft's own
+        stays), so a reload, another browser and the approver find it."""
         size = len(text.encode("utf-8"))
         if size > MAX_TEXT_BYTES:
             raise TextTooLarge(size)
@@ -447,6 +456,7 @@ class Studio:
             base_hash=text_hash(self.published_text(path)),
             author=actor.name,
             at=self.clock.now(),
+            note=note,
         )
         with self.store.transaction() as tx:
             self._record(
@@ -462,6 +472,15 @@ class Studio:
                 ),
             )
         return saved
+
+    def keep_note(self, department: str, path: str, revision: int, note: str) -> bool:
+        """Keep ``note`` with the draft of ``path`` while it is at ``revision`` and not yet published
+        (a publish or submission refused keeps the note typed for it); False when there is no such draft."""
+        draft = draft_of(self.store, department, path)
+        if draft is None:
+            return False
+        with self.store.transaction() as tx:
+            return set_draft_note(tx, draft.id, revision, note)
 
     def four_eyes(self, department: str) -> bool:
         return four_eyes(self.store, department)

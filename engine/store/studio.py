@@ -44,6 +44,7 @@ __all__ = [
     "record_event",
     "running_by_version",
     "save_draft",
+    "set_draft_note",
     "set_draft_status",
     "set_four_eyes",
     "store_texts",
@@ -195,9 +196,12 @@ def save_draft(
     base_hash: str,
     author: str,
     at: datetime,
+    note: str | None = None,
 ) -> DraftRow | SaveConflict:
     """Save ``text`` as the draft of ``path`` made from revision ``seen_revision`` (0: no draft was
-    there). Another revision found there is a :class:`SaveConflict`; the text refused is kept."""
+    there). Another revision found there is a :class:`SaveConflict`; the text refused is kept.
+    ``note``, when given, is the note for the publish kept with the draft ("" clears it); None keeps the
+    draft's note (none when a new round of edits begins from what is published)."""
     with store.transaction() as tx:
         c = tx.connection
         row = c.execute(_select_draft(department, path).with_for_update()).first()
@@ -216,6 +220,7 @@ def save_draft(
                     status=DraftStatus.OPEN.value,
                     updated_by=author,
                     updated_at=at,
+                    note=note or None,
                 )
             ).inserted_primary_key
             assert inserted is not None
@@ -233,6 +238,8 @@ def save_draft(
             if current.status is DraftStatus.PUBLISHED:  # a new round of edits begins from what is published
                 values["base_hash"] = base_hash  # and with no note: the last one went with its version
                 values["note"] = None
+            if note is not None:
+                values["note"] = note or None
             c.execute(update(drafts).where(drafts.c.id == draft_id).values(**values))
         _revision(tx, int(draft_id), revision, text, author, at, RevisionOutcome.SAVED)
         saved = c.execute(select(drafts).where(drafts.c.id == draft_id)).one()
@@ -263,6 +270,21 @@ def set_draft_status(
         update(drafts)
         .where(drafts.c.id == draft_id, drafts.c.revision == revision)
         .values(status=status.value, note=note, requested_by=requested_by)
+    )
+    return bool(result.rowcount)
+
+
+def set_draft_note(tx: Tx, draft_id: int, revision: int, note: str) -> bool:
+    """Keep ``note`` (the note for the publish; "" clears it) with the draft while it is still at
+    ``revision`` and not published; False otherwise (nothing written)."""
+    result = tx.connection.execute(
+        update(drafts)
+        .where(
+            drafts.c.id == draft_id,
+            drafts.c.revision == revision,
+            drafts.c.status != DraftStatus.PUBLISHED.value,
+        )
+        .values(note=note or None)
     )
     return bool(result.rowcount)
 

@@ -504,3 +504,43 @@ def test_a_request_past_the_studios_own_limit_says_so_and_saves_nothing(app: Fla
     assert app.extensions["orderloom"].studio.file("retail", WORKFLOW).draft is None
     # Anyone but an admin keeps the app's own limit.
     assert client(app, "li.na").post(EDIT, data={"text": "x" * 3_000_000}).status_code == 413
+
+
+def note_of(response: object) -> str | None:
+    html = response.get_data(as_text=True)  # type: ignore[attr-defined]
+    found = re.search(r'id="studio-note" name="note" maxlength="2000" value="([^"]*)"', html)
+    return None if found is None else found.group(1)
+
+
+def test_the_note_typed_for_the_publish_is_kept_with_the_draft(app: Flask) -> None:
+    """Saved with the draft: a reload, another admin and the approver find it; a publish refused keeps
+    the note typed for it too."""
+    ma = client(app, "ma.li")
+    assert save(ma, MISSPELT, 0).status_code == 200  # type: ignore[attr-defined]
+    note = "改名 <待支付> & paid"
+    saved = ma.post(EDIT, data={"action": "save", "text": MISSPELT, "revision": 1, "note": note})
+    assert saved.status_code == 200 and note_of(saved) == str(escape(note))
+    assert note_of(ma.get(EDIT)) == str(escape(note))  # the reload
+    assert note_of(client(app, "he.tao").get(EDIT)) == str(escape(note))  # another browser, another admin
+    refused = ma.post(EDIT, data={"action": "publish", "text": MISSPELT, "revision": 2, "note": "second"})
+    assert refused.status_code == 409 and note_of(ma.get(EDIT)) == "second"  # the draft has an error
+
+    ma.post("/studio/retail/four-eyes", data={"on": "1"})
+    ma.post(EDIT, data={"action": "save", "text": ORIGINAL + "# ok\n", "revision": 2, "note": "for he.tao"})
+    assert ma.post(EDIT, data={"action": "submit", "revision": 3, "note": "for he.tao"}).status_code == 200
+    approver = client(app, "he.tao").get(EDIT)
+    assert note_of(approver) == "for he.tao" and 'id="studio-approve"' in approver.get_data(as_text=True)
+
+
+def test_without_scripts_each_problem_links_to_its_line_in_a_numbered_listing(app: Flask) -> None:
+    c = client(app, "ma.li")
+    page = c.post(EDIT, data={"action": "check", "text": MISSPELT, "revision": 0}).get_data(as_text=True)
+    line = MISSPELT.split("\n").index("    dest: piad") + 1
+    assert f'<a href="#studio-line-{line}" data-line="{line}" data-col="11">' in page
+    listing = re.search(r'<pre class="source lines" id="studio-listing">(.*?)</pre>', page, re.S)
+    assert listing is not None
+    numbered = r'<span id="studio-line-(\d+)" data-line="\1"( class="marked")?>(.*?)\n</span>'
+    spans = re.findall(numbered, listing[1])
+    assert [text for _, _, text in spans] == [str(escape(t)) for t in MISSPELT.split("\n")]
+    assert [int(n) for n, marked, _ in spans if marked] == [line]
+    assert "<noscript>" in page and '<details class="studio-listing" id="studio-listing-box">' in page  # long

@@ -373,13 +373,13 @@ def test_an_error_of_evaluation_is_said_in_the_pages_language(app: Flask) -> Non
 
 
 def test_outcomes_are_named_in_the_pages_language_with_the_code_beside(app: Flask) -> None:
-    zh = client(app).post(CONSOLE, data={"action": "data", "data": PASTED}).get_data(as_text=True)
+    zh = client(app).post(CONSOLE, data={"action": "data", "data": PASTED_ORDER}).get_data(as_text=True)
     decision = element(zh, "console-decision")
     assert decision.startswith("结果 挂起待审 hold")
     assert "挂起待审 hold" in element(zh, "console-trace")
     en = client(app)
     en.set_cookie("lang", "en")
-    english = en.post(CONSOLE, data={"action": "data", "data": PASTED}).get_data(as_text=True)
+    english = en.post(CONSOLE, data={"action": "data", "data": PASTED_ORDER}).get_data(as_text=True)
     assert "on hold hold" in element(english, "console-decision")
 
 
@@ -410,3 +410,17 @@ def test_the_routing_answer_is_a_table_of_warehouses_carriers_and_scores_and_the
     assert "scores" not in element(html, "console-decision")  # no raw data left
     split = element(html, "console-decision-split")
     assert "广州仓 GZ-01 PH-CASE-01 × 2" in split and "上海仓 SH-01 PH-CASE-01 × 3" in split
+
+
+def test_a_form_without_examples_is_previewed_with_sample_data_said_to_be_so(app: Flask) -> None:
+    c = client(app)
+    zh = preview(c, FORM_TEXT)["html"]  # the shipped payment form: no examples, no defaults
+    assert 'id="studio-preview-sample"' in zh and "样例数据" in zh and "3 个字段" in zh
+    assert 'value="100.00"' in zh and 'value="示例文字示例文字"' in zh  # the money, minLength 6 reached
+    assert re.search(r'value="card"[^>]*checked', zh)  # the first of its enum
+    en = preview(c, FORM_TEXT, "en")["html"]
+    assert "Sample data: the 3 field(s)" in en and 'value="Sample text"' in en
+    examples = preview(c, with_field("付款人", "Payer"))["html"]  # examples given: shown as they are
+    assert 'value="王芳"' in examples and 'value="128.50"' in examples
+    page = c.get(f"/studio/retail/files/{FORM}?lang=en").get_data(as_text=True)  # without scripts
+    assert 'id="studio-preview-sample"' in page[page.index('<div class="studio-preview"') :]

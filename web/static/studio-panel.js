@@ -1,7 +1,8 @@
 // The studio's problems panel follows the editor: after each check of the text (the editor's
 // "studio:validated" event), the list under "Problems" is drawn again from the server's answer, in the
-// page's language (the words are the list's data attributes). Without scripts the list is the one the
-// server drew for the last "Check".
+// page's language (the words are the list's data attributes); a problem's link moves the editor to its
+// place. Without scripts the list is the one the server drew for the last "Check", each link going to its
+// line in the numbered listing of the text checked.
 (function () {
   "use strict";
 
@@ -27,6 +28,8 @@
         item.className = problem.severity === "warning" ? "warning" : "error";
         const where = document.createElement("a");
         where.href = "#studio-text";
+        where.dataset.line = String(problem.line || 1);
+        where.dataset.col = String(problem.col || 1);
         where.textContent = words(panel, "line", { line: problem.line || 1, col: problem.col || 1 });
         const severity = document.createElement("b");
         severity.textContent = panel.dataset[item.className] || problem.severity;
@@ -83,14 +86,19 @@
   // Leaving the file page (another language, back to the studio, closing the tab) while the editor holds
   // a text other than the one last saved asks first: the browser's own "leave the page?" question. The
   // text last saved is the one the page was drawn with, or, when the server drew the page with a text not
-  // saved (after a check or a refusal), the textarea's data-saved-text. Sending the form is not leaving:
-  // the text goes with it, and comes back on the page the server draws.
+  // saved (after a check or a refusal), the textarea's data-saved-text. The note for the publish is
+  // guarded the same way: the note kept with the draft is its data-saved-note. Sending the form is not
+  // leaving: the text and the note go with it, and come back on the page the server draws.
   const guarded = document.querySelector("textarea.studio-text[data-guard-leave]");
   let sending = false;
 
   function unsaved(textarea) {
     const saved = textarea.hasAttribute("data-saved-text") ? textarea.dataset.savedText : textarea.defaultValue;
-    return textarea.value.replace(/\r\n?/g, "\n") !== saved.replace(/\r\n?/g, "\n");
+    if (textarea.value.replace(/\r\n?/g, "\n") !== saved.replace(/\r\n?/g, "\n")) {
+      return true;
+    }
+    const note = textarea.form ? textarea.form.querySelector("input[name=note][data-guard-leave]") : null;
+    return note !== null && note.value.trim() !== (note.dataset.savedNote || "").trim();
   }
 
   if (guarded) {
@@ -108,6 +116,19 @@
       sending = false; // back here from the browser's history: guarded again
     });
   }
+
+  // A problem's link moves the editor to its line and column (the editor's "studio:goto"); without the
+  // editor (no scripts) it goes to the line in the page's numbered listing of the text.
+  document.addEventListener("click", function (event) {
+    const link = event.target instanceof Element ? event.target.closest(".studio-problems a[data-line]") : null;
+    const textarea = document.querySelector("textarea.studio-text");
+    if (!link || !textarea || !textarea.hidden) {
+      return;
+    }
+    event.preventDefault();
+    const detail = { line: Number(link.dataset.line) || 1, col: Number(link.dataset.col) || 1 };
+    textarea.dispatchEvent(new CustomEvent("studio:goto", { detail: detail }));
+  });
 
   document.addEventListener("studio:validated", function (event) {
     const panel = document.querySelector(".studio-problems");

@@ -6,11 +6,14 @@ refuses, is drawn not at all."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from engine.clock import FrozenClock
+from engine.forms.formats import FORMAT_CHECKER
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.runtime.form_preview import form_of, form_preview
@@ -55,7 +58,38 @@ def test_a_forms_text_is_read_into_its_layout_and_sample_data(studio: Studio) ->
     assert labels["amount"].zh == "支付金额（元）" and labels["amount"].en == "Amount paid (CNY)"
     assert labels["note"].zh == "备注"  # only in the draft: the layout beside it is the published one
     assert preview.layout.fields["method"].widget == "radio"  # from the published UI file
-    assert preview.sample == {"transaction_ref": "4200001234567", "method": "alipay", "amount": 128.5}
+    assert preview.sample == {
+        "transaction_ref": "4200001234567",
+        "method": "alipay",
+        "amount": 128.5,
+        "note": "示例文字",  # no example, no default: made from its schema, and named so
+    }
+    assert preview.made_up == ("note",)
+
+
+def test_a_form_without_examples_is_shown_with_sample_data_made_from_its_schema(studio: Studio) -> None:
+    """Each value made within the field's limits, and valid for the whole form as a clerk would send it."""
+    form = json.loads(FORM_TEXT)
+    form["properties"]["mobile"] = {"type": "string", "format": "mobile-cn"}
+    form["properties"]["code"] = {"type": "string", "pattern": "^[A-Z]{2}\\d{8,16}$"}
+    form["properties"]["count"] = {"type": "integer", "minimum": 3, "maximum": 9, "multipleOf": 2}
+    form["properties"]["short"] = {"type": "string", "maxLength": 2}
+    form["properties"]["id_number"] = {"type": "string", "format": "resident-id-cn"}
+    form["properties"]["look"] = {"type": "string", "pattern": "^(?=x)x$"}  # a look-ahead: left empty
+    preview = form_preview(studio, "retail", FORM, json.dumps(form), lang="en")
+    assert preview is not None and preview.layout is not None
+    sample = preview.sample
+    assert sample["method"] == "card"  # the first of its enum
+    assert sample["amount"] == 100 and sample["transaction_ref"] == "Sample text"  # minLength 6 reached
+    assert sample["mobile"] == "13800138000" and sample["count"] == 4 and sample["short"] == "Sa"
+    assert re.fullmatch(r"[A-Z]{2}\d{8,16}", sample["code"])
+    assert "look" not in sample and "look" not in preview.made_up
+    assert set(preview.made_up) == set(sample)
+    errors = list(Draft202012Validator(form, format_checker=FORMAT_CHECKER).iter_errors(sample))
+    assert errors == []
+    assert form_preview(studio, "retail", FORM, json.dumps(form), lang="zh").sample["transaction_ref"] == (  # type: ignore[union-attr]
+        "示例文字示例文字"
+    )
 
 
 def test_a_layouts_text_is_read_with_the_form_as_published(studio: Studio) -> None:
@@ -69,7 +103,8 @@ def test_a_layouts_text_is_read_with_the_form_as_published(studio: Studio) -> No
     assert preview is not None and preview.layout is not None
     (group,) = preview.layout.groups
     assert (group.label.zh, group.label.en) == ("付款", "Paying")
-    assert preview.sample == {}  # the published form has no examples nor defaults
+    # the published form has no examples nor defaults: each field gets a value made from its schema
+    assert preview.sample == {"method": "card", "amount": 100, "transaction_ref": "示例文字示例文字"}
 
 
 def test_a_text_with_errors_is_not_read(studio: Studio) -> None:

@@ -238,3 +238,23 @@ def test_a_problem_two_workflows_meet_is_refused_once(studio: Studio) -> None:
         studio.publish("retail", path, 1, "", MA)
     said = [p.format() for p in refused.value.problems]
     assert len(said) == len(set(said)) == 2
+
+
+def test_the_note_for_the_publish_is_kept_with_the_draft_until_it_is_published(studio: Studio) -> None:
+    """Saved with the draft (a reload, another admin, the approver find it), kept by a save that sends
+    none, cleared by an empty one, kept when a publish is refused, and gone with its version."""
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 已分仓,", "label: {zh: 已分好仓,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA, "分仓改名 / warehouse label")
+    draft = studio.file("retail", WORKFLOW).draft  # type: ignore[union-attr]
+    assert draft is not None and draft.note == "分仓改名 / warehouse label"
+    studio.save("retail", WORKFLOW, text + "# more\n", 1, HE)  # no note sent: the draft's stays
+    assert studio.file("retail", WORKFLOW).draft.note == "分仓改名 / warehouse label"  # type: ignore[union-attr]
+    assert studio.keep_note("retail", WORKFLOW, 2, "second thoughts")
+    assert not studio.keep_note("retail", WORKFLOW, 1, "from an old page")  # saved since: not written
+    assert studio.file("retail", WORKFLOW).draft.note == "second thoughts"  # type: ignore[union-attr]
+    studio.save("retail", WORKFLOW, text, 2, MA, "")
+    assert studio.file("retail", WORKFLOW).draft.note is None  # type: ignore[union-attr]
+    studio.save("retail", WORKFLOW, text, 3, MA, "final words")
+    studio.publish("retail", WORKFLOW, 4, "final words", MA)
+    assert not studio.keep_note("retail", WORKFLOW, 4, "after the publish")
+    assert studio.file("retail", WORKFLOW).draft.note == "final words"  # type: ignore[union-attr]

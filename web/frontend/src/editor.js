@@ -9,6 +9,9 @@
 //   data-lang          zh | en: the studio's own words and CodeMirror's
 //   data-fix-label     the one-click fix's label, "{s}" standing for the suggestion ("Use {s}")
 //   data-readonly      present: the text can be read, selected and searched, not changed
+// Another script of the page drives the editor by events on the textarea: "studio:set-text" (detail
+// {text}) puts a text in it, as typed (undone by Ctrl-Z); "studio:goto" (detail {line, col}, from 1,
+// col in characters) puts the cursor there, scrolls it into the middle and focuses the editor.
 // After each answer of the validate URL the textarea gets a "studio:validated" CustomEvent, detail
 // {text, response}, and #studio-problem-count (when the page has one) the number of problems.
 //
@@ -50,7 +53,7 @@ import { jsonCompletion, jsonSchemaHover, stateExtensions, updateSchema } from "
 import { yamlCompletion, yamlSchemaHover } from "codemirror-json-schema/yaml";
 
 import { codemirrorPhrases, languageOf, word } from "./messages.js";
-import { isValidateAnswer, toDiagnostics } from "./problems.js";
+import { isValidateAnswer, offsetOf, toDiagnostics } from "./problems.js";
 import { getJson, postJson, reasonOf } from "./requests.js";
 import { within } from "./dom.js";
 import { formMetaSchema } from "./formSchema.js";
@@ -189,6 +192,19 @@ function mountEditor(textarea) {
     setTimeout(() => {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: textarea.value } });
     });
+  });
+
+  textarea.addEventListener("studio:set-text", (event) => {
+    const text = event.detail && event.detail.text;
+    if (typeof text === "string" && text !== view.state.doc.toString()) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, userEvent: "input.restore" });
+    }
+  });
+  textarea.addEventListener("studio:goto", (event) => {
+    const where = event.detail || {};
+    const at = offsetOf(view.state.doc, where.line, where.col);
+    view.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: "center" }) });
+    view.focus();
   });
 
   if (textarea.dataset.schemaUrl) {

@@ -65,6 +65,11 @@ function toDiagnostic(doc, problem, fixLabel, lang) {
   return diagnostic;
 }
 
+/** The document offset of (line, col), both from 1 (col in characters), clamped into the document. */
+export function offsetOf(doc, line, col) {
+  return position(doc, line, col, 0, false);
+}
+
 /**
  * The document offset of (line, col), both from 1, clamped into the document: line 0 (or less) is the
  * start, a line past the last is the end, a column past the line's end is its end. Without a column,
