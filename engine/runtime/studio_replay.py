@@ -6,11 +6,12 @@ holding the file, read with the department's drafts over the published texts). F
 workflows and each rule file that decides over one order (audit, decision table, routing) — the file
 itself for a rule file, every rule file the workflow names for a workflow — the draft's rule set and
 the rule set of each order's own published version are evaluated over the same names (the order's
-current data, the actor, and the time the file last decided the order as the clock): an order is listed when its outcome, queue or outputs would
-change, or the state the transition holding the file sends that outcome to (a workflow draft may send
-an outcome elsewhere), with what each version decided, why (the reasons and the rules that spoke), and
-that state. A routing file is replayed over the stock as it is now (``engine.runtime.rule_replay``), the
-same for both versions, and says so (``FileReplay.with_stock``). Nothing is written.
+current data, the actor, and the time the file last decided the order as the clock): an order is listed
+when its outcome, queue or outputs would change, or the state the transition holding the file sends that
+outcome to (a workflow draft may send an outcome elsewhere), with what each version decided, why (the
+reasons and the rules that spoke), and that state. A routing file is replayed over the stock as it is
+now (``engine.runtime.rule_replay``), the same for both versions, and says so
+(``FileReplay.with_stock``). Nothing is written.
 """
 
 from __future__ import annotations
