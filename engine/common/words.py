@@ -329,6 +329,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "studio.refused": Text("未发布：{reason}", "Not published: {reason}"),
         "studio.diagram": Text("状态图", "State diagram"),
+        # --- the studio on a narrow screen (web/static/studio-narrow.css)
+        "studio.narrow.diagram_hint": Text(
+            "状态图按原大小显示：在下面的框内左右、上下滑动查看全图。",
+            "The diagram is drawn at full size: swipe inside the box below to see all of it.",
+        ),
         "studio.preview": Text("表单预览", "Form preview"),
         "studio.script_off": Text(
             "脚本未运行：用“检查”按钮查看问题。", "Scripts are off: use Check to see the problems."

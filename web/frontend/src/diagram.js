@@ -17,6 +17,7 @@ const MERMAID_FROM_BUNDLE = "../mermaid/mermaid.min.js";
 let mermaidLoading = null; // Promise of the mermaid object, once asked for
 let renders = Promise.resolve(); // Mermaid draws one diagram at a time
 let drawings = 0;
+const opened = new WeakSet(); // the boxes already brought to their diagram's start
 
 /** Follow every diagram in `root`; `bundleUrl` is where this script was loaded from. */
 export function mountDiagrams(root, bundleUrl) {
@@ -34,13 +35,32 @@ export function mountDiagrams(root, bundleUrl) {
       const mermaid = await loadMermaid(div, bundleUrl, lang);
       if (!current()) return true;
       const svg = await draw(mermaid, content, answer.mermaid);
-      if (current()) content.innerHTML = svg; // Mermaid's own output, sanitized by it (securityLevel strict)
+      if (current()) {
+        content.innerHTML = svg; // Mermaid's own output, sanitized by it (securityLevel strict)
+        openOnStart(content);
+      }
       return true;
     },
     failed: "diagramFailed",
     stale: "diagramStale",
     askAtStart: true,
   });
+}
+
+/**
+ * Where the drawing is larger than its box (a narrow screen draws it at its own size in a box that
+ * scrolls: studio-narrow.css), the box's first drawing is shown from the diagram's start, not from the
+ * drawing's top-left corner, which may be empty. Later drawings keep where the admin scrolled to.
+ */
+function openOnStart(box) {
+  if (opened.has(box) || (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight)) return;
+  const start = box.querySelector("svg g[id*='root_start']");
+  if (!start) return;
+  opened.add(box);
+  const frame = box.getBoundingClientRect();
+  const at = start.getBoundingClientRect();
+  box.scrollLeft += at.left - frame.left - (box.clientWidth - at.width) / 2;
+  box.scrollTop += at.top - frame.top - box.clientHeight / 5;
 }
 
 /** The mermaid object, loading its script the first time it is asked for (again after a failure). */
