@@ -100,6 +100,25 @@ def test_the_validate_api_places_each_problem_with_its_fix(app: Flask) -> None:
     assert clean.get_json() == {"problems": []}
 
 
+def test_the_validate_api_answers_for_the_workflows_a_form_breaks(app: Flask) -> None:
+    """A form change that breaks the workflow holding it is a problem of the form as it is typed, naming
+    the workflow's file and line, placed at the field renamed."""
+    c = client(app, "ma.li")
+    form = (REPO_ROOT / "forms/retail/payment.json").read_text(encoding="utf-8")
+    renamed = form.replace('"amount": {', '"paid_sum": {', 1)
+    asked = {"kind": "form", "department": "retail", "name": "forms/retail/payment.json", "text": renamed}
+    problems = c.post("/studio/api/validate", json={**asked, "lang": "en"}).get_json()["problems"]
+    (guard,) = [p for p in problems if p["file"] == WORKFLOW]
+    line = next(n for n, text in enumerate(ORIGINAL.split("\n"), 1) if "when: data.amount" in text)
+    assert guard["file_line"] == line and f"{WORKFLOW}, line {line}" in guard["message"]
+    at = next(n for n, text in enumerate(renamed.split("\n"), 1) if '"paid_sum"' in text)
+    assert (guard["line"], guard["severity"]) == (at, "error")
+    zh = c.post("/studio/api/validate", json={**asked, "lang": "zh"}).get_json()["problems"]
+    assert any(f"{WORKFLOW} 第 {line} 行" in p["message"] for p in zh)
+    own = c.post("/studio/api/validate", json={**asked, "text": form}).get_json()["problems"]
+    assert own == []
+
+
 def test_the_validate_api_words_problems_in_the_language_asked(app: Flask) -> None:
     """The body's ``lang``, else the page's language (the cookie, then Accept-Language)."""
     c = client(app, "ma.li")
