@@ -121,6 +121,8 @@ def _editor(
     text = view.text if text is None else text
     if problems is None:
         problems = found.check(view.department, view.path, text)
+    pending = view.draft is not None and view.draft.status != "published"
+    together = found.companions(view.department, view.path, view.draft.text) if view.draft and pending else []
     body = render_template(
         "studio/file.html",
         diagram=found.diagram(view.department, text, current_lang())
@@ -134,6 +136,7 @@ def _editor(
         max_bytes=MAX_TEXT_BYTES,
         schema=SCHEMAS.get(view.kind),
         when=local_time,
+        together=together,
         **shown,
     )
     headers = {"Content-Security-Policy": DIAGRAM_POLICY} if view.kind is DefinitionKind.WORKFLOW else {}
@@ -208,6 +211,10 @@ def file_post(department: str, path: str) -> Any:
                     f"{v.workflow} v{v.version}" + ("" if v.created else same) for v in published.versions
                 )
                 notice = translate("studio.published_ok", lang).format(versions=versions or "—")
+                if published.together:
+                    notice += translate("studio.cross.published_with", lang).format(
+                        paths=", ".join(published.together)
+                    )
         except PublishRefused as refused:
             view = _file(found, department, path)
             return _editor(
@@ -216,6 +223,7 @@ def file_post(department: str, path: str) -> Any:
                 status=409,
                 refused=translate("studio.refused", lang).format(reason=refused.message(lang)),
                 refused_problems=refused.problems,
+                must_change=refused.must_change,
                 seen_revision=view.revision if typed is None else revision,
                 note=note,
             )

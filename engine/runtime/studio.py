@@ -9,7 +9,10 @@ stands for, together with the department's other drafts and published texts.
 Publishing a file publishes every workflow whose bundle holds it (the workflow itself, the workflows
 naming a form or rule file, and the workflows extending them), each as its next version with the note,
 who drafted it, who approved it and the text of each of its files; none is published when any of them
-has a problem. With four eyes on, a draft is first submitted; another admin approves it, which publishes.
+has a problem. The department's other drafts of files in the same bundles are published with it, in the
+same transaction (``companions``): a rename a base workflow and its overlay both need is one publish.
+With four eyes on, a draft is first submitted (with those drafts); another admin approves it, which
+publishes.
 Every save, submission, publish, rollback and setting is recorded with who did it and when.
 
 Before a workflow or rule file is published, its draft is replayed over the department's recent orders
