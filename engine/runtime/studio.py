@@ -422,7 +422,11 @@ class Studio:
                 files.update(problem.file for problem in error.problems)
             else:
                 files.update(bundle_files(bundle))
-            tree, _, _ = load_yaml(read_definition(found[current]).decode("utf-8", errors="replace"), current)
+            try:
+                text = read_definition(found[current]).decode("utf-8", errors="replace")
+            except (OSError, ValueError):  # gone, or too large: its problems say so elsewhere
+                break
+            tree, _, _ = load_yaml(text, current)
             base = tree.get("extends") if isinstance(tree, Mapping) else None
             current = base if isinstance(base, str) else None
         return files
@@ -826,11 +830,11 @@ class Studio:
     def replay(
         self, department: str, path: str, actor: Actor, limit: int = DEFAULT_REPLAY_LIMIT
     ) -> DraftReplay | None:
-        """The draft of ``path`` (a workflow or rule file; its published text when it has no draft)
-        replayed over the newest ``limit`` orders of each workflow publishing it would publish: the
-        orders that would go another way, and why. When the draft, or a workflow holding it, has errors
-        nothing is replayed and the replay holds them. None when ``path`` is not a workflow or rule file
-        of the department."""
+        """The draft of ``path`` (a workflow or rule file; its published text when it has no draft), with
+        the drafts a publish takes with it, replayed over the newest ``limit`` orders of each workflow
+        publishing it would publish: the orders that would go another way, and why. When the draft, or
+        a workflow holding it, has errors nothing is replayed and the replay holds them. None when
+        ``path`` is not a workflow or rule file of the department."""
         view = self.file(department, path)
         if view is None or view.kind not in (DefinitionKind.WORKFLOW, DefinitionKind.RULES):
             return None
@@ -840,7 +844,8 @@ class Studio:
             for p in self.check(department, path, view.text)
             if p.problem.severity == Severity.ERROR
         }
-        bundles, failed = self.bundles_for(department, path, view.text)
+        together = {d.path: d.text for d in self.companions(department, path, view.text)}
+        bundles, failed = self.bundles_for(department, path, view.text, together)
         problems.update((problem.format(), problem) for problem in failed)
         replayed = DraftReplay(department, path, view.kind, view.revision, view.changed, limit)
         if problems:
