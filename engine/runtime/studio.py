@@ -369,12 +369,12 @@ class Studio:
                 self.root,
                 path,
                 text,
-                drafts=self._other_drafts(department, path),
+                drafts=self.other_drafts(department, path),
                 action_names=self.registry.action_names,
                 action_writes=self.registry.action_writes,
             )
 
-    def _other_drafts(self, department: str, path: str) -> dict[str, str]:
+    def other_drafts(self, department: str, path: str) -> dict[str, str]:
         """The department's drafts not yet published, but that of ``path``: path -> text."""
         return {
             d.path: d.text
@@ -802,7 +802,7 @@ class Studio:
             p for p in self.check(department, path, draft.text) if p.problem.severity == Severity.ERROR
         ]
         if checked:
-            drafted = set(self._other_drafts(department, path))
+            drafted = set(self.other_drafts(department, path))
             must_change = sorted(
                 {p.file for p in checked if p.elsewhere is not None and p.file not in {*drafted, path}}
             )
