@@ -235,6 +235,7 @@ def check_text(
     action_names: Collection[str] | None = None,
     action_writes: Mapping[str, Collection[str]] | None = None,
     option_sources: Collection[str] | None = None,
+    published: Collection[str] | None = None,
 ) -> list[TextProblem]:
     """Every problem of ``text`` as the file ``path`` (relative to ``root``), with the other ``drafts``
     (path -> text) read in place of their files: the checks of ``orderloom validate``, across files.
@@ -245,7 +246,8 @@ def check_text(
     too, once the text means something else than the file it replaces: each such problem names that
     file and its line, and is placed where the text changed the name it is about (a field removed, a
     state renamed), else at the top of the text. Problems those files have without this text are not
-    its doing and are left out."""
+    its doing and are left out. ``published``, when given, are the workflows that run: an overlay
+    extending a holder counts only when it is one of them (publishing runs no other)."""
     kind = kind_of(path)
     target = inside(root, path)
     if kind is None or target is None:
@@ -268,7 +270,7 @@ def check_text(
     overlay = {root / name: body for name, body in (drafts or {}).items() if inside(root, name) is not None}
     with drafts_over_files(overlay):
         before = _text_of(target)  # what the file reads as without this text
-        holders_before = _holders_if_changed(root, path, kind, target, text, before)
+        holders_before = _holders_if_changed(root, path, kind, target, text, before, published)
         with drafts_over_files({target: text}):
             workflows, _ = discover_with_problems(root)  # where ``extends`` looks, drafts included
             problems = validate_file(
@@ -282,7 +284,7 @@ def check_text(
             own = sorted_problems([p for p in problems if p.file == path])
             holders: dict[Path, str] = {}
             if holders_before is not None:
-                holders = {**holders_before, **_by_file(holding_workflows(root, path, workflows))}
+                holders = {**holders_before, **_by_file(holding_workflows(root, path, workflows, published))}
             caused = _holder_problems(root, holders, workflows, options, exclude=own)
             if any(p.severity == Severity.ERROR for p in own):  # "the form ... is not valid": said already
                 caused = [(name, p) for name, p in caused if repr(path) not in p.message_in("en")]
@@ -310,7 +312,13 @@ def _text_of(target: Path) -> str | None:
 
 
 def _holders_if_changed(
-    root: Path, path: str, kind: DefinitionKind, target: Path, text: str, before: str | None
+    root: Path,
+    path: str,
+    kind: DefinitionKind,
+    target: Path,
+    text: str,
+    before: str | None,
+    published: Collection[str] | None,
 ) -> dict[Path, str] | None:
     """The workflows holding ``path`` as it reads now (file -> name), when ``text`` means something else
     than it (its tree differs: a comment or a space typed changes nothing another file reads); None
@@ -324,17 +332,20 @@ def _holders_if_changed(
     if not old_problems and not new_problems and old == new:
         return None
     found, _ = discover_with_problems(root)
-    return _by_file(holding_workflows(root, path, found))
+    return _by_file(holding_workflows(root, path, found, published))
 
 
 def _by_file(workflows: Mapping[str, Path]) -> dict[Path, str]:
     return {file.resolve(): name for name, file in workflows.items()}
 
 
-def holding_workflows(root: Path, path: str, workflows: Mapping[str, Path]) -> dict[str, Path]:
+def holding_workflows(
+    root: Path, path: str, workflows: Mapping[str, Path], published: Collection[str] | None = None
+) -> dict[str, Path]:
     """The workflows (of ``workflows``: name -> file) whose check reads the file ``path`` other than
     itself: for a workflow, the overlays extending it; for a form, UI file or rule file, the workflows
-    naming it (a UI file: naming its form) and the overlays extending those."""
+    naming it (a UI file: naming its form) and the overlays extending those (only those ``published``
+    names, when given)."""
     kind = kind_of(path)
     target = inside(root, path)
     if kind is None or target is None:
@@ -350,7 +361,8 @@ def holding_workflows(root: Path, path: str, workflows: Mapping[str, Path]) -> d
             if not problems and wanted in _strings(tree):
                 holders[name] = file
         names = list(holders)
-    holders.update(dependents(root, names))
+    extending = dependents(root, names)
+    holders.update((n, f) for n, f in extending.items() if published is None or n in published)
     return {name: file for name, file in holders.items() if file.resolve() != target}
 
 

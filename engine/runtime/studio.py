@@ -372,7 +372,13 @@ class Studio:
                 drafts=self.other_drafts(department, path),
                 action_names=self.registry.action_names,
                 action_writes=self.registry.action_writes,
+                published=self._running(),
             )
+
+    def _running(self) -> set[str]:
+        """The workflows with a published version (an overlay never published runs nothing)."""
+        with self.store.read() as tx:
+            return set(tx.workflow_names())
 
     def other_drafts(self, department: str, path: str) -> dict[str, str]:
         """The department's drafts not yet published, but that of ``path``: path -> text."""
