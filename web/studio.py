@@ -122,6 +122,8 @@ def _editor(
     text = view.text if text is None else text
     if problems is None:
         problems = found.check(view.department, view.path, text)
+    pending = view.draft is not None and view.draft.status != "published"
+    together = found.companions(view.department, view.path, view.draft.text) if view.draft and pending else []
     body = render_template(
         "studio/file.html",
         diagram=found.diagram(view.department, text, current_lang())
@@ -135,6 +137,7 @@ def _editor(
         max_bytes=MAX_TEXT_BYTES,
         schema=SCHEMAS.get(view.kind),
         when=local_time,
+        together=together,
         **shown,
     )
     headers = {"Content-Security-Policy": DIAGRAM_POLICY} if view.kind is DefinitionKind.WORKFLOW else {}
@@ -214,6 +217,10 @@ def file_post(department: str, path: str) -> Any:
                     for v in published.versions
                 )
                 notice = translate("studio.published_ok", lang).format(versions=versions or "—")
+                if published.together:
+                    notice += translate("studio.cross.published_with", lang).format(
+                        paths=", ".join(published.together)
+                    )
         except PublishRefused as refused:
             if typed_note is not None:  # the note typed for it stays with the draft, refused or not
                 found.keep_note(department, path, revision, typed_note)
@@ -224,6 +231,7 @@ def file_post(department: str, path: str) -> Any:
                 status=409,
                 refused=translate("studio.refused", lang).format(reason=refused.message(lang)),
                 refused_problems=refused.problems,
+                must_change=refused.must_change,
                 seen_revision=view.revision if typed is None else revision,
                 note=note,
             )

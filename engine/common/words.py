@@ -277,6 +277,21 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.conflict.diff": Text("差异（统一格式）", "What differs (unified diff)"),
         "studio.published_ok": Text("已发布：{versions}", "Published: {versions}"),
         "studio.same_version": Text("（未变）", " (unchanged)"),
+        "studio.cross.together": Text(
+            "发布 {path} 将在同一次发布中一并发布以下草稿（同一流程所用的文件）：",
+            "Publishing {path} publishes with it, in the same publish, the drafts of these files its "
+            "workflows use:",
+        ),
+        "studio.cross.draft_by": Text(
+            "（第 {revision} 稿，{who} 保存）", " (revision {revision}, saved by {who})"
+        ),
+        "studio.cross.must_change": Text(
+            "此修改需要 {path} 一并修改：请打开它，在那里修改并保存为草稿，两者将一同发布。",
+            "This change needs {path} to change too: open it, make the change there and save it as a "
+            "draft; both are then published together.",
+        ),
+        "studio.cross.open": Text("打开 {path}", "Open {path}"),
+        "studio.cross.published_with": Text("；一并发布的草稿：{paths}", "; published with it: {paths}"),
         "studio.refused_change": Text("未更改：{reason}", "Not done: {reason}"),
         "studio.awaiting_other": Text(
             "已提交审批：等待另一位管理员批准。", "Submitted: waiting for another admin to approve it."

@@ -10,16 +10,17 @@ will be once published. Files that are not drafted are read from the definitions
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.checks import YAML_SUFFIXES, discover_with_problems, inside
-from engine.dsl.compiler import Bundle
+from engine.dsl.compiler import Bundle, dependents
 from engine.dsl.loader import (
     definition_exists,
     definition_files,
@@ -42,6 +43,7 @@ __all__ = [
     "check_text",
     "department_files",
     "department_folders",
+    "holding_workflows",
     "kind_of",
     "place_problem",
     "problem_span",
@@ -131,12 +133,24 @@ class TextProblem:
     problem: Problem
     span: Span
     fix: str | None = None  # what to put in place of the span: the suggestion, when the span is its word
+    # A problem this text causes in another file that holds it (a workflow naming this form, an overlay
+    # of this workflow), as it is found there: its file, line and column. ``problem`` is its placing in
+    # this text, its words naming that file and line.
+    elsewhere: Problem | None = None
+
+    @property
+    def file(self) -> str:
+        """The file the problem is in: this text's, or the other file's that this text breaks."""
+        return self.problem.file if self.elsewhere is None else self.elsewhere.file
 
     def to_dict(self, lang: str = "en") -> dict[str, object]:
         """``{"line", "col", "end_line", "end_col", "severity", "message", "hint", "suggestion", "code",
-        "kind", "path"}``: what ``POST /studio/api/validate`` answers for each problem, the words in
-        ``lang``."""
+        "kind", "path", "file", "file_line", "file_col"}``: what ``POST /studio/api/validate`` answers for
+        each problem, the words in ``lang``. ``file`` is the file the problem is in (the text's own path,
+        or another file's that this text breaks) and ``file_line``/``file_col`` where it is there (0 when
+        unknown); the span is always in this text."""
         p = self.problem
+        where = self.elsewhere or p
         return {
             "line": self.span.line,
             "col": self.span.col,
@@ -149,6 +163,9 @@ class TextProblem:
             "code": p.code,
             "kind": str(p.kind),
             "path": p.json_path,
+            "file": where.file,
+            "file_line": where.line,
+            "file_col": where.column,
         }
 
 
@@ -218,11 +235,19 @@ def check_text(
     action_names: Collection[str] | None = None,
     action_writes: Mapping[str, Collection[str]] | None = None,
     option_sources: Collection[str] | None = None,
+    published: Collection[str] | None = None,
 ) -> list[TextProblem]:
     """Every problem of ``text`` as the file ``path`` (relative to ``root``), with the other ``drafts``
     (path -> text) read in place of their files: the checks of ``orderloom validate``, across files.
-    Only problems placed in this text are returned; a problem of another file that this one uses (a
-    broken form a workflow names) is reported here, at the reference, by the checks themselves."""
+
+    A problem of another file that this one uses (a broken form a workflow names) is reported here, at
+    the reference, by the checks themselves. A problem this text causes in a file that holds it (a
+    workflow naming this form, UI file or rule file; an overlay extending this workflow) is reported
+    too, once the text means something else than the file it replaces: each such problem names that
+    file and its line, and is placed where the text changed the name it is about (a field removed, a
+    state renamed), else at the top of the text. Problems those files have without this text are not
+    its doing and are left out. ``published``, when given, are the workflows that run: an overlay
+    extending a holder counts only when it is one of them (publishing runs no other)."""
     kind = kind_of(path)
     target = inside(root, path)
     if kind is None or target is None:
@@ -241,24 +266,264 @@ def check_text(
             "io",
         )
         return [place_problem(problem, text)]
+    options = _Options(action_names, action_writes, option_sources)
     overlay = {root / name: body for name, body in (drafts or {}).items() if inside(root, name) is not None}
-    overlay[target] = text
     with drafts_over_files(overlay):
-        workflows = (
-            discover_with_problems(root)[0] if kind is DefinitionKind.WORKFLOW else None
-        )  # where ``extends`` looks, drafts included
-        problems = validate_file(
-            target,
+        before = _text_of(target)  # what the file reads as without this text
+        holders_before = _holders_if_changed(root, path, kind, target, text, before, published)
+        with drafts_over_files({target: text}):
+            workflows, _ = discover_with_problems(root)  # where ``extends`` looks, drafts included
+            problems = validate_file(
+                target,
+                root,
+                action_names=action_names,
+                workflows=workflows if kind is DefinitionKind.WORKFLOW else None,
+                action_writes=action_writes,
+                option_sources=option_sources,
+            )
+            if kind is DefinitionKind.RULES:  # what only a workflow naming it knows, said of the file
+                problems += _through_workflows(root, path, action_names, action_writes)
+            own = sorted_problems([p for p in problems if p.file == path])  # once each
+            holders: dict[Path, str] = {}
+            if holders_before is not None:
+                holders = {**holders_before, **_by_file(holding_workflows(root, path, workflows, published))}
+            caused = _holder_problems(root, holders, workflows, options, exclude=own)
+            if any(p.severity == Severity.ERROR for p in own):  # "the form ... is not valid": said already
+                caused = [(name, p) for name, p in caused if repr(path) not in p.message_in("en")]
+        if caused:  # what the holders had before this text is not its doing
+            found_before, _ = discover_with_problems(root)
+            had = {_key(p) for _, p in _holder_problems(root, holders, found_before, options, exclude=[])}
+            caused = [(name, p) for name, p in caused if _key(p) not in had]
+    placed = [place_problem(p, text) for p in own]
+    placed.extend(_placed_elsewhere(root, path, text, before or "", name, p, overlay) for name, p in caused)
+    return placed
+
+
+@dataclass(frozen=True)
+class _Options:
+    action_names: Collection[str] | None
+    action_writes: Mapping[str, Collection[str]] | None
+    option_sources: Collection[str] | None
+
+
+def _text_of(target: Path) -> str | None:
+    try:
+        return read_definition(target).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+def _holders_if_changed(
+    root: Path,
+    path: str,
+    kind: DefinitionKind,
+    target: Path,
+    text: str,
+    before: str | None,
+    published: Collection[str] | None,
+) -> dict[Path, str] | None:
+    """The workflows holding ``path`` as it reads now (file -> name), when ``text`` means something else
+    than it (its tree differs: a comment or a space typed changes nothing another file reads); None
+    when it means the same, or the file is new (nothing holds it yet)."""
+    if before is None:
+        return None
+    shown = shown_path(target, root)
+    old, _, old_problems = load_file(target, shown, kind.syntax, read_only=True)
+    with drafts_over_files({target: text}):
+        new, _, new_problems = load_file(target, shown, kind.syntax, read_only=True)
+    if not old_problems and not new_problems and old == new:
+        return None
+    found, _ = discover_with_problems(root)
+    return _by_file(holding_workflows(root, path, found, published))
+
+
+def _by_file(workflows: Mapping[str, Path]) -> dict[Path, str]:
+    return {file.resolve(): name for name, file in workflows.items()}
+
+
+def holding_workflows(
+    root: Path, path: str, workflows: Mapping[str, Path], published: Collection[str] | None = None
+) -> dict[str, Path]:
+    """The workflows (of ``workflows``: name -> file) whose check reads the file ``path`` other than
+    itself: for a workflow, the overlays extending it; for a form, UI file or rule file, the workflows
+    naming it (a UI file: naming its form) and the overlays extending those (only those ``published``
+    names, when given)."""
+    kind = kind_of(path)
+    target = inside(root, path)
+    if kind is None or target is None:
+        return {}
+    if kind is DefinitionKind.WORKFLOW:
+        names = [name for name, file in workflows.items() if file.resolve() == target]
+        holders: dict[str, Path] = {}
+    else:
+        wanted = path[: -len(UI_SUFFIX)] + ".json" if kind is DefinitionKind.UI else path
+        holders = {}
+        for name, file in workflows.items():
+            tree, _, problems = load_file(file, shown_path(file, root), "yaml", read_only=True)
+            if not problems and wanted in _strings(tree):
+                holders[name] = file
+        names = list(holders)
+    extending = dependents(root, names)
+    holders.update((n, f) for n, f in extending.items() if published is None or n in published)
+    return {name: file for name, file in holders.items() if file.resolve() != target}
+
+
+def _strings(tree: object) -> Iterator[str]:
+    """Every string value in ``tree`` (not the keys)."""
+    if isinstance(tree, str):
+        yield tree
+    elif isinstance(tree, Mapping):
+        for value in tree.values():
+            yield from _strings(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _strings(value)
+
+
+def _key(problem: Problem) -> tuple[str, str, str, str]:
+    """A problem apart from its line (this text's lines move as it is typed)."""
+    return problem.file, problem.code, problem.json_path, problem.message_in("en")
+
+
+def _holder_problems(
+    root: Path,
+    holders: Mapping[Path, str],
+    workflows: Mapping[str, Path],
+    options: _Options,
+    *,
+    exclude: Iterable[Problem],
+) -> list[tuple[str, Problem]]:
+    """The problems of each holding workflow (file -> name) that is there, with the workflow they were
+    found in; each once, none of ``exclude`` (the text's own)."""
+    seen = {_key(p) for p in exclude}
+    found: list[tuple[str, Problem]] = []
+    present = {file.resolve() for file in workflows.values()}
+    by_shown = {shown_path(file, root): name for file, name in holders.items()}
+    for file, name in sorted(holders.items()):
+        if file not in present:
+            continue
+        for problem in validate_file(
+            file,
             root,
-            action_names=action_names,
+            action_names=options.action_names,
             workflows=workflows,
-            action_writes=action_writes,
-            option_sources=option_sources,
+            action_writes=options.action_writes,
+            option_sources=options.option_sources,
+        ):
+            if _key(problem) not in seen:  # a problem in a holder's own file is said of that one
+                seen.add(_key(problem))
+                found.append((by_shown.get(problem.file, name), problem))
+    return found
+
+
+# A name quoted in a message: what a problem is about ('on_hold', 'total').
+_QUOTED = re.compile(r"'([A-Za-z_][A-Za-z0-9_.\-]*)'")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+
+
+def _placed_elsewhere(
+    root: Path,
+    path: str,
+    text: str,
+    before: str,
+    holder: str,
+    problem: Problem,
+    overlay: Mapping[Path, str],
+) -> TextProblem:
+    """``problem``, found in the workflow ``holder`` because of ``text``, as a problem of this text: its
+    words naming the file and line it is in; placed where the text changed the name it is about, else
+    (and for a problem in this text itself) at its own place or the top of the text."""
+    message = problem.message_in
+    if problem.file == path:
+        words = Text(
+            f"在使用此文件的流程 {holder} 中：{message('zh')}",
+            f"in the workflow {holder}, which uses this file: {message('en')}",
         )
-        if kind is DefinitionKind.RULES:
-            problems += _through_workflows(root, path, action_names, action_writes)
-    own = [p for p in problems if p.file == path]  # once each: two workflows may name one rule file
-    return [place_problem(p, text) for p in sorted_problems(own)]
+        own = place_problem(replace(problem, suggestion=None), text)
+        return TextProblem(replace(problem, words=words, suggestion=None), own.span, None, problem)
+    where_zh = f"{problem.file} 第 {problem.line} 行" if problem.line > 0 else problem.file
+    where_en = f"{problem.file}, line {problem.line}" if problem.line > 0 else problem.file
+    words = Text(
+        f"在使用此文件的 {where_zh}（流程 {holder}）：{message('zh')}",
+        f"in {where_en} (workflow {holder}), which uses this file: {message('en')}",
+    )
+    # The names the problem is about, most telling first: those quoted in it, those at its place in
+    # the other file, then any other word of it; only a name this text has fewer of than before counts.
+    names = _QUOTED.findall(problem.message_in("en"))
+    other = inside(root, problem.file)
+    with drafts_over_files(overlay):
+        other_text = _text_of(other) if other is not None else None
+    if other_text is not None and problem.line > 0:
+        there = problem_span(other_text, problem.line, problem.column)
+        if there.line == there.end_line:
+            word = other_text.split("\n")[there.line - 1][there.col - 1 : there.end_col - 1]
+            names.extend(reversed(_IDENTIFIER.findall(word)))
+    names.extend(_IDENTIFIER.findall(problem.message_in("en")))
+    span = _changed_at(before, text, list(dict.fromkeys(names)))
+    placed = Problem(
+        words,
+        path,
+        span.line if span else 0,
+        span.col if span else 0,
+        "$",
+        problem.hint_words,
+        problem.code,
+        problem.severity,
+    )
+    return TextProblem(placed, span or problem_span(text, 0, 0), None, problem)
+
+
+def _changed_at(before: str, after: str, names: Sequence[str]) -> Span | None:
+    """Where ``after`` changed a line of ``before`` holding one of ``names`` (the first name ``after``
+    holds fewer of than ``before``, found in a changed line; else the first it holds more of, where it
+    came in): the word now in its place (a name renamed), or the line the text went on with where
+    it was removed (a field removed); None when no changed line holds any of them."""
+    old_lines, new_lines = before.split("\n"), after.split("\n")
+    changes = [
+        change
+        for change in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+        if change[0] != "equal"
+    ]
+    for name in names:
+        pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
+        if len(pattern.findall(after)) >= len(pattern.findall(before)):
+            continue  # the text did not lose this name: it is not what changed
+        for _, i1, i2, j1, j2 in changes:
+            for i in range(i1, i2):
+                found = pattern.search(old_lines[i])
+                if found is None:
+                    continue
+                if j2 > j1:  # replaced: the word now where the name was
+                    j = j1 + min(i - i1, j2 - j1 - 1)
+                    return _word_at(new_lines[j], j + 1, _moved(old_lines[i], new_lines[j], found.start()))
+                j = min(j1, len(new_lines) - 1)  # removed: the line after where it was
+                line = new_lines[j]
+                return _word_at(line, j + 1, len(line) - len(line.lstrip()))
+    for name in names:  # a name the text brought in (an outcome now called otherwise): where it came
+        pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
+        for _, _, _, j1, j2 in changes:
+            for j in range(j1, j2):
+                found = pattern.search(new_lines[j])
+                if found is not None and len(pattern.findall(after)) > len(pattern.findall(before)):
+                    return Span(j + 1, found.start() + 1, j + 1, found.end() + 1)
+    return None
+
+
+def _moved(old: str, new: str, offset: int) -> int:
+    """Where the character at ``offset`` of ``old`` is in ``new`` (the start of what replaced it)."""
+    for tag, a1, a2, b1, _ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if a1 <= offset < a2:
+            return b1 + (offset - a1) if tag == "equal" else b1
+    return len(new)
+
+
+def _word_at(line: str, number: int, offset: int) -> Span:
+    """The span of the word holding ``offset`` (from 0) of ``line`` (line ``number``), else of the next
+    word, else of one character there."""
+    for found in _IDENTIFIER.finditer(line):
+        if found.end() > offset:  # the word holding ``offset``, else the next one
+            return Span(number, found.start() + 1, number, found.end() + 1)
+    return Span(number, offset + 1, number, offset + 2)
 
 
 def _through_workflows(

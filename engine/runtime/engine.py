@@ -51,7 +51,7 @@ from engine.runtime.results import (
     WorkflowCounts,
 )
 from engine.runtime.workers import Workers
-from engine.store import DEFAULT_LEASE, OutboxStatus, Store
+from engine.store import DEFAULT_LEASE, OutboxStatus, Store, Tx
 from engine.store.reports import fold_order_counts
 from engine.store.versions import VersionMeta
 
@@ -91,6 +91,16 @@ class Engine:
         compiled from that document here exactly as it will be when read back.
         """
         return self.publisher.publish(bundle, actor, meta)
+
+    def publish_together(
+        self,
+        items: Sequence[tuple[Bundle, VersionMeta | None]],
+        actor: Actor | None,
+        then: Callable[[Tx, list[PublishedVersion]], None],
+    ) -> list[PublishedVersion]:
+        """Several bundles published in one transaction with what ``then`` writes in it
+        (``Publisher.publish_together``): all of it, or none."""
+        return self.publisher.publish_together(items, actor, then)
 
     def versions(self, workflow: str) -> list[PublishedVersion]:
         return self.queries.versions(workflow)

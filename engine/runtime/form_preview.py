@@ -3,7 +3,8 @@ would see once it is published.
 
 A form is two files side by side: its data schema (``forms/<folder>/<name>.json``) and its layout
 (``<name>.ui.json``). The text of either is read together with the other file as a publish of the text
-would read it: as it is published (``Studio.as_published``; another draft is not published with it).
+would read it: as it is published, with the department's other drafts over it (``Studio.as_published``
+with ``Studio.other_drafts``: a draft of the other file is published with the text).
 Nothing is drawn while the text has an error (the studio's checks, each problem at its line), nor when
 the other file stops the form from loading. The data it is shown with comes from the schema: its
 ``examples``, then its defaults and fixed values (``FormLayout.sample``), then, for each field still
@@ -76,7 +77,7 @@ def form_preview(
     errors = [p.problem for p in studio.check(department, path, text) if p.problem.severity == Severity.ERROR]
     if errors:
         return FormPreview(form, errors)
-    with studio.as_published({path: text}):
+    with studio.as_published({**studio.other_drafts(department, path), path: text}):
         try:
             schema, layout = read_form(studio.root / form, form, sources)
         except DefinitionError as error:

@@ -4,6 +4,7 @@ compiled first exactly as it will be read back, so that what cannot run is never
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.dsl.compiler import Bundle, compile_bundle
@@ -13,6 +14,7 @@ from engine.runtime.compiled import compile_version
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import PublishedVersion
 from engine.store import INTEGRITY_ERRORS
+from engine.store.store import Tx
 from engine.store.versions import VersionMeta
 
 PUBLISH_ATTEMPTS = 5  # tries at the next version number while concurrent publishes take them
@@ -46,6 +48,44 @@ class Publisher:
                 continue
         return self._store_version(spec, bundle, document, actor, meta)  # the last try raises what it meets
 
+    def publish_together(
+        self,
+        items: Sequence[tuple[Bundle, VersionMeta | None]],
+        actor: Actor | None,
+        then: Callable[[Tx, list[PublishedVersion]], None],
+    ) -> list[PublishedVersion]:
+        """Store each bundle as the next version of its workflow, all in one transaction with what
+        ``then`` writes (given the transaction and the versions): all of it is stored, or none (an
+        exception of ``then`` undoes the versions too). Every bundle is compiled before anything is."""
+        prepared = []
+        for bundle, meta in items:
+            document = stored_document(bundle)
+            spec = compile_bundle(Bundle.from_json(document))
+            compile_version(spec, self.parts.registry)
+            prepared.append((spec, bundle, document, meta))
+        for attempt in range(PUBLISH_ATTEMPTS):
+            try:
+                return self._store_together(prepared, actor, then)
+            except INTEGRITY_ERRORS:
+                if attempt == PUBLISH_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    @retried
+    def _store_together(
+        self,
+        prepared: Sequence[tuple[WorkflowSpec, Bundle, Any, VersionMeta | None]],
+        actor: Actor | None,
+        then: Callable[[Tx, list[PublishedVersion]], None],
+    ) -> list[PublishedVersion]:
+        with self.parts.store.transaction() as tx:
+            versions = [
+                self._store_in(tx, spec, bundle, document, actor, meta)
+                for spec, bundle, document, meta in prepared
+            ]
+            then(tx, versions)
+        return versions
+
     @retried
     def _store_version(
         self,
@@ -56,20 +96,31 @@ class Publisher:
         meta: VersionMeta | None,
     ) -> PublishedVersion:
         with self.parts.store.transaction() as tx:
-            latest = tx.latest_version(spec.name)
-            if latest is not None and latest.content_hash == bundle.content_hash:
-                return PublishedVersion(spec.name, latest.version, latest.content_hash, created=False)
-            number = 1 if latest is None else latest.version + 1
-            tx.insert_version(
-                workflow=spec.name,
-                version=number,
-                content_hash=bundle.content_hash,
-                department=spec.department,
-                bundle={"schema_version": BUNDLE_SCHEMA_VERSION, "bundle": document},
-                at=self.parts.clock.now(),
-                published_by=actor.name if actor else None,
-                meta=meta,
-            )
+            return self._store_in(tx, spec, bundle, document, actor, meta)
+
+    def _store_in(
+        self,
+        tx: Tx,
+        spec: WorkflowSpec,
+        bundle: Bundle,
+        document: Any,
+        actor: Actor | None,
+        meta: VersionMeta | None,
+    ) -> PublishedVersion:
+        latest = tx.latest_version(spec.name)
+        if latest is not None and latest.content_hash == bundle.content_hash:
+            return PublishedVersion(spec.name, latest.version, latest.content_hash, created=False)
+        number = 1 if latest is None else latest.version + 1
+        tx.insert_version(
+            workflow=spec.name,
+            version=number,
+            content_hash=bundle.content_hash,
+            department=spec.department,
+            bundle={"schema_version": BUNDLE_SCHEMA_VERSION, "bundle": document},
+            at=self.parts.clock.now(),
+            published_by=actor.name if actor else None,
+            meta=meta,
+        )
         return PublishedVersion(spec.name, number, bundle.content_hash, created=True)
 
 

@@ -9,7 +9,10 @@ stands for, together with the department's other drafts and published texts.
 Publishing a file publishes every workflow whose bundle holds it (the workflow itself, the workflows
 naming a form or rule file, and the workflows extending them), each as its next version with the note,
 who drafted it, who approved it and the text of each of its files; none is published when any of them
-has a problem. With four eyes on, a draft is first submitted; another admin approves it, which publishes.
+has a problem. The department's other drafts of files in the same bundles are published with it, in the
+same transaction (``companions``): a rename a base workflow and its overlay both need is one publish.
+With four eyes on, a draft is first submitted (with those drafts); another admin approves it, which
+publishes.
 Every save, submission, publish, rollback and setting is recorded with who did it and when.
 
 Before a workflow or rule file is published, its draft is replayed over the department's recent orders
@@ -122,9 +125,14 @@ EVENTS_PAGE = 30  # events of the studio's record shown on a page
 class PublishRefused(EngineError):
     """A draft that cannot be published now: it has errors, it needs a second admin, or it changed."""
 
-    def __init__(self, message: str, zh: str, problems: Sequence[Problem] = ()) -> None:
+    def __init__(
+        self, message: str, zh: str, problems: Sequence[Problem] = (), must_change: Sequence[str] = ()
+    ) -> None:
         super().__init__(message, zh=zh)
         self.problems = list(problems)
+        # Other files the draft breaks that have no draft yet: each must change too, in a draft of its
+        # own, and is then published with this one.
+        self.must_change = list(must_change)
 
 
 MAX_TEXT_BYTES = DEFAULT_MAX_BYTES  # the largest definition text a draft holds (UTF-8), as a file may be
@@ -241,6 +249,7 @@ class Published:
 
     path: str
     versions: Sequence[PublishedVersion]
+    together: Sequence[str] = ()  # the department's other drafts published with it
 
 
 class Studio:
@@ -352,17 +361,82 @@ class Studio:
     # -- checking ----------------------------------------------------------------------------------
 
     def check(self, department: str, path: str, text: str) -> list[TextProblem]:
-        """Every problem of ``text`` as ``path``, read with the other files as they are published (not
-        their drafts: what is checked is what a publish of this text would publish): the checks of
-        ``orderloom validate``, across files."""
+        """Every problem of ``text`` as ``path``, read with the other files as they are published and
+        the department's other drafts over them (what a publish of this text reads: the drafts of files
+        in the same bundles are published with it, :meth:`companions`): the checks of ``orderloom
+        validate``, across files, with the problems the text causes in the files holding it."""
         with self._published():
             return check_text(
                 self.root,
                 path,
                 text,
+                drafts=self.other_drafts(department, path),
                 action_names=self.registry.action_names,
                 action_writes=self.registry.action_writes,
+                published=self._running(),
             )
+
+    def _running(self) -> set[str]:
+        """The workflows with a published version (an overlay never published runs nothing)."""
+        with self.store.read() as tx:
+            return set(tx.workflow_names())
+
+    def other_drafts(self, department: str, path: str) -> dict[str, str]:
+        """The department's drafts not yet published, but that of ``path``: path -> text."""
+        return {
+            d.path: d.text
+            for d in drafts_of(self.store, department)
+            if d.path != path and d.status is not DraftStatus.PUBLISHED
+        }
+
+    def companions(self, department: str, path: str, text: str) -> list[DraftRow]:
+        """The department's other drafts a publish of ``text`` as ``path`` publishes with it: the
+        drafts of the files in the bundles of the workflows holding it (their forms, UI and rule
+        files, the overlays extending them and the workflows they extend), read with all of them over
+        the published files. A rename both a base and its overlay need is published as one."""
+        others = {d.path: d for d in drafts_of(self.store, department) if d.path != path}
+        others = {p: d for p, d in others.items() if d.status is not DraftStatus.PUBLISHED}
+        if not others:
+            return []
+        overlay = {p: d.text for p, d in others.items()}
+        overlay[path] = text
+        files: set[str] = set()
+        before = self.workflows_holding(department, path)  # a draft that breaks a holder holds it still
+        with self.as_published(overlay):
+            found, _ = discover_with_problems(self.root)
+            for name in sorted({*before, *self._holding(department, path, found)}):
+                files.update(self._files_of(name, found))
+        return [others[p] for p in sorted(files) if p in others]
+
+    def _files_of(self, name: str, found: Mapping[str, Path]) -> set[str]:
+        """The files workflow ``name`` is read from (its bundle's; when it does not load, the files its
+        problems are in), with the files of the workflows it extends."""
+        files: set[str] = set()
+        seen: set[str] = set()
+        current: str | None = name
+        while current is not None and current in found and current not in seen:
+            seen.add(current)
+            files.add(shown_path(found[current], self.root))
+            try:
+                bundle = load_bundle(
+                    found[current],
+                    self.root,
+                    action_names=self.registry.action_names,
+                    workflows=found,
+                    action_writes=self.registry.action_writes,
+                )
+            except DefinitionError as error:
+                files.update(problem.file for problem in error.problems)
+            else:
+                files.update(bundle_files(bundle))
+            try:
+                text = read_definition(found[current]).decode("utf-8", errors="replace")
+            except (OSError, ValueError):  # gone, or too large: its problems say so elsewhere
+                break
+            tree, _, _ = load_yaml(text, current)
+            base = tree.get("extends") if isinstance(tree, Mapping) else None
+            current = base if isinstance(base, str) else None
+        return files
 
     # -- seeing what a text means ---------------------------------------------------------------------
 
@@ -507,19 +581,26 @@ class Studio:
     # -- publishing ---------------------------------------------------------------------------------
 
     def bundles_for(
-        self, department: str, path: str, text: str
+        self, department: str, path: str, text: str, drafts: Mapping[str, str] | None = None
     ) -> tuple[list[tuple[Bundle, dict[str, str]]], list[Problem]]:
-        """The bundles of every workflow holding ``path`` with ``text`` in place of it (the other files
-        as they are published: another admin's draft is not published with this one), each with the
-        text of its files; and the problems that stop any of them from loading. The workflows holding
-        the file now and those holding it with ``text`` both count: a draft that breaks a workflow
-        using the file is a problem, never a workflow left out."""
-        before = set(self.workflows_holding(department, path))
+        """The bundles of every workflow holding ``path`` with ``text`` in place of it, or one of the
+        ``drafts`` (path -> text) published with it, those texts in place of their files (the other
+        files as they are published), each with the text of its files; and the problems that stop any
+        of them from loading. The workflows holding a file now and those holding it with the new texts
+        both count: a draft that breaks a workflow using the file is a problem, never a workflow left
+        out."""
+        texts = {**(drafts or {}), path: text}
+        before: set[str] = set()
+        for name in texts:
+            before.update(self.workflows_holding(department, name))
         bundles: list[tuple[Bundle, dict[str, str]]] = []
         problems: list[Problem] = []
-        with self._published(), drafts_over_files({self.root / path: text}):
+        with self.as_published(texts):
             found, _ = discover_with_problems(self.root)
-            for name in sorted(before.union(self._holding(department, path, found))):
+            holding = set(before)
+            for name in texts:
+                holding.update(self._holding(department, name, found))
+            for name in sorted(holding):
                 if name not in found:  # the draft renamed the workflow: the old name stays as it is
                     continue
                 try:
@@ -572,65 +653,92 @@ class Studio:
     def submit(
         self, department: str, path: str, revision: int, note: str, actor: Actor, text: str | None = None
     ) -> None:
-        """Ask another admin to approve the draft at ``revision`` (four eyes); refused when it has
-        errors, was saved since, or ``text`` (the editor's, when given) is not the draft's."""
+        """Ask another admin to approve the draft at ``revision`` (four eyes), with the department's
+        other drafts it would be published with (:meth:`companions`): the set is approved as one.
+        Refused when it has errors, was saved since, or ``text`` (the editor's, when given) is not the
+        draft's."""
         draft = self._publishable(department, path, revision, text)
+        together = self.companions(department, path, draft.text)
         with self.store.transaction() as tx:
-            if not set_draft_status(
-                tx, draft.id, revision, DraftStatus.AWAITING_APPROVAL, note=note, requested_by=actor.name
-            ):
-                raise _changed()
+            for row in (draft, *together):
+                if row is not draft and row.status is DraftStatus.AWAITING_APPROVAL:
+                    continue
+                if not set_draft_status(
+                    tx,
+                    row.id,
+                    row.revision,
+                    DraftStatus.AWAITING_APPROVAL,
+                    note=note,
+                    requested_by=actor.name,
+                ):
+                    raise _changed()
             self._record(
                 tx,
                 department,
                 actor,
                 StudioAction.SUBMIT,
                 path,
-                {"revision": revision, "note": note},
+                {"revision": revision, "note": note, "together": {d.path: d.revision for d in together}},
             )
 
     def publish(
         self, department: str, path: str, revision: int, note: str, actor: Actor, text: str | None = None
     ) -> Published:
-        """Publish the draft of ``path`` at ``revision``: every workflow holding it gets its next
-        version. With four eyes on, only another admin than who submitted it publishes it, and only
-        once it was submitted. ``text``, the editor's when given, must be the draft's: what is
-        published is the saved (or submitted) revision, never an edit made since, dropped unsaid."""
+        """Publish the draft of ``path`` at ``revision`` with the department's other drafts it needs
+        (:meth:`companions`: the drafts of files in the same bundles), in one transaction: every
+        workflow holding any of them gets its next version, with the one note, and each draft is
+        marked published at its revision. With four eyes on, every draft of the set must have been
+        submitted, and only another admin than who wrote or submitted any of them publishes it.
+        ``text``, the editor's when given, must be the draft's: what is published is the saved (or
+        submitted) revision, never an edit made since, dropped unsaid."""
         draft = self._publishable(department, path, revision, text)
+        together = self.companions(department, path, draft.text)
+        for other in together:
+            errors = [
+                p.problem
+                for p in self.check(department, other.path, other.text)
+                if p.problem.severity == Severity.ERROR
+            ]
+            if errors:
+                raise PublishRefused(
+                    f"your draft of {other.path}, which this publish publishes with it, has {len(errors)} "
+                    "error(s): fix them there first; nothing was published",
+                    f"与此草稿一同发布的 {other.path} 草稿有 {len(errors)} 个错误：请先在那里修正；"
+                    "未发布任何版本",
+                    errors,
+                )
         approved_by: str | None = None
         drafted_by = draft.updated_by
         if self.four_eyes(department):
-            if draft.status is not DraftStatus.AWAITING_APPROVAL or draft.requested_by is None:
-                raise PublishRefused(
-                    "this department needs a second admin's approval: submit the draft for approval first",
-                    "本部门发布前需要另一位管理员批准：请先提交审批",
-                )
-            if actor.name in (draft.requested_by, draft.updated_by):
-                raise PublishRefused(
-                    "the draft must be approved by another admin than who wrote or submitted it",
-                    "草稿须由编写或提交者以外的另一位管理员批准",
-                )
-            approved_by, drafted_by = actor.name, draft.requested_by
+            for row in (draft, *together):
+                if row.status is not DraftStatus.AWAITING_APPROVAL or row.requested_by is None:
+                    raise PublishRefused(
+                        "this department needs a second admin's approval: submit the draft for approval "
+                        f"first ({row.path} is not submitted)",
+                        f"本部门发布前需要另一位管理员批准：请先提交审批（{row.path} 尚未提交）",
+                    )
+                if actor.name in (row.requested_by, row.updated_by):
+                    raise PublishRefused(
+                        "the draft must be approved by another admin than who wrote or submitted it "
+                        f"({row.path})",
+                        f"草稿须由编写或提交者以外的另一位管理员批准（{row.path}）",
+                    )
+            approved_by, drafted_by = actor.name, draft.requested_by or draft.updated_by
             note = note or draft.note or ""
-        bundles, problems = self.bundles_for(department, path, draft.text)
+        bundles, problems = self.bundles_for(department, path, draft.text, {d.path: d.text for d in together})
         if problems:  # a problem of a file several workflows hold is met by each of them: said once
             raise PublishRefused(
                 "a workflow holding this file has problems; nothing was published",
                 "使用此文件的流程有问题，未发布任何版本",
                 list({problem.format(): problem for problem in problems}.values()),
             )
-        versions = [
-            self.engine.publish(
-                bundle,
-                actor,
-                VersionMeta(note=note, drafted_by=drafted_by, approved_by=approved_by, sources=sources),
-            )
-            for bundle, sources in bundles
-        ]
-        with self.store.transaction() as tx:
-            if not set_draft_status(tx, draft.id, revision, DraftStatus.PUBLISHED, note=note):
-                raise _changed()
-            store_texts(tx, department, {path: draft.text}, self.clock.now(), actor.name)
+        rows = (draft, *together)
+
+        def mark_published(tx: Tx, versions: list[PublishedVersion]) -> None:
+            for row in rows:
+                if not set_draft_status(tx, row.id, row.revision, DraftStatus.PUBLISHED, note=note):
+                    raise _changed()
+            store_texts(tx, department, {row.path: row.text for row in rows}, self.clock.now(), actor.name)
             self._record(
                 tx,
                 department,
@@ -643,9 +751,22 @@ class Studio:
                     "drafted_by": drafted_by,
                     "approved_by": approved_by,
                     "versions": {v.workflow: v.version for v in versions},
+                    "together": {row.path: row.revision for row in together},
                 },
             )
-        return Published(path, versions)
+
+        versions = self.engine.publish_together(
+            [
+                (
+                    bundle,
+                    VersionMeta(note=note, drafted_by=drafted_by, approved_by=approved_by, sources=sources),
+                )
+                for bundle, sources in bundles
+            ],
+            actor,
+            mark_published,
+        )
+        return Published(path, versions, [row.path for row in together])
 
     def rollback(
         self, department: str, workflow: str, version: int, note: str, actor: Actor
@@ -702,16 +823,30 @@ class Studio:
             raise PublishRefused("this draft is published already", "此草稿已发布")
         if text is not None and text != draft.text:
             raise _edited(revision, draft.status is DraftStatus.AWAITING_APPROVAL)
-        errors = [
-            p.problem
-            for p in self.check(department, path, draft.text)
-            if p.problem.severity == Severity.ERROR
+        checked = [
+            p for p in self.check(department, path, draft.text) if p.problem.severity == Severity.ERROR
         ]
-        if errors:
+        if checked:
+            drafted = set(self.other_drafts(department, path))
+            must_change = sorted(
+                {p.file for p in checked if p.elsewhere is not None and p.file not in {*drafted, path}}
+            )
             raise PublishRefused(
-                f"the draft has {len(errors)} error(s): fix them before publishing",
-                f"草稿有 {len(errors)} 个错误：请先修正再发布",
-                errors,
+                f"the draft has {len(checked)} error(s): fix them before publishing"
+                + (
+                    f"; {', '.join(must_change)} must change too: open it, make the change there and "
+                    "save it as a draft, and both are published together"
+                    if must_change
+                    else ""
+                ),
+                f"草稿有 {len(checked)} 个错误：请先修正再发布"
+                + (
+                    f"；{'、'.join(must_change)} 也须修改：请打开它，在那里修改并保存为草稿，两者将一同发布"
+                    if must_change
+                    else ""
+                ),
+                [p.problem for p in checked],
+                must_change,
             )
         return draft
 
@@ -720,11 +855,11 @@ class Studio:
     def replay(
         self, department: str, path: str, actor: Actor, limit: int = DEFAULT_REPLAY_LIMIT
     ) -> DraftReplay | None:
-        """The draft of ``path`` (a workflow or rule file; its published text when it has no draft)
-        replayed over the newest ``limit`` orders of each workflow publishing it would publish: the
-        orders that would go another way, and why. When the draft, or a workflow holding it, has errors
-        nothing is replayed and the replay holds them. None when ``path`` is not a workflow or rule file
-        of the department."""
+        """The draft of ``path`` (a workflow or rule file; its published text when it has no draft), with
+        the drafts a publish takes with it, replayed over the newest ``limit`` orders of each workflow
+        publishing it would publish: the orders that would go another way, and why. When the draft, or
+        a workflow holding it, has errors nothing is replayed and the replay holds them. None when
+        ``path`` is not a workflow or rule file of the department."""
         view = self.file(department, path)
         if view is None or view.kind not in (DefinitionKind.WORKFLOW, DefinitionKind.RULES):
             return None
@@ -734,7 +869,8 @@ class Studio:
             for p in self.check(department, path, view.text)
             if p.problem.severity == Severity.ERROR
         }
-        bundles, failed = self.bundles_for(department, path, view.text)
+        together = {d.path: d.text for d in self.companions(department, path, view.text)}
+        bundles, failed = self.bundles_for(department, path, view.text, together)
         problems.update((problem.format(), problem) for problem in failed)
         replayed = DraftReplay(department, path, view.kind, view.revision, view.changed, limit)
         if problems:

@@ -102,6 +102,25 @@ def test_the_validate_api_places_each_problem_with_its_fix(app: Flask) -> None:
     assert clean.get_json() == {"problems": []}
 
 
+def test_the_validate_api_answers_for_the_workflows_a_form_breaks(app: Flask) -> None:
+    """A form change that breaks the workflow holding it is a problem of the form as it is typed, naming
+    the workflow's file and line, placed at the field renamed."""
+    c = client(app, "ma.li")
+    form = (REPO_ROOT / "forms/retail/payment.json").read_text(encoding="utf-8")
+    renamed = form.replace('"amount": {', '"paid_sum": {', 1)
+    asked = {"kind": "form", "department": "retail", "name": "forms/retail/payment.json", "text": renamed}
+    problems = c.post("/studio/api/validate", json={**asked, "lang": "en"}).get_json()["problems"]
+    (guard,) = [p for p in problems if p["file"] == WORKFLOW]
+    line = next(n for n, text in enumerate(ORIGINAL.split("\n"), 1) if "when: data.amount" in text)
+    assert guard["file_line"] == line and f"{WORKFLOW}, line {line}" in guard["message"]
+    at = next(n for n, text in enumerate(renamed.split("\n"), 1) if '"paid_sum"' in text)
+    assert (guard["line"], guard["severity"]) == (at, "error")
+    zh = c.post("/studio/api/validate", json={**asked, "lang": "zh"}).get_json()["problems"]
+    assert any(f"{WORKFLOW} 第 {line} 行" in p["message"] for p in zh)
+    own = c.post("/studio/api/validate", json={**asked, "text": form}).get_json()["problems"]
+    assert own == []
+
+
 def test_the_validate_api_words_problems_in_the_language_asked(app: Flask) -> None:
     """The body's ``lang``, else the page's language (the cookie, then Accept-Language)."""
     c = client(app, "ma.li")
@@ -157,17 +176,18 @@ def test_the_validate_api_names_what_it_cannot_read(app: Flask, body: object, er
 
 
 def test_a_draft_is_checked_across_files_as_they_are_published(app: Flask) -> None:
-    """A workflow naming a form that does not exist is a problem at its line; another admin's draft of
-    a file it names is not what it is checked (and would be published) with."""
+    """A workflow naming a form that does not exist is a problem at its line; the department's draft of
+    a file it names is what it is checked (and would be published) with."""
     c = client(app, "ma.li")
     named = ORIGINAL.replace("data: forms/retail/order.json", "data: forms/retail/ordr.json", 1)
     asked = {"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": named}
     (problem,) = c.post("/studio/api/validate", json=asked).get_json()["problems"]
     assert problem["code"] == "missing-file"
     assert problem["line"] == named.split("\n").index("data: forms/retail/ordr.json") + 1
-    save(c, "{", 0, FORM)  # a broken draft of the form the workflow names
+    save(c, "{", 0, FORM)  # a broken draft of the form the workflow names: published with it
     asked = {"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": ORIGINAL}
-    assert c.post("/studio/api/validate", json=asked).get_json() == {"problems": []}
+    (broken,) = c.post("/studio/api/validate", json=asked).get_json()["problems"]
+    assert broken["code"] == "bad-form" and FORM in broken["message"]
 
 
 def test_without_scripts_check_lists_the_problems_with_their_lines(app: Flask) -> None:
@@ -544,3 +564,43 @@ def test_without_scripts_each_problem_links_to_its_line_in_a_numbered_listing(ap
     assert [text for _, _, text in spans] == [str(escape(t)) for t in MISSPELT.split("\n")]
     assert [int(n) for n, marked, _ in spans if marked] == [line]
     assert "<noscript>" in page and '<details class="studio-listing" id="studio-listing-box">' in page  # long
+
+
+OVERLAY = "workflows/retail/flash-sale.yaml"
+
+
+def test_a_rename_the_overlay_needs_is_published_with_the_overlays_draft(app: Flask) -> None:
+    """Renaming a state the flash-sale overlay removes: refused while the overlay has no draft, the page
+    naming the file that must change and linking to it; with its draft, the page says before the
+    publish that the overlay's draft goes with it, and one publish publishes both."""
+    services = app.extensions["orderloom"]
+    overlay_bundle = load_bundle(REPO_ROOT / OVERLAY, REPO_ROOT, action_names=services.registry.action_names)
+    services.engine.publish(
+        overlay_bundle, meta=VersionMeta(sources=bundle_sources(overlay_bundle, REPO_ROOT))
+    )
+    c = client(app, "ma.li")
+    renamed = ORIGINAL.replace("on_hold", "held")
+    save(c, renamed, 0)
+    refused = c.post(EDIT + "?lang=en", data={"action": "publish", "revision": 1, "note": "rename"})
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert 'id="studio-must-change"' in page and f'href="/studio/retail/files/{OVERLAY}"' in page
+    assert f"This change needs {OVERLAY} to change too" in page
+    zh = c.post(EDIT + "?lang=zh", data={"action": "publish", "revision": 1}).get_data(as_text=True)
+    assert f"此修改需要 {OVERLAY} 一并修改" in zh
+    assert [v.version for v in services.engine.versions("retail-order")] == [1]
+
+    overlay = (REPO_ROOT / OVERLAY).read_text(encoding="utf-8")
+    save(c, overlay.replace("on_hold", "held"), 0, OVERLAY)
+    before = c.get(EDIT + "?lang=en").get_data(as_text=True)
+    assert 'id="studio-together"' in before and f"Publishing {WORKFLOW} publishes with it" in before
+    assert (
+        f'href="/studio/retail/files/{OVERLAY}"><code>{OVERLAY}</code></a> (revision 1, saved by ma.li)'
+        in before
+    )
+    published = c.post(EDIT + "?lang=en", data={"action": "publish", "revision": 1, "note": "rename"})
+    assert published.status_code == 200
+    assert "retail-order v2" in notice(published) and f"published with it: {OVERLAY}" in notice(published)
+    assert services.studio.published_text(OVERLAY) == overlay.replace("on_hold", "held")
+    with services.store.read() as tx:
+        assert tx.version("retail-order", 2).note == "rename"  # type: ignore[union-attr]

@@ -358,3 +358,31 @@ def test_the_department_page_reads_as_cards_at_390_px(
     page.goto(server("/studio/retail/"))
     assert page.locator("#studio-workflows thead").is_visible()  # a table again where there is room
     screenshot("department-1280")
+
+
+def test_renaming_a_state_the_overlay_uses_is_marked_as_typed_naming_the_overlay(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """The flash-sale overlay removes ``on_hold``: renaming it in the base is a problem of the base as it
+    is typed, marked on the new name, the panel naming the overlay's file and line with a link to it."""
+    overlay = "workflows/retail/flash-sale.yaml"
+    open_workflow(page, server, "ma.li")
+    renamed = page.locator("#studio-text").input_value().replace("on_hold", "held")
+    page.locator("#studio-text + .studio-editor .cm-content").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(renamed)
+    listed = page.locator("#studio-problem-list li", has_text=overlay)
+    removed = next(
+        n
+        for n, line in enumerate((REPO_ROOT / overlay).read_text(encoding="utf-8").split("\n"), 1)
+        if "states: [on_hold" in line
+    )
+    expect(listed.filter(has_text=f"{overlay} 第 {removed} 行")).to_have_count(1, timeout=5_000)
+    page.keyboard.press("Control+Home")  # the renamed state is near the top: shown, then marked
+    expect(page.locator("#studio-text + .studio-editor .cm-lintRange-error").first).to_have_text("held")
+    link = listed.first.locator("a.studio-elsewhere")
+    expect(link).to_have_text(f"打开 {overlay}")
+    screenshot("rename-marked")
+    page.once("dialog", lambda dialog: dialog.accept())  # the text is not saved: leaving asks first
+    link.click()
+    expect(page.locator("h1")).to_contain_text(overlay)

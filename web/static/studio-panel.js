@@ -40,6 +40,15 @@
           hint.textContent = " (" + problem.hint + ")";
           item.append(hint);
         }
+        // A problem this text causes in another file that holds it: a link to that file.
+        const name = panel.dataset.name || "";
+        if (problem.file && name && problem.file !== name && panel.dataset.fileUrl) {
+          const open = document.createElement("a");
+          open.className = "studio-elsewhere";
+          open.href = panel.dataset.fileUrl.replace(/FILE$/, problem.file);
+          open.textContent = words(panel, "open", { path: problem.file });
+          item.append(" ", open);
+        }
         list.append(item);
       });
     }

@@ -242,3 +242,89 @@ def test_a_misspelling_is_said_at_its_line_and_its_fix_puts_it_right(
     text = lines[line - 1]
     lines[line - 1] = text[: found.span.col - 1] + found.fix + text[found.span.end_col - 1 :]
     assert "\n".join(lines) == original
+
+
+# -- problems a text causes in the files that hold it ------------------------------------------------
+
+PAYMENT = "forms/retail/payment.json"
+OVERLAY = "workflows/retail/flash-sale.yaml"
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(number for number, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+def test_a_form_change_that_breaks_a_workflow_holding_it_is_a_problem_of_the_form() -> None:
+    """The retail order's guard reads ``data.amount`` of the payment form: renaming the field there is
+    reported in the form's own check, naming the workflow's file and line, placed at the new name."""
+    form = (ROOT / PAYMENT).read_text(encoding="utf-8")
+    renamed = form.replace('"amount": {', '"paid_sum": {', 1)
+    found = check_text(ROOT, PAYMENT, renamed)
+    guard = [p for p in found if p.file == WORKFLOW]
+    assert guard, [p.problem.text for p in found]
+    (problem,) = guard
+    line = _line_of(ORIGINAL, "when: data.amount >= order.total")
+    assert problem.elsewhere is not None and problem.elsewhere.line == line
+    assert f"{WORKFLOW}, line {line}" in problem.problem.message_in("en")
+    assert f"{WORKFLOW} 第 {line} 行" in problem.problem.message_in("zh")
+    assert "'data.amount'" in problem.problem.message_in("en")
+    at = _line_of(renamed, '"paid_sum": {')
+    assert problem.span.line == at
+    assert renamed.split("\n")[at - 1][problem.span.col - 1 : problem.span.end_col - 1] == "paid_sum"
+    shown = problem.to_dict("en")
+    assert (shown["file"], shown["file_line"], shown["line"]) == (WORKFLOW, line, at)
+    assert shown["severity"] == "error" and shown["code"] == problem.elsewhere.code
+    # The form's UI file lists the field too: its problems name that file.
+    assert {p.file for p in found} >= {WORKFLOW, "forms/retail/payment.ui.json"}
+    # The file on disk is untouched.
+    assert (ROOT / PAYMENT).read_text(encoding="utf-8") == form
+
+
+def test_a_field_removed_is_reported_where_it_was_removed() -> None:
+    form = (ROOT / PAYMENT).read_text(encoding="utf-8")
+    lines = form.split("\n")
+    start = lines.index('    "amount": {')
+    end = next(i for i in range(start, len(lines)) if lines[i] == "    },")
+    removed = "\n".join(lines[:start] + lines[end + 1 :]).replace('    "amount",\n', "", 1)
+    (problem,) = [p for p in check_text(ROOT, PAYMENT, removed) if p.file == WORKFLOW]
+    # Placed where the name first went: the line that followed its entry in "required".
+    required = lines.index('    "amount",')
+    assert problem.span.line == required + 1
+    assert removed.split("\n")[required] == lines[required + 1]
+    assert problem.elsewhere is not None and problem.elsewhere.file == WORKFLOW
+
+
+def test_renaming_a_rule_files_outcome_a_workflow_routes_on_is_a_problem_of_the_rule_file() -> None:
+    rules = (ROOT / "rules/retail/audit.yaml").read_text(encoding="utf-8")
+    renamed = rules.replace("reject", "refuse")
+    found = check_text(ROOT, "rules/retail/audit.yaml", renamed)
+    elsewhere = [p for p in found if p.elsewhere is not None]
+    assert elsewhere and all(p.file.startswith("workflows/retail/") for p in elsewhere)
+    first = elsewhere[0]
+    assert "refuse" in renamed.split("\n")[first.span.line - 1][first.span.col - 1 : first.span.end_col]
+
+
+def test_renaming_a_state_an_overlay_uses_is_a_problem_of_the_base() -> None:
+    renamed = ORIGINAL.replace("on_hold", "held")
+    found = check_text(ROOT, WORKFLOW, renamed)
+    in_overlay = [p for p in found if p.file == OVERLAY]
+    assert in_overlay
+    overlay = (ROOT / OVERLAY).read_text(encoding="utf-8")
+    removed = _line_of(overlay, "states: [on_hold, out_of_stock]")
+    (state,) = [p for p in in_overlay if p.elsewhere is not None and p.elsewhere.line == removed]
+    assert f"{OVERLAY}, line {removed}" in state.problem.message_in("en")
+    assert "retail-flash-sale" in state.problem.message_in("zh")
+    at = _line_of(renamed, "  held:")
+    assert (state.span.line, state.span.col, state.span.end_col) == (at, 3, 7)  # "held"
+    # With the overlay's draft changed too, nothing is left to say.
+    fixed = overlay.replace("on_hold", "held")
+    assert [p for p in check_text(ROOT, WORKFLOW, renamed, drafts={OVERLAY: fixed}) if p.elsewhere] == []
+
+
+def test_a_change_that_means_nothing_new_or_a_problem_the_holder_had_already_is_not_reported() -> None:
+    assert check_text(ROOT, WORKFLOW, ORIGINAL + "# a comment\n") == []
+    # The overlay's own draft is broken already: the base's change is not blamed for it.
+    overlay = (ROOT / OVERLAY).read_text(encoding="utf-8")
+    broken = overlay.replace("states: [on_hold, out_of_stock]", "states: [on_hold, out_of_stok]")
+    relabelled = ORIGINAL.replace("en: Pending payment", "en: Awaiting payment", 1)
+    assert check_text(ROOT, WORKFLOW, relabelled, drafts={OVERLAY: broken}) == []

@@ -92,13 +92,17 @@ def test_a_form_without_examples_is_shown_with_sample_data_made_from_its_schema(
     )
 
 
-def test_a_layouts_text_is_read_with_the_form_as_published(studio: Studio) -> None:
-    saved = studio.save("retail", FORM, "{", 0, MA)  # another draft: not what a publish of the layout reads
+def test_a_layouts_text_is_read_with_the_form_as_a_publish_reads_it(studio: Studio) -> None:
+    saved = studio.save("retail", FORM, "{", 0, MA)  # the form's draft: published with the layout
     assert not isinstance(saved, SaveConflict)
     relabelled = UI_TEXT.replace(
         '"label": {"zh": "支付信息", "en": "Payment"}', '"label": {"zh": "付款", "en": "Paying"}'
     )
     assert relabelled != UI_TEXT
+    broken = form_preview(studio, "retail", UI, relabelled)
+    assert broken is not None and broken.layout is None
+    assert [p.code for p in broken.problems] == ["bad-form"] and FORM in broken.problems[0].text
+    studio.save("retail", FORM, studio.published_text(FORM), 1, MA)  # the draft put right
     preview = form_preview(studio, "retail", UI, relabelled)
     assert preview is not None and preview.layout is not None
     (group,) = preview.layout.groups

@@ -94,14 +94,19 @@ def test_a_publish_reads_the_other_files_as_published_and_stops_on_a_broken_hold
     studio.save("retail", WORKFLOW, broken, 0, MA)  # saved with its error
     form = studio.published_text(FORM)
     studio.save("retail", FORM, form.replace('"description"', '"x-note": "n", "description"', 1), 0, MA)
-    # Another admin's broken draft of the workflow is not published with the form, nor does it stop it.
+    # The broken draft of the workflow holding the form would be published with it: it stops the
+    # publish, named; once it is put right, both are published together.
+    assert [d.path for d in studio.companions("retail", FORM, studio.file("retail", FORM).text)] == [WORKFLOW]
+    with pytest.raises(PublishRefused, match=f"your draft of {WORKFLOW}"):
+        studio.publish("retail", FORM, 1, "", MA)
+    with pytest.raises(PublishRefused, match="1 error"):
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+    studio.save("retail", WORKFLOW, studio.published_text(WORKFLOW), 1, MA)
     published = studio.publish("retail", FORM, 1, "", MA)
-    assert "retail-order" in [v.workflow for v in published.versions]
+    assert "retail-order" in [v.workflow for v in published.versions] and published.together == [WORKFLOW]
     with store.read() as tx:
         sources = tx.version_sources("retail-order", 2)
     assert sources is not None and "dest: piad" not in sources[WORKFLOW]
-    with pytest.raises(PublishRefused, match="1 error"):
-        studio.publish("retail", WORKFLOW, 1, "", MA)
 
     # A form draft that is a good form but breaks a workflow holding it (the payment form asking for
     # the warehouse, which routing records): the workflow's problem, and nothing is published.
@@ -110,10 +115,14 @@ def test_a_publish_reads_the_other_files_as_published_and_stops_on_a_broken_hold
     form["properties"]["warehouse"] = {"type": "string"}
     saved = studio.save("retail", payment, json.dumps(form, ensure_ascii=False, indent=2), 0, MA)
     assert not isinstance(saved, SaveConflict)
-    assert studio.check("retail", payment, saved.text) == []
+    # Its check as it is typed says so already, naming the workflow's file.
+    assert [(p.problem.code, p.file) for p in studio.check("retail", payment, saved.text)] == [
+        ("owned-field", WORKFLOW)
+    ]
     with pytest.raises(PublishRefused) as refused:
         studio.publish("retail", payment, 1, "", MA)
-    assert {(p.code, p.file) for p in refused.value.problems} == {("owned-field", WORKFLOW)}
+    assert [p.code for p in refused.value.problems] == ["owned-field"]
+    assert refused.value.must_change == [WORKFLOW]
     assert [v.version for v in studio.engine.versions("retail-order")] == [1, 2]
     assert "warehouse" not in json.loads(studio.published_text(payment))["properties"]
 
@@ -258,3 +267,51 @@ def test_the_note_for_the_publish_is_kept_with_the_draft_until_it_is_published(s
     studio.publish("retail", WORKFLOW, 4, "final words", MA)
     assert not studio.keep_note("retail", WORKFLOW, 4, "after the publish")
     assert studio.file("retail", WORKFLOW).draft.note == "final words"  # type: ignore[union-attr]
+
+
+def test_renaming_a_state_an_overlay_uses_publishes_the_base_and_the_overlay_together(
+    studio: Studio, store: Store
+) -> None:
+    overlay = "workflows/retail/flash-sale.yaml"
+    renamed = studio.published_text(WORKFLOW).replace("on_hold", "held")
+    studio.save("retail", WORKFLOW, renamed, 0, MA)
+    # The overlay has no draft yet: refused, naming the file that must change.
+    with pytest.raises(PublishRefused) as refused:
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+    assert refused.value.must_change == [overlay]
+    assert overlay in refused.value.message("en") and overlay in refused.value.message("zh")
+    assert [v.version for v in studio.engine.versions("retail-order")] == [1]
+    # With the overlay's draft, either file publishes both, in one publish with one note.
+    studio.save("retail", overlay, studio.published_text(overlay).replace("on_hold", "held"), 0, MA)
+    assert studio.check("retail", WORKFLOW, renamed) == []
+    assert [d.path for d in studio.companions("retail", overlay, studio.file("retail", overlay).text)] == [
+        WORKFLOW
+    ]
+    published = studio.publish("retail", overlay, 1, "rename on_hold", MA)
+    assert published.together == [WORKFLOW]
+    # The overlay removes the state either way: its resolved content is the same, and keeps its number.
+    assert sorted((v.workflow, v.version) for v in published.versions) == [
+        ("retail-flash-sale", 1),
+        ("retail-order", 2),
+    ]
+    with store.read() as tx:
+        order_sources = tx.version_sources("retail-order", 2)
+        assert tx.version("retail-order", 2).note == "rename on_hold"  # type: ignore[union-attr]
+    assert order_sources is not None and "held:" in order_sources[WORKFLOW]
+    assert "held" in studio.published_text(overlay)
+    assert all(studio.file("retail", p).draft.status is DraftStatus.PUBLISHED for p in (WORKFLOW, overlay))  # type: ignore[union-attr]
+    (event,) = [e for e in studio.events("retail") if e.action == "publish"]
+    assert event.detail["together"] == {WORKFLOW: 1}
+
+
+def test_four_eyes_applies_to_the_drafts_published_together(studio: Studio) -> None:
+    overlay = "workflows/retail/flash-sale.yaml"
+    studio.set_four_eyes("retail", True, MA)
+    studio.save("retail", WORKFLOW, studio.published_text(WORKFLOW).replace("on_hold", "held"), 0, MA)
+    studio.save("retail", overlay, studio.published_text(overlay).replace("on_hold", "held"), 0, MA)
+    studio.submit("retail", WORKFLOW, 1, "rename", MA)  # submits the overlay's draft with it
+    assert studio.file("retail", overlay).draft.status is DraftStatus.AWAITING_APPROVAL  # type: ignore[union-attr]
+    with pytest.raises(PublishRefused, match="another admin"):
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+    published = studio.publish("retail", WORKFLOW, 1, "", HE)
+    assert published.together == [overlay] and len(published.versions) == 2
