@@ -32,6 +32,7 @@ from engine.runtime.studio import (
     Overview,
     Published,
     PublishRefused,
+    RollbackSubmitted,
     Studio,
     StudioAction,
     TextTooLarge,
@@ -57,7 +58,14 @@ from engine.runtime.studio_replay import (
     ReplayStatus,
     Verdict,
 )
-from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict, StudioEventRow
+from engine.store.studio import (
+    DraftRow,
+    DraftStatus,
+    RevisionRow,
+    SaveConflict,
+    StudioEventRow,
+    TextVersion,
+)
 
 __all__ = [
     "ADMIN_ROLE",
@@ -89,6 +97,7 @@ __all__ = [
     "ReplayStatus",
     "ReplayedOrder",
     "RevisionRow",
+    "RollbackSubmitted",
     "RuleConsole",
     "RunBatch",
     "SaveConflict",
@@ -101,6 +110,7 @@ __all__ = [
     "TextComparison",
     "TextProblem",
     "TextTooLarge",
+    "TextVersion",
     "Verdict",
     "WorkflowVersions",
     "bundle_files",
