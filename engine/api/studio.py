@@ -14,6 +14,7 @@ from engine.dsl.texts import (
     kind_of,
     problem_span,
 )
+from engine.rules.checks import rules_path_for
 from engine.rules.testing import CaseResult, Coverage, Mismatch, show_value
 from engine.runtime.form_preview import FormPreview, form_of, form_preview
 from engine.runtime.rule_console import (
@@ -123,6 +124,7 @@ __all__ = [
     "kind_of",
     "names_text",
     "problem_span",
+    "rules_path_for",
     "show_value",
     "size_text",
 ]

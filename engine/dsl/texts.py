@@ -81,8 +81,8 @@ def kind_of(path: str) -> DefinitionKind | None:
         return DefinitionKind.UI
     if folder == "forms" and name.endswith(".json"):
         return DefinitionKind.FORM
-    if folder == "rules" and name.endswith(CASES_SUFFIX) and name != CASES_SUFFIX:
-        return DefinitionKind.CASES
+    if folder == "rules" and name.endswith(CASES_SUFFIX):  # the cases of no rule file: none
+        return DefinitionKind.CASES if name != CASES_SUFFIX else None
     if folder == "rules" and name.endswith(".yaml"):
         return DefinitionKind.RULES
     return None
