@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,30 @@ def _evaluable(ctx: click.Context, path: Path, lang: str = "en") -> tuple[Any, d
 )
 @click.option("--strict", is_flag=True, help="Also fail when a rule was not seen both matching and not.")
 @click.option(
+    "--published",
+    is_flag=True,
+    help="Read FILE and its cases as published from the studio (the database's texts over the files).",
+)
+@click.option(
     "--lang", default="en", show_default=True, type=click.Choice(["en", "zh"]), help="The report's language."
 )
 @click.pass_context
-def rules_test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, lang: str) -> None:
-    """Run the scenario cases of rule file FILE; report failures and the rules no case exercised."""
+def rules_test(
+    ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, published: bool, lang: str
+) -> None:
+    """Run the scenario cases of rule file FILE; report failures and the rules no case exercised.
+
+    With --published, FILE and its cases are read as the studio published them: a text published from
+    the studio stands in place of its file, as the studio's rule console reads it.
+    """
+    with ExitStack() as reading:
+        if published:
+            services = reading.enter_context(open_services(ctx))
+            reading.enter_context(services.studio.as_published())
+        _test(ctx, file, cases_path, strict, lang)
+
+
+def _test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, lang: str) -> None:
     ruleset, doc, _shown = _evaluable(ctx, file, lang)
     if cases_path is None:
         cases_path = file.with_name(file.name.removesuffix(file.suffix) + CASES_SUFFIX)

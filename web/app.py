@@ -28,6 +28,7 @@ from web.orders import orders
 from web.outbox_page import outbox_page
 from web.studio import studio
 from web.studio_console import studio_console
+from web.studio_flow import studio_flow
 from web.studio_labels import studio_names
 from web.studio_migrate import studio_migrate
 from web.studio_replay import studio_replay
@@ -128,6 +129,7 @@ def create_app(
     app.register_blueprint(studio_revisions)
     app.register_blueprint(studio_names)
     app.register_blueprint(studio_keep.studio_keep)
+    app.register_blueprint(studio_flow)
     return app
 
 

@@ -37,6 +37,7 @@ from engine.api.studio import (
     DefinitionKind,
     FileView,
     PublishRefused,
+    RollbackSubmitted,
     SaveConflict,
     Studio,
     TextProblem,
@@ -261,9 +262,13 @@ def rollback(department: str, workflow: str) -> Any:
     if listed is None or all(v.version != version for v in listed.versions):
         abort(404)
     try:
-        found.rollback(department, workflow, version, note, actor)
+        done = found.rollback(department, workflow, version, note, actor)
     except PublishRefused as refused:
         return _refused_page("studio/versions.html", refused, department=department, workflow=listed)
+    if isinstance(done, RollbackSubmitted):  # four eyes: drafted and submitted, another admin approves
+        return render_template(
+            "studio/versions.html", department=department, workflow=listed, submitted=done, when=local_time
+        )
     return redirect(url_for("studio.versions", department=department, workflow=workflow))
 
 

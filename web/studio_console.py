@@ -93,7 +93,7 @@ def console(department: str, path: str) -> Any:
         file=file,
         evaluation=evaluation,
         names=names_text(evaluation.names) if evaluation is not None else "",
-        cases=rules.run_cases(file),
+        cases=rules.run_cases(file, draft=request.args.get("cases") != "published"),
         recent=recent,
         show=show_value,
         labels=rule_labels(file.ruleset),

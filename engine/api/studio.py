@@ -14,6 +14,7 @@ from engine.dsl.texts import (
     kind_of,
     problem_span,
 )
+from engine.rules.checks import rules_path_for
 from engine.rules.labels import RoutingAnswer, RuleLabels, routing_answer, rule_labels
 from engine.rules.testing import CaseResult, Coverage, Mismatch, show_value
 from engine.runtime.form_preview import FormPreview, form_of, form_preview
@@ -33,6 +34,7 @@ from engine.runtime.studio import (
     Overview,
     Published,
     PublishRefused,
+    RollbackSubmitted,
     Studio,
     StudioAction,
     TextTooLarge,
@@ -59,7 +61,14 @@ from engine.runtime.studio_replay import (
     ReplayStatus,
     Verdict,
 )
-from engine.store.studio import DraftRow, DraftStatus, RevisionRow, SaveConflict, StudioEventRow
+from engine.store.studio import (
+    DraftRow,
+    DraftStatus,
+    RevisionRow,
+    SaveConflict,
+    StudioEventRow,
+    TextVersion,
+)
 
 __all__ = [
     "ADMIN_ROLE",
@@ -92,6 +101,7 @@ __all__ = [
     "ReplayStatus",
     "ReplayedOrder",
     "RevisionRow",
+    "RollbackSubmitted",
     "RoutingAnswer",
     "RuleConsole",
     "RuleLabels",
@@ -107,6 +117,7 @@ __all__ = [
     "TextComparison",
     "TextProblem",
     "TextTooLarge",
+    "TextVersion",
     "Verdict",
     "WorkflowVersions",
     "bundle_files",
@@ -121,6 +132,7 @@ __all__ = [
     "problem_span",
     "routing_answer",
     "rule_labels",
+    "rules_path_for",
     "show_value",
     "size_text",
     "studio_labels",

@@ -166,6 +166,80 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Awaiting approval (submitted by {who}, revision {revision})",
         ),
         "studio.draft.published": Text("草稿第 {revision} 稿已发布", "Draft revision {revision} published"),
+        "studio.draft.discarded": Text("草稿第 {revision} 稿已放弃", "Draft revision {revision} discarded"),
+        "studio.kind.cases": Text("测试用例", "Cases"),
+        "studio.event.discard": Text("放弃草稿", "discarded a draft"),
+        "studio.event.withdraw": Text("撤回审批", "withdrew from approval"),
+        "studio.flow.discard": Text("放弃草稿…", "Discard the draft…"),
+        "studio.flow.discard_title": Text("放弃 {path} 的草稿", "Discard the draft of {path}"),
+        "studio.flow.discard_question": Text(
+            "放弃第 {revision} 稿（{who}，{at}）并恢复为已发布的文本？各稿仍可在草稿历史中查看。",
+            "Discard revision {revision} ({who}, {at}) and go back to the published text? Every revision "
+            "stays readable in the draft history.",
+        ),
+        "studio.flow.discard_confirm": Text("放弃草稿", "Discard the draft"),
+        "studio.flow.discard_cancel": Text("保留草稿", "Keep the draft"),
+        "studio.flow.discard_loses": Text(
+            "放弃后不再生效的修改（相对已发布的文本）", "What discarding drops (against the published text)"
+        ),
+        "studio.flow.discard_submitted": Text(
+            "第 {revision} 稿已由 {who} 提交审批：须由提交者撤回后才能放弃。",
+            "Revision {revision} is submitted for approval by {who}: it is discarded only once its "
+            "submitter withdraws it.",
+        ),
+        "studio.flow.no_draft": Text(
+            "没有可放弃的草稿：文件现为已发布的文本。",
+            "There is no draft to discard: the file holds its published text.",
+        ),
+        "studio.flow.withdraw": Text("撤回审批", "Withdraw from approval"),
+        "studio.flow.wrote_revisions": Text(
+            "文件上次发布以来，您编写了此草稿的第 {revisions} 稿：须由未编写过其中任何一稿的管理员批准。",
+            "You wrote revision(s) {revisions} of this draft since the file was last published: an admin "
+            "who wrote none of its revisions approves it.",
+        ),
+        "studio.flow.approval_diff": Text(
+            "批准将发布的修改：已发布的文本 → 第 {revision} 稿",
+            "What approving publishes: the published text → revision {revision}",
+        ),
+        "studio.flow.rollback_draft": Text(
+            "此草稿是回滚：{who} 提交，将 {workflow} 的此文件恢复为第 {version} 版的文本。",
+            "This draft is a rollback: submitted by {who}, it puts back this file's text of {workflow} "
+            "version {version}.",
+        ),
+        "studio.flow.rollback_submitted": Text(
+            "回滚到第 {version} 版，已提交审批", "to version {version}, submitted for approval"
+        ),
+        "studio.flow.rollback_of": Text(
+            "回滚：{workflow} 第 {version} 版", "rollback: {workflow} version {version}"
+        ),
+        "studio.flow.rollback_done": Text(
+            "已起草第 {version} 版的文本并提交审批，另一位管理员批准后发布：",
+            "Version {version}'s texts are drafted and submitted for approval; another admin's approval "
+            "publishes them:",
+        ),
+        "studio.flow.cases_console": Text(
+            "在规则控制台中运行这些用例", "Run these cases in the rule console"
+        ),
+        "studio.flow.cases_versions_link": Text("用例文件的各版本", "Versions of the cases file"),
+        "studio.flow.cases_versions": Text("{path} 的版本", "Versions of {path}"),
+        "studio.flow.cases_versions_about": Text(
+            "用例文件不属于任何流程的版本：每次发布都成为本部门此文件的当前文本，规则控制台和用例运行从此读取它。",
+            "A cases file belongs to no workflow's version: each publish makes its text the department's "
+            "current one, which the rule console and the cases' runs read from then on.",
+        ),
+        "studio.flow.cases_versions_none": Text(
+            "尚未从工作室发布过：用例读自定义目录中的文件。",
+            "Not published from the studio yet: the cases are read from the file under the definitions root.",
+        ),
+        "studio.flow.cases_text": Text("第 {version} 版的文本", "The text of version {version}"),
+        "studio.flow.current": Text("（当前）", "(current)"),
+        "studio.flow.cases_draft": Text(
+            "运行的是用例的草稿（第 {revision} 稿）。", "These are the cases' draft (revision {revision})."
+        ),
+        "studio.flow.cases_published": Text("运行的是已发布的用例。", "These are the published cases."),
+        "studio.flow.cases_run_published": Text("改为运行已发布的用例", "Run the published cases instead"),
+        "studio.flow.cases_run_draft": Text("改为运行用例的草稿", "Run the cases' draft instead"),
+        "studio.flow.cases_edit": Text("编辑用例", "Edit the cases"),
         "studio.workflows": Text("工作流与版本", "Workflows and versions"),
         "studio.version": Text("版本", "Version"),
         "studio.published_at": Text("发布时间", "Published"),

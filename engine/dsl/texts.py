@@ -32,6 +32,7 @@ from engine.dsl.loader import (
 from engine.dsl.validate import validate_file
 from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.ui import UI_SUFFIX
+from engine.rules.checks import check_cases_file, rules_path_for
 from engine.rules.testing import CASES_SUFFIX
 
 __all__ = [
@@ -60,6 +61,7 @@ class DefinitionKind(StrEnum):
     FORM = "form"  # forms/<department>/<name>.json: a JSON Schema
     UI = "ui"  # forms/<department>/<name>.ui.json: the form's layout
     RULES = "rules"  # rules/<department>/<name>.yaml (not *.cases.yaml)
+    CASES = "cases"  # rules/<department>/<name>.cases.yaml: the scenario cases of <name>.yaml
 
     @property
     def syntax(self) -> str:
@@ -69,8 +71,8 @@ class DefinitionKind(StrEnum):
 
 def kind_of(path: str) -> DefinitionKind | None:
     """The kind of the file at ``path`` (relative to the definitions root, ``/``-separated), or None
-    when it is no file the studio edits (a cases file, a file outside the three folders, another
-    suffix, a path that leaves the root)."""
+    when it is no file the studio edits (a file outside the three folders, another suffix, a path that
+    leaves the root)."""
     parts = PurePosixPath(path).parts
     if len(parts) < 3 or ".." in parts or path.startswith("/"):
         return None
@@ -81,7 +83,9 @@ def kind_of(path: str) -> DefinitionKind | None:
         return DefinitionKind.UI
     if folder == "forms" and name.endswith(".json"):
         return DefinitionKind.FORM
-    if folder == "rules" and name.endswith(".yaml") and not name.endswith(CASES_SUFFIX):
+    if folder == "rules" and name.endswith(CASES_SUFFIX):  # the cases of no rule file: none
+        return DefinitionKind.CASES if name != CASES_SUFFIX else None
+    if folder == "rules" and name.endswith(".yaml"):
         return DefinitionKind.RULES
     return None
 
@@ -252,7 +256,7 @@ def check_text(
     target = inside(root, path)
     if kind is None or target is None:
         places = "workflows/<department>/*.yaml, forms/<department>/*.json (and *.ui.json), "
-        places += "rules/<department>/*.yaml"
+        places += "rules/<department>/*.yaml (and *.cases.yaml)"
         words = Text(
             f"{path!r} 不是定义文件（应为 {places}）", f"{path!r} is not a definition file: {places}"
         )
@@ -269,6 +273,11 @@ def check_text(
     options = _Options(action_names, action_writes, option_sources)
     overlay = {root / name: body for name, body in (drafts or {}).items() if inside(root, name) is not None}
     with drafts_over_files(overlay):
+        if kind is DefinitionKind.CASES:  # as ``orderloom rules test`` checks them, against their rules
+            with drafts_over_files({target: text}):
+                rules = rules_path_for(path)
+                cases = check_cases_file(target, path, root / rules, rules)
+            return [place_problem(p, text) for p in sorted_problems(p for p in cases if p.file == path)]
         before = _text_of(target)  # what the file reads as without this text
         holders_before = _holders_if_changed(root, path, kind, target, text, before, published)
         with drafts_over_files({target: text}):

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.common.text import Text
-from engine.dsl.loader import Marks, load_file
-from engine.errors import Problem
-from engine.rules.kinds import check_ruleset
+from engine.dsl.loader import Marks, definition_exists, load_file
+from engine.errors import DefinitionError, Problem, Severity
+from engine.rules.kinds import EVALUATED_KINDS, check_ruleset, compile_ruleset
+from engine.rules.testing import CASES_SUFFIX, check_cases, declared_rules, load_cases_file
 
-__all__ = ["check_rules_file", "read_rules_file"]
+__all__ = ["check_cases_file", "check_rules_file", "read_rules_file", "rules_path_for"]
 
 
 def check_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, list[Problem]]:
@@ -39,3 +40,52 @@ def read_rules_file(path: Path, shown: str) -> tuple[Mapping[str, Any] | None, l
         problems.append(problem)
     errors = any(problem.severity == "error" for problem in problems)
     return (None if errors else tree), problems, marks  # warnings alone leave the file usable
+
+
+def rules_path_for(cases: str) -> str:
+    """``rules/retail/audit.cases.yaml`` -> ``rules/retail/audit.yaml``: the rule file a cases file tests."""
+    return cases.removesuffix(CASES_SUFFIX) + ".yaml"
+
+
+def check_cases_file(path: Path, shown: str, rules: Path, rules_shown: str) -> list[Problem]:
+    """The checks ``orderloom rules test`` makes of a cases file before running it: its shape, then what
+    it says that its rule file ``rules`` cannot give (an unknown rule or outcome, another rule set's
+    name). A rule file missing, with errors, or of a kind that decides nothing over one order is a
+    warning on the cases' first line: the cases are kept, and checked against the rule file once it
+    can run them."""
+    cases = load_cases_file(path, shown)
+    if cases.problems:
+        return list(cases.problems)
+
+    def warning(words: Text) -> list[Problem]:
+        return [Problem(words, shown, 1, 1, "$", None, "cases", Severity.WARNING)]
+
+    if not definition_exists(rules):
+        return warning(
+            Text(
+                f"没有与这些用例对应的规则文件 {rules_shown}：用例无法运行",
+                f"there is no rule file {rules_shown} for these cases: they cannot run",
+            )
+        )
+    tree, problems = check_rules_file(rules, rules_shown)
+    if tree is None or any(p.severity == Severity.ERROR for p in problems):
+        return warning(
+            Text(
+                f"规则文件 {rules_shown} 有错误：修正后才能用它检查并运行这些用例",
+                f"the rule file {rules_shown} has errors: the cases are checked and run against it once "
+                "it has none",
+            )
+        )
+    if tree.get("kind") not in EVALUATED_KINDS:
+        return warning(
+            Text(
+                f"{tree.get('kind')} 类规则集不对单个订单作出决定，其用例无法运行",
+                f"a rule set of kind {tree.get('kind')!r} does not decide over one order: its cases "
+                "cannot run",
+            )
+        )
+    try:
+        ruleset = compile_ruleset(tree, rules_shown)
+    except DefinitionError:  # the checks and the compiler agree; kept to be sure
+        return []
+    return check_cases(cases, ruleset, declared_rules(tree))

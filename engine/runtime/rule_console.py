@@ -48,6 +48,7 @@ from engine.rules.testing import (
 from engine.runtime.actor import Actor
 from engine.runtime.decisions import LiveOrder, condition_env, skus
 from engine.runtime.studio import Studio
+from engine.store.studio import draft_of
 
 __all__ = [
     "PASTED",
@@ -123,6 +124,8 @@ class CasesRun:
     problems: Sequence[Problem] = ()
     results: Sequence[CaseResult] = ()
     coverage: Coverage | None = None
+    drafted: int | None = None  # the revision of the cases' draft run, when a draft was run
+    has_draft: bool = False  # the cases file has a draft being written (run, or left for the published)
 
     @property
     def failed(self) -> list[CaseResult]:
@@ -243,22 +246,30 @@ class RuleConsole:
         published, published_error = _decide(file.published, scope)
         return Evaluation(scope, decision, error, published, published_error)
 
-    def run_cases(self, file: ConsoleFile) -> CasesRun | None:
-        """The cases beside ``file``, run over its rule set, with the coverage of its rules; None when
-        the file cannot be tried."""
+    def run_cases(self, file: ConsoleFile, *, draft: bool = True) -> CasesRun | None:
+        """The cases beside ``file``, run over its rule set (the rule file's draft, when it has one),
+        with the coverage of its rules; None when the file cannot be tried. The cases are their draft's
+        while one is being written (``draft``; False: the published cases, as ``orderloom rules test``
+        and a publish read them), else the published text of the cases file."""
         if file.ruleset is None:
             return None
         shown = cases_path_for(file.path)
-        with self.studio.as_published():
+        written = draft_of(self.studio.store, file.department, shown)
+        has_draft = written is not None and not written.status.closed
+        run_draft = written if has_draft and draft else None
+        overlay = {shown: run_draft.text} if run_draft is not None else {}
+        with self.studio.as_published(overlay):
             target = self.studio.root / shown
             if not definition_exists(target):
-                return CasesRun(shown, found=False)
+                return CasesRun(shown, found=False, has_draft=has_draft)
             cases = load_cases_file(target, shown)
+        drafted = run_draft.revision if run_draft is not None else None
         problems = list(cases.problems) or check_cases(cases, file.ruleset, file.rule_names)
         if problems:
-            return CasesRun(shown, True, problems)
+            return CasesRun(shown, True, problems, drafted=drafted, has_draft=has_draft)
         results = run_cases(file.ruleset, cases.cases)
-        return CasesRun(shown, True, (), results, coverage(results, file.rule_names))
+        covered = coverage(results, file.rule_names)
+        return CasesRun(shown, True, (), results, covered, drafted, has_draft)
 
 
 def _tree(text: str, path: str) -> Mapping[str, Any] | None:

@@ -81,14 +81,19 @@ from engine.store.studio import (
     RevisionRow,
     SaveConflict,
     StudioEventRow,
+    TextVersion,
+    draft_in,
     draft_of,
     draft_revision,
     draft_revisions_of,
+    draft_writers,
     drafts_of,
     four_eyes,
+    latest_event,
     newest_texts,
     running_by_version,
     save_draft,
+    save_draft_in,
     set_draft_note,
     set_draft_status,
     set_four_eyes,
@@ -96,6 +101,7 @@ from engine.store.studio import (
     studio_events_of,
     studio_events_page,
     text_hash,
+    text_versions,
 )
 from engine.store.versions import VersionMeta, VersionRow
 
@@ -111,6 +117,7 @@ __all__ = [
     "Overview",
     "PublishRefused",
     "Published",
+    "RollbackSubmitted",
     "Studio",
     "StudioAction",
     "TextTooLarge",
@@ -198,14 +205,46 @@ class FileView:
     draft: DraftRow | None
     workflows: Sequence[str]
     history: Sequence[RevisionRow] = field(default_factory=tuple)
+    # Who saved the revisions written since the file was last published (or the draft discarded):
+    # author -> revisions. None of them may approve the draft (four eyes).
+    writers: Mapping[str, Sequence[int]] = field(default_factory=dict)
+    # The draft submitted is a rollback: {"workflow": …, "version": N}, from the record of its submission.
+    rollback: Mapping[str, Any] | None = None
 
     @property
     def text(self) -> str:
         """The text to edit: the draft's while it is being written, else the published text (a
-        published draft's text may since have been replaced, by a rollback)."""
-        if self.draft is not None and self.draft.status is not DraftStatus.PUBLISHED:
+        published draft's text may since have been replaced, by a rollback; a discarded one's is
+        kept in its revisions)."""
+        if self.draft is not None and not self.draft.status.closed:
             return self.draft.text
         return self.published_text
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the draft waits for a second admin's approval."""
+        return self.draft is not None and self.draft.status is DraftStatus.AWAITING_APPROVAL
+
+    def may_approve(self, name: str) -> bool:
+        """Whether the admin ``name`` may approve the submitted draft: neither its submitter nor the
+        writer of any of its revisions since the file was last published."""
+        return (
+            self.submitted
+            and self.draft is not None
+            and name != self.draft.requested_by
+            and name not in self.writers
+        )
+
+    def approval_diff(self) -> list[str]:
+        """The unified diff from the published text to the draft: what approving it publishes."""
+        if self.draft is None:
+            return []
+        return text_diff(
+            self.published_text,
+            self.draft.text,
+            f"{self.path} (published)",
+            f"{self.path} (draft revision {self.draft.revision})",
+        )
 
     @property
     def revision(self) -> int:
@@ -245,11 +284,22 @@ class Comparison:
 
 @dataclass(frozen=True)
 class Published:
-    """What a publish did: the file, and the version each workflow holding it got."""
+    """What a publish did: the file, and the version each workflow holding it got (none for a cases
+    file: its text became the department's current cases text)."""
 
     path: str
     versions: Sequence[PublishedVersion]
     together: Sequence[str] = ()  # the department's other drafts published with it
+
+
+@dataclass(frozen=True)
+class RollbackSubmitted:
+    """A rollback under four eyes: the files whose drafts now hold version ``version``'s texts,
+    submitted for a second admin's approval, each at its revision."""
+
+    workflow: str
+    version: int
+    drafts: Mapping[str, int]
 
 
 class Studio:
@@ -332,9 +382,33 @@ class Studio:
         draft = draft_of(self.store, department, path)
         published = self.published_text(path)
         history = draft_revisions_of(self.store, draft.id) if draft is not None else []
-        return FileView(
-            department, path, kind, published, draft, self.workflows_holding(department, path), history
+        holding = [] if kind is DefinitionKind.CASES else self.workflows_holding(department, path)
+        writers: dict[str, list[int]] = {}
+        rollback: Mapping[str, Any] | None = None
+        if draft is not None and not draft.status.closed:
+            writers = self._writers(department, draft)
+            if draft.status is DraftStatus.AWAITING_APPROVAL:
+                submitted = latest_event(self.store, department, (StudioAction.SUBMIT,), path)
+                if submitted is not None and submitted.detail.get("revision") == draft.revision:
+                    found = submitted.detail.get("rollback")
+                    rollback = found if isinstance(found, Mapping) else None
+        return FileView(department, path, kind, published, draft, holding, history, writers, rollback)
+
+    def _writers(self, department: str, draft: DraftRow) -> dict[str, list[int]]:
+        """Who wrote the revisions of ``draft`` saved since its file was last published from it (or it
+        was discarded), as the record says: author -> revisions."""
+        closed = latest_event(
+            self.store, department, (StudioAction.PUBLISH, StudioAction.DISCARD), draft.path
         )
+        since = closed.detail.get("revision", 0) if closed is not None else 0
+        return draft_writers(self.store, draft, since if isinstance(since, int) else 0)
+
+    def text_versions(self, department: str, path: str) -> list[TextVersion] | None:
+        """The texts of a cases file published from the studio, newest first; None when ``path`` is no
+        cases file of the department."""
+        if kind_of(path) is not DefinitionKind.CASES or not self.owns(department, path):
+            return None
+        return text_versions(self.store, department, path)
 
     def revision(self, department: str, path: str, revision_id: int) -> RevisionRow | None:
         """One revision of the draft of ``path`` (saved, or a refused conflicting save), by its id; None
@@ -364,7 +438,9 @@ class Studio:
         """Every problem of ``text`` as ``path``, read with the other files as they are published and
         the department's other drafts over them (what a publish of this text reads: the drafts of files
         in the same bundles are published with it, :meth:`companions`): the checks of ``orderloom
-        validate``, across files, with the problems the text causes in the files holding it."""
+        validate``, across files, with the problems the text causes in the files holding it. A cases
+        file is checked as ``orderloom rules test`` checks it, against its rule file as it is being
+        written (the rule file's draft, when it has one): the pair the rule console runs."""
         with self._published():
             return check_text(
                 self.root,
@@ -386,7 +462,7 @@ class Studio:
         return {
             d.path: d.text
             for d in drafts_of(self.store, department)
-            if d.path != path and d.status is not DraftStatus.PUBLISHED
+            if d.path != path and not d.status.closed
         }
 
     def companions(self, department: str, path: str, text: str) -> list[DraftRow]:
@@ -395,7 +471,7 @@ class Studio:
         files, the overlays extending them and the workflows they extend), read with all of them over
         the published files. A rename both a base and its overlay need is published as one."""
         others = {d.path: d for d in drafts_of(self.store, department) if d.path != path}
-        others = {p: d for p, d in others.items() if d.status is not DraftStatus.PUBLISHED}
+        others = {p: d for p, d in others.items() if not d.status.closed}
         if not others:
             return []
         overlay = {p: d.text for p, d in others.items()}
@@ -717,14 +793,26 @@ class Studio:
                         f"first ({row.path} is not submitted)",
                         f"本部门发布前需要另一位管理员批准：请先提交审批（{row.path} 尚未提交）",
                     )
-                if actor.name in (row.requested_by, row.updated_by):
+                if actor.name == row.requested_by:
                     raise PublishRefused(
-                        "the draft must be approved by another admin than who wrote or submitted it "
-                        f"({row.path})",
-                        f"草稿须由编写或提交者以外的另一位管理员批准（{row.path}）",
+                        f"you submitted this draft ({row.path}): another admin, who wrote none of its "
+                        "revisions since the file was last published, must approve it",
+                        f"此草稿（{row.path}）由您提交：须由另一位管理员批准，且该管理员未编写过文件上次发布以来的任何一稿",
+                    )
+                written = self._writers(department, row).get(actor.name)
+                if written:
+                    numbers = ", ".join(str(n) for n in written)
+                    raise PublishRefused(
+                        f"you wrote revision(s) {numbers} of the draft of {row.path} since the file was last "
+                        "published: it must be approved by an admin who wrote none of its revisions, so that "
+                        "someone besides its author sees every change",
+                        f"文件 {row.path} 上次发布以来，您编写了其草稿的第 {numbers} 稿："
+                        "须由未编写过其中任何一稿的管理员批准，以保证每处修改都经作者以外的人看过",
                     )
             approved_by, drafted_by = actor.name, draft.requested_by or draft.updated_by
             note = note or draft.note or ""
+        if kind_of(path) is DefinitionKind.CASES:
+            return self._publish_cases(department, draft, revision, note, actor, drafted_by, approved_by)
         bundles, problems = self.bundles_for(department, path, draft.text, {d.path: d.text for d in together})
         if problems:  # a problem of a file several workflows hold is met by each of them: said once
             raise PublishRefused(
@@ -768,19 +856,88 @@ class Studio:
         )
         return Published(path, versions, [row.path for row in together])
 
+    def _publish_cases(
+        self,
+        department: str,
+        draft: DraftRow,
+        revision: int,
+        note: str,
+        actor: Actor,
+        drafted_by: str | None,
+        approved_by: str | None,
+    ) -> Published:
+        """A cases file belongs to no workflow's bundle: publishing it makes its text the department's
+        current text of the file (a new entry of its versions), which the rule console and its cases
+        run read from then on."""
+        with self.store.transaction() as tx:
+            if not set_draft_status(tx, draft.id, revision, DraftStatus.PUBLISHED, note=note):
+                raise _changed()
+            store_texts(tx, department, {draft.path: draft.text}, self.clock.now(), actor.name)
+            self._record(
+                tx,
+                department,
+                actor,
+                StudioAction.PUBLISH,
+                draft.path,
+                {
+                    "revision": revision,
+                    "note": note,
+                    "drafted_by": drafted_by,
+                    "approved_by": approved_by,
+                    "versions": {},
+                },
+            )
+        return Published(draft.path, ())
+
+    def discard(self, department: str, path: str, revision: int, actor: Actor) -> None:
+        """Go back to the published text of ``path``: its draft at ``revision`` is discarded (its
+        revisions stay readable, the discard is recorded). Refused while the draft waits for approval
+        (its submitter withdraws it first), or when it was saved since ``revision``."""
+        draft = draft_of(self.store, department, path)
+        if draft is None or draft.status.closed:
+            raise PublishRefused(
+                "there is no draft to discard: the file holds its published text",
+                "没有可放弃的草稿：文件现为已发布的文本",
+            )
+        if draft.revision != revision:
+            raise _changed()
+        if draft.status is DraftStatus.AWAITING_APPROVAL:
+            raise PublishRefused(
+                f"revision {revision} is submitted for approval by {draft.requested_by}: it is discarded "
+                "only once its submitter withdraws it",
+                f"第 {revision} 稿已由 {draft.requested_by} 提交审批：须由提交者撤回后才能放弃",
+            )
+        with self.store.transaction() as tx:
+            if not set_draft_status(tx, draft.id, revision, DraftStatus.DISCARDED):
+                raise _changed()
+            self._record(tx, department, actor, StudioAction.DISCARD, path, {"revision": revision})
+
+    def withdraw(self, department: str, path: str, revision: int, actor: Actor) -> None:
+        """Take the draft of ``path`` at ``revision`` back from approval: only who submitted it does;
+        it is then a draft being written again (to change, discard, or submit anew)."""
+        draft = draft_of(self.store, department, path)
+        if draft is None or draft.revision != revision:
+            raise _changed()
+        if draft.status is not DraftStatus.AWAITING_APPROVAL:
+            raise PublishRefused("this draft is not submitted for approval", "此草稿未提交审批")
+        if draft.requested_by != actor.name:
+            raise PublishRefused(
+                f"only {draft.requested_by}, who submitted it, withdraws this draft",
+                f"只有提交者 {draft.requested_by} 才能撤回此草稿",
+            )
+        with self.store.transaction() as tx:
+            if not set_draft_status(tx, draft.id, revision, DraftStatus.OPEN, note=draft.note):
+                raise _changed()
+            self._record(tx, department, actor, StudioAction.WITHDRAW, path, {"revision": revision})
+
     def rollback(
         self, department: str, workflow: str, version: int, note: str, actor: Actor
-    ) -> PublishedVersion:
+    ) -> PublishedVersion | RollbackSubmitted:
         """Publish version ``version`` of ``workflow`` again as its next version (with its files' texts,
         which become the files' current texts). With four eyes on, a rollback is a publish like any
-        other: refused here, it is made by drafting the earlier texts and having them approved."""
-        if self.four_eyes(department):
-            raise PublishRefused(
-                "with four eyes on, a rollback needs a second admin too: open the file, put back the "
-                "earlier text (the comparison of the versions shows it), and submit it for approval",
-                "四眼原则开启时，回滚也需要另一位管理员批准：请打开文件，恢复早先的文本（版本比较中可见），"
-                "然后提交审批",
-            )
+        other: each file whose text differs from version ``version``'s gets a draft holding that text,
+        submitted for approval in the same step, its submission saying it is a rollback to that
+        version; another admin approves each."""
         with self.store.read() as tx:
             row = tx.version(workflow, version)
             sources = tx.version_sources(workflow, version) if row is not None else None
@@ -796,6 +953,8 @@ class Studio:
                 f"no version {version} of {workflow!r} in this department",
                 f"本部门没有 {workflow!r} 的第 {version} 版",
             )
+        if self.four_eyes(department):
+            return self._submit_rollback(department, workflow, version, sources or {}, note, actor)
         bundle = Bundle.from_json(documents.bundle_of(row.bundle, f"{workflow} v{version}"))
         published = self.engine.publish(
             bundle,
@@ -815,12 +974,114 @@ class Studio:
             )
         return published
 
+    def _submit_rollback(
+        self,
+        department: str,
+        workflow: str,
+        version: int,
+        sources: Mapping[str, str],
+        note: str,
+        actor: Actor,
+    ) -> RollbackSubmitted:
+        """Draft version ``version``'s text of every file of ``workflow`` that differs from it now, and
+        submit each for approval, all in one transaction; refused, with nothing written, when a file
+        has a draft being written or submitted (publish, withdraw or discard it first), when nothing
+        differs, or when a text has errors against the files as they are published now."""
+        changed = {p: t for p, t in sorted(sources.items()) if t != self.published_text(p)}
+        if not changed:
+            raise PublishRefused(
+                f"the files of {workflow!r} hold the texts of version {version} already: nothing to "
+                "roll back",
+                f"{workflow!r} 的文件已是第 {version} 版的文本：无需回滚",
+            )
+        problems: list[Problem] = []
+        for path, text in changed.items():
+            if not self.owns(department, path):
+                raise PublishRefused(
+                    f"{path} is not a file of this department: version {version} cannot be rolled back here",
+                    f"{path} 不是本部门的文件：不能在此回滚到第 {version} 版",
+                )
+            draft = draft_of(self.store, department, path)
+            if draft is not None and draft.status is DraftStatus.AWAITING_APPROVAL:
+                raise PublishRefused(
+                    f"{path} has revision {draft.revision} submitted for approval by {draft.requested_by}: "
+                    "approve it, or have it withdrawn, before rolling back",
+                    f"{path} 的第 {draft.revision} 稿已由 {draft.requested_by} 提交审批："
+                    "请先批准或由提交者撤回，再回滚",
+                )
+            if draft is not None and not draft.status.closed and draft.text != self.published_text(path):
+                raise PublishRefused(
+                    f"{path} has a draft being written (revision {draft.revision}, by {draft.updated_by}): "
+                    "publish or discard it before rolling back",
+                    f"{path} 有正在编写的草稿（第 {draft.revision} 稿，{draft.updated_by}）："
+                    "请先发布或放弃，再回滚",
+                )
+            problems.extend(
+                p.problem for p in self.check(department, path, text) if p.problem.severity == Severity.ERROR
+            )
+        if problems:
+            raise PublishRefused(
+                f"version {version}'s texts have errors against the files as they are published now: "
+                "nothing was drafted",
+                f"第 {version} 版的文本与当前已发布的文件放在一起有错误：未起草任何内容",
+                problems,
+            )
+        rollback = {"workflow": workflow, "version": version}
+        submitted: dict[str, int] = {}
+        bases = {path: text_hash(self.published_text(path)) for path in changed}
+        with self.store.transaction() as tx:
+            for path, text in changed.items():
+                current = draft_in(tx, department, path)
+                saved = save_draft_in(
+                    tx,
+                    department=department,
+                    path=path,
+                    text=text,
+                    seen_revision=current.revision if current is not None else 0,
+                    base_hash=bases[path],
+                    author=actor.name,
+                    at=self.clock.now(),
+                )
+                if isinstance(saved, SaveConflict) or not set_draft_status(
+                    tx,
+                    saved.id,
+                    saved.revision,
+                    DraftStatus.AWAITING_APPROVAL,
+                    note=note,
+                    requested_by=actor.name,
+                ):
+                    raise _changed()  # saved by another admin meanwhile: the transaction writes nothing
+                self._record(tx, department, actor, StudioAction.SAVE, path, {"revision": saved.revision})
+                self._record(
+                    tx,
+                    department,
+                    actor,
+                    StudioAction.SUBMIT,
+                    path,
+                    {"revision": saved.revision, "note": note, "rollback": rollback},
+                )
+                submitted[path] = saved.revision
+            self._record(
+                tx,
+                department,
+                actor,
+                StudioAction.ROLLBACK,
+                workflow,
+                {"from_version": version, "submitted": submitted, "note": note},
+            )
+        return RollbackSubmitted(workflow, version, submitted)
+
     def _publishable(self, department: str, path: str, revision: int, text: str | None = None) -> DraftRow:
         draft = draft_of(self.store, department, path)
         if draft is None or draft.revision != revision:
             raise _changed()
         if draft.status is DraftStatus.PUBLISHED:
             raise PublishRefused("this draft is published already", "此草稿已发布")
+        if draft.status is DraftStatus.DISCARDED:
+            raise PublishRefused(
+                "this draft was discarded: the file holds its published text",
+                "此草稿已放弃：文件现为已发布的文本",
+            )
         if text is not None and text != draft.text:
             raise _edited(revision, draft.status is DraftStatus.AWAITING_APPROVAL)
         checked = [

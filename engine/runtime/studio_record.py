@@ -23,6 +23,8 @@ class StudioAction:
     SUBMIT = "submit"  # asked a second admin to approve (four eyes)
     PUBLISH = "publish"
     ROLLBACK = "rollback"
+    DISCARD = "discard"  # went back to the published text; the draft's revisions stay readable
+    WITHDRAW = "withdraw"  # the submitter took a draft back from approval
     FOUR_EYES = "four_eyes"
     MIGRATE = "migrate"
     USER = "user"

@@ -35,15 +35,20 @@ __all__ = [
     "RevisionRow",
     "SaveConflict",
     "StudioEventRow",
+    "TextVersion",
+    "draft_in",
     "draft_of",
     "draft_revision",
     "draft_revisions_of",
+    "draft_writers",
     "drafts_of",
     "four_eyes",
+    "latest_event",
     "newest_texts",
     "record_event",
     "running_by_version",
     "save_draft",
+    "save_draft_in",
     "set_draft_note",
     "set_draft_status",
     "set_four_eyes",
@@ -52,16 +57,25 @@ __all__ = [
     "studio_events_page",
     "studio_events_since",
     "text_hash",
+    "text_versions",
 ]
 
 
 class DraftStatus(StrEnum):
-    """Where a draft stands: being written, waiting for a second admin (four eyes), or published (its
-    text is the file's current text until it is saved again)."""
+    """Where a draft stands: being written, waiting for a second admin (four eyes), published (its
+    text is the file's current text until it is saved again), or discarded (an admin went back to the
+    published text; its revisions stay readable). A save after a publish or a discard begins a new
+    round of edits."""
 
     OPEN = "open"
     AWAITING_APPROVAL = "awaiting_approval"
     PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the draft's round is over: what the file holds is its published text."""
+        return self in (DraftStatus.PUBLISHED, DraftStatus.DISCARDED)
 
 
 class RevisionOutcome(StrEnum):
@@ -142,6 +156,12 @@ def _select_draft(department: str, path: str) -> Any:
     return select(drafts).where(drafts.c.department == department, drafts.c.path == path)
 
 
+def draft_in(tx: Tx, department: str, path: str) -> DraftRow | None:
+    """The draft of ``path`` read in the caller's transaction."""
+    row = tx.connection.execute(_select_draft(department, path)).first()
+    return None if row is None else _draft(row)
+
+
 def draft_of(store: Store, department: str, path: str) -> DraftRow | None:
     with store.read() as tx:
         row = tx.connection.execute(_select_draft(department, path)).first()
@@ -203,47 +223,110 @@ def save_draft(
     ``note``, when given, is the note for the publish kept with the draft ("" clears it); None keeps the
     draft's note (none when a new round of edits begins from what is published)."""
     with store.transaction() as tx:
-        c = tx.connection
-        row = c.execute(_select_draft(department, path).with_for_update()).first()
-        current = None if row is None else _draft(row)
-        if current is not None and current.revision != seen_revision:
-            _revision(tx, current.id, current.revision, text, author, at, RevisionOutcome.CONFLICT)
-            return SaveConflict(current, text)
-        if current is None:
-            inserted = c.execute(
-                insert(drafts).values(
-                    department=department,
-                    path=path,
-                    text=text,
-                    revision=1,
-                    base_hash=base_hash,
-                    status=DraftStatus.OPEN.value,
-                    updated_by=author,
-                    updated_at=at,
-                    note=note or None,
-                )
-            ).inserted_primary_key
-            assert inserted is not None
-            draft_id, revision = int(inserted[0]), 1
-        else:
-            draft_id, revision = current.id, current.revision + 1
-            values: dict[str, Any] = {
-                "text": text,
-                "revision": revision,
-                "status": DraftStatus.OPEN.value,
-                "updated_by": author,
-                "updated_at": at,
-                "requested_by": None,
-            }
-            if current.status is DraftStatus.PUBLISHED:  # a new round of edits begins from what is published
-                values["base_hash"] = base_hash  # and with no note: the last one went with its version
-                values["note"] = None
-            if note is not None:
-                values["note"] = note or None
-            c.execute(update(drafts).where(drafts.c.id == draft_id).values(**values))
-        _revision(tx, int(draft_id), revision, text, author, at, RevisionOutcome.SAVED)
-        saved = c.execute(select(drafts).where(drafts.c.id == draft_id)).one()
+        return save_draft_in(
+            tx,
+            department=department,
+            path=path,
+            text=text,
+            seen_revision=seen_revision,
+            base_hash=base_hash,
+            author=author,
+            at=at,
+            note=note,
+        )
+
+
+def save_draft_in(
+    tx: Tx,
+    *,
+    department: str,
+    path: str,
+    text: str,
+    seen_revision: int,
+    base_hash: str,
+    author: str,
+    at: datetime,
+    note: str | None = None,
+) -> DraftRow | SaveConflict:
+    """:func:`save_draft` in the caller's transaction (a rollback drafts several files at once)."""
+    c = tx.connection
+    row = c.execute(_select_draft(department, path).with_for_update()).first()
+    current = None if row is None else _draft(row)
+    if current is not None and current.revision != seen_revision:
+        _revision(tx, current.id, current.revision, text, author, at, RevisionOutcome.CONFLICT)
+        return SaveConflict(current, text)
+    if current is None:
+        inserted = c.execute(
+            insert(drafts).values(
+                department=department,
+                path=path,
+                text=text,
+                revision=1,
+                base_hash=base_hash,
+                status=DraftStatus.OPEN.value,
+                updated_by=author,
+                updated_at=at,
+                note=note or None,
+            )
+        ).inserted_primary_key
+        assert inserted is not None
+        draft_id, revision = int(inserted[0]), 1
+    else:
+        draft_id, revision = current.id, current.revision + 1
+        values: dict[str, Any] = {
+            "text": text,
+            "revision": revision,
+            "status": DraftStatus.OPEN.value,
+            "updated_by": author,
+            "updated_at": at,
+            "requested_by": None,
+        }
+        if current.status.closed:  # a new round of edits begins from what is published
+            values["base_hash"] = base_hash  # and with no note: the last one went with its version
+            values["note"] = None
+        if note is not None:
+            values["note"] = note or None
+        c.execute(update(drafts).where(drafts.c.id == draft_id).values(**values))
+    _revision(tx, int(draft_id), revision, text, author, at, RevisionOutcome.SAVED)
+    saved = c.execute(select(drafts).where(drafts.c.id == draft_id)).one()
     return _draft(saved)
+
+
+def draft_writers(store: Store, draft: DraftRow, since_revision: int) -> dict[str, list[int]]:
+    """Who wrote the revisions of ``draft`` saved after revision ``since_revision``: author -> the
+    revisions they saved (refused saves are no one's writing), oldest first."""
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(draft_revisions.c.author, draft_revisions.c.revision)
+            .where(
+                draft_revisions.c.draft_id == draft.id,
+                draft_revisions.c.outcome == RevisionOutcome.SAVED.value,
+                draft_revisions.c.revision > since_revision,
+            )
+            .order_by(draft_revisions.c.id)
+        )
+        writers: dict[str, list[int]] = {}
+        for author, revision in rows:
+            writers.setdefault(str(author), []).append(int(revision))
+    return writers
+
+
+def latest_event(
+    store: Store, department: str, actions: Collection[str], subject: str
+) -> StudioEventRow | None:
+    """The newest event of the department's record of one of ``actions`` on ``subject``."""
+    with store.read() as tx:
+        row = tx.connection.execute(
+            select(studio_events)
+            .where(
+                studio_events.c.department == department,
+                studio_events.c.action.in_(sorted(actions)),
+                studio_events.c.subject == subject,
+            )
+            .order_by(studio_events.c.id.desc())
+            .limit(1)
+        ).first()
+    return None if row is None else _event(row)
 
 
 def _revision(
@@ -300,6 +383,34 @@ def newest_texts(tx: Tx, paths: Collection[str] | None = None) -> dict[str, str]
         )
     )
     return {str(path): str(text) for path, text in rows}
+
+
+@dataclass(frozen=True)
+class TextVersion:
+    """One text of a file published from the studio, numbered from 1 in the order they were published."""
+
+    number: int
+    text: str
+    content_hash: str
+    published_at: datetime
+    published_by: str
+
+
+def text_versions(store: Store, department: str, path: str) -> list[TextVersion]:
+    """Every text of ``path`` published from the studio by ``department``, newest first."""
+    with store.read() as tx:
+        rows = list(
+            tx.connection.execute(
+                select(definition_texts)
+                .where(definition_texts.c.department == department, definition_texts.c.path == path)
+                .order_by(definition_texts.c.id)
+            )
+        )
+    found = [
+        TextVersion(number, str(r.text), str(r.content_hash), r.published_at, str(r.published_by))
+        for number, r in enumerate(rows, start=1)
+    ]
+    return list(reversed(found))
 
 
 def store_texts(tx: Tx, department: str, texts: Mapping[str, str], at: datetime, by: str) -> None:

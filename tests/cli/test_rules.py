@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner, Result
 from cli.main import main
 from demo.loader import stock_warehouses
 from engine.store import Store
+from engine.store.studio import store_texts
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = [
@@ -87,6 +89,28 @@ def test_a_failing_case_fails_the_run(run: Run, root: Path) -> None:
     assert re.search(r"retail-audit \(version [0-9a-f]{16}\): 11 passed, 1 failed", result.output)
     # reject-beats-hold still sees large-amount match (12999 CNY): it is exercised both ways.
     assert result.output.splitlines()[-1] == "coverage: all 9 rules seen matching and not matching"
+
+
+def test_with_published_the_cases_are_read_as_the_studio_published_them(
+    run: Run, root: Path, url: str
+) -> None:
+    """A case changed and published in the studio is what ``rules test --published`` runs; the files
+    alone still run without it."""
+    run("db", "upgrade")
+    cases = "rules/retail/audit.cases.yaml"
+    text = (root / cases).read_text(encoding="utf-8")
+    renamed = text.replace("- name: ordinary-order", "- name: an-ordinary-order", 1)
+    assert renamed != text
+    store = Store(url)
+    try:
+        with store.transaction() as tx:
+            store_texts(tx, "retail", {cases: renamed}, datetime(2026, 12, 7, tzinfo=UTC), "ma.li")
+    finally:
+        store.dispose()
+    studio = run("rules", "test", str(root / "rules/retail/audit.yaml"), "--published")
+    assert "PASS an-ordinary-order" in studio.output.splitlines()
+    files = run("rules", "test", str(root / "rules/retail/audit.yaml"))
+    assert "PASS ordinary-order" in files.output.splitlines()
 
 
 def test_the_cases_report_reads_in_chinese_with_lang_zh(run: Run, root: Path) -> None:

@@ -297,6 +297,17 @@ def test_typing_asks_the_server_which_marks_the_problem_and_its_fix_replaces_it(
     screenshot("2-fixed")
 
 
+def test_a_cases_file_is_edited_as_yaml_and_checked_as_cases(page: Page, studio: Studio) -> None:
+    """A rule file's cases (``data-kind="cases"``) are YAML: highlighted as YAML, and each check names
+    the kind ``cases``, which the studio checks as ``orderloom rules test`` does."""
+    page.goto(studio("/pages/cases.html"))
+    expect(page.locator("#studio-problem-count")).to_have_text("0")
+    assert studio.bodies("/validate")[0]["kind"] == "cases"
+    # YAML is highlighted: the key of a line is a span of its own (as JSON, the line is one error)
+    expect(doc_line(page, "cases-text", 2).locator("span").first).to_have_text("ruleset")
+    expect(editor(page, "cases-text").locator(".cm-line").nth(3).locator("span").first).to_have_text("name")
+
+
 def test_a_problem_about_the_whole_file_is_shown_at_its_start(page: Page, studio: Studio) -> None:
     page.goto(studio("/pages/editor.html"))
     expect(page.locator("#studio-problem-count")).to_have_text("0")

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api.definitions import VersionMeta, bundle_sources, load_bundle
-from tests.web.conftest import REPO_ROOT
+from tests.web.conftest import REPO_ROOT, add_user
 from tests.web.test_studio import (
     EDIT,
     MISSPELT,
@@ -95,10 +95,16 @@ def test_an_approvers_edit_is_refused_with_the_page_never_dropped(app: Flask) ->
     assert "revision 2" in notice(save(approver, edited, 1))
     draft = app.extensions["orderloom"].studio.file("retail", "workflows/retail/order.yaml").draft
     assert draft.status == "open" and draft.text == edited
-    # The submitted text as it is, approved: published.
+    # The submitted text as it is, approved: published, by an admin who wrote none of its revisions
+    # (he wrote revision 2, so he approves none of this round).
     save(writer, CHANGED, 2)
     writer.post(EDIT, data={"action": "submit", "text": CHANGED, "revision": 3, "note": "请审批"})
-    approved = approver.post(EDIT, data={"action": "publish", "text": CHANGED, "revision": 3})
+    wrote = approver.post(EDIT, data={"action": "publish", "text": CHANGED, "revision": 3})
+    assert wrote.status_code == 409 and "you wrote revision(s) 2 of this draft" in wrote.get_data(
+        as_text=True
+    )
+    add_user(app, "wang.wu", "wang-wu-password", ("admin",), ("retail",))
+    approved = client(app, "wang.wu").post(EDIT, data={"action": "publish", "text": CHANGED, "revision": 3})
     assert "retail-order v2" in notice(approved)
 
 

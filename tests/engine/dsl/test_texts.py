@@ -32,7 +32,8 @@ ORIGINAL = (ROOT / WORKFLOW).read_text(encoding="utf-8")
         ("forms/retail/order.json", DefinitionKind.FORM),
         ("forms/retail/intake-web.ui.json", DefinitionKind.UI),
         ("rules/retail/audit.yaml", DefinitionKind.RULES),
-        ("rules/retail/audit.cases.yaml", None),  # the cases are run, not edited as a rule file
+        ("rules/retail/audit.cases.yaml", DefinitionKind.CASES),  # a rule file's cases
+        ("rules/retail/.cases.yaml", None),  # the cases of no rule file
         ("workflows/order.yaml", None),  # not in a department's folder
         ("workflows/../pyproject.toml", None),
         ("/etc/passwd", None),
@@ -53,7 +54,7 @@ def test_a_departments_files_are_those_of_its_folder() -> None:
     assert files[WORKFLOW] is DefinitionKind.WORKFLOW
     assert files["forms/retail/intake-web.ui.json"] is DefinitionKind.UI
     assert files["rules/retail/audit.yaml"] is DefinitionKind.RULES
-    assert "rules/retail/audit.cases.yaml" not in files
+    assert files["rules/retail/audit.cases.yaml"] is DefinitionKind.CASES
     assert not any(path.startswith(("workflows/wholesale", "forms/after-sales")) for path in files)
 
 
@@ -112,9 +113,7 @@ def test_a_draft_of_a_form_is_checked_as_a_form() -> None:
     assert [p.problem.code for p in check_text(ROOT, "forms/retail/order.json", "")] == ["json-syntax"]
 
 
-@pytest.mark.parametrize(
-    "path", ["pyproject.toml", "workflows/../../etc/passwd", "rules/retail/audit.cases.yaml"]
-)
+@pytest.mark.parametrize("path", ["pyproject.toml", "workflows/../../etc/passwd", "rules/retail/x.txt"])
 def test_a_path_that_is_no_definition_file_is_one_problem(path: str) -> None:
     (found,) = check_text(ROOT, path, "x: 1")
     assert found.problem.code == "io" and "not a definition file" in found.problem.text
@@ -328,3 +327,23 @@ def test_a_change_that_means_nothing_new_or_a_problem_the_holder_had_already_is_
     broken = overlay.replace("states: [on_hold, out_of_stock]", "states: [on_hold, out_of_stok]")
     relabelled = ORIGINAL.replace("en: Pending payment", "en: Awaiting payment", 1)
     assert check_text(ROOT, WORKFLOW, relabelled, drafts={OVERLAY: broken}) == []
+
+
+def test_a_cases_text_is_checked_against_its_rule_file_as_rules_test_checks_it() -> None:
+    """Its shape first; then what it says that the rule file cannot give, at its line; the rule file read
+    as drafted when a draft of it is given; a cases file without its rule file is a warning."""
+    cases = "rules/retail/audit.cases.yaml"
+    text = (ROOT / cases).read_text(encoding="utf-8")
+    assert check_text(ROOT, cases, text) == []
+    wrong = text.replace(
+        "expect: {outcome: reject, rules: [blacklisted-mobile]}", "expect: {outcome: rejct}", 1
+    )
+    (found,) = check_text(ROOT, cases, wrong)
+    assert (found.problem.code, found.fix, found.span.line) == ("unknown-outcome", "reject", 62)
+    assert [p.problem.code for p in check_text(ROOT, cases, "cases: []\n")] == ["schema"]
+    rules = (ROOT / "rules/retail/audit.yaml").read_text(encoding="utf-8")
+    renamed = rules.replace("name: blacklisted-mobile", "name: blocked-mobile", 1)
+    drafted = check_text(ROOT, cases, text, drafts={"rules/retail/audit.yaml": renamed})
+    assert {p.problem.code for p in drafted} == {"unknown-rule"}
+    (alone,) = check_text(ROOT, "rules/retail/gone.cases.yaml", text, drafts={})
+    assert alone.problem.severity == "warning" and "no rule file rules/retail/gone.yaml" in alone.problem.text

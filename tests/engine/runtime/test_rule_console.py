@@ -32,6 +32,7 @@ CLERK = Actor("li.na", frozenset({"clerk"}), frozenset({"retail"}))
 AUDIT = "rules/retail/audit.yaml"
 ROUTING = "rules/retail/routing.yaml"
 AUDIT_TEXT = (ROOT / AUDIT).read_text(encoding="utf-8")
+CASES_TEXT = (ROOT / "rules/retail/audit.cases.yaml").read_text(encoding="utf-8")
 RAISED = AUDIT_TEXT.replace("when: order.total > 5000", "when: order.total > 9000", 1)
 
 
@@ -250,6 +251,34 @@ def test_the_cases_run_over_the_draft_with_failures_and_coverage(studio: Studio)
     ]
     assert run.coverage is not None and run.coverage.unexercised == ("huge-quantity",)
     assert run.coverage.never_matched == ("huge-quantity",)
+
+
+def test_the_draft_cases_run_against_the_draft_rule_file_and_the_published_ones_on_asking(
+    studio: Studio,
+) -> None:
+    """A rule change makes a case fail; the admin fixes the case in a draft: the console runs the
+    draft cases against the draft rule file, and the published cases when asked (or once the cases'
+    draft is published, they are what it runs)."""
+    console = RuleConsole(studio)
+    draft(studio, AUDIT, RAISED)
+    cases = cases_path_for(AUDIT)
+    fixed = CASES_TEXT.replace(
+        "expect: {outcome: hold, queue: risk-review, rules: [large-amount]}",
+        "expect: {outcome: approve, queue: null, rules: []}",
+        1,
+    )
+    assert fixed != CASES_TEXT
+    draft(studio, cases, fixed)
+    file = console.open("retail", AUDIT)
+    assert file is not None
+    run = console.run_cases(file)
+    assert run is not None and run.drafted == 1 and run.has_draft and run.failed == []
+    published = console.run_cases(file, draft=False)
+    assert published is not None and published.drafted is None and published.has_draft
+    assert [r.name for r in published.failed] == ["large-amount"]
+    studio.publish("retail", cases, 1, "", MA)
+    after = console.run_cases(file)
+    assert after is not None and after.drafted is None and not after.has_draft and after.failed == []
 
 
 def test_a_rule_file_without_cases_or_with_broken_cases_says_so(studio: Studio) -> None:

@@ -12,10 +12,10 @@ import pytest
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import discover, load_bundle
-from engine.dsl.texts import bundle_sources
+from engine.dsl.texts import DefinitionKind, bundle_sources
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
-from engine.runtime.studio import PublishRefused, Studio, TextTooLarge
+from engine.runtime.studio import PublishRefused, RollbackSubmitted, Studio, TextTooLarge
 from engine.store import Store
 from engine.store.studio import DraftStatus, SaveConflict
 from engine.store.versions import VersionMeta
@@ -179,9 +179,7 @@ def test_four_eyes_and_rollback(studio: Studio, store: Store) -> None:
         row = tx.version("retail-order", 2)
     assert row is not None and (row.drafted_by, row.approved_by, row.note) == ("ma.li", "he.tao", "please")
 
-    # With four eyes on, neither a rollback nor turning four eyes off is one admin's to do alone.
-    with pytest.raises(PublishRefused, match="second admin"):
-        studio.rollback("retail", "retail-order", 1, "undo", MA)
+    # With four eyes on, turning four eyes off is not one admin's to do alone.
     with pytest.raises(PublishRefused, match="every department"):
         studio.set_four_eyes("retail", False, MA)
     studio.set_four_eyes("retail", False, ROOT_ADMIN)
@@ -315,3 +313,175 @@ def test_four_eyes_applies_to_the_drafts_published_together(studio: Studio) -> N
         studio.publish("retail", WORKFLOW, 1, "", MA)
     published = studio.publish("retail", WORKFLOW, 1, "", HE)
     assert published.together == [overlay] and len(published.versions) == 2
+
+
+CASES = "rules/retail/audit.cases.yaml"
+RULES = "rules/retail/audit.yaml"
+
+
+def test_a_cases_file_is_edited_checked_against_its_rule_file_and_published_as_its_text(
+    studio: Studio, store: Store
+) -> None:
+    """A rule file's cases are a studio file: listed, checked as ``orderloom rules test`` checks them
+    (against the rule file's draft while one is written), drafted, and published as the department's
+    current text of the file, with a version list; no workflow gets a version."""
+    assert (CASES, DefinitionKind.CASES) in studio.files("retail")
+    view = studio.file("retail", CASES)
+    assert view is not None and view.kind is DefinitionKind.CASES and view.workflows == []
+    assert studio.check("retail", CASES, view.text) == []
+    # A rule no rule set of the file declares, and a shape error, each at its line.
+    wrong = view.text.replace("rules: []}", "rules: [blacklisted-mobil]}", 1)
+    found = studio.check("retail", CASES, wrong)
+    assert [(p.problem.code, p.fix) for p in found] == [("unknown-rule", "blacklisted-mobile")]
+    assert found[0].span.line == wrong[: wrong.index("blacklisted-mobil]")].count("\n") + 1
+    assert [p.problem.code for p in studio.check("retail", CASES, "cases: 3\n")] == ["schema"]
+    # The rule file's draft renames the rule: the cases are checked against the draft.
+    rules = studio.published_text(RULES).replace("name: blacklisted-mobile", "name: blocked-mobile", 1)
+    studio.save("retail", RULES, rules, 0, MA)
+    renamed = view.text.replace("blacklisted-mobile", "blocked-mobile")
+    assert studio.check("retail", CASES, renamed) == []
+    old_name = {p.problem.code for p in studio.check("retail", CASES, view.text)}
+    assert old_name == {"unknown-rule"}
+
+    saved = studio.save("retail", CASES, renamed, 0, MA)
+    assert not isinstance(saved, SaveConflict)
+    published = studio.publish("retail", CASES, saved.revision, "the rule's new name", MA)
+    assert published.versions == ()
+    assert studio.published_text(CASES) == renamed
+    assert studio.engine.versions("retail-order")[-1].version == 1
+    versions = studio.text_versions("retail", CASES)
+    assert versions is not None and [(v.number, v.published_by) for v in versions] == [(1, "ma.li")]
+    assert versions[0].text == renamed
+    assert studio.text_versions("retail", RULES) is None  # a rule file's versions are its workflows'
+    events = studio.events("retail")
+    assert (events[0].action, events[0].subject, events[0].detail["revision"]) == ("publish", CASES, 1)
+
+
+def test_a_discarded_draft_gives_the_published_text_back_and_keeps_its_revisions(studio: Studio) -> None:
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    with pytest.raises(PublishRefused, match="saved again"):
+        studio.discard("retail", WORKFLOW, 7, HE)  # not the revision there: nothing done
+    studio.discard("retail", WORKFLOW, 1, HE)
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.draft is not None and view.draft.status is DraftStatus.DISCARDED
+    assert view.text == studio.published_text(WORKFLOW) and not view.changed
+    assert [(r.revision, r.text) for r in view.history] == [(1, text)]  # still readable
+    event = studio.events("retail")[0]
+    assert (event.action, event.actor, event.subject, event.detail) == (
+        "discard",
+        "he.tao",
+        WORKFLOW,
+        {"revision": 1},
+    )
+    with pytest.raises(PublishRefused, match="discarded") as refused:
+        studio.publish("retail", WORKFLOW, 1, "", MA)
+    assert "已放弃" in refused.value.message("zh")
+    with pytest.raises(PublishRefused, match="no draft to discard"):
+        studio.discard("retail", WORKFLOW, 1, MA)
+    # A save begins a new round from the published text, with no note.
+    again = studio.save("retail", WORKFLOW, text, 1, MA)
+    assert not isinstance(again, SaveConflict) and again.revision == 2 and again.status is DraftStatus.OPEN
+
+
+def test_a_submitted_draft_is_discarded_only_once_its_submitter_withdraws_it(studio: Studio) -> None:
+    studio.set_four_eyes("retail", True, MA)
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    studio.submit("retail", WORKFLOW, 1, "please", MA)
+    for who in (MA, HE):
+        with pytest.raises(PublishRefused, match=r"submitted for approval by ma\.li") as refused:
+            studio.discard("retail", WORKFLOW, 1, who)
+        assert "提交者撤回" in refused.value.message("zh")
+    with pytest.raises(PublishRefused, match=r"only ma\.li"):
+        studio.withdraw("retail", WORKFLOW, 1, HE)
+    studio.withdraw("retail", WORKFLOW, 1, MA)
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.draft is not None and view.draft.status is DraftStatus.OPEN
+    assert view.draft.note == "please" and view.draft.requested_by is None
+    studio.discard("retail", WORKFLOW, 1, MA)
+    assert [e.action for e in studio.events("retail")[:2]] == ["discard", "withdraw"]
+
+
+def test_a_rollback_under_four_eyes_drafts_the_earlier_text_and_submits_it(
+    studio: Studio, store: Store
+) -> None:
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    studio.publish("retail", WORKFLOW, 1, "", MA)
+    studio.set_four_eyes("retail", True, MA)
+    first = store_sources(store, "retail-order", 1)
+
+    done = studio.rollback("retail", "retail-order", 1, "undo the label", MA)
+    assert isinstance(done, RollbackSubmitted)
+    assert done.drafts == {WORKFLOW: 2}
+    assert studio.engine.versions("retail-order")[-1].version == 2  # nothing published yet
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.draft is not None
+    assert view.draft.status is DraftStatus.AWAITING_APPROVAL and view.draft.requested_by == "ma.li"
+    assert view.draft.text == first[WORKFLOW] and view.draft.note == "undo the label"
+    assert view.rollback == {"workflow": "retail-order", "version": 1}
+    assert not view.may_approve("ma.li") and view.may_approve("he.tao")
+    with pytest.raises(PublishRefused, match="you submitted this draft"):
+        studio.publish("retail", WORKFLOW, 2, "", MA)
+    published = studio.publish("retail", WORKFLOW, 2, "", HE)
+    assert {v.workflow: v.version for v in published.versions}["retail-order"] == 3
+    with store.read() as tx:
+        row = tx.version("retail-order", 3)
+    assert row is not None and (row.drafted_by, row.approved_by) == ("ma.li", "he.tao")
+    assert studio.published_text(WORKFLOW) == first[WORKFLOW]
+    rolled = [e for e in studio.events("retail") if e.action == "rollback"]
+    assert rolled[0].detail["from_version"] == 1 and rolled[0].detail["submitted"] == {WORKFLOW: 2}
+
+    # The files hold version 1's texts now: nothing to roll back; a draft being written is not replaced.
+    with pytest.raises(PublishRefused, match="nothing to roll back"):
+        studio.rollback("retail", "retail-order", 1, "", MA)
+    studio.save("retail", WORKFLOW, text + "# mine\n", 2, HE)
+    with pytest.raises(PublishRefused, match="draft being written") as refused:
+        studio.rollback("retail", "retail-order", 2, "", MA)
+    assert "正在编写的草稿" in refused.value.message("zh")
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and view.draft is not None and view.draft.revision == 3
+
+
+def test_a_draft_is_approved_only_by_an_admin_who_wrote_none_of_its_revisions(studio: Studio) -> None:
+    """An approver who edits the submitted draft wrote a revision of it: the first author, who did not
+    see that edit through anyone else, may approve it, but the approver may not approve his own edit,
+    and neither may anyone who wrote a revision since the last publish."""
+    wang = Actor("wang.wu", frozenset({"admin"}), frozenset({"retail"}))
+    studio.set_four_eyes("retail", True, MA)
+    text = studio.published_text(WORKFLOW).replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1)
+    studio.save("retail", WORKFLOW, text, 0, MA)
+    studio.submit("retail", WORKFLOW, 1, "please", MA)
+    edited = text.replace("label: {zh: 等待付款,", "label: {zh: 等候付款,", 1)
+    studio.save("retail", WORKFLOW, edited, 1, HE)  # the approver edits instead of approving
+    studio.submit("retail", WORKFLOW, 2, "with my change", HE)
+    for writer, revisions in ((MA, "1"), (HE, "2")):
+        refused_by = MA if writer is MA else HE
+        with pytest.raises(PublishRefused) as refused:
+            studio.publish("retail", WORKFLOW, 2, "", refused_by)
+        if writer is MA:
+            assert f"you wrote revision(s) {revisions} of this draft" in refused.value.message("en")
+            assert f"您编写了此草稿的第 {revisions} 稿" in refused.value.message("zh")
+        else:
+            assert "you submitted this draft" in refused.value.message("en")
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and dict(view.writers) == {"ma.li": [1], "he.tao": [2]}
+    assert not view.may_approve("ma.li") and not view.may_approve("he.tao") and view.may_approve("wang.wu")
+    assert view.approval_diff()[2:] and "+  pending_payment:" not in view.approval_diff()
+    assert any(line.startswith("+") and "等候付款" in line for line in view.approval_diff())
+    published = studio.publish("retail", WORKFLOW, 2, "", wang)
+    assert {v.workflow: v.version for v in published.versions}["retail-order"] == 2
+    # A new round after the publish: the earlier writers may approve what they did not write.
+    studio.save("retail", WORKFLOW, edited + "# more\n", 2, wang)
+    studio.submit("retail", WORKFLOW, 3, "", wang)
+    view = studio.file("retail", WORKFLOW)
+    assert view is not None and dict(view.writers) == {"wang.wu": [3]} and view.may_approve("ma.li")
+    studio.publish("retail", WORKFLOW, 3, "", MA)
+
+
+def store_sources(store: Store, workflow: str, version: int) -> dict[str, str]:
+    with store.read() as tx:
+        sources = tx.version_sources(workflow, version)
+    assert sources is not None
+    return dict(sources)

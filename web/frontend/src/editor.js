@@ -2,7 +2,7 @@
 //
 // The textarea stays in its form, hidden and kept in step with the editor, so the page's own submit
 // posts `text` as before; without scripts the textarea is the editor. Its data attributes:
-//   data-kind          workflow | rules (YAML), form | ui (JSON)
+//   data-kind          workflow | rules | cases (YAML), form | ui (JSON)
 //   data-department    data-name (the file's path under the definitions root, workflows/retail/order.yaml)
 //   data-validate-url  POST {kind, department, name, text} -> {problems: [...]}: the lint source
 //   data-schema-url    a JSON Schema to complete and explain keys from (optional)
@@ -60,7 +60,7 @@ import { formMetaSchema } from "./formSchema.js";
 import { inLanguage, withReferencesBesideKeywordsInlined } from "./schemas.js";
 
 export const EDITOR_SELECTOR = "textarea.studio-text";
-const YAML_KINDS = new Set(["workflow", "rules"]);
+const YAML_KINDS = new Set(["workflow", "rules", "cases"]);
 const LINT_DELAY_MS = 300; // after the last keystroke
 const LESSER = new Set(["warning", "info", "hint"]); // counted as warnings; anything else is an error
 const counts = new Map(); // textarea -> {errors, warnings} of its last answer

@@ -1,0 +1,98 @@
+"""The flow of a studio draft beyond saving and publishing (docs/web.md, "The studio"): discarding a
+draft (after a confirmation), withdrawing one from approval, and the versions of a cases file.
+
+- ``GET /studio/<department>/discard/<path>``: asks to confirm; ``POST`` (``revision``) discards the
+  draft at that revision, back to the published text (its revisions stay readable). Refused (409, the
+  reason in zh or en) while the draft is submitted for approval, or when it was saved since.
+- ``POST /studio/<department>/withdraw/<path>`` (``revision``): the submitter takes the draft back from
+  approval; it can then be changed, discarded or submitted again.
+- ``GET /studio/<department>/cases/<path>``: every text of a cases file published from the studio,
+  newest first, each readable.
+
+Everything works without scripts: plain forms and links.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from engine.api import translate
+from engine.api.studio import DefinitionKind, PublishRefused, rules_path_for
+from web.formdata import local_time
+from web.i18n import current_lang
+from web.studio_common import administered
+
+studio_flow = Blueprint("studio_flow", __name__, url_prefix="/studio")
+
+
+def _revision() -> int:
+    try:
+        number = int(request.form.get("revision") or "0")
+    except ValueError:
+        abort(400)
+    if not 0 < number < 2**31:
+        abort(400)
+    return number
+
+
+@studio_flow.route("/<department>/discard/<path:path>", methods=["GET", "POST"])
+def discard(department: str, path: str) -> Any:
+    found, actor = administered(department)
+    view = found.file(department, path)
+    if view is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("studio/discard.html", view=view, when=local_time)
+    try:
+        found.discard(department, path, _revision(), actor)
+    except PublishRefused as refused:
+        reason = translate("studio.refused_change", current_lang()).format(
+            reason=refused.message(current_lang())
+        )
+        return render_template(
+            "studio/discard.html", view=found.file(department, path), refused=reason, when=local_time
+        ), 409
+    return redirect(url_for("studio.file", department=department, path=path))
+
+
+@studio_flow.post("/<department>/withdraw/<path:path>")
+def withdraw(department: str, path: str) -> Any:
+    found, actor = administered(department)
+    view = found.file(department, path)
+    if view is None:
+        abort(404)
+    try:
+        found.withdraw(department, path, _revision(), actor)
+    except PublishRefused as refused:
+        reason = translate("studio.refused_change", current_lang()).format(
+            reason=refused.message(current_lang())
+        )
+        return render_template(
+            "studio/discard.html", view=found.file(department, path), refused=reason, when=local_time
+        ), 409
+    return redirect(url_for("studio.file", department=department, path=path))
+
+
+@studio_flow.get("/<department>/cases/<path:path>")
+def cases_versions(department: str, path: str) -> Any:
+    found, _ = administered(department)
+    versions = found.text_versions(department, path)
+    if versions is None:
+        abort(404)
+    return render_template(
+        "studio/cases_versions.html",
+        department=department,
+        path=path,
+        rules=rules_path_for(path),
+        versions=versions,
+        kind=DefinitionKind.CASES,
+        when=local_time,
+    )
+
+
+@studio_flow.app_template_global("rules_path_for")
+def rules_path(cases: str) -> str:
+    """For the file page of a cases file: the rule file its cases test (its console's address)."""
+    return rules_path_for(cases)
