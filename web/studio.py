@@ -247,7 +247,16 @@ def versions(department: str, workflow: str) -> Any:
     listed = next((w for w in overview.workflows if w.name == workflow), None)
     if listed is None:
         abort(404)
-    return render_template("studio/versions.html", department=department, workflow=listed, when=local_time)
+    # after a rollback (its redirect): which version was published again as which
+    rolled_back = (_whole(request.args.get("rolled_back")), _whole(request.args.get("as")))
+    known = all(rolled_back) and any(v.version == rolled_back[1] for v in listed.versions)
+    return render_template(
+        "studio/versions.html",
+        department=department,
+        workflow=listed,
+        when=local_time,
+        rolled_back=rolled_back if known else None,
+    )
 
 
 @studio.post("/<department>/workflows/<workflow>/rollback")
@@ -269,7 +278,15 @@ def rollback(department: str, workflow: str) -> Any:
         return render_template(
             "studio/versions.html", department=department, workflow=listed, submitted=done, when=local_time
         )
-    return redirect(url_for("studio.versions", department=department, workflow=workflow))
+    return redirect(
+        url_for(
+            "studio.versions",
+            department=department,
+            workflow=workflow,
+            rolled_back=version,
+            **{"as": done.version},
+        )
+    )
 
 
 @studio.post("/api/validate")

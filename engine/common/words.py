@@ -412,6 +412,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.diagram_source": Text("状态图源码（Mermaid）", "Diagram source (Mermaid)"),
         "studio.rollback": Text("回滚到此版本", "Roll back to this version"),
         "studio.rollback_note": Text("回滚到第 {version} 版", "Roll back to version {version}"),
+        "studio.rollback_ask": Text(
+            "将第 {version} 版的文本重新发布为第 {next} 版（四眼原则开启时，先提交审批）。说明可留空。",
+            "Version {version}'s texts are published again as version {next} (with four eyes on, submitted "
+            "for approval first). The note may be left empty.",
+        ),
+        "studio.rollback_confirm": Text("回滚到第 {version} 版", "Roll back to version {version}"),
         "studio.rolled_back": Text(
             "已将第 {from_version} 版重新发布为第 {version} 版。",
             "Version {from_version} is published again as version {version}.",

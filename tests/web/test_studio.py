@@ -307,14 +307,19 @@ def test_publish_with_a_note_then_roll_back(app: Flask) -> None:
     versions = c.get("/studio/retail/workflows/retail-order").get_data(as_text=True)
     assert 'id="version-2"' in versions and "加一行说明" in versions
 
-    c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1})
+    asked = versions.split('id="rollback-1"')[1].split("</details>")[0]  # asked first, with a note
+    assert "回滚到此版本…" in asked and "重新发布为第 3 版" in asked and 'name="note"' in asked
+    done = c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1, "note": "退回旧标签"})
+    assert done.status_code == 302
+    shown = c.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'id="studio-rolled-back">已将第 1 版重新发布为第 3 版。' in shown and "退回旧标签" in shown
     numbers = [v.version for v in services.engine.versions("retail-order")]
     assert numbers == [1, 2, 3]
     with services.store.read() as tx:
         v1, v3 = tx.version("retail-order", 1), tx.version("retail-order", 3)
         assert v1 is not None and v3 is not None and v3.content_hash == v1.content_hash
     record = c.get("/studio/retail/").get_data(as_text=True)
-    assert "v1 → v3" in record and "加一行说明" in record
+    assert "v1 → v3" in record and "加一行说明" in record and "退回旧标签" in record
 
 
 def test_the_department_page_says_how_many_running_orders_are_on_older_versions(app: Flask) -> None:
