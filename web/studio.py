@@ -75,7 +75,9 @@ def index() -> Any:
         abort(404)
     if len(departments) == 1:
         return redirect(url_for("studio.department", department=departments[0]))
-    return render_template("studio/index.html", departments=departments)
+    found = studio_of_app()
+    waiting = {name: len(found.awaiting(name)) for name in departments}
+    return render_template("studio/index.html", departments=departments, waiting=waiting)
 
 
 @studio.get("/<department>/")
@@ -168,6 +170,8 @@ def file_post(department: str, path: str) -> Any:
     if action == "check":  # the text shown back is still made from the revision it was opened at
         return _editor(view, text=text, seen_revision=revision, note=note)
     if action == "save":
+        # a save of a draft waiting for approval takes it back from approval: said, never silently
+        was_submitted = view.submitted and view.draft is not None and view.draft.revision == revision
         try:
             saved = found.save(department, path, text, revision, actor, typed_note)
         except (
@@ -195,11 +199,14 @@ def file_post(department: str, path: str) -> Any:
         problems = found.check(department, path, saved.text)
         errors = sum(1 for p in problems if p.problem.severity == "error")
         key = "studio.saved_with_errors" if errors else "studio.saved"
+        notice = translate(key, lang).format(revision=saved.revision, n=errors)
+        if was_submitted:
+            notice += " " + translate("studio.saved_withdrawn", lang)
         return _editor(
             view,
             problems=problems,
-            notice=translate(key, lang).format(revision=saved.revision, n=errors),
-            notice_warn=errors > 0,  # saved, but not publishable: said as a warning, not a success
+            notice=notice,
+            notice_warn=errors > 0 or was_submitted,  # not publishable as it is: a warning, not a success
             note=note,
         )
     if action in ("publish", "submit"):

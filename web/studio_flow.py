@@ -4,6 +4,8 @@ draft (after a confirmation), withdrawing one from approval, and the versions of
 - ``GET /studio/<department>/discard/<path>``: asks to confirm; ``POST`` (``revision``) discards the
   draft at that revision, back to the published text (its revisions stay readable). Refused (409, the
   reason in zh or en) while the draft is submitted for approval, or when it was saved since.
+- ``POST /studio/<department>/send-back/<path>`` (``revision``, ``comment``): another admin returns the
+  submitted draft to its writer, saying why (required), instead of approving it; recorded.
 - ``POST /studio/<department>/withdraw/<path>`` (``revision``): the submitter takes the draft back from
   approval; it can then be changed, discarded or submitted again.
 - ``GET /studio/<department>/cases/<path>``: every text of a cases file published from the studio,
@@ -23,6 +25,8 @@ from engine.api.studio import DefinitionKind, PublishRefused, rules_path_for
 from web.formdata import local_time
 from web.i18n import current_lang
 from web.studio_common import administered
+
+MAX_COMMENT = 2000  # characters of why a draft is sent back
 
 studio_flow = Blueprint("studio_flow", __name__, url_prefix="/studio")
 
@@ -65,6 +69,26 @@ def withdraw(department: str, path: str) -> Any:
         abort(404)
     try:
         found.withdraw(department, path, _revision(), actor)
+    except PublishRefused as refused:
+        reason = translate("studio.refused_change", current_lang()).format(
+            reason=refused.message(current_lang())
+        )
+        return render_template(
+            "studio/discard.html", view=found.file(department, path), refused=reason, when=local_time
+        ), 409
+    return redirect(url_for("studio.file", department=department, path=path))
+
+
+@studio_flow.post("/<department>/send-back/<path:path>")
+def send_back(department: str, path: str) -> Any:
+    """An approver returns the submitted draft to its writer with why (``comment``)."""
+    found, actor = administered(department)
+    view = found.file(department, path)
+    if view is None:
+        abort(404)
+    comment = request.form.get("comment", "").strip()[:MAX_COMMENT]
+    try:
+        found.send_back(department, path, _revision(), comment, actor)
     except PublishRefused as refused:
         reason = translate("studio.refused_change", current_lang()).format(
             reason=refused.message(current_lang())

@@ -170,6 +170,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.kind.cases": Text("测试用例", "Cases"),
         "studio.event.discard": Text("放弃草稿", "discarded a draft"),
         "studio.event.withdraw": Text("撤回审批", "withdrew from approval"),
+        "studio.event.send_back": Text("退回修改", "sent back"),
         "studio.flow.discard": Text("放弃草稿…", "Discard the draft…"),
         "studio.flow.discard_title": Text("放弃 {path} 的草稿", "Discard the draft of {path}"),
         "studio.flow.discard_question": Text(
@@ -192,6 +193,14 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "There is no draft to discard: the file holds its published text.",
         ),
         "studio.flow.withdraw": Text("撤回审批", "Withdraw from approval"),
+        "studio.flow.send_back": Text("退回修改", "Send back"),
+        "studio.flow.sent_back": Text(
+            "{who} 于 {at} 退回了此草稿：{why}。修改后请重新提交审批。",
+            "{who} sent this draft back on {at}: {why}. Change it and submit it again.",
+        ),
+        "studio.flow.send_back_why": Text(
+            "退回的原因（编写者会看到）", "Why it is sent back (its writer reads it)"
+        ),
         "studio.flow.wrote_revisions": Text(
             "文件上次发布以来，您编写了此草稿的第 {revisions} 稿：须由未编写过其中任何一稿的管理员批准。",
             "You wrote revision(s) {revisions} of this draft since the file was last published: an admin "
@@ -248,6 +257,14 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.approved_by": Text("审批人", "Approved by"),
         "studio.note": Text("说明", "Note"),
         "studio.running": Text("运行中订单", "Running orders"),
+        "studio.awaiting_count": Text("{n} 份待批准", "{n} awaiting approval"),
+        "studio.awaiting_heading": Text("等待批准", "Awaiting approval"),
+        "studio.awaiting_item": Text(
+            "由 {who} 提交（第 {revision} 稿，{at}）：请另一位管理员打开文件，查看改动后批准或退回。",
+            "submitted by {who} (revision {revision}, {at}): another admin opens the file, reads the change "
+            "and approves or sends it back.",
+        ),
+        "studio.awaiting_yours": Text("（您提交的：等待他人批准）", "(yours: another admin approves it)"),
         "studio.running_older": Text("其中 {n} 个在旧版本上", "{n} on older versions"),
         "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
         "studio.four_eyes": Text(
@@ -308,6 +325,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.severity.warning": Text("警告", "warning"),
         "studio.fix": Text("改为 {s}", "Use {s}"),
         "studio.saved": Text("草稿已保存（第 {revision} 稿）。", "Draft saved (revision {revision})."),
+        "studio.saved_withdrawn": Text(
+            "它原先在等待批准：这次保存撤回了提交，改好后请重新提交审批。",
+            "It was waiting for approval: this save took it back, so submit it again when it is ready.",
+        ),
         "studio.saved_with_errors": Text(
             "草稿已保存（第 {revision} 稿），但有 {n} 个错误：修正前不能发布。",
             "Draft saved (revision {revision}) with {n} error(s): it cannot be published until they are "

@@ -210,6 +210,8 @@ class FileView:
     writers: Mapping[str, Sequence[int]] = field(default_factory=dict)
     # The draft submitted is a rollback: {"workflow": …, "version": N}, from the record of its submission.
     rollback: Mapping[str, Any] | None = None
+    # The draft was sent back by an approver at its current revision: who, when, why (``detail.note``).
+    sent_back: StudioEventRow | None = None
 
     @property
     def text(self) -> str:
@@ -331,6 +333,11 @@ class Studio:
             return []
         return sorted(d for d in self.departments() if actor.in_department(d))
 
+    def awaiting(self, department: str) -> list[DraftRow]:
+        """The department's drafts submitted for a second admin's approval, by path: what its admins
+        are shown first, so that nothing waits unseen."""
+        return [d for d in drafts_of(self.store, department) if d.status is DraftStatus.AWAITING_APPROVAL]
+
     def files(self, department: str) -> list[tuple[str, DefinitionKind]]:
         folder = self.departments().get(department)
         if folder is None:
@@ -385,6 +392,7 @@ class Studio:
         holding = [] if kind is DefinitionKind.CASES else self.workflows_holding(department, path)
         writers: dict[str, list[int]] = {}
         rollback: Mapping[str, Any] | None = None
+        sent_back: StudioEventRow | None = None
         if draft is not None and not draft.status.closed:
             writers = self._writers(department, draft)
             if draft.status is DraftStatus.AWAITING_APPROVAL:
@@ -392,7 +400,13 @@ class Studio:
                 if submitted is not None and submitted.detail.get("revision") == draft.revision:
                     found = submitted.detail.get("rollback")
                     rollback = found if isinstance(found, Mapping) else None
-        return FileView(department, path, kind, published, draft, holding, history, writers, rollback)
+            else:  # sent back at this revision: its writer reads why
+                returned = latest_event(self.store, department, (StudioAction.SEND_BACK,), path)
+                if returned is not None and returned.detail.get("revision") == draft.revision:
+                    sent_back = returned
+        return FileView(
+            department, path, kind, published, draft, holding, history, writers, rollback, sent_back
+        )
 
     def _writers(self, department: str, draft: DraftRow) -> dict[str, list[int]]:
         """Who wrote the revisions of ``draft`` saved since its file was last published from it (or it
@@ -929,6 +943,37 @@ class Studio:
             if not set_draft_status(tx, draft.id, revision, DraftStatus.OPEN, note=draft.note):
                 raise _changed()
             self._record(tx, department, actor, StudioAction.WITHDRAW, path, {"revision": revision})
+
+    def send_back(self, department: str, path: str, revision: int, comment: str, actor: Actor) -> None:
+        """Return the draft of ``path`` submitted at ``revision`` to being written, saying why
+        (``comment``, required): what an approver does instead of approving. Its submitter withdraws
+        instead; the draft keeps its text and note, and the comment is in the record."""
+        draft = draft_of(self.store, department, path)
+        if draft is None or draft.revision != revision:
+            raise _changed()
+        if draft.status is not DraftStatus.AWAITING_APPROVAL:
+            raise PublishRefused("this draft is not submitted for approval", "此草稿未提交审批")
+        if draft.requested_by == actor.name:
+            raise PublishRefused(
+                "you submitted this draft: withdraw it instead of sending it back",
+                "此草稿由您提交：请撤回审批，而不是退回",
+            )
+        if not comment.strip():
+            raise PublishRefused(
+                "say why the draft is sent back, so that its writer knows what to change",
+                "请说明退回的原因，让编写者知道要改什么",
+            )
+        with self.store.transaction() as tx:
+            if not set_draft_status(tx, draft.id, revision, DraftStatus.OPEN, note=draft.note):
+                raise _changed()
+            self._record(
+                tx,
+                department,
+                actor,
+                StudioAction.SEND_BACK,
+                path,
+                {"revision": revision, "note": comment.strip(), "submitted_by": draft.requested_by},
+            )
 
     def rollback(
         self, department: str, workflow: str, version: int, note: str, actor: Actor

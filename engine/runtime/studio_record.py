@@ -25,6 +25,7 @@ class StudioAction:
     ROLLBACK = "rollback"
     DISCARD = "discard"  # went back to the published text; the draft's revisions stay readable
     WITHDRAW = "withdraw"  # the submitter took a draft back from approval
+    SEND_BACK = "send_back"  # another admin returned a submitted draft to its writer, with why
     FOUR_EYES = "four_eyes"
     MIGRATE = "migrate"
     USER = "user"

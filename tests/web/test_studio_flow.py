@@ -172,3 +172,34 @@ def test_an_approver_who_edits_a_submitted_draft_cannot_have_his_edit_approved_b
     diff = re.search(r'id="studio-approval-diff">(.*?)</pre>', theirs, re.S)
     assert diff is not None and "+" in diff.group(1) and "等候付款" in diff.group(1)
     assert "retail-order v2" in notice(wang.post(EDIT, data={"action": "publish", "revision": 2}))
+
+
+def test_a_submitted_draft_is_shown_waiting_and_an_approver_sends_it_back_saying_why(app: Flask) -> None:
+    ma, he = client(app, "ma.li"), client(app, "he.tao")
+    ma.post("/studio/retail/four-eyes", data={"on": "1"})
+    save(ma, LABEL, 0)
+    ma.post(EDIT, data={"action": "submit", "revision": 1, "note": "新标签"})
+    add_user(app, "root", "root-password", ("admin",), ("*",))
+    index = html(client(app, "root").get("/studio/"))
+    assert 'id="studio-waiting-retail">1 份待批准' in index and "studio-waiting-wholesale" not in index
+    waiting = html(he.get("/studio/retail/")).split('id="studio-awaiting-list"')[1].split("</section>")[0]
+    assert WORKFLOW in waiting and "由 ma.li 提交（第 1 稿" in waiting
+
+    page = html(he.get(EDIT))
+    assert 'id="studio-send-back"' in page and 'name="comment"' in page
+    assert 'id="studio-send-back"' not in html(ma.get(EDIT))  # its submitter withdraws instead
+    refused = he.post(f"/studio/retail/send-back/{WORKFLOW}", data={"revision": 1, "comment": "  "})
+    assert refused.status_code == 409 and "请说明退回的原因" in html(refused)
+    sent = he.post(f"/studio/retail/send-back/{WORKFLOW}", data={"revision": 1, "comment": "标签太长"})
+    assert sent.status_code == 302
+    view = app.extensions["orderloom"].studio.file("retail", WORKFLOW)
+    assert view is not None and view.draft is not None and view.draft.status == "open"
+    mine = html(ma.get(EDIT))
+    assert 'id="studio-sent-back"' in mine and "退回了此草稿：标签太长" in mine
+    assert "退回修改" in html(ma.get("/studio/retail/"))  # in the record
+    assert "studio-awaiting-list" not in html(he.get("/studio/retail/"))
+
+    # Submitted again, then saved by its writer: the save says it took the draft back from approval.
+    ma.post(EDIT, data={"action": "submit", "revision": 1, "note": "新标签"})
+    again = save(ma, LABEL + "# shorter\n", 1)
+    assert "这次保存撤回了提交" in notice(again)
