@@ -16,12 +16,13 @@ Everything works without scripts: plain forms and links.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from engine.api import translate
-from engine.api.studio import DefinitionKind, PublishRefused, rules_path_for
+from engine.api import Actor, translate
+from engine.api.studio import DefinitionKind, PublishRefused, Studio, rules_path_for
 from web.formdata import local_time
 from web.i18n import current_lang
 from web.studio_common import administered
@@ -41,16 +42,14 @@ def _revision() -> int:
     return number
 
 
-@studio_flow.route("/<department>/discard/<path:path>", methods=["GET", "POST"])
-def discard(department: str, path: str) -> Any:
+def _change(department: str, path: str, change: Callable[[Studio, Actor, int], None]) -> Any:
+    """Make ``change`` to the draft of ``path`` at the posted revision, then back to the file page; a
+    refused change shows the discard page saying why (409)."""
     found, actor = administered(department)
-    view = found.file(department, path)
-    if view is None:
+    if found.file(department, path) is None:
         abort(404)
-    if request.method == "GET":
-        return render_template("studio/discard.html", view=view, when=local_time)
     try:
-        found.discard(department, path, _revision(), actor)
+        change(found, actor, _revision())
     except PublishRefused as refused:
         reason = translate("studio.refused_change", current_lang()).format(
             reason=refused.message(current_lang())
@@ -59,44 +58,37 @@ def discard(department: str, path: str) -> Any:
             "studio/discard.html", view=found.file(department, path), refused=reason, when=local_time
         ), 409
     return redirect(url_for("studio.file", department=department, path=path))
+
+
+@studio_flow.route("/<department>/discard/<path:path>", methods=["GET", "POST"])
+def discard(department: str, path: str) -> Any:
+    if request.method == "GET":
+        found, _ = administered(department)
+        view = found.file(department, path)
+        if view is None:
+            abort(404)
+        return render_template("studio/discard.html", view=view, when=local_time)
+    return _change(
+        department, path, lambda found, actor, revision: found.discard(department, path, revision, actor)
+    )
 
 
 @studio_flow.post("/<department>/withdraw/<path:path>")
 def withdraw(department: str, path: str) -> Any:
-    found, actor = administered(department)
-    view = found.file(department, path)
-    if view is None:
-        abort(404)
-    try:
-        found.withdraw(department, path, _revision(), actor)
-    except PublishRefused as refused:
-        reason = translate("studio.refused_change", current_lang()).format(
-            reason=refused.message(current_lang())
-        )
-        return render_template(
-            "studio/discard.html", view=found.file(department, path), refused=reason, when=local_time
-        ), 409
-    return redirect(url_for("studio.file", department=department, path=path))
+    return _change(
+        department, path, lambda found, actor, revision: found.withdraw(department, path, revision, actor)
+    )
 
 
 @studio_flow.post("/<department>/send-back/<path:path>")
 def send_back(department: str, path: str) -> Any:
     """An approver returns the submitted draft to its writer with why (``comment``)."""
-    found, actor = administered(department)
-    view = found.file(department, path)
-    if view is None:
-        abort(404)
     comment = request.form.get("comment", "").strip()[:MAX_COMMENT]
-    try:
-        found.send_back(department, path, _revision(), comment, actor)
-    except PublishRefused as refused:
-        reason = translate("studio.refused_change", current_lang()).format(
-            reason=refused.message(current_lang())
-        )
-        return render_template(
-            "studio/discard.html", view=found.file(department, path), refused=reason, when=local_time
-        ), 409
-    return redirect(url_for("studio.file", department=department, path=path))
+    return _change(
+        department,
+        path,
+        lambda found, actor, revision: found.send_back(department, path, revision, comment, actor),
+    )
 
 
 @studio_flow.get("/<department>/cases/<path:path>")

@@ -508,13 +508,7 @@ class Studio:
             seen.add(current)
             files.add(shown_path(found[current], self.root))
             try:
-                bundle = load_bundle(
-                    found[current],
-                    self.root,
-                    action_names=self.registry.action_names,
-                    workflows=found,
-                    action_writes=self.registry.action_writes,
-                )
+                bundle = self._load(found[current], found)
             except DefinitionError as error:
                 files.update(problem.file for problem in error.problems)
             else:
@@ -694,18 +688,23 @@ class Studio:
                 if name not in found:  # the draft renamed the workflow: the old name stays as it is
                     continue
                 try:
-                    bundle = load_bundle(
-                        found[name],
-                        self.root,
-                        action_names=self.registry.action_names,
-                        workflows=found,
-                        action_writes=self.registry.action_writes,
-                    )
+                    bundle = self._load(found[name], found)
                 except DefinitionError as error:
                     problems.extend(error.problems)
                 else:
                     bundles.append((bundle, bundle_sources(bundle, self.root)))
         return bundles, problems
+
+    def _load(self, file: Path, found: Mapping[str, Path]) -> Bundle:
+        """The bundle of the workflow in ``file``, ``extends`` looked up in ``found``, read with the
+        registry's actions (``DefinitionError`` with its problems)."""
+        return load_bundle(
+            file,
+            self.root,
+            action_names=self.registry.action_names,
+            workflows=found,
+            action_writes=self.registry.action_writes,
+        )
 
     def workflows_holding(self, department: str, path: str) -> list[str]:
         """The names of the workflows a publish of ``path`` publishes."""
@@ -719,13 +718,7 @@ class Studio:
         names: list[str] = []
         for name, file in sorted(found.items()):
             try:
-                bundle = load_bundle(
-                    file,
-                    self.root,
-                    action_names=self.registry.action_names,
-                    workflows=found,
-                    action_writes=self.registry.action_writes,
-                )
+                bundle = self._load(file, found)
             except DefinitionError:
                 bundle = None
             if bundle is None:
