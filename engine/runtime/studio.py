@@ -810,10 +810,10 @@ class Studio:
                 if written:
                     numbers = ", ".join(str(n) for n in written)
                     raise PublishRefused(
-                        f"you wrote revision(s) {numbers} of the draft of {row.path} since the file was last "
+                        f"you wrote revision(s) {numbers} of this draft ({row.path}) since the file was last "
                         "published: it must be approved by an admin who wrote none of its revisions, so that "
                         "someone besides its author sees every change",
-                        f"文件 {row.path} 上次发布以来，您编写了其草稿的第 {numbers} 稿："
+                        f"文件上次发布以来，您编写了此草稿的第 {numbers} 稿（{row.path}）："
                         "须由未编写过其中任何一稿的管理员批准，以保证每处修改都经作者以外的人看过",
                     )
             approved_by, drafted_by = actor.name, draft.requested_by or draft.updated_by

@@ -30,7 +30,7 @@ def html(response: object) -> str:
 def test_a_cases_file_is_listed_edited_checked_saved_and_published(app: Flask) -> None:
     c = client(app, "ma.li")
     listing = html(c.get("/studio/retail/"))
-    rows = re.findall(r"<code>(rules/retail/audit[^<]*)</code></a></td>\s*<td>([^<]*)</td>", listing)
+    rows = re.findall(r"<code>(rules/retail/audit[^<]*)</code></a></td>\s*<td[^>]*>([^<]*)</td>", listing)
     assert rows == [(CASES, "测试用例"), (RULES, "规则文件")]  # beside its rule file
     page = c.get(f"/studio/retail/files/{CASES}")
     assert page.status_code == 200
