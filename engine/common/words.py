@@ -171,6 +171,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.event.discard": Text("放弃草稿", "discarded a draft"),
         "studio.event.withdraw": Text("撤回审批", "withdrew from approval"),
         "studio.event.send_back": Text("退回修改", "sent back"),
+        "studio.event.together_with": Text("（与 {path} 一同发布）", "(published with {path})"),
         "studio.flow.discard": Text("放弃草稿…", "Discard the draft…"),
         "studio.flow.discard_title": Text("放弃 {path} 的草稿", "Discard the draft of {path}"),
         "studio.flow.discard_question": Text(

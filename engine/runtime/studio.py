@@ -849,6 +849,15 @@ class Studio:
                     "together": {row.path: row.revision for row in together},
                 },
             )
+            for row in together:  # each file's own record of its publish: whose revisions it closed
+                self._record(
+                    tx,
+                    department,
+                    actor,
+                    StudioAction.PUBLISH,
+                    row.path,
+                    {"revision": row.revision, "note": note, "together_with": path},
+                )
 
         versions = self.engine.publish_together(
             [

@@ -298,8 +298,14 @@ def test_renaming_a_state_an_overlay_uses_publishes_the_base_and_the_overlay_tog
     assert order_sources is not None and "held:" in order_sources[WORKFLOW]
     assert "held" in studio.published_text(overlay)
     assert all(studio.file("retail", p).draft.status is DraftStatus.PUBLISHED for p in (WORKFLOW, overlay))  # type: ignore[union-attr]
-    (event,) = [e for e in studio.events("retail") if e.action == "publish"]
+    (event,) = [e for e in studio.events("retail") if e.action == "publish" and e.subject == overlay]
     assert event.detail["together"] == {WORKFLOW: 1}
+    (companion,) = [e for e in studio.events("retail") if e.action == "publish" and e.subject == WORKFLOW]
+    assert companion.detail == {"revision": 1, "note": "rename on_hold", "together_with": overlay}
+
+    # The next round of the base's draft counts its writers from that publish, not from before it.
+    studio.save("retail", WORKFLOW, renamed + "# next\n", 1, MA)
+    assert studio.file("retail", WORKFLOW).writers == {"ma.li": [2]}  # type: ignore[union-attr]
 
 
 def test_four_eyes_applies_to_the_drafts_published_together(studio: Studio) -> None:
