@@ -38,6 +38,7 @@ from engine.api.studio import (
     FileView,
     PublishRefused,
     RollbackSubmitted,
+    RuleConsole,
     SaveConflict,
     Studio,
     TextProblem,
@@ -127,6 +128,11 @@ def _editor(
         problems = found.check(view.department, view.path, text)
     pending = view.draft is not None and view.draft.status != "published"
     together = found.companions(view.department, view.path, view.draft.text) if view.draft and pending else []
+    cases = None  # a rule file's cases run over the text as saved: who approves or publishes sees them
+    if view.kind is DefinitionKind.RULES:
+        console = RuleConsole(found)
+        opened = console.open(view.department, view.path)
+        cases = console.run_cases(opened) if opened is not None else None
     body = render_template(
         "studio/file.html",
         diagram=found.diagram(view.department, text, current_lang())
@@ -141,6 +147,7 @@ def _editor(
         schema=SCHEMAS.get(view.kind),
         when=local_time,
         together=together,
+        cases=cases,
         **shown,
     )
     headers = {"Content-Security-Policy": DIAGRAM_POLICY} if view.kind is DefinitionKind.WORKFLOW else {}

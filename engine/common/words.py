@@ -326,6 +326,17 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.severity.warning": Text("警告", "warning"),
         "studio.fix": Text("改为 {s}", "Use {s}"),
         "studio.saved": Text("草稿已保存（第 {revision} 稿）。", "Draft saved (revision {revision})."),
+        "studio.cases_state": Text(
+            "测试用例（{file}）按此文本运行：{passed} 个通过，{failed} 个失败。",
+            "The cases ({file}) run over this text: {passed} passed, {failed} failed.",
+        ),
+        "studio.cases_failing": Text(
+            "失败的用例（发布前请修正规则或用例）：", "Failing (mend the rules or the cases before publishing):"
+        ),
+        "studio.cases_broken": Text(
+            "测试用例（{file}）有 {n} 个问题，无法运行。", "The cases ({file}) have {n} problem(s) and do not run."
+        ),
+        "studio.cases_see": Text("在控制台查看", "See them in the console"),
         "studio.saved_withdrawn": Text(
             "它原先在等待批准：这次保存撤回了提交，改好后请重新提交审批。",
             "It was waiting for approval: this save took it back, so submit it again when it is ready.",

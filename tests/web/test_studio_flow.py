@@ -203,3 +203,18 @@ def test_a_submitted_draft_is_shown_waiting_and_an_approver_sends_it_back_saying
     ma.post(EDIT, data={"action": "submit", "revision": 1, "note": "新标签"})
     again = save(ma, LABEL + "# shorter\n", 1)
     assert "这次保存撤回了提交" in notice(again)
+
+
+def test_a_rule_files_page_says_how_its_cases_fare_with_the_text_an_approver_reads(app: Flask) -> None:
+    c = client(app, "ma.li")
+    page = html(c.get(f"/studio/retail/files/{RULES}?lang=en"))
+    state = page.split('id="studio-cases-state">')[1].split("</p>")[0]
+    assert "passed, 0 failed." in state and 'class="notice" role="status" id="studio-cases-state"' in page
+    raised = RULES_TEXT.replace("when: order.total > 5000", "when: order.total > 9000", 1)
+    assert raised != RULES_TEXT
+    save(c, raised, 0, RULES)
+    page = html(c.get(f"/studio/retail/files/{RULES}?lang=en"))
+    state = page.split('id="studio-cases-state">')[1].split("</p>")[0]
+    assert "1 failed." in state and "Failing (mend the rules or the cases before publishing):" in state
+    assert 'class="notice warn" role="status" id="studio-cases-state"' in page
+    assert re.search(r"<code>[a-z0-9-]+</code>", state)  # the failing case, by its name
