@@ -874,9 +874,21 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.migrate.back": Text("返回 {workflow} 的版本", "Back to the versions of {workflow}"),
         "studio.migrate.from": Text("迁移 v{version} 上的订单。", "The orders on v{version}."),
         "studio.migrate.from_all": Text("迁移其他所有版本上的订单。", "The orders on every other version."),
+        "studio.migrate.not_redecided": Text(
+            "迁移只把订单换到新版本、保留所处的状态，不会重新运行规则：已挂起的订单仍然挂起，"
+            "新版本的规则从它们的下一步起生效。",
+            "Moving keeps each order in its state on the new version and runs no rule again: an order on "
+            "hold stays on hold, and the new version's rules apply from its next step.",
+        ),
+        "studio.migrate.ask": Text(
+            "确定把这 {n} 个订单迁移到第 {version} 版？迁移分批进行，每批在一个事务中完成，并记入记录；"
+            "之后可以再迁回，但不能一键撤销。",
+            "Move these {n} order(s) to version {version}? They move in batches, each in one transaction "
+            "and recorded; they can be moved back later, but not undone with a click.",
+        ),
         "studio.migrate.plan_intro": Text(
-            "以下是试运行的计划（orderloom migrate --dry-run），尚未迁移任何订单。",
-            "This is the plan of a dry run (orderloom migrate --dry-run): no order has moved yet.",
+            "以下是迁移的计划，尚未迁移任何订单。",
+            "This is the plan: no order has moved yet.",
         ),
         "studio.migrate.summary": Text(
             "{moves} 个订单将被迁移，{blocked} 个留在原处。",

@@ -37,8 +37,11 @@ def test_the_plan_then_the_batches_one_after_another(
     expect(page.locator("#migrate-state-map tbody tr").first).to_contain_text("on_hold")
     screenshot("2-mapped")
 
+    expect(page.locator("#migrate-not-redecided")).to_contain_text("runs no rule again")
+    page.locator("#migrate-confirm summary").click()  # asked first
+    expect(page.locator("#migrate-confirm")).to_contain_text("Move these 4 order(s) to version 2?")
     page.locator("#migrate-batch").fill("1")
-    page.get_by_role("button", name="Migrate these 4 orders").click()
+    page.get_by_role("button", name="Migrate these 4 orders", exact=True).click()
     # One batch per request: the page asks for the next one itself until none is left.
     expect(page.locator("#migration-done")).to_have_text("Done: 4 order(s) moved to v2.", timeout=20_000)
     expect(page.locator("#migration-progress")).to_have_text("Moved 4 of 4 orders")
