@@ -264,12 +264,17 @@ def versions(department: str, workflow: str) -> Any:
     # after a rollback (its redirect): which version was published again as which
     rolled_back = (_whole(request.args.get("rolled_back")), _whole(request.args.get("as")))
     known = all(rolled_back) and any(v.version == rolled_back[1] for v in listed.versions)
+    # after a rollback under four eyes: the drafts it submitted, waiting for another admin
+    submitted = _whole(request.args.get("submitted"))
+    waiting = found.awaiting(department) if submitted else []
     return render_template(
         "studio/versions.html",
         department=department,
         workflow=listed,
         when=local_time,
         rolled_back=rolled_back if known else None,
+        submitted=submitted,
+        waiting=waiting,
     )
 
 
@@ -289,8 +294,8 @@ def rollback(department: str, workflow: str) -> Any:
     except PublishRefused as refused:
         return _refused_page("studio/versions.html", refused, department=department, workflow=listed)
     if isinstance(done, RollbackSubmitted):  # four eyes: drafted and submitted, another admin approves
-        return render_template(
-            "studio/versions.html", department=department, workflow=listed, submitted=done, when=local_time
+        return redirect(
+            url_for("studio.versions", department=department, workflow=workflow, submitted=done.version)
         )
     return redirect(
         url_for(

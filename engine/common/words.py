@@ -331,10 +331,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "The cases ({file}) run over this text: {passed} passed, {failed} failed.",
         ),
         "studio.cases_failing": Text(
-            "失败的用例（发布前请修正规则或用例）：", "Failing (mend the rules or the cases before publishing):"
+            "失败的用例（发布前请修正规则或用例）：",
+            "Failing (mend the rules or the cases before publishing):",
         ),
         "studio.cases_broken": Text(
-            "测试用例（{file}）有 {n} 个问题，无法运行。", "The cases ({file}) have {n} problem(s) and do not run."
+            "测试用例（{file}）有 {n} 个问题，无法运行。",
+            "The cases ({file}) have {n} problem(s) and do not run.",
         ),
         "studio.cases_see": Text("在控制台查看", "See them in the console"),
         "studio.saved_withdrawn": Text(

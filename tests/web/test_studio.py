@@ -417,8 +417,9 @@ def test_with_four_eyes_one_admin_neither_publishes_a_rollback_nor_turns_it_off(
     asked = c.get("/studio/retail/").get_data(as_text=True).split('id="four-eyes-confirm"')[1]
     assert "每次发布和回滚都要先提交" in asked and "您本人不能" in asked.split("</details>")[0]
     c.post("/studio/retail/four-eyes", data={"on": "1"})
-    submitted = c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1})
-    assert submitted.status_code == 200 and "另一位管理员批准后发布" in submitted.get_data(as_text=True)
+    posted = c.post("/studio/retail/workflows/retail-order/rollback", data={"version": 1})
+    submitted = c.get(posted.headers["Location"])
+    assert posted.status_code == 302 and "另一位管理员批准后发布" in submitted.get_data(as_text=True)
     assert [v.version for v in app.extensions["orderloom"].engine.versions("retail-order")] == [1, 2]
     off = c.post("/studio/retail/four-eyes", data={"on": "0"})
     assert off.status_code == 409 and "系统管理员" in off.get_data(as_text=True)
