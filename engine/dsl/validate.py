@@ -44,7 +44,10 @@ def validate_file(
     if path.name.endswith(CASES_SUFFIX):  # scenario cases of a rule file (``orderloom rules test``)
         return list(load_cases_file(path, shown).problems)
     tree, _, problems = load_file(path, shown, "yaml")
-    if isinstance(tree, dict) and "ruleset" in tree and "workflow" not in tree:
+    # a rule file by its key, or by its folder when it has no ``workflow:`` (a misspelled ``ruleset:``
+    # is then one problem of a rule file, not a workflow missing all its keys)
+    ruled = "ruleset" in tree or _RULES_FOLDER.search(shown) is not None if isinstance(tree, dict) else False
+    if isinstance(tree, dict) and ruled and "workflow" not in tree:
         return sorted_problems(check_rules_file(path, shown)[1])
     if problems:
         return problems
@@ -55,6 +58,7 @@ def validate_file(
 
 
 _FORM_FOLDER = re.compile(r"(^|/)forms(/|$)")
+_RULES_FOLDER = re.compile(r"(^|/)rules/")
 
 
 def validate_paths(

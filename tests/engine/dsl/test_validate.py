@@ -745,3 +745,17 @@ def test_a_form_field_named_like_one_of_the_orders_own_fields_is_refused(tmp_pat
 
 def test_the_fields_conditions_are_told_the_engine_sets_are_the_orders_own() -> None:
     assert set(ENGINE_FIELDS) == set(ORDER_FIELDS)
+
+
+def test_a_rule_file_with_its_ruleset_key_misspelled_is_checked_as_a_rule_file(tmp_path: Path) -> None:
+    """Under rules/, a file without ``workflow:`` is a rule file: ``rulset:`` is one misspelling with
+    its suggestion, not a workflow missing every key it needs."""
+    source = (Path(__file__).resolve().parents[3] / "rules/retail/routing.yaml").read_text(encoding="utf-8")
+    assert source.count("\nruleset:") == 1
+    target = tmp_path / "rules" / "retail" / "routing.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(source.replace("\nruleset:", "\nrulset:"), encoding="utf-8")
+    problems = validate_file(target, tmp_path)
+    assert [p.code for p in problems] == ["schema", "unknown-key"]
+    assert problems[1].message == "unknown key 'rulset'; did you mean 'ruleset'?"
+    assert not any("workflow" in p.message for p in problems)
