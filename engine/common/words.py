@@ -238,8 +238,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "current one, which the rule console and the cases' runs read from then on.",
         ),
         "studio.flow.cases_versions_none": Text(
-            "尚未从工作室发布过：用例读自定义目录中的文件。",
+            "尚未从工作室发布过：用例读的是部署时带的文件。",
             "Not published from the studio yet: the cases are read from the file under the definitions root.",
+        ),
+        "studio.flow.diff_published": Text("{path}（已发布）", "{path} (published)"),
+        "studio.flow.diff_draft": Text(
+            "{path}（草稿第 {revision} 稿）", "{path} (draft revision {revision})"
         ),
         "studio.flow.cases_text": Text("第 {version} 版的文本", "The text of version {version}"),
         "studio.flow.current": Text("（当前）", "(current)"),
@@ -320,7 +324,6 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.note_label": Text("发布说明", "Note for this version"),
         "studio.problems": Text("问题", "Problems"),
         "studio.problems_none": Text("没有发现问题。", "No problem found."),
-        "studio.problem_count": Text("{n} 个问题", "{n} problem(s)"),
         "studio.line": Text("第 {line} 行，第 {col} 列", "line {line}, column {col}"),
         "studio.severity.error": Text("错误", "error"),
         "studio.severity.warning": Text("警告", "warning"),
@@ -653,8 +656,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "The text checked ({n} lines, numbered; the lines with problems marked)",
         ),
         "studio.preview.made_up": Text(
-            "样例数据：数据结构没有给出示例（examples）的 {n} 个字段填的是根据其类型和限制生成的值，"
-            "并非真实数据。",
+            "样例数据：表单定义没有给出示例值的 {n} 个字段填的是根据其类型和限制生成的值，并非真实数据。",
             "Sample data: the {n} field(s) the schema gives no examples for are filled with values made from "
             "their types and limits, not real data.",
         ),
@@ -759,7 +761,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.console.never_evaluated": Text("没有用例能对它求值", "no case could evaluate it"),
         # the studio's form preview (web/studio_console.py, studio/_preview.html)
         "studio.preview.note": Text(
-            "职员看到的表单，填入了示例数据（表单中的 examples 与 default，"
+            "职员看到的表单，填入了示例数据（表单定义中的示例值与默认值，"
             "没有的字段用根据数据结构生成的样例值）。",
             "The form as clerks see it, with sample data (the schema's examples and defaults, and values "
             "made from the schema where it gives none).",

@@ -170,7 +170,8 @@ class RuleConsole:
             return None
         text = view.text
         problems = self.studio.check(department, path, text)
-        found = ConsoleFile(department, path, text, view.draft is not None, problems)
+        drafted = view.draft is not None and not view.draft.status.closed  # a draft being written
+        found = ConsoleFile(department, path, text, drafted, problems)
         if found.errors:
             return found
         tree = _tree(text, path)

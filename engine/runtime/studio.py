@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from engine.common.words import word
 from engine.dsl.checks import discover_with_problems
 from engine.dsl.compiler import Bundle, dependents, load_bundle
 from engine.dsl.diagram import state_labels, workflow_diagram
@@ -237,15 +238,16 @@ class FileView:
             and name not in self.writers
         )
 
-    def approval_diff(self) -> list[str]:
-        """The unified diff from the published text to the draft: what approving it publishes."""
+    def approval_diff(self, lang: str = "en") -> list[str]:
+        """The unified diff from the published text to the draft: what approving it publishes; its two
+        headers in ``lang``."""
         if self.draft is None:
             return []
         return text_diff(
             self.published_text,
             self.draft.text,
-            f"{self.path} (published)",
-            f"{self.path} (draft revision {self.draft.revision})",
+            word("studio.flow.diff_published").get(lang).format(path=self.path),
+            word("studio.flow.diff_draft").get(lang).format(path=self.path, revision=self.draft.revision),
         )
 
     @property

@@ -88,6 +88,11 @@ def test_a_draft_rule_change_decides_otherwise_over_the_same_data(app: Flask) ->
         as_text=True
     )
     assert element(english, "console-changed") == "The draft changes the outcome."
+
+    # Published, the draft's round is over: the console tries the published text again, and says so.
+    assert c.post(f"/studio/retail/files/{AUDIT}", data={"action": "publish", "revision": 1, "note": "9000"})
+    again = c.post(CONSOLE, data={"action": "data", "data": PASTED_ORDER}).get_data(as_text=True)
+    assert "has no draft" in element(again, "console-source") and outcome(again) == "approve"
     assert "Amount over 5000 CNY" in element(english, "console-published")
 
 
