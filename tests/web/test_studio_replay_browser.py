@@ -39,5 +39,5 @@ def test_replay_first_then_publish(page: Page, server: LiveServer, screenshot: C
 
     page.fill("#replay-note", "large amounts from 10000")
     page.get_by_role("button", name="Publish").click()
-    expect(page.locator("#studio-notice")).to_have_text("Published: retail-order v2")
+    expect(page.locator("#studio-notice")).to_have_text("Published: Retail order retail-order v2")
     assert [v.version for v in server.app.extensions["orderloom"].engine.versions("retail-order")] == [1, 2]
