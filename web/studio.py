@@ -131,7 +131,8 @@ def _editor(
     cases = None  # a rule file's cases run over the text as saved: who approves or publishes sees them
     if view.kind is DefinitionKind.RULES:
         console = RuleConsole(found)
-        opened = console.open(view.department, view.path)
+        checked = problems if text == view.text else None  # the saved text's problems, when shown
+        opened = console.open(view.department, view.path, view=view, problems=checked)
         cases = console.run_cases(opened) if opened is not None else None
     body = render_template(
         "studio/file.html",

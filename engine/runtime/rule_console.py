@@ -47,7 +47,7 @@ from engine.rules.testing import (
 )
 from engine.runtime.actor import Actor
 from engine.runtime.decisions import LiveOrder, condition_env, skus
-from engine.runtime.studio import Studio
+from engine.runtime.studio import FileView, Studio
 from engine.store.studio import draft_of
 
 __all__ = [
@@ -162,14 +162,22 @@ class RuleConsole:
     def __init__(self, studio: Studio) -> None:
         self.studio = studio
 
-    def open(self, department: str, path: str) -> ConsoleFile | None:
+    def open(
+        self,
+        department: str,
+        path: str,
+        *,
+        view: FileView | None = None,
+        problems: Sequence[TextProblem] | None = None,
+    ) -> ConsoleFile | None:
         """The rule file ``path`` of ``department`` as the console tries it; None when it is not one of
-        the department's rule files."""
-        view = self.studio.file(department, path)
+        the department's rule files. A page that has read the file (``view``) and checked its text
+        (``problems``) already passes them, so neither is done twice."""
+        view = self.studio.file(department, path) if view is None else view
         if view is None or view.kind is not DefinitionKind.RULES:
             return None
         text = view.text
-        problems = self.studio.check(department, path, text)
+        problems = list(self.studio.check(department, path, text) if problems is None else problems)
         drafted = view.draft is not None and not view.draft.status.closed  # a draft being written
         found = ConsoleFile(department, path, text, drafted, problems)
         if found.errors:
