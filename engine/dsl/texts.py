@@ -290,18 +290,20 @@ def check_text(
                 action_writes=action_writes,
                 option_sources=option_sources,
             )
+            validated = _Validated(root, workflows, options)  # each holder checked once with this text
             if kind is DefinitionKind.RULES:  # what only a workflow naming it knows, said of the file
-                problems += _through_workflows(root, path, action_names, action_writes)
+                problems += _through_workflows(path, workflows, validated)
             own = sorted_problems([p for p in problems if p.file == path])  # once each
             holders: dict[Path, str] = {}
             if holders_before is not None:
                 holders = {**holders_before, **_by_file(holding_workflows(root, path, workflows, published))}
-            caused = _holder_problems(root, holders, workflows, options, exclude=own)
+            caused = _holder_problems(root, holders, workflows, validated, exclude=own)
             if any(p.severity == Severity.ERROR for p in own):  # "the form ... is not valid": said already
                 caused = [(name, p) for name, p in caused if repr(path) not in p.message_in("en")]
         if caused:  # what the holders had before this text is not its doing
             found_before, _ = discover_with_problems(root)
-            had = {_key(p) for _, p in _holder_problems(root, holders, found_before, options, exclude=[])}
+            before_text = _Validated(root, found_before, options)
+            had = {_key(p) for _, p in _holder_problems(root, holders, found_before, before_text, exclude=[])}
             caused = [(name, p) for name, p in caused if _key(p) not in had]
     placed = [place_problem(p, text) for p in own]
     placed.extend(_placed_elsewhere(root, path, text, before or "", name, p, overlay) for name, p in caused)
@@ -313,6 +315,29 @@ class _Options:
     action_names: Collection[str] | None
     action_writes: Mapping[str, Collection[str]] | None
     option_sources: Collection[str] | None
+
+
+class _Validated:
+    """The problems ``validate_file`` finds in a workflow file (with ``workflows`` for ``extends``),
+    each file validated once however many checks ask: a rule file's check asks of the workflows naming
+    it what they find in it, and of the same workflows what the text causes in them."""
+
+    def __init__(self, root: Path, workflows: Mapping[str, Path], options: _Options) -> None:
+        self.root, self.workflows, self.options = root, workflows, options
+        self._found: dict[Path, list[Problem]] = {}
+
+    def __call__(self, file: Path) -> list[Problem]:
+        key = file.resolve()
+        if key not in self._found:
+            self._found[key] = validate_file(
+                file,
+                self.root,
+                action_names=self.options.action_names,
+                workflows=self.workflows,
+                action_writes=self.options.action_writes,
+                option_sources=self.options.option_sources,
+            )
+        return self._found[key]
 
 
 def _text_of(target: Path) -> str | None:
@@ -398,7 +423,7 @@ def _holder_problems(
     root: Path,
     holders: Mapping[Path, str],
     workflows: Mapping[str, Path],
-    options: _Options,
+    validated: _Validated,
     *,
     exclude: Iterable[Problem],
 ) -> list[tuple[str, Problem]]:
@@ -411,14 +436,7 @@ def _holder_problems(
     for file, name in sorted(holders.items()):
         if file not in present:
             continue
-        for problem in validate_file(
-            file,
-            root,
-            action_names=options.action_names,
-            workflows=workflows,
-            action_writes=options.action_writes,
-            option_sources=options.option_sources,
-        ):
+        for problem in validated(file):
             if _key(problem) not in seen:  # a problem in a holder's own file is said of that one
                 seen.add(_key(problem))
                 found.append((by_shown.get(problem.file, name), problem))
@@ -535,15 +553,9 @@ def _word_at(line: str, number: int, offset: int) -> Span:
     return Span(number, offset + 1, number, offset + 2)
 
 
-def _through_workflows(
-    root: Path,
-    path: str,
-    action_names: Collection[str] | None,
-    action_writes: Mapping[str, Collection[str]] | None,
-) -> list[Problem]:
+def _through_workflows(path: str, workflows: Mapping[str, Path], validated: _Validated) -> list[Problem]:
     """The problems the workflows naming the rule file ``path`` find in it: what only a workflow knows,
     the fields its order has (``order.totl``) and the queues its states declare (``risk-reveiw``)."""
-    workflows, _ = discover_with_problems(root)
     found: list[Problem] = []
     for workflow in workflows.values():
         try:
@@ -551,9 +563,7 @@ def _through_workflows(
         except (OSError, ValueError):  # said when the workflow itself is checked
             continue
         if names_it:
-            found += validate_file(
-                workflow, root, action_names=action_names, workflows=workflows, action_writes=action_writes
-            )
+            found += validated(workflow)
     return found
 
 

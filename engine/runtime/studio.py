@@ -748,15 +748,7 @@ class Studio:
             for row in (draft, *together):
                 if row is not draft and row.status is DraftStatus.AWAITING_APPROVAL:
                     continue
-                if not set_draft_status(
-                    tx,
-                    row.id,
-                    row.revision,
-                    DraftStatus.AWAITING_APPROVAL,
-                    note=note,
-                    requested_by=actor.name,
-                ):
-                    raise _changed()
+                _await_approval(tx, row.id, row.revision, note, actor)
             self._record(
                 tx,
                 department,
@@ -1091,15 +1083,9 @@ class Studio:
                     author=actor.name,
                     at=self.clock.now(),
                 )
-                if isinstance(saved, SaveConflict) or not set_draft_status(
-                    tx,
-                    saved.id,
-                    saved.revision,
-                    DraftStatus.AWAITING_APPROVAL,
-                    note=note,
-                    requested_by=actor.name,
-                ):
+                if isinstance(saved, SaveConflict):
                     raise _changed()  # saved by another admin meanwhile: the transaction writes nothing
+                _await_approval(tx, saved.id, saved.revision, note, actor)
                 self._record(tx, department, actor, StudioAction.SAVE, path, {"revision": saved.revision})
                 self._record(
                     tx,
@@ -1323,3 +1309,12 @@ def _changed() -> PublishRefused:
         "the draft was saved again since you opened it: reload it and check it before publishing",
         "打开后草稿已被再次保存：请重新载入并检查后再发布",
     )
+
+
+def _await_approval(tx: Tx, draft_id: int, revision: int, note: str, actor: Actor) -> None:
+    """Set the draft at ``revision`` awaiting approval, submitted by ``actor`` with ``note``; refused
+    (the transaction then writes nothing) when it was saved again meanwhile."""
+    if not set_draft_status(
+        tx, draft_id, revision, DraftStatus.AWAITING_APPROVAL, note=note, requested_by=actor.name
+    ):
+        raise _changed()
