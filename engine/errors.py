@@ -384,6 +384,8 @@ class RefusalCode(StrEnum):
     RULES = "rules"  # the rules decided an outcome the step does not lead anywhere from
     ACTION = "action"  # an action failed (a plugin's own refusal carries the plugin's code instead)
     IDEMPOTENCY = "idempotency"  # the idempotency key was already used for another request
+    CONFLICT = "conflict"  # the order changed since the page was drawn (a batch's order, refused)
+    NOT_FOUND = "not-found"  # no such order in the actor's departments (a batch's order, refused)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from engine.api import translate
+from engine.api import PublishedForm, translate
 from engine.api.forms import (
     FieldError,
     FieldLayout,
@@ -106,6 +106,15 @@ class CompiledForm:
     schema: Mapping[str, Any]
     layout: FormLayout
     validator: FormValidator
+
+
+def published_form(published: PublishedForm | None, department: str) -> CompiledForm | None:
+    """The form a published version gives a page (None: the step or intake takes none), as the page
+    module draws it."""
+    if published is None:
+        return None
+    name = Path(published.path).name.removesuffix(".json")
+    return CompiledForm(department, name, published.schema, published.layout, published.validator)
 
 
 def compile_form(path: Path, sources: frozenset[str] | None = None, shown: str | None = None) -> CompiledForm:

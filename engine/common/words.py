@@ -1061,6 +1061,39 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "没有这个订单、流程或渠道，或者它不属于您所在的部门。",
             "There is no such order, workflow or channel, or it is not in your departments.",
         ),
+        "orders.batch.title": Text("批量{action}", "{action}: many orders"),
+        "orders.batch.taken": Text(
+            "将对 {n} 个订单执行「{action}」", "“{action}” will be taken on {n} order(s)"
+        ),
+        "orders.batch.none": Text(
+            "所选订单都不能执行此操作：原因见下。",
+            "None of the orders selected can take this step: see why below.",
+        ),
+        "orders.batch.left": Text("未包含的订单（{n} 个）", "Left out ({n})"),
+        "orders.batch.not_found": Text(
+            "没有这个订单，或它不属于您所在的部门", "No such order, or it is not in your departments"
+        ),
+        "orders.batch.not_from_here": Text(
+            "订单现为「{state}」，不能从这里执行此操作",
+            "The order is now “{state}”: the step does not leave it",
+        ),
+        "orders.batch.other_place": Text(
+            "订单属于「{where}」，与第一个所选订单的流程或状态不同：批量操作只针对同一流程、同一状态的订单",
+            "The order is in “{where}”, not the workflow and state of the first order selected: a batch "
+            "takes orders of one workflow in one state",
+        ),
+        "orders.batch.submit": Text("对 {n} 个订单执行「{action}」", "{action}: {n} order(s)"),
+        "orders.batch.running": Text("共 {n} 个订单，处理中……", "{n} order(s), working…"),
+        "orders.batch.result": Text("结果", "Result"),
+        "orders.batch.done_word": Text("已完成", "Done"),
+        "orders.batch.refused_word": Text("未执行", "Refused"),
+        "orders.batch.now_in": Text("现为「{state}」", "now “{state}”"),
+        "orders.batch.summary": Text(
+            "完成 {done} 个，未执行 {refused} 个。每个订单单独提交：未执行的订单没有任何更改。",
+            "{done} done, {refused} refused. Each order was its own transaction: a refused order was not "
+            "changed.",
+        ),
+        "orders.batch.back": Text("返回订单列表", "Back to the orders"),
         "forms.preview": Text("表单预览", "Form preview"),
         "forms.preview_file": Text(
             "表单预览（静态文件：不能提交，计算字段按所给数据计算）",

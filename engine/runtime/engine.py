@@ -27,6 +27,7 @@ from engine.dsl.spec import WorkflowSpec
 from engine.plugins import PluginRegistry
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.batch import Batch, BatchOutcome, BatchPage, Selected
 from engine.runtime.commands import Commands, Intake, StepRequest
 from engine.runtime.migration import Migrations, Recorder
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
@@ -78,6 +79,7 @@ class Engine:
         self.workers = Workers(self.parts, self.commands)
         self.migrations = Migrations(self.parts)
         self.pages = Pages(self.parts, self.commands)
+        self.batch = Batch(self.parts, self.commands)
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -229,6 +231,17 @@ class Engine:
         return self.pages.take_step(
             order_id, trigger, actor, submission, expected_lock_version=expected_lock_version
         )
+
+    def batch_page(self, order_ids: Sequence[int], trigger: str, actor: Actor) -> BatchPage:
+        """A batch's page: the step ``trigger`` of each selected order, read in one transaction."""
+        return self.batch.page(order_ids, trigger, actor)
+
+    def take_batch(
+        self, selected: Sequence[Selected], trigger: str, actor: Actor, data: Mapping[str, Any], key: str
+    ) -> Iterator[BatchOutcome]:
+        """One step on many orders (``engine.runtime.batch``): each order in its own transaction, its
+        outcome yielded as it commits or is refused; the same ``key`` fires each order once."""
+        return self.batch.take(selected, trigger, actor, data, key)
 
     def intake_page(self, actor: Actor, department: str, workflow: str, channel: str) -> IntakePage:
         """A new order's page: the newest version of ``workflow`` and the form of ``channel``."""

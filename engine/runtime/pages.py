@@ -152,7 +152,7 @@ class Pages:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-        return _step_page(cv, row, trigger, actor, now)
+        return step_page_of(cv, row, trigger, actor, now)
 
     def take_step(
         self,
@@ -184,7 +184,7 @@ class Pages:
             with self.parts.store.transaction() as tx:
                 row = load_order(tx, order_id, actor)
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                page = _step_page(cv, row, trigger, actor, self.parts.clock.now())
+                page = step_page_of(cv, row, trigger, actor, self.parts.clock.now())
                 data = submission(page) if page.info is not None else None
                 if data is None:
                     return StepTaken(page)
@@ -217,7 +217,7 @@ class Pages:
         return IntakePage(cv.spec, intake_form_of(cv, channel))
 
 
-def _step_page(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:
+def step_page_of(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:
     live = LiveOrder.from_row(row)
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)

@@ -1,0 +1,199 @@
+"""One step on many orders from the batch pages (web/batch.py), through Flask's test client over the
+shipped retail workflow: the page lists the orders the step is taken on and those left out with why;
+each order is its own transaction with a result row of its own; a change made meanwhile refuses that
+order alone; a form is checked once before any order is touched; another department finds nothing."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, insert, select, update
+from werkzeug.datastructures import MultiDict
+
+from engine.dsl.compiler import load_bundle
+from engine.store import tables
+from tests.web.conftest import add_user, log_in, make_app, settings_for
+from tests.web.test_orders import create, pay_through_the_page
+
+REPO = Path(__file__).resolve().parents[2]
+STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(settings_for(tmp_path, REPO, "batch-tests"))
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    add_user(app, "zhou.qiang", "zhou.qiang-demo", ("warehouse",), ("retail",))
+    add_user(app, "chen.jing", "chen.jing-demo", ("sales", "clerk"), ("wholesale",))
+    yield app
+    services.close()
+
+
+@pytest.fixture
+def clerk(app: Flask) -> FlaskClient:
+    return log_in(app.test_client(), "li.na", "li.na-demo")
+
+
+_made = itertools.count(1)
+
+
+def new(clerk: FlaskClient) -> int:
+    """A new unpaid retail order, each with a note of its own (the same order again would be asked
+    about first)."""
+    return create(clerk, note=f"batch order {next(_made)}")
+
+
+def states(app: Flask, ids: list[int]) -> dict[int, str]:
+    with app.extensions["orderloom"].store.engine.connect() as connection:
+        rows = connection.execute(
+            select(tables.orders.c.id, tables.orders.c.state).where(tables.orders.c.id.in_(ids))
+        )
+        return {row.id: row.state for row in rows}
+
+
+def events(app: Flask) -> int:
+    with app.extensions["orderloom"].store.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(tables.audit_events)).scalar_one())
+
+
+def selection(trigger: str, ids: list[int]) -> str:
+    return f"/orders/batch?trigger={trigger}&" + "&".join(f"o={i}" for i in ids)
+
+
+def posted(page: str) -> MultiDict[str, str]:
+    """What the batch page's form sends, as drawn."""
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)
+    return MultiDict([(name, value) for name, value in fields if name != "csrf_token"])
+
+
+def test_a_clerk_cancels_three_unpaid_orders_in_one_batch(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(3)]
+    page = clerk.get(selection("cancel", ids) + "&lang=zh")
+    assert page.status_code == 200
+    assert "将对 3 个订单执行「取消」" in page.text
+    before = events(app)
+    result = clerk.post("/orders/batch?lang=zh", data=posted(page.text))
+    assert result.status_code == 200
+    body = result.get_data(as_text=True)  # streamed: a row per order as its step commits
+    assert body.count('data-done="1"') == 3 and 'data-done="0"' not in body
+    assert "完成 3 个，未执行 0 个" in body and "现为「已取消」" in body
+    assert set(states(app, ids).values()) == {"cancelled"}
+    assert events(app) - before == 3  # one audit event per order, each its own transaction
+
+
+def test_a_page_closed_while_the_batch_runs_does_not_stop_it(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(3)]
+    response = clerk.post("/orders/batch", data=posted(clerk.get(selection("cancel", ids)).text))
+    chunks = response.response  # the streamed body: read its first piece only, then the page is closed
+    next(iter(chunks))
+    response.close()
+    assert set(states(app, ids).values()) == {"cancelled"}
+
+
+def test_an_order_changed_meanwhile_is_refused_alone(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(3)]
+    page = clerk.get(selection("cancel", ids)).text
+    with app.extensions["orderloom"].store.engine.begin() as connection:  # another clerk's change to one
+        changed = tables.orders.c.id == ids[1]
+        connection.execute(
+            update(tables.orders).where(changed).values(lock_version=tables.orders.c.lock_version + 1)
+        )
+    body = clerk.post("/orders/batch?lang=en", data=posted(page)).get_data(as_text=True)
+    assert body.count('data-done="1"') == 2 and body.count('data-done="0"') == 1
+    refused = re.search(rf'data-done="0">\s*<td><a href="/orders/{ids[1]}">', body)
+    assert refused is not None, body
+    assert "2 done, 1 refused" in body
+    assert states(app, ids) == {ids[0]: "cancelled", ids[1]: "pending_payment", ids[2]: "cancelled"}
+
+
+def test_orders_the_step_does_not_leave_are_left_out_with_why(app: Flask, clerk: FlaskClient) -> None:
+    unpaid, paid, gone = new(clerk), new(clerk), new(clerk)
+    pay_through_the_page(clerk, paid)  # paid and reviewed: pending shipment, another state
+    clerk.post("/orders/batch", data=posted(clerk.get(selection("cancel", [gone])).text)).get_data()
+    page = clerk.get(selection("cancel", [unpaid, paid, gone, 999_999]) + "&lang=en").text
+    assert "“Cancel” will be taken on 1 order(s)" in page
+    left = page[page.index('id="batch-left"') :]
+    assert f"#{paid}</a> · The order is in" in left  # another state than the first order's
+    assert f"#{gone}</a> · The order is now “Cancelled”" in left
+    assert "#999999</a> · No such order" in left
+    assert re.findall(r'name="o" value="(\d+):\d+"', page) == [str(unpaid)]
+
+
+def test_the_same_batch_sent_twice_takes_each_step_once(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(2)]
+    sent = posted(clerk.get(selection("cancel", ids)).text)
+    clerk.post("/orders/batch", data=sent).get_data(as_text=True)
+    before = events(app)
+    again = clerk.post("/orders/batch?lang=en", data=sent).get_data(as_text=True)
+    assert events(app) == before
+    assert 'data-done="1"' not in again and "The order is now “Cancelled”" in again
+
+
+def test_a_form_is_checked_once_before_any_order_is_touched(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(2)]
+    for order_id in ids:
+        pay_through_the_page(clerk, order_id)
+    assert set(states(app, ids).values()) == {"pending_shipment"}
+    warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
+    page = warehouse.get(selection("ship", ids) + "&lang=zh").text
+    assert 'name="carrier"' in page  # the step's form, once
+    before = events(app)
+    wrong = posted(page)
+    wrong["carrier"] = "pigeon"
+    refused = warehouse.post("/orders/batch?lang=zh", data=wrong)
+    assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text
+    assert events(app) == before
+    right = posted(page)
+    right["carrier"] = "sf"
+    body = warehouse.post("/orders/batch", data=right).get_data(as_text=True)
+    assert body.count('data-done="1"') == 2
+    assert set(states(app, ids).values()) == {"shipped"}
+
+
+def test_a_step_the_person_may_not_take_is_left_out(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(2)]
+    for order_id in ids:
+        pay_through_the_page(clerk, order_id)
+    page = clerk.get(selection("ship", ids) + "&lang=en").text  # a clerk, not the warehouse
+    assert 'name="o"' not in page and "None of the orders selected can take this step" in page
+
+
+def test_another_department_finds_none_of_the_orders(app: Flask, clerk: FlaskClient) -> None:
+    ids = [new(clerk) for _ in range(2)]
+    other = log_in(app.test_client(), "chen.jing", "chen.jing-demo")
+    page = other.get(selection("cancel", ids) + "&lang=en").text
+    assert page.count("No such order, or it is not in your departments") == 2
+    forged = MultiDict([("trigger", "cancel"), ("_key", "k1"), *(("o", f"{i}:1") for i in ids)])
+    body = other.post("/orders/batch", data=forged).get_data(as_text=True)
+    assert 'data-done="1"' not in body
+    assert set(states(app, ids).values()) == {"pending_payment"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/orders/batch?trigger=cancel",
+        "/orders/batch?o=1",
+        "/orders/batch?trigger=cancel&o=x",
+        "/orders/batch?trigger=cancel&o=0",
+    ],
+)
+def test_a_bad_selection_is_a_400(clerk: FlaskClient, query: str) -> None:
+    assert clerk.get(query).status_code == 400
+
+
+def test_a_post_without_the_lock_versions_is_a_400(clerk: FlaskClient) -> None:
+    order_id = new(clerk)
+    response = clerk.post("/orders/batch", data={"trigger": "cancel", "o": str(order_id)})
+    assert response.status_code == 400
