@@ -1061,6 +1061,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "没有这个订单、流程或渠道，或者它不属于您所在的部门。",
             "There is no such order, workflow or channel, or it is not in your departments.",
         ),
+        "keys.hint": Text("按 ? 查看键盘快捷键", "Press ? for the keyboard keys"),
+        "keys.title": Text("键盘快捷键", "Keyboard keys"),
+        "keys.move": Text("下一个 / 上一个订单", "Next / previous order"),
+        "keys.select": Text("选中或取消选中当前订单", "Select the order, or unselect it"),
+        "keys.open": Text("打开当前订单", "Open the order"),
+        "keys.search": Text("到搜索框", "Go to the search box"),
+        "keys.approve": Text("对选中的订单执行「{action}」", "{action} the orders selected"),
+        "keys.approve_none": Text(
+            "对选中的订单执行第一个操作（筛选到同一流程、同一状态时可用）",
+            "Take the first step on the orders selected (once the list shows one workflow in one state)",
+        ),
+        "keys.help": Text("显示或关闭本列表", "Show or close this list"),
+        "keys.close": Text("关闭", "Close"),
         "orders.batch.title": Text("批量{action}", "{action}: many orders"),
         "orders.batch.taken": Text(
             "将对 {n} 个订单执行「{action}」", "“{action}” will be taken on {n} order(s)"
