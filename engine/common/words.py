@@ -75,6 +75,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.channel": Text("渠道", "Channel"),
         "orders.updated": Text("更新时间", "Updated"),
         "orders.total": Text("订单金额（元）", "Total (CNY)"),
+        "search.kind.number": Text("订单号", "order number"),
+        "search.kind.mobile": Text("手机号", "mobile"),
+        "search.kind.mobile_tail": Text("手机尾号", "mobile ending"),
+        "search.kind.name": Text("姓名", "name"),
+        "search.kind.waybill": Text("运单号", "waybill"),
+        "search.kind.payment_ref": Text("支付流水号", "payment reference"),
         "orders.search": Text("搜索", "Search"),
         "orders.search_hint": Text(
             "订单号、手机号或其尾号 4 位、姓名、运单号、支付流水号",

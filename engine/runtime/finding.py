@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.clock import CHINA_TIME
 from engine.common.text import Text
+from engine.common.words import word
 from engine.store.orders import ListFilter, OrderRow
 from engine.store.search import MOBILE_TAIL, normalized
 
@@ -283,25 +284,18 @@ def search_term(query: str) -> str:
     return normalized(query)
 
 
-MATCH_WORDS = {
-    "number": Text("订单号", "order number"),
-    "mobile": Text("手机号", "mobile"),
-    MOBILE_TAIL: Text("手机尾号", "mobile ending"),
-    "name": Text("姓名", "name"),
-    "waybill": Text("运单号", "waybill"),
-    "payment_ref": Text("支付流水号", "payment reference"),
-}
+MATCH_KINDS = ("number", "mobile", MOBILE_TAIL, "name", "waybill", "payment_ref")
 
 
 def matched_text(kind: str, shown: str) -> Text:
     """What matched, as the results say it: ``手机尾号 1234`` / ``mobile ending 1234``."""
-    words = MATCH_WORDS.get(kind, Text(kind, kind))
+    words = word(f"search.kind.{kind}") if kind in MATCH_KINDS else Text(kind, kind)
     return Text(f"{words.zh} {shown}", f"{words.en} {shown}")
 
 
 __all__ = [
     "FILTER_FIELDS",
-    "MATCH_WORDS",
+    "MATCH_KINDS",
     "SORTS",
     "Cursor",
     "ListQuery",
