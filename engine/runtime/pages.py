@@ -183,12 +183,13 @@ class Pages:
             for department in departments:
                 matches.extend(tx.find_term(term, department, below, limit + 1))
         matches.sort(key=lambda match: match.order_id, reverse=True)
+        kinds: dict[int, str] = {}
         for match in matches:
-            if match.order_id in found:
-                continue
-            row = tx.load_order(match.order_id)
-            if row is not None:
-                found[row.id] = (row, match.kind)
+            if match.order_id not in found:
+                kinds.setdefault(match.order_id, match.kind)
+        wanted = sorted(kinds, reverse=True)[: limit + 1]  # one more than the page: whether more follow
+        for order_id, row in tx.load_orders(wanted).items():
+            found[order_id] = (row, kinds[order_id])
         ids = sorted(found, reverse=True)
         listed = []
         for order_id in ids[:limit]:
