@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/diagram.py
 	$(BIN)/python bench/studio.py
+	$(BIN)/python bench/workspace.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

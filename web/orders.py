@@ -45,7 +45,21 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from engine.api import STATE_JOIN, Engine, OrderView, PublishedForm, StepPage, Text, WorkflowSpec, translate
+from engine.api import (
+    FILTER_FIELDS,
+    SORTS,
+    STATE_JOIN,
+    Engine,
+    OrderList,
+    OrderView,
+    PublishedForm,
+    StepPage,
+    Text,
+    WorkflowSpec,
+    read_list_query,
+    term,
+    translate,
+)
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
 from engine.errors import (
     ContentionError,
@@ -67,7 +81,7 @@ from web.forms import (
     refresh_response,
 )
 from web.i18n import current_lang
-from web.params import query_number, whole_number
+from web.params import whole_number
 
 orders = Blueprint("orders", __name__)
 
@@ -280,7 +294,6 @@ def new_refresh(department: str, workflow: str, channel: str) -> Any:
 # The list of orders
 
 PAGE_SIZE = 50
-MAX_PAGE = 10_000
 # the full-width digits and number sign an input method types, as ASCII
 FULL_WIDTH = str.maketrans({**{chr(0xFF10 + n): str(n) for n in range(10)}, "＃": "#"})
 
@@ -293,32 +306,25 @@ class Listed:
     workflow: str
     state: str
     channel: str | None
+    created: str
     updated: str
     total: str
+    matched: str | None = None  # what the search matched: "手机尾号 1234"
 
 
-@orders.get("/orders")
-def index() -> Any:
-    """The orders of the user's departments, newest first, a page at a time; by workflow and state (the
-    home page's counts link here), and "go to order #…"."""
-    typed = request.args.get("id", "").strip()
-    wanted = typed.translate(FULL_WIDTH).strip().lstrip("#")  # ２９４ and ＃294 are 294 (not ², NFKC's 2)
-    not_a_number = None
-    if wanted:
-        order_id = whole_number(wanted)
-        if order_id is not None and order_id != 0:
-            return redirect(url_for("orders.show", order_id=order_id))
-        if wanted.isascii() and wanted.isdigit():  # a number, of no order that can be: not found
-            abort(404)
-        # not a number: said on the list, with what was typed kept in the box
-        not_a_number = translate("orders.go_not_a_number", current_lang()).format(typed=typed[:40])
-    workflow = request.args.get("workflow") or None
-    state = request.args.get("state") or None
-    page = query_number("page", MAX_PAGE) or 1
-    lang = current_lang()
-    found = _engine().order_list(
-        current_actor(), workflow=workflow, state=state, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-    )
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    label: str
+    choices: tuple[Choice, ...]
+
+
+def _listed(found: OrderList, lang: str) -> list[Listed]:
     rows = []
     for listed in found.orders:
         order, spec = listed.order, listed.spec
@@ -330,28 +336,87 @@ def index() -> Any:
                 workflow=spec.title.get(lang),
                 state=state_label(spec, order.state, lang),
                 channel=order.channel,
+                created=local_time(order.created_at),
                 updated=local_time(order.updated_at),
                 total=f"{total:.2f}" if money else "",
+                matched=listed.matched.get(lang) if listed.matched is not None else None,
             )
         )
-    filters = {key: value for key, value in (("workflow", workflow), ("state", state)) if value}
-    shown = dict(filters)  # the filters by the names people know, where the workflow is known
-    if found.workflow is not None:
-        shown["workflow"] = found.workflow.title.get(lang)
-        if state is not None:
-            shown["state"] = state_label(found.workflow, state, lang)
+    return rows
+
+
+def _state_groups(found: OrderList, lang: str) -> list[ChoiceGroup]:
+    """The states to filter by: of the workflow filtered by, else of each workflow under its title."""
+    specs = [found.workflow] if found.workflow is not None else list(found.workflows)
+    return [
+        ChoiceGroup(
+            spec.title.get(lang),
+            tuple(Choice(state.name, state.label.get(lang)) for state in spec.states if not state.regions),
+        )
+        for spec in specs
+    ]
+
+
+@orders.get("/orders")
+def index() -> Any:
+    """The orders of the user's departments a page at a time: filtered by department, workflow, state,
+    channel, the day created and the amount, in the sort asked for, the pages linked by a keyset cursor
+    (``engine.runtime.finding``); or what the search box (``q``) finds: an order number, a mobile (whole
+    or its last 4 digits), a name, a waybill, a payment reference. And "go to order #…" (``id``). A value
+    that cannot be read is said beside its field, kept as typed, and the list shown without it (400)."""
+    typed = request.args.get("id", "").strip()
+    wanted = typed.translate(FULL_WIDTH).strip().lstrip("#")  # ２９４ and ＃294 are 294 (not ², NFKC's 2)
+    not_a_number = None
+    if wanted:
+        order_id = whole_number(wanted)
+        if order_id is not None and order_id != 0:
+            return redirect(url_for("orders.show", order_id=order_id))
+        if wanted.isascii() and wanted.isdigit():  # a number, of no order that can be: not found
+            abort(404)
+        # not a number: said on the list, with what was typed kept in the box
+        not_a_number = translate("orders.go_not_a_number", current_lang()).format(typed=typed[:40])
+    lang = current_lang()
+    args = {key: request.args.get(key, "") for key in (*FILTER_FIELDS, "sort", "q", "after", "before")}
+    query, problems = read_list_query(args)
+    found = _engine().order_list(current_actor(), query, limit=PAGE_SIZE)
+    kept = query.params()
+    typed_values = {key: args[key][:100] for key in (*FILTER_FIELDS, "q")}  # as typed, bad ones too
+    errors = {problem.field: problem.words.get(lang) for problem in problems}
+    workflows = [Choice(spec.name, spec.title.get(lang)) for spec in found.workflows]
+    channels = sorted({c for spec in found.workflows for c in spec.channels})
+    newer = older = None
+    if found.previous:
+        if found.searched or found.previous_before is None:
+            newer = url_for("orders.index", **kept)  # a search goes back to its first page
+        else:
+            newer = url_for("orders.index", **kept, before=found.previous_before)
+    if found.more and found.next_after is not None:
+        older = url_for("orders.index", **kept, after=found.next_after)
+    shown = {}  # the filters by the names people know, where the workflow is known
+    if query.workflow:
+        shown["workflow"] = found.workflow.title.get(lang) if found.workflow else query.workflow
+    if query.state:
+        shown["state"] = state_label(found.workflow, query.state, lang) if found.workflow else query.state
     page_html = render_template(
         "orders/index.html",
-        rows=rows,
-        page=page,
-        filters=filters,
+        rows=_listed(found, lang),
+        query=query,
+        typed_values=typed_values,
+        errors=errors,
+        departments=[Choice(d, term("department", d, lang)) for d in found.departments],
+        workflows=workflows,
+        state_groups=_state_groups(found, lang),
+        channels=[Choice(c, term("channel", c, lang)) for c in channels],
+        sorts=[Choice(sort, translate(f"orders.sort.{sort}", lang)) for sort in SORTS],
+        searched=found.searched,
+        filtered=bool(kept),
         shown_filters=shown,
         typed=typed if not_a_number else "",
         not_a_number=not_a_number,
-        newer=url_for("orders.index", **filters, page=page - 1) if page > 1 else None,
-        older=url_for("orders.index", **filters, page=page + 1) if found.more else None,
+        newer=newer,
+        older=older,
     )
-    return (page_html, 400) if not_a_number else page_html
+    return (page_html, 400) if not_a_number or problems else page_html
 
 
 # --------------------------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from engine.plugins import PluginRegistry
 from engine.runtime import (
     ADMIN_ROLE,
     ALL_DEPARTMENTS,
+    FILTER_FIELDS,
     OUTBOX_STATUSES,
+    SORTS,
     SYSTEM,
     Actor,
     AuditEvent,
@@ -22,6 +24,7 @@ from engine.runtime import (
     FireResult,
     IntakePage,
     ListedOrder,
+    ListQuery,
     MigrationPlan,
     OrderList,
     OrderPage,
@@ -30,6 +33,7 @@ from engine.runtime import (
     OutboxStatus,
     PublishedForm,
     PublishedVersion,
+    QueryProblem,
     RetryPolicy,
     StepPage,
     StepTaken,
@@ -39,6 +43,7 @@ from engine.runtime import (
     UnfiredTimer,
     Unreachable,
     WorkflowCounts,
+    read_list_query,
 )
 from engine.store import STATE_JOIN, Store
 
@@ -46,7 +51,9 @@ __all__ = [
     "ADMIN_ROLE",
     "ALL_DEPARTMENTS",
     "CHINA_TIME",
+    "FILTER_FIELDS",
     "OUTBOX_STATUSES",
+    "SORTS",
     "STATE_JOIN",
     "SYSTEM",
     "Actor",
@@ -58,6 +65,7 @@ __all__ = [
     "FireResult",
     "FrozenClock",
     "IntakePage",
+    "ListQuery",
     "ListedOrder",
     "MigrationPlan",
     "OrderList",
@@ -68,6 +76,7 @@ __all__ = [
     "PluginRegistry",
     "PublishedForm",
     "PublishedVersion",
+    "QueryProblem",
     "RetryPolicy",
     "StepPage",
     "StepTaken",
@@ -82,6 +91,7 @@ __all__ = [
     "Unreachable",
     "WorkflowCounts",
     "WorkflowSpec",
+    "read_list_query",
     "term",
     "translate",
 ]

@@ -35,6 +35,7 @@ from engine.dsl.spec import (
 )
 from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.checks import check_form_file, check_ui_file
+from engine.forms.data_paths import data_paths
 from engine.forms.ui import UI_SUFFIX
 from engine.rules import facts
 from engine.rules.checks import read_rules_file
@@ -226,7 +227,11 @@ def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
         "initial": tree.get("initial") if isinstance(tree.get("initial"), str) else None,
         "roles": _strings(tree.get("roles")) or [],
         "create_roles": _strings(tree.get("create_roles")) or [],
+        "reveal": _strings(tree.get("reveal")) or [],
     }
+    search = tree.get("search")
+    if isinstance(search, dict):  # each kind's paths that are strings (others are the schema's to tell)
+        kept["search"] = {k: v for k, v in search.items() if isinstance(v, list)}
     if isinstance(tree.get("data"), str):
         kept["data"] = tree["data"]
     intake = tree.get("intake")
@@ -311,6 +316,7 @@ class _Checker:
         self.check_states()
         self.check_top_forms()
         self.check_create_roles()
+        self.check_search()
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
         self.check_joins(expanded)
@@ -420,6 +426,61 @@ class _Checker:
                     "unknown-role",
                     Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
                     suggestion=near_miss(role, roles),
+                )
+
+    def check_search(self) -> None:
+        """``search:`` names fields of the data form (a mobile, a name, a waybill, a payment reference);
+        ``reveal:`` names roles of the workflow."""
+        roles = set(self.tree.get("roles") or [])
+        for position, role in enumerate(self.tree.get("reveal") or []):
+            if role not in roles:
+                self.problem(
+                    Text(f"reveal 中有未知的角色 {role!r}", f"unknown role {role!r} in reveal"),
+                    child_path("$.reveal", position),
+                    "unknown-role",
+                    Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
+                    suggestion=near_miss(role, roles),
+                )
+        search = self.tree.get("search")
+        if not isinstance(search, Mapping) or not search:
+            return
+        data = self.tree.get("data")
+        if not isinstance(data, str):
+            self.problem(
+                Text(
+                    "search 按订单数据中的字段查找，但工作流没有声明数据表单（data:）",
+                    "search finds orders by fields of their data, "
+                    "but the workflow declares no data form (data:)",
+                ),
+                "$.search",
+                "search-without-data",
+                Text("请用 data: 声明订单的数据表单", "declare the order's data form with data:"),
+                key=True,
+            )
+            return
+        form = self.out.forms.get(data)
+        if form is None:
+            return  # the form itself is reported where data: names it
+        known = data_paths(form)
+        for kind, paths in search.items():
+            if not isinstance(paths, list):
+                continue
+            for position, path in enumerate(paths):
+                if not isinstance(path, str) or path in known:
+                    continue
+                self.problem(
+                    Text(
+                        f"search.{kind} 中的字段 {path!r} 不在数据表单 {data!r} 中",
+                        f"field {path!r} in search.{kind} is not in the data form {data!r}",
+                    ),
+                    child_path(child_path("$.search", kind), position),
+                    "unknown-field",
+                    Text(
+                        "请写数据表单中的字段路径，用点号分隔，列表名后加 []（如 shipments[].waybill）",
+                        "name a field of the data form as a dotted path, [] after a list's name "
+                        "(e.g. shipments[].waybill)",
+                    ),
+                    suggestion=near_miss(path, known),
                 )
 
     # referenced files

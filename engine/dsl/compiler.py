@@ -287,4 +287,6 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         forms=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.forms.items()}),
         rulesets=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.rulesets.items()}),
         layouts=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.layouts.items()}),
+        search=MappingProxyType({k: tuple(v) for k, v in (workflow.get("search") or {}).items()}),
+        reveal=tuple(workflow.get("reveal") or ()),
     )

@@ -21,7 +21,18 @@ from engine.errors import Problem
 Origin = tuple[str, Marks, str]  # file, its marks, the JSON path inside that file
 
 # Keys of an overlay that set the result's top-level key outright.
-OVERRIDABLE = ("workflow", "department", "title", "description", "channels", "data", "intake", "create_roles")
+OVERRIDABLE = (
+    "workflow",
+    "department",
+    "title",
+    "description",
+    "channels",
+    "data",
+    "intake",
+    "create_roles",
+    "search",
+    "reveal",
+)
 
 
 def _is_prefix(prefix: str, path: str) -> bool:

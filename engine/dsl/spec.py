@@ -105,6 +105,11 @@ class WorkflowSpec:
     rulesets: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     # form path -> its UI file (engine/forms/ui.py), for the forms that have one
     layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    # ``search:``: which fields of the data the search box finds an order by, per kind of term (mobile,
+    # name, waybill, payment_ref) -> dotted paths, ``[]`` stepping into a list (engine.store.search).
+    search: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    # ``reveal:``: the roles that see mobile and ID numbers whole; everyone else sees them masked.
+    reveal: tuple[str, ...] = ()
 
     def takes_orders_from(self, roles: frozenset[str]) -> bool:
         """Whether a login with ``roles`` may create this workflow's orders (``create_roles``; any role of

@@ -2,6 +2,7 @@
 
 from engine.runtime.actor import ALL_DEPARTMENTS, SYSTEM, Actor
 from engine.runtime.engine import Engine
+from engine.runtime.finding import FILTER_FIELDS, SORTS, ListQuery, QueryProblem, read_list_query
 from engine.runtime.outbox import (
     ADMIN_ROLE,
     OUTBOX_STATUSES,
@@ -35,7 +36,9 @@ from engine.runtime.results import (
 __all__ = [
     "ADMIN_ROLE",
     "ALL_DEPARTMENTS",
+    "FILTER_FIELDS",
     "OUTBOX_STATUSES",
+    "SORTS",
     "SYSTEM",
     "Actor",
     "AuditEvent",
@@ -44,6 +47,7 @@ __all__ = [
     "Engine",
     "FireResult",
     "IntakePage",
+    "ListQuery",
     "ListedOrder",
     "MigrationPlan",
     "OrderList",
@@ -53,6 +57,7 @@ __all__ = [
     "OutboxStatus",
     "PublishedForm",
     "PublishedVersion",
+    "QueryProblem",
     "RetryPolicy",
     "StepPage",
     "StepTaken",
@@ -62,4 +67,5 @@ __all__ = [
     "UnfiredTimer",
     "Unreachable",
     "WorkflowCounts",
+    "read_list_query",
 ]

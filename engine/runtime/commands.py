@@ -33,6 +33,7 @@ from engine.runtime.parts import Parts, retried
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
 from engine.store.codec import dumps, loads
+from engine.store.search import terms_of
 
 AUTO_LIMIT = 20  # automatic transitions taken in a row before the engine stops following them
 _DECISION_ONLY = frozenset({"outcome", "scores"})  # what the rules decide that stays in the audit event
@@ -201,6 +202,8 @@ class Commands:
                 reason=None,
             )
             schedule(tx, cv, order_id, sorted(active_paths(cv.initial)), now)
+            if cv.spec.search:
+                tx.put_search_terms(order_id, department, terms_of(data, cv.spec.search), replace=False)
             live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
             moving = Moving(tx, cv, live, now)
             steps = self.follow_auto(moving)
@@ -407,6 +410,9 @@ class Commands:
                 f"order {live.id} was changed by someone else; reload it and try again",
                 zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
             )
+        if cv.search_roots and any(cv.search_roots.intersection(step.changes) for step in steps):
+            # a searched field changed (a waybill, a payment reference): the order's terms are rewritten
+            tx.put_search_terms(live.id, live.department, terms_of(live.data, cv.spec.search), replace=True)
         ids = []
         for k, step in enumerate(steps, 1):
             ids.append(

@@ -28,6 +28,8 @@ from engine.forms.validation import FormValidator
 from engine.plugins import Action, PluginRegistry
 from engine.rules.expr import compile_expression, parse
 from engine.rules.kinds import compile_ruleset
+from engine.runtime.masking import masked_fields
+from engine.store.search import search_roots
 from engine.store.tables import STATE_JOIN
 
 StateConfig = tuple[str, ...]
@@ -161,6 +163,16 @@ class CompiledVersion:
     @property
     def version(self) -> int:
         return self.spec.version or 0
+
+    @functools.cached_property
+    def masked(self) -> Mapping[str, str]:
+        """The data fields shown masked to roles not in ``reveal:`` (engine.runtime.masking)."""
+        return masked_fields(self.spec)
+
+    @functools.cached_property
+    def search_roots(self) -> frozenset[str]:
+        """The top-level data fields ``search:`` reads: a step changing one rewrites the order's terms."""
+        return search_roots(self.spec.search)
 
     def move(self, config: StateConfig, transition: CompiledTransition, dest: str) -> Move:
         """Where ``transition`` to ``dest`` takes an order in ``config`` (computed by the machine)."""

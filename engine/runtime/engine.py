@@ -29,6 +29,7 @@ from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.batch import Batch, BatchOutcome, BatchPage, Selected
 from engine.runtime.commands import Commands, Intake, StepRequest
+from engine.runtime.finding import ListQuery
 from engine.runtime.migration import Migrations, Recorder
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
 from engine.runtime.pages import Pages, Submission
@@ -196,17 +197,11 @@ class Engine:
         channels the actor may take new orders from."""
         return self.pages.home(actor)
 
-    def order_list(
-        self,
-        actor: Actor,
-        *,
-        workflow: str | None = None,
-        state: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> OrderList:
-        """A page of the orders of the actor's departments, newest first, each with its version."""
-        return self.pages.order_list(actor, workflow=workflow, state=state, limit=limit, offset=offset)
+    def order_list(self, actor: Actor, query: ListQuery | None = None, *, limit: int = 50) -> OrderList:
+        """A page of the orders of the actor's departments as ``query`` asks (filters, sort, keyset
+        cursor; or the search box's ``q``), each with its version, numbers masked by role
+        (``engine.runtime.finding``, ``read_list_query`` reads one from a page's text)."""
+        return self.pages.order_list(actor, query, limit=limit)
 
     def order_page(self, order_id: int, actor: Actor) -> OrderPage:
         """An order's page: the order, its version, history, triggers and forms, the order read once."""

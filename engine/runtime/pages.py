@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,15 @@ from engine.runtime.actor import Actor
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder
+from engine.runtime.finding import (
+    ListQuery,
+    cursor_text,
+    cursor_value,
+    matched_text,
+    order_number,
+    search_term,
+)
+from engine.runtime.masking import MOBILE, mask, masked_data, reveals
 from engine.runtime.parts import Parts
 from engine.runtime.queries import forms_of, intake_form_of, offered, step_form
 from engine.runtime.results import (
@@ -26,13 +36,16 @@ from engine.runtime.results import (
     ListedOrder,
     OrderList,
     OrderPage,
+    OrderView,
     StepPage,
     StepTaken,
     WorkflowCounts,
     order_view,
 )
 from engine.store import OrderRow, Tx
+from engine.store.orders import Keyset
 from engine.store.reports import read_state_counts
+from engine.store.statements import MAX_ID
 from engine.store.versions import newest_versions
 
 # What a step's page sent, read with the step's page in hand: the data to fire with, or None when the
@@ -98,37 +111,105 @@ class Pages:
                     missing.discard(state.name)
         return labels
 
-    def order_list(
-        self,
-        actor: Actor,
-        *,
-        workflow: str | None = None,
-        state: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> OrderList:
-        """The orders of the actor's departments, newest first (of ``workflow`` in ``state`` when
-        given), ``limit`` of them from ``offset``, each with the version it runs on."""
+    def order_list(self, actor: Actor, query: ListQuery | None = None, *, limit: int = 50) -> OrderList:
+        """A page of the orders of the actor's departments as ``query`` asks (newest first by default):
+        narrowed by its filters, in its sort, from its keyset cursor; or, with a search query (``q``),
+        the orders it names, newest first. Each order with the version it runs on, its mobile and ID
+        numbers masked unless the actor's role reveals them."""
+        query = query or ListQuery()
         with self.parts.store.read() as tx:
-            rows = tx.list_orders(
-                departments=actor.scope,
-                department=None,
-                state=state,
-                workflow=workflow,
-                limit=limit + 1,
-                offset=offset,
-            )
-            listed = tuple(
-                ListedOrder(order_view(row), self.parts.compiled(tx, row.workflow, row.version).spec)
-                for row in rows[:limit]
-            )
+            newest = newest_versions(tx.connection, actor.scope)
+            workflows = tuple(self.parts.compiled(tx, w, v).spec for _, w, v in newest)
+            every = sorted(actor.scope) if actor.scope is not None else tx.order_departments()
+            departments = [d for d in every if query.department in (None, d)]
+            if query.q:
+                found = self._search(tx, actor, query, departments, limit)
+            else:
+                found = self._listed(tx, actor, query, departments, limit)
             filtered = None
-            if workflow is not None:
-                try:
-                    filtered = self.parts.compiled(tx, workflow, None).spec
-                except NotFound:
-                    filtered = None  # a filter of no published workflow lists nothing, and says it as typed
-        return OrderList(listed, more=len(rows) > limit, workflow=filtered)
+            if query.workflow is not None:
+                filtered = next((spec for spec in workflows if spec.name == query.workflow), None)
+        return replace(found, workflow=filtered, workflows=workflows, departments=tuple(every))
+
+    def _shown(self, tx: Tx, row: OrderRow, actor: Actor, matched: Text | None = None) -> ListedOrder:
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        return ListedOrder(shown_view(cv, row, actor), cv.spec, matched)
+
+    def _listed(
+        self, tx: Tx, actor: Actor, query: ListQuery, departments: list[str], limit: int
+    ) -> OrderList:
+        cursor = query.cursor
+        keyset = None
+        if cursor is not None:
+            keyset = Keyset(cursor_value(cursor.value, query.sort), cursor.id, cursor.before)
+        rows = tx.orders_by_keyset(
+            departments=departments,
+            filters=query.list_filter(),
+            sort=query.sort,
+            keyset=keyset,
+            limit=limit + 1,
+        )
+        backward = keyset is not None and keyset.before
+        extra = len(rows) > limit
+        if extra:  # one more than the page: orders lie beyond it, the way it was read
+            rows = rows[1:] if backward else rows[:limit]
+        more = extra if not backward else True
+        previous = extra if backward else keyset is not None
+        listed = tuple(self._shown(tx, row, actor) for row in rows)
+        return OrderList(
+            listed,
+            more=more and bool(rows),
+            previous=previous and bool(rows),
+            next_after=cursor_text(rows[-1], query.sort) if rows else None,
+            previous_before=cursor_text(rows[0], query.sort) if rows else None,
+        )
+
+    def _search(
+        self, tx: Tx, actor: Actor, query: ListQuery, departments: list[str], limit: int
+    ) -> OrderList:
+        """The orders the search box's query names, newest first: the order of that number, then the
+        orders holding the query as a term (engine.store.search), a page at a time below the cursor."""
+        typed = query.q or ""
+        below = query.cursor.id if query.cursor is not None and not query.cursor.before else MAX_ID
+        found: dict[int, tuple[OrderRow, str]] = {}
+        number = order_number(typed)
+        if number is not None and number < below:
+            row = tx.load_order(number)
+            if row is not None and row.department in departments:
+                found[row.id] = (row, "number")
+        term = search_term(typed)
+        matches = []
+        if term:
+            for department in departments:
+                matches.extend(tx.find_term(term, department, below, limit + 1))
+        matches.sort(key=lambda match: match.order_id, reverse=True)
+        kinds: dict[int, str] = {}
+        for match in matches:
+            if match.order_id not in found:
+                kinds.setdefault(match.order_id, match.kind)
+        wanted = sorted(kinds, reverse=True)[: limit + 1]  # one more than the page: whether more follow
+        for order_id, row in tx.load_orders(wanted).items():
+            found[order_id] = (row, kinds[order_id])
+        ids = sorted(found, reverse=True)
+        listed = []
+        for order_id in ids[:limit]:
+            row, kind = found[order_id]
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            shown = typed.strip()
+            if kind == "number":
+                shown = f"#{row.id}"
+            elif kind == "mobile":  # its digits, as stored; masked unless the actor's role reveals it
+                whole = reveals(cv.spec, actor.roles, actor.is_system)
+                shown = term if whole else mask(term, MOBILE)
+            listed.append(ListedOrder(shown_view(cv, row, actor), cv.spec, matched_text(kind, shown)))
+        last = listed[-1].order.id if listed else None
+        return OrderList(
+            tuple(listed),
+            more=len(ids) > limit,
+            previous=query.cursor is not None,
+            next_after=f"{last}_{last}" if last is not None else None,
+            searched=True,
+        )
 
     def order_page(self, order_id: int, actor: Actor) -> OrderPage:
         """The order, its version, its history, the triggers a person could fire now (and why not) and
@@ -143,7 +224,7 @@ class Pages:
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
-        return OrderPage(order_view(row), spec, history, tuple(triggers), tuple(forms))
+        return OrderPage(shown_view(cv, row, actor), spec, history, tuple(triggers), tuple(forms))
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
         """The order, the step ``trigger`` from where it is now (or why not) and the step's form.
@@ -221,4 +302,14 @@ def step_page_of(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor,
     live = LiveOrder.from_row(row)
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
-    return StepPage(order_view(row), cv.spec, trigger, info, transition, step_form(cv, live.config, trigger))
+    shown = shown_view(cv, row, actor)
+    return StepPage(shown, cv.spec, trigger, info, transition, step_form(cv, live.config, trigger))
+
+
+def shown_view(cv: CompiledVersion, row: OrderRow, actor: Actor) -> OrderView:
+    """The order as a page shows it to ``actor``: mobile and ID numbers masked unless a role of the
+    actor is among the workflow's ``reveal:`` (engine.runtime.masking)."""
+    view = order_view(row)
+    if not cv.masked or reveals(cv.spec, actor.roles, actor.is_system):
+        return view
+    return replace(view, data=masked_data(row.data, cv.masked))

@@ -174,16 +174,26 @@ class ListedOrder:
 
     order: OrderView
     spec: WorkflowSpec
+    matched: Text | None = None  # what the search matched: "手机尾号 1234" / "mobile ending 1234"
 
 
 @dataclass(frozen=True)
 class OrderList:
-    """A page of orders, newest first; ``more``: older ones follow. ``workflow``: the newest version of
-    the workflow the list is filtered by (None: no filter, or a workflow not published)."""
+    """A page of orders in the order asked for. ``more``: orders follow after it (``next_after`` is the
+    cursor of the next page); ``previous``: orders come before it (``previous_before``). ``workflow``:
+    the newest version of the workflow the list is filtered by (None: no filter, or a workflow not
+    published). ``workflows``: the newest version of each workflow of the actor's departments, and
+    ``departments`` the departments the actor may narrow the list to (for the filters' choices)."""
 
     orders: tuple[ListedOrder, ...]
     more: bool
     workflow: WorkflowSpec | None = None
+    previous: bool = False
+    next_after: str | None = None
+    previous_before: str | None = None
+    workflows: tuple[WorkflowSpec, ...] = ()
+    departments: tuple[str, ...] = ()
+    searched: bool = False  # the list is what the search box found
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, text, tuple_, update
 
 from engine.store import documents
 from engine.store.documents import ORDER_DATA
-from engine.store.statements import MAX_ID, STATE_BAR, SV, Statement, like_escaped
+from engine.store.search import SearchTermRows
+from engine.store.statements import MAX_ID, STATE_BAR, SV, ZERO, Statement, like_escaped
 from engine.store.tables import STATE_JOIN, orders
-from engine.store.transaction import TxCore
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class OrderRow:
     created_at: datetime
     updated_at: datetime
     final: bool
+    total: float = 0.0  # the data's total as the list sorts it (``order_total``)
 
 
 ORDER_COLUMNS = (
@@ -45,9 +47,11 @@ ORDER_COLUMNS = (
     orders.c.updated_at,
     orders.c.final,
     orders.c.schema_version,  # of the data (engine.store.documents)
+    orders.c.total,
 )
 
 _b = bindparam
+MAX_TOTAL = 10**14  # the column holds 16 digits, 2 after the point
 ORDER_BY_ID = Statement("order_by_id", select(*ORDER_COLUMNS).where(orders.c.id == _b("id")))
 # PostgreSQL: a write transaction locks the order it loads (Tx.load_order).
 ORDER_BY_ID_LOCKED = Statement(
@@ -68,6 +72,7 @@ INSERT_ORDER = Statement(
         created_at=_b("at"),
         updated_at=_b("at"),
         final=_b("final"),
+        total=_b("total"),
     )
     .returning(orders.c.id),
 )
@@ -83,6 +88,7 @@ UPDATE_ORDER = Statement(
         lock_version=_b("lock_version"),
         updated_at=_b("at"),
         final=_b("final"),
+        total=_b("total"),
     ),
 )
 UPDATE_ORDER_VERSION = Statement(
@@ -96,6 +102,7 @@ UPDATE_ORDER_VERSION = Statement(
         lock_version=_b("lock_version"),
         updated_at=_b("at"),
         final=_b("final"),
+        total=_b("total"),
     ),
 )
 ORDERS_ON_VERSION = Statement(
@@ -147,7 +154,103 @@ def orders_newest_first(
     return Statement(f"orders_newest_first({', '.join(filters)})", query)
 
 
-class OrderRows(TxCore):
+def order_total(data: Mapping[str, Any]) -> float:
+    """The order's ``total`` as the list filters and sorts it: its data's, 0 where it has none."""
+    total = data.get("total")
+    if isinstance(total, bool) or not isinstance(total, int | float):
+        return 0.0
+    return float(total) if -MAX_TOTAL < total < MAX_TOTAL else 0.0
+
+
+# The list's sorts: the column read, and whether the newest (largest) comes first; ties by id likewise.
+SORT_COLUMNS: Mapping[str, tuple[Any, bool]] = {
+    "newest": (orders.c.created_at, True),
+    "oldest": (orders.c.created_at, False),
+    "updated": (orders.c.updated_at, True),
+    "amount_high": (orders.c.total, True),
+    "amount_low": (orders.c.total, False),
+}
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What the order list is narrowed to; None: not narrowed by it. Times are UTC instants
+    (``created_before`` excluded), amounts compare with the order's total."""
+
+    workflow: str | None = None
+    state: str | None = None
+    channel: str | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    amount_from: float | None = None
+    amount_to: float | None = None
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Where a page of the list starts: after the order with sort value ``value`` and ``id`` (``before``:
+    the page before it, read the other way)."""
+
+    value: Any
+    id: int
+    before: bool = False
+
+
+def _state_condition(state: str) -> tuple[ColumnElement[bool], dict[str, Any]]:
+    """An order in ``state``: a whole parallel state exactly, else a leaf that is it or its child."""
+    if STATE_JOIN in state:
+        return orders.c.state == _b("state"), {"state": state}
+    bracketed = STATE_BAR.concat(orders.c.state).concat(STATE_BAR)
+    name = like_escaped(state)
+    condition = or_(
+        orders.c.state == _b("state"),
+        bracketed.like(_b("state_leaf"), escape="\\"),
+        bracketed.like(_b("state_child"), escape="\\"),
+    )
+    bar = STATE_JOIN
+    return condition, {"state": state, "state_leaf": f"%{bar}{name}{bar}%", "state_child": f"%{bar}{name}.%"}
+
+
+@cache
+def orders_by_keyset(shape: tuple[str, ...], sort: str, cursor: bool, backward: bool) -> Statement:
+    """One department's orders of one filter shape (the names of the filters given), in ``sort`` order
+    (the other way when ``backward``), after the keyset ``:key_value``, ``:key_id`` when ``cursor``,
+    ``:limit`` of them: read from the index ``(department, <sort column>, id)``, never OFFSET."""
+    column, newest_first = SORT_COLUMNS[sort]
+    descending = newest_first != backward
+    query = select(*ORDER_COLUMNS).where(orders.c.department == _b("department"))
+    conditions = {
+        "workflow": orders.c.workflow == _b("workflow"),
+        "channel": orders.c.channel == _b("channel"),
+        "created_from": orders.c.created_at >= _b("created_from"),
+        "created_before": orders.c.created_at < _b("created_before"),
+        "amount_from": orders.c.total >= _b("amount_from"),
+        "amount_to": orders.c.total <= _b("amount_to"),
+    }
+    for name in shape:
+        if name == "state":
+            continue  # added with its own parameters (``_state_condition``)
+        query = query.where(conditions[name])
+    if "state" in shape:
+        query = query.where(_STATE_SHAPES[shape.count("whole_state") > 0])
+    if cursor:
+        key = tuple_(column, orders.c.id)
+        mark = tuple_(_b("key_value"), _b("key_id"))
+        query = query.where(key < mark if descending else key > mark)
+    if descending:
+        query = query.order_by(column.desc(), orders.c.id.desc())
+    else:
+        query = query.order_by(column.asc(), orders.c.id.asc())
+    direction = "backward" if backward else "forward"
+    # OFFSET 0 written into the text: SQLite's compiler adds one to every LIMIT, as a parameter otherwise
+    paged = query.limit(_b("limit")).offset(ZERO)
+    return Statement(f"orders_by_keyset({sort}, {direction}, {', '.join(shape)})", paged)
+
+
+_STATE_SHAPES = {True: _state_condition("a|b")[0], False: _state_condition("a")[0]}
+
+
+class OrderRows(SearchTermRows):
     """The orders of a transaction."""
 
     def _order(self, row: Sequence[Any]) -> OrderRow:
@@ -163,6 +266,7 @@ class OrderRows(TxCore):
             created_at=self._time(row[8]),
             updated_at=self._time(row[9]),
             final=bool(row[10]),
+            total=float(row[12] or 0),
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:
@@ -172,6 +276,14 @@ class OrderRows(TxCore):
             return None
         row = self.run(ORDER_BY_ID_LOCKED if self._locks else ORDER_BY_ID, {"id": order_id}).fetchone()
         return None if row is None else self._order(row)
+
+    def load_orders(self, order_ids: Sequence[int]) -> dict[int, OrderRow]:
+        """The orders of ``order_ids`` that exist, by id, read in one statement (a search's results)."""
+        wanted = [i for i in order_ids if 0 < i <= MAX_ID]
+        if not wanted:
+            return {}
+        rows = self.connection.execute(select(*ORDER_COLUMNS).where(orders.c.id.in_(wanted))).fetchall()
+        return {row[0]: self._order(row) for row in rows}
 
     def insert_order(
         self,
@@ -197,6 +309,7 @@ class OrderRows(TxCore):
                 "lock_version": 1,
                 "at": self.ts(at),
                 "final": final,
+                "total": order_total(data),
             },
         ).fetchone()
         return int(row[0])
@@ -227,6 +340,7 @@ class OrderRows(TxCore):
             "lock_version": new_lock_version or expected_lock_version + 1,
             "at": self.ts(at),
             "final": final,
+            "total": order_total(data),
         }
         if version is None:
             cursor = self.run(UPDATE_ORDER, params)
@@ -274,6 +388,63 @@ class OrderRows(TxCore):
         ]
         found.sort(key=lambda row: row.id, reverse=True)
         return found[offset : offset + limit]
+
+    def orders_by_keyset(
+        self,
+        *,
+        departments: Sequence[str],
+        filters: ListFilter,
+        sort: str,
+        keyset: Keyset | None,
+        limit: int,
+    ) -> list[OrderRow]:
+        """A page of the list: up to ``limit`` orders of ``departments`` narrowed by ``filters``, in
+        ``sort`` order after ``keyset`` (before it, when the keyset says so: still in ``sort`` order).
+
+        Each department is read from its index ``(department, <sort column>, id)`` from the keyset on,
+        stopping at ``limit``, and the departments' pages merged: never OFFSET, never the whole
+        department sorted."""
+        column_name = {"newest": "created_at", "oldest": "created_at", "updated": "updated_at"}.get(
+            sort, "total"
+        )
+        _, newest_first = SORT_COLUMNS[sort]
+        backward = keyset is not None and keyset.before
+        descending = newest_first != backward
+        params: dict[str, Any] = {"limit": limit}
+        shape: list[str] = []
+        for name in ("workflow", "channel", "created_from", "created_before", "amount_from", "amount_to"):
+            value = getattr(filters, name)
+            if value is None:
+                continue
+            shape.append(name)
+            params[name] = self.ts(value) if isinstance(value, datetime) else self._money(value)
+        if filters.state is not None:
+            condition_params = _state_condition(filters.state)[1]
+            params.update(condition_params)
+            shape += ["state", "whole_state"] if STATE_JOIN in filters.state else ["state"]
+        if keyset is not None:
+            value = keyset.value
+            key_value = self.ts(value) if isinstance(value, datetime) else self._money(value)
+            params.update(key_value=key_value, key_id=keyset.id)
+        statement = orders_by_keyset(tuple(shape), sort, keyset is not None, backward)
+        found: list[OrderRow] = []
+        for department in departments:
+            rows = self.run(statement, {**params, "department": department}).fetchall()
+            found.extend(self._order(row) for row in rows)
+
+        def key(row: OrderRow) -> tuple[Any, int]:
+            return (getattr(row, column_name), row.id)
+
+        found.sort(key=key, reverse=descending)
+        page = found[:limit]
+        return page[::-1] if backward else page
+
+    def _money(self, value: Any) -> Any:
+        """An amount as the driver binds it against a money column: PostgreSQL compares ``numeric`` with
+        ``numeric`` (a float would turn the column into float and leave its index unused)."""
+        if isinstance(value, float) and not self._sqlite:
+            return Decimal(repr(value))
+        return value
 
     def order_departments(self) -> list[str]:
         """The departments that have orders, in order (an index look-up per department)."""

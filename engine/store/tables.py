@@ -39,6 +39,8 @@ _PENDING = text(f"status = '{OutboxStatus.PENDING.value}'")
 _DEAD = text(f"status = '{OutboxStatus.DEAD.value}'")
 SCHEMA_VERSION = 1
 
+Money = Numeric(16, 2, asdecimal=False)
+
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -90,9 +92,31 @@ orders = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("final", Boolean, nullable=False, default=False),
+    # The order's ``total`` (its data's), written beside the data on every write, for the list's amount
+    # filter and sort; 0 for an order whose data has none (migration 0016).
+    Column("total", Money, nullable=False, server_default="0"),
     Index(None, "department", "state"),
     Index(None, "workflow", "version"),
     Index(None, "department", "id"),  # a department's newest orders first (migration 0009)
+    # The list's sorts, each a department's orders in its order, read a page at a time from a keyset
+    # cursor (migration 0016): newest / oldest, recently updated, amount.
+    Index(None, "department", "created_at", "id"),
+    Index(None, "department", "updated_at", "id"),
+    Index(None, "department", "total", "id"),
+)
+
+# What the search box finds an order by (migration 0016): one row per term of a kind (``mobile``,
+# ``mobile_tail``, ``name``, ``waybill``, ``payment_ref``), normalized (engine.runtime.search_terms),
+# written in the transaction that creates the order and in every step that changes a searched field.
+# Read by ``(term, department)`` newest order first; ``order_id`` for rewriting an order's terms.
+order_search_terms = Table(
+    "order_search_terms",
+    metadata,
+    Column("term", String(200), primary_key=True),
+    Column("department", String(100), primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Index(None, "order_id"),
 )
 
 audit_events = Table(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.errors import NotFound
-from engine.runtime import Engine, StepPage
+from engine.runtime import Engine, ListQuery, StepPage, read_list_query
 from engine.store import Store
 from engine.store.reports import state_counts
 from engine.store.tables import audit_events
@@ -133,11 +133,12 @@ def test_a_list_of_orders_comes_with_each_orders_version_and_the_filtered_workfl
     first = engine.order_list(CLERK, limit=2)
     assert [listed.order.id for listed in first.orders] == ids[:0:-1] and first.more
     assert all(listed.spec.name == "retail-order" for listed in first.orders)
-    rest = engine.order_list(CLERK, limit=2, offset=2)
+    query, _ = read_list_query({"after": first.next_after or ""})
+    rest = engine.order_list(CLERK, query, limit=2)
     assert [listed.order.id for listed in rest.orders] == ids[:1] and not rest.more
-    filtered = engine.order_list(CLERK, workflow="retail-order", state="pending_payment")
+    filtered = engine.order_list(CLERK, ListQuery(workflow="retail-order", state="pending_payment"))
     assert filtered.workflow is not None and filtered.workflow.name == "retail-order"
-    assert engine.order_list(CLERK, workflow="no-such-order").workflow is None
+    assert engine.order_list(CLERK, ListQuery(workflow="no-such-order")).workflow is None
 
 
 def test_an_intake_page_is_the_newest_versions_form_of_the_channel(engine: Engine) -> None:

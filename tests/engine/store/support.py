@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from engine.store import Store
 from engine.store.store import Tx
-from engine.store.tables import stock
+from engine.store.tables import orders, stock
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -24,17 +24,26 @@ def bare_order(
     data: dict[str, Any] | None = None,
 ) -> int:
     """An order row as a migration or a store test needs one: version 1, no workflow published, no audit
-    event; its id."""
-    return tx.insert_order(
-        department=department,
-        workflow=workflow,
-        version=1,
-        channel=channel,
-        state=state,
-        data=data or {},
-        final=False,
-        at=NOW,
-    )
+    event; its id. Written with the columns of the first schema only, so a migration's test can insert
+    one before the migrations that add columns to orders (0016: ``total``) have run."""
+    row = tx.connection.execute(
+        insert(orders)
+        .values(
+            department=department,
+            workflow=workflow,
+            version=1,
+            channel=channel,
+            state=state,
+            data=data or {},
+            schema_version=1,
+            lock_version=1,
+            created_at=NOW,
+            updated_at=NOW,
+            final=False,
+        )
+        .returning(orders.c.id)
+    ).one()
+    return int(row[0])
 
 
 def retail_order(store: Store) -> int:

@@ -10,7 +10,15 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
-from engine.store.tables import customer_accounts, orders, outbox, stock, timers
+from engine.store.tables import (
+    customer_accounts,
+    order_search_terms,
+    orders,
+    outbox,
+    stock,
+    timers,
+    workflow_versions,
+)
 from tests.engine.store.support import NOW, bare_order
 
 
@@ -324,5 +332,52 @@ def test_0014_adds_the_customer_accounts_and_takes_them_away_again(db_url: str) 
     assert "customer_accounts" not in tables()
     with store.read() as tx:
         assert tx.connection.execute(select(orders.c.id)).scalars().all() == [order_id]
+    upgrade(db_url)
+    store.dispose()
+
+
+def test_0016_backfills_the_total_and_the_search_terms_and_takes_them_away_again(db_url: str) -> None:
+    def order_columns() -> set[str]:
+        with store.read() as tx:
+            return {c["name"] for c in inspect(tx.connection).get_columns("orders")}
+
+    store = Store(db_url)
+    upgrade(db_url, "0015")
+    assert "total" not in order_columns()
+    search = {"mobile": ["customer.mobile"], "waybill": ["shipments[].waybill"]}
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(workflow_versions).values(
+                workflow="w",
+                version=1,
+                content_hash="h",
+                department="retail",
+                bundle={"workflow": {"workflow": "w", "search": search}},
+                schema_version=1,
+                published_at=NOW,
+            )
+        )
+        data = {"total": 128.5, "customer": {"mobile": "13812345678"}, "shipments": [{"waybill": "SF1"}]}
+        searched = bare_order(tx, data=data)
+        unsearched = bare_order(
+            tx, workflow="other", data={"total": 7, "customer": {"mobile": "13900001234"}}
+        )
+    upgrade(db_url)
+    assert "total" in order_columns()
+    with store.read() as tx:
+        totals = dict(tx.connection.execute(select(orders.c.id, orders.c.total)).all())
+        terms = tx.connection.execute(
+            select(order_search_terms.c.order_id, order_search_terms.c.kind, order_search_terms.c.term)
+        ).all()
+    assert totals == {searched: 128.5, unsearched: 7}
+    assert sorted(terms) == [
+        (searched, "mobile", "13812345678"),
+        (searched, "mobile_tail", "5678"),
+        (searched, "waybill", "sf1"),
+    ]
+    downgrade(db_url, "0015")
+    assert "total" not in order_columns()
+    with store.read() as tx:
+        assert "order_search_terms" not in inspect(tx.connection).get_table_names()
     upgrade(db_url)
     store.dispose()

@@ -3,10 +3,13 @@ and state."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 
 from engine.store import Store
-from engine.store.orders import orders_newest_first
+from engine.store.orders import Keyset, ListFilter, orders_newest_first
 from tests.engine.store.support import NOW, bare_order, retail_order
 
 
@@ -162,3 +165,83 @@ def test_each_shape_of_the_order_list_is_a_named_statement_compiled_once(store: 
     leaf = orders_newest_first(True, False, "leaf")
     assert leaf is orders_newest_first(True, False, "leaf") and leaf in store.compiled
     assert leaf.name == "orders_newest_first(department, leaf_state)"
+
+
+def _placed(store: Store, rows: list[tuple[str, str, float, int]]) -> list[int]:
+    """Orders (department, state, total, minutes after NOW created) in one transaction; their ids."""
+    ids = []
+    with store.transaction() as tx:
+        for department, state, total, minutes in rows:
+            ids.append(
+                tx.insert_order(
+                    department=department,
+                    workflow="w",
+                    version=1,
+                    channel="web" if total < 100 else "app",
+                    state=state,
+                    data={"total": total},
+                    final=False,
+                    at=NOW + timedelta(minutes=minutes),
+                )
+            )
+    return ids
+
+
+def _page(
+    store: Store, departments: list[str], sort: str, keyset: Keyset | None = None, **kw: Any
+) -> list[int]:
+    with store.read() as tx:
+        rows = tx.orders_by_keyset(
+            departments=departments, filters=ListFilter(**kw), sort=sort, keyset=keyset, limit=2
+        )
+    return [row.id for row in rows]
+
+
+def test_the_total_is_written_beside_the_data_on_every_write(store: Store) -> None:
+    [order] = _placed(store, [("retail", "created", 12.5, 0)])
+    with store.transaction() as tx:
+        tx.update_order(
+            order, expected_lock_version=1, state="paid", data={"total": 99.9}, final=False, at=NOW
+        )
+    with store.read() as tx:
+        row = tx.load_order(order)
+    assert row is not None and row.total == 99.9
+    with store.transaction() as tx:  # no total, or one that is no number: 0
+        tx.update_order(
+            order, expected_lock_version=2, state="paid", data={"total": "x"}, final=False, at=NOW
+        )
+        assert tx.load_order(order).total == 0  # type: ignore[union-attr]
+
+
+def test_keyset_pages_of_several_departments_in_each_sort(store: Store) -> None:
+    a, b, c, d = _placed(
+        store,
+        [
+            ("retail", "created", 50, 0),
+            ("wholesale", "paid", 500, 1),
+            ("retail", "paid", 150, 2),
+            ("wholesale", "created", 5, 3),
+        ],
+    )
+    both = ["retail", "wholesale"]
+    with store.read() as tx:
+        first = tx.orders_by_keyset(
+            departments=both, filters=ListFilter(), sort="newest", keyset=None, limit=2
+        )
+    assert [r.id for r in first] == [d, c]
+    after = Keyset(first[-1].created_at, first[-1].id)
+    assert _page(store, both, "newest", after) == [b, a]
+    assert _page(store, both, "newest", Keyset(NOW + timedelta(minutes=1), b, before=True)) == [d, c]
+    assert _page(store, both, "oldest") == [a, b]
+    assert _page(store, both, "amount_high") == [b, c]
+    assert _page(store, both, "amount_high", Keyset(150.0, c)) == [a, d]
+    assert _page(store, both, "amount_low", Keyset(50.0, a)) == [c, b]
+    assert _page(store, both, "newest", amount_from=50.0, amount_to=150.0) == [c, a]
+    assert _page(store, both, "newest", state="paid") == [c, b]
+    assert _page(store, both, "newest", channel="app") == [c, b]
+    since = NOW + timedelta(minutes=1)
+    assert _page(store, both, "oldest", created_from=since, created_before=NOW + timedelta(minutes=3)) == [
+        b,
+        c,
+    ]
+    assert _page(store, ["retail"], "newest") == [c, a]
