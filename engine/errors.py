@@ -384,6 +384,7 @@ class RefusalCode(StrEnum):
     RULES = "rules"  # the rules decided an outcome the step does not lead anywhere from
     ACTION = "action"  # an action failed (a plugin's own refusal carries the plugin's code instead)
     IDEMPOTENCY = "idempotency"  # the idempotency key was already used for another request
+    APPROVAL = "approval"  # an approval step decides it, or an approver's action is not theirs to take now
 
 
 @dataclass

@@ -40,6 +40,14 @@ from engine.runtime import (
     Unreachable,
     WorkflowCounts,
 )
+from engine.runtime.approvals import (
+    ApprovalAction,
+    ApprovalPanel,
+    ApprovalRequest,
+    ApprovalResult,
+    ApprovalTask,
+    OpenTask,
+)
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
@@ -50,6 +58,11 @@ __all__ = [
     "STATE_JOIN",
     "SYSTEM",
     "Actor",
+    "ApprovalAction",
+    "ApprovalPanel",
+    "ApprovalRequest",
+    "ApprovalResult",
+    "ApprovalTask",
     "AuditEvent",
     "BlockedCode",
     "Clock",
@@ -60,6 +73,7 @@ __all__ = [
     "IntakePage",
     "ListedOrder",
     "MigrationPlan",
+    "OpenTask",
     "OrderList",
     "OrderPage",
     "OrderView",

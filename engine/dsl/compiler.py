@@ -23,6 +23,9 @@ from engine.dsl.spec import (
     ANY_SOURCE,
     SCHEMA_VERSION,
     SEPARATOR,
+    ApprovalSpec,
+    ApprovalTimeoutSpec,
+    ApproverSpec,
     RegionSpec,
     StateSpec,
     TimerSpec,
@@ -200,6 +203,32 @@ def _timers(state: Mapping[str, Any]) -> tuple[TimerSpec, ...]:
     )
 
 
+def _approval(state: Mapping[str, Any]) -> ApprovalSpec | None:
+    approval = state.get("approval")
+    if not approval:
+        return None
+    timeout = approval.get("timeout")
+    return ApprovalSpec(
+        approvers=tuple(
+            ApproverSpec(kind, str(value))
+            for approver in approval["approvers"]
+            for kind, value in approver.items()
+        ),
+        sign=approval.get("sign", "any"),
+        approve=approval["approve"],
+        decline=approval.get("decline"),
+        return_to=tuple(approval.get("return_to") or ()),
+        timeout=None
+        if not timeout
+        else ApprovalTimeoutSpec(
+            after_seconds=duration_seconds(timeout["after"]),
+            then=timeout["then"],
+            return_to=timeout.get("return_to"),
+            escalate_to=(timeout.get("escalate_to") or {}).get("role"),
+        ),
+    )
+
+
 def _states(states: Mapping[str, Any]) -> tuple[StateSpec, ...]:
     """Every state, each parallel state followed by its regions' states."""
     result: list[StateSpec] = []
@@ -227,6 +256,7 @@ def _states(states: Mapping[str, Any]) -> tuple[StateSpec, ...]:
                 queue=state.get("queue"),
                 timers=_timers(state),
                 regions=tuple(regions),
+                approval=_approval(state),
             )
         )
         result.extend(children)

@@ -26,6 +26,18 @@ SCHEMA_VERSION = 1
 CREATE_TRIGGER = "create"
 MIGRATE_TRIGGER = "migrate"
 RESERVED_TRIGGERS = frozenset({CREATE_TRIGGER, MIGRATE_TRIGGER})
+# The audit trail's names for what approvers do on an approval step (a dot: no workflow trigger has one),
+# and the timer an approval's timeout runs on.
+APPROVAL_EVENTS = (
+    "approval.approve",
+    "approval.decline",
+    "approval.add",
+    "approval.transfer",
+    "approval.return",
+)
+APPROVAL_TIMEOUT = "approval.timeout"
+# What a timeout does: remind the approvers, approve for them, return the order, or escalate to a role.
+TIMEOUT_ACTIONS = ("remind", "approve", "return", "escalate")
 
 
 # The order's own fields, beside its data in every condition (``order.state``): they always win over a
@@ -55,6 +67,46 @@ class RegionSpec:
 
 
 @dataclass(frozen=True)
+class ApproverSpec:
+    """Who signs an approval: a role (one signature any holder of it gives), a user by login name, or an
+    expression naming a user (``order.account.manager``)."""
+
+    kind: str  # "role" | "user" | "expr"
+    value: str
+
+
+@dataclass(frozen=True)
+class ApprovalTimeoutSpec:
+    """``after`` a delay with the approval still open, ``then`` remind, approve, return or escalate."""
+
+    after_seconds: int
+    then: str  # one of TIMEOUT_ACTIONS
+    return_to: str | None = None  # for ``return``
+    escalate_to: str | None = None  # the role, for ``escalate``
+
+
+@dataclass(frozen=True)
+class ApprovalSpec:
+    """An approval step (或签 / 会签): approvers sign; once enough did, ``approve`` is fired; one who
+    declines fires ``decline``; an approver may send the order back to a state of ``return_to``."""
+
+    approvers: tuple[ApproverSpec, ...]
+    sign: str | int  # "any", "all", or how many must approve
+    approve: str
+    decline: str | None = None
+    return_to: tuple[str, ...] = ()
+    timeout: ApprovalTimeoutSpec | None = None
+
+    def required(self, declared: int) -> int:
+        """How many of ``declared`` approvers must approve."""
+        if self.sign == "any":
+            return 1
+        if self.sign == "all":
+            return declared
+        return min(int(self.sign), declared)
+
+
+@dataclass(frozen=True)
 class StateSpec:
     name: str  # full path, e.g. "fulfilling.payment.captured"
     label: Text
@@ -62,6 +114,7 @@ class StateSpec:
     queue: str | None = None
     timers: tuple[TimerSpec, ...] = ()
     regions: tuple[RegionSpec, ...] = ()  # non-empty: a parallel state that joins when all are done
+    approval: ApprovalSpec | None = None  # an approval step: who signs, how many, what then
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,25 @@ def waiting_refusal(cv: CompiledVersion, live: LiveOrder, trigger: str) -> Refus
     return None
 
 
+def approval_state(cv: CompiledVersion, live: LiveOrder, trigger: str) -> str | None:
+    """The order's active approval state whose approval fires ``trigger`` (no person fires it), or None."""
+    for state in live.config:
+        if trigger in cv.approval_triggers.get(state, ()):
+            return state
+    return None
+
+
+def approval_refusal(cv: CompiledVersion, state: str, trigger: str) -> Refusal:
+    label = cv.states[state].label
+    return Refusal(
+        RefusalCode.APPROVAL,
+        f"{trigger} 由审批决定：订单处于审批步骤「{label.zh}」，请在审批中签署",
+        f"{trigger!r} is decided by the approval: the order is at the approval step {label.en!r}; "
+        "sign it in the approval",
+        {"state": state, "trigger": trigger},
+    )
+
+
 def available(cv: CompiledVersion, live: LiveOrder) -> list[str]:
     return sorted(
         {ct.spec.trigger for ct in cv.transitions if not ct.spec.auto and cv.source_matches(ct, live.config)}
@@ -146,6 +165,9 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
                 )
             ]
         )
+    approving = approval_state(cv, live, trigger)
+    if approving is not None and not actor.is_system:
+        raise TransitionRejected([approval_refusal(cv, approving, trigger)])
     refusals: list[Refusal] = []
     submitted_env: dict[str, Any] | None = None  # the names the guards read, over ``data`` as sent
     for ct in found:
