@@ -479,6 +479,8 @@ def show(order_id: int) -> Any:
             if event.trigger in labels
             else translate("orders.created", lang)
             if event.trigger == "create"
+            else translate(f"approval.event.{event.trigger}", lang)  # approvers' actions (approval.*)
+            if event.trigger.startswith("approval.")
             else event.trigger,
             from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
             to_label=state_label(spec, event.to_state, lang),

@@ -596,6 +596,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.change.reactivate": Text("重新启用", "reactivated"),
         "studio.users.change.roles": Text("更改角色", "changed the roles"),
         "studio.users.change.password": Text("重置密码", "reset the password"),
+        "studio.users.change.email": Text("更改邮箱", "changed the e-mail address"),
+        "studio.users.done.email": Text("已更改 {user} 的邮箱。", "The e-mail address of {user} changed."),
+        "studio.users.email": Text(
+            "邮箱（审批任务和提醒发到这里）", "E-mail (approval tasks and reminders go here)"
+        ),
+        "studio.users.save_email": Text("保存邮箱", "Save the e-mail address"),
+        "studio.users.error.email_form": Text(
+            "邮箱应形如 name@example.com（最多 320 个字符），留空表示不发邮件",
+            "an e-mail address looks like name@example.com (at most 320 characters); leave it empty for none",
+        ),
         "studio.users.added_roles": Text("增加：{roles}", "added: {roles}"),
         "studio.users.removed_roles": Text("去掉：{roles}", "removed: {roles}"),
         "studio.users.sessions_ended": Text("结束 {n} 个会话", "{n} session(s) ended"),

@@ -19,7 +19,11 @@ from engine.runtime.compiled import CompiledApproval, CompiledVersion
 from engine.runtime.decisions import LiveOrder, condition_env
 from engine.store import Tx
 from engine.store.approvals import PENDING
+from engine.store.users import approver_emails
 
+# Mail through the outbox (workers/mail.py): a task arrived, or an approval's deadline passed.
+TASK_TOPIC = "approvals.task"
+TIMEOUT_TOPIC = "approvals.timeout"
 SEQ_STEP = 100  # the declared approvers' seq apart: room for approvers added before and after each
 CANCELLED = "cancelled"  # the order left the state before this task was signed
 
@@ -58,6 +62,7 @@ def open_tasks(
         kind, name = approver.kind, approver.value
         if kind == "expr":
             kind, name = "user", approver_name(approval, name, live, now)
+        mail_task(tx, cv, live, state, kind, name, now, deadline)
         ids.append(
             tx.insert_task(
                 order_id=live.id,
@@ -78,3 +83,31 @@ def open_tasks(
 def close_tasks(tx: Tx, order_id: int, state: str, now: datetime) -> int:
     """The order left ``state``: its tasks still open are cancelled."""
     return tx.close_open_tasks(order_id, state, CANCELLED, now)
+
+
+def mail_task(
+    tx: Tx,
+    cv: CompiledVersion,
+    live: LiveOrder,
+    state: str,
+    kind: str,
+    approver: str,
+    now: datetime,
+    deadline: datetime | None,
+    topic: str = TASK_TOPIC,
+    then: str | None = None,
+) -> None:
+    """An outbox message to the approver (a user, or the users of a role in the order's department) that
+    a task arrived (``TASK_TOPIC``) or timed out (``TIMEOUT_TOPIC``), with the addresses known now."""
+    title, label = cv.spec.title, cv.states[state].label
+    payload: dict[str, Any] = {
+        "order_id": live.id,
+        "approver_kind": kind,
+        "approver": approver,
+        "emails": approver_emails(tx, kind, approver, live.department),
+        "labels": {"workflow": {"zh": title.zh, "en": title.en}, "state": {"zh": label.zh, "en": label.en}},
+        "deadline": None if deadline is None else deadline.isoformat(),
+    }
+    if then is not None:
+        payload["then"] = then
+    tx.insert_outbox(topic, payload, now, department=live.department)

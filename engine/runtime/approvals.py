@@ -25,7 +25,7 @@ from engine.common.text import Text
 from engine.dsl.spec import APPROVAL_TIMEOUT
 from engine.errors import ConflictError, Refusal, RefusalCode, TransitionRejected
 from engine.runtime.actor import SYSTEM, Actor
-from engine.runtime.approval_entry import CANCELLED
+from engine.runtime.approval_entry import CANCELLED, TASK_TOPIC, TIMEOUT_TOPIC, mail_task
 from engine.runtime.commands import Commands, Step, load_order
 from engine.runtime.compiled import CompiledApproval, CompiledVersion, Move, joined
 from engine.runtime.decisions import Decision, LiveOrder, Moving, decide
@@ -36,6 +36,7 @@ from engine.store.users import display_names, user_named
 
 APPROVED, DECLINED, TRANSFERRED, RETURNED = "approved", "declined", "transferred", "returned"
 EXPIRED, ESCALATED = "expired", "escalated"  # closed by a timeout that approved, returned or escalated
+APPROVAL_TOPICS = (TASK_TOPIC, TIMEOUT_TOPIC)  # the outbox topics of the mail to approvers
 
 
 class ApprovalAction(StrEnum):
@@ -289,6 +290,8 @@ class Approvals:
                     comment=comment,
                     deadline=task.deadline,
                 )
+            if action in (ApprovalAction.ADD_BEFORE, ApprovalAction.ADD_AFTER, ApprovalAction.TRANSFER):
+                mail_task(tx, cv, visit.moving.order, task.state, "user", target, now, task.deadline)
             steps = [self._event(visit, EVENT[action], actor, comment, detail)]
             fired = self._conclude(tx, visit, actor, action is ApprovalAction.DECLINE, steps, now)
             self.commands.write(visit.moving, steps)
@@ -468,6 +471,11 @@ class Approvals:
         detail: dict[str, Any] = {"action": "timeout", "then": then, "tasks": [t.id for t in pending]}
         steps = [self._event(visit, APPROVAL_TIMEOUT, SYSTEM, None, detail)]
         steps[0].reason = "approval_timeout"  # what it did is the record's ``then``
+        for task in pending:  # the approvers told their deadline passed, and what it did
+            mail_task(
+                tx, cv, visit.moving.order, task.state, task.approver_kind, task.approver, now,
+                task.deadline, TIMEOUT_TOPIC, then,
+            )  # fmt: skip
         if then == "remind":
             self.commands.write(visit.moving, steps)
             return True
@@ -486,6 +494,9 @@ class Approvals:
                 origin="escalated",
                 at=now,
                 added_by=SYSTEM.name,
+            )
+            mail_task(
+                tx, cv, visit.moving.order, visit.approval.state, "role", timeout.escalate_to, now, None
             )
         elif then == "approve":
             decision = decide(visit.moving, visit.approval.spec.approve, SYSTEM, {})
@@ -563,6 +574,7 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> Approv
 
 
 __all__ = [
+    "APPROVAL_TOPICS",
     "CANCELLED",
     "ApprovalAction",
     "ApprovalPanel",

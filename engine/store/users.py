@@ -52,6 +52,8 @@ __all__ = [
     "UserExists",
     "UserRow",
     "add_user",
+    "approver_emails",
+    "change_email",
     "change_user",
     "end_session",
     "find_user",
@@ -62,10 +64,12 @@ __all__ = [
     "lock_users",
     "rehash_password",
     "session_user",
+    "set_email",
     "set_password",
     "start_session",
     "take_login_attempt",
     "user_by_id",
+    "user_email",
     "user_named",
 ]
 
@@ -401,6 +405,44 @@ def forget_login_attempts(store: Store, before: datetime, limit: int = 1000) -> 
             delete(login_attempts).where(login_attempts.c.key.in_(ended.scalar_subquery()))
         )
     return int(done.rowcount)
+
+
+def set_email(tx: Tx, name: str, email: str | None) -> bool:
+    """Set (None: clear) the address the user's approval tasks are mailed to; False: no such user."""
+    done = tx.connection.execute(update(users).where(users.c.name == name).values(email=email))
+    return bool(done.rowcount == 1)
+
+
+def change_email(store: Store, name: str, email: str | None) -> bool:
+    """``set_email`` in a transaction of its own."""
+    with store.transaction() as tx:
+        return set_email(tx, name, email)
+
+
+def user_email(store: Store, name: str) -> str | None:
+    """The address the user's approval tasks are mailed to, if any."""
+    with store.read() as tx:
+        found = tx.connection.execute(select(users.c.email).where(users.c.name == name)).first()
+    return None if found is None or found[0] is None else str(found[0])
+
+
+def approver_emails(tx: Tx, kind: str, approver: str, department: str) -> list[str]:
+    """The addresses of the active users an approval task goes to: the user ``approver`` (``kind`` user),
+    or every user of the role ``approver`` who works in ``department`` (``kind`` role), who have one."""
+    query = select(users.c.name, users.c.roles, users.c.departments, users.c.email).where(
+        users.c.active.is_(True), users.c.email.is_not(None)
+    )
+    found = []
+    for name, roles, departments, email in tx.connection.execute(query):
+        if kind == "user" and name != approver:
+            continue
+        if kind == "role" and (
+            approver not in (roles or ()) or not {"*", department} & set(departments or ())
+        ):
+            continue
+        if isinstance(email, str) and "@" in email:
+            found.append(email)
+    return sorted(found)
 
 
 def user_named(tx: Tx, name: str) -> UserRow | None:

@@ -67,7 +67,7 @@ def test_the_order_page_shows_the_approval_and_an_approver_signs_it(app: Flask) 
     assert "Approval · Manager review" in page
     assert "Any one approver approves" in page and "0 of 1 approved" in page
     assert "manager (any one)" in page  # a role approver: one signature, any holder of the role
-    assert '<span class="who">ken</span>' in page  # the account manager, read off the order
+    assert '<span class="approver">ken</span>' in page  # the account manager, read off the order
     task, lock = own_task(page)
     answer = mia.post(
         f"/orders/{order_id}/approval/{task}",
