@@ -30,8 +30,10 @@ from engine.dsl.spec import (
     ANY_SOURCE,
     CREATE_TRIGGER,
     MIGRATE_TRIGGER,
+    PREVIOUS_STATE,
     RESERVED_TRIGGERS,
     SEPARATOR,
+    predecessors,
 )
 from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.checks import check_form_file, check_ui_file
@@ -571,6 +573,8 @@ class _Checker:
         """Check each transition; return (index, expanded sources, dests) of each."""
         expanded = []
         roles = set(self.tree.get("roles") or []) | {SYSTEM_ROLE}
+        everyone = [s.name for s in self.states.values() if s.parallel is None and not s.final]
+        came_from = predecessors(self.tree["transitions"], everyone)
         for index, transition in enumerate(self.tree["transitions"]):
             if transition is None:  # its trigger, source or dest has the wrong shape (a schema problem)
                 continue
@@ -641,6 +645,9 @@ class _Checker:
                 if isinstance(dest, dict)
                 else [(dest_path, dest)]
             )
+            if dest == PREVIOUS_STATE:  # back where the order came from: each source must be entered
+                pairs = []
+                dests.extend(self.check_previous(trigger, sources, came_from, dest_path))
             for value_path, name in pairs:
                 if self.check_state_name(name, value_path, "dest"):
                     dests.append(name)
@@ -684,6 +691,40 @@ class _Checker:
                     self.check_condition(text, child_path(child_path(path, "when"), position))
             expanded.append((index, sources, dests))
         return expanded
+
+    def check_previous(
+        self, trigger: str, sources: list[str], came_from: Mapping[str, set[str]], path: str
+    ) -> list[str]:
+        """``dest: "@previous"``: each source a plain top-level state some transition enters; the states
+        it may go back to."""
+        back: set[str] = set()
+        for name in sources:
+            state = self.states[name]
+            entered = came_from.get(name, set()) - {name}
+            if state.parallel is not None or state.regions:
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 的 {PREVIOUS_STATE} 只能从普通的顶层状态返回，{name!r} 不是",
+                        f"transition {trigger!r} goes back with {PREVIOUS_STATE} only from a plain "
+                        f"top-level state, which {name!r} is not",
+                    ),
+                    path,
+                    "previous-state",
+                    Text("请写出具体的目标状态", "name the state to go to instead"),
+                )
+            elif not entered:
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 要回到订单来的状态，但没有流转从别的状态进入 {name!r}",
+                        f"transition {trigger!r} goes back where the order came from, but no transition "
+                        f"enters {name!r} from another state",
+                    ),
+                    path,
+                    "previous-state",
+                    Text("请写出具体的目标状态", "name the state to go to instead"),
+                )
+            back.update(entered)
+        return sorted(back)
 
     def check_scope(self, trigger: str, sources: list[str], dest: str, path: str) -> None:
         """A dest inside a region is reached only from its own region."""

@@ -21,6 +21,7 @@ from engine.dsl.checks import check_workflow, discover_with_problems
 from engine.dsl.loader import load_file, shown_path
 from engine.dsl.spec import (
     ANY_SOURCE,
+    PREVIOUS_STATE,
     SCHEMA_VERSION,
     SEPARATOR,
     ApprovalSpec,
@@ -31,6 +32,7 @@ from engine.dsl.spec import (
     TimerSpec,
     TransitionSpec,
     WorkflowSpec,
+    predecessors,
 )
 from engine.errors import DefinitionError, Problem
 
@@ -271,11 +273,17 @@ def _condition(when: str | list[str] | None) -> str | None:
     return " and ".join(f"({part})" for part in when)
 
 
-def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> TransitionSpec:
+def _transition(
+    transition: Mapping[str, Any], everyone: tuple[str, ...], came_from: Mapping[str, set[str]]
+) -> TransitionSpec:
     source = transition["source"]
     sources = everyone if source == ANY_SOURCE else (source,) if isinstance(source, str) else tuple(source)
     dest = transition["dest"]
     label = transition.get("label")
+    previous: set[str] = set()
+    if dest == PREVIOUS_STATE:
+        for name in sources:
+            previous.update(came_from.get(name, set()) - {name})
     return TransitionSpec(
         trigger=transition["trigger"],
         sources=sources,
@@ -290,6 +298,7 @@ def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> Tra
         interrupts=bool(transition.get("interrupts")),
         label=_text(label, transition["trigger"]) if label else None,
         refusal=_text(transition["refusal"], "") if transition.get("refusal") else None,
+        previous=tuple(sorted(previous)),
     )
 
 
@@ -304,7 +313,10 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         title=_text(workflow["title"], workflow["workflow"]),
         initial=workflow["initial"],
         states=_states(states),
-        transitions=tuple(_transition(t, everyone) for t in workflow["transitions"]),
+        transitions=tuple(
+            _transition(t, everyone, predecessors(workflow["transitions"], everyone))
+            for t in workflow["transitions"]
+        ),
         channels=tuple(workflow.get("channels") or ()),
         data_form=workflow.get("data"),
         intake_forms=MappingProxyType(dict(workflow.get("intake") or {})),

@@ -9,7 +9,7 @@ State names are paths: a top-level state is ``paid``; a state inside a parallel 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -38,6 +38,35 @@ APPROVAL_EVENTS = (
 APPROVAL_TIMEOUT = "approval.timeout"
 # What a timeout does: remind the approvers, approve for them, return the order, or escalate to a role.
 TIMEOUT_ACTIONS = ("remind", "approve", "return", "escalate")
+
+
+# A transition's ``dest`` meaning "the state the order came from": the state it entered its current state
+# from, as the audit trail records it (a hold that returns the order where it was held from).
+PREVIOUS_STATE = "@previous"
+
+
+def predecessors(transitions: Iterable[Any], everyone: Sequence[str]) -> dict[str, set[str]]:
+    """State -> the states a transition of ``transitions`` (raw, as written) enters it from; ``"*"``
+    stands for ``everyone``. A transition whose shape is wrong is skipped."""
+    found: dict[str, set[str]] = {}
+    for transition in transitions:
+        if not isinstance(transition, Mapping):
+            continue
+        source, dest = transition.get("source"), transition.get("dest")
+        sources = (
+            list(everyone)
+            if source == ANY_SOURCE
+            else [source]
+            if isinstance(source, str)
+            else [s for s in source if isinstance(s, str)]
+            if isinstance(source, list)
+            else []
+        )
+        dests = [dest] if isinstance(dest, str) else list(dest.values()) if isinstance(dest, Mapping) else []
+        for target in dests:
+            if isinstance(target, str) and target != PREVIOUS_STATE:
+                found.setdefault(target, set()).update(s for s in sources if s != target)
+    return found
 
 
 # The order's own fields, beside its data in every condition (``order.state``): they always win over a
@@ -134,6 +163,8 @@ class TransitionSpec:
     interrupts: bool = False
     label: Text | None = None
     refusal: Text | None = None  # told when ``when`` does not hold, instead of the condition itself
+    # with ``dest`` PREVIOUS_STATE: the states the order may have come from (where it may go back to)
+    previous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

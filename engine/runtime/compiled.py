@@ -25,6 +25,7 @@ from engine.dsl.ownership import StepFlow, data_ownership, form_fields
 from engine.dsl.spec import (
     APPROVAL_EVENTS,
     APPROVAL_TIMEOUT,
+    PREVIOUS_STATE,
     SEPARATOR,
     ApprovalSpec,
     StateSpec,
@@ -317,7 +318,13 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
     )
     compiled: list[CompiledTransition] = []
     for index, t in enumerate(spec.transitions):
-        dests = [t.dest] if t.dest is not None else list(dict.fromkeys(t.dest_by_outcome.values()))
+        dests = (
+            list(t.previous)
+            if t.dest == PREVIOUS_STATE
+            else [t.dest]
+            if t.dest is not None
+            else list(dict.fromkeys(t.dest_by_outcome.values()))
+        )
         events = {}
         for j, dest in enumerate(dests):
             name = f"t{index}_{j}"

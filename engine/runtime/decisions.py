@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.common.suggest import did_you_mean, near_miss
-from engine.dsl.spec import ORDER_FIELDS, SEPARATOR
+from engine.dsl.spec import ORDER_FIELDS, PREVIOUS_STATE, SEPARATOR
 from engine.errors import Refusal, RefusalCode, TransitionRejected
 from engine.forms.validation import FieldError, without_knock_ons
 from engine.rules.expr import ExpressionEvaluationError
@@ -219,8 +219,40 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
                 continue
             return Decision(ct, dest, guards, decision, taken, dropped)
         assert ct.spec.dest is not None
+        if ct.spec.dest == PREVIOUS_STATE:  # back where the order came from, as the audit trail says
+            back = came_from(moving)
+            if back is None or back not in ct.events:
+                refusals.append(previous_refusal(cv, live, trigger, back))
+                continue
+            return Decision(ct, back, guards, None, taken, dropped)
         return Decision(ct, ct.spec.dest, guards, None, taken, dropped)
     raise TransitionRejected(refusals)
+
+
+def came_from(moving: Moving) -> str | None:
+    """The state the order entered its current state from: the ``from_state`` of the last event of its
+    audit trail that moved it into the state it is in (None: it started there)."""
+    here = joined(moving.order.config)
+    for event in reversed(moving.tx.history(moving.order.id)):
+        if event.to_state == here and event.from_state is not None and event.from_state != here:
+            return event.from_state
+        if event.to_state != here:
+            break
+    return None
+
+
+def previous_refusal(cv: CompiledVersion, live: LiveOrder, trigger: str, back: str | None) -> Refusal:
+    here = joined(live.config)
+    label = cv.states[here].label if here in cv.states else None
+    shown_zh, shown_en = (label.zh, label.en) if label is not None else (here, here)
+    return Refusal(
+        RefusalCode.STATE,
+        f"{trigger} 要把订单送回它来的状态，但订单不是从这一步可返回的状态"
+        f"进入「{shown_zh}」的（来自：{back or '无'}）",
+        f"{trigger!r} sends the order back where it came from, but it did not enter {shown_en!r} from a "
+        f"state this step returns to (it came from: {back or 'nowhere'})",
+        {"state": here, "came_from": back},
+    )
 
 
 def role_refusal(ct: CompiledTransition, actor: Actor) -> Refusal | None:
