@@ -1,10 +1,11 @@
 """The approval panel of an order page and what an approver does there (engine/runtime/approvals.py).
 
-``orders/_approval.html`` is included in the order page; it asks ``approval_panel(order_id)`` (a
-template global) for the order's approval at its state: the approvers with what each did, the deadline,
-and, on the tasks the user may act on, one form: a comment, a user (to add or transfer to), a state to
-return to, and a button per action. ``POST /orders/<id>/approval/<task>`` takes the action through
-``Engine.act_on_approval`` with the lock version the page was drawn with; a refusal answers with the
+``orders/_approval.html`` is included in the order page, which reads the order's approval at its state
+with the order (``OrderPage.approval``, one read; a refusal's page asks ``approval_panel(order_id)``):
+the approvers with what each did, the deadline, and, on the tasks the user may act on, one form: a
+comment, a user (to add or transfer to), a state to return to, and a button per action.
+``POST /orders/<id>/approval/<task>`` takes the action through ``Engine.act_on_approval`` with the lock
+version the page was drawn with; a refusal answers with the
 panel again, the comment as typed and the reason in the page's language (422), a change made
 meanwhile with 409. Works without scripts, in zh and en, at 390 px.
 """
@@ -142,7 +143,8 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
 
 @approvals.app_template_global()
 def approval_panel(order_id: int) -> PanelView | None:
-    """The order's approval for the order page's include (None: not at an approval step)."""
+    """The order's approval, for a page that did not read it with the order (the refusal's page; the
+    order page passes ``approval`` read in its one read). None: not at an approval step."""
     try:
         panel = _engine().approval(order_id, current_actor())
     except NotFound:

@@ -55,6 +55,7 @@ from engine.errors import (
     StoredDocumentError,
     TransitionRejected,
 )
+from web.approvals import panel_view
 from web.auth import current_actor
 from web.formdata import choice_text, local_time
 from web.forms import (
@@ -501,6 +502,8 @@ def show(order_id: int) -> Any:
         summary=summarize(order.data, [form.layout for form in page.forms], lang),
         events=events,
         triggers=triggers,
+        # the approval panel (orders/_approval.html), read with the order in the page's one read
+        approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
     )
 
 
