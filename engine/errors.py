@@ -223,6 +223,8 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("overlapping-rows", "unreachable-row", "mixed-priorities", "missing-priority"),
         *("priority-without-priority", "priorities-without-priority", "aggregated-outcome"),
         *("aggregation-without-collect", "no-weight", "unserved-distance"),
+        *("approval-state", "approval-sign", "approval-trigger", "approval-return", "approval-timeout"),
+        *("previous-state",),
     ),
 }
 PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}
