@@ -25,8 +25,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from engine.api import Actor, Engine, FrozenClock, OrderView, PublishedVersion, Store
-from engine.api.accounts import find_user
+from engine.api import (
+    Actor,
+    ApprovalAction,
+    ApprovalRequest,
+    Engine,
+    FrozenClock,
+    OrderView,
+    PublishedVersion,
+    Store,
+)
+from engine.api.accounts import change_email, find_user
 from engine.api.customer_accounts import CustomerAccount, put_account
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from engine.errors import EngineError
@@ -101,8 +110,14 @@ def ensure_demo_users(store: Store, at: datetime) -> list[str]:
                 at=at,
                 display_name=user.display_name,
             )
+            change_email(store, user.name, demo_email(user.name))  # approval tasks are mailed there
             added.append(user.name)
     return added
+
+
+def demo_email(name: str) -> str:
+    """A demo login's e-mail address (``orderloom run`` delivers into the Maildir ``var/mail``)."""
+    return f"{name}@demo.orderloom.example"
 
 
 def demo_clock(now: datetime | None = None) -> FrozenClock:
@@ -373,6 +388,7 @@ class _DemoRun:
         plan.append((self.wholesale, "out_of_stock", timedelta(minutes=10)))
         plan.append((self.wholesale, "fulfilling.payment.paid", timedelta(minutes=5)))
         plan.append((self.after_sales, "replacement_backordered", timedelta(minutes=3)))
+        plan.append((self.wholesale, "board_approval", timedelta(minutes=2)))
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -407,11 +423,19 @@ class _DemoRun:
     def state(self, order_id: int) -> str:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
 
-    def approver(self, order_id: int) -> str:
-        """Who decides a wholesale order pending approval: the director for what the table gives the
-        director, else the sales manager."""
-        role = self.engine.get_order(order_id, _by_name("admin").actor).data.get("approver_role")
-        return "gao.jun" if role == "sales-director" else "sun.li"
+    def sign(self, order_id: int, user: str, action: ApprovalAction = ApprovalAction.APPROVE) -> str:
+        """``user`` takes ``action`` on their task of the order's approval; the order's state afterwards."""
+        actor = _by_name(user).actor
+        panel = self.engine.approval(order_id, actor)
+        assert panel is not None, f"order {order_id} is not at an approval step"
+        task = next(t for t in panel.tasks if t.yours)
+        return self.engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor)).state
+
+    @staticmethod
+    def approvers(state: str) -> tuple[str, ...]:
+        """Who signs a wholesale approval: finance and the sales director above the higher limit, else
+        the sales manager."""
+        return ("zhou.min", "gao.jun") if state == "board_approval" else ("sun.li",)
 
     def minutes(self, low: float, high: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(low, high))
@@ -605,16 +629,21 @@ class _DemoRun:
             account = next(a for a in ACCOUNTS if a.status == "watch")
         elif target == "fulfilling.payment.paid":
             account = ACCOUNTS[0]  # in good standing: past the credit check
-        elif target == "pending_approval":
-            # A large order from an account in good standing: over the approval limit, within its credit.
+        elif target in ("pending_approval", "board_approval"):
+            # A large order from an account in good standing (silver): over the approval limit, within its
+            # credit; 20 fridges go to the sales manager, 60 (above 100000 CNY) to finance and the director.
             account = ACCOUNTS[0]
-            picked = [PRODUCTS["HR-BCD470"], *(p for p in picked if p.sku != "HR-BCD470")][:2]
+            picked = [PRODUCTS["HR-BCD470"]]
         lines = [
             self.line(
                 p, rng.choice([20, 30, 50, 60, 80, 100, 120]), price=(p.price * Decimal("0.8")).quantize(1)
             )
             for p in picked
         ]
+        if target in ("pending_approval", "board_approval"):
+            fridge = PRODUCTS["HR-BCD470"]
+            qty = 20 if target == "pending_approval" else 60
+            lines = [self.line(fridge, qty, price=(fridge.price * Decimal("0.8")).quantize(1))]
         if target == "out_of_stock":
             # More laptops than all warehouses hold, for the account with most credit left: approved by
             # the director, then backordered by routing.
@@ -657,16 +686,18 @@ class _DemoRun:
             if rng.random() < 0.3 and target is None:
                 self.fire(oid, "cancel", "liu.yang")
                 return
-            state = self.fire(oid, "release_credit", "liu.yang")
-        if state == "pending_approval":
-            if target == "pending_approval":
+            state = self.sign(oid, "sun.li")  # above the credit limit: a sales manager approves
+        if state in ("pending_approval", "board_approval"):
+            if target in ("pending_approval", "board_approval"):
                 return
             if target not in ("out_of_stock", "fulfilling.payment.paid"):  # those: at once, late in the demo
                 yield self.hours(2, 40)
+            signers = self.approvers(state)
             if rng.random() < 0.2 and target is None:
-                self.fire(oid, "decline", self.approver(oid))
+                self.sign(oid, signers[0], ApprovalAction.DECLINE)
                 return
-            state = self.fire(oid, "approve", self.approver(oid))
+            for user in signers:
+                state = self.sign(oid, user)
         if not state.startswith("fulfilling"):
             return
         if target == "fulfilling.payment.paid":  # paid by transfer before the first parcel is out

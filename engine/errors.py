@@ -223,6 +223,8 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("overlapping-rows", "unreachable-row", "mixed-priorities", "missing-priority"),
         *("priority-without-priority", "priorities-without-priority", "aggregated-outcome"),
         *("aggregation-without-collect", "no-weight", "unserved-distance"),
+        *("approval-state", "approval-sign", "approval-trigger", "approval-return", "approval-timeout"),
+        *("previous-state",),
     ),
 }
 PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}
@@ -386,6 +388,7 @@ class RefusalCode(StrEnum):
     IDEMPOTENCY = "idempotency"  # the idempotency key was already used for another request
     CONFLICT = "conflict"  # the order changed since the page was drawn (a batch's order, refused)
     NOT_FOUND = "not-found"  # no such order in the actor's departments (a batch's order, refused)
+    APPROVAL = "approval"  # an approval step decides it, or an approver's action is not theirs to take now
 
 
 @dataclass

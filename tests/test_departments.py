@@ -23,6 +23,7 @@ from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
 from engine.runtime.accounts import put_account
+from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
 from engine.store.tables import audit_events, orders, outbox, stock
@@ -942,13 +943,27 @@ def test_only_the_roles_that_take_orders_create_them_in_each_department(
     assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock)).id
 
 
+def sign(
+    engine: Engine, order_id: int, actor: Actor, action: ApprovalAction = ApprovalAction.APPROVE
+) -> ApprovalResult:
+    """``actor`` takes ``action`` on their task of the order's approval."""
+    panel = engine.approval(order_id, actor)
+    assert panel is not None
+    [task] = [t for t in panel.tasks if t.yours]
+    return engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor))
+
+
 def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, store: Store) -> None:
     set_account(store, outstanding=490000)
     held = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
     assert held.state == "credit_hold"
-    assert engine.fire(held.id, "release_credit", CREDIT).to_state.startswith("fulfilling.")
+    with pytest.raises(TransitionRejected) as refused:  # the credit hold's approval releases it
+        engine.fire(held.id, "release_credit", CREDIT)
+    assert refused.value.refusals[0].code == "approval"
+    # above the credit limit: any one of the sales managers approves
+    assert sign(engine, held.id, APPROVER).state.startswith("fulfilling.")
 
     set_account(store)  # paid off: back to 80000 outstanding
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
@@ -960,9 +975,11 @@ def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, stor
         data=wholesale_data(lines=lines, total=52980, email_message_id="<20260302.2@mail.example.com>"),
     )
     assert big.state == "pending_approval"
-    with pytest.raises(TransitionRejected, match="requires role approver"):
-        engine.fire(big.id, "approve", SALES)
-    assert engine.fire(big.id, "approve", APPROVER).to_state.startswith("fulfilling.")
+    panel = engine.approval(big.id, SALES)
+    assert panel is not None and not any(t.yours for t in panel.tasks)
+    with pytest.raises(TransitionRejected, match="not yours"):
+        engine.act_on_approval(ApprovalRequest(big.id, panel.tasks[0].id, ApprovalAction.APPROVE, SALES))
+    assert sign(engine, big.id, APPROVER).state.startswith("fulfilling.")
 
     set_account(store, status="blocked")
     refused = engine.create_order(
@@ -1298,7 +1315,7 @@ FRIDGES = {"sku": "HR-BCD470", "name": "海尔冰箱", "unit_price": 2639}
         (None, 0, "fulfilling", "none"),  # 15350 CNY: under 20000, whoever orders
         ("gold", 20, "fulfilling", "none"),  # 68130 CNY: a gold customer needs no approver under 100000
         ("silver", 20, "pending_approval", "sales-manager"),
-        (None, 40, "pending_approval", "sales-director"),  # 120910 CNY, not platinum
+        (None, 40, "board_approval", "sales-director"),  # 120910 CNY, not platinum
         ("platinum", 40, "pending_approval", "sales-manager"),
     ],
 )
@@ -1316,26 +1333,24 @@ def test_wholesale_approval_limits_come_from_the_approval_table(
     [routing] = [e for e in engine.history(order.id, SALES) if e.trigger == "route_approval"]
     assert routing.rules is not None
     assert (routing.rules["kind"], routing.rules["hit_policy"]) == ("decision_table", "unique")
-    # stock is reserved when the order is accepted, by the table or by an approver, never before,
+    # stock is reserved when the order is accepted, by the table or by the approvers, never before,
     # in the warehouse routing picked
     assert ("stock_reserved" in order.data) == (state == "fulfilling")
     assert ("warehouse" in order.data and "carrier" in order.data) == (state == "fulfilling")
-    if state == "pending_approval":
-        deciders = {t.trigger for t in engine.available_triggers(order.id, APPROVER) if t.allowed}
-        if approver == "sales-director":  # the sales manager is neither offered the order nor may take it
-            assert not deciders & {"approve", "decline"}
-            for trigger in ("approve", "decline"):
-                with pytest.raises(TransitionRejected) as refused:
-                    engine.fire(order.id, trigger, APPROVER)
-                assert refused.value.refusals[0].zh == "此订单须由销售总监审批"
-            assert engine.get_order(order.id, SALES).state == "pending_approval"
-        else:
-            assert deciders >= {"approve", "decline"}
-        directing = {t.trigger for t in engine.available_triggers(order.id, DIRECTOR) if t.allowed}
-        assert directing >= {"approve", "decline"}
-        accepted = engine.fire(order.id, "approve", DIRECTOR if approver == "sales-director" else APPROVER)
-        assert accepted.to_state.startswith("fulfilling.")
-        assert engine.get_order(order.id, SALES).data["stock_reserved"]
+    if state == "fulfilling":
+        return
+    for actor in (APPROVER, DIRECTOR, FINANCE):  # the approval decides: no one fires its steps by hand
+        offered = {t.trigger for t in engine.available_triggers(order.id, actor)}
+        assert not offered & {"approve", "decline"}
+    if state == "board_approval":  # above the higher limit: finance and the sales director both sign
+        panel = engine.approval(order.id, APPROVER)
+        assert panel is not None and not any(t.yours for t in panel.tasks)  # not the sales manager's
+        assert sign(engine, order.id, FINANCE).state == "board_approval"
+        accepted = sign(engine, order.id, DIRECTOR)
+    else:
+        accepted = sign(engine, order.id, APPROVER)
+    assert accepted.state.startswith("fulfilling.") and accepted.fired == "approve"
+    assert engine.get_order(order.id, SALES).data["stock_reserved"]
 
 
 def test_wholesale_backorders_what_no_warehouse_holds_and_routes_it_again_when_stock_arrives(
@@ -1358,7 +1373,8 @@ def test_wholesale_backorders_what_no_warehouse_holds_and_routes_it_again_when_s
 
 
 def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Engine, store: Store) -> None:
-    """Releasing credit takes no data: a total of 1 would have let the approval table skip the approver."""
+    """Releasing credit takes no data: a total of 1 would have let the approval table skip the approver.
+    Nor does anyone fire it by hand: the credit hold's approval does, once a sales manager signed."""
     data = wholesale_data(
         lines=[
             {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 1000, "unit_price": 56, "amount": 56000},
@@ -1373,10 +1389,9 @@ def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Eng
     with pytest.raises(TransitionRejected) as caught:
         engine.fire(order.id, "release_credit", CREDIT, {"total": 1})
     [refusal] = caught.value.refusals
-    assert (refusal.code, refusal.details["fields"]) == ("form", ["total"])
-    assert "takes no data" in refusal.en and "不接受数据" in refusal.zh
+    assert refusal.code == "approval" and "审批" in refusal.zh
     assert written(engine, store, order.id, CREDIT) == before
-    assert engine.fire(order.id, "release_credit", CREDIT).to_state == "pending_approval"
+    assert sign(engine, order.id, APPROVER).state == "pending_approval"
     assert engine.get_order(order.id, CREDIT).data["total"] == 75300
 
 

@@ -21,6 +21,7 @@ from flask import (
 from engine.api import Clock, term, translate
 from engine.api.studio import MAX_TEXT_BYTES, size_text
 from web import auth, params, static_files, studio_common, studio_keep
+from web.approvals import approvals
 from web.batch import batch
 from web.forms import forms
 from web.headers import SECURITY_HEADERS
@@ -122,6 +123,7 @@ def create_app(
     app.register_blueprint(forms)
     app.register_blueprint(orders)
     app.register_blueprint(batch)
+    app.register_blueprint(approvals)
     app.register_blueprint(outbox_page)
     app.register_blueprint(studio)
     app.register_blueprint(studio_users)

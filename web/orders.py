@@ -69,6 +69,7 @@ from engine.errors import (
     StoredDocumentError,
     TransitionRejected,
 )
+from web.approvals import panel_view
 from web.auth import current_actor
 from web.formdata import choice_text, local_time
 from web.forms import (
@@ -544,6 +545,8 @@ def show(order_id: int) -> Any:
             if event.trigger in labels
             else translate("orders.created", lang)
             if event.trigger == "create"
+            else translate(f"approval.event.{event.trigger}", lang)  # approvers' actions (approval.*)
+            if event.trigger.startswith("approval.")
             else event.trigger,
             from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
             to_label=state_label(spec, event.to_state, lang),
@@ -564,6 +567,8 @@ def show(order_id: int) -> Any:
         summary=summarize(order.data, [form.layout for form in page.forms], lang),
         events=events,
         triggers=triggers,
+        # the approval panel (orders/_approval.html), read with the order in the page's one read
+        approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
     )
 
 

@@ -3,7 +3,8 @@
 ``GET /studio/<department>/users`` lists the users of the department (those of every department too,
 not changed here), the form to add one, and the record of user changes; ``POST`` the same adds a user.
 ``GET /studio/<department>/users/<name>`` shows one user with the forms that change their roles
-(``POST …/roles``), deactivate or reactivate them (``POST …/active``) and reset their password
+(``POST …/roles``), deactivate or reactivate them (``POST …/active``), set the e-mail address their
+approval tasks are mailed to (``POST …/email``) and reset their password
 (``POST …/password``). The engine decides and records each change (``engine.api.department_users``);
 passwords are hashed here, with argon2 (``web.users.hasher``), before the engine sees the hash.
 
@@ -93,6 +94,7 @@ def _user_page(
     *,
     refused: UserRefused | None = None,
     status: int = 200,
+    sent_email: str | None = None,
 ) -> Any:
     try:
         user: DepartmentUser = users.user(department, name)
@@ -112,6 +114,7 @@ def _user_page(
         min_password=MIN_PASSWORD,
         done=_done(),
         when=local_time,
+        sent_email=sent_email,
     )
     return body, status
 
@@ -168,6 +171,22 @@ def roles(department: str, name: str) -> Any:
         abort(404)
     except UserRefused as refused:
         return _user_page(found, department, actor, name, refused=refused, status=_status(refused))
+    return _changed(department, name, changed.change)
+
+
+@studio_users.post("/<department>/users/<path:name>/email")
+def email(department: str, name: str) -> Any:
+    found, actor = _users(department)
+    sent = request.form.get("email", "")[:1000]
+    try:
+        changed = found.set_email(department, actor, name, sent)
+    except NotFound:
+        abort(404)
+    except UserRefused as refused:
+        page = _user_page(
+            found, department, actor, name, refused=refused, status=_status(refused), sent_email=sent
+        )
+        return page
     return _changed(department, name, changed.change)
 
 

@@ -14,6 +14,9 @@ topic                               audience    what it asks
 ``logistics.waybill_created``       operations  a parcel for the carrier to collect
 ``inventory.replenishment_suggested`` operations  stock to reorder (the correlation feed's
                                                 suggestion, rules/retail/fraud.yaml)
+``approvals.task``                  approvers   an approval task arrived (the engine writes it:
+                                                to the user, or the role's users, with an e-mail)
+``approvals.timeout``               approvers   an approval's deadline passed, and what it did
 ==================================  ==========  ===============================================
 
 The operations mailbox is ``ORDERLOOM_MAIL_TO`` (the service desk's). A mail says what happened in
@@ -50,7 +53,7 @@ from urllib.parse import urlsplit
 from engine.api import Undeliverable, Unreachable
 
 DEFAULT_SMTP_PORT = 25
-Audience = Literal["customer", "operations"]
+Audience = Literal["customer", "operations", "approvers"]
 
 __all__ = [
     "ROUTES",
@@ -224,6 +227,51 @@ def _replenishment(p: Mapping[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
+def _approval_words(p: Mapping[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Any], str]:
+    labels = p.get("labels") if isinstance(p.get("labels"), Mapping) else {}
+    workflow = labels.get("workflow") if isinstance(labels.get("workflow"), Mapping) else {}
+    state = labels.get("state") if isinstance(labels.get("state"), Mapping) else {}
+    zh = {"workflow": workflow.get("zh", ""), "state": state.get("zh", "")}
+    en = {"workflow": workflow.get("en", ""), "state": state.get("en", "")}
+    deadline = p.get("deadline")
+    return p.get("order_id"), zh, en, deadline if isinstance(deadline, str) else ""
+
+
+def _approval_task(p: Mapping[str, Any]) -> tuple[str, str]:
+    order_id, zh, en, deadline = _approval_words(p)
+    subject = f"待审批：订单 {order_id}（{zh['state']}）/ To approve: order {order_id} ({en['state']})"
+    body = (
+        f"订单 {order_id}（{zh['workflow']}）在「{zh['state']}」等待您审批"
+        f"{f'，截止 {deadline}' if deadline else ''}。\n"
+        f'Order {order_id} ({en["workflow"]}) waits for your approval at "{en["state"]}"'
+        f"{f', due {deadline}' if deadline else ''}.\n"
+    )
+    return subject, body
+
+
+_THEN = {
+    "remind": ("请尽快审批", "please approve it soon"),
+    "approve": ("已自动通过", "it was approved automatically"),
+    "return": ("订单已退回", "the order was returned"),
+    "escalate": ("已升级给他人审批", "it was escalated to another approver"),
+}
+
+
+def _approval_timeout(p: Mapping[str, Any]) -> tuple[str, str]:
+    order_id, zh, en, deadline = _approval_words(p)
+    then_zh, then_en = _THEN.get(str(p.get("then")), ("", ""))
+    subject = (
+        f"审批超时：订单 {order_id}（{zh['state']}）/ Approval overdue: order {order_id} ({en['state']})"
+    )
+    body = (
+        f"订单 {order_id}（{zh['workflow']}）在「{zh['state']}」的审批"
+        f"已超过截止时间 {deadline}：{then_zh}。\n"
+        f'The approval of order {order_id} ({en["workflow"]}) at "{en["state"]}" passed its deadline '
+        f"{deadline}: {then_en}.\n"
+    )
+    return subject, body
+
+
 @dataclass(frozen=True)
 class Route:
     """How one topic leaves: to whom, and what the mail says (subject and body, zh and en)."""
@@ -238,6 +286,8 @@ ROUTES: Mapping[str, Route] = {
     "payments.refunded": Route("operations", _refunded),
     "logistics.waybill_created": Route("operations", _waybill),
     "inventory.replenishment_suggested": Route("operations", _replenishment),
+    "approvals.task": Route("approvers", _approval_task),
+    "approvals.timeout": Route("approvers", _approval_timeout),
 }
 
 
@@ -271,6 +321,15 @@ class MailDelivery:
         self.transport.send(self.compose(topic, route, payload))
 
     def recipient(self, route: Route, payload: Mapping[str, Any]) -> str:
+        if route.audience == "approvers":  # the addresses the engine found for the task's approvers
+            emails = payload.get("emails")
+            found = [e for e in emails if isinstance(e, str) and "@" in e] if isinstance(emails, list) else []
+            if not found:
+                raise Undeliverable(
+                    f"no recipient: no approver of {payload.get('approver')!r} has an e-mail address",
+                    zh=f"没有收件人：审批人 {payload.get('approver')!r} 没有登记邮箱",
+                )
+            return ", ".join(found)
         email = payload.get("email") if route.audience == "customer" else None
         to = email if isinstance(email, str) and "@" in email else self.mail_to
         if not to or "@" not in to:
@@ -297,7 +356,7 @@ class MailDelivery:
             message["X-OrderLoom-Order"] = str(payload.get("order_id"))
         if payload.get("template"):
             message["X-OrderLoom-Template"] = str(payload.get("template"))
-        if route.audience == "customer":  # the customer reads the words, never the message's data
+        if route.audience in ("customer", "approvers"):  # people read the words, never the message's data
             message.set_content(body)
         else:  # the operations desk also gets the message's data, to act on it
             details = json.dumps(dict(payload), ensure_ascii=False, indent=2, default=str)

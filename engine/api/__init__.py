@@ -45,6 +45,14 @@ from engine.runtime import (
     WorkflowCounts,
     read_list_query,
 )
+from engine.runtime.approvals import (
+    ApprovalAction,
+    ApprovalPanel,
+    ApprovalRequest,
+    ApprovalResult,
+    ApprovalTask,
+    OpenTask,
+)
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
@@ -57,6 +65,11 @@ __all__ = [
     "STATE_JOIN",
     "SYSTEM",
     "Actor",
+    "ApprovalAction",
+    "ApprovalPanel",
+    "ApprovalRequest",
+    "ApprovalResult",
+    "ApprovalTask",
     "AuditEvent",
     "BlockedCode",
     "Clock",
@@ -68,6 +81,7 @@ __all__ = [
     "ListQuery",
     "ListedOrder",
     "MigrationPlan",
+    "OpenTask",
     "OrderList",
     "OrderPage",
     "OrderView",

@@ -6,6 +6,7 @@ from engine.store.users import (
     UserExists,
     UserRow,
     add_user,
+    change_email,
     end_session,
     find_user,
     forget_login_attempts,
@@ -16,6 +17,7 @@ from engine.store.users import (
     set_password,
     start_session,
     take_login_attempt,
+    user_email,
 )
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "UserExists",
     "UserRow",
     "add_user",
+    "change_email",
     "end_session",
     "find_user",
     "forget_login_attempts",
@@ -33,4 +36,5 @@ __all__ = [
     "set_password",
     "start_session",
     "take_login_attempt",
+    "user_email",
 ]

@@ -30,8 +30,10 @@ from engine.dsl.spec import (
     ANY_SOURCE,
     CREATE_TRIGGER,
     MIGRATE_TRIGGER,
+    PREVIOUS_STATE,
     RESERVED_TRIGGERS,
     SEPARATOR,
+    predecessors,
 )
 from engine.errors import Problem, Severity, sorted_problems
 from engine.forms.checks import check_form_file, check_ui_file
@@ -129,6 +131,8 @@ def _state_body(body: Any, *, nested: bool) -> tuple[dict[str, Any], bool]:
             for t in timers
             if isinstance(t, dict) and isinstance(t.get("trigger"), str)
         ]
+    if isinstance(body.get("approval"), dict) and not nested:
+        kept["approval"] = body["approval"]  # each part checked for its shape where it is read
     if "parallel" not in body or nested:
         return kept, nested and "parallel" in body
     regions = body["parallel"]
@@ -327,6 +331,7 @@ class _Checker:
             self.check_reachability(expanded)
             self.check_ways_out(expanded)
         self.check_timers(expanded)
+        self.check_approvals(expanded)
         self.check_facts()
         self.check_rule_queues()
 
@@ -629,6 +634,8 @@ class _Checker:
         """Check each transition; return (index, expanded sources, dests) of each."""
         expanded = []
         roles = set(self.tree.get("roles") or []) | {SYSTEM_ROLE}
+        everyone = [s.name for s in self.states.values() if s.parallel is None and not s.final]
+        came_from = predecessors(self.tree["transitions"], everyone)
         for index, transition in enumerate(self.tree["transitions"]):
             if transition is None:  # its trigger, source or dest has the wrong shape (a schema problem)
                 continue
@@ -699,6 +706,9 @@ class _Checker:
                 if isinstance(dest, dict)
                 else [(dest_path, dest)]
             )
+            if dest == PREVIOUS_STATE:  # back where the order came from: each source must be entered
+                pairs = []
+                dests.extend(self.check_previous(trigger, sources, came_from, dest_path))
             for value_path, name in pairs:
                 if self.check_state_name(name, value_path, "dest"):
                     dests.append(name)
@@ -742,6 +752,40 @@ class _Checker:
                     self.check_condition(text, child_path(child_path(path, "when"), position))
             expanded.append((index, sources, dests))
         return expanded
+
+    def check_previous(
+        self, trigger: str, sources: list[str], came_from: Mapping[str, set[str]], path: str
+    ) -> list[str]:
+        """``dest: "@previous"``: each source a plain top-level state some transition enters; the states
+        it may go back to."""
+        back: set[str] = set()
+        for name in sources:
+            state = self.states[name]
+            entered = came_from.get(name, set()) - {name}
+            if state.parallel is not None or state.regions:
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 的 {PREVIOUS_STATE} 只能从普通的顶层状态返回，{name!r} 不是",
+                        f"transition {trigger!r} goes back with {PREVIOUS_STATE} only from a plain "
+                        f"top-level state, which {name!r} is not",
+                    ),
+                    path,
+                    "previous-state",
+                    Text("请写出具体的目标状态", "name the state to go to instead"),
+                )
+            elif not entered:
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 要回到订单来的状态，但没有流转从别的状态进入 {name!r}",
+                        f"transition {trigger!r} goes back where the order came from, but no transition "
+                        f"enters {name!r} from another state",
+                    ),
+                    path,
+                    "previous-state",
+                    Text("请写出具体的目标状态", "name the state to go to instead"),
+                )
+            back.update(entered)
+        return sorted(back)
 
     def check_scope(self, trigger: str, sources: list[str], dest: str, path: str) -> None:
         """A dest inside a region is reached only from its own region."""
@@ -1173,6 +1217,169 @@ class _Checker:
                     )
                 if "when" in timer:
                     self.check_condition(timer["when"], child_path(path, "when"))
+
+    def check_approvals(self, expanded: list[tuple[int, list[str], list[str]]]) -> None:
+        """An approval step's approvers, sign, triggers, return_to and timeout (docs/workflow-language.md,
+        "Approval steps")."""
+        roles = set(self.tree.get("roles") or [])
+        leaving: dict[str, set[str]] = defaultdict(set)  # state -> triggers of transitions leaving it
+        edges: dict[str, set[str]] = defaultdict(set)
+        for index, sources, dests in expanded:
+            trigger = self.tree["transitions"][index]["trigger"]
+            for name in sources:
+                edges[name].update(dests)
+                if any(dest != name for dest in dests):
+                    leaving[name].add(trigger)
+        for name, state in self.tree["states"].items():
+            approval = state.get("approval")
+            if not isinstance(approval, dict):
+                continue
+            path = child_path(child_path("$.states", name), "approval")
+            if state.get("final") or state.get("parallel"):
+                self.problem(
+                    Text(
+                        f"终止状态或并行状态 {name!r} 不能是审批步骤",
+                        f"a final or parallel state ({name!r}) cannot be an approval step",
+                    ),
+                    path,
+                    "approval-state",
+                    Text("请把 approval: 放在一个普通状态上", "put approval: on a plain state"),
+                    key=True,
+                )
+                continue
+            approvers = approval.get("approvers")
+            approvers = approvers if isinstance(approvers, list) else []
+            for position, approver in enumerate(approvers):
+                if not isinstance(approver, dict) or len(approver) != 1:
+                    continue
+                here = child_path(child_path(path, "approvers"), position)
+                if isinstance(approver.get("role"), str) and approver["role"] not in roles:
+                    role = approver["role"]
+                    self.problem(
+                        Text(f"审批人中有未知的角色 {role!r}", f"unknown role {role!r} among the approvers"),
+                        child_path(here, "role"),
+                        "unknown-role",
+                        Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
+                        suggestion=near_miss(role, roles),
+                    )
+                if isinstance(approver.get("expr"), str):
+                    self.check_condition(approver["expr"], child_path(here, "expr"))
+            sign = approval.get("sign")
+            if isinstance(sign, int) and not isinstance(sign, bool) and approvers and sign > len(approvers):
+                self.problem(
+                    Text(
+                        f"要求 {sign} 人通过，但只列出了 {len(approvers)} 位审批人",
+                        f"sign asks for {sign} approvals but only {len(approvers)} approvers are listed",
+                    ),
+                    child_path(path, "sign"),
+                    "approval-sign",
+                    Text(
+                        "请减少人数，或添加审批人（全部通过请写 all）",
+                        "lower the number, or add approvers (write all for every one of them)",
+                    ),
+                )
+            for key in ("approve", "decline"):
+                trigger = approval.get(key)
+                if not isinstance(trigger, str) or self.partial:
+                    continue
+                if trigger not in leaving[name]:
+                    self.problem(
+                        Text(
+                            f"审批的 {key} 是操作 {trigger!r}，但没有这个操作的流转离开 {name!r}",
+                            f"the approval's {key} is trigger {trigger!r}, "
+                            f"but no transition on it leaves {name!r}",
+                        ),
+                        child_path(path, key),
+                        "approval-trigger",
+                        Text(
+                            "请添加一条从这个状态出发、去往别处的该操作流转",
+                            "add a transition on that trigger from this state to another one",
+                        ),
+                        suggestion=near_miss(trigger, leaving[name]),
+                    )
+            returns = approval.get("return_to")
+            returns = [r for r in returns if isinstance(r, str)] if isinstance(returns, list) else []
+            for position, target in enumerate(returns):
+                self.check_return(name, target, child_path(child_path(path, "return_to"), position), edges)
+            timeout = approval.get("timeout")
+            if isinstance(timeout, dict):
+                self.check_approval_timeout(name, timeout, returns, roles, child_path(path, "timeout"))
+
+    def check_return(self, name: str, target: str, path: str, edges: Mapping[str, set[str]]) -> None:
+        """``target`` is an earlier state: a plain state from which the order can reach ``name``."""
+        if not self.check_state_name(target, path, "return_to"):
+            return
+        seen: set[str] = set()
+        queue = deque([target])
+        while queue:
+            here = queue.popleft()
+            if here in seen:
+                continue
+            seen.add(here)
+            queue.extend(edges.get(here, ()))
+        if target == name or name not in seen or self.states[target].parallel is not None:
+            self.problem(
+                Text(
+                    f"不能把订单退回到 {target!r}：它不是 {name!r} 之前的步骤（从它到不了 {name!r}）",
+                    f"the order cannot be returned to {target!r}: it is not a step before {name!r} "
+                    f"(the order cannot get from it to {name!r})",
+                ),
+                path,
+                "approval-return",
+                Text(
+                    "请只列出订单走到这里之前经过的顶层状态",
+                    "list only top-level states the order passes through on its way here",
+                ),
+            )
+
+    def check_approval_timeout(
+        self, name: str, timeout: Mapping[str, Any], returns: Sequence[str], roles: set[str], path: str
+    ) -> None:
+        then = timeout.get("then")
+        target = timeout.get("return_to")
+        if then == "return" and not returns:
+            self.problem(
+                Text(
+                    f"超时退回，但 {name!r} 的审批没有 return_to",
+                    f"the timeout returns the order, but the approval of {name!r} has no return_to",
+                ),
+                child_path(path, "then"),
+                "approval-timeout",
+                Text(
+                    "请给审批加上 return_to: [某个较早的状态]",
+                    "give the approval return_to: [an earlier state]",
+                ),
+            )
+        elif isinstance(target, str) and target not in returns:
+            self.problem(
+                Text(
+                    f"超时退回到 {target!r}，但它不在审批的 return_to 中",
+                    f"the timeout returns the order to {target!r}, which is not in the approval's return_to",
+                ),
+                child_path(path, "return_to"),
+                "approval-timeout",
+                suggestion=near_miss(target, returns),
+            )
+        escalate = timeout.get("escalate_to")
+        role = escalate.get("role") if isinstance(escalate, dict) else None
+        if then == "escalate" and escalate is None:
+            self.problem(
+                Text(
+                    "超时升级，但没有写升级给谁（escalate_to）",
+                    "the timeout escalates, but escalate_to is missing",
+                ),
+                child_path(path, "then"),
+                "approval-timeout",
+                Text("请写 escalate_to: {role: 某个角色}", "write escalate_to: {role: some_role}"),
+            )
+        elif isinstance(role, str) and role not in roles:
+            self.problem(
+                Text(f"超时升级给未知的角色 {role!r}", f"the timeout escalates to unknown role {role!r}"),
+                child_path(child_path(path, "escalate_to"), "role"),
+                "unknown-role",
+                Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
+                suggestion=near_miss(role, roles),
+            )
 
     def _region_state(self, name: str) -> dict[str, Any]:
         parallel, region, child = name.split(SEPARATOR)

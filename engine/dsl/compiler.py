@@ -21,13 +21,18 @@ from engine.dsl.checks import check_workflow, discover_with_problems
 from engine.dsl.loader import load_file, shown_path
 from engine.dsl.spec import (
     ANY_SOURCE,
+    PREVIOUS_STATE,
     SCHEMA_VERSION,
     SEPARATOR,
+    ApprovalSpec,
+    ApprovalTimeoutSpec,
+    ApproverSpec,
     RegionSpec,
     StateSpec,
     TimerSpec,
     TransitionSpec,
     WorkflowSpec,
+    predecessors,
 )
 from engine.errors import DefinitionError, Problem
 
@@ -200,6 +205,32 @@ def _timers(state: Mapping[str, Any]) -> tuple[TimerSpec, ...]:
     )
 
 
+def _approval(state: Mapping[str, Any]) -> ApprovalSpec | None:
+    approval = state.get("approval")
+    if not approval:
+        return None
+    timeout = approval.get("timeout")
+    return ApprovalSpec(
+        approvers=tuple(
+            ApproverSpec(kind, str(value))
+            for approver in approval["approvers"]
+            for kind, value in approver.items()
+        ),
+        sign=approval.get("sign", "any"),
+        approve=approval["approve"],
+        decline=approval.get("decline"),
+        return_to=tuple(approval.get("return_to") or ()),
+        timeout=None
+        if not timeout
+        else ApprovalTimeoutSpec(
+            after_seconds=duration_seconds(timeout["after"]),
+            then=timeout["then"],
+            return_to=timeout.get("return_to"),
+            escalate_to=(timeout.get("escalate_to") or {}).get("role"),
+        ),
+    )
+
+
 def _states(states: Mapping[str, Any]) -> tuple[StateSpec, ...]:
     """Every state, each parallel state followed by its regions' states."""
     result: list[StateSpec] = []
@@ -227,6 +258,7 @@ def _states(states: Mapping[str, Any]) -> tuple[StateSpec, ...]:
                 queue=state.get("queue"),
                 timers=_timers(state),
                 regions=tuple(regions),
+                approval=_approval(state),
             )
         )
         result.extend(children)
@@ -241,11 +273,17 @@ def _condition(when: str | list[str] | None) -> str | None:
     return " and ".join(f"({part})" for part in when)
 
 
-def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> TransitionSpec:
+def _transition(
+    transition: Mapping[str, Any], everyone: tuple[str, ...], came_from: Mapping[str, set[str]]
+) -> TransitionSpec:
     source = transition["source"]
     sources = everyone if source == ANY_SOURCE else (source,) if isinstance(source, str) else tuple(source)
     dest = transition["dest"]
     label = transition.get("label")
+    previous: set[str] = set()
+    if dest == PREVIOUS_STATE:
+        for name in sources:
+            previous.update(came_from.get(name, set()) - {name})
     return TransitionSpec(
         trigger=transition["trigger"],
         sources=sources,
@@ -260,6 +298,7 @@ def _transition(transition: Mapping[str, Any], everyone: tuple[str, ...]) -> Tra
         interrupts=bool(transition.get("interrupts")),
         label=_text(label, transition["trigger"]) if label else None,
         refusal=_text(transition["refusal"], "") if transition.get("refusal") else None,
+        previous=tuple(sorted(previous)),
     )
 
 
@@ -274,7 +313,10 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         title=_text(workflow["title"], workflow["workflow"]),
         initial=workflow["initial"],
         states=_states(states),
-        transitions=tuple(_transition(t, everyone) for t in workflow["transitions"]),
+        transitions=tuple(
+            _transition(t, everyone, predecessors(workflow["transitions"], everyone))
+            for t in workflow["transitions"]
+        ),
         channels=tuple(workflow.get("channels") or ()),
         data_form=workflow.get("data"),
         intake_forms=MappingProxyType(dict(workflow.get("intake") or {})),

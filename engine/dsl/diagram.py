@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.common.words import word
-from engine.dsl.spec import ANY_SOURCE, SEPARATOR
+from engine.dsl.spec import ANY_SOURCE, PREVIOUS_STATE, SEPARATOR, predecessors
 
 __all__ = ["LEAVES_JOINED", "escaped", "state_labels", "workflow_diagram"]
 
@@ -188,6 +188,10 @@ class _Drawing:
             self._state(str(name), _mapping(body))
         initial = _text(tree.get("initial"))
         self.initial = self.node(initial) if initial is not None else None
+        everyone = [name for name, node in self.top.items() if not node.final]
+        self.came_from: dict[str, set[str]] = predecessors(
+            transitions, everyone
+        )  # where "@previous" arrows go back to
         for transition in transitions:
             if isinstance(transition, Mapping):
                 self._transition(transition)
@@ -298,7 +302,7 @@ class _Drawing:
         else:
             sources = [self.node(name) for name in _names(source)]
         dest = transition.get("dest")
-        targets: dict[str, list[str]] = {dest: []} if isinstance(dest, str) else {}
+        targets: dict[str, list[str]] = {dest: []} if isinstance(dest, str) and dest != PREVIOUS_STATE else {}
         for outcome, name in _mapping(dest).items():
             if isinstance(name, str):
                 targets.setdefault(name, []).append(str(outcome))  # outcomes to one state: one arrow
@@ -313,7 +317,8 @@ class _Drawing:
             shown = self._shown(trigger, _mapping(transition.get("label")))
         auto = transition.get("auto") is True
         for from_node in sources:
-            for name, outcomes in targets.items():
+            back: dict[str, list[str]] = {name: [] for name in sorted(self.came_from.get(from_node.path, ()))}
+            for name, outcomes in (back if dest == PREVIOUS_STATE else targets).items():
                 self.arrows.append(
                     _Arrow(
                         from_node,

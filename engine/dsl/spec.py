@@ -9,7 +9,7 @@ State names are paths: a top-level state is ``paid``; a state inside a parallel 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +26,47 @@ SCHEMA_VERSION = 1
 CREATE_TRIGGER = "create"
 MIGRATE_TRIGGER = "migrate"
 RESERVED_TRIGGERS = frozenset({CREATE_TRIGGER, MIGRATE_TRIGGER})
+# The audit trail's names for what approvers do on an approval step (a dot: no workflow trigger has one),
+# and the timer an approval's timeout runs on.
+APPROVAL_EVENTS = (
+    "approval.approve",
+    "approval.decline",
+    "approval.add",
+    "approval.transfer",
+    "approval.return",
+)
+APPROVAL_TIMEOUT = "approval.timeout"
+# What a timeout does: remind the approvers, approve for them, return the order, or escalate to a role.
+TIMEOUT_ACTIONS = ("remind", "approve", "return", "escalate")
+
+
+# A transition's ``dest`` meaning "the state the order came from": the state it entered its current state
+# from, as the audit trail records it (a hold that returns the order where it was held from).
+PREVIOUS_STATE = "@previous"
+
+
+def predecessors(transitions: Iterable[Any], everyone: Sequence[str]) -> dict[str, set[str]]:
+    """State -> the states a transition of ``transitions`` (raw, as written) enters it from; ``"*"``
+    stands for ``everyone``. A transition whose shape is wrong is skipped."""
+    found: dict[str, set[str]] = {}
+    for transition in transitions:
+        if not isinstance(transition, Mapping):
+            continue
+        source, dest = transition.get("source"), transition.get("dest")
+        sources = (
+            list(everyone)
+            if source == ANY_SOURCE
+            else [source]
+            if isinstance(source, str)
+            else [s for s in source if isinstance(s, str)]
+            if isinstance(source, list)
+            else []
+        )
+        dests = [dest] if isinstance(dest, str) else list(dest.values()) if isinstance(dest, Mapping) else []
+        for target in dests:
+            if isinstance(target, str) and target != PREVIOUS_STATE:
+                found.setdefault(target, set()).update(s for s in sources if s != target)
+    return found
 
 
 # The order's own fields, beside its data in every condition (``order.state``): they always win over a
@@ -55,6 +96,46 @@ class RegionSpec:
 
 
 @dataclass(frozen=True)
+class ApproverSpec:
+    """Who signs an approval: a role (one signature any holder of it gives), a user by login name, or an
+    expression naming a user (``order.account.manager``)."""
+
+    kind: str  # "role" | "user" | "expr"
+    value: str
+
+
+@dataclass(frozen=True)
+class ApprovalTimeoutSpec:
+    """``after`` a delay with the approval still open, ``then`` remind, approve, return or escalate."""
+
+    after_seconds: int
+    then: str  # one of TIMEOUT_ACTIONS
+    return_to: str | None = None  # for ``return``
+    escalate_to: str | None = None  # the role, for ``escalate``
+
+
+@dataclass(frozen=True)
+class ApprovalSpec:
+    """An approval step (或签 / 会签): approvers sign; once enough did, ``approve`` is fired; one who
+    declines fires ``decline``; an approver may send the order back to a state of ``return_to``."""
+
+    approvers: tuple[ApproverSpec, ...]
+    sign: str | int  # "any", "all", or how many must approve
+    approve: str
+    decline: str | None = None
+    return_to: tuple[str, ...] = ()
+    timeout: ApprovalTimeoutSpec | None = None
+
+    def required(self, declared: int) -> int:
+        """How many of ``declared`` approvers must approve."""
+        if self.sign == "any":
+            return 1
+        if self.sign == "all":
+            return declared
+        return min(int(self.sign), declared)
+
+
+@dataclass(frozen=True)
 class StateSpec:
     name: str  # full path, e.g. "fulfilling.payment.captured"
     label: Text
@@ -62,6 +143,7 @@ class StateSpec:
     queue: str | None = None
     timers: tuple[TimerSpec, ...] = ()
     regions: tuple[RegionSpec, ...] = ()  # non-empty: a parallel state that joins when all are done
+    approval: ApprovalSpec | None = None  # an approval step: who signs, how many, what then
 
 
 @dataclass(frozen=True)
@@ -81,6 +163,8 @@ class TransitionSpec:
     interrupts: bool = False
     label: Text | None = None
     refusal: Text | None = None  # told when ``when`` does not hold, instead of the condition itself
+    # with ``dest`` PREVIOUS_STATE: the states the order may have come from (where it may go back to)
+    previous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

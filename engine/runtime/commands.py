@@ -20,6 +20,7 @@ from engine.errors import ConflictError, NotFound, PluginError, Refusal, Refusal
 from engine.forms.numbers import unstorable_refusals
 from engine.plugins import ActionContext
 from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.approval_entry import close_tasks, open_tasks
 from engine.runtime.compiled import CompiledTransition, CompiledVersion, Move, active_paths, joined, split
 from engine.runtime.decisions import (
     Decision,
@@ -205,6 +206,9 @@ class Commands:
             if cv.spec.search:
                 tx.put_search_terms(order_id, department, terms_of(data, cv.spec.search), replace=False)
             live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
+            for state in cv.initial:
+                if state in cv.approvals:
+                    open_tasks(tx, cv, live, state, 1, now)
             moving = Moving(tx, cv, live, now)
             steps = self.follow_auto(moving)
             if steps:
@@ -433,7 +437,12 @@ class Commands:
             for state in step.move.left:
                 if state in cv.timers:
                     tx.cancel_timers(live.id, state)
+                if state in cv.approvals:
+                    close_tasks(tx, live.id, state, now)
             schedule(tx, cv, live.id, step.move.entered, now)
+            for state in step.move.entered:
+                if state in cv.approvals:
+                    open_tasks(tx, cv, live, state, expected + k, now)
             for topic, payload in step.outbox:
                 internal = topic in self.parts.registry.internal_topics  # for the correlation feed alone
                 tx.insert_outbox(topic, payload, now, department=live.department, deliver=not internal)

@@ -22,7 +22,17 @@ from transitions.extensions.nesting import HierarchicalMachine, NestedState
 
 from engine.common.text import Text
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
-from engine.dsl.spec import SEPARATOR, StateSpec, TimerSpec, TransitionSpec, WorkflowSpec
+from engine.dsl.spec import (
+    APPROVAL_EVENTS,
+    APPROVAL_TIMEOUT,
+    PREVIOUS_STATE,
+    SEPARATOR,
+    ApprovalSpec,
+    StateSpec,
+    TimerSpec,
+    TransitionSpec,
+    WorkflowSpec,
+)
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FormValidator
 from engine.plugins import Action, PluginRegistry
@@ -136,6 +146,18 @@ class CompiledTransition:
         return tuple(self.events)
 
 
+@dataclass(frozen=True)
+class CompiledApproval:
+    """An approval state's spec with its approvers' expressions compiled and a move back to each state of
+    ``return_to`` (a transition of the machine no person fires: the audit trail names it
+    ``approval.return``)."""
+
+    state: str
+    spec: ApprovalSpec
+    expressions: Mapping[str, Any]  # expression text -> compiled
+    returns: Mapping[str, CompiledTransition]  # return_to state -> its move
+
+
 @dataclass
 class CompiledVersion:
     spec: WorkflowSpec
@@ -157,6 +179,9 @@ class CompiledVersion:
     # fields only transition forms declare: each is the data of the step that sends it, which the
     # actions of other steps do not see
     step_fields: frozenset[str] = frozenset()
+    # approval state -> its approval; the triggers they fire once approvers decided (no person fires them)
+    approvals: Mapping[str, CompiledApproval] = field(default_factory=dict)
+    approval_triggers: Mapping[str, frozenset[str]] = field(default_factory=dict)  # state -> triggers
     _moves: dict[tuple[StateConfig, str], Move] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -305,7 +330,13 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
     )
     compiled: list[CompiledTransition] = []
     for index, t in enumerate(spec.transitions):
-        dests = [t.dest] if t.dest is not None else list(dict.fromkeys(t.dest_by_outcome.values()))
+        dests = (
+            list(t.previous)
+            if t.dest == PREVIOUS_STATE
+            else [t.dest]
+            if t.dest is not None
+            else list(dict.fromkeys(t.dest_by_outcome.values()))
+        )
         events = {}
         for j, dest in enumerate(dests):
             name = f"t{index}_{j}"
@@ -332,6 +363,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
     machine.add_model(entering, initial=spec.initial)
     initial = _flatten(entering.state)
     machine.remove_model(entering)
+    approvals = _approvals(spec, machine)
     by_trigger: dict[str, list[CompiledTransition]] = {}
     for ct in compiled:
         by_trigger.setdefault(ct.spec.trigger, []).append(ct)
@@ -346,13 +378,50 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         },
         layouts=layouts,
         states=states,
-        timers={s.name: s.timers for s in spec.states if s.timers},
+        timers={
+            s.name: _state_timers(s) for s in spec.states if s.timers or (s.approval and s.approval.timeout)
+        },
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},
         auto=tuple(ct for ct in compiled if ct.spec.auto),
         timer_conditions=_timer_conditions(spec),
         owned=ownership.owned,
         step_fields=ownership.step_fields,
+        approvals=approvals,
+        approval_triggers={
+            name: frozenset(t for t in (a.spec.approve, a.spec.decline) if t) for name, a in approvals.items()
+        },
     )
+
+
+def _state_timers(state: StateSpec) -> tuple[TimerSpec, ...]:
+    """The state's timers, and its approval's timeout as one more (trigger ``approval.timeout``, the
+    timeout's ``then`` as its reason)."""
+    timeout = state.approval.timeout if state.approval is not None else None
+    if timeout is None:
+        return state.timers
+    return (*state.timers, TimerSpec(timeout.after_seconds, APPROVAL_TIMEOUT, timeout.then))
+
+
+def _approvals(spec: WorkflowSpec, machine: Any) -> dict[str, CompiledApproval]:
+    found: dict[str, CompiledApproval] = {}
+    for state in spec.states:
+        approval = state.approval
+        if approval is None:
+            continue
+        returns: dict[str, CompiledTransition] = {}
+        for position, target in enumerate(approval.return_to):
+            name = f"r_{state.name}_{position}"
+            machine.add_transition(name, [state.name], target)
+            move = TransitionSpec(
+                trigger=APPROVAL_EVENTS[4],
+                sources=(state.name,),
+                dest=target,
+                label=Text("退回", "Return"),
+            )
+            returns[target] = CompiledTransition(index=-1, spec=move, events={target: name})
+        expressions = {a.value: compile_expression(a.value) for a in approval.approvers if a.kind == "expr"}
+        found[state.name] = CompiledApproval(state.name, approval, expressions, returns)
+    return found
 
 
 def _joins(t: TransitionSpec, dests: list[str], states: Mapping[str, StateSpec]) -> dict[str, str]:

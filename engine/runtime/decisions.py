@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.common.suggest import did_you_mean, near_miss
-from engine.dsl.spec import ORDER_FIELDS, SEPARATOR
+from engine.dsl.spec import ORDER_FIELDS, PREVIOUS_STATE, SEPARATOR
 from engine.errors import Refusal, RefusalCode, TransitionRejected
 from engine.forms.validation import FieldError, without_knock_ons
 from engine.rules.expr import ExpressionEvaluationError
@@ -100,6 +100,25 @@ def waiting_refusal(cv: CompiledVersion, live: LiveOrder, trigger: str) -> Refus
     return None
 
 
+def approval_state(cv: CompiledVersion, live: LiveOrder, trigger: str) -> str | None:
+    """The order's active approval state whose approval fires ``trigger`` (no person fires it), or None."""
+    for state in live.config:
+        if trigger in cv.approval_triggers.get(state, ()):
+            return state
+    return None
+
+
+def approval_refusal(cv: CompiledVersion, state: str, trigger: str) -> Refusal:
+    label = cv.states[state].label
+    return Refusal(
+        RefusalCode.APPROVAL,
+        f"{trigger} 由审批决定：订单处于审批步骤「{label.zh}」，请在审批中签署",
+        f"{trigger!r} is decided by the approval: the order is at the approval step {label.en!r}; "
+        "sign it in the approval",
+        {"state": state, "trigger": trigger},
+    )
+
+
 def available(cv: CompiledVersion, live: LiveOrder) -> list[str]:
     return sorted(
         {ct.spec.trigger for ct in cv.transitions if not ct.spec.auto and cv.source_matches(ct, live.config)}
@@ -146,6 +165,9 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
                 )
             ]
         )
+    approving = approval_state(cv, live, trigger)
+    if approving is not None and not actor.is_system:
+        raise TransitionRejected([approval_refusal(cv, approving, trigger)])
     refusals: list[Refusal] = []
     submitted_env: dict[str, Any] | None = None  # the names the guards read, over ``data`` as sent
     for ct in found:
@@ -197,8 +219,40 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
                 continue
             return Decision(ct, dest, guards, decision, taken, dropped)
         assert ct.spec.dest is not None
+        if ct.spec.dest == PREVIOUS_STATE:  # back where the order came from, as the audit trail says
+            back = came_from(moving)
+            if back is None or back not in ct.events:
+                refusals.append(previous_refusal(cv, live, trigger, back))
+                continue
+            return Decision(ct, back, guards, None, taken, dropped)
         return Decision(ct, ct.spec.dest, guards, None, taken, dropped)
     raise TransitionRejected(refusals)
+
+
+def came_from(moving: Moving) -> str | None:
+    """The state the order entered its current state from: the ``from_state`` of the last event of its
+    audit trail that moved it into the state it is in (None: it started there)."""
+    here = joined(moving.order.config)
+    for event in reversed(moving.tx.history(moving.order.id)):
+        if event.to_state == here and event.from_state is not None and event.from_state != here:
+            return event.from_state
+        if event.to_state != here:
+            break
+    return None
+
+
+def previous_refusal(cv: CompiledVersion, live: LiveOrder, trigger: str, back: str | None) -> Refusal:
+    here = joined(live.config)
+    label = cv.states[here].label if here in cv.states else None
+    shown_zh, shown_en = (label.zh, label.en) if label is not None else (here, here)
+    return Refusal(
+        RefusalCode.STATE,
+        f"{trigger} 要把订单送回它来的状态，但订单不是从这一步可返回的状态"
+        f"进入「{shown_zh}」的（来自：{back or '无'}）",
+        f"{trigger!r} sends the order back where it came from, but it did not enter {shown_en!r} from a "
+        f"state this step returns to (it came from: {back or 'nowhere'})",
+        {"state": here, "came_from": back},
+    )
 
 
 def role_refusal(ct: CompiledTransition, actor: Actor) -> Refusal | None:

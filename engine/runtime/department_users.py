@@ -50,7 +50,16 @@ from engine.runtime.outbox import ADMIN_ROLE
 from engine.runtime.studio_record import StudioAction, record
 from engine.store import Tx
 from engine.store.studio import StudioEventRow, studio_events_of
-from engine.store.users import UserExists, UserRow, change_user, insert_user, list_users, lock_users
+from engine.store.users import (
+    UserExists,
+    UserRow,
+    change_user,
+    insert_user,
+    list_users,
+    lock_users,
+    set_email,
+    user_email,
+)
 from engine.store.versions import newest_versions
 
 __all__ = [
@@ -73,6 +82,8 @@ __all__ = [
 MIN_PASSWORD = 8  # characters of a password, at least: the studio's, web.users' and the CLI's rule
 MAX_NAME = 100
 MAX_DISPLAY_NAME = 200
+MAX_EMAIL = 320  # characters of an e-mail address (its column's width)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # whitespace, control characters, half of a surrogate pair (no character: no database stores it), "/"
 _NOT_IN_A_NAME = re.compile(r"[\s\x00-\x1f\x7f-\x9f\ud800-\udfff/]")
 _NOT_IN_A_DISPLAY_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -86,6 +97,7 @@ class UserChange(StrEnum):
     REACTIVATE = "reactivate"
     ROLES = "roles"
     PASSWORD = "password"  # noqa: S105  # the name of a change, not a password
+    EMAIL = "email"  # where their approval tasks are mailed
 
 
 class UserProblemCode(StrEnum):
@@ -99,6 +111,7 @@ class UserProblemCode(StrEnum):
     ROLE_UNKNOWN = "role-unknown"
     PASSWORD_SHORT = "password-short"  # noqa: S105  # the names of problems, not passwords
     PASSWORD_MISMATCH = "password-mismatch"  # noqa: S105
+    EMAIL_FORM = "email-form"
     # the rules a change keeps, whatever the form said
     SELF = "self"  # an admin deactivating or demoting themselves
     LAST_ADMIN = "last-admin"  # a department left without an active admin of its own
@@ -125,6 +138,7 @@ class UserField(StrEnum):
     ROLES = "roles"
     PASSWORD = "password"  # noqa: S105  # the names of fields, not passwords
     PASSWORD_AGAIN = "password_again"  # noqa: S105
+    EMAIL = "email"
     USER = "user"
 
 
@@ -174,6 +188,7 @@ class DepartmentUser:
     departments: tuple[str, ...]
     active: bool
     created_at: datetime
+    email: str | None = None  # where their approval tasks are mailed (read for one user's page)
 
     @property
     def every_department(self) -> bool:
@@ -280,7 +295,7 @@ class DepartmentUsers:
         department."""
         for row in list_users(self.store):
             if row.name == name and _belongs(row, department):
-                return DepartmentUser.of(row)
+                return replace(DepartmentUser.of(row), email=user_email(self.store, name))
         raise self._unknown(department, name)
 
     def _offered(self, tx: Tx, department: str) -> tuple[str, ...]:
@@ -409,6 +424,20 @@ class DepartmentUsers:
             ended = change_user(tx, target.id, password_hash=password_hash)
             self._record(tx, department, actor, name, UserChange.PASSWORD, sessions_ended=ended)
         return UserChanged(DepartmentUser.of(target), UserChange.PASSWORD, ended)
+
+    def set_email(self, department: str, actor: Actor, name: str, email: str) -> UserChanged:
+        """The address the user ``name``'s approval tasks and reminders are mailed to (empty: none)."""
+        wanted = email.strip() or None
+        if wanted is not None and (len(wanted) > MAX_EMAIL or not _EMAIL.fullmatch(wanted)):
+            raise UserRefused([_problem(UserField.EMAIL, UserProblemCode.EMAIL_FORM, "email_form")])
+        before = self.user(department, name).email
+        with self.store.transaction() as tx:
+            _, target = self._target(tx, department, actor, name)
+            if before == wanted:
+                return UserChanged(replace(DepartmentUser.of(target), email=before), None)
+            set_email(tx, name, wanted)
+            self._record(tx, department, actor, name, UserChange.EMAIL, email=wanted)
+        return UserChanged(replace(DepartmentUser.of(target), email=wanted), UserChange.EMAIL)
 
     # -- inside a change's transaction ---------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from engine.dsl.spec import WorkflowSpec
 from engine.plugins import PluginRegistry
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.approvals import ApprovalPanel, ApprovalRequest, ApprovalResult, Approvals, OpenTask
 from engine.runtime.batch import Batch, BatchOutcome, BatchPage, Selected
 from engine.runtime.commands import Commands, Intake, StepRequest
 from engine.runtime.finding import ListQuery
@@ -77,7 +78,8 @@ class Engine:
         self.publisher = Publisher(self.parts)
         self.commands = Commands(self.parts)
         self.queries = Queries(self.parts)
-        self.workers = Workers(self.parts, self.commands)
+        self.approvals = Approvals(self.parts, self.commands)
+        self.workers = Workers(self.parts, self.commands, self.approvals)
         self.migrations = Migrations(self.parts)
         self.pages = Pages(self.parts, self.commands)
         self.batch = Batch(self.parts, self.commands)
@@ -166,6 +168,21 @@ class Engine:
 
     def history(self, order_id: int, actor: Actor) -> list[AuditEvent]:
         return self.queries.history(order_id, actor)
+
+    # -- approvals (engine/runtime/approvals.py) -------------------------------------------------
+
+    def approval(self, order_id: int, actor: Actor) -> ApprovalPanel | None:
+        """The order's approval at its state (who signed, who is pending, the deadline, what ``actor``
+        may do), or None when the order is not at an approval step."""
+        return self.approvals.panel(order_id, actor)
+
+    def act_on_approval(self, request: ApprovalRequest) -> ApprovalResult:
+        """An approver approves, declines, adds an approver, transfers or returns, in one transaction."""
+        return self.approvals.act(request)
+
+    def approval_tasks(self, actor: Actor, limit: int = 100) -> list[OpenTask]:
+        """The approval tasks ``actor`` may sign now, oldest first ("My work" lists them)."""
+        return self.approvals.open_tasks(actor, limit)
 
     def available_triggers(self, order_id: int, actor: Actor) -> list[TriggerInfo]:
         """Every trigger a person could fire from the order's state, and why each is not allowed.

@@ -12,8 +12,10 @@ from engine.dsl.spec import MIGRATE_TRIGGER, SEPARATOR
 from engine.errors import ConflictError, EngineError
 from engine.forms.validation import FieldError
 from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.approval_entry import close_tasks, open_tasks
 from engine.runtime.commands import TimerKey, schedule
 from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, active_paths, joined, split
+from engine.runtime.decisions import LiveOrder
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import BlockedCode, MigrationPlan
 from engine.store import OrderRow, TimerRow, Tx
@@ -198,10 +200,30 @@ class Migrations:
                 for state in active_paths(split(row.state)):  # the old version's timers, left or not
                     tx.cancel_timers(row.id, state)
                 schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
+                _approvals_moved(tx, target, row, config, to_version, now)
             plan.applied = True
             if record is not None and plan.moves:
                 record(tx, plan)
         return plan
+
+
+def _approvals_moved(
+    tx: Tx, target: CompiledVersion, row: OrderRow, config: StateConfig, to_version: int, now: datetime
+) -> None:
+    """An approval step's tasks across a migration: those of a state the order left, or that is no
+    approval step on ``target``, are cancelled; an approval state of ``target`` without open tasks (it
+    had no approval before) gets its tasks now, as if entered by the migration's event."""
+    now_in = active_paths(config)
+    for state in active_paths(split(row.state)):
+        if state not in now_in or state not in target.approvals:
+            close_tasks(tx, row.id, state, now)
+    waiting = {task.state for task in tx.order_tasks(row.id) if task.open}
+    moved = LiveOrder(
+        row.id, row.department, row.workflow, to_version, row.channel, config, dict(row.data), 0
+    )
+    for state in config:
+        if state in target.approvals and state not in waiting:
+            open_tasks(tx, target, moved, state, row.lock_version + 1, now)
 
 
 def data_refused(target: CompiledVersion, data: Mapping[str, Any], version: int) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ from engine.common.text import Text
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.runtime.actor import Actor
+from engine.runtime.approvals import panel_of
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder
@@ -220,11 +221,12 @@ class Pages:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
             history = tuple(tx.history(order_id))
+            approval = panel_of(tx, cv, row, actor)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
-        return OrderPage(shown_view(cv, row, actor), spec, history, tuple(triggers), tuple(forms))
+        return OrderPage(shown_view(cv, row, actor), spec, history, tuple(triggers), tuple(forms), approval)
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
         """The order, the step ``trigger`` from where it is now (or why not) and the step's form.

@@ -14,7 +14,14 @@ from engine.forms.validation import FormValidator
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
 from engine.runtime.compiled import CompiledVersion, StateConfig, split
-from engine.runtime.decisions import LiveOrder, check_guard, condition_env, join_refusal, role_refusal
+from engine.runtime.decisions import (
+    LiveOrder,
+    approval_state,
+    check_guard,
+    condition_env,
+    join_refusal,
+    role_refusal,
+)
 from engine.runtime.parts import Parts
 from engine.runtime.results import (
     AuditEvent,
@@ -155,8 +162,8 @@ def offered(cv: CompiledVersion, live: LiveOrder, actor: Actor, now: datetime) -
     env = condition_env(live, actor, {}, now)
     found = []
     for ct in cv.transitions:
-        if ct.spec.auto:
-            continue
+        if ct.spec.auto or approval_state(cv, live, ct.spec.trigger) is not None:
+            continue  # taken without a person, or by the approval panel once approvers decided
         why: list[Refusal] = []
         later: list[Refusal] = []
         if not cv.source_matches(ct, live.config):

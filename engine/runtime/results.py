@@ -196,6 +196,76 @@ class OrderList:
     searched: bool = False  # the list is what the search box found
 
 
+# -- approval steps (engine/runtime/approvals.py) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    order_id: int
+    action: str
+    state: str  # where the order is now
+    lock_version: int
+    fired: str | None = None  # the approval's approve or decline trigger, when this action decided it
+
+
+@dataclass(frozen=True)
+class ApprovalTask:
+    """One approver's task as a page shows it."""
+
+    id: int
+    approver_kind: str  # "role" | "user"
+    approver: str
+    origin: str  # "declared" | "added" | "escalated"
+    status: str
+    seq: int
+    added_by: str | None
+    decided_by: str | None
+    comment: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    deadline: datetime | None
+    yours: bool  # the person asking may act on it now
+
+
+@dataclass(frozen=True)
+class ApprovalPanel:
+    """An order's approval at its current state: who signed, who is pending, the deadline, what may be
+    done (``Engine.approval``)."""
+
+    order_id: int
+    state: str
+    state_label: Text
+    sign: str | int
+    required: int
+    approved: int
+    tasks: tuple[ApprovalTask, ...]
+    deadline: datetime | None
+    can_decline: bool
+    return_to: tuple[tuple[str, Text], ...]  # state, label
+    lock_version: int
+    timeout: str | None = None  # what the timeout does: remind, approve, return, escalate
+    names: Mapping[str, str] = field(default_factory=dict)  # login name -> display name, of the people named
+
+    def person(self, name: str | None) -> str:
+        """How a page names a login: by its display name (the engine itself: "system")."""
+        return "" if name is None else self.names.get(name, name)
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A task the person may sign now, for their to-do list."""
+
+    task_id: int
+    order_id: int
+    department: str
+    workflow: str
+    state: str
+    approver_kind: str
+    approver: str
+    created_at: datetime
+    deadline: datetime | None
+
+
 @dataclass(frozen=True)
 class OrderPage:
     """What an order's page shows: the order, its version, its history, the triggers a person could fire
@@ -206,6 +276,7 @@ class OrderPage:
     history: tuple[AuditEvent, ...]
     triggers: tuple[TriggerInfo, ...]
     forms: tuple[PublishedForm, ...]
+    approval: ApprovalPanel | None = None  # at an approval step: who signed, who is pending, the deadline
 
 
 @dataclass(frozen=True)

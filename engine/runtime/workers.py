@@ -10,10 +10,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.dsl.spec import APPROVAL_TIMEOUT
 from engine.errors import ConflictError, EngineError, TransitionRejected
 from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime import outbox
 from engine.runtime.actor import SYSTEM
+from engine.runtime.approvals import Approvals
 from engine.runtime.commands import Commands, StepRequest
 from engine.runtime.compiled import active_paths, split
 from engine.runtime.decisions import LiveOrder, condition_env
@@ -26,9 +28,10 @@ from engine.store.statuses import TimerStatus
 class Workers:
     """What a worker process runs: timers and the outbox."""
 
-    def __init__(self, parts: Parts, commands: Commands) -> None:
+    def __init__(self, parts: Parts, commands: Commands, approvals: Approvals) -> None:
         self.parts = parts
         self.commands = commands
+        self.approvals = approvals
 
     def fire_due_timers(self, worker_id: str, limit: int, lease: timedelta) -> TimerReport:
         """Fire the due timers this worker claims; the report says how many fired and which could not.
@@ -75,6 +78,16 @@ class Workers:
             if timer.state not in active_paths(split(row.state)):
                 tx.finish_timer(timer_id, TimerStatus.CANCELLED)
                 return False
+            if timer.trigger == APPROVAL_TIMEOUT:  # an approval's timeout: remind, approve, return, escalate
+                try:
+                    with tx.connection.begin_nested():
+                        done = self.approvals.timeout_in(tx, row, timer)
+                except TransitionRejected as rejected:
+                    tx.finish_timer(timer_id, TimerStatus.CANCELLED, f"not taken: {rejected}")
+                    return False
+                if not done:
+                    tx.finish_timer(timer_id, TimerStatus.CANCELLED, "the approval was decided")
+                return done
             cv = self.parts.compiled(tx, row.workflow, row.version)
             condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
             if condition is not None:

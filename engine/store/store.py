@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, Executable, create_engine
 
 from engine.errors import ContentionError
+from engine.store.approvals import ApprovalTasks
 from engine.store.checkpoint import WalCheckpointer
 from engine.store.connection import IDLE_CONNECTIONS, READ_ONLY, configure_sqlite, sqlite_file, sqlite_write
 from engine.store.correlation_feed import CorrelationFeedRows
@@ -40,7 +41,7 @@ from engine.store.timer_queue import TimerQueue
 from engine.store.versions import PublishedVersions
 
 
-class Tx(CorrelationFeedRows, TimerQueue, IdempotencyKeys, PublishedVersions, StockLevels):
+class Tx(CorrelationFeedRows, TimerQueue, IdempotencyKeys, PublishedVersions, StockLevels, ApprovalTasks):
     """One open database transaction: the repository methods the runtime calls (orders, audit trail,
     timers, outbox, idempotency keys, versions, stock, the correlation feed)."""
 

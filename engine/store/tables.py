@@ -323,6 +323,7 @@ users = Table(
     Column("departments", JSON, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("email", String(320)),  # where approval tasks and reminders are mailed (migration 0018)
     UniqueConstraint("name"),
 )
 
@@ -424,4 +425,35 @@ studio_events = Table(
     Column("subject", String(400), nullable=False),
     Column("detail", JSON, nullable=False),
     Index(None, "department", "id"),
+)
+
+
+# Approval tasks (审批任务): one per approver of an approval step, made when the order enters the step (in
+# that step's transaction) and closed when it leaves. ``entered_seq`` is the audit seq of the event that
+# entered the state: it tells one visit from the next. ``approver_kind`` is ``role`` (any holder of
+# the role signs once) or ``user``; ``origin`` is ``declared`` (the workflow names it), ``added`` (加签:
+# an approver added it, before or after themselves; it must approve too) or ``escalated`` (a timeout
+# gave the approval to another role). ``seq`` orders the tasks; a task added before another one holds
+# that one's id in ``blocks`` (the other waits, status ``waiting``, until it is signed). (Migration 0018)
+approval_tasks = Table(
+    "approval_tasks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("state", String(1000), nullable=False),
+    Column("entered_seq", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("approver_kind", String(10), nullable=False),
+    Column("approver", String(200), nullable=False),
+    Column("origin", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("blocks", Id),
+    Column("added_by", String(200)),
+    Column("decided_by", String(200)),
+    Column("comment", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("deadline", DateTime(timezone=True)),
+    Index("ix_approval_tasks_order_id", "order_id", "id"),
+    Index("ix_approval_tasks_approver_status", "approver", "status"),
 )

@@ -52,6 +52,8 @@ __all__ = [
     "UserExists",
     "UserRow",
     "add_user",
+    "approver_emails",
+    "change_email",
     "change_user",
     "end_session",
     "find_user",
@@ -62,10 +64,13 @@ __all__ = [
     "lock_users",
     "rehash_password",
     "session_user",
+    "set_email",
     "set_password",
     "start_session",
     "take_login_attempt",
     "user_by_id",
+    "user_email",
+    "user_named",
 ]
 
 
@@ -83,6 +88,11 @@ class UserRow:
     departments: tuple[str, ...]
     active: bool
     created_at: datetime
+
+
+# What a user row is read as: every column but ``email`` (migration 0018), which only the mail of approval
+# tasks reads, so the functions here work on a database at any revision since 0008 (the migrations' tests).
+_USER = select(*(column for column in users.c if column.name != "email"))
 
 
 def _row(found: Row[tuple[object, ...]]) -> UserRow:
@@ -154,14 +164,14 @@ def insert_user(
         )
     except INTEGRITY_ERRORS as error:
         raise UserExists(name) from error
-    return _row(tx.connection.execute(select(users).where(users.c.name == name)).one())
+    return _row(tx.connection.execute(_USER.where(users.c.name == name)).one())
 
 
 def lock_users(tx: Tx) -> list[UserRow]:
     """Every user, by name, their rows locked until ``tx`` ends (``FOR UPDATE`` on PostgreSQL; on SQLite
     the write transaction holds the whole database): two changes that each count the others (the last
     admin of a department) run one after the other, the second reading what the first wrote."""
-    rows = tx.connection.execute(select(users).order_by(users.c.name).with_for_update())
+    rows = tx.connection.execute(_USER.order_by(users.c.name).with_for_update())
     return [_row(r) for r in rows]
 
 
@@ -193,19 +203,19 @@ def change_user(
 
 def find_user(store: Store, name: str) -> UserRow | None:
     with store.read() as tx:
-        found = tx.connection.execute(select(users).where(users.c.name == name)).first()
+        found = tx.connection.execute(_USER.where(users.c.name == name)).first()
     return _row(found) if found is not None else None
 
 
 def user_by_id(store: Store, user_id: int) -> UserRow | None:
     with store.read() as tx:
-        found = tx.connection.execute(select(users).where(users.c.id == user_id)).first()
+        found = tx.connection.execute(_USER.where(users.c.id == user_id)).first()
     return _row(found) if found is not None else None
 
 
 def list_users(store: Store) -> list[UserRow]:
     with store.read() as tx:
-        return [_row(r) for r in tx.connection.execute(select(users).order_by(users.c.name))]
+        return [_row(r) for r in tx.connection.execute(_USER.order_by(users.c.name))]
 
 
 def set_password(store: Store, name: str, password_hash: str) -> int | None:
@@ -283,13 +293,9 @@ def start_session(
 def session_user(store: Store, token_hash: str, now: datetime, lifetime: timedelta) -> UserRow | None:
     """The user of a live session: the row is there and younger than ``lifetime`` (a read: nothing is
     written, whatever the answer)."""
-    query = (
-        select(users)
-        .join(login_sessions, login_sessions.c.user_id == users.c.id)
-        .where(
-            login_sessions.c.token_hash == token_hash,
-            login_sessions.c.created_at > _at(store, now - lifetime),
-        )
+    query = _USER.join(login_sessions, login_sessions.c.user_id == users.c.id).where(
+        login_sessions.c.token_hash == token_hash,
+        login_sessions.c.created_at > _at(store, now - lifetime),
     )
     with store.read() as tx:
         found = tx.connection.execute(query).first()
@@ -399,6 +405,50 @@ def forget_login_attempts(store: Store, before: datetime, limit: int = 1000) -> 
             delete(login_attempts).where(login_attempts.c.key.in_(ended.scalar_subquery()))
         )
     return int(done.rowcount)
+
+
+def set_email(tx: Tx, name: str, email: str | None) -> bool:
+    """Set (None: clear) the address the user's approval tasks are mailed to; False: no such user."""
+    done = tx.connection.execute(update(users).where(users.c.name == name).values(email=email))
+    return bool(done.rowcount == 1)
+
+
+def change_email(store: Store, name: str, email: str | None) -> bool:
+    """``set_email`` in a transaction of its own."""
+    with store.transaction() as tx:
+        return set_email(tx, name, email)
+
+
+def user_email(store: Store, name: str) -> str | None:
+    """The address the user's approval tasks are mailed to, if any."""
+    with store.read() as tx:
+        found = tx.connection.execute(select(users.c.email).where(users.c.name == name)).first()
+    return None if found is None or found[0] is None else str(found[0])
+
+
+def approver_emails(tx: Tx, kind: str, approver: str, department: str) -> list[str]:
+    """The addresses of the active users an approval task goes to: the user ``approver`` (``kind`` user),
+    or every user of the role ``approver`` who works in ``department`` (``kind`` role), who have one."""
+    query = select(users.c.name, users.c.roles, users.c.departments, users.c.email).where(
+        users.c.active.is_(True), users.c.email.is_not(None)
+    )
+    found = []
+    for name, roles, departments, email in tx.connection.execute(query):
+        if kind == "user" and name != approver:
+            continue
+        if kind == "role" and (
+            approver not in (roles or ()) or not {"*", department} & set(departments or ())
+        ):
+            continue
+        if isinstance(email, str) and "@" in email:
+            found.append(email)
+    return sorted(found)
+
+
+def user_named(tx: Tx, name: str) -> UserRow | None:
+    """The user ``name``, read in the caller's transaction; None when there is none."""
+    found = tx.connection.execute(_USER.where(users.c.name == name)).first()
+    return _row(found) if found is not None else None
 
 
 def display_names(tx: Tx) -> dict[str, str]:

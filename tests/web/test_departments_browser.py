@@ -153,6 +153,18 @@ def take(
     return page.locator("#order-state").inner_text()
 
 
+def sign(page: Page, server: LiveServer, order_id: int, comment: str) -> str:
+    """On the order's page, approve the user's task of its approval with ``comment``: the new state."""
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    form = page.locator("#approval form.approval-form")
+    expect(form).to_have_count(1)
+    form.locator("textarea").fill(comment)
+    form.get_by_role("button", name="通过", exact=True).click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+    expect(page.locator("#timeline")).to_contain_text(comment)
+    return page.locator("#order-state").inner_text()
+
+
 def offered(page: Page, server: LiveServer, order_id: int) -> list[str]:
     page.goto(server(f"/orders/{order_id}?lang=zh"))
     return [text.strip() for text in page.locator(".triggers a.button").all_inner_texts()]
@@ -361,8 +373,9 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
     )
     expect(clerk.locator("#order-state")).to_have_text("信用待审")
     assert offered(clerk, shipped, email) == ["取消"]
-    assert take(desk.person("liu.yang"), shipped, email, "信用放行") == "待审批"
-    assert take(desk.person("sun.li"), shipped, email, "审批通过") == "待收款 | 分批发货中"
+    # held: any one sales manager approves it in the approval panel, then the approval table's own step
+    assert sign(desk.person("sun.li"), shipped, email, "客户已承诺月底前还款") == "待审批"
+    assert sign(desk.person("sun.li"), shipped, email, "同意") == "待收款 | 分批发货中"
     assert take(warehouse, shipped, email, "分批发货", parcel("HR-BCD470", "10")) == "待收款 | 已全部发货"
     assert take(finance, shipped, email, "货到付款收款", received("26590", "COD2026120600001")) == "已完成"
     screenshot("2-email-order-completed")

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 
-from engine.api.accounts import find_user, list_users
+from engine.api.accounts import find_user, list_users, user_email
 from engine.api.definitions import load_bundle
 from tests.web.conftest import (
     REPO_ROOT,
@@ -281,6 +281,25 @@ def test_roles_change_here_and_the_roles_of_other_departments_are_kept(app: Flas
     assert "director" in beside(html(refused), "user-roles-error")
     same = c.post(f"{USERS}/sun.yu/roles", data={"roles": ["reviewer", "warehouse"]})
     assert "Nothing changed for sun.yu." in html(c.get(same.headers["Location"]))
+
+
+def test_an_admin_sets_the_email_approval_tasks_are_mailed_to(app: Flask) -> None:
+    store = app.extensions["orderloom"].store
+    c = client(app, "ma.li")
+    refused = c.post(f"{USERS}/li.na/email?lang=zh", data={"email": "li.na at example"})
+    assert refused.status_code == 422
+    assert "邮箱应形如 name@example.com" in beside(html(refused), "user-email-error")
+    assert 'value="li.na at example"' in html(refused)  # what was typed is kept
+    assert user_email(store, "li.na") is None
+    c.get("/?lang=en")
+    answer = c.post(f"{USERS}/li.na/email", data={"email": " li.na@example.com "})
+    assert answer.status_code == 303
+    page = html(c.get(answer.headers["Location"]))
+    assert "The e-mail address of li.na changed." in page and 'value="li.na@example.com"' in page
+    assert user_email(store, "li.na") == "li.na@example.com"
+    assert "changed the e-mail address" in record(app)
+    cleared = c.post(f"{USERS}/li.na/email", data={"email": ""})
+    assert cleared.status_code == 303 and user_email(store, "li.na") is None
 
 
 def test_a_reset_password_ends_every_session_and_follows_the_rules(app: Flask) -> None:

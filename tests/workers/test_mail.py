@@ -21,7 +21,13 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.plugins import PluginRegistry
+from engine.runtime import Actor, Engine
+from engine.runtime.approvals import APPROVAL_TOPICS, ApprovalAction, ApprovalRequest
 from engine.store import OutboxRow, Store
+from engine.store.users import add_user, set_email
 from workers.mail import MailDelivery, SmtpServer, SmtpTransport, Undeliverable, undelivered_topics
 
 DEFS = Path(__file__).resolve().parents[1] / "web" / "defs"  # the test definitions the web tests use too
@@ -193,7 +199,6 @@ def test_a_mailbox_the_server_refuses_for_good_is_a_dead_letter_and_holds_up_no_
 def test_every_topic_written_for_delivery_has_a_route() -> None:
     """The topics the shipped actions declare for delivery and those the shipped correlation rule files
     suggest: each has a delivery here (the worker names any that has none when it starts)."""
-    from engine.plugins import PluginRegistry
     from engine.rules.correlation import SuggestAction
     from engine.runtime.correlation_feed import load_correlation_rulesets
     from wiring.settings import REPO_ROOT
@@ -230,8 +235,10 @@ def test_the_demos_messages_all_reach_the_smtp_server(tmp_path: Path, smtp: tupl
         from engine.plugins import PluginRegistry
 
         declared = PluginRegistry.from_entry_points().topics
-        assert {m.topic for m in written} <= set(declared)  # every topic written is declared
+        # every topic written is declared (by the actions, or the engine's mail to approvers)
+        assert {m.topic for m in written} <= set(declared) | set(APPROVAL_TOPICS)
         assert {m.topic for m in written if m.status == "pending"} == {
+            "approvals.task",  # the demo's logins have an address: the wholesale approvers are mailed
             "notifications.order_status",
             "payments.captured",
             "payments.refunded",
@@ -394,3 +401,61 @@ def test_the_sender_refuses_a_payload_that_is_not_an_object() -> None:
     with pytest.raises(Undeliverable, match="not an object") as refused:
         send("notifications.order_status", ["not", "a", "mapping"])
     assert refused.value.message("zh") == "主题 'notifications.order_status' 的消息内容不是对象"
+
+
+APPROVALS = Path(__file__).resolve().parents[1] / "engine" / "runtime" / "fixtures" / "approvals"
+
+
+def test_approvers_are_mailed_when_a_task_arrives_and_when_it_times_out(
+    db: tuple[str, Store], smtp: tuple[Inbox, int]
+) -> None:
+    """The engine writes the mail of an approval's tasks into the outbox in the step's transaction, with
+    the addresses of the approvers (a role's users of the department, a user); the worker's delivery
+    sends it to the real SMTP server."""
+    from engine.plugins import PluginRegistry
+
+    _, store = db
+    inbox, port = smtp
+    clock = FrozenClock(datetime(2026, 3, 2, 10, tzinfo=UTC))
+    engine = Engine(store, PluginRegistry({}), clock)
+    path = APPROVALS / "workflows" / "approval-order.yaml"
+    engine.publish(load_bundle(path, APPROVALS, action_names={}, workflows={}))
+    people = {
+        "mia": (["manager"], ["wholesale"], "mia@example.com"),
+        "max": (["manager"], ["retail"], "max@example.com"),  # a manager of another department
+        "ken": (["sales"], ["wholesale"], "ken@example.com"),
+        "fay": (["finance"], ["wholesale"], "fay@example.com"),
+        "dan": (["director"], ["wholesale"], None),  # no address: his mail cannot go
+    }
+    for name, (roles, departments, email) in people.items():
+        add_user(store, name=name, display_name=name, password_hash="x", roles=roles,
+                 departments=departments, at=clock.now())  # fmt: skip
+        with store.transaction() as tx:
+            set_email(tx, name, email)
+    sales = Actor("sam", frozenset({"sales"}), frozenset({"wholesale"}))
+    data = {"total": 5, "account_manager": "ken"}
+    order = engine.create_order(sales, "wholesale", "approval-order", data=data)
+    engine.fire(order.id, "submit", sales)
+    send = MailDelivery(SmtpTransport(SmtpServer("127.0.0.1", port)), "orders@example.com", None)
+    report = engine.dispatch_outbox("w1", send)
+    assert report.sent == 2
+    assert [to for _, to in inbox.envelopes] == [["mia@example.com"], ["ken@example.com"]]
+    first = inbox.messages[0]
+    assert first["Subject"] == "待审批：订单 1（经理审批）/ To approve: order 1 (Manager review)"
+    assert 'Order 1 (Approval order) waits for your approval at "Manager review".' in first.get_content()
+    assert "mobile" not in first.get_content()  # people read words, never the message's data
+
+    manager = Actor("mia", frozenset({"manager"}), frozenset({"wholesale"}))
+    panel = engine.approval(order.id, manager)
+    assert panel is not None
+    engine.act_on_approval(ApprovalRequest(order.id, panel.tasks[0].id, ApprovalAction.APPROVE, manager))
+    clock.advance(days=2)
+    assert engine.fire_due_timers("w1").fired == 1  # the board review's deadline: the order returned
+    report = engine.dispatch_outbox("w1", send)
+    topics = [m["X-OrderLoom-Topic"] for m in inbox.messages[2:]]
+    assert topics == ["approvals.task", "approvals.timeout"]  # fay's task, then her deadline
+    timeout = inbox.messages[3]
+    assert timeout["To"] == "fay@example.com"
+    assert "passed its deadline 2026-03-04T10:00:00+00:00: the order was returned." in timeout.get_content()
+    assert "已超过截止时间" in timeout.get_content() and "订单已退回" in timeout.get_content()
+    assert report.dead == 2  # the director's task and its timeout: he has no address

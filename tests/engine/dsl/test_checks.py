@@ -290,6 +290,26 @@ FAMILIES = [
         "unknown-workflow",
         [("extends 中有未知的工作流 'retail-ordr'；您是否想输入 'retail-order'？", None)],
     ),
+    (
+        "approval-problems.yaml",
+        "approval-return",
+        [
+            (
+                "不能把订单退回到 'done'：它不是 'review' 之前的步骤（从它到不了 'review'）",
+                "请只列出订单走到这里之前经过的顶层状态",
+            )
+        ],
+    ),
+    (
+        "approval-problems.yaml",
+        "approval-sign",
+        [("要求 3 人通过，但只列出了 2 位审批人", "请减少人数，或添加审批人（全部通过请写 all）")],
+    ),
+    (
+        "approval-problems.yaml",
+        "approval-timeout",
+        [("超时退回，但 'checked' 的审批没有 return_to", "请给审批加上 return_to: [某个较早的状态]")],
+    ),
 ]
 
 

@@ -741,3 +741,12 @@ def test_the_shipped_guards_read_in_words(path: str) -> None:
         assert guards, path
         for text in guards:
             assert not re.search(r">=|<=|!=|==|#\d+;", text), text
+
+
+def test_a_step_back_where_the_order_came_from_draws_an_arrow_to_each_state_it_may_have_come_from() -> None:
+    path = VALID / "hold-order.yaml"
+    source = workflow_diagram(tree_of(path.read_text(encoding="utf-8")))
+    assert source is not None
+    arrows = re.findall(r"^\s*(\w+) --> (\w+) : release$", source, flags=re.MULTILINE)
+    assert sorted(arrows) == [("s_on_hold", "s_checked"), ("s_on_hold", "s_draft")]
+    assert "@previous" not in source and "u_" not in source  # no unknown state drawn for it

@@ -19,6 +19,7 @@ from engine.common.suggest import did_you_mean
 from engine.dsl.compiler import Bundle, load_bundle
 from engine.errors import Refusal, TransitionRejected
 from engine.forms.numbers import non_finite_paths, non_finite_refusals
+from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.store import Store
 from engine.store.tables import audit_events, idempotency, orders, outbox, stock
@@ -551,3 +552,29 @@ def test_an_outcome_without_a_dest_is_refused_and_changes_nothing(engine: Engine
     assert refusal.details["decision"]["reasons"][0]["rule"] == "blocked-customer"
     assert engine.get_order(order.id, CLERK).state == "submitted"
     assert [e.trigger for e in engine.history(order.id, CLERK)] == ["create"]
+
+
+@pytest.fixture
+def holds(store: Store, clock: FrozenClock) -> Engine:
+    engine = Engine(store, PluginRegistry({}), clock)
+    root = Path(__file__).resolve().parent / "fixtures" / "approvals"
+    engine.publish(load_bundle(root / "workflows" / "hold-order.yaml", root, action_names={}, workflows={}))
+    return engine
+
+
+def test_a_hold_returns_the_order_where_it_was_held_from(holds: Engine) -> None:
+    """``dest: "@previous"``: back to the state the order entered the hold from, as its audit trail says."""
+    sales = Actor("sam", frozenset({"sales"}), frozenset({"wholesale"}))
+    manager = Actor("mia", frozenset({"manager"}), frozenset({"wholesale"}))
+    first = holds.create_order(sales, "wholesale", "hold-order", data={})
+    holds.fire(first.id, "hold", sales)
+    [release] = [t for t in holds.available_triggers(first.id, manager) if t.trigger == "release"]
+    assert release.dests == ("checked", "draft")  # where a hold may return an order to
+    assert holds.fire(first.id, "release", manager).to_state == "draft"
+    second = holds.create_order(sales, "wholesale", "hold-order", data={})
+    holds.fire(second.id, "check", sales)
+    holds.fire(second.id, "hold", sales)
+    assert holds.fire(second.id, "release", manager).to_state == "checked"
+    holds.fire(second.id, "hold", sales)  # held again, from checked again
+    assert holds.fire(second.id, "release", manager).to_state == "checked"
+    assert holds.fire(second.id, "finish", sales).to_state == "done"

@@ -5,6 +5,7 @@ refused per order."""
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -12,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from engine.clock import FrozenClock
-from engine.dsl.compiler import load_bundle
+from engine.dsl.compiler import Bundle, load_bundle
 from engine.dsl.loader import drafts_over_files
 from engine.errors import EngineError
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, BlockedCode, Engine
+from engine.runtime.approvals import ApprovalAction, ApprovalRequest
 from engine.runtime.results import MigrationPlan
 from engine.store import Store, Tx
 from engine.store.studio import record_event, studio_events_of
@@ -416,3 +418,38 @@ def test_a_field_the_new_data_form_asks_for_is_named_by_its_label_with_what_to_d
     )
     assert blocked["zh"].startswith("v2 的数据表单不接受此订单的数据：请填写发票抬头。请在 v1 中")
     assert "warehouse" not in blocked["en"] and "发货仓" not in blocked["zh"]
+
+
+APPROVALS = Path(__file__).resolve().parent / "fixtures" / "approvals"
+
+
+def test_an_order_moved_onto_a_version_whose_state_is_an_approval_step_gets_its_tasks(
+    store: Store, clock: FrozenClock
+) -> None:
+    engine = Engine(store, PluginRegistry({}), clock)
+    approving = load_bundle(
+        APPROVALS / "workflows" / "approval-order.yaml", APPROVALS, action_names={}, workflows={}
+    )
+    plain = copy.deepcopy(dict(approving.workflow))  # the same workflow before its approval steps
+    for state in plain["states"].values():
+        state.pop("approval", None)
+    engine.publish(Bundle(plain, approving.forms, approving.rulesets, approving.source_path))
+    sales = Actor("sam", frozenset({"sales"}), frozenset({"wholesale"}))
+    manager = Actor("mia", frozenset({"manager"}), frozenset({"wholesale"}))
+    order = engine.create_order(
+        sales, "wholesale", "approval-order", data={"total": 3, "account_manager": "ken"}
+    )
+    engine.fire(order.id, "submit", sales)
+    assert engine.approval(order.id, manager) is None  # v1 has no approval here
+    engine.publish(approving)
+    plan = engine.migrate("approval-order", 2, dry_run=False)
+    assert plan.applied and engine.get_order(order.id, sales).version == 2
+    panel = engine.approval(order.id, manager)
+    assert panel is not None and [(t.approver, t.status) for t in panel.tasks] == [
+        ("manager", "pending"),
+        ("ken", "pending"),
+    ]
+    done = engine.act_on_approval(
+        ApprovalRequest(order.id, panel.tasks[0].id, ApprovalAction.APPROVE, manager)
+    )
+    assert done.state == "board_review"

@@ -1,0 +1,520 @@
+"""Approval steps (审批): what approvers do on an order waiting at an approval state, each in one
+transaction (docs/workflow-language.md, "Approval steps").
+
+An approver approves, declines, adds an approver before or after themselves (加签), transfers the task
+to another user (转交) or returns the order to an earlier step the workflow allows (回退), each with a
+comment and each an event of the audit trail (``approval.approve`` …; the event's ``guards`` hold one
+record ``{"approval": …}`` saying which task, and to whom). Once enough have approved (``sign``: any,
+all, a number; an approver added by another must approve too), the approval's ``approve`` trigger is
+fired through the engine in the same transaction, with the same guards, rules and actions as any step;
+one who declines fires ``decline``. A timeout (``approval.timeout``, run by the timers' worker) reminds,
+approves, returns or escalates.
+
+Refusals, in both languages (code ``approval``): not your task, decided already, the order moved on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from engine.dsl.spec import APPROVAL_TIMEOUT
+from engine.errors import ConflictError, Refusal, RefusalCode, TransitionRejected
+from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.approval_entry import CANCELLED, TASK_TOPIC, TIMEOUT_TOPIC, mail_task
+from engine.runtime.commands import Commands, Step, load_order
+from engine.runtime.compiled import CompiledApproval, CompiledVersion, Move, joined
+from engine.runtime.decisions import Decision, LiveOrder, Moving, decide
+from engine.runtime.parts import Parts, retried
+from engine.runtime.results import ApprovalPanel, ApprovalResult, ApprovalTask, OpenTask
+from engine.store import OrderRow, TimerRow, Tx
+from engine.store.approvals import PENDING, WAITING, TaskRow
+from engine.store.users import display_names, user_named
+
+APPROVED, DECLINED, TRANSFERRED, RETURNED = "approved", "declined", "transferred", "returned"
+EXPIRED, ESCALATED = "expired", "escalated"  # closed by a timeout that approved, returned or escalated
+APPROVAL_TOPICS = (TASK_TOPIC, TIMEOUT_TOPIC)  # the outbox topics of the mail to approvers
+
+
+class ApprovalAction(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    ADD_BEFORE = "add_before"  # 加签 (前): the added approver signs first, then this one
+    ADD_AFTER = "add_after"  # 加签 (后): this one approves, the added approver must approve too
+    TRANSFER = "transfer"  # 转交: the task becomes another user's
+    RETURN = "return"  # 回退: the order goes back to a state of the approval's return_to
+
+
+# The audit trail's name of each action (docs/workflow-language.md)
+EVENT = {
+    ApprovalAction.APPROVE: "approval.approve",
+    ApprovalAction.DECLINE: "approval.decline",
+    ApprovalAction.ADD_BEFORE: "approval.add",
+    ApprovalAction.ADD_AFTER: "approval.add",
+    ApprovalAction.TRANSFER: "approval.transfer",
+    ApprovalAction.RETURN: "approval.return",
+}
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """An approver's action on a task, as asked for."""
+
+    order_id: int
+    task_id: int
+    action: ApprovalAction
+    actor: Actor
+    comment: str = ""
+    target: str | None = None  # the user added or transferred to, or the state returned to
+    expected_lock_version: int | None = None
+
+
+@dataclass
+class _Visit:
+    """The order at its approval state, inside one transaction."""
+
+    moving: Moving
+    approval: CompiledApproval
+    tasks: list[TaskRow] = field(default_factory=list)
+
+
+def refusal(zh: str, en: str, **details: Any) -> TransitionRejected:
+    return TransitionRejected([Refusal(RefusalCode.APPROVAL, zh, en, details)])
+
+
+def visit_tasks(tasks: Sequence[TaskRow], state: str) -> list[TaskRow]:
+    """The tasks of the order's latest visit to ``state``, in their order (``seq``, then made)."""
+    mine = [t for t in tasks if t.state == state]
+    if not mine:
+        return []
+    latest = max(t.entered_seq for t in mine)
+    return sorted((t for t in mine if t.entered_seq == latest), key=lambda t: (t.seq, t.id))
+
+
+def may_sign(task: TaskRow, actor: Actor) -> bool:
+    if task.approver_kind == "user":
+        return actor.name == task.approver
+    return task.approver in actor.roles
+
+
+def approved_count(approval: CompiledApproval, tasks: Sequence[TaskRow]) -> tuple[int, int]:
+    """(approved, required) among the declared approvers (a transferred task counts as its successor)."""
+    declared = [t for t in tasks if t.origin == "declared" and t.status not in (TRANSFERRED, ESCALATED)]
+    approved = sum(1 for t in declared if t.status == APPROVED)
+    return approved, approval.spec.required(len(declared))
+
+
+def complete(approval: CompiledApproval, tasks: Sequence[TaskRow]) -> bool:
+    """Enough have approved: ``sign`` of the declared approvers (or the role a timeout escalated to), and
+    every approver added by another."""
+    if any(t.origin == "added" and t.open for t in tasks):
+        return False
+    escalated = [t for t in tasks if t.origin == "escalated"]
+    if escalated:
+        return any(t.status == APPROVED for t in escalated)
+    approved, required = approved_count(approval, tasks)
+    return approved >= required
+
+
+class Approvals:
+    """Approvers' actions, the approval panel, a person's open tasks, and approval timeouts."""
+
+    def __init__(self, parts: Parts, commands: Commands) -> None:
+        self.parts = parts
+        self.commands = commands
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def panel(self, order_id: int, actor: Actor) -> ApprovalPanel | None:
+        """The order's approval at its state, or None when the order is not at an approval step."""
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            return panel_of(tx, cv, row, actor)
+
+    def open_tasks(self, actor: Actor, limit: int = 100) -> list[OpenTask]:
+        """The tasks ``actor`` may sign now (theirs by name, or their roles'), oldest first."""
+        with self.parts.store.read() as tx:
+            found = tx.open_tasks_for(actor.name, actor.roles, actor.scope, limit)
+        return [
+            OpenTask(
+                t.id,
+                t.order_id,
+                department,
+                workflow,
+                t.state,
+                t.approver_kind,
+                t.approver,
+                t.created_at,
+                t.deadline,
+            )
+            for t, department, workflow in found
+        ]
+
+    # -- acting --------------------------------------------------------------------------------
+
+    @retried
+    def act(self, request: ApprovalRequest) -> ApprovalResult:
+        """Take an approver's action in one transaction (see the module docstring)."""
+        now = self.parts.clock.now()
+        actor = request.actor
+        with self.parts.store.transaction() as tx:
+            row = load_order(tx, request.order_id, actor)
+            if (
+                request.expected_lock_version is not None
+                and row.lock_version != request.expected_lock_version
+            ):
+                raise ConflictError(
+                    f"order {row.id} changed (version {row.lock_version}, expected "
+                    f"{request.expected_lock_version}); reload it",
+                    zh=f"订单 {row.id} 已被修改；请刷新后重试",
+                )
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            visit = self._visit(tx, cv, row, now)
+            task = self._task(visit, request)
+            comment = request.comment.strip() or None
+            action = request.action
+            detail: dict[str, Any] = {"task": task.id, "action": str(action)}
+            if action is ApprovalAction.RETURN:
+                return self._return(visit, task, actor, comment, request.target)
+            signing = action in (ApprovalAction.APPROVE, ApprovalAction.ADD_AFTER)
+            if signing and any(t.decided_by == actor.name and t.status == APPROVED for t in visit.tasks):
+                raise refusal(
+                    "你已在此审批中签署过一次；同一人不能签两次",
+                    "you have signed this approval once already; one person signs once",
+                    task=task.id,
+                )
+            if action is ApprovalAction.DECLINE and visit.approval.spec.decline is None:
+                raise refusal(
+                    "此审批不能驳回：工作流没有为它写 decline",
+                    "this approval cannot be declined: the workflow gives it no decline",
+                    task=task.id,
+                )
+            if action in (ApprovalAction.ADD_BEFORE, ApprovalAction.ADD_AFTER, ApprovalAction.TRANSFER):
+                target = self._user(tx, row, request.target, task)
+                detail["to"] = target
+            if action is ApprovalAction.APPROVE:
+                self._decide(tx, task, APPROVED, actor, comment, now)
+            elif action is ApprovalAction.DECLINE:
+                self._decide(tx, task, DECLINED, actor, comment, now)
+            elif action is ApprovalAction.ADD_AFTER:
+                self._decide(tx, task, APPROVED, actor, comment, now)
+                self._add(tx, task, target, task.seq + 1, None, actor, comment, now)
+            elif action is ApprovalAction.ADD_BEFORE:
+                if not tx.reopen_task(task.id, PENDING, WAITING):
+                    raise _changed(row.id)
+                self._add(tx, task, target, task.seq - 1, task.id, actor, comment, now)
+            elif action is ApprovalAction.TRANSFER:
+                self._decide(tx, task, TRANSFERRED, actor, comment, now)
+                tx.insert_task(
+                    order_id=row.id,
+                    state=task.state,
+                    entered_seq=task.entered_seq,
+                    seq=task.seq,
+                    approver_kind="user",
+                    approver=target,
+                    origin=task.origin,
+                    at=now,
+                    blocks=task.blocks,
+                    added_by=actor.name,
+                    comment=comment,
+                    deadline=task.deadline,
+                )
+            if action in (ApprovalAction.ADD_BEFORE, ApprovalAction.ADD_AFTER, ApprovalAction.TRANSFER):
+                mail_task(tx, cv, visit.moving.order, task.state, "user", target, now, task.deadline)
+            steps = [self._event(visit, EVENT[action], actor, comment, detail)]
+            fired = self._conclude(tx, visit, actor, action is ApprovalAction.DECLINE, steps, now)
+            self.commands.write(visit.moving, steps)
+            live = visit.moving.order
+            return ApprovalResult(row.id, str(action), joined(live.config), live.lock_version, fired)
+
+    def _visit(self, tx: Tx, cv: CompiledVersion, row: OrderRow, now: datetime) -> _Visit:
+        live = LiveOrder.from_row(row)
+        state = next((s for s in live.config if s in cv.approvals), None)
+        if state is None:
+            raise refusal(
+                f"订单 {row.id} 已不在审批步骤（现在：{_state_words(cv, live, 'zh')}）",
+                f"order {row.id} is no longer at an approval step (now: {_state_words(cv, live, 'en')})",
+                state=joined(live.config),
+            )
+        visit = _Visit(Moving(tx, cv, live, now), cv.approvals[state])
+        visit.tasks = visit_tasks(tx.order_tasks(row.id), state)
+        return visit
+
+    def _task(self, visit: _Visit, request: ApprovalRequest) -> TaskRow:
+        task = next((t for t in visit.tasks if t.id == request.task_id), None)
+        if task is None:
+            raise refusal(
+                f"审批任务 {request.task_id} 不属于订单 {request.order_id} 当前的审批",
+                f"approval task {request.task_id} is not part of order {request.order_id}'s current approval",
+                task=request.task_id,
+            )
+        if not may_sign(task, request.actor):
+            whose = f"角色 {task.approver}" if task.approver_kind == "role" else task.approver
+            whose_en = f"role {task.approver}" if task.approver_kind == "role" else task.approver
+            raise refusal(
+                f"这不是你的审批任务：它属于 {whose}",
+                f"this approval task is not yours: it is for {whose_en}",
+                task=task.id,
+                approver=task.approver,
+            )
+        if task.status == WAITING:
+            raise refusal(
+                "此任务在等待加签的审批人先签署",
+                "this task waits for the approver added before it to sign first",
+                task=task.id,
+            )
+        if task.status != PENDING:
+            raise refusal(
+                f"此审批任务已处理（{task.status}，{task.decided_by or ''}）",
+                f"this approval task is decided already ({task.status} by {task.decided_by or 'the engine'})",
+                task=task.id,
+                status=task.status,
+            )
+        return task
+
+    def _user(self, tx: Tx, row: OrderRow, name: str | None, task: TaskRow) -> str:
+        found = user_named(tx, (name or "").strip()) if name and name.strip() else None
+        if found is None or not found.active:
+            raise refusal(
+                f"找不到可用的用户 {name or '（未填写）'}",
+                f"no active user {name or '(none given)'}",
+                task=task.id,
+                user=name,
+            )
+        if "*" not in found.departments and row.department not in found.departments:
+            raise refusal(
+                f"用户 {found.name} 不在部门 {row.department}，不能审批此订单",
+                f"user {found.name} does not work in department {row.department} "
+                "and cannot approve this order",
+                task=task.id,
+                user=found.name,
+            )
+        return found.name
+
+    @staticmethod
+    def _decide(tx: Tx, task: TaskRow, status: str, actor: Actor, comment: str | None, now: datetime) -> None:
+        if not tx.decide_task(task.id, PENDING, status, actor.name, now, comment):
+            raise _changed(task.order_id)
+        if status == APPROVED and task.blocks is not None:
+            tx.reopen_task(task.blocks, WAITING, PENDING)  # the task it was added before may be signed now
+
+    @staticmethod
+    def _add(
+        tx: Tx,
+        task: TaskRow,
+        user: str,
+        seq: int,
+        blocks: int | None,
+        actor: Actor,
+        comment: str | None,
+        now: datetime,
+    ) -> None:
+        tx.insert_task(
+            order_id=task.order_id,
+            state=task.state,
+            entered_seq=task.entered_seq,
+            seq=seq,
+            approver_kind="user",
+            approver=user,
+            origin="added",
+            at=now,
+            blocks=blocks,
+            added_by=actor.name,
+            comment=comment,
+            deadline=task.deadline,
+        )
+
+    @staticmethod
+    def _event(visit: _Visit, event: str, actor: Actor, comment: str | None, detail: dict[str, Any]) -> Step:
+        """An approver's action as an event of the audit trail: the order stays where it is."""
+        live = visit.moving.order
+        here = joined(live.config)
+        return Step(
+            trigger=event,
+            actor=actor.name,
+            from_state=here,
+            move=Move(live.config, (), ()),
+            changes={},
+            guards=[{"approval": detail}],
+            rules=None,
+            reason=comment,
+            outbox=[],
+        )
+
+    def _conclude(
+        self, tx: Tx, visit: _Visit, actor: Actor, declined: bool, steps: list[Step], now: datetime
+    ) -> str | None:
+        """Fire the approval's decline (one declined) or approve (enough approved) trigger, and the
+        automatic steps after it; the trigger fired, or None while the approval waits."""
+        approval = visit.approval
+        visit.tasks = visit_tasks(tx.order_tasks(visit.moving.order.id), approval.state)
+        trigger = approval.spec.decline if declined else approval.spec.approve
+        if trigger is None or (not declined and not complete(approval, visit.tasks)):
+            return None
+        # The approval stands in for the transition's roles; its guards, rules and actions decide as
+        # for anyone. The audit trail names the approver who concluded it.
+        deciding = Actor(actor.name, actor.roles, actor.departments, is_system=True)
+        decision = decide(visit.moving, trigger, deciding, {})
+        steps.append(self.commands.apply(visit.moving, decision, deciding, "approval"))
+        steps.extend(self.commands.follow_auto(visit.moving))
+        return trigger
+
+    def _return(
+        self, visit: _Visit, task: TaskRow, actor: Actor, comment: str | None, target: str | None
+    ) -> ApprovalResult:
+        moving, approval = visit.moving, visit.approval
+        tx, now = moving.tx, moving.now
+        move = approval.returns.get(target or "")
+        if move is None:
+            allowed = list(approval.returns)
+            raise refusal(
+                f"不能退回到 {target or '（未选择）'}；此审批可退回到：{'、'.join(allowed) or '无'}",
+                f"the order cannot be returned to {target or '(none chosen)'}; this approval returns to: "
+                f"{', '.join(allowed) or 'nowhere'}",
+                task=task.id,
+                return_to=allowed,
+            )
+        self._decide(tx, task, RETURNED, actor, comment, now)
+        detail = {"task": task.id, "action": "return", "to": target}
+        step = self.commands.apply(moving, Decision(move, move.spec.dest or "", [], None, {}), actor, comment)
+        step.guards = [{"approval": detail}]
+        steps = [step, *self.commands.follow_auto(moving)]
+        self.commands.write(moving, steps)
+        live = moving.order
+        return ApprovalResult(live.id, "return", joined(live.config), live.lock_version)
+
+    # -- timeouts ------------------------------------------------------------------------------
+
+    def timeout_in(self, tx: Tx, row: OrderRow, timer: TimerRow) -> bool:
+        """An approval's timeout came due (the timers' worker, inside its transaction, the timer marked
+        fired): remind the approvers, approve for them, return the order or escalate. False when there
+        was nothing left to do (the approval is decided)."""
+        now = self.parts.clock.now()
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        visit = self._visit(tx, cv, row, now)
+        timeout = visit.approval.spec.timeout
+        pending = [t for t in visit.tasks if t.open]
+        if timeout is None or not pending:
+            return False
+        then = timeout.then
+        detail: dict[str, Any] = {"action": "timeout", "then": then, "tasks": [t.id for t in pending]}
+        steps = [self._event(visit, APPROVAL_TIMEOUT, SYSTEM, None, detail)]
+        steps[0].reason = "approval_timeout"  # what it did is the record's ``then``
+        for task in pending:  # the approvers told their deadline passed, and what it did
+            mail_task(
+                tx, cv, visit.moving.order, task.state, task.approver_kind, task.approver, now,
+                task.deadline, TIMEOUT_TOPIC, then,
+            )  # fmt: skip
+        if then == "remind":
+            self.commands.write(visit.moving, steps)
+            return True
+        status = ESCALATED if then == "escalate" else EXPIRED
+        tx.close_open_tasks(row.id, visit.approval.state, status, now)
+        if then == "escalate":
+            assert timeout.escalate_to is not None  # validate requires it
+            detail["to"] = timeout.escalate_to
+            tx.insert_task(
+                order_id=row.id,
+                state=visit.approval.state,
+                entered_seq=pending[0].entered_seq,
+                seq=max(t.seq for t in visit.tasks) + 1,
+                approver_kind="role",
+                approver=timeout.escalate_to,
+                origin="escalated",
+                at=now,
+                added_by=SYSTEM.name,
+            )
+            mail_task(
+                tx, cv, visit.moving.order, visit.approval.state, "role", timeout.escalate_to, now, None
+            )
+        elif then == "approve":
+            decision = decide(visit.moving, visit.approval.spec.approve, SYSTEM, {})
+            steps.append(self.commands.apply(visit.moving, decision, SYSTEM, "approval_timeout"))
+            steps.extend(self.commands.follow_auto(visit.moving))
+        elif then == "return":
+            target = timeout.return_to or visit.approval.spec.return_to[0]
+            move = visit.approval.returns[target]
+            detail["to"] = target
+            steps.append(
+                self.commands.apply(
+                    visit.moving, Decision(move, target, [], None, {}), SYSTEM, "approval_timeout"
+                )
+            )
+            steps.extend(self.commands.follow_auto(visit.moving))
+        self.commands.write(visit.moving, steps)
+        return True
+
+
+def _changed(order_id: int) -> ConflictError:
+    return ConflictError(
+        f"the approval of order {order_id} was changed by someone else; reload it and try again",
+        zh=f"订单 {order_id} 的审批已被他人修改；请刷新后重试",
+    )
+
+
+def _state_words(cv: CompiledVersion, live: LiveOrder, lang: str) -> str:
+    return " | ".join(cv.states[s].label.get(lang) if s in cv.states else s for s in live.config)
+
+
+def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> ApprovalPanel | None:
+    """The approval panel of an order read in ``tx`` (None: not at an approval step)."""
+    live = LiveOrder.from_row(row)
+    state = next((s for s in live.config if s in cv.approvals), None)
+    if state is None:
+        return None
+    approval = cv.approvals[state]
+    tasks = visit_tasks(tx.order_tasks(row.id), state)
+    signed = any(t.decided_by == actor.name and t.status == APPROVED for t in tasks)
+    approved, required = approved_count(approval, tasks)
+    deadlines = [t.deadline for t in tasks if t.open and t.deadline is not None]
+    timeout = approval.spec.timeout
+    return ApprovalPanel(
+        order_id=row.id,
+        state=state,
+        state_label=cv.states[state].label,
+        sign=approval.spec.sign,
+        required=required,
+        approved=approved,
+        tasks=tuple(
+            ApprovalTask(
+                id=t.id,
+                approver_kind=t.approver_kind,
+                approver=t.approver,
+                origin=t.origin,
+                status=t.status,
+                seq=t.seq,
+                added_by=t.added_by,
+                decided_by=t.decided_by,
+                comment=t.comment,
+                created_at=t.created_at,
+                decided_at=t.decided_at,
+                deadline=t.deadline,
+                yours=t.status == PENDING and may_sign(t, actor) and not signed,
+            )
+            for t in tasks
+        ),
+        deadline=min(deadlines) if deadlines else None,
+        can_decline=approval.spec.decline is not None,
+        return_to=tuple((s, cv.states[s].label) for s in approval.spec.return_to),
+        lock_version=row.lock_version,
+        timeout=timeout.then if timeout is not None else None,
+        names=display_names(tx),
+    )
+
+
+__all__ = [
+    "APPROVAL_TOPICS",
+    "CANCELLED",
+    "ApprovalAction",
+    "ApprovalPanel",
+    "ApprovalRequest",
+    "ApprovalResult",
+    "ApprovalTask",
+    "Approvals",
+    "OpenTask",
+    "panel_of",
+]

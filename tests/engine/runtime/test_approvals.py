@@ -1,0 +1,223 @@
+"""Approval steps on a real database (SQLite and PostgreSQL): tasks made when the order enters the
+state, any / all, approve / decline, add before / after, transfer, return, timeouts, the refusals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.errors import RefusalCode, TransitionRejected
+from engine.plugins import PluginRegistry
+from engine.runtime import Actor, Engine
+from engine.runtime.approvals import ApprovalAction, ApprovalRequest
+from engine.store import Store
+from engine.store.users import add_user
+
+ROOT = Path(__file__).resolve().parent / "fixtures" / "approvals"
+WHOLESALE = frozenset({"wholesale"})
+SALES = Actor("sam", frozenset({"sales"}), WHOLESALE)
+MANAGER = Actor("mia", frozenset({"manager"}), WHOLESALE)
+KEN = Actor("ken", frozenset({"sales"}), WHOLESALE)  # the account manager of the orders below
+FINANCE = Actor("fay", frozenset({"finance"}), WHOLESALE)
+DIRECTOR = Actor("dan", frozenset({"director"}), WHOLESALE)
+BOTH = Actor("bo", frozenset({"finance", "director"}), WHOLESALE)
+LEE = Actor("lee", frozenset({"sales"}), WHOLESALE)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def engine(store: Store, clock: FrozenClock) -> Engine:
+    engine = Engine(store, PluginRegistry({}), clock)
+    path = ROOT / "workflows" / "approval-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
+    for actor in (SALES, MANAGER, KEN, FINANCE, DIRECTOR, BOTH, LEE):
+        add_user(
+            store,
+            name=actor.name,
+            display_name=actor.name.title(),
+            password_hash="x",
+            roles=sorted(actor.roles),
+            departments=sorted(actor.departments),
+            at=clock.now(),
+        )
+    return engine
+
+
+def submitted(engine: Engine, total: int = 100) -> int:
+    order = engine.create_order(
+        SALES, "wholesale", "approval-order", data={"total": total, "account_manager": "ken"}
+    )
+    engine.fire(order.id, "submit", SALES)
+    return order.id
+
+
+def act(engine: Engine, order_id: int, actor: Actor, action: ApprovalAction, **more: str) -> object:
+    panel = engine.approval(order_id, actor)
+    assert panel is not None
+    task = next(t for t in panel.tasks if t.yours)
+    return engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor, **more))
+
+
+def test_entering_an_approval_state_makes_a_task_per_approver(engine: Engine) -> None:
+    order_id = submitted(engine)
+    panel = engine.approval(order_id, MANAGER)
+    assert panel is not None and panel.state == "manager_review" and panel.sign == "any"
+    assert [(t.approver_kind, t.approver, t.status) for t in panel.tasks] == [
+        ("role", "manager", "pending"),
+        ("user", "ken", "pending"),  # order.account_manager, read when the order entered
+    ]
+    assert [t.yours for t in panel.tasks] == [True, False]
+    assert [t.order_id for t in engine.approval_tasks(KEN)] == [order_id]
+
+
+def test_any_one_approves_and_the_approve_trigger_fires(engine: Engine) -> None:
+    order_id = submitted(engine)
+    result = act(engine, order_id, KEN, ApprovalAction.APPROVE, comment="ok by me")
+    assert result.fired == "manager_ok" and result.state == "board_review"
+    history = engine.history(order_id, SALES)
+    assert [(e.trigger, e.actor) for e in history[-2:]] == [
+        ("approval.approve", "ken"),
+        ("manager_ok", "ken"),
+    ]
+    assert history[-2].reason == "ok by me"
+    board = engine.approval(order_id, FINANCE)
+    assert board is not None and board.required == 2 and board.approved == 0
+    assert engine.approval_tasks(MANAGER) == []  # the manager's task of the state left is closed
+
+
+def test_all_must_approve_and_one_person_signs_once(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.APPROVE)
+    first = act(engine, order_id, BOTH, ApprovalAction.APPROVE)
+    assert first.fired is None and first.state == "board_review"
+    panel = engine.approval(order_id, BOTH)
+    assert panel is not None and panel.approved == 1 and not any(t.yours for t in panel.tasks)
+    other = next(t for t in panel.tasks if t.status == "pending")
+    with pytest.raises(TransitionRejected) as refused:
+        engine.act_on_approval(ApprovalRequest(order_id, other.id, ApprovalAction.APPROVE, BOTH))
+    assert refused.value.refusals[0].code == RefusalCode.APPROVAL
+    assert "签" in refused.value.refusals[0].zh and "once" in refused.value.refusals[0].en
+    done = act(engine, order_id, DIRECTOR, ApprovalAction.APPROVE)
+    assert done.fired == "board_ok" and done.state == "approved"
+
+
+def test_decline_fires_decline(engine: Engine) -> None:
+    order_id = submitted(engine)
+    result = act(engine, order_id, MANAGER, ApprovalAction.DECLINE, comment="price too low")
+    assert result.fired == "decline" and result.state == "declined"
+    assert engine.history(order_id, SALES)[-2].trigger == "approval.decline"
+
+
+def test_a_person_cannot_fire_the_approvals_trigger_nor_sign_anothers_task(engine: Engine) -> None:
+    order_id = submitted(engine)
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(order_id, "manager_ok", MANAGER)
+    assert refused.value.refusals[0].code == RefusalCode.APPROVAL
+    assert "manager_ok" not in [t.trigger for t in engine.available_triggers(order_id, MANAGER)]
+    panel = engine.approval(order_id, LEE)
+    assert panel is not None
+    with pytest.raises(TransitionRejected) as refused:
+        engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[1].id, ApprovalAction.APPROVE, LEE))
+    assert "不是你的" in refused.value.refusals[0].zh and "not yours" in refused.value.refusals[0].en
+
+
+def test_a_decided_task_and_an_order_moved_on_are_refused(engine: Engine) -> None:
+    order_id = submitted(engine)
+    panel = engine.approval(order_id, MANAGER)
+    assert panel is not None
+    engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[0].id, ApprovalAction.APPROVE, MANAGER))
+    with pytest.raises(TransitionRejected) as refused:  # the order is at the board review now
+        engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[1].id, ApprovalAction.APPROVE, KEN))
+    assert "not part of" in refused.value.refusals[0].en
+    act(engine, order_id, FINANCE, ApprovalAction.DECLINE)
+    with pytest.raises(TransitionRejected) as refused:
+        engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[1].id, ApprovalAction.APPROVE, KEN))
+    assert "no longer at an approval step" in refused.value.refusals[0].en
+    assert "已不在审批步骤" in refused.value.refusals[0].zh
+
+
+def test_add_before_waits_for_the_added_approver(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.APPROVE)
+    act(engine, order_id, FINANCE, ApprovalAction.ADD_BEFORE, target="lee", comment="lee knows the customer")
+    panel = engine.approval(order_id, FINANCE)
+    assert panel is not None
+    assert [(t.approver, t.status, t.origin) for t in panel.tasks] == [
+        ("lee", "pending", "added"),
+        ("finance", "waiting", "declared"),
+        ("director", "pending", "declared"),
+    ]
+    assert act(engine, order_id, DIRECTOR, ApprovalAction.APPROVE).fired is None
+    assert act(engine, order_id, LEE, ApprovalAction.APPROVE).fired is None  # finance signs again now
+    assert act(engine, order_id, FINANCE, ApprovalAction.APPROVE).fired == "board_ok"
+    assert [e.trigger for e in engine.history(order_id, SALES)].count("approval.add") == 1
+
+
+def test_add_after_approves_and_the_added_approver_must_too(engine: Engine) -> None:
+    order_id = submitted(engine)
+    result = act(engine, order_id, MANAGER, ApprovalAction.ADD_AFTER, target="lee")
+    assert result.fired is None and result.state == "manager_review"  # any: yet the added one must sign
+    assert act(engine, order_id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"
+
+
+def test_transfer_gives_the_task_to_another_user(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.APPROVE)
+    act(engine, order_id, FINANCE, ApprovalAction.TRANSFER, target="lee", comment="on leave")
+    panel = engine.approval(order_id, LEE)
+    assert panel is not None
+    assert [(t.approver, t.status) for t in panel.tasks] == [
+        ("finance", "transferred"),
+        ("lee", "pending"),
+        ("director", "pending"),
+    ]
+    assert panel.required == 2  # the transferred task counts as its successor
+    with pytest.raises(TransitionRejected) as refused:
+        act(engine, order_id, DIRECTOR, ApprovalAction.TRANSFER, target="nobody")
+    assert "nobody" in refused.value.refusals[0].en and "找不到" in refused.value.refusals[0].zh
+    act(engine, order_id, LEE, ApprovalAction.APPROVE)
+    assert act(engine, order_id, DIRECTOR, ApprovalAction.APPROVE).state == "approved"
+
+
+def test_return_sends_the_order_back_and_a_new_visit_starts_afresh(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.APPROVE)
+    with pytest.raises(TransitionRejected) as refused:
+        act(engine, order_id, FINANCE, ApprovalAction.RETURN, target="approved")
+    assert "draft, manager_review" in refused.value.refusals[0].en
+    result = act(engine, order_id, FINANCE, ApprovalAction.RETURN, target="manager_review", comment="recheck")
+    assert result.state == "manager_review"
+    event = engine.history(order_id, SALES)[-1]
+    assert (event.trigger, event.actor, event.reason) == ("approval.return", "fay", "recheck")
+    panel = engine.approval(order_id, MANAGER)
+    assert panel is not None and [t.status for t in panel.tasks] == ["pending", "pending"]
+    assert engine.approval_tasks(DIRECTOR) == []  # the board's open task was closed on leaving
+
+
+def test_timeout_returns_the_order(engine: Engine, clock: FrozenClock) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.APPROVE)
+    panel = engine.approval(order_id, FINANCE)
+    assert panel is not None and panel.deadline == clock.now() + timedelta(days=2)
+    assert engine.fire_due_timers("w1").fired == 0
+    clock.advance(days=2)
+    assert engine.fire_due_timers("w1").fired == 1
+    assert engine.get_order(order_id, SALES).state == "draft"
+    triggers = [e.trigger for e in engine.history(order_id, SALES)]
+    assert triggers[-2:] == ["approval.timeout", "approval.return"]
+
+
+def test_an_expression_approver_naming_nobody_refuses_the_step(engine: Engine) -> None:
+    order = engine.create_order(SALES, "wholesale", "approval-order", data={"total": 1})
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(order.id, "submit", SALES)
+    assert "order.account_manager" in refused.value.refusals[0].en
+    assert engine.get_order(order.id, SALES).state == "draft"

@@ -1,0 +1,121 @@
+"""The approval panel on the order page and an approver's actions (web/approvals.py), through the Flask
+test client over a real SQLite file: who signed and who is pending, approve with a comment, a refusal in
+the page's language with the comment kept, a transfer, a return."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.runtime import Actor, Engine
+
+from .conftest import add_user, log_in, make_app, settings_for
+
+ROOT = Path(__file__).resolve().parents[1] / "engine" / "runtime" / "fixtures" / "approvals"
+SALES = Actor("sam", frozenset({"sales"}), frozenset({"wholesale"}))
+PEOPLE = {
+    "mia": ("manager",),
+    "fay": ("finance",),
+    "dan": ("director",),
+    "lee": ("sales",),
+    "ken": ("sales",),
+}
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(settings_for(tmp_path, ROOT, "test"), FrozenClock())
+    for name, roles in PEOPLE.items():
+        add_user(app, name, f"{name}-password", roles, ("wholesale",))
+    engine: Engine = app.extensions["orderloom"].engine
+    path = ROOT / "workflows" / "approval-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
+    yield app
+    app.extensions["orderloom"].close()
+
+
+def submitted(app: Flask) -> int:
+    engine: Engine = app.extensions["orderloom"].engine
+    data = {"total": 90, "account_manager": "ken"}
+    order = engine.create_order(SALES, "wholesale", "approval-order", data=data)
+    engine.fire(order.id, "submit", SALES)
+    return order.id
+
+
+def client_of(app: Flask, name: str) -> FlaskClient:
+    return log_in(app.test_client(), name, f"{name}-password")
+
+
+def own_task(html: str) -> tuple[int, str]:
+    found = re.search(r'action="/orders/\d+/approval/(\d+)"', html)
+    lock = re.search(r'name="_lock_version" value="(\d+)"', html)
+    assert found is not None and lock is not None, "no task of the user's on the page"
+    return int(found.group(1)), lock.group(1)
+
+
+def test_the_order_page_shows_the_approval_and_an_approver_signs_it(app: Flask) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    page = mia.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
+    assert "Approval · Manager review" in page
+    assert "Any one approver approves" in page and "0 of 1 approved" in page
+    assert "manager (any one)" in page  # a role approver: one signature, any holder of the role
+    assert '<span class="approver">ken</span>' in page  # the account manager, read off the order
+    task, lock = own_task(page)
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={"action": "approve", "comment": "好的", "_lock_version": lock},
+    )
+    assert answer.status_code == 302
+    page = mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    assert "审批 · 会签" in page and "会签：每位审批人都须通过" in page and "已通过 0/2" in page
+    assert "截止" in page and "剩 2天" in page  # the board's deadline and the time left
+
+
+def test_a_refusal_keeps_the_comment_and_says_why_in_the_pages_language(app: Flask) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    task, lock = own_task(mia.get(f"/orders/{order_id}").get_data(as_text=True))
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=en",
+        data={"action": "transfer", "user": "nobody", "comment": "please take it", "_lock_version": lock},
+    )
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "no active user nobody" in page and "please take it" in page and 'value="nobody"' in page
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=zh",
+        data={"action": "transfer", "user": "lee", "comment": "请处理", "_lock_version": lock},
+    )
+    assert answer.status_code == 302
+    lee = client_of(app, "lee")
+    page = lee.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    assert "已转交" in page and "由 mia 转交" in page
+    task, lock = own_task(page)
+    answer = lee.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={"action": "return", "return_to": "draft", "comment": "缺资料", "_lock_version": lock},
+    )
+    assert answer.status_code == 302
+    engine: Engine = app.extensions["orderloom"].engine
+    assert engine.get_order(order_id, SALES).state == "draft"
+
+
+def test_an_outdated_page_is_told_the_order_changed(app: Flask) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    task, lock = own_task(mia.get(f"/orders/{order_id}").get_data(as_text=True))
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=en",
+        data={"action": "approve", "comment": "late", "_lock_version": str(int(lock) - 1)},
+    )
+    assert answer.status_code == 409 and "late" in answer.get_data(as_text=True)
+    answer = mia.post(f"/orders/{order_id}/approval/{task}", data={"action": "sing", "_lock_version": lock})
+    assert answer.status_code == 422

@@ -1,0 +1,169 @@
+"""Approval steps as people use them, in Debian's Chromium (screenshots in test-artifacts/screenshots/):
+finance and the sales director both sign a wholesale order above the higher limit; a sales manager
+transfers a task to the director, who approves it; a timeout returns another order to its draft.
+
+Over the shipped definitions with the demo's stock, accounts and logins, and the approval fixture
+workflow of tests/engine/runtime/fixtures/approvals (its board review returns the order after 2 days);
+the app's clock is frozen, so the deadline passes when the test says so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from demo.loader import ensure_demo_users, load_demo
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.runtime import Actor, Engine
+from tests.test_departments import wholesale_data
+from tests.web.conftest import SCREENSHOTS, LiveServer, log_in_page, make_app, serve, settings_for
+
+REPO = Path(__file__).resolve().parents[2]
+APPROVALS = REPO / "tests" / "engine" / "runtime" / "fixtures" / "approvals"
+SALES = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
+FRIDGES = {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 60, "unit_price": 2639, "amount": 158340}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Flask:
+    clock = FrozenClock(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    app = make_app(settings_for(tmp_path, REPO, "approvals-browser-tests"), clock)
+    services = app.extensions["orderloom"]
+    load_demo(services.engine, services.store, REPO, orders=0)
+    ensure_demo_users(services.store, clock.now())
+    path = APPROVALS / "workflows" / "approval-order.yaml"
+    services.engine.publish(load_bundle(path, APPROVALS, action_names={}, workflows={}))
+    return app
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[LiveServer]:
+    yield from serve(app)
+
+
+class People:
+    """Each person logged in in a browser context of their own, 390 px wide (a phone)."""
+
+    def __init__(self, browser: Browser, server: LiveServer, test: str) -> None:
+        self.browser, self.server, self.test = browser, server, test
+        self._pages: dict[str, Page] = {}
+        self._contexts = []
+
+    def __call__(self, name: str) -> Page:
+        if name not in self._pages:
+            context = self.browser.new_context(viewport={"width": 390, "height": 844})
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            log_in_page(page, self.server, name, f"{name}-demo")
+            self._contexts.append(context)
+            self._pages[name] = page
+        return self._pages[name]
+
+    def shot(self, name: str, label: str) -> None:
+        path = SCREENSHOTS / f"{self.test}--{label}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._pages[name].screenshot(path=str(path), full_page=True)
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+
+
+@pytest.fixture
+def people(browser: Browser, server: LiveServer, request: pytest.FixtureRequest) -> Iterator[People]:
+    found = People(browser, server, re.sub(r"[^\w.-]+", "_", request.node.name))
+    yield found
+    found.close()
+
+
+def act(page: Page, server: LiveServer, order_id: int, button: str, comment: str, user: str = "") -> None:
+    """On the order's page, take ``button`` on the user's task with ``comment`` (and ``user``)."""
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    form = page.locator("#approval form.approval-form")
+    expect(form).to_have_count(1)
+    form.locator("textarea").fill(comment)
+    if user:
+        form.locator("summary").click()
+        form.locator("input[name=user]").fill(user)
+    form.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+
+
+PAST_THE_EDGE = """() => [...document.querySelectorAll('#approval, #approval *')]
+  .filter(element => element.getBoundingClientRect().right > window.innerWidth + 1)
+  .map(element => element.tagName.toLowerCase() + '.' + element.className)"""
+
+
+def panel_fits(page: Page) -> None:
+    """Nothing of the approval panel reaches past the right edge of a 390 px screen."""
+    assert page.evaluate(PAST_THE_EDGE) == []
+
+
+def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
+    app: Flask, server: LiveServer, people: People, page: Page
+) -> None:
+    engine: Engine = app.extensions["orderloom"].engine
+    clock: FrozenClock = engine.clock  # type: ignore[assignment]
+
+    # above the higher limit: finance and the sales director both sign (会签)
+    data = wholesale_data(lines=[FRIDGES], total=158540)
+    big = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert big.state == "board_approval"
+    finance = people("zhou.min")
+    finance.goto(server(f"/orders/{big.id}?lang=zh"))
+    panel = finance.locator("#approval")
+    expect(panel).to_contain_text("财务与总监会签")
+    expect(panel).to_contain_text("会签：每位审批人都须通过")
+    expect(panel.locator(".approver")).to_have_text(["财务（任一人）", "销售总监（任一人）"])
+    expect(finance.locator("#approval-progress")).to_have_text("已通过 0/2")
+    panel_fits(finance)
+    people.shot("zhou.min", "1-board-approval-before")
+    act(finance, server, big.id, "通过", "到账记录良好")
+    expect(finance.locator("#approval-progress")).to_have_text("已通过 1/2")
+    expect(finance.locator("#approval form")).to_have_count(0)  # signed: nothing more to do
+    director = people("gao.jun")
+    act(director, server, big.id, "通过", "同意，注意发货期")
+    expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    expect(director.locator("#timeline")).to_contain_text("同意，注意发货期")
+    people.shot("gao.jun", "2-board-approved")
+
+    # a sales manager transfers the task to the director, who approves it (转交)
+    data = wholesale_data(lines=[{**FRIDGES, "qty": 20, "amount": 52780}], total=52980)
+    medium = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert medium.state == "pending_approval"
+    manager = people("sun.li")
+    act(manager, server, medium.id, "转交", "出差中，请总监处理", user="gao.jun")
+    expect(manager.locator("#approval")).to_contain_text("已转交")
+    expect(manager.locator("#approval form")).to_have_count(0)
+    expect(manager.locator("#timeline li b").last).to_have_text("转交")  # the action by its name
+    people.shot("sun.li", "3-transferred")
+    director.goto(server(f"/orders/{medium.id}?lang=en"))
+    expect(director.locator("#approval")).to_contain_text("transferred by 孙丽（批发经理）")
+    act(director, server, medium.id, "通过", "可以")
+    expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+
+    # a timeout returns another order: the board review gives finance and the director 2 days
+    draft = engine.create_order(
+        SALES, "wholesale", "approval-order", data={"total": 800, "account_manager": "sun.li"}
+    )
+    engine.fire(draft.id, "submit", SALES)
+    act(manager, server, draft.id, "通过", "经理同意")
+    finance.goto(server(f"/orders/{draft.id}?lang=zh"))
+    expect(finance.locator("#approval-deadline")).to_contain_text("剩 2天")
+    expect(finance.locator("#approval")).to_contain_text("超时后退回")
+    people.shot("zhou.min", "4-deadline")
+    clock.advance(days=2, seconds=1)
+    assert engine.fire_due_timers("approvals-browser").fired == 1
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, server, "zhou.min", "zhou.min-demo")
+    page.goto(server(f"/orders/{draft.id}?lang=zh"))
+    expect(page.locator("#order-state")).to_have_text("草稿")
+    expect(page.locator("#approval")).to_have_count(0)

@@ -1,0 +1,197 @@
+"""The approval panel of an order page and what an approver does there (engine/runtime/approvals.py).
+
+``orders/_approval.html`` is included in the order page, which reads the order's approval at its state
+with the order (``OrderPage.approval``, one read; a refusal's page asks ``approval_panel(order_id)``):
+the approvers with what each did, the deadline, and, on the tasks the user may act on, one form: a
+comment, a user (to add or transfer to), a state to return to, and a button per action.
+``POST /orders/<id>/approval/<task>`` takes the action through ``Engine.act_on_approval`` with the lock
+version the page was drawn with; a refusal answers with the
+panel again, the comment as typed and the reason in the page's language (422), a change made
+meanwhile with 409. Works without scripts, in zh and en, at 390 px.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from engine.api import ApprovalAction, ApprovalPanel, ApprovalRequest, ApprovalTask, Engine, term, translate
+from engine.errors import ConflictError, ContentionError, NotFound, TransitionRejected
+from web.auth import current_actor
+from web.formdata import local_time
+from web.i18n import current_lang
+from web.params import whole_number
+
+approvals = Blueprint("approvals", __name__)
+
+LOCK_FIELD = "_lock_version"
+LOCK_DIGITS = 9
+COMMENT_LIMIT = 2000  # characters kept of a comment
+
+
+def _engine() -> Engine:
+    found: Engine = current_app.extensions["orderloom"].engine
+    return found
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    who: str
+    status: str
+    status_label: str
+    note: str  # who added or transferred it, or that a timeout escalated it
+    decided: str  # who decided it, and when
+    comment: str | None
+    yours: bool
+
+
+@dataclass(frozen=True)
+class PanelView:
+    order_id: int
+    state_label: str
+    sign: str
+    progress: str
+    deadline: str | None
+    timeout: str | None
+    tasks: tuple[TaskView, ...]
+    can_decline: bool
+    return_to: tuple[tuple[str, str], ...]
+    lock_version: int
+
+
+def _left(deadline: datetime, now: datetime, lang: str) -> str | None:
+    """Time left until ``deadline`` in words (None: past it)."""
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return None
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = max(rest // 60, 0 if days or hours else 1)
+    units = (("天", "d"), ("小时", "h"), ("分钟", "min"))
+    parts = [(n, u) for n, u in zip((days, hours, minutes), units, strict=True) if n][:2]
+    if lang == "zh":
+        return "".join(f"{n}{u[0]}" for n, u in parts)
+    return " ".join(f"{n} {u[1]}" for n, u in parts)
+
+
+def _who(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
+    if task.approver_kind == "role":
+        return translate("approval.role", lang).format(role=term("role", task.approver, lang))
+    return panel.person(task.approver)
+
+
+def _note(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
+    if task.origin == "escalated":
+        return translate("approval.escalated", lang)
+    if task.added_by is None:
+        return ""
+    key = "approval.added_by" if task.origin == "added" else "approval.transferred_by"
+    return translate(key, lang).format(who=panel.person(task.added_by))
+
+
+def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
+    """The panel as the page shows it: people by their names, roles and states by their labels."""
+    if panel.sign in ("any", "all"):
+        sign = translate(f"approval.sign.{panel.sign}", lang)
+    else:
+        sign = translate("approval.sign.n", lang).format(n=panel.sign)
+    deadline = None
+    if panel.deadline is not None:
+        left = _left(panel.deadline, now, lang)
+        at = local_time(panel.deadline)
+        deadline = (
+            translate("approval.overdue", lang).format(at=at)
+            if left is None
+            else translate("approval.deadline", lang).format(at=at, left=left)
+        )
+    tasks = tuple(
+        TaskView(
+            id=task.id,
+            who=_who(panel, task, lang),
+            status=task.status,
+            status_label=translate(f"approval.status.{task.status}", lang),
+            note=_note(panel, task, lang),
+            decided=(
+                f"{panel.person(task.decided_by)} · {local_time(task.decided_at)}"
+                if task.decided_by and task.decided_at
+                else ""
+            ),
+            comment=task.comment,
+            yours=task.yours,
+        )
+        for task in panel.tasks
+    )
+    return PanelView(
+        order_id=panel.order_id,
+        state_label=panel.state_label.get(lang),
+        sign=sign,
+        progress=translate("approval.progress", lang).format(
+            approved=panel.approved, required=panel.required
+        ),
+        deadline=deadline,
+        timeout=translate(f"approval.timeout.{panel.timeout}", lang) if panel.timeout else None,
+        tasks=tasks,
+        can_decline=panel.can_decline,
+        return_to=tuple((state, label.get(lang)) for state, label in panel.return_to),
+        lock_version=panel.lock_version,
+    )
+
+
+@approvals.app_template_global()
+def approval_panel(order_id: int) -> PanelView | None:
+    """The order's approval, for a page that did not read it with the order (the refusal's page; the
+    order page passes ``approval`` read in its one read). None: not at an approval step."""
+    try:
+        panel = _engine().approval(order_id, current_actor())
+    except NotFound:
+        return None
+    return None if panel is None else panel_view(panel, current_lang(), _engine().clock.now())
+
+
+@approvals.post("/orders/<id:order_id>/approval/<id:task_id>")
+def act(order_id: int, task_id: int) -> Any:
+    lang = current_lang()
+    comment = request.form.get("comment", "")[:COMMENT_LIMIT]
+    sent = {
+        "comment": comment,
+        "user": request.form.get("user", ""),
+        "return_to": request.form.get("return_to"),
+    }
+    try:
+        action = ApprovalAction(request.form.get("action", ""))
+    except ValueError:
+        message = translate("approval.unknown_action", lang).format(action=request.form.get("action", ""))
+        return _refused(order_id, [message], sent, 422)
+    lock = whole_number(request.form.get(LOCK_FIELD) or "", LOCK_DIGITS)
+    target = (
+        sent["user"]
+        if action in (ApprovalAction.ADD_BEFORE, ApprovalAction.ADD_AFTER, ApprovalAction.TRANSFER)
+        else None
+    )
+    if action is ApprovalAction.RETURN:
+        target = sent["return_to"]
+    asked = ApprovalRequest(order_id, task_id, action, current_actor(), comment, target, lock)
+    try:
+        _engine().act_on_approval(asked)
+    except NotFound:
+        abort(404)
+    except TransitionRejected as refused:
+        return _refused(order_id, [r.zh if lang == "zh" else r.en for r in refused.refusals], sent, 422)
+    except (ConflictError, ContentionError) as changed:
+        return _refused(order_id, [changed.message(lang)], sent, 409)
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+def _refused(order_id: int, problems: list[str], sent: dict[str, Any], status: int) -> Any:
+    """The panel again with why, and what was typed kept."""
+    panel = approval_panel(order_id)
+    if panel is None and status != 422:
+        abort(404)
+    page = render_template(
+        "approvals/refused.html", order_id=order_id, panel=panel, problems=problems, sent=sent
+    )
+    return page, status
