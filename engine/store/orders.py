@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, insert, or_, select, text, update
+from sqlalchemy import and_, bindparam, case, insert, null, or_, select, text, update
 
 from engine.store import documents
 from engine.store.documents import ORDER_DATA
@@ -30,6 +30,9 @@ class OrderRow:
     created_at: datetime
     updated_at: datetime
     final: bool
+    state_since: datetime | None = None  # when it entered its state (migration 0017)
+    assignee: str | None = None  # the login that claimed it, and since when
+    assigned_at: datetime | None = None
 
 
 ORDER_COLUMNS = (
@@ -45,6 +48,9 @@ ORDER_COLUMNS = (
     orders.c.updated_at,
     orders.c.final,
     orders.c.schema_version,  # of the data (engine.store.documents)
+    orders.c.state_since,
+    orders.c.assignee,
+    orders.c.assigned_at,
 )
 
 _b = bindparam
@@ -68,9 +74,25 @@ INSERT_ORDER = Statement(
         created_at=_b("at"),
         updated_at=_b("at"),
         final=_b("final"),
+        state_since=_b("at"),
     )
     .returning(orders.c.id),
 )
+
+
+def _kept_unless_moved(column: Any, moved: Any) -> Any:
+    """``column`` as it is while the order stays in its state, else ``moved`` (the SET clause reads the
+    row as it was before the statement)."""
+    return case((orders.c.state == _b("state"), column), else_=moved)
+
+
+# A change of state: the time it was entered, and the claim let go (the next step is someone else's to
+# claim); a step that stays where it is keeps both.
+_ON_STATE_CHANGE = {
+    "state_since": _kept_unless_moved(orders.c.state_since, _b("at")),
+    "assignee": _kept_unless_moved(orders.c.assignee, null()),
+    "assigned_at": _kept_unless_moved(orders.c.assigned_at, null()),
+}
 # Without the version: a column an index holds costs the index a write (a page more in the WAL of every
 # step) even when its value stays; only a migration changes it.
 UPDATE_ORDER = Statement(
@@ -83,6 +105,7 @@ UPDATE_ORDER = Statement(
         lock_version=_b("lock_version"),
         updated_at=_b("at"),
         final=_b("final"),
+        **_ON_STATE_CHANGE,
     ),
 )
 UPDATE_ORDER_VERSION = Statement(
@@ -96,6 +119,7 @@ UPDATE_ORDER_VERSION = Statement(
         lock_version=_b("lock_version"),
         updated_at=_b("at"),
         final=_b("final"),
+        **_ON_STATE_CHANGE,
     ),
 )
 ORDERS_ON_VERSION = Statement(
@@ -163,6 +187,9 @@ class OrderRows(TxCore):
             created_at=self._time(row[8]),
             updated_at=self._time(row[9]),
             final=bool(row[10]),
+            state_since=self._maybe_time(row[12]),
+            assignee=row[13],
+            assigned_at=self._maybe_time(row[14]),
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:

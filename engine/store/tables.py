@@ -37,6 +37,7 @@ STATE_JOIN = "|"
 _SCHEDULED = text(f"status = '{TimerStatus.SCHEDULED.value}'")
 _PENDING = text(f"status = '{OutboxStatus.PENDING.value}'")
 _DEAD = text(f"status = '{OutboxStatus.DEAD.value}'")
+_CLAIMED = text("assignee IS NOT NULL")
 SCHEMA_VERSION = 1
 
 # SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets a bigint identity.
@@ -90,9 +91,25 @@ orders = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("final", Boolean, nullable=False, default=False),
+    # When the order entered the state it is in (a step that stays keeps it), and who claimed it since
+    # when: a change of state lets the claim go (migration 0017).
+    Column("state_since", DateTime(timezone=True)),
+    Column("assignee", String(200)),
+    Column("assigned_at", DateTime(timezone=True)),
     Index(None, "department", "state"),
     Index(None, "workflow", "version"),
     Index(None, "department", "id"),  # a department's newest orders first (migration 0009)
+    # a state's orders oldest first, a page at a time, and its oldest order (my work, the queues)
+    Index(None, "department", "workflow", "state", "state_since", "id"),
+    # the orders one person has claimed (only claimed orders are in it)
+    Index(
+        "ix_orders_assignee",
+        "assignee",
+        "state_since",
+        "id",
+        sqlite_where=_CLAIMED,
+        postgresql_where=_CLAIMED,
+    ),
 )
 
 audit_events = Table(

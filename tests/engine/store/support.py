@@ -9,7 +9,7 @@ from sqlalchemy import insert
 
 from engine.store import Store
 from engine.store.store import Tx
-from engine.store.tables import stock
+from engine.store.tables import orders, stock
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -24,17 +24,23 @@ def bare_order(
     data: dict[str, Any] | None = None,
 ) -> int:
     """An order row as a migration or a store test needs one: version 1, no workflow published, no audit
-    event; its id."""
-    return tx.insert_order(
-        department=department,
-        workflow=workflow,
-        version=1,
-        channel=channel,
-        state=state,
-        data=data or {},
-        final=False,
-        at=NOW,
+    event; its id. Written with the columns every revision has, so the tests of a migration can write
+    one before it (``Tx.insert_order`` writes the newest revision's)."""
+    result = tx.connection.execute(
+        insert(orders).values(
+            department=department,
+            workflow=workflow,
+            version=1,
+            channel=channel,
+            state=state,
+            data=data or {},
+            lock_version=1,
+            created_at=NOW,
+            updated_at=NOW,
+            final=False,
+        )
     )
+    return int(result.inserted_primary_key[0])
 
 
 def retail_order(store: Store) -> int:
