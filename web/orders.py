@@ -47,6 +47,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.api import STATE_JOIN, Engine, OrderView, PublishedForm, StepPage, Text, WorkflowSpec, translate
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
+from engine.api.workspace import CLAIM_TRIGGERS
 from engine.errors import (
     ContentionError,
     NotFound,
@@ -479,6 +480,8 @@ def show(order_id: int) -> Any:
             if event.trigger in labels
             else translate("orders.created", lang)
             if event.trigger == "create"
+            else translate(f"work.event.{event.trigger.removeprefix('work.')}", lang)
+            if event.trigger in CLAIM_TRIGGERS  # claimed, released, taken over: no change of state
             else event.trigger,
             from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
             to_label=state_label(spec, event.to_state, lang),
