@@ -17,6 +17,7 @@ from engine.store import Store
 from engine.store.migrate import downgrade, upgrade
 from engine.store.tables import audit_events, idempotency, orders, outbox, stock
 from tests.engine.runtime.conftest import ADMIN, CLERK, STEP_ORDER, STEP_WAREHOUSE, bundle, make_engine
+from tests.engine.store.support import bare_order
 
 # -- idempotency
 # An idempotency key replays its first result for the same request and refuses a different one.
@@ -134,16 +135,7 @@ def old_store(db_url: str) -> Iterator[Store]:
 def test_migration_adds_the_fingerprint_and_keeps_old_keys(old_store: Store, db_url: str) -> None:
     engine = make_engine(old_store, FrozenClock())
     with old_store.transaction() as tx:  # a key written by the previous revision
-        order_id = tx.insert_order(
-            department="retail",
-            workflow="retail-order",
-            version=1,
-            channel="web",
-            state="pending_payment",
-            data=ORDER,
-            final=False,
-            at=FrozenClock().now(),
-        )
+        order_id = bare_order(tx, "pending_payment", workflow="retail-order", channel="web", data=ORDER)
         tx.connection.execute(
             idempotency.insert().values(
                 actor=CLERK.name,
