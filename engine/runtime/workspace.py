@@ -45,7 +45,6 @@ from engine.runtime.queries import offered
 from engine.runtime.results import OrderView, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
-from engine.store.versions import newest_versions
 from engine.store.workspace import ClaimFilter
 
 __all__ = [
@@ -263,14 +262,7 @@ class Workspace:
                     f"no queue {name} in department {department}",
                     zh=f"部门 {department} 没有队列 {name}",
                 )
-            key = after.key if after is not None else None
-            rows = _merged(
-                (
-                    tx.state_page(d, w, s, after=key, limit=limit + 1)
-                    for d, w, s in places[(department, name)]
-                ),
-                limit + 1,
-            )
+            rows = _page(tx, places[(department, name)], after=after, limit=limit + 1)
             items = self._items(tx, versions, actor, rows[:limit], keep_unactionable=True)
         more = len(rows) > limit
         return QueuePage(queue, tuple(items), _cursor(rows[limit - 1]) if more else None, now)
@@ -400,13 +392,8 @@ class Workspace:
         rest: list[OrderRow] = []
         if claims is not ClaimFilter.MINE:
             wanted = ClaimFilter.NOT_MINE if claims is ClaimFilter.ANY else claims
-            rest = _merged(
-                (
-                    tx.state_page(department, w, s, after=key, limit=limit + 1, claims=wanted, me=actor.name)
-                    for w, s in sorted(places)
-                ),
-                limit + 1,
-            )
+            stored = [(department, w, s) for w, s in sorted(places)]
+            rest = _page(tx, stored, after=after, limit=limit + 1, claims=wanted, me=actor.name)
         if claims is ClaimFilter.MINE:
             rows, paged = first[: limit + 1], first
         else:
@@ -543,7 +530,11 @@ def _queues(
     the time its oldest entered its state (a queue no order is in is listed with none); and the stored
     states each queue's orders are in."""
     declared: dict[tuple[str, str], list[Text]] = {}
-    for department, workflow, _version in newest_versions(tx.connection, scope):
+    for workflow in tx.workflow_names():
+        published = versions.all(workflow)
+        department = published[0].spec.department if published else None
+        if department is None or (scope is not None and department not in scope):
+            continue
         for queue, label in versions.queued(workflow).values():
             labels = declared.setdefault((department, queue), [])
             if label not in labels:
@@ -565,11 +556,28 @@ def _queues(
     return queues, places
 
 
-def _merged(pages: Iterable[list[OrderRow]], limit: int) -> list[OrderRow]:
-    """The rows of several pages, each oldest first, as one page oldest first (``limit`` of them)."""
-    rows = [row for page in pages for row in page]
-    rows.sort(key=lambda row: (_since(row), row.id))
-    return rows[:limit]
+def _page(
+    tx: Tx,
+    places: Iterable[_Place],
+    *,
+    after: WorkCursor | None,
+    limit: int,
+    claims: ClaimFilter = ClaimFilter.ANY,
+    me: str | None = None,
+) -> list[OrderRow]:
+    """The orders of several stored states as one page, oldest in their state first: where each
+    state's first ``limit`` orders after ``after`` are (from the index), the first ``limit`` of them
+    all, and only those orders read."""
+    key = after.key if after is not None else None
+    keys = [
+        found
+        for department, workflow, state in places
+        for found in tx.state_keys(department, workflow, state, after=key, limit=limit, claims=claims, me=me)
+    ]
+    keys.sort(key=lambda found: (found[0] or _EPOCH, found[1]))
+    wanted = [order_id for _, order_id in keys[:limit]]
+    rows = tx.orders_by_id(wanted)
+    return [rows[order_id] for order_id in wanted if order_id in rows]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

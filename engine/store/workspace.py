@@ -28,6 +28,7 @@ from engine.store.tables import orders, users
 
 _b = bindparam
 _o = orders.c
+_BY_ID_CHUNK = 100  # orders read by id in one statement at most
 
 
 class ClaimFilter(StrEnum):
@@ -40,10 +41,11 @@ class ClaimFilter(StrEnum):
 
 
 @cache
-def _state_page(claims: ClaimFilter, after: bool) -> Statement:
-    """A state's orders oldest first (by ``state_since``, then id), ``:limit`` of them, after
-    ``(:since, :after_id)`` when ``after``; built once per shape."""
-    query = select(*ORDER_COLUMNS).where(
+def _state_keys(claims: ClaimFilter, after: bool) -> Statement:
+    """Where a state's orders are, oldest first (``state_since``, then id): ``:limit`` of them, after
+    ``(:since, :after_id)`` when ``after``; read from the index alone but for who claimed them. Built
+    once per shape."""
+    query = select(_o.state_since, _o.id).where(
         _o.department == _b("department"), _o.workflow == _b("workflow"), _o.state == _b("state")
     )
     if claims is ClaimFilter.UNASSIGNED:
@@ -56,7 +58,16 @@ def _state_page(claims: ClaimFilter, after: bool) -> Statement:
         query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b("since"), _b("after_id")))
     # SQLite writes an OFFSET beside a bound LIMIT: it is named too, always 0
     query = query.order_by(_o.state_since, _o.id).limit(_b("limit")).offset(_b("offset"))
-    return Statement(f"state_page({claims.value}{', after' if after else ''})", query)
+    return Statement(f"state_keys({claims.value}{', after' if after else ''})", query)
+
+
+@cache
+def _orders_by_id(count: int) -> Statement:
+    """``count`` orders by their ids (``:id_0`` …)."""
+    return Statement(
+        f"orders_by_id({count})",
+        select(*ORDER_COLUMNS).where(_o.id.in_([_b(f"id_{i}") for i in range(count)])),
+    )
 
 
 @cache
@@ -96,7 +107,7 @@ SET_ASSIGNEE = Statement(
 class WorkItems(OrderRows):
     """The reads and writes of my work in a transaction."""
 
-    def state_page(
+    def state_keys(
         self,
         department: str,
         workflow: str,
@@ -106,9 +117,9 @@ class WorkItems(OrderRows):
         limit: int = 50,
         claims: ClaimFilter = ClaimFilter.ANY,
         me: str | None = None,
-    ) -> list[OrderRow]:
-        """The orders of ``department``'s ``workflow`` in the stored ``state`` (a parallel order's
-        joined leaves), oldest in it first, ``limit`` of them after ``after`` (state_since, id)."""
+    ) -> list[tuple[datetime | None, int]]:
+        """(state_since, id) of the orders of ``department``'s ``workflow`` in the stored ``state`` (a
+        parallel order's joined leaves), oldest in it first, ``limit`` of them after ``after``."""
         params: dict[str, Any] = {
             "department": department,
             "workflow": workflow,
@@ -120,8 +131,19 @@ class WorkItems(OrderRows):
             params["me"] = me
         if after is not None:
             params.update(since=self.ts(after[0]), after_id=after[1])
-        rows = self.run(_state_page(claims, after is not None), params).fetchall()
-        return [self._order(row) for row in rows]
+        rows = self.run(_state_keys(claims, after is not None), params).fetchall()
+        return [(self._maybe_time(since), int(order_id)) for since, order_id in rows]
+
+    def orders_by_id(self, ids: Sequence[int]) -> dict[int, OrderRow]:
+        """The orders of ``ids`` (a page's worth) by id; an id no order has is left out."""
+        found: dict[int, OrderRow] = {}
+        for start in range(0, len(ids), _BY_ID_CHUNK):
+            chunk = ids[start : start + _BY_ID_CHUNK]
+            params = {f"id_{i}": order_id for i, order_id in enumerate(chunk)}
+            for row in self.run(_orders_by_id(len(chunk)), params).fetchall():
+                order = self._order(row)
+                found[order.id] = order
+        return found
 
     def claimed_by(
         self, assignee: str, *, after: tuple[datetime, int] | None = None, limit: int = 50
