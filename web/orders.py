@@ -502,6 +502,7 @@ def show(order_id: int) -> Any:
         summary=summarize(order.data, [form.layout for form in page.forms], lang),
         events=events,
         triggers=triggers,
+        claim=page.claim,
     )
 
 

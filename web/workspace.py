@@ -10,7 +10,7 @@ out is a 400 page saying which and what to do, in the page's language.
 
 A claim of an order someone else handles answers 409 with who and since when, and a button that takes
 it over on purpose (it sends the holder it saw: a third person claiming meanwhile is refused again).
-The order page shows the claim through ``orders/_claim.html`` (``order_claim(order_id)``).
+The order page shows the claim through ``orders/_claim.html`` (``OrderPage.claim``, read with the order).
 """
 
 from __future__ import annotations
@@ -243,13 +243,7 @@ def not_found(error: Any) -> Any:
 @work.app_context_processor
 def work_link() -> dict[str, Any]:
     """For the header: whether the user works orders (any role but admin alone) and gets the link to
-    my work; for the order page, ``order_claim(order_id)``: who handles it and what the user may do."""
-
-    def order_claim(order_id: int) -> ClaimView | None:
-        try:
-            return _engine().claim_view(order_id, current_actor())
-        except NotFound:
-            return None
+    my work; for the order page's ``orders/_claim.html``, ``claimed_since(claim)`` in China time."""
 
     def claimed_since(view: ClaimView) -> str:
         holder = view.assignee
@@ -258,4 +252,4 @@ def work_link() -> dict[str, Any]:
     works = bool(
         current_user and current_user.is_authenticated and any(r != ADMIN_ROLE for r in current_user.roles)
     )
-    return {"works_orders": works, "order_claim": order_claim, "claimed_since": claimed_since}
+    return {"works_orders": works, "claimed_since": claimed_since}

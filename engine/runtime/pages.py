@@ -31,6 +31,7 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
+from engine.runtime.workspace import claim_view_in
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
 from engine.store.versions import newest_versions
@@ -139,11 +140,12 @@ class Pages:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
             history = tuple(tx.history(order_id))
+            claim = claim_view_in(tx, cv, row, actor)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
-        return OrderPage(order_view(row), spec, history, tuple(triggers), tuple(forms))
+        return OrderPage(order_view(row), spec, history, tuple(triggers), tuple(forms), claim)
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
         """The order, the step ``trigger`` from where it is now (or why not) and the step's form.

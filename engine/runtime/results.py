@@ -187,6 +187,25 @@ class OrderList:
 
 
 @dataclass(frozen=True)
+class Assignee:
+    """Who handles an order (处理人): the login, the name people know them by, and since when."""
+
+    login: str
+    name: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """An order's claim as its page shows it: who holds it, and what the reader may do about it."""
+
+    order_id: int
+    assignee: Assignee | None
+    may_claim: bool  # the reader may act on the order (a step of theirs leaves its state)
+    mine: bool
+
+
+@dataclass(frozen=True)
 class OrderPage:
     """What an order's page shows: the order, its version, its history, the triggers a person could fire
     now (and why not), and the version's forms (the order's intake form first: its labels)."""
@@ -196,6 +215,7 @@ class OrderPage:
     history: tuple[AuditEvent, ...]
     triggers: tuple[TriggerInfo, ...]
     forms: tuple[PublishedForm, ...]
+    claim: ClaimView | None = None  # who handles it (engine.runtime.workspace)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
-from engine.runtime.results import OrderView, TriggerInfo, order_view
+from engine.runtime.results import Assignee, ClaimView, OrderView, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
 from engine.store.workspace import ClaimFilter
@@ -116,15 +116,6 @@ class WorkCursor:
 
 
 @dataclass(frozen=True)
-class Assignee:
-    """Who handles an order (处理人): the login, the name people know them by, and since when."""
-
-    login: str
-    name: str
-    since: datetime | None
-
-
-@dataclass(frozen=True)
 class WorkItem:
     """An order of my work: the steps the person may take on it now, or why it waits."""
 
@@ -184,16 +175,6 @@ class QueuePage:
     items: tuple[WorkItem, ...]
     next: WorkCursor | None
     now: datetime
-
-
-@dataclass(frozen=True)
-class ClaimView:
-    """An order's claim as its page shows it: who holds it, and what the reader may do about it."""
-
-    order_id: int
-    assignee: Assignee | None
-    may_claim: bool  # the reader may act on the order (a step of theirs leaves its state)
-    mine: bool
 
 
 class ClaimConflict(ConflictError):
@@ -272,9 +253,7 @@ class Workspace:
         departments."""
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
-            may = _may_act(self.parts.compiled(tx, row.workflow, row.version), row, actor)
-            holder = _assignee(tx, row)
-        return ClaimView(order_id, holder, may, holder is not None and holder.login == actor.name)
+            return claim_view_in(tx, self.parts.compiled(tx, row.workflow, row.version), row, actor)
 
     # -- claims --------------------------------------------------------------------------------
 
@@ -589,6 +568,13 @@ def _since(row: OrderRow) -> datetime:
 
 def _cursor(row: OrderRow) -> WorkCursor:
     return WorkCursor(_since(row), row.id)
+
+
+def claim_view_in(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> ClaimView:
+    """The order's claim as ``actor`` sees it, read in ``tx`` (the order page's own read)."""
+    holder = _assignee(tx, row)
+    mine = holder is not None and holder.login == actor.name
+    return ClaimView(row.id, holder, _may_act(cv, row, actor), mine)
 
 
 def _assignee(tx: Tx, row: OrderRow) -> Assignee | None:
