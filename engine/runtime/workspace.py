@@ -529,9 +529,11 @@ def _queues(
                 places[key].append((department, workflow, state))
                 sizes[key] += count
     queues = []
+    queued = sorted({place for found in places.values() for place in found})
+    oldest = dict(zip(queued, tx.oldest_of(queued), strict=True))  # one round trip for every queue
     for key, labels in sorted(declared.items()):
-        oldest = [at for place in places[key] if (at := tx.oldest_in_state(*place)) is not None]
-        queues.append(Queue(key[0], key[1], tuple(labels), sizes[key], min(oldest, default=None)))
+        times = [at for place in places[key] if (at := oldest[place]) is not None]
+        queues.append(Queue(key[0], key[1], tuple(labels), sizes[key], min(times, default=None)))
     return queues, places
 
 
@@ -548,11 +550,7 @@ def _page(
     state's first ``limit`` orders after ``after`` are (from the index), the first ``limit`` of them
     all, and only those orders read."""
     key = after.key if after is not None else None
-    keys = [
-        found
-        for department, workflow, state in places
-        for found in tx.state_keys(department, workflow, state, after=key, limit=limit, claims=claims, me=me)
-    ]
+    keys = tx.many_state_keys(list(places), after=key, limit=limit, claims=claims, me=me)
     keys.sort(key=lambda found: (found[0] or _EPOCH, found[1]))
     wanted = [order_id for _, order_id in keys[:limit]]
     rows = tx.orders_by_id(wanted)

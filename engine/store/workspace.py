@@ -2,9 +2,10 @@
 orders one person has claimed, and claims taken and let go.
 
 Every read goes through an index of migration 0017: ``(department, workflow, state, state_since, id)``
-for a state's orders (a keyset page is one range scan of it, the oldest order one look-up) and
-``ix_orders_assignee`` for one assignee's. A page starts after the ``(state_since, id)`` of the last
-order of the page before (keyset pagination): an order that arrives meanwhile never shifts the pages.
+for a state's orders (a keyset page is one range scan of it, the oldest order one look-up; the states
+of one page are read in one statement, each its own range, so that a page costs one round trip to
+PostgreSQL, not one per state) and ``ix_orders_assignee`` for one assignee's. A page starts after the
+``(state_since, id)`` of the last order of the page before (keyset pagination): an order that arrives meanwhile never shifts the pages.
 
 A claim writes the assignee where the order's lock version is still the one read (and where the holder
 is still the one the claimer saw): two people racing for an order, one claims it and the other is told
@@ -20,7 +21,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, tuple_, update
+from sqlalchemy import and_, bindparam, literal_column, select, tuple_, union_all, update
 
 from engine.store.orders import ORDER_COLUMNS, OrderRow, OrderRows
 from engine.store.statements import Statement
@@ -29,6 +30,7 @@ from engine.store.tables import orders, users
 _b = bindparam
 _o = orders.c
 _BY_ID_CHUNK = 100  # orders read by id in one statement at most
+_PLACES_CHUNK = 24  # states read in one statement at most
 
 
 class ClaimFilter(StrEnum):
@@ -40,25 +42,50 @@ class ClaimFilter(StrEnum):
     NOT_MINE = "not-mine"  # nobody, or someone else
 
 
-@cache
-def _state_keys(claims: ClaimFilter, after: bool) -> Statement:
-    """Where a state's orders are, oldest first (``state_since``, then id): ``:limit`` of them, after
-    ``(:since, :after_id)`` when ``after``; read from the index alone but for who claimed them. Built
-    once per shape."""
-    query = select(_o.state_since, _o.id).where(
-        _o.department == _b("department"), _o.workflow == _b("workflow"), _o.state == _b("state")
+def _where_place(query: Any, i: int) -> Any:
+    return query.where(
+        _o.department == _b(f"department_{i}"),
+        _o.workflow == _b(f"workflow_{i}"),
+        _o.state == _b(f"state_{i}"),
     )
-    if claims is ClaimFilter.UNASSIGNED:
-        query = query.where(_o.assignee.is_(None))
-    elif claims is ClaimFilter.MINE:
-        query = query.where(_o.assignee == _b("me"))
-    elif claims is ClaimFilter.NOT_MINE:
-        query = query.where((_o.assignee.is_(None)) | (_o.assignee != _b("me")))
-    if after:
-        query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b("since"), _b("after_id")))
-    # SQLite writes an OFFSET beside a bound LIMIT: it is named too, always 0
-    query = query.order_by(_o.state_since, _o.id).limit(_b("limit")).offset(_b("offset"))
-    return Statement(f"state_keys({claims.value}{', after' if after else ''})", query)
+
+
+@cache
+def _many_state_keys(claims: ClaimFilter, after: bool, places: int) -> Statement:
+    """Where the orders of ``places`` states are, oldest first (``state_since``, then id), read from the
+    index alone but for who claimed them: of each state (``:department_0``, ``:workflow_0``,
+    ``:state_0`` …) its own index range, ``:limit`` each, one after the other, in one statement."""
+    parts = []
+    for i in range(places):
+        query = _where_place(select(_o.state_since, _o.id), i)
+        if claims is ClaimFilter.UNASSIGNED:
+            query = query.where(_o.assignee.is_(None))
+        elif claims is ClaimFilter.MINE:
+            query = query.where(_o.assignee == _b("me"))
+        elif claims is ClaimFilter.NOT_MINE:
+            query = query.where((_o.assignee.is_(None)) | (_o.assignee != _b("me")))
+        if after:
+            query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b("since"), _b("after_id")))
+        inner = query.order_by(_o.state_since, _o.id).limit(_b("limit")).offset(_b("offset")).subquery()
+        parts.append(select(inner.c.state_since, inner.c.id))
+    shape = f"{claims.value}{', after' if after else ''}, {places}"
+    return Statement(f"many_state_keys({shape})", union_all(*parts) if len(parts) > 1 else parts[0])
+
+
+@cache
+def _oldest_of(places: int) -> Statement:
+    """When the longest-waiting order of each of ``places`` states entered it: (place, state_since)."""
+    parts = []
+    for i in range(places):
+        inner = (
+            _where_place(select(_o.state_since), i)
+            .order_by(_o.state_since, _o.id)
+            .limit(_b("limit"))
+            .offset(_b("offset"))
+            .subquery()
+        )
+        parts.append(select(literal_column(str(i)).label("place"), inner.c.state_since))
+    return Statement(f"oldest_of({places})", union_all(*parts) if len(parts) > 1 else parts[0])
 
 
 @cache
@@ -81,14 +108,6 @@ def _claimed_by(after: bool) -> Statement:
     )
 
 
-OLDEST_IN_STATE = Statement(
-    "oldest_in_state",
-    select(_o.state_since)
-    .where(_o.department == _b("department"), _o.workflow == _b("workflow"), _o.state == _b("state"))
-    .order_by(_o.state_since, _o.id)
-    .limit(_b("limit"))
-    .offset(_b("offset")),
-)
 # The holder the claimer saw (None: nobody) is still the holder, and nobody changed the order since.
 SET_ASSIGNEE = Statement(
     "set_assignee",
@@ -107,32 +126,46 @@ SET_ASSIGNEE = Statement(
 class WorkItems(OrderRows):
     """The reads and writes of my work in a transaction."""
 
-    def state_keys(
+    def many_state_keys(
         self,
-        department: str,
-        workflow: str,
-        state: str,
+        places: Sequence[tuple[str, str, str]],
         *,
         after: tuple[datetime, int] | None = None,
         limit: int = 50,
         claims: ClaimFilter = ClaimFilter.ANY,
         me: str | None = None,
     ) -> list[tuple[datetime | None, int]]:
-        """(state_since, id) of the orders of ``department``'s ``workflow`` in the stored ``state`` (a
-        parallel order's joined leaves), oldest in it first, ``limit`` of them after ``after``."""
-        params: dict[str, Any] = {
-            "department": department,
-            "workflow": workflow,
-            "state": state,
-            "limit": limit,
-            "offset": 0,
-        }
-        if claims in (ClaimFilter.MINE, ClaimFilter.NOT_MINE):
-            params["me"] = me
-        if after is not None:
-            params.update(since=self.ts(after[0]), after_id=after[1])
-        rows = self.run(_state_keys(claims, after is not None), params).fetchall()
-        return [(self._maybe_time(since), int(order_id)) for since, order_id in rows]
+        """(state_since, id) of the orders of each of ``places`` (department, workflow, stored state: a
+        parallel order's joined leaves), oldest in their state first, ``limit`` of each after
+        ``after``, not merged; one statement per ``_PLACES_CHUNK`` states."""
+        found: list[tuple[datetime | None, int]] = []
+        for start in range(0, len(places), _PLACES_CHUNK):
+            chunk = places[start : start + _PLACES_CHUNK]
+            params: dict[str, Any] = {"limit": limit, "offset": 0}
+            for i, (department, workflow, state) in enumerate(chunk):
+                params.update({f"department_{i}": department, f"workflow_{i}": workflow, f"state_{i}": state})
+            if claims in (ClaimFilter.MINE, ClaimFilter.NOT_MINE):
+                params["me"] = me
+            if after is not None:
+                params.update(since=self.ts(after[0]), after_id=after[1])
+            rows = self.run(_many_state_keys(claims, after is not None, len(chunk)), params).fetchall()
+            found.extend((self._maybe_time(since), int(order_id)) for since, order_id in rows)
+        return found
+
+    def oldest_of(self, places: Sequence[tuple[str, str, str]]) -> list[datetime | None]:
+        """When the longest-waiting order of each of ``places`` entered its state (None: no order is
+        in it), in their order; one statement per ``_PLACES_CHUNK`` states."""
+        found: list[datetime | None] = []
+        for start in range(0, len(places), _PLACES_CHUNK):
+            chunk = places[start : start + _PLACES_CHUNK]
+            params: dict[str, Any] = {"limit": 1, "offset": 0}
+            for i, (department, workflow, state) in enumerate(chunk):
+                params.update({f"department_{i}": department, f"workflow_{i}": workflow, f"state_{i}": state})
+            at: list[datetime | None] = [None] * len(chunk)
+            for place, since in self.run(_oldest_of(len(chunk)), params).fetchall():
+                at[int(place)] = self._maybe_time(since)
+            found.extend(at)
+        return found
 
     def orders_by_id(self, ids: Sequence[int]) -> dict[int, OrderRow]:
         """The orders of ``ids`` (a page's worth) by id; an id no order has is left out."""
@@ -155,14 +188,6 @@ class WorkItems(OrderRows):
             params.update(since=self.ts(after[0]), after_id=after[1])
         rows = self.run(_claimed_by(after is not None), params).fetchall()
         return [self._order(row) for row in rows]
-
-    def oldest_in_state(self, department: str, workflow: str, state: str) -> datetime | None:
-        """When the order longest in ``state`` entered it (None: no order is in it)."""
-        row = self.run(
-            OLDEST_IN_STATE,
-            {"department": department, "workflow": workflow, "state": state, "limit": 1, "offset": 0},
-        ).fetchone()
-        return None if row is None or row[0] is None else self._time(row[0])
 
     def set_assignee(
         self,
