@@ -5,7 +5,8 @@ Every read goes through an index of migration 0017: ``(department, workflow, sta
 for a state's orders (a keyset page is one range scan of it, the oldest order one look-up; the states
 of one page are read in one statement, each its own range, so that a page costs one round trip to
 PostgreSQL, not one per state) and ``ix_orders_assignee`` for one assignee's. A page starts after the
-``(state_since, id)`` of the last order of the page before (keyset pagination): an order that arrives meanwhile never shifts the pages.
+``(state_since, id)`` of the last order of the page before (keyset pagination): an order that arrives
+meanwhile never shifts the pages.
 
 A claim writes the assignee where the order's lock version is still the one read (and where the holder
 is still the one the claimer saw): two people racing for an order, one claims it and the other is told
