@@ -44,6 +44,9 @@ class OrderView:
     final: bool
     created_at: datetime
     updated_at: datetime
+    state_since: datetime | None = None  # when it entered its state
+    assignee: str | None = None  # the login that claimed it (处理人), and since when
+    assigned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ def order_view(row: OrderRow) -> OrderView:
         final=row.final,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        state_since=row.state_since,
+        assignee=row.assignee,
+        assigned_at=row.assigned_at,
     )
 
 

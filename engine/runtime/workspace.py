@@ -364,9 +364,9 @@ class Workspace:
             first = [
                 row
                 for row in tx.claimed_by(
-                    actor.name, after=key if claims is ClaimFilter.MINE else None, limit=budget
+                    actor.name, department, after=key if claims is ClaimFilter.MINE else None, limit=budget
                 )
-                if row.department == department and (row.workflow, row.state) in places
+                if (row.workflow, row.state) in places  # a claim outlives a role taken away
             ]
         rest: list[OrderRow] = []
         if claims is not ClaimFilter.MINE:

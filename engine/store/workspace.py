@@ -100,7 +100,7 @@ def _orders_by_id(count: int) -> Statement:
 
 @cache
 def _claimed_by(after: bool) -> Statement:
-    query = select(*ORDER_COLUMNS).where(_o.assignee == _b("me"))
+    query = select(*ORDER_COLUMNS).where(_o.assignee == _b("me"), _o.department == _b("department"))
     if after:
         query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b("since"), _b("after_id")))
     return Statement(
@@ -180,11 +180,10 @@ class WorkItems(OrderRows):
         return found
 
     def claimed_by(
-        self, assignee: str, *, after: tuple[datetime, int] | None = None, limit: int = 50
+        self, assignee: str, department: str, *, after: tuple[datetime, int] | None = None, limit: int = 50
     ) -> list[OrderRow]:
-        """The orders ``assignee`` has claimed, oldest in their state first (every department: the
-        caller keeps those the reader may see)."""
-        params: dict[str, Any] = {"me": assignee, "limit": limit, "offset": 0}
+        """The orders of ``department`` that ``assignee`` has claimed, oldest in their state first."""
+        params: dict[str, Any] = {"me": assignee, "department": department, "limit": limit, "offset": 0}
         if after is not None:
             params.update(since=self.ts(after[0]), after_id=after[1])
         rows = self.run(_claimed_by(after is not None), params).fetchall()
