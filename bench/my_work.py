@@ -14,6 +14,8 @@ clerk in retail), each measured ``--rounds`` times after one warm-up call:
 - ``naive_my_work``: the same orders asked for as one would without the keyset and the kept counts:
   the orders of the user's states, ``ORDER BY state_since, id`` with ``OFFSET`` (the database sorts
   every order of those states), for the first page and the same later page;
+- ``my_work_deep`` / ``naive_my_work_deep``: the page 300 pages in (``after`` its start; ``OFFSET``
+  9,000);
 - ``naive_queues``: each queue's count and oldest order by ``count(*)`` and ``min(state_since)``
   over its orders.
 
@@ -38,6 +40,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +52,11 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from engine.api import Actor, Engine, PluginRegistry, Store, SystemClock  # noqa: E402
 from engine.api.definitions import load_bundle  # noqa: E402
-from engine.api.workspace import ClaimFilter, OrdersSection  # noqa: E402
+from engine.api.workspace import ClaimFilter, OrdersSection, WorkCursor  # noqa: E402
 
 ORDERS = 1_000_000
 TARGET_P99_MS = 100
+DEEP = 9_000  # a page 300 pages in: the keyset's page costs what the first does, OFFSET's does not
 CLERK = Actor("bench.clerk", frozenset({"clerk"}), frozenset({"retail"}))
 # per thousand orders: (state, how many)
 SPREAD = [
@@ -150,6 +154,20 @@ def _naive(store: Store, states: list[str], offset: int) -> Callable[[], Any]:
     return run
 
 
+def _deep_cursor(store: Store, states: list[str], offset: int) -> WorkCursor:
+    """Where page ``offset // 30`` of the clerk's orders begins, as the page before it hands it on."""
+    listed = ", ".join(f"'{s}'" for s in states)
+    sql = text(
+        f"SELECT state_since, id FROM orders WHERE department = 'retail' AND state IN ({listed}) "
+        "AND (assignee IS NULL OR assignee <> 'bench.clerk') ORDER BY state_since, id LIMIT 1 OFFSET :offset"
+    )
+    with store.engine.connect() as connection:
+        since, order_id = connection.execute(sql, {"offset": offset - 1}).one()
+    if isinstance(since, str):
+        since = datetime.fromisoformat(since)
+    return WorkCursor(since if since.tzinfo else since.replace(tzinfo=UTC), int(order_id))
+
+
 def _naive_queues(store: Store, states: list[str]) -> Callable[[], Any]:
     listed = ", ".join(f"'{s}'" for s in states)
     sql = text(
@@ -177,9 +195,16 @@ def measure(url: str, orders: int, rounds: int) -> dict[str, Any]:
     first = engine.my_work(CLERK)
     [section] = [s for s in first.sections if isinstance(s, OrdersSection)]
     assert section.next is not None, "the bench's orders fill more than a page"
-    later = engine.my_work(CLERK, department="retail", after=section.next)
-    [more] = [s for s in later.sections if isinstance(s, OrdersSection)]
-    states = sorted({item.order.state for item in section.items + more.items})
+    spec = engine.spec("retail-order")  # the states a clerk's step leaves: the clerk's work
+    states = sorted(
+        {
+            source
+            for t in spec.transitions
+            if not t.auto and (not t.roles or "clerk" in t.roles)
+            for source in t.sources
+        }
+    )
+    deep = _deep_cursor(store, states, DEEP)
     queued = ["on_hold", "out_of_stock", "return_requested"]
     figures = {
         "fill_s": round(filled, 1),
@@ -191,6 +216,8 @@ def measure(url: str, orders: int, rounds: int) -> dict[str, Any]:
         "queue": _timed(lambda: engine.queue_page(CLERK, "retail", "risk-review"), rounds),
         "naive_my_work": _timed(_naive(store, states, 0), rounds),
         "naive_my_work_page": _timed(_naive(store, states, 30), rounds),
+        "my_work_deep": _timed(lambda: engine.my_work(CLERK, department="retail", after=deep), rounds),
+        "naive_my_work_deep": _timed(_naive(store, states, DEEP), rounds),
         "naive_queues": _timed(_naive_queues(store, queued), rounds),
         "work_count": section.count,
     }
