@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
 from engine.common.text import Text
@@ -71,6 +71,8 @@ RELEASE = "work.release"
 TAKE_OVER = "work.take_over"
 CLAIM_TRIGGERS = frozenset({CLAIM, RELEASE, TAKE_OVER})
 MY_CLAIMS_SHOWN = 50  # claimed orders listed first in a department's section, at most
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class BadCursor(EngineError):
@@ -89,7 +91,7 @@ class WorkCursor:
         return (self.since, self.id)
 
     def token(self) -> str:
-        micros = int(self.since.astimezone(UTC).timestamp() * 1_000_000)
+        micros = (self.since - _EPOCH) // _MICROSECOND  # exact: a float would round some away
         return f"{micros}-{self.id}"
 
     @classmethod
@@ -101,8 +103,8 @@ class WorkCursor:
         if len(micros) > 18 or len(number) > 18:
             raise cls._bad(text)
         try:
-            since = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
-        except (OverflowError, OSError, ValueError):
+            since = _EPOCH + int(micros) * _MICROSECOND
+        except OverflowError:
             raise cls._bad(text) from None
         return cls(since, int(number))
 
@@ -555,9 +557,6 @@ def _page(
     wanted = [order_id for _, order_id in keys[:limit]]
     rows = tx.orders_by_id(wanted)
     return [rows[order_id] for order_id in wanted if order_id in rows]
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _since(row: OrderRow) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -153,8 +153,16 @@ def test_oldest_in_their_state_first_a_page_at_a_time_by_keyset(work: Engine, cl
     assert again == first.next
 
 
+def test_a_page_address_gives_back_the_very_microsecond_it_was_made_of() -> None:
+    for micros in (0, 1, 999_999, 1_780_000_000_123_457, 253_402_300_799_999_999):
+        since = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+        cursor = WorkCursor(since, 42)
+        assert cursor.token() == f"{micros}-42"
+        assert WorkCursor.parse(cursor.token()) == cursor
+
+
 def test_a_page_address_no_page_gave_out_is_refused_in_both_languages() -> None:
-    for text in ("x", "12", "-3", "1-2-3", "９-1", "9" * 30 + "-1"):
+    for text in ("x", "12", "-3", "1-2-3", "９-1", "9" * 30 + "-1", "999999999999999999-1"):
         with pytest.raises(BadCursor) as refused:
             WorkCursor.parse(text)
         assert "after=" in str(refused.value) and "after=" in refused.value.message("zh")
