@@ -36,6 +36,7 @@ from web.studio_migrate import studio_migrate
 from web.studio_replay import studio_replay
 from web.studio_revisions import studio_revisions
 from web.studio_users import studio_users
+from web.workspace import work
 from wiring.services import Services, build_services
 from wiring.settings import UNSET_SECRET_KEY, Settings, check_secret_key, kept_secret_key
 
@@ -134,6 +135,7 @@ def create_app(
     app.register_blueprint(studio_names)
     app.register_blueprint(studio_keep.studio_keep)
     app.register_blueprint(studio_flow)
+    app.register_blueprint(work)
     return app
 
 

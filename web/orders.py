@@ -61,6 +61,7 @@ from engine.api import (
     translate,
 )
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
+from engine.api.workspace import CLAIM_TRIGGERS
 from engine.errors import (
     ContentionError,
     NotFound,
@@ -547,6 +548,8 @@ def show(order_id: int) -> Any:
             if event.trigger == "create"
             else translate(f"approval.event.{event.trigger}", lang)  # approvers' actions (approval.*)
             if event.trigger.startswith("approval.")
+            else translate(f"work.event.{event.trigger.removeprefix('work.')}", lang)
+            if event.trigger in CLAIM_TRIGGERS  # claimed, released, taken over: no change of state
             else event.trigger,
             from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
             to_label=state_label(spec, event.to_state, lang),
@@ -569,6 +572,7 @@ def show(order_id: int) -> Any:
         triggers=triggers,
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
+        claim=page.claim,
     )
 
 

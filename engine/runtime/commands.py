@@ -237,6 +237,7 @@ class Commands:
                 final=cv.is_final(live.config),
                 created_at=at,
                 updated_at=at,
+                state_since=at,
             )
 
     @retried

@@ -54,6 +54,7 @@ from engine.runtime.results import (
     WorkflowCounts,
 )
 from engine.runtime.workers import Workers
+from engine.runtime.workspace import ClaimFilter, ClaimView, MyWork, QueuePage, WorkCursor, Workspace
 from engine.store import DEFAULT_LEASE, OutboxStatus, Store, Tx
 from engine.store.reports import fold_order_counts
 from engine.store.versions import VersionMeta
@@ -83,6 +84,7 @@ class Engine:
         self.migrations = Migrations(self.parts)
         self.pages = Pages(self.parts, self.commands)
         self.batch = Batch(self.parts, self.commands)
+        self.workspace = Workspace(self.parts)
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -258,6 +260,41 @@ class Engine:
     def intake_page(self, actor: Actor, department: str, workflow: str, channel: str) -> IntakePage:
         """A new order's page: the newest version of ``workflow`` and the form of ``channel``."""
         return self.pages.intake_page(actor, department, workflow, channel)
+
+    # -- my work: the orders a person may act on, the queues, claims (``engine.runtime.workspace``) --
+
+    def my_work(
+        self,
+        actor: Actor,
+        *,
+        claims: ClaimFilter = ClaimFilter.ANY,
+        department: str | None = None,
+        after: WorkCursor | None = None,
+        limit: int = 30,
+    ) -> MyWork:
+        """The actor's work, as a list of sections: per department, the orders in which they may take a
+        step now (theirs first, then oldest in their state first; ``department`` and ``after``: a later
+        page of one); then the review queues of their departments with counts and the oldest's age."""
+        return self.workspace.my_work(actor, claims=claims, department=department, after=after, limit=limit)
+
+    def queue_page(
+        self, actor: Actor, department: str, queue: str, *, after: WorkCursor | None = None, limit: int = 30
+    ) -> QueuePage:
+        """A review queue's orders, oldest in their state first (``NotFound``: no such queue for them)."""
+        return self.workspace.queue_page(actor, department, queue, after=after, limit=limit)
+
+    def claim_view(self, order_id: int, actor: Actor) -> ClaimView:
+        """Who handles the order, and whether ``actor`` may claim it."""
+        return self.workspace.claim_view(order_id, actor)
+
+    def claim(self, order_id: int, actor: Actor, *, take_over_from: str | None = None) -> ClaimView:
+        """The order claimed by ``actor`` (taken over from ``take_over_from`` on purpose); an audit event.
+        ``ClaimConflict`` when someone else holds it, ``Forbidden`` when the actor has no step on it."""
+        return self.workspace.claim(order_id, actor, take_over_from=take_over_from)
+
+    def release(self, order_id: int, actor: Actor) -> ClaimView:
+        """The order let go by the actor who holds it; an audit event. ``Forbidden`` for anyone else."""
+        return self.workspace.release(order_id, actor)
 
     def check_database(self) -> None:
         """One statement in a read transaction (on SQLite no write lock); raises when the database

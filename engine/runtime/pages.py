@@ -43,6 +43,7 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
+from engine.runtime.workspace import claim_view_in
 from engine.store import OrderRow, Tx
 from engine.store.orders import Keyset
 from engine.store.reports import read_state_counts
@@ -222,11 +223,20 @@ class Pages:
             cv = self.parts.compiled(tx, row.workflow, row.version)
             history = tuple(tx.history(order_id))
             approval = panel_of(tx, cv, row, actor)
+            claim = claim_view_in(tx, cv, row, actor)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
-        return OrderPage(shown_view(cv, row, actor), spec, history, tuple(triggers), tuple(forms), approval)
+        return OrderPage(
+            shown_view(cv, row, actor),
+            spec,
+            history,
+            tuple(triggers),
+            tuple(forms),
+            approval=approval,
+            claim=claim,
+        )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
         """The order, the step ``trigger`` from where it is now (or why not) and the step's form.

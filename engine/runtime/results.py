@@ -44,6 +44,9 @@ class OrderView:
     final: bool
     created_at: datetime
     updated_at: datetime
+    state_since: datetime | None = None  # when it entered its state
+    assignee: str | None = None  # the login that claimed it (处理人), and since when
+    assigned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ def order_view(row: OrderRow) -> OrderView:
         final=row.final,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        state_since=row.state_since,
+        assignee=row.assignee,
+        assigned_at=row.assigned_at,
     )
 
 
@@ -267,6 +273,25 @@ class OpenTask:
 
 
 @dataclass(frozen=True)
+class Assignee:
+    """Who handles an order (处理人): the login, the name people know them by, and since when."""
+
+    login: str
+    name: str
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """An order's claim as its page shows it: who holds it, and what the reader may do about it."""
+
+    order_id: int
+    assignee: Assignee | None
+    may_claim: bool  # the reader may act on the order (a step of theirs leaves its state)
+    mine: bool
+
+
+@dataclass(frozen=True)
 class OrderPage:
     """What an order's page shows: the order, its version, its history, the triggers a person could fire
     now (and why not), and the version's forms (the order's intake form first: its labels)."""
@@ -277,6 +302,7 @@ class OrderPage:
     triggers: tuple[TriggerInfo, ...]
     forms: tuple[PublishedForm, ...]
     approval: ApprovalPanel | None = None  # at an approval step: who signed, who is pending, the deadline
+    claim: ClaimView | None = None  # who handles it (engine.runtime.workspace)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, insert, null, or_, select, text, tuple_, update
 
 from engine.store import documents
 from engine.store.documents import ORDER_DATA
@@ -32,6 +32,9 @@ class OrderRow:
     updated_at: datetime
     final: bool
     total: float = 0.0  # the data's total as the list sorts it (``order_total``)
+    state_since: datetime | None = None  # when it entered its state (migration 0017)
+    assignee: str | None = None  # the login that claimed it, and since when
+    assigned_at: datetime | None = None
 
 
 ORDER_COLUMNS = (
@@ -48,6 +51,9 @@ ORDER_COLUMNS = (
     orders.c.final,
     orders.c.schema_version,  # of the data (engine.store.documents)
     orders.c.total,
+    orders.c.state_since,
+    orders.c.assignee,
+    orders.c.assigned_at,
 )
 
 _b = bindparam
@@ -73,9 +79,25 @@ INSERT_ORDER = Statement(
         updated_at=_b("at"),
         final=_b("final"),
         total=_b("total"),
+        state_since=_b("at"),
     )
     .returning(orders.c.id),
 )
+
+
+def _kept_unless_moved(column: Any, moved: Any) -> Any:
+    """``column`` as it is while the order stays in its state, else ``moved`` (the SET clause reads the
+    row as it was before the statement)."""
+    return case((orders.c.state == _b("state"), column), else_=moved)
+
+
+# A change of state: the time it was entered, and the claim let go (the next step is someone else's to
+# claim); a step that stays where it is keeps both.
+_ON_STATE_CHANGE = {
+    "state_since": _kept_unless_moved(orders.c.state_since, _b("at")),
+    "assignee": _kept_unless_moved(orders.c.assignee, null()),
+    "assigned_at": _kept_unless_moved(orders.c.assigned_at, null()),
+}
 # Without the version: a column an index holds costs the index a write (a page more in the WAL of every
 # step) even when its value stays; only a migration changes it.
 UPDATE_ORDER = Statement(
@@ -89,6 +111,7 @@ UPDATE_ORDER = Statement(
         updated_at=_b("at"),
         final=_b("final"),
         total=_b("total"),
+        **_ON_STATE_CHANGE,
     ),
 )
 UPDATE_ORDER_VERSION = Statement(
@@ -103,6 +126,7 @@ UPDATE_ORDER_VERSION = Statement(
         updated_at=_b("at"),
         final=_b("final"),
         total=_b("total"),
+        **_ON_STATE_CHANGE,
     ),
 )
 ORDERS_ON_VERSION = Statement(
@@ -267,6 +291,9 @@ class OrderRows(SearchTermRows):
             updated_at=self._time(row[9]),
             final=bool(row[10]),
             total=float(row[12] or 0),
+            state_since=self._maybe_time(row[13]),
+            assignee=row[14],
+            assigned_at=self._maybe_time(row[15]),
         )
 
     def load_order(self, order_id: int) -> OrderRow | None:

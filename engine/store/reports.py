@@ -23,17 +23,19 @@ folded ``FOLD_CHUNK`` ids per transaction.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy import bindparam, func, literal_column, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from engine.store.connection import is_lock_timeout
+from engine.store.statements import ONE, ZERO, Statement
 from engine.store.store import Store, Tx
 from engine.store.tables import (
     audit_events,
@@ -51,7 +53,7 @@ FOLD_LOCK_TIMEOUT_MS = 50
 FOLD_CHUNK = 20_000
 
 
-def _moves(after: Any, upto: Any = None, departments: Collection[str] | None = None) -> Any:
+def _moves(after: Any, upto: Any = None, departments: Collection[Any] | None = None) -> Any:
     """Rows (department, workflow, state, n): +1 into ``to_state`` and -1 out of ``from_state`` for each
     audit event after id ``after`` (and up to ``upto``)."""
     joined = audit_events.join(orders, orders.c.id == audit_events.c.order_id)
@@ -65,7 +67,7 @@ def _moves(after: Any, upto: Any = None, departments: Collection[str] | None = N
             orders.c.department,
             orders.c.workflow,
             audit_events.c.to_state.label("state"),
-            literal(1).label("n"),
+            literal_column("1").label("n"),
         )
         .select_from(joined)
         .where(*window)
@@ -75,7 +77,7 @@ def _moves(after: Any, upto: Any = None, departments: Collection[str] | None = N
             orders.c.department,
             orders.c.workflow,
             audit_events.c.from_state.label("state"),
-            literal(-1).label("n"),
+            literal_column("-1").label("n"),
         )
         .select_from(joined)
         .where(*window, audit_events.c.from_state.is_not(None))
@@ -91,9 +93,19 @@ def state_counts(store: Store, departments: Collection[str] | None = None) -> di
 
 
 def read_state_counts(tx: Tx, departments: Collection[str] | None = None) -> dict[tuple[str, str, str], int]:
-    """``state_counts`` read inside ``tx`` (one statement)."""
+    """``state_counts`` read inside ``tx`` (one statement, built once per number of departments)."""
+    names = None if departments is None else sorted(departments)
+    params = {} if names is None else {f"department_{i}": name for i, name in enumerate(names)}
+    rows = tx.run(_counts_statement(None if names is None else len(names)), params).fetchall()
+    return {(d, w, s): int(n) for d, w, s, n in rows}
+
+
+@functools.cache
+def _counts_statement(departments: int | None) -> Statement:
+    """The kept counts plus the moves of the audit events after them, of ``departments`` departments
+    (``:department_0`` …; None: of every one), summed by department, workflow and state."""
     folded = (
-        select(order_counts_folded.c.last_audit_id).where(order_counts_folded.c.id == 1).scalar_subquery()
+        select(order_counts_folded.c.last_audit_id).where(order_counts_folded.c.id == ONE).scalar_subquery()
     )
     kept = select(
         order_state_counts.c.department,
@@ -101,17 +113,20 @@ def read_state_counts(tx: Tx, departments: Collection[str] | None = None) -> dic
         order_state_counts.c.state,
         order_state_counts.c.orders.label("n"),
     )
+    names: list[Any] | None = None
     if departments is not None:
-        kept = kept.where(order_state_counts.c.department.in_(list(departments)))
-    moves = _moves(folded, departments=departments)
+        names = [bindparam(f"department_{i}") for i in range(departments)]
+    if names is not None:
+        kept = kept.where(order_state_counts.c.department.in_(names))
+    moves = _moves(folded, departments=names)
     both = union_all(kept, select(moves.c.department, moves.c.workflow, moves.c.state, moves.c.n)).subquery()
     total = func.sum(both.c.n)
     query = (
         select(both.c.department, both.c.workflow, both.c.state, total)
         .group_by(both.c.department, both.c.workflow, both.c.state)
-        .having(total != 0)
+        .having(total != ZERO)
     )
-    return {(d, w, s): int(n) for d, w, s, n in tx.connection.execute(query)}
+    return Statement(f"state_counts({'all' if departments is None else departments})", query)
 
 
 def fold_order_counts(

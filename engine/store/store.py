@@ -39,9 +39,12 @@ from engine.store.statements import CompiledStatements, driver_dialect
 from engine.store.stock import StockLevels
 from engine.store.timer_queue import TimerQueue
 from engine.store.versions import PublishedVersions
+from engine.store.workspace import WorkItems
 
 
-class Tx(CorrelationFeedRows, TimerQueue, IdempotencyKeys, PublishedVersions, StockLevels, ApprovalTasks):
+class Tx(
+    CorrelationFeedRows, WorkItems, TimerQueue, IdempotencyKeys, PublishedVersions, StockLevels, ApprovalTasks
+):
     """One open database transaction: the repository methods the runtime calls (orders, audit trail,
     timers, outbox, idempotency keys, versions, stock, the correlation feed)."""
 

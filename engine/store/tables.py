@@ -37,6 +37,7 @@ STATE_JOIN = "|"
 _SCHEDULED = text(f"status = '{TimerStatus.SCHEDULED.value}'")
 _PENDING = text(f"status = '{OutboxStatus.PENDING.value}'")
 _DEAD = text(f"status = '{OutboxStatus.DEAD.value}'")
+_CLAIMED = text("assignee IS NOT NULL")
 SCHEMA_VERSION = 1
 
 Money = Numeric(16, 2, asdecimal=False)
@@ -95,9 +96,25 @@ orders = Table(
     # The order's ``total`` (its data's), written beside the data on every write, for the list's amount
     # filter and sort; 0 for an order whose data has none (migration 0016).
     Column("total", Money, nullable=False, server_default="0"),
+    # When the order entered the state it is in (a step that stays keeps it), and who claimed it since
+    # when: a change of state lets the claim go (migration 0017).
+    Column("state_since", DateTime(timezone=True)),
+    Column("assignee", String(200)),
+    Column("assigned_at", DateTime(timezone=True)),
     Index(None, "department", "state"),
     Index(None, "workflow", "version"),
     Index(None, "department", "id"),  # a department's newest orders first (migration 0009)
+    # a state's orders oldest first, a page at a time, and its oldest order (my work, the queues)
+    Index(None, "department", "workflow", "state", "state_since", "id"),
+    # the orders one person has claimed (only claimed orders are in it)
+    Index(
+        "ix_orders_assignee",
+        "assignee",
+        "state_since",
+        "id",
+        sqlite_where=_CLAIMED,
+        postgresql_where=_CLAIMED,
+    ),
     # The list's sorts, each a department's orders in its order, read a page at a time from a keyset
     # cursor (migration 0016): newest / oldest, recently updated, amount.
     Index(None, "department", "created_at", "id"),

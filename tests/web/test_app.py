@@ -225,6 +225,8 @@ READING_PAGES = (
     "/orders/new/desk/desk-order/phone",
     "/forms/showroom/service-order",
     "/orders/999999",  # the 404 page
+    "/work",
+    "/work?claims=mine",
     "/login",  # logged in: on to the home page
     "/healthz",
 )

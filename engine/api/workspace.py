@@ -1,0 +1,37 @@
+"""My work (我的工作): the orders a person may take a step on now, the review queues of their
+departments, and claims (``engine.runtime.workspace``; the ``Engine`` facade's ``my_work``,
+``queue_page``, ``claim_view``, ``claim`` and ``release``)."""
+
+from engine.runtime.workspace import (
+    CLAIM_TRIGGERS,
+    Assignee,
+    BadCursor,
+    ClaimConflict,
+    ClaimFilter,
+    ClaimView,
+    MyWork,
+    OrdersSection,
+    Queue,
+    QueuePage,
+    QueuesSection,
+    WorkCursor,
+    WorkItem,
+    WorkSection,
+)
+
+__all__ = [
+    "CLAIM_TRIGGERS",
+    "Assignee",
+    "BadCursor",
+    "ClaimConflict",
+    "ClaimFilter",
+    "ClaimView",
+    "MyWork",
+    "OrdersSection",
+    "Queue",
+    "QueuePage",
+    "QueuesSection",
+    "WorkCursor",
+    "WorkItem",
+    "WorkSection",
+]

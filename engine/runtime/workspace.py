@@ -1,0 +1,581 @@
+"""My work (我的工作): the orders in which a person may take a step now, the review queues of their
+departments, and claims (认领): an order taken in hand, let go, or taken over.
+
+Where to look is worked out from the published versions, not from the orders: the kept counts
+(``order_state_counts``, exact as read) name every stored state that holds orders in the person's
+departments (a parallel order's joined leaves included), and a (workflow, state) is work for the person
+when, in some published version of the workflow, a step that is not automatic leaves that state, its
+roles are the person's, and (for a step out of a parallel state) every region is done. Only those
+states' orders are read, each by index (``engine.store.workspace``), oldest in their state first, a
+page at a time after the last one shown (keyset pagination).
+
+Each order shown is then judged as the order page judges it (``queries.offered``): the steps the
+person may take now, or, when a guard that the order alone decides says no to all of them, why it
+waits ("waiting: the amount is not yet paid"). Such an order is shown, marked as waiting with its
+reason, not left out: a page of a keyset never shrinks, and the person sees why it is not theirs yet.
+
+The page is a list of sections (one of orders per department, then the queues): another kind of work
+(approval tasks) is one more kind of section.
+
+A claim names the person handling the order (处理人), shown to everyone who sees it. Only a person who
+may act on the order (a step whose roles they have leaves its state) claims it; an order someone else
+holds is refused (``ClaimConflict``: who and since when) unless taken over on purpose, naming the
+holder seen (if the holder changed meanwhile, that is refused again). Only the holder lets it go. Each
+is an audit event that changes neither the state nor the data (``CLAIM_TRIGGERS``); a change of the
+order's state lets the claim go (the next step is someone else's to claim).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, Literal
+
+from engine.common.text import Text
+from engine.dsl.spec import WorkflowSpec
+from engine.errors import ConflictError, EngineError, Forbidden, NotFound, Refusal, RefusalCode
+from engine.runtime.actor import Actor
+from engine.runtime.commands import load_order
+from engine.runtime.compiled import CompiledVersion, split
+from engine.runtime.decisions import LiveOrder, role_refusal
+from engine.runtime.parts import Parts
+from engine.runtime.queries import offered
+from engine.runtime.results import Assignee, ClaimView, OrderView, TriggerInfo, order_view
+from engine.store import OrderRow, Tx
+from engine.store.reports import read_state_counts
+from engine.store.workspace import ClaimFilter
+
+__all__ = [
+    "CLAIM_TRIGGERS",
+    "Assignee",
+    "BadCursor",
+    "ClaimConflict",
+    "ClaimFilter",
+    "ClaimView",
+    "MyWork",
+    "OrdersSection",
+    "Queue",
+    "QueuePage",
+    "QueuesSection",
+    "WorkCursor",
+    "WorkItem",
+    "WorkSection",
+    "Workspace",
+]
+
+# The audit trail's name of each claim event: a workflow's triggers never hold a dot.
+CLAIM = "work.claim"
+RELEASE = "work.release"
+TAKE_OVER = "work.take_over"
+CLAIM_TRIGGERS = frozenset({CLAIM, RELEASE, TAKE_OVER})
+MY_CLAIMS_SHOWN = 50  # claimed orders listed first in a department's section, at most
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class BadCursor(EngineError):
+    """A page's ``after`` that no page of my work gave out."""
+
+
+@dataclass(frozen=True)
+class WorkCursor:
+    """Where a page of orders ends: the last order's time in its state and its id."""
+
+    since: datetime
+    id: int
+
+    @property
+    def key(self) -> tuple[datetime, int]:
+        return (self.since, self.id)
+
+    def token(self) -> str:
+        micros = (self.since - _EPOCH) // _MICROSECOND  # exact: a float would round some away
+        return f"{micros}-{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> WorkCursor:
+        """A token of ``token()``; ``BadCursor`` (zh and en) for anything else."""
+        micros, _, number = text.partition("-")
+        if not (micros.isascii() and micros.isdigit() and number.isascii() and number.isdigit()):
+            raise cls._bad(text)
+        if len(micros) > 18 or len(number) > 18:
+            raise cls._bad(text)
+        try:
+            since = _EPOCH + int(micros) * _MICROSECOND
+        except OverflowError:
+            raise cls._bad(text) from None
+        return cls(since, int(number))
+
+    @staticmethod
+    def _bad(text: str) -> BadCursor:
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        return BadCursor(
+            f"the page address 'after={shown}' is not one this list gave out; open the first page again",
+            zh=f"页面地址中的 after={shown} 不是此列表给出的位置；请重新打开第一页",
+        )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """An order of my work: the steps the person may take on it now, or why it waits."""
+
+    order: OrderView
+    spec: WorkflowSpec
+    since: datetime | None  # when it entered its state
+    steps: tuple[TriggerInfo, ...]  # the steps the person may take now
+    waiting: tuple[Refusal, ...]  # why none can be taken now (empty when ``steps`` are)
+    assignee: Assignee | None
+    mine: bool  # claimed by the person reading
+
+
+@dataclass(frozen=True)
+class OrdersSection:
+    """A department's orders in which the person may take a step: those they claimed first (on the
+    first page), then the others oldest in their state first; ``next``: where the next page starts."""
+
+    kind: ClassVar[Literal["orders"]] = "orders"
+    department: str
+    count: int  # orders in the states that are the person's work (the kept counts)
+    items: tuple[WorkItem, ...]
+    next: WorkCursor | None
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A review queue a published workflow declares (``queue:`` on states) in a department."""
+
+    department: str
+    name: str
+    labels: tuple[Text, ...]  # of its states, as the newest versions name them
+    count: int
+    oldest: datetime | None  # when its longest-waiting order entered its state
+
+
+@dataclass(frozen=True)
+class QueuesSection:
+    kind: ClassVar[Literal["queues"]] = "queues"
+    queues: tuple[Queue, ...]
+
+
+WorkSection = OrdersSection | QueuesSection
+
+
+@dataclass(frozen=True)
+class MyWork:
+    sections: tuple[WorkSection, ...]
+    claims: ClaimFilter
+    now: datetime
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """A queue's orders, oldest in their state first."""
+
+    queue: Queue
+    items: tuple[WorkItem, ...]
+    next: WorkCursor | None
+    now: datetime
+
+
+class ClaimConflict(ConflictError):
+    """The order is held by someone else (``holder``): taking it needs a take-over on purpose."""
+
+    def __init__(self, order_id: int, holder: Assignee) -> None:
+        self.order_id = order_id
+        self.holder = holder
+        since = holder.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if holder.since else "?"
+        super().__init__(
+            f"order {order_id} is being handled by {holder.name} since {since}; take it over to handle it",
+            zh=f"订单 {order_id} 已由 {holder.name} 自 {since} 起处理；如需处理请接手",
+        )
+
+
+# (department, workflow, stored state) -> how many orders are in it
+_Place = tuple[str, str, str]
+
+
+class Workspace:
+    """My work, the queues and claims (the ``Engine`` facade hands these calls here)."""
+
+    def __init__(self, parts: Parts) -> None:
+        self.parts = parts
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def my_work(
+        self,
+        actor: Actor,
+        *,
+        claims: ClaimFilter = ClaimFilter.ANY,
+        department: str | None = None,
+        after: WorkCursor | None = None,
+        limit: int = 30,
+    ) -> MyWork:
+        """The person's work in one read: a section per department of theirs that has some (only
+        ``department``'s, from ``after``, when a later page of it is asked for), then the queues of
+        their departments (on the first page)."""
+        now = self.parts.clock.now()
+        with self.parts.store.read() as tx:
+            counts = read_state_counts(tx, actor.scope)
+            versions = _Versions(self.parts, tx)
+            places = _work_places(versions, actor, counts)
+            sections: list[WorkSection] = []
+            names = sorted(places) if department is None else [department] if department in places else []
+            for name in names:
+                sections.append(self._section(tx, versions, actor, name, places[name], claims, after, limit))
+            if department is None:
+                sections.append(QueuesSection(tuple(_queues(tx, versions, counts, actor.scope)[0])))
+            return MyWork(tuple(sections), claims, now)
+
+    def queue_page(
+        self, actor: Actor, department: str, name: str, *, after: WorkCursor | None = None, limit: int = 30
+    ) -> QueuePage:
+        """The orders of ``department``'s queue ``name``, oldest in their state first. ``NotFound`` when
+        no published workflow of the person's departments declares it."""
+        now = self.parts.clock.now()
+        with self.parts.store.read() as tx:
+            counts = read_state_counts(tx, actor.scope) if actor.in_department(department) else {}
+            versions = _Versions(self.parts, tx)
+            queues, places = _queues(tx, versions, counts, actor.scope)
+            queue = next((q for q in queues if (q.department, q.name) == (department, name)), None)
+            if queue is None:
+                raise NotFound(
+                    f"no queue {name} in department {department}",
+                    zh=f"部门 {department} 没有队列 {name}",
+                )
+            rows = _page(tx, places[(department, name)], after=after, limit=limit + 1)
+            items = self._items(tx, versions, actor, rows[:limit], keep_unactionable=True)
+        more = len(rows) > limit
+        return QueuePage(queue, tuple(items), _cursor(rows[limit - 1]) if more else None, now)
+
+    def claim_view(self, order_id: int, actor: Actor) -> ClaimView:
+        """Who holds the order and whether the reader may claim it. ``NotFound`` outside their
+        departments."""
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            return claim_view_in(tx, self.parts.compiled(tx, row.workflow, row.version), row, actor)
+
+    # -- claims --------------------------------------------------------------------------------
+
+    def claim(self, order_id: int, actor: Actor, *, take_over_from: str | None = None) -> ClaimView:
+        """The order claimed by ``actor``; with ``take_over_from``, taken over from that holder.
+        ``Forbidden`` when the actor may not act on it, ``ClaimConflict`` when someone else holds it
+        (another than ``take_over_from``), ``NotFound`` outside their departments."""
+        return self.parts.store.retrying(lambda: self._claim(order_id, actor, take_over_from))
+
+    def _claim(self, order_id: int, actor: Actor, take_over_from: str | None) -> ClaimView:
+        now = self.parts.clock.now()
+        with self.parts.store.transaction() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            if not _may_act(cv, row, actor):
+                raise Forbidden(
+                    f"order {order_id} has no step for {actor.name} in its state: only a person who may "
+                    "take a step on it claims it",
+                    zh=f"订单 {order_id} 当前状态下没有 {actor.name} 可执行的操作：只有可处理它的人才能认领",
+                )
+            if row.assignee == actor.name:
+                return ClaimView(order_id, _assignee(tx, row), True, True)
+            if row.assignee is not None and row.assignee != take_over_from:
+                holder = _assignee(tx, row)
+                assert holder is not None
+                raise ClaimConflict(order_id, holder)
+            trigger = CLAIM if row.assignee is None else TAKE_OVER
+            self._write(tx, row, actor, holder=row.assignee, assignee=actor.name, at=now, trigger=trigger)
+            shown = tx.display_names_of([actor.name]).get(actor.name, actor.name)
+            return ClaimView(order_id, Assignee(actor.name, shown, now), True, True)
+
+    def release(self, order_id: int, actor: Actor) -> ClaimView:
+        """The order let go by its holder. ``Forbidden`` when someone else holds it (they let it go, or
+        it is taken over); nothing happens when nobody does."""
+        return self.parts.store.retrying(lambda: self._release(order_id, actor))
+
+    def _release(self, order_id: int, actor: Actor) -> ClaimView:
+        now = self.parts.clock.now()
+        with self.parts.store.transaction() as tx:
+            row = load_order(tx, order_id, actor)
+            may = _may_act(self.parts.compiled(tx, row.workflow, row.version), row, actor)
+            if row.assignee is None:
+                return ClaimView(order_id, None, may, False)
+            if row.assignee != actor.name:
+                holder = _assignee(tx, row)
+                assert holder is not None
+                raise Forbidden(
+                    f"order {order_id} is handled by {holder.name}: only they let it go",
+                    zh=f"订单 {order_id} 由 {holder.name} 处理：只有处理人本人可以释放",
+                )
+            self._write(tx, row, actor, holder=actor.name, assignee=None, at=now, trigger=RELEASE)
+            return ClaimView(order_id, None, may, False)
+
+    @staticmethod
+    def _write(
+        tx: Tx,
+        row: OrderRow,
+        actor: Actor,
+        *,
+        holder: str | None,
+        assignee: str | None,
+        at: datetime,
+        trigger: str,
+    ) -> None:
+        if not tx.set_assignee(
+            row.id,
+            expected_lock_version=row.lock_version,
+            holder=holder,
+            assignee=assignee,
+            at=at if assignee is not None else None,
+        ):
+            raise ConflictError(
+                f"order {row.id} was changed by someone else; reload it and try again",
+                zh=f"订单 {row.id} 已被他人修改；请刷新后重试",
+            )
+        tx.insert_audit(
+            order_id=row.id,
+            seq=row.lock_version + 1,
+            at=at,
+            actor=actor.name,
+            trigger=trigger,
+            from_state=row.state,
+            to_state=row.state,
+            data_changes={},
+            guards=[],
+            rules=None,
+            reason=holder if trigger == TAKE_OVER else None,  # whom it was taken from
+        )
+
+    # -- sections ------------------------------------------------------------------------------
+
+    def _section(
+        self,
+        tx: Tx,
+        versions: _Versions,
+        actor: Actor,
+        department: str,
+        places: Mapping[tuple[str, str], int],
+        claims: ClaimFilter,
+        after: WorkCursor | None,
+        limit: int,
+    ) -> OrdersSection:
+        key = after.key if after is not None else None
+        first: list[OrderRow] = []
+        if claims is ClaimFilter.MINE or (claims is ClaimFilter.ANY and after is None):
+            # Mine first: read by the assignee's index, kept where they are the person's work here.
+            budget = limit + 1 if claims is ClaimFilter.MINE else MY_CLAIMS_SHOWN
+            first = [
+                row
+                for row in tx.claimed_by(
+                    actor.name, department, after=key if claims is ClaimFilter.MINE else None, limit=budget
+                )
+                if (row.workflow, row.state) in places  # a claim outlives a role taken away
+            ]
+        rest: list[OrderRow] = []
+        if claims is not ClaimFilter.MINE:
+            wanted = ClaimFilter.NOT_MINE if claims is ClaimFilter.ANY else claims
+            stored = [(department, w, s) for w, s in sorted(places)]
+            rest = _page(tx, stored, after=after, limit=limit + 1, claims=wanted, me=actor.name)
+        if claims is ClaimFilter.MINE:
+            rows, paged = first[: limit + 1], first
+        else:
+            rows, paged = first + rest[:limit], rest
+        more = len(paged) > limit
+        shown = rows if claims is not ClaimFilter.MINE else rows[:limit]
+        items = self._items(tx, versions, actor, shown, keep_unactionable=False)
+        return OrdersSection(
+            department,
+            sum(places.values()),
+            tuple(items),
+            _cursor(paged[limit - 1]) if more else None,
+        )
+
+    def _items(
+        self, tx: Tx, versions: _Versions, actor: Actor, rows: Sequence[OrderRow], *, keep_unactionable: bool
+    ) -> list[WorkItem]:
+        now = self.parts.clock.now()
+        people = tx.display_names_of({row.assignee for row in rows if row.assignee is not None})
+        items = []
+        for row in rows:
+            cv = versions.get(row.workflow, row.version)
+            if cv is None:
+                continue
+            infos = offered(cv, LiveOrder.from_row(row), actor, now)
+            steps = tuple(info for info in infos if info.allowed)
+            mine = [info for info in infos if not _refused_for(info, RefusalCode.ROLE, RefusalCode.JOIN)]
+            if not mine and not keep_unactionable:
+                continue  # on its version no step of the person's leaves this state
+            waiting = () if steps else tuple(r for info in mine for r in info.why_not)
+            holder = None
+            if row.assignee is not None:
+                holder = Assignee(row.assignee, people.get(row.assignee, row.assignee), row.assigned_at)
+            items.append(
+                WorkItem(
+                    order=order_view(row),
+                    spec=cv.spec,
+                    since=row.state_since,
+                    steps=steps,
+                    waiting=waiting,
+                    assignee=holder,
+                    mine=row.assignee == actor.name,
+                )
+            )
+        return items
+
+
+class _Versions:
+    """The published versions of the workflows a call looks at, compiled (shared by the process), each
+    looked up once per call; a version this OrderLoom cannot read is left out (its page says why)."""
+
+    def __init__(self, parts: Parts, tx: Tx) -> None:
+        self.parts, self.tx = parts, tx
+        self._all: dict[str, list[CompiledVersion]] = {}
+        self._queued: dict[str, dict[str, tuple[str, Text]]] = {}
+
+    def get(self, workflow: str, version: int) -> CompiledVersion | None:
+        try:
+            return self.parts.compiled(self.tx, workflow, version)
+        except EngineError:
+            return None
+
+    def queued(self, workflow: str) -> dict[str, tuple[str, Text]]:
+        """state path -> (queue, label) of every state a published version of ``workflow`` puts in a
+        queue (the newest version's label)."""
+        found = self._queued.get(workflow)
+        if found is None:
+            found = {}
+            for cv in self.all(workflow):  # newest first
+                for state in cv.spec.states:
+                    if state.queue is not None:
+                        found.setdefault(state.name, (state.queue, state.label))
+            self._queued[workflow] = found
+        return found
+
+    def all(self, workflow: str) -> list[CompiledVersion]:
+        found = self._all.get(workflow)
+        if found is None:
+            newest = self.tx.latest_version_number(workflow) or 0
+            found = [cv for n in range(newest, 0, -1) if (cv := self.get(workflow, n)) is not None]
+            self._all[workflow] = found
+        return found
+
+
+def _refused_for(info: TriggerInfo, *codes: RefusalCode) -> bool:
+    return any(r.code in codes for r in info.why_not)
+
+
+def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
+    """A step that is not automatic leaves the order's state now and its roles are the actor's."""
+    config = split(row.state)
+    return any(
+        not ct.spec.auto and role_refusal(ct, actor) is None and cv.source_matches(ct, config)
+        for ct in cv.transitions
+    )
+
+
+def _work_places(
+    versions: _Versions, actor: Actor, counts: Mapping[_Place, int]
+) -> dict[str, dict[tuple[str, str], int]]:
+    """department -> {(workflow, stored state): orders} of the states that are the actor's work."""
+    found: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for (department, workflow, state), count in counts.items():
+        if count <= 0 or not actor.in_department(department):
+            continue
+        config = split(state)
+        for cv in versions.all(workflow):
+            if any(
+                not ct.spec.auto and role_refusal(ct, actor) is None and cv.source_matches(ct, config)
+                for ct in cv.transitions
+                if all(leaf in cv.states for leaf in config)
+            ):
+                found[department][(workflow, state)] = count
+                break
+    return dict(found)
+
+
+def _in_queue(state: str, queued: Mapping[str, tuple[str, Text]]) -> list[str]:
+    """The queues a stored state is in: those of each leaf and of each state around a leaf."""
+    names = []
+    for leaf in split(state):
+        parts = leaf.split(".")
+        for i in range(1, len(parts) + 1):
+            hit = queued.get(".".join(parts[:i]))
+            if hit is not None and hit[0] not in names:
+                names.append(hit[0])
+    return names
+
+
+def _queues(
+    tx: Tx, versions: _Versions, counts: Mapping[_Place, int], scope: frozenset[str] | None
+) -> tuple[list[Queue], dict[tuple[str, str], list[_Place]]]:
+    """Every queue the published workflows of the departments ``scope`` declare, with its orders and
+    the time its oldest entered its state (a queue no order is in is listed with none); and the stored
+    states each queue's orders are in."""
+    declared: dict[tuple[str, str], list[Text]] = {}
+    for workflow in tx.workflow_names():
+        published = versions.all(workflow)
+        department = published[0].spec.department if published else None
+        if department is None or (scope is not None and department not in scope):
+            continue
+        for queue, label in versions.queued(workflow).values():
+            labels = declared.setdefault((department, queue), [])
+            if label not in labels:
+                labels.append(label)
+    places: dict[tuple[str, str], list[_Place]] = {key: [] for key in declared}
+    sizes: dict[tuple[str, str], int] = dict.fromkeys(declared, 0)
+    for (department, workflow, state), count in sorted(counts.items()):
+        if count <= 0:
+            continue
+        for queue in _in_queue(state, versions.queued(workflow)):
+            key = (department, queue)
+            if key in declared:
+                places[key].append((department, workflow, state))
+                sizes[key] += count
+    queues = []
+    queued = sorted({place for found in places.values() for place in found})
+    oldest = dict(zip(queued, tx.oldest_of(queued), strict=True))  # one round trip for every queue
+    for key, labels in sorted(declared.items()):
+        times = [at for place in places[key] if (at := oldest[place]) is not None]
+        queues.append(Queue(key[0], key[1], tuple(labels), sizes[key], min(times, default=None)))
+    return queues, places
+
+
+def _page(
+    tx: Tx,
+    places: Iterable[_Place],
+    *,
+    after: WorkCursor | None,
+    limit: int,
+    claims: ClaimFilter = ClaimFilter.ANY,
+    me: str | None = None,
+) -> list[OrderRow]:
+    """The orders of several stored states as one page, oldest in their state first: where each
+    state's first ``limit`` orders after ``after`` are (from the index), the first ``limit`` of them
+    all, and only those orders read."""
+    key = after.key if after is not None else None
+    keys = tx.many_state_keys(list(places), after=key, limit=limit, claims=claims, me=me)
+    keys.sort(key=lambda found: (found[0] or _EPOCH, found[1]))
+    wanted = [order_id for _, order_id in keys[:limit]]
+    rows = tx.orders_by_id(wanted)
+    return [rows[order_id] for order_id in wanted if order_id in rows]
+
+
+def _since(row: OrderRow) -> datetime:
+    return row.state_since or _EPOCH
+
+
+def _cursor(row: OrderRow) -> WorkCursor:
+    return WorkCursor(_since(row), row.id)
+
+
+def claim_view_in(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> ClaimView:
+    """The order's claim as ``actor`` sees it, read in ``tx`` (the order page's own read)."""
+    holder = _assignee(tx, row)
+    mine = holder is not None and holder.login == actor.name
+    return ClaimView(row.id, holder, _may_act(cv, row, actor), mine)
+
+
+def _assignee(tx: Tx, row: OrderRow) -> Assignee | None:
+    if row.assignee is None:
+        return None
+    shown = tx.display_names_of([row.assignee]).get(row.assignee, row.assignee)
+    return Assignee(row.assignee, shown, row.assigned_at)

@@ -1,0 +1,255 @@
+"""My work (我的工作): ``GET /work``, the orders the user may take a step on now, per department, and the
+review queues of their departments; ``GET /work/queues/<department>/<queue>``, a queue's orders;
+``POST /orders/<id>/claim`` and ``/release``, an order taken in hand and let go.
+
+Each page asks the engine once (``Engine.my_work``, ``Engine.queue_page``) and draws the sections it
+answers with, in the order given; a section of a kind this page does not know is not drawn. A list is
+paged by keyset (``after``: where the last page ended, given out by the page itself); ``claims``
+filters by who handles the orders (all, unassigned, mine). A filter or a page address that no page gave
+out is a 400 page saying which and what to do, in the page's language.
+
+A claim of an order someone else handles answers 409 with who and since when, and a button that takes
+it over on purpose (it sends the holder it saw: a third person claiming meanwhile is refused again).
+The order page shows the claim through ``orders/_claim.html`` (``OrderPage.claim``, read with the order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine.api import ADMIN_ROLE, Engine, translate
+from engine.api.workspace import (
+    BadCursor,
+    ClaimConflict,
+    ClaimFilter,
+    ClaimView,
+    OrdersSection,
+    QueuesSection,
+    WorkCursor,
+    WorkItem,
+)
+from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
+from web.auth import current_actor
+from web.formdata import local_time
+from web.i18n import current_lang
+from web.orders import state_label
+
+work = Blueprint("work", __name__)
+
+PAGE_SIZE = 30
+FILTERS = {"any": ClaimFilter.ANY, "unassigned": ClaimFilter.UNASSIGNED, "mine": ClaimFilter.MINE}
+
+
+def _engine() -> Engine:
+    found: Engine = current_app.extensions["orderloom"].engine
+    return found
+
+
+def _refused(key: str, message: str, status: int) -> Response:
+    page = render_template("work/refused.html", code=status, key=key, message=message)
+    return Response(page, status=status)
+
+
+def age_text(since: datetime | None, now: datetime, lang: str) -> str:
+    """How long ago ``since`` was, in the largest whole unit: 12 分钟 / 3 h / 2 d."""
+    if since is None:
+        return ""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return translate("work.age.now", lang)
+    if minutes < 120:
+        return translate("work.age.minutes", lang).format(n=minutes)
+    if minutes < 48 * 60:
+        return translate("work.age.hours", lang).format(n=minutes // 60)
+    return translate("work.age.days", lang).format(n=minutes // (24 * 60))
+
+
+def _after() -> WorkCursor | None:
+    sent = request.args.get("after")
+    if not sent:
+        return None
+    try:
+        return WorkCursor.parse(sent)
+    except BadCursor as bad:
+        abort(_refused("work.bad_after", bad.message(current_lang()), 400))
+
+
+def _claims() -> ClaimFilter:
+    sent = request.args.get("claims") or "any"
+    found = FILTERS.get(sent)
+    if found is None:
+        shown = sent if len(sent) <= 40 else sent[:39] + "…"
+        message = translate("work.bad_filter", current_lang()).format(sent=shown)
+        abort(_refused("work.bad_filter", message, 400))
+    return found
+
+
+def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
+    """What a row of my work shows of an order, in the page's language."""
+    order, spec = item.order, item.spec
+    total = order.data.get("total")
+    money = isinstance(total, int | float) and not isinstance(total, bool)
+    return {
+        "id": order.id,
+        "workflow": spec.title.get(lang),
+        "state": state_label(spec, order.state, lang),
+        "age": age_text(item.since, now, lang),
+        "total": f"{total:.2f}" if money else "",
+        "steps": [(s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps],
+        "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
+        "assignee": item.assignee.name if item.assignee is not None else None,
+        "mine": item.mine,
+        "may_claim": bool(item.steps or item.waiting),
+    }
+
+
+@work.get("/work")
+def index() -> Any:
+    claims, after = _claims(), _after()
+    department = request.args.get("department") or None
+    lang = current_lang()
+    found = _engine().my_work(
+        current_actor(), claims=claims, department=department, after=after, limit=PAGE_SIZE
+    )
+    sections: list[dict[str, Any]] = []
+    for section in found.sections:
+        if isinstance(section, OrdersSection):
+            sections.append(
+                {
+                    "kind": section.kind,
+                    "department": section.department,
+                    "count": section.count,
+                    "items": [_item(item, found.now, lang) for item in section.items],
+                    "more": url_for(
+                        "work.index",
+                        department=section.department,
+                        after=section.next.token(),
+                        **({"claims": claims.value} if claims is not ClaimFilter.ANY else {}),
+                    )
+                    if section.next is not None
+                    else None,
+                }
+            )
+        elif isinstance(section, QueuesSection):
+            sections.append(
+                {
+                    "kind": section.kind,
+                    "queues": [
+                        {
+                            "department": q.department,
+                            "name": q.name,
+                            "label": q.labels[0].get(lang) if q.labels else q.name,
+                            "count": q.count,
+                            "oldest": age_text(q.oldest, found.now, lang),
+                            "url": url_for("work.queue", department=q.department, queue=q.name),
+                        }
+                        for q in section.queues
+                    ],
+                }
+            )
+    shown_filter = next(name for name, value in FILTERS.items() if value is claims)
+    return render_template(
+        "work/index.html",
+        sections=sections,
+        claims=shown_filter,
+        filters=list(FILTERS),
+        paged=department is not None,
+        has_orders=any(s["kind"] == "orders" and s["items"] for s in sections),
+    )
+
+
+@work.get("/work/queues/<department>/<queue>")
+def queue(department: str, queue: str) -> Any:
+    after = _after()
+    lang = current_lang()
+    try:
+        page = _engine().queue_page(current_actor(), department, queue, after=after, limit=PAGE_SIZE)
+    except NotFound:
+        abort(404)
+    q = page.queue
+    return render_template(
+        "work/queue.html",
+        queue={
+            "department": q.department,
+            "name": q.name,
+            "label": q.labels[0].get(lang) if q.labels else q.name,
+            "count": q.count,
+            "oldest": age_text(q.oldest, page.now, lang),
+        },
+        items=[_item(item, page.now, lang) for item in page.items],
+        more=url_for("work.queue", department=department, queue=queue, after=page.next.token())
+        if page.next is not None
+        else None,
+        paged=after is not None,
+    )
+
+
+def _back(order_id: int) -> str:
+    """Where a claim's form returns to: the page it was sent from (a path of this site), else the order."""
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("orders.show", order_id=order_id)
+
+
+@work.post("/orders/<id:order_id>/claim")
+def claim(order_id: int) -> Any:
+    lang = current_lang()
+    take_over = request.form.get("take_over") or None
+    try:
+        _engine().claim(order_id, current_actor(), take_over_from=take_over)
+    except NotFound:
+        abort(404)
+    except Forbidden as refused:
+        return _refused("work.refused", refused.message(lang), 403)
+    except ClaimConflict as held:
+        since = local_time(held.holder.since) if held.holder.since is not None else ""
+        page = render_template(
+            "work/conflict.html",
+            order_id=order_id,
+            holder=held.holder.login,
+            message=translate("work.conflict", lang).format(id=order_id, name=held.holder.name, since=since),
+            back=_back(order_id),
+        )
+        return page, 409
+    except (ContentionError, ConflictError) as busy:
+        return _refused("work.refused", busy.message(lang), 409)
+    return redirect(_back(order_id), 303)
+
+
+@work.post("/orders/<id:order_id>/release")
+def release(order_id: int) -> Any:
+    lang = current_lang()
+    try:
+        _engine().release(order_id, current_actor())
+    except NotFound:
+        abort(404)
+    except Forbidden as refused:
+        return _refused("work.refused", refused.message(lang), 403)
+    except ConflictError as busy:
+        return _refused("work.refused", busy.message(lang), 409)
+    return redirect(_back(order_id), 303)
+
+
+@work.errorhandler(404)
+def not_found(error: Any) -> Any:
+    return render_template("forms/error.html", code=404, key="orders.not_found"), 404
+
+
+@work.app_context_processor
+def work_link() -> dict[str, Any]:
+    """For the header: whether the user works orders (any role but admin alone) and gets the link to
+    my work; for the order page's ``orders/_claim.html``, ``claimed_since(claim)`` in China time."""
+
+    def claimed_since(view: ClaimView) -> str:
+        holder = view.assignee
+        return local_time(holder.since) if holder is not None and holder.since is not None else ""
+
+    works = bool(
+        current_user and current_user.is_authenticated and any(r != ADMIN_ROLE for r in current_user.roles)
+    )
+    return {"works_orders": works, "claimed_since": claimed_since}
