@@ -45,7 +45,18 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from engine.api import STATE_JOIN, Engine, OrderView, PublishedForm, StepPage, Text, WorkflowSpec, translate
+from engine.api import (
+    MIGRATE_TRIGGER,
+    STATE_JOIN,
+    DecisionWhy,
+    Engine,
+    OrderView,
+    PublishedForm,
+    RunningTimer,
+    StepPage,
+    WorkflowSpec,
+    translate,
+)
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
 from engine.errors import (
     ContentionError,
@@ -364,14 +375,6 @@ def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
     return " | ".join(labels[p].get(lang) if p in labels else p for p in state.split(STATE_JOIN))
 
 
-def _trigger_labels(spec: WorkflowSpec) -> dict[str, Text]:
-    found: dict[str, Text] = {}
-    for transition in spec.transitions:
-        if transition.label is not None:
-            found.setdefault(transition.trigger, transition.label)
-    return found
-
-
 @dataclass
 class Entry:
     """One value of the order's data as the page shows it: text, fields of an object, or a table."""
@@ -454,6 +457,16 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
 
 
 @dataclass
+class Shown:
+    """A rule decision as the timeline shows it, in the page's language: the outcome, each deciding
+    rule's words with the values it compared, and what it chose or read (routing, a decision table)."""
+
+    outcome: str
+    reasons: list[tuple[str, str | None]]
+    facts: list[tuple[str, str]]
+
+
+@dataclass
 class Event:
     at: str
     actor: str
@@ -461,6 +474,56 @@ class Event:
     from_label: str | None
     to_label: str
     reason: str | None
+    why: Shown | None = None
+
+
+@dataclass
+class Timer:
+    """A timer running on the order, in the page's language: when, what it does, and the time left."""
+
+    text: str
+    when: str | None
+    due: str  # the deadline in ISO 8601, for the <time> element
+
+
+def shown_decision(why: DecisionWhy, lang: str) -> Shown:
+    return Shown(
+        outcome=why.outcome.get(lang),
+        reasons=[(r.words.get(lang), r.compared.get(lang) if r.compared else None) for r in why.reasons],
+        facts=[(f.label.get(lang), f.value.get(lang)) for f in why.facts],
+    )
+
+
+def time_left(due: datetime, now: datetime, lang: str) -> str:
+    """What is left until ``due``, to the minute (a part minute counts as one)."""
+    seconds = (due - now).total_seconds()
+    if seconds <= 0:
+        return translate("orders.timer.due", lang)
+    minutes = int(-(-seconds // 60))
+    if minutes < 60:
+        return translate("orders.timer.minutes", lang).format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return translate("orders.timer.hours", lang).format(h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    return translate("orders.timer.days", lang).format(d=days, h=hours)
+
+
+def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
+    """``17:15 取消（超时未支付自动取消）— 还剩 12 分钟``: the deadline in local time (its time alone
+    when it is today), the step's label, the reason's words and the time left."""
+    at = local_time(timer.due_at)
+    if at[:10] == local_time(now)[:10]:
+        at = at[11:]
+    key = "orders.timer" if timer.reason is not None else "orders.timer.no_reason"
+    text = translate(key, lang).format(
+        at=at,
+        step=timer.step.get(lang),
+        reason=timer.reason.get(lang) if timer.reason is not None else "",
+        left=time_left(timer.due_at, now, lang),
+    )
+    when = translate("orders.timer.when", lang).format(when=timer.when) if timer.when else None
+    return Timer(text, when, timer.due_at.isoformat())
 
 
 @orders.get("/orders/<id:order_id>")
@@ -470,27 +533,31 @@ def show(order_id: int) -> Any:
     except NotFound:
         abort(404)
     order, spec, lang = page.order, page.spec, current_lang()
-    labels = _trigger_labels(spec)
-    events = [
-        Event(
-            at=local_time(event.at),
-            actor=event.actor,
-            action=labels[event.trigger].get(lang)
-            if event.trigger in labels
-            else translate("orders.created", lang)
-            if event.trigger == "create"
-            else event.trigger,
-            from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
-            to_label=state_label(spec, event.to_state, lang),
-            reason=event.reason,
+    events = []
+    for event in page.history:
+        action, actor, why = (
+            page.actions.get(event.id),
+            page.actors.get(event.id),
+            page.decisions.get(event.id),
         )
-        for event in page.history
-    ]
+        events.append(
+            Event(
+                at=local_time(event.at),
+                actor=actor.get(lang) if actor is not None else event.actor,
+                action=action.get(lang) if action is not None else event.trigger,
+                from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
+                to_label=state_label(spec, event.to_state, lang),
+                # a migration's reason is its versions, which its action says in words
+                reason=event.reason if event.trigger != MIGRATE_TRIGGER else None,
+                why=shown_decision(why, lang) if why is not None else None,
+            )
+        )
     triggers = [
         (info.trigger, info.label.get(lang) if info.label is not None else info.trigger)
         for info in page.triggers
         if info.allowed
     ]
+    now = page.now or _engine().clock.now()
     return render_template(
         "orders/show.html",
         order=order,
@@ -498,6 +565,7 @@ def show(order_id: int) -> Any:
         state=state_label(spec, order.state, lang),
         summary=summarize(order.data, [form.layout for form in page.forms], lang),
         events=events,
+        timers=[shown_timer(timer, now, lang) for timer in page.timers],
         triggers=triggers,
     )
 

@@ -7,7 +7,7 @@ and from ``engine.errors``, never from a module inside the engine: those may mov
 from engine.clock import CHINA_TIME, Clock, FrozenClock, SystemClock
 from engine.common.text import Text
 from engine.common.words import term, translate
-from engine.dsl.spec import TransitionSpec, WorkflowSpec
+from engine.dsl.spec import MIGRATE_TRIGGER, TransitionSpec, WorkflowSpec
 from engine.plugins import PluginRegistry
 from engine.runtime import (
     ADMIN_ROLE,
@@ -40,12 +40,14 @@ from engine.runtime import (
     Unreachable,
     WorkflowCounts,
 )
+from engine.runtime.order_why import DecisionWhy, RunningTimer
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
     "ADMIN_ROLE",
     "ALL_DEPARTMENTS",
     "CHINA_TIME",
+    "MIGRATE_TRIGGER",
     "OUTBOX_STATUSES",
     "STATE_JOIN",
     "SYSTEM",
@@ -53,6 +55,7 @@ __all__ = [
     "AuditEvent",
     "BlockedCode",
     "Clock",
+    "DecisionWhy",
     "DispatchReport",
     "Engine",
     "FireResult",
@@ -69,6 +72,7 @@ __all__ = [
     "PublishedForm",
     "PublishedVersion",
     "RetryPolicy",
+    "RunningTimer",
     "StepPage",
     "StepTaken",
     "Store",

@@ -19,6 +19,14 @@ from engine.runtime.actor import Actor
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder
+from engine.runtime.order_why import (
+    actor_text,
+    decision_why,
+    event_action,
+    money_names,
+    running_timers,
+    version_labels,
+)
 from engine.runtime.parts import Parts
 from engine.runtime.queries import forms_of, intake_form_of, offered, step_form
 from engine.runtime.results import (
@@ -33,6 +41,7 @@ from engine.runtime.results import (
 )
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
+from engine.store.users import display_names
 from engine.store.versions import newest_versions
 
 # What a step's page sent, read with the step's page in hand: the data to fire with, or None when the
@@ -139,11 +148,32 @@ class Pages:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
             history = tuple(tx.history(order_id))
+            timers = running_timers(cv, tx.order_timers(order_id))
+            names = display_names(tx, {event.actor for event in history})
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
-        return OrderPage(order_view(row), spec, history, tuple(triggers), tuple(forms))
+        labels, money = version_labels(cv), money_names(cv)
+        decisions = {}
+        for event in history:
+            why = decision_why(event.rules, labels.get(str((event.rules or {}).get("ruleset"))), money)
+            if why is not None:
+                decisions[event.id] = why
+        timer_reasons = {t.reason for ts in cv.timers.values() for t in ts if t.reason is not None}
+        step_labels = _step_labels(cv)
+        return OrderPage(
+            order_view(row),
+            spec,
+            history,
+            tuple(triggers),
+            tuple(forms),
+            decisions=decisions,
+            actors={event.id: actor_text(event, names, timer_reasons) for event in history},
+            actions={event.id: event_action(event, step_labels) for event in history},
+            timers=timers,
+            now=now,
+        )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
         """The order, the step ``trigger`` from where it is now (or why not) and the step's form.
@@ -215,6 +245,15 @@ class Pages:
                 zh=f"部门 {department} 没有渠道 {channel} 的流程 {workflow} 新订单",
             )
         return IntakePage(cv.spec, intake_form_of(cv, channel))
+
+
+def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
+    """Each trigger's label (the first transition of that trigger that has one)."""
+    found: dict[str, Text] = {}
+    for ct in cv.transitions:
+        if ct.spec.label is not None:
+            found.setdefault(ct.spec.trigger, ct.spec.label)
+    return found
 
 
 def _step_page(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:

@@ -17,6 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
+from engine.runtime.order_why import DecisionWhy, RunningTimer
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -196,6 +197,13 @@ class OrderPage:
     history: tuple[AuditEvent, ...]
     triggers: tuple[TriggerInfo, ...]
     forms: tuple[PublishedForm, ...]
+    # why it is where it is (engine.runtime.order_why): each event's rule decision (by the event's id),
+    # who took each step and what it did, in words; the timers running on it, and when the page was read
+    decisions: Mapping[int, DecisionWhy] = field(default_factory=dict)
+    actors: Mapping[int, Text] = field(default_factory=dict)
+    actions: Mapping[int, Text] = field(default_factory=dict)
+    timers: tuple[RunningTimer, ...] = ()
+    now: datetime | None = None
 
 
 @dataclass(frozen=True)
