@@ -55,6 +55,7 @@ from engine.api import (
     RunningTimer,
     StepPage,
     WorkflowSpec,
+    guard_beside_field,
     translate,
 )
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
@@ -104,17 +105,25 @@ def _compiled(published: PublishedForm | None, department: str) -> CompiledForm 
     return CompiledForm(department, name, published.schema, published.layout, published.validator)
 
 
-def _field_errors(refusals: Sequence[Refusal]) -> tuple[list[FieldError], list[str]]:
-    """Refusals naming a field (``details.path``) as field errors, the others as sentences."""
+def _field_errors(
+    refusals: Sequence[Refusal], form: FormLayout | None = None, order: FormLayout | None = None
+) -> tuple[list[FieldError], list[str]]:
+    """Refusals naming a field (``details.path``) as field errors, and a guard's refusal beside the
+    field of ``form`` it compared (with the values, labelled by ``form`` and the order's ``order``
+    layout); the others as sentences."""
     lang = current_lang()
     fields: list[FieldError] = []
     others: list[str] = []
     for refusal in refusals:
         path = refusal.details.get("path")
+        beside = guard_beside_field(refusal, form, order)
         if isinstance(path, str) and path.startswith("$"):
             keyword = str(refusal.details.get("keyword", refusal.code))
             name = str(refusal.details.get("field", ""))
             fields.append(FieldError(path, name, keyword, refusal.zh, refusal.en))
+        elif beside is not None:
+            words = beside.words
+            fields.append(FieldError(f"$.{beside.field}", beside.field, "guard", words.zh, words.en))
         else:
             others.append(refusal.zh if lang == "zh" else refusal.en)
     return fields, others
@@ -689,7 +698,8 @@ def fire(order_id: int, trigger: str) -> Any:
         problem = translate("orders.conflict", current_lang())
         return _render_step(step, sent.data, lock_version, problems=[problem], conflict=True), 409
     if taken.rejected is not None:
-        errors, problems = _field_errors(taken.rejected.refusals)
+        layout = step.form.layout if step.form is not None else None
+        errors, problems = _field_errors(taken.rejected.refusals, layout, taken.page.order_layout)
         return _render_step(step, sent.data, lock_version, errors, problems), 422
     return redirect(url_for("orders.show", order_id=order_id))
 

@@ -40,7 +40,7 @@ from engine.runtime import (
     Unreachable,
     WorkflowCounts,
 )
-from engine.runtime.order_why import DecisionWhy, RunningTimer
+from engine.runtime.order_why import DecisionWhy, RunningTimer, guard_beside_field
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
@@ -86,6 +86,7 @@ __all__ = [
     "Unreachable",
     "WorkflowCounts",
     "WorkflowSpec",
+    "guard_beside_field",
     "term",
     "translate",
 ]

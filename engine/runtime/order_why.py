@@ -13,6 +13,7 @@ carriers, a decision table's inputs, the condition with its values written in (:
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +22,16 @@ from typing import Any
 from engine.common.text import Text
 from engine.common.words import WORDS, term
 from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER
+from engine.errors import Refusal, RefusalCode
+from engine.forms.ui import FieldLayout, FormLayout
+from engine.rules.expr import ExpressionError, parse
 from engine.rules.labels import RuleLabels, compared, number_text, rule_labels
 from engine.runtime.compiled import CompiledVersion
 from engine.store import AuditRow, TimerRow
 from engine.store.statuses import TimerStatus
 
 __all__ = [
+    "BesideField",
     "DecisionWhy",
     "Fact",
     "RuleReason",
@@ -34,6 +39,7 @@ __all__ = [
     "actor_text",
     "decision_why",
     "event_action",
+    "guard_beside_field",
     "money_names",
     "running_timers",
     "version_labels",
@@ -276,3 +282,76 @@ def actor_text(event: AuditRow, names: Mapping[str, str], timer_reasons: Collect
         return WORDS["orders.why.actor.watch"]
     shown = names.get(actor)
     return Text(shown, shown) if shown else Text(actor, actor)
+
+
+@dataclass(frozen=True)
+class BesideField:
+    """A guard's refusal told beside the field of the step's form it read (``data.amount``): the field
+    and the values compared, by their labels (``到账金额 4,900.00 少于订单金额 5,128.00``)."""
+
+    field: str
+    words: Text
+
+
+_FAILED = {ast.GtE: "ge", ast.Gt: "gt", ast.LtE: "le", ast.Lt: "lt", ast.Eq: "eq", ast.NotEq: "ne"}
+_FORM, _ORDER = "data", "order"
+
+
+def _side(node: ast.expr, value: Any, step: FormLayout, order: FormLayout | None) -> tuple[Text, str | None]:
+    """One side of a comparison: its label and value (money by its field), and the step form's field
+    it reads (``data.amount``: ``amount``), if any."""
+    root = node.value.id if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) else None
+    field: FieldLayout | None = None
+    if root == _FORM and isinstance(node, ast.Attribute):
+        field = step.fields.get(node.attr)
+    elif root == _ORDER and isinstance(node, ast.Attribute) and order is not None:
+        field = order.fields.get(node.attr)
+    money = field is not None and (field.widget == "money" or field.format == "money")
+    shown = _value(value, money)
+    if field is None:
+        return shown, None
+    return Text(f"{field.label.zh} {shown.zh}", f"the {field.label.en} {shown.en}"), (
+        node.attr if root == _FORM and isinstance(node, ast.Attribute) else None
+    )
+
+
+def guard_beside_field(
+    refusal: Refusal, step: FormLayout | None, order: FormLayout | None
+) -> BesideField | None:
+    """Where a guard's refusal is shown on a step's page: beside the field of the step's form that the
+    comparison which failed reads (``data.amount >= order.total``: beside ``amount``), with the values
+    compared; None for another refusal, or one that reads no field of the form (the summary tells it)."""
+    if refusal.code != RefusalCode.GUARD or step is None:
+        return None
+    for comparison in refusal.details.get("comparisons") or ():
+        if not isinstance(comparison, Mapping) or comparison.get("result") is not False:
+            continue
+        try:
+            tree = parse(str(comparison.get("expr", "")))
+        except ExpressionError:
+            continue
+        compare = tree.body
+        if not isinstance(compare, ast.Compare) or len(compare.ops) != 1:
+            continue
+        failed = _FAILED.get(type(compare.ops[0]))
+        if failed is None:
+            continue
+        left, field = _side(compare.left, comparison.get("left"), step, order)
+        right, other = _side(compare.comparators[0], comparison.get("right"), step, order)
+        field = field or other
+        if field is None:
+            continue
+        op = WORDS[f"orders.op.{failed}"]
+        said = WORDS["orders.field_refused"]
+        return BesideField(
+            field,
+            Text(
+                said.zh.format(left=left.zh, op=op.zh, right=right.zh),
+                _capital(said.en.format(left=left.en, op=op.en, right=right.en)),
+            ),
+        )
+    return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

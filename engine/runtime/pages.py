@@ -260,4 +260,13 @@ def _step_page(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, n
     live = LiveOrder.from_row(row)
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
-    return StepPage(order_view(row), cv.spec, trigger, info, transition, step_form(cv, live.config, trigger))
+    data_form = cv.spec.data_form
+    return StepPage(
+        order_view(row),
+        cv.spec,
+        trigger,
+        info,
+        transition,
+        step_form(cv, live.config, trigger),
+        cv.layouts.get(data_form) if data_form is not None else None,
+    )

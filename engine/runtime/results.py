@@ -218,6 +218,8 @@ class StepPage:
     info: TriggerInfo | None
     transition: TransitionSpec | None
     form: PublishedForm | None
+    # the layout of the workflow's data form: the labels of the order's fields a guard compares with
+    order_layout: FormLayout | None = None
 
 
 @dataclass(frozen=True)

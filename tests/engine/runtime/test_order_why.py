@@ -119,3 +119,14 @@ def test_who_took_a_step_and_what_it_did_in_words() -> None:
     migrated = event_action(event("root", "migrate", "v1 -> v4"), labels)
     assert migrated == Text("迁移到第 4 版", "Moved to version 4")
     assert event_action(event("li.na", "unknown_step"), labels).en == "unknown_step"
+
+
+def test_only_a_guards_refusal_comparing_a_field_of_the_form_goes_beside_it() -> None:
+    from engine.errors import Refusal, RefusalCode
+    from engine.runtime.order_why import guard_beside_field
+
+    role = Refusal(RefusalCode.ROLE, "需要角色", "requires role", {"roles": ["reviewer"]})
+    assert guard_beside_field(role, None, None) is None
+    comparisons = [{"expr": "order.total == 0", "left": 5, "right": 0, "result": False}]
+    guard = Refusal(RefusalCode.GUARD, "条件不成立", "condition not met", {"comparisons": comparisons})
+    assert guard_beside_field(guard, None, None) is None  # no form: nothing to be beside
