@@ -594,6 +594,7 @@ class _Step:
     form: CompiledForm | None
     action: str
     refresh: str
+    prefill: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _step(order_id: int, trigger: str) -> _Step:
@@ -634,6 +635,7 @@ def _step_of(page: StepPage) -> _Step:
         form=_compiled(page.form, order.department),
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
+        prefill=page.prefill,
     )
 
 
@@ -665,7 +667,10 @@ def fire(order_id: int, trigger: str) -> Any:
     if request.method == "GET":
         step = _step(order_id, trigger)
         compiled = step.form
-        data = compiled.layout.prepare(compiled.layout.blank()) if compiled is not None else {}
+        # what the order knows of the form's fields first (the amount due, the carrier routing chose)
+        data = (
+            compiled.layout.prepare(compiled.layout.blank(data=step.prefill)) if compiled is not None else {}
+        )
         if not step.allowed:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
         return _render_step(step, data, step.order.lock_version)

@@ -15,10 +15,11 @@ from typing import Any
 from engine.common.text import Text
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
+from engine.forms.ui import MASKED_FORMATS
 from engine.runtime.actor import Actor
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
-from engine.runtime.decisions import LiveOrder
+from engine.runtime.decisions import LiveOrder, condition_env
 from engine.runtime.order_why import (
     actor_text,
     decision_why,
@@ -261,12 +262,14 @@ def _step_page(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, n
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
     data_form = cv.spec.data_form
-    return StepPage(
-        order_view(row),
-        cv.spec,
-        trigger,
-        info,
-        transition,
-        step_form(cv, live.config, trigger),
-        cv.layouts.get(data_form) if data_form is not None else None,
-    )
+    order_layout = cv.layouts.get(data_form) if data_form is not None else None
+    form = step_form(cv, live.config, trigger)
+    prefill: dict[str, Any] = {}
+    if form is not None and form.layout.prefill and info is not None:
+        masked = [
+            path
+            for path, f in (order_layout.fields.items() if order_layout else ())
+            if f.format in MASKED_FORMATS
+        ]
+        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], masked)
+    return StepPage(order_view(row), cv.spec, trigger, info, transition, form, order_layout, prefill)

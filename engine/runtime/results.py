@@ -220,6 +220,8 @@ class StepPage:
     form: PublishedForm | None
     # the layout of the workflow's data form: the labels of the order's fields a guard compares with
     order_layout: FormLayout | None = None
+    # what the order knows of the form's fields (its UI file's ``prefill``): what a new page starts with
+    prefill: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

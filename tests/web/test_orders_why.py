@@ -171,3 +171,29 @@ def test_a_guards_refusal_is_beside_the_field_it_compared_with_the_values(clerk:
         html.unescape(beside.group(1))
         == "The Amount paid (CNY) 5,000.00 is less than the Order total (CNY) 5,128.00"
     )
+
+
+def test_a_steps_form_starts_with_what_the_order_knows(app: Flask, clerk: FlaskClient) -> None:
+    """The pay page asks for the amount due, the ship page for the carrier routing chose: both are
+    filled in (to be changed if need be) instead of asked again."""
+    order_id = create(clerk, **BIG)
+    page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
+    amount = re.search(r'<input[^>]*id="f-amount"[^>]*>', page)
+    assert amount is not None and 'value="5128.00"' in amount.group(0)
+    small = create(clerk)
+    pay(clerk, small, "186")  # approved by the audit: waiting to be shipped
+    services = app.extensions["orderloom"]
+    with services.store.read() as tx:
+        routed = tx.load_order(small).data["carrier"]
+    create_user(
+        services.store,
+        name="zhao.lei",
+        password="zhao.lei-demo",
+        roles=["warehouse"],
+        departments=["retail"],
+        at=datetime.now(UTC),
+    )
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
+    ship = warehouse.get(f"/orders/{small}/fire/ship?lang=zh").text
+    chosen = re.findall(r'<option value="([a-z]+)" selected>', ship)
+    assert chosen == [routed]
