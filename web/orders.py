@@ -87,6 +87,7 @@ LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
 LOCK_DIGITS = 9  # more changes than one order ever has
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
 AGAIN_FIELD = "_again"  # "create another order anyway", when the same order was created a moment ago
+RELANG_FIELD = "_relang"  # the form drawn again in the other language with what was typed, nothing sent
 # in the login's session, newest first: [digest of workflow, channel and data, order id, unix seconds, key]
 RECENT_INTAKES = "recent_intakes"
 SAME_AGAIN_WINDOW = timedelta(minutes=30)
@@ -149,6 +150,24 @@ def _form_page(
 
 # --------------------------------------------------------------------------------------------------
 # A new order
+
+
+@dataclass(frozen=True)
+class Relang:
+    """The form's button that draws it again in the other language, what was typed kept."""
+
+    field: str
+    action: str
+
+
+def _relang(action: str) -> Relang:
+    other = "en" if current_lang() == "zh" else "zh"
+    return Relang(RELANG_FIELD, f"{action}?lang={other}")
+
+
+def _relanged() -> bool:
+    """Whether the post asks for the form again in another language (nothing is submitted)."""
+    return request.form.get(RELANG_FIELD) == "1"
 
 
 @dataclass(frozen=True)
@@ -245,6 +264,7 @@ def _render_intake(
         channel=request.view_args["channel"] if request.view_args else "",
         same_again=same_again,
         again_field=AGAIN_FIELD,
+        relang=_relang(intake.action),
     )
 
 
@@ -262,6 +282,8 @@ def new(department: str, workflow: str, channel: str) -> Any:
         if rows is not None:  # a row added or removed without JavaScript
             return _render_intake(intake, rows[0], key, focus=rows[1])
         data = compiled.layout.prepare(data)
+        if _relanged():  # the other language: the same page (and key), what was typed kept
+            return _render_intake(intake, data, key)
     engine = _engine()
     now = engine.clock.now()
     digest = _digest(workflow, channel, data)
@@ -659,6 +681,7 @@ def _render_step(
         problems=problems,
         conflict=conflict,
         hidden={LOCK_FIELD: str(lock_version)},
+        relang=_relang(step.action),
     )
 
 
@@ -697,7 +720,9 @@ def fire(order_id: int, trigger: str) -> Any:
     except NotFound:
         abort(404)
     step = sent.step or _step_of(taken.page)
-    if sent.rows is not None:  # a row added or removed without JavaScript: nothing fired
+    if (
+        sent.rows is not None
+    ):  # a row added or removed without JavaScript, or the other language: nothing fired
         return _render_step(step, sent.rows[0], lock_version, focus=sent.rows[1])
     if taken.conflict is not None:
         problem = translate("orders.conflict", current_lang())
@@ -724,6 +749,8 @@ class _Sent:
         compiled = step.form
         data = posted_data(compiled) if compiled is not None else {}
         self.rows = posted_row_action(compiled, data) if compiled is not None else None
+        if self.rows is None and compiled is not None and _relanged():  # the other language: not fired
+            self.rows = (compiled.layout.prepare(data), None)
         if self.rows is not None:
             return None
         self.data = compiled.layout.prepare(data) if compiled is not None else data

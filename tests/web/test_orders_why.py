@@ -197,3 +197,33 @@ def test_a_steps_form_starts_with_what_the_order_knows(app: Flask, clerk: FlaskC
     ship = warehouse.get(f"/orders/{small}/fire/ship?lang=zh").text
     chosen = re.findall(r'<option value="([a-z]+)" selected>', ship)
     assert chosen == [routed]
+
+
+def test_switching_language_keeps_what_was_typed_on_the_intake_and_step_pages(clerk: FlaskClient) -> None:
+    """Without scripts: the form's language button posts what was typed, and the form comes back in the
+    other language, filled, nothing created or fired (the same page's key and lock version kept)."""
+    key = key_of(clerk.get(f"{NEW}?lang=zh").text)
+    typed = intake(_key=key, _relang="1", **{"customer.name": "赵六", "lines[0].qty": "3"})
+    response = clerk.post(f"{NEW}?lang=en", data=typed)
+    assert response.status_code == 200
+    page = response.text
+    assert '<html lang="en">' in page and "Recipient&#39;s name" in page
+    assert 'value="赵六"' in page and 'value="3"' in page and f'value="{key}"' in page
+    assert 'formaction="/orders/new/retail/retail-order/web?lang=zh"' in page  # and back again
+    assert clerk.get("/orders/1").status_code == 404  # nothing was created
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
+    lock = lock_of(page)
+    sent = {
+        "method": "wechat_pay",
+        "amount": "186",
+        "transaction_ref": "WX-777",
+        "_lock_version": lock,
+        "_relang": "1",
+    }
+    response = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=sent)
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.text and 'value="WX-777"' in response.text
+    assert re.search(r'value="wechat_pay"[^>]*checked', response.text)
+    assert f'name="_lock_version" value="{lock}"' in response.text
+    assert "Pending payment" in clerk.get(f"/orders/{order_id}?lang=en").text  # not paid

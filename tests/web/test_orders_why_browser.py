@@ -1,5 +1,8 @@
 """The order page and the step page read on a phone, 390 px wide, in Debian's Chromium, in Chinese and
-English; and a reviewer reads why a held retail order is held.
+English; a reviewer reads why a held retail order is held; and switching language on an order's form
+pages keeps what was typed: with scripts through the header's language link (orders-lang.js sends the
+form to be drawn again), without them through the form's own language button, nothing created or fired
+on the way.
 
 Over the shipped retail workflow and the demo logins: an order of 5,128 yuan paid and held by the
 audit (its page: the data with its tables, the timeline with the decision), an unpaid order (its page
@@ -11,20 +14,31 @@ of each page goes to test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import insert
 
 from demo.loader import ensure_demo_users
 from engine.dsl.compiler import load_bundle
 from engine.store import tables
-from tests.web.conftest import LiveServer, log_in, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import (
+    SCREENSHOTS,
+    LiveServer,
+    fill_line,
+    log_in,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+)
 from tests.web.test_orders import NEW, REPO, STOCK, intake, key_of, lock_of
+from tests.web.test_orders_browser import fill_customer_and_address
 from tests.web.test_studio_narrow_browser import OUTSIDE, WIDTH
 
 BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
@@ -90,7 +104,7 @@ def test_the_order_and_step_pages_read_at_390_px(
         page.locator("#f-method input[value=alipay]").check()
         page.locator("#f-amount").fill("100")
         page.locator("#f-transaction_ref").fill("2026000002")
-        page.locator("form.of-form button[type=submit]").click()
+        page.locator("form.of-form button.primary").click()
         page.wait_for_load_state()
         expect(page.locator("#f-amount-error")).to_be_visible()
         width, outside = wide(page)
@@ -129,3 +143,63 @@ def test_a_reviewer_reads_why_a_held_retail_order_is_held(
     expect(page.get_by_role("link", name="Release")).to_be_visible()
     review.scroll_into_view_if_needed()
     screenshot("held-why-en")
+
+
+def test_the_header_language_link_keeps_what_was_typed(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    log_in_page(page, server, "li.na", "li.na-demo")
+    page.goto(server(f"{NEW}?lang=zh"))
+    page.wait_for_function("typeof htmx === 'object'")
+    fill_customer_and_address(page)
+    fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
+    page.locator("header a.lang").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.locator("#f-customer-name").input_value() == "王芳"
+    assert page.locator("#f-lines-0-qty").input_value() == "2"
+    assert page.get_by_label("Province").input_value() == "上海市"
+    screenshot("intake-en-kept")
+    # the step's page: the amount changed from what the order knows, then the language
+    clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
+    order_id = create(clerk)
+    page.goto(server(f"/orders/{order_id}/fire/pay?lang=en"))
+    page.locator("#f-amount").fill("190")
+    page.locator("#f-transaction_ref").fill("WX-20261207")
+    page.locator("header a.lang").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert page.locator("#f-transaction_ref").input_value() == "WX-20261207"
+    assert page.locator("#f-amount").input_value() == "190.00"
+    screenshot("pay-zh-kept")
+    page.goto(server(f"/orders/{order_id}"))
+    expect(page.locator("#order-state")).to_have_text("待支付")  # nothing fired
+    # Enter in a field still submits the form (the language button comes after the submit button)
+    page.goto(server(f"/orders/{order_id}/fire/pay?lang=zh"))
+    expect(page.locator("#f-amount")).to_have_value("186.00")  # the amount due, from the order
+    page.locator("#f-method input[value=wechat_pay]").check()
+    page.locator("#f-transaction_ref").fill("WX-20261207")
+    page.locator("#f-transaction_ref").press("Enter")
+    page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+    expect(page.locator("#order-state")).not_to_have_text("待支付")
+
+
+def test_without_scripts_the_forms_language_button_keeps_what_was_typed(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        log_in_page(page, server, "li.na", "li.na-demo")
+        page.goto(server(f"{NEW}?lang=en"))
+        page.locator("#f-customer-name").fill("赵六")
+        page.locator("#f-lines-0-qty").fill("5")
+        page.locator("form#order-form button[name=_relang]").click()
+        page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        assert page.locator("#f-customer-name").input_value() == "赵六"
+        assert page.locator("#f-lines-0-qty").input_value() == "5"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "no-script-intake-zh.png"), full_page=True)
+    finally:
+        context.close()
