@@ -56,6 +56,8 @@ from engine.api import (
     StepPage,
     WorkflowSpec,
     guard_beside_field,
+    refusal_words,
+    term,
     translate,
 )
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
@@ -126,7 +128,7 @@ def _field_errors(
             words = beside.words
             fields.append(FieldError(f"$.{beside.field}", beside.field, "guard", words.zh, words.en))
         else:
-            others.append(refusal.zh if lang == "zh" else refusal.en)
+            others.append(refusal_words(refusal).get(lang))
     return fields, others
 
 
@@ -186,7 +188,8 @@ def _intake(department: str, workflow: str, channel: str) -> _Intake:
         abort(404)
     spec = page.spec
     if not spec.takes_orders_from(actor.roles):
-        roles = " / ".join(spec.create_roles)
+        lang = current_lang()
+        roles = " / ".join(term("role", role, lang) for role in spec.create_roles)
         page_html = render_template(
             "error.html", code=403, key="orders.may_not_create", values={"roles": roles}
         )
@@ -653,7 +656,7 @@ def _step_of(page: StepPage) -> _Step:
         trigger=trigger,
         label=info.label.get(lang) if info.label is not None else trigger,
         allowed=info.allowed,
-        why_not=tuple(r.zh if lang == "zh" else r.en for r in info.why_not),
+        why_not=tuple(refusal_words(r).get(lang) for r in info.why_not),
         form=_compiled(page.form, order.department),
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),

@@ -40,7 +40,7 @@ from engine.runtime import (
     Unreachable,
     WorkflowCounts,
 )
-from engine.runtime.order_why import DecisionWhy, RunningTimer, guard_beside_field
+from engine.runtime.order_why import DecisionWhy, RunningTimer, guard_beside_field, refusal_words
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
@@ -87,6 +87,7 @@ __all__ = [
     "WorkflowCounts",
     "WorkflowSpec",
     "guard_beside_field",
+    "refusal_words",
     "term",
     "translate",
 ]

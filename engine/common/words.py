@@ -155,6 +155,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.why.actor.timer": Text("定时器", "timer"),
         "orders.why.actor.system": Text("系统", "the system"),
         "orders.why.actor.watch": Text("风险监控", "the risk watch"),
+        "orders.needs_role": Text("需要角色：{roles}", "Needs the role {roles}"),
         "orders.timers": Text("计时中", "Timers running"),
         "orders.timer": Text("{at} {step}（{reason}）— {left}", "{step} at {at} ({reason}) — {left}"),
         "orders.timer.no_reason": Text("{at} {step} — {left}", "{step} at {at} — {left}"),

@@ -41,6 +41,7 @@ __all__ = [
     "event_action",
     "guard_beside_field",
     "money_names",
+    "refusal_words",
     "running_timers",
     "version_labels",
 ]
@@ -355,3 +356,16 @@ def guard_beside_field(
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def refusal_words(refusal: Refusal) -> Text:
+    """A refusal as a clerk's page says it: one that names roles names them by the glossary (需要角色
+    审核员 / needs the role Reviewer, not ``reviewer``); the others as the engine worded them."""
+    roles = refusal.details.get("roles") if refusal.code == RefusalCode.ROLE else None
+    if not isinstance(roles, list) or not roles:
+        return Text(refusal.zh, refusal.en)
+    said = WORDS["orders.needs_role"]
+    return Text(
+        said.zh.format(roles=" 或 ".join(term("role", str(r), "zh") for r in roles)),
+        said.en.format(roles=" or ".join(term("role", str(r), "en") for r in roles)),
+    )

@@ -303,7 +303,8 @@ def test_a_step_the_user_may_not_take_says_why(clerk: FlaskClient) -> None:
     shown = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert f'href="/orders/{order_id}/fire/hold"' not in shown  # a reviewer's step: no button
     refused = clerk.get(f"/orders/{order_id}/fire/hold?lang=en")
-    assert refused.status_code == 403 and "reviewer" in refused.text
+    assert refused.status_code == 403 and "Needs the role Reviewer" in refused.text  # by its name
+    assert "需要角色：审核员" in clerk.get(f"/orders/{order_id}/fire/hold?lang=zh").text
     assert 'type="submit"' not in refused.text.split("<main>")[1]
 
 
@@ -609,7 +610,7 @@ def test_a_login_whose_roles_take_no_orders_gets_no_new_order_page(app: Flask, c
     assert "零售订单" in home and 'class="new-order"' not in home  # the orders, not the links
     assert f'class="new-order" href="{NEW}"' in clerk.get("/?lang=zh").text
     page = warehouse.get(f"{NEW}?lang=zh")
-    assert page.status_code == 403 and "创建此类订单需要以下角色之一：clerk / service" in page.text
+    assert page.status_code == 403 and "创建此类订单需要以下角色之一：订单专员 / 客服" in page.text
     sent = warehouse.post(f"{NEW}?lang=en", data=intake(_key="k1"))
     assert sent.status_code == 403 and "Creating these orders takes one of these roles" in sent.text
     store = app.extensions["orderloom"].store

@@ -130,3 +130,15 @@ def test_only_a_guards_refusal_comparing_a_field_of_the_form_goes_beside_it() ->
     comparisons = [{"expr": "order.total == 0", "left": 5, "right": 0, "result": False}]
     guard = Refusal(RefusalCode.GUARD, "条件不成立", "condition not met", {"comparisons": comparisons})
     assert guard_beside_field(guard, None, None) is None  # no form: nothing to be beside
+
+
+def test_a_role_refusal_names_the_roles_by_the_glossary() -> None:
+    from engine.errors import Refusal, RefusalCode
+    from engine.runtime.order_why import refusal_words
+
+    role = Refusal(
+        RefusalCode.ROLE, "需要角色 reviewer", "requires role reviewer", {"roles": ["reviewer", "clerk"]}
+    )
+    assert refusal_words(role) == Text("需要角色：审核员 或 订单专员", "Needs the role Reviewer or Clerk")
+    guard = Refusal(RefusalCode.GUARD, "支付金额少于订单金额", "The amount paid is less", {"when": "x"})
+    assert refusal_words(guard) == Text("支付金额少于订单金额", "The amount paid is less")
