@@ -227,3 +227,25 @@ def test_switching_language_keeps_what_was_typed_on_the_intake_and_step_pages(cl
     assert re.search(r'value="wechat_pay"[^>]*checked', response.text)
     assert f'name="_lock_version" value="{lock}"' in response.text
     assert "Pending payment" in clerk.get(f"/orders/{order_id}?lang=en").text  # not paid
+
+
+@pytest.mark.parametrize(
+    ("path", "workflow"),
+    [
+        ("retail/order.yaml", "retail-order"),
+        ("retail/flash-sale.yaml", "retail-flash-sale"),
+        ("wholesale/order.yaml", "wholesale-order"),
+        ("after-sales/request.yaml", "after-sales-request"),
+    ],
+)
+def test_every_field_the_engine_writes_has_a_label_where_the_field_lives(
+    app: Flask, path: str, workflow: str
+) -> None:
+    """What actions and rules write into an order (a carrier, a waybill, stock reserved, a refund due)
+    is shown on the order page by a label of one of the workflow's forms, never by its name."""
+    engine = app.extensions["orderloom"].engine
+    engine.publish(load_bundle(REPO / "workflows" / path, REPO))
+    labelled = {name for form in engine.published_forms(workflow) for name in form.layout.fields}
+    with engine.parts.store.read() as tx:
+        owned = engine.parts.compiled(tx, workflow, None).owned
+    assert owned and sorted(set(owned) - labelled) == []
