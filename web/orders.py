@@ -54,6 +54,7 @@ from engine.api import (
     PublishedForm,
     RunningTimer,
     StepPage,
+    Text,
     WorkflowSpec,
     guard_beside_field,
     refusal_words,
@@ -420,12 +421,18 @@ class Entry:
     rows: list[list[str]] = field(default_factory=list)
 
 
-def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str) -> list[Entry]:
+def summarize(
+    data: Mapping[str, Any],
+    layouts: Sequence[FormLayout],
+    lang: str,
+    names: Mapping[str, Mapping[str, Text]] | None = None,
+) -> list[Entry]:
     """The order's data with the forms' labels (and the choices' labels), in the layouts' order; a field
     several forms have is labelled by the first of them, its values by the first that names them. A
     field no form describes at its place is read as the order's field of the same name (a shipment's
     ``carrier`` as the order's carrier); money with two decimals, times as local time, an empty list as
-    "none", records inside a table cell as text; a field holding nothing (None) is left out."""
+    "none", records inside a table cell as text; a field holding nothing (None) is left out. ``names``:
+    field name -> code -> its name, for codes no form names (a warehouse routing chose)."""
     specs: dict[str, FieldLayout] = {}
     choices: dict[str, FieldLayout] = {}  # the first form whose field names its values (a step's form may)
     for layout in layouts:
@@ -448,6 +455,9 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
         for option in options:
             if choice_text(option.value) == choice_text(value):
                 return option.label.get(lang)
+        named = (names or {}).get(key, {}).get(value) if isinstance(value, str) else None
+        if named is not None:
+            return named.get(lang)
         money = spec is not None and (spec.widget == "money" or spec.format == "money")
         if money and isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"{value:.2f}"
@@ -597,7 +607,7 @@ def show(order_id: int) -> Any:
         order=order,
         spec=spec,
         state=state_label(spec, order.state, lang),
-        summary=summarize(order.data, [form.layout for form in page.forms], lang),
+        summary=summarize(order.data, [form.layout for form in page.forms], lang, page.value_labels),
         events=events,
         timers=[shown_timer(timer, now, lang) for timer in page.timers],
         triggers=triggers,

@@ -43,6 +43,7 @@ __all__ = [
     "money_names",
     "refusal_words",
     "running_timers",
+    "value_labels",
     "version_labels",
 ]
 
@@ -114,6 +115,16 @@ def version_labels(cv: CompiledVersion) -> dict[str, RuleLabels]:
             str(ct.ruleset.name), rule_labels(ct.ruleset, tree if isinstance(tree, Mapping) else None)
         )
     return found
+
+
+def value_labels(labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
+    """The names of the codes routing writes into an order, by the field that holds them: a warehouse
+    (``SH-01`` is 上海仓) by the routing file's labels. A carrier is named by the forms' choices."""
+    warehouses: dict[str, Text] = {}
+    for found in labels.values():
+        for name, label in found.warehouses.items():
+            warehouses.setdefault(name, label)
+    return {"warehouse": warehouses} if warehouses else {}
 
 
 def _value(value: Any, money: bool = False) -> Text:

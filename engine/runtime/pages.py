@@ -26,6 +26,7 @@ from engine.runtime.order_why import (
     event_action,
     money_names,
     running_timers,
+    value_labels,
     version_labels,
 )
 from engine.runtime.parts import Parts
@@ -174,6 +175,7 @@ class Pages:
             actions={event.id: event_action(event, step_labels) for event in history},
             timers=timers,
             now=now,
+            value_labels=value_labels(labels),
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:

@@ -204,6 +204,8 @@ class OrderPage:
     actions: Mapping[int, Text] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
     now: datetime | None = None
+    # field name -> code -> its name, for codes no form names (a warehouse routing chose)
+    value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -329,7 +329,8 @@ def test_the_order_page_shows_what_actions_wrote_as_people_read_it(app: Flask, c
     assert "<dt>已付金额（元）</dt><dd>186.00</dd>" in zh  # written by payments.capture as 186
     assert re.search(r"<dt>支付时间</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d</dd>", zh)  # not ISO with an offset
     # 已占用库存: labelled columns (each cell names its column for the narrow-screen cards)
-    assert re.search(r"<td[^>]*>TEA-01</td><td[^>]*>SH-01</td><td[^>]*>2</td>", zh)
+    assert re.search(r"<td[^>]*>TEA-01</td><td[^>]*>上海仓</td><td[^>]*>2</td>", zh)
+    assert "<dt>发货仓</dt><dd>上海仓</dd>" in zh and "SH-01" not in zh  # the warehouse by routing's label
     assert '<th scope="col">仓库</th>' in zh
     assert '部门 <span title="retail">零售</span> · <span title="web">网站</span>' in zh
     assert '<small class="reason" title="auto">自动</small>' in zh  # routing and placing were automatic
