@@ -206,7 +206,10 @@ def test_pay_is_fired_through_its_form_and_the_state_moves_on(clerk: FlaskClient
     too_little["_lock_version"] = lock
     refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=too_little)
     assert refused.status_code == 422, refused.text
-    assert "<li>支付金额少于订单金额</li>" in refused.text  # the guard's refusal, in the summary
+    # the guard's refusal, beside the amount it compared (with the values), and linked from the summary
+    said = "支付金额（元） 1.00 少于订单金额（元） 186.00"
+    assert f'<p class="error" id="f-amount-error"><span>{said}</span>' in refused.text
+    assert f'<li><a href="#f-amount">{said}</a></li>' in refused.text
     bad = {**too_little, "transaction_ref": "x"}
     refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=bad)
     assert refused.status_code == 422 and 'id="f-transaction_ref-error"' in refused.text
@@ -708,6 +711,6 @@ def test_a_step_taken_reads_the_order_once_in_one_write_transaction(
     too_little = {**paid, "amount": "1", "_lock_version": lock}
     with statements.during() as seen:
         refused = measured_clerk.post(f"/orders/{second}/fire/pay?lang=en", data=too_little)
-    assert refused.status_code == 422 and "less than the order total" in refused.text
+    assert refused.status_code == 422 and "is less than the Order total (CNY) 186.00" in refused.text
     assert (cost(seen).transactions, cost(seen).order_reads) == (2, 1), seen
     assert not [sql for sql in seen if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
