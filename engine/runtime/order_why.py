@@ -1,6 +1,8 @@
 """Why an order is where it is (订单页说明原因), for its page: each rule decision of its timeline in
 words, with the values it compared; the timers running on it; the people and processes that moved it
-by their names.
+by their names; the warehouse routing chose by its label. And for a step's page: a guard's refusal
+beside the field of the form it compared (:func:`guard_beside_field`), a role refusal with the roles'
+names (:func:`refusal_words`).
 
 Everything is read from what is stored: an audit event's ``rules`` (the decision's ``to_dict()``:
 outcome, reasons with their words, trace entries with the values each rule compared), the order's
