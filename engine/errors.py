@@ -211,7 +211,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),
-        *("computed-cycle", "condition-in-rows"),
+        *("computed-cycle", "condition-in-rows", "bad-prefill", "prefill-in-rows", "prefill-computed"),
     ),
     ProblemKind.LOGIC: (
         *("unreachable", "dead-end", "after-join", "timer-trigger", "timer-join", "join-never"),

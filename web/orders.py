@@ -47,21 +47,25 @@ from werkzeug.exceptions import HTTPException
 
 from engine.api import (
     FILTER_FIELDS,
+    MIGRATE_TRIGGER,
     SORTS,
     STATE_JOIN,
+    DecisionWhy,
     Engine,
     OrderList,
     OrderView,
     PublishedForm,
+    RunningTimer,
     StepPage,
     Text,
     WorkflowSpec,
+    guard_beside_field,
     read_list_query,
+    refusal_words,
     term,
     translate,
 )
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
-from engine.api.workspace import CLAIM_TRIGGERS
 from engine.errors import (
     ContentionError,
     NotFound,
@@ -91,6 +95,7 @@ LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
 LOCK_DIGITS = 9  # more changes than one order ever has
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
 AGAIN_FIELD = "_again"  # "create another order anyway", when the same order was created a moment ago
+RELANG_FIELD = "_relang"  # the form drawn again in the other language with what was typed, nothing sent
 # in the login's session, newest first: [digest of workflow, channel and data, order id, unix seconds, key]
 RECENT_INTAKES = "recent_intakes"
 SAME_AGAIN_WINDOW = timedelta(minutes=30)
@@ -109,19 +114,27 @@ def _compiled(published: PublishedForm | None, department: str) -> CompiledForm 
     return CompiledForm(department, name, published.schema, published.layout, published.validator)
 
 
-def _field_errors(refusals: Sequence[Refusal]) -> tuple[list[FieldError], list[str]]:
-    """Refusals naming a field (``details.path``) as field errors, the others as sentences."""
+def _field_errors(
+    refusals: Sequence[Refusal], form: FormLayout | None = None, order: FormLayout | None = None
+) -> tuple[list[FieldError], list[str]]:
+    """Refusals naming a field (``details.path``) as field errors, and a guard's refusal beside the
+    field of ``form`` it compared (with the values, labelled by ``form`` and the order's ``order``
+    layout); the others as sentences."""
     lang = current_lang()
     fields: list[FieldError] = []
     others: list[str] = []
     for refusal in refusals:
         path = refusal.details.get("path")
+        beside = guard_beside_field(refusal, form, order)
         if isinstance(path, str) and path.startswith("$"):
             keyword = str(refusal.details.get("keyword", refusal.code))
             name = str(refusal.details.get("field", ""))
             fields.append(FieldError(path, name, keyword, refusal.zh, refusal.en))
+        elif beside is not None:
+            words = beside.words
+            fields.append(FieldError(f"$.{beside.field}", beside.field, "guard", words.zh, words.en))
         else:
-            others.append(refusal.zh if lang == "zh" else refusal.en)
+            others.append(refusal_words(refusal).get(lang))
     return fields, others
 
 
@@ -148,6 +161,24 @@ def _form_page(
 
 
 @dataclass(frozen=True)
+class Relang:
+    """The form's button that draws it again in the other language, what was typed kept."""
+
+    field: str
+    action: str
+
+
+def _relang(action: str) -> Relang:
+    other = "en" if current_lang() == "zh" else "zh"
+    return Relang(RELANG_FIELD, f"{action}?lang={other}")
+
+
+def _relanged() -> bool:
+    """Whether the post asks for the form again in another language (nothing is submitted)."""
+    return request.form.get(RELANG_FIELD) == "1"
+
+
+@dataclass(frozen=True)
 class _Intake:
     spec: WorkflowSpec
     form: CompiledForm | None
@@ -163,7 +194,8 @@ def _intake(department: str, workflow: str, channel: str) -> _Intake:
         abort(404)
     spec = page.spec
     if not spec.takes_orders_from(actor.roles):
-        roles = " / ".join(spec.create_roles)
+        lang = current_lang()
+        roles = " / ".join(term("role", role, lang) for role in spec.create_roles)
         page_html = render_template(
             "error.html", code=403, key="orders.may_not_create", values={"roles": roles}
         )
@@ -241,6 +273,7 @@ def _render_intake(
         channel=request.view_args["channel"] if request.view_args else "",
         same_again=same_again,
         again_field=AGAIN_FIELD,
+        relang=_relang(intake.action),
     )
 
 
@@ -258,6 +291,8 @@ def new(department: str, workflow: str, channel: str) -> Any:
         if rows is not None:  # a row added or removed without JavaScript
             return _render_intake(intake, rows[0], key, focus=rows[1])
         data = compiled.layout.prepare(data)
+        if _relanged():  # the other language: the same page (and key), what was typed kept
+            return _render_intake(intake, data, key)
     engine = _engine()
     now = engine.clock.now()
     digest = _digest(workflow, channel, data)
@@ -431,14 +466,6 @@ def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
     return " | ".join(labels[p].get(lang) if p in labels else p for p in state.split(STATE_JOIN))
 
 
-def _trigger_labels(spec: WorkflowSpec) -> dict[str, Text]:
-    found: dict[str, Text] = {}
-    for transition in spec.transitions:
-        if transition.label is not None:
-            found.setdefault(transition.trigger, transition.label)
-    return found
-
-
 @dataclass
 class Entry:
     """One value of the order's data as the page shows it: text, fields of an object, or a table."""
@@ -450,12 +477,18 @@ class Entry:
     rows: list[list[str]] = field(default_factory=list)
 
 
-def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str) -> list[Entry]:
+def summarize(
+    data: Mapping[str, Any],
+    layouts: Sequence[FormLayout],
+    lang: str,
+    names: Mapping[str, Mapping[str, Text]] | None = None,
+) -> list[Entry]:
     """The order's data with the forms' labels (and the choices' labels), in the layouts' order; a field
     several forms have is labelled by the first of them, its values by the first that names them. A
     field no form describes at its place is read as the order's field of the same name (a shipment's
     ``carrier`` as the order's carrier); money with two decimals, times as local time, an empty list as
-    "none", records inside a table cell as text; a field holding nothing (None) is left out."""
+    "none", records inside a table cell as text; a field holding nothing (None) is left out. ``names``:
+    field name -> code -> its name, for codes no form names (a warehouse routing chose)."""
     specs: dict[str, FieldLayout] = {}
     choices: dict[str, FieldLayout] = {}  # the first form whose field names its values (a step's form may)
     for layout in layouts:
@@ -478,6 +511,9 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
         for option in options:
             if choice_text(option.value) == choice_text(value):
                 return option.label.get(lang)
+        named = (names or {}).get(key, {}).get(value) if isinstance(value, str) else None
+        if named is not None:
+            return named.get(lang)
         money = spec is not None and (spec.widget == "money" or spec.format == "money")
         if money and isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"{value:.2f}"
@@ -521,6 +557,16 @@ def summarize(data: Mapping[str, Any], layouts: Sequence[FormLayout], lang: str)
 
 
 @dataclass
+class Shown:
+    """A rule decision as the timeline shows it, in the page's language: the outcome, each deciding
+    rule's words with the values it compared, and what it chose or read (routing, a decision table)."""
+
+    outcome: str
+    reasons: list[tuple[str, str | None]]
+    facts: list[tuple[str, str]]
+
+
+@dataclass
 class Event:
     at: str
     actor: str
@@ -528,6 +574,56 @@ class Event:
     from_label: str | None
     to_label: str
     reason: str | None
+    why: Shown | None = None
+
+
+@dataclass
+class Timer:
+    """A timer running on the order, in the page's language: when, what it does, and the time left."""
+
+    text: str
+    when: str | None
+    due: str  # the deadline in ISO 8601, for the <time> element
+
+
+def shown_decision(why: DecisionWhy, lang: str) -> Shown:
+    return Shown(
+        outcome=why.outcome.get(lang),
+        reasons=[(r.words.get(lang), r.compared.get(lang) if r.compared else None) for r in why.reasons],
+        facts=[(f.label.get(lang), f.value.get(lang)) for f in why.facts],
+    )
+
+
+def time_left(due: datetime, now: datetime, lang: str) -> str:
+    """What is left until ``due``, to the minute (a part minute counts as one)."""
+    seconds = (due - now).total_seconds()
+    if seconds <= 0:
+        return translate("orders.timer.due", lang)
+    minutes = int(-(-seconds // 60))
+    if minutes < 60:
+        return translate("orders.timer.minutes", lang).format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return translate("orders.timer.hours", lang).format(h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    return translate("orders.timer.days", lang).format(d=days, h=hours)
+
+
+def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
+    """``17:15 取消（超时未支付自动取消）— 还剩 12 分钟``: the deadline in local time (its time alone
+    when it is today), the step's label, the reason's words and the time left."""
+    at = local_time(timer.due_at)
+    if at[:10] == local_time(now)[:10]:
+        at = at[11:]
+    key = "orders.timer" if timer.reason is not None else "orders.timer.no_reason"
+    text = translate(key, lang).format(
+        at=at,
+        step=timer.step.get(lang),
+        reason=timer.reason.get(lang) if timer.reason is not None else "",
+        left=time_left(timer.due_at, now, lang),
+    )
+    when = translate("orders.timer.when", lang).format(when=timer.when) if timer.when else None
+    return Timer(text, when, timer.due_at.isoformat())
 
 
 @orders.get("/orders/<id:order_id>")
@@ -537,38 +633,39 @@ def show(order_id: int) -> Any:
     except NotFound:
         abort(404)
     order, spec, lang = page.order, page.spec, current_lang()
-    labels = _trigger_labels(spec)
-    events = [
-        Event(
-            at=local_time(event.at),
-            actor=event.actor,
-            action=labels[event.trigger].get(lang)
-            if event.trigger in labels
-            else translate("orders.created", lang)
-            if event.trigger == "create"
-            else translate(f"approval.event.{event.trigger}", lang)  # approvers' actions (approval.*)
-            if event.trigger.startswith("approval.")
-            else translate(f"work.event.{event.trigger.removeprefix('work.')}", lang)
-            if event.trigger in CLAIM_TRIGGERS  # claimed, released, taken over: no change of state
-            else event.trigger,
-            from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
-            to_label=state_label(spec, event.to_state, lang),
-            reason=event.reason,
+    events = []
+    for event in page.history:
+        action, actor, why = (
+            page.actions.get(event.id),
+            page.actors.get(event.id),
+            page.decisions.get(event.id),
         )
-        for event in page.history
-    ]
+        events.append(
+            Event(
+                at=local_time(event.at),
+                actor=actor.get(lang) if actor is not None else event.actor,
+                action=action.get(lang) if action is not None else event.trigger,
+                from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
+                to_label=state_label(spec, event.to_state, lang),
+                # a migration's reason is its versions, which its action says in words
+                reason=event.reason if event.trigger != MIGRATE_TRIGGER else None,
+                why=shown_decision(why, lang) if why is not None else None,
+            )
+        )
     triggers = [
         (info.trigger, info.label.get(lang) if info.label is not None else info.trigger)
         for info in page.triggers
         if info.allowed
     ]
+    now = page.now or _engine().clock.now()
     return render_template(
         "orders/show.html",
         order=order,
         spec=spec,
         state=state_label(spec, order.state, lang),
-        summary=summarize(order.data, [form.layout for form in page.forms], lang),
+        summary=summarize(order.data, [form.layout for form in page.forms], lang, page.value_labels),
         events=events,
+        timers=[shown_timer(timer, now, lang) for timer in page.timers],
         triggers=triggers,
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
@@ -591,6 +688,7 @@ class _Step:
     form: CompiledForm | None
     action: str
     refresh: str
+    prefill: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _step(order_id: int, trigger: str) -> _Step:
@@ -627,10 +725,11 @@ def _step_of(page: StepPage) -> _Step:
         trigger=trigger,
         label=info.label.get(lang) if info.label is not None else trigger,
         allowed=info.allowed,
-        why_not=tuple(r.zh if lang == "zh" else r.en for r in info.why_not),
+        why_not=tuple(refusal_words(r).get(lang) for r in info.why_not),
         form=_compiled(page.form, order.department),
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
+        prefill=page.prefill,
     )
 
 
@@ -654,6 +753,7 @@ def _render_step(
         problems=problems,
         conflict=conflict,
         hidden={LOCK_FIELD: str(lock_version)},
+        relang=_relang(step.action),
     )
 
 
@@ -662,7 +762,10 @@ def fire(order_id: int, trigger: str) -> Any:
     if request.method == "GET":
         step = _step(order_id, trigger)
         compiled = step.form
-        data = compiled.layout.prepare(compiled.layout.blank()) if compiled is not None else {}
+        # what the order knows of the form's fields first (the amount due, the carrier routing chose)
+        data = (
+            compiled.layout.prepare(compiled.layout.blank(data=step.prefill)) if compiled is not None else {}
+        )
         if not step.allowed:
             return _render_step(step, data, step.order.lock_version, problems=step.why_not), 403
         return _render_step(step, data, step.order.lock_version)
@@ -689,13 +792,16 @@ def fire(order_id: int, trigger: str) -> Any:
     except NotFound:
         abort(404)
     step = sent.step or _step_of(taken.page)
-    if sent.rows is not None:  # a row added or removed without JavaScript: nothing fired
+    if (
+        sent.rows is not None
+    ):  # a row added or removed without JavaScript, or the other language: nothing fired
         return _render_step(step, sent.rows[0], lock_version, focus=sent.rows[1])
     if taken.conflict is not None:
         problem = translate("orders.conflict", current_lang())
         return _render_step(step, sent.data, lock_version, problems=[problem], conflict=True), 409
     if taken.rejected is not None:
-        errors, problems = _field_errors(taken.rejected.refusals)
+        layout = step.form.layout if step.form is not None else None
+        errors, problems = _field_errors(taken.rejected.refusals, layout, taken.page.order_layout)
         return _render_step(step, sent.data, lock_version, errors, problems), 422
     return redirect(url_for("orders.show", order_id=order_id))
 
@@ -715,6 +821,8 @@ class _Sent:
         compiled = step.form
         data = posted_data(compiled) if compiled is not None else {}
         self.rows = posted_row_action(compiled, data) if compiled is not None else None
+        if self.rows is None and compiled is not None and _relanged():  # the other language: not fired
+            self.rows = (compiled.layout.prepare(data), None)
         if self.rows is not None:
             return None
         self.data = compiled.layout.prepare(data) if compiled is not None else data

@@ -7,7 +7,7 @@ and from ``engine.errors``, never from a module inside the engine: those may mov
 from engine.clock import CHINA_TIME, Clock, FrozenClock, SystemClock
 from engine.common.text import Text
 from engine.common.words import term, translate
-from engine.dsl.spec import TransitionSpec, WorkflowSpec
+from engine.dsl.spec import MIGRATE_TRIGGER, TransitionSpec, WorkflowSpec
 from engine.plugins import PluginRegistry
 from engine.runtime import (
     ADMIN_ROLE,
@@ -53,6 +53,7 @@ from engine.runtime.approvals import (
     ApprovalTask,
     OpenTask,
 )
+from engine.runtime.order_why import DecisionWhy, RunningTimer, guard_beside_field, refusal_words
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "ALL_DEPARTMENTS",
     "CHINA_TIME",
     "FILTER_FIELDS",
+    "MIGRATE_TRIGGER",
     "OUTBOX_STATUSES",
     "SORTS",
     "STATE_JOIN",
@@ -73,6 +75,7 @@ __all__ = [
     "AuditEvent",
     "BlockedCode",
     "Clock",
+    "DecisionWhy",
     "DispatchReport",
     "Engine",
     "FireResult",
@@ -92,6 +95,7 @@ __all__ = [
     "PublishedVersion",
     "QueryProblem",
     "RetryPolicy",
+    "RunningTimer",
     "StepPage",
     "StepTaken",
     "Store",
@@ -105,7 +109,9 @@ __all__ = [
     "Unreachable",
     "WorkflowCounts",
     "WorkflowSpec",
+    "guard_beside_field",
     "read_list_query",
+    "refusal_words",
     "term",
     "translate",
 ]

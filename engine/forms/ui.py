@@ -59,6 +59,8 @@ from engine.rules.expr import parse as parse_expression
 
 __all__ = [
     "COMPUTED_ROOTS",
+    "MASKED_FORMATS",
+    "PREFILL_ROOTS",
     "SCHEMA_VERSION",
     "UI_SCHEMA_FILE",
     "WIDGETS",
@@ -70,6 +72,7 @@ __all__ = [
     "Initial",
     "Option",
     "OptionsSource",
+    "Prefill",
     "UiFinding",
     "check_ui",
     "default_layout",
@@ -84,6 +87,10 @@ UI_SUFFIX = ".ui.json"
 FORM_ROOT = "form"  # the whole form's data, in a computed expression
 LINE_ROOT = "line"  # the array item a computed field belongs to
 COMPUTED_ROOTS = frozenset({FORM_ROOT, LINE_ROOT})
+ORDER_ROOT = "order"  # the order's data, in a prefill expression
+PREFILL_ROOTS = frozenset({ORDER_ROOT})
+# the formats of values some roles are shown masked (a mobile number): a form is never filled from them
+MASKED_FORMATS = frozenset({"mobile-cn", "id-card-cn"})
 WIDGETS = (
     "text",
     "number",
@@ -222,6 +229,17 @@ class GroupLayout:
 
 
 @dataclass(frozen=True)
+class Prefill:
+    """What a field of a step's form starts with: an expression of the condition language over the
+    order (``order.total - sum([order.paid_amount])``), and the order's fields it reads (``paid_amount``,
+    ``customer.mobile``)."""
+
+    text: str
+    reads: frozenset[str]
+    compiled: Any  # engine.rules.expr.CompiledExpression
+
+
+@dataclass(frozen=True)
 class FormLayout:
     """A form's layout, compiled once per published version."""
 
@@ -230,6 +248,29 @@ class FormLayout:
     fields: Mapping[str, FieldLayout]
     computed_order: tuple[str, ...]  # computed fields in the order they are computed
     fixed: tuple[str, ...] = ()  # the fields a ``const`` fixes, in document order
+    prefill: Mapping[str, Prefill] = field(default_factory=dict)  # field -> what it starts with
+
+    def prefilled(self, order: Mapping[str, Any], masked: Collection[str] = ()) -> dict[str, Any]:
+        """What the order knows of this form's fields (its ``prefill``), evaluated over the order's
+        data: the amount due, the carrier routing chose. A field is left empty when its expression
+        reads nothing there (no value, or one it cannot compute with), when it reads an order field in
+        ``masked`` (a value some roles see masked: never copied into a form), or when the field itself
+        holds such a value."""
+        found: dict[str, Any] = {}
+        for name, prefill in self.prefill.items():
+            spec = self.fields.get(name)
+            if spec is None or spec.format in MASKED_FORMATS:
+                continue
+            if any(_overlaps(read, hidden) for read in prefill.reads for hidden in masked):
+                continue
+            try:
+                value = prefill.compiled({ORDER_ROOT: order})
+            except ExpressionEvaluationError:
+                continue
+            tokens = paths.split_path(name)
+            if value is not None and tokens:
+                _set_absent(found, tokens, value)
+        return found
 
     def children(self, path: str) -> tuple[str, ...]:
         """The fields directly inside the object or rows field ``path``, in their order."""
@@ -436,6 +477,11 @@ def _copy_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_value(item) for item in value]
     return value
+
+
+def _overlaps(read: str, masked: str) -> bool:
+    """Whether reading ``read`` reads ``masked`` (or the record holding it, or a part of it)."""
+    return read == masked or masked.startswith(read + ".") or read.startswith(masked + ".")
 
 
 def _within(name: str, listed: str) -> bool:
@@ -962,6 +1008,7 @@ def check_ui(
             findings.extend(found)
             if not found:
                 computed[field_name] = reads
+    findings.extend(_prefill_findings(ui, schema, known))
     _, cycle = _computed_order(computed)
     if cycle:
         findings.append(
@@ -975,6 +1022,108 @@ def check_ui(
             )
         )
     return findings
+
+
+def _prefill_findings(
+    ui: Mapping[str, Any], schema: Mapping[str, Any], known: Sequence[str]
+) -> list[UiFinding]:
+    """What is wrong with the UI file's ``prefill``: a field the form has not, one inside an array (a
+    row the page adds has no value of the order's) or one that is computed, and an expression the
+    condition language refuses (it reads ``order`` alone)."""
+    findings: list[UiFinding] = []
+    given: Mapping[str, Any] = ui.get("fields") or {}
+    for name, text in (ui.get("prefill") or {}).items():
+        where = child_path("$.prefill", name)
+        if paths.resolve(schema, name) is None:
+            findings.append(
+                UiFinding(
+                    Text(
+                        f"预填的 {name!r} 不是表单的字段",
+                        f"prefill names {name!r}, which is not a field of the form",
+                    ),
+                    where,
+                    "unknown-field",
+                    key=True,
+                    suggestion=_near_miss(name, known),
+                )
+            )
+            continue
+        if ITEMS in name:
+            findings.append(
+                UiFinding(
+                    Text(
+                        f"预填的 {name!r} 是数组中每一项的字段",
+                        f"prefill names {name!r}, a field of each array item",
+                    ),
+                    where,
+                    "prefill-in-rows",
+                    Text("只能预填数组以外的字段", "only fields outside arrays are prefilled"),
+                    key=True,
+                )
+            )
+            continue
+        spec = given.get(name)
+        if isinstance(spec, Mapping) and isinstance(spec.get("computed"), str):
+            findings.append(
+                UiFinding(
+                    Text(
+                        f"字段 {name!r} 是计算字段，其值由计算式得出，不能预填",
+                        f"field {name!r} is computed: its value comes from its expression, not a prefill",
+                    ),
+                    where,
+                    "prefill-computed",
+                    Text(
+                        "请删除此预填，或删除该字段的 computed", "remove the prefill, or the field's computed"
+                    ),
+                    key=True,
+                )
+            )
+            continue
+        for error in check_expression(text, PREFILL_ROOTS):
+            findings.append(
+                UiFinding(
+                    Text(
+                        f"字段 {name!r} 的预填式 {brief(text, 80, 'zh')} "
+                        f"第 {error.column} 列：{error.words.zh}",
+                        f"in the prefill of {name!r}, {brief(text, 80)}, "
+                        f"column {error.column}: {error.words.en}",
+                    ),
+                    where,
+                    "bad-prefill",
+                    error.hint_words,
+                    column=error.column,
+                    suggestion=error.suggestion,
+                )
+            )
+    return findings
+
+
+class _OrderReads(ast.NodeVisitor):
+    """The order's fields an expression reads: ``order.customer.mobile`` is ``customer.mobile``."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        names: list[str] = []
+        current: ast.expr = node
+        while isinstance(current, ast.Attribute):
+            names.append(current.attr)
+            current = current.value
+        if isinstance(current, ast.Name) and current.id == ORDER_ROOT:
+            self.found.add(".".join(reversed(names)))
+            return
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id == ORDER_ROOT:
+            self.found.add("")  # the whole order
+
+
+def _prefill(text: str) -> Prefill:
+    reads = _OrderReads()
+    reads.visit(parse_expression(text, PREFILL_ROOTS))
+    return Prefill(text, frozenset(reads.found), compile_expression(text, PREFILL_ROOTS))
 
 
 def _depends(reads: Collection[str], other: str) -> bool:
@@ -1121,4 +1270,7 @@ def load_layout(
     fixed_fields = tuple(
         name for name, spec in specs.items() if spec.initial is not None and spec.initial.fixed
     )
-    return FormLayout(title, tuple(groups), MappingProxyType(specs), order, fixed_fields)
+    prefill = {name: _prefill(text) for name, text in (ui.get("prefill") or {}).items()}
+    return FormLayout(
+        title, tuple(groups), MappingProxyType(specs), order, fixed_fields, MappingProxyType(prefill)
+    )

@@ -16,11 +16,12 @@ from typing import Any
 from engine.common.text import Text
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
+from engine.forms.ui import MASKED_FORMATS
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
-from engine.runtime.decisions import LiveOrder
+from engine.runtime.decisions import LiveOrder, condition_env
 from engine.runtime.finding import (
     ListQuery,
     cursor_text,
@@ -30,6 +31,15 @@ from engine.runtime.finding import (
     search_term,
 )
 from engine.runtime.masking import MOBILE, mask, masked_data, reveals
+from engine.runtime.order_why import (
+    actor_text,
+    decision_why,
+    event_action,
+    money_names,
+    running_timers,
+    value_labels,
+    version_labels,
+)
 from engine.runtime.parts import Parts
 from engine.runtime.queries import forms_of, intake_form_of, offered, step_form
 from engine.runtime.results import (
@@ -48,6 +58,7 @@ from engine.store import OrderRow, Tx
 from engine.store.orders import Keyset
 from engine.store.reports import read_state_counts
 from engine.store.statements import MAX_ID
+from engine.store.users import display_names
 from engine.store.versions import newest_versions
 
 # What a step's page sent, read with the step's page in hand: the data to fire with, or None when the
@@ -224,10 +235,20 @@ class Pages:
             history = tuple(tx.history(order_id))
             approval = panel_of(tx, cv, row, actor)
             claim = claim_view_in(tx, cv, row, actor)
+            timers = running_timers(cv, tx.order_timers(order_id))
+            names = display_names(tx, {event.actor for event in history})
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
+        labels, money = version_labels(cv), money_names(cv)
+        decisions = {}
+        for event in history:
+            why = decision_why(event.rules, labels.get(str((event.rules or {}).get("ruleset"))), money)
+            if why is not None:
+                decisions[event.id] = why
+        timer_reasons = {t.reason for ts in cv.timers.values() for t in ts if t.reason is not None}
+        step_labels = _step_labels(cv)
         return OrderPage(
             shown_view(cv, row, actor),
             spec,
@@ -236,6 +257,12 @@ class Pages:
             tuple(forms),
             approval=approval,
             claim=claim,
+            decisions=decisions,
+            actors={event.id: actor_text(event, names, timer_reasons) for event in history},
+            actions={event.id: event_action(event, step_labels) for event in history},
+            timers=timers,
+            now=now,
+            value_labels=value_labels(labels),
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
@@ -310,12 +337,35 @@ class Pages:
         return IntakePage(cv.spec, intake_form_of(cv, channel))
 
 
+def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
+    """Each trigger's label (the first transition of that trigger that has one)."""
+    found: dict[str, Text] = {}
+    for ct in cv.transitions:
+        if ct.spec.label is not None:
+            found.setdefault(ct.spec.trigger, ct.spec.label)
+    return found
+
+
 def step_page_of(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:
+    """A step's page: the step from where the order is now (or why not), its form, and what the order
+    knows of the form's fields (its ``prefill``: never a value some roles see masked)."""
     live = LiveOrder.from_row(row)
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
+    data_form = cv.spec.data_form
+    order_layout = cv.layouts.get(data_form) if data_form is not None else None
+    form = step_form(cv, live.config, trigger)
+    prefill: dict[str, Any] = {}
+    if form is not None and form.layout.prefill and info is not None:
+        masked = {
+            path
+            for path, f in (order_layout.fields.items() if order_layout else ())
+            if f.format in MASKED_FORMATS
+        }
+        masked.update(cv.masked)
+        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], sorted(masked))
     shown = shown_view(cv, row, actor)
-    return StepPage(shown, cv.spec, trigger, info, transition, step_form(cv, live.config, trigger))
+    return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 
 
 def shown_view(cv: CompiledVersion, row: OrderRow, actor: Actor) -> OrderView:

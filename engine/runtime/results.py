@@ -17,6 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
+from engine.runtime.order_why import DecisionWhy, RunningTimer
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -303,6 +304,15 @@ class OrderPage:
     forms: tuple[PublishedForm, ...]
     approval: ApprovalPanel | None = None  # at an approval step: who signed, who is pending, the deadline
     claim: ClaimView | None = None  # who handles it (engine.runtime.workspace)
+    # why it is where it is (engine.runtime.order_why): each event's rule decision (by the event's id),
+    # who took each step and what it did, in words; the timers running on it, and when the page was read
+    decisions: Mapping[int, DecisionWhy] = field(default_factory=dict)
+    actors: Mapping[int, Text] = field(default_factory=dict)
+    actions: Mapping[int, Text] = field(default_factory=dict)
+    timers: tuple[RunningTimer, ...] = ()
+    now: datetime | None = None
+    # field name -> code -> its name, for codes no form names (a warehouse routing chose)
+    value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -317,6 +327,10 @@ class StepPage:
     info: TriggerInfo | None
     transition: TransitionSpec | None
     form: PublishedForm | None
+    # the layout of the workflow's data form: the labels of the order's fields a guard compares with
+    order_layout: FormLayout | None = None
+    # what the order knows of the form's fields (its UI file's ``prefill``): what a new page starts with
+    prefill: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

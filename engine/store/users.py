@@ -23,7 +23,7 @@ processes never pass the limit; when a key is full nothing is counted against an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -451,8 +451,12 @@ def user_named(tx: Tx, name: str) -> UserRow | None:
     return _row(found) if found is not None else None
 
 
-def display_names(tx: Tx) -> dict[str, str]:
-    """Every user's name -> display name, read in the caller's transaction (the studio's pages name
-    people by the latter)."""
+def display_names(tx: Tx, names: Collection[str] | None = None) -> dict[str, str]:
+    """Every user's name -> display name (of ``names`` only, when given), read in the caller's
+    transaction (the studio's pages and an order's timeline name people by the latter)."""
     query = select(users.c.name, users.c.display_name)
+    if names is not None:
+        if not names:
+            return {}
+        query = query.where(users.c.name.in_(sorted(names)))
     return {str(name): str(shown) for name, shown in tx.connection.execute(query)}

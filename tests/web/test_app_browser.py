@@ -59,7 +59,7 @@ def test_every_page_works_under_the_content_security_policy(
     expect(page.locator("#order-state")).to_have_text("待支付")
     page.get_by_role("link", name="pay").click()
     page.fill("#f-amount", "10")
-    page.click("#order-form button[type=submit]")
+    page.click("#order-form button[type=submit].primary")
     expect(page.locator("#order-state")).to_have_text("已支付")
     page.get_by_role("link", name="complete").click()
     page.click("main button[type=submit]")
@@ -71,7 +71,7 @@ def test_every_page_works_under_the_content_security_policy(
     page.locator("a.new-order").first.click()
     page.fill("#f-customer", "王芳")
     page.fill("#f-total", "42")
-    page.click("#order-form button[type=submit]")
+    page.click("#order-form button[type=submit].primary")
     expect(page.locator("#order-state")).to_have_text("待支付")
 
     # a form preview: htmx refreshes the computed amount, adds a row, shows the invoice section

@@ -107,7 +107,8 @@ def test_a_clerk_creates_a_retail_order_and_takes_its_payment(
     expect(page.locator("#order-state")).to_have_text("待支付")
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("创建订单")
-    expect(timeline).to_contain_text("li.na")
+    expect(timeline).to_contain_text("李娜")  # by the display name, not the login's
+    expect(timeline).not_to_contain_text("li.na")
     details = page.get_by_role("region", name="订单信息")
     expect(details).to_contain_text("龙井茶")
     expect(details).to_contain_text("430.00")

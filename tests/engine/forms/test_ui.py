@@ -237,6 +237,11 @@ def test_a_refused_layout_says_each_problem_in_chinese_and_english() -> None:
         {"fields": {"total": {"computed": "form.nothing"}}},
         {"fields": {"total": {"computed": "form.total +"}}},
         {"fields": {"total": {"messages": {"minimun": {"zh": "太小", "en": "Too small"}}}}},
+        {"prefill": {"totl": "order.total"}},
+        {"prefill": {"lines[].qty": "order.qty"}},
+        {"prefill": {"total": "order.total +"}},
+        {"prefill": {"total": "form.total"}},
+        {"fields": {"total": {"computed": "form.discount"}}, "prefill": {"total": "order.total"}},
     ],
 )
 def test_every_finding_of_a_ui_file_is_worded_in_chinese_too(ui: dict[str, Any]) -> None:
@@ -564,3 +569,63 @@ def test_a_message_under_no_keyword_a_check_fails_on_is_a_warning_at_its_key() -
     assert findings[0].message.en == (
         "'total' has a message for 'minimun', which is no keyword a check fails on: it is never shown"
     )
+
+
+PAYMENT = json.loads((REPO / "forms/retail/payment.json").read_text("utf-8"))
+
+
+def test_a_prefill_names_a_field_of_the_form_outside_arrays_and_reads_the_order_alone() -> None:
+    """Each problem of a ``prefill`` at its place (``$.prefill.<field>``), in both languages."""
+    ui = {
+        "schema_version": 1,
+        "fields": {"total": {"computed": "form.shipping_fee"}},
+        "prefill": {
+            "totl": "order.total",
+            "lines[].qty": "1",
+            "total": "order.total",
+            "discount": "order.discount +",
+            "shipping_fee": "data.fee",
+        },
+    }
+    findings = check_ui(ui, INTAKE, SOURCES)
+    assert [(f.code, f.json_path) for f in findings] == [
+        ("unknown-field", "$.prefill.totl"),
+        ("prefill-in-rows", '$.prefill["lines[].qty"]'),
+        ("prefill-computed", "$.prefill.total"),
+        ("bad-prefill", "$.prefill.discount"),
+        ("bad-prefill", "$.prefill.shipping_fee"),
+    ]
+    assert findings[0].message == Text(
+        "预填的 'totl' 不是表单的字段", "prefill names 'totl', which is not a field of the form"
+    )
+    assert findings[0].suggestion == "total"
+    assert findings[3].message == Text(
+        "字段 'discount' 的预填式 'order.discount +' 第 17 列：语法错误（表达式没写完）",
+        "in the prefill of 'discount', 'order.discount +', column 17: "
+        "invalid syntax (the expression ends too early)",
+    )
+    assert "'data'" in findings[4].message.en and CJK.search(findings[4].message.zh)
+    with pytest.raises(DefinitionError) as caught:
+        load_layout(INTAKE, ui, sources=SOURCES)
+    assert [p.code for p in caught.value.problems][:1] == ["unknown-field"]
+
+
+def test_a_form_is_filled_with_what_the_order_knows_and_never_with_a_masked_value() -> None:
+    ui = json.loads((REPO / "forms/retail/payment.ui.json").read_text("utf-8"))
+    layout = load_layout(PAYMENT, ui)
+    assert layout.prefilled({"total": 5128.0}) == {"amount": 5128.0}  # nothing paid yet
+    assert layout.prefilled({"total": 5128.0, "paid_amount": 1000}) == {"amount": 4128.0}
+    assert layout.prefilled({"total": "much"}) == {}  # cannot compute: left empty, never an error
+    assert layout.prefilled({}) == {}
+    # an order field some roles see masked is never copied into a form
+    ui = {"schema_version": 1, "prefill": {"transaction_ref": "order.customer.mobile"}}
+    layout = load_layout(PAYMENT, ui)
+    order = {"customer": {"mobile": "13812345678"}}
+    assert layout.prefilled(order) == {"transaction_ref": "13812345678"}
+    assert layout.prefilled(order, masked=["customer.mobile"]) == {}
+    assert layout.prefilled(order, masked=["customer"]) == {}
+    ui = {"schema_version": 1, "prefill": {"customer.mobile": "order.customer.mobile"}}
+    assert load_layout(INTAKE, ui).prefilled(order) == {}  # the field itself holds a mobile number
+    # a field inside an object is filled at its place
+    ui = {"schema_version": 1, "prefill": {"customer.name": "order.customer.name"}}
+    assert load_layout(INTAKE, ui).prefilled({"customer": {"name": "王芳"}}) == {"customer": {"name": "王芳"}}

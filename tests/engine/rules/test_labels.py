@@ -1,5 +1,6 @@
 """engine/rules/labels.py: outcomes named by the glossary, a routing file's warehouses and carriers by
-their labels, and a routing answer read into rows (candidates best first, the chosen marked, the split)."""
+their labels, a decision table's inputs by theirs, a routing answer read into rows (candidates best
+first, the chosen marked, the split), and a condition with the values it compared written in."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from pathlib import Path
 import yaml
 
 from engine.rules.kinds import compile_ruleset
-from engine.rules.labels import Candidate, RuleLabels, SplitPart, routing_answer, rule_labels
+from engine.rules.labels import (
+    Candidate,
+    RuleLabels,
+    SplitPart,
+    compared,
+    number_text,
+    routing_answer,
+    rule_labels,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -54,3 +63,46 @@ def test_a_routing_answer_as_rows() -> None:
     assert answer.split == (SplitPart("GZ-01", (("A", 2.0),)), SplitPart("SH-01", (("A", 3.0),)))
     assert routing_answer({"discount_rate": 0.1}) is None
     assert routing_answer(None) is None
+
+
+def test_a_condition_reads_with_the_values_it_compared() -> None:
+    """The retail audit's large-amount rule held an order of 5,128 yuan: its trace keeps the value of
+    ``order.total``; the page reads ``5,128.00 > 5,000``, not the condition or a record of names."""
+    assert compared("order.total > 5000", {"order.total": 5128.0}, {"order.total"}) == "5,128.00 > 5,000"
+    assert compared("order.total > 5000", {"order.total": 5128}) == "5,128 > 5,000"
+    # a part computed from several names is written in as one value, as the trace recorded it
+    when = "order.total > 0 and order.discount > 0.8 * (order.total + order.discount - order.shipping_fee)"
+    values = {
+        "order.total": 6000.0,
+        "order.discount": 5000,
+        "0.8 * (order.total + order.discount - order.shipping_fee)": 8792.000000000001,
+    }
+    assert compared(when, values, {"order.total"}) == "6,000.00 > 0 and 5,000 > 8,792"
+    # text as text, a missing value in the page's language, a list item by item
+    table = "20000 <= order.total < 100000 and order.account.tier in ['gold', 'platinum']"
+    shown = compared(table, {"order.total": 50000, "order.account.tier": "silver"})
+    assert shown == "20,000 <= 50,000 < 100,000 and 'silver' in ['gold', 'platinum']"
+    failures = "order.payment_failures >= 3"
+    assert compared(failures, {"order.payment_failures": None}, lang="zh") == "无 >= 3"
+    assert compared(failures, {"order.payment_failures": None}, lang="en") == "none >= 3"
+    # nothing to write in, or no condition: nothing to show
+    assert compared("order.total > 5000", {}) is None
+    assert compared(None, {"order.total": 1}) is None
+    assert compared("order.total >", {"order.total": 1}) is None
+
+
+def test_numbers_as_a_page_writes_them() -> None:
+    assert number_text(5128.0, money=True) == "5,128.00"
+    assert number_text(1234567) == "1,234,567"
+    assert number_text(4102.400000000001) == "4,102.4"
+    assert number_text(-1234.5) == "-1,234.5"
+    assert number_text(-0.5) == "-0.5"
+    assert number_text(0.01) == "0.01"
+
+
+def test_a_decision_tables_inputs_by_their_labels() -> None:
+    path = "rules/wholesale/approval.yaml"
+    tree = yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
+    labels = rule_labels(compile_ruleset(tree, path), tree)
+    assert labels.inputs["order.total"].zh == "订单金额"
+    assert labels.inputs["order.account.tier"].en == "Customer tier"

@@ -1,0 +1,395 @@
+"""Why an order is where it is (订单页说明原因), for its page: each rule decision of its timeline in
+words, with the values it compared; the timers running on it; the people and processes that moved it
+by their names; the warehouse routing chose by its label. And for a step's page: a guard's refusal
+beside the field of the form it compared (:func:`guard_beside_field`), a role refusal with the roles'
+names (:func:`refusal_words`).
+
+Everything is read from what is stored: an audit event's ``rules`` (the decision's ``to_dict()``:
+outcome, reasons with their words, trace entries with the values each rule compared), the order's
+scheduled timers, and the users' display names. Nothing is evaluated again: the page says what was
+decided then, with the values of then. The words are those of the rule files and of the catalogue, in
+both languages (:class:`Text`); the page picks its own. Decisions are explained with the studio
+console's labels (``engine.rules.labels``): outcomes by the glossary, a routing file's warehouses and
+carriers, a decision table's inputs, the condition with its values written in (:func:`compared`).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.common.text import Text
+from engine.common.words import WORDS, term
+from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER
+from engine.errors import Refusal, RefusalCode
+from engine.forms.ui import FieldLayout, FormLayout
+from engine.rules.expr import ExpressionError, parse
+from engine.rules.labels import RuleLabels, compared, number_text, rule_labels
+from engine.runtime.compiled import CompiledVersion
+from engine.store import AuditRow, TimerRow
+from engine.store.statuses import TimerStatus
+
+__all__ = [
+    "BesideField",
+    "DecisionWhy",
+    "Fact",
+    "RuleReason",
+    "RunningTimer",
+    "actor_text",
+    "decision_why",
+    "event_action",
+    "guard_beside_field",
+    "money_names",
+    "refusal_words",
+    "running_timers",
+    "value_labels",
+    "version_labels",
+]
+
+SYSTEM_NAME = "system"
+CORRELATION_PREFIX = "correlation:"  # a correlation rule set acting on an order (the fraud watch)
+
+
+def _words(key: str, **values: Any) -> Text:
+    text = WORDS[key]
+    return Text(text.zh.format(**values), text.en.format(**values))
+
+
+def _both(make: Callable[[str], str]) -> Text:
+    return Text(make("zh"), make("en"))
+
+
+@dataclass(frozen=True)
+class RuleReason:
+    """A rule that decided: its words, and its condition with the values it compared (``5,128.00 >
+    5,000``; a rule that could not be evaluated says why instead)."""
+
+    rule: str
+    words: Text
+    compared: Text | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled value of a decision: the warehouse and the carrier routing chose, a decision
+    table's row and each of its inputs."""
+
+    label: Text
+    value: Text
+
+
+@dataclass(frozen=True)
+class DecisionWhy:
+    """A rule decision as the order page tells it: the outcome in words, the reasons of the rules that
+    decided, and the facts it was decided on or decided (routing's choice, a table's row and inputs)."""
+
+    ruleset: str
+    kind: str
+    outcome: Text
+    reasons: tuple[RuleReason, ...]
+    facts: tuple[Fact, ...] = ()
+
+
+def money_names(cv: CompiledVersion) -> frozenset[str]:
+    """The names the conditions read that hold money (``order.total``: the data form says the field is
+    money), so a compared value is shown with two decimals."""
+    layout = cv.layouts.get(cv.spec.data_form) if cv.spec.data_form is not None else None
+    if layout is None:
+        return frozenset()
+    return frozenset(
+        f"order.{path}"
+        for path, field in layout.fields.items()
+        if field.widget == "money" or field.format == "money"
+    )
+
+
+def version_labels(cv: CompiledVersion) -> dict[str, RuleLabels]:
+    """The labels of every rule set the version runs, by the rule set's name (as a decision names it)."""
+    found: dict[str, RuleLabels] = {}
+    for ct in cv.transitions:
+        if ct.ruleset is None or ct.spec.rules is None:
+            continue
+        tree = cv.spec.rulesets.get(ct.spec.rules)
+        found.setdefault(
+            str(ct.ruleset.name), rule_labels(ct.ruleset, tree if isinstance(tree, Mapping) else None)
+        )
+    return found
+
+
+def value_labels(labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
+    """The names of the codes routing writes into an order, by the field that holds them: a warehouse
+    (``SH-01`` is 上海仓) by the routing file's labels. A carrier is named by the forms' choices."""
+    warehouses: dict[str, Text] = {}
+    for found in labels.values():
+        for name, label in found.warehouses.items():
+            warehouses.setdefault(name, label)
+    return {"warehouse": warehouses} if warehouses else {}
+
+
+def _value(value: Any, money: bool = False) -> Text:
+    if value is None:
+        return Text("无", "none")
+    if isinstance(value, bool):
+        return Text("是", "yes") if value else Text("否", "no")
+    if isinstance(value, int | float):
+        shown = number_text(value, money)
+        return Text(shown, shown)
+    return Text(str(value), str(value))
+
+
+def _compared(entry: Mapping[str, Any], money: Collection[str]) -> Text | None:
+    words = entry.get("error_words")
+    if isinstance(words, Mapping):
+        return Text(str(words.get("zh") or entry.get("error")), str(words.get("en") or entry.get("error")))
+    values = entry.get("values")
+    when = entry.get("when")
+    if not isinstance(values, Mapping) or not isinstance(when, str):
+        return None
+    zh, en = compared(when, values, money, "zh"), compared(when, values, money, "en")
+    return Text(zh, en) if zh is not None and en is not None else None
+
+
+def _reason_words(reason: Mapping[str, Any]) -> Text:
+    rule = str(reason.get("rule", ""))
+    return Text(
+        str(reason.get("zh") or reason.get("en") or rule), str(reason.get("en") or reason.get("zh") or rule)
+    )
+
+
+def decision_why(
+    rules: Mapping[str, Any] | None, labels: RuleLabels | None = None, money: Collection[str] = ()
+) -> DecisionWhy | None:
+    """A stored decision (an audit event's ``rules``) as the order page tells it; None for an event
+    without one. A rule set the version no longer runs is told without its labels (names as stored)."""
+    if not isinstance(rules, Mapping) or not isinstance(rules.get("outcome"), str):
+        return None
+    labels = labels or RuleLabels()
+    kind = str(rules.get("kind") or "audit")
+    code = rules["outcome"]
+    outcome = _both(lambda lang: labels.outcome(code, lang))
+    trace = [entry for entry in rules.get("trace") or () if isinstance(entry, Mapping)]
+    by_rule = {str(entry.get("rule")): entry for entry in trace if not entry.get("candidate")}
+    reasons: list[RuleReason] = []
+    for reason in rules.get("reasons") or ():
+        if not isinstance(reason, Mapping):
+            continue
+        rule = str(reason.get("rule", ""))
+        entry = by_rule.get(rule)
+        shown = _compared(entry, money) if entry is not None and kind != "routing" else None
+        reasons.append(RuleReason(rule, _reason_words(reason), shown))
+    facts: list[Fact] = []
+    outputs = rules.get("outputs")
+    if kind == "routing" and isinstance(outputs, Mapping):
+        facts.extend(_routing_facts(outputs, labels))
+    elif kind == "decision_table":
+        facts.extend(_table_facts(trace, labels, money))
+    return DecisionWhy(str(rules.get("ruleset", "")), kind, outcome, tuple(reasons), tuple(facts))
+
+
+def _routing_facts(outputs: Mapping[str, Any], labels: RuleLabels) -> Iterable[Fact]:
+    split = [part for part in outputs.get("split") or () if isinstance(part, Mapping)]
+    if split:
+        names = [str(part.get("warehouse")) for part in split]
+        yield Fact(
+            _words("orders.why.split"),
+            _both(
+                lambda lang: ("、" if lang == "zh" else ", ").join(labels.warehouse(n, lang) for n in names)
+            ),
+        )
+    elif outputs.get("warehouse") is not None:
+        warehouse = outputs["warehouse"]
+        yield Fact(_words("orders.why.warehouse"), _both(lambda lang: labels.warehouse(warehouse, lang)))
+    if outputs.get("carrier") is not None:
+        carrier = outputs["carrier"]
+        yield Fact(_words("orders.why.carrier"), _both(lambda lang: labels.carrier(carrier, lang)))
+
+
+def _table_facts(
+    trace: list[Mapping[str, Any]], labels: RuleLabels, money: Collection[str]
+) -> Iterable[Fact]:
+    for entry in trace:
+        if not entry.get("decided"):
+            continue
+        rule = str(entry.get("rule"))
+        yield Fact(_words("orders.why.row"), Text(rule, rule))
+        values = entry.get("values")
+        for name, value in values.items() if isinstance(values, Mapping) else ():
+            label = labels.inputs.get(str(name), Text(str(name), str(name)))
+            yield Fact(label, _value(value, str(name) in money))
+
+
+@dataclass(frozen=True)
+class RunningTimer:
+    """A timer running on the order: when it fires, the step it takes (its label), the reason it
+    records (in words) and its condition (it fires only if that still holds then)."""
+
+    due_at: datetime
+    trigger: str
+    step: Text
+    reason: Text | None
+    when: str | None
+
+
+def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
+    """The order's scheduled timers, soonest first, told by the version's labels."""
+    running: list[RunningTimer] = []
+    for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
+        if timer.status != TimerStatus.SCHEDULED:
+            continue
+        declared = next(
+            (
+                t
+                for t in cv.timers.get(timer.state, ())
+                if (t.trigger, t.reason) == (timer.trigger, timer.reason)
+            ),
+            None,
+        )
+        step = next(
+            (
+                ct.spec.label
+                for ct in cv.by_trigger.get(timer.trigger, ())
+                if ct.spec.label is not None and timer.state in ct.spec.sources
+            ),
+            None,
+        ) or next((ct.spec.label for ct in cv.by_trigger.get(timer.trigger, ()) if ct.spec.label), None)
+        reason = None
+        if timer.reason is not None:
+            reason = Text(term("reason", timer.reason, "zh"), term("reason", timer.reason, "en"))
+        running.append(
+            RunningTimer(
+                timer.due_at,
+                timer.trigger,
+                step or Text(timer.trigger, timer.trigger),
+                reason,
+                declared.when if declared is not None else None,
+            )
+        )
+    return tuple(running)
+
+
+def event_action(event: AuditRow, labels: Mapping[str, Text]) -> Text:
+    """What an event of the timeline did: the step's label; an order's creation, a move to another
+    version of its workflow (``迁移到第 4 版``), an approver's action and a claim in words."""
+    if event.trigger == CREATE_TRIGGER:
+        return WORDS["orders.created"]
+    if event.trigger == MIGRATE_TRIGGER:
+        to = (event.reason or "").rpartition("v")[2]
+        if to.isdigit():
+            return _words("orders.why.migrated", version=int(to))
+        return WORDS["orders.why.migrated_somewhere"]
+    label = labels.get(event.trigger)
+    if label is not None:
+        return label
+    # an approver's action (approval.approve …), a claim, a release, a take-over: no step of the workflow
+    trigger = event.trigger
+    said = (
+        WORDS.get(f"approval.event.{trigger}")
+        if trigger.startswith("approval.")
+        else WORDS.get(f"work.event.{trigger.removeprefix('work.')}")
+        if trigger.startswith("work.")
+        else None
+    )
+    return said if said is not None else Text(trigger, trigger)
+
+
+def actor_text(event: AuditRow, names: Mapping[str, str], timer_reasons: Collection[str]) -> Text:
+    """Who took a step, by name: a person by the display name, the engine in words (a timer, or the
+    system: a step taken by itself says so in its reason), a correlation watch as one."""
+    actor = event.actor
+    if actor == SYSTEM_NAME:
+        if event.reason is not None and event.reason in timer_reasons:
+            return WORDS["orders.why.actor.timer"]
+        return WORDS["orders.why.actor.system"]
+    if actor.startswith(CORRELATION_PREFIX):
+        return WORDS["orders.why.actor.watch"]
+    shown = names.get(actor)
+    return Text(shown, shown) if shown else Text(actor, actor)
+
+
+@dataclass(frozen=True)
+class BesideField:
+    """A guard's refusal told beside the field of the step's form it read (``data.amount``): the field
+    and the values compared, by their labels (``到账金额 4,900.00 少于订单金额 5,128.00``)."""
+
+    field: str
+    words: Text
+
+
+_FAILED = {ast.GtE: "ge", ast.Gt: "gt", ast.LtE: "le", ast.Lt: "lt", ast.Eq: "eq", ast.NotEq: "ne"}
+_FORM, _ORDER = "data", "order"
+
+
+def _side(node: ast.expr, value: Any, step: FormLayout, order: FormLayout | None) -> tuple[Text, str | None]:
+    """One side of a comparison: its label and value (money by its field), and the step form's field
+    it reads (``data.amount``: ``amount``), if any."""
+    root = node.value.id if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) else None
+    field: FieldLayout | None = None
+    if root == _FORM and isinstance(node, ast.Attribute):
+        field = step.fields.get(node.attr)
+    elif root == _ORDER and isinstance(node, ast.Attribute) and order is not None:
+        field = order.fields.get(node.attr)
+    money = field is not None and (field.widget == "money" or field.format == "money")
+    shown = _value(value, money)
+    if field is None:
+        return shown, None
+    return Text(f"{field.label.zh} {shown.zh}", f"the {field.label.en} {shown.en}"), (
+        node.attr if root == _FORM and isinstance(node, ast.Attribute) else None
+    )
+
+
+def guard_beside_field(
+    refusal: Refusal, step: FormLayout | None, order: FormLayout | None
+) -> BesideField | None:
+    """Where a guard's refusal is shown on a step's page: beside the field of the step's form that the
+    comparison which failed reads (``data.amount >= order.total``: beside ``amount``), with the values
+    compared; None for another refusal, or one that reads no field of the form (the summary tells it)."""
+    if refusal.code != RefusalCode.GUARD or step is None:
+        return None
+    for comparison in refusal.details.get("comparisons") or ():
+        if not isinstance(comparison, Mapping) or comparison.get("result") is not False:
+            continue
+        try:
+            tree = parse(str(comparison.get("expr", "")))
+        except ExpressionError:
+            continue
+        compare = tree.body
+        if not isinstance(compare, ast.Compare) or len(compare.ops) != 1:
+            continue
+        failed = _FAILED.get(type(compare.ops[0]))
+        if failed is None:
+            continue
+        left, field = _side(compare.left, comparison.get("left"), step, order)
+        right, other = _side(compare.comparators[0], comparison.get("right"), step, order)
+        field = field or other
+        if field is None:
+            continue
+        op = WORDS[f"orders.op.{failed}"]
+        said = WORDS["orders.field_refused"]
+        return BesideField(
+            field,
+            Text(
+                said.zh.format(left=left.zh, op=op.zh, right=right.zh),
+                _capital(said.en.format(left=left.en, op=op.en, right=right.en)),
+            ),
+        )
+    return None
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def refusal_words(refusal: Refusal) -> Text:
+    """A refusal as a clerk's page says it: one that names roles names them by the glossary (需要角色
+    审核员 / needs the role Reviewer, not ``reviewer``); the others as the engine worded them."""
+    roles = refusal.details.get("roles") if refusal.code == RefusalCode.ROLE else None
+    if not isinstance(roles, list) or not roles:
+        return Text(refusal.zh, refusal.en)
+    said = WORDS["orders.needs_role"]
+    return Text(
+        said.zh.format(roles=" 或 ".join(term("role", str(r), "zh") for r in roles)),
+        said.en.format(roles=" or ".join(term("role", str(r), "en") for r in roles)),
+    )

@@ -1,0 +1,144 @@
+"""engine/runtime/order_why.py: a stored decision told as the order page tells it (the outcome in
+words, the deciding rules' reasons with the values they compared, routing's choice and a decision
+table's row and inputs by their labels), read from the decision's ``to_dict()`` as an audit event keeps
+it; and who took a step and what it did, in words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from engine.common.text import Text
+from engine.rules.kinds import compile_ruleset
+from engine.rules.labels import rule_labels
+from engine.runtime.order_why import Fact, RuleReason, actor_text, decision_why, event_action
+from engine.store import AuditRow
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def ruleset(path: str) -> tuple[object, dict[str, object]]:
+    tree = yaml.safe_load((ROOT / path).read_text(encoding="utf-8"))
+    return compile_ruleset(tree, path), tree
+
+
+def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> None:
+    audit, _tree = ruleset("rules/retail/audit.yaml")
+    order = {
+        "total": 5128.0,
+        "paid_amount": 5128.0,
+        "discount": 0,
+        "shipping_fee": 0,
+        "customer": {"mobile": "13812345678"},
+        "address": {"detail": "世纪大道100号"},
+        "lines": [{"sku": "TEA-01", "qty": 20, "unit_price": 256.4, "amount": 5128.0}],
+    }
+    stored = audit.evaluate({"order": order}).to_dict()  # type: ignore[attr-defined]
+    why = decision_why(stored, rule_labels(audit), {"order.total"})
+    assert why is not None
+    assert why.outcome == Text("挂起待审", "on hold")
+    assert why.reasons == (
+        RuleReason(
+            "large-amount",
+            Text("订单金额超过5000元", "Amount over 5000 CNY"),
+            Text("5,128.00 > 5,000", "5,128.00 > 5,000"),
+        ),
+    )
+    assert why.facts == ()
+
+
+def test_a_rule_that_could_not_be_evaluated_says_why_instead_of_values() -> None:
+    audit, _tree = ruleset("rules/retail/audit.yaml")
+    order = {"total": "a lot", "lines": [], "customer": {}, "address": {"detail": "世纪大道100号"}}
+    stored = audit.evaluate({"order": order}).to_dict()  # type: ignore[attr-defined]
+    why = decision_why(stored)
+    assert why is not None and why.outcome.en == "on hold"
+    unevaluated = [r for r in why.reasons if r.rule == "large-amount"]
+    assert unevaluated and unevaluated[0].compared is not None
+    said = unevaluated[0].compared
+    assert said.zh.startswith("无法求值") and "'a lot'" in said.en and said.zh != said.en
+
+
+def test_a_decision_table_names_its_row_and_its_inputs_by_their_labels() -> None:
+    table, tree = ruleset("rules/wholesale/approval.yaml")
+    stored = table.evaluate({"order": {"total": 50000, "account": {"tier": "silver"}}}).to_dict()  # type: ignore[attr-defined]
+    why = decision_why(stored, rule_labels(table, tree), {"order.total"})
+    assert why is not None
+    assert why.outcome == Text("经理审批", "manager approves")
+    [reason] = why.reasons
+    assert reason.words.en == "20000 to 100000 CNY - the sales manager approves"
+    assert reason.compared is not None and reason.compared.en.startswith("20,000 <= 50,000.00 < 100,000 and ")
+    assert why.facts == (
+        Fact(Text("命中的规则行", "Row"), Text("medium-other", "medium-other")),
+        Fact(Text("订单金额", "Order amount"), Text("50,000.00", "50,000.00")),
+        Fact(Text("客户等级", "Customer tier"), Text("silver", "silver")),
+    )
+
+
+def test_routing_names_the_warehouse_and_the_carrier_it_chose() -> None:
+    routing, _tree = ruleset("rules/retail/routing.yaml")
+    order = {
+        "total": 186.0,
+        "address": {"province": "上海市", "city": "上海"},
+        "lines": [{"sku": "TEA-01", "qty": 2, "unit_price": 88, "amount": 176}],
+    }
+    stock = {"TEA-01": {"SH-01": 50}}
+    stored = routing.evaluate({"order": order, "stock": stock}).to_dict()  # type: ignore[attr-defined]
+    why = decision_why(stored, rule_labels(routing))
+    assert why is not None and why.outcome.zh == "已分仓"
+    facts = {fact.label.zh: fact.value.zh for fact in why.facts}
+    assert facts["发货仓"] == "上海仓"
+    carrier = stored["outputs"]["carrier"]
+    assert facts["承运商"] == rule_labels(routing).carrier(carrier, "zh") != carrier
+    assert all(reason.compared is None for reason in why.reasons)  # routing says why in its own words
+    assert why.reasons and all(reason.words.zh for reason in why.reasons)
+
+
+def test_an_event_without_a_decision_has_none() -> None:
+    assert decision_why(None) is None
+    assert decision_why({"schema_version": 1}) is None
+
+
+def event(actor: str, trigger: str, reason: str | None = None) -> AuditRow:
+    at = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    return AuditRow(1, 1, 1, at, actor, trigger, "a", "b", {}, [], None, reason)
+
+
+def test_who_took_a_step_and_what_it_did_in_words() -> None:
+    names = {"li.na": "李娜"}
+    assert actor_text(event("li.na", "pay"), names, set()) == Text("李娜", "李娜")
+    assert actor_text(event("system", "cancel", "unpaid_timeout"), names, {"unpaid_timeout"}).zh == "定时器"
+    assert actor_text(event("system", "review", "auto"), names, {"unpaid_timeout"}).en == "the system"
+    assert actor_text(event("correlation:retail-fraud", "hold"), names, set()).zh == "风险监控"
+    assert actor_text(event("gone.user", "pay"), names, set()).en == "gone.user"  # no such user now
+    labels = {"pay": Text("支付", "Pay")}
+    assert event_action(event("li.na", "pay"), labels) == Text("支付", "Pay")
+    assert event_action(event("li.na", "create"), labels).zh == "创建订单"
+    migrated = event_action(event("root", "migrate", "v1 -> v4"), labels)
+    assert migrated == Text("迁移到第 4 版", "Moved to version 4")
+    assert event_action(event("li.na", "unknown_step"), labels).en == "unknown_step"
+
+
+def test_only_a_guards_refusal_comparing_a_field_of_the_form_goes_beside_it() -> None:
+    from engine.errors import Refusal, RefusalCode
+    from engine.runtime.order_why import guard_beside_field
+
+    role = Refusal(RefusalCode.ROLE, "需要角色", "requires role", {"roles": ["reviewer"]})
+    assert guard_beside_field(role, None, None) is None
+    comparisons = [{"expr": "order.total == 0", "left": 5, "right": 0, "result": False}]
+    guard = Refusal(RefusalCode.GUARD, "条件不成立", "condition not met", {"comparisons": comparisons})
+    assert guard_beside_field(guard, None, None) is None  # no form: nothing to be beside
+
+
+def test_a_role_refusal_names_the_roles_by_the_glossary() -> None:
+    from engine.errors import Refusal, RefusalCode
+    from engine.runtime.order_why import refusal_words
+
+    role = Refusal(
+        RefusalCode.ROLE, "需要角色 reviewer", "requires role reviewer", {"roles": ["reviewer", "clerk"]}
+    )
+    assert refusal_words(role) == Text("需要角色：审核员 或 订单专员", "Needs the role Reviewer or Clerk")
+    guard = Refusal(RefusalCode.GUARD, "支付金额少于订单金额", "The amount paid is less", {"when": "x"})
+    assert refusal_words(guard) == Text("支付金额少于订单金额", "The amount paid is less")

@@ -1,0 +1,251 @@
+"""The order page says why (web/orders.py, templates/orders/show.html): each rule decision on the
+timeline with its reasons and the values compared, in the page's language; the timers running with
+their deadline and the time left; people by their names, the engine's own steps in words; the version
+and a migration in words, never as codes."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.store import tables
+from tests.web.conftest import log_in, make_app, settings_for
+from tests.web.test_orders import NEW, REPO, STOCK, intake, key_of, lock_of
+from web.users import create_user
+
+BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 12, 7, 9, 3, tzinfo=UTC))  # 17:03 in China
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
+    app = make_app(settings_for(tmp_path, REPO, "orders-why-tests"), clock)
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    create_user(
+        services.store,
+        name="li.na",
+        password="li.na-demo",
+        roles=["clerk", "service"],
+        departments=["retail"],
+        at=clock.now(),
+        display_name="李娜",
+    )
+    yield app
+    services.close()
+
+
+@pytest.fixture
+def clerk(app: Flask) -> FlaskClient:
+    return log_in(app.test_client(), "li.na", "li.na-demo")
+
+
+def create(clerk: FlaskClient, **changes: str) -> int:
+    key = key_of(clerk.get(NEW).text)
+    response = clerk.post(NEW, data=intake(_key=key, **changes))
+    assert response.status_code == 302, response.text
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def pay(clerk: FlaskClient, order_id: int, amount: str) -> None:
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    sent = {
+        "method": "alipay",
+        "amount": amount,
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=sent).status_code == 302
+
+
+def timeline(page: str) -> str:
+    found = re.search(r'<ol class="timeline" id="timeline">(.*?)</ol>', page, re.S)
+    assert found is not None
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))))
+
+
+def test_a_held_order_says_which_rule_held_it_and_the_values_it_compared(clerk: FlaskClient) -> None:
+    order_id = create(clerk, **BIG)
+    pay(clerk, order_id, "5128")
+    zh = timeline(clerk.get(f"/orders/{order_id}?lang=zh").text)
+    assert "挂起待审：订单金额超过5000元 — 5,128.00 > 5,000" in zh
+    en = timeline(clerk.get(f"/orders/{order_id}?lang=en").text)
+    assert "on hold: Amount over 5000 CNY — 5,128.00 > 5,000" in en
+    # routing: the warehouse and the carrier it chose, by their labels, and why
+    assert re.search(r"发货仓 上海仓 承运商 (顺丰速运|京东物流|中通快递|圆通速递|中国邮政EMS)", zh), zh
+    assert "上海仓可整单发货" in zh and "Shanghai warehouse can ship the whole order" in en
+    # a rule that did not decide is not told
+    assert "Less was paid" not in en and "underpaid" not in en
+
+
+def test_people_by_their_names_the_engine_in_words_and_no_codes(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}?lang=zh").text
+    steps = timeline(page)
+    assert "创建订单 · 李娜 ·" in steps and "li.na" not in steps
+    assert "分仓 · 系统 ·" in steps and "system" not in steps
+    assert "第 1 版" in page and "<code>retail-order v1</code>" not in page
+    assert "version 1" in clerk.get(f"/orders/{order_id}?lang=en").text
+
+
+def test_a_running_timer_says_when_what_and_how_long_is_left(clerk: FlaskClient, clock: FrozenClock) -> None:
+    order_id = create(clerk)  # unpaid: cancelled after 30 minutes, at 17:33 China time
+    clock.advance(seconds=18 * 60)
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "17:33 取消（超时未支付自动取消）— 还剩 12 分钟" in zh
+    en = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert "Cancel at 17:33 (cancelled: unpaid in time) — 12 min left" in en
+    assert 'datetime="2026-12-07T09:33:00+00:00"' in en
+    clock.advance(seconds=11 * 60 + 30)  # half a minute left: a part minute counts as one
+    assert "还剩 1 分钟" in clerk.get(f"/orders/{order_id}?lang=zh").text
+    pay(clerk, order_id, "186")  # paid: the timer is cancelled, and not shown
+    assert 'id="timers"' not in clerk.get(f"/orders/{order_id}").text
+
+
+def test_a_timer_with_a_condition_says_so_and_a_distant_deadline_has_its_date(
+    app: Flask, clerk: FlaskClient, clock: FrozenClock
+) -> None:
+    engine = app.extensions["orderloom"].engine
+    order_id = create(clerk)
+    pay(clerk, order_id, "186")
+    from engine.runtime import Actor
+
+    warehouse = Actor("wu.qiang", frozenset({"warehouse"}), frozenset({"retail"}))
+    engine.fire(order_id, "ship", warehouse, {"carrier": "sf", "waybill": "SF1234567890123"})
+    delivered = clock.now().isoformat()
+    engine.fire(order_id, "deliver", warehouse, {"delivered_at": delivered})
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "2026-12-14 17:03 确认收货（自动确认收货）— 还剩 7 天 0 小时" in zh
+    assert "届时条件仍成立才执行：days_since(order.delivered_at) &gt;= 7" in zh
+    en = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert "only if this still holds then" in en
+
+
+def test_a_timer_fired_is_told_as_the_timers_doing(
+    app: Flask, clerk: FlaskClient, clock: FrozenClock
+) -> None:
+    order_id = create(clerk)
+    clock.advance(seconds=31 * 60)
+    app.extensions["orderloom"].engine.run_due_timers("worker-1")
+    steps = timeline(clerk.get(f"/orders/{order_id}?lang=zh").text)
+    assert "取消 · 定时器 · 待支付 → 已取消 超时未支付自动取消" in steps
+
+
+def test_a_guards_refusal_is_beside_the_field_it_compared_with_the_values(clerk: FlaskClient) -> None:
+    """``pay`` holds when ``data.amount >= order.total``: 5,000 paid for 5,128 is said beside the
+    amount, with both values by their labels, and what was typed is kept."""
+    order_id = create(clerk, **BIG)
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    sent = {
+        "method": "alipay",
+        "amount": "5000",
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    zh = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=sent)
+    assert zh.status_code == 422
+    beside = re.search(r'<p class="error" id="f-amount-error"><span>([^<]*)</span>', zh.text)
+    assert beside is not None and beside.group(1) == "支付金额（元） 5,000.00 少于订单金额（元） 5,128.00"
+    assert 'value="5000.00"' in zh.text and 'value="2026000001"' in zh.text
+    en = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=sent).text
+    beside = re.search(r'<p class="error" id="f-amount-error"><span>([^<]*)</span>', en)
+    assert beside is not None
+    assert (
+        html.unescape(beside.group(1))
+        == "The Amount paid (CNY) 5,000.00 is less than the Order total (CNY) 5,128.00"
+    )
+
+
+def test_a_steps_form_starts_with_what_the_order_knows(app: Flask, clerk: FlaskClient) -> None:
+    """The pay page asks for the amount due, the ship page for the carrier routing chose: both are
+    filled in (to be changed if need be) instead of asked again."""
+    order_id = create(clerk, **BIG)
+    page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
+    amount = re.search(r'<input[^>]*id="f-amount"[^>]*>', page)
+    assert amount is not None and 'value="5128.00"' in amount.group(0)
+    small = create(clerk)
+    pay(clerk, small, "186")  # approved by the audit: waiting to be shipped
+    services = app.extensions["orderloom"]
+    with services.store.read() as tx:
+        routed = tx.load_order(small).data["carrier"]
+    create_user(
+        services.store,
+        name="zhao.lei",
+        password="zhao.lei-demo",
+        roles=["warehouse"],
+        departments=["retail"],
+        at=datetime.now(UTC),
+    )
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
+    ship = warehouse.get(f"/orders/{small}/fire/ship?lang=zh").text
+    chosen = re.findall(r'<option value="([a-z]+)" selected>', ship)
+    assert chosen == [routed]
+
+
+def test_switching_language_keeps_what_was_typed_on_the_intake_and_step_pages(clerk: FlaskClient) -> None:
+    """Without scripts: the form's language button posts what was typed, and the form comes back in the
+    other language, filled, nothing created or fired (the same page's key and lock version kept)."""
+    key = key_of(clerk.get(f"{NEW}?lang=zh").text)
+    typed = intake(_key=key, _relang="1", **{"customer.name": "赵六", "lines[0].qty": "3"})
+    response = clerk.post(f"{NEW}?lang=en", data=typed)
+    assert response.status_code == 200
+    page = response.text
+    assert '<html lang="en">' in page and "Recipient&#39;s name" in page
+    assert 'value="赵六"' in page and 'value="3"' in page and f'value="{key}"' in page
+    assert 'formaction="/orders/new/retail/retail-order/web?lang=zh"' in page  # and back again
+    assert clerk.get("/orders/1").status_code == 404  # nothing was created
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
+    lock = lock_of(page)
+    sent = {
+        "method": "wechat_pay",
+        "amount": "186",
+        "transaction_ref": "WX-777",
+        "_lock_version": lock,
+        "_relang": "1",
+    }
+    response = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=sent)
+    assert response.status_code == 200
+    assert '<html lang="en">' in response.text and 'value="WX-777"' in response.text
+    assert re.search(r'value="wechat_pay"[^>]*checked', response.text)
+    assert f'name="_lock_version" value="{lock}"' in response.text
+    assert "Pending payment" in clerk.get(f"/orders/{order_id}?lang=en").text  # not paid
+
+
+@pytest.mark.parametrize(
+    ("path", "workflow"),
+    [
+        ("retail/order.yaml", "retail-order"),
+        ("retail/flash-sale.yaml", "retail-flash-sale"),
+        ("wholesale/order.yaml", "wholesale-order"),
+        ("after-sales/request.yaml", "after-sales-request"),
+    ],
+)
+def test_every_field_the_engine_writes_has_a_label_where_the_field_lives(
+    app: Flask, path: str, workflow: str
+) -> None:
+    """What actions and rules write into an order (a carrier, a waybill, stock reserved, a refund due)
+    is shown on the order page by a label of one of the workflow's forms, never by its name."""
+    engine = app.extensions["orderloom"].engine
+    engine.publish(load_bundle(REPO / "workflows" / path, REPO))
+    labelled = {name for form in engine.published_forms(workflow) for name in form.layout.fields}
+    with engine.parts.store.read() as tx:
+        owned = engine.parts.compiled(tx, workflow, None).owned
+    assert owned and sorted(set(owned) - labelled) == []

@@ -1,0 +1,205 @@
+"""The order page and the step page read on a phone, 390 px wide, in Debian's Chromium, in Chinese and
+English; a reviewer reads why a held retail order is held; and switching language on an order's form
+pages keeps what was typed: with scripts through the header's language link (orders-lang.js sends the
+form to be drawn again), without them through the form's own language button, nothing created or fired
+on the way.
+
+Over the shipped retail workflow and the demo logins: an order of 5,128 yuan paid and held by the
+audit (its page: the data with its tables, the timeline with the decision), an unpaid order (its page
+with the running timer; its pay page with the form), and the pay page refused beside its amount. On
+none is the document wider than the window, and nothing a person reads or uses lies beyond its edges
+(``OUTSIDE``, as the studio's narrow test measures it): the data's tables read as cards. A screenshot
+of each page goes to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import insert
+
+from demo.loader import ensure_demo_users
+from engine.dsl.compiler import load_bundle
+from engine.store import tables
+from tests.web.conftest import (
+    SCREENSHOTS,
+    LiveServer,
+    fill_line,
+    log_in,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+)
+from tests.web.test_orders import NEW, REPO, STOCK, intake, key_of, lock_of
+from tests.web.test_orders_browser import fill_customer_and_address
+from tests.web.test_studio_narrow_browser import OUTSIDE, WIDTH
+
+BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    app = make_app(settings_for(tmp_path, REPO, "orders-narrow-tests"))
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
+    ensure_demo_users(services.store, datetime.now(UTC))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
+        connection.execute(insert(tables.stock), rows)
+    yield from serve(app)
+
+
+def create(clerk: FlaskClient, **changes: str) -> int:
+    key = key_of(clerk.get(NEW).text)
+    response = clerk.post(NEW, data=intake(_key=key, **changes))
+    assert response.status_code == 302, response.text
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def pay(clerk: FlaskClient, order_id: int, amount: str) -> None:
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    sent = {
+        "method": "alipay",
+        "amount": amount,
+        "transaction_ref": "2026000001",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=sent).status_code == 302
+
+
+def wide(page: Page) -> tuple[int, list[str]]:
+    return page.evaluate("() => document.documentElement.scrollWidth"), page.evaluate(OUTSIDE)
+
+
+def test_the_order_and_step_pages_read_at_390_px(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
+    held = create(clerk, **BIG)
+    pay(clerk, held, "5128")
+    unpaid = create(clerk)
+    page.set_viewport_size({"width": WIDTH, "height": 844})
+    log_in_page(page, server, "li.na", "li.na-demo")
+    problems: list[str] = []
+    for lang in ("zh", "en"):
+        for name, path in (
+            ("held", f"/orders/{held}"),
+            ("unpaid", f"/orders/{unpaid}"),
+            ("pay", f"/orders/{unpaid}/fire/pay"),
+        ):
+            page.goto(server(f"{path}?lang={lang}"))
+            width, outside = wide(page)
+            screenshot(f"{name}-{lang}")
+            if width > WIDTH or outside:
+                problems.append(f"{name} {lang}: {width} px wide; {outside}")
+        # a refusal beside the amount, the form filled again: no wider either
+        page.goto(server(f"/orders/{unpaid}/fire/pay?lang={lang}"))
+        page.locator("#f-method input[value=alipay]").check()
+        page.locator("#f-amount").fill("100")
+        page.locator("#f-transaction_ref").fill("2026000002")
+        page.locator("form.of-form button.primary").click()
+        page.wait_for_load_state()
+        expect(page.locator("#f-amount-error")).to_be_visible()
+        width, outside = wide(page)
+        screenshot(f"pay-refused-{lang}")
+        if width > WIDTH or outside:
+            problems.append(f"pay refused {lang}: {width} px wide; {outside}")
+    assert not problems, "\n".join(problems)
+    # the data's tables read as cards: each cell names its column
+    page.goto(server(f"/orders/{held}?lang=zh"))
+    cell = page.locator("table.cards td[data-label='商品名称']").first
+    expect(cell).to_have_text("龙井茶")
+    assert (
+        page.evaluate("(td) => getComputedStyle(td, '::before').content", cell.element_handle())
+        == '"商品名称"'
+    )
+
+
+def test_a_reviewer_reads_why_a_held_retail_order_is_held(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
+    held = create(clerk, **BIG)
+    pay(clerk, held, "5128")
+    page.set_viewport_size({"width": WIDTH, "height": 844})
+    log_in_page(page, server, "wang.qiang", "wang.qiang-demo")
+    page.goto(server(f"/orders/{held}?lang=zh"))
+    expect(page.locator("#order-state")).to_have_text("挂起待审")
+    review = page.locator("#timeline > li").filter(has_text="审核 ·")
+    expect(review).to_contain_text("挂起待审：订单金额超过5000元 — 5,128.00 > 5,000")
+    expect(page.locator("#timeline")).to_contain_text("李娜（零售客服）")
+    review.scroll_into_view_if_needed()
+    screenshot("held-why-zh")
+    page.goto(server(f"/orders/{held}?lang=en"))
+    review = page.locator("#timeline > li").filter(has_text="Review ·")
+    expect(review).to_contain_text("on hold: Amount over 5000 CNY — 5,128.00 > 5,000")
+    expect(page.get_by_role("link", name="Release")).to_be_visible()
+    review.scroll_into_view_if_needed()
+    screenshot("held-why-en")
+
+
+def test_the_header_language_link_keeps_what_was_typed(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    log_in_page(page, server, "li.na", "li.na-demo")
+    page.goto(server(f"{NEW}?lang=zh"))
+    page.wait_for_function("typeof htmx === 'object'")
+    fill_customer_and_address(page)
+    fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
+    page.locator("header a.lang").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.locator("#f-customer-name").input_value() == "王芳"
+    assert page.locator("#f-lines-0-qty").input_value() == "2"
+    assert page.get_by_label("Province").input_value() == "上海市"
+    screenshot("intake-en-kept")
+    # the step's page: the amount changed from what the order knows, then the language
+    clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
+    order_id = create(clerk)
+    page.goto(server(f"/orders/{order_id}/fire/pay?lang=en"))
+    page.locator("#f-amount").fill("190")
+    page.locator("#f-transaction_ref").fill("WX-20261207")
+    page.locator("header a.lang").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert page.locator("#f-transaction_ref").input_value() == "WX-20261207"
+    assert page.locator("#f-amount").input_value() == "190.00"
+    screenshot("pay-zh-kept")
+    page.goto(server(f"/orders/{order_id}"))
+    expect(page.locator("#order-state")).to_have_text("待支付")  # nothing fired
+    # Enter in a field still submits the form (the language button comes after the submit button)
+    page.goto(server(f"/orders/{order_id}/fire/pay?lang=zh"))
+    expect(page.locator("#f-amount")).to_have_value("186.00")  # the amount due, from the order
+    page.locator("#f-method input[value=wechat_pay]").check()
+    page.locator("#f-transaction_ref").fill("WX-20261207")
+    page.locator("#f-transaction_ref").press("Enter")
+    page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
+    expect(page.locator("#order-state")).not_to_have_text("待支付")
+
+
+def test_without_scripts_the_forms_language_button_keeps_what_was_typed(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        log_in_page(page, server, "li.na", "li.na-demo")
+        page.goto(server(f"{NEW}?lang=en"))
+        page.locator("#f-customer-name").fill("赵六")
+        page.locator("#f-lines-0-qty").fill("5")
+        page.locator("form#order-form button[name=_relang]").click()
+        page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        assert page.locator("#f-customer-name").input_value() == "赵六"
+        assert page.locator("#f-lines-0-qty").input_value() == "5"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "no-script-intake-zh.png"), full_page=True)
+    finally:
+        context.close()
