@@ -62,6 +62,7 @@ class Plan:
     taken: tuple[StepPage, ...]
     left: tuple[Left, ...]
     form: CompiledForm | None
+    back: str = ""  # the list of the orders' workflow and state, where the batch was chosen
 
 
 def _selected_ids(values: Sequence[str]) -> list[int]:
@@ -106,7 +107,8 @@ def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
     label = info.label.get(lang) if info is not None and info.label is not None else trigger
     state = state_label(first.spec, first.order.state, lang)
     form = published_form(first.form, first.order.department)
-    return Plan(trigger, label, first.spec, state, tuple(taken), tuple(left), form)
+    back = url_for("orders.index", workflow=first.order.workflow, state=first.order.state)
+    return Plan(trigger, label, first.spec, state, tuple(taken), tuple(left), form, back)
 
 
 def _view(plan: Plan, data: Mapping[str, Any], errors: Sequence[FieldError] = ()) -> FormView | None:

@@ -452,6 +452,8 @@ def index() -> Any:
         not_a_number=not_a_number,
         newer=newer,
         older=older,
+        # filtered to one workflow and state: its orders selected and one step taken on them all
+        steps=[(trigger, label.get(lang)) for trigger, label in found.steps],
     )
     return (page_html, 400) if not_a_number or problems else page_html
 

@@ -1256,6 +1256,14 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "keys.help": Text("显示或关闭本列表", "Show or close this list"),
         "keys.close": Text("关闭", "Close"),
+        "orders.batch.select_hint": Text(
+            "勾选订单（或按 x），再选择要对它们执行的操作；每个订单单独提交，结果逐一显示。",
+            "Tick orders (or press x), then the step to take on them all; each order is its own "
+            "transaction, with a result of its own.",
+        ),
+        "orders.batch.take": Text("批量{action}", "{action} the selected"),
+        "orders.batch.select": Text("选择", "Select"),
+        "orders.batch.select_one": Text("选择订单 #{id}", "Select order #{id}"),
         "orders.batch.title": Text("批量{action}", "{action}: many orders"),
         "orders.batch.taken": Text(
             "将对 {n} 个订单执行「{action}」", "“{action}” will be taken on {n} order(s)"

@@ -41,7 +41,7 @@ from engine.runtime.order_why import (
     version_labels,
 )
 from engine.runtime.parts import Parts
-from engine.runtime.queries import forms_of, intake_form_of, offered, step_form
+from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
 from engine.runtime.results import (
     IntakePage,
     ListedOrder,
@@ -140,9 +140,15 @@ class Pages:
             else:
                 found = self._listed(tx, actor, query, departments, limit)
             filtered = None
+            steps: tuple[tuple[str, Text], ...] = ()
             if query.workflow is not None:
-                filtered = next((spec for spec in workflows if spec.name == query.workflow), None)
-        return replace(found, workflow=filtered, workflows=workflows, departments=tuple(every))
+                newest_of = {w: v for _, w, v in newest}
+                if query.workflow in newest_of:
+                    cv = self.parts.compiled(tx, query.workflow, newest_of[query.workflow])
+                    filtered = cv.spec
+                    if query.state is not None and not query.q:
+                        steps = batch_steps(cv, query.state, actor)
+        return replace(found, workflow=filtered, workflows=workflows, departments=tuple(every), steps=steps)
 
     def _shown(self, tx: Tx, row: OrderRow, actor: Actor, matched: Text | None = None) -> ListedOrder:
         cv = self.parts.compiled(tx, row.workflow, row.version)

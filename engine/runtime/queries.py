@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from engine.common.text import Text
 from engine.dsl.spec import WorkflowSpec
 from engine.errors import Refusal, RefusalCode
 from engine.forms.validation import FormValidator
@@ -203,3 +204,20 @@ def offered(cv: CompiledVersion, live: LiveOrder, actor: Actor, now: datetime) -
             )
         )
     return found
+
+
+def batch_steps(cv: CompiledVersion, state: str, actor: Actor) -> tuple[tuple[str, Text], ...]:
+    """The steps ``actor`` may take from ``state`` of ``cv`` on many orders at once, each (trigger,
+    label) once, in the workflow's order: a person's steps (not automatic ones, nor those an approval
+    step fires once its approvers decided) whose roles the actor has. Guards are judged per order, on the
+    batch's page."""
+    config = split(state)
+    decided = {t for leaf in config for t in cv.approval_triggers.get(leaf, ())}
+    found: dict[str, Text] = {}
+    for ct in cv.transitions:
+        trigger = ct.spec.trigger
+        if ct.spec.auto or trigger in decided or trigger in found or not cv.source_matches(ct, config):
+            continue
+        if role_refusal(ct, actor) is None:
+            found[trigger] = ct.spec.label if ct.spec.label is not None else Text(trigger, trigger)
+    return tuple(found.items())

@@ -201,6 +201,9 @@ class OrderList:
     workflows: tuple[WorkflowSpec, ...] = ()
     departments: tuple[str, ...] = ()
     searched: bool = False  # the list is what the search box found
+    # filtered to one workflow and state: the steps the actor may take on its orders from there, as one
+    # batch (engine.runtime.batch), each (trigger, label); the first is what the key ``a`` takes
+    steps: tuple[tuple[str, Text], ...] = ()
 
 
 # -- approval steps (engine/runtime/approvals.py) ----------------------------------------------

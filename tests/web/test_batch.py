@@ -88,6 +88,7 @@ def test_a_clerk_cancels_three_unpaid_orders_in_one_batch(app: Flask, clerk: Fla
     body = result.get_data(as_text=True)  # streamed: a row per order as its step commits
     assert body.count('data-done="1"') == 3 and 'data-done="0"' not in body
     assert "完成 3 个，未执行 0 个" in body and "现为「已取消」" in body
+    assert 'href="/orders?workflow=retail-order&amp;state=pending_payment" id="batch-back"' in body
     assert set(states(app, ids).values()) == {"cancelled"}
     assert events(app) - before == 3  # one audit event per order, each its own transaction
 
@@ -197,3 +198,20 @@ def test_a_post_without_the_lock_versions_is_a_400(clerk: FlaskClient) -> None:
     order_id = new(clerk)
     response = clerk.post("/orders/batch", data={"trigger": "cancel", "o": str(order_id)})
     assert response.status_code == 400
+
+
+def test_the_list_of_one_workflow_and_state_offers_its_steps_for_the_selected(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    ids = [new(clerk) for _ in range(2)]
+    page = clerk.get("/orders?workflow=retail-order&state=pending_payment&lang=zh").text
+    assert 'id="batch-select"' in page
+    steps = re.findall(r'name="trigger" value="([a-z_]+)"', page)
+    assert steps == ["pay", "record_payment_failure", "cancel"]  # a clerk's, from pending payment
+    assert all(f'name="o" value="{i}" form="batch-select"' in page for i in ids)
+    assert "data-key-approve" in page and 'id="keys-help"' in page
+    unfiltered = clerk.get("/orders?lang=zh").text
+    assert 'id="batch-select"' not in unfiltered and 'name="o"' not in unfiltered
+    warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
+    theirs = warehouse.get("/orders?workflow=retail-order&state=pending_payment").text
+    assert 'id="batch-select"' not in theirs  # no step of the warehouse leaves pending payment

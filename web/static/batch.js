@@ -12,9 +12,10 @@
     var body = table.tBodies[0];
     var rows = body.rows.length;
     var done = body.querySelectorAll('tr[data-done="1"]').length;
-    bar.value = rows;
-    count.textContent = rows + " / " + total + " · " + table.dataset.doneWord + " " + done +
+    var text = rows + " / " + total + " · " + table.dataset.doneWord + " " + done +
       " · " + table.dataset.refusedWord + " " + (rows - done);
+    bar.value = rows;
+    if (count.textContent !== text) { count.textContent = text; }  // unchanged: no mutation to follow
   }
   var watching = new MutationObserver(update);
   watching.observe(document.body, { childList: true, subtree: true });
