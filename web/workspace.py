@@ -21,8 +21,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.api import ADMIN_ROLE, Engine, translate
+from engine.api import ADMIN_ROLE, Engine, term, translate
 from engine.api.workspace import (
+    ApprovalItem,
+    ApprovalsSection,
     BadCursor,
     ClaimConflict,
     ClaimFilter,
@@ -107,6 +109,15 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
     }
 
 
+def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
+    """What a row of my work shows of an approval task: its order, how long it has waited, its deadline."""
+    row = _item(WorkItem(item.order, item.spec, item.since, (), (), None, False), now, lang)
+    row["by_role"] = term("role", item.by_role, lang) if item.by_role is not None else None
+    row["deadline"] = local_time(item.deadline) if item.deadline is not None else None
+    row["overdue"] = item.deadline is not None and item.deadline <= now
+    return row
+
+
 @work.get("/work")
 def index() -> Any:
     claims, after = _claims(), _after()
@@ -117,7 +128,11 @@ def index() -> Any:
     )
     sections: list[dict[str, Any]] = []
     for section in found.sections:
-        if isinstance(section, OrdersSection):
+        if isinstance(section, ApprovalsSection):
+            sections.append(
+                {"kind": section.kind, "items": [_task(item, found.now, lang) for item in section.items]}
+            )
+        elif isinstance(section, OrdersSection):
             sections.append(
                 {
                     "kind": section.kind,
@@ -158,7 +173,7 @@ def index() -> Any:
         claims=shown_filter,
         filters=list(FILTERS),
         paged=department is not None,
-        has_orders=any(s["kind"] == "orders" and s["items"] for s in sections),
+        has_orders=any(s["kind"] in ("orders", "approvals") and s["items"] for s in sections),
     )
 
 

@@ -1,9 +1,11 @@
-"""My work (我的工作): the orders a person may take a step on now, the review queues of their
-departments, and claims (``engine.runtime.workspace``; the ``Engine`` facade's ``my_work``,
-``queue_page``, ``claim_view``, ``claim`` and ``release``)."""
+"""My work (我的工作): the approval tasks waiting for a person, the orders they may take a step on
+now, the review queues of their departments, and claims (``engine.runtime.workspace``; the ``Engine``
+facade's ``my_work``, ``queue_page``, ``claim_view``, ``claim`` and ``release``)."""
 
 from engine.runtime.workspace import (
     CLAIM_TRIGGERS,
+    ApprovalItem,
+    ApprovalsSection,
     Assignee,
     BadCursor,
     ClaimConflict,
@@ -21,6 +23,8 @@ from engine.runtime.workspace import (
 
 __all__ = [
     "CLAIM_TRIGGERS",
+    "ApprovalItem",
+    "ApprovalsSection",
     "Assignee",
     "BadCursor",
     "ClaimConflict",

@@ -49,6 +49,8 @@ from engine.store.workspace import ClaimFilter
 
 __all__ = [
     "CLAIM_TRIGGERS",
+    "ApprovalItem",
+    "ApprovalsSection",
     "Assignee",
     "BadCursor",
     "ClaimConflict",
@@ -70,6 +72,7 @@ CLAIM = "work.claim"
 RELEASE = "work.release"
 TAKE_OVER = "work.take_over"
 CLAIM_TRIGGERS = frozenset({CLAIM, RELEASE, TAKE_OVER})
+APPROVALS_SHOWN = 50  # approval tasks on my work's first page, oldest first
 MY_CLAIMS_SHOWN = 50  # claimed orders listed first in a department's section, at most
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -159,7 +162,27 @@ class QueuesSection:
     queues: tuple[Queue, ...]
 
 
-WorkSection = OrdersSection | QueuesSection
+@dataclass(frozen=True)
+class ApprovalItem:
+    """An approval task the person may sign now (theirs by name, or their role's), with its order."""
+
+    task_id: int
+    order: OrderView
+    spec: WorkflowSpec
+    since: datetime  # when the task arrived
+    deadline: datetime | None
+    by_role: str | None  # the role it is asked of (None: the person by name)
+
+
+@dataclass(frozen=True)
+class ApprovalsSection:
+    """The approval tasks waiting for the person, oldest first (engine.runtime.approvals)."""
+
+    kind: ClassVar[Literal["approvals"]] = "approvals"
+    items: tuple[ApprovalItem, ...]
+
+
+WorkSection = ApprovalsSection | OrdersSection | QueuesSection
 
 
 @dataclass(frozen=True)
@@ -222,12 +245,31 @@ class Workspace:
             versions = _Versions(self.parts, tx)
             places = _work_places(versions, actor, counts)
             sections: list[WorkSection] = []
+            if department is None:  # the first page: the approvals waiting for the person first
+                sections.append(ApprovalsSection(self._approvals(tx, versions, actor)))
             names = sorted(places) if department is None else [department] if department in places else []
             for name in names:
                 sections.append(self._section(tx, versions, actor, name, places[name], claims, after, limit))
             if department is None:
                 sections.append(QueuesSection(tuple(_queues(tx, versions, counts, actor.scope)[0])))
             return MyWork(tuple(sections), claims, now)
+
+    def _approvals(self, tx: Tx, versions: _Versions, actor: Actor) -> tuple[ApprovalItem, ...]:
+        tasks = [
+            task for task, _, _ in tx.open_tasks_for(actor.name, actor.roles, actor.scope, APPROVALS_SHOWN)
+        ]
+        rows = tx.load_orders([task.order_id for task in tasks])  # in one statement
+        items = []
+        for task in tasks:
+            row = rows.get(task.order_id)
+            cv = versions.get(row.workflow, row.version) if row is not None else None
+            if row is None or cv is None:
+                continue
+            by_role = task.approver if task.approver_kind == "role" else None
+            items.append(
+                ApprovalItem(task.id, order_view(row), cv.spec, task.created_at, task.deadline, by_role)
+            )
+        return tuple(items)
 
     def queue_page(
         self, actor: Actor, department: str, name: str, *, after: WorkCursor | None = None, limit: int = 30

@@ -119,3 +119,20 @@ def test_an_outdated_page_is_told_the_order_changed(app: Flask) -> None:
     assert answer.status_code == 409 and "late" in answer.get_data(as_text=True)
     answer = mia.post(f"/orders/{order_id}/approval/{task}", data={"action": "sing", "_lock_version": lock})
     assert answer.status_code == 422
+
+
+def test_my_work_lists_the_approvals_waiting_for_me_first(app: Flask) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")  # a manager: the role's task is hers to sign
+    page = mia.get("/work?lang=zh").get_data(as_text=True)
+    assert "待我审批（1）" in page
+    section = page[
+        page.index('id="work-approvals-section"') : page.index(
+            "</section>", page.index('id="work-approvals-section"')
+        )
+    ]
+    assert f'href="/orders/{order_id}#approval"' in section and "请" in section
+    ken = client_of(app, "ken")  # the account manager named by the order: his task by name
+    assert f'href="/orders/{order_id}#approval"' in ken.get("/work?lang=en").get_data(as_text=True)
+    lee = client_of(app, "lee")  # no task of his
+    assert 'id="work-approvals-section"' not in lee.get("/work").get_data(as_text=True)
