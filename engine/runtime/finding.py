@@ -123,8 +123,8 @@ def _day(name: str, typed: str, problems: list[QueryProblem]) -> date | None:
         shown = typed[:40]
         problems.append(
             QueryProblem(
-                name,
-                Text(
+                field=name,
+                words=Text(
                     f"日期 {shown!r} 不存在或格式不对：请写成 2026-12-07 这样的日期",
                     f"{shown!r} is not a date there is: write a day as 2026-12-07",
                 ),
@@ -144,8 +144,8 @@ def _amount(name: str, typed: str, problems: list[QueryProblem]) -> float | None
     if not math.isfinite(amount) or not re.fullmatch(r"-?[\d,]*\.?\d*", typed):
         problems.append(
             QueryProblem(
-                name,
-                Text(
+                field=name,
+                words=Text(
                     f"金额 {shown!r} 不是数字：请写 100 或 99.50",
                     f"{shown!r} is not an amount: write 100 or 99.50",
                 ),
@@ -155,8 +155,8 @@ def _amount(name: str, typed: str, problems: list[QueryProblem]) -> float | None
     if amount < 0 or amount >= MAX_AMOUNT:
         problems.append(
             QueryProblem(
-                name,
-                Text(
+                field=name,
+                words=Text(
                     f"金额 {shown} 超出范围：请写 0 到 {MAX_AMOUNT:,} 元之间的金额",
                     f"amount {shown} is out of range: write an amount from 0 to {MAX_AMOUNT:,} CNY",
                 ),
@@ -180,8 +180,8 @@ def read_list_query(args: Mapping[str, str]) -> tuple[ListQuery, tuple[QueryProb
     if created_from and created_to and created_to < created_from:
         problems.append(
             QueryProblem(
-                "created_to",
-                Text(
+                field="created_to",
+                words=Text(
                     f"截止日期 {created_to} 早于起始日期 {created_from}",
                     f"the end day {created_to} is before the first day {created_from}",
                 ),
@@ -193,8 +193,8 @@ def read_list_query(args: Mapping[str, str]) -> tuple[ListQuery, tuple[QueryProb
     if amount_from is not None and amount_to is not None and amount_to < amount_from:
         problems.append(
             QueryProblem(
-                "amount_to",
-                Text(
+                field="amount_to",
+                words=Text(
                     f"最高金额 {amount_to:g} 小于最低金额 {amount_from:g}",
                     f"the highest amount {amount_to:g} is below the lowest {amount_from:g}",
                 ),
@@ -205,8 +205,8 @@ def read_list_query(args: Mapping[str, str]) -> tuple[ListQuery, tuple[QueryProb
     if sort not in SORTS:
         problems.append(
             QueryProblem(
-                "sort",
-                Text(
+                field="sort",
+                words=Text(
                     f"没有排序方式 {sort[:40]!r}；可选：{'、'.join(SORTS)}",
                     f"there is no sort {sort[:40]!r}; choose one of {', '.join(SORTS)}",
                 ),
@@ -222,8 +222,8 @@ def read_list_query(args: Mapping[str, str]) -> tuple[ListQuery, tuple[QueryProb
         if found is None or int(found[2]) >= 2**63:
             problems.append(
                 QueryProblem(
-                    "page",
-                    Text(
+                    field="page",
+                    words=Text(
                         "翻页位置无法识别：已从第一页显示",
                         "the page's place in the list could not be read: shown from the first page",
                     ),
