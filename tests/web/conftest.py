@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +30,14 @@ from typing import TYPE_CHECKING
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import insert
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
 from engine.clock import Clock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
+from engine.store import tables
 from web.app import create_app
 from web.users import create_user
 from wiring.settings import Settings
@@ -126,6 +128,27 @@ def make_app(settings: Settings, clock: Clock | None = None) -> Flask:
     app.test_client_class = LoggedInClient
     app.extensions["orderloom"].store.upgrade()
     add_user(app)
+    return app
+
+
+# The stock the retail orders of the web tests are taken from (sku, warehouse, on hand).
+RETAIL_STOCK = (("TEA-01", "SH-01", 50), ("CUP-02", "SH-01", 80))
+
+
+def retail_app(
+    tmp_path: Path,
+    secret_key: str,
+    clock: Clock | None = None,
+    stock: Sequence[tuple[str, str, int]] = RETAIL_STOCK,
+) -> Flask:
+    """``make_app`` over the shipped definitions with the retail workflow published and ``stock`` on
+    hand: what the clerk's pages are tried on."""
+    app = make_app(settings_for(tmp_path, REPO_ROOT, secret_key), clock)
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO_ROOT / "workflows" / "retail" / "order.yaml", REPO_ROOT))
+    with services.store.engine.begin() as connection:
+        rows = [{"sku": sku, "warehouse": w, "on_hand": n, "reserved": 0} for sku, w, n in stock]
+        connection.execute(insert(tables.stock), rows)
     return app
 
 

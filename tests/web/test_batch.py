@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
-from engine.dsl.compiler import load_bundle
 from engine.store import tables
-from tests.web.conftest import add_user, log_in, make_app, settings_for
+from tests.web.conftest import add_user, log_in, retail_app
 from tests.web.test_orders import create, pay_through_the_page
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,12 +26,8 @@ STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(settings_for(tmp_path, REPO, "batch-tests"))
+    app = retail_app(tmp_path, "batch-tests", stock=STOCK)
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     add_user(app, "zhou.qiang", "zhou.qiang-demo", ("warehouse",), ("retail",))
     add_user(app, "chen.jing", "chen.jing-demo", ("sales", "clerk"), ("wholesale",))

@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import insert
 
 from engine.api import Actor
-from engine.dsl.compiler import load_bundle
-from engine.store import tables
-from tests.web.conftest import LiveServer, add_user, log_in, log_in_page, make_app, serve, settings_for
-from tests.web.test_orders import REPO, create
+from tests.web.conftest import (
+    LiveServer,
+    add_user,
+    log_in,
+    log_in_page,
+    retail_app,
+    serve,
+)
+from tests.web.test_orders import create
 
 STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
 CLERK = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
@@ -25,12 +29,8 @@ CLERK = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
 @pytest.fixture
 def held_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The retail workflow published; four orders over 5,000 yuan paid, so the audit holds them."""
-    app = make_app(settings_for(tmp_path, REPO, "batch-browser-tests"))
+    app = retail_app(tmp_path, "batch-browser-tests", stock=STOCK)
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     add_user(app, "wang.qiang", "wang.qiang-demo", ("reviewer",), ("retail",))
     clerk = log_in(app.test_client(), "li.na", "li.na-demo")

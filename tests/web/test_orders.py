@@ -23,22 +23,18 @@ from engine.runtime import Actor
 from engine.store import tables
 from tests.deadlocks import collide
 from tests.statements import Statements, cost
-from tests.web.conftest import add_user, log_in, make_app, settings_for
+from tests.web.conftest import RETAIL_STOCK, add_user, log_in, make_app, retail_app, settings_for
 from web.orders import SAME_AGAIN_WINDOW
 
 REPO = Path(__file__).resolve().parents[2]
 NEW = "/orders/new/retail/retail-order/web"
-STOCK = [("TEA-01", "SH-01", 50), ("CUP-02", "SH-01", 80)]
+STOCK = RETAIL_STOCK
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(settings_for(tmp_path, REPO, "orders-tests"))
+    app = retail_app(tmp_path, "orders-tests")
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     add_user(app, "chen.jing", "chen.jing-demo", ("sales",), ("wholesale",))
     yield app
@@ -156,12 +152,8 @@ def test_the_same_order_sent_again_from_a_page_drawn_anew_is_not_created_twice(
 
 def test_the_same_order_sent_again_after_the_window_is_created(tmp_path: Path) -> None:
     clock = FrozenClock(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))
-    app = make_app(settings_for(tmp_path, REPO, "orders-tests"), clock)
+    app = retail_app(tmp_path, "orders-tests", clock)
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     add_user(app, "li.na", "li.na-demo", ("clerk",), ("retail",))
     clerk = log_in(app.test_client(), "li.na", "li.na-demo")
     try:

@@ -17,12 +17,9 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import insert
 
 from demo.loader import ensure_demo_users
-from engine.dsl.compiler import load_bundle
-from engine.store import tables
-from tests.web.conftest import LiveServer, fill_line, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import LiveServer, fill_line, log_in_page, retail_app, serve
 
 REPO = Path(__file__).resolve().parents[2]
 NEW = "/orders/new/retail/retail-order/web"
@@ -34,13 +31,9 @@ STOCK = [("TEA-01", "SH-01", 50), ("CUP-02", "SH-01", 80), ("POT-03", "SH-01", 2
 def retail_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The app on a real socket over the shipped definitions: the retail workflow published, stock
     seeded, the demo logins added."""
-    app = make_app(settings_for(tmp_path, REPO, "orders-browser-tests"))
+    app = retail_app(tmp_path, "orders-browser-tests", stock=STOCK)
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
     ensure_demo_users(services.store, datetime.now(UTC))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     yield from serve(app)
 
 

@@ -12,13 +12,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
 
 from engine.clock import CHINA_TIME
-from engine.dsl.compiler import load_bundle
-from engine.store import tables
-from tests.web.conftest import add_user, log_in, make_app, settings_for
-from tests.web.test_orders import REPO, STOCK, create, lock_of, pay_through_the_page
+from tests.web.conftest import add_user, log_in, retail_app
+from tests.web.test_orders import create, lock_of, pay_through_the_page
 
 MOBILES = {"王芳": "13812345678", "李雷": "13900001234", "韩梅梅": "13611112222"}
 WAYBILL = "SF1234567890"
@@ -29,12 +26,8 @@ REF = "2026000001"  # the payment reference ``pay_through_the_page`` sends
 def app(tmp_path: Path) -> Iterator[Flask]:
     """The shipped retail workflow published, stock for it, li.na (clerk and service: the mobile whole)
     of retail and chen.jing of wholesale."""
-    app = make_app(settings_for(tmp_path, REPO, "orders-list-tests"))
+    app = retail_app(tmp_path, "orders-list-tests")
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     add_user(app, "chen.jing", "chen.jing-demo", ("sales",), ("wholesale",))
     yield app

@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import insert
 
-from engine.dsl.compiler import load_bundle
-from engine.store import tables
-from tests.web.conftest import LiveServer, add_user, log_in, log_in_page, make_app, serve, settings_for
-from tests.web.test_orders import REPO, STOCK, create
+from tests.web.conftest import (
+    LiveServer,
+    add_user,
+    log_in,
+    log_in_page,
+    retail_app,
+    serve,
+)
+from tests.web.test_orders import create
 
 PHONE = {"width": 390, "height": 844}
 
@@ -23,12 +27,7 @@ PHONE = {"width": 390, "height": 844}
 def listed_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The retail workflow published, two orders taken by li.na (clerk, service): 王芳's mobile ends
     5678, 李雷's 1234."""
-    app = make_app(settings_for(tmp_path, REPO, "orders-list-browser-tests"))
-    services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
+    app = retail_app(tmp_path, "orders-list-browser-tests")
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     clerk = log_in(app.test_client(), "li.na", "li.na-demo")
     for name, mobile in (("王芳", "13812345678"), ("李雷", "13900001234")):

@@ -14,13 +14,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
-from engine.store import tables
-from tests.web.conftest import log_in, make_app, settings_for
-from tests.web.test_orders import NEW, REPO, STOCK, intake, key_of, lock_of
+from tests.web.conftest import log_in, retail_app
+from tests.web.test_orders import NEW, REPO, intake, key_of, lock_of
 from web.users import create_user
 
 BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
@@ -33,12 +31,8 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
-    app = make_app(settings_for(tmp_path, REPO, "orders-why-tests"), clock)
+    app = retail_app(tmp_path, "orders-why-tests", clock)
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     create_user(
         services.store,
         name="li.na",

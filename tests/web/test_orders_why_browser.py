@@ -22,22 +22,18 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import insert
 
 from demo.loader import ensure_demo_users
-from engine.dsl.compiler import load_bundle
-from engine.store import tables
 from tests.web.conftest import (
     SCREENSHOTS,
     LiveServer,
     fill_line,
     log_in,
     log_in_page,
-    make_app,
+    retail_app,
     serve,
-    settings_for,
 )
-from tests.web.test_orders import NEW, REPO, STOCK, intake, key_of, lock_of
+from tests.web.test_orders import NEW, intake, key_of, lock_of
 from tests.web.test_orders_browser import fill_customer_and_address
 from tests.web.test_studio_narrow_browser import OUTSIDE, WIDTH
 
@@ -46,13 +42,9 @@ BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    app = make_app(settings_for(tmp_path, REPO, "orders-narrow-tests"))
+    app = retail_app(tmp_path, "orders-narrow-tests")
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO / "workflows" / "retail" / "order.yaml", REPO))
     ensure_demo_users(services.store, datetime.now(UTC))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     yield from serve(app)
 
 
