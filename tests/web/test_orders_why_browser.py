@@ -1,4 +1,4 @@
-"""The order page and the step page read on a phone, 390 px wide, in Debian's Chromium, in Chinese and
+"""The order page, the step page and the new order's page read on a phone, 390 px wide, in Debian's Chromium, in Chinese and
 English; a reviewer reads why a held retail order is held; and switching language on an order's form
 pages keeps what was typed: with scripts through the header's language link (orders-lang.js sends the
 form to be drawn again), without them through the form's own language button, nothing created or fired
@@ -85,6 +85,7 @@ def test_the_order_and_step_pages_read_at_390_px(
             ("held", f"/orders/{held}"),
             ("unpaid", f"/orders/{unpaid}"),
             ("pay", f"/orders/{unpaid}/fire/pay"),
+            ("intake", NEW),  # the new order's form, its lines a table of inputs that reads as cards
         ):
             page.goto(server(f"{path}?lang={lang}"))
             width, outside = wide(page)
