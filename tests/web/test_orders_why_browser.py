@@ -1,6 +1,6 @@
 """The order page, the step page and the new order's page read on a phone, 390 px wide, in Debian's
-Chromium, in Chinese and English; a reviewer reads why a held retail order is held; and switching language on an order's form
-pages keeps what was typed: with scripts through the header's language link (orders-lang.js sends the
+Chromium, in Chinese and English; a reviewer reads why a held retail order is held; and switching
+language on an order's form pages keeps what was typed: with scripts through the header's language link (orders-lang.js sends the
 form to be drawn again), without them through the form's own language button, nothing created or fired
 on the way.
 
