@@ -1,8 +1,8 @@
 """The order page, the step page and the new order's page read on a phone, 390 px wide, in Debian's
 Chromium, in Chinese and English; a reviewer reads why a held retail order is held; and switching
-language on an order's form pages keeps what was typed: with scripts through the header's language link (orders-lang.js sends the
-form to be drawn again), without them through the form's own language button, nothing created or fired
-on the way.
+language on an order's form pages keeps what was typed: with scripts through the header's language
+link (orders-lang.js sends the form to be drawn again), without them through the form's own language
+button, nothing created or fired on the way.
 
 Over the shipped retail workflow and the demo logins: an order of 5,128 yuan paid and held by the
 audit (its page: the data with its tables, the timeline with the decision), an unpaid order (its page
