@@ -314,18 +314,22 @@ def test_leaving_the_file_with_a_text_not_saved_asks_first(page: Page, server: L
     assert asked == ["beforeunload"] * 3
 
 
-def test_a_wide_form_preview_scrolls_in_its_own_box_at_390_px(
+def test_a_form_preview_reads_its_lines_as_cards_at_390_px(
     page: Page, server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
-    """The order lines of the web intake are a table wider than a phone: the preview scrolls inside its
-    box, the page does not scroll sideways."""
+    """The order lines of the web intake, a table wider than a phone, read as cards in the preview at
+    390 px, as a clerk sees them on the new order's page: neither the preview's box nor the page scrolls
+    sideways, and each cell is headed by its column's name."""
     log_in_page(page, server, "ma.li", "ma-li-password")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(server("/studio/retail/files/forms/retail/intake-web.ui.json?lang=zh"))
     preview = page.locator("#studio-preview")
     expect(preview.locator("table.lines")).to_be_visible()
-    wider = preview.evaluate("box => box.scrollWidth > box.clientWidth")
-    assert wider  # the table is wider than the box: what scrolls is the box
+    assert not preview.evaluate("box => box.scrollWidth > box.clientWidth + 1")
+    cell = preview.locator("table.lines td[data-label='数量']").first
+    assert (
+        page.evaluate("(td) => getComputedStyle(td, '::before').content", cell.element_handle()) == '"数量"'
+    )
     screenshot("form-preview-390")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
 
