@@ -29,7 +29,6 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -54,7 +53,6 @@ from engine.api import (
     Engine,
     OrderList,
     OrderView,
-    PublishedForm,
     RunningTimer,
     StepPage,
     Text,
@@ -84,6 +82,7 @@ from web.forms import (
     form_view,
     posted_data,
     posted_row_action,
+    published_form,
     refresh_response,
 )
 from web.i18n import current_lang
@@ -105,13 +104,6 @@ RECENT_KEPT = 8
 def _engine() -> Engine:
     found: Engine = current_app.extensions["orderloom"].engine
     return found
-
-
-def _compiled(published: PublishedForm | None, department: str) -> CompiledForm | None:
-    if published is None:
-        return None
-    name = Path(published.path).name.removesuffix(".json")
-    return CompiledForm(department, name, published.schema, published.layout, published.validator)
 
 
 def _field_errors(
@@ -203,7 +195,7 @@ def _intake(department: str, workflow: str, channel: str) -> _Intake:
     where = {"department": department, "workflow": workflow, "channel": channel}
     return _Intake(
         spec,
-        _compiled(page.form, department),
+        published_form(page.form, department),
         url_for("orders.new", **where),
         url_for("orders.new_refresh", **where),
     )
@@ -728,7 +720,7 @@ def _step_of(page: StepPage) -> _Step:
         label=info.label.get(lang) if info.label is not None else trigger,
         allowed=info.allowed,
         why_not=tuple(refusal_words(r).get(lang) for r in info.why_not),
-        form=_compiled(page.form, order.department),
+        form=published_form(page.form, order.department),
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
         prefill=page.prefill,
