@@ -82,6 +82,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "search.kind.waybill": Text("运单号", "waybill"),
         "search.kind.payment_ref": Text("支付流水号", "payment reference"),
         "orders.search": Text("搜索", "Search"),
+        "orders.find": Text("查找", "Find"),
         "orders.search_hint": Text(
             "订单号、手机号或其尾号 4 位、姓名、运单号、支付流水号",
             "order number, mobile or its last 4 digits, name, waybill, payment reference",
