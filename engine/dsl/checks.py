@@ -1297,6 +1297,7 @@ class _Checker:
                         ),
                         suggestion=near_miss(trigger, leaving[name]),
                     )
+            self.check_approval_auto(name, approval, expanded)
             returns = approval.get("return_to")
             returns = [r for r in returns if isinstance(r, str)] if isinstance(returns, list) else []
             for position, target in enumerate(returns):
@@ -1304,6 +1305,36 @@ class _Checker:
             timeout = approval.get("timeout")
             if isinstance(timeout, dict):
                 self.check_approval_timeout(name, timeout, returns, roles, child_path(path, "timeout"))
+
+    def check_approval_auto(
+        self, name: str, approval: Mapping[str, Any], expanded: list[tuple[int, list[str], list[str]]]
+    ) -> None:
+        """The approval's approve and decline transitions from ``name`` wait for the approvers: one marked
+        ``auto: true`` would be taken by the engine as soon as its guard holds, with nobody signing."""
+        triggers = {
+            approval.get(key): key for key in ("decline", "approve") if isinstance(approval.get(key), str)
+        }
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            key = triggers.get(transition["trigger"])
+            if key is None or name not in sources or transition.get("auto") is not True:
+                continue
+            trigger = transition["trigger"]
+            self.problem(
+                Text(
+                    f"流转 {trigger!r} 是 {name!r} 审批的 {key} 操作，却标记了 auto: true："
+                    "引擎会在没有审批人签署的情况下自动执行它",
+                    f"transition {trigger!r} is the {key} of the approval of {name!r} but is marked "
+                    "auto: true: the engine would take it without any approver signing",
+                ),
+                child_path(child_path("$.transitions", index), "auto"),
+                "approval-auto",
+                Text(
+                    "请删除 auto: true：审批人签署足够后，审批会执行这条流转",
+                    "remove auto: true: the approval takes this transition once enough approvers signed",
+                ),
+                key=True,
+            )
 
     def check_return(self, name: str, target: str, path: str, edges: Mapping[str, set[str]]) -> None:
         """``target`` is an earlier state: a plain state from which the order can reach ``name``."""

@@ -310,6 +310,18 @@ FAMILIES = [
         "approval-timeout",
         [("超时退回，但 'checked' 的审批没有 return_to", "请给审批加上 return_to: [某个较早的状态]")],
     ),
+    (
+        "approval-auto.yaml",
+        "approval-auto",
+        [
+            (
+                f"流转 {trigger!r} 是 'review' 审批的 {trigger} 操作，却标记了 auto: true："
+                "引擎会在没有审批人签署的情况下自动执行它",
+                "请删除 auto: true：审批人签署足够后，审批会执行这条流转",
+            )
+            for trigger in ("approve", "decline")
+        ],
+    ),
 ]
 
 
