@@ -299,6 +299,7 @@ class _Checker:
         self.cache = cache
         self.action_writes = action_writes or {}
         self.rule_marks: dict[str, Marks] = {}
+        self.layout_marks: dict[str, tuple[str, Marks]] = {}  # form path -> its UI file's path and marks
         self.states: dict[str, _State] = {}
         self.unknown_names = False
 
@@ -548,9 +549,10 @@ class _Checker:
         if errors:
             self.out.problems.extend(errors)
             return
-        tree, _, _ = load_file(target, ui_relative, "json")
+        tree, marks, _ = load_file(target, ui_relative, "json")
         if isinstance(tree, dict):
             self.out.layouts[relative] = tree
+            self.layout_marks[relative] = (ui_relative, marks)
 
     def check_rules(self, relative: str, path: str) -> Mapping[str, Any] | None:
         tree, problems, exists = self._load(relative, "rules")
@@ -1423,6 +1425,7 @@ class _Checker:
         (``engine.rules.facts``): in every transition and timer condition, and in every rule file a
         transition names, judged against this workflow's forms."""
         order = self.order_facts()
+        self.check_prefills(order)
         for index, transition in enumerate(self.tree["transitions"]):
             if transition is None:
                 continue
@@ -1469,6 +1472,26 @@ class _Checker:
                 if "when" in timer:
                     where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
                     self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+
+    def check_prefills(self, order: Root | None) -> None:
+        """What the ``prefill`` of each UI file the workflow's forms have reads of ``order``, judged against
+        this workflow as its guards are (``engine.rules.facts``): a field no form, action or rule output
+        of the workflow has is reported in the UI file, at its column, with the nearest name; an error
+        where the data form closes the object it is read from, a warning where it leaves it open."""
+        if order is None:
+            return
+        for relative, layout in self.out.layouts.items():
+            prefill = layout.get("prefill")
+            if relative not in self.layout_marks or not isinstance(prefill, Mapping):
+                continue
+            ui_relative, marks = self.layout_marks[relative]
+            for name, text in prefill.items():
+                if not isinstance(text, str):
+                    continue
+                where = child_path("$.prefill", name)
+                line, column = marks.text_at(where)  # a JSON string's opening quote
+                for finding in facts.check_condition(text, {"order": order}):
+                    self.add_finding(finding, ui_relative, line, column + 1 if column else 0, where)
 
     def check_rule_queues(self) -> None:
         """The queues the rule files of the transitions name (a rule's or a row's ``queue:``) that no state
