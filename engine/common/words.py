@@ -1400,6 +1400,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",
             "{workflow} -> v{version}: moved {moves} order(s); {blocked} cannot move",
         ),
+        "cli.reindex.chunk": Text(
+            "第 {chunk} 批：订单 #{first} 至 #{last}，读取 {orders} 个，重写 {rewritten} 个",
+            "chunk {chunk}: orders #{first} to #{last}, {orders} read, {rewritten} rewritten",
+        ),
+        "cli.reindex.done": Text(
+            "已为 {orders} 个订单建立搜索索引（{terms} 个搜索词）；"
+            "其中 {rewritten} 个的搜索词缺失或过时，已重写",
+            "reindexed {orders} order(s) ({terms} search term(s)); {rewritten} had missing or stale terms"
+            " and were rewritten",
+        ),
         "cli.form.not_shown": Text(
             "{file} 无法显示；未写入任何文件", "{file} cannot be shown; nothing was written"
         ),

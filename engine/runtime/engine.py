@@ -8,7 +8,8 @@ done by a module per concern, which the facade only hands the call to:
 - ``queries``: what the CLI and the tests read, a call each;
 - ``pages``: what one page shows, in one call and one transaction, the order read once;
 - ``workers``: the due timers fired, the outbox handed to its sender;
-- ``migration``: orders moved onto another published version.
+- ``migration``: orders moved onto another published version;
+- ``search_index``: the search terms of orders built again from their versions' ``search:``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from engine.runtime.results import (
     TriggerInfo,
     WorkflowCounts,
 )
+from engine.runtime.search_index import REINDEX_CHUNK, Reindexed, SearchIndex
 from engine.runtime.workers import Workers
 from engine.runtime.workspace import ClaimFilter, ClaimView, MyWork, QueuePage, WorkCursor, Workspace
 from engine.store import DEFAULT_LEASE, OutboxStatus, Store, Tx
@@ -85,6 +87,7 @@ class Engine:
         self.pages = Pages(self.parts, self.commands)
         self.batch = Batch(self.parts, self.commands)
         self.workspace = Workspace(self.parts)
+        self.search_index = SearchIndex(self.parts)
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -431,3 +434,13 @@ class Engine:
             limit=limit,
             record=record,
         )
+
+    # -- the search index ----------------------------------------------------------------------
+
+    def reindex_search(
+        self, department: str | None = None, workflow: str | None = None, chunk: int = REINDEX_CHUNK
+    ) -> Iterator[Reindexed]:
+        """Rebuild the search terms of every order (of ``department``, of ``workflow``) from the
+        ``search:`` of the version each is on, ``chunk`` orders per transaction, yielding each chunk
+        once committed (``engine.runtime.search_index``)."""
+        return self.search_index.reindex(department, workflow, chunk)
