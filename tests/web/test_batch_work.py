@@ -10,14 +10,13 @@ import itertools
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
 from engine.api import Actor, Engine
@@ -25,7 +24,7 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.store import tables
 from tests.engine.runtime.test_races import together
-from tests.web.conftest import REPO_ROOT, log_in, make_app, retail_app, settings_for
+from tests.web.conftest import log_in, make_app, retail_app, settings_for
 from tests.web.test_orders import create
 from web.users import create_user
 
@@ -410,12 +409,8 @@ def test_a_bad_signing_is_a_400(approvals_app: Flask, action: str, task: str | N
 
 @pytest.mark.postgres
 def test_an_assignment_racing_a_claim_leaves_one_of_them(tmp_path: Path, pg_url: str) -> None:
-    app = make_app(replace(settings_for(tmp_path, REPO_ROOT, "batch-work-pg"), database_url=pg_url))
+    app = retail_app(tmp_path, "batch-work-pg", stock=STOCK, database_url=pg_url)
     services = app.extensions["orderloom"]
-    services.engine.publish(load_bundle(REPO_ROOT / "workflows" / "retail" / "order.yaml", REPO_ROOT))
-    with services.store.engine.begin() as connection:
-        rows = [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in STOCK]
-        connection.execute(insert(tables.stock), rows)
     people(app, PEOPLE)
     try:
         ids = [held(app) for _ in range(6)]
