@@ -1256,8 +1256,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "keys.search": Text("到搜索框", "Go to the search box"),
         "keys.approve": Text("对选中的订单执行「{action}」", "{action} the orders selected"),
         "keys.approve_none": Text(
-            "对选中的订单执行第一个操作（筛选到同一流程、同一状态时可用）",
-            "Take the first step on the orders selected (once the list shows one workflow in one state)",
+            "对选中的订单执行其所在批量操作的第一个操作（列表筛选到同一流程、同一状态时；我的工作与队列中按流程和状态分组）",
+            "Take the first step of the batch the orders selected are in (on the list filtered to one "
+            "workflow in one state; on my work and the queues, per workflow and state)",
         ),
         "keys.help": Text("显示或关闭本列表", "Show or close this list"),
         "keys.close": Text("关闭", "Close"),

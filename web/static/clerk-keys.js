@@ -60,10 +60,9 @@
           break;
         case "a":
           // the first step of the batch the orders selected belong to (a page may offer one per
-          // workflow and state, each its own form); nothing selected: the page's first
+          // workflow and state, each its own form); nothing selected, nothing to take it on
           var chosen = scope.querySelector("[data-key-select]:checked");
-          var approve = (chosen && chosen.form && chosen.form.querySelector("[data-key-approve]:not([disabled])")) ||
-            scope.querySelector("[data-key-approve]:not([disabled])");
+          var approve = chosen && chosen.form && chosen.form.querySelector("[data-key-approve]:not([disabled])");
           if (!approve) { return; }
           approve.click();
           break;
