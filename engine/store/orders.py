@@ -252,7 +252,7 @@ def orders_by_keyset(shape: tuple[str, ...], sort: str, cursor: bool, backward: 
         "amount_to": orders.c.total <= _b("amount_to"),
     }
     for name in shape:
-        if name == "state":
+        if name in ("state", "whole_state"):
             continue  # added with its own parameters (``_state_condition``)
         query = query.where(conditions[name])
     if "state" in shape:
