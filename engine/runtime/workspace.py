@@ -54,7 +54,7 @@ from engine.errors import (
 )
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
-from engine.runtime.compiled import CompiledVersion, split
+from engine.runtime.compiled import CompiledVersion, StateConfig, split
 from engine.runtime.decisions import LiveOrder, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
@@ -695,13 +695,22 @@ def _assign_refusals(
     return ()
 
 
-def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
-    """A step that is not automatic leaves the order's state now and its roles are the actor's."""
-    config = split(row.state)
+def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
+    """A step a person takes (neither automatic nor fired by an approval once its approvers decided)
+    leaves ``config`` now and its roles are the actor's: what the order page would offer them."""
+    signed = {trigger for leaf in config for trigger in cv.approval_triggers.get(leaf, ())}
     return any(
-        not ct.spec.auto and role_refusal(ct, actor) is None and cv.source_matches(ct, config)
+        not ct.spec.auto
+        and ct.spec.trigger not in signed
+        and role_refusal(ct, actor) is None
+        and cv.source_matches(ct, config)
         for ct in cv.transitions
     )
+
+
+def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
+    """The actor has a step of their own on the order now (``_a_step_of``)."""
+    return _a_step_of(cv, actor, split(row.state))
 
 
 def _work_places(
@@ -714,11 +723,7 @@ def _work_places(
             continue
         config = split(state)
         for cv in versions.all(workflow):
-            if any(
-                not ct.spec.auto and role_refusal(ct, actor) is None and cv.source_matches(ct, config)
-                for ct in cv.transitions
-                if all(leaf in cv.states for leaf in config)
-            ):
+            if all(leaf in cv.states for leaf in config) and _a_step_of(cv, actor, config):
                 found[department][(workflow, state)] = count
                 break
     return dict(found)
