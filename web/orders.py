@@ -425,7 +425,12 @@ def index() -> Any:
     if query.workflow:
         shown["workflow"] = found.workflow.title.get(lang) if found.workflow else query.workflow
     if query.state:
-        shown["state"] = state_label(found.workflow, query.state, lang) if found.workflow else query.state
+        # without a workflow: the state by its label in each workflow listed that has it
+        specs = [found.workflow] if found.workflow else list(found.workflows)
+        labels = dict.fromkeys(
+            state_label(spec, query.state, lang) for spec in specs if _has_state(spec, query.state)
+        )
+        shown["state"] = " / ".join(labels) or query.state
     page_html = render_template(
         "orders/index.html",
         rows=_listed(found, lang),
@@ -439,6 +444,8 @@ def index() -> Any:
         sorts=[Choice(sort, translate(f"orders.sort.{sort}", lang)) for sort in SORTS],
         searched=found.searched,
         filtered=bool(kept),
+        # a state or a workflow alone: the batch needs both, and the page says so
+        batch_needs_both=bool(query.workflow) != bool(query.state) and not found.searched,
         shown_filters=shown,
         typed=typed if not_a_number else "",
         not_a_number=not_a_number,
@@ -452,6 +459,11 @@ def index() -> Any:
 
 # --------------------------------------------------------------------------------------------------
 # An order's page
+
+
+def _has_state(spec: WorkflowSpec, state: str) -> bool:
+    names = {s.name for s in spec.states}
+    return all(part in names for part in state.split(STATE_JOIN))
 
 
 def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:

@@ -83,6 +83,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "search.kind.payment_ref": Text("支付流水号", "payment reference"),
         "orders.search": Text("搜索", "Search"),
         "orders.find": Text("查找", "Find"),
+        "orders.searched": Text("搜索「{q}」", "search “{q}”"),
+        "orders.batch.needs_both": Text(
+            "选定一个流程和它的一个状态后，即可勾选订单并对它们一并执行一个操作。",
+            "Choose one workflow and one of its states to select orders and take one step on them all.",
+        ),
         "orders.search_hint": Text(
             "订单号、手机号或其尾号 4 位、姓名、运单号、支付流水号",
             "order number, mobile or its last 4 digits, name, waybill, payment reference",
@@ -1188,6 +1193,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.bad_filter.title": Text("无法显示此列表", "This list cannot be shown"),
         "work.bad_after.title": Text("无法显示此页", "This page cannot be shown"),
         "work.none": Text("现在没有需要您处理的订单。", "There is no order for you to act on now."),
+        "work.none.mine": Text(
+            "您没有认领任何可处理的订单。在订单上点「认领」，它就会列在这里。",
+            "You have claimed no order you can act on. Claim one on its page and it is listed here.",
+        ),
+        "work.none.unassigned": Text(
+            "没有无人认领、需要您处理的订单。", "No unclaimed order waits for you to act on it."
+        ),
         "work.department": Text("{department}：{count} 单可处理", "{department}: {count} to act on"),
         "work.more": Text("更多订单", "More orders"),
         "work.first_page": Text("回到第一页", "Back to the first page"),

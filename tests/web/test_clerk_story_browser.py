@@ -213,6 +213,12 @@ def test_a_day_of_the_clerks_workspace(app: Flask, server: LiveServer, people: P
     problems: list[str] = []
     for person in ("li.na", "wang.qiang", "sun.li", "zhou.min", "gao.jun", "chen.jing"):
         problems.extend(walk_at_390(people(person), server, person))
+    for person in ("li.na", "chen.jing"):  # and the pages a person starts from, in English
+        for path in ("/?lang=en", "/work?lang=en", "/orders?lang=en"):
+            page = people(person)
+            page.goto(server(path))
+            if sideways(page) or page.evaluate(OUTSIDE):
+                problems.append(f"{person} {path}: {sideways(page)} px sideways; {page.evaluate(OUTSIDE)}")
     assert not problems, "\n".join(problems)
 
     # A clerk of another department finds nothing of these orders, by search or by number.
