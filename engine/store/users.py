@@ -71,6 +71,7 @@ __all__ = [
     "user_by_id",
     "user_email",
     "user_named",
+    "users_working_in",
 ]
 
 
@@ -449,6 +450,13 @@ def user_named(tx: Tx, name: str) -> UserRow | None:
     """The user ``name``, read in the caller's transaction; None when there is none."""
     found = tx.connection.execute(_USER.where(users.c.name == name)).first()
     return _row(found) if found is not None else None
+
+
+def users_working_in(tx: Tx, department: str) -> list[UserRow]:
+    """The active users who work in ``department`` (their departments name it, or hold ``"*"``), by name,
+    read in the caller's transaction."""
+    rows = tx.connection.execute(_USER.where(users.c.active.is_(True)).order_by(users.c.name))
+    return [user for user in map(_row, rows) if {"*", department} & set(user.departments)]
 
 
 def display_names(tx: Tx, names: Collection[str] | None = None) -> dict[str, str]:
