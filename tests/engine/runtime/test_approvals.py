@@ -221,3 +221,41 @@ def test_an_expression_approver_naming_nobody_refuses_the_step(engine: Engine) -
         engine.fire(order.id, "submit", SALES)
     assert "order.account_manager" in refused.value.refusals[0].en
     assert engine.get_order(order.id, SALES).state == "draft"
+
+
+@pytest.mark.parametrize(
+    ("data", "task"),
+    [
+        ({"account_manager": "ken"}, ("user", "ken")),  # the account manager by name
+        ({"account_manager": " ken "}, ("user", "ken")),
+        ({}, ("role", "manager")),  # none on the order
+        ({"account_manager": ""}, ("role", "manager")),
+        ({"account_manager": 7}, ("role", "manager")),  # not a name
+        ({"account_manager": "nobody"}, ("role", "manager")),  # no such user
+        ({"account_manager": "ola"}, ("role", "manager")),  # no longer active
+        ({"account_manager": "rita"}, ("role", "manager")),  # works in another department
+    ],
+)
+def test_an_expression_approver_naming_nobody_who_can_sign_falls_back_to_its_else(
+    engine: Engine, store: Store, clock: FrozenClock, data: dict[str, object], task: tuple[str, str]
+) -> None:
+    path = ROOT / "workflows" / "fallback-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
+    for name, departments, active in (("ola", ["wholesale"], False), ("rita", ["retail"], True)):
+        add_user(
+            store,
+            name=name,
+            display_name=name.title(),
+            password_hash="x",
+            roles=["sales"],
+            departments=departments,
+            at=clock.now(),
+            active=active,
+        )
+    order = engine.create_order(SALES, "wholesale", "fallback-order", data=data)
+    assert engine.fire(order.id, "submit", SALES).to_state == "manager_review"
+    panel = engine.approval(order.id, MANAGER)
+    assert panel is not None
+    assert [(t.approver_kind, t.approver) for t in panel.tasks] == [task]
+    signer = KEN if task == ("user", "ken") else MANAGER
+    assert act(engine, order.id, signer, ApprovalAction.APPROVE).state == "approved"
