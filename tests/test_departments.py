@@ -26,7 +26,7 @@ from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
-from engine.store.tables import audit_events, orders, outbox, stock
+from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
@@ -1545,9 +1545,19 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
                 .where(orders.c.department == "wholesale", audit_events.c.rules.is_not(None))
             )
         ]
+        managers = set(
+            tx.connection.execute(
+                select(approval_tasks.c.approver_kind, approval_tasks.c.approver).where(
+                    approval_tasks.c.state == "pending_approval"
+                )
+            ).all()
+        )
     store.dispose()
     # Every wholesale order carries its account's tier, and the approval table's tier rows decide some.
     assert all(account.get("tier") in {"standard", "silver", "gold", "platinum"} for account in wholesale)
+    # and its account manager when it has one: sun.li, who signs those orders' manager approval by name
+    assert {account.get("manager") for account in wholesale} == {"sun.li", None}
+    assert managers == {("user", "sun.li"), ("role", "approver")}
     assert any("medium-trusted" in rules or "large-platinum" in rules for rules in decided)
     assert summary.created == 300
     assert summary.refused == []
