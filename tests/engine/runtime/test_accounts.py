@@ -18,7 +18,7 @@ from engine.runtime import Engine
 from engine.runtime.accounts import AccountRefused, AccountStored, put_account
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, find_account, list_accounts
-from engine.store.users import add_user
+from tests.engine.store import support
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -251,22 +251,13 @@ def test_the_newest_published_version_is_what_a_record_is_checked_against(
 
 def add_people(store: Store) -> None:
     """sun.li manages wholesale accounts; the others are what a manager cannot be but the admin."""
-    for name, departments, active in (
+    people = [
         ("sun.li", ["wholesale"], True),
         ("li.na", ["retail"], True),  # another department's
         ("qian.bo", ["wholesale"], False),  # no longer active
         ("admin", ["*"], True),  # works in every department
-    ):
-        add_user(
-            store,
-            name=name,
-            display_name=name.upper(),
-            password_hash="x",
-            roles=["approver"],
-            departments=departments,
-            at=AT,
-            active=active,
-        )
+    ]
+    support.add_people(store, people, ["approver"], AT)
 
 
 def test_the_account_manager_is_stored_when_an_active_user_of_the_department(store: Store) -> None:

@@ -16,6 +16,7 @@ from engine.runtime import Actor, Engine
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest
 from engine.store import Store
 from engine.store.users import add_user
+from tests.engine.store.support import add_people
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "approvals"
 WHOLESALE = frozenset({"wholesale"})
@@ -241,17 +242,8 @@ def test_an_expression_approver_naming_nobody_who_can_sign_falls_back_to_its_els
 ) -> None:
     path = ROOT / "workflows" / "fallback-order.yaml"
     engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
-    for name, departments, active in (("ola", ["wholesale"], False), ("rita", ["retail"], True)):
-        add_user(
-            store,
-            name=name,
-            display_name=name.title(),
-            password_hash="x",
-            roles=["sales"],
-            departments=departments,
-            at=clock.now(),
-            active=active,
-        )
+    # no longer active, and of another department
+    add_people(store, [("ola", ["wholesale"], False), ("rita", ["retail"], True)], ["sales"], clock.now())
     order = engine.create_order(SALES, "wholesale", "fallback-order", data=data)
     assert engine.fire(order.id, "submit", SALES).to_state == "manager_review"
     panel = engine.approval(order.id, MANAGER)
