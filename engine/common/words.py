@@ -82,6 +82,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "search.kind.waybill": Text("运单号", "waybill"),
         "search.kind.payment_ref": Text("支付流水号", "payment reference"),
         "orders.search": Text("搜索", "Search"),
+        "orders.find": Text("查找", "Find"),
         "orders.search_hint": Text(
             "订单号、手机号或其尾号 4 位、姓名、运单号、支付流水号",
             "order number, mobile or its last 4 digits, name, waybill, payment reference",
@@ -1229,6 +1230,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.event.claim": Text("认领订单", "Claimed the order"),
         "work.event.release": Text("释放订单", "Released the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
+        "work.event.assign": Text("指派给 {name}", "Assigned to {name}"),
         "term.queue.risk-review": Text("风控审核", "Risk review"),
         "term.queue.stock-shortage": Text("缺货处理", "Stock shortage"),
         "term.queue.credit-review": Text("信用审核", "Credit review"),
@@ -1255,8 +1257,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "keys.search": Text("到搜索框", "Go to the search box"),
         "keys.approve": Text("对选中的订单执行「{action}」", "{action} the orders selected"),
         "keys.approve_none": Text(
-            "对选中的订单执行第一个操作（筛选到同一流程、同一状态时可用）",
-            "Take the first step on the orders selected (once the list shows one workflow in one state)",
+            "对选中的订单执行其所在批量操作的第一个操作（列表筛选到同一流程、同一状态时；我的工作与队列中按流程和状态分组）",
+            "Take the first step of the batch the orders selected are in (on the list filtered to one "
+            "workflow in one state; on my work and the queues, per workflow and state)",
         ),
         "keys.help": Text("显示或关闭本列表", "Show or close this list"),
         "keys.close": Text("关闭", "Close"),
@@ -1301,6 +1304,33 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "changed.",
         ),
         "orders.batch.back": Text("返回订单列表", "Back to the orders"),
+        "orders.batch.back_here": Text("返回来源页面", "Back to where you were"),
+        "orders.batch.group": Text("{workflow} · {state}（{n} 单）", "{workflow} · {state} ({n})"),
+        "orders.assign.action": Text("指派", "Assign"),
+        "orders.assign.count": Text("指派 {n} 个订单", "Assign {n} order(s)"),
+        "orders.assign.to": Text("指派给", "Assign to"),
+        "orders.assign.to_hint": Text(
+            "本部门中可处理这些订单的人；被指派的人会在「我的工作」中最先看到它们。",
+            "The people of the department who may act on these orders; the one chosen finds them first "
+            "in My work.",
+        ),
+        "orders.assign.none": Text(
+            "所选订单都不能由您指派：原因见下。",
+            "None of the orders selected may be assigned by you: see why below.",
+        ),
+        "orders.assign.nobody": Text(
+            "本部门中没有可处理这些订单的人。", "No one in the department may act on these orders."
+        ),
+        "orders.assign.left": Text("不能指派的订单（{n} 个）", "Not to be assigned ({n})"),
+        "work.approvals.approve": Text("审批通过", "Approve"),
+        "work.approvals.decline": Text("驳回", "Decline"),
+        "work.approvals.hint": Text(
+            "勾选审批任务（或按 x），写一条意见，再全部通过或全部驳回；每个任务单独签署，结果逐一显示。",
+            "Tick approval tasks (or press x), write one comment, then approve or decline them all; each "
+            "task is signed on its own, with a result of its own.",
+        ),
+        "work.approvals.comment": Text("意见（用于所选的每个任务）", "Comment (for each task selected)"),
+        "work.approvals.select_one": Text("选择订单 #{id} 的审批任务", "Select the approval of order #{id}"),
         "forms.preview": Text("表单预览", "Form preview"),
         "forms.preview_file": Text(
             "表单预览（静态文件：不能提交，计算字段按所给数据计算）",
@@ -1398,6 +1428,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.migrate.moved": Text(
             "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",
             "{workflow} -> v{version}: moved {moves} order(s); {blocked} cannot move",
+        ),
+        "cli.reindex.chunk": Text(
+            "第 {chunk} 批：订单 #{first} 至 #{last}，读取 {orders} 个，重写 {rewritten} 个",
+            "chunk {chunk}: orders #{first} to #{last}, {orders} read, {rewritten} rewritten",
+        ),
+        "cli.reindex.done": Text(
+            "已为 {orders} 个订单建立搜索索引（{terms} 个搜索词）；"
+            "其中 {rewritten} 个的搜索词缺失或过时，已重写",
+            "reindexed {orders} order(s) ({terms} search term(s)); {rewritten} had missing or stale terms"
+            " and were rewritten",
         ),
         "cli.form.not_shown": Text(
             "{file} 无法显示；未写入任何文件", "{file} cannot be shown; nothing was written"

@@ -36,6 +36,8 @@ APPROVAL_EVENTS = (
     "approval.return",
 )
 APPROVAL_TIMEOUT = "approval.timeout"
+# The audit trail's name for an order given to a colleague (指派; its reason: the assignee's login).
+ASSIGN_TRIGGER = "work.assign"
 # What a timeout does: remind the approvers, approve for them, return the order, or escalate to a role.
 TIMEOUT_ACTIONS = ("remind", "approve", "return", "escalate")
 

@@ -40,7 +40,7 @@ from engine.forms.validation import FieldError, FormValidator
 from engine.store import Store, Tx
 from engine.store.accounts import ACCOUNT_STATUSES, ACCOUNT_TIERS, MAX_DAYS, CustomerAccount, write_account
 from engine.store.tables import customer_accounts
-from engine.store.users import users_working_in
+from engine.store.users import people_of
 from engine.store.versions import newest_bundles
 
 __all__ = [
@@ -280,7 +280,7 @@ def put_account(store: Store, account: CustomerAccount, at: datetime) -> Account
 def _manager_problems(tx: Tx, department: str, manager: str) -> list[AccountProblem]:
     """The account manager must be an active user of the account's department (they sign the approvals
     of its orders): a problem naming the field, with the nearest such user's name, when they are not."""
-    users = users_working_in(tx, department)
+    users = people_of(tx, department)
     if any(user.name == manager for user in users):
         return []
     label = _LABELS["manager"]

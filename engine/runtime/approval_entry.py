@@ -23,7 +23,7 @@ from engine.runtime.compiled import CompiledApproval, CompiledVersion
 from engine.runtime.decisions import LiveOrder, condition_env
 from engine.store import Tx
 from engine.store.approvals import PENDING
-from engine.store.users import approver_emails, users_working_in
+from engine.store.users import approver_emails, people_of
 
 # Mail through the outbox (workers/mail.py): a task arrived, or an approval's deadline passed.
 TASK_TOPIC = "approvals.task"
@@ -47,7 +47,7 @@ def approver_of(
         name = approver_name(approval, approver.value, live, now)
     except TransitionRejected:
         return fallback.kind, fallback.value
-    if any(user.name == name for user in users_working_in(tx, live.department)):
+    if any(user.name == name for user in people_of(tx, live.department)):
         return "user", name
     return fallback.kind, fallback.value
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from engine.common.text import Text
 from engine.common.words import WORDS, term
-from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
+from engine.dsl.spec import ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
 from engine.forms.data_paths import ITEMS, data_paths
 from engine.forms.ui import FieldLayout, FormLayout
@@ -311,9 +311,10 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
     return tuple(running)
 
 
-def event_action(event: AuditRow, labels: Mapping[str, Text]) -> Text:
+def event_action(event: AuditRow, labels: Mapping[str, Text], names: Mapping[str, str] | None = None) -> Text:
     """What an event of the timeline did: the step's label; an order's creation, a move to another
-    version of its workflow (``迁移到第 4 版``), an approver's action and a claim in words."""
+    version of its workflow (``迁移到第 4 版``), an approver's action, a claim and an order assigned
+    (``指派给 王强``: the assignee by the name of ``names``, login -> display name) in words."""
     if event.trigger == CREATE_TRIGGER:
         return WORDS["orders.created"]
     if event.trigger == MIGRATE_TRIGGER:
@@ -321,6 +322,8 @@ def event_action(event: AuditRow, labels: Mapping[str, Text]) -> Text:
         if to.isdigit():
             return _words("orders.why.migrated", version=int(to))
         return WORDS["orders.why.migrated_somewhere"]
+    if event.trigger == ASSIGN_TRIGGER and event.reason:
+        return _words("work.event.assign", name=(names or {}).get(event.reason, event.reason))
     label = labels.get(event.trigger)
     if label is not None:
         return label

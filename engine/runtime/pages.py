@@ -56,7 +56,7 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
-from engine.runtime.workspace import claim_view_in
+from engine.runtime.workspace import ASSIGN, claim_view_in
 from engine.store import OrderRow, Tx
 from engine.store.orders import Keyset
 from engine.store.reports import read_state_counts
@@ -245,9 +245,10 @@ class Pages:
             approval = panel_of(tx, cv, row, actor)
             claim = claim_view_in(tx, cv, row, actor)
             timers = running_timers(cv, tx.order_timers(order_id))
+            assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
             people = logins_in(row.data, user_fields(cv.spec))
-            named = {event.actor for event in history}.union(*people.values())
-            names = display_names(tx, named)
+            named = {event.actor for event in history} | assignees
+            names = display_names(tx, named.union(*people.values()))
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -270,7 +271,7 @@ class Pages:
             claim=claim,
             decisions=decisions,
             actors={event.id: actor_text(event, names, timer_reasons) for event in history},
-            actions={event.id: event_action(event, step_labels) for event in history},
+            actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
             now=now,
             value_labels={**value_labels(labels), **people_labels(people, names)},

@@ -14,6 +14,7 @@ from engine.errors import RefusalCode, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest
+from engine.runtime.workspace import OrdersSection
 from engine.store import Store
 from engine.store.users import add_user
 from tests.engine.store.support import add_people
@@ -128,6 +129,18 @@ def test_a_person_cannot_fire_the_approvals_trigger_nor_sign_anothers_task(engin
     with pytest.raises(TransitionRejected) as refused:
         engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[1].id, ApprovalAction.APPROVE, LEE))
     assert "不是你的" in refused.value.refusals[0].zh and "not yours" in refused.value.refusals[0].en
+
+
+def test_an_order_at_an_approval_step_is_no_ones_step_work_nor_claim(engine: Engine) -> None:
+    """The approval's own triggers are the approval's: my work counts and lists the order for nobody
+    (it is on their approval list instead), and nobody claims it for a step they cannot take."""
+    order_id = submitted(engine)
+    for actor in (MANAGER, KEN, LEE, FINANCE):
+        work = engine.my_work(actor)
+        counted = [s for s in work.sections if isinstance(s, OrdersSection)]
+        assert counted == [], (actor.name, counted)
+        assert not engine.claim_view(order_id, actor).may_claim
+    assert [t.order_id for t in engine.approval_tasks(MANAGER)] == [order_id]
 
 
 def test_a_decided_task_and_an_order_moved_on_are_refused(engine: Engine) -> None:
