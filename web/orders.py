@@ -494,7 +494,8 @@ def summarize(
     field no form describes at its place is read as the order's field of the same name (a shipment's
     ``carrier`` as the order's carrier); money with two decimals, times as local time, an empty list as
     "none", records inside a table cell as text; a field holding nothing (None) is left out. ``names``:
-    field name -> code -> its name, for codes no form names (a warehouse routing chose)."""
+    field path or name -> code -> its name, for codes no form names (a warehouse routing chose, a person
+    by their display name)."""
     specs: dict[str, FieldLayout] = {}
     choices: dict[str, FieldLayout] = {}  # the first form whose field names its values (a step's form may)
     for layout in layouts:
@@ -517,7 +518,8 @@ def summarize(
         for option in options:
             if choice_text(option.value) == choice_text(value):
                 return option.label.get(lang)
-        named = (names or {}).get(key, {}).get(value) if isinstance(value, str) else None
+        known = names or {}
+        named = (known.get(path) or known.get(key, {})).get(value) if isinstance(value, str) else None
         if named is not None:
             return named.get(lang)
         money = spec is not None and (spec.widget == "money" or spec.format == "money")

@@ -1483,6 +1483,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
+        "cli.account.manager": Text("，客户经理 {manager}", ", account manager {manager}"),
         "cli.account.none": Text(
             "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
             "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",

@@ -1252,18 +1252,23 @@ class _Checker:
             approvers = approval.get("approvers")
             approvers = approvers if isinstance(approvers, list) else []
             for position, approver in enumerate(approvers):
-                if not isinstance(approver, dict) or len(approver) != 1:
+                if not isinstance(approver, dict):
                     continue
                 here = child_path(child_path(path, "approvers"), position)
-                if isinstance(approver.get("role"), str) and approver["role"] not in roles:
-                    role = approver["role"]
-                    self.problem(
-                        Text(f"审批人中有未知的角色 {role!r}", f"unknown role {role!r} among the approvers"),
-                        child_path(here, "role"),
-                        "unknown-role",
-                        Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
-                        suggestion=near_miss(role, roles),
-                    )
+                fallback = approver.get("else")
+                self.check_approver_kind(approver, here)
+                for who, where in ((approver, here), (fallback, child_path(here, "else"))):
+                    role = who.get("role") if isinstance(who, dict) else None
+                    if isinstance(role, str) and role not in roles:
+                        self.problem(
+                            Text(
+                                f"审批人中有未知的角色 {role!r}", f"unknown role {role!r} among the approvers"
+                            ),
+                            child_path(where, "role"),
+                            "unknown-role",
+                            Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
+                            suggestion=near_miss(role, roles),
+                        )
                 if isinstance(approver.get("expr"), str):
                     self.check_condition(approver["expr"], child_path(here, "expr"))
             sign = approval.get("sign")
@@ -1307,6 +1312,37 @@ class _Checker:
             timeout = approval.get("timeout")
             if isinstance(timeout, dict):
                 self.check_approval_timeout(name, timeout, returns, roles, child_path(path, "timeout"))
+
+    def check_approver_kind(self, approver: Mapping[str, Any], path: str) -> None:
+        """An approver is one of role, user or expr; ``else`` (who signs instead) goes with an expr."""
+        kinds = [kind for kind in ("role", "user", "expr") if kind in approver]
+        if len(kinds) > 1:
+            self.problem(
+                Text(
+                    f"一位审批人只能是 role、user 或 expr 之一，这里写了 {'、'.join(kinds)}",
+                    f"an approver is one of role, user or expr, not {' and '.join(kinds)}",
+                ),
+                path,
+                "approval-approver",
+                Text(
+                    "请分成几位审批人，或用 expr 加 else：{expr: …, else: {role: …}}",
+                    "list them as separate approvers, or write expr with else: {expr: …, else: {role: …}}",
+                ),
+            )
+        elif "else" in approver and kinds != ["expr"]:
+            self.problem(
+                Text(
+                    "else 只用于 expr 审批人：表达式没有指出任何人时由谁签署",
+                    "else goes with an expr approver only: who signs when the expression names nobody",
+                ),
+                child_path(path, "else"),
+                "approval-approver",
+                Text(
+                    "请写 {expr: order.account.manager, else: {role: …}}，或去掉 else",
+                    "write {expr: order.account.manager, else: {role: …}}, or leave else out",
+                ),
+                key=True,
+            )
 
     def check_approval_auto(
         self, name: str, approval: Mapping[str, Any], expanded: list[tuple[int, list[str], list[str]]]

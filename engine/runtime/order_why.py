@@ -1,6 +1,7 @@
 """Why an order is where it is (订单页说明原因), for its page: each rule decision of its timeline in
 words, with the values it compared; the timers running on it; the people and processes that moved it
-by their names; the warehouse routing chose by its label. And for a step's page: a guard's refusal
+by their names, as the people its data names (a field a form marks ``x-user``: the account manager);
+the warehouse routing chose by its label. And for a step's page: a guard's refusal
 beside the field of the form it compared (:func:`guard_beside_field`), a role refusal with the roles'
 names (:func:`refusal_words`).
 
@@ -23,8 +24,9 @@ from typing import Any
 
 from engine.common.text import Text
 from engine.common.words import WORDS, term
-from engine.dsl.spec import ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER
+from engine.dsl.spec import ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
+from engine.forms.data_paths import ITEMS, data_paths
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.rules.expr import ExpressionError, parse
 from engine.rules.labels import RuleLabels, compared, number_text, rule_labels
@@ -42,9 +44,12 @@ __all__ = [
     "decision_why",
     "event_action",
     "guard_beside_field",
+    "logins_in",
     "money_names",
+    "people_labels",
     "refusal_words",
     "running_timers",
+    "user_fields",
     "value_labels",
     "version_labels",
 ]
@@ -117,6 +122,42 @@ def version_labels(cv: CompiledVersion) -> dict[str, RuleLabels]:
             str(ct.ruleset.name), rule_labels(ct.ruleset, tree if isinstance(tree, Mapping) else None)
         )
     return found
+
+
+def user_fields(spec: WorkflowSpec) -> frozenset[str]:
+    """The data fields a form of the version marks ``x-user: true`` (they hold a user's login name, as
+    the account manager ``account.manager``), by dotted path (``[]`` into lists)."""
+    return frozenset(
+        path
+        for schema in spec.forms.values()
+        for path, node in data_paths(schema).items()
+        if node.get("x-user") is True
+    )
+
+
+def logins_in(data: Mapping[str, Any], fields: Collection[str]) -> dict[str, set[str]]:
+    """The login names the order's data holds at ``fields``, by field (a text, non-empty)."""
+    found: dict[str, set[str]] = {}
+    for path in fields:
+        values: list[Any] = [data]
+        for part in path.replace(ITEMS, "." + ITEMS).split("."):
+            if part == ITEMS:
+                values = [item for value in values if isinstance(value, list) for item in value]
+            else:
+                values = [value.get(part) for value in values if isinstance(value, Mapping)]
+        names = {value for value in values if isinstance(value, str) and value}
+        if names:
+            found[path] = names
+    return found
+
+
+def people_labels(logins: Mapping[str, set[str]], names: Mapping[str, str]) -> dict[str, dict[str, Text]]:
+    """The display names of the people the order's data names (``logins_in``), by field, for the page to
+    show instead of login names; a login no user has is left as it is."""
+    return {
+        path: {login: Text(names[login], names[login]) for login in found if login in names}
+        for path, found in logins.items()
+    }
 
 
 def value_labels(labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:

@@ -35,8 +35,11 @@ from engine.runtime.order_why import (
     actor_text,
     decision_why,
     event_action,
+    logins_in,
     money_names,
+    people_labels,
     running_timers,
+    user_fields,
     value_labels,
     version_labels,
 )
@@ -243,7 +246,9 @@ class Pages:
             claim = claim_view_in(tx, cv, row, actor)
             timers = running_timers(cv, tx.order_timers(order_id))
             assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
-            names = display_names(tx, {event.actor for event in history} | assignees)
+            people = logins_in(row.data, user_fields(cv.spec))
+            named = {event.actor for event in history} | assignees
+            names = display_names(tx, named.union(*people.values()))
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -269,7 +274,7 @@ class Pages:
             actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
             now=now,
-            value_labels=value_labels(labels),
+            value_labels={**value_labels(labels), **people_labels(people, names)},
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:

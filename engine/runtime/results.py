@@ -314,7 +314,8 @@ class OrderPage:
     actions: Mapping[int, Text] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
     now: datetime | None = None
-    # field name -> code -> its name, for codes no form names (a warehouse routing chose)
+    # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing
+    # chose, a person a field names by login (``account.manager``) by their display name
     value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
 
 

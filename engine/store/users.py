@@ -455,7 +455,7 @@ def user_named(tx: Tx, name: str) -> UserRow | None:
 
 def people_of(tx: Tx, department: str) -> list[UserRow]:
     """The active users who work in ``department`` (it named, or every department), by name, read in the
-    caller's transaction (an order is assigned to one of them)."""
+    caller's transaction (an order is assigned to one of them, an account managed by one)."""
     rows = tx.connection.execute(_USER.where(users.c.active.is_(True)).order_by(users.c.name))
     return [
         row for row in map(_row, rows) if department in row.departments or ALL_DEPARTMENTS in row.departments

@@ -17,6 +17,7 @@ from engine.runtime.approvals import ApprovalAction, ApprovalRequest
 from engine.runtime.workspace import OrdersSection
 from engine.store import Store
 from engine.store.users import add_user
+from tests.engine.store.support import add_people
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "approvals"
 WHOLESALE = frozenset({"wholesale"})
@@ -234,3 +235,32 @@ def test_an_expression_approver_naming_nobody_refuses_the_step(engine: Engine) -
         engine.fire(order.id, "submit", SALES)
     assert "order.account_manager" in refused.value.refusals[0].en
     assert engine.get_order(order.id, SALES).state == "draft"
+
+
+@pytest.mark.parametrize(
+    ("data", "task"),
+    [
+        ({"account_manager": "ken"}, ("user", "ken")),  # the account manager by name
+        ({"account_manager": " ken "}, ("user", "ken")),
+        ({}, ("role", "manager")),  # none on the order
+        ({"account_manager": ""}, ("role", "manager")),
+        ({"account_manager": 7}, ("role", "manager")),  # not a name
+        ({"account_manager": "nobody"}, ("role", "manager")),  # no such user
+        ({"account_manager": "ola"}, ("role", "manager")),  # no longer active
+        ({"account_manager": "rita"}, ("role", "manager")),  # works in another department
+    ],
+)
+def test_an_expression_approver_naming_nobody_who_can_sign_falls_back_to_its_else(
+    engine: Engine, store: Store, clock: FrozenClock, data: dict[str, object], task: tuple[str, str]
+) -> None:
+    path = ROOT / "workflows" / "fallback-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
+    # no longer active, and of another department
+    add_people(store, [("ola", ["wholesale"], False), ("rita", ["retail"], True)], ["sales"], clock.now())
+    order = engine.create_order(SALES, "wholesale", "fallback-order", data=data)
+    assert engine.fire(order.id, "submit", SALES).to_state == "manager_review"
+    panel = engine.approval(order.id, MANAGER)
+    assert panel is not None
+    assert [(t.approver_kind, t.approver) for t in panel.tasks] == [task]
+    signer = KEN if task == ("user", "ken") else MANAGER
+    assert act(engine, order.id, signer, ApprovalAction.APPROVE).state == "approved"

@@ -11,9 +11,19 @@ from pathlib import Path
 import yaml
 
 from engine.common.text import Text
+from engine.dsl.compiler import compile_bundle, load_bundle
 from engine.rules.kinds import compile_ruleset
 from engine.rules.labels import rule_labels
-from engine.runtime.order_why import Fact, RuleReason, actor_text, decision_why, event_action
+from engine.runtime.order_why import (
+    Fact,
+    RuleReason,
+    actor_text,
+    decision_why,
+    event_action,
+    logins_in,
+    people_labels,
+    user_fields,
+)
 from engine.store import AuditRow
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -142,3 +152,17 @@ def test_a_role_refusal_names_the_roles_by_the_glossary() -> None:
     assert refusal_words(role) == Text("需要角色：审核员 或 订单专员", "Needs the role Reviewer or Clerk")
     guard = Refusal(RefusalCode.GUARD, "支付金额少于订单金额", "The amount paid is less", {"when": "x"})
     assert refusal_words(guard) == Text("支付金额少于订单金额", "The amount paid is less")
+
+
+def test_the_people_an_orders_data_names_are_read_by_the_fields_a_form_marks_x_user() -> None:
+    spec = compile_bundle(load_bundle(ROOT / "workflows/wholesale/order.yaml", ROOT))
+    assert user_fields(spec) == {"account.manager"}
+    fields = {"account.manager", "reviews[].by"}
+    data = {"account": {"manager": "sun.li"}, "reviews": [{"by": "gao.jun"}, {"by": ""}, {"by": 3}, "x"]}
+    assert logins_in(data, fields) == {"account.manager": {"sun.li"}, "reviews[].by": {"gao.jun"}}
+    assert logins_in({"account": "W100231"}, fields) == {}
+    names = {"sun.li": "孙丽（批发经理）"}
+    assert people_labels(logins_in(data, fields), names) == {
+        "account.manager": {"sun.li": Text("孙丽（批发经理）", "孙丽（批发经理）")},
+        "reviews[].by": {},  # a login no user has: shown as it is
+    }
