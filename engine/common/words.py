@@ -1509,6 +1509,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.role.warehouse": Text("仓库", "Warehouse"),
         "term.reason.auto": Text("自动", "automatic"),
         "term.reason.approval": Text("审批通过后", "after the approval"),
+        "term.reason.approval_declined": Text("审批人驳回", "declined by an approver"),
         "term.reason.approval_timeout": Text("审批超时", "approval timed out"),
         "term.reason.unpaid_timeout": Text("超时未支付自动取消", "cancelled: unpaid in time"),
         "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),
