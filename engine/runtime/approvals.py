@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from engine.common.text import Text
 from engine.common.words import term
 from engine.dsl.spec import ALL_DEPARTMENTS, APPROVAL_TIMEOUT
 from engine.errors import ConflictError, Refusal, RefusalCode, TransitionRejected
@@ -607,7 +608,24 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> Approv
         timeout=timeout.then if timeout is not None else None,
         names=display_names(tx),
         people=_people(tx, row, tasks, actor) if any(yours) else (),
+        decline_to=_decline_to(cv, approval),
     )
+
+
+def _decline_to(cv: CompiledVersion, approval: CompiledApproval) -> Text | None:
+    """The label of the state the approval's decline takes the order to (None: none, or one chosen by a
+    rule's outcome), for the confirm step of the panel."""
+    found = next(
+        (
+            t
+            for t in cv.spec.transitions
+            if t.trigger == approval.spec.decline and approval.state in t.sources
+        ),
+        None,
+    )
+    if found is None or found.dest is None or found.dest not in cv.states:
+        return None
+    return cv.states[found.dest].label
 
 
 def _people(tx: Tx, row: OrderRow, tasks: Sequence[TaskRow], actor: Actor) -> tuple[tuple[str, str], ...]:
