@@ -504,34 +504,39 @@ def _holder(tasks: Sequence[TaskRow], user: str) -> str | None:
     return None
 
 
+# Why a person may not be given a step of the approval: (zh, en), {who} the person by their name
+_NOT_GIVEN = {
+    "self_transfer": (
+        "不能转交给自己：请选择另一位同事",
+        "you cannot transfer it to yourself: choose a colleague",
+    ),
+    "self_add": (
+        "不能加签自己：您已是此步骤的审批人",
+        "you cannot add yourself: you approve this step already",
+    ),
+    "open": (
+        "{who} 已有此审批的待办，不能再加签或转交给他/她",
+        "{who} already holds a pending step of this approval and cannot be given another",
+    ),
+    "signed": (
+        "{who} 已签署过此审批；同一人不能签两次",
+        "{who} has signed this approval already; one person signs once",
+    ),
+}
+
+
 def _may_be_given(
     tasks: Sequence[TaskRow], user: str, action: ApprovalAction, actor: Actor, shown: str, task: TaskRow
 ) -> None:
     """Refuse adding oneself, transferring to oneself, and giving a step to one who holds a step of this
     approval or signed it already (they could sign only one: the order would wait for ever)."""
     if user == actor.name:
-        if action is ApprovalAction.TRANSFER:
-            raise refusal(
-                "不能转交给自己：请选择另一位同事", "you cannot transfer it to yourself: choose a colleague",
-                task=task.id, field="user",
-            )  # fmt: skip
-        raise refusal(
-            "不能加签自己：您已是此步骤的审批人", "you cannot add yourself: you approve this step already",
-            task=task.id, field="user",
-        )  # fmt: skip
-    why = _holder(tasks, user)
-    if why == "open":
-        raise refusal(
-            f"{shown} 已有此审批的待办，不能再加签或转交给他/她",
-            f"{shown} already holds a pending step of this approval and cannot be given another",
-            task=task.id, user=user, field="user",
-        )  # fmt: skip
-    if why == "signed":
-        raise refusal(
-            f"{shown} 已签署过此审批；同一人不能签两次",
-            f"{shown} has signed this approval already; one person signs once",
-            task=task.id, user=user, field="user",
-        )  # fmt: skip
+        why: str | None = "self_transfer" if action is ApprovalAction.TRANSFER else "self_add"
+    else:
+        why = _holder(tasks, user)
+    if why is not None:
+        zh, en = _NOT_GIVEN[why]
+        raise refusal(zh.format(who=shown), en.format(who=shown), task=task.id, user=user, field="user")
 
 
 def _own_behind(tasks: Sequence[TaskRow], task: TaskRow, actor: Actor) -> list[TaskRow]:
