@@ -433,13 +433,16 @@ class _DemoRun:
     def state(self, order_id: int) -> str:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
 
-    def sign(self, order_id: int, user: str, action: ApprovalAction = ApprovalAction.APPROVE) -> str:
-        """``user`` takes ``action`` on their task of the order's approval; the order's state afterwards."""
+    def sign(
+        self, order_id: int, user: str, action: ApprovalAction = ApprovalAction.APPROVE, comment: str = ""
+    ) -> str:
+        """``user`` takes ``action`` on their task of the order's approval (with ``comment``, which a decline
+        needs as its reason); the order's state afterwards."""
         actor = _by_name(user).actor
         panel = self.engine.approval(order_id, actor)
         assert panel is not None, f"order {order_id} is not at an approval step"
         task = next(t for t in panel.tasks if t.yours)
-        return self.engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor)).state
+        return self.engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor, comment)).state
 
     @staticmethod
     def approvers(state: str) -> tuple[str, ...]:
@@ -704,7 +707,7 @@ class _DemoRun:
                 yield self.hours(2, 40)
             signers = self.approvers(state)
             if rng.random() < 0.2 and target is None:
-                self.sign(oid, signers[0], ApprovalAction.DECLINE)
+                self.sign(oid, signers[0], ApprovalAction.DECLINE, "价格低于本季度底价，请与客户重新议价")
                 return
             for user in signers:
                 state = self.sign(oid, user)

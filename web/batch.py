@@ -15,7 +15,9 @@ it returns to. The same two pages assign orders to a colleague (指派): ``GET /
 shows the orders, who handles each, why one may not be assigned, and the department's people who may
 act on them; ``POST`` gives them to the one chosen (``Engine.assign_batch``), a row per order. And
 ``POST /work/approvals/batch`` signs the approval tasks selected on my work, approved or declined with one
-comment (``Engine.sign_batch``, each through the approval panel's call), a row per task.
+comment (``Engine.sign_batch``, each through the approval panel's call), a row per task; a decline
+asks to be confirmed and, without a comment (its reason), is refused before any task is touched, on a
+page that keeps the tasks selected for the reason to be written there.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from engine.api import ApprovalAction, Engine, StepPage, WorkflowSpec, translate
 from engine.api.batch import MAX_BATCH, SIGNING, Assigned, BatchOutcome, Selected, SelectedTask, Signed
 from engine.api.forms import FieldError
 from engine.api.workspace import AssignPage
+from engine.errors import TransitionRejected
 from web.auth import current_actor
 from web.forms import CompiledForm, FormView, form_view, posted_data, published_form
 from web.i18n import current_lang
@@ -344,5 +347,14 @@ def sign() -> Any:
     tasks = _tasks()
     comment = request.form.get("comment", "")[:COMMENT_LIMIT]
     plan = _plan_of(translate(f"work.approvals.{action.value}", lang))
-    outcomes = _engine().sign_batch(tasks, action, current_actor(), comment)
+    try:
+        outcomes = _engine().sign_batch(tasks, action, current_actor(), comment)
+    except TransitionRejected as refused:  # a decline without a reason: no task was touched
+        page = render_template(
+            "work/approvals_decline.html",
+            problem=_why(refused.refusals, lang),
+            tasks=[f"{t.order_id}:{t.task_id}:{t.lock_version}" for t in tasks],
+            back=plan.back if plan.came_from else None,
+        )
+        return page, 422
     return _results(plan, _signed_rows(outcomes, lang), len(tasks), outcomes)

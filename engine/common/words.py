@@ -151,6 +151,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.status.escalated": Text("已升级", "Escalated"),
         "approval.comment": Text("意见", "Comment"),
         "approval.user": Text("用户（加签或转交给谁）", "User (to add or transfer to)"),
+        "approval.choose": Text("请选择…", "Choose…"),
+        "approval.add_either": Text("加签（在我之前或之后）", "Add an approver (before or after me)"),
+        "approval.decline_ask": Text("驳回…", "Decline…"),
+        "approval.decline_confirm": Text("确认驳回", "Confirm the decline"),
+        "approval.decline_to": Text(
+            "驳回后订单将转到「{state}」，不能撤回。请先在上方的意见中写明理由。",
+            "Once declined, the order goes to “{state}”; it cannot be undone. "
+            "Say why in the comment above first.",
+        ),
+        "approval.decline_ends": Text(
+            "驳回会结束此审批，不能撤回。请先在上方的意见中写明理由。",
+            "A decline ends this approval; it cannot be undone. Say why in the comment above first.",
+        ),
+        "approval.return_hint": Text("退回须在意见中写明理由。", "A return needs a reason in the comment."),
         "approval.return_to": Text("退回到", "Return to"),
         "approval.approve": Text("通过", "Approve"),
         "approval.decline": Text("驳回", "Decline"),
@@ -170,6 +184,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.order": Text("订单 #{id}", "Order #{id}"),
         "orders.actions": Text("可执行的操作", "What you can do now"),
         "orders.no_actions": Text("当前没有您可执行的操作。", "There is nothing for you to do on it now."),
+        "orders.approval_actions": Text("请在上方的审批中处理此订单。", "Act on it in the approval above."),
         "orders.data": Text("订单信息", "Order details"),
         "orders.timeline": Text("处理记录", "Timeline"),
         "orders.yes": Text("是", "yes"),
@@ -1336,6 +1351,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.assign.left": Text("不能指派的订单（{n} 个）", "Not to be assigned ({n})"),
         "work.approvals.approve": Text("审批通过", "Approve"),
         "work.approvals.decline": Text("驳回", "Decline"),
+        "work.approvals.decline_ask": Text("驳回所选…", "Decline the selected…"),
+        "work.approvals.decline_confirm": Text("确认驳回所选", "Confirm: decline the selected"),
+        "work.approvals.decline_hint": Text(
+            "所选的每个审批都将被驳回，不能撤回。请先在上方的意见中写明理由。",
+            "Each approval selected is declined; it cannot be undone. Say why in the comment above first.",
+        ),
+        "work.approvals.refused": Text(
+            "驳回未执行：没有任何审批被处理", "Not declined: no approval was touched"
+        ),
+        "work.approvals.selected": Text("已选 {n} 个审批任务。", "{n} approval tasks selected."),
         "work.approvals.hint": Text(
             "勾选审批任务（或按 x），写一条意见，再全部通过或全部驳回；每个任务单独签署，结果逐一显示。",
             "Tick approval tasks (or press x), write one comment, then approve or decline them all; each "
@@ -1522,6 +1547,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.role.warehouse": Text("仓库", "Warehouse"),
         "term.reason.auto": Text("自动", "automatic"),
         "term.reason.approval": Text("审批通过后", "after the approval"),
+        "term.reason.approval_declined": Text("审批人驳回", "declined by an approver"),
         "term.reason.approval_timeout": Text("审批超时", "approval timed out"),
         "term.reason.unpaid_timeout": Text("超时未支付自动取消", "cancelled: unpaid in time"),
         "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),

@@ -25,7 +25,7 @@ from typing import Any
 from engine.common.text import Text
 from engine.errors import ConflictError, EngineError, NotFound, Refusal, RefusalCode, TransitionRejected
 from engine.runtime.actor import Actor
-from engine.runtime.approvals import ApprovalAction, ApprovalRequest, Approvals
+from engine.runtime.approvals import ApprovalAction, ApprovalRequest, Approvals, missing_reason
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.pages import step_page_of
 from engine.runtime.parts import Parts
@@ -177,9 +177,18 @@ class Batch:
     ) -> Iterator[Signed]:
         """Approve or decline (``action``) each of ``tasks`` (at most ``MAX_BATCH``) with one comment, each
         in its own transaction through ``Approvals.act``, yielding each task's outcome as it commits or
-        is refused. Another action is a ``ValueError``: it asks for a person or a state per task."""
+        is refused. Another action is a ``ValueError``: it asks for a person or a state per task. A decline
+        without a comment (its reason) is refused (``TransitionRejected``) before any task is touched."""
         if action not in SIGNING:
             raise ValueError(f"many tasks are approved or declined, not {action}")
+        missing = missing_reason(action, comment)
+        if missing is not None:  # refused here, before any task is touched
+            raise missing
+        return self._signing(tasks, action, actor, comment)
+
+    def _signing(
+        self, tasks: Sequence[SelectedTask], action: ApprovalAction, actor: Actor, comment: str
+    ) -> Iterator[Signed]:
         for task in list(dict.fromkeys(tasks))[:MAX_BATCH]:
             request = ApprovalRequest(
                 task.order_id, task.task_id, action, actor, comment, None, task.lock_version

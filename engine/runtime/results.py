@@ -255,6 +255,10 @@ class ApprovalPanel:
     lock_version: int
     timeout: str | None = None  # what the timeout does: remind, approve, return, escalate
     names: Mapping[str, str] = field(default_factory=dict)  # login name -> display name, of the people named
+    # whom the user may add or transfer their task to: (login, display name), the department's active
+    # people but the user and those holding a step of this approval (empty: no task of theirs)
+    people: tuple[tuple[str, str], ...] = ()
+    decline_to: Text | None = None  # the label of the state a decline takes the order to, when it names one
 
     def person(self, name: str | None) -> str:
         """How a page names a login: by its display name (the engine itself: "system")."""

@@ -391,6 +391,32 @@ def test_tasks_declined_at_once_and_a_task_signed_meanwhile_is_refused_alone(app
     assert engine_of(approvals_app).get_order(second, SALES).state == "board_review"
 
 
+def test_a_decline_from_my_work_asks_to_confirm_and_needs_a_reason_before_any_task_is_touched(
+    approvals_app: Flask,
+) -> None:
+    ids = [submitted(approvals_app), submitted(approvals_app)]
+    mia = client(approvals_app, "mia")
+    page = mia.get("/work?lang=zh").text
+    form = page[
+        page.index('id="approvals-batch"') : page.index("</form>", page.index('id="approvals-batch"'))
+    ]
+    confirm = form[form.index('<details class="batch-confirm"') : form.index("</details>")]
+    assert "<summary>驳回所选…</summary>" in confirm and 'value="decline"' in confirm
+    assert form.count('value="decline"') == 1
+    sent, tasks = signing(page)
+    for task in tasks:
+        sent.add("t", task)
+    sent["action"], sent["comment"] = "decline", "  "
+    for lang, said in (("zh", "驳回须写明理由"), ("en", "a decline needs a reason")):
+        answer = mia.post(f"/work/approvals/batch?lang={lang}", data=sent)
+        assert answer.status_code == 422 and said in answer.text
+        assert 'id="batch-results"' not in answer.text  # no row: nothing was taken
+    assert {engine_of(approvals_app).get_order(i, SALES).state for i in ids} == {"manager_review"}
+    assert "approval.decline" not in {
+        e.trigger for i in ids for e in engine_of(approvals_app).history(i, SALES)
+    }
+
+
 @pytest.mark.parametrize(
     ("action", "task"), [("transfer", None), ("", None), ("approve", "12"), ("approve", "1:x:2")]
 )

@@ -199,7 +199,7 @@ def test_a_day_of_the_clerks_workspace(app: Flask, server: LiveServer, people: P
     medium = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", medium_data)
     assert medium.state == "pending_approval"
     manager = people("sun.li")
-    act(manager, server, medium.id, "转交", "出差中，请总监处理", user="gao.jun")
+    act(manager, server, medium.id, "转交", "出差中，请总监处理", user="高军（销售总监）")
     expect(manager.locator("#approval")).to_contain_text("已转交")
     director.goto(server("/work?lang=zh"))
     expect(director.locator("#work-approvals-list")).to_contain_text(
