@@ -24,7 +24,7 @@ from engine.api import ApprovalAction, ApprovalPanel, ApprovalRequest, ApprovalT
 from engine.errors import ConflictError, ContentionError, NotFound, TransitionRejected
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang
+from web.i18n import current_lang, time_left
 from web.params import whole_number
 
 approvals = Blueprint("approvals", __name__)
@@ -72,21 +72,6 @@ class PanelView:
         return any(task.yours for task in self.tasks)
 
 
-def _left(deadline: datetime, now: datetime, lang: str) -> str | None:
-    """Time left until ``deadline`` in words (None: past it)."""
-    seconds = int((deadline - now).total_seconds())
-    if seconds <= 0:
-        return None
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = max(rest // 60, 0 if days or hours else 1)
-    units = (("天", "d"), ("小时", "h"), ("分钟", "min"))
-    parts = [(n, u) for n, u in zip((days, hours, minutes), units, strict=True) if n][:2]
-    if lang == "zh":
-        return "".join(f"{n}{u[0]}" for n, u in parts)
-    return " ".join(f"{n} {u[1]}" for n, u in parts)
-
-
 def _who(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
     if task.approver_kind == "role":
         return translate("approval.role", lang).format(role=term("role", task.approver, lang))
@@ -118,12 +103,11 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
         sign = translate("approval.sign.n", lang).format(n=panel.sign)
     deadline = None
     if panel.deadline is not None:
-        left = _left(panel.deadline, now, lang)
         at = local_time(panel.deadline)
         deadline = (
             translate("approval.overdue", lang).format(at=at)
-            if left is None
-            else translate("approval.deadline", lang).format(at=at, left=left)
+            if panel.deadline <= now
+            else translate("approval.deadline", lang).format(at=at, left=time_left(panel.deadline, now, lang))
         )
     tasks = tuple(
         TaskView(

@@ -85,7 +85,7 @@ from web.forms import (
     published_form,
     refresh_response,
 )
-from web.i18n import current_lang
+from web.i18n import current_lang, time_left
 from web.params import whole_number
 
 orders = Blueprint("orders", __name__)
@@ -600,21 +600,6 @@ def shown_decision(why: DecisionWhy, lang: str) -> Shown:
         reasons=[(r.words.get(lang), r.compared.get(lang) if r.compared else None) for r in why.reasons],
         facts=[(f.label.get(lang), f.value.get(lang)) for f in why.facts],
     )
-
-
-def time_left(due: datetime, now: datetime, lang: str) -> str:
-    """What is left until ``due``, to the minute (a part minute counts as one)."""
-    seconds = (due - now).total_seconds()
-    if seconds <= 0:
-        return translate("orders.timer.due", lang)
-    minutes = int(-(-seconds // 60))
-    if minutes < 60:
-        return translate("orders.timer.minutes", lang).format(n=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return translate("orders.timer.hours", lang).format(h=hours, m=minutes)
-    days, hours = divmod(hours, 24)
-    return translate("orders.timer.days", lang).format(d=days, h=hours)
 
 
 def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:

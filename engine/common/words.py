@@ -130,7 +130,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.sign.all": Text("会签：每位审批人都须通过", "Every approver must approve"),
         "approval.sign.n": Text("须 {n} 位审批人通过", "{n} approvers must approve"),
         "approval.progress": Text("已通过 {approved}/{required}", "{approved} of {required} approved"),
-        "approval.deadline": Text("截止 {at}（剩 {left}）", "Due {at} ({left} left)"),
+        "approval.deadline": Text("截止 {at}（{left}）", "Due {at} ({left})"),
         "approval.overdue": Text("截止 {at}（已超时）", "Due {at} (overdue)"),
         "approval.timeout.remind": Text("超时后提醒审批人", "Then the approvers are reminded"),
         "approval.timeout.approve": Text("超时后自动通过", "Then it is approved automatically"),
@@ -264,6 +264,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.timer.minutes": Text("还剩 {n} 分钟", "{n} min left"),
         "orders.timer.hours": Text("还剩 {h} 小时 {m} 分钟", "{h} h {m} min left"),
         "orders.timer.days": Text("还剩 {d} 天 {h} 小时", "{d} d {h} h left"),
+        "orders.timer.whole_days": Text("还剩 {d} 天", "{d} d left"),
         "orders.timer.due": Text("已到期，即将执行", "due now"),
         # a guard's refusal beside the field it read: "到账金额 4,900.00 少于订单金额 5,128.00"
         "orders.field_refused": Text("{left} {op}{right}", "{left} {op} {right}"),

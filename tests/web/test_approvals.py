@@ -76,7 +76,8 @@ def test_the_order_page_shows_the_approval_and_an_approver_signs_it(app: Flask) 
     assert answer.status_code == 302
     page = mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
     assert "审批 · 会签" in page and "会签：每位审批人都须通过" in page and "已通过 0/2" in page
-    assert "截止" in page and "剩 2天" in page  # the board's deadline and the time left
+    assert "截止" in page and "还剩 2 天" in page  # the board's deadline and the time left
+    assert "剩 2天" not in page and "还剩 1 天 23 小时" not in page  # read as the order's timers read
 
 
 def test_a_refusal_keeps_the_comment_and_says_why_in_the_pages_language(app: Flask) -> None:

@@ -181,7 +181,7 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     engine.fire(draft.id, "submit", SALES)
     act(manager, server, draft.id, "通过", "经理同意")
     finance.goto(server(f"/orders/{draft.id}?lang=zh"))
-    expect(finance.locator("#approval-deadline")).to_contain_text("剩 2天")
+    expect(finance.locator("#approval-deadline")).to_contain_text("还剩 2 天")
     expect(finance.locator("#approval")).to_contain_text("超时后退回")
     people.shot("zhou.min", "4-deadline")
     clock.advance(days=2, seconds=1)

@@ -238,7 +238,7 @@ def test_a_day_of_the_clerks_workspace(app: Flask, server: LiveServer, people: P
     engine.fire(draft.id, "submit", SALES)
     act(manager, server, draft.id, "通过", "经理同意")
     finance.goto(server(f"/orders/{draft.id}?lang=zh"))
-    expect(finance.locator("#approval-deadline")).to_contain_text("剩 2天")
+    expect(finance.locator("#approval-deadline")).to_contain_text("还剩 2 天")
     clock.advance(days=2, seconds=1)
     assert engine.fire_due_timers("clerk-story").fired == 1
     log_in_page(finance, server, "zhou.min", "zhou.min-demo")  # two days later: a new session
