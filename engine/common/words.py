@@ -227,6 +227,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         # --- the order page says why (engine/runtime/order_why.py)
         "orders.version": Text("第 {version} 版", "version {version}"),
         "orders.why.said": Text("{outcome}：{reason}", "{outcome}: {reason}"),
+        # the top of the order page: why it is where it is, who acts next, the queue it waits in
+        "orders.here": Text("为何在此", "Why here"),
+        "orders.here.approval": Text("为何需要审批", "Why it needs approval"),
+        "orders.here.step": Text("{action}（{actor}）", "{action} ({actor})"),
+        "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
+        "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
         "orders.why.warehouse": Text("发货仓", "Warehouse"),
         "orders.why.carrier": Text("承运商", "Carrier"),
         "orders.why.split": Text("拆单发货", "Split across"),
@@ -245,6 +251,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.timer.hours": Text("还剩 {h} 小时 {m} 分钟", "{h} h {m} min left"),
         "orders.timer.days": Text("还剩 {d} 天 {h} 小时", "{d} d {h} h left"),
         "orders.timer.due": Text("已到期，即将执行", "due now"),
+        # an approval's timeout (approval: timeout: then) by what it does
+        "orders.timer.remind": Text("审批超时提醒", "Approval timeout: the approvers are reminded"),
+        "orders.timer.approve": Text("审批超时：自动通过", "Approval timeout: approved automatically"),
+        "orders.timer.return": Text("审批超时：退回到 {state}", "Approval timeout: returned to {state}"),
+        "orders.timer.escalate": Text("审批超时：升级给 {role}", "Approval timeout: escalated to the {role}"),
         # a guard's refusal beside the field it read: "到账金额 4,900.00 少于订单金额 5,128.00"
         "orders.field_refused": Text("{left} {op}{right}", "{left} {op} {right}"),
         "orders.op.ge": Text("少于", "is less than"),
