@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from demo.loader import ensure_demo_users, load_demo
 from engine.clock import FrozenClock
 from engine.runtime import Actor, Engine
-from tests.test_departments import wholesale_data
+from tests.test_departments import request_data, wholesale_data
 from tests.web.conftest import log_in, make_app, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -80,24 +80,11 @@ def medium(app: Flask) -> int:
 
 
 def after_sales(app: Flask, days: float, **changes: Any) -> int:
+    """A return asked for ``days`` after delivery, for a quality problem unless ``changes`` say so."""
     engine = engine_of(app)
-    data = {
-        "original_order_no": "RO20261201123456",
-        "type": "return",
-        "reason_code": "quality",
-        "reason": "屏幕有坏点",
-        "customer": {"name": "张三", "mobile": "13812345678"},
-        "address": {
-            "province": "上海市",
-            "city": "上海市",
-            "district": "浦东新区",
-            "detail": "世纪大道1198号",
-        },
-        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}],
-        "delivered_at": (engine.clock.now() - timedelta(days=days)).isoformat(),
-        "item_condition": "opened_intact",
-        "refund_amount": 239,
-    }
+    clock: FrozenClock = engine.clock  # type: ignore[assignment]
+    delivered = (clock.now() - timedelta(days=days)).isoformat()
+    data = request_data(clock, reason_code="quality", delivered_at=delivered, item_condition="opened_intact")
     data.update(changes)
     return engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data).id
 

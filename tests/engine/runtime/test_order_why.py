@@ -24,9 +24,9 @@ def ruleset(path: str) -> tuple[object, dict[str, object]]:
     return compile_ruleset(tree, path), tree
 
 
-def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> None:
-    audit, _tree = ruleset("rules/retail/audit.yaml")
-    order = {
+def retail_order(**changes: object) -> dict[str, object]:
+    """A paid retail order of 5,128 yuan (over the audit's 5,000), as the audit reads it."""
+    order: dict[str, object] = {
         "total": 5128.0,
         "paid_amount": 5128.0,
         "discount": 0,
@@ -35,7 +35,13 @@ def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> N
         "address": {"detail": "世纪大道100号"},
         "lines": [{"sku": "TEA-01", "qty": 20, "unit_price": 256.4, "amount": 5128.0}],
     }
-    stored = audit.evaluate({"order": order}).to_dict()  # type: ignore[attr-defined]
+    order.update(changes)
+    return order
+
+
+def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> None:
+    audit, _tree = ruleset("rules/retail/audit.yaml")
+    stored = audit.evaluate({"order": retail_order()}).to_dict()  # type: ignore[attr-defined]
     why = decision_why(stored, rule_labels(audit), {"order.total"})
     assert why is not None
     assert why.outcome == Text("挂起待审", "on hold")
@@ -88,19 +94,23 @@ def test_a_decision_table_tells_its_row_by_its_reason_and_its_inputs_by_their_la
     )
 
 
+ROWS_WITHOUT_REASONS = """
+schema_version: 1
+ruleset: tiers
+kind: decision_table
+title: {zh: 等级, en: Tiers}
+hit_policy: first
+inputs: [{name: tier, expr: order.account.tier}]
+outputs: [outcome]
+outcomes: [approve, hold]
+default: approve
+rules:
+  - {name: silver-row, cells: {tier: '"silver"'}, then: {outcome: hold}}
+"""
+
+
 def test_a_row_without_a_reason_is_told_by_its_condition_in_words() -> None:
-    tree = {
-        "schema_version": 1,
-        "ruleset": "tiers",
-        "kind": "decision_table",
-        "title": {"zh": "等级", "en": "Tiers"},
-        "hit_policy": "first",
-        "inputs": [{"name": "tier", "expr": "order.account.tier"}],
-        "outputs": ["outcome"],
-        "outcomes": ["approve", "hold"],
-        "default": "approve",
-        "rules": [{"name": "silver-row", "cells": {"tier": '"silver"'}, "then": {"outcome": "hold"}}],
-    }
+    tree = yaml.safe_load(ROWS_WITHOUT_REASONS)
     table = compile_ruleset(tree, "rules/tiers.yaml")
     stored = table.evaluate({"order": {"account": {"tier": "silver"}}}).to_dict()  # type: ignore[attr-defined]
     operands = {"order.account.tier": Operand(Text("等级", "Tier"), TIERS)}
@@ -182,15 +192,7 @@ def test_a_value_the_reader_sees_masked_is_masked_in_the_decision_too() -> None:
     """The blacklist rule compared the customer's mobile: a reader who sees it masked on the order
     reads it masked in the decision."""
     audit, _tree = ruleset("rules/retail/audit.yaml")
-    order = {
-        "total": 186.0,
-        "paid_amount": 186.0,
-        "discount": 0,
-        "shipping_fee": 10,
-        "customer": {"mobile": "13800000000"},
-        "address": {"detail": "世纪大道100号"},
-        "lines": [{"sku": "TEA-01", "qty": 2, "unit_price": 88, "amount": 176}],
-    }
+    order = retail_order(customer={"mobile": "13800000000"})  # on the blacklist
     stored = audit.evaluate({"order": order}).to_dict()  # type: ignore[attr-defined]
     operands = {"order.customer.mobile": Operand(Text("手机号", "Mobile number"))}
     hidden = decision_why(stored, None, (), operands, {"order.customer.mobile": "mobile"})
