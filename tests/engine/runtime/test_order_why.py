@@ -83,7 +83,7 @@ def test_a_decision_table_tells_its_row_by_its_reason_and_its_inputs_by_their_la
     assert why is not None
     assert why.outcome == Text("经理审批", "manager approves")
     [reason] = why.reasons
-    assert reason.words.en == "20000 to 100000 CNY - the sales manager approves"
+    assert reason.words.en == "20,000 to 100,000 CNY, needs a sales manager's approval"
     assert reason.compared == Text(
         "20,000 <= 50,000.00 < 100,000；等级 银牌（不是 金牌、铂金）",
         "20,000 <= 50,000.00 < 100,000; Tier Silver (not Gold or Platinum)",
