@@ -236,7 +236,6 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.why.warehouse": Text("发货仓", "Warehouse"),
         "orders.why.carrier": Text("承运商", "Carrier"),
         "orders.why.split": Text("拆单发货", "Split across"),
-        "orders.why.row": Text("命中的规则行", "Row"),
         "orders.why.migrated": Text("迁移到第 {version} 版", "Moved to version {version}"),
         "orders.why.migrated_somewhere": Text("迁移到新版本", "Moved to another version"),
         "orders.why.actor.timer": Text("定时器", "timer"),

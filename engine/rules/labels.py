@@ -189,6 +189,7 @@ _OP_WORDS = {
     ast.NotIn: Text("不属于", "is none of"),
 }
 _NOT_GIVEN = Text("未填", "not given")
+_GIVEN, _NOT_GIVEN_NOW = Text("已填", "is given"), Text("未填", "is not given")
 _YES, _NO = Text("是", "yes"), Text("否", "no")
 _SEPARATOR = Text("；", "; ")
 _OR = Text(" 或 ", " or ")
@@ -282,6 +283,10 @@ class _Words:
             for op, written in zip(node.ops, shown[1:], strict=True):
                 out += f" {_SYMBOLS[type(op)]} {written}"
             return out
+        right = node.comparators[0]
+        if len(node.ops) == 1 and isinstance(right, ast.Constant) and right.value is None:
+            given = isinstance(node.ops[0], ast.NotEq | ast.IsNot)  # ``x != None``: x is given
+            return f"{self.side(node.left, unit, peer)} {self.t(_GIVEN if given else _NOT_GIVEN_NOW)}"
         out = self.side(node.left, unit, peer)
         for op, right in zip(node.ops, node.comparators, strict=True):
             words = _OP_WORDS.get(type(op))
@@ -397,7 +402,20 @@ def said(
         tree = parse(when)
     except ExpressionError:
         return None
-    return _Words(values or {}, operands or {}, lang, masked).condition(tree.body)
+    body = _NegativeNumbers().visit(tree.body)
+    return _Words(values or {}, operands or {}, lang, masked).condition(body)
+
+
+class _NegativeNumbers(ast.NodeTransformer):
+    """``-5`` (a minus before a number) read as the number -5, as a constant is."""
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        operand = node.operand
+        number = operand.value if isinstance(operand, ast.Constant) else None
+        if isinstance(node.op, ast.USub) and isinstance(number, int | float) and _is_number(number):
+            return ast.Constant(value=-number)
+        self.generic_visit(node)
+        return node
 
 
 @dataclass(frozen=True)

@@ -164,3 +164,12 @@ def test_a_condition_without_values_is_said_by_its_labels() -> None:
         "订单金额 多于 5,000 或 客户等级 为 金牌"
     )
     assert said(None, None) is None and said("order.total >", None) is None
+
+
+def test_a_negative_number_and_a_missing_value_in_words() -> None:
+    since = "minutes_since(order.delivered_at) < -5"
+    assert said(since, {"minutes_since(order.delivered_at)": -30.25}, NAMES, "zh") == "-30.2 分钟 < -5 分钟"
+    assert said(since, None, NAMES, "en") == "minutes since Delivered at is less than -5 minutes"
+    given = "order.payment_failures != None and order.payment_failures >= 3"
+    assert said(given, None, NAMES, "zh") == "支付失败次数 已填；支付失败次数 不少于 3"
+    assert said("order.payment_failures == None", None, NAMES, "en") == "Failed payments is not given"
