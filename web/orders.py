@@ -52,6 +52,7 @@ from engine.api import (
     DecisionWhy,
     Engine,
     OrderList,
+    OrderPage,
     OrderView,
     RunningTimer,
     StepPage,
@@ -615,7 +616,7 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
         reason=timer.reason.get(lang) if timer.reason is not None else "",
         left=time_left(timer.due_at, now, lang),
     )
-    when = translate("orders.timer.when", lang).format(when=timer.when) if timer.when else None
+    when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
     return Timer(text, when, timer.due_at.isoformat())
 
 
@@ -651,6 +652,7 @@ def show(order_id: int) -> Any:
         if info.allowed
     ]
     now = page.now or _engine().clock.now()
+    here = shown_here(page, events, lang)
     return render_template(
         "orders/show.html",
         order=order,
@@ -663,6 +665,47 @@ def show(order_id: int) -> Any:
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,
+        here=here,
+    )
+
+
+@dataclass
+class Here:
+    """The top of the order page in the page's language: why the order is where it is (the decision
+    that brought it there, else the step and who took it), who acts next, and the queue it waits in."""
+
+    title: str
+    why: Shown | None
+    step: str | None
+    acts: bool
+    next: str | None
+    queue: str | None
+    queue_url: str | None
+
+
+def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
+    here = page.here
+    if here is None:
+        return None
+    why = page.decisions.get(here.event_id) if here.event_id is not None else None
+    step = None
+    if why is None and here.event_id is not None:
+        shown = next(
+            (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
+        )
+        if shown is not None:
+            step = translate("orders.here.step", lang).format(action=shown.action, actor=shown.actor)
+    who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
+    return Here(
+        title=translate("orders.here.approval" if page.approval else "orders.here", lang),
+        why=shown_decision(why, lang) if why is not None else None,
+        step=step,
+        acts=here.acts,
+        next=translate("orders.here.next", lang).format(who=who) if who else None,
+        queue=here.queue_label.get(lang) if here.queue_label is not None else None,
+        queue_url=url_for("work.queue", department=page.order.department, queue=here.queue)
+        if here.queue is not None
+        else None,
     )
 
 

@@ -247,10 +247,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         # --- the order page says why (engine/runtime/order_why.py)
         "orders.version": Text("第 {version} 版", "version {version}"),
         "orders.why.said": Text("{outcome}：{reason}", "{outcome}: {reason}"),
+        # the top of the order page: why it is where it is, who acts next, the queue it waits in
+        "orders.here": Text("为何在此", "Why here"),
+        "orders.here.approval": Text("为何需要审批", "Why it needs approval"),
+        "orders.here.step": Text("{action}（{actor}）", "{action} ({actor})"),
+        "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
+        "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
         "orders.why.warehouse": Text("发货仓", "Warehouse"),
         "orders.why.carrier": Text("承运商", "Carrier"),
         "orders.why.split": Text("拆单发货", "Split across"),
-        "orders.why.row": Text("命中的规则行", "Row"),
         "orders.why.migrated": Text("迁移到第 {version} 版", "Moved to version {version}"),
         "orders.why.migrated_somewhere": Text("迁移到新版本", "Moved to another version"),
         "orders.why.actor.timer": Text("定时器", "timer"),
@@ -266,6 +271,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.timer.days": Text("还剩 {d} 天 {h} 小时", "{d} d {h} h left"),
         "orders.timer.whole_days": Text("还剩 {d} 天", "{d} d left"),
         "orders.timer.due": Text("已到期，即将执行", "due now"),
+        # an approval's timeout (approval: timeout: then) by what it does
+        "orders.timer.remind": Text("审批超时提醒", "Approval timeout: the approvers are reminded"),
+        "orders.timer.approve": Text("审批超时：自动通过", "Approval timeout: approved automatically"),
+        "orders.timer.return": Text("审批超时：退回到 {state}", "Approval timeout: returned to {state}"),
+        "orders.timer.escalate": Text("审批超时：升级给 {role}", "Approval timeout: escalated to the {role}"),
         # a guard's refusal beside the field it read: "到账金额 4,900.00 少于订单金额 5,128.00"
         "orders.field_refused": Text("{left} {op}{right}", "{left} {op} {right}"),
         "orders.op.ge": Text("少于", "is less than"),

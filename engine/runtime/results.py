@@ -17,7 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.runtime.order_why import DecisionWhy, RunningTimer
+from engine.runtime.order_why import DecisionWhy, RunningTimer, WhyHere
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -321,6 +321,8 @@ class OrderPage:
     # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing
     # chose, a person a field names by login (``account.manager``) by their display name
     value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+    # why it is in its state, who acts next and the queue it waits in, for the top of the page
+    here: WhyHere | None = None
 
 
 @dataclass(frozen=True)
