@@ -71,9 +71,11 @@ def test_what_no_field_can_hold_is_refused_beside_it_and_shown_again_as_typed(
         assert shown in page
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = retail_app(tmp_path, "formdata-tests")
+@pytest.fixture(params=["sqlite", "postgres"])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """The retail and after-sales workflows published, on SQLite and on PostgreSQL."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    app = retail_app(tmp_path, "formdata-tests", database_url=url)
     services = app.extensions["orderloom"]
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail", "after_sales"))
     add_user(app, "zhao.lei", "zhao.lei-demo", ("warehouse",), ("retail",))
