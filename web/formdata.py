@@ -315,6 +315,6 @@ def local_input(value: str, widget: str) -> str | None:
                 return None if TIME_WITH_OFFSET else clock.isoformat()
             shifted = datetime.combine(datetime(2000, 1, 1).date(), clock).astimezone(CHINA_TIME)
             return shifted.time().replace(tzinfo=None).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: China time of a moment at the calendar's ends
         return None
     return None
