@@ -134,6 +134,10 @@ def test_an_impossible_delivery_time_on_a_new_request_keeps_everything_typed(
         assert response.status_code == 422, response.text[-2000:]
         page = response.text
         assert 'id="f-delivered_at-error"' in page
+        assert {
+            "zh": "原订单签收时间格式不正确：应为日期和时间，如 2026-01-31 09:30",
+            "en": "Original delivery time: enter a date and time like 2026-01-31 09:30",
+        }[lang] in page
         assert f'value="{typed}"' in page and 'value="RO2026120100001"' in page and 'value="黄芳"' in page
         assert "尺码偏小，想换大一码的" in page
     assert _orders(app) == 0
@@ -159,14 +163,19 @@ def test_an_impossible_delivery_time_on_a_step_fires_nothing(shipped: tuple[Flas
     # moments there are, which the step's guard refuses (before the parcel left, in the future)
     guarded = ["0001-01-01T00:00:00+08:00", "9999-12-31T23:00:00-08:00"]
     guard = {"zh": "签收时间不能晚于现在", "en": "The delivery time can be neither in the future"}
+    picked = {
+        "zh": "签收时间格式不正确：应为日期和时间，如 2026-01-31 09:30",
+        "en": "Delivered at: enter a date and time like 2026-01-31 09:30",
+    }
     for typed in impossible + guarded:
         sent = {"delivered_at": typed, "signed_by": "黄芳", "_lock_version": lock}
         for lang in ("zh", "en"):
             response = warehouse.post(f"{deliver}?lang={lang}", data=sent)
             assert response.status_code == 422, (typed, response.text[-2000:])
             assert f'value="{typed}"' in response.text and 'value="黄芳"' in response.text
-            if typed in impossible:
+            if typed in impossible:  # asked for as the person picks it, not as it is stored
                 assert 'id="f-delivered_at-error"' in response.text
+                assert picked[lang] in response.text and "09:30:00+08:00" not in response.text
             else:
                 assert guard[lang] in response.text
     assert lock_of(warehouse.get(deliver).text) == lock  # nothing fired
