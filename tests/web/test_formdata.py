@@ -140,6 +140,12 @@ def test_an_impossible_delivery_time_on_a_new_request_keeps_everything_typed(
         }[lang] in page
         assert f'value="{typed}"' in page and 'value="RO2026120100001"' in page and 'value="黄芳"' in page
         assert "尺码偏小，想换大一码的" in page
+        refreshed = clerk.post(
+            f"{REQUEST}/refresh?lang={lang}",
+            data=after_sales_request(key, typed),
+            headers={"HX-Request": "true"},
+        )
+        assert refreshed.status_code == 200, refreshed.text[-2000:]  # the page's refresh as it is typed
     assert _orders(app) == 0
 
 
