@@ -198,7 +198,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("form", "form-schema", "ui-schema", "rules", "correlation", "cases", "unsupported-kind"),
         *("unsupported-rules-kind", "foreign-key", "not-a-number", "bad-cell", "bad-outcome"),
         *("widget-type", "unknown-format", "bad-format", "enum-title", "unknown-keyword", "error"),
-        *("unknown-message-keyword", "unknown-type"),
+        *("unknown-message-keyword", "unknown-type", "pattern-hint"),
     ),
     ProblemKind.REFERENCE: (
         *("unknown-state", "unknown-role", "unknown-outcome", "unknown-output", "unknown-action"),

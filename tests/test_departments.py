@@ -624,7 +624,7 @@ def test_a_flash_sale_line_cannot_take_stock_from_guangzhou(engine: Engine, stor
     refused = {(r.code, r.details.get("path")): (r.zh, r.en) for r in caught.value.refusals}
     assert refused[("form", "$.lines[0]")] == (
         "商品明细第1项包含不接受的字段：warehouse",
-        "The entry 1 of the order lines has fields it does not take: warehouse",
+        "Entry 1 of the order lines: fields it does not take: warehouse",
     )
     assert refused[("owned", "$.warehouse")][1] == (
         "$.warehouse: 'warehouse' is recorded by the workflow (written by the rules "
@@ -1116,7 +1116,7 @@ def test_an_account_record_the_wholesale_forms_refuse_is_not_stored_and_no_order
 
 OUT_OF_RANGE = Text(
     "超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
-    "is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
+    ": out of range; an amount must be below 10,000,000,000,000 (ten trillion) CNY",
 )
 
 
@@ -1142,10 +1142,10 @@ def test_a_wholesale_order_of_ten_to_the_20_yuan_is_refused_on_each_amount_and_n
         (
             "$.lines[0].unit_price",
             form,
-            f"The unit price (CNY) in line 1 of the order lines {OUT_OF_RANGE.en}",
+            f"Unit price (CNY) in line 1 of the order lines{OUT_OF_RANGE.en}",
         ),
-        ("$.lines[0].amount", form, f"The line amount (CNY) in line 1 of the order lines {OUT_OF_RANGE.en}"),
-        ("$.total", form, f"The order total (CNY) {OUT_OF_RANGE.en}"),
+        ("$.lines[0].amount", form, f"Line amount (CNY) in line 1 of the order lines{OUT_OF_RANGE.en}"),
+        ("$.total", form, f"Order total (CNY){OUT_OF_RANGE.en}"),
     ]
     assert refused.value.refusals[-1].zh == f"订单金额（元）{OUT_OF_RANGE.zh}"
     assert (topics(store), engine.list_orders(SALES)) == before
@@ -1172,7 +1172,7 @@ def test_a_400_digit_wholesale_price_is_refused_as_out_of_range_not_as_missing(
     refusals = refused.value.refusals
     assert [r.details["path"] for r in refusals] == refused_paths
     assert all(r.en.endswith(OUT_OF_RANGE.en) and r.zh.endswith(OUT_OF_RANGE.zh) for r in refusals)
-    assert refusals[0].en == f"The unit price (CNY) in line 1 of the order lines {OUT_OF_RANGE.en}"
+    assert refusals[0].en == f"Unit price (CNY) in line 1 of the order lines{OUT_OF_RANGE.en}"
     assert refusals[0].zh == f"商品明细第1行单价（元）{OUT_OF_RANGE.zh}"
     assert engine.list_orders(SALES) == []
 

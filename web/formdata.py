@@ -12,7 +12,8 @@ A field is named by its concrete path in the data: ``customer.mobile``, ``lines[
 - ``date``, ``datetime`` and ``time`` inputs post local values without offset (``2026-11-30T09:30``);
   they are read as China time and written as the schema's formats require (``2026-11-30T09:30:00+08:00``;
   a time with the offset only when the ``time`` format asks for one), and :func:`input_value` turns them
-  back for the input;
+  back for the input; a value that is no moment there is (``2026-02-30T10:00``, ``25:61``) is kept as
+  the text typed, as a number is;
 - an empty value is no value: the key is left out, so a required field is reported as missing;
 - a rows table posts its own name with an empty value, so a table whose every row was removed is ``[]``;
 - names that are no field of the layout (a control such as ``_action``, or anything a page did not
@@ -31,7 +32,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -128,13 +129,20 @@ def _number(text: str, integer: bool) -> int | float | None:
 
 
 def _local_to_rfc3339(text: str, widget: str) -> str:
-    """A ``datetime-local`` or ``time`` input's value as RFC 3339 in China time; other text as it is."""
-    if widget == "datetime" and _LOCAL_DATETIME.fullmatch(text):
-        moment = datetime.fromisoformat(text.replace(" ", "T"))
-        return moment.replace(tzinfo=CHINA_TIME).isoformat()
-    if widget == "time" and _LOCAL_TIME.fullmatch(text):
-        clock = time.fromisoformat(text)
-        return clock.replace(tzinfo=CHINA_TIME if TIME_WITH_OFFSET else None).isoformat()
+    """A ``datetime-local`` or ``time`` input's value as RFC 3339 in China time; other text as it is,
+    and so is a value of the input's shape that is no moment there is (``2026-02-30T10:00``, ``25:61``,
+    ``0001-01-01T00:00``, before the first moment UTC can write): validation then refuses it by the
+    field's format, beside the field, and the page shows it again as typed."""
+    try:
+        if widget == "datetime" and _LOCAL_DATETIME.fullmatch(text):
+            moment = datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=CHINA_TIME)
+            moment.astimezone(UTC)  # OverflowError past the calendar's ends, as every reader would
+            return moment.isoformat()
+        if widget == "time" and _LOCAL_TIME.fullmatch(text):
+            clock = time.fromisoformat(text)
+            return clock.replace(tzinfo=CHINA_TIME if TIME_WITH_OFFSET else None).isoformat()
+    except (ValueError, OverflowError):
+        return text
     return text
 
 
@@ -307,6 +315,6 @@ def local_input(value: str, widget: str) -> str | None:
                 return None if TIME_WITH_OFFSET else clock.isoformat()
             shifted = datetime.combine(datetime(2000, 1, 1).date(), clock).astimezone(CHINA_TIME)
             return shifted.time().replace(tzinfo=None).isoformat()
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: China time of a moment at the calendar's ends
         return None
     return None

@@ -1564,45 +1564,43 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),
         # --- a submitted form's messages (engine/forms/messages.py): {label} the field, {limit} the
         # schema's bound, {expected} what the format wants, {options} the allowed values
-        "form.required": Text("请填写{label}", "Enter the {label}"),
+        # Each English message starts with the field's label, the first letter made capital, and says
+        # after a colon what is wrong or wanted: "Signed by: at most 50 characters" reads the same
+        # whatever the label, where "The {label} must …" did not ("The signed by must …").
+        "form.required": Text("请填写{label}", "{label}: enter a value"),
+        "form.required_choice": Text("请选择{label}", "{label}: choose one"),
         "form.computed": Text(
             "{label}由{options}计算得出：请先填写这些字段",
-            "The {label} is computed from the {options}: fill those in first",
+            "{label}: computed from the {options}; fill those in first",
         ),
-        "form.format": Text(
-            "{label}格式不正确：应为{expected}", "The {label} is not valid: expected {expected}"
-        ),
+        "form.format": Text("{label}格式不正确：应为{expected}", "{label}: enter {expected}"),
         "form.money_range": Text(
             "{label}超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
-            "The {label} is out of range: an amount must be below 10,000,000,000,000 (ten trillion) CNY",
+            "{label}: out of range; an amount must be below 10,000,000,000,000 (ten trillion) CNY",
         ),
-        "form.pattern": Text("{label}格式不正确", "The {label} is not in the expected format"),
-        "form.type": Text("{label}应为{expected}", "The {label} must be {expected}"),
-        "form.minimum": Text("{label}不能小于{limit}", "The {label} must be at least {limit}"),
-        "form.maximum": Text("{label}不能大于{limit}", "The {label} must be at most {limit}"),
-        "form.exclusiveMinimum": Text("{label}必须大于{limit}", "The {label} must be more than {limit}"),
-        "form.exclusiveMaximum": Text("{label}必须小于{limit}", "The {label} must be less than {limit}"),
-        "form.multipleOf": Text("{label}必须是{limit}的整数倍", "The {label} must be a multiple of {limit}"),
-        "form.minLength": Text(
-            "{label}至少需要{limit}个字符", "The {label} must have at least {limit} characters"
-        ),
-        "form.maxLength": Text(
-            "{label}最多{limit}个字符", "The {label} must have at most {limit} characters"
-        ),
-        "form.minItems": Text("{label}至少需要{limit}项", "The {label} must have at least {limit} entries"),
-        "form.minItems1": Text("请至少填写一项{label}", "Add at least one entry to the {label}"),
-        "form.maxItems": Text("{label}最多{limit}项", "The {label} may have at most {limit} entries"),
-        "form.uniqueItems": Text("{label}有重复项", "The {label} list the same entry twice"),
-        "form.enum": Text("{label}只能选择：{options}", "The {label} must be one of: {options}"),
-        "form.const": Text("{label}只能是{options}", "The {label} must be {options}"),
-        "form.const_true": Text("请勾选{label}", "Tick the {label}"),
-        "form.const_false": Text("请不要勾选{label}", "Leave the {label} unticked"),
+        "form.pattern": Text("{label}格式不正确", "{label}: not in the expected format"),
+        "form.type": Text("{label}应为{expected}", "{label}: must be {expected}"),
+        "form.minimum": Text("{label}不能小于{limit}", "{label}: at least {limit}"),
+        "form.maximum": Text("{label}不能大于{limit}", "{label}: at most {limit}"),
+        "form.exclusiveMinimum": Text("{label}必须大于{limit}", "{label}: more than {limit}"),
+        "form.exclusiveMaximum": Text("{label}必须小于{limit}", "{label}: less than {limit}"),
+        "form.multipleOf": Text("{label}必须是{limit}的整数倍", "{label}: a multiple of {limit}"),
+        "form.minLength": Text("{label}至少需要{limit}个字符", "{label}: at least {limit} characters"),
+        "form.maxLength": Text("{label}最多{limit}个字符", "{label}: at most {limit} characters"),
+        "form.minItems": Text("{label}至少需要{limit}项", "{label}: at least {limit} entries"),
+        "form.minItems1": Text("请至少填写一项{label}", "{label}: add at least one entry"),
+        "form.maxItems": Text("{label}最多{limit}项", "{label}: at most {limit} entries"),
+        "form.uniqueItems": Text("{label}有重复项", "{label}: the same entry is listed twice"),
+        "form.enum": Text("{label}只能选择：{options}", "{label}: choose one of {options}"),
+        "form.const": Text("{label}只能是{options}", "{label}: must be {options}"),
+        "form.const_true": Text("请勾选{label}", "{label}: tick this box"),
+        "form.const_false": Text("请不要勾选{label}", "{label}: leave this box unticked"),
         "form.additionalProperties": Text(
-            "{label}包含不接受的字段：{options}", "The {label} has fields it does not take: {options}"
+            "{label}包含不接受的字段：{options}", "{label}: fields it does not take: {options}"
         ),
-        "form.minProperties": Text("{label}不能为空", "The {label} must not be empty"),
-        "form.absent": Text("此处不应填写{label}", "Leave the {label} empty here"),
-        "form.invalid": Text("{label}填写不正确", "The {label} is not valid"),
+        "form.minProperties": Text("{label}不能为空", "{label}: must not be empty"),
+        "form.absent": Text("此处不应填写{label}", "{label}: leave it empty here"),
+        "form.invalid": Text("{label}填写不正确", "{label}: not valid"),
         # --- what a format wants, in a form's message (form.format's {expected})
         "format.mobile-cn": Text("11位手机号", "an 11-digit mobile number starting with 1"),
         "format.resident-id-cn": Text(
@@ -1616,6 +1614,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"
         ),
         "format.time": Text("时间，如 09:30:00+08:00", "a time like 09:30:00+08:00"),
+        # --- what a date-time or time field wants when the page draws it as a picker (datetime-local,
+        # time): what the person picks or types there, China time without an offset
+        "picker.date-time": Text("日期和时间，如 2026-01-31 09:30", "a date and time like 2026-01-31 09:30"),
+        "picker.time": Text("时间，如 09:30", "a time like 09:30"),
         "format.uri": Text("网址", "a web address"),
         # --- what a JSON type is, in a form's message (form.type's {expected})
         "type.string": Text("文本", "text"),

@@ -23,6 +23,7 @@ __all__ = [
     "fields_of",
     "first",
     "kinds",
+    "pattern_hint",
     "properties",
     "resolve",
     "split_path",
@@ -181,6 +182,19 @@ def description(root: Mapping[str, Any], node: Any) -> Text | None:
     if not isinstance(en, str) and not isinstance(zh, str):
         return None
     return Text(zh if isinstance(zh, str) else str(en), en if isinstance(en, str) else str(zh))
+
+
+PATTERN_HINT = "x-pattern-hint"
+
+
+def pattern_hint(root: Mapping[str, Any], node: Any) -> Text | None:
+    """What a field's ``pattern`` wants, in words (``x-pattern-hint``: ``{zh, en}``), or None."""
+    hint = node.get(PATTERN_HINT) if isinstance(node, Mapping) else None
+    if hint is None:
+        hint = first(root, node, PATTERN_HINT)
+    if isinstance(hint, Mapping) and isinstance(hint.get("zh"), str) and isinstance(hint.get("en"), str):
+        return Text(hint["zh"], hint["en"])
+    return None
 
 
 def fields_of(root: Mapping[str, Any]) -> list[tuple[str, Any]]:

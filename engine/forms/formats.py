@@ -213,7 +213,9 @@ KEYWORDS = frozenset(
 EXTENSION_PREFIX = "x-"
 # The extensions of ours a form's author writes (docs/forms.md); any other ``x-`` key is the author's own
 # and ignored, unless it is a near miss of one of these (``x-tilte-zh``): then its label is off.
-EXTENSIONS = frozenset({"x-title-zh", "x-description-zh", "x-enum-titles", "x-sensitive", "x-user"})
+EXTENSIONS = frozenset(
+    {"x-title-zh", "x-description-zh", "x-enum-titles", "x-pattern-hint", "x-sensitive", "x-user"}
+)
 
 # Where a schema holds schemas: under a name each, as a list, or as one.
 _SCHEMA_MAPS = ("$defs", "properties", "patternProperties", "dependentSchemas")
@@ -263,9 +265,9 @@ def keyword_findings(schema: Any) -> list[SchemaFinding]:
                 if meant is not None:  # one of ours, misspelt; any other x- key is the author's own
                     message = Text(
                         f"{name!r} 不是表单的扩展关键字，会被忽略（可用 x-title-zh、x-description-zh、"
-                        "x-enum-titles）",
+                        "x-enum-titles、x-pattern-hint）",
                         f"{name!r} is none of the form's extensions and is ignored (they are x-title-zh, "
-                        "x-description-zh, x-enum-titles)",
+                        "x-description-zh, x-enum-titles, x-pattern-hint)",
                     )
                     where = child_path(path, name)
                     found.append((where, message, "unknown-keyword", Severity.WARNING, meant))
@@ -310,12 +312,40 @@ def _matches(pattern: str, name: str) -> bool:
         return False
 
 
+def _pattern_hint_findings(node: Mapping[str, Any], path: str) -> list[SchemaFinding]:
+    """An ``x-pattern-hint`` that is no ``{zh, en}`` of two texts (an error: the message would lack it),
+    or that stands where no ``pattern`` is (a warning: nothing would ever say it)."""
+    hint = node["x-pattern-hint"]
+    where = child_path(path, "x-pattern-hint")
+    if not (
+        isinstance(hint, Mapping)
+        and set(hint) == {"zh", "en"}
+        and all(isinstance(v, str) and v.strip() for v in hint.values())
+    ):
+        message = Text(
+            "x-pattern-hint 应为 {zh, en}：用两种语言说明 pattern 要求填写什么，如 "
+            '{"zh": "12至19位数字", "en": "12 to 19 digits"}',
+            "x-pattern-hint must be {zh, en}: what the pattern wants, in both languages, as "
+            '{"zh": "12至19位数字", "en": "12 to 19 digits"}',
+        )
+        return [(where, message, "pattern-hint", Severity.ERROR, None)]
+    if "pattern" not in node:
+        message = Text(
+            "x-pattern-hint 旁边没有 pattern：提示不会出现在任何提示信息中",
+            "x-pattern-hint has no pattern beside it: no message would ever say it",
+        )
+        return [(where, message, "pattern-hint", Severity.WARNING, None)]
+    return []
+
+
 def schema_findings(schema: Any) -> list[SchemaFinding]:
     """What a valid JSON Schema of a form still gets wrong, as ``(json_path, message, kind, severity,
     suggestion)``:
     a ``format`` no validator knows (it would be ignored, so a typo silently turns a check off), ``money``
-    on something that is not a number, and ``x-enum-titles`` naming a value its ``enum`` does not have
-    (an error) or leaving one of its values without a title (a warning); then :func:`keyword_findings`."""
+    on something that is not a number, ``x-enum-titles`` naming a value its ``enum`` does not have
+    (an error) or leaving one of its values without a title (a warning), and an ``x-pattern-hint`` that
+    is no ``{zh, en}`` (an error) or has no ``pattern`` beside it (a warning); then
+    :func:`keyword_findings`."""
     known = known_formats()
     found: list[SchemaFinding] = []
 
@@ -359,8 +389,10 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
                 )
                 where = child_path(path, "x-enum-titles")
                 found.append((where, message, "enum-title", Severity.WARNING, None))
+        if "x-pattern-hint" in node:
+            found.extend(_pattern_hint_findings(node, path))
         for key, value in node.items():
-            if key not in ("enum", "const", "default", "examples", "x-enum-titles"):
+            if key not in ("enum", "const", "default", "examples", "x-enum-titles", "x-pattern-hint"):
                 walk(value, child_path(path, key))
 
     walk(schema, "$")

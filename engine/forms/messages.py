@@ -12,8 +12,11 @@ UI schema gives the field a label of its own, which is used as it is.
 
 The messages' templates are the ``form.*`` entries of the one catalogue of words
 (``engine.common.words``), filled here: ``{label}`` is the field (zh as it is, en without its article),
-``{limit}`` the schema's bound, ``{expected}`` what the format wants (``format.*``, ``type.*``),
-``{options}`` the allowed values.
+``{limit}`` the schema's bound, ``{expected}`` what the format wants (``format.*``, ``picker.*``,
+``type.*``, a pattern's ``x-pattern-hint``), ``{options}`` the allowed values. The English ones start
+with the label and say after a colon what is wrong or wanted ("Signed by: at most 50 characters"), so
+they read the same whatever the label is; a choice left empty is asked for as one
+(``form.required_choice``: 请选择付款方式 / "Payment method: choose one").
 """
 
 from __future__ import annotations
@@ -75,8 +78,11 @@ class _Blank(dict[str, str]):
 
 
 def _sentence(text: str) -> str:
-    """ "The SKU …" stays; "The {label}" with a label that brings its own article is not doubled."""
-    return text.replace("the the ", "the ").replace("The the ", "The ")
+    """A message as a sentence: its first letter capital (the catalogue's English starts with the label,
+    "signed by: …" reads "Signed by: …"; "SKU …" stays), "the {options}" with words that bring their own
+    article not doubled."""
+    text = text.replace("the the ", "the ").replace("The the ", "The ")
+    return text[:1].upper() + text[1:]
 
 
 def override(template: Text, label: Label, **words: Text | str) -> Text:

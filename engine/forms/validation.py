@@ -48,7 +48,17 @@ from engine.common.json_path import child_path
 from engine.common.words import WORDS, word, words_of
 from engine.errors import Refusal, RefusalCode, brief
 from engine.forms import messages as catalogue
-from engine.forms.fields import ITEMS, Text, description, field_path, fields_of, first, resolve, title
+from engine.forms.fields import (
+    ITEMS,
+    Text,
+    description,
+    field_path,
+    fields_of,
+    first,
+    pattern_hint,
+    resolve,
+    title,
+)
 from engine.forms.formats import (
     FORMAT_CHECKER,
     MONEY_KEYWORD,
@@ -71,6 +81,8 @@ class FieldWords(Protocol):
     """What messages read of one field of a form's layout (``engine.forms.ui.FieldLayout`` fits)."""
 
     @property
+    def widget(self) -> str: ...
+    @property
     def label(self) -> Text: ...
     @property
     def custom_label(self) -> Text | None: ...
@@ -89,6 +101,9 @@ class Labels(Protocol):
 
 
 _FORMATS: FormatChecker = FORMAT_CHECKER
+# (format, widget): a field of that format drawn as a picker, whose value the person picks in local time
+_PICKERS = frozenset({("date-time", "datetime"), ("time", "time")})
+_CHOICE_WIDGETS = frozenset({"select", "radio"})
 
 
 @functools.lru_cache(maxsize=1024)
@@ -255,10 +270,14 @@ class FormValidator:
                 return [self._error(parts, "money_range", layout, custom_key="format")]
             return [self._error(parts, "format", layout, expected=word("format.money"))]
         if keyword == "format":
-            words = words_of("format").get(str(value), Text(str(value), str(value)))
-            return [self._error(parts, "format", layout, expected=words)]
+            expected = self._format_words(parts, str(value), layout)
+            return [self._error(parts, "format", layout, expected=expected)]
         if keyword == "pattern":
-            described = description(self.schema, resolve(self.schema, field_path(parts)))
+            field = resolve(self.schema, field_path(parts))
+            hint = pattern_hint(self.schema, schema) or pattern_hint(self.schema, field)
+            if hint is not None:  # "2位大写字母加8至16位数字，如 RO2026120100001"
+                return [self._error(parts, "format", layout, expected=hint, custom_key="pattern")]
+            described = description(self.schema, field)
             if described is not None:  # the schema says what it wants: "中国大陆手机号，11位数字"
                 words = Text(described.zh.rstrip("。."), catalogue.noun(described.en.rstrip(".")))
                 return [self._error(parts, "format", layout, expected=words, custom_key="pattern")]
@@ -289,6 +308,23 @@ class FormValidator:
             return [self._error(parts, keyword, layout, limit=value)]
         return [self._error(parts, keyword if f"form.{keyword}" in WORDS else "invalid", layout)]
 
+    def _format_words(self, parts: list[str | int], name: str, layout: Labels | None) -> Text:
+        """What the format ``name`` wants, as the field's input takes it: a date-time or time drawn as a
+        picker takes the local time the person picks (2026-01-31 09:30), not the RFC 3339 it is stored
+        as (2026-01-31T09:30:00+08:00)."""
+        spec = layout.fields.get(field_path(parts)) if layout is not None else None
+        if spec is not None and (name, spec.widget) in _PICKERS:
+            return word(f"picker.{name}")
+        return words_of("format").get(name, Text(name, name))
+
+    def _is_choice(self, parts: list[str | int], layout: Labels | None) -> bool:
+        """Whether the field is a choice (chosen, not typed): a select or radio buttons on the page, an
+        ``enum`` in the schema when there is no page."""
+        spec = layout.fields.get(field_path(parts)) if layout is not None else None
+        if spec is not None:
+            return spec.widget in _CHOICE_WIDGETS
+        return isinstance(first(self.schema, resolve(self.schema, field_path(parts)), "enum"), list)
+
     def _missing(self, parts: list[str | int], layout: Labels | None) -> FieldError:
         """A required field that is not there; a computed one (read-only on the page) could not be
         computed, so its message names the fields it is computed from instead of asking for it."""
@@ -309,6 +345,8 @@ class FormValidator:
         custom_key: str | None = None,
         **words: Any,
     ) -> FieldError:
+        if keyword == "required" and self._is_choice(parts, layout):
+            keyword, custom_key = "required_choice", custom_key or "required"
         field = field_path(parts)
         label = self.label(parts, layout)
         spec = layout.fields.get(field) if layout is not None else None

@@ -63,8 +63,7 @@ def test_accounts_are_set_and_listed_in_chinese(run: Run) -> None:
         (
             "--outstanding",
             "0.001",
-            "  --outstanding: The outstanding balance (CNY) is not valid: expected an amount with at most "
-            "two decimals",
+            "  --outstanding: Outstanding balance (CNY): enter an amount with at most two decimals",
         ),
     ],
 )
@@ -108,11 +107,10 @@ def test_an_account_the_published_wholesale_forms_refuse_is_refused_on_each_fiel
     )
     assert run(*args, code=1).output.splitlines() == [
         "error: account ACME-1 of department wholesale was not stored:",
-        f"  --company: The account's company must have at least 2 characters ({order_form})",
-        "  ACCOUNT_NO: The account number is not valid: expected the letter W and 6 digits, as W100231 "
-        f"({every_form})",
-        "  --tax-id: The account's unified social credit code is not valid: expected 18 digits and capital "
-        f"letters (no I, O, S, V or Z), as 91310000MA1FL0000X ({order_form})",
+        f"  --company: Account's company: at least 2 characters ({order_form})",
+        f"  ACCOUNT_NO: Account number: enter the letter W and 6 digits, like W100231 ({every_form})",
+        "  --tax-id: Account's unified social credit code: enter 18 digits and capital letters (no I, O, S, "
+        f"V or Z), like 91310000MA1FL0000X ({order_form})",
     ]
     zh = run(*args, "--lang", "zh", code=1).output.splitlines()
     assert zh[:2] == [

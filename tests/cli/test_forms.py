@@ -65,7 +65,7 @@ def test_a_preview_filled_with_data_in_english_shows_its_errors(tmp_path: Path) 
     assert page.by_id("f-customer-mobile")["aria-invalid"] == "true"
     assert "Invoice details" in page.words  # shown: an invoice is wanted
     assert page.by_id("f-invoice-tax_id")["aria-invalid"] == "true"  # a company invoice needs one
-    assert "Enter the invoice's tax ID" in page.words
+    assert "Invoice's tax ID: enter a value" in page.words
 
 
 def test_a_form_without_ui_file_gets_the_default_layout(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Pa
     bad = ["orders", "fire", str(order_id), "pay", "--data", '{"amount": "x"}', "--role", "clerk"]
     zh = run(*bad, "--lang", "zh", code=1).output
     assert "amount应为数字" in zh and '"path": "$.amount"' in zh
-    assert "The amount must be a number" in run(*bad, "--lang", "en", code=1).output
+    assert "Amount: must be a number" in run(*bad, "--lang", "en", code=1).output
     assert "需要角色 clerk" in run("orders", "fire", str(order_id), "pay", "--lang", "zh", code=1).output
 
 

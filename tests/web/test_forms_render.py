@@ -352,31 +352,31 @@ MESSAGES = [
         {"customer__name": ""},
         "f-customer-name",
         "请填写客户姓名",
-        "Enter the customer's name",
+        "Customer's name: enter a value",
     ),
     (
         {"customer__mobile": "2345678901"},
         "f-customer-mobile",
         "联系人手机号格式不正确：应为11位手机号",
-        "The contact's mobile number is not valid: expected an 11-digit mobile number starting with 1",
+        "Contact's mobile number: enter an 11-digit mobile number starting with 1",
     ),
     (
         {"customer__member_code": "ab12"},
         "f-customer-member_code",
         "客户会员编号格式不正确",
-        "The customer's member code is not in the expected format",
+        "Customer's member code: not in the expected format",
     ),
     (
         {"lines[1]__qty": "0"},
         "f-lines-1-qty",
         "商品明细第2行数量不能小于1",
-        "The quantity in line 2 of the order lines must be at least 1",
+        "Quantity in line 2 of the order lines: at least 1",
     ),
     (
         {"invoice__title": ""},
         "f-invoice-title",
         "请填写发票抬头",
-        "Enter the invoice title",
+        "Invoice title: enter a value",
     ),
 ]
 
@@ -744,7 +744,7 @@ def test_too_many_lines_are_named_by_the_catalogue_without_a_message_of_the_form
     showroom_form = MultiDict([(f"lines[{i}].qty", "1") for i in range(7)])  # the form takes 5
     response = client.post(f"{SHOWROOM}?lang=en", data=showroom_form)
     assert response.status_code == 422
-    assert "The order lines may have at most 5 entries, and 7 were sent." in Page(response.text).words
+    assert "Order lines: at most 5 entries, and 7 were sent." in Page(response.text).words
 
 
 def test_rows_are_counted_from_the_names_a_form_reads(showroom: CompiledForm) -> None:
@@ -872,7 +872,7 @@ def test_a_fixed_value_is_given_by_the_server_and_another_is_refused_by_its_titl
     forged["lines[0].unit"] = "box"
     for lang, words in (
         ("zh", ["币种只能是人民币", "明细第1行单位只能是件"]),
-        ("en", ["The currency must be Renminbi", "The unit in line 1 of the lines must be pieces"]),
+        ("en", ["Currency: must be Renminbi", "Unit in line 1 of the lines: must be pieces"]),
     ):
         response = client.post(f"{QUOTE}?lang={lang}", data=forged)
         assert response.status_code == 422

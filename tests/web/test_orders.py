@@ -409,8 +409,8 @@ def test_a_computed_field_that_could_not_be_computed_names_what_it_is_computed_f
     assert "订单金额（元）由数量、单价（元）、运费（元）、优惠金额（元）计算得出：请先填写这些字段" in zh
     assert "商品明细第1行小计（元）由数量、单价（元）计算得出" in zh
     en = clerk.post(f"{NEW}?lang=en", data=intake(_key=key, **{"lines[0].qty": "", "shipping_fee": ""})).text
-    assert "Enter the order total" not in en
-    assert "is computed from the" in en
+    assert "Order total (CNY): enter a value" not in en
+    assert "Order total (CNY): computed from the quantity" in en
 
 
 def test_the_order_list_newest_first_by_workflow_and_state_a_page_at_a_time(
@@ -592,7 +592,8 @@ def test_a_step_the_database_rolled_back_on_every_try_is_refused_on_its_page(
 
 
 def test_a_waybill_number_not_in_its_pattern_says_what_it_must_be(clerk: FlaskClient, app: Flask) -> None:
-    """运单号格式不正确：应为留空则自动生成 repeated the help text as what was expected."""
+    """运单号格式不正确：应为留空则自动生成 repeated the help text as what was expected; the pattern's
+    x-pattern-hint says it now."""
     order_id = create(clerk)
     pay_through_the_page(clerk, order_id)
     add_user(app, "zhao.lei", "zhao.lei-demo", ("warehouse",), ("retail",))
@@ -601,9 +602,9 @@ def test_a_waybill_number_not_in_its_pattern_says_what_it_must_be(clerk: FlaskCl
     sent = {"carrier": "sf", "waybill": "sf1234567", "_lock_version": lock_of(page)}
     zh = warehouse.post(f"/orders/{order_id}/fire/ship?lang=zh", data=sent)
     assert zh.status_code == 422
-    assert "运单号格式不正确：应为6至30位大写字母或数字；留空则自动生成" in zh.text
+    assert "运单号格式不正确：应为6至30位大写字母或数字，如 SF1234567890" in zh.text
     en = warehouse.post(f"/orders/{order_id}/fire/ship?lang=en", data=sent).text
-    assert "expected 6 to 30 capital letters or digits; leave empty to have one generated" in en
+    assert "Waybill number: enter 6 to 30 capital letters or digits, like SF1234567890" in en
 
 
 def test_a_login_whose_roles_take_no_orders_gets_no_new_order_page(app: Flask, clerk: FlaskClient) -> None:

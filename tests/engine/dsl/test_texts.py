@@ -182,10 +182,10 @@ MISSPELLINGS = [
         '"x-tilte-zh": "支付方式"',
         "unknown-keyword",
         "warning",
-        "'x-tilte-zh' 不是表单的扩展关键字，会被忽略（可用 x-title-zh、x-description-zh、x-enum-titles）"
-        "；您是否想输入 'x-title-zh'？",
+        "'x-tilte-zh' 不是表单的扩展关键字，会被忽略（可用 x-title-zh、x-description-zh、x-enum-titles、"
+        "x-pattern-hint）；您是否想输入 'x-title-zh'？",
         "'x-tilte-zh' is none of the form's extensions and is ignored (they are x-title-zh, "
-        "x-description-zh, x-enum-titles); did you mean 'x-title-zh'?",
+        "x-description-zh, x-enum-titles, x-pattern-hint); did you mean 'x-title-zh'?",
     ),
     (
         "forms/retail/payment.ui.json",

@@ -217,3 +217,32 @@ def test_a_misspelt_extension_of_ours_is_a_warning_any_other_is_the_authors(tmp_
             *(1, text.index('"x-enum-title"') + 1),
         ),
     ]
+
+
+def test_a_pattern_hint_is_two_texts_beside_a_pattern(tmp_path: Path) -> None:
+    hint = '{"zh": "12至19位数字", "en": "12 to 19 digits"}'
+    good = '{"properties": {"acct": {"type": "string", "pattern": "^\\\\d{12,19}$", "x-pattern-hint": ' + hint
+    good += "}}}"
+    schema, problems = check_form_file(_form(tmp_path, "g.json", good), "forms/t/g.json")
+    assert schema is not None and problems == []
+    for shape in (
+        '"12至19位数字"',
+        '{"zh": "12至19位数字"}',
+        '{"zh": "12至19位数字", "en": 12}',
+        '{"zh": "", "en": "x"}',
+    ):
+        text = '{"properties": {"acct": {"pattern": "^\\\\d+$", "x-pattern-hint": ' + shape + "}}}"
+        schema, [problem] = check_form_file(_form(tmp_path, "b.json", text), "forms/t/b.json")
+        assert schema is None, shape  # an error: the message would say nothing of what the pattern wants
+        assert (problem.code, problem.severity, problem.json_path) == (
+            "pattern-hint",
+            "error",
+            "$.properties.acct.x-pattern-hint",
+        )
+        assert "{zh, en}" in problem.message and "{zh, en}" in problem.message_in("zh")
+    alone = '{"properties": {"acct": {"type": "string", "x-pattern-hint": ' + hint + "}}}"
+    schema, [problem] = check_form_file(_form(tmp_path, "w.json", alone), "forms/t/w.json")
+    assert schema is not None and (problem.code, problem.severity) == ("pattern-hint", "warning")
+    misspelt = '{"properties": {"acct": {"pattern": "^\\\\d+$", "x-patern-hint": ' + hint + "}}}"
+    _, [problem] = check_form_file(_form(tmp_path, "m.json", misspelt), "forms/t/m.json")
+    assert (problem.code, problem.suggestion) == ("unknown-keyword", "x-pattern-hint")

@@ -69,63 +69,62 @@ def test_an_account_is_stored_once_per_department_and_number_and_its_figures_cha
 @pytest.mark.parametrize(
     ("changes", "field", "zh", "en"),
     [
-        ({"company": " "}, "company", "请填写公司名称", "Enter the company"),
-        ({"account_no": ""}, "account_no", "请填写客户编号", "Enter the account number"),
+        ({"company": " "}, "company", "请填写公司名称", "Company: enter a value"),
+        ({"account_no": ""}, "account_no", "请填写客户编号", "Account number: enter a value"),
         (
             {"credit_limit": -1},
             "credit_limit",
             "信用额度（元）不能小于0",
-            "The credit limit (CNY) must be at least 0",
+            "Credit limit (CNY): at least 0",
         ),
         (
             {"outstanding": 0.001},
             "outstanding",
             "未结清金额（元）格式不正确：应为金额，最多两位小数",
-            "The outstanding balance (CNY) is not valid: expected an amount with at most two decimals",
+            "Outstanding balance (CNY): enter an amount with at most two decimals",
         ),
         (
             {"credit_limit": 10**13},
             "credit_limit",
             "信用额度（元）超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
-            "The credit limit (CNY) is out of range: an amount must be below 10,000,000,000,000 (ten "
-            "trillion) CNY",
+            "Credit limit (CNY): out of range; an amount must be below 10,000,000,000,000 (ten trillion) CNY",
         ),
         (
             {"outstanding": float("nan")},
             "outstanding",
             "未结清金额（元）应为数字",
-            "The outstanding balance (CNY) must be a number",
+            "Outstanding balance (CNY): must be a number",
         ),
         (
             {"credit_limit": True},
             "credit_limit",
             "信用额度（元）应为数字",
-            "The credit limit (CNY) must be a number",
+            "Credit limit (CNY): must be a number",
         ),
-        ({"overdue_days": -3}, "overdue_days", "逾期天数不能小于0", "The days overdue must be at least 0"),
+        ({"overdue_days": -3}, "overdue_days", "逾期天数不能小于0", "Days overdue: at least 0"),
         (
             {"overdue_days": 2**31},  # beyond the INTEGER column
             "overdue_days",
             "逾期天数不能大于2147483647",
-            "The days overdue must be at most 2147483647",
+            "Days overdue: at most 2147483647",
         ),
         (
             {"status": "frozen"},
             "status",
             "账户状态只能选择：active、watch、blocked",
-            "The account status must be one of: active, watch, blocked",
+            "Account status: choose one of active, watch, blocked",
         ),
         (
             {"tier": "diamond"},
             "tier",
             "客户等级只能选择：standard、silver、gold、platinum",
-            "The customer tier must be one of: standard, silver, gold, platinum",
+            "Customer tier: choose one of standard, silver, gold, platinum",
         ),
         (
             {"company": "鑫" * 201},  # beyond the column: PostgreSQL would refuse it mid-write
             "company",
             "公司名称最多200个字符",
-            "The company must have at most 200 characters",
+            "Company: at most 200 characters",
         ),
         (
             {"tax_id": "9131\x000000"},  # PostgreSQL text holds no NUL
@@ -165,14 +164,14 @@ def test_every_problem_of_a_record_is_named_at_once(store: Store) -> None:
             {"company": "A"},
             "company",
             "客户账户公司名称至少需要2个字符",
-            "The account's company must have at least 2 characters",
+            "Account's company: at least 2 characters",
             WHOLESALE_FORMS[:1],
         ),
         (
             {"company": "上" * 101},
             "company",
             "客户账户公司名称最多100个字符",
-            "The account's company must have at most 100 characters",
+            "Account's company: at most 100 characters",
             WHOLESALE_FORMS[:1],
         ),
         (
@@ -180,8 +179,8 @@ def test_every_problem_of_a_record_is_named_at_once(store: Store) -> None:
             "tax_id",
             "客户账户统一社会信用代码格式不正确："
             "应为18位数字与大写字母（不含 I、O、S、V、Z），如 91310000MA1FL0000X",
-            "The account's unified social credit code is not valid: expected 18 digits and capital letters "
-            "(no I, O, S, V or Z), as 91310000MA1FL0000X",
+            "Account's unified social credit code: enter 18 digits and capital letters "
+            "(no I, O, S, V or Z), like 91310000MA1FL0000X",
             WHOLESALE_FORMS[:1],
         ),
         (
@@ -189,7 +188,7 @@ def test_every_problem_of_a_record_is_named_at_once(store: Store) -> None:
             {"account_no": "ACME-1"},
             "account_no",
             "客户编号格式不正确：应为字母W加6位数字，如 W100231",
-            "The account number is not valid: expected the letter W and 6 digits, as W100231",
+            "Account number: enter the letter W and 6 digits, like W100231",
             WHOLESALE_FORMS,
         ),
     ],
@@ -214,7 +213,7 @@ def test_the_reviewed_records_are_refused_together_and_a_fitting_one_is_checked_
     error = refused(store, CustomerAccount("wholesale", "ACME-1", "A", 500000, 0, tax_id="not-a-code"))
     assert [p.field for p in error.problems] == ["company", "account_no", "tax_id"]
     assert str(error).startswith(
-        "account ACME-1 of department wholesale was not stored: company: The account's"
+        "account ACME-1 of department wholesale was not stored: company: Account's company"
     )
     assert error.message("zh").startswith(
         "客户账户 ACME-1（部门 wholesale）未保存：company：客户账户公司名称"
@@ -290,8 +289,8 @@ def test_the_account_manager_is_stored_when_an_active_user_of_the_department(sto
             "客户经理 qian.bo 不是部门 wholesale 的在职用户",
             "The account manager qian.bo is not an active user of department wholesale",
         ),
-        (" ", "请填写客户经理", "Enter the account manager"),
-        ("s" * 201, "客户经理最多200个字符", "The account manager must have at most 200 characters"),
+        (" ", "请填写客户经理", "Account manager: enter a value"),
+        ("s" * 201, "客户经理最多200个字符", "Account manager: at most 200 characters"),
     ],
 )
 def test_an_account_manager_who_cannot_sign_its_orders_is_refused_on_the_field(

@@ -195,10 +195,10 @@ def test_the_intake_form_refuses_each_field_it_does_not_accept(intake_engine: En
     assert set(by_path) == {"$", "$.mobile"}
     assert (by_path["$.mobile"].zh, by_path["$.mobile"].en) == (
         "mobile格式不正确",
-        "The mobile is not in the expected format",
+        "Mobile: not in the expected format",
     )
     assert by_path["$"].zh == "表单包含不接受的字段：cupon"
-    assert by_path["$"].en == "The form has fields it does not take: cupon"
+    assert by_path["$"].en == "Form: fields it does not take: cupon"
     assert order_count(store) == 0
 
 
@@ -207,7 +207,7 @@ def test_a_missing_intake_field_is_refused_though_the_data_form_does_not_ask_for
 ) -> None:
     [refusal] = refused(intake_engine, "web", {"customer": "张三", "total": 88})
     assert refusal.details == {"path": "$.mobile", "field": "mobile", "keyword": "required", "form": INTAKE}
-    assert (refusal.zh, refusal.en) == ("请填写mobile", "Enter the mobile")
+    assert (refusal.zh, refusal.en) == ("请填写mobile", "Mobile: enter a value")
 
 
 def test_both_forms_report_together_and_a_shared_error_is_named_once(intake_engine: Engine) -> None:

@@ -111,7 +111,7 @@ def test_refusals_are_worded_from_the_labels_in_both_languages(engine: Engine) -
         engine.create_order(CLERK, "retail", "retail-order", "web", data)
     by_path = {r.details["path"]: r for r in refused.value.refusals}
     mobile = by_path["$.customer.mobile"]
-    assert (mobile.zh, mobile.en) == ("请填写收货人手机号", "Enter the recipient's mobile number")
+    assert (mobile.zh, mobile.en) == ("请填写收货人手机号", "Recipient's mobile number: enter a value")
     assert by_path["$.invoice"].details["keyword"] == "required"
     assert all(r.details["form"].startswith("forms/retail/") for r in refused.value.refusals)
 

@@ -412,8 +412,8 @@ def test_a_field_the_new_data_form_asks_for_is_named_by_its_label_with_what_to_d
     assert (blocked["order_id"], blocked["code"]) == (order_id, BlockedCode.DATA_INVALID)
     assert "$" not in blocked["en"] + blocked["zh"]  # fields by their labels, not their JSON paths
     assert blocked["en"] == (
-        "v2's data form refuses this order's data: Enter the invoice title. Correct it with a step of v1 "
-        "whose form has these fields, let the order finish on v1, or publish a version whose data form "
+        "v2's data form refuses this order's data: Invoice title: enter a value. Correct it with a step of "
+        "v1 whose form has these fields, let the order finish on v1, or publish a version whose data form "
         "takes it"
     )
     assert blocked["zh"].startswith("v2 的数据表单不接受此订单的数据：请填写发票抬头。请在 v1 中")
