@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, expect
 
 from demo.loader import ensure_demo_users
@@ -33,11 +32,10 @@ from tests.web.conftest import (
     retail_app,
     serve,
 )
-from tests.web.test_orders import NEW, intake, key_of, lock_of
+from tests.web.held_order import held_order
+from tests.web.test_orders import NEW, create
 from tests.web.test_orders_browser import fill_customer_and_address
 from tests.web.test_studio_narrow_browser import OUTSIDE, WIDTH
-
-BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
 
 
 @pytest.fixture
@@ -48,24 +46,6 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from serve(app)
 
 
-def create(clerk: FlaskClient, **changes: str) -> int:
-    key = key_of(clerk.get(NEW).text)
-    response = clerk.post(NEW, data=intake(_key=key, **changes))
-    assert response.status_code == 302, response.text
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def pay(clerk: FlaskClient, order_id: int, amount: str) -> None:
-    page = clerk.get(f"/orders/{order_id}/fire/pay").text
-    sent = {
-        "method": "alipay",
-        "amount": amount,
-        "transaction_ref": "2026000001",
-        "_lock_version": lock_of(page),
-    }
-    assert clerk.post(f"/orders/{order_id}/fire/pay", data=sent).status_code == 302
-
-
 def wide(page: Page) -> tuple[int, list[str]]:
     return page.evaluate("() => document.documentElement.scrollWidth"), page.evaluate(OUTSIDE)
 
@@ -74,8 +54,7 @@ def test_the_order_and_step_pages_read_at_390_px(
     page: Page, server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
     clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
-    held = create(clerk, **BIG)
-    pay(clerk, held, "5128")
+    held = held_order(clerk)
     unpaid = create(clerk)
     page.set_viewport_size({"width": WIDTH, "height": 844})
     log_in_page(page, server, "li.na", "li.na-demo")
@@ -119,8 +98,7 @@ def test_a_reviewer_reads_why_a_held_retail_order_is_held(
     page: Page, server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
     clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
-    held = create(clerk, **BIG)
-    pay(clerk, held, "5128")
+    held = held_order(clerk)
     page.set_viewport_size({"width": WIDTH, "height": 844})
     log_in_page(page, server, "wang.qiang", "wang.qiang-demo")
     page.goto(server(f"/orders/{held}?lang=zh"))
