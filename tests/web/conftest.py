@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,10 +35,11 @@ from sqlalchemy import insert
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
+from demo.loader import ensure_demo_users
 from engine.clock import Clock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
-from engine.store import tables
+from engine.store import Store, tables
 from web.app import create_app
 from web.users import create_user
 from wiring.settings import Settings
@@ -150,6 +152,34 @@ def retail_app(
         rows = [{"sku": sku, "warehouse": w, "on_hand": n, "reserved": 0} for sku, w, n in stock]
         connection.execute(insert(tables.stock), rows)
     return app
+
+
+@pytest.fixture(scope="session")
+def demo_users_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database holding the demo logins alone (``ensure_demo_users``), made once per
+    test process: their argon2 hashes cost a quarter of a second each, some four seconds a test when
+    each test's app stored them anew. ``with_demo_users`` starts a test's database from it."""
+    from datetime import UTC, datetime
+
+    path = tmp_path_factory.mktemp("demo-users") / "orderloom.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    ensure_demo_users(store, datetime.now(UTC))
+    store.dispose()
+    return path
+
+
+def with_demo_users(tmp_path: Path, demo_users_database: Path) -> None:
+    """Start the database that ``settings_for(tmp_path, …)`` names as a copy of ``demo_users_database``
+    (SQLite's backup: every page as committed), so the app made over it next has the demo logins."""
+    target = tmp_path / "var" / "orderloom.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source, copy = sqlite3.connect(demo_users_database), sqlite3.connect(target)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
 
 
 def retail_studio_app(tmp_path: Path, secret_key: str) -> Flask:

@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from demo.loader import ensure_demo_users
 from tests.web.conftest import (
     SCREENSHOTS,
     LiveServer,
@@ -31,6 +29,7 @@ from tests.web.conftest import (
     log_in_page,
     retail_app,
     serve,
+    with_demo_users,
 )
 from tests.web.held_order import held_order
 from tests.web.test_orders import NEW, create
@@ -39,11 +38,9 @@ from tests.web.test_studio_narrow_browser import OUTSIDE, WIDTH
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    app = retail_app(tmp_path, "orders-narrow-tests")
-    services = app.extensions["orderloom"]
-    ensure_demo_users(services.store, datetime.now(UTC))
-    yield from serve(app)
+def server(tmp_path: Path, demo_users_database: Path) -> Iterator[LiveServer]:
+    with_demo_users(tmp_path, demo_users_database)
+    yield from serve(retail_app(tmp_path, "orders-narrow-tests"))
 
 
 def wide(page: Page) -> tuple[int, list[str]]:
