@@ -23,7 +23,7 @@ from engine.errors import EngineError
 @click.group()
 def accounts() -> None:
     """Business customers' accounts: the record a wholesale order takes its credit limit, balance
-    outstanding, standing and tier from (docs/departments.md)."""
+    outstanding, standing, tier and account manager from (docs/departments.md)."""
 
 
 @accounts.command("set")
@@ -43,6 +43,12 @@ def accounts() -> None:
 )
 @click.option("--tier", default=None, type=click.Choice([tier.value for tier in AccountTier]))
 @click.option("--tax-id", default=None, help="The unified social credit code.")
+@click.option(
+    "--manager",
+    default=None,
+    help="The account manager: the login name of an active user of the department, who signs the "
+    "approvals of the account's orders (left out: none, and the sales managers sign them).",
+)
 @click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
 def accounts_set(
@@ -56,15 +62,26 @@ def accounts_set(
     status: str,
     tier: str | None,
     tax_id: str | None,
+    manager: str | None,
     lang: str,
 ) -> None:
     """Store account ACCOUNT_NO of a department, or its new figures: orders placed from now on take them.
 
     The record is checked against the forms of the department's published workflows (the account
-    number, company and tax id as their data and intake forms take them); nothing is stored when it
-    does not fit."""
+    number, company and tax id as their data and intake forms take them), and the account manager must be
+    an active user of the department; nothing is stored when it does not fit. Every figure is set anew:
+    an account set without --manager has none."""
     account = CustomerAccount(
-        department, account_no, company, credit_limit, outstanding, overdue_days, status, tax_id, tier
+        department,
+        account_no,
+        company,
+        credit_limit,
+        outstanding,
+        overdue_days,
+        status,
+        tax_id,
+        tier,
+        manager,
     )
     with open_services(ctx) as services:
         try:
@@ -105,6 +122,7 @@ _ACCOUNT_OPTIONS = {
     "status": "--status",
     "tier": "--tier",
     "tax_id": "--tax-id",
+    "manager": "--manager",
 }
 
 
@@ -113,7 +131,7 @@ _ACCOUNT_OPTIONS = {
 @click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
 def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None:
-    """List the accounts: number, company, credit limit, outstanding, standing."""
+    """List the accounts: number, company, credit limit, outstanding, standing, tier, tax id, manager."""
     with open_services(ctx) as services:
         found = list_accounts(services.store, department)
     if not found:
@@ -132,7 +150,7 @@ def _account_line(account: CustomerAccount, lang: str) -> str:
     """An account's figures in one line: ``ACME, credit limit 500000.00, outstanding …, watch, tier gold``."""
     extra = "".join(
         translate(f"cli.account.{name}", lang).format(**{name: value})
-        for name, value in (("tier", account.tier), ("tax_id", account.tax_id))
+        for name, value in (("tier", account.tier), ("tax_id", account.tax_id), ("manager", account.manager))
         if value
     )
     return translate("cli.account.record", lang).format(

@@ -1,4 +1,4 @@
-"""`orderloom orders`: create, fire, show and list orders."""
+"""`orderloom orders`: create, fire, show and list orders, and build their search terms again."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 import click
 
 from cli.common import echo_json, fail, json_option, open_services, with_actor
-from engine.api import Actor, translate
+from engine.api import MAX_REINDEX_CHUNK, REINDEX_CHUNK, Actor, translate
 from engine.errors import EngineError
 
 
 @click.group()
 def orders() -> None:
-    """Create, fire, show and list orders."""
+    """Create, fire, show and list orders, and build their search terms again."""
 
 
 @orders.command("create")
@@ -189,3 +189,43 @@ def orders_list(
         click.echo(
             translate("cli.orders.none", lang), err=True
         )  # on stderr: the listing itself stays empty for scripts
+
+
+@orders.command("reindex")
+@click.option("--department", default=None, help="Only the orders of this department.")
+@click.option("--workflow", default=None, help="Only the orders of this workflow.")
+@click.option(
+    "--chunk",
+    default=REINDEX_CHUNK,
+    show_default=True,
+    type=click.IntRange(1, MAX_REINDEX_CHUNK),
+    help="Orders read and written per transaction.",
+)
+@click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
+@click.pass_context
+def orders_reindex(
+    ctx: click.Context, department: str | None, workflow: str | None, chunk: int, lang: str
+) -> None:
+    """Build the search terms of orders again from the search: of the version each order is on.
+
+    Orders are read by id a chunk at a time, each chunk in its own transaction; only the orders whose
+    terms are missing or stale are written, so running it again changes nothing.
+    """
+    total = rewritten = terms = 0
+    first = 1
+    with open_services(ctx) as services:
+        try:
+            for number, done in enumerate(
+                services.engine.reindex_search(department, workflow, chunk), start=1
+            ):
+                total += done.orders
+                rewritten += done.rewritten
+                terms += done.terms
+                said = translate("cli.reindex.chunk", lang).format(
+                    chunk=number, first=first, last=done.last_id, orders=done.orders, rewritten=done.rewritten
+                )
+                click.echo(said)
+                first = done.last_id + 1
+        except EngineError as error:
+            fail(error, lang)
+    click.echo(translate("cli.reindex.done", lang).format(orders=total, terms=terms, rewritten=rewritten))

@@ -1,7 +1,8 @@
 """Demo data: the shipped workflows published, warehouses stocked, and a few hundred orders worked.
 
 ``load_demo(engine, store, root)`` publishes every workflow under ``root/workflows``, stocks four
-warehouses, stores the wholesale customers' accounts (``ACCOUNTS``), and then plays three weeks of
+warehouses, stores the wholesale customers' accounts (``ACCOUNTS``, with their account manager, whose
+demo login it adds when missing), and then plays three weeks of
 business through the real Engine: web and app shoppers, a flash sale, wholesale accounts ordering by
 phone and email, and after-sales requests. Each order follows
 a story (pay, get reviewed, ship, deliver, complete, return, cancel, time out…) whose steps are spread over
@@ -18,7 +19,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -95,12 +96,13 @@ def demo_actors() -> list[Actor]:
     return [user.actor for user in DEMO_ACTORS]
 
 
-def ensure_demo_users(store: Store, at: datetime) -> list[str]:
+def ensure_demo_users(store: Store, at: datetime, names: Collection[str] | None = None) -> list[str]:
     """Store the demo logins that are missing (password ``<name>-demo``, argon2-hashed), so the
-    logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are."""
+    logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are.
+    ``names``: only those of the demo logins."""
     added: list[str] = []
     for user in DEMO_ACTORS:
-        if find_user(store, user.name) is None:
+        if (names is None or user.name in names) and find_user(store, user.name) is None:
             create_user(
                 store,
                 name=user.name,
@@ -230,24 +232,30 @@ def _account(
     outstanding: int,
     overdue_days: int = 0,
     status: str = "active",
+    manager: str | None = "sun.li",
 ) -> CustomerAccount:
-    return CustomerAccount("wholesale", number, company, limit, outstanding, overdue_days, status, tier=tier)
+    return CustomerAccount(
+        "wholesale", number, company, limit, outstanding, overdue_days, status, tier=tier, manager=manager
+    )
 
 
 # The wholesale department's business customers (customer_accounts): an order names one by its number
 # and takes the rest from this record (customers.load_account), its tier included, which the approval
 # table reads (rules/wholesale/approval.yaml): the first is silver, so that its large orders wait for a
-# manager or the director; every tier has an account.
+# manager or the director; every tier has an account. Most are looked after by sun.li, their account
+# manager, who then signs their orders' manager approval by name; the three without one have it signed
+# by any one of the sales managers (the workflow's else).
 ACCOUNTS: tuple[CustomerAccount, ...] = (
     _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000),
     _account("杭州恒源百货有限公司", "W100458", "platinum", 300_000, 40_000),
-    _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000),  # close to its limit
+    # close to its limit
+    _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000, manager=None),
     # overdue: held
     _account("武汉汇通供应链有限公司", "W101066", "silver", 400_000, 60_000, overdue_days=45),
     _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000),
-    _account("北京京华商贸有限公司", "W101577", "standard", 250_000, 30_000, status="watch"),
+    _account("北京京华商贸有限公司", "W101577", "standard", 250_000, 30_000, status="watch", manager=None),
     _account("南京金陵日用品有限公司", "W101890", "gold", 150_000, 10_000),
-    _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked"),
+    _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked", manager=None),
 )
 
 
@@ -289,6 +297,8 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
             engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, root)))
         )
     stock_warehouses(store, initial_stock())
+    # the account managers are logins of the department: a record naming someone else is refused
+    ensure_demo_users(store, clock.now(), {account.manager for account in ACCOUNTS if account.manager})
     for account in ACCOUNTS:
         put_account(store, account, clock.now())
     run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
@@ -423,13 +433,16 @@ class _DemoRun:
     def state(self, order_id: int) -> str:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
 
-    def sign(self, order_id: int, user: str, action: ApprovalAction = ApprovalAction.APPROVE) -> str:
-        """``user`` takes ``action`` on their task of the order's approval; the order's state afterwards."""
+    def sign(
+        self, order_id: int, user: str, action: ApprovalAction = ApprovalAction.APPROVE, comment: str = ""
+    ) -> str:
+        """``user`` takes ``action`` on their task of the order's approval (with ``comment``, which a decline
+        needs as its reason); the order's state afterwards."""
         actor = _by_name(user).actor
         panel = self.engine.approval(order_id, actor)
         assert panel is not None, f"order {order_id} is not at an approval step"
         task = next(t for t in panel.tasks if t.yours)
-        return self.engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor)).state
+        return self.engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor, comment)).state
 
     @staticmethod
     def approvers(state: str) -> tuple[str, ...]:
@@ -694,7 +707,7 @@ class _DemoRun:
                 yield self.hours(2, 40)
             signers = self.approvers(state)
             if rng.random() < 0.2 and target is None:
-                self.sign(oid, signers[0], ApprovalAction.DECLINE)
+                self.sign(oid, signers[0], ApprovalAction.DECLINE, "价格低于本季度底价，请与客户重新议价")
                 return
             for user in signers:
                 state = self.sign(oid, user)

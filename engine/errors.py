@@ -224,7 +224,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("priority-without-priority", "priorities-without-priority", "aggregated-outcome"),
         *("aggregation-without-collect", "no-weight", "unserved-distance"),
         *("approval-state", "approval-sign", "approval-trigger", "approval-return", "approval-timeout"),
-        *("previous-state", "search-without-data"),
+        *("previous-state", "search-without-data", "approval-auto", "approval-approver"),
     ),
 }
 PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}

@@ -26,7 +26,8 @@ from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
-from engine.store.tables import audit_events, orders, outbox, stock
+from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock
+from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
 
@@ -988,6 +989,54 @@ def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, stor
     assert refused.state == "cancelled"
 
 
+def approval_mail(store: Store) -> list[tuple[str, list[str]]]:
+    """(the approver, the addresses) of each approval task's mail in the outbox, oldest first."""
+    with store.read() as tx:
+        payloads = tx.connection.execute(
+            select(outbox.c.payload).where(outbox.c.topic == "approvals.task").order_by(outbox.c.id)
+        ).scalars()
+        return [(p["approver"], p["emails"]) for p in payloads]
+
+
+def test_a_wholesale_approval_is_the_account_managers_alone_else_the_sales_managers(
+    engine: Engine, store: Store
+) -> None:
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    other = Actor("zhang.wei", frozenset({"approver"}), frozenset({"wholesale"}))  # another sales manager
+    for actor in (APPROVER, other):
+        add_user(
+            store,
+            name=actor.name,
+            display_name=actor.name,
+            password_hash="x",
+            roles=sorted(actor.roles),
+            departments=["wholesale"],
+            at=at,
+        )
+        change_email(store, actor.name, f"{actor.name}@example.com")
+    set_account(store, manager="sun.li")
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
+    data = wholesale_data(lines=lines, total=52980)  # a standard account's 52980: a manager approves
+    managed = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert managed.state == "pending_approval" and managed.data["account"]["manager"] == "sun.li"
+    panel = engine.approval(managed.id, other)
+    assert panel is not None and [(t.approver_kind, t.approver) for t in panel.tasks] == [("user", "sun.li")]
+    assert not any(t.yours for t in panel.tasks)  # not the other manager's to sign
+    assert approval_mail(store) == [("sun.li", ["sun.li@example.com"])]  # mailed to him alone
+    assert [t.order_id for t in engine.approval_tasks(APPROVER)] == [managed.id]
+    assert engine.approval_tasks(other) == []
+    assert sign(engine, managed.id, APPROVER).state.startswith("fulfilling.")
+
+    set_account(store)  # no account manager any more: any one of the sales managers approves
+    unmanaged = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    panel = engine.approval(unmanaged.id, other)
+    assert panel is not None and [(t.approver_kind, t.approver) for t in panel.tasks] == [
+        ("role", "approver")
+    ]
+    assert approval_mail(store)[1:] == [("approver", ["sun.li@example.com", "zhang.wei@example.com"])]
+    assert sign(engine, unmanaged.id, other).state.startswith("fulfilling.")
+
+
 def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_sent(
     engine: Engine, store: Store
 ) -> None:
@@ -1496,9 +1545,19 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
                 .where(orders.c.department == "wholesale", audit_events.c.rules.is_not(None))
             )
         ]
+        managers = set(
+            tx.connection.execute(
+                select(approval_tasks.c.approver_kind, approval_tasks.c.approver).where(
+                    approval_tasks.c.state == "pending_approval"
+                )
+            ).all()
+        )
     store.dispose()
     # Every wholesale order carries its account's tier, and the approval table's tier rows decide some.
     assert all(account.get("tier") in {"standard", "silver", "gold", "platinum"} for account in wholesale)
+    # and its account manager when it has one: sun.li, who signs those orders' manager approval by name
+    assert {account.get("manager") for account in wholesale} == {"sun.li", None}
+    assert managers == {("user", "sun.li"), ("role", "approver")}
     assert any("medium-trusted" in rules or "large-platinum" in rules for rules in decided)
     assert summary.created == 300
     assert summary.refused == []

@@ -3,7 +3,9 @@
 ``orders/_approval.html`` is included in the order page, which reads the order's approval at its state
 with the order (``OrderPage.approval``, one read; a refusal's page asks ``approval_panel(order_id)``):
 the approvers with what each did, the deadline, and, on the tasks the user may act on, one form: a
-comment, a user (to add or transfer to), a state to return to, and a button per action.
+comment, a person chosen among the department's (to add or transfer to), a state to return to, and a
+button per action; a decline is confirmed in a disclosure that says where it takes the order (no script
+needed), and a decline or a return without a comment is refused beside the comment field.
 ``POST /orders/<id>/approval/<task>`` takes the action through ``Engine.act_on_approval`` with the lock
 version the page was drawn with; a refusal answers with the
 panel again, the comment as typed and the reason in the page's language (422), a change made
@@ -22,7 +24,7 @@ from engine.api import ApprovalAction, ApprovalPanel, ApprovalRequest, ApprovalT
 from engine.errors import ConflictError, ContentionError, NotFound, TransitionRejected
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang
+from web.i18n import current_lang, time_left
 from web.params import whole_number
 
 approvals = Blueprint("approvals", __name__)
@@ -61,21 +63,13 @@ class PanelView:
     can_decline: bool
     return_to: tuple[tuple[str, str], ...]
     lock_version: int
+    people: tuple[tuple[str, str], ...] = ()  # whom the user may add or transfer to: login, name shown
+    decline_note: str = ""  # what a decline does, said before it is confirmed
 
-
-def _left(deadline: datetime, now: datetime, lang: str) -> str | None:
-    """Time left until ``deadline`` in words (None: past it)."""
-    seconds = int((deadline - now).total_seconds())
-    if seconds <= 0:
-        return None
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = max(rest // 60, 0 if days or hours else 1)
-    units = (("天", "d"), ("小时", "h"), ("分钟", "min"))
-    parts = [(n, u) for n, u in zip((days, hours, minutes), units, strict=True) if n][:2]
-    if lang == "zh":
-        return "".join(f"{n}{u[0]}" for n, u in parts)
-    return " ".join(f"{n} {u[1]}" for n, u in parts)
+    @property
+    def actionable(self) -> bool:
+        """The user has a task to act on here (the order page then does not say there is nothing to do)."""
+        return any(task.yours for task in self.tasks)
 
 
 def _who(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
@@ -93,6 +87,14 @@ def _note(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
     return translate(key, lang).format(who=panel.person(task.added_by))
 
 
+def _people(panel: ApprovalPanel) -> tuple[tuple[str, str], ...]:
+    """The people offered, by the name they are known by; two of one name told apart by their logins."""
+    shown = [name for _, name in panel.people]
+    return tuple(
+        (login, name if shown.count(name) == 1 else f"{name} ({login})") for login, name in panel.people
+    )
+
+
 def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
     """The panel as the page shows it: people by their names, roles and states by their labels."""
     if panel.sign in ("any", "all"):
@@ -101,12 +103,11 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
         sign = translate("approval.sign.n", lang).format(n=panel.sign)
     deadline = None
     if panel.deadline is not None:
-        left = _left(panel.deadline, now, lang)
         at = local_time(panel.deadline)
         deadline = (
             translate("approval.overdue", lang).format(at=at)
-            if left is None
-            else translate("approval.deadline", lang).format(at=at, left=left)
+            if panel.deadline <= now
+            else translate("approval.deadline", lang).format(at=at, left=time_left(panel.deadline, now, lang))
         )
     tasks = tuple(
         TaskView(
@@ -138,6 +139,12 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
         can_decline=panel.can_decline,
         return_to=tuple((state, label.get(lang)) for state, label in panel.return_to),
         lock_version=panel.lock_version,
+        people=_people(panel),
+        decline_note=(
+            translate("approval.decline_to", lang).format(state=panel.decline_to.get(lang))
+            if panel.decline_to is not None
+            else translate("approval.decline_ends", lang)
+        ),
     )
 
 
@@ -160,6 +167,7 @@ def act(order_id: int, task_id: int) -> Any:
         "comment": comment,
         "user": request.form.get("user", ""),
         "return_to": request.form.get("return_to"),
+        "action": request.form.get("action", ""),
     }
     try:
         action = ApprovalAction(request.form.get("action", ""))
@@ -180,18 +188,32 @@ def act(order_id: int, task_id: int) -> Any:
     except NotFound:
         abort(404)
     except TransitionRejected as refused:
-        return _refused(order_id, [r.zh if lang == "zh" else r.en for r in refused.refusals], sent, 422)
+        said = [(r.details.get("field"), r.zh if lang == "zh" else r.en) for r in refused.refusals]
+        errors = {str(field): message for field, message in said if field}
+        return _refused(order_id, [message for _, message in said], sent, 422, errors)
     except (ConflictError, ContentionError) as changed:
         return _refused(order_id, [changed.message(lang)], sent, 409)
     return redirect(url_for("orders.show", order_id=order_id))
 
 
-def _refused(order_id: int, problems: list[str], sent: dict[str, Any], status: int) -> Any:
-    """The panel again with why, and what was typed kept."""
+def _refused(
+    order_id: int,
+    problems: list[str],
+    sent: dict[str, Any],
+    status: int,
+    errors: dict[str, str] | None = None,
+) -> Any:
+    """The panel again with why (beside the field it is about, when it is about one: ``errors``, field
+    -> message), and what was typed kept."""
     panel = approval_panel(order_id)
     if panel is None and status != 422:
         abort(404)
     page = render_template(
-        "approvals/refused.html", order_id=order_id, panel=panel, problems=problems, sent=sent
+        "approvals/refused.html",
+        order_id=order_id,
+        panel=panel,
+        problems=problems,
+        sent=sent,
+        errors=errors or {},
     )
     return page, status

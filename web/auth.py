@@ -48,7 +48,7 @@ from flask import (
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 
-from engine.api import Actor, Clock, Store
+from engine.api import ADMIN_ROLE, Actor, Clock, Store
 from engine.api.accounts import (
     AttemptRefused,
     forget_login_attempts,
@@ -125,13 +125,22 @@ def current_actor() -> Actor:
     return current_login().actor
 
 
+def _landing() -> str:
+    """Where a login that asked for no page lands: my work for a person who works orders (any role but
+    admin alone), the departments' overview for an admin."""
+    if current_user.is_authenticated and any(role != ADMIN_ROLE for role in current_user.roles):
+        return url_for("work.index")
+    return url_for("home.index")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never another host (``//evil``, ``https://…``), never a backslash."""
+    """Only a path on this site: never another host (``//evil``, ``https://…``), never a backslash;
+    else where the person lands (``_landing``)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("home.index")
+        return _landing()
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
-        return url_for("home.index")
+        return _landing()
     return target
 
 

@@ -9,6 +9,15 @@ own transaction (``Engine.take_batch``) with the lock version the page was drawn
 row per order as it commits or is refused: done (where the order is now) or refused (why). A script
 (``batch.js``) turns the rows into a progress bar; without scripts the rows appear as they come. The
 page carries a key: the same batch sent twice takes each order's step once.
+
+A batch is chosen on the list, on my work or on a queue page: ``next`` (a path of this site) is the page
+it returns to. The same two pages assign orders to a colleague (指派): ``GET /orders/batch/assign?o=…``
+shows the orders, who handles each, why one may not be assigned, and the department's people who may
+act on them; ``POST`` gives them to the one chosen (``Engine.assign_batch``), a row per order. And
+``POST /work/approvals/batch`` signs the approval tasks selected on my work, approved or declined with one
+comment (``Engine.sign_batch``, each through the approval panel's call), a row per task; a decline
+asks to be confirmed and, without a comment (its reason), is refused before any task is touched, on a
+page that keeps the tasks selected for the reason to be written there.
 """
 
 from __future__ import annotations
@@ -21,19 +30,24 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_template, url_for
 
-from engine.api import Engine, StepPage, WorkflowSpec, translate
-from engine.api.batch import MAX_BATCH, BatchOutcome, Selected
+from engine.api import ApprovalAction, Engine, StepPage, WorkflowSpec, translate
+from engine.api.batch import MAX_BATCH, SIGNING, Assigned, BatchOutcome, Selected, SelectedTask, Signed
 from engine.api.forms import FieldError
+from engine.api.workspace import AssignPage
+from engine.errors import TransitionRejected
 from web.auth import current_actor
 from web.forms import CompiledForm, FormView, form_view, posted_data, published_form
 from web.i18n import current_lang
 from web.orders import state_label
-from web.params import whole_number
+from web.params import local_path, whole_number
 
 batch = Blueprint("batch", __name__)
 
 KEY_FIELD = "_key"
+NEXT_FIELD = "next"  # the page the batch was chosen on, and returns to
 SELECTED_FIELD = "o"  # an order of the batch: "<id>" on the way in, "<id>:<lock version>" on the page
+TASK_FIELD = "t"  # an approval task: "<order>:<task>:<lock version>"
+COMMENT_LIMIT = 2000  # characters kept of a comment, as the approval panel keeps
 ID_DIGITS = 18
 LOCK_DIGITS = 9
 
@@ -62,7 +76,8 @@ class Plan:
     taken: tuple[StepPage, ...]
     left: tuple[Left, ...]
     form: CompiledForm | None
-    back: str = ""  # the list of the orders' workflow and state, where the batch was chosen
+    back: str = ""  # the page the batch was chosen on (else the list of the orders' workflow and state)
+    came_from: bool = False  # ``back`` is the page the batch was chosen on
 
 
 def _selected_ids(values: Sequence[str]) -> list[int]:
@@ -75,6 +90,10 @@ def _selected_ids(values: Sequence[str]) -> list[int]:
     if not ids:
         abort(400)
     return ids[:MAX_BATCH]
+
+
+def _next() -> str | None:
+    return local_path(request.values.get(NEXT_FIELD))
 
 
 def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
@@ -102,13 +121,15 @@ def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
         spec = page.steps[0].spec if page.steps else None
         transition = next((t for t in spec.transitions if t.trigger == trigger), None) if spec else None
         label = transition.label.get(lang) if transition and transition.label else trigger
-        return Plan(trigger, label, spec, "", (), tuple(left), None)
+        came = _next()
+        return Plan(trigger, label, spec, "", (), tuple(left), None, came or "", came is not None)
     info = first.info
     label = info.label.get(lang) if info is not None and info.label is not None else trigger
     state = state_label(first.spec, first.order.state, lang)
     form = published_form(first.form, first.order.department)
-    back = url_for("orders.index", workflow=first.order.workflow, state=first.order.state)
-    return Plan(trigger, label, first.spec, state, tuple(taken), tuple(left), form, back)
+    came = _next()
+    back = came or url_for("orders.index", workflow=first.order.workflow, state=first.order.state)
+    return Plan(trigger, label, first.spec, state, tuple(taken), tuple(left), form, back, came is not None)
 
 
 def _view(plan: Plan, data: Mapping[str, Any], errors: Sequence[FieldError] = ()) -> FormView | None:
@@ -125,6 +146,7 @@ def _render(plan: Plan, data: Mapping[str, Any], key: str, errors: Sequence[Fiel
         hidden=[
             ("trigger", plan.trigger),
             (KEY_FIELD, key),
+            *(((NEXT_FIELD, plan.back),) if plan.came_from else ()),
             *((SELECTED_FIELD, f"{step.order.id}:{step.order.lock_version}") for step in plan.taken),
         ],
     )
@@ -149,14 +171,42 @@ class Row:
     text: str
 
 
+def _why(refusals: Sequence[Any], lang: str) -> str:
+    return "；".join(r.zh if lang == "zh" else r.en for r in refusals)
+
+
 def _rows(outcomes: Iterator[BatchOutcome], specs: Mapping[int, WorkflowSpec], lang: str) -> Iterator[Row]:
+    now_in = translate("orders.batch.now_in", lang)
     for outcome in outcomes:
         if outcome.result is not None:
             where = state_label(specs[outcome.order_id], outcome.result.to_state, lang)
-            yield Row(outcome.order_id, True, where)
+            yield Row(outcome.order_id, True, now_in.format(state=where))
         else:
-            why = "；".join(r.zh if lang == "zh" else r.en for r in outcome.refusals)
-            yield Row(outcome.order_id, False, why)
+            yield Row(outcome.order_id, False, _why(outcome.refusals, lang))
+
+
+def _results(plan: Plan, rows: Iterator[Row], count: int, outcomes: Iterator[Any]) -> Response:
+    """The results page, streamed a row per order as each commits or is refused."""
+    response = Response(stream_template("orders/batch_run.html", plan=plan, rows=rows, count=count))
+    # A page closed while the batch runs does not stop it: the orders not yet done are done when the
+    # answer closes, as they would have been with the page open.
+    response.call_on_close(lambda: deque(outcomes, maxlen=0))
+    return response
+
+
+def _locks() -> dict[int, int]:
+    """The orders a batch page sent, each with the lock version it was drawn with; a 400 without."""
+    locks: dict[int, int] = {}
+    for value in request.form.getlist(SELECTED_FIELD)[:MAX_BATCH]:
+        number, _, lock = value.partition(":")
+        order_id = whole_number(number.strip(), ID_DIGITS)
+        lock_version = whole_number(lock.strip(), LOCK_DIGITS)
+        if order_id is None or order_id == 0 or lock_version is None:  # the page always sends both:
+            abort(400)  # without the lock version, a change made meanwhile would go unseen
+        locks.setdefault(order_id, lock_version)
+    if not locks:
+        abort(400)
+    return locks
 
 
 @batch.post("/orders/batch")
@@ -164,17 +214,7 @@ def run() -> Any:
     trigger = request.form.get("trigger", "").strip()
     if not trigger:
         abort(400)
-    sent = request.form.getlist(SELECTED_FIELD)
-    locks: dict[int, int] = {}
-    for value in sent:
-        number, _, lock = value.partition(":")
-        order_id = whole_number(number.strip(), ID_DIGITS)
-        lock_version = whole_number(lock.strip(), LOCK_DIGITS)
-        if order_id is None or lock_version is None:  # the page always sends both: without the lock
-            abort(400)  # version, a change made meanwhile would go unseen
-        locks.setdefault(order_id, lock_version)
-    if not locks:
-        abort(400)
+    locks = _locks()
     plan = _plan(list(locks), trigger)
     key = request.form.get(KEY_FIELD) or uuid.uuid4().hex
     data: dict[str, Any] = {}
@@ -187,12 +227,134 @@ def run() -> Any:
     specs = {step.order.id: step.spec for step in plan.taken}
     chosen = [Selected(step.order.id, locks[step.order.id]) for step in plan.taken]
     outcomes = _engine().take_batch(chosen, trigger, current_actor(), data, key)
-    response = Response(
-        stream_template(
-            "orders/batch_run.html", plan=plan, rows=_rows(outcomes, specs, lang), count=len(chosen)
+    return _results(plan, _rows(outcomes, specs, lang), len(chosen), outcomes)
+
+
+# -- assigning (指派) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignRow:
+    """An order selected to be assigned: who handles it now (or nobody), and why it may not be."""
+
+    order_id: int
+    workflow: str
+    state: str
+    holder: str | None
+    why: str
+
+
+def _plan_of(label: str, left: Sequence[Left] = ()) -> Plan:
+    """What orders assigned or tasks signed are shown under: no step, no form, back to the page they
+    were chosen on (else my work)."""
+    came = _next()
+    return Plan("", label, None, "", (), tuple(left), None, came or url_for("work.index"), came is not None)
+
+
+def _assign_plan(page: AssignPage, lang: str) -> Plan:
+    left = [Left(order_id, translate("orders.batch.not_found", lang)) for order_id in page.missing]
+    left += [Left(c.order.id, _why(c.refusals, lang)) for c in page.orders if c.refusals]
+    return _plan_of(translate("orders.assign.action", lang), left)
+
+
+@batch.get("/orders/batch/assign")
+def assign_page() -> Any:
+    lang = current_lang()
+    page = _engine().assign_page(_selected_ids(request.args.getlist(SELECTED_FIELD)), current_actor())
+    rows = [
+        AssignRow(
+            c.order.id,
+            c.spec.title.get(lang),
+            state_label(c.spec, c.order.state, lang),
+            c.holder.name if c.holder is not None else None,
+            _why(c.refusals, lang),
         )
+        for c in page.orders
+    ]
+    taken = [c for c in page.orders if not c.refusals]
+    plan = _assign_plan(page, lang)
+    hidden = [
+        *(((NEXT_FIELD, plan.back),) if plan.came_from else ()),
+        *((SELECTED_FIELD, f"{c.order.id}:{c.order.lock_version}") for c in taken),
+    ]
+    people = [(person.login, person.name) for person in page.people]
+    return render_template(
+        "orders/assign.html", plan=plan, rows=rows, taken=len(taken), people=people, hidden=hidden
     )
-    # A page closed while the batch runs does not stop it: the orders not yet taken are taken when the
-    # answer closes, as they would have been with the page open.
-    response.call_on_close(lambda: deque(outcomes, maxlen=0))
-    return response
+
+
+def _assigned_rows(outcomes: Iterator[Assigned], lang: str) -> Iterator[Row]:
+    given = translate("work.event.assign", lang)
+    for outcome in outcomes:
+        if outcome.assignee is not None:
+            yield Row(outcome.order_id, True, given.format(name=outcome.assignee.name))
+        else:
+            yield Row(outcome.order_id, False, _why(outcome.refusals, lang))
+
+
+@batch.post("/orders/batch/assign")
+def assign() -> Any:
+    lang = current_lang()
+    to = request.form.get("to", "").strip()
+    if not to:
+        abort(400)
+    locks = _locks()
+    chosen = [Selected(order_id, lock) for order_id, lock in locks.items()]
+    plan = _plan_of(translate("orders.assign.action", lang))
+    outcomes = _engine().assign_batch(chosen, to, current_actor())
+    return _results(plan, _assigned_rows(outcomes, lang), len(chosen), outcomes)
+
+
+# -- approval tasks signed from my work ---------------------------------------------------------
+
+
+def _tasks() -> list[SelectedTask]:
+    tasks: list[SelectedTask] = []
+    for value in request.form.getlist(TASK_FIELD)[:MAX_BATCH]:
+        parts = value.split(":")
+        numbers = [whole_number(part.strip(), ID_DIGITS) for part in parts]
+        if len(numbers) != 3 or any(n is None for n in numbers):
+            abort(400)
+        order_id, task_id, lock = (int(n or 0) for n in numbers)
+        if order_id == 0 or task_id == 0:
+            abort(400)
+        tasks.append(SelectedTask(order_id, task_id, lock))
+    if not tasks:
+        abort(400)
+    return tasks
+
+
+def _signed_rows(outcomes: Iterator[Signed], lang: str) -> Iterator[Row]:
+    now_in = translate("orders.batch.now_in", lang)
+    for outcome in outcomes:
+        order_id = outcome.task.order_id
+        if outcome.result is not None:
+            where = outcome.where.get(lang) if outcome.where is not None else outcome.result.state
+            yield Row(order_id, True, now_in.format(state=where))
+        else:
+            yield Row(order_id, False, _why(outcome.refusals, lang))
+
+
+@batch.post("/work/approvals/batch")
+def sign() -> Any:
+    lang = current_lang()
+    try:
+        action = ApprovalAction(request.form.get("action", ""))
+    except ValueError:
+        abort(400)
+    if action not in SIGNING:
+        abort(400)
+    tasks = _tasks()
+    comment = request.form.get("comment", "")[:COMMENT_LIMIT]
+    plan = _plan_of(translate(f"work.approvals.{action.value}", lang))
+    try:
+        outcomes = _engine().sign_batch(tasks, action, current_actor(), comment)
+    except TransitionRejected as refused:  # a decline without a reason: no task was touched
+        page = render_template(
+            "work/approvals_decline.html",
+            problem=_why(refused.refusals, lang),
+            tasks=[f"{t.order_id}:{t.task_id}:{t.lock_version}" for t in tasks],
+            back=plan.back if plan.came_from else None,
+        )
+        return page, 422
+    return _results(plan, _signed_rows(outcomes, lang), len(tasks), outcomes)

@@ -5,7 +5,11 @@ CLI (``engine.common.words``: ``translate``, ``term``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import request
+
+from engine.api import translate
 
 
 def current_lang() -> str:
@@ -15,3 +19,21 @@ def current_lang() -> str:
         return asked
     best = request.accept_languages.best_match(["zh", "zh-CN", "en"], default="zh")
     return "zh" if best.startswith("zh") else "en"
+
+
+def time_left(due: datetime, now: datetime, lang: str) -> str:
+    """What is left until ``due``, to the minute (a part minute counts as one): a timer's on the order
+    page and an approval's deadline read alike."""
+    seconds = (due - now).total_seconds()
+    if seconds <= 0:
+        return translate("orders.timer.due", lang)
+    minutes = int(-(-seconds // 60))
+    if minutes < 60:
+        return translate("orders.timer.minutes", lang).format(n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return translate("orders.timer.hours", lang).format(h=hours, m=minutes)
+    days, hours = divmod(hours, 24)
+    if hours == 0:
+        return translate("orders.timer.whole_days", lang).format(d=days)
+    return translate("orders.timer.days", lang).format(d=days, h=hours)

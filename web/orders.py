@@ -52,6 +52,7 @@ from engine.api import (
     DecisionWhy,
     Engine,
     OrderList,
+    OrderPage,
     OrderView,
     RunningTimer,
     StepPage,
@@ -85,7 +86,7 @@ from web.forms import (
     published_form,
     refresh_response,
 )
-from web.i18n import current_lang
+from web.i18n import current_lang, time_left
 from web.params import whole_number
 
 orders = Blueprint("orders", __name__)
@@ -425,7 +426,12 @@ def index() -> Any:
     if query.workflow:
         shown["workflow"] = found.workflow.title.get(lang) if found.workflow else query.workflow
     if query.state:
-        shown["state"] = state_label(found.workflow, query.state, lang) if found.workflow else query.state
+        # without a workflow: the state by its label in each workflow listed that has it
+        specs = [found.workflow] if found.workflow else list(found.workflows)
+        labels = dict.fromkeys(
+            state_label(spec, query.state, lang) for spec in specs if _has_state(spec, query.state)
+        )
+        shown["state"] = " / ".join(labels) or query.state
     page_html = render_template(
         "orders/index.html",
         rows=_listed(found, lang),
@@ -439,6 +445,8 @@ def index() -> Any:
         sorts=[Choice(sort, translate(f"orders.sort.{sort}", lang)) for sort in SORTS],
         searched=found.searched,
         filtered=bool(kept),
+        # a state or a workflow alone: the batch needs both, and the page says so
+        batch_needs_both=bool(query.workflow) != bool(query.state) and not found.searched,
         shown_filters=shown,
         typed=typed if not_a_number else "",
         not_a_number=not_a_number,
@@ -452,6 +460,11 @@ def index() -> Any:
 
 # --------------------------------------------------------------------------------------------------
 # An order's page
+
+
+def _has_state(spec: WorkflowSpec, state: str) -> bool:
+    names = {s.name for s in spec.states}
+    return all(part in names for part in state.split(STATE_JOIN))
 
 
 def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
@@ -482,7 +495,8 @@ def summarize(
     field no form describes at its place is read as the order's field of the same name (a shipment's
     ``carrier`` as the order's carrier); money with two decimals, times as local time, an empty list as
     "none", records inside a table cell as text; a field holding nothing (None) is left out. ``names``:
-    field name -> code -> its name, for codes no form names (a warehouse routing chose)."""
+    field path or name -> code -> its name, for codes no form names (a warehouse routing chose, a person
+    by their display name)."""
     specs: dict[str, FieldLayout] = {}
     choices: dict[str, FieldLayout] = {}  # the first form whose field names its values (a step's form may)
     for layout in layouts:
@@ -505,7 +519,8 @@ def summarize(
         for option in options:
             if choice_text(option.value) == choice_text(value):
                 return option.label.get(lang)
-        named = (names or {}).get(key, {}).get(value) if isinstance(value, str) else None
+        known = names or {}
+        named = (known.get(path) or known.get(key, {})).get(value) if isinstance(value, str) else None
         if named is not None:
             return named.get(lang)
         money = spec is not None and (spec.widget == "money" or spec.format == "money")
@@ -588,21 +603,6 @@ def shown_decision(why: DecisionWhy, lang: str) -> Shown:
     )
 
 
-def time_left(due: datetime, now: datetime, lang: str) -> str:
-    """What is left until ``due``, to the minute (a part minute counts as one)."""
-    seconds = (due - now).total_seconds()
-    if seconds <= 0:
-        return translate("orders.timer.due", lang)
-    minutes = int(-(-seconds // 60))
-    if minutes < 60:
-        return translate("orders.timer.minutes", lang).format(n=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return translate("orders.timer.hours", lang).format(h=hours, m=minutes)
-    days, hours = divmod(hours, 24)
-    return translate("orders.timer.days", lang).format(d=days, h=hours)
-
-
 def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
     """``17:15 取消（超时未支付自动取消）— 还剩 12 分钟``: the deadline in local time (its time alone
     when it is today), the step's label, the reason's words and the time left."""
@@ -616,7 +616,7 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
         reason=timer.reason.get(lang) if timer.reason is not None else "",
         left=time_left(timer.due_at, now, lang),
     )
-    when = translate("orders.timer.when", lang).format(when=timer.when) if timer.when else None
+    when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
     return Timer(text, when, timer.due_at.isoformat())
 
 
@@ -652,6 +652,7 @@ def show(order_id: int) -> Any:
         if info.allowed
     ]
     now = page.now or _engine().clock.now()
+    here = shown_here(page, events, lang)
     return render_template(
         "orders/show.html",
         order=order,
@@ -664,6 +665,47 @@ def show(order_id: int) -> Any:
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,
+        here=here,
+    )
+
+
+@dataclass
+class Here:
+    """The top of the order page in the page's language: why the order is where it is (the decision
+    that brought it there, else the step and who took it), who acts next, and the queue it waits in."""
+
+    title: str
+    why: Shown | None
+    step: str | None
+    acts: bool
+    next: str | None
+    queue: str | None
+    queue_url: str | None
+
+
+def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
+    here = page.here
+    if here is None:
+        return None
+    why = page.decisions.get(here.event_id) if here.event_id is not None else None
+    step = None
+    if why is None and here.event_id is not None:
+        shown = next(
+            (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
+        )
+        if shown is not None:
+            step = translate("orders.here.step", lang).format(action=shown.action, actor=shown.actor)
+    who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
+    return Here(
+        title=translate("orders.here.approval" if page.approval else "orders.here", lang),
+        why=shown_decision(why, lang) if why is not None else None,
+        step=step,
+        acts=here.acts,
+        next=translate("orders.here.next", lang).format(who=who) if who else None,
+        queue=here.queue_label.get(lang) if here.queue_label is not None else None,
+        queue_url=url_for("work.queue", department=page.order.department, queue=here.queue)
+        if here.queue is not None
+        else None,
     )
 
 

@@ -39,6 +39,14 @@ def query_number(name: str, maximum: int, minimum: int = 1) -> int | None:
     return number
 
 
+def local_path(target: str | None) -> str | None:
+    """``target`` when it is a path of this site (``/work?claims=mine``), the page a form was sent from
+    and returns to; None for anything else (another site's address, ``//host``, a backslash)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 class IdConverter(BaseConverter):
     """``<id:name>``: a row's id in a path, 1 to 19 ASCII digits and not 0 (Werkzeug's ``int`` takes any
     Unicode digit, and as many as are typed). Anything else matches no address: a 404 page."""

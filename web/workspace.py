@@ -39,6 +39,7 @@ from web.auth import current_actor
 from web.formdata import local_time
 from web.i18n import current_lang
 from web.orders import state_label
+from web.params import local_path
 
 work = Blueprint("work", __name__)
 
@@ -97,6 +98,7 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
     money = isinstance(total, int | float) and not isinstance(total, bool)
     return {
         "id": order.id,
+        "place": (order.workflow, order.state),  # the batch it is selected for: its workflow and state
         "workflow": spec.title.get(lang),
         "state": state_label(spec, order.state, lang),
         "age": age_text(item.since, now, lang),
@@ -112,10 +114,36 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
 def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
     """What a row of my work shows of an approval task: its order, how long it has waited, its deadline."""
     row = _item(WorkItem(item.order, item.spec, item.since, (), (), None, False), now, lang)
+    row["task"] = f"{item.order.id}:{item.task_id}:{item.order.lock_version}"  # what signing it sends
     row["by_role"] = term("role", item.by_role, lang) if item.by_role is not None else None
     row["deadline"] = local_time(item.deadline) if item.deadline is not None else None
     row["overdue"] = item.deadline is not None and item.deadline <= now
     return row
+
+
+def batches(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The rows by workflow and state, in the order first met (so a person's own orders stay first in
+    each): a batch is taken on orders of one workflow in one state. Each group has its form's id and the
+    steps its rows offer; ``selectable`` when the person may act on one of its rows at least (they may
+    then take those steps, or assign the rows, through the batch pages)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        group = groups.get(row["place"])
+        if group is None:
+            group = groups[row["place"]] = {
+                "form": f"{prefix}-{len(groups) + 1}",
+                "workflow": row["workflow"],
+                "state": row["state"],
+                "steps": [],
+                "rows": [],
+            }
+        group["rows"].append(row)
+        for step in row["steps"]:
+            if step not in group["steps"]:
+                group["steps"].append(step)
+    for group in groups.values():
+        group["selectable"] = any(row["may_claim"] for row in group["rows"])
+    return list(groups.values())
 
 
 @work.get("/work")
@@ -138,7 +166,10 @@ def index() -> Any:
                     "kind": section.kind,
                     "department": section.department,
                     "count": section.count,
-                    "items": [_item(item, found.now, lang) for item in section.items],
+                    "groups": batches(
+                        [_item(item, found.now, lang) for item in section.items],
+                        f"batch-{section.department}",
+                    ),
                     "more": url_for(
                         "work.index",
                         department=section.department,
@@ -173,7 +204,7 @@ def index() -> Any:
         claims=shown_filter,
         filters=list(FILTERS),
         paged=department is not None,
-        has_orders=any(s["kind"] in ("orders", "approvals") and s["items"] for s in sections),
+        has_orders=any(s.get("items") or s.get("groups") for s in sections),
     )
 
 
@@ -195,7 +226,7 @@ def queue(department: str, queue: str) -> Any:
             "count": q.count,
             "oldest": age_text(q.oldest, page.now, lang),
         },
-        items=[_item(item, page.now, lang) for item in page.items],
+        groups=batches([_item(item, page.now, lang) for item in page.items], "batch-queue"),
         more=url_for("work.queue", department=department, queue=queue, after=page.next.token())
         if page.next is not None
         else None,
@@ -205,10 +236,7 @@ def queue(department: str, queue: str) -> Any:
 
 def _back(order_id: int) -> str:
     """Where a claim's form returns to: the page it was sent from (a path of this site), else the order."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("orders.show", order_id=order_id)
+    return local_path(request.form.get("next")) or url_for("orders.show", order_id=order_id)
 
 
 @work.post("/orders/<id:order_id>/claim")

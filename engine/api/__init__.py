@@ -34,6 +34,7 @@ from engine.runtime import (
     PublishedForm,
     PublishedVersion,
     QueryProblem,
+    Reindexed,
     RetryPolicy,
     StepPage,
     StepTaken,
@@ -54,6 +55,7 @@ from engine.runtime.approvals import (
     OpenTask,
 )
 from engine.runtime.order_why import DecisionWhy, RunningTimer, guard_beside_field, refusal_words
+from engine.runtime.search_index import MAX_REINDEX_CHUNK, REINDEX_CHUNK
 from engine.store import STATE_JOIN, Store
 
 __all__ = [
@@ -61,8 +63,10 @@ __all__ = [
     "ALL_DEPARTMENTS",
     "CHINA_TIME",
     "FILTER_FIELDS",
+    "MAX_REINDEX_CHUNK",
     "MIGRATE_TRIGGER",
     "OUTBOX_STATUSES",
+    "REINDEX_CHUNK",
     "SORTS",
     "STATE_JOIN",
     "SYSTEM",
@@ -94,6 +98,7 @@ __all__ = [
     "PublishedForm",
     "PublishedVersion",
     "QueryProblem",
+    "Reindexed",
     "RetryPolicy",
     "RunningTimer",
     "StepPage",

@@ -1,5 +1,25 @@
-"""One step on many orders at once (``Engine.batch_page``, ``Engine.take_batch``): what they answer with."""
+"""Many at once (``Engine.batch_page``, ``Engine.take_batch``: one step on many orders;
+``Engine.assign_batch``: orders assigned; ``Engine.sign_batch``: approval tasks signed): what they
+answer with."""
 
-from engine.runtime.batch import MAX_BATCH, BatchOutcome, BatchPage, Selected
+from engine.runtime.batch import (
+    MAX_BATCH,
+    SIGNING,
+    Assigned,
+    BatchOutcome,
+    BatchPage,
+    Selected,
+    SelectedTask,
+    Signed,
+)
 
-__all__ = ["MAX_BATCH", "BatchOutcome", "BatchPage", "Selected"]
+__all__ = [
+    "MAX_BATCH",
+    "SIGNING",
+    "Assigned",
+    "BatchOutcome",
+    "BatchPage",
+    "Selected",
+    "SelectedTask",
+    "Signed",
+]

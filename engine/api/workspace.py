@@ -1,12 +1,14 @@
 """My work (我的工作): the approval tasks waiting for a person, the orders they may take a step on
-now, the review queues of their departments, and claims (``engine.runtime.workspace``; the ``Engine``
-facade's ``my_work``, ``queue_page``, ``claim_view``, ``claim`` and ``release``)."""
+now, the review queues of their departments, claims and assigning (``engine.runtime.workspace``; the
+``Engine`` facade's ``my_work``, ``queue_page``, ``claim_view``, ``claim``, ``release``, ``assign_page``)."""
 
 from engine.runtime.workspace import (
     CLAIM_TRIGGERS,
     ApprovalItem,
     ApprovalsSection,
+    AssignChoice,
     Assignee,
+    AssignPage,
     BadCursor,
     ClaimConflict,
     ClaimFilter,
@@ -25,6 +27,8 @@ __all__ = [
     "CLAIM_TRIGGERS",
     "ApprovalItem",
     "ApprovalsSection",
+    "AssignChoice",
+    "AssignPage",
     "Assignee",
     "BadCursor",
     "ClaimConflict",

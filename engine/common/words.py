@@ -82,6 +82,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "search.kind.waybill": Text("运单号", "waybill"),
         "search.kind.payment_ref": Text("支付流水号", "payment reference"),
         "orders.search": Text("搜索", "Search"),
+        "orders.find": Text("查找", "Find"),
+        "orders.searched": Text("搜索「{q}」", "search “{q}”"),
+        "orders.batch.needs_both": Text(
+            "选定一个流程和它的一个状态后，即可勾选订单并对它们一并执行一个操作。",
+            "Choose one workflow and one of its states to select orders and take one step on them all.",
+        ),
         "orders.search_hint": Text(
             "订单号、手机号或其尾号 4 位、姓名、运单号、支付流水号",
             "order number, mobile or its last 4 digits, name, waybill, payment reference",
@@ -124,7 +130,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.sign.all": Text("会签：每位审批人都须通过", "Every approver must approve"),
         "approval.sign.n": Text("须 {n} 位审批人通过", "{n} approvers must approve"),
         "approval.progress": Text("已通过 {approved}/{required}", "{approved} of {required} approved"),
-        "approval.deadline": Text("截止 {at}（剩 {left}）", "Due {at} ({left} left)"),
+        "approval.deadline": Text("截止 {at}（{left}）", "Due {at} ({left})"),
         "approval.overdue": Text("截止 {at}（已超时）", "Due {at} (overdue)"),
         "approval.timeout.remind": Text("超时后提醒审批人", "Then the approvers are reminded"),
         "approval.timeout.approve": Text("超时后自动通过", "Then it is approved automatically"),
@@ -145,6 +151,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.status.escalated": Text("已升级", "Escalated"),
         "approval.comment": Text("意见", "Comment"),
         "approval.user": Text("用户（加签或转交给谁）", "User (to add or transfer to)"),
+        "approval.choose": Text("请选择…", "Choose…"),
+        "approval.add_either": Text("加签（在我之前或之后）", "Add an approver (before or after me)"),
+        "approval.decline_ask": Text("驳回…", "Decline…"),
+        "approval.decline_confirm": Text("确认驳回", "Confirm the decline"),
+        "approval.decline_to": Text(
+            "驳回后订单将转到「{state}」，不能撤回。请先在上方的意见中写明理由。",
+            "Once declined, the order goes to “{state}”; it cannot be undone. "
+            "Say why in the comment above first.",
+        ),
+        "approval.decline_ends": Text(
+            "驳回会结束此审批，不能撤回。请先在上方的意见中写明理由。",
+            "A decline ends this approval; it cannot be undone. Say why in the comment above first.",
+        ),
+        "approval.return_hint": Text("退回须在意见中写明理由。", "A return needs a reason in the comment."),
         "approval.return_to": Text("退回到", "Return to"),
         "approval.approve": Text("通过", "Approve"),
         "approval.decline": Text("驳回", "Decline"),
@@ -164,6 +184,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.order": Text("订单 #{id}", "Order #{id}"),
         "orders.actions": Text("可执行的操作", "What you can do now"),
         "orders.no_actions": Text("当前没有您可执行的操作。", "There is nothing for you to do on it now."),
+        "orders.approval_actions": Text("请在上方的审批中处理此订单。", "Act on it in the approval above."),
         "orders.data": Text("订单信息", "Order details"),
         "orders.timeline": Text("处理记录", "Timeline"),
         "orders.yes": Text("是", "yes"),
@@ -226,10 +247,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         # --- the order page says why (engine/runtime/order_why.py)
         "orders.version": Text("第 {version} 版", "version {version}"),
         "orders.why.said": Text("{outcome}：{reason}", "{outcome}: {reason}"),
+        # the top of the order page: why it is where it is, who acts next, the queue it waits in
+        "orders.here": Text("为何在此", "Why here"),
+        "orders.here.approval": Text("为何需要审批", "Why it needs approval"),
+        "orders.here.step": Text("{action}（{actor}）", "{action} ({actor})"),
+        "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
+        "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
         "orders.why.warehouse": Text("发货仓", "Warehouse"),
         "orders.why.carrier": Text("承运商", "Carrier"),
         "orders.why.split": Text("拆单发货", "Split across"),
-        "orders.why.row": Text("命中的规则行", "Row"),
         "orders.why.migrated": Text("迁移到第 {version} 版", "Moved to version {version}"),
         "orders.why.migrated_somewhere": Text("迁移到新版本", "Moved to another version"),
         "orders.why.actor.timer": Text("定时器", "timer"),
@@ -243,7 +269,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.timer.minutes": Text("还剩 {n} 分钟", "{n} min left"),
         "orders.timer.hours": Text("还剩 {h} 小时 {m} 分钟", "{h} h {m} min left"),
         "orders.timer.days": Text("还剩 {d} 天 {h} 小时", "{d} d {h} h left"),
+        "orders.timer.whole_days": Text("还剩 {d} 天", "{d} d left"),
         "orders.timer.due": Text("已到期，即将执行", "due now"),
+        # an approval's timeout (approval: timeout: then) by what it does
+        "orders.timer.remind": Text("审批超时提醒", "Approval timeout: the approvers are reminded"),
+        "orders.timer.approve": Text("审批超时：自动通过", "Approval timeout: approved automatically"),
+        "orders.timer.return": Text("审批超时：退回到 {state}", "Approval timeout: returned to {state}"),
+        "orders.timer.escalate": Text("审批超时：升级给 {role}", "Approval timeout: escalated to the {role}"),
         # a guard's refusal beside the field it read: "到账金额 4,900.00 少于订单金额 5,128.00"
         "orders.field_refused": Text("{left} {op}{right}", "{left} {op} {right}"),
         "orders.op.ge": Text("少于", "is less than"),
@@ -1187,6 +1219,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.bad_filter.title": Text("无法显示此列表", "This list cannot be shown"),
         "work.bad_after.title": Text("无法显示此页", "This page cannot be shown"),
         "work.none": Text("现在没有需要您处理的订单。", "There is no order for you to act on now."),
+        "work.none.mine": Text(
+            "您没有认领任何可处理的订单。在订单上点「认领」，它就会列在这里。",
+            "You have claimed no order you can act on. Claim one on its page and it is listed here.",
+        ),
+        "work.none.unassigned": Text(
+            "没有无人认领、需要您处理的订单。", "No unclaimed order waits for you to act on it."
+        ),
         "work.department": Text("{department}：{count} 单可处理", "{department}: {count} to act on"),
         "work.more": Text("更多订单", "More orders"),
         "work.first_page": Text("回到第一页", "Back to the first page"),
@@ -1229,6 +1268,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.event.claim": Text("认领订单", "Claimed the order"),
         "work.event.release": Text("释放订单", "Released the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
+        "work.event.assign": Text("指派给 {name}", "Assigned to {name}"),
         "term.queue.risk-review": Text("风控审核", "Risk review"),
         "term.queue.stock-shortage": Text("缺货处理", "Stock shortage"),
         "term.queue.credit-review": Text("信用审核", "Credit review"),
@@ -1255,8 +1295,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "keys.search": Text("到搜索框", "Go to the search box"),
         "keys.approve": Text("对选中的订单执行「{action}」", "{action} the orders selected"),
         "keys.approve_none": Text(
-            "对选中的订单执行第一个操作（筛选到同一流程、同一状态时可用）",
-            "Take the first step on the orders selected (once the list shows one workflow in one state)",
+            "对选中的订单执行其所在批量操作的第一个操作（列表筛选到同一流程、同一状态时；我的工作与队列中按流程和状态分组）",
+            "Take the first step of the batch the orders selected are in (on the list filtered to one "
+            "workflow in one state; on my work and the queues, per workflow and state)",
         ),
         "keys.help": Text("显示或关闭本列表", "Show or close this list"),
         "keys.close": Text("关闭", "Close"),
@@ -1301,6 +1342,43 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "changed.",
         ),
         "orders.batch.back": Text("返回订单列表", "Back to the orders"),
+        "orders.batch.back_here": Text("返回来源页面", "Back to where you were"),
+        "orders.batch.group": Text("{workflow} · {state}（{n} 单）", "{workflow} · {state} ({n})"),
+        "orders.assign.action": Text("指派", "Assign"),
+        "orders.assign.count": Text("指派 {n} 个订单", "Assign {n} order(s)"),
+        "orders.assign.to": Text("指派给", "Assign to"),
+        "orders.assign.to_hint": Text(
+            "本部门中可处理这些订单的人；被指派的人会在「我的工作」中最先看到它们。",
+            "The people of the department who may act on these orders; the one chosen finds them first "
+            "in My work.",
+        ),
+        "orders.assign.none": Text(
+            "所选订单都不能由您指派：原因见下。",
+            "None of the orders selected may be assigned by you: see why below.",
+        ),
+        "orders.assign.nobody": Text(
+            "本部门中没有可处理这些订单的人。", "No one in the department may act on these orders."
+        ),
+        "orders.assign.left": Text("不能指派的订单（{n} 个）", "Not to be assigned ({n})"),
+        "work.approvals.approve": Text("审批通过", "Approve"),
+        "work.approvals.decline": Text("驳回", "Decline"),
+        "work.approvals.decline_ask": Text("驳回所选…", "Decline the selected…"),
+        "work.approvals.decline_confirm": Text("确认驳回所选", "Confirm: decline the selected"),
+        "work.approvals.decline_hint": Text(
+            "所选的每个审批都将被驳回，不能撤回。请先在上方的意见中写明理由。",
+            "Each approval selected is declined; it cannot be undone. Say why in the comment above first.",
+        ),
+        "work.approvals.refused": Text(
+            "驳回未执行：没有任何审批被处理", "Not declined: no approval was touched"
+        ),
+        "work.approvals.selected": Text("已选 {n} 个审批任务。", "{n} approval tasks selected."),
+        "work.approvals.hint": Text(
+            "勾选审批任务（或按 x），写一条意见，再全部通过或全部驳回；每个任务单独签署，结果逐一显示。",
+            "Tick approval tasks (or press x), write one comment, then approve or decline them all; each "
+            "task is signed on its own, with a result of its own.",
+        ),
+        "work.approvals.comment": Text("意见（用于所选的每个任务）", "Comment (for each task selected)"),
+        "work.approvals.select_one": Text("选择订单 #{id} 的审批任务", "Select the approval of order #{id}"),
         "forms.preview": Text("表单预览", "Form preview"),
         "forms.preview_file": Text(
             "表单预览（静态文件：不能提交，计算字段按所给数据计算）",
@@ -1399,6 +1477,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{workflow} -> v{version}：已迁移 {moves} 个订单；{blocked} 个无法迁移",
             "{workflow} -> v{version}: moved {moves} order(s); {blocked} cannot move",
         ),
+        "cli.reindex.chunk": Text(
+            "第 {chunk} 批：订单 #{first} 至 #{last}，读取 {orders} 个，重写 {rewritten} 个",
+            "chunk {chunk}: orders #{first} to #{last}, {orders} read, {rewritten} rewritten",
+        ),
+        "cli.reindex.done": Text(
+            "已为 {orders} 个订单建立搜索索引（{terms} 个搜索词）；"
+            "其中 {rewritten} 个的搜索词缺失或过时，已重写",
+            "reindexed {orders} order(s) ({terms} search term(s)); {rewritten} had missing or stale terms"
+            " and were rewritten",
+        ),
         "cli.form.not_shown": Text(
             "{file} 无法显示；未写入任何文件", "{file} cannot be shown; nothing was written"
         ),
@@ -1431,6 +1519,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
+        "cli.account.manager": Text("，客户经理 {manager}", ", account manager {manager}"),
         "cli.account.none": Text(
             "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
             "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",
@@ -1469,6 +1558,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.role.warehouse": Text("仓库", "Warehouse"),
         "term.reason.auto": Text("自动", "automatic"),
         "term.reason.approval": Text("审批通过后", "after the approval"),
+        "term.reason.approval_declined": Text("审批人驳回", "declined by an approver"),
         "term.reason.approval_timeout": Text("审批超时", "approval timed out"),
         "term.reason.unpaid_timeout": Text("超时未支付自动取消", "cancelled: unpaid in time"),
         "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),

@@ -299,6 +299,7 @@ class _Checker:
         self.cache = cache
         self.action_writes = action_writes or {}
         self.rule_marks: dict[str, Marks] = {}
+        self.layout_marks: dict[str, tuple[str, Marks]] = {}  # form path -> its UI file's path and marks
         self.states: dict[str, _State] = {}
         self.unknown_names = False
 
@@ -548,9 +549,10 @@ class _Checker:
         if errors:
             self.out.problems.extend(errors)
             return
-        tree, _, _ = load_file(target, ui_relative, "json")
+        tree, marks, _ = load_file(target, ui_relative, "json")
         if isinstance(tree, dict):
             self.out.layouts[relative] = tree
+            self.layout_marks[relative] = (ui_relative, marks)
 
     def check_rules(self, relative: str, path: str) -> Mapping[str, Any] | None:
         tree, problems, exists = self._load(relative, "rules")
@@ -1250,18 +1252,23 @@ class _Checker:
             approvers = approval.get("approvers")
             approvers = approvers if isinstance(approvers, list) else []
             for position, approver in enumerate(approvers):
-                if not isinstance(approver, dict) or len(approver) != 1:
+                if not isinstance(approver, dict):
                     continue
                 here = child_path(child_path(path, "approvers"), position)
-                if isinstance(approver.get("role"), str) and approver["role"] not in roles:
-                    role = approver["role"]
-                    self.problem(
-                        Text(f"审批人中有未知的角色 {role!r}", f"unknown role {role!r} among the approvers"),
-                        child_path(here, "role"),
-                        "unknown-role",
-                        Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
-                        suggestion=near_miss(role, roles),
-                    )
+                fallback = approver.get("else")
+                self.check_approver_kind(approver, here)
+                for who, where in ((approver, here), (fallback, child_path(here, "else"))):
+                    role = who.get("role") if isinstance(who, dict) else None
+                    if isinstance(role, str) and role not in roles:
+                        self.problem(
+                            Text(
+                                f"审批人中有未知的角色 {role!r}", f"unknown role {role!r} among the approvers"
+                            ),
+                            child_path(where, "role"),
+                            "unknown-role",
+                            Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
+                            suggestion=near_miss(role, roles),
+                        )
                 if isinstance(approver.get("expr"), str):
                     self.check_condition(approver["expr"], child_path(here, "expr"))
             sign = approval.get("sign")
@@ -1297,6 +1304,7 @@ class _Checker:
                         ),
                         suggestion=near_miss(trigger, leaving[name]),
                     )
+            self.check_approval_auto(name, approval, expanded)
             returns = approval.get("return_to")
             returns = [r for r in returns if isinstance(r, str)] if isinstance(returns, list) else []
             for position, target in enumerate(returns):
@@ -1304,6 +1312,67 @@ class _Checker:
             timeout = approval.get("timeout")
             if isinstance(timeout, dict):
                 self.check_approval_timeout(name, timeout, returns, roles, child_path(path, "timeout"))
+
+    def check_approver_kind(self, approver: Mapping[str, Any], path: str) -> None:
+        """An approver is one of role, user or expr; ``else`` (who signs instead) goes with an expr."""
+        kinds = [kind for kind in ("role", "user", "expr") if kind in approver]
+        if len(kinds) > 1:
+            self.problem(
+                Text(
+                    f"一位审批人只能是 role、user 或 expr 之一，这里写了 {'、'.join(kinds)}",
+                    f"an approver is one of role, user or expr, not {' and '.join(kinds)}",
+                ),
+                path,
+                "approval-approver",
+                Text(
+                    "请分成几位审批人，或用 expr 加 else：{expr: …, else: {role: …}}",
+                    "list them as separate approvers, or write expr with else: {expr: …, else: {role: …}}",
+                ),
+            )
+        elif "else" in approver and kinds != ["expr"]:
+            self.problem(
+                Text(
+                    "else 只用于 expr 审批人：表达式没有指出任何人时由谁签署",
+                    "else goes with an expr approver only: who signs when the expression names nobody",
+                ),
+                child_path(path, "else"),
+                "approval-approver",
+                Text(
+                    "请写 {expr: order.account.manager, else: {role: …}}，或去掉 else",
+                    "write {expr: order.account.manager, else: {role: …}}, or leave else out",
+                ),
+                key=True,
+            )
+
+    def check_approval_auto(
+        self, name: str, approval: Mapping[str, Any], expanded: list[tuple[int, list[str], list[str]]]
+    ) -> None:
+        """The approval's approve and decline transitions from ``name`` wait for the approvers: one marked
+        ``auto: true`` would be taken by the engine as soon as its guard holds, with nobody signing."""
+        triggers = {
+            approval.get(key): key for key in ("decline", "approve") if isinstance(approval.get(key), str)
+        }
+        for index, sources, _ in expanded:
+            transition = self.tree["transitions"][index]
+            key = triggers.get(transition["trigger"])
+            if key is None or name not in sources or transition.get("auto") is not True:
+                continue
+            trigger = transition["trigger"]
+            self.problem(
+                Text(
+                    f"流转 {trigger!r} 是 {name!r} 审批的 {key} 操作，却标记了 auto: true："
+                    "引擎会在没有审批人签署的情况下自动执行它",
+                    f"transition {trigger!r} is the {key} of the approval of {name!r} but is marked "
+                    "auto: true: the engine would take it without any approver signing",
+                ),
+                child_path(child_path("$.transitions", index), "auto"),
+                "approval-auto",
+                Text(
+                    "请删除 auto: true：审批人签署足够后，审批会执行这条流转",
+                    "remove auto: true: the approval takes this transition once enough approvers signed",
+                ),
+                key=True,
+            )
 
     def check_return(self, name: str, target: str, path: str, edges: Mapping[str, set[str]]) -> None:
         """``target`` is an earlier state: a plain state from which the order can reach ``name``."""
@@ -1392,6 +1461,7 @@ class _Checker:
         (``engine.rules.facts``): in every transition and timer condition, and in every rule file a
         transition names, judged against this workflow's forms."""
         order = self.order_facts()
+        self.check_prefills(order)
         for index, transition in enumerate(self.tree["transitions"]):
             if transition is None:
                 continue
@@ -1438,6 +1508,26 @@ class _Checker:
                 if "when" in timer:
                     where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
                     self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+
+    def check_prefills(self, order: Root | None) -> None:
+        """What the ``prefill`` of each UI file the workflow's forms have reads of ``order``, judged against
+        this workflow as its guards are (``engine.rules.facts``): a field no form, action or rule output
+        of the workflow has is reported in the UI file, at its column, with the nearest name; an error
+        where the data form closes the object it is read from, a warning where it leaves it open."""
+        if order is None:
+            return
+        for relative, layout in self.out.layouts.items():
+            prefill = layout.get("prefill")
+            if relative not in self.layout_marks or not isinstance(prefill, Mapping):
+                continue
+            ui_relative, marks = self.layout_marks[relative]
+            for name, text in prefill.items():
+                if not isinstance(text, str):
+                    continue
+                where = child_path("$.prefill", name)
+                line, column = marks.text_at(where)  # a JSON string's opening quote
+                for finding in facts.check_condition(text, {"order": order}):
+                    self.add_finding(finding, ui_relative, line, column + 1 if column else 0, where)
 
     def check_rule_queues(self) -> None:
         """The queues the rule files of the transitions name (a rule's or a row's ``queue:``) that no state

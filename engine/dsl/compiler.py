@@ -205,17 +205,20 @@ def _timers(state: Mapping[str, Any]) -> tuple[TimerSpec, ...]:
     )
 
 
+def _approver(approver: Mapping[str, Any]) -> ApproverSpec:
+    """``{role: r}``, ``{user: u}`` or ``{expr: e}``, the last with who signs instead (``else``)."""
+    fallback = approver.get("else")
+    kind, value = next((k, v) for k, v in approver.items() if k != "else")
+    return ApproverSpec(kind, str(value), _approver(fallback) if fallback else None)
+
+
 def _approval(state: Mapping[str, Any]) -> ApprovalSpec | None:
     approval = state.get("approval")
     if not approval:
         return None
     timeout = approval.get("timeout")
     return ApprovalSpec(
-        approvers=tuple(
-            ApproverSpec(kind, str(value))
-            for approver in approval["approvers"]
-            for kind, value in approver.items()
-        ),
+        approvers=tuple(_approver(approver) for approver in approval["approvers"]),
         sign=approval.get("sign", "any"),
         approve=approval["approve"],
         decline=approval.get("decline"),

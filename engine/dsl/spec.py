@@ -36,6 +36,8 @@ APPROVAL_EVENTS = (
     "approval.return",
 )
 APPROVAL_TIMEOUT = "approval.timeout"
+# The audit trail's name for an order given to a colleague (指派; its reason: the assignee's login).
+ASSIGN_TRIGGER = "work.assign"
 # What a timeout does: remind the approvers, approve for them, return the order, or escalate to a role.
 TIMEOUT_ACTIONS = ("remind", "approve", "return", "escalate")
 
@@ -98,10 +100,12 @@ class RegionSpec:
 @dataclass(frozen=True)
 class ApproverSpec:
     """Who signs an approval: a role (one signature any holder of it gives), a user by login name, or an
-    expression naming a user (``order.account.manager``)."""
+    expression naming a user (``order.account.manager``), with whom to ask instead (``fallback``, a role
+    or a user) when it names nobody on the order or no active user of the order's department."""
 
     kind: str  # "role" | "user" | "expr"
     value: str
+    fallback: ApproverSpec | None = None  # an expression's ``else``
 
 
 @dataclass(frozen=True)

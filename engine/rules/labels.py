@@ -22,6 +22,7 @@ from engine.rules.tables import CompiledTable
 
 __all__ = [
     "Candidate",
+    "Operand",
     "RoutingAnswer",
     "RuleLabels",
     "SplitPart",
@@ -29,6 +30,7 @@ __all__ = [
     "number_text",
     "routing_answer",
     "rule_labels",
+    "said",
 ]
 
 WAREHOUSE, CARRIER = "warehouse", "carrier"
@@ -100,6 +102,10 @@ def number_text(value: float, money: bool = False) -> str:
     return f"{grouped}.{decimals}" if decimals else grouped
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _shown(value: Any, money: bool, lang: str) -> ast.expr:
     """``value`` as a node that unparses as a page shows it."""
     if value is None:
@@ -148,6 +154,268 @@ def compared(
     written = _WrittenIn(values, money, lang).visit(tree)
     assert isinstance(written, ast.Expression)
     return ast.unparse(written)
+
+
+# ---------------------------------------------------------------------------------------------------
+# A condition in words
+
+
+@dataclass(frozen=True)
+class Operand:
+    """What a condition's operand is called for a person: the label of the field it reads (``order.
+    account.tier`` is 客户等级), its choices by their labels (``silver`` is 银牌), and whether it holds
+    money (written with two decimals)."""
+
+    label: Text
+    choices: Mapping[Any, Text] = field(default_factory=dict)
+    money: bool = False
+
+
+# Functions of the condition language that count time since a moment: the unit their number is in.
+_TIME_UNITS = {
+    "days_since": Text("天", "days"),
+    "hours_since": Text("小时", "hours"),
+    "minutes_since": Text("分钟", "minutes"),
+}
+_SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "=", ast.NotEq: "≠"}
+_OP_WORDS = {
+    ast.Lt: Text("少于", "is less than"),
+    ast.LtE: Text("不多于", "is at most"),
+    ast.Gt: Text("多于", "is more than"),
+    ast.GtE: Text("不少于", "is at least"),
+    ast.Eq: Text("为", "is"),
+    ast.NotEq: Text("不是", "is not"),
+    ast.In: Text("属于", "is one of"),
+    ast.NotIn: Text("不属于", "is none of"),
+}
+_NOT_GIVEN = Text("未填", "not given")
+_GIVEN, _NOT_GIVEN_NOW = Text("已填", "is given"), Text("未填", "is not given")
+_YES, _NO = Text("是", "yes"), Text("否", "no")
+_SEPARATOR = Text("；", "; ")
+_OR = Text(" 或 ", " or ")
+_NOT = Text("不是 {0}", "not {0}")
+_LENGTH = Text("{0}的长度", "the length of {0}")
+_SINCE = Text("距{0}的{1}数", "{1} since {0}")
+_NOT_SO = Text("并非（{0}）", "not so: ({0})")
+
+
+class _Words:
+    """A condition told in words in one language: each part by the label of what it reads and the value
+    it read (when ``values`` has it), enum values by their labels, numbers as a page writes them (money
+    with two decimals, time rounded to a tenth with its unit), parts joined by ``；``/``;``."""
+
+    def __init__(
+        self, values: Mapping[str, Any], operands: Mapping[str, Operand], lang: str, masked: Collection[str]
+    ) -> None:
+        self.values, self.operands, self.masked = values, operands, masked
+        self.lang = "zh" if lang.startswith("zh") else "en"
+
+    def t(self, text: Text, *args: str) -> str:
+        return text.get(self.lang).format(*args)
+
+    def condition(self, node: ast.expr) -> str:
+        if isinstance(node, ast.BoolOp):
+            joiner = _SEPARATOR if isinstance(node.op, ast.And) else _OR
+            values = node.values
+            if isinstance(node.op, ast.And):  # ``x != None and x >= 3``: the value said once
+                values = [v for v in values if not self._given_and_told(v, node)] or values
+            return self.t(joiner).join(self.inner(value, node) for value in values)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            operand = node.operand
+            if self._told_as_value(operand) or self._read(operand) is not None:
+                return self.condition(operand)  # the value read (and what it is not) says it
+            return self.t(_NOT_SO, self.condition(operand))
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        name, shown = self.name(node), self.side(node, None)
+        return f"{name} {shown}" if name and self._read(node) is not None else shown
+
+    def inner(self, node: ast.expr, outer: ast.BoolOp) -> str:
+        said = self.condition(node)
+        if isinstance(node, ast.BoolOp) and type(node.op) is not type(outer.op):
+            return f"（{said}）" if self.lang == "zh" else f"({said})"
+        return said
+
+    def _given_and_told(self, node: ast.expr, outer: ast.BoolOp) -> bool:
+        """``x != None`` that held, where another part of ``outer`` reads ``x`` (and says its value)."""
+        if not (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.NotEq)
+            and isinstance(node.comparators[0], ast.Constant)
+            and node.comparators[0].value is None
+        ):
+            return False
+        read = self._read(node.left)
+        name = ast.unparse(node.left)
+        return (
+            read is not None
+            and read[0] is not None
+            and any(other is not node and name in ast.unparse(other) for other in outer.values)
+        )
+
+    def _told_as_value(self, node: ast.expr) -> bool:
+        """An equality or a membership on a value that was read: said as the value and what it is not,
+        which reads the same whether or not it is negated."""
+        return (
+            isinstance(node, ast.Compare)
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.In | ast.NotIn)
+            and self._read(node.left) is not None
+        )
+
+    def _read(self, node: ast.expr) -> tuple[Any] | None:
+        key = ast.unparse(node)
+        return (self.values[key],) if key in self.values else None
+
+    def compare(self, node: ast.Compare) -> str:
+        if self._told_as_value(node):
+            return self.value_and_what_it_is_not(node)
+        unit = self._unit(node)
+        sides = [node.left, *node.comparators]
+        # a constant compared with a field is written as that field's values are (a choice by its label)
+        peer = next((o for side in sides if (o := self.operands.get(ast.unparse(side))) is not None), None)
+        if all(self._read(side) is not None or isinstance(side, ast.Constant) for side in sides) and all(
+            type(op) in _SYMBOLS for op in node.ops
+        ):
+            shown = [self.number_or_value(side, unit, peer) for side in sides]
+            out = shown[0]
+            for op, written in zip(node.ops, shown[1:], strict=True):
+                out += f" {_SYMBOLS[type(op)]} {written}"
+            return out
+        right = node.comparators[0]
+        if len(node.ops) == 1 and isinstance(right, ast.Constant) and right.value is None:
+            given = isinstance(node.ops[0], ast.NotEq | ast.IsNot)  # ``x != None``: x is given
+            return f"{self.side(node.left, unit, peer)} {self.t(_GIVEN if given else _NOT_GIVEN_NOW)}"
+        out = self.side(node.left, unit, peer)
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            words = _OP_WORDS.get(type(op))
+            if words is None:
+                return ast.unparse(node)
+            out += f" {self.t(words)} {self.side(right, unit, peer)}"
+        return out
+
+    def value_and_what_it_is_not(self, node: ast.Compare) -> str:
+        read = self._read(node.left)
+        assert read is not None
+        value, operand = read[0], self.operands.get(ast.unparse(node.left))
+        label = self.name(node.left)
+        shown = self.value(value, operand)
+        right = node.comparators[0]
+        wanted = _constants(right)
+        said = f"{label} {shown}" if label else shown
+        if wanted is None or value in wanted or ast.unparse(node.left) in self.masked:
+            return said  # a masked value is not compared with what it is not (that would tell it)
+        if isinstance(node.ops[0], ast.Eq | ast.NotEq) and wanted == [None]:
+            return said  # a value given, compared with none: the value says it was given
+        others = "、" if self.lang == "zh" else " or "
+        listed = others.join(self.value(item, operand) for item in wanted)
+        return (
+            f"{said}（{self.t(_NOT, listed)}）" if self.lang == "zh" else f"{said} ({self.t(_NOT, listed)})"
+        )
+
+    def _unit(self, node: ast.Compare) -> Text | None:
+        for side in (node.left, *node.comparators):
+            if isinstance(side, ast.Call) and isinstance(side.func, ast.Name):
+                unit = _TIME_UNITS.get(side.func.id)
+                if unit is not None:
+                    return unit
+        return None
+
+    def number_or_value(self, node: ast.expr, unit: Text | None, peer: Operand | None = None) -> str:
+        read = self._read(node)
+        value: Any = read[0] if read is not None else (node.value if isinstance(node, ast.Constant) else None)
+        operand = self.operands.get(ast.unparse(node))
+        if operand is None and isinstance(node, ast.Constant) and peer is not None:
+            operand = Operand(peer.label, peer.choices)  # its choices' labels, written as a number is
+        if unit is not None and _is_number(value):
+            return f"{number_text(round(float(value), 1))} {self.t(unit)}"
+        return self.value(value, operand)
+
+    def value(self, value: Any, operand: Operand | None) -> str:
+        if operand is not None and isinstance(value, str | int | float | bool):
+            label = operand.choices.get(value)
+            if label is not None:
+                return label.get(self.lang)
+        if value is None:
+            return self.t(_NOT_GIVEN)
+        if isinstance(value, bool):
+            return self.t(_YES if value else _NO)
+        if _is_number(value):
+            return number_text(value, operand is not None and operand.money)
+        if isinstance(value, list | tuple):
+            return ("、" if self.lang == "zh" else ", ").join(self.value(item, operand) for item in value)
+        return str(value)
+
+    def name(self, node: ast.expr) -> str:
+        """What a part of the condition reads, by its label: a field, the time since one, a length."""
+        operand = self.operands.get(ast.unparse(node))
+        if operand is not None:
+            return operand.label.get(self.lang)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+            inner = self.operands.get(ast.unparse(node.args[0]))
+            unit = _TIME_UNITS.get(node.func.id)
+            if inner is not None and unit is not None:
+                return self.t(_SINCE, inner.label.get(self.lang), self.t(unit))
+            if inner is not None and node.func.id == "len":
+                return self.t(_LENGTH, inner.label.get(self.lang))
+        return ""
+
+    def side(self, node: ast.expr, unit: Text | None, peer: Operand | None = None) -> str:
+        """A side of a comparison: the value it read, else its name, else a constant as a page writes
+        it; an expression with none of these as it is written (never evaluated)."""
+        if self._read(node) is not None or isinstance(node, ast.Constant):
+            return self.number_or_value(node, unit, peer)
+        if isinstance(node, ast.List | ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts):
+            return self.value([e.value for e in node.elts if isinstance(e, ast.Constant)], peer)
+        return self.name(node) or ast.unparse(node)
+
+
+def _constants(node: ast.expr) -> list[Any] | None:
+    if isinstance(node, ast.Constant):
+        return [node.value]
+    if isinstance(node, ast.List | ast.Tuple | ast.Set) and all(
+        isinstance(e, ast.Constant) for e in node.elts
+    ):
+        return [e.value for e in node.elts if isinstance(e, ast.Constant)]
+    return None
+
+
+def said(
+    when: str | None,
+    values: Mapping[str, Any] | None,
+    operands: Mapping[str, Operand] | None = None,
+    lang: str = "en",
+    masked: Collection[str] = (),
+) -> str | None:
+    """The condition ``when`` told in words in ``lang``, with the values it compared (a rule's trace
+    entry) where it read them: ``order.total > 5000`` over ``{"order.total": 5128.0}`` is ``5,128.00 >
+    5,000`` (``order.total`` money), ``not order.account.tier in ['gold', 'platinum']`` over ``silver``
+    is ``客户等级 银牌（不是 金牌、铂金）``, ``days_since(order.delivered_at) > 7`` over 7.9476 is ``7.9 天
+    > 7 天``; without values (a timer's condition), each part by its label (``距签收时间的天数 不少于
+    7``); ``masked``: the names whose values were masked for the reader (said as they are, never
+    with what they are not). None when there is no condition or the text is none (it is only parsed,
+    never evaluated)."""
+    if not when:
+        return None
+    try:
+        tree = parse(when)
+    except ExpressionError:
+        return None
+    body = _NegativeNumbers().visit(tree.body)
+    return _Words(values or {}, operands or {}, lang, masked).condition(body)
+
+
+class _NegativeNumbers(ast.NodeTransformer):
+    """``-5`` (a minus before a number) read as the number -5, as a constant is."""
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        operand = node.operand
+        number = operand.value if isinstance(operand, ast.Constant) else None
+        if isinstance(node.op, ast.USub) and isinstance(number, int | float) and _is_number(number):
+            return ast.Constant(value=-number)
+        self.generic_visit(node)
+        return node
 
 
 @dataclass(frozen=True)

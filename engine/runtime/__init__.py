@@ -32,6 +32,7 @@ from engine.runtime.results import (
     UnfiredTimer,
     WorkflowCounts,
 )
+from engine.runtime.search_index import Reindexed
 
 __all__ = [
     "ADMIN_ROLE",
@@ -58,6 +59,7 @@ __all__ = [
     "PublishedForm",
     "PublishedVersion",
     "QueryProblem",
+    "Reindexed",
     "RetryPolicy",
     "StepPage",
     "StepTaken",

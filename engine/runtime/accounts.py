@@ -2,7 +2,9 @@
 
 A record is stored only when the orders can take it (:func:`put_account`). Its own rules come first
 (:func:`account_problems`): a number, a company and a department, each within its column; amounts
-as the money format takes them; whole days overdue; a standing and a tier from their lists. Then what
+as the money format takes them; whole days overdue; a standing and a tier from their lists; an account
+manager (客户经理, who signs the approvals of the account's orders), when given, is the login name of an
+active user of the account's department, else "did you mean" the nearest of them. Then what
 the department's workflows require of ``account``, read from the forms the newest published version of
 each publishes: the data form's ``account`` must take the whole record as ``load_account`` writes it
 (the company's length, the tax id's pattern, the number's pattern…), and each intake form's ``account``
@@ -25,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.types import String
 
+from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.common.words import word
 from engine.dsl.compiler import Bundle, compile_bundle
@@ -34,9 +37,10 @@ from engine.forms.formats import TOO_LARGE, money_problem
 from engine.forms.messages import Label, message, options_text
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FieldError, FormValidator
-from engine.store import Store
+from engine.store import Store, Tx
 from engine.store.accounts import ACCOUNT_STATUSES, ACCOUNT_TIERS, MAX_DAYS, CustomerAccount, write_account
 from engine.store.tables import customer_accounts
+from engine.store.users import people_of
 from engine.store.versions import newest_bundles
 
 __all__ = [
@@ -59,16 +63,19 @@ _LABELS: Mapping[str, Label] = {
     "outstanding": Label("未结清金额（元）", "outstanding balance (CNY)"),
     "overdue_days": Label("逾期天数", "days overdue"),
     "status": Label("账户状态", "account status"),
+    "manager": Label("客户经理", "account manager"),
 }
 
 # What is checked of a record when no published workflow of its department holds an account.
 ONLY_THE_RECORD = Text(
     "部门 {department} 没有已发布且含客户账户（account）的流程，因此只检查了档案本身：客户编号、"
     "公司名称与部门不为空且不超过数据表的长度，金额不小于 0、最多两位小数且小于十万亿元，逾期天数为整数，"
-    "账户状态与客户等级取自其列表。发布该部门的流程后，编号、公司名称与统一社会信用代码还将按流程的表单检查",
+    "账户状态与客户等级取自其列表，客户经理（如有）是该部门的在职用户。"
+    "发布该部门的流程后，编号、公司名称与统一社会信用代码还将按流程的表单检查",
     "no published workflow of department {department} holds an account, so only the record itself was "
     "checked: the number, company and department given and within the table's lengths, amounts from 0 with "
-    "at most two decimals below ten trillion yuan, whole days overdue, the status and tier from their lists. "
+    "at most two decimals below ten trillion yuan, whole days overdue, the status and tier from their lists, "
+    "the account manager (when given) an active user of the department. "
     "Once the department's workflows are published, the number, company and tax id are checked against "
     "their forms too",
 )
@@ -125,9 +132,9 @@ def account_problems(account: CustomerAccount) -> list[AccountProblem]:
     """What keeps ``account`` from being stored whatever the forms say (empty when nothing does): the
     rules of the record and of its table, each naming its field in zh and en."""
     found: list[AccountProblem] = []
-    for name in ("department", "account_no", "company", "tax_id", "tier"):
+    for name in ("department", "account_no", "company", "tax_id", "tier", "manager"):
         value = getattr(account, name)
-        if value is None and name in ("tax_id", "tier"):
+        if value is None and name in ("tax_id", "tier", "manager"):
             continue
         found.extend(_text_problems(name, value))
     for name in ("credit_limit", "outstanding"):
@@ -145,6 +152,9 @@ def account_problems(account: CustomerAccount) -> list[AccountProblem]:
             found.append(_problem(name, "enum", options=options_text(allowed, None)))
     return found
 
+
+# The record's fields held in a column of another name.
+_COLUMNS = {"manager": "account_manager"}
 
 # What a text column cannot hold: NUL (PostgreSQL refuses it) and half of a UTF-16 surrogate pair.
 _UNSTORABLE = re.compile("[\\x00\\ud800-\\udfff]")
@@ -171,7 +181,7 @@ def _text_problems(name: str, value: object) -> list[AccountProblem]:
                 f"The {label.en} holds a character that cannot be stored ({shown})",
             )
         ]
-    column = customer_accounts.c[name].type
+    column = customer_accounts.c[_COLUMNS.get(name, name)].type
     limit = column.length if isinstance(column, String) else None
     if limit is not None and len(value) > limit:
         return [_problem(name, "maxLength", limit=limit)]
@@ -259,10 +269,30 @@ def put_account(store: Store, account: CustomerAccount, at: datetime) -> Account
         # read in the transaction that writes: the record is checked against the forms it is stored under
         forms = list(_account_forms(tx.connection, account.department)) if not _settled(problems) else []
         problems += _form_problems(account, forms, {p.field for p in problems})
+        if account.manager is not None and not {p.field for p in problems} & {"department", "manager"}:
+            problems += _manager_problems(tx, account.department, account.manager)
         if problems:
             raise AccountRefused(account, problems)
         created = write_account(tx.connection, account, at)
     return AccountStored(created, tuple(form.where for form in forms))
+
+
+def _manager_problems(tx: Tx, department: str, manager: str) -> list[AccountProblem]:
+    """The account manager must be an active user of the account's department (they sign the approvals
+    of its orders): a problem naming the field, with the nearest such user's name, when they are not."""
+    users = people_of(tx, department)
+    if any(user.name == manager for user in users):
+        return []
+    label = _LABELS["manager"]
+    names = [user.name for user in users]
+    return [
+        AccountProblem(
+            "manager",
+            f"{label.zh} {manager} 不是部门 {department} 的在职用户{did_you_mean(manager, names, 'zh')}",
+            f"The {label.en} {manager} is not an active user of department {department}"
+            f"{did_you_mean(manager, names)}",
+        )
+    ]
 
 
 def _settled(problems: Sequence[AccountProblem]) -> bool:

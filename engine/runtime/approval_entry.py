@@ -4,7 +4,10 @@ transaction of the step that moved it (``Commands.write`` calls these). What app
 
 A role approver is one task any holder of the role signs; a user approver one task for that user; an
 expression approver (``order.account.manager``) is read now, on the order as the step left it, and
-names a user. One that names nobody refuses the step, saying which approver of which state.
+names a user. One that names nobody refuses the step, saying which approver of which state, unless it
+has an ``else`` (``{expr: order.account.manager, else: {role: approver}}``): then the task is the
+``else``'s, as it is when the name is no active user of the order's department, so no order waits on
+someone who cannot sign.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.dsl.spec import ApproverSpec
 from engine.errors import Refusal, RefusalCode, TransitionRejected
 from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime.actor import SYSTEM
@@ -19,13 +23,33 @@ from engine.runtime.compiled import CompiledApproval, CompiledVersion
 from engine.runtime.decisions import LiveOrder, condition_env
 from engine.store import Tx
 from engine.store.approvals import PENDING
-from engine.store.users import approver_emails
+from engine.store.users import approver_emails, people_of
 
 # Mail through the outbox (workers/mail.py): a task arrived, or an approval's deadline passed.
 TASK_TOPIC = "approvals.task"
 TIMEOUT_TOPIC = "approvals.timeout"
 SEQ_STEP = 100  # the declared approvers' seq apart: room for approvers added before and after each
 CANCELLED = "cancelled"  # the order left the state before this task was signed
+
+
+def approver_of(
+    tx: Tx, approval: CompiledApproval, approver: ApproverSpec, live: LiveOrder, now: datetime
+) -> tuple[str, str]:
+    """(kind, name) of the task an approver gets on this order: a role or a user as declared; for an
+    expression, the user it names, or its ``else`` when it names nobody or no active user of the
+    order's department (``TransitionRejected`` when it names nobody and has no ``else``)."""
+    if approver.kind != "expr":
+        return approver.kind, approver.value
+    fallback = approver.fallback
+    if fallback is None:
+        return "user", approver_name(approval, approver.value, live, now)
+    try:
+        name = approver_name(approval, approver.value, live, now)
+    except TransitionRejected:
+        return fallback.kind, fallback.value
+    if any(user.name == name for user in people_of(tx, live.department)):
+        return "user", name
+    return fallback.kind, fallback.value
 
 
 def approver_name(approval: CompiledApproval, text: str, live: LiveOrder, now: datetime) -> str:
@@ -59,9 +83,7 @@ def open_tasks(
     deadline = now + timedelta(seconds=timeout.after_seconds) if timeout is not None else None
     ids = []
     for position, approver in enumerate(approval.spec.approvers, 1):
-        kind, name = approver.kind, approver.value
-        if kind == "expr":
-            kind, name = "user", approver_name(approval, name, live, now)
+        kind, name = approver_of(tx, approval, approver, live, now)
         mail_task(tx, cv, live, state, kind, name, now, deadline)
         ids.append(
             tx.insert_task(

@@ -21,7 +21,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from engine.dsl.spec import APPROVAL_TIMEOUT
+from engine.common.text import Text
+from engine.common.words import term
+from engine.dsl.spec import ALL_DEPARTMENTS, APPROVAL_TIMEOUT
 from engine.errors import ConflictError, Refusal, RefusalCode, TransitionRejected
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approval_entry import CANCELLED, TASK_TOPIC, TIMEOUT_TOPIC, mail_task
@@ -32,7 +34,7 @@ from engine.runtime.parts import Parts, retried
 from engine.runtime.results import ApprovalPanel, ApprovalResult, ApprovalTask, OpenTask
 from engine.store import OrderRow, TimerRow, Tx
 from engine.store.approvals import PENDING, WAITING, TaskRow
-from engine.store.users import display_names, user_named
+from engine.store.users import display_names, people_of, user_named
 
 APPROVED, DECLINED, TRANSFERRED, RETURNED = "approved", "declined", "transferred", "returned"
 EXPIRED, ESCALATED = "expired", "escalated"  # closed by a timeout that approved, returned or escalated
@@ -83,6 +85,24 @@ class _Visit:
 
 def refusal(zh: str, en: str, **details: Any) -> TransitionRejected:
     return TransitionRejected([Refusal(RefusalCode.APPROVAL, zh, en, details)])
+
+
+def missing_reason(action: ApprovalAction, comment: str) -> TransitionRejected | None:
+    """A decline or a return asked for without a comment, its reason (refused beside the comment field,
+    before anything is touched); None when nothing is missing."""
+    if comment.strip() or action not in (ApprovalAction.DECLINE, ApprovalAction.RETURN):
+        return None
+    if action is ApprovalAction.DECLINE:
+        return refusal(
+            "驳回须写明理由：请在意见中填写为何驳回",
+            "a decline needs a reason: say in the comment why you decline",
+            field="comment",
+        )
+    return refusal(
+        "退回须写明理由：请在意见中填写为何退回",
+        "a return needs a reason: say in the comment why the order goes back",
+        field="comment",
+    )
 
 
 def visit_tasks(tasks: Sequence[TaskRow], state: str) -> list[TaskRow]:
@@ -175,8 +195,11 @@ class Approvals:
             cv = self.parts.compiled(tx, row.workflow, row.version)
             visit = self._visit(tx, cv, row, now)
             task = self._task(visit, request)
-            comment = request.comment.strip() or None
             action = request.action
+            missing = missing_reason(action, request.comment)
+            if missing is not None:
+                raise missing
+            comment = request.comment.strip() or None
             detail: dict[str, Any] = {"task": task.id, "action": str(action)}
             if action is ApprovalAction.RETURN:
                 return self._return(visit, task, actor, comment, request.target)
@@ -195,6 +218,7 @@ class Approvals:
                 )
             if action in (ApprovalAction.ADD_BEFORE, ApprovalAction.ADD_AFTER, ApprovalAction.TRANSFER):
                 target = self._user(tx, row, request.target, task)
+                _may_be_given(visit.tasks, target, action, actor, display_names(tx, {target})[target], task)
                 detail["to"] = target
             if action is ApprovalAction.APPROVE:
                 self._decide(tx, task, APPROVED, actor, comment, now)
@@ -209,16 +233,21 @@ class Approvals:
                 self._add(tx, task, target, task.seq - 1, task.id, actor, comment, now)
             elif action is ApprovalAction.TRANSFER:
                 self._decide(tx, task, TRANSFERRED, actor, comment, now)
+                moved = task
+                for waiting in _own_behind(visit.tasks, task, actor):  # the user's own step moves too
+                    if not tx.decide_task(waiting.id, WAITING, TRANSFERRED, actor.name, now, comment):
+                        raise _changed(row.id)
+                    moved = waiting
                 tx.insert_task(
                     order_id=row.id,
-                    state=task.state,
-                    entered_seq=task.entered_seq,
-                    seq=task.seq,
+                    state=moved.state,
+                    entered_seq=moved.entered_seq,
+                    seq=moved.seq,
                     approver_kind="user",
                     approver=target,
-                    origin=task.origin,
+                    origin=moved.origin,
                     at=now,
-                    blocks=task.blocks,
+                    blocks=moved.blocks,
                     added_by=actor.name,
                     comment=comment,
                     deadline=task.deadline,
@@ -277,21 +306,36 @@ class Approvals:
         return task
 
     def _user(self, tx: Tx, row: OrderRow, name: str | None, task: TaskRow) -> str:
-        found = user_named(tx, (name or "").strip()) if name and name.strip() else None
+        """The active user named by ``name``: a login, or the display name of one of the department's
+        people (refused when none, or more than one, has it)."""
+        given = (name or "").strip()
+        if not given:
+            raise refusal(
+                "请选择要加签或转交给的人",
+                "choose the person to add or to transfer the task to",
+                task=task.id,
+                field="user",
+            )
+        found = user_named(tx, given)
+        if found is None:
+            named = [p for p in people_of(tx, row.department) if p.display_name == given]
+            found = named[0] if len(named) == 1 else None
         if found is None or not found.active:
             raise refusal(
-                f"找不到可用的用户 {name or '（未填写）'}",
-                f"no active user {name or '(none given)'}",
+                f"找不到可用的用户 {given}",
+                f"no active user {given}",
                 task=task.id,
-                user=name,
+                user=given,
+                field="user",
             )
-        if "*" not in found.departments and row.department not in found.departments:
+        if ALL_DEPARTMENTS not in found.departments and row.department not in found.departments:
             raise refusal(
-                f"用户 {found.name} 不在部门 {row.department}，不能审批此订单",
-                f"user {found.name} does not work in department {row.department} "
+                f"{found.display_name} 不在{term('department', row.department, 'zh')}部门，不能审批此订单",
+                f"{found.display_name} does not work in {term('department', row.department, 'en')} "
                 "and cannot approve this order",
                 task=task.id,
                 user=found.name,
+                field="user",
             )
         return found.name
 
@@ -359,7 +403,8 @@ class Approvals:
         # for anyone. The audit trail names the approver who concluded it.
         deciding = Actor(actor.name, actor.roles, actor.departments, is_system=True)
         decision = decide(visit.moving, trigger, deciding, {})
-        steps.append(self.commands.apply(visit.moving, decision, deciding, "approval"))
+        reason = "approval_declined" if declined else "approval"  # the timeline's words for the step
+        steps.append(self.commands.apply(visit.moving, decision, deciding, reason))
         steps.extend(self.commands.follow_auto(visit.moving))
         return trigger
 
@@ -449,6 +494,69 @@ class Approvals:
         return True
 
 
+def _holder(tasks: Sequence[TaskRow], user: str) -> str | None:
+    """Why ``user`` may not be given a step of this approval: "open" (a step of theirs by name is
+    pending or waiting), "signed" (they approved it, and one person signs once), else None."""
+    if any(t.open and t.approver_kind == "user" and t.approver == user for t in tasks):
+        return "open"
+    if any(t.decided_by == user and t.status == APPROVED for t in tasks):
+        return "signed"
+    return None
+
+
+# Why a person may not be given a step of the approval: (zh, en), {who} the person by their name
+_NOT_GIVEN = {
+    "self_transfer": (
+        "不能转交给自己：请选择另一位同事",
+        "you cannot transfer it to yourself: choose a colleague",
+    ),
+    "self_add": (
+        "不能加签自己：您已是此步骤的审批人",
+        "you cannot add yourself: you approve this step already",
+    ),
+    "open": (
+        "{who} 已有此审批的待办，不能再加签或转交给他/她",
+        "{who} already holds a pending step of this approval and cannot be given another",
+    ),
+    "signed": (
+        "{who} 已签署过此审批；同一人不能签两次",
+        "{who} has signed this approval already; one person signs once",
+    ),
+}
+
+
+def _may_be_given(
+    tasks: Sequence[TaskRow], user: str, action: ApprovalAction, actor: Actor, shown: str, task: TaskRow
+) -> None:
+    """Refuse adding oneself, transferring to oneself, and giving a step to one who holds a step of this
+    approval or signed it already (they could sign only one: the order would wait for ever)."""
+    if user == actor.name:
+        why: str | None = "self_transfer" if action is ApprovalAction.TRANSFER else "self_add"
+    else:
+        why = _holder(tasks, user)
+    if why is not None:
+        zh, en = _NOT_GIVEN[why]
+        raise refusal(zh.format(who=shown), en.format(who=shown), task=task.id, user=user, field="user")
+
+
+def _own_behind(tasks: Sequence[TaskRow], task: TaskRow, actor: Actor) -> list[TaskRow]:
+    """The actor's own steps (theirs by name) waiting behind ``task``, one behind another: a transfer
+    moves them with it, so the order does not wait for the one who handed it on."""
+    by_id = {t.id: t for t in tasks}
+    found: list[TaskRow] = []
+    blocked = by_id.get(task.blocks) if task.blocks is not None else None
+    while (
+        blocked is not None
+        and blocked.status == WAITING
+        and blocked.approver_kind == "user"
+        and blocked.approver == actor.name
+        and blocked not in found
+    ):
+        found.append(blocked)
+        blocked = by_id.get(blocked.blocks) if blocked.blocks is not None else None
+    return found
+
+
 def _changed(order_id: int) -> ConflictError:
     return ConflictError(
         f"the approval of order {order_id} was changed by someone else; reload it and try again",
@@ -472,6 +580,7 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> Approv
     approved, required = approved_count(approval, tasks)
     deadlines = [t.deadline for t in tasks if t.open and t.deadline is not None]
     timeout = approval.spec.timeout
+    yours = [t.status == PENDING and may_sign(t, actor) and not signed for t in tasks]
     return ApprovalPanel(
         order_id=row.id,
         state=state,
@@ -493,9 +602,9 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> Approv
                 created_at=t.created_at,
                 decided_at=t.decided_at,
                 deadline=t.deadline,
-                yours=t.status == PENDING and may_sign(t, actor) and not signed,
+                yours=mine,
             )
-            for t in tasks
+            for t, mine in zip(tasks, yours, strict=True)
         ),
         deadline=min(deadlines) if deadlines else None,
         can_decline=approval.spec.decline is not None,
@@ -503,6 +612,34 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> Approv
         lock_version=row.lock_version,
         timeout=timeout.then if timeout is not None else None,
         names=display_names(tx),
+        people=_people(tx, row, tasks, actor) if any(yours) else (),
+        decline_to=_decline_to(cv, approval),
+    )
+
+
+def _decline_to(cv: CompiledVersion, approval: CompiledApproval) -> Text | None:
+    """The label of the state the approval's decline takes the order to (None: none, or one chosen by a
+    rule's outcome), for the confirm step of the panel."""
+    found = next(
+        (
+            t
+            for t in cv.spec.transitions
+            if t.trigger == approval.spec.decline and approval.state in t.sources
+        ),
+        None,
+    )
+    if found is None or found.dest is None or found.dest not in cv.states:
+        return None
+    return cv.states[found.dest].label
+
+
+def _people(tx: Tx, row: OrderRow, tasks: Sequence[TaskRow], actor: Actor) -> tuple[tuple[str, str], ...]:
+    """Whom the actor may add or transfer to: the active people of the order's department, (login,
+    display name), but themselves and those who hold a step of this approval or signed it."""
+    return tuple(
+        (p.name, p.display_name)
+        for p in people_of(tx, row.department)
+        if p.name != actor.name and _holder(tasks, p.name) is None
     )
 
 

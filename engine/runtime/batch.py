@@ -8,6 +8,11 @@ transaction, with the lock version the page was drawn with: an order changed sin
 overwritten; one order refused leaves the others as they are. The same batch sent twice (the same
 ``key``) fires each order once: each order's step carries the idempotency key ``batch:<key>:<order>``.
 Results come one order at a time, as each commits, so a page can show progress while the batch runs.
+
+Two more things are done to many at once in the same way, each in its own transaction with a result of
+its own: orders assigned to a colleague (``Batch.assign``, through ``Workspace.assign``, the lock version
+the page was drawn with), and approval tasks signed, approved or declined with one comment
+(``Batch.sign``, through ``Approvals.act``, the call the approval panel makes).
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from typing import Any
 from engine.common.text import Text
 from engine.errors import ConflictError, EngineError, NotFound, Refusal, RefusalCode, TransitionRejected
 from engine.runtime.actor import Actor
+from engine.runtime.approvals import ApprovalAction, ApprovalRequest, Approvals, missing_reason
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.pages import step_page_of
 from engine.runtime.parts import Parts
-from engine.runtime.results import FireResult, StepPage
+from engine.runtime.results import ApprovalResult, Assignee, FireResult, StepPage
+from engine.runtime.workspace import Workspace, state_text
 
 MAX_BATCH = 200  # orders one batch takes: a page of the list, four times over
 
@@ -60,10 +67,52 @@ class BatchOutcome:
         return self.result is not None
 
 
+@dataclass(frozen=True)
+class Assigned:
+    """What assigning did to one order: ``assignee`` when it is theirs now, else the refusals saying
+    why not (nothing of it written)."""
+
+    order_id: int
+    assignee: Assignee | None
+    refusals: tuple[Refusal, ...] = ()
+
+    @property
+    def done(self) -> bool:
+        return self.assignee is not None
+
+
+@dataclass(frozen=True)
+class SelectedTask:
+    """An approval task of the batch, its order and the order's lock version as the page was drawn."""
+
+    order_id: int
+    task_id: int
+    lock_version: int
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What signing did to one task: ``result`` when it was signed, else the refusals saying why not."""
+
+    task: SelectedTask
+    result: ApprovalResult | None
+    refusals: tuple[Refusal, ...] = ()
+    where: Text | None = None  # the state the order is in after it, by its label
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
+SIGNING = frozenset({ApprovalAction.APPROVE, ApprovalAction.DECLINE})  # what many tasks are signed with
+
+
 class Batch:
-    def __init__(self, parts: Parts, commands: Commands) -> None:
+    def __init__(self, parts: Parts, commands: Commands, workspace: Workspace, approvals: Approvals) -> None:
         self.parts = parts
         self.commands = commands
+        self.workspace = workspace
+        self.approvals = approvals
 
     def page(self, order_ids: Sequence[int], trigger: str, actor: Actor) -> BatchPage:
         """The step ``trigger`` of each order of ``order_ids`` (at most ``MAX_BATCH``, each once), read
@@ -107,6 +156,56 @@ class Batch:
                 yield BatchOutcome(chosen.order_id, None, (_refusal(RefusalCode.NOT_FOUND, missing),))
             else:
                 yield BatchOutcome(chosen.order_id, result)
+
+    def assign(self, selected: Sequence[Selected], to: str, actor: Actor) -> Iterator[Assigned]:
+        """Give each selected order (at most ``MAX_BATCH``) to the user ``to``, each in its own
+        transaction, yielding each order's outcome as it commits or is refused."""
+        for chosen in list(dict.fromkeys(selected))[:MAX_BATCH]:
+            try:
+                given = self.workspace.assign(chosen.order_id, actor, to, chosen.lock_version)
+            except TransitionRejected as rejected:
+                yield Assigned(chosen.order_id, None, tuple(rejected.refusals))
+            except ConflictError as conflict:
+                yield Assigned(chosen.order_id, None, (_refusal(RefusalCode.CONFLICT, conflict),))
+            except NotFound as missing:
+                yield Assigned(chosen.order_id, None, (_refusal(RefusalCode.NOT_FOUND, missing),))
+            else:
+                yield Assigned(chosen.order_id, given)
+
+    def sign(
+        self, tasks: Sequence[SelectedTask], action: ApprovalAction, actor: Actor, comment: str
+    ) -> Iterator[Signed]:
+        """Approve or decline (``action``) each of ``tasks`` (at most ``MAX_BATCH``) with one comment, each
+        in its own transaction through ``Approvals.act``, yielding each task's outcome as it commits or
+        is refused. Another action is a ``ValueError``: it asks for a person or a state per task. A decline
+        without a comment (its reason) is refused (``TransitionRejected``) before any task is touched."""
+        if action not in SIGNING:
+            raise ValueError(f"many tasks are approved or declined, not {action}")
+        missing = missing_reason(action, comment)
+        if missing is not None:  # refused here, before any task is touched
+            raise missing
+        return self._signing(tasks, action, actor, comment)
+
+    def _signing(
+        self, tasks: Sequence[SelectedTask], action: ApprovalAction, actor: Actor, comment: str
+    ) -> Iterator[Signed]:
+        for task in list(dict.fromkeys(tasks))[:MAX_BATCH]:
+            request = ApprovalRequest(
+                task.order_id, task.task_id, action, actor, comment, None, task.lock_version
+            )
+            try:
+                result = self.approvals.act(request)
+            except TransitionRejected as rejected:
+                yield Signed(task, None, tuple(rejected.refusals))
+            except ConflictError as conflict:
+                yield Signed(task, None, (_refusal(RefusalCode.CONFLICT, conflict),))
+            except NotFound as missing:
+                yield Signed(task, None, (_refusal(RefusalCode.NOT_FOUND, missing),))
+            else:
+                with self.parts.store.read() as tx:
+                    row = load_order(tx, task.order_id, actor)
+                    where = state_text(self.parts.compiled(tx, row.workflow, row.version), result.state)
+                yield Signed(task, result, where=where)
 
 
 def _refusal(code: RefusalCode, error: EngineError) -> Refusal:

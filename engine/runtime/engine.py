@@ -8,7 +8,8 @@ done by a module per concern, which the facade only hands the call to:
 - ``queries``: what the CLI and the tests read, a call each;
 - ``pages``: what one page shows, in one call and one transaction, the order read once;
 - ``workers``: the due timers fired, the outbox handed to its sender;
-- ``migration``: orders moved onto another published version.
+- ``migration``: orders moved onto another published version;
+- ``search_index``: the search terms of orders built again from their versions' ``search:``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ from engine.dsl.spec import WorkflowSpec
 from engine.plugins import PluginRegistry
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
-from engine.runtime.approvals import ApprovalPanel, ApprovalRequest, ApprovalResult, Approvals, OpenTask
-from engine.runtime.batch import Batch, BatchOutcome, BatchPage, Selected
+from engine.runtime.approvals import (
+    ApprovalAction,
+    ApprovalPanel,
+    ApprovalRequest,
+    ApprovalResult,
+    Approvals,
+    OpenTask,
+)
+from engine.runtime.batch import Assigned, Batch, BatchOutcome, BatchPage, Selected, SelectedTask, Signed
 from engine.runtime.commands import Commands, Intake, StepRequest
 from engine.runtime.finding import ListQuery
 from engine.runtime.migration import Migrations, Recorder
@@ -53,8 +61,17 @@ from engine.runtime.results import (
     TriggerInfo,
     WorkflowCounts,
 )
+from engine.runtime.search_index import REINDEX_CHUNK, Reindexed, SearchIndex
 from engine.runtime.workers import Workers
-from engine.runtime.workspace import ClaimFilter, ClaimView, MyWork, QueuePage, WorkCursor, Workspace
+from engine.runtime.workspace import (
+    AssignPage,
+    ClaimFilter,
+    ClaimView,
+    MyWork,
+    QueuePage,
+    WorkCursor,
+    Workspace,
+)
 from engine.store import DEFAULT_LEASE, OutboxStatus, Store, Tx
 from engine.store.reports import fold_order_counts
 from engine.store.versions import VersionMeta
@@ -83,8 +100,9 @@ class Engine:
         self.workers = Workers(self.parts, self.commands, self.approvals)
         self.migrations = Migrations(self.parts)
         self.pages = Pages(self.parts, self.commands)
-        self.batch = Batch(self.parts, self.commands)
         self.workspace = Workspace(self.parts)
+        self.search_index = SearchIndex(self.parts)
+        self.batch = Batch(self.parts, self.commands, self.workspace, self.approvals)
 
     # -- versions ------------------------------------------------------------------------------
 
@@ -256,6 +274,23 @@ class Engine:
         """One step on many orders (``engine.runtime.batch``): each order in its own transaction, its
         outcome yielded as it commits or is refused; the same ``key`` fires each order once."""
         return self.batch.take(selected, trigger, actor, data, key)
+
+    def assign_page(self, order_ids: Sequence[int], actor: Actor) -> AssignPage:
+        """The orders selected to be assigned, whether ``actor`` may assign each, and the people of their
+        department they may be given to, read in one transaction."""
+        return self.workspace.assign_page(order_ids, actor)
+
+    def assign_batch(self, selected: Sequence[Selected], to: str, actor: Actor) -> Iterator[Assigned]:
+        """Many orders given to the user ``to`` (指派), each in its own transaction with an audit event,
+        each outcome yielded as it commits or is refused (``engine.runtime.batch``)."""
+        return self.batch.assign(selected, to, actor)
+
+    def sign_batch(
+        self, tasks: Sequence[SelectedTask], action: ApprovalAction, actor: Actor, comment: str
+    ) -> Iterator[Signed]:
+        """Many approval tasks approved or declined with one comment, each in its own transaction through
+        the approval panel's call, each outcome yielded as it commits or is refused."""
+        return self.batch.sign(tasks, action, actor, comment)
 
     def intake_page(self, actor: Actor, department: str, workflow: str, channel: str) -> IntakePage:
         """A new order's page: the newest version of ``workflow`` and the form of ``channel``."""
@@ -431,3 +466,13 @@ class Engine:
             limit=limit,
             record=record,
         )
+
+    # -- the search index ----------------------------------------------------------------------
+
+    def reindex_search(
+        self, department: str | None = None, workflow: str | None = None, chunk: int = REINDEX_CHUNK
+    ) -> Iterator[Reindexed]:
+        """Rebuild the search terms of every order (of ``department``, of ``workflow``) from the
+        ``search:`` of the version each is on, ``chunk`` orders per transaction, yielding each chunk
+        once committed (``engine.runtime.search_index``)."""
+        return self.search_index.reindex(department, workflow, chunk)

@@ -19,6 +19,7 @@ from engine.runtime.decisions import LiveOrder
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import BlockedCode, MigrationPlan
 from engine.store import OrderRow, TimerRow, Tx
+from engine.store.search import terms_of
 from engine.store.statuses import TimerStatus
 
 # What a caller writes in the migration's own transaction once its orders are moved (the studio's record
@@ -57,6 +58,8 @@ class Migrations:
         moved order's timers are cancelled and those of the states it is now in are scheduled per
         ``to_version``: a timer it already had there (same state, or the state ``mapping`` renames,
         trigger and reason) keeps its due time, one new to it is due ``after`` from now.
+        A moved order's search terms are rewritten from ``to_version``'s ``search:`` when it searches by
+        other fields than the version the order leaves (none are kept when it has no ``search:``).
 
         ``from_version``: only the orders on that version (all other versions by default). ``limit``:
         move at most that many, the first by id (a batch); the plan then tells of the orders looked at
@@ -201,6 +204,7 @@ class Migrations:
                     tx.cancel_timers(row.id, state)
                 schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
                 _approvals_moved(tx, target, row, config, to_version, now)
+                _search_terms_moved(tx, self.parts.compiled(tx, workflow, row.version), target, row)
             plan.applied = True
             if record is not None and plan.moves:
                 record(tx, plan)
@@ -224,6 +228,14 @@ def _approvals_moved(
     for state in config:
         if state in target.approvals and state not in waiting:
             open_tasks(tx, target, moved, state, row.lock_version + 1, now)
+
+
+def _search_terms_moved(tx: Tx, source: CompiledVersion, target: CompiledVersion, row: OrderRow) -> None:
+    """The order's search terms across a migration: when ``target`` searches by other fields than the
+    version it leaves, they are rewritten from ``target``'s ``search:`` (none when it has none), so the
+    search box finds the order by what its version says."""
+    if dict(source.spec.search) != dict(target.spec.search):
+        tx.put_search_terms(row.id, row.department, terms_of(row.data, target.spec.search), replace=True)
 
 
 def data_refused(target: CompiledVersion, data: Mapping[str, Any], version: int) -> tuple[str, str] | None:

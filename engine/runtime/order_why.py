@@ -1,6 +1,7 @@
 """Why an order is where it is (订单页说明原因), for its page: each rule decision of its timeline in
 words, with the values it compared; the timers running on it; the people and processes that moved it
-by their names; the warehouse routing chose by its label. And for a step's page: a guard's refusal
+by their names, as the people its data names (a field a form marks ``x-user``: the account manager);
+the warehouse routing chose by its label. And for a step's page: a guard's refusal
 beside the field of the form it compared (:func:`guard_beside_field`), a role refusal with the roles'
 names (:func:`refusal_words`).
 
@@ -23,12 +24,14 @@ from typing import Any
 
 from engine.common.text import Text
 from engine.common.words import WORDS, term
-from engine.dsl.spec import CREATE_TRIGGER, MIGRATE_TRIGGER
+from engine.dsl.spec import APPROVAL_TIMEOUT, ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
+from engine.forms.data_paths import ITEMS, data_paths
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.rules.expr import ExpressionError, parse
-from engine.rules.labels import RuleLabels, compared, number_text, rule_labels
-from engine.runtime.compiled import CompiledVersion
+from engine.rules.labels import Operand, RuleLabels, number_text, rule_labels, said
+from engine.runtime.compiled import CompiledVersion, active_paths, split
+from engine.runtime.masking import mask, masked_fields, reveals
 from engine.store import AuditRow, TimerRow
 from engine.store.statuses import TimerStatus
 
@@ -38,15 +41,22 @@ __all__ = [
     "Fact",
     "RuleReason",
     "RunningTimer",
+    "WhyHere",
     "actor_text",
     "decision_why",
     "event_action",
     "guard_beside_field",
+    "hidden_operands",
+    "logins_in",
     "money_names",
+    "order_operands",
+    "people_labels",
     "refusal_words",
     "running_timers",
+    "user_fields",
     "value_labels",
     "version_labels",
+    "why_here",
 ]
 
 SYSTEM_NAME = "system"
@@ -106,6 +116,31 @@ def money_names(cv: CompiledVersion) -> frozenset[str]:
     )
 
 
+def order_operands(cv: CompiledVersion) -> dict[str, Operand]:
+    """What the conditions of the version's rules read of an order, by the names they read it by
+    (``order.account.tier``): each field's label and its choices' labels, from the workflow's data form
+    first, then the other forms (a field several forms have is named by the first); money by the data
+    form, as :func:`money_names` says."""
+    money = money_names(cv)
+    data_form = cv.spec.data_form
+    layouts = [cv.layouts[data_form]] if data_form is not None and data_form in cv.layouts else []
+    layouts.extend(layout for path, layout in cv.layouts.items() if path != data_form)
+    found: dict[str, Operand] = {}
+    for layout in layouts:
+        for path, spec in layout.fields.items():
+            name = f"order.{path}"
+            if "[]" in path:
+                continue
+            known = found.get(name)
+            choices = dict(known.choices) if known is not None else {}
+            for option in spec.options:
+                if isinstance(option.value, str | int | float | bool):
+                    choices.setdefault(option.value, option.label)
+            label = known.label if known is not None else spec.label
+            found[name] = Operand(label, choices, name in money)
+    return found
+
+
 def version_labels(cv: CompiledVersion) -> dict[str, RuleLabels]:
     """The labels of every rule set the version runs, by the rule set's name (as a decision names it)."""
     found: dict[str, RuleLabels] = {}
@@ -117,6 +152,42 @@ def version_labels(cv: CompiledVersion) -> dict[str, RuleLabels]:
             str(ct.ruleset.name), rule_labels(ct.ruleset, tree if isinstance(tree, Mapping) else None)
         )
     return found
+
+
+def user_fields(spec: WorkflowSpec) -> frozenset[str]:
+    """The data fields a form of the version marks ``x-user: true`` (they hold a user's login name, as
+    the account manager ``account.manager``), by dotted path (``[]`` into lists)."""
+    return frozenset(
+        path
+        for schema in spec.forms.values()
+        for path, node in data_paths(schema).items()
+        if node.get("x-user") is True
+    )
+
+
+def logins_in(data: Mapping[str, Any], fields: Collection[str]) -> dict[str, set[str]]:
+    """The login names the order's data holds at ``fields``, by field (a text, non-empty)."""
+    found: dict[str, set[str]] = {}
+    for path in fields:
+        values: list[Any] = [data]
+        for part in path.replace(ITEMS, "." + ITEMS).split("."):
+            if part == ITEMS:
+                values = [item for value in values if isinstance(value, list) for item in value]
+            else:
+                values = [value.get(part) for value in values if isinstance(value, Mapping)]
+        names = {value for value in values if isinstance(value, str) and value}
+        if names:
+            found[path] = names
+    return found
+
+
+def people_labels(logins: Mapping[str, set[str]], names: Mapping[str, str]) -> dict[str, dict[str, Text]]:
+    """The display names of the people the order's data names (``logins_in``), by field, for the page to
+    show instead of login names; a login no user has is left as it is."""
+    return {
+        path: {login: Text(names[login], names[login]) for login in found if login in names}
+        for path, found in logins.items()
+    }
 
 
 def value_labels(labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
@@ -140,16 +211,33 @@ def _value(value: Any, money: bool = False) -> Text:
     return Text(str(value), str(value))
 
 
-def _compared(entry: Mapping[str, Any], money: Collection[str]) -> Text | None:
+def _compared(
+    entry: Mapping[str, Any], operands: Mapping[str, Operand], hidden: Collection[str] = ()
+) -> Text | None:
+    """A rule's condition in words with the values it compared (:func:`engine.rules.labels.said`), or
+    why it could not be evaluated."""
     words = entry.get("error_words")
     if isinstance(words, Mapping):
         return Text(str(words.get("zh") or entry.get("error")), str(words.get("en") or entry.get("error")))
     values = entry.get("values")
     when = entry.get("when")
-    if not isinstance(values, Mapping) or not isinstance(when, str):
+    if not isinstance(values, Mapping) or not values or not isinstance(when, str):
         return None
-    zh, en = compared(when, values, money, "zh"), compared(when, values, money, "en")
+    zh, en = said(when, values, operands, "zh", hidden), said(when, values, operands, "en", hidden)
     return Text(zh, en) if zh is not None and en is not None else None
+
+
+def _operands(money: Collection[str], operands: Mapping[str, Operand] | None) -> dict[str, Operand]:
+    """``operands``, with the names of ``money`` that it lacks as money (labelled by their name)."""
+    found = dict(operands or {})
+    for name in money:
+        known = found.get(name)
+        found[name] = (
+            Operand(known.label, known.choices, True)
+            if known is not None
+            else Operand(Text("", ""), money=True)
+        )
+    return found
 
 
 def _reason_words(reason: Mapping[str, Any]) -> Text:
@@ -160,17 +248,25 @@ def _reason_words(reason: Mapping[str, Any]) -> Text:
 
 
 def decision_why(
-    rules: Mapping[str, Any] | None, labels: RuleLabels | None = None, money: Collection[str] = ()
+    rules: Mapping[str, Any] | None,
+    labels: RuleLabels | None = None,
+    money: Collection[str] = (),
+    operands: Mapping[str, Operand] | None = None,
+    hidden: Mapping[str, str] | None = None,
 ) -> DecisionWhy | None:
     """A stored decision (an audit event's ``rules``) as the order page tells it; None for an event
-    without one. A rule set the version no longer runs is told without its labels (names as stored)."""
+    without one. A rule set the version no longer runs is told without its labels (names as stored).
+    ``operands`` name what the conditions read (:func:`order_operands`), ``money`` the names that hold
+    money besides; ``hidden``: the names of the values the reader sees masked, with how each is masked
+    (a mobile number: ``138****5678``), as the order's data on the page is."""
     if not isinstance(rules, Mapping) or not isinstance(rules.get("outcome"), str):
         return None
     labels = labels or RuleLabels()
+    named = _operands(money, operands)
     kind = str(rules.get("kind") or "audit")
     code = rules["outcome"]
     outcome = _both(lambda lang: labels.outcome(code, lang))
-    trace = [entry for entry in rules.get("trace") or () if isinstance(entry, Mapping)]
+    trace = [_masked(entry, hidden or {}) for entry in rules.get("trace") or () if isinstance(entry, Mapping)]
     by_rule = {str(entry.get("rule")): entry for entry in trace if not entry.get("candidate")}
     reasons: list[RuleReason] = []
     for reason in rules.get("reasons") or ():
@@ -178,14 +274,17 @@ def decision_why(
             continue
         rule = str(reason.get("rule", ""))
         entry = by_rule.get(rule)
-        shown = _compared(entry, money) if entry is not None and kind != "routing" else None
-        reasons.append(RuleReason(rule, _reason_words(reason), shown))
+        shown = _compared(entry, named, hidden or {}) if entry is not None and kind != "routing" else None
+        words = _reason_words(reason)
+        if kind == "decision_table" and shown is not None and words == _row_matched(rule):
+            words, shown = shown, None  # a row without a reason of its own: its condition in words
+        reasons.append(RuleReason(rule, words, shown))
     facts: list[Fact] = []
     outputs = rules.get("outputs")
     if kind == "routing" and isinstance(outputs, Mapping):
         facts.extend(_routing_facts(outputs, labels))
     elif kind == "decision_table":
-        facts.extend(_table_facts(trace, labels, money))
+        facts.extend(_table_facts(trace, labels, named))
     return DecisionWhy(str(rules.get("ruleset", "")), kind, outcome, tuple(reasons), tuple(facts))
 
 
@@ -207,38 +306,106 @@ def _routing_facts(outputs: Mapping[str, Any], labels: RuleLabels) -> Iterable[F
         yield Fact(_words("orders.why.carrier"), _both(lambda lang: labels.carrier(carrier, lang)))
 
 
+def _masked(entry: Mapping[str, Any], hidden: Mapping[str, str]) -> Mapping[str, Any]:
+    """A trace entry with the values it read of ``hidden`` names masked."""
+    values = entry.get("values")
+    if not hidden or not isinstance(values, Mapping) or not hidden.keys() & values.keys():
+        return entry
+    shown = {
+        name: mask(str(value), hidden[name])
+        if name in hidden and isinstance(value, str | int) and not isinstance(value, bool)
+        else value
+        for name, value in values.items()
+    }
+    return {**entry, "values": shown}
+
+
+def hidden_operands(cv: CompiledVersion, roles: frozenset[str], is_system: bool = False) -> dict[str, str]:
+    """The names conditions read masked values by (``order.customer.mobile``), with how each is
+    masked, for a reader of ``roles``: none when the workflow's ``reveal:`` shows them whole."""
+    if reveals(cv.spec, roles, is_system):
+        return {}
+    return {f"order.{path}": style for path, style in masked_fields(cv.spec).items() if "[]" not in path}
+
+
+def _row_matched(rule: str) -> Text:
+    """The words a decision table gives a row that has no reason of its own (engine.rules.tables)."""
+    return Text(f"命中行 {rule}", f"row {rule} matched")
+
+
 def _table_facts(
-    trace: list[Mapping[str, Any]], labels: RuleLabels, money: Collection[str]
+    trace: list[Mapping[str, Any]], labels: RuleLabels, operands: Mapping[str, Operand]
 ) -> Iterable[Fact]:
+    """The inputs a decision table's deciding rows read, by the table's labels (else the fields'), each
+    value by its choice's label; the row itself is told by its reason."""
+    told: set[str] = set()
     for entry in trace:
         if not entry.get("decided"):
             continue
-        rule = str(entry.get("rule"))
-        yield Fact(_words("orders.why.row"), Text(rule, rule))
         values = entry.get("values")
         for name, value in values.items() if isinstance(values, Mapping) else ():
-            label = labels.inputs.get(str(name), Text(str(name), str(name)))
-            yield Fact(label, _value(value, str(name) in money))
+            name = str(name)
+            if name in told:
+                continue
+            told.add(name)
+            operand = operands.get(name)
+            label = labels.inputs.get(name) or (operand.label if operand is not None else Text(name, name))
+            yield Fact(label, _choice(value, operand))
+
+
+def _choice(value: Any, operand: Operand | None) -> Text:
+    """A value read by a condition, as the page shows it: a choice by its label, money with two
+    decimals."""
+    if operand is not None and isinstance(value, str | int | float | bool) and value in operand.choices:
+        return operand.choices[value]
+    return _value(value, operand is not None and operand.money)
 
 
 @dataclass(frozen=True)
 class RunningTimer:
-    """A timer running on the order: when it fires, the step it takes (its label), the reason it
-    records (in words) and its condition (it fires only if that still holds then)."""
+    """A timer running on the order: when it fires, the step it takes (its label; an approval's timeout
+    by what it does), the reason it records (in words) and its condition in words (it fires only if that
+    still holds then)."""
 
     due_at: datetime
     trigger: str
     step: Text
     reason: Text | None
-    when: str | None
+    when: Text | None
+
+
+def _approval_timeout(cv: CompiledVersion, state: str) -> Text | None:
+    """What an approval's timeout at ``state`` does, in words (审批超时：升级给 销售总监); None when the
+    state declares none."""
+    spec = next((s for s in cv.spec.states if s.name == state), None)
+    timeout = spec.approval.timeout if spec is not None and spec.approval is not None else None
+    if timeout is None:
+        return None
+    if timeout.then == "escalate" and timeout.escalate_to is not None:
+        role = timeout.escalate_to
+        return _both(
+            lambda lang: WORDS["orders.timer.escalate"].get(lang).format(role=term("role", role, lang))
+        )
+    if timeout.then == "return":
+        target = timeout.return_to or (spec.approval.return_to[0] if spec and spec.approval else None)
+        labels = {s.name: s.label for s in cv.spec.states}
+        label = labels.get(target or "", Text(target or "", target or ""))
+        return _both(lambda lang: WORDS["orders.timer.return"].get(lang).format(state=label.get(lang)))
+    return WORDS.get(f"orders.timer.{timeout.then}")
 
 
 def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
     """The order's scheduled timers, soonest first, told by the version's labels."""
     running: list[RunningTimer] = []
+    operands = order_operands(cv)
     for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
         if timer.status != TimerStatus.SCHEDULED:
             continue
+        if timer.trigger == APPROVAL_TIMEOUT:
+            does = _approval_timeout(cv, timer.state)
+            if does is not None:
+                running.append(RunningTimer(timer.due_at, timer.trigger, does, None, None))
+                continue
         declared = next(
             (
                 t
@@ -258,21 +425,83 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
         reason = None
         if timer.reason is not None:
             reason = Text(term("reason", timer.reason, "zh"), term("reason", timer.reason, "en"))
+        when = None
+        if declared is not None and declared.when:
+            zh, en = said(declared.when, None, operands, "zh"), said(declared.when, None, operands, "en")
+            when = Text(zh, en) if zh is not None and en is not None else Text(declared.when, declared.when)
         running.append(
             RunningTimer(
-                timer.due_at,
-                timer.trigger,
-                step or Text(timer.trigger, timer.trigger),
-                reason,
-                declared.when if declared is not None else None,
+                timer.due_at, timer.trigger, step or Text(timer.trigger, timer.trigger), reason, when
             )
         )
     return tuple(running)
 
 
-def event_action(event: AuditRow, labels: Mapping[str, Text]) -> Text:
+@dataclass(frozen=True)
+class WhyHere:
+    """Why the order is where it is, told under its state at the top of its page: the event that brought
+    it into its state (the page tells its decision, if a rule set decided), who acts next when the
+    reader has no step to take (the roles of the steps people take out of the state, or the approvers
+    still to sign, by their names; empty otherwise), and the queue it waits in (its name and label)."""
+
+    event_id: int | None
+    acts: bool  # the reader has a step to take on it now
+    next: tuple[Text, ...] = ()
+    queue: str | None = None
+    queue_label: Text | None = None
+
+
+def why_here(
+    cv: CompiledVersion,
+    state: str,
+    history: Iterable[AuditRow],
+    *,
+    acts: bool,
+    approvers: Iterable[tuple[str, str]] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> WhyHere:
+    """Why an order in ``state`` is there: the last event of ``history`` that moved it into ``state``
+    (a step that stays where it is does not count); ``acts``: the reader has a step to take (then no
+    one else is named); ``approvers``: the approval's tasks still to sign, (kind, approver) — a role's
+    or a person's, by ``names`` (login -> display name) — else the roles of the state's steps."""
+    entered = None
+    for event in history:
+        if event.to_state == state and event.from_state != state:
+            entered = event.id
+    queue, queue_label = _queue_of(cv, state)
+    if acts:
+        return WhyHere(entered, True, (), queue, queue_label)
+    people: list[Text] = []
+    if approvers is not None:
+        for kind, approver in approvers:
+            if kind == "role":
+                people.append(Text(term("role", approver, "zh"), term("role", approver, "en")))
+            else:
+                shown = (names or {}).get(approver, approver)
+                people.append(Text(shown, shown))
+    else:
+        config = split(state)
+        for ct in cv.transitions:
+            if ct.spec.auto or not cv.source_matches(ct, config):
+                continue
+            people.extend(Text(term("role", r, "zh"), term("role", r, "en")) for r in ct.spec.roles)
+    return WhyHere(entered, False, tuple(dict.fromkeys(people)), queue, queue_label)
+
+
+def _queue_of(cv: CompiledVersion, state: str) -> tuple[str | None, Text | None]:
+    """The queue the order waits in at ``state`` (declared by a leaf or a state around it): its name,
+    and its label (the glossary's, else the state's)."""
+    paths = active_paths(split(state))
+    for spec in cv.spec.states:
+        if spec.name in paths and spec.queue is not None:
+            return spec.queue, WORDS.get(f"term.queue.{spec.queue}", spec.label)
+    return None, None
+
+
+def event_action(event: AuditRow, labels: Mapping[str, Text], names: Mapping[str, str] | None = None) -> Text:
     """What an event of the timeline did: the step's label; an order's creation, a move to another
-    version of its workflow (``迁移到第 4 版``), an approver's action and a claim in words."""
+    version of its workflow (``迁移到第 4 版``), an approver's action, a claim and an order assigned
+    (``指派给 王强``: the assignee by the name of ``names``, login -> display name) in words."""
     if event.trigger == CREATE_TRIGGER:
         return WORDS["orders.created"]
     if event.trigger == MIGRATE_TRIGGER:
@@ -280,6 +509,8 @@ def event_action(event: AuditRow, labels: Mapping[str, Text]) -> Text:
         if to.isdigit():
             return _words("orders.why.migrated", version=int(to))
         return WORDS["orders.why.migrated_somewhere"]
+    if event.trigger == ASSIGN_TRIGGER and event.reason:
+        return _words("work.event.assign", name=(names or {}).get(event.reason, event.reason))
     label = labels.get(event.trigger)
     if label is not None:
         return label

@@ -35,10 +35,16 @@ from engine.runtime.order_why import (
     actor_text,
     decision_why,
     event_action,
+    hidden_operands,
+    logins_in,
     money_names,
+    order_operands,
+    people_labels,
     running_timers,
+    user_fields,
     value_labels,
     version_labels,
+    why_here,
 )
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
@@ -53,8 +59,9 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
-from engine.runtime.workspace import claim_view_in
+from engine.runtime.workspace import ASSIGN, claim_view_in
 from engine.store import OrderRow, Tx
+from engine.store.approvals import PENDING
 from engine.store.orders import Keyset
 from engine.store.reports import read_state_counts
 from engine.store.statements import MAX_ID
@@ -242,19 +249,40 @@ class Pages:
             approval = panel_of(tx, cv, row, actor)
             claim = claim_view_in(tx, cv, row, actor)
             timers = running_timers(cv, tx.order_timers(order_id))
-            names = display_names(tx, {event.actor for event in history})
+            assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
+            people = logins_in(row.data, user_fields(cv.spec))
+            named = {event.actor for event in history} | assignees
+            names = display_names(tx, named.union(*people.values()))
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, LiveOrder.from_row(row), actor, now)
-        labels, money = version_labels(cv), money_names(cv)
+        labels, money, operands = version_labels(cv), money_names(cv), order_operands(cv)
+        hidden = hidden_operands(cv, actor.roles, actor.is_system)
         decisions = {}
         for event in history:
-            why = decision_why(event.rules, labels.get(str((event.rules or {}).get("ruleset"))), money)
+            ruleset = labels.get(str((event.rules or {}).get("ruleset")))
+            why = decision_why(event.rules, ruleset, money, operands, hidden)
             if why is not None:
                 decisions[event.id] = why
         timer_reasons = {t.reason for ts in cv.timers.values() for t in ts if t.reason is not None}
         step_labels = _step_labels(cv)
+        signing = (
+            [(task.approver_kind, task.approver) for task in approval.tasks if task.status == PENDING]
+            if approval is not None
+            else None
+        )
+        acts = any(t.allowed for t in triggers) or (
+            approval is not None and any(task.yours for task in approval.tasks)
+        )
+        here = why_here(
+            cv,
+            row.state,
+            history,
+            acts=acts,
+            approvers=signing,
+            names={**names, **(approval.names if approval is not None else {})},
+        )
         return OrderPage(
             shown_view(cv, row, actor),
             spec,
@@ -265,10 +293,11 @@ class Pages:
             claim=claim,
             decisions=decisions,
             actors={event.id: actor_text(event, names, timer_reasons) for event in history},
-            actions={event.id: event_action(event, step_labels) for event in history},
+            actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
             now=now,
-            value_labels=value_labels(labels),
+            value_labels={**value_labels(labels), **people_labels(people, names)},
+            here=here,
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:

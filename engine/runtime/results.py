@@ -17,7 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.runtime.order_why import DecisionWhy, RunningTimer
+from engine.runtime.order_why import DecisionWhy, RunningTimer, WhyHere
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -255,6 +255,10 @@ class ApprovalPanel:
     lock_version: int
     timeout: str | None = None  # what the timeout does: remind, approve, return, escalate
     names: Mapping[str, str] = field(default_factory=dict)  # login name -> display name, of the people named
+    # whom the user may add or transfer their task to: (login, display name), the department's active
+    # people but the user and those holding a step of this approval (empty: no task of theirs)
+    people: tuple[tuple[str, str], ...] = ()
+    decline_to: Text | None = None  # the label of the state a decline takes the order to, when it names one
 
     def person(self, name: str | None) -> str:
         """How a page names a login: by its display name (the engine itself: "system")."""
@@ -314,8 +318,11 @@ class OrderPage:
     actions: Mapping[int, Text] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
     now: datetime | None = None
-    # field name -> code -> its name, for codes no form names (a warehouse routing chose)
+    # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing
+    # chose, a person a field names by login (``account.manager``) by their display name
     value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+    # why it is in its state, who acts next and the queue it waits in, for the top of the page
+    here: WhyHere | None = None
 
 
 @dataclass(frozen=True)

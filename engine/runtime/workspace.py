@@ -23,6 +23,13 @@ holds is refused (``ClaimConflict``: who and since when) unless taken over on pu
 holder seen (if the holder changed meanwhile, that is refused again). Only the holder lets it go. Each
 is an audit event that changes neither the state nor the data (``CLAIM_TRIGGERS``); a change of the
 order's state lets the claim go (the next step is someone else's to claim).
+
+Assigning (指派) gives an order to a colleague of its department: the one who assigns may act on the
+order (as a claim or a take-over asks: whoever may take it over may as well hand it on), and so may the
+one it is given to (else it would not be their work). It is the same write as a take-over, with the
+lock version the page was drawn with (an order changed meanwhile, a claim included, is refused), and an
+audit event of its own (``work.assign``, the assignee's login as its reason). The assignee finds it first
+in my work, with the orders they claimed.
 """
 
 from __future__ import annotations
@@ -34,23 +41,35 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
 from engine.common.text import Text
-from engine.dsl.spec import WorkflowSpec
-from engine.errors import ConflictError, EngineError, Forbidden, NotFound, Refusal, RefusalCode
+from engine.common.words import term
+from engine.dsl.spec import ALL_DEPARTMENTS, ASSIGN_TRIGGER, WorkflowSpec
+from engine.errors import (
+    ConflictError,
+    EngineError,
+    Forbidden,
+    NotFound,
+    Refusal,
+    RefusalCode,
+    TransitionRejected,
+)
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
-from engine.runtime.compiled import CompiledVersion, split
+from engine.runtime.compiled import CompiledVersion, StateConfig, split
 from engine.runtime.decisions import LiveOrder, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
 from engine.runtime.results import Assignee, ClaimView, OrderView, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
+from engine.store.users import people_of, user_named
 from engine.store.workspace import ClaimFilter
 
 __all__ = [
     "CLAIM_TRIGGERS",
     "ApprovalItem",
     "ApprovalsSection",
+    "AssignChoice",
+    "AssignPage",
     "Assignee",
     "BadCursor",
     "ClaimConflict",
@@ -71,7 +90,8 @@ __all__ = [
 CLAIM = "work.claim"
 RELEASE = "work.release"
 TAKE_OVER = "work.take_over"
-CLAIM_TRIGGERS = frozenset({CLAIM, RELEASE, TAKE_OVER})
+ASSIGN = ASSIGN_TRIGGER
+CLAIM_TRIGGERS = frozenset({CLAIM, RELEASE, TAKE_OVER, ASSIGN})
 APPROVALS_SHOWN = 50  # approval tasks on my work's first page, oldest first
 MY_CLAIMS_SHOWN = 50  # claimed orders listed first in a department's section, at most
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -213,6 +233,28 @@ class ClaimConflict(ConflictError):
             f"order {order_id} is being handled by {holder.name} since {since}; take it over to handle it",
             zh=f"订单 {order_id} 已由 {holder.name} 自 {since} 起处理；如需处理请接手",
         )
+
+
+@dataclass(frozen=True)
+class AssignChoice:
+    """An order selected to be assigned: who handles it now, and why the person may not assign it
+    (empty: they may)."""
+
+    order: OrderView
+    spec: WorkflowSpec
+    holder: Assignee | None
+    refusals: tuple[Refusal, ...]
+
+
+@dataclass(frozen=True)
+class AssignPage:
+    """The orders selected to be assigned (of the first one's department; the others say why not), the
+    numbers of those not found, and the department's people who may act on one of them at least."""
+
+    department: str | None
+    orders: tuple[AssignChoice, ...]
+    missing: tuple[int, ...]
+    people: tuple[Assignee, ...]
 
 
 # (department, workflow, stored state) -> how many orders are in it
@@ -384,8 +426,115 @@ class Workspace:
             data_changes={},
             guards=[],
             rules=None,
-            reason=holder if trigger == TAKE_OVER else None,  # whom it was taken from
+            # whom it was taken from, or given to
+            reason=holder if trigger == TAKE_OVER else assignee if trigger == ASSIGN else None,
         )
+
+    # -- assigning -----------------------------------------------------------------------------
+
+    def assign_page(self, order_ids: Sequence[int], actor: Actor) -> AssignPage:
+        """The orders of ``order_ids`` as the assign page shows them, read in one transaction."""
+        choices: list[AssignChoice] = []
+        missing: list[int] = []
+        department: str | None = None
+        with self.parts.store.read() as tx:
+            rows = []
+            for order_id in dict.fromkeys(order_ids):
+                try:
+                    rows.append(load_order(tx, order_id, actor))
+                except NotFound:
+                    missing.append(order_id)
+            holders = tx.display_names_of({row.assignee for row in rows if row.assignee is not None})
+            acting: list[tuple[CompiledVersion, OrderRow]] = []
+            for row in rows:
+                cv = self.parts.compiled(tx, row.workflow, row.version)
+                department = department or row.department
+                refusals = _assign_refusals(cv, row, actor, department)
+                if not refusals:
+                    acting.append((cv, row))
+                holder = None
+                if row.assignee is not None:
+                    holder = Assignee(row.assignee, holders.get(row.assignee, row.assignee), row.assigned_at)
+                choices.append(AssignChoice(order_view(row), cv.spec, holder, refusals))
+            people = tuple(
+                Assignee(user.name, user.display_name, None)
+                for user in (people_of(tx, department) if department is not None else ())
+                if any(
+                    _may_act(cv, row, _actor_of(user.name, user.roles, user.departments))
+                    for cv, row in acting
+                )
+            )
+        return AssignPage(department, tuple(choices), tuple(missing), people)
+
+    def assign(self, order_id: int, actor: Actor, to: str, expected_lock_version: int) -> Assignee:
+        """The order given to the user ``to`` by ``actor``, in one transaction, where its lock version is
+        still ``expected_lock_version``. ``TransitionRejected`` says why not (the actor or ``to`` may not
+        act on it, ``to`` is not of its department), ``ConflictError`` that it changed meanwhile,
+        ``NotFound`` that it is outside the actor's departments. Given to the one who holds it already,
+        nothing is written."""
+        return self.parts.store.retrying(lambda: self._assign(order_id, actor, to, expected_lock_version))
+
+    def _assign(self, order_id: int, actor: Actor, to: str, expected_lock_version: int) -> Assignee:
+        now = self.parts.clock.now()
+        with self.parts.store.transaction() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            if row.lock_version != expected_lock_version:
+                holder = _assignee(tx, row)
+                where = state_text(cv, row.state)
+                by_zh = f"，现由 {holder.name} 处理" if holder is not None else ""
+                by_en = f", handled by {holder.name}" if holder is not None else ""
+                raise ConflictError(
+                    f"order {order_id} changed since the page was drawn (now: {where.en}{by_en}); "
+                    "reload it and choose again",
+                    zh=f"订单 {order_id} 在页面打开后已被修改（现为「{where.zh}」{by_zh}）；请刷新后重新选择",
+                )
+            refusals = _assign_refusals(cv, row, actor, row.department)
+            if refusals:
+                raise TransitionRejected(refusals)
+            user = user_named(tx, to)
+            if user is None or not user.active:
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            RefusalCode.DEPARTMENT,
+                            f"没有可用的用户 {to}",
+                            f"no active user {to}",
+                            {"user": to},
+                        )
+                    ]
+                )
+            if ALL_DEPARTMENTS not in user.departments and row.department not in user.departments:
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            RefusalCode.DEPARTMENT,
+                            f"{user.display_name} 不在部门 {term('department', row.department, 'zh')}，"
+                            "不能指派给其处理",
+                            f"{user.display_name} does not work in department "
+                            f"{term('department', row.department, 'en')}: the order cannot be theirs",
+                            {"user": to},
+                        )
+                    ]
+                )
+            if not _may_act(cv, row, _actor_of(user.name, user.roles, user.departments)):
+                where = state_text(cv, row.state)
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            RefusalCode.ROLE,
+                            f"{user.display_name} 在「{where.zh}」没有可执行的操作，不能指派给其处理",
+                            f"{user.display_name} has no step to take in “{where.en}”: the order cannot "
+                            "be theirs",
+                            {"user": to},
+                        )
+                    ]
+                )
+            given = Assignee(user.name, user.display_name, now)
+            if row.assignee == user.name:
+                return Assignee(user.name, user.display_name, row.assigned_at)
+            self._write(tx, row, actor, holder=row.assignee, assignee=user.name, at=now, trigger=ASSIGN)
+            return given
 
     # -- sections ------------------------------------------------------------------------------
 
@@ -505,13 +654,63 @@ def _refused_for(info: TriggerInfo, *codes: RefusalCode) -> bool:
     return any(r.code in codes for r in info.why_not)
 
 
-def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
-    """A step that is not automatic leaves the order's state now and its roles are the actor's."""
-    config = split(row.state)
+def _actor_of(name: str, roles: Iterable[str], departments: Iterable[str]) -> Actor:
+    return Actor(name, frozenset(roles), frozenset(departments))
+
+
+def state_text(cv: CompiledVersion, state: str) -> Text:
+    """A stored state by its label in both languages (a parallel state: a label per region)."""
+    labels = {spec.name: spec.label for spec in cv.spec.states}
+    leaves = split(state)
+    return Text(
+        " | ".join(labels[leaf].zh if leaf in labels else leaf for leaf in leaves),
+        " | ".join(labels[leaf].en if leaf in labels else leaf for leaf in leaves),
+    )
+
+
+def _assign_refusals(
+    cv: CompiledVersion, row: OrderRow, actor: Actor, department: str
+) -> tuple[Refusal, ...]:
+    """Why ``actor`` may not assign the order (empty: they may): another department's than the one the
+    page assigns in, or no step of theirs leaves its state."""
+    if row.department != department:
+        zh, en = term("department", row.department, "zh"), term("department", row.department, "en")
+        return (
+            Refusal(
+                RefusalCode.DEPARTMENT,
+                f"订单 {row.id} 属于另一个部门（{zh}）：一次只指派一个部门的订单",
+                f"order {row.id} is of another department ({en}): one department's orders are "
+                "assigned at once",
+            ),
+        )
+    if not _may_act(cv, row, actor):
+        where = state_text(cv, row.state)
+        return (
+            Refusal(
+                RefusalCode.ROLE,
+                f"订单 {row.id} 在「{where.zh}」没有您可执行的操作：只有可处理它的人才能指派",
+                f"order {row.id} has no step of yours in “{where.en}”: only one who may act on it assigns it",
+            ),
+        )
+    return ()
+
+
+def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
+    """A step a person takes (neither automatic nor fired by an approval once its approvers decided)
+    leaves ``config`` now and its roles are the actor's: what the order page would offer them."""
+    signed = {trigger for leaf in config for trigger in cv.approval_triggers.get(leaf, ())}
     return any(
-        not ct.spec.auto and role_refusal(ct, actor) is None and cv.source_matches(ct, config)
+        not ct.spec.auto
+        and ct.spec.trigger not in signed
+        and role_refusal(ct, actor) is None
+        and cv.source_matches(ct, config)
         for ct in cv.transitions
     )
+
+
+def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
+    """The actor has a step of their own on the order now (``_a_step_of``)."""
+    return _a_step_of(cv, actor, split(row.state))
 
 
 def _work_places(
@@ -524,11 +723,7 @@ def _work_places(
             continue
         config = split(state)
         for cv in versions.all(workflow):
-            if any(
-                not ct.spec.auto and role_refusal(ct, actor) is None and cv.source_matches(ct, config)
-                for ct in cv.transitions
-                if all(leaf in cv.states for leaf in config)
-            ):
+            if all(leaf in cv.states for leaf in config) and _a_step_of(cv, actor, config):
                 found[department][(workflow, state)] = count
                 break
     return dict(found)

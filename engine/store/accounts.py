@@ -2,9 +2,11 @@
 SQLAlchemy Core.
 
 A wholesale order names its account by number; the company, the credit limit, the balance outstanding,
-the days overdue, the standing and the tier are the record's (``CustomerAccount.order_data``), which the
+the days overdue, the standing, the tier and the account manager (客户经理, a user's login name) are the
+record's (``CustomerAccount.order_data``, where the manager is ``manager``), which the
 ``customers.load_account`` action copies onto the order when it is placed, so the credit check never
-reads a figure the page sent. ``orderloom accounts set`` keeps the records (and the demo loads its own).
+reads a figure the page sent and the approval names the manager the record names. ``orderloom accounts
+set`` keeps the records (and the demo loads its own).
 
 What a record must be to be stored (its own rules, and what the department's published forms require of
 ``account``) is checked above the store, by ``engine.runtime.accounts.put_account``, which then writes it
@@ -73,6 +75,7 @@ class CustomerAccount:
     status: str = AccountStatus.ACTIVE  # a record not yet checked may hold any text
     tax_id: str | None = None
     tier: str | None = None
+    manager: str | None = None  # the account manager (客户经理): a user's login name
 
     def order_data(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
         """The order's ``account`` as the wholesale data form holds it (no key for what the record lacks,
@@ -95,8 +98,9 @@ _ORDER_FIELDS = (
     "status",
     "tax_id",
     "tier",
+    "manager",
 )
-_OPTIONAL = frozenset({"tax_id", "tier"})
+_OPTIONAL = frozenset({"tax_id", "tier", "manager"})
 _AMOUNTS = frozenset({"credit_limit", "outstanding"})
 
 
@@ -118,6 +122,7 @@ def _account(found: Row[tuple[object, ...]]) -> CustomerAccount:
         status=str(m["status"]),
         tax_id=m["tax_id"],
         tier=m["tier"],
+        manager=m["account_manager"],
     )
 
 
@@ -165,6 +170,7 @@ def write_account(connection: Any, account: CustomerAccount, at: datetime) -> bo
         "outstanding": account.outstanding,
         "overdue_days": account.overdue_days,
         "status": account.status,
+        "account_manager": account.manager,
         "updated_at": at,
     }
     table = customer_accounts

@@ -252,7 +252,7 @@ def orders_by_keyset(shape: tuple[str, ...], sort: str, cursor: bool, backward: 
         "amount_to": orders.c.total <= _b("amount_to"),
     }
     for name in shape:
-        if name == "state":
+        if name in ("state", "whole_state"):
             continue  # added with its own parameters (``_state_condition``)
         query = query.where(conditions[name])
     if "state" in shape:
@@ -269,6 +269,23 @@ def orders_by_keyset(shape: tuple[str, ...], sort: str, cursor: bool, backward: 
     # OFFSET 0 written into the text: SQLite's compiler adds one to every LIMIT, as a parameter otherwise
     paged = query.limit(_b("limit")).offset(ZERO)
     return Statement(f"orders_by_keyset({sort}, {direction}, {', '.join(shape)})", paged)
+
+
+@cache
+def orders_by_id(department: bool, workflow: bool, locked: bool) -> Statement:
+    """Every order (of ``:department``, of ``:workflow``) by id after ``:after``, ``:limit`` of them: a
+    keyset page of the whole table, so a pass over a million orders holds one page at a time; ``locked``
+    (PostgreSQL, a write transaction): the page's orders stay locked until it ends."""
+    query = select(*ORDER_COLUMNS).where(orders.c.id > _b("after"))
+    if department:
+        query = query.where(orders.c.department == _b("department"))
+    if workflow:
+        query = query.where(orders.c.workflow == _b("workflow"))
+    query = query.order_by(orders.c.id).limit(_b("limit")).offset(ZERO)
+    filters = [name for name, on in (("department", department), ("workflow", workflow)) if on]
+    if locked:
+        return Statement(f"orders_by_id_locked({', '.join(filters)})", query.with_for_update())
+    return Statement(f"orders_by_id({', '.join(filters)})", query)
 
 
 _STATE_SHAPES = {True: _state_condition("a|b")[0], False: _state_condition("a")[0]}
@@ -497,6 +514,19 @@ class OrderRows(SearchTermRows):
             workflow is not None,
             None if state is None else "whole" if whole else "leaf",
         )
+        return [self._order(row) for row in self.run(statement, params).fetchall()]
+
+    def orders_after(
+        self, after: int, *, department: str | None, workflow: str | None, limit: int
+    ) -> list[OrderRow]:
+        """Up to ``limit`` orders with an id above ``after``, by id, of ``department`` and ``workflow``
+        when given (a page of a pass over every order; locked on PostgreSQL in a write transaction)."""
+        params: dict[str, Any] = {"after": after, "limit": limit}
+        if department is not None:
+            params["department"] = department
+        if workflow is not None:
+            params["workflow"] = workflow
+        statement = orders_by_id(department is not None, workflow is not None, self._locks)
         return [self._order(row) for row in self.run(statement, params).fetchall()]
 
     def orders_on_version(self, workflow: str, version: int) -> list[OrderRow]:

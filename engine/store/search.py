@@ -111,6 +111,16 @@ INSERT_TERM = Statement(
         term=_b("term"), department=_b("department"), order_id=_b("order_id"), kind=_b("kind")
     ),
 )
+# The terms of the orders whose ids are in ``(:after, :last]``, read from the index on ``order_id``.
+TERMS_BETWEEN = Statement(
+    "search_terms_between",
+    select(
+        order_search_terms.c.order_id,
+        order_search_terms.c.department,
+        order_search_terms.c.kind,
+        order_search_terms.c.term,
+    ).where(order_search_terms.c.order_id > _b("after"), order_search_terms.c.order_id <= _b("last")),
+)
 # One department's orders holding a term, newest first, from ``:before`` down (a keyset page).
 FIND_TERM = Statement(
     "find_search_term",
@@ -139,6 +149,26 @@ class SearchTermRows(TxCore):
         for kind, term in sorted(terms):
             params = {"term": term, "department": department, "order_id": order_id, "kind": kind}
             self.run(INSERT_TERM, params)
+
+    def search_terms_between(self, after: int, last: int) -> dict[int, set[tuple[str, str, str]]]:
+        """The (department, kind, term) rows of the orders whose ids are above ``after`` up to ``last``,
+        by order id (an order without terms is not a key)."""
+        found: dict[int, set[tuple[str, str, str]]] = {}
+        rows = self.run(TERMS_BETWEEN, {"after": after, "last": last}).fetchall()
+        for order_id, department, kind, term in rows:
+            found.setdefault(order_id, set()).add((department, kind, term))
+        return found
+
+    def replace_search_terms(self, terms: Mapping[int, tuple[str, Iterable[tuple[str, str]]]]) -> None:
+        """Write the terms of several orders (order id -> its department and (kind, term) pairs) in
+        place of those they had: one statement per kind of write, each run for every row."""
+        self.run_many(DELETE_TERMS, [{"order_id": order_id} for order_id in sorted(terms)])
+        rows = [
+            {"term": term, "department": department, "order_id": order_id, "kind": kind}
+            for order_id, (department, pairs) in sorted(terms.items())
+            for kind, term in sorted(pairs)
+        ]
+        self.run_many(INSERT_TERM, rows)
 
     def find_term(self, term: str, department: str, before: int, limit: int) -> list[TermMatch]:
         """The orders of ``department`` holding ``term`` (normalized), newest first, below id ``before``;

@@ -305,7 +305,8 @@ customers = Table(
 # A business customer's account (客户账户) in a department: the record a wholesale order takes its
 # account from when it is placed (the ``customers.load_account`` action), never from the page: the
 # company, the credit limit and the balance still outstanding (yuan), the days its oldest debt is
-# overdue, its standing (``status``) and its tier. Kept by ``orderloom accounts set`` (and the demo).
+# overdue, its standing (``status``), its tier and its account manager (客户经理, who signs its orders'
+# approvals). Kept by ``orderloom accounts set`` (and the demo).
 customer_accounts = Table(
     "customer_accounts",
     metadata,
@@ -320,6 +321,7 @@ customer_accounts = Table(
     Column("overdue_days", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("account_manager", String(200)),  # a user's login name (migration 0019)
     UniqueConstraint("department", "account_no"),
     CheckConstraint("credit_limit >= 0", name="credit_limit_not_negative"),
     CheckConstraint("outstanding >= 0", name="outstanding_not_negative"),

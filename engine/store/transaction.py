@@ -7,7 +7,7 @@ timer and outbox queues, idempotency keys, published versions, stock and the cor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -84,6 +84,11 @@ class TxCore:
         cursor = self._cursor
         cursor.execute(self._sql[statement], params)
         return cursor
+
+    def run_many(self, statement: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a named statement once per row of parameters, in one call to the driver."""
+        if rows:
+            self._cursor.executemany(self._sql[statement], rows)
 
     def run_statement(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
         """Compile and run a one-off statement (filters built per call) on the driver connection."""

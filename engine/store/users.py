@@ -43,6 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from engine.dsl.spec import ALL_DEPARTMENTS
 from engine.store.connection import INTEGRITY_ERRORS
 from engine.store.store import Store, Tx
 from engine.store.tables import login_attempts, login_sessions, users
@@ -62,6 +63,7 @@ __all__ = [
     "insert_user",
     "list_users",
     "lock_users",
+    "people_of",
     "rehash_password",
     "session_user",
     "set_email",
@@ -449,6 +451,15 @@ def user_named(tx: Tx, name: str) -> UserRow | None:
     """The user ``name``, read in the caller's transaction; None when there is none."""
     found = tx.connection.execute(_USER.where(users.c.name == name)).first()
     return _row(found) if found is not None else None
+
+
+def people_of(tx: Tx, department: str) -> list[UserRow]:
+    """The active users who work in ``department`` (it named, or every department), by name, read in the
+    caller's transaction (an order is assigned to one of them, an account managed by one)."""
+    rows = tx.connection.execute(_USER.where(users.c.active.is_(True)).order_by(users.c.name))
+    return [
+        row for row in map(_row, rows) if department in row.departments or ALL_DEPARTMENTS in row.departments
+    ]
 
 
 def display_names(tx: Tx, names: Collection[str] | None = None) -> dict[str, str]:

@@ -134,3 +134,35 @@ def test_an_account_the_published_wholesale_forms_refuse_is_refused_on_each_fiel
         "1",
     ]
     assert run(*fitting).output.splitlines()[1] == f"checked against: {every_form}"
+
+
+def test_an_account_manager_is_set_shown_and_refused_when_not_a_user_of_the_department(
+    tmp_path: Path,
+) -> None:
+    env = {"ORDERLOOM_DEFINITIONS": str(REPO), "ORDERLOOM_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}"}
+
+    def run(*args: str, code: int = 0, given: str | None = None) -> Result:
+        result = CliRunner().invoke(main, list(args), env=env, input=given, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    run("db", "upgrade")
+    for name, department in (("sun.li", "wholesale"), ("li.na", "retail")):
+        add = ["users", "add", name, "--role", "approver", "--department", department, "--password-stdin"]
+        run(*add, given="a-long-password\n")
+    account = ["accounts", "set", "W100231", "--department", "wholesale", "--company", "鑫达"]
+    account += ["--credit-limit", "1"]
+    assert run(*account, "--manager", "sun.lee", code=1).output.splitlines()[1:] == [
+        "  --manager: The account manager sun.lee is not an active user of department wholesale; "
+        "did you mean 'sun.li'?"
+    ]
+    zh = run(*account, "--manager", "li.na", "--lang", "zh", code=1).output.splitlines()
+    assert zh[1] == "  --manager：客户经理 li.na 不是部门 wholesale 的在职用户"
+    assert "no accounts yet" in run("accounts", "list").output
+    added = run(*account, "--manager", "sun.li").output.splitlines()[0]
+    assert added.endswith("0 day(s) overdue, active, account manager sun.li")
+    assert run("accounts", "list", "--lang", "zh").output.splitlines() == [
+        "wholesale W100231：鑫达，信用额度 1.00，未结清 0.00，逾期 0 天，active，客户经理 sun.li"
+    ]
+    run(*account)  # set again without one: the account has none
+    assert "manager" not in run("accounts", "list").output

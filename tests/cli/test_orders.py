@@ -6,8 +6,11 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import create_engine, update
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, delete, select, update
 
+from cli.main import main
 from engine.store import tables
 from tests.cli.support import Run, create, publish_desk
 
@@ -151,3 +154,81 @@ def test_show_explains_the_rules_decision(run: Run, root: Path) -> None:
     assert "trace" not in event["decision"]
     traced = json.loads(run("orders", "show", str(order_id), "--trace").output)["history"][-1]
     assert traced["decision"]["trace"][0]["matched"] is True
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def run_on(request: pytest.FixtureRequest, root: Path, tmp_path: Path) -> tuple[Run, str]:
+    """``orderloom`` run in-process on a new SQLite file, then on a new PostgreSQL database; and its URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'var' / 'orderloom.db'}"
+    else:
+        url = str(request.getfixturevalue("pg_url"))
+    env = {"ORDERLOOM_DEFINITIONS": str(root), "ORDERLOOM_DATABASE_URL": url}
+
+    def invoke(*args: str, code: int = 0) -> Result:
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    invoke("db", "upgrade")
+    return invoke, url
+
+
+def _terms(url: str) -> set[tuple[int, str, str]]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        columns = tables.order_search_terms.c
+        found = set(connection.execute(select(columns.order_id, columns.kind, columns.term)).all())
+    engine.dispose()
+    return {(int(order_id), kind, term) for order_id, kind, term in found}
+
+
+def test_orders_reindex_rebuilds_the_terms_from_each_orders_version_a_chunk_at_a_time(
+    run_on: tuple[Run, str], root: Path
+) -> None:
+    run, url = run_on
+    publish_desk(run, root)
+    first, second, third = (create(run) for _ in range(3))
+    path = root / "workflows" / "desk.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("data: forms/order.json\n", "data: forms/order.json\nsearch: {name: [customer]}\n")
+    )
+    assert "published version 2" in run("publish", str(path)).output
+    # the orders are on v1, which has no search: nothing to build
+    assert run("orders", "reindex").output.endswith(
+        "reindexed 3 order(s) (0 search term(s)); 0 had missing or stale terms and were rewritten\n"
+    )
+    assert _terms(url) == set()
+    run("migrate", "desk-order", "--to", "2", "--from", "1")
+    assert _terms(url) == {(n, "name", "王芳") for n in (first, second, third)}
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            delete(tables.order_search_terms).where(tables.order_search_terms.c.order_id != first)
+        )
+    engine.dispose()
+    out = run("orders", "reindex", "--workflow", "desk-order", "--chunk", "2").output
+    assert out == (
+        f"chunk 1: orders #1 to #{second}, 2 read, 1 rewritten\n"
+        f"chunk 2: orders #{second + 1} to #{third}, 1 read, 1 rewritten\n"
+        "reindexed 3 order(s) (3 search term(s)); 2 had missing or stale terms and were rewritten\n"
+    )
+    assert _terms(url) == {(n, "name", "王芳") for n in (first, second, third)}
+    again = run("orders", "reindex", "--department", "desk", "--lang", "zh").output
+    assert again == (
+        f"第 1 批：订单 #1 至 #{third}，读取 3 个，重写 0 个\n"
+        "已为 3 个订单建立搜索索引（3 个搜索词）；其中 0 个的搜索词缺失或过时，已重写\n"
+    )
+
+
+def test_orders_reindex_refuses_an_unknown_workflow_or_department_in_both_languages(
+    run: Run, root: Path
+) -> None:
+    publish_desk(run, root)
+    create(run)
+    said = run("orders", "reindex", "--workflow", "desk-ordr", code=1).output
+    assert said == "error: workflow desk-ordr is not published; did you mean 'desk-order'?\n"
+    said = run("orders", "reindex", "--department", "dsk", "--lang", "zh", code=1).output
+    assert said == "错误：部门 'dsk' 没有订单；您是否想输入 'desk'？\n"
+    assert "--chunk" in run("orders", "reindex", "--chunk", "0", code=2).output

@@ -211,6 +211,19 @@ def test_the_account_comes_from_its_record_whatever_the_order_says(
     }
 
 
+def test_the_account_manager_comes_from_its_record_and_a_forged_one_is_dropped(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    forged = {"account_no": "W100458", "manager": "chen.jing"}
+    with db.begin() as connection:
+        connection.execute(insert(customer_accounts).values({**ACCOUNT, "account_manager": "sun.li"}))
+        connection.execute(insert(customer_accounts).values({**ACCOUNT, "account_no": "W100458"}))
+        managed = wholesale(connection, make_ctx, {"account_no": "W100231", "manager": "chen.jing"})
+        unmanaged = wholesale(connection, make_ctx, forged)
+    assert managed["account"]["manager"] == "sun.li"
+    assert unmanaged["account"]["account_no"] == "W100458" and "manager" not in unmanaged["account"]
+
+
 @pytest.mark.parametrize(
     ("account", "code", "zh", "en"),
     [

@@ -28,7 +28,7 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -196,10 +196,14 @@ def retail_app(
     secret_key: str,
     clock: Clock | None = None,
     stock: Sequence[tuple[str, str, int]] = RETAIL_STOCK,
+    database_url: str | None = None,
 ) -> Flask:
     """``make_app`` over the shipped definitions with the retail workflow published and ``stock`` on
-    hand: what the clerk's pages are tried on."""
-    app = make_app(settings_for(tmp_path, REPO_ROOT, secret_key), clock)
+    hand: what the clerk's pages are tried on (on ``database_url``, PostgreSQL's, when given)."""
+    settings = settings_for(tmp_path, REPO_ROOT, secret_key)
+    if database_url is not None:
+        settings = replace(settings, database_url=database_url)
+    app = make_app(settings, clock)
     services = app.extensions["orderloom"]
     services.engine.publish(load_bundle(REPO_ROOT / "workflows" / "retail" / "order.yaml", REPO_ROOT))
     with services.store.engine.begin() as connection:

@@ -70,10 +70,10 @@ def test_home_lists_departments_workflows_and_order_counts(client: FlaskClient) 
     first = engine.list_orders(DESK_CLERK, limit=1)[0]
     engine.fire(first.id, "pay", DESK_CLERK, data={"amount": first.data["total"]})
     page = client.get("/?lang=en").get_data(as_text=True)
-    assert "Desk order" in page and "<code>desk-order</code>" in page
-    assert '<td class="num">3</td>' in page
-    assert 'title="pending_payment">Pending payment <b>2</b>' in page and 'title="paid">Paid <b>1</b>' in page
-    assert 'href="/orders?workflow=desk-order&amp;state=paid" title="paid">' in page  # the paid ones, listed
+    assert "Desk order" in page and "desk-order</" not in page and ">desk-order<" not in page  # no raw id
+    assert '<td class="num" data-label="Orders">3</td>' in page and ">version 1</td>" in page
+    assert ">Pending payment <b>2</b>" in page and ">Paid <b>1</b>" in page
+    assert 'href="/orders?workflow=desk-order&amp;state=paid">Paid' in page  # the paid ones, listed
     zh = client.get("/?lang=zh").get_data(as_text=True)
     assert "柜台订单" in zh and "部门与流程" in zh and "待支付 <b>2</b>" in zh
 
@@ -93,7 +93,7 @@ def test_home_reads_the_counts_and_the_workflows_in_one_read(tmp_path: Path) -> 
             client.get("/")  # compiled versions and statements cached, as on a running server
             with statements.during() as seen:
                 page = client.get("/?lang=en").text
-            assert "Desk order" in page and '<td class="num">3</td>' in page
+            assert "Desk order" in page and '<td class="num" data-label="Orders">3</td>' in page
             assert (cost(seen).transactions, cost(seen).writes) == (2, 0), seen
         finally:
             app.extensions["orderloom"].close()

@@ -76,7 +76,8 @@ def test_the_order_page_shows_the_approval_and_an_approver_signs_it(app: Flask) 
     assert answer.status_code == 302
     page = mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
     assert "审批 · 会签" in page and "会签：每位审批人都须通过" in page and "已通过 0/2" in page
-    assert "截止" in page and "剩 2天" in page  # the board's deadline and the time left
+    assert "截止" in page and "还剩 2 天" in page  # the board's deadline and the time left
+    assert "剩 2天" not in page and "还剩 1 天 23 小时" not in page  # read as the order's timers read
 
 
 def test_a_refusal_keeps_the_comment_and_says_why_in_the_pages_language(app: Flask) -> None:
@@ -89,7 +90,8 @@ def test_a_refusal_keeps_the_comment_and_says_why_in_the_pages_language(app: Fla
     )
     assert answer.status_code == 422
     page = answer.get_data(as_text=True)
-    assert "no active user nobody" in page and "please take it" in page and 'value="nobody"' in page
+    assert "no active user nobody" in page and "please take it" in page
+    assert f'<p class="field-error" id="user-error-{task}">no active user nobody</p>' in page
     answer = mia.post(
         f"/orders/{order_id}/approval/{task}?lang=zh",
         data={"action": "transfer", "user": "lee", "comment": "请处理", "_lock_version": lock},
@@ -136,3 +138,116 @@ def test_my_work_lists_the_approvals_waiting_for_me_first(app: Flask) -> None:
     assert f'href="/orders/{order_id}#approval"' in ken.get("/work?lang=en").get_data(as_text=True)
     lee = client_of(app, "lee")  # no task of his
     assert 'id="work-approvals-section"' not in lee.get("/work").get_data(as_text=True)
+
+
+def panel_of(html: str) -> str:
+    start = html.index('id="approval"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_decline_asks_to_confirm_and_without_a_reason_is_refused_beside_the_comment(app: Flask) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    panel = panel_of(mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True))
+    # the decline is a disclosure with a confirm button inside: it works without scripts
+    confirm = panel[panel.index('<details class="approval-confirm"') :]
+    confirm = confirm[: confirm.index("</details>")]
+    assert "<summary>驳回…</summary>" in confirm
+    assert re.search(r'<button type="submit" name="action" value="decline"[^>]*>确认驳回</button>', confirm)
+    assert panel.count('value="decline"') == 1 and "<script" not in panel and "onclick" not in panel
+    task, lock = own_task(panel)
+    for lang, said in (("zh", "驳回须写明理由"), ("en", "a decline needs a reason")):
+        answer = mia.post(
+            f"/orders/{order_id}/approval/{task}?lang={lang}",
+            data={"action": "decline", "comment": "   ", "_lock_version": lock},
+        )
+        assert answer.status_code == 422
+        page = answer.get_data(as_text=True)
+        beside = re.search(
+            rf'<textarea id="comment-{task}"[^>]*aria-invalid="true"'
+            rf'[^>]*aria-describedby="comment-error-{task}"'
+            rf'[^>]*>[^<]*</textarea>\s*<p class="field-error" id="comment-error-{task}">([^<]*)</p>',
+            page,
+        )
+        assert beside is not None and said in beside.group(1)
+    engine: Engine = app.extensions["orderloom"].engine
+    assert engine.get_order(order_id, SALES).state == "manager_review"
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={"action": "decline", "comment": "价格过低", "_lock_version": lock},
+    )
+    assert answer.status_code == 302 and engine.get_order(order_id, SALES).state == "declined"
+    timeline = mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    timeline = timeline[timeline.index('id="timeline"') :]
+    assert "审批人驳回" in timeline and "审批通过后" not in timeline and "价格过低" in timeline
+
+
+def test_the_person_is_chosen_from_the_departments_people_by_name(app: Flask) -> None:
+    from web.users import create_user
+
+    engine: Engine = app.extensions["orderloom"].engine
+    for name, shown, departments in (("gao", "高军", ("wholesale",)), ("li", "李娜", ("retail",))):
+        create_user(
+            app.extensions["orderloom"].store, name=name, password=f"{name}-password", roles=("director",),
+            departments=departments, at=engine.clock.now(), display_name=shown,
+        )  # fmt: skip
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    panel = panel_of(mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True))
+    task, lock = own_task(panel)
+    chooser = re.search(rf'<select id="user-{task}" name="user"[^>]*>(.*?)</select>', panel, re.S)
+    assert chooser is not None
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', chooser.group(1))
+    assert options[0] == ("", "请选择…")
+    assert ("gao", "高军") in options and ("lee", "lee") in options
+    offered = {value for value, _ in options}
+    assert not offered & {"mia", "ken", "li"}  # not herself, not one holding a step, not retail's
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=zh",
+        data={"action": "transfer", "user": "", "comment": "请处理", "_lock_version": lock},
+    )
+    assert answer.status_code == 422 and "请选择要加签或转交给的人" in answer.get_data(as_text=True)
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=zh",
+        data={"action": "transfer", "user": "li", "comment": "请处理", "_lock_version": lock},
+    )
+    assert "李娜 不在批发部门" in answer.get_data(as_text=True)
+    answer = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=zh",
+        data={"action": "transfer", "user": "gao", "comment": "请处理", "_lock_version": lock},
+    )
+    assert answer.status_code == 302
+    assert '<span class="approver">高军</span>' in mia.get(f"/orders/{order_id}").get_data(as_text=True)
+
+
+def test_the_page_says_what_the_approval_offers_and_not_that_nothing_can_be_done(
+    app: Flask, tmp_path: Path
+) -> None:
+    engine: Engine = app.extensions["orderloom"].engine
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    page = mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    assert "当前没有您可执行的操作" not in page and "请在上方的审批中处理" in page
+    summary = re.search(r"<details[^>]*>\s*<summary>([^<]*)</summary>\s*<label for=\"user-", page)
+    assert summary is not None and summary.group(1) == "加签（在我之前或之后） · 转交 · 退回"
+    # a state without return_to offers no return, and its title says none
+    text = (ROOT / "workflows" / "approval-order.yaml").read_text(encoding="utf-8")
+    plain = tmp_path / "plain-order.yaml"
+    plain.write_text(
+        text.replace("workflow: approval-order", "workflow: plain-order").replace(
+            "      return_to: [draft]\n", "", 1
+        ),
+        encoding="utf-8",
+    )
+    engine.publish(load_bundle(plain, ROOT, action_names={}, workflows={}))
+    order = engine.create_order(
+        SALES, "wholesale", "plain-order", data={"total": 9, "account_manager": "ken"}
+    )
+    engine.fire(order.id, "submit", SALES)
+    page = mia.get(f"/orders/{order.id}?lang=en").get_data(as_text=True)
+    summary = re.search(r"<details[^>]*>\s*<summary>([^<]*)</summary>\s*<label for=\"user-", page)
+    assert summary is not None and summary.group(1) == "Add an approver (before or after me) · Transfer"
+    assert 'value="return"' not in page and "There is nothing for you to do on it now" not in page
+    lee = client_of(app, "lee")  # no task of his: the panel offers him nothing
+    page = lee.get(f"/orders/{order.id}?lang=en").get_data(as_text=True)
+    assert "There is nothing for you to do on it now" in page and "in the approval above" not in page

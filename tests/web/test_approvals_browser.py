@@ -85,14 +85,17 @@ def people(browser: Browser, server: LiveServer, request: pytest.FixtureRequest)
 
 
 def act(page: Page, server: LiveServer, order_id: int, button: str, comment: str, user: str = "") -> None:
-    """On the order's page, take ``button`` on the user's task with ``comment`` (and ``user``)."""
+    """On the order's page, take ``button`` on the user's task with ``comment`` (and ``user``, the person
+    chosen by the name shown); a decline is confirmed in its disclosure."""
     page.goto(server(f"/orders/{order_id}?lang=zh"))
     form = page.locator("#approval form.approval-form")
     expect(form).to_have_count(1)
     form.locator("textarea").fill(comment)
     if user:
-        form.locator("summary").click()
-        form.locator("input[name=user]").fill(user)
+        form.locator("details:not(.approval-confirm) > summary").click()
+        form.locator("select[name=user]").select_option(label=user)
+    if button == "确认驳回":
+        form.locator("details.approval-confirm > summary").click()
     form.get_by_role("button", name=button, exact=True).click()
     page.wait_for_url(re.compile(rf"/orders/{order_id}$"))
 
@@ -140,7 +143,7 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     medium = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
     assert medium.state == "pending_approval"
     manager = people("sun.li")
-    act(manager, server, medium.id, "转交", "出差中，请总监处理", user="gao.jun")
+    act(manager, server, medium.id, "转交", "出差中，请总监处理", user="高军（销售总监）")
     expect(manager.locator("#approval")).to_contain_text("已转交")
     expect(manager.locator("#approval form")).to_have_count(0)
     expect(manager.locator("#timeline li b").last).to_have_text("转交")  # the action by its name
@@ -150,6 +153,27 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     act(director, server, medium.id, "通过", "可以")
     expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
 
+    # a decline asks to be confirmed, and is refused beside the comment without a reason; then it
+    # cancels the order, told as a decline on the timeline
+    dear = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data(
+        lines=[FRIDGES], total=158540
+    ))  # fmt: skip
+    director.set_viewport_size({"width": 390, "height": 844})
+    director.goto(server(f"/orders/{dear.id}?lang=zh"))
+    form = director.locator("#approval form.approval-form")
+    expect(form.get_by_role("button", name="确认驳回", exact=True)).to_be_hidden()  # behind its disclosure
+    expect(director.locator("main")).not_to_contain_text("当前没有您可执行的操作")
+    director.locator("details.approval-confirm > summary").click()
+    expect(form.locator(".approval-confirm")).to_contain_text("驳回后订单将转到「已取消」")
+    panel_fits(director)
+    form.get_by_role("button", name="确认驳回", exact=True).click()
+    expect(director.locator("#approval .field-error")).to_have_text("驳回须写明理由：请在意见中填写为何驳回")
+    assert engine.get_order(dear.id, SALES).state == "board_approval"
+    act(director, server, dear.id, "确认驳回", "客户信用不足")
+    expect(director.locator("#order-state")).to_have_text("已取消")
+    expect(director.locator("#timeline")).to_contain_text("审批人驳回")
+    expect(director.locator("#timeline")).not_to_contain_text("审批通过后")
+
     # a timeout returns another order: the board review gives finance and the director 2 days
     draft = engine.create_order(
         SALES, "wholesale", "approval-order", data={"total": 800, "account_manager": "sun.li"}
@@ -157,7 +181,7 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     engine.fire(draft.id, "submit", SALES)
     act(manager, server, draft.id, "通过", "经理同意")
     finance.goto(server(f"/orders/{draft.id}?lang=zh"))
-    expect(finance.locator("#approval-deadline")).to_contain_text("剩 2天")
+    expect(finance.locator("#approval-deadline")).to_contain_text("还剩 2 天")
     expect(finance.locator("#approval")).to_contain_text("超时后退回")
     people.shot("zhou.min", "4-deadline")
     clock.advance(days=2, seconds=1)

@@ -88,7 +88,17 @@ def test_logging_in_goes_to_the_page_asked_for_and_only_to_this_site(app: Flask)
     for unsafe in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         other = app.test_client()
         code, location = post_login(other, TESTER, TESTER_PASSWORD, next=unsafe)
-        assert (code, location) == (302, "/"), unsafe
+        assert (code, location) == (302, "/work"), unsafe  # where a login asking for nothing lands
+
+
+def test_a_login_asking_for_no_page_lands_on_my_work_or_for_an_admin_on_the_overview(app: Flask) -> None:
+    add_user(app, "li.na", "li.na-password", ("clerk",), ("retail",))
+    add_user(app, "ma.li", "ma.li-password", ("admin",), ("retail",))
+    assert post_login(app.test_client(), "li.na", "li.na-password") == (302, "/work")
+    assert post_login(app.test_client(), "ma.li", "ma.li-password") == (302, "/")
+    clerk = app.test_client()
+    post_login(clerk, "li.na", "li.na-password")
+    assert clerk.get("/login").headers["Location"] == "/work"  # the login page, once logged in
 
 
 def test_logging_out_ends_the_session(app: Flask) -> None:

@@ -202,3 +202,20 @@ def test_a_role_not_in_reveal_sees_the_mobile_masked_everywhere_and_still_finds_
     assert "13812345678" in clerk.get(f"/orders/{a}?lang=en").text
     whole = clerk.get("/orders", query_string={"q": "13812345678", "lang": "en"}).text
     assert 'class="matched">mobile 13812345678' in whole
+
+
+def test_the_list_says_what_it_shows_by_the_names_people_know(
+    clerk: FlaskClient, three: dict[str, int]
+) -> None:
+    """A state chosen without its workflow reads by its label, with a word on how to take a step on
+    several; a search says what was searched, not "filters"."""
+    page = clerk.get("/orders?state=pending_payment&lang=zh").text
+    crumbs = re.search(r'<p class="crumbs">(.*?)</p>', page, re.S)
+    assert crumbs is not None and "待支付" in crumbs.group(1) and "pending_payment" not in crumbs.group(1)
+    assert 'id="batch-needs-both"' in page and "选定一个流程和它的一个状态后" in page
+    both = clerk.get("/orders?workflow=retail-order&state=pending_payment&lang=zh").text
+    assert 'id="batch-needs-both"' not in both and 'id="batch-select"' in both
+    found = clerk.get("/orders?q=5678&lang=en").text
+    crumbs = re.search(r'<p class="crumbs">(.*?)</p>', found, re.S)
+    assert crumbs is not None and "search “5678”" in html.unescape(crumbs.group(1))
+    assert "Filters" not in crumbs.group(1)

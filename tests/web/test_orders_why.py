@@ -106,10 +106,11 @@ def test_a_timer_with_a_condition_says_so_and_a_distant_deadline_has_its_date(
     delivered = clock.now().isoformat()
     engine.fire(order_id, "deliver", warehouse, {"delivered_at": delivered})
     zh = clerk.get(f"/orders/{order_id}?lang=zh").text
-    assert "2026-12-14 17:03 确认收货（自动确认收货）— 还剩 7 天 0 小时" in zh
-    assert "届时条件仍成立才执行：days_since(order.delivered_at) &gt;= 7" in zh
+    assert "2026-12-14 17:03 确认收货（自动确认收货）— 还剩 7 天" in zh and "7 天 0 小时" not in zh
+    # the condition in words, the time since by the field's label
+    assert "届时条件仍成立才执行：距签收时间的天数 不少于 7 天" in zh and "days_since" not in zh
     en = clerk.get(f"/orders/{order_id}?lang=en").text
-    assert "only if this still holds then" in en
+    assert "only if this still holds then: days since Delivered at is at least 7 days" in en
 
 
 def test_a_timer_fired_is_told_as_the_timers_doing(
@@ -223,3 +224,34 @@ def test_every_field_the_engine_writes_has_a_label_where_the_field_lives(
     with engine.parts.store.read() as tx:
         owned = engine.parts.compiled(tx, workflow, None).owned
     assert owned and sorted(set(owned) - labelled) == []
+
+
+def words_of(page: str, element: str) -> str:
+    found = re.search(rf'<p class="[^"]*" id="{element}">(.*?)</p>', page, re.S)
+    assert found is not None, f"no #{element}"
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1)))).strip()
+
+
+def test_why_a_held_order_is_held_is_said_under_its_state(clerk: FlaskClient) -> None:
+    """At the top of the page, before the steps and the long timeline: the audit's reason with the
+    values it compared; the clerk, who has no step on a held order, reads who has and the queue."""
+    order_id = held_order(clerk)
+    page = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert page.index('id="order-state"') < page.index('id="why-here"') < page.index('id="actions-heading"')
+    assert words_of(page, "why-here") == "为何在此 挂起待审：订单金额超过5000元 — 5,128.00 > 5,000"
+    assert words_of(page, "next-here") == "下一步由 审核员 处理 · 在队列 风控审核 中等待"
+    assert 'href="/work/queues/retail/risk-review"' in page
+    page = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert words_of(page, "why-here") == "Why here on hold: Amount over 5000 CNY — 5,128.00 > 5,000"
+    assert words_of(page, "next-here") == "Next: Reviewer · waits in the queue Risk review"
+
+
+def test_an_order_a_person_moved_says_who_took_the_step(clerk: FlaskClient) -> None:
+    """No rule decided where it is: the step that brought it there and who took it, by their names
+    (the order placed by the engine at once, waiting to be paid)."""
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert words_of(page, "why-here") == "为何在此 下单（系统）"
+    en = words_of(clerk.get(f"/orders/{order_id}?lang=en").text, "why-here")
+    assert en == "Why here Place order (the system)"
+    assert 'id="next-here"' not in page  # the clerk pays it: a step of hers

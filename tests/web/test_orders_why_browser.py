@@ -171,3 +171,37 @@ def test_without_scripts_the_forms_language_button_keeps_what_was_typed(
         page.screenshot(path=str(SCREENSHOTS / "no-script-intake-zh.png"), full_page=True)
     finally:
         context.close()
+
+
+SEEN_WITHOUT_SCROLLING = """(selector) => {
+  const box = document.querySelector(selector).getBoundingClientRect();
+  return window.scrollY === 0 && box.top >= 0
+    && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+}"""
+
+
+def test_why_a_held_order_is_held_is_read_without_scrolling_on_a_phone(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """The clerk opens a held order at 390 px: why it is held and who acts next are on the first
+    screen, under its state, in both languages; the queue it waits in is one tap away."""
+    clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
+    held = held_order(clerk)
+    page.set_viewport_size({"width": WIDTH, "height": 844})
+    log_in_page(page, server, "li.na", "li.na-demo")
+    for lang, said in (
+        ("zh", "订单金额超过5000元 — 5,128.00 > 5,000"),
+        ("en", "Amount over 5000 CNY — 5,128.00 > 5,000"),
+    ):
+        page.goto(server(f"/orders/{held}?lang={lang}"))
+        expect(page.locator("#why-here")).to_contain_text(said)
+        for element in ("#why-here", "#next-here"):
+            assert page.evaluate(SEEN_WITHOUT_SCROLLING, element), (
+                f"{element} is not on the first screen ({lang})"
+            )
+        width, outside = wide(page)
+        assert width <= WIDTH and not outside, outside
+        screenshot(f"why-here-{lang}")
+    page.locator("#next-here a").click()
+    page.wait_for_url(re.compile(r"/work/queues/retail/risk-review"))
+    expect(page.locator("#queue-orders")).to_contain_text(f"#{held}")

@@ -149,6 +149,14 @@ def test_the_filters_mine_and_unassigned(app: Flask) -> None:
     assert listed(li.get("/work").get_data(as_text=True)) == [ids[1], ids[0], ids[2]]
     assert listed(li.get("/work?claims=mine").get_data(as_text=True)) == [ids[1]]
     assert listed(li.get("/work?claims=unassigned").get_data(as_text=True)) == [ids[0]]
+    wang = client(app, "wang.wu")
+    wang.post(f"/orders/{ids[2]}/release", data={})
+    mine = wang.get("/work?claims=mine&lang=zh").get_data(as_text=True)
+    assert "您没有认领任何可处理的订单" in mine and "现在没有需要您处理的订单" not in mine
+    li.post(f"/orders/{ids[0]}/claim", data={})
+    li.post(f"/orders/{ids[2]}/claim", data={})
+    nobodys = li.get("/work?claims=unassigned&lang=en").get_data(as_text=True)
+    assert "No unclaimed order waits for you" in nobodys
 
 
 def test_a_filter_or_a_page_address_no_page_gave_out_is_a_400_that_says_so(app: Flask) -> None:

@@ -1,9 +1,9 @@
-// Keys on the clerk's lists (the orders, my work): j / k move from order to order, x selects the order,
+// Keys on the clerk's lists (the orders, my work, a queue): j / k move from order to order, x selects the order,
 // Enter opens it, / goes to the search box, a takes the batch's first step on the orders selected, ? lists
 // the keys. A page opts in with data-keys on a container; inside it:
 //   [data-key-row]     a row (its first link opens the order, its checkbox [data-key-select] selects it)
 //   [data-key-search]  the search box
-//   [data-key-approve] the button a presses
+//   [data-key-approve] the button a presses: the one in the form of the orders selected
 //   #keys-help         a <dialog> listing the keys (?)
 // Keys typed into a field, or with Ctrl, Alt or Meta, are the field's and the browser's, never ours.
 (function () {
@@ -59,7 +59,10 @@
           if (search.select) { search.select(); }
           break;
         case "a":
-          var approve = scope.querySelector("[data-key-approve]:not([disabled])");
+          // the first step of the batch the orders selected belong to (a page may offer one per
+          // workflow and state, each its own form); nothing selected, nothing to take it on
+          var chosen = scope.querySelector("[data-key-select]:checked");
+          var approve = chosen && chosen.form && chosen.form.querySelector("[data-key-approve]:not([disabled])");
           if (!approve) { return; }
           approve.click();
           break;

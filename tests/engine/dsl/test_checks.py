@@ -310,6 +310,18 @@ FAMILIES = [
         "approval-timeout",
         [("超时退回，但 'checked' 的审批没有 return_to", "请给审批加上 return_to: [某个较早的状态]")],
     ),
+    (
+        "approval-auto.yaml",
+        "approval-auto",
+        [
+            (
+                f"流转 {trigger!r} 是 'review' 审批的 {trigger} 操作，却标记了 auto: true："
+                "引擎会在没有审批人签署的情况下自动执行它",
+                "请删除 auto: true：审批人签署足够后，审批会执行这条流转",
+            )
+            for trigger in ("approve", "decline")
+        ],
+    ),
 ]
 
 
@@ -501,3 +513,30 @@ def test_a_form_or_rule_file_path_that_names_no_file_suggests_the_nearest(tmp_pa
         "找不到规则文件 'rules/retail/audti.yaml'": "rules/retail/audit.yaml",
         "找不到表单文件 'forms/retail/ordr.json'": "forms/retail/order.json",
     }
+
+
+def test_a_prefill_reading_a_field_the_order_may_lack_is_a_warning_with_the_nearest(tmp_path: Path) -> None:
+    """The data form leaves the order open, so a field it does not declare is a warning (as in a guard),
+    said in the UI file at the field's column; fields the order has pass."""
+    for folder in ("forms", "rules"):
+        shutil.copytree(FIXTURES / folder, tmp_path / folder)
+    ui = (
+        '{"schema_version": 1, "prefill": {"amount": "order.totl", "city": "order.address.city", '
+        '"contact": "order.customer.mobile"}}'
+    )
+    write(tmp_path, "forms/checked/refund.ui.json", ui)
+    text = (INVALID / "prefill-order-field.yaml").read_text(encoding="utf-8")
+    path = write(tmp_path, "workflows/prefill-order-field.yaml", text)
+    checked = check_workflow(path, tmp_path, action_names=ACTION_NAMES, workflows={})
+    assert checked.problems == []
+    [warning] = [p for p in checked.warnings if p.file == "forms/checked/refund.ui.json"]
+    column = ui.index("order.totl") + len("order.") + 1
+    assert (warning.line, warning.column, warning.json_path, warning.code) == (
+        1,
+        column,
+        "$.prefill.amount",
+        "unknown-field",
+    )
+    assert (warning.severity, warning.suggestion) == ("warning", "total")
+    assert warning.message == "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?"
+    assert warning.message_in("zh") == "未知字段 'order.totl'：订单没有 'totl'；您是否想输入 'total'？"

@@ -8,15 +8,18 @@ from pathlib import Path
 
 import yaml
 
+from engine.common.text import Text
 from engine.rules.kinds import compile_ruleset
 from engine.rules.labels import (
     Candidate,
+    Operand,
     RuleLabels,
     SplitPart,
     compared,
     number_text,
     routing_answer,
     rule_labels,
+    said,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -106,3 +109,67 @@ def test_a_decision_tables_inputs_by_their_labels() -> None:
     labels = rule_labels(compile_ruleset(tree, path), tree)
     assert labels.inputs["order.total"].zh == "订单金额"
     assert labels.inputs["order.account.tier"].en == "Customer tier"
+
+
+TIER = Operand(
+    Text("客户等级", "Customer tier"),
+    {"silver": Text("银牌", "Silver"), "gold": Text("金牌", "Gold"), "platinum": Text("铂金", "Platinum")},
+)
+NAMES = {
+    "order.total": Operand(Text("订单金额", "Order total"), money=True),
+    "order.account.tier": TIER,
+    "order.delivered_at": Operand(Text("签收时间", "Delivered at")),
+    "order.reason_code": Operand(Text("原因", "Reason"), {"quality": Text("质量问题", "Quality problem")}),
+    "order.payment_failures": Operand(Text("支付失败次数", "Failed payments")),
+}
+
+
+def test_a_condition_in_words_names_choices_by_their_labels_and_says_not_in_words() -> None:
+    """A decision table's row as a clerk reads it: no quotes, no ``==``, ``and`` or ``not``; the
+    tier by its label, and what it is not."""
+    row = "100000 <= order.total < 500000 and (not order.account.tier == 'platinum')"
+    values = {"order.total": 158540.0, "order.account.tier": "silver"}
+    assert said(row, values, NAMES, "zh") == "100,000 <= 158,540.00 < 500,000；客户等级 银牌（不是 铂金）"
+    assert (
+        said(row, values, NAMES, "en")
+        == "100,000 <= 158,540.00 < 500,000; Customer tier Silver (not Platinum)"
+    )
+    row = "not order.account.tier in ['gold', 'platinum']"
+    assert said(row, values, NAMES, "zh") == "客户等级 银牌（不是 金牌、铂金）"
+    assert said(row, values, NAMES, "en") == "Customer tier Silver (not Gold or Platinum)"
+    assert said("order.account.tier == 'silver'", values, NAMES, "en") == "Customer tier Silver"
+    assert said("order.account.tier == 'silver'", values, {}, "en") == "silver"  # no label: the value
+
+
+def test_a_condition_in_words_rounds_time_and_says_each_value_once() -> None:
+    when = 'days_since(order.delivered_at) > 7 and order.reason_code == "quality"'
+    values = {"days_since(order.delivered_at)": 7.9476728224537, "order.reason_code": "quality"}
+    assert said(when, values, NAMES, "zh") == "7.9 天 > 7 天；原因 质量问题"
+    assert said(when, values, NAMES, "en") == "7.9 days > 7 days; Reason Quality problem"
+    # "given, and at least 3": the number read says it was given
+    failures = "order.payment_failures != None and order.payment_failures >= 3"
+    assert said(failures, {"order.payment_failures": 4}, NAMES, "zh") == "4 >= 3"
+    assert said("order.payment_failures == None", {"order.payment_failures": None}, NAMES, "zh") == (
+        "支付失败次数 未填"
+    )
+    assert said("order.total > 5000", {"order.total": 5128.0}, NAMES, "zh") == "5,128.00 > 5,000"
+
+
+def test_a_condition_without_values_is_said_by_its_labels() -> None:
+    """A timer's condition, told before it is evaluated."""
+    when = "days_since(order.delivered_at) >= 7"
+    assert said(when, None, NAMES, "zh") == "距签收时间的天数 不少于 7 天"
+    assert said(when, None, NAMES, "en") == "days since Delivered at is at least 7 days"
+    assert said("order.total > 5000 or order.account.tier == 'gold'", None, NAMES, "zh") == (
+        "订单金额 多于 5,000 或 客户等级 为 金牌"
+    )
+    assert said(None, None) is None and said("order.total >", None) is None
+
+
+def test_a_negative_number_and_a_missing_value_in_words() -> None:
+    since = "minutes_since(order.delivered_at) < -5"
+    assert said(since, {"minutes_since(order.delivered_at)": -30.25}, NAMES, "zh") == "-30.2 分钟 < -5 分钟"
+    assert said(since, None, NAMES, "en") == "minutes since Delivered at is less than -5 minutes"
+    given = "order.payment_failures != None and order.payment_failures >= 3"
+    assert said(given, None, NAMES, "zh") == "支付失败次数 已填；支付失败次数 不少于 3"
+    assert said("order.payment_failures == None", None, NAMES, "en") == "Failed payments is not given"

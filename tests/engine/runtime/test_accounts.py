@@ -5,6 +5,7 @@ rules, and by what the forms of the department's published workflows require of 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from engine.runtime import Engine
 from engine.runtime.accounts import AccountRefused, AccountStored, put_account
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, find_account, list_accounts
+from tests.engine.store import support
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -245,3 +247,67 @@ def test_the_newest_published_version_is_what_a_record_is_checked_against(
     stored = put_account(store, CustomerAccount("wholesale", "ACME-1", "ACME Ltd", 1, 0), AT)
     assert stored.checked[0] == "wholesale-order v2: forms/wholesale/order.json"
     assert refused(store, ACCOUNT).problems[0].field == "account_no"  # W100231 is not what v2 takes
+
+
+def add_people(store: Store) -> None:
+    """sun.li manages wholesale accounts; the others are what a manager cannot be but the admin."""
+    people = [
+        ("sun.li", ["wholesale"], True),
+        ("li.na", ["retail"], True),  # another department's
+        ("qian.bo", ["wholesale"], False),  # no longer active
+        ("admin", ["*"], True),  # works in every department
+    ]
+    support.add_people(store, people, ["approver"], AT)
+
+
+def test_the_account_manager_is_stored_when_an_active_user_of_the_department(store: Store) -> None:
+    publish_wholesale(store)
+    add_people(store)
+    managed = replace(ACCOUNT, manager="sun.li")
+    assert put_account(store, managed, AT).checked == WHOLESALE_FORMS
+    assert list_accounts(store) == [managed]
+    assert put_account(store, replace(ACCOUNT, manager="admin"), AT).created is False
+    assert put_account(store, ACCOUNT, AT).created is False  # no manager any more
+    assert list_accounts(store)[0].manager is None
+
+
+@pytest.mark.parametrize(
+    ("manager", "zh", "en"),
+    [
+        (
+            "sun.lee",
+            "客户经理 sun.lee 不是部门 wholesale 的在职用户；您是否想输入 'sun.li'？",
+            "The account manager sun.lee is not an active user of department wholesale; "
+            "did you mean 'sun.li'?",
+        ),
+        (
+            "li.na",
+            "客户经理 li.na 不是部门 wholesale 的在职用户",
+            "The account manager li.na is not an active user of department wholesale",
+        ),
+        (
+            "qian.bo",
+            "客户经理 qian.bo 不是部门 wholesale 的在职用户",
+            "The account manager qian.bo is not an active user of department wholesale",
+        ),
+        (" ", "请填写客户经理", "Enter the account manager"),
+        ("s" * 201, "客户经理最多200个字符", "The account manager must have at most 200 characters"),
+    ],
+)
+def test_an_account_manager_who_cannot_sign_its_orders_is_refused_on_the_field(
+    store: Store, manager: str, zh: str, en: str
+) -> None:
+    publish_wholesale(store)
+    add_people(store)
+    error = refused(store, replace(ACCOUNT, manager=manager))
+    assert [(p.field, p.zh, p.en) for p in error.problems] == [("manager", zh, en)]
+    assert list_accounts(store) == []
+
+
+def test_the_account_manager_is_checked_with_the_record_before_any_workflow_is_published(
+    store: Store,
+) -> None:
+    add_people(store)
+    error = refused(store, replace(ACCOUNT, manager="sun.lee", company=""))
+    assert [p.field for p in error.problems] == ["company", "manager"]
+    assert put_account(store, replace(ACCOUNT, manager="sun.li"), AT) == AccountStored(True, ())

@@ -9,13 +9,17 @@ from pathlib import Path
 import pytest
 
 from engine.clock import FrozenClock
+from engine.common.words import term
 from engine.dsl.compiler import load_bundle
 from engine.errors import RefusalCode, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest
+from engine.runtime.batch import SelectedTask
+from engine.runtime.workspace import OrdersSection
 from engine.store import Store
-from engine.store.users import add_user
+from engine.store.users import add_user, change_user
+from tests.engine.store.support import add_people
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "approvals"
 WHOLESALE = frozenset({"wholesale"})
@@ -129,6 +133,18 @@ def test_a_person_cannot_fire_the_approvals_trigger_nor_sign_anothers_task(engin
     assert "不是你的" in refused.value.refusals[0].zh and "not yours" in refused.value.refusals[0].en
 
 
+def test_an_order_at_an_approval_step_is_no_ones_step_work_nor_claim(engine: Engine) -> None:
+    """The approval's own triggers are the approval's: my work counts and lists the order for nobody
+    (it is on their approval list instead), and nobody claims it for a step they cannot take."""
+    order_id = submitted(engine)
+    for actor in (MANAGER, KEN, LEE, FINANCE):
+        work = engine.my_work(actor)
+        counted = [s for s in work.sections if isinstance(s, OrdersSection)]
+        assert counted == [], (actor.name, counted)
+        assert not engine.claim_view(order_id, actor).may_claim
+    assert [t.order_id for t in engine.approval_tasks(MANAGER)] == [order_id]
+
+
 def test_a_decided_task_and_an_order_moved_on_are_refused(engine: Engine) -> None:
     order_id = submitted(engine)
     panel = engine.approval(order_id, MANAGER)
@@ -137,7 +153,7 @@ def test_a_decided_task_and_an_order_moved_on_are_refused(engine: Engine) -> Non
     with pytest.raises(TransitionRejected) as refused:  # the order is at the board review now
         engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[1].id, ApprovalAction.APPROVE, KEN))
     assert "not part of" in refused.value.refusals[0].en
-    act(engine, order_id, FINANCE, ApprovalAction.DECLINE)
+    act(engine, order_id, FINANCE, ApprovalAction.DECLINE, comment="no budget")
     with pytest.raises(TransitionRejected) as refused:
         engine.act_on_approval(ApprovalRequest(order_id, panel.tasks[1].id, ApprovalAction.APPROVE, KEN))
     assert "no longer at an approval step" in refused.value.refusals[0].en
@@ -191,7 +207,7 @@ def test_return_sends_the_order_back_and_a_new_visit_starts_afresh(engine: Engin
     order_id = submitted(engine)
     act(engine, order_id, MANAGER, ApprovalAction.APPROVE)
     with pytest.raises(TransitionRejected) as refused:
-        act(engine, order_id, FINANCE, ApprovalAction.RETURN, target="approved")
+        act(engine, order_id, FINANCE, ApprovalAction.RETURN, target="approved", comment="recheck")
     assert "draft, manager_review" in refused.value.refusals[0].en
     result = act(engine, order_id, FINANCE, ApprovalAction.RETURN, target="manager_review", comment="recheck")
     assert result.state == "manager_review"
@@ -221,3 +237,178 @@ def test_an_expression_approver_naming_nobody_refuses_the_step(engine: Engine) -
         engine.fire(order.id, "submit", SALES)
     assert "order.account_manager" in refused.value.refusals[0].en
     assert engine.get_order(order.id, SALES).state == "draft"
+
+
+@pytest.mark.parametrize(
+    ("data", "task"),
+    [
+        ({"account_manager": "ken"}, ("user", "ken")),  # the account manager by name
+        ({"account_manager": " ken "}, ("user", "ken")),
+        ({}, ("role", "manager")),  # none on the order
+        ({"account_manager": ""}, ("role", "manager")),
+        ({"account_manager": 7}, ("role", "manager")),  # not a name
+        ({"account_manager": "nobody"}, ("role", "manager")),  # no such user
+        ({"account_manager": "ola"}, ("role", "manager")),  # no longer active
+        ({"account_manager": "rita"}, ("role", "manager")),  # works in another department
+    ],
+)
+def test_an_expression_approver_naming_nobody_who_can_sign_falls_back_to_its_else(
+    engine: Engine, store: Store, clock: FrozenClock, data: dict[str, object], task: tuple[str, str]
+) -> None:
+    path = ROOT / "workflows" / "fallback-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
+    # no longer active, and of another department
+    add_people(store, [("ola", ["wholesale"], False), ("rita", ["retail"], True)], ["sales"], clock.now())
+    order = engine.create_order(SALES, "wholesale", "fallback-order", data=data)
+    assert engine.fire(order.id, "submit", SALES).to_state == "manager_review"
+    panel = engine.approval(order.id, MANAGER)
+    assert panel is not None
+    assert [(t.approver_kind, t.approver) for t in panel.tasks] == [task]
+    signer = KEN if task == ("user", "ken") else MANAGER
+    assert act(engine, order.id, signer, ApprovalAction.APPROVE).state == "approved"
+
+
+def statuses(engine: Engine, order_id: int) -> list[tuple[str, str]]:
+    panel = engine.approval(order_id, SALES)
+    assert panel is not None
+    return [(t.approver, t.status) for t in panel.tasks]
+
+
+@pytest.mark.parametrize(
+    ("action", "target", "zh", "en"),
+    [
+        (ApprovalAction.DECLINE, None, "驳回须写明理由", "a decline needs a reason"),
+        (ApprovalAction.RETURN, "draft", "退回须写明理由", "a return needs a reason"),
+    ],
+)
+def test_a_decline_or_a_return_without_a_reason_is_refused_and_nothing_changes(
+    engine: Engine, action: ApprovalAction, target: str | None, zh: str, en: str
+) -> None:
+    order_id = submitted(engine)
+    before, events = statuses(engine, order_id), len(engine.history(order_id, SALES))
+    for comment in ("", "  \n "):
+        more = {"comment": comment} | ({"target": target} if target else {})
+        with pytest.raises(TransitionRejected) as refused:
+            act(engine, order_id, MANAGER, action, **more)
+        found = refused.value.refusals[0]
+        assert found.code == RefusalCode.APPROVAL and found.details["field"] == "comment"
+        assert zh in found.zh and en in found.en
+    assert statuses(engine, order_id) == before and len(engine.history(order_id, SALES)) == events
+    assert engine.get_order(order_id, SALES).state == "manager_review"
+
+
+def test_many_tasks_declined_without_a_reason_are_refused_before_any_is_touched(engine: Engine) -> None:
+    ids = [submitted(engine) for _ in range(2)]
+    tasks = []
+    for order_id in ids:
+        panel = engine.approval(order_id, MANAGER)
+        assert panel is not None
+        tasks.append(SelectedTask(order_id, panel.tasks[0].id, panel.lock_version))
+    with pytest.raises(TransitionRejected) as refused:
+        engine.sign_batch(tasks, ApprovalAction.DECLINE, MANAGER, " ")
+    assert "驳回须写明理由" in refused.value.refusals[0].zh
+    assert {engine.get_order(i, SALES).state for i in ids} == {"manager_review"}
+    assert all(s == "pending" for i in ids for _, s in statuses(engine, i))
+
+
+def test_the_step_a_decline_fires_is_told_as_a_decline(engine: Engine) -> None:
+    declined, approved = submitted(engine), submitted(engine)
+    act(engine, declined, MANAGER, ApprovalAction.DECLINE, comment="price too low")
+    act(engine, approved, MANAGER, ApprovalAction.APPROVE)
+    step = engine.history(declined, SALES)[-1]
+    assert step.trigger == "decline" and step.reason == "approval_declined"
+    assert engine.history(approved, SALES)[-1].reason == "approval"
+    assert "驳回" in term("reason", step.reason, "zh") and "通过" not in term("reason", step.reason, "zh")
+    assert "declined" in term("reason", step.reason, "en")
+
+
+@pytest.mark.parametrize(
+    ("action", "actor", "target", "zh", "en"),
+    [
+        (ApprovalAction.ADD_BEFORE, MANAGER, "mia", "不能加签自己", "cannot add yourself"),
+        (ApprovalAction.ADD_AFTER, MANAGER, "mia", "不能加签自己", "cannot add yourself"),
+        (ApprovalAction.TRANSFER, MANAGER, "mia", "不能转交给自己", "cannot transfer it to yourself"),
+        (ApprovalAction.ADD_BEFORE, MANAGER, "ken", "Ken 已有此审批的待办", "Ken already holds"),
+        (ApprovalAction.TRANSFER, KEN, " ", "请选择", "choose"),
+    ],
+)
+def test_adding_or_transferring_to_oneself_or_to_one_who_holds_a_step_is_refused(
+    engine: Engine, action: ApprovalAction, actor: Actor, target: str, zh: str, en: str
+) -> None:
+    order_id = submitted(engine)
+    before = statuses(engine, order_id)
+    with pytest.raises(TransitionRejected) as refused:
+        act(engine, order_id, actor, action, target=target)
+    assert zh in refused.value.refusals[0].zh and en in refused.value.refusals[0].en
+    assert statuses(engine, order_id) == before
+
+
+def test_one_who_signed_this_approval_cannot_be_added(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.ADD_AFTER, target="lee")
+    with pytest.raises(TransitionRejected) as refused:  # mia signed: she could not sign again
+        act(engine, order_id, LEE, ApprovalAction.ADD_AFTER, target="mia")
+    assert "Mia 已签署过此审批" in refused.value.refusals[0].zh
+    assert "Mia has signed this approval" in refused.value.refusals[0].en
+
+
+def test_a_user_of_another_department_is_named_with_the_departments_name(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    add_user(
+        store, name="xu", display_name="徐丽", password_hash="x", roles=["sales"], departments=["retail"],
+        at=clock.now(),
+    )  # fmt: skip
+    order_id = submitted(engine)
+    with pytest.raises(TransitionRejected) as refused:
+        act(engine, order_id, MANAGER, ApprovalAction.TRANSFER, target="xu")
+    assert refused.value.refusals[0].zh == "徐丽 不在批发部门，不能审批此订单"
+    assert refused.value.refusals[0].en == "徐丽 does not work in Wholesale and cannot approve this order"
+
+
+def test_a_display_name_is_taken_for_the_person_it_names(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.TRANSFER, target="Lee")  # lee's display name
+    assert ("lee", "pending") in statuses(engine, order_id)
+
+
+def test_the_panel_offers_the_active_people_of_the_department_who_may_be_given_the_task(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    for name, departments in (("xu", ["retail"]), ("old", ["wholesale"])):
+        made = add_user(
+            store, name=name, display_name=name.title(), password_hash="x", roles=["sales"],
+            departments=departments, at=clock.now(),
+        )  # fmt: skip
+    with store.transaction() as tx:
+        change_user(tx, made.id, active=False)  # old, who left
+    order_id = submitted(engine)
+    panel = engine.approval(order_id, MANAGER)
+    assert panel is not None
+    # not mia herself, not ken (his task is pending), not another department's, not an inactive user
+    assert panel.people == (("bo", "Bo"), ("dan", "Dan"), ("fay", "Fay"), ("lee", "Lee"), ("sam", "Sam"))
+
+
+def test_a_transfer_moves_the_users_own_step_waiting_behind_one_added_for_them(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order_id = submitted(engine)
+    panel = engine.approval(order_id, KEN)
+    assert panel is not None
+    own = next(t for t in panel.tasks if t.approver == "ken")
+    with store.transaction() as tx:  # ken added before himself, as could be done once
+        assert tx.reopen_task(own.id, "pending", "waiting")
+        tx.insert_task(
+            order_id=order_id, state="manager_review", entered_seq=next(
+                t.entered_seq for t in tx.order_tasks(order_id) if t.id == own.id
+            ), seq=own.seq - 1, approver_kind="user", approver="ken", origin="added", at=clock.now(),
+            blocks=own.id, added_by="ken", comment=None, deadline=None,
+        )  # fmt: skip
+    act(engine, order_id, KEN, ApprovalAction.TRANSFER, target="lee", comment="on leave")
+    assert statuses(engine, order_id) == [
+        ("manager", "pending"),
+        ("ken", "transferred"),  # the step added before his own
+        ("ken", "transferred"),  # his own: the order no longer waits for him
+        ("lee", "pending"),
+    ]
+    assert act(engine, order_id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"  # nobody else waited for

@@ -17,7 +17,7 @@ from engine.dsl.compiler import Bundle, load_bundle
 from engine.dsl.loader import drafts_over_files
 from engine.errors import EngineError
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, BlockedCode, Engine
+from engine.runtime import Actor, BlockedCode, Engine, ListQuery
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest
 from engine.runtime.results import MigrationPlan
 from engine.store import Store, Tx
@@ -453,3 +453,33 @@ def test_an_order_moved_onto_a_version_whose_state_is_an_approval_step_gets_its_
         ApprovalRequest(order.id, panel.tasks[0].id, ApprovalAction.APPROVE, manager)
     )
     assert done.state == "board_review"
+
+
+SEARCHED = {"customer": {"name": "王芳", "mobile": "13812345678"}, "total": 10}
+
+
+def _found(engine: Engine, q: str) -> list[int]:
+    return [listed.order.id for listed in engine.order_list(ADMIN, ListQuery(q=q)).orders]
+
+
+def test_a_migrated_orders_search_terms_follow_the_search_of_its_new_version(engine: Engine) -> None:
+    engine.publish(bundle("versions/searched-order-unsearched"))
+    order = engine.create_order(CLERK, "retail", "searched-order", "web", SEARCHED).id
+    assert _found(engine, "5678") == []  # v1 keeps no terms
+    engine.publish(bundle("searched-order"))
+    engine.migrate("searched-order", 2, dry_run=False, actor=ADMIN)
+    assert _found(engine, "5678") == [order] and _found(engine, "王芳") == [order]
+    engine.publish(bundle("versions/searched-order-by-mobile"))
+    engine.migrate("searched-order", 3, dry_run=False, actor=ADMIN)
+    assert _found(engine, "王芳") == []  # the name is no longer searched
+    assert _found(engine, "13812345678") == [order]
+    engine.migrate("searched-order", 1, dry_run=False, actor=ADMIN)
+    assert _found(engine, "5678") == [] and _found(engine, "13812345678") == []
+
+
+def test_a_dry_run_leaves_the_search_terms_as_they_are(engine: Engine) -> None:
+    engine.publish(bundle("versions/searched-order-unsearched"))
+    engine.create_order(CLERK, "retail", "searched-order", "web", SEARCHED)
+    engine.publish(bundle("searched-order"))
+    plan = engine.migrate("searched-order", 2, dry_run=True, actor=ADMIN)
+    assert len(plan.moves) == 1 and _found(engine, "5678") == []

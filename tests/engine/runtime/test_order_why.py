@@ -11,9 +11,19 @@ from pathlib import Path
 import yaml
 
 from engine.common.text import Text
+from engine.dsl.compiler import compile_bundle, load_bundle
 from engine.rules.kinds import compile_ruleset
-from engine.rules.labels import rule_labels
-from engine.runtime.order_why import Fact, RuleReason, actor_text, decision_why, event_action
+from engine.rules.labels import Operand, rule_labels
+from engine.runtime.order_why import (
+    Fact,
+    RuleReason,
+    actor_text,
+    decision_why,
+    event_action,
+    logins_in,
+    people_labels,
+    user_fields,
+)
 from engine.store import AuditRow
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -24,9 +34,9 @@ def ruleset(path: str) -> tuple[object, dict[str, object]]:
     return compile_ruleset(tree, path), tree
 
 
-def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> None:
-    audit, _tree = ruleset("rules/retail/audit.yaml")
-    order = {
+def retail_order(**changes: object) -> dict[str, object]:
+    """A paid retail order of 5,128 yuan (over the audit's 5,000), as the audit reads it."""
+    order: dict[str, object] = {
         "total": 5128.0,
         "paid_amount": 5128.0,
         "discount": 0,
@@ -35,7 +45,13 @@ def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> N
         "address": {"detail": "世纪大道100号"},
         "lines": [{"sku": "TEA-01", "qty": 20, "unit_price": 256.4, "amount": 5128.0}],
     }
-    stored = audit.evaluate({"order": order}).to_dict()  # type: ignore[attr-defined]
+    order.update(changes)
+    return order
+
+
+def test_a_held_order_says_which_rule_held_it_with_the_values_it_compared() -> None:
+    audit, _tree = ruleset("rules/retail/audit.yaml")
+    stored = audit.evaluate({"order": retail_order()}).to_dict()  # type: ignore[attr-defined]
     why = decision_why(stored, rule_labels(audit), {"order.total"})
     assert why is not None
     assert why.outcome == Text("挂起待审", "on hold")
@@ -61,20 +77,58 @@ def test_a_rule_that_could_not_be_evaluated_says_why_instead_of_values() -> None
     assert said.zh.startswith("无法求值") and "'a lot'" in said.en and said.zh != said.en
 
 
-def test_a_decision_table_names_its_row_and_its_inputs_by_their_labels() -> None:
+TIERS = {
+    "silver": Text("银牌", "Silver"),
+    "gold": Text("金牌", "Gold"),
+    "platinum": Text("铂金", "Platinum"),
+}
+
+
+def test_a_decision_table_tells_its_row_by_its_reason_and_its_inputs_by_their_labels() -> None:
+    """The row by its reason (never its name), the condition in words with the tier by its label."""
     table, tree = ruleset("rules/wholesale/approval.yaml")
     stored = table.evaluate({"order": {"total": 50000, "account": {"tier": "silver"}}}).to_dict()  # type: ignore[attr-defined]
-    why = decision_why(stored, rule_labels(table, tree), {"order.total"})
+    operands = {"order.account.tier": Operand(Text("等级", "Tier"), TIERS)}
+    why = decision_why(stored, rule_labels(table, tree), {"order.total"}, operands)
     assert why is not None
     assert why.outcome == Text("经理审批", "manager approves")
     [reason] = why.reasons
-    assert reason.words.en == "20000 to 100000 CNY - the sales manager approves"
-    assert reason.compared is not None and reason.compared.en.startswith("20,000 <= 50,000.00 < 100,000 and ")
-    assert why.facts == (
-        Fact(Text("命中的规则行", "Row"), Text("medium-other", "medium-other")),
-        Fact(Text("订单金额", "Order amount"), Text("50,000.00", "50,000.00")),
-        Fact(Text("客户等级", "Customer tier"), Text("silver", "silver")),
+    assert reason.words.en == "20,000 to 100,000 CNY, needs a sales manager's approval"
+    assert reason.compared == Text(
+        "20,000 <= 50,000.00 < 100,000；等级 银牌（不是 金牌、铂金）",
+        "20,000 <= 50,000.00 < 100,000; Tier Silver (not Gold or Platinum)",
     )
+    assert why.facts == (  # the table's own labels of its inputs first
+        Fact(Text("订单金额", "Order amount"), Text("50,000.00", "50,000.00")),
+        Fact(Text("客户等级", "Customer tier"), Text("银牌", "Silver")),
+    )
+
+
+ROWS_WITHOUT_REASONS = """
+schema_version: 1
+ruleset: tiers
+kind: decision_table
+title: {zh: 等级, en: Tiers}
+hit_policy: first
+inputs: [{name: tier, expr: order.account.tier}]
+outputs: [outcome]
+outcomes: [approve, hold]
+default: approve
+rules:
+  - {name: silver-row, cells: {tier: '"silver"'}, then: {outcome: hold}}
+"""
+
+
+def test_a_row_without_a_reason_is_told_by_its_condition_in_words() -> None:
+    tree = yaml.safe_load(ROWS_WITHOUT_REASONS)
+    table = compile_ruleset(tree, "rules/tiers.yaml")
+    stored = table.evaluate({"order": {"account": {"tier": "silver"}}}).to_dict()  # type: ignore[attr-defined]
+    operands = {"order.account.tier": Operand(Text("等级", "Tier"), TIERS)}
+    why = decision_why(stored, rule_labels(table, tree), (), operands)
+    assert why is not None
+    [reason] = why.reasons
+    assert reason.words == Text("等级 银牌", "Tier Silver") and reason.compared is None
+    assert "silver-row" not in repr([why.reasons[0].words, why.facts])
 
 
 def test_routing_names_the_warehouse_and_the_carrier_it_chose() -> None:
@@ -142,3 +196,32 @@ def test_a_role_refusal_names_the_roles_by_the_glossary() -> None:
     assert refusal_words(role) == Text("需要角色：审核员 或 订单专员", "Needs the role Reviewer or Clerk")
     guard = Refusal(RefusalCode.GUARD, "支付金额少于订单金额", "The amount paid is less", {"when": "x"})
     assert refusal_words(guard) == Text("支付金额少于订单金额", "The amount paid is less")
+
+
+def test_the_people_an_orders_data_names_are_read_by_the_fields_a_form_marks_x_user() -> None:
+    spec = compile_bundle(load_bundle(ROOT / "workflows/wholesale/order.yaml", ROOT))
+    assert user_fields(spec) == {"account.manager"}
+    fields = {"account.manager", "reviews[].by"}
+    data = {"account": {"manager": "sun.li"}, "reviews": [{"by": "gao.jun"}, {"by": ""}, {"by": 3}, "x"]}
+    assert logins_in(data, fields) == {"account.manager": {"sun.li"}, "reviews[].by": {"gao.jun"}}
+    assert logins_in({"account": "W100231"}, fields) == {}
+    names = {"sun.li": "孙丽（批发经理）"}
+    assert people_labels(logins_in(data, fields), names) == {
+        "account.manager": {"sun.li": Text("孙丽（批发经理）", "孙丽（批发经理）")},
+        "reviews[].by": {},  # a login no user has: shown as it is
+    }
+
+
+def test_a_value_the_reader_sees_masked_is_masked_in_the_decision_too() -> None:
+    """The blacklist rule compared the customer's mobile: a reader who sees it masked on the order
+    reads it masked in the decision."""
+    audit, _tree = ruleset("rules/retail/audit.yaml")
+    order = retail_order(customer={"mobile": "13800000000"})  # on the blacklist
+    stored = audit.evaluate({"order": order}).to_dict()  # type: ignore[attr-defined]
+    operands = {"order.customer.mobile": Operand(Text("手机号", "Mobile number"))}
+    hidden = decision_why(stored, None, (), operands, {"order.customer.mobile": "mobile"})
+    assert hidden is not None
+    [reason] = [r for r in hidden.reasons if r.rule == "blacklisted-mobile"]
+    assert reason.compared == Text("手机号 138****0000", "Mobile number 138****0000")
+    whole = decision_why(stored, None, (), operands)
+    assert whole is not None and "13800000000" in repr(whole.reasons)

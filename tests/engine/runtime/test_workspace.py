@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
-from engine.errors import ConflictError, Forbidden, NotFound
+from engine.errors import ConflictError, Forbidden, NotFound, RefusalCode, TransitionRejected
 from engine.runtime import Actor, Engine
 from engine.runtime.workspace import (
     CLAIM_TRIGGERS,
@@ -314,3 +314,66 @@ def test_queues_with_their_counts_and_the_oldest_order_and_its_page(work: Engine
     work.fire(first, "approve", AUDITOR)
     [queues] = [s for s in work.my_work(CLERK).sections if isinstance(s, QueuesSection)]
     assert (queues.queues[0].count, queues.queues[0].oldest) == (1, entered + timedelta(minutes=30))
+
+
+# -- assigning (指派) ----------------------------------------------------------------------------
+
+
+def with_roles(store: Store, **roles: list[str]) -> None:
+    with store.transaction() as tx:
+        for name, given in roles.items():
+            tx.connection.execute(update(users).where(users.c.name == name).values(roles=given))
+
+
+def test_an_order_assigned_is_the_colleagues_with_an_event_naming_them(work: Engine, store: Store) -> None:
+    with_roles(store, **{"li.si": ["auditor"], "wang.wu": ["auditor"]})
+    first, second = order(work, *IN_REVIEW), order(work, *IN_REVIEW)
+    lock = work.get_order(first, AUDITOR).lock_version
+    given = work.workspace.assign(first, AUDITOR, "wang.wu", lock)
+    assert (given.login, given.name) == ("wang.wu", "王五")
+    assert work.get_order(first, AUDITOR).assignee == "wang.wu"
+    event = [e for e in work.history(first, AUDITOR) if e.trigger in CLAIM_TRIGGERS]
+    assert [(e.trigger, e.actor, e.reason, e.from_state, e.to_state) for e in event] == [
+        ("work.assign", "li.si", "wang.wu", "review", "review")
+    ]
+    page = work.order_page(first, AUDITOR)
+    assert [page.actions[e.id].zh for e in page.history][-1] == "指派给 王五"
+    shown = section(work.my_work(AUDITOR_TOO))
+    assert [item.order.id for item in shown.items][:1] == [first] and shown.items[0].mine
+    assert {item.order.id for item in shown.items} == {first, second}
+    again = work.workspace.assign(first, AUDITOR, "wang.wu", lock + 1)  # theirs already: nothing written
+    assert again.login == "wang.wu" and work.get_order(first, AUDITOR).lock_version == lock + 1
+
+
+def test_an_assignment_is_refused_with_why_and_writes_nothing(work: Engine, store: Store) -> None:
+    with_roles(store, **{"li.si": ["auditor"], "zhang.san": ["clerk"]})
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(users).values(
+                name="zhao.liu",
+                display_name="赵六",
+                password_hash="-",
+                roles=["auditor"],
+                departments=["wholesale"],
+                active=True,
+                created_at=datetime(2026, 12, 1, tzinfo=UTC),
+            )
+        )
+    reviewing = order(work, *IN_REVIEW)
+    lock = work.get_order(reviewing, AUDITOR).lock_version
+    cases = {
+        ("zhang.san", AUDITOR): (RefusalCode.ROLE, "张三 has no step to take in “In review”"),
+        ("zhao.liu", AUDITOR): (RefusalCode.DEPARTMENT, "赵六 does not work in department"),
+        ("nobody", AUDITOR): (RefusalCode.DEPARTMENT, "no active user nobody"),
+        ("li.si", CLERK): (RefusalCode.ROLE, "has no step of yours in “In review”"),
+    }
+    for (to, actor), (code, words) in cases.items():
+        with pytest.raises(TransitionRejected) as refused:
+            work.workspace.assign(reviewing, actor, to, lock)
+        assert refused.value.refusals[0].code == code and words in refused.value.refusals[0].en
+    with pytest.raises(ConflictError, match="changed since the page was drawn"):
+        work.workspace.assign(reviewing, AUDITOR, "li.si", lock - 1)
+    with pytest.raises(NotFound):
+        work.workspace.assign(reviewing, ELSEWHERE, "li.si", lock)
+    assert work.get_order(reviewing, AUDITOR).assignee is None
+    assert work.get_order(reviewing, AUDITOR).lock_version == lock

@@ -1,17 +1,31 @@
-"""What the store's tests share: a moment, order rows with nothing behind them, a stocked PostgreSQL store."""
+"""What the store's tests share: a moment, order rows with nothing behind them, a stocked PostgreSQL store,
+a table's columns, users who sign in with nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect
 
 from engine.store import Store
 from engine.store.store import Tx
 from engine.store.tables import orders, stock
+from engine.store.users import add_user
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+# A customer_accounts row with the columns of its first revision (0014).
+ACCOUNT_ROW: dict[str, Any] = {
+    "department": "wholesale",
+    "account_no": "W100231",
+    "company": "上海鑫达商贸有限公司",
+    "credit_limit": 500000.5,
+    "outstanding": 80000,
+    "overdue_days": 0,
+    "status": "active",
+    "updated_at": NOW,
+}
 
 
 def bare_order(
@@ -62,3 +76,26 @@ def stocked_store(pg_url: str, **options: Any) -> Store:
         rows = [{"sku": s, "warehouse": w, "on_hand": 10, "reserved": 0} for s in "AB" for w in ("W1", "W2")]
         tx.connection.execute(insert(stock), rows)
     return store
+
+
+def table_columns(store: Store, table: str) -> set[str]:
+    """The names of ``table``'s columns as the database has them now (a migration's test reads them)."""
+    with store.read() as tx:
+        return {c["name"] for c in inspect(tx.connection).get_columns(table)}
+
+
+def add_people(
+    store: Store, people: Sequence[tuple[str, Sequence[str], bool]], roles: Sequence[str], at: datetime = NOW
+) -> None:
+    """Users (name, departments, active) holding ``roles``, with no password that could sign them in."""
+    for name, departments, active in people:
+        add_user(
+            store,
+            name=name,
+            display_name=name.title(),
+            password_hash="x",
+            roles=roles,
+            departments=departments,
+            at=at,
+            active=active,
+        )

@@ -51,3 +51,18 @@ def test_a_record_is_written_then_its_figures_replaced_and_read_back(store: Stor
         assert find_account(tx.connection, "wholesale", "W999999") is None
         assert accounts_of(tx.connection, "retail") == [CustomerAccount("retail", "W100231", "同号", 1, 0)]
     assert [a.department for a in list_accounts(store)] == ["retail", "wholesale"]
+
+
+def test_the_account_manager_is_written_changed_and_taken_onto_the_order_as_manager(store: Store) -> None:
+    managed = CustomerAccount("wholesale", "W100458", "杭州恒源百货有限公司", 300000, 0, manager="sun.li")
+    with store.transaction() as tx:
+        write_account(tx.connection, managed, AT)
+        write_account(tx.connection, CustomerAccount("wholesale", "W100231", "上海鑫达", 1, 0), AT)
+    with store.read() as tx:
+        found = find_account(tx.connection, "wholesale", "W100458")
+        unmanaged = find_account(tx.connection, "wholesale", "W100231")
+    assert found == managed and found is not None and found.order_data()["manager"] == "sun.li"
+    assert unmanaged is not None and unmanaged.manager is None and "manager" not in unmanaged.order_data()
+    with store.transaction() as tx:  # new figures without a manager: the record has none any more
+        write_account(tx.connection, CustomerAccount("wholesale", "W100458", "杭州恒源", 300000, 0), AT)
+    assert [a.manager for a in list_accounts(store, "wholesale")] == [None, None]

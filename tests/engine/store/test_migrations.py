@@ -19,12 +19,11 @@ from engine.store.tables import (
     timers,
     workflow_versions,
 )
-from tests.engine.store.support import NOW, bare_order
+from tests.engine.store.support import ACCOUNT_ROW, NOW, bare_order, table_columns
 
 
 def timer_columns(store: Store) -> set[str]:
-    with store.read() as tx:
-        return {c["name"] for c in inspect(tx.connection).get_columns("timers")}
+    return table_columns(store, "timers")
 
 
 def test_0004_adds_the_timer_note_and_takes_it_away_again(db_url: str) -> None:
@@ -305,16 +304,7 @@ def test_0014_adds_the_customer_accounts_and_takes_them_away_again(db_url: str) 
         order_id = bare_order(tx, "received")
     upgrade(db_url)
     assert "customer_accounts" in tables()
-    account = {
-        "department": "wholesale",
-        "account_no": "W100231",
-        "company": "上海鑫达商贸有限公司",
-        "credit_limit": 500000.5,
-        "outstanding": 80000,
-        "overdue_days": 0,
-        "status": "active",
-        "updated_at": NOW,
-    }
+    account = ACCOUNT_ROW
     with store.transaction() as tx:
         tx.connection.execute(insert(customer_accounts).values(account))
         tx.connection.execute(insert(customer_accounts).values({**account, "department": "retail"}))

@@ -245,3 +245,15 @@ def test_keyset_pages_of_several_departments_in_each_sort(store: Store) -> None:
         c,
     ]
     assert _page(store, ["retail"], "newest") == [c, a]
+
+
+def test_a_keyset_page_of_a_whole_parallel_state(store: Store) -> None:
+    """The home page links a parallel state as a whole (its regions joined by |): the list's keyset page
+    reads it as one state, alone or beside other filters."""
+    whole = "fulfilling.payment.awaiting|fulfilling.shipping.in_progress"
+    parallel, _, other = _placed(
+        store,
+        [("wholesale", whole, 500, 0), ("wholesale", "created", 50, 1), ("wholesale", whole, 5, 2)],
+    )
+    assert _page(store, ["wholesale"], "oldest", state=whole) == [parallel, other]
+    assert _page(store, ["wholesale"], "newest", state=whole, amount_from=100.0) == [parallel]
