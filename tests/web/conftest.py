@@ -19,11 +19,17 @@ the client (:class:`LoggedInClient`) then sends as ``X-CSRFToken`` with every PO
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
+import shutil
+import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,10 +40,11 @@ from sqlalchemy import insert
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import TestResponse
 
+from demo.loader import ensure_demo_users
 from engine.clock import Clock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
-from engine.store import tables
+from engine.store import Store, tables
 from web.app import create_app
 from web.users import create_user
 from wiring.settings import Settings
@@ -100,8 +107,6 @@ def add_user(
     roles: tuple[str, ...] = TESTER_ROLES,
     departments: tuple[str, ...] = ("*",),
 ) -> None:
-    from datetime import UTC, datetime
-
     create_user(
         app.extensions["orderloom"].store,
         name=name,
@@ -121,13 +126,64 @@ def settings_for(tmp_path: Path, root: Path, secret_key: str) -> Settings:
     )
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """``target`` made a copy of the SQLite database ``source`` (SQLite's backup: every page as
+    committed, whatever its journal holds)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    original, copy = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        original.backup(copy)
+    finally:
+        copy.close()
+        original.close()
+
+
+@functools.cache
+def _migrated_database() -> Path:
+    """A migrated SQLite database holding the user ``tester``, made once per test process: ``make_app``
+    starts each new app's database as a copy of it. Running the migrations and hashing the password
+    (argon2) cost more than the rest of making an app, and every web test makes one."""
+    folder = Path(tempfile.mkdtemp(prefix="orderloom-web-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "orderloom.db"
+    store = Store(f"sqlite:///{path}")
+    try:
+        store.upgrade()
+        create_user(
+            store,
+            name=TESTER,
+            password=TESTER_PASSWORD,
+            roles=TESTER_ROLES,
+            departments=("*",),
+            at=datetime.now(UTC),
+        )
+    finally:
+        store.dispose()
+    return path
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The file a ``sqlite:///`` URL names when it does not exist yet; None for anything else."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = Path(url.removeprefix(prefix))
+    return path if path.is_absolute() and not path.exists() else None
+
+
 def make_app(settings: Settings, clock: Clock | None = None) -> Flask:
     """The app over a migrated database, with the user ``tester``; its test clients are LoggedInClients.
-    ``clock``: the app's (the system's by default)."""
+    ``clock``: the app's (the system's by default). A SQLite file not made yet starts as a copy of one
+    migrated and holding ``tester`` (made once per test process); any other database is migrated and
+    given ``tester`` here."""
+    fresh = _new_sqlite_file(settings.database_url)
+    if fresh is not None:
+        copy_database(_migrated_database(), fresh)
     app = create_app(settings, {"TESTING": True}, clock)
     app.test_client_class = LoggedInClient
-    app.extensions["orderloom"].store.upgrade()
-    add_user(app)
+    app.extensions["orderloom"].store.upgrade()  # nothing left to do on a copy
+    if fresh is None:
+        add_user(app)
     return app
 
 
@@ -154,6 +210,25 @@ def retail_app(
         rows = [{"sku": sku, "warehouse": w, "on_hand": n, "reserved": 0} for sku, w, n in stock]
         connection.execute(insert(tables.stock), rows)
     return app
+
+
+@pytest.fixture(scope="session")
+def demo_users_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database holding the demo logins alone (``ensure_demo_users``), made once per
+    test process: their argon2 hashes cost a quarter of a second each, some four seconds a test when
+    each test's app stored them anew. ``with_demo_users`` starts a test's database from it."""
+    path = tmp_path_factory.mktemp("demo-users") / "orderloom.db"
+    store = Store(f"sqlite:///{path}")
+    store.upgrade()
+    ensure_demo_users(store, datetime.now(UTC))
+    store.dispose()
+    return path
+
+
+def with_demo_users(tmp_path: Path, demo_users_database: Path) -> None:
+    """Start the database that ``settings_for(tmp_path, …)`` names as a copy of ``demo_users_database``
+    (SQLite's backup: every page as committed), so the app made over it next has the demo logins."""
+    copy_database(demo_users_database, tmp_path / "var" / "orderloom.db")
 
 
 def retail_studio_app(tmp_path: Path, secret_key: str) -> Flask:

@@ -24,9 +24,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import insert
 
-from demo.loader import ensure_demo_users, load_demo
+from demo.loader import load_demo
 from engine.store import tables
-from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for, with_demo_users
 from web.formdata import CHINA_TIME
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,14 +36,14 @@ Fill = Callable[[Page], None]
 
 
 @pytest.fixture
-def shipped(tmp_path: Path) -> Iterator[LiveServer]:
+def shipped(tmp_path: Path, demo_users_database: Path) -> Iterator[LiveServer]:
     """The app over the shipped definitions: published, the demo's stock and wholesale accounts, the demo
     logins; a discontinued band (a stock row with nothing on hand) that exchanges wait for."""
+    with_demo_users(tmp_path, demo_users_database)
     app = make_app(settings_for(tmp_path, REPO, "departments-browser-tests"))
     services = app.extensions["orderloom"]
     summary = load_demo(services.engine, services.store, REPO, orders=0)
     assert summary.created == 0 and len(summary.published) == 4
-    ensure_demo_users(services.store, datetime.now(UTC))
     with services.store.engine.begin() as connection:
         connection.execute(
             insert(tables.stock).values(sku="XM-BAND7", warehouse="SH-01", on_hand=0, reserved=0)

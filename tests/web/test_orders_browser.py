@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from demo.loader import ensure_demo_users
-from tests.web.conftest import LiveServer, fill_line, log_in_page, retail_app, serve
+from tests.web.conftest import LiveServer, fill_line, log_in_page, retail_app, serve, with_demo_users
 
 REPO = Path(__file__).resolve().parents[2]
 NEW = "/orders/new/retail/retail-order/web"
@@ -28,13 +26,11 @@ STOCK = [("TEA-01", "SH-01", 50), ("CUP-02", "SH-01", 80), ("POT-03", "SH-01", 2
 
 
 @pytest.fixture
-def retail_server(tmp_path: Path) -> Iterator[LiveServer]:
+def retail_server(tmp_path: Path, demo_users_database: Path) -> Iterator[LiveServer]:
     """The app on a real socket over the shipped definitions: the retail workflow published, stock
     seeded, the demo logins added."""
-    app = retail_app(tmp_path, "orders-browser-tests", stock=STOCK)
-    services = app.extensions["orderloom"]
-    ensure_demo_users(services.store, datetime.now(UTC))
-    yield from serve(app)
+    with_demo_users(tmp_path, demo_users_database)
+    yield from serve(retail_app(tmp_path, "orders-browser-tests", stock=STOCK))
 
 
 def fill_customer_and_address(page: Page) -> None:

@@ -18,10 +18,9 @@ from flask.testing import FlaskClient
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from tests.web.conftest import log_in, retail_app
-from tests.web.test_orders import NEW, REPO, intake, key_of, lock_of
+from tests.web.held_order import BIG, held_order, pay
+from tests.web.test_orders import NEW, REPO, create, intake, key_of, lock_of
 from web.users import create_user
-
-BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
 
 
 @pytest.fixture
@@ -51,24 +50,6 @@ def clerk(app: Flask) -> FlaskClient:
     return log_in(app.test_client(), "li.na", "li.na-demo")
 
 
-def create(clerk: FlaskClient, **changes: str) -> int:
-    key = key_of(clerk.get(NEW).text)
-    response = clerk.post(NEW, data=intake(_key=key, **changes))
-    assert response.status_code == 302, response.text
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def pay(clerk: FlaskClient, order_id: int, amount: str) -> None:
-    page = clerk.get(f"/orders/{order_id}/fire/pay").text
-    sent = {
-        "method": "alipay",
-        "amount": amount,
-        "transaction_ref": "2026000001",
-        "_lock_version": lock_of(page),
-    }
-    assert clerk.post(f"/orders/{order_id}/fire/pay", data=sent).status_code == 302
-
-
 def timeline(page: str) -> str:
     found = re.search(r'<ol class="timeline" id="timeline">(.*?)</ol>', page, re.S)
     assert found is not None
@@ -76,8 +57,7 @@ def timeline(page: str) -> str:
 
 
 def test_a_held_order_says_which_rule_held_it_and_the_values_it_compared(clerk: FlaskClient) -> None:
-    order_id = create(clerk, **BIG)
-    pay(clerk, order_id, "5128")
+    order_id = held_order(clerk)
     zh = timeline(clerk.get(f"/orders/{order_id}?lang=zh").text)
     assert "挂起待审：订单金额超过5000元 — 5,128.00 > 5,000" in zh
     en = timeline(clerk.get(f"/orders/{order_id}?lang=en").text)
@@ -255,8 +235,7 @@ def words_of(page: str, element: str) -> str:
 def test_why_a_held_order_is_held_is_said_under_its_state(clerk: FlaskClient) -> None:
     """At the top of the page, before the steps and the long timeline: the audit's reason with the
     values it compared; the clerk, who has no step on a held order, reads who has and the queue."""
-    order_id = create(clerk, **BIG)
-    pay(clerk, order_id, "5128")
+    order_id = held_order(clerk)
     page = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert page.index('id="order-state"') < page.index('id="why-here"') < page.index('id="actions-heading"')
     assert words_of(page, "why-here") == "为何在此 挂起待审：订单金额超过5000元 — 5,128.00 > 5,000"

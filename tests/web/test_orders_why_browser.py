@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page, expect
 
-from demo.loader import ensure_demo_users
 from tests.web.conftest import (
     SCREENSHOTS,
     LiveServer,
@@ -32,38 +29,18 @@ from tests.web.conftest import (
     log_in_page,
     retail_app,
     serve,
+    with_demo_users,
 )
-from tests.web.test_orders import NEW, intake, key_of, lock_of
+from tests.web.held_order import held_order
+from tests.web.test_orders import NEW, create
 from tests.web.test_orders_browser import fill_customer_and_address
 from tests.web.test_studio_narrow_browser import OUTSIDE, WIDTH
 
-BIG = {"lines[0].qty": "20", "lines[0].unit_price": "256.4", "shipping_fee": "0"}  # 5,128 yuan
-
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    app = retail_app(tmp_path, "orders-narrow-tests")
-    services = app.extensions["orderloom"]
-    ensure_demo_users(services.store, datetime.now(UTC))
-    yield from serve(app)
-
-
-def create(clerk: FlaskClient, **changes: str) -> int:
-    key = key_of(clerk.get(NEW).text)
-    response = clerk.post(NEW, data=intake(_key=key, **changes))
-    assert response.status_code == 302, response.text
-    return int(response.headers["Location"].rsplit("/", 1)[1])
-
-
-def pay(clerk: FlaskClient, order_id: int, amount: str) -> None:
-    page = clerk.get(f"/orders/{order_id}/fire/pay").text
-    sent = {
-        "method": "alipay",
-        "amount": amount,
-        "transaction_ref": "2026000001",
-        "_lock_version": lock_of(page),
-    }
-    assert clerk.post(f"/orders/{order_id}/fire/pay", data=sent).status_code == 302
+def server(tmp_path: Path, demo_users_database: Path) -> Iterator[LiveServer]:
+    with_demo_users(tmp_path, demo_users_database)
+    yield from serve(retail_app(tmp_path, "orders-narrow-tests"))
 
 
 def wide(page: Page) -> tuple[int, list[str]]:
@@ -74,8 +51,7 @@ def test_the_order_and_step_pages_read_at_390_px(
     page: Page, server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
     clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
-    held = create(clerk, **BIG)
-    pay(clerk, held, "5128")
+    held = held_order(clerk)
     unpaid = create(clerk)
     page.set_viewport_size({"width": WIDTH, "height": 844})
     log_in_page(page, server, "li.na", "li.na-demo")
@@ -119,8 +95,7 @@ def test_a_reviewer_reads_why_a_held_retail_order_is_held(
     page: Page, server: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
     clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
-    held = create(clerk, **BIG)
-    pay(clerk, held, "5128")
+    held = held_order(clerk)
     page.set_viewport_size({"width": WIDTH, "height": 844})
     log_in_page(page, server, "wang.qiang", "wang.qiang-demo")
     page.goto(server(f"/orders/{held}?lang=zh"))
@@ -211,8 +186,7 @@ def test_why_a_held_order_is_held_is_read_without_scrolling_on_a_phone(
     """The clerk opens a held order at 390 px: why it is held and who acts next are on the first
     screen, under its state, in both languages; the queue it waits in is one tap away."""
     clerk = log_in(server.app.test_client(), "li.na", "li.na-demo")
-    held = create(clerk, **BIG)
-    pay(clerk, held, "5128")
+    held = held_order(clerk)
     page.set_viewport_size({"width": WIDTH, "height": 844})
     log_in_page(page, server, "li.na", "li.na-demo")
     for lang, said in (

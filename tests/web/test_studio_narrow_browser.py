@@ -19,16 +19,23 @@ test-artifacts/screenshots/.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from demo.loader import DEMO_ACTORS, ensure_demo_users, load_demo
+from demo.loader import DEMO_ACTORS, load_demo
 from engine.api import Actor
-from tests.web.conftest import REPO_ROOT, LiveServer, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import (
+    REPO_ROOT,
+    LiveServer,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+    with_demo_users,
+)
 
 WIDTH = 390
 WORKFLOW = "workflows/wholesale/order.yaml"
@@ -108,12 +115,15 @@ def save(services: Any, department: str, path: str, text: str, who: str) -> int:
     return revision
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
+# One app for the module: its tests only read its pages (in Chinese, in English), and making it (the
+# demo's orders, two publishes, the drafts) costs as much as reading every page once.
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, demo_users_database: Path) -> Iterator[LiveServer]:
+    tmp_path = tmp_path_factory.mktemp("studio-narrow")
+    with_demo_users(tmp_path, demo_users_database)
     app = make_app(settings_for(tmp_path, REPO_ROOT, "studio-narrow-browser"))
     services = app.extensions["orderloom"]
     load_demo(services.engine, services.store, REPO_ROOT, orders=40)
-    ensure_demo_users(services.store, datetime.now(UTC))
     original = (REPO_ROOT / WORKFLOW).read_text(encoding="utf-8")
     relabelled = original.replace("{zh: 已接单, en: Received}", "{zh: 已接单（待读取账户）, en: Received}")
     revision = save(services, "wholesale", WORKFLOW, relabelled, "xu.jie")
