@@ -927,11 +927,17 @@ def render_standalone(
     errors = compiled.validator.messages(prepared, compiled.layout) if data else []
     view = build_view(compiled, prepared, errors, lang, options_for)
     view.interactive = False
-    environment = jinja2.Environment(
+    css = "\n".join((_STATIC / name).read_text(encoding="utf-8") for name in ("app.css", "forms.css"))
+    template = _standalone_environment().get_template("forms/standalone.html")
+    return template.render(view=view, lang=lang, t=_words(lang), css=Markup(css))  # noqa: S704 - our own files
+
+
+@functools.cache
+def _standalone_environment() -> jinja2.Environment:
+    """The templates of a standalone form, outside any app: made once, its compiled templates kept (it
+    checks the files' times, so a template edited is read again)."""
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
     )
-    css = "\n".join((_STATIC / name).read_text(encoding="utf-8") for name in ("app.css", "forms.css"))
-    template = environment.get_template("forms/standalone.html")
-    return template.render(view=view, lang=lang, t=_words(lang), css=Markup(css))  # noqa: S704 - our own files
