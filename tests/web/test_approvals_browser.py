@@ -17,12 +17,20 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from demo.loader import ensure_demo_users, load_demo
+from demo.loader import load_demo
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
 from tests.test_departments import wholesale_data
-from tests.web.conftest import SCREENSHOTS, LiveServer, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import (
+    SCREENSHOTS,
+    LiveServer,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+    with_demo_users,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 APPROVALS = REPO / "tests" / "engine" / "runtime" / "fixtures" / "approvals"
@@ -32,16 +40,22 @@ FRIDGES = {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 60, "unit_price": 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Flask:
+def approvals_app(tmp_path: Path, demo_users_database: Path, secret_key: str) -> Flask:
+    """The shipped departments with the demo's stock, accounts and logins, and the approval fixture
+    workflow, over a clock frozen at 2026-12-07 10:00 China time."""
+    with_demo_users(tmp_path, demo_users_database)
     clock = FrozenClock(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
-    app = make_app(settings_for(tmp_path, REPO, "approvals-browser-tests"), clock)
+    app = make_app(settings_for(tmp_path, REPO, secret_key), clock)
     services = app.extensions["orderloom"]
     load_demo(services.engine, services.store, REPO, orders=0)
-    ensure_demo_users(services.store, clock.now())
     path = APPROVALS / "workflows" / "approval-order.yaml"
     services.engine.publish(load_bundle(path, APPROVALS, action_names={}, workflows={}))
     return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, demo_users_database: Path) -> Flask:
+    return approvals_app(tmp_path, demo_users_database, "approvals-browser-tests")
 
 
 @pytest.fixture

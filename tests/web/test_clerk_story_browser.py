@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,13 +24,11 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
-from demo.loader import ensure_demo_users, load_demo
 from engine.clock import FrozenClock
-from engine.dsl.compiler import load_bundle
 from engine.runtime import Engine
 from tests.test_departments import RETAIL, SALES, pay, retail_data, wholesale_data
-from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for
-from tests.web.test_approvals_browser import APPROVALS, FRIDGES, People, act, panel_fits
+from tests.web.conftest import LiveServer, log_in_page, serve
+from tests.web.test_approvals_browser import FRIDGES, People, act, approvals_app, panel_fits
 from tests.web.test_studio_narrow_browser import OUTSIDE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,15 +52,8 @@ PAGES_PER_PERSON = 14
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Flask:
-    clock = FrozenClock(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
-    app = make_app(settings_for(tmp_path, REPO, "clerk-story-browser-tests"), clock)
-    services = app.extensions["orderloom"]
-    load_demo(services.engine, services.store, REPO, orders=0)
-    ensure_demo_users(services.store, clock.now())
-    path = APPROVALS / "workflows" / "approval-order.yaml"
-    services.engine.publish(load_bundle(path, APPROVALS, action_names={}, workflows={}))
-    return app
+def app(tmp_path: Path, demo_users_database: Path) -> Flask:
+    return approvals_app(tmp_path, demo_users_database, "clerk-story-browser-tests")
 
 
 @pytest.fixture
