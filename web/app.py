@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -180,8 +180,19 @@ def _error_pages(app: Flask) -> None:
 
 
 def _lang_url(lang: str) -> str:
-    """This page in another language: its address and query (``next`` on the login page, filters) kept."""
+    """This page in another language: its address and query (``next`` on the login page, filters) kept.
+    A page a form's POST answered has no address of its own to ask again (a GET there is refused or
+    means something else): the page the form was sent from, when it is one of this site's, else the
+    start page."""
     from flask import request
 
-    query = {**request.args.to_dict(), "lang": lang}
-    return f"{request.script_root}{quote(request.path)}?{urlencode(query)}"
+    path, args = request.path, request.args.to_dict()
+    if request.method != "GET":
+        sent_from = urlsplit(request.referrer or "")
+        if sent_from.netloc == request.host and sent_from.path.startswith(request.script_root or "/"):
+            path = sent_from.path[len(request.script_root) :]
+            args = dict(parse_qsl(sent_from.query))
+        else:
+            path, args = "/", {}
+    query = {**args, "lang": lang}
+    return f"{request.script_root}{quote(path)}?{urlencode(query)}"

@@ -396,15 +396,16 @@ def index() -> Any:
     that cannot be read is said beside its field, kept as typed, and the list shown without it (400)."""
     typed = request.args.get("id", "").strip()
     wanted = typed.translate(FULL_WIDTH).strip().lstrip("#")  # ２９４ and ＃294 are 294 (not ², NFKC's 2)
-    not_a_number = None
+    not_a_number, not_found = None, False
     if wanted:
         order_id = whole_number(wanted)
-        if order_id is not None and order_id != 0:
+        if order_id is not None and order_id != 0 and _may_open(order_id):
             return redirect(url_for("orders.show", order_id=order_id))
-        if wanted.isascii() and wanted.isdigit():  # a number, of no order that can be: not found
-            abort(404)
-        # not a number: said on the list, with what was typed kept in the box
-        not_a_number = translate("orders.go_not_a_number", current_lang()).format(typed=typed[:40])
+        if wanted.isascii() and wanted.isdigit():  # no such order of the user's: said on the list
+            not_a_number = translate("orders.go_not_found", current_lang()).format(typed=typed[:40])
+            not_found = True
+        else:  # not a number: said on the list, with what was typed kept in the box
+            not_a_number = translate("orders.go_not_a_number", current_lang()).format(typed=typed[:40])
     lang = current_lang()
     args = {key: request.args.get(key, "") for key in (*FILTER_FIELDS, "sort", "q", "after", "before")}
     query, problems = read_list_query(args)
@@ -455,11 +456,22 @@ def index() -> Any:
         # filtered to one workflow and state: its orders selected and one step taken on them all
         steps=[(trigger, label.get(lang)) for trigger, label in found.steps],
     )
+    if not_found:
+        return page_html, 404
     return (page_html, 400) if not_a_number or problems else page_html
 
 
 # --------------------------------------------------------------------------------------------------
 # An order's page
+
+
+def _may_open(order_id: int) -> bool:
+    """The order is one the user may open (another department's reads as none at all)."""
+    try:
+        _engine().get_order(order_id, current_actor())
+    except NotFound:
+        return False
+    return True
 
 
 def _has_state(spec: WorkflowSpec, state: str) -> bool:

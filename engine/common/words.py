@@ -63,6 +63,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.list": Text("订单列表", "Orders"),
         "orders.go": Text("打开订单号", "Open order number"),
         "orders.open": Text("打开", "Open"),
+        "orders.go_not_found": Text(
+            "找不到订单 {typed}：没有这个订单号，或它不属于您的部门",
+            "No order {typed}: there is no such order number, or the order is not of your departments",
+        ),
         "orders.go_not_a_number": Text(
             "「{typed}」不是订单号：订单号是数字，如 294",
             "“{typed}” is not an order number: order numbers are digits, such as 294",
@@ -89,9 +93,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Choose one workflow and one of its states to select orders and take one step on them all.",
         ),
         "orders.search_hint": Text(
-            "订单号、手机号或其尾号 4 位、姓名、运单号、支付流水号",
-            "order number, mobile or its last 4 digits, name, waybill, payment reference",
+            "订单号、手机号或其尾号 4 位、姓名（全名）、运单号、支付流水号",
+            "order number, mobile or its last 4 digits, full name, waybill, payment reference",
         ),
+        "orders.search_placeholder": Text("如 5678 或 张伟", "e.g. 5678 or 张伟"),
         "orders.search_scope": Text(
             "搜索只按部门筛选，其他筛选条件不适用。",
             "A search is narrowed by department only; the other filters do not apply to it.",

@@ -151,6 +151,22 @@ def test_the_language_link_keeps_the_page_and_its_query(app: Flask) -> None:
     assert 'class="lang" href="/login?next=%2Forders%2F7&amp;lang=en"' in login
 
 
+def test_on_a_page_a_post_answered_the_language_link_goes_to_the_page_the_form_was_sent_from(
+    app: Flask,
+) -> None:
+    """A GET of a POST's address is refused or means something else: the link goes back to the form's
+    page, in the other language, or to the start page when the form came from elsewhere."""
+    client = app.test_client()
+    token = csrf_token_of(client.get("/login").text)
+    sent = {"name": TESTER, "password": "wrong", "csrf_token": token}
+    came_from = "http://localhost/login?next=%2Forders%2F7&lang=zh"
+    refused = client.post("/login?lang=zh", data=sent, headers={"Referer": came_from})
+    assert refused.status_code == 401
+    assert 'class="lang" href="/login?next=%2Forders%2F7&amp;lang=en"' in refused.text
+    elsewhere = client.post("/login?lang=zh", data=sent, headers={"Referer": "https://evil.example/x"})
+    assert 'class="lang" href="/?lang=en"' in elsewhere.text
+
+
 def test_the_icon_and_the_login_buttons_style_are_served(app: Flask) -> None:
     anonymous = app.test_client()
     icon = anonymous.get("/favicon.ico")

@@ -204,7 +204,8 @@ def test_a_day_of_the_clerks_workspace(app: Flask, server: LiveServer, people: P
     for person in ("li.na", "wang.qiang", "sun.li", "zhou.min", "gao.jun", "chen.jing"):
         problems.extend(walk_at_390(people(person), server, person))
     for person in ("li.na", "chen.jing"):  # and the pages a person starts from, in English
-        for path in ("/?lang=en", "/work?lang=en", "/orders?lang=en"):
+        long_search = "/orders?lang=zh&q=" + "RO2026" * 50  # a long query wraps, never widens the page
+        for path in ("/?lang=en", "/work?lang=en", "/orders?lang=en", long_search):
             page = people(person)
             page.goto(server(path))
             if sideways(page) or page.evaluate(OUTSIDE):
