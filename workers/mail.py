@@ -45,12 +45,13 @@ import mailbox
 import smtplib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-from engine.api import Undeliverable, Unreachable
+from engine.api import CHINA_TIME, Undeliverable, Unreachable
 
 DEFAULT_SMTP_PORT = 25
 Audience = Literal["customer", "operations", "approvers"]
@@ -234,7 +235,20 @@ def _approval_words(p: Mapping[str, Any]) -> tuple[Any, dict[str, Any], dict[str
     zh = {"workflow": workflow.get("zh", ""), "state": state.get("zh", "")}
     en = {"workflow": workflow.get("en", ""), "state": state.get("en", "")}
     deadline = p.get("deadline")
-    return p.get("order_id"), zh, en, deadline if isinstance(deadline, str) else ""
+    return p.get("order_id"), zh, en, _china_time(deadline) if isinstance(deadline, str) else ""
+
+
+def _china_time(moment: str) -> str:
+    """A stored instant (RFC 3339, UTC) as people read it, in China time to the minute
+    (``2026-11-18 19:20``); a text that is no instant stays as it is."""
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if at.tzinfo is None:
+        return moment
+    local = at.astimezone(CHINA_TIME)
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
 
 
 def _approval_task(p: Mapping[str, Any]) -> tuple[str, str]:
@@ -242,9 +256,9 @@ def _approval_task(p: Mapping[str, Any]) -> tuple[str, str]:
     subject = f"待审批：订单 {order_id}（{zh['state']}）/ To approve: order {order_id} ({en['state']})"
     body = (
         f"订单 {order_id}（{zh['workflow']}）在「{zh['state']}」等待您审批"
-        f"{f'，截止 {deadline}' if deadline else ''}。\n"
+        f"{f'，截止北京时间 {deadline}' if deadline else ''}。\n"
         f'Order {order_id} ({en["workflow"]}) waits for your approval at "{en["state"]}"'
-        f"{f', due {deadline}' if deadline else ''}.\n"
+        f"{f', due {deadline} China time' if deadline else ''}.\n"
     )
     return subject, body
 
@@ -265,9 +279,9 @@ def _approval_timeout(p: Mapping[str, Any]) -> tuple[str, str]:
     )
     body = (
         f"订单 {order_id}（{zh['workflow']}）在「{zh['state']}」的审批"
-        f"已超过截止时间 {deadline}：{then_zh}。\n"
+        f"已超过截止时间（北京时间 {deadline}）：{then_zh}。\n"
         f'The approval of order {order_id} ({en["workflow"]}) at "{en["state"]}" passed its deadline '
-        f"{deadline}: {then_en}.\n"
+        f"({deadline} China time): {then_en}.\n"
     )
     return subject, body
 
