@@ -1366,6 +1366,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Tick at least one order, then press the batch button.",
         ),
         "orders.batch.group": Text("{workflow} · {state}（{n} 单）", "{workflow} · {state} ({n})"),
+        "orders.batch.group_part": Text(
+            "{workflow} · {state}（共 {n} 单，本页 {shown} 单）",
+            "{workflow} · {state} ({n}, {shown} on this page)",
+        ),
         "orders.assign.action": Text("指派", "Assign"),
         "orders.assign.count": Text("指派 {n} 个订单", "Assign {n} order(s)"),
         "orders.assign.to": Text("指派给", "Assign to"),
