@@ -580,3 +580,14 @@ def test_signing_with_no_task_ticked_says_so_with_the_way_back(approvals_app: Fl
     answer = mia.post("/work/approvals/batch?lang=zh", data=sent)
     assert answer.status_code == 400 and "请至少勾选一个订单" in answer.text
     assert '<a href="/work" id="problem-back">返回「我的工作」</a>' in answer.text
+
+
+def test_a_step_without_a_form_says_where_it_takes_the_order_before_it_is_taken(app: Flask) -> None:
+    order_id = held(app)
+    reviewer = client(app, "wang.qiang")
+    page = reviewer.get(f"/orders/{order_id}/fire/release?lang=zh").text
+    assert "执行「审核通过」后，订单将转到「待发货」。" in page and "此后不能再更改" not in page
+    english = reviewer.get(f"/orders/{order_id}/fire/release?lang=en").text
+    assert "After “Release” the order goes to “Pending shipment”." in english
+    batch = reviewer.get(f"/orders/batch?trigger=release&o={order_id}&lang=zh").text
+    assert "执行「审核通过」后，这些订单将转到「待发货」。" in batch
