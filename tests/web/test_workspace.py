@@ -136,7 +136,8 @@ def test_a_claim_is_seen_by_others_and_a_second_claim_is_asked_to_take_over(app:
     assert "无人认领" in li.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
 
 
-def test_the_filters_mine_and_unassigned(app: Flask) -> None:
+def three_paid_one_claimed_by_each(app: Flask) -> tuple[list[int], FlaskClient]:
+    """Three paid work orders: the second claimed by li.si, the third by wang.wu; li.si's client."""
     engine = engine_of(app)
     ids = []
     for _ in range(3):
@@ -146,6 +147,11 @@ def test_the_filters_mine_and_unassigned(app: Flask) -> None:
     li = client(app, "li.si")
     li.post(f"/orders/{ids[1]}/claim", data={})
     client(app, "wang.wu").post(f"/orders/{ids[2]}/claim", data={})
+    return ids, li
+
+
+def test_the_filters_mine_and_unassigned(app: Flask) -> None:
+    ids, li = three_paid_one_claimed_by_each(app)
     assert listed(li.get("/work").get_data(as_text=True)) == [ids[1], ids[0], ids[2]]
     assert listed(li.get("/work?claims=mine").get_data(as_text=True)) == [ids[1]]
     assert listed(li.get("/work?claims=unassigned").get_data(as_text=True)) == [ids[0]]
@@ -202,15 +208,7 @@ def test_a_group_counts_its_orders_on_every_page_not_the_pages(app: Flask) -> No
 
 
 def test_the_department_heading_counts_what_the_filter_shows(app: Flask) -> None:
-    engine = engine_of(app)
-    ids = []
-    for _ in range(3):
-        made = engine.create_order(actor("zhang.san"), "retail", "work-order", data={"total": 1})
-        engine.fire(made.id, "pay", actor("zhang.san"))
-        ids.append(made.id)
-    li = client(app, "li.si")
-    li.post(f"/orders/{ids[1]}/claim", data={})
-    client(app, "wang.wu").post(f"/orders/{ids[2]}/claim", data={})
+    ids, li = three_paid_one_claimed_by_each(app)
     heading = re.compile(r'<h2 id="work-retail">([^<]+)</h2>')
     found = {
         claims: heading.findall(li.get(f"/work?claims={claims}&lang=en").get_data(as_text=True))
