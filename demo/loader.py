@@ -222,6 +222,9 @@ GIVEN_NAMES = [
 ]
 BLACKLISTED_MOBILES = ("13800000000", "13900001111", "17000000000")  # as in rules/retail/audit.yaml
 CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
+# Why a reviewer rejects a held order, and why the service desk declines an after-sales request.
+REJECT_REASONS = ("收货地址与历史欺诈订单一致", "同一设备短时间内多次下单", "客户电话无法核实身份")
+DECLINE_REASONS = ("已超过售后期限", "商品已使用，不符合退换条件", "无法提供购买凭证")
 
 
 def _account(
@@ -570,7 +573,13 @@ class _DemoRun:
             choice = rng.random() if target is None else 0.5
             if choice < 0.15:
                 return  # still waiting for a reviewer
-            state = self.fire(oid, "release" if choice < 0.8 else "reject", "wang.qiang")
+            if choice < 0.8:
+                state = self.fire(oid, "release", "wang.qiang")
+            else:
+                reason = REJECT_REASONS[
+                    oid % len(REJECT_REASONS)
+                ]  # not drawn: the demo's draws stay as they were
+                state = self.fire(oid, "reject", "wang.qiang", {"reject_reason": reason})
         if state != "pending_shipment" or target == "pending_shipment":
             return
         if rng.random() < 0.06 and target is None:
@@ -796,7 +805,12 @@ class _DemoRun:
                 return
             yield self.hours(1, 24)
             if rng.random() < 0.3 and target is None:
-                self.fire(oid, "decline", "huang.fang")
+                self.fire(
+                    oid,
+                    "decline",
+                    "huang.fang",
+                    {"decline_reason": DECLINE_REASONS[oid % len(DECLINE_REASONS)]},
+                )
                 return
             state = self.fire(oid, "accept", "huang.fang")
         late = target == "replacement_backordered"  # placed minutes before the end: every step at once

@@ -1612,3 +1612,19 @@ def test_every_field_of_the_shipped_forms_has_a_title_in_both_languages() -> Non
         and (found := _untitled(json.loads(path.read_text(encoding="utf-8"))))
     }
     assert missing == {}
+
+
+def test_an_after_sales_request_is_declined_only_with_a_reason_kept_on_it(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    doubtful = request_data(clock, item_condition="used")
+    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", doubtful)
+    assert request.state == "pending_review"
+    with pytest.raises(EngineError) as refused:
+        engine.fire(request.id, "decline", SERVICE)
+    assert "Reason for declining" in str(refused.value)
+    assert engine.get_order(request.id, SERVICE).state == "pending_review"  # nothing written
+    assert (
+        engine.fire(request.id, "decline", SERVICE, {"decline_reason": "商品已使用"}).to_state == "rejected"
+    )
+    assert engine.get_order(request.id, SERVICE).data["decline_reason"] == "商品已使用"

@@ -31,14 +31,23 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_template, url_for
 
 from engine.api import ApprovalAction, Engine, StepPage, WorkflowSpec, translate
-from engine.api.batch import MAX_BATCH, SIGNING, Assigned, BatchOutcome, Selected, SelectedTask, Signed
+from engine.api.batch import (
+    MAX_BATCH,
+    SIGNING,
+    Assigned,
+    BatchOutcome,
+    Selected,
+    SelectedTask,
+    Signed,
+    names_of,
+)
 from engine.api.forms import FieldError
 from engine.api.workspace import AssignPage
 from engine.errors import TransitionRejected
 from web.auth import current_actor
 from web.forms import CompiledForm, FormView, form_view, posted_data, published_form
 from web.i18n import current_lang
-from web.orders import state_label
+from web.orders import leads_to, state_label
 from web.params import local_path, whole_number
 
 batch = Blueprint("batch", __name__)
@@ -66,6 +75,36 @@ class Left:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """An order a batch is taken on, as its page lists it: the number, the amount and who it is for (as
+    the reader sees the order: masked where the order page masks)."""
+
+    order_id: int
+    total: str
+    names: str
+
+
+def _shown(order: Any, spec: WorkflowSpec) -> Shown:
+    total = order.data.get("total")
+    money = isinstance(total, int | float) and not isinstance(total, bool)
+    return Shown(order.id, f"¥{total:.2f}" if money else "", " · ".join(names_of(spec, order.data)))
+
+
+def _back_words(back: str | None, lang: str) -> str:
+    """The way back's words: the page the batch was chosen on by name (my work, a queue, the list)."""
+    if back is None:
+        return translate("orders.batch.back", lang)
+    path = back.split("?", 1)[0].rstrip("/")
+    if path == "/work":
+        return translate("orders.batch.back_work", lang)
+    if path.startswith("/work/queues/"):
+        return translate("orders.batch.back_queue", lang)
+    if path == "/orders":
+        return translate("orders.batch.back", lang)
+    return translate("orders.batch.back_here", lang)
+
+
+@dataclass(frozen=True)
 class Plan:
     """What the batch will do: the step, the orders it is taken on (their pages), those left out."""
 
@@ -78,9 +117,22 @@ class Plan:
     form: CompiledForm | None
     back: str = ""  # the page the batch was chosen on (else the list of the orders' workflow and state)
     came_from: bool = False  # ``back`` is the page the batch was chosen on
+    back_text: str = ""  # the way back's words, naming that page
+    shown: tuple[Shown, ...] = ()  # the orders taken, as the page lists them
+    leads: str | None = None  # where the step takes the orders, told before it is taken
 
 
-def _selected_ids(values: Sequence[str]) -> list[int]:
+def _nothing_ticked(fallback: str) -> None:
+    """A batch button pressed with no order ticked: said so, with the way back to the page it came from
+    (else ``fallback``); nothing is done."""
+    came = _next()
+    lang = current_lang()
+    back = (came or fallback, _back_words(came, lang) if came else translate("orders.batch.back_here", lang))
+    page = render_template("error.html", code=400, key="orders.batch.nothing_ticked", values={}, back=back)
+    abort(Response(page, status=400))
+
+
+def _selected_ids(values: Sequence[str], fallback: str) -> list[int]:
     ids = []
     for value in values:
         number = whole_number(value.split(":", 1)[0].strip(), ID_DIGITS)
@@ -88,7 +140,7 @@ def _selected_ids(values: Sequence[str]) -> list[int]:
             abort(400)
         ids.append(number)
     if not ids:
-        abort(400)
+        _nothing_ticked(fallback)
     return ids[:MAX_BATCH]
 
 
@@ -122,14 +174,28 @@ def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
         transition = next((t for t in spec.transitions if t.trigger == trigger), None) if spec else None
         label = transition.label.get(lang) if transition and transition.label else trigger
         came = _next()
-        return Plan(trigger, label, spec, "", (), tuple(left), None, came or "", came is not None)
+        words = _back_words(came, lang)
+        return Plan(trigger, label, spec, "", (), tuple(left), None, came or "", came is not None, words)
     info = first.info
     label = info.label.get(lang) if info is not None and info.label is not None else trigger
     state = state_label(first.spec, first.order.state, lang)
     form = published_form(first.form, first.order.department)
     came = _next()
     back = came or url_for("orders.index", workflow=first.order.workflow, state=first.order.state)
-    return Plan(trigger, label, first.spec, state, tuple(taken), tuple(left), form, back, came is not None)
+    return Plan(
+        trigger,
+        label,
+        first.spec,
+        state,
+        tuple(taken),
+        tuple(left),
+        form,
+        back,
+        came is not None,
+        _back_words(came, lang),
+        tuple(_shown(step.order, step.spec) for step in taken),
+        leads_to(first.spec, info.dests, label, lang, many=True) if info is not None else None,
+    )
 
 
 def _view(plan: Plan, data: Mapping[str, Any], errors: Sequence[FieldError] = ()) -> FormView | None:
@@ -157,7 +223,7 @@ def page() -> Any:
     trigger = request.args.get("trigger", "").strip()
     if not trigger:
         abort(400)
-    plan = _plan(_selected_ids(request.args.getlist(SELECTED_FIELD)), trigger)
+    plan = _plan(_selected_ids(request.args.getlist(SELECTED_FIELD), url_for("orders.index")), trigger)
     data = plan.form.layout.prepare(plan.form.layout.blank()) if plan.form is not None else {}
     return _render(plan, data, uuid.uuid4().hex)
 
@@ -194,7 +260,7 @@ def _results(plan: Plan, rows: Iterator[Row], count: int, outcomes: Iterator[Any
     return response
 
 
-def _locks() -> dict[int, int]:
+def _locks(fallback: str) -> dict[int, int]:
     """The orders a batch page sent, each with the lock version it was drawn with; a 400 without."""
     locks: dict[int, int] = {}
     for value in request.form.getlist(SELECTED_FIELD)[:MAX_BATCH]:
@@ -205,7 +271,7 @@ def _locks() -> dict[int, int]:
             abort(400)  # without the lock version, a change made meanwhile would go unseen
         locks.setdefault(order_id, lock_version)
     if not locks:
-        abort(400)
+        _nothing_ticked(fallback)
     return locks
 
 
@@ -214,7 +280,7 @@ def run() -> Any:
     trigger = request.form.get("trigger", "").strip()
     if not trigger:
         abort(400)
-    locks = _locks()
+    locks = _locks(url_for("orders.index"))
     plan = _plan(list(locks), trigger)
     key = request.form.get(KEY_FIELD) or uuid.uuid4().hex
     data: dict[str, Any] = {}
@@ -242,13 +308,16 @@ class AssignRow:
     state: str
     holder: str | None
     why: str
+    shown: Shown
 
 
 def _plan_of(label: str, left: Sequence[Left] = ()) -> Plan:
     """What orders assigned or tasks signed are shown under: no step, no form, back to the page they
     were chosen on (else my work)."""
     came = _next()
-    return Plan("", label, None, "", (), tuple(left), None, came or url_for("work.index"), came is not None)
+    back = came or url_for("work.index")
+    words = _back_words(came, current_lang()) if came else translate("orders.batch.back_work", current_lang())
+    return Plan("", label, None, "", (), tuple(left), None, back, came is not None, words)
 
 
 def _assign_plan(page: AssignPage, lang: str) -> Plan:
@@ -260,7 +329,8 @@ def _assign_plan(page: AssignPage, lang: str) -> Plan:
 @batch.get("/orders/batch/assign")
 def assign_page() -> Any:
     lang = current_lang()
-    page = _engine().assign_page(_selected_ids(request.args.getlist(SELECTED_FIELD)), current_actor())
+    ids = _selected_ids(request.args.getlist(SELECTED_FIELD), url_for("work.index"))
+    page = _engine().assign_page(ids, current_actor())
     rows = [
         AssignRow(
             c.order.id,
@@ -268,6 +338,7 @@ def assign_page() -> Any:
             state_label(c.spec, c.order.state, lang),
             c.holder.name if c.holder is not None else None,
             _why(c.refusals, lang),
+            _shown(c.order, c.spec),
         )
         for c in page.orders
     ]
@@ -278,8 +349,16 @@ def assign_page() -> Any:
         *((SELECTED_FIELD, f"{c.order.id}:{c.order.lock_version}") for c in taken),
     ]
     people = [(person.login, person.name) for person in page.people]
+    # only the reader themself: no one else to give the orders to, said so rather than a list of one
+    others = any(login != current_actor().name for login, _ in people)
     return render_template(
-        "orders/assign.html", plan=plan, rows=rows, taken=len(taken), people=people, hidden=hidden
+        "orders/assign.html",
+        plan=plan,
+        rows=rows,
+        taken=len(taken),
+        people=people if others else [],
+        alone=bool(people) and not others,
+        hidden=hidden,
     )
 
 
@@ -298,7 +377,7 @@ def assign() -> Any:
     to = request.form.get("to", "").strip()
     if not to:
         abort(400)
-    locks = _locks()
+    locks = _locks(url_for("work.index"))
     chosen = [Selected(order_id, lock) for order_id, lock in locks.items()]
     plan = _plan_of(translate("orders.assign.action", lang))
     outcomes = _engine().assign_batch(chosen, to, current_actor())
@@ -320,7 +399,7 @@ def _tasks() -> list[SelectedTask]:
             abort(400)
         tasks.append(SelectedTask(order_id, task_id, lock))
     if not tasks:
-        abort(400)
+        _nothing_ticked(url_for("work.index"))
     return tasks
 
 

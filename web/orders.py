@@ -485,6 +485,19 @@ def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
     return " | ".join(labels[p].get(lang) if p in labels else p for p in state.split(STATE_JOIN))
 
 
+def leads_to(
+    spec: WorkflowSpec, dests: Sequence[str], action: str, lang: str, many: bool = False
+) -> str | None:
+    """Where a step takes the order (or the orders of a batch), told before it is taken: the state's label,
+    and that it is for good when that state is final. None when the step may lead to more than one."""
+    if len(set(dests)) != 1:
+        return None
+    [dest] = set(dests)
+    final = any(s.name == dest and s.final for s in spec.states)
+    key = ("orders.batch.leads_to" if many else "orders.leads_to") + ("_final" if final else "")
+    return translate(key, lang).format(action=action, state=state_label(spec, dest, lang))
+
+
 @dataclass
 class Entry:
     """One value of the order's data as the page shows it: text, fields of an object, or a table."""
@@ -737,6 +750,7 @@ class _Step:
     action: str
     refresh: str
     prefill: Mapping[str, Any] = field(default_factory=dict)
+    leads: str | None = None  # where the step takes the order, told before it is taken
 
 
 def _step(order_id: int, trigger: str) -> _Step:
@@ -767,17 +781,19 @@ def _step_of(page: StepPage) -> _Step:
             ),
         )
         abort(Response(not_now, status=409))
+    label = info.label.get(lang) if info.label is not None else trigger
     return _Step(
         order=order,
         spec=page.spec,
         trigger=trigger,
-        label=info.label.get(lang) if info.label is not None else trigger,
+        label=label,
         allowed=info.allowed,
         why_not=tuple(refusal_words(r).get(lang) for r in info.why_not),
         form=published_form(page.form, order.department),
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
         prefill=page.prefill,
+        leads=leads_to(page.spec, info.dests, label, lang),
     )
 
 

@@ -15,6 +15,7 @@ The order page shows the claim through ``orders/_claim.html`` (``OrderPage.claim
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -121,11 +122,14 @@ def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
     return row
 
 
-def batches(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+def batches(
+    rows: list[dict[str, Any]], prefix: str, counts: Mapping[tuple[str, str], int] | None = None
+) -> list[dict[str, Any]]:
     """The rows by workflow and state, in the order first met (so a person's own orders stay first in
     each): a batch is taken on orders of one workflow in one state. Each group has its form's id and the
     steps its rows offer; ``selectable`` when the person may act on one of its rows at least (they may
-    then take those steps, or assign the rows, through the batch pages)."""
+    then take those steps, or assign the rows, through the batch pages); ``count``, its orders on every
+    page (``counts``, else those of this page), and ``shown``, those of this page."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         group = groups.get(row["place"])
@@ -141,8 +145,10 @@ def batches(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
         for step in row["steps"]:
             if step not in group["steps"]:
                 group["steps"].append(step)
-    for group in groups.values():
+    for place, group in groups.items():
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
+        group["shown"] = len(group["rows"])
+        group["count"] = max((counts or {}).get(place, 0), group["shown"])
     return list(groups.values())
 
 
@@ -169,6 +175,7 @@ def index() -> Any:
                     "groups": batches(
                         [_item(item, found.now, lang) for item in section.items],
                         f"batch-{section.department}",
+                        section.counts,
                     ),
                     "more": url_for(
                         "work.index",
@@ -226,7 +233,7 @@ def queue(department: str, queue: str) -> Any:
             "count": q.count,
             "oldest": age_text(q.oldest, page.now, lang),
         },
-        groups=batches([_item(item, page.now, lang) for item in page.items], "batch-queue"),
+        groups=batches([_item(item, page.now, lang) for item in page.items], "batch-queue", page.counts),
         more=url_for("work.queue", department=department, queue=queue, after=page.next.token())
         if page.next is not None
         else None,

@@ -11,6 +11,7 @@ from engine.runtime.batch import (
     Selected,
     SelectedTask,
     Signed,
+    names_of,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "Selected",
     "SelectedTask",
     "Signed",
+    "names_of",
 ]

@@ -199,6 +199,21 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "确认对此订单执行“{action}”？当前状态：{state}。",
             "Do “{action}” on this order? It is now: {state}.",
         ),
+        "orders.leads_to": Text(
+            "执行「{action}」后，订单将转到「{state}」。", "After “{action}” the order goes to “{state}”."
+        ),
+        "orders.leads_to_final": Text(
+            "执行「{action}」后，订单将转到「{state}」，此后不能再更改。",
+            "After “{action}” the order goes to “{state}”, for good: it cannot be changed afterwards.",
+        ),
+        "orders.batch.leads_to": Text(
+            "执行「{action}」后，这些订单将转到「{state}」。",
+            "After “{action}” these orders go to “{state}”.",
+        ),
+        "orders.batch.leads_to_final": Text(
+            "执行「{action}」后，这些订单将转到「{state}」，此后不能再更改。",
+            "After “{action}” these orders go to “{state}”, for good: they cannot be changed afterwards.",
+        ),
         "orders.conflict": Text(
             "提交未成功：在您填写期间，此订单已被他人更新。请先查看订单的最新状态，再决定是否重新提交。",
             "Not submitted: someone else changed this order while you were filling in the form. Look "
@@ -1311,7 +1326,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Tick orders (or press x), then the step to take on them all; each order is its own "
             "transaction, with a result of its own.",
         ),
-        "orders.batch.take": Text("批量{action}", "{action} the selected"),
+        "orders.batch.take": Text("批量{action}", "Selected: {action}"),
         "orders.batch.select": Text("选择", "Select"),
         "orders.batch.select_one": Text("选择订单 #{id}", "Select order #{id}"),
         "orders.batch.title": Text("批量{action}", "{action}: many orders"),
@@ -1348,7 +1363,18 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "orders.batch.back": Text("返回订单列表", "Back to the orders"),
         "orders.batch.back_here": Text("返回来源页面", "Back to where you were"),
+        "orders.batch.back_work": Text("返回「我的工作」", "Back to My work"),
+        "orders.batch.back_queue": Text("返回队列", "Back to the queue"),
+        "orders.batch.nothing_ticked.title": Text("没有勾选订单", "No order ticked"),
+        "orders.batch.nothing_ticked": Text(
+            "请至少勾选一个订单，再按批量操作的按钮。",
+            "Tick at least one order, then press the batch button.",
+        ),
         "orders.batch.group": Text("{workflow} · {state}（{n} 单）", "{workflow} · {state} ({n})"),
+        "orders.batch.group_part": Text(
+            "{workflow} · {state}（共 {n} 单，本页 {shown} 单）",
+            "{workflow} · {state} ({n}, {shown} on this page)",
+        ),
         "orders.assign.action": Text("指派", "Assign"),
         "orders.assign.count": Text("指派 {n} 个订单", "Assign {n} order(s)"),
         "orders.assign.to": Text("指派给", "Assign to"),
@@ -1363,6 +1389,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "orders.assign.nobody": Text(
             "本部门中没有可处理这些订单的人。", "No one in the department may act on these orders."
+        ),
+        "orders.assign.only_you": Text(
+            "部门里没有其他可处理这些订单的人：只有您自己可以处理。",
+            "No one else in the department may act on these orders: only you may.",
         ),
         "orders.assign.left": Text("不能指派的订单（{n} 个）", "Not to be assigned ({n})"),
         "work.approvals.approve": Text("审批通过", "Approve"),

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
@@ -160,9 +160,11 @@ class OrdersSection:
 
     kind: ClassVar[Literal["orders"]] = "orders"
     department: str
-    count: int  # orders in the states that are the person's work (the kept counts)
+    count: int  # orders the filter lists in the states that are the person's work (all: the kept counts)
     items: tuple[WorkItem, ...]
     next: WorkCursor | None
+    # (workflow, stored state) -> the orders the filter lists in it, on every page: a group's own count
+    counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,8 @@ class QueuePage:
     items: tuple[WorkItem, ...]
     next: WorkCursor | None
     now: datetime
+    # (workflow, stored state) -> the queue's orders in it, on every page: a group's own count
+    counts: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 class ClaimConflict(ConflictError):
@@ -332,7 +336,11 @@ class Workspace:
             rows = _page(tx, places[(department, name)], after=after, limit=limit + 1)
             items = self._items(tx, versions, actor, rows[:limit], keep_unactionable=True)
         more = len(rows) > limit
-        return QueuePage(queue, tuple(items), _cursor(rows[limit - 1]) if more else None, now)
+        sizes = {
+            (workflow, state): counts.get((d, workflow, state), 0)
+            for d, workflow, state in places[(department, name)]
+        }
+        return QueuePage(queue, tuple(items), _cursor(rows[limit - 1]) if more else None, now, sizes)
 
     def claim_view(self, order_id: int, actor: Actor) -> ClaimView:
         """Who holds the order and whether the reader may claim it. ``NotFound`` outside their
@@ -573,11 +581,17 @@ class Workspace:
         more = len(paged) > limit
         shown = rows if claims is not ClaimFilter.MINE else rows[:limit]
         items = self._items(tx, versions, actor, shown, keep_unactionable=False)
+        counts = dict(places)  # every order of the states: the kept counts
+        if claims in (ClaimFilter.MINE, ClaimFilter.UNASSIGNED):  # only those the filter lists
+            where = sorted(places)
+            counted = tx.claimed_counts([(department, w, s) for w, s in where], claims, actor.name)
+            counts = dict(zip(where, counted, strict=True))
         return OrdersSection(
             department,
-            sum(places.values()),
+            sum(counts.values()),
             tuple(items),
             _cursor(paged[limit - 1]) if more else None,
+            counts,
         )
 
     def _items(

@@ -22,7 +22,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal_column, select, tuple_, union_all, update
+from sqlalchemy import and_, bindparam, func, literal_column, select, tuple_, union_all, update
 
 from engine.store.orders import ORDER_COLUMNS, OrderRow, OrderRows
 from engine.store.statements import Statement
@@ -51,6 +51,30 @@ def _where_place(query: Any, i: int) -> Any:
     )
 
 
+def _where_claims(query: Any, claims: ClaimFilter) -> Any:
+    """Only the orders ``claims`` lists: nobody's, ``:me``'s, or all but ``:me``'s."""
+    if claims is ClaimFilter.UNASSIGNED:
+        return query.where(_o.assignee.is_(None))
+    if claims is ClaimFilter.MINE:
+        return query.where(_o.assignee == _b("me"))
+    if claims is ClaimFilter.NOT_MINE:
+        return query.where((_o.assignee.is_(None)) | (_o.assignee != _b("me")))
+    return query
+
+
+@cache
+def _claimed_counts(claims: ClaimFilter, places: int) -> Statement:
+    """How many orders of each of ``places`` states ``claims`` lists: (place, count), a range of the
+    state index each, in one statement."""
+    parts = [
+        _where_claims(_where_place(select(literal_column(str(i)).label("place"), func.count()), i), claims)
+        for i in range(places)
+    ]
+    return Statement(
+        f"claimed_counts({claims.value}, {places})", union_all(*parts) if len(parts) > 1 else parts[0]
+    )
+
+
 @cache
 def _many_state_keys(claims: ClaimFilter, after: bool, places: int) -> Statement:
     """Where the orders of ``places`` states are, oldest first (``state_since``, then id), read from the
@@ -58,13 +82,7 @@ def _many_state_keys(claims: ClaimFilter, after: bool, places: int) -> Statement
     ``:state_0`` …) its own index range, ``:limit`` each, one after the other, in one statement."""
     parts = []
     for i in range(places):
-        query = _where_place(select(_o.state_since, _o.id), i)
-        if claims is ClaimFilter.UNASSIGNED:
-            query = query.where(_o.assignee.is_(None))
-        elif claims is ClaimFilter.MINE:
-            query = query.where(_o.assignee == _b("me"))
-        elif claims is ClaimFilter.NOT_MINE:
-            query = query.where((_o.assignee.is_(None)) | (_o.assignee != _b("me")))
+        query = _where_claims(_where_place(select(_o.state_since, _o.id), i), claims)
         if after:
             query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b("since"), _b("after_id")))
         inner = query.order_by(_o.state_since, _o.id).limit(_b("limit")).offset(_b("offset")).subquery()
@@ -151,6 +169,26 @@ class WorkItems(OrderRows):
                 params.update(since=self.ts(after[0]), after_id=after[1])
             rows = self.run(_many_state_keys(claims, after is not None, len(chunk)), params).fetchall()
             found.extend((self._maybe_time(since), int(order_id)) for since, order_id in rows)
+        return found
+
+    def claimed_counts(
+        self, places: Sequence[tuple[str, str, str]], claims: ClaimFilter, me: str | None = None
+    ) -> list[int]:
+        """How many orders of each of ``places`` (department, workflow, stored state) ``claims`` lists
+        (nobody's, ``me``'s, all but ``me``'s), in their order; one statement per ``_PLACES_CHUNK``
+        states."""
+        found: list[int] = []
+        for start in range(0, len(places), _PLACES_CHUNK):
+            chunk = places[start : start + _PLACES_CHUNK]
+            params: dict[str, Any] = {}
+            for i, (department, workflow, state) in enumerate(chunk):
+                params.update({f"department_{i}": department, f"workflow_{i}": workflow, f"state_{i}": state})
+            if claims in (ClaimFilter.MINE, ClaimFilter.NOT_MINE):
+                params["me"] = me
+            counted = [0] * len(chunk)
+            for place, count in self.run(_claimed_counts(claims, len(chunk)), params).fetchall():
+                counted[int(place)] = int(count)
+            found.extend(counted)
         return found
 
     def oldest_of(self, places: Sequence[tuple[str, str, str]]) -> list[datetime | None]:

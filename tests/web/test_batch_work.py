@@ -144,7 +144,7 @@ def test_a_queue_page_offers_its_steps_on_the_orders_selected_and_the_batch_retu
     assert 'name="next" value="/work/queues/retail/risk-review"' in batch
     body = reviewer.post("/orders/batch?lang=zh", data=posted(batch)).get_data(as_text=True)
     assert results(body) == dict.fromkeys(chosen, (True, "已完成 现为「待发货」"))
-    assert f'href="{QUEUE}" id="batch-back"' in body and "返回来源页面" in body
+    assert f'href="{QUEUE}" id="batch-back"' in body and "返回队列" in body
     assert [row_of(app, i)[0] for i in ids] == ["pending_shipment", "pending_shipment", "on_hold"]
     assert set(boxes(reviewer.get(QUEUE).text)) == {str(ids[2])}
 
@@ -166,11 +166,11 @@ def test_my_work_offers_a_batch_for_each_workflow_and_state(app: Flask) -> None:
     assert (
         "Pending payment" in unpaid_bar
         and 'value="cancel"' in unpaid_bar
-        and "Cancel the selected" in unpaid_bar
+        and "Selected: Cancel" in unpaid_bar
     )
     paid_bar = page[page.index(f'id="{selectable[str(paid)]}"') :]
     paid_bar = paid_bar[: paid_bar.index("</form>")]
-    assert "Pending shipment" in paid_bar and "Cancel and refund the selected" in paid_bar
+    assert "Pending shipment" in paid_bar and "Selected: Cancel and refund" in paid_bar
 
     batch = clerk.get(f"/orders/batch?trigger=cancel&o={first}&o={second}&next=/work").text
     body = clerk.post("/orders/batch?lang=en", data=posted(batch)).get_data(as_text=True)
@@ -299,7 +299,7 @@ def test_the_list_offers_assigning_with_its_steps(app: Flask) -> None:
     held(app)
     page = client(app, "wang.qiang").get("/orders?workflow=retail-order&state=on_hold&lang=en").text
     bar = page[page.index('id="batch-select"') : page.index("</form>", page.index('id="batch-select"'))]
-    assert 'formaction="/orders/batch/assign"' in bar and "Assign the selected" in bar
+    assert 'formaction="/orders/batch/assign"' in bar and "Selected: Assign" in bar
 
 
 # -- approval tasks signed from my work --------------------------------------------------------
@@ -469,3 +469,125 @@ def test_an_assignment_racing_a_claim_leaves_one_of_them(tmp_path: Path, pg_url:
             ]
     finally:
         services.close()
+
+
+# -- a held order rejected: a reason asked once, where the orders go said first --------------------
+
+
+def data_of(app: Flask, order_id: int) -> dict[str, object]:
+    with app.extensions["orderloom"].store.engine.connect() as connection:
+        found = connection.execute(select(tables.orders.c.data).where(tables.orders.c.id == order_id)).one()
+        return dict(found.data)
+
+
+def test_a_held_order_is_rejected_on_its_page_only_with_a_reason(app: Flask) -> None:
+    order_id = held(app)
+    reviewer = client(app, "wang.qiang")
+    page = reviewer.get(f"/orders/{order_id}/fire/reject?lang=zh").text
+    assert 'name="reject_reason"' in page and "驳回原因" in page
+    assert "执行「驳回」后，订单将转到「已取消」，此后不能再更改。" in page
+    english = reviewer.get(f"/orders/{order_id}/fire/reject?lang=en").text
+    assert "Reason for rejecting" in english and "the order goes to “Cancelled”, for good" in english
+    lock = re.search(r'name="_lock_version" value="(\d+)"', page)
+    assert lock is not None
+    refused = reviewer.post(f"/orders/{order_id}/fire/reject?lang=zh", data={"_lock_version": lock.group(1)})
+    assert refused.status_code == 422 and "驳回原因" in refused.text
+    assert row_of(app, order_id)[0] == "on_hold"  # nothing done without a reason
+    sent = {"_lock_version": lock.group(1), "reject_reason": "收货地址与欺诈订单一致"}
+    done = reviewer.post(f"/orders/{order_id}/fire/reject?lang=zh", data=sent)
+    assert done.status_code == 302
+    assert row_of(app, order_id)[0] == "cancelled"
+    assert data_of(app, order_id)["reject_reason"] == "收货地址与欺诈订单一致"
+    assert "收货地址与欺诈订单一致" in reviewer.get(f"/orders/{order_id}?lang=zh").text
+
+
+def test_a_batch_reject_asks_for_the_reason_once_and_lists_each_order_with_its_amount_and_customer(
+    app: Flask,
+) -> None:
+    ids = [held(app) for _ in range(2)]
+    reviewer = client(app, "wang.qiang")
+    query = "&".join(f"o={i}" for i in ids)
+    page = reviewer.get(f"/orders/batch?trigger=reject&{query}&next={QUEUE}&lang=zh").text
+    assert page.count('name="reject_reason"') == 1
+    assert "执行「驳回」后，这些订单将转到「已取消」，此后不能再更改。" in page
+    for order_id in ids:
+        listed = re.search(rf'<li><a href="/orders/{order_id}">#{order_id}</a>(.*?)</li>', page, re.S)
+        assert listed is not None and "王芳" in listed.group(1) and "¥6010.00" in listed.group(1)
+    assert f'<a href="{QUEUE}" id="batch-back-top">返回队列</a>' in page
+    english = reviewer.get(f"/orders/batch?trigger=reject&{query}&next=/work&lang=en").text
+    assert '<a href="/work" id="batch-back-top">Back to My work</a>' in english
+    assert "these orders go to “Cancelled”" in english
+
+    without = reviewer.post("/orders/batch?lang=zh", data=posted(page))
+    assert without.status_code == 422 and "驳回原因" in without.get_data(as_text=True)
+    assert [row_of(app, i)[0] for i in ids] == ["on_hold", "on_hold"]  # no order touched
+    sent = posted(page)
+    sent["reject_reason"] = "同一设备短时间内多次下单"
+    body = reviewer.post("/orders/batch?lang=zh", data=sent).get_data(as_text=True)
+    assert results(body) == dict.fromkeys(ids, (True, "已完成 现为「已取消」"))
+    assert [data_of(app, i)["reject_reason"] for i in ids] == ["同一设备短时间内多次下单"] * 2
+
+
+# -- a batch button pressed with nothing ticked, and assigning when no one else may act ------------
+
+
+def test_a_batch_step_with_nothing_ticked_says_so_with_the_way_back(app: Flask) -> None:
+    reviewer = client(app, "wang.qiang")
+    page = reviewer.get(f"/orders/batch?trigger=release&next={QUEUE}&lang=zh")
+    assert page.status_code == 400
+    assert (
+        "请至少勾选一个订单" in page.text and f'<a href="{QUEUE}" id="problem-back">返回队列</a>' in page.text
+    )
+    sent = reviewer.post("/orders/batch?lang=en", data={"trigger": "release", "next": "/work"})
+    assert sent.status_code == 400
+    assert "Tick at least one order" in sent.text and '<a href="/work" id="problem-back">' in sent.text
+
+
+def test_assigning_with_nothing_ticked_says_so_with_the_way_back(app: Flask) -> None:
+    reviewer = client(app, "wang.qiang")
+    page = reviewer.get("/orders/batch/assign?next=/work&lang=en")
+    assert page.status_code == 400
+    assert (
+        "Tick at least one order" in page.text
+        and '<a href="/work" id="problem-back">Back to My work</a>' in page.text
+    )
+    sent = reviewer.post("/orders/batch/assign?lang=zh", data={"to": "liu.yang", "next": QUEUE})
+    assert sent.status_code == 400 and "请至少勾选一个订单" in sent.text and f'href="{QUEUE}"' in sent.text
+
+
+def test_assigning_when_no_one_else_may_act_says_so_instead_of_a_list_of_one(app: Flask) -> None:
+    ids = [unpaid(app) for _ in range(2)]
+    with app.extensions["orderloom"].store.engine.begin() as connection:  # the suite's user of every role
+        connection.execute(update(tables.users).where(tables.users.c.name == "tester").values(active=False))
+    # now only 李娜 is a retail clerk: no one else may cancel or pay them
+    clerk = client(app, "li.na")
+    page = assign_page(clerk, ids, "zh", back="/work")
+    assert "部门里没有其他可处理这些订单的人" in page
+    assert "<select" not in page and 'id="assign-form"' not in page
+    for order_id in ids:
+        listed = re.search(rf'<li><a href="/orders/{order_id}">#{order_id}</a>(.*?)</li>', page, re.S)
+        assert listed is not None and "王芳" in listed.group(1) and "¥186.00" in listed.group(1)
+    assert "No one else in the department may act on these orders" in assign_page(clerk, ids, "en")
+    reviewer_page = assign_page(client(app, "wang.qiang"), [held(app)])
+    assert "<select" in reviewer_page and "No one else" not in reviewer_page  # 刘洋 may act too
+
+
+def test_signing_with_no_task_ticked_says_so_with_the_way_back(approvals_app: Flask) -> None:
+    submitted(approvals_app)
+    mia = client(approvals_app, "mia")
+    sent, _ = signing(mia.get("/work").text)
+    sent["action"] = "approve"
+    answer = mia.post("/work/approvals/batch?lang=zh", data=sent)
+    assert answer.status_code == 400 and "请至少勾选一个订单" in answer.text
+    assert '<a href="/work" id="problem-back">返回「我的工作」</a>' in answer.text
+
+
+def test_a_step_without_a_form_says_where_it_takes_the_order_before_it_is_taken(app: Flask) -> None:
+    order_id = held(app)
+    reviewer = client(app, "wang.qiang")
+    page = reviewer.get(f"/orders/{order_id}/fire/release?lang=zh").text
+    assert "执行「审核通过」后，订单将转到「待发货」。" in page and "此后不能再更改" not in page
+    english = reviewer.get(f"/orders/{order_id}/fire/release?lang=en").text
+    assert "After “Release” the order goes to “Pending shipment”." in english
+    batch = reviewer.get(f"/orders/batch?trigger=release&o={order_id}&lang=zh").text
+    assert "执行「审核通过」后，这些订单将转到「待发货」。" in batch

@@ -59,10 +59,14 @@ def test_a_reviewer_releases_held_orders_from_the_queue_with_the_keyboard_at_390
     page.get_by_role("button", name="批量指派").click()
     page.wait_for_url(lambda url: "/orders/batch/assign" in url)
     expect(page.locator("#assign-taken li")).to_have_count(1)
+    expect(page.locator("#assign-nobody")).to_contain_text("部门里没有其他可处理这些订单的人")  # he alone
     assert sideways(page) == 0
+    add_user(held_server.app, "liu.yang", "liu.yang-demo", ("reviewer",), ("retail",))  # a colleague
+    page.reload()
     screenshot("4-assign")
+    page.locator("#assign-to").select_option("liu.yang")
     page.locator("#assign-submit").click()
-    expect(page.locator("#batch-results tbody tr.done")).to_contain_text("指派给 wang.qiang")
+    expect(page.locator("#batch-results tbody tr.done")).to_contain_text("指派给 liu.yang")
     assert sideways(page) == 0
     screenshot("5-assigned")
 

@@ -136,7 +136,8 @@ def test_a_claim_is_seen_by_others_and_a_second_claim_is_asked_to_take_over(app:
     assert "无人认领" in li.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
 
 
-def test_the_filters_mine_and_unassigned(app: Flask) -> None:
+def three_paid_one_claimed_by_each(app: Flask) -> tuple[list[int], FlaskClient]:
+    """Three paid work orders: the second claimed by li.si, the third by wang.wu; li.si's client."""
     engine = engine_of(app)
     ids = []
     for _ in range(3):
@@ -146,6 +147,11 @@ def test_the_filters_mine_and_unassigned(app: Flask) -> None:
     li = client(app, "li.si")
     li.post(f"/orders/{ids[1]}/claim", data={})
     client(app, "wang.wu").post(f"/orders/{ids[2]}/claim", data={})
+    return ids, li
+
+
+def test_the_filters_mine_and_unassigned(app: Flask) -> None:
+    ids, li = three_paid_one_claimed_by_each(app)
     assert listed(li.get("/work").get_data(as_text=True)) == [ids[1], ids[0], ids[2]]
     assert listed(li.get("/work?claims=mine").get_data(as_text=True)) == [ids[1]]
     assert listed(li.get("/work?claims=unassigned").get_data(as_text=True)) == [ids[0]]
@@ -185,6 +191,35 @@ def test_a_later_page_of_a_department(app: Flask) -> None:
     second = clerk.get(more.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert listed(second) == made[30:]
     assert 'rel="next"' not in second
+
+
+def test_a_group_counts_its_orders_on_every_page_not_the_pages(app: Flask) -> None:
+    engine = engine_of(app)
+    for n in range(35):
+        engine.create_order(actor("zhang.san"), "retail", "work-order", data={"total": n})
+    clerk = client(app, "zhang.san")
+    first = clerk.get("/work?lang=zh").get_data(as_text=True)
+    assert "（共 35 单，本页 30 单）" in first and "：35 单可处理" in first
+    more = re.search(r'href="([^"]+)" rel="next"', first)
+    assert more is not None
+    second = clerk.get(more.group(1).replace("&amp;", "&") + "&lang=en").get_data(as_text=True)
+    assert "(35, 5 on this page)" in second
+    assert re.search(r"\(\d+\)</b>", second) is None  # no group says only this page's number
+
+
+def test_the_department_heading_counts_what_the_filter_shows(app: Flask) -> None:
+    ids, li = three_paid_one_claimed_by_each(app)
+    heading = re.compile(r'<h2 id="work-retail">([^<]+)</h2>')
+    found = {
+        claims: heading.findall(li.get(f"/work?claims={claims}&lang=en").get_data(as_text=True))
+        for claims in ("any", "mine", "unassigned")
+    }
+    assert {claims: [h.split(": ")[-1] for h in found[claims]] for claims in found} == {
+        "any": ["3 to act on"],
+        "mine": ["1 to act on"],
+        "unassigned": ["1 to act on"],
+    }
+    assert listed(li.get("/work?claims=mine").get_data(as_text=True)) == [ids[1]]
 
 
 def test_a_claim_by_someone_without_a_step_is_refused_with_the_reason(app: Flask) -> None:

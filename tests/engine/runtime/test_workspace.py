@@ -203,6 +203,28 @@ def test_orders_claimed_come_first_and_the_filters_mine_and_unassigned(
     assert ids(section(work.my_work(AUDITOR, claims=ClaimFilter.UNASSIGNED)).items) == [made[0], made[3]]
 
 
+def test_a_sections_counts_are_what_its_filter_lists_on_every_page(work: Engine, clock: FrozenClock) -> None:
+    made = []
+    for _ in range(5):
+        made.append(order(work, *IN_REVIEW))
+        clock.advance(minutes=1)
+    ready = order(work, *READY)  # the auditor has no step in it: not his work
+    work.claim(made[2], AUDITOR)
+    work.claim(made[1], AUDITOR_TOO)
+    place = ("work-order", "review")
+    every = section(work.my_work(AUDITOR, limit=2))
+    assert len(every.items) == 3 and every.count == 5 and every.counts == {place: 5}  # his claim, then 2
+    mine = section(work.my_work(AUDITOR, claims=ClaimFilter.MINE))
+    assert ids(mine.items) == [made[2]] and mine.count == 1 and mine.counts == {place: 1}
+    nobodys = section(work.my_work(AUDITOR, claims=ClaimFilter.UNASSIGNED, limit=2))
+    assert len(nobodys.items) == 2 and nobodys.count == 3 and nobodys.counts == {place: 3}
+    later = section(
+        work.my_work(AUDITOR, claims=ClaimFilter.UNASSIGNED, department="retail", after=nobodys.next)
+    )
+    assert ids(later.items) == [made[4]] and later.count == 3
+    assert ready not in ids(every.items)
+
+
 def test_claim_release_and_take_over_each_leave_an_audit_event(work: Engine) -> None:
     reviewing = order(work, *IN_REVIEW)
     before = work.get_order(reviewing, AUDITOR)
@@ -307,6 +329,8 @@ def test_queues_with_their_counts_and_the_oldest_order_and_its_page(work: Engine
     assert ids(one.items) == [first] and one.next is not None
     rest = work.queue_page(CLERK, "retail", "risk-review", after=one.next, limit=1)
     assert ids(rest.items) == [second] and rest.next is None
+    # each state's count is its orders on every page, not the page's one
+    assert one.counts == rest.counts == {("work-order", "review"): 2}
     with pytest.raises(NotFound):
         work.queue_page(ELSEWHERE, "retail", "risk-review")
     with pytest.raises(NotFound):
