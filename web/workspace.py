@@ -205,8 +205,18 @@ def index() -> Any:
                 }
             )
     shown_filter = next(name for name, value in FILTERS.items() if value is claims)
+    # the new orders the person may take, as the overview offers them (a salesperson starts here)
+    new_orders = [
+        {
+            "label": f"{row.title.get(lang)} · {term('channel', channel, lang)}",
+            "url": url_for("orders.new", department=row.department, workflow=row.workflow, channel=channel),
+        }
+        for row in _engine().home(current_actor())
+        for channel in row.channels
+    ]
     return render_template(
         "work/index.html",
+        new_orders=new_orders,
         sections=sections,
         claims=shown_filter,
         filters=list(FILTERS),

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
-from tests.web.conftest import REPO_ROOT, log_in, make_app, settings_for
+from tests.web.conftest import REPO_ROOT, add_user, log_in, make_app, retail_app, settings_for
 from web.users import create_user
 
 WORK = REPO_ROOT / "tests" / "engine" / "runtime" / "fixtures" / "workspace"
@@ -227,3 +227,18 @@ def test_a_claim_by_someone_without_a_step_is_refused_with_the_reason(app: Flask
     page = client(app, "zhang.san").post(f"/orders/{made['reviewing']}/claim?lang=zh", data={})
     assert page.status_code == 403 and "只有可处理它的人才能认领" in page.get_data(as_text=True)
     assert client(app, "zhao.liu").post(f"/orders/{made['reviewing']}/claim", data={}).status_code == 404
+
+
+def test_my_work_offers_the_new_orders_the_person_may_take(tmp_path: Path) -> None:
+    """A clerk lands on my work: the new orders they may take are there, as the overview offers them;
+    a reviewer who takes no new orders is offered none."""
+    app = retail_app(tmp_path, "work-new-orders")
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    add_user(app, "wang.qiang", "wang.qiang-demo", ("reviewer",), ("retail",))
+    page = log_in(app.test_client(), "li.na", "li.na-demo").get("/work?lang=zh").text
+    offered = re.findall(r'<a class="new-order" href="([^"]+)">([^<]+)</a>', page)
+    assert ("/orders/new/retail/retail-order/web", "零售订单 · 网站") in offered
+    for url, _ in offered:
+        assert log_in(app.test_client(), "li.na", "li.na-demo").get(url).status_code == 200, url
+    reviewer = log_in(app.test_client(), "wang.qiang", "wang.qiang-demo").get("/work?lang=zh").text
+    assert 'id="work-new"' not in reviewer
