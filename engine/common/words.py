@@ -251,6 +251,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.here": Text("为何在此", "Why here"),
         "orders.here.approval": Text("为何需要审批", "Why it needs approval"),
         "orders.here.step": Text("{action}（{actor}）", "{action} ({actor})"),
+        "orders.here.step_said": Text("{action}（{actor}）：{said}", "{action} ({actor}): {said}"),
         "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
         "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
         "orders.why.warehouse": Text("发货仓", "Warehouse"),
