@@ -205,6 +205,13 @@ class Approvals:
             if action is ApprovalAction.RETURN:
                 return self._return(visit, task, actor, comment, request.target)
             signing = action in (ApprovalAction.APPROVE, ApprovalAction.ADD_AFTER)
+            if signing and actor.name == creator_of(tx, row.id):
+                raise refusal(
+                    "您创建了此订单，不能审批它（职责分离）：请转交给另一位审批人，或退回",
+                    "you created this order and cannot approve it (separation of duties): transfer it to "
+                    "another approver, or return it",
+                    task=task.id,
+                )
             if signing and any(t.decided_by == actor.name and t.status == APPROVED for t in visit.tasks):
                 raise refusal(
                     "你已在此审批中签署过一次；同一人不能签两次",
@@ -573,8 +580,12 @@ class Eligible:
             timeout = approval.spec.timeout
             if timeout is not None and timeout.escalate_to is not None:
                 roles.add(timeout.escalate_to)
-        created = next((e.actor for e in tx.history(row.id) if e.trigger == CREATE_TRIGGER), None)
-        return cls(frozenset(roles), frozenset(users), created)
+        return cls(frozenset(roles), frozenset(users), creator_of(tx, row.id))
+
+
+def creator_of(tx: Tx, order_id: int) -> str | None:
+    """Who created the order: the actor of its ``create`` event in the audit trail."""
+    return next((e.actor for e in tx.history(order_id) if e.trigger == CREATE_TRIGGER), None)
 
 
 def not_approver(user: UserRow, eligible: Eligible) -> str | None:
@@ -676,6 +687,7 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor, now: date
         names=display_names(tx),
         people=_people(tx, cv, row, tasks, actor, now) if any(yours) else (),
         decline_to=_decline_to(cv, approval),
+        own_order=creator_of(tx, row.id) == actor.name,
     )
 
 

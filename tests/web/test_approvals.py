@@ -338,3 +338,29 @@ def test_a_wholesale_manager_is_offered_only_approvers_and_her_return_goes_to_sa
     page = liu.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
     assert f"/orders/{order_id}/fire/cancel" in page and "/fire/resubmit" not in page
     app.extensions["orderloom"].close()
+
+
+def test_the_creator_of_the_order_is_told_it_is_theirs_and_offered_no_approve(app: Flask) -> None:
+    add_user(app, "max", "max-password", ("sales", "manager"), ("wholesale",))
+    engine: Engine = app.extensions["orderloom"].engine
+    lead = Actor("max", frozenset({"sales", "manager"}), frozenset({"wholesale"}))
+    order_id = engine.create_order(
+        lead, "wholesale", "approval-order", data={"total": 90, "account_manager": "ken"}
+    ).id
+    engine.fire(order_id, "submit", lead)
+    max_client = client_of(app, "max")
+    for lang, note in (
+        ("zh", "您创建了此订单，不能审批它"),
+        ("en", "You created this order and cannot approve it"),
+    ):
+        panel = panel_of(max_client.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True))
+        assert note in panel and 'value="approve"' not in panel and 'value="add_after"' not in panel
+        assert 'value="transfer"' in panel
+    mine = panel_of(client_of(app, "mia").get(f"/orders/{order_id}").get_data(as_text=True))
+    assert 'value="approve"' in mine and "own-order-" not in mine
+    task, lock = own_task(panel)
+    answer = max_client.post(
+        f"/orders/{order_id}/approval/{task}?lang=zh",
+        data={"action": "approve", "comment": "", "_lock_version": lock},
+    )
+    assert answer.status_code == 422 and "职责分离" in answer.get_data(as_text=True)

@@ -455,3 +455,33 @@ def test_a_role_another_approval_of_the_workflow_names_may_be_given_a_step(
     order_id = submitted(engine)
     act(engine, order_id, MANAGER, ApprovalAction.TRANSFER, target="dan")
     assert ("dan", "pending") in statuses(engine, order_id)
+
+
+def test_the_orders_creator_holding_an_approvers_role_cannot_sign_it_but_may_hand_it_on(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Separation of duties: a sales lead who is a manager too takes an order; at its manager review the
+    panel says it is his own, approving (or adding after himself) is refused in both languages and
+    nothing changes, and he transfers the step to another manager, who approves."""
+    lead = Actor("max", frozenset({"sales", "manager"}), WHOLESALE)
+    add_user(
+        store, name="max", display_name="Max", password_hash="x", roles=sorted(lead.roles),
+        departments=["wholesale"], at=clock.now(),
+    )  # fmt: skip
+    order = engine.create_order(
+        lead, "wholesale", "approval-order", data={"total": 100, "account_manager": "ken"}
+    )
+    engine.fire(order.id, "submit", lead)
+    panel = engine.approval(order.id, lead)
+    assert panel is not None and panel.own_order and any(t.yours for t in panel.tasks)
+    other = engine.approval(order.id, MANAGER)
+    assert other is not None and not other.own_order
+    before = statuses(engine, order.id)
+    for action in (ApprovalAction.APPROVE, ApprovalAction.ADD_AFTER):
+        with pytest.raises(TransitionRejected) as refused:
+            act(engine, order.id, lead, action, target="lee")
+        assert "您创建了此订单" in refused.value.refusals[0].zh
+        assert "you created this order" in refused.value.refusals[0].en
+    assert statuses(engine, order.id) == before
+    act(engine, order.id, lead, ApprovalAction.TRANSFER, target="lee", comment="my own order")
+    assert act(engine, order.id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"
