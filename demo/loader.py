@@ -402,6 +402,7 @@ class _DemoRun:
         plan.append((self.wholesale, "fulfilling.payment.paid", timedelta(minutes=5)))
         plan.append((self.after_sales, "replacement_backordered", timedelta(minutes=3)))
         plan.append((self.wholesale, "board_approval", timedelta(minutes=2)))
+        plan.append((self.wholesale, "sent_back", timedelta(minutes=1)))  # returned to sales by the manager
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -437,15 +438,22 @@ class _DemoRun:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
 
     def sign(
-        self, order_id: int, user: str, action: ApprovalAction = ApprovalAction.APPROVE, comment: str = ""
+        self,
+        order_id: int,
+        user: str,
+        action: ApprovalAction = ApprovalAction.APPROVE,
+        comment: str = "",
+        target: str | None = None,
     ) -> str:
         """``user`` takes ``action`` on their task of the order's approval (with ``comment``, which a decline
-        needs as its reason); the order's state afterwards."""
+        or a return needs as its reason, and ``target``, the state a return goes to); the order's state
+        afterwards."""
         actor = _by_name(user).actor
         panel = self.engine.approval(order_id, actor)
         assert panel is not None, f"order {order_id} is not at an approval step"
         task = next(t for t in panel.tasks if t.yours)
-        return self.engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor, comment)).state
+        request = ApprovalRequest(order_id, task.id, action, actor, comment, target)
+        return self.engine.act_on_approval(request).state
 
     @staticmethod
     def approvers(state: str) -> tuple[str, ...]:
@@ -651,7 +659,7 @@ class _DemoRun:
             account = next(a for a in ACCOUNTS if a.status == "watch")
         elif target == "fulfilling.payment.paid":
             account = ACCOUNTS[0]  # in good standing: past the credit check
-        elif target in ("pending_approval", "board_approval"):
+        elif target in ("pending_approval", "board_approval", "sent_back"):
             # A large order from an account in good standing (silver): over the approval limit, within its
             # credit; 20 fridges go to the sales manager, 60 (above 100000 CNY) to finance and the director.
             account = ACCOUNTS[0]
@@ -662,9 +670,9 @@ class _DemoRun:
             )
             for p in picked
         ]
-        if target in ("pending_approval", "board_approval"):
+        if target in ("pending_approval", "board_approval", "sent_back"):
             fridge = PRODUCTS["HR-BCD470"]
-            qty = 20 if target == "pending_approval" else 60
+            qty = 60 if target == "board_approval" else 20
             lines = [self.line(fridge, qty, price=(fridge.price * Decimal("0.8")).quantize(1))]
         if target == "out_of_stock":
             # More laptops than all warehouses hold, for the account with most credit left: approved by
@@ -711,6 +719,9 @@ class _DemoRun:
             state = self.sign(oid, "sun.li")  # above the credit limit: a sales manager approves
         if state in ("pending_approval", "board_approval"):
             if target in ("pending_approval", "board_approval"):
+                return
+            if target == "sent_back":  # back to sales, with the manager's reason
+                self.sign(oid, "sun.li", ApprovalAction.RETURN, "请补上客户的交货要求后重新提交", "sent_back")
                 return
             if target not in ("out_of_stock", "fulfilling.payment.paid"):  # those: at once, late in the demo
                 yield self.hours(2, 40)

@@ -989,6 +989,42 @@ def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, stor
     assert refused.state == "cancelled"
 
 
+def test_a_wholesale_approval_returns_the_order_to_sales_who_correct_and_resubmit_it(
+    engine: Engine, store: Store
+) -> None:
+    """回退 from the approval goes to sales (not to the sales managers' own credit hold): the credit
+    controller may cancel it there, sales corrects the terms and resubmits, and the order is checked and
+    routed to its approval again."""
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
+    order = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(lines=lines, total=52980)
+    )
+    panel = engine.approval(order.id, APPROVER)
+    assert panel is not None and [state for state, _ in panel.return_to] == ["sent_back"]
+    [task] = [t for t in panel.tasks if t.yours]
+    with pytest.raises(TransitionRejected, match="credit_hold"):
+        engine.act_on_approval(
+            ApprovalRequest(
+                order.id, task.id, ApprovalAction.RETURN, APPROVER, "请补上客户采购单号", "credit_hold"
+            )
+        )
+    returned = engine.act_on_approval(
+        ApprovalRequest(order.id, task.id, ApprovalAction.RETURN, APPROVER, "请补上客户采购单号", "sent_back")
+    )
+    assert returned.state == "sent_back"
+    assert {t.trigger for t in engine.available_triggers(order.id, CREDIT) if t.allowed} == {"cancel"}
+    assert {t.trigger for t in engine.available_triggers(order.id, SALES) if t.allowed} == {
+        "resubmit",
+        "cancel",
+    }
+    corrected = {"payment_method": "bank_transfer", "purchase_order_no": "PO-2026-118"}
+    again = engine.fire(order.id, "resubmit", SALES, corrected)
+    assert again.to_state == "pending_approval"
+    assert engine.get_order(order.id, SALES).data["purchase_order_no"] == "PO-2026-118"
+    trail = [e.trigger for e in engine.history(order.id, SALES)]
+    assert trail[-4:] == ["resubmit", "load_account", "check_credit", "route_approval"]
+
+
 def approval_mail(store: Store) -> list[tuple[str, list[str]]]:
     """(the approver, the addresses) of each approval task's mail in the outbox, oldest first."""
     with store.read() as tx:

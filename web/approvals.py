@@ -65,6 +65,7 @@ class PanelView:
     lock_version: int
     people: tuple[tuple[str, str], ...] = ()  # whom the user may add or transfer to: login, name shown
     decline_note: str = ""  # what a decline does, said before it is confirmed
+    own_order: bool = False  # the user created the order: no approve, no add after (they would sign)
 
     @property
     def actionable(self) -> bool:
@@ -140,6 +141,7 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
         return_to=tuple((state, label.get(lang)) for state, label in panel.return_to),
         lock_version=panel.lock_version,
         people=_people(panel),
+        own_order=panel.own_order,
         decline_note=(
             translate("approval.decline_to", lang).format(state=panel.decline_to.get(lang))
             if panel.decline_to is not None

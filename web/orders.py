@@ -719,7 +719,8 @@ def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
             (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
         )
         if shown is not None:
-            step = translate("orders.here.step", lang).format(action=shown.action, actor=shown.actor)
+            words = "orders.here.step_said" if here.said else "orders.here.step"
+            step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=here.said)
     who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
     return Here(
         title=translate("orders.here.approval" if page.approval else "orders.here", lang),

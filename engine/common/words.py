@@ -172,6 +172,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.return_hint": Text("退回须在意见中写明理由。", "A return needs a reason in the comment."),
         "approval.return_to": Text("退回到", "Return to"),
         "approval.approve": Text("通过", "Approve"),
+        "approval.own_order": Text(
+            "您创建了此订单，不能审批它：可转交给另一位审批人或退回",
+            "You created this order and cannot approve it: transfer it to another approver, or return it",
+        ),
         "approval.decline": Text("驳回", "Decline"),
         "approval.add_before": Text("加签（在我之前）", "Add an approver before me"),
         "approval.add_after": Text("加签（在我之后）", "Add an approver after me"),
@@ -271,6 +275,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.here": Text("为何在此", "Why here"),
         "orders.here.approval": Text("为何需要审批", "Why it needs approval"),
         "orders.here.step": Text("{action}（{actor}）", "{action} ({actor})"),
+        "orders.here.step_said": Text("{action}（{actor}）：{said}", "{action} ({actor}): {said}"),
         "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
         "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
         "orders.why.warehouse": Text("发货仓", "Warehouse"),

@@ -1092,6 +1092,11 @@ class _Checker:
         for _, sources, dests in expanded:
             for name in sources:
                 edges[name].update(dests)
+        for name, spec in self.tree["states"].items():  # an approver's return (回退) enters its state too
+            approval = spec.get("approval") if isinstance(spec, dict) else None
+            returns = approval.get("return_to") if isinstance(approval, dict) else None
+            if isinstance(returns, list):
+                edges[name].update(r for r in returns if isinstance(r, str) and r in self.states)
         seen: set[str] = set()
         queue = deque([self.tree["initial"]] if self.tree["initial"] in self.states else [])
         while queue:

@@ -16,6 +16,7 @@ Refusals, in both languages (code ``approval``): not your task, decided already,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -23,10 +24,10 @@ from typing import Any
 
 from engine.common.text import Text
 from engine.common.words import term
-from engine.dsl.spec import ALL_DEPARTMENTS, APPROVAL_TIMEOUT
+from engine.dsl.spec import ALL_DEPARTMENTS, APPROVAL_TIMEOUT, CREATE_TRIGGER, ApproverSpec
 from engine.errors import ConflictError, Refusal, RefusalCode, TransitionRejected
 from engine.runtime.actor import SYSTEM, Actor
-from engine.runtime.approval_entry import CANCELLED, TASK_TOPIC, TIMEOUT_TOPIC, mail_task
+from engine.runtime.approval_entry import CANCELLED, TASK_TOPIC, TIMEOUT_TOPIC, approver_name, mail_task
 from engine.runtime.commands import Commands, Step, load_order
 from engine.runtime.compiled import CompiledApproval, CompiledVersion, Move, joined
 from engine.runtime.decisions import Decision, LiveOrder, Moving, decide
@@ -34,7 +35,7 @@ from engine.runtime.parts import Parts, retried
 from engine.runtime.results import ApprovalPanel, ApprovalResult, ApprovalTask, OpenTask
 from engine.store import OrderRow, TimerRow, Tx
 from engine.store.approvals import PENDING, WAITING, TaskRow
-from engine.store.users import display_names, people_of, user_named
+from engine.store.users import UserRow, display_names, people_of, user_named
 
 APPROVED, DECLINED, TRANSFERRED, RETURNED = "approved", "declined", "transferred", "returned"
 EXPIRED, ESCALATED = "expired", "escalated"  # closed by a timeout that approved, returned or escalated
@@ -153,7 +154,7 @@ class Approvals:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-            return panel_of(tx, cv, row, actor)
+            return panel_of(tx, cv, row, actor, self.parts.clock.now())
 
     def open_tasks(self, actor: Actor, limit: int = 100) -> list[OpenTask]:
         """The tasks ``actor`` may sign now (theirs by name, or their roles'), oldest first."""
@@ -204,6 +205,13 @@ class Approvals:
             if action is ApprovalAction.RETURN:
                 return self._return(visit, task, actor, comment, request.target)
             signing = action in (ApprovalAction.APPROVE, ApprovalAction.ADD_AFTER)
+            if signing and actor.name == creator_of(tx, row.id):
+                raise refusal(
+                    "您创建了此订单，不能审批它（职责分离）：请转交给另一位审批人，或退回",
+                    "you created this order and cannot approve it (separation of duties): transfer it to "
+                    "another approver, or return it",
+                    task=task.id,
+                )
             if signing and any(t.decided_by == actor.name and t.status == APPROVED for t in visit.tasks):
                 raise refusal(
                     "你已在此审批中签署过一次；同一人不能签两次",
@@ -217,7 +225,7 @@ class Approvals:
                     task=task.id,
                 )
             if action in (ApprovalAction.ADD_BEFORE, ApprovalAction.ADD_AFTER, ApprovalAction.TRANSFER):
-                target = self._user(tx, row, request.target, task)
+                target = self._user(tx, cv, row, request.target, task, now)
                 _may_be_given(visit.tasks, target, action, actor, display_names(tx, {target})[target], task)
                 detail["to"] = target
             if action is ApprovalAction.APPROVE:
@@ -305,9 +313,12 @@ class Approvals:
             )
         return task
 
-    def _user(self, tx: Tx, row: OrderRow, name: str | None, task: TaskRow) -> str:
+    def _user(
+        self, tx: Tx, cv: CompiledVersion, row: OrderRow, name: str | None, task: TaskRow, now: datetime
+    ) -> str:
         """The active user named by ``name``: a login, or the display name of one of the department's
-        people (refused when none, or more than one, has it)."""
+        people (refused when none, or more than one, has it), who could be an approver of the order and
+        did not create it (see :func:`not_approver`)."""
         given = (name or "").strip()
         if not given:
             raise refusal(
@@ -337,6 +348,11 @@ class Approvals:
                 user=found.name,
                 field="user",
             )
+        why = not_approver(found, Eligible.of(tx, cv, row, now))
+        if why is not None:
+            zh, en = _NOT_GIVEN[why]
+            who = found.display_name
+            raise refusal(zh.format(who=who), en.format(who=who), task=task.id, user=found.name, field="user")
         return found.name
 
     @staticmethod
@@ -522,7 +538,64 @@ _NOT_GIVEN = {
         "{who} 已签署过此审批；同一人不能签两次",
         "{who} has signed this approval already; one person signs once",
     ),
+    "no_role": (
+        "{who} 不担任此工作流任何审批所需的角色，不能审批此订单",
+        "{who} holds no role that this workflow's approvals name and cannot approve this order",
+    ),
+    "creator": (
+        "{who} 创建了此订单；创建人不能审批自己的订单（职责分离）",
+        "{who} created this order, and its creator cannot approve it (separation of duties)",
+    ),
 }
+
+
+@dataclass(frozen=True)
+class Eligible:
+    """Who could approve an order: the roles the approvals of its workflow version name (their
+    approvers, ``else`` and ``escalate_to``), the users they name (``user:``, or an expression naming
+    one on this order), and the order's creator, who may not."""
+
+    roles: frozenset[str]
+    users: frozenset[str]
+    creator: str | None
+
+    @classmethod
+    def of(cls, tx: Tx, cv: CompiledVersion, row: OrderRow, now: datetime) -> Eligible:
+        live = LiveOrder.from_row(row)
+        roles: set[str] = set()
+        users: set[str] = set()
+        for approval in cv.approvals.values():
+            pending: list[ApproverSpec] = list(approval.spec.approvers)
+            while pending:
+                approver = pending.pop()
+                if approver.kind == "role":
+                    roles.add(approver.value)
+                elif approver.kind == "user":
+                    users.add(approver.value)
+                else:
+                    with suppress(TransitionRejected):  # else it names nobody on this order
+                        users.add(approver_name(approval, approver.value, live, now))
+                if approver.fallback is not None:
+                    pending.append(approver.fallback)
+            timeout = approval.spec.timeout
+            if timeout is not None and timeout.escalate_to is not None:
+                roles.add(timeout.escalate_to)
+        return cls(frozenset(roles), frozenset(users), creator_of(tx, row.id))
+
+
+def creator_of(tx: Tx, order_id: int) -> str | None:
+    """Who created the order: the actor of its ``create`` event in the audit trail."""
+    return next((e.actor for e in tx.history(order_id) if e.trigger == CREATE_TRIGGER), None)
+
+
+def not_approver(user: UserRow, eligible: Eligible) -> str | None:
+    """Why ``user`` may not be given a step of the order's approval (a key of the refusals): "creator"
+    (separation of duties), "no_role" (no approval of the workflow could ask them), else None."""
+    if user.name == eligible.creator:
+        return "creator"
+    if user.name not in eligible.users and not eligible.roles & set(user.roles):
+        return "no_role"
+    return None
 
 
 def _may_be_given(
@@ -568,7 +641,7 @@ def _state_words(cv: CompiledVersion, live: LiveOrder, lang: str) -> str:
     return " | ".join(cv.states[s].label.get(lang) if s in cv.states else s for s in live.config)
 
 
-def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> ApprovalPanel | None:
+def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor, now: datetime) -> ApprovalPanel | None:
     """The approval panel of an order read in ``tx`` (None: not at an approval step)."""
     live = LiveOrder.from_row(row)
     state = next((s for s in live.config if s in cv.approvals), None)
@@ -612,8 +685,9 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor) -> Approv
         lock_version=row.lock_version,
         timeout=timeout.then if timeout is not None else None,
         names=display_names(tx),
-        people=_people(tx, row, tasks, actor) if any(yours) else (),
+        people=_people(tx, cv, row, tasks, actor, now) if any(yours) else (),
         decline_to=_decline_to(cv, approval),
+        own_order=creator_of(tx, row.id) == actor.name,
     )
 
 
@@ -633,13 +707,17 @@ def _decline_to(cv: CompiledVersion, approval: CompiledApproval) -> Text | None:
     return cv.states[found.dest].label
 
 
-def _people(tx: Tx, row: OrderRow, tasks: Sequence[TaskRow], actor: Actor) -> tuple[tuple[str, str], ...]:
+def _people(
+    tx: Tx, cv: CompiledVersion, row: OrderRow, tasks: Sequence[TaskRow], actor: Actor, now: datetime
+) -> tuple[tuple[str, str], ...]:
     """Whom the actor may add or transfer to: the active people of the order's department, (login,
-    display name), but themselves and those who hold a step of this approval or signed it."""
+    display name), who could approve it (:func:`not_approver`), but themselves and those who hold a step
+    of this approval or signed it."""
+    eligible = Eligible.of(tx, cv, row, now)
     return tuple(
         (p.name, p.display_name)
         for p in people_of(tx, row.department)
-        if p.name != actor.name and _holder(tasks, p.name) is None
+        if p.name != actor.name and _holder(tasks, p.name) is None and not_approver(p, eligible) is None
     )
 
 

@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 SYSTEM_NAME = "system"
+APPROVAL_RETURN = "approval.return"  # an approver's return (its reason: the approver's comment)
 CORRELATION_PREFIX = "correlation:"  # a correlation rule set acting on an order (the fraud watch)
 
 
@@ -442,13 +443,15 @@ class WhyHere:
     """Why the order is where it is, told under its state at the top of its page: the event that brought
     it into its state (the page tells its decision, if a rule set decided), who acts next when the
     reader has no step to take (the roles of the steps people take out of the state, or the approvers
-    still to sign, by their names; empty otherwise), and the queue it waits in (its name and label)."""
+    still to sign, by their names; empty otherwise), the queue it waits in (its name and label), and
+    the reason an approver gave for returning it here (their comment), if that is how it came."""
 
     event_id: int | None
     acts: bool  # the reader has a step to take on it now
     next: tuple[Text, ...] = ()
     queue: str | None = None
     queue_label: Text | None = None
+    said: str | None = None
 
 
 def why_here(
@@ -464,13 +467,14 @@ def why_here(
     (a step that stays where it is does not count); ``acts``: the reader has a step to take (then no
     one else is named); ``approvers``: the approval's tasks still to sign, (kind, approver) — a role's
     or a person's, by ``names`` (login -> display name) — else the roles of the state's steps."""
-    entered = None
+    entered, said = None, None
     for event in history:
         if event.to_state == state and event.from_state != state:
             entered = event.id
+            said = event.reason if event.trigger == APPROVAL_RETURN and event.actor != SYSTEM_NAME else None
     queue, queue_label = _queue_of(cv, state)
     if acts:
-        return WhyHere(entered, True, (), queue, queue_label)
+        return WhyHere(entered, True, (), queue, queue_label, said)
     people: list[Text] = []
     if approvers is not None:
         for kind, approver in approvers:
@@ -485,7 +489,7 @@ def why_here(
             if ct.spec.auto or not cv.source_matches(ct, config):
                 continue
             people.extend(Text(term("role", r, "zh"), term("role", r, "en")) for r in ct.spec.roles)
-    return WhyHere(entered, False, tuple(dict.fromkeys(people)), queue, queue_label)
+    return WhyHere(entered, False, tuple(dict.fromkeys(people)), queue, queue_label, said)
 
 
 def _queue_of(cv: CompiledVersion, state: str) -> tuple[str | None, Text | None]:

@@ -246,7 +246,7 @@ class Pages:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
             history = tuple(tx.history(order_id))
-            approval = panel_of(tx, cv, row, actor)
+            approval = panel_of(tx, cv, row, actor, now)
             claim = claim_view_in(tx, cv, row, actor)
             timers = running_timers(cv, tx.order_timers(order_id))
             assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}

@@ -259,6 +259,7 @@ class ApprovalPanel:
     # people but the user and those holding a step of this approval (empty: no task of theirs)
     people: tuple[tuple[str, str], ...] = ()
     decline_to: Text | None = None  # the label of the state a decline takes the order to, when it names one
+    own_order: bool = False  # the reader created the order: they may not sign it (separation of duties)
 
     def person(self, name: str | None) -> str:
         """How a page names a login: by its display name (the engine itself: "system")."""

@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
+from tests.test_departments import wholesale_data
+from tests.web.test_approvals_browser import approvals_app
 
 from .conftest import add_user, log_in, make_app, settings_for
 
@@ -26,6 +28,8 @@ PEOPLE = {
     "dan": ("director",),
     "lee": ("sales",),
     "ken": ("sales",),
+    "sam": ("sales",),  # who takes the orders below
+    "wu": ("warehouse",),
 }
 
 
@@ -94,14 +98,14 @@ def test_a_refusal_keeps_the_comment_and_says_why_in_the_pages_language(app: Fla
     assert f'<p class="field-error" id="user-error-{task}">no active user nobody</p>' in page
     answer = mia.post(
         f"/orders/{order_id}/approval/{task}?lang=zh",
-        data={"action": "transfer", "user": "lee", "comment": "请处理", "_lock_version": lock},
+        data={"action": "transfer", "user": "dan", "comment": "请处理", "_lock_version": lock},
     )
     assert answer.status_code == 302
-    lee = client_of(app, "lee")
-    page = lee.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    dan = client_of(app, "dan")  # a director: the board's approval names the role
+    page = dan.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
     assert "已转交" in page and "由 mia 转交" in page
     task, lock = own_task(page)
-    answer = lee.post(
+    answer = dan.post(
         f"/orders/{order_id}/approval/{task}",
         data={"action": "return", "return_to": "draft", "comment": "缺资料", "_lock_version": lock},
     )
@@ -138,6 +142,23 @@ def test_my_work_lists_the_approvals_waiting_for_me_first(app: Flask) -> None:
     assert f'href="/orders/{order_id}#approval"' in ken.get("/work?lang=en").get_data(as_text=True)
     lee = client_of(app, "lee")  # no task of his
     assert 'id="work-approvals-section"' not in lee.get("/work").get_data(as_text=True)
+
+
+def hand_on(
+    client: FlaskClient,
+    order_id: int,
+    task: int,
+    lock: str,
+    user: str,
+    action: str = "transfer",
+    lang: str = "zh",
+) -> str:
+    """Transfer (or add) the task to ``user`` from the page; the answer's page, with its status."""
+    answer = client.post(
+        f"/orders/{order_id}/approval/{task}?lang={lang}",
+        data={"action": action, "user": user, "comment": "请处理", "_lock_version": lock},
+    )
+    return f"{answer.status_code} {answer.get_data(as_text=True)}"
 
 
 def panel_of(html: str) -> str:
@@ -199,19 +220,18 @@ def test_the_person_is_chosen_from_the_departments_people_by_name(app: Flask) ->
     assert chooser is not None
     options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', chooser.group(1))
     assert options[0] == ("", "请选择…")
-    assert ("gao", "高军") in options and ("lee", "lee") in options
+    assert ("gao", "高军") in options and ("dan", "dan") in options
     offered = {value for value, _ in options}
     assert not offered & {"mia", "ken", "li"}  # not herself, not one holding a step, not retail's
-    answer = mia.post(
-        f"/orders/{order_id}/approval/{task}?lang=zh",
-        data={"action": "transfer", "user": "", "comment": "请处理", "_lock_version": lock},
-    )
-    assert answer.status_code == 422 and "请选择要加签或转交给的人" in answer.get_data(as_text=True)
-    answer = mia.post(
-        f"/orders/{order_id}/approval/{task}?lang=zh",
-        data={"action": "transfer", "user": "li", "comment": "请处理", "_lock_version": lock},
-    )
-    assert "李娜 不在批发部门" in answer.get_data(as_text=True)
+    assert not offered & {"sam", "wu", "lee"}  # not the order's creator, not one no approval could ask
+    for user, zh in (("sam", "sam 创建了此订单；创建人不能审批自己的订单（职责分离）"), ("wu", "wu 不担任")):
+        answer = hand_on(mia, order_id, task, lock, user)
+        assert answer.startswith("422") and zh in answer
+    answer = hand_on(mia, order_id, task, lock, "sam", "add_before", "en")
+    assert "sam created this order, and its creator cannot approve it" in answer
+    answer = hand_on(mia, order_id, task, lock, "")
+    assert answer.startswith("422") and "请选择要加签或转交给的人" in answer
+    assert "李娜 不在批发部门" in hand_on(mia, order_id, task, lock, "li")
     answer = mia.post(
         f"/orders/{order_id}/approval/{task}?lang=zh",
         data={"action": "transfer", "user": "gao", "comment": "请处理", "_lock_version": lock},
@@ -251,3 +271,96 @@ def test_the_page_says_what_the_approval_offers_and_not_that_nothing_can_be_done
     lee = client_of(app, "lee")  # no task of his: the panel offers him nothing
     page = lee.get(f"/orders/{order.id}?lang=en").get_data(as_text=True)
     assert "There is nothing for you to do on it now" in page and "in the approval above" not in page
+
+
+def test_why_it_needs_approval_gives_the_reason_of_the_approver_who_returned_it(app: Flask) -> None:
+    """An order returned to an earlier approval says, at the top of its page, who returned it and the
+    reason they gave, in the page's language."""
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    task, lock = own_task(mia.get(f"/orders/{order_id}").get_data(as_text=True))
+    mia.post(f"/orders/{order_id}/approval/{task}", data={"action": "approve", "_lock_version": lock})
+    fay = client_of(app, "fay")
+    task, lock = own_task(fay.get(f"/orders/{order_id}").get_data(as_text=True))
+    answer = fay.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={
+            "action": "return",
+            "return_to": "manager_review",
+            "comment": "折扣超限",
+            "_lock_version": lock,
+        },
+    )
+    assert answer.status_code == 302
+    for lang, words in (("zh", "（fay）：折扣超限"), ("en", " (fay): 折扣超限")):
+        page = mia.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True)
+        why = re.search(r'<p class="why-here" id="why-here">(.*?)</p>', page, re.S)
+        assert why is not None and words in re.sub(r"\s+", " ", why.group(1))
+
+
+def test_a_wholesale_manager_is_offered_only_approvers_and_her_return_goes_to_sales(
+    tmp_path: Path, demo_users_database: Path
+) -> None:
+    """The walk of the shipped wholesale order: sun.li (sales manager) on an order chen.jing (sales)
+    took is offered finance and the director, not its creator, the warehouse, the credit controller nor
+    an admin; her return sends it to sales with her reason, where chen.jing resubmits it (the form
+    prefilled from the order) and the credit controller may only cancel."""
+
+    app = approvals_app(tmp_path, demo_users_database, "test")
+    engine: Engine = app.extensions["orderloom"].engine
+    chen = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
+    data = wholesale_data(lines=lines, total=52980, purchase_order_no="PO-2026-118")
+    order_id = engine.create_order(chen, "wholesale", "wholesale-order", "phone", data).id
+    sun = log_in(app.test_client(), "sun.li", "sun.li-demo")
+    panel = panel_of(sun.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True))
+    task, lock = own_task(panel)
+    chooser = re.search(rf'<select id="user-{task}" name="user"[^>]*>(.*?)</select>', panel, re.S)
+    assert chooser is not None
+    offered = set(re.findall(r'<option value="([^"]+)"', chooser.group(1)))
+    assert {"gao.jun", "zhou.min"} <= offered
+    assert not offered & {"chen.jing", "zhao.lei", "liu.yang", "admin", "xu.jie", "sun.li"}
+    answer = hand_on(sun, order_id, task, lock, "chen.jing")
+    assert answer.startswith("422") and "创建人不能审批自己的订单" in answer
+    answer = sun.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={"action": "return", "return_to": "sent_back", "comment": "请补交货要求", "_lock_version": lock},
+    )
+    assert answer.status_code == 302
+    chen_client = log_in(app.test_client(), "chen.jing", "chen.jing-demo")
+    page = chen_client.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    why = re.search(r'<p class="why-here" id="why-here">(.*?)</p>', page, re.S)
+    assert why is not None and "：请补交货要求" in why.group(1)
+    assert f"/orders/{order_id}/fire/resubmit" in page
+    step = chen_client.get(f"/orders/{order_id}/fire/resubmit?lang=zh")
+    assert step.status_code == 200 and 'value="PO-2026-118"' in step.get_data(as_text=True)
+    liu = log_in(app.test_client(), "liu.yang", "liu.yang-demo")
+    page = liu.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    assert f"/orders/{order_id}/fire/cancel" in page and "/fire/resubmit" not in page
+    app.extensions["orderloom"].close()
+
+
+def test_the_creator_of_the_order_is_told_it_is_theirs_and_offered_no_approve(app: Flask) -> None:
+    add_user(app, "max", "max-password", ("sales", "manager"), ("wholesale",))
+    engine: Engine = app.extensions["orderloom"].engine
+    lead = Actor("max", frozenset({"sales", "manager"}), frozenset({"wholesale"}))
+    order_id = engine.create_order(
+        lead, "wholesale", "approval-order", data={"total": 90, "account_manager": "ken"}
+    ).id
+    engine.fire(order_id, "submit", lead)
+    max_client = client_of(app, "max")
+    for lang, note in (
+        ("zh", "您创建了此订单，不能审批它"),
+        ("en", "You created this order and cannot approve it"),
+    ):
+        panel = panel_of(max_client.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True))
+        assert note in panel and 'value="approve"' not in panel and 'value="add_after"' not in panel
+        assert 'value="transfer"' in panel
+    mine = panel_of(client_of(app, "mia").get(f"/orders/{order_id}").get_data(as_text=True))
+    assert 'value="approve"' in mine and "own-order-" not in mine
+    task, lock = own_task(panel)
+    answer = max_client.post(
+        f"/orders/{order_id}/approval/{task}?lang=zh",
+        data={"action": "approve", "comment": "", "_lock_version": lock},
+    )
+    assert answer.status_code == 422 and "职责分离" in answer.get_data(as_text=True)

@@ -764,3 +764,20 @@ def test_a_rule_file_with_its_ruleset_key_misspelled_is_checked_as_a_rule_file(t
     assert [p.code for p in problems] == ["schema", "unknown-key"]
     assert problems[1].message == "unknown key 'rulset'; did you mean 'ruleset'?"
     assert not any("workflow" in p.message for p in problems)
+
+
+def test_a_state_entered_only_by_an_approvers_return_is_reachable(tmp_path: Path) -> None:
+    """回退 moves the order too: a state only an approval's return_to enters is not unreachable, and one
+    nothing enters still is."""
+    root = Path(__file__).resolve().parents[1] / "runtime" / "fixtures" / "approvals"
+    text = (root / "workflows" / "approval-order.yaml").read_text(encoding="utf-8")
+    text = text.replace("return_to: [draft]\n", "return_to: [sent_back]\n").replace(
+        "  approved: {label:",
+        "  sent_back: {label: {zh: 退回待修改, en: Sent back}}\n"
+        "  nowhere: {label: {zh: 无, en: Nowhere}}\n"
+        "  approved: {label:",
+    )
+    text += "  - {trigger: resubmit, source: [sent_back, nowhere], dest: draft, roles: [sales]}\n"
+    problems = validate_file(write(tmp_path, "workflows/w.yaml", text), tmp_path)
+    unreachable = {p.json_path for p in problems if p.code == "unreachable"}
+    assert unreachable == {"$.states.nowhere"}

@@ -29,7 +29,7 @@ KEN = Actor("ken", frozenset({"sales"}), WHOLESALE)  # the account manager of th
 FINANCE = Actor("fay", frozenset({"finance"}), WHOLESALE)
 DIRECTOR = Actor("dan", frozenset({"director"}), WHOLESALE)
 BOTH = Actor("bo", frozenset({"finance", "director"}), WHOLESALE)
-LEE = Actor("lee", frozenset({"sales"}), WHOLESALE)
+LEE = Actor("lee", frozenset({"sales", "manager"}), WHOLESALE)  # a sales lead, a manager too
 
 
 @pytest.fixture
@@ -385,8 +385,9 @@ def test_the_panel_offers_the_active_people_of_the_department_who_may_be_given_t
     order_id = submitted(engine)
     panel = engine.approval(order_id, MANAGER)
     assert panel is not None
-    # not mia herself, not ken (his task is pending), not another department's, not an inactive user
-    assert panel.people == (("bo", "Bo"), ("dan", "Dan"), ("fay", "Fay"), ("lee", "Lee"), ("sam", "Sam"))
+    # not mia herself, not ken (his task is pending), not another department's, not an inactive user,
+    # not sam (who created the order)
+    assert panel.people == (("bo", "Bo"), ("dan", "Dan"), ("fay", "Fay"), ("lee", "Lee"))
 
 
 def test_a_transfer_moves_the_users_own_step_waiting_behind_one_added_for_them(
@@ -412,3 +413,75 @@ def test_a_transfer_moves_the_users_own_step_waiting_behind_one_added_for_them(
         ("lee", "pending"),
     ]
     assert act(engine, order_id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"  # nobody else waited for
+
+
+def test_only_one_who_could_be_an_approver_and_did_not_create_the_order_is_given_a_step(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Separation of duties: the order's creator (sam) is refused, and so is one of the department whom
+    no approval of the workflow could ask (a warehouse clerk, an admin only), in both languages; the
+    panel offers neither, and nothing changes."""
+    for name, shown, roles in (("wu", "Wu", ["warehouse"]), ("root", "Root", ["admin"])):
+        add_user(
+            store, name=name, display_name=shown, password_hash="x", roles=roles, departments=["*"],
+            at=clock.now(),
+        )  # fmt: skip
+    order_id = submitted(engine)
+    before = statuses(engine, order_id)
+    panel = engine.approval(order_id, MANAGER)
+    assert panel is not None
+    offered = {name for name, _ in panel.people}
+    assert not offered & {"sam", "wu", "root"} and "lee" in offered
+    cases = (
+        (ApprovalAction.TRANSFER, "sam", "Sam 创建了此订单", "Sam created this order"),
+        (ApprovalAction.ADD_BEFORE, "sam", "职责分离", "separation of duties"),
+        (ApprovalAction.ADD_AFTER, "wu", "Wu 不担任", "Wu holds no role"),
+        (ApprovalAction.TRANSFER, "root", "Root 不担任", "Root holds no role"),
+    )
+    for action, target, zh, en in cases:
+        with pytest.raises(TransitionRejected) as refused:
+            act(engine, order_id, MANAGER, action, target=target)
+        first = refused.value.refusals[0]
+        assert first.code == RefusalCode.APPROVAL and first.details["field"] == "user"
+        assert zh in first.zh and en in first.en
+    assert statuses(engine, order_id) == before
+
+
+def test_a_role_another_approval_of_the_workflow_names_may_be_given_a_step(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """The roles an approval names anywhere count: the director (who signs the board's approval) takes
+    a transfer of the manager's step, though the manager's approval does not name the role."""
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.TRANSFER, target="dan")
+    assert ("dan", "pending") in statuses(engine, order_id)
+
+
+def test_the_orders_creator_holding_an_approvers_role_cannot_sign_it_but_may_hand_it_on(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Separation of duties: a sales lead who is a manager too takes an order; at its manager review the
+    panel says it is his own, approving (or adding after himself) is refused in both languages and
+    nothing changes, and he transfers the step to another manager, who approves."""
+    lead = Actor("max", frozenset({"sales", "manager"}), WHOLESALE)
+    add_user(
+        store, name="max", display_name="Max", password_hash="x", roles=sorted(lead.roles),
+        departments=["wholesale"], at=clock.now(),
+    )  # fmt: skip
+    order = engine.create_order(
+        lead, "wholesale", "approval-order", data={"total": 100, "account_manager": "ken"}
+    )
+    engine.fire(order.id, "submit", lead)
+    panel = engine.approval(order.id, lead)
+    assert panel is not None and panel.own_order and any(t.yours for t in panel.tasks)
+    other = engine.approval(order.id, MANAGER)
+    assert other is not None and not other.own_order
+    before = statuses(engine, order.id)
+    for action in (ApprovalAction.APPROVE, ApprovalAction.ADD_AFTER):
+        with pytest.raises(TransitionRejected) as refused:
+            act(engine, order.id, lead, action, target="lee")
+        assert "您创建了此订单" in refused.value.refusals[0].zh
+        assert "you created this order" in refused.value.refusals[0].en
+    assert statuses(engine, order.id) == before
+    act(engine, order.id, lead, ApprovalAction.TRANSFER, target="lee", comment="my own order")
+    assert act(engine, order.id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"
