@@ -97,6 +97,18 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "order number, mobile or its last 4 digits, full name, waybill, payment reference",
         ),
         "orders.search_placeholder": Text("如 5678 或 张伟", "e.g. 5678 or 张伟"),
+        # a condition told in words (engine/rules/labels.py): time since a moment, and comparisons
+        "rules.time_unit.days_since": Text("天", "days"),
+        "rules.time_unit.hours_since": Text("小时", "hours"),
+        "rules.time_unit.minutes_since": Text("分钟", "minutes"),
+        "rules.compare.lt": Text("少于", "is less than"),
+        "rules.compare.lte": Text("不多于", "is at most"),
+        "rules.compare.gt": Text("多于", "is more than"),
+        "rules.compare.gte": Text("不少于", "is at least"),
+        "rules.compare.eq": Text("为", "is"),
+        "rules.compare.not_eq": Text("不是", "is not"),
+        "rules.compare.in": Text("属于", "is one of"),
+        "rules.compare.not_in": Text("不属于", "is none of"),
         "orders.search_scope": Text(
             "搜索只按部门筛选，其他筛选条件不适用。",
             "A search is narrowed by department only; the other filters do not apply to it.",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.common.text import Text
-from engine.common.words import term
+from engine.common.words import term, words_of
 from engine.rules.expr import ExpressionError, parse
 from engine.rules.routing import CompiledRouting
 from engine.rules.tables import CompiledTable
@@ -172,22 +172,20 @@ class Operand:
 
 
 # Functions of the condition language that count time since a moment: the unit their number is in.
-_TIME_UNITS = {
-    "days_since": Text("天", "days"),
-    "hours_since": Text("小时", "hours"),
-    "minutes_since": Text("分钟", "minutes"),
-}
+_TIME_UNITS = words_of("rules.time_unit")
 _SYMBOLS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "=", ast.NotEq: "≠"}
-_OP_WORDS = {
-    ast.Lt: Text("少于", "is less than"),
-    ast.LtE: Text("不多于", "is at most"),
-    ast.Gt: Text("多于", "is more than"),
-    ast.GtE: Text("不少于", "is at least"),
-    ast.Eq: Text("为", "is"),
-    ast.NotEq: Text("不是", "is not"),
-    ast.In: Text("属于", "is one of"),
-    ast.NotIn: Text("不属于", "is none of"),
+# A comparison by its name in the catalogue (rules.compare.<name>): 少于, is at least…
+_OP_NAMES = {
+    ast.Lt: "lt",
+    ast.LtE: "lte",
+    ast.Gt: "gt",
+    ast.GtE: "gte",
+    ast.Eq: "eq",
+    ast.NotEq: "not_eq",
+    ast.In: "in",
+    ast.NotIn: "not_in",
 }
+_OP_WORDS = {op: words_of("rules.compare")[name] for op, name in _OP_NAMES.items()}
 _NOT_GIVEN = Text("未填", "not given")
 _GIVEN, _NOT_GIVEN_NOW = Text("已填", "is given"), Text("未填", "is not given")
 _YES, _NO = Text("是", "yes"), Text("否", "no")
