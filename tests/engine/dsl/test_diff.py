@@ -152,7 +152,11 @@ def test_an_overlay_against_its_base_shows_what_it_tailors() -> None:
         "ruleset: retail-flash-sale-audit; kind: audit; rules: 4"
     )
     assert ("channels: web, app", "channels: app") in {(c.before, c.after) for c in changes.workflow}
-    assert changes.forms == ()  # the same forms, by the same paths
+    # the same forms by the same paths, but the reject's: its step is one the overlay removes
+    assert [(c.kind, c.what, c.name) for c in changes.forms] == [
+        (REMOVED, "form", "forms/retail/reject.json"),
+        (REMOVED, "layout", "forms/retail/reject.json"),
+    ]
 
 
 def test_states_added_removed_and_changed_each_with_what_it_was_and_is() -> None:
