@@ -107,6 +107,7 @@ class Publisher:
         actor: Actor | None,
         meta: VersionMeta | None,
     ) -> PublishedVersion:
+        tx.lock_versions_of(spec.name)  # concurrent publishes of one workflow take their numbers in turn
         latest = tx.latest_version(spec.name)
         if latest is not None and latest.content_hash == bundle.content_hash:
             return PublishedVersion(spec.name, latest.version, latest.content_hash, created=False)

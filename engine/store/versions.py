@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal_column, select
 
 from engine.store import documents
 from engine.store.documents import WORKFLOW_BUNDLE
@@ -69,6 +69,10 @@ VERSION_BY_HASH = Statement(
 )
 VERSIONS = Statement(
     "versions", select(*VERSION_COLUMNS).where(_v.workflow == _b("workflow")).order_by(_v.version)
+)
+# PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash of the text (released at its end).
+LOCK_VERSIONS = Statement(
+    "lock_versions", select(func.pg_advisory_xact_lock(func.hashtextextended(_b("key"), literal_column("0"))))
 )
 LATEST_VERSION = Statement(
     "latest_version",
@@ -136,6 +140,14 @@ class PublishedVersions(TxCore):
     def version_by_hash(self, workflow: str, content_hash: str) -> VersionRow | None:
         row = self.run(VERSION_BY_HASH, {"workflow": workflow, "content_hash": content_hash}).fetchone()
         return None if row is None else self._version(row)
+
+    def lock_versions_of(self, workflow: str) -> None:
+        """In a write transaction on PostgreSQL, wait until no other transaction is publishing a version
+        of ``workflow`` and keep others waiting until this one ends (an advisory lock on its name), so
+        the next version number read is the one to take. SQLite's write transactions are one at a
+        time already."""
+        if self._locks:
+            self.run(LOCK_VERSIONS, {"key": f"workflow_versions:{workflow}"})
 
     def latest_version(self, workflow: str) -> VersionRow | None:
         row = self.run(LATEST_VERSION, {"workflow": workflow, "limit": 1, "offset": 0}).fetchone()
