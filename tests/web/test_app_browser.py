@@ -41,6 +41,9 @@ def test_every_page_works_under_the_content_security_policy(
     expect(page.locator("#login-error")).to_contain_text("The user name or the password is wrong")
     page.fill("#login-password", TESTER_PASSWORD)
     page.click("button[type=submit].primary")
+    page.wait_for_url(live_server("/work"))  # a person who works orders lands on my work
+    expect(page.locator("#work-search")).to_be_visible()
+    page.get_by_role("link", name="OrderLoom").click()
     page.wait_for_url(live_server("/"))
 
     # the home page: htmx is there, and has added no <style> of its own
