@@ -520,7 +520,14 @@ def test_a_batch_reject_asks_for_the_reason_once_and_lists_each_order_with_its_a
 
     without = reviewer.post("/orders/batch?lang=zh", data=posted(page))
     assert without.status_code == 422 and "驳回原因" in without.get_data(as_text=True)
+    spaces = {**posted(page), "reject_reason": "   "}  # the browser's required lets spaces through
+    refused = reviewer.post("/orders/batch?lang=zh", data=spaces).get_data(as_text=True)
+    assert "写明原因的文字，不能只有空格" in refused
     assert [row_of(app, i)[0] for i in ids] == ["on_hold", "on_hold"]  # no order touched
+    listed = re.search(rf'<a href="/orders/{ids[0]}">#{ids[0]}</a>(.*?)</li>', page, re.S)
+    assert listed is not None and '<span class="order-who">王芳</span>' in listed.group(
+        1
+    )  # not white on white
     sent = posted(page)
     sent["reject_reason"] = "同一设备短时间内多次下单"
     body = reviewer.post("/orders/batch?lang=zh", data=sent).get_data(as_text=True)
