@@ -61,6 +61,8 @@ __all__ = [
 
 SYSTEM_NAME = "system"
 APPROVAL_RETURN = "approval.return"  # an approver's return (its reason: the approver's comment)
+APPROVAL_DECLINE = "approval.decline"  # an approver's decline (its reason: the approver's comment)
+DECLINED_STEP = "approval_declined"  # the reason of the step a decline fires
 CORRELATION_PREFIX = "correlation:"  # a correlation rule set acting on an order (the fraud watch)
 
 
@@ -444,7 +446,8 @@ class WhyHere:
     it into its state (the page tells its decision, if a rule set decided), who acts next when the
     reader has no step to take (the roles of the steps people take out of the state, or the approvers
     still to sign, by their names; empty otherwise), the queue it waits in (its name and label), and
-    the reason an approver gave for returning it here (their comment), if that is how it came."""
+    the reason an approver gave for returning it here or declining it (their comment), if that is how
+    it came."""
 
     event_id: int | None
     acts: bool  # the reader has a step to take on it now
@@ -467,11 +470,15 @@ def why_here(
     (a step that stays where it is does not count); ``acts``: the reader has a step to take (then no
     one else is named); ``approvers``: the approval's tasks still to sign, (kind, approver) — a role's
     or a person's, by ``names`` (login -> display name) — else the roles of the state's steps."""
-    entered, said = None, None
+    entered, said, declined_for = None, None, None
     for event in history:
+        if event.trigger == APPROVAL_DECLINE and event.actor != SYSTEM_NAME:
+            declined_for = event.reason  # the approver's comment; the decline's step follows it
         if event.to_state == state and event.from_state != state:
             entered = event.id
             said = event.reason if event.trigger == APPROVAL_RETURN and event.actor != SYSTEM_NAME else None
+            if event.reason == DECLINED_STEP:
+                said = declined_for
     queue, queue_label = _queue_of(cv, state)
     if acts:
         return WhyHere(entered, True, (), queue, queue_label, said)

@@ -298,6 +298,20 @@ def test_why_it_needs_approval_gives_the_reason_of_the_approver_who_returned_it(
         assert why is not None and words in re.sub(r"\s+", " ", why.group(1))
 
 
+def test_why_here_gives_the_reason_of_the_approver_who_declined_it(app: Flask) -> None:
+    """An order declined says, at the top of its page, who declined it and why, not only in the
+    timeline."""
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    task, lock = own_task(mia.get(f"/orders/{order_id}").get_data(as_text=True))
+    sent = {"action": "decline", "comment": "客户信用存疑", "_lock_version": lock}
+    assert mia.post(f"/orders/{order_id}/approval/{task}", data=sent).status_code == 302
+    for lang in ("zh", "en"):
+        page = mia.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True)
+        why = re.search(r'<p class="why-here" id="why-here">(.*?)</p>', page, re.S)
+        assert why is not None and "客户信用存疑" in why.group(1), lang
+
+
 def test_a_wholesale_manager_is_offered_only_approvers_and_her_return_goes_to_sales(
     tmp_path: Path, demo_users_database: Path
 ) -> None:
