@@ -244,7 +244,14 @@ def _in_set(members: Sequence[Any]) -> str | None:
         if name == "RANGE":
             return chr(arg[0])
         if name == "CATEGORY":
-            return {"CATEGORY_DIGIT": "1", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " "}.get(str(arg))
+            return {
+                "CATEGORY_DIGIT": "1",
+                "CATEGORY_WORD": "a",
+                "CATEGORY_SPACE": " ",
+                "CATEGORY_NOT_DIGIT": "a",
+                "CATEGORY_NOT_WORD": " ",
+                "CATEGORY_NOT_SPACE": "a",
+            }.get(str(arg))
     return None
 
 

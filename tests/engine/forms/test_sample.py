@@ -39,6 +39,8 @@ def test_the_sample_of_every_shipped_form_is_data_a_clerk_could_send(form: str) 
         ({"type": "number", "format": "money", "exclusiveMaximum": 10}, 9.99),
         ({"type": "string", "minLength": 3, "maxLength": 3}, "Sam"),
         ({"type": "string", "pattern": "^(AB|CD)-[0-9]{3}$"}, "AB-000"),
+        ({"type": "string", "pattern": "\\S.*\\S", "minLength": 2}, "aa"),  # not spaces alone
+        ({"type": "string", "pattern": "^\\D\\W$"}, "a "),
         ({"type": "string", "enum": ["shipped", "paid"]}, "shipped"),
         ({"type": "boolean"}, False),
         ({"type": "array", "items": {"type": "string", "enum": ["x", "y"]}, "minItems": 2}, ["x", "x"]),
