@@ -211,7 +211,7 @@ def index() -> Any:
             "label": f"{row.title.get(lang)} · {term('channel', channel, lang)}",
             "url": url_for("orders.new", department=row.department, workflow=row.workflow, channel=channel),
         }
-        for row in _engine().home(current_actor())
+        for row in _engine().new_orders(current_actor())
         for channel in row.channels
     ]
     return render_template(

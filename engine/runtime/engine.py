@@ -50,6 +50,7 @@ from engine.runtime.results import (
     FireResult,
     IntakePage,
     MigrationPlan,
+    NewOrders,
     OrderList,
     OrderPage,
     OrderView,
@@ -233,6 +234,11 @@ class Engine:
         """The home page: the workflows of the actor's departments with their orders by state and the
         channels the actor may take new orders from."""
         return self.pages.home(actor)
+
+    def new_orders(self, actor: Actor) -> list[NewOrders]:
+        """The workflows the actor may take new orders of, with their channels (the overview's offer,
+        without its counts: my work shows it)."""
+        return self.pages.new_orders(actor)
 
     def order_list(self, actor: Actor, query: ListQuery | None = None, *, limit: int = 50) -> OrderList:
         """A page of the orders of the actor's departments as ``query`` asks (filters, sort, keyset

@@ -51,6 +51,7 @@ from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offere
 from engine.runtime.results import (
     IntakePage,
     ListedOrder,
+    NewOrders,
     OrderList,
     OrderPage,
     OrderView,
@@ -80,14 +81,29 @@ class Pages:
         self.parts = parts
         self.commands = commands
 
+    def new_orders(self, actor: Actor) -> list[NewOrders]:
+        """The workflows whose newest version is in the actor's departments and takes new orders from
+        the actor's roles, with its channels: what the overview offers, without the counts."""
+        with self.parts.store.read() as tx:
+            compiled = self._newest(tx, actor)
+        return [
+            NewOrders(department, cv.spec.name, cv.spec.title, cv.spec.channels)
+            for department, cv in compiled
+            if cv.spec.channels and cv.spec.takes_orders_from(actor.roles)
+        ]
+
+    def _newest(self, tx: Tx, actor: Actor) -> list[tuple[str, CompiledVersion]]:
+        """(department, compiled version) of each workflow's newest version in the actor's departments."""
+        newest = newest_versions(tx.connection, actor.scope)
+        return [(department, self.parts.compiled(tx, w, v)) for department, w, v in newest]
+
     def home(self, actor: Actor) -> list[WorkflowCounts]:
         """Every workflow whose newest version is in the actor's departments, with its orders by state
         (exact as read: the kept counts plus the audit events since) and the channels the actor may
         take its new orders from."""
         with self.parts.store.read() as tx:
-            newest = newest_versions(tx.connection, actor.scope)
+            compiled = self._newest(tx, actor)
             counts = read_state_counts(tx, actor.scope)
-            compiled = [(department, self.parts.compiled(tx, w, v)) for department, w, v in newest]
             # A workflow whose newer version moved to another department has orders in both: one count
             # per state.
             by_state: dict[str, Counter[str]] = {cv.spec.name: Counter() for _, cv in compiled}

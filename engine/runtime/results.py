@@ -155,6 +155,16 @@ def order_view(row: OrderRow) -> OrderView:
 
 
 @dataclass(frozen=True)
+class NewOrders:
+    """A published workflow the actor may take new orders of, and the channels they come from."""
+
+    department: str
+    workflow: str
+    title: Text
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class WorkflowCounts:
     """A published workflow on the home page: its newest version, its orders by state (most first),
     and the channels the actor may take a new order from (none: the actor may not create its orders)."""
