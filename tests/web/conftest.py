@@ -426,6 +426,13 @@ def screenshot(page: Page, request: pytest.FixtureRequest) -> Callable[[str], Pa
     return take
 
 
+def sideways(page: Page) -> int:
+    """How far the page scrolls sideways (0: not at all)."""
+    return int(
+        page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
 def log_in_page(page: Page, server: LiveServer, name: str = TESTER, password: str = TESTER_PASSWORD) -> None:
     """Log the browser in through the login page, as a person does."""
     page.goto(server("/login"))

@@ -19,6 +19,7 @@ from tests.web.conftest import (
     log_in_page,
     retail_app,
     serve,
+    sideways,
 )
 from tests.web.test_orders import create
 
@@ -40,12 +41,6 @@ def held_server(tmp_path: Path) -> Iterator[LiveServer]:
         services.engine.fire(order_id, "pay", CLERK, data)
         assert services.engine.get_order(order_id, CLERK).state == "on_hold"
     yield from serve(app)
-
-
-def sideways(page: Page) -> int:
-    return int(
-        page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    )
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -15,8 +15,8 @@ from playwright.sync_api import Page, expect
 
 from engine.api import Actor, Engine, FrozenClock
 from engine.dsl.compiler import load_bundle
-from tests.web.conftest import LiveServer, add_user, log_in_page, make_app, serve, settings_for
-from tests.web.test_batch_browser import held_server, sideways
+from tests.web.conftest import LiveServer, add_user, log_in_page, make_app, serve, settings_for, sideways
+from tests.web.test_batch_browser import held_server
 
 __all__ = ["held_server"]  # the fixture: four held retail orders, li.na and wang.qiang
 

@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, Page, expect
 from engine.clock import FrozenClock
 from engine.runtime import Engine
 from tests.test_departments import RETAIL, SALES, pay, retail_data, wholesale_data
-from tests.web.conftest import LiveServer, log_in_page, serve
+from tests.web.conftest import LiveServer, log_in_page, serve, sideways
 from tests.web.test_approvals_browser import FRIDGES, People, act, approvals_app, panel_fits
 from tests.web.test_studio_narrow_browser import OUTSIDE
 
@@ -66,13 +66,6 @@ def people(browser: Browser, server: LiveServer) -> Iterator[People]:
     found = People(browser, server, "test_a_day_of_the_clerks_workspace")
     yield found
     found.close()
-
-
-def sideways(page: Page) -> int:
-    """How far the page scrolls sideways (0: not at all)."""
-    return int(
-        page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    )
 
 
 def clerk_links(page: Page, server: LiveServer) -> list[str]:

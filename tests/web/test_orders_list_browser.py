@@ -17,6 +17,7 @@ from tests.web.conftest import (
     log_in_page,
     retail_app,
     serve,
+    sideways,
 )
 from tests.web.test_orders import create
 
@@ -33,13 +34,6 @@ def listed_server(tmp_path: Path) -> Iterator[LiveServer]:
     for name, mobile in (("王芳", "13812345678"), ("李雷", "13900001234")):
         create(clerk, **{"customer.name": name, "customer.mobile": mobile})
     yield from serve(app)
-
-
-def sideways(page: Page) -> int:
-    """How far the page scrolls sideways (0: not at all)."""
-    return int(
-        page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    )
 
 
 def test_a_clerk_finds_an_order_by_the_last_4_digits_of_the_mobile_at_390_px(
