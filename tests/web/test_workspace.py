@@ -98,6 +98,17 @@ def test_my_work_shows_each_person_their_orders_and_the_queues_in_both_languages
     assert listed(queue) == [made["reviewing"]] and "风控审核 队列" in queue
 
 
+def test_the_keys_help_lists_the_search_key_only_where_there_is_a_search_box(app: Flask) -> None:
+    orders(app)
+    auditor = client(app, "li.si")
+    search_key = "<dt><kbd>/</kbd></dt>"
+    mine = auditor.get("/work?lang=en").get_data(as_text=True)
+    assert search_key in mine and "data-key-search" in mine
+    queue = auditor.get("/work/queues/retail/risk-review?lang=en").get_data(as_text=True)
+    assert 'id="keys-help"' in queue and "data-key-search" not in queue
+    assert search_key not in queue
+
+
 def test_another_departments_clerk_and_a_role_without_a_step_see_none_of_them(app: Flask) -> None:
     orders(app)
     for login in ("zhao.liu", "qian.ba"):
