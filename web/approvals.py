@@ -31,7 +31,6 @@ approvals = Blueprint("approvals", __name__)
 
 LOCK_FIELD = "_lock_version"
 LOCK_DIGITS = 9
-COMMENT_LIMIT = 2000  # characters kept of a comment
 
 
 def _engine() -> Engine:
@@ -164,7 +163,7 @@ def approval_panel(order_id: int) -> PanelView | None:
 @approvals.post("/orders/<id:order_id>/approval/<id:task_id>")
 def act(order_id: int, task_id: int) -> Any:
     lang = current_lang()
-    comment = request.form.get("comment", "")[:COMMENT_LIMIT]
+    comment = request.form.get("comment", "")
     sent = {
         "comment": comment,
         "user": request.form.get("user", ""),

@@ -56,7 +56,6 @@ KEY_FIELD = "_key"
 NEXT_FIELD = "next"  # the page the batch was chosen on, and returns to
 SELECTED_FIELD = "o"  # an order of the batch: "<id>" on the way in, "<id>:<lock version>" on the page
 TASK_FIELD = "t"  # an approval task: "<order>:<task>:<lock version>"
-COMMENT_LIMIT = 2000  # characters kept of a comment, as the approval panel keeps
 ID_DIGITS = 18
 LOCK_DIGITS = 9
 
@@ -424,15 +423,17 @@ def sign() -> Any:
     if action not in SIGNING:
         abort(400)
     tasks = _tasks()
-    comment = request.form.get("comment", "")[:COMMENT_LIMIT]
+    comment = request.form.get("comment", "")
     plan = _plan_of(translate(f"work.approvals.{action.value}", lang))
     try:
         outcomes = _engine().sign_batch(tasks, action, current_actor(), comment)
-    except TransitionRejected as refused:  # a decline without a reason: no task was touched
+    except TransitionRejected as refused:  # no reason for a decline, a comment too long: none touched
         page = render_template(
             "work/approvals_decline.html",
             problem=_why(refused.refusals, lang),
             tasks=[f"{t.order_id}:{t.task_id}:{t.lock_version}" for t in tasks],
+            action=action.value,
+            comment=comment,
             back=plan.back if plan.came_from else None,
         )
         return page, 422

@@ -1423,7 +1423,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.approvals.refused": Text(
             "驳回未执行：没有任何审批被处理", "Not declined: no approval was touched"
         ),
-        "work.approvals.selected": Text("已选 {n} 个审批任务。", "{n} approval tasks selected."),
+        "work.approvals.refused_approve": Text(
+            "审批未执行：没有任何审批被处理", "Not approved: no approval was touched"
+        ),
+        "work.approvals.approve_confirm": Text("审批通过所选", "Approve the selected"),
+        "work.approvals.selected": Text("已选 {n} 个审批任务。", "Approval tasks selected: {n}."),
         "work.approvals.hint": Text(
             "勾选审批任务（或按 x），写一条意见，再全部通过或全部驳回；每个任务单独签署，结果逐一显示。",
             "Tick approval tasks (or press x), write one comment, then approve or decline them all; each "

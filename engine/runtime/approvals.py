@@ -84,13 +84,23 @@ class _Visit:
     tasks: list[TaskRow] = field(default_factory=list)
 
 
+COMMENT_LIMIT = 2000  # characters of an approval's comment: a longer one is refused, not cut
+
+
 def refusal(zh: str, en: str, **details: Any) -> TransitionRejected:
     return TransitionRejected([Refusal(RefusalCode.APPROVAL, zh, en, details)])
 
 
 def missing_reason(action: ApprovalAction, comment: str) -> TransitionRejected | None:
-    """A decline or a return asked for without a comment, its reason (refused beside the comment field,
-    before anything is touched); None when nothing is missing."""
+    """A decline or a return asked for without a comment, its reason, or a comment longer than is kept
+    (refused beside the comment field, before anything is touched: never cut without a word); None when
+    the comment will do."""
+    if len(comment) > COMMENT_LIMIT:
+        return refusal(
+            f"意见最多 {COMMENT_LIMIT:,} 字，现有 {len(comment):,} 字：请删减后再提交",
+            f"Comment: at most {COMMENT_LIMIT:,} characters; this one has {len(comment):,}. Shorten it",
+            field="comment",
+        )
     if comment.strip() or action not in (ApprovalAction.DECLINE, ApprovalAction.RETURN):
         return None
     if action is ApprovalAction.DECLINE:

@@ -417,6 +417,33 @@ def test_a_decline_from_my_work_asks_to_confirm_and_needs_a_reason_before_any_ta
     }
 
 
+def test_a_comment_longer_than_is_kept_is_refused_with_the_comment_kept_not_cut(approvals_app: Flask) -> None:
+    ids = [submitted(approvals_app), submitted(approvals_app)]
+    mia = client(approvals_app, "mia")
+    sent, tasks = signing(mia.get("/work").text)
+    for task in tasks:
+        sent.add("t", task)
+    long = "同意" * 1000 + "。"  # 2,001 characters: the browser's maxlength bypassed
+    sent["action"], sent["comment"] = "approve", long
+    answer = mia.post("/work/approvals/batch?lang=zh", data=sent)
+    assert answer.status_code == 422 and "意见最多 2,000 字，现有 2,001 字" in answer.text
+    assert "审批未执行" in answer.text and 'value="approve"' in answer.text and long in answer.text
+    assert 'value="decline"' not in answer.text  # the approve is sent again, never turned into a decline
+    english = mia.post("/work/approvals/batch?lang=en", data=sent).text
+    assert "Comment: at most 2,000 characters; this one has 2,001" in english
+    assert {engine_of(approvals_app).get_order(i, SALES).state for i in ids} == {"manager_review"}
+    order_id = ids[0]
+    own = re.search(rf'action="/orders/{order_id}/approval/(\d+)"', mia.get(f"/orders/{order_id}").text)
+    lock = re.search(r'name="_lock_version" value="(\d+)"', mia.get(f"/orders/{order_id}").text)
+    assert own is not None and lock is not None
+    panel = mia.post(
+        f"/orders/{order_id}/approval/{own.group(1)}?lang=en",
+        data={"action": "approve", "_lock_version": lock.group(1), "comment": long},
+    )
+    assert panel.status_code == 422 and "at most 2,000 characters" in panel.text
+    assert engine_of(approvals_app).get_order(order_id, SALES).state == "manager_review"
+
+
 @pytest.mark.parametrize(
     ("action", "task"), [("transfer", None), ("", None), ("approve", "12"), ("approve", "1:x:2")]
 )
