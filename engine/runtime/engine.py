@@ -23,10 +23,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from engine.clock import Clock
-from engine.randomness import Randomness, SystemRandomness
 from engine.dsl.compiler import Bundle
 from engine.dsl.spec import WorkflowSpec
 from engine.plugins import PluginRegistry
+from engine.randomness import Randomness, SystemRandomness
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approvals import (

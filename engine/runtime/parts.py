@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from engine.clock import Clock
-from engine.randomness import Randomness, SystemRandomness
 from engine.common.suggest import did_you_mean
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.errors import NotFound
 from engine.plugins import PluginRegistry
+from engine.randomness import Randomness, SystemRandomness
 from engine.runtime.compiled import CompiledVersion, compile_version
 from engine.store import Store, Tx
 from engine.store.documents import bundle_of
