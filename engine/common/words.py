@@ -1895,6 +1895,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.aspect.roles": Text("角色", "Roles"),
         "diff.aspect.form": Text("表单", "Form"),
         "diff.aspect.actions": Text("动作", "Actions"),
+        "diff.aspect.set": Text("设置的字段", "Fields set"),
         "diff.aspect.auto": Text("自动", "Automatic"),
         "diff.aspect.interrupts": Text("中断", "Interrupts"),
         "diff.aspect.refusal": Text("拒绝说明", "Refusal"),
