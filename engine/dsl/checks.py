@@ -858,7 +858,7 @@ class _Checker:
                 )
             written.append(target)
             if isinstance(value, str):
-                self.check_condition(value, where, Text("set: 的表达式无效", "invalid expression in set:"))
+                self.check_condition(value, where, Text("要设置的值无效", "invalid value to set"))
 
     def check_set_target(
         self, trigger: str, target: str, schema: Mapping[str, Any], form: str, where: str
