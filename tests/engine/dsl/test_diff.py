@@ -582,6 +582,11 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
     new = copy.deepcopy(old)
     by_name = {(t["trigger"], str(t["source"])): t for t in new["workflow"]["transitions"]}
     by_name[("deliver", "shipped")]["set"] = {"return_by": "now() + days(7)"}
+    by_name[("complete", "delivered")]["set"] = {"note": None}
     changes = bundle_changes(old, new)
     deliver = one(changes.transitions, "deliver from shipped")
-    assert (deliver.before, deliver.after) == ("set: —", "set: return_by: now() + days(7)")
+    assert (deliver.before, deliver.after) == (
+        "set: return_by: data.delivered_at + days(7)",
+        "set: return_by: now() + days(7)",
+    )
+    assert one(changes.transitions, "complete from delivered").after == 'set: {"note":null}'
