@@ -869,6 +869,26 @@ class _Checker:
         for segment in target.split("."):
             if current is None:
                 return
+            kinds = current.get("type")
+            kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else ["object"]
+            if walked and "object" not in kinds:
+                inside = ".".join(walked)
+                shown = "、".join(str(k) for k in kinds), ", ".join(str(k) for k in kinds)
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 不能设置 {target!r}：{inside!r} 不是记录（{shown[0]}）",
+                        f"transition {trigger!r} cannot set {target!r}: {inside!r} is not a record "
+                        f"({shown[1]})",
+                    ),
+                    where,
+                    "set-unknown-field",
+                    Text(
+                        f"set: 只能写入记录中的字段；要改 {inside!r} 请给出它的整个新值",
+                        f"set: writes fields of records only; give {inside!r} its whole new value instead",
+                    ),
+                    key=True,
+                )
+                return
             child, known = _schema_child(current, segment, schema)
             if child is None and known is not None:
                 inside = ".".join(walked)
