@@ -1931,6 +1931,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "rules.kind.array": Text("列表", "a list"),
         "rules.kind.object": Text("记录", "a record"),
         "rules.kind.null": Text("空", "empty"),
+        # the kinds of values only an expression computes (engine/rules/expr.py): never a form's
+        "expr.kind.datetime": Text("日期时间", "a date-time"),
+        "expr.kind.duration": Text("时长", "a duration"),
         # --- words of the UI-file checks (engine/forms/ui.py): the data types a widget takes
         "ui.type.string": Text("文本", "text"),
         "ui.type.number": Text("数字", "a number"),

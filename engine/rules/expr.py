@@ -41,7 +41,7 @@ from typing import Any
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.common.words import words_of
+from engine.common.words import word, words_of
 from engine.errors import EngineError, Problem, Worded
 
 __all__ = [
@@ -215,8 +215,8 @@ _KIND_NAMES: Mapping[type, Text] = {
     list: _KINDS["array"],
     tuple: _KINDS["array"],
     dict: _KINDS["object"],
-    datetime: Text("日期时间", "a date-time"),
-    timedelta: Text("时长", "a duration"),
+    datetime: word("expr.kind.datetime"),
+    timedelta: word("expr.kind.duration"),
 }
 
 
