@@ -208,6 +208,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("duplicate-input", "duplicate-group", "duplicate-case", "duplicate-candidate"),
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
         *("order-field", "owned-field", "required-undeclared", "unknown-queue"),
+        *("set-unknown-field", "set-order-field", "set-twice"),
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),
@@ -225,6 +226,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("aggregation-without-collect", "no-weight", "unserved-distance"),
         *("approval-state", "approval-sign", "approval-trigger", "approval-return", "approval-timeout"),
         *("previous-state", "search-without-data", "approval-auto", "approval-approver"),
+        *("set-without-data-form",),
     ),
 }
 PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}
@@ -384,6 +386,7 @@ class RefusalCode(StrEnum):
     OWNED = "owned"  # the data sent writes a field the workflow records
     ON_SUBMIT = "on-submit"  # decided when the form is submitted (the order page says so beforehand)
     RULES = "rules"  # the rules decided an outcome the step does not lead anywhere from
+    SET = "set"  # a field the step sets (set:) could not be computed, or leaves the order's data invalid
     ACTION = "action"  # an action failed (a plugin's own refusal carries the plugin's code instead)
     IDEMPOTENCY = "idempotency"  # the idempotency key was already used for another request
     CONFLICT = "conflict"  # the order changed since the page was drawn (a batch's order, refused)

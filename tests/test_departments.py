@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -1664,3 +1665,70 @@ def test_an_after_sales_request_is_declined_only_with_a_reason_kept_on_it(
         engine.fire(request.id, "decline", SERVICE, {"decline_reason": "商品已使用"}).to_state == "rejected"
     )
     assert engine.get_order(request.id, SERVICE).data["decline_reason"] == "商品已使用"
+
+
+# -- steps that set data (set:) ----------------------------------------------------------------------
+
+
+def test_an_after_sales_request_let_through_gets_a_return_authorization_and_a_deadline(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """退货授权码: whether the rules let the request through or the service desk accepts it, it gets a
+    code the customer writes on the parcel and the time the goods must be back by (the timer's)."""
+    passed = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
+    assert passed.state == "awaiting_goods"
+    assert re.fullmatch(r"RMA-[A-HJKMNP-Z2-9]{8}", passed.data["rma_code"])
+    assert datetime.fromisoformat(passed.data["return_by"]) == clock.now() + timedelta(days=10)
+    trail = [e.trigger for e in engine.history(passed.id, SERVICE)]
+    assert trail == ["create", "check_eligibility", "authorize_return"]
+    held = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request_data(clock, item_condition="used")
+    )
+    assert "rma_code" not in held.data  # pending review: nothing authorized yet
+    clock.advance(hours=2)
+    engine.fire(held.id, "accept", SERVICE)
+    accepted = engine.get_order(held.id, SERVICE)
+    assert accepted.data["rma_code"] != passed.data["rma_code"]
+    assert datetime.fromisoformat(accepted.data["return_by"]) == clock.now() + timedelta(days=10)
+    [issued] = [e for e in engine.history(held.id, SERVICE) if e.trigger == "authorize_return"]
+    assert issued.data_changes["rma_code"] == [None, accepted.data["rma_code"]]
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(held.id, "receive_goods", WAREHOUSE, receipt)
+    assert engine.get_order(held.id, SERVICE).data["rma_code"] == accepted.data["rma_code"]  # issued once
+
+
+def test_a_retail_delivery_sets_the_last_day_for_a_return(engine: Engine, clock: FrozenClock) -> None:
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    clock.advance(days=1)
+    delivered_at = (clock.now() - timedelta(hours=3)).isoformat()
+    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": delivered_at})
+    data = engine.get_order(order.id, RETAIL).data
+    assert datetime.fromisoformat(data["return_by"]) == datetime.fromisoformat(delivered_at) + timedelta(
+        days=7
+    )
+    last = engine.history(order.id, RETAIL)[-1]
+    assert last.data_changes["return_by"] == [None, data["return_by"]]
+
+
+def test_a_resubmitted_wholesale_order_is_routed_to_its_approval_afresh(engine: Engine) -> None:
+    """The approval route of the order as it was is cleared when sales resubmits it; routing decides it
+    again for the corrected order."""
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
+    order = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(lines=lines, total=52980)
+    )
+    routed = order.data["approver_role"]
+    panel = engine.approval(order.id, APPROVER)
+    assert panel is not None
+    [task] = [t for t in panel.tasks if t.yours]
+    engine.act_on_approval(
+        ApprovalRequest(order.id, task.id, ApprovalAction.RETURN, APPROVER, "请补上客户采购单号", "sent_back")
+    )
+    engine.fire(order.id, "resubmit", SALES, {"payment_method": "bank_transfer", "purchase_order_no": "PO-1"})
+    history = engine.history(order.id, SALES)
+    [resubmitted] = [e for e in history if e.trigger == "resubmit"]
+    assert resubmitted.data_changes["approver_role"] == [routed, None]
+    [*_, again] = [e for e in history if e.trigger == "route_approval"]
+    assert again.data_changes["approver_role"] == [None, routed]

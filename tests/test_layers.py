@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # shared helpers and texts; imports nothing else of the engine
     ("common", ("engine.common.*",)),
-    # the exception family, the clock
-    ("core", ("engine.errors", "engine.clock")),
+    # the exception family, the clock, the source of randomness
+    ("core", ("engine.errors", "engine.clock", "engine.randomness")),
     # plugin protocols and the registry that finds them through entry points
     ("plugins", ("engine.plugins",)),
     # the languages definitions are written in: specs, YAML/JSON with marks, overlays, schema words,

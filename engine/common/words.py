@@ -1899,6 +1899,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.aspect.roles": Text("角色", "Roles"),
         "diff.aspect.form": Text("表单", "Form"),
         "diff.aspect.actions": Text("动作", "Actions"),
+        "diff.aspect.set": Text("设置的字段", "Fields set"),
         "diff.aspect.auto": Text("自动", "Automatic"),
         "diff.aspect.interrupts": Text("中断", "Interrupts"),
         "diff.aspect.refusal": Text("拒绝说明", "Refusal"),
@@ -1934,6 +1935,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "rules.kind.array": Text("列表", "a list"),
         "rules.kind.object": Text("记录", "a record"),
         "rules.kind.null": Text("空", "empty"),
+        # the kinds of values only an expression computes (engine/rules/expr.py): never a form's
+        "expr.kind.datetime": Text("日期时间", "a date-time"),
+        "expr.kind.duration": Text("时长", "a duration"),
         # --- words of the UI-file checks (engine/forms/ui.py): the data types a widget takes
         "ui.type.string": Text("文本", "text"),
         "ui.type.number": Text("数字", "a number"),

@@ -30,6 +30,7 @@ from engine.dsl.spec import (
     ANY_SOURCE,
     CREATE_TRIGGER,
     MIGRATE_TRIGGER,
+    ORDER_FIELDS,
     PREVIOUS_STATE,
     RESERVED_TRIGGERS,
     SEPARATOR,
@@ -180,10 +181,55 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
         kept["when"] = when
     if "refusal" in transition:
         kept["refusal"] = transition["refusal"]
+    sets = transition.get("set")
+    if isinstance(sets, dict) and all(isinstance(key, str) for key in sets):
+        kept["set"] = sets
     for key in ("auto", "interrupts"):
         if isinstance(transition.get(key), bool):
             kept[key] = transition[key]
     return kept
+
+
+_INVALID_CONDITION = Text("条件无效", "invalid condition")
+
+
+def _overlapping(first: str, second: str) -> bool:
+    """Whether two dotted paths name the same field, or one a field inside the other."""
+    return first == second or second.startswith(first + ".") or first.startswith(second + ".")
+
+
+def _schema_child(
+    schema: Mapping[str, Any], name: str, root: Mapping[str, Any], depth: int = 0
+) -> tuple[Mapping[str, Any] | None, set[str] | None]:
+    """The schema of property ``name`` of an object ``schema`` (through local ``$ref`` and
+    ``allOf``/``anyOf``/``oneOf``), and every property name it declares; ``(None, None)`` when the
+    object declares none (it holds anything)."""
+    if depth > 20:  # a $ref that leads back to itself
+        return None, None
+    known: set[str] | None = None
+    found: Mapping[str, Any] | None = None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, Mapping) else None
+        if isinstance(target, Mapping):
+            found, known = _schema_child(target, name, root, depth + 1)
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        known = (known or set()) | set(properties)
+        child = properties.get(name)
+        if found is None and name in properties:
+            found = child if isinstance(child, Mapping) else {}  # ``true``: a field of any value
+    for combiner in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(combiner) or []:
+            if isinstance(part, Mapping):
+                child, names = _schema_child(part, name, root, depth + 1)
+                if names is not None:
+                    known = (known or set()) | names
+                if found is None and child is not None:
+                    found = child
+    return found, known
 
 
 def _queues(states: Any) -> set[str]:
@@ -600,13 +646,13 @@ class _Checker:
         self.out.rulesets[relative] = tree
         return tree
 
-    def check_condition(self, text: str, path: str) -> None:
+    def check_condition(self, text: str, path: str, what: Text = _INVALID_CONDITION) -> None:
         file, marks, original = self.located.origin(path)
         line, column = marks.text_at(original)
         for error in check_expression(text):
             self.out.problems.append(
                 Problem(
-                    Text(f"条件无效：{error.words.zh}", f"invalid condition: {error.words.en}"),
+                    Text(f"{what.zh}：{error.words.zh}", f"{what.en}: {error.words.en}"),
                     file,
                     line,
                     column + max(error.column, 1) - 1,
@@ -746,6 +792,8 @@ class _Checker:
                             ),
                             suggestion=near_miss(action, self.action_names),
                         )
+            if "set" in transition:
+                self.check_sets(trigger, transition["set"], child_path(path, "set"))
             when = transition.get("when")
             if isinstance(when, str):
                 self.check_condition(when, child_path(path, "when"))
@@ -754,6 +802,116 @@ class _Checker:
                     self.check_condition(text, child_path(child_path(path, "when"), position))
             expanded.append((index, sources, dests))
         return expanded
+
+    def check_sets(self, trigger: str, sets: Mapping[str, Any], path: str) -> None:
+        """``set:``: each field a field of the workflow's data form (walked through nested objects), set
+        once, and each value an expression the language accepts (or a literal: null clears the field)."""
+        data = self.tree.get("data")
+        schema = self.out.forms.get(data) if isinstance(data, str) else None
+        if not isinstance(data, str):
+            self.problem(
+                Text(
+                    f"流转 {trigger!r} 设置订单数据字段，但工作流没有声明数据表单（data:）",
+                    f"transition {trigger!r} sets fields of the order's data, but the workflow names no "
+                    "data form (data:)",
+                ),
+                path,
+                "set-without-data-form",
+                Text(
+                    "set: 写入的字段须在订单的数据表单中声明；请给工作流加上 data:",
+                    "the fields set: writes are declared by the order's data form; add data: to the workflow",
+                ),
+                key=True,
+            )
+        written: list[str] = []
+        for target, value in sets.items():
+            where = child_path(path, target)
+            segments = target.split(".")
+            if segments[0] in ORDER_FIELDS:
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 不能设置 {target!r}：它是订单自己的字段，由引擎维护",
+                        f"transition {trigger!r} cannot set {target!r}: it is the order's own field, "
+                        "kept by the engine",
+                    ),
+                    where,
+                    "set-order-field",
+                    Text(
+                        f"订单自己的字段：{'、'.join(ORDER_FIELDS)}",
+                        f"the order's own fields: {', '.join(ORDER_FIELDS)}",
+                    ),
+                    key=True,
+                )
+            elif schema is not None:
+                self.check_set_target(trigger, target, schema, data or "", where)
+            clash = next((w for w in written if _overlapping(w, target)), None)
+            if clash is not None:
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 既设置 {clash!r} 又设置 {target!r}：一个字段只能设置一次",
+                        f"transition {trigger!r} sets both {clash!r} and {target!r}: a field is set once",
+                    ),
+                    where,
+                    "set-twice",
+                    Text("请合并成一个设置", "merge them into one"),
+                    key=True,
+                )
+            written.append(target)
+            if isinstance(value, str):
+                self.check_condition(value, where, Text("要设置的值无效", "invalid value to set"))
+
+    def check_set_target(
+        self, trigger: str, target: str, schema: Mapping[str, Any], form: str, where: str
+    ) -> None:
+        """The field ``target`` names in the data form ``schema``, or a problem with the nearest name."""
+        current: Mapping[str, Any] | None = schema
+        walked: list[str] = []
+        for segment in target.split("."):
+            if current is None:
+                return
+            kinds = current.get("type")
+            kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else ["object"]
+            if walked and "object" not in kinds:
+                inside = ".".join(walked)
+                shown = "、".join(str(k) for k in kinds), ", ".join(str(k) for k in kinds)
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 不能设置 {target!r}：{inside!r} 不是记录（{shown[0]}）",
+                        f"transition {trigger!r} cannot set {target!r}: {inside!r} is not a record "
+                        f"({shown[1]})",
+                    ),
+                    where,
+                    "set-unknown-field",
+                    Text(
+                        f"set: 只能写入记录中的字段；要改 {inside!r} 请给出它的整个新值",
+                        f"set: writes fields of records only; give {inside!r} its whole new value instead",
+                    ),
+                    key=True,
+                )
+                return
+            child, known = _schema_child(current, segment, schema)
+            if child is None and known is not None:
+                inside = ".".join(walked)
+                place = Text(f"的 {inside!r} 中", f" in {inside!r}") if inside else Text("", "")
+                self.problem(
+                    Text(
+                        f"流转 {trigger!r} 设置的字段 {target!r} 不在订单的数据表单 {form!r}{place.zh}",
+                        f"transition {trigger!r} sets {target!r}, which the order's data form {form!r} does "
+                        f"not declare{place.en}",
+                    ),
+                    where,
+                    "set-unknown-field",
+                    Text(
+                        f"可设置的字段：{'、'.join(sorted(known)) or '无'}；或先在数据表单中声明它",
+                        f"fields it declares: {', '.join(sorted(known)) or 'none'}; "
+                        "or declare it in the data form first",
+                    ),
+                    key=True,
+                    suggestion=near_miss(segment, known),
+                )
+                return
+            current = child
+            walked.append(segment)
 
     def check_previous(
         self, trigger: str, sources: list[str], came_from: Mapping[str, set[str]], path: str
@@ -1494,6 +1652,11 @@ class _Checker:
                 if isinstance(when, str)
                 else [(text, child_path(path, position)) for position, text in enumerate(when or [])]
             )
+            sets = transition.get("set") or {}
+            set_path = child_path(child_path("$.transitions", index), "set")
+            conditions += [
+                (text, child_path(set_path, key)) for key, text in sets.items() if isinstance(text, str)
+            ]
             for text, where in conditions:
                 self.report_facts(facts.check_condition(text, roots), where)
             relative = transition.get("rules")

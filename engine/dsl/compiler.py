@@ -302,6 +302,7 @@ def _transition(
         label=_text(label, transition["trigger"]) if label else None,
         refusal=_text(transition["refusal"], "") if transition.get("refusal") else None,
         previous=tuple(sorted(previous)),
+        sets=MappingProxyType(dict(transition.get("set") or {})),
     )
 
 

@@ -67,6 +67,7 @@ _TRANSITION_KEYS = (
     "roles",
     "form",
     "actions",
+    "set",
     "auto",
     "interrupts",
     "timers",

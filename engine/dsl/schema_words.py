@@ -142,6 +142,8 @@ def translate(error: ValidationError, located: Located) -> list[Problem]:
         allowed = list(schema.get("properties", {}))
         noun = _NOUNS.get(descriptions.get(str(schema.get("description")), ""), what)
         extra = [key for key in instance if key not in allowed]
+        # a required key the object lacks is the likelier meaning of a near miss ('dset': 'dest', not 'set')
+        lacking = [name for name in schema.get("required", ()) if name not in instance]
         return [
             located.problem(
                 Text(_zh(f"{_among(noun.zh)}中有未知的键 {key!r}"), f"unknown key {key!r} in {noun.en}"),
@@ -149,7 +151,7 @@ def translate(error: ValidationError, located: Located) -> list[Problem]:
                 "unknown-key",
                 Text(f"可用的键：{', '.join(allowed)}", f"allowed keys: {', '.join(allowed)}"),
                 key=True,
-                suggestion=near_miss(key, allowed),
+                suggestion=near_miss(key, lacking) or near_miss(key, allowed),
             )
             for key in extra
         ]

@@ -169,6 +169,9 @@ class TransitionSpec:
     refusal: Text | None = None  # told when ``when`` does not hold, instead of the condition itself
     # with ``dest`` PREVIOUS_STATE: the states the order may have come from (where it may go back to)
     previous: tuple[str, ...] = ()
+    # ``set:``: dotted field path of the order's data -> an expression (text) giving its new value, or a
+    # literal written in YAML (None clears the field); applied after guards and rules, before actions
+    sets: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

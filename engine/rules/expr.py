@@ -29,10 +29,11 @@ import functools
 import math
 import operator
 import re
+import secrets
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import date as date_type
 from decimal import Decimal, InvalidOperation, getcontext
 from types import MappingProxyType
@@ -40,18 +41,21 @@ from typing import Any
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.common.words import words_of
+from engine.common.words import word, words_of
 from engine.errors import EngineError, Problem, Worded
 
 __all__ = [
     "ALLOWED_ROOTS",
+    "CODE_ALPHABET",
     "ENV_FUNCTIONS",
     "FUNCTIONS",
+    "MAX_BINDING_DEPTH",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_NUMBER",
     "MAX_ROUND_DIGITS",
     "MAX_SIZE",
+    "RANDOMNESS",
     "CompiledExpression",
     "ExpressionError",
     "ExpressionEvaluationError",
@@ -69,6 +73,14 @@ MAX_NUMBER = 2**1024  # about 1.8e308
 MAX_ROUND_DIGITS = 308  # round(x, n): beyond 308 digits either way every number rounds to 0 or to itself
 MAX_SIZE = 100_000  # characters of text, or elements of a list, that '+' may build
 _NUMBER_RANGE = "±1.8e308"
+MAX_BINDING_DEPTH = 2  # comprehensions inside comprehensions: at most this many ``for`` deep
+# code(n): issued codes (RMA numbers, pickup codes) read aloud and typed in again, so no 0/O, 1/I/L
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+MIN_CODE, MAX_CODE = 4, 64  # characters code(n) draws
+# The key of the evaluation environment under which a caller passes the source of randomness code()
+# draws from (engine.randomness.Randomness). A name with '__' never resolves in an expression, so no
+# condition can read it; without it code() draws from the operating system (``secrets``).
+RANDOMNESS = "__randomness__"
 
 Env = Mapping[str, Any]
 Evaluator = Callable[[Env], Any]
@@ -203,6 +215,8 @@ _KIND_NAMES: Mapping[type, Text] = {
     list: _KINDS["array"],
     tuple: _KINDS["array"],
     dict: _KINDS["object"],
+    datetime: word("expr.kind.datetime"),
+    timedelta: word("expr.kind.duration"),
 }
 
 
@@ -224,9 +238,22 @@ def _short(value: Any) -> Text:
         return Text(f"{len(value)} 个字符的文本", f"text of {len(value)} characters")
     if (type(value) is list or type(value) is tuple) and len(value) > 1000:
         return Text(f"{len(value)} 个元素的列表", f"a list of {len(value)} elements")
+    if type(value) is datetime:
+        return Text(value.isoformat(), value.isoformat())
+    if type(value) is timedelta:
+        return _duration_text(value)
     text = repr(value)
     text = text if len(text) <= 40 else text[:37] + "..."
     return Text(text, text)
+
+
+def _duration_text(value: timedelta) -> Text:
+    """``3 days 04:00:00`` / ``3 天 04:00:00``; a negative duration with a leading minus."""
+    sign = "-" if value < timedelta(0) else ""
+    seconds = abs(value).total_seconds()
+    days, rest = divmod(int(seconds), 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return Text(f"{sign}{days} 天 {clock}", f"{sign}{days} days {clock}")
 
 
 def _needs(function: str, zh: str, en: str, value: Any) -> _FunctionArgumentError:
@@ -307,7 +334,7 @@ def _extreme(function: str, pick: Callable[..., Any], args: tuple[Any, ...]) -> 
     if not present:
         return None
     kinds = {"number" if _is_number(v) else type(v).__name__ for v in present}
-    if len(kinds) > 1 or kinds - {"number", "str", "datetime"}:
+    if len(kinds) > 1 or kinds - {"number", "str", "datetime", "timedelta"}:
         raise _FunctionArgumentError(
             Text(
                 f"{function}() 需要同一类的值（都是数字、都是文本或都是日期）",
@@ -472,6 +499,91 @@ def _fn_minutes_since(env: Env, value: Any) -> float | None:
     return None if seconds is None else seconds / 60
 
 
+def _fn_now(env: Env) -> datetime:
+    now = env.get("now")
+    if type(now) is datetime and now.tzinfo is not None:  # the engine's clock gives an aware datetime
+        return now
+    moment = _to_datetime(now, "now")
+    if moment is None:
+        raise _FunctionArgumentError(
+            Text("now() 需要 'now'，但它没有设置", "now() needs 'now', which is not set")
+        )
+    return moment
+
+
+def _duration(function: str, unit: str, value: Any) -> timedelta | None:
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise _needs(function, "数字", "a number", value)
+    try:
+        return timedelta(**{unit: float(value)})
+    except OverflowError:
+        raise _FunctionArgumentError(
+            Text(
+                f"{function}({_short(value).zh}) 超出时长的范围（最多约 999999999 天）",
+                f"{function}({_short(value).en}) is beyond the range of a duration (about 999999999 days)",
+            )
+        ) from None
+
+
+def _fn_days(value: Any) -> timedelta | None:
+    return _duration("days", "days", value)
+
+
+def _fn_hours(value: Any) -> timedelta | None:
+    return _duration("hours", "hours", value)
+
+
+def _fn_minutes(value: Any) -> timedelta | None:
+    return _duration("minutes", "minutes", value)
+
+
+def _fn_code(env: Env, length: Any, prefix: Any = "") -> str:
+    """``length`` characters drawn from ``CODE_ALPHABET`` after ``prefix``: from the environment's
+    ``RANDOMNESS`` when the caller passed one (a seeded run repeats its codes), else from ``secrets``."""
+    if type(length) is not int:
+        raise _needs("code", "整数位数", "a whole number of characters", length)
+    if not MIN_CODE <= length <= MAX_CODE:
+        raise _FunctionArgumentError(_code_length_message(length))
+    if type(prefix) is not str:
+        raise _needs("code", "文本前缀", "a text prefix", prefix)
+    source = env.get(RANDOMNESS)
+    drawn = source.token(CODE_ALPHABET, length) if source is not None else _secret_token(length)
+    return prefix + drawn
+
+
+def _secret_token(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def _code_length_message(length: int) -> Text:
+    short = _short(length)
+    return Text(
+        f"code() 取 {MIN_CODE} 到 {MAX_CODE} 个字符，而不是 {short.zh}",
+        f"code() draws from {MIN_CODE} to {MAX_CODE} characters, not {short.en}",
+    )
+
+
+def _fn_distinct(values: Any) -> list[Any]:
+    """The elements of a list without repeats, in the order they first appear (``==`` decides)."""
+    seen: set[Any] = set()
+    unhashable: list[Any] = []
+    kept: list[Any] = []
+    for value in _as_list(values, "distinct"):
+        try:
+            key = (type(value) is bool, value)  # True is not 1 here: a list of both keeps both
+            if key in seen:
+                continue
+            seen.add(key)
+        except TypeError:  # a record or a list: compared one by one
+            if any(type(value) is type(other) and value == other for other in unhashable):
+                continue
+            unhashable.append(value)
+        kept.append(value)
+    return kept
+
+
 FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
     {
         "len": _fn_len,
@@ -493,11 +605,17 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "hours_since": _fn_hours_since,
         "minutes_since": _fn_minutes_since,
         "date": _fn_date,
+        "now": _fn_now,
+        "days": _fn_days,
+        "hours": _fn_hours,
+        "minutes": _fn_minutes,
+        "code": _fn_code,
+        "distinct": _fn_distinct,
     }
 )
 # Functions whose callable takes the evaluation environment first (they read ``now`` from it, never
 # from the system clock).
-ENV_FUNCTIONS = frozenset({"days_since", "hours_since", "minutes_since"})
+ENV_FUNCTIONS = frozenset({"days_since", "hours_since", "minutes_since", "now", "code"})
 # (fewest, most) arguments of each function; ``None`` is "any number".
 _ARITY: Mapping[str, tuple[int, int | None]] = MappingProxyType(
     {
@@ -520,6 +638,12 @@ _ARITY: Mapping[str, tuple[int, int | None]] = MappingProxyType(
         "hours_since": (1, 1),
         "minutes_since": (1, 1),
         "date": (1, 1),
+        "now": (0, 0),
+        "days": (1, 1),
+        "hours": (1, 1),
+        "minutes": (1, 1),
+        "code": (1, 2),
+        "distinct": (1, 1),
     }
 )
 
@@ -595,10 +719,89 @@ def _ordered(left: Any, right: Any, compare: Callable[[Any, Any], bool], symbol:
         return compare(left, right)
     if isinstance(left, datetime) and isinstance(right, datetime):
         return compare(_normalize_moment(left), _normalize_moment(right))
+    if type(left) is timedelta and type(right) is timedelta:
+        return compare(left, right)
     a, b = _describe(left), _describe(right)
+    hint = _mixed_time_hint(left, right)
     raise _FunctionArgumentError(
-        Text(f"无法比较 {a.zh} {symbol} {b.zh}", f"cannot compare {a.en} {symbol} {b.en}")
+        Text(f"无法比较 {a.zh} {symbol} {b.zh}{hint.zh}", f"cannot compare {a.en} {symbol} {b.en}{hint.en}")
     )
+
+
+def _mixed_time_hint(left: Any, right: Any) -> Text:
+    """What to write instead when a moment or a duration meets a value of another kind."""
+    kinds = {type(left), type(right)}
+    if timedelta in kinds and (int in kinds or float in kinds or Decimal in kinds):
+        return Text(
+            "；时长请用 days(n)、hours(n) 或 minutes(n) 写出",
+            "; write a duration as days(n), hours(n) or minutes(n)",
+        )
+    if datetime in kinds and str in kinds:
+        return Text("；用 date(x) 把文本读作日期", "; read text as a date with date(x)")
+    return Text("", "")
+
+
+def _moment(value: Any) -> datetime | None:
+    """A moment of date arithmetic: a date, or text written as an ISO-8601 date; None for anything else."""
+    if isinstance(value, datetime):
+        return _normalize_moment(value)
+    if isinstance(value, date_type):
+        return _to_datetime(value, "date")
+    if type(value) is str:
+        try:
+            return _to_datetime(value, "date")
+        except _FunctionArgumentError:
+            short = _short(value)
+            raise _FunctionArgumentError(
+                Text(
+                    f"与时长或日期一起计算的文本须是 ISO-8601 日期，如 '2024-05-01T08:00:00+08:00'，"
+                    f"而不是 {short.zh}",
+                    f"text in date arithmetic must be an ISO-8601 date such as '2024-05-01T08:00:00+08:00', "
+                    f"not {short.en}",
+                )
+            ) from None
+    return None
+
+
+def _time_arith(left: Any, right: Any, symbol: str) -> Any:
+    """Arithmetic of moments and durations, or ``_NO_VALUE`` when neither side is one of them.
+
+    moment ± duration is a moment, moment − moment a duration; durations add and subtract, scale by a
+    number, and a duration divided by a duration is a number (``(a - b) / days(1)``: decimal days).
+    Text beside a duration or a moment is read as an ISO-8601 date (an order's dates are stored so).
+    """
+    left_kind, right_kind = type(left), type(right)
+    if right_kind is timedelta and left_kind is timedelta:
+        if symbol in ("+", "-"):
+            return left + right if symbol == "+" else left - right
+        if symbol == "/":
+            if not right:
+                raise _FunctionArgumentError(Text("'/' 的除数为零", "division by zero in '/'"))
+            return left / right
+        return _NO_VALUE
+    if right_kind is timedelta and symbol in ("+", "-") and left is not None and not _is_number(left):
+        moment = _moment(left)
+        if moment is not None:
+            return moment + right if symbol == "+" else moment - right
+        return _NO_VALUE
+    if left_kind is timedelta and symbol == "+" and right is not None and not _is_number(right):
+        moment = _moment(right)
+        return _NO_VALUE if moment is None else moment + left
+    if symbol == "*" and (left_kind is timedelta) != (right_kind is timedelta):
+        duration, factor = (left, right) if left_kind is timedelta else (right, left)
+        if _is_number(factor) and type(factor) is not bool:
+            return duration * float(factor)
+        return _NO_VALUE
+    if symbol == "/" and left_kind is timedelta and _is_number(right):
+        if not right:
+            raise _FunctionArgumentError(Text("'/' 的除数为零", "division by zero in '/'"))
+        return left / float(right)
+    if symbol == "-" and (isinstance(left, date_type) or isinstance(right, date_type)):
+        if left is None or right is None or _is_number(left) or _is_number(right):
+            return _NO_VALUE
+        start, end = _moment(right), _moment(left)
+        return _NO_VALUE if start is None or end is None else end - start
+    return _NO_VALUE
 
 
 def _arith_error(left: Any, right: Any, symbol: str) -> _FunctionArgumentError:
@@ -611,8 +814,9 @@ def _arith_error(left: Any, right: Any, symbol: str) -> _FunctionArgumentError:
             )
         )
     a, b = _describe(left), _describe(right)
+    hint = _mixed_time_hint(left, right)
     return _FunctionArgumentError(
-        Text(f"无法计算 {a.zh} {symbol} {b.zh}", f"cannot compute {a.en} {symbol} {b.en}")
+        Text(f"无法计算 {a.zh} {symbol} {b.zh}{hint.zh}", f"cannot compute {a.en} {symbol} {b.en}{hint.en}")
     )
 
 
@@ -642,6 +846,9 @@ def _arith(left: Any, right: Any, compute: Callable[[Any, Any], Any], symbol: st
         if type(left) in (list, tuple) and type(right) in (list, tuple):
             _joined_size(len(left) + len(right), Text("个元素", "elements"))
             return [*left, *right]
+    timed = _time_arith(left, right, symbol)
+    if timed is not _NO_VALUE:
+        return timed
     raise _arith_error(left, right, symbol)
 
 
@@ -699,10 +906,10 @@ _COMPARE_SYMBOLS: Mapping[type[ast.cmpop], str] = {
     ast.IsNot: "is not",
 }
 _COMPREHENSION = (
-    Text("不允许使用推导式", "comprehensions are not allowed"),
+    Text("不允许使用集合或记录推导式", "set and record comprehensions are not allowed"),
     Text(
-        "请使用 pluck(list, 'field')、any(...)、all(...)、count(...)",
-        "use pluck(list, 'field'), any(...), all(...), count(...)",
+        "请写列表推导式 [l.qty for l in order.lines]，或 sum(l.qty for l in order.lines)",
+        "write a list comprehension [l.qty for l in order.lines], or sum(l.qty for l in order.lines)",
     ),
 )
 _F_STRING = (
@@ -716,10 +923,8 @@ _REFUSED_NODES: Mapping[type[ast.AST], tuple[Text, Text | None]] = {
         Text("不允许使用 lambda", "lambda is not allowed"),
         Text("条件中不能定义函数", "conditions cannot define functions"),
     ),
-    ast.ListComp: _COMPREHENSION,
     ast.SetComp: _COMPREHENSION,
     ast.DictComp: _COMPREHENSION,
-    ast.GeneratorExp: _COMPREHENSION,
     ast.NamedExpr: (
         Text("不允许赋值（:=）", "assignment (:=) is not allowed"),
         Text("条件只读取值", "conditions only read values"),
@@ -930,6 +1135,7 @@ class _Checker:
         self.source = source
         self.expression = expression
         self.names = names
+        self.bound: list[str] = []  # the names comprehensions around the node being checked bind
         self.errors: list[ExpressionError] = []
 
     def error(
@@ -986,6 +1192,8 @@ class _Checker:
                 self.check(element)
         elif isinstance(node, ast.Call):
             self.check_call(node, at)
+        elif isinstance(node, ast.ListComp | ast.GeneratorExp):
+            self.check_comprehension(node)
         elif type(node) in _REFUSED_NODES:
             message, hint = _REFUSED_NODES[type(node)]
             self.error(message, at, hint)
@@ -1038,7 +1246,7 @@ class _Checker:
         name = node.id
         if _is_dunder(name):
             self.error(Text(f"不允许使用名称 {name!r}", f"name {name!r} is not allowed"), at, _DUNDER)
-        elif name in self.names:
+        elif name in self.names or name in self.bound:
             return
         elif name in FUNCTIONS:
             self.error(
@@ -1059,6 +1267,71 @@ class _Checker:
                 ),
                 suggestion=near_miss(name, self.names),
             )
+
+    def check_comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> None:
+        """``[l.qty for l in order.lines if l.gift]``, ``sum(l.qty for l in order.lines)``: one ``for``
+        binding one plain name, any number of ``if``; the name is known inside it only."""
+        first, *more = node.generators
+        for extra in more:
+            self.error(
+                Text("推导式只能有一个 'for'", "a comprehension takes one 'for'"),
+                self.source.column(extra.target) - len("for "),
+                Text(
+                    "请分开计算，或在元素里再写一个推导式",
+                    "compute it in steps, or put a comprehension inside the element",
+                ),
+            )
+        if first.is_async:
+            self.error(Text("不允许使用 async for", "'async for' is not allowed"), self.source.column(node))
+        self.check(first.iter)  # the list is read where the comprehension stands, not inside it
+        target = first.target
+        name = target.id if isinstance(target, ast.Name) else None
+        column = self.source.column(target)
+        if name is None:
+            self.error(
+                Text("'for' 后面只能是一个名称", "'for' binds one plain name"),
+                column,
+                Text(
+                    "如 'for l in order.lines'，再读 l.qty", "as in 'for l in order.lines', then read l.qty"
+                ),
+            )
+        elif _is_dunder(name):
+            self.error(Text(f"不允许使用名称 {name!r}", f"name {name!r} is not allowed"), column, _DUNDER)
+            name = None
+        elif name in self.names or name in FUNCTIONS or name in self.bound:
+            what = (
+                Text("函数", "a function")
+                if name in FUNCTIONS and name not in self.names
+                else Text("已有的名称", "a name already in use")
+            )
+            self.error(
+                Text(
+                    f"'for' 不能使用 {name!r}：它是{what.zh}", f"'for' cannot bind {name!r}: it is {what.en}"
+                ),
+                column,
+                Text("请另取一个名称，如 'line' 或 'l'", "choose another name, such as 'line' or 'l'"),
+            )
+            name = None
+        if len(self.bound) >= MAX_BINDING_DEPTH:
+            self.error(
+                Text(
+                    f"推导式嵌套过深；最多 {MAX_BINDING_DEPTH} 层",
+                    f"comprehensions are nested too deeply; the limit is {MAX_BINDING_DEPTH}",
+                ),
+                self.source.column(node),
+                _SPLIT,
+            )
+        if name is not None:
+            self.bound.append(name)
+        try:
+            for condition in first.ifs:
+                self.check(condition)
+            self.check(node.elt)
+            for extra in more:  # their parts are reported too, once the 'for' itself was
+                self.check(extra.iter)
+        finally:
+            if name is not None:
+                self.bound.pop()
 
     def check_attribute(self, node: ast.Attribute) -> None:
         at = self.source.end_column(node) - len(node.attr)
@@ -1144,6 +1417,16 @@ class _Checker:
                 ),
                 at,
             )
+        elif name == "code":
+            length = _constant_key(plain[0])
+            if length is not _NO_VALUE and (type(length) is not int or not MIN_CODE <= length <= MAX_CODE):
+                self.error(
+                    _code_length_message(length)
+                    if type(length) is int
+                    else _needs("code", "整数位数", "a whole number of characters", length).words,
+                    self.source.column(plain[0]),
+                    Text("如 code(8) 或 code(8, 'RMA-')", "such as code(8) or code(8, 'RMA-')"),
+                )
         elif name == "round" and len(plain) == 2:
             digits = _constant_key(plain[1])
             if type(digits) is int and not -MAX_ROUND_DIGITS <= digits <= MAX_ROUND_DIGITS:
@@ -1250,7 +1533,53 @@ class _Compiler:
             return self.compile_sequence(node)
         if isinstance(node, ast.Call):
             return self.compile_call(node)
+        if isinstance(node, ast.ListComp | ast.GeneratorExp):
+            return self.compile_comprehension(node)
         raise AssertionError(f"unchecked node {type(node).__name__}")  # the checker refuses it first
+
+    def compile_comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> Evaluator:
+        """The list of the element for each value of the list that every ``if`` holds for.
+
+        The values are bound in a copy of the environment; all comprehensions of one evaluation share
+        one budget of ``MAX_SIZE`` values looked at (nested ones multiply)."""
+        (generator,) = node.generators  # the checker refuses a second 'for'
+        assert isinstance(generator.target, ast.Name)
+        name = generator.target.id
+        values = self.compile(generator.iter)
+        conditions = tuple(self.compile(condition) for condition in generator.ifs)
+        element = self.compile(node.elt)
+        fail = self.fail
+
+        def comprehension(env: Env) -> list[Any]:
+            found = values(env)
+            if found is None:
+                return []
+            if type(found) is not list and type(found) is not tuple:
+                got = _describe(found)
+                raise fail(
+                    generator.iter,
+                    _FunctionArgumentError(
+                        Text(f"'for' 需要列表，而不是{got.zh}", f"'for' needs a list, not {got.en}")
+                    ),
+                )
+            scope = dict(env)
+            budget = scope.get(_BUDGET)
+            if budget is None:
+                budget = scope[_BUDGET] = [MAX_SIZE]
+            budget[0] -= len(found)
+            if budget[0] < 0:
+                raise fail(node, _FunctionArgumentError(_OVER_BUDGET))
+            kept = []
+            for value in found:
+                scope[name] = value
+                for condition in conditions:
+                    if not condition(scope):
+                        break
+                else:
+                    kept.append(element(scope))
+            return kept
+
+        return comprehension
 
     def compile_path(self, node: ast.Name | ast.Attribute) -> Evaluator:
         keys: list[str] = []
@@ -1311,7 +1640,7 @@ class _Compiler:
 
         def sign(env: Env) -> Any:
             value = operand(env)
-            if _is_number(value):
+            if _is_number(value) or type(value) is timedelta:
                 return -value if negate else +value
             if value is None:
                 words = Text(
@@ -1593,6 +1922,13 @@ class _Compiler:
                 raise fail(node, error) from None
 
         return aggregate
+
+
+_BUDGET = "__budget__"  # the environment's key of the values comprehensions may still look at
+_OVER_BUDGET = Text(
+    f"推导式要查看的值超过 {MAX_SIZE:,} 个",
+    f"comprehensions would look at more than {MAX_SIZE:,} values",
+)
 
 
 def _constant(value: Any) -> Evaluator:

@@ -727,9 +727,29 @@ class _Analysis:
             return _Value(frozenset({"array"}), self.source(node), items=items, literal=True)
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.ListComp | ast.GeneratorExp) and isinstance(
+            node.generators[0].target, ast.Name
+        ):
+            return self.comprehension(node)
         for child in ast.iter_child_nodes(node):
             self.infer(child)
         return replace(_UNKNOWN, shown=self.source(node))
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp) -> _Value:
+        """``[l.qty for l in order.lines if ...]``: the name stands for any element of the list while its
+        ``if`` and its element are judged (``l.qyt`` is reported as ``order.lines[*].qyt`` is)."""
+        generator = node.generators[0]
+        assert isinstance(generator.target, ast.Name)
+        each = self.element(self.infer(generator.iter), None)
+        outer = self.bindings
+        self.bindings = {**outer, generator.target.id: replace(each, shown=generator.target.id)}
+        try:
+            for condition in generator.ifs:
+                self.infer(condition)
+            item = self.infer(node.elt)
+        finally:
+            self.bindings = outer
+        return _Value(frozenset({"array"}), self.source(node), items=item)
 
     def call(self, node: ast.Call) -> _Value:
         name = node.func.id if isinstance(node.func, ast.Name) else ""

@@ -12,20 +12,31 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from engine.common.text import Text
 from engine.dsl.spec import CREATE_TRIGGER
 from engine.errors import ConflictError, NotFound, PluginError, Refusal, RefusalCode, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.plugins import ActionContext
+from engine.rules.expr import RANDOMNESS, ExpressionEvaluationError
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approval_entry import close_tasks, open_tasks
-from engine.runtime.compiled import CompiledTransition, CompiledVersion, Move, active_paths, joined, split
+from engine.runtime.compiled import (
+    CompiledTransition,
+    CompiledVersion,
+    FieldSet,
+    Move,
+    active_paths,
+    joined,
+    split,
+)
 from engine.runtime.decisions import (
     Decision,
     LiveOrder,
     Moving,
+    condition_env,
     decide,
     intake_refusals,
     prepared_intake,
@@ -324,6 +335,8 @@ class Commands:
             live.data.update(
                 (key, value) for key, value in rules["outputs"].items() if key not in _DECISION_ONLY
             )
+        if ct.sets:  # after guards and rules, before the actions: they see what the step set
+            self.set_fields(moving, ct, actor, data)
         earlier = cv.step_fields.difference(data)  # what earlier steps sent, left out of the actions' view
         seen = {key: value for key, value in live.data.items() if key not in earlier}
         seen.update(inputs)
@@ -372,6 +385,56 @@ class Commands:
             outbox=outbox,
             outcome=None if rules is None else rules.get("outcome"),
         )
+
+    def set_fields(
+        self, moving: Moving, ct: CompiledTransition, actor: Actor, data: Mapping[str, Any]
+    ) -> None:
+        """The step's ``set:``: every value computed over the order as it was before any of them was
+        set (the step's submission and the rules' outputs merged in), then written; refused, naming the
+        field, when a value cannot be computed or stored, or leaves the order's data outside its data
+        form (the transaction is rolled back: nothing is written)."""
+        live, cv = moving.order, moving.cv
+        env = condition_env(live, actor, data, moving.now)
+        env[RANDOMNESS] = self.parts.randomness
+        values: list[tuple[FieldSet, Any]] = []
+        for field_set in ct.sets:
+            value = field_set.literal
+            if field_set.expression is not None:
+                try:
+                    value = field_set.expression(env)
+                except ExpressionEvaluationError as error:
+                    raise TransitionRejected(
+                        [set_refusal(ct, field_set, error.detail_words, error)]
+                    ) from None
+            values.append((field_set, storable(ct, field_set, value)))
+        for field_set, value in values:
+            put(live.data, field_set.path, value)
+        if cv.data_form is None or cv.spec.data_form is None:
+            return
+        names = [field_set.name for field_set, _ in values]
+        refused = [
+            error
+            for error in cv.data_form.messages(live.data, cv.layouts.get(cv.spec.data_form))
+            if any(error.field == n or error.field.startswith((f"{n}.", f"{n}[")) for n in names)
+        ]
+        if refused:
+            raise TransitionRejected(
+                [
+                    Refusal(
+                        RefusalCode.SET,
+                        f"{ct.spec.trigger} 设置的字段不符合订单数据表单：{error.zh}",
+                        f"{ct.spec.trigger!r} sets a field the order's data form refuses: {error.en}",
+                        {
+                            "trigger": ct.spec.trigger,
+                            "field": error.field,
+                            "path": error.path,
+                            "keyword": error.keyword,
+                            "form": cv.spec.data_form,
+                        },
+                    )
+                    for error in refused
+                ]
+            )
 
     def follow_auto(self, moving: Moving) -> list[Step]:
         """Take automatic transitions while one is possible (at most ``AUTO_LIMIT`` in a row)."""
@@ -530,6 +593,64 @@ def replay(tx: Tx, actor: Actor, key: str, request: str | None) -> Any | None:
             ]
         )
     return result
+
+
+def set_refusal(
+    ct: CompiledTransition, field_set: FieldSet, why: Text, error: Exception | None = None
+) -> Refusal:
+    """The refusal of a step whose ``set:`` of ``field_set`` failed, saying why."""
+    trigger, name = ct.spec.trigger, field_set.name
+    details: dict[str, Any] = {"trigger": trigger, "field": name}
+    if field_set.source is not None:
+        details["expression"] = field_set.source
+    if isinstance(error, ExpressionEvaluationError) and error.part:
+        details["part"] = error.part
+    return Refusal(
+        RefusalCode.SET,
+        f"{trigger} 无法设置字段 {name}：{why.zh}",
+        f"{trigger!r} cannot set the field {name!r}: {why.en}",
+        details,
+    )
+
+
+def storable(ct: CompiledTransition, field_set: FieldSet, value: Any) -> Any:
+    """``value`` as order data stores it: a moment as ISO-8601 text; a duration refused (it has no stored
+    form: divide it by days(1) for a number of days)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        raise TransitionRejected(
+            [
+                set_refusal(
+                    ct,
+                    field_set,
+                    Text(
+                        "时长不能直接保存；除以 days(1) 得到天数，或加到某个日期上",
+                        "a duration cannot be stored; divide it by days(1) for a number of days, "
+                        "or add it to a date",
+                    ),
+                )
+            ]
+        )
+    return value
+
+
+def put(data: dict[str, Any], path: Sequence[str], value: Any) -> None:
+    """``data[a][b]... = value`` for ``path`` ``(a, b, ...)``; ``None`` removes the field instead (a
+    cleared field is absent, as one never filled in is). Every record on the way is copied (the step's
+    change is then seen against the data as it was), one made where none or no record is."""
+    *parents, last = path
+    record: dict[str, Any] = data
+    for name in parents:
+        inner = record.get(name)
+        if value is None and not isinstance(inner, Mapping):
+            return  # nothing there to clear
+        record[name] = dict(inner) if isinstance(inner, Mapping) else {}
+        record = record[name]
+    if value is None:
+        record.pop(last, None)
+    else:
+        record[last] = value
 
 
 def action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:

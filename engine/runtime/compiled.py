@@ -140,10 +140,36 @@ class CompiledTransition:
     # fields the engine owns that the form sends to this transition's own actions, which write them (a
     # waybill number the carrier issued, for logistics.waybill): never written by the form itself
     owned_inputs: frozenset[str] = frozenset()
+    # ``set:``: (field path, its expression compiled or None, the literal written when there is none)
+    sets: tuple[FieldSet, ...] = ()
 
     @property
     def dests(self) -> tuple[str, ...]:
         return tuple(self.events)
+
+
+@dataclass(frozen=True)
+class FieldSet:
+    """One field a transition sets (``set:``): its dotted path in the order's data, split; the
+    expression giving its value (compiled) or, when YAML wrote a literal (``null`` clears), that value."""
+
+    path: tuple[str, ...]
+    source: str | None
+    expression: Any | None  # engine.rules.expr.CompiledExpression
+    literal: Any = None
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+def _sets(sets: Mapping[str, Any]) -> tuple[FieldSet, ...]:
+    return tuple(
+        FieldSet(tuple(key.split(".")), value, compile_expression(value), None)
+        if isinstance(value, str)
+        else FieldSet(tuple(key.split(".")), None, None, value)
+        for key, value in sets.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -357,6 +383,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
                 form_fields=form_fields(spec.forms[t.form]) if t.form else frozenset(),
                 joins=_joins(t, dests, states),
                 owned_inputs=ownership.inputs(steps[index], writes),
+                sets=_sets(t.sets),
             )
         )
     entering = _Entering()  # the machine enters the initial state (every region of a parallel one)
@@ -531,6 +558,7 @@ __all__ = [
     "CompiledTransition",
     "CompiledVersion",
     "Conflict",
+    "FieldSet",
     "FormValidator",
     "Move",
     "StateConfig",

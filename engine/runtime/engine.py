@@ -26,6 +26,7 @@ from engine.clock import Clock
 from engine.dsl.compiler import Bundle
 from engine.dsl.spec import WorkflowSpec
 from engine.plugins import PluginRegistry
+from engine.randomness import Randomness, SystemRandomness
 from engine.runtime import outbox as _outbox
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approvals import (
@@ -87,13 +88,16 @@ class Engine:
         *,
         lease: timedelta = DEFAULT_LEASE,
         outbox_retry: RetryPolicy | None = None,
+        randomness: Randomness | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
         self.clock = clock
         self.lease = lease  # how long a worker's claim on a timer or outbox message holds
         self.outbox_retry = outbox_retry or RetryPolicy()  # back-off and dead letters of the outbox
-        self.parts = Parts(store, registry, clock, Versions(registry))
+        # what code() in a step's ``set:`` draws from (a seeded source repeats a run's codes)
+        self.randomness = randomness or SystemRandomness()
+        self.parts = Parts(store, registry, clock, Versions(registry), self.randomness)
         self.publisher = Publisher(self.parts)
         self.commands = Commands(self.parts)
         self.queries = Queries(self.parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from engine.clock import Clock
@@ -18,6 +18,7 @@ from engine.common.suggest import did_you_mean
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.errors import NotFound
 from engine.plugins import PluginRegistry
+from engine.randomness import Randomness, SystemRandomness
 from engine.runtime.compiled import CompiledVersion, compile_version
 from engine.store import Store, Tx
 from engine.store.documents import bundle_of
@@ -83,6 +84,7 @@ class Parts:
     registry: PluginRegistry
     clock: Clock
     versions: Versions
+    randomness: Randomness = field(default_factory=SystemRandomness)  # what code() draws from
 
     def compiled(self, tx: Tx, workflow: str, version: int | None) -> CompiledVersion:
         return self.versions.compiled(tx, workflow, version)

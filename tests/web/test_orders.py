@@ -722,3 +722,19 @@ def test_a_step_taken_reads_the_order_once_in_one_write_transaction(
     assert refused.status_code == 422 and "is less than the Order total (CNY) 186.00" in refused.text
     assert (cost(seen).transactions, cost(seen).order_reads) == (2, 1), seen
     assert not [sql for sql in seen if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+
+
+def test_the_fields_a_step_set_are_labelled_on_the_order_page(app: Flask) -> None:
+    """The return authorization and the time the goods are due, which an after-sales step sets, read on
+    the order page by their names in the data form, the time in China time."""
+    from web.orders import summarize
+
+    engine = app.extensions["orderloom"].engine
+    engine.publish(load_bundle(REPO / "workflows" / "after-sales" / "request.yaml", REPO))
+    layouts = [form.layout for form in engine.published_forms("after-sales-request")]
+    data = {"rma_code": "RMA-7KQ2MZ9D", "return_by": "2026-12-16T02:00:00+00:00"}
+    entries = {entry.label: entry.text for entry in summarize(data, layouts, "zh")}
+    assert entries["退货授权码"] == "RMA-7KQ2MZ9D"
+    assert entries["寄回截止时间"] == "2026-12-16 10:00"
+    english = {entry.label: entry.text for entry in summarize(data, layouts, "en")}
+    assert english["Return authorization"] == "RMA-7KQ2MZ9D"

@@ -220,3 +220,45 @@ def test_a_form_or_rule_file_given_as_a_workflow_is_refused_in_chinese_and_engli
             "publish the workflow that names it; its forms and rule files are published with it"
         )
         assert caught.value.message("zh") == f"{relative}:1:1: 错误: {zh}（提示：{problem.hint_in('zh')}）"
+
+
+OVERLAY_WITH_SETS = """\
+schema_version: 1
+extends: retail-order
+workflow: retail-set-order
+add:
+  transitions:
+    - {trigger: reopen, source: on_hold, dest: pending_payment, set: {paid_amount: null}}
+replace:
+  transitions:
+    - {trigger: release, source: on_hold, dest: pending_shipment, roles: [reviewer],
+       set: {paid_amount: order.total, total: "sum(l.qty for l in order.lines if l.gift) + 0"}}
+"""
+
+
+def test_sets_compile_into_the_spec_and_overlays_add_and_replace_them(tmp_path: Path) -> None:
+    root = copy_root(tmp_path)
+    (root / "workflows" / "retail" / "retail-set.yaml").write_text(OVERLAY_WITH_SETS, encoding="utf-8")
+    found = discover(root)
+    spec = compile_bundle(
+        load_bundle(found["retail-set-order"], root, action_names=ACTION_NAMES, workflows=found)
+    )
+    by_trigger = {t.trigger: t for t in spec.transitions}
+    assert dict(by_trigger["release"].sets) == {
+        "paid_amount": "order.total",
+        "total": "sum(l.qty for l in order.lines if l.gift) + 0",
+    }
+    assert dict(by_trigger["reopen"].sets) == {"paid_amount": None}
+    assert dict(by_trigger["pay"].sets) == {}
+
+
+def test_an_overlay_setting_an_unknown_field_is_refused(tmp_path: Path) -> None:
+    root = copy_root(tmp_path)
+    text = OVERLAY_WITH_SETS.replace("paid_amount: order.total", "paid_amout: order.total")
+    (root / "workflows" / "retail" / "retail-set.yaml").write_text(text, encoding="utf-8")
+    found = discover(root)
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(found["retail-set-order"], root, action_names=ACTION_NAMES, workflows=found)
+    [problem] = caught.value.problems
+    assert problem.code == "set-unknown-field" and problem.suggestion == "paid_amount"
+    assert (problem.file, problem.line) == ("workflows/retail/retail-set.yaml", 10)

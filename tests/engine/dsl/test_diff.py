@@ -575,3 +575,18 @@ def test_states_and_transitions_are_worded_for_a_person_with_their_labels() -> N
 def test_every_aspect_of_a_state_and_a_transition_has_its_words() -> None:
     for key in (*_STATE_KEYS, *_TRANSITION_KEYS):
         assert f"diff.aspect.{key}" in WORDS, key
+
+
+def test_the_fields_a_step_sets_show_among_its_changes() -> None:
+    old = content("retail/order.yaml")
+    new = copy.deepcopy(old)
+    by_name = {(t["trigger"], str(t["source"])): t for t in new["workflow"]["transitions"]}
+    by_name[("deliver", "shipped")]["set"] = {"return_by": "now() + days(7)"}
+    by_name[("complete", "delivered")]["set"] = {"note": None}
+    changes = bundle_changes(old, new)
+    deliver = one(changes.transitions, "deliver from shipped")
+    assert (deliver.before, deliver.after) == (
+        "set: return_by: data.delivered_at + days(7)",
+        "set: return_by: now() + days(7)",
+    )
+    assert one(changes.transitions, "complete from delivered").after == 'set: {"note":null}'

@@ -66,9 +66,9 @@ def test_schema_problems_read_in_chinese_and_in_english() -> None:
         "'source' 应为一个状态、状态列表或 '*'，实际为 7",
         "'source' must be a state, a list of states, or '*' (got 7)",
     )
-    assert words["$.transitions[0].dset"] == (
-        "流转中有未知的键 'dset'；您是否想输入 'dest'？",
-        "unknown key 'dset' in transition; did you mean 'dest'?",
+    assert words["$.transitions[0].dset"] == (  # 'dest' is there: 'set' is the nearer key it lacks
+        "流转中有未知的键 'dset'；您是否想输入 'set'？",
+        "unknown key 'dset' in transition; did you mean 'set'?",
     )
     assert words["$.transitions[1].roles"] == ("'roles' 中有重复的项", "'roles' lists the same item twice")
 
@@ -76,7 +76,8 @@ def test_schema_problems_read_in_chinese_and_in_english() -> None:
 def test_a_hint_and_missing_keys_read_in_chinese() -> None:
     problems = _problems(WORKFLOW)
     [unknown] = [p for p in problems if p.json_path == "$.transitions[0].dset"]
-    keys = "trigger, source, dest, roles, form, when, rules, actions, auto, interrupts, when_label, refusal, "
+    keys = "trigger, source, dest, roles, form, when, rules, actions, set, auto, interrupts, when_label, "
+    keys += "refusal, "
     keys += "label, description"
     assert (unknown.hint_in("zh"), unknown.hint) == (f"可用的键：{keys}", f"allowed keys: {keys}")
     [missing] = set(_problems("schema_version: 1\nworkflow: retail\n"))  # one per key jsonschema misses

@@ -26,9 +26,23 @@ def literal(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f'"{value}"'
 
 
+COMPUTED = [
+    "now()",
+    "now() - days(2)",
+    "order.when + hours(1)",
+    "(now() - order.when) / days(1)",
+    "sum(l.qty for l in order.lines if l.qty > 0)",
+    "count(t for t in order.tags if t == 'a')",
+    "len(distinct(order.tags))",
+    "max(l.qty for l in order.lines)",
+]
+
+
 @st.composite
 def operands(draw: st.DrawFn) -> str:
-    choice = draw(st.integers(0, 6))
+    choice = draw(st.integers(0, 7))
+    if choice == 7:  # moments, durations and aggregates over lines (computed operands)
+        return draw(st.sampled_from(COMPUTED))
     if choice <= 2:
         return draw(st.sampled_from(FIELDS))
     if choice == 3:
@@ -52,7 +66,16 @@ def conditions(draw: st.DrawFn, depth: int = 0) -> str:
         return f"{draw(operands())} {negate} [{', '.join(literal(v) for v in items)}]"
     if choice == 5:
         return draw(
-            st.sampled_from([*FIELDS, "order.name is None", "order.total is not None", "any(order.tags)"])
+            st.sampled_from(
+                [
+                    *FIELDS,
+                    "order.name is None",
+                    "order.total is not None",
+                    "any(order.tags)",
+                    "any(l.qty > 1 for l in order.lines)",
+                    "all(l.qty for l in order.lines if l.qty is not None)",
+                ]
+            )
         )
     if choice == 6:
         return f"not ({draw(conditions(depth + 1))})"
@@ -72,6 +95,9 @@ orders = st.fixed_dictionaries(
         "vip": st.one_of(st.booleans(), st.none(), NUMBERS),
         "when": st.sampled_from([datetime(2026, 11, 1, tzinfo=UTC), "2026-11-01", None, 3]),
         "tags": st.one_of(st.lists(TEXTS, max_size=3), st.none(), TEXTS),
+        "lines": st.one_of(
+            st.none(), st.lists(st.fixed_dictionaries({}, optional={"qty": VALUES}), max_size=3)
+        ),
     },
 )
 

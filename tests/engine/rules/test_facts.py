@@ -219,6 +219,17 @@ def test_array_items_are_walked_by_index_and_by_pluck() -> None:
     ]
 
 
+def test_the_name_a_comprehension_binds_stands_for_an_element_of_its_list() -> None:
+    assert found("sum(l.qty for l in order.lines if l.sku == 'A') > 1 and any(x for x in order.meta)") == []
+    assert found("sum(l.qyt for l in order.lines if l.skuu == 'A') > 1") == [
+        (7, "error", "unknown field 'l.qyt': l has no 'qyt'; did you mean 'qty'?"),
+        (37, "error", "unknown field 'l.skuu': l has no 'skuu'; did you mean 'sku'?"),
+    ]
+    assert found("count(l for l in order.liness) > 0")[0][:2] == (24, "warning")  # the order is open
+    [(column, severity, message)] = found("any(l.qty > 'x' for l in order.lines)")
+    assert (column, severity) == (5, "error") and "cannot order text and a number" in message
+
+
 def test_a_field_of_a_list_or_of_text_is_always_missing() -> None:
     assert found("order.lines.qty > 1 or order.total.cents > 0") == [
         (13, "error", "'order.lines.qty' is always missing: order.lines is a list, not a record"),

@@ -429,3 +429,48 @@ def test_every_problem_an_audit_check_words_is_said_in_both_languages(change: An
     for problem in hinted:
         assert problem.hint_in("zh") == "名称只能由字母、数字、'-'、'_' 和 '.' 组成"
         assert problem.hint == "names use letters, digits, '-', '_' and '.'"
+
+
+def test_an_audit_rule_set_decides_with_aggregates_over_lines_and_dates() -> None:
+    doc = {
+        "schema_version": 1,
+        "ruleset": "lines-audit",
+        "kind": "audit",
+        "title": {"zh": "明细审核", "en": "Lines audit"},
+        "outcomes": ["approve", "hold", "reject"],
+        "default": "approve",
+        "rules": [
+            {
+                "name": "bulk-of-one-sku",
+                "when": "sum(l.qty for l in order.lines if l.sku == 'SKU-1') > 10",
+                "outcome": "hold",
+                "reason": {"zh": "单个商品数量过多", "en": "Too many of one item"},
+            },
+            {
+                "name": "many-skus",
+                "when": "len(distinct(pluck(order.lines, 'sku'))) >= 3",
+                "outcome": "hold",
+                "reason": {"zh": "商品种类过多", "en": "Too many kinds of items"},
+            },
+            {
+                "name": "stale",
+                "when": "now() - date(order.placed_at) > days(30)",
+                "outcome": "reject",
+                "reason": {"zh": "订单过旧", "en": "Order too old"},
+            },
+        ],
+    }
+    assert check_ruleset(doc, "rules/lines.yaml") == []
+    compiled = compile_ruleset(doc, "rules/lines.yaml")
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+
+    def decided(lines: list[dict[str, Any]], placed: str = "2026-12-01T00:00:00Z") -> str:
+        return compiled.evaluate({"order": {"lines": lines, "placed_at": placed}, "now": now}).outcome
+
+    assert decided([{"sku": "SKU-1", "qty": 6}, {"sku": "SKU-2", "qty": 9}]) == "approve"
+    assert decided([{"sku": "SKU-1", "qty": 6}, {"sku": "SKU-1", "qty": 5}]) == "hold"
+    assert decided([{"sku": s, "qty": 1} for s in ("A", "B", "C", "A")]) == "hold"
+    assert decided([], "2026-10-01T00:00:00Z") == "reject"
+    decision = compiled.evaluate({"order": {"lines": [], "placed_at": "2026-10-01T00:00:00Z"}, "now": now})
+    stored = json.loads(json.dumps(decision.to_dict()))  # what the audit event keeps, durations included
+    assert stored["outcome"] == "reject"
