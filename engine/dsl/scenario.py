@@ -24,7 +24,7 @@ from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.loader import Marks, load_yaml, read_or_problem, shown_path
-from engine.dsl.spec import WorkflowSpec
+from engine.dsl.spec import RESERVED_TRIGGERS, WorkflowSpec
 from engine.errors import DefinitionError, Problem
 
 __all__ = [
@@ -362,7 +362,7 @@ class _Reader:
                 Text("'stock' 必须是库存行的列表", "'stock' must be a list of stock rows"),
                 "$.setup.stock",
                 Text(
-                    "stock: [{sku: XM-BAND8, warehouse: SH-01, on_hand: 10}]",
+                    "例如：stock: [{sku: XM-BAND8, warehouse: SH-01, on_hand: 10}]",
                     "stock: [{sku: XM-BAND8, warehouse: SH-01, on_hand: 10}]",
                 ),
                 "schema",
@@ -466,7 +466,7 @@ class _Reader:
                 Text("场景文件需要非空的 'steps' 列表", "a scenario file needs a non-empty 'steps' list"),
                 "$.steps" if value is not None else "$",
                 Text(
-                    "steps: [{create: ...}, {advance: 31m}, {worker: once}, {expect: {state: ...}}]",
+                    "例如：steps: [{create: ...}, {advance: 31m}, {worker: once}, {expect: {state: ...}}]",
                     "steps: [{create: ...}, {advance: 31m}, {worker: once}, {expect: {state: ...}}]",
                 ),
                 "schema",
@@ -957,7 +957,7 @@ def check_scenario(
                         )
                     if check.what == "audit" and "trigger" in check.expected:
                         trigger = check.expected["trigger"]
-                        known = sorted({t.trigger for t in spec.transitions} | {"create"})
+                        known = sorted({t.trigger for t in spec.transitions} | RESERVED_TRIGGERS)
                         if trigger not in known and not trigger.startswith("approval."):
                             problem(
                                 Text(
