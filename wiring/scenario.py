@@ -68,6 +68,11 @@ class ScenarioSession:
         shutil.rmtree(self._folder, ignore_errors=True)
 
     @property
+    def folder(self) -> Path:
+        """The temporary folder: the migrated database, and each run's copy while it runs."""
+        return self._folder
+
+    @property
     def registry(self) -> PluginRegistry:
         if self._registry is None:
             self._registry = PluginRegistry.from_entry_points()
