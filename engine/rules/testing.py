@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,12 +45,14 @@ __all__ = [
     "Replay",
     "ReplayChange",
     "ReplayOrder",
+    "cases_at",
     "check_cases",
     "coverage",
     "declared_rules",
     "is_cases_file",
     "load_cases",
     "load_cases_file",
+    "parse_moment",
     "read_input",
     "replay",
     "rules_that_spoke",
@@ -599,6 +601,25 @@ def run_case(ruleset: Evaluable, case: Case) -> CaseResult:
 
 def run_cases(ruleset: Evaluable, cases: Iterable[Case]) -> list[CaseResult]:
     return [run_case(ruleset, case) for case in cases]
+
+
+def cases_at(cases: Iterable[Case], moment: datetime) -> tuple[Case, ...]:
+    """The cases evaluated at ``moment`` (``orderloom rules test --at``): a case that gives no ``now`` in
+    its input is given this one; one that gives its own keeps it (it was written for that moment)."""
+    if moment.tzinfo is None:
+        raise ValueError("a moment to test at needs its offset")
+    return tuple(
+        case if "now" in case.env else replace(case, env={**case.env, "now": moment}) for case in cases
+    )
+
+
+def parse_moment(text: str) -> datetime | None:
+    """An ISO-8601 time with its offset (``2026-05-01T10:00+08:00``), or None (a time without one too)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().upper())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def same_value(wanted: Any, got: Any) -> bool:
