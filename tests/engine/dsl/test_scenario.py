@@ -3,11 +3,14 @@ column, and what they name that their definitions lack (engine/dsl/scenario.py).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
 
 from engine.dsl.scenario import (
     DEFAULT_CLOCK,
@@ -234,3 +237,24 @@ def test_a_clock_keeps_its_offset() -> None:
     scenario = load_scenario(GOOD).scenario
     assert scenario is not None
     assert scenario.clock.utcoffset() == timezone(timedelta(hours=8)).utcoffset(None)
+
+
+SCHEMA = json.loads((REPO / "engine" / "schema" / "scenario.schema.json").read_text(encoding="utf-8"))
+
+
+def test_the_published_schema_takes_every_shipped_scenario_and_the_reader_agrees() -> None:
+    validator = Draft202012Validator(SCHEMA)
+    files = sorted((REPO / "scenarios").rglob("*.yaml")) + sorted(
+        (REPO / "docs" / "examples").glob("*/scenarios/*.yaml")
+    )
+    for path in files:
+        assert list(validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8")))) == [], path
+    assert list(validator.iter_errors(yaml.safe_load(GOOD))) == []
+    for broken in (
+        GOOD.replace("advance: 1d2h31m", "advance: 31 minutes"),
+        GOOD.replace("worker: once", "worker: twice"),
+        GOOD.replace("  - worker: once\n", "  - worker: once\n    advance: 2h\n"),
+        GOOD.replace("      state: cancelled\n", "      state: cancelled\n      color: red\n"),
+    ):
+        assert list(validator.iter_errors(yaml.safe_load(broken))), broken
+        assert load_scenario(broken).problems, broken
