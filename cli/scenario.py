@@ -11,7 +11,7 @@ import click
 from cli.common import plugins_checked, print_problems, settings_of
 from engine.api import translate
 from engine.dsl.checks import YAML_SUFFIXES
-from wiring.scenario import ScenarioSession
+from workers.scenario import ScenarioSession
 
 
 @click.group()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wiring.scenario import ScenarioSession
+from workers.scenario import ScenarioSession
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "scenarios").rglob("*.yaml"))

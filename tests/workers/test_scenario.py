@@ -1,11 +1,11 @@
-"""A scenario session (wiring/scenario.py): one migrated database copied for each file, the worker of
+"""A scenario session (workers/scenario.py): one migrated database copied for each file, the worker of
 `orderloom worker` run for each `worker` step, and nothing left behind when it closes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from wiring.scenario import ScenarioSession
+from workers.scenario import ScenarioSession
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,15 +15,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from engine.api import FrozenClock, PluginRegistry, Store, Text
 from engine.api.correlation import load_correlation_rulesets
-from engine.clock import FrozenClock
-from engine.common.text import Text
-from engine.dsl.loader import shown_path
-from engine.dsl.scenario import check_scenario, load_scenario_file, scenario_root
+from engine.api.scenarios import (
+    ScenarioResult,
+    ScenarioRunner,
+    check_scenario,
+    load_scenario_file,
+    scenario_root,
+    shown_path,
+)
 from engine.errors import DefinitionError, EngineError, Problem
-from engine.plugins import PluginRegistry
-from engine.runtime.scenario import ScenarioResult, ScenarioRunner
-from engine.store.store import Store
 from wiring.services import build_services
 from wiring.settings import Settings
 from workers.worker import Worker
