@@ -10,8 +10,10 @@ import click
 
 from cli.common import plugins_checked, print_problems, settings_of
 from engine.api import translate
-from engine.dsl.checks import YAML_SUFFIXES
 from workers.scenario import ScenarioSession
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 @click.group()
