@@ -12,7 +12,6 @@ from cli.common import plugins_checked, print_problems, settings_of
 from engine.api import translate
 from workers.scenario import ScenarioSession
 
-
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
