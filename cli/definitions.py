@@ -39,9 +39,13 @@ from engine.errors import EngineError, Problem
 )
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...], output: str, lang: str) -> None:
-    """Check workflow, form and rule files (or folders); print every problem as path:line:col."""
+    """Check workflow, form, rule and scenario files (or folders); print every problem as path:line:col.
+
+    With no PATHS: the definitions root's workflows/, forms/, rules/ and scenarios/."""
     root = settings_of(ctx).definitions_root
     targets = list(paths) or [root / "workflows", root / "forms", root / "rules"]
+    if not paths and (root / "scenarios").is_dir():
+        targets.append(root / "scenarios")
     with plugins_checked(ctx):
         registry = PluginRegistry.from_entry_points()
     problems = validate_paths(

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from engine.api import Actor, translate
 from engine.api.definitions import (
     CASES_SUFFIX,
     EVALUATED_KINDS,
+    cases_at,
     check_cases,
     check_rules_file,
     compile_ruleset,
@@ -24,6 +26,7 @@ from engine.api.definitions import (
     declared_rules,
     load_cases_file,
     orders_for_replay,
+    parse_moment,
     replay,
     run_cases,
     shown_path,
@@ -73,25 +76,50 @@ def _evaluable(ctx: click.Context, path: Path, lang: str = "en") -> tuple[Any, d
     help="Read FILE and its cases as published from the studio (the database's texts over the files).",
 )
 @click.option(
+    "--at",
+    "at_text",
+    default=None,
+    metavar="TIME",
+    help="Evaluate the cases at this moment (ISO-8601 with its offset, e.g. 2026-05-01T10:00+08:00): "
+    "'now', days_since() and the like read it in every case that gives no 'now' of its own.",
+)
+@click.option(
     "--lang", default="en", show_default=True, type=click.Choice(["en", "zh"]), help="The report's language."
 )
 @click.pass_context
 def rules_test(
-    ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, published: bool, lang: str
+    ctx: click.Context,
+    file: Path,
+    cases_path: Path | None,
+    strict: bool,
+    published: bool,
+    at_text: str | None,
+    lang: str,
 ) -> None:
     """Run the scenario cases of rule file FILE; report failures and the rules no case exercised.
 
     With --published, FILE and its cases are read as the studio published them: a text published from
-    the studio stands in place of its file, as the studio's rule console reads it.
+    the studio stands in place of its file, as the studio's rule console reads it. With --at, rules that
+    read the time are evaluated at that moment.
     """
+    at = None
+    if at_text is not None:
+        at = parse_moment(at_text)
+        if at is None:
+            raise click.BadParameter(
+                f"{at_text!r} is not an ISO-8601 time with its offset (2026-05-01T10:00+08:00)",
+                param_hint="--at",
+            )
     with ExitStack() as reading:
         if published:
             services = reading.enter_context(open_services(ctx))
             reading.enter_context(services.studio.as_published())
-        _test(ctx, file, cases_path, strict, lang)
+        _test(ctx, file, cases_path, strict, lang, at)
 
 
-def _test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, lang: str) -> None:
+def _test(
+    ctx: click.Context, file: Path, cases_path: Path | None, strict: bool, lang: str, at: datetime | None
+) -> None:
     ruleset, doc, _shown = _evaluable(ctx, file, lang)
     if cases_path is None:
         cases_path = file.with_name(file.name.removesuffix(file.suffix) + CASES_SUFFIX)
@@ -104,7 +132,11 @@ def _test(ctx: click.Context, file: Path, cases_path: Path | None, strict: bool,
         print_problems(problems, lang)
         click.echo(translate("cli.validate.errors", lang).format(n=len(problems)), err=True)
         sys.exit(1)
-    results = run_cases(ruleset, cases.cases)
+    tested = cases.cases
+    if at is not None:
+        tested = cases_at(tested, at)
+        click.echo(translate("cli.rules.at", lang).format(at=at.isoformat()))
+    results = run_cases(ruleset, tested)
     for result in results:
         click.echo(result.describe(lang))
     failed = sum(1 for result in results if not result.passed)

@@ -1494,6 +1494,14 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{name}（版本 {version}）：{passed} 个通过，{failed} 个失败",
             "{name} (version {version}): {passed} passed, {failed} failed",
         ),
+        "cli.scenario.summary": Text(
+            "场景：{passed} 个通过，{failed} 个失败，{malformed} 个文件有误",
+            "scenarios: {passed} passed, {failed} failed, {malformed} malformed",
+        ),
+        "cli.scenario.none": Text("没有找到场景文件：{paths}", "no scenario files found in {paths}"),
+        "cli.rules.at": Text(
+            "用例在 {at} 求值（未写 now 的用例）", "cases evaluated at {at} (those that give no 'now')"
+        ),
         "cli.bad_option": Text("选项 {option}：{message}", "option {option}: {message}"),
         "cli.plugin_refused": Text(
             "插件无法加载：{message}；请修正它，或卸载提供它的包",

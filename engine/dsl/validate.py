@@ -15,6 +15,7 @@ from pathlib import Path
 from engine.common.text import Text
 from engine.dsl.checks import YAML_SUFFIXES, check_workflow, discover_with_problems
 from engine.dsl.loader import load_file, shown_path
+from engine.dsl.scenario import check_scenario, is_scenario, load_scenario_file, scenario_root
 from engine.errors import Problem, sorted_problems
 from engine.forms.checks import check_form_file, check_ui_file, option_source_names
 from engine.forms.ui import UI_SUFFIX
@@ -35,7 +36,8 @@ def validate_file(
 ) -> list[Problem]:
     """Every problem in one file: a workflow or overlay, a rule file (``ruleset:``), a form (``.json``), a
     form's UI file (``.ui.json``; ``option_sources`` are the registered names, by default those of the
-    entry points), or the cases of a rule file (``*.cases.yaml``)."""
+    entry points), the cases of a rule file (``*.cases.yaml``), or a scenario file (``scenario:``, or a
+    file under ``scenarios/``: docs/scenarios.md)."""
     shown = shown_path(path, root)
     if path.name.endswith(UI_SUFFIX):
         return check_ui_file(path, shown, option_sources)
@@ -51,10 +53,29 @@ def validate_file(
         return sorted_problems(check_rules_file(path, shown)[1])
     if problems:
         return problems
+    if is_scenario(tree, shown):  # a scenario file (``orderloom scenario run``)
+        return _scenario_problems(path, shown, root, action_names)
     checked = check_workflow(
         path, root, action_names=action_names, workflows=workflows, action_writes=action_writes
     )
     return sorted_problems([*checked.problems, *checked.warnings])
+
+
+def _scenario_problems(
+    path: Path, shown: str, root: Path, action_names: Collection[str] | None
+) -> list[Problem]:
+    """A scenario file's problems: its shape, then what it names that its definitions do not have."""
+    read = load_scenario_file(path, shown)
+    if read.scenario is None:
+        return list(read.problems)
+    names = None if action_names is None else sorted(action_names)
+    scenario_problems, _ = check_scenario(
+        read.scenario,
+        scenario_root(read.scenario, path.resolve(), root),
+        action_names=names,
+        marks=read.marks,
+    )
+    return sorted_problems(scenario_problems)
 
 
 _FORM_FOLDER = re.compile(r"(^|/)forms(/|$)")

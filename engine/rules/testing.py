@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -45,17 +45,20 @@ __all__ = [
     "Replay",
     "ReplayChange",
     "ReplayOrder",
+    "cases_at",
     "check_cases",
     "coverage",
     "declared_rules",
     "is_cases_file",
     "load_cases",
     "load_cases_file",
+    "parse_moment",
     "read_input",
     "replay",
     "rules_that_spoke",
     "run_case",
     "run_cases",
+    "same_value",
     "show_number",
     "show_value",
 ]
@@ -591,7 +594,7 @@ def run_case(ruleset: Evaluable, case: Case) -> CaseResult:
         mismatches.append(Mismatch("rules", list(expect["rules"]), list(spoke)))
     for key, wanted in expect.get("outputs", {}).items():
         got = decision.outputs.get(key)
-        if not _same(wanted, got):
+        if not same_value(wanted, got):
             mismatches.append(Mismatch(f"outputs.{key}", wanted, got))
     return CaseResult(case.name, tuple(mismatches), spoke, decision, errors=errors)
 
@@ -600,7 +603,26 @@ def run_cases(ruleset: Evaluable, cases: Iterable[Case]) -> list[CaseResult]:
     return [run_case(ruleset, case) for case in cases]
 
 
-def _same(wanted: Any, got: Any) -> bool:
+def cases_at(cases: Iterable[Case], moment: datetime) -> tuple[Case, ...]:
+    """The cases evaluated at ``moment`` (``orderloom rules test --at``): a case that gives no ``now`` in
+    its input is given this one; one that gives its own keeps it (it was written for that moment)."""
+    if moment.tzinfo is None:
+        raise ValueError("a moment to test at needs its offset")
+    return tuple(
+        case if "now" in case.env else replace(case, env={**case.env, "now": moment}) for case in cases
+    )
+
+
+def parse_moment(text: str) -> datetime | None:
+    """An ISO-8601 time with its offset (``2026-05-01T10:00+08:00``), or None (a time without one too)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().upper())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def same_value(wanted: Any, got: Any) -> bool:
     """Equal as a reader means it: numbers by value (5000 == 5000.0 == Decimal('5000')), else ==."""
     if _is_number(wanted) and _is_number(got):
         try:
@@ -608,9 +630,9 @@ def _same(wanted: Any, got: Any) -> bool:
         except InvalidOperation:
             return False
     if isinstance(wanted, Mapping) and isinstance(got, Mapping):
-        return wanted.keys() == got.keys() and all(_same(wanted[k], got[k]) for k in wanted)
+        return wanted.keys() == got.keys() and all(same_value(wanted[k], got[k]) for k in wanted)
     if isinstance(wanted, list) and isinstance(got, list | tuple):
-        return len(wanted) == len(got) and all(_same(a, b) for a, b in zip(wanted, got, strict=True))
+        return len(wanted) == len(got) and all(same_value(a, b) for a, b in zip(wanted, got, strict=True))
     return bool(wanted == got)
 
 
@@ -778,7 +800,7 @@ def _summary(decision: Decision) -> dict[str, Any]:
 def decisions_differ(old: Decision, new: Decision) -> bool:
     """Whether two decisions send an order another way: another outcome, queue or outputs (numbers
     compared by value)."""
-    return (old.outcome, old.queue) != (new.outcome, new.queue) or not _same(
+    return (old.outcome, old.queue) != (new.outcome, new.queue) or not same_value(
         dict(old.outputs), dict(new.outputs)
     )
 

@@ -343,3 +343,62 @@ def test_replay_only_counts_orders_whose_workflow_uses_the_rule_set(
     # Wholesale credit is published but no wholesale order exists; retail orders do not use it.
     doc = json.loads(run("rules", "replay", str(root / "rules/wholesale/credit.yaml"), "--json").output)
     assert (doc["ruleset"], doc["orders"]) == ("wholesale-credit", 0)
+
+
+# --- rules test --at -------------------------------------------------------------------------------
+
+TIMELESS_CASES = """\
+ruleset: after-sales-eligibility
+cases:
+  - name: day six
+    input:
+      order: {delivered_at: '2026-04-25T10:00:00+08:00', reason_code: no_reason, type: return, lines: []}
+    expect: {outcome: approve}
+  - name: day eight
+    input:
+      order: {delivered_at: '2026-04-23T10:00:00+08:00', reason_code: no_reason, type: return, lines: []}
+    expect: {outcome: reject, rules: [outside-return-window]}
+  - name: its own moment
+    input:
+      order: {delivered_at: '2026-04-23T10:00:00+08:00', reason_code: no_reason, type: return, lines: []}
+      now: '2026-04-24T10:00:00+08:00'
+    expect: {outcome: approve}
+"""
+
+
+def test_at_evaluates_the_cases_that_give_no_now_at_that_moment(run: Run, root: Path) -> None:
+    cases = root / "timeless.cases.yaml"
+    cases.write_text(TIMELESS_CASES.replace("type: return,", "type: exchange,"), encoding="utf-8")
+    rule_file = str(root / "rules" / "after-sales" / "eligibility.yaml")
+    result = run("rules", "test", rule_file, "--cases", str(cases), "--at", "2026-05-01T10:00+08:00")
+    lines = result.output.splitlines()
+    assert lines[0] == "cases evaluated at 2026-05-01T10:00:00+08:00 (those that give no 'now')"
+    assert lines[1:4] == ["PASS day six", "PASS day eight", "PASS its own moment"]
+    # a day later the sixth day is the seventh: still inside; two days later it is past
+    later = run("rules", "test", rule_file, "--cases", str(cases), "--at", "2026-05-03T10:01+08:00", code=1)
+    assert "FAIL day six: expected outcome approve, got reject" in later.output
+    said = run(
+        "rules", "test", rule_file, "--cases", str(cases), "--at", "2026-05-01T10:00+08:00", "--lang", "zh"
+    )
+    assert said.output.splitlines()[0] == "用例在 2026-05-01T10:00:00+08:00 求值（未写 now 的用例）"
+
+
+def test_without_at_rules_that_read_the_time_cannot_decide(run: Run, root: Path) -> None:
+    cases = root / "timeless.cases.yaml"
+    cases.write_text(TIMELESS_CASES.replace("type: return,", "type: exchange,"), encoding="utf-8")
+    result = run(
+        "rules",
+        "test",
+        str(root / "rules" / "after-sales" / "eligibility.yaml"),
+        "--cases",
+        str(cases),
+        code=1,
+    )
+    assert "needs 'now', which is not set" in result.output
+
+
+@pytest.mark.parametrize("moment", ["2026-05-01T10:00", "tomorrow", "2026-02-30T10:00+08:00"])
+def test_at_must_be_a_time_with_its_offset(run: Run, root: Path, moment: str) -> None:
+    rule_file = str(root / "rules" / "after-sales" / "eligibility.yaml")
+    result = run("rules", "test", rule_file, "--at", moment, code=2)
+    assert "Invalid value for --at" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,13 @@ from engine.rules.testing import (
     CasesFile,
     Mismatch,
     ReplayOrder,
+    cases_at,
     check_cases,
     coverage,
     declared_rules,
     load_cases,
     load_cases_file,
+    parse_moment,
     read_input,
     replay,
     run_cases,
@@ -677,3 +680,25 @@ def test_a_mismatch_of_values_that_look_alike_is_shown_exactly() -> None:
         "expected outputs.limit 191.2, got 191.20000000000002"
     )
     assert Mismatch("outputs.limit", 190, 0.8 * 239).describe() == "expected outputs.limit 190, got 191.2"
+
+
+# --- a moment to test at (`orderloom rules test --at`) -----------------------------------------------
+
+
+def test_cases_at_gives_now_to_the_cases_without_one_and_keeps_the_others() -> None:
+    read = load_cases(
+        "cases:\n"
+        "  - {name: a, input: {order: {}}, expect: {outcome: approve}}\n"
+        "  - {name: b, input: {order: {}, now: '2026-01-01T00:00:00Z'}, expect: {outcome: approve}}\n"
+    )
+    moment = datetime(2026, 5, 1, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    first, second = cases_at(read.cases, moment)
+    assert first.env["now"] == moment
+    assert second.env["now"] == datetime(2026, 1, 1, tzinfo=UTC)
+    assert "now" not in read.cases[0].env  # the cases read stay as they were
+    with pytest.raises(ValueError, match="offset"):
+        cases_at(read.cases, datetime(2026, 5, 1, 10, 0))  # without its offset
+    assert parse_moment("2026-05-01T10:00+08:00") == moment
+    assert parse_moment("2026-05-01t02:00z") == datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
+    for text in ("2026-05-01T10:00", "tomorrow", "2026-02-30T10:00+08:00", ""):
+        assert parse_moment(text) is None, text

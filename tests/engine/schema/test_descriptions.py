@@ -30,7 +30,12 @@ def annotated(node: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any
 
 
 def test_the_schemas_are_there() -> None:
-    assert [p.name for p in SCHEMAS] == ["rules.schema.json", "ui.schema.json", "workflow.schema.json"]
+    assert [p.name for p in SCHEMAS] == [
+        "rules.schema.json",
+        "scenario.schema.json",
+        "ui.schema.json",
+        "workflow.schema.json",
+    ]
 
 
 @pytest.mark.parametrize("path", SCHEMAS, ids=lambda p: p.name)
