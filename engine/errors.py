@@ -208,6 +208,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("duplicate-input", "duplicate-group", "duplicate-case", "duplicate-candidate"),
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
         *("order-field", "owned-field", "required-undeclared", "unknown-queue"),
+        *("undeclared-list", "list-kind"),
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),
