@@ -45,11 +45,12 @@ __all__ = [
     "MAX_NOTE",
     "ListChange",
     "ListEntry",
-    "ListProblem",
+    "ListFault",
     "ListRefused",
     "ListShown",
     "NamedList",
     "NamedLists",
+    "ReadLookups",
     "StepLookups",
     "ensure_declared_lists",
     "entries_text",
@@ -71,7 +72,7 @@ KIND_WORDS: Mapping[ListKind, Text] = {
 
 
 @dataclass(frozen=True)
-class ListProblem:
+class ListFault:
     """One thing wrong: its words, the field (``name``, ``kind``, ``value`` …) and the import line."""
 
     words: Text
@@ -88,7 +89,7 @@ class ListProblem:
 class ListRefused(EngineError):
     """A change to a list that was refused; nothing of it was written."""
 
-    def __init__(self, problems: Sequence[ListProblem]) -> None:
+    def __init__(self, problems: Sequence[ListFault]) -> None:
         self.problems = tuple(problems)
         super().__init__(
             "; ".join(p.text("en") for p in self.problems), zh="；".join(p.text("zh") for p in self.problems)
@@ -106,7 +107,7 @@ class ListShown:
 
 
 def _refuse(zh: str, en: str, field_name: str) -> ListRefused:
-    return ListRefused([ListProblem(Text(zh, en), field_name)])
+    return ListRefused([ListFault(Text(zh, en), field_name)])
 
 
 def unknown_list_refusal(department: str, name: str, known: Sequence[str]) -> Refusal:
@@ -163,7 +164,7 @@ class NamedLists:
         problems = []
         if not LIST_NAME.fullmatch(name):
             problems.append(
-                ListProblem(
+                ListFault(
                     Text(
                         f"名单名称 {name!r} 无效：只能用小写字母、数字、'-' 和 '_'，"
                         "以字母或数字开头，最多 64 个字符",
@@ -176,7 +177,7 @@ class NamedLists:
         kinds = [k.value for k in ListKind]
         if kind not in kinds:
             problems.append(
-                ListProblem(
+                ListFault(
                     Text(
                         f"名单类型 {kind!r} 无效，可选：{'、'.join(kinds)}{did_you_mean(kind, kinds, 'zh')}",
                         f"list kind {kind!r} is not one of {', '.join(kinds)}{did_you_mean(kind, kinds)}",
@@ -187,7 +188,7 @@ class NamedLists:
         for label, field_name, zh in ((label_zh, "label_zh", "中文名称"), (label_en, "label_en", "英文名称")):
             if not label.strip() or len(label) > MAX_LABEL:
                 problems.append(
-                    ListProblem(
+                    ListFault(
                         Text(
                             f"{zh}不能为空，最多 {MAX_LABEL} 个字符",
                             f"the {'Chinese' if field_name == 'label_zh' else 'English'} label must not be "
@@ -234,12 +235,12 @@ class NamedLists:
         now = self.clock.now()
         with self.store.transaction() as tx:
             named = self._named(tx, department, name)
-            problems: list[ListProblem] = []
+            problems: list[ListFault] = []
             taken: dict[str, int | None] = {}
             good: list[tuple[str, str, str | None]] = []
             for index, (value, note) in enumerate(values):
                 line = first_line + index if first_line else None
-                problem = self._entry_problem(tx, named, value, note, taken, line)
+                problem = self._entry_fault(tx, named, value, note, taken, line)
                 if problem is not None:
                     problems.append(problem)
                     continue
@@ -252,7 +253,7 @@ class NamedLists:
                 rows.add_entry(tx.connection, named, value, key, note, actor, now)
             return [ListEntry(value, key, note, actor, now) for value, key, note in good]
 
-    def _entry_problem(
+    def _entry_fault(
         self,
         tx: Tx,
         named: NamedList,
@@ -260,10 +261,10 @@ class NamedLists:
         note: str | None,
         taken: Mapping[str, int | None],
         line: int | None,
-    ) -> ListProblem | None:
+    ) -> ListFault | None:
         kind = KIND_WORDS[named.kind]
         if len(value) > MAX_KEY:
-            return ListProblem(
+            return ListFault(
                 Text(
                     f"值太长（{len(value)} 个字符），上限 {MAX_KEY}",
                     f"the value is too long ({len(value)} characters); the limit is {MAX_KEY}",
@@ -272,14 +273,14 @@ class NamedLists:
                 line,
             )
         if note is not None and len(note) > MAX_NOTE:
-            return ListProblem(
+            return ListFault(
                 Text(f"备注最多 {MAX_NOTE} 个字符", f"a note holds at most {MAX_NOTE} characters"),
                 "note",
                 line,
             )
         key = list_key(named.kind, value)
         if not key:
-            return ListProblem(
+            return ListFault(
                 Text(
                     f"{value!r} 规范化后为空，不是有效的{kind.zh}",
                     f"{value!r} is empty once normalised: not a {kind.en}",
@@ -288,7 +289,7 @@ class NamedLists:
                 line,
             )
         if named.kind is ListKind.MOBILE and not (len(key) == 11 and key.startswith("1")):
-            return ListProblem(
+            return ListFault(
                 Text(
                     f"{value!r} 不是 11 位手机号（以 1 开头）",
                     f"{value!r} is not an 11-digit mobile number starting with 1",
@@ -298,7 +299,7 @@ class NamedLists:
             )
         if key in taken:
             earlier = taken[key]
-            return ListProblem(
+            return ListFault(
                 Text(
                     f"{value!r} 与第 {earlier} 行是同一个值", f"{value!r} is the same value as line {earlier}"
                 )
@@ -309,7 +310,7 @@ class NamedLists:
             )
         found = rows.find_entry(tx.connection, named, key)
         if found is not None:
-            return ListProblem(
+            return ListFault(
                 Text(
                     f"{value!r} 已在名单中（记为 {found.value!r}）",
                     f"{value!r} is already in the list (as {found.value!r})",
@@ -338,7 +339,7 @@ class NamedLists:
         unless all are good."""
         values: list[tuple[str, str | None]] = []
         numbers: list[int] = []
-        problems: list[ListProblem] = []
+        problems: list[ListFault] = []
         for number, line in enumerate(text.splitlines(), start=1):
             if number > MAX_IMPORT_LINES:
                 raise _refuse(
@@ -353,7 +354,7 @@ class NamedLists:
                 cells = next(csv.reader(io.StringIO(stripped)))
             except csv.Error as error:
                 problems.append(
-                    ListProblem(Text(f"无法读取：{error}", f"cannot be read: {error}"), "file", number)
+                    ListFault(Text(f"无法读取：{error}", f"cannot be read: {error}"), "file", number)
                 )
                 continue
             if (
@@ -364,7 +365,7 @@ class NamedLists:
                 continue  # the header
             if len(cells) > 2:
                 problems.append(
-                    ListProblem(
+                    ListFault(
                         Text(
                             f"有 {len(cells)} 列；每行是一个值，可在逗号后加备注（含逗号的值请加引号）",
                             f"has {len(cells)} columns; a line is a value and, after a comma, a note "
@@ -400,9 +401,9 @@ class NamedLists:
         except ListRefused as refused:  # renumber: add_many counts the values, the file counts lines
             raise ListRefused(
                 [
-                    ListProblem(p.words, p.field, numbers[p.line - 1] if p.line else None)
+                    ListFault(p.words, p.field, numbers[p.line - 1] if p.line else None)
                     if p.field != "value" or p.line is None
-                    else ListProblem(_renumbered(p.words, numbers), p.field, numbers[p.line - 1])
+                    else ListFault(_renumbered(p.words, numbers), p.field, numbers[p.line - 1])
                     for p in refused.problems
                 ]
             ) from None
@@ -449,6 +450,23 @@ class StepLookups:
             return 0
         since = None if days is None else (self.now - timedelta(days=days)).astimezone(UTC)
         return rows.customer_fact(self.tx.connection, fact, self.department, key, self.order_id, since)
+
+
+class ReadLookups:
+    """The lookups of an order read outside a step (a rule set replayed over recent orders, tried in the
+    studio's console): each one in a read transaction of its own, as :class:`StepLookups` reads it."""
+
+    def __init__(self, store: Store, department: str, order_id: int, data: Mapping[str, Any], now: datetime):
+        self.store = store
+        self.args = (department, order_id, data, now)
+
+    def in_list(self, name: str, value: Any) -> bool:
+        with self.store.read() as tx:
+            return StepLookups(tx, *self.args).in_list(name, value)
+
+    def customer_fact(self, fact: str, days: float | None) -> float:
+        with self.store.read() as tx:
+            return StepLookups(tx, *self.args).customer_fact(fact, days)
 
 
 def entries_text(entries: Iterable[ListEntry]) -> str:

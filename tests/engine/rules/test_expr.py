@@ -157,6 +157,7 @@ def test_function_table_is_complete() -> None:
     expected = {
         "len", "sum", "min", "max", "abs", "round", "lower", "upper", "startswith", "endswith", "contains",
         "pluck", "count", "any", "all", "days_since", "hours_since", "minutes_since", "date",
+        "in_list", "open_orders", "open_amount", "owed", "orders_in_days", "returns_in_days",
     }  # fmt: skip
     assert set(FUNCTIONS) == expected
     assert expected.issuperset(ENV_FUNCTIONS)
