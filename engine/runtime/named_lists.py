@@ -13,6 +13,7 @@ condition is never silently false because a list is missing.
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,6 +34,7 @@ from engine.common.list_keys import (
 from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.errors import DefinitionError, EngineError, Problem, Refusal, TransitionRejected
+from engine.rules.expr import ExpressionError, ExpressionEvaluationError, compile_expression, parse
 from engine.rules.list_checks import declared_lists
 from engine.store import Store, Tx
 from engine.store import named_lists as rows
@@ -52,9 +54,11 @@ __all__ = [
     "NamedLists",
     "ReadLookups",
     "StepLookups",
+    "UnknownList",
     "ensure_declared_lists",
     "entries_text",
     "unknown_list_refusal",
+    "with_facts_read",
 ]
 
 MAX_LABEL = 200
@@ -108,6 +112,11 @@ class ListShown:
 
 def _refuse(zh: str, en: str, field_name: str) -> ListRefused:
     return ListRefused([ListFault(Text(zh, en), field_name)])
+
+
+class UnknownList(TransitionRejected):
+    """A condition named a list the department does not have: the step is refused, an automatic one
+    too (it would otherwise just not be taken, and the order wait without a word)."""
 
 
 def unknown_list_refusal(department: str, name: str, known: Sequence[str]) -> Refusal:
@@ -229,6 +238,7 @@ class NamedLists:
         values: Sequence[tuple[str, str | None]],
         actor: str,
         first_line: int = 0,
+        write: bool = True,
     ) -> list[ListEntry]:
         """Add each ``(value, note)`` in one transaction: every problem is reported (with its line when
         ``first_line`` numbers them) and nothing is added unless all are good."""
@@ -249,7 +259,7 @@ class NamedLists:
                 good.append((value.strip(), key, (note or "").strip() or None))
             if problems:
                 raise ListRefused(problems)
-            for value, key, note in good:
+            for value, key, note in good if write else ():  # write=False: only check them
                 rows.add_entry(tx.connection, named, value, key, note, actor, now)
             return [ListEntry(value, key, note, actor, now) for value, key, note in good]
 
@@ -380,8 +390,9 @@ class NamedLists:
             numbers.append(number)
         if not values and not problems:
             raise _refuse("文件中没有值", "the file holds no values", "file")
-        try:
-            added = self._add_numbered(department, name, values, numbers, actor) if not problems else []
+        added: list[ListEntry] = []
+        try:  # with a line already refused, the values are only checked: nothing is added
+            added = self._add_numbered(department, name, values, numbers, actor, write=not problems)
         except ListRefused as refused:
             problems.extend(refused.problems)
         if problems:
@@ -395,9 +406,10 @@ class NamedLists:
         values: Sequence[tuple[str, str | None]],
         numbers: Sequence[int],
         actor: str,
+        write: bool,
     ) -> list[ListEntry]:
         try:
-            return self.add_many(department, name, values, actor, first_line=1)
+            return self.add_many(department, name, values, actor, first_line=1, write=write)
         except ListRefused as refused:  # renumber: add_many counts the values, the file counts lines
             raise ListRefused(
                 [
@@ -432,6 +444,9 @@ class StepLookups:
         self.data = data
         self.now = now
         self._lists: dict[str, NamedList] = {}
+        # the facts read, by the call a condition writes (``owed()``, ``orders_in_days(7)``): the rules'
+        # trace shows them beside the values the rules compared (engine.runtime.decisions)
+        self.read: dict[str, float] = {}
 
     def in_list(self, name: str, value: Any) -> bool:
         named = self._lists.get(name)
@@ -439,7 +454,7 @@ class StepLookups:
             found = rows.find_list(self.tx.connection, self.department, name)
             if found is None:
                 known = [n.name for n in rows.lists_of(self.tx.connection, self.department)]
-                raise TransitionRejected([unknown_list_refusal(self.department, name, known)])
+                raise UnknownList([unknown_list_refusal(self.department, name, known)])
             named = self._lists[name] = found
         return rows.has_any(self.tx.connection, named.id, value_keys(named.kind, value))
 
@@ -447,9 +462,12 @@ class StepLookups:
         assert fact in CUSTOMER_FACTS
         key = customer_key(self.data)
         if key is None:
-            return 0
+            return 0  # an order that names no customer: none of their orders to count
         since = None if days is None else (self.now - timedelta(days=days)).astimezone(UTC)
-        return rows.customer_fact(self.tx.connection, fact, self.department, key, self.order_id, since)
+        found = rows.customer_fact(self.tx.connection, fact, self.department, key, self.order_id, since)
+        shown = "" if days is None else str(int(days) if float(days).is_integer() else days)
+        self.read[f"{fact}({shown})"] = found
+        return found
 
 
 class ReadLookups:
@@ -510,3 +528,49 @@ def ensure_declared_lists(
     if problems:
         raise DefinitionError(problems)
     return created
+
+
+def with_facts_read(
+    decision: dict[str, Any], read: Mapping[str, float], env: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """``decision`` (a rule set's ``to_dict()``) with each customer fact its rules read written into the
+    values of the rules whose condition calls it, and the fields summed with it (``owed() +
+    order.total``: ``order.total``, read from ``env``), for the order page to say each part (欠款
+    ¥182,000 + 本单 ¥40,000 > 信用额度 ¥200,000)."""
+    if not read:
+        return decision
+    trace = []
+    for entry in decision.get("trace") or ():
+        when = entry.get("when") if isinstance(entry, Mapping) else None
+        if isinstance(when, str) and isinstance(entry.get("values"), Mapping):
+            found = _facts_and_parts(when, read, env or {})
+            if found:
+                entry = {**entry, "values": {**entry["values"], **found}}
+        trace.append(entry)
+    return {**decision, "trace": trace}
+
+
+def _facts_and_parts(when: str, read: Mapping[str, float], env: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        tree = parse(when)
+    except ExpressionError:
+        return {}
+    found: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BinOp):
+            continue
+        leaves = [node.left, node.right]
+        calls = [ast.unparse(leaf) for leaf in leaves if ast.unparse(leaf) in read]
+        if not calls:
+            continue
+        for leaf in leaves:
+            text = ast.unparse(leaf)
+            if text in read:
+                found[text] = read[text]
+            elif isinstance(leaf, ast.Attribute | ast.Name):
+                try:
+                    found[text] = compile_expression(text)(env)
+                except ExpressionEvaluationError:
+                    continue
+    found.update({call: value for call, value in read.items() if call in when.replace(" ", "")})
+    return found
