@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, false, func, insert, literal, select
@@ -80,6 +80,11 @@ _COUNT = (
 )
 
 
+def _aware(moment: datetime) -> datetime:
+    """A time as read back: UTC (SQLite keeps it without its offset)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _list(row: Row[Any]) -> NamedList:
     m = row._mapping
     return NamedList(
@@ -90,7 +95,7 @@ def _list(row: Row[Any]) -> NamedList:
         label_zh=m["label_zh"],
         label_en=m["label_en"],
         created_by=m["created_by"],
-        created_at=m["created_at"],
+        created_at=_aware(m["created_at"]),
         entries=int(m["entries"]),
     )
 
@@ -172,7 +177,7 @@ def find_entry(connection: Any, named: NamedList, key: str) -> ListEntry | None:
 
 def _entry(row: Row[Any]) -> ListEntry:
     m = row._mapping
-    return ListEntry(m["value"], m["key"], m["note"], m["added_by"], m["added_at"])
+    return ListEntry(m["value"], m["key"], m["note"], m["added_by"], _aware(m["added_at"]))
 
 
 def add_entry(
