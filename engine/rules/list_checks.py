@@ -20,7 +20,7 @@ from engine.common.text import Text
 from engine.errors import Problem
 from engine.rules.expr import ExpressionError, parse
 
-__all__ = ["declared_lists", "list_problems", "named_lists_in"]
+__all__ = ["UNDECLARED_LIST", "declared_lists", "list_problems", "named_lists_in"]
 
 UNDECLARED_LIST = "undeclared-list"
 
