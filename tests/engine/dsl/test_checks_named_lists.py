@@ -19,7 +19,9 @@ def _with_guard(when: str) -> str:
 
 
 def test_a_guard_may_name_a_list_its_audit_declares() -> None:
-    assert check_text(ROOT, WORKFLOW, _with_guard("not in_list('blocked-mobiles', order.customer.mobile)")) == []
+    assert (
+        check_text(ROOT, WORKFLOW, _with_guard("not in_list('blocked-mobiles', order.customer.mobile)")) == []
+    )
 
 
 def test_a_guard_naming_a_list_no_rule_file_declares_is_an_error_at_its_line() -> None:
