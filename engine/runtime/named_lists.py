@@ -443,7 +443,7 @@ class StepLookups:
         self.order_id = order_id
         self.data = data
         self.now = now
-        self._lists: dict[str, NamedList] = {}
+        self._lists: dict[str, tuple[int, ListKind]] = {}
         # the facts read, by the call a condition writes (``owed()``, ``orders_in_days(7)``): the rules'
         # trace shows them beside the values the rules compared (engine.runtime.decisions)
         self.read: dict[str, float] = {}
@@ -451,12 +451,13 @@ class StepLookups:
     def in_list(self, name: str, value: Any) -> bool:
         named = self._lists.get(name)
         if named is None:
-            found = rows.find_list(self.tx.connection, self.department, name)
+            found = rows.list_id_and_kind(self.tx.connection, self.department, name)
             if found is None:
                 known = [n.name for n in rows.lists_of(self.tx.connection, self.department)]
                 raise UnknownList([unknown_list_refusal(self.department, name, known)])
             named = self._lists[name] = found
-        return rows.has_any(self.tx.connection, named.id, value_keys(named.kind, value))
+        list_id, kind = named
+        return rows.has_any(self.tx.connection, list_id, value_keys(kind, value))
 
     def customer_fact(self, fact: str, days: float | None) -> float:
         assert fact in CUSTOMER_FACTS

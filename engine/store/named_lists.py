@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, false, func, insert, literal, select
+from sqlalchemy import Row, and_, bindparam, delete, false, func, insert, literal, select
 
 from engine.common.list_keys import ListKind
 from engine.store.tables import named_list_changes, named_list_entries, named_lists, orders
@@ -36,6 +36,7 @@ __all__ = [
     "has_any",
     "has_any_query",
     "list_changes",
+    "list_id_and_kind",
     "lists_of",
     "remove_entry",
 ]
@@ -108,6 +109,18 @@ def find_list(connection: Any, department: str, name: str) -> NamedList | None:
         )
     ).first()
     return None if found is None else _list(found)
+
+
+_LIST_KEY = select(named_lists.c.id, named_lists.c.kind).where(
+    named_lists.c.department == bindparam("department"), named_lists.c.name == bindparam("name")
+)
+
+
+def list_id_and_kind(connection: Any, department: str, name: str) -> tuple[int, ListKind] | None:
+    """The id and kind of the list ``name`` of ``department`` (what a step's condition needs of it: one
+    look-up of the unique index, no count of its entries), or None."""
+    found = connection.execute(_LIST_KEY, {"department": department, "name": name}).first()
+    return None if found is None else (int(found[0]), ListKind(found[1]))
 
 
 def lists_of(connection: Any, department: str) -> list[NamedList]:

@@ -136,9 +136,17 @@ def test_a_list_lookup_reads_the_entries_primary_key(store: Store) -> None:
         assert rows.has_any(tx.connection, named.id, ["13900000000", "13800000000"])
         assert not rows.has_any(tx.connection, named.id, ["13900000000"])
         assert not rows.has_any(tx.connection, named.id, [])
+        assert rows.list_id_and_kind(tx.connection, "retail", "blocked-mobiles") == (
+            named.id,
+            ListKind.MOBILE,
+        )
+        assert rows.list_id_and_kind(tx.connection, "wholesale", "blocked-mobiles") is None
         plan = _plan(tx, rows.has_any_query(named.id, ["13800000000", "13900000000"]))
+        found = _plan(tx, rows._LIST_KEY.params(department="retail", name="blocked-mobiles"))
     assert "pk_named_list_entries" in plan or "sqlite_autoindex_named_list_entries" in plan, plan
     assert "SCAN named_list_entries" not in plan and "Seq Scan" not in plan, plan
+    assert "uq_named_lists_department_name" in found or "sqlite_autoindex_named_lists" in found, found
+    assert "SCAN named_lists" not in found and "Seq Scan" not in found, found
 
 
 def test_changes_are_recorded_newest_first_and_a_removed_entry_is_gone(store: Store) -> None:
