@@ -206,6 +206,18 @@ _FACT_WORDS: Mapping[str, tuple[Text, bool]] = {
     "returns_in_days": (Text("近 {0} 天退货数", "returns in the last {0} days"), False),
 }
 _ARITHMETIC = {ast.Add: "+", ast.Sub: "-"}
+_ON_LIST = Text("{0}在名单 {1} 中", "{0} is on the list {1}")
+_NOT_ON_LIST = Text("{0}不在名单 {1} 中", "{0} is not on the list {1}")
+
+
+def _is_in_list(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "in_list"
+        and len(node.args) == 2
+        and isinstance(node.args[0], ast.Constant)
+    )
 
 
 def _fact_operand(node: ast.expr) -> Operand | None:
@@ -248,6 +260,8 @@ class _Words:
             return self.t(_NOT_SO, self.condition(operand))
         if isinstance(node, ast.Compare):
             return self.compare(node)
+        if isinstance(node, ast.Call) and _is_in_list(node):
+            return self.in_list(node)
         name, shown = self.name(node), self.side(node, None)
         return f"{name} {shown}" if name and self._read(node) is not None else shown
 
@@ -324,6 +338,15 @@ class _Words:
                 return ast.unparse(node)
             out += f" {self.t(words)} {self.side(right, unit, peer)}"
         return out
+
+    def in_list(self, node: ast.Call) -> str:
+        """``in_list('blocked-mobiles', order.customer.mobile)``: what it matched, on the list or not."""
+        assert isinstance(node.args[0], ast.Constant)
+        listed, what = str(node.args[0].value), node.args[1]
+        shown = self.name(what) or ast.unparse(what)
+        read = self._read(node)
+        words = _NOT_ON_LIST if read is not None and not read[0] else _ON_LIST
+        return self.t(words, shown, listed)
 
     def _parts_read(self, node: ast.expr) -> bool:
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
