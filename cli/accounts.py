@@ -32,7 +32,12 @@ def accounts() -> None:
 @click.option("--company", required=True, help="The company's name.")
 @click.option("--credit-limit", required=True, type=click.FloatRange(min=0), help="Credit limit in yuan.")
 @click.option(
-    "--outstanding", default=0.0, show_default=True, type=click.FloatRange(min=0), help="Yuan owed."
+    "--outstanding",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Yuan owed as last typed (shown on the account's orders; the credit check reads what the "
+    "account owes on its open orders instead: owed()).",
 )
 @click.option("--overdue-days", default=0, show_default=True, type=click.IntRange(min=0), help="Oldest debt.")
 @click.option(

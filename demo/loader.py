@@ -39,6 +39,7 @@ from engine.api import (
 from engine.api.accounts import change_email, find_user
 from engine.api.customer_accounts import CustomerAccount, put_account
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
+from engine.api.named_lists import NamedLists
 from engine.errors import EngineError
 from web.users import create_user
 
@@ -220,7 +221,12 @@ GIVEN_NAMES = [
     "建华",
     "志强",
 ]
-BLACKLISTED_MOBILES = ("13800000000", "13900001111", "17000000000")  # as in rules/retail/audit.yaml
+# The retail department's managed lists (rules/retail/audit.yaml names them; publishing creates them
+# empty): the mobiles the audit rejects, written as clerks type them, and an address it holds.
+BLACKLISTED_MOBILES = ("13800000000", "13900001111", "17000000000")
+BLOCKED_MOBILES_TYPED = ("+86 138 0000 0000", "139-0000-1111", "0086 17000000000")
+BLOCKED_ADDRESSES = ("广东省深圳市 南山区科技园南区粤海街道88号",)
+RESTRICTED_SKUS = ("tobacco-01",)
 CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
 # Why a reviewer rejects a held order, and why the service desk declines an after-sales request.
 REJECT_REASONS = ("收货地址与历史欺诈订单一致", "同一设备短时间内多次下单", "客户电话无法核实身份")
@@ -304,11 +310,22 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
     ensure_demo_users(store, clock.now(), {account.manager for account in ACCOUNTS if account.manager})
     for account in ACCOUNTS:
         put_account(store, account, clock.now())
+    fill_lists(NamedLists(store, clock))
     run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
     run.play(orders)
     for order in engine.list_orders(_by_name("admin").actor, limit=orders * 2):
         summary.states[(order.workflow, order.state)] += 1
     return summary
+
+
+def fill_lists(lists: NamedLists) -> None:
+    """The retail department's managed lists, filled as its admin would (published empty)."""
+    for name, values, note in (
+        ("blocked-mobiles", BLOCKED_MOBILES_TYPED, "历史欺诈订单"),
+        ("blocked-addresses", BLOCKED_ADDRESSES, "多次拒收"),
+        ("restricted-skus", RESTRICTED_SKUS, "限售"),
+    ):
+        lists.add_many("retail", name, [(value, note) for value in values], "admin")
 
 
 def initial_stock() -> dict[tuple[str, str], int]:

@@ -209,6 +209,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
         *("order-field", "owned-field", "required-undeclared", "unknown-queue"),
         *("set-unknown-field", "set-order-field", "set-twice"),
+        *("undeclared-list", "list-kind"),
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),

@@ -25,6 +25,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, OrderView
 from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
+from engine.runtime.named_lists import NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
 from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock
@@ -427,6 +428,8 @@ def test_a_large_order_is_held_for_review_and_released(engine: Engine) -> None:
 
 
 def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, store: Store) -> None:
+    # the audit names the department's list (published empty); an admin typed the number their way
+    NamedLists(store, engine.clock).add("retail", "blocked-mobiles", "+86 138-0000-0000", "admin")
     data = retail_data(customer={"name": "某某", "mobile": "13800000000"})
     order = engine.create_order(
         RETAIL, department="retail", workflow="retail-order", channel="web", data=data
@@ -955,39 +958,42 @@ def sign(
     return engine.act_on_approval(ApprovalRequest(order_id, task.id, action, actor))
 
 
-def test_wholesale_credit_hold_and_approval_above_the_limit(engine: Engine, store: Store) -> None:
-    set_account(store, outstanding=490000)
-    held = engine.create_order(
-        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
-    )
-    assert held.state == "credit_hold"
-    with pytest.raises(TransitionRejected) as refused:  # the credit hold's approval releases it
-        engine.fire(held.id, "release_credit", CREDIT)
-    assert refused.value.refusals[0].code == "approval"
-    # above the credit limit: any one of the sales managers approves
-    assert sign(engine, held.id, APPROVER).state.startswith("fulfilling.")
-
-    set_account(store)  # paid off: back to 80000 outstanding
+def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders(
+    engine: Engine, store: Store
+) -> None:
+    """The credit check reads what the account really owes (its other open orders' totals less what they
+    were paid), not the balance typed on its record: 490000 typed, nothing owed, the order passes."""
+    set_account(store, credit_limit=60000, outstanding=490000)
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
     big = engine.create_order(
-        SALES,
-        department="wholesale",
-        workflow="wholesale-order",
-        channel="email",
-        data=wholesale_data(lines=lines, total=52980, email_message_id="<20260302.2@mail.example.com>"),
+        SALES, "wholesale", "wholesale-order", "email", wholesale_data(lines=lines, total=52980)
     )
-    assert big.state == "pending_approval"
+    assert big.state == "pending_approval"  # owed 0 + 52980 <= 60000: past the credit check
     panel = engine.approval(big.id, SALES)
     assert panel is not None and not any(t.yours for t in panel.tasks)
     with pytest.raises(TransitionRejected, match="not yours"):
         engine.act_on_approval(ApprovalRequest(big.id, panel.tasks[0].id, ApprovalAction.APPROVE, SALES))
     assert sign(engine, big.id, APPROVER).state.startswith("fulfilling.")
 
+    held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert held.state == "credit_hold"  # owed 52980 (the big order, unpaid) + 15350 > 60000
+    [check] = [e for e in engine.history(held.id, SALES) if e.trigger == "check_credit"]
+    assert check.rules is not None and check.rules["outcome"] == "hold"
+    assert [reason["rule"] for reason in check.rules["reasons"]] == ["above-credit-limit"]
+    with pytest.raises(TransitionRejected) as refused:  # the credit hold's approval releases it
+        engine.fire(held.id, "release_credit", CREDIT)
+    assert refused.value.refusals[0].code == "approval"
+    assert sign(engine, held.id, APPROVER).state.startswith("fulfilling.")
+
+    # the big order paid: the account owes only the held one's 15350 now
+    transfer = {"method": "bank_transfer", "amount": 52980, "transaction_ref": "BT2026030200009"}
+    engine.fire(big.id, "confirm_transfer", FINANCE, transfer)
+    passed = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert passed.state.startswith("fulfilling.")  # 15350 + 15350 <= 60000
+
     set_account(store, status="blocked")
-    refused = engine.create_order(
-        SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
-    )
-    assert refused.state == "cancelled"
+    refused_order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert refused_order.state == "cancelled"
 
 
 def test_a_wholesale_approval_returns_the_order_to_sales_who_correct_and_resubmit_it(
@@ -1077,14 +1083,14 @@ def test_a_wholesale_approval_is_the_account_managers_alone_else_the_sales_manag
 def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_sent(
     engine: Engine, store: Store
 ) -> None:
-    set_account(store, outstanding=495000, tier="gold")
+    set_account(store, credit_limit=10000, outstanding=495000, tier="gold")
     # the page sends the account number alone; the record's figures decide the credit check
     order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
-    assert order.state == "credit_hold"  # 495000 + 15350 > 500000
+    assert order.state == "credit_hold"  # owed 0 + 15350 > 10000
     assert order.data["account"] == {
         "company": "上海鑫达商贸有限公司",
         "account_no": "W100231",
-        "credit_limit": 500000,
+        "credit_limit": 10000,
         "outstanding": 495000,
         "overdue_days": 0,
         "status": "active",
@@ -1100,7 +1106,7 @@ def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_s
     assert "credit_limit" in refused.value.refusals[0].en
     unchecked = engine.create_order(SALES, "wholesale", "wholesale-order", None, forged)
     assert unchecked.state == "credit_hold"
-    assert unchecked.data["account"]["credit_limit"] == 500000
+    assert unchecked.data["account"]["credit_limit"] == 10000
 
 
 def test_a_wholesale_order_for_an_account_not_on_record_is_refused_and_nothing_written(
@@ -1468,7 +1474,7 @@ def test_a_total_sent_with_a_credit_release_cannot_skip_the_approval(engine: Eng
         ],
         total=75300,
     )
-    set_account(store, outstanding=480000)
+    set_account(store, credit_limit=50000)
     order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
     assert order.state == "credit_hold"
     before = written(engine, store, order.id, CREDIT)

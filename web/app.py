@@ -32,6 +32,7 @@ from web.studio import studio
 from web.studio_console import studio_console
 from web.studio_flow import studio_flow
 from web.studio_labels import studio_names
+from web.studio_lists import studio_lists
 from web.studio_migrate import studio_migrate
 from web.studio_replay import studio_replay
 from web.studio_revisions import studio_revisions
@@ -128,6 +129,7 @@ def create_app(
     app.register_blueprint(outbox_page)
     app.register_blueprint(studio)
     app.register_blueprint(studio_users)
+    app.register_blueprint(studio_lists)
     app.register_blueprint(studio_console)
     app.register_blueprint(studio_replay)
     app.register_blueprint(studio_migrate)

@@ -45,6 +45,7 @@ from engine.rules.checks import read_rules_file
 from engine.rules.expr import check as check_expression
 from engine.rules.facts import Finding, Root
 from engine.rules.kinds import EVALUATED_KINDS
+from engine.rules.list_checks import UNDECLARED_LIST, declared_lists, named_lists_in
 
 __all__ = ["Checked", "check_workflow", "discover_with_problems", "inside"]
 
@@ -348,6 +349,7 @@ class _Checker:
         self.layout_marks: dict[str, tuple[str, Marks]] = {}  # form path -> its UI file's path and marks
         self.states: dict[str, _State] = {}
         self.unknown_names = False
+        self.named_lists: list[tuple[str, str]] = []  # (list, condition path): in_list(...) of the workflow
 
     def problem(
         self,
@@ -381,6 +383,7 @@ class _Checker:
         self.check_approvals(expanded)
         self.check_facts()
         self.check_rule_queues()
+        self.check_named_lists()
 
     # states
     def collect_states(self) -> None:
@@ -646,7 +649,30 @@ class _Checker:
         self.out.rulesets[relative] = tree
         return tree
 
+    def check_named_lists(self) -> None:
+        """A list a workflow's condition names (``in_list('blocked-mobiles', …)``) is declared by one of
+        the rule files the workflow names (their ``lists:``; engine.rules.list_checks)."""
+        declared = sorted({name for tree in self.out.rulesets.values() for name in declared_lists(tree)})
+        for name, path in self.named_lists:
+            if name not in declared:
+                self.problem(
+                    Text(
+                        f"条件引用的名单 {name!r} 未在此流程的任何规则文件的 lists: 中声明",
+                        f"the condition names the list {name!r}, which no rule file of this workflow "
+                        "declares under lists:",
+                    ),
+                    path,
+                    UNDECLARED_LIST,
+                    Text(
+                        "在它的某个规则文件顶层声明：lists: {名称: {kind: ..., label: {zh: ..., en: ...}}}",
+                        "declare it at the top of one of its rule files: "
+                        "lists: {name: {kind: ..., label: ...}}",
+                    ),
+                    suggestion=near_miss(name, declared),
+                )
+
     def check_condition(self, text: str, path: str, what: Text = _INVALID_CONDITION) -> None:
+        self.named_lists.extend((name, path) for name in named_lists_in(text))
         file, marks, original = self.located.origin(path)
         line, column = marks.text_at(original)
         for error in check_expression(text):

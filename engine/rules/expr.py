@@ -39,6 +39,7 @@ from decimal import Decimal, InvalidOperation, getcontext
 from types import MappingProxyType
 from typing import Any
 
+from engine.common.list_keys import CUSTOMER_FACTS, LIST_NAME, LOOKUPS, Lookups
 from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.common.words import word, words_of
@@ -584,6 +585,42 @@ def _fn_distinct(values: Any) -> list[Any]:
     return kept
 
 
+def _lookups(env: Env, function: str) -> Lookups:
+    found = env.get(LOOKUPS)
+    if found is None:
+        raise _FunctionArgumentError(
+            Text(
+                f"{function}() 读取数据库，只能在订单的步骤中求值"
+                "（规则测试用例请在 input 中给出 lists / facts）",
+                f"{function}() reads the database and is evaluated in an order's step only (a rule case "
+                "gives it lists / facts in its input)",
+            )
+        )
+    return found  # type: ignore[no-any-return]  # the runtime's StepLookups, or a case's
+
+
+def _fn_in_list(env: Env, name: Any, value: Any) -> bool:
+    if type(name) is not str:
+        raise _needs("in_list", "名单名称（文本）", "a list name (text)", name)
+    return bool(_lookups(env, "in_list").in_list(name, value))
+
+
+def _fact(fact: str) -> Callable[..., Any]:
+    def read(env: Env) -> Any:
+        return _lookups(env, fact).customer_fact(fact, None)
+
+    return read
+
+
+def _fact_in_days(fact: str) -> Callable[..., Any]:
+    def read(env: Env, days: Any) -> Any:
+        if not _is_number(days) or not 0 < days <= 3650:
+            raise _needs(fact, "1 到 3650 之间的天数", "a number of days from 1 to 3650", days)
+        return _lookups(env, fact).customer_fact(fact, float(days))
+
+    return read
+
+
 FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
     {
         "len": _fn_len,
@@ -611,11 +648,17 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "minutes": _fn_minutes,
         "code": _fn_code,
         "distinct": _fn_distinct,
+        # managed lists and facts across the customer's orders: read in the step's transaction
+        # (engine.common.list_keys.Lookups, which the runtime puts in the environment)
+        "in_list": _fn_in_list,
+        **{fact: (_fact_in_days if days else _fact)(fact) for fact, days in CUSTOMER_FACTS.items()},
     }
 )
 # Functions whose callable takes the evaluation environment first (they read ``now`` from it, never
-# from the system clock).
-ENV_FUNCTIONS = frozenset({"days_since", "hours_since", "minutes_since", "now", "code"})
+# from the system clock, or the step's lookups).
+ENV_FUNCTIONS = frozenset(
+    {"days_since", "hours_since", "minutes_since", "now", "code", "in_list", *CUSTOMER_FACTS}
+)
 # (fewest, most) arguments of each function; ``None`` is "any number".
 _ARITY: Mapping[str, tuple[int, int | None]] = MappingProxyType(
     {
@@ -644,6 +687,8 @@ _ARITY: Mapping[str, tuple[int, int | None]] = MappingProxyType(
         "minutes": (1, 1),
         "code": (1, 2),
         "distinct": (1, 1),
+        "in_list": (2, 2),
+        **{fact: (1, 1) if days else (0, 0) for fact, days in CUSTOMER_FACTS.items()},
     }
 )
 
@@ -1427,6 +1472,23 @@ class _Checker:
                     self.source.column(plain[0]),
                     Text("如 code(8) 或 code(8, 'RMA-')", "such as code(8) or code(8, 'RMA-')"),
                 )
+        elif name == "in_list" and not (
+            isinstance(plain[0], ast.Constant)
+            and type(plain[0].value) is str
+            and LIST_NAME.fullmatch(plain[0].value)
+        ):
+            self.error(
+                Text(
+                    "in_list() 的第一个参数须是名单名称的文本（小写字母、数字、'-'、'_'）",
+                    "in_list()'s first argument must be a list's name written as text (lower-case letters, "
+                    "digits, '-', '_')",
+                ),
+                self.source.column(plain[0]),
+                Text(
+                    "例如：in_list('blocked-mobiles', order.customer.mobile)",
+                    "in_list('blocked-mobiles', order.customer.mobile)",
+                ),
+            )
         elif name == "round" and len(plain) == 2:
             digits = _constant_key(plain[1])
             if type(digits) is int and not -MAX_ROUND_DIGITS <= digits <= MAX_ROUND_DIGITS:

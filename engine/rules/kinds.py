@@ -17,6 +17,7 @@ from typing import Any
 from engine.common.text import Text
 from engine.errors import DefinitionError, Problem
 from engine.rules import correlation, routing, ruleset, tables
+from engine.rules.list_checks import list_problems
 from engine.rules.ruleset import RuleKind, content_hash, said_once, schema_problems
 
 __all__ = ["EVALUATED_KINDS", "KINDS", "check_ruleset", "compile_ruleset", "rule_kind"]
@@ -82,6 +83,7 @@ def check_ruleset(doc: Any, file: str = "<rules>") -> list[Problem]:
                     )
                 )
     problems.extend(kind.check(doc, file))
+    problems.extend(list_problems(doc, file))  # in_list('name', …): the name declared under lists:
     return said_once(problems)
 
 

@@ -197,6 +197,41 @@ _SINCE = Text("距{0}的{1}数", "{1} since {0}")
 _NOT_SO = Text("并非（{0}）", "not so: ({0})")
 
 
+# The customer facts (engine.common.list_keys.CUSTOMER_FACTS) by their words; the money they hold.
+_FACT_WORDS: Mapping[str, tuple[Text, bool]] = {
+    "open_orders": (Text("未完成订单数", "open orders"), False),
+    "open_amount": (Text("未完成订单金额", "open orders' total"), True),
+    "owed": (Text("欠款", "owed"), True),
+    "orders_in_days": (Text("近 {0} 天订单数", "orders in the last {0} days"), False),
+    "returns_in_days": (Text("近 {0} 天退货数", "returns in the last {0} days"), False),
+}
+_ARITHMETIC = {ast.Add: "+", ast.Sub: "-"}
+_ON_LIST = Text("{0}在名单 {1} 中", "{0} is on the list {1}")
+_NOT_ON_LIST = Text("{0}不在名单 {1} 中", "{0} is not on the list {1}")
+
+
+def _is_in_list(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "in_list"
+        and len(node.args) == 2
+        and isinstance(node.args[0], ast.Constant)
+    )
+
+
+def _fact_operand(node: ast.expr) -> Operand | None:
+    """A customer fact's call (``owed()``, ``orders_in_days(7)``) as an operand: its words, its money."""
+    if (
+        not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name))
+        or node.func.id not in _FACT_WORDS
+    ):
+        return None
+    words, money = _FACT_WORDS[node.func.id]
+    days = ast.unparse(node.args[0]) if node.args else ""
+    return Operand(Text(words.zh.format(days), words.en.format(days)), money=money)
+
+
 class _Words:
     """A condition told in words in one language: each part by the label of what it reads and the value
     it read (when ``values`` has it), enum values by their labels, numbers as a page writes them (money
@@ -225,6 +260,8 @@ class _Words:
             return self.t(_NOT_SO, self.condition(operand))
         if isinstance(node, ast.Compare):
             return self.compare(node)
+        if isinstance(node, ast.Call) and _is_in_list(node):
+            return self.in_list(node)
         name, shown = self.name(node), self.side(node, None)
         return f"{name} {shown}" if name and self._read(node) is not None else shown
 
@@ -269,6 +306,15 @@ class _Words:
     def compare(self, node: ast.Compare) -> str:
         if self._told_as_value(node):
             return self.value_and_what_it_is_not(node)
+        sides = [node.left, *node.comparators]
+        if any(self._parts_read(side) for side in sides if isinstance(side, ast.BinOp)) and all(
+            type(op) in _SYMBOLS for op in node.ops
+        ):  # a sum of values read (owed() + order.total): each part by its label and value
+            shown = [self.labelled(side) for side in sides]
+            out = shown[0]
+            for op, written in zip(node.ops, shown[1:], strict=True):
+                out += f" {_SYMBOLS[type(op)]} {written}"
+            return out
         unit = self._unit(node)
         sides = [node.left, *node.comparators]
         # a constant compared with a field is written as that field's values are (a choice by its label)
@@ -292,6 +338,28 @@ class _Words:
                 return ast.unparse(node)
             out += f" {self.t(words)} {self.side(right, unit, peer)}"
         return out
+
+    def in_list(self, node: ast.Call) -> str:
+        """``in_list('blocked-mobiles', order.customer.mobile)``: what it matched, on the list or not."""
+        assert isinstance(node.args[0], ast.Constant)
+        listed, what = str(node.args[0].value), node.args[1]
+        shown = self.name(what) or ast.unparse(what)
+        read = self._read(node)
+        words = _NOT_ON_LIST if read is not None and not read[0] else _ON_LIST
+        return self.t(words, shown, listed)
+
+    def _parts_read(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            return self._parts_read(node.left) and self._parts_read(node.right)
+        return self._read(node) is not None or isinstance(node, ast.Constant)
+
+    def labelled(self, node: ast.expr) -> str:
+        """A side written part by part, each value read beside its label (``欠款 182,000.00``)."""
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC and self._parts_read(node):
+            return f"{self.labelled(node.left)} {_ARITHMETIC[type(node.op)]} {self.labelled(node.right)}"
+        shown = self.number_or_value(node, None)
+        name = self.name(node) if self._read(node) is not None else ""
+        return f"{name} {shown}" if name else shown
 
     def value_and_what_it_is_not(self, node: ast.Compare) -> str:
         read = self._read(node.left)
@@ -323,7 +391,7 @@ class _Words:
     def number_or_value(self, node: ast.expr, unit: Text | None, peer: Operand | None = None) -> str:
         read = self._read(node)
         value: Any = read[0] if read is not None else (node.value if isinstance(node, ast.Constant) else None)
-        operand = self.operands.get(ast.unparse(node))
+        operand = self.operands.get(ast.unparse(node)) or _fact_operand(node)
         if operand is None and isinstance(node, ast.Constant) and peer is not None:
             operand = Operand(peer.label, peer.choices)  # its choices' labels, written as a number is
         if unit is not None and _is_number(value):
@@ -347,7 +415,7 @@ class _Words:
 
     def name(self, node: ast.expr) -> str:
         """What a part of the condition reads, by its label: a field, the time since one, a length."""
-        operand = self.operands.get(ast.unparse(node))
+        operand = self.operands.get(ast.unparse(node)) or _fact_operand(node)
         if operand is not None:
             return operand.label.get(self.lang)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:

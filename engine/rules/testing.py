@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.common.json_path import child_path
+from engine.common.list_keys import LOOKUPS, ListKind, value_keys
 from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.loader import Marks, load_json, load_yaml, read_or_problem
@@ -41,6 +42,7 @@ __all__ = [
     "CaseResult",
     "CasesFile",
     "Coverage",
+    "GivenLookups",
     "Mismatch",
     "Replay",
     "ReplayChange",
@@ -65,9 +67,9 @@ __all__ = [
 
 CASES_SUFFIX = ".cases.yaml"
 CASES_SCHEMA_VERSION = 1
-TOP_KEYS = ("schema_version", "ruleset", "cases")
+TOP_KEYS = ("schema_version", "ruleset", "lists", "cases")
 CASE_KEYS = ("name", "description", "input", "expect")
-INPUT_KEYS = (*sorted(ALLOWED_ROOTS), "stock")
+INPUT_KEYS = (*sorted(ALLOWED_ROOTS), "stock", "lists", "facts")
 EXPECT_KEYS = ("outcome", "queue", "rules", "outputs")
 INPUT_HINT = Text(
     "order: {total: 5000, lines: [...]}（订单的字段写在 'order' 下）",
@@ -76,9 +78,49 @@ INPUT_HINT = Text(
 # Where names are read from, as a problem says it.
 _CASE_INPUT = Text("用例的 input", "a case's input")
 _THE_DATA = Text("数据", "the data")
-_MAPPING_INPUTS = frozenset({"order", "data", "stock", "actor", "customer", "event"})
+_MAPPING_INPUTS = frozenset({"order", "data", "stock", "actor", "customer", "event", "lists", "facts"})
 _LIST_INPUTS = frozenset({"children"})
 MAX_INPUT_BYTES = 64 * 1024  # data given to try a rule set on (the studio's console): a few orders' worth
+
+
+class GivenLookups:
+    """The managed lists and customer facts a case gives in its input, read as a step reads the
+    database (``engine.common.list_keys.Lookups``): ``lists: {blocked-mobiles: {kind: mobile, values:
+    [...]}}`` (or a bare list of values: kind ``text``), ``facts: {owed: 182000, orders_in_days: 3}``
+    (a fact that takes days is one number, whatever the days). A list or a fact the case does not give
+    is an error, as an unknown list refuses a step: never silently false or 0."""
+
+    def __init__(self, lists: Mapping[str, Any], facts: Mapping[str, Any]) -> None:
+        self.lists = lists
+        self.facts = facts
+
+    def in_list(self, name: str, value: Any) -> bool:
+        given = self.lists.get(name)
+        if given is None:
+            raise EngineError(
+                f"the case gives no list {name!r} (input lists: {', '.join(sorted(self.lists)) or 'none'})",
+                zh=f"用例没有给出名单 {name!r}（input 的 lists：{'、'.join(sorted(self.lists)) or '无'}）",
+            )
+        kind, values = (
+            ("text", given) if isinstance(given, list) else (given.get("kind"), given.get("values"))
+        )
+        if kind not in {k.value for k in ListKind} or not isinstance(values, list):
+            raise EngineError(
+                f"the case's list {name!r} must be a list of values or {{kind: ..., values: [...]}}",
+                zh=f"用例的名单 {name!r} 须是值的列表，或 {{kind: ..., values: [...]}}",
+            )
+        held = {key for v in values for key in value_keys(kind, v)}
+        return any(key in held for key in value_keys(kind, value))
+
+    def customer_fact(self, fact: str, days: float | None) -> float:
+        value = self.facts.get(fact)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise EngineError(
+                f"the case gives no number for the fact {fact}() (input facts: "
+                f"{', '.join(sorted(self.facts)) or 'none'})",
+                zh=f"用例没有给出 {fact}() 的数值（input 的 facts：{'、'.join(sorted(self.facts)) or '无'}）",
+            )
+        return value
 
 
 def is_cases_file(path: Path) -> bool:
@@ -243,12 +285,21 @@ class _CasesReader:
                 code="schema",
             )
             return ruleset, []
+        shared = tree.get("lists")  # the managed lists every case reads (a case's own lists: win)
+        if shared is not None and not isinstance(shared, dict):
+            self.problem(Text("'lists' 必须是映射", "'lists' must be a mapping"), "$.lists", code="schema")
+            shared = None
         cases: list[Case] = []
         seen: dict[str, int] = {}
         for index, raw in enumerate(raw_cases):
             case = self.case(raw, f"$.cases[{index}]")
             if case is None:
                 continue
+            if shared:
+                given = case.env.get(LOOKUPS)
+                lists = {**shared, **given.lists} if isinstance(given, GivenLookups) else dict(shared)
+                facts = given.facts if isinstance(given, GivenLookups) else {}
+                case = replace(case, env={**case.env, LOOKUPS: GivenLookups(lists, facts)})
             if case.name in seen:
                 self.problem(
                     Text(
@@ -344,6 +395,8 @@ class _CasesReader:
                 env[key] = moment
             else:
                 env[key] = value
+        if "lists" in env or "facts" in env:
+            env[LOOKUPS] = GivenLookups(env.pop("lists", None) or {}, env.pop("facts", None) or {})
         return env
 
     def expect(self, raw: Any, path: str) -> dict[str, Any]:

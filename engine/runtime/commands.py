@@ -41,6 +41,7 @@ from engine.runtime.decisions import (
     intake_refusals,
     prepared_intake,
 )
+from engine.runtime.named_lists import UnknownList
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
@@ -446,6 +447,8 @@ class Commands:
                     continue
                 try:
                     decision = decide(moving, ct.spec.trigger, SYSTEM, {})
+                except UnknownList:
+                    raise  # a condition names a list that is not there: never "not taken" in silence
                 except TransitionRejected:
                     continue
                 if not decision.transition.spec.auto:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.common.list_keys import LOOKUPS
 from engine.common.suggest import did_you_mean, near_miss
 from engine.dsl.spec import ORDER_FIELDS, PREVIOUS_STATE, SEPARATOR
 from engine.errors import Refusal, RefusalCode, TransitionRejected
@@ -20,6 +21,7 @@ from engine.forms.validation import FieldError, without_knock_ons
 from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime.actor import Actor
 from engine.runtime.compiled import CompiledTransition, CompiledVersion, StateConfig, joined, split
+from engine.runtime.named_lists import StepLookups, with_facts_read
 from engine.store import OrderRow, Tx
 
 
@@ -194,6 +196,8 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
             env = submitted_env = submitted_env or condition_env(live, actor, data, now)
         else:
             env = condition_env(live, actor, taken, now)
+        # in_list(...) and the customer facts read the database through this step's transaction
+        lookups = env[LOOKUPS] = StepLookups(moving.tx, live.department, live.id, env["order"], now)
         guards, failed = check_guard(ct, env)
         if failed is not None:
             refusals.append(failed)
@@ -204,7 +208,7 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
             if ct.ruleset.kind == "routing":  # routing scores stock on hand
                 scope = {**env, "stock": moving.tx.stock_available(skus(env["order"]))}
             result = ct.ruleset.evaluate(scope)
-            decision = dict(result.to_dict())
+            decision = with_facts_read(dict(result.to_dict()), lookups.read, scope)
             outcome = result.outcome
             dest = ct.spec.dest_by_outcome.get(outcome) if ct.spec.dest is None else ct.spec.dest
             if dest is None:

@@ -272,7 +272,7 @@ class Pages:
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
-        triggers = offered(cv, LiveOrder.from_row(row), actor, now)
+        triggers = offered(cv, LiveOrder.from_row(row), actor, now, self.parts.store)
         labels, money, operands = version_labels(cv), money_names(cv), order_operands(cv)
         hidden = hidden_operands(cv, actor.roles, actor.is_system)
         decisions = {}

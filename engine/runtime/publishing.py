@@ -11,6 +11,7 @@ from engine.dsl.compiler import Bundle, compile_bundle
 from engine.dsl.spec import WorkflowSpec
 from engine.runtime.actor import Actor
 from engine.runtime.compiled import compile_version
+from engine.runtime.named_lists import ensure_declared_lists
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import PublishedVersion
 from engine.store import INTEGRITY_ERRORS
@@ -121,6 +122,10 @@ class Publisher:
             at=self.parts.clock.now(),
             published_by=actor.name if actor else None,
             meta=meta,
+        )
+        # the managed lists its rule files declare: created empty where the department has none yet
+        ensure_declared_lists(
+            tx, spec.department, bundle.rulesets, actor.name if actor else "system", self.parts.clock.now()
         )
         return PublishedVersion(spec.name, number, bundle.content_hash, created=True)
 

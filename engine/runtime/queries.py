@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from engine.common.list_keys import LOOKUPS
 from engine.common.text import Text
 from engine.dsl.spec import WorkflowSpec
 from engine.errors import Refusal, RefusalCode
@@ -23,6 +24,7 @@ from engine.runtime.decisions import (
     join_refusal,
     role_refusal,
 )
+from engine.runtime.named_lists import ReadLookups
 from engine.runtime.parts import Parts
 from engine.runtime.results import (
     AuditEvent,
@@ -32,6 +34,7 @@ from engine.runtime.results import (
     TriggerInfo,
     order_view,
 )
+from engine.store import Store
 
 
 class Queries:
@@ -90,7 +93,7 @@ class Queries:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-        return offered(cv, LiveOrder.from_row(row), actor, self.parts.clock.now())
+        return offered(cv, LiveOrder.from_row(row), actor, self.parts.clock.now(), self.parts.store)
 
     def intake_form(self, workflow: str, channel: str | None) -> PublishedForm | None:
         """The form a new order of ``workflow`` from ``channel`` is filled in, as the newest version
@@ -157,10 +160,15 @@ def step_form(cv: CompiledVersion, config: StateConfig, trigger: str) -> Publish
     return None
 
 
-def offered(cv: CompiledVersion, live: LiveOrder, actor: Actor, now: datetime) -> list[TriggerInfo]:
+def offered(
+    cv: CompiledVersion, live: LiveOrder, actor: Actor, now: datetime, store: Store | None = None
+) -> list[TriggerInfo]:
     """Every trigger a person could fire from the order's state, and why each is not allowed
-    (``Engine.available_triggers``)."""
+    (``Engine.available_triggers``); ``store``: where a guard's ``in_list(...)`` and customer facts
+    are read (each in a read transaction of its own)."""
     env = condition_env(live, actor, {}, now)
+    if store is not None:
+        env[LOOKUPS] = ReadLookups(store, live.department, live.id, env["order"], now)
     found = []
     for ct in cv.transitions:
         if ct.spec.auto or approval_state(cv, live, ct.spec.trigger) is not None:

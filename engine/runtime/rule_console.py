@@ -27,6 +27,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from engine.common.list_keys import LOOKUPS
 from engine.common.text import Text
 from engine.dsl.loader import definition_exists, load_yaml
 from engine.dsl.texts import DefinitionKind, TextProblem, place_problem
@@ -47,6 +48,7 @@ from engine.rules.testing import (
 )
 from engine.runtime.actor import Actor
 from engine.runtime.decisions import LiveOrder, condition_env, skus
+from engine.runtime.named_lists import ReadLookups
 from engine.runtime.studio import FileView, Studio
 from engine.store.studio import draft_of
 
@@ -221,7 +223,10 @@ class RuleConsole:
             row = tx.load_order(order_id)
             if row is None or row.department != department or not actor.in_department(row.department):
                 raise NotFound(f"no order {order_id} in this department", zh=f"本部门没有订单 {order_id}")
-            return condition_env(LiveOrder.from_row(row), actor, {}, self.studio.clock.now())
+            live, now = LiveOrder.from_row(row), self.studio.clock.now()
+            names = condition_env(live, actor, {}, now)
+            names[LOOKUPS] = ReadLookups(self.studio.store, live.department, live.id, names["order"], now)
+            return names
 
     def pasted_names(self, text: str, actor: Actor) -> tuple[dict[str, Any] | None, list[Problem]]:
         """The names written in ``text`` (as a case's ``input``: JSON or YAML), with what it leaves out

@@ -15,13 +15,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from engine.common.list_keys import LOOKUPS
 from engine.rules.kinds import EVALUATED_KINDS, compile_ruleset
 from engine.rules.ruleset import Evaluable
 from engine.rules.testing import ReplayOrder
 from engine.runtime.actor import Actor
 from engine.runtime.decisions import skus
 from engine.runtime.engine import Engine
+from engine.runtime.named_lists import ReadLookups
 from engine.runtime.results import OrderView
+from engine.store import Store
 
 __all__ = ["ROUTING", "orders_for_replay", "orders_using_file", "stock_for", "stock_now"]
 
@@ -116,6 +119,7 @@ def _newest(
                 actor,
                 decided.get((view.id, ruleset.name), now),
                 on_hand if ruleset.kind == ROUTING else None,
+                engine.store,
             ),
             ruleset,
         )
@@ -190,7 +194,11 @@ def _pages(engine: Engine, actor: Actor, workflow: str, department: str | None) 
 
 
 def _order_env(
-    view: OrderView, actor: Actor, now: datetime, on_hand: Mapping[str, Mapping[str, int]] | None
+    view: OrderView,
+    actor: Actor,
+    now: datetime,
+    on_hand: Mapping[str, Mapping[str, int]] | None,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     """As the runtime builds it for a transition fired with no form data (``Engine._env``): the order's
     own fields over its data; for a routing file, the stock as routing this order now would find it
@@ -204,4 +212,6 @@ def _order_env(
     env: dict[str, Any] = {"order": order, "data": {}, "actor": actor.as_env(), "now": now}
     if on_hand is not None:
         env["stock"] = stock_for(view.data, on_hand)
+    if store is not None:  # in_list(...) and the customer facts, read as they are now
+        env[LOOKUPS] = ReadLookups(store, view.department, view.id, order, now)
     return env

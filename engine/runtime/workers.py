@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from engine.common.list_keys import LOOKUPS
 from engine.dsl.spec import APPROVAL_TIMEOUT
 from engine.errors import ConflictError, EngineError, TransitionRejected
 from engine.rules.expr import ExpressionEvaluationError
@@ -19,6 +20,7 @@ from engine.runtime.approvals import Approvals
 from engine.runtime.commands import Commands, StepRequest
 from engine.runtime.compiled import active_paths, split
 from engine.runtime.decisions import LiveOrder, condition_env
+from engine.runtime.named_lists import StepLookups
 from engine.runtime.outbox import DispatchReport, RetryPolicy
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import TimerReport, UnfiredTimer
@@ -92,7 +94,9 @@ class Workers:
             condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
             if condition is not None:
                 live = LiveOrder.from_row(row)
-                holds, note = timer_condition_holds(condition, condition_env(live, SYSTEM, {}, now))
+                env = condition_env(live, SYSTEM, {}, now)
+                env[LOOKUPS] = StepLookups(tx, live.department, live.id, env["order"], now)
+                holds, note = timer_condition_holds(condition, env)
                 if not holds:
                     tx.finish_timer(timer_id, TimerStatus.CANCELLED, note)
                     return False

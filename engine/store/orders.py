@@ -9,8 +9,22 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, insert, null, or_, select, text, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 
+from engine.common.list_keys import customer_key
 from engine.store import documents
 from engine.store.documents import ORDER_DATA
 from engine.store.search import SearchTermRows
@@ -80,6 +94,9 @@ INSERT_ORDER = Statement(
         final=_b("final"),
         total=_b("total"),
         state_since=_b("at"),
+        customer_key=_b("customer_key"),
+        due=_b("due"),
+        returned_at=_b("returned_at"),
     )
     .returning(orders.c.id),
 )
@@ -111,6 +128,8 @@ UPDATE_ORDER = Statement(
         updated_at=_b("at"),
         final=_b("final"),
         total=_b("total"),
+        due=_b("due"),
+        returned_at=func.coalesce(orders.c.returned_at, _b("returned_at")),
         **_ON_STATE_CHANGE,
     ),
 )
@@ -126,6 +145,8 @@ UPDATE_ORDER_VERSION = Statement(
         updated_at=_b("at"),
         final=_b("final"),
         total=_b("total"),
+        due=_b("due"),
+        returned_at=func.coalesce(orders.c.returned_at, _b("returned_at")),
         **_ON_STATE_CHANGE,
     ),
 )
@@ -184,6 +205,26 @@ def order_total(data: Mapping[str, Any]) -> float:
     if isinstance(total, bool) or not isinstance(total, int | float):
         return 0.0
     return float(total) if -MAX_TOTAL < total < MAX_TOTAL else 0.0
+
+
+def order_due(data: Mapping[str, Any]) -> float:
+    """What the order still owes (``orders.due``): its total less what it has been paid (``paid_amount``
+    less ``refunded_amount``), never below 0 nor above the total."""
+    total = order_total(data)
+    paid = _amount(data.get("paid_amount")) - _amount(data.get("refunded_amount"))
+    return round(min(max(total - paid, 0.0), max(total, 0.0)), 2)
+
+
+def _amount(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    return float(value) if -MAX_TOTAL < value < MAX_TOTAL else 0.0
+
+
+def asks_return(data: Mapping[str, Any]) -> bool:
+    """Whether the order's data asks for a return (its ``refund_amount``, which a return request sets:
+    rules/retail's ``request_return``, the after-sales request): ``orders.returned_at`` is then set."""
+    return data.get("refund_amount") is not None
 
 
 # The list's sorts: the column read, and whether the newest (largest) comes first; ties by id likewise.
@@ -354,6 +395,9 @@ class OrderRows(SearchTermRows):
                 "at": self.ts(at),
                 "final": final,
                 "total": order_total(data),
+                "customer_key": customer_key(data),
+                "due": order_due(data),
+                "returned_at": self.ts(at) if asks_return(data) else None,
             },
         ).fetchone()
         return int(row[0])
@@ -385,6 +429,8 @@ class OrderRows(SearchTermRows):
             "at": self.ts(at),
             "final": final,
             "total": order_total(data),
+            "due": order_due(data),
+            "returned_at": self.ts(at) if asks_return(data) else None,
         }
         if version is None:
             cursor = self.run(UPDATE_ORDER, params)

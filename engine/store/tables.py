@@ -101,6 +101,13 @@ orders = Table(
     Column("state_since", DateTime(timezone=True)),
     Column("assignee", String(200)),
     Column("assigned_at", DateTime(timezone=True)),
+    # Facts across a customer's orders (migration 0022): who the customer is (``account:<no>`` or
+    # ``mobile:<digits>``, engine.common.list_keys.customer_key, written when the order is created), what
+    # the order still owes (its total less what was paid, written beside the data on every write), and
+    # when a return was first asked for on it (the first write that gives its data a ``refund_amount``).
+    Column("customer_key", String(200)),
+    Column("due", Money, nullable=False, server_default="0"),
+    Column("returned_at", DateTime(timezone=True)),
     Index(None, "department", "state"),
     Index(None, "workflow", "version"),
     Index(None, "department", "id"),  # a department's newest orders first (migration 0009)
@@ -120,6 +127,8 @@ orders = Table(
     Index(None, "department", "created_at", "id"),
     Index(None, "department", "updated_at", "id"),
     Index(None, "department", "total", "id"),
+    # a customer's orders, newest first: their open orders, what they owe, their orders in the last days
+    Index(None, "department", "customer_key", "created_at"),
 )
 
 # What the search box finds an order by (migration 0016): one row per term of a kind (``mobile``,
@@ -475,4 +484,49 @@ approval_tasks = Table(
     Column("deadline", DateTime(timezone=True)),
     Index("ix_approval_tasks_order_id", "order_id", "id"),
     Index("ix_approval_tasks_approver_status", "approver", "status"),
+)
+
+
+# Managed lists (名单, migration 0022): a department's lists of blocked addresses, blocked mobiles, VIP
+# customers, restricted SKUs … kept as data and named by rules (``in_list('blocked-mobiles', …)``).
+# ``kind`` (engine.common.list_keys.ListKind) says how a value is normalised into its ``key``; an entry
+# keeps the value as it was typed beside its key, unique per key within its list.
+named_lists = Table(
+    "named_lists",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("department", String(100), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("label_zh", String(200), nullable=False),
+    Column("label_en", String(200), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("department", "name"),
+)
+
+named_list_entries = Table(
+    "named_list_entries",
+    metadata,
+    Column("list_id", Id, ForeignKey("named_lists.id"), primary_key=True),
+    Column("key", String(500), primary_key=True),
+    Column("value", String(500), nullable=False),
+    Column("note", String(500)),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every change to a list (``create``, ``add``, ``remove``), who made it and when, newest last.
+named_list_changes = Table(
+    "named_list_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("list_id", Id, ForeignKey("named_lists.id"), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("value", String(500)),
+    Column("key", String(500)),
+    Column("note", String(500)),
+    Column("actor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index(None, "list_id", "id"),
 )

@@ -86,9 +86,9 @@ def test_a_failing_case_fails_the_run(run: Run, root: Path) -> None:
         "FAIL large-amount: expected outcome hold, got approve; expected queue risk-review, got none;"
         " expected rules [large-amount], got [] (rules that spoke: none)"
     ) in result.output.splitlines()
-    assert re.search(r"retail-audit \(version [0-9a-f]{16}\): 11 passed, 1 failed", result.output)
+    assert re.search(r"retail-audit \(version [0-9a-f]{16}\): 13 passed, 1 failed", result.output)
     # reject-beats-hold still sees large-amount match (12999 CNY): it is exercised both ways.
-    assert result.output.splitlines()[-1] == "coverage: all 9 rules seen matching and not matching"
+    assert result.output.splitlines()[-1] == "coverage: all 11 rules seen matching and not matching"
 
 
 def test_with_published_the_cases_are_read_as_the_studio_published_them(
@@ -122,7 +122,7 @@ def test_the_cases_report_reads_in_chinese_with_lang_zh(run: Run, root: Path) ->
     lines = run("rules", "test", str(path), "--lang", "zh", code=1).output.splitlines()
     assert any(line.startswith("失败 large-amount：") for line in lines), lines
     assert any(line.startswith("通过 ordinary-order") for line in lines), lines
-    tested = re.compile(r"retail-audit（版本 [0-9a-f]{16}）：11 个通过，1 个失败")
+    tested = re.compile(r"retail-audit（版本 [0-9a-f]{16}）：13 个通过，1 个失败")
     assert any(tested.fullmatch(line) for line in lines)
     broken = root / "rules" / "retail" / "audit.yaml"
     broken.write_text("kind: audit\nname: retail-audit\nrules: 3\n", encoding="utf-8")
@@ -134,6 +134,7 @@ def test_unexercised_rules_warn_and_fail_only_with_strict(run: Run, root: Path) 
     cases = root / "rules" / "retail" / "few.cases.yaml"
     cases.write_text(
         """\
+lists: {blocked-mobiles: [], blocked-addresses: [], restricted-skus: []}
 cases:
   - name: ordinary-order
     input:
@@ -163,7 +164,8 @@ cases:
     rule_file = str(root / "rules" / "retail" / "audit.yaml")
     warned = run("rules", "test", rule_file, "--cases", str(cases))
     expected = (
-        "not exercised: blacklisted-mobile (never matched), total-mismatch (never matched),"
+        "not exercised: blacklisted-mobile (never matched), blocked-address (never matched),"
+        " restricted-sku (never matched), total-mismatch (never matched),"
         " negative-price (never matched), price-below-cost (never matched), bulk-quantity (never matched),"
         " incomplete-address (never matched), repeated-payment-failures (never matched)"
     )
@@ -184,7 +186,7 @@ def test_a_bad_cases_file_is_reported_like_validate(run: Run, root: Path) -> Non
     assert result.output.splitlines() == [
         "rules/retail/bad.cases.yaml:3:13: error: unknown key 'ordr' in a case's input; did you mean"
         " 'order'? [at $.cases[0].input.ordr] (hint: allowed keys: actor, children, customer, data, event,"
-        " item, now, order, stock)",
+        " item, now, order, stock, lists, facts)",
         "1 error(s) found.",
     ]
     cases.write_text(
@@ -196,7 +198,8 @@ def test_a_bad_cases_file_is_reported_like_validate(run: Run, root: Path) -> Non
     assert result.output.splitlines()[0] == (
         "rules/retail/bad.cases.yaml:4:37: error: unknown rule 'large-amont' in rule set 'retail-audit';"
         " did you mean 'large-amount'? [at $.cases[0].expect.rules[0]] (hint: rules of this rule set:"
-        " blacklisted-mobile, total-mismatch, negative-price, price-below-cost, large-amount, bulk-quantity,"
+        " blacklisted-mobile, blocked-address, restricted-sku, total-mismatch, negative-price,"
+        " price-below-cost, large-amount, bulk-quantity,"
         " incomplete-address, repeated-payment-failures, underpaid)"
     )
 

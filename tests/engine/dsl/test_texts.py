@@ -339,7 +339,7 @@ def test_a_cases_text_is_checked_against_its_rule_file_as_rules_test_checks_it()
         "expect: {outcome: reject, rules: [blacklisted-mobile]}", "expect: {outcome: rejct}", 1
     )
     (found,) = check_text(ROOT, cases, wrong)
-    assert (found.problem.code, found.fix, found.span.line) == ("unknown-outcome", "reject", 62)
+    assert (found.problem.code, found.fix, found.span.line) == ("unknown-outcome", "reject", 68)
     assert [p.problem.code for p in check_text(ROOT, cases, "cases: []\n")] == ["schema"]
     rules = (ROOT / "rules/retail/audit.yaml").read_text(encoding="utf-8")
     renamed = rules.replace("name: blacklisted-mobile", "name: blocked-mobile", 1)

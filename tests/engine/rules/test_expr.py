@@ -158,6 +158,7 @@ def test_function_table_is_complete() -> None:
         "len", "sum", "min", "max", "abs", "round", "lower", "upper", "startswith", "endswith", "contains",
         "pluck", "count", "any", "all", "days_since", "hours_since", "minutes_since", "date", "now", "days",
         "hours", "minutes", "code", "distinct",
+        "in_list", "open_orders", "open_amount", "owed", "orders_in_days", "returns_in_days",
     }  # fmt: skip
     assert set(FUNCTIONS) == expected
     assert expected.issuperset(ENV_FUNCTIONS)

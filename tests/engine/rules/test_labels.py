@@ -173,3 +173,31 @@ def test_a_negative_number_and_a_missing_value_in_words() -> None:
     given = "order.payment_failures != None and order.payment_failures >= 3"
     assert said(given, None, NAMES, "zh") == "支付失败次数 已填；支付失败次数 不少于 3"
     assert said("order.payment_failures == None", None, NAMES, "en") == "Failed payments is not given"
+
+
+def test_a_list_match_and_a_sum_with_a_customer_fact_read_in_words() -> None:
+    mobile = {"order.customer.mobile": Operand(Text("手机号", "Mobile"))}
+    when = "in_list('blocked-mobiles', order.customer.mobile)"
+    assert said(when, {when: True}, mobile, "zh") == "手机号在名单 blocked-mobiles 中"
+    assert said(when, {when: False}, mobile, "en") == "Mobile is not on the list blocked-mobiles"
+    credit = "owed() + order.total > order.account.credit_limit"
+    limit = {
+        "order.total": Operand(Text("本单", "this order"), money=True),
+        "order.account.credit_limit": Operand(Text("信用额度", "credit limit"), money=True),
+    }
+    values = {
+        "owed() + order.total": 222000,
+        "owed()": 182000,
+        "order.total": 40000,
+        "order.account.credit_limit": 200000,
+    }
+    assert said(credit, values, limit, "zh") == "欠款 182,000.00 + 本单 40,000.00 > 信用额度 200,000.00"
+    assert (
+        said(credit, values, limit, "en")
+        == "owed 182,000.00 + this order 40,000.00 > credit limit 200,000.00"
+    )
+    without_parts = {"owed() + order.total": 222000, "order.account.credit_limit": 200000}
+    assert said(credit, without_parts, limit, "en") == "222,000 > 200,000.00"
+    days = "orders_in_days(7) >= 3"
+    assert said(days, {"orders_in_days(7)": 4}, {}, "zh") == "4 >= 3"
+    assert said("orders_in_days(7) >= 3", {}, {}, "en") == "orders in the last 7 days is at least 3"

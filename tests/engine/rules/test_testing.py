@@ -318,7 +318,7 @@ BAD = [
         "case:\n  - name: a\n",
         [
             "c.cases.yaml:1:1: error: unknown key 'case' in a cases file; did you mean 'cases'? [at $.case]"
-            " (hint: allowed keys: schema_version, ruleset, cases)",
+            " (hint: allowed keys: schema_version, ruleset, lists, cases)",
             "c.cases.yaml:1:1: error: a cases file needs a 'cases' list"
             " (hint: cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}])",
         ],
@@ -343,7 +343,7 @@ BAD = [
         [
             "c.cases.yaml:3:13: error: unknown key 'ordr' in a case's input; did you mean 'order'?"
             " [at $.cases[0].input.ordr] (hint: allowed keys: actor, children, customer, data, event, item,"
-            " now, order, stock)"
+            " now, order, stock, lists, facts)"
         ],
         id="unknown-input",
     ),
@@ -515,7 +515,7 @@ def test_the_problems_of_a_cases_file_read_in_chinese() -> None:
     assert zh_problems_of("- name: a\n") == ["c.cases.yaml:1:1: 错误: 用例文件必须是含有 'cases' 列表的映射"]
     assert zh_problems_of("case:\n  - name: a\n") == [
         "c.cases.yaml:1:1: 错误: 用例文件中有未知的键 'case'；您是否想输入 'cases'？ [位于 $.case]"
-        "（提示：可用的键：schema_version、ruleset、cases）",
+        "（提示：可用的键：schema_version、ruleset、lists、cases）",
         "c.cases.yaml:1:1: 错误: 用例文件需要 'cases' 列表"
         "（提示：例如：cases: [{name: ..., input: {order: {...}}, expect: {outcome: ...}}]）",
     ]
@@ -524,7 +524,7 @@ def test_the_problems_of_a_cases_file_read_in_chinese() -> None:
     ) == [
         "c.cases.yaml:3:13: 错误: 用例的 input 中有未知的键 'ordr'；您是否想输入 'order'？"
         " [位于 $.cases[0].input.ordr]"
-        "（提示：可用的键：actor、children、customer、data、event、item、now、order、stock）"
+        "（提示：可用的键：actor、children、customer、data、event、item、now、order、stock、lists、facts）"
     ]
     assert zh_problems_of(
         "cases:\n  - name: a\n    input:\n      order: 5\n      now: yesterday\n    expect: {outcome: hold}\n"

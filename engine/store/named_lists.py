@@ -1,0 +1,290 @@
+"""Managed lists (名单) and the facts across a customer's orders, read and written with SQLAlchemy Core
+through the connection of the caller's transaction.
+
+A list belongs to a department and holds values of one kind (``engine.common.list_keys.ListKind``);
+each entry keeps the value as typed beside its key (the value normalised for the kind), unique within
+the list. Every change (``create``, ``add``, ``remove``) is written to ``named_list_changes`` with who
+made it and when, in the same transaction.
+
+What a list must be (its name, kind and labels; a value's key) is checked by
+``engine.runtime.named_lists``, which calls these in a write transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, delete, false, func, insert, literal, select
+
+from engine.common.list_keys import ListKind
+from engine.store.tables import named_list_changes, named_list_entries, named_lists, orders
+
+__all__ = [
+    "ListChange",
+    "ListEntry",
+    "NamedList",
+    "add_entry",
+    "create_list",
+    "customer_fact",
+    "customer_fact_query",
+    "entries_of",
+    "find_entry",
+    "find_list",
+    "has_any",
+    "has_any_query",
+    "list_changes",
+    "list_id_and_kind",
+    "lists_of",
+    "remove_entry",
+]
+
+
+@dataclass(frozen=True)
+class NamedList:
+    id: int
+    department: str
+    name: str
+    kind: ListKind
+    label_zh: str
+    label_en: str
+    created_by: str
+    created_at: datetime
+    entries: int = 0  # how many values it holds (as read with it)
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    value: str
+    key: str
+    note: str | None
+    added_by: str
+    added_at: datetime
+
+
+@dataclass(frozen=True)
+class ListChange:
+    action: str  # create / add / remove
+    value: str | None
+    note: str | None
+    actor: str
+    at: datetime
+
+
+_COUNT = (
+    select(func.count())
+    .where(named_list_entries.c.list_id == named_lists.c.id)
+    .correlate(named_lists)
+    .scalar_subquery()
+)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time as read back: UTC (SQLite keeps it without its offset)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _list(row: Row[Any]) -> NamedList:
+    m = row._mapping
+    return NamedList(
+        id=int(m["id"]),
+        department=m["department"],
+        name=m["name"],
+        kind=ListKind(m["kind"]),
+        label_zh=m["label_zh"],
+        label_en=m["label_en"],
+        created_by=m["created_by"],
+        created_at=_aware(m["created_at"]),
+        entries=int(m["entries"]),
+    )
+
+
+def find_list(connection: Any, department: str, name: str) -> NamedList | None:
+    """The list ``name`` of ``department`` (one look-up of its unique index), or None."""
+    found = connection.execute(
+        select(named_lists, _COUNT.label("entries")).where(
+            named_lists.c.department == department, named_lists.c.name == name
+        )
+    ).first()
+    return None if found is None else _list(found)
+
+
+_LIST_KEY = select(named_lists.c.id, named_lists.c.kind).where(
+    named_lists.c.department == bindparam("department"), named_lists.c.name == bindparam("name")
+)
+
+
+def list_id_and_kind(connection: Any, department: str, name: str) -> tuple[int, ListKind] | None:
+    """The id and kind of the list ``name`` of ``department`` (what a step's condition needs of it: one
+    look-up of the unique index, no count of its entries), or None."""
+    found = connection.execute(_LIST_KEY, {"department": department, "name": name}).first()
+    return None if found is None else (int(found[0]), ListKind(found[1]))
+
+
+def lists_of(connection: Any, department: str) -> list[NamedList]:
+    """The lists of ``department``, by name."""
+    rows = connection.execute(
+        select(named_lists, _COUNT.label("entries"))
+        .where(named_lists.c.department == department)
+        .order_by(named_lists.c.name)
+    )
+    return [_list(row) for row in rows]
+
+
+def _record(
+    connection: Any,
+    list_id: int,
+    action: str,
+    actor: str,
+    at: datetime,
+    value: str | None = None,
+    key: str | None = None,
+    note: str | None = None,
+) -> None:
+    connection.execute(
+        insert(named_list_changes).values(
+            list_id=list_id, action=action, value=value, key=key, note=note, actor=actor, at=at
+        )
+    )
+
+
+def create_list(
+    connection: Any,
+    department: str,
+    name: str,
+    kind: ListKind,
+    labels: tuple[str, str],
+    actor: str,
+    at: datetime,
+) -> NamedList:
+    """Insert the list (the caller checked that the department has none of that name)."""
+    row = connection.execute(
+        insert(named_lists)
+        .values(
+            department=department,
+            name=name,
+            kind=kind.value,
+            label_zh=labels[0],
+            label_en=labels[1],
+            created_by=actor,
+            created_at=at,
+        )
+        .returning(named_lists.c.id)
+    ).one()
+    _record(connection, int(row[0]), "create", actor, at)
+    found = find_list(connection, department, name)
+    assert found is not None
+    return found
+
+
+def find_entry(connection: Any, named: NamedList, key: str) -> ListEntry | None:
+    row = connection.execute(
+        select(named_list_entries).where(
+            named_list_entries.c.list_id == named.id, named_list_entries.c.key == key
+        )
+    ).first()
+    return None if row is None else _entry(row)
+
+
+def _entry(row: Row[Any]) -> ListEntry:
+    m = row._mapping
+    return ListEntry(m["value"], m["key"], m["note"], m["added_by"], _aware(m["added_at"]))
+
+
+def add_entry(
+    connection: Any, named: NamedList, value: str, key: str, note: str | None, actor: str, at: datetime
+) -> None:
+    """Insert the entry (the caller checked that the list has no entry of that key)."""
+    connection.execute(
+        insert(named_list_entries).values(
+            list_id=named.id, key=key, value=value, note=note, added_by=actor, added_at=at
+        )
+    )
+    _record(connection, named.id, "add", actor, at, value, key, note)
+
+
+def remove_entry(connection: Any, named: NamedList, key: str, actor: str, at: datetime) -> ListEntry | None:
+    """Delete the entry of ``key``; the entry removed, or None when the list has none."""
+    found = find_entry(connection, named, key)
+    if found is None:
+        return None
+    connection.execute(
+        delete(named_list_entries).where(
+            named_list_entries.c.list_id == named.id, named_list_entries.c.key == key
+        )
+    )
+    _record(connection, named.id, "remove", actor, at, found.value, key)
+    return found
+
+
+def entries_of(
+    connection: Any, named: NamedList, key_part: str | None = None, limit: int = 200, offset: int = 0
+) -> list[ListEntry]:
+    """The list's entries by key, those whose key holds ``key_part`` (a normalised search) alone."""
+    query = select(named_list_entries).where(named_list_entries.c.list_id == named.id)
+    if key_part:
+        escaped = key_part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(named_list_entries.c.key.like(f"%{escaped}%", escape="\\"))
+    rows = connection.execute(query.order_by(named_list_entries.c.key).limit(limit).offset(offset))
+    return [_entry(row) for row in rows]
+
+
+def list_changes(connection: Any, named: NamedList, limit: int = 50) -> list[ListChange]:
+    """The list's latest changes, newest first."""
+    rows = connection.execute(
+        select(named_list_changes)
+        .where(named_list_changes.c.list_id == named.id)
+        .order_by(named_list_changes.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        ListChange(m["action"], m["value"], m["note"], m["actor"], m["at"])
+        for m in (r._mapping for r in rows)
+    ]
+
+
+def has_any_query(list_id: int, keys: Sequence[str]) -> Any:
+    """Whether the list holds any of ``keys``: one look-up of the entries' primary key per key."""
+    return (
+        select(literal(1))
+        .where(named_list_entries.c.list_id == list_id, named_list_entries.c.key.in_(list(keys)))
+        .limit(1)
+    )
+
+
+def has_any(connection: Any, list_id: int, keys: Sequence[str]) -> bool:
+    if not keys:
+        return False
+    return connection.execute(has_any_query(list_id, keys)).first() is not None
+
+
+# -- facts across a customer's orders --------------------------------------------------------------
+
+_AGGREGATES = {
+    "open_orders": func.count(),
+    "open_amount": func.coalesce(func.sum(orders.c.total), 0),
+    "owed": func.coalesce(func.sum(orders.c.due), 0),
+    "orders_in_days": func.count(),
+    "returns_in_days": func.count(),
+}
+
+
+def customer_fact_query(fact: str, department: str, key: str, order_id: int, since: Any = None) -> Any:
+    """The statement of one customer fact (``engine.common.list_keys.CUSTOMER_FACTS``) over the other
+    orders of the customer ``key`` in ``department``: read through the index ``(department,
+    customer_key, created_at)``."""
+    mine = and_(orders.c.department == department, orders.c.customer_key == key, orders.c.id != order_id)
+    query = select(_AGGREGATES[fact]).where(mine)
+    if fact in ("open_orders", "open_amount", "owed"):
+        return query.where(orders.c.final == false())
+    if fact == "orders_in_days":
+        return query.where(orders.c.created_at >= since)
+    return query.where(orders.c.returned_at >= since)
+
+
+def customer_fact(connection: Any, fact: str, department: str, key: str, order_id: int, since: Any) -> float:
+    found = connection.execute(customer_fact_query(fact, department, key, order_id, since)).scalar()
+    value = float(found or 0)
+    return int(value) if value.is_integer() else round(value, 2)
