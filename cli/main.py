@@ -1,11 +1,23 @@
 """The ``orderloom`` command line: its group, and the commands of each module below it (definitions,
-database, orders, processes, demo, outbox, users, accounts, rules, forms)."""
+database, orders, processes, demo, outbox, users, accounts, products, rules, forms)."""
 
 from __future__ import annotations
 
 import click
 
-from cli import accounts, database, definitions, demo, forms, orders, outbox, processes, rules, users
+from cli import (
+    accounts,
+    database,
+    definitions,
+    demo,
+    forms,
+    orders,
+    outbox,
+    processes,
+    products,
+    rules,
+    users,
+)
 from wiring.settings import Settings
 
 
@@ -37,5 +49,6 @@ main.add_command(demo.demo)
 main.add_command(outbox.outbox)
 main.add_command(users.users)
 main.add_command(accounts.accounts)
+main.add_command(products.products)
 main.add_command(rules.rules)
 main.add_command(forms.forms_group)
