@@ -13,8 +13,10 @@ from engine.runtime.catalogue import (
     find_product,
     import_csv,
     list_products,
+    product_fields,
     products_page,
     put_product,
+    put_products,
     read_csv,
 )
 from engine.store.products import PRODUCT_KINDS, Product, ProductKind
@@ -34,7 +36,9 @@ __all__ = [
     "find_product",
     "import_csv",
     "list_products",
+    "product_fields",
     "products_page",
     "put_product",
+    "put_products",
     "read_csv",
 ]

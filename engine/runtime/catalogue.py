@@ -28,11 +28,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.common.words import word
-from engine.errors import EngineError, brief
+from engine.errors import EngineError, Refusal, RefusalCode, brief
 from engine.store import Store
 from engine.store.products import (
     PRODUCT_KINDS,
@@ -40,12 +41,13 @@ from engine.store.products import (
     ProductKind,
     catalogue_size,
     find_products,
-    offered_products,
     product_page,
     write_products,
 )
 
 __all__ = [
+    "CATALOGUE_KINDS",
+    "CATALOGUE_PRICES",
     "COLUMNS",
     "MAX_CSV_BYTES",
     "MAX_CSV_ROWS",
@@ -57,8 +59,12 @@ __all__ = [
     "find_product",
     "import_csv",
     "list_products",
+    "marked_lines",
+    "priced_lines",
+    "product_fields",
     "products_page",
     "put_product",
+    "put_products",
     "read_csv",
     "read_product",
 ]
@@ -410,6 +416,37 @@ def put_product(
     return replace(product, updated_at=at, updated_by=by)
 
 
+def product_fields(product: Product) -> dict[str, str]:
+    """A product's fields as text, as :func:`read_product` reads them back (a page's form, a CSV row)."""
+    return {
+        "sku": product.sku,
+        "name_zh": product.name_zh,
+        "name_en": product.name_en,
+        "price": _cell(product.price),
+        "weight_kg": _cell(product.weight_kg),
+        "volume_l": _cell(product.volume_l),
+        "kind": str(product.kind),
+        "active": "true" if product.active else "false",
+    }
+
+
+def put_products(store: Store, items: Sequence[Product], at: datetime, by: str) -> CatalogueImported:
+    """Store ``items`` in one transaction, each checked as :func:`read_product` checks its fields, or none:
+    :class:`CatalogueRefused` names every problem (the row is the product's place in ``items``, from 1)."""
+    problems: list[CatalogueProblem] = []
+    checked: list[Product] = []
+    for number, item in enumerate(items, start=1):
+        product, found = read_product(product_fields(item))
+        problems.extend(CatalogueProblem(number, column, why) for column, why in found)
+        if product is not None:
+            checked.append(product)
+    if problems:
+        raise CatalogueRefused(problems, "<products>")
+    with store.transaction() as tx:
+        added, changed = write_products(tx.connection, checked, at, by)
+    return CatalogueImported(added, changed)
+
+
 def find_product(store: Store, sku: str) -> Product | None:
     with store.read() as tx:
         return find_products(tx.connection, [sku]).get(sku)
@@ -464,13 +501,91 @@ def catalogue_csv(store: Store) -> str:
     return out.getvalue()
 
 
-def catalogue_offer(
-    connection: object, in_stock: bool = False, warehouse: str | None = None
-) -> list[Product]:
-    """What an order form's product picker offers (``engine.store.products.offered_products``)."""
-    return offered_products(connection, in_stock, warehouse)
+# --------------------------------------------------------------------------------------------------
+# A new order's lines, as a workflow's ``catalogue:`` asks (docs/catalogue.md)
+
+CATALOGUE_PRICES, CATALOGUE_KINDS = "prices", "kinds"
 
 
-def kept(connection: object) -> bool:
-    """Whether the catalogue holds any product."""
-    return catalogue_size(connection) > 0
+def _yuan(value: Decimal) -> int | float:
+    """A price as the orders' data writes money: whole yuan as an int, else with its decimals."""
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def _lines(data: Mapping[str, Any]) -> list[Any] | None:
+    lines = data.get("lines")
+    return lines if isinstance(lines, list) else None
+
+
+def _skus(lines: Sequence[Any]) -> list[str]:
+    return [line["sku"] for line in lines if isinstance(line, Mapping) and isinstance(line.get("sku"), str)]
+
+
+def priced_lines(connection: Any, data: dict[str, Any]) -> tuple[dict[str, Any], list[Refusal]]:
+    """A new order's data with every line priced from the catalogue (``catalogue: prices``), before its
+    form computes the line amounts and the total: the unit price is the product's, whatever was sent, and
+    a line without a name takes the product's Chinese name. Refused, each at its line's SKU: a product
+    discontinued, and a SKU the catalogue lacks while it holds any product (a catalogue not kept prices
+    nothing)."""
+    lines = _lines(data)
+    if not lines:
+        return data, []
+    skus = _skus(lines)
+    known = find_products(connection, skus)
+    kept = bool(known) or (bool(skus) and catalogue_size(connection) > 0)
+    if not kept:
+        return data, []
+    refusals: list[Refusal] = []
+    priced: list[Any] = []
+    for index, line in enumerate(lines):
+        sku = line.get("sku") if isinstance(line, Mapping) else None
+        if not isinstance(sku, str):
+            priced.append(line)  # the form says what is wrong with it
+            continue
+        assert isinstance(line, Mapping)
+        path = f"$.lines[{index}].sku"
+        product = known.get(sku)
+        if product is None:
+            refusals.append(
+                Refusal(
+                    RefusalCode.FORM,
+                    f"{path}：商品目录中没有商品 {brief(sku, lang='zh')}",
+                    f"{path}: the product catalogue has no product {brief(sku)}",
+                    {"path": path, "sku": sku},
+                )
+            )
+        elif not product.active:
+            refusals.append(
+                Refusal(
+                    RefusalCode.FORM,
+                    f"{path}：商品 {sku}（{product.name_zh}）已停售",
+                    f"{path}: product {sku} ({product.name_en}) is discontinued",
+                    {"path": path, "sku": sku},
+                )
+            )
+        changed = dict(line)
+        if product is not None:
+            changed["unit_price"] = _yuan(product.price)
+            name = changed.get("name")
+            if not isinstance(name, str) or not name.strip():
+                changed["name"] = product.name_zh
+        priced.append(changed)
+    return {**data, "lines": priced}, refusals
+
+
+def marked_lines(connection: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """A new order's data with each line that names a product of the catalogue marked ``virtual`` (true
+    for a virtual product, false for goods that ship), which routing, the stock actions and conditions
+    (``all(pluck(order.lines, 'virtual'))``) read; lines of SKUs the catalogue lacks are left unmarked."""
+    lines = _lines(data)
+    if not lines:
+        return data
+    known = find_products(connection, _skus(lines))
+    if not known:
+        return data
+    marked: list[Any] = []
+    for line in lines:
+        sku = line.get("sku") if isinstance(line, Mapping) else None
+        product = known.get(sku) if isinstance(sku, str) else None
+        marked.append(line if product is None else {**line, "virtual": product.virtual})
+    return {**data, "lines": marked}
