@@ -1763,3 +1763,16 @@ def test_without_a_catalogue_the_page_s_prices_stand(engine: Engine) -> None:
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
     )
     assert order.data["lines"][0]["unit_price"] == 239 and "virtual" not in order.data["lines"][0]
+
+
+def test_a_flash_sale_keeps_its_own_price_and_only_marks_its_lines(engine: Engine, store: Store) -> None:
+    keep_catalogue(store)
+    base = compile_bundle(load_bundle(ROOT / "workflows/retail/order.yaml", ROOT))
+    flash = compile_bundle(load_bundle(ROOT / "workflows/retail/flash-sale.yaml", ROOT))
+    assert (base.catalogue, flash.catalogue) == ("prices", "kinds")
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-flash-sale", channel="app",
+        data=retail_data(app_user_id="U20260302"),
+    )  # fmt: skip
+    line = order.data["lines"][0]
+    assert (line["unit_price"], line["virtual"], order.data["total"]) == (239, False, 478)  # not the 249
