@@ -58,6 +58,7 @@ __all__ = [
     "catalogue_csv",
     "find_product",
     "import_csv",
+    "line_products",
     "list_products",
     "marked_lines",
     "priced_lines",
@@ -521,7 +522,16 @@ def _skus(lines: Sequence[Any]) -> list[str]:
     return [line["sku"] for line in lines if isinstance(line, Mapping) and isinstance(line.get("sku"), str)]
 
 
-def priced_lines(connection: Any, data: dict[str, Any]) -> tuple[dict[str, Any], list[Refusal]]:
+def line_products(connection: Any, data: Mapping[str, Any]) -> dict[str, Product]:
+    """The products of the catalogue a new order's lines name, by SKU (one read for both of what
+    follows)."""
+    lines = _lines(data)
+    return find_products(connection, _skus(lines)) if lines else {}
+
+
+def priced_lines(
+    connection: Any, data: dict[str, Any], known: Mapping[str, Product]
+) -> tuple[dict[str, Any], list[Refusal]]:
     """A new order's data with every line priced from the catalogue (``catalogue: prices``), before its
     form computes the line amounts and the total: the unit price is the product's, whatever was sent, and
     a line without a name takes the product's Chinese name. Refused, each at its line's SKU: a product
@@ -531,7 +541,6 @@ def priced_lines(connection: Any, data: dict[str, Any]) -> tuple[dict[str, Any],
     if not lines:
         return data, []
     skus = _skus(lines)
-    known = find_products(connection, skus)
     kept = bool(known) or (bool(skus) and catalogue_size(connection) > 0)
     if not kept:
         return data, []
@@ -573,15 +582,13 @@ def priced_lines(connection: Any, data: dict[str, Any]) -> tuple[dict[str, Any],
     return {**data, "lines": priced}, refusals
 
 
-def marked_lines(connection: Any, data: dict[str, Any]) -> dict[str, Any]:
+def marked_lines(data: dict[str, Any], known: Mapping[str, Product]) -> dict[str, Any]:
     """A new order's data with each line that names a product of the catalogue marked ``virtual`` (true
     for a virtual product, false for goods that ship), which routing, the stock actions and conditions
-    (``all(pluck(order.lines, 'virtual'))``) read; lines of SKUs the catalogue lacks are left unmarked."""
+    (``all(pluck(order.lines, 'virtual'))``) read; lines of SKUs the catalogue lacks are left unmarked.
+    ``known``: :func:`line_products` of the data as sent (pricing changes no SKU)."""
     lines = _lines(data)
-    if not lines:
-        return data
-    known = find_products(connection, _skus(lines))
-    if not known:
+    if not lines or not known:
         return data
     marked: list[Any] = []
     for line in lines:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api.catalogue import find_product, list_products
-from tests.web.conftest import DEFS, add_user, log_in, make_app, settings_for
+from engine.api import SYSTEM
+from engine.api.catalogue import find_product, import_csv, list_products
+from tests.web.conftest import DEFS, add_user, log_in, make_app, retail_app, settings_for
+from tests.web.test_orders import NEW, intake, key_of
 
 HEADER = "sku,name_zh,name_en,price,weight_kg,volume_l,kind,active\n"
 
@@ -135,3 +138,28 @@ def test_the_link_is_shown_to_the_roles_that_use_the_catalogue(app: Flask) -> No
     add_user(app, "wang.qiang", "wang-qiang-password", ("reviewer",), ("retail",))
     reviewer = log_in(app.test_client(), "wang.qiang", "wang-qiang-password")
     assert 'id="products-link"' not in reviewer.get("/products").get_data(as_text=True)  # reads, unlinked
+
+
+def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product_at_its_line(
+    tmp_path: Path,
+) -> None:
+    app = retail_app(tmp_path, "catalogue-intake")
+    store = app.extensions["orderloom"].store
+    catalogue = HEADER + "TEA-01,龙井茶,Longjing tea,90,,,,\nCUP-02,茶杯,Cup,12,,,,false\n"
+    import_csv(store, catalogue.encode(), "c.csv", datetime(2026, 3, 1, tzinfo=UTC), "admin")
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    page = clerk.get(f"{NEW}?lang=en").text
+    fills = "{&#34;name&#34;: &#34;Longjing tea&#34;, &#34;unit_price&#34;: 90}"
+    assert f'<option value="TEA-01" data-fills="{fills}">' in page
+    assert "TEA-01 · Longjing tea" in page and 'value="CUP-02"' not in page  # discontinued: not offered
+    assert "product-pick.js" in page
+    refused = clerk.post(f"{NEW}?lang=en", data=intake(_key=key_of(page), **{"lines[0].sku": "CUP-02"}))
+    assert refused.status_code == 422
+    assert "product CUP-02 (Cup) is discontinued" in refused.text
+    created = clerk.post(NEW, data=intake(_key=key_of(page)))  # the page said 88: the catalogue says 90
+    assert created.status_code == 302
+    order_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    order = app.extensions["orderloom"].engine.get_order(order_id, SYSTEM)
+    assert (order.data["lines"][0]["unit_price"], order.data["total"]) == (90, 190)  # 2 × 90 + 10
+    app.extensions["orderloom"].close()
