@@ -33,6 +33,7 @@ from engine.api.catalogue import (
     put_product,
 )
 from web.auth import current_login
+from web.formdata import local_time
 
 products = Blueprint("products", __name__)
 
@@ -165,8 +166,13 @@ def show(sku: str) -> Any:
     product = find_product(_store(), sku)
     if product is None:
         abort(404)
+    updated = local_time(product.updated_at) if product.updated_at is not None else ""
     return render_template(
-        "products/show.html", product=product, admin=_is_admin(), saved=bool(request.args.get("saved"))
+        "products/show.html",
+        product=product,
+        admin=_is_admin(),
+        saved=bool(request.args.get("saved")),
+        updated=updated,
     )
 
 

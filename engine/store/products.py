@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -74,9 +74,16 @@ def _product(found: Row[Any]) -> Product:
         volume_l=None if m["volume_l"] is None else Decimal(m["volume_l"]),
         kind=str(m["kind"]),
         active=bool(m["active"]),
-        updated_at=m["updated_at"],
+        updated_at=_utc(m["updated_at"]),
         updated_by=m["updated_by"],
     )
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def find_products(connection: Any, skus: Iterable[str]) -> dict[str, Product]:

@@ -37,6 +37,7 @@ def test_products_are_written_then_changed_and_read_back(store: Store) -> None:
     assert set(found) == {"TEA-01", "GC-100"}
     tea = found["TEA-01"]
     assert (tea.name_zh, tea.price, tea.weight_kg, tea.updated_by) == ("龙井", Decimal("99"), None, "li")
+    assert tea.updated_at == AT  # as UTC, whatever the database gives back
     assert found["GC-100"].virtual and not tea.virtual
     assert tea.name("zh-CN") == "龙井" and tea.name("en") == "Tea"
 
