@@ -4,7 +4,8 @@
 - ``products``: the active products of the catalogue (``products``), value the SKU, label ``SKU · name``
   in each language, and choosing one fills the line's ``name`` (in the page's language) and
   ``unit_price`` (``fills``); params ``in_stock`` (only products with units free to reserve, and the
-  virtual ones, which need none) and ``warehouse`` (only those stocked there). Where no catalogue is
+  virtual ones, which need none), ``warehouse`` (only those stocked there) and ``kind`` (``shipped`` or
+  ``virtual``: only those; wholesale and after-sales offer goods only). Where no catalogue is
   kept (the table is empty), the SKUs of the ``stock`` table, each once, with no name and no price;
 - ``warehouses`` and ``carriers``: those of the department's routing rule file (the ``kind: routing``
   file under ``rules/<department>/``), with their labels; a department without one has none;
@@ -105,6 +106,15 @@ def _yuan(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral() else float(value)
 
 
+def _kind(kind: Any) -> str | None:
+    if kind is None or kind in ("shipped", "virtual"):
+        return kind
+    raise PluginError(
+        f"products: kind must be 'shipped' or 'virtual', not {kind!r}",
+        zh=f"products：kind 只能是 'shipped' 或 'virtual'，而不是 {kind!r}",
+    )
+
+
 def products(ctx: OptionContext) -> Options:
     connection = _connection(ctx, "products")
     warehouse = ctx.params.get("warehouse")
@@ -115,7 +125,12 @@ def products(ctx: OptionContext) -> Options:
                 **_option(p.sku, f"{p.sku} · {p.name_zh}", f"{p.sku} · {p.name_en}"),
                 "fills": {"name": {"zh": p.name_zh, "en": p.name_en}, "unit_price": _yuan(p.price)},
             }
-            for p in offered_products(connection, in_stock, None if warehouse is None else str(warehouse))
+            for p in offered_products(
+                connection,
+                in_stock,
+                None if warehouse is None else str(warehouse),
+                _kind(ctx.params.get("kind")),
+            )
         ]
     query = select(tables.stock.c.sku).distinct().order_by(tables.stock.c.sku)
     if warehouse is not None:

@@ -123,10 +123,15 @@ def product_page(
     return found[:limit], len(found) > limit
 
 
-def offered_products(connection: Any, in_stock: bool = False, warehouse: str | None = None) -> list[Product]:
+def offered_products(
+    connection: Any, in_stock: bool = False, warehouse: str | None = None, kind: str | None = None
+) -> list[Product]:
     """The active products an order may name, by SKU; ``in_stock``: only those with units free to reserve
-    (in ``warehouse`` when given) and the virtual ones, which need none."""
+    (in ``warehouse`` when given) and the virtual ones, which need none; ``kind``: only those of that
+    kind (a process that ships everything it takes offers ``shipped`` ones only)."""
     query = select(products).where(products.c.active.is_(True)).order_by(products.c.sku)
+    if kind is not None:
+        query = query.where(products.c.kind == kind)
     if in_stock or warehouse is not None:
         free = select(stock.c.sku).where(stock.c.sku == products.c.sku)
         if in_stock:

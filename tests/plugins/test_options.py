@@ -85,6 +85,10 @@ def test_products_are_the_active_ones_of_the_catalogue_with_their_names_and_pric
         # in stock: units free to reserve (the fixture's stock), and the virtual ones, which need none
         in_stock = OptionContext("retail", {"in_stock": True}, connection=connection)
         assert [o["value"] for o in REGISTRY.options("products", in_stock)] == ["GC-100", "XM-BAND8"]
+        goods = OptionContext("wholesale", {"kind": "shipped"}, connection=connection)
+        assert [o["value"] for o in REGISTRY.options("products", goods)] == ["XM-BAND8", "YL-MILK24"]
+        with pytest.raises(PluginError, match="kind must be 'shipped' or 'virtual'"):
+            REGISTRY.options("products", OptionContext("retail", {"kind": "digital"}, connection=connection))
 
 
 def test_a_fill_that_is_neither_text_nor_a_number_is_refused() -> None:
