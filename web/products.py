@@ -61,7 +61,11 @@ def _admin_only() -> None:
 
 
 def _index(
-    problems: list[CatalogueProblem] | None = None, file: str = "", done: str = "", code: int = 200
+    problems: list[CatalogueProblem] | None = None,
+    file: str = "",
+    done: str = "",
+    code: int = 200,
+    limit: str = "",
 ) -> Any:
     search = request.args.get("q", "")
     after = request.args.get("after") or None
@@ -75,6 +79,7 @@ def _index(
             problems=problems or [],
             file=file,
             done=done,
+            limit=limit,
         ),
         code,
     )
@@ -174,6 +179,13 @@ def show(sku: str) -> Any:
         saved=bool(request.args.get("saved")),
         updated=updated,
     )
+
+
+@products.errorhandler(413)
+def too_large(error: Any) -> Any:
+    """A file over the app's request limit: said on the list page, as the import's own limit is."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or MAX_CSV_BYTES
+    return _index(done="too-large", code=413, limit=f"{limit / (1024 * 1024):g} MB")
 
 
 @products.errorhandler(404)

@@ -1650,6 +1650,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "catalogue.upload_button": Text("导入", "Import"),
         "catalogue.no_file": Text("请选择一个 CSV 文件。", "Choose a CSV file."),
+        "catalogue.too_large": Text(
+            "文件过大：上限 {limit}；请分成几个文件导入。目录未作任何改动。",
+            "The file is too large: the limit is {limit}; import it in several files. "
+            "The catalogue is unchanged.",
+        ),
         "catalogue.imported": Text(
             "已导入 {file}：新增 {added} 个商品，更新 {changed} 个。",
             "Imported {file}: {added} product(s) added, {changed} updated.",

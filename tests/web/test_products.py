@@ -85,6 +85,8 @@ def test_a_file_with_errors_shows_every_one_on_the_page_and_stores_nothing(
     assert list_products(app.extensions["orderloom"].store) == []
     code, html = upload(admin, b"")
     assert code == 422 and "the file is empty" in html
+    huge = upload(admin, HEADER + "x" * (3 * 1024 * 1024))
+    assert huge[0] == 413 and "The file is too large: the limit is 2 MB" in huge[1]
     no_file = admin.post("/products/import?lang=en", data={}, content_type="multipart/form-data")
     assert no_file.status_code == 400 and "Choose a CSV file." in no_file.get_data(as_text=True)
 
