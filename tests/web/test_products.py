@@ -164,4 +164,6 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
     order_id = int(created.headers["Location"].rsplit("/", 1)[1])
     order = app.extensions["orderloom"].engine.get_order(order_id, SYSTEM)
     assert (order.data["lines"][0]["unit_price"], order.data["total"]) == (90, 190)  # 2 × 90 + 10
+    shown = clerk.get(f"/orders/{order_id}?lang=en")
+    assert shown.status_code == 200 and "Virtual item" in shown.text and "190" in shown.text
     app.extensions["orderloom"].close()
