@@ -1,5 +1,5 @@
 """The ``orderloom`` command line: its group, and the commands of each module below it (definitions,
-database, orders, processes, demo, outbox, users, accounts, lists, rules, forms, scenario)."""
+database, orders, processes, demo, outbox, users, accounts, lists, products, rules, forms, scenario)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cli import (
     orders,
     outbox,
     processes,
+    products,
     rules,
     scenario,
     users,
@@ -51,6 +52,7 @@ main.add_command(outbox.outbox)
 main.add_command(users.users)
 main.add_command(accounts.accounts)
 main.add_command(lists.lists)
+main.add_command(products.products)
 main.add_command(rules.rules)
 main.add_command(forms.forms_group)
 main.add_command(scenario.scenario)

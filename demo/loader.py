@@ -37,6 +37,8 @@ from engine.api import (
     Store,
 )
 from engine.api.accounts import change_email, find_user
+from engine.api.catalogue import Product as CatalogueProduct
+from engine.api.catalogue import put_products
 from engine.api.customer_accounts import CustomerAccount, put_account
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from engine.api.named_lists import NamedLists
@@ -139,23 +141,55 @@ class Product:
     price: Decimal
     retail_stock: int  # per warehouse
     wholesale: bool = False
+    name_en: str = ""
+    weight_kg: Decimal | None = None
+    volume_l: Decimal | None = None  # litres
+    virtual: bool = False  # a gift card, an extended warranty: no stock, no warehouse, no carrier
 
 
 CATALOGUE: tuple[Product, ...] = (
-    Product("XM-BAND8", "小米手环8", Decimal("239"), 400, wholesale=True),
-    Product("XM-14PRO", "小米14 Pro 手机 12GB+256GB", Decimal("4999"), 60),
-    Product("HW-FBP3", "华为 FreeBuds Pro 3 无线耳机", Decimal("1199"), 80),
-    Product("HR-BCD470", "海尔冰箱 BCD-470WGHTD", Decimal("3299"), 120, wholesale=True),
-    Product("MD-KFR35", "美的空调 KFR-35GW 1.5匹", Decimal("2599"), 60),
-    Product("LX-Y9000P", "联想拯救者 Y9000P 笔记本", Decimal("9999"), 15),
-    Product("AT-C202", "安踏 C202 跑鞋", Decimal("399"), 300, wholesale=True),
-    Product("LN-TS01", "李宁 速干运动T恤", Decimal("129"), 600, wholesale=True),
-    Product("SDB-COF24", "三顿半 精品速溶咖啡 24颗", Decimal("199"), 300, wholesale=True),
-    Product("YL-MILK24", "伊利 纯牛奶 250ml×24盒", Decimal("69.9"), 800, wholesale=True),
-    Product("BK-SANTI", "《三体》全集（典藏版）", Decimal("99"), 300, wholesale=True),
-    Product("SP-TRIAL", "三顿半 试饮装（0元领取）", Decimal("0"), 300),
-)
+    Product("XM-BAND8", "小米手环8", Decimal("239"), 400, True, "Xiaomi Smart Band 8", Decimal("0.2"),
+            Decimal("0.5")),
+    Product("XM-14PRO", "小米14 Pro 手机 12GB+256GB", Decimal("4999"), 60, False,
+            "Xiaomi 14 Pro phone 12GB+256GB", Decimal("0.6"), Decimal("1.2")),
+    Product("HW-FBP3", "华为 FreeBuds Pro 3 无线耳机", Decimal("1199"), 80, False,
+            "Huawei FreeBuds Pro 3 earbuds", Decimal("0.3"), Decimal("0.6")),
+    Product("HR-BCD470", "海尔冰箱 BCD-470WGHTD", Decimal("3299"), 120, True,
+            "Haier fridge BCD-470WGHTD", Decimal("85"), Decimal("620")),
+    Product("MD-KFR35", "美的空调 KFR-35GW 1.5匹", Decimal("2599"), 60, False,
+            "Midea air conditioner KFR-35GW 1.5 HP", Decimal("42"), Decimal("180")),
+    Product("LX-Y9000P", "联想拯救者 Y9000P 笔记本", Decimal("9999"), 15, False,
+            "Lenovo Legion Y9000P laptop", Decimal("3.8"), Decimal("12")),
+    Product("AT-C202", "安踏 C202 跑鞋", Decimal("399"), 300, True, "Anta C202 running shoes", Decimal("0.9"),
+            Decimal("9")),
+    Product("LN-TS01", "李宁 速干运动T恤", Decimal("129"), 600, True, "Li-Ning quick-dry sports T-shirt",
+            Decimal("0.25"), Decimal("1.5")),
+    Product("SDB-COF24", "三顿半 精品速溶咖啡 24颗", Decimal("199"), 300, True,
+            "Saturnbird instant coffee, 24 cups", Decimal("0.4"), Decimal("1.8")),
+    Product("YL-MILK24", "伊利 纯牛奶 250ml×24盒", Decimal("69.9"), 800, True, "Yili whole milk 250 ml × 24",
+            Decimal("6.5"), Decimal("8")),
+    Product("BK-SANTI", "《三体》全集（典藏版）", Decimal("99"), 300, True,
+            "The Three-Body Problem trilogy (collector's edition)", Decimal("1.6"), Decimal("3")),
+    Product("SP-TRIAL", "三顿半 试饮装（0元领取）", Decimal("0"), 300, False, "Saturnbird trial pack (free)",
+            Decimal("0.05"), Decimal("0.2")),
+    # Virtual products: nothing to stock or ship (docs/catalogue.md); a few retail orders include one.
+    Product("GC-200", "电子礼品卡 200元", Decimal("200"), 0, False, "E-gift card, 200 CNY", virtual=True),
+    Product("WTY-EXT1", "延长保修 1年", Decimal("199"), 0, False, "Extended warranty, 1 year", virtual=True),
+)  # fmt: skip
 PRODUCTS = {p.sku: p for p in CATALOGUE}
+GOODS = tuple(p for p in CATALOGUE if not p.virtual)
+
+
+def catalogue_products() -> list[CatalogueProduct]:
+    """The demo catalogue as the product catalogue stores it (names in zh and en, prices, kinds)."""
+    return [
+        CatalogueProduct(
+            p.sku, p.name, p.name_en, p.price, p.weight_kg, p.volume_l, "virtual" if p.virtual else "shipped"
+        )
+        for p in CATALOGUE
+    ]
+
+
 WAREHOUSES = {"SH-01": "上海仓", "GZ-01": "广州仓", "BJ-01": "北京仓", "CD-01": "成都仓"}
 WHOLESALE_STOCK = 4000  # extra units per warehouse of every wholesale product
 
@@ -305,6 +339,7 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
         summary.published.append(
             engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, root)))
         )
+    put_products(store, catalogue_products(), clock.now(), "admin")
     stock_warehouses(store, initial_stock())
     # the account managers are logins of the department: a record naming someone else is refused
     ensure_demo_users(store, clock.now(), {account.manager for account in ACCOUNTS if account.manager})
@@ -331,7 +366,7 @@ def fill_lists(lists: NamedLists) -> None:
 def initial_stock() -> dict[tuple[str, str], int]:
     """(sku, warehouse) -> units on hand at the start of the demo."""
     levels = {}
-    for product in CATALOGUE:
+    for product in GOODS:
         for warehouse in WAREHOUSES:
             levels[(product.sku, warehouse)] = product.retail_stock + (
                 WHOLESALE_STOCK if product.wholesale else 0
@@ -359,6 +394,7 @@ class _DemoRun:
         self.engine = engine
         self.clock = clock
         self.rng = rng
+        self.extras = random.Random(hash(rng.getstate()))  # noqa: S311 - seeded by rng, which it leaves as it is
         self.summary = summary
         self.start = clock.now()
         self.end = self.start + timedelta(days=DEMO_DAYS)
@@ -532,11 +568,19 @@ class _DemoRun:
             lines = [self.line(PRODUCTS["SP-TRIAL"], 1)]
             shipping, discount = Decimal(0), Decimal(0)
         else:
-            goods = [p for p in CATALOGUE if p.price > 0]
+            goods = [p for p in GOODS if p.price > 0]
             if target is not None:
                 goods = [p for p in goods if p.price <= 1500]  # kept below the audit's review threshold
             picked = rng.sample(goods, k=rng.choices([1, 2, 3], weights=[60, 30, 10])[0])
             lines = [self.line(p, rng.choices([1, 2, 3], weights=[75, 20, 5])[0]) for p in picked]
+            if (
+                target is None
+            ):  # a few orders buy something virtual (drawn apart: the others stay as they were)
+                extra = self.extras.random()
+                if extra < 0.03:  # a gift card alone: nothing to ship, done once paid
+                    lines = [self.line(PRODUCTS["GC-200"], self.extras.choice([1, 2]))]
+                elif extra < 0.10:  # goods with an extended warranty: only the goods ship
+                    lines = [*lines, self.line(PRODUCTS["WTY-EXT1"], 1)]
             if target == "out_of_stock":  # more than all warehouses ever held: it waits for stock
                 held: dict[str, int] = {}
                 for (sku, _), units in initial_stock().items():
@@ -670,7 +714,7 @@ class _DemoRun:
     def wholesale(self, target: str | None = None) -> Story:
         rng = self.rng
         account = rng.choice(ACCOUNTS)
-        goods = [p for p in CATALOGUE if p.wholesale]
+        goods = [p for p in GOODS if p.wholesale]
         picked = rng.sample(goods, k=rng.randint(1, 3))
         if target == "credit_hold":
             account = next(a for a in ACCOUNTS if a.status == "watch")
@@ -783,7 +827,7 @@ class _DemoRun:
 
     def after_sales(self, target: str | None = None) -> Story:
         rng = self.rng
-        product = rng.choice([p for p in CATALOGUE if p.price > 0])
+        product = rng.choice([p for p in GOODS if p.price > 0])
         line = self.line(product, 1)
         kind = rng.choices(["return", "exchange"], weights=[65, 35])[0]
         reason = rng.choices(

@@ -305,6 +305,28 @@ class OptionSource(Protocol):
     def __call__(self, ctx: OptionContext) -> Sequence[Mapping[str, Any]]: ...
 
 
+def _fills(source: str, fills: Any) -> dict[str, Any]:
+    """An option's ``fills`` (what choosing it fills in beside it): field names to text, numbers, or
+    ``{zh, en}`` texts."""
+    if isinstance(fills, Mapping) and all(
+        isinstance(key, str)
+        and (
+            isinstance(value, str | int | float)
+            or (
+                isinstance(value, Mapping)
+                and isinstance(value.get("zh"), str)
+                and isinstance(value.get("en"), str)
+            )
+        )
+        for key, value in fills.items()
+    ):
+        return {key: dict(value) if isinstance(value, Mapping) else value for key, value in fills.items()}
+    raise PluginError(
+        f"option source {source!r} gave fills {fills!r}, not {{field: text, number or {{zh, en}}}}",
+        zh=f"选项来源 {source!r} 返回的 fills {fills!r} 不是 {{字段: 文本、数字或 {{zh, en}}}}",
+    )
+
+
 ACTION = PluginKind("action", "动作", ActionContext, frozenset({WRITES_ATTRIBUTE, EMITS_ATTRIBUTE}))
 OPTION_SOURCE = PluginKind("option source", "选项来源", OptionContext, frozenset())
 PLUGIN_KINDS = (ACTION, OPTION_SOURCE)
@@ -361,5 +383,9 @@ class OptionSourceRegistry:
                     f"option source {name!r} gave {option!r}, not {{value, label: {{zh, en}}}}",
                     zh=f"选项来源 {name!r} 返回的 {option!r} 不是 {{value, label: {{zh, en}}}}",
                 )
-            found.append({"value": option["value"], "label": {"zh": label["zh"], "en": label["en"]}})
+            chosen = {"value": option["value"], "label": {"zh": label["zh"], "en": label["en"]}}
+            fills = option.get("fills")
+            if fills is not None:
+                chosen["fills"] = _fills(name, fills)
+            found.append(chosen)
         return found

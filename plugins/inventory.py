@@ -15,6 +15,10 @@ A reservation takes stock where the order ships from, which routing decides when
 no warehouse, so no pick on a line takes stock from a warehouse the routing rule file rules out, nor
 refuses the order for a warehouse that holds none when routing found the stock elsewhere.
 
+A line marked ``virtual: true`` (a gift card, an extended warranty: the product catalogue marks the
+lines of a workflow that names it, docs/catalogue.md) holds no stock: a reservation leaves it out, and
+so a release and a deduct never see it. An order of virtual lines only reserves nothing.
+
 The order remembers what it holds in ``stock_reserved`` (a list of ``{sku, warehouse, qty}``), so a
 release gives back exactly this order's reservation, and a deduct takes exactly it, whatever happened to
 the order lines since. Partial shipments name their items in ``parcel`` (``[{sku, qty}]``); without a
@@ -259,6 +263,7 @@ def _wanted(data: Mapping[str, Any]) -> list[tuple[str, str | None, int]]:
             "no-lines", "订单没有商品行，无法占用库存", "the order has no lines to reserve stock for"
         )
     totals: dict[tuple[str, str | None], int] = {}
+    lines = [line for line in lines if not (isinstance(line, Mapping) and line.get("virtual") is True)]
     split = data.get("split")
     if isinstance(split, list) and split:  # routing split the order across warehouses
         for part in split:

@@ -1,8 +1,12 @@
 """Built-in option sources: the choices of select and radio fields (entry-point group
 ``orderloom.option_sources``; a UI file names one in ``options.source``).
 
-- ``products``: the SKUs of the ``stock`` table (there is no product catalogue table), each once;
-  params ``warehouse`` (only that warehouse's) and ``in_stock`` (only SKUs with units free to reserve);
+- ``products``: the active products of the catalogue (``products``), value the SKU, label ``SKU · name``
+  in each language, and choosing one fills the line's ``name`` (in the page's language) and
+  ``unit_price`` (``fills``); params ``in_stock`` (only products with units free to reserve, and the
+  virtual ones, which need none), ``warehouse`` (only those stocked there) and ``kind`` (``shipped`` or
+  ``virtual``: only those; wholesale and after-sales offer goods only). Where no catalogue is
+  kept (the table is empty), the SKUs of the ``stock`` table, each once, with no name and no price;
 - ``warehouses`` and ``carriers``: those of the department's routing rule file (the ``kind: routing``
   file under ``rules/<department>/``), with their labels; a department without one has none;
 - ``regions``: the 34 provincial-level divisions of China, a static list; param ``names``: ``short``
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ from engine.errors import PluginError
 from engine.plugins import OptionContext
 from engine.store import tables
 from engine.store.accounts import accounts_of
+from engine.store.products import catalogue_size, offered_products
 
 Options = list[dict[str, Any]]
 
@@ -58,13 +64,41 @@ def regions(ctx: OptionContext) -> Options:
             for full, short, en in REGIONS]  # fmt: skip
 
 
+def _yuan(value: Decimal) -> int | float:
+    """A price as the orders' data writes money: whole yuan as an int, else two decimals."""
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def _kind(kind: Any) -> str | None:
+    if kind is None or kind in ("shipped", "virtual"):
+        return kind
+    raise PluginError(
+        f"products: kind must be 'shipped' or 'virtual', not {kind!r}",
+        zh=f"products：kind 只能是 'shipped' 或 'virtual'，而不是 {kind!r}",
+    )
+
+
 def products(ctx: OptionContext) -> Options:
     connection = _connection(ctx, "products")
-    query = select(tables.stock.c.sku).distinct().order_by(tables.stock.c.sku)
     warehouse = ctx.params.get("warehouse")
+    in_stock = bool(ctx.params.get("in_stock"))
+    if catalogue_size(connection):
+        return [
+            {
+                **_option(p.sku, f"{p.sku} · {p.name_zh}", f"{p.sku} · {p.name_en}"),
+                "fills": {"name": {"zh": p.name_zh, "en": p.name_en}, "unit_price": _yuan(p.price)},
+            }
+            for p in offered_products(
+                connection,
+                in_stock,
+                None if warehouse is None else str(warehouse),
+                _kind(ctx.params.get("kind")),
+            )
+        ]
+    query = select(tables.stock.c.sku).distinct().order_by(tables.stock.c.sku)
     if warehouse is not None:
         query = query.where(tables.stock.c.warehouse == str(warehouse))
-    if ctx.params.get("in_stock"):
+    if in_stock:
         query = query.where(tables.stock.c.on_hand - tables.stock.c.reserved > 0)
     return [_option(sku, sku, sku) for (sku,) in connection.execute(query)]
 

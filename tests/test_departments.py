@@ -8,6 +8,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalRe
 from engine.runtime.named_lists import NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
+from engine.store.products import Product, write_products
 from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
@@ -1738,3 +1740,113 @@ def test_a_resubmitted_wholesale_order_is_routed_to_its_approval_afresh(engine: 
     assert resubmitted.data_changes["approver_role"] == [routed, None]
     [*_, again] = [e for e in history if e.trigger == "route_approval"]
     assert again.data_changes["approver_role"] == [None, routed]
+
+
+# -- the product catalogue in the retail order -------------------------------------------------------
+
+
+def keep_catalogue(store: Store) -> None:
+    """The band at 249 (its page price is 239), a discontinued fridge, and a gift card, which is virtual."""
+    with store.transaction() as tx:
+        write_products(
+            tx.connection,
+            [
+                Product("XM-BAND8", "小米手环8", "Xiaomi Smart Band 8", Decimal("249"), Decimal("0.1")),
+                Product("HR-BCD470", "海尔冰箱", "Haier fridge", Decimal("3299"), active=False),
+                Product("GC-100", "礼品卡100元", "Gift card 100 CNY", Decimal("100"), kind="virtual"),
+            ],
+            datetime(2026, 3, 1, tzinfo=UTC),
+            "admin",
+        )
+
+
+def test_a_retail_order_is_priced_from_the_catalogue_and_its_total_follows(
+    engine: Engine, store: Store
+) -> None:
+    keep_catalogue(store)
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    line = order.data["lines"][0]
+    assert (line["unit_price"], line["amount"], line["virtual"], order.data["total"]) == (
+        249,
+        498,
+        False,
+        498,
+    )
+    assert order.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
+    with pytest.raises(TransitionRejected):  # the page's total is not what is owed
+        pay(engine, order.id, 478)
+    assert pay(engine, order.id, 498) == "pending_shipment"
+
+
+def test_a_retail_line_the_catalogue_does_not_sell_is_refused_at_its_sku(
+    engine: Engine, store: Store
+) -> None:
+    keep_catalogue(store)
+    fridge = {"sku": "HR-BCD470", "name": "冰箱", "qty": 1, "unit_price": 3299, "amount": 3299}
+    unknown = {"sku": "SP-TRIAL", "name": "试饮装", "qty": 1, "unit_price": 0, "amount": 0}
+    with pytest.raises(TransitionRejected) as refused:
+        engine.create_order(
+            RETAIL, department="retail", workflow="retail-order", channel="web",
+            data=retail_data(lines=[fridge, unknown], total=3299),
+        )  # fmt: skip
+    assert [(r.details["path"], r.en) for r in refused.value.refusals] == [
+        ("$.lines[0].sku", "$.lines[0].sku: product HR-BCD470 (Haier fridge) is discontinued"),
+        ("$.lines[1].sku", "$.lines[1].sku: the product catalogue has no product 'SP-TRIAL'"),
+    ]
+    assert refused.value.refusals[0].zh == "$.lines[0].sku：商品 HR-BCD470（海尔冰箱）已停售"
+    with store.read() as tx:
+        assert tx.connection.execute(select(func.count()).select_from(orders)).scalar_one() == 0
+
+
+def test_an_order_of_virtual_items_only_needs_no_warehouse_no_carrier_and_no_shipment(
+    engine: Engine, store: Store
+) -> None:
+    keep_catalogue(store)
+    card = {"sku": "GC-100", "name": "Gift card", "qty": 2, "unit_price": 1, "amount": 2}
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web",
+        data=retail_data(lines=[card], shipping_fee=0, total=2),
+    )  # fmt: skip
+    assert order.data["lines"][0] == {
+        "sku": "GC-100", "name": "Gift card", "qty": 2, "unit_price": 100, "amount": 200, "virtual": True
+    }  # fmt: skip
+    assert (order.data["warehouse"], order.data["carrier"], order.data["stock_reserved"]) == (None, None, [])
+    assert pay(engine, order.id, 200) == "completed"
+    assert [e.trigger for e in engine.history(order.id, RETAIL)] == [
+        "create", "route", "place", "pay", "review", "fulfil_virtual"
+    ]  # fmt: skip
+
+
+def test_a_mixed_order_reserves_and_ships_only_its_goods(engine: Engine, store: Store) -> None:
+    keep_catalogue(store)
+    card = {"sku": "GC-100", "name": "礼品卡", "qty": 1, "unit_price": 100, "amount": 100}
+    band = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 249, "amount": 249}
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web",
+        data=retail_data(lines=[card, band], total=349),
+    )  # fmt: skip
+    assert order.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 1}]
+    assert order.data["warehouse"] == "SH-01" and order.data["carrier"]
+    assert pay(engine, order.id, 349) == "pending_shipment"  # goods to ship: no automatic step past it
+
+
+def test_without_a_catalogue_the_page_s_prices_stand(engine: Engine) -> None:
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    assert order.data["lines"][0]["unit_price"] == 239 and "virtual" not in order.data["lines"][0]
+
+
+def test_a_flash_sale_keeps_its_own_price_and_only_marks_its_lines(engine: Engine, store: Store) -> None:
+    keep_catalogue(store)
+    base = compile_bundle(load_bundle(ROOT / "workflows/retail/order.yaml", ROOT))
+    flash = compile_bundle(load_bundle(ROOT / "workflows/retail/flash-sale.yaml", ROOT))
+    assert (base.catalogue, flash.catalogue) == ("prices", "kinds")
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-flash-sale", channel="app",
+        data=retail_data(app_user_id="U20260302"),
+    )  # fmt: skip
+    line = order.data["lines"][0]
+    assert (line["unit_price"], line["virtual"], order.data["total"]) == (239, False, 478)  # not the 249

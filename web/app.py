@@ -28,6 +28,7 @@ from web.headers import SECURITY_HEADERS
 from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
+from web.products import catalogue_link, products
 from web.studio import studio
 from web.studio_console import studio_console
 from web.studio_flow import studio_flow
@@ -138,6 +139,8 @@ def create_app(
     app.register_blueprint(studio_keep.studio_keep)
     app.register_blueprint(studio_flow)
     app.register_blueprint(work)
+    app.register_blueprint(products)
+    app.context_processor(catalogue_link)
     return app
 
 

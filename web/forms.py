@@ -153,6 +153,7 @@ class Choice:
     label: str
     selected: bool
     id: str = ""
+    fills: str = ""  # what choosing it fills in beside it, as JSON (product-pick.js reads it)
 
 
 @dataclass
@@ -376,6 +377,16 @@ class _Builder:
     def text(self, value: paths.Text | None) -> str | None:
         return value.get(self.lang) if value is not None else None
 
+    def fills(self, option: Option) -> str:
+        """What choosing ``option`` fills in beside it, in the page's language, as JSON ("" for nothing)."""
+        if not option.fills:
+            return ""
+        shown = {
+            name: value.get(self.lang) if isinstance(value, paths.Text) else value
+            for name, value in option.fills
+        }
+        return json.dumps(shown, ensure_ascii=False)
+
     def value_at(self, tokens: Sequence[Token]) -> Any:
         node: Any = self.data
         for token in tokens:
@@ -488,7 +499,12 @@ class _Builder:
                 control.widget = "text"
                 return control
             control.choices = [
-                Choice(choice_text(o.value), o.label.get(self.lang), choice_text(o.value) in texts)
+                Choice(
+                    choice_text(o.value),
+                    o.label.get(self.lang),
+                    choice_text(o.value) in texts,
+                    fills=self.fills(o),
+                )
                 for o in options
             ]
             known = {c.text for c in control.choices}
@@ -679,7 +695,12 @@ def source_options(
             except (PluginError, SQLAlchemyError):
                 found = []
             cache[key] = tuple(
-                Option(o["value"], paths.Text(o["label"]["zh"], o["label"]["en"])) for o in found
+                Option(
+                    o["value"],
+                    paths.Text(o["label"]["zh"], o["label"]["en"]),
+                    tuple((name, _filled(value)) for name, value in o.get("fills", {}).items()),
+                )
+                for o in found
             )
         return cache[key]
 
@@ -687,6 +708,11 @@ def source_options(
         held.close()
 
     return options_for, close
+
+
+def _filled(value: Any) -> Any:
+    """A value an option fills in: a ``{zh, en}`` text as a Text, anything else as it is."""
+    return paths.Text(value["zh"], value["en"]) if isinstance(value, Mapping) else value
 
 
 def _form_path(department: str, name: str) -> Path:

@@ -335,4 +335,5 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         layouts=MappingProxyType({k: copy.deepcopy(dict(v)) for k, v in bundle.layouts.items()}),
         search=MappingProxyType({k: tuple(v) for k, v in (workflow.get("search") or {}).items()}),
         reveal=tuple(workflow.get("reveal") or ()),
+        catalogue=workflow.get("catalogue"),
     )

@@ -32,6 +32,7 @@ OVERRIDABLE = (
     "create_roles",
     "search",
     "reveal",
+    "catalogue",
 )
 
 

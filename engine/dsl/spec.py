@@ -201,6 +201,9 @@ class WorkflowSpec:
     search: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # ``reveal:``: the roles that see mobile and ID numbers whole; everyone else sees them masked.
     reveal: tuple[str, ...] = ()
+    # ``catalogue:``: ``prices`` (lines priced from the product catalogue and marked virtual or not),
+    # ``kinds`` (only marked), or None (neither): docs/catalogue.md.
+    catalogue: str | None = None
 
     def takes_orders_from(self, roles: frozenset[str]) -> bool:
         """Whether a login with ``roles`` may create this workflow's orders (``create_roles``; any role of

@@ -29,6 +29,11 @@ every part of a split, chosen on the weight of the whole order.
 
 The weight is ``order.weight_kg`` when given, else the sum of ``weight_kg * qty`` over the lines that
 give ``weight_kg``, else ``default_weight_kg`` (1 kg when the file does not say).
+
+A line marked ``virtual: true`` (a gift card, an extended warranty: the product catalogue marks the lines
+of a workflow that names it, docs/catalogue.md) needs no warehouse and no carrier: routing leaves it out,
+of the stock, the split and the weight alike. An order of virtual lines only is ``routed`` with neither a
+warehouse nor a carrier.
 """
 
 from __future__ import annotations
@@ -147,7 +152,7 @@ class CompiledRouting:
         province = province_key(province) if isinstance(province, str) else None
         stock = env.get("stock")
         stock = stock if isinstance(stock, Mapping) else {}
-        lines, bad_lines = _lines(order.get("lines"))
+        lines, bad_lines, virtual = _lines(order.get("lines"))
         weight = _weight(order, self.default_weight_kg)
         if self._matcher is not None:
             match = self._matcher.match(env)
@@ -246,6 +251,16 @@ class CompiledRouting:
         }
         outputs: dict[str, Any] = {"warehouse": None, "carrier": None, "split": [], "scores": scores}
         reasons: list[dict[str, Any]] = []
+        if virtual and not lines and not bad_lines:
+            reasons.append(
+                {
+                    "rule": "lines",
+                    "outcome": ROUTED,
+                    "zh": "订单只有虚拟商品：无需仓库与承运商",
+                    "en": "every line is virtual: no warehouse and no carrier needed",
+                }
+            )
+            return self._decision(ROUTED, reasons, trace, outputs)
         if bad_lines or not lines:
             en = (
                 "the order has no line to ship"
@@ -342,20 +357,30 @@ class CompiledRouting:
         )
 
 
-def _lines(raw: Any) -> tuple[list[_Line], list[int]]:
-    """The order's lines with a positive quantity, and the 1-based numbers of lines that cannot ship."""
+def _virtual(line: Any) -> bool:
+    """A line marked ``virtual: true``: nothing to ship."""
+    return isinstance(line, Mapping) and line.get("virtual") is True
+
+
+def _lines(raw: Any) -> tuple[list[_Line], list[int], int]:
+    """The order's lines to ship with a positive quantity, the 1-based numbers of lines that cannot ship,
+    and how many lines are virtual (left out)."""
     if not isinstance(raw, list):
-        return [], []
+        return [], [], 0
     lines: list[_Line] = []
     bad: list[int] = []
+    virtual = 0
     for number, line in enumerate(raw, start=1):
+        if _virtual(line):
+            virtual += 1
+            continue
         sku = line.get("sku") if isinstance(line, Mapping) else None
         qty = line.get("qty") if isinstance(line, Mapping) else None
         if not isinstance(sku, str) or not _number(qty) or qty < 0:
             bad.append(number)
         elif qty > 0:
             lines.append(_Line(sku, qty))
-    return lines, bad
+    return lines, bad, virtual
 
 
 def _weight(order: Mapping[str, Any], default: float) -> float:
@@ -365,6 +390,8 @@ def _weight(order: Mapping[str, Any], default: float) -> float:
     total, found = 0.0, False
     raw = order.get("lines")
     for line in raw if isinstance(raw, list) else []:
+        if _virtual(line):
+            continue
         if isinstance(line, Mapping) and _number(line.get("weight_kg")) and _number(line.get("qty")):
             total += line["weight_kg"] * line["qty"]
             found = True

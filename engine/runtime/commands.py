@@ -23,6 +23,7 @@ from engine.plugins import ActionContext
 from engine.rules.expr import RANDOMNESS, ExpressionEvaluationError
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approval_entry import close_tasks, open_tasks
+from engine.runtime.catalogue import CATALOGUE_PRICES, line_products, marked_lines, priced_lines
 from engine.runtime.compiled import (
     CompiledTransition,
     CompiledVersion,
@@ -187,10 +188,17 @@ class Commands:
                     ]
                 )
             # a copy: the order's steps write into it, and a retried try starts again from what was sent
-            data = prepared_intake(cv, channel, dict(intake.data))
+            data = dict(intake.data)
+            priced: list[Refusal] = []
+            known = line_products(tx.connection, data) if cv.spec.catalogue is not None else {}
+            if cv.spec.catalogue == CATALOGUE_PRICES:  # priced before the form computes amounts and total
+                data, priced = priced_lines(tx.connection, data, known)
+            data = prepared_intake(cv, channel, data)
             refusals = intake_refusals(cv, channel, data)
-            if refusals:
-                raise TransitionRejected(refusals)
+            if refusals or priced:
+                raise TransitionRejected(priced + refusals)
+            if cv.spec.catalogue is not None:
+                data = marked_lines(data, known)
             order_id = tx.insert_order(
                 department=department,
                 workflow=workflow,

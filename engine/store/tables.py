@@ -264,6 +264,29 @@ stock = Table(
     CheckConstraint("safety_stock >= 0", name="safety_stock_not_negative"),
 )
 
+# The product catalogue (商品目录, migration 0021): one row per SKU. ``price`` in yuan, ``weight_kg`` in
+# kilograms, ``volume_l`` in litres; ``kind`` is ``shipped`` (goods a warehouse holds and a carrier
+# takes) or ``virtual`` (a gift card, an extended warranty: no warehouse, no carrier). A discontinued
+# product stays (``active`` false) for the orders that name it, and is offered to no new order.
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(40), primary_key=True),
+    Column("name_zh", String(100), nullable=False),
+    Column("name_en", String(100), nullable=False),
+    Column("price", Numeric(16, 2, asdecimal=True), nullable=False),
+    Column("weight_kg", Numeric(12, 3, asdecimal=True)),
+    Column("volume_l", Numeric(12, 3, asdecimal=True)),
+    Column("kind", String(20), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    CheckConstraint("price >= 0", name="price_not_negative"),
+    CheckConstraint("weight_kg >= 0", name="weight_not_negative"),
+    CheckConstraint("volume_l >= 0", name="volume_not_negative"),
+    CheckConstraint("kind IN ('shipped', 'virtual')", name="kind_known"),
+)
+
 # The correlation feed (``engine.rules.correlation``): how far a feed has read the audit trail and the
 # outbox, and which worker holds it (a lease, like timers: one worker correlates at a time).
 correlation_cursor = Table(

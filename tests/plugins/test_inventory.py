@@ -109,6 +109,26 @@ def test_reserve_twice_is_refused(db: Engine, make_ctx: ContextMaker) -> None:
         inventory.reserve(make_ctx(connection, {"lines": LINES, "stock_reserved": held}))
 
 
+def test_virtual_lines_hold_no_stock_reserved_released_or_shipped(db: Engine, make_ctx: ContextMaker) -> None:
+    card = {"sku": "GC-100", "qty": 2, "virtual": True}  # no stock row: reserving it would be refused
+    with db.begin() as connection:
+        held = inventory.reserve(make_ctx(connection, {"lines": [card, *LINES]}))
+    assert held == {
+        "stock_reserved": [
+            {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 3},
+            {"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 1},
+        ]
+    }
+    data: dict[str, Any] = {"lines": [card, *LINES], **held}
+    with db.begin() as connection:
+        assert inventory.deduct(make_ctx(connection, data)) == {"stock_reserved": [], "shipped_qty": 4}
+    with db.begin() as connection:  # an order of virtual lines only reserves nothing, and releases nothing
+        assert inventory.reserve(make_ctx(connection, {"lines": [card]})) == {"stock_reserved": []}
+        assert inventory.release(make_ctx(connection, {"lines": [card], "stock_reserved": []})) is None
+    with pytest.raises(PluginError, match="GC-100"), db.begin() as connection:  # unmarked, it needs stock
+        inventory.reserve(make_ctx(connection, {"lines": [{**card, "virtual": False}]}))
+
+
 def test_release_gives_back_exactly_what_the_order_holds(db: Engine, make_ctx: ContextMaker) -> None:
     with db.begin() as connection:
         data: dict[str, Any] = {"lines": LINES, **inventory.reserve(make_ctx(connection, {"lines": LINES}))}

@@ -3,6 +3,8 @@ and the shipped routing rule files."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from sqlalchemy import Engine, insert, select
 
 from engine.errors import PluginError
 from engine.plugins import OptionContext, OptionSourceRegistry
+from engine.store.products import Product, write_products
 from engine.store.tables import customer_accounts, customers
 
 from .conftest import NOW
@@ -46,7 +49,57 @@ def test_warehouses_and_carriers_come_from_the_departments_routing_file() -> Non
     assert ask("warehouses", "../retail") == []
 
 
-def test_products_are_the_skus_of_the_stock_table(db: Engine) -> None:
+def test_products_are_the_active_ones_of_the_catalogue_with_their_names_and_prices(db: Engine) -> None:
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    with db.begin() as connection:
+        write_products(
+            connection,
+            [
+                Product("XM-BAND8", "小米手环8", "Xiaomi Band 8", Decimal("249")),
+                Product("HR-BCD470", "海尔冰箱", "Haier fridge", Decimal("3299.5"), active=False),
+                Product("GC-100", "礼品卡100元", "Gift card 100", Decimal("100"), kind="virtual"),
+                Product("YL-MILK24", "伊利纯牛奶", "Yili milk", Decimal("69.9")),
+            ],
+            at,
+            "admin",
+        )
+    with db.connect() as connection:
+        offered = REGISTRY.options("products", OptionContext("retail", {}, connection=connection))
+        assert offered == [
+            {
+                "value": "GC-100",
+                "label": {"zh": "GC-100 · 礼品卡100元", "en": "GC-100 · Gift card 100"},
+                "fills": {"name": {"zh": "礼品卡100元", "en": "Gift card 100"}, "unit_price": 100},
+            },
+            {
+                "value": "XM-BAND8",
+                "label": {"zh": "XM-BAND8 · 小米手环8", "en": "XM-BAND8 · Xiaomi Band 8"},
+                "fills": {"name": {"zh": "小米手环8", "en": "Xiaomi Band 8"}, "unit_price": 249},
+            },
+            {
+                "value": "YL-MILK24",
+                "label": {"zh": "YL-MILK24 · 伊利纯牛奶", "en": "YL-MILK24 · Yili milk"},
+                "fills": {"name": {"zh": "伊利纯牛奶", "en": "Yili milk"}, "unit_price": 69.9},
+            },
+        ]
+        # in stock: units free to reserve (the fixture's stock), and the virtual ones, which need none
+        in_stock = OptionContext("retail", {"in_stock": True}, connection=connection)
+        assert [o["value"] for o in REGISTRY.options("products", in_stock)] == ["GC-100", "XM-BAND8"]
+        goods = OptionContext("wholesale", {"kind": "shipped"}, connection=connection)
+        assert [o["value"] for o in REGISTRY.options("products", goods)] == ["XM-BAND8", "YL-MILK24"]
+        with pytest.raises(PluginError, match="kind must be 'shipped' or 'virtual'"):
+            REGISTRY.options("products", OptionContext("retail", {"kind": "digital"}, connection=connection))
+
+
+def test_a_fill_that_is_neither_text_nor_a_number_is_refused() -> None:
+    registry = OptionSourceRegistry(
+        {"bad": lambda ctx: [{"value": 1, "label": {"zh": "a", "en": "a"}, "fills": [1]}]}
+    )
+    with pytest.raises(PluginError, match="gave fills"):
+        registry.options("bad", OptionContext("retail"))
+
+
+def test_without_a_catalogue_products_are_the_skus_of_the_stock_table(db: Engine) -> None:
     with db.connect() as connection:
         context = OptionContext("retail", {}, connection=connection)
         assert [o["value"] for o in REGISTRY.options("products", context)] == ["HR-BCD470", "XM-BAND8"]

@@ -247,6 +247,30 @@ def test_weight_from_lines_or_default() -> None:
     assert zto["criteria"]["cost"]["raw"] == 8.0  # 6 + 1 * 2 kg (default_weight_kg)
 
 
+def test_virtual_lines_need_no_warehouse_and_no_carrier() -> None:
+    ruleset = compile_ruleset(routing())
+    card = {"sku": "GC-100", "qty": 3, "weight_kg": 40, "virtual": True}  # no stock, and heavy if it counted
+    mixed = ruleset.evaluate(order_env("上海", lines=[{"sku": "A", "qty": 2}, card]))
+    assert (mixed.outcome, mixed.outputs["warehouse"], mixed.outputs["carrier"]) == ("routed", "SH-01", "zto")
+    zto = next(entry for entry in mixed.trace if entry["rule"] == "zto")
+    assert zto["criteria"]["cost"]["raw"] == 8.0  # the default 2 kg of the shipped line alone
+    only = ruleset.evaluate(order_env("上海", lines=[card, {**card, "sku": "WTY-2Y", "qty": 1}]))
+    assert (only.outcome, only.outputs["warehouse"], only.outputs["carrier"]) == ("routed", None, None)
+    assert only.reasons == [
+        {
+            "rule": "lines",
+            "outcome": "routed",
+            "zh": "订单只有虚拟商品：无需仓库与承运商",
+            "en": "every line is virtual: no warehouse and no carrier needed",
+        }
+    ]
+    # a line marked anything but true ships; a broken line beside a virtual one is still refused
+    unmarked = ruleset.evaluate(order_env("上海", lines=[{**card, "virtual": "yes"}]))
+    assert unmarked.outcome == "no_stock"
+    broken = ruleset.evaluate(order_env("上海", lines=[card, {"qty": 1}]))
+    assert broken.outcome == "no_stock"
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     have=st.lists(st.integers(min_value=0, max_value=4), min_size=6, max_size=6),

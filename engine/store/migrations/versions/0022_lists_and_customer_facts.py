@@ -10,7 +10,7 @@
   rows hold).
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-07
 """
 
@@ -26,7 +26,7 @@ from engine.store.codec import loads
 from engine.store.orders import asks_return, order_due
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

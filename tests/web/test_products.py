@@ -1,0 +1,169 @@
+"""The catalogue's pages: a list searched and paged by SKU, a product's page, new and edit for admins
+only, a CSV import whose every problem is shown on the page with nothing stored, zh and en, CSRF."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine.api import SYSTEM
+from engine.api.catalogue import find_product, import_csv, list_products
+from tests.web.conftest import DEFS, add_user, log_in, make_app, retail_app, settings_for
+from tests.web.test_orders import NEW, intake, key_of
+
+HEADER = "sku,name_zh,name_en,price,weight_kg,volume_l,kind,active\n"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(settings_for(tmp_path, DEFS, "test"))
+    yield app
+    app.extensions["orderloom"].close()
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    return log_in(app.test_client())  # tester: admin and clerk
+
+
+def upload(
+    client: FlaskClient, text: str | bytes, name: str = "catalogue.csv", lang: str = "en"
+) -> tuple[int, str]:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    response = client.post(
+        f"/products/import?lang={lang}",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_an_import_is_listed_searched_and_paged(app: Flask, admin: FlaskClient) -> None:
+    rows = "".join(f"S{n:03d},商品{n},Item {n},{n}.5,,,,\n" for n in range(55))
+    code, html = upload(admin, "\ufeff" + HEADER + rows + "GC-100,礼品卡,Gift card,100,,,virtual,\n")
+    assert code == 200 and "Imported catalogue.csv: 56 product(s) added, 0 updated." in html
+    first = admin.get("/products?lang=en").get_data(as_text=True)
+    assert first.count("<tr data-sku=") == 50 and 'data-sku="GC-100"' in first
+    assert 'href="/products?after=S048"' in first  # the next page starts after the last SKU shown
+    rest = admin.get("/products?after=S048").get_data(as_text=True)
+    assert [f'data-sku="S{n:03d}"' in rest for n in (48, 49, 54)] == [False, True, True]
+    assert "next-page" not in rest
+    found = admin.get("/products?q=gift&lang=zh").get_data(as_text=True)
+    assert found.count("<tr data-sku=") == 1 and "礼品卡" in found and "虚拟（无需仓库与承运商）" in found
+    assert "No products found." in admin.get("/products?q=nothing-like-it&lang=en").get_data(as_text=True)
+    exported = admin.get("/products.csv")
+    assert exported.mimetype == "text/csv"
+    assert exported.get_data(as_text=True).startswith(
+        "\ufeff" + HEADER + "GC-100,礼品卡,Gift card,100,,,virtual,true\n"
+    )
+
+
+def test_a_file_with_errors_shows_every_one_on_the_page_and_stores_nothing(
+    app: Flask, admin: FlaskClient
+) -> None:
+    bad = HEADER + "TEA-01,龙井茶,Tea,1,,,,\nTEA-01,龙井茶,Tea,-2,,,virtul,\n,x,y,1,,,,\n"
+    code, html = upload(admin, bad, "bad.csv")
+    assert code == 422
+    assert "bad.csv was not imported; the catalogue is unchanged. 4 error(s):" in html
+    for shown in (
+        "<code>bad.csv:3</code> <b>price</b>: a price cannot be negative (-2)",
+        "<code>bad.csv:3</code> <b>kind</b>: unknown kind &#39;virtul&#39;; known: shipped, virtual; "
+        "did you mean &#39;virtual&#39;?",
+        "<code>bad.csv:3</code> <b>sku</b>: SKU TEA-01 is listed twice: first on row 2",
+        "<code>bad.csv:4</code> <b>sku</b>: the SKU is missing",
+    ):
+        assert shown in html
+    code, html = upload(admin, bad, "bad.csv", lang="zh")
+    assert "<code>bad.csv:3</code> <b>price</b>: 价格不能为负数（-2）" in html
+    assert list_products(app.extensions["orderloom"].store) == []
+    code, html = upload(admin, b"")
+    assert code == 422 and "the file is empty" in html
+    huge = upload(admin, HEADER + "x" * (3 * 1024 * 1024))
+    assert huge[0] == 413 and "The file is too large: the limit is 2 MB" in huge[1]
+    no_file = admin.post("/products/import?lang=en", data={}, content_type="multipart/form-data")
+    assert no_file.status_code == 400 and "Choose a CSV file." in no_file.get_data(as_text=True)
+
+
+def test_an_admin_adds_and_edits_a_product_and_a_clerk_only_reads(app: Flask, admin: FlaskClient) -> None:
+    form = {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "128",
+            "weight_kg": "0.25", "volume_l": "", "kind": "shipped", "active": "true"}  # fmt: skip
+    refused = admin.post("/products/new?lang=en", data={**form, "price": "12.345", "name_en": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Not saved: correct what is marked." in html
+    assert 'id="f-price" name="price" type="text" value="12.345"' in html  # what was typed is kept
+    assert "at most 2 decimal places (12.345)" in html and "must not be empty" in html
+    assert find_product(app.extensions["orderloom"].store, "TEA-01") is None
+    added = admin.post("/products/new?lang=en", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Product TEA-01 saved." in added and "Longjing tea" in added
+    again = admin.post("/products/new?lang=en", data=form)
+    assert again.status_code == 422 and "SKU TEA-01 is already in the catalogue" in again.get_data(
+        as_text=True
+    )
+    unticked = {name: value for name, value in form.items() if name != "active"}
+    edited = admin.post("/products/TEA-01/edit", data={**unticked, "sku": "OTHER-1", "price": "99.9"})
+    assert edited.status_code == 302
+    tea = find_product(app.extensions["orderloom"].store, "TEA-01")
+    assert tea is not None and (str(tea.price), tea.active, tea.updated_by) == ("99.90", False, "tester")
+    assert find_product(app.extensions["orderloom"].store, "OTHER-1") is None
+    assert admin.get("/products/NOPE-1").status_code == 404
+
+    add_user(app, "wang.fang", "wang-fang-password", ("clerk",), ("retail",))
+    clerk = log_in(app.test_client(), "wang.fang", "wang-fang-password")
+    page = clerk.get("/products/TEA-01?lang=zh").get_data(as_text=True)
+    assert "龙井茶" in page and "/products/TEA-01/edit" not in page and "已停售" in page
+    assert 'id="products-link"' in page
+    listed = clerk.get("/products").get_data(as_text=True)
+    assert "upload-form" not in listed and "new-product" not in listed
+    assert clerk.get("/products/new").status_code == 403
+    assert clerk.post("/products/TEA-01/edit", data=form).status_code == 403
+    assert upload(clerk, HEADER + "MUG-1,杯,Mug,1,,,,\n")[0] == 403
+    assert list_products(app.extensions["orderloom"].store)[0].sku == "TEA-01"
+
+
+def test_a_post_without_the_csrf_token_is_refused(app: Flask, admin: FlaskClient) -> None:
+    admin.csrf_token = None  # type: ignore[attr-defined]
+    response = admin.post(
+        "/products/new", data={"sku": "TEA-01", "name_zh": "a", "name_en": "b", "price": "1"}
+    )
+    assert response.status_code == 400
+    assert find_product(app.extensions["orderloom"].store, "TEA-01") is None
+
+
+def test_the_link_is_shown_to_the_roles_that_use_the_catalogue(app: Flask) -> None:
+    add_user(app, "wang.qiang", "wang-qiang-password", ("reviewer",), ("retail",))
+    reviewer = log_in(app.test_client(), "wang.qiang", "wang-qiang-password")
+    assert 'id="products-link"' not in reviewer.get("/products").get_data(as_text=True)  # reads, unlinked
+
+
+def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product_at_its_line(
+    tmp_path: Path,
+) -> None:
+    app = retail_app(tmp_path, "catalogue-intake")
+    store = app.extensions["orderloom"].store
+    catalogue = HEADER + "TEA-01,龙井茶,Longjing tea,90,,,,\nCUP-02,茶杯,Cup,12,,,,false\n"
+    import_csv(store, catalogue.encode(), "c.csv", datetime(2026, 3, 1, tzinfo=UTC), "admin")
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    page = clerk.get(f"{NEW}?lang=en").text
+    fills = "{&#34;name&#34;: &#34;Longjing tea&#34;, &#34;unit_price&#34;: 90}"
+    assert f'<option value="TEA-01" data-fills="{fills}">' in page
+    assert "TEA-01 · Longjing tea" in page and 'value="CUP-02"' not in page  # discontinued: not offered
+    assert "product-pick.js" in page
+    refused = clerk.post(f"{NEW}?lang=en", data=intake(_key=key_of(page), **{"lines[0].sku": "CUP-02"}))
+    assert refused.status_code == 422
+    assert "product CUP-02 (Cup) is discontinued" in refused.text
+    created = clerk.post(NEW, data=intake(_key=key_of(page)))  # the page said 88: the catalogue says 90
+    assert created.status_code == 302
+    order_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    order = app.extensions["orderloom"].engine.get_order(order_id, SYSTEM)
+    assert (order.data["lines"][0]["unit_price"], order.data["total"]) == (90, 190)  # 2 × 90 + 10
+    shown = clerk.get(f"/orders/{order_id}?lang=en")
+    assert shown.status_code == 200 and "Virtual item" in shown.text and "190" in shown.text
+    app.extensions["orderloom"].close()

@@ -1,0 +1,31 @@
+// A choice that fills in what goes with it (orders/new.html, orders/fire.html): a product picked in an
+// order line's select fills that line's name and unit price from the catalogue. The option carries what
+// it fills as JSON (data-fills, drawn by the server in the page's language); the fields filled are those
+// of the same row, named like the select with its last part replaced ("lines[0].sku" fills
+// "lines[0].name" and "lines[0].unit_price"). Filled before the form's refresh (htmx, on input) is sent,
+// so the line amount and the total come back computed with the new price. Without this script the clerk
+// types them, and the server prices the order from the catalogue whatever the page sent.
+document.addEventListener(
+  "input",
+  (event) => {
+    const select = event.target;
+    if (!(select instanceof HTMLSelectElement) || select.form === null) return;
+    const chosen = select.selectedOptions[0];
+    if (chosen === undefined || !chosen.dataset.fills) return;
+    let fills;
+    try {
+      fills = JSON.parse(chosen.dataset.fills);
+    } catch {
+      return;
+    }
+    const cut = select.name.lastIndexOf(".");
+    const prefix = cut < 0 ? "" : select.name.slice(0, cut + 1);
+    for (const [name, value] of Object.entries(fills)) {
+      const field = select.form.elements.namedItem(prefix + name);
+      if (field instanceof HTMLInputElement && !field.readOnly && !field.disabled) {
+        field.value = String(value);
+      }
+    }
+  },
+  true, // before htmx reads the form: the refresh carries the filled values
+);
