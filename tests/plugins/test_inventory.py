@@ -217,7 +217,18 @@ def test_a_reservation_that_crosses_the_safety_stock_reports_it_once(
             inventory.reserve(ctx)
         messages.append(ctx.outbox)
     assert messages[0] == [] and messages[2] == []
-    assert messages[1] == [
+    changed, low = messages[1]
+    # the purchasers are told too, with the reorder suggestion and its figures (nothing shipped yet)
+    assert low[0] == "stock.low"
+    assert {k: low[1][k] for k in ("sku", "warehouse", "available", "safety_stock", "shipped_30d")} == {
+        "sku": "XM-BAND8",
+        "warehouse": "SH-01",
+        "available": 4,
+        "safety_stock": 5,
+        "shipped_30d": 0,
+    }
+    assert low[1]["suggested"] == 1  # 0 shipped + 5 safety - 4 free - 0 in transit
+    assert [changed] == [
         (
             "stock_changed",
             {
