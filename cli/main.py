@@ -1,11 +1,11 @@
 """The ``orderloom`` command line: its group, and the commands of each module below it (definitions,
-database, orders, processes, demo, outbox, users, accounts, rules, forms)."""
+database, orders, processes, demo, outbox, users, accounts, rules, forms, stock)."""
 
 from __future__ import annotations
 
 import click
 
-from cli import accounts, database, definitions, demo, forms, orders, outbox, processes, rules, users
+from cli import accounts, database, definitions, demo, forms, orders, outbox, processes, rules, stock, users
 from wiring.settings import Settings
 
 
@@ -39,3 +39,4 @@ main.add_command(users.users)
 main.add_command(accounts.accounts)
 main.add_command(rules.rules)
 main.add_command(forms.forms_group)
+main.add_command(stock.stock)

@@ -1589,6 +1589,52 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "cli.replay.none": Text("无", "none"),
         "cli.account.checked": Text("已按以下表单检查：{forms}", "checked against: {forms}"),
+        # --- orderloom stock (cli/stock.py)
+        "cli.stock.received": Text(
+            "已入库：{sku} @ {warehouse} +{qty}，现有 {on_hand}（占用 {reserved}）",
+            "received: {sku} at {warehouse} +{qty}, now {on_hand} on hand ({reserved} reserved)",
+        ),
+        "cli.stock.adjusted": Text(
+            "已调整：{sku} @ {warehouse} {change:+d}，现有 {on_hand}（占用 {reserved}）",
+            "adjusted: {sku} at {warehouse} {change:+d}, now {on_hand} on hand ({reserved} reserved)",
+        ),
+        "cli.stock.safety": Text(
+            "安全库存：{sku} @ {warehouse} = {safety}", "safety stock: {sku} at {warehouse} = {safety}"
+        ),
+        "cli.stock.transfer": Text(
+            "调拨单 T{id}：{sku} {qty} 件 {source} → {dest}，{state}，在途 {in_transit} 件",
+            "transfer T{id}: {sku} × {qty} {source} → {dest}, {state}, {in_transit} in transit",
+        ),
+        "cli.stock.take": Text(
+            "盘点单 C{id}（仓库 {warehouse}）：{state}", "stock-take C{id} (warehouse {warehouse}): {state}"
+        ),
+        "cli.stock.count_line": Text(
+            "  {sku}：账面 {book}，盘点 {counted}，差异 {difference:+d}（占用 {reserved}）",
+            "  {sku}: book {book}, counted {counted}, difference {difference:+d} ({reserved} reserved)",
+        ),
+        "cli.stock.level": Text(
+            "{sku}\t{warehouse}\t现有 {on_hand}\t占用 {reserved}\t可用 {available}\t安全库存 {safety}{low}",
+            "{sku}\t{warehouse}\ton hand {on_hand}\treserved {reserved}\tfree {available}\t"
+            "safety {safety}{low}",
+        ),
+        "cli.stock.entry": Text(
+            "#{id}\t{at}\t{sku}\t{warehouse}\t{change:+d}\t{kind}\t{reference}\t{actor}\t{note}",
+            "#{id}\t{at}\t{sku}\t{warehouse}\t{change:+d}\t{kind}\t{reference}\t{actor}\t{note}",
+        ),
+        "cli.stock.alert": Text(
+            "{sku} @ {warehouse}：可用 {available} < 安全库存 {safety}；"
+            "近30天发货 {shipped}，在途 {in_transit}，建议补货 {suggested}",
+            "{sku} at {warehouse}: {available} free < safety stock {safety}; shipped in 30 days {shipped}, "
+            "in transit {in_transit}; reorder {suggested}",
+        ),
+        "cli.stock.none": Text("（没有）", "(none)"),
+        "cli.stock.more": Text(
+            "……还有更多：加 {option} {value} 看下一页", "… more: add {option} {value} for the next page"
+        ),
+        "cli.stock.low": Text("  低于安全库存", "  LOW"),
+        "cli.stock.not_a_number": Text(
+            "{value!r} 不是编号（如 {prefix}12）", "{value!r} is not a number like {prefix}12"
+        ),
         # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
         "term.channel.web": Text("网站", "Web shop"),
         "term.channel.app": Text("移动应用", "App"),

@@ -28,7 +28,10 @@ def test_the_group_adds_the_commands_of_every_module() -> None:
         "accounts", "accounts list", "accounts set", "db", "db upgrade", "demo", "forms", "forms preview",
         "migrate", "orders", "orders create", "orders fire", "orders list", "orders reindex",
         "orders show", "outbox", "outbox list", "outbox replay", "outbox show", "publish", "rules",
-        "rules replay", "rules test", "run", "serve", "users", "users add", "users list", "users password",
+        "rules replay", "rules test", "run", "serve", "stock", "stock adjust", "stock alerts", "stock ledger",
+        "stock levels", "stock receive", "stock receive-transfer", "stock safety", "stock take",
+        "stock take cancel", "stock take count", "stock take open", "stock take post", "stock take review",
+        "stock transfer", "stock transfers", "users", "users add", "users list", "users password",
         "validate", "versions", "worker",
     ]  # fmt: skip
 
