@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from demo.loader import DEMO_ACTORS, demo_clock, load_demo
+from engine.api.stock import ledger_sums, low_stock_alerts, transfers
 from engine.clock import FrozenClock
 from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
@@ -1588,6 +1589,19 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
                 )
             ).all()
         )
+        split = [row.data for row in tx.connection.execute(select(orders.c.data)) if row.data.get("split")]
+        on_hand = {
+            (s, w): h
+            for s, w, h in tx.connection.execute(select(stock.c.sku, stock.c.warehouse, stock.c.on_hand))
+        }
+    # The warehouses are stocked unevenly through receipts: some orders ship from two warehouses, and the
+    # ledger adds up to what is on hand after every shipment.
+    assert split and all(len({part["warehouse"] for part in data["split"]}) > 1 for data in split)
+    assert ledger_sums(store) == {key: units for key, units in on_hand.items() if units}
+    assert [(t.sku, t.from_warehouse, t.to_warehouse, t.in_transit) for t in transfers(store)] == [
+        ("HW-FBP3", "BJ-01", "GZ-01", 20)
+    ]
+    assert {a.sku for a in low_stock_alerts(store, engine.clock.now())} >= {"LX-Y9000P"}
     store.dispose()
     # Every wholesale order carries its account's tier, and the approval table's tier rows decide some.
     assert all(account.get("tier") in {"standard", "silver", "gold", "platinum"} for account in wholesale)
