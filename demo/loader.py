@@ -827,6 +827,8 @@ class _DemoRun:
                 ["unopened", "opened_intact", "used", "damaged"], weights=[40, 40, 12, 8]
             )[0],
         }
+        # where the customer sends the goods back (no draw of its own: the story stays as it was)
+        data["return_warehouse"] = sorted(WAREHOUSES)[int(data["original_order_no"][-1]) % len(WAREHOUSES)]
         if target == "pending_review":
             kind, data["item_condition"] = "return", "used"  # a used item is reviewed by a person
         elif target == "replacement_pending":

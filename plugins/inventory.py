@@ -207,8 +207,8 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
 def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Put the order's returned lines back on hand (入库): a return's as ``restock``, an exchange's
     returned item as ``exchange_return``, each a ledger entry naming the order. The goods go where the
-    receipt says they came back (``return_warehouse``), else to the line's ``warehouse``, else to the
-    order's (routing's choice for an exchange). Once per order: a second restock is refused."""
+    request says the customer sends them back (``return_warehouse``), else to the line's ``warehouse``,
+    else to the order's (routing's choice for an exchange). Once per order: a second restock is refused."""
     kind = LedgerKind.EXCHANGE_RETURN if ctx.data.get("type") == "exchange" else LedgerKind.RESTOCK
     lines = ctx.data.get("lines")
     if not isinstance(lines, list) or not lines:
@@ -222,9 +222,8 @@ def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
         if not isinstance(warehouse, str) or not warehouse:
             raise ActionRefused(
                 "no-warehouse",
-                f"商品 {sku} 不知退回哪个仓库：请在签收退货时填写退回仓库（return_warehouse）",
-                f"sku {sku!r}: no warehouse to put it back in; give return_warehouse when the goods "
-                "are received",
+                f"商品 {sku} 不知退回哪个仓库：请在售后申请中填写寄回仓库（return_warehouse）",
+                f"sku {sku!r}: no warehouse to put it back in; the request names none (return_warehouse)",
                 sku=sku,
             )
         wanted[(sku, warehouse)] = wanted.get((sku, warehouse), 0) + qty
