@@ -17,6 +17,7 @@ safety stock writes one ``stock.low`` message (``engine.store.stock_ledger``) in
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from engine.store import Store, Tx, lock_stock
 from engine.store.stock_ledger import (
     IN_TRANSIT,
     LOW_STOCK_TOPIC,
+    PURCHASER_ROLE,
     SALES_WINDOW,
     LedgerKind,
     ReorderSuggestion,
@@ -57,6 +59,8 @@ __all__ = [
     "ledger_entries",
     "ledger_sums",
     "low_stock_alerts",
+    "may_change_stock",
+    "may_read_stock",
     "open_stock_take",
     "post_stock_take",
     "receive_stock",
@@ -71,6 +75,20 @@ __all__ = [
 ]
 
 LEDGER_KINDS: tuple[str, ...] = tuple(kind.value for kind in LedgerKind)
+# Who works the stock pages: the warehouse changes stock, the purchasers read it (their alerts above all),
+# an admin does both.
+STOCK_CHANGERS = frozenset({"warehouse", "admin"})
+STOCK_READERS = STOCK_CHANGERS | {PURCHASER_ROLE}
+
+
+def may_read_stock(roles: Collection[str]) -> bool:
+    return bool(STOCK_READERS & set(roles))
+
+
+def may_change_stock(roles: Collection[str]) -> bool:
+    return bool(STOCK_CHANGERS & set(roles))
+
+
 MAX_UNITS = 1_000_000_000  # an INTEGER column holds it with room to add
 MAX_NOTE = 500
 OPEN, POSTED, CANCELLED = "open", "posted", "cancelled"
