@@ -1,5 +1,6 @@
 """The ``orderloom`` command line: its group, and the commands of each module below it (definitions,
-database, orders, processes, demo, outbox, users, accounts, lists, products, rules, forms, scenario)."""
+database, orders, processes, demo, outbox, users, accounts, lists, products, rules, forms, scenario,
+stock)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from cli import (
     products,
     rules,
     scenario,
+    stock,
     users,
 )
 from wiring.settings import Settings
@@ -56,3 +58,4 @@ main.add_command(products.products)
 main.add_command(rules.rules)
 main.add_command(forms.forms_group)
 main.add_command(scenario.scenario)
+main.add_command(stock.stock)

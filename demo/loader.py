@@ -42,6 +42,7 @@ from engine.api.catalogue import put_products
 from engine.api.customer_accounts import CustomerAccount, put_account
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from engine.api.named_lists import NamedLists
+from engine.api.stock import receive_stock, set_safety_stock, transfer_stock
 from engine.errors import EngineError
 from web.users import create_user
 
@@ -79,6 +80,8 @@ DEMO_ACTORS: tuple[DemoUser, ...] = (
     _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
     _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
     _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after_sales"]),
+    # 采购: mailed a reorder suggestion when a stock row falls below its safety stock (docs/stock.md)
+    _user("qian.hui", "钱慧（采购）", ["purchaser"], ["retail", "wholesale", "after_sales"]),
     _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
     _user("liu.yang", "刘洋（信用控制）", ["credit_controller"], ["wholesale"]),
     _user("sun.li", "孙丽（批发经理）", ["approver"], ["wholesale"]),
@@ -340,14 +343,19 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
             engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, root)))
         )
     put_products(store, catalogue_products(), clock.now(), "admin")
-    stock_warehouses(store, initial_stock())
+    stock_warehouses(store, initial_stock(), clock.now())
+    set_safety_stocks(store)
     # the account managers are logins of the department: a record naming someone else is refused
-    ensure_demo_users(store, clock.now(), {account.manager for account in ACCOUNTS if account.manager})
+    # and the purchaser, whom a low-stock alert is mailed to
+    managers = {account.manager for account in ACCOUNTS if account.manager}
+    ensure_demo_users(store, clock.now(), managers | {PURCHASER})
     for account in ACCOUNTS:
         put_account(store, account, clock.now())
     fill_lists(NamedLists(store, clock))
     run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
     run.play(orders)
+    # earbuds on their way to Guangzhou, below its safety stock: in transit until zhao.lei receives them
+    transfer_stock(store, "zhao.lei", "HW-FBP3", "BJ-01", "GZ-01", 20, clock.now(), "补广州仓")
     for order in engine.list_orders(_by_name("admin").actor, limit=orders * 2):
         summary.states[(order.workflow, order.state)] += 1
     return summary
@@ -364,20 +372,51 @@ def fill_lists(lists: NamedLists) -> None:
 
 
 def initial_stock() -> dict[tuple[str, str], int]:
-    """(sku, warehouse) -> units on hand at the start of the demo."""
+    """(sku, warehouse) -> units on hand at the start of the demo: uneven on purpose (``STOCK_SHARES``,
+    and ``NOT_STOCKED`` rows none at all), so routing sends orders to different warehouses and splits
+    some of them across two."""
     levels = {}
     for product in GOODS:
-        for warehouse in WAREHOUSES:
-            levels[(product.sku, warehouse)] = product.retail_stock + (
+        for warehouse, share in STOCK_SHARES.items():
+            if (product.sku, warehouse) in NOT_STOCKED:
+                continue
+            levels[(product.sku, warehouse)] = max(1, round(product.retail_stock * share)) + (
                 WHOLESALE_STOCK if product.wholesale else 0
             )
     return levels
 
 
-def stock_warehouses(store: Store, levels: Mapping[tuple[str, str], int]) -> None:
-    """Add units on hand (a row is created for a new sku and warehouse)."""
-    with store.transaction() as tx:
-        tx.add_stock(levels)
+# Each warehouse's share of a product's ``retail_stock``, and the rows it does not stock at all.
+STOCK_SHARES = {"SH-01": 1.5, "GZ-01": 1.0, "BJ-01": 0.6, "CD-01": 0.3}
+NOT_STOCKED = frozenset(
+    {
+        ("LX-Y9000P", "GZ-01"),  # the laptop in SH-01 and CD-01 only,
+        ("LX-Y9000P", "BJ-01"),
+        ("HW-FBP3", "SH-01"),  # the earbuds and the air conditioner in GZ-01 and BJ-01 only:
+        ("HW-FBP3", "CD-01"),  # an order of the laptop with either ships in two parcels
+        ("MD-KFR35", "SH-01"),
+        ("MD-KFR35", "CD-01"),
+        ("XM-14PRO", "BJ-01"),
+    }
+)
+PURCHASER = "qian.hui"
+# Safety stocks (安全库存) the purchaser watches: below them, 钱慧 is mailed a reorder suggestion.
+SAFETY_STOCK = {("LX-Y9000P", "SH-01"): 20, ("XM-14PRO", "SH-01"): 80, ("HW-FBP3", "GZ-01"): 75}
+
+
+def stock_warehouses(store: Store, levels: Mapping[tuple[str, str], int], at: datetime | None = None) -> None:
+    """Receive the units of ``levels`` per (sku, warehouse) through the stock operations (入库, one
+    ledger entry each, by zhao.lei); a row is created for a new sku and warehouse."""
+    moment = at or datetime.now(UTC)
+    for (sku, warehouse), units in sorted(levels.items()):
+        receive_stock(
+            store, "zhao.lei", sku, warehouse, units, moment, new=True, reference="demo", note="期初入库"
+        )
+
+
+def set_safety_stocks(store: Store) -> None:
+    for (sku, warehouse), units in sorted(SAFETY_STOCK.items()):
+        set_safety_stock(store, sku, warehouse, units)
 
 
 def _by_name(name: str) -> DemoUser:
@@ -849,6 +888,8 @@ class _DemoRun:
                 ["unopened", "opened_intact", "used", "damaged"], weights=[40, 40, 12, 8]
             )[0],
         }
+        # where the customer sends the goods back (no draw of its own: the story stays as it was)
+        data["return_warehouse"] = sorted(WAREHOUSES)[int(data["original_order_no"][-1]) % len(WAREHOUSES)]
         if target == "pending_review":
             kind, data["item_condition"] = "return", "used"  # a used item is reviewed by a person
         elif target == "replacement_pending":

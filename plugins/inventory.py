@@ -38,11 +38,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
 from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements, lock_stock
-from engine.store.tables import stock
+from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload
+from engine.store.tables import stock, stock_ledger
 from plugins._common import ActionRefused
 
 Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
@@ -91,6 +92,7 @@ _SQL = PreparedStatements(
 
 @writes("stock_reserved")
 @emits(STOCK_CHANGED, deliver=False)  # for the correlation feed, which suggests replenishment
+@emits(LOW_STOCK_TOPIC)  # mailed to the purchasing role, with a reorder suggestion
 def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Reserve every order line where the order ships from: routing's split, else the order's
     ``warehouse`` (routing's choice); only an order naming no warehouse reserves a line in the line's
@@ -165,6 +167,16 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
                     sku=sku,
                     warehouse=held["warehouse"],
                 )
+            ledger_entry(
+                ctx.connection,
+                sku=sku,
+                warehouse=held["warehouse"],
+                change=-take,
+                kind=LedgerKind.SHIP,
+                actor=ctx.actor,
+                at=ctx.now,
+                reference=str(ctx.order_id),
+            )
             held["qty"] -= take
             remaining -= take
         if remaining and sku not in ordered:
@@ -194,6 +206,68 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
         "stock_reserved": [h for h in holdings if h["qty"] > 0],
         "shipped_qty": (previous if isinstance(previous, int) else 0) + shipped,
     }
+
+
+def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """Put the order's returned lines back on hand (入库): a return's as ``restock``, an exchange's
+    returned item as ``exchange_return``, each a ledger entry naming the order. The goods go where the
+    request says the customer sends them back (``return_warehouse``), else to the line's ``warehouse``,
+    else to the order's (routing's choice for an exchange). Once per order: a second restock is refused."""
+    kind = LedgerKind.EXCHANGE_RETURN if ctx.data.get("type") == "exchange" else LedgerKind.RESTOCK
+    lines = ctx.data.get("lines")
+    if not isinstance(lines, list) or not lines:
+        raise ActionRefused(
+            "no-lines", "订单没有商品行，无法退回入库", "the order has no lines to put back on hand"
+        )
+    wanted: dict[tuple[str, str], int] = {}
+    for line in lines:
+        sku, qty = _sku_qty(line)
+        warehouse = ctx.data.get("return_warehouse") or line.get("warehouse") or ctx.data.get("warehouse")
+        if not isinstance(warehouse, str) or not warehouse:
+            raise ActionRefused(
+                "no-warehouse",
+                f"商品 {sku} 不知退回哪个仓库：请在售后申请中填写寄回仓库（return_warehouse）",
+                f"sku {sku!r}: no warehouse to put it back in; the request names none (return_warehouse)",
+                sku=sku,
+            )
+        wanted[(sku, warehouse)] = wanted.get((sku, warehouse), 0) + qty
+    reference = str(ctx.order_id)
+    done = ctx.connection.execute(
+        select(stock_ledger.c.id)
+        .where(
+            stock_ledger.c.reference == reference,
+            stock_ledger.c.kind.in_([LedgerKind.RESTOCK.value, LedgerKind.EXCHANGE_RETURN.value]),
+        )
+        .limit(1)
+    ).first()
+    if done is not None:
+        raise ActionRefused(
+            "already-restocked",
+            f"订单 {ctx.order_id} 的退回商品已经入库",
+            f"the returned items of order {ctx.order_id} are back on hand already",
+        )
+    lock_stock(ctx.connection, {sku for sku, _ in wanted})
+    for (sku, warehouse), qty in sorted(wanted.items()):
+        changed = ctx.connection.execute(
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
+            .values(on_hand=stock.c.on_hand + qty)
+        )
+        if changed.rowcount == 0:
+            ctx.connection.execute(
+                insert(stock).values(sku=sku, warehouse=warehouse, on_hand=qty, reserved=0)
+            )
+        ledger_entry(
+            ctx.connection,
+            sku=sku,
+            warehouse=warehouse,
+            change=qty,
+            kind=kind,
+            actor=ctx.actor,
+            at=ctx.now,
+            reference=reference,
+        )
+    return None
 
 
 def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) -> Holding:
@@ -242,6 +316,9 @@ def _reserved(ctx: ActionContext, sku: str, qty: int, row: Any) -> Holding:
                 "department": ctx.department,
             },
         )
+        alert = low_stock_payload(ctx.connection, sku, warehouse, ctx.now)
+        if alert is not None:
+            ctx.emit(LOW_STOCK_TOPIC, {**alert, "order_id": ctx.order_id, "department": ctx.department})
     return {"sku": sku, "warehouse": warehouse, "qty": qty}
 
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from demo.loader import DEMO_ACTORS, demo_clock, load_demo
+from engine.api.stock import ledger_entries, ledger_sums, low_stock_alerts, transfers
 from engine.clock import FrozenClock
 from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
@@ -1247,6 +1248,7 @@ def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
         "delivered_at": delivered.isoformat(),
         "item_condition": "unopened",
         "refund_amount": 239,
+        "return_warehouse": "SH-01",  # where the customer sends the goods back
     }
     data.update(changes)
     return data
@@ -1268,10 +1270,22 @@ def test_after_sales_return_is_inspected_and_refunded(
     inspection = {"inspection_result": "pass", "found_condition": "unopened"}
     with pytest.raises(TransitionRejected, match="requires role inspector"):
         engine.fire(request.id, "inspect", SERVICE, inspection)
+    before = levels(store, "XM-BAND8")
     result = engine.fire(request.id, "inspect", INSPECTOR, inspection)
     assert (result.to_state, result.auto) == ("closed", ("refund",))
     assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 239
     assert "payments.refunded" in topics(store)
+    # the band that passed inspection is back on hand where the request said it would come back, put
+    # there by the automatic refund step
+    assert levels(store, "XM-BAND8") == (before[0] + 1, before[1])
+    [entry] = ledger_entries(store, reference=str(request.id))
+    assert (entry.kind, entry.sku, entry.warehouse, entry.change, entry.actor) == (
+        "restock",
+        "XM-BAND8",
+        "SH-01",
+        1,
+        "system",
+    )
 
 
 def test_an_after_sales_return_without_an_amount_refunds_the_goods_value(
@@ -1326,7 +1340,12 @@ def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, 
     routed = engine.get_order(request.id, SERVICE).data
     assert (routed["warehouse"], routed["stock_reserved"][0]["warehouse"]) == ("SH-01", "SH-01")
     assert engine.fire(request.id, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
-    assert levels(store, "XM-BAND8") == (499, 0)
+    # the replacement left and the band the customer sent back is on hand again
+    assert levels(store, "XM-BAND8") == (500, 0)
+    assert [(e.kind, e.change) for e in ledger_entries(store, reference=str(request.id))] == [
+        ("exchange_return", 1),
+        ("ship", -1),
+    ]
 
 
 def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded_instead(
@@ -1348,6 +1367,7 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
         return request.id
 
     waiting = backordered(1001)
+    again = backordered(1001)
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)  # nothing reserved
     with pytest.raises(TransitionRejected, match=r"exceeds the 56056\.00 CNY the goods are worth"):
         engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56057})
@@ -1356,14 +1376,18 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     assert refunded.to_state == "closed"
     assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 56056
     assert "payments.refunded" in topics(store)
+    # the yogurt the customer sent back is on hand where the request said it would come back
+    assert levels(store, "YL-MILK24", "SH-01") == (1001, 0)
+    [entry] = ledger_entries(store, reference=str(waiting))
+    assert (entry.kind, entry.warehouse, entry.change) == ("exchange_return", "SH-01", 1001)
 
-    again = backordered(1001)
     with store.transaction() as tx:
         tx.connection.execute(
             update(stock).where(stock.c.sku == "YL-MILK24", stock.c.warehouse == "GZ-01").values(on_hand=1500)
         )
     assert engine.fire(again, "retry_routing", SERVICE).to_state == "replacement_pending"
-    assert levels(store, "YL-MILK24", "GZ-01") == (1500, 1001)
+    reserved = [held["qty"] for held in engine.get_order(again, SERVICE).data["stock_reserved"]]
+    assert sum(reserved) == 1001
 
 
 def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(
@@ -1597,6 +1621,20 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
                 )
             ).all()
         )
+        split = [row.data for row in tx.connection.execute(select(orders.c.data)) if row.data.get("split")]
+        on_hand = {
+            (s, w): h
+            for s, w, h in tx.connection.execute(select(stock.c.sku, stock.c.warehouse, stock.c.on_hand))
+        }
+    # The warehouses are stocked unevenly through receipts: some orders ship from two warehouses, and the
+    # ledger adds up to what is on hand after every shipment.
+    assert split and all(len({part["warehouse"] for part in data["split"]}) > 1 for data in split)
+    sums = ledger_sums(store)
+    assert all(sums.get(key, 0) == on_hand.get(key, 0) for key in {*sums, *on_hand})
+    assert [(t.sku, t.from_warehouse, t.to_warehouse, t.in_transit) for t in transfers(store)] == [
+        ("HW-FBP3", "BJ-01", "GZ-01", 20)
+    ]
+    assert {a.sku for a in low_stock_alerts(store, engine.clock.now())} >= {"LX-Y9000P"}
     store.dispose()
     # Every wholesale order carries its account's tier, and the approval table's tier rows decide some.
     assert all(account.get("tier") in {"standard", "silver", "gold", "platinum"} for account in wholesale)

@@ -29,6 +29,7 @@ from web.i18n import current_lang
 from web.orders import orders
 from web.outbox_page import outbox_page
 from web.products import catalogue_link, products
+from web.stock import stock_pages
 from web.studio import studio
 from web.studio_console import studio_console
 from web.studio_flow import studio_flow
@@ -128,6 +129,7 @@ def create_app(
     app.register_blueprint(batch)
     app.register_blueprint(approvals)
     app.register_blueprint(outbox_page)
+    app.register_blueprint(stock_pages)
     app.register_blueprint(studio)
     app.register_blueprint(studio_users)
     app.register_blueprint(studio_lists)

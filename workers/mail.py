@@ -14,6 +14,8 @@ topic                               audience    what it asks
 ``logistics.waybill_created``       operations  a parcel for the carrier to collect
 ``inventory.replenishment_suggested`` operations  stock to reorder (the correlation feed's
                                                 suggestion, rules/retail/fraud.yaml)
+``stock.low``                       approvers   a stock row fell below its safety stock: a reorder
+                                                suggestion, to the users with the purchaser role
 ``approvals.task``                  approvers   an approval task arrived (the engine writes it:
                                                 to the user, or the role's users, with an e-mail)
 ``approvals.timeout``               approvers   an approval's deadline passed, and what it did
@@ -228,6 +230,24 @@ def _replenishment(p: Mapping[str, Any]) -> tuple[str, str]:
     return subject, body
 
 
+def _low_stock(p: Mapping[str, Any]) -> tuple[str, str]:
+    sku, warehouse, suggested = p.get("sku"), p.get("warehouse"), p.get("suggested")
+    subject = (
+        f"库存预警：{sku} @ {warehouse}，建议补货 {suggested} 件 / "
+        f"Low stock: {sku} at {warehouse}, reorder {suggested}"
+    )
+    figures = (p.get("available"), p.get("safety_stock"), p.get("shipped_30d"), p.get("in_transit"))
+    body = (
+        f"商品 {sku} 在仓库 {warehouse} 的可用库存为 {figures[0]}，低于安全库存 {figures[1]}。"
+        f"近30天发货 {figures[2]} 件，在途 {figures[3]} 件，建议补货 {suggested} 件"
+        "（近30天发货 + 安全库存 - 可用 - 在途）。\n"
+        f"{sku} in warehouse {warehouse}: {figures[0]} free, below its safety stock of {figures[1]}. "
+        f"Shipped in the last 30 days: {figures[2]}; in transit: {figures[3]}; reorder {suggested} "
+        "(30 days' shipments + safety stock - free - in transit).\n"
+    )
+    return subject, body
+
+
 def _approval_words(p: Mapping[str, Any]) -> tuple[Any, dict[str, Any], dict[str, Any], str]:
     labels = p.get("labels") if isinstance(p.get("labels"), Mapping) else {}
     workflow = labels.get("workflow") if isinstance(labels.get("workflow"), Mapping) else {}
@@ -300,6 +320,7 @@ ROUTES: Mapping[str, Route] = {
     "payments.refunded": Route("operations", _refunded),
     "logistics.waybill_created": Route("operations", _waybill),
     "inventory.replenishment_suggested": Route("operations", _replenishment),
+    "stock.low": Route("approvers", _low_stock),  # to the purchasers the engine found (``emails``)
     "approvals.task": Route("approvers", _approval_task),
     "approvals.timeout": Route("approvers", _approval_timeout),
 }

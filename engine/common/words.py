@@ -1678,6 +1678,161 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "catalogue.export": Text("导出 CSV", "Export CSV"),
         "catalogue.admins_only": Text("只有管理员可以修改商品目录。", "Only admins change the catalogue."),
         "catalogue.row": Text("第 {row} 行", "row {row}"),
+        # --- the stock pages (web/stock.py)
+        "stock.title": Text("库存", "Stock"),
+        "stock.tab.levels": Text("库存", "Levels"),
+        "stock.tab.ledger": Text("台账", "Ledger"),
+        "stock.tab.transfers": Text("调拨", "Transfers"),
+        "stock.tab.takes": Text("盘点", "Stock-takes"),
+        "stock.tab.alerts": Text("库存预警", "Low-stock alerts"),
+        "stock.tab.receive": Text("入库", "Receive"),
+        "stock.tab.adjust": Text("调整", "Adjust"),
+        "stock.sku": Text("商品编码", "SKU"),
+        "stock.sku_prefix": Text("商品编码开头", "SKU starts with"),
+        "stock.warehouse": Text("仓库", "Warehouse"),
+        "stock.any_warehouse": Text("全部仓库", "Every warehouse"),
+        "stock.on_hand": Text("现有", "On hand"),
+        "stock.reserved": Text("占用", "Reserved"),
+        "stock.available": Text("可用", "Free"),
+        "stock.safety": Text("安全库存", "Safety stock"),
+        "stock.low": Text("低于安全库存", "Below safety stock"),
+        "stock.only_low": Text("只看低于安全库存的", "Only those below their safety stock"),
+        "stock.filter": Text("筛选", "Filter"),
+        "stock.none": Text("没有记录", "Nothing here"),
+        "stock.more": Text("下一页", "Next page"),
+        "stock.first": Text("第一页", "First page"),
+        "stock.at": Text("时间", "Time"),
+        "stock.change": Text("变动", "Change"),
+        "stock.kind": Text("类型", "Kind"),
+        "stock.any_kind": Text("全部类型", "Every kind"),
+        "stock.reference": Text("单据", "Reference"),
+        "stock.actor": Text("操作人", "By"),
+        "stock.note": Text("说明", "Note"),
+        "stock.kind.opening": Text("期初", "Opening"),
+        "stock.kind.receive": Text("入库", "Received"),
+        "stock.kind.transfer_out": Text("调出", "Transferred out"),
+        "stock.kind.transfer_in": Text("调入", "Transferred in"),
+        "stock.kind.count": Text("盘点差异", "Stock-take difference"),
+        "stock.kind.adjust": Text("调整", "Adjusted"),
+        "stock.kind.ship": Text("发货", "Shipped"),
+        "stock.kind.restock": Text("退货入库", "Return restocked"),
+        "stock.kind.exchange_return": Text("换货退回入库", "Exchange return restocked"),
+        "stock.qty": Text("数量", "Quantity"),
+        "stock.receive.heading": Text("入库", "Receive goods"),
+        "stock.receive.intro": Text(
+            "收到的商品记入所选仓库的现有库存，并写入台账。",
+            "The goods received are added to the warehouse's stock on hand and written to the ledger.",
+        ),
+        "stock.receive.submit": Text("入库", "Receive"),
+        "stock.adjust.heading": Text("库存调整", "Adjust stock"),
+        "stock.adjust.intro": Text(
+            "增加或减少现有库存（负数为减少），须写明原因；不能少于已占用的数量。",
+            "Add to or take from the stock on hand (a negative number takes away), with the reason; "
+            "never below what is reserved.",
+        ),
+        "stock.adjust.change": Text("调整数量（负数为减少）", "Change (negative takes away)"),
+        "stock.reason": Text("原因", "Reason"),
+        "stock.adjust.submit": Text("调整", "Adjust"),
+        "stock.done.receive": Text("已入库", "Received"),
+        "stock.done.adjust": Text("已调整", "Adjusted"),
+        "stock.transfer.no": Text("调拨单", "Transfer"),
+        "stock.transfer.from": Text("调出仓库", "From"),
+        "stock.transfer.to": Text("调入仓库", "To"),
+        "stock.transfer.received": Text("已收", "Received"),
+        "stock.transfer.in_transit": Text("在途", "In transit"),
+        "stock.transfer.state": Text("状态", "State"),
+        "stock.transfer.state.in_transit": Text("在途", "In transit"),
+        "stock.transfer.state.partly_received": Text("部分收货", "Partly received"),
+        "stock.transfer.state.received": Text("已收货", "Received"),
+        "stock.transfer.sent": Text("发出", "Sent"),
+        "stock.transfer.new": Text("新建调拨", "New transfer"),
+        "stock.transfer.intro": Text(
+            "调出仓库的可用库存立即减少，商品在途，直到调入仓库收货（可分批）。",
+            "The units leave the first warehouse at once and are in transit until the other receives "
+            "them, partly or wholly.",
+        ),
+        "stock.transfer.submit": Text("发出", "Send"),
+        "stock.transfer.receive": Text("收货", "Receive"),
+        "stock.transfer.receive_qty": Text("收货数量（留空为全部）", "Units (empty: all in transit)"),
+        "stock.transfer.show_all": Text("显示全部调拨", "Every transfer"),
+        "stock.transfer.show_in_transit": Text("只看在途", "In transit only"),
+        "stock.take.no": Text("盘点单", "Stock-take"),
+        "stock.take.state.open": Text("盘点中", "Open"),
+        "stock.take.state.posted": Text("已过账", "Posted"),
+        "stock.take.state.cancelled": Text("已取消", "Cancelled"),
+        "stock.take.open": Text("新建盘点", "Open a count"),
+        "stock.take.opened": Text("开始", "Opened"),
+        "stock.take.book": Text("账面", "Book"),
+        "stock.take.counted": Text("盘点数", "Counted"),
+        "stock.take.difference": Text("差异", "Difference"),
+        "stock.take.count": Text("录入盘点数", "Enter the count"),
+        "stock.take.post": Text("过账", "Post"),
+        "stock.take.cancel": Text("取消盘点", "Cancel the count"),
+        "stock.take.review": Text(
+            "复核每个商品的盘点数与账面的差异，过账后差异记入台账。盘点数不能少于该仓库已占用的数量。",
+            "Review each count against the book; posting writes the differences to the ledger. "
+            "A count may not be below what is reserved in the warehouse.",
+        ),
+        "stock.alert.intro": Text(
+            "可用库存低于安全库存的商品。建议补货 = 近30天发货 + 安全库存 − 可用 − 在途；"
+            "采购人员会收到邮件。",
+            "Rows whose free units are below their safety stock. Reorder = shipped in the last 30 days "
+            "+ safety stock − free − in transit; the purchasers are mailed.",
+        ),
+        "stock.alert.shipped": Text("近30天发货", "Shipped (30 days)"),
+        "stock.alert.in_transit": Text("在途", "In transit"),
+        "stock.alert.suggested": Text("建议补货", "Reorder"),
+        "stock.alert.none": Text("没有低于安全库存的库存", "No stock is below its safety stock"),
+        "stock.read_only": Text(
+            "您可以查看库存；入库、调拨、盘点和调整由仓库人员操作。",
+            "You may read the stock; the warehouse receives, transfers, counts and adjusts it.",
+        ),
+        # --- orderloom stock (cli/stock.py)
+        "cli.stock.received": Text(
+            "已入库：{sku} @ {warehouse} +{qty}，现有 {on_hand}（占用 {reserved}）",
+            "received: {sku} at {warehouse} +{qty}, now {on_hand} on hand ({reserved} reserved)",
+        ),
+        "cli.stock.adjusted": Text(
+            "已调整：{sku} @ {warehouse} {change:+d}，现有 {on_hand}（占用 {reserved}）",
+            "adjusted: {sku} at {warehouse} {change:+d}, now {on_hand} on hand ({reserved} reserved)",
+        ),
+        "cli.stock.safety": Text(
+            "安全库存：{sku} @ {warehouse} = {safety}", "safety stock: {sku} at {warehouse} = {safety}"
+        ),
+        "cli.stock.transfer": Text(
+            "调拨单 T{id}：{sku} {qty} 件 {source} → {dest}，{state}，在途 {in_transit} 件",
+            "transfer T{id}: {sku} × {qty} {source} → {dest}, {state}, {in_transit} in transit",
+        ),
+        "cli.stock.take": Text(
+            "盘点单 C{id}（仓库 {warehouse}）：{state}", "stock-take C{id} (warehouse {warehouse}): {state}"
+        ),
+        "cli.stock.count_line": Text(
+            "  {sku}：账面 {book}，盘点 {counted}，差异 {difference:+d}（占用 {reserved}）",
+            "  {sku}: book {book}, counted {counted}, difference {difference:+d} ({reserved} reserved)",
+        ),
+        "cli.stock.level": Text(
+            "{sku}\t{warehouse}\t现有 {on_hand}\t占用 {reserved}\t可用 {available}\t安全库存 {safety}{low}",
+            "{sku}\t{warehouse}\ton hand {on_hand}\treserved {reserved}\tfree {available}\t"
+            "safety {safety}{low}",
+        ),
+        "cli.stock.entry": Text(
+            "#{id}\t{at}\t{sku}\t{warehouse}\t{change:+d}\t{kind}\t{reference}\t{actor}\t{note}",
+            "#{id}\t{at}\t{sku}\t{warehouse}\t{change:+d}\t{kind}\t{reference}\t{actor}\t{note}",
+        ),
+        "cli.stock.alert": Text(
+            "{sku} @ {warehouse}：可用 {available} < 安全库存 {safety}；"
+            "近30天发货 {shipped}，在途 {in_transit}，建议补货 {suggested}",
+            "{sku} at {warehouse}: {available} free < safety stock {safety}; shipped in 30 days {shipped}, "
+            "in transit {in_transit}; reorder {suggested}",
+        ),
+        "cli.stock.none": Text("（没有）", "(none)"),
+        "cli.stock.more": Text(
+            "……还有更多：加 {option} {value} 看下一页", "… more: add {option} {value} for the next page"
+        ),
+        "cli.stock.low": Text("  低于安全库存", "  LOW"),
+        "cli.stock.not_a_number": Text(
+            "{value!r} 不是编号（如 {prefix}12）", "{value!r} is not a number like {prefix}12"
+        ),
         # --- the names of the codes the shipped departments use (GLOSSARY): term(kind, code, lang)
         "term.channel.web": Text("网站", "Web shop"),
         "term.channel.app": Text("移动应用", "App"),

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import Connection, String, any_, bindparam, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 
 from engine.store.statements import PreparedStatements, Statement
+from engine.store.stock_ledger import LedgerKind, ledger_entry
 from engine.store.tables import stock
 from engine.store.transaction import TxCore
 
@@ -76,14 +78,35 @@ INSERT_STOCK = Statement(
 class StockLevels(TxCore):
     """The stock a transaction reads, and units received into it."""
 
-    def add_stock(self, levels: Mapping[tuple[str, str], int]) -> None:
-        """Add units on hand per (sku, warehouse); a row is created for a new sku and warehouse. The
-        rows are changed in :data:`STOCK_LOCK_ORDER`, so a restock never deadlocks with a step changing
-        the same rows on PostgreSQL."""
+    def add_stock(
+        self,
+        levels: Mapping[tuple[str, str], int],
+        *,
+        actor: str = "system",
+        at: datetime | None = None,
+        reference: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Receive units on hand per (sku, warehouse); a row is created for a new sku and warehouse, and
+        each change is written to the stock ledger (kind ``receive``). The rows are changed in
+        :data:`STOCK_LOCK_ORDER`, so a restock never deadlocks with a step changing the same rows on
+        PostgreSQL. ``engine.runtime.stock.receive`` is the checked way in, for people."""
+        moment = at or datetime.now(UTC)
         for (sku, warehouse), units in sorted(levels.items()):
             params = {"sku": sku, "warehouse": warehouse, "units": units}
             if self.run(ADD_STOCK, params).rowcount == 0:
                 self.run(INSERT_STOCK, params)
+            ledger_entry(
+                self.connection,
+                sku=sku,
+                warehouse=warehouse,
+                change=units,
+                kind=LedgerKind.RECEIVE,
+                actor=actor,
+                at=moment,
+                reference=reference,
+                note=note,
+            )
 
     def stock_available(self, skus: Sequence[str]) -> dict[str, dict[str, int]]:
         """Units free to reserve (on hand minus reserved) per sku and warehouse, for routing.

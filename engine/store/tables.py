@@ -553,3 +553,69 @@ named_list_changes = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Index(None, "list_id", "id"),
 )
+
+# The stock ledger (库存台账): one row per change to a stock row's ``on_hand``, written in the transaction
+# that changes it, never changed or deleted (triggers refuse UPDATE and DELETE). Per (sku, warehouse) the
+# changes add up to ``on_hand``. ``kind``: opening (the rows a database had when the ledger began),
+# receive, transfer_out, transfer_in, count, adjust, ship, restock, exchange_return. ``reference``: the
+# order id, transfer number or stock-take number the change belongs to. (Migration 0020)
+stock_ledger = Table(
+    "stock_ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sku", String(100), nullable=False),
+    Column("warehouse", String(100), nullable=False),
+    Column("change", Integer, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("reference", String(100)),
+    Column("actor", String(200), nullable=False),
+    Column("note", String(500)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_stock_ledger_sku_warehouse", "sku", "warehouse", "id"),
+    Index("ix_stock_ledger_kind_at", "kind", "at"),
+)
+
+# Stock transfers (库存调拨): units that left ``from_warehouse`` at once and are in transit until received
+# at ``to_warehouse``, partly or wholly (``received`` so far; ``state`` in_transit, partly_received,
+# received). (Migration 0020)
+stock_transfers = Table(
+    "stock_transfers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sku", String(100), nullable=False),
+    Column("from_warehouse", String(100), nullable=False),
+    Column("to_warehouse", String(100), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("received", Integer, nullable=False, default=0),
+    Column("state", String(20), nullable=False),
+    Column("sent_by", String(200), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("note", String(500)),
+    CheckConstraint("qty > 0", name="qty_positive"),
+    CheckConstraint("received >= 0 AND received <= qty", name="received_within_qty"),
+    CheckConstraint("from_warehouse <> to_warehouse", name="two_warehouses"),
+)
+
+# Stock-takes (库存盘点): a count opened for a warehouse, counts entered per sku, then posted (the
+# differences against the book go to the ledger, kind ``count``) or cancelled. (Migration 0020)
+stock_takes = Table(
+    "stock_takes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("warehouse", String(100), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("posted_by", String(200)),
+    Column("posted_at", DateTime(timezone=True)),
+)
+stock_take_counts = Table(
+    "stock_take_counts",
+    metadata,
+    Column("take_id", Id, ForeignKey("stock_takes.id"), primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("counted", Integer, nullable=False),
+    Column("counted_by", String(200), nullable=False),
+    Column("counted_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("counted >= 0", name="counted_not_negative"),
+)

@@ -30,8 +30,11 @@ def test_the_group_adds_the_commands_of_every_module() -> None:
         "migrate", "orders", "orders create", "orders fire", "orders list", "orders reindex",
         "orders show", "outbox", "outbox list", "outbox replay", "outbox show", "products",
         "products export", "products import", "products list", "products set", "products show", "publish",
-        "rules", "rules replay", "rules test", "run", "scenario", "scenario run", "serve", "users",
-        "users add", "users list", "users password", "validate", "versions", "worker",
+        "rules", "rules replay", "rules test", "run", "scenario", "scenario run", "serve", "stock",
+        "stock adjust", "stock alerts", "stock ledger", "stock levels", "stock receive",
+        "stock receive-transfer", "stock safety", "stock take", "stock take cancel", "stock take count",
+        "stock take open", "stock take post", "stock take review", "stock transfer", "stock transfers",
+        "users", "users add", "users list", "users password", "validate", "versions", "worker",
     ]  # fmt: skip
 
 

@@ -94,6 +94,7 @@ def test_the_shipped_actions_declare_every_topic_they_write() -> None:
         "account_created": False,
         "payment_failed": False,
         "stock_changed": False,
+        "stock.low": True,  # inventory.reserve: a row below its safety stock, mailed to the purchasers
     }
 
 

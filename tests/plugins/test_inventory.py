@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, select, update
 
 from engine.errors import PluginError
-from engine.store.tables import metadata, stock
+from engine.store.tables import metadata, stock, stock_ledger
 from plugins import inventory
+from plugins._common import ActionRefused
 
 from .conftest import ContextMaker
 
@@ -237,7 +238,18 @@ def test_a_reservation_that_crosses_the_safety_stock_reports_it_once(
             inventory.reserve(ctx)
         messages.append(ctx.outbox)
     assert messages[0] == [] and messages[2] == []
-    assert messages[1] == [
+    changed, low = messages[1]
+    # the purchasers are told too, with the reorder suggestion and its figures (nothing shipped yet)
+    assert low[0] == "stock.low"
+    assert {k: low[1][k] for k in ("sku", "warehouse", "available", "safety_stock", "shipped_30d")} == {
+        "sku": "XM-BAND8",
+        "warehouse": "SH-01",
+        "available": 4,
+        "safety_stock": 5,
+        "shipped_30d": 0,
+    }
+    assert low[1]["suggested"] == 1  # 0 shipped + 5 safety - 4 free - 0 in transit
+    assert [changed] == [
         (
             "stock_changed",
             {
@@ -318,3 +330,61 @@ def test_each_action_locks_every_row_of_the_order_s_skus_by_sku_then_warehouse_f
         thread.join(30)
     assert len(outcome) == 1
     db.dispose()
+
+
+def test_restock_puts_the_returned_lines_back_on_hand_once_with_their_ledger_entries(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    returned = {
+        "type": "return",
+        "return_warehouse": "GZ-01",
+        "lines": [{"sku": "XM-BAND8", "qty": 2}, {"sku": "NEW-SKU", "qty": 1, "warehouse": "SH-01"}],
+    }
+    with db.begin() as connection:
+        assert inventory.restock(make_ctx(connection, returned)) is None
+    assert levels(db)[("XM-BAND8", "GZ-01")] == (6, 0)
+    assert levels(db)[("NEW-SKU", "GZ-01")] == (1, 0)  # the request's warehouse wins over the line's
+    with db.connect() as connection:
+        entries = connection.execute(
+            select(stock_ledger.c.kind, stock_ledger.c.sku, stock_ledger.c.change, stock_ledger.c.reference)
+        ).all()
+    assert sorted(map(tuple, entries)) == [("restock", "NEW-SKU", 1, "42"), ("restock", "XM-BAND8", 2, "42")]
+    with pytest.raises(ActionRefused, match="back on hand already"), db.begin() as connection:
+        inventory.restock(make_ctx(connection, returned))
+    assert levels(db)[("XM-BAND8", "GZ-01")] == (6, 0)
+    # an exchange's returned item, on another order, to the line's warehouse when the request names none
+    exchange = {"type": "exchange", "lines": [{"sku": "HR-BCD470", "qty": 1, "warehouse": "SH-01"}]}
+    with db.begin() as connection:
+        inventory.restock(make_ctx(connection, exchange, order_id=43))
+    assert levels(db)[("HR-BCD470", "SH-01")] == (3, 0)
+    with db.connect() as connection:
+        kind = connection.execute(
+            select(stock_ledger.c.kind).where(stock_ledger.c.reference == "43")
+        ).scalar()
+    assert kind == "exchange_return"
+    nowhere = {"type": "return", "lines": [{"sku": "XM-BAND8", "qty": 1}]}
+    with pytest.raises(ActionRefused, match="no warehouse to put it back in") as refused, db.begin() as c:
+        inventory.restock(make_ctx(c, nowhere, order_id=44))
+    assert "寄回仓库" in refused.value.message("zh")
+
+
+def test_a_shipment_writes_its_ledger_entries_in_its_own_transaction(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    with db.begin() as connection:
+        ctx = make_ctx(connection, {"lines": [{"sku": "XM-BAND8", "qty": 3, "warehouse": "SH-01"}]})
+        held = inventory.reserve(ctx)
+    data = {"lines": [{"sku": "XM-BAND8", "qty": 3}], **(held or {})}
+    with pytest.raises(RuntimeError), db.begin() as connection:  # a later action fails: nothing stays
+        inventory.deduct(make_ctx(connection, data))
+        raise RuntimeError("the waybill could not be made")
+    with db.connect() as connection:
+        assert connection.execute(select(stock_ledger.c.id)).all() == []
+    with db.begin() as connection:
+        inventory.deduct(make_ctx(connection, data, trigger="ship", actor="zhao.lei"))
+    with db.connect() as connection:
+        row = connection.execute(
+            select(stock_ledger.c.change, stock_ledger.c.kind, stock_ledger.c.actor)
+        ).one()
+    assert tuple(row) == (-3, "ship", "zhao.lei")
+    assert levels(db)[("XM-BAND8", "SH-01")] == (7, 0)

@@ -243,6 +243,7 @@ def test_the_demos_messages_all_reach_the_smtp_server(tmp_path: Path, smtp: tupl
             "payments.captured",
             "payments.refunded",
             "logistics.waybill_created",
+            "stock.low",  # a laptop row fell below its safety stock: the purchaser (qian.hui) is mailed
         }
         deliverable = sum(1 for m in written if m.status == "pending")
         mail = {
@@ -266,7 +267,10 @@ def test_the_demos_messages_all_reach_the_smtp_server(tmp_path: Path, smtp: tupl
     sent = [m for m in after if m.status == "sent"]
     assert len(inbox.messages) == len(sent) >= deliverable  # suggestions of the rule files too
     by_topic = {m["X-OrderLoom-Topic"] for m in inbox.messages}
-    assert by_topic >= {"payments.captured", "payments.refunded", "logistics.waybill_created"}
+    assert by_topic >= {"payments.captured", "payments.refunded", "logistics.waybill_created", "stock.low"}
+    low = next(m for m in inbox.messages if m["X-OrderLoom-Topic"] == "stock.low")
+    assert low["To"] == "qian.hui@demo.orderloom.example"
+    assert "建议补货" in low["Subject"] and "reorder" in low["Subject"]
     assert {m.status for m in after} == {"sent", "internal"}
     refund = next(m for m in inbox.messages if m["X-OrderLoom-Topic"] == "payments.refunded")
     assert refund["To"] == "service@example.com" and "pay back" in refund.get_content()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, inspect, select, update
@@ -369,5 +370,47 @@ def test_0016_backfills_the_total_and_the_search_terms_and_takes_them_away_again
     assert "total" not in order_columns()
     with store.read() as tx:
         assert "order_search_terms" not in inspect(tx.connection).get_table_names()
+    upgrade(db_url)
+    store.dispose()
+
+
+def test_0020_opens_the_ledger_with_what_each_stock_row_holds_and_keeps_it_append_only(db_url: str) -> None:
+    from sqlalchemy import delete, func, text
+
+    from engine.store.tables import stock_ledger
+
+    store = Store(db_url)
+    upgrade(db_url, "0019")
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock),
+            [
+                {"sku": "XM-BAND8", "warehouse": "SH-01", "on_hand": 10, "reserved": 2},
+                {"sku": "XM-BAND8", "warehouse": "GZ-01", "on_hand": 0, "reserved": 0},
+                {"sku": "AT-C202", "warehouse": "SH-01", "on_hand": 7, "reserved": 0},
+            ],
+        )
+    upgrade(db_url)
+    with store.read() as tx:
+        sums = dict(
+            tx.connection.execute(
+                select(stock_ledger.c.sku + "@" + stock_ledger.c.warehouse, func.sum(stock_ledger.c.change))
+                .where(stock_ledger.c.kind == "opening")
+                .group_by(stock_ledger.c.sku, stock_ledger.c.warehouse)
+            ).all()
+        )
+    assert sums == {"XM-BAND8@SH-01": 10, "AT-C202@SH-01": 7}  # an empty row needs no entry
+    refused: list[Any] = [update(stock_ledger).values(change=99), delete(stock_ledger)]
+    if store.engine.dialect.name == "postgresql":
+        refused.append(text("TRUNCATE stock_ledger"))
+    for statement in refused:
+        with pytest.raises(Exception, match="append-only"), store.transaction() as tx:
+            tx.connection.execute(statement)
+    with store.read() as tx:
+        assert tx.connection.execute(select(func.count()).select_from(stock_ledger)).scalar() == 2
+    downgrade(db_url, "0019")
+    assert "stock_ledger" not in set(inspect(store.engine).get_table_names())
+    with store.read() as tx:
+        assert tx.connection.execute(select(func.sum(stock.c.on_hand))).scalar() == 17
     upgrade(db_url)
     store.dispose()

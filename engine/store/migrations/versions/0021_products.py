@@ -4,7 +4,7 @@ warranty: no warehouse and no carrier). Until now the order forms' product picke
 ``stock`` table, with neither a name nor a price, and an order's prices were whatever the page sent.
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

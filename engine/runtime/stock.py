@@ -1,0 +1,854 @@
+"""Stock, managed (库存管理): the operations a warehouse performs on its stock, each one transaction that
+changes the stock rows and appends its ledger entries together, and what the stock pages read.
+
+* **receive** (入库): goods received into a warehouse (ledger ``receive``).
+* **transfer** (库存调拨): units leave one warehouse at once (``transfer_out``) and are in transit (a
+  ``stock_transfers`` row) until received at the other, partly or wholly (``transfer_in``).
+* **stock-take** (库存盘点): open a count for a warehouse, enter counts, review the differences against
+  the book, post them (``count``); a count below what is reserved there is refused, naming the sku.
+* **adjust** (库存调整): a change with its reason (``adjust``).
+* **safety stock** (安全库存): set a row's, below which the purchasing role is told.
+
+Every bad input (an unknown sku or warehouse, with "did you mean"; a quantity not a whole number above 0;
+a transfer to the warehouse it leaves; receiving more than was sent) raises :class:`StockRefused`, in zh
+and en, naming the field, and nothing is written. A change that takes a row's units free below its
+safety stock writes one ``stock.low`` message (``engine.store.stock_ledger``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from engine.common.suggest import near_miss, suggestion_text
+from engine.common.text import Text
+from engine.errors import EngineError
+from engine.store import Store, Tx, lock_stock
+from engine.store.stock_ledger import (
+    IN_TRANSIT,
+    LOW_STOCK_TOPIC,
+    PURCHASER_ROLE,
+    SALES_WINDOW,
+    LedgerKind,
+    ReorderSuggestion,
+    TransferState,
+    in_transit_to,
+    ledger_entry,
+    low_stock_payload,
+    shipped_since,
+    utc,
+)
+from engine.store.tables import stock, stock_ledger, stock_take_counts, stock_takes, stock_transfers
+
+__all__ = [
+    "LEDGER_KINDS",
+    "CountLine",
+    "LedgerEntry",
+    "StockLevel",
+    "StockRefused",
+    "StockTake",
+    "Transfer",
+    "adjust_stock",
+    "cancel_stock_take",
+    "enter_count",
+    "known_names",
+    "ledger_entries",
+    "ledger_sums",
+    "low_stock_alerts",
+    "may_change_stock",
+    "may_read_stock",
+    "open_stock_take",
+    "post_stock_take",
+    "receive_stock",
+    "receive_transfer",
+    "review_stock_take",
+    "set_safety_stock",
+    "stock_levels",
+    "stock_take",
+    "stock_takes_of",
+    "transfer_stock",
+    "transfers",
+]
+
+LEDGER_KINDS: tuple[str, ...] = tuple(kind.value for kind in LedgerKind)
+# Who works the stock pages: the warehouse changes stock, the purchasers read it (their alerts above all),
+# an admin does both.
+STOCK_CHANGERS = frozenset({"warehouse", "admin"})
+STOCK_READERS = STOCK_CHANGERS | {PURCHASER_ROLE}
+
+
+def may_read_stock(roles: Collection[str]) -> bool:
+    return bool(STOCK_READERS & set(roles))
+
+
+def may_change_stock(roles: Collection[str]) -> bool:
+    return bool(STOCK_CHANGERS & set(roles))
+
+
+MAX_UNITS = 1_000_000_000  # an INTEGER column holds it with room to add
+MAX_NOTE = 500
+OPEN, POSTED, CANCELLED = "open", "posted", "cancelled"
+
+
+class StockRefused(EngineError):
+    """A stock operation that could not be done: nothing was written. ``field`` names the input at fault
+    (``sku``, ``warehouse``, ``qty``, ``to``, ``transfer``, ``take``, ``reason``…)."""
+
+    def __init__(self, field: str, text: Text) -> None:
+        super().__init__(text.en, zh=text.zh)
+        self.field = field
+        self.text = text
+
+
+# -- what the pages read ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    safety_stock: int | None
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def low(self) -> bool:
+        return self.safety_stock is not None and self.available < self.safety_stock
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    sku: str
+    warehouse: str
+    change: int
+    kind: str
+    reference: str | None
+    actor: str
+    note: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Transfer:
+    id: int
+    sku: str
+    from_warehouse: str
+    to_warehouse: str
+    qty: int
+    received: int
+    state: str
+    sent_by: str
+    sent_at: datetime
+    note: str | None
+
+    @property
+    def in_transit(self) -> int:
+        return self.qty - self.received
+
+
+@dataclass(frozen=True)
+class CountLine:
+    """A counted sku of a stock-take against the book: ``difference`` is what posting writes."""
+
+    sku: str
+    book: int
+    reserved: int
+    counted: int
+
+    @property
+    def difference(self) -> int:
+        return self.counted - self.book
+
+
+@dataclass(frozen=True)
+class StockTake:
+    id: int
+    warehouse: str
+    state: str
+    opened_by: str
+    opened_at: datetime
+    posted_by: str | None
+    posted_at: datetime | None
+    lines: tuple[CountLine, ...]
+
+
+# -- the checks ------------------------------------------------------------------------------------
+
+
+def _units(value: object, field: str = "qty") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > MAX_UNITS:
+        raise StockRefused(
+            field,
+            Text(
+                f"数量必须是 1 到 {MAX_UNITS} 之间的整数，收到 {value!r}",
+                f"{field} must be a whole number from 1 to {MAX_UNITS}, got {value!r}",
+            ),
+        )
+    return value
+
+
+def _note(value: str | None, field: str = "note", required: bool = False) -> str | None:
+    text = (value or "").strip()
+    if required and len(text) < 2:
+        raise StockRefused(
+            field, Text("请填写原因（至少2个字）", f"{field}: say why (at least 2 characters)")
+        )
+    if len(text) > MAX_NOTE:
+        raise StockRefused(
+            field,
+            Text(f"说明不能超过 {MAX_NOTE} 个字", f"{field} must be at most {MAX_NOTE} characters"),
+        )
+    return text or None
+
+
+def _known(connection: Connection, column: Any) -> list[str]:
+    return [str(v) for v in connection.execute(select(column).distinct().order_by(column)).scalars()]
+
+
+def _check_known(connection: Connection, field: str, value: str) -> str:
+    column = stock.c.sku if field == "sku" else stock.c.warehouse
+    value = (value or "").strip()
+    choices = _known(connection, column)
+    if value in choices:
+        return value
+    guess = near_miss(value, choices)
+    zh_name, en_name = ("商品", "sku") if field == "sku" else ("仓库", "warehouse")
+    raise StockRefused(
+        field,
+        Text(
+            f"没有{zh_name} {value!r}{suggestion_text(guess, 'zh')}",
+            f"no {en_name} {value!r}{suggestion_text(guess, 'en')}",
+        ),
+    )
+
+
+def _row(connection: Connection, sku: str, warehouse: str) -> StockLevel | None:
+    found = connection.execute(
+        select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved, stock.c.safety_stock).where(
+            stock.c.sku == sku, stock.c.warehouse == warehouse
+        )
+    ).first()
+    return None if found is None else StockLevel(*found)
+
+
+def _change(
+    tx: Tx,
+    *,
+    sku: str,
+    warehouse: str,
+    change: int,
+    kind: LedgerKind,
+    actor: str,
+    at: datetime,
+    reference: str | None = None,
+    note: str | None = None,
+) -> StockLevel:
+    """Change ``on_hand`` of a row (created when missing) by ``change`` and append the ledger entry; a
+    row taken below its safety stock writes the ``stock.low`` message. The caller checked the change."""
+    connection = tx.connection
+    before = _row(connection, sku, warehouse)
+    if before is None:
+        connection.execute(insert(stock).values(sku=sku, warehouse=warehouse, on_hand=change, reserved=0))
+    else:
+        connection.execute(
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
+            .values(on_hand=stock.c.on_hand + change)
+        )
+    ledger_entry(
+        connection,
+        sku=sku,
+        warehouse=warehouse,
+        change=change,
+        kind=kind,
+        actor=actor,
+        at=at,
+        reference=reference,
+        note=note,
+    )
+    after = _row(connection, sku, warehouse)
+    assert after is not None
+    if before is not None and not before.low and after.low:
+        payload = low_stock_payload(connection, sku, warehouse, at)
+        if payload is not None:
+            tx.insert_outbox(LOW_STOCK_TOPIC, payload, at)
+    return after
+
+
+def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> StockLevel:
+    row = _row(connection, sku, warehouse)
+    free = 0 if row is None else row.available
+    if qty > free:
+        raise StockRefused(
+            "qty",
+            Text(
+                f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free} 件，不能移出 {qty} 件",
+                f"sku {sku!r} in warehouse {warehouse!r}: only {free} free, cannot take {qty}",
+            ),
+        )
+    assert row is not None
+    return row
+
+
+# -- the operations --------------------------------------------------------------------------------
+
+
+def receive_stock(
+    store: Store,
+    actor: str,
+    sku: str,
+    warehouse: str,
+    qty: int,
+    at: datetime,
+    *,
+    note: str | None = None,
+    reference: str | None = None,
+    new: bool = False,
+) -> StockLevel:
+    """Receive ``qty`` units of ``sku`` into ``warehouse`` (入库). ``new``: the sku or the warehouse may
+    be one no stock row names yet (a first delivery); otherwise both must be known."""
+    qty = _units(qty)
+    note = _note(note)
+    reference = _note(reference, "reference")
+    with store.transaction() as tx:
+        if not new:
+            sku = _check_known(tx.connection, "sku", sku)
+            warehouse = _check_known(tx.connection, "warehouse", warehouse)
+        elif not sku.strip() or not warehouse.strip():
+            raise StockRefused(
+                "sku", Text("商品编码和仓库都不能为空", "the sku and the warehouse must both be given")
+            )
+        lock_stock(tx.connection, [sku])
+        return _change(
+            tx,
+            sku=sku,
+            warehouse=warehouse,
+            change=qty,
+            kind=LedgerKind.RECEIVE,
+            actor=actor,
+            at=at,
+            reference=reference,
+            note=note,
+        )
+
+
+def adjust_stock(
+    store: Store, actor: str, sku: str, warehouse: str, change: int, reason: str, at: datetime
+) -> StockLevel:
+    """Add (``change`` > 0) or take away units on hand, with the reason (库存调整). Never below what is
+    reserved there, nor below 0."""
+    if isinstance(change, bool) or not isinstance(change, int) or change == 0 or abs(change) > MAX_UNITS:
+        raise StockRefused(
+            "change",
+            Text(
+                f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
+                f"the change must be a whole number other than 0 (more or fewer units), got {change!r}",
+            ),
+        )
+    why = _note(reason, "reason", required=True)
+    with store.transaction() as tx:
+        sku = _check_known(tx.connection, "sku", sku)
+        warehouse = _check_known(tx.connection, "warehouse", warehouse)
+        lock_stock(tx.connection, [sku])
+        row = _row(tx.connection, sku, warehouse)
+        on_hand, reserved = (0, 0) if row is None else (row.on_hand, row.reserved)
+        if on_hand + change < reserved:
+            raise StockRefused(
+                "change",
+                Text(
+                    f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand} 件，其中 {reserved} 件已被占用，"
+                    f"调整 {change:+d} 件后将少于占用数",
+                    f"sku {sku!r} in warehouse {warehouse!r}: {on_hand} on hand, {reserved} reserved; "
+                    f"a change of {change:+d} would leave fewer than are reserved",
+                ),
+            )
+        return _change(
+            tx,
+            sku=sku,
+            warehouse=warehouse,
+            change=change,
+            kind=LedgerKind.ADJUST,
+            actor=actor,
+            at=at,
+            note=why,
+        )
+
+
+def set_safety_stock(store: Store, sku: str, warehouse: str, units: int | None) -> StockLevel:
+    """Set (or clear, ``None``) the safety stock of a row (安全库存)."""
+    if units is not None and (
+        isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_UNITS
+    ):
+        raise StockRefused(
+            "safety_stock",
+            Text(
+                f"安全库存必须是 0 到 {MAX_UNITS} 的整数",
+                f"the safety stock must be a whole number from 0 to {MAX_UNITS}",
+            ),
+        )
+    with store.transaction() as tx:
+        sku = _check_known(tx.connection, "sku", sku)
+        warehouse = _check_known(tx.connection, "warehouse", warehouse)
+        changed = tx.connection.execute(
+            update(stock).where(stock.c.sku == sku, stock.c.warehouse == warehouse).values(safety_stock=units)
+        )
+        if changed.rowcount == 0:
+            raise StockRefused(
+                "warehouse",
+                Text(
+                    f"仓库 {warehouse} 没有商品 {sku} 的库存记录",
+                    f"warehouse {warehouse!r} has no stock row of {sku!r}",
+                ),
+            )
+        row = _row(tx.connection, sku, warehouse)
+        assert row is not None
+        return row
+
+
+def transfer_stock(
+    store: Store,
+    actor: str,
+    sku: str,
+    source: str,
+    dest: str,
+    qty: int,
+    at: datetime,
+    note: str | None = None,
+) -> Transfer:
+    """Send ``qty`` units of ``sku`` from ``source`` to ``dest`` (库存调拨): they leave ``source`` at once
+    and are in transit until :func:`receive_transfer`. Only units free (not reserved) can leave."""
+    qty = _units(qty)
+    note = _note(note)
+    with store.transaction() as tx:
+        sku = _check_known(tx.connection, "sku", sku)
+        source = _check_known(tx.connection, "warehouse", source)
+        dest = _check_warehouse(tx.connection, "to", dest)
+        if source == dest:
+            raise StockRefused(
+                "to",
+                Text(
+                    f"调入仓库不能与调出仓库相同（{source}）",
+                    f"a transfer goes to another warehouse than the one it leaves ({source!r})",
+                ),
+            )
+        lock_stock(tx.connection, [sku])
+        _out_of(tx.connection, sku, source, qty)
+        created = tx.connection.execute(
+            insert(stock_transfers)
+            .values(
+                sku=sku,
+                from_warehouse=source,
+                to_warehouse=dest,
+                qty=qty,
+                received=0,
+                state=TransferState.IN_TRANSIT.value,
+                sent_by=actor,
+                sent_at=utc(at),
+                note=note,
+            )
+            .returning(stock_transfers.c.id)
+        ).scalar_one()
+        _change(
+            tx,
+            sku=sku,
+            warehouse=source,
+            change=-qty,
+            kind=LedgerKind.TRANSFER_OUT,
+            actor=actor,
+            at=at,
+            reference=f"T{created}",
+            note=note,
+        )
+        return _transfer(tx.connection, int(created))
+
+
+def _check_warehouse(connection: Connection, field: str, value: str) -> str:
+    try:
+        return _check_known(connection, "warehouse", value)
+    except StockRefused as refused:
+        raise StockRefused(field, refused.text) from None
+
+
+def receive_transfer(store: Store, actor: str, transfer_id: int, qty: int | None, at: datetime) -> Transfer:
+    """Receive units of a transfer at its destination (``qty`` None: all still in transit)."""
+    with store.transaction() as tx:
+        found = _transfer_or_refuse(tx.connection, transfer_id, lock=not store.is_sqlite)
+        if found.state not in IN_TRANSIT:
+            raise StockRefused(
+                "transfer",
+                Text(
+                    f"调拨单 T{found.id} 已全部收货",
+                    f"transfer T{found.id} has been received in full already",
+                ),
+            )
+        units = found.in_transit if qty is None else _units(qty)
+        if units > found.in_transit:
+            raise StockRefused(
+                "qty",
+                Text(
+                    f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
+                    f"不能收货 {units} 件",
+                    f"transfer T{found.id} has {found.in_transit} units in transit (of {found.qty} sent): "
+                    f"cannot receive {units}",
+                ),
+            )
+        lock_stock(tx.connection, [found.sku])
+        received = found.received + units
+        state = TransferState.RECEIVED if received == found.qty else TransferState.PARTLY_RECEIVED
+        tx.connection.execute(
+            update(stock_transfers)
+            .where(stock_transfers.c.id == found.id)
+            .values(received=received, state=state.value)
+        )
+        _change(
+            tx,
+            sku=found.sku,
+            warehouse=found.to_warehouse,
+            change=units,
+            kind=LedgerKind.TRANSFER_IN,
+            actor=actor,
+            at=at,
+            reference=f"T{found.id}",
+        )
+        return _transfer(tx.connection, found.id)
+
+
+def _transfer_row(found: Any) -> Transfer:
+    m = found._mapping
+    return Transfer(
+        id=int(m["id"]),
+        sku=str(m["sku"]),
+        from_warehouse=str(m["from_warehouse"]),
+        to_warehouse=str(m["to_warehouse"]),
+        qty=int(m["qty"]),
+        received=int(m["received"]),
+        state=str(m["state"]),
+        sent_by=str(m["sent_by"]),
+        sent_at=_time(m["sent_at"]),
+        note=m["note"],
+    )
+
+
+def _transfer(connection: Connection, transfer_id: int) -> Transfer:
+    return _transfer_or_refuse(connection, transfer_id)
+
+
+def _transfer_or_refuse(connection: Connection, transfer_id: int, lock: bool = False) -> Transfer:
+    query = select(stock_transfers).where(stock_transfers.c.id == transfer_id)
+    found = connection.execute(query.with_for_update() if lock else query).first()
+    if found is None:
+        raise StockRefused(
+            "transfer", Text(f"没有调拨单 T{transfer_id}", f"there is no transfer T{transfer_id}")
+        )
+    return _transfer_row(found)
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- stock-takes ---------------------------------------------------------------------------------
+
+
+def open_stock_take(store: Store, actor: str, warehouse: str, at: datetime) -> StockTake:
+    """Open a count for ``warehouse`` (one open count per warehouse at a time)."""
+    with store.transaction() as tx:
+        warehouse = _check_known(tx.connection, "warehouse", warehouse)
+        already = tx.connection.execute(
+            select(stock_takes.c.id).where(stock_takes.c.warehouse == warehouse, stock_takes.c.state == OPEN)
+        ).first()
+        if already is not None:
+            raise StockRefused(
+                "warehouse",
+                Text(
+                    f"仓库 {warehouse} 已有未过账的盘点单 C{already[0]}",
+                    f"warehouse {warehouse!r} has an open stock-take already: C{already[0]}",
+                ),
+            )
+        created = tx.connection.execute(
+            insert(stock_takes)
+            .values(warehouse=warehouse, state=OPEN, opened_by=actor, opened_at=utc(at))
+            .returning(stock_takes.c.id)
+        ).scalar_one()
+        return _take(tx.connection, int(created))
+
+
+def enter_count(store: Store, actor: str, take_id: int, sku: str, counted: int, at: datetime) -> StockTake:
+    """Enter (or correct) the count of ``sku`` in an open stock-take."""
+    if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
+        raise StockRefused(
+            "counted",
+            Text(
+                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
+                f"a count must be a whole number from 0 to {MAX_UNITS}, got {counted!r}",
+            ),
+        )
+    with store.transaction() as tx:
+        take = _open_take(tx.connection, take_id)
+        sku = _check_known(tx.connection, "sku", sku)
+        values = {"counted": counted, "counted_by": actor, "counted_at": utc(at)}
+        changed = tx.connection.execute(
+            update(stock_take_counts)
+            .where(stock_take_counts.c.take_id == take.id, stock_take_counts.c.sku == sku)
+            .values(**values)
+        )
+        if changed.rowcount == 0:
+            tx.connection.execute(insert(stock_take_counts).values(take_id=take.id, sku=sku, **values))
+        return _take(tx.connection, take.id)
+
+
+def review_stock_take(store: Store, take_id: int) -> StockTake:
+    """The stock-take with each count against the book as it stands now."""
+    with store.read() as tx:
+        return _take(tx.connection, take_id)
+
+
+def stock_take(store: Store, take_id: int) -> StockTake:
+    return review_stock_take(store, take_id)
+
+
+def post_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> StockTake:
+    """Post an open stock-take: each count's difference against the book goes to the ledger (``count``).
+    A count below what is reserved in the warehouse is refused, naming the sku; nothing is posted then."""
+    with store.transaction() as tx:
+        take = _open_take(tx.connection, take_id, lock=not store.is_sqlite)
+        lock_stock(tx.connection, [line.sku for line in take.lines])
+        take = _take(tx.connection, take.id)  # the book as it stands once the rows are locked
+        if not take.lines:
+            raise StockRefused(
+                "take",
+                Text(f"盘点单 C{take.id} 还没有录入任何数量", f"stock-take C{take.id} has no counts yet"),
+            )
+        short = [line for line in take.lines if line.counted < line.reserved]
+        if short:
+            listed_zh = "；".join(
+                f"商品 {x.sku} 盘点 {x.counted} 件，少于已占用的 {x.reserved} 件" for x in short
+            )
+            listed_en = "; ".join(
+                f"sku {x.sku!r} counted {x.counted}, fewer than the {x.reserved} reserved" for x in short
+            )
+            raise StockRefused(
+                "counted",
+                Text(
+                    f"盘点单 C{take.id} 不能过账：{listed_zh}。请先释放或发出这些占用，或重新盘点",
+                    f"stock-take C{take.id} cannot be posted: {listed_en}. Release or ship those "
+                    "reservations first, or count again",
+                ),
+            )
+        for line in take.lines:
+            if line.difference:
+                _change(
+                    tx,
+                    sku=line.sku,
+                    warehouse=take.warehouse,
+                    change=line.difference,
+                    kind=LedgerKind.COUNT,
+                    actor=actor,
+                    at=at,
+                    reference=f"C{take.id}",
+                )
+        tx.connection.execute(
+            update(stock_takes)
+            .where(stock_takes.c.id == take.id)
+            .values(state=POSTED, posted_by=actor, posted_at=utc(at))
+        )
+        return _take(tx.connection, take.id)
+
+
+def cancel_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> StockTake:
+    """Cancel an open stock-take: nothing goes to the ledger."""
+    with store.transaction() as tx:
+        take = _open_take(tx.connection, take_id)
+        tx.connection.execute(
+            update(stock_takes)
+            .where(stock_takes.c.id == take.id)
+            .values(state=CANCELLED, posted_by=actor, posted_at=utc(at))
+        )
+        return _take(tx.connection, take.id)
+
+
+def _open_take(connection: Connection, take_id: int, lock: bool = False) -> StockTake:
+    take = _take(connection, take_id, lock=lock)
+    if take.state != OPEN:
+        raise StockRefused(
+            "take",
+            Text(
+                f"盘点单 C{take.id} 已{'过账' if take.state == POSTED else '取消'}，不能再修改",
+                f"stock-take C{take.id} is {take.state}: it can no longer change",
+            ),
+        )
+    return take
+
+
+def _take(connection: Connection, take_id: int, lock: bool = False) -> StockTake:
+    query = select(stock_takes).where(stock_takes.c.id == take_id)
+    found = connection.execute(query.with_for_update() if lock else query).first()
+    if found is None:
+        raise StockRefused("take", Text(f"没有盘点单 C{take_id}", f"there is no stock-take C{take_id}"))
+    m = found._mapping
+    book = stock.alias("book")
+    rows = connection.execute(
+        select(
+            stock_take_counts.c.sku,
+            func.coalesce(book.c.on_hand, 0),
+            func.coalesce(book.c.reserved, 0),
+            stock_take_counts.c.counted,
+        )
+        .select_from(
+            stock_take_counts.outerjoin(
+                book, and_(book.c.sku == stock_take_counts.c.sku, book.c.warehouse == m["warehouse"])
+            )
+        )
+        .where(stock_take_counts.c.take_id == take_id)
+        .order_by(stock_take_counts.c.sku)
+    )
+    return StockTake(
+        id=int(m["id"]),
+        warehouse=str(m["warehouse"]),
+        state=str(m["state"]),
+        opened_by=str(m["opened_by"]),
+        opened_at=_time(m["opened_at"]),
+        posted_by=m["posted_by"],
+        posted_at=None if m["posted_at"] is None else _time(m["posted_at"]),
+        lines=tuple(CountLine(str(s), int(b), int(r), int(c)) for s, b, r, c in rows),
+    )
+
+
+def stock_takes_of(store: Store, state: str | None = None, limit: int = 50) -> list[StockTake]:
+    with store.read() as tx:
+        query = select(stock_takes.c.id).order_by(stock_takes.c.id.desc()).limit(limit)
+        if state:
+            query = query.where(stock_takes.c.state == state)
+        return [_take(tx.connection, int(i)) for i in tx.connection.execute(query).scalars()]
+
+
+# -- what the pages read ------------------------------------------------------------------------
+
+
+def stock_levels(
+    store: Store,
+    *,
+    sku: str | None = None,
+    warehouse: str | None = None,
+    low: bool = False,
+    after: tuple[str, str] | None = None,
+    limit: int = 50,
+) -> list[StockLevel]:
+    """Stock rows by sku then warehouse, ``limit`` of them after the row ``after`` (keyset paging):
+    ``sku`` a prefix, ``warehouse`` exact, ``low`` only the rows below their safety stock."""
+    query = select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved, stock.c.safety_stock)
+    if sku:
+        query = query.where(stock.c.sku.startswith(sku, autoescape=True))
+    if warehouse:
+        query = query.where(stock.c.warehouse == warehouse)
+    if low:
+        query = query.where(
+            stock.c.safety_stock.is_not(None), stock.c.on_hand - stock.c.reserved < stock.c.safety_stock
+        )
+    if after is not None:
+        query = query.where(
+            or_(stock.c.sku > after[0], and_(stock.c.sku == after[0], stock.c.warehouse > after[1]))
+        )
+    query = query.order_by(stock.c.sku, stock.c.warehouse).limit(limit)
+    with store.read() as tx:
+        return [StockLevel(*row) for row in tx.connection.execute(query)]
+
+
+def ledger_entries(
+    store: Store,
+    *,
+    sku: str | None = None,
+    warehouse: str | None = None,
+    kind: str | None = None,
+    reference: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[LedgerEntry]:
+    """Ledger entries newest first, ``limit`` of them before the entry ``before`` (keyset paging)."""
+    query = select(stock_ledger)
+    for column, value in (
+        (stock_ledger.c.sku, sku),
+        (stock_ledger.c.warehouse, warehouse),
+        (stock_ledger.c.kind, kind),
+        (stock_ledger.c.reference, reference),
+    ):
+        if value:
+            query = query.where(column == value)
+    if before is not None:
+        query = query.where(stock_ledger.c.id < before)
+    query = query.order_by(stock_ledger.c.id.desc()).limit(limit)
+    with store.read() as tx:
+        return [
+            LedgerEntry(
+                id=int(r.id),
+                sku=r.sku,
+                warehouse=r.warehouse,
+                change=int(r.change),
+                kind=r.kind,
+                reference=r.reference,
+                actor=r.actor,
+                note=r.note,
+                at=_time(r.at),
+            )
+            for r in tx.connection.execute(query)
+        ]
+
+
+def ledger_sums(store: Store) -> dict[tuple[str, str], int]:
+    """The ledger added up per (sku, warehouse): what each stock row's ``on_hand`` must be."""
+    query = select(stock_ledger.c.sku, stock_ledger.c.warehouse, func.sum(stock_ledger.c.change)).group_by(
+        stock_ledger.c.sku, stock_ledger.c.warehouse
+    )
+    with store.read() as tx:
+        return {(s, w): int(total) for s, w, total in tx.connection.execute(query)}
+
+
+def transfers(store: Store, *, state: str | None = None, limit: int = 50) -> list[Transfer]:
+    """Transfers newest first; ``state`` ``in_transit`` lists those not received in full."""
+    query = select(stock_transfers).order_by(stock_transfers.c.id.desc()).limit(limit)
+    if state == TransferState.IN_TRANSIT:
+        query = query.where(stock_transfers.c.state.in_([s.value for s in IN_TRANSIT]))
+    elif state:
+        query = query.where(stock_transfers.c.state == state)
+    with store.read() as tx:
+        return [_transfer_row(row) for row in tx.connection.execute(query)]
+
+
+def low_stock_alerts(store: Store, now: datetime) -> list[ReorderSuggestion]:
+    """The open low-stock alerts: every row whose units free are below its safety stock, with its reorder
+    suggestion and the figures it came from (the last 30 days' shipments, what is in transit to it)."""
+    rows = stock_levels(store, low=True, limit=10_000)
+    keys = [(row.sku, row.warehouse) for row in rows]
+    with store.read() as tx:
+        shipped = shipped_since(tx.connection, keys, now - SALES_WINDOW)
+        coming = in_transit_to(tx.connection, keys)
+    return [
+        ReorderSuggestion(
+            sku=row.sku,
+            warehouse=row.warehouse,
+            on_hand=row.on_hand,
+            reserved=row.reserved,
+            safety_stock=int(row.safety_stock or 0),
+            shipped_30d=shipped.get((row.sku, row.warehouse), 0),
+            in_transit=coming.get((row.sku, row.warehouse), 0),
+        )
+        for row in rows
+    ]
+
+
+def known_names(store: Store) -> tuple[list[str], list[str]]:
+    """The skus and the warehouses the stock rows name (for the pages' choices)."""
+    with store.read() as tx:
+        return _known(tx.connection, stock.c.sku), _known(tx.connection, stock.c.warehouse)

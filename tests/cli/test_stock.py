@@ -1,0 +1,62 @@
+"""``orderloom stock``: receive, transfer, stock-take, adjust, safety stock, levels, ledger and alerts from
+the command line, each bad input refused in zh and en with nothing written."""
+
+from __future__ import annotations
+
+from tests.cli.support import Run
+
+
+def test_the_stock_operations_from_the_command_line(run: Run) -> None:
+    received = run("stock", "receive", "XM-BAND8", "SH-01", "20", "--new", "--as", "zhao.lei").output
+    assert received.strip() == "received: XM-BAND8 at SH-01 +20, now 20 on hand (0 reserved)"
+    run("stock", "receive", "XM-BAND8", "GZ-01", "3", "--new")
+    sent = run("stock", "transfer", "XM-BAND8", "SH-01", "GZ-01", "5", "--as", "zhao.lei").output
+    assert "transfer T1: XM-BAND8 × 5 SH-01 → GZ-01, in_transit, 5 in transit" in sent
+    assert "T1" in run("stock", "transfers", "--in-transit").output
+    part = run("stock", "receive-transfer", "T1", "--qty", "2", "--lang", "zh").output
+    assert "调拨单 T1：XM-BAND8 5 件 SH-01 → GZ-01，partly_received，在途 3 件" in part
+    run("stock", "adjust", "XM-BAND8", "GZ-01", "--reason", "破损", "--", "-1")
+    run("stock", "take", "open", "SH-01")
+    run("stock", "take", "count", "C1", "XM-BAND8", "14")
+    review = run("stock", "take", "review", "C1").output
+    assert "XM-BAND8: book 15, counted 14, difference -1 (0 reserved)" in review
+    assert "posted" in run("stock", "take", "post", "C1").output
+    run("stock", "safety", "XM-BAND8", "GZ-01", "10")
+    levels = run("stock", "levels").output.splitlines()
+    assert levels == [
+        "XM-BAND8\tGZ-01\ton hand 4\treserved 0\tfree 4\tsafety 10  LOW",
+        "XM-BAND8\tSH-01\ton hand 14\treserved 0\tfree 14\tsafety -",
+    ]
+    first = run("stock", "levels", "--limit", "1").output.splitlines()
+    assert first[-1] == "… more: add --after XM-BAND8@GZ-01 for the next page"
+    assert run("stock", "levels", "--after", "XM-BAND8@GZ-01").output.splitlines() == levels[1:]
+    ledger = run("stock", "ledger", "--sku", "XM-BAND8").output.splitlines()
+    assert [line.split("\t")[4:6] for line in ledger] == [
+        ["-1", "count"],
+        ["-1", "adjust"],
+        ["+2", "transfer_in"],
+        ["-5", "transfer_out"],
+        ["+3", "receive"],
+        ["+20", "receive"],
+    ]
+    alerts = run("stock", "alerts").output
+    assert (
+        "XM-BAND8 at GZ-01: 4 free < safety stock 10; shipped in 30 days 0, in transit 3; reorder 3" in alerts
+    )
+
+
+def test_bad_input_is_refused_in_both_languages_and_nothing_is_written(run: Run) -> None:
+    run("stock", "receive", "XM-BAND8", "SH-01", "20", "--new")
+    run("stock", "receive", "AT-C202", "GZ-01", "1", "--new")
+    refused = run("stock", "receive", "XM-BAND9", "SH-01", "2", code=1)
+    assert "error: no sku 'XM-BAND9'; did you mean 'XM-BAND8'?" in refused.output
+    refused = run("stock", "transfer", "XM-BAND8", "SH-01", "SH-01", "2", "--lang", "zh", code=1)
+    assert "调入仓库不能与调出仓库相同" in refused.output
+    refused = run("stock", "receive", "XM-BAND8", "SH-01", "0", "--lang", "zh", code=1)
+    assert "数量必须是 1 到" in refused.output
+    run("stock", "transfer", "XM-BAND8", "SH-01", "GZ-01", "2")
+    refused = run("stock", "receive-transfer", "T1", "--qty", "3", code=1)
+    assert "transfer T1 has 2 units in transit (of 2 sent): cannot receive 3" in refused.output
+    assert "not a number like T12" in run("stock", "receive-transfer", "X1", code=2).output
+    ledger = run("stock", "ledger").output.splitlines()
+    assert len(ledger) == 3  # two receipts and the transfer out: nothing of the refused ones

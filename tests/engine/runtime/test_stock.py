@@ -1,0 +1,268 @@
+"""Stock operations (engine/runtime/stock.py): receive, transfer, stock-take, adjust, safety stock and the
+low-stock alert, each one transaction with its ledger entries, on SQLite and on PostgreSQL; every bad
+input refused in zh and en with nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.runtime.stock import (
+    StockRefused,
+    adjust_stock,
+    enter_count,
+    ledger_entries,
+    ledger_sums,
+    low_stock_alerts,
+    open_stock_take,
+    post_stock_take,
+    receive_stock,
+    receive_transfer,
+    review_stock_take,
+    set_safety_stock,
+    stock_levels,
+    transfer_stock,
+    transfers,
+)
+from engine.store import Store
+from engine.store.stock_ledger import LedgerKind, ledger_entry
+from engine.store.tables import outbox, stock, stock_ledger, users
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def levels(store: Store) -> dict[tuple[str, str], tuple[int, int]]:
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved)
+        )
+        return {(s, w): (h, r) for s, w, h, r in rows}
+
+
+def count_rows(store: Store, table: object) -> int:
+    with store.read() as tx:
+        return int(tx.connection.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def stocked(store: Store) -> Store:
+    receive_stock(store, "zhao.lei", "XM-BAND8", "SH-01", 20, NOW, new=True)
+    receive_stock(store, "zhao.lei", "XM-BAND8", "GZ-01", 5, NOW, new=True)
+    receive_stock(store, "zhao.lei", "AT-C202", "SH-01", 8, NOW, new=True)
+    return store
+
+
+def test_each_operation_moves_the_stock_and_writes_its_ledger_entries(stocked: Store) -> None:
+    store = stocked
+    sent = transfer_stock(store, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 6, NOW, note="补广州")
+    assert (sent.state, sent.in_transit) == ("in_transit", 6)
+    assert levels(store)[("XM-BAND8", "SH-01")] == (14, 0)  # left at once
+    assert levels(store)[("XM-BAND8", "GZ-01")] == (5, 0)  # not there until received
+    part = receive_transfer(store, "zhao.lei", sent.id, 4, NOW)
+    assert (part.state, part.in_transit, levels(store)[("XM-BAND8", "GZ-01")]) == (
+        "partly_received",
+        2,
+        (9, 0),
+    )
+    rest = receive_transfer(store, "zhao.lei", sent.id, None, NOW)
+    assert (rest.state, rest.in_transit, levels(store)[("XM-BAND8", "GZ-01")]) == ("received", 0, (11, 0))
+    adjust_stock(store, "zhao.lei", "AT-C202", "SH-01", -3, "破损报废", NOW)
+    take = open_stock_take(store, "zhao.lei", "SH-01", NOW)
+    enter_count(store, "zhao.lei", take.id, "XM-BAND8", 15, NOW)
+    enter_count(store, "zhao.lei", take.id, "AT-C202", 5, NOW)
+    reviewed = review_stock_take(store, take.id)
+    assert [(x.sku, x.book, x.counted, x.difference) for x in reviewed.lines] == [
+        ("AT-C202", 5, 5, 0),
+        ("XM-BAND8", 14, 15, 1),
+    ]
+    posted = post_stock_take(store, "zhao.lei", take.id, NOW)
+    assert posted.state == "posted"
+    assert levels(store)[("XM-BAND8", "SH-01")] == (15, 0)
+    kinds = [(e.kind, e.sku, e.warehouse, e.change, e.reference) for e in ledger_entries(store, limit=100)]
+    assert kinds[:5] == [
+        ("count", "XM-BAND8", "SH-01", 1, f"C{take.id}"),  # an equal count writes nothing
+        ("adjust", "AT-C202", "SH-01", -3, None),
+        ("transfer_in", "XM-BAND8", "GZ-01", 2, f"T{sent.id}"),
+        ("transfer_in", "XM-BAND8", "GZ-01", 4, f"T{sent.id}"),
+        ("transfer_out", "XM-BAND8", "SH-01", -6, f"T{sent.id}"),
+    ]
+    assert ledger_sums(store) == {key: on_hand for key, (on_hand, _) in levels(store).items()}
+    # keyset paging: the page after the first two
+    first = ledger_entries(store, limit=2)
+    assert [e.id for e in ledger_entries(store, before=first[-1].id, limit=2)] == [
+        e.id for e in ledger_entries(store, limit=4)
+    ][2:]
+    assert [t.id for t in transfers(store, state="in_transit")] == []
+
+
+Refusal = Callable[[Store], object]
+REFUSALS: list[tuple[str, Refusal, str, str, str]] = [
+    (
+        "unknown sku, with a near miss",
+        lambda s: receive_stock(s, "zhao.lei", "XM-BAND9", "SH-01", 1, NOW),
+        "sku",
+        "没有商品 'XM-BAND9'；您是否想输入 'XM-BAND8'？",
+        "no sku 'XM-BAND9'; did you mean 'XM-BAND8'?",
+    ),
+    (
+        "unknown warehouse",
+        lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "SH-1", 2, "找到两件", NOW),
+        "warehouse",
+        "没有仓库 'SH-1'；您是否想输入 'SH-01'？",
+        "no warehouse 'SH-1'; did you mean 'SH-01'?",
+    ),
+    (
+        "zero quantity",
+        lambda s: receive_stock(s, "zhao.lei", "XM-BAND8", "SH-01", 0, NOW),
+        "qty",
+        "数量必须是",
+        "qty must be a whole number from 1",
+    ),
+    (
+        "negative transfer",
+        lambda s: transfer_stock(s, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", -2, NOW),
+        "qty",
+        "数量必须是",
+        "got -2",
+    ),
+    (
+        "transfer to the same warehouse",
+        lambda s: transfer_stock(s, "zhao.lei", "XM-BAND8", "SH-01", "SH-01", 2, NOW),
+        "to",
+        "调入仓库不能与调出仓库相同",
+        "another warehouse than the one it leaves",
+    ),
+    (
+        "transfer of more than is free",
+        lambda s: transfer_stock(s, "zhao.lei", "XM-BAND8", "GZ-01", "SH-01", 6, NOW),
+        "qty",
+        "可用库存只有 5 件",
+        "only 5 free, cannot take 6",
+    ),
+    (
+        "adjust without a reason",
+        lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "SH-01", 2, " ", NOW),
+        "reason",
+        "请填写原因",
+        "say why",
+    ),
+    (
+        "adjust below 0",
+        lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "GZ-01", -6, "丢失", NOW),
+        "change",
+        "少于占用数",
+        "would leave fewer than are reserved",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "operation", "field", "zh", "en"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_a_bad_input_is_refused_in_both_languages_and_writes_nothing(
+    stocked: Store, case: str, operation: Refusal, field: str, zh: str, en: str
+) -> None:
+    before = (levels(stocked), count_rows(stocked, stock_ledger))
+    with pytest.raises(StockRefused) as refused:
+        operation(stocked)
+    assert refused.value.field == field
+    assert zh in refused.value.message("zh") and en in refused.value.message("en")
+    assert (levels(stocked), count_rows(stocked, stock_ledger)) == before
+
+
+def test_receiving_more_than_was_sent_is_refused_and_nothing_is_received(stocked: Store) -> None:
+    sent = transfer_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 3, NOW)
+    before = levels(stocked)
+    with pytest.raises(StockRefused, match="3 units in transit") as refused:
+        receive_transfer(stocked, "zhao.lei", sent.id, 4, NOW)
+    assert "在途只有 3 件" in refused.value.message("zh")
+    assert levels(stocked) == before
+    receive_transfer(stocked, "zhao.lei", sent.id, None, NOW)
+    with pytest.raises(StockRefused, match="received in full"):
+        receive_transfer(stocked, "zhao.lei", sent.id, 1, NOW)
+    with pytest.raises(StockRefused, match="no transfer T999"):
+        receive_transfer(stocked, "zhao.lei", 999, 1, NOW)
+
+
+def test_a_count_below_what_is_reserved_is_refused_naming_the_sku(stocked: Store) -> None:
+    with stocked.transaction() as tx:  # an order holds 4 bands in SH-01
+        tx.connection.execute(
+            stock.update().where(stock.c.sku == "XM-BAND8", stock.c.warehouse == "SH-01").values(reserved=4)
+        )
+    take = open_stock_take(stocked, "zhao.lei", "SH-01", NOW)
+    enter_count(stocked, "zhao.lei", take.id, "XM-BAND8", 3, NOW)
+    enter_count(stocked, "zhao.lei", take.id, "AT-C202", 2, NOW)
+    with pytest.raises(StockRefused) as refused:
+        post_stock_take(stocked, "zhao.lei", take.id, NOW)
+    assert "sku 'XM-BAND8' counted 3, fewer than the 4 reserved" in refused.value.message("en")
+    assert "商品 XM-BAND8 盘点 3 件，少于已占用的 4 件" in refused.value.message("zh")
+    assert levels(stocked)[("AT-C202", "SH-01")] == (8, 0)  # nothing posted, not even the other count
+    assert review_stock_take(stocked, take.id).state == "open"
+    with pytest.raises(StockRefused, match="open stock-take already"):
+        open_stock_take(stocked, "zhao.lei", "SH-01", NOW)
+    enter_count(stocked, "zhao.lei", take.id, "XM-BAND8", 4, NOW)  # counted again
+    post_stock_take(stocked, "zhao.lei", take.id, NOW)
+    assert levels(stocked)[("XM-BAND8", "SH-01")] == (4, 4)
+    with pytest.raises(StockRefused, match="posted: it can no longer change"):
+        enter_count(stocked, "zhao.lei", take.id, "XM-BAND8", 5, NOW)
+
+
+def test_falling_below_the_safety_stock_mails_the_purchasers_a_reorder_suggestion(stocked: Store) -> None:
+    with stocked.transaction() as tx:
+        tx.connection.execute(
+            users.insert(),
+            [
+                {
+                    "name": n,
+                    "display_name": n,
+                    "password_hash": "x",
+                    "roles": roles,
+                    "departments": ["*"],
+                    "active": True,
+                    "created_at": NOW,
+                    "email": f"{n}@example.com",
+                }
+                for n, roles in (("qian.hui", ["purchaser"]), ("zhao.lei", ["warehouse"]))
+            ],
+        )
+        # 12 bands shipped from SH-01 in the last 30 days, 5 before that (not counted)
+        for change, at in (
+            (-7, NOW - timedelta(days=3)),
+            (-5, NOW - timedelta(days=20)),
+            (-5, NOW - timedelta(days=40)),
+        ):
+            ledger_entry(
+                tx.connection,
+                sku="XM-BAND8",
+                warehouse="SH-01",
+                change=change,
+                kind=LedgerKind.SHIP,
+                actor="x",
+                at=at,
+            )
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 10)
+    assert low_stock_alerts(stocked, NOW) == []
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -8, "盘亏", NOW)  # 20 -> 12: still above
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -5, "盘亏", NOW)  # 12 -> 7: below 10
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)  # still below: no second mail
+    with stocked.read() as tx:
+        mails = tx.connection.execute(select(outbox.c.topic, outbox.c.payload)).all()
+    assert [topic for topic, _ in mails] == ["stock.low"]
+    payload = mails[0][1] if isinstance(mails[0][1], dict) else __import__("json").loads(mails[0][1])
+    assert payload["emails"] == ["qian.hui@example.com"]
+    assert (payload["available"], payload["shipped_30d"], payload["suggested"]) == (7, 12, 15)
+    [alert] = low_stock_alerts(stocked, NOW)
+    assert (alert.sku, alert.available, alert.shipped_30d, alert.in_transit, alert.suggested) == (
+        "XM-BAND8",
+        6,
+        12,
+        0,
+        16,
+    )
+    sent = transfer_stock(stocked, "zhao.lei", "XM-BAND8", "GZ-01", "SH-01", 5, NOW)
+    [alert] = low_stock_alerts(stocked, NOW)
+    assert (alert.in_transit, alert.suggested) == (5, 11)  # what is on its way counts
+    receive_transfer(stocked, "zhao.lei", sent.id, None, NOW)
+    assert [a.sku for a in low_stock_alerts(stocked, NOW)] == []  # 11 free: the alert is closed
+    assert [row.sku for row in stock_levels(stocked, low=True)] == []

@@ -1,0 +1,112 @@
+"""The stock pages at 390 px in Debian's Chromium: the warehouse keeper receives, transfers and counts
+from the pages, and no stock page scrolls sideways, in Chinese or in English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.api.stock import ledger_sums, receive_stock, set_safety_stock, stock_levels
+from tests.web.conftest import (
+    DEFS,
+    LiveServer,
+    add_user,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+    sideways,
+)
+
+AT = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    app = make_app(settings_for(tmp_path, DEFS, "stock-browser-tests"))
+    add_user(app, "zhao", "zhao-password", ("warehouse",), ("*",))
+    store = app.extensions["orderloom"].store
+    for sku, warehouse, units in (
+        ("XM-BAND8", "SH-01", 20),
+        ("XM-BAND8", "GZ-01", 4),
+        ("LX-Y9000P-32G-2TB-RTX4070", "CD-01", 3),  # a long sku in a narrow card
+    ):
+        receive_stock(
+            store,
+            "zhao",
+            sku,
+            warehouse,
+            units,
+            AT,
+            new=True,
+            note="期初入库：供应商送货单 DN-2026-1201-000123",
+        )
+    set_safety_stock(store, "XM-BAND8", "GZ-01", 10)
+    yield from serve(app)
+
+
+def test_the_warehouse_works_its_stock_at_390_px_and_no_page_scrolls_sideways(
+    page: Page, server: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, server, "zhao", "zhao-password")
+    page.goto(server("/stock?lang=zh"))
+    page.click("#stock-link")
+    expect(page.locator("#stock-levels")).to_contain_text("低于安全库存")
+    # receive, from the form
+    page.goto(server("/stock/receive"))
+    page.fill("#s-sku", "XM-BAND8")
+    page.select_option("#s-warehouse", "SH-01")
+    page.fill("#s-qty", "5")
+    page.click("#stock-receive button[type=submit]")
+    expect(page.locator("p.notice")).to_have_text("已入库")
+    # a transfer, then its receipt
+    page.goto(server("/stock/transfers"))
+    page.fill("#s-sku", "XM-BAND8")
+    page.select_option("#s-source", "SH-01")
+    page.select_option("#s-dest", "GZ-01")
+    page.fill("#s-qty", "8")
+    page.click("#stock-transfer button[type=submit]")
+    expect(page.locator("#transfer-1")).to_contain_text("在途")
+    page.fill("#r-1", "9")
+    page.click("#transfer-1 button")
+    expect(page.locator("#stock-error")).to_contain_text("在途只有 8 件")
+    page.fill("#r-1", "8")
+    page.click("#transfer-1 button")
+    expect(page.locator("#transfer-1")).to_have_count(0)
+    # a stock-take
+    page.goto(server("/stock/takes"))
+    page.select_option("#s-warehouse", "SH-01")
+    page.click("#stock-take-open button")
+    page.fill("#s-sku", "XM-BAND8")
+    page.fill("#s-counted", "16")
+    page.click("#take-count button")
+    expect(page.locator("#take-lines")).to_contain_text("-1")
+    screenshot("take-review")
+    page.click("#take-post")
+    expect(page.locator("#take-state")).to_have_text("已过账")
+    store = server.app.extensions["orderloom"].store
+    assert {(r.sku, r.warehouse): r.on_hand for r in stock_levels(store)} == {
+        ("LX-Y9000P-32G-2TB-RTX4070", "CD-01"): 3,
+        ("XM-BAND8", "GZ-01"): 12,
+        ("XM-BAND8", "SH-01"): 16,
+    }
+    assert ledger_sums(store) == {
+        ("LX-Y9000P-32G-2TB-RTX4070", "CD-01"): 3,
+        ("XM-BAND8", "GZ-01"): 12,
+        ("XM-BAND8", "SH-01"): 16,
+    }
+    wide = []
+    for lang in ("zh", "en"):
+        for path in ("/stock", "/stock/alerts", "/stock/ledger", "/stock/transfers?all=1", "/stock/takes",
+                     "/stock/takes/1", "/stock/receive", "/stock/adjust"):  # fmt: skip
+            page.goto(server(f"{path}{'&' if '?' in path else '?'}lang={lang}"))
+            if sideways(page):
+                wide.append(f"{path} ({lang}): {sideways(page)} px")
+            if path == "/stock/ledger":
+                screenshot(f"ledger-{lang}")
+    assert wide == []

@@ -1,0 +1,331 @@
+"""The stock pages (库存) for the warehouse, the purchasers and admins (docs/stock.md).
+
+``GET /stock`` the levels (sku prefix, warehouse, only the rows below their safety stock; keyset paging
+``?after=SKU@WAREHOUSE``); ``GET /stock/ledger`` the ledger, newest first (sku, warehouse, kind,
+reference; keyset paging ``?before=<id>``); ``GET /stock/alerts`` the open low-stock alerts with their
+reorder suggestion and the figures it came from; ``GET|POST /stock/receive`` and ``/stock/adjust``;
+``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive``; ``GET|POST /stock/takes``,
+``GET /stock/takes/<id>`` (review) and ``POST /stock/takes/<id>/count|post|cancel``.
+
+Each change is one engine call (``engine.api.stock``), one transaction with its ledger entries. A refused
+one shows the engine's message in the page's language beside the field it names (422), and nothing is
+written. Reading takes the warehouse, purchaser or admin role, changing the warehouse or admin role (403
+otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine.api import Engine
+from engine.api.stock import (
+    LEDGER_KINDS,
+    StockRefused,
+    adjust_stock,
+    cancel_stock_take,
+    enter_count,
+    known_names,
+    ledger_entries,
+    low_stock_alerts,
+    may_change_stock,
+    may_read_stock,
+    open_stock_take,
+    post_stock_take,
+    receive_stock,
+    receive_transfer,
+    review_stock_take,
+    stock_levels,
+    stock_takes_of,
+    transfer_stock,
+    transfers,
+)
+from web.auth import current_actor
+from web.formdata import local_time
+from web.i18n import current_lang
+from web.params import MAX_ID, query_number, whole_number
+
+stock_pages = Blueprint("stock", __name__)
+
+PAGE_SIZE = 50
+
+
+def _engine() -> Engine:
+    found: Engine = current_app.extensions["orderloom"].engine
+    return found
+
+
+def _may_read() -> None:
+    if not may_read_stock(current_actor().roles):
+        abort(403)
+
+
+def _may_change() -> str:
+    actor = current_actor()
+    if not may_change_stock(actor.roles):
+        abort(403)
+    return actor.name
+
+
+def _number(field: str) -> int | None:
+    """A whole number a form sent (a leading minus for an adjustment); None for anything else, which the
+    engine then refuses with its own words."""
+    text = (request.form.get(field) or "").strip()
+    negative = text.startswith("-")
+    number = whole_number(text.removeprefix("-").removeprefix("+"), 10)
+    if number is None:
+        return None
+    return -number if negative else number
+
+
+def _page(template: str, code: int = 200, **values: Any) -> Any:
+    skus, warehouses = known_names(_engine().store)
+    return (
+        render_template(
+            template,
+            skus=skus,
+            warehouses=warehouses,
+            may_change=may_change_stock(current_actor().roles),
+            **values,
+        ),
+        code,
+    )
+
+
+def _refused(template: str, error: StockRefused, **values: Any) -> Any:
+    return _page(template, 422, error=error.message(current_lang()), error_field=error.field, **values)
+
+
+@stock_pages.app_context_processor
+def stock_link() -> dict[str, Any]:
+    """For the header: whether the user gets the stock link."""
+    reads = bool(current_user and current_user.is_authenticated and may_read_stock(current_user.roles))
+    return {"stock_reader": reads}
+
+
+@stock_pages.get("/stock")
+def levels() -> Any:
+    _may_read()
+    sku = (request.args.get("sku") or "").strip() or None
+    warehouse = request.args.get("warehouse") or None
+    low = request.args.get("low") == "1"
+    after_text = request.args.get("after") or ""
+    after = tuple(after_text.split("@", 1)) if "@" in after_text else None
+    rows = stock_levels(
+        _engine().store,
+        sku=sku,
+        warehouse=warehouse,
+        low=low,
+        after=after,
+        limit=PAGE_SIZE + 1,  # type: ignore[arg-type]
+    )
+    filters = {k: v for k, v in (("sku", sku), ("warehouse", warehouse), ("low", "1" if low else None)) if v}
+    more = None
+    if len(rows) > PAGE_SIZE:
+        last = rows[PAGE_SIZE - 1]
+        more = url_for("stock.levels", **filters, after=f"{last.sku}@{last.warehouse}")
+    return _page(
+        "stock/levels.html",
+        rows=rows[:PAGE_SIZE],
+        filters=filters,
+        first=url_for("stock.levels", **filters) if after else None,
+        more=more,
+    )
+
+
+@stock_pages.get("/stock/ledger")
+def ledger() -> Any:
+    _may_read()
+    filters = {
+        name: value
+        for name in ("sku", "warehouse", "kind", "reference")
+        if (value := (request.args.get(name) or "").strip())
+    }
+    if filters.get("kind") and filters["kind"] not in LEDGER_KINDS:
+        abort(404)
+    before = query_number("before", MAX_ID)
+    found = ledger_entries(_engine().store, **filters, before=before, limit=PAGE_SIZE + 1)
+    rows = found[:PAGE_SIZE]
+    return _page(
+        "stock/ledger.html",
+        rows=rows,
+        times={entry.id: local_time(entry.at) for entry in rows},
+        kinds=LEDGER_KINDS,
+        filters=filters,
+        first=url_for("stock.ledger", **filters) if before else None,
+        more=url_for("stock.ledger", **filters, before=rows[-1].id) if len(found) > PAGE_SIZE else None,
+    )
+
+
+@stock_pages.get("/stock/alerts")
+def alerts() -> Any:
+    _may_read()
+    return _page("stock/alerts.html", alerts=low_stock_alerts(_engine().store, _engine().clock.now()))
+
+
+@stock_pages.route("/stock/receive", methods=["GET", "POST"])
+def receive() -> Any:
+    _may_read()
+    if request.method == "GET":
+        return _page("stock/change.html", what="receive", sent={})
+    actor = _may_change()
+    sent = request.form.to_dict()
+    qty = _number("qty")
+    try:
+        receive_stock(
+            _engine().store,
+            actor,
+            sent.get("sku", ""),
+            sent.get("warehouse", ""),
+            qty if qty is not None else sent.get("qty", ""),  # type: ignore[arg-type]
+            _engine().clock.now(),
+            note=sent.get("note"),
+            reference=sent.get("reference"),
+        )
+    except StockRefused as error:
+        return _refused("stock/change.html", error, what="receive", sent=sent)
+    return redirect(url_for("stock.ledger", sku=sent.get("sku", "").strip(), done="receive"), 303)
+
+
+@stock_pages.route("/stock/adjust", methods=["GET", "POST"])
+def adjust() -> Any:
+    _may_read()
+    if request.method == "GET":
+        return _page("stock/change.html", what="adjust", sent={})
+    actor = _may_change()
+    sent = request.form.to_dict()
+    change = _number("change")
+    try:
+        adjust_stock(
+            _engine().store,
+            actor,
+            sent.get("sku", ""),
+            sent.get("warehouse", ""),
+            change if change is not None else sent.get("change", ""),  # type: ignore[arg-type]
+            sent.get("reason", ""),
+            _engine().clock.now(),
+        )
+    except StockRefused as error:
+        return _refused("stock/change.html", error, what="adjust", sent=sent)
+    return redirect(url_for("stock.ledger", sku=sent.get("sku", "").strip(), done="adjust"), 303)
+
+
+def _transfers_page(code: int = 200, **values: Any) -> Any:
+    in_transit = request.args.get("all") != "1"
+    found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
+    values.setdefault("sent", {})
+    page = _page(
+        "stock/transfers.html",
+        transfers=found,
+        times={t.id: local_time(t.sent_at) for t in found},
+        in_transit=in_transit,
+        **values,
+    )
+    return page[0], code
+
+
+@stock_pages.get("/stock/transfers")
+def transfer_list() -> Any:
+    _may_read()
+    return _transfers_page()
+
+
+@stock_pages.post("/stock/transfers")
+def transfer_new() -> Any:
+    actor = _may_change()
+    sent = request.form.to_dict()
+    qty = _number("qty")
+    try:
+        transfer_stock(
+            _engine().store,
+            actor,
+            sent.get("sku", ""),
+            sent.get("source", ""),
+            sent.get("dest", ""),
+            qty if qty is not None else sent.get("qty", ""),  # type: ignore[arg-type]
+            _engine().clock.now(),
+            sent.get("note"),
+        )
+    except StockRefused as error:
+        return _transfers_page(422, error=error.message(current_lang()), error_field=error.field, sent=sent)
+    return redirect(url_for("stock.transfer_list"), 303)
+
+
+@stock_pages.post("/stock/transfers/<id:transfer_id>/receive")
+def transfer_receive(transfer_id: int) -> Any:
+    actor = _may_change()
+    text = (request.form.get("qty") or "").strip()
+    qty = _number("qty") if text else None
+    try:
+        receive_transfer(
+            _engine().store,
+            actor,
+            transfer_id,
+            qty if qty is not None or not text else text,  # type: ignore[arg-type]
+            _engine().clock.now(),
+        )
+    except StockRefused as error:
+        return _transfers_page(
+            422, error=error.message(current_lang()), error_field=f"receive-{transfer_id}", sent={}
+        )
+    return redirect(url_for("stock.transfer_list"), 303)
+
+
+@stock_pages.route("/stock/takes", methods=["GET", "POST"])
+def takes() -> Any:
+    _may_read()
+    if request.method == "POST":
+        actor = _may_change()
+        try:
+            take = open_stock_take(
+                _engine().store, actor, request.form.get("warehouse", ""), _engine().clock.now()
+            )
+        except StockRefused as error:
+            return _refused("stock/takes.html", error, takes=stock_takes_of(_engine().store))
+        return redirect(url_for("stock.take", take_id=take.id), 303)
+    return _page("stock/takes.html", takes=stock_takes_of(_engine().store))
+
+
+def _take_page(take_id: int, code: int = 200, **values: Any) -> Any:
+    try:
+        take = review_stock_take(_engine().store, take_id)
+    except StockRefused:
+        abort(404)
+    values.setdefault("sent", {})
+    page = _page("stock/take.html", take=take, **values)
+    return page[0], code
+
+
+@stock_pages.get("/stock/takes/<id:take_id>")
+def take(take_id: int) -> Any:
+    _may_read()
+    return _take_page(take_id)
+
+
+@stock_pages.post("/stock/takes/<id:take_id>/<any(count, post, cancel):step>")
+def take_step(take_id: int, step: str) -> Any:
+    actor = _may_change()
+    store, now = _engine().store, _engine().clock.now()
+    sent = request.form.to_dict()
+    try:
+        if step == "count":
+            counted = _number("counted")
+            enter_count(
+                store,
+                actor,
+                take_id,
+                sent.get("sku", ""),
+                counted if counted is not None else sent.get("counted", ""),  # type: ignore[arg-type]
+                now,
+            )
+        elif step == "post":
+            post_stock_take(store, actor, take_id, now)
+        else:
+            cancel_stock_take(store, actor, take_id, now)
+    except StockRefused as error:
+        return _take_page(
+            take_id, 422, error=error.message(current_lang()), error_field=error.field, sent=sent
+        )
+    return redirect(url_for("stock.take", take_id=take_id), 303)
