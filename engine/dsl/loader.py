@@ -33,7 +33,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -46,6 +46,7 @@ from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.common.json_path import child_path, parent_path
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.common.words import word
 from engine.dsl.yaml_words import syntax_error_words
@@ -808,3 +809,55 @@ def _parsed(data: bytes, shown: str, loader: str, read_only: bool) -> tuple[Any,
                 _PARSED.popitem(last=False)
     tree, marks, problems = found
     return (tree if read_only else copy.deepcopy(tree)), marks, list(problems)
+
+
+# --- reading a document by its marks ----------------------------------------------------------------
+
+
+def spaced(zh: str, following: str) -> str:
+    """Chinese words after a name or key written in Latin letters, with a space between."""
+    last = zh[-1:]
+    return f"{zh} {following}" if last.isascii() and (last.isalnum() or last == "'") else zh + following
+
+
+class MarkedReader:
+    """What the readers of a file's tree share (a rule file's cases, a scenario file): every problem
+    kept with the line and column its JSON path has in the file's marks, and unknown keys refused with
+    the allowed ones and the near miss."""
+
+    code = "schema"  # the code of a problem that names none
+
+    def __init__(self, file: str, marks: Marks) -> None:
+        self.file = file
+        self.marks = marks
+        self.problems: list[Problem] = []
+
+    def problem(
+        self,
+        message: Text,
+        path: str,
+        hint: Text | None = None,
+        code: str | None = None,
+        key: bool = False,
+        suggestion: str | None = None,
+    ) -> None:
+        """A problem at ``path`` (at its key with ``key``: what is wrong is the key itself)."""
+        line, column = self.marks.key_at(path) if key else self.marks.at(path)
+        self.problems.append(
+            Problem(message, self.file, line, column, path, hint, code or self.code, suggestion=suggestion)
+        )
+
+    def unknown_keys(
+        self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: Text
+    ) -> None:
+        """A problem for each key of ``mapping`` not ``allowed``, at the key, with the near miss."""
+        for key in mapping:
+            if key not in allowed:
+                self.problem(
+                    Text(f"{spaced(where.zh, '中')}有未知的键 {key!r}", f"unknown key {key!r} in {where.en}"),
+                    child_path(path, str(key)),
+                    Text("可用的键：" + "、".join(allowed), "allowed keys: " + ", ".join(allowed)),
+                    "unknown-key",
+                    key=True,
+                    suggestion=near_miss(str(key), allowed),
+                )

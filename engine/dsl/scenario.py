@@ -23,7 +23,7 @@ from engine.common.json_path import child_path
 from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
-from engine.dsl.loader import Marks, load_yaml, read_or_problem, shown_path
+from engine.dsl.loader import MarkedReader, Marks, load_yaml, read_or_problem, shown_path
 from engine.dsl.spec import RESERVED_TRIGGERS, WorkflowSpec
 from engine.errors import DefinitionError, Problem
 
@@ -231,42 +231,12 @@ def _kind(value: Any) -> str:
     )
 
 
-class _Reader:
-    def __init__(self, file: str, marks: Marks) -> None:
-        self.file = file
-        self.marks = marks
-        self.problems: list[Problem] = []
+class _Reader(MarkedReader):
+    code = "scenario"
 
     def where(self, path: str) -> Where:
         line, column = self.marks.at(path)
         return Where(self.file, line, column, path)
-
-    def problem(
-        self,
-        words: Text,
-        path: str,
-        hint: Text | None = None,
-        code: str = "scenario",
-        *,
-        key: bool = False,
-        suggestion: str | None = None,
-    ) -> None:
-        line, column = self.marks.key_at(path) if key else self.marks.at(path)
-        self.problems.append(Problem(words, self.file, line, column, path, hint, code, suggestion=suggestion))
-
-    def unknown_keys(
-        self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: Text
-    ) -> None:
-        for key in mapping:
-            if key not in allowed:
-                self.problem(
-                    Text(f"{where.zh}中有未知的键 {key!r}", f"unknown key {key!r} in {where.en}"),
-                    child_path(path, str(key)),
-                    Text("可用的键：" + "、".join(allowed), "allowed keys: " + ", ".join(allowed)),
-                    "unknown-key",
-                    key=True,
-                    suggestion=near_miss(str(key), allowed),
-                )
 
     def mapping(self, value: Any, path: str, what: Text) -> dict[str, Any] | None:
         if isinstance(value, dict):
@@ -834,6 +804,13 @@ def check_scenario(
             Problem(words, scenario.file, line, column, path, hint, code, suggestion=near_miss(word, choices))
         )
 
+    def unknown_trigger(workflow: str, trigger: str, where: Where, path: str, known: Sequence[str]) -> None:
+        words = Text(
+            f"工作流 {workflow!r} 中没有触发器 {trigger!r}",
+            f"unknown trigger {trigger!r} in workflow {workflow!r}",
+        )
+        problem(words, where, path, "unknown-trigger", known, trigger)
+
     if not root.is_dir():
         words = Text(f"定义根目录 {root} 不存在", f"the definitions root {root} does not exist")
         problems.append(Problem(words, scenario.file, *at.at("$.definitions"), "$.definitions", None, "io"))
@@ -924,17 +901,7 @@ def check_scenario(
             if isinstance(step, Fire):
                 triggers = sorted({t.trigger for t in spec.transitions})
                 if step.trigger not in triggers:
-                    problem(
-                        Text(
-                            f"工作流 {spec.name!r} 中没有触发器 {step.trigger!r}",
-                            f"unknown trigger {step.trigger!r} in workflow {spec.name!r}",
-                        ),
-                        step.where,
-                        f"{path}.fire",
-                        "unknown-trigger",
-                        triggers,
-                        step.trigger,
-                    )
+                    unknown_trigger(spec.name, step.trigger, step.where, f"{path}.fire", triggers)
             else:
                 states = [state.name for state in spec.states]
                 leaves = {name.rsplit(".", 1)[-1] for name in states}
@@ -959,16 +926,8 @@ def check_scenario(
                         trigger = check.expected["trigger"]
                         known = sorted({t.trigger for t in spec.transitions} | RESERVED_TRIGGERS)
                         if trigger not in known and not trigger.startswith("approval."):
-                            problem(
-                                Text(
-                                    f"工作流 {spec.name!r} 中没有触发器 {trigger!r}",
-                                    f"unknown trigger {trigger!r} in workflow {spec.name!r}",
-                                ),
-                                check.where,
-                                f"{check.where.json_path}.trigger",
-                                "unknown-trigger",
-                                known,
-                                trigger,
+                            unknown_trigger(
+                                spec.name, trigger, check.where, f"{check.where.json_path}.trigger", known
                             )
     return problems, specs
 

@@ -31,7 +31,7 @@ from engine.common.json_path import child_path
 from engine.common.list_keys import LOOKUPS, ListKind, value_keys
 from engine.common.suggest import near_miss
 from engine.common.text import Text
-from engine.dsl.loader import Marks, load_json, load_yaml, read_or_problem
+from engine.dsl.loader import MarkedReader, Marks, load_json, load_yaml, read_or_problem, spaced
 from engine.errors import EngineError, Problem
 from engine.rules.expr import ALLOWED_ROOTS
 from engine.rules.ruleset import Decision, Evaluable
@@ -198,41 +198,8 @@ def read_input(
     return (None, reader.problems) if reader.problems else (names, [])
 
 
-class _CasesReader:
-    def __init__(self, file: str, marks: Marks) -> None:
-        self.file = file
-        self.marks = marks
-        self.problems: list[Problem] = []
-
-    def problem(
-        self,
-        message: Text,
-        path: str,
-        hint: Text | None = None,
-        code: str = "cases",
-        key: bool = False,
-        suggestion: str | None = None,
-    ) -> None:
-        line, column = self.marks.key_at(path) if key else self.marks.at(path)
-        self.problems.append(
-            Problem(message, self.file, line, column, path, hint, code, suggestion=suggestion)
-        )
-
-    def unknown_keys(
-        self, mapping: Mapping[str, Any], path: str, allowed: Sequence[str], where: Text
-    ) -> None:
-        for key in mapping:
-            if key not in allowed:
-                self.problem(
-                    Text(
-                        f"{_spaced(where.zh, '中')}有未知的键 {key!r}", f"unknown key {key!r} in {where.en}"
-                    ),
-                    child_path(path, str(key)),
-                    Text("可用的键：" + "、".join(allowed), "allowed keys: " + ", ".join(allowed)),
-                    "unknown-key",
-                    key=True,
-                    suggestion=near_miss(str(key), allowed),
-                )
+class _CasesReader(MarkedReader):
+    code = "cases"
 
     def read(self, tree: Any) -> tuple[str | None, list[Case]]:
         if not isinstance(tree, dict):
@@ -358,7 +325,7 @@ class _CasesReader:
             what = Text("'input'", "'input'") if where == _CASE_INPUT else where
             self.problem(
                 Text(
-                    f"{_spaced(what.zh, '必须是名称的映射')}（order、data、now……）",
+                    f"{spaced(what.zh, '必须是名称的映射')}（order、data、now……）",
                     f"{what.en} must be a mapping of names (order, data, now, …)",
                 ),
                 path,
@@ -453,12 +420,6 @@ class _CasesReader:
                         code="schema",
                     )
         return expect
-
-
-def _spaced(zh: str, following: str) -> str:
-    """Chinese words after a name or key written in Latin letters, with a space between."""
-    last = zh[-1:]
-    return f"{zh} {following}" if last.isascii() and (last.isalnum() or last == "'") else zh + following
 
 
 def _moment(value: Any) -> datetime | None:

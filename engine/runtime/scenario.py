@@ -72,7 +72,8 @@ class ScenarioResult:
         return not self.failures
 
     def describe(self, lang: str = "en") -> str:
-        """``PASS name: 12 expectations, 9 steps`` or ``FAIL name: 2 of 12 expectations failed …``."""
+        """``PASS name: 9 steps, 12 expectations`` or ``FAIL name: 2 failure(s), 12 expectations`` (and the
+        steps not taken after a step refused unexpectedly), in ``lang``."""
         zh = lang.startswith("zh")
         skipped = self.total - self.steps
         if self.passed:
