@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from engine.api.studio import Studio
 from engine.clock import Clock, SystemClock
 from engine.plugins import OptionSourceRegistry, PluginRegistry
+from engine.randomness import Randomness
 from engine.runtime import Engine
 from engine.store.store import Store
 from wiring.database import ensure_sqlite_folder
@@ -29,7 +30,9 @@ class Services:
         self.store.dispose()
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+def build_services(
+    settings: Settings, clock: Clock | None = None, randomness: Randomness | None = None
+) -> Services:
     ensure_sqlite_folder(settings.database_url)
     store = Store(settings.database_url)
     try:
@@ -38,6 +41,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     except BaseException:
         store.dispose()
         raise
-    engine = Engine(store, registry, clock or SystemClock())
+    engine = Engine(store, registry, clock or SystemClock(), randomness=randomness)
     studio = Studio(engine, settings.definitions_root)
     return Services(settings, store, registry, engine, option_sources, studio)

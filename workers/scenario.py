@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from engine.api import FrozenClock, PluginRegistry, Store, Text
+from engine.api import FrozenClock, PluginRegistry, SeededRandomness, Store, Text
 from engine.api.correlation import load_correlation_rulesets
 from engine.api.scenarios import (
     ScenarioResult,
@@ -121,7 +121,8 @@ class ScenarioSession:
             return outcome
         url = self._database()
         settings = Settings(database_url=url, definitions_root=root, secret_key="scenario-" + "x" * 32)
-        services = build_services(settings, FrozenClock(scenario.clock))
+        # a seeded source: the codes a run issues (code(8)) are the same on every run of the file
+        services = build_services(settings, FrozenClock(scenario.clock), SeededRandomness(scenario.name))
         try:
             said: list[str] = []
             worker = Worker(services, WORKER_NAME, deliver=_accept, rulesets=rulesets, echo=said.append)

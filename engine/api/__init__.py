@@ -9,6 +9,7 @@ from engine.common.text import Text
 from engine.common.words import term, translate
 from engine.dsl.spec import MIGRATE_TRIGGER, TransitionSpec, WorkflowSpec
 from engine.plugins import PluginRegistry
+from engine.randomness import Randomness, SeededRandomness
 from engine.runtime import (
     ADMIN_ROLE,
     ALL_DEPARTMENTS,
@@ -98,9 +99,11 @@ __all__ = [
     "PublishedForm",
     "PublishedVersion",
     "QueryProblem",
+    "Randomness",
     "Reindexed",
     "RetryPolicy",
     "RunningTimer",
+    "SeededRandomness",
     "StepPage",
     "StepTaken",
     "Store",

@@ -171,7 +171,7 @@ class _Run:
             )
         if scenario.stock:
             with self.store.transaction() as tx:
-                tx.add_stock(dict(scenario.stock))
+                tx.add_stock(dict(scenario.stock), actor="scenario", at=now, note=scenario.name)
         for index, raw in enumerate(scenario.accounts):
             account = CustomerAccount(
                 str(raw["department"]),
