@@ -25,6 +25,7 @@ from engine.common.text import Text
 from engine.dsl.loader import Marks, definition_exists, definition_files, load_file, shown_path
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
+from engine.dsl.record_checks import check_record_reads, check_records
 from engine.dsl.schema_words import schema_problems
 from engine.dsl.spec import (
     ANY_SOURCE,
@@ -335,6 +336,8 @@ class _Checker:
         self.check_approvals(expanded)
         self.check_facts()
         self.check_rule_queues()
+        check_records(self, self.located.tree, self.tree.get("roles") or [])
+        check_record_reads(self, self.located.tree)
 
     # states
     def collect_states(self) -> None:
