@@ -13,6 +13,7 @@ from engine.runtime.outbox import (
     Undeliverable,
     Unreachable,
 )
+from engine.runtime.records import RecordStep, RecordView
 from engine.runtime.results import (
     AuditEvent,
     BlockedCode,
@@ -59,6 +60,8 @@ __all__ = [
     "PublishedForm",
     "PublishedVersion",
     "QueryProblem",
+    "RecordStep",
+    "RecordView",
     "Reindexed",
     "RetryPolicy",
     "StepPage",

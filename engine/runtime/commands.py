@@ -26,11 +26,14 @@ from engine.runtime.decisions import (
     Decision,
     LiveOrder,
     Moving,
+    action_refusal,
     decide,
     intake_refusals,
     prepared_intake,
 )
 from engine.runtime.parts import Parts, retried
+from engine.runtime.record_state import RecordEvent
+from engine.runtime.records import RecordOps, fire_record_step
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
 from engine.store.codec import dumps, loads
@@ -67,6 +70,19 @@ class StepRequest:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class RecordStepRequest:
+    """A trigger to fire on one of an order's child records (``payment`` #2's ``refund``), as asked for."""
+
+    order_id: int
+    kind: str
+    number: int
+    trigger: str
+    actor: Actor
+    data: Mapping[str, Any] = field(default_factory=dict)
+    expected_lock_version: int | None = None  # the order's version the caller last saw
+
+
 @dataclass
 class Step:
     """One transition taken in memory, waiting to be written."""
@@ -81,6 +97,8 @@ class Step:
     reason: str | None
     outbox: list[tuple[str, dict[str, Any]]]
     outcome: str | None = None
+    # what the step's actions did to the order's child records, each an audit event after the step's own
+    then: list[Step] = field(default_factory=list)
 
 
 def load_order(tx: Tx, order_id: int, actor: Actor) -> OrderRow:
@@ -206,6 +224,7 @@ class Commands:
             if cv.spec.search:
                 tx.put_search_terms(order_id, department, terms_of(data, cv.spec.search), replace=False)
             live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
+            live.records = {kind: [] for kind in cv.records} if cv.records else None  # none yet
             for state in cv.initial:
                 if state in cv.approvals:
                     open_tasks(tx, cv, live, state, 1, now)
@@ -299,6 +318,90 @@ class Commands:
             auto=tuple(s.trigger for s in steps[1:]),
         )
 
+    @retried
+    def fire_record(self, request: RecordStepRequest, idempotency_key: str | None = None) -> FireResult:
+        """Fire a trigger on one of the order's child records, in one transaction: the record's role, form,
+        guard and actions, its audit event, then the order's automatic transitions its records now allow
+        (``paid`` once the payments captured reach the total)."""
+        if request.data:
+            unstorable = unstorable_refusals(request.data)
+            if unstorable:
+                raise TransitionRejected(unstorable)
+        fingerprint = None
+        if idempotency_key is not None:
+            fingerprint = request_hash(
+                "fire_record",
+                order_id=request.order_id,
+                kind=request.kind,
+                number=request.number,
+                trigger=request.trigger,
+                data=dict(request.data),
+            )
+        with self.parts.store.transaction() as tx:
+            if idempotency_key is not None:
+                stored = replay(tx, request.actor, idempotency_key, fingerprint)
+                if stored is not None:
+                    return FireResult.from_dict(stored)
+            now = self.parts.clock.now()
+            row = load_order(tx, request.order_id, request.actor)
+            expected = request.expected_lock_version
+            if expected is not None and row.lock_version != expected:
+                raise ConflictError(
+                    f"order {row.id} changed (version {row.lock_version}, expected {expected})",
+                    zh=f"订单 {row.id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；"
+                    "请刷新后重试",
+                )
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            moving = Moving(tx, cv, LiveOrder.from_row(row), now)
+            ops = RecordOps(moving)
+            fire_record_step(
+                moving, request.kind, request.number, request.trigger, request.actor, request.data, ops
+            )
+            taken = self.record_steps(moving)
+            steps = [*taken, *self.follow_auto(moving)]
+            audit_ids = self.write(moving, steps)
+            result = FireResult(
+                order_id=row.id,
+                trigger=taken[-1].trigger,
+                from_state=row.state,
+                to_state=joined(moving.order.config),
+                lock_version=moving.order.lock_version,
+                audit_event_id=audit_ids[len(taken) - 1],
+                auto=tuple(s.trigger for s in steps[len(taken) :]),
+            )
+            if idempotency_key is not None:
+                tx.put_idempotent(
+                    request.actor.name,
+                    idempotency_key,
+                    request.order_id,
+                    result.to_dict(),
+                    now,
+                    request_hash=fingerprint,
+                )
+            return result
+
+    def record_steps(self, moving: Moving) -> list[Step]:
+        """The record events taken since the last call, as steps of the order that leave it where it is
+        (the audit trail's ``<kind>.<trigger>`` events)."""
+        events: list[RecordEvent] = list(moving.record_events)
+        moving.record_events.clear()
+        here = moving.order.config
+        stay = Move(here, (), ())
+        return [
+            Step(
+                trigger=event.trigger,
+                actor=event.actor,
+                from_state=joined(here),
+                move=stay,
+                changes=event.changes,
+                guards=event.guards,
+                rules=None,
+                reason=None,
+                outbox=event.outbox,
+            )
+            for event in events
+        ]
+
     def apply(self, moving: Moving, decision: Decision, actor: Actor, reason: str | None) -> Step:
         """Move the order in memory and run the actions; the writes come after, in ``write``. The
         decision's ``dropped``: fields of the order the transition's form hides now (they leave it).
@@ -343,6 +446,7 @@ class Commands:
                 now=now,
                 outbox=outbox,
                 labels=labels,
+                records=RecordOps(moving) if cv.records else None,
             )
             try:
                 changes = action(ctx)
@@ -371,6 +475,7 @@ class Commands:
             reason=reason,
             outbox=outbox,
             outcome=None if rules is None else rules.get("outcome"),
+            then=self.record_steps(moving) if moving.record_events else [],
         )
 
     def follow_auto(self, moving: Moving) -> list[Step]:
@@ -400,6 +505,7 @@ class Commands:
         event per step, the timers of the states left cancelled and those entered scheduled, the
         outbox messages. ``ConflictError`` when someone else changed the order meanwhile."""
         tx, cv, live, now = moving.tx, moving.cv, moving.order, moving.now
+        steps = [taken for step in steps for taken in (step, *step.then)]  # record events after their step
         expected = live.lock_version
         live.lock_version = expected + len(steps)
         if not tx.update_order(
@@ -415,6 +521,7 @@ class Commands:
                 f"order {live.id} was changed by someone else; reload it and try again",
                 zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
             )
+        self.write_records(moving)
         if cv.search_roots and any(cv.search_roots.intersection(step.changes) for step in steps):
             # a searched field changed (a waybill, a payment reference): the order's terms are rewritten
             tx.put_search_terms(live.id, live.department, terms_of(live.data, cv.spec.search), replace=True)
@@ -448,6 +555,39 @@ class Commands:
                 internal = topic in self.parts.registry.internal_topics  # for the correlation feed alone
                 tx.insert_outbox(topic, payload, now, department=live.department, deliver=not internal)
         return ids
+
+    @staticmethod
+    def write_records(moving: Moving) -> None:
+        """Write the order's records its steps added or changed, each where its lock version still matches."""
+        tx, live, now = moving.tx, moving.order, moving.now
+        for records in (live.records or {}).values():
+            for record in records:
+                if not record.changed:
+                    continue
+                if record.id is None:
+                    record.id = tx.insert_record(
+                        order_id=live.id,
+                        kind=record.kind,
+                        number=record.number,
+                        state=record.state,
+                        data=record.data,
+                        at=now,
+                    )
+                    record.lock_version = 1
+                elif tx.update_record(
+                    record.id,
+                    expected_lock_version=record.lock_version,
+                    state=record.state,
+                    data=record.data,
+                    at=now,
+                ):
+                    record.lock_version += 1
+                else:
+                    raise ConflictError(
+                        f"{record.name} of order {live.id} was changed by someone else; reload and try again",
+                        zh=f"订单 {live.id} 的 {record.name} 已被他人修改；请刷新后重试",
+                    )
+                record.changed = False
 
 
 def schedule(
@@ -530,17 +670,3 @@ def replay(tx: Tx, actor: Actor, key: str, request: str | None) -> Any | None:
             ]
         )
     return result
-
-
-def action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
-    """The refusal an action's ``PluginError`` stands for: its own when it gave one, else ``action``."""
-    details: dict[str, Any] = {**error.details, "action": name, "trigger": trigger}
-    if error.zh and error.en:
-        return Refusal(error.code or RefusalCode.ACTION, error.zh, error.en, details)
-    details["error"] = str(error)
-    return Refusal(
-        RefusalCode.ACTION,
-        f"动作 {name} 执行失败（{trigger}）：{error.message('zh')}",
-        f"action {name} failed on {trigger!r}: {error}",
-        details,
-    )

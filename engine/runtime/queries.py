@@ -17,13 +17,16 @@ from engine.runtime.commands import load_order
 from engine.runtime.compiled import CompiledVersion, StateConfig, split
 from engine.runtime.decisions import (
     LiveOrder,
+    Moving,
     approval_state,
     check_guard,
     condition_env,
     join_refusal,
+    read_records,
     role_refusal,
 )
 from engine.runtime.parts import Parts
+from engine.runtime.records import RecordView, record_views
 from engine.runtime.results import (
     AuditEvent,
     OrderView,
@@ -78,6 +81,12 @@ class Queries:
             load_order(tx, order_id, actor)
             return tx.history(order_id)
 
+    def records(self, order_id: int, actor: Actor) -> list[RecordView]:
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            return record_views(Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now()), actor)
+
     def available_triggers(self, order_id: int, actor: Actor) -> list[TriggerInfo]:
         """Every trigger a person could fire from the order's state, and why each is not allowed.
 
@@ -90,7 +99,8 @@ class Queries:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-        return offered(cv, LiveOrder.from_row(row), actor, self.parts.clock.now())
+            live = read_records(tx, cv, LiveOrder.from_row(row))
+        return offered(cv, live, actor, self.parts.clock.now())
 
     def intake_form(self, workflow: str, channel: str | None) -> PublishedForm | None:
         """The form a new order of ``workflow`` from ``channel`` is filled in, as the newest version

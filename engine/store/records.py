@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
 
-from engine.store.statements import SV, Statement
+from engine.store.statements import ONE, SV, Statement
 from engine.store.tables import order_records
 from engine.store.transaction import TxCore
 
@@ -53,7 +53,7 @@ INSERT_RECORD = Statement(
         state=_b("state"),
         data=_b("data"),
         schema_version=SV,
-        lock_version=1,
+        lock_version=ONE,
         created_at=_b("at"),
         updated_at=_b("at"),
     )
