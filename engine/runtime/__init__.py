@@ -13,7 +13,6 @@ from engine.runtime.outbox import (
     Undeliverable,
     Unreachable,
 )
-from engine.runtime.records import RecordStep, RecordView
 from engine.runtime.results import (
     AuditEvent,
     BlockedCode,
@@ -26,6 +25,8 @@ from engine.runtime.results import (
     OrderView,
     PublishedForm,
     PublishedVersion,
+    RecordStep,
+    RecordView,
     StepPage,
     StepTaken,
     TimerReport,

@@ -45,7 +45,6 @@ from engine.runtime.pages import Pages, Submission
 from engine.runtime.parts import Parts, Versions
 from engine.runtime.publishing import Publisher
 from engine.runtime.queries import Queries
-from engine.runtime.records import RecordView
 from engine.runtime.results import (
     AuditEvent,
     FireResult,
@@ -57,6 +56,7 @@ from engine.runtime.results import (
     OrderView,
     PublishedForm,
     PublishedVersion,
+    RecordView,
     StepPage,
     StepTaken,
     TimerReport,

@@ -26,12 +26,13 @@ from engine.runtime.decisions import (
     role_refusal,
 )
 from engine.runtime.parts import Parts
-from engine.runtime.records import RecordView, record_views
+from engine.runtime.records import record_views
 from engine.runtime.results import (
     AuditEvent,
     OrderView,
     PublishedForm,
     PublishedVersion,
+    RecordView,
     TriggerInfo,
     order_view,
 )
@@ -152,6 +153,12 @@ def forms_of(cv: CompiledVersion) -> list[PublishedForm]:
     for ct in cv.transitions:
         if ct.spec.form is not None and ct.form is not None:
             validators.setdefault(ct.spec.form, ct.form)
+    for kind in cv.records.values():  # a record's data contract and its steps' forms
+        if kind.spec.form is not None and kind.form is not None:
+            validators.setdefault(kind.spec.form, kind.form)
+        for ct in kind.transitions:
+            if ct.spec.form is not None and ct.form is not None:
+                validators.setdefault(ct.spec.form, ct.form)
     return [PublishedForm(p, spec.forms[p], cv.layouts[p], v) for p, v in validators.items()]
 
 

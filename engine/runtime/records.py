@@ -12,7 +12,6 @@ The names a record transition's condition reads are the order's (``order``, ``da
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.common.suggest import did_you_mean, near_miss
@@ -23,6 +22,7 @@ from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import CompiledRecordKind, CompiledTransition, joined
 from engine.runtime.decisions import Moving, action_refusal, check_guard, condition_env, role_refusal
 from engine.runtime.record_state import LiveRecord, RecordEvent
+from engine.runtime.results import RecordStep, RecordView
 
 ADD = "add"  # the audit trail's trigger for a record added: ``payment.add``
 
@@ -275,32 +275,6 @@ __all__ = [
     "record_kind",
     "record_views",
 ]
-
-
-@dataclass(frozen=True)
-class RecordStep:
-    """A step a reader could take on a record: its trigger and label, its form, whether it is allowed
-    now and, when not, why (the role; a guard that reads nothing of the form)."""
-
-    trigger: str
-    label: Text
-    form: str | None
-    allowed: bool
-    why_not: tuple[Refusal, ...] = ()
-
-
-@dataclass(frozen=True)
-class RecordView:
-    """One of an order's child records as a page shows it."""
-
-    kind: str
-    kind_label: Text
-    number: int
-    state: str
-    state_label: Text
-    final: bool
-    data: Mapping[str, Any]
-    steps: tuple[RecordStep, ...]
 
 
 def record_views(moving: Moving, actor: Actor) -> list[RecordView]:

@@ -18,7 +18,7 @@ from engine.runtime.actor import SYSTEM
 from engine.runtime.approvals import Approvals
 from engine.runtime.commands import Commands, StepRequest
 from engine.runtime.compiled import active_paths, split
-from engine.runtime.decisions import LiveOrder, condition_env
+from engine.runtime.decisions import LiveOrder, condition_env, read_records
 from engine.runtime.outbox import DispatchReport, RetryPolicy
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import TimerReport, UnfiredTimer
@@ -91,7 +91,7 @@ class Workers:
             cv = self.parts.compiled(tx, row.workflow, row.version)
             condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
             if condition is not None:
-                live = LiveOrder.from_row(row)
+                live = read_records(tx, cv, LiveOrder.from_row(row))  # a condition may read them
                 holds, note = timer_condition_holds(condition, condition_env(live, SYSTEM, {}, now))
                 if not holds:
                     tx.finish_timer(timer_id, TimerStatus.CANCELLED, note)
