@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
@@ -21,7 +21,7 @@ from engine.errors import ConflictError, EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, FireResult, OrderView
 from engine.store import Store
-from engine.store.tables import order_records, outbox
+from engine.store.tables import order_records, outbox, stock
 from tests.engine.runtime.test_races import together
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "records"
@@ -262,3 +262,82 @@ def refund_race(store: Store, clock: FrozenClock) -> None:
 def test_two_refunds_of_one_captured_amount_only_one_wins(store: Store, clock: FrozenClock) -> None:
     """On SQLite and on PostgreSQL (the ``store`` fixture runs on both)."""
     refund_race(store, clock)
+
+
+# -- shipments: one record per warehouse of routing's split
+
+
+def shipping_engine(store: Store, clock: FrozenClock) -> Engine:
+    engine = Engine(store, REGISTRY, clock)
+    path = ROOT / "workflows" / "shipped-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names=REGISTRY.action_names, workflows={}))
+    with store.transaction() as tx:
+        rows = [("A", "SH-01", 1), ("A", "BJ-01", 1), ("B", "BJ-01", 4)]
+        tx.connection.execute(
+            insert(stock), [{"sku": s, "warehouse": w, "on_hand": n, "reserved": 0} for s, w, n in rows]
+        )
+    return engine
+
+
+def on_hand(store: Store) -> dict[tuple[str, str], tuple[int, int]]:
+    with store.read() as tx:
+        rows = tx.connection.execute(
+            select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved)
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+def test_a_split_order_has_one_shipment_per_warehouse_and_is_shipped_once_all_are(
+    store: Store, clock: FrozenClock
+) -> None:
+    engine = shipping_engine(store, clock)
+    lines = [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1}]
+    order = engine.create_order(
+        CLERK, "retail", "shipped-order", None, {"address": {"province": "上海"}, "lines": lines}
+    )
+    assert order.state == "pending_shipment" and len(order.data["split"]) == 2
+    shipments = {r.data["warehouse"]: r for r in engine.records(order.id, WAREHOUSE)}
+    assert sorted(shipments) == ["BJ-01", "SH-01"]
+    assert shipments["SH-01"].data["lines"] == [{"sku": "A", "qty": 1}]
+    assert sorted(shipments["BJ-01"].data["lines"], key=lambda line: line["sku"]) == [
+        {"sku": "A", "qty": 1},
+        {"sku": "B", "qty": 1},
+    ]
+    first, second = shipments["SH-01"].number, shipments["BJ-01"].number
+    # a parcel is shipped on one shipment: only its warehouse's stock leaves the shelf
+    result = engine.fire_record(order.id, "shipment", first, "ship", WAREHOUSE)
+    assert (result.to_state, result.auto) == ("pending_shipment", ())
+    assert on_hand(store)[("A", "SH-01")] == (0, 0)
+    assert on_hand(store)[("A", "BJ-01")] == (1, 1) and on_hand(store)[("B", "BJ-01")] == (4, 1)
+    [role] = refused(lambda: engine.fire_record(order.id, "shipment", second, "ship", CLERK))
+    assert role.code == "role"
+    result = engine.fire_record(order.id, "shipment", second, "ship", WAREHOUSE)
+    assert (result.to_state, result.auto) == ("shipped", ("all_shipped",))
+    assert on_hand(store)[("A", "BJ-01")] == (0, 0) and on_hand(store)[("B", "BJ-01")] == (3, 0)
+    assert engine.get_order(order.id, CLERK).data["stock_reserved"] == []
+    delivered = {"delivered_at": "2026-03-03T10:00:00+08:00"}
+    assert (
+        engine.fire_record(order.id, "shipment", first, "deliver", WAREHOUSE, delivered).to_state == "shipped"
+    )
+    done = engine.fire_record(order.id, "shipment", second, "deliver", WAREHOUSE, delivered)
+    assert (done.to_state, done.auto) == ("delivered", ("all_delivered",))
+    [again] = refused(lambda: engine.fire_record(order.id, "shipment", first, "ship", WAREHOUSE))
+    assert again.code == "state"
+
+
+def test_an_order_from_one_warehouse_has_one_shipment(store: Store, clock: FrozenClock) -> None:
+    engine = shipping_engine(store, clock)
+    order = engine.create_order(
+        CLERK,
+        "retail",
+        "shipped-order",
+        None,
+        {"address": {"province": "北京"}, "lines": [{"sku": "B", "qty": 2}]},
+    )
+    [shipment] = engine.records(order.id, WAREHOUSE)
+    assert (shipment.kind, shipment.state, shipment.data) == (
+        "shipment",
+        "pending",
+        {"warehouse": "BJ-01", "lines": [{"sku": "B", "qty": 2}]},
+    )
+    assert [s.trigger for s in shipment.steps] == ["ship"]
