@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -262,29 +262,46 @@ class Commands:
     @retried
     def fire(self, request: StepRequest, idempotency_key: str | None = None) -> FireResult:
         """Fire the trigger on the order in one transaction (see the module docstring)."""
-        if request.data:
-            unstorable = unstorable_refusals(request.data)
+        fingerprint = {"order_id": request.order_id, "trigger": request.trigger, "data": dict(request.data)}
+        return self.once(
+            request.actor,
+            request.data,
+            idempotency_key,
+            ("fire", fingerprint),
+            lambda tx: self.fire_in(tx, request),
+        )
+
+    def once(
+        self,
+        actor: Actor,
+        data: Mapping[str, Any],
+        idempotency_key: str | None,
+        fingerprint: tuple[str, Mapping[str, Any]],
+        run: Callable[[Tx], FireResult],
+    ) -> FireResult:
+        """``run`` in one transaction, once per idempotency key: a key sent again replays the stored
+        result (the same key with another request is refused). Data holding what JSON cannot store is
+        refused before anything is written."""
+        if data:
+            unstorable = unstorable_refusals(data)
             if unstorable:
                 raise TransitionRejected(unstorable)
-        fingerprint = None
-        if idempotency_key is not None:
-            fingerprint = request_hash(
-                "fire", order_id=request.order_id, trigger=request.trigger, data=dict(request.data)
-            )
+        operation, arguments = fingerprint
+        request = request_hash(operation, **arguments) if idempotency_key is not None else None
         with self.parts.store.transaction() as tx:
             if idempotency_key is not None:
-                stored = replay(tx, request.actor, idempotency_key, fingerprint)
+                stored = replay(tx, actor, idempotency_key, request)
                 if stored is not None:
                     return FireResult.from_dict(stored)
-            result = self.fire_in(tx, request)
+            result = run(tx)
             if idempotency_key is not None:
                 tx.put_idempotent(
-                    request.actor.name,
+                    actor.name,
                     idempotency_key,
-                    request.order_id,
+                    result.order_id,
                     result.to_dict(),
                     self.parts.clock.now(),
-                    request_hash=fingerprint,
+                    request_hash=request,
                 )
             return result
 
@@ -294,11 +311,7 @@ class Commands:
         order_id, expected = request.order_id, request.expected_lock_version
         if row is None:
             row = load_order(tx, order_id, request.actor)
-        if expected is not None and row.lock_version != expected:
-            raise ConflictError(
-                f"order {order_id} changed (version {row.lock_version}, expected {expected})",
-                zh=f"订单 {order_id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
-            )
+        check_seen(row, expected)
         cv = self.parts.compiled(tx, row.workflow, row.version)
         moving = Moving(tx, cv, LiveOrder.from_row(row), now)
         from_state = row.state
@@ -323,62 +336,40 @@ class Commands:
         """Fire a trigger on one of the order's child records, in one transaction: the record's role, form,
         guard and actions, its audit event, then the order's automatic transitions its records now allow
         (``paid`` once the payments captured reach the total)."""
-        if request.data:
-            unstorable = unstorable_refusals(request.data)
-            if unstorable:
-                raise TransitionRejected(unstorable)
-        fingerprint = None
-        if idempotency_key is not None:
-            fingerprint = request_hash(
-                "fire_record",
-                order_id=request.order_id,
-                kind=request.kind,
-                number=request.number,
-                trigger=request.trigger,
-                data=dict(request.data),
-            )
-        with self.parts.store.transaction() as tx:
-            if idempotency_key is not None:
-                stored = replay(tx, request.actor, idempotency_key, fingerprint)
-                if stored is not None:
-                    return FireResult.from_dict(stored)
-            now = self.parts.clock.now()
-            row = load_order(tx, request.order_id, request.actor)
-            expected = request.expected_lock_version
-            if expected is not None and row.lock_version != expected:
-                raise ConflictError(
-                    f"order {row.id} changed (version {row.lock_version}, expected {expected})",
-                    zh=f"订单 {row.id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；"
-                    "请刷新后重试",
-                )
-            cv = self.parts.compiled(tx, row.workflow, row.version)
-            moving = Moving(tx, cv, LiveOrder.from_row(row), now)
-            ops = RecordOps(moving)
-            fire_record_step(
-                moving, request.kind, request.number, request.trigger, request.actor, request.data, ops
-            )
-            taken = self.record_steps(moving)
-            steps = [*taken, *self.follow_auto(moving)]
-            audit_ids = self.write(moving, steps)
-            result = FireResult(
-                order_id=row.id,
-                trigger=taken[-1].trigger,
-                from_state=row.state,
-                to_state=joined(moving.order.config),
-                lock_version=moving.order.lock_version,
-                audit_event_id=audit_ids[len(taken) - 1],
-                auto=tuple(s.trigger for s in steps[len(taken) :]),
-            )
-            if idempotency_key is not None:
-                tx.put_idempotent(
-                    request.actor.name,
-                    idempotency_key,
-                    request.order_id,
-                    result.to_dict(),
-                    now,
-                    request_hash=fingerprint,
-                )
-            return result
+        fingerprint = {
+            "order_id": request.order_id,
+            "kind": request.kind,
+            "number": request.number,
+            "trigger": request.trigger,
+            "data": dict(request.data),
+        }
+        return self.once(
+            request.actor,
+            request.data,
+            idempotency_key,
+            ("fire_record", fingerprint),
+            lambda tx: self.fire_record_in(tx, request),
+        )
+
+    def fire_record_in(self, tx: Tx, request: RecordStepRequest) -> FireResult:
+        row = load_order(tx, request.order_id, request.actor)
+        check_seen(row, request.expected_lock_version)
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
+        kind, number, trigger = request.kind, request.number, request.trigger
+        fire_record_step(moving, kind, number, trigger, request.actor, request.data, RecordOps(moving))
+        taken = self.record_steps(moving)
+        steps = [*taken, *self.follow_auto(moving)]
+        audit_ids = self.write(moving, steps)
+        return FireResult(
+            order_id=row.id,
+            trigger=taken[-1].trigger,
+            from_state=row.state,
+            to_state=joined(moving.order.config),
+            lock_version=moving.order.lock_version,
+            audit_event_id=audit_ids[len(taken) - 1],
+            auto=tuple(s.trigger for s in steps[len(taken) :]),
+        )
 
     def record_steps(self, moving: Moving) -> list[Step]:
         """The record events taken since the last call, as steps of the order that leave it where it is
@@ -588,6 +579,15 @@ class Commands:
                         zh=f"订单 {live.id} 的 {record.name} 已被他人修改；请刷新后重试",
                     )
                 record.changed = False
+
+
+def check_seen(row: OrderRow, expected: int | None) -> None:
+    """``ConflictError`` when the order changed since the caller saw it at version ``expected``."""
+    if expected is not None and row.lock_version != expected:
+        raise ConflictError(
+            f"order {row.id} changed (version {row.lock_version}, expected {expected})",
+            zh=f"订单 {row.id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
+        )
 
 
 def schedule(
