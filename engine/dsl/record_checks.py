@@ -123,28 +123,13 @@ def _check_transition(
     known_roles = set(roles) | {"system"}
     for position, role in enumerate(transition.get("roles") or []):
         if isinstance(role, str) and role not in known_roles:
-            checker.problem(
-                Text(f"未知的角色 {role!r}", f"unknown role {role!r}"),
-                child_path(child_path(path, "roles"), position),
-                "unknown-role",
-                Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
-                suggestion=near_miss(role, known_roles),
-            )
+            unknown_role(checker, role, known_roles, child_path(child_path(path, "roles"), position))
     if isinstance(transition.get("form"), str):
         checker.check_form(transition["form"], child_path(path, "form"))
     if checker.action_names is not None:
         for position, action in enumerate(transition.get("actions") or []):
             if isinstance(action, str) and action not in checker.action_names:
-                checker.problem(
-                    Text(f"未知的动作 {action!r}", f"unknown action {action!r}"),
-                    child_path(child_path(path, "actions"), position),
-                    "unknown-action",
-                    Text(
-                        "动作是已注册的插件名称（orderloom.actions）",
-                        "actions are the registered plugin names (orderloom.actions)",
-                    ),
-                    suggestion=near_miss(action, checker.action_names),
-                )
+                unknown_action(checker, action, child_path(child_path(path, "actions"), position))
     when = transition.get("when")
     conditions = [(when, child_path(path, "when"))] if isinstance(when, str) else []
     if isinstance(when, list):
@@ -153,6 +138,31 @@ def _check_transition(
         ]
     for text, where in conditions:
         checker.check_condition(text, where)
+
+
+def unknown_role(checker: Checking, role: str, roles: Collection[str], path: str) -> None:
+    """A transition (an order's or a record's) names a role the workflow does not list."""
+    checker.problem(
+        Text(f"未知的角色 {role!r}", f"unknown role {role!r}"),
+        path,
+        "unknown-role",
+        Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
+        suggestion=near_miss(role, roles),
+    )
+
+
+def unknown_action(checker: Checking, action: str, path: str) -> None:
+    """A transition (an order's or a record's) names an action no plugin registers."""
+    checker.problem(
+        Text(f"未知的动作 {action!r}", f"unknown action {action!r}"),
+        path,
+        "unknown-action",
+        Text(
+            "动作是已注册的插件名称（orderloom.actions）",
+            "actions are the registered plugin names (orderloom.actions)",
+        ),
+        suggestion=near_miss(action, checker.action_names or ()),
+    )
 
 
 def _unknown_state(checker: Checking, kind: str, name: str, states: list[str], path: str, where: str) -> None:
@@ -171,7 +181,8 @@ def check_record_reads(checker: Checking, tree: Mapping[str, Any]) -> None:
     """An order or record condition reading ``records.<kind>`` names a declared kind."""
     kinds = list(record_kinds(tree))
     places: list[tuple[Any, str]] = []
-    for index, transition in enumerate(tree.get("transitions") or []):
+    transitions = tree.get("transitions")
+    for index, transition in enumerate(transitions if isinstance(transitions, list) else []):
         if isinstance(transition, Mapping):
             places.append((transition.get("when"), child_path(child_path("$.transitions", index), "when")))
     for name, kind in record_kinds(tree).items():
