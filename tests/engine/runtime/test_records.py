@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from engine.clock import FrozenClock
@@ -341,3 +343,32 @@ def test_an_order_from_one_warehouse_has_one_shipment(store: Store, clock: Froze
         {"warehouse": "BJ-01", "lines": [{"sku": "B", "qty": 2}]},
     )
     assert [s.trigger for s in shipment.steps] == ["ship"]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asked=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=5))
+def test_refunds_in_any_amounts_never_pay_back_more_than_was_captured(
+    engine: Engine, asked: list[int]
+) -> None:
+    """Whatever refunds are asked, in whatever amounts: what a payment refunded never passes what it
+    captured, it is ``refunded`` exactly when nothing is left, and the order's total refunded is its."""
+    order = new_order(engine)
+    pay(engine, order.id, 300)
+    accepted = 0
+    for amount in asked:
+        try:
+            engine.fire_record(
+                order.id,
+                "payment",
+                1,
+                "refund",
+                SERVICE,
+                {"refund_amount": amount, "refund_reason": "退差价"},
+            )
+            accepted += amount
+        except TransitionRejected as error:
+            assert accepted + amount > 300 or accepted == 300, error.refusals
+    [(_, state, captured, refunded)] = payments(engine, order.id)
+    assert refunded == accepted <= captured == 300
+    assert (state == "refunded") == (refunded == 300)
+    assert engine.get_order(order.id, CLERK).data.get("refunded_amount", 0) == accepted
