@@ -77,6 +77,24 @@ def emits(*topics: str, deliver: bool = True) -> Callable[[_Callable], _Callable
     return declare
 
 
+class RecordAccess(Protocol):
+    """An order's child records, as an action sees them inside the firing transaction. ``add`` and
+    ``fire`` raise ``TransitionRejected`` saying why when the record kind, its trigger, its form or a
+    guard refuses; the whole step is then refused."""
+
+    def of(self, kind: str) -> list[Mapping[str, Any]]:
+        """The order's records of ``kind``, by number: each its fields with ``number`` and ``state``."""
+        ...
+
+    def add(self, kind: str, data: Mapping[str, Any]) -> int:
+        """Add a record of ``kind`` in its initial state; its number within the order."""
+        ...
+
+    def fire(self, kind: str, number: int, trigger: str, data: Mapping[str, Any] | None = None) -> None:
+        """Fire ``trigger`` on record ``number`` of ``kind`` (as the system: no role is asked)."""
+        ...
+
+
 @dataclass
 class ActionContext:
     """What an action sees: the order being moved, inside the firing transaction."""
@@ -97,6 +115,19 @@ class ActionContext:
     # how people read this step, by language: {"workflow" | "trigger" | "from" | "to": {"zh": …, "en": …}}
     # (a parallel state's regions joined by " | "); what a message to people names instead of the codes
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # the order's child records (``records:`` of the workflow): list them, add one, fire a record's trigger
+    records: RecordAccess | None = None
+    # on a record's step: the record (``number``, ``state`` and its fields) and the order's data; ``data``
+    # is then the record's fields with the step's form data, and what the action returns goes to the record
+    record: Mapping[str, Any] | None = None
+    order: Mapping[str, Any] | None = None
+    # on a record's step: fields the action writes on the order itself (``set_order``), such as the order's
+    # running total of what its payment records captured, for the rules and pages that read the order
+    order_changes: dict[str, Any] = field(default_factory=dict)
+
+    def set_order(self, changes: Mapping[str, Any]) -> None:
+        """On a record's step: write ``changes`` on the order's data too, in the same transaction."""
+        self.order_changes.update(changes)
 
     def emit(self, topic: str, payload: dict[str, Any]) -> None:
         """Queue a message for outside the database; written to the outbox in this transaction (as an

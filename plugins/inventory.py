@@ -40,6 +40,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
+from engine.errors import TransitionRejected
 from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements, lock_stock
 from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload
@@ -108,7 +109,28 @@ def reserve(ctx: ActionContext) -> Mapping[str, Any] | None:
     held: list[Holding] = []
     for sku, warehouse, qty in wanted:
         held.append(_reserve_one(ctx, sku, warehouse, qty))
+    _add_shipments(ctx, held)
     return {"stock_reserved": held}
+
+
+SHIPMENT = "shipment"  # the record kind of a parcel from one warehouse
+
+
+def _add_shipments(ctx: ActionContext, held: list[Holding]) -> None:
+    """When the order keeps its shipments as records (its workflow declares ``records: shipment``): one
+    shipment record per warehouse the stock was reserved in, with that warehouse's lines (routing's
+    split makes several). A parcel is shipped on one of them, so it never mixes warehouses."""
+    if ctx.records is None:
+        return
+    try:
+        ctx.records.of(SHIPMENT)
+    except TransitionRejected:
+        return  # the workflow has no shipment records
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for holding in held:
+        parts.setdefault(holding["warehouse"], []).append({"sku": holding["sku"], "qty": holding["qty"]})
+    for warehouse, lines in parts.items():
+        ctx.records.add(SHIPMENT, {"warehouse": warehouse, "lines": lines})
 
 
 @writes("stock_reserved")
@@ -135,7 +157,10 @@ def release(ctx: ActionContext) -> Mapping[str, Any] | None:
 
 @writes("stock_reserved", "shipped_qty")
 def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """Take shipped units off the shelf: the ``parcel`` items, or everything still reserved."""
+    """Take shipped units off the shelf: the ``parcel`` items, or everything still reserved. On a shipment
+    record's step: that record's lines, from its warehouse alone (the order's holdings elsewhere stay)."""
+    if ctx.record is not None:
+        return _deduct_shipment(ctx)
     holdings = [dict(h) for h in _holdings(ctx.data)]
     if not holdings:
         raise ActionRefused(
@@ -408,3 +433,45 @@ def _holdings(data: Mapping[str, Any]) -> list[Holding]:
     if not isinstance(held, Iterable) or isinstance(held, str | bytes | Mapping):
         return []
     return [dict(h) for h in held if isinstance(h, Mapping) and h.get("qty")]
+
+
+def _deduct_shipment(ctx: ActionContext) -> Mapping[str, Any] | None:
+    record, order = ctx.record or {}, ctx.order or {}
+    warehouse = record.get("warehouse")
+    lines = record.get("lines")
+    if not isinstance(warehouse, str) or not isinstance(lines, list):
+        raise ActionRefused(
+            "shipment", "发货记录缺少仓库或商品行", "a shipment record needs its warehouse and its lines"
+        )
+    holdings = [dict(h) for h in _holdings(order)]
+    lock_stock(ctx.connection, sorted({str(h["sku"]) for h in holdings}))
+    shipped = 0
+    for line in lines:
+        sku, qty = _sku_qty(line)
+        held = next((h for h in holdings if h["sku"] == sku and h["warehouse"] == warehouse), None)
+        if held is None or held["qty"] < qty:
+            raise ActionRefused(
+                "over-shipment",
+                f"商品 {sku} 在仓库 {warehouse} 占用的库存不足 {qty} 件，无法发货",
+                f"sku {sku!r}: the order holds fewer than {qty} units in warehouse {warehouse!r} to ship",
+                sku=sku,
+                warehouse=warehouse,
+            )
+        if _SQL.run(ctx.connection, "deduct", {"sku": sku, "warehouse": warehouse, "qty": qty}).rowcount != 1:
+            raise ActionRefused(
+                "stock-mismatch",
+                f"商品 {sku} 在仓库 {warehouse} 的库存不足以扣减 {qty} 件",
+                f"cannot deduct {qty} units of sku {sku!r} in warehouse {warehouse!r}",
+                sku=sku,
+                warehouse=warehouse,
+            )
+        held["qty"] -= qty
+        shipped += qty
+    previous = order.get("shipped_qty")
+    ctx.set_order(
+        {
+            "stock_reserved": [h for h in holdings if h["qty"] > 0],
+            "shipped_qty": (previous if isinstance(previous, int) else 0) + shipped,
+        }
+    )
+    return {"shipped_at": ctx.now.isoformat()}

@@ -23,6 +23,24 @@ the goods are back pays exactly that.
 ``refund_amount`` asked (by the request or its step), else the value of the request's lines, never
 more than that value less what was refunded.
 
+Payment records (a workflow that declares ``records: payment``; docs/workflow-language.md, "Child
+records"): each payment is a record of its own, ``authorized`` → ``captured`` → ``refunded``, or
+``voided``, holding ``method``, ``amount``, ``transaction_ref``, what it ``captured`` and what of that was
+``refunded``. The same actions then work on the records:
+
+- ``capture`` on an order's step adds a payment record for the step's payment form, captured at once
+  unless the form asks ``authorize_only``. An amount above what is still due (the total less what the
+  order's payments that are not voided hold, net of refunds) is refused (code ``overpayment``): an
+  overpayment is never taken. On a payment record's own step, ``capture`` captures that record.
+- ``refund`` on a payment record's step pays back the ``refund_amount`` its form sent, never more than
+  the record captured and has not refunded (code ``over-refund``). On an order's step it gives back the
+  order's money through its records: the ``refund_amount`` sent, else the ``refund_due`` a return
+  authorized (both spread over the captured payments, newest first), else everything: every captured
+  payment's remainder is refunded and every authorization voided.
+- Both keep the order's own ``paid_amount``, ``refunded_amount``, ``paid_at``, ``refunded_at``,
+  ``payment_method`` and ``transaction_ref`` as the sum and the latest of its records (``set_order``), for
+  the rules, searches and pages that read the order.
+
 ``record_failure`` records a failed payment attempt that a gateway callback (or a clerk taking a payment
 by phone) reports on an order waiting for payment: it reads the payment-failure form (``method``,
 ``failure_code``, ``failure_message``; the form's fields stay on the order as the last failure), counts
@@ -37,6 +55,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.errors import TransitionRejected
 from engine.plugins import ActionContext, emits, writes
 from plugins._common import ActionRefused, as_number, mobile_of, money
 
@@ -45,9 +64,27 @@ METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
 PAYMENT_FAILED = "payment_failed"
 
 
+PAYMENT = "payment"  # the record kind of a payment
+
+
+def _payment_records(ctx: ActionContext) -> bool:
+    """Whether the order keeps its payments as records (its workflow declares the kind)."""
+    if ctx.records is None:
+        return False
+    try:
+        ctx.records.of(PAYMENT)
+    except TransitionRejected:
+        return False
+    return True
+
+
 @writes("paid_amount", "paid_at", "payment_method", "transaction_ref")
 @emits("payments.captured")
 def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
+    if ctx.record is not None:
+        return _capture_record(ctx)
+    if _payment_records(ctx):
+        return _add_payment(ctx)
     method = ctx.data.get("method") or ctx.data.get("payment_method")
     if method not in METHODS:
         raise ActionRefused(
@@ -107,6 +144,10 @@ def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
 @writes("refunded_amount", "refunded_at", "refund_due")
 @emits("payments.refunded")
 def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
+    if ctx.record is not None:
+        return _refund_record(ctx)
+    if _payment_records(ctx):
+        return _refund_payments(ctx)
     refunded = _amount_or_zero(ctx.data, "refunded_amount")
     refundable = _refundable(ctx.data)
     due = ctx.data.get("refund_due")
@@ -232,3 +273,181 @@ def _check_refundable(amount: Decimal, refundable: Decimal | None) -> None:
 def _amount_or_zero(data: Mapping[str, Any], field: str) -> Decimal:
     value = data.get(field)
     return Decimal("0.00") if value is None else money(value, field)
+
+
+# --- payment records --------------------------------------------------------------------------------
+
+
+def _method(data: Mapping[str, Any]) -> str:
+    method = data.get("method")
+    if method not in METHODS:
+        raise ActionRefused(
+            "payment-method",
+            f"不支持的支付方式：{method!r}",
+            f"unknown payment method {method!r}; expected one of {', '.join(METHODS)}",
+        )
+    return str(method)
+
+
+def _held(payment: Mapping[str, Any]) -> Decimal:
+    """What a payment record holds of the order's money: its amount (authorized or captured) less what
+    was refunded of it; nothing once voided."""
+    if payment.get("state") == "voided":
+        return Decimal("0.00")
+    return _amount_or_zero(payment, "amount") - _amount_or_zero(payment, "refunded")
+
+
+def _add_payment(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """An order's step takes a payment: a payment record, authorized, then captured unless the form
+    asks ``authorize_only``. More than is still due is refused (an overpayment is never taken)."""
+    records = ctx.records
+    assert records is not None
+    method = _method(ctx.data)
+    amount = money(ctx.data.get("amount"), "amount")
+    if amount <= 0:
+        raise ActionRefused(
+            "amount", "收款金额必须大于 0", f"a captured amount must be positive, got {amount}"
+        )
+    payments = records.of(PAYMENT)
+    held = sum((_held(p) for p in payments), Decimal("0.00"))
+    due = max(money(ctx.data.get("total", 0), "total") - held, Decimal("0.00"))
+    if amount > due:
+        raise ActionRefused(
+            "overpayment",
+            f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款",
+            f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due",
+            amount=str(amount),
+            due=str(due),
+        )
+    number = records.add(
+        PAYMENT,
+        {
+            "method": method,
+            "amount": as_number(amount),
+            "transaction_ref": ctx.data.get("transaction_ref"),
+            "captured": 0,
+            "refunded": 0,
+            "authorized_at": ctx.now.isoformat(),
+        },
+    )
+    if not ctx.data.get("authorize_only"):
+        records.fire(PAYMENT, number, "capture")
+    return None
+
+
+def _capture_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A payment record's ``capture``: the whole amount it authorized."""
+    record, order = ctx.record or {}, ctx.order or {}
+    method = _method(record)
+    amount = money(record.get("amount"), "amount")
+    ref = record.get("transaction_ref")
+    paid = _amount_or_zero(order, "paid_amount") + amount
+    ctx.emit(
+        "payments.captured",
+        {
+            "order_id": ctx.order_id,
+            "department": ctx.department,
+            "workflow": ctx.workflow,
+            "payment": record.get("number"),
+            "method": method,
+            "amount": str(amount),
+            "transaction_ref": ref,
+            "at": ctx.now.isoformat(),
+        },
+    )
+    ctx.set_order(
+        {
+            "paid_amount": as_number(paid),
+            "paid_at": ctx.now.isoformat(),
+            "payment_method": method,
+            "transaction_ref": ref,
+        }
+    )
+    return {"captured": as_number(amount), "captured_at": ctx.now.isoformat()}
+
+
+def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A payment record's ``refund``: the ``refund_amount`` sent, never more than the record captured and
+    has not refunded yet."""
+    record, order = ctx.record or {}, ctx.order or {}
+    amount = money(ctx.data.get("refund_amount"), "refund_amount")
+    if amount <= 0:
+        raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
+    captured = _amount_or_zero(record, "captured")
+    refunded = _amount_or_zero(record, "refunded")
+    left = captured - refunded
+    if amount > left:
+        number = record.get("number")
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {amount} 元超过支付 #{number} 可退的 {left} 元"
+            f"（已收 {captured} 元，已退 {refunded} 元）",
+            f"refund of {amount} CNY exceeds the {left} CNY payment #{number} can refund "
+            f"({captured} CNY captured, {refunded} CNY refunded)",
+            amount=str(amount),
+            refundable=str(left),
+            payment=number,
+        )
+    ctx.emit(
+        "payments.refunded",
+        {
+            "order_id": ctx.order_id,
+            "department": ctx.department,
+            "workflow": ctx.workflow,
+            "payment": record.get("number"),
+            "method": record.get("method"),
+            "amount": str(amount),
+            "original_transaction_ref": record.get("transaction_ref"),
+            "at": ctx.now.isoformat(),
+        },
+    )
+    ctx.set_order(
+        {
+            "refunded_amount": as_number(_amount_or_zero(order, "refunded_amount") + amount),
+            "refunded_at": ctx.now.isoformat(),
+        }
+    )
+    return {"refunded": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+
+
+def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """An order's step gives its money back through its payment records: the ``refund_amount`` sent or
+    the ``refund_due`` a return authorized, spread over the captured payments newest first; else every
+    captured payment's remainder, and every authorization voided."""
+    records = ctx.records
+    assert records is not None
+    due = ctx.data.get("refund_due")
+    asked = ctx.data.get("refund_amount")
+    wanted = (
+        None if asked is None and due is None else money(asked if asked is not None else due, "refund_amount")
+    )
+    if wanted is not None:
+        _check_not_negative(wanted)
+    payments = records.of(PAYMENT)
+    refundable = sum(
+        (_amount_or_zero(p, "captured") - _amount_or_zero(p, "refunded") for p in payments), Decimal("0.00")
+    )
+    if wanted is not None and wanted > refundable:
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {wanted} 元超过可退金额 {refundable} 元",
+            f"refund of {wanted} CNY exceeds the {refundable} CNY paid and not yet refunded",
+            amount=str(wanted),
+            refundable=str(refundable),
+        )
+    left = refundable if wanted is None else wanted
+    for payment in sorted(payments, key=lambda p: -int(p["number"])):
+        number = int(payment["number"])
+        if payment["state"] == "authorized" and wanted is None:
+            records.fire(PAYMENT, number, "void")
+            continue
+        remainder = _amount_or_zero(payment, "captured") - _amount_or_zero(payment, "refunded")
+        if payment["state"] != "captured" or remainder <= 0 or left <= 0:
+            continue
+        part = min(remainder, left)
+        # the order's step is the reason: its trigger (cancel, reject, receive_return)
+        records.fire(
+            PAYMENT, number, "refund", {"refund_amount": as_number(part), "refund_reason": ctx.trigger}
+        )
+        left -= part
+    return None if due is None else {"refund_due": None}

@@ -204,7 +204,9 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
     clock.advance(minutes=5)
     assert pay(engine, order.id, 478) == "pending_shipment"  # paid, then approved by the audit rules
     history = engine.history(order.id, RETAIL)
-    assert [e.trigger for e in history] == ["create", "route", "place", "pay", "review"]
+    assert [e.trigger for e in history] == [
+        *("create", "route", "place", "pay", "payment.add", "payment.capture", "settle", "review")
+    ]
     route = history[1]
     assert route.rules is not None and (route.rules["kind"], route.rules["outcome"]) == ("routing", "routed")
     assert (route.data_changes["warehouse"][1], route.data_changes["carrier"][1]) == ("SH-01", "jd")
@@ -399,20 +401,26 @@ def test_cancelling_a_paid_order_refunds_and_releases(engine: Engine, store: Sto
     assert topics(store).count("payments.refunded") == 1
 
 
-def test_underpaying_is_refused_by_the_guard(engine: Engine) -> None:
+def test_a_retail_order_paid_in_two_parts_moves_to_paid_once_its_payments_reach_the_total(
+    engine: Engine,
+) -> None:
+    """Each payment is a record; the order is paid by itself when what they captured reaches the total
+    (``settle`` reads the records), and a payment above what is still due is refused, never taken."""
     order = engine.create_order(
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
     )
+    assert pay(engine, order.id, 400) == "pending_payment"  # 78 still due
     with pytest.raises(TransitionRejected) as refused:
-        pay(engine, order.id, 400)
-    [refusal] = refused.value.refusals  # in the workflow's words; the condition and values in the details
-    assert (refusal.code, refusal.zh, refusal.en) == (
-        "guard",
-        "支付金额少于订单金额",
-        "The amount paid is less than the order total",
-    )
-    assert refusal.details["when"] == "data.amount >= order.total"
-    assert refusal.details["comparisons"][0]["left"] == 400
+        pay(engine, order.id, 100)
+    [refusal] = refused.value.refusals
+    assert (refusal.code, refusal.details["due"]) == ("overpayment", "78.00")
+    assert pay(engine, order.id, 78) == "pending_shipment"
+    payments = [r for r in engine.records(order.id, RETAIL) if r.kind == "payment"]
+    assert [(p.number, p.state, p.data["captured"]) for p in payments] == [
+        (1, "captured", 400),
+        (2, "captured", 78),
+    ]
+    assert engine.get_order(order.id, RETAIL).data["paid_amount"] == 478
 
 
 def test_a_large_order_is_held_for_review_and_released(engine: Engine) -> None:
@@ -441,9 +449,16 @@ def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, 
         order.id, "pay", RETAIL, {"method": "alipay", "amount": 478, "transaction_ref": "2026000001"}
     )
     assert result.to_state == "cancelled"
-    assert result.auto == ("review", "cancel")
+    assert result.auto == ("settle", "review", "cancel")
     assert levels(store, "XM-BAND8") == (500, 0)
     assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
+    [payment] = engine.records(order.id, RETAIL)  # refunded through its record, which says why
+    assert (payment.state, payment.data["refunded"], payment.data["refund_reason"]) == (
+        "refunded",
+        478,
+        "cancel",
+    )
+    assert payment.steps == ()  # the order is closed: its payments no longer change
 
 
 def test_a_paid_order_can_be_held_before_it_ships_but_an_unpaid_one_cannot(engine: Engine) -> None:

@@ -66,6 +66,7 @@ from engine.api import (
 )
 from engine.api.forms import ITEMS, FieldError, FieldLayout, FormLayout
 from engine.errors import (
+    ConflictError,
     ContentionError,
     NotFound,
     Refusal,
@@ -647,6 +648,11 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
 
 @orders.get("/orders/<id:order_id>")
 def show(order_id: int) -> Any:
+    return _order_page(order_id)
+
+
+def _order_page(order_id: int, problems: Sequence[str] = (), status: int = 200) -> Any:
+    """The order's page; ``problems``: why a step on one of its records was refused, shown by them."""
     try:
         page = _engine().order_page(order_id, current_actor())
     except NotFound:
@@ -691,7 +697,133 @@ def show(order_id: int) -> Any:
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,
         here=here,
-    )
+        records=shown_records(page, lang),
+        record_problems=list(problems),
+    ), status
+
+
+@dataclass
+class RecordInput:
+    """One field of a record step's form, as a plain input: a number, a yes/no, a choice or a text."""
+
+    name: str
+    label: str
+    kind: str  # "number" | "checkbox" | "select" | "text"
+    required: bool
+    options: list[tuple[str, str]]
+
+
+@dataclass
+class RecordAction:
+    trigger: str
+    label: str
+    url: str
+    inputs: list[RecordInput]
+
+
+@dataclass
+class ShownRecord:
+    """A child record on the order's page: its title (支付 #1), state, fields, and the reader's steps."""
+
+    id: str
+    title: str
+    state: str
+    final: bool
+    summary: list[Entry]
+    actions: list[RecordAction]
+
+
+def shown_records(page: OrderPage, lang: str) -> list[ShownRecord]:
+    forms = {form.path: form for form in page.forms}
+    shown = []
+    for record in page.records:
+        kind_form = page.spec.records[record.kind].form
+        layouts = [forms[kind_form].layout] if kind_form in forms else []
+        actions = [
+            RecordAction(
+                step.trigger,
+                step.label.get(lang),
+                url_for(
+                    "orders.record_step",
+                    order_id=page.order.id,
+                    kind=record.kind,
+                    number=record.number,
+                    trigger=step.trigger,
+                ),
+                _record_inputs(forms[step.form].layout, lang) if step.form in forms else [],
+            )
+            for step in record.steps
+            if step.allowed
+        ]
+        title = translate("orders.record.title", lang).format(
+            kind=record.kind_label.get(lang), number=record.number
+        )
+        shown.append(
+            ShownRecord(
+                f"record-{record.kind}-{record.number}",
+                title,
+                record.state_label.get(lang),
+                record.final,
+                summarize(record.data, layouts, lang, {}),
+                actions,
+            )
+        )
+    return shown
+
+
+def _record_inputs(layout: FormLayout, lang: str) -> list[RecordInput]:
+    inputs = []
+    for path, spec in layout.fields.items():
+        if "." in path or ITEMS in path or spec.hidden or spec.computed is not None:
+            continue
+        kind = spec.schema.get("type")
+        shown = (
+            "select"
+            if spec.options
+            else "checkbox"
+            if kind == "boolean"
+            else "number"
+            if kind in ("number", "integer")
+            else "text"
+        )
+        options = [(str(o.value), o.label.get(lang)) for o in spec.options]
+        inputs.append(
+            RecordInput(path, spec.label.get(lang), shown, spec.required and kind != "boolean", options)
+        )
+    return inputs
+
+
+@orders.post("/orders/<id:order_id>/records/<kind>/<int:number>/<trigger>")
+def record_step(order_id: int, kind: str, number: int, trigger: str) -> Any:
+    """Fire a step on one of the order's records (a payment's refund) from the order's page; refused, the
+    page again with why beside the records."""
+    engine, actor, lang = _engine(), current_actor(), current_lang()
+    lock_version = whole_number(request.form.get(LOCK_FIELD) or "", LOCK_DIGITS)
+    try:
+        page = engine.order_page(order_id, actor)
+    except NotFound:
+        abort(404)
+    record = next((r for r in page.records if (r.kind, r.number) == (kind, number)), None)
+    step = next((s for s in record.steps if s.trigger == trigger), None) if record is not None else None
+    if record is None or step is None:
+        abort(404)
+    form = next((f for f in page.forms if f.path == step.form), None) if step.form else None
+    compiled = published_form(form, page.order.department)
+    data = compiled.layout.prepare(posted_data(compiled)) if compiled is not None else {}
+    name = translate("orders.record.title", lang).format(kind=record.kind_label.get(lang), number=number)
+    try:
+        engine.fire_record(order_id, kind, number, trigger, actor, data, expected_lock_version=lock_version)
+    except TransitionRejected as rejected:
+        said = [
+            translate("orders.record.refused", lang).format(record=name, reason=refusal_words(r).get(lang))
+            for r in rejected.refusals
+        ]
+        return _order_page(order_id, said, 422)
+    except ConflictError:
+        return _order_page(order_id, [translate("orders.conflict", lang)], 409)
+    except ContentionError as busy:
+        return _order_page(order_id, [busy.message(lang)], 409)
+    return redirect(url_for("orders.show", order_id=order_id) + f"#record-{kind}-{number}")
 
 
 @dataclass

@@ -25,6 +25,7 @@ from engine.common.text import Text
 from engine.dsl.loader import Marks, definition_exists, definition_files, load_file, shown_path
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
+from engine.dsl.record_checks import check_record_reads, check_records, unknown_action, unknown_role
 from engine.dsl.schema_words import schema_problems
 from engine.dsl.spec import (
     ANY_SOURCE,
@@ -384,6 +385,8 @@ class _Checker:
         self.check_facts()
         self.check_rule_queues()
         self.check_named_lists()
+        check_records(self, self.located.tree, self.tree.get("roles") or [])
+        check_record_reads(self, self.located.tree)
 
     # states
     def collect_states(self) -> None:
@@ -789,13 +792,7 @@ class _Checker:
                     self.check_scope(trigger, sources, name, value_path)
             for position, role in enumerate(transition.get("roles") or []):
                 if role not in roles:
-                    self.problem(
-                        Text(f"未知的角色 {role!r}", f"unknown role {role!r}"),
-                        child_path(child_path(path, "roles"), position),
-                        "unknown-role",
-                        Text("请把它加入工作流的 roles: 列表", "add it to the workflow's roles: list"),
-                        suggestion=near_miss(role, roles),
-                    )
+                    unknown_role(self, role, roles, child_path(child_path(path, "roles"), position))
             if "form" in transition:
                 self.check_form(transition["form"], child_path(path, "form"))
             ruleset = (
@@ -808,16 +805,7 @@ class _Checker:
             if self.action_names is not None:
                 for position, action in enumerate(transition.get("actions") or []):
                     if action not in self.action_names:
-                        self.problem(
-                            Text(f"未知的动作 {action!r}", f"unknown action {action!r}"),
-                            child_path(child_path(path, "actions"), position),
-                            "unknown-action",
-                            Text(
-                                "动作是已注册的插件名称（orderloom.actions）",
-                                "actions are the registered plugin names (orderloom.actions)",
-                            ),
-                            suggestion=near_miss(action, self.action_names),
-                        )
+                        unknown_action(self, action, child_path(child_path(path, "actions"), position))
             if "set" in transition:
                 self.check_sets(trigger, transition["set"], child_path(path, "set"))
             when = transition.get("when")

@@ -27,6 +27,7 @@ from engine.dsl.spec import (
     ApprovalSpec,
     ApprovalTimeoutSpec,
     ApproverSpec,
+    RecordKindSpec,
     RegionSpec,
     StateSpec,
     TimerSpec,
@@ -336,4 +337,24 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         search=MappingProxyType({k: tuple(v) for k, v in (workflow.get("search") or {}).items()}),
         reveal=tuple(workflow.get("reveal") or ()),
         catalogue=workflow.get("catalogue"),
+        records=MappingProxyType(
+            {name: _record_kind(name, kind) for name, kind in (workflow.get("records") or {}).items()}
+        ),
+    )
+
+
+def _record_kind(name: str, kind: Mapping[str, Any]) -> RecordKindSpec:
+    """A record kind's spec: its states (plain ones) and its transitions, as an order's are compiled."""
+    states = kind["states"]
+    everyone = tuple(state for state, body in states.items() if not body.get("final"))
+    return RecordKindSpec(
+        name=name,
+        label=_text(kind.get("label"), name),
+        initial=kind["initial"],
+        states=tuple(
+            StateSpec(name=state, label=_text(body.get("label"), state), final=bool(body.get("final")))
+            for state, body in states.items()
+        ),
+        transitions=tuple(_transition(t, everyone, {}) for t in kind["transitions"]),
+        form=kind.get("form"),
     )

@@ -175,6 +175,33 @@ class TransitionSpec:
 
 
 @dataclass(frozen=True)
+class RecordKindSpec:
+    """A kind of child record an order holds (a payment, a shipment): its own small state machine.
+
+    ``records:`` in a workflow declares each kind; an order holds any number of records of a kind,
+    numbered 1, 2, … within the order. A record's transitions are fired by their triggers (by a person,
+    or by an order transition's action), each in the order's audit trail as ``<kind>.<trigger>``; the
+    order's conditions read its records through ``records.<kind>`` (docs/workflow-language.md)."""
+
+    name: str
+    label: Text
+    initial: str
+    states: tuple[StateSpec, ...]
+    transitions: tuple[TransitionSpec, ...]
+    form: str | None = None  # the record's data contract
+
+    def state(self, name: str) -> StateSpec:
+        for state in self.states:
+            if state.name == name:
+                return state
+        raise KeyError(name)
+
+    @property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.states if s.final)
+
+
+@dataclass(frozen=True)
 class WorkflowSpec:
     name: str
     department: str
@@ -204,6 +231,8 @@ class WorkflowSpec:
     # ``catalogue:``: ``prices`` (lines priced from the product catalogue and marked virtual or not),
     # ``kinds`` (only marked), or None (neither): docs/catalogue.md.
     catalogue: str | None = None
+    # ``records:``: the kinds of child records its orders hold (payments, shipments), by name
+    records: Mapping[str, RecordKindSpec] = field(default_factory=lambda: MappingProxyType({}))
 
     def takes_orders_from(self, roles: frozenset[str]) -> bool:
         """Whether a login with ``roles`` may create this workflow's orders (``create_roles``; any role of

@@ -65,7 +65,10 @@ __all__ = [
     "parse",
 ]
 
-ALLOWED_ROOTS = frozenset({"order", "data", "actor", "now", "event", "customer", "item", "children"})
+# ``records``: an order's child records by kind; ``record``: the one a record transition moves
+ALLOWED_ROOTS = frozenset(
+    {"order", "data", "actor", "now", "event", "customer", "item", "children", "records", "record"}
+)
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
 # Numbers stay inside a decimal number's (a float's) range: every whole number below it is exact, and

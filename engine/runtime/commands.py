@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from engine.runtime.decisions import (
     Decision,
     LiveOrder,
     Moving,
+    action_refusal,
     condition_env,
     decide,
     intake_refusals,
@@ -44,6 +45,8 @@ from engine.runtime.decisions import (
 )
 from engine.runtime.named_lists import UnknownList
 from engine.runtime.parts import Parts, retried
+from engine.runtime.record_state import RecordEvent
+from engine.runtime.records import RecordOps, fire_record_step
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
 from engine.store.codec import dumps, loads
@@ -80,6 +83,19 @@ class StepRequest:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class RecordStepRequest:
+    """A trigger to fire on one of an order's child records (``payment`` #2's ``refund``), as asked for."""
+
+    order_id: int
+    kind: str
+    number: int
+    trigger: str
+    actor: Actor
+    data: Mapping[str, Any] = field(default_factory=dict)
+    expected_lock_version: int | None = None  # the order's version the caller last saw
+
+
 @dataclass
 class Step:
     """One transition taken in memory, waiting to be written."""
@@ -94,6 +110,8 @@ class Step:
     reason: str | None
     outbox: list[tuple[str, dict[str, Any]]]
     outcome: str | None = None
+    # what the step's actions did to the order's child records, each an audit event after the step's own
+    then: list[Step] = field(default_factory=list)
 
 
 def load_order(tx: Tx, order_id: int, actor: Actor) -> OrderRow:
@@ -226,6 +244,7 @@ class Commands:
             if cv.spec.search:
                 tx.put_search_terms(order_id, department, terms_of(data, cv.spec.search), replace=False)
             live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
+            live.records = {kind: [] for kind in cv.records} if cv.records else None  # none yet
             for state in cv.initial:
                 if state in cv.approvals:
                     open_tasks(tx, cv, live, state, 1, now)
@@ -263,29 +282,46 @@ class Commands:
     @retried
     def fire(self, request: StepRequest, idempotency_key: str | None = None) -> FireResult:
         """Fire the trigger on the order in one transaction (see the module docstring)."""
-        if request.data:
-            unstorable = unstorable_refusals(request.data)
+        fingerprint = {"order_id": request.order_id, "trigger": request.trigger, "data": dict(request.data)}
+        return self.once(
+            request.actor,
+            request.data,
+            idempotency_key,
+            ("fire", fingerprint),
+            lambda tx: self.fire_in(tx, request),
+        )
+
+    def once(
+        self,
+        actor: Actor,
+        data: Mapping[str, Any],
+        idempotency_key: str | None,
+        fingerprint: tuple[str, Mapping[str, Any]],
+        run: Callable[[Tx], FireResult],
+    ) -> FireResult:
+        """``run`` in one transaction, once per idempotency key: a key sent again replays the stored
+        result (the same key with another request is refused). Data holding what JSON cannot store is
+        refused before anything is written."""
+        if data:
+            unstorable = unstorable_refusals(data)
             if unstorable:
                 raise TransitionRejected(unstorable)
-        fingerprint = None
-        if idempotency_key is not None:
-            fingerprint = request_hash(
-                "fire", order_id=request.order_id, trigger=request.trigger, data=dict(request.data)
-            )
+        operation, arguments = fingerprint
+        request = request_hash(operation, **arguments) if idempotency_key is not None else None
         with self.parts.store.transaction() as tx:
             if idempotency_key is not None:
-                stored = replay(tx, request.actor, idempotency_key, fingerprint)
+                stored = replay(tx, actor, idempotency_key, request)
                 if stored is not None:
                     return FireResult.from_dict(stored)
-            result = self.fire_in(tx, request)
+            result = run(tx)
             if idempotency_key is not None:
                 tx.put_idempotent(
-                    request.actor.name,
+                    actor.name,
                     idempotency_key,
-                    request.order_id,
+                    result.order_id,
                     result.to_dict(),
                     self.parts.clock.now(),
-                    request_hash=fingerprint,
+                    request_hash=request,
                 )
             return result
 
@@ -295,11 +331,7 @@ class Commands:
         order_id, expected = request.order_id, request.expected_lock_version
         if row is None:
             row = load_order(tx, order_id, request.actor)
-        if expected is not None and row.lock_version != expected:
-            raise ConflictError(
-                f"order {order_id} changed (version {row.lock_version}, expected {expected})",
-                zh=f"订单 {order_id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
-            )
+        check_seen(row, expected)
         cv = self.parts.compiled(tx, row.workflow, row.version)
         moving = Moving(tx, cv, LiveOrder.from_row(row), now)
         from_state = row.state
@@ -318,6 +350,68 @@ class Commands:
             decision=decision.rules,
             auto=tuple(s.trigger for s in steps[1:]),
         )
+
+    @retried
+    def fire_record(self, request: RecordStepRequest, idempotency_key: str | None = None) -> FireResult:
+        """Fire a trigger on one of the order's child records, in one transaction: the record's role, form,
+        guard and actions, its audit event, then the order's automatic transitions its records now allow
+        (``paid`` once the payments captured reach the total)."""
+        fingerprint = {
+            "order_id": request.order_id,
+            "kind": request.kind,
+            "number": request.number,
+            "trigger": request.trigger,
+            "data": dict(request.data),
+        }
+        return self.once(
+            request.actor,
+            request.data,
+            idempotency_key,
+            ("fire_record", fingerprint),
+            lambda tx: self.fire_record_in(tx, request),
+        )
+
+    def fire_record_in(self, tx: Tx, request: RecordStepRequest) -> FireResult:
+        row = load_order(tx, request.order_id, request.actor)
+        check_seen(row, request.expected_lock_version)
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
+        kind, number, trigger = request.kind, request.number, request.trigger
+        fire_record_step(moving, kind, number, trigger, request.actor, request.data, RecordOps(moving))
+        taken = self.record_steps(moving)
+        steps = [*taken, *self.follow_auto(moving)]
+        audit_ids = self.write(moving, steps)
+        return FireResult(
+            order_id=row.id,
+            trigger=taken[-1].trigger,
+            from_state=row.state,
+            to_state=joined(moving.order.config),
+            lock_version=moving.order.lock_version,
+            audit_event_id=audit_ids[len(taken) - 1],
+            auto=tuple(s.trigger for s in steps[len(taken) :]),
+        )
+
+    def record_steps(self, moving: Moving) -> list[Step]:
+        """The record events taken since the last call, as steps of the order that leave it where it is
+        (the audit trail's ``<kind>.<trigger>`` events)."""
+        events: list[RecordEvent] = list(moving.record_events)
+        moving.record_events.clear()
+        here = moving.order.config
+        stay = Move(here, (), ())
+        return [
+            Step(
+                trigger=event.trigger,
+                actor=event.actor,
+                from_state=joined(here),
+                move=stay,
+                changes=event.changes,
+                guards=event.guards,
+                rules=None,
+                reason=None,
+                outbox=event.outbox,
+            )
+            for event in events
+        ]
 
     def apply(self, moving: Moving, decision: Decision, actor: Actor, reason: str | None) -> Step:
         """Move the order in memory and run the actions; the writes come after, in ``write``. The
@@ -365,6 +459,7 @@ class Commands:
                 now=now,
                 outbox=outbox,
                 labels=labels,
+                records=RecordOps(moving) if cv.records else None,
             )
             try:
                 changes = action(ctx)
@@ -393,6 +488,7 @@ class Commands:
             reason=reason,
             outbox=outbox,
             outcome=None if rules is None else rules.get("outcome"),
+            then=self.record_steps(moving) if moving.record_events else [],
         )
 
     def set_fields(
@@ -474,6 +570,7 @@ class Commands:
         event per step, the timers of the states left cancelled and those entered scheduled, the
         outbox messages. ``ConflictError`` when someone else changed the order meanwhile."""
         tx, cv, live, now = moving.tx, moving.cv, moving.order, moving.now
+        steps = [taken for step in steps for taken in (step, *step.then)]  # record events after their step
         expected = live.lock_version
         live.lock_version = expected + len(steps)
         if not tx.update_order(
@@ -489,6 +586,7 @@ class Commands:
                 f"order {live.id} was changed by someone else; reload it and try again",
                 zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
             )
+        self.write_records(moving)
         if cv.search_roots and any(cv.search_roots.intersection(step.changes) for step in steps):
             # a searched field changed (a waybill, a payment reference): the order's terms are rewritten
             tx.put_search_terms(live.id, live.department, terms_of(live.data, cv.spec.search), replace=True)
@@ -522,6 +620,48 @@ class Commands:
                 internal = topic in self.parts.registry.internal_topics  # for the correlation feed alone
                 tx.insert_outbox(topic, payload, now, department=live.department, deliver=not internal)
         return ids
+
+    @staticmethod
+    def write_records(moving: Moving) -> None:
+        """Write the order's records its steps added or changed, each where its lock version still matches."""
+        tx, live, now = moving.tx, moving.order, moving.now
+        for records in (live.records or {}).values():
+            for record in records:
+                if not record.changed:
+                    continue
+                if record.id is None:
+                    record.id = tx.insert_record(
+                        order_id=live.id,
+                        kind=record.kind,
+                        number=record.number,
+                        state=record.state,
+                        data=record.data,
+                        at=now,
+                    )
+                    record.lock_version = 1
+                elif tx.update_record(
+                    record.id,
+                    expected_lock_version=record.lock_version,
+                    state=record.state,
+                    data=record.data,
+                    at=now,
+                ):
+                    record.lock_version += 1
+                else:
+                    raise ConflictError(
+                        f"{record.name} of order {live.id} was changed by someone else; reload and try again",
+                        zh=f"订单 {live.id} 的 {record.name} 已被他人修改；请刷新后重试",
+                    )
+                record.changed = False
+
+
+def check_seen(row: OrderRow, expected: int | None) -> None:
+    """``ConflictError`` when the order changed since the caller saw it at version ``expected``."""
+    if expected is not None and row.lock_version != expected:
+        raise ConflictError(
+            f"order {row.id} changed (version {row.lock_version}, expected {expected})",
+            zh=f"订单 {row.id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
+        )
 
 
 def schedule(
@@ -662,17 +802,3 @@ def put(data: dict[str, Any], path: Sequence[str], value: Any) -> None:
         record.pop(last, None)
     else:
         record[last] = value
-
-
-def action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
-    """The refusal an action's ``PluginError`` stands for: its own when it gave one, else ``action``."""
-    details: dict[str, Any] = {**error.details, "action": name, "trigger": trigger}
-    if error.zh and error.en:
-        return Refusal(error.code or RefusalCode.ACTION, error.zh, error.en, details)
-    details["error"] = str(error)
-    return Refusal(
-        RefusalCode.ACTION,
-        f"动作 {name} 执行失败（{trigger}）：{error.message('zh')}",
-        f"action {name} failed on {trigger!r}: {error}",
-        details,
-    )

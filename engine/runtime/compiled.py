@@ -28,6 +28,7 @@ from engine.dsl.spec import (
     PREVIOUS_STATE,
     SEPARATOR,
     ApprovalSpec,
+    RecordKindSpec,
     StateSpec,
     TimerSpec,
     TransitionSpec,
@@ -184,6 +185,21 @@ class CompiledApproval:
     returns: Mapping[str, CompiledTransition]  # return_to state -> its move
 
 
+@dataclass(frozen=True)
+class CompiledRecordKind:
+    """A record kind with its transitions compiled as an order's are (guards, forms, actions); a
+    record's move needs no machine: its states are plain, its transitions name one dest each."""
+
+    spec: RecordKindSpec
+    transitions: tuple[CompiledTransition, ...]
+    by_trigger: Mapping[str, tuple[CompiledTransition, ...]]
+    form: FormValidator | None = None  # the record's data contract
+
+    def available(self, state: str) -> list[str]:
+        """The triggers a record in ``state`` has."""
+        return sorted({ct.spec.trigger for ct in self.transitions if state in ct.spec.sources})
+
+
 @dataclass
 class CompiledVersion:
     spec: WorkflowSpec
@@ -208,6 +224,7 @@ class CompiledVersion:
     # approval state -> its approval; the triggers they fire once approvers decided (no person fires them)
     approvals: Mapping[str, CompiledApproval] = field(default_factory=dict)
     approval_triggers: Mapping[str, frozenset[str]] = field(default_factory=dict)  # state -> triggers
+    records: Mapping[str, CompiledRecordKind] = field(default_factory=dict)  # record kind -> compiled
     _moves: dict[tuple[StateConfig, str], Move] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -417,6 +434,34 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         approval_triggers={
             name: frozenset(t for t in (a.spec.approve, a.spec.decline) if t) for name, a in approvals.items()
         },
+        records={name: _record_kind(spec, kind, layouts, registry) for name, kind in spec.records.items()},
+    )
+
+
+def _record_kind(
+    spec: WorkflowSpec, kind: RecordKindSpec, layouts: Mapping[str, FormLayout], registry: PluginRegistry
+) -> CompiledRecordKind:
+    compiled = [
+        CompiledTransition(
+            index=index,
+            spec=t,
+            events={},
+            guard=_guard(t.when),
+            form=FormValidator.compile(spec.forms[t.form]) if t.form else None,
+            layout=layouts[t.form] if t.form else None,
+            actions=tuple((name, registry.action(name)) for name in t.actions),
+            form_fields=form_fields(spec.forms[t.form]) if t.form else frozenset(),
+        )
+        for index, t in enumerate(kind.transitions)
+    ]
+    by_trigger: dict[str, list[CompiledTransition]] = {}
+    for ct in compiled:
+        by_trigger.setdefault(ct.spec.trigger, []).append(ct)
+    return CompiledRecordKind(
+        spec=kind,
+        transitions=tuple(compiled),
+        by_trigger={k: tuple(v) for k, v in by_trigger.items()},
+        form=FormValidator.compile(spec.forms[kind.form]) if kind.form else None,
     )
 
 
@@ -555,6 +600,7 @@ def _ruleset(spec: WorkflowSpec, path: str | None) -> Any | None:
 
 
 __all__ = [
+    "CompiledRecordKind",
     "CompiledTransition",
     "CompiledVersion",
     "Conflict",

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from engine.common.list_keys import LOOKUPS
 from engine.common.suggest import did_you_mean, near_miss
 from engine.dsl.spec import ORDER_FIELDS, PREVIOUS_STATE, SEPARATOR
-from engine.errors import Refusal, RefusalCode, TransitionRejected
+from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
 from engine.forms.validation import FieldError, without_knock_ons
 from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime.actor import Actor
 from engine.runtime.compiled import CompiledTransition, CompiledVersion, StateConfig, joined, split
 from engine.runtime.named_lists import StepLookups, with_facts_read
+from engine.runtime.record_state import LiveRecord, RecordEvent
 from engine.store import OrderRow, Tx
 
 
@@ -37,6 +38,8 @@ class LiveOrder:
     config: StateConfig
     data: dict[str, Any]
     lock_version: int
+    # kind -> the order's child records of that kind, by number (None: not read; the version has none)
+    records: dict[str, list[LiveRecord]] | None = None
 
     @classmethod
     def from_row(cls, row: OrderRow) -> LiveOrder:
@@ -61,6 +64,24 @@ class Moving:
     cv: CompiledVersion
     order: LiveOrder
     now: datetime
+    # what happened to the order's records during the step being taken, for its audit events
+    record_events: list[RecordEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        read_records(self.tx, self.cv, self.order)
+
+
+def read_records(tx: Tx, cv: CompiledVersion, live: LiveOrder) -> LiveOrder:
+    """``live`` with its child records read (once), when its version declares record kinds."""
+    if live.records is not None or not cv.records:
+        return live
+    found: dict[str, list[LiveRecord]] = {kind: [] for kind in cv.records}
+    for row in tx.order_records(live.id):
+        found.setdefault(row.kind, []).append(
+            LiveRecord(row.id, row.kind, row.number, row.state, dict(row.data), row.lock_version)
+        )
+    live.records = found
+    return live
 
 
 @dataclass(frozen=True)
@@ -86,7 +107,8 @@ def condition_env(live: LiveOrder, actor: Actor, data: Mapping[str, Any], now: d
     order["department"] = live.department
     order["channel"] = live.channel
     order["workflow"] = live.workflow
-    return {"order": order, "data": dict(data), "actor": actor.as_env(), "now": now}
+    records = {kind: [record.view() for record in found] for kind, found in (live.records or {}).items()}
+    return {"order": order, "data": dict(data), "actor": actor.as_env(), "now": now, "records": records}
 
 
 def candidates(cv: CompiledVersion, live: LiveOrder, trigger: str) -> list[CompiledTransition]:
@@ -468,3 +490,17 @@ def plain(value: Any) -> Any:
     if kind is dict and all(type(key) is str for key in value):
         return {key: plain(item) for key, item in value.items()}
     return json.loads(json.dumps(value, default=str))
+
+
+def action_refusal(name: str, trigger: str, error: PluginError) -> Refusal:
+    """The refusal an action's ``PluginError`` stands for: its own when it gave one, else ``action``."""
+    details: dict[str, Any] = {**error.details, "action": name, "trigger": trigger}
+    if error.zh and error.en:
+        return Refusal(error.code or RefusalCode.ACTION, error.zh, error.en, details)
+    details["error"] = str(error)
+    return Refusal(
+        RefusalCode.ACTION,
+        f"动作 {name} 执行失败（{trigger}）：{error.message('zh')}",
+        f"action {name} failed on {trigger!r}: {error}",
+        details,
+    )

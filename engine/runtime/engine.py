@@ -38,7 +38,7 @@ from engine.runtime.approvals import (
     OpenTask,
 )
 from engine.runtime.batch import Assigned, Batch, BatchOutcome, BatchPage, Selected, SelectedTask, Signed
-from engine.runtime.commands import Commands, Intake, StepRequest
+from engine.runtime.commands import Commands, Intake, RecordStepRequest, StepRequest
 from engine.runtime.finding import ListQuery
 from engine.runtime.migration import Migrations, Recorder
 from engine.runtime.outbox import DispatchReport, OutboxMessage, RetryPolicy
@@ -57,6 +57,7 @@ from engine.runtime.results import (
     OrderView,
     PublishedForm,
     PublishedVersion,
+    RecordView,
     StepPage,
     StepTaken,
     TimerReport,
@@ -175,7 +176,30 @@ class Engine:
         request = StepRequest(order_id, trigger, actor, data or {}, expected_lock_version, reason)
         return self.commands.fire(request, idempotency_key)
 
+    def fire_record(
+        self,
+        order_id: int,
+        kind: str,
+        number: int,
+        trigger: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        *,
+        expected_lock_version: int | None = None,
+    ) -> FireResult:
+        """Fire ``trigger`` on the order's record ``number`` of ``kind`` (a payment's ``refund``) in one
+        transaction, then the order's automatic transitions its records now allow. The result's
+        ``trigger`` is ``<kind>.<trigger>``, as the audit trail names it."""
+        request = RecordStepRequest(order_id, kind, number, trigger, actor, data or {}, expected_lock_version)
+        return self.commands.fire_record(request, idempotency_key)
+
     # -- reading -------------------------------------------------------------------------------
+
+    def records(self, order_id: int, actor: Actor) -> list[RecordView]:
+        """The order's child records (payments, shipments), each with its state and the steps ``actor``
+        may take on it."""
+        return self.queries.records(order_id, actor)
 
     def get_order(self, order_id: int, actor: Actor) -> OrderView:
         return self.queries.get_order(order_id, actor)

@@ -524,7 +524,8 @@ def event_action(event: AuditRow, labels: Mapping[str, Text], names: Mapping[str
         return _words("work.event.assign", name=(names or {}).get(event.reason, event.reason))
     label = labels.get(event.trigger)
     if label is not None:
-        return label
+        number = _record_number(event)
+        return label if number is None else Text(f"{label.zh} #{number}", f"{label.en} #{number}")
     # an approver's action (approval.approve …), a claim, a release, a take-over: no step of the workflow
     trigger = event.trigger
     said = (
@@ -535,6 +536,21 @@ def event_action(event: AuditRow, labels: Mapping[str, Text], names: Mapping[str
         else None
     )
     return said if said is not None else Text(trigger, trigger)
+
+
+def _record_number(event: AuditRow) -> str | None:
+    """The number of the record a record's event (``payment.capture``) moved: its changes name it
+    ``payment#2.<field>``; None for any other event."""
+    kind, dot, _ = event.trigger.partition(".")
+    if not dot:
+        return None
+    prefix = f"{kind}#"
+    for key in event.data_changes:
+        if key.startswith(prefix):
+            number = key[len(prefix) :].partition(".")[0]
+            if number.isdigit():
+                return number
+    return None
 
 
 def actor_text(event: AuditRow, names: Mapping[str, str], timer_reasons: Collection[str]) -> Text:

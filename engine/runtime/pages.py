@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.common.text import Text
+from engine.common.words import WORDS
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import MASKED_FORMATS
@@ -21,7 +22,7 @@ from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
-from engine.runtime.decisions import LiveOrder, condition_env
+from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
 from engine.runtime.finding import (
     ListQuery,
     cursor_text,
@@ -48,6 +49,7 @@ from engine.runtime.order_why import (
 )
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
+from engine.runtime.records import ADD, record_views
 from engine.runtime.results import (
     IntakePage,
     ListedOrder,
@@ -269,10 +271,12 @@ class Pages:
             people = logins_in(row.data, user_fields(cv.spec))
             named = {event.actor for event in history} | assignees
             names = display_names(tx, named.union(*people.values()))
+            live = read_records(tx, cv, LiveOrder.from_row(row))
+            records = tuple(record_views(Moving(tx, cv, live, now), actor))
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
-        triggers = offered(cv, LiveOrder.from_row(row), actor, now, self.parts.store)
+        triggers = offered(cv, live, actor, now, self.parts.store)
         labels, money, operands = version_labels(cv), money_names(cv), order_operands(cv)
         hidden = hidden_operands(cv, actor.roles, actor.is_system)
         decisions = {}
@@ -314,6 +318,7 @@ class Pages:
             now=now,
             value_labels={**value_labels(labels), **people_labels(people, names)},
             here=here,
+            records=records,
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
@@ -394,6 +399,16 @@ def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
     for ct in cv.transitions:
         if ct.spec.label is not None:
             found.setdefault(ct.spec.trigger, ct.spec.label)
+    # a record's steps (``payment.capture``): the kind and the step, ``支付：收款``
+    for kind, compiled in cv.records.items():
+        named = compiled.spec.label
+        added = WORDS["orders.record.added"]
+        found[f"{kind}.{ADD}"] = Text(added.zh.format(kind=named.zh), added.en.format(kind=named.en))
+        for ct in compiled.transitions:
+            label = ct.spec.label or Text(ct.spec.trigger, ct.spec.trigger)
+            found.setdefault(
+                f"{kind}.{ct.spec.trigger}", Text(f"{named.zh}：{label.zh}", f"{named.en}: {label.en}")
+            )
     return found
 
 

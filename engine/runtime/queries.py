@@ -18,19 +18,23 @@ from engine.runtime.commands import load_order
 from engine.runtime.compiled import CompiledVersion, StateConfig, split
 from engine.runtime.decisions import (
     LiveOrder,
+    Moving,
     approval_state,
     check_guard,
     condition_env,
     join_refusal,
+    read_records,
     role_refusal,
 )
 from engine.runtime.named_lists import ReadLookups
 from engine.runtime.parts import Parts
+from engine.runtime.records import record_views
 from engine.runtime.results import (
     AuditEvent,
     OrderView,
     PublishedForm,
     PublishedVersion,
+    RecordView,
     TriggerInfo,
     order_view,
 )
@@ -81,6 +85,12 @@ class Queries:
             load_order(tx, order_id, actor)
             return tx.history(order_id)
 
+    def records(self, order_id: int, actor: Actor) -> list[RecordView]:
+        with self.parts.store.read() as tx:
+            row = load_order(tx, order_id, actor)
+            cv = self.parts.compiled(tx, row.workflow, row.version)
+            return record_views(Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now()), actor)
+
     def available_triggers(self, order_id: int, actor: Actor) -> list[TriggerInfo]:
         """Every trigger a person could fire from the order's state, and why each is not allowed.
 
@@ -93,7 +103,8 @@ class Queries:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-        return offered(cv, LiveOrder.from_row(row), actor, self.parts.clock.now(), self.parts.store)
+            live = read_records(tx, cv, LiveOrder.from_row(row))
+        return offered(cv, live, actor, self.parts.clock.now(), self.parts.store)
 
     def intake_form(self, workflow: str, channel: str | None) -> PublishedForm | None:
         """The form a new order of ``workflow`` from ``channel`` is filled in, as the newest version
@@ -145,6 +156,12 @@ def forms_of(cv: CompiledVersion) -> list[PublishedForm]:
     for ct in cv.transitions:
         if ct.spec.form is not None and ct.form is not None:
             validators.setdefault(ct.spec.form, ct.form)
+    for kind in cv.records.values():  # a record's data contract and its steps' forms
+        if kind.spec.form is not None and kind.form is not None:
+            validators.setdefault(kind.spec.form, kind.form)
+        for ct in kind.transitions:
+            if ct.spec.form is not None and ct.form is not None:
+                validators.setdefault(ct.spec.form, ct.form)
     return [PublishedForm(p, spec.forms[p], cv.layouts[p], v) for p, v in validators.items()]
 
 

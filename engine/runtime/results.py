@@ -311,6 +311,32 @@ class ClaimView:
 
 
 @dataclass(frozen=True)
+class RecordStep:
+    """A step a reader could take on a record: its trigger and label, its form, whether it is allowed
+    now and, when not, why (the role; a guard that reads nothing of the form)."""
+
+    trigger: str
+    label: Text
+    form: str | None
+    allowed: bool
+    why_not: tuple[Refusal, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """One of an order's child records as a page shows it."""
+
+    kind: str
+    kind_label: Text
+    number: int
+    state: str
+    state_label: Text
+    final: bool
+    data: Mapping[str, Any]
+    steps: tuple[RecordStep, ...]
+
+
+@dataclass(frozen=True)
 class OrderPage:
     """What an order's page shows: the order, its version, its history, the triggers a person could fire
     now (and why not), and the version's forms (the order's intake form first: its labels)."""
@@ -334,6 +360,8 @@ class OrderPage:
     value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
     # why it is in its state, who acts next and the queue it waits in, for the top of the page
     here: WhyHere | None = None
+    # its child records (payments, shipments), each with the steps the reader may take on it
+    records: tuple[RecordView, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from engine.runtime.actor import SYSTEM
 from engine.runtime.approvals import Approvals
 from engine.runtime.commands import Commands, StepRequest
 from engine.runtime.compiled import active_paths, split
-from engine.runtime.decisions import LiveOrder, condition_env
+from engine.runtime.decisions import LiveOrder, condition_env, read_records
 from engine.runtime.named_lists import StepLookups
 from engine.runtime.outbox import DispatchReport, RetryPolicy
 from engine.runtime.parts import Parts, retried
@@ -93,7 +93,7 @@ class Workers:
             cv = self.parts.compiled(tx, row.workflow, row.version)
             condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
             if condition is not None:
-                live = LiveOrder.from_row(row)
+                live = read_records(tx, cv, LiveOrder.from_row(row))  # a condition may read them
                 env = condition_env(live, SYSTEM, {}, now)
                 env[LOOKUPS] = StepLookups(tx, live.department, live.id, env["order"], now)
                 holds, note = timer_condition_holds(condition, env)

@@ -34,6 +34,7 @@ from engine.store.connection import IDLE_CONNECTIONS, READ_ONLY, configure_sqlit
 from engine.store.correlation_feed import CorrelationFeedRows
 from engine.store.idempotency import IdempotencyKeys
 from engine.store.migrate import upgrade
+from engine.store.records import OrderRecords
 from engine.store.retry import RETRY_PAUSE, TRANSACTION_ATTEMPTS, locked_relation, retryable_sqlstate
 from engine.store.statements import CompiledStatements, driver_dialect
 from engine.store.stock import StockLevels
@@ -43,7 +44,14 @@ from engine.store.workspace import WorkItems
 
 
 class Tx(
-    CorrelationFeedRows, WorkItems, TimerQueue, IdempotencyKeys, PublishedVersions, StockLevels, ApprovalTasks
+    CorrelationFeedRows,
+    WorkItems,
+    TimerQueue,
+    IdempotencyKeys,
+    PublishedVersions,
+    StockLevels,
+    ApprovalTasks,
+    OrderRecords,
 ):
     """One open database transaction: the repository methods the runtime calls (orders, audit trail,
     timers, outbox, idempotency keys, versions, stock, the correlation feed)."""

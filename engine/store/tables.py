@@ -619,3 +619,23 @@ stock_take_counts = Table(
     Column("counted_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("counted >= 0", name="counted_not_negative"),
 )
+
+# An order's child records (payments, shipments): each runs the small state machine its kind declares
+# under the workflow's ``records:``. ``number`` counts the order's records of one kind from 1; ``state``
+# is the record's state; ``data`` its fields (an amount, a warehouse's lines). Changed only where
+# ``lock_version`` still matches, in the transaction that also moves the order (migration 0023).
+order_records = Table(
+    "order_records",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("state", String(200), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Column("lock_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("order_id", "kind", "number"),
+)

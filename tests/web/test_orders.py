@@ -194,18 +194,18 @@ def test_pay_is_fired_through_its_form_and_the_state_moves_on(clerk: FlaskClient
     page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
     assert "支付方式" in page
     lock = lock_of(page)
-    too_little = {"method": "wechat_pay", "amount": "1", "transaction_ref": "4200000001"}
-    too_little["_lock_version"] = lock
-    refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=too_little)
+    too_much = {"method": "wechat_pay", "amount": "187", "transaction_ref": "4200000001"}
+    too_much["_lock_version"] = lock
+    refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=too_much)
     assert refused.status_code == 422, refused.text
     # the guard's refusal, beside the amount it compared (with the values), and linked from the summary
-    said = "支付金额（元） 1.00 少于订单金额（元） 186.00"
+    said = "支付金额（元） 187.00 多于订单金额（元） 186.00"
     assert f'<p class="error" id="f-amount-error"><span>{said}</span>' in refused.text
     assert f'<li><a href="#f-amount">{said}</a></li>' in refused.text
-    bad = {**too_little, "transaction_ref": "x"}
+    bad = {**too_much, "transaction_ref": "x"}
     refused = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=bad)
     assert refused.status_code == 422 and 'id="f-transaction_ref-error"' in refused.text
-    paid = {**too_little, "amount": "186"}
+    paid = {**too_much, "amount": "186"}
     response = clerk.post(f"/orders/{order_id}/fire/pay", data=paid)
     assert response.status_code == 302 and response.headers["Location"] == f"/orders/{order_id}"
     shown = clerk.get(f"/orders/{order_id}?lang=zh").text
@@ -716,10 +716,10 @@ def test_a_step_taken_reads_the_order_once_in_one_write_transaction(
     # refused the same way: the page again with the refusal beside its field, nothing written
     second = create(measured_clerk, **{"customer.name": "李娜"})
     lock = lock_of(measured_clerk.get(f"/orders/{second}/fire/pay").text)
-    too_little = {**paid, "amount": "1", "_lock_version": lock}
+    too_much = {**paid, "amount": "187", "_lock_version": lock}
     with statements.during() as seen:
-        refused = measured_clerk.post(f"/orders/{second}/fire/pay?lang=en", data=too_little)
-    assert refused.status_code == 422 and "is less than the Order total (CNY) 186.00" in refused.text
+        refused = measured_clerk.post(f"/orders/{second}/fire/pay?lang=en", data=too_much)
+    assert refused.status_code == 422 and "is more than the Order total (CNY) 186.00" in refused.text
     assert (cost(seen).transactions, cost(seen).order_reads) == (2, 1), seen
     assert not [sql for sql in seen if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
 

@@ -124,27 +124,27 @@ def test_a_timer_fired_is_told_as_the_timers_doing(
 
 
 def test_a_guards_refusal_is_beside_the_field_it_compared_with_the_values(clerk: FlaskClient) -> None:
-    """``pay`` holds when ``data.amount >= order.total``: 5,000 paid for 5,128 is said beside the
+    """``pay`` holds when ``data.amount <= order.total``: 5,200 paid for 5,128 is said beside the
     amount, with both values by their labels, and what was typed is kept."""
     order_id = create(clerk, **BIG)
     page = clerk.get(f"/orders/{order_id}/fire/pay").text
     sent = {
         "method": "alipay",
-        "amount": "5000",
+        "amount": "5200",
         "transaction_ref": "2026000001",
         "_lock_version": lock_of(page),
     }
     zh = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=sent)
     assert zh.status_code == 422
     beside = re.search(r'<p class="error" id="f-amount-error"><span>([^<]*)</span>', zh.text)
-    assert beside is not None and beside.group(1) == "支付金额（元） 5,000.00 少于订单金额（元） 5,128.00"
-    assert 'value="5000.00"' in zh.text and 'value="2026000001"' in zh.text
+    assert beside is not None and beside.group(1) == "支付金额（元） 5,200.00 多于订单金额（元） 5,128.00"
+    assert 'value="5200.00"' in zh.text and 'value="2026000001"' in zh.text
     en = clerk.post(f"/orders/{order_id}/fire/pay?lang=en", data=sent).text
     beside = re.search(r'<p class="error" id="f-amount-error"><span>([^<]*)</span>', en)
     assert beside is not None
     assert (
         html.unescape(beside.group(1))
-        == "The Amount paid (CNY) 5,000.00 is less than the Order total (CNY) 5,128.00"
+        == "The Amount paid (CNY) 5,200.00 is more than the Order total (CNY) 5,128.00"
     )
 
 

@@ -257,11 +257,17 @@ def preview(c: FlaskClient, text: str, lang: str = "zh", name: str = FORM) -> An
 def test_the_preview_draws_a_draft_forms_fields_in_zh_and_en_and_follows_the_draft(app: Flask) -> None:
     c = client(app)
     zh = preview(c, with_field("付款人", "Payer"))["html"]
-    assert labels(zh) == ["支付方式", "支付金额（元）", "支付流水号", "付款人"]
+    assert labels(zh) == ["支付方式", "支付金额（元）", "支付流水号", "仅授权（稍后收款）", "付款人"]
     assert 'value="王芳"' in zh and 'value="128.50"' in zh  # the schema's examples
     assert "<script" not in zh and "hx-post" not in zh and "disabled" in zh
     en = preview(c, with_field("付款人", "Payer"), "en")["html"]
-    assert labels(en) == ["Payment method", "Amount paid (CNY)", "Transaction reference", "Payer"]
+    assert labels(en) == [
+        "Payment method",
+        "Amount paid (CNY)",
+        "Transaction reference",
+        "Authorize only (capture later)",
+        "Payer",
+    ]
 
     changed = preview(c, with_field("经办人", "Handled by"))["html"]
     assert labels(changed)[-1] == "经办人"
@@ -271,10 +277,10 @@ def test_the_preview_draws_a_draft_forms_fields_in_zh_and_en_and_follows_the_dra
     page = c.get(f"/studio/retail/files/{FORM}").get_data(as_text=True)
     drawn = page[page.index('<div class="studio-preview"') :]
     assert 'data-preview-url="/studio/api/preview" data-source="studio-text"' in drawn
-    assert labels(drawn)[:4] == ["支付方式", "支付金额（元）", "支付流水号", "付款人"]
+    assert labels(drawn)[:5] == ["支付方式", "支付金额（元）", "支付流水号", "仅授权（稍后收款）", "付款人"]
     save(c, FORM, with_field("经办人", "Handled by"))
     page = c.get(f"/studio/retail/files/{FORM}?lang=en").get_data(as_text=True)
-    assert labels(page[page.index('<div class="studio-preview"') :])[3] == "Handled by"
+    assert labels(page[page.index('<div class="studio-preview"') :])[4] == "Handled by"
     layout = c.get("/studio/retail/files/forms/retail/payment.ui.json").get_data(as_text=True)
     assert 'class="studio-preview"' in layout
 
@@ -420,11 +426,11 @@ def test_the_routing_answer_is_a_table_of_warehouses_carriers_and_scores_and_the
 def test_a_form_without_examples_is_previewed_with_sample_data_said_to_be_so(app: Flask) -> None:
     c = client(app)
     zh = preview(c, FORM_TEXT)["html"]  # the shipped payment form: no examples, no defaults
-    assert 'id="studio-preview-sample"' in zh and "样例数据" in zh and "3 个字段" in zh
+    assert 'id="studio-preview-sample"' in zh and "样例数据" in zh and "4 个字段" in zh
     assert 'value="100.00"' in zh and 'value="示例文字示例文字"' in zh  # the money, minLength 6 reached
     assert re.search(r'value="card"[^>]*checked', zh)  # the first of its enum
     en = preview(c, FORM_TEXT, "en")["html"]
-    assert "Sample data: the 3 field(s)" in en and 'value="Sample text"' in en
+    assert "Sample data: the 4 field(s)" in en and 'value="Sample text"' in en
     examples = preview(c, with_field("付款人", "Payer"))["html"]  # examples given: shown as they are
     assert 'value="王芳"' in examples and 'value="128.50"' in examples
     page = c.get(f"/studio/retail/files/{FORM}?lang=en").get_data(as_text=True)  # without scripts

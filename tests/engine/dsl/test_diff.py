@@ -240,7 +240,7 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
         "dest: completed; timers: after 14d in shipped",
     )
     pay = one(changes.transitions, "pay from pending_payment")
-    assert pay.before == "when: data.amount >= order.total; roles: clerk"
+    assert pay.before == "when: data.amount <= order.total; roles: clerk"
     assert pay.after == "when: data.amount >= order.total - order.discount; roles: clerk, service"
     ship = one(changes.transitions, "ship from pending_shipment")
     assert (ship.before, ship.after) == (

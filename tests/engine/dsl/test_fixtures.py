@@ -76,7 +76,7 @@ WORKFLOW_CHECK_CODES = frozenset(
         *("dest-without-rules", "unmapped-outcome", "unknown-outcome", "ambiguous-trigger"),
         *("interrupts-nothing", "join-never", "after-join", "trigger-forms", "owned-field"),
         *("unreachable", "dead-end", "timer-trigger", "timer-join", "duplicate-workflow", "empty-file"),
-        *("unknown-workflow", "extends-cycle", "bad-base"),
+        *("unknown-workflow", "extends-cycle", "bad-base", "unknown-record-kind"),
     }
 )
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -262,7 +262,7 @@ def test_a_form_change_that_breaks_a_workflow_holding_it_is_a_problem_of_the_for
     guard = [p for p in found if p.file == WORKFLOW]
     assert guard, [p.problem.text for p in found]
     (problem,) = guard
-    line = _line_of(ORIGINAL, "when: data.amount >= order.total")
+    line = _line_of(ORIGINAL, "when: data.amount <= order.total")
     assert problem.elsewhere is not None and problem.elsewhere.line == line
     assert f"{WORKFLOW}, line {line}" in problem.problem.message_in("en")
     assert f"{WORKFLOW} 第 {line} 行" in problem.problem.message_in("zh")

@@ -162,7 +162,18 @@ def test_function_table_is_complete() -> None:
     }  # fmt: skip
     assert set(FUNCTIONS) == expected
     assert expected.issuperset(ENV_FUNCTIONS)
-    assert set(ALLOWED_ROOTS) == {"order", "data", "actor", "now", "event", "customer", "item", "children"}
+    assert set(ALLOWED_ROOTS) == {
+        "order",
+        "data",
+        "actor",
+        "now",
+        "event",
+        "customer",
+        "item",
+        "children",
+        "records",
+        "record",
+    }
 
 
 def test_time_functions_read_now_from_the_environment_never_the_clock() -> None:
@@ -963,7 +974,7 @@ def test_a_problem_of_an_expression_reads_in_chinese() -> None:
     assert error.message_in("zh") == "未知的名称 'ordr'；您是否想输入 'order'？"
     assert (
         error.hint_in("zh")
-        == "表达式须以其中之一开头：actor、children、customer、data、event、item、now、order"
+        == "表达式须以其中之一开头：actor、children、customer、data、event、item、now、order、record、records"
     )
     assert error.message == "unknown name 'ordr'; did you mean 'order'?"
     problem = error.to_problem("rules/a.yaml", "$.rules[0].when", line=7, column=11)
@@ -974,7 +985,7 @@ def test_a_problem_of_an_expression_reads_in_chinese() -> None:
     assert problem.format("zh").startswith("rules/a.yaml:7:11: 错误: 条件 'ordr.total > 1' 第 1 列：")
     assert error.zh == (
         "第 1 列：未知的名称 'ordr'；您是否想输入 'order'？"
-        "（提示：表达式须以其中之一开头：actor、children、customer、data、event、item、now、order）"
+        "（提示：表达式须以其中之一开头：actor、children、customer、data、event、item、now、order、record、records）"
     )
 
 

@@ -343,7 +343,7 @@ BAD = [
         [
             "c.cases.yaml:3:13: error: unknown key 'ordr' in a case's input; did you mean 'order'?"
             " [at $.cases[0].input.ordr] (hint: allowed keys: actor, children, customer, data, event, item,"
-            " now, order, stock, lists, facts)"
+            " now, order, record, records, stock, lists, facts)"
         ],
         id="unknown-input",
     ),
@@ -524,7 +524,7 @@ def test_the_problems_of_a_cases_file_read_in_chinese() -> None:
     ) == [
         "c.cases.yaml:3:13: 错误: 用例的 input 中有未知的键 'ordr'；您是否想输入 'order'？"
         " [位于 $.cases[0].input.ordr]"
-        "（提示：可用的键：actor、children、customer、data、event、item、now、order、stock、lists、facts）"
+        "（提示：可用的键：actor、children、customer、data、event、item、now、order、record、records、stock、lists、facts）"
     ]
     assert zh_problems_of(
         "cases:\n  - name: a\n    input:\n      order: 5\n      now: yesterday\n    expect: {outcome: hold}\n"

@@ -62,9 +62,10 @@ def test_a_forms_text_is_read_into_its_layout_and_sample_data(studio: Studio) ->
         "transaction_ref": "4200001234567",
         "method": "alipay",
         "amount": 128.5,
+        "authorize_only": False,
         "note": "示例文字",  # no example, no default: made from its schema, and named so
     }
-    assert preview.made_up == ("note",)
+    assert preview.made_up == ("authorize_only", "note")
 
 
 def test_a_form_without_examples_is_shown_with_sample_data_made_from_its_schema(studio: Studio) -> None:
@@ -108,7 +109,12 @@ def test_a_layouts_text_is_read_with_the_form_as_a_publish_reads_it(studio: Stud
     (group,) = preview.layout.groups
     assert (group.label.zh, group.label.en) == ("付款", "Paying")
     # the published form has no examples nor defaults: each field gets a value made from its schema
-    assert preview.sample == {"method": "card", "amount": 100, "transaction_ref": "示例文字示例文字"}
+    assert preview.sample == {
+        "method": "card",
+        "amount": 100,
+        "transaction_ref": "示例文字示例文字",
+        "authorize_only": False,
+    }
 
 
 def test_a_text_with_errors_is_not_read(studio: Studio) -> None:
@@ -117,7 +123,7 @@ def test_a_text_with_errors_is_not_read(studio: Studio) -> None:
     assert [p.code for p in broken.problems] == ["json-syntax"]
 
     unknown_field = UI_TEXT.replace(
-        '"fields": ["method", "amount", "transaction_ref"]', '"fields": ["method", "amout"]'
+        '"fields": ["method", "amount", "transaction_ref", "authorize_only"]', '"fields": ["method", "amout"]'
     )
     refused = form_preview(studio, "retail", UI, unknown_field)
     assert refused is not None and refused.layout is None

@@ -1,0 +1,328 @@
+"""An order's child records moving: a record added, a record's trigger fired.
+
+Each runs inside the transaction of the order's step (or of the record step a person fires), with the
+order's discipline: the role, the form, the guard, the actions, the record's data contract, an audit
+event naming the record, outbox messages. Nothing is written here: the records changed are written with
+the order (``Commands.write``), where their lock versions still match.
+
+The names a record transition's condition reads are the order's (``order``, ``data``, ``actor``,
+``now``, ``records``) and ``record``: the record it moves, its fields with ``number`` and ``state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.common.suggest import did_you_mean, near_miss
+from engine.common.text import Text
+from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
+from engine.plugins import ActionContext
+from engine.runtime.actor import SYSTEM, Actor
+from engine.runtime.compiled import CompiledRecordKind, CompiledTransition, joined
+from engine.runtime.decisions import Moving, action_refusal, check_guard, condition_env, role_refusal
+from engine.runtime.record_state import LiveRecord, RecordEvent
+from engine.runtime.results import RecordStep, RecordView
+
+ADD = "add"  # the audit trail's trigger for a record added: ``payment.add``
+
+
+def record_kind(moving: Moving, kind: str) -> CompiledRecordKind:
+    """The compiled kind, or a refusal naming the kinds the workflow declares."""
+    found = moving.cv.records.get(kind)
+    if found is not None:
+        return found
+    kinds = sorted(moving.cv.records)
+    raise TransitionRejected(
+        [
+            Refusal(
+                RefusalCode.UNKNOWN_TRIGGER,
+                f"流程 {moving.cv.spec.name} 没有记录类型 {kind!r}；已声明：{'、'.join(kinds) or '无'}"
+                f"{did_you_mean(kind, kinds, 'zh')}",
+                f"workflow {moving.cv.spec.name} has no record kind {kind!r}; declared: "
+                f"{', '.join(kinds) or 'none'}{did_you_mean(kind, kinds)}",
+                {"kind": kind, "kinds": kinds, "suggestion": near_miss(kind, kinds)},
+            )
+        ]
+    )
+
+
+def find_record(moving: Moving, kind: str, number: int) -> LiveRecord:
+    record_kind(moving, kind)
+    for record in (moving.order.records or {}).get(kind, []):
+        if record.number == number:
+            return record
+    label = moving.cv.records[kind].spec.label
+    raise TransitionRejected(
+        [
+            Refusal(
+                RefusalCode.NOT_FOUND,
+                f"订单 {moving.order.id} 没有{label.zh} #{number}",
+                f"order {moving.order.id} has no {label.en.lower()} #{number}",
+                {"kind": kind, "number": number},
+            )
+        ]
+    )
+
+
+def add_record(moving: Moving, kind: str, data: Mapping[str, Any], actor: Actor) -> LiveRecord:
+    """Add a record of ``kind`` in its initial state, numbered after the order's others of its kind."""
+    compiled = record_kind(moving, kind)
+    records = (moving.order.records or {}).setdefault(kind, [])
+    number = max((r.number for r in records), default=0) + 1
+    record = LiveRecord(None, kind, number, compiled.spec.initial, dict(data), 0, changed=True)
+    contract_refusals(compiled, record)
+    records.append(record)
+    changes: dict[str, Any] = {f"{record.name}.state": [None, record.state]}
+    changes.update((f"{record.name}.{key}", [None, value]) for key, value in record.data.items())
+    moving.record_events.append(RecordEvent(f"{kind}.{ADD}", actor.name, changes))
+    return record
+
+
+def contract_refusals(compiled: CompiledRecordKind, record: LiveRecord) -> None:
+    """Refuse a record whose fields break its kind's data contract (``form:`` of the kind)."""
+    if compiled.form is None or compiled.spec.form is None:
+        return
+    errors = compiled.form.messages(record.data, None)
+    if errors:
+        raise TransitionRejected([error.refusal(compiled.spec.form) for error in errors])
+
+
+def fire_record_step(
+    moving: Moving,
+    kind: str,
+    number: int,
+    trigger: str,
+    actor: Actor,
+    data: Mapping[str, Any],
+    access: RecordOps,
+) -> LiveRecord:
+    """Fire ``trigger`` on the record: pick its transition (role, form, guard), run the actions, move
+    it. ``TransitionRejected`` says why not; the order's own data changes only through ``set_order``."""
+    compiled = record_kind(moving, kind)
+    record = find_record(moving, kind, number)
+    live, cv = moving.order, moving.cv
+    label = compiled.spec.label
+    if not actor.is_system and cv.is_final(live.config):
+        raise TransitionRejected(
+            [
+                Refusal(
+                    RefusalCode.STATE,
+                    f"订单 {live.id} 已结束，它的{label.zh}不能再变动",
+                    f"order {live.id} is closed: its {label.en.lower()} records no longer change",
+                    {"state": joined(live.config), "kind": kind, "number": number},
+                )
+            ]
+        )
+    found = [ct for ct in compiled.by_trigger.get(trigger, ()) if record.state in ct.spec.sources]
+    if not found:
+        raise TransitionRejected([_unavailable(compiled, record, trigger)])
+    refusals: list[Refusal] = []
+    for ct in found:
+        refusal = role_refusal(ct, actor)
+        if refusal is not None:
+            refusals.append(refusal)
+            continue
+        _check_form(ct, kind, trigger, data)
+        env = condition_env(live, actor, data, moving.now)
+        env["record"] = record.view()
+        guards, failed = check_guard(ct, env)
+        if failed is not None:
+            refusals.append(failed)
+            continue
+        _move(moving, compiled, ct, record, actor, data, guards, access)
+        return record
+    raise TransitionRejected(refusals)
+
+
+def _unavailable(compiled: CompiledRecordKind, record: LiveRecord, trigger: str) -> Refusal:
+    label = compiled.spec.label
+    possible = compiled.available(record.state)
+    known = sorted(compiled.by_trigger)
+    if trigger not in compiled.by_trigger:
+        return Refusal(
+            RefusalCode.UNKNOWN_TRIGGER,
+            f"{label.zh}没有操作 {trigger!r}{did_you_mean(trigger, known, 'zh')}",
+            f"a {label.en.lower()} has no trigger {trigger!r}{did_you_mean(trigger, known)}",
+            {"trigger": trigger, "triggers": known, "suggestion": near_miss(trigger, known)},
+        )
+    state = compiled.spec.state(record.state).label
+    return Refusal(
+        RefusalCode.STATE,
+        f"{label.zh} #{record.number} 处于「{state.zh}」，不能执行 {trigger}；"
+        f"当前可执行：{'、'.join(possible) or '无'}",
+        f"{label.en} #{record.number} is {state.en}: {trigger!r} is not available; available now: "
+        f"{', '.join(possible) or 'none'}",
+        {"state": record.state, "trigger": trigger, "available": possible},
+    )
+
+
+def _check_form(ct: CompiledTransition, kind: str, trigger: str, data: Mapping[str, Any]) -> None:
+    if ct.form is None or ct.spec.form is None:
+        if data:
+            raise TransitionRejected(
+                [
+                    Refusal(
+                        RefusalCode.FORM,
+                        f"{kind}.{trigger} 没有表单，不接收数据：{'、'.join(sorted(data))}",
+                        f"{kind}.{trigger} has no form and takes no data: {', '.join(sorted(data))}",
+                        {"fields": sorted(data)},
+                    )
+                ]
+            )
+        return
+    unknown = sorted(key for key in data if key not in ct.form_fields)
+    errors = [e.refusal(ct.spec.form) for e in ct.form.messages(dict(data), ct.layout)]
+    if unknown:
+        errors.insert(
+            0,
+            Refusal(
+                RefusalCode.FORM,
+                f"表单 {ct.spec.form} 没有字段：{'、'.join(unknown)}",
+                f"form {ct.spec.form} has no field {', '.join(unknown)}",
+                {"fields": unknown, "form": ct.spec.form},
+            ),
+        )
+    if errors:
+        raise TransitionRejected(errors)
+
+
+def _move(
+    moving: Moving,
+    compiled: CompiledRecordKind,
+    ct: CompiledTransition,
+    record: LiveRecord,
+    actor: Actor,
+    data: Mapping[str, Any],
+    guards: list[dict[str, Any]],
+    access: RecordOps,
+) -> None:
+    live, kind = moving.order, compiled.spec.name
+    trigger = f"{kind}.{ct.spec.trigger}"
+    before, order_before = dict(record.data), dict(live.data)
+    from_state = record.state
+    dest = ct.spec.dest or from_state
+    record.data.update(data)
+    outbox: list[tuple[str, dict[str, Any]]] = []
+    for name, action in ct.actions:
+        ctx = ActionContext(
+            connection=moving.tx.connection,
+            order_id=live.id,
+            department=live.department,
+            workflow=live.workflow,
+            trigger=trigger,
+            source=from_state,
+            dest=dest,
+            actor=actor.name,
+            data=dict(record.data),
+            now=moving.now,
+            outbox=outbox,
+            records=access,
+            record=record.view(),
+            order=dict(live.data),
+        )
+        try:
+            changes = action(ctx)
+        except PluginError as error:
+            raise TransitionRejected([action_refusal(name, trigger, error)]) from error
+        if changes:
+            record.data.update(changes)
+        live.data.update(ctx.order_changes)
+    record.state = dest
+    record.changed = True
+    contract_refusals(compiled, record)
+    changes_seen: dict[str, Any] = {}
+    if from_state != dest:
+        changes_seen[f"{record.name}.state"] = [from_state, dest]
+    for key in before.keys() | record.data.keys():
+        old, new = before.get(key), record.data.get(key)
+        if old != new:
+            changes_seen[f"{record.name}.{key}"] = [old, new]
+    for key in order_before.keys() | live.data.keys():
+        old, new = order_before.get(key), live.data.get(key)
+        if old != new:
+            changes_seen[key] = [old, new]
+    moving.record_events.append(RecordEvent(trigger, actor.name, changes_seen, guards, outbox))
+
+
+class RecordOps:
+    """The order's records as actions reach them (``engine.plugins.RecordAccess``): what an order
+    step's action adds or fires runs as the system, inside the same transaction."""
+
+    def __init__(self, moving: Moving, actor: Actor = SYSTEM) -> None:
+        self.moving = moving
+        self.actor = actor
+
+    def of(self, kind: str) -> list[Mapping[str, Any]]:
+        record_kind(self.moving, kind)
+        return [record.view() for record in (self.moving.order.records or {}).get(kind, [])]
+
+    def add(self, kind: str, data: Mapping[str, Any]) -> int:
+        return add_record(self.moving, kind, data, self.actor).number
+
+    def fire(self, kind: str, number: int, trigger: str, data: Mapping[str, Any] | None = None) -> None:
+        fire_record_step(self.moving, kind, number, trigger, SYSTEM, data or {}, self)
+
+
+__all__ = [
+    "ADD",
+    "RecordOps",
+    "RecordStep",
+    "RecordView",
+    "add_record",
+    "find_record",
+    "fire_record_step",
+    "record_kind",
+    "record_views",
+]
+
+
+def record_views(moving: Moving, actor: Actor) -> list[RecordView]:
+    """The order's records, kind by kind as the workflow declares them, each with the steps ``actor``
+    could take on it (none once the order is closed)."""
+    live, cv = moving.order, moving.cv
+    closed = cv.is_final(live.config)
+    views: list[RecordView] = []
+    for kind, compiled in cv.records.items():
+        for record in (live.records or {}).get(kind, []):
+            state = compiled.spec.state(record.state)
+            steps: list[RecordStep] = []
+            if not closed:
+                for trigger in compiled.available(record.state):
+                    steps.append(_offered(moving, compiled, record, trigger, actor))
+            views.append(
+                RecordView(
+                    kind=kind,
+                    kind_label=compiled.spec.label,
+                    number=record.number,
+                    state=record.state,
+                    state_label=state.label,
+                    final=state.final,
+                    data=dict(record.data),
+                    steps=tuple(steps),
+                )
+            )
+    return views
+
+
+def _offered(
+    moving: Moving, compiled: CompiledRecordKind, record: LiveRecord, trigger: str, actor: Actor
+) -> RecordStep:
+    found = [ct for ct in compiled.by_trigger[trigger] if record.state in ct.spec.sources]
+    first = found[0]
+    label = first.spec.label or Text(trigger, trigger)
+    refusals: list[Refusal] = []
+    for ct in found:
+        refusal = role_refusal(ct, actor)
+        if refusal is not None:
+            refusals.append(refusal)
+            continue
+        if ct.form is not None:  # its guard may read what the form fills: decided on submit
+            return RecordStep(trigger, label, ct.spec.form, True)
+        env = condition_env(moving.order, actor, {}, moving.now)
+        env["record"] = record.view()
+        _, failed = check_guard(ct, env)
+        if failed is None:
+            return RecordStep(trigger, label, ct.spec.form, True)
+        refusals.append(failed)
+    return RecordStep(trigger, label, first.spec.form, False, tuple(refusals))

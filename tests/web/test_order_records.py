@@ -1,0 +1,123 @@
+"""The order's records on its page (orders/_records.html), over the shipped retail workflow: a payment only
+authorized, captured from its own small form; a partial refund with its amount and reason; a refund of
+more than was captured refused beside the records; the timeline naming each record's event; both
+languages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.web.conftest import add_user, log_in, retail_app
+from tests.web.test_orders import create, lock_of
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = retail_app(tmp_path, "records-tests")
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    add_user(app, "zhao.lei", "zhao.lei-demo", ("warehouse",), ("retail",))
+    yield app
+    app.extensions["orderloom"].close()
+
+
+@pytest.fixture
+def clerk(app: Flask) -> FlaskClient:
+    return log_in(app.test_client(), "li.na", "li.na-demo")
+
+
+def authorize(clerk: FlaskClient, order_id: int, amount: str = "186") -> None:
+    page = clerk.get(f"/orders/{order_id}/fire/pay").text
+    sent = {
+        "method": "alipay",
+        "amount": amount,
+        "transaction_ref": "2026000001",
+        "authorize_only": "true",
+        "_lock_version": lock_of(page),
+    }
+    assert clerk.post(f"/orders/{order_id}/fire/pay", data=sent).status_code == 302
+
+
+def record_section(page: str, record: str) -> str:
+    found = re.search(rf'<article class="record" id="{record}">(.*?)</article>', page, re.S)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_a_payment_authorized_is_captured_from_its_form_on_the_order_page(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    authorize(clerk, order_id)
+    page = clerk.get(f"/orders/{order_id}?lang=en").text
+    payment = record_section(page, "record-payment-1")
+    assert "Payment #1" in payment and "Authorized" in payment
+    assert f'action="/orders/{order_id}/records/payment/1/capture"' in payment
+    assert f'action="/orders/{order_id}/records/payment/1/void"' in payment
+    assert 'name="csrf_token"' in payment
+    response = clerk.post(
+        f"/orders/{order_id}/records/payment/1/capture", data={"_lock_version": lock_of(page)}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/orders/{order_id}#record-payment-1")
+    shown = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert "Captured" in record_section(shown, "record-payment-1")
+    # paid by itself once captured, then approved by the audit rules; the timeline names the record
+    assert 'id="order-state">Pending shipment<' in shown
+    timeline = shown[shown.index('id="timeline"') :]
+    assert "Payment: Capture #1" in timeline and "Payment added #1" in timeline
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "支付 #1" in zh and "支付：收款 #1" in zh
+
+
+def test_a_partial_refund_names_its_amount_and_reason_and_more_than_captured_is_refused(
+    clerk: FlaskClient,
+) -> None:
+    order_id = create(clerk)
+    authorize(clerk, order_id)
+    page = clerk.get(f"/orders/{order_id}").text
+    clerk.post(f"/orders/{order_id}/records/payment/1/capture", data={"_lock_version": lock_of(page)})
+    page = clerk.get(f"/orders/{order_id}?lang=en").text
+    payment = record_section(page, "record-payment-1")
+    assert 'name="refund_amount"' in payment and 'name="refund_reason"' in payment
+    refund = f"/orders/{order_id}/records/payment/1/refund"
+    too_much = {"refund_amount": "186.01", "refund_reason": "多收了", "_lock_version": lock_of(page)}
+    refused = clerk.post(refund, data=too_much)
+    assert refused.status_code == 422
+    problems = refused.text[refused.text.index('id="record-problems"') :]
+    assert "Payment #1: refund of 186.01 CNY exceeds the 186.00 CNY payment #1 can refund" in problems
+    partial = {"refund_amount": "36", "refund_reason": "少发一件赠品", "_lock_version": lock_of(page)}
+    assert clerk.post(refund, data=partial).status_code == 302
+    shown = record_section(clerk.get(f"/orders/{order_id}?lang=en").text, "record-payment-1")
+    assert "Captured" in shown and "少发一件赠品" in shown and "36" in shown
+
+
+def test_a_warehouse_clerk_sees_the_payments_but_no_step_on_them(app: Flask, clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    authorize(clerk, order_id)
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
+    page = warehouse.get(f"/orders/{order_id}?lang=en").text
+    payment = record_section(page, "record-payment-1")
+    assert "Nothing to do on it" in payment and "<form" not in payment
+    lock = lock_of(clerk.get(f"/orders/{order_id}").text)
+    refused = warehouse.post(f"/orders/{order_id}/records/payment/1/capture", data={"_lock_version": lock})
+    assert refused.status_code == 422  # not theirs to take: refused, saying which role, nothing fired
+    said = refused.text[refused.text.index('id="record-problems"') :]
+    assert "Payment #1:" in said and "Clerk" in said
+    assert "Authorized" in record_section(
+        warehouse.get(f"/orders/{order_id}?lang=en").text, "record-payment-1"
+    )
+
+
+def test_a_step_on_a_record_drawn_before_a_change_is_a_conflict(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    authorize(clerk, order_id)
+    page = clerk.get(f"/orders/{order_id}").text
+    stale = lock_of(page)
+    clerk.post(f"/orders/{order_id}/records/payment/1/void", data={"_lock_version": stale})
+    authorize(clerk, order_id)
+    response = clerk.post(f"/orders/{order_id}/records/payment/2/capture", data={"_lock_version": stale})
+    assert response.status_code == 409
