@@ -26,6 +26,7 @@ COMMANDS = every_command(main)
 def test_the_group_adds_the_commands_of_every_module() -> None:
     assert sorted(" ".join(command) for command in COMMANDS if command) == [
         "accounts", "accounts list", "accounts set", "db", "db upgrade", "demo", "forms", "forms preview",
+        "lists", "lists add", "lists create", "lists import", "lists list", "lists remove", "lists show",
         "migrate", "orders", "orders create", "orders fire", "orders list", "orders reindex",
         "orders show", "outbox", "outbox list", "outbox replay", "outbox show", "publish", "rules",
         "rules replay", "rules test", "run", "serve", "users", "users add", "users list", "users password",
