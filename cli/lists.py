@@ -1,5 +1,5 @@
-"""`orderloom lists`: a department's managed lists (名单) — blocked addresses, blocked mobiles, VIP
-customers, restricted SKUs — kept as data and named by rules (``in_list('blocked-mobiles', …)``)."""
+"""`orderloom lists`: a department's managed lists — blocked addresses, blocked mobiles, VIP customers,
+restricted SKUs — kept as data and named by rules (``in_list('blocked-mobiles', …)``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.common import fail, open_services
-from engine.api import Text, translate
+from engine.api import translate
 from engine.api.named_lists import KIND_WORDS, ListKind, ListRefused, ListShown, NamedLists
 from engine.errors import EngineError
 
@@ -26,12 +26,12 @@ _FIELDS = {
 }
 
 
-def _say(text: Text, lang: str, **values: object) -> str:
-    return text.get(lang).format(**values)
+def _say(word: str, lang: str, **values: object) -> str:
+    return translate(f"cli.lists.{word}", lang).format(**values)
 
 
 def _refused(refused: ListRefused, lang: str) -> None:
-    heading = _say(Text("名单未改动：", "the list was not changed:"), lang)
+    heading = _say("refused", lang)
     click.echo(translate("cli.error", lang).format(message=heading), err=True)
     for problem in refused.problems:
         field = _FIELDS.get(problem.field, problem.field)
@@ -41,9 +41,10 @@ def _refused(refused: ListRefused, lang: str) -> None:
 
 @click.group()
 def lists() -> None:
-    """Managed lists: values kept as data, matched after normalising (an address written 广东省深圳市 or
-    广东 深圳 is one address; +86 138-0000-0000 is 13800000000). Rule files declare the lists they name
-    (``lists:``) and publishing creates them empty; these commands fill them (docs/expressions.md)."""
+    """Managed lists: values kept as data, matched after normalising (an address with or without its
+    province's and city's suffixes and spaces is one address; +86 138-0000-0000 is 13800000000). Rule
+    files declare the lists they name (``lists:``) and publishing creates them empty; these commands fill
+    them (docs/expressions.md)."""
 
 
 @lists.command("create")
@@ -74,8 +75,8 @@ def lists_create(
         except ListRefused as refused:
             _refused(refused, lang)
             return
-    said = Text("已建立名单 {name}（{department}，{kind}）", "created list {name} ({department}, {kind})")
-    click.echo(_say(said, lang, name=made.name, department=department, kind=KIND_WORDS[made.kind].get(lang)))
+    kind_word = KIND_WORDS[made.kind].get(lang)
+    click.echo(_say("created", lang, name=made.name, department=department, kind=kind_word))
 
 
 @lists.command("list")
@@ -87,17 +88,11 @@ def lists_list(ctx: click.Context, department: str, lang: str) -> None:
     with open_services(ctx) as services:
         found = NamedLists(services.store, services.engine.clock).lists(department)
     if not found:
-        click.echo(
-            _say(
-                Text("部门 {department} 没有名单", "department {department} has no lists"),
-                lang,
-                department=department,
-            )
-        )
+        click.echo(_say("none", lang, department=department))
         return
     for named in found:
         label = named.label_zh if lang == "zh" else named.label_en
-        count = _say(Text("{n} 个值", "{n} value(s)"), lang, n=named.entries)
+        count = _say("count", lang, n=named.entries)
         click.echo(f"{named.name}\t{KIND_WORDS[named.kind].get(lang)}\t{label}\t{count}")
 
 
@@ -124,19 +119,14 @@ def _print_shown(shown: ListShown, changes: bool, lang: str) -> None:
     label = named.label_zh if lang == "zh" else named.label_en
     click.echo(f"{named.name} — {label} ({KIND_WORDS[named.kind].get(lang)})")
     if not shown.entries:
-        click.echo(_say(Text("  （没有值）", "  (no values)"), lang))
+        click.echo(_say("no_values", lang))
     for entry in shown.entries:
         note = f"\t{entry.note}" if entry.note else ""
         click.echo(f"  {entry.value}\t[{entry.key}]\t{entry.added_by}\t{entry.added_at:%Y-%m-%d %H:%M}{note}")
     if changes and shown.changes:
-        click.echo(_say(Text("最近的改动：", "latest changes:"), lang))
-        actions = {
-            "create": Text("建立", "created"),
-            "add": Text("添加", "added"),
-            "remove": Text("移除", "removed"),
-        }
+        click.echo(_say("changes", lang))
         for change in shown.changes:
-            action = actions.get(change.action, Text(change.action, change.action)).get(lang)
+            action = translate(f"studio.lists.action.{change.action}", lang)
             value = f" {change.value}" if change.value else ""
             click.echo(f"  {change.at:%Y-%m-%d %H:%M}\t{change.actor}\t{action}{value}")
 
@@ -161,10 +151,7 @@ def lists_add(
         except ListRefused as refused:
             _refused(refused, lang)
             return
-    said = Text(
-        "已添加 {value}（匹配键 {key}）到名单 {name}", "added {value} (matched as {key}) to list {name}"
-    )
-    click.echo(_say(said, lang, value=entry.value, key=entry.key, name=name))
+    click.echo(_say("added", lang, value=entry.value, key=entry.key, name=name))
 
 
 @lists.command("remove")
@@ -182,14 +169,7 @@ def lists_remove(ctx: click.Context, name: str, value: str, department: str, act
         except ListRefused as refused:
             _refused(refused, lang)
             return
-    click.echo(
-        _say(
-            Text("已从名单 {name} 移除 {value}", "removed {value} from list {name}"),
-            lang,
-            value=entry.value,
-            name=name,
-        )
-    )
+    click.echo(_say("removed", lang, value=entry.value, name=name))
 
 
 @lists.command("import")
@@ -206,10 +186,8 @@ def lists_import(ctx: click.Context, name: str, file: Path, department: str, act
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        said = Text("无法读取 {file}：{error}", "cannot read {file}: {error}")
-        click.echo(
-            translate("cli.error", lang).format(message=_say(said, lang, file=file, error=error)), err=True
-        )
+        said = _say("unreadable", lang, file=file, error=error)
+        click.echo(translate("cli.error", lang).format(message=said), err=True)
         sys.exit(1)
     with open_services(ctx) as services:
         try:
@@ -217,7 +195,7 @@ def lists_import(ctx: click.Context, name: str, file: Path, department: str, act
                 department, name, text, actor
             )
         except ListRefused as refused:
-            heading = _say(Text("{file} 未导入：", "{file} was not imported:"), lang, file=file)
+            heading = _say("not_imported", lang, file=file)
             click.echo(translate("cli.error", lang).format(message=heading), err=True)
             for problem in refused.problems:
                 where = f"{file}:{problem.line}: " if problem.line else f"{file}: "
@@ -225,5 +203,4 @@ def lists_import(ctx: click.Context, name: str, file: Path, department: str, act
             sys.exit(1)
         except EngineError as error:
             fail(error, lang)
-    said = Text("已导入 {n} 个值到名单 {name}", "imported {n} value(s) into list {name}")
-    click.echo(_say(said, lang, n=len(added), name=name))
+    click.echo(_say("imported", lang, n=len(added), name=name))

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from engine.api import Actor, Text
+from engine.api import Actor, translate
 from engine.api.named_lists import KIND_WORDS, ListKind, ListRefused, NamedLists
 from web.formdata import local_time
 from web.i18n import current_lang
@@ -27,62 +27,12 @@ studio_lists = Blueprint("studio_lists", __name__, url_prefix="/studio")
 MAX_FIELD = 1000  # characters of a value, a note or a label taken from a form (the engine checks less)
 MAX_IMPORT = 200_000  # characters of a pasted import
 
-WORDS: dict[str, Text] = {
-    "title": Text("名单", "Lists"),
-    "heading": Text("{department}的名单", "Lists of {department}"),
-    "back": Text("返回工作室", "Back to the studio"),
-    "intro": Text(
-        "规则用 in_list('名称', 值) 引用名单；"
-        "值按名单类型规范化后匹配（“广东省深圳市”与“广东 深圳”是同一地址）。"
-        "规则文件声明的名单在发布时自动建立。",
-        "Rules name a list with in_list('name', value); values match after normalising for the list's kind "
-        "(“广东省深圳市” and “广东 深圳” are one address). Lists a rule file declares are created when it "
-        "is published.",
-    ),
-    "none": Text("还没有名单。", "No lists yet."),
-    "name": Text("名称", "Name"),
-    "kind": Text("类型", "Kind"),
-    "label": Text("标签", "Label"),
-    "label_zh": Text("中文名称", "Chinese label"),
-    "label_en": Text("英文名称", "English label"),
-    "entries": Text("值的个数", "Values"),
-    "create": Text("建立名单", "Create a list"),
-    "value": Text("值", "Value"),
-    "key": Text("匹配键", "Matched as"),
-    "note": Text("备注", "Note"),
-    "added_by": Text("添加人", "Added by"),
-    "added_at": Text("添加时间", "Added"),
-    "add": Text("添加", "Add"),
-    "remove": Text("移除", "Remove"),
-    "search": Text("搜索", "Search"),
-    "search_hint": Text("按名单类型规范化后查找", "found after normalising as the list's kind"),
-    "no_values": Text("没有值。", "No values."),
-    "no_match": Text("没有匹配“{q}”的值。", "No value matches “{q}”."),
-    "import": Text("批量导入", "Import"),
-    "import_hint": Text(
-        "每行一个值，可在逗号后加备注；以 # 开头的行和空行跳过。任何一行有误则全部不导入。",
-        "One value a line, a note after a comma; lines starting with # and blank lines are skipped. "
-        "Nothing is imported unless every line is good.",
-    ),
-    "changes": Text("最近的改动", "Latest changes"),
-    "when": Text("时间", "When"),
-    "who": Text("操作人", "Who"),
-    "what": Text("改动", "Change"),
-    "action.create": Text("建立名单", "created the list"),
-    "action.add": Text("添加", "added"),
-    "action.remove": Text("移除", "removed"),
-    "refused": Text("未改动，请修正下列问题：", "Nothing was changed; put right what is said below:"),
-    "done.create": Text("已建立名单 {name}。", "List {name} created."),
-    "done.add": Text("已添加 {value}。", "{value} added."),
-    "done.remove": Text("已移除 {value}。", "{value} removed."),
-    "done.import": Text("已导入 {value} 个值。", "{value} value(s) imported."),
-}
 DONE = frozenset({"create", "add", "remove", "import"})
 
 
 def say(key: str, **values: Any) -> str:
-    """A word of this page in the page's language."""
-    text = WORDS[key].get(current_lang())
+    """A word of this page (``studio.lists.<key>`` in the catalogue) in the page's language."""
+    text = translate(f"studio.lists.{key}", current_lang())
     return text.format(**values) if values else text
 
 

@@ -656,6 +656,64 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         # the studio's users and roles of a department (web/studio_users.py,
         # engine/runtime/department_users.py)
+        # --- a department's managed lists (名单): the kinds, the studio's lists pages (web/studio_lists.py)
+        "lists.kind.address": Text("地址", "address"),
+        "lists.kind.mobile": Text("手机号", "mobile"),
+        "lists.kind.customer": Text("客户", "customer"),
+        "lists.kind.sku": Text("商品编码", "SKU"),
+        "lists.kind.text": Text("文本", "text"),
+        "studio.lists.title": Text("名单", "Lists"),
+        "studio.lists.heading": Text("{department}的名单", "Lists of {department}"),
+        "studio.lists.back": Text("返回工作室", "Back to the studio"),
+        "studio.lists.intro": Text(
+            "规则用 in_list('名称', 值) 引用名单；"
+            "值按名单类型规范化后匹配（“广东省深圳市”与“广东 深圳”是同一地址）。"
+            "规则文件声明的名单在发布时自动建立。",
+            "Rules name a list with in_list('name', value); values match after normalising for the "
+            "list's kind (“广东省深圳市” and “广东 深圳” are one address). Lists a rule file declares are "
+            "created when it is published.",
+        ),
+        "studio.lists.none": Text("还没有名单。", "No lists yet."),
+        "studio.lists.name": Text("名称", "Name"),
+        "studio.lists.kind": Text("类型", "Kind"),
+        "studio.lists.label": Text("标签", "Label"),
+        "studio.lists.label_zh": Text("中文名称", "Chinese label"),
+        "studio.lists.label_en": Text("英文名称", "English label"),
+        "studio.lists.entries": Text("值的个数", "Values"),
+        "studio.lists.create": Text("建立名单", "Create a list"),
+        "studio.lists.value": Text("值", "Value"),
+        "studio.lists.key": Text("匹配键", "Matched as"),
+        "studio.lists.note": Text("备注", "Note"),
+        "studio.lists.added_by": Text("添加人", "Added by"),
+        "studio.lists.added_at": Text("添加时间", "Added"),
+        "studio.lists.add": Text("添加", "Add"),
+        "studio.lists.remove": Text("移除", "Remove"),
+        "studio.lists.search": Text("搜索", "Search"),
+        "studio.lists.search_hint": Text(
+            "按名单类型规范化后查找", "found after normalising as the list's kind"
+        ),
+        "studio.lists.no_values": Text("没有值。", "No values."),
+        "studio.lists.no_match": Text("没有匹配“{q}”的值。", "No value matches “{q}”."),
+        "studio.lists.import": Text("批量导入", "Import"),
+        "studio.lists.import_hint": Text(
+            "每行一个值，可在逗号后加备注；以 # 开头的行和空行跳过。任何一行有误则全部不导入。",
+            "One value a line, a note after a comma; lines starting with # and blank lines are skipped. "
+            "Nothing is imported unless every line is good.",
+        ),
+        "studio.lists.changes": Text("最近的改动", "Latest changes"),
+        "studio.lists.when": Text("时间", "When"),
+        "studio.lists.who": Text("操作人", "Who"),
+        "studio.lists.what": Text("改动", "Change"),
+        "studio.lists.action.create": Text("建立名单", "created the list"),
+        "studio.lists.action.add": Text("添加", "added"),
+        "studio.lists.action.remove": Text("移除", "removed"),
+        "studio.lists.refused": Text(
+            "未改动，请修正下列问题：", "Nothing was changed; put right what is said below:"
+        ),
+        "studio.lists.done.create": Text("已建立名单 {name}。", "List {name} created."),
+        "studio.lists.done.add": Text("已添加 {value}。", "{value} added."),
+        "studio.lists.done.remove": Text("已移除 {value}。", "{value} removed."),
+        "studio.lists.done.import": Text("已导入 {value} 个值。", "{value} value(s) imported."),
         "studio.users.title": Text("用户与角色", "Users and roles"),
         "studio.users.heading": Text("{department}的用户与角色", "Users and roles of {department}"),
         "studio.users.roles_global": Text(
@@ -1569,6 +1627,22 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.refused_heading": Text("{headline}：", "{headline}:"),
         "cli.field_problem": Text("  {field}：{problem}", "  {field}: {problem}"),
         "cli.in_forms": Text("（{forms}）", " ({forms})"),
+        # --- orderloom lists (cli/lists.py)
+        "cli.lists.refused": Text("名单未改动：", "the list was not changed:"),
+        "cli.lists.created": Text(
+            "已建立名单 {name}（{department}，{kind}）", "created list {name} ({department}, {kind})"
+        ),
+        "cli.lists.none": Text("部门 {department} 没有名单", "department {department} has no lists"),
+        "cli.lists.count": Text("{n} 个值", "{n} value(s)"),
+        "cli.lists.no_values": Text("  （没有值）", "  (no values)"),
+        "cli.lists.changes": Text("最近的改动：", "latest changes:"),
+        "cli.lists.added": Text(
+            "已添加 {value}（匹配键 {key}）到名单 {name}", "added {value} (matched as {key}) to list {name}"
+        ),
+        "cli.lists.removed": Text("已从名单 {name} 移除 {value}", "removed {value} from list {name}"),
+        "cli.lists.unreadable": Text("无法读取 {file}：{error}", "cannot read {file}: {error}"),
+        "cli.lists.not_imported": Text("{file} 未导入：", "{file} was not imported:"),
+        "cli.lists.imported": Text("已导入 {n} 个值到名单 {name}", "imported {n} value(s) into list {name}"),
         "cli.account.added": Text(
             "已添加部门 {department} 的客户账户 {account_no}：{record}",
             "account {account_no} of {department} added: {record}",

@@ -33,6 +33,7 @@ from engine.common.list_keys import (
 )
 from engine.common.suggest import did_you_mean
 from engine.common.text import Text
+from engine.common.words import words_of
 from engine.errors import DefinitionError, EngineError, Problem, Refusal, TransitionRejected
 from engine.rules.expr import ExpressionError, ExpressionEvaluationError, compile_expression, parse
 from engine.rules.list_checks import declared_lists
@@ -66,13 +67,7 @@ MAX_NOTE = 500
 MAX_IMPORT_LINES = 10_000
 UNKNOWN_LIST = "unknown-list"
 UNDECLARED_LIST_KIND = "list-kind"
-KIND_WORDS: Mapping[ListKind, Text] = {
-    ListKind.ADDRESS: Text("地址", "address"),
-    ListKind.MOBILE: Text("手机号", "mobile"),
-    ListKind.CUSTOMER: Text("客户", "customer"),
-    ListKind.SKU: Text("商品编码", "SKU"),
-    ListKind.TEXT: Text("文本", "text"),
-}
+KIND_WORDS: Mapping[ListKind, Text] = {kind: words_of("lists.kind")[kind.value] for kind in ListKind}
 
 
 @dataclass(frozen=True)

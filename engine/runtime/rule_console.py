@@ -145,7 +145,8 @@ def cases_path_for(path: str) -> str:
 
 def names_text(names: Mapping[str, Any]) -> str:
     """The names as JSON an admin can read, change and paste back (times as ISO-8601 text)."""
-    return json.dumps(names, ensure_ascii=False, indent=2, default=_plain)
+    shown = {name: value for name, value in names.items() if name != LOOKUPS}
+    return json.dumps(shown, ensure_ascii=False, indent=2, default=_plain)
 
 
 def _plain(value: Any) -> Any:
@@ -223,10 +224,7 @@ class RuleConsole:
             row = tx.load_order(order_id)
             if row is None or row.department != department or not actor.in_department(row.department):
                 raise NotFound(f"no order {order_id} in this department", zh=f"本部门没有订单 {order_id}")
-            live, now = LiveOrder.from_row(row), self.studio.clock.now()
-            names = condition_env(live, actor, {}, now)
-            names[LOOKUPS] = ReadLookups(self.studio.store, live.department, live.id, names["order"], now)
-            return names
+            return condition_env(LiveOrder.from_row(row), actor, {}, self.studio.clock.now())
 
     def pasted_names(self, text: str, actor: Actor) -> tuple[dict[str, Any] | None, list[Problem]]:
         """The names written in ``text`` (as a case's ``input``: JSON or YAML), with what it leaves out
@@ -254,6 +252,13 @@ class RuleConsole:
             order = scope.get("order")
             with self.studio.store.read() as tx:
                 scope["stock"] = tx.stock_available(skus(order)) if isinstance(order, Mapping) else {}
+        if LOOKUPS not in scope:  # in_list(...) and the customer facts: the department's, as they are now
+            given, moment = scope.get("order"), scope.get("now")
+            tried: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+            order_id = tried.get("id")
+            now = moment if isinstance(moment, datetime) else self.studio.clock.now()
+            number = order_id if isinstance(order_id, int) else 0
+            scope[LOOKUPS] = ReadLookups(self.studio.store, file.department, number, tried, now)
         decision, error = _decide(file.ruleset, scope)
         if file.published is None:
             return Evaluation(scope, decision, error)

@@ -33,7 +33,7 @@ def test_a_list_is_created_filled_shown_and_emptied(run: Run) -> None:
     assert lines[2] == "latest changes:"
     assert [line.split("\t")[1:] for line in lines[3:]] == [
         ["cli", "added +86 138-0000-0000"],
-        ["admin", "created"],
+        ["admin", "created the list"],
     ]
     nothing = run(
         "lists", "show", "blocked-mobiles", "--department", "retail", "--search", "139", "--no-changes"
