@@ -13,9 +13,9 @@ WORKFLOW = "workflows/retail/order.yaml"
 
 def _with_guard(when: str) -> str:
     text = (ROOT / WORKFLOW).read_text(encoding="utf-8")
-    guard = "    when: data.amount >= order.total\n"
+    guard = "    when: data.amount <= order.total\n"
     assert guard in text
-    return text.replace(guard, f'    when: "data.amount >= order.total and {when}"\n', 1)
+    return text.replace(guard, f'    when: "data.amount <= order.total and {when}"\n', 1)
 
 
 def test_a_guard_may_name_a_list_its_audit_declares() -> None:
