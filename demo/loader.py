@@ -148,6 +148,7 @@ class Product:
     weight_kg: Decimal | None = None
     volume_l: Decimal | None = None  # litres
     virtual: bool = False  # a gift card, an extended warranty: no stock, no warehouse, no carrier
+    active: bool = True  # discontinued: kept for the orders and requests that name it, sold no more
 
 
 CATALOGUE: tuple[Product, ...] = (
@@ -178,16 +179,26 @@ CATALOGUE: tuple[Product, ...] = (
     # Virtual products: nothing to stock or ship (docs/catalogue.md); a few retail orders include one.
     Product("GC-200", "电子礼品卡 200元", Decimal("200"), 0, False, "E-gift card, 200 CNY", virtual=True),
     Product("WTY-EXT1", "延长保修 1年", Decimal("199"), 0, False, "Extended warranty, 1 year", virtual=True),
+    # Discontinued: after-sales requests still name it (an exchange of a product no longer sold).
+    Product("XM-BAND7", "小米手环7", Decimal("199"), 0, False, "Xiaomi Smart Band 7", Decimal("0.2"),
+            active=False),
 )  # fmt: skip
 PRODUCTS = {p.sku: p for p in CATALOGUE}
-GOODS = tuple(p for p in CATALOGUE if not p.virtual)
+GOODS = tuple(p for p in CATALOGUE if not p.virtual and p.active)
 
 
 def catalogue_products() -> list[CatalogueProduct]:
     """The demo catalogue as the product catalogue stores it (names in zh and en, prices, kinds)."""
     return [
         CatalogueProduct(
-            p.sku, p.name, p.name_en, p.price, p.weight_kg, p.volume_l, "virtual" if p.virtual else "shipped"
+            p.sku,
+            p.name,
+            p.name_en,
+            p.price,
+            p.weight_kg,
+            p.volume_l,
+            "virtual" if p.virtual else "shipped",
+            p.active,
         )
         for p in CATALOGUE
     ]
@@ -433,7 +444,7 @@ class _DemoRun:
         self.engine = engine
         self.clock = clock
         self.rng = rng
-        self.extras = random.Random(hash(rng.getstate()))  # noqa: S311 - seeded by rng, which it leaves as it is
+        self.extras = random.Random(sum(rng.getstate()[1]))  # noqa: S311 - seeded by rng, not drawn from it
         self.summary = summary
         self.start = clock.now()
         self.end = self.start + timedelta(days=DEMO_DAYS)

@@ -5,7 +5,8 @@
   in each language, and choosing one fills the line's ``name`` (in the page's language) and
   ``unit_price`` (``fills``); params ``in_stock`` (only products with units free to reserve, and the
   virtual ones, which need none), ``warehouse`` (only those stocked there) and ``kind`` (``shipped`` or
-  ``virtual``: only those; wholesale and after-sales offer goods only). Where no catalogue is
+  ``virtual``: only those; wholesale and after-sales offer goods only) and ``discontinued`` (the
+  discontinued products too: after-sales requests name what was bought). Where no catalogue is
   kept (the table is empty), the SKUs of the ``stock`` table, each once, with no name and no price;
 - ``warehouses`` and ``carriers``: those of the department's routing rule file (the ``kind: routing``
   file under ``rules/<department>/``), with their labels; a department without one has none;
@@ -93,6 +94,7 @@ def products(ctx: OptionContext) -> Options:
                 in_stock,
                 None if warehouse is None else str(warehouse),
                 _kind(ctx.params.get("kind")),
+                discontinued=bool(ctx.params.get("discontinued")),
             )
         ]
     query = select(tables.stock.c.sku).distinct().order_by(tables.stock.c.sku)

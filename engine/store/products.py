@@ -124,12 +124,19 @@ def product_page(
 
 
 def offered_products(
-    connection: Any, in_stock: bool = False, warehouse: str | None = None, kind: str | None = None
+    connection: Any,
+    in_stock: bool = False,
+    warehouse: str | None = None,
+    kind: str | None = None,
+    discontinued: bool = False,
 ) -> list[Product]:
     """The active products an order may name, by SKU; ``in_stock``: only those with units free to reserve
     (in ``warehouse`` when given) and the virtual ones, which need none; ``kind``: only those of that
-    kind (a process that ships everything it takes offers ``shipped`` ones only)."""
-    query = select(products).where(products.c.active.is_(True)).order_by(products.c.sku)
+    kind (a process that ships everything it takes offers ``shipped`` ones only); ``discontinued``: the
+    discontinued products too (an after-sales request names what was bought, sold or not)."""
+    query = select(products).order_by(products.c.sku)
+    if not discontinued:
+        query = query.where(products.c.active.is_(True))
     if kind is not None:
         query = query.where(products.c.kind == kind)
     if in_stock or warehouse is not None:

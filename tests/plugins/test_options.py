@@ -87,6 +87,14 @@ def test_products_are_the_active_ones_of_the_catalogue_with_their_names_and_pric
         assert [o["value"] for o in REGISTRY.options("products", in_stock)] == ["GC-100", "XM-BAND8"]
         goods = OptionContext("wholesale", {"kind": "shipped"}, connection=connection)
         assert [o["value"] for o in REGISTRY.options("products", goods)] == ["XM-BAND8", "YL-MILK24"]
+        returns = OptionContext(
+            "after_sales", {"kind": "shipped", "discontinued": True}, connection=connection
+        )
+        assert [o["value"] for o in REGISTRY.options("products", returns)] == [
+            "HR-BCD470",
+            "XM-BAND8",
+            "YL-MILK24",
+        ]
         with pytest.raises(PluginError, match="kind must be 'shipped' or 'virtual'"):
             REGISTRY.options("products", OptionContext("retail", {"kind": "digital"}, connection=connection))
 
