@@ -112,9 +112,15 @@ def _definitions_root(ctx: OptionContext) -> Path:
 
 
 def _routing(ctx: OptionContext) -> Mapping[str, Any]:
-    """The department's routing rule file (``kind: routing`` under rules/<department>/), or {}."""
-    folder = _definitions_root(ctx) / "rules" / ctx.department
-    if not folder.is_dir() or "/" in ctx.department or ctx.department.startswith("."):
+    """The department's routing rule file (``kind: routing`` under its rules folder), or {}. The folder
+    is named as the department is, or with hyphens for its underscores (``after_sales`` keeps its
+    definitions under ``rules/after-sales/``)."""
+    if "/" in ctx.department or "\\" in ctx.department or ctx.department.startswith("."):
+        return {}
+    rules = _definitions_root(ctx) / "rules"
+    folders = [rules / name for name in dict.fromkeys((ctx.department, ctx.department.replace("_", "-")))]
+    folder = next((found for found in folders if found.is_dir()), None)
+    if folder is None:
         return {}
     for path in sorted(folder.glob("*.y*ml")):
         if path.name.endswith(".cases.yaml"):

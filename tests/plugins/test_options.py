@@ -45,6 +45,8 @@ def test_warehouses_and_carriers_come_from_the_departments_routing_file() -> Non
     assert [w["value"] for w in warehouses] == ["SH-01", "BJ-01", "GZ-01", "CD-01"]
     assert {"value": "sf", "label": {"zh": "顺丰速运", "en": "SF Express"}} in ask("carriers")
     assert ask("warehouses", "wholesale") and ask("carriers", "after-sales")
+    # a department's rules folder is named with hyphens for its underscores
+    assert [w["value"] for w in ask("warehouses", "after_sales")] == ["SH-01", "GZ-01", "BJ-01", "CD-01"]
     assert ask("warehouses", "no-such-department") == []
     assert ask("warehouses", "../retail") == []
 
