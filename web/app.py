@@ -174,12 +174,12 @@ def _error_pages(app: Flask) -> None:
                 )
             limit = app.config.get("MAX_CONTENT_LENGTH") or 0
             return page(413, "errors.413", limit=f"{limit // (1024 * 1024)} MiB")
-        if code in (400, 401, 404, 405):
+        if code in (400, 401, 403, 404, 405):
             body, status = page(code, f"errors.{code}")
             # keep what the error says in its headers (405: the methods the address takes, in Allow)
             headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
             return body, status, headers
-        return error  # the others (403, 409, 429, …) come with their own pages
+        return error  # the others (409, 429, …) come with their own pages
 
     @app.errorhandler(500)
     def crashed(error: Exception) -> Any:

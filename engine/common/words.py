@@ -1284,6 +1284,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "errors.404.title": Text("找不到此页面", "Not found"),
         "errors.404": Text("没有这个地址。", "There is nothing at this address."),
+        "errors.403.title": Text("无权访问", "Not yours to open"),
+        "errors.403": Text(
+            "您的角色不能打开此页面；如需访问，请联系部门管理员。",
+            "Your roles do not open this page; ask your department's admin if you need it.",
+        ),
         "errors.405.title": Text("不支持此操作", "Not allowed here"),
         "errors.405": Text(
             "此地址不接受这种请求（例如直接打开了只能提交的地址）。",

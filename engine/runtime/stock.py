@@ -42,7 +42,14 @@ from engine.store.stock_ledger import (
     shipped_since,
     utc,
 )
-from engine.store.tables import stock, stock_ledger, stock_take_counts, stock_takes, stock_transfers
+from engine.store.tables import (
+    products,
+    stock,
+    stock_ledger,
+    stock_take_counts,
+    stock_takes,
+    stock_transfers,
+)
 
 __all__ = [
     "LEDGER_KINDS",
@@ -211,7 +218,13 @@ def _note(value: str | None, field: str = "note", required: bool = False) -> str
 
 
 def _known(connection: Connection, column: Any) -> list[str]:
-    return [str(v) for v in connection.execute(select(column).distinct().order_by(column)).scalars()]
+    """The names the stock rows hold in ``column``; for skus, with every shipped product of the catalogue
+    besides (one added there is received into stock before any row names it)."""
+    found = {str(v) for v in connection.execute(select(column).distinct()).scalars()}
+    if column is stock.c.sku:
+        shipped = select(products.c.sku).where(products.c.kind == "shipped")
+        found.update(str(v) for v in connection.execute(shipped).scalars())
+    return sorted(found)
 
 
 def _check_known(connection: Connection, field: str, value: str) -> str:
@@ -220,6 +233,16 @@ def _check_known(connection: Connection, field: str, value: str) -> str:
     choices = _known(connection, column)
     if value in choices:
         return value
+    if value.upper() in choices:  # codes are written in capitals: xm-band8 is XM-BAND8
+        return value.upper()
+    if field == "sku" and _is_virtual(connection, value):
+        raise StockRefused(
+            field,
+            Text(
+                f"商品 {value} 是虚拟商品，没有库存，无需入库或调拨",
+                f"product {value} is virtual: it has no stock to receive, move or count",
+            ),
+        )
     guess = near_miss(value, choices)
     zh_name, en_name = ("商品", "sku") if field == "sku" else ("仓库", "warehouse")
     raise StockRefused(
@@ -229,6 +252,11 @@ def _check_known(connection: Connection, field: str, value: str) -> str:
             f"no {en_name} {value!r}{suggestion_text(guess, 'en')}",
         ),
     )
+
+
+def _is_virtual(connection: Connection, sku: str) -> bool:
+    kind = select(products.c.kind).where(products.c.sku.in_((sku, sku.upper())))
+    return "virtual" in connection.execute(kind).scalars().all()
 
 
 def _row(connection: Connection, sku: str, warehouse: str) -> StockLevel | None:

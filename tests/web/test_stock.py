@@ -49,7 +49,9 @@ def on_hand(app: Flask) -> dict[tuple[str, str], int]:
 def test_who_sees_the_stock_pages_and_who_may_change_stock(app: Flask) -> None:
     clerk = client_of(app, "cleo")
     assert 'id="stock-link"' not in clerk.get("/?lang=en").get_data(as_text=True)
-    assert clerk.get("/stock").status_code == 403
+    refused = clerk.get("/stock?lang=zh")
+    assert refused.status_code == 403 and "无权访问" in refused.text and 'id="work-link"' in refused.text
+    assert "Your roles do not open this page" in clerk.get("/stock?lang=en").text  # the app's page, worded
     buyer = client_of(app, "qian")
     page = buyer.get("/stock/receive?lang=en").get_data(as_text=True)
     assert 'id="stock-link"' in page and "the warehouse receives, transfers, counts and adjusts it" in page

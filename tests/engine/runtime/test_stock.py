@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -28,6 +29,7 @@ from engine.runtime.stock import (
     transfers,
 )
 from engine.store import Store
+from engine.store.products import Product, write_products
 from engine.store.stock_ledger import LedgerKind, ledger_entry
 from engine.store.tables import outbox, stock, stock_ledger, users
 
@@ -266,3 +268,29 @@ def test_falling_below_the_safety_stock_mails_the_purchasers_a_reorder_suggestio
     receive_transfer(stocked, "zhao.lei", sent.id, None, NOW)
     assert [a.sku for a in low_stock_alerts(stocked, NOW)] == []  # 11 free: the alert is closed
     assert [row.sku for row in stock_levels(stocked, low=True)] == []
+
+
+def test_a_product_of_the_catalogue_is_received_before_any_stock_row_names_it(stocked: Store) -> None:
+    """A product added to the catalogue is received as any other (no first-delivery switch); a code typed
+    in lower case is the product's; a virtual product is refused with why, and nothing is written."""
+    with stocked.transaction() as tx:
+        write_products(
+            tx.connection,
+            [
+                Product("OOLONG-1", "乌龙茶礼盒", "Oolong tea gift box", Decimal("128")),
+                Product("GC-100", "礼品卡100元", "Gift card 100 CNY", Decimal("100"), kind="virtual"),
+            ],
+            NOW,
+            "admin",
+        )
+    with pytest.raises(StockRefused, match="no sku 'TEA-9'"):
+        receive_stock(stocked, "zhao.lei", "TEA-9", "SH-01", 5, NOW)  # neither stocked nor sold
+    before = count_rows(stocked, stock_ledger)
+    with pytest.raises(StockRefused) as refused:
+        receive_stock(stocked, "zhao.lei", "GC-100", "SH-01", 5, NOW)
+    assert "虚拟商品" in refused.value.message("zh") and "is virtual" in refused.value.message("en")
+    assert count_rows(stocked, stock_ledger) == before
+    received = receive_stock(stocked, "zhao.lei", "oolong-1", "SH-01", 50, NOW, reference="PO-NEW")
+    assert (received.sku, received.on_hand) == ("OOLONG-1", 50)
+    assert levels(stocked)[("OOLONG-1", "SH-01")] == (50, 0)
+    assert ledger_sums(stocked)[("OOLONG-1", "SH-01")] == 50
