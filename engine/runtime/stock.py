@@ -638,7 +638,8 @@ def enter_count(store: Store, actor: str, take_id: int, sku: str, counted: int, 
 
 
 def review_stock_take(store: Store, take_id: int) -> StockTake:
-    """The stock-take with each count against the book as it stands now."""
+    """The stock-take with each count against the book as it stands now (a posted one: as it stood
+    when it was posted)."""
     with store.read() as tx:
         return _take(tx.connection, take_id)
 
@@ -687,6 +688,12 @@ def post_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> Sto
                     at=at,
                     reference=f"C{take.id}",
                 )
+        for line in take.lines:  # the figures posted, kept: the take reads so from now on
+            tx.connection.execute(
+                update(stock_take_counts)
+                .where(stock_take_counts.c.take_id == take.id, stock_take_counts.c.sku == line.sku)
+                .values(posted_book=line.book, posted_reserved=line.reserved)
+            )
         tx.connection.execute(
             update(stock_takes)
             .where(stock_takes.c.id == take.id)
@@ -730,8 +737,8 @@ def _take(connection: Connection, take_id: int, lock: bool = False) -> StockTake
     rows = connection.execute(
         select(
             stock_take_counts.c.sku,
-            func.coalesce(book.c.on_hand, 0),
-            func.coalesce(book.c.reserved, 0),
+            func.coalesce(stock_take_counts.c.posted_book, book.c.on_hand, 0),
+            func.coalesce(stock_take_counts.c.posted_reserved, book.c.reserved, 0),
             stock_take_counts.c.counted,
         )
         .select_from(

@@ -617,6 +617,10 @@ stock_take_counts = Table(
     Column("counted", Integer, nullable=False),
     Column("counted_by", String(200), nullable=False),
     Column("counted_at", DateTime(timezone=True), nullable=False),
+    # the book and the reserved units when the take was posted (NULL while open): a posted take reads
+    # as it was posted, whatever the stock did since
+    Column("posted_book", Integer),
+    Column("posted_reserved", Integer),
     CheckConstraint("counted >= 0", name="counted_not_negative"),
 )
 

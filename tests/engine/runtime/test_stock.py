@@ -83,8 +83,14 @@ def test_each_operation_moves_the_stock_and_writes_its_ledger_entries(stocked: S
     posted = post_stock_take(store, "zhao.lei", take.id, NOW)
     assert posted.state == "posted"
     assert levels(store)[("XM-BAND8", "SH-01")] == (15, 0)
+    as_posted = [("AT-C202", 5, 5, 0), ("XM-BAND8", 14, 15, 1)]
+    assert [(x.sku, x.book, x.counted, x.difference) for x in posted.lines] == as_posted
+    adjust_stock(store, "zhao.lei", "XM-BAND8", "SH-01", -2, "破损", NOW)  # the book moves on after it
+    again = review_stock_take(store, take.id)
+    assert [(x.sku, x.book, x.counted, x.difference) for x in again.lines] == as_posted  # read as posted
     kinds = [(e.kind, e.sku, e.warehouse, e.change, e.reference) for e in ledger_entries(store, limit=100)]
-    assert kinds[:5] == [
+    assert kinds[:6] == [
+        ("adjust", "XM-BAND8", "SH-01", -2, None),
         ("count", "XM-BAND8", "SH-01", 1, f"C{take.id}"),  # an equal count writes nothing
         ("adjust", "AT-C202", "SH-01", -3, None),
         ("transfer_in", "XM-BAND8", "GZ-01", 2, f"T{sent.id}"),

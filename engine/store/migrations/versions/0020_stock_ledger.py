@@ -93,6 +93,9 @@ def upgrade() -> None:
         sa.Column("counted", sa.Integer(), nullable=False),
         sa.Column("counted_by", sa.String(200), nullable=False),
         sa.Column("counted_at", sa.DateTime(timezone=True), nullable=False),
+        # the book and the reserved units when the take was posted (NULL while it is open)
+        sa.Column("posted_book", sa.Integer()),
+        sa.Column("posted_reserved", sa.Integer()),
         sa.CheckConstraint("counted >= 0", name="ck_stock_take_counts_counted_not_negative"),
     )
     # The opening entries: what each stock row holds now, so the ledger adds up from the start.
