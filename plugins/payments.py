@@ -445,9 +445,18 @@ def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
         if payment["state"] != "captured" or remainder <= 0 or left <= 0:
             continue
         part = min(remainder, left)
-        # the order's step is the reason: its trigger (cancel, reject, receive_return)
+        # the order's step is the reason, by its label in both languages (取消并退款 / Cancel and refund),
+        # its trigger when it has none
         records.fire(
-            PAYMENT, number, "refund", {"refund_amount": as_number(part), "refund_reason": ctx.trigger}
+            PAYMENT, number, "refund", {"refund_amount": as_number(part), "refund_reason": _step_named(ctx)}
         )
         left -= part
     return None if due is None else {"refund_due": None}
+
+
+def _step_named(ctx: ActionContext) -> str:
+    label = ctx.labels.get("trigger") or {}
+    zh, en = label.get("zh"), label.get("en")
+    if zh and en and zh != en:
+        return f"{zh} / {en}"
+    return zh or en or ctx.trigger

@@ -738,7 +738,10 @@ def shown_records(page: OrderPage, lang: str) -> list[ShownRecord]:
     shown = []
     for record in page.records:
         kind_form = page.spec.records[record.kind].form
-        layouts = [forms[kind_form].layout] if kind_form in forms else []
+        # its own form first, then the order's forms: the choices they name (a payment's method) read
+        # by their labels, not their codes
+        own = [forms[kind_form].layout] if kind_form in forms else []
+        layouts = own + [form.layout for form in page.forms if form.path != kind_form]
         actions = [
             RecordAction(
                 step.trigger,

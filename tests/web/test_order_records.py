@@ -55,6 +55,7 @@ def test_a_payment_authorized_is_captured_from_its_form_on_the_order_page(clerk:
     page = clerk.get(f"/orders/{order_id}?lang=en").text
     payment = record_section(page, "record-payment-1")
     assert "Payment #1" in payment and "Authorized" in payment
+    assert "Alipay" in payment and "alipay" not in payment  # a code read by its label
     assert f'action="/orders/{order_id}/records/payment/1/capture"' in payment
     assert f'action="/orders/{order_id}/records/payment/1/void"' in payment
     assert 'name="csrf_token"' in payment
