@@ -1942,6 +1942,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.reason.approval_timeout": Text("审批超时", "approval timed out"),
         "term.reason.unpaid_timeout": Text("超时未支付自动取消", "cancelled: unpaid in time"),
         "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),
+        "term.reason.goods_not_returned": Text(
+            "超期未寄回自动撤销", "withdrawn: the goods were not sent back in time"
+        ),
         # --- a submitted form's messages (engine/forms/messages.py): {label} the field, {limit} the
         # schema's bound, {expected} what the format wants, {options} the allowed values
         # Each English message starts with the field's label, the first letter made capital, and says
