@@ -8,7 +8,8 @@ and ``review`` are automatic):
 
     create (customer, address, 3 order lines, total; routed to a warehouse and a carrier by the stock on
             hand, placed at once: the stock reserved at that warehouse, unpaid timer scheduled)
-    -> pay (payment form; the review approves in the same transaction, unpaid timer cancelled)
+    -> pay (payment form: a payment record added and captured, the automatic settle moves the paid
+       order on; the review approves in the same transaction, unpaid timer cancelled)
     -> ship (shipment form; the shipped units deducted) -> deliver (delivery form; auto-confirm timer
        scheduled) -> complete (auto-confirm timer cancelled)
 

@@ -199,6 +199,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("unsupported-rules-kind", "foreign-key", "not-a-number", "bad-cell", "bad-outcome"),
         *("widget-type", "unknown-format", "bad-format", "enum-title", "unknown-keyword", "error"),
         *("unknown-message-keyword", "unknown-type", "pattern-hint"),
+        *("bad-time", "bad-duration", "bad-path"),
     ),
     ProblemKind.REFERENCE: (
         *("unknown-state", "unknown-role", "unknown-outcome", "unknown-output", "unknown-action"),
@@ -209,7 +210,8 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
         *("order-field", "owned-field", "required-undeclared", "unknown-queue"),
         *("set-unknown-field", "set-order-field", "set-twice"),
-        *("undeclared-list", "list-kind"),
+        *("undeclared-list", "list-kind", "unknown-record-kind"),
+        *("unknown-trigger", "unknown-user", "unknown-channel", "unknown-order", "duplicate"),
     ),
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),

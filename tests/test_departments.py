@@ -1828,9 +1828,13 @@ def test_a_retail_order_is_priced_from_the_catalogue_and_its_total_follows(
         498,
     )
     assert order.data["stock_reserved"] == [{"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 2}]
-    with pytest.raises(TransitionRejected):  # the page's total is not what is owed
-        pay(engine, order.id, 478)
-    assert pay(engine, order.id, 498) == "pending_shipment"
+    # The page's total (478) is not what is owed: paid, it is a part payment and 20 is still due.
+    assert pay(engine, order.id, 478) == "pending_payment"
+    with pytest.raises(TransitionRejected) as refused:  # the page's total again: more than is due
+        pay(engine, order.id, 498)
+    [refusal] = refused.value.refusals
+    assert (refusal.code, refusal.details["due"]) == ("overpayment", "20.00")
+    assert pay(engine, order.id, 20) == "pending_shipment"
 
 
 def test_a_retail_line_the_catalogue_does_not_sell_is_refused_at_its_sku(
@@ -1868,7 +1872,8 @@ def test_an_order_of_virtual_items_only_needs_no_warehouse_no_carrier_and_no_shi
     assert (order.data["warehouse"], order.data["carrier"], order.data["stock_reserved"]) == (None, None, [])
     assert pay(engine, order.id, 200) == "completed"
     assert [e.trigger for e in engine.history(order.id, RETAIL)] == [
-        "create", "route", "place", "pay", "review", "fulfil_virtual"
+        "create", "route", "place", "pay", "payment.add", "payment.capture", "settle", "review",
+        "fulfil_virtual",
     ]  # fmt: skip
 
 
