@@ -145,19 +145,28 @@ def test_a_payment_of_ten_to_the_20_on_a_239_yuan_order_is_refused_by_the_form(e
 
 
 def test_more_than_is_due_is_refused_naming_the_amount_due(engine: Engine) -> None:
+    """More than the order's total is refused by the pay step's guard, beside the amount; after a part
+    payment, more than is still due (within the total) by payments.capture, naming what is due."""
     order_id = place(engine)
     payment = {"method": "card", "amount": 23900, "transaction_ref": "T0000004"}  # 239 typed twice over
     with pytest.raises(TransitionRejected) as caught:
         engine.fire(order_id, "pay", CLERK, payment)
     [refusal] = caught.value.refusals
+    assert refusal.code == "guard"
+    assert refusal.en == "The amount paid is more than the order total"
+    engine.fire(order_id, "pay", CLERK, {**payment, "amount": 100})  # a part: it waits for the rest
+    assert engine.get_order(order_id, CLERK).state == "pending_payment"
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(order_id, "pay", CLERK, {**payment, "amount": 239, "transaction_ref": "T0000005"})
+    [refusal] = caught.value.refusals
     assert refusal.code == "overpayment"
-    assert (refusal.details["amount"], refusal.details["due"]) == ("23900.00", "239.00")
-    assert refusal.en == "the amount of 23900.00 CNY is more than the 239.00 CNY due; take the amount due"
-    assert refusal.zh == "收款金额 23900.00 元超过应付金额 239.00 元；请按应付金额收款"
+    assert (refusal.details["amount"], refusal.details["due"]) == ("239.00", "139.00")
+    assert refusal.en == "the amount of 239.00 CNY is more than the 139.00 CNY due; take the amount due"
+    assert refusal.zh == "收款金额 239.00 元超过应付金额 139.00 元；请按应付金额收款"
     with engine.store.read() as tx:
         topics = tx.connection.execute(select(outbox.c.topic)).scalars().all()
-    assert "payments.captured" not in topics  # nothing captured, nothing sent
+    assert topics.count("payments.captured") == 1  # the part only: nothing of the refused one sent
     assert engine.get_order(order_id, CLERK).state == "pending_payment"
-    paid = engine.fire(order_id, "pay", CLERK, {**payment, "amount": 239})
+    paid = engine.fire(order_id, "pay", CLERK, {**payment, "amount": 139, "transaction_ref": "T0000006"})
     assert paid.to_state == "pending_shipment"
-    assert engine.get_order(order_id, CLERK).data["paid_amount"] == 239
+    assert engine.get_order(order_id, CLERK).data["paid_amount"] == 239  # 100 + 139
