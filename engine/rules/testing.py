@@ -78,7 +78,10 @@ INPUT_HINT = Text(
 # Where names are read from, as a problem says it.
 _CASE_INPUT = Text("用例的 input", "a case's input")
 _THE_DATA = Text("数据", "the data")
-_MAPPING_INPUTS = frozenset({"order", "data", "stock", "actor", "customer", "event", "lists", "facts"})
+# `record` is one child record's fields, `records` an order's child records by kind ({payment: [...]})
+_MAPPING_INPUTS = frozenset(
+    {"order", "data", "stock", "actor", "customer", "event", "lists", "facts", "record", "records"}
+)
 _LIST_INPUTS = frozenset({"children"})
 MAX_INPUT_BYTES = 64 * 1024  # data given to try a rule set on (the studio's console): a few orders' worth
 

@@ -186,7 +186,7 @@ def test_a_bad_cases_file_is_reported_like_validate(run: Run, root: Path) -> Non
     assert result.output.splitlines() == [
         "rules/retail/bad.cases.yaml:3:13: error: unknown key 'ordr' in a case's input; did you mean"
         " 'order'? [at $.cases[0].input.ordr] (hint: allowed keys: actor, children, customer, data, event,"
-        " item, now, order, stock, lists, facts)",
+        " item, now, order, record, records, stock, lists, facts)",
         "1 error(s) found.",
     ]
     cases.write_text(

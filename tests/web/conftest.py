@@ -442,6 +442,19 @@ def log_in_page(page: Page, server: LiveServer, name: str = TESTER, password: st
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def go_to_line(page: Page, number: int, text: str) -> None:
+    """Put the cursor at the start of line ``number`` of the studio's editor, with the keys a person
+    uses, and check that line reads ``text``. CodeMirror draws only the lines near its scrolled view,
+    so a line further down has no element to click until the cursor brings it into view."""
+    from playwright.sync_api import expect
+
+    page.locator("#studio-text + .studio-editor .cm-content").focus()
+    page.keyboard.press("Control+Home")
+    for _ in range(number - 1):
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#studio-text + .studio-editor .cm-activeLine")).to_have_text(text)
+
+
 def fill_line(page: Page, index: int, sku: str, name: str, qty: str, price: str) -> None:
     """Fill order line ``index`` of a retail intake form in the browser."""
     page.select_option(f"#f-lines-{index}-sku", sku)

@@ -14,7 +14,16 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 
 from engine.api import Actor
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
-from tests.web.conftest import REPO_ROOT, LiveServer, add_user, log_in_page, make_app, serve, settings_for
+from tests.web.conftest import (
+    REPO_ROOT,
+    LiveServer,
+    add_user,
+    go_to_line,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+)
 
 WORKFLOW = "workflows/retail/order.yaml"
 STATE = "  awaiting_callback:\n    label: {zh: 待回电, en: Awaiting call-back}"
@@ -64,9 +73,21 @@ def type_lines(page: Page, lines: list[str]) -> None:
 
 def type_after(page: Page, line: int, text: str) -> None:
     """Put the cursor at the end of ``line`` and type the lines of ``text`` after it."""
-    page.locator("#studio-text + .studio-editor .cm-line").nth(line - 1).click()
+    lines: list[str] = page.locator("#studio-text").input_value().split("\n")
+    go_to_line(page, line, lines[line - 1])
     page.keyboard.press("End")
     type_lines(page, text.split("\n"))
+
+
+def end_of_transitions(page: Page) -> int:
+    """The last line of the workflow's last transition: the file goes on with its ``records:`` block
+    (and the comment above it)."""
+    lines: list[str] = page.locator("#studio-text").input_value().split("\n")
+    last = lines.index("records:")
+    while not lines[last - 1].strip() or lines[last - 1].startswith("#"):
+        last -= 1
+    assert lines[last - 1].startswith("    ")
+    return last
 
 
 def type_at_the_end(page: Page, text: str) -> None:
@@ -84,7 +105,7 @@ def test_an_admin_adds_a_state_fixes_a_misspelling_and_publishes(
     expect(diagram).not_to_contain_text("待回电")
 
     type_after(page, line_of(page, "states:"), STATE)
-    type_at_the_end(page, TRANSITIONS)
+    type_after(page, end_of_transitions(page), TRANSITIONS)
     misspelt = line_of(page, "    dest: awaiting_calback")
     marked = page.locator("#studio-text + .studio-editor .cm-lintRange-error")
     expect(marked).to_have_text("awaiting_calback", timeout=3_000)  # checked as typed
@@ -142,8 +163,8 @@ def test_with_four_eyes_a_second_admin_approves(page: Page, server: LiveServer) 
     page.click("#four-eyes-toggle")
     expect(page.locator("#four-eyes-state")).to_have_text("已开启")
     page.click(f"a:has-text('{WORKFLOW}')")
-    label = line_of(page, "    label: {zh: 待支付, en: Pending payment}")
-    page.locator("#studio-text + .studio-editor .cm-line").nth(label - 1).click()
+    label = "    label: {zh: 待支付, en: Pending payment}"
+    go_to_line(page, line_of(page, label), label)
     page.keyboard.press("End")
     page.keyboard.press("Shift+Home")
     page.keyboard.insert_text("label: {zh: 等待付款, en: Awaiting payment}")

@@ -148,10 +148,10 @@ def test_an_order_of_the_department_is_tried_by_its_number(app: Flask) -> None:
 def test_a_failing_case_is_shown_with_expected_and_actual(app: Flask) -> None:
     c = client(app)
     clean = c.get(CONSOLE).get_data(as_text=True)
-    assert element(clean, "console-cases-summary") == "12 个通过，0 个失败"
+    assert element(clean, "console-cases-summary") == "14 个通过，0 个失败"
     save(c, AUDIT, RAISED)
     html = c.get(CONSOLE).get_data(as_text=True)
-    assert element(html, "console-cases-summary") == "11 个通过，1 个失败"
+    assert element(html, "console-cases-summary") == "13 个通过，1 个失败"
     failing = re.search(r'<tr class="fail"[^>]*>(.*?)</tr>\s*</tbody>\s*</table>\s*</td>', html, re.S)
     assert failing is not None
     row = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", failing.group(1)))
@@ -163,7 +163,7 @@ def test_a_failing_case_is_shown_with_expected_and_actual(app: Flask) -> None:
 
 def test_the_coverage_names_the_rules_no_case_exercises(app: Flask) -> None:
     c = client(app)
-    assert "全部 9 条规则" in element(c.get(CONSOLE).get_data(as_text=True), "console-coverage")
+    assert "全部 11 条规则" in element(c.get(CONSOLE).get_data(as_text=True), "console-coverage")
     never = (
         "  - name: huge-quantity\n    when: 'max(pluck(order.lines, \"qty\")) > 999'\n    outcome: reject\n"
     )

@@ -45,7 +45,7 @@ def test_a_cases_file_is_listed_edited_checked_saved_and_published(app: Flask) -
     assert (problem["code"], problem["suggestion"], problem["line"]) == (
         "unknown-rule",
         "blacklisted-mobile",
-        62,
+        68,
     )
     assert "unknown rule 'blacklisted-mobil'" in problem["message"]
     mismatch = c.post("/studio/api/validate", json={**body, "kind": "rules"})

@@ -174,6 +174,8 @@ def test_a_routing_file_is_given_the_stock_on_hand_unless_the_data_says_it(
         ('{"order": {"total": 6000,}}', (1, 26), "JSON syntax error"),
         ("ordr: {total: 6000}", (1, 1), "unknown key 'ordr' in the data; did you mean 'order'?"),
         ("order: 6000", (1, 8), "input 'order' must be a mapping"),
+        ("record: [1]", (1, 9), "input 'record' must be a mapping"),
+        ("records: [{captured: 1}]", (1, 10), "input 'records' must be a mapping"),
         ("- order\n", (1, 1), "the data must be a mapping of names"),
         ("now: yesterday", (1, 6), "input 'now' must be an ISO-8601 time"),
         ("   \n", (1, 1), "there is no data"),
