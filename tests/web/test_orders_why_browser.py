@@ -75,7 +75,9 @@ def test_the_order_and_step_pages_read_at_390_px(
         page.locator("#f-transaction_ref").fill("2026000002")
         page.locator("form.of-form button.primary").click()
         page.wait_for_load_state()
-        expect(page.locator("#f-amount-error")).to_be_visible()
+        refused = page.locator("#f-amount-error")  # the guard read out: the amount typed, the total
+        expect(refused).to_contain_text("1,000.00")
+        expect(refused).to_contain_text("186.00")
         width, outside = wide(page)
         screenshot(f"pay-refused-{lang}")
         if width > WIDTH or outside:
