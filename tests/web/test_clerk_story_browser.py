@@ -68,23 +68,44 @@ def people(browser: Browser, server: LiveServer) -> Iterator[People]:
     found.close()
 
 
-def clerk_links(page: Page, server: LiveServer) -> list[str]:
-    """The app's own pages this page links to (path and query), in the order they appear."""
-    hrefs: list[str] = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
-    found = []
-    for href in hrefs:
+def clerk_links(page: Page, server: LiveServer) -> tuple[list[str], list[str]]:
+    """The app's own pages this page links to (path and query), in the order they appear, and apart
+    the files it offers to download (a link with a ``download`` attribute: no page to draw)."""
+    hrefs: list[tuple[str, bool]] = page.evaluate(
+        "() => [...document.querySelectorAll('a[href]')].map(a => [a.href, a.hasAttribute('download')])"
+    )
+    pages, downloads = [], []
+    for href, download in hrefs:
         parts = urlsplit(href)
         if f"{parts.scheme}://{parts.netloc}" != server.url or NOT_CLERK_PAGES.match(parts.path):
             continue
-        found.append(parts.path + (f"?{parts.query}" if parts.query else ""))
-    return found
+        (downloads if download else pages).append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return pages, downloads
+
+
+def downloads_a_csv(page: Page, server: LiveServer, path: str) -> str | None:
+    """What is wrong with the file a download link gives, if anything: it must come as a CSV attachment."""
+    response = page.request.get(server(path))
+    kind, disposition = (
+        response.headers.get("content-type", ""),
+        response.headers.get("content-disposition", ""),
+    )
+    if (
+        response.ok
+        and kind.startswith("text/csv")
+        and disposition.startswith("attachment")
+        and response.body()
+    ):
+        return None
+    return f"{path}: {response.status} {kind!r} {disposition!r}"
 
 
 def walk_at_390(page: Page, server: LiveServer, person: str) -> list[str]:
     """Follow the links from "my work" breadth first, one page of each shape (an order's page stands for
-    every order's), and say of each page that scrolls sideways or draws something past the edge."""
+    every order's), and say of each page that scrolls sideways or draws something past the edge. A
+    download link is fetched, not drawn: it must give a CSV file."""
     problems: list[str] = []
-    queue, shapes = ["/work?lang=zh"], set()
+    queue, shapes, fetched = ["/work?lang=zh"], set(), set()
     while queue and len(shapes) < PAGES_PER_PERSON:
         path = queue.pop(0)
         shape = DIGITS.sub("N", urlsplit(path).path)
@@ -97,7 +118,13 @@ def walk_at_390(page: Page, server: LiveServer, person: str) -> list[str]:
         )
         if sideways(page) or page.evaluate(OUTSIDE):
             problems.append(f"{person} {path}: {sideways(page)} px sideways; {page.evaluate(OUTSIDE)}")
-        queue.extend(clerk_links(page, server))
+        pages, downloads = clerk_links(page, server)
+        queue.extend(pages)
+        for download in dict.fromkeys(downloads).keys() - fetched:
+            fetched.add(download)
+            wrong = downloads_a_csv(page, server, download)
+            if wrong:
+                problems.append(f"{person} {path} offers a download that is no CSV file: {wrong}")
     assert len(shapes) >= 4, f"{person} reached only {sorted(shapes)}"
     return problems
 

@@ -395,7 +395,7 @@ def request(kind: str, reason: str, condition: str, sku: str, name: str, price: 
         choose(page, "reason_code", reason)
         choose(page, "item_condition", condition)
         page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(days=2)))
-        page.locator("#f-return_warehouse").fill("SH-01")  # where the goods come back to
+        choose(page, "return_warehouse", "SH-01")  # where the goods come back to: one of its warehouses
         customer_and_address(page, "黄芳", "13600000001")
         line(page, 0, sku, name, "1", price)
         if kind == "return":  # the refund section appears once the request is a return

@@ -6,10 +6,10 @@ button, nothing created or fired on the way.
 
 Over the shipped retail workflow and the demo logins: an order of 5,128 yuan paid and held by the
 audit (its page: the data with its tables, the timeline with the decision), an unpaid order (its page
-with the running timer; its pay page with the form), and the pay page refused beside its amount. On
-none is the document wider than the window, and nothing a person reads or uses lies beyond its edges
-(``OUTSIDE``, as the studio's narrow test measures it): the data's tables read as cards. A screenshot
-of each page goes to test-artifacts/screenshots/.
+with the running timer; its pay page with the form), and the pay page refusing an overpayment beside
+its amount (a part payment is taken). On none is the document wider than the window, and nothing a
+person reads or uses lies beyond its edges (``OUTSIDE``, as the studio's narrow test measures it): the
+data's tables read as cards. A screenshot of each page goes to test-artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -71,11 +71,13 @@ def test_the_order_and_step_pages_read_at_390_px(
         # a refusal beside the amount, the form filled again: no wider either
         page.goto(server(f"/orders/{unpaid}/fire/pay?lang={lang}"))
         page.locator("#f-method input[value=alipay]").check()
-        page.locator("#f-amount").fill("100")
+        page.locator("#f-amount").fill("1000")  # more than the 186 yuan due
         page.locator("#f-transaction_ref").fill("2026000002")
         page.locator("form.of-form button.primary").click()
         page.wait_for_load_state()
-        expect(page.locator("#f-amount-error")).to_be_visible()
+        refused = page.locator("#f-amount-error")  # the guard read out: the amount typed, the total
+        expect(refused).to_contain_text("1,000.00")
+        expect(refused).to_contain_text("186.00")
         width, outside = wide(page)
         screenshot(f"pay-refused-{lang}")
         if width > WIDTH or outside:

@@ -143,12 +143,12 @@ def test_a_step_refused_unexpectedly_stops_the_steps_after_it(store: Store) -> N
         """\
   - fire: pay
     as: storefront
-    data: {method: alipay, amount: 400, transaction_ref: '2026050100000001'}
+    data: {method: alipay, amount: 500, transaction_ref: '2026050100000001'}
   - expect: {state: paid}
 """,
     )
     assert failures(result) == [
-        "20:5: the step pay was refused: The amount paid is less than the order total",
+        "20:5: the step pay was refused: The amount paid is more than the order total",
     ]
     assert (result.steps, result.total) == (1, 3)
     assert (
@@ -163,23 +163,23 @@ def test_an_expected_refusal_must_come_and_say_what_it_is_told(store: Store) -> 
         """\
   - fire: pay
     as: storefront
-    data: {method: alipay, amount: 400, transaction_ref: '2026050100000001'}
-    expect_refused: 支付金额少于订单金额
+    data: {method: alipay, amount: 500, transaction_ref: '2026050100000001'}
+    expect_refused: 支付金额超过订单金额
   - fire: pay
     as: storefront
-    data: {method: alipay, amount: 400, transaction_ref: '2026050100000001'}
+    data: {method: alipay, amount: 500, transaction_ref: '2026050100000001'}
     expect_refused: card declined
   - fire: pay
     as: storefront
     data: {method: alipay, amount: 478, transaction_ref: '2026050100000001'}
-    expect_refused: less than
+    expect_refused: more than
   - expect: {state: pending_shipment}
 """,
     )
     assert failures(result) == [
         "24:5: expected a refusal containing 'card declined', got: "
-        "The amount paid is less than the order total",
-        "28:5: expected a refusal containing 'less than', got none: the order went to pending_shipment",
+        "The amount paid is more than the order total",
+        "28:5: expected a refusal containing 'more than', got none: the order went to pending_shipment",
     ]
     assert result.steps == result.total == 5
 
