@@ -245,8 +245,21 @@ def list_changes(connection: Any, named: NamedList, limit: int = 50) -> list[Lis
     ]
 
 
+# Built once: a condition's in_list() runs it in every step whose rules name a list, and building a
+# statement per call cost as much as running it (bench/lifecycle.py).
+_HAS_ANY = (
+    select(literal(1))
+    .where(
+        named_list_entries.c.list_id == bindparam("list_id"),
+        named_list_entries.c.key.in_(bindparam("keys", expanding=True)),
+    )
+    .limit(1)
+)
+
+
 def has_any_query(list_id: int, keys: Sequence[str]) -> Any:
-    """Whether the list holds any of ``keys``: one look-up of the entries' primary key per key."""
+    """Whether the list holds any of ``keys``: one look-up of the entries' primary key per key. The
+    statement ``has_any`` runs, with its values in place (for a plan to be read from it)."""
     return (
         select(literal(1))
         .where(named_list_entries.c.list_id == list_id, named_list_entries.c.key.in_(list(keys)))
@@ -257,7 +270,7 @@ def has_any_query(list_id: int, keys: Sequence[str]) -> Any:
 def has_any(connection: Any, list_id: int, keys: Sequence[str]) -> bool:
     if not keys:
         return False
-    return connection.execute(has_any_query(list_id, keys)).first() is not None
+    return connection.execute(_HAS_ANY, {"list_id": list_id, "keys": list(keys)}).first() is not None
 
 
 # -- facts across a customer's orders --------------------------------------------------------------

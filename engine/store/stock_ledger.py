@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from engine.store.tables import stock, stock_ledger, stock_transfers, users
 
@@ -89,17 +89,28 @@ def ledger_entry(
     if change == 0:
         return
     connection.execute(
-        insert(stock_ledger).values(
-            sku=sku,
-            warehouse=warehouse,
-            change=change,
-            kind=kind.value,
-            reference=reference,
-            actor=actor,
-            note=note,
-            at=utc(at),
-        )
+        _APPEND,
+        {
+            "sku": sku,
+            "warehouse": warehouse,
+            "change": change,
+            "kind": kind.value,
+            "reference": reference,
+            "actor": actor,
+            "note": note,
+            "at": utc(at),
+        },
     )
+
+
+# Built once: every shipment writes an entry, and building the statement per call cost as much as
+# running it (bench/lifecycle.py).
+_APPEND = insert(stock_ledger).values(
+    {
+        name: bindparam(name)
+        for name in ("sku", "warehouse", "change", "kind", "reference", "actor", "note", "at")
+    }
+)
 
 
 @dataclass(frozen=True)
