@@ -310,23 +310,35 @@ def test_leaving_the_file_with_a_text_not_saved_asks_first(page: Page, server: L
         dialog.dismiss()
 
     page.on("dialog", stay)
+
+    def asked_by_now(times: int) -> list[str]:
+        """What was asked once the browser has told of ``times`` questions (a click returns before the
+        dialog's handler has run), or of all it asked within a few seconds."""
+        for _ in range(200):
+            if len(asked) >= times:
+                break
+            page.wait_for_timeout(25)
+        return asked
+
     editing = page.url
     page.click("a.lang")  # nothing typed yet: left without a question
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert asked == []
     type_at_the_end(page, "# an edit")
     page.click("a.lang")
-    assert asked == ["beforeunload"]
+    assert asked_by_now(1) == ["beforeunload"]
     expect(page.locator("html")).to_have_attribute("lang", "en")  # stayed
     page.click("a:has-text('Back to the studio')")
-    assert asked == ["beforeunload", "beforeunload"] and page.url.split("?")[0] == editing.split("?")[0]
+    assert asked_by_now(2) == ["beforeunload", "beforeunload"]
+    assert page.url.split("?")[0] == editing.split("?")[0]
 
     page.click("#studio-check")  # sent, not left; the page drawn with the text, still not saved
     expect(page.locator("#studio-problem-count")).to_have_text("0")
     assert asked == ["beforeunload", "beforeunload"]
     assert page.locator("#studio-text").input_value().endswith("# an edit")
     page.click("a:has-text('Back to the studio')")
-    assert asked == ["beforeunload"] * 3 and page.url.split("?")[0] == editing.split("?")[0]
+    assert asked_by_now(3) == ["beforeunload"] * 3
+    assert page.url.split("?")[0] == editing.split("?")[0]
 
     page.click("#studio-save")
     expect(page.locator("#studio-notice")).to_contain_text("revision 1")
