@@ -85,6 +85,10 @@ def test_a_save_after_a_logout_in_another_tab_waits_for_the_login_and_saves(
     expect(page.locator("#studio-notice")).to_contain_text("Draft saved (revision 1)")  # by itself
     assert page.locator("#studio-text").input_value().endswith("# typed before the logout")
     expect(page.locator("#studio-kept-offer")).to_be_hidden()
+    for _ in range(200):  # the notice can be drawn before the browser's copy is dropped
+        if kept_text(page) is None:
+            break
+        page.wait_for_timeout(25)
     assert kept_text(page) is None  # saved: the browser's copy is forgotten
 
 
