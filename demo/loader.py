@@ -537,6 +537,18 @@ class _DemoRun:
         """Fire and return the order's state afterwards (automatic transitions included)."""
         return self.engine.fire(order_id, trigger, _by_name(user).actor, data).to_state
 
+    def fire_each(
+        self, order_id: int, kind: str, trigger: str, user: str, data: Mapping[str, Any] | None = None
+    ) -> str:
+        """Fire ``trigger`` on each of the order's records of ``kind`` that offers it to ``user`` (each
+        shipment of a split order); the order's state afterwards (automatic transitions included)."""
+        actor = _by_name(user).actor
+        state = self.state(order_id)
+        for record in self.engine.records(order_id, actor):
+            if record.kind == kind and any(s.trigger == trigger and s.allowed for s in record.steps):
+                state = self.engine.fire_record(order_id, kind, record.number, trigger, actor, data).to_state
+        return state
+
     def state(self, order_id: int) -> str:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
 
@@ -706,13 +718,13 @@ class _DemoRun:
             self.fire(oid, "cancel", "li.na")
             return
         yield self.hours(3, 30)
-        self.fire(oid, "ship", "zhao.lei", {"carrier": rng.choice(CARRIERS), "packages": 1})
+        # each shipment (one per warehouse of a split order) leaves its own shelf, then is delivered
+        self.fire_each(oid, "shipment", "ship", "zhao.lei", {"carrier": rng.choice(CARRIERS), "packages": 1})
         if target == "shipped":
             return
         yield self.days(1, 3.5)
-        self.fire(
-            oid, "deliver", "zhao.lei", {"delivered_at": self.clock.now().isoformat(), "signed_by": "本人"}
-        )
+        delivery = {"delivered_at": self.clock.now().isoformat(), "signed_by": "本人"}
+        self.fire_each(oid, "shipment", "deliver", "zhao.lei", delivery)
         choice = rng.random()
         if target in ("return_requested", "returned"):
             choice = 0.0

@@ -133,9 +133,28 @@ def _add_shipments(ctx: ActionContext, held: list[Holding]) -> None:
         ctx.records.add(SHIPMENT, {"warehouse": warehouse, "lines": lines})
 
 
+def _cancel_shipments(ctx: ActionContext) -> None:
+    """Fire ``cancel`` on each shipment record its kind lets cancel from where it is (one still waiting
+    to ship): what it would have shipped is released with the rest of the order's stock. A shipment that
+    left, or a kind without ``cancel``, stays as it is."""
+    if ctx.records is None:
+        return
+    try:
+        shipments = ctx.records.of(SHIPMENT)
+    except TransitionRejected:
+        return  # the workflow has no shipment records
+    for shipment in shipments:
+        try:
+            ctx.records.fire(SHIPMENT, int(shipment["number"]), "cancel")
+        except TransitionRejected:
+            continue  # not cancellable where it is
+
+
 @writes("stock_reserved")
 def release(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """Give back everything this order holds (nothing to do when it holds nothing)."""
+    """Give back everything this order holds (nothing to do when it holds nothing). Where the order keeps
+    its shipments as records, those still waiting to ship are cancelled with it (``cancel``)."""
+    _cancel_shipments(ctx)
     holdings = _holdings(ctx.data)
     if not holdings:
         return None
@@ -465,6 +484,16 @@ def _deduct_shipment(ctx: ActionContext) -> Mapping[str, Any] | None:
                 sku=sku,
                 warehouse=warehouse,
             )
+        ledger_entry(
+            ctx.connection,
+            sku=sku,
+            warehouse=warehouse,
+            change=-qty,
+            kind=LedgerKind.SHIP,
+            actor=ctx.actor,
+            at=ctx.now,
+            reference=str(ctx.order_id),
+        )
         held["qty"] -= qty
         shipped += qty
     previous = order.get("shipped_qty")

@@ -6,6 +6,11 @@ mistyped number is caught by anyone who checks it. A waybill number the carrier 
 ``waybill`` field) is kept as written. Each shipment is appended to ``shipments`` with the carrier, the
 number, the time and the items (the ``parcel`` of a partial shipment, else the order lines); no tracking
 address is stored, carriers are asked by number.
+
+On a shipment record's step (a workflow that ships by ``records: shipment``) the record keeps its carrier
+and waybill, and the order's ``shipments`` list gains the parcel (its warehouse, its record's number and
+that record's lines) and ``waybill`` the latest number: the search (``waybill: [waybill,
+"shipments[].waybill"]``) and the order page find every parcel of a split order where they found one.
 """
 
 from __future__ import annotations
@@ -38,7 +43,9 @@ def waybill(ctx: ActionContext) -> Mapping[str, Any] | None:
             f"未知的承运商：{carrier!r}",
             f"unknown carrier {carrier!r}; expected one of {', '.join(CARRIERS)}",
         )
-    previous = ctx.data.get("shipments")
+    record = ctx.record
+    order = ctx.order if record is not None and ctx.order is not None else ctx.data
+    previous = order.get("shipments")
     shipments = [dict(s) for s in previous] if isinstance(previous, list) else []
     given = ctx.data.get("waybill")
     known = {s.get("waybill") for s in shipments}
@@ -48,16 +55,21 @@ def waybill(ctx: ActionContext) -> Mapping[str, Any] | None:
         number = waybill_number(carrier, ctx.order_id, len(shipments) + 1)
     parcel = ctx.data.get("parcel")
     items = parcel if isinstance(parcel, list) and parcel else ctx.data.get("lines") or []
-    shipment = {
+    shipment: dict[str, Any] = {
         "carrier": carrier,
         "waybill": number,
         "shipped_at": ctx.now.isoformat(),
         "items": [{"sku": i.get("sku"), "qty": i.get("qty")} for i in items if isinstance(i, Mapping)],
     }
+    if record is not None:  # a shipment record's parcel: from its warehouse, named by its number
+        shipment.update(warehouse=record.get("warehouse"), shipment=record.get("number"))
     ctx.emit(
         "logistics.waybill_created",
         {"order_id": ctx.order_id, "department": ctx.department, **shipment},
     )
+    if record is not None:
+        ctx.set_order({"waybill": number, "shipments": [*shipments, shipment]})
+        return {"carrier": carrier, "waybill": number}
     return {"carrier": carrier, "waybill": number, "shipments": [*shipments, shipment]}
 
 

@@ -21,6 +21,11 @@ ORDER_STATUS = "notifications.order_status"
 @writes()
 @emits(ORDER_STATUS)
 def notify(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """On a record's step (a shipment shipped) the message is about that record: its trigger and states
+    (``shipment.ship``, ``pending`` to ``shipped``), its number, its template ``<workflow>.<kind>.<state>``,
+    and the customer found in the order's data."""
+    order = ctx.order if ctx.record is not None and ctx.order is not None else ctx.data
+    kind = ctx.trigger.partition(".")[0] if ctx.record is not None else None
     payload: dict[str, Any] = {
         "order_id": ctx.order_id,
         "department": ctx.department,
@@ -28,13 +33,15 @@ def notify(ctx: ActionContext) -> Mapping[str, Any] | None:
         "trigger": ctx.trigger,
         "from": ctx.source,
         "to": ctx.dest,
-        "template": f"{ctx.workflow}.{ctx.dest}",
-        "mobile": mobile_of(ctx.data),
+        "template": f"{ctx.workflow}.{ctx.dest}" if kind is None else f"{ctx.workflow}.{kind}.{ctx.dest}",
+        "mobile": mobile_of(order),
         "at": ctx.now.isoformat(),
     }
+    if ctx.record is not None:
+        payload["record"] = ctx.record.get("number")
     if ctx.labels:  # what the message tells people: the names they know, not the codes
         payload["labels"] = {key: dict(text) for key, text in ctx.labels.items()}
-    email = email_of(ctx.data)
+    email = email_of(order)
     if email is not None:
         payload["email"] = email
     ctx.emit(ORDER_STATUS, payload)

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine, OrderView
+from engine.runtime import Actor, Engine, ListQuery, OrderView
 from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
 from engine.runtime.named_lists import NamedLists
@@ -128,6 +128,30 @@ def pay(engine: Engine, order_id: int, amount: float) -> str:
     return engine.fire(order_id, "pay", RETAIL, payment).to_state
 
 
+def shipments(engine: Engine, order_id: int) -> list[Any]:
+    return [r for r in engine.records(order_id, WAREHOUSE) if r.kind == "shipment"]
+
+
+def ship(engine: Engine, order_id: int, form: dict[str, Any], actor: Actor = WAREHOUSE) -> str:
+    """Ship each of the retail order's shipments still waiting (one per warehouse); the order's state."""
+    state = ""
+    for shipment in shipments(engine, order_id):
+        if shipment.state == "pending":
+            state = engine.fire_record(order_id, "shipment", shipment.number, "ship", actor, form).to_state
+    return state
+
+
+def deliver(engine: Engine, order_id: int, form: dict[str, Any]) -> str:
+    """Deliver each of the retail order's shipped shipments; the order's state after the last."""
+    state = ""
+    for shipment in shipments(engine, order_id):
+        if shipment.state == "shipped":
+            state = engine.fire_record(
+                order_id, "shipment", shipment.number, "deliver", WAREHOUSE, form
+            ).to_state
+    return state
+
+
 # -- the files -------------------------------------------------------------------------------------
 
 
@@ -205,7 +229,17 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
     assert pay(engine, order.id, 478) == "pending_shipment"  # paid, then approved by the audit rules
     history = engine.history(order.id, RETAIL)
     assert [e.trigger for e in history] == [
-        *("create", "route", "place", "pay", "payment.add", "payment.capture", "settle", "review")
+        *(
+            "create",
+            "route",
+            "place",
+            "shipment.add",
+            "pay",
+            "payment.add",
+            "payment.capture",
+            "settle",
+            "review",
+        )
     ]
     route = history[1]
     assert route.rules is not None and (route.rules["kind"], route.rules["outcome"]) == ("routing", "routed")
@@ -213,16 +247,15 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
 
     clock.advance(hours=20)
     with pytest.raises(TransitionRejected, match="requires role warehouse"):
-        engine.fire(order.id, "ship", RETAIL, {"carrier": "sf"})
-    assert engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"}).to_state == "shipped"
+        ship(engine, order.id, {"carrier": "sf"}, RETAIL)
+    assert ship(engine, order.id, {"carrier": "sf"}) == "shipped"
     shipped = engine.get_order(order.id, RETAIL)
-    assert is_valid_waybill(shipped.data["waybill"])
+    [parcel] = shipments(engine, order.id)
+    assert is_valid_waybill(shipped.data["waybill"]) and parcel.data["waybill"] == shipped.data["waybill"]
     assert levels(store, "XM-BAND8") == (498, 0)
 
     clock.advance(days=2)
-    engine.fire(
-        order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"}
-    )
+    deliver(engine, order.id, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"})
     clock.advance(days=3)
     request = {"return_reason": "no_reason", "refund_amount": 478}
     assert engine.fire(order.id, "request_return", RETAIL, request).to_state == "return_requested"
@@ -249,8 +282,8 @@ def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
     data = retail_data(lines=lines, total=528, note="放快递柜")
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
     pay(engine, order.id, 528)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
-    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    ship(engine, order.id, {"carrier": "sf"})
+    deliver(engine, order.id, {"delivered_at": clock.now().isoformat()})
     with pytest.raises(TransitionRejected, match=r"exceeds the 528\.00 CNY paid"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 600})
     asked = {"return_reason": "quality", "refund_amount": 239, "return_note": "客户来电：尺码不合适"}
@@ -273,8 +306,8 @@ def test_a_free_retail_order_returned_refunds_nothing(
     lines = [{"sku": "SP-TRIAL", "name": "试用装", "qty": 1, "unit_price": 0, "amount": 0}]
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=0))
     assert order.state == "pending_shipment"
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
-    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    ship(engine, order.id, {"carrier": "sf"})
+    deliver(engine, order.id, {"delivered_at": clock.now().isoformat()})
     with pytest.raises(TransitionRejected, match=r"exceeds the 0\.00 CNY paid and not yet refunded"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 5000})
     data = engine.get_order(order.id, RETAIL).data
@@ -287,12 +320,12 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     are allowed for a clock that runs fast."""
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    ship(engine, order.id, {"carrier": "sf"})
     tomorrow = (clock.now() + timedelta(days=1)).isoformat()
     with pytest.raises(TransitionRejected, match="The delivery time can be neither in the future"):
-        engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": tomorrow})
+        deliver(engine, order.id, {"delivered_at": tomorrow})
     soon = (clock.now() + timedelta(minutes=4)).isoformat()
-    assert engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": soon}).to_state == "delivered"
+    assert deliver(engine, order.id, {"delivered_at": soon}) == "delivered"
 
     request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
     early = {"return_waybill": "SF1234567890", "received_at": tomorrow}
@@ -304,21 +337,23 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
 
 
 def test_an_order_status_message_carries_the_names_people_know(engine: Engine, store: Store) -> None:
-    """The mail said 订单 315（retail-order）经 ship 从 pending_shipment 变为 shipped."""
+    """The mail said 订单 315（retail-order）经 ship 从 pending_shipment 变为 shipped. A shipment's
+    message names the shipment, and reaches the customer the order names."""
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    ship(engine, order.id, {"carrier": "sf"})
     with store.read() as tx:
         payloads = tx.connection.execute(
             select(outbox.c.payload)
             .where(outbox.c.topic == "notifications.order_status")
             .order_by(outbox.c.id)
         ).scalars()
-        shipped = [p for p in payloads if p["trigger"] == "ship"][-1]
-    assert (shipped["from"], shipped["to"]) == ("pending_shipment", "shipped")  # the codes, for programs
+        shipped = [p for p in payloads if p["trigger"] == "shipment.ship"][-1]
+    assert (shipped["from"], shipped["to"], shipped["record"]) == ("pending", "shipped", 1)  # for programs
+    assert (shipped["template"], shipped["mobile"]) == ("retail-order.shipment.shipped", "13812345678")
     assert shipped["labels"] == {
         "workflow": {"zh": "零售订单", "en": "Retail order"},
-        "trigger": {"zh": "发货", "en": "Ship"},
+        "trigger": {"zh": "发货单 #1：发货", "en": "Shipment #1: Ship"},
         "from": {"zh": "待发货", "en": "Pending shipment"},
         "to": {"zh": "已发货", "en": "Shipped"},
     }
@@ -332,14 +367,14 @@ def test_a_delivery_before_the_parcel_left_or_a_receipt_before_the_original_deli
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
     clock.advance(hours=3)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    ship(engine, order.id, {"carrier": "sf"})
     clock.advance(days=1)
     for before in ("2020-01-01T10:00:00+08:00", (clock.now() - timedelta(days=1, minutes=6)).isoformat()):
         with pytest.raises(TransitionRejected, match="nor before the parcel was shipped") as refused:
-            engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": before})
+            deliver(engine, order.id, {"delivered_at": before})
         assert refused.value.refusals[0].zh == "签收时间不能晚于现在，也不能早于发货时间"
     just_after = (clock.now() - timedelta(days=1, minutes=4)).isoformat()  # five minutes' grace
-    assert engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": just_after}).to_state == "delivered"
+    assert deliver(engine, order.id, {"delivered_at": just_after}) == "delivered"
 
     request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
     delivered = request.data["delivered_at"]
@@ -373,8 +408,10 @@ def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     assert engine.run_due_timers("test") == 1
     cancelled = engine.get_order(order.id, RETAIL)
     assert cancelled.state == "cancelled"
-    last = engine.history(order.id, RETAIL)[-1]
+    *_, last, cancelled_shipment = engine.history(order.id, RETAIL)  # the shipment's after its order's
     assert (last.trigger, last.actor, last.reason) == ("cancel", "system", "unpaid_timeout")
+    assert cancelled_shipment.trigger == "shipment.cancel"
+    assert [r.state for r in shipments(engine, order.id)] == ["cancelled"]
     assert levels(store, "XM-BAND8") == (500, 0)  # the reservation was released ...
     assert "payments.refunded" not in topics(store)  # ... and nothing refunded: nothing was paid
 
@@ -399,6 +436,84 @@ def test_cancelling_a_paid_order_refunds_and_releases(engine: Engine, store: Sto
     assert levels(store, "XM-BAND8") == (500, 0)
     assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
     assert topics(store).count("payments.refunded") == 1
+    assert [r.state for r in shipments(engine, order.id)] == ["cancelled"]
+
+
+def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Routing split the order between SH-01 and GZ-01: one shipment record per warehouse with its lines,
+    each shipped from its own shelf under its own waybill (found by the search), each delivered on its
+    own; the order is shipped once both left and delivered once both arrived, its return window counted
+    from the later delivery. Once one left, the order can no longer be cancelled nor held."""
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock), [{"sku": "XM-BAND8", "warehouse": "GZ-01", "on_hand": 5}])
+    lines = [
+        {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 1, "unit_price": 2999, "amount": 2999},
+        {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 2, "unit_price": 56, "amount": 112},
+    ]
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=3111))
+    assert [part["warehouse"] for part in order.data["split"]] == ["SH-01", "GZ-01"]
+    parts = {r.data["warehouse"]: r for r in shipments(engine, order.id)}
+    assert {w: (r.state, r.data["lines"]) for w, r in parts.items()} == {
+        "SH-01": ("pending", [{"sku": "HR-BCD470", "qty": 1}]),
+        "GZ-01": ("pending", [{"sku": "YL-MILK24", "qty": 2}]),
+    }
+    with pytest.raises(TransitionRejected, match="The order is not pending shipment"):
+        engine.fire_record(order.id, "shipment", parts["SH-01"].number, "ship", WAREHOUSE, {"carrier": "sf"})
+    if pay(engine, order.id, 3111) == "on_hold":
+        engine.fire(order.id, "release", REVIEWER)
+    assert engine.get_order(order.id, RETAIL).state == "pending_shipment"
+
+    first = engine.fire_record(
+        order.id, "shipment", parts["SH-01"].number, "ship", WAREHOUSE, {"carrier": "sf"}
+    )
+    assert first.to_state == "pending_shipment"  # the other is still on its shelf
+    assert (levels(store, "HR-BCD470"), levels(store, "YL-MILK24", "GZ-01")) == ((39, 0), (1000, 2))
+    for refused in ("cancel", "hold"):
+        actor = RETAIL if refused == "cancel" else REVIEWER
+        with pytest.raises(TransitionRejected, match="A shipment of this order has left"):
+            engine.fire(order.id, refused, actor)
+    given = {"carrier": "jd", "waybill": "JD0012345678"}
+    second = engine.fire_record(order.id, "shipment", parts["GZ-01"].number, "ship", WAREHOUSE, given)
+    assert (second.to_state, second.auto) == ("shipped", ("all_shipped",))
+    assert levels(store, "YL-MILK24", "GZ-01") == (998, 0)
+    data = engine.get_order(order.id, RETAIL).data
+    assert [(s["warehouse"], s["carrier"], s["items"]) for s in data["shipments"]] == [
+        ("SH-01", "sf", [{"sku": "HR-BCD470", "qty": 1}]),
+        ("GZ-01", "jd", [{"sku": "YL-MILK24", "qty": 2}]),
+    ]
+    waybills = [s["waybill"] for s in data["shipments"]]
+    assert is_valid_waybill(waybills[0]) and waybills[1] == "JD0012345678"
+    for waybill in waybills:
+        found = engine.order_list(RETAIL, ListQuery(q=waybill)).orders
+        assert [(listed.order.id, listed.matched and listed.matched.en) for listed in found] == [
+            (order.id, f"waybill {waybill}")
+        ]
+    assert sorted(
+        (e.warehouse, e.sku, e.kind, e.change) for e in ledger_entries(store, reference=str(order.id))
+    ) == [
+        ("GZ-01", "YL-MILK24", "ship", -2),
+        ("SH-01", "HR-BCD470", "ship", -1),
+    ]
+
+    clock.advance(days=1)
+    early = (clock.now() - timedelta(hours=5)).isoformat()
+    late = (clock.now() - timedelta(hours=2)).astimezone(timezone(timedelta(hours=8))).isoformat()
+    number = parts["GZ-01"].number
+    assert (
+        engine.fire_record(
+            order.id, "shipment", number, "deliver", WAREHOUSE, {"delivered_at": late}
+        ).to_state
+        == "shipped"
+    )
+    done = engine.fire_record(
+        order.id, "shipment", parts["SH-01"].number, "deliver", WAREHOUSE, {"delivered_at": early}
+    )
+    assert (done.to_state, done.auto) == ("delivered", ("all_delivered",))
+    data = engine.get_order(order.id, RETAIL).data
+    assert data["delivered_at"] == late
+    assert datetime.fromisoformat(data["return_by"]) == datetime.fromisoformat(late) + timedelta(days=7)
 
 
 def test_a_retail_order_paid_in_two_parts_moves_to_paid_once_its_payments_reach_the_total(
@@ -452,7 +567,7 @@ def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, 
     assert result.auto == ("settle", "review", "cancel")
     assert levels(store, "XM-BAND8") == (500, 0)
     assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
-    [payment] = engine.records(order.id, RETAIL)  # refunded through its record, which says why
+    [payment] = [r for r in engine.records(order.id, RETAIL) if r.kind == "payment"]  # refunded: it says why
     assert (payment.state, payment.data["refunded"], payment.data["refund_reason"]) == (
         "refunded",
         478,
@@ -526,6 +641,7 @@ def test_a_free_order_skips_payment(engine: Engine) -> None:
         "create",
         "route",
         "place",
+        "shipment.add",
         "skip_payment",
         "review",
     ]
@@ -538,8 +654,8 @@ def test_delivered_orders_complete_themselves_after_seven_days_and_returns_close
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
     )
     pay(engine, order.id, 478)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "zto"})
-    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    ship(engine, order.id, {"carrier": "zto"})
+    deliver(engine, order.id, {"delivered_at": clock.now().isoformat()})
     clock.advance(days=7, minutes=1)
     with pytest.raises(TransitionRejected, match="More than 7 days have passed since delivery"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "no_reason", "refund_amount": 478})
@@ -1592,8 +1708,9 @@ def resting_states(spec: WorkflowSpec) -> set[str]:
     A transient state is one the engine always leaves at once: it has an automatic transition without a
     guard (a rule set picks the destination, if any, and always decides), or every way out of it is
     automatic and no timer waits there (nobody and nothing could move the order later, so the guards
-    only pick the way, as the inspection result does after ``inspect``). A parallel state is rested in
-    through its regions' leaves, which are states of their own.
+    only pick the way, as the inspection result does after ``inspect``), unless a guard waits for the
+    order's records (a shipped retail order waits for its shipments to be delivered). A parallel state is
+    rested in through its regions' leaves, which are states of their own.
     """
     outgoing: dict[str, list[TransitionSpec]] = {}
     for transition in spec.transitions:
@@ -1605,7 +1722,10 @@ def resting_states(spec: WorkflowSpec) -> set[str]:
             continue
         exits = outgoing.get(state.name, [])
         unconditional = any(t.auto and t.when is None for t in exits)
-        only_automatic = bool(exits) and all(t.auto for t in exits) and not state.timers
+        waits_for_records = any("records." in str(t.when) for t in exits)
+        only_automatic = (
+            bool(exits) and all(t.auto for t in exits) and not state.timers and not waits_for_records
+        )
         if not (unconditional or only_automatic):
             resting.add(state.name)
     return resting
@@ -1761,16 +1881,17 @@ def test_an_after_sales_request_let_through_gets_a_return_authorization_and_a_de
 def test_a_retail_delivery_sets_the_last_day_for_a_return(engine: Engine, clock: FrozenClock) -> None:
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    ship(engine, order.id, {"carrier": "sf"})
     clock.advance(days=1)
     delivered_at = (clock.now() - timedelta(hours=3)).isoformat()
-    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": delivered_at})
+    deliver(engine, order.id, {"delivered_at": delivered_at})
     data = engine.get_order(order.id, RETAIL).data
+    assert data["delivered_at"] == delivered_at
     assert datetime.fromisoformat(data["return_by"]) == datetime.fromisoformat(delivered_at) + timedelta(
         days=7
     )
     last = engine.history(order.id, RETAIL)[-1]
-    assert last.data_changes["return_by"] == [None, data["return_by"]]
+    assert last.trigger == "all_delivered" and last.data_changes["return_by"] == [None, data["return_by"]]
 
 
 def test_a_resubmitted_wholesale_order_is_routed_to_its_approval_afresh(engine: Engine) -> None:

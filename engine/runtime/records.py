@@ -204,6 +204,7 @@ def _move(
     dest = ct.spec.dest or from_state
     record.data.update(data)
     outbox: list[tuple[str, dict[str, Any]]] = []
+    labels = _step_labels(moving, compiled, ct, record, from_state, dest) if ct.actions else {}
     for name, action in ct.actions:
         ctx = ActionContext(
             connection=moving.tx.connection,
@@ -217,6 +218,7 @@ def _move(
             data=dict(record.data),
             now=moving.now,
             outbox=outbox,
+            labels=labels,
             records=access,
             record=record.view(),
             order=dict(live.data),
@@ -243,6 +245,31 @@ def _move(
         if old != new:
             changes_seen[key] = [old, new]
     moving.record_events.append(RecordEvent(trigger, actor.name, changes_seen, guards, outbox))
+
+
+def _step_labels(
+    moving: Moving,
+    compiled: CompiledRecordKind,
+    ct: CompiledTransition,
+    record: LiveRecord,
+    source: str,
+    dest: str,
+) -> dict[str, dict[str, str]]:
+    """How people read a record's step, in both languages (as ``ActionContext.labels`` of an order's
+    step): the workflow's title, the record and the step (``发货单 #2：发货`` / ``Shipment #2: Ship``), and
+    the record's states."""
+    kind, title = compiled.spec.label, moving.cv.spec.title
+    step = ct.spec.label or Text(ct.spec.trigger, ct.spec.trigger)
+    before, after = compiled.spec.state(source).label, compiled.spec.state(dest).label
+    return {
+        "workflow": {"zh": title.zh, "en": title.en},
+        "trigger": {
+            "zh": f"{kind.zh} #{record.number}：{step.zh}",
+            "en": f"{kind.en} #{record.number}: {step.en}",
+        },
+        "from": {"zh": before.zh, "en": before.en},
+        "to": {"zh": after.zh, "en": after.en},
+    }
 
 
 class RecordOps:
