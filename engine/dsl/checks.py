@@ -25,7 +25,13 @@ from engine.common.text import Text
 from engine.dsl.loader import Marks, definition_exists, definition_files, load_file, shown_path
 from engine.dsl.overlay import Located, apply_overlay
 from engine.dsl.ownership import StepFlow, data_ownership, form_fields
-from engine.dsl.record_checks import check_record_reads, check_records, unknown_action, unknown_role
+from engine.dsl.record_checks import (
+    check_record_reads,
+    check_records,
+    record_kinds,
+    unknown_action,
+    unknown_role,
+)
 from engine.dsl.schema_words import schema_problems
 from engine.dsl.spec import (
     ANY_SOURCE,
@@ -387,6 +393,7 @@ class _Checker:
         self.check_named_lists()
         check_records(self, self.located.tree, self.tree.get("roles") or [])
         check_record_reads(self, self.located.tree)
+        self.check_record_facts(self.order_facts())  # after check_records: the record steps' forms read
 
     # states
     def collect_states(self) -> None:
@@ -1690,6 +1697,48 @@ class _Checker:
                 if "when" in timer:
                     where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
                     self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+
+    def check_record_facts(self, order: Root | None) -> None:
+        """The conditions of each record kind's transitions, judged as an order's are: ``data`` is what
+        the step's form declares (nothing without a form), ``order`` the order's fields; ``record`` and
+        ``records`` are read unchecked."""
+        for kind, body in record_kinds(self.located.tree).items():
+            transitions = body.get("transitions")
+            for index, transition in enumerate(transitions if isinstance(transitions, list) else []):
+                if not isinstance(transition, Mapping):
+                    continue
+                trigger = f"{kind}.{transition.get('trigger')}"
+                roots: dict[str, Root] = {} if order is None else {"order": order}
+                form = transition.get("form")
+                if form is None:
+                    roots["data"] = facts.no_data(
+                        Text(
+                            f"流转 {trigger!r} 没有表单，因此不接收数据",
+                            f"transition {trigger!r} has no form, so it takes no data",
+                        ),
+                        Text(
+                            "请读取记录的字段（record.{name}），或给该流转一个声明了 '{name}' 的表单",
+                            "read the record's field (record.{name}), "
+                            "or give the transition a form that declares '{name}'",
+                        ),
+                    )
+                elif isinstance(form, str) and form in self.out.forms:
+                    roots["data"] = facts.data_root((form, self.out.forms[form]), trigger)
+                path = child_path(
+                    child_path(child_path(child_path("$.records", kind), "transitions"), index), "when"
+                )
+                when = transition.get("when")
+                conditions = (
+                    [(when, path)]
+                    if isinstance(when, str)
+                    else [
+                        (text, child_path(path, position))
+                        for position, text in enumerate(when if isinstance(when, list) else [])
+                        if isinstance(text, str)
+                    ]
+                )
+                for text, where in conditions:
+                    self.report_facts(facts.check_condition(text, roots), where)
 
     def check_prefills(self, order: Root | None) -> None:
         """What the ``prefill`` of each UI file the workflow's forms have reads of ``order``, judged against
