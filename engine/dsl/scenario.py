@@ -2,8 +2,9 @@
 
 A scenario file (``scenarios/retail/unpaid-timeout.yaml``) names the definitions it runs on, when its
 clock starts, what is there before the first step (stock, business customers' accounts, users), and its
-steps: ``create`` an order, ``fire`` a trigger, ``advance`` the clock, run the ``worker`` once, and
-``expect`` what the order, the stock, the outbox and the audit trail then hold. :func:`load_scenario_file`
+steps: ``create`` an order, ``fire`` a trigger (on the order, or on one of its child records: ``record:
+shipment#2``), ``advance`` the clock, run the ``worker`` once, and ``expect`` what the order, its records,
+the stock, the outbox and the audit trail then hold. :func:`load_scenario_file`
 reads one into a :class:`Scenario`, every problem of its shape yielded as data with its line and column;
 :func:`check_scenario` says what it names that its definitions do not have (a workflow, a trigger, a
 state, a user, an order), with the near miss. ``engine.runtime.scenario`` runs it. The shape is
@@ -24,7 +25,7 @@ from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.loader import MarkedReader, Marks, load_yaml, read_or_problem, shown_path
-from engine.dsl.spec import RESERVED_TRIGGERS, WorkflowSpec
+from engine.dsl.spec import RESERVED_TRIGGERS, RecordKindSpec, WorkflowSpec
 from engine.errors import DefinitionError, Problem
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
 SCENARIO_SCHEMA_VERSION = 1
 DEFAULT_CLOCK = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 NOW = "$now"  # a data value written so is the simulated clock's time when the step runs
+ADD = "add"  # the audit trail's trigger of a record added: ``shipment.add``
 TOP_KEYS = ("schema_version", "scenario", "title", "description", "definitions", "clock", "setup", "steps")
 SETUP_KEYS = ("stock", "accounts", "users")
 STOCK_KEYS = ("sku", "warehouse", "on_hand")
@@ -72,12 +74,12 @@ USER_KEYS = ("roles", "departments", "display_name")
 STEP_KINDS = ("create", "fire", "advance", "worker", "expect")
 STEP_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "create": ("name", "as", "channel", "data", "department", "expect_refused"),
-    "fire": ("order", "as", "data", "expect_refused"),
+    "fire": ("order", "record", "as", "data", "expect_refused"),
     "advance": (),
     "worker": (),
     "expect": (),
 }
-EXPECT_KEYS = ("order", "state", "data", "stock", "outbox", "audit")
+EXPECT_KEYS = ("order", "state", "data", "records", "stock", "outbox", "audit")
 STOCK_EXPECT_KEYS = ("sku", "warehouse", "on_hand", "reserved")
 OUTBOX_EXPECT_KEYS = ("count", "status")
 AUDIT_EXPECT_KEYS = ("trigger", "from", "to", "actor", "reason", "outcome", "says", "count")
@@ -85,6 +87,8 @@ DEFAULT_ORDER = "order"
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _SCENARIO_FOLDER = re.compile(r"(^|/)scenarios/")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_RECORD = re.compile(r"^([a-z][a-z0-9_]*)#([1-9][0-9]{0,8})$")  # shipment#2: a record by its kind and number
+RECORD_STATE = "state"  # what a record expectation names to check the record's state, not a field
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class Fire:
     actor: str
     data: Mapping[str, Any] = field(default_factory=dict)
     expect_refused: str | None = None
+    record: tuple[str, int] | None = None  # (kind, number): the trigger is that record's, not the order's
 
 
 @dataclass(frozen=True)
@@ -141,8 +146,9 @@ class RunWorker:
 
 @dataclass(frozen=True)
 class Check:
-    """One thing an ``expect`` step checks: ``what`` is state, data, stock, outbox or audit; ``key``
-    picks what is read (a data path, a sku and warehouse, a topic), ``expected`` is what it must be."""
+    """One thing an ``expect`` step checks: ``what`` is state, data, record, stock, outbox or audit;
+    ``key`` picks what is read (a data path, a record's kind, number and field, a sku and warehouse, a
+    topic), ``expected`` is what it must be."""
 
     what: str
     where: Where
@@ -559,7 +565,29 @@ class _Reader(MarkedReader):
                 code="schema",
             )
             return None
-        return Fire(where, target, order, actor, data, refused)
+        record = None
+        if "record" in step:
+            record = self.record_name(step["record"], child_path(path, "record"))
+            if record is None:
+                return None
+        return Fire(where, target, order, actor, data, refused, record)
+
+    def record_name(self, value: Any, path: str, *, key: bool = False) -> tuple[str, int] | None:
+        """``shipment#2`` -> ``("shipment", 2)``; a problem at ``path`` when it is not one."""
+        found = _RECORD.match(value) if isinstance(value, str) else None
+        if found is None:
+            self.problem(
+                Text(
+                    f"{value!r} 不是记录的名称：写记录类型、# 和编号",
+                    f"{value!r} does not name a record: write its kind, # and its number",
+                ),
+                path,
+                Text("例如：shipment#2", "shipment#2"),
+                "bad-record",
+                key=key,
+            )
+            return None
+        return found.group(1), int(found.group(2))
 
     def expect(self, value: Any, path: str, where: Where, last_order: str) -> Expect | None:
         expect = self.mapping(value, path, Text("'expect'", "'expect'"))
@@ -601,6 +629,8 @@ class _Reader(MarkedReader):
                     )
                     continue
                 checks.append(Check("data", self.where(at), {"path": str(key)}, wanted))
+        if "records" in expect:
+            checks.extend(self.record_checks(expect["records"], f"{path}.records"))
         if "stock" in expect:
             checks.extend(self.stock_checks(expect["stock"], f"{path}.stock"))
         if "outbox" in expect:
@@ -608,6 +638,46 @@ class _Reader(MarkedReader):
         if "audit" in expect:
             checks.extend(self.audit_checks(expect["audit"], f"{path}.audit"))
         return Expect(where, order, tuple(checks))
+
+    def record_checks(self, value: Any, path: str) -> list[Check]:
+        """``records: {shipment#1: {state: shipped, warehouse: SH-01}}``: each record's state and fields."""
+        checks: list[Check] = []
+        what = Text("'records'（记录到期望）", "'records' (record -> what it holds)")
+        for name, raw in (self.mapping(value, path, what) or {}).items():
+            at = child_path(path, str(name))
+            record = self.record_name(name, at, key=True)
+            wanted = self.mapping(
+                raw, at, Text("记录的期望（state 或数据路径到值）", "a record's expectation")
+            )
+            if record is None or wanted is None:
+                continue
+            if not wanted:
+                self.problem(
+                    Text("记录的期望至少写一个键", "a record's expectation names at least one key"),
+                    at,
+                    code="schema",
+                )
+            kind, number = record
+            for key, expected in wanted.items():
+                where = child_path(at, str(key))
+                if key != RECORD_STATE and _data_path(str(key)) is None:
+                    self.problem(
+                        Text(f"{key!r} 不是数据路径", f"{key!r} is not a data path"),
+                        where,
+                        Text("例如：state、warehouse、lines[0].sku", "state, warehouse, lines[0].sku"),
+                        "bad-path",
+                        key=True,
+                    )
+                    continue
+                checks.append(
+                    Check(
+                        "record",
+                        self.where(where),
+                        {"kind": kind, "number": number, "field": str(key)},
+                        expected,
+                    )
+                )
+        return checks
 
     def stock_checks(self, value: Any, path: str) -> list[Check]:
         checks: list[Check] = []
@@ -811,6 +881,22 @@ def check_scenario(
         )
         problem(words, where, path, "unknown-trigger", known, trigger)
 
+    def record_kind(name: str, where: Where, path: str, spec: WorkflowSpec) -> RecordKindSpec | None:
+        kind = spec.records.get(name)
+        if kind is None:
+            problem(
+                Text(
+                    f"工作流 {spec.name!r} 没有记录类型 {name!r}",
+                    f"workflow {spec.name!r} has no record kind {name!r}",
+                ),
+                where,
+                path,
+                "unknown-record-kind",
+                sorted(spec.records),
+                name,
+            )
+        return kind
+
     if not root.is_dir():
         words = Text(f"定义根目录 {root} 不存在", f"the definitions root {root} does not exist")
         problems.append(Problem(words, scenario.file, *at.at("$.definitions"), "$.definitions", None, "io"))
@@ -898,7 +984,18 @@ def check_scenario(
             spec = spec_of(orders[step.order])
             if spec is None:
                 continue
-            if isinstance(step, Fire):
+            if isinstance(step, Fire) and step.record is not None:
+                kind = record_kind(step.record[0], step.where, f"{path}.record", spec)
+                if kind is not None:
+                    triggers = sorted({t.trigger for t in kind.transitions})
+                    if step.trigger not in triggers:
+                        words = Text(
+                            f"工作流 {spec.name!r} 的记录类型 {kind.name!r} 中没有触发器 {step.trigger!r}",
+                            f"unknown trigger {step.trigger!r} of record kind {kind.name!r} in workflow "
+                            f"{spec.name!r}",
+                        )
+                        problem(words, step.where, f"{path}.fire", "unknown-trigger", triggers, step.trigger)
+            elif isinstance(step, Fire):
                 triggers = sorted({t.trigger for t in spec.transitions})
                 if step.trigger not in triggers:
                     unknown_trigger(spec.name, step.trigger, step.where, f"{path}.fire", triggers)
@@ -922,9 +1019,38 @@ def check_scenario(
                             states,
                             str(check.expected),
                         )
+                    if check.what == "record":
+                        at_kind = check.where.json_path.rsplit(".", 1)[0]
+                        kind = record_kind(check.key["kind"], check.where, at_kind, spec)
+                        names = [state.name for state in kind.states] if kind is not None else []
+                        if (
+                            kind is not None
+                            and check.key["field"] == RECORD_STATE
+                            and check.expected not in names
+                        ):
+                            problem(
+                                Text(
+                                    f"记录类型 {kind.name!r} 中没有状态 {check.expected!r}",
+                                    f"unknown state {check.expected!r} in record kind {kind.name!r}",
+                                ),
+                                check.where,
+                                check.where.json_path,
+                                "unknown-state",
+                                names,
+                                str(check.expected),
+                            )
                     if check.what == "audit" and "trigger" in check.expected:
                         trigger = check.expected["trigger"]
-                        known = sorted({t.trigger for t in spec.transitions} | RESERVED_TRIGGERS)
+                        known = sorted(
+                            {t.trigger for t in spec.transitions}
+                            | RESERVED_TRIGGERS
+                            | {f"{name}.{ADD}" for name in spec.records}
+                            | {
+                                f"{name}.{t.trigger}"
+                                for name, k in spec.records.items()
+                                for t in k.transitions
+                            }
+                        )
                         if trigger not in known and not trigger.startswith("approval."):
                             unknown_trigger(
                                 spec.name, trigger, check.where, f"{check.where.json_path}.trigger", known

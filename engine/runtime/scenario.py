@@ -25,6 +25,7 @@ from engine.dsl.compiler import discover, load_bundle
 from engine.dsl.scenario import (
     MISSING,
     NOW,
+    RECORD_STATE,
     Advance,
     Check,
     Create,
@@ -45,6 +46,7 @@ from engine.runtime.compiled import active_paths, split
 from engine.runtime.engine import Engine
 from engine.store.accounts import CustomerAccount
 from engine.store.audit import AuditRow
+from engine.store.records import RecordRow
 from engine.store.tables import stock
 from engine.store.users import add_user
 from engine.store.versions import VersionMeta
@@ -247,10 +249,16 @@ class _Run:
             words = Text(f"订单 {step.order!r} 没有创建", f"the order {step.order!r} was not created")
             self.fail(step.where, words, "step")
             raise _Stop
+        what = step.trigger if step.record is None else f"{step.record[0]}#{step.record[1]} {step.trigger}"
         try:
-            fired = self.engine.fire(order_id, step.trigger, self.actor(step.actor), self.data(step.data))
+            if step.record is None:
+                fired = self.engine.fire(order_id, step.trigger, self.actor(step.actor), self.data(step.data))
+            else:
+                kind, number = step.record
+                actor, data = self.actor(step.actor), self.data(step.data)
+                fired = self.engine.fire_record(order_id, kind, number, step.trigger, actor, data)
         except EngineError as error:
-            self.refused(step.where, step.expect_refused, error, step.trigger)
+            self.refused(step.where, step.expect_refused, error, what)
             return
         if step.expect_refused is not None:
             self.not_refused(step.where, step.expect_refused, fired.to_state)
@@ -287,6 +295,7 @@ class _Run:
             return
         with self.store.read() as tx:
             row = tx.load_order(order_id)
+            records = {(r.kind, r.number): r for r in tx.order_records(order_id)}
             history = tx.history(order_id)
             outbox = tx.outbox_list(departments=None, limit=100_000)
             stock_rows = {
@@ -325,6 +334,8 @@ class _Run:
                     )
                 elif got != check.expected:
                     self.mismatch(check, Text(what, what), check.expected, got)
+            elif check.what == "record":
+                self.record(check, records)
             elif check.what == "outbox":
                 self.outbox(check, order_id, outbox)
             else:
@@ -338,6 +349,24 @@ class _Run:
             f"expected {what.en} {_shown(expected, 'en')}, got {got_en}",
         )
         self.fail(check.where, words)
+
+    def record(self, check: Check, records: Mapping[tuple[str, int], RecordRow]) -> None:
+        kind, number, name = check.key["kind"], check.key["number"], check.key["field"]
+        found = records.get((kind, number))
+        what = Text(f"{kind}#{number} {name}", f"{kind}#{number} {name}")
+        if found is None:
+            held = sorted(f"{k}#{n}" for k, n in records)
+            shown = Text(
+                f"（没有这条记录；订单的记录：{'、'.join(held) or '无'}）",
+                f"(no such record; the order's: {', '.join(held) or 'none'})",
+            )
+            self.mismatch(check, what, check.expected, None, shown)
+            return
+        got = found.state if name == RECORD_STATE else data_at(found.data, name)
+        if got is MISSING or not same_value(check.expected, got):
+            self.mismatch(
+                check, what, check.expected, got, Text("（没有）", "(missing)") if got is MISSING else None
+            )
 
     def outbox(self, check: Check, order_id: int, messages: Sequence[Any]) -> None:
         topic, status = check.key["topic"], check.key["status"]

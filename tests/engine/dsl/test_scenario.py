@@ -258,3 +258,60 @@ def test_the_published_schema_takes_every_shipped_scenario_and_the_reader_agrees
     ):
         assert list(validator.iter_errors(yaml.safe_load(broken))), broken
         assert load_scenario(broken).problems, broken
+
+
+RECORDS = """\
+  - fire: ship
+    record: shipment#1
+    as: storefront
+    data: {carrier: sf}
+  - expect:
+      records:
+        shipment#1: {state: shipped, warehouse: SH-01, 'lines[0].qty': 2}
+      audit: [{trigger: shipment.ship}, {trigger: shipment.add}]
+"""
+
+
+def test_a_fire_on_a_record_and_a_record_expectation_are_read_by_kind_and_number() -> None:
+    read = load_scenario(GOOD + RECORDS, "s.yaml")
+    assert read.problems == (), [p.format() for p in read.problems]
+    assert read.scenario is not None
+    fire, expect = read.scenario.steps[-2:]
+    assert isinstance(fire, Fire) and (fire.trigger, fire.record, fire.where.line) == (
+        "ship",
+        ("shipment", 1),
+        26,
+    )
+    assert isinstance(expect, Expect)
+    assert [(c.what, dict(c.key), c.expected) for c in expect.checks[:3]] == [
+        ("record", {"kind": "shipment", "number": 1, "field": "state"}, "shipped"),
+        ("record", {"kind": "shipment", "number": 1, "field": "warehouse"}, "SH-01"),
+        ("record", {"kind": "shipment", "number": 1, "field": "lines[0].qty"}, 2),
+    ]
+    found, _ = check_scenario(read.scenario, REPO, marks=read.marks)
+    assert found == []
+
+
+def test_a_record_named_wrong_or_unknown_to_the_workflow_is_a_problem_at_its_place() -> None:
+    shape = RECORDS.replace("record: shipment#1", "record: shipment-1").replace(
+        "shipment#1: {", "shipment#0: {"
+    )
+    assert problems(GOOD + shape) == [
+        "27:13: 'shipment-1' does not name a record: write its kind, # and its number",
+        "32:9: 'shipment#0' does not name a record: write its kind, # and its number",
+    ]
+    text = RECORDS.replace("fire: ship", "fire: shipp").replace("state: shipped", "state: sent")
+    text = text.replace("trigger: shipment.ship}", "trigger: shipment.shipp}")
+    text += "  - fire: ship\n    record: shipmnet#2\n    as: storefront\n"
+    read = load_scenario(GOOD + text, "s.yaml")
+    assert read.scenario is not None
+    found, _ = check_scenario(read.scenario, REPO, marks=read.marks)
+    assert [f"{p.line}:{p.column}: {p.code}: {p.message}" for p in found] == [
+        "26:11: unknown-trigger: unknown trigger 'shipp' of record kind 'shipment' in workflow "
+        "'retail-order'; did you mean 'ship'?",
+        "32:29: unknown-state: unknown state 'sent' in record kind 'shipment'",
+        "33:25: unknown-trigger: unknown trigger 'shipment.shipp' in workflow 'retail-order'; "
+        "did you mean 'shipment.ship'?",
+        "35:13: unknown-record-kind: workflow 'retail-order' has no record kind 'shipmnet'; "
+        "did you mean 'shipment'?",
+    ]

@@ -119,7 +119,7 @@ def test_every_expectation_that_does_not_hold_is_a_failure_at_its_place(store: S
     )
     trail = (
         "the audit trail: create ∅→created; route created→routed [routed] (auto); "
-        "place routed→pending_payment (auto)"
+        "place routed→pending_payment (auto); shipment.add pending_payment→pending_payment"
     )
     assert failures(result) == [
         "21:14: expected state cancelled, got pending_payment",
@@ -204,3 +204,43 @@ def test_an_account_the_engine_refuses_stops_the_run_at_its_place(store: Store) 
 def test_a_runner_needs_a_frozen_clock(store: Store) -> None:
     with pytest.raises(TypeError, match="FrozenClock"):
         ScenarioRunner(Engine(store, PluginRegistry.from_entry_points(), SystemClock()), lambda: None, REPO)
+
+
+def test_a_shipment_record_is_fired_and_checked_by_its_kind_and_number(store: Store) -> None:
+    """The order's one shipment record ships from SH-01; an expectation of a record the order does not
+    have, or of a field it does not hold, fails at its place naming what the order has."""
+    text = """\
+  - fire: pay
+    as: storefront
+    data: {method: alipay, amount: 478, transaction_ref: '2026050100000001'}
+  - fire: ship
+    record: shipment#1
+    as: storefront
+    data: {carrier: sf}
+    expect_refused: requires role warehouse
+  - fire: ship
+    record: shipment#1
+    as: keeper
+    data: {carrier: sf}
+  - expect:
+      state: shipped
+      records:
+        shipment#1: {state: shipped, warehouse: SH-01, 'lines[0].qty': 2, carrier: jd, signed_by: x}
+        shipment#2: {state: pending}
+      audit: [{trigger: shipment.ship, actor: keeper}]
+"""
+    head = HEAD.replace(
+        "    storefront: {roles: [clerk], departments: [retail]}\n",
+        "    storefront: {roles: [clerk], departments: [retail]}\n"
+        "    keeper: {roles: [warehouse], departments: [retail]}\n",
+    )
+    scenario = load_scenario(head + ORDER + text, "s.yaml").scenario
+    assert scenario is not None
+    engine = Engine(store, PluginRegistry.from_entry_points(), FrozenClock(scenario.clock))
+    result = ScenarioRunner(engine, lambda: None, REPO).run(scenario)
+    assert failures(result) == [
+        "36:84: expected shipment#1 carrier jd, got sf",
+        "36:99: expected shipment#1 signed_by x, got (missing)",
+        "37:29: expected shipment#2 state pending, got (no such record; the order's: payment#1, shipment#1)",
+    ]
+    assert (result.steps, result.checks) == (5, 9)
