@@ -39,10 +39,11 @@ def load_bench() -> ModuleType:
 
 bench = load_bench()
 
-# The audit rows of one retail lifecycle: its eight transitions (create, route, place, pay, review, ship,
-# deliver, complete), and the payment record that pay adds and captures (payment.add, payment.capture)
-# with the automatic settle that moves the paid order on.
-AUDIT_ROWS = 11
+# The audit rows of one retail lifecycle: its transitions (create, route, place, pay, review, complete),
+# the payment record that pay adds and captures (payment.add, payment.capture) with the automatic settle
+# that moves the paid order on, and the shipment record that place adds (shipment.add), shipped and
+# delivered (shipment.ship, shipment.deliver) with the automatic all_shipped and all_delivered.
+AUDIT_ROWS = 14
 ORDER_COUNT = 40
 
 
@@ -335,7 +336,7 @@ def test_a_replay_that_left_out_a_statement_is_refused(tmp_path: Path) -> None:
     contender.run(few)
     with pytest.raises(
         RuntimeError,
-        match="sql_only: the replay holds other rows than OrderLoom wrote: audit_events: 33 rows against 32",
+        match="sql_only: the replay holds other rows than OrderLoom wrote: audit_events: 42 rows against 41",
     ):
         contender.check(few)
 
