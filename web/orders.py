@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -76,7 +77,7 @@ from engine.errors import (
 )
 from web.approvals import panel_view
 from web.auth import current_actor
-from web.formdata import choice_text, local_time
+from web.formdata import choice_text, local_input, local_time
 from web.forms import (
     CompiledForm,
     ErrorItem,
@@ -651,8 +652,11 @@ def show(order_id: int) -> Any:
     return _order_page(order_id)
 
 
-def _order_page(order_id: int, problems: Sequence[str] = (), status: int = 200) -> Any:
-    """The order's page; ``problems``: why a step on one of its records was refused, shown by them."""
+def _order_page(
+    order_id: int, problems: Sequence[str] = (), status: int = 200, typed: Typed | None = None
+) -> Any:
+    """The order's page; ``problems``: why a step on one of its records was refused, shown by them, and
+    ``typed`` what was sent with it, filled in that step's form again."""
     try:
         page = _engine().order_page(order_id, current_actor())
     except NotFound:
@@ -697,20 +701,22 @@ def _order_page(order_id: int, problems: Sequence[str] = (), status: int = 200) 
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,
         here=here,
-        records=shown_records(page, lang),
+        records=shown_records(page, lang, typed),
         record_problems=list(problems),
     ), status
 
 
 @dataclass
 class RecordInput:
-    """One field of a record step's form, as a plain input: a number, a yes/no, a choice or a text."""
+    """One field of a record step's form, as a plain input: a number, a yes/no, a choice, a time or a
+    text, with what the order knows of it (the form's ``prefill``) filled in."""
 
     name: str
     label: str
-    kind: str  # "number" | "checkbox" | "select" | "text"
+    kind: str  # "number" | "integer" | "checkbox" | "select" | "datetime" | "text"
     required: bool
     options: list[tuple[str, str]]
+    value: str = ""
 
 
 @dataclass
@@ -733,7 +739,20 @@ class ShownRecord:
     actions: list[RecordAction]
 
 
-def shown_records(page: OrderPage, lang: str) -> list[ShownRecord]:
+@dataclass(frozen=True)
+class Typed:
+    """What a record step's form sent, as typed: shown in that form again when the step is refused."""
+
+    kind: str
+    number: int
+    trigger: str
+    values: Mapping[str, str]
+
+
+_LOCAL_MOMENT = re.compile(r"\d{4,6}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?")  # what a datetime-local input holds
+
+
+def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> list[ShownRecord]:
     forms = {form.path: form for form in page.forms}
     shown = []
     for record in page.records:
@@ -753,7 +772,18 @@ def shown_records(page: OrderPage, lang: str) -> list[ShownRecord]:
                     number=record.number,
                     trigger=step.trigger,
                 ),
-                _record_inputs(forms[step.form].layout, lang) if step.form in forms else [],
+                _record_inputs(
+                    forms[step.form].layout,
+                    lang,
+                    step.prefill,
+                    typed.values
+                    if typed is not None
+                    and (typed.kind, typed.number, typed.trigger)
+                    == (record.kind, record.number, step.trigger)
+                    else None,
+                )
+                if step.form in forms
+                else [],
             )
             for step in record.steps
             if step.allowed
@@ -767,14 +797,18 @@ def shown_records(page: OrderPage, lang: str) -> list[ShownRecord]:
                 title,
                 record.state_label.get(lang),
                 record.final,
-                summarize(record.data, layouts, lang, {}),
+                summarize(record.data, layouts, lang, page.value_labels),
                 actions,
             )
         )
     return shown
 
 
-def _record_inputs(layout: FormLayout, lang: str) -> list[RecordInput]:
+def _record_inputs(
+    layout: FormLayout, lang: str, prefill: Mapping[str, Any], typed: Mapping[str, str] | None
+) -> list[RecordInput]:
+    """The form's plain inputs, filled with what was typed (a refused step) or else what the order knows;
+    a time typed in another shape than the picker's is shown as it is, in a text box."""
     inputs = []
     for path, spec in layout.fields.items():
         if "." in path or ITEMS in path or spec.hidden or spec.computed is not None:
@@ -785,14 +819,23 @@ def _record_inputs(layout: FormLayout, lang: str) -> list[RecordInput]:
             if spec.options
             else "checkbox"
             if kind == "boolean"
-            else "number"
+            else kind
             if kind in ("number", "integer")
+            else "datetime"
+            if spec.widget == "datetime"
             else "text"
         )
         options = [(str(o.value), o.label.get(lang)) for o in spec.options]
-        inputs.append(
-            RecordInput(path, spec.label.get(lang), shown, spec.required and kind != "boolean", options)
-        )
+        known = prefill.get(path)
+        value = "" if known is None else str(known)
+        if shown == "datetime" and value:
+            value = local_input(value, "datetime") or ""
+        if typed is not None:
+            value = typed.get(path, "")
+            if shown == "datetime" and value and not _LOCAL_MOMENT.fullmatch(value):
+                shown = "text"
+        required = spec.required and kind != "boolean"
+        inputs.append(RecordInput(path, spec.label.get(lang), shown, required, options, value))
     return inputs
 
 
@@ -821,7 +864,8 @@ def record_step(order_id: int, kind: str, number: int, trigger: str) -> Any:
             translate("orders.record.refused", lang).format(record=name, reason=refusal_words(r).get(lang))
             for r in rejected.refusals
         ]
-        return _order_page(order_id, said, 422)
+        typed = Typed(kind, number, trigger, {key: request.form.get(key, "") for key in request.form})
+        return _order_page(order_id, said, 422, typed)
     except ConflictError:
         return _order_page(order_id, [translate("orders.conflict", lang)], 409)
     except ContentionError as busy:

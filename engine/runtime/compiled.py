@@ -34,7 +34,7 @@ from engine.dsl.spec import (
     TransitionSpec,
     WorkflowSpec,
 )
-from engine.forms.ui import FormLayout, load_layout
+from engine.forms.ui import MASKED_FORMATS, FormLayout, load_layout
 from engine.forms.validation import FormValidator
 from engine.plugins import Action, PluginRegistry
 from engine.rules.expr import compile_expression, parse
@@ -236,6 +236,16 @@ class CompiledVersion:
     def masked(self) -> Mapping[str, str]:
         """The data fields shown masked to roles not in ``reveal:`` (engine.runtime.masking)."""
         return masked_fields(self.spec)
+
+    @functools.cached_property
+    def never_prefilled(self) -> tuple[str, ...]:
+        """The order's fields no form's ``prefill`` copies: those some roles see masked (a mobile, an ID
+        number, what ``reveal:`` keeps from others)."""
+        data_form = self.spec.data_form
+        layout = self.layouts.get(data_form) if data_form is not None else None
+        masked = {path for path, f in (layout.fields.items() if layout else ()) if f.format in MASKED_FORMATS}
+        masked.update(self.masked)
+        return tuple(sorted(masked))
 
     @functools.cached_property
     def search_roots(self) -> frozenset[str]:

@@ -17,7 +17,6 @@ from engine.common.text import Text
 from engine.common.words import WORDS
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
-from engine.forms.ui import MASKED_FORMATS
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
 from engine.runtime.commands import Commands, StepRequest, load_order
@@ -423,13 +422,7 @@ def step_page_of(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor,
     form = step_form(cv, live.config, trigger)
     prefill: dict[str, Any] = {}
     if form is not None and form.layout.prefill and info is not None:
-        masked = {
-            path
-            for path, f in (order_layout.fields.items() if order_layout else ())
-            if f.format in MASKED_FORMATS
-        }
-        masked.update(cv.masked)
-        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], sorted(masked))
+        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], cv.never_prefilled)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 

@@ -345,7 +345,11 @@ def _offered(
             refusals.append(refusal)
             continue
         if ct.form is not None:  # its guard may read what the form fills: decided on submit
-            return RecordStep(trigger, label, ct.spec.form, True)
+            prefill: dict[str, Any] = {}
+            if ct.layout is not None and ct.layout.prefill:
+                order = condition_env(moving.order, actor, {}, moving.now)["order"]
+                prefill = ct.layout.prefilled(order, moving.cv.never_prefilled)
+            return RecordStep(trigger, label, ct.spec.form, True, prefill=prefill)
         env = condition_env(moving.order, actor, {}, moving.now)
         env["record"] = record.view()
         _, failed = check_guard(ct, env)

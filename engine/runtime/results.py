@@ -320,6 +320,8 @@ class RecordStep:
     form: str | None
     allowed: bool
     why_not: tuple[Refusal, ...] = ()
+    # what the order knows of the form's fields (its UI file's ``prefill``: the carrier routing chose)
+    prefill: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ def test_a_clerk_cancels_three_unpaid_orders_in_one_batch(app: Flask, clerk: Fla
     assert "完成 3 个，未执行 0 个" in body and "现为「已取消」" in body
     assert 'href="/orders?workflow=retail-order&amp;state=pending_payment" id="batch-back"' in body
     assert set(states(app, ids).values()) == {"cancelled"}
-    assert events(app) - before == 3  # one audit event per order, each its own transaction
+    # per order, each its own transaction: its cancel, and its shipment record cancelled with it
+    assert events(app) - before == 6
 
 
 def test_a_page_closed_while_the_batch_runs_does_not_stop_it(app: Flask, clerk: FlaskClient) -> None:
@@ -137,31 +138,41 @@ def test_the_same_batch_sent_twice_takes_each_step_once(app: Flask, clerk: Flask
 
 
 def test_a_form_is_checked_once_before_any_order_is_touched(app: Flask, clerk: FlaskClient) -> None:
+    """The payment provider declined two orders' payments at once: one failure recorded on each."""
     ids = [new(clerk) for _ in range(2)]
-    for order_id in ids:
-        pay_through_the_page(clerk, order_id)
-    assert set(states(app, ids).values()) == {"pending_shipment"}
-    warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
-    page = warehouse.get(selection("ship", ids) + "&lang=zh").text
-    assert 'name="carrier"' in page  # the step's form, once
+    page = clerk.get(selection("record_payment_failure", ids) + "&lang=zh").text
+    assert page.count('name="method"') == 1  # the step's form, once
     before = events(app)
     wrong = posted(page)
-    wrong["carrier"] = "pigeon"
-    refused = warehouse.post("/orders/batch?lang=zh", data=wrong)
+    wrong.update({"method": "pigeon", "failure_code": "DECLINED", "failure_message": "余额不足"})
+    refused = clerk.post("/orders/batch?lang=zh", data=wrong)
     assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text
     assert events(app) == before
     right = posted(page)
-    right["carrier"] = "sf"
-    body = warehouse.post("/orders/batch", data=right).get_data(as_text=True)
+    right.update({"method": "card", "failure_code": "DECLINED", "failure_message": "余额不足"})
+    body = clerk.post("/orders/batch", data=right).get_data(as_text=True)
     assert body.count('data-done="1"') == 2
-    assert set(states(app, ids).values()) == {"shipped"}
+    assert events(app) - before == 2
+    assert set(states(app, ids).values()) == {"pending_payment"}
 
 
 def test_a_step_the_person_may_not_take_is_left_out(app: Flask, clerk: FlaskClient) -> None:
     ids = [new(clerk) for _ in range(2)]
+    warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
+    page = warehouse.get(selection("cancel", ids) + "&lang=en").text  # the warehouse, not a clerk
+    assert 'name="o"' not in page and "None of the orders selected can take this step" in page
+
+
+def test_a_shipment_is_shipped_on_its_record_not_by_a_batch_of_orders(app: Flask, clerk: FlaskClient) -> None:
+    """A parcel leaves one warehouse: it is shipped on the order's shipment record (the order page), and
+    the orders waiting for shipment offer no step to take on many at once."""
+    ids = [new(clerk) for _ in range(2)]
     for order_id in ids:
         pay_through_the_page(clerk, order_id)
-    page = clerk.get(selection("ship", ids) + "&lang=en").text  # a clerk, not the warehouse
+    warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
+    listed = warehouse.get("/orders?workflow=retail-order&state=pending_shipment&lang=en").text
+    assert 'id="batch-step-' not in listed
+    page = warehouse.get(selection("ship", ids) + "&lang=en").text
     assert 'name="o"' not in page and "None of the orders selected can take this step" in page
 
 

@@ -306,9 +306,9 @@ def test_a_step_the_user_may_not_take_says_why(clerk: FlaskClient) -> None:
 def test_a_step_not_possible_now_says_where_the_order_is(clerk: FlaskClient) -> None:
     """A form sent twice, a page left open, a step of a later state: 409 naming the order's state."""
     order_id = create(clerk)
-    early = clerk.get(f"/orders/{order_id}/fire/ship?lang=en")
+    early = clerk.get(f"/orders/{order_id}/fire/complete?lang=en")
     assert early.status_code == 409
-    assert "The order is now “Pending payment”: “Ship” cannot be done on it." in early.text
+    assert "The order is now “Pending payment”: “Complete” cannot be done on it." in early.text
     paid = pay_through_the_page(clerk, order_id)
     again = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=paid)
     assert again.status_code == 409
@@ -605,12 +605,14 @@ def test_a_waybill_number_not_in_its_pattern_says_what_it_must_be(clerk: FlaskCl
     pay_through_the_page(clerk, order_id)
     add_user(app, "zhao.lei", "zhao.lei-demo", ("warehouse",), ("retail",))
     warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
-    page = warehouse.get(f"/orders/{order_id}/fire/ship").text
+    page = warehouse.get(f"/orders/{order_id}").text  # the shipment's ship form, beside its record
+    ship = f"/orders/{order_id}/records/shipment/1/ship"
+    assert f'action="{ship}"' in page
     sent = {"carrier": "sf", "waybill": "sf1234567", "_lock_version": lock_of(page)}
-    zh = warehouse.post(f"/orders/{order_id}/fire/ship?lang=zh", data=sent)
+    zh = warehouse.post(f"{ship}?lang=zh", data=sent)
     assert zh.status_code == 422
     assert "运单号格式不正确：应为6至30位大写字母或数字，如 SF1234567890" in zh.text
-    en = warehouse.post(f"/orders/{order_id}/fire/ship?lang=en", data=sent).text
+    en = warehouse.post(f"{ship}?lang=en", data=sent).text
     assert "Waybill number: enter 6 to 30 capital letters or digits, like SF1234567890" in en
 
 

@@ -55,9 +55,9 @@ def three(app: Flask, clerk: FlaskClient) -> dict[str, int]:
     add_user(app, "xu.ming", "xu.ming-demo", ("warehouse",), ("retail",))
     warehouse = log_in(app.test_client(), "xu.ming", "xu.ming-demo")
     order = made["李雷"]
-    page = warehouse.get(f"/orders/{order}/fire/ship").text
+    page = warehouse.get(f"/orders/{order}").text  # shipped on its shipment record
     shipped = {"carrier": "sf", "waybill": WAYBILL, "_lock_version": lock_of(page)}
-    assert warehouse.post(f"/orders/{order}/fire/ship", data=shipped).status_code == 302
+    assert warehouse.post(f"/orders/{order}/records/shipment/1/ship", data=shipped).status_code == 302
     return made
 
 

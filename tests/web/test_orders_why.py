@@ -102,9 +102,11 @@ def test_a_timer_with_a_condition_says_so_and_a_distant_deadline_has_its_date(
     from engine.runtime import Actor
 
     warehouse = Actor("wu.qiang", frozenset({"warehouse"}), frozenset({"retail"}))
-    engine.fire(order_id, "ship", warehouse, {"carrier": "sf", "waybill": "SF1234567890123"})
+    engine.fire_record(
+        order_id, "shipment", 1, "ship", warehouse, {"carrier": "sf", "waybill": "SF1234567890123"}
+    )
     delivered = clock.now().isoformat()
-    engine.fire(order_id, "deliver", warehouse, {"delivered_at": delivered})
+    engine.fire_record(order_id, "shipment", 1, "deliver", warehouse, {"delivered_at": delivered})
     zh = clerk.get(f"/orders/{order_id}?lang=zh").text
     assert "2026-12-14 17:03 确认收货（自动确认收货）— 还剩 7 天" in zh and "7 天 0 小时" not in zh
     # the condition in words, the time since by the field's label
@@ -149,8 +151,8 @@ def test_a_guards_refusal_is_beside_the_field_it_compared_with_the_values(clerk:
 
 
 def test_a_steps_form_starts_with_what_the_order_knows(app: Flask, clerk: FlaskClient) -> None:
-    """The pay page asks for the amount due, the ship page for the carrier routing chose: both are
-    filled in (to be changed if need be) instead of asked again."""
+    """The pay page asks for the amount due, a shipment's ship form (on the order page) for the carrier
+    routing chose: both are filled in (to be changed if need be) instead of asked again."""
     order_id = create(clerk, **BIG)
     page = clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text
     amount = re.search(r'<input[^>]*id="f-amount"[^>]*>', page)
@@ -169,8 +171,9 @@ def test_a_steps_form_starts_with_what_the_order_knows(app: Flask, clerk: FlaskC
         at=datetime.now(UTC),
     )
     warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
-    ship = warehouse.get(f"/orders/{small}/fire/ship?lang=zh").text
-    chosen = re.findall(r'<option value="([a-z]+)" selected>', ship)
+    page = warehouse.get(f"/orders/{small}?lang=zh").text
+    ship = page[page.index(f'action="/orders/{small}/records/shipment/1/ship"') :]
+    chosen = re.findall(r'<option value="([a-z]+)" selected>', ship[: ship.index("</form>")])
     assert chosen == [routed]
 
 
