@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from sqlalchemy import insert
 
 from demo.loader import load_demo
@@ -153,6 +153,24 @@ def take(
     return page.locator("#order-state").inner_text()
 
 
+def take_on_record(
+    page: Page, server: LiveServer, order_id: int, record: str, step: str, fill: Callable[[Locator], None]
+) -> str:
+    """On the order's page, fill the form of ``step`` beside the record (``shipment-1``) and send it: the
+    order's state afterwards. The record's state chip then shows where the step took it."""
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    article = page.locator(f"#record-{record}")
+    form = article.locator("form.record-step").filter(has=page.get_by_role("button", name=step, exact=True))
+    expect(form).to_have_count(1)
+    before = article.locator(".chip.state").inner_text()
+    fill(form)
+    form.get_by_role("button", name=step, exact=True).click()
+    page.wait_for_url(re.compile(rf"/orders/{order_id}#record-{record}$"))
+    expect(page.locator(f"#record-{record} .chip.state")).not_to_have_text(before)
+    links_open(page, server)
+    return page.locator("#order-state").inner_text()
+
+
 def sign(page: Page, server: LiveServer, order_id: int, comment: str) -> str:
     """On the order's page, approve the user's task of its approval with ``comment``: the new state."""
     page.goto(server(f"/orders/{order_id}?lang=zh"))
@@ -229,14 +247,14 @@ def payment_failure(page: Page) -> None:
     page.locator("#f-failure_message").fill("银行卡余额不足")
 
 
-def shipment(page: Page) -> None:
-    choose(page, "carrier", "sf")
-    page.locator("#f-waybill").fill("SF1234567890")
+def shipment(form: Locator) -> None:
+    form.locator('select[name="carrier"]').select_option("sf")
+    form.locator('input[name="waybill"]').fill("SF1234567890")
 
 
-def delivery(page: Page) -> None:
-    page.locator("#f-delivered_at").fill(local(datetime.now(UTC)))  # signed for as it was shipped
-    page.locator("#f-signed_by").fill("本人")
+def delivery(form: Locator) -> None:
+    form.locator('input[name="delivered_at"]').fill(local(datetime.now(UTC)))  # signed for as it was shipped
+    form.locator('input[name="signed_by"]').fill("本人")
 
 
 def return_request(page: Page) -> None:
@@ -278,8 +296,8 @@ def test_the_retail_clerk_takes_an_order_from_every_link_and_every_step_through_
     assert take(clerk, shipped, web, "支付失败", payment_failure) == "待支付"
     assert take(clerk, shipped, web, "支付", payment("478")) == "待发货"
     warehouse = desk.person("zhao.lei")
-    assert take(warehouse, shipped, web, "发货", shipment) == "已发货"
-    assert take(warehouse, shipped, web, "签收", delivery) == "已签收"
+    assert take_on_record(warehouse, shipped, web, "shipment-1", "发货", shipment) == "已发货"
+    assert take_on_record(warehouse, shipped, web, "shipment-1", "签收", delivery) == "已签收"
     assert take(clerk, shipped, web, "申请退货", return_request) == "退货中"
     assert take(warehouse, shipped, web, "退货入库并退款") == "已退货"
     screenshot("3-returned")
@@ -293,8 +311,8 @@ def test_the_retail_clerk_takes_an_order_from_every_link_and_every_step_through_
 
     # the flash sale: paid, shipped, delivered, completed by the clerk
     assert take(clerk, shipped, flash, "支付", payment("239")) == "待发货"
-    assert take(warehouse, shipped, flash, "发货", shipment) == "已发货"
-    assert take(warehouse, shipped, flash, "签收", delivery) == "已签收"
+    assert take_on_record(warehouse, shipped, flash, "shipment-1", "发货", shipment) == "已发货"
+    assert take_on_record(warehouse, shipped, flash, "shipment-1", "签收", delivery) == "已签收"
     assert take(clerk, shipped, flash, "确认收货") == "已完成"
     screenshot("4-done")
 

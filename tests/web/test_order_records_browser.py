@@ -4,6 +4,7 @@ own small forms on the order's page, nothing scrolling sideways."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from engine.runtime import Actor
 from tests.test_departments import retail_data
 from tests.web.conftest import LiveServer, log_in_page, retail_app, serve, sideways, with_demo_users
+from web.formdata import CHINA_TIME
 
 LI_NA = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
 
@@ -55,4 +57,60 @@ def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
     expect(payment).to_contain_text("少发一件赠品")
     expect(payment.locator(".chip")).to_have_text("已收款")
     expect(page.locator("#timeline")).to_contain_text("支付：退款 #1")
+    assert sideways(page) == 0
+
+
+@pytest.fixture
+def split(tmp_path: Path, demo_users_database: Path) -> Iterator[tuple[LiveServer, int]]:
+    """The app with one paid retail order of 3 bands, which no warehouse holds alone: SH-01 ships 2 and
+    BJ-01 ships 1, one shipment record each."""
+    with_demo_users(tmp_path, demo_users_database)
+    stock = [("XM-BAND8", "SH-01", 2), ("XM-BAND8", "BJ-01", 2)]
+    app = retail_app(tmp_path, "shipments-browser-tests", stock=stock)
+    engine = app.extensions["orderloom"].engine
+    lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 3, "unit_price": 239, "amount": 717}]
+    order = engine.create_order(LI_NA, "retail", "retail-order", "web", retail_data(lines=lines, total=717))
+    engine.fire(order.id, "pay", LI_NA, {"method": "alipay", "amount": 717, "transaction_ref": "2026000002"})
+    for server in serve(app):
+        yield server, order.id
+
+
+def test_each_shipment_is_shipped_and_delivered_from_the_order_page_on_a_narrow_screen(
+    page: Page, split: tuple[LiveServer, int]
+) -> None:
+    """The warehouse ships Shanghai's parcel (zh), then Beijing's (en), the carrier routing chose filled
+    in; the order is shipped once both left and delivered once both arrived; nothing scrolls sideways."""
+    server, order_id = split
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_page(page, server, "zhao.lei", "zhao.lei-demo")
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    expect(page.locator("#order-state")).to_have_text("待发货")
+    first, second = page.locator("#record-shipment-1"), page.locator("#record-shipment-2")
+    expect(first.locator("h3")).to_contain_text("发货单 #1")
+    expect(first).to_contain_text("上海仓")
+    expect(second).to_contain_text("北京仓")
+    expect(second.locator(".chip")).to_have_text("待发货")
+    assert first.locator('select[name="carrier"]').input_value() != ""  # routing's carrier, filled in
+    assert sideways(page) == 0
+    first.locator('input[name="waybill"]').fill("SF1234567890")
+    first.get_by_role("button", name="发货", exact=True).click()
+    expect(page.locator("#record-shipment-1 .chip")).to_have_text("已发货")
+    expect(page.locator("#order-state")).to_have_text("待发货")  # Beijing's parcel has not left
+    expect(page.locator("#record-shipment-1")).to_contain_text("SF1234567890")
+
+    page.goto(server(f"/orders/{order_id}?lang=en"))
+    second = page.locator("#record-shipment-2")
+    expect(second.locator("h3")).to_contain_text("Shipment #2")
+    second.get_by_role("button", name="Ship", exact=True).click()
+    expect(page.locator("#record-shipment-2 .chip")).to_have_text("Shipped")
+    expect(page.locator("#order-state")).to_have_text("Shipped")
+    assert sideways(page) == 0
+    for number in (1, 2):
+        shipment = page.locator(f"#record-shipment-{number}")
+        shipment.locator('input[name="delivered_at"]').fill(
+            datetime.now(CHINA_TIME).strftime("%Y-%m-%dT%H:%M")
+        )
+        shipment.get_by_role("button", name="Deliver", exact=True).click()
+        expect(page.locator(f"#record-shipment-{number} .chip")).to_have_text("Delivered")
+    expect(page.locator("#order-state")).to_have_text("Delivered")
     assert sideways(page) == 0
