@@ -416,6 +416,35 @@ def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     assert "payments.refunded" not in topics(store)  # ... and nothing refunded: nothing was paid
 
 
+def test_an_authorized_payment_stops_the_unpaid_timer_until_it_is_captured_or_expires(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """A card held for the whole order was cancelled 30 minutes later as unpaid, the hold voided: an
+    authorized payment spares the order the unpaid timer; captured, the order is paid; left for 7 days,
+    the order is cancelled and the authorization voided."""
+    authorized = {"method": "card", "amount": 478, "transaction_ref": "4200009876543", "authorize_only": True}
+    held, forgotten = (
+        engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data()) for _ in "ab"
+    )
+    for order in (held, forgotten):
+        assert engine.fire(order.id, "pay", RETAIL, authorized).to_state == "pending_payment"
+    clock.advance(minutes=31)
+    engine.run_due_timers("test")
+    assert [engine.get_order(o.id, RETAIL).state for o in (held, forgotten)] == ["pending_payment"] * 2
+    [payment] = [r for r in engine.records(held.id, RETAIL) if r.kind == "payment"]
+    assert (
+        engine.fire_record(held.id, "payment", payment.number, "capture", RETAIL).to_state
+        == "pending_shipment"
+    )
+    clock.advance(days=7)
+    engine.run_due_timers("test")
+    assert engine.get_order(held.id, RETAIL).state == "pending_shipment"  # paid: no timer of its left
+    cancel = [e for e in engine.history(forgotten.id, RETAIL) if e.trigger == "cancel"]
+    assert [(e.actor, e.reason) for e in cancel] == [("system", "authorization_expired")]
+    assert [r.state for r in engine.records(forgotten.id, RETAIL) if r.kind == "payment"] == ["voided"]
+    assert levels(store, "XM-BAND8") == (500, 2)  # the held order's reservation, the other released
+
+
 def test_a_paid_order_is_not_cancelled_by_the_unpaid_timer(engine: Engine, clock: FrozenClock) -> None:
     order = engine.create_order(
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()

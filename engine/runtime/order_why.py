@@ -141,6 +141,24 @@ def order_operands(cv: CompiledVersion) -> dict[str, Operand]:
                     choices.setdefault(option.value, option.label)
             label = known.label if known is not None else spec.label
             found[name] = Operand(label, choices, name in money)
+    found.update(record_operands(cv))
+    return found
+
+
+def record_operands(cv: CompiledVersion) -> dict[str, Operand]:
+    """What an order's conditions read of its records, by the text they read it by: how many records a
+    kind has (``len(records.shipment)``: 发货单数 / Shipment records) and how many are in a state
+    (``count(pluck(records.payment, 'state'), 'authorized')``: 「已授权」的支付数 / Payment records
+    authorized)."""
+    found: dict[str, Operand] = {}
+    for name, compiled in cv.records.items():
+        kind = compiled.spec.label
+        found[f"len(records.{name})"] = Operand(Text(f"{kind.zh}数", f"{kind.en} records"))
+        for state in compiled.spec.states:
+            label = state.label
+            found[f"count(pluck(records.{name}, 'state'), {state.name!r})"] = Operand(
+                Text(f"「{label.zh}」的{kind.zh}数", f"{kind.en} records {label.en.lower()}")
+            )
     return found
 
 

@@ -258,3 +258,14 @@ def test_an_order_a_person_moved_says_who_took_the_step(clerk: FlaskClient) -> N
     en = words_of(clerk.get(f"/orders/{order_id}?lang=en").text, "why-here")
     assert en == "Why here Place order (the system)"
     assert 'id="next-here"' not in page  # the clerk pays it: a step of hers
+
+
+def test_a_timer_reading_the_orders_records_says_so_by_their_labels(clerk: FlaskClient) -> None:
+    """The unpaid timer spares an order holding an authorized payment: its condition reads the payment
+    records, told by the kind's and the state's labels, not as the expression is written."""
+    order_id = create(clerk)
+    zh = clerk.get(f"/orders/{order_id}?lang=zh").text
+    assert "届时条件仍成立才执行：「已授权」的支付数 为 0" in zh and "pluck" not in zh
+    assert "取消（授权超时未收款自动取消）— 还剩 7 天" in zh
+    en = clerk.get(f"/orders/{order_id}?lang=en").text
+    assert "only if this still holds then: Payment records authorized is 0" in en
