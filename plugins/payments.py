@@ -442,7 +442,7 @@ def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
             records.fire(PAYMENT, number, "void")
             continue
         remainder = _amount_or_zero(payment, "captured") - _amount_or_zero(payment, "refunded")
-        if payment["state"] != "captured" or remainder <= 0 or left <= 0:
+        if remainder <= 0 or left <= 0:  # authorized or voided (nothing captured), or all paid back
             continue
         part = min(remainder, left)
         # the order's step is the reason, by its label in both languages (取消并退款 / Cancel and refund),

@@ -445,6 +445,26 @@ def test_an_authorized_payment_stops_the_unpaid_timer_until_it_is_captured_or_ex
     assert levels(store, "XM-BAND8") == (500, 2)  # the held order's reservation, the other released
 
 
+def test_a_payment_refunded_in_part_reads_partly_refunded_until_all_of_it_is_back(engine: Engine) -> None:
+    """A payment with 50 of its 478 yuan refunded still read 已收款 (Captured): a clerk could not tell."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+
+    def refund(amount: float) -> tuple[str, str, float]:
+        engine.fire_record(
+            order.id, "payment", 1, "refund", RETAIL, {"refund_amount": amount, "refund_reason": "赠品"}
+        )
+        [payment] = [r for r in engine.records(order.id, RETAIL) if r.kind == "payment"]
+        return payment.state, payment.state_label.zh, payment.data["refunded"]
+
+    assert refund(50) == ("partly_refunded", "部分退款", 50)
+    assert refund(28) == ("partly_refunded", "部分退款", 78)
+    with pytest.raises(TransitionRejected, match="exceeds the 400"):
+        refund(401)
+    assert refund(400) == ("refunded", "已全额退款", 478)
+    assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
+
+
 def test_a_paid_order_is_not_cancelled_by_the_unpaid_timer(engine: Engine, clock: FrozenClock) -> None:
     order = engine.create_order(
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()

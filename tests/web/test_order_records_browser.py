@@ -1,5 +1,6 @@
-"""The order's payment records in Debian's Chromium at 390 px: captured and partly refunded from their
-own small forms on the order's page, nothing scrolling sideways."""
+"""The order's records in Debian's Chromium at 390 px: a payment captured and partly refunded, a split
+order's shipments shipped and delivered, from their own small forms on the order's page, nothing
+scrolling sideways."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
     page.wait_for_load_state()
     payment = page.locator("#record-payment-1")
     expect(payment).to_contain_text("少发一件赠品")
-    expect(payment.locator(".chip")).to_have_text("已收款")
+    expect(payment.locator(".chip")).to_have_text("部分退款")  # not 已收款: a part went back
     expect(page.locator("#timeline")).to_contain_text("支付：退款 #1")
     assert sideways(page) == 0
 
