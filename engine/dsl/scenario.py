@@ -619,14 +619,9 @@ class _Reader(MarkedReader):
             )
             for key, wanted in data.items():
                 at = child_path(f"{path}.data", str(key))
-                if _data_path(str(key)) is None:
-                    self.problem(
-                        Text(f"{key!r} 不是数据路径", f"{key!r} is not a data path"),
-                        at,
-                        Text("例如：customer.name、lines[0].sku", "customer.name, lines[0].sku"),
-                        "bad-path",
-                        key=True,
-                    )
+                if not self.is_data_path(
+                    key, at, Text("customer.name、lines[0].sku", "customer.name, lines[0].sku")
+                ):
                     continue
                 checks.append(Check("data", self.where(at), {"path": str(key)}, wanted))
         if "records" in expect:
@@ -638,6 +633,19 @@ class _Reader(MarkedReader):
         if "audit" in expect:
             checks.extend(self.audit_checks(expect["audit"], f"{path}.audit"))
         return Expect(where, order, tuple(checks))
+
+    def is_data_path(self, key: Any, path: str, examples: Text) -> bool:
+        """Whether ``key`` is a data path (``lines[0].sku``); a problem at the key when it is not."""
+        if _data_path(str(key)) is not None:
+            return True
+        self.problem(
+            Text(f"{key!r} 不是数据路径", f"{key!r} is not a data path"),
+            path,
+            Text(f"例如：{examples.zh}", examples.en),
+            "bad-path",
+            key=True,
+        )
+        return False
 
     def record_checks(self, value: Any, path: str) -> list[Check]:
         """``records: {shipment#1: {state: shipped, warehouse: SH-01}}``: each record's state and fields."""
@@ -660,14 +668,8 @@ class _Reader(MarkedReader):
             kind, number = record
             for key, expected in wanted.items():
                 where = child_path(at, str(key))
-                if key != RECORD_STATE and _data_path(str(key)) is None:
-                    self.problem(
-                        Text(f"{key!r} 不是数据路径", f"{key!r} is not a data path"),
-                        where,
-                        Text("例如：state、warehouse、lines[0].sku", "state, warehouse, lines[0].sku"),
-                        "bad-path",
-                        key=True,
-                    )
+                examples = Text("state、warehouse、lines[0].sku", "state, warehouse, lines[0].sku")
+                if key != RECORD_STATE and not self.is_data_path(key, where, examples):
                     continue
                 checks.append(
                     Check(
