@@ -328,7 +328,7 @@ class Pages:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-        return step_page_of(cv, row, trigger, actor, now)
+            return step_page_of(tx, cv, row, trigger, actor, now)
 
     def take_step(
         self,
@@ -360,7 +360,7 @@ class Pages:
             with self.parts.store.transaction() as tx:
                 row = load_order(tx, order_id, actor)
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                page = step_page_of(cv, row, trigger, actor, self.parts.clock.now())
+                page = step_page_of(tx, cv, row, trigger, actor, self.parts.clock.now())
                 data = submission(page) if page.info is not None else None
                 if data is None:
                     return StepTaken(page)
@@ -412,10 +412,13 @@ def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
     return found
 
 
-def step_page_of(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:
+def step_page_of(
+    tx: Tx, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
+) -> StepPage:
     """A step's page: the step from where the order is now (or why not), its form, and what the order
-    knows of the form's fields (its ``prefill``: never a value some roles see masked)."""
-    live = LiveOrder.from_row(row)
+    knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
+    the order's child records as on the order's page (``records.shipment``), so they are read here."""
+    live = read_records(tx, cv, LiveOrder.from_row(row))
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
     data_form = cv.spec.data_form
