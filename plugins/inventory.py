@@ -465,6 +465,16 @@ def _deduct_shipment(ctx: ActionContext) -> Mapping[str, Any] | None:
                 sku=sku,
                 warehouse=warehouse,
             )
+        ledger_entry(
+            ctx.connection,
+            sku=sku,
+            warehouse=warehouse,
+            change=-qty,
+            kind=LedgerKind.SHIP,
+            actor=ctx.actor,
+            at=ctx.now,
+            reference=str(ctx.order_id),
+        )
         held["qty"] -= qty
         shipped += qty
     previous = order.get("shipped_qty")

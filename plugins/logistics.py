@@ -6,6 +6,12 @@ mistyped number is caught by anyone who checks it. A waybill number the carrier 
 ``waybill`` field) is kept as written. Each shipment is appended to ``shipments`` with the carrier, the
 number, the time and the items (the ``parcel`` of a partial shipment, else the order lines); no tracking
 address is stored, carriers are asked by number.
+
+On a shipment record's step (a workflow that declares ``records: shipment``; inventory.reserve adds one
+per warehouse) the record gets its ``carrier`` and ``waybill``, and the order's ``shipments`` list, its
+``carrier`` and ``waybill`` are kept as on an order's step (``set_order``), each entry naming the
+record's ``warehouse`` and ``shipment`` number and holding the record's lines: the order's searches and
+pages read them where they always did.
 """
 
 from __future__ import annotations
@@ -38,7 +44,9 @@ def waybill(ctx: ActionContext) -> Mapping[str, Any] | None:
             f"未知的承运商：{carrier!r}",
             f"unknown carrier {carrier!r}; expected one of {', '.join(CARRIERS)}",
         )
-    previous = ctx.data.get("shipments")
+    record = ctx.record
+    order = ctx.order if record is not None and ctx.order is not None else ctx.data
+    previous = order.get("shipments")
     shipments = [dict(s) for s in previous] if isinstance(previous, list) else []
     given = ctx.data.get("waybill")
     known = {s.get("waybill") for s in shipments}
@@ -54,11 +62,17 @@ def waybill(ctx: ActionContext) -> Mapping[str, Any] | None:
         "shipped_at": ctx.now.isoformat(),
         "items": [{"sku": i.get("sku"), "qty": i.get("qty")} for i in items if isinstance(i, Mapping)],
     }
+    if record is not None:  # which warehouse's shipment this is
+        shipment = {**shipment, "shipment": record.get("number"), "warehouse": record.get("warehouse")}
     ctx.emit(
         "logistics.waybill_created",
         {"order_id": ctx.order_id, "department": ctx.department, **shipment},
     )
-    return {"carrier": carrier, "waybill": number, "shipments": [*shipments, shipment]}
+    on_order = {"carrier": carrier, "waybill": number, "shipments": [*shipments, shipment]}
+    if record is None:
+        return on_order
+    ctx.set_order(on_order)
+    return {"carrier": carrier, "waybill": number}
 
 
 def waybill_number(carrier: str, order_id: int, sequence: int) -> str:
