@@ -704,11 +704,12 @@ def _order_page(order_id: int, problems: Sequence[str] = (), status: int = 200) 
 
 @dataclass
 class RecordInput:
-    """One field of a record step's form, as a plain input: a number, a yes/no, a choice or a text."""
+    """One field of a record step's form, as a plain input: a number, a yes/no, a choice, a time or a
+    text."""
 
     name: str
     label: str
-    kind: str  # "number" | "checkbox" | "select" | "text"
+    kind: str  # "number" | "checkbox" | "select" | "datetime" | "text"
     required: bool
     options: list[tuple[str, str]]
 
@@ -787,6 +788,8 @@ def _record_inputs(layout: FormLayout, lang: str) -> list[RecordInput]:
             if kind == "boolean"
             else "number"
             if kind in ("number", "integer")
+            else "datetime"
+            if spec.widget == "datetime"  # a delivery's time: typed in China time, sent as RFC 3339
             else "text"
         )
         options = [(str(o.value), o.label.get(lang)) for o in spec.options]
