@@ -24,7 +24,7 @@ from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine, FireResult, OrderView
+from engine.runtime import Actor, CreditStanding, Engine, FireResult, OrderView
 from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
 from engine.runtime.finding import ListQuery
@@ -1090,6 +1090,10 @@ def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders
 
     held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
     assert held.state == "credit_hold"  # owed 52980 (the big order, unpaid) + 15350 > 60000
+    # its page shows what the account owes, counted, and the credit left, never the typed 490000
+    page = engine.order_page(held.id, SALES)
+    assert page.credit == CreditStanding(limit=60000, owed=52980, this_order=15350, left=-8330)
+    assert "outstanding" not in page.order.data["account"]
     [check] = [e for e in engine.history(held.id, SALES) if e.trigger == "check_credit"]
     assert check.rules is not None and check.rules["outcome"] == "hold"
     assert [reason["rule"] for reason in check.rules["reasons"]] == ["above-credit-limit"]
@@ -1103,6 +1107,7 @@ def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders
     assert engine.fire(big.id, "confirm_transfer", FINANCE, transfer).auto == ("settle",)
     passed = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
     assert passed.state.startswith("fulfilling.")  # 15350 + 15350 <= 60000
+    assert engine.order_page(big.id, SALES).credit == CreditStanding(60000, 30700, 0, 29300)
 
     set_account(store, status="blocked")
     refused_order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
@@ -1204,11 +1209,10 @@ def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_s
         "company": "上海鑫达商贸有限公司",
         "account_no": "W100231",
         "credit_limit": 10000,
-        "outstanding": 495000,
         "overdue_days": 0,
         "status": "active",
         "tier": "gold",
-    }
+    }  # not the typed 495000 outstanding: what the account owes is counted from its orders
     [loaded] = [e for e in engine.history(order.id, SALES) if e.trigger == "load_account"]
     assert (loaded.actor, loaded.from_state, loaded.to_state) == ("system", "received", "account_loaded")
     # a credit limit sent with the order: refused by the intake form, and never believed without one

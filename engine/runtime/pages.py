@@ -18,6 +18,7 @@ from engine.common.words import WORDS
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import MASKED_FORMATS
+from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
 from engine.runtime.commands import Commands, StepRequest, load_order
@@ -273,6 +274,7 @@ class Pages:
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
+            credit = credit_standing(tx, row)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -319,6 +321,7 @@ class Pages:
             value_labels={**value_labels(labels), **people_labels(people, names)},
             here=here,
             records=records,
+            credit=credit,
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
