@@ -304,6 +304,9 @@ def test_the_retail_clerk_takes_an_order_from_every_link_and_every_step_through_
 
 def wholesale_order(account: str, sku: str, name: str, qty: str, price: str, method: str, total: str) -> Fill:
     def fill(page: Page) -> None:
+        # a frozen account is not offered: the credit check would cancel its order at once
+        expect(page.locator('#f-account-account_no option[value="W102011"]')).to_have_count(0)
+        expect(page.locator('#f-account-account_no option[value="W101577"]')).to_have_count(1)
         choose(page, "account-account_no", account)
         customer_and_address(page, "陈静", "13912345678", holder="contact")
         line(page, 0, sku, name, qty, price)
@@ -374,6 +377,12 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
     details = clerk.get_by_role("region", name="订单信息")
     expect(details).to_contain_text("上海鑫达商贸有限公司")
     expect(details).to_contain_text("500000.00")  # the credit limit, from the account's record
+    expect(details).not_to_contain_text("未结清金额")  # the balance typed on the record is not shown
+    # what the account owes, counted from its open orders, and the credit left once this order counts
+    credit = clerk.get_by_role("region", name="客户信用")
+    expect(credit).to_contain_text("其他未结订单欠款（元）0.00")
+    expect(credit).to_contain_text("本单未付（元）9750.00")
+    expect(credit).to_contain_text("剩余信用额度（元）490250.00")
     expect(clerk.locator("#order-state")).to_have_text("待收款 | 分批发货中")
     screenshot("1-phone-order")
     finance = desk.person("zhou.min")
@@ -398,6 +407,7 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
         wholesale_order("W101577", "HR-BCD470", "海尔冰箱", "10", "2639", "cod", "26590.00"),
     )
     expect(clerk.locator("#order-state")).to_have_text("信用待审")
+    expect(clerk.get_by_role("region", name="客户信用")).to_contain_text("本单未付（元）26590.00")
     assert offered(clerk, shipped, email) == ["取消"]
     # held: any one sales manager approves it in the approval panel, then the approval table's own step
     assert sign(desk.person("sun.li"), shipped, email, "客户已承诺月底前还款") == "待审批"
