@@ -33,6 +33,8 @@ from engine.common.suggest import near_miss, suggestion_text
 from engine.common.text import Text
 from engine.errors import EngineError
 from engine.runtime.commands import request_hash
+from engine.runtime.engine import Engine
+from engine.runtime.order_why import version_labels
 from engine.store import INTEGRITY_ERRORS, Store, Tx, lock_stock
 from engine.store.stock_ledger import (
     IN_TRANSIT,
@@ -57,6 +59,7 @@ from engine.store.tables import (
     stock_takes,
     stock_transfers,
 )
+from engine.store.users import display_names
 
 __all__ = [
     "LEDGER_KINDS",
@@ -75,7 +78,9 @@ __all__ = [
     "low_stock_alerts",
     "may_change_stock",
     "may_read_stock",
+    "may_set_safety_stock",
     "open_stock_take",
+    "people_names",
     "post_stock_take",
     "receive_stock",
     "receive_transfer",
@@ -84,15 +89,18 @@ __all__ = [
     "stock_levels",
     "stock_take",
     "stock_takes_of",
+    "transfer_of",
     "transfer_stock",
     "transfers",
+    "warehouse_names",
 ]
 
 LEDGER_KINDS: tuple[str, ...] = tuple(kind.value for kind in LedgerKind)
-# Who works the stock pages: the warehouse changes stock, the purchasers read it (their alerts above all),
-# an admin does both.
+# Who works the stock pages: the warehouse changes stock, the purchasers read it (their alerts above all)
+# and set the safety stock (a purchasing decision: below it, they are told to reorder), an admin does all.
 STOCK_CHANGERS = frozenset({"warehouse", "admin"})
-STOCK_READERS = STOCK_CHANGERS | {PURCHASER_ROLE}
+SAFETY_SETTERS = frozenset({PURCHASER_ROLE, "admin"})
+STOCK_READERS = STOCK_CHANGERS | SAFETY_SETTERS
 
 
 def may_read_stock(roles: Collection[str]) -> bool:
@@ -100,7 +108,12 @@ def may_read_stock(roles: Collection[str]) -> bool:
 
 
 def may_change_stock(roles: Collection[str]) -> bool:
+    """Receive, transfer, count and adjust: the warehouse's work."""
     return bool(STOCK_CHANGERS & set(roles))
+
+
+def may_set_safety_stock(roles: Collection[str]) -> bool:
+    return bool(SAFETY_SETTERS & set(roles))
 
 
 MAX_UNITS = 1_000_000_000  # an INTEGER column holds it with room to add
@@ -1090,6 +1103,32 @@ def low_stock_alerts(store: Store, now: datetime) -> list[ReorderSuggestion]:
         )
         for row in rows
     ]
+
+
+def transfer_of(store: Store, transfer_id: int) -> Transfer:
+    """One transfer (``StockRefused`` on field ``transfer`` when there is none)."""
+    with store.read() as tx:
+        return _transfer(tx.connection, transfer_id)
+
+
+def warehouse_names(engine: Engine) -> dict[str, Text]:
+    """Each warehouse's name by its code (``BJ-01``: 北京仓, Beijing warehouse), as the routing files of
+    the newest published version of each workflow label it (the first to name a code); a code no routing
+    file names is not here, and is shown as it is."""
+    found: dict[str, Text] = {}
+    with engine.store.read() as tx:
+        for workflow in tx.workflow_names():
+            compiled = engine.parts.compiled(tx, workflow, None)
+            for labels in version_labels(compiled).values():
+                for code, label in labels.warehouses.items():
+                    found.setdefault(code, label)
+    return found
+
+
+def people_names(store: Store) -> dict[str, str]:
+    """Each user's login -> display name: the stock pages name who received, sent, counted by it."""
+    with store.read() as tx:
+        return display_names(tx)
 
 
 def known_names(store: Store) -> tuple[list[str], list[str]]:
