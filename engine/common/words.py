@@ -688,6 +688,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.lists.added_at": Text("添加时间", "Added"),
         "studio.lists.add": Text("添加", "Add"),
         "studio.lists.remove": Text("移除", "Remove"),
+        "studio.lists.remove_ask": Text(
+            "从名单 {name} 中移除 {value}？引用此名单的规则将不再匹配它。",
+            "Remove {value} from the list {name}? The rules that read the list no longer match it.",
+        ),
+        "studio.lists.remove_confirm": Text("确定移除", "Yes, remove it"),
         "studio.lists.search": Text("搜索", "Search"),
         "studio.lists.search_hint": Text(
             "按名单类型规范化后查找", "found after normalising as the list's kind"
