@@ -34,6 +34,7 @@ from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.common.words import word
 from engine.errors import EngineError, Refusal, RefusalCode, brief
+from engine.forms.data_paths import ITEMS
 from engine.store import Store
 from engine.store.products import (
     PRODUCT_KINDS,
@@ -58,6 +59,7 @@ __all__ = [
     "catalogue_csv",
     "find_product",
     "import_csv",
+    "line_names",
     "line_products",
     "list_products",
     "marked_lines",
@@ -527,6 +529,23 @@ def line_products(connection: Any, data: Mapping[str, Any]) -> dict[str, Product
     follows)."""
     lines = _lines(data)
     return find_products(connection, _skus(lines)) if lines else {}
+
+
+def line_names(connection: Any, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
+    """The names an order's lines are shown by in the reader's language: a line whose SKU the catalogue
+    holds reads, in English, the catalogue's English name; in Chinese the name it was ordered under (the
+    order keeps what was ordered). As an order page's value labels: the lines' ``name`` field, then the
+    name a line holds; none when no line's SKU is in the catalogue."""
+    lines = _lines(data)
+    known = line_products(connection, data) if lines else {}
+    names: dict[str, Text] = {}
+    for line in lines or ():
+        if not isinstance(line, Mapping) or not isinstance(line.get("name"), str):
+            continue
+        product = known.get(str(line.get("sku")))
+        if product is not None:
+            names.setdefault(line["name"], Text(line["name"], product.name_en))
+    return {f"lines{ITEMS}.name": names} if names else {}
 
 
 def priced_lines(

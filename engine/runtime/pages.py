@@ -20,6 +20,7 @@ from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import MASKED_FORMATS
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
+from engine.runtime.catalogue import line_names
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
@@ -273,6 +274,7 @@ class Pages:
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
+            products = line_names(tx.connection, row.data)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -316,7 +318,7 @@ class Pages:
             actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
             now=now,
-            value_labels={**value_labels(labels), **people_labels(people, names)},
+            value_labels={**value_labels(labels), **people_labels(people, names), **products},
             here=here,
             records=records,
         )
