@@ -392,7 +392,7 @@ def safety() -> Any:
     actor = _may_set_safety()
     if request.method == "GET":  # from a row of the levels or the alerts: that row, its safety stock
         sent = {name: request.args.get(name, "") for name in ("sku", "warehouse", "units")}
-        return _page("stock/safety.html", sent=sent)
+        return _page("stock/change.html", what="safety", sent=sent)
     sent = request.form.to_dict()
     text = (sent.get("units") or "").strip()
     units = whole_number(text, 10) if text else None
@@ -407,5 +407,5 @@ def safety() -> Any:
             key=_key(),
         )
     except StockRefused as error:
-        return _refused("stock/safety.html", error, sent=sent)
+        return _refused("stock/change.html", error, what="safety", sent=sent)
     return redirect(url_for("stock.levels", sku=row.sku, warehouse=row.warehouse, safety="1"), 303)

@@ -4,7 +4,6 @@ input refused in zh and en with nothing written."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.runtime.stock import (
+    StockLevel,
     StockRefused,
     adjust_stock,
     enter_count,
@@ -42,6 +42,7 @@ from engine.store.tables import (
     stock_transfers,
     users,
 )
+from tests.engine.runtime.test_races import together
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 THREADS = 4
@@ -420,24 +421,11 @@ def test_the_same_key_with_another_change_is_refused_and_writes_nothing(stocked:
 
 def test_the_same_key_sent_at_the_same_moment_books_once(stocked: Store) -> None:
     """A double click's two posts racing: one receipt, and both answered with its row."""
-    barrier = threading.Barrier(THREADS)
-    answers: list[object] = []
-    errors: list[BaseException] = []
 
-    def send() -> None:
-        barrier.wait()
-        try:
-            answers.append(receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="form-4"))
-        except BaseException as error:  # handed to the test thread
-            errors.append(error)
+    def send() -> StockLevel:
+        return receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="form-4")
 
-    threads = [threading.Thread(target=send) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    answers = together([send] * THREADS)
     assert levels(stocked)[("XM-BAND8", "SH-01")] == (25, 0)
     assert ledger_sums(stocked)[("XM-BAND8", "SH-01")] == 25
-    assert {(a.sku, a.warehouse, a.on_hand) for a in answers} == {("XM-BAND8", "SH-01", 25)}  # type: ignore[attr-defined]
-    assert len(answers) == THREADS
+    assert [(a.sku, a.warehouse, a.on_hand) for a in answers] == [("XM-BAND8", "SH-01", 25)] * THREADS
