@@ -1911,6 +1911,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
+        "stock.take.opened_by": Text("开单：{name}", "Opened by {name}"),
+        "stock.take.closed_by.posted": Text("过账：{name}", "Posted by {name}"),
+        "stock.take.closed_by.cancelled": Text("取消：{name}", "Cancelled by {name}"),
         # --- orderloom stock (cli/stock.py)
         "cli.stock.received": Text(
             "已入库：{sku} @ {warehouse} +{qty}，现有 {on_hand}（占用 {reserved}）",

@@ -303,8 +303,12 @@ def test_warehouses_by_name_and_people_by_display_name(app: Flask) -> None:
     assert '<td data-label="By">赵磊</td>' in ledger and ">zhao.lei<" not in ledger
     keeper.post("/stock/takes", data={"warehouse": "GZ-01"})
     take = keeper.get("/stock/takes/1?lang=en").get_data(as_text=True)
-    assert "GZ-01 · Guangzhou warehouse" in take and "Opened: 赵磊" in take
+    assert "GZ-01 · Guangzhou warehouse" in take and "Opened by 赵磊" in take
     assert "赵磊" in keeper.get("/stock/takes?lang=en").get_data(as_text=True)
     # posting is asked first: the button that posts is inside the question
     ask = take.split('id="take-post-ask"')[1].split("</details>")[0]
     assert "Post stock-take C1?" in ask and 'id="take-post"' in ask
+    keeper.post("/stock/takes/1/count", data={"sku": "XM-BAND8", "counted": "4"})
+    keeper.post("/stock/takes/1/post")
+    posted = keeper.get("/stock/takes/1?lang=zh").get_data(as_text=True)
+    assert "开单：赵磊 · 过账：赵磊" in posted
