@@ -21,6 +21,7 @@ from engine.forms.ui import MASKED_FORMATS
 from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
+from engine.runtime.catalogue import CATALOGUE_PRICES, catalogue_priced_form, line_names
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
@@ -67,6 +68,7 @@ from engine.runtime.workspace import ASSIGN, claim_view_in
 from engine.store import OrderRow, Tx
 from engine.store.approvals import PENDING
 from engine.store.orders import Keyset
+from engine.store.products import catalogue_size
 from engine.store.reports import read_state_counts
 from engine.store.statements import MAX_ID
 from engine.store.users import display_names
@@ -275,6 +277,7 @@ class Pages:
             live = read_records(tx, cv, LiveOrder.from_row(row))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
+            products = line_names(tx.connection, row.data)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -318,7 +321,7 @@ class Pages:
             actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
             now=now,
-            value_labels={**value_labels(labels), **people_labels(people, names)},
+            value_labels={**value_labels(labels), **people_labels(people, names), **products},
             here=here,
             records=records,
             credit=credit,
@@ -388,12 +391,17 @@ class Pages:
         departments) or takes no orders from ``channel``."""
         with self.parts.store.read() as tx:
             cv = self.parts.compiled(tx, workflow, None) if actor.in_department(department) else None
+            priced = (
+                cv is not None and cv.spec.catalogue == CATALOGUE_PRICES and catalogue_size(tx.connection) > 0
+            )
         if cv is None or cv.spec.department != department or channel not in cv.spec.channels:
             raise NotFound(
                 f"no new {workflow} order from channel {channel} in department {department}",
                 zh=f"部门 {department} 没有渠道 {channel} 的流程 {workflow} 新订单",
             )
-        return IntakePage(cv.spec, intake_form_of(cv, channel))
+        form = intake_form_of(cv, channel)
+        # a kept catalogue prices every line (an empty one prices nothing: the clerk types the price)
+        return IntakePage(cv.spec, catalogue_priced_form(form) if priced else form)
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
