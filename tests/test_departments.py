@@ -835,6 +835,13 @@ def test_wholesale_cancel_interrupts_fulfilment_refunding_each_payment_record(
         ("refunded", 15000, 15000),
         ("refunded", 350, 350),
     ]
+    # the shipments the released stock was for are cancelled with it, each a step of the trail
+    assert {w: state for w, (_, state, _) in shipments(engine, order.id).items()} == {
+        "GZ-01": "cancelled",
+        "SH-01": "cancelled",
+    }
+    trail = [e.trigger for e in engine.history(order.id, SALES)]
+    assert trail.count("shipment.cancel") == 2 and trail.index("shipment.cancel") > trail.index("cancel")
 
 
 def test_a_wholesale_payment_record_is_refunded_in_parts_never_more_than_it_captured(engine: Engine) -> None:
