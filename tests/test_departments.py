@@ -59,7 +59,28 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def store(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
+    store = stocked(sqlite_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def both(
+    request: pytest.FixtureRequest, sqlite_url: str, clock: FrozenClock
+) -> Iterator[tuple[Engine, Store]]:
+    """The shipped definitions on a stocked SQLite file, and on a PostgreSQL server."""
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    store = stocked(url)
+    engine = Engine(store, REGISTRY, clock)
+    for path in discover(ROOT).values():
+        engine.publish(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
+    yield engine, store
+    store.dispose()
+
+
+def stocked(url: str) -> Store:
+    """A store at ``url`` with the tests' stock and the wholesale account W100231."""
+    store = Store(url)
     store.upgrade()
     with store.transaction() as tx:
         tx.connection.execute(
@@ -72,8 +93,7 @@ def store(sqlite_url: str) -> Iterator[Store]:
             ],
         )
     set_account(store)
-    yield store
-    store.dispose()
+    return store
 
 
 def set_account(store: Store, **changes: Any) -> None:
@@ -737,11 +757,12 @@ def deliver(engine: Engine, order_id: int, warehouse: str) -> FireResult:
 
 
 def test_wholesale_payments_and_a_shipment_per_warehouse_move_the_regions_by_themselves(
-    engine: Engine, store: Store
+    both: tuple[Engine, Store],
 ) -> None:
     """Routing splits the order (the milk in Guangzhou, the bands in Shanghai): one shipment record per
     warehouse with its lines; two part transfers, each a payment record; each region moves on by itself
     and the join completes the order once it is paid and every shipment delivered."""
+    engine, store = both
     order = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
@@ -762,6 +783,7 @@ def test_wholesale_payments_and_a_shipment_per_warehouse_move_the_regions_by_the
         "fulfilling.payment.awaiting|fulfilling.shipping.in_progress",
         (),
     )
+    assert engine.order_page(order.id, SALES).credit == CreditStanding(500000, 0, 5350, 494650)
     rest = {"method": "bank_transfer", "amount": 5350, "transaction_ref": "BT2026030200002"}
     result = engine.fire(order.id, "confirm_transfer", FINANCE, rest)
     assert (result.to_state, result.auto) == (
@@ -815,11 +837,12 @@ def test_wholesale_overpayment_is_refused_naming_what_is_due(engine: Engine) -> 
 
 
 def test_wholesale_cancel_interrupts_fulfilment_refunding_each_payment_record(
-    engine: Engine, store: Store
+    both: tuple[Engine, Store],
 ) -> None:
     """Paid in two transfers, nothing shipped: the approver's cancel leaves fulfilling at once (it
     interrupts the shipping region), refunding each payment record what it captured, and gives the
     reserved stock back."""
+    engine, store = both
     order = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
