@@ -26,7 +26,16 @@ from sqlalchemy import insert
 
 from demo.loader import load_demo
 from engine.store import tables
-from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for, with_demo_users
+from tests.test_departments import SALES, wholesale_data
+from tests.web.conftest import (
+    LiveServer,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+    sideways,
+    with_demo_users,
+)
 from web.formdata import CHINA_TIME
 
 REPO = Path(__file__).resolve().parents[2]
@@ -427,6 +436,42 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
     clerk.goto(shipped("/orders?lang=zh"))
     followed = links_open(clerk, shipped)
     assert {shipped(f"/orders/{n}") for n in (phone, email)} <= set(followed)
+
+
+def test_the_warehouse_ships_and_delivers_each_shipment_on_a_narrow_screen_in_both_languages(
+    page: Page, shipped: LiveServer
+) -> None:
+    """Each warehouse's shipment record ships from its own small form (in English), then is delivered
+    with its time typed in China time (in Chinese), at 390 px with nothing scrolling sideways."""
+    engine = shipped.app.extensions["orderloom"].engine
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert order.state.startswith("fulfilling.")
+    numbers = [r.number for r in engine.records(order.id, SALES) if r.kind == "shipment"]
+    assert numbers
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_page(page, shipped, "zhao.lei", "zhao.lei-demo")
+    page.goto(shipped(f"/orders/{order.id}?lang=en"))
+    for number in numbers:
+        record = page.locator(f"#record-shipment-{number}")
+        expect(record.locator("h3")).to_contain_text(f"Shipment #{number}")
+        expect(record.locator(".chip")).to_have_text("Pending shipment")
+        assert sideways(page) == 0
+        record.locator("select[name=carrier]").select_option("deppon")
+        record.get_by_role("button", name="Ship", exact=True).click()
+        expect(page.locator(f"#record-shipment-{number} .chip")).to_have_text("Shipped")
+    expect(page.locator("#order-state")).to_have_text("Awaiting payment | All shipped")
+    expect(page.locator("#timeline")).to_contain_text(f"Shipment: Ship #{numbers[-1]}")
+    assert sideways(page) == 0
+    page.goto(shipped(f"/orders/{order.id}?lang=zh"))
+    for number in numbers:
+        record = page.locator(f"#record-shipment-{number}")
+        record.get_by_label("签收时间").fill(local(datetime.now(UTC)))
+        record.get_by_role("button", name="签收", exact=True).click()
+        expect(page.locator(f"#record-shipment-{number} .chip")).to_have_text("已签收")
+    expect(page.locator("#record-problems")).to_have_count(0)
+    expect(page.locator("#order-state")).to_have_text("待收款 | 已全部签收")
+    expect(page.locator("#timeline")).to_contain_text(f"发货：签收 #{numbers[-1]}")
+    assert sideways(page) == 0
 
 
 # -- after-sales ---------------------------------------------------------------------------------------
