@@ -49,7 +49,7 @@ from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements, lock_stock
 from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload
 from engine.store.tables import stock, stock_ledger
-from plugins._common import ActionRefused
+from plugins._common import ActionRefused, keeps_records
 
 Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
 # The outbox topic of a reservation that took a stock row below its safety stock (安全库存).
@@ -136,13 +136,7 @@ def _add_shipments(ctx: ActionContext, held: list[Holding]) -> None:
 
 def _has_shipments(ctx: ActionContext) -> bool:
     """Whether the order keeps its shipments as records (its workflow declares ``records: shipment``)."""
-    if ctx.records is None:
-        return False
-    try:
-        ctx.records.of(SHIPMENT)
-    except TransitionRejected:
-        return False
-    return True
+    return keeps_records(ctx, SHIPMENT)
 
 
 def _cancel_shipments(ctx: ActionContext) -> None:
