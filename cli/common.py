@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy import create_engine
@@ -161,24 +161,42 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
-def fail(error: EngineError, lang: str) -> None:
+def fail(error: EngineError, lang: str) -> NoReturn:
     if isinstance(error, TransitionRejected):
-        click.echo(translate("cli.error", lang).format(message=error.message(lang)), err=True)
-        for refusal in error.refusals:
-            if refusal.details:
-                click.echo(f"  {refusal.code}: {json.dumps(refusal.details, ensure_ascii=False)}", err=True)
-    elif isinstance(error, DefinitionError):
+        details = (
+            f"  {refusal.code}: {json.dumps(refusal.details, ensure_ascii=False)}"
+            for refusal in error.refusals
+            if refusal.details
+        )
+        refuse(error.message(lang), lang, details)
+    if isinstance(error, DefinitionError):
         print_problems(error.problems, lang)
-    else:
-        # EngineError's own message(lang): an ExpressionError hides it behind its ``message`` text.
-        click.echo(translate("cli.error", lang).format(message=EngineError.message(error, lang)), err=True)
-    sys.exit(1)
+        sys.exit(1)
+    # EngineError's own message(lang): an ExpressionError hides it behind its ``message`` text.
+    refuse(EngineError.message(error, lang), lang)
 
 
 def print_problems(problems: Sequence[Problem], lang: str = "en") -> None:
     """Each problem as ``path:line:col: error: message``, worded in ``lang``."""
     for problem in problems:
         click.echo(problem.format(lang), err=True)
+
+
+LANG = click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
+
+
+def refuse(message: str, lang: str, details: Iterable[str] = ()) -> NoReturn:
+    """Stop the command: ``message`` as its one error line in ``lang``, then each of ``details`` (a
+    problem a line), on stderr; the exit status is 1."""
+    click.echo(translate("cli.error", lang).format(message=message), err=True)
+    for line in details:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+def field_problem(field: str, problem: str, lang: str) -> str:
+    """A problem of one option or argument, as a line under the error: ``  --price: …``."""
+    return translate("cli.field_problem", lang).format(field=field, problem=problem)
 
 
 actor_options = [
@@ -193,7 +211,7 @@ actor_options = [
     click.option(
         "--works-in", "departments", multiple=True, help="A department the actor works in (default: all)."
     ),
-    click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages."),
+    LANG,
 ]
 
 

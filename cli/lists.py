@@ -3,17 +3,16 @@ restricted SKUs — kept as data and named by rules (``in_list('blocked-mobiles'
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from cli.common import fail, open_services
+from cli.common import LANG, fail, field_problem, open_services, refuse
 from engine.api import translate
 from engine.api.named_lists import KIND_WORDS, ListKind, ListRefused, ListShown, NamedLists
 from engine.errors import EngineError
 
-LANG = click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 DEPARTMENT = click.option("--department", required=True, help="The department whose list it is (retail).")
 BY = click.option("--by", "actor", default="cli", show_default=True, help="Who makes the change (recorded).")
 # The option or argument of each field a refusal names.
@@ -30,13 +29,9 @@ def _say(word: str, lang: str, **values: object) -> str:
     return translate(f"cli.lists.{word}", lang).format(**values)
 
 
-def _refused(refused: ListRefused, lang: str) -> None:
-    heading = _say("refused", lang)
-    click.echo(translate("cli.error", lang).format(message=heading), err=True)
-    for problem in refused.problems:
-        field = _FIELDS.get(problem.field, problem.field)
-        click.echo(f"  {field}: {problem.text(lang)}", err=True)
-    sys.exit(1)
+def _refused(refused: ListRefused, lang: str) -> NoReturn:
+    fields = [(_FIELDS.get(p.field, p.field), p.text(lang)) for p in refused.problems]
+    refuse(_say("refused", lang), lang, (field_problem(field, text, lang) for field, text in fields))
 
 
 @click.group()
@@ -186,21 +181,21 @@ def lists_import(ctx: click.Context, name: str, file: Path, department: str, act
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        said = _say("unreadable", lang, file=file, error=error)
-        click.echo(translate("cli.error", lang).format(message=said), err=True)
-        sys.exit(1)
+        refuse(_say("unreadable", lang, file=file, error=error), lang)
     with open_services(ctx) as services:
         try:
             added = NamedLists(services.store, services.engine.clock).import_text(
                 department, name, text, actor
             )
         except ListRefused as refused:
-            heading = _say("not_imported", lang, file=file)
-            click.echo(translate("cli.error", lang).format(message=heading), err=True)
-            for problem in refused.problems:
-                where = f"{file}:{problem.line}: " if problem.line else f"{file}: "
-                click.echo(f"{where}{problem.words.get(lang)}", err=True)
-            sys.exit(1)
+            refuse(
+                _say("not_imported", lang, file=file),
+                lang,
+                [
+                    (f"{file}:{p.line}: " if p.line else f"{file}: ") + p.words.get(lang)
+                    for p in refused.problems
+                ],
+            )
         except EngineError as error:
             fail(error, lang)
     click.echo(_say("imported", lang, n=len(added), name=name))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import click
 
-from cli.common import open_services
+from cli.common import LANG, field_problem, open_services, refuse
 from engine.api import SYSTEM, translate
 from engine.api.catalogue import (
     MAX_CSV_BYTES,
@@ -22,8 +21,6 @@ from engine.api.catalogue import (
     products_page,
     put_product,
 )
-
-LANG = click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 
 
 @click.group()
@@ -83,9 +80,7 @@ def products_show(ctx: click.Context, sku: str, lang: str) -> None:
     with open_services(ctx) as services:
         product = find_product(services.store, sku)
     if product is None:
-        said = translate("cli.product.not_found", lang).format(sku=sku)
-        click.echo(translate("cli.error", lang).format(message=said), err=True)
-        sys.exit(1)
+        refuse(translate("cli.product.not_found", lang).format(sku=sku), lang)
     click.echo(translate("cli.product.listed", lang).format(sku=product.sku, record=_record(product, lang)))
 
 
@@ -146,15 +141,14 @@ def products_set(
         try:
             product = put_product(services.store, fields, services.engine.clock.now(), SYSTEM.name)
         except CatalogueRefused as refused:
-            heading = translate("cli.product.not_stored", lang).format(sku=sku)
-            click.echo(translate("cli.error", lang).format(message=heading), err=True)
-            for problem in refused.problems:
-                field = _OPTIONS.get(problem.column or "", problem.column or "")
-                said = translate("cli.field_problem", lang).format(
-                    field=field, problem=problem.message.get(lang)
-                )
-                click.echo(said, err=True)
-            sys.exit(1)
+            refuse(
+                translate("cli.product.not_stored", lang).format(sku=sku),
+                lang,
+                (
+                    field_problem(_OPTIONS.get(p.column or "", p.column or ""), p.message.get(lang), lang)
+                    for p in refused.problems
+                ),
+            )
     done = "cli.product.updated" if existed else "cli.product.added"
     click.echo(translate(done, lang).format(sku=product.sku, record=_record(product, lang)))
 
@@ -172,11 +166,11 @@ def products_import(ctx: click.Context, file: Path, lang: str) -> None:
         try:
             done = import_csv(services.store, data, str(file), services.engine.clock.now(), SYSTEM.name)
         except CatalogueRefused as refused:
-            heading = translate("cli.product.refused", lang).format(file=file, count=len(refused.problems))
-            click.echo(translate("cli.error", lang).format(message=heading), err=True)
-            for problem in refused.problems:
-                click.echo(problem.line(str(file), lang), err=True)
-            sys.exit(1)
+            refuse(
+                translate("cli.product.refused", lang).format(file=file, count=len(refused.problems)),
+                lang,
+                (problem.line(str(file), lang) for problem in refused.problems),
+            )
     click.echo(
         translate("cli.product.imported", lang).format(file=file, added=done.added, changed=done.changed)
     )

@@ -8,16 +8,16 @@ Every change is one transaction with its ledger entries; a bad input is refused 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from cli.common import open_services
+from cli.common import LANG, open_services, refuse
 from engine.api import translate
 from engine.api.stock import (
     LEDGER_KINDS,
+    StockLevel,
     StockRefused,
     StockTake,
     Transfer,
@@ -39,7 +39,6 @@ from engine.api.stock import (
 
 T = TypeVar("T")
 
-_LANG = click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 _AS = click.option(
     "--as", "actor", default="operator", show_default=True, help="Who acts: kept in the stock ledger."
 )
@@ -49,13 +48,19 @@ def said(key: str, lang: str, **values: Any) -> str:
     return translate(f"cli.stock.{key}", lang).format(**values)
 
 
+def row_said(key: str, lang: str, row: StockLevel, **values: Any) -> str:
+    """A line about a stock row: its sku, warehouse, units on hand and reserved, and ``values``."""
+    return said(
+        key, lang, sku=row.sku, warehouse=row.warehouse, on_hand=row.on_hand, reserved=row.reserved, **values
+    )
+
+
 def refused(action: Callable[[], T], lang: str) -> T:
     """Run ``action``; a refusal is printed as one line in ``lang`` and the command exits 1."""
     try:
         return action()
     except StockRefused as error:
-        click.echo(translate("cli.error", lang).format(message=error.message(lang)), err=True)
-        sys.exit(1)
+        refuse(error.message(lang), lang)
 
 
 def number(value: str, prefix: str, lang: str) -> int:
@@ -79,7 +84,7 @@ def stock() -> None:
 @click.option("--reference", default=None, help="The delivery's reference (a purchase order number…).")
 @click.option("--new", is_flag=True, help="The sku or the warehouse may be one no stock row names yet.")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def stock_receive(
     ctx: click.Context,
@@ -101,17 +106,7 @@ def stock_receive(
             ),
             lang,
         )
-    click.echo(
-        said(
-            "received",
-            lang,
-            sku=row.sku,
-            warehouse=row.warehouse,
-            qty=qty,
-            on_hand=row.on_hand,
-            reserved=row.reserved,
-        )
-    )
+    click.echo(row_said("received", lang, row, qty=qty))
 
 
 @stock.command("adjust")
@@ -120,7 +115,7 @@ def stock_receive(
 @click.argument("change", type=int)
 @click.option("--reason", required=True, help="Why (kept in the ledger): damaged, lost, found…")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def stock_adjust(
     ctx: click.Context, sku: str, warehouse: str, change: int, reason: str, actor: str, lang: str
@@ -129,24 +124,14 @@ def stock_adjust(
     with open_services(ctx) as services:
         now = services.engine.clock.now()
         row = refused(lambda: adjust_stock(services.store, actor, sku, warehouse, change, reason, now), lang)
-    click.echo(
-        said(
-            "adjusted",
-            lang,
-            sku=row.sku,
-            warehouse=row.warehouse,
-            change=change,
-            on_hand=row.on_hand,
-            reserved=row.reserved,
-        )
-    )
+    click.echo(row_said("adjusted", lang, row, change=change))
 
 
 @stock.command("safety")
 @click.argument("sku")
 @click.argument("warehouse")
 @click.argument("units", type=int, required=False)
-@_LANG
+@LANG
 @click.pass_context
 def stock_safety(ctx: click.Context, sku: str, warehouse: str, units: int | None, lang: str) -> None:
     """Set the safety stock of SKU in WAREHOUSE to UNITS (left out: none). Below it, the users with the
@@ -177,7 +162,7 @@ def _transfer_line(found: Transfer, lang: str) -> str:
 @click.argument("qty", type=int)
 @click.option("--note", default=None, help="A note kept with the transfer and in the ledger.")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def stock_transfer(
     ctx: click.Context, sku: str, source: str, dest: str, qty: int, note: str | None, actor: str, lang: str
@@ -196,7 +181,7 @@ def stock_transfer(
 @click.argument("transfer")
 @click.option("--qty", type=int, default=None, help="Units received (left out: all still in transit).")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def stock_receive_transfer(ctx: click.Context, transfer: str, qty: int | None, actor: str, lang: str) -> None:
     """Receive a transfer (T12) at its destination, partly (--qty) or wholly."""
@@ -210,7 +195,7 @@ def stock_receive_transfer(ctx: click.Context, transfer: str, qty: int | None, a
 @stock.command("transfers")
 @click.option("--in-transit", is_flag=True, help="Only those not received in full.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@_LANG
+@LANG
 @click.pass_context
 def stock_transfers(ctx: click.Context, in_transit: bool, limit: int, lang: str) -> None:
     """The transfers, newest first."""
@@ -246,7 +231,7 @@ def stock_take_group() -> None:
 @stock_take_group.command("open")
 @click.argument("warehouse")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def take_open(ctx: click.Context, warehouse: str, actor: str, lang: str) -> None:
     """Open a count for WAREHOUSE."""
@@ -261,7 +246,7 @@ def take_open(ctx: click.Context, warehouse: str, actor: str, lang: str) -> None
 @click.argument("sku")
 @click.argument("counted", type=int)
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def take_count(ctx: click.Context, take: str, sku: str, counted: int, actor: str, lang: str) -> None:
     """Enter (or correct) the count of SKU in the open stock-take TAKE (C3)."""
@@ -274,7 +259,7 @@ def take_count(ctx: click.Context, take: str, sku: str, counted: int, actor: str
 
 @stock_take_group.command("review")
 @click.argument("take")
-@_LANG
+@LANG
 @click.pass_context
 def take_review(ctx: click.Context, take: str, lang: str) -> None:
     """Each count of TAKE against the book as it stands now, with the difference posting would write."""
@@ -287,7 +272,7 @@ def take_review(ctx: click.Context, take: str, lang: str) -> None:
 @stock_take_group.command("post")
 @click.argument("take")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def take_post(ctx: click.Context, take: str, actor: str, lang: str) -> None:
     """Post TAKE: the differences go to the ledger. A count below what is reserved is refused."""
@@ -301,7 +286,7 @@ def take_post(ctx: click.Context, take: str, actor: str, lang: str) -> None:
 @stock_take_group.command("cancel")
 @click.argument("take")
 @_AS
-@_LANG
+@LANG
 @click.pass_context
 def take_cancel(ctx: click.Context, take: str, actor: str, lang: str) -> None:
     """Cancel the open stock-take TAKE: nothing is posted."""
@@ -318,7 +303,7 @@ def take_cancel(ctx: click.Context, take: str, actor: str, lang: str) -> None:
 @click.option("--low", is_flag=True, help="Only the rows below their safety stock.")
 @click.option("--after", default=None, help="The page after this row: SKU@WAREHOUSE (keyset paging).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@_LANG
+@LANG
 @click.pass_context
 def stock_levels_command(
     ctx: click.Context,
@@ -338,13 +323,10 @@ def stock_levels_command(
         rows = stock_levels(services.store, sku=sku, warehouse=warehouse, low=low, after=key, limit=limit + 1)
     for row in rows[:limit]:
         click.echo(
-            said(
+            row_said(
                 "level",
                 lang,
-                sku=row.sku,
-                warehouse=row.warehouse,
-                on_hand=row.on_hand,
-                reserved=row.reserved,
+                row,
                 available=row.available,
                 safety="-" if row.safety_stock is None else row.safety_stock,
                 low=said("low", lang) if row.low else "",
@@ -364,7 +346,7 @@ def stock_levels_command(
 @click.option("--reference", default=None, help="An order id, a transfer (T12) or a stock-take (C3).")
 @click.option("--before", type=int, default=None, help="Entries before this one (keyset paging).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@_LANG
+@LANG
 @click.pass_context
 def stock_ledger_command(
     ctx: click.Context,
@@ -410,7 +392,7 @@ def stock_ledger_command(
 
 
 @stock.command("alerts")
-@_LANG
+@LANG
 @click.pass_context
 def stock_alerts(ctx: click.Context, lang: str) -> None:
     """The open low-stock alerts, each with its reorder suggestion and the figures it came from."""

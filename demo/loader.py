@@ -506,6 +506,8 @@ class _DemoRun:
         plan.append((self.after_sales, "replacement_backordered", timedelta(minutes=3)))
         plan.append((self.wholesale, "board_approval", timedelta(minutes=2)))
         plan.append((self.wholesale, "sent_back", timedelta(minutes=1)))  # returned to sales by the manager
+        # shipped and delivered from every warehouse, the transfer not yet in
+        plan.append((self.wholesale, "fulfilling.shipping.delivered_all", timedelta(days=12)))
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -548,6 +550,13 @@ class _DemoRun:
             if record.kind == kind and any(s.trigger == trigger and s.allowed for s in record.steps):
                 state = self.engine.fire_record(order_id, kind, record.number, trigger, actor, data).to_state
         return state
+
+    def fire_record(
+        self, order_id: int, kind: str, number: int, trigger: str, user: str, data: Mapping[str, Any]
+    ) -> str:
+        """Fire a record's trigger and return the order's state afterwards (automatic transitions
+        included)."""
+        return self.engine.fire_record(order_id, kind, number, trigger, _by_name(user).actor, data).to_state
 
     def state(self, order_id: int) -> str:
         return self.engine.get_order(order_id, _by_name("admin").actor).state
@@ -780,7 +789,7 @@ class _DemoRun:
         picked = rng.sample(goods, k=rng.randint(1, 3))
         if target == "credit_hold":
             account = next(a for a in ACCOUNTS if a.status == "watch")
-        elif target == "fulfilling.payment.paid":
+        elif target in ("fulfilling.payment.paid", "fulfilling.shipping.delivered_all"):
             account = ACCOUNTS[0]  # in good standing: past the credit check
         elif target in ("pending_approval", "board_approval", "sent_back"):
             # A large order from an account in good standing (silver): over the approval limit, within its
@@ -856,36 +865,51 @@ class _DemoRun:
                 state = self.sign(oid, user)
         if not state.startswith("fulfilling"):
             return
-        if target == "fulfilling.payment.paid":  # paid by transfer before the first parcel is out
+        if target == "fulfilling.payment.paid":  # paid by transfer before the first shipment is out
             transfer = {"method": "bank_transfer", "amount": data["total"], "transaction_ref": self._ref("x")}
             self.fire(oid, "confirm_transfer", "zhou.min", transfer)
             return
-        parcels = _split(lines, rng.randint(1, 3), rng)
-        paid = data["payment_method"] == "cod"  # cash on delivery is collected after the last parcel
-        for n, parcel in enumerate(parcels):
+        # one shipment record per warehouse routing split the order across; a transfer in full, or in
+        # two parts (each a payment record); cash on delivery collected once every shipment is out
+        warehouse = _by_name("zhao.lei").actor
+        shipments = [r.number for r in self.engine.records(oid, warehouse) if r.kind == "shipment"]
+        cod = data["payment_method"] == "cod"
+        total = Decimal(str(data["total"]))
+        first = (total * Decimal(rng.choice([3, 4, 5, 6]) / 10)).quantize(Decimal("0.01"))
+        transfers = [] if cod else [total] if rng.random() < 0.6 else [first, total - first]
+        if target == "fulfilling.shipping.delivered_all":
+            transfers = []  # delivered, the transfer not yet in
+        for n, number in enumerate(shipments):
             yield self.days(0.5, 2)
-            if not paid and (n > 0 or rng.random() < 0.5):
+            if transfers and (n > 0 or rng.random() < 0.5):
                 yield self.hours(1, 8)
-                transfer = {
-                    "method": "bank_transfer",
-                    "amount": data["total"],
-                    "transaction_ref": self._ref("bank_transfer"),
-                    "payer_account": f"6222{rng.randrange(10**15):015d}",
-                }
-                self.fire(oid, "confirm_transfer", "zhou.min", transfer)
-                paid = True
-            if n == 0 and rng.random() < 0.08:  # cancelled before anything ships (after, it cannot be)
+                self._transfer(oid, transfers.pop(0))
+            if n == 0 and rng.random() < 0.08 and target is None:  # before anything ships (not after)
                 self.fire(oid, "cancel", "sun.li")
                 return
             carrier = rng.choice(["deppon", "sf", "jd"])
-            self.fire(oid, "ship_part", "zhao.lei", {"carrier": carrier, "parcel": parcel})
+            self.fire_record(oid, "shipment", number, "ship", "zhao.lei", {"carrier": carrier})
         yield self.days(1, 4)
-        if data["payment_method"] == "cod":
+        for number in shipments:
+            delivered = {"delivered_at": self.clock.now().isoformat(), "signed_by": "仓库收货员"}
+            self.fire_record(oid, "shipment", number, "deliver", "zhao.lei", delivered)
+        if cod:
             receipt = {"method": "cod", "amount": data["total"], "transaction_ref": self._ref("cod")}
             self.fire(oid, "collect_cod", "zhou.min", receipt)
-        elif not paid:
-            transfer = {"method": "bank_transfer", "amount": data["total"], "transaction_ref": self._ref("x")}
-            self.fire(oid, "confirm_transfer", "zhou.min", transfer)
+        if target == "fulfilling.shipping.delivered_all":
+            return
+        for amount in transfers:
+            self._transfer(oid, amount)
+
+    def _transfer(self, order_id: int, amount: Decimal) -> None:
+        """Finance confirms a bank transfer of ``amount`` on the wholesale order (a payment record)."""
+        transfer = {
+            "method": "bank_transfer",
+            "amount": _number(amount),
+            "transaction_ref": self._ref("bank_transfer"),
+            "payer_account": f"6222{self.rng.randrange(10**15):015d}",
+        }
+        self.fire(order_id, "confirm_transfer", "zhou.min", transfer)
 
     def after_sales(self, target: str | None = None) -> Story:
         rng = self.rng
@@ -979,21 +1003,6 @@ class _DemoRun:
     def _ref(self, method: str) -> str:
         prefix = {"wechat_pay": "4200", "alipay": "2026", "card": "UP", "bank_transfer": "BT", "cod": "COD"}
         return f"{prefix.get(method, 'REF')}{self.rng.randrange(10**14):014d}"
-
-
-def _split(lines: Sequence[Mapping[str, Any]], parts: int, rng: random.Random) -> list[list[dict[str, Any]]]:
-    """Ship the order lines in ``parts`` parcels (a line may be split across two of them)."""
-    units = [(str(line["sku"]), int(line["qty"])) for line in lines]
-    parcels: list[dict[str, int]] = [{} for _ in range(parts)]
-    for sku, qty in units:
-        if parts > 1 and qty >= 40 and rng.random() < 0.6:
-            first = qty // 2
-            parcels[0][sku] = parcels[0].get(sku, 0) + first
-            parcels[-1][sku] = parcels[-1].get(sku, 0) + qty - first
-        else:
-            n = rng.randrange(parts)
-            parcels[n][sku] = parcels[n].get(sku, 0) + qty
-    return [[{"sku": sku, "qty": qty} for sku, qty in parcel.items()] for parcel in parcels if parcel]
 
 
 def _number(value: Decimal) -> int | float:

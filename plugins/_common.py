@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from engine.errors import PluginError
+from engine.errors import PluginError, TransitionRejected
+from engine.plugins import ActionContext
 
 CENT = Decimal("0.01")
 
@@ -50,3 +51,15 @@ def mobile_of(data: Mapping[str, Any]) -> str | None:
             return str(value["mobile"])
     mobile = data.get("mobile")
     return mobile if isinstance(mobile, str) else None
+
+
+def keeps_records(ctx: ActionContext, kind: str) -> bool:
+    """Whether the order keeps ``kind`` (payments, shipments) as child records: its workflow declares
+    the kind (docs/workflow-language.md, "Child records")."""
+    if ctx.records is None:
+        return False
+    try:
+        ctx.records.of(kind)
+    except TransitionRejected:
+        return False
+    return True

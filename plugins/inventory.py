@@ -27,6 +27,10 @@ is that step's, and never reaches a later one's actions). ``shipped_qty`` counts
 far, which a workflow compares with the ordered quantity
 (``order.shipped_qty >= sum(pluck(order.lines, "qty"))``).
 
+Where the workflow keeps shipments as records (``records: shipment``), a reservation adds one per
+warehouse with its lines, a deduct on one ships those lines from that warehouse alone, and a release
+cancels those not shipped yet (where the kind declares ``cancel``).
+
 A reservation that takes the units free to reserve of a stock row below its ``safety_stock`` (安全库存)
 writes one ``stock_changed`` message to the outbox (sku, warehouse, available, safety stock), which the
 low-stock patterns of correlation rule sets turn into replenishment suggestions. Only the crossing is
@@ -40,12 +44,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
-from engine.errors import TransitionRejected
+from engine.errors import RefusalCode, TransitionRejected
 from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements, lock_stock
 from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload
 from engine.store.tables import stock, stock_ledger
-from plugins._common import ActionRefused
+from plugins._common import ActionRefused, keeps_records
 
 Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
 # The outbox topic of a reservation that took a stock row below its safety stock (安全库存).
@@ -120,12 +124,9 @@ def _add_shipments(ctx: ActionContext, held: list[Holding]) -> None:
     """When the order keeps its shipments as records (its workflow declares ``records: shipment``): one
     shipment record per warehouse the stock was reserved in, with that warehouse's lines (routing's
     split makes several). A parcel is shipped on one of them, so it never mixes warehouses."""
-    if ctx.records is None:
+    if not _has_shipments(ctx):
         return
-    try:
-        ctx.records.of(SHIPMENT)
-    except TransitionRejected:
-        return  # the workflow has no shipment records
+    assert ctx.records is not None
     parts: dict[str, list[dict[str, Any]]] = {}
     for holding in held:
         parts.setdefault(holding["warehouse"], []).append({"sku": holding["sku"], "qty": holding["qty"]})
@@ -133,27 +134,33 @@ def _add_shipments(ctx: ActionContext, held: list[Holding]) -> None:
         ctx.records.add(SHIPMENT, {"warehouse": warehouse, "lines": lines})
 
 
+def _has_shipments(ctx: ActionContext) -> bool:
+    """Whether the order keeps its shipments as records (its workflow declares ``records: shipment``)."""
+    return keeps_records(ctx, SHIPMENT)
+
+
 def _cancel_shipments(ctx: ActionContext) -> None:
-    """Fire ``cancel`` on each shipment record its kind lets cancel from where it is (one still waiting
-    to ship): what it would have shipped is released with the rest of the order's stock. A shipment that
-    left, or a kind without ``cancel``, stays as it is."""
-    if ctx.records is None:
+    """The order's shipment records whose kind takes a ``cancel`` from where they are (pending: not
+    shipped) are cancelled with the stock they would have shipped, each a step of the audit trail; a
+    kind without ``cancel`` keeps its records as they are."""
+    if not _has_shipments(ctx):
         return
-    try:
-        shipments = ctx.records.of(SHIPMENT)
-    except TransitionRejected:
-        return  # the workflow has no shipment records
-    for shipment in shipments:
+    assert ctx.records is not None
+    for shipment in ctx.records.of(SHIPMENT):
         try:
             ctx.records.fire(SHIPMENT, int(shipment["number"]), "cancel")
-        except TransitionRejected:
-            continue  # not cancellable where it is
+        except TransitionRejected as refused:
+            codes = {refusal.code for refusal in refused.refusals}
+            if codes == {RefusalCode.UNKNOWN_TRIGGER}:
+                return  # the kind declares no cancel
+            if codes != {RefusalCode.STATE}:
+                raise  # anything but "shipped already" (left as it is) is the step's refusal
 
 
 @writes("stock_reserved")
 def release(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """Give back everything this order holds (nothing to do when it holds nothing). Where the order keeps
-    its shipments as records, those still waiting to ship are cancelled with it (``cancel``)."""
+    """Give back everything this order holds (nothing to do when it holds nothing), and cancel the
+    shipment records not shipped yet (``_cancel_shipments``)."""
     _cancel_shipments(ctx)
     holdings = _holdings(ctx.data)
     if not holdings:

@@ -7,10 +7,11 @@ mistyped number is caught by anyone who checks it. A waybill number the carrier 
 number, the time and the items (the ``parcel`` of a partial shipment, else the order lines); no tracking
 address is stored, carriers are asked by number.
 
-On a shipment record's step (a workflow that ships by ``records: shipment``) the record keeps its carrier
-and waybill, and the order's ``shipments`` list gains the parcel (its warehouse, its record's number and
-that record's lines) and ``waybill`` the latest number: the search (``waybill: [waybill,
-"shipments[].waybill"]``) and the order page find every parcel of a split order where they found one.
+On a shipment record's step (a workflow that declares ``records: shipment``; inventory.reserve adds one
+per warehouse) the record gets its ``carrier`` and ``waybill``, and the order's ``shipments`` list, its
+``carrier`` and ``waybill`` are kept as on an order's step (``set_order``), each entry naming the
+record's ``warehouse`` and ``shipment`` number and holding the record's lines: the order's searches and
+pages read them where they always did.
 """
 
 from __future__ import annotations
@@ -55,22 +56,23 @@ def waybill(ctx: ActionContext) -> Mapping[str, Any] | None:
         number = waybill_number(carrier, ctx.order_id, len(shipments) + 1)
     parcel = ctx.data.get("parcel")
     items = parcel if isinstance(parcel, list) and parcel else ctx.data.get("lines") or []
-    shipment: dict[str, Any] = {
+    shipment = {
         "carrier": carrier,
         "waybill": number,
         "shipped_at": ctx.now.isoformat(),
         "items": [{"sku": i.get("sku"), "qty": i.get("qty")} for i in items if isinstance(i, Mapping)],
     }
-    if record is not None:  # a shipment record's parcel: from its warehouse, named by its number
-        shipment.update(warehouse=record.get("warehouse"), shipment=record.get("number"))
+    if record is not None:  # which warehouse's shipment this is
+        shipment = {**shipment, "shipment": record.get("number"), "warehouse": record.get("warehouse")}
     ctx.emit(
         "logistics.waybill_created",
         {"order_id": ctx.order_id, "department": ctx.department, **shipment},
     )
-    if record is not None:
-        ctx.set_order({"waybill": number, "shipments": [*shipments, shipment]})
-        return {"carrier": carrier, "waybill": number}
-    return {"carrier": carrier, "waybill": number, "shipments": [*shipments, shipment]}
+    on_order = {"carrier": carrier, "waybill": number, "shipments": [*shipments, shipment]}
+    if record is None:
+        return on_order
+    ctx.set_order(on_order)
+    return {"carrier": carrier, "waybill": number}
 
 
 def waybill_number(carrier: str, order_id: int, sequence: int) -> str:

@@ -15,7 +15,8 @@
 - ``customers``: the customers of the department (the ``customers`` table ``customers.register`` fills),
   value the customer's id, label the name with the mobile masked (张伟（138****5678）);
 - ``accounts``: the business customers' accounts of the department (``customer_accounts``), value the
-  account number, label the company with it (上海鑫达商贸有限公司（W100231）).
+  account number, label the company with it (上海鑫达商贸有限公司（W100231）); a frozen account
+  (``blocked``) is not offered, since the credit check cancels every order of it.
 
 Each returns ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``.
 """
@@ -179,4 +180,5 @@ def accounts(ctx: OptionContext) -> Options:
     return [
         _option(a.account_no, f"{a.company}（{a.account_no}）", f"{a.company} ({a.account_no})")
         for a in accounts_of(connection, ctx.department)
+        if a.status != "blocked"  # frozen (冻结): the credit check refuses its orders, so it is not offered
     ]

@@ -55,9 +55,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import TransitionRejected
 from engine.plugins import ActionContext, emits, writes
-from plugins._common import ActionRefused, as_number, mobile_of, money
+from plugins._common import ActionRefused, as_number, keeps_records, mobile_of, money
 
 METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
 # The outbox topic of a failed payment attempt.
@@ -69,13 +68,7 @@ PAYMENT = "payment"  # the record kind of a payment
 
 def _payment_records(ctx: ActionContext) -> bool:
     """Whether the order keeps its payments as records (its workflow declares the kind)."""
-    if ctx.records is None:
-        return False
-    try:
-        ctx.records.of(PAYMENT)
-    except TransitionRejected:
-        return False
-    return True
+    return keeps_records(ctx, PAYMENT)
 
 
 @writes("paid_amount", "paid_at", "payment_method", "transaction_ref")

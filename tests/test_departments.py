@@ -24,14 +24,15 @@ from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine, ListQuery, OrderView
+from engine.runtime import Actor, CreditStanding, Engine, FireResult, OrderView
 from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
+from engine.runtime.finding import ListQuery
 from engine.runtime.named_lists import NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
 from engine.store.products import Product, write_products
-from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock
+from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
 from tests.deadlocks import collide
@@ -58,7 +59,28 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def store(sqlite_url: str) -> Iterator[Store]:
-    store = Store(sqlite_url)
+    store = stocked(sqlite_url)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def both(
+    request: pytest.FixtureRequest, sqlite_url: str, clock: FrozenClock
+) -> Iterator[tuple[Engine, Store]]:
+    """The shipped definitions on a stocked SQLite file, and on a PostgreSQL server."""
+    url = sqlite_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    store = stocked(url)
+    engine = Engine(store, REGISTRY, clock)
+    for path in discover(ROOT).values():
+        engine.publish(load_bundle(path, ROOT, action_names=REGISTRY.action_names))
+    yield engine, store
+    store.dispose()
+
+
+def stocked(url: str) -> Store:
+    """A store at ``url`` with the tests' stock and the wholesale account W100231."""
+    store = Store(url)
     store.upgrade()
     with store.transaction() as tx:
         tx.connection.execute(
@@ -71,8 +93,7 @@ def store(sqlite_url: str) -> Iterator[Store]:
             ],
         )
     set_account(store)
-    yield store
-    store.dispose()
+    return store
 
 
 def set_account(store: Store, **changes: Any) -> None:
@@ -128,23 +149,23 @@ def pay(engine: Engine, order_id: int, amount: float) -> str:
     return engine.fire(order_id, "pay", RETAIL, payment).to_state
 
 
-def shipments(engine: Engine, order_id: int) -> list[Any]:
+def retail_shipments(engine: Engine, order_id: int) -> list[Any]:
     return [r for r in engine.records(order_id, WAREHOUSE) if r.kind == "shipment"]
 
 
-def ship(engine: Engine, order_id: int, form: dict[str, Any], actor: Actor = WAREHOUSE) -> str:
+def ship_each(engine: Engine, order_id: int, form: dict[str, Any], actor: Actor = WAREHOUSE) -> str:
     """Ship each of the retail order's shipments still waiting (one per warehouse); the order's state."""
     state = ""
-    for shipment in shipments(engine, order_id):
+    for shipment in retail_shipments(engine, order_id):
         if shipment.state == "pending":
             state = engine.fire_record(order_id, "shipment", shipment.number, "ship", actor, form).to_state
     return state
 
 
-def deliver(engine: Engine, order_id: int, form: dict[str, Any]) -> str:
+def deliver_each(engine: Engine, order_id: int, form: dict[str, Any]) -> str:
     """Deliver each of the retail order's shipped shipments; the order's state after the last."""
     state = ""
-    for shipment in shipments(engine, order_id):
+    for shipment in retail_shipments(engine, order_id):
         if shipment.state == "shipped":
             state = engine.fire_record(
                 order_id, "shipment", shipment.number, "deliver", WAREHOUSE, form
@@ -247,15 +268,15 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
 
     clock.advance(hours=20)
     with pytest.raises(TransitionRejected, match="requires role warehouse"):
-        ship(engine, order.id, {"carrier": "sf"}, RETAIL)
-    assert ship(engine, order.id, {"carrier": "sf"}) == "shipped"
+        ship_each(engine, order.id, {"carrier": "sf"}, RETAIL)
+    assert ship_each(engine, order.id, {"carrier": "sf"}) == "shipped"
     shipped = engine.get_order(order.id, RETAIL)
-    [parcel] = shipments(engine, order.id)
+    [parcel] = retail_shipments(engine, order.id)
     assert is_valid_waybill(shipped.data["waybill"]) and parcel.data["waybill"] == shipped.data["waybill"]
     assert levels(store, "XM-BAND8") == (498, 0)
 
     clock.advance(days=2)
-    deliver(engine, order.id, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"})
+    deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"})
     clock.advance(days=3)
     request = {"return_reason": "no_reason", "refund_amount": 478}
     assert engine.fire(order.id, "request_return", RETAIL, request).to_state == "return_requested"
@@ -282,8 +303,8 @@ def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
     data = retail_data(lines=lines, total=528, note="放快递柜")
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
     pay(engine, order.id, 528)
-    ship(engine, order.id, {"carrier": "sf"})
-    deliver(engine, order.id, {"delivered_at": clock.now().isoformat()})
+    ship_each(engine, order.id, {"carrier": "sf"})
+    deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     with pytest.raises(TransitionRejected, match=r"exceeds the 528\.00 CNY paid"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 600})
     asked = {"return_reason": "quality", "refund_amount": 239, "return_note": "客户来电：尺码不合适"}
@@ -306,8 +327,8 @@ def test_a_free_retail_order_returned_refunds_nothing(
     lines = [{"sku": "SP-TRIAL", "name": "试用装", "qty": 1, "unit_price": 0, "amount": 0}]
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=0))
     assert order.state == "pending_shipment"
-    ship(engine, order.id, {"carrier": "sf"})
-    deliver(engine, order.id, {"delivered_at": clock.now().isoformat()})
+    ship_each(engine, order.id, {"carrier": "sf"})
+    deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     with pytest.raises(TransitionRejected, match=r"exceeds the 0\.00 CNY paid and not yet refunded"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 5000})
     data = engine.get_order(order.id, RETAIL).data
@@ -320,12 +341,12 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     are allowed for a clock that runs fast."""
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    ship(engine, order.id, {"carrier": "sf"})
+    ship_each(engine, order.id, {"carrier": "sf"})
     tomorrow = (clock.now() + timedelta(days=1)).isoformat()
     with pytest.raises(TransitionRejected, match="The delivery time can be neither in the future"):
-        deliver(engine, order.id, {"delivered_at": tomorrow})
+        deliver_each(engine, order.id, {"delivered_at": tomorrow})
     soon = (clock.now() + timedelta(minutes=4)).isoformat()
-    assert deliver(engine, order.id, {"delivered_at": soon}) == "delivered"
+    assert deliver_each(engine, order.id, {"delivered_at": soon}) == "delivered"
 
     request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
     early = {"return_waybill": "SF1234567890", "received_at": tomorrow}
@@ -341,7 +362,7 @@ def test_an_order_status_message_carries_the_names_people_know(engine: Engine, s
     message names the shipment, and reaches the customer the order names."""
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    ship(engine, order.id, {"carrier": "sf"})
+    ship_each(engine, order.id, {"carrier": "sf"})
     with store.read() as tx:
         payloads = tx.connection.execute(
             select(outbox.c.payload)
@@ -367,14 +388,14 @@ def test_a_delivery_before_the_parcel_left_or_a_receipt_before_the_original_deli
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
     clock.advance(hours=3)
-    ship(engine, order.id, {"carrier": "sf"})
+    ship_each(engine, order.id, {"carrier": "sf"})
     clock.advance(days=1)
     for before in ("2020-01-01T10:00:00+08:00", (clock.now() - timedelta(days=1, minutes=6)).isoformat()):
         with pytest.raises(TransitionRejected, match="nor before the parcel was shipped") as refused:
-            deliver(engine, order.id, {"delivered_at": before})
+            deliver_each(engine, order.id, {"delivered_at": before})
         assert refused.value.refusals[0].zh == "签收时间不能晚于现在，也不能早于发货时间"
     just_after = (clock.now() - timedelta(days=1, minutes=4)).isoformat()  # five minutes' grace
-    assert deliver(engine, order.id, {"delivered_at": just_after}) == "delivered"
+    assert deliver_each(engine, order.id, {"delivered_at": just_after}) == "delivered"
 
     request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock))
     delivered = request.data["delivered_at"]
@@ -411,7 +432,7 @@ def test_retail_unpaid_order_cancels_itself_after_30_minutes(
     *_, last, cancelled_shipment = engine.history(order.id, RETAIL)  # the shipment's after its order's
     assert (last.trigger, last.actor, last.reason) == ("cancel", "system", "unpaid_timeout")
     assert cancelled_shipment.trigger == "shipment.cancel"
-    assert [r.state for r in shipments(engine, order.id)] == ["cancelled"]
+    assert [r.state for r in retail_shipments(engine, order.id)] == ["cancelled"]
     assert levels(store, "XM-BAND8") == (500, 0)  # the reservation was released ...
     assert "payments.refunded" not in topics(store)  # ... and nothing refunded: nothing was paid
 
@@ -485,7 +506,7 @@ def test_cancelling_a_paid_order_refunds_and_releases(engine: Engine, store: Sto
     assert levels(store, "XM-BAND8") == (500, 0)
     assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
     assert topics(store).count("payments.refunded") == 1
-    assert [r.state for r in shipments(engine, order.id)] == ["cancelled"]
+    assert [r.state for r in retail_shipments(engine, order.id)] == ["cancelled"]
 
 
 def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
@@ -503,7 +524,7 @@ def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
     ]
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=3111))
     assert [part["warehouse"] for part in order.data["split"]] == ["SH-01", "GZ-01"]
-    parts = {r.data["warehouse"]: r for r in shipments(engine, order.id)}
+    parts = {r.data["warehouse"]: r for r in retail_shipments(engine, order.id)}
     assert {w: (r.state, r.data["lines"]) for w, r in parts.items()} == {
         "SH-01": ("pending", [{"sku": "HR-BCD470", "qty": 1}]),
         "GZ-01": ("pending", [{"sku": "YL-MILK24", "qty": 2}]),
@@ -703,8 +724,8 @@ def test_delivered_orders_complete_themselves_after_seven_days_and_returns_close
         RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
     )
     pay(engine, order.id, 478)
-    ship(engine, order.id, {"carrier": "zto"})
-    deliver(engine, order.id, {"delivered_at": clock.now().isoformat()})
+    ship_each(engine, order.id, {"carrier": "zto"})
+    deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     clock.advance(days=7, minutes=1)
     with pytest.raises(TransitionRejected, match="More than 7 days have passed since delivery"):
         engine.fire(order.id, "request_return", RETAIL, {"return_reason": "no_reason", "refund_amount": 478})
@@ -880,61 +901,164 @@ def wholesale_data(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def test_wholesale_parallel_payment_and_partial_shipments_join_into_completed(
-    engine: Engine, store: Store
+def shipments(engine: Engine, order_id: int) -> dict[str, tuple[int, str, list[dict[str, Any]]]]:
+    """The order's shipment records by warehouse: number, state, lines."""
+    return {
+        r.data["warehouse"]: (r.number, r.state, r.data["lines"])
+        for r in engine.records(order_id, SALES)
+        if r.kind == "shipment"
+    }
+
+
+def ship(engine: Engine, order_id: int, warehouse: str, carrier: str = "deppon") -> FireResult:
+    number = shipments(engine, order_id)[warehouse][0]
+    return engine.fire_record(order_id, "shipment", number, "ship", WAREHOUSE, {"carrier": carrier})
+
+
+def deliver(engine: Engine, order_id: int, warehouse: str) -> FireResult:
+    number = shipments(engine, order_id)[warehouse][0]
+    when = {"delivered_at": "2026-03-02T09:00:00+00:00"}
+    return engine.fire_record(order_id, "shipment", number, "deliver", WAREHOUSE, when)
+
+
+def test_wholesale_payments_and_a_shipment_per_warehouse_move_the_regions_by_themselves(
+    both: tuple[Engine, Store],
 ) -> None:
+    """Routing splits the order (the milk in Guangzhou, the bands in Shanghai): one shipment record per
+    warehouse with its lines; two part transfers, each a payment record; each region moves on by itself
+    and the join completes the order once it is paid and every shipment delivered."""
+    engine, store = both
     order = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
     assert order.states == ("fulfilling.payment.awaiting", "fulfilling.shipping.in_progress")
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 100)
+    assert shipments(engine, order.id) == {
+        "GZ-01": (1, "pending", [{"sku": "YL-MILK24", "qty": 100}]),
+        "SH-01": (2, "pending", [{"sku": "XM-BAND8", "qty": 50}]),
+    }
 
-    first = {"carrier": "deppon", "parcel": [{"sku": "YL-MILK24", "qty": 60}, {"sku": "XM-BAND8", "qty": 50}]}
-    result = engine.fire(order.id, "ship_part", WAREHOUSE, first)
-    assert result.to_state == "fulfilling.payment.awaiting|fulfilling.shipping.in_progress"  # a self-loop
+    first = ship(engine, order.id, "SH-01")
+    assert first.to_state == "fulfilling.payment.awaiting|fulfilling.shipping.in_progress"
+    assert levels(store, "XM-BAND8") == (450, 0) and levels(store, "YL-MILK24", "GZ-01") == (1000, 100)
 
-    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200001"}
-    result = engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
-    assert result.to_state == "fulfilling.payment.paid|fulfilling.shipping.in_progress"
-
-    last = engine.fire(
-        order.id, "ship_part", WAREHOUSE, {"carrier": "sf", "parcel": [{"sku": "YL-MILK24", "qty": 40}]}
+    part = {"method": "bank_transfer", "amount": 10000, "transaction_ref": "BT2026030200001"}
+    result = engine.fire(order.id, "confirm_transfer", FINANCE, part)
+    assert (result.to_state, result.auto) == (
+        "fulfilling.payment.awaiting|fulfilling.shipping.in_progress",
+        (),
     )
-    assert last.to_state == "completed"
-    assert last.auto == ("finish_shipping", "complete")
-    done = engine.get_order(order.id, SALES)
-    assert done.final
-    assert [len(s["items"]) for s in done.data["shipments"]] == [2, 1]
+    assert engine.order_page(order.id, SALES).credit == CreditStanding(500000, 0, 5350, 494650)
+    rest = {"method": "bank_transfer", "amount": 5350, "transaction_ref": "BT2026030200002"}
+    result = engine.fire(order.id, "confirm_transfer", FINANCE, rest)
+    assert (result.to_state, result.auto) == (
+        "fulfilling.payment.paid|fulfilling.shipping.in_progress",
+        ("settle",),
+    )
+
+    last = ship(engine, order.id, "GZ-01", carrier="sf")
+    assert (last.to_state, last.auto) == (
+        "fulfilling.payment.paid|fulfilling.shipping.shipped_all",
+        ("finish_shipping",),
+    )
+    deliver(engine, order.id, "GZ-01")
+    done = deliver(engine, order.id, "SH-01")
+    assert (done.to_state, done.auto) == ("completed", ("finish_delivery", "complete"))
+    view = engine.get_order(order.id, SALES)
+    assert view.final and view.data["paid_amount"] == 15350
+    assert [(s["shipment"], s["warehouse"], s["items"]) for s in view.data["shipments"]] == [
+        (2, "SH-01", [{"sku": "XM-BAND8", "qty": 50}]),
+        (1, "GZ-01", [{"sku": "YL-MILK24", "qty": 100}]),
+    ]
+    waybills = [s["waybill"] for s in view.data["shipments"]]
+    assert len(set(waybills)) == 2 and all(is_valid_waybill(w) for w in waybills)
     assert levels(store, "YL-MILK24", "GZ-01") == (900, 0)
+    trail = [e.trigger for e in engine.history(order.id, SALES)]
+    assert trail.count("shipment.add") == 2 and trail.count("shipment.ship") == 2
+    assert trail.count("payment.add") == 2 and trail.count("payment.capture") == 2
+    [found] = engine.order_list(SALES, ListQuery(q=waybills[1])).orders
+    assert found.order.id == order.id
+    with store.read() as tx:
+        sent = tx.connection.execute(
+            select(outbox.c.payload).where(outbox.c.topic == "notifications.order_status")
+        ).scalars()
+        told = [(p["trigger"], p["to"], p["mobile"]) for p in sent if p["trigger"] == "shipment.ship"]
+    assert told == [("shipment.ship", "shipped", "13912345678")] * 2  # the order's contact, of each shipment
 
 
-def test_wholesale_cancel_interrupts_fulfilment_with_a_region_not_done(engine: Engine, store: Store) -> None:
-    """Paid, nothing shipped: the approver's cancel leaves fulfilling at once (it interrupts the
-    shipping region), refunding and giving the reserved stock back."""
+def test_wholesale_overpayment_is_refused_naming_what_is_due(engine: Engine) -> None:
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    part = {"method": "bank_transfer", "amount": 15000, "transaction_ref": "BT2026030200003"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, part)
+    too_much = {"method": "bank_transfer", "amount": 500, "transaction_ref": "BT2026030200004"}
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(order.id, "confirm_transfer", FINANCE, too_much)
+    [why] = refused.value.refusals
+    assert (why.code, why.details["due"]) == ("overpayment", "350.00")
+    assert "350.00 CNY due" in why.en and "350.00 元" in why.zh
+    payments = [r for r in engine.records(order.id, SALES) if r.kind == "payment"]
+    assert [(p.state, p.data["captured"]) for p in payments] == [("captured", 15000)]
+    assert engine.get_order(order.id, SALES).states[0] == "fulfilling.payment.awaiting"
+
+
+def test_wholesale_cancel_interrupts_fulfilment_refunding_each_payment_record(
+    both: tuple[Engine, Store],
+) -> None:
+    """Paid in two transfers, nothing shipped: the approver's cancel leaves fulfilling at once (it
+    interrupts the shipping region), refunding each payment record what it captured, and gives the
+    reserved stock back."""
+    engine, store = both
     order = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
-    transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
-    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    for amount, ref in ((15000, "BT2026030200005"), (350, "BT2026030200006")):
+        transfer = {"method": "bank_transfer", "amount": amount, "transaction_ref": ref}
+        engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 100)
     assert engine.fire(order.id, "cancel", APPROVER).to_state == "cancelled"
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)
     assert engine.get_order(order.id, SALES).data["refunded_amount"] == 15350
+    payments = [r for r in engine.records(order.id, SALES) if r.kind == "payment"]
+    assert [(p.state, p.data["captured"], p.data["refunded"]) for p in payments] == [
+        ("refunded", 15000, 15000),
+        ("refunded", 350, 350),
+    ]
+    # the shipments the released stock was for are cancelled with it, each a step of the trail
+    assert {w: state for w, (_, state, _) in shipments(engine, order.id).items()} == {
+        "GZ-01": "cancelled",
+        "SH-01": "cancelled",
+    }
+    trail = [e.trigger for e in engine.history(order.id, SALES)]
+    assert trail.count("shipment.cancel") == 2 and trail.index("shipment.cancel") > trail.index("cancel")
+
+
+def test_a_wholesale_payment_record_is_refunded_in_parts_never_more_than_it_captured(engine: Engine) -> None:
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    transfer = {"method": "bank_transfer", "amount": 8000, "transaction_ref": "BT2026030200007"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
+    reason = {"refund_reason": "客户重复汇款"}
+    engine.fire_record(order.id, "payment", 1, "refund", FINANCE, {"refund_amount": 3000, **reason})
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire_record(order.id, "payment", 1, "refund", FINANCE, {"refund_amount": 5000.01, **reason})
+    assert refused.value.refusals[0].code == "over-refund"
+    [payment] = [r for r in engine.records(order.id, SALES) if r.kind == "payment"]
+    assert (payment.state, payment.data["refunded"]) == ("captured", 3000)
+    # what the payments hold net of refunds is what counts: 5000 held, 10350 still due
+    rest = {"method": "bank_transfer", "amount": 10350, "transaction_ref": "BT2026030200008"}
+    assert engine.fire(order.id, "confirm_transfer", FINANCE, rest).auto == ("settle",)
 
 
 def test_a_wholesale_order_with_goods_out_is_not_cancelled_with_a_full_refund(
     engine: Engine, store: Store
 ) -> None:
-    """Paid 15350, a parcel of 10 out: 'cancel and refund' paid everything back and released the stock
-    while the goods shipped stayed with the customer. Refused, and the page does not offer it."""
+    """Paid 15350, the Shanghai shipment out: 'cancel and refund' paid everything back and released the
+    stock while the goods shipped stayed with the customer. Refused, and the page does not offer it."""
     order = engine.create_order(
         SALES, department="wholesale", workflow="wholesale-order", channel="phone", data=wholesale_data()
     )
     transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
     engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
-    engine.fire(
-        order.id, "ship_part", WAREHOUSE, {"carrier": "deppon", "parcel": [{"sku": "XM-BAND8", "qty": 10}]}
-    )
+    ship(engine, order.id, "SH-01")
     [cancel] = [i for i in engine.available_triggers(order.id, APPROVER) if i.trigger == "cancel"]
     assert not cancel.allowed and "Goods have already shipped" in cancel.why_not[0].en
     with pytest.raises(TransitionRejected, match="Goods have already shipped"):
@@ -1002,7 +1126,7 @@ def test_a_wholesale_order_migrated_onto_a_version_with_an_invoicing_region_comp
         shutil.copytree(ROOT / sub, root / sub)
     path = root / "workflows" / "wholesale" / "order.yaml"
     text = path.read_text(encoding="utf-8")
-    last_region_state = "          shipped_all: {label: {zh: 已全部发货, en: All shipped}, final: true}\n"
+    last_region_state = "          delivered_all: {label: {zh: 已全部签收, en: All delivered}, final: true}\n"
     assert last_region_state in text and "\ntransitions:\n" in text
     text = text.replace(last_region_state, last_region_state + INVOICING_REGION)
     path.write_text(text.replace("\ntransitions:\n", "\ntransitions:\n" + INVOICE, 1), encoding="utf-8")
@@ -1018,15 +1142,14 @@ def test_a_wholesale_order_migrated_onto_a_version_with_an_invoicing_region_comp
     ]
     transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200001"}
     engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
-    everything = {
-        "carrier": "sf",
-        "parcel": [{"sku": "YL-MILK24", "qty": 100}, {"sku": "XM-BAND8", "qty": 50}],
-    }
-    shipped = engine.fire(order.id, "ship_part", WAREHOUSE, everything)
-    assert shipped.to_state == (
-        "fulfilling.invoicing.to_invoice|fulfilling.payment.paid|fulfilling.shipping.shipped_all"
+    ship(engine, order.id, "GZ-01")
+    ship(engine, order.id, "SH-01")
+    deliver(engine, order.id, "GZ-01")
+    delivered = deliver(engine, order.id, "SH-01")
+    assert delivered.to_state == (
+        "fulfilling.invoicing.to_invoice|fulfilling.payment.paid|fulfilling.shipping.delivered_all"
     )
-    assert shipped.auto == ("finish_shipping",)  # the join waits for the invoice
+    assert delivered.auto == ("finish_delivery",)  # the join waits for the invoice
     invoiced = engine.fire(order.id, "invoice", FINANCE)
     assert (invoiced.to_state, invoiced.auto) == ("completed", ("complete",))
 
@@ -1045,7 +1168,9 @@ def test_an_intake_page_of_a_routed_workflow_asks_for_no_warehouse(workflow: str
         assert "warehouse" not in line and "warehouse" not in form["properties"], (channel, path)
 
 
-def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
+def test_a_wholesale_shipment_ships_its_own_warehouse_once(engine: Engine, store: Store) -> None:
+    """A shipment takes its lines from its own warehouse alone (the other warehouse's reservation stays),
+    and once shipped it cannot be shipped again."""
     order = engine.create_order(
         SALES,
         department="wholesale",
@@ -1053,28 +1178,23 @@ def test_wholesale_refuses_shipping_more_than_ordered(engine: Engine) -> None:
         channel="email",
         data=wholesale_data(email_message_id="<20260302.1@mail.example.com>"),
     )
-    with pytest.raises(TransitionRejected, match="exceeds what the order holds") as caught:
-        engine.fire(
-            order.id, "ship_part", WAREHOUSE, {"carrier": "sf", "parcel": [{"sku": "XM-BAND8", "qty": 51}]}
-        )
-    assert caught.value.refusals[0].code == "over-shipment"
-    foreign = {"carrier": "sf", "parcel": [{"sku": "HR-BCD470", "qty": 5}]}  # a product the order lacks
+    ship(engine, order.id, "GZ-01")
+    assert levels(store, "YL-MILK24", "GZ-01") == (900, 0) and levels(store, "XM-BAND8") == (500, 50)
+    assert engine.get_order(order.id, SALES).data["stock_reserved"] == [
+        {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 50}
+    ]
     with pytest.raises(TransitionRejected) as caught:
-        engine.fire(order.id, "ship_part", WAREHOUSE, foreign)
+        ship(engine, order.id, "GZ-01")
     [why] = caught.value.refusals
-    assert (why.code, why.zh, why.en) == (
-        "not-on-order",
-        "商品 HR-BCD470 不在此订单中",
-        "sku 'HR-BCD470' is not on this order",
-    )
-    band = {"carrier": "sf", "parcel": [{"sku": "XM-BAND8", "qty": 50}]}
-    engine.fire(order.id, "ship_part", WAREHOUSE, band)
-    with pytest.raises(TransitionRejected) as caught:
-        engine.fire(order.id, "ship_part", WAREHOUSE, band)
-    assert caught.value.refusals[0].zh == "商品 XM-BAND8 已全部发出，没有待发的数量"
+    assert why.code == "state" and "'ship' is not available" in why.en
+    with store.read() as tx:
+        ledger = tx.connection.execute(
+            select(stock_ledger.c.sku, stock_ledger.c.warehouse, stock_ledger.c.change)
+        ).all()
+    assert [tuple(row) for row in ledger] == [("YL-MILK24", "GZ-01", -100)]
 
 
-def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: Engine) -> None:
+def test_wholesale_cash_on_delivery_is_collected_after_every_shipment_is_out(engine: Engine) -> None:
     order = engine.create_order(
         SALES,
         department="wholesale",
@@ -1087,16 +1207,21 @@ def test_wholesale_cash_on_delivery_is_collected_after_the_last_parcel(engine: E
     def offered() -> set[str]:
         return {i.trigger for i in engine.available_triggers(order.id, FINANCE) if i.allowed}
 
-    # finance is offered no step whose form could not be sent: not the transfer (a cash order), not the
-    # cash before the last parcel is out (what the order alone decides is judged before the form)
+    # finance is offered no step: not the transfer (a cash order), not the cash before every shipment is out
     assert offered() == set()
     with pytest.raises(TransitionRejected, match="once everything has shipped") as refused:
         engine.fire(order.id, "collect_cod", FINANCE, receipt)
-    assert "order.shipped_qty" in refused.value.refusals[0].details["when"]
-    everything = [{"sku": "YL-MILK24", "qty": 100}, {"sku": "XM-BAND8", "qty": 50}]
-    engine.fire(order.id, "ship_part", WAREHOUSE, {"carrier": "deppon", "parcel": everything})
+    assert "records.shipment" in refused.value.refusals[0].details["when"]
+    ship(engine, order.id, "GZ-01")
+    assert offered() == set()  # the Shanghai shipment is still in the warehouse
+    ship(engine, order.id, "SH-01")
     assert offered() == {"collect_cod"}
-    assert engine.fire(order.id, "collect_cod", FINANCE, receipt).to_state == "completed"
+    # the step's own page judges the records as the order page did: it offers the form
+    page = engine.step_page(order.id, "collect_cod", FINANCE)
+    assert page.info is not None and page.info.allowed, page.info
+    assert engine.fire(order.id, "collect_cod", FINANCE, receipt).auto == ("settle",)
+    deliver(engine, order.id, "GZ-01")
+    assert deliver(engine, order.id, "SH-01").to_state == "completed"
 
 
 def test_only_the_roles_that_take_orders_create_them_in_each_department(
@@ -1160,6 +1285,10 @@ def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders
 
     held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
     assert held.state == "credit_hold"  # owed 52980 (the big order, unpaid) + 15350 > 60000
+    # its page shows what the account owes, counted, and the credit left, never the typed 490000
+    page = engine.order_page(held.id, SALES)
+    assert page.credit == CreditStanding(limit=60000, owed=52980, this_order=15350, left=-8330)
+    assert "outstanding" not in page.order.data["account"]
     [check] = [e for e in engine.history(held.id, SALES) if e.trigger == "check_credit"]
     assert check.rules is not None and check.rules["outcome"] == "hold"
     assert [reason["rule"] for reason in check.rules["reasons"]] == ["above-credit-limit"]
@@ -1170,9 +1299,10 @@ def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders
 
     # the big order paid: the account owes only the held one's 15350 now
     transfer = {"method": "bank_transfer", "amount": 52980, "transaction_ref": "BT2026030200009"}
-    engine.fire(big.id, "confirm_transfer", FINANCE, transfer)
+    assert engine.fire(big.id, "confirm_transfer", FINANCE, transfer).auto == ("settle",)
     passed = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
     assert passed.state.startswith("fulfilling.")  # 15350 + 15350 <= 60000
+    assert engine.order_page(big.id, SALES).credit == CreditStanding(60000, 30700, 0, 29300)
 
     set_account(store, status="blocked")
     refused_order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
@@ -1274,11 +1404,10 @@ def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_s
         "company": "上海鑫达商贸有限公司",
         "account_no": "W100231",
         "credit_limit": 10000,
-        "outstanding": 495000,
         "overdue_days": 0,
         "status": "active",
         "tier": "gold",
-    }
+    }  # not the typed 495000 outstanding: what the account owes is counted from its orders
     [loaded] = [e for e in engine.history(order.id, SALES) if e.trigger == "load_account"]
     assert (loaded.actor, loaded.from_state, loaded.to_state) == ("system", "received", "account_loaded")
     # a credit limit sent with the order: refused by the intake form, and never believed without one
@@ -1757,9 +1886,9 @@ def resting_states(spec: WorkflowSpec) -> set[str]:
     A transient state is one the engine always leaves at once: it has an automatic transition without a
     guard (a rule set picks the destination, if any, and always decides), or every way out of it is
     automatic and no timer waits there (nobody and nothing could move the order later, so the guards
-    only pick the way, as the inspection result does after ``inspect``), unless a guard waits for the
-    order's records (a shipped retail order waits for its shipments to be delivered). A parallel state is
-    rested in through its regions' leaves, which are states of their own.
+    only pick the way, as the inspection result does after ``inspect``), unless a guard reads the order's
+    records (a record's step, a shipment shipped, moves the order on later). A parallel state is rested in
+    through its regions' leaves, which are states of their own.
     """
     outgoing: dict[str, list[TransitionSpec]] = {}
     for transition in spec.transitions:
@@ -1771,10 +1900,8 @@ def resting_states(spec: WorkflowSpec) -> set[str]:
             continue
         exits = outgoing.get(state.name, [])
         unconditional = any(t.auto and t.when is None for t in exits)
-        waits_for_records = any("records." in str(t.when) for t in exits)
-        only_automatic = (
-            bool(exits) and all(t.auto for t in exits) and not state.timers and not waits_for_records
-        )
+        by_records = any("records." in str(t.when) for t in exits)
+        only_automatic = bool(exits) and all(t.auto for t in exits) and not state.timers and not by_records
         if not (unconditional or only_automatic):
             resting.add(state.name)
     return resting
@@ -1930,10 +2057,10 @@ def test_an_after_sales_request_let_through_gets_a_return_authorization_and_a_de
 def test_a_retail_delivery_sets_the_last_day_for_a_return(engine: Engine, clock: FrozenClock) -> None:
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    ship(engine, order.id, {"carrier": "sf"})
+    ship_each(engine, order.id, {"carrier": "sf"})
     clock.advance(days=1)
     delivered_at = (clock.now() - timedelta(hours=3)).isoformat()
-    deliver(engine, order.id, {"delivered_at": delivered_at})
+    deliver_each(engine, order.id, {"delivered_at": delivered_at})
     data = engine.get_order(order.id, RETAIL).data
     assert data["delivered_at"] == delivered_at
     assert datetime.fromisoformat(data["return_by"]) == datetime.fromisoformat(delivered_at) + timedelta(

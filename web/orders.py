@@ -50,6 +50,7 @@ from engine.api import (
     MIGRATE_TRIGGER,
     SORTS,
     STATE_JOIN,
+    CreditStanding,
     DecisionWhy,
     Engine,
     OrderList,
@@ -703,7 +704,22 @@ def _order_page(
         here=here,
         records=shown_records(page, lang, typed),
         record_problems=list(problems),
+        credit=shown_credit(page.credit, lang),
     ), status
+
+
+def shown_credit(credit: CreditStanding | None, lang: str) -> list[tuple[str, str]]:
+    """A business account's credit as the page lists it, label and amount (none for an order without
+    an account): the limit, what its other open orders owe, what this order still owes, what is left."""
+    if credit is None:
+        return []
+    figures = (
+        ("orders.credit.limit", credit.limit),
+        ("orders.credit.owed", credit.owed),
+        ("orders.credit.this_order", credit.this_order),
+        ("orders.credit.left", credit.left),
+    )
+    return [(translate(key, lang), f"{amount:.2f}") for key, amount in figures]
 
 
 @dataclass
@@ -822,7 +838,7 @@ def _record_inputs(
             else kind
             if kind in ("number", "integer")
             else "datetime"
-            if spec.widget == "datetime"
+            if spec.widget == "datetime"  # a delivery's time: typed in China time, sent as RFC 3339
             else "text"
         )
         options = [(str(o.value), o.label.get(lang)) for o in spec.options]

@@ -5,22 +5,27 @@
 reference; keyset paging ``?before=<id>``); ``GET /stock/alerts`` the open low-stock alerts with their
 reorder suggestion and the figures it came from; ``GET|POST /stock/receive`` and ``/stock/adjust``;
 ``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive``; ``GET|POST /stock/takes``,
-``GET /stock/takes/<id>`` (review) and ``POST /stock/takes/<id>/count|post|cancel``.
+``GET /stock/takes/<id>`` (review) and ``POST /stock/takes/<id>/count|post|cancel``; ``GET|POST
+/stock/safety`` (a row's safety stock).
 
 Each change is one engine call (``engine.api.stock``), one transaction with its ledger entries. A refused
 one shows the engine's message in the page's language beside the field it names (422), and nothing is
-written. Reading takes the warehouse, purchaser or admin role, changing the warehouse or admin role (403
-otherwise).
+written. Each form carries a key drawn with it (``_key``): the same form sent twice (a double click) is
+one change, and the second answer is the first's. Reading takes the warehouse, purchaser or admin role;
+receiving, transferring, counting and adjusting the warehouse or admin role, setting a safety stock the
+purchaser or admin role (403 otherwise); a page offers only the forms its reader may send. Warehouses
+are shown with their names, people by their display names.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.api import Engine
+from engine.api import Engine, translate
 from engine.api.stock import (
     LEDGER_KINDS,
     StockRefused,
@@ -32,15 +37,20 @@ from engine.api.stock import (
     low_stock_alerts,
     may_change_stock,
     may_read_stock,
+    may_set_safety_stock,
     open_stock_take,
+    people_names,
     post_stock_take,
     receive_stock,
     receive_transfer,
     review_stock_take,
+    set_safety_stock,
     stock_levels,
     stock_takes_of,
+    transfer_of,
     transfer_stock,
     transfers,
+    warehouse_names,
 )
 from web.auth import current_actor
 from web.formdata import local_time
@@ -50,6 +60,7 @@ from web.params import MAX_ID, query_number, whole_number
 stock_pages = Blueprint("stock", __name__)
 
 PAGE_SIZE = 50
+KEY_FIELD = "_key"  # a key per drawn form: the same form sent twice is one change
 
 
 def _engine() -> Engine:
@@ -69,6 +80,22 @@ def _may_change() -> str:
     return actor.name
 
 
+def _may_set_safety() -> str:
+    actor = current_actor()
+    if not may_set_safety_stock(actor.roles):
+        abort(403)
+    return actor.name
+
+
+def _key() -> str | None:
+    """The key the form was drawn with (None from a form without one: each such post is a change)."""
+    return (request.form.get(KEY_FIELD) or "").strip() or None
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
 def _number(field: str) -> int | None:
     """A whole number a form sent (a leading minus for an adjustment); None for anything else, which the
     engine then refuses with its own words."""
@@ -82,20 +109,34 @@ def _number(field: str) -> int | None:
 
 def _page(template: str, code: int = 200, **values: Any) -> Any:
     skus, warehouses = known_names(_engine().store)
+    roles = current_actor().roles
     return (
         render_template(
             template,
             skus=skus,
             warehouses=warehouses,
-            may_change=may_change_stock(current_actor().roles),
+            warehouse_names=warehouse_names(_engine()),
+            people=people_names(_engine().store),
+            may_change=may_change_stock(roles),
+            may_set_safety=may_set_safety_stock(roles),
+            new_key=_new_key,
+            key_field=KEY_FIELD,
             **values,
         ),
         code,
     )
 
 
+def _message(error: StockRefused) -> str:
+    """The refusal in the page's language; a form sent again with other values (its key used already)
+    in the page's own words."""
+    if error.field == "key":
+        return translate("stock.sent_before", current_lang())
+    return error.message(current_lang())
+
+
 def _refused(template: str, error: StockRefused, **values: Any) -> Any:
-    return _page(template, 422, error=error.message(current_lang()), error_field=error.field, **values)
+    return _page(template, 422, error=_message(error), error_field=error.field, **values)
 
 
 @stock_pages.app_context_processor
@@ -183,6 +224,7 @@ def receive() -> Any:
             _engine().clock.now(),
             note=sent.get("note"),
             reference=sent.get("reference"),
+            key=_key(),
         )
     except StockRefused as error:
         return _refused("stock/change.html", error, what="receive", sent=sent)
@@ -206,6 +248,7 @@ def adjust() -> Any:
             change if change is not None else sent.get("change", ""),  # type: ignore[arg-type]
             sent.get("reason", ""),
             _engine().clock.now(),
+            key=_key(),
         )
     except StockRefused as error:
         return _refused("stock/change.html", error, what="adjust", sent=sent)
@@ -216,6 +259,7 @@ def _transfers_page(code: int = 200, **values: Any) -> Any:
     in_transit = request.args.get("all") != "1"
     found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
     values.setdefault("sent", {})
+    values.setdefault("receiving", {})
     page = _page(
         "stock/transfers.html",
         transfers=found,
@@ -229,7 +273,14 @@ def _transfers_page(code: int = 200, **values: Any) -> Any:
 @stock_pages.get("/stock/transfers")
 def transfer_list() -> Any:
     _may_read()
-    return _transfers_page()
+    done = query_number("sent", MAX_ID)
+    shown = None
+    if done is not None:
+        try:
+            shown = transfer_of(_engine().store, done)
+        except StockRefused:
+            abort(404)
+    return _transfers_page(done=shown)
 
 
 @stock_pages.post("/stock/transfers")
@@ -238,7 +289,7 @@ def transfer_new() -> Any:
     sent = request.form.to_dict()
     qty = _number("qty")
     try:
-        transfer_stock(
+        done = transfer_stock(
             _engine().store,
             actor,
             sent.get("sku", ""),
@@ -247,10 +298,11 @@ def transfer_new() -> Any:
             qty if qty is not None else sent.get("qty", ""),  # type: ignore[arg-type]
             _engine().clock.now(),
             sent.get("note"),
+            key=_key(),
         )
     except StockRefused as error:
-        return _transfers_page(422, error=error.message(current_lang()), error_field=error.field, sent=sent)
-    return redirect(url_for("stock.transfer_list"), 303)
+        return _transfers_page(422, error=_message(error), error_field=error.field, sent=sent)
+    return redirect(url_for("stock.transfer_list", sent=done.id), 303)
 
 
 @stock_pages.post("/stock/transfers/<id:transfer_id>/receive")
@@ -265,10 +317,14 @@ def transfer_receive(transfer_id: int) -> Any:
             transfer_id,
             qty if qty is not None or not text else text,  # type: ignore[arg-type]
             _engine().clock.now(),
+            key=_key(),
         )
-    except StockRefused as error:
+    except StockRefused as error:  # what was typed stays in its field, the message beside it
         return _transfers_page(
-            422, error=error.message(current_lang()), error_field=f"receive-{transfer_id}", sent={}
+            422,
+            error=_message(error),
+            error_field=f"receive-{transfer_id}",
+            receiving={transfer_id: request.form.get("qty") or ""},
         )
     return redirect(url_for("stock.transfer_list"), 303)
 
@@ -280,7 +336,7 @@ def takes() -> Any:
         actor = _may_change()
         try:
             take = open_stock_take(
-                _engine().store, actor, request.form.get("warehouse", ""), _engine().clock.now()
+                _engine().store, actor, request.form.get("warehouse", ""), _engine().clock.now(), key=_key()
             )
         except StockRefused as error:
             return _refused("stock/takes.html", error, takes=stock_takes_of(_engine().store))
@@ -319,13 +375,37 @@ def take_step(take_id: int, step: str) -> Any:
                 sent.get("sku", ""),
                 counted if counted is not None else sent.get("counted", ""),  # type: ignore[arg-type]
                 now,
+                key=_key(),
             )
         elif step == "post":
-            post_stock_take(store, actor, take_id, now)
+            post_stock_take(store, actor, take_id, now, key=_key())
         else:
-            cancel_stock_take(store, actor, take_id, now)
+            cancel_stock_take(store, actor, take_id, now, key=_key())
     except StockRefused as error:
-        return _take_page(
-            take_id, 422, error=error.message(current_lang()), error_field=error.field, sent=sent
-        )
+        return _take_page(take_id, 422, error=_message(error), error_field=error.field, sent=sent)
     return redirect(url_for("stock.take", take_id=take_id), 303)
+
+
+@stock_pages.route("/stock/safety", methods=["GET", "POST"])
+def safety() -> Any:
+    """A row's safety stock (安全库存), set or cleared (left empty) by the purchasing role."""
+    actor = _may_set_safety()
+    if request.method == "GET":  # from a row of the levels or the alerts: that row, its safety stock
+        sent = {name: request.args.get(name, "") for name in ("sku", "warehouse", "units")}
+        return _page("stock/change.html", what="safety", sent=sent)
+    sent = request.form.to_dict()
+    text = (sent.get("units") or "").strip()
+    units = whole_number(text, 10) if text else None
+    try:
+        row = set_safety_stock(
+            _engine().store,
+            sent.get("sku", ""),
+            sent.get("warehouse", ""),
+            units if units is not None or not text else text,  # type: ignore[arg-type]
+            actor=actor,
+            at=_engine().clock.now(),
+            key=_key(),
+        )
+    except StockRefused as error:
+        return _refused("stock/change.html", error, what="safety", sent=sent)
+    return redirect(url_for("stock.levels", sku=row.sku, warehouse=row.warehouse, safety="1"), 303)

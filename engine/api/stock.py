@@ -18,7 +18,9 @@ from engine.runtime.stock import (
     low_stock_alerts,
     may_change_stock,
     may_read_stock,
+    may_set_safety_stock,
     open_stock_take,
+    people_names,
     post_stock_take,
     receive_stock,
     receive_transfer,
@@ -27,8 +29,10 @@ from engine.runtime.stock import (
     stock_levels,
     stock_take,
     stock_takes_of,
+    transfer_of,
     transfer_stock,
     transfers,
+    warehouse_names,
 )
 from engine.store.stock_ledger import PURCHASER_ROLE, SALES_WINDOW, ReorderSuggestion, TransferState
 
@@ -53,7 +57,9 @@ __all__ = [
     "low_stock_alerts",
     "may_change_stock",
     "may_read_stock",
+    "may_set_safety_stock",
     "open_stock_take",
+    "people_names",
     "post_stock_take",
     "receive_stock",
     "receive_transfer",
@@ -62,6 +68,8 @@ __all__ = [
     "stock_levels",
     "stock_take",
     "stock_takes_of",
+    "transfer_of",
     "transfer_stock",
     "transfers",
+    "warehouse_names",
 ]

@@ -212,6 +212,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.record.no_steps": Text("无可执行的操作", "Nothing to do on it"),
         "orders.record.added": Text("新增{kind}", "{kind} added"),
         "orders.record.refused": Text("{record}：{reason}", "{record}: {reason}"),
+        "orders.credit": Text("客户信用", "Account credit"),
+        "orders.credit.limit": Text("信用额度（元）", "Credit limit (CNY)"),
+        "orders.credit.owed": Text("其他未结订单欠款（元）", "Owed on its other open orders (CNY)"),
+        "orders.credit.this_order": Text("本单未付（元）", "Unpaid on this order (CNY)"),
+        "orders.credit.left": Text("剩余信用额度（元）", "Credit left (CNY)"),
         "orders.timeline": Text("处理记录", "Timeline"),
         "orders.yes": Text("是", "yes"),
         "orders.none": Text("无", "none"),
@@ -688,6 +693,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.lists.added_at": Text("添加时间", "Added"),
         "studio.lists.add": Text("添加", "Add"),
         "studio.lists.remove": Text("移除", "Remove"),
+        "studio.lists.remove_ask": Text(
+            "从名单 {name} 中移除 {value}？引用此名单的规则将不再匹配它。",
+            "Remove {value} from the list {name}? The rules that read the list no longer match it.",
+        ),
+        "studio.lists.remove_confirm": Text("确定移除", "Yes, remove it"),
         "studio.lists.search": Text("搜索", "Search"),
         "studio.lists.search_hint": Text(
             "按名单类型规范化后查找", "found after normalising as the list's kind"
@@ -1711,6 +1721,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "cli.product.not_stored": Text("商品 {sku} 未保存：", "product {sku} was not stored:"),
         "catalogue.title": Text("商品目录", "Products"),
+        "catalogue.priced": Text(
+            "按商品目录定价：选择商品后自动填入，不能手工修改",
+            "Priced from the catalogue: filled in when the product is picked, not typed",
+        ),
         "catalogue.search": Text("按编码或名称搜索", "Search by SKU or name"),
         "catalogue.search_button": Text("搜索", "Search"),
         "catalogue.sku": Text("商品编码", "SKU"),
@@ -1871,6 +1885,40 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "您可以查看库存；入库、调拨、盘点和调整由仓库人员操作。",
             "You may read the stock; the warehouse receives, transfers, counts and adjusts it.",
         ),
+        "stock.read_only.safety": Text(
+            "您可以查看库存并设置安全库存；入库、调拨、盘点和调整由仓库人员操作。",
+            "You may read the stock and set its safety stock; the warehouse receives, transfers, counts "
+            "and adjusts it.",
+        ),
+        "stock.tab.safety": Text("安全库存", "Safety stock"),
+        "stock.safety.heading": Text("设置安全库存", "Set a safety stock"),
+        "stock.safety.intro": Text(
+            "可用库存低于安全库存时，采购人员会收到补货建议。留空则取消该仓库此商品的安全库存。",
+            "When the free units fall below the safety stock, the purchasers are sent a reorder "
+            "suggestion. Leave it empty to clear the safety stock of the sku in that warehouse.",
+        ),
+        "stock.safety.units": Text("安全库存（件）", "Safety stock (units)"),
+        "stock.safety.submit": Text("保存", "Save"),
+        "stock.safety.set": Text("设置", "Set"),
+        "stock.done.safety": Text("已保存安全库存", "Safety stock saved"),
+        "stock.sent_before": Text(
+            "这张表单已经提交过（内容不同），没有再次记账。请先查看台账，再在重新打开的表单上提交。",
+            "This form was sent already, with other values, and nothing more was booked. Check the "
+            "ledger, then send the form drawn afresh.",
+        ),
+        "stock.transfer.done": Text(
+            "已发出调拨单 {no}：{qty} 件 {sku}，从 {source} 调往 {dest}，收货前为在途。",
+            "Transfer {no} sent: {qty} × {sku} from {source} to {dest}, in transit until received.",
+        ),
+        "stock.take.post_ask": Text(
+            "过账后，每个商品的差异记入台账，盘点单不能再修改。确定过账盘点单 {no}？",
+            "Posting writes each difference to the ledger, and the stock-take can no longer change. "
+            "Post stock-take {no}?",
+        ),
+        "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
+        "stock.take.opened_by": Text("开单：{name}", "Opened by {name}"),
+        "stock.take.closed_by.posted": Text("过账：{name}", "Posted by {name}"),
+        "stock.take.closed_by.cancelled": Text("取消：{name}", "Cancelled by {name}"),
         # --- orderloom stock (cli/stock.py)
         "cli.stock.received": Text(
             "已入库：{sku} @ {warehouse} +{qty}，现有 {on_hand}（占用 {reserved}）",

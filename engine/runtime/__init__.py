@@ -16,6 +16,7 @@ from engine.runtime.outbox import (
 from engine.runtime.results import (
     AuditEvent,
     BlockedCode,
+    CreditStanding,
     FireResult,
     IntakePage,
     ListedOrder,
@@ -46,6 +47,7 @@ __all__ = [
     "Actor",
     "AuditEvent",
     "BlockedCode",
+    "CreditStanding",
     "DispatchReport",
     "Engine",
     "FireResult",

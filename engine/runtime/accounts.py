@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.types import String
 
+from engine.common.list_keys import customer_key
 from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.common.words import word
@@ -37,8 +38,11 @@ from engine.forms.formats import TOO_LARGE, money_problem
 from engine.forms.messages import Label, message, options_text
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FieldError, FormValidator
-from engine.store import Store, Tx
+from engine.runtime.results import CreditStanding
+from engine.store import OrderRow, Store, Tx
 from engine.store.accounts import ACCOUNT_STATUSES, ACCOUNT_TIERS, MAX_DAYS, CustomerAccount, write_account
+from engine.store.named_lists import customer_fact
+from engine.store.orders import order_due
 from engine.store.tables import customer_accounts
 from engine.store.users import people_of
 from engine.store.versions import newest_bundles
@@ -298,3 +302,16 @@ def _manager_problems(tx: Tx, department: str, manager: str) -> list[AccountProb
 def _settled(problems: Sequence[AccountProblem]) -> bool:
     """Whether the record's own problems leave nothing to ask the forms: its department is not one."""
     return any(p.field == "department" for p in problems)
+
+
+def credit_standing(tx: Tx, row: OrderRow) -> CreditStanding | None:
+    """The credit of the order's account, or None for an order without one (no ``account`` with a
+    ``credit_limit``: a retail order, or one whose account was not read yet)."""
+    account = row.data.get("account")
+    limit = account.get("credit_limit") if isinstance(account, Mapping) else None
+    key = customer_key(row.data)
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or key is None:
+        return None
+    owed = float(customer_fact(tx.connection, "owed", row.department, key, row.id, None))
+    this_order = 0.0 if row.final else order_due(row.data)
+    return CreditStanding(float(limit), owed, this_order, round(float(limit) - owed - this_order, 2))

@@ -144,7 +144,7 @@ class Batch:
                     missing.append(order_id)
                     continue
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                steps.append(step_page_of(cv, row, trigger, actor, now))
+                steps.append(step_page_of(tx, cv, row, trigger, actor, now))
         return BatchPage(trigger, tuple(steps), tuple(missing))
 
     def take(

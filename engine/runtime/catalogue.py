@@ -34,6 +34,8 @@ from engine.common.suggest import did_you_mean
 from engine.common.text import Text
 from engine.common.words import word
 from engine.errors import EngineError, Refusal, RefusalCode, brief
+from engine.forms.data_paths import ITEMS
+from engine.runtime.results import PublishedForm
 from engine.store import Store
 from engine.store.products import (
     PRODUCT_KINDS,
@@ -56,8 +58,10 @@ __all__ = [
     "CatalogueRefused",
     "ProductPage",
     "catalogue_csv",
+    "catalogue_priced_form",
     "find_product",
     "import_csv",
+    "line_names",
     "line_products",
     "list_products",
     "marked_lines",
@@ -527,6 +531,42 @@ def line_products(connection: Any, data: Mapping[str, Any]) -> dict[str, Product
     follows)."""
     lines = _lines(data)
     return find_products(connection, _skus(lines)) if lines else {}
+
+
+LINES_FIELD = "lines"
+PRICED_FIELD = f"{LINES_FIELD}{ITEMS}.unit_price"
+
+
+def catalogue_priced_form(form: PublishedForm | None) -> PublishedForm | None:
+    """The intake form of a workflow priced by the catalogue (``catalogue: prices``) as its page draws
+    it: the lines' unit price read-only, the lines' help saying why. Each line is priced from the
+    catalogue when the order is created whatever a page sent, so the page offers no price to type."""
+    fields = form.layout.fields if form is not None else {}
+    price, lines = fields.get(PRICED_FIELD), fields.get(LINES_FIELD)
+    if form is None or price is None or lines is None:
+        return form
+    said = word("catalogue.priced")
+    if lines.help is not None:
+        said = Text(f"{lines.help.zh} {said.zh}", f"{lines.help.en} {said.en}")
+    changed = {PRICED_FIELD: replace(price, readonly=True), LINES_FIELD: replace(lines, help=said)}
+    return replace(form, layout=replace(form.layout, fields={**fields, **changed}))
+
+
+def line_names(connection: Any, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
+    """The names an order's lines are shown by in the reader's language: a line whose SKU the catalogue
+    holds reads, in English, the catalogue's English name; in Chinese the name it was ordered under (the
+    order keeps what was ordered). As an order page's value labels: the lines' ``name`` field, then the
+    name a line holds; none when no line's SKU is in the catalogue."""
+    lines = _lines(data)
+    known = line_products(connection, data) if lines else {}
+    names: dict[str, Text] = {}
+    for line in lines or ():
+        if not isinstance(line, Mapping) or not isinstance(line.get("name"), str):
+            continue
+        product = known.get(str(line.get("sku")))
+        if product is not None:
+            names.setdefault(line["name"], Text(line["name"], product.name_en))
+    return {f"lines{ITEMS}.name": names} if names else {}
 
 
 def priced_lines(

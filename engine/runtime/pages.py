@@ -17,8 +17,10 @@ from engine.common.text import Text
 from engine.common.words import WORDS
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
+from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
+from engine.runtime.catalogue import CATALOGUE_PRICES, catalogue_priced_form, line_names
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
@@ -65,6 +67,7 @@ from engine.runtime.workspace import ASSIGN, claim_view_in
 from engine.store import OrderRow, Tx
 from engine.store.approvals import PENDING
 from engine.store.orders import Keyset
+from engine.store.products import catalogue_size
 from engine.store.reports import read_state_counts
 from engine.store.statements import MAX_ID
 from engine.store.users import display_names
@@ -272,6 +275,8 @@ class Pages:
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
+            credit = credit_standing(tx, row)
+            products = line_names(tx.connection, row.data)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -315,9 +320,10 @@ class Pages:
             actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
             now=now,
-            value_labels={**value_labels(labels), **people_labels(people, names)},
+            value_labels={**value_labels(labels), **people_labels(people, names), **products},
             here=here,
             records=records,
+            credit=credit,
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
@@ -327,7 +333,7 @@ class Pages:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-        return step_page_of(cv, row, trigger, actor, now)
+            return step_page_of(tx, cv, row, trigger, actor, now)
 
     def take_step(
         self,
@@ -359,7 +365,7 @@ class Pages:
             with self.parts.store.transaction() as tx:
                 row = load_order(tx, order_id, actor)
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                page = step_page_of(cv, row, trigger, actor, self.parts.clock.now())
+                page = step_page_of(tx, cv, row, trigger, actor, self.parts.clock.now())
                 data = submission(page) if page.info is not None else None
                 if data is None:
                     return StepTaken(page)
@@ -384,12 +390,17 @@ class Pages:
         departments) or takes no orders from ``channel``."""
         with self.parts.store.read() as tx:
             cv = self.parts.compiled(tx, workflow, None) if actor.in_department(department) else None
+            priced = (
+                cv is not None and cv.spec.catalogue == CATALOGUE_PRICES and catalogue_size(tx.connection) > 0
+            )
         if cv is None or cv.spec.department != department or channel not in cv.spec.channels:
             raise NotFound(
                 f"no new {workflow} order from channel {channel} in department {department}",
                 zh=f"部门 {department} 没有渠道 {channel} 的流程 {workflow} 新订单",
             )
-        return IntakePage(cv.spec, intake_form_of(cv, channel))
+        form = intake_form_of(cv, channel)
+        # a kept catalogue prices every line (an empty one prices nothing: the clerk types the price)
+        return IntakePage(cv.spec, catalogue_priced_form(form) if priced else form)
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
@@ -411,10 +422,13 @@ def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
     return found
 
 
-def step_page_of(cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime) -> StepPage:
+def step_page_of(
+    tx: Tx, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
+) -> StepPage:
     """A step's page: the step from where the order is now (or why not), its form, and what the order
-    knows of the form's fields (its ``prefill``: never a value some roles see masked)."""
-    live = LiveOrder.from_row(row)
+    knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
+    the order's child records as on the order's page (``records.shipment``), so they are read here."""
+    live = read_records(tx, cv, LiveOrder.from_row(row))
     info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
     data_form = cv.spec.data_form

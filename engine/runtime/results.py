@@ -339,6 +339,19 @@ class RecordView:
 
 
 @dataclass(frozen=True)
+class CreditStanding:
+    """A business account's credit as its order's page shows it: the credit limit (from the account's
+    record), what the account owes on its other open orders (``owed()``, what the credit check reads:
+    their totals less what they were paid, never the balance typed on the record), what this order
+    still owes while it is open, and the credit left once both are counted."""
+
+    limit: float
+    owed: float
+    this_order: float
+    left: float
+
+
+@dataclass(frozen=True)
 class OrderPage:
     """What an order's page shows: the order, its version, its history, the triggers a person could fire
     now (and why not), and the version's forms (the order's intake form first: its labels)."""
@@ -364,6 +377,8 @@ class OrderPage:
     here: WhyHere | None = None
     # its child records (payments, shipments), each with the steps the reader may take on it
     records: tuple[RecordView, ...] = ()
+    # a business account's credit: its limit, what it owes on its open orders, what is left
+    credit: CreditStanding | None = None
 
 
 @dataclass(frozen=True)

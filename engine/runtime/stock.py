@@ -13,21 +13,29 @@ Every bad input (an unknown sku or warehouse, with "did you mean"; a quantity no
 a transfer to the warehouse it leaves; receiving more than was sent) raises :class:`StockRefused`, in zh
 and en, naming the field, and nothing is written. A change that takes a row's units free below its
 safety stock writes one ``stock.low`` message (``engine.store.stock_ledger``) in the same transaction.
+
+Every change takes an optional ``key`` (a stock page's form draws one): the change is kept under the
+actor's key in its own transaction (``engine.store.stock_requests``), and the same key sent again (a
+double click, a page sent twice) is answered with what the first made, read as it is now, instead of a
+second change; the same key sent with another change is refused (field ``key``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from engine.common.suggest import near_miss, suggestion_text
 from engine.common.text import Text
 from engine.errors import EngineError
-from engine.store import Store, Tx, lock_stock
+from engine.runtime.commands import request_hash
+from engine.runtime.engine import Engine
+from engine.runtime.order_why import version_labels
+from engine.store import INTEGRITY_ERRORS, Store, Tx, lock_stock
 from engine.store.stock_ledger import (
     IN_TRANSIT,
     LOW_STOCK_TOPIC,
@@ -42,6 +50,7 @@ from engine.store.stock_ledger import (
     shipped_since,
     utc,
 )
+from engine.store.stock_requests import MAX_KEY, keep_request, stored_request
 from engine.store.tables import (
     products,
     stock,
@@ -50,6 +59,7 @@ from engine.store.tables import (
     stock_takes,
     stock_transfers,
 )
+from engine.store.users import display_names
 
 __all__ = [
     "LEDGER_KINDS",
@@ -68,7 +78,9 @@ __all__ = [
     "low_stock_alerts",
     "may_change_stock",
     "may_read_stock",
+    "may_set_safety_stock",
     "open_stock_take",
+    "people_names",
     "post_stock_take",
     "receive_stock",
     "receive_transfer",
@@ -77,15 +89,18 @@ __all__ = [
     "stock_levels",
     "stock_take",
     "stock_takes_of",
+    "transfer_of",
     "transfer_stock",
     "transfers",
+    "warehouse_names",
 ]
 
 LEDGER_KINDS: tuple[str, ...] = tuple(kind.value for kind in LedgerKind)
-# Who works the stock pages: the warehouse changes stock, the purchasers read it (their alerts above all),
-# an admin does both.
+# Who works the stock pages: the warehouse changes stock, the purchasers read it (their alerts above all)
+# and set the safety stock (a purchasing decision: below it, they are told to reorder), an admin does all.
 STOCK_CHANGERS = frozenset({"warehouse", "admin"})
-STOCK_READERS = STOCK_CHANGERS | {PURCHASER_ROLE}
+SAFETY_SETTERS = frozenset({PURCHASER_ROLE, "admin"})
+STOCK_READERS = STOCK_CHANGERS | SAFETY_SETTERS
 
 
 def may_read_stock(roles: Collection[str]) -> bool:
@@ -93,7 +108,12 @@ def may_read_stock(roles: Collection[str]) -> bool:
 
 
 def may_change_stock(roles: Collection[str]) -> bool:
+    """Receive, transfer, count and adjust: the warehouse's work."""
     return bool(STOCK_CHANGERS & set(roles))
+
+
+def may_set_safety_stock(roles: Collection[str]) -> bool:
+    return bool(SAFETY_SETTERS & set(roles))
 
 
 MAX_UNITS = 1_000_000_000  # an INTEGER column holds it with room to add
@@ -327,6 +347,89 @@ def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> Stock
     return row
 
 
+# -- sent once ------------------------------------------------------------------------------------
+
+_Made = TypeVar("_Made", StockLevel, Transfer, StockTake)
+
+
+def _once(
+    store: Store,
+    actor: str,
+    key: str | None,
+    at: datetime | None,
+    operation: str,
+    arguments: dict[str, Any],
+    made: type[_Made],
+    work: Callable[[Tx], _Made],
+) -> _Made:
+    """``work`` in one transaction; with a ``key``, kept under it there, or what the key made before."""
+    if key is None or at is None:
+        with store.transaction() as tx:
+            return work(tx)
+    if not isinstance(key, str) or not key.strip() or len(key) > MAX_KEY:
+        raise StockRefused(
+            "key",
+            Text(
+                f"提交键必须是 1 到 {MAX_KEY} 个字符的文字",
+                f"the key must be text of 1 to {MAX_KEY} characters",
+            ),
+        )
+    request = request_hash(operation, **arguments)
+    try:
+        with store.transaction() as tx:
+            before = _made_before(tx.connection, actor, key, request, made)
+            if before is not None:
+                return before
+            result = work(tx)
+            keep_request(tx.connection, actor, key, operation, request, _kept(result), at)
+            return result
+    except INTEGRITY_ERRORS:
+        # On PostgreSQL the same key sent at the same moment made its change first, and this transaction
+        # rolled back whole when it came to keep the key: answer with what the first made.
+        with store.read() as tx:
+            before = _made_before(tx.connection, actor, key, request, made)
+        if before is None:
+            raise
+        return before
+
+
+def _made_before(
+    connection: Connection, actor: str, key: str, request: str, made: type[_Made]
+) -> _Made | None:
+    stored = stored_request(connection, actor, key)
+    if stored is None:
+        return None
+    if stored.request_hash != request:
+        raise StockRefused(
+            "key",
+            Text(
+                f"提交键 {key} 已用于另一次库存变动；新的变动请使用新的键",
+                f"key {key!r} was used for another stock change already: a new change takes a new key",
+            ),
+        )
+    kept = stored.result
+    found: StockLevel | Transfer | StockTake
+    if "transfer" in kept:
+        found = _transfer(connection, int(kept["transfer"]))
+    elif "take" in kept:
+        found = _take(connection, int(kept["take"]))
+    else:
+        row = _row(connection, str(kept["sku"]), str(kept["warehouse"]))
+        assert row is not None  # a stock row is never deleted
+        found = row
+    assert isinstance(found, made)
+    return found
+
+
+def _kept(result: StockLevel | Transfer | StockTake) -> dict[str, Any]:
+    """What a change made, as kept under its key: the row, the transfer or the stock-take it names."""
+    if isinstance(result, Transfer):
+        return {"transfer": result.id}
+    if isinstance(result, StockTake):
+        return {"take": result.id}
+    return {"sku": result.sku, "warehouse": result.warehouse}
+
+
 # -- the operations --------------------------------------------------------------------------------
 
 
@@ -341,13 +444,16 @@ def receive_stock(
     note: str | None = None,
     reference: str | None = None,
     new: bool = False,
+    key: str | None = None,
 ) -> StockLevel:
     """Receive ``qty`` units of ``sku`` into ``warehouse`` (入库). ``new``: the sku or the warehouse may
     be one no stock row names yet (a first delivery); otherwise both must be known."""
     qty = _units(qty)
     note = _note(note)
     reference = _note(reference, "reference")
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockLevel:
+        nonlocal sku, warehouse
         if not new:
             sku = _check_known(tx.connection, "sku", sku)
             warehouse = _check_known(tx.connection, "warehouse", warehouse)
@@ -368,9 +474,28 @@ def receive_stock(
             note=note,
         )
 
+    return _once(
+        store,
+        actor,
+        key,
+        at,
+        "receive",
+        {"sku": sku, "warehouse": warehouse, "qty": qty, "note": note, "reference": reference, "new": new},
+        StockLevel,
+        work,
+    )
+
 
 def adjust_stock(
-    store: Store, actor: str, sku: str, warehouse: str, change: int, reason: str, at: datetime
+    store: Store,
+    actor: str,
+    sku: str,
+    warehouse: str,
+    change: int,
+    reason: str,
+    at: datetime,
+    *,
+    key: str | None = None,
 ) -> StockLevel:
     """Add (``change`` > 0) or take away units on hand, with the reason (库存调整). Never below what is
     reserved there, nor below 0."""
@@ -383,7 +508,9 @@ def adjust_stock(
             ),
         )
     why = _note(reason, "reason", required=True)
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockLevel:
+        nonlocal sku, warehouse
         sku = _check_known(tx.connection, "sku", sku)
         warehouse = _check_known(tx.connection, "warehouse", warehouse)
         lock_stock(tx.connection, [sku])
@@ -410,9 +537,30 @@ def adjust_stock(
             note=why,
         )
 
+    return _once(
+        store,
+        actor,
+        key,
+        at,
+        "adjust",
+        {"sku": sku, "warehouse": warehouse, "change": change, "reason": reason},
+        StockLevel,
+        work,
+    )
 
-def set_safety_stock(store: Store, sku: str, warehouse: str, units: int | None) -> StockLevel:
-    """Set (or clear, ``None``) the safety stock of a row (安全库存)."""
+
+def set_safety_stock(
+    store: Store,
+    sku: str,
+    warehouse: str,
+    units: int | None,
+    *,
+    actor: str = "",
+    at: datetime | None = None,
+    key: str | None = None,
+) -> StockLevel:
+    """Set (or clear, ``None``) the safety stock of a row (安全库存); ``key`` (with the ``actor`` who
+    sends it and when) makes a second call with it answer with the first's row."""
     if units is not None and (
         isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_UNITS
     ):
@@ -423,7 +571,9 @@ def set_safety_stock(store: Store, sku: str, warehouse: str, units: int | None) 
                 f"the safety stock must be a whole number from 0 to {MAX_UNITS}",
             ),
         )
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockLevel:
+        nonlocal sku, warehouse
         sku = _check_known(tx.connection, "sku", sku)
         warehouse = _check_known(tx.connection, "warehouse", warehouse)
         changed = tx.connection.execute(
@@ -441,6 +591,19 @@ def set_safety_stock(store: Store, sku: str, warehouse: str, units: int | None) 
         assert row is not None
         return row
 
+    if key is not None and (not actor or at is None):
+        raise ValueError("a key is sent with the actor who sends it and when")
+    return _once(
+        store,
+        actor,
+        key,
+        at,
+        "safety_stock",
+        {"sku": sku, "warehouse": warehouse, "units": units},
+        StockLevel,
+        work,
+    )
+
 
 def transfer_stock(
     store: Store,
@@ -451,12 +614,16 @@ def transfer_stock(
     qty: int,
     at: datetime,
     note: str | None = None,
+    *,
+    key: str | None = None,
 ) -> Transfer:
     """Send ``qty`` units of ``sku`` from ``source`` to ``dest`` (库存调拨): they leave ``source`` at once
     and are in transit until :func:`receive_transfer`. Only units free (not reserved) can leave."""
     qty = _units(qty)
     note = _note(note)
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> Transfer:
+        nonlocal sku, source, dest
         sku = _check_known(tx.connection, "sku", sku)
         source = _check_known(tx.connection, "warehouse", source)
         dest = _check_warehouse(tx.connection, "to", dest)
@@ -498,6 +665,17 @@ def transfer_stock(
         )
         return _transfer(tx.connection, int(created))
 
+    return _once(
+        store,
+        actor,
+        key,
+        at,
+        "transfer",
+        {"sku": sku, "source": source, "dest": dest, "qty": qty, "note": note},
+        Transfer,
+        work,
+    )
+
 
 def _check_warehouse(connection: Connection, field: str, value: str) -> str:
     try:
@@ -506,9 +684,18 @@ def _check_warehouse(connection: Connection, field: str, value: str) -> str:
         raise StockRefused(field, refused.text) from None
 
 
-def receive_transfer(store: Store, actor: str, transfer_id: int, qty: int | None, at: datetime) -> Transfer:
+def receive_transfer(
+    store: Store,
+    actor: str,
+    transfer_id: int,
+    qty: int | None,
+    at: datetime,
+    *,
+    key: str | None = None,
+) -> Transfer:
     """Receive units of a transfer at its destination (``qty`` None: all still in transit)."""
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> Transfer:
         found = _transfer_or_refuse(tx.connection, transfer_id, lock=not store.is_sqlite)
         if found.state not in IN_TRANSIT:
             raise StockRefused(
@@ -548,6 +735,10 @@ def receive_transfer(store: Store, actor: str, transfer_id: int, qty: int | None
             reference=f"T{found.id}",
         )
         return _transfer(tx.connection, found.id)
+
+    return _once(
+        store, actor, key, at, "receive_transfer", {"transfer": transfer_id, "qty": qty}, Transfer, work
+    )
 
 
 def _transfer_row(found: Any) -> Transfer:
@@ -590,9 +781,13 @@ def _time(value: Any) -> datetime:
 # -- stock-takes ---------------------------------------------------------------------------------
 
 
-def open_stock_take(store: Store, actor: str, warehouse: str, at: datetime) -> StockTake:
+def open_stock_take(
+    store: Store, actor: str, warehouse: str, at: datetime, *, key: str | None = None
+) -> StockTake:
     """Open a count for ``warehouse`` (one open count per warehouse at a time)."""
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockTake:
+        nonlocal warehouse
         warehouse = _check_known(tx.connection, "warehouse", warehouse)
         already = tx.connection.execute(
             select(stock_takes.c.id).where(stock_takes.c.warehouse == warehouse, stock_takes.c.state == OPEN)
@@ -612,8 +807,19 @@ def open_stock_take(store: Store, actor: str, warehouse: str, at: datetime) -> S
         ).scalar_one()
         return _take(tx.connection, int(created))
 
+    return _once(store, actor, key, at, "open_take", {"warehouse": warehouse}, StockTake, work)
 
-def enter_count(store: Store, actor: str, take_id: int, sku: str, counted: int, at: datetime) -> StockTake:
+
+def enter_count(
+    store: Store,
+    actor: str,
+    take_id: int,
+    sku: str,
+    counted: int,
+    at: datetime,
+    *,
+    key: str | None = None,
+) -> StockTake:
     """Enter (or correct) the count of ``sku`` in an open stock-take."""
     if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
         raise StockRefused(
@@ -623,7 +829,9 @@ def enter_count(store: Store, actor: str, take_id: int, sku: str, counted: int, 
                 f"a count must be a whole number from 0 to {MAX_UNITS}, got {counted!r}",
             ),
         )
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockTake:
+        nonlocal sku
         take = _open_take(tx.connection, take_id)
         sku = _check_known(tx.connection, "sku", sku)
         values = {"counted": counted, "counted_by": actor, "counted_at": utc(at)}
@@ -635,6 +843,10 @@ def enter_count(store: Store, actor: str, take_id: int, sku: str, counted: int, 
         if changed.rowcount == 0:
             tx.connection.execute(insert(stock_take_counts).values(take_id=take.id, sku=sku, **values))
         return _take(tx.connection, take.id)
+
+    return _once(
+        store, actor, key, at, "count", {"take": take_id, "sku": sku, "counted": counted}, StockTake, work
+    )
 
 
 def review_stock_take(store: Store, take_id: int) -> StockTake:
@@ -648,10 +860,13 @@ def stock_take(store: Store, take_id: int) -> StockTake:
     return review_stock_take(store, take_id)
 
 
-def post_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> StockTake:
+def post_stock_take(
+    store: Store, actor: str, take_id: int, at: datetime, *, key: str | None = None
+) -> StockTake:
     """Post an open stock-take: each count's difference against the book goes to the ledger (``count``).
     A count below what is reserved in the warehouse is refused, naming the sku; nothing is posted then."""
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockTake:
         take = _open_take(tx.connection, take_id, lock=not store.is_sqlite)
         lock_stock(tx.connection, [line.sku for line in take.lines])
         take = _take(tx.connection, take.id)  # the book as it stands once the rows are locked
@@ -701,10 +916,15 @@ def post_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> Sto
         )
         return _take(tx.connection, take.id)
 
+    return _once(store, actor, key, at, "post_take", {"take": take_id}, StockTake, work)
 
-def cancel_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> StockTake:
+
+def cancel_stock_take(
+    store: Store, actor: str, take_id: int, at: datetime, *, key: str | None = None
+) -> StockTake:
     """Cancel an open stock-take: nothing goes to the ledger."""
-    with store.transaction() as tx:
+
+    def work(tx: Tx) -> StockTake:
         take = _open_take(tx.connection, take_id)
         tx.connection.execute(
             update(stock_takes)
@@ -712,6 +932,8 @@ def cancel_stock_take(store: Store, actor: str, take_id: int, at: datetime) -> S
             .values(state=CANCELLED, posted_by=actor, posted_at=utc(at))
         )
         return _take(tx.connection, take.id)
+
+    return _once(store, actor, key, at, "cancel_take", {"take": take_id}, StockTake, work)
 
 
 def _open_take(connection: Connection, take_id: int, lock: bool = False) -> StockTake:
@@ -881,6 +1103,32 @@ def low_stock_alerts(store: Store, now: datetime) -> list[ReorderSuggestion]:
         )
         for row in rows
     ]
+
+
+def transfer_of(store: Store, transfer_id: int) -> Transfer:
+    """One transfer (``StockRefused`` on field ``transfer`` when there is none)."""
+    with store.read() as tx:
+        return _transfer(tx.connection, transfer_id)
+
+
+def warehouse_names(engine: Engine) -> dict[str, Text]:
+    """Each warehouse's name by its code (``BJ-01``: 北京仓, Beijing warehouse), as the routing files of
+    the newest published version of each workflow label it (the first to name a code); a code no routing
+    file names is not here, and is shown as it is."""
+    found: dict[str, Text] = {}
+    with engine.store.read() as tx:
+        for workflow in tx.workflow_names():
+            compiled = engine.parts.compiled(tx, workflow, None)
+            for labels in version_labels(compiled).values():
+                for code, label in labels.warehouses.items():
+                    found.setdefault(code, label)
+    return found
+
+
+def people_names(store: Store) -> dict[str, str]:
+    """Each user's login -> display name: the stock pages name who received, sent, counted by it."""
+    with store.read() as tx:
+        return display_names(tx)
 
 
 def known_names(store: Store) -> tuple[list[str], list[str]]:

@@ -89,11 +89,12 @@ class CustomerAccount:
         return data
 
 
+# Not ``outstanding``: the balance typed on the record is no figure an order reads or shows; what the
+# account owes is computed from its open orders (``owed()``; engine.runtime.accounts.credit_standing).
 _ORDER_FIELDS = (
     "company",
     "account_no",
     "credit_limit",
-    "outstanding",
     "overdue_days",
     "status",
     "tax_id",
@@ -101,7 +102,7 @@ _ORDER_FIELDS = (
     "manager",
 )
 _OPTIONAL = frozenset({"tax_id", "tier", "manager"})
-_AMOUNTS = frozenset({"credit_limit", "outstanding"})
+_AMOUNTS = frozenset({"credit_limit"})
 
 
 def _yuan(value: float) -> int | float:

@@ -2,10 +2,10 @@
 
 Every JSON document the store writes sits beside a ``schema_version`` column saying which shape it
 holds (``engine.store.tables``): an order's data, an audit event (its data changes, guards and rule
-trace), a published workflow version's bundle, an idempotency key's stored result, an outbox message's
-payload and a correlation match's events and actions. Each kind of document is one ``DocumentKind``
-here, with the version this code writes and the named steps that bring an older shape up to it, one
-version at a time, as SpiffWorkflow's serializer migrates its documents.
+trace), a published workflow version's bundle, an idempotency key's stored result (an order's, a stock
+change's), an outbox message's payload and a correlation match's events and actions. Each kind of
+document is one ``DocumentKind`` here, with the version this code writes and the named steps that bring
+an older shape up to it, one version at a time, as SpiffWorkflow's serializer migrates its documents.
 
 Reading a row goes through :func:`read`:
 
@@ -43,6 +43,7 @@ __all__ = [
     "KINDS",
     "ORDER_DATA",
     "OUTBOX_PAYLOAD",
+    "STOCK_REQUEST_RESULT",
     "WORKFLOW_BUNDLE",
     "DocumentKind",
     "Upgrade",
@@ -161,10 +162,21 @@ WORKFLOW_BUNDLE = DocumentKind(
 IDEMPOTENT_RESULT = DocumentKind(
     "idempotent_result", "the result stored for idempotency key {where}", "幂等键 {where} 保存的结果", 1
 )
+STOCK_REQUEST_RESULT = DocumentKind(
+    "stock_request_result", "the result stored for stock request {where}", "库存提交 {where} 保存的结果", 1
+)
 OUTBOX_PAYLOAD = DocumentKind("outbox_payload", "outbox message {where}", "发件箱消息 {where} ", current=1)
 CORRELATION_MATCH = DocumentKind(
     "correlation_match", "correlation match {where}", "关联匹配 {where} ", current=1
 )
 
-_ALL = (ORDER_DATA, AUDIT_EVENT, WORKFLOW_BUNDLE, IDEMPOTENT_RESULT, OUTBOX_PAYLOAD, CORRELATION_MATCH)
+_ALL = (
+    ORDER_DATA,
+    AUDIT_EVENT,
+    WORKFLOW_BUNDLE,
+    IDEMPOTENT_RESULT,
+    STOCK_REQUEST_RESULT,
+    OUTBOX_PAYLOAD,
+    CORRELATION_MATCH,
+)
 KINDS: Mapping[str, DocumentKind] = {kind.name: kind for kind in _ALL}

@@ -624,6 +624,22 @@ stock_take_counts = Table(
     CheckConstraint("counted >= 0", name="counted_not_negative"),
 )
 
+# A stock change sent once (一次性提交): the key a stock page's form (or a caller) sends with a change,
+# scoped to its actor, the fingerprint of the change and what it made (``result``: the stock row, the
+# transfer or the stock-take), so the same form sent again (a double click) is answered with that instead
+# of booking the change twice (migration 0024).
+stock_requests = Table(
+    "stock_requests",
+    metadata,
+    Column("actor", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("operation", String(30), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("schema_version", Integer, nullable=False, default=SCHEMA_VERSION),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # An order's child records (payments, shipments): each runs the small state machine its kind declares
 # under the workflow's ``records:``. ``number`` counts the order's records of one kind from 1; ``state``
 # is the record's state; ``data`` its fields (an amount, a warehouse's lines). Changed only where

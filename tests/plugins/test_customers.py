@@ -202,7 +202,6 @@ def test_the_account_comes_from_its_record_whatever_the_order_says(
             "company": "上海鑫达商贸有限公司",
             "account_no": "W100231",
             "credit_limit": 500000,
-            "outstanding": 80000.5,
             "overdue_days": 12,
             "status": "watch",
             "tax_id": "91310000MA1FL0000X",

@@ -142,11 +142,11 @@ def test_customers_of_the_department_with_masked_mobiles(db: Engine) -> None:
     assert "13812345678" not in str(found)  # the full number is nowhere in what a page lists
 
 
-def test_accounts_of_the_department_labelled_by_company(db: Engine) -> None:
-    def account(department: str, number: str, company: str) -> dict[str, object]:
+def test_accounts_of_the_department_labelled_by_company_frozen_ones_left_out(db: Engine) -> None:
+    def account(department: str, number: str, company: str, status: str = "active") -> dict[str, object]:
         return {
             "department": department, "account_no": number, "company": company, "credit_limit": 1,
-            "outstanding": 0, "overdue_days": 0, "status": "active", "updated_at": NOW,
+            "outstanding": 0, "overdue_days": 0, "status": status, "updated_at": NOW,
         }  # fmt: skip
 
     with db.begin() as connection:
@@ -156,6 +156,9 @@ def test_accounts_of_the_department_labelled_by_company(db: Engine) -> None:
                 account("wholesale", "W100458", "杭州恒源百货有限公司"),
                 account("wholesale", "W100231", "上海鑫达商贸有限公司"),
                 account("retail", "W100999", "零售部的账户"),
+                # frozen: its orders are refused by the credit check, so the picker does not offer it
+                account("wholesale", "W102011", "深圳鹏程电子有限公司", status="blocked"),
+                account("wholesale", "W100877", "东莞市长安五金制品厂", status="watch"),
             ],
         )
     with db.connect() as connection:
@@ -164,6 +167,10 @@ def test_accounts_of_the_department_labelled_by_company(db: Engine) -> None:
         {
             "value": "W100231",
             "label": {"zh": "上海鑫达商贸有限公司（W100231）", "en": "上海鑫达商贸有限公司 (W100231)"},
+        },
+        {
+            "value": "W100877",
+            "label": {"zh": "东莞市长安五金制品厂（W100877）", "en": "东莞市长安五金制品厂 (W100877)"},
         },
         {
             "value": "W100458",

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor
 from engine.store import tables
+from engine.store.products import Product, write_products
 from tests.deadlocks import collide
 from tests.statements import Statements, cost
 from tests.web.conftest import RETAIL_STOCK, add_user, log_in, make_app, retail_app, settings_for
@@ -740,3 +742,22 @@ def test_the_fields_a_step_set_are_labelled_on_the_order_page(app: Flask) -> Non
     assert entries["寄回截止时间"] == "2026-12-16 10:00"
     english = {entry.label: entry.text for entry in summarize(data, layouts, "en")}
     assert english["Return authorization"] == "RMA-7KQ2MZ9D"
+
+
+def test_an_order_line_reads_the_catalogues_english_name_on_the_english_page(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    """The line keeps the name it was ordered under; the English page names the product by the
+    catalogue's English name, the Chinese page as it was ordered."""
+    with app.extensions["orderloom"].store.transaction() as tx:
+        tea = Product("TEA-01", "龙井茶", "Longjing green tea", Decimal(88))
+        write_products(tx.connection, [tea], datetime.now(UTC), "admin")
+    order_id = create(clerk, **{"lines[0].name": "西湖龙井"})  # the clerk's words for it
+    english = html.unescape(clerk.get(f"/orders/{order_id}?lang=en").text)
+    assert "Longjing green tea" in english and "西湖龙井" not in english
+    chinese = html.unescape(clerk.get(f"/orders/{order_id}?lang=zh").text)
+    assert "西湖龙井" in chinese and "Longjing green tea" not in chinese
+    with app.extensions["orderloom"].store.read() as tx:
+        query = select(tables.orders.c.data).where(tables.orders.c.id == order_id)
+        data = tx.connection.execute(query).scalar()
+    assert "西湖龙井" in str(data)  # what was ordered, kept

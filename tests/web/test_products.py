@@ -147,11 +147,16 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
 ) -> None:
     app = retail_app(tmp_path, "catalogue-intake")
     store = app.extensions["orderloom"].store
-    catalogue = HEADER + "TEA-01,龙井茶,Longjing tea,90,,,,\nCUP-02,茶杯,Cup,12,,,,false\n"
-    import_csv(store, catalogue.encode(), "c.csv", datetime(2026, 3, 1, tzinfo=UTC), "admin")
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    empty = clerk.get(f"{NEW}?lang=en").text  # a catalogue not kept prices nothing: the clerk types it
+    assert "readonly" not in empty.split('id="f-lines-0-unit_price"')[1].split(">")[0]
+    catalogue = HEADER + "TEA-01,龙井茶,Longjing tea,90,,,,\nCUP-02,茶杯,Cup,12,,,,false\n"
+    import_csv(store, catalogue.encode(), "c.csv", datetime(2026, 3, 1, tzinfo=UTC), "admin")
     page = clerk.get(f"{NEW}?lang=en").text
+    price = page.split('id="f-lines-0-unit_price"')[1].split(">")[0]
+    assert " readonly" in price and "required" not in price  # the catalogue prices it: nothing to type
+    assert "Priced from the catalogue: filled in when the product is picked, not typed" in page
     fills = "{&#34;name&#34;: &#34;Longjing tea&#34;, &#34;unit_price&#34;: 90}"
     assert f'<option value="TEA-01" data-fills="{fills}">' in page
     assert "TEA-01 · Longjing tea" in page and 'value="CUP-02"' not in page  # discontinued: not offered

@@ -58,6 +58,7 @@ def test_the_picker_fills_name_and_price_at_390px(page: Page, server: LiveServer
     picker.select_option("TEA-01")
     expect(page.locator("#f-lines-0-name")).to_have_value("West Lake Longjing tea, 250 g")
     expect(page.locator("#f-lines-0-unit_price")).to_have_value("88")
+    expect(page.locator("#f-lines-0-unit_price")).not_to_be_editable()  # the catalogue's, filled
     expect(page.locator("#f-lines-0-amount")).to_have_value("176.00")  # computed by the refresh
     picker.select_option("CUP-02")  # another pick fills the line again
     expect(page.locator("#f-lines-0-name")).to_have_value("Celadon teacup")

@@ -5,6 +5,7 @@ the filters and the keyset paging of the levels and the ledger, the alerts with 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,9 +14,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api.stock import ledger_entries, receive_stock, set_safety_stock, stock_levels
+from engine.api.stock import ledger_entries, receive_stock, set_safety_stock, stock_levels, transfers
+from engine.dsl.compiler import load_bundle
 from engine.store import Store
-from tests.web.conftest import DEFS, add_user, log_in, make_app, settings_for
+from tests.web.conftest import DEFS, REPO_ROOT, add_user, log_in, make_app, settings_for
+from web.users import create_user
 
 AT = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -170,3 +173,142 @@ def test_levels_and_ledger_filter_and_page_by_key(app: Flask, monkeypatch: pytes
     assert keeper.get("/stock/ledger?kind=nonsense").status_code == 404
     alerts = client_of(app, "qian").get("/stock/alerts?lang=en").get_data(as_text=True)
     assert 'data-label="Reorder"><b>6</b>' in alerts  # 0 shipped + 10 safety - 4 free - 0 in transit
+
+
+def key_of(page: str, form_id: str) -> str:
+    """The one-time key the form ``form_id`` of ``page`` was drawn with."""
+    form = page.split(f'id="{form_id}"')[1].split("</form>")[0]
+    found = re.search(r'name="_key" value="([0-9a-f]{32})"', form)
+    assert found is not None, f"form {form_id} carries no key"
+    return found.group(1)
+
+
+def test_a_stock_form_sent_twice_books_once_and_answers_alike(app: Flask) -> None:
+    """A double click on 入库: the same drawn form posted twice is one receipt; so for a transfer, its
+    receipt and a stock-take's count and posting. The same form changed and sent again is refused."""
+    keeper = client_of(app, "zhao")
+    store: Store = app.extensions["orderloom"].store
+    key = key_of(keeper.get("/stock/receive").get_data(as_text=True), "stock-receive")
+    sent = {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": "5", "_key": key}
+    answers = [keeper.post("/stock/receive", data=sent) for _ in range(2)]
+    assert [a.status_code for a in answers] == [303, 303]
+    assert answers[0].headers["Location"] == answers[1].headers["Location"]
+    assert on_hand(app)[("XM-BAND8", "SH-01")] == 25
+    assert len(ledger_entries(store, kind="receive", sku="XM-BAND8", warehouse="SH-01")) == 2  # 20, then 5
+    changed = keeper.post("/stock/receive?lang=en", data={**sent, "qty": "6"})
+    assert changed.status_code == 422 and "This form was sent already" in changed.get_data(as_text=True)
+    assert on_hand(app)[("XM-BAND8", "SH-01")] == 25
+    again = key_of(changed.get_data(as_text=True), "stock-receive")
+    assert again != key  # drawn afresh: sending it now is a new receipt
+    assert keeper.post("/stock/receive", data={**sent, "qty": "6", "_key": again}).status_code == 303
+    assert on_hand(app)[("XM-BAND8", "SH-01")] == 31
+
+    page = keeper.get("/stock/transfers").get_data(as_text=True)
+    transfer = {"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "6"}
+    transfer["_key"] = key_of(page, "stock-transfer")
+    for _ in range(2):
+        assert keeper.post("/stock/transfers", data=transfer).headers["Location"].endswith("sent=1")
+    assert on_hand(app)[("XM-BAND8", "SH-01")] == 25 and len(transfers(store)) == 1
+    page = keeper.get("/stock/transfers").get_data(as_text=True)
+    receipt = {"qty": "2", "_key": key_of(page, "transfer-1")}
+    for _ in range(2):
+        keeper.post("/stock/transfers/1/receive", data=receipt)
+    assert on_hand(app)[("XM-BAND8", "GZ-01")] == 6
+
+    keeper.post("/stock/takes", data={"warehouse": "GZ-01"})
+    page = keeper.get("/stock/takes/1").get_data(as_text=True)
+    count = {"sku": "XM-BAND8", "counted": "5", "_key": key_of(page, "take-count")}
+    post = {"_key": key_of(page, "take-post-ask")}
+    for _ in range(2):
+        keeper.post("/stock/takes/1/count", data=count)
+    for _ in range(2):
+        assert keeper.post("/stock/takes/1/post", data=post).status_code == 303
+    assert on_hand(app)[("XM-BAND8", "GZ-01")] == 5
+    assert len(ledger_entries(store, kind="count")) == 1
+
+
+def test_the_purchaser_sets_safety_stock_and_sees_no_empty_tabs(app: Flask) -> None:
+    buyer = client_of(app, "qian")
+    page = buyer.get("/stock/alerts?lang=en").get_data(as_text=True)
+    tabs = page.split('class="tabs"')[1].split("</nav>")[0]
+    assert "/stock/receive" not in tabs and "/stock/adjust" not in tabs  # the warehouse's forms
+    assert "/stock/safety" in tabs and "set its safety stock" in page
+    levels = buyer.get("/stock?lang=en").get_data(as_text=True)
+    assert 'href="/stock/safety?sku=AT-C202&amp;warehouse=SH-01&amp;units="' in levels
+    form = buyer.get("/stock/safety?sku=AT-C202&warehouse=SH-01&lang=en").get_data(as_text=True)
+    assert 'id="stock-safety"' in form and 'value="AT-C202"' in form
+    assert '<option value="SH-01" selected>' in form
+    sent = {"sku": "AT-C202", "warehouse": "SH-01", "units": "12", "_key": key_of(form, "stock-safety")}
+    done = buyer.post("/stock/safety", data=sent)
+    assert done.status_code == 303
+    assert "Safety stock saved" in buyer.get(f"{done.headers['Location']}&lang=en").get_data(as_text=True)
+    store: Store = app.extensions["orderloom"].store
+    [row] = stock_levels(store, sku="AT-C202")
+    assert (row.safety_stock, row.low) == (12, True)
+    alerts = buyer.get("/stock/alerts?lang=en").get_data(as_text=True)
+    assert 'href="/stock/safety?sku=AT-C202&amp;warehouse=SH-01&amp;units=12"' in alerts
+    refused = buyer.post("/stock/safety?lang=zh", data={**sent, "units": "-1", "_key": "other"})
+    assert refused.status_code == 422 and "安全库存必须是 0 到" in refused.get_data(as_text=True)
+    cleared = buyer.post("/stock/safety", data={**sent, "units": "", "_key": "cleared"})
+    assert cleared.status_code == 303 and stock_levels(store, sku="AT-C202")[0].safety_stock is None
+    keeper = client_of(app, "zhao")  # the warehouse receives and counts; it does not set safety stock
+    assert "/stock/safety" not in keeper.get("/stock").get_data(as_text=True)
+    assert keeper.get("/stock/safety").status_code == 403
+    assert keeper.post("/stock/safety", data=sent).status_code == 403
+    assert client_of(app, "cleo").get("/stock/safety").status_code == 403
+
+
+def test_the_transfer_form_defaults_apart_confirms_and_keeps_a_refused_receipt(app: Flask) -> None:
+    keeper = client_of(app, "zhao")
+    page = keeper.get("/stock/transfers?lang=en").get_data(as_text=True)
+    form = page.split('id="stock-transfer"')[1]
+    source = form.split('id="s-source"')[1].split("</select>")[0]
+    dest = form.split('id="s-dest"')[1].split("</select>")[0]
+    assert '<option value="GZ-01" selected>' in source and '<option value="SH-01" selected>' in dest
+    sent = keeper.post(
+        "/stock/transfers",
+        data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "6"},
+        follow_redirects=True,
+    )
+    notice = html.unescape(sent.get_data(as_text=True).split('id="transfer-done">')[1].split("</p>")[0])
+    assert "T1" in notice and "6 × XM-BAND8" in notice and "SH-01" in notice and "GZ-01" in notice
+    too_many = keeper.post("/stock/transfers/1/receive?lang=en", data={"qty": "7"})
+    page = too_many.get_data(as_text=True)
+    assert too_many.status_code == 422
+    field = page.split('id="r-1"')[1].split(">")[0]
+    assert 'value="7"' in field and 'aria-invalid="true"' in field
+    beside = page.split('id="receive-error-1">')[1].split("</span>")[0]
+    assert "6 units in transit" in beside
+
+
+def test_warehouses_by_name_and_people_by_display_name(app: Flask) -> None:
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO_ROOT / "workflows" / "retail" / "order.yaml", REPO_ROOT))
+    create_user(
+        services.store,
+        name="zhao.lei",
+        password="zhao.lei-password",
+        roles=("warehouse",),
+        departments=("*",),
+        at=AT,
+        display_name="赵磊",
+    )
+    keeper = client_of(app, "zhao.lei")
+    keeper.post("/stock/receive", data={"sku": "XM-BAND8", "warehouse": "SH-01", "qty": "1"})
+    for lang, name in (("zh", "SH-01 · 上海仓"), ("en", "SH-01 · Shanghai warehouse")):
+        levels = keeper.get(f"/stock?lang={lang}").get_data(as_text=True)
+        assert f'data-label="{"仓库" if lang == "zh" else "Warehouse"}">{name}</td>' in levels
+        assert f'<option value="SH-01">{name}</option>' in levels
+    ledger = keeper.get("/stock/ledger?lang=en").get_data(as_text=True)
+    assert '<td data-label="By">赵磊</td>' in ledger and ">zhao.lei<" not in ledger
+    keeper.post("/stock/takes", data={"warehouse": "GZ-01"})
+    take = keeper.get("/stock/takes/1?lang=en").get_data(as_text=True)
+    assert "GZ-01 · Guangzhou warehouse" in take and "Opened by 赵磊" in take
+    assert "赵磊" in keeper.get("/stock/takes?lang=en").get_data(as_text=True)
+    # posting is asked first: the button that posts is inside the question
+    ask = take.split('id="take-post-ask"')[1].split("</details>")[0]
+    assert "Post stock-take C1?" in ask and 'id="take-post"' in ask
+    keeper.post("/stock/takes/1/count", data={"sku": "XM-BAND8", "counted": "4"})
+    keeper.post("/stock/takes/1/post")
+    posted = keeper.get("/stock/takes/1?lang=zh").get_data(as_text=True)
+    assert "开单：赵磊 · 过账：赵磊" in posted

@@ -92,6 +92,10 @@ def test_a_value_is_added_searched_and_removed_with_each_change_recorded(app: Fl
     assert again.status_code == 422
     assert "'13800000000' is already in the list (as '+86 138-0000-0000')" in text(again)
     assert 'aria-invalid="true"' in text(again)
+    # removing is asked first: the button that removes is inside the question
+    asked = text(c.get(MOBILES)).split('data-key="13800000000"')[1].split("</tr>")[0]
+    question = asked.split('<details class="confirm"')[1].split("</details>")[0]
+    assert "Remove +86 138-0000-0000 from the list" in question and 'class="danger"' in question
     gone = c.post(f"{MOBILES}/remove", data={"value": "+86 138-0000-0000"})
     assert gone.status_code == 303 and entries(app) == []
     record = text(c.get(MOBILES))

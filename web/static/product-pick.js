@@ -3,8 +3,10 @@
 // it fills as JSON (data-fills, drawn by the server in the page's language); the fields filled are those
 // of the same row, named like the select with its last part replaced ("lines[0].sku" fills
 // "lines[0].name" and "lines[0].unit_price"). Filled before the form's refresh (htmx, on input) is sent,
-// so the line amount and the total come back computed with the new price. Without this script the clerk
-// types them, and the server prices the order from the catalogue whatever the page sent.
+// so the line amount and the total come back computed with the new price. A field the clerk may not type
+// in (the unit price of a workflow priced by the catalogue) is the catalogue's to fill; a computed one
+// (the line amount) is the server's. Without this script the clerk types what may be typed, and the
+// server prices the order from the catalogue whatever the page sent.
 document.addEventListener(
   "input",
   (event) => {
@@ -22,7 +24,7 @@ document.addEventListener(
     const prefix = cut < 0 ? "" : select.name.slice(0, cut + 1);
     for (const [name, value] of Object.entries(fills)) {
       const field = select.form.elements.namedItem(prefix + name);
-      if (field instanceof HTMLInputElement && !field.readOnly && !field.disabled) {
+      if (field instanceof HTMLInputElement && !field.disabled && field.dataset.computed !== "true") {
         field.value = String(value);
       }
     }

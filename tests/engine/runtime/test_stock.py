@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.runtime.stock import (
+    StockLevel,
     StockRefused,
     adjust_stock,
     enter_count,
@@ -31,9 +32,20 @@ from engine.runtime.stock import (
 from engine.store import Store
 from engine.store.products import Product, write_products
 from engine.store.stock_ledger import LedgerKind, ledger_entry
-from engine.store.tables import outbox, stock, stock_ledger, users
+from engine.store.tables import (
+    outbox,
+    stock,
+    stock_ledger,
+    stock_requests,
+    stock_take_counts,
+    stock_takes,
+    stock_transfers,
+    users,
+)
+from tests.engine.runtime.test_races import together
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+THREADS = 4
 
 
 def levels(store: Store) -> dict[tuple[str, str], tuple[int, int]]:
@@ -300,3 +312,120 @@ def test_a_product_of_the_catalogue_is_received_before_any_stock_row_names_it(st
     assert (received.sku, received.on_hand) == ("OOLONG-1", 50)
     assert levels(stocked)[("OOLONG-1", "SH-01")] == (50, 0)
     assert ledger_sums(stocked)[("OOLONG-1", "SH-01")] == 50
+
+
+# -- a change sent once: the same key sent again books nothing more ---------------------------------
+
+
+def _nothing(store: Store) -> int:
+    return 0
+
+
+def _sent(store: Store) -> int:
+    return transfer_stock(store, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 4, NOW).id
+
+
+def _opened(store: Store) -> int:
+    return open_stock_take(store, "zhao.lei", "SH-01", NOW).id
+
+
+def _counted(store: Store) -> int:
+    take = _opened(store)
+    enter_count(store, "zhao.lei", take, "XM-BAND8", 18, NOW)
+    return take
+
+
+# each change: what it needs made first (a transfer, a stock-take), and the change sent with a key
+SENT_TWICE: list[tuple[str, Callable[[Store], int], Callable[[Store, str, int], object]]] = [
+    ("receive", _nothing, lambda s, k, _: receive_stock(s, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key=k)),
+    (
+        "adjust",
+        _nothing,
+        lambda s, k, _: adjust_stock(s, "zhao.lei", "XM-BAND8", "SH-01", -2, "破损报废", NOW, key=k),
+    ),
+    (
+        "transfer",
+        _nothing,
+        lambda s, k, _: transfer_stock(s, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 3, NOW, key=k),
+    ),
+    ("receive a transfer", _sent, lambda s, k, t: receive_transfer(s, "zhao.lei", t, 2, NOW, key=k)),
+    ("open a stock-take", _nothing, lambda s, k, _: open_stock_take(s, "zhao.lei", "GZ-01", NOW, key=k)),
+    ("count", _opened, lambda s, k, t: enter_count(s, "zhao.lei", t, "XM-BAND8", 17, NOW, key=k)),
+    ("post a stock-take", _counted, lambda s, k, t: post_stock_take(s, "zhao.lei", t, NOW, key=k)),
+    (
+        "safety stock",
+        _nothing,
+        lambda s, k, _: set_safety_stock(s, "XM-BAND8", "SH-01", 7, actor="qian.hui", at=NOW, key=k),
+    ),
+]
+
+
+def written(store: Store) -> tuple[object, ...]:
+    """Everything a stock change writes."""
+    with store.read() as tx:
+        takes = tx.connection.execute(select(stock_takes.c.id, stock_takes.c.state)).all()
+        counts = tx.connection.execute(select(stock_take_counts.c.sku, stock_take_counts.c.counted)).all()
+        moved = tx.connection.execute(select(stock_transfers.c.id, stock_transfers.c.received)).all()
+        safety = tx.connection.execute(select(stock.c.sku, stock.c.warehouse, stock.c.safety_stock)).all()
+    return levels(store), count_rows(store, stock_ledger), takes, counts, moved, sorted(safety)
+
+
+@pytest.mark.parametrize(("case", "needs", "send"), SENT_TWICE, ids=[c for c, _, _ in SENT_TWICE])
+def test_a_change_sent_twice_with_its_key_is_made_once_and_answered_alike(
+    stocked: Store, case: str, needs: Callable[[Store], int], send: Callable[[Store, str, int], object]
+) -> None:
+    _ = case
+    target = needs(stocked)
+    before = written(stocked)
+    first = send(stocked, "form-1", target)
+    after_first = written(stocked)
+    assert after_first != before
+    again = send(stocked, "form-1", target)
+    assert written(stocked) == after_first  # nothing booked the second time
+    assert again == first
+    assert count_rows(stocked, stock_requests) == 1
+
+
+def test_without_a_key_each_call_is_a_change(stocked: Store) -> None:
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW)
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW)
+    assert levels(stocked)[("XM-BAND8", "SH-01")] == (30, 0)
+    assert count_rows(stocked, stock_requests) == 0
+
+
+def test_a_key_is_the_actors_and_a_refused_change_keeps_none(stocked: Store) -> None:
+    with pytest.raises(StockRefused):
+        receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 0, NOW, key="form-2")
+    with pytest.raises(StockRefused):
+        receive_stock(stocked, "zhao.lei", "XM-BAND9", "SH-01", 5, NOW, key="form-2")
+    assert count_rows(stocked, stock_requests) == 0
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="form-2")  # corrected: booked
+    receive_stock(stocked, "sun.li", "XM-BAND8", "SH-01", 5, NOW, key="form-2")  # another's key
+    assert levels(stocked)[("XM-BAND8", "SH-01")] == (30, 0)
+
+
+def test_the_same_key_with_another_change_is_refused_and_writes_nothing(stocked: Store) -> None:
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="form-3")
+    before = written(stocked)
+    with pytest.raises(StockRefused) as refused:
+        receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 6, NOW, key="form-3")
+    assert refused.value.field == "key"
+    assert "已用于另一次库存变动" in refused.value.message("zh")
+    assert "used for another stock change" in refused.value.message("en")
+    with pytest.raises(StockRefused, match="another stock change"):
+        adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, "多收", NOW, key="form-3")
+    assert written(stocked) == before
+    with pytest.raises(StockRefused, match="the key must be text of 1 to 200"):
+        receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="k" * 201)
+
+
+def test_the_same_key_sent_at_the_same_moment_books_once(stocked: Store) -> None:
+    """A double click's two posts racing: one receipt, and both answered with its row."""
+
+    def send() -> StockLevel:
+        return receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="form-4")
+
+    answers = together([send] * THREADS)
+    assert levels(stocked)[("XM-BAND8", "SH-01")] == (25, 0)
+    assert ledger_sums(stocked)[("XM-BAND8", "SH-01")] == 25
+    assert [(a.sku, a.warehouse, a.on_hand) for a in answers] == [("XM-BAND8", "SH-01", 25)] * THREADS

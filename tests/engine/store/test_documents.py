@@ -18,18 +18,21 @@ from engine.store.documents import (
     KINDS,
     ORDER_DATA,
     OUTBOX_PAYLOAD,
+    STOCK_REQUEST_RESULT,
     WORKFLOW_BUNDLE,
     DocumentKind,
     Upgrade,
     bundle_of,
     read,
 )
+from engine.store.stock_requests import keep_request, stored_request
 from engine.store.tables import (
     audit_events,
     correlation_matches,
     idempotency,
     orders,
     outbox,
+    stock_requests,
     workflow_versions,
 )
 from tests.engine.store.support import NOW, bare_order
@@ -55,6 +58,8 @@ def stored_rows(store: Store, audit_version: int = 1) -> int:
         )
         tx.put_idempotent("li.na", "pay-1", order_id, {"order_id": order_id, "schema_version": 1}, NOW)
         tx.insert_outbox("payments.captured", {"order_id": order_id, "amount": "239.00"}, NOW)
+        made = {"sku": "XM-BAND8", "warehouse": "SH-01"}
+        keep_request(tx.connection, "zhao.lei", "form-1", "receive", "0" * 64, made, NOW)
         tx.insert_version(
             workflow="w",
             version=1,
@@ -86,6 +91,8 @@ def read_back(store: Store, order_id: int) -> dict[str, Any]:
         [(_id, _topic, payload)] = tx.pending_outbox()
         version = tx.version("w", 1)
         [match] = tx.correlation_matches("f", NOW)
+        stocked = stored_request(tx.connection, "zhao.lei", "form-1")
+    assert stocked is not None
     if isinstance(match, UnreadableRow):  # listed in its place, for the feed to say (and go on)
         raise match.error
     assert order is not None and version is not None
@@ -93,6 +100,7 @@ def read_back(store: Store, order_id: int) -> dict[str, Any]:
         ORDER_DATA.name: order.data,
         AUDIT_EVENT.name: (event.data_changes, event.guards, event.rules),
         IDEMPOTENT_RESULT.name: result,
+        STOCK_REQUEST_RESULT.name: stocked.result,
         OUTBOX_PAYLOAD.name: payload,
         WORKFLOW_BUNDLE.name: version.bundle,
         CORRELATION_MATCH.name: (match["events"], match["actions"]),
@@ -109,6 +117,7 @@ def test_every_kind_of_stored_document_is_read_at_its_version(store: Store) -> N
             {"ruleset": "retail-audit", "outcome": "approve"},
         ),
         "idempotent_result": {"order_id": order_id, "schema_version": 1},
+        "stock_request_result": {"sku": "XM-BAND8", "warehouse": "SH-01"},
         "outbox_payload": {"order_id": order_id, "amount": "239.00"},
         "workflow_bundle": BUNDLE,
         "correlation_match": ([{"id": 1}], [{"trigger": "hold"}]),
@@ -121,6 +130,7 @@ TABLES: dict[str, tuple[Table, str]] = {
     "audit_event": (audit_events, "audit event 1 of order {order_id}"),
     "idempotent_result": (idempotency, "the result stored for idempotency key 'pay-1' of li.na"),
     "outbox_payload": (outbox, "outbox message 1"),
+    "stock_request_result": (stock_requests, "the result stored for stock request 'form-1' of zhao.lei"),
     "workflow_bundle": (workflow_versions, "the bundle of workflow w v1"),
     "correlation_match": (correlation_matches, "correlation match 1"),
 }
