@@ -958,6 +958,11 @@ class _DemoRun:
             "inspection_note": "外观完好，功能正常" if passed else "人为损坏，不符合售后条件",
         }
         state = self.fire(oid, "inspect", "wu.gang", inspection)
+        if state == "refunding":
+            # the service desk pays the agreed refund back (no draw of its own: the story stays as it was)
+            yield timedelta(hours=2)
+            self.engine.fire_record(oid, "refund", 1, "pay", _by_name("huang.fang").actor, {})
+            return
         if state == "replacement_pending":
             if target == "replacement_pending":
                 return

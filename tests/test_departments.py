@@ -24,7 +24,7 @@ from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine, OrderView
+from engine.runtime import Actor, Engine, FireResult, OrderView
 from engine.runtime.accounts import put_account
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, ApprovalResult
 from engine.runtime.named_lists import NamedLists
@@ -1269,6 +1269,69 @@ def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
     return data
 
 
+def pay_refund(
+    engine: Engine, request_id: int, data: dict[str, Any] | None = None, number: int = 1
+) -> FireResult:
+    """The service desk pays the request's refund record ``number`` (all it has still to pay, or the
+    ``pay_amount`` given)."""
+    return engine.fire_record(request_id, "refund", number, "pay", SERVICE, data or {})
+
+
+def returned_and_inspected(engine: Engine, clock: FrozenClock, **changes: Any) -> int:
+    """A return asked for (``changes`` over the usual request), received and passed: refunding."""
+    request = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request_data(clock, **changes)
+    )
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
+    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
+    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "refunding"
+    return request.id
+
+
+def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retried_when_it_fails(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Two bands returned for 478: the gateway refuses the first attempt (a closed card), the desk
+    retries, pays 300, is refused 178.01, pays the 178 left; the request closes by itself once its
+    refunds paid what was agreed, each step of the refund in the audit trail."""
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    request = returned_and_inspected(engine, clock, lines=two, refund_amount=478)
+    failure = {"failure_reason": "银行卡已注销"}
+    assert engine.fire_record(request, "refund", 1, "fail", SERVICE, failure).to_state == "refunding"
+    with pytest.raises(TransitionRejected, match="'pay' is not available"):
+        pay_refund(engine, request)  # a failed refund is retried first
+    with pytest.raises(TransitionRejected, match="requires role service"):
+        engine.fire_record(request, "refund", 1, "retry", WAREHOUSE)
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    assert pay_refund(engine, request, {"pay_amount": 300}).to_state == "refunding"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"]) == ("pending", 300)
+    before = written(engine, store, request, SERVICE)
+    with pytest.raises(
+        TransitionRejected, match=r"exceeds the 178\.00 CNY refund #1 has still to pay"
+    ) as caught:
+        pay_refund(engine, request, {"pay_amount": 178.01})
+    assert "尚未退的 178.00 元" in caught.value.refusals[0].zh
+    assert written(engine, store, request, SERVICE) == before  # nothing of the refused step was kept
+    assert pay_refund(engine, request, {"pay_amount": 178}).to_state == "closed"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"]) == ("paid", 478)
+    data = engine.get_order(request, SERVICE).data
+    assert (data["refund_authorized"], data["refunded_amount"]) == (478, 478)
+    assert topics(store).count("payments.refunded") == 2
+    trail = [e.trigger for e in engine.history(request, SERVICE)]
+    assert trail[-7:] == [
+        "refund",
+        "refund.add",
+        "refund.fail",
+        "refund.retry",
+        "refund.pay",
+        "refund.pay",
+        "finish_refund",
+    ]
+
+
 def test_after_sales_return_is_inspected_and_refunded(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
@@ -1287,9 +1350,21 @@ def test_after_sales_return_is_inspected_and_refunded(
         engine.fire(request.id, "inspect", SERVICE, inspection)
     before = levels(store, "XM-BAND8")
     result = engine.fire(request.id, "inspect", INSPECTOR, inspection)
-    assert (result.to_state, result.auto) == ("closed", ("refund",))
+    assert (result.to_state, result.auto) == ("refunding", ("refund",))
+    # the refund is agreed and waits in a record of its own; nothing is paid yet
+    [refund] = engine.records(request.id, SERVICE)
+    assert (refund.kind, refund.number, refund.state, refund.data["amount"], refund.data["paid"]) == (
+        "refund",
+        1,
+        "pending",
+        239,
+        0,
+    )
+    assert engine.get_order(request.id, SERVICE).data["refund_authorized"] == 239
+    assert "payments.refunded" not in topics(store)
+    assert pay_refund(engine, request.id, {"refund_ref": "RF2026030200001"}).to_state == "closed"
     assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 239
-    assert "payments.refunded" in topics(store)
+    assert topics(store).count("payments.refunded") == 1
     # the band that passed inspection is back on hand where the request said it would come back, put
     # there by the automatic refund step
     assert levels(store, "XM-BAND8") == (before[0] + 1, before[1])
@@ -1318,6 +1393,8 @@ def test_an_after_sales_return_without_an_amount_refunds_the_goods_value(
     engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
     inspection = {"inspection_result": "pass", "found_condition": "unopened"}
     assert engine.fire(request.id, "inspect", INSPECTOR, inspection).auto == ("refund",)
+    assert engine.get_order(request.id, SERVICE).data["refund_authorized"] == 290
+    assert pay_refund(engine, request.id).to_state == "closed"
     assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 290
     assert topics(store).count("payments.refunded") == 1
 
@@ -1388,7 +1465,8 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
         engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56057})
     assert "payments.refunded" not in topics(store)
     refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56056})
-    assert refunded.to_state == "closed"
+    assert refunded.to_state == "refunding"
+    assert pay_refund(engine, waiting).to_state == "closed"
     assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 56056
     assert "payments.refunded" in topics(store)
     # the yogurt the customer sent back is on hand where the request said it would come back

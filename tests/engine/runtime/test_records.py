@@ -372,3 +372,102 @@ def test_refunds_in_any_amounts_never_pay_back_more_than_was_captured(
     assert refunded == accepted <= captured == 300
     assert (state == "refunded") == (refunded == 300)
     assert engine.get_order(order.id, CLERK).data.get("refunded_amount", 0) == accepted
+
+
+# -- refunds: the shipped after-sales request pays back what it agreed through refund records
+
+REPO = Path(__file__).resolve().parents[3]
+AFTER_SALES = frozenset({"after_sales"})
+DESK = Actor("huang.fang", frozenset({"service"}), AFTER_SALES)
+INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), AFTER_SALES)
+GOODS_IN = Actor("zhao.lei", frozenset({"warehouse"}), AFTER_SALES)
+
+
+def after_sales_engine(store: Store, clock: FrozenClock) -> Engine:
+    """The shipped after-sales request published, with ten bands on hand where returns come back."""
+    engine = Engine(store, REGISTRY, clock)
+    path = REPO / "workflows" / "after-sales" / "request.yaml"
+    engine.publish(load_bundle(path, REPO, action_names=REGISTRY.action_names, workflows={}))
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=10, reserved=0))
+    return engine
+
+
+def refunding_request(engine: Engine, clock: FrozenClock) -> int:
+    """Two bands returned for 478, back and passed: the request refunding, its refund record pending."""
+    data = {
+        "original_order_no": "RO20260227000123",
+        "type": "return",
+        "reason_code": "no_reason",
+        "customer": {"name": "李娜", "mobile": "13698765432"},
+        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}],
+        "delivered_at": clock.now().isoformat(),
+        "item_condition": "unopened",
+        "refund_amount": 478,
+        "return_warehouse": "SH-01",
+    }
+    request = engine.create_order(DESK, "after_sales", "after-sales-request", "web", data)
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(request.id, "receive_goods", GOODS_IN, receipt)
+    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
+    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "refunding"
+    return request.id
+
+
+def refunded_topics(store: Store) -> int:
+    with store.read() as tx:
+        return list(tx.connection.execute(select(outbox.c.topic)).scalars()).count("payments.refunded")
+
+
+def test_two_payments_of_one_refund_at_once_pay_it_back_once(store: Store, clock: FrozenClock) -> None:
+    """The desk and the gateway's callback pay the same pending refund at once, on SQLite and on
+    PostgreSQL: one wins, the other is refused, and the money goes back once."""
+    engine = after_sales_engine(store, clock)
+    request = refunding_request(engine, clock)
+
+    def one() -> Any:
+        try:
+            return engine.fire_record(request, "refund", 1, "pay", DESK, {})
+        except EngineError as error:
+            return error
+
+    results = together([one, one])
+    won = [r for r in results if isinstance(r, FireResult)]
+    lost = [r for r in results if not isinstance(r, FireResult)]
+    assert len(won) == 1 and len(lost) == 1
+    assert isinstance(lost[0], TransitionRejected | ConflictError)
+    [refund] = engine.records(request, DESK)
+    assert (refund.state, refund.data["paid"]) == ("paid", 478)
+    order = engine.get_order(request, DESK)
+    assert (order.state, order.data["refunded_amount"]) == ("closed", 478)
+    assert refunded_topics(store) == 1
+
+
+@pytest.fixture
+def after_sales(store: Store, clock: FrozenClock) -> Engine:
+    return after_sales_engine(store, clock)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=5))
+def test_refunds_paid_in_any_parts_never_pay_back_more_than_was_agreed(
+    after_sales: Engine, store: Store, clock: FrozenClock, parts: list[int]
+) -> None:
+    """Whatever parts the desk pays: what is paid back never passes the 478 agreed, the refund is paid
+    exactly when nothing is left, and the request closes by itself exactly then."""
+    request = refunding_request(after_sales, clock)
+    sent = refunded_topics(store)
+    accepted = taken = 0
+    for part in parts:
+        try:
+            after_sales.fire_record(request, "refund", 1, "pay", DESK, {"pay_amount": part})
+            accepted += part
+            taken += 1
+        except TransitionRejected as error:
+            assert accepted + part > 478 or accepted == 478, error.refusals
+    [refund] = after_sales.records(request, DESK)
+    order = after_sales.get_order(request, DESK)
+    assert refund.data["paid"] == accepted <= 478
+    assert (refund.state == "paid") == (accepted == 478) == (order.state == "closed")
+    assert order.data.get("refunded_amount", 0) == accepted
+    assert refunded_topics(store) - sent == taken  # one message to the gateway for each part paid
