@@ -23,6 +23,7 @@ from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
+from engine.forms.ui import load_layout
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, FireResult, OrderView
 from engine.runtime.accounts import put_account
@@ -1378,25 +1379,41 @@ def test_after_sales_return_is_inspected_and_refunded(
     )
 
 
-def test_an_after_sales_return_without_an_amount_refunds_the_goods_value(
+def test_an_after_sales_return_without_a_refund_amount_is_refused_at_intake_naming_the_field(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """A return asked without a refund amount went to review and, accepted and inspected, closed as
-    'refund' with nothing refunded: it pays back what its lines are worth."""
-    data = request_data(clock)
-    del data["refund_amount"]
-    data["lines"].append({"sku": "SP-TRIAL", "name": "试用装", "qty": 2, "unit_price": 25.5, "amount": 51})
-    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
-    assert request.state == "pending_review"
-    engine.fire(request.id, "accept", SERVICE)
-    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
-    engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
-    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
-    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).auto == ("refund",)
-    assert engine.get_order(request.id, SERVICE).data["refund_authorized"] == 290
-    assert pay_refund(engine, request.id).to_state == "closed"
-    assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 290
-    assert topics(store).count("payments.refunded") == 1
+    """A return asked without a refund amount was held for one, and no step let the service desk give
+    it: the intake forms require it whenever the request is a return (the page shows the field then),
+    and an exchange, which refunds nothing, is taken without it."""
+    for channel in ("web", "app", "phone"):
+        data = request_data(clock)
+        del data["refund_amount"]
+        with pytest.raises(TransitionRejected) as caught:
+            engine.create_order(SERVICE, "after_sales", "after-sales-request", channel, data)
+        [refusal] = caught.value.refusals
+        assert refusal.details["path"] == "$.refund_amount", refusal.details
+        assert "退款金额" in refusal.zh and "Refund amount" in refusal.en
+    with store.read() as tx:
+        assert tx.connection.execute(select(func.count()).select_from(orders)).scalar_one() == 0
+    exchange = request_data(clock, type="exchange", reason_code="size")
+    del exchange["refund_amount"]
+    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange).state == (
+        "awaiting_goods"
+    )
+
+
+def test_the_intake_pages_mark_the_refund_amount_required_while_they_show_it() -> None:
+    """The refund section shows for a return only; while it shows, its amount is marked required (the
+    data form requires it under the same condition), and nothing else changes."""
+    for name in ("intake-web", "intake-phone"):
+        schema = json.loads((ROOT / f"forms/after-sales/{name}.json").read_text(encoding="utf-8"))
+        ui = json.loads((ROOT / f"forms/after-sales/{name}.ui.json").read_text(encoding="utf-8"))
+        layout = load_layout(schema, ui)
+        assert layout.fields["refund_amount"].required
+        [refund] = [g for g in layout.groups if g.name == "refund"]
+        assert refund.shown({"type": "return"}) and not refund.shown({"type": "exchange"})
+        required = sorted(n for n, f in layout.fields.items() if f.required and "." not in n)
+        assert required == sorted([*schema["required"], "refund_amount"])
 
 
 def test_an_after_sales_request_for_more_than_its_goods_are_worth_is_rejected(

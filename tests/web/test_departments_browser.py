@@ -26,7 +26,15 @@ from sqlalchemy import insert
 
 from demo.loader import load_demo
 from engine.store import tables
-from tests.web.conftest import LiveServer, log_in_page, make_app, serve, settings_for, with_demo_users
+from tests.web.conftest import (
+    LiveServer,
+    log_in_page,
+    make_app,
+    serve,
+    settings_for,
+    sideways,
+    with_demo_users,
+)
 from web.formdata import CHINA_TIME
 
 REPO = Path(__file__).resolve().parents[2]
@@ -479,3 +487,46 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
     assert take(clerk, shipped, app, "改为退款", refund_instead) == "退款中"
     assert pay_refund(clerk, shipped, app) == "已关闭"
     screenshot("2-closed")
+
+
+def test_a_return_taken_on_the_phone_screen_asks_for_its_refund_amount_before_it_is_submitted(
+    page: Page, shipped: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """A return was held for a refund amount the clerk never saw asked for (the refund section, shown for
+    a return only, sat below the lines, unmarked), and no later step let anyone give it. At 390 px, in
+    both languages: the amount is marked required once the request is a return, a return without it is
+    refused beside the field, and with it the request is taken and let through."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, shipped, "huang.fang", "huang.fang-demo")
+    for lang, required in (("en", "Refund amount (CNY)"), ("zh", "退款金额（元）")):
+        page.goto(shipped(f"/orders/new/after_sales/after-sales-request/phone?lang={lang}"))
+        page.wait_for_function("typeof htmx === 'object'")
+        expect(page.locator("#f-refund_amount")).to_have_count(0)  # not a return yet: nothing to refund
+        choose(page, "type", "return")
+        amount = page.locator("#f-refund_amount")
+        expect(amount).to_be_visible()
+        expect(amount).to_have_attribute("required", "")
+        label = page.locator("label[for=f-refund_amount]")
+        expect(label).to_contain_text(required)
+        expect(label.locator(".req")).to_have_count(1)
+        assert sideways(page) == 0
+    screenshot("1-refund-asked")
+
+    page.locator("#f-original_order_no").fill("RO2026120100001")
+    choose(page, "reason_code", "no_reason")
+    choose(page, "item_condition", "unopened")
+    page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(days=2)))
+    choose(page, "return_warehouse", "SH-01")
+    customer_and_address(page, "黄芳", "13600000001")
+    line(page, 0, "XM-BAND8", "小米手环8", "1", "239")
+    page.locator("main button.primary[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("#form-errors")).to_contain_text("退款金额")
+    amount = page.locator("#f-refund_amount")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    assert sideways(page) == 0
+    screenshot("2-refused-beside-the-field")
+    amount.fill("239")
+    submit(page)
+    expect(page.locator("#order-state")).to_have_text("待寄回")  # let through: nothing held for the amount
+    assert sideways(page) == 0
