@@ -26,6 +26,7 @@ from sqlalchemy import insert
 
 from demo.loader import load_demo
 from engine.store import tables
+from tests.test_departments import delivered_retail_order
 from tests.web.conftest import (
     LiveServer,
     log_in_page,
@@ -396,9 +397,16 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
 # -- after-sales ---------------------------------------------------------------------------------------
 
 
-def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str) -> Fill:
+def bought(server: LiveServer) -> str:
+    """The number of a retail order of two bands, paid and delivered: the order the goods an after-sales
+    request names were bought on."""
+    engine = server.app.extensions["orderloom"].engine
+    return delivered_retail_order(engine, engine.clock)
+
+
+def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str, original: str) -> Fill:
     def fill(page: Page) -> None:
-        page.locator("#f-original_order_no").fill("RO2026120100001")
+        page.locator("#f-original_order_no").fill(original)
         choose(page, "type", kind)
         choose(page, "reason_code", reason)
         choose(page, "item_condition", condition)
@@ -460,12 +468,13 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
         "/orders/new/after_sales/after-sales-request/app",
         "/orders/new/after_sales/after-sales-request/phone",
     ]
-    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399")
+    original = bought(shipped)
+    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399", original)
     web = create(clerk, shipped, links[0], exchange)
     expect(clerk.locator("#order-state")).to_have_text("待寄回")
-    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199")
+    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199", original)
     app = create(clerk, shipped, links[1], discontinued)
-    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239")
+    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239", original)
     phone = create(clerk, shipped, links[2], used)
     expect(clerk.locator("#order-state")).to_have_text("待人工审核")  # a used item returned: a person decides
     screenshot("1-requests")
@@ -489,13 +498,14 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
     screenshot("2-closed")
 
 
-def test_a_return_taken_on_the_phone_screen_asks_for_its_refund_amount_before_it_is_submitted(
+def test_a_return_taken_on_the_phone_screen_asks_for_its_refund_amount_and_a_real_original_order(
     page: Page, shipped: LiveServer, screenshot: Callable[[str], Path]
 ) -> None:
     """A return was held for a refund amount the clerk never saw asked for (the refund section, shown for
     a return only, sat below the lines, unmarked), and no later step let anyone give it. At 390 px, in
     both languages: the amount is marked required once the request is a return, a return without it is
-    refused beside the field, and with it the request is taken and let through."""
+    refused beside the field; so is an original order number the retail department does not have; with
+    both right the request is taken and let through."""
     page.set_viewport_size({"width": 390, "height": 844})
     log_in_page(page, shipped, "huang.fang", "huang.fang-demo")
     for lang, required in (("en", "Refund amount (CNY)"), ("zh", "退款金额（元）")):
@@ -512,7 +522,7 @@ def test_a_return_taken_on_the_phone_screen_asks_for_its_refund_amount_before_it
         assert sideways(page) == 0
     screenshot("1-refund-asked")
 
-    page.locator("#f-original_order_no").fill("RO2026120100001")
+    page.locator("#f-original_order_no").fill("99999")  # no such retail order: said once the rest is right
     choose(page, "reason_code", "no_reason")
     choose(page, "item_condition", "unopened")
     page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(days=2)))
@@ -527,6 +537,16 @@ def test_a_return_taken_on_the_phone_screen_asks_for_its_refund_amount_before_it
     assert sideways(page) == 0
     screenshot("2-refused-beside-the-field")
     amount.fill("239")
+    page.locator("main button.primary[type=submit]").click()
+    page.wait_for_load_state()
+    # an invented original order number is refused beside its field, in the page's language
+    expect(page.locator("#form-errors")).to_contain_text("原订单号：零售部门没有订单 99999")
+    number = page.locator("#f-original_order_no")
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-refund_amount")).to_have_value("239.00")  # what was typed is kept
+    assert sideways(page) == 0
+    screenshot("3-no-such-original-order")
+    number.fill(bought(shipped))
     submit(page)
     expect(page.locator("#order-state")).to_have_text("待寄回")  # let through: nothing held for the amount
     assert sideways(page) == 0

@@ -24,6 +24,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, FireResult, OrderView
 from engine.store import Store
 from engine.store.tables import order_records, outbox, stock
+from tests.engine.runtime.test_original_order import delivered
 from tests.engine.runtime.test_races import together
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "records"
@@ -386,17 +387,20 @@ GOODS_IN = Actor("zhao.lei", frozenset({"warehouse"}), AFTER_SALES)
 def after_sales_engine(store: Store, clock: FrozenClock) -> Engine:
     """The shipped after-sales request published, with ten bands on hand where returns come back."""
     engine = Engine(store, REGISTRY, clock)
-    path = REPO / "workflows" / "after-sales" / "request.yaml"
-    engine.publish(load_bundle(path, REPO, action_names=REGISTRY.action_names, workflows={}))
+    for path in ("retail/order.yaml", "after-sales/request.yaml"):
+        engine.publish(load_bundle(REPO / "workflows" / path, REPO, action_names=REGISTRY.action_names))
     with store.transaction() as tx:
-        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=10, reserved=0))
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=500, reserved=0)
+        )
     return engine
 
 
 def refunding_request(engine: Engine, clock: FrozenClock) -> int:
-    """Two bands returned for 478, back and passed: the request refunding, its refund record pending."""
+    """Two bands returned for 478 (of a retail order that paid 478 for them), back and passed: the
+    request refunding, its refund record pending."""
     data = {
-        "original_order_no": "RO20260227000123",
+        "original_order_no": str(delivered(engine).id),
         "type": "return",
         "reason_code": "no_reason",
         "customer": {"name": "李娜", "mobile": "13698765432"},

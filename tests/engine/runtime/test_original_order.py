@@ -1,0 +1,142 @@
+"""An after-sales request names the retail order the goods were bought on (``original_order:`` of the
+shipped after-sales request): an order the retail department does not have is refused at intake, naming
+the field, and so is a refund above what that order paid and has not refunded, less what the other
+requests about it claim. On SQLite and on PostgreSQL (the ``store`` fixture runs on both)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from engine.clock import FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.errors import Refusal, TransitionRejected
+from engine.plugins import PluginRegistry
+from engine.runtime import Actor, Engine, OrderView
+from engine.store import Store
+from engine.store.tables import orders, stock
+
+REPO = Path(__file__).resolve().parents[3]
+REGISTRY = PluginRegistry.from_entry_points()
+CLERK = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
+GOODS_OUT = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"retail", "after_sales"}))
+DESK = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
+
+
+@pytest.fixture
+def engine(store: Store) -> Engine:
+    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    engine = Engine(store, REGISTRY, clock)
+    for path in ("retail/order.yaml", "after-sales/request.yaml"):
+        engine.publish(load_bundle(REPO / "workflows" / path, REPO, action_names=REGISTRY.action_names))
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0))
+    return engine
+
+
+def delivered(engine: Engine) -> OrderView:
+    """A retail order of two bands, 478 paid, shipped and delivered."""
+    data = {
+        "customer": {"name": "张伟", "mobile": "13812345678"},
+        "address": {
+            "province": "上海市",
+            "city": "上海市",
+            "district": "浦东新区",
+            "detail": "世纪大道1198号",
+        },
+        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}],
+        "shipping_fee": 0,
+        "discount": 0,
+        "total": 478,
+    }
+    order = engine.create_order(CLERK, "retail", "retail-order", "web", data)
+    engine.fire(order.id, "pay", CLERK, {"method": "alipay", "amount": 478, "transaction_ref": "2026000001"})
+    engine.fire(order.id, "ship", GOODS_OUT, {"carrier": "sf"})
+    engine.fire(order.id, "deliver", GOODS_OUT, {"delivered_at": engine.clock.now().isoformat()})
+    return engine.get_order(order.id, CLERK)
+
+
+def request(original: str, refund: float | None = 239, qty: int = 1) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "original_order_no": original,
+        "type": "return",
+        "reason_code": "no_reason",
+        "customer": {"name": "张伟", "mobile": "13812345678"},
+        "lines": [
+            {"sku": "XM-BAND8", "name": "小米手环8", "qty": qty, "unit_price": 239, "amount": 239 * qty}
+        ],
+        "delivered_at": (datetime(2026, 3, 2, 9, 0, tzinfo=UTC) - timedelta(days=1)).isoformat(),
+        "item_condition": "unopened",
+        "refund_amount": refund,
+        "return_warehouse": "SH-01",
+    }
+    return data
+
+
+def refused(engine: Engine, data: dict[str, Any]) -> Refusal:
+    with pytest.raises(TransitionRejected) as caught:
+        engine.create_order(DESK, "after_sales", "after-sales-request", "web", data)
+    [refusal] = caught.value.refusals
+    return refusal
+
+
+def requests(store: Store) -> int:
+    with store.read() as tx:
+        taken = select(func.count()).select_from(orders).where(orders.c.department == "after_sales")
+        return int(tx.connection.execute(taken).scalar_one())
+
+
+def test_a_request_about_an_order_the_retail_department_does_not_have_is_refused_naming_the_field(
+    engine: Engine, store: Store
+) -> None:
+    """A return against an invented original order number ran to a refund: nothing checked it."""
+    bought = delivered(engine)
+    unknown = refused(engine, request(str(bought.id + 1)))
+    assert (unknown.code, unknown.details["path"]) == ("form", "$.original_order_no")
+    assert (
+        unknown.zh
+        == f"原订单号：零售部门没有订单 {bought.id + 1}；请填写原订单页面上的订单号（数字，如 294）"
+    )
+    assert unknown.en == (
+        f"Original order number: the Retail department has no order {bought.id + 1}; give the number its "
+        "page shows (digits, such as 294)"
+    )
+    invented = refused(engine, request("RO2026120100001"))  # the old made-up shape: not an order number
+    assert invented.details["path"] == "$.original_order_no"
+    assert "294" in invented.zh and "294" in invented.en
+    assert requests(store) == 0
+    taken = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(str(bought.id)))
+    # an order of another department (this request itself) is not a retail order the goods were bought on
+    assert refused(engine, request(str(taken.id))).details["path"] == "$.original_order_no"
+    assert requests(store) == 1
+    assert (taken.state, taken.data["original_order_no"]) == ("awaiting_goods", str(bought.id))
+
+
+def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_refunded(
+    engine: Engine, store: Store
+) -> None:
+    """478 paid: a request for 239, then one for 240 is refused (239 left), one for 239 taken; once the
+    first is withdrawn it claims nothing and 239 may be asked again."""
+    bought = str(delivered(engine).id)
+    first = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
+    over = refused(engine, request(bought, refund=240, qty=2))
+    assert (over.code, over.details["path"], over.details["refundable"]) == (
+        "form",
+        "$.refund_amount",
+        "239.00",
+    )
+    assert over.zh == (
+        f"退款金额（元）：240.00 元超过原订单 {bought} 可退的 239.00 元（已付 478.00 元，已退 0.00 元，"
+        "其他申请已占 239.00 元）"
+    )
+    assert "more than the 239.00 CNY original order" in over.en
+    second = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
+    assert refused(engine, request(bought, refund=0.01)).details["path"] == "$.refund_amount"
+    assert requests(store) == 2
+    engine.fire(first.id, "withdraw", DESK)  # withdrawn: it claims nothing any more
+    again = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
+    assert {second.state, again.state} == {"awaiting_goods"}
