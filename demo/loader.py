@@ -983,7 +983,9 @@ class _DemoRun:
         if state == "refunding":
             # the service desk pays the agreed refund back (no draw of its own: the story stays as it was)
             yield timedelta(hours=2)
-            self.engine.fire_record(oid, "refund", 1, "pay", _by_name("huang.fang").actor, {})
+            desk = _by_name("huang.fang").actor
+            [refund] = self.engine.records(oid, desk)
+            self.engine.fire_record(oid, "refund", 1, "pay", desk, {"pay_amount": refund.data["amount"]})
             return
         if state == "replacement_pending":
             if target == "replacement_pending":

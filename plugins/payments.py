@@ -24,7 +24,7 @@ the goods are back pays exactly that.
 more than that value less what was refunded. Where the workflow declares ``records: refund`` (the
 shipped after-sales request), the order's step agrees that amount (``refund_authorized``) and adds a
 refund record, ``pending``, for it; on the refund record's own step (``pay``) it pays the ``pay_amount``
-sent, else all the record has still to pay, never more than that (code ``over-refund``).
+sent, never more than the record has still to pay (code ``over-refund``).
 
 Payment records (a workflow that declares ``records: payment``; docs/workflow-language.md, "Child
 records"): each payment is a record of its own, ``authorized`` → ``captured`` → ``refunded``, or
@@ -493,15 +493,14 @@ def _authorize_refund_record(ctx: ActionContext, amount: Decimal) -> Mapping[str
 
 
 def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """A refund record's ``pay``: the ``pay_amount`` its form sent (a part), else all it has still to
-    pay; never more than that, so the refunds never pay back more than the request authorized."""
+    """A refund record's ``pay``: the ``pay_amount`` its form sent, all it has still to pay or a part of
+    it; never more than that, so the refunds never pay back more than the request authorized."""
     record, order = ctx.record or {}, ctx.order or {}
     number = record.get("number")
     amount_due = _amount_or_zero(record, "amount")
     paid = _amount_or_zero(record, "paid")
     left = amount_due - paid
-    asked = ctx.data.get("pay_amount")
-    amount = left if asked is None else money(asked, "pay_amount")
+    amount = money(ctx.data.get("pay_amount"), "pay_amount")
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
     if amount > left:

@@ -1293,9 +1293,13 @@ def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
 def pay_refund(
     engine: Engine, request_id: int, data: dict[str, Any] | None = None, number: int = 1
 ) -> FireResult:
-    """The service desk pays the request's refund record ``number`` (all it has still to pay, or the
-    ``pay_amount`` given)."""
-    return engine.fire_record(request_id, "refund", number, "pay", SERVICE, data or {})
+    """The service desk pays the request's refund record ``number``: all it has still to pay, or the
+    ``pay_amount`` given."""
+    [refund] = [r for r in engine.records(request_id, SERVICE) if r.number == number]
+    left = round(refund.data["amount"] - refund.data["paid"], 2)
+    return engine.fire_record(
+        request_id, "refund", number, "pay", SERVICE, {"pay_amount": left, **(data or {})}
+    )
 
 
 def returned_and_inspected(engine: Engine, clock: FrozenClock, **changes: Any) -> int:

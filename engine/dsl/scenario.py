@@ -72,7 +72,7 @@ USER_KEYS = ("roles", "departments", "display_name")
 STEP_KINDS = ("create", "fire", "advance", "worker", "expect")
 STEP_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "create": ("name", "as", "channel", "data", "department", "expect_refused"),
-    "fire": ("order", "as", "data", "expect_refused"),
+    "fire": ("order", "as", "data", "expect_refused", "record"),
     "advance": (),
     "worker": (),
     "expect": (),
@@ -119,12 +119,16 @@ class Create:
 
 @dataclass(frozen=True)
 class Fire:
+    """A trigger fired on an order, or, with ``record``, on its child record of that number: the trigger
+    is then written ``<kind>.<trigger>`` (``refund.pay``), as the audit trail names the step."""
+
     where: Where
     trigger: str
     order: str
     actor: str
     data: Mapping[str, Any] = field(default_factory=dict)
     expect_refused: str | None = None
+    record: int | None = None
 
 
 @dataclass(frozen=True)
@@ -559,7 +563,18 @@ class _Reader(MarkedReader):
                 code="schema",
             )
             return None
-        return Fire(where, target, order, actor, data, refused)
+        record = step.get("record")
+        if record is not None and (type(record) is not int or record < 1):
+            self.problem(
+                Text(
+                    "'record' 必须是订单子记录的编号（1、2、…）",
+                    "'record' must be the number of one of the order's records (1, 2, …)",
+                ),
+                child_path(path, "record"),
+                code="schema",
+            )
+            return None
+        return Fire(where, target, order, actor, data, refused, record)
 
     def expect(self, value: Any, path: str, where: Where, last_order: str) -> Expect | None:
         expect = self.mapping(value, path, Text("'expect'", "'expect'"))
@@ -899,7 +914,10 @@ def check_scenario(
             if spec is None:
                 continue
             if isinstance(step, Fire):
-                triggers = sorted({t.trigger for t in spec.transitions})
+                if step.record is None:
+                    triggers = sorted({t.trigger for t in spec.transitions})
+                else:  # a record's step: <kind>.<trigger>
+                    triggers = sorted(record_steps(spec))
                 if step.trigger not in triggers:
                     unknown_trigger(spec.name, step.trigger, step.where, f"{path}.fire", triggers)
             else:
@@ -924,12 +942,22 @@ def check_scenario(
                         )
                     if check.what == "audit" and "trigger" in check.expected:
                         trigger = check.expected["trigger"]
-                        known = sorted({t.trigger for t in spec.transitions} | RESERVED_TRIGGERS)
+                        known = sorted(
+                            {t.trigger for t in spec.transitions}
+                            | RESERVED_TRIGGERS
+                            | record_steps(spec)
+                            | {f"{kind}.add" for kind in spec.records}
+                        )
                         if trigger not in known and not trigger.startswith("approval."):
                             unknown_trigger(
                                 spec.name, trigger, check.where, f"{check.where.json_path}.trigger", known
                             )
     return problems, specs
+
+
+def record_steps(spec: WorkflowSpec) -> set[str]:
+    """The steps of the workflow's child records as the audit trail names them (``refund.pay``)."""
+    return {f"{kind}.{t.trigger}" for kind, body in spec.records.items() for t in body.transitions}
 
 
 def shown_scenario(path: Path, root: Path) -> str:

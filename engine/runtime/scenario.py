@@ -248,7 +248,13 @@ class _Run:
             self.fail(step.where, words, "step")
             raise _Stop
         try:
-            fired = self.engine.fire(order_id, step.trigger, self.actor(step.actor), self.data(step.data))
+            if step.record is None:
+                fired = self.engine.fire(order_id, step.trigger, self.actor(step.actor), self.data(step.data))
+            else:  # a record's step: refund.pay on refund #1
+                kind, trigger = step.trigger.split(".", 1)
+                fired = self.engine.fire_record(
+                    order_id, kind, step.record, trigger, self.actor(step.actor), self.data(step.data)
+                )
         except EngineError as error:
             self.refused(step.where, step.expect_refused, error, step.trigger)
             return

@@ -437,12 +437,13 @@ def inspected(condition: str) -> Fill:
     return fill
 
 
-def pay_refund(page: Page, server: LiveServer, order_id: int) -> str:
+def pay_refund(page: Page, server: LiveServer, order_id: int, amount: str) -> str:
     """On the request's page, the service desk pays its pending refund record from the record's own small
-    form (all of it: no amount given): the request's state afterwards."""
+    form, all of it: the request's state afterwards."""
     page.goto(server(f"/orders/{order_id}?lang=zh"))
     refund = page.locator("#record-refund-1")
     expect(refund.locator(".chip")).to_have_text("待退款")
+    refund.get_by_label("本次退款金额（元）").fill(amount)
     refund.get_by_label("退款流水号").fill("RF2026120100001")
     refund.get_by_role("button", name="退款", exact=True).click()
     page.wait_for_load_state()
@@ -488,13 +489,13 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
     assert take(clerk, shipped, phone, "受理") == "待寄回"
     assert take(warehouse, shipped, phone, "收到退回商品", goods_received) == "待质检"
     assert take(inspector, shipped, phone, "质检", inspected("used")) == "退款中"
-    assert pay_refund(clerk, shipped, phone) == "已关闭"
+    assert pay_refund(clerk, shipped, phone, "239") == "已关闭"
     # the exchange of a band no warehouse holds any more: refunded instead
     assert take(warehouse, shipped, app, "收到退回商品", goods_received) == "待质检"
     assert take(inspector, shipped, app, "质检", inspected("opened_intact")) == "换货缺货"
     assert offered(clerk, shipped, app) == ["重新分仓", "改为退款"]
     assert take(clerk, shipped, app, "改为退款", refund_instead) == "退款中"
-    assert pay_refund(clerk, shipped, app) == "已关闭"
+    assert pay_refund(clerk, shipped, app, "199") == "已关闭"
     screenshot("2-closed")
 
 

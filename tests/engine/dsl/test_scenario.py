@@ -258,3 +258,46 @@ def test_the_published_schema_takes_every_shipped_scenario_and_the_reader_agrees
     ):
         assert list(validator.iter_errors(yaml.safe_load(broken))), broken
         assert load_scenario(broken).problems, broken
+
+
+RECORD_STEPS = """\
+schema_version: 1
+scenario: refunds
+setup:
+  users:
+    desk: {roles: [service], departments: [after_sales]}
+steps:
+  - create: after-sales-request
+    as: desk
+    data: {}
+  - fire: refund.pay
+    record: 1
+    as: desk
+    data: {pay_amount: 10}
+  - expect:
+      audit: [{trigger: refund.add}, {trigger: refund.retry}]
+"""
+
+
+def test_a_step_on_a_child_record_names_its_kind_and_trigger_and_the_records_number() -> None:
+    read = load_scenario(RECORD_STEPS, "s.yaml")
+    assert read.scenario is not None
+    fire = read.scenario.steps[1]
+    assert isinstance(fire, Fire)
+    assert (fire.trigger, fire.record, fire.data) == ("refund.pay", 1, {"pay_amount": 10})
+    found, _ = check_scenario(read.scenario, REPO, marks=read.marks)
+    assert found == []
+    misspelt = load_scenario(RECORD_STEPS.replace("fire: refund.pay", "fire: refund.pya"), "s.yaml")
+    assert misspelt.scenario is not None
+    found, _ = check_scenario(misspelt.scenario, REPO, marks=misspelt.marks)
+    assert [f"{p.line}:{p.column}: {p.code}: {p.message}" for p in found] == [
+        "10:11: unknown-trigger: unknown trigger 'refund.pya' in workflow 'after-sales-request'; "
+        "did you mean 'refund.pay'?"
+    ]
+    # an order's own trigger is not a record's step
+    order_step = load_scenario(RECORD_STEPS.replace("fire: refund.pay", "fire: inspect"), "s.yaml")
+    assert order_step.scenario is not None
+    found, _ = check_scenario(order_step.scenario, REPO, marks=order_step.marks)
+    assert [p.code for p in found] == ["unknown-trigger"]
+    unnumbered = load_scenario(RECORD_STEPS.replace("    record: 1\n", "    record: 0\n"), "s.yaml")
+    assert [(p.line, p.code) for p in unnumbered.problems] == [(11, "schema")]

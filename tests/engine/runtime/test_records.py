@@ -431,7 +431,7 @@ def test_two_payments_of_one_refund_at_once_pay_it_back_once(store: Store, clock
 
     def one() -> Any:
         try:
-            return engine.fire_record(request, "refund", 1, "pay", DESK, {})
+            return engine.fire_record(request, "refund", 1, "pay", DESK, {"pay_amount": 478})
         except EngineError as error:
             return error
 
