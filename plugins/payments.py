@@ -386,7 +386,7 @@ def _capture_record(ctx: ActionContext) -> Mapping[str, Any] | None:
 def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     """A payment record's ``refund``: the ``refund_amount`` sent, never more than the record captured and
     has not refunded yet."""
-    record, order = ctx.record or {}, ctx.order or {}
+    record = ctx.record or {}
     amount = money(ctx.data.get("refund_amount"), "refund_amount")
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
@@ -405,26 +405,32 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
             refundable=str(left),
             payment=number,
         )
+    _refunded_on_record(
+        ctx,
+        amount,
+        payment=record.get("number"),
+        method=record.get("method"),
+        original_transaction_ref=record.get("transaction_ref"),
+    )
+    return {"refunded": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+
+
+def _refunded_on_record(ctx: ActionContext, amount: Decimal, **paid_on: Any) -> None:
+    """A record's step paid ``amount`` back: one ``payments.refunded`` message (``paid_on``: the record
+    and what names the original payment), and the order's refunded total and time raised by it."""
     ctx.emit(
         "payments.refunded",
         {
             "order_id": ctx.order_id,
             "department": ctx.department,
             "workflow": ctx.workflow,
-            "payment": record.get("number"),
-            "method": record.get("method"),
+            **paid_on,
             "amount": str(amount),
-            "original_transaction_ref": record.get("transaction_ref"),
             "at": ctx.now.isoformat(),
         },
     )
-    ctx.set_order(
-        {
-            "refunded_amount": as_number(_amount_or_zero(order, "refunded_amount") + amount),
-            "refunded_at": ctx.now.isoformat(),
-        }
-    )
-    return {"refunded": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+    refunded = _amount_or_zero(ctx.order or {}, "refunded_amount")
+    ctx.set_order({"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()})
 
 
 def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -514,24 +520,12 @@ def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
             left=str(left),
             refund=number,
         )
-    ctx.emit(
-        "payments.refunded",
-        {
-            "order_id": ctx.order_id,
-            "department": ctx.department,
-            "workflow": ctx.workflow,
-            "refund": number,
-            "method": order.get("payment_method"),
-            "amount": str(amount),
-            "original_order_no": order.get("original_order_no"),
-            "refund_ref": ctx.data.get("refund_ref"),
-            "at": ctx.now.isoformat(),
-        },
-    )
-    ctx.set_order(
-        {
-            "refunded_amount": as_number(_amount_or_zero(order, "refunded_amount") + amount),
-            "refunded_at": ctx.now.isoformat(),
-        }
+    _refunded_on_record(
+        ctx,
+        amount,
+        refund=number,
+        method=order.get("payment_method"),
+        original_order_no=order.get("original_order_no"),
+        refund_ref=ctx.data.get("refund_ref"),
     )
     return {"paid": as_number(paid + amount), "paid_at": ctx.now.isoformat()}

@@ -16,48 +16,29 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.errors import Refusal, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine, OrderView
+from engine.runtime import Actor, Engine
 from engine.store import Store
 from engine.store.tables import orders, stock
+from tests.test_departments import delivered_retail_order
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
-CLERK = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
-GOODS_OUT = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"retail", "after_sales"}))
 DESK = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
 
 
 @pytest.fixture
-def engine(store: Store) -> Engine:
-    clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def engine(store: Store, clock: FrozenClock) -> Engine:
     engine = Engine(store, REGISTRY, clock)
     for path in ("retail/order.yaml", "after-sales/request.yaml"):
         engine.publish(load_bundle(REPO / "workflows" / path, REPO, action_names=REGISTRY.action_names))
     with store.transaction() as tx:
         tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0))
     return engine
-
-
-def delivered(engine: Engine) -> OrderView:
-    """A retail order of two bands, 478 paid, shipped and delivered."""
-    data = {
-        "customer": {"name": "张伟", "mobile": "13812345678"},
-        "address": {
-            "province": "上海市",
-            "city": "上海市",
-            "district": "浦东新区",
-            "detail": "世纪大道1198号",
-        },
-        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}],
-        "shipping_fee": 0,
-        "discount": 0,
-        "total": 478,
-    }
-    order = engine.create_order(CLERK, "retail", "retail-order", "web", data)
-    engine.fire(order.id, "pay", CLERK, {"method": "alipay", "amount": 478, "transaction_ref": "2026000001"})
-    engine.fire(order.id, "ship", GOODS_OUT, {"carrier": "sf"})
-    engine.fire(order.id, "deliver", GOODS_OUT, {"delivered_at": engine.clock.now().isoformat()})
-    return engine.get_order(order.id, CLERK)
 
 
 def request(original: str, refund: float | None = 239, qty: int = 1) -> dict[str, Any]:
@@ -91,37 +72,36 @@ def requests(store: Store) -> int:
 
 
 def test_a_request_about_an_order_the_retail_department_does_not_have_is_refused_naming_the_field(
-    engine: Engine, store: Store
+    engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
     """A return against an invented original order number ran to a refund: nothing checked it."""
-    bought = delivered(engine)
-    unknown = refused(engine, request(str(bought.id + 1)))
+    bought = int(delivered_retail_order(engine, clock))
+    unknown = refused(engine, request(str(bought + 1)))
     assert (unknown.code, unknown.details["path"]) == ("form", "$.original_order_no")
     assert (
-        unknown.zh
-        == f"原订单号：零售部门没有订单 {bought.id + 1}；请填写原订单页面上的订单号（数字，如 294）"
+        unknown.zh == f"原订单号：零售部门没有订单 {bought + 1}；请填写原订单页面上的订单号（数字，如 294）"
     )
     assert unknown.en == (
-        f"Original order number: the Retail department has no order {bought.id + 1}; give the number its "
+        f"Original order number: the Retail department has no order {bought + 1}; give the number its "
         "page shows (digits, such as 294)"
     )
     invented = refused(engine, request("RO2026120100001"))  # the old made-up shape: not an order number
     assert invented.details["path"] == "$.original_order_no"
     assert "294" in invented.zh and "294" in invented.en
     assert requests(store) == 0
-    taken = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(str(bought.id)))
+    taken = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(str(bought)))
     # an order of another department (this request itself) is not a retail order the goods were bought on
     assert refused(engine, request(str(taken.id))).details["path"] == "$.original_order_no"
     assert requests(store) == 1
-    assert (taken.state, taken.data["original_order_no"]) == ("awaiting_goods", str(bought.id))
+    assert (taken.state, taken.data["original_order_no"]) == ("awaiting_goods", str(bought))
 
 
 def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_refunded(
-    engine: Engine, store: Store
+    engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
     """478 paid: a request for 239, then one for 240 is refused (239 left), one for 239 taken; once the
     first is withdrawn it claims nothing and 239 may be asked again."""
-    bought = str(delivered(engine).id)
+    bought = delivered_retail_order(engine, clock)
     first = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
     over = refused(engine, request(bought, refund=240, qty=2))
     assert (over.code, over.details["path"], over.details["refundable"]) == (

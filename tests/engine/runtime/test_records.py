@@ -24,8 +24,8 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine, FireResult, OrderView
 from engine.store import Store
 from engine.store.tables import order_records, outbox, stock
-from tests.engine.runtime.test_original_order import delivered
 from tests.engine.runtime.test_races import together
+from tests.test_departments import delivered_retail_order, returned_and_inspected
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "records"
 REGISTRY = PluginRegistry.from_entry_points()
@@ -234,17 +234,12 @@ def test_records_are_stored_with_their_number_state_and_data(engine: Engine, sto
     assert rows[0].data["transaction_ref"] == "TX-000001"
 
 
-def refund_race(store: Store, clock: FrozenClock) -> None:
-    """Two refunds of the whole captured amount of one payment at once: one wins, the other is refused
-    (the payment is refunded by then), and no more than was captured goes back."""
-    engine = records_engine(store, clock)
-    order = new_order(engine)
-    pay(engine, order.id, 300)
-    refund = {"refund_amount": 300, "refund_reason": "客户取消"}
+def one_of_two_wins(fire: Callable[[], FireResult]) -> None:
+    """``fire`` twice at once: one is taken, the other refused (or told of a conflict)."""
 
     def one() -> Any:
         try:
-            return engine.fire_record(order.id, "payment", 1, "refund", SERVICE, refund)
+            return fire()
         except EngineError as error:
             return error
 
@@ -253,6 +248,16 @@ def refund_race(store: Store, clock: FrozenClock) -> None:
     lost = [r for r in results if not isinstance(r, FireResult)]
     assert len(won) == 1 and len(lost) == 1
     assert isinstance(lost[0], TransitionRejected | ConflictError)
+
+
+def refund_race(store: Store, clock: FrozenClock) -> None:
+    """Two refunds of the whole captured amount of one payment at once: one wins, the other is refused
+    (the payment is refunded by then), and no more than was captured goes back."""
+    engine = records_engine(store, clock)
+    order = new_order(engine)
+    pay(engine, order.id, 300)
+    refund = {"refund_amount": 300, "refund_reason": "客户取消"}
+    one_of_two_wins(lambda: engine.fire_record(order.id, "payment", 1, "refund", SERVICE, refund))
     assert payments(engine, order.id) == [(1, "refunded", 300, 300)]
     assert engine.get_order(order.id, CLERK).data["refunded_amount"] == 300
     with store.read() as tx:
@@ -380,12 +385,11 @@ def test_refunds_in_any_amounts_never_pay_back_more_than_was_captured(
 REPO = Path(__file__).resolve().parents[3]
 AFTER_SALES = frozenset({"after_sales"})
 DESK = Actor("huang.fang", frozenset({"service"}), AFTER_SALES)
-INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), AFTER_SALES)
-GOODS_IN = Actor("zhao.lei", frozenset({"warehouse"}), AFTER_SALES)
 
 
 def after_sales_engine(store: Store, clock: FrozenClock) -> Engine:
-    """The shipped after-sales request published, with ten bands on hand where returns come back."""
+    """The shipped retail order and after-sales request published, with bands on hand in SH-01, where
+    the retail orders ship from and the returns come back."""
     engine = Engine(store, REGISTRY, clock)
     for path in ("retail/order.yaml", "after-sales/request.yaml"):
         engine.publish(load_bundle(REPO / "workflows" / path, REPO, action_names=REGISTRY.action_names))
@@ -399,23 +403,9 @@ def after_sales_engine(store: Store, clock: FrozenClock) -> Engine:
 def refunding_request(engine: Engine, clock: FrozenClock) -> int:
     """Two bands returned for 478 (of a retail order that paid 478 for them), back and passed: the
     request refunding, its refund record pending."""
-    data = {
-        "original_order_no": str(delivered(engine).id),
-        "type": "return",
-        "reason_code": "no_reason",
-        "customer": {"name": "李娜", "mobile": "13698765432"},
-        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}],
-        "delivered_at": clock.now().isoformat(),
-        "item_condition": "unopened",
-        "refund_amount": 478,
-        "return_warehouse": "SH-01",
-    }
-    request = engine.create_order(DESK, "after_sales", "after-sales-request", "web", data)
-    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
-    engine.fire(request.id, "receive_goods", GOODS_IN, receipt)
-    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
-    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "refunding"
-    return request.id
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    original = delivered_retail_order(engine, clock)
+    return returned_and_inspected(engine, clock, original_order_no=original, lines=two, refund_amount=478)
 
 
 def refunded_topics(store: Store) -> int:
@@ -428,18 +418,7 @@ def test_two_payments_of_one_refund_at_once_pay_it_back_once(store: Store, clock
     PostgreSQL: one wins, the other is refused, and the money goes back once."""
     engine = after_sales_engine(store, clock)
     request = refunding_request(engine, clock)
-
-    def one() -> Any:
-        try:
-            return engine.fire_record(request, "refund", 1, "pay", DESK, {"pay_amount": 478})
-        except EngineError as error:
-            return error
-
-    results = together([one, one])
-    won = [r for r in results if isinstance(r, FireResult)]
-    lost = [r for r in results if not isinstance(r, FireResult)]
-    assert len(won) == 1 and len(lost) == 1
-    assert isinstance(lost[0], TransitionRejected | ConflictError)
+    one_of_two_wins(lambda: engine.fire_record(request, "refund", 1, "pay", DESK, {"pay_amount": 478}))
     [refund] = engine.records(request, DESK)
     assert (refund.state, refund.data["paid"]) == ("paid", 478)
     order = engine.get_order(request, DESK)

@@ -20,7 +20,7 @@ from engine.runtime.studio import Studio
 from engine.store import Store
 from engine.store.studio import SaveConflict
 from engine.store.tables import stock
-from tests.engine.runtime.test_original_order import delivered
+from tests.test_departments import delivered_retail_order
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -114,7 +114,7 @@ def test_an_order_is_replayed_as_of_the_time_the_rule_file_decided_it(store: Sto
         tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0))
     studio = Studio(engine, ROOT)
     request = {
-        "original_order_no": str(delivered(engine).id),  # the retail order the band was bought on
+        "original_order_no": delivered_retail_order(engine, clock),  # the retail order it was bought on
         "type": "return",
         "reason_code": "no_reason",
         "customer": {"name": "李娜", "mobile": "13698765432"},
