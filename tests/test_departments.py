@@ -1491,7 +1491,8 @@ def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, 
 def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded_instead(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """Yogurt is stocked in GZ-01 only: 1000 units, the exchange wants 1001."""
+    """Yogurt is stocked in GZ-01 only: 1000 units, the exchange wants 1001. Refunded instead, it pays back
+    no more than the retail order it names paid (478), however much the yogurt is said to be worth."""
 
     def backordered(qty: int) -> int:
         data = request_data(clock, type="exchange", reason_code="quality")
@@ -1509,13 +1510,20 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     waiting = backordered(1001)
     again = backordered(1001)
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)  # nothing reserved
-    with pytest.raises(TransitionRejected, match=r"exceeds the 56056\.00 CNY the goods are worth"):
-        engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56057})
-    assert "payments.refunded" not in topics(store)
-    refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56056})
+    before = written(engine, store, waiting, SERVICE)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478.01})
+    [refusal] = caught.value.refusals
+    assert refusal.details["path"] == "$.refund_amount"
+    assert "more than the 478.00 CNY original order 1 can refund" in refusal.en
+    assert written(engine, store, waiting, SERVICE) == before
+    refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478})
     assert refunded.to_state == "refunding"
+    # the other exchange about the same order may not ask it again: all 478 is claimed
+    with pytest.raises(TransitionRejected, match="can refund"):
+        engine.fire(again, "refund_instead", SERVICE, {"refund_amount": 1})
     assert pay_refund(engine, waiting).to_state == "closed"
-    assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 56056
+    assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 478
     assert "payments.refunded" in topics(store)
     # the yogurt the customer sent back is on hand where the request said it would come back
     assert levels(store, "YL-MILK24", "SH-01") == (1001, 0)

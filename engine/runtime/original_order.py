@@ -1,9 +1,10 @@
-"""A new order about an order of another department (``original_order:`` of its workflow; an
-after-sales request about a retail order): that order must exist there, by its number, and the amount
-asked back may not pass what it paid and has not refunded, less what the workflow's other orders about
-it claim already. Checked at intake, in the creating transaction: refused, naming the field, nothing is
-written. On PostgreSQL the original order's row stays locked until the new order is written, so two
-requests about it at once are counted one after the other.
+"""An order about an order of another department (``original_order:`` of its workflow; an after-sales
+request about a retail order): that order must exist there, by its number, and the amount asked back may
+not pass what it paid and has not refunded, less what the workflow's other orders about it claim
+already. Checked at intake, in the creating transaction, and on a step whose form asks a refund (refund
+instead of a replacement): refused, naming the field, nothing is written. On PostgreSQL the original
+order's row stays locked until the transaction ends, so two requests about it at once are counted one
+after the other.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ ORIGINAL_ORDER = "original-order"  # the keyword of the refusals: not a JSON Sch
 CENT = Decimal("0.01")
 
 
-def original_order_refusals(tx: Tx, spec: WorkflowSpec, data: Mapping[str, Any]) -> list[Refusal]:
-    """Why the new order's original order is refused: none of that number in its department, or a
-    refund asked above what it paid and has not refunded (less what the others claim)."""
+def original_order_refusals(
+    tx: Tx, spec: WorkflowSpec, data: Mapping[str, Any], order_id: int | None = None
+) -> list[Refusal]:
+    """Why the order's original order is refused: none of that number in its department, or a refund
+    asked above what it paid and has not refunded (less what the others claim). ``order_id``: the order
+    asking, once it exists (a step that asks a refund of its own: refund instead of a replacement)."""
     wanted = spec.original_order
     if wanted is None or data.get(wanted.field) is None:
         return []  # the forms say whether the field is required
@@ -51,7 +55,7 @@ def original_order_refusals(tx: Tx, spec: WorkflowSpec, data: Mapping[str, Any])
     paid = _money(original.data.get("paid_amount")) or Decimal(0)
     refunded = _money(original.data.get("refunded_amount")) or Decimal(0)
     claimed = sum(
-        (_claim(final, other, wanted) for final, other in _others(tx, spec, wanted, str(typed))),
+        (_claim(final, other, wanted) for final, other in _others(tx, spec, wanted, str(typed), order_id)),
         Decimal(0),
     )
     left = max(paid - refunded - claimed, Decimal(0)).quantize(CENT)
@@ -74,9 +78,9 @@ def original_order_refusals(tx: Tx, spec: WorkflowSpec, data: Mapping[str, Any])
 
 
 def _others(
-    tx: Tx, spec: WorkflowSpec, wanted: OriginalOrderSpec, typed: str
+    tx: Tx, spec: WorkflowSpec, wanted: OriginalOrderSpec, typed: str, order_id: int | None
 ) -> list[tuple[bool, Mapping[str, Any]]]:
-    return orders_naming(tx.connection, spec.department, spec.name, wanted.field, typed)
+    return orders_naming(tx.connection, spec.department, spec.name, wanted.field, typed, order_id)
 
 
 def _claim(final: bool, data: Mapping[str, Any], wanted: OriginalOrderSpec) -> Decimal:

@@ -24,6 +24,8 @@ from tests.test_departments import delivered_retail_order
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
 DESK = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
+GOODS_IN = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"after_sales"}))
+INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), frozenset({"after_sales"}))
 
 
 @pytest.fixture
@@ -120,3 +122,27 @@ def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_r
     engine.fire(first.id, "withdraw", DESK)  # withdrawn: it claims nothing any more
     again = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
     assert {second.state, again.state} == {"awaiting_goods"}
+
+
+def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, clock: FrozenClock) -> None:
+    """An exchange no warehouse can fill, refunded instead: no more than the retail order it names has
+    left to refund, its own request not counted against it."""
+    bought = delivered_retail_order(engine, clock)
+    exchange = {**request(bought, refund=None, qty=60), "type": "exchange"}
+    del exchange["refund_amount"]
+    waiting = engine.create_order(DESK, "after_sales", "after-sales-request", "web", exchange)
+    engine.fire(
+        waiting.id,
+        "receive_goods",
+        GOODS_IN,
+        {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()},
+    )
+    inspected = engine.fire(
+        waiting.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"}
+    )
+    assert inspected.to_state == "replacement_backordered"  # 48 bands on hand, 60 wanted
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(waiting.id, "refund_instead", DESK, {"refund_amount": 478.01})
+    [over] = caught.value.refusals
+    assert (over.details["path"], over.details["refundable"]) == ("$.refund_amount", "478.00")
+    assert engine.fire(waiting.id, "refund_instead", DESK, {"refund_amount": 478}).to_state == "refunding"
