@@ -16,16 +16,13 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.errors import Refusal, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine
+from engine.runtime import Engine
 from engine.store import Store
 from engine.store.tables import orders, stock
-from tests.test_departments import delivered_retail_order
+from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
-DESK = Actor("huang.fang", frozenset({"service"}), frozenset({"after_sales"}))
-GOODS_IN = Actor("zhao.lei", frozenset({"warehouse"}), frozenset({"after_sales"}))
-INSPECTOR = Actor("wu.gang", frozenset({"inspector"}), frozenset({"after_sales"}))
 
 
 @pytest.fixture
@@ -62,7 +59,7 @@ def request(original: str, refund: float | None = 239, qty: int = 1) -> dict[str
 
 def refused(engine: Engine, data: dict[str, Any]) -> Refusal:
     with pytest.raises(TransitionRejected) as caught:
-        engine.create_order(DESK, "after_sales", "after-sales-request", "web", data)
+        engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
     [refusal] = caught.value.refusals
     return refusal
 
@@ -91,7 +88,7 @@ def test_a_request_about_an_order_the_retail_department_does_not_have_is_refused
     assert invented.details["path"] == "$.original_order_no"
     assert "294" in invented.zh and "294" in invented.en
     assert requests(store) == 0
-    taken = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(str(bought)))
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(str(bought)))
     # an order of another department (this request itself) is not a retail order the goods were bought on
     assert refused(engine, request(str(taken.id))).details["path"] == "$.original_order_no"
     assert requests(store) == 1
@@ -104,7 +101,7 @@ def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_r
     """478 paid: a request for 239, then one for 240 is refused (239 left), one for 239 taken; once the
     first is withdrawn it claims nothing and 239 may be asked again."""
     bought = delivered_retail_order(engine, clock)
-    first = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
+    first = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     over = refused(engine, request(bought, refund=240, qty=2))
     assert (over.code, over.details["path"], over.details["refundable"]) == (
         "form",
@@ -116,11 +113,11 @@ def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_r
         "其他申请已占 239.00 元）"
     )
     assert "more than the 239.00 CNY original order" in over.en
-    second = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
+    second = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     assert refused(engine, request(bought, refund=0.01)).details["path"] == "$.refund_amount"
     assert requests(store) == 2
-    engine.fire(first.id, "withdraw", DESK)  # withdrawn: it claims nothing any more
-    again = engine.create_order(DESK, "after_sales", "after-sales-request", "web", request(bought))
+    engine.fire(first.id, "withdraw", SERVICE)  # withdrawn: it claims nothing any more
+    again = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     assert {second.state, again.state} == {"awaiting_goods"}
 
 
@@ -130,11 +127,11 @@ def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, c
     bought = delivered_retail_order(engine, clock)
     exchange = {**request(bought, refund=None, qty=60), "type": "exchange"}
     del exchange["refund_amount"]
-    waiting = engine.create_order(DESK, "after_sales", "after-sales-request", "web", exchange)
+    waiting = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange)
     engine.fire(
         waiting.id,
         "receive_goods",
-        GOODS_IN,
+        WAREHOUSE,
         {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()},
     )
     inspected = engine.fire(
@@ -142,7 +139,7 @@ def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, c
     )
     assert inspected.to_state == "replacement_backordered"  # 48 bands on hand, 60 wanted
     with pytest.raises(TransitionRejected) as caught:
-        engine.fire(waiting.id, "refund_instead", DESK, {"refund_amount": 478.01})
+        engine.fire(waiting.id, "refund_instead", SERVICE, {"refund_amount": 478.01})
     [over] = caught.value.refusals
     assert (over.details["path"], over.details["refundable"]) == ("$.refund_amount", "478.00")
-    assert engine.fire(waiting.id, "refund_instead", DESK, {"refund_amount": 478}).to_state == "refunding"
+    assert engine.fire(waiting.id, "refund_instead", SERVICE, {"refund_amount": 478}).to_state == "refunding"
