@@ -314,6 +314,10 @@ ACCOUNTS: tuple[CustomerAccount, ...] = (
     _account("南京金陵日用品有限公司", "W101890", "gold", 150_000, 10_000),
     _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked", manager=None),
 )
+# The large orders the demo leaves waiting for their approvers (and the one sent back to sales) are taken
+# for an account of their own, silver like the first: the random orders of an account may hold its credit,
+# and they would then wait in the credit check instead.
+APPROVAL_ACCOUNT = _account("苏州吴越商贸有限公司", "W102345", "silver", 500_000, 0)
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -358,9 +362,9 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
     set_safety_stocks(store)
     # the account managers are logins of the department: a record naming someone else is refused
     # and the purchaser, whom a low-stock alert is mailed to
-    managers = {account.manager for account in ACCOUNTS if account.manager}
+    managers = {account.manager for account in (*ACCOUNTS, APPROVAL_ACCOUNT) if account.manager}
     ensure_demo_users(store, clock.now(), managers | {PURCHASER})
-    for account in ACCOUNTS:
+    for account in (*ACCOUNTS, APPROVAL_ACCOUNT):
         put_account(store, account, clock.now())
     fill_lists(NamedLists(store, clock))
     run = _DemoRun(engine, clock, random.Random(seed), summary)  # noqa: S311 - demo data, seeded on purpose
@@ -451,6 +455,9 @@ class _DemoRun:
         self._heap: list[tuple[datetime, int, Story]] = []
         self._seq = 0
         self._order_no = 0
+        # retail orders delivered and not returned, each the original order of at most one after-sales
+        # request: (order id, when it was delivered, a line of goods it bought)
+        self._delivered: list[tuple[int, datetime, dict[str, Any]]] = []
 
     # -- the simulation --------------------------------------------------------------------
 
@@ -739,6 +746,11 @@ class _DemoRun:
             choice = 0.0
         elif target is not None:
             return
+        goods = [
+            line for line in data["lines"] if line["sku"] in PRODUCTS and not PRODUCTS[line["sku"]].virtual
+        ]
+        if choice >= 0.14 and goods and goods[0]["unit_price"]:  # kept: an after-sales request may name it
+            self._delivered.append((oid, self.clock.now(), goods[0]))
         if choice < 0.14:
             yield self.days(0.5, 6)
             lines = data["lines"]
@@ -794,7 +806,7 @@ class _DemoRun:
         elif target in ("pending_approval", "board_approval", "sent_back"):
             # A large order from an account in good standing (silver): over the approval limit, within its
             # credit; 20 fridges go to the sales manager, 60 (above 100000 CNY) to finance and the director.
-            account = ACCOUNTS[0]
+            account = APPROVAL_ACCOUNT
             picked = [PRODUCTS["HR-BCD470"]]
         lines = [
             self.line(
@@ -913,15 +925,16 @@ class _DemoRun:
 
     def after_sales(self, target: str | None = None) -> Story:
         rng = self.rng
-        product = rng.choice([p for p in GOODS if p.price > 0])
-        line = self.line(product, 1)
+        # Every draw as it always was, before anything else: the stories drawn after this one stay as they
+        # were (the product, the delivery time and the old invented order number are drawn and not used).
+        rng.choice([p for p in GOODS if p.price > 0])
         kind = rng.choices(["return", "exchange"], weights=[65, 35])[0]
         reason = rng.choices(
             ["no_reason", "quality", "wrong_item", "damaged_in_transit", "size"], weights=[40, 25, 10, 10, 15]
         )[0]
-        delivered = self.clock.now() - self.days(0.5, 9 if target is None else 5)
+        self.days(0.5, 9 if target is None else 5)
+        rng.randrange(10**6)
         data: dict[str, Any] = {
-            "original_order_no": f"RO{delivered:%Y%m%d}{rng.randrange(10**6):06d}",
             "type": kind,
             "reason_code": reason,
             "reason": rng.choice(
@@ -929,14 +942,26 @@ class _DemoRun:
             ),
             "customer": self.person(),
             "address": self.address(),
-            "lines": [line],
-            "delivered_at": delivered.isoformat(),
             "item_condition": rng.choices(
                 ["unopened", "opened_intact", "used", "damaged"], weights=[40, 40, 12, 8]
             )[0],
         }
-        # where the customer sends the goods back (no draw of its own: the story stays as it was)
-        data["return_warehouse"] = sorted(WAREHOUSES)[int(data["original_order_no"][-1]) % len(WAREHOUSES)]
+        channel = rng.choice(["web", "app", "phone"])
+        if channel == "phone":
+            data["ticket_no"] = f"T{rng.randrange(10**10):010d}"
+        # The original order: the retail order delivered longest ago within the window that no request
+        # names yet. In the demo's first days, while there is none, the customer writes a day later.
+        window = timedelta(days=9 if target is None else 5)
+        while not (candidates := [kept for kept in self._delivered if kept[1] >= self.clock.now() - window]):
+            yield timedelta(days=1)
+        original, delivered, bought = candidates[0]
+        self._delivered.remove(candidates[0])
+        paid = self.engine.get_order(original, _by_name("admin").actor).data.get("paid_amount") or 0
+        line = {**bought, "qty": 1, "amount": bought["unit_price"]}
+        data["original_order_no"] = str(original)
+        data["lines"] = [line]
+        data["delivered_at"] = delivered.isoformat()
+        data["return_warehouse"] = sorted(WAREHOUSES)[original % len(WAREHOUSES)]  # where it comes back
         if target == "pending_review":
             kind, data["item_condition"] = "return", "used"  # a used item is reviewed by a person
         elif target == "replacement_pending":
@@ -950,11 +975,8 @@ class _DemoRun:
         elif target is not None and data["item_condition"] == "damaged":
             data["item_condition"] = "opened_intact"  # eligible, so it reaches its step
         data["type"] = kind
-        if kind == "return":
-            data["refund_amount"] = line["amount"]
-        channel = rng.choice(["web", "app", "phone"])
-        if channel == "phone":
-            data["ticket_no"] = f"T{rng.randrange(10**10):010d}"
+        if kind == "return":  # never more than the original order paid
+            data["refund_amount"] = min(line["amount"], paid)
         order = self.create("huang.fang", "after_sales", "after-sales-request", channel, data)
         if order is None:
             return
@@ -994,6 +1016,13 @@ class _DemoRun:
             "inspection_note": "外观完好，功能正常" if passed else "人为损坏，不符合售后条件",
         }
         state = self.fire(oid, "inspect", "wu.gang", inspection)
+        if state == "refunding":
+            # the service desk pays the agreed refund back (no draw of its own: the story stays as it was)
+            yield timedelta(hours=2)
+            desk = _by_name("huang.fang").actor
+            [refund] = self.engine.records(oid, desk)
+            self.engine.fire_record(oid, "refund", 1, "pay", desk, {"pay_amount": refund.data["amount"]})
+            return
         if state == "replacement_pending":
             if target == "replacement_pending":
                 return

@@ -21,7 +21,10 @@ the goods are back pays exactly that.
 
 ``refund_goods`` pays back goods an after-sales request returns, for an order paid elsewhere: the
 ``refund_amount`` asked (by the request or its step), else the value of the request's lines, never
-more than that value less what was refunded.
+more than that value less what was refunded. Where the workflow declares ``records: refund`` (the
+shipped after-sales request), the order's step agrees that amount (``refund_authorized``) and adds a
+refund record, ``pending``, for it; on the refund record's own step (``pay``) it pays the ``pay_amount``
+sent, never more than the record has still to pay (code ``over-refund``).
 
 Payment records (a workflow that declares ``records: payment``; docs/workflow-language.md, "Child
 records"): each payment is a record of its own, ``authorized`` → ``captured`` → ``refunded``, or
@@ -64,6 +67,7 @@ PAYMENT_FAILED = "payment_failed"
 
 
 PAYMENT = "payment"  # the record kind of a payment
+REFUND = "refund"  # the record kind of a refund an after-sales request pays back
 
 
 def _payment_records(ctx: ActionContext) -> bool:
@@ -160,12 +164,18 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     return paid_back if due is None else {**paid_back, "refund_due": None}  # the return is settled
 
 
-@writes("refunded_amount", "refunded_at")
+@writes("refunded_amount", "refunded_at", "refund_authorized")
 @emits("payments.refunded")
 def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Pay back goods returned on a request about an order paid elsewhere (an after-sales request): the
     ``refund_amount`` its step sent or the request was made with, else the value of its ``lines`` (the
-    sum of their ``amount``); never more than that value less what was refunded already."""
+    sum of their ``amount``); never more than that value less what was refunded already.
+
+    Where the workflow declares ``records: refund``, the order's step does not pay: it authorizes that
+    amount (``refund_authorized``) and adds a refund record for it, ``pending``; a refund record's own
+    step (``pay``) then pays it, or part of it."""
+    if ctx.record is not None:
+        return _pay_refund_record(ctx)
     lines = ctx.data.get("lines")
     rows = lines if isinstance(lines, list) else []
     value = sum(
@@ -186,6 +196,8 @@ def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
             value=str(value),
             refunded=str(refunded),
         )
+    if keeps_records(ctx, REFUND):
+        return _authorize_refund_record(ctx, amount)
     if amount == 0:
         return None
     return _pay_back(ctx, refunded, amount, original_order_no=ctx.data.get("original_order_no"))
@@ -362,7 +374,7 @@ def _capture_record(ctx: ActionContext) -> Mapping[str, Any] | None:
 def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     """A payment record's ``refund``: the ``refund_amount`` sent, never more than the record captured and
     has not refunded yet."""
-    record, order = ctx.record or {}, ctx.order or {}
+    record = ctx.record or {}
     amount = money(ctx.data.get("refund_amount"), "refund_amount")
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
@@ -381,26 +393,32 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
             refundable=str(left),
             payment=number,
         )
+    _refunded_on_record(
+        ctx,
+        amount,
+        payment=record.get("number"),
+        method=record.get("method"),
+        original_transaction_ref=record.get("transaction_ref"),
+    )
+    return {"refunded": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+
+
+def _refunded_on_record(ctx: ActionContext, amount: Decimal, **paid_on: Any) -> None:
+    """A record's step paid ``amount`` back: one ``payments.refunded`` message (``paid_on``: the record
+    and what names the original payment), and the order's refunded total and time raised by it."""
     ctx.emit(
         "payments.refunded",
         {
             "order_id": ctx.order_id,
             "department": ctx.department,
             "workflow": ctx.workflow,
-            "payment": record.get("number"),
-            "method": record.get("method"),
+            **paid_on,
             "amount": str(amount),
-            "original_transaction_ref": record.get("transaction_ref"),
             "at": ctx.now.isoformat(),
         },
     )
-    ctx.set_order(
-        {
-            "refunded_amount": as_number(_amount_or_zero(order, "refunded_amount") + amount),
-            "refunded_at": ctx.now.isoformat(),
-        }
-    )
-    return {"refunded": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()}
+    refunded = _amount_or_zero(ctx.order or {}, "refunded_amount")
+    ctx.set_order({"refunded_amount": as_number(refunded + amount), "refunded_at": ctx.now.isoformat()})
 
 
 def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
@@ -453,3 +471,49 @@ def _step_named(ctx: ActionContext) -> str:
     if zh and en and zh != en:
         return f"{zh} / {en}"
     return zh or en or ctx.trigger
+
+
+# --- refund records ---------------------------------------------------------------------------------
+
+
+def _authorize_refund_record(ctx: ActionContext, amount: Decimal) -> Mapping[str, Any] | None:
+    """An order's step agrees the refund: ``refund_authorized`` is the amount, and a refund record,
+    ``pending``, is added for it (none for nothing: the order then has nothing left to pay back)."""
+    records = ctx.records
+    assert records is not None
+    if amount > 0:
+        records.add(REFUND, {"amount": as_number(amount), "paid": 0, "added_at": ctx.now.isoformat()})
+    return {"refund_authorized": as_number(amount)}
+
+
+def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A refund record's ``pay``: the ``pay_amount`` its form sent, all it has still to pay or a part of
+    it; never more than that, so the refunds never pay back more than the request authorized."""
+    record, order = ctx.record or {}, ctx.order or {}
+    number = record.get("number")
+    amount_due = _amount_or_zero(record, "amount")
+    paid = _amount_or_zero(record, "paid")
+    left = amount_due - paid
+    amount = money(ctx.data.get("pay_amount"), "pay_amount")
+    if amount <= 0:
+        raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
+    if amount > left:
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {amount} 元超过退款 #{number} 尚未退的 {left} 元"
+            f"（应退 {amount_due} 元，已退 {paid} 元）",
+            f"refund of {amount} CNY exceeds the {left} CNY refund #{number} has still to pay "
+            f"({amount_due} CNY to pay, {paid} CNY paid)",
+            amount=str(amount),
+            left=str(left),
+            refund=number,
+        )
+    _refunded_on_record(
+        ctx,
+        amount,
+        refund=number,
+        method=order.get("payment_method"),
+        original_order_no=order.get("original_order_no"),
+        refund_ref=ctx.data.get("refund_ref"),
+    )
+    return {"paid": as_number(paid + amount), "paid_at": ctx.now.isoformat()}

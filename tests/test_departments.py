@@ -23,6 +23,7 @@ from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
 from engine.errors import EngineError, TransitionRejected
+from engine.forms.ui import load_layout
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, CreditStanding, Engine, FireResult, OrderView
 from engine.runtime.accounts import put_account
@@ -1253,7 +1254,8 @@ def test_only_the_roles_that_take_orders_create_them_in_each_department(
         assert tx.connection.execute(select(func.count()).select_from(orders)).scalar_one() == 0
     assert engine.spec("retail-flash-sale").create_roles == ("clerk", "service")
     assert engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
-    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request_data(clock)).id
+    about = request_data(clock, original_order_no=delivered_retail_order(engine, clock))
+    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", about).id
 
 
 def sign(
@@ -1546,10 +1548,29 @@ def test_after_sales_is_the_glossary_identifier_everywhere(engine: Engine, clock
     assert caught.value.refusals[0].code == "department"
 
 
+def delivered_retail_order(engine: Engine, clock: FrozenClock, mobile: str = "13812345678") -> str:
+    """A retail order of two bands, 478 paid, shipped and delivered: the number an after-sales request
+    names it by."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
+    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    return str(order.id)
+
+
+@pytest.fixture
+def original(engine: Engine, clock: FrozenClock) -> str:
+    """The retail order ``request_data`` names: the first order of the test, 478 paid and delivered."""
+    number = delivered_retail_order(engine, clock)
+    assert number == request_data(clock)["original_order_no"]
+    return number
+
+
 def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
+    """An after-sales return of one band (239) about retail order 1 (``original``), delivered 3 days ago."""
     delivered = clock.now() - timedelta(days=3)
     data: dict[str, Any] = {
-        "original_order_no": "RO20260227000123",
+        "original_order_no": "1",
         "type": "return",
         "reason_code": "no_reason",
         "customer": {"name": "李娜", "mobile": "13698765432"},
@@ -1563,6 +1584,75 @@ def request_data(clock: FrozenClock, **changes: Any) -> dict[str, Any]:
     return data
 
 
+def pay_refund(
+    engine: Engine, request_id: int, data: dict[str, Any] | None = None, number: int = 1
+) -> FireResult:
+    """The service desk pays the request's refund record ``number``: all it has still to pay, or the
+    ``pay_amount`` given."""
+    [refund] = [r for r in engine.records(request_id, SERVICE) if r.number == number]
+    left = round(refund.data["amount"] - refund.data["paid"], 2)
+    return engine.fire_record(
+        request_id, "refund", number, "pay", SERVICE, {"pay_amount": left, **(data or {})}
+    )
+
+
+def returned_and_inspected(engine: Engine, clock: FrozenClock, **changes: Any) -> int:
+    """A return asked for (``changes`` over the usual request), received and passed: refunding."""
+    request = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request_data(clock, **changes)
+    )
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
+    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
+    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "refunding"
+    return request.id
+
+
+@pytest.mark.usefixtures("original")
+def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retried_when_it_fails(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Two bands returned for 478: the gateway refuses the first attempt (a closed card), the desk
+    retries, pays 300, is refused 178.01, pays the 178 left; the request closes by itself once its
+    refunds paid what was agreed, each step of the refund in the audit trail."""
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    request = returned_and_inspected(engine, clock, lines=two, refund_amount=478)
+    failure = {"failure_reason": "银行卡已注销"}
+    assert engine.fire_record(request, "refund", 1, "fail", SERVICE, failure).to_state == "refunding"
+    with pytest.raises(TransitionRejected, match="'pay' is not available"):
+        pay_refund(engine, request)  # a failed refund is retried first
+    with pytest.raises(TransitionRejected, match="requires role service"):
+        engine.fire_record(request, "refund", 1, "retry", WAREHOUSE)
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    assert pay_refund(engine, request, {"pay_amount": 300}).to_state == "refunding"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"]) == ("pending", 300)
+    before = written(engine, store, request, SERVICE)
+    with pytest.raises(
+        TransitionRejected, match=r"exceeds the 178\.00 CNY refund #1 has still to pay"
+    ) as caught:
+        pay_refund(engine, request, {"pay_amount": 178.01})
+    assert "尚未退的 178.00 元" in caught.value.refusals[0].zh
+    assert written(engine, store, request, SERVICE) == before  # nothing of the refused step was kept
+    assert pay_refund(engine, request, {"pay_amount": 178}).to_state == "closed"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"]) == ("paid", 478)
+    data = engine.get_order(request, SERVICE).data
+    assert (data["refund_authorized"], data["refunded_amount"]) == (478, 478)
+    assert topics(store).count("payments.refunded") == 2
+    trail = [e.trigger for e in engine.history(request, SERVICE)]
+    assert trail[-7:] == [
+        "refund",
+        "refund.add",
+        "refund.fail",
+        "refund.retry",
+        "refund.pay",
+        "refund.pay",
+        "finish_refund",
+    ]
+
+
+@pytest.mark.usefixtures("original")
 def test_after_sales_return_is_inspected_and_refunded(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
@@ -1581,9 +1671,21 @@ def test_after_sales_return_is_inspected_and_refunded(
         engine.fire(request.id, "inspect", SERVICE, inspection)
     before = levels(store, "XM-BAND8")
     result = engine.fire(request.id, "inspect", INSPECTOR, inspection)
-    assert (result.to_state, result.auto) == ("closed", ("refund",))
+    assert (result.to_state, result.auto) == ("refunding", ("refund",))
+    # the refund is agreed and waits in a record of its own; nothing is paid yet
+    [refund] = engine.records(request.id, SERVICE)
+    assert (refund.kind, refund.number, refund.state, refund.data["amount"], refund.data["paid"]) == (
+        "refund",
+        1,
+        "pending",
+        239,
+        0,
+    )
+    assert engine.get_order(request.id, SERVICE).data["refund_authorized"] == 239
+    assert "payments.refunded" not in topics(store)
+    assert pay_refund(engine, request.id, {"refund_ref": "RF2026030200001"}).to_state == "closed"
     assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 239
-    assert "payments.refunded" in topics(store)
+    assert topics(store).count("payments.refunded") == 1
     # the band that passed inspection is back on hand where the request said it would come back, put
     # there by the automatic refund step
     assert levels(store, "XM-BAND8") == (before[0] + 1, before[1])
@@ -1597,30 +1699,51 @@ def test_after_sales_return_is_inspected_and_refunded(
     )
 
 
-def test_an_after_sales_return_without_an_amount_refunds_the_goods_value(
+@pytest.mark.usefixtures("original")
+def test_an_after_sales_return_without_a_refund_amount_is_refused_at_intake_naming_the_field(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """A return asked without a refund amount went to review and, accepted and inspected, closed as
-    'refund' with nothing refunded: it pays back what its lines are worth."""
-    data = request_data(clock)
-    del data["refund_amount"]
-    data["lines"].append({"sku": "SP-TRIAL", "name": "试用装", "qty": 2, "unit_price": 25.5, "amount": 51})
-    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
-    assert request.state == "pending_review"
-    engine.fire(request.id, "accept", SERVICE)
-    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
-    engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
-    inspection = {"inspection_result": "pass", "found_condition": "unopened"}
-    assert engine.fire(request.id, "inspect", INSPECTOR, inspection).auto == ("refund",)
-    assert engine.get_order(request.id, SERVICE).data["refunded_amount"] == 290
-    assert topics(store).count("payments.refunded") == 1
+    """A return asked without a refund amount was held for one, and no step let the service desk give
+    it: the intake forms require it whenever the request is a return (the page shows the field then),
+    and an exchange, which refunds nothing, is taken without it."""
+    for channel in ("web", "app", "phone"):
+        data = request_data(clock)
+        del data["refund_amount"]
+        with pytest.raises(TransitionRejected) as caught:
+            engine.create_order(SERVICE, "after_sales", "after-sales-request", channel, data)
+        [refusal] = caught.value.refusals
+        assert refusal.details["path"] == "$.refund_amount", refusal.details
+        assert "退款金额" in refusal.zh and "Refund amount" in refusal.en
+    with store.read() as tx:
+        taken = select(func.count()).select_from(orders).where(orders.c.department == "after_sales")
+        assert tx.connection.execute(taken).scalar_one() == 0
+    exchange = request_data(clock, type="exchange", reason_code="size")
+    del exchange["refund_amount"]
+    assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange).state == (
+        "awaiting_goods"
+    )
 
 
+def test_the_intake_pages_mark_the_refund_amount_required_while_they_show_it() -> None:
+    """The refund section shows for a return only; while it shows, its amount is marked required (the
+    data form requires it under the same condition), and nothing else changes."""
+    for name in ("intake-web", "intake-phone"):
+        schema = json.loads((ROOT / f"forms/after-sales/{name}.json").read_text(encoding="utf-8"))
+        ui = json.loads((ROOT / f"forms/after-sales/{name}.ui.json").read_text(encoding="utf-8"))
+        layout = load_layout(schema, ui)
+        assert layout.fields["refund_amount"].required
+        [refund] = [g for g in layout.groups if g.name == "refund"]
+        assert refund.shown({"type": "return"}) and not refund.shown({"type": "exchange"})
+        required = sorted(n for n, f in layout.fields.items() if f.required and "." not in n)
+        assert required == sorted([*schema["required"], "refund_amount"])
+
+
+@pytest.mark.usefixtures("original")
 def test_an_after_sales_request_for_more_than_its_goods_are_worth_is_rejected(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
     asked = engine.create_order(
-        SERVICE, "after_sales", "after-sales-request", "web", request_data(clock, refund_amount=500)
+        SERVICE, "after_sales", "after-sales-request", "web", request_data(clock, refund_amount=400)
     )
     assert asked.state == "rejected"
     [decided] = [e for e in engine.history(asked.id, SERVICE) if e.trigger == "check_eligibility"]
@@ -1628,6 +1751,7 @@ def test_an_after_sales_request_for_more_than_its_goods_are_worth_is_rejected(
     assert "payments.refunded" not in topics(store)
 
 
+@pytest.mark.usefixtures("original")
 def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, clock: FrozenClock) -> None:
     data = request_data(clock, type="exchange", reason_code="quality")
     del data["refund_amount"]
@@ -1645,22 +1769,24 @@ def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, 
         request.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "opened_intact"}
     ).to_state
     assert state == "replacement_pending"
-    assert levels(store, "XM-BAND8") == (500, 1)
+    assert levels(store, "XM-BAND8") == (498, 1)  # the original order's two bands went out before
     routed = engine.get_order(request.id, SERVICE).data
     assert (routed["warehouse"], routed["stock_reserved"][0]["warehouse"]) == ("SH-01", "SH-01")
     assert engine.fire(request.id, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
     # the replacement left and the band the customer sent back is on hand again
-    assert levels(store, "XM-BAND8") == (500, 0)
+    assert levels(store, "XM-BAND8") == (498, 0)
     assert [(e.kind, e.change) for e in ledger_entries(store, reference=str(request.id))] == [
         ("exchange_return", 1),
         ("ship", -1),
     ]
 
 
+@pytest.mark.usefixtures("original")
 def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded_instead(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """Yogurt is stocked in GZ-01 only: 1000 units, the exchange wants 1001."""
+    """Yogurt is stocked in GZ-01 only: 1000 units, the exchange wants 1001. Refunded instead, it pays back
+    no more than the retail order it names paid (478), however much the yogurt is said to be worth."""
 
     def backordered(qty: int) -> int:
         data = request_data(clock, type="exchange", reason_code="quality")
@@ -1678,12 +1804,20 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     waiting = backordered(1001)
     again = backordered(1001)
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)  # nothing reserved
-    with pytest.raises(TransitionRejected, match=r"exceeds the 56056\.00 CNY the goods are worth"):
-        engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56057})
-    assert "payments.refunded" not in topics(store)
-    refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 56056})
-    assert refunded.to_state == "closed"
-    assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 56056
+    before = written(engine, store, waiting, SERVICE)
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478.01})
+    [refusal] = caught.value.refusals
+    assert refusal.details["path"] == "$.refund_amount"
+    assert "more than the 478.00 CNY original order 1 can refund" in refusal.en
+    assert written(engine, store, waiting, SERVICE) == before
+    refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478})
+    assert refunded.to_state == "refunding"
+    # the other exchange about the same order may not ask it again: all 478 is claimed
+    with pytest.raises(TransitionRejected, match="can refund"):
+        engine.fire(again, "refund_instead", SERVICE, {"refund_amount": 1})
+    assert pay_refund(engine, waiting).to_state == "closed"
+    assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 478
     assert "payments.refunded" in topics(store)
     # the yogurt the customer sent back is on hand where the request said it would come back
     assert levels(store, "YL-MILK24", "SH-01") == (1001, 0)
@@ -1699,6 +1833,7 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     assert sum(reserved) == 1001
 
 
+@pytest.mark.usefixtures("original")
 def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(
     engine: Engine, clock: FrozenClock
 ) -> None:
@@ -1717,7 +1852,7 @@ def test_after_sales_eligibility_rejects_late_and_holds_doubtful_requests(
     assert used.state == "pending_review"
     assert engine.fire(used.id, "accept", SERVICE).to_state == "awaiting_goods"
     clock.advance(days=10, minutes=1)
-    assert engine.run_due_timers("test") == 1
+    assert engine.run_due_timers("test") == 2  # the request's 10-day withdrawal; the original's receipt
     assert engine.get_order(used.id, SERVICE).state == "cancelled"
 
 
@@ -2008,6 +2143,7 @@ def test_every_field_of_the_shipped_forms_has_a_title_in_both_languages() -> Non
     assert missing == {}
 
 
+@pytest.mark.usefixtures("original")
 def test_an_after_sales_request_is_declined_only_with_a_reason_kept_on_it(
     engine: Engine, clock: FrozenClock
 ) -> None:
@@ -2027,6 +2163,7 @@ def test_an_after_sales_request_is_declined_only_with_a_reason_kept_on_it(
 # -- steps that set data (set:) ----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("original")
 def test_an_after_sales_request_let_through_gets_a_return_authorization_and_a_deadline(
     engine: Engine, clock: FrozenClock
 ) -> None:

@@ -1391,6 +1391,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.queue.returns": Text("退货处理", "Returns"),
         "term.queue.after-sales-review": Text("售后审核", "After-sales review"),
         "term.queue.inspection": Text("质检", "Inspection"),
+        "term.queue.refunds": Text("退款处理", "Refunds"),
         "orders.unreadable.title": Text("无法读取此订单", "This order cannot be read"),
         "orders.unreadable": Text(
             "此订单的存储格式不是本版本 OrderLoom 能读取的；没有做任何更改。请告诉管理员：",

@@ -292,6 +292,9 @@ def _well_formed(tree: Mapping[str, Any]) -> _WellFormed:
         kept["search"] = {k: v for k, v in search.items() if isinstance(v, list)}
     if isinstance(tree.get("data"), str):
         kept["data"] = tree["data"]
+    original = tree.get("original_order")
+    if isinstance(original, dict):  # the names that are strings (others are the schema's to tell)
+        kept["original_order"] = {k: v for k, v in original.items() if isinstance(v, str)}
     intake = tree.get("intake")
     if isinstance(intake, dict):
         kept["intake"] = {k: v for k, v in intake.items() if isinstance(k, str) and isinstance(v, str)}
@@ -377,6 +380,7 @@ class _Checker:
         self.check_top_forms()
         self.check_create_roles()
         self.check_search()
+        self.check_original_order()
         expanded = self.check_transitions()
         self.check_ambiguity(expanded)
         self.check_joins(expanded)
@@ -547,6 +551,33 @@ class _Checker:
                     ),
                     suggestion=near_miss(path, known),
                 )
+
+    def check_original_order(self) -> None:
+        """``original_order:`` names top-level fields of the data form: the order's number and, when
+        given, the refund asked."""
+        declared = self.tree.get("original_order")
+        data = self.tree.get("data")
+        if not isinstance(declared, Mapping) or not isinstance(data, str):
+            return
+        form = self.out.forms.get(data)
+        if form is None:
+            return  # the form itself is reported where data: names it
+        known = [path for path in data_paths(form) if "." not in path and "[" not in path]
+        for key in ("field", "refund"):
+            name = declared.get(key)
+            if not isinstance(name, str) or name in known:
+                continue
+            self.problem(
+                Text(
+                    f"original_order.{key} 中的字段 {name!r} 不是数据表单 {data!r} 的顶层字段",
+                    f"field {name!r} in original_order.{key} is not a top-level field of the data form "
+                    f"{data!r}",
+                ),
+                f"$.original_order.{key}",
+                "unknown-field",
+                Text("请写数据表单中的顶层字段名", "name a top-level field of the data form"),
+                suggestion=near_miss(name, known),
+            )
 
     # referenced files
     def _load(self, relative: str, kind: str) -> tuple[Mapping[str, Any] | None, list[Problem], bool]:

@@ -27,6 +27,7 @@ from engine.dsl.spec import (
     ApprovalSpec,
     ApprovalTimeoutSpec,
     ApproverSpec,
+    OriginalOrderSpec,
     RecordKindSpec,
     RegionSpec,
     StateSpec,
@@ -340,7 +341,14 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
         records=MappingProxyType(
             {name: _record_kind(name, kind) for name, kind in (workflow.get("records") or {}).items()}
         ),
+        original_order=_original_order(workflow.get("original_order")),
     )
+
+
+def _original_order(declared: Mapping[str, Any] | None) -> OriginalOrderSpec | None:
+    if not declared:
+        return None
+    return OriginalOrderSpec(declared["field"], declared["department"], declared.get("refund"))
 
 
 def _record_kind(name: str, kind: Mapping[str, Any]) -> RecordKindSpec:

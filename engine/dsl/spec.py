@@ -202,6 +202,18 @@ class RecordKindSpec:
 
 
 @dataclass(frozen=True)
+class OriginalOrderSpec:
+    """``original_order:`` of a workflow whose orders are about an order of another department (an
+    after-sales request about a retail order): the data field that names that order by its number, the
+    department it must exist in, and the field of the amount asked back, never more than that order paid
+    and has not refunded (less what the workflow's other orders about it claim)."""
+
+    field: str
+    department: str
+    refund: str | None = None
+
+
+@dataclass(frozen=True)
 class WorkflowSpec:
     name: str
     department: str
@@ -233,6 +245,8 @@ class WorkflowSpec:
     catalogue: str | None = None
     # ``records:``: the kinds of child records its orders hold (payments, shipments), by name
     records: Mapping[str, RecordKindSpec] = field(default_factory=lambda: MappingProxyType({}))
+    # ``original_order:``: the order of another department each order is about, checked at intake
+    original_order: OriginalOrderSpec | None = None
 
     def takes_orders_from(self, roles: frozenset[str]) -> bool:
         """Whether a login with ``roles`` may create this workflow's orders (``create_roles``; any role of

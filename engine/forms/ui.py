@@ -32,7 +32,7 @@ import functools
 import json
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -508,6 +508,28 @@ def _set_absent(out: dict[str, Any], tokens: Sequence[str], value: Any) -> None:
         holder = holder.setdefault(token, {})
     if isinstance(holder, dict) and tokens[-1] not in holder:
         holder[tokens[-1]] = _copy_value(value)
+
+
+def _required_when_shown(schema: Mapping[str, Any], groups: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The top-level fields the data schema requires under exactly the condition that shows their group:
+    an ``if`` (at the root, or in a root ``allOf`` branch) whose ``properties`` are the group's ``when``
+    and which requires each of them, with a ``then`` that requires the field. The page marks them
+    required while the group is shown (the retail invoice's ``needs_invoice``, a return's refund)."""
+    found: set[str] = set()
+    branches = [schema, *(b for b in schema.get("allOf") or () if isinstance(b, Mapping))]
+    for group in groups:
+        when = group.get("when")
+        if not isinstance(when, Mapping) or not when:
+            continue
+        for branch in branches:
+            condition, then = branch.get("if"), branch.get("then")
+            if not isinstance(condition, Mapping) or not isinstance(then, Mapping):
+                continue
+            if condition.get("properties") != when or not set(when) <= set(condition.get("required") or ()):
+                continue
+            wanted = set(then.get("required") or ())
+            found.update(name for name in group.get("fields") or () if name in wanted)
+    return found
 
 
 def _condition(path: str, schema: Mapping[str, Any] | bool) -> Condition:
@@ -1259,6 +1281,9 @@ def load_layout(
                 when=tuple(_condition(name, cond) for name, cond in (group.get("when") or {}).items()),
             )
         )
+    for name in _required_when_shown(schema, ui.get("groups") or []):
+        if name in specs:
+            specs[name] = replace(specs[name], required=True)
     placed = {name for group in groups for name in group.fields}
     top = [name for name in specs if "." not in name and ITEMS not in name]
     loose = [

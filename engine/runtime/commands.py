@@ -44,6 +44,7 @@ from engine.runtime.decisions import (
     prepared_intake,
 )
 from engine.runtime.named_lists import UnknownList
+from engine.runtime.original_order import original_order_refusals
 from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
 from engine.runtime.records import RecordOps, fire_record_step
@@ -213,6 +214,8 @@ class Commands:
                 data, priced = priced_lines(tx.connection, data, known)
             data = prepared_intake(cv, channel, data)
             refusals = intake_refusals(cv, channel, data)
+            if not refusals:  # the form's own checks first: the number's pattern, the amount's format
+                refusals = original_order_refusals(tx, cv.spec, data)
             if refusals or priced:
                 raise TransitionRejected(priced + refusals)
             if cv.spec.catalogue is not None:

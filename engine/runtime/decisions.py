@@ -22,6 +22,7 @@ from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime.actor import Actor
 from engine.runtime.compiled import CompiledTransition, CompiledVersion, StateConfig, joined, split
 from engine.runtime.named_lists import StepLookups, with_facts_read
+from engine.runtime.original_order import original_order_refusals
 from engine.runtime.record_state import LiveRecord, RecordEvent
 from engine.store import OrderRow, Tx
 
@@ -212,6 +213,10 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
             taken = ct.layout.prepare(shown)
             dropped = frozenset(shown).difference(taken)
         submitted = submission_refusals(cv, ct, taken)
+        original = cv.spec.original_order
+        if not submitted and original is not None and original.refund in taken:
+            # a refund asked on a step: never more than the original order has left to refund
+            submitted = original_order_refusals(moving.tx, cv.spec, {**live.data, **taken}, live.id)
         if submitted:
             raise TransitionRejected(submitted)
         if taken is data:

@@ -26,7 +26,7 @@ from sqlalchemy import insert
 
 from demo.loader import load_demo
 from engine.store import tables
-from tests.test_departments import SALES, wholesale_data
+from tests.test_departments import SALES, delivered_retail_order, wholesale_data
 from tests.web.conftest import (
     LiveServer,
     log_in_page,
@@ -495,9 +495,16 @@ def test_the_warehouse_ships_and_delivers_each_shipment_on_a_narrow_screen_in_bo
 # -- after-sales ---------------------------------------------------------------------------------------
 
 
-def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str) -> Fill:
+def bought(server: LiveServer) -> str:
+    """The number of a retail order of two bands, paid and delivered: the order the goods an after-sales
+    request names were bought on."""
+    engine = server.app.extensions["orderloom"].engine
+    return delivered_retail_order(engine, engine.clock)
+
+
+def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str, original: str) -> Fill:
     def fill(page: Page) -> None:
-        page.locator("#f-original_order_no").fill("RO2026120100001")
+        page.locator("#f-original_order_no").fill(original)
         choose(page, "type", kind)
         choose(page, "reason_code", reason)
         choose(page, "item_condition", condition)
@@ -528,6 +535,22 @@ def inspected(condition: str) -> Fill:
     return fill
 
 
+def pay_refund(page: Page, server: LiveServer, order_id: int, amount: str) -> str:
+    """On the request's page, the service desk pays its pending refund record from the record's own small
+    form, all of it: the request's state afterwards."""
+    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    refund = page.locator("#record-refund-1")
+    expect(refund.locator(".chip")).to_have_text("待退款")
+    refund.get_by_label("本次退款金额（元）").fill(amount)
+    refund.get_by_label("退款流水号").fill("RF2026120100001")
+    refund.get_by_role("button", name="退款", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.locator("#record-refund-1 .chip")).to_have_text("已退款")
+    expect(page.locator("#timeline")).to_contain_text("退款：退款 #1")
+    links_open(page, server)
+    return page.locator("#order-state").inner_text()
+
+
 def refund_instead(page: Page) -> None:
     page.locator("#f-refund_amount").fill("199")
     page.locator("#f-note").fill("旧款已停产，改为退款")
@@ -544,12 +567,13 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
         "/orders/new/after_sales/after-sales-request/app",
         "/orders/new/after_sales/after-sales-request/phone",
     ]
-    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399")
+    original = bought(shipped)
+    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399", original)
     web = create(clerk, shipped, links[0], exchange)
     expect(clerk.locator("#order-state")).to_have_text("待寄回")
-    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199")
+    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199", original)
     app = create(clerk, shipped, links[1], discontinued)
-    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239")
+    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239", original)
     phone = create(clerk, shipped, links[2], used)
     expect(clerk.locator("#order-state")).to_have_text("待人工审核")  # a used item returned: a person decides
     screenshot("1-requests")
@@ -559,13 +583,69 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
     assert take(warehouse, shipped, web, "收到退回商品", goods_received) == "待质检"
     assert take(inspector, shipped, web, "质检", inspected("opened_intact")) == "待补发"
     assert take(warehouse, shipped, web, "补发换货", shipment) == "已关闭"
-    # the return by phone: accepted by the clerk, inspected, refunded at once
+    # the return by phone: accepted by the clerk, inspected, its refund agreed and then paid by the clerk
     assert take(clerk, shipped, phone, "受理") == "待寄回"
     assert take(warehouse, shipped, phone, "收到退回商品", goods_received) == "待质检"
-    assert take(inspector, shipped, phone, "质检", inspected("used")) == "已关闭"
+    assert take(inspector, shipped, phone, "质检", inspected("used")) == "退款中"
+    assert pay_refund(clerk, shipped, phone, "239") == "已关闭"
     # the exchange of a band no warehouse holds any more: refunded instead
     assert take(warehouse, shipped, app, "收到退回商品", goods_received) == "待质检"
     assert take(inspector, shipped, app, "质检", inspected("opened_intact")) == "换货缺货"
     assert offered(clerk, shipped, app) == ["重新分仓", "改为退款"]
-    assert take(clerk, shipped, app, "改为退款", refund_instead) == "已关闭"
+    assert take(clerk, shipped, app, "改为退款", refund_instead) == "退款中"
+    assert pay_refund(clerk, shipped, app, "199") == "已关闭"
     screenshot("2-closed")
+
+
+def test_a_return_taken_on_the_phone_screen_asks_for_its_refund_amount_and_a_real_original_order(
+    page: Page, shipped: LiveServer, screenshot: Callable[[str], Path]
+) -> None:
+    """A return was held for a refund amount the clerk never saw asked for (the refund section, shown for
+    a return only, sat below the lines, unmarked), and no later step let anyone give it. At 390 px, in
+    both languages: the amount is marked required once the request is a return, a return without it is
+    refused beside the field; so is an original order number the retail department does not have; with
+    both right the request is taken and let through."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, shipped, "huang.fang", "huang.fang-demo")
+    for lang, required in (("en", "Refund amount (CNY)"), ("zh", "退款金额（元）")):
+        page.goto(shipped(f"/orders/new/after_sales/after-sales-request/phone?lang={lang}"))
+        page.wait_for_function("typeof htmx === 'object'")
+        expect(page.locator("#f-refund_amount")).to_have_count(0)  # not a return yet: nothing to refund
+        choose(page, "type", "return")
+        amount = page.locator("#f-refund_amount")
+        expect(amount).to_be_visible()
+        expect(amount).to_have_attribute("required", "")
+        label = page.locator("label[for=f-refund_amount]")
+        expect(label).to_contain_text(required)
+        expect(label.locator(".req")).to_have_count(1)
+        assert sideways(page) == 0
+    screenshot("1-refund-asked")
+
+    page.locator("#f-original_order_no").fill("99999")  # no such retail order: said once the rest is right
+    choose(page, "reason_code", "no_reason")
+    choose(page, "item_condition", "unopened")
+    page.locator("#f-delivered_at").fill(local(datetime.now(UTC) - timedelta(days=2)))
+    choose(page, "return_warehouse", "SH-01")
+    customer_and_address(page, "黄芳", "13600000001")
+    line(page, 0, "XM-BAND8", "小米手环8", "1", "239")
+    page.locator("main button.primary[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("#form-errors")).to_contain_text("退款金额")
+    amount = page.locator("#f-refund_amount")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    assert sideways(page) == 0
+    screenshot("2-refused-beside-the-field")
+    amount.fill("239")
+    page.locator("main button.primary[type=submit]").click()
+    page.wait_for_load_state()
+    # an invented original order number is refused beside its field, in the page's language
+    expect(page.locator("#form-errors")).to_contain_text("原订单号：零售部门没有订单 99999")
+    number = page.locator("#f-original_order_no")
+    expect(number).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#f-refund_amount")).to_have_value("239.00")  # what was typed is kept
+    assert sideways(page) == 0
+    screenshot("3-no-such-original-order")
+    number.fill(bought(shipped))
+    submit(page)
+    expect(page.locator("#order-state")).to_have_text("待寄回")  # let through: nothing held for the amount
+    assert sideways(page) == 0

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from demo.loader import ensure_demo_users, load_demo
 from engine.clock import FrozenClock
 from engine.runtime import Actor, Engine
-from tests.test_departments import request_data, wholesale_data
+from tests.test_departments import delivered_retail_order, request_data, wholesale_data
 from tests.web.conftest import log_in, make_app, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -85,6 +85,7 @@ def after_sales(app: Flask, days: float, **changes: Any) -> int:
     clock: FrozenClock = engine.clock  # type: ignore[assignment]
     delivered = (clock.now() - timedelta(days=days)).isoformat()
     data = request_data(clock, reason_code="quality", delivered_at=delivered, item_condition="opened_intact")
+    data["original_order_no"] = delivered_retail_order(engine, clock)  # the order the goods were bought on
     data.update(changes)
     return engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data).id
 

@@ -34,7 +34,7 @@ ACTION_WRITES: dict[str, frozenset[str]] = {
     "inventory.deduct": frozenset({"stock_reserved", "shipped_qty"}),
     "payments.capture": frozenset({"paid_amount", "paid_at", "payment_method", "transaction_ref"}),
     "payments.refund": frozenset({"refunded_amount", "refunded_at", "refund_due"}),
-    "payments.refund_goods": frozenset({"refunded_amount", "refunded_at"}),
+    "payments.refund_goods": frozenset({"refunded_amount", "refunded_at", "refund_authorized"}),
     "payments.authorize_refund": frozenset({"refund_due"}),
     "payments.record_failure": frozenset({"payment_failures"}),
     "customers.register": frozenset(),

@@ -377,8 +377,8 @@ def test_a_picked_date_time_is_asked_for_as_it_is_picked() -> None:
             "after-sales/intake-web",
             {"original_order_no": "ro123"},
             "$.original_order_no",
-            "原订单号格式不正确：应为2位大写字母加8至16位数字，如 RO2026120100001",
-            "Original order number: enter 2 capital letters and 8 to 16 digits, like RO2026120100001",
+            "原订单号格式不正确：应为原订单页面上的订单号，为数字，如 294",
+            "Original order number: enter the number the original order's page shows, in digits, like 294",
         ),
         (
             "wholesale/bank-transfer",

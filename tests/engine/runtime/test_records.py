@@ -25,6 +25,7 @@ from engine.runtime import Actor, Engine, FireResult, OrderView
 from engine.store import Store
 from engine.store.tables import order_records, outbox, stock
 from tests.engine.runtime.test_races import together
+from tests.test_departments import delivered_retail_order, returned_and_inspected
 
 ROOT = Path(__file__).resolve().parent / "fixtures" / "records"
 REGISTRY = PluginRegistry.from_entry_points()
@@ -233,17 +234,12 @@ def test_records_are_stored_with_their_number_state_and_data(engine: Engine, sto
     assert rows[0].data["transaction_ref"] == "TX-000001"
 
 
-def refund_race(store: Store, clock: FrozenClock) -> None:
-    """Two refunds of the whole captured amount of one payment at once: one wins, the other is refused
-    (the payment is refunded by then), and no more than was captured goes back."""
-    engine = records_engine(store, clock)
-    order = new_order(engine)
-    pay(engine, order.id, 300)
-    refund = {"refund_amount": 300, "refund_reason": "客户取消"}
+def one_of_two_wins(fire: Callable[[], FireResult]) -> None:
+    """``fire`` twice at once: one is taken, the other refused (or told of a conflict)."""
 
     def one() -> Any:
         try:
-            return engine.fire_record(order.id, "payment", 1, "refund", SERVICE, refund)
+            return fire()
         except EngineError as error:
             return error
 
@@ -252,6 +248,16 @@ def refund_race(store: Store, clock: FrozenClock) -> None:
     lost = [r for r in results if not isinstance(r, FireResult)]
     assert len(won) == 1 and len(lost) == 1
     assert isinstance(lost[0], TransitionRejected | ConflictError)
+
+
+def refund_race(store: Store, clock: FrozenClock) -> None:
+    """Two refunds of the whole captured amount of one payment at once: one wins, the other is refused
+    (the payment is refunded by then), and no more than was captured goes back."""
+    engine = records_engine(store, clock)
+    order = new_order(engine)
+    pay(engine, order.id, 300)
+    refund = {"refund_amount": 300, "refund_reason": "客户取消"}
+    one_of_two_wins(lambda: engine.fire_record(order.id, "payment", 1, "refund", SERVICE, refund))
     assert payments(engine, order.id) == [(1, "refunded", 300, 300)]
     assert engine.get_order(order.id, CLERK).data["refunded_amount"] == 300
     with store.read() as tx:
@@ -372,3 +378,79 @@ def test_refunds_in_any_amounts_never_pay_back_more_than_was_captured(
     assert refunded == accepted <= captured == 300
     assert (state == "refunded") == (refunded == 300)
     assert engine.get_order(order.id, CLERK).data.get("refunded_amount", 0) == accepted
+
+
+# -- refunds: the shipped after-sales request pays back what it agreed through refund records
+
+REPO = Path(__file__).resolve().parents[3]
+AFTER_SALES = frozenset({"after_sales"})
+DESK = Actor("huang.fang", frozenset({"service"}), AFTER_SALES)
+
+
+def after_sales_engine(store: Store, clock: FrozenClock) -> Engine:
+    """The shipped retail order and after-sales request published, with bands on hand in SH-01, where
+    the retail orders ship from and the returns come back."""
+    engine = Engine(store, REGISTRY, clock)
+    for path in ("retail/order.yaml", "after-sales/request.yaml"):
+        engine.publish(load_bundle(REPO / "workflows" / path, REPO, action_names=REGISTRY.action_names))
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=500, reserved=0)
+        )
+    return engine
+
+
+def refunding_request(engine: Engine, clock: FrozenClock) -> int:
+    """Two bands returned for 478 (of a retail order that paid 478 for them), back and passed: the
+    request refunding, its refund record pending."""
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    original = delivered_retail_order(engine, clock)
+    return returned_and_inspected(engine, clock, original_order_no=original, lines=two, refund_amount=478)
+
+
+def refunded_topics(store: Store) -> int:
+    with store.read() as tx:
+        return list(tx.connection.execute(select(outbox.c.topic)).scalars()).count("payments.refunded")
+
+
+def test_two_payments_of_one_refund_at_once_pay_it_back_once(store: Store, clock: FrozenClock) -> None:
+    """The desk and the gateway's callback pay the same pending refund at once, on SQLite and on
+    PostgreSQL: one wins, the other is refused, and the money goes back once."""
+    engine = after_sales_engine(store, clock)
+    request = refunding_request(engine, clock)
+    one_of_two_wins(lambda: engine.fire_record(request, "refund", 1, "pay", DESK, {"pay_amount": 478}))
+    [refund] = engine.records(request, DESK)
+    assert (refund.state, refund.data["paid"]) == ("paid", 478)
+    order = engine.get_order(request, DESK)
+    assert (order.state, order.data["refunded_amount"]) == ("closed", 478)
+    assert refunded_topics(store) == 1
+
+
+@pytest.fixture
+def after_sales(store: Store, clock: FrozenClock) -> Engine:
+    return after_sales_engine(store, clock)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=5))
+def test_refunds_paid_in_any_parts_never_pay_back_more_than_was_agreed(
+    after_sales: Engine, store: Store, clock: FrozenClock, parts: list[int]
+) -> None:
+    """Whatever parts the desk pays: what is paid back never passes the 478 agreed, the refund is paid
+    exactly when nothing is left, and the request closes by itself exactly then."""
+    request = refunding_request(after_sales, clock)
+    sent = refunded_topics(store)
+    accepted = taken = 0
+    for part in parts:
+        try:
+            after_sales.fire_record(request, "refund", 1, "pay", DESK, {"pay_amount": part})
+            accepted += part
+            taken += 1
+        except TransitionRejected as error:
+            assert accepted + part > 478 or accepted == 478, error.refusals
+    [refund] = after_sales.records(request, DESK)
+    order = after_sales.get_order(request, DESK)
+    assert refund.data["paid"] == accepted <= 478
+    assert (refund.state == "paid") == (accepted == 478) == (order.state == "closed")
+    assert order.data.get("refunded_amount", 0) == accepted
+    assert refunded_topics(store) - sent == taken  # one message to the gateway for each part paid

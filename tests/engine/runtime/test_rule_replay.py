@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
@@ -18,6 +19,8 @@ from engine.runtime.rule_replay import orders_using_file, stock_for
 from engine.runtime.studio import Studio
 from engine.store import Store
 from engine.store.studio import SaveConflict
+from engine.store.tables import stock
+from tests.test_departments import delivered_retail_order
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -105,12 +108,13 @@ def test_an_order_is_replayed_as_of_the_time_the_rule_file_decided_it(store: Sto
     draft accept it: a difference that never happened)."""
     clock = FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     engine = Engine(store, REGISTRY, clock)
-    engine.publish(
-        load_bundle(ROOT / "workflows/after-sales/request.yaml", ROOT, action_names=REGISTRY.action_names)
-    )
+    for path in ("workflows/retail/order.yaml", "workflows/after-sales/request.yaml"):
+        engine.publish(load_bundle(ROOT / path, ROOT, action_names=REGISTRY.action_names))
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0))
     studio = Studio(engine, ROOT)
     request = {
-        "original_order_no": "RO20260227000123",
+        "original_order_no": delivered_retail_order(engine, clock),  # the retail order it was bought on
         "type": "return",
         "reason_code": "no_reason",
         "customer": {"name": "李娜", "mobile": "13698765432"},
