@@ -515,6 +515,8 @@ class _DemoRun:
         plan.append((self.wholesale, "sent_back", timedelta(minutes=1)))  # returned to sales by the manager
         # shipped and delivered from every warehouse, the transfer not yet in
         plan.append((self.wholesale, "fulfilling.shipping.delivered_all", timedelta(days=12)))
+        # a passed return whose refund the service desk has still to pay
+        plan.append((self.after_sales, "refunding", timedelta(minutes=4)))
         return [(self.end - before, story(target)) for story, target, before in plan]
 
     def _push(self, at: datetime, story: Story) -> None:
@@ -966,6 +968,8 @@ class _DemoRun:
             kind, data["item_condition"] = "return", "used"  # a used item is reviewed by a person
         elif target == "replacement_pending":
             kind, data["item_condition"] = "exchange", "opened_intact"
+        elif target == "refunding":
+            kind, data["item_condition"] = "return", "unopened"
         elif target == "replacement_backordered":
             # A discontinued model no warehouse holds any more: the exchange waits for stock.
             kind, data["item_condition"] = "exchange", "opened_intact"
@@ -995,7 +999,7 @@ class _DemoRun:
                 )
                 return
             state = self.fire(oid, "accept", "huang.fang")
-        late = target == "replacement_backordered"  # placed minutes before the end: every step at once
+        late = target in ("replacement_backordered", "refunding")  # placed minutes before the end: every step at once
         if state != "awaiting_goods" or (rng.random() < 0.12 and target is None):
             return  # rejected, or the goods never come back (the 10-day timer withdraws it)
         if not late:
@@ -1017,6 +1021,8 @@ class _DemoRun:
         }
         state = self.fire(oid, "inspect", "wu.gang", inspection)
         if state == "refunding":
+            if target == "refunding":
+                return
             # the service desk pays the agreed refund back (no draw of its own: the story stays as it was)
             yield timedelta(hours=2)
             desk = _by_name("huang.fang").actor

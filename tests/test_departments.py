@@ -1553,8 +1553,8 @@ def delivered_retail_order(engine: Engine, clock: FrozenClock, mobile: str = "13
     names it by."""
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
     pay(engine, order.id, 478)
-    engine.fire(order.id, "ship", WAREHOUSE, {"carrier": "sf"})
-    engine.fire(order.id, "deliver", WAREHOUSE, {"delivered_at": clock.now().isoformat()})
+    ship_each(engine, order.id, {"carrier": "sf"})
+    deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     return str(order.id)
 
 
