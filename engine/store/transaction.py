@@ -59,6 +59,10 @@ class TxCore:
         self._last_time, self._last_ts = value, stamp
         return stamp
 
+    def read_time(self, value: Any) -> datetime:
+        """A time as the driver gives it back, as UTC (SQLite gives its text, without the zone)."""
+        return self._time(value)
+
     def _time(self, value: Any) -> datetime:
         if isinstance(value, str):
             return datetime.fromisoformat(value).replace(tzinfo=UTC)
