@@ -57,6 +57,7 @@ from engine.rules.kinds import compile_ruleset  # noqa: E402
 from engine.runtime.named_lists import StepLookups  # noqa: E402
 from engine.store import Store  # noqa: E402
 from engine.store import named_lists as rows  # noqa: E402
+from engine.store.tables import orders  # noqa: E402
 
 DEPARTMENT = "wholesale"
 WORKFLOW = "wholesale-order"
@@ -111,25 +112,8 @@ HAND_SQL = {
         True,
     ),
 }
-ORDER_COLUMNS = (
-    "id",
-    "department",
-    "workflow",
-    "version",
-    "channel",
-    "state",
-    "data",
-    "schema_version",
-    "lock_version",
-    "created_at",
-    "updated_at",
-    "final",
-    "total",
-    "state_since",
-    "customer_key",
-    "due",
-    "returned_at",
-)
+# Every column of the orders but a claim's (no order here is claimed), in the table's order.
+ORDER_COLUMNS = tuple(column.name for column in orders.c if column.name not in ("assignee", "assigned_at"))
 
 
 def progress(message: str) -> None:
@@ -169,27 +153,26 @@ def make_orders(store: Store, count: int, customers: int, seed: int) -> None:
         returned = stamp(created + timedelta(days=3)) if rng.random() < 0.02 else None
         data = json.dumps({"account": {"account_no": account}, "total": total}, separators=(",", ":"))
         at = stamp(created)
-        pending.append(
-            (
-                order_id,
-                DEPARTMENT,
-                WORKFLOW,
-                1,
-                "phone",
-                "completed" if final else "shipped",
-                data,
-                1,
-                1,
-                at,
-                at,
-                final,
-                total,
-                at,
-                f"account:{account}",
-                due,
-                returned,
-            )
-        )
+        row = {
+            "id": order_id,
+            "department": DEPARTMENT,
+            "workflow": WORKFLOW,
+            "version": 1,
+            "channel": "phone",
+            "state": "completed" if final else "shipped",
+            "data": data,
+            "schema_version": 1,
+            "lock_version": 1,
+            "created_at": at,
+            "updated_at": at,
+            "final": final,
+            "total": total,
+            "state_since": at,
+            "customer_key": f"account:{account}",
+            "due": due,
+            "returned_at": returned,
+        }
+        pending.append(tuple(row[column] for column in ORDER_COLUMNS))
         if len(pending) >= BATCH:
             flush()
             progress(f"facts: {order_id:,} orders made")
