@@ -1435,13 +1435,14 @@ class SqlReplayContender:
 # Measuring
 
 
-def measure(contender: Contender, orders: list[OrderInput]) -> float:
-    """Lifecycles per second for one pass over ``orders`` (its ``prepare`` not counted)."""
+def measure(contender: Contender, orders: list[OrderInput]) -> tuple[float, float]:
+    """Lifecycles per second for one pass over ``orders`` (its ``prepare`` not counted), and the CPU time
+    per lifecycle in ms (the process's, its threads' included: OrderLoom's WAL checkpoints count)."""
     contender.prepare(orders)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     contender.run(orders)
-    elapsed = time.perf_counter() - started
-    return len(orders) / elapsed
+    elapsed, spent = time.perf_counter() - started, time.process_time() - cpu
+    return len(orders) / elapsed, spent * 1000 / len(orders)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1464,6 +1465,7 @@ def main(argv: list[str] | None = None) -> int:
         ("sql_only", SqlReplayContender, args.orders),
     ]
     rates: dict[str, list[float]] = {name: [] for name, _, _ in factories}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in factories}
     ran: dict[str, list[OrderInput]] = {name: [] for name, _, _ in factories}
     routed: dict[str, list[tuple[str, Choice]]] = {}
     with tempfile.TemporaryDirectory(prefix="orderloom-bench-") as tmp:
@@ -1480,10 +1482,14 @@ def main(argv: list[str] | None = None) -> int:
             # contenders take turns inside each repetition, so drift in the machine hits all of them
             for name, contender, count in contenders:
                 orders = make_orders(count, seed=args.seed * 1000 + repetition + 1)
-                rate = measure(contender, orders)
+                rate, cpu_ms = measure(contender, orders)
                 rates[name].append(rate)
+                cpu[name].append(cpu_ms)
                 ran[name].extend(orders)
-                progress(f"{name}: repetition {repetition + 1}: {count} lifecycles, {rate:.1f}/s")
+                progress(
+                    f"{name}: repetition {repetition + 1}: {count} lifecycles, {rate:.1f}/s, "
+                    f"{cpu_ms:.2f} ms of CPU each"
+                )
         for name, contender, _count in contenders:
             choices = contender.check(ran[name])
             if name == SqlReplayContender.name:
@@ -1506,6 +1512,7 @@ def main(argv: list[str] | None = None) -> int:
         "sql_only_per_s": round(median["sql_only"], 1),
         "orderloom_vs_spiff": round(median["orderloom"] / median["spiffworkflow"], 2),
         "orderloom_vs_naive": round(median["orderloom"] / median["naive"], 2),
+        "cpu_ms": {name: round(statistics.median(values), 3) for name, values in cpu.items()},
     }
     print(json.dumps(result))
     return 0

@@ -89,9 +89,12 @@ def test_bench_prints_one_line_with_every_figure() -> None:
         "sql_only_per_s",
         "orderloom_vs_spiff",
         "orderloom_vs_naive",
+        "cpu_ms",
     ]
     assert figures["orders"] == 12
-    assert all(value > 0 for value in figures.values())
+    cpu_ms = figures.pop("cpu_ms")
+    assert list(cpu_ms) == ["orderloom", "spiffworkflow", "naive", "sql_only"]
+    assert all(value > 0 for value in (*figures.values(), *cpu_ms.values()))
     # each baseline ran 3 + 8 orders, every one compared with OrderLoom's routing
     assert "chose the same warehouse and carrier as OrderLoom for all 22 orders compared" in progress
 
