@@ -10,10 +10,10 @@ total, one in fifty with a return asked for. Then ``ANALYZE``, as a running shop
 
 The cases, each over accounts drawn at random (the same accounts for every case):
 
-- ``rule_with_facts``: a rule set of three rules (``FACT_RULES``: what the account owes plus the order
-  over its credit limit, more than 20 open orders, more than 10 orders in the last 7 days) evaluated
-  with the step's lookups (``engine.runtime.named_lists.StepLookups``) in a transaction of its own, as a
-  step's ``decide`` evaluates its rule set: three indexed queries and the rules' full trace;
+- ``rule_with_facts``: the three rules of ``bench/customer-facts.yaml`` (what the account owes plus
+  the order over its credit limit, more than 20 open orders, more than 10 orders in the last 7 days)
+  evaluated with the step's lookups (``engine.runtime.named_lists.StepLookups``) in a transaction of
+  its own, as a step's ``decide`` evaluates its rule set: three indexed queries and the full trace;
 - ``credit_check``: the shipped ``rules/wholesale/credit.yaml`` (one fact, ``owed()``), the same way;
 - ``facts_by_hand`` (baseline): the three facts' SQL written by hand, through ``sqlite3`` alone on a
   connection kept open: the floor for what the rule costs the database;
@@ -65,34 +65,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 BATCH = 50_000
 CREDIT_FILE = REPO_ROOT / "rules" / "wholesale" / "credit.yaml"
 # A rule set reading the three facts, as a department's own audit would.
-FACT_RULES: dict[str, Any] = {
-    "schema_version": 1,
-    "ruleset": "bench-customer-facts",
-    "kind": "audit",
-    "title": {"zh": "客户往来审核", "en": "Customer facts check"},
-    "outcomes": ["approve", "hold"],
-    "default": "approve",
-    "rules": [
-        {
-            "name": "above-credit-limit",
-            "when": "owed() + order.total > order.account.credit_limit",
-            "outcome": "hold",
-            "reason": {"zh": "欠款加本单超过信用额度", "en": "Owed plus this order exceeds the credit limit"},
-        },
-        {
-            "name": "many-open-orders",
-            "when": "open_orders() > 20",
-            "outcome": "hold",
-            "reason": {"zh": "未结订单超过20张", "en": "More than 20 orders still open"},
-        },
-        {
-            "name": "busy-week",
-            "when": "orders_in_days(7) > 10",
-            "outcome": "hold",
-            "reason": {"zh": "7天内下单超过10张", "en": "More than 10 orders in 7 days"},
-        },
-    ],
-}
+FACT_RULES = HERE / "customer-facts.yaml"
 # The facts the rule set reads, as the trace names them, and the same by hand: (SQL, uses ``since``).
 FACTS_READ = ("owed()", "open_orders()", "orders_in_days(7)")
 HAND_SQL = {
@@ -203,7 +176,8 @@ class FactReader:
         self.store = store
         self.accounts = accounts
         self.count = count
-        self.facts = compile_ruleset(FACT_RULES, "<bench facts>")
+        facts = yaml.safe_load(FACT_RULES.read_text(encoding="utf-8"))
+        self.facts = compile_ruleset(facts, str(FACT_RULES.relative_to(REPO_ROOT)))
         credit = yaml.safe_load(CREDIT_FILE.read_text(encoding="utf-8"))
         self.credit = compile_ruleset(credit, str(CREDIT_FILE.relative_to(REPO_ROOT)))
         self.db = sqlite3.connect(path)
