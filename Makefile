@@ -49,6 +49,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/diagram.py
 	$(BIN)/python bench/studio.py
+	$(BIN)/python bench/facts.py --orders 1000000
 	$(BIN)/python bench/workspace.py
 
 clean:

@@ -50,13 +50,18 @@ oversells.
 Both baselines route with ``RetailRouting``: plain Python that reads the candidates and weights from the
 routing file once and scores them, with the file's conditions written in Python (a condition it does
 not know stops the bench). They do not split an order across warehouses (no order here needs it). They
-still do less work than OrderLoom: no form validation, no audit rule file (the review is one comparison
-with the limit), no decision traces, no payment, waybill or outbox rows; so the ratios understate
+keep what the lifecycle now keeps beside the order, as OrderLoom does: the payment as a row of its own
+(captured), a stock ledger entry per shipped line, and the review looks the customer's mobile, the
+address and the skus up in the managed lists the audit names (``list_keys``: one query per list; the
+lists are empty, as a new department's are). They still do less work than OrderLoom: no form
+validation, no audit rule file (the review is the list look-ups and one comparison with the limit), no
+decision traces, no customer, waybill, outbox or search rows, fewer audit rows; so the ratios understate
 OrderLoom rather than flatter it.
 
 After the timed runs, every contender's ``check`` reads back from its database that every order
 completed, that no timer waits, that each stock row holds what the orders imply (initial units less what
-shipped, nothing left reserved) and which warehouse and carrier each order was routed to;
+shipped, nothing left reserved), that its ledger's shipments account for what left each shelf, that
+every order's payment was recorded, and which warehouse and carrier each order was routed to;
 ``compare_choices`` stops the bench, naming the first order, when a baseline routed an order otherwise
 than OrderLoom. No figure is printed then.
 
@@ -83,7 +88,18 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String, select, update
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    select,
+    update,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, object_session
 
 HERE = Path(__file__).resolve().parent
@@ -401,6 +417,55 @@ def check_stock(name: str, actual: StockTotals, expected: StockTotals) -> None:
             )
 
 
+def check_ledger_and_payments(
+    name: str, stock: StockTotals, shipped: Mapping[tuple[str, str], int], payments: int, orders: int
+) -> None:
+    """Raise unless every order's payment was recorded (one each) and the stock ledger's shipments of
+    each stock row account for what left its shelf."""
+    if payments != orders:
+        raise RuntimeError(f"{name}: {payments} payments recorded for {orders} orders")
+    for (sku, warehouse), (on_hand, _reserved) in sorted(stock.items()):
+        if shipped.get((sku, warehouse), 0) != on_hand - INITIAL_ON_HAND:
+            raise RuntimeError(
+                f"{name}: the ledger of {sku} in {warehouse} says {shipped.get((sku, warehouse), 0)}, "
+                f"the shelf {on_hand - INITIAL_ON_HAND}"
+            )
+
+
+# The managed lists the shipped audit names (``lists:`` of rules/retail/audit.yaml), as the baselines
+# keep them: a table of (list, key). A paid order's review looks it up once per list, each value by its
+# key as OrderLoom normalises it (engine.common.list_keys), here in a few lines of plain Python: a mobile
+# by its digits, an address by its parts without spaces, a sku in capitals.
+AUDIT_FILE = REPO_ROOT / "rules" / "retail" / "audit.yaml"
+LIST_NAMES = ("blocked-mobiles", "blocked-addresses", "restricted-skus")
+LIST_TABLE = """
+CREATE TABLE list_entry (
+    list TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (list, key)
+)"""
+LIST_LOOKUP = "SELECT 1 FROM list_entry WHERE list = ? AND key IN ({marks}) LIMIT 1"
+
+
+def audit_lists(path: Path = AUDIT_FILE) -> tuple[str, ...]:
+    """The lists the audit file names; the bench stops when they are not those the baselines look up."""
+    named = tuple(sorted(yaml.safe_load(path.read_text(encoding="utf-8")).get("lists") or {}))
+    if named != tuple(sorted(LIST_NAMES)):
+        raise SystemExit(f"{path}: the audit names the lists {named}; the baselines look up {LIST_NAMES}")
+    return named
+
+
+def list_keys(
+    customer: Mapping[str, Any], address: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
+) -> list[tuple[str, list[str]]]:
+    """Each list the review looks up, with the keys of the order's values for it."""
+    mobile = "".join(ch for ch in str(customer.get("mobile") or "") if ch.isdigit())
+    parts = (address.get(part) for part in ("province", "city", "district", "detail"))
+    place = "".join(str(part) for part in parts if part).replace(" ", "")
+    skus = sorted({str(line["sku"]).strip().upper() for line in lines})
+    return [("blocked-mobiles", [mobile]), ("blocked-addresses", [place]), ("restricted-skus", skus)]
+
+
 def compare_choices(choices: Mapping[str, Sequence[tuple[str, Choice]]], reference: str) -> int:
     """Stop the run unless every contender routed each order it shares with ``reference`` alike.
 
@@ -500,14 +565,40 @@ class SpiffContender(NothingToPrepare):
                 {
                     "route_order": self._route_order,
                     "reserve_stock": self._reserve_stock,
+                    "on_lists": self._on_lists,
                     "deduct_stock": self._deduct_stock,
                 }
             )
         )
+        audit_lists()
+        self._order_id: int | None = None  # the order whose step runs (the ledger's reference)
+        self._actor = ""
         self._db = sqlite3.connect(db_path, isolation_level=None)
         sqlite_pragmas(self._db)
         self._db.executescript(
-            """
+            LIST_TABLE
+            + """;
+            CREATE TABLE payment (
+                id INTEGER PRIMARY KEY,
+                order_id INTEGER NOT NULL REFERENCES process_instance(id),
+                state TEXT NOT NULL,
+                method TEXT NOT NULL,
+                amount REAL NOT NULL,
+                transaction_ref TEXT,
+                at TEXT NOT NULL
+            );
+            CREATE INDEX payment_order ON payment(order_id);
+            CREATE TABLE stock_ledger (
+                id INTEGER PRIMARY KEY,
+                sku TEXT NOT NULL,
+                warehouse TEXT NOT NULL,
+                change INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                reference TEXT,
+                actor TEXT NOT NULL,
+                at TEXT NOT NULL
+            );
+            CREATE INDEX stock_ledger_sku ON stock_ledger(sku, warehouse, id);
             CREATE TABLE process_instance (
                 id INTEGER PRIMARY KEY,
                 status TEXT NOT NULL,
@@ -573,7 +664,18 @@ class SpiffContender(NothingToPrepare):
             held.append({"sku": line["sku"], "warehouse": warehouse, "qty": line["qty"]})
         return held
 
+    def _on_lists(
+        self, customer: dict[str, Any], address: dict[str, Any], lines: list[dict[str, Any]]
+    ) -> bool:
+        """Whether any of the order's values is on a managed list: one look-up per list."""
+        for name, keys in list_keys(customer, address, lines):
+            marks = ", ".join("?" * len(keys))
+            if self._db.execute(LIST_LOOKUP.format(marks=marks), (name, *keys)).fetchone() is not None:
+                return True
+        return False
+
     def _deduct_stock(self, held: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        at = datetime.now(UTC).isoformat()
         for holding in held:
             cursor = self._db.execute(
                 "UPDATE stock SET on_hand = on_hand - ?, reserved = reserved - ? "
@@ -589,6 +691,11 @@ class SpiffContender(NothingToPrepare):
             )
             if cursor.rowcount != 1:
                 raise OutOfStock(f"cannot deduct {holding['qty']} {holding['sku']} in {holding['warehouse']}")
+            self._db.execute(
+                "INSERT INTO stock_ledger (sku, warehouse, change, kind, reference, actor, at) "
+                "VALUES (?, ?, ?, 'ship', ?, ?, ?)",
+                (holding["sku"], holding["warehouse"], -holding["qty"], str(self._order_id), self._actor, at),
+            )
         return []  # nothing is reserved any more
 
     @contextmanager
@@ -645,7 +752,20 @@ class SpiffContender(NothingToPrepare):
                 raise RuntimeError(f"order {order_id}: {task_name} is not the ready task ({task})")
             task.set_data(**data)
             task.run()
+            self._order_id, self._actor = order_id, actor
             workflow.do_engine_steps()
+            if task_name == "pay":  # the payment kept as a record of its own, captured
+                db.execute(
+                    "INSERT INTO payment (order_id, state, method, amount, transaction_ref, at) "
+                    "VALUES (?, 'captured', ?, ?, ?, ?)",
+                    (
+                        order_id,
+                        data["method"],
+                        data["amount"],
+                        data.get("transaction_ref"),
+                        datetime.now(UTC).isoformat(),
+                    ),
+                )
             db.execute(
                 "UPDATE process_instance SET status = ?, serialization = ?, updated_at = ? WHERE id = ?",
                 (
@@ -682,6 +802,14 @@ class SpiffContender(NothingToPrepare):
             )
         }
         check_stock(self.name, stock, expected_stock(orders, choices))
+        shipped = {
+            (sku, warehouse): int(change)
+            for sku, warehouse, change in self._db.execute(
+                "SELECT sku, warehouse, sum(change) FROM stock_ledger WHERE kind = 'ship' GROUP BY 1, 2"
+            )
+        }
+        (payments,) = self._db.execute("SELECT count(*) FROM payment WHERE state = 'captured'").fetchone()
+        check_ledger_and_payments(self.name, stock, shipped, payments, len(orders))
         return choices
 
 
@@ -711,7 +839,12 @@ NAIVE_TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "route", "source": "created", "dest": "out_of_stock"},
     {"trigger": "place", "source": "routed", "dest": "pending_payment", "before": "reserve_stock"},
     {"trigger": "pay", "source": "pending_payment", "dest": "paid", "conditions": "payment_covers_total"},
-    {"trigger": "review", "source": "paid", "dest": "pending_shipment", "conditions": "within_review_limit"},
+    {
+        "trigger": "review",
+        "source": "paid",
+        "dest": "pending_shipment",
+        "conditions": ["within_review_limit", "on_no_list"],
+    },
     {"trigger": "review", "source": "paid", "dest": "on_hold"},
     {"trigger": "approve", "source": "on_hold", "dest": "pending_shipment"},
     {
@@ -807,6 +940,18 @@ class NaiveOrder(NaiveBase):
                 raise OutOfStock(
                     f"order {self.id}: cannot deduct {line['qty']} {line['sku']} in {self.warehouse}"
                 )
+            assert self.warehouse is not None
+            session.add(
+                NaiveLedgerEntry(
+                    sku=line["sku"],
+                    warehouse=self.warehouse,
+                    change=-line["qty"],
+                    kind="ship",
+                    reference=str(self.id),
+                    actor=event.kwargs.get("actor", ""),
+                    at=datetime.now(UTC),
+                )
+            )
 
     # guards
     def payment_covers_total(self, event: Any) -> bool:
@@ -818,6 +963,20 @@ class NaiveOrder(NaiveBase):
 
     def has_carrier(self, event: Any) -> bool:
         return bool(event.kwargs.get("data", {}).get("carrier"))
+
+    def on_no_list(self, event: Any) -> bool:
+        """None of the order's values on a managed list: one query per list."""
+        session = object_session(self)
+        assert session is not None
+        for name, keys in list_keys(self.data["customer"], self.data["address"], self.data["lines"]):
+            found = session.scalar(
+                select(NaiveListEntry.key)
+                .where(NaiveListEntry.list == name, NaiveListEntry.key.in_(keys))
+                .limit(1)
+            )
+            if found is not None:
+                return False
+        return True
 
     # the one after-state-change callback: merge data, audit, timers
     def on_transition(self, event: Any) -> None:
@@ -839,6 +998,17 @@ class NaiveOrder(NaiveBase):
                 data=data,
             )
         )
+        if event.event.name == "pay":  # the payment kept as a record of its own, captured
+            session.add(
+                NaivePayment(
+                    order_id=self.id,
+                    state="captured",
+                    method=data["method"],
+                    amount=data["amount"],
+                    transaction_ref=data.get("transaction_ref"),
+                    at=now,
+                )
+            )
         # timers wait in a state: cancelled when the order leaves it, scheduled when it enters one
         for timer in session.query(NaiveTimer).filter_by(order_id=self.id, state=event.transition.source):
             session.delete(timer)
@@ -886,6 +1056,36 @@ class NaiveTimer(NaiveBase):
     reason: Mapped[str] = mapped_column(String(80))
 
 
+class NaiveListEntry(NaiveBase):
+    __tablename__ = "list_entry"
+    list: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+
+
+class NaivePayment(NaiveBase):
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[float] = mapped_column(Float)
+    transaction_ref: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NaiveLedgerEntry(NaiveBase):
+    __tablename__ = "stock_ledger"
+    __table_args__ = (Index("stock_ledger_sku", "sku", "warehouse", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(100))
+    warehouse: Mapped[str] = mapped_column(String(100))
+    change: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(30))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class NaiveContender(NothingToPrepare):
     """``transitions`` with a Machine per order bound to its ORM instance; commit after every step."""
 
@@ -900,6 +1100,7 @@ class NaiveContender(NothingToPrepare):
         self._session_class = Session
         self._order, self._audit, self._timer = NaiveOrder, NaiveAuditEvent, NaiveTimer
         self._routing = routing or RetailRouting()
+        audit_lists()
         self._engine = create_engine(f"sqlite:///{db_path}")
         event.listen(self._engine, "connect", lambda dbapi, _record: sqlite_pragmas(dbapi))
         NaiveBase.metadata.create_all(self._engine)
@@ -981,6 +1182,18 @@ class NaiveContender(NothingToPrepare):
                 (row.sku, row.warehouse): (row.on_hand, row.reserved)
                 for row in session.scalars(select(NaiveStock))
             }
+            payments = session.scalar(
+                select(func.count()).select_from(NaivePayment).where(NaivePayment.state == "captured")
+            )
+            ledger = NaiveLedgerEntry
+            shipped = {
+                (sku, warehouse): int(change)
+                for sku, warehouse, change in session.execute(
+                    select(ledger.sku, ledger.warehouse, func.sum(ledger.change))
+                    .where(ledger.kind == "ship")
+                    .group_by(ledger.sku, ledger.warehouse)
+                )
+            }
         if open_orders or timers or len(routed) != len(orders):
             raise RuntimeError(
                 f"naive: {open_orders} orders not completed, {timers} timers left, "
@@ -988,6 +1201,7 @@ class NaiveContender(NothingToPrepare):
             )
         choices = [(str(warehouse), str(carrier)) for warehouse, carrier in routed]
         check_stock(self.name, stock, expected_stock(orders, choices))
+        check_ledger_and_payments(self.name, stock, shipped, int(payments or 0), len(orders))
         return choices
 
 
@@ -1052,7 +1266,7 @@ def check_orderloom_database(name: str, engine: Any, orders: Sequence[OrderInput
     """OrderLoom's ``check`` on the database ``engine`` opens (the engine's own, or a replay of it)."""
     from sqlalchemy import func
 
-    from engine.store.tables import audit_events, stock, timers
+    from engine.store.tables import audit_events, order_records, stock, stock_ledger, timers
     from engine.store.tables import orders as order_rows
 
     with engine.connect() as connection:
@@ -1075,12 +1289,26 @@ def check_orderloom_database(name: str, engine: Any, orders: Sequence[OrderInput
                 select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved)
             )
         }
+        payments = connection.scalar(
+            select(func.count())
+            .select_from(order_records)
+            .where(order_records.c.kind == "payment", order_records.c.state == "captured")
+        )
+        shipped = {
+            (sku, warehouse): int(change)
+            for sku, warehouse, change in connection.execute(
+                select(stock_ledger.c.sku, stock_ledger.c.warehouse, func.sum(stock_ledger.c.change))
+                .where(stock_ledger.c.kind == "ship")
+                .group_by(stock_ledger.c.sku, stock_ledger.c.warehouse)
+            )
+        }
     if open_orders or waiting or len(choices) != len(orders):
         raise RuntimeError(
             f"{name}: {open_orders} orders not completed, {waiting} timers still waiting, "
             f"{len(choices)} routed of {len(orders)} run"
         )
     check_stock(name, on_shelf, expected_stock(orders, choices))
+    check_ledger_and_payments(name, on_shelf, shipped, int(payments or 0), len(orders))
     return choices
 
 
@@ -1090,8 +1318,16 @@ COMMIT, ROLLBACK, EXECUTEMANY = "-- commit", "-- rollback", "-- executemany"
 Statement = tuple[str, Any]  # (SQL, its parameters), or a COMMIT / ROLLBACK / EXECUTEMANY entry
 # What the bench compares between OrderLoom's file and the replay's: every row OrderLoom writes.
 REPLAYED_TABLES = (
-    *("orders", "order_records", "audit_events", "timers", "outbox", "stock", "stock_ledger"),
-    *("customers", "idempotency"),
+    "orders",
+    "audit_events",
+    "timers",
+    "outbox",
+    "stock",
+    "customers",
+    "idempotency",
+    "order_records",
+    "stock_ledger",
+    "order_search_terms",
 )
 
 
@@ -1213,13 +1449,14 @@ class SqlReplayContender:
 # Measuring
 
 
-def measure(contender: Contender, orders: list[OrderInput]) -> float:
-    """Lifecycles per second for one pass over ``orders`` (its ``prepare`` not counted)."""
+def measure(contender: Contender, orders: list[OrderInput]) -> tuple[float, float]:
+    """Lifecycles per second for one pass over ``orders`` (its ``prepare`` not counted), and the CPU time
+    per lifecycle in ms (the process's, its threads' included: OrderLoom's WAL checkpoints count)."""
     contender.prepare(orders)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     contender.run(orders)
-    elapsed = time.perf_counter() - started
-    return len(orders) / elapsed
+    elapsed, spent = time.perf_counter() - started, time.process_time() - cpu
+    return len(orders) / elapsed, spent * 1000 / len(orders)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1242,6 +1479,7 @@ def main(argv: list[str] | None = None) -> int:
         ("sql_only", SqlReplayContender, args.orders),
     ]
     rates: dict[str, list[float]] = {name: [] for name, _, _ in factories}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in factories}
     ran: dict[str, list[OrderInput]] = {name: [] for name, _, _ in factories}
     routed: dict[str, list[tuple[str, Choice]]] = {}
     with tempfile.TemporaryDirectory(prefix="orderloom-bench-") as tmp:
@@ -1258,10 +1496,14 @@ def main(argv: list[str] | None = None) -> int:
             # contenders take turns inside each repetition, so drift in the machine hits all of them
             for name, contender, count in contenders:
                 orders = make_orders(count, seed=args.seed * 1000 + repetition + 1)
-                rate = measure(contender, orders)
+                rate, cpu_ms = measure(contender, orders)
                 rates[name].append(rate)
+                cpu[name].append(cpu_ms)
                 ran[name].extend(orders)
-                progress(f"{name}: repetition {repetition + 1}: {count} lifecycles, {rate:.1f}/s")
+                progress(
+                    f"{name}: repetition {repetition + 1}: {count} lifecycles, {rate:.1f}/s, "
+                    f"{cpu_ms:.2f} ms of CPU each"
+                )
         for name, contender, _count in contenders:
             choices = contender.check(ran[name])
             if name == SqlReplayContender.name:
@@ -1284,6 +1526,7 @@ def main(argv: list[str] | None = None) -> int:
         "sql_only_per_s": round(median["sql_only"], 1),
         "orderloom_vs_spiff": round(median["orderloom"] / median["spiffworkflow"], 2),
         "orderloom_vs_naive": round(median["orderloom"] / median["naive"], 2),
+        "cpu_ms": {name: round(statistics.median(values), 3) for name, values in cpu.items()},
     }
     print(json.dumps(result))
     return 0

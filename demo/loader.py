@@ -999,7 +999,8 @@ class _DemoRun:
                 )
                 return
             state = self.fire(oid, "accept", "huang.fang")
-        late = target in ("replacement_backordered", "refunding")  # placed minutes before the end: every step at once
+        # placed minutes before the end: every step at once
+        late = target in ("replacement_backordered", "refunding")
         if state != "awaiting_goods" or (rng.random() < 0.12 and target is None):
             return  # rejected, or the goods never come back (the 10-day timer withdraws it)
         if not late:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from functools import lru_cache
 
 __all__ = ["did_you_mean", "near_miss", "suggestion_text"]
 
@@ -11,8 +12,15 @@ __all__ = ["did_you_mean", "near_miss", "suggestion_text"]
 def near_miss(word: str, choices: Iterable[str], cutoff: float = 0.61) -> str | None:
     """The choice ``word`` most likely meant, or None when none is near (``difflib``'s ratio, at least
     ``cutoff``)."""
+    return _nearest(word, tuple(choices), cutoff)
+
+
+@lru_cache(maxsize=512)
+def _nearest(word: str, choices: tuple[str, ...], cutoff: float) -> str | None:
+    # Kept: a refusal asked on every step costs a difflib comparison per choice (an action asking for
+    # records of a kind its workflow does not keep); the answer depends on the arguments alone.
     # 0.6 suggested "intake" for "name": two shared letters in ten are not a near miss
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     return close[0] if close else None
 
 

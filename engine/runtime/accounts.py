@@ -312,6 +312,6 @@ def credit_standing(tx: Tx, row: OrderRow) -> CreditStanding | None:
     key = customer_key(row.data)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or key is None:
         return None
-    owed = float(customer_fact(tx.connection, "owed", row.department, key, row.id, None))
+    owed = float(customer_fact(tx, "owed", row.department, key, row.id, None))
     this_order = 0.0 if row.final else order_due(row.data)
     return CreditStanding(float(limit), owed, this_order, round(float(limit) - owed - this_order, 2))

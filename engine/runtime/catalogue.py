@@ -36,12 +36,12 @@ from engine.common.words import word
 from engine.errors import EngineError, Refusal, RefusalCode, brief
 from engine.forms.data_paths import ITEMS
 from engine.runtime.results import PublishedForm
-from engine.store import Store
+from engine.store import Store, Tx
 from engine.store.products import (
     PRODUCT_KINDS,
     Product,
     ProductKind,
-    catalogue_size,
+    catalogue_kept,
     find_products,
     product_page,
     write_products,
@@ -396,7 +396,7 @@ def put_product(
     problems = [CatalogueProblem(None, column, why) for column, why in found]
     with store.transaction() as tx:
         if product is not None:
-            stored = find_products(tx.connection, [product.sku])
+            stored = find_products(tx, [product.sku])
             if new and stored:
                 problems.append(
                     CatalogueProblem(
@@ -454,7 +454,7 @@ def put_products(store: Store, items: Sequence[Product], at: datetime, by: str) 
 
 def find_product(store: Store, sku: str) -> Product | None:
     with store.read() as tx:
-        return find_products(tx.connection, [sku]).get(sku)
+        return find_products(tx, [sku]).get(sku)
 
 
 def list_products(store: Store) -> list[Product]:
@@ -526,11 +526,11 @@ def _skus(lines: Sequence[Any]) -> list[str]:
     return [line["sku"] for line in lines if isinstance(line, Mapping) and isinstance(line.get("sku"), str)]
 
 
-def line_products(connection: Any, data: Mapping[str, Any]) -> dict[str, Product]:
+def line_products(tx: Tx, data: Mapping[str, Any]) -> dict[str, Product]:
     """The products of the catalogue a new order's lines name, by SKU (one read for both of what
     follows)."""
     lines = _lines(data)
-    return find_products(connection, _skus(lines)) if lines else {}
+    return find_products(tx, _skus(lines)) if lines else {}
 
 
 LINES_FIELD = "lines"
@@ -552,13 +552,13 @@ def catalogue_priced_form(form: PublishedForm | None) -> PublishedForm | None:
     return replace(form, layout=replace(form.layout, fields={**fields, **changed}))
 
 
-def line_names(connection: Any, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
+def line_names(tx: Tx, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
     """The names an order's lines are shown by in the reader's language: a line whose SKU the catalogue
     holds reads, in English, the catalogue's English name; in Chinese the name it was ordered under (the
     order keeps what was ordered). As an order page's value labels: the lines' ``name`` field, then the
     name a line holds; none when no line's SKU is in the catalogue."""
     lines = _lines(data)
-    known = line_products(connection, data) if lines else {}
+    known = line_products(tx, data) if lines else {}
     names: dict[str, Text] = {}
     for line in lines or ():
         if not isinstance(line, Mapping) or not isinstance(line.get("name"), str):
@@ -570,7 +570,7 @@ def line_names(connection: Any, data: Mapping[str, Any]) -> dict[str, dict[str, 
 
 
 def priced_lines(
-    connection: Any, data: dict[str, Any], known: Mapping[str, Product]
+    tx: Tx, data: dict[str, Any], known: Mapping[str, Product]
 ) -> tuple[dict[str, Any], list[Refusal]]:
     """A new order's data with every line priced from the catalogue (``catalogue: prices``), before its
     form computes the line amounts and the total: the unit price is the product's, whatever was sent, and
@@ -581,7 +581,7 @@ def priced_lines(
     if not lines:
         return data, []
     skus = _skus(lines)
-    kept = bool(known) or (bool(skus) and catalogue_size(connection) > 0)
+    kept = bool(known) or (bool(skus) and catalogue_kept(tx))
     if not kept:
         return data, []
     refusals: list[Refusal] = []

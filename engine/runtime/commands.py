@@ -209,9 +209,9 @@ class Commands:
             # a copy: the order's steps write into it, and a retried try starts again from what was sent
             data = dict(intake.data)
             priced: list[Refusal] = []
-            known = line_products(tx.connection, data) if cv.spec.catalogue is not None else {}
+            known = line_products(tx, data) if cv.spec.catalogue is not None else {}
             if cv.spec.catalogue == CATALOGUE_PRICES:  # priced before the form computes amounts and total
-                data, priced = priced_lines(tx.connection, data, known)
+                data, priced = priced_lines(tx, data, known)
             data = prepared_intake(cv, channel, data)
             refusals = intake_refusals(cv, channel, data)
             if not refusals:  # the form's own checks first: the number's pattern, the amount's format

@@ -18,7 +18,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine.clock import Clock
@@ -427,8 +427,9 @@ def _renumbered(words: Text, numbers: Sequence[int]) -> Text:
 
 class StepLookups:
     """The database as one step's conditions read it (``engine.common.list_keys.Lookups``): the managed
-    lists of the order's department and the facts across its customer's other orders, each one query
-    through the step's transaction (a list's row is read once per step)."""
+    lists of the order's department and the facts across its customer's other orders, through the
+    step's transaction. The department's lists are read once, all in one statement, when a condition
+    first names one; a list that holds no value answers no at once, others with one indexed look-up."""
 
     def __init__(
         self, tx: Tx, department: str, order_id: int, data: Mapping[str, Any], now: datetime
@@ -438,29 +439,29 @@ class StepLookups:
         self.order_id = order_id
         self.data = data
         self.now = now
-        self._lists: dict[str, tuple[int, ListKind]] = {}
+        self._lists: dict[str, rows.ListHeld] | None = None
         # the facts read, by the call a condition writes (``owed()``, ``orders_in_days(7)``): the rules'
         # trace shows them beside the values the rules compared (engine.runtime.decisions)
         self.read: dict[str, float] = {}
 
     def in_list(self, name: str, value: Any) -> bool:
-        named = self._lists.get(name)
+        lists = self._lists
+        if lists is None:
+            lists = self._lists = rows.department_lists(self.tx, self.department)
+        named = lists.get(name)
         if named is None:
-            found = rows.list_id_and_kind(self.tx.connection, self.department, name)
-            if found is None:
-                known = [n.name for n in rows.lists_of(self.tx.connection, self.department)]
-                raise UnknownList([unknown_list_refusal(self.department, name, known)])
-            named = self._lists[name] = found
-        list_id, kind = named
-        return rows.has_any(self.tx.connection, list_id, value_keys(kind, value))
+            raise UnknownList([unknown_list_refusal(self.department, name, sorted(lists))])
+        if not named.held:
+            return False
+        return rows.has_any(self.tx, named.id, value_keys(named.kind, value))
 
     def customer_fact(self, fact: str, days: float | None) -> float:
         assert fact in CUSTOMER_FACTS
         key = customer_key(self.data)
         if key is None:
             return 0  # an order that names no customer: none of their orders to count
-        since = None if days is None else (self.now - timedelta(days=days)).astimezone(UTC)
-        found = rows.customer_fact(self.tx.connection, fact, self.department, key, self.order_id, since)
+        since = None if days is None else self.now - timedelta(days=days)
+        found = rows.customer_fact(self.tx, fact, self.department, key, self.order_id, since)
         shown = "" if days is None else str(int(days) if float(days).is_integer() else days)
         self.read[f"{fact}({shown})"] = found
         return found

@@ -276,7 +276,7 @@ class Pages:
             live = read_records(tx, cv, LiveOrder.from_row(row))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
-            products = line_names(tx.connection, row.data)
+            products = line_names(tx, row.data)
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first

@@ -15,28 +15,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, false, func, insert, literal, select
+from sqlalchemy import Row, Select, and_, bindparam, delete, false, func, insert, select
 
 from engine.common.list_keys import ListKind
+from engine.store.statements import ONE, ZERO, Statement
 from engine.store.tables import named_list_changes, named_list_entries, named_lists, orders
+from engine.store.transaction import TxCore
 
 __all__ = [
     "ListChange",
     "ListEntry",
+    "ListHeld",
     "NamedList",
     "add_entry",
     "create_list",
     "customer_fact",
     "customer_fact_query",
+    "department_lists",
     "entries_of",
     "find_entry",
     "find_list",
     "has_any",
     "has_any_query",
     "list_changes",
-    "list_id_and_kind",
     "lists_of",
     "remove_entry",
 ]
@@ -111,16 +115,33 @@ def find_list(connection: Any, department: str, name: str) -> NamedList | None:
     return None if found is None else _list(found)
 
 
-_LIST_KEY = select(named_lists.c.id, named_lists.c.kind).where(
-    named_lists.c.department == bindparam("department"), named_lists.c.name == bindparam("name")
+@dataclass(frozen=True)
+class ListHeld:
+    """What a step's conditions need of a list: its id, its kind and whether it holds any value."""
+
+    id: int
+    kind: ListKind
+    held: bool
+
+
+# Built once and run on the driver cursor: a step whose rules name lists reads them all in this one
+# statement (an empty list, as a new department's are, then answers without a query of its own).
+_DEPARTMENT_LISTS = Statement(
+    "department_lists",
+    select(
+        named_lists.c.name,
+        named_lists.c.id,
+        named_lists.c.kind,
+        select(ONE).where(named_list_entries.c.list_id == named_lists.c.id).exists().label("held"),
+    ).where(named_lists.c.department == bindparam("department")),
 )
 
 
-def list_id_and_kind(connection: Any, department: str, name: str) -> tuple[int, ListKind] | None:
-    """The id and kind of the list ``name`` of ``department`` (what a step's condition needs of it: one
-    look-up of the unique index, no count of its entries), or None."""
-    found = connection.execute(_LIST_KEY, {"department": department, "name": name}).first()
-    return None if found is None else (int(found[0]), ListKind(found[1]))
+def department_lists(tx: TxCore, department: str) -> dict[str, ListHeld]:
+    """The lists of ``department`` by name, each with its id, kind and whether it holds any value: one
+    read of the lists' unique index, one look-up of the entries' primary key per list."""
+    found = tx.run(_DEPARTMENT_LISTS, {"department": department}).fetchall()
+    return {str(name): ListHeld(int(id_), ListKind(kind), bool(held)) for name, id_, kind, held in found}
 
 
 def lists_of(connection: Any, department: str) -> list[NamedList]:
@@ -245,59 +266,97 @@ def list_changes(connection: Any, named: NamedList, limit: int = 50) -> list[Lis
     ]
 
 
-# Built once: a condition's in_list() runs it in every step whose rules name a list, and building a
-# statement per call cost as much as running it (bench/lifecycle.py).
-_HAS_ANY = (
-    select(literal(1))
-    .where(
-        named_list_entries.c.list_id == bindparam("list_id"),
-        named_list_entries.c.key.in_(bindparam("keys", expanding=True)),
+# A look-up names at most this many keys (a bound parameter each); more are looked up in as many turns.
+_KEYS_AT_ONCE = 32
+
+
+@cache
+def _has_any_statement(count: int) -> Statement:
+    """Whether a list (``:list_id``) holds any of ``count`` keys (``:key_0`` …); built once per count."""
+    return Statement(
+        f"has_any_{count}",
+        select(
+            select(ONE)
+            .where(
+                named_list_entries.c.list_id == bindparam("list_id"),
+                named_list_entries.c.key.in_([bindparam(f"key_{i}") for i in range(count)]),
+            )
+            .exists()
+        ),
     )
-    .limit(1)
-)
+
+
+def _has_any_params(list_id: int, keys: Sequence[str]) -> dict[str, Any]:
+    return {"list_id": list_id, **{f"key_{i}": key for i, key in enumerate(keys)}}
 
 
 def has_any_query(list_id: int, keys: Sequence[str]) -> Any:
-    """Whether the list holds any of ``keys``: one look-up of the entries' primary key per key. The
-    statement ``has_any`` runs, with its values in place (for a plan to be read from it)."""
-    return (
-        select(literal(1))
-        .where(named_list_entries.c.list_id == list_id, named_list_entries.c.key.in_(list(keys)))
-        .limit(1)
-    )
+    """The statement ``has_any`` runs for up to 32 ``keys``, with its values in place (for a plan to be
+    read from it)."""
+    statement = _has_any_statement(len(keys)).statement
+    assert isinstance(statement, Select)
+    return statement.params(_has_any_params(list_id, keys))
 
 
-def has_any(connection: Any, list_id: int, keys: Sequence[str]) -> bool:
-    if not keys:
-        return False
-    return connection.execute(_HAS_ANY, {"list_id": list_id, "keys": list(keys)}).first() is not None
+def has_any(tx: TxCore, list_id: int, keys: Sequence[str]) -> bool:
+    """Whether the list holds any of ``keys``: one look-up of the entries' primary key per key, on the
+    driver cursor of ``tx``."""
+    for start in range(0, len(keys), _KEYS_AT_ONCE):
+        part = keys[start : start + _KEYS_AT_ONCE]
+        (found,) = tx.run(_has_any_statement(len(part)), _has_any_params(list_id, part)).fetchone()
+        if found:
+            return True
+    return False
 
 
 # -- facts across a customer's orders --------------------------------------------------------------
 
 _AGGREGATES = {
     "open_orders": func.count(),
-    "open_amount": func.coalesce(func.sum(orders.c.total), 0),
-    "owed": func.coalesce(func.sum(orders.c.due), 0),
+    "open_amount": func.coalesce(func.sum(orders.c.total), ZERO),
+    "owed": func.coalesce(func.sum(orders.c.due), ZERO),
     "orders_in_days": func.count(),
     "returns_in_days": func.count(),
 }
 
 
-def customer_fact_query(fact: str, department: str, key: str, order_id: int, since: Any = None) -> Any:
-    """The statement of one customer fact (``engine.common.list_keys.CUSTOMER_FACTS``) over the other
-    orders of the customer ``key`` in ``department``: read through the index ``(department,
-    customer_key, created_at)``."""
-    mine = and_(orders.c.department == department, orders.c.customer_key == key, orders.c.id != order_id)
+def _fact_statement(fact: str) -> Statement:
+    mine = and_(
+        orders.c.department == bindparam("department"),
+        orders.c.customer_key == bindparam("key"),
+        orders.c.id != bindparam("order_id"),
+    )
     query = select(_AGGREGATES[fact]).where(mine)
     if fact in ("open_orders", "open_amount", "owed"):
-        return query.where(orders.c.final == false())
-    if fact == "orders_in_days":
-        return query.where(orders.c.created_at >= since)
-    return query.where(orders.c.returned_at >= since)
+        query = query.where(orders.c.final == false())
+    elif fact == "orders_in_days":
+        query = query.where(orders.c.created_at >= bindparam("since"))
+    else:
+        query = query.where(orders.c.returned_at >= bindparam("since"))
+    return Statement(f"customer_fact_{fact}", query)
 
 
-def customer_fact(connection: Any, fact: str, department: str, key: str, order_id: int, since: Any) -> float:
-    found = connection.execute(customer_fact_query(fact, department, key, order_id, since)).scalar()
+# Built once: a condition that reads a fact runs its statement in every step it is judged in.
+_FACTS = {fact: _fact_statement(fact) for fact in _AGGREGATES}
+
+
+def _fact_params(department: str, key: str, order_id: int, since: Any) -> dict[str, Any]:
+    return {"department": department, "key": key, "order_id": order_id, "since": since}
+
+
+def customer_fact_query(fact: str, department: str, key: str, order_id: int, since: Any = None) -> Any:
+    """The statement of one customer fact (``engine.common.list_keys.CUSTOMER_FACTS``) over the other
+    orders of the customer ``key`` in ``department``, with its values in place: read through the index
+    ``(department, customer_key, created_at)``."""
+    statement = _FACTS[fact].statement
+    assert isinstance(statement, Select)
+    return statement.params(_fact_params(department, key, order_id, since))
+
+
+def customer_fact(tx: TxCore, fact: str, department: str, key: str, order_id: int, since: Any) -> float:
+    """The fact, on the driver cursor of ``tx`` (``since``: the first moment counted, for the facts of
+    the last N days)."""
+    params = _fact_params(department, key, order_id, None if since is None else tx.ts(since))
+    (found,) = tx.run(_FACTS[fact], params).fetchone()
     value = float(found or 0)
     return int(value) if value.is_integer() else round(value, 2)

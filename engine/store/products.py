@@ -14,16 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, and_, func, insert, or_, select, update
+from sqlalchemy import Numeric, Row, and_, bindparam, func, insert, or_, select, update
 
+from engine.store.statements import ONE, Statement
 from engine.store.tables import products, stock
+from engine.store.transaction import TxCore
 
 __all__ = [
     "PRODUCT_KINDS",
     "Product",
     "ProductKind",
+    "catalogue_kept",
     "catalogue_size",
     "find_products",
     "offered_products",
@@ -86,19 +90,96 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def find_products(connection: Any, skus: Iterable[str]) -> dict[str, Product]:
+# A read names at most this many SKUs (a bound parameter each); more are read in as many turns.
+_SKUS_AT_ONCE = 32
+
+
+@cache
+def _products_statement(count: int) -> Statement:
+    """The products of ``count`` SKUs (``:sku_0`` …); built once per count, run on the driver cursor (an
+    order's creation reads its lines' products, and through SQLAlchemy's ``Connection.execute`` that
+    cost more than the query)."""
+    return Statement(
+        f"products_{count}",
+        select(*_COLUMNS).where(products.c.sku.in_([bindparam(f"sku_{i}") for i in range(count)])),
+    )
+
+
+_COLUMNS = (
+    products.c.sku,
+    products.c.name_zh,
+    products.c.name_en,
+    products.c.price,
+    products.c.weight_kg,
+    products.c.volume_l,
+    products.c.kind,
+    products.c.active,
+    products.c.updated_at,
+    products.c.updated_by,
+)
+# Whether the catalogue holds any product: one step into the primary key, however many it holds.
+_KEPT = Statement("catalogue_kept", select(select(ONE).select_from(products).exists()))
+
+
+def _number(value: Any, scale: int | None) -> Decimal | None:
+    """A stored number as SQLAlchemy's ``Numeric`` reads it: PostgreSQL gives a ``Decimal``, SQLite the
+    float it keeps, written out to the column's scale."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(f"{value:.{scale}f}") if scale is not None else Decimal(str(value))
+
+
+def _scale(column: Any) -> int | None:
+    kind = column.type
+    assert isinstance(kind, Numeric)
+    return kind.scale
+
+
+_PRICE_SCALE = _scale(products.c.price)
+_SIZE_SCALE = _scale(products.c.weight_kg)
+
+
+def _driver_product(tx: TxCore, row: Sequence[Any]) -> Product:
+    sku, name_zh, name_en, price, weight_kg, volume_l, kind, active, updated_at, updated_by = row
+    found_price = _number(price, _PRICE_SCALE)
+    assert found_price is not None
+    return Product(
+        sku=str(sku),
+        name_zh=str(name_zh),
+        name_en=str(name_en),
+        price=found_price,
+        weight_kg=_number(weight_kg, _SIZE_SCALE),
+        volume_l=_number(volume_l, _SIZE_SCALE),
+        kind=str(kind),
+        active=bool(active),
+        updated_at=tx.read_time(updated_at),
+        updated_by=updated_by,
+    )
+
+
+def find_products(tx: TxCore, skus: Iterable[str]) -> dict[str, Product]:
     """The products of ``skus`` the catalogue holds, by SKU (an action reads them in its step's
     transaction)."""
     wanted = sorted(set(skus))
-    if not wanted:
-        return {}
-    rows = connection.execute(select(products).where(products.c.sku.in_(wanted)))
-    return {product.sku: product for product in map(_product, rows)}
+    found: dict[str, Product] = {}
+    for start in range(0, len(wanted), _SKUS_AT_ONCE):
+        part = wanted[start : start + _SKUS_AT_ONCE]
+        params = {f"sku_{i}": sku for i, sku in enumerate(part)}
+        for row in tx.run(_products_statement(len(part)), params).fetchall():
+            product = _driver_product(tx, row)
+            found[product.sku] = product
+    return found
 
 
 def catalogue_size(connection: Any) -> int:
     """How many products the catalogue holds (0: it is not kept)."""
     return int(connection.execute(select(func.count()).select_from(products)).scalar_one())
+
+
+def catalogue_kept(tx: TxCore) -> bool:
+    """Whether the catalogue holds any product (none: it is not kept)."""
+    (kept,) = tx.run(_KEPT, {}).fetchone()
+    return bool(kept)
 
 
 def product_page(

@@ -105,6 +105,22 @@ _b = bindparam
 DELETE_TERMS = Statement(
     "delete_search_terms", delete(order_search_terms).where(order_search_terms.c.order_id == _b("order_id"))
 )
+DELETE_TERM = Statement(
+    "delete_search_term",
+    delete(order_search_terms).where(
+        order_search_terms.c.term == _b("term"),
+        order_search_terms.c.department == _b("department"),
+        order_search_terms.c.order_id == _b("order_id"),
+        order_search_terms.c.kind == _b("kind"),
+    ),
+)
+# An order's own terms, read from the index on ``order_id``.
+TERMS_OF_ORDER = Statement(
+    "search_terms_of_order",
+    select(order_search_terms.c.department, order_search_terms.c.kind, order_search_terms.c.term).where(
+        order_search_terms.c.order_id == _b("order_id")
+    ),
+)
 INSERT_TERM = Statement(
     "insert_search_term",
     insert(order_search_terms).values(
@@ -142,13 +158,23 @@ class SearchTermRows(TxCore):
     def put_search_terms(
         self, order_id: int, department: str, terms: Iterable[tuple[str, str]], *, replace: bool
     ) -> None:
-        """Write the order's terms; ``replace``: its earlier terms are deleted first (a step changed a
-        searched field)."""
+        """Write the order's terms; ``replace``: they take the place of those it has (a step changed a
+        searched field): its terms are read, and only those it no longer has are deleted and only the
+        new ones inserted (a step that sets a payment reference writes that one term, not all five)."""
+        wanted = {(department, kind, term) for kind, term in terms}
+        held: set[tuple[str, str, str]] = set()
         if replace:
-            self.run(DELETE_TERMS, {"order_id": order_id})
-        for kind, term in sorted(terms):
-            params = {"term": term, "department": department, "order_id": order_id, "kind": kind}
-            self.run(INSERT_TERM, params)
+            held = {tuple(row) for row in self.run(TERMS_OF_ORDER, {"order_id": order_id}).fetchall()}
+            gone = [
+                {"term": term, "department": place, "order_id": order_id, "kind": kind}
+                for place, kind, term in sorted(held - wanted)
+            ]
+            self.run_many(DELETE_TERM, gone)
+        added = [
+            {"term": term, "department": place, "order_id": order_id, "kind": kind}
+            for place, kind, term in sorted(wanted - held)
+        ]
+        self.run_many(INSERT_TERM, added)
 
     def search_terms_between(self, after: int, last: int) -> dict[int, set[tuple[str, str, str]]]:
         """The (department, kind, term) rows of the orders whose ids are above ``after`` up to ``last``,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Executable, String, bindparam, literal_column, or_
@@ -77,6 +78,14 @@ def like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def driver_time(sqlite: bool, value: datetime) -> Any:
+    """A time as the driver takes it for a ``DateTime(timezone=True)`` column, written as SQLAlchemy
+    writes it: on SQLite the UTC moment's text without its zone (``2026-03-02 09:00:00.000000``), on
+    PostgreSQL the time itself."""
+    converted = value.astimezone(UTC)
+    return converted.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else converted
+
+
 def driver_dialect(dialect: Dialect) -> Dialect:
     """The dialect whose compiled SQL the driver cursor takes with a dict of named parameters."""
     if dialect.name == "sqlite":
@@ -110,6 +119,11 @@ class PreparedStatements:
                 compiled = self._compiled.setdefault(dialect.name, rendered)
         return compiled[name]
 
+    @staticmethod
+    def time(connection: Connection, value: datetime) -> Any:
+        """``value`` as ``run`` passes a time to the driver (``driver_time``)."""
+        return driver_time(connection.dialect.name == "sqlite", value)
+
     def run(self, connection: Connection, name: str, params: Mapping[str, Any]) -> Any:
         """Execute statement ``name``; returns the driver cursor (``rowcount``, ``fetchall``)."""
         driver = connection.connection.driver_connection
@@ -131,5 +145,6 @@ __all__ = [
     "claimable",
     "constant",
     "driver_dialect",
+    "driver_time",
     "like_escaped",
 ]

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select
 
+from engine.store.statements import PreparedStatements
 from engine.store.tables import stock, stock_ledger, stock_transfers, users
 
 __all__ = [
@@ -88,8 +89,9 @@ def ledger_entry(
     """Append one change of ``on_hand`` to the ledger (a change of 0 writes nothing)."""
     if change == 0:
         return
-    connection.execute(
-        _APPEND,
+    _SQL.run(
+        connection,
+        "append",
         {
             "sku": sku,
             "warehouse": warehouse,
@@ -98,17 +100,21 @@ def ledger_entry(
             "reference": reference,
             "actor": actor,
             "note": note,
-            "at": utc(at),
+            "at": _SQL.time(connection, at),
         },
     )
 
 
-# Built once: every shipment writes an entry, and building the statement per call cost as much as
-# running it (bench/lifecycle.py).
-_APPEND = insert(stock_ledger).values(
+# Built once and run on the driver cursor: every shipment writes an entry per line, and through
+# SQLAlchemy's ``Connection.execute`` each cost more than running it (bench/lifecycle.py).
+_SQL = PreparedStatements(
     {
-        name: bindparam(name)
-        for name in ("sku", "warehouse", "change", "kind", "reference", "actor", "note", "at")
+        "append": insert(stock_ledger).values(
+            {
+                name: bindparam(name)
+                for name in ("sku", "warehouse", "change", "kind", "reference", "actor", "note", "at")
+            }
+        )
     }
 )
 

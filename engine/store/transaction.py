@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Executable
 
 from engine.store.codec import dumps, loads
-from engine.store.statements import CompiledStatements, Statement
+from engine.store.statements import CompiledStatements, Statement, driver_time
 
 # How long a worker's claim on a timer or an outbox message holds before another worker may take it.
 DEFAULT_LEASE = timedelta(minutes=5)
@@ -55,10 +55,13 @@ class TxCore:
     def ts(self, value: datetime) -> Any:
         if value is self._last_time:  # a step writes the same moment into several rows
             return self._last_ts
-        converted = value.astimezone(UTC)
-        stamp = converted.replace(tzinfo=None).isoformat(" ", "microseconds") if self._sqlite else converted
+        stamp = driver_time(self._sqlite, value)
         self._last_time, self._last_ts = value, stamp
         return stamp
+
+    def read_time(self, value: Any) -> datetime:
+        """A time as the driver gives it back, as UTC (SQLite gives its text, without the zone)."""
+        return self._time(value)
 
     def _time(self, value: Any) -> datetime:
         if isinstance(value, str):

@@ -90,9 +90,12 @@ def test_bench_prints_one_line_with_every_figure() -> None:
         "sql_only_per_s",
         "orderloom_vs_spiff",
         "orderloom_vs_naive",
+        "cpu_ms",
     ]
     assert figures["orders"] == 12
-    assert all(value > 0 for value in figures.values())
+    cpu_ms = figures.pop("cpu_ms")
+    assert list(cpu_ms) == ["orderloom", "spiffworkflow", "naive", "sql_only"]
+    assert all(value > 0 for value in (*figures.values(), *cpu_ms.values()))
     # each baseline ran 3 + 8 orders, every one compared with OrderLoom's routing
     assert "chose the same warehouse and carrier as OrderLoom for all 22 orders compared" in progress
 
@@ -348,3 +351,66 @@ def test_a_replay_whose_stock_moved_is_refused(small_run: tuple[Any, Path, list[
         db.execute("UPDATE stock SET on_hand = on_hand + 2 WHERE sku = 'SKU-0012' AND warehouse = 'GZ-01'")
     with pytest.raises(RuntimeError, match="the replay holds other rows than OrderLoom wrote: stock"):
         contender.check(few)
+
+
+PAYMENTS = {"orderloom": "order_records", "spiffworkflow": "payment", "naive": "payments"}
+
+
+@pytest.mark.parametrize("small_run", ["orderloom", "spiffworkflow", "naive"], indirect=True)
+def test_check_refuses_a_shipment_the_ledger_does_not_tell(small_run: tuple[Any, Path, list[Any]]) -> None:
+    """Every contender writes a ledger entry per shipped line: one gone, the check says which row."""
+    contender, db_path, few = small_run
+    with sqlite3.connect(db_path) as db:
+        db.execute("DROP TRIGGER IF EXISTS stock_ledger_no_delete")  # OrderLoom's ledger refuses deletes
+        (sku, warehouse) = db.execute("SELECT sku, warehouse FROM stock_ledger ORDER BY id").fetchone()
+        db.execute("DELETE FROM stock_ledger WHERE id = (SELECT min(id) FROM stock_ledger)")
+    with pytest.raises(RuntimeError, match=f"{contender.name}: the ledger of {sku} in {warehouse} says"):
+        contender.check(few)
+
+
+@pytest.mark.parametrize("small_run", ["orderloom", "spiffworkflow", "naive"], indirect=True)
+def test_check_refuses_a_payment_not_recorded(small_run: tuple[Any, Path, list[Any]]) -> None:
+    contender, db_path, few = small_run
+    table = PAYMENTS[contender.name]
+    with sqlite3.connect(db_path) as db:
+        db.execute(f"DELETE FROM {table} WHERE id = (SELECT max(id) FROM {table})")
+    with pytest.raises(RuntimeError, match=f"{contender.name}: 4 payments recorded for 5 orders"):
+        contender.check(few)
+
+
+@pytest.mark.parametrize("name", ["spiffworkflow", "naive"])
+@pytest.mark.parametrize(
+    ("listed", "key"),
+    [("blocked-mobiles", "mobile"), ("blocked-addresses", "address"), ("restricted-skus", "sku")],
+)
+def test_a_baseline_s_review_holds_an_order_on_a_list(
+    name: str, listed: str, key: str, tmp_path: Path
+) -> None:
+    """The baselines look every list of the audit up: an order whose value is on one is not approved."""
+    db_path = tmp_path / f"{name}.sqlite3"
+    contender = contender_factories()[name](db_path)
+    order = bench.make_orders(1, seed=8)[0]
+    keys = dict(bench.list_keys(order.create["customer"], order.create["address"], order.create["lines"]))
+    assert list(keys) == [listed for listed, _ in bench.list_keys({}, {}, [])] == list(bench.LIST_NAMES)
+    with sqlite3.connect(db_path) as db:
+        db.execute("INSERT INTO list_entry (list, key) VALUES (?, ?)", (listed, keys[listed][-1]))
+    order_id = contender.create(order.create)
+    if name == "naive":
+        contender.step(order_id, ("pay", "review"), "clerk", order.payment)
+        with sqlite3.connect(db_path) as db:
+            assert db.execute("SELECT state FROM orders WHERE id = ?", (order_id,)).fetchone() == ("on_hold",)
+    else:
+        contender.step(order_id, "pay", "clerk", order.payment)
+        with pytest.raises(RuntimeError, match=r"ship is not the ready task.*approve_held"):
+            contender.step(order_id, "ship", "warehouse", order.shipment)
+
+
+def test_the_baselines_stop_when_the_audit_names_other_lists(tmp_path: Path) -> None:
+    text = (REPO_ROOT / "rules" / "retail" / "audit.yaml").read_text(encoding="utf-8")
+    assert "  restricted-skus: {kind: sku" in text
+    rules = tmp_path / "audit.yaml"
+    rules.write_text(
+        text.replace("  restricted-skus: {kind: sku", "  vip-skus: {kind: sku"), encoding="utf-8"
+    )
+    with pytest.raises(SystemExit, match="the audit names the lists"):
+        bench.audit_lists(rules)

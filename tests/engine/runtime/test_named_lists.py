@@ -179,6 +179,19 @@ def test_an_address_on_the_list_under_another_spelling_holds_the_order(
     assert pay(engine, engine.create_order(CLERK, "retail", "retail-order", "web", other).id) == "on_hold"
 
 
+def test_each_step_reads_the_lists_as_they_are_then(engine: Engine, lists: NamedLists) -> None:
+    """A step reads whether a list holds anything in its own transaction: a value added after one order
+    was paid holds the next, and removed again lets the one after pass (nothing kept between steps)."""
+    orders = [engine.create_order(CLERK, "retail", "retail-order", "web", retail_data()).id for _ in range(3)]
+    assert pay(engine, orders[0]) == "pending_shipment"
+    lists.add("retail", "blocked-mobiles", "+86 138-1234-5678", "admin")
+    assert pay(engine, orders[1]) == "cancelled"  # rejected by the review, then cancelled
+    [review] = [e for e in engine.history(orders[1], CLERK) if e.trigger == "review"]
+    assert review.rules is not None and [r["rule"] for r in review.rules["reasons"]] == ["blacklisted-mobile"]
+    lists.remove("retail", "blocked-mobiles", "13812345678", "admin")
+    assert pay(engine, orders[2]) == "pending_shipment"
+
+
 def test_a_list_the_department_does_not_have_refuses_the_step_naming_it(
     engine: Engine, store: Store, lists: NamedLists
 ) -> None:

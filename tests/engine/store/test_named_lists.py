@@ -56,7 +56,7 @@ def filled(store: Store) -> Iterator[tuple[Store, int]]:
 def fact(store: Store, name: str, order_id: int, days: float | None = None) -> float:
     since = None if days is None else AT - timedelta(days=days)
     with store.read() as tx:
-        return rows.customer_fact(tx.connection, name, "wholesale", "account:W100231", order_id, since)
+        return rows.customer_fact(tx, name, "wholesale", "account:W100231", order_id, since)
 
 
 def test_the_facts_count_the_customers_other_orders_in_the_department(filled: tuple[Store, int]) -> None:
@@ -132,21 +132,27 @@ def test_a_list_lookup_reads_the_entries_primary_key(store: Store) -> None:
         named = rows.create_list(
             tx.connection, "retail", "blocked-mobiles", ListKind.MOBILE, ("黑名单", "Blocked"), "admin", AT
         )
+        rows.create_list(tx.connection, "retail", "vip", ListKind.CUSTOMER, ("贵宾", "VIP"), "admin", AT)
         rows.add_entry(tx.connection, named, "+86 138 0000 0000", "13800000000", None, "admin", AT)
-        assert rows.has_any(tx.connection, named.id, ["13900000000", "13800000000"])
-        assert not rows.has_any(tx.connection, named.id, ["13900000000"])
-        assert not rows.has_any(tx.connection, named.id, [])
-        assert rows.list_id_and_kind(tx.connection, "retail", "blocked-mobiles") == (
-            named.id,
-            ListKind.MOBILE,
-        )
-        assert rows.list_id_and_kind(tx.connection, "wholesale", "blocked-mobiles") is None
+        assert rows.has_any(tx, named.id, ["13900000000", "13800000000"])
+        assert not rows.has_any(tx, named.id, ["13900000000"])
+        assert not rows.has_any(tx, named.id, [])
+        # more keys than one statement names: looked up in turns, the last turn finding it
+        many = [f"1390000{n:04d}" for n in range(70)]
+        assert not rows.has_any(tx, named.id, many)
+        assert rows.has_any(tx, named.id, [*many, "13800000000"])
+        assert rows.department_lists(tx, "retail") == {
+            "blocked-mobiles": rows.ListHeld(named.id, ListKind.MOBILE, True),
+            "vip": rows.ListHeld(named.id + 1, ListKind.CUSTOMER, False),
+        }
+        assert rows.department_lists(tx, "wholesale") == {}
         plan = _plan(tx, rows.has_any_query(named.id, ["13800000000", "13900000000"]))
-        found = _plan(tx, rows._LIST_KEY.params(department="retail", name="blocked-mobiles"))
+        found = _plan(tx, rows._DEPARTMENT_LISTS.statement.params(department="retail"))
     assert "pk_named_list_entries" in plan or "sqlite_autoindex_named_list_entries" in plan, plan
     assert "SCAN named_list_entries" not in plan and "Seq Scan" not in plan, plan
     assert "uq_named_lists_department_name" in found or "sqlite_autoindex_named_lists" in found, found
     assert "SCAN named_lists" not in found and "Seq Scan" not in found, found
+    assert "SCAN named_list_entries" not in found and "Seq Scan on named_list_entries" not in found, found
 
 
 def test_changes_are_recorded_newest_first_and_a_removed_entry_is_gone(store: Store) -> None:

@@ -3,6 +3,7 @@ page by SKU after a SKU with a search in SKU and names, and what the order forms
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from sqlalchemy import insert
 from engine.store import Store
 from engine.store.products import (
     Product,
-    catalogue_size,
+    catalogue_kept,
     find_products,
     offered_products,
     product_page,
@@ -27,19 +28,32 @@ OLD = Product("TEA-00", "旧茶", "Old tea_100%", Decimal("9.9"), active=False)
 
 def test_products_are_written_then_changed_and_read_back(store: Store) -> None:
     with store.transaction() as tx:
-        assert catalogue_size(tx.connection) == 0
+        assert not catalogue_kept(tx)
         assert write_products(tx.connection, [TEA, CARD], AT, "admin") == (2, 0)
         changed = Product("TEA-01", "龙井", "Tea", Decimal("99"))
         assert write_products(tx.connection, [changed], AT, "li") == (0, 1)
     with store.read() as tx:
-        found = find_products(tx.connection, ["TEA-01", "GC-100", "NOPE-1"])
-        assert catalogue_size(tx.connection) == 2
+        found = find_products(tx, ["TEA-01", "GC-100", "NOPE-1"])
+        assert catalogue_kept(tx)
     assert set(found) == {"TEA-01", "GC-100"}
     tea = found["TEA-01"]
     assert (tea.name_zh, tea.price, tea.weight_kg, tea.updated_by) == ("龙井", Decimal("99"), None, "li")
     assert tea.updated_at == AT  # as UTC, whatever the database gives back
     assert found["GC-100"].virtual and not tea.virtual
     assert tea.name("zh-CN") == "龙井" and tea.name("en") == "Tea"
+
+
+def test_many_products_are_read_at_once_with_their_numbers_as_written(store: Store) -> None:
+    many = [
+        Product(f"SKU-{n:03d}", f"商品{n}", f"Item {n}", Decimal(f"{n}.9"), Decimal("0.125"), Decimal("2.5"))
+        for n in range(70)
+    ]
+    with store.transaction() as tx:
+        write_products(tx.connection, [*many, OLD], AT, "admin")
+    with store.read() as tx:
+        found = find_products(tx, [p.sku for p in many] + ["NOPE-1"])
+    assert found == {p.sku: replace(p, updated_at=AT, updated_by="admin") for p in many}
+    assert [str(found["SKU-019"].price), str(found["SKU-019"].weight_kg)] == ["19.90", "0.125"]
 
 
 def test_a_page_follows_the_skus_and_searches_sku_and_names(store: Store) -> None:

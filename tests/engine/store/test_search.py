@@ -60,3 +60,19 @@ def test_terms_are_found_per_department_newest_first_and_rewritten(store: Store)
     with store.read() as tx:
         assert [m.order_id for m in tx.find_term("5678", "retail", 2**63 - 1, 10)] == [first]
         assert [m.order_id for m in tx.find_term("李雷", "retail", 2**63 - 1, 10)] == [second]
+
+
+def test_rewritten_terms_are_the_new_data_s_whatever_the_order_held(store: Store) -> None:
+    """A rewrite deletes only the terms the order no longer has and inserts only the new ones; what it
+    held under another department (or from an older search config) goes too."""
+    with store.transaction() as tx:
+        order_id = bare_order(tx)
+        tx.put_search_terms(order_id, "retail", terms_of(DATA, CONFIG), replace=False)
+        tx.put_search_terms(order_id, "wholesale", {("name", "旧名")}, replace=False)
+    changed = {**DATA, "shipments": [{"waybill": "JD200"}], "waybill": None, "transaction_ref": "PAY-9"}
+    with store.transaction() as tx:
+        tx.put_search_terms(order_id, "retail", terms_of(changed, CONFIG), replace=True)
+    with store.read() as tx:
+        held = tx.search_terms_between(order_id - 1, order_id)[order_id]
+    assert held == {("retail", kind, term) for kind, term in terms_of(changed, CONFIG)}
+    assert ("retail", "payment_ref", "pay9") in held and ("retail", "waybill", "sf100") not in held
