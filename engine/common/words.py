@@ -1717,8 +1717,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.product.not_stored": Text("商品 {sku} 未保存：", "product {sku} was not stored:"),
         "catalogue.title": Text("商品目录", "Products"),
         "catalogue.priced": Text(
-            "按商品目录定价：选择商品后自动填入，不能手工修改",
-            "Priced from the catalogue: filled in when the product is picked, not typed",
+            "商品名称和单价取自商品目录：选择商品后自动填入，不能手工修改",
+            "Named and priced from the catalogue: filled in when the product is picked, not typed",
+        ),
+        "catalogue.named": Text(
+            "商品名称取自商品目录：选择商品后自动填入，不能手工修改",
+            "Named from the catalogue: filled in when the product is picked, not typed",
         ),
         "catalogue.search": Text("按编码或名称搜索", "Search by SKU or name"),
         "catalogue.search_button": Text("搜索", "Search"),
