@@ -675,6 +675,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "studio.lists.none": Text("还没有名单。", "No lists yet."),
         "studio.lists.name": Text("名称", "Name"),
+        "studio.lists.name_hint": Text(
+            "小写字母、数字、- 和 _，以字母或数字开头，最多 64 个字符，如 vip-customers",
+            "lower-case letters, digits, - and _, starting with a letter or a digit, at most 64 characters, "
+            "like vip-customers",
+        ),
+        "studio.lists.force": Text(
+            "商品目录中没有的商品编码也添加（尚未上架的商品）",
+            "Add even if not in the catalogue (a product not catalogued yet)",
+        ),
         "studio.lists.kind": Text("类型", "Kind"),
         "studio.lists.label": Text("标签", "Label"),
         "studio.lists.label_zh": Text("中文名称", "Chinese label"),
