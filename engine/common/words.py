@@ -765,9 +765,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.password_again": Text("再次输入密码", "The password again"),
         "studio.users.password_rule": Text("至少 {n} 个字符", "At least {n} characters"),
         "studio.users.roles_offered": Text(
-            "可选的角色是本部门已发布的流程所声明的角色，另加 admin（本部门的管理员）。",
-            "The roles offered are those the department's published workflows declare, and admin (an "
-            "admin of this department).",
+            "可选的角色是本部门已发布的流程所声明的角色，另加 admin（本部门的管理员）"
+            "以及库存页面所用的 warehouse（仓库）和 purchaser（采购员）。",
+            "The roles offered are those the department's published workflows declare, admin (an "
+            "admin of this department), and warehouse and purchaser, whom the stock pages ask for.",
         ),
         "studio.users.kept_roles": Text(
             "保留的其他角色（不属于本部门的流程）：{roles}",
@@ -1988,6 +1989,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.role.director": Text("销售总监", "Sales director"),
         "term.role.finance": Text("财务", "Finance"),
         "term.role.inspector": Text("质检员", "Inspector"),
+        "term.role.purchaser": Text("采购员", "Purchaser"),
         "term.role.reviewer": Text("审核员", "Reviewer"),
         "term.role.sales": Text("销售", "Salesperson"),
         "term.role.service": Text("客服", "Service desk"),
