@@ -767,7 +767,7 @@ def shown_records(page: OrderPage, lang: str) -> list[ShownRecord]:
                 title,
                 record.state_label.get(lang),
                 record.final,
-                summarize(record.data, layouts, lang, {}),
+                summarize(record.data, layouts, lang, record.value_labels),
                 actions,
             )
         )
