@@ -761,3 +761,14 @@ def test_an_order_line_takes_the_catalogues_name_and_reads_it_in_the_readers_lan
         assert "Longjing green tea" in english and "龙井茶" not in english and "随便写的名字" not in english
         chinese = html.unescape(clerk.get(f"/orders/{order_id}?lang=zh").text)
         assert "龙井茶" in chinese and "Longjing green tea" not in chinese and "随便写的名字" not in chinese
+
+
+@pytest.mark.parametrize("channel", ["web", "app"])
+def test_the_intake_page_fills_a_shipping_fee_and_a_discount_of_zero(
+    clerk: FlaskClient, channel: str
+) -> None:
+    """So the total is computed once the lines are: neither waits to be typed."""
+    page = clerk.get(f"/orders/new/retail/retail-order/{channel}?lang=en").text
+    for field in ("shipping_fee", "discount"):
+        tag = page.split(f'id="f-{field}"')[1].split(">")[0]
+        assert 'value="0.00"' in tag, tag
