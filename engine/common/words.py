@@ -2050,6 +2050,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "format.postcode-cn": Text("6位邮政编码", "a 6-digit postcode"),
         "format.email": Text("电子邮箱地址，如 name@example.com", "an email address like name@example.com"),
         "format.money": Text("金额，最多两位小数", "an amount with at most two decimals"),
+        "format.money_typed": Text(
+            "金额，用数字和小数点书写，最多两位小数，如 1000 或 99.50（不接受 1e3 这类写法）",
+            "an amount in digits with at most two decimals, like 1000 or 99.50 (not 1e3 or the like)",
+        ),
         "format.date": Text("日期，如 2026-01-31", "a date like 2026-01-31"),
         "format.date-time": Text(
             "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"

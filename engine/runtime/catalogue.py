@@ -35,6 +35,7 @@ from engine.common.text import Text
 from engine.common.words import word
 from engine.errors import EngineError, Refusal, RefusalCode, brief
 from engine.forms.data_paths import ITEMS
+from engine.forms.formats import MONEY_TEXT
 from engine.runtime.results import PublishedForm
 from engine.store import Store
 from engine.store.products import (
@@ -156,6 +157,11 @@ def _decimal(raw: str, places: int, ceiling: Decimal, what: Text, required: bool
         value = Decimal(cleaned)
     except InvalidOperation:
         return Text(f"{brief(cleaned, lang='zh')} 不是数字", f"{brief(cleaned)} is not a number")
+    if not MONEY_TEXT.fullmatch(cleaned):  # 1e3, Infinity, 1_000: Decimal reads them, a person does not
+        return Text(
+            f"{brief(cleaned, lang='zh')} 不是按数字书写的数：请用数字和小数点，如 99.50",
+            f"{brief(cleaned)} is not a number written in digits: write it like 99.50",
+        )
     if not value.is_finite():
         return Text(f"{brief(cleaned, lang='zh')} 不是数字", f"{brief(cleaned)} is not a number")
     if value < 0:

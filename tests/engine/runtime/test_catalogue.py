@@ -261,3 +261,12 @@ def test_a_line_of_the_catalogue_is_named_by_it_and_read_in_either_language(stor
         assert sent["lines"][0]["name"] == "Longjing tea"  # what was sent is not changed in place
         labels = line_names(tx.connection, sent)["lines[].name"]
     assert labels == {"Longjing tea": Text("龙井茶", "Longjing tea")}  # NEW-9 reads as it was typed
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1E2", "Infinity", "1_000"])
+def test_a_price_written_other_than_in_digits_is_refused(typed: str) -> None:
+    product, problems = read_product({"sku": "TEA-01", "name_zh": "茶", "name_en": "Tea", "price": typed})
+    assert product is None
+    assert [(field, why.en) for field, why in problems] == [
+        ("price", f"'{typed}' is not a number written in digits: write it like 99.50")
+    ]
