@@ -455,6 +455,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.awaiting_yours": Text("（您提交的：等待他人批准）", "(yours: another admin approves it)"),
         "studio.running_older": Text("其中 {n} 个在旧版本上", "{n} on older versions"),
         "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
+        "studio.workflow.links": Text("流程的操作", "What to do with the workflow"),
+        "studio.workflow.edit": Text("编辑流程定义", "Edit its definition"),
+        "studio.workflow.replay": Text(
+            "用近期订单重放草稿（发布前）", "Replay its draft over recent orders (before publishing)"
+        ),
+        "studio.workflow.one_version": Text(
+            "只有一个版本：发布新版本后可比较版本",
+            "One version so far: versions can be compared once another is published",
+        ),
         "studio.four_eyes": Text(
             "四眼原则：发布前须另一位管理员批准", "Four eyes: another admin approves before publishing"
         ),
