@@ -196,6 +196,17 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.refused": Text("审批未能完成", "The approval action was refused"),
         "approval.back": Text("返回订单", "Back to the order"),
         "approval.unknown_action": Text("未知的审批操作 {action}", "unknown approval action {action}"),
+        "approval.done.approve": Text("已同意。", "Approved."),
+        "approval.done.decline": Text("已驳回。", "Declined."),
+        "approval.done.add_before": Text(
+            "已加签 {who}：{who} 先审批，之后轮到您。",
+            "{who} added: they approve first, then it is your turn.",
+        ),
+        "approval.done.add_after": Text(
+            "已同意并加签 {who}：还需 {who} 审批。", "Approved, and {who} added: they must approve too."
+        ),
+        "approval.done.transfer": Text("已转交给 {who}。", "Handed over to {who}."),
+        "approval.done.return": Text("已回退到“{state}”。", "Returned to “{state}”."),
         "approval.event.approval.approve": Text("审批通过", "Approved"),
         "approval.event.approval.decline": Text("审批驳回", "Declined"),
         "approval.event.approval.add": Text("加签", "Approver added"),
@@ -1376,6 +1387,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "work.conflict.keep": Text("不接手，返回", "Leave it, go back"),
         "work.refused.title": Text("无法认领此订单", "This order cannot be claimed"),
+        "work.done.claim": Text(
+            "已认领订单 #{id}：现在由您处理。", "Order #{id} claimed: you are handling it now."
+        ),
+        "work.done.take_over": Text(
+            "已接手订单 #{id}：现在由您处理。", "Order #{id} taken over: you are handling it now."
+        ),
+        "work.done.release": Text(
+            "已放下订单 #{id}：其他人可以认领。", "Order #{id} let go: anyone may claim it now."
+        ),
         "work.queues": Text("审核队列", "Review queues"),
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
