@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -597,15 +597,23 @@ def named_lines(data: dict[str, Any], known: Mapping[str, Product]) -> dict[str,
     a name typed over the catalogue's is not the product's); the order page shows it in the reader's
     language (:func:`line_names`). A line of a SKU the catalogue lacks keeps the name typed. ``known``:
     :func:`line_products` of the data as sent."""
+    return _product_lines(data, known, lambda product: {"name": product.name_zh})
+
+
+def _product_lines(
+    data: dict[str, Any], known: Mapping[str, Product], fields: Callable[[Product], Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``data`` with each line whose SKU ``known`` holds given the ``fields`` of its product; the others
+    as they are (the data itself when no line names a known product)."""
     lines = _lines(data)
     if not lines or not known:
         return data
-    named: list[Any] = []
+    changed: list[Any] = []
     for line in lines:
         sku = line.get("sku") if isinstance(line, Mapping) else None
         product = known.get(sku) if isinstance(sku, str) else None
-        named.append(line if product is None else {**line, "name": product.name_zh})
-    return {**data, "lines": named}
+        changed.append(line if product is None else {**line, **fields(product)})
+    return {**data, "lines": changed}
 
 
 def priced_lines(
@@ -663,12 +671,4 @@ def marked_lines(data: dict[str, Any], known: Mapping[str, Product]) -> dict[str
     for a virtual product, false for goods that ship), which routing, the stock actions and conditions
     (``all(pluck(order.lines, 'virtual'))``) read; lines of SKUs the catalogue lacks are left unmarked.
     ``known``: :func:`line_products` of the data as sent (pricing changes no SKU)."""
-    lines = _lines(data)
-    if not lines or not known:
-        return data
-    marked: list[Any] = []
-    for line in lines:
-        sku = line.get("sku") if isinstance(line, Mapping) else None
-        product = known.get(sku) if isinstance(sku, str) else None
-        marked.append(line if product is None else {**line, "virtual": product.virtual})
-    return {**data, "lines": marked}
+    return _product_lines(data, known, lambda product: {"virtual": product.virtual})
