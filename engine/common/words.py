@@ -468,6 +468,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
         "studio.workflow.links": Text("流程的操作", "What to do with the workflow"),
         "studio.workflow.edit": Text("编辑流程定义", "Edit its definition"),
+        "studio.workflow.console": Text("在测试台试用规则", "Try its rules in the console"),
         "studio.workflow.replay": Text(
             "用近期订单重放草稿（发布前）", "Replay its draft over recent orders (before publishing)"
         ),

@@ -618,6 +618,7 @@ def test_the_workflow_page_links_to_what_an_admin_does_with_it_and_every_link_wo
     hrefs = re.findall(r'href="([^"#]+)(?:#[^"]*)?"', links)
     assert f"/studio/retail/files/{WORKFLOW}" in hrefs and f"/studio/retail/replay/{WORKFLOW}" in hrefs
     assert "Edit its definition" in links and "State diagram" in links
+    assert "/studio/retail/rules/rules/retail/audit.yaml" in hrefs  # its rule files' consoles
     assert "One version so far" in links  # nothing to compare yet
     for href in hrefs:
         assert c.get(href).status_code == 200, href
