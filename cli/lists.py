@@ -131,17 +131,30 @@ def _print_shown(shown: ListShown, changes: bool, lang: str) -> None:
 @click.argument("value")
 @DEPARTMENT
 @click.option("--note", default=None, help="Why it is on the list.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="A SKU list: add a SKU the product catalogue does not hold (a product not catalogued yet).",
+)
 @BY
 @LANG
 @click.pass_context
 def lists_add(
-    ctx: click.Context, name: str, value: str, department: str, note: str | None, actor: str, lang: str
+    ctx: click.Context,
+    name: str,
+    value: str,
+    department: str,
+    note: str | None,
+    force: bool,
+    actor: str,
+    lang: str,
 ) -> None:
-    """Add VALUE to the list NAME (refused when the list holds it already, under any spelling)."""
+    """Add VALUE to the list NAME (refused when the list holds it already, under any spelling; a SKU
+    list refuses a SKU the product catalogue does not hold, unless --force)."""
     with open_services(ctx) as services:
         try:
             entry = NamedLists(services.store, services.engine.clock).add(
-                department, name, value, actor, note
+                department, name, value, actor, note, force=force
             )
         except ListRefused as refused:
             _refused(refused, lang)
@@ -171,10 +184,17 @@ def lists_remove(ctx: click.Context, name: str, value: str, department: str, act
 @click.argument("name")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @DEPARTMENT
+@click.option(
+    "--force",
+    is_flag=True,
+    help="A SKU list: add a SKU the product catalogue does not hold (a product not catalogued yet).",
+)
 @BY
 @LANG
 @click.pass_context
-def lists_import(ctx: click.Context, name: str, file: Path, department: str, actor: str, lang: str) -> None:
+def lists_import(
+    ctx: click.Context, name: str, file: Path, department: str, force: bool, actor: str, lang: str
+) -> None:
     """Add the values of FILE (text or CSV, UTF-8): a value a line, a note after a comma; blank lines and
     lines starting with # skipped; a first line ``value,note`` is a header. Every bad line is reported
     with its number, and nothing is added unless every line is good."""
@@ -185,7 +205,7 @@ def lists_import(ctx: click.Context, name: str, file: Path, department: str, act
     with open_services(ctx) as services:
         try:
             added = NamedLists(services.store, services.engine.clock).import_text(
-                department, name, text, actor
+                department, name, text, actor, force=force
             )
         except ListRefused as refused:
             refuse(

@@ -149,6 +149,7 @@ class Product:
     volume_l: Decimal | None = None  # litres
     virtual: bool = False  # a gift card, an extended warranty: no stock, no warehouse, no carrier
     active: bool = True  # discontinued: kept for the orders and requests that name it, sold no more
+    restricted: bool = False  # on the restricted-skus list: an order of it is held for review, none made
 
 
 CATALOGUE: tuple[Product, ...] = (
@@ -182,9 +183,12 @@ CATALOGUE: tuple[Product, ...] = (
     # Discontinued: after-sales requests still name it (an exchange of a product no longer sold).
     Product("XM-BAND7", "小米手环7", Decimal("199"), 0, False, "Xiaomi Smart Band 7", Decimal("0.2"),
             active=False),
+    # Restricted (限售): on the retail restricted-skus list, so an order of it is held for review.
+    Product("TOBACCO-01", "电子烟烟弹套装", Decimal("129"), 0, False, "E-cigarette pod kit", Decimal("0.1"),
+            Decimal("0.3"), restricted=True),
 )  # fmt: skip
 PRODUCTS = {p.sku: p for p in CATALOGUE}
-GOODS = tuple(p for p in CATALOGUE if not p.virtual and p.active)
+GOODS = tuple(p for p in CATALOGUE if not p.virtual and p.active and not p.restricted)
 
 
 def catalogue_products() -> list[CatalogueProduct]:
@@ -274,7 +278,7 @@ GIVEN_NAMES = [
 BLACKLISTED_MOBILES = ("13800000000", "13900001111", "17000000000")
 BLOCKED_MOBILES_TYPED = ("+86 138 0000 0000", "139-0000-1111", "0086 17000000000")
 BLOCKED_ADDRESSES = ("广东省深圳市 南山区科技园南区粤海街道88号",)
-RESTRICTED_SKUS = ("tobacco-01",)
+RESTRICTED_SKUS = ("tobacco-01",)  # as typed: the list matches it as TOBACCO-01, a product of the catalogue
 CARRIERS = ("sf", "jd", "zto", "yto", "sto", "yunda", "ems")
 # Why a reviewer rejects a held order, and why the service desk declines an after-sales request.
 REJECT_REASONS = ("收货地址与历史欺诈订单一致", "同一设备短时间内多次下单", "客户电话无法核实身份")

@@ -2300,8 +2300,8 @@ def test_an_order_of_virtual_items_only_needs_no_warehouse_no_carrier_and_no_shi
         RETAIL, department="retail", workflow="retail-order", channel="web",
         data=retail_data(lines=[card], shipping_fee=0, total=2),
     )  # fmt: skip
-    assert order.data["lines"][0] == {
-        "sku": "GC-100", "name": "Gift card", "qty": 2, "unit_price": 100, "amount": 200, "virtual": True
+    assert order.data["lines"][0] == {  # named and priced by the catalogue, whatever was sent
+        "sku": "GC-100", "name": "礼品卡100元", "qty": 2, "unit_price": 100, "amount": 200, "virtual": True
     }  # fmt: skip
     assert (order.data["warehouse"], order.data["carrier"], order.data["stock_reserved"]) == (None, None, [])
     assert pay(engine, order.id, 200) == "completed"

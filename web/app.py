@@ -25,7 +25,7 @@ from web.approvals import approvals
 from web.batch import batch
 from web.forms import forms
 from web.headers import SECURITY_HEADERS
-from web.i18n import current_lang
+from web.i18n import current_lang, done_messages
 from web.orders import orders
 from web.outbox_page import outbox_page
 from web.products import catalogue_link, products
@@ -95,6 +95,7 @@ def create_app(
             "t": lambda key: translate(key, lang),
             "term": lambda kind, code: term(kind, code, lang),
             "lang_url": _lang_url,
+            "done_messages": done_messages,
         }
 
     @app.after_request

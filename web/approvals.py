@@ -20,11 +20,20 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from engine.api import ApprovalAction, ApprovalPanel, ApprovalRequest, ApprovalTask, Engine, term, translate
+from engine.api import (
+    ApprovalAction,
+    ApprovalPanel,
+    ApprovalRequest,
+    ApprovalTask,
+    Engine,
+    Text,
+    term,
+    translate,
+)
 from engine.errors import ConflictError, ContentionError, NotFound, TransitionRejected
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang, time_left
+from web.i18n import current_lang, say_done, time_left
 from web.params import whole_number
 
 approvals = Blueprint("approvals", __name__)
@@ -185,6 +194,7 @@ def act(order_id: int, task_id: int) -> Any:
         target = sent["return_to"]
     asked = ApprovalRequest(order_id, task_id, action, current_actor(), comment, target, lock)
     try:
+        before = _engine().approval(order_id, current_actor())  # whom and where, named as the page named them
         _engine().act_on_approval(asked)
     except NotFound:
         abort(404)
@@ -194,7 +204,20 @@ def act(order_id: int, task_id: int) -> Any:
         return _refused(order_id, [message for _, message in said], sent, 422, errors)
     except (ConflictError, ContentionError) as changed:
         return _refused(order_id, [changed.message(lang)], sent, 409)
+    _say_done(action, target, before)
     return redirect(url_for("orders.show", order_id=order_id))
+
+
+def _say_done(action: ApprovalAction, target: str | None, panel: ApprovalPanel | None) -> None:
+    """What the action did, said on the order page it returns to: the person added or transferred to by
+    their name, the step returned to by its label."""
+    if action is ApprovalAction.RETURN:
+        labels = dict(panel.return_to) if panel is not None else {}
+        step = labels.get(target or "") or Text(target or "", target or "")
+        say_done("approval.done.return", state=step)
+        return
+    person = panel.person(target) if panel is not None else target
+    say_done(f"approval.done.{action.value}", who=person or "")
 
 
 def _refused(

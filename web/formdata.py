@@ -37,7 +37,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.api import CHINA_TIME
-from engine.api.forms import FORMAT_CHECKER, FieldLayout, FormLayout, is_money
+from engine.api.forms import FORMAT_CHECKER, MONEY_TEXT, FieldLayout, FormLayout, is_money
 from engine.api.forms import fields as paths
 
 __all__ = [
@@ -110,8 +110,18 @@ def choice_text(value: Any) -> str:
 MAX_DIGITS = 30
 
 
+def _plain(text: str) -> str:
+    """Typed digits as they are read: full-width made half-width, blanks around and thousands' commas
+    dropped."""
+    return unicodedata.normalize("NFKC", text).strip().replace(",", "")
+
+
+def _is_money_field(spec: FieldLayout) -> bool:
+    return spec.format == "money" or spec.widget == "money"
+
+
 def _number(text: str, integer: bool) -> int | float | None:
-    cleaned = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    cleaned = _plain(text)
     if len(cleaned) > MAX_DIGITS:
         return None
     if _INTEGER.fullmatch(cleaned):
@@ -154,6 +164,8 @@ def _coerce(text: str, spec: FieldLayout, kinds: frozenset[str]) -> Any:
     if "boolean" in kinds and text in ("true", "on", "false"):
         return text != "false"
     if kinds & {"integer", "number"} and "string" not in kinds:
+        if _is_money_field(spec) and not MONEY_TEXT.fullmatch(_plain(text)):
+            return text  # 1e3, 0x10: no way to write an amount; validation says how, beside the field
         number = _number(text, integer="integer" in kinds)
         return text if number is None else number
     if spec.widget in ("datetime", "time"):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import request
+from flask import flash, get_flashed_messages, request
 
-from engine.api import translate
+from engine.api import Text, translate
+
+DONE = "done"  # the flashed messages' category: what a step did, said on the page it returns to
 
 
 def current_lang() -> str:
@@ -37,3 +39,26 @@ def time_left(due: datetime, now: datetime, lang: str) -> str:
     if hours == 0:
         return translate("orders.timer.whole_days", lang).format(d=days)
     return translate("orders.timer.days", lang).format(d=days, h=hours)
+
+
+def say_done(key: str, **values: str | Text) -> None:
+    """Say on the next page what was done (a claim, an approval's action): the word ``key`` of the
+    catalogue with ``values``, a value that is a :class:`Text` in the language of the page that shows
+    it (the session keeps the key and the values, not words of one language)."""
+    kept = {name: [v.zh, v.en] if isinstance(v, Text) else v for name, v in values.items()}
+    flash({"key": key, "values": kept}, DONE)
+
+
+def done_messages() -> list[str]:
+    """What :func:`say_done` said, in the page's language (each once: reading them takes them away)."""
+    lang = current_lang()
+    said = []
+    for kept in get_flashed_messages(category_filter=[DONE]):
+        if not isinstance(kept, dict) or not isinstance(kept.get("key"), str):
+            continue
+        values = {
+            name: (v[0] if lang == "zh" else v[1]) if isinstance(v, list) and len(v) == 2 else str(v)
+            for name, v in (kept.get("values") or {}).items()
+        }
+        said.append(translate(kept["key"], lang).format(**values))
+    return said

@@ -813,7 +813,7 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
                 title,
                 record.state_label.get(lang),
                 record.final,
-                summarize(record.data, layouts, lang, page.value_labels),
+                summarize(record.data, layouts, lang, {**page.value_labels, **record.value_labels}),
                 actions,
             )
         )

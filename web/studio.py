@@ -276,6 +276,7 @@ def versions(department: str, workflow: str) -> Any:
         rolled_back=rolled_back if known else None,
         submitted=submitted,
         waiting=waiting,
+        rules=found.rule_files(department, workflow),
     )
 
 

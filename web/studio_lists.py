@@ -138,7 +138,8 @@ def add(department: str, name: str) -> Any:
     _known(lists, department, name)
     sent = {"value": _form("value"), "note": _form("note"), "text": ""}
     try:
-        entry = lists.add(department, name, sent["value"], actor.name, sent["note"] or None)
+        force = request.form.get("force") == "1"
+        entry = lists.add(department, name, sent["value"], actor.name, sent["note"] or None, force=force)
     except ListRefused as refused:
         return _one(lists, department, name, refused=refused, sent=sent)
     return redirect(
@@ -165,7 +166,7 @@ def import_values(department: str, name: str) -> Any:
     _known(lists, department, name)
     text = normalised(request.form.get("text", "")[:MAX_IMPORT])
     try:
-        added = lists.import_text(department, name, text, actor.name)
+        added = lists.import_text(department, name, text, actor.name, force=request.form.get("force") == "1")
     except ListRefused as refused:
         return _one(lists, department, name, refused=refused, sent={"value": "", "note": "", "text": text})
     return redirect(

@@ -38,7 +38,7 @@ from engine.api.workspace import (
 from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang
+from web.i18n import current_lang, say_done
 from web.orders import state_label
 from web.params import local_path
 
@@ -278,6 +278,7 @@ def claim(order_id: int) -> Any:
         return page, 409
     except (ContentionError, ConflictError) as busy:
         return _refused("work.refused", busy.message(lang), 409)
+    say_done("work.done.claim" if take_over is None else "work.done.take_over", id=str(order_id))
     return redirect(_back(order_id), 303)
 
 
@@ -292,6 +293,7 @@ def release(order_id: int) -> Any:
         return _refused("work.refused", refused.message(lang), 403)
     except ConflictError as busy:
         return _refused("work.refused", busy.message(lang), 409)
+    say_done("work.done.release", id=str(order_id))
     return redirect(_back(order_id), 303)
 
 

@@ -5,7 +5,7 @@ from engine.dsl.loader import load_json
 from engine.forms import fields
 from engine.forms.checks import check_form_file, read_form
 from engine.forms.fields import ITEMS
-from engine.forms.formats import FORMAT_CHECKER, is_money
+from engine.forms.formats import FORMAT_CHECKER, MONEY_TEXT, is_money
 from engine.forms.messages import message
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.ui import FieldLayout, FormLayout, Option, load_layout, ui_path_for
@@ -15,6 +15,7 @@ from engine.plugins import OptionContext, OptionSourceRegistry
 __all__ = [
     "FORMAT_CHECKER",
     "ITEMS",
+    "MONEY_TEXT",
     "FieldError",
     "FieldLayout",
     "FormLayout",

@@ -196,6 +196,17 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.refused": Text("审批未能完成", "The approval action was refused"),
         "approval.back": Text("返回订单", "Back to the order"),
         "approval.unknown_action": Text("未知的审批操作 {action}", "unknown approval action {action}"),
+        "approval.done.approve": Text("已同意。", "Approved."),
+        "approval.done.decline": Text("已驳回。", "Declined."),
+        "approval.done.add_before": Text(
+            "已加签 {who}：{who} 先审批，之后轮到您。",
+            "{who} added: they approve first, then it is your turn.",
+        ),
+        "approval.done.add_after": Text(
+            "已同意并加签 {who}：还需 {who} 审批。", "Approved, and {who} added: they must approve too."
+        ),
+        "approval.done.transfer": Text("已转交给 {who}。", "Handed over to {who}."),
+        "approval.done.return": Text("已回退到“{state}”。", "Returned to “{state}”."),
         "approval.event.approval.approve": Text("审批通过", "Approved"),
         "approval.event.approval.decline": Text("审批驳回", "Declined"),
         "approval.event.approval.add": Text("加签", "Approver added"),
@@ -460,6 +471,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.awaiting_yours": Text("（您提交的：等待他人批准）", "(yours: another admin approves it)"),
         "studio.running_older": Text("其中 {n} 个在旧版本上", "{n} on older versions"),
         "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
+        "studio.workflow.links": Text("流程的操作", "What to do with the workflow"),
+        "studio.workflow.edit": Text("编辑流程定义", "Edit its definition"),
+        "studio.workflow.console": Text("在测试台试用规则", "Try its rules in the console"),
+        "studio.workflow.replay": Text(
+            "用近期订单重放草稿（发布前）", "Replay its draft over recent orders (before publishing)"
+        ),
+        "studio.workflow.one_version": Text(
+            "只有一个版本：发布新版本后可比较版本",
+            "One version so far: versions can be compared once another is published",
+        ),
         "studio.four_eyes": Text(
             "四眼原则：发布前须另一位管理员批准", "Four eyes: another admin approves before publishing"
         ),
@@ -680,6 +701,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "studio.lists.none": Text("还没有名单。", "No lists yet."),
         "studio.lists.name": Text("名称", "Name"),
+        "studio.lists.name_hint": Text(
+            "小写字母、数字、- 和 _，以字母或数字开头，最多 64 个字符，如 vip-customers",
+            "lower-case letters, digits, - and _, starting with a letter or a digit, at most 64 characters, "
+            "like vip-customers",
+        ),
+        "studio.lists.force": Text(
+            "商品目录中没有的商品编码也添加（尚未上架的商品）",
+            "Add even if not in the catalogue (a product not catalogued yet)",
+        ),
         "studio.lists.kind": Text("类型", "Kind"),
         "studio.lists.label": Text("标签", "Label"),
         "studio.lists.label_zh": Text("中文名称", "Chinese label"),
@@ -761,9 +791,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.password_again": Text("再次输入密码", "The password again"),
         "studio.users.password_rule": Text("至少 {n} 个字符", "At least {n} characters"),
         "studio.users.roles_offered": Text(
-            "可选的角色是本部门已发布的流程所声明的角色，另加 admin（本部门的管理员）。",
-            "The roles offered are those the department's published workflows declare, and admin (an "
-            "admin of this department).",
+            "可选的角色是本部门已发布的流程所声明的角色，另加 admin（本部门的管理员）"
+            "以及库存页面所用的 warehouse（仓库）和 purchaser（采购员）。",
+            "The roles offered are those the department's published workflows declare, admin (an "
+            "admin of this department), and warehouse and purchaser, whom the stock pages ask for.",
         ),
         "studio.users.kept_roles": Text(
             "保留的其他角色（不属于本部门的流程）：{roles}",
@@ -1362,6 +1393,15 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "work.conflict.keep": Text("不接手，返回", "Leave it, go back"),
         "work.refused.title": Text("无法认领此订单", "This order cannot be claimed"),
+        "work.done.claim": Text(
+            "已认领订单 #{id}：现在由您处理。", "Order #{id} claimed: you are handling it now."
+        ),
+        "work.done.take_over": Text(
+            "已接手订单 #{id}：现在由您处理。", "Order #{id} taken over: you are handling it now."
+        ),
+        "work.done.release": Text(
+            "已放下订单 #{id}：其他人可以认领。", "Order #{id} let go: anyone may claim it now."
+        ),
         "work.queues": Text("审核队列", "Review queues"),
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
@@ -1723,8 +1763,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.product.not_stored": Text("商品 {sku} 未保存：", "product {sku} was not stored:"),
         "catalogue.title": Text("商品目录", "Products"),
         "catalogue.priced": Text(
-            "按商品目录定价：选择商品后自动填入，不能手工修改",
-            "Priced from the catalogue: filled in when the product is picked, not typed",
+            "商品名称和单价取自商品目录：选择商品后自动填入，不能手工修改",
+            "Named and priced from the catalogue: filled in when the product is picked, not typed",
+        ),
+        "catalogue.named": Text(
+            "商品名称取自商品目录：选择商品后自动填入，不能手工修改",
+            "Named from the catalogue: filled in when the product is picked, not typed",
         ),
         "catalogue.search": Text("按编码或名称搜索", "Search by SKU or name"),
         "catalogue.search_button": Text("搜索", "Search"),
@@ -1981,6 +2025,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.role.director": Text("销售总监", "Sales director"),
         "term.role.finance": Text("财务", "Finance"),
         "term.role.inspector": Text("质检员", "Inspector"),
+        "term.role.purchaser": Text("采购员", "Purchaser"),
         "term.role.reviewer": Text("审核员", "Reviewer"),
         "term.role.sales": Text("销售", "Salesperson"),
         "term.role.service": Text("客服", "Service desk"),
@@ -2044,6 +2089,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "format.postcode-cn": Text("6位邮政编码", "a 6-digit postcode"),
         "format.email": Text("电子邮箱地址，如 name@example.com", "an email address like name@example.com"),
         "format.money": Text("金额，最多两位小数", "an amount with at most two decimals"),
+        "format.money_typed": Text(
+            "金额，用数字和小数点书写，最多两位小数，如 1000 或 99.50（不接受 1e3 这类写法）",
+            "an amount in digits with at most two decimals, like 1000 or 99.50 (not 1e3 or the like)",
+        ),
         "format.date": Text("日期，如 2026-01-31", "a date like 2026-01-31"),
         "format.date-time": Text(
             "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"

@@ -42,6 +42,7 @@ __all__ = [
     "FORMAT_CHECKER",
     "KEYWORDS",
     "MONEY_KEYWORD",
+    "MONEY_TEXT",
     "id_check_digit",
     "is_email",
     "is_mobile_cn",
@@ -110,6 +111,11 @@ def is_email(value: object) -> bool:
 # The largest amount of money a form takes, in yuan: ten trillion, beyond any order and well inside
 # what a float holds to the cent (2**53 cents is about 90 trillion yuan).
 MONEY_LIMIT = 10**13
+
+
+# Money as a person types it: digits, at most one decimal point, a sign. Not ``1e3``, ``0x10``, ``1_000``,
+# ``Infinity`` or ``NaN``, which Python's number parsers take: an amount is written as it is read.
+MONEY_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 # Why a value is not money (``money_problem``): its size, or its decimals.

@@ -282,6 +282,8 @@ class FormValidator:
                 words = Text(described.zh.rstrip("。."), catalogue.noun(described.en.rstrip(".")))
                 return [self._error(parts, "format", layout, expected=words, custom_key="pattern")]
             return [self._error(parts, "pattern", layout)]
+        if keyword == "type" and schema.get("format") == "money" and isinstance(instance, str):
+            return [self._error(parts, "format", layout, expected=word("format.money_typed"))]  # "1e3"
         if keyword == "type":
             kinds = value if isinstance(value, list) else [value]
             named = [words_of("type").get(str(k), Text(str(k), str(k))) for k in kinds]

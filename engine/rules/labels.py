@@ -17,6 +17,7 @@ from typing import Any
 from engine.common.text import Text
 from engine.common.words import term, words_of
 from engine.rules.expr import ExpressionError, parse
+from engine.rules.list_checks import declared_lists
 from engine.rules.routing import CompiledRouting
 from engine.rules.tables import CompiledTable
 
@@ -44,6 +45,7 @@ class RuleLabels:
     warehouses: Mapping[str, Text] = field(default_factory=dict)
     carriers: Mapping[str, Text] = field(default_factory=dict)
     inputs: Mapping[str, Text] = field(default_factory=dict)  # a decision table's, by their expression
+    lists: Mapping[str, Text] = field(default_factory=dict)  # the managed lists the file declares, by name
 
     @staticmethod
     def outcome(code: Any, lang: str) -> str:
@@ -61,10 +63,13 @@ class RuleLabels:
 def rule_labels(ruleset: object, tree: Mapping[str, Any] | None = None) -> RuleLabels:
     """The labels of a compiled rule set (a routing file's warehouses and carriers; a decision table's
     inputs, read from its file's ``tree`` when given; others name only their outcomes, by the
-    glossary)."""
+    glossary), and of the managed lists its file declares (``lists:``, read from ``tree``)."""
+    lists = {name: label for name, (_kind, label) in declared_lists(tree).items()} if tree is not None else {}
     if isinstance(ruleset, CompiledRouting):
         return RuleLabels(
-            {w.name: w.label for w in ruleset.warehouses}, {c.name: c.label for c in ruleset.carriers}
+            {w.name: w.label for w in ruleset.warehouses},
+            {c.name: c.label for c in ruleset.carriers},
+            lists=lists,
         )
     if isinstance(ruleset, CompiledTable) and tree is not None:
         labelled = {name for name, _expr in ruleset.inputs}
@@ -79,8 +84,8 @@ def rule_labels(ruleset: object, tree: Mapping[str, Any] | None = None) -> RuleL
                 inputs[raw["expr"]] = Text(
                     str(label.get("zh", raw["name"])), str(label.get("en", raw["name"]))
                 )
-        return RuleLabels(inputs=inputs)
-    return RuleLabels()
+        return RuleLabels(inputs=inputs, lists=lists)
+    return RuleLabels(lists=lists)
 
 
 def number_text(value: float, money: bool = False) -> str:
@@ -206,8 +211,8 @@ _FACT_WORDS: Mapping[str, tuple[Text, bool]] = {
     "returns_in_days": (Text("近 {0} 天退货数", "returns in the last {0} days"), False),
 }
 _ARITHMETIC = {ast.Add: "+", ast.Sub: "-"}
-_ON_LIST = Text("{0}在名单 {1} 中", "{0} is on the list {1}")
-_NOT_ON_LIST = Text("{0}不在名单 {1} 中", "{0} is not on the list {1}")
+_ON_LIST = Text("{0}在名单“{1}”中", "{0} is on the list “{1}”")
+_NOT_ON_LIST = Text("{0}不在名单“{1}”中", "{0} is not on the list “{1}”")
 
 
 def _is_in_list(node: ast.expr) -> bool:
@@ -238,9 +243,14 @@ class _Words:
     with two decimals, time rounded to a tenth with its unit), parts joined by ``；``/``;``."""
 
     def __init__(
-        self, values: Mapping[str, Any], operands: Mapping[str, Operand], lang: str, masked: Collection[str]
+        self,
+        values: Mapping[str, Any],
+        operands: Mapping[str, Operand],
+        lang: str,
+        masked: Collection[str],
+        lists: Mapping[str, Text],
     ) -> None:
-        self.values, self.operands, self.masked = values, operands, masked
+        self.values, self.operands, self.masked, self.lists = values, operands, masked, lists
         self.lang = "zh" if lang.startswith("zh") else "en"
 
     def t(self, text: Text, *args: str) -> str:
@@ -346,7 +356,8 @@ class _Words:
         shown = self.name(what) or ast.unparse(what)
         read = self._read(node)
         words = _NOT_ON_LIST if read is not None and not read[0] else _ON_LIST
-        return self.t(words, shown, listed)
+        label = self.lists.get(listed)  # the list by its label in the reader's language (its name without)
+        return self.t(words, shown, label.get(self.lang) if label is not None else listed)
 
     def _parts_read(self, node: ast.expr) -> bool:
         if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
@@ -453,6 +464,7 @@ def said(
     operands: Mapping[str, Operand] | None = None,
     lang: str = "en",
     masked: Collection[str] = (),
+    lists: Mapping[str, Text] | None = None,
 ) -> str | None:
     """The condition ``when`` told in words in ``lang``, with the values it compared (a rule's trace
     entry) where it read them: ``order.total > 5000`` over ``{"order.total": 5128.0}`` is ``5,128.00 >
@@ -460,8 +472,9 @@ def said(
     is ``客户等级 银牌（不是 金牌、铂金）``, ``days_since(order.delivered_at) > 7`` over 7.9476 is ``7.9 天
     > 7 天``; without values (a timer's condition), each part by its label (``距签收时间的天数 不少于
     7``); ``masked``: the names whose values were masked for the reader (said as they are, never
-    with what they are not). None when there is no condition or the text is none (it is only parsed,
-    never evaluated)."""
+    with what they are not); ``lists``: the labels of the managed lists ``in_list`` names (a list
+    without one is said by its name). None when there is no condition or the text is none (it is only
+    parsed, never evaluated)."""
     if not when:
         return None
     try:
@@ -469,7 +482,7 @@ def said(
     except ExpressionError:
         return None
     body = _NegativeNumbers().visit(tree.body)
-    return _Words(values or {}, operands or {}, lang, masked).condition(body)
+    return _Words(values or {}, operands or {}, lang, masked, lists or {}).condition(body)
 
 
 class _NegativeNumbers(ast.NodeTransformer):

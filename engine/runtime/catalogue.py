@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -35,6 +35,7 @@ from engine.common.text import Text
 from engine.common.words import word
 from engine.errors import EngineError, Refusal, RefusalCode, brief
 from engine.forms.data_paths import ITEMS
+from engine.forms.formats import MONEY_TEXT
 from engine.runtime.results import PublishedForm
 from engine.store import Store, Tx
 from engine.store.products import (
@@ -58,13 +59,14 @@ __all__ = [
     "CatalogueRefused",
     "ProductPage",
     "catalogue_csv",
-    "catalogue_priced_form",
+    "catalogue_form",
     "find_product",
     "import_csv",
     "line_names",
     "line_products",
     "list_products",
     "marked_lines",
+    "named_lines",
     "priced_lines",
     "product_fields",
     "products_page",
@@ -155,6 +157,11 @@ def _decimal(raw: str, places: int, ceiling: Decimal, what: Text, required: bool
         value = Decimal(cleaned)
     except InvalidOperation:
         return Text(f"{brief(cleaned, lang='zh')} 不是数字", f"{brief(cleaned)} is not a number")
+    if not MONEY_TEXT.fullmatch(cleaned):  # 1e3, Infinity, 1_000: Decimal reads them, a person does not
+        return Text(
+            f"{brief(cleaned, lang='zh')} 不是按数字书写的数：请用数字和小数点，如 99.50",
+            f"{brief(cleaned)} is not a number written in digits: write it like 99.50",
+        )
     if not value.is_finite():
         return Text(f"{brief(cleaned, lang='zh')} 不是数字", f"{brief(cleaned)} is not a number")
     if value < 0:
@@ -535,28 +542,43 @@ def line_products(tx: Tx, data: Mapping[str, Any]) -> dict[str, Product]:
 
 LINES_FIELD = "lines"
 PRICED_FIELD = f"{LINES_FIELD}{ITEMS}.unit_price"
+NAMED_FIELD = f"{LINES_FIELD}{ITEMS}.name"
+SKU_FIELD = f"{LINES_FIELD}{ITEMS}.sku"
+PRODUCTS_SOURCE = "products"
 
 
-def catalogue_priced_form(form: PublishedForm | None) -> PublishedForm | None:
-    """The intake form of a workflow priced by the catalogue (``catalogue: prices``) as its page draws
-    it: the lines' unit price read-only, the lines' help saying why. Each line is priced from the
-    catalogue when the order is created whatever a page sent, so the page offers no price to type."""
+def catalogue_form(form: PublishedForm | None, mode: str | None) -> PublishedForm | None:
+    """The intake form of a workflow that reads a kept catalogue (``catalogue: prices`` or ``kinds``) as
+    its page draws it: the lines' name read-only (each line naming a product of the catalogue takes the
+    catalogue's name when the order is created), under ``prices`` the unit price too, the lines' help
+    saying why. Under ``kinds`` only where the lines' SKU is picked from the catalogue (every line then
+    names one of its products); a form whose SKU is typed keeps the name to type."""
     fields = form.layout.fields if form is not None else {}
-    price, lines = fields.get(PRICED_FIELD), fields.get(LINES_FIELD)
-    if form is None or price is None or lines is None:
+    lines, name, price, sku = (fields.get(f) for f in (LINES_FIELD, NAMED_FIELD, PRICED_FIELD, SKU_FIELD))
+    if form is None or lines is None or mode not in (CATALOGUE_PRICES, CATALOGUE_KINDS):
         return form
-    said = word("catalogue.priced")
+    changed: dict[str, Any] = {}
+    if mode == CATALOGUE_PRICES and price is not None:
+        changed[PRICED_FIELD] = replace(price, readonly=True)
+    picked = sku is not None and sku.source is not None and sku.source.source == PRODUCTS_SOURCE
+    if name is not None and (mode == CATALOGUE_PRICES or picked):
+        changed[NAMED_FIELD] = replace(name, readonly=True)
+    if not changed:
+        return form
+    said = word("catalogue.priced" if PRICED_FIELD in changed else "catalogue.named")
     if lines.help is not None:
         said = Text(f"{lines.help.zh} {said.zh}", f"{lines.help.en} {said.en}")
-    changed = {PRICED_FIELD: replace(price, readonly=True), LINES_FIELD: replace(lines, help=said)}
+    changed[LINES_FIELD] = replace(lines, help=said)
     return replace(form, layout=replace(form.layout, fields={**fields, **changed}))
 
 
 def line_names(tx: Tx, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
     """The names an order's lines are shown by in the reader's language: a line whose SKU the catalogue
-    holds reads, in English, the catalogue's English name; in Chinese the name it was ordered under (the
-    order keeps what was ordered). As an order page's value labels: the lines' ``name`` field, then the
-    name a line holds; none when no line's SKU is in the catalogue."""
+    holds reads the catalogue's name in Chinese on the Chinese page and in English on the English one,
+    whatever name the line was stored with (an order placed before the catalogue named its lines keeps
+    the words it was typed in). As an order page's value labels: the lines' ``name`` field, then the
+    name a line holds; none when no line's SKU is in the catalogue. A line of a SKU the catalogue lacks
+    reads as it was typed."""
     lines = _lines(data)
     known = line_products(tx, data) if lines else {}
     names: dict[str, Text] = {}
@@ -565,16 +587,41 @@ def line_names(tx: Tx, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
             continue
         product = known.get(str(line.get("sku")))
         if product is not None:
-            names.setdefault(line["name"], Text(line["name"], product.name_en))
-    return {f"lines{ITEMS}.name": names} if names else {}
+            names.setdefault(line["name"], Text(product.name_zh, product.name_en))
+    return {NAMED_FIELD: names} if names else {}
+
+
+def named_lines(data: dict[str, Any], known: Mapping[str, Product]) -> dict[str, Any]:
+    """A new order's data with each line that names a product of the catalogue named by it: the
+    catalogue's Chinese name, whatever the page sent (a page fills the name in its reader's language, and
+    a name typed over the catalogue's is not the product's); the order page shows it in the reader's
+    language (:func:`line_names`). A line of a SKU the catalogue lacks keeps the name typed. ``known``:
+    :func:`line_products` of the data as sent."""
+    return _product_lines(data, known, lambda product: {"name": product.name_zh})
+
+
+def _product_lines(
+    data: dict[str, Any], known: Mapping[str, Product], fields: Callable[[Product], Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``data`` with each line whose SKU ``known`` holds given the ``fields`` of its product; the others
+    as they are (the data itself when no line names a known product)."""
+    lines = _lines(data)
+    if not lines or not known:
+        return data
+    changed: list[Any] = []
+    for line in lines:
+        sku = line.get("sku") if isinstance(line, Mapping) else None
+        product = known.get(sku) if isinstance(sku, str) else None
+        changed.append(line if product is None else {**line, **fields(product)})
+    return {**data, "lines": changed}
 
 
 def priced_lines(
     tx: Tx, data: dict[str, Any], known: Mapping[str, Product]
 ) -> tuple[dict[str, Any], list[Refusal]]:
     """A new order's data with every line priced from the catalogue (``catalogue: prices``), before its
-    form computes the line amounts and the total: the unit price is the product's, whatever was sent, and
-    a line without a name takes the product's Chinese name. Refused, each at its line's SKU: a product
+    form computes the line amounts and the total: the unit price is the product's, whatever was sent (the
+    name is :func:`named_lines`'). Refused, each at its line's SKU: a product
     discontinued, and a SKU the catalogue lacks while it holds any product (a catalogue not kept prices
     nothing)."""
     lines = _lines(data)
@@ -615,9 +662,6 @@ def priced_lines(
         changed = dict(line)
         if product is not None:
             changed["unit_price"] = _yuan(product.price)
-            name = changed.get("name")
-            if not isinstance(name, str) or not name.strip():
-                changed["name"] = product.name_zh
         priced.append(changed)
     return {**data, "lines": priced}, refusals
 
@@ -627,12 +671,4 @@ def marked_lines(data: dict[str, Any], known: Mapping[str, Product]) -> dict[str
     for a virtual product, false for goods that ship), which routing, the stock actions and conditions
     (``all(pluck(order.lines, 'virtual'))``) read; lines of SKUs the catalogue lacks are left unmarked.
     ``known``: :func:`line_products` of the data as sent (pricing changes no SKU)."""
-    lines = _lines(data)
-    if not lines or not known:
-        return data
-    marked: list[Any] = []
-    for line in lines:
-        sku = line.get("sku") if isinstance(line, Mapping) else None
-        product = known.get(sku) if isinstance(sku, str) else None
-        marked.append(line if product is None else {**line, "virtual": product.virtual})
-    return {**data, "lines": marked}
+    return _product_lines(data, known, lambda product: {"virtual": product.virtual})

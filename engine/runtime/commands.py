@@ -23,7 +23,7 @@ from engine.plugins import ActionContext
 from engine.rules.expr import RANDOMNESS, ExpressionEvaluationError
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approval_entry import close_tasks, open_tasks
-from engine.runtime.catalogue import CATALOGUE_PRICES, line_products, marked_lines, priced_lines
+from engine.runtime.catalogue import CATALOGUE_PRICES, line_products, marked_lines, named_lines, priced_lines
 from engine.runtime.compiled import (
     CompiledTransition,
     CompiledVersion,
@@ -210,6 +210,7 @@ class Commands:
             data = dict(intake.data)
             priced: list[Refusal] = []
             known = line_products(tx, data) if cv.spec.catalogue is not None else {}
+            data = named_lines(data, known)  # the catalogue's name, whatever the page sent
             if cv.spec.catalogue == CATALOGUE_PRICES:  # priced before the form computes amounts and total
                 data, priced = priced_lines(tx, data, known)
             data = prepared_intake(cv, channel, data)

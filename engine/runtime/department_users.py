@@ -7,7 +7,9 @@ a user of every department is shown but changed only with ``orderloom users``; a
 roles here changes them wherever the user works.
 
 The roles an admin gives are the ones the department's published workflows declare (the newest version
-of each: its ``roles``, ``create_roles`` and every transition's ``roles``), and ``admin``. A role the user
+of each: its ``roles``, ``create_roles`` and every transition's ``roles``), ``admin``, and the roles the
+product's own pages ask for, in no workflow (``PRODUCT_ROLES``: ``warehouse`` and ``purchaser`` for the
+stock pages). A role the user
 holds that none of them declares (another department's) is kept as it is.
 
 Each change is one write transaction: it reads every user with their rows locked (``lock_users``),
@@ -47,6 +49,7 @@ from engine.errors import EngineError, NotFound
 from engine.runtime.actor import ALL_DEPARTMENTS, Actor
 from engine.runtime.engine import Engine
 from engine.runtime.outbox import ADMIN_ROLE
+from engine.runtime.stock import STOCK_READERS
 from engine.runtime.studio_record import StudioAction, record
 from engine.store import Tx
 from engine.store.studio import StudioEventRow, studio_events_of
@@ -66,6 +69,7 @@ __all__ = [
     "MAX_DISPLAY_NAME",
     "MAX_NAME",
     "MIN_PASSWORD",
+    "PRODUCT_ROLES",
     "DepartmentUser",
     "DepartmentUsers",
     "UserChange",
@@ -140,6 +144,11 @@ class UserField(StrEnum):
     PASSWORD_AGAIN = "password_again"  # noqa: S105
     EMAIL = "email"
     USER = "user"
+
+
+# The roles the product itself asks for, in no workflow: the stock pages' (the warehouse changes stock, the
+# purchaser reads it and sets the safety stock). Every department offers them, so an admin can make one.
+PRODUCT_ROLES: tuple[str, ...] = tuple(sorted(STOCK_READERS - {ADMIN_ROLE}))
 
 
 @dataclass(frozen=True)
@@ -286,7 +295,8 @@ class DepartmentUsers:
         return UsersPage(department, users, roles, events)
 
     def roles_offered(self, department: str) -> tuple[str, ...]:
-        """``admin`` and the roles the newest version of each of the department's workflows declares."""
+        """``admin``, the roles the product's own pages ask for (:data:`PRODUCT_ROLES`) and the roles the
+        newest version of each of the department's workflows declares."""
         with self.store.read() as tx:
             return self._offered(tx, department)
 
@@ -299,7 +309,7 @@ class DepartmentUsers:
         raise self._unknown(department, name)
 
     def _offered(self, tx: Tx, department: str) -> tuple[str, ...]:
-        roles = {ADMIN_ROLE}
+        roles = {ADMIN_ROLE, *PRODUCT_ROLES}
         for _, workflow, version in newest_versions(tx.connection, [department]):
             spec = self.engine.parts.compiled(tx, workflow, version).spec
             roles.update(spec.roles, spec.create_roles)

@@ -37,9 +37,11 @@ from engine.common.words import words_of
 from engine.errors import DefinitionError, EngineError, Problem, Refusal, TransitionRejected
 from engine.rules.expr import ExpressionError, ExpressionEvaluationError, compile_expression, parse
 from engine.rules.list_checks import declared_lists
+from engine.runtime.catalogue import SKU_PATTERN
 from engine.store import Store, Tx
 from engine.store import named_lists as rows
 from engine.store.named_lists import ListChange, ListEntry, NamedList
+from engine.store.products import catalogue_size, find_products
 
 __all__ = [
     "KIND_WORDS",
@@ -144,7 +146,8 @@ class NamedLists:
         with self.store.read() as tx:
             named = self._named(tx, department, name)
             part = list_key(named.kind, search) if search.strip() else None
-            entries = rows.entries_of(tx.connection, named, part, limit=limit)
+            # a search with nothing to match (only spaces or punctuation for the kind) finds nothing
+            entries = rows.entries_of(tx.connection, named, part, limit=limit) if part != "" else []
             return ListShown(named, entries, rows.list_changes(tx.connection, named), search.strip())
 
     def _named(self, tx: Tx, department: str, name: str) -> NamedList:
@@ -171,9 +174,9 @@ class NamedLists:
                 ListFault(
                     Text(
                         f"名单名称 {name!r} 无效：只能用小写字母、数字、'-' 和 '_'，"
-                        "以字母或数字开头，最多 64 个字符",
+                        "以字母或数字开头，最多 64 个字符，如 vip-customers",
                         f"list name {name!r} is not valid: lower-case letters, digits, '-' and '_', starting "
-                        "with a letter or a digit, at most 64 characters",
+                        "with a letter or a digit, at most 64 characters, like vip-customers",
                     ),
                     "name",
                 )
@@ -221,10 +224,21 @@ class NamedLists:
                 now,
             )
 
-    def add(self, department: str, name: str, value: str, actor: str, note: str | None = None) -> ListEntry:
-        """Add ``value``; refused when it is empty once normalised, too long, or already in the list
-        (under any spelling: the entry it matches is named)."""
-        return self.add_many(department, name, [(value, note)], actor)[0]
+    def add(
+        self,
+        department: str,
+        name: str,
+        value: str,
+        actor: str,
+        note: str | None = None,
+        *,
+        force: bool = False,
+    ) -> ListEntry:
+        """Add ``value``; refused when it has nothing to match once normalised, is too long, or is
+        already in the list (under any spelling: the entry it matches is named). A SKU list refuses a
+        value that is not a SKU, and a SKU the kept catalogue does not hold unless ``force``d (a product
+        listed before it is catalogued)."""
+        return self.add_many(department, name, [(value, note)], actor, force=force)[0]
 
     def add_many(
         self,
@@ -234,18 +248,21 @@ class NamedLists:
         actor: str,
         first_line: int = 0,
         write: bool = True,
+        force: bool = False,
     ) -> list[ListEntry]:
         """Add each ``(value, note)`` in one transaction: every problem is reported (with its line when
-        ``first_line`` numbers them) and nothing is added unless all are good."""
+        ``first_line`` numbers them) and nothing is added unless all are good. ``force``: a SKU the
+        catalogue does not hold is added all the same."""
         now = self.clock.now()
         with self.store.transaction() as tx:
             named = self._named(tx, department, name)
             problems: list[ListFault] = []
+            catalogued = self._catalogued(tx, named, values) if not force else None
             taken: dict[str, int | None] = {}
             good: list[tuple[str, str, str | None]] = []
             for index, (value, note) in enumerate(values):
                 line = first_line + index if first_line else None
-                problem = self._entry_fault(tx, named, value, note, taken, line)
+                problem = self._entry_fault(tx, named, value, note, taken, line, catalogued)
                 if problem is not None:
                     problems.append(problem)
                     continue
@@ -258,6 +275,14 @@ class NamedLists:
                 rows.add_entry(tx.connection, named, value, key, note, actor, now)
             return [ListEntry(value, key, note, actor, now) for value, key, note in good]
 
+    @staticmethod
+    def _catalogued(tx: Tx, named: NamedList, values: Sequence[tuple[str, str | None]]) -> set[str] | None:
+        """The SKUs of ``values`` the catalogue holds, for a SKU list while the catalogue holds any product
+        (None otherwise: an installation that keeps no catalogue lists any SKU)."""
+        if named.kind is not ListKind.SKU or catalogue_size(tx.connection) == 0:
+            return None
+        return set(find_products(tx, {list_key(named.kind, value) for value, _note in values}))
+
     def _entry_fault(
         self,
         tx: Tx,
@@ -266,6 +291,7 @@ class NamedLists:
         note: str | None,
         taken: Mapping[str, int | None],
         line: int | None,
+        catalogued: set[str] | None = None,
     ) -> ListFault | None:
         kind = KIND_WORDS[named.kind]
         if len(value) > MAX_KEY:
@@ -287,8 +313,32 @@ class NamedLists:
         if not key:
             return ListFault(
                 Text(
-                    f"{value!r} 规范化后为空，不是有效的{kind.zh}",
-                    f"{value!r} is empty once normalised: not a {kind.en}",
+                    f"{value!r} 不是{kind.zh}：去掉空格和标点后什么也没有剩下，无法匹配",
+                    f"{value!r} is not a{'n' if kind.en[0] in 'aeiouAEIOU' else ''} {kind.en}: once spaces "
+                    "and punctuation are set aside nothing is left to match",
+                ),
+                "value",
+                line,
+            )
+        if named.kind is ListKind.SKU and not SKU_PATTERN.fullmatch(key):
+            return ListFault(
+                Text(
+                    f"{value!r} 不是商品编码：应为 2 至 40 位大写字母、数字或连字符，"
+                    "不以连字符开头，如 TEA-01",
+                    f"{value!r} is not a SKU: a SKU is 2 to 40 capital letters, digits or hyphens, not "
+                    "starting with a hyphen, like TEA-01",
+                ),
+                "value",
+                line,
+            )
+        if catalogued is not None and key not in catalogued:
+            return ListFault(
+                Text(
+                    f"商品目录中没有商品 {key}：请先在商品目录中添加它，"
+                    "或勾选“商品目录中没有的商品编码也添加”（命令行 --force）来列入尚未上架的商品",
+                    f"the product catalogue has no product {key}: add it to the catalogue first, or tick "
+                    "“Add even if not in the catalogue” (--force on the command line) to list a product "
+                    "not catalogued yet",
                 ),
                 "value",
                 line,
@@ -337,7 +387,9 @@ class NamedLists:
                 )
             return removed
 
-    def import_text(self, department: str, name: str, text: str, actor: str) -> list[ListEntry]:
+    def import_text(
+        self, department: str, name: str, text: str, actor: str, *, force: bool = False
+    ) -> list[ListEntry]:
         """Add the values of a text or CSV file: one value a line, optionally a note after a comma (CSV
         quoting allowed); blank lines and lines starting with ``#`` are skipped; a first line ``value``
         or ``value,note`` is a header. Every bad line is reported with its number; nothing is added
@@ -387,7 +439,7 @@ class NamedLists:
             raise _refuse("文件中没有值", "the file holds no values", "file")
         added: list[ListEntry] = []
         try:  # with a line already refused, the values are only checked: nothing is added
-            added = self._add_numbered(department, name, values, numbers, actor, write=not problems)
+            added = self._add_numbered(department, name, values, numbers, actor, not problems, force)
         except ListRefused as refused:
             problems.extend(refused.problems)
         if problems:
@@ -402,9 +454,10 @@ class NamedLists:
         numbers: Sequence[int],
         actor: str,
         write: bool,
+        force: bool,
     ) -> list[ListEntry]:
         try:
-            return self.add_many(department, name, values, actor, first_line=1, write=write)
+            return self.add_many(department, name, values, actor, first_line=1, write=write, force=force)
         except ListRefused as refused:  # renumber: add_many counts the values, the file counts lines
             raise ListRefused(
                 [

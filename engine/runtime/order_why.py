@@ -233,7 +233,10 @@ def _value(value: Any, money: bool = False) -> Text:
 
 
 def _compared(
-    entry: Mapping[str, Any], operands: Mapping[str, Operand], hidden: Collection[str] = ()
+    entry: Mapping[str, Any],
+    operands: Mapping[str, Operand],
+    hidden: Collection[str] = (),
+    lists: Mapping[str, Text] | None = None,
 ) -> Text | None:
     """A rule's condition in words with the values it compared (:func:`engine.rules.labels.said`), or
     why it could not be evaluated."""
@@ -244,7 +247,10 @@ def _compared(
     when = entry.get("when")
     if not isinstance(values, Mapping) or not values or not isinstance(when, str):
         return None
-    zh, en = said(when, values, operands, "zh", hidden), said(when, values, operands, "en", hidden)
+    zh, en = (
+        said(when, values, operands, "zh", hidden, lists),
+        said(when, values, operands, "en", hidden, lists),
+    )
     return Text(zh, en) if zh is not None and en is not None else None
 
 
@@ -295,7 +301,11 @@ def decision_why(
             continue
         rule = str(reason.get("rule", ""))
         entry = by_rule.get(rule)
-        shown = _compared(entry, named, hidden or {}) if entry is not None and kind != "routing" else None
+        shown = (
+            _compared(entry, named, hidden or {}, labels.lists)
+            if entry is not None and kind != "routing"
+            else None
+        )
         words = _reason_words(reason)
         if kind == "decision_table" and shown is not None and words == _row_matched(rule):
             words, shown = shown, None  # a row without a reason of its own: its condition in words

@@ -20,7 +20,7 @@ from engine.forms.numbers import unstorable_refusals
 from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
-from engine.runtime.catalogue import CATALOGUE_PRICES, catalogue_priced_form, line_names
+from engine.runtime.catalogue import catalogue_form, line_names
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
@@ -390,17 +390,15 @@ class Pages:
         departments) or takes no orders from ``channel``."""
         with self.parts.store.read() as tx:
             cv = self.parts.compiled(tx, workflow, None) if actor.in_department(department) else None
-            priced = (
-                cv is not None and cv.spec.catalogue == CATALOGUE_PRICES and catalogue_size(tx.connection) > 0
-            )
+            kept = cv is not None and cv.spec.catalogue is not None and catalogue_size(tx.connection) > 0
         if cv is None or cv.spec.department != department or channel not in cv.spec.channels:
             raise NotFound(
                 f"no new {workflow} order from channel {channel} in department {department}",
                 zh=f"部门 {department} 没有渠道 {channel} 的流程 {workflow} 新订单",
             )
         form = intake_form_of(cv, channel)
-        # a kept catalogue prices every line (an empty one prices nothing: the clerk types the price)
-        return IntakePage(cv.spec, catalogue_priced_form(form) if priced else form)
+        # a kept catalogue names (and may price) every line; an empty one decides nothing: the clerk types
+        return IntakePage(cv.spec, catalogue_form(form, cv.spec.catalogue) if kept else form)
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:

@@ -11,7 +11,7 @@ The names a record transition's condition reads are the order's (``order``, ``da
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.common.suggest import did_you_mean, near_miss
@@ -327,9 +327,26 @@ def record_views(moving: Moving, actor: Actor) -> list[RecordView]:
                     final=state.final,
                     data=dict(record.data),
                     steps=tuple(steps),
+                    value_labels=steps_named(record.data, cv.transitions),
                 )
             )
     return views
+
+
+def steps_named(
+    data: Mapping[str, Any], transitions: Iterable[CompiledTransition]
+) -> dict[str, dict[str, Text]]:
+    """The values of a record's ``data`` that name one of the order's steps in both languages at once,
+    as an action writes a reason it gives (``取消 / Cancel``: the step that refunded), each with the
+    step's label, so a page reads it in its own language; the stored value stays as written."""
+    both = {
+        f"{label.zh} / {label.en}": label
+        for ct in transitions
+        if (label := ct.spec.label) is not None and label.zh != label.en
+    }
+    return {
+        key: {value: both[value]} for key, value in data.items() if isinstance(value, str) and value in both
+    }
 
 
 def _offered(

@@ -336,6 +336,9 @@ class RecordView:
     final: bool
     data: Mapping[str, Any]
     steps: tuple[RecordStep, ...]
+    # the names of values the record holds in both languages at once (an automatic refund's reason, the
+    # order's step by its label ``取消 / Cancel``): field -> stored value -> its words, one language a page
+    value_labels: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

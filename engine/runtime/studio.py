@@ -708,6 +708,22 @@ class Studio:
             action_writes=self.registry.action_writes,
         )
 
+    def rule_files(self, department: str, workflow: str) -> list[str]:
+        """The rule files the published ``workflow`` of ``department`` runs, as the studio names its
+        files (each has its console); none when the workflow does not load."""
+        with self._published():
+            found, _ = discover_with_problems(self.root)
+            file = found.get(workflow)
+            if file is None:
+                return []
+            try:
+                bundle = self._load(file, found)
+            except DefinitionError:
+                return []
+        if bundle.department != department:
+            return []
+        return sorted(path for path in bundle_files(bundle) if kind_of(path) is DefinitionKind.RULES)
+
     def workflows_holding(self, department: str, path: str) -> list[str]:
         """The names of the workflows a publish of ``path`` publishes."""
         with self._published():

@@ -78,3 +78,23 @@ def test_an_import_names_each_bad_line_and_adds_nothing_until_all_are_good(run: 
     good.write_text("13800000000,欺诈\n139 0000 1111\n", encoding="utf-8")
     done = run("lists", "import", "blocked-mobiles", str(good), "--department", "retail", "--lang", "zh")
     assert done.output == "已导入 2 个值到名单 blocked-mobiles\n"
+
+
+def test_a_sku_the_catalogue_lacks_is_listed_only_with_force(run: Run, tmp_path: Path) -> None:
+    run("products", "set", "TEA-01", "--name-zh", "龙井茶", "--name-en", "Longjing tea", "--price", "88")
+    run(
+        "lists", "create", "restricted-skus", "--department", "retail", "--kind", "sku",
+        "--label-zh", "限售商品", "--label-en", "Restricted SKUs",
+    )  # fmt: skip
+    refused = run("lists", "add", "restricted-skus", "NOPE-9", "--department", "retail", code=1)
+    assert "the product catalogue has no product NOPE-9: add it to the catalogue first" in refused.output
+    assert "--force" in refused.output
+    forced = run("lists", "add", "restricted-skus", "NOPE-9", "--department", "retail", "--force")
+    assert forced.output == "added NOPE-9 (matched as NOPE-9) to list restricted-skus\n"
+    file = tmp_path / "skus.txt"
+    file.write_text("tea-01\nNOPE-8\n", encoding="utf-8")
+    failed = run("lists", "import", "restricted-skus", str(file), "--department", "retail", code=1)
+    assert f"{file}:2: the product catalogue has no product NOPE-8" in failed.output
+    run("lists", "import", "restricted-skus", str(file), "--department", "retail", "--force")
+    shown = run("lists", "show", "restricted-skus", "--department", "retail", "--no-changes").output
+    assert [line.split("\t")[1] for line in shown.splitlines()[1:]] == ["[NOPE-8]", "[NOPE-9]", "[TEA-01]"]

@@ -378,3 +378,19 @@ def test_the_creator_of_the_order_is_told_it_is_theirs_and_offered_no_approve(ap
         data={"action": "approve", "comment": "", "_lock_version": lock},
     )
     assert answer.status_code == 422 and "职责分离" in answer.get_data(as_text=True)
+
+
+def test_each_action_on_an_approval_is_said_on_the_order_page(app: Flask) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    task, lock = own_task(mia.get(f"/orders/{order_id}").get_data(as_text=True))
+    sent = {"action": "transfer", "user": "dan", "comment": "请处理", "_lock_version": lock}
+    assert mia.post(f"/orders/{order_id}/approval/{task}", data=sent).status_code == 302
+    assert "Handed over to dan." in mia.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
+    dan = client_of(app, "dan")
+    task, lock = own_task(dan.get(f"/orders/{order_id}").get_data(as_text=True))
+    sent = {"action": "return", "return_to": "draft", "comment": "缺资料", "_lock_version": lock}
+    assert dan.post(f"/orders/{order_id}/approval/{task}", data=sent).status_code == 302
+    page = dan.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    said = re.search(r'role="status" id="done-1">已回退到“([^”]+)”。</p>', page)
+    assert said is not None and said.group(1) != "draft"  # the step by its label, not its code

@@ -72,6 +72,36 @@ def test_what_no_field_can_hold_is_refused_beside_it_and_shown_again_as_typed(
         assert shown in page
 
 
+ODD_AMOUNTS = ["1e3", "1E3", "2e-1", "0x10", "1_000", "Infinity", "nan", "１ｅ３"]
+
+
+@pytest.mark.parametrize("typed", ODD_AMOUNTS)
+def test_an_amount_of_money_written_other_than_in_digits_is_refused_saying_how_to_write_it(
+    typed: str,
+) -> None:
+    """Python reads 1e3 as 1000; a refund of "1e3" is no amount a person means: refused beside the field,
+    shown again as typed, in both languages."""
+    form = compile_form(REPO / "forms" / "retail" / "return-request.json")
+    data = parse_form([("refund_amount", typed)], form.layout, form.schema)
+    assert data["refund_amount"] == typed  # left as text
+    errors = form.validator.messages(form.layout.prepare(data), form.layout)
+    [error] = [e for e in errors if e.field == "refund_amount"]
+    assert error.en == (
+        "Refund amount (CNY): enter an amount in digits with at most two decimals, like 1000 or 99.50 "
+        "(not 1e3 or the like)"
+    )
+    assert "1000 或 99.50" in error.zh
+    assert typed in render_standalone(form, form.layout.prepare(data), "en")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"), [("1000", 1000), ("99.50", 99.5), ("1,000.5", 1000.5), ("１２", 12)]
+)
+def test_an_amount_in_digits_is_read_as_its_number(typed: str, read: float) -> None:
+    form = compile_form(REPO / "forms" / "retail" / "return-request.json")
+    assert parse_form([("refund_amount", typed)], form.layout, form.schema)["refund_amount"] == read
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """The retail and after-sales workflows published, on SQLite and on PostgreSQL."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,26 @@ def test_a_step_on_a_record_drawn_before_a_change_is_a_conflict(clerk: FlaskClie
     authorize(clerk, order_id)
     response = clerk.post(f"/orders/{order_id}/records/payment/2/capture", data={"_lock_version": stale})
     assert response.status_code == 409
+
+
+def test_an_automatic_refunds_reason_is_read_in_the_pages_language_only(
+    app: Flask, clerk: FlaskClient
+) -> None:
+    """The refund a cancel makes gives the step as its reason in both languages (``取消 / Cancel``, as
+    stored); each page reads it in its own."""
+    order_id = create(clerk)
+    authorize(clerk, order_id)
+    page = clerk.get(f"/orders/{order_id}").text
+    clerk.post(f"/orders/{order_id}/records/payment/1/capture", data={"_lock_version": lock_of(page)})
+    page = clerk.get(f"/orders/{order_id}/fire/cancel").text
+    assert (
+        clerk.post(f"/orders/{order_id}/fire/cancel", data={"_lock_version": lock_of(page)}).status_code
+        == 302
+    )
+    english = unescape(record_section(clerk.get(f"/orders/{order_id}?lang=en").text, "record-payment-1"))
+    assert "Reason for the last refund" in english
+    reason = english.split("Reason for the last refund")[1].split("<dd>")[1].split("</dd>")[0]
+    assert "Cancel" in reason and "取消" not in reason and "/" not in reason
+    chinese = unescape(record_section(clerk.get(f"/orders/{order_id}?lang=zh").text, "record-payment-1"))
+    reason = chinese.split("最近一次退款原因")[1].split("<dd>")[1].split("</dd>")[0]
+    assert "取消" in reason and "Cancel" not in reason and "/" not in reason

@@ -744,20 +744,33 @@ def test_the_fields_a_step_set_are_labelled_on_the_order_page(app: Flask) -> Non
     assert english["Return authorization"] == "RMA-7KQ2MZ9D"
 
 
-def test_an_order_line_reads_the_catalogues_english_name_on_the_english_page(
+def test_an_order_line_takes_the_catalogues_name_and_reads_it_in_the_readers_language(
     app: Flask, clerk: FlaskClient
 ) -> None:
-    """The line keeps the name it was ordered under; the English page names the product by the
-    catalogue's English name, the Chinese page as it was ordered."""
+    """A line whose SKU the catalogue holds is stored with the catalogue's name, whatever the page sent
+    (the English page fills the English name; a clerk may type over it); each page reads it in its
+    language."""
     with app.extensions["orderloom"].store.transaction() as tx:
         tea = Product("TEA-01", "龙井茶", "Longjing green tea", Decimal(88))
         write_products(tx.connection, [tea], datetime.now(UTC), "admin")
-    order_id = create(clerk, **{"lines[0].name": "西湖龙井"})  # the clerk's words for it
-    english = html.unescape(clerk.get(f"/orders/{order_id}?lang=en").text)
-    assert "Longjing green tea" in english and "西湖龙井" not in english
-    chinese = html.unescape(clerk.get(f"/orders/{order_id}?lang=zh").text)
-    assert "西湖龙井" in chinese and "Longjing green tea" not in chinese
-    with app.extensions["orderloom"].store.read() as tx:
-        query = select(tables.orders.c.data).where(tables.orders.c.id == order_id)
-        data = tx.connection.execute(query).scalar()
-    assert "西湖龙井" in str(data)  # what was ordered, kept
+    for typed in ("随便写的名字", "Longjing green tea"):
+        order_id = create(clerk, **{"lines[0].name": typed})
+        with app.extensions["orderloom"].store.read() as tx:
+            query = select(tables.orders.c.data).where(tables.orders.c.id == order_id)
+            data = tx.connection.execute(query).scalar()
+        assert data["lines"][0]["name"] == "龙井茶"  # the catalogue's, not what was typed
+        english = html.unescape(clerk.get(f"/orders/{order_id}?lang=en").text)
+        assert "Longjing green tea" in english and "龙井茶" not in english and "随便写的名字" not in english
+        chinese = html.unescape(clerk.get(f"/orders/{order_id}?lang=zh").text)
+        assert "龙井茶" in chinese and "Longjing green tea" not in chinese and "随便写的名字" not in chinese
+
+
+@pytest.mark.parametrize("channel", ["web", "app"])
+def test_the_intake_page_fills_a_shipping_fee_and_a_discount_of_zero(
+    clerk: FlaskClient, channel: str
+) -> None:
+    """So the total is computed once the lines are: neither waits to be typed."""
+    page = clerk.get(f"/orders/new/retail/retail-order/{channel}?lang=en").text
+    for field in ("shipping_fee", "discount"):
+        tag = page.split(f'id="f-{field}"')[1].split(">")[0]
+        assert 'value="0.00"' in tag, tag

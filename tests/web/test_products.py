@@ -156,7 +156,9 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
     page = clerk.get(f"{NEW}?lang=en").text
     price = page.split('id="f-lines-0-unit_price"')[1].split(">")[0]
     assert " readonly" in price and "required" not in price  # the catalogue prices it: nothing to type
-    assert "Priced from the catalogue: filled in when the product is picked, not typed" in page
+    name = page.split('id="f-lines-0-name"')[1].split(">")[0]
+    assert " readonly" in name and "required" not in name  # and names it
+    assert "Named and priced from the catalogue: filled in when the product is picked, not typed" in page
     fills = "{&#34;name&#34;: &#34;Longjing tea&#34;, &#34;unit_price&#34;: 90}"
     assert f'<option value="TEA-01" data-fills="{fills}">' in page
     assert "TEA-01 · Longjing tea" in page and 'value="CUP-02"' not in page  # discontinued: not offered

@@ -609,3 +609,22 @@ def test_a_rename_the_overlay_needs_is_published_with_the_overlays_draft(app: Fl
     assert services.studio.published_text(OVERLAY) == overlay.replace("on_hold", "held")
     with services.store.read() as tx:
         assert tx.version("retail-order", 2).note == "rename"  # type: ignore[union-attr]
+
+
+def test_the_workflow_page_links_to_what_an_admin_does_with_it_and_every_link_works(app: Flask) -> None:
+    c = client(app, "ma.li")
+    page = c.get("/studio/retail/workflows/retail-order?lang=en").get_data(as_text=True)
+    links = page.split('id="studio-workflow-links"')[1].split("</nav>")[0]
+    hrefs = re.findall(r'href="([^"#]+)(?:#[^"]*)?"', links)
+    assert f"/studio/retail/files/{WORKFLOW}" in hrefs and f"/studio/retail/replay/{WORKFLOW}" in hrefs
+    assert "Edit its definition" in links and "State diagram" in links
+    assert "/studio/retail/rules/rules/retail/audit.yaml" in hrefs  # its rule files' consoles
+    assert "One version so far" in links  # nothing to compare yet
+    for href in hrefs:
+        assert c.get(href).status_code == 200, href
+    assert 'id="diagram-heading"' in c.get(f"/studio/retail/files/{WORKFLOW}").get_data(as_text=True)
+    save(c, ORIGINAL.replace("label: {zh: 待支付,", "label: {zh: 等待付款,", 1), 0)
+    c.post(EDIT, data={"action": "publish", "revision": 1, "note": "v2"})
+    page = c.get("/studio/retail/workflows/retail-order?lang=zh").get_data(as_text=True)
+    links = page.split('id="studio-workflow-links"')[1].split("</nav>")[0]
+    assert 'href="#studio-compare"' in links and 'id="studio-compare"' in page and "编辑流程定义" in links

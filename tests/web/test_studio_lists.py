@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 
+from engine.api.catalogue import put_product
 from engine.api.definitions import load_bundle
 from engine.api.named_lists import NamedLists
 from tests.web.conftest import (
@@ -31,6 +33,7 @@ from tests.web.conftest import (
 
 LISTS = "/studio/retail/lists"
 MOBILES = f"{LISTS}/blocked-mobiles"
+AT = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def build(tmp_path: Path) -> Flask:
@@ -120,6 +123,43 @@ def test_a_list_is_created_and_a_bad_one_refused_beside_its_fields_in_chinese(ap
     page = text(bad)
     assert "名单名称 'VIP' 无效" in page and "名单类型 'phone' 无效" in page and "中文名称不能为空" in page
     assert 'id="list-name-error"' in page and 'id="list-kind-error"' in page
+
+
+def test_a_list_name_says_its_format_in_the_field_and_the_refusal(app: Flask) -> None:
+    c = client(app)
+    form = text(c.get(f"{LISTS}?lang=en")).split('id="list-name"')[1].split("</p>")[0]
+    hint = "lower-case letters, digits, - and _, starting with a letter or a digit, at most 64 characters"
+    assert f'title="{hint}, like vip-customers"' in form and 'aria-describedby="list-name-hint' in form
+    assert f'id="list-name-hint">{hint}, like vip-customers</span>' in form
+    bad = c.post(LISTS, data={"name": "VIP 客户!", "kind": "customer", "label_zh": "贵宾", "label_en": "VIP"})
+    assert bad.status_code == 422
+    assert "list name 'VIP 客户!' is not valid: lower-case letters" in text(bad)
+    assert "like vip-customers" in text(bad).split('id="list-name-error"')[1].split("</span>")[0]
+
+
+def test_a_sku_list_refuses_a_bad_or_uncatalogued_sku_unless_forced_and_a_search_finds_nothing(
+    app: Flask,
+) -> None:
+    services = app.extensions["orderloom"]
+    put_product(
+        services.store,
+        {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "88"},
+        AT,
+        "admin",
+    )
+    c = client(app)
+    skus = f"{LISTS}/restricted-skus"
+    assert 'name="force"' in text(c.get(skus)) and 'name="force"' not in text(c.get(MOBILES))
+    bad = c.post(f"{skus}/add", data={"value": "bad sku!"})
+    assert bad.status_code == 422 and "'bad sku!' is not a SKU" in text(bad)
+    unknown = c.post(f"{skus}/add", data={"value": "NOPE-9"})
+    assert unknown.status_code == 422
+    assert "the product catalogue has no product NOPE-9: add it to the catalogue first" in text(unknown)
+    assert c.post(f"{skus}/add", data={"value": "tea-01"}).status_code == 303
+    assert c.post(f"{skus}/add", data={"value": "NOPE-9", "force": "1"}).status_code == 303
+    assert sorted(entries(app, "restricted-skus")) == ["NOPE-9", "tea-01"]
+    nothing = text(c.get(f"{skus}?q=!!!"))
+    assert "No value matches “!!!”." in nothing and 'data-key="TEA-01"' not in nothing
 
 
 def test_an_import_names_its_bad_lines_and_adds_nothing(app: Flask) -> None:

@@ -33,10 +33,11 @@ USERS = "/studio/retail/users"
 RETAIL_ROLES = [
     "admin",
     "clerk",
+    "purchaser",
     "reviewer",
     "service",
     "warehouse",
-]  # workflows/retail/order.yaml, and admin
+]  # workflows/retail/order.yaml, admin, and the stock pages' purchaser and warehouse
 
 
 def build(tmp_path: Path) -> Flask:
@@ -421,3 +422,30 @@ def test_in_a_browser_an_admin_adds_a_user_after_fixing_the_form(
     expect(page.locator("#users-done")).to_contain_text("已停用 zhao.lei")
     expect(page.locator("#user-status")).to_have_text("已停用")
     expect(page.locator("#studio-events")).to_contain_text("停用")
+
+
+def test_a_purchaser_is_made_in_a_department_whose_workflows_name_no_such_role_and_shown_by_name(
+    app: Flask,
+) -> None:
+    """The stock pages' roles are in no workflow: every department offers them, by their words."""
+    c = client(app, "xu.jie")
+    offered = re.findall(r'name="roles" value="([^"]+)"', html(c.get("/studio/wholesale/users")))
+    assert "purchaser" in offered and "warehouse" in offered
+    made = c.post(
+        "/studio/wholesale/users",
+        data={
+            "name": "qian.hui",
+            "display_name": "钱慧",
+            "roles": ["purchaser"],
+            "password": "qian-hui-password",
+            "password_again": "qian-hui-password",
+        },
+    )
+    assert made.status_code == 303
+    row = find_user(app.extensions["orderloom"].store, "qian.hui")
+    assert row is not None and row.roles == ("purchaser",)
+    listed = html(c.get("/studio/wholesale/users?lang=en")).split('data-user="qian.hui"')[1].split("</tr>")[0]
+    assert "Purchaser" in listed and ">purchaser<" not in listed
+    chinese = html(c.get("/studio/wholesale/users/qian.hui?lang=zh"))
+    assert "采购员" in chinese and 'id="kept-roles"' not in chinese
+    assert re.findall(r'value="([^"]+)" checked', chinese) == ["purchaser"]

@@ -253,3 +253,20 @@ def test_my_work_offers_the_new_orders_the_person_may_take(tmp_path: Path) -> No
         assert log_in(app.test_client(), "li.na", "li.na-demo").get(url).status_code == 200, url
     reviewer = log_in(app.test_client(), "wang.qiang", "wang.qiang-demo").get("/work?lang=zh").text
     assert 'id="work-new"' not in reviewer
+
+
+def test_a_claim_and_a_release_are_said_on_the_page_they_return_to_once(app: Flask) -> None:
+    order_id = orders(app)["reviewing"]
+    li = client(app, "li.si")
+    claimed = li.post(f"/orders/{order_id}/claim?lang=en", data={"next": "/work"})
+    assert claimed.status_code == 303
+    work = li.get("/work?lang=en").get_data(as_text=True)
+    assert f'role="status" id="done-1">Order #{order_id} claimed: you are handling it now.</p>' in work
+    assert "claimed: you are handling" not in li.get("/work?lang=en").get_data(as_text=True)  # said once
+    li.post(f"/orders/{order_id}/release", data={})
+    page = li.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
+    assert f"已放下订单 #{order_id}：其他人可以认领。" in page
+    wang = client(app, "wang.wu")
+    wang.post(f"/orders/{order_id}/claim", data={})
+    li.post(f"/orders/{order_id}/claim", data={"take_over": "wang.wu"})
+    assert f"已接手订单 #{order_id}" in li.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)

@@ -178,8 +178,11 @@ def test_a_negative_number_and_a_missing_value_in_words() -> None:
 def test_a_list_match_and_a_sum_with_a_customer_fact_read_in_words() -> None:
     mobile = {"order.customer.mobile": Operand(Text("手机号", "Mobile"))}
     when = "in_list('blocked-mobiles', order.customer.mobile)"
-    assert said(when, {when: True}, mobile, "zh") == "手机号在名单 blocked-mobiles 中"
-    assert said(when, {when: False}, mobile, "en") == "Mobile is not on the list blocked-mobiles"
+    assert said(when, {when: True}, mobile, "zh") == "手机号在名单“blocked-mobiles”中"  # no label: its name
+    assert said(when, {when: False}, mobile, "en") == "Mobile is not on the list “blocked-mobiles”"
+    labels = {"blocked-mobiles": Text("黑名单手机号", "Blocked mobiles")}
+    assert said(when, {when: True}, mobile, "zh", lists=labels) == "手机号在名单“黑名单手机号”中"
+    assert said(when, {when: True}, mobile, "en", lists=labels) == "Mobile is on the list “Blocked mobiles”"
     credit = "owed() + order.total > order.account.credit_limit"
     limit = {
         "order.total": Operand(Text("本单", "this order"), money=True),

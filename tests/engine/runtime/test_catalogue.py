@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.common.text import Text
 from engine.runtime.catalogue import (
     MAX_CSV_BYTES,
     MAX_CSV_ROWS,
@@ -17,7 +18,10 @@ from engine.runtime.catalogue import (
     catalogue_csv,
     find_product,
     import_csv,
+    line_names,
+    line_products,
     list_products,
+    named_lines,
     products_page,
     put_product,
     read_csv,
@@ -241,3 +245,28 @@ def _quoted(text: str) -> str:
 def test_read_product_alone_says_each_field() -> None:
     product, found = read_product({"sku": "AB", "name_zh": "甲", "name_en": "A", "price": "1e400"})
     assert product is None and found[0][0] == "price"
+
+
+def test_a_line_of_the_catalogue_is_named_by_it_and_read_in_either_language(store: Store) -> None:
+    """The catalogue's Chinese name is stored for a SKU it holds, whatever was typed; a SKU it lacks keeps
+    what was typed. An order stored before (named in English) reads the catalogue's name both ways."""
+    put_product(
+        store, {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "88"}, AT, "admin"
+    )
+    sent = {"lines": [{"sku": "TEA-01", "name": "Longjing tea"}, {"sku": "NEW-9", "name": "新品"}]}
+    with store.read() as tx:
+        known = line_products(tx.connection, sent)
+        named = named_lines(sent, known)
+        assert [line["name"] for line in named["lines"]] == ["龙井茶", "新品"]
+        assert sent["lines"][0]["name"] == "Longjing tea"  # what was sent is not changed in place
+        labels = line_names(tx.connection, sent)["lines[].name"]
+    assert labels == {"Longjing tea": Text("龙井茶", "Longjing tea")}  # NEW-9 reads as it was typed
+
+
+@pytest.mark.parametrize("typed", ["1e3", "1E2", "Infinity", "1_000"])
+def test_a_price_written_other_than_in_digits_is_refused(typed: str) -> None:
+    product, problems = read_product({"sku": "TEA-01", "name_zh": "茶", "name_en": "Tea", "price": typed})
+    assert product is None
+    assert [(field, why.en) for field, why in problems] == [
+        ("price", f"'{typed}' is not a number written in digits: write it like 99.50")
+    ]

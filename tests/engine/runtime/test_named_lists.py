@@ -19,12 +19,14 @@ from engine.errors import DefinitionError, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, Engine
 from engine.runtime.accounts import put_account
+from engine.runtime.catalogue import put_product
 from engine.runtime.named_lists import ListRefused, NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount
 from engine.store.tables import named_list_changes, named_lists, stock
 
 ROOT = Path(__file__).resolve().parents[3]
+AT = datetime(2026, 3, 1, tzinfo=UTC)
 REGISTRY = PluginRegistry.from_entry_points()
 CLERK = Actor("li.na", frozenset({"clerk", "service"}), frozenset({"retail"}))
 SALES = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
@@ -127,6 +129,48 @@ def test_an_import_reports_each_bad_line_by_its_number_and_adds_nothing(lists: N
         "retail", "blocked-addresses", "value,note\n广东省深圳市 南山区科技园1号,多次拒收\n", "admin"
     )
     assert [(e.value, e.note) for e in added] == [("广东省深圳市 南山区科技园1号", "多次拒收")]
+
+
+def test_a_sku_list_takes_skus_and_those_of_the_catalogue_unless_forced(
+    store: Store, lists: NamedLists
+) -> None:
+    lists.create("retail", "restricted-skus", "sku", "限售商品", "Restricted SKUs", "admin")
+    lists.add("retail", "restricted-skus", "nope-9", "admin")  # no catalogue kept: any SKU
+    with pytest.raises(ListRefused) as bad:
+        lists.add("retail", "restricted-skus", "bad sku!", "admin")
+    assert "'bad sku!' is not a SKU: a SKU is 2 to 40 capital letters" in str(bad.value)
+    assert "不是商品编码" in bad.value.message("zh")
+    put_product(
+        store, {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "88"}, AT, "admin"
+    )
+    with pytest.raises(ListRefused) as unknown:
+        lists.add("retail", "restricted-skus", "NOPE-8", "admin")
+    assert "the product catalogue has no product NOPE-8: add it to the catalogue first" in str(unknown.value)
+    assert "商品目录中没有商品 NOPE-8" in unknown.value.message("zh")
+    assert lists.add("retail", "restricted-skus", "tea-01", "admin").key == "TEA-01"
+    assert lists.add("retail", "restricted-skus", "NOPE-8", "admin", force=True).key == "NOPE-8"
+    with pytest.raises(ListRefused) as imported:
+        lists.import_text("retail", "restricted-skus", "value\nNOPE-7\n", "admin")
+    assert [(p.line, p.field) for p in imported.value.problems] == [(2, "value")]
+    assert [
+        e.key for e in lists.import_text("retail", "restricted-skus", "NOPE-7\n", "admin", force=True)
+    ] == ["NOPE-7"]
+
+
+def test_a_value_with_nothing_to_match_is_said_plainly_and_a_search_for_it_finds_nothing(
+    lists: NamedLists,
+) -> None:
+    lists.create("retail", "blocked-mobiles", "mobile", "黑名单手机号", "Blocked mobiles", "admin")
+    lists.add("retail", "blocked-mobiles", "13800000000", "admin")
+    with pytest.raises(ListRefused) as refused:
+        lists.add("retail", "blocked-mobiles", "abc", "admin")
+    assert (
+        str(refused.value)
+        == "'abc' is not a mobile: once spaces and punctuation are set aside nothing is left to match"
+    )
+    assert "normalised" not in str(refused.value)
+    assert lists.show("retail", "blocked-mobiles", search="abc").entries == []  # not the whole list
+    assert len(lists.show("retail", "blocked-mobiles").entries) == 1
 
 
 # -- lists and facts in a step ----------------------------------------------------------------------

@@ -220,7 +220,7 @@ def test_a_list_match_tells_the_list_and_never_the_value_it_matched() -> None:
     """The blacklist rule matched the customer's mobile against a managed list: the decision says the
     mobile is on the list, masked or not, without writing the number (a reader who sees it masked on
     the order could otherwise read it here)."""
-    audit, _tree = ruleset("rules/retail/audit.yaml")
+    audit, tree = ruleset("rules/retail/audit.yaml")
     order = retail_order(customer={"mobile": "13800000000"})
     listed = GivenLookups(
         {**NO_LISTS.lists, "blocked-mobiles": {"kind": "mobile", "values": ["+86 138 0000 0000"]}}, {}
@@ -228,10 +228,10 @@ def test_a_list_match_tells_the_list_and_never_the_value_it_matched() -> None:
     stored = audit.evaluate({"order": order, LOOKUPS: listed}).to_dict()  # type: ignore[attr-defined]
     operands = {"order.customer.mobile": Operand(Text("手机号", "Mobile number"))}
     for hidden in ({"order.customer.mobile": "mobile"}, None):
-        why = decision_why(stored, None, (), operands, hidden)
+        why = decision_why(stored, rule_labels(audit, tree), (), operands, hidden)
         assert why is not None
         [reason] = [r for r in why.reasons if r.rule == "blacklisted-mobile"]
-        assert reason.compared == Text(
-            "手机号在名单 blocked-mobiles 中", "Mobile number is on the list blocked-mobiles"
+        assert reason.compared == Text(  # the list by the label its rule file gives it
+            "手机号在名单“黑名单手机号”中", "Mobile number is on the list “Blocked mobiles”"
         )
         assert "13800000000" not in repr(why.reasons)
