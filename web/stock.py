@@ -41,6 +41,7 @@ from engine.api.stock import (
     open_stock_take,
     people_names,
     post_stock_take,
+    product_names,
     receive_stock,
     receive_transfer,
     review_stock_take,
@@ -107,6 +108,21 @@ def _number(field: str) -> int | None:
     return -number if negative else number
 
 
+def _shown_skus(values: dict[str, Any]) -> set[str]:
+    """The SKUs a page shows: of its rows, alerts, transfers, stock-take lines and the change it confirms."""
+    found: set[str] = set()
+    for name in ("rows", "alerts", "transfers"):
+        found.update(item.sku for item in values.get(name) or ())
+    take = values.get("take")
+    if take is not None:
+        found.update(line.sku for line in take.lines)
+    found.update(line.sku for line in values.get("sheet") or ())
+    done = values.get("done")
+    if done is not None:
+        found.add(done.sku)
+    return found
+
+
 def _page(template: str, code: int = 200, **values: Any) -> Any:
     skus, warehouses = known_names(_engine().store)
     roles = current_actor().roles
@@ -116,6 +132,7 @@ def _page(template: str, code: int = 200, **values: Any) -> Any:
             skus=skus,
             warehouses=warehouses,
             warehouse_names=warehouse_names(_engine()),
+            product_names=product_names(_engine().store, _shown_skus(values)),
             people=people_names(_engine().store),
             may_change=may_change_stock(roles),
             may_set_safety=may_set_safety_stock(roles),

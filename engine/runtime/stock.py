@@ -36,6 +36,7 @@ from engine.runtime.commands import request_hash
 from engine.runtime.engine import Engine
 from engine.runtime.order_why import version_labels
 from engine.store import INTEGRITY_ERRORS, Store, Tx, lock_stock
+from engine.store.products import find_products
 from engine.store.stock_ledger import (
     IN_TRANSIT,
     LOW_STOCK_TOPIC,
@@ -82,6 +83,7 @@ __all__ = [
     "open_stock_take",
     "people_names",
     "post_stock_take",
+    "product_names",
     "receive_stock",
     "receive_transfer",
     "review_stock_take",
@@ -1123,6 +1125,14 @@ def warehouse_names(engine: Engine) -> dict[str, Text]:
                 for code, label in labels.warehouses.items():
                     found.setdefault(code, label)
     return found
+
+
+def product_names(store: Store, skus: Collection[str]) -> dict[str, Text]:
+    """The catalogue's name of each of ``skus`` it holds (the stock pages show "SKU · name" in the
+    reader's language); a SKU the catalogue lacks is not here, and is shown bare."""
+    with store.read() as tx:
+        found = find_products(tx.connection, skus)
+    return {sku: Text(p.name_zh, p.name_en) for sku, p in found.items()}
 
 
 def people_names(store: Store) -> dict[str, str]:

@@ -8,12 +8,14 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.api.catalogue import Product, put_products
 from engine.api.stock import ledger_entries, receive_stock, set_safety_stock, stock_levels, transfers
 from engine.dsl.compiler import load_bundle
 from engine.store import Store
@@ -312,3 +314,37 @@ def test_warehouses_by_name_and_people_by_display_name(app: Flask) -> None:
     keeper.post("/stock/takes/1/post")
     posted = keeper.get("/stock/takes/1?lang=zh").get_data(as_text=True)
     assert "开单：赵磊 · 过账：赵磊" in posted
+
+
+def put_band(app: Flask) -> None:
+    """XM-BAND8 in the catalogue; AT-C202 not (shown bare)."""
+    put_products(
+        app.extensions["orderloom"].store,
+        [Product("XM-BAND8", "小米手环8", "Xiaomi Band 8", Decimal("249"))],
+        AT,
+        "admin",
+    )
+
+
+def test_every_stock_page_names_the_product_in_the_readers_language(app: Flask) -> None:
+    put_band(app)
+    store = app.extensions["orderloom"].store
+    set_safety_stock(store, "XM-BAND8", "GZ-01", 10)
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/transfers", data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "1"})
+    keeper.post("/stock/takes", data={"warehouse": "SH-01"})
+    keeper.post("/stock/takes/1/count", data={"sku": "XM-BAND8", "counted": "19"})
+    for lang, name in (("zh", "小米手环8"), ("en", "Xiaomi Band 8")):
+        shown = f'<code>XM-BAND8</code> · <span class="product-name">{name}</span>'
+        for path in ("/stock", "/stock/ledger", "/stock/alerts", "/stock/transfers", "/stock/takes/1"):
+            page = keeper.get(f"{path}?lang={lang}").get_data(as_text=True)
+            assert shown in page, (path, lang)
+        levels = keeper.get(f"/stock?lang={lang}").get_data(as_text=True)
+        assert "<code>AT-C202</code></a>" in levels  # the catalogue lacks it: bare
+    done = keeper.post(
+        "/stock/transfers?lang=en",
+        data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "1"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    notice = html.unescape(done.split('id="transfer-done">')[1].split("</p>")[0])
+    assert "1 × XM-BAND8 · Xiaomi Band 8 from" in notice
