@@ -5,7 +5,9 @@
 reference; keyset paging ``?before=<id>``); ``GET /stock/alerts`` the open low-stock alerts with their
 reorder suggestion and the figures it came from; ``GET|POST /stock/receive`` and ``/stock/adjust``;
 ``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive``; ``GET|POST /stock/takes``,
-``GET /stock/takes/<id>`` (review) and ``POST /stock/takes/<id>/count|post|cancel``; ``GET|POST
+``GET /stock/takes/<id>`` (the count sheet: the warehouse's rows with their book, and the review, large
+differences called out) and ``POST /stock/takes/<id>/count|counts|post|cancel`` (posting and cancelling
+asked first); ``GET|POST
 /stock/safety`` (a row's safety stock).
 
 Each change is one engine call (``engine.api.stock``), one transaction with its ledger entries. A refused
@@ -27,11 +29,14 @@ from flask_login import current_user
 
 from engine.api import Engine, translate
 from engine.api.stock import (
+    LARGE_SHARE,
+    LARGE_UNITS,
     LEDGER_KINDS,
     StockRefused,
     adjust_stock,
     cancel_stock_take,
     enter_count,
+    enter_counts,
     known_names,
     ledger_entries,
     low_stock_alerts,
@@ -48,6 +53,7 @@ from engine.api.stock import (
     set_safety_stock,
     stock_levels,
     stock_takes_of,
+    take_sheet,
     transfer_of,
     transfer_stock,
     transfers,
@@ -367,7 +373,16 @@ def _take_page(take_id: int, code: int = 200, **values: Any) -> Any:
     except StockRefused:
         abort(404)
     values.setdefault("sent", {})
-    page = _page("stock/take.html", take=take, **values)
+    sheet = take_sheet(_engine().store, take.id)
+    page = _page(
+        "stock/take.html",
+        take=take,
+        sheet=sheet,
+        large=[x for x in take.lines if x.large] if take.state == "open" else [],
+        large_units=LARGE_UNITS,
+        large_share=f"{LARGE_SHARE:.0%}",
+        **values,
+    )
     return page[0], code
 
 
@@ -377,7 +392,21 @@ def take(take_id: int) -> Any:
     return _take_page(take_id)
 
 
-@stock_pages.post("/stock/takes/<id:take_id>/<any(count, post, cancel):step>")
+COUNT_PREFIX = "counted:"  # the count sheet's fields: counted:<sku>
+
+
+def _sheet_counts() -> dict[str, Any]:
+    """The count sheet's counts as sent, by sku (those left empty are not counted yet); a count not a
+    whole number is passed on as typed, for the engine to refuse naming its sku."""
+    counts: dict[str, Any] = {}
+    for field, text in request.form.items():
+        if field.startswith(COUNT_PREFIX) and text.strip():
+            number = whole_number(text.strip(), 10)
+            counts[field.removeprefix(COUNT_PREFIX)] = number if number is not None else text.strip()
+    return counts
+
+
+@stock_pages.post("/stock/takes/<id:take_id>/<any(count, counts, post, cancel):step>")
 def take_step(take_id: int, step: str) -> Any:
     actor = _may_change()
     store, now = _engine().store, _engine().clock.now()
@@ -394,6 +423,8 @@ def take_step(take_id: int, step: str) -> Any:
                 now,
                 key=_key(),
             )
+        elif step == "counts":
+            enter_counts(store, actor, take_id, _sheet_counts(), now, key=_key())
         elif step == "post":
             post_stock_take(store, actor, take_id, now, key=_key())
         else:

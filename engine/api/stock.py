@@ -2,9 +2,12 @@
 (levels, ledger, transfers, low-stock alerts); part of ``engine.api``."""
 
 from engine.runtime.stock import (
+    LARGE_SHARE,
+    LARGE_UNITS,
     LEDGER_KINDS,
     CountLine,
     LedgerEntry,
+    SheetLine,
     StockLevel,
     StockRefused,
     StockTake,
@@ -12,6 +15,7 @@ from engine.runtime.stock import (
     adjust_stock,
     cancel_stock_take,
     enter_count,
+    enter_counts,
     known_names,
     ledger_entries,
     ledger_sums,
@@ -30,6 +34,7 @@ from engine.runtime.stock import (
     stock_levels,
     stock_take,
     stock_takes_of,
+    take_sheet,
     transfer_of,
     transfer_stock,
     transfers,
@@ -38,12 +43,15 @@ from engine.runtime.stock import (
 from engine.store.stock_ledger import PURCHASER_ROLE, SALES_WINDOW, ReorderSuggestion, TransferState
 
 __all__ = [
+    "LARGE_SHARE",
+    "LARGE_UNITS",
     "LEDGER_KINDS",
     "PURCHASER_ROLE",
     "SALES_WINDOW",
     "CountLine",
     "LedgerEntry",
     "ReorderSuggestion",
+    "SheetLine",
     "StockLevel",
     "StockRefused",
     "StockTake",
@@ -52,6 +60,7 @@ __all__ = [
     "adjust_stock",
     "cancel_stock_take",
     "enter_count",
+    "enter_counts",
     "known_names",
     "ledger_entries",
     "ledger_sums",
@@ -70,6 +79,7 @@ __all__ = [
     "stock_levels",
     "stock_take",
     "stock_takes_of",
+    "take_sheet",
     "transfer_of",
     "transfer_stock",
     "transfers",

@@ -1911,6 +1911,30 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
+        "stock.take.sheet": Text("盘点表", "Count sheet"),
+        "stock.take.sheet_intro": Text(
+            "该仓库尚未盘点的商品及其账面数。填写实盘数量，留空的暂不计入；可分几次保存。",
+            "The warehouse's products not counted yet, with their book. Fill in the units counted; those "
+            "left empty are not counted yet. Save as often as you like.",
+        ),
+        "stock.take.sheet_save": Text("保存盘点数", "Save the counts"),
+        "stock.take.add": Text("添加或更正一个商品的盘点数", "Add or correct one product's count"),
+        "stock.take.large": Text("差异较大", "Large difference"),
+        "stock.take.large_ask": Text(
+            "以下差异较大（超过 {units} 件且超过账面的 {share}），请复核后再过账：",
+            "These differences are large (more than {units} units and more than {share} of the book): "
+            "check them before posting.",
+        ),
+        "stock.take.large_line": Text(
+            "{sku}：盘点 {counted} 件，账面 {book} 件（差异 {difference:+d}）",
+            "{sku}: {counted} counted against a book of {book} ({difference:+d})",
+        ),
+        "stock.take.cancel_ask": Text(
+            "取消后，已录入的盘点数不会记入台账，盘点单不能再修改。确定取消盘点单 {no}？",
+            "Cancelling writes none of the counts to the ledger, and the stock-take can no longer "
+            "change. Cancel stock-take {no}?",
+        ),
+        "stock.take.cancel_confirm": Text("确定取消", "Yes, cancel it"),
         "stock.take.opened_by": Text("开单：{name}", "Opened by {name}"),
         "stock.take.closed_by.posted": Text("过账：{name}", "Posted by {name}"),
         "stock.take.closed_by.cancelled": Text("取消：{name}", "Cancelled by {name}"),

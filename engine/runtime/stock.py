@@ -22,7 +22,7 @@ second change; the same key sent with another change is refused (field ``key``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -63,9 +63,12 @@ from engine.store.tables import (
 from engine.store.users import display_names
 
 __all__ = [
+    "LARGE_SHARE",
+    "LARGE_UNITS",
     "LEDGER_KINDS",
     "CountLine",
     "LedgerEntry",
+    "SheetLine",
     "StockLevel",
     "StockRefused",
     "StockTake",
@@ -73,6 +76,7 @@ __all__ = [
     "adjust_stock",
     "cancel_stock_take",
     "enter_count",
+    "enter_counts",
     "known_names",
     "ledger_entries",
     "ledger_sums",
@@ -91,6 +95,7 @@ __all__ = [
     "stock_levels",
     "stock_take",
     "stock_takes_of",
+    "take_sheet",
     "transfer_of",
     "transfer_stock",
     "transfers",
@@ -184,6 +189,13 @@ class Transfer:
         return self.qty - self.received
 
 
+# A count's difference is large (the review calls it out before posting) when it is more than
+# LARGE_UNITS units and more than LARGE_SHARE of the book: 7 counted against a book of 4047 is; 95
+# against 100 (5 units) or 4000 against 4047 (about 1%) is not; 12 against an empty book is.
+LARGE_UNITS = 10
+LARGE_SHARE = 0.10
+
+
 @dataclass(frozen=True)
 class CountLine:
     """A counted sku of a stock-take against the book: ``difference`` is what posting writes."""
@@ -196,6 +208,21 @@ class CountLine:
     @property
     def difference(self) -> int:
         return self.counted - self.book
+
+    @property
+    def large(self) -> bool:
+        """More than :data:`LARGE_UNITS` units and more than :data:`LARGE_SHARE` of the book apart."""
+        apart = abs(self.difference)
+        return apart > LARGE_UNITS and apart > LARGE_SHARE * self.book
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """A stock row of a stock-take's warehouse not counted yet: what the book holds, to count against."""
+
+    sku: str
+    book: int
+    reserved: int
 
 
 @dataclass(frozen=True)
@@ -812,6 +839,18 @@ def open_stock_take(
     return _once(store, actor, key, at, "open_take", {"warehouse": warehouse}, StockTake, work)
 
 
+def _counted(sku: str, counted: object) -> int:
+    if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
+        raise StockRefused(
+            f"counted:{sku}" if sku else "counted",
+            Text(
+                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
+                f"a count must be a whole number from 0 to {MAX_UNITS}, got {counted!r}",
+            ),
+        )
+    return counted
+
+
 def enter_count(
     store: Store,
     actor: str,
@@ -823,32 +862,71 @@ def enter_count(
     key: str | None = None,
 ) -> StockTake:
     """Enter (or correct) the count of ``sku`` in an open stock-take."""
-    if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
-        raise StockRefused(
-            "counted",
-            Text(
-                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
-                f"a count must be a whole number from 0 to {MAX_UNITS}, got {counted!r}",
-            ),
-        )
+    _counted("", counted)
 
     def work(tx: Tx) -> StockTake:
-        nonlocal sku
         take = _open_take(tx.connection, take_id)
-        sku = _check_known(tx.connection, "sku", sku)
-        values = {"counted": counted, "counted_by": actor, "counted_at": utc(at)}
-        changed = tx.connection.execute(
-            update(stock_take_counts)
-            .where(stock_take_counts.c.take_id == take.id, stock_take_counts.c.sku == sku)
-            .values(**values)
-        )
-        if changed.rowcount == 0:
-            tx.connection.execute(insert(stock_take_counts).values(take_id=take.id, sku=sku, **values))
+        _put_count(tx.connection, take.id, actor, sku, counted, at)
         return _take(tx.connection, take.id)
 
     return _once(
         store, actor, key, at, "count", {"take": take_id, "sku": sku, "counted": counted}, StockTake, work
     )
+
+
+def enter_counts(
+    store: Store,
+    actor: str,
+    take_id: int,
+    counts: Mapping[str, int],
+    at: datetime,
+    *,
+    key: str | None = None,
+) -> StockTake:
+    """Enter (or correct) the counts of several skus of an open stock-take at once (its count sheet), in
+    one transaction: a bad one is refused naming its sku (field ``counted:<sku>``) and none is entered."""
+    for sku, counted in counts.items():
+        _counted(sku, counted)
+    if not counts:
+        raise StockRefused("counted", Text("请至少填写一个盘点数", "Fill in at least one count."))
+
+    def work(tx: Tx) -> StockTake:
+        take = _open_take(tx.connection, take_id)
+        for sku, counted in counts.items():
+            _put_count(tx.connection, take.id, actor, sku, counted, at)
+        return _take(tx.connection, take.id)
+
+    return _once(store, actor, key, at, "counts", {"take": take_id, "counts": dict(counts)}, StockTake, work)
+
+
+def _put_count(
+    connection: Connection, take_id: int, actor: str, sku: str, counted: int, at: datetime
+) -> None:
+    sku = _check_known(connection, "sku", sku)
+    values = {"counted": counted, "counted_by": actor, "counted_at": utc(at)}
+    changed = connection.execute(
+        update(stock_take_counts)
+        .where(stock_take_counts.c.take_id == take_id, stock_take_counts.c.sku == sku)
+        .values(**values)
+    )
+    if changed.rowcount == 0:
+        connection.execute(insert(stock_take_counts).values(take_id=take_id, sku=sku, **values))
+
+
+def take_sheet(store: Store, take_id: int) -> list[SheetLine]:
+    """An open stock-take's count sheet: the stock rows of its warehouse not counted in it yet, by sku,
+    with their book and reserved units (empty for a take posted or cancelled)."""
+    with store.read() as tx:
+        take = _take(tx.connection, take_id)
+        if take.state != OPEN:
+            return []
+        counted = select(stock_take_counts.c.sku).where(stock_take_counts.c.take_id == take.id)
+        rows = tx.connection.execute(
+            select(stock.c.sku, stock.c.on_hand, stock.c.reserved)
+            .where(stock.c.warehouse == take.warehouse, stock.c.sku.not_in(counted))
+            .order_by(stock.c.sku)
+        )
+        return [SheetLine(str(sku), int(book), int(reserved)) for sku, book, reserved in rows]
 
 
 def review_stock_take(store: Store, take_id: int) -> StockTake:

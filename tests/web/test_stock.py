@@ -348,3 +348,36 @@ def test_every_stock_page_names_the_product_in_the_readers_language(app: Flask) 
     ).get_data(as_text=True)
     notice = html.unescape(done.split('id="transfer-done">')[1].split("</p>")[0])
     assert "1 × XM-BAND8 · Xiaomi Band 8 from" in notice
+
+
+def test_a_stock_take_starts_with_its_warehouses_products_and_asks_before_a_large_difference(
+    app: Flask,
+) -> None:
+    put_band(app)
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/takes", data={"warehouse": "SH-01"})
+    page = keeper.get("/stock/takes/1?lang=en").get_data(as_text=True)
+    sheet = page.split('id="take-sheet-lines"')[1].split("</table>")[0]
+    assert "XM-BAND8</code> · <span" in sheet and "AT-C202" in sheet and ">20</td>" in sheet
+    assert 'id="take-count"' in page  # a SKU can still be added
+    sent = keeper.post("/stock/takes/1/counts", data={"counted:XM-BAND8": "7", "counted:AT-C202": ""})
+    assert sent.status_code == 303
+    page = keeper.get("/stock/takes/1?lang=en").get_data(as_text=True)
+    assert "XM-BAND8" not in page.split('id="take-sheet-lines"')[1].split("</table>")[0]  # counted
+    ask = page.split('id="take-post-ask"')[1].split("</details>")[0]
+    large = html.unescape(ask.split('id="take-large"')[1].split("</div>")[0])
+    assert "XM-BAND8 · Xiaomi Band 8: 7 counted against a book of 20 (-13)" in large
+    assert "more than 10 units and more than 10% of the book" in large
+    zh = keeper.get("/stock/takes/1?lang=zh").get_data(as_text=True)
+    assert "盘点 7 件，账面 20 件（差异 -13）" in html.unescape(zh)
+    bad = keeper.post("/stock/takes/1/counts?lang=en", data={"counted:AT-C202": "abc"})
+    assert bad.status_code == 422
+    field = bad.get_data(as_text=True).split('name="counted:AT-C202"')[1].split(">")[0]
+    assert 'value="abc"' in field and 'aria-invalid="true"' in field
+    # cancelling is asked first: the button that cancels is inside the question
+    cancel = page.split('id="take-cancel-ask"')[1].split("</details>")[0]
+    assert "Cancel stock-take C1?" in cancel and 'id="take-cancel"' in cancel
+    keeper.post("/stock/takes/1/post")
+    assert on_hand(app)[("XM-BAND8", "SH-01")] == 7
+    posted = keeper.get("/stock/takes/1?lang=en").get_data(as_text=True)
+    assert 'id="take-sheet"' not in posted and 'id="take-large"' not in posted

@@ -12,10 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.runtime.stock import (
+    CountLine,
+    SheetLine,
     StockLevel,
     StockRefused,
     adjust_stock,
     enter_count,
+    enter_counts,
     ledger_entries,
     ledger_sums,
     low_stock_alerts,
@@ -26,6 +29,7 @@ from engine.runtime.stock import (
     review_stock_take,
     set_safety_stock,
     stock_levels,
+    take_sheet,
     transfer_stock,
     transfers,
 )
@@ -429,3 +433,41 @@ def test_the_same_key_sent_at_the_same_moment_books_once(stocked: Store) -> None
     assert levels(stocked)[("XM-BAND8", "SH-01")] == (25, 0)
     assert ledger_sums(stocked)[("XM-BAND8", "SH-01")] == 25
     assert [(a.sku, a.warehouse, a.on_hand) for a in answers] == [("XM-BAND8", "SH-01", 25)] * THREADS
+
+
+def test_a_stock_take_sheet_lists_the_warehouses_rows_not_counted_and_takes_counts_together(
+    stocked: Store,
+) -> None:
+    take = open_stock_take(stocked, "zhao.lei", "SH-01", NOW)
+    assert take_sheet(stocked, take.id) == [SheetLine("AT-C202", 8, 0), SheetLine("XM-BAND8", 20, 0)]
+    enter_counts(stocked, "zhao.lei", take.id, {"XM-BAND8": 19}, NOW)
+    assert take_sheet(stocked, take.id) == [SheetLine("AT-C202", 8, 0)]  # counted: off the sheet
+    with pytest.raises(StockRefused) as refused:  # one bad count: none of them is entered
+        enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": 7, "XM-BAND8": -1}, NOW)
+    assert refused.value.field == "counted:XM-BAND8"
+    assert [(x.sku, x.counted) for x in review_stock_take(stocked, take.id).lines] == [("XM-BAND8", 19)]
+    with pytest.raises(StockRefused) as unknown:
+        enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": 7, "NOPE-1": 1}, NOW)
+    assert unknown.value.field == "sku" and len(review_stock_take(stocked, take.id).lines) == 1
+    with pytest.raises(StockRefused) as empty:
+        enter_counts(stocked, "zhao.lei", take.id, {}, NOW)
+    assert empty.value.field == "counted"
+    enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": 7, "XM-BAND8": 18}, NOW)
+    assert [(x.sku, x.counted) for x in review_stock_take(stocked, take.id).lines] == [
+        ("AT-C202", 7),
+        ("XM-BAND8", 18),
+    ]
+    assert take_sheet(stocked, take.id) == []
+    post_stock_take(stocked, "zhao.lei", take.id, NOW)
+    assert take_sheet(stocked, take.id) == []  # posted: no sheet
+    assert levels(stocked)[("AT-C202", "SH-01")] == (7, 0)
+
+
+@pytest.mark.parametrize(
+    ("book", "counted", "large"),
+    [(4047, 7, True), (100, 95, False), (4047, 4000, False), (0, 12, True), (0, 10, False), (50, 61, True)],
+)
+def test_a_large_difference_is_more_than_ten_units_and_more_than_a_tenth_of_the_book(
+    book: int, counted: int, large: bool
+) -> None:
+    assert CountLine("XM-BAND8", book, 0, counted).large is large
