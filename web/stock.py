@@ -238,7 +238,7 @@ def receive() -> Any:
     sent = request.form.to_dict()
     qty = _number("qty")
     try:
-        receive_stock(
+        row = receive_stock(
             _engine().store,
             actor,
             sent.get("sku", ""),
@@ -251,7 +251,7 @@ def receive() -> Any:
         )
     except StockRefused as error:
         return _refused("stock/change.html", error, what="receive", sent=sent)
-    return redirect(url_for("stock.ledger", sku=sent.get("sku", "").strip(), done="receive"), 303)
+    return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="receive"), 303)
 
 
 @stock_pages.route("/stock/adjust", methods=["GET", "POST"])
@@ -263,7 +263,7 @@ def adjust() -> Any:
     sent = request.form.to_dict()
     change = _number("change")
     try:
-        adjust_stock(
+        row = adjust_stock(
             _engine().store,
             actor,
             sent.get("sku", ""),
@@ -275,7 +275,7 @@ def adjust() -> Any:
         )
     except StockRefused as error:
         return _refused("stock/change.html", error, what="adjust", sent=sent)
-    return redirect(url_for("stock.ledger", sku=sent.get("sku", "").strip(), done="adjust"), 303)
+    return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="adjust"), 303)
 
 
 def _transfers_page(code: int = 200, **values: Any) -> Any:

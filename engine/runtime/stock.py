@@ -1084,10 +1084,11 @@ def stock_levels(
     limit: int = 50,
 ) -> list[StockLevel]:
     """Stock rows by sku then warehouse, ``limit`` of them after the row ``after`` (keyset paging):
-    ``sku`` a prefix, ``warehouse`` exact, ``low`` only the rows below their safety stock."""
+    ``sku`` a prefix whatever its case, ``warehouse`` exact, ``low`` only the rows below their safety
+    stock."""
     query = select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved, stock.c.safety_stock)
     if sku:
-        query = query.where(stock.c.sku.startswith(sku, autoescape=True))
+        query = query.where(func.upper(stock.c.sku).startswith(sku.strip().upper(), autoescape=True))
     if warehouse:
         query = query.where(stock.c.warehouse == warehouse)
     if low:
@@ -1113,10 +1114,12 @@ def ledger_entries(
     before: int | None = None,
     limit: int = 50,
 ) -> list[LedgerEntry]:
-    """Ledger entries newest first, ``limit`` of them before the entry ``before`` (keyset paging)."""
+    """Ledger entries newest first, ``limit`` of them before the entry ``before`` (keyset paging); the
+    sku is matched whatever its case (``tst-100`` finds TST-100's entries)."""
     query = select(stock_ledger)
+    if sku:
+        query = query.where(func.upper(stock_ledger.c.sku) == sku.strip().upper())
     for column, value in (
-        (stock_ledger.c.sku, sku),
         (stock_ledger.c.warehouse, warehouse),
         (stock_ledger.c.kind, kind),
         (stock_ledger.c.reference, reference),

@@ -381,3 +381,19 @@ def test_a_stock_take_starts_with_its_warehouses_products_and_asks_before_a_larg
     assert on_hand(app)[("XM-BAND8", "SH-01")] == 7
     posted = keeper.get("/stock/takes/1?lang=en").get_data(as_text=True)
     assert 'id="take-sheet"' not in posted and 'id="take-large"' not in posted
+
+
+def test_a_sku_typed_in_lower_case_is_booked_shown_and_filtered_in_capitals(app: Flask) -> None:
+    keeper = client_of(app, "zhao")
+    done = keeper.post("/stock/receive", data={"sku": "xm-band8", "warehouse": "SH-01", "qty": "2"})
+    assert done.status_code == 303 and "sku=XM-BAND8" in done.headers["Location"]
+    ledger = keeper.get(done.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "<code>XM-BAND8</code>" in ledger and '<td class="num" data-label="Change">+2</td>' in ledger
+    typed = keeper.get("/stock/ledger?sku=xm-band8&lang=en").get_data(as_text=True)
+    assert typed.count('data-label="Change"') == 3  # two first receipts and this one
+    levels = keeper.get("/stock?sku=xm-&lang=en").get_data(as_text=True)
+    assert levels.count("<code>XM-BAND8</code>") == 2
+    adjusted = keeper.post(
+        "/stock/adjust", data={"sku": "at-c202", "warehouse": "SH-01", "change": "-1", "reason": "破损"}
+    )
+    assert "sku=AT-C202" in adjusted.headers["Location"]

@@ -471,3 +471,9 @@ def test_a_large_difference_is_more_than_ten_units_and_more_than_a_tenth_of_the_
     book: int, counted: int, large: bool
 ) -> None:
     assert CountLine("XM-BAND8", book, 0, counted).large is large
+
+
+def test_the_ledger_and_the_levels_match_a_sku_whatever_its_case(stocked: Store) -> None:
+    assert [e.sku for e in ledger_entries(stocked, sku="xm-band8")] == ["XM-BAND8", "XM-BAND8"]
+    assert {r.sku for r in stock_levels(stocked, sku="at-")} == {"AT-C202"}
+    assert ledger_entries(stocked, sku="xm-band") == []  # the ledger's sku is whole, not a prefix
