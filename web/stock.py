@@ -4,7 +4,9 @@
 ``?after=SKU@WAREHOUSE``); ``GET /stock/ledger`` the ledger, newest first (sku, warehouse, kind,
 reference; keyset paging ``?before=<id>``); ``GET /stock/alerts`` the open low-stock alerts with their
 reorder suggestion and the figures it came from; ``GET|POST /stock/receive`` and ``/stock/adjust``;
-``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive``; ``GET|POST /stock/takes``,
+``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive`` (confirmed on the list,
+``?received=<id>&units=<n>``; a refused receipt is shown again from ``?receiving=<id>&qty=<typed>``, an
+address that can be reloaded); ``GET|POST /stock/takes``,
 ``GET /stock/takes/<id>`` (the count sheet: the warehouse's rows with their book, and the review, large
 differences called out) and ``POST /stock/takes/<id>/count|counts|post|cancel`` (posting and cancelling
 asked first); ``GET|POST
@@ -35,6 +37,7 @@ from engine.api.stock import (
     StockRefused,
     adjust_stock,
     cancel_stock_take,
+    check_transfer_receipt,
     enter_count,
     enter_counts,
     known_names,
@@ -123,9 +126,9 @@ def _shown_skus(values: dict[str, Any]) -> set[str]:
     if take is not None:
         found.update(line.sku for line in take.lines)
     found.update(line.sku for line in values.get("sheet") or ())
-    done = values.get("done")
-    if done is not None:
-        found.add(done.sku)
+    for name in ("done", "received"):
+        if values.get(name) is not None:
+            found.add(values[name].sku)
     return found
 
 
@@ -283,9 +286,11 @@ def _transfers_page(code: int = 200, **values: Any) -> Any:
     found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
     values.setdefault("sent", {})
     values.setdefault("receiving", {})
+    listed = {f"receive-{t.id}" for t in found}
     page = _page(
         "stock/transfers.html",
         transfers=found,
+        error_beside=values.get("error_field") in listed,  # said once: beside its row's field
         times={t.id: local_time(t.sent_at) for t in found},
         in_transit=in_transit,
         **values,
@@ -293,17 +298,41 @@ def _transfers_page(code: int = 200, **values: Any) -> Any:
     return page[0], code
 
 
+def _shown_transfer(parameter: str) -> Any:
+    """The transfer a notice of the list names (``?sent=3``, ``?received=3``); 404 for one there is not."""
+    number = query_number(parameter, MAX_ID)
+    if number is None:
+        return None
+    try:
+        return transfer_of(_engine().store, number)
+    except StockRefused:
+        abort(404)
+
+
+def _receipt_refused() -> dict[str, Any]:
+    """A refused receipt shown again from the list's address (``?receiving=3&qty=7``): the engine's
+    refusal of that receipt as the transfer stands now, beside its field with what was typed (none when
+    it would now be taken: the list has changed since)."""
+    number = query_number("receiving", MAX_ID)
+    if number is None:
+        return {}
+    text = (request.args.get("qty") or "").strip()[:20]
+    qty = whole_number(text, 10) if text else None
+    try:
+        check_transfer_receipt(_engine().store, number, qty if qty is not None or not text else text)  # type: ignore[arg-type]
+    except StockRefused as error:
+        return {"error": _message(error), "error_field": f"receive-{number}", "receiving": {number: text}}
+    return {"receiving": {number: text}}
+
+
 @stock_pages.get("/stock/transfers")
 def transfer_list() -> Any:
     _may_read()
-    done = query_number("sent", MAX_ID)
-    shown = None
-    if done is not None:
-        try:
-            shown = transfer_of(_engine().store, done)
-        except StockRefused:
-            abort(404)
-    return _transfers_page(done=shown)
+    received = _shown_transfer("received")
+    units = query_number("units", MAX_ID) if received is not None else None
+    return _transfers_page(
+        done=_shown_transfer("sent"), received=received, received_units=units, **_receipt_refused()
+    )
 
 
 @stock_pages.post("/stock/transfers")
@@ -333,23 +362,23 @@ def transfer_receive(transfer_id: int) -> Any:
     actor = _may_change()
     text = (request.form.get("qty") or "").strip()
     qty = _number("qty") if text else None
+    store = _engine().store
     try:
+        units = qty if text else check_transfer_receipt(store, transfer_id, None)  # all in transit
         receive_transfer(
-            _engine().store,
+            store,
             actor,
             transfer_id,
             qty if qty is not None or not text else text,  # type: ignore[arg-type]
             _engine().clock.now(),
             key=_key(),
         )
-    except StockRefused as error:  # what was typed stays in its field, the message beside it
-        return _transfers_page(
-            422,
-            error=_message(error),
-            error_field=f"receive-{transfer_id}",
-            receiving={transfer_id: request.form.get("qty") or ""},
-        )
-    return redirect(url_for("stock.transfer_list"), 303)
+    except StockRefused as error:
+        if error.field == "key":
+            return _transfers_page(422, error=_message(error), error_field="key")
+        # shown from the list's address, its message once, beside the field with what was typed
+        return redirect(url_for("stock.transfer_list", receiving=transfer_id, qty=text or None), 303)
+    return redirect(url_for("stock.transfer_list", received=transfer_id, units=units), 303)
 
 
 @stock_pages.route("/stock/takes", methods=["GET", "POST"])

@@ -1905,6 +1905,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已发出调拨单 {no}：{qty} 件 {sku}，从 {source} 调往 {dest}，收货前为在途。",
             "Transfer {no} sent: {qty} × {sku} from {source} to {dest}, in transit until received.",
         ),
+        "stock.transfer.received_done": Text(
+            "已收货：调拨单 {no}，{units} 件 {sku} 收入 {dest}；"
+            "已收 {received} / {qty} 件，仍在途 {in_transit} 件。",
+            "Received: {units} × {sku} of transfer {no} into {dest}; {received} of {qty} received, "
+            "{in_transit} still in transit.",
+        ),
+        "stock.transfer.received_all": Text(
+            "已收货：调拨单 {no}，{units} 件 {sku} 收入 {dest}；{qty} 件已全部收到。",
+            "Received: {units} × {sku} of transfer {no} into {dest}; all {qty} are in.",
+        ),
         "stock.take.post_ask": Text(
             "过账后，每个商品的差异记入台账，盘点单不能再修改。确定过账盘点单 {no}？",
             "Posting writes each difference to the ledger, and the stock-take can no longer change. "

@@ -75,6 +75,7 @@ __all__ = [
     "Transfer",
     "adjust_stock",
     "cancel_stock_take",
+    "check_transfer_receipt",
     "enter_count",
     "enter_counts",
     "known_names",
@@ -726,25 +727,7 @@ def receive_transfer(
 
     def work(tx: Tx) -> Transfer:
         found = _transfer_or_refuse(tx.connection, transfer_id, lock=not store.is_sqlite)
-        if found.state not in IN_TRANSIT:
-            raise StockRefused(
-                "transfer",
-                Text(
-                    f"调拨单 T{found.id} 已全部收货",
-                    f"transfer T{found.id} has been received in full already",
-                ),
-            )
-        units = found.in_transit if qty is None else _units(qty)
-        if units > found.in_transit:
-            raise StockRefused(
-                "qty",
-                Text(
-                    f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
-                    f"不能收货 {units} 件",
-                    f"transfer T{found.id} has {found.in_transit} units in transit (of {found.qty} sent): "
-                    f"cannot receive {units}",
-                ),
-            )
+        units = _receivable(found, qty)
         lock_stock(tx.connection, [found.sku])
         received = found.received + units
         state = TransferState.RECEIVED if received == found.qty else TransferState.PARTLY_RECEIVED
@@ -768,6 +751,38 @@ def receive_transfer(
     return _once(
         store, actor, key, at, "receive_transfer", {"transfer": transfer_id, "qty": qty}, Transfer, work
     )
+
+
+def _receivable(found: Transfer, qty: int | None) -> int:
+    """The units a receipt of ``qty`` (None: all in transit) takes in of ``found``, or the refusal."""
+    if found.state not in IN_TRANSIT:
+        raise StockRefused(
+            "transfer",
+            Text(
+                f"调拨单 T{found.id} 已全部收货",
+                f"transfer T{found.id} has been received in full already",
+            ),
+        )
+    units = found.in_transit if qty is None else _units(qty)
+    if units > found.in_transit:
+        raise StockRefused(
+            "qty",
+            Text(
+                f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
+                f"不能收货 {units} 件",
+                f"transfer T{found.id} has {found.in_transit} units in transit (of {found.qty} sent): "
+                f"cannot receive {units}",
+            ),
+        )
+    return units
+
+
+def check_transfer_receipt(store: Store, transfer_id: int, qty: int | None) -> int:
+    """What :func:`receive_transfer` would say of receiving ``qty`` of a transfer as it stands now,
+    writing nothing: the units it would take in, or its refusal (a page shows a refused receipt again
+    from an address that can be reloaded)."""
+    with store.read() as tx:
+        return _receivable(_transfer(tx.connection, transfer_id), qty)
 
 
 def _transfer_row(found: Any) -> Transfer:
