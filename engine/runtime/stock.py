@@ -247,22 +247,30 @@ def _units(value: object, field: str = "qty") -> int:
             field,
             Text(
                 f"数量必须是 1 到 {MAX_UNITS} 之间的整数，收到 {value!r}",
-                f"{field} must be a whole number from 1 to {MAX_UNITS}, got {value!r}",
+                f"Enter a whole number from 1 to {MAX_UNITS:,} (you wrote {_wrote(value)}).",
             ),
         )
     return value
 
 
+def _wrote(value: object) -> str:
+    """What was typed, as an English message quotes it: “abc”, a number as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"“{value}”"
+
+
 def _note(value: str | None, field: str = "note", required: bool = False) -> str | None:
     text = (value or "").strip()
     if required and len(text) < 2:
-        raise StockRefused(
-            field, Text("请填写原因（至少2个字）", f"{field}: say why (at least 2 characters)")
-        )
+        raise StockRefused(field, Text("请填写原因（至少2个字）", "Say why, in at least 2 characters."))
     if len(text) > MAX_NOTE:
         raise StockRefused(
             field,
-            Text(f"说明不能超过 {MAX_NOTE} 个字", f"{field} must be at most {MAX_NOTE} characters"),
+            Text(
+                f"说明不能超过 {MAX_NOTE} 个字",
+                f"Write at most {MAX_NOTE} characters here (you wrote {len(text):,}).",
+            ),
         )
     return text or None
 
@@ -290,16 +298,17 @@ def _check_known(connection: Connection, field: str, value: str) -> str:
             field,
             Text(
                 f"商品 {value} 是虚拟商品，没有库存，无需入库或调拨",
-                f"product {value} is virtual: it has no stock to receive, move or count",
+                f"{value} is a virtual product: it has no stock to receive, move or count.",
             ),
         )
     guess = near_miss(value, choices)
-    zh_name, en_name = ("商品", "sku") if field == "sku" else ("仓库", "warehouse")
+    zh_name, en_name = ("商品", "product") if field == "sku" else ("仓库", "warehouse")
+    better = f" Did you mean {guess}?" if guess else ""
     raise StockRefused(
         field,
         Text(
             f"没有{zh_name} {value!r}{suggestion_text(guess, 'zh')}",
-            f"no {en_name} {value!r}{suggestion_text(guess, 'en')}",
+            f"No {en_name} with the code {_wrote(value)}.{better}",
         ),
     )
 
@@ -370,7 +379,7 @@ def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> Stock
             "qty",
             Text(
                 f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free} 件，不能移出 {qty} 件",
-                f"sku {sku!r} in warehouse {warehouse!r}: only {free} free, cannot take {qty}",
+                f"Only {free:,} of {sku} are free in {warehouse}; {qty:,} cannot be taken.",
             ),
         )
     assert row is not None
@@ -401,7 +410,7 @@ def _once(
             "key",
             Text(
                 f"提交键必须是 1 到 {MAX_KEY} 个字符的文字",
-                f"the key must be text of 1 to {MAX_KEY} characters",
+                f"The form's key must be text of 1 to {MAX_KEY} characters.",
             ),
         )
     request = request_hash(operation, **arguments)
@@ -434,7 +443,7 @@ def _made_before(
             "key",
             Text(
                 f"提交键 {key} 已用于另一次库存变动；新的变动请使用新的键",
-                f"key {key!r} was used for another stock change already: a new change takes a new key",
+                "This key was used for another stock change already; a new change takes a new key.",
             ),
         )
     kept = stored.result
@@ -489,7 +498,7 @@ def receive_stock(
             warehouse = _check_known(tx.connection, "warehouse", warehouse)
         elif not sku.strip() or not warehouse.strip():
             raise StockRefused(
-                "sku", Text("商品编码和仓库都不能为空", "the sku and the warehouse must both be given")
+                "sku", Text("商品编码和仓库都不能为空", "Give both the product code and the warehouse.")
             )
         lock_stock(tx.connection, [sku])
         return _change(
@@ -534,7 +543,8 @@ def adjust_stock(
             "change",
             Text(
                 f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
-                f"the change must be a whole number other than 0 (more or fewer units), got {change!r}",
+                "Enter a whole number other than 0: more units, or fewer with a minus "
+                f"(you wrote {_wrote(change)}).",
             ),
         )
     why = _note(reason, "reason", required=True)
@@ -552,8 +562,8 @@ def adjust_stock(
                 Text(
                     f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand} 件，其中 {reserved} 件已被占用，"
                     f"调整 {change:+d} 件后将少于占用数",
-                    f"sku {sku!r} in warehouse {warehouse!r}: {on_hand} on hand, {reserved} reserved; "
-                    f"a change of {change:+d} would leave fewer than are reserved",
+                    f"{sku} in {warehouse}: {on_hand:,} on hand, {reserved:,} of them reserved; a change "
+                    f"of {change:+,d} would leave fewer than are reserved.",
                 ),
             )
         return _change(
@@ -598,7 +608,7 @@ def set_safety_stock(
             "safety_stock",
             Text(
                 f"安全库存必须是 0 到 {MAX_UNITS} 的整数",
-                f"the safety stock must be a whole number from 0 to {MAX_UNITS}",
+                f"Enter the safety stock as a whole number from 0 to {MAX_UNITS:,}.",
             ),
         )
 
@@ -614,7 +624,7 @@ def set_safety_stock(
                 "warehouse",
                 Text(
                     f"仓库 {warehouse} 没有商品 {sku} 的库存记录",
-                    f"warehouse {warehouse!r} has no stock row of {sku!r}",
+                    f"{warehouse} holds no stock of {sku} yet: receive some first.",
                 ),
             )
         row = _row(tx.connection, sku, warehouse)
@@ -662,7 +672,7 @@ def transfer_stock(
                 "to",
                 Text(
                     f"调入仓库不能与调出仓库相同（{source}）",
-                    f"a transfer goes to another warehouse than the one it leaves ({source!r})",
+                    f"Choose another warehouse to send to: the units leave {source}.",
                 ),
             )
         lock_stock(tx.connection, [sku])
@@ -760,7 +770,7 @@ def _receivable(found: Transfer, qty: int | None) -> int:
             "transfer",
             Text(
                 f"调拨单 T{found.id} 已全部收货",
-                f"transfer T{found.id} has been received in full already",
+                f"Transfer T{found.id} has been received in full already.",
             ),
         )
     units = found.in_transit if qty is None else _units(qty)
@@ -770,8 +780,8 @@ def _receivable(found: Transfer, qty: int | None) -> int:
             Text(
                 f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
                 f"不能收货 {units} 件",
-                f"transfer T{found.id} has {found.in_transit} units in transit (of {found.qty} sent): "
-                f"cannot receive {units}",
+                f"Only {found.in_transit:,} of transfer T{found.id} are in transit ({found.qty:,} were "
+                f"sent); {units:,} cannot be received.",
             ),
         )
     return units
@@ -810,7 +820,7 @@ def _transfer_or_refuse(connection: Connection, transfer_id: int, lock: bool = F
     found = connection.execute(query.with_for_update() if lock else query).first()
     if found is None:
         raise StockRefused(
-            "transfer", Text(f"没有调拨单 T{transfer_id}", f"there is no transfer T{transfer_id}")
+            "transfer", Text(f"没有调拨单 T{transfer_id}", f"There is no transfer T{transfer_id}.")
         )
     return _transfer_row(found)
 
@@ -841,7 +851,7 @@ def open_stock_take(
                 "warehouse",
                 Text(
                     f"仓库 {warehouse} 已有未过账的盘点单 C{already[0]}",
-                    f"warehouse {warehouse!r} has an open stock-take already: C{already[0]}",
+                    f"{warehouse} has an open stock-take already: C{already[0]}. Post or cancel it first.",
                 ),
             )
         created = tx.connection.execute(
@@ -860,7 +870,8 @@ def _counted(sku: str, counted: object) -> int:
             f"counted:{sku}" if sku else "counted",
             Text(
                 f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
-                f"a count must be a whole number from 0 to {MAX_UNITS}, got {counted!r}",
+                f"Enter the units counted as a whole number from 0 to {MAX_UNITS:,} "
+                f"(you wrote {_wrote(counted)}).",
             ),
         )
     return counted
@@ -968,7 +979,10 @@ def post_stock_take(
         if not take.lines:
             raise StockRefused(
                 "take",
-                Text(f"盘点单 C{take.id} 还没有录入任何数量", f"stock-take C{take.id} has no counts yet"),
+                Text(
+                    f"盘点单 C{take.id} 还没有录入任何数量",
+                    f"Stock-take C{take.id} has no counts yet: enter one before posting.",
+                ),
             )
         short = [line for line in take.lines if line.counted < line.reserved]
         if short:
@@ -976,14 +990,14 @@ def post_stock_take(
                 f"商品 {x.sku} 盘点 {x.counted} 件，少于已占用的 {x.reserved} 件" for x in short
             )
             listed_en = "; ".join(
-                f"sku {x.sku!r} counted {x.counted}, fewer than the {x.reserved} reserved" for x in short
+                f"{x.sku}: {x.counted:,} counted, fewer than the {x.reserved:,} reserved" for x in short
             )
             raise StockRefused(
                 "counted",
                 Text(
                     f"盘点单 C{take.id} 不能过账：{listed_zh}。请先释放或发出这些占用，或重新盘点",
-                    f"stock-take C{take.id} cannot be posted: {listed_en}. Release or ship those "
-                    "reservations first, or count again",
+                    f"Stock-take C{take.id} cannot be posted: {listed_en}. Release or ship those "
+                    "reservations first, or count again.",
                 ),
             )
         for line in take.lines:
@@ -1038,7 +1052,7 @@ def _open_take(connection: Connection, take_id: int, lock: bool = False) -> Stoc
             "take",
             Text(
                 f"盘点单 C{take.id} 已{'过账' if take.state == POSTED else '取消'}，不能再修改",
-                f"stock-take C{take.id} is {take.state}: it can no longer change",
+                f"Stock-take C{take.id} has been {take.state}: it can no longer change.",
             ),
         )
     return take
@@ -1048,7 +1062,7 @@ def _take(connection: Connection, take_id: int, lock: bool = False) -> StockTake
     query = select(stock_takes).where(stock_takes.c.id == take_id)
     found = connection.execute(query.with_for_update() if lock else query).first()
     if found is None:
-        raise StockRefused("take", Text(f"没有盘点单 C{take_id}", f"there is no stock-take C{take_id}"))
+        raise StockRefused("take", Text(f"没有盘点单 C{take_id}", f"There is no stock-take C{take_id}."))
     m = found._mapping
     book = stock.alias("book")
     rows = connection.execute(
