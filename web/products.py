@@ -26,6 +26,7 @@ from engine.api.catalogue import (
     CatalogueRefused,
     Product,
     catalogue_csv,
+    changed_by,
     find_product,
     import_csv,
     product_fields,
@@ -178,6 +179,7 @@ def show(sku: str) -> Any:
         admin=_is_admin(),
         saved=bool(request.args.get("saved")),
         updated=updated,
+        updated_by=changed_by(_store(), product),
     )
 
 

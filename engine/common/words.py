@@ -1921,6 +1921,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
+        "stock.actor.system": Text("系统", "System"),
+        "stock.reference.demo": Text("演示数据", "Demo data"),
         "stock.take.sheet": Text("盘点表", "Count sheet"),
         "stock.take.sheet_intro": Text(
             "该仓库尚未盘点的商品及其账面数。填写实盘数量，留空的暂不计入；可分几次保存。",

@@ -46,6 +46,7 @@ from engine.store.products import (
     product_page,
     write_products,
 )
+from engine.store.users import display_names
 
 __all__ = [
     "CATALOGUE_KINDS",
@@ -59,6 +60,7 @@ __all__ = [
     "ProductPage",
     "catalogue_csv",
     "catalogue_priced_form",
+    "changed_by",
     "find_product",
     "import_csv",
     "line_names",
@@ -455,6 +457,15 @@ def put_products(store: Store, items: Sequence[Product], at: datetime, by: str) 
 def find_product(store: Store, sku: str) -> Product | None:
     with store.read() as tx:
         return find_products(tx.connection, [sku]).get(sku)
+
+
+def changed_by(store: Store, product: Product) -> str:
+    """Who last changed ``product``, by their display name (a login no user holds any more: as it is)."""
+    login = product.updated_by
+    if not login:
+        return ""
+    with store.read() as tx:
+        return display_names(tx, [login]).get(login, login)
 
 
 def list_products(store: Store) -> list[Product]:

@@ -31,7 +31,9 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from engine.common.suggest import near_miss, suggestion_text
 from engine.common.text import Text
+from engine.common.words import word, words_of
 from engine.errors import EngineError
+from engine.runtime.actor import SYSTEM
 from engine.runtime.commands import request_hash
 from engine.runtime.engine import Engine
 from engine.runtime.order_why import version_labels
@@ -91,6 +93,7 @@ __all__ = [
     "product_names",
     "receive_stock",
     "receive_transfer",
+    "reference_words",
     "review_stock_take",
     "set_safety_stock",
     "stock_levels",
@@ -1245,10 +1248,17 @@ def product_names(store: Store, skus: Collection[str]) -> dict[str, Text]:
     return {sku: Text(p.name_zh, p.name_en) for sku, p in found.items()}
 
 
-def people_names(store: Store) -> dict[str, str]:
-    """Each user's login -> display name: the stock pages name who received, sent, counted by it."""
+def people_names(store: Store, lang: str) -> dict[str, str]:
+    """Each user's login -> display name, and the engine's own (``system``: 系统 / System) in ``lang``:
+    the stock pages name who received, sent, counted by it."""
     with store.read() as tx:
-        return display_names(tx)
+        return {**display_names(tx), SYSTEM.name: word("stock.actor.system").get(lang)}
+
+
+def reference_words() -> dict[str, Text]:
+    """The ledger's references that are words rather than a document's number, by what the ledger holds
+    (``demo``: 演示数据 / Demo data, the demo's opening receipts)."""
+    return dict(words_of("stock.reference"))
 
 
 def known_names(store: Store) -> tuple[list[str], list[str]]:

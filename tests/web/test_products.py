@@ -16,6 +16,7 @@ from engine.api import SYSTEM
 from engine.api.catalogue import find_product, import_csv, list_products
 from tests.web.conftest import DEFS, add_user, log_in, make_app, retail_app, settings_for
 from tests.web.test_orders import NEW, intake, key_of
+from web.users import create_user
 
 HEADER = "sku,name_zh,name_en,price,weight_kg,volume_l,kind,active\n"
 
@@ -172,3 +173,27 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
     shown = clerk.get(f"/orders/{order_id}?lang=en")
     assert shown.status_code == 200 and "Virtual item" in shown.text and "190" in shown.text
     app.extensions["orderloom"].close()
+
+
+def test_a_product_page_names_who_changed_it_by_display_name(app: Flask) -> None:
+    create_user(
+        app.extensions["orderloom"].store,
+        name="wang.li",
+        password="wang-li-password",
+        roles=("admin",),
+        departments=("*",),
+        at=datetime(2026, 12, 1, tzinfo=UTC),
+        display_name="王丽",
+    )
+    keeper = log_in(app.test_client(), "wang.li", "wang-li-password")
+    form = {
+        "sku": "TEA-01",
+        "name_zh": "龙井茶",
+        "name_en": "Longjing tea",
+        "price": "128",
+        "kind": "shipped",
+    }
+    keeper.post("/products/new", data={**form, "active": "true"})
+    page = keeper.get("/products/TEA-01?lang=en").get_data(as_text=True)
+    changed = page.split("<dt>Last changed</dt><dd>")[1].split("</dd>")[0]
+    assert changed.endswith(" · 王丽") and "wang.li" not in changed

@@ -429,3 +429,14 @@ def test_a_transfer_receipt_is_confirmed_with_what_came_in(app: Flask) -> None:
         gone.get_data(as_text=True).count("There is no transfer T9.") == 1
     )  # no row for it: said above the list
     assert keeper.get("/stock/transfers?received=9").status_code == 404
+
+
+def test_the_ledger_names_the_system_and_the_demos_receipts_in_words(app: Flask) -> None:
+    store = app.extensions["orderloom"].store
+    receive_stock(store, "system", "AT-C202", "SH-01", 1, AT, reference="demo")
+    keeper = client_of(app, "zhao")
+    for lang, system, demo in (("zh", "系统", "演示数据"), ("en", "System", "Demo data")):
+        ledger = keeper.get(f"/stock/ledger?sku=AT-C202&lang={lang}").get_data(as_text=True)
+        row = ledger.split("<tbody>")[1].split("</tr>")[0]
+        assert f">{system}</td>" in row and f">{demo}</td>" in row, row
+        assert ">system<" not in row and ">demo<" not in row
