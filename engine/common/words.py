@@ -1740,6 +1740,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "catalogue.first": Text("第一页", "First page"),
         "catalogue.new": Text("新增商品", "New product"),
         "catalogue.edit": Text("修改", "Edit"),
+        "catalogue.stock": Text("查看库存", "Its stock"),
         "catalogue.save": Text("保存", "Save"),
         "catalogue.back": Text("返回商品目录", "Back to the products"),
         "catalogue.saved": Text("已保存商品 {sku}。", "Product {sku} saved."),

@@ -7,7 +7,7 @@ read by one set of rules (:func:`read_product`), each problem naming its field i
 * ``sku``: 2 to 40 capital letters, digits or hyphens, not starting with a hyphen (as the order forms
   take it, ``TEA-01``);
 * ``name_zh``, ``name_en``: 1 to 100 characters, not blank;
-* ``price``: yuan, at least 0, at most two decimals, below a trillion;
+* ``price``: yuan, at least 0, at most two decimals, below ten million (:data:`MAX_PRICE`);
 * ``weight_kg`` (kilograms), ``volume_l`` (litres): empty, or at least 0 with at most three decimals;
 * ``kind``: ``shipped`` or ``virtual`` ("did you mean" for a near miss); empty: ``shipped``;
 * ``active``: ``true``/``false`` (also ``yes``/``no``, ``1``/``0``, ``是``/``否``); empty: ``true``.
@@ -80,7 +80,9 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
 PAGE_SIZE = 50
 SKU_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")
-MAX_PRICE = Decimal("1000000000000")  # a trillion yuan: well inside the column's 16 digits
+# Ten million yuan: above any product the shops sell, and a price of 99,999,999,999 is a typing slip, not
+# a product (the order forms' money format bounds amounts only by what a column holds, 10^13).
+MAX_PRICE = Decimal("10000000")
 MAX_MEASURE = Decimal("1000000000")  # the weight and volume columns hold 9 digits before the point
 
 # The columns of a catalogue file, in the order an export writes them (their words: ``catalogue.<column>``).
@@ -327,6 +329,18 @@ def read_csv(data: bytes) -> tuple[list[Product], list[CatalogueProblem]]:
     if problems:
         return [], problems
     body = records[1:]
+    if not body:
+        return [], [
+            CatalogueProblem(
+                None,
+                None,
+                Text(
+                    "文件只有列名这一行，没有任何商品：请在第二行起每行写一个商品",
+                    "the file has only its header row and no products: write one product a row, from "
+                    "the second row on",
+                ),
+            )
+        ]
     if len(body) > MAX_CSV_ROWS:
         return [], [
             CatalogueProblem(

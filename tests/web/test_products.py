@@ -197,3 +197,24 @@ def test_a_product_page_names_who_changed_it_by_display_name(app: Flask) -> None
     page = keeper.get("/products/TEA-01?lang=en").get_data(as_text=True)
     changed = page.split("<dt>Last changed</dt><dd>")[1].split("</dd>")[0]
     assert changed.endswith(" · 王丽") and "wang.li" not in changed
+
+
+def test_a_product_links_to_its_stock_and_the_purchaser_has_the_catalogue_in_her_menu(
+    app: Flask, admin: FlaskClient
+) -> None:
+    form = {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "128", "active": "true"}
+    admin.post("/products/new", data={**form, "kind": "shipped"})
+    admin.post("/products/new", data={**form, "sku": "GC-100", "kind": "virtual"})
+    add_user(app, "qian.hui", "qian-hui-password", ("purchaser",), ("*",))
+    add_user(app, "wang.fang", "wang-fang-password", ("clerk",), ("retail",))
+    buyer = log_in(app.test_client(), "qian.hui", "qian-hui-password")
+    page = buyer.get("/products/TEA-01?lang=en").get_data(as_text=True)
+    assert 'id="products-link"' in page  # the menu's Products link
+    assert '<a href="/stock?sku=TEA-01" id="product-stock">Its stock</a>' in page
+    assert buyer.get("/stock?sku=TEA-01").status_code == 200  # the link works for her
+    assert 'id="product-stock"' not in buyer.get("/products/GC-100").get_data(as_text=True)  # virtual
+    clerk = log_in(app.test_client(), "wang.fang", "wang-fang-password")
+    assert 'id="product-stock"' not in clerk.get("/products/TEA-01").get_data(
+        as_text=True
+    )  # no stock for her
+    assert 'id="product-stock"' in admin.get("/products/TEA-01").get_data(as_text=True)

@@ -172,7 +172,9 @@ def test_a_page_says_where_the_next_one_starts(store: Store) -> None:
     assert [p.sku for p in products_page(store, " name 3 ").products] == ["S003"]
 
 
-MONEY = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
+MONEY = st.decimals(
+    min_value=0, max_value=Decimal("9999999.99"), places=2, allow_nan=False, allow_infinity=False
+)
 MEASURE = st.one_of(st.none(), st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False))
 NAME = st.text(
     st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn")), min_size=1, max_size=30
@@ -241,3 +243,26 @@ def _quoted(text: str) -> str:
 def test_read_product_alone_says_each_field() -> None:
     product, found = read_product({"sku": "AB", "name_zh": "甲", "name_en": "A", "price": "1e400"})
     assert product is None and found[0][0] == "price"
+
+
+@pytest.mark.parametrize(
+    ("price", "problem"),
+    [("99999999999", "a price must be below 10,000,000"), ("10000000", "a price must be below 10,000,000")],
+)
+def test_a_price_above_ten_million_is_a_typing_slip(price: str, problem: str) -> None:
+    product, found = read_product({"sku": "AB", "name_zh": "甲", "name_en": "A", "price": price})
+    assert product is None and found == [("price", found[0][1])] and found[0][1].en == problem
+    assert found[0][1].zh == "价格须小于 10,000,000"
+    fits, none = read_product({"sku": "AB", "name_zh": "甲", "name_en": "A", "price": "9999999.99"})
+    assert fits is not None and none == []
+
+
+def test_a_file_with_only_its_header_row_says_it_holds_no_products(store: Store) -> None:
+    assert lines(GOOD) == [
+        "c.csv: the file has only its header row and no products: write one product a row, from the "
+        "second row on"
+    ]
+    with pytest.raises(CatalogueRefused) as refused:
+        import_csv(store, ("\ufeff" + GOOD + "\n,,\n").encode(), "only.csv", AT, "admin")
+    assert "文件只有列名这一行" in refused.value.message("zh")
+    assert list_products(store) == []
