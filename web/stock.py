@@ -26,7 +26,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.api import Engine, translate
@@ -163,6 +163,11 @@ def _message(error: StockRefused) -> str:
     return error.message(current_lang())
 
 
+def _missing(said: str) -> Any:
+    """404 saying what is not here (no stock-take C999; an unknown kind of entry), the tabs above it."""
+    return _page("stock/missing.html", 404, missing=said)
+
+
 def _refused(template: str, error: StockRefused, **values: Any) -> Any:
     return _page(template, 422, error=_message(error), error_field=error.field, **values)
 
@@ -213,7 +218,11 @@ def ledger() -> Any:
         if (value := (request.args.get(name) or "").strip())
     }
     if filters.get("kind") and filters["kind"] not in LEDGER_KINDS:
-        abort(404)
+        lang = current_lang()
+        kinds = "、" if lang.startswith("zh") else ", "
+        known = kinds.join(f"{translate('stock.kind.' + k, lang)} ({k})" for k in LEDGER_KINDS)
+        said = translate("stock.missing.kind", lang)
+        return _missing(said.format(kind=filters["kind"][:40], kinds=known))
     before = query_number("before", MAX_ID)
     found = ledger_entries(_engine().store, **filters, before=before, limit=PAGE_SIZE + 1)
     rows = found[:PAGE_SIZE]
@@ -307,8 +316,8 @@ def _shown_transfer(parameter: str) -> Any:
         return None
     try:
         return transfer_of(_engine().store, number)
-    except StockRefused:
-        abort(404)
+    except StockRefused as error:
+        abort(make_response(*_missing(_message(error))))
 
 
 def _receipt_refused() -> dict[str, Any]:
@@ -401,8 +410,8 @@ def takes() -> Any:
 def _take_page(take_id: int, code: int = 200, **values: Any) -> Any:
     try:
         take = review_stock_take(_engine().store, take_id)
-    except StockRefused:
-        abort(404)
+    except StockRefused as error:
+        return _missing(_message(error))
     values.setdefault("sent", {})
     sheet = take_sheet(_engine().store, take.id)
     page = _page(

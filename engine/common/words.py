@@ -1923,6 +1923,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
         "stock.actor.system": Text("系统", "System"),
+        "stock.missing": Text("没有找到", "Not found"),
+        "stock.missing.kind": Text(
+            "没有“{kind}”这种台账类型。台账类型有：{kinds}。",
+            "There is no kind of ledger entry called “{kind}”. The kinds are: {kinds}.",
+        ),
         "stock.reference.demo": Text("演示数据", "Demo data"),
         "stock.take.sheet": Text("盘点表", "Count sheet"),
         "stock.take.sheet_intro": Text(

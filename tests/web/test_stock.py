@@ -440,3 +440,19 @@ def test_the_ledger_names_the_system_and_the_demos_receipts_in_words(app: Flask)
         row = ledger.split("<tbody>")[1].split("</tr>")[0]
         assert f">{system}</td>" in row and f">{demo}</td>" in row, row
         assert ">system<" not in row and ">demo<" not in row
+
+
+def test_what_is_not_found_is_named(app: Flask) -> None:
+    keeper = client_of(app, "zhao")
+    for lang, said in (("en", "There is no stock-take C999."), ("zh", "没有盘点单 C999")):
+        missing = keeper.get(f"/stock/takes/999?lang={lang}")
+        assert missing.status_code == 404
+        assert said in missing.get_data(as_text=True) and "aria-current" not in missing.text
+    bogus = keeper.get("/stock/ledger?kind=bogus&lang=en")
+    text = html.unescape(bogus.get_data(as_text=True))
+    assert bogus.status_code == 404 and "There is no kind of ledger entry called “bogus”." in text
+    assert "Received (receive), Transferred out (transfer_out)" in text
+    zh = html.unescape(keeper.get("/stock/ledger?kind=bogus&lang=zh").get_data(as_text=True))
+    assert "没有“bogus”这种台账类型。台账类型有：期初 (opening)、入库 (receive)、调出 (transfer_out)" in zh
+    gone = keeper.get("/stock/transfers?sent=9&lang=en")
+    assert gone.status_code == 404 and "There is no transfer T9." in gone.get_data(as_text=True)
