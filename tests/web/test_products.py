@@ -175,6 +175,9 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
     app.extensions["orderloom"].close()
 
 
+TEA = {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "128", "active": "true"}
+
+
 def test_a_product_page_names_who_changed_it_by_display_name(app: Flask) -> None:
     create_user(
         app.extensions["orderloom"].store,
@@ -186,14 +189,7 @@ def test_a_product_page_names_who_changed_it_by_display_name(app: Flask) -> None
         display_name="王丽",
     )
     keeper = log_in(app.test_client(), "wang.li", "wang-li-password")
-    form = {
-        "sku": "TEA-01",
-        "name_zh": "龙井茶",
-        "name_en": "Longjing tea",
-        "price": "128",
-        "kind": "shipped",
-    }
-    keeper.post("/products/new", data={**form, "active": "true"})
+    keeper.post("/products/new", data={**TEA, "kind": "shipped"})
     page = keeper.get("/products/TEA-01?lang=en").get_data(as_text=True)
     changed = page.split("<dt>Last changed</dt><dd>")[1].split("</dd>")[0]
     assert changed.endswith(" · 王丽") and "wang.li" not in changed
@@ -202,9 +198,8 @@ def test_a_product_page_names_who_changed_it_by_display_name(app: Flask) -> None
 def test_a_product_links_to_its_stock_and_the_purchaser_has_the_catalogue_in_her_menu(
     app: Flask, admin: FlaskClient
 ) -> None:
-    form = {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "128", "active": "true"}
-    admin.post("/products/new", data={**form, "kind": "shipped"})
-    admin.post("/products/new", data={**form, "sku": "GC-100", "kind": "virtual"})
+    admin.post("/products/new", data={**TEA, "kind": "shipped"})
+    admin.post("/products/new", data={**TEA, "sku": "GC-100", "kind": "virtual"})
     add_user(app, "qian.hui", "qian-hui-password", ("purchaser",), ("*",))
     add_user(app, "wang.fang", "wang-fang-password", ("clerk",), ("retail",))
     buyer = log_in(app.test_client(), "qian.hui", "qian-hui-password")
