@@ -220,7 +220,8 @@ def ledger() -> Any:
     if filters.get("kind") and filters["kind"] not in LEDGER_KINDS:
         lang = current_lang()
         kinds = "、" if lang.startswith("zh") else ", "
-        known = kinds.join(f"{translate('stock.kind.' + k, lang)} ({k})" for k in LEDGER_KINDS)
+        names = {k: translate(f"stock.kind.{k}", lang) for k in LEDGER_KINDS}
+        known = kinds.join(f"{name} ({k})" for k, name in names.items())
         said = translate("stock.missing.kind", lang)
         return _missing(said.format(kind=filters["kind"][:40], kinds=known))
     before = query_number("before", MAX_ID)
