@@ -50,6 +50,7 @@ from engine.store.stock_ledger import (
     in_transit_to,
     ledger_entry,
     low_stock_payload,
+    rearmed,
     shipped_since,
     utc,
 )
@@ -352,7 +353,10 @@ def _change(
         connection.execute(
             update(stock)
             .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-            .values(on_hand=stock.c.on_hand + change)
+            .values(
+                on_hand=stock.c.on_hand + change,
+                low_alerted=rearmed(stock.c.on_hand + change - stock.c.reserved),
+            )
         )
     ledger_entry(
         connection,
@@ -620,7 +624,9 @@ def set_safety_stock(
         sku = _check_known(tx.connection, "sku", sku)
         warehouse = _check_known(tx.connection, "warehouse", warehouse)
         changed = tx.connection.execute(
-            update(stock).where(stock.c.sku == sku, stock.c.warehouse == warehouse).values(safety_stock=units)
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
+            .values(safety_stock=units, low_alerted=False)  # a new threshold: told afresh below it
         )
         if changed.rowcount == 0:
             raise StockRefused(

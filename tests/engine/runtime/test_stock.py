@@ -477,3 +477,24 @@ def test_the_ledger_and_the_levels_match_a_sku_whatever_its_case(stocked: Store)
     assert [e.sku for e in ledger_entries(stocked, sku="xm-band8")] == ["XM-BAND8", "XM-BAND8"]
     assert {r.sku for r in stock_levels(stocked, sku="at-")} == {"AT-C202"}
     assert ledger_entries(stocked, sku="xm-band") == []  # the ledger's sku is whole, not a prefix
+
+
+def test_a_row_is_told_low_once_until_its_units_free_are_back_above_its_safety_stock(stocked: Store) -> None:
+    def told() -> int:
+        with stocked.read() as tx:
+            return len(
+                [t for t in tx.connection.execute(select(outbox.c.topic)).scalars() if t == "stock.low"]
+            )
+
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 10)  # 20 free
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -11, "盘亏", NOW)  # 9: below, told
+    assert told() == 1
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 1, "找到", NOW)  # 10: at it, not above
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)  # 9 again: told already
+    assert told() == 1
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 2, NOW)  # 11: back above
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -2, "盘亏", NOW)  # 9: below again, told
+    assert told() == 2
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 12)  # a new threshold: told afresh below it
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)
+    assert told() == 2  # 8 is no crossing: the change did not take it from above to below
