@@ -47,7 +47,7 @@ from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from engine.errors import RefusalCode, TransitionRejected
 from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements, lock_stock
-from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload
+from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload, rearmed
 from engine.store.tables import stock, stock_ledger
 from plugins._common import ActionRefused, keeps_records
 
@@ -85,7 +85,10 @@ _SQL = PreparedStatements(
         .returning(stock.c.warehouse, _FREE, stock.c.safety_stock),
         "release": update(stock)
         .where(*_THIS_ROW, stock.c.reserved >= _QTY)
-        .values(reserved=stock.c.reserved - _QTY),
+        .values(
+            reserved=stock.c.reserved - _QTY,
+            low_alerted=rearmed(stock.c.on_hand - stock.c.reserved + _QTY),  # back above: told afresh
+        ),
         "deduct": update(stock)
         .where(*_THIS_ROW, stock.c.reserved >= _QTY, stock.c.on_hand >= _QTY)
         .values(on_hand=stock.c.on_hand - _QTY, reserved=stock.c.reserved - _QTY),
@@ -302,7 +305,10 @@ def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
         changed = ctx.connection.execute(
             update(stock)
             .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-            .values(on_hand=stock.c.on_hand + qty)
+            .values(
+                on_hand=stock.c.on_hand + qty,
+                low_alerted=rearmed(stock.c.on_hand + qty - stock.c.reserved),
+            )
         )
         if changed.rowcount == 0:
             ctx.connection.execute(

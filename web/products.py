@@ -2,7 +2,8 @@
 
 ``GET /products`` lists the products by SKU, 50 a page, searched by SKU or name (``q``), each page after
 the last SKU of the one before (``after``: keyset paging, steady however long the catalogue grows);
-``GET /products/<sku>`` shows one. Every logged-in user reads them; admins add (``/products/new``) and
+``GET /products/<sku>`` shows one (a shipped one linked to its stock levels for
+those who may read the stock). Every logged-in user reads them; admins add (``/products/new``) and
 edit (``/products/<sku>/edit``) a product, and import a CSV file (``POST /products/import``) that is
 stored whole or not at all: every problem is listed on the page by row and column, and nothing is
 written while there is one. ``GET /products.csv`` exports the whole catalogue as the import reads it.
@@ -26,19 +27,21 @@ from engine.api.catalogue import (
     CatalogueRefused,
     Product,
     catalogue_csv,
+    changed_by,
     find_product,
     import_csv,
     product_fields,
     products_page,
     put_product,
 )
+from engine.api.stock import PURCHASER_ROLE, may_read_stock
 from web.auth import current_login
 from web.formdata import local_time
 
 products = Blueprint("products", __name__)
 
-# The roles whose pages link to the catalogue: those who take, sell, ship or keep products.
-CATALOGUE_ROLES = frozenset({ADMIN_ROLE, "clerk", "service", "sales", "warehouse"})
+# The roles whose pages link to the catalogue: those who take, sell, ship, keep or buy products.
+CATALOGUE_ROLES = frozenset({ADMIN_ROLE, "clerk", "service", "sales", "warehouse", PURCHASER_ROLE})
 _FIELDS = COLUMNS
 
 
@@ -178,6 +181,8 @@ def show(sku: str) -> Any:
         admin=_is_admin(),
         saved=bool(request.args.get("saved")),
         updated=updated,
+        updated_by=changed_by(_store(), product),
+        stock_link=may_read_stock(current_login().roles) and not product.virtual,
     )
 
 

@@ -4,8 +4,12 @@
 ``?after=SKU@WAREHOUSE``); ``GET /stock/ledger`` the ledger, newest first (sku, warehouse, kind,
 reference; keyset paging ``?before=<id>``); ``GET /stock/alerts`` the open low-stock alerts with their
 reorder suggestion and the figures it came from; ``GET|POST /stock/receive`` and ``/stock/adjust``;
-``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive``; ``GET|POST /stock/takes``,
-``GET /stock/takes/<id>`` (review) and ``POST /stock/takes/<id>/count|post|cancel``; ``GET|POST
+``GET|POST /stock/transfers`` and ``POST /stock/transfers/<id>/receive`` (confirmed on the list,
+``?received=<id>&units=<n>``; a refused receipt is shown again from ``?receiving=<id>&qty=<typed>``, an
+address that can be reloaded); ``GET|POST /stock/takes``,
+``GET /stock/takes/<id>`` (the count sheet: the warehouse's rows with their book, and the review, large
+differences called out) and ``POST /stock/takes/<id>/count|counts|post|cancel`` (posting and cancelling
+asked first); ``GET|POST
 /stock/safety`` (a row's safety stock).
 
 Each change is one engine call (``engine.api.stock``), one transaction with its ledger entries. A refused
@@ -22,16 +26,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.api import Engine, translate
 from engine.api.stock import (
+    LARGE_SHARE,
+    LARGE_UNITS,
     LEDGER_KINDS,
     StockRefused,
     adjust_stock,
     cancel_stock_take,
+    check_transfer_receipt,
     enter_count,
+    enter_counts,
     known_names,
     ledger_entries,
     low_stock_alerts,
@@ -41,12 +49,15 @@ from engine.api.stock import (
     open_stock_take,
     people_names,
     post_stock_take,
+    product_names,
     receive_stock,
     receive_transfer,
+    reference_words,
     review_stock_take,
     set_safety_stock,
     stock_levels,
     stock_takes_of,
+    take_sheet,
     transfer_of,
     transfer_stock,
     transfers,
@@ -107,6 +118,21 @@ def _number(field: str) -> int | None:
     return -number if negative else number
 
 
+def _shown_skus(values: dict[str, Any]) -> set[str]:
+    """The SKUs a page shows: of its rows, alerts, transfers, stock-take lines and the change it confirms."""
+    found: set[str] = set()
+    for name in ("rows", "alerts", "transfers"):
+        found.update(item.sku for item in values.get(name) or ())
+    take = values.get("take")
+    if take is not None:
+        found.update(line.sku for line in take.lines)
+    found.update(line.sku for line in values.get("sheet") or ())
+    for name in ("done", "received"):
+        if values.get(name) is not None:
+            found.add(values[name].sku)
+    return found
+
+
 def _page(template: str, code: int = 200, **values: Any) -> Any:
     skus, warehouses = known_names(_engine().store)
     roles = current_actor().roles
@@ -116,7 +142,9 @@ def _page(template: str, code: int = 200, **values: Any) -> Any:
             skus=skus,
             warehouses=warehouses,
             warehouse_names=warehouse_names(_engine()),
-            people=people_names(_engine().store),
+            product_names=product_names(_engine().store, _shown_skus(values)),
+            people=people_names(_engine().store, current_lang()),
+            reference_words=reference_words(),
             may_change=may_change_stock(roles),
             may_set_safety=may_set_safety_stock(roles),
             new_key=_new_key,
@@ -133,6 +161,11 @@ def _message(error: StockRefused) -> str:
     if error.field == "key":
         return translate("stock.sent_before", current_lang())
     return error.message(current_lang())
+
+
+def _missing(said: str) -> Any:
+    """404 saying what is not here (no stock-take C999; an unknown kind of entry), the tabs above it."""
+    return _page("stock/missing.html", 404, missing=said)
 
 
 def _refused(template: str, error: StockRefused, **values: Any) -> Any:
@@ -185,7 +218,12 @@ def ledger() -> Any:
         if (value := (request.args.get(name) or "").strip())
     }
     if filters.get("kind") and filters["kind"] not in LEDGER_KINDS:
-        abort(404)
+        lang = current_lang()
+        kinds = "、" if lang.startswith("zh") else ", "
+        names = {k: translate(f"stock.kind.{k}", lang) for k in LEDGER_KINDS}
+        known = kinds.join(f"{name} ({k})" for k, name in names.items())
+        said = translate("stock.missing.kind", lang)
+        return _missing(said.format(kind=filters["kind"][:40], kinds=known))
     before = query_number("before", MAX_ID)
     found = ledger_entries(_engine().store, **filters, before=before, limit=PAGE_SIZE + 1)
     rows = found[:PAGE_SIZE]
@@ -215,7 +253,7 @@ def receive() -> Any:
     sent = request.form.to_dict()
     qty = _number("qty")
     try:
-        receive_stock(
+        row = receive_stock(
             _engine().store,
             actor,
             sent.get("sku", ""),
@@ -228,7 +266,7 @@ def receive() -> Any:
         )
     except StockRefused as error:
         return _refused("stock/change.html", error, what="receive", sent=sent)
-    return redirect(url_for("stock.ledger", sku=sent.get("sku", "").strip(), done="receive"), 303)
+    return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="receive"), 303)
 
 
 @stock_pages.route("/stock/adjust", methods=["GET", "POST"])
@@ -240,7 +278,7 @@ def adjust() -> Any:
     sent = request.form.to_dict()
     change = _number("change")
     try:
-        adjust_stock(
+        row = adjust_stock(
             _engine().store,
             actor,
             sent.get("sku", ""),
@@ -252,7 +290,7 @@ def adjust() -> Any:
         )
     except StockRefused as error:
         return _refused("stock/change.html", error, what="adjust", sent=sent)
-    return redirect(url_for("stock.ledger", sku=sent.get("sku", "").strip(), done="adjust"), 303)
+    return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="adjust"), 303)
 
 
 def _transfers_page(code: int = 200, **values: Any) -> Any:
@@ -260,9 +298,11 @@ def _transfers_page(code: int = 200, **values: Any) -> Any:
     found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
     values.setdefault("sent", {})
     values.setdefault("receiving", {})
+    listed = {f"receive-{t.id}" for t in found}
     page = _page(
         "stock/transfers.html",
         transfers=found,
+        error_beside=values.get("error_field") in listed,  # said once: beside its row's field
         times={t.id: local_time(t.sent_at) for t in found},
         in_transit=in_transit,
         **values,
@@ -270,17 +310,41 @@ def _transfers_page(code: int = 200, **values: Any) -> Any:
     return page[0], code
 
 
+def _shown_transfer(parameter: str) -> Any:
+    """The transfer a notice of the list names (``?sent=3``, ``?received=3``); 404 for one there is not."""
+    number = query_number(parameter, MAX_ID)
+    if number is None:
+        return None
+    try:
+        return transfer_of(_engine().store, number)
+    except StockRefused as error:
+        abort(make_response(*_missing(_message(error))))
+
+
+def _receipt_refused() -> dict[str, Any]:
+    """A refused receipt shown again from the list's address (``?receiving=3&qty=7``): the engine's
+    refusal of that receipt as the transfer stands now, beside its field with what was typed (none when
+    it would now be taken: the list has changed since)."""
+    number = query_number("receiving", MAX_ID)
+    if number is None:
+        return {}
+    text = (request.args.get("qty") or "").strip()[:20]
+    qty = whole_number(text, 10) if text else None
+    try:
+        check_transfer_receipt(_engine().store, number, qty if qty is not None or not text else text)  # type: ignore[arg-type]
+    except StockRefused as error:
+        return {"error": _message(error), "error_field": f"receive-{number}", "receiving": {number: text}}
+    return {"receiving": {number: text}}
+
+
 @stock_pages.get("/stock/transfers")
 def transfer_list() -> Any:
     _may_read()
-    done = query_number("sent", MAX_ID)
-    shown = None
-    if done is not None:
-        try:
-            shown = transfer_of(_engine().store, done)
-        except StockRefused:
-            abort(404)
-    return _transfers_page(done=shown)
+    received = _shown_transfer("received")
+    units = query_number("units", MAX_ID) if received is not None else None
+    return _transfers_page(
+        done=_shown_transfer("sent"), received=received, received_units=units, **_receipt_refused()
+    )
 
 
 @stock_pages.post("/stock/transfers")
@@ -310,23 +374,23 @@ def transfer_receive(transfer_id: int) -> Any:
     actor = _may_change()
     text = (request.form.get("qty") or "").strip()
     qty = _number("qty") if text else None
+    store = _engine().store
     try:
+        units = qty if text else check_transfer_receipt(store, transfer_id, None)  # all in transit
         receive_transfer(
-            _engine().store,
+            store,
             actor,
             transfer_id,
             qty if qty is not None or not text else text,  # type: ignore[arg-type]
             _engine().clock.now(),
             key=_key(),
         )
-    except StockRefused as error:  # what was typed stays in its field, the message beside it
-        return _transfers_page(
-            422,
-            error=_message(error),
-            error_field=f"receive-{transfer_id}",
-            receiving={transfer_id: request.form.get("qty") or ""},
-        )
-    return redirect(url_for("stock.transfer_list"), 303)
+    except StockRefused as error:
+        if error.field == "key":
+            return _transfers_page(422, error=_message(error), error_field="key")
+        # shown from the list's address, its message once, beside the field with what was typed
+        return redirect(url_for("stock.transfer_list", receiving=transfer_id, qty=text or None), 303)
+    return redirect(url_for("stock.transfer_list", received=transfer_id, units=units), 303)
 
 
 @stock_pages.route("/stock/takes", methods=["GET", "POST"])
@@ -347,10 +411,19 @@ def takes() -> Any:
 def _take_page(take_id: int, code: int = 200, **values: Any) -> Any:
     try:
         take = review_stock_take(_engine().store, take_id)
-    except StockRefused:
-        abort(404)
+    except StockRefused as error:
+        return _missing(_message(error))
     values.setdefault("sent", {})
-    page = _page("stock/take.html", take=take, **values)
+    sheet = take_sheet(_engine().store, take.id)
+    page = _page(
+        "stock/take.html",
+        take=take,
+        sheet=sheet,
+        large=[x for x in take.lines if x.large] if take.state == "open" else [],
+        large_units=LARGE_UNITS,
+        large_share=f"{LARGE_SHARE:.0%}",
+        **values,
+    )
     return page[0], code
 
 
@@ -360,7 +433,21 @@ def take(take_id: int) -> Any:
     return _take_page(take_id)
 
 
-@stock_pages.post("/stock/takes/<id:take_id>/<any(count, post, cancel):step>")
+COUNT_PREFIX = "counted:"  # the count sheet's fields: counted:<sku>
+
+
+def _sheet_counts() -> dict[str, Any]:
+    """The count sheet's counts as sent, by sku (those left empty are not counted yet); a count not a
+    whole number is passed on as typed, for the engine to refuse naming its sku."""
+    counts: dict[str, Any] = {}
+    for field, text in request.form.items():
+        if field.startswith(COUNT_PREFIX) and text.strip():
+            number = whole_number(text.strip(), 10)
+            counts[field.removeprefix(COUNT_PREFIX)] = number if number is not None else text.strip()
+    return counts
+
+
+@stock_pages.post("/stock/takes/<id:take_id>/<any(count, counts, post, cancel):step>")
 def take_step(take_id: int, step: str) -> Any:
     actor = _may_change()
     store, now = _engine().store, _engine().clock.now()
@@ -377,6 +464,8 @@ def take_step(take_id: int, step: str) -> Any:
                 now,
                 key=_key(),
             )
+        elif step == "counts":
+            enter_counts(store, actor, take_id, _sheet_counts(), now, key=_key())
         elif step == "post":
             post_stock_take(store, actor, take_id, now, key=_key())
         else:

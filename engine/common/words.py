@@ -1790,6 +1790,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "catalogue.first": Text("第一页", "First page"),
         "catalogue.new": Text("新增商品", "New product"),
         "catalogue.edit": Text("修改", "Edit"),
+        "catalogue.stock": Text("查看库存", "Its stock"),
         "catalogue.save": Text("保存", "Save"),
         "catalogue.back": Text("返回商品目录", "Back to the products"),
         "catalogue.saved": Text("已保存商品 {sku}。", "Product {sku} saved."),
@@ -1955,12 +1956,53 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已发出调拨单 {no}：{qty} 件 {sku}，从 {source} 调往 {dest}，收货前为在途。",
             "Transfer {no} sent: {qty} × {sku} from {source} to {dest}, in transit until received.",
         ),
+        "stock.transfer.received_done": Text(
+            "已收货：调拨单 {no}，{units} 件 {sku} 收入 {dest}；"
+            "已收 {received} / {qty} 件，仍在途 {in_transit} 件。",
+            "Received: {units} × {sku} of transfer {no} into {dest}; {received} of {qty} received, "
+            "{in_transit} still in transit.",
+        ),
+        "stock.transfer.received_all": Text(
+            "已收货：调拨单 {no}，{units} 件 {sku} 收入 {dest}；{qty} 件已全部收到。",
+            "Received: {units} × {sku} of transfer {no} into {dest}; all {qty} are in.",
+        ),
         "stock.take.post_ask": Text(
             "过账后，每个商品的差异记入台账，盘点单不能再修改。确定过账盘点单 {no}？",
             "Posting writes each difference to the ledger, and the stock-take can no longer change. "
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
+        "stock.actor.system": Text("系统", "System"),
+        "stock.missing": Text("没有找到", "Not found"),
+        "stock.missing.kind": Text(
+            "没有“{kind}”这种台账类型。台账类型有：{kinds}。",
+            "There is no kind of ledger entry called “{kind}”. The kinds are: {kinds}.",
+        ),
+        "stock.reference.demo": Text("演示数据", "Demo data"),
+        "stock.take.sheet": Text("盘点表", "Count sheet"),
+        "stock.take.sheet_intro": Text(
+            "该仓库尚未盘点的商品及其账面数。填写实盘数量，留空的暂不计入；可分几次保存。",
+            "The warehouse's products not counted yet, with their book. Fill in the units counted; those "
+            "left empty are not counted yet. Save as often as you like.",
+        ),
+        "stock.take.sheet_save": Text("保存盘点数", "Save the counts"),
+        "stock.take.add": Text("添加或更正一个商品的盘点数", "Add or correct one product's count"),
+        "stock.take.large": Text("差异较大", "Large difference"),
+        "stock.take.large_ask": Text(
+            "以下差异较大（超过 {units} 件且超过账面的 {share}），请复核后再过账：",
+            "These differences are large (more than {units} units and more than {share} of the book): "
+            "check them before posting.",
+        ),
+        "stock.take.large_line": Text(
+            "{sku}：盘点 {counted} 件，账面 {book} 件（差异 {difference:+d}）",
+            "{sku}: {counted} counted against a book of {book} ({difference:+d})",
+        ),
+        "stock.take.cancel_ask": Text(
+            "取消后，已录入的盘点数不会记入台账，盘点单不能再修改。确定取消盘点单 {no}？",
+            "Cancelling writes none of the counts to the ledger, and the stock-take can no longer "
+            "change. Cancel stock-take {no}?",
+        ),
+        "stock.take.cancel_confirm": Text("确定取消", "Yes, cancel it"),
         "stock.take.opened_by": Text("开单：{name}", "Opened by {name}"),
         "stock.take.closed_by.posted": Text("过账：{name}", "Posted by {name}"),
         "stock.take.closed_by.cancelled": Text("取消：{name}", "Cancelled by {name}"),

@@ -7,7 +7,7 @@ read by one set of rules (:func:`read_product`), each problem naming its field i
 * ``sku``: 2 to 40 capital letters, digits or hyphens, not starting with a hyphen (as the order forms
   take it, ``TEA-01``);
 * ``name_zh``, ``name_en``: 1 to 100 characters, not blank;
-* ``price``: yuan, at least 0, at most two decimals, below a trillion;
+* ``price``: yuan, at least 0, at most two decimals, below ten million (:data:`MAX_PRICE`);
 * ``weight_kg`` (kilograms), ``volume_l`` (litres): empty, or at least 0 with at most three decimals;
 * ``kind``: ``shipped`` or ``virtual`` ("did you mean" for a near miss); empty: ``shipped``;
 * ``active``: ``true``/``false`` (also ``yes``/``no``, ``1``/``0``, ``是``/``否``); empty: ``true``.
@@ -47,6 +47,7 @@ from engine.store.products import (
     product_page,
     write_products,
 )
+from engine.store.users import display_names
 
 __all__ = [
     "CATALOGUE_KINDS",
@@ -60,6 +61,7 @@ __all__ = [
     "ProductPage",
     "catalogue_csv",
     "catalogue_form",
+    "changed_by",
     "find_product",
     "import_csv",
     "line_names",
@@ -80,7 +82,9 @@ MAX_CSV_BYTES = 2 * 1024 * 1024
 MAX_CSV_ROWS = 10_000
 PAGE_SIZE = 50
 SKU_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9-]{1,39}")
-MAX_PRICE = Decimal("1000000000000")  # a trillion yuan: well inside the column's 16 digits
+# Ten million yuan: above any product the shops sell, and a price of 99,999,999,999 is a typing slip, not
+# a product (the order forms' money format bounds amounts only by what a column holds, 10^13).
+MAX_PRICE = Decimal("10000000")
 MAX_MEASURE = Decimal("1000000000")  # the weight and volume columns hold 9 digits before the point
 
 # The columns of a catalogue file, in the order an export writes them (their words: ``catalogue.<column>``).
@@ -332,6 +336,18 @@ def read_csv(data: bytes) -> tuple[list[Product], list[CatalogueProblem]]:
     if problems:
         return [], problems
     body = records[1:]
+    if not body:
+        return [], [
+            CatalogueProblem(
+                None,
+                None,
+                Text(
+                    "文件只有列名这一行，没有任何商品：请在第二行起每行写一个商品",
+                    "the file has only its header row and no products: write one product a row, from "
+                    "the second row on",
+                ),
+            )
+        ]
     if len(body) > MAX_CSV_ROWS:
         return [], [
             CatalogueProblem(
@@ -462,6 +478,15 @@ def put_products(store: Store, items: Sequence[Product], at: datetime, by: str) 
 def find_product(store: Store, sku: str) -> Product | None:
     with store.read() as tx:
         return find_products(tx, [sku]).get(sku)
+
+
+def changed_by(store: Store, product: Product) -> str:
+    """Who last changed ``product``, by their display name (a login no user holds any more: as it is)."""
+    login = product.updated_by
+    if not login:
+        return ""
+    with store.read() as tx:
+        return display_names(tx, [login]).get(login, login)
 
 
 def list_products(store: Store) -> list[Product]:

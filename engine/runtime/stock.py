@@ -22,7 +22,7 @@ second change; the same key sent with another change is refused (field ``key``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -31,11 +31,14 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from engine.common.suggest import near_miss, suggestion_text
 from engine.common.text import Text
+from engine.common.words import word, words_of
 from engine.errors import EngineError
+from engine.runtime.actor import SYSTEM
 from engine.runtime.commands import request_hash
 from engine.runtime.engine import Engine
 from engine.runtime.order_why import version_labels
 from engine.store import INTEGRITY_ERRORS, Store, Tx, lock_stock
+from engine.store.products import find_products
 from engine.store.stock_ledger import (
     IN_TRANSIT,
     LOW_STOCK_TOPIC,
@@ -47,6 +50,7 @@ from engine.store.stock_ledger import (
     in_transit_to,
     ledger_entry,
     low_stock_payload,
+    rearmed,
     shipped_since,
     utc,
 )
@@ -62,16 +66,21 @@ from engine.store.tables import (
 from engine.store.users import display_names
 
 __all__ = [
+    "LARGE_SHARE",
+    "LARGE_UNITS",
     "LEDGER_KINDS",
     "CountLine",
     "LedgerEntry",
+    "SheetLine",
     "StockLevel",
     "StockRefused",
     "StockTake",
     "Transfer",
     "adjust_stock",
     "cancel_stock_take",
+    "check_transfer_receipt",
     "enter_count",
+    "enter_counts",
     "known_names",
     "ledger_entries",
     "ledger_sums",
@@ -82,13 +91,16 @@ __all__ = [
     "open_stock_take",
     "people_names",
     "post_stock_take",
+    "product_names",
     "receive_stock",
     "receive_transfer",
+    "reference_words",
     "review_stock_take",
     "set_safety_stock",
     "stock_levels",
     "stock_take",
     "stock_takes_of",
+    "take_sheet",
     "transfer_of",
     "transfer_stock",
     "transfers",
@@ -182,6 +194,13 @@ class Transfer:
         return self.qty - self.received
 
 
+# A count's difference is large (the review calls it out before posting) when it is more than
+# LARGE_UNITS units and more than LARGE_SHARE of the book: 7 counted against a book of 4047 is; 95
+# against 100 (5 units) or 4000 against 4047 (about 1%) is not; 12 against an empty book is.
+LARGE_UNITS = 10
+LARGE_SHARE = 0.10
+
+
 @dataclass(frozen=True)
 class CountLine:
     """A counted sku of a stock-take against the book: ``difference`` is what posting writes."""
@@ -194,6 +213,21 @@ class CountLine:
     @property
     def difference(self) -> int:
         return self.counted - self.book
+
+    @property
+    def large(self) -> bool:
+        """More than :data:`LARGE_UNITS` units and more than :data:`LARGE_SHARE` of the book apart."""
+        apart = abs(self.difference)
+        return apart > LARGE_UNITS and apart > LARGE_SHARE * self.book
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """A stock row of a stock-take's warehouse not counted yet: what the book holds, to count against."""
+
+    sku: str
+    book: int
+    reserved: int
 
 
 @dataclass(frozen=True)
@@ -217,22 +251,30 @@ def _units(value: object, field: str = "qty") -> int:
             field,
             Text(
                 f"数量必须是 1 到 {MAX_UNITS} 之间的整数，收到 {value!r}",
-                f"{field} must be a whole number from 1 to {MAX_UNITS}, got {value!r}",
+                f"Enter a whole number from 1 to {MAX_UNITS:,} (you wrote {_wrote(value)}).",
             ),
         )
     return value
 
 
+def _wrote(value: object) -> str:
+    """What was typed, as an English message quotes it: “abc”, a number as it is."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return f"“{value}”"
+
+
 def _note(value: str | None, field: str = "note", required: bool = False) -> str | None:
     text = (value or "").strip()
     if required and len(text) < 2:
-        raise StockRefused(
-            field, Text("请填写原因（至少2个字）", f"{field}: say why (at least 2 characters)")
-        )
+        raise StockRefused(field, Text("请填写原因（至少2个字）", "Say why, in at least 2 characters."))
     if len(text) > MAX_NOTE:
         raise StockRefused(
             field,
-            Text(f"说明不能超过 {MAX_NOTE} 个字", f"{field} must be at most {MAX_NOTE} characters"),
+            Text(
+                f"说明不能超过 {MAX_NOTE} 个字",
+                f"Write at most {MAX_NOTE} characters here (you wrote {len(text):,}).",
+            ),
         )
     return text or None
 
@@ -260,16 +302,17 @@ def _check_known(connection: Connection, field: str, value: str) -> str:
             field,
             Text(
                 f"商品 {value} 是虚拟商品，没有库存，无需入库或调拨",
-                f"product {value} is virtual: it has no stock to receive, move or count",
+                f"{value} is a virtual product: it has no stock to receive, move or count.",
             ),
         )
     guess = near_miss(value, choices)
-    zh_name, en_name = ("商品", "sku") if field == "sku" else ("仓库", "warehouse")
+    zh_name, en_name = ("商品", "product") if field == "sku" else ("仓库", "warehouse")
+    better = f" Did you mean {guess}?" if guess else ""
     raise StockRefused(
         field,
         Text(
             f"没有{zh_name} {value!r}{suggestion_text(guess, 'zh')}",
-            f"no {en_name} {value!r}{suggestion_text(guess, 'en')}",
+            f"No {en_name} with the code {_wrote(value)}.{better}",
         ),
     )
 
@@ -310,7 +353,10 @@ def _change(
         connection.execute(
             update(stock)
             .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-            .values(on_hand=stock.c.on_hand + change)
+            .values(
+                on_hand=stock.c.on_hand + change,
+                low_alerted=rearmed(stock.c.on_hand + change - stock.c.reserved),
+            )
         )
     ledger_entry(
         connection,
@@ -340,7 +386,7 @@ def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> Stock
             "qty",
             Text(
                 f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free} 件，不能移出 {qty} 件",
-                f"sku {sku!r} in warehouse {warehouse!r}: only {free} free, cannot take {qty}",
+                f"Only {free:,} of {sku} are free in {warehouse}; {qty:,} cannot be taken.",
             ),
         )
     assert row is not None
@@ -371,7 +417,7 @@ def _once(
             "key",
             Text(
                 f"提交键必须是 1 到 {MAX_KEY} 个字符的文字",
-                f"the key must be text of 1 to {MAX_KEY} characters",
+                f"The form's key must be text of 1 to {MAX_KEY} characters.",
             ),
         )
     request = request_hash(operation, **arguments)
@@ -404,7 +450,7 @@ def _made_before(
             "key",
             Text(
                 f"提交键 {key} 已用于另一次库存变动；新的变动请使用新的键",
-                f"key {key!r} was used for another stock change already: a new change takes a new key",
+                "This key was used for another stock change already; a new change takes a new key.",
             ),
         )
     kept = stored.result
@@ -459,7 +505,7 @@ def receive_stock(
             warehouse = _check_known(tx.connection, "warehouse", warehouse)
         elif not sku.strip() or not warehouse.strip():
             raise StockRefused(
-                "sku", Text("商品编码和仓库都不能为空", "the sku and the warehouse must both be given")
+                "sku", Text("商品编码和仓库都不能为空", "Give both the product code and the warehouse.")
             )
         lock_stock(tx.connection, [sku])
         return _change(
@@ -504,7 +550,8 @@ def adjust_stock(
             "change",
             Text(
                 f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
-                f"the change must be a whole number other than 0 (more or fewer units), got {change!r}",
+                "Enter a whole number other than 0: more units, or fewer with a minus "
+                f"(you wrote {_wrote(change)}).",
             ),
         )
     why = _note(reason, "reason", required=True)
@@ -522,8 +569,8 @@ def adjust_stock(
                 Text(
                     f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand} 件，其中 {reserved} 件已被占用，"
                     f"调整 {change:+d} 件后将少于占用数",
-                    f"sku {sku!r} in warehouse {warehouse!r}: {on_hand} on hand, {reserved} reserved; "
-                    f"a change of {change:+d} would leave fewer than are reserved",
+                    f"{sku} in {warehouse}: {on_hand:,} on hand, {reserved:,} of them reserved; a change "
+                    f"of {change:+,d} would leave fewer than are reserved.",
                 ),
             )
         return _change(
@@ -568,7 +615,7 @@ def set_safety_stock(
             "safety_stock",
             Text(
                 f"安全库存必须是 0 到 {MAX_UNITS} 的整数",
-                f"the safety stock must be a whole number from 0 to {MAX_UNITS}",
+                f"Enter the safety stock as a whole number from 0 to {MAX_UNITS:,}.",
             ),
         )
 
@@ -577,14 +624,16 @@ def set_safety_stock(
         sku = _check_known(tx.connection, "sku", sku)
         warehouse = _check_known(tx.connection, "warehouse", warehouse)
         changed = tx.connection.execute(
-            update(stock).where(stock.c.sku == sku, stock.c.warehouse == warehouse).values(safety_stock=units)
+            update(stock)
+            .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
+            .values(safety_stock=units, low_alerted=False)  # a new threshold: told afresh below it
         )
         if changed.rowcount == 0:
             raise StockRefused(
                 "warehouse",
                 Text(
                     f"仓库 {warehouse} 没有商品 {sku} 的库存记录",
-                    f"warehouse {warehouse!r} has no stock row of {sku!r}",
+                    f"{warehouse} holds no stock of {sku} yet: receive some first.",
                 ),
             )
         row = _row(tx.connection, sku, warehouse)
@@ -632,7 +681,7 @@ def transfer_stock(
                 "to",
                 Text(
                     f"调入仓库不能与调出仓库相同（{source}）",
-                    f"a transfer goes to another warehouse than the one it leaves ({source!r})",
+                    f"Choose another warehouse to send to: the units leave {source}.",
                 ),
             )
         lock_stock(tx.connection, [sku])
@@ -697,25 +746,7 @@ def receive_transfer(
 
     def work(tx: Tx) -> Transfer:
         found = _transfer_or_refuse(tx.connection, transfer_id, lock=not store.is_sqlite)
-        if found.state not in IN_TRANSIT:
-            raise StockRefused(
-                "transfer",
-                Text(
-                    f"调拨单 T{found.id} 已全部收货",
-                    f"transfer T{found.id} has been received in full already",
-                ),
-            )
-        units = found.in_transit if qty is None else _units(qty)
-        if units > found.in_transit:
-            raise StockRefused(
-                "qty",
-                Text(
-                    f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
-                    f"不能收货 {units} 件",
-                    f"transfer T{found.id} has {found.in_transit} units in transit (of {found.qty} sent): "
-                    f"cannot receive {units}",
-                ),
-            )
+        units = _receivable(found, qty)
         lock_stock(tx.connection, [found.sku])
         received = found.received + units
         state = TransferState.RECEIVED if received == found.qty else TransferState.PARTLY_RECEIVED
@@ -739,6 +770,38 @@ def receive_transfer(
     return _once(
         store, actor, key, at, "receive_transfer", {"transfer": transfer_id, "qty": qty}, Transfer, work
     )
+
+
+def _receivable(found: Transfer, qty: int | None) -> int:
+    """The units a receipt of ``qty`` (None: all in transit) takes in of ``found``, or the refusal."""
+    if found.state not in IN_TRANSIT:
+        raise StockRefused(
+            "transfer",
+            Text(
+                f"调拨单 T{found.id} 已全部收货",
+                f"Transfer T{found.id} has been received in full already.",
+            ),
+        )
+    units = found.in_transit if qty is None else _units(qty)
+    if units > found.in_transit:
+        raise StockRefused(
+            "qty",
+            Text(
+                f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
+                f"不能收货 {units} 件",
+                f"Only {found.in_transit:,} of transfer T{found.id} are in transit ({found.qty:,} were "
+                f"sent); {units:,} cannot be received.",
+            ),
+        )
+    return units
+
+
+def check_transfer_receipt(store: Store, transfer_id: int, qty: int | None) -> int:
+    """What :func:`receive_transfer` would say of receiving ``qty`` of a transfer as it stands now,
+    writing nothing: the units it would take in, or its refusal (a page shows a refused receipt again
+    from an address that can be reloaded)."""
+    with store.read() as tx:
+        return _receivable(_transfer(tx.connection, transfer_id), qty)
 
 
 def _transfer_row(found: Any) -> Transfer:
@@ -766,7 +829,7 @@ def _transfer_or_refuse(connection: Connection, transfer_id: int, lock: bool = F
     found = connection.execute(query.with_for_update() if lock else query).first()
     if found is None:
         raise StockRefused(
-            "transfer", Text(f"没有调拨单 T{transfer_id}", f"there is no transfer T{transfer_id}")
+            "transfer", Text(f"没有调拨单 T{transfer_id}", f"There is no transfer T{transfer_id}.")
         )
     return _transfer_row(found)
 
@@ -797,7 +860,7 @@ def open_stock_take(
                 "warehouse",
                 Text(
                     f"仓库 {warehouse} 已有未过账的盘点单 C{already[0]}",
-                    f"warehouse {warehouse!r} has an open stock-take already: C{already[0]}",
+                    f"{warehouse} has an open stock-take already: C{already[0]}. Post or cancel it first.",
                 ),
             )
         created = tx.connection.execute(
@@ -808,6 +871,19 @@ def open_stock_take(
         return _take(tx.connection, int(created))
 
     return _once(store, actor, key, at, "open_take", {"warehouse": warehouse}, StockTake, work)
+
+
+def _counted(sku: str, counted: object) -> int:
+    if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
+        raise StockRefused(
+            f"counted:{sku}" if sku else "counted",
+            Text(
+                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
+                f"Enter the units counted as a whole number from 0 to {MAX_UNITS:,} "
+                f"(you wrote {_wrote(counted)}).",
+            ),
+        )
+    return counted
 
 
 def enter_count(
@@ -821,32 +897,71 @@ def enter_count(
     key: str | None = None,
 ) -> StockTake:
     """Enter (or correct) the count of ``sku`` in an open stock-take."""
-    if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
-        raise StockRefused(
-            "counted",
-            Text(
-                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
-                f"a count must be a whole number from 0 to {MAX_UNITS}, got {counted!r}",
-            ),
-        )
+    _counted("", counted)
 
     def work(tx: Tx) -> StockTake:
-        nonlocal sku
         take = _open_take(tx.connection, take_id)
-        sku = _check_known(tx.connection, "sku", sku)
-        values = {"counted": counted, "counted_by": actor, "counted_at": utc(at)}
-        changed = tx.connection.execute(
-            update(stock_take_counts)
-            .where(stock_take_counts.c.take_id == take.id, stock_take_counts.c.sku == sku)
-            .values(**values)
-        )
-        if changed.rowcount == 0:
-            tx.connection.execute(insert(stock_take_counts).values(take_id=take.id, sku=sku, **values))
+        _put_count(tx.connection, take.id, actor, sku, counted, at)
         return _take(tx.connection, take.id)
 
     return _once(
         store, actor, key, at, "count", {"take": take_id, "sku": sku, "counted": counted}, StockTake, work
     )
+
+
+def enter_counts(
+    store: Store,
+    actor: str,
+    take_id: int,
+    counts: Mapping[str, int],
+    at: datetime,
+    *,
+    key: str | None = None,
+) -> StockTake:
+    """Enter (or correct) the counts of several skus of an open stock-take at once (its count sheet), in
+    one transaction: a bad one is refused naming its sku (field ``counted:<sku>``) and none is entered."""
+    for sku, counted in counts.items():
+        _counted(sku, counted)
+    if not counts:
+        raise StockRefused("counted", Text("请至少填写一个盘点数", "Fill in at least one count."))
+
+    def work(tx: Tx) -> StockTake:
+        take = _open_take(tx.connection, take_id)
+        for sku, counted in counts.items():
+            _put_count(tx.connection, take.id, actor, sku, counted, at)
+        return _take(tx.connection, take.id)
+
+    return _once(store, actor, key, at, "counts", {"take": take_id, "counts": dict(counts)}, StockTake, work)
+
+
+def _put_count(
+    connection: Connection, take_id: int, actor: str, sku: str, counted: int, at: datetime
+) -> None:
+    sku = _check_known(connection, "sku", sku)
+    values = {"counted": counted, "counted_by": actor, "counted_at": utc(at)}
+    changed = connection.execute(
+        update(stock_take_counts)
+        .where(stock_take_counts.c.take_id == take_id, stock_take_counts.c.sku == sku)
+        .values(**values)
+    )
+    if changed.rowcount == 0:
+        connection.execute(insert(stock_take_counts).values(take_id=take_id, sku=sku, **values))
+
+
+def take_sheet(store: Store, take_id: int) -> list[SheetLine]:
+    """An open stock-take's count sheet: the stock rows of its warehouse not counted in it yet, by sku,
+    with their book and reserved units (empty for a take posted or cancelled)."""
+    with store.read() as tx:
+        take = _take(tx.connection, take_id)
+        if take.state != OPEN:
+            return []
+        counted = select(stock_take_counts.c.sku).where(stock_take_counts.c.take_id == take.id)
+        rows = tx.connection.execute(
+            select(stock.c.sku, stock.c.on_hand, stock.c.reserved)
+            .where(stock.c.warehouse == take.warehouse, stock.c.sku.not_in(counted))
+            .order_by(stock.c.sku)
+        )
+        return [SheetLine(str(sku), int(book), int(reserved)) for sku, book, reserved in rows]
 
 
 def review_stock_take(store: Store, take_id: int) -> StockTake:
@@ -873,7 +988,10 @@ def post_stock_take(
         if not take.lines:
             raise StockRefused(
                 "take",
-                Text(f"盘点单 C{take.id} 还没有录入任何数量", f"stock-take C{take.id} has no counts yet"),
+                Text(
+                    f"盘点单 C{take.id} 还没有录入任何数量",
+                    f"Stock-take C{take.id} has no counts yet: enter one before posting.",
+                ),
             )
         short = [line for line in take.lines if line.counted < line.reserved]
         if short:
@@ -881,14 +999,14 @@ def post_stock_take(
                 f"商品 {x.sku} 盘点 {x.counted} 件，少于已占用的 {x.reserved} 件" for x in short
             )
             listed_en = "; ".join(
-                f"sku {x.sku!r} counted {x.counted}, fewer than the {x.reserved} reserved" for x in short
+                f"{x.sku}: {x.counted:,} counted, fewer than the {x.reserved:,} reserved" for x in short
             )
             raise StockRefused(
                 "counted",
                 Text(
                     f"盘点单 C{take.id} 不能过账：{listed_zh}。请先释放或发出这些占用，或重新盘点",
-                    f"stock-take C{take.id} cannot be posted: {listed_en}. Release or ship those "
-                    "reservations first, or count again",
+                    f"Stock-take C{take.id} cannot be posted: {listed_en}. Release or ship those "
+                    "reservations first, or count again.",
                 ),
             )
         for line in take.lines:
@@ -943,7 +1061,7 @@ def _open_take(connection: Connection, take_id: int, lock: bool = False) -> Stoc
             "take",
             Text(
                 f"盘点单 C{take.id} 已{'过账' if take.state == POSTED else '取消'}，不能再修改",
-                f"stock-take C{take.id} is {take.state}: it can no longer change",
+                f"Stock-take C{take.id} has been {take.state}: it can no longer change.",
             ),
         )
     return take
@@ -953,7 +1071,7 @@ def _take(connection: Connection, take_id: int, lock: bool = False) -> StockTake
     query = select(stock_takes).where(stock_takes.c.id == take_id)
     found = connection.execute(query.with_for_update() if lock else query).first()
     if found is None:
-        raise StockRefused("take", Text(f"没有盘点单 C{take_id}", f"there is no stock-take C{take_id}"))
+        raise StockRefused("take", Text(f"没有盘点单 C{take_id}", f"There is no stock-take C{take_id}."))
     m = found._mapping
     book = stock.alias("book")
     rows = connection.execute(
@@ -1004,10 +1122,11 @@ def stock_levels(
     limit: int = 50,
 ) -> list[StockLevel]:
     """Stock rows by sku then warehouse, ``limit`` of them after the row ``after`` (keyset paging):
-    ``sku`` a prefix, ``warehouse`` exact, ``low`` only the rows below their safety stock."""
+    ``sku`` a prefix whatever its case, ``warehouse`` exact, ``low`` only the rows below their safety
+    stock."""
     query = select(stock.c.sku, stock.c.warehouse, stock.c.on_hand, stock.c.reserved, stock.c.safety_stock)
     if sku:
-        query = query.where(stock.c.sku.startswith(sku, autoescape=True))
+        query = query.where(func.upper(stock.c.sku).startswith(sku.strip().upper(), autoescape=True))
     if warehouse:
         query = query.where(stock.c.warehouse == warehouse)
     if low:
@@ -1033,10 +1152,12 @@ def ledger_entries(
     before: int | None = None,
     limit: int = 50,
 ) -> list[LedgerEntry]:
-    """Ledger entries newest first, ``limit`` of them before the entry ``before`` (keyset paging)."""
+    """Ledger entries newest first, ``limit`` of them before the entry ``before`` (keyset paging); the
+    sku is matched whatever its case (``tst-100`` finds TST-100's entries)."""
     query = select(stock_ledger)
+    if sku:
+        query = query.where(func.upper(stock_ledger.c.sku) == sku.strip().upper())
     for column, value in (
-        (stock_ledger.c.sku, sku),
         (stock_ledger.c.warehouse, warehouse),
         (stock_ledger.c.kind, kind),
         (stock_ledger.c.reference, reference),
@@ -1125,10 +1246,25 @@ def warehouse_names(engine: Engine) -> dict[str, Text]:
     return found
 
 
-def people_names(store: Store) -> dict[str, str]:
-    """Each user's login -> display name: the stock pages name who received, sent, counted by it."""
+def product_names(store: Store, skus: Collection[str]) -> dict[str, Text]:
+    """The catalogue's name of each of ``skus`` it holds (the stock pages show "SKU · name" in the
+    reader's language); a SKU the catalogue lacks is not here, and is shown bare."""
     with store.read() as tx:
-        return display_names(tx)
+        found = find_products(tx, skus)
+    return {sku: Text(p.name_zh, p.name_en) for sku, p in found.items()}
+
+
+def people_names(store: Store, lang: str) -> dict[str, str]:
+    """Each user's login -> display name, and the engine's own (``system``: 系统 / System) in ``lang``:
+    the stock pages name who received, sent, counted by it."""
+    with store.read() as tx:
+        return {**display_names(tx), SYSTEM.name: word("stock.actor.system").get(lang)}
+
+
+def reference_words() -> dict[str, Text]:
+    """The ledger's references that are words rather than a document's number, by what the ledger holds
+    (``demo``: 演示数据 / Demo data, the demo's opening receipts)."""
+    return dict(words_of("stock.reference"))
 
 
 def known_names(store: Store) -> tuple[list[str], list[str]]:

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, String, any_, bindparam, insert, literal_colu
 from sqlalchemy.dialects import postgresql as postgresql_dialect
 
 from engine.store.statements import PreparedStatements, Statement
-from engine.store.stock_ledger import LedgerKind, ledger_entry
+from engine.store.stock_ledger import LedgerKind, ledger_entry, rearmed
 from engine.store.tables import stock
 from engine.store.transaction import TxCore
 
@@ -62,7 +62,10 @@ ADD_STOCK = Statement(
     "add_stock",
     update(stock)
     .where(stock.c.sku == bindparam("sku"), stock.c.warehouse == bindparam("warehouse"))
-    .values(on_hand=stock.c.on_hand + bindparam("units")),
+    .values(
+        on_hand=stock.c.on_hand + bindparam("units"),
+        low_alerted=rearmed(stock.c.on_hand + bindparam("units") - stock.c.reserved),
+    ),
 )
 INSERT_STOCK = Statement(
     "insert_stock",

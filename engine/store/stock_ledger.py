@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import ColumnElement, Connection, bindparam, case, false, func, insert, select, true, update
 
 from engine.store.statements import PreparedStatements
 from engine.store.tables import stock, stock_ledger, stock_transfers, users
@@ -37,6 +37,7 @@ __all__ = [
     "ledger_entry",
     "low_stock_payload",
     "purchaser_emails",
+    "rearmed",
     "reorder_suggestion",
     "utc",
 ]
@@ -224,14 +225,37 @@ def purchaser_emails(connection: Connection) -> list[str]:
     return sorted(found)
 
 
+def rearmed(free_after: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``low_alerted`` as a statement that leaves ``free_after`` units free sets it (its SET clauses read
+    the row as it was): cleared once the row is back above its safety stock, else as it was."""
+    return case((free_after > stock.c.safety_stock, false()), else_=stock.c.low_alerted)
+
+
+_CLAIM_ALERT = (
+    update(stock)
+    .where(
+        stock.c.sku == bindparam("row_sku"),
+        stock.c.warehouse == bindparam("row_warehouse"),
+        stock.c.low_alerted == false(),
+        stock.c.safety_stock.is_not(None),
+        stock.c.on_hand - stock.c.reserved < stock.c.safety_stock,
+    )
+    .values(low_alerted=true())
+)
+
+
 def low_stock_payload(
     connection: Connection, sku: str, warehouse: str, now: datetime
 ) -> dict[str, Any] | None:
-    """The ``stock.low`` message of a row below its safety stock (None for a row that is not): the row,
-    the reorder suggestion with its figures, and the purchasers' addresses."""
+    """The ``stock.low`` message of a row below its safety stock whose purchasers were not told yet, the
+    row marked told (``low_alerted``) in the caller's transaction; None for a row not below, or told
+    already and not back above its safety stock since: the row, the reorder suggestion with its figures,
+    and the purchasers' addresses."""
     found = reorder_suggestion(connection, sku, warehouse, now)
     if found is None or found.available >= found.safety_stock:
         return None
+    if connection.execute(_CLAIM_ALERT, {"row_sku": sku, "row_warehouse": warehouse}).rowcount != 1:
+        return None  # told already
     return {
         "sku": sku,
         "warehouse": warehouse,

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -259,6 +260,9 @@ stock = Table(
     Column("reserved", Integer, nullable=False, default=0),
     # 安全库存: a reservation that takes the units free below it is reported (``stock_changed``).
     Column("safety_stock", Integer, nullable=True),
+    # The purchasers were told the row is below its safety stock (``stock.low``, migration 0025): told once,
+    # and not again until its units free are back above it (each statement that frees units clears it).
+    Column("low_alerted", Boolean, nullable=False, server_default=false()),
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
     CheckConstraint("reserved >= 0", name="reserved_not_negative"),
     CheckConstraint("safety_stock >= 0", name="safety_stock_not_negative"),

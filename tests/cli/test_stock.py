@@ -49,14 +49,14 @@ def test_bad_input_is_refused_in_both_languages_and_nothing_is_written(run: Run)
     run("stock", "receive", "XM-BAND8", "SH-01", "20", "--new")
     run("stock", "receive", "AT-C202", "GZ-01", "1", "--new")
     refused = run("stock", "receive", "XM-BAND9", "SH-01", "2", code=1)
-    assert "error: no sku 'XM-BAND9'; did you mean 'XM-BAND8'?" in refused.output
+    assert "error: No product with the code “XM-BAND9”. Did you mean XM-BAND8?" in refused.output
     refused = run("stock", "transfer", "XM-BAND8", "SH-01", "SH-01", "2", "--lang", "zh", code=1)
     assert "调入仓库不能与调出仓库相同" in refused.output
     refused = run("stock", "receive", "XM-BAND8", "SH-01", "0", "--lang", "zh", code=1)
     assert "数量必须是 1 到" in refused.output
     run("stock", "transfer", "XM-BAND8", "SH-01", "GZ-01", "2")
     refused = run("stock", "receive-transfer", "T1", "--qty", "3", code=1)
-    assert "transfer T1 has 2 units in transit (of 2 sent): cannot receive 3" in refused.output
+    assert "Only 2 of transfer T1 are in transit (2 were sent); 3 cannot be received." in refused.output
     assert "not a number like T12" in run("stock", "receive-transfer", "X1", code=2).output
     ledger = run("stock", "ledger").output.splitlines()
     assert len(ledger) == 3  # two receipts and the transfer out: nothing of the refused ones

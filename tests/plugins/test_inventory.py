@@ -270,6 +270,41 @@ def test_a_reservation_that_crosses_the_safety_stock_reports_it_once(
     assert levels(db)[("XM-BAND8", "GZ-01")] == (4, 4)
 
 
+def test_the_purchasers_are_told_once_until_the_row_is_back_above_its_safety_stock(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    """Orders placed and cancelled at the edge: one low-stock mail, not one at each crossing (it was
+    two, at 4 free and at 4 again), until the row is back above its safety stock."""
+    with db.begin() as connection:
+        connection.execute(
+            update(stock)
+            .where(stock.c.sku == "XM-BAND8", stock.c.warehouse == "SH-01")
+            .values(safety_stock=5)
+        )
+
+    def reserve(qty: int) -> tuple[dict[str, Any], bool]:
+        lines = [{"sku": "XM-BAND8", "qty": qty, "warehouse": "SH-01"}]
+        with db.begin() as connection:
+            ctx = make_ctx(connection, {"lines": lines})
+            held = inventory.reserve(ctx)
+        return {"lines": lines, **(held or {})}, any(topic == "stock.low" for topic, _ in ctx.outbox)
+
+    def cancel(order: dict[str, Any]) -> None:
+        with db.begin() as connection:
+            inventory.release(make_ctx(connection, order))
+
+    first, told = reserve(5)  # free 10 -> 5: at the safety stock, not below
+    assert not told
+    second, told = reserve(1)  # 4: below, told
+    assert told
+    cancel(second)  # 5: at it, not above
+    _, told = reserve(1)  # 4 again: told already
+    assert not told
+    cancel(first)  # 9: back above
+    _, told = reserve(5)  # 4: told again
+    assert told
+
+
 HELD = [
     {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": 1},
     {"sku": "HR-BCD470", "warehouse": "SH-01", "qty": 1},

@@ -16,6 +16,7 @@ from engine.api import SYSTEM
 from engine.api.catalogue import find_product, import_csv, list_products
 from tests.web.conftest import DEFS, add_user, log_in, make_app, retail_app, settings_for
 from tests.web.test_orders import NEW, intake, key_of
+from web.users import create_user
 
 HEADER = "sku,name_zh,name_en,price,weight_kg,volume_l,kind,active\n"
 
@@ -174,3 +175,43 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
     shown = clerk.get(f"/orders/{order_id}?lang=en")
     assert shown.status_code == 200 and "Virtual item" in shown.text and "190" in shown.text
     app.extensions["orderloom"].close()
+
+
+TEA = {"sku": "TEA-01", "name_zh": "龙井茶", "name_en": "Longjing tea", "price": "128", "active": "true"}
+
+
+def test_a_product_page_names_who_changed_it_by_display_name(app: Flask) -> None:
+    create_user(
+        app.extensions["orderloom"].store,
+        name="wang.li",
+        password="wang-li-password",
+        roles=("admin",),
+        departments=("*",),
+        at=datetime(2026, 12, 1, tzinfo=UTC),
+        display_name="王丽",
+    )
+    keeper = log_in(app.test_client(), "wang.li", "wang-li-password")
+    keeper.post("/products/new", data={**TEA, "kind": "shipped"})
+    page = keeper.get("/products/TEA-01?lang=en").get_data(as_text=True)
+    changed = page.split("<dt>Last changed</dt><dd>")[1].split("</dd>")[0]
+    assert changed.endswith(" · 王丽") and "wang.li" not in changed
+
+
+def test_a_product_links_to_its_stock_and_the_purchaser_has_the_catalogue_in_her_menu(
+    app: Flask, admin: FlaskClient
+) -> None:
+    admin.post("/products/new", data={**TEA, "kind": "shipped"})
+    admin.post("/products/new", data={**TEA, "sku": "GC-100", "kind": "virtual"})
+    add_user(app, "qian.hui", "qian-hui-password", ("purchaser",), ("*",))
+    add_user(app, "wang.fang", "wang-fang-password", ("clerk",), ("retail",))
+    buyer = log_in(app.test_client(), "qian.hui", "qian-hui-password")
+    page = buyer.get("/products/TEA-01?lang=en").get_data(as_text=True)
+    assert 'id="products-link"' in page  # the menu's Products link
+    assert '<a href="/stock?sku=TEA-01" id="product-stock">Its stock</a>' in page
+    assert buyer.get("/stock?sku=TEA-01").status_code == 200  # the link works for her
+    assert 'id="product-stock"' not in buyer.get("/products/GC-100").get_data(as_text=True)  # virtual
+    clerk = log_in(app.test_client(), "wang.fang", "wang-fang-password")
+    assert 'id="product-stock"' not in clerk.get("/products/TEA-01").get_data(
+        as_text=True
+    )  # no stock for her
+    assert 'id="product-stock"' in admin.get("/products/TEA-01").get_data(as_text=True)

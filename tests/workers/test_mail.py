@@ -28,7 +28,7 @@ from engine.runtime import Actor, Engine
 from engine.runtime.approvals import APPROVAL_TOPICS, ApprovalAction, ApprovalRequest
 from engine.store import OutboxRow, Store
 from engine.store.users import add_user, set_email
-from workers.mail import MailDelivery, SmtpServer, SmtpTransport, Undeliverable, undelivered_topics
+from workers.mail import ROUTES, MailDelivery, SmtpServer, SmtpTransport, Undeliverable, undelivered_topics
 
 DEFS = Path(__file__).resolve().parents[1] / "web" / "defs"  # the test definitions the web tests use too
 NOTE = {
@@ -209,9 +209,9 @@ def test_every_topic_written_for_delivery_has_a_route() -> None:
         for pattern in ruleset.patterns
         if isinstance(pattern.then, SuggestAction)
     }
-    assert suggested == {"inventory.replenishment_suggested"}
+    assert suggested <= set(ROUTES)  # none today: a low stock row is the engine's own stock.low
     topics = PluginRegistry.from_entry_points().topics
-    assert undelivered_topics(topics, suggested) == []
+    assert undelivered_topics(topics, suggested | {"inventory.replenishment_suggested"}) == []
     assert undelivered_topics({**topics, "loyalty.points_awarded": True}, {"x.y"}) == [
         "loyalty.points_awarded",
         "x.y",

@@ -176,7 +176,9 @@ def test_a_page_says_where_the_next_one_starts(store: Store) -> None:
     assert [p.sku for p in products_page(store, " name 3 ").products] == ["S003"]
 
 
-MONEY = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
+MONEY = st.decimals(
+    min_value=0, max_value=Decimal("9999999.99"), places=2, allow_nan=False, allow_infinity=False
+)
 MEASURE = st.one_of(st.none(), st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False))
 NAME = st.text(
     st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co", "Cn")), min_size=1, max_size=30
@@ -255,11 +257,11 @@ def test_a_line_of_the_catalogue_is_named_by_it_and_read_in_either_language(stor
     )
     sent = {"lines": [{"sku": "TEA-01", "name": "Longjing tea"}, {"sku": "NEW-9", "name": "新品"}]}
     with store.read() as tx:
-        known = line_products(tx.connection, sent)
+        known = line_products(tx, sent)
         named = named_lines(sent, known)
         assert [line["name"] for line in named["lines"]] == ["龙井茶", "新品"]
         assert sent["lines"][0]["name"] == "Longjing tea"  # what was sent is not changed in place
-        labels = line_names(tx.connection, sent)["lines[].name"]
+        labels = line_names(tx, sent)["lines[].name"]
     assert labels == {"Longjing tea": Text("龙井茶", "Longjing tea")}  # NEW-9 reads as it was typed
 
 
@@ -270,3 +272,26 @@ def test_a_price_written_other_than_in_digits_is_refused(typed: str) -> None:
     assert [(field, why.en) for field, why in problems] == [
         ("price", f"'{typed}' is not a number written in digits: write it like 99.50")
     ]
+
+
+@pytest.mark.parametrize(
+    ("price", "problem"),
+    [("99999999999", "a price must be below 10,000,000"), ("10000000", "a price must be below 10,000,000")],
+)
+def test_a_price_above_ten_million_is_a_typing_slip(price: str, problem: str) -> None:
+    product, found = read_product({"sku": "AB", "name_zh": "甲", "name_en": "A", "price": price})
+    assert product is None and found == [("price", found[0][1])] and found[0][1].en == problem
+    assert found[0][1].zh == "价格须小于 10,000,000"
+    fits, none = read_product({"sku": "AB", "name_zh": "甲", "name_en": "A", "price": "9999999.99"})
+    assert fits is not None and none == []
+
+
+def test_a_file_with_only_its_header_row_says_it_holds_no_products(store: Store) -> None:
+    assert lines(GOOD) == [
+        "c.csv: the file has only its header row and no products: write one product a row, from the "
+        "second row on"
+    ]
+    with pytest.raises(CatalogueRefused) as refused:
+        import_csv(store, ("\ufeff" + GOOD + "\n,,\n").encode(), "only.csv", AT, "admin")
+    assert "文件只有列名这一行" in refused.value.message("zh")
+    assert list_products(store) == []

@@ -395,15 +395,39 @@ def test_a_rule_file_naming_other_departments_acts_on_their_orders_too(
     assert [engine.get_order(i, EVERYWHERE).state for i in (retail, outlet)] == ["on_hold", "on_hold"]
 
 
-def test_stock_below_its_safety_stock_suggests_replenishment_once(
-    engine: Engine, clock: FrozenClock, fraud: CorrelationRuleset, feeds: Feeds
+STOCK_WATCH = """
+schema_version: 1
+ruleset: outlet-stock
+kind: correlation
+title: {zh: 奥莱补货, en: Outlet stock watch}
+department: retail
+patterns:
+  - name: stock-below-safety-stock
+    event: stock_changed
+    when: event.available < event.safety_stock
+    by: event.sku
+    count: 1
+    within: 1h
+    then: {suggest: {topic: inventory.replenishment_suggested}}
+    reason: {zh: 库存低于安全库存, en: Stock fell below its safety stock}
+"""
+
+
+def test_a_suggestion_is_written_once_for_the_worker_to_deliver(
+    engine: Engine, clock: FrozenClock, tmp_path: Path
 ) -> None:
+    rules = tmp_path / "rules" / "retail"
+    rules.mkdir(parents=True)
+    (rules / "stock.yaml").write_text(STOCK_WATCH, encoding="utf-8")
+    [watch] = load_correlation_rulesets(tmp_path)
     outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=12, safety_stock=10)
     clock.advance(minutes=1)
     outbox_event(engine, "stock_changed", sku="XM-BAND8", warehouse="SH-01", available=3, safety_stock=10)
-    feed = feeds("w1")
-
-    assert (feed.round().suggested, feed.round().suggested) == (1, 0)
+    feed = CorrelationFeed(engine, [watch], "w1", lease=LEASE)
+    try:
+        assert (feed.round().suggested, feed.round().suggested) == (1, 0)
+    finally:
+        feed.close()
 
     with engine.store.read() as tx:
         suggestions = [m for m in tx.outbox_feed(after_id=0) if m.topic == REPLENISHMENT_TOPIC]
@@ -414,7 +438,7 @@ def test_stock_below_its_safety_stock_suggests_replenishment_once(
         "available": 3,
         "safety_stock": 10,
     }
-    assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("retail-fraud", fraud.version)
+    assert (suggestion.payload["ruleset"], suggestion.payload["version"]) == ("outlet-stock", watch.version)
     assert suggestion.status == "pending"  # delivered by the worker (workers/mail.py mails it)
     [match] = matches(engine)
     assert match["actions"] == [{"suggested": REPLENISHMENT_TOPIC}]

@@ -12,10 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.runtime.stock import (
+    CountLine,
+    SheetLine,
     StockLevel,
     StockRefused,
     adjust_stock,
     enter_count,
+    enter_counts,
     ledger_entries,
     ledger_sums,
     low_stock_alerts,
@@ -26,6 +29,7 @@ from engine.runtime.stock import (
     review_stock_take,
     set_safety_stock,
     stock_levels,
+    take_sheet,
     transfer_stock,
     transfers,
 )
@@ -125,56 +129,56 @@ REFUSALS: list[tuple[str, Refusal, str, str, str]] = [
         lambda s: receive_stock(s, "zhao.lei", "XM-BAND9", "SH-01", 1, NOW),
         "sku",
         "没有商品 'XM-BAND9'；您是否想输入 'XM-BAND8'？",
-        "no sku 'XM-BAND9'; did you mean 'XM-BAND8'?",
+        "No product with the code “XM-BAND9”. Did you mean XM-BAND8?",
     ),
     (
         "unknown warehouse",
         lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "SH-1", 2, "找到两件", NOW),
         "warehouse",
         "没有仓库 'SH-1'；您是否想输入 'SH-01'？",
-        "no warehouse 'SH-1'; did you mean 'SH-01'?",
+        "No warehouse with the code “SH-1”. Did you mean SH-01?",
     ),
     (
         "zero quantity",
         lambda s: receive_stock(s, "zhao.lei", "XM-BAND8", "SH-01", 0, NOW),
         "qty",
         "数量必须是",
-        "qty must be a whole number from 1",
+        "Enter a whole number from 1 to 1,000,000,000 (you wrote 0).",
     ),
     (
         "negative transfer",
         lambda s: transfer_stock(s, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", -2, NOW),
         "qty",
         "数量必须是",
-        "got -2",
+        "(you wrote -2)",
     ),
     (
         "transfer to the same warehouse",
         lambda s: transfer_stock(s, "zhao.lei", "XM-BAND8", "SH-01", "SH-01", 2, NOW),
         "to",
         "调入仓库不能与调出仓库相同",
-        "another warehouse than the one it leaves",
+        "Choose another warehouse to send to: the units leave SH-01.",
     ),
     (
         "transfer of more than is free",
         lambda s: transfer_stock(s, "zhao.lei", "XM-BAND8", "GZ-01", "SH-01", 6, NOW),
         "qty",
         "可用库存只有 5 件",
-        "only 5 free, cannot take 6",
+        "Only 5 of XM-BAND8 are free in GZ-01; 6 cannot be taken.",
     ),
     (
         "adjust without a reason",
         lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "SH-01", 2, " ", NOW),
         "reason",
         "请填写原因",
-        "say why",
+        "Say why, in at least 2 characters.",
     ),
     (
         "adjust below 0",
         lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "GZ-01", -6, "丢失", NOW),
         "change",
         "少于占用数",
-        "would leave fewer than are reserved",
+        "XM-BAND8 in GZ-01: 5 on hand, 0 of them reserved; a change of -6 would leave fewer",
     ),
 ]
 
@@ -194,14 +198,14 @@ def test_a_bad_input_is_refused_in_both_languages_and_writes_nothing(
 def test_receiving_more_than_was_sent_is_refused_and_nothing_is_received(stocked: Store) -> None:
     sent = transfer_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 3, NOW)
     before = levels(stocked)
-    with pytest.raises(StockRefused, match="3 units in transit") as refused:
+    with pytest.raises(StockRefused, match="Only 3 of transfer T1 are in transit") as refused:
         receive_transfer(stocked, "zhao.lei", sent.id, 4, NOW)
     assert "在途只有 3 件" in refused.value.message("zh")
     assert levels(stocked) == before
     receive_transfer(stocked, "zhao.lei", sent.id, None, NOW)
     with pytest.raises(StockRefused, match="received in full"):
         receive_transfer(stocked, "zhao.lei", sent.id, 1, NOW)
-    with pytest.raises(StockRefused, match="no transfer T999"):
+    with pytest.raises(StockRefused, match="There is no transfer T999"):
         receive_transfer(stocked, "zhao.lei", 999, 1, NOW)
 
 
@@ -215,7 +219,7 @@ def test_a_count_below_what_is_reserved_is_refused_naming_the_sku(stocked: Store
     enter_count(stocked, "zhao.lei", take.id, "AT-C202", 2, NOW)
     with pytest.raises(StockRefused) as refused:
         post_stock_take(stocked, "zhao.lei", take.id, NOW)
-    assert "sku 'XM-BAND8' counted 3, fewer than the 4 reserved" in refused.value.message("en")
+    assert "cannot be posted: XM-BAND8: 3 counted, fewer than the 4 reserved." in refused.value.message("en")
     assert "商品 XM-BAND8 盘点 3 件，少于已占用的 4 件" in refused.value.message("zh")
     assert levels(stocked)[("AT-C202", "SH-01")] == (8, 0)  # nothing posted, not even the other count
     assert review_stock_take(stocked, take.id).state == "open"
@@ -224,7 +228,7 @@ def test_a_count_below_what_is_reserved_is_refused_naming_the_sku(stocked: Store
     enter_count(stocked, "zhao.lei", take.id, "XM-BAND8", 4, NOW)  # counted again
     post_stock_take(stocked, "zhao.lei", take.id, NOW)
     assert levels(stocked)[("XM-BAND8", "SH-01")] == (4, 4)
-    with pytest.raises(StockRefused, match="posted: it can no longer change"):
+    with pytest.raises(StockRefused, match="has been posted: it can no longer change"):
         enter_count(stocked, "zhao.lei", take.id, "XM-BAND8", 5, NOW)
 
 
@@ -301,12 +305,12 @@ def test_a_product_of_the_catalogue_is_received_before_any_stock_row_names_it(st
             NOW,
             "admin",
         )
-    with pytest.raises(StockRefused, match="no sku 'TEA-9'"):
+    with pytest.raises(StockRefused, match="No product with the code “TEA-9”"):
         receive_stock(stocked, "zhao.lei", "TEA-9", "SH-01", 5, NOW)  # neither stocked nor sold
     before = count_rows(stocked, stock_ledger)
     with pytest.raises(StockRefused) as refused:
         receive_stock(stocked, "zhao.lei", "GC-100", "SH-01", 5, NOW)
-    assert "虚拟商品" in refused.value.message("zh") and "is virtual" in refused.value.message("en")
+    assert "虚拟商品" in refused.value.message("zh") and "is a virtual product" in refused.value.message("en")
     assert count_rows(stocked, stock_ledger) == before
     received = receive_stock(stocked, "zhao.lei", "oolong-1", "SH-01", 50, NOW, reference="PO-NEW")
     assert (received.sku, received.on_hand) == ("OOLONG-1", 50)
@@ -415,7 +419,7 @@ def test_the_same_key_with_another_change_is_refused_and_writes_nothing(stocked:
     with pytest.raises(StockRefused, match="another stock change"):
         adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, "多收", NOW, key="form-3")
     assert written(stocked) == before
-    with pytest.raises(StockRefused, match="the key must be text of 1 to 200"):
+    with pytest.raises(StockRefused, match="key must be text of 1 to 200"):
         receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 5, NOW, key="k" * 201)
 
 
@@ -429,3 +433,68 @@ def test_the_same_key_sent_at_the_same_moment_books_once(stocked: Store) -> None
     assert levels(stocked)[("XM-BAND8", "SH-01")] == (25, 0)
     assert ledger_sums(stocked)[("XM-BAND8", "SH-01")] == 25
     assert [(a.sku, a.warehouse, a.on_hand) for a in answers] == [("XM-BAND8", "SH-01", 25)] * THREADS
+
+
+def test_a_stock_take_sheet_lists_the_warehouses_rows_not_counted_and_takes_counts_together(
+    stocked: Store,
+) -> None:
+    take = open_stock_take(stocked, "zhao.lei", "SH-01", NOW)
+    assert take_sheet(stocked, take.id) == [SheetLine("AT-C202", 8, 0), SheetLine("XM-BAND8", 20, 0)]
+    enter_counts(stocked, "zhao.lei", take.id, {"XM-BAND8": 19}, NOW)
+    assert take_sheet(stocked, take.id) == [SheetLine("AT-C202", 8, 0)]  # counted: off the sheet
+    with pytest.raises(StockRefused) as refused:  # one bad count: none of them is entered
+        enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": 7, "XM-BAND8": -1}, NOW)
+    assert refused.value.field == "counted:XM-BAND8"
+    assert [(x.sku, x.counted) for x in review_stock_take(stocked, take.id).lines] == [("XM-BAND8", 19)]
+    with pytest.raises(StockRefused) as unknown:
+        enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": 7, "NOPE-1": 1}, NOW)
+    assert unknown.value.field == "sku" and len(review_stock_take(stocked, take.id).lines) == 1
+    with pytest.raises(StockRefused) as empty:
+        enter_counts(stocked, "zhao.lei", take.id, {}, NOW)
+    assert empty.value.field == "counted"
+    enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": 7, "XM-BAND8": 18}, NOW)
+    assert [(x.sku, x.counted) for x in review_stock_take(stocked, take.id).lines] == [
+        ("AT-C202", 7),
+        ("XM-BAND8", 18),
+    ]
+    assert take_sheet(stocked, take.id) == []
+    post_stock_take(stocked, "zhao.lei", take.id, NOW)
+    assert take_sheet(stocked, take.id) == []  # posted: no sheet
+    assert levels(stocked)[("AT-C202", "SH-01")] == (7, 0)
+
+
+@pytest.mark.parametrize(
+    ("book", "counted", "large"),
+    [(4047, 7, True), (100, 95, False), (4047, 4000, False), (0, 12, True), (0, 10, False), (50, 61, True)],
+)
+def test_a_large_difference_is_more_than_ten_units_and_more_than_a_tenth_of_the_book(
+    book: int, counted: int, large: bool
+) -> None:
+    assert CountLine("XM-BAND8", book, 0, counted).large is large
+
+
+def test_the_ledger_and_the_levels_match_a_sku_whatever_its_case(stocked: Store) -> None:
+    assert [e.sku for e in ledger_entries(stocked, sku="xm-band8")] == ["XM-BAND8", "XM-BAND8"]
+    assert {r.sku for r in stock_levels(stocked, sku="at-")} == {"AT-C202"}
+    assert ledger_entries(stocked, sku="xm-band") == []  # the ledger's sku is whole, not a prefix
+
+
+def test_a_row_is_told_low_once_until_its_units_free_are_back_above_its_safety_stock(stocked: Store) -> None:
+    def told() -> int:
+        with stocked.read() as tx:
+            return len(
+                [t for t in tx.connection.execute(select(outbox.c.topic)).scalars() if t == "stock.low"]
+            )
+
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 10)  # 20 free
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -11, "盘亏", NOW)  # 9: below, told
+    assert told() == 1
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 1, "找到", NOW)  # 10: at it, not above
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)  # 9 again: told already
+    assert told() == 1
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 2, NOW)  # 11: back above
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -2, "盘亏", NOW)  # 9: below again, told
+    assert told() == 2
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 12)  # a new threshold: told afresh below it
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)
+    assert told() == 2  # 8 is no crossing: the change did not take it from above to below

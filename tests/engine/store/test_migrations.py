@@ -414,3 +414,25 @@ def test_0020_opens_the_ledger_with_what_each_stock_row_holds_and_keeps_it_appen
         assert tx.connection.execute(select(func.sum(stock.c.on_hand))).scalar() == 17
     upgrade(db_url)
     store.dispose()
+
+
+def test_0025_remembers_a_row_told_low_and_takes_it_away_again(db_url: str) -> None:
+    def columns() -> set[str]:
+        with store.read() as tx:
+            return {c["name"] for c in inspect(tx.connection).get_columns("stock")}
+
+    store = Store(db_url)
+    upgrade(db_url, "0024")
+    assert "low_alerted" not in columns()
+    with store.transaction() as tx:
+        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=3, reserved=0))
+    upgrade(db_url)
+    with store.read() as tx:
+        row = tx.connection.execute(select(stock.c.on_hand, stock.c.low_alerted)).one()
+    assert tuple(row) == (3, False)  # the rows kept, none told yet
+    downgrade(db_url, "0024")
+    assert "low_alerted" not in columns()
+    with store.read() as tx:
+        assert tx.connection.execute(select(stock.c.on_hand)).scalars().all() == [3]
+    upgrade(db_url)
+    store.dispose()
