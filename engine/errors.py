@@ -199,7 +199,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("unsupported-rules-kind", "foreign-key", "not-a-number", "bad-cell", "bad-outcome"),
         *("widget-type", "unknown-format", "bad-format", "enum-title", "unknown-keyword", "error"),
         *("unknown-message-keyword", "unknown-type", "pattern-hint"),
-        *("bad-time", "bad-duration", "bad-path"),
+        *("bad-time", "bad-duration", "bad-path", "bad-record"),
     ),
     ProblemKind.REFERENCE: (
         *("unknown-state", "unknown-role", "unknown-outcome", "unknown-output", "unknown-action"),
