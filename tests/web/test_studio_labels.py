@@ -116,7 +116,9 @@ def test_an_approval_waiting_names_who_submitted_it(app: Flask) -> None:
 
 
 def test_the_compare_page_words_states_and_transitions_for_a_person(app: Flask) -> None:
-    changed = ORIGINAL.replace("- after: 30m\n        trigger: cancel", "- after: 45m\n        trigger: cancel", 1)
+    changed = ORIGINAL.replace(
+        "- after: 30m\n        trigger: cancel", "- after: 45m\n        trigger: cancel", 1
+    )
     assert changed != ORIGINAL
     publish(client(app, "ma.li"), changed, 0, "longer")
     address = "/studio/retail/workflows/retail-order/compare?old=1&new=2"

@@ -582,6 +582,8 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
     changes = bundle_changes(old, new)
     deliver = one(changes.transitions, "all_delivered from shipped")
     # a long value is cut short with an ellipsis
-    assert deliver.before.startswith("set: delivered_at: max(pluck(records.shipment, 'delivered_at')), return_by:")
+    assert deliver.before.startswith(
+        "set: delivered_at: max(pluck(records.shipment, 'delivered_at')), return_by:"
+    )
     assert deliver.after == "set: return_by: now() + days(7)"
     assert one(changes.transitions, "complete from delivered").after == 'set: {"note":null}'
