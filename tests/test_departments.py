@@ -462,9 +462,29 @@ def test_an_authorized_payment_stops_the_unpaid_timer_until_it_is_captured_or_ex
     engine.run_due_timers("test")
     assert engine.get_order(held.id, RETAIL).state == "pending_shipment"  # paid: no timer of its left
     cancel = [e for e in engine.history(forgotten.id, RETAIL) if e.trigger == "cancel"]
-    assert [(e.actor, e.reason) for e in cancel] == [("system", "authorization_expired")]
+    assert [(e.actor, e.reason) for e in cancel] == [("system", "not_paid_in_full")]
     assert [r.state for r in engine.records(forgotten.id, RETAIL) if r.kind == "payment"] == ["voided"]
     assert levels(store, "XM-BAND8") == (500, 2)  # the held order's reservation, the other released
+
+
+def test_a_part_paid_order_is_not_cancelled_by_the_unpaid_timer_but_after_7_days_refunded(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """A customer paying in parts was cancelled 30 minutes later with the part refunded: a captured part
+    spares the order the 30-minute timer; still not paid in full after 7 days, it is cancelled and the
+    part refunded."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    assert pay(engine, order.id, 100) == "pending_payment"
+    clock.advance(minutes=31)
+    engine.run_due_timers("test")
+    assert engine.get_order(order.id, RETAIL).state == "pending_payment"
+    clock.advance(days=7)
+    engine.run_due_timers("test")
+    cancelled = engine.get_order(order.id, RETAIL)
+    assert (cancelled.state, cancelled.data["refunded_amount"]) == ("cancelled", 100)
+    cancel = [e for e in engine.history(order.id, RETAIL) if e.trigger == "cancel"]
+    assert [(e.actor, e.reason) for e in cancel] == [("system", "not_paid_in_full")]
+    assert levels(store, "XM-BAND8") == (500, 0)
 
 
 def test_a_payment_refunded_in_part_reads_partly_refunded_until_all_of_it_is_back(engine: Engine) -> None:
@@ -607,6 +627,23 @@ def test_a_retail_order_paid_in_two_parts_moves_to_paid_once_its_payments_reach_
         (2, "captured", 78),
     ]
     assert engine.get_order(order.id, RETAIL).data["paid_amount"] == 478
+
+
+def test_a_payment_refunded_in_part_before_the_order_is_paid_leaves_that_much_still_due(
+    engine: Engine,
+) -> None:
+    """What a payment refunded goes back on what is due: the order is paid once what its payments hold
+    (captured less refunded) reaches the total, and the pay form offers what is still due."""
+    order = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    assert pay(engine, order.id, 300) == "pending_payment"
+    reason = {"refund_amount": 100, "refund_reason": "客户改付方式"}
+    engine.fire_record(order.id, "payment", 1, "refund", RETAIL, reason)
+    assert pay(engine, order.id, 178) == "pending_payment"  # 200 held + 178: 100 still due, not paid
+    page = engine.step_page(order.id, "pay", RETAIL)
+    assert page.prefill["amount"] == 100
+    assert pay(engine, order.id, 100) == "pending_shipment"
 
 
 def test_a_large_order_is_held_for_review_and_released(engine: Engine) -> None:

@@ -2077,8 +2077,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.reason.approval_declined": Text("审批人驳回", "declined by an approver"),
         "term.reason.approval_timeout": Text("审批超时", "approval timed out"),
         "term.reason.unpaid_timeout": Text("超时未支付自动取消", "cancelled: unpaid in time"),
-        "term.reason.authorization_expired": Text(
-            "授权超时未收款自动取消", "cancelled: the authorized payment was not captured in time"
+        "term.reason.not_paid_in_full": Text(
+            "7天内未付清自动取消", "cancelled: not paid in full within 7 days"
         ),
         "term.reason.auto_confirm_receipt": Text("自动确认收货", "receipt confirmed automatically"),
         "term.reason.goods_not_returned": Text(

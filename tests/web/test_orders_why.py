@@ -261,11 +261,18 @@ def test_an_order_a_person_moved_says_who_took_the_step(clerk: FlaskClient) -> N
 
 
 def test_a_timer_reading_the_orders_records_says_so_by_their_labels(clerk: FlaskClient) -> None:
-    """The unpaid timer spares an order holding an authorized payment: its condition reads the payment
-    records, told by the kind's and the state's labels, not as the expression is written."""
+    """The unpaid timer spares an order whose payments hold some of its money (authorized, or a part
+    captured): its condition reads the payment records, told by the kind's and the states' labels, not
+    as the expression is written."""
     order_id = create(clerk)
     zh = clerk.get(f"/orders/{order_id}?lang=zh").text
-    assert "届时条件仍成立才执行：「已授权」的支付数 为 0" in zh and "pluck" not in zh
-    assert "取消（授权超时未收款自动取消）— 还剩 7 天" in zh
+    assert (
+        "届时条件仍成立才执行：「已授权」的支付数 为 0；「已收款」的支付数 为 0；「部分退款」的支付数 为 0"
+        in zh
+    )
+    assert "pluck" not in zh and "取消（7天内未付清自动取消）— 还剩 7 天" in zh
     en = clerk.get(f"/orders/{order_id}?lang=en").text
-    assert "only if this still holds then: Payment records authorized is 0" in en
+    assert (
+        "only if this still holds then: Payment records authorized is 0; Payment records captured is 0; "
+        "Payment records partly refunded is 0" in en
+    )
