@@ -28,8 +28,9 @@ from engine.errors import ConflictError, EngineError, NotFound, Refusal, Refusal
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, Approvals, missing_reason
 from engine.runtime.commands import Commands, StepRequest, load_order
-from engine.runtime.pages import step_page_of
+from engine.runtime.pages import kind_step_page_of, step_page_of
 from engine.runtime.parts import Parts
+from engine.runtime.records import kind_step
 from engine.runtime.results import ApprovalResult, Assignee, FireResult, StepPage
 from engine.runtime.workspace import Workspace, state_text
 from engine.store.search import values_at
@@ -144,7 +145,10 @@ class Batch:
                     missing.append(order_id)
                     continue
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                steps.append(step_page_of(tx, cv, row, trigger, actor, now))
+                if kind_step(cv, trigger) is not None:
+                    steps.append(kind_step_page_of(tx, cv, row, trigger, actor, now))
+                else:
+                    steps.append(step_page_of(tx, cv, row, trigger, actor, now))
         return BatchPage(trigger, tuple(steps), tuple(missing))
 
     def take(
@@ -161,7 +165,7 @@ class Batch:
             request = StepRequest(chosen.order_id, trigger, actor, data, chosen.lock_version)
             try:
                 result = self.parts.store.retrying(
-                    partial(self.commands.fire, request, f"batch:{key}:{chosen.order_id}")
+                    partial(self.commands.fire_batched, request, f"batch:{key}:{chosen.order_id}")
                 )
             except TransitionRejected as rejected:
                 yield BatchOutcome(chosen.order_id, None, tuple(rejected.refusals))

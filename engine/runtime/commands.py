@@ -47,7 +47,7 @@ from engine.runtime.named_lists import UnknownList
 from engine.runtime.original_order import original_order_refusals
 from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
-from engine.runtime.records import RecordOps, fire_record_step
+from engine.runtime.records import RecordOps, fire_kind_step, fire_record_step, kind_step
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
 from engine.store.codec import dumps, loads
@@ -293,6 +293,45 @@ class Commands:
             idempotency_key,
             ("fire", fingerprint),
             lambda tx: self.fire_in(tx, request),
+        )
+
+    @retried
+    def fire_batched(self, request: StepRequest, idempotency_key: str | None = None) -> FireResult:
+        """A batch's step on one order, in one transaction: the order's own step, as ``fire`` takes it;
+        or, when ``request.trigger`` names a step of a record kind as ``<kind>.<trigger>``
+        (``shipment.ship``), that step on each of the order's records of the kind that may take it now
+        (``records.fire_kind_step``: a split order's two shipments), then the order's automatic
+        transitions its records now allow. A record refused refuses the order: nothing of it written."""
+        fingerprint = {"order_id": request.order_id, "trigger": request.trigger, "data": dict(request.data)}
+        return self.once(
+            request.actor,
+            request.data,
+            idempotency_key,
+            ("fire", fingerprint),
+            lambda tx: self.fire_batched_in(tx, request),
+        )
+
+    def fire_batched_in(self, tx: Tx, request: StepRequest) -> FireResult:
+        row = load_order(tx, request.order_id, request.actor)
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        named = kind_step(cv, request.trigger)
+        if named is None:
+            return self.fire_in(tx, request, row)
+        check_seen(row, request.expected_lock_version)
+        moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
+        kind, trigger = named
+        fire_kind_step(moving, kind, trigger, request.actor, request.data, RecordOps(moving))
+        taken = self.record_steps(moving)
+        steps = [*taken, *self.follow_auto(moving)]
+        audit_ids = self.write(moving, steps)
+        return FireResult(
+            order_id=row.id,
+            trigger=request.trigger,
+            from_state=row.state,
+            to_state=joined(moving.order.config),
+            lock_version=moving.order.lock_version,
+            audit_event_id=audit_ids[0],
+            auto=tuple(s.trigger for s in steps[len(taken) :]),
         )
 
     def once(
