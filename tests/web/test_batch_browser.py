@@ -101,3 +101,54 @@ def test_keys_typed_into_the_search_box_are_the_boxs(page: Page, held_server: Li
     expect(search).to_have_value("jxa?")
     expect(page.locator("#order-list input[data-key-select]:checked")).to_have_count(0)
     expect(page.locator("#keys-help")).to_be_hidden()
+
+
+@pytest.fixture
+def shipping_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The retail workflow published; three orders paid, pending shipment, a shipment record each."""
+    app = retail_app(tmp_path, "batch-ship-browser-tests", stock=STOCK)
+    services = app.extensions["orderloom"]
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    add_user(app, "zhou.qiang", "zhou.qiang-demo", ("warehouse",), ("retail",))
+    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    for n in range(3):
+        order_id = create(clerk, note=f"发货 {n}")
+        data = {"method": "alipay", "amount": 186, "transaction_ref": f"20261208{n:04d}"}
+        services.engine.fire(order_id, "pay", CLERK, data)
+        assert services.engine.get_order(order_id, CLERK).state == "pending_shipment"
+    yield from serve(app)
+
+
+@pytest.mark.parametrize(
+    ("lang", "step", "done", "shipped"),
+    [
+        ("zh", "批量发货单：发货", "完成 3 个，未执行 0 个", "已发货"),
+        ("en", "Selected: Shipment: Ship", "3 done, 0 refused", "Shipped"),
+    ],
+)
+def test_the_warehouse_ships_three_orders_in_one_batch_on_a_narrow_screen(
+    page: Page, shipping_server: LiveServer, lang: str, step: str, done: str, shipped: str
+) -> None:
+    """The list of orders pending shipment: all three ticked, the shipments' ship, one carrier chosen;
+    a result row per order, every order shipped; nothing scrolls sideways at 390 px."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, shipping_server, "zhou.qiang", "zhou.qiang-demo")
+    page.goto(shipping_server(f"/orders?workflow=retail-order&state=pending_shipment&lang={lang}"))
+    expect(page.locator("#order-list tbody tr")).to_have_count(3)
+    assert sideways(page) == 0
+    for box in page.locator('#order-list input[name="o"]').all():
+        box.check()
+    button = page.locator('[id="batch-step-shipment.ship"]')
+    expect(button).to_have_text(step)
+    button.click()
+    page.wait_for_url(lambda url: "/orders/batch" in url)
+    expect(page.locator("#batch-taken li")).to_have_count(3)
+    page.locator('select[name="carrier"]').select_option("sf")
+    assert sideways(page) == 0
+    page.locator('form button[type="submit"].primary').first.click()
+    expect(page.locator("#batch-summary")).to_contain_text(done)
+    expect(page.locator("#batch-results tbody tr.done")).to_have_count(3)
+    assert sideways(page) == 0
+    page.goto(shipping_server(f"/orders?workflow=retail-order&state=shipped&lang={lang}"))
+    expect(page.locator("#order-list tbody tr")).to_have_count(3)
+    expect(page.locator("#order-list tbody tr").first).to_contain_text(shipped)
