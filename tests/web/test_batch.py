@@ -24,15 +24,20 @@ REPO = Path(__file__).resolve().parents[2]
 STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = retail_app(tmp_path, "batch-tests", stock=STOCK)
-    services = app.extensions["orderloom"]
+def batch_app(tmp_path: Path, name: str) -> Flask:
+    """The retail workflow published, with a clerk, a warehouse keeper and a wholesale clerk."""
+    app = retail_app(tmp_path, name, stock=STOCK)
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     add_user(app, "zhou.qiang", "zhou.qiang-demo", ("warehouse",), ("retail",))
     add_user(app, "chen.jing", "chen.jing-demo", ("sales", "clerk"), ("wholesale",))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = batch_app(tmp_path, "batch-tests")
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.web.conftest import (
     serve,
     sideways,
 )
+from tests.web.test_batch import batch_app, paid
 from tests.web.test_orders import create
 
 STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
@@ -106,31 +107,24 @@ def test_keys_typed_into_the_search_box_are_the_boxs(page: Page, held_server: Li
 @pytest.fixture
 def shipping_server(tmp_path: Path) -> Iterator[LiveServer]:
     """The retail workflow published; three orders paid, pending shipment, a shipment record each."""
-    app = retail_app(tmp_path, "batch-ship-browser-tests", stock=STOCK)
-    services = app.extensions["orderloom"]
-    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
-    add_user(app, "zhou.qiang", "zhou.qiang-demo", ("warehouse",), ("retail",))
-    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
-    for n in range(3):
-        order_id = create(clerk, note=f"发货 {n}")
-        data = {"method": "alipay", "amount": 186, "transaction_ref": f"20261208{n:04d}"}
-        services.engine.fire(order_id, "pay", CLERK, data)
-        assert services.engine.get_order(order_id, CLERK).state == "pending_shipment"
+    app = batch_app(tmp_path, "batch-ship-browser-tests")
+    paid(app, log_in(app.test_client(), "li.na", "li.na-demo"), 3)
     yield from serve(app)
 
 
-@pytest.mark.parametrize(
-    ("lang", "step", "done", "shipped"),
-    [
-        ("zh", "批量发货单：发货", "完成 3 个，未执行 0 个", "已发货"),
-        ("en", "Selected: Shipment: Ship", "3 done, 0 refused", "Shipped"),
-    ],
-)
+SHIPPING_WORDS = {  # the step's button, the summary, the orders' state after it
+    "zh": ("批量发货单：发货", "完成 3 个，未执行 0 个", "已发货"),
+    "en": ("Selected: Shipment: Ship", "3 done, 0 refused", "Shipped"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SHIPPING_WORDS))
 def test_the_warehouse_ships_three_orders_in_one_batch_on_a_narrow_screen(
-    page: Page, shipping_server: LiveServer, lang: str, step: str, done: str, shipped: str
+    page: Page, shipping_server: LiveServer, lang: str
 ) -> None:
     """The list of orders pending shipment: all three ticked, the shipments' ship, one carrier chosen;
     a result row per order, every order shipped; nothing scrolls sideways at 390 px."""
+    step, done, shipped = SHIPPING_WORDS[lang]
     page.set_viewport_size({"width": 390, "height": 844})
     log_in_page(page, shipping_server, "zhou.qiang", "zhou.qiang-demo")
     page.goto(shipping_server(f"/orders?workflow=retail-order&state=pending_shipment&lang={lang}"))
