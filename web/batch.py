@@ -170,8 +170,10 @@ def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
             taken.append(step)
     if first is None:
         spec = page.steps[0].spec if page.steps else None
+        named = next((step.info.label for step in page.steps if step.info and step.info.label), None)
         transition = next((t for t in spec.transitions if t.trigger == trigger), None) if spec else None
-        label = transition.label.get(lang) if transition and transition.label else trigger
+        words = transition.label if transition and transition.label else named  # a record kind's: its own
+        label = words.get(lang) if words is not None else trigger
         came = _next()
         words = _back_words(came, lang)
         return Plan(trigger, label, spec, "", (), tuple(left), None, came or "", came is not None, words)

@@ -196,7 +196,7 @@ def check_record_reads(checker: Checking, tree: Mapping[str, Any]) -> None:
         if isinstance(when, list):
             texts = [(t, child_path(path, i)) for i, t in enumerate(when) if isinstance(t, str)]
         for text, where in texts:
-            for read in _kinds_read(text):
+            for read in kinds_read(text):
                 if read not in kinds:
                     checker.problem(
                         Text(
@@ -212,7 +212,7 @@ def check_record_reads(checker: Checking, tree: Mapping[str, Any]) -> None:
                     )
 
 
-def _kinds_read(text: str) -> list[str]:
+def kinds_read(text: str) -> list[str]:
     """The kinds ``text`` reads as ``records.<kind>`` (nothing when it does not parse: said elsewhere)."""
     try:
         tree = parse(text)

@@ -8,6 +8,8 @@ transaction, with the lock version the page was drawn with: an order changed sin
 overwritten; one order refused leaves the others as they are. The same batch sent twice (the same
 ``key``) fires each order once: each order's step carries the idempotency key ``batch:<key>:<order>``.
 Results come one order at a time, as each commits, so a page can show progress while the batch runs.
+A step named ``<kind>.<trigger>`` (``shipment.ship``) is a record kind's: on each order it is taken on
+every record of the kind that may take it now, in the order's one transaction (``records.takers``).
 
 Two more things are done to many at once in the same way, each in its own transaction with a result of
 its own: orders assigned to a colleague (``Batch.assign``, through ``Workspace.assign``, the lock version
@@ -28,8 +30,9 @@ from engine.errors import ConflictError, EngineError, NotFound, Refusal, Refusal
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, Approvals, missing_reason
 from engine.runtime.commands import Commands, StepRequest, load_order
-from engine.runtime.pages import step_page_of
+from engine.runtime.pages import kind_step_page_of, step_page_of
 from engine.runtime.parts import Parts
+from engine.runtime.records import kind_step
 from engine.runtime.results import ApprovalResult, Assignee, FireResult, StepPage
 from engine.runtime.workspace import Workspace, state_text
 from engine.store.search import values_at
@@ -144,7 +147,10 @@ class Batch:
                     missing.append(order_id)
                     continue
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                steps.append(step_page_of(tx, cv, row, trigger, actor, now))
+                if kind_step(cv, trigger) is not None:
+                    steps.append(kind_step_page_of(tx, cv, row, trigger, actor, now))
+                else:
+                    steps.append(step_page_of(tx, cv, row, trigger, actor, now))
         return BatchPage(trigger, tuple(steps), tuple(missing))
 
     def take(
@@ -161,7 +167,7 @@ class Batch:
             request = StepRequest(chosen.order_id, trigger, actor, data, chosen.lock_version)
             try:
                 result = self.parts.store.retrying(
-                    partial(self.commands.fire, request, f"batch:{key}:{chosen.order_id}")
+                    partial(self.commands.fire, request, f"batch:{key}:{chosen.order_id}", batched=True)
                 )
             except TransitionRejected as rejected:
                 yield BatchOutcome(chosen.order_id, None, tuple(rejected.refusals))

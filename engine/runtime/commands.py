@@ -47,7 +47,7 @@ from engine.runtime.named_lists import UnknownList
 from engine.runtime.original_order import original_order_refusals
 from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
-from engine.runtime.records import RecordOps, fire_record_step
+from engine.runtime.records import RecordOps, fire_kind_step, fire_record_step, kind_step
 from engine.runtime.results import FireResult, OrderView, order_view
 from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
 from engine.store.codec import dumps, loads
@@ -284,16 +284,37 @@ class Commands:
             )
 
     @retried
-    def fire(self, request: StepRequest, idempotency_key: str | None = None) -> FireResult:
-        """Fire the trigger on the order in one transaction (see the module docstring)."""
+    def fire(
+        self, request: StepRequest, idempotency_key: str | None = None, *, batched: bool = False
+    ) -> FireResult:
+        """Fire the trigger on the order in one transaction (see the module docstring); ``batched``: as
+        a batch takes it, a record kind's step too (``fire_batched_in``)."""
         fingerprint = {"order_id": request.order_id, "trigger": request.trigger, "data": dict(request.data)}
+        run = self.fire_batched_in if batched else self.fire_in
         return self.once(
             request.actor,
             request.data,
             idempotency_key,
             ("fire", fingerprint),
-            lambda tx: self.fire_in(tx, request),
+            lambda tx: run(tx, request),
         )
+
+    def fire_batched_in(self, tx: Tx, request: StepRequest) -> FireResult:
+        """A batch's step on one order inside ``tx``: the order's own step (``fire_in``); or, when
+        ``request.trigger`` names a step of a record kind as ``<kind>.<trigger>`` (``shipment.ship``),
+        that step on each of the order's records of the kind that may take it now
+        (``records.fire_kind_step``: a split order's two shipments), then the order's automatic
+        transitions its records now allow. A record refused refuses the order: nothing of it written."""
+        row = load_order(tx, request.order_id, request.actor)
+        cv = self.parts.compiled(tx, row.workflow, row.version)
+        named = kind_step(cv, request.trigger)
+        if named is None:
+            return self.fire_in(tx, request, row)
+        check_seen(row, request.expected_lock_version)
+        moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
+        kind, trigger = named
+        fire_kind_step(moving, kind, trigger, request.actor, request.data, RecordOps(moving))
+        return self.records_moved(moving, row, request.trigger)
 
     def once(
         self,
@@ -382,16 +403,22 @@ class Commands:
         moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
         kind, number, trigger = request.kind, request.number, request.trigger
         fire_record_step(moving, kind, number, trigger, request.actor, request.data, RecordOps(moving))
+        return self.records_moved(moving, row, None)
+
+    def records_moved(self, moving: Moving, row: OrderRow, trigger: str | None) -> FireResult:
+        """The record steps just taken on the order written as its audit events, after them the order's
+        automatic transitions its records now allow; the result named ``trigger`` with the first step's
+        audit event (None: the last record step's name and event)."""
         taken = self.record_steps(moving)
         steps = [*taken, *self.follow_auto(moving)]
         audit_ids = self.write(moving, steps)
         return FireResult(
             order_id=row.id,
-            trigger=taken[-1].trigger,
+            trigger=trigger or taken[-1].trigger,
             from_state=row.state,
             to_state=joined(moving.order.config),
             lock_version=moving.order.lock_version,
-            audit_event_id=audit_ids[len(taken) - 1],
+            audit_event_id=audit_ids[0 if trigger else len(taken) - 1],
             auto=tuple(s.trigger for s in steps[len(taken) :]),
         )
 

@@ -461,6 +461,8 @@ def _record_kind(
             layout=layouts[t.form] if t.form else None,
             actions=tuple((name, registry.action(name)) for name in t.actions),
             form_fields=form_fields(spec.forms[t.form]) if t.form else frozenset(),
+            guard_reads_form=bool(t.when and t.form and _reads_form(t.when, spec.forms[t.form])),
+            before_form=_before_form(t.when, spec.forms[t.form]) if t.when and t.form else None,
         )
         for index, t in enumerate(kind.transitions)
     ]

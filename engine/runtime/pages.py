@@ -50,7 +50,7 @@ from engine.runtime.order_why import (
 )
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
-from engine.runtime.records import ADD, record_views
+from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, takers
 from engine.runtime.results import (
     IntakePage,
     ListedOrder,
@@ -58,8 +58,10 @@ from engine.runtime.results import (
     OrderList,
     OrderPage,
     OrderView,
+    PublishedForm,
     StepPage,
     StepTaken,
+    TriggerInfo,
     WorkflowCounts,
     order_view,
 )
@@ -437,6 +439,28 @@ def step_page_of(
         prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], cv.never_prefilled)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
+
+
+def kind_step_page_of(
+    tx: Tx, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
+) -> StepPage:
+    """A batch's page of a record kind's step (``shipment.ship``, ``records.kind_step``) on one order:
+    allowed when one of the order's records of the kind may take it now (``records.takers``), else why
+    not; the step's form, filled once for all of them."""
+    kind, step = kind_step(cv, trigger) or ("", "")
+    moving = Moving(tx, cv, LiveOrder.from_row(row), now)
+    compiled = cv.records[kind]
+    numbers, why = takers(moving, compiled, step, actor, judged=True)
+    found = compiled.by_trigger.get(step, ())
+    path = found[0].spec.form if found else None
+    validator = found[0].form if found else None
+    form = None
+    if path is not None and validator is not None:
+        form = PublishedForm(path, cv.spec.forms[path], cv.layouts[path], validator)
+    info = TriggerInfo(trigger, kind_step_label(compiled, step), (), path, bool(numbers), why)
+    data_form = cv.spec.data_form
+    order_layout = cv.layouts.get(data_form) if data_form is not None else None
+    return StepPage(shown_view(cv, row, actor), cv.spec, trigger, info, None, form, order_layout)
 
 
 def shown_view(cv: CompiledVersion, row: OrderRow, actor: Actor) -> OrderView:

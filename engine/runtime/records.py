@@ -11,7 +11,7 @@ The names a record transition's condition reads are the order's (``order``, ``da
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from engine.common.suggest import did_you_mean, near_miss
@@ -19,7 +19,7 @@ from engine.common.text import Text
 from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
 from engine.plugins import ActionContext
 from engine.runtime.actor import SYSTEM, Actor
-from engine.runtime.compiled import CompiledRecordKind, CompiledTransition, joined
+from engine.runtime.compiled import CompiledRecordKind, CompiledTransition, CompiledVersion, joined
 from engine.runtime.decisions import Moving, action_refusal, check_guard, condition_env, role_refusal
 from engine.runtime.record_state import LiveRecord, RecordEvent
 from engine.runtime.results import RecordStep, RecordView
@@ -101,19 +101,9 @@ def fire_record_step(
     it. ``TransitionRejected`` says why not; the order's own data changes only through ``set_order``."""
     compiled = record_kind(moving, kind)
     record = find_record(moving, kind, number)
-    live, cv = moving.order, moving.cv
-    label = compiled.spec.label
-    if not actor.is_system and cv.is_final(live.config):
-        raise TransitionRejected(
-            [
-                Refusal(
-                    RefusalCode.STATE,
-                    f"订单 {live.id} 已结束，它的{label.zh}不能再变动",
-                    f"order {live.id} is closed: its {label.en.lower()} records no longer change",
-                    {"state": joined(live.config), "kind": kind, "number": number},
-                )
-            ]
-        )
+    live = moving.order
+    if not actor.is_system and moving.cv.is_final(live.config):
+        raise TransitionRejected([_closed(moving, compiled, {"number": number})])
     found = [ct for ct in compiled.by_trigger.get(trigger, ()) if record.state in ct.spec.sources]
     if not found:
         raise TransitionRejected([_unavailable(compiled, record, trigger)])
@@ -133,6 +123,109 @@ def fire_record_step(
         _move(moving, compiled, ct, record, actor, data, guards, access)
         return record
     raise TransitionRejected(refusals)
+
+
+def _closed(moving: Moving, compiled: CompiledRecordKind, details: Mapping[str, Any]) -> Refusal:
+    live, label = moving.order, compiled.spec.label
+    return Refusal(
+        RefusalCode.STATE,
+        f"订单 {live.id} 已结束，它的{label.zh}不能再变动",
+        f"order {live.id} is closed: its {label.en.lower()} records no longer change",
+        {"state": joined(live.config), "kind": compiled.spec.name, **details},
+    )
+
+
+def kind_step(cv: CompiledVersion, trigger: str) -> tuple[str, str] | None:
+    """``(kind, trigger)`` when ``trigger`` names a step of one of the version's record kinds as the audit
+    trail does, ``<kind>.<trigger>`` (``shipment.ship``: a step taken on many orders' records at once);
+    None when it names no record kind of the version (an order's own step)."""
+    kind, dot, step = trigger.partition(".")
+    return (kind, step) if dot and kind in cv.records else None
+
+
+def kind_step_label(compiled: CompiledRecordKind, trigger: str) -> Text:
+    """A record kind's step as a page names it: the kind's label and the step's (``发货单：发货`` /
+    ``Shipment: Ship``)."""
+    step, kind = _step_label(compiled, trigger), compiled.spec.label
+    return Text(f"{kind.zh}：{step.zh}", f"{kind.en}: {step.en}")
+
+
+def _step_label(compiled: CompiledRecordKind, trigger: str) -> Text:
+    labels = [ct.spec.label for ct in compiled.by_trigger.get(trigger, ()) if ct.spec.label is not None]
+    return labels[0] if labels else Text(trigger, trigger)
+
+
+def takers(
+    moving: Moving, compiled: CompiledRecordKind, trigger: str, actor: Actor, *, judged: bool
+) -> tuple[tuple[int, ...], tuple[Refusal, ...]]:
+    """The numbers of the order's records of the kind ``actor`` may take ``trigger`` on now: each in a
+    state the step leaves, with a role of the step's; ``judged``: their guards judged too, those that
+    read nothing the step's form fills (as a page offers a step). When there are none, why not: each
+    refusal met, else that no record is where the step leaves from (the records' states said)."""
+    live, kind = moving.order, compiled.spec.name
+    if not actor.is_system and moving.cv.is_final(live.config):
+        return (), (_closed(moving, compiled, {"trigger": trigger}),)
+    numbers: list[int] = []
+    refusals: list[Refusal] = []
+    records = (live.records or {}).get(kind, [])
+    for record in records:
+        found = [ct for ct in compiled.by_trigger.get(trigger, ()) if record.state in ct.spec.sources]
+        why: list[Refusal] = []
+        for ct in found:
+            refusal = role_refusal(ct, actor)
+            if refusal is None and judged and (not ct.guard_reads_form or ct.before_form is not None):
+                env = condition_env(live, actor, {}, moving.now)
+                env["record"] = record.view()
+                part = ct.before_form if ct.guard_reads_form else None
+                refusal = check_guard(ct, env, part)[1]
+            if refusal is None:
+                numbers.append(record.number)
+                break
+            why.append(refusal)
+        else:
+            refusals.extend(r for r in why if r not in refusals)
+    if numbers or refusals:
+        return tuple(numbers), () if numbers else tuple(refusals)
+    return (), (_none_takes(moving, compiled, trigger, records),)
+
+
+def _none_takes(
+    moving: Moving, compiled: CompiledRecordKind, trigger: str, records: Sequence[LiveRecord]
+) -> Refusal:
+    label, step = compiled.spec.label, _step_label(compiled, trigger)
+    if trigger not in compiled.by_trigger:
+        known = sorted(compiled.by_trigger)
+        return Refusal(
+            RefusalCode.UNKNOWN_TRIGGER,
+            f"{label.zh}没有操作 {trigger!r}{did_you_mean(trigger, known, 'zh')}",
+            f"a {label.en.lower()} has no trigger {trigger!r}{did_you_mean(trigger, known)}",
+            {"trigger": trigger, "triggers": known, "suggestion": near_miss(trigger, known)},
+        )
+    shown = [(r.number, compiled.spec.state(r.state).label) for r in records]
+    return Refusal(
+        RefusalCode.STATE,
+        f"订单 {moving.order.id} 没有可{step.zh}的{label.zh}"
+        f"（{'，'.join(f'#{n} {s.zh}' for n, s in shown) or '一个也没有'}）",
+        f"order {moving.order.id} has no {label.en.lower()} to {step.en.lower()} now "
+        f"({', '.join(f'#{n} {s.en.lower()}' for n, s in shown) or 'it has none'})",
+        {"kind": compiled.spec.name, "trigger": trigger, "states": {str(r.number): r.state for r in records}},
+    )
+
+
+def fire_kind_step(
+    moving: Moving, kind: str, trigger: str, actor: Actor, data: Mapping[str, Any], access: RecordOps
+) -> tuple[int, ...]:
+    """Fire ``trigger`` with ``data`` on each of the order's records of ``kind`` that may take it now (in
+    a state it leaves, a role of the step's), one after the other in the order's transaction; the
+    numbers of those moved. ``TransitionRejected`` when none may, or when one of them is refused (its
+    guard, its form, an action): then none of them is written."""
+    compiled = record_kind(moving, kind)
+    numbers, refusals = takers(moving, compiled, trigger, actor, judged=False)
+    if not numbers:
+        raise TransitionRejected(list(refusals))
+    for number in numbers:
+        fire_record_step(moving, kind, number, trigger, actor, data, access)
+    return numbers
 
 
 def _unavailable(compiled: CompiledRecordKind, record: LiveRecord, trigger: str) -> Refusal:
@@ -298,9 +391,13 @@ __all__ = [
     "RecordView",
     "add_record",
     "find_record",
+    "fire_kind_step",
     "fire_record_step",
+    "kind_step",
+    "kind_step_label",
     "record_kind",
     "record_views",
+    "takers",
 ]
 
 

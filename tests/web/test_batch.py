@@ -24,15 +24,20 @@ REPO = Path(__file__).resolve().parents[2]
 STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = retail_app(tmp_path, "batch-tests", stock=STOCK)
-    services = app.extensions["orderloom"]
+def batch_app(tmp_path: Path, name: str) -> Flask:
+    """The retail workflow published, with a clerk, a warehouse keeper and a wholesale clerk."""
+    app = retail_app(tmp_path, name, stock=STOCK)
     add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
     add_user(app, "zhou.qiang", "zhou.qiang-demo", ("warehouse",), ("retail",))
     add_user(app, "chen.jing", "chen.jing-demo", ("sales", "clerk"), ("wholesale",))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = batch_app(tmp_path, "batch-tests")
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 @pytest.fixture
@@ -163,17 +168,91 @@ def test_a_step_the_person_may_not_take_is_left_out(app: Flask, clerk: FlaskClie
     assert 'name="o"' not in page and "None of the orders selected can take this step" in page
 
 
-def test_a_shipment_is_shipped_on_its_record_not_by_a_batch_of_orders(app: Flask, clerk: FlaskClient) -> None:
-    """A parcel leaves one warehouse: it is shipped on the order's shipment record (the order page), and
-    the orders waiting for shipment offer no step to take on many at once."""
-    ids = [new(clerk) for _ in range(2)]
+def paid(app: Flask, clerk: FlaskClient, n: int) -> tuple[list[int], FlaskClient]:
+    """``n`` orders paid, pending shipment (a shipment record each), and the warehouse logged in."""
+    ids = [new(clerk) for _ in range(n)]
     for order_id in ids:
         pay_through_the_page(clerk, order_id)
-    warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
-    listed = warehouse.get("/orders?workflow=retail-order&state=pending_shipment&lang=en").text
-    assert 'id="batch-step-' not in listed
-    page = warehouse.get(selection("ship", ids) + "&lang=en").text
+    assert set(states(app, ids).values()) == {"pending_shipment"}
+    return ids, log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
+
+
+def shipments(app: Flask, ids: list[int]) -> list[tuple[str, str | None, str | None]]:
+    """Each order's shipment records: the state, the carrier and the waybill (numbered per parcel)."""
+    with app.extensions["orderloom"].store.engine.connect() as connection:
+        found = tables.order_records
+        rows = connection.execute(
+            select(found.c.state, found.c.data)
+            .where(found.c.order_id.in_(ids), found.c.kind == "shipment")
+            .order_by(found.c.order_id, found.c.number)
+        )
+        return [(row.state, row.data.get("carrier"), row.data.get("waybill")) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("lang", "offered", "planned", "done"),
+    [
+        ("zh", "批量发货单：发货", "将对 2 个订单执行「发货单：发货」", "完成 2 个，未执行 0 个"),
+        ("en", "Selected: Shipment: Ship", "Shipment: Ship", "2 done, 0 refused"),
+    ],
+)
+def test_the_warehouse_ships_the_orders_pending_shipment_in_one_batch(
+    app: Flask, clerk: FlaskClient, lang: str, offered: str, planned: str, done: str
+) -> None:
+    """The list of orders pending shipment offers the shipments' ship to the warehouse; the batch ships
+    every order's shipment with the carrier chosen once, a waybill issued per parcel, and the orders
+    move to shipped by themselves."""
+    ids, warehouse = paid(app, clerk, 2)
+    listed = warehouse.get(f"/orders?workflow=retail-order&state=pending_shipment&lang={lang}").text
+    assert 'id="batch-step-shipment.ship"' in listed and offered in listed
+    page = warehouse.get(selection("shipment.ship", ids) + f"&lang={lang}").text
+    assert page.count('name="carrier"') == 1 and planned in page  # the step's form, once
+    assert all(f'name="o" value="{i}:' in page for i in ids)
+    before = events(app)
+    sent = posted(page)
+    sent["carrier"] = "sf"
+    body = warehouse.post(f"/orders/batch?lang={lang}", data=sent).get_data(as_text=True)
+    assert body.count('data-done="1"') == 2 and done in body
+    assert set(states(app, ids).values()) == {"shipped"}
+    assert events(app) - before == 4  # per order: its shipment's ship, then its all_shipped
+    parcels = shipments(app, ids)
+    assert [(state, carrier) for state, carrier, _ in parcels] == [("shipped", "sf")] * 2
+    waybills = [waybill for _, _, waybill in parcels]
+    assert all(waybills) and len(set(waybills)) == 2  # one issued per parcel
+
+
+def test_a_clerk_is_not_offered_the_shipments_ship(app: Flask, clerk: FlaskClient) -> None:
+    ids, _ = paid(app, clerk, 2)
+    listed = clerk.get("/orders?workflow=retail-order&state=pending_shipment&lang=en").text
+    assert 'id="batch-step-shipment.ship"' not in listed
+    page = clerk.get(selection("shipment.ship", ids) + "&lang=en").text
     assert 'name="o"' not in page and "None of the orders selected can take this step" in page
+    assert "Shipment: Ship" in page
+    forged = MultiDict([("trigger", "shipment.ship"), ("_key", "k2"), ("carrier", "sf")])
+    forged.setlist("o", [f"{i}:1" for i in ids])
+    body = clerk.post("/orders/batch", data=forged).get_data(as_text=True)
+    assert 'data-done="1"' not in body
+    assert [state for state, _, _ in shipments(app, ids)] == ["pending"] * 2
+
+
+def test_an_order_already_shipped_is_left_out_with_why(app: Flask, clerk: FlaskClient) -> None:
+    ids, warehouse = paid(app, clerk, 2)
+    sent = posted(warehouse.get(selection("shipment.ship", ids[:1])).text)
+    sent["carrier"] = "jd"
+    assert 'data-done="1"' in warehouse.post("/orders/batch", data=sent).get_data(as_text=True)
+    page = warehouse.get(selection("shipment.ship", ids) + "&lang=zh").text
+    assert f'name="o" value="{ids[1]}:' in page and f'name="o" value="{ids[0]}:' not in page
+    assert f"订单 {ids[0]} 没有可发货的发货单（#1 已发货）" in page  # why it is left out
+
+
+def test_the_shipments_batch_needs_the_forms_token(app: Flask, clerk: FlaskClient) -> None:
+    ids, warehouse = paid(app, clerk, 1)
+    sent = posted(warehouse.get(selection("shipment.ship", ids)).text)
+    sent["carrier"] = "sf"
+    warehouse.csrf_token = "not-the-token"  # type: ignore[attr-defined]
+    refused = warehouse.post("/orders/batch?lang=en", data=sent)
+    assert refused.status_code == 400
+    assert [state for state, _, _ in shipments(app, ids)] == ["pending"]
 
 
 def test_another_department_finds_none_of_the_orders(app: Flask, clerk: FlaskClient) -> None:

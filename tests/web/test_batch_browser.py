@@ -21,6 +21,7 @@ from tests.web.conftest import (
     serve,
     sideways,
 )
+from tests.web.test_batch import batch_app, paid
 from tests.web.test_orders import create
 
 STOCK = [("TEA-01", "SH-01", 500), ("CUP-02", "SH-01", 800)]
@@ -101,3 +102,47 @@ def test_keys_typed_into_the_search_box_are_the_boxs(page: Page, held_server: Li
     expect(search).to_have_value("jxa?")
     expect(page.locator("#order-list input[data-key-select]:checked")).to_have_count(0)
     expect(page.locator("#keys-help")).to_be_hidden()
+
+
+@pytest.fixture
+def shipping_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """The retail workflow published; three orders paid, pending shipment, a shipment record each."""
+    app = batch_app(tmp_path, "batch-ship-browser-tests")
+    paid(app, log_in(app.test_client(), "li.na", "li.na-demo"), 3)
+    yield from serve(app)
+
+
+SHIPPING_WORDS = {  # the step's button, the summary, the orders' state after it
+    "zh": ("批量发货单：发货", "完成 3 个，未执行 0 个", "已发货"),
+    "en": ("Selected: Shipment: Ship", "3 done, 0 refused", "Shipped"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SHIPPING_WORDS))
+def test_the_warehouse_ships_three_orders_in_one_batch_on_a_narrow_screen(
+    page: Page, shipping_server: LiveServer, lang: str
+) -> None:
+    """The list of orders pending shipment: all three ticked, the shipments' ship, one carrier chosen;
+    a result row per order, every order shipped; nothing scrolls sideways at 390 px."""
+    step, done, shipped = SHIPPING_WORDS[lang]
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, shipping_server, "zhou.qiang", "zhou.qiang-demo")
+    page.goto(shipping_server(f"/orders?workflow=retail-order&state=pending_shipment&lang={lang}"))
+    expect(page.locator("#order-list tbody tr")).to_have_count(3)
+    assert sideways(page) == 0
+    for box in page.locator('#order-list input[name="o"]').all():
+        box.check()
+    button = page.locator('[id="batch-step-shipment.ship"]')
+    expect(button).to_have_text(step)
+    button.click()
+    page.wait_for_url(lambda url: "/orders/batch" in url)
+    expect(page.locator("#batch-taken li")).to_have_count(3)
+    page.locator('select[name="carrier"]').select_option("sf")
+    assert sideways(page) == 0
+    page.locator('form button[type="submit"].primary').first.click()
+    expect(page.locator("#batch-summary")).to_contain_text(done)
+    expect(page.locator("#batch-results tbody tr.done")).to_have_count(3)
+    assert sideways(page) == 0
+    page.goto(shipping_server(f"/orders?workflow=retail-order&state=shipped&lang={lang}"))
+    expect(page.locator("#order-list tbody tr")).to_have_count(3)
+    expect(page.locator("#order-list tbody tr").first).to_contain_text(shipped)

@@ -4,14 +4,20 @@ order alone; the same key takes each order's step once; another department's ord
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 from sqlalchemy import func, select, update
 
+from engine.clock import FrozenClock
+from engine.common.text import Text
 from engine.errors import RefusalCode
 from engine.runtime import Engine
 from engine.runtime.batch import MAX_BATCH, Selected
+from engine.runtime.finding import ListQuery
 from engine.store import Store
-from engine.store.tables import audit_events, orders
-from tests.engine.runtime.conftest import AUDITOR, CLERK, OUTSIDER
+from engine.store.tables import audit_events, orders, stock
+from tests.engine.runtime.conftest import AUDITOR, CLERK, OUTSIDER, WAREHOUSE
+from tests.engine.runtime.test_records import on_hand, shipping_engine
 
 ORDER = {"customer": "张三", "total": 120}
 PAYMENT = {"amount": 120, "method": "card"}
@@ -94,3 +100,108 @@ def test_a_batch_takes_at_most_max_batch_orders(engine: Engine) -> None:
     ids = paid_orders(engine, 1)
     page = engine.batch_page(ids * 2 + list(range(10**6, 10**6 + MAX_BATCH)), "approve", AUDITOR)
     assert len(page.steps) + len(page.missing) == MAX_BATCH
+
+
+# -- a record kind's step on many orders: each order's shipments that may take it, in its transaction
+
+
+def shipping_orders(engine: Engine, store: Store) -> list[int]:
+    """Three orders pending shipment: one from SH-01, one split between SH-01 and BJ-01 (two units of A,
+    one left in SH-01), one from BJ-01."""
+    with store.transaction() as tx:
+        tx.connection.execute(update(stock).where(stock.c.warehouse == "SH-01").values(on_hand=2))
+    shipping = [
+        [{"sku": "A", "qty": 1}],
+        [{"sku": "A", "qty": 2}, {"sku": "B", "qty": 1}],
+        [{"sku": "B", "qty": 2}],
+    ]
+    ids = []
+    for province, lines in zip(("上海", "上海", "北京"), shipping, strict=True):
+        data = {"address": {"province": province}, "lines": lines}
+        ids.append(engine.create_order(CLERK, "retail", "shipped-order", None, data).id)
+    return ids
+
+
+def shipment_states(engine: Engine, order_id: int) -> list[str]:
+    return [r.state for r in engine.records(order_id, WAREHOUSE)]
+
+
+def test_a_batch_ships_every_pending_shipment_of_each_order(store: Store, clock: FrozenClock) -> None:
+    engine = shipping_engine(store, clock)
+    ids = shipping_orders(engine, store)
+    assert [len(shipment_states(engine, i)) for i in ids] == [1, 2, 1]  # the second is split
+    page = engine.batch_page(ids, "shipment.ship", WAREHOUSE)
+    assert [(s.info.allowed, s.info.label) for s in page.steps if s.info is not None] == [
+        (True, Text("发货：ship", "Shipment: ship"))
+    ] * 3
+    selected = [Selected(i, engine.get_order(i, WAREHOUSE).lock_version) for i in ids]
+    before = audit_rows(store)
+    outcomes = list(engine.take_batch(selected, "shipment.ship", WAREHOUSE, {}, "ship-1"))
+    assert [o.done for o in outcomes] == [True, True, True]
+    assert [o.result.auto for o in outcomes if o.result is not None] == [("all_shipped",)] * 3
+    assert [shipment_states(engine, i) for i in ids] == [["shipped"], ["shipped", "shipped"], ["shipped"]]
+    assert [engine.get_order(i, WAREHOUSE).state for i in ids] == ["shipped"] * 3
+    assert audit_rows(store) - before == 4 + 3  # a shipment's ship each, and each order's all_shipped
+    assert on_hand(store) == {("A", "SH-01"): (0, 0), ("A", "BJ-01"): (0, 0), ("B", "BJ-01"): (1, 0)}
+    again = list(engine.take_batch(selected, "shipment.ship", WAREHOUSE, {}, "ship-1"))
+    assert [o.result for o in again] == [o.result for o in outcomes]  # the same key: each order once
+
+
+def test_an_order_with_no_shipment_to_ship_is_refused_with_why_and_the_others_go_on(
+    store: Store, clock: FrozenClock
+) -> None:
+    engine = shipping_engine(store, clock)
+    ids = shipping_orders(engine, store)
+    engine.fire_record(ids[0], "shipment", 1, "ship", WAREHOUSE)  # shipped on its record already
+    page = engine.batch_page(ids, "shipment.ship", WAREHOUSE)
+    first = page.steps[0].info
+    assert first is not None and not first.allowed
+    assert first.why_not[0].en == f"order {ids[0]} has no shipment to ship now (#1 shipped)"
+    assert first.why_not[0].zh == f"订单 {ids[0]} 没有可ship的发货（#1 已发货）"
+    selected = [Selected(i, engine.get_order(i, WAREHOUSE).lock_version) for i in ids]
+    outcomes = list(engine.take_batch(selected, "shipment.ship", WAREHOUSE, {}, "ship-2"))
+    assert [o.done for o in outcomes] == [False, True, True]
+    assert [r.code for r in outcomes[0].refusals] == [RefusalCode.STATE]
+    assert [engine.get_order(i, WAREHOUSE).state for i in ids] == ["shipped"] * 3
+
+
+def test_a_person_without_the_shipments_role_ships_nothing(store: Store, clock: FrozenClock) -> None:
+    engine = shipping_engine(store, clock)
+    ids = shipping_orders(engine, store)
+    page = engine.batch_page(ids, "shipment.ship", CLERK)
+    assert [s.info.allowed for s in page.steps if s.info is not None] == [False] * 3
+    selected = [Selected(i, engine.get_order(i, CLERK).lock_version) for i in ids]
+    outcomes = list(engine.take_batch(selected, "shipment.ship", CLERK, {}, "ship-3"))
+    assert {r.code for o in outcomes for r in o.refusals} == {RefusalCode.ROLE}
+    assert [shipment_states(engine, i) for i in ids] == [["pending"], ["pending", "pending"], ["pending"]]
+
+
+def test_a_split_order_one_of_whose_shipments_is_refused_is_left_as_it_was(
+    store: Store, clock: FrozenClock
+) -> None:
+    """BJ-01's units of B were taken off its shelf meanwhile: the split order's BJ-01 shipment cannot
+    ship, so its SH-01 shipment is not shipped either (one transaction for the order)."""
+    engine = shipping_engine(store, clock)
+    ids = shipping_orders(engine, store)
+    with store.transaction() as tx:
+        tx.connection.execute(update(stock).where(stock.c.sku == "B").values(on_hand=0, reserved=0))
+    before = on_hand(store)
+    split = ids[1]
+    lock = engine.get_order(split, WAREHOUSE).lock_version
+    [outcome] = engine.take_batch([Selected(split, lock)], "shipment.ship", WAREHOUSE, {}, "ship-4")
+    assert not outcome.done and outcome.refusals[0].code == "stock-mismatch"
+    assert shipment_states(engine, split) == ["pending", "pending"]
+    assert on_hand(store) == before
+    assert engine.get_order(split, WAREHOUSE).lock_version == lock
+
+
+def test_the_list_of_orders_pending_shipment_offers_the_shipments_steps_to_the_warehouse(
+    store: Store, clock: FrozenClock
+) -> None:
+    engine = shipping_engine(store, clock)
+    query = ListQuery(workflow="shipped-order", state="pending_shipment")
+    steps = dict(engine.order_list(WAREHOUSE, query).steps)
+    assert steps == {"shipment.ship": Text("发货：ship", "Shipment: ship"), "shipment.deliver": ANY}
+    assert dict(engine.order_list(CLERK, query).steps) == {}
+    created = ListQuery(workflow="shipped-order", state="created")  # nothing waits on shipments there
+    assert dict(engine.order_list(WAREHOUSE, created).steps) == {}
