@@ -337,9 +337,17 @@ def test_the_plan_writes_nothing(app: Flask) -> None:
         try:
             c = client(second)
             statements.clear()
-            before = next_transaction_id(pg) if pg is not None else 0
-            answer = c.get(f"{PLAN}?to=2&map=on_hold=held")
-            written = next_transaction_id(pg) - before if pg is not None else len(sqlite_writes(statements))
+            # PostgreSQL's transaction ids are the whole server's: another app of this test worker (a live
+            # server's worker, on its own database) may take one meanwhile. The plan's own writes would
+            # show in every try, so the fewest seen in three tries is the page's.
+            tries = []
+            for _ in range(3 if pg is not None else 1):
+                before = next_transaction_id(pg) if pg is not None else 0
+                answer = c.get(f"{PLAN}?to=2&map=on_hold=held")
+                tries.append(
+                    next_transaction_id(pg) - before if pg is not None else len(sqlite_writes(statements))
+                )
+            written = min(tries)
         finally:
             if pg is not None:
                 pg.close()
