@@ -24,8 +24,8 @@ from engine.runtime.compiled import (
     CompiledTransition,
     CompiledVersion,
     StateConfig,
-    active_paths,
     joined,
+    named_state_active,
 )
 from engine.runtime.decisions import Moving, action_refusal, check_guard, condition_env, role_refusal
 from engine.runtime.record_state import LiveRecord, RecordEvent
@@ -163,15 +163,20 @@ def order_state_refusal(
     )
 
 
-def named_state_active(named: Iterable[str], config: StateConfig) -> bool:
-    """One of ``named`` (top-level states, parallel states' leaves) is active in ``config``."""
-    active = active_paths(config)
-    return any(name in active for name in named)
-
-
 def _state_words(cv: CompiledVersion, config: StateConfig) -> Text:
     labels = [cv.states[leaf].label if leaf in cv.states else Text(leaf, leaf) for leaf in config]
     return Text(" | ".join(label.zh for label in labels), " | ".join(label.en for label in labels))
+
+
+def steps_due(cv: CompiledVersion, config: StateConfig) -> frozenset[tuple[str, str]]:
+    """(kind, trigger) of the record transitions whose ``order_states:`` name an active state of
+    ``config``: the record steps that are the order's work there (who takes them acts on it)."""
+    return frozenset(
+        (kind, ct.spec.trigger)
+        for kind, compiled in cv.records.items()
+        for ct in compiled.transitions
+        if ct.spec.order_states and named_state_active(ct.spec.order_states, config)
+    )
 
 
 def _unavailable(compiled: CompiledRecordKind, record: LiveRecord, trigger: str) -> Refusal:
@@ -340,6 +345,7 @@ __all__ = [
     "fire_record_step",
     "record_kind",
     "record_views",
+    "steps_due",
 ]
 
 

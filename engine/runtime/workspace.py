@@ -54,11 +54,17 @@ from engine.errors import (
 )
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
-from engine.runtime.compiled import CompiledTransition, CompiledVersion, StateConfig, split
+from engine.runtime.compiled import (
+    CompiledTransition,
+    CompiledVersion,
+    StateConfig,
+    named_state_active,
+    split,
+)
 from engine.runtime.decisions import LiveOrder, Moving, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
-from engine.runtime.records import named_state_active, record_views
+from engine.runtime.records import record_views
 from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts

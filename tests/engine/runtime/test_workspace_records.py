@@ -140,3 +140,17 @@ def test_a_record_step_outside_its_order_states_is_refused_naming_the_state(engi
     [shipment] = [r for r in engine.records(order.id, WAREHOUSE) if r.kind == "shipment"]
     [step] = [s for s in shipment.steps if s.trigger == "ship"]
     assert not step.allowed and [r.code for r in step.why_not] == [RefusalCode.STATE]
+
+
+def test_the_order_page_names_the_warehouse_next_on_a_wholesale_order_paid_and_waiting_to_ship(
+    engine: Engine,
+) -> None:
+    order = wholesale_order(engine)
+    paid = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200001"}
+    assert engine.fire(order, "confirm_transfer", FINANCE, paid).auto == ("settle",)
+    here = engine.order_page(order, FINANCE).here
+    assert here is not None and not here.acts
+    assert here.next[0].en == "Warehouse" and here.next[0].zh == "仓库"
+    shipping = engine.order_page(order, WAREHOUSE).here
+    assert shipping is not None and shipping.acts  # a shipment of its to ship: no one else named
+    assert shipping.next == ()
