@@ -61,7 +61,7 @@ from engine.runtime.compiled import (
     named_state_active,
     split,
 )
-from engine.runtime.decisions import LiveOrder, Moving, role_refusal
+from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
 from engine.runtime.records import record_views
@@ -618,15 +618,19 @@ class Workspace:
     ) -> list[WorkItem]:
         now = self.parts.clock.now()
         people = tx.display_names_of({row.assignee for row in rows if row.assignee is not None})
+        compiled = {row.id: versions.get(row.workflow, row.version) for row in rows}
+        # the records of the page's orders whose versions declare some, in one read: their guards and
+        # record steps read them
+        held = tx.records_of_orders([row.id for row in rows if _declares_records(compiled[row.id])])
         items = []
         for row in rows:
-            cv = versions.get(row.workflow, row.version)
+            cv = compiled[row.id]
             if cv is None:
                 continue
-            live = LiveOrder.from_row(row)
+            live = read_records(tx, cv, LiveOrder.from_row(row), held.get(row.id, []))
             offers: tuple[RecordOffer, ...] = ()
             record_waiting: list[Refusal] = []
-            if cv.records:  # its records read (the page's orders alone): its guards and steps read them
+            if cv.records:
                 offers, record_waiting = _record_work(Moving(tx, cv, live, now), actor)
             infos = offered(cv, live, actor, now)
             steps = tuple(info for info in infos if info.allowed)
@@ -652,6 +656,10 @@ class Workspace:
                 )
             )
         return items
+
+
+def _declares_records(cv: CompiledVersion | None) -> bool:
+    return cv is not None and bool(cv.records)
 
 
 def _record_work(moving: Moving, actor: Actor) -> tuple[tuple[RecordOffer, ...], list[Refusal]]:

@@ -4,7 +4,8 @@ every shipment is out; on the shipped workflows, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,8 @@ from engine.dsl.compiler import discover, load_bundle
 from engine.errors import RefusalCode, TransitionRejected
 from engine.runtime import Engine
 from engine.runtime.workspace import MyWork, OrdersSection, WorkItem
+from engine.store.statements import Statement
+from engine.store.transaction import TxCore
 from tests.test_departments import (
     FINANCE,
     INSPECTOR,
@@ -154,3 +157,20 @@ def test_the_order_page_names_the_warehouse_next_on_a_wholesale_order_paid_and_w
     shipping = engine.order_page(order, WAREHOUSE).here
     assert shipping is not None and shipping.acts  # a shipment of its to ship: no one else named
     assert shipping.next == ()
+
+
+def test_the_records_of_a_pages_orders_are_read_in_one_statement(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipping = [paid_retail_order(engine) for _ in range(3)]
+    seen: list[str] = []
+    run = TxCore.run
+
+    def counted(self: TxCore, statement: Statement, params: Mapping[str, Any]) -> Any:
+        seen.append(statement.name)
+        return run(self, statement, params)
+
+    monkeypatch.setattr(TxCore, "run", counted)
+    found = items(engine.my_work(WAREHOUSE), "retail")
+    assert sorted(found) == shipping
+    assert [name for name in seen if name.startswith("order_records")] == ["order_records_of_orders(3)"]
