@@ -22,7 +22,7 @@ from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, discover, load_bundle
 from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.dsl.validate import validate_paths
-from engine.errors import EngineError, TransitionRejected
+from engine.errors import EngineError, RefusalCode, TransitionRejected
 from engine.forms.ui import load_layout
 from engine.plugins import PluginRegistry
 from engine.runtime import Actor, CreditStanding, Engine, FireResult, OrderView
@@ -550,8 +550,10 @@ def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
         "SH-01": ("pending", [{"sku": "HR-BCD470", "qty": 1}]),
         "GZ-01": ("pending", [{"sku": "YL-MILK24", "qty": 2}]),
     }
-    with pytest.raises(TransitionRejected, match="The order is not pending shipment"):
+    with pytest.raises(TransitionRejected, match="taken when the order is Pending shipment") as early:
         engine.fire_record(order.id, "shipment", parts["SH-01"].number, "ship", WAREHOUSE, {"carrier": "sf"})
+    assert [r.code for r in early.value.refusals] == [RefusalCode.STATE]
+    assert "订单处于「" in early.value.refusals[0].zh and "「待发货」时执行" in early.value.refusals[0].zh
     if pay(engine, order.id, 3111) == "on_hold":
         engine.fire(order.id, "release", REVIEWER)
     assert engine.get_order(order.id, RETAIL).state == "pending_shipment"

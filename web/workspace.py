@@ -105,10 +105,23 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         "age": age_text(item.since, now, lang),
         "total": f"{total:.2f}" if money else "",
         "steps": [(s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps],
+        # a record's step is taken on the order's page, at that record
+        "record_steps": [
+            (
+                f"record-{offer.kind}-{offer.number}",
+                translate("work.record_step", lang).format(
+                    record=translate("orders.record.title", lang).format(
+                        kind=offer.kind_label.get(lang), number=offer.number
+                    ),
+                    action=offer.step.label.get(lang),
+                ),
+            )
+            for offer in item.record_steps
+        ],
         "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
         "assignee": item.assignee.name if item.assignee is not None else None,
         "mine": item.mine,
-        "may_claim": bool(item.steps or item.waiting),
+        "may_claim": bool(item.steps or item.record_steps or item.waiting),
     }
 
 

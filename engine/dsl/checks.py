@@ -395,7 +395,7 @@ class _Checker:
         self.check_facts()
         self.check_rule_queues()
         self.check_named_lists()
-        check_records(self, self.located.tree, self.tree.get("roles") or [])
+        check_records(self, self.located.tree, self.tree.get("roles") or [], list(self.states))
         check_record_reads(self, self.located.tree)
         self.check_record_facts(self.order_facts())  # after check_records: the record steps' forms read
 

@@ -305,6 +305,7 @@ def _transition(
         refusal=_text(transition["refusal"], "") if transition.get("refusal") else None,
         previous=tuple(sorted(previous)),
         sets=MappingProxyType(dict(transition.get("set") or {})),
+        order_states=tuple(transition.get("order_states") or ()),
     )
 
 

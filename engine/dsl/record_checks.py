@@ -54,8 +54,11 @@ def record_kinds(tree: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     }
 
 
-def check_records(checker: Checking, tree: Mapping[str, Any], roles: Collection[str]) -> None:
-    """Check every record kind of ``tree`` (the resolved workflow)."""
+def check_records(
+    checker: Checking, tree: Mapping[str, Any], roles: Collection[str], order_states: Collection[str]
+) -> None:
+    """Check every record kind of ``tree`` (the resolved workflow); ``order_states``: the order's state
+    paths (top-level names and the leaves of parallel states) its ``order_states:`` may name."""
     for name, kind in record_kinds(tree).items():
         path = child_path("$.records", name)
         states = {s: body for s, body in kind["states"].items() if isinstance(s, str)}
@@ -82,6 +85,7 @@ def check_records(checker: Checking, tree: Mapping[str, Any], roles: Collection[
                     transition,
                     child_path(child_path(path, "transitions"), index),
                     roles,
+                    order_states,
                 )
 
 
@@ -92,6 +96,7 @@ def _check_transition(
     transition: Mapping[str, Any],
     path: str,
     roles: Collection[str],
+    order_states: Collection[str],
 ) -> None:
     trigger = transition.get("trigger")
     source = transition.get("source")
@@ -120,6 +125,24 @@ def _check_transition(
     dest = transition.get("dest")
     if isinstance(dest, str) and dest not in states:
         _unknown_state(checker, kind, dest, list(states), child_path(path, "dest"), "dest")
+    named = transition.get("order_states")
+    for position, state in enumerate(named if isinstance(named, list) else []):
+        if isinstance(state, str) and state not in order_states:
+            checker.problem(
+                Text(
+                    f"记录类型 {kind!r} 的流转 {trigger!r} 的 order_states 中有未知的订单状态 {state!r}",
+                    f"unknown order state {state!r} in order_states of transition {trigger!r} of record "
+                    f"kind {kind!r}",
+                ),
+                child_path(child_path(path, "order_states"), position),
+                "unknown-state",
+                Text(
+                    "请写订单的状态名，或并行状态的叶子状态（如 fulfilling.shipping.in_progress）",
+                    "name a state of the order, or a leaf of a parallel state "
+                    "(e.g. fulfilling.shipping.in_progress)",
+                ),
+                suggestion=near_miss(state, list(order_states)),
+            )
     known_roles = set(roles) | {"system"}
     for position, role in enumerate(transition.get("roles") or []):
         if isinstance(role, str) and role not in known_roles:

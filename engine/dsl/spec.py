@@ -172,6 +172,9 @@ class TransitionSpec:
     # ``set:``: dotted field path of the order's data -> an expression (text) giving its new value, or a
     # literal written in YAML (None clears the field); applied after guards and rules, before actions
     sets: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # a record transition's ``order_states:``: the order's states (top-level names or leaves of a parallel
+    # state) in which it is taken; empty: in any state of the order
+    order_states: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,13 @@ def active_paths(config: StateConfig) -> frozenset[str]:
     return frozenset(paths)
 
 
+def named_state_active(named: Iterable[str], config: StateConfig) -> bool:
+    """One of ``named`` (top-level states, parallel states' leaves, as a record transition's
+    ``order_states:`` names them) is active in ``config``."""
+    active = active_paths(config)
+    return any(name in active for name in named)
+
+
 def _flatten(state: Any) -> StateConfig:
     if isinstance(state, str):
         return (state,)

@@ -25,6 +25,7 @@ from engine.runtime.named_lists import StepLookups, with_facts_read
 from engine.runtime.original_order import original_order_refusals
 from engine.runtime.record_state import LiveRecord, RecordEvent
 from engine.store import OrderRow, Tx
+from engine.store.records import RecordRow
 
 
 @dataclass
@@ -72,12 +73,15 @@ class Moving:
         read_records(self.tx, self.cv, self.order)
 
 
-def read_records(tx: Tx, cv: CompiledVersion, live: LiveOrder) -> LiveOrder:
-    """``live`` with its child records read (once), when its version declares record kinds."""
+def read_records(
+    tx: Tx, cv: CompiledVersion, live: LiveOrder, rows: Sequence[RecordRow] | None = None
+) -> LiveOrder:
+    """``live`` with its child records read (once), when its version declares record kinds; ``rows``:
+    its records read already (with a page's other orders, in one statement)."""
     if live.records is not None or not cv.records:
         return live
     found: dict[str, list[LiveRecord]] = {kind: [] for kind in cv.records}
-    for row in tx.order_records(live.id):
+    for row in tx.order_records(live.id) if rows is None else rows:
         found.setdefault(row.kind, []).append(
             LiveRecord(row.id, row.kind, row.number, row.state, dict(row.data), row.lock_version)
         )

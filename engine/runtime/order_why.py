@@ -30,7 +30,7 @@ from engine.forms.data_paths import ITEMS, data_paths
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.rules.expr import ExpressionError, parse
 from engine.rules.labels import Operand, RuleLabels, number_text, rule_labels, said
-from engine.runtime.compiled import CompiledVersion, active_paths, split
+from engine.runtime.compiled import CompiledVersion, active_paths, named_state_active, split
 from engine.runtime.masking import mask, masked_fields, reveals
 from engine.store import AuditRow, TimerRow
 from engine.store.statuses import TimerStatus
@@ -520,6 +520,12 @@ def why_here(
                 people.append(Text(shown, shown))
     else:
         config = split(state)
+        # the record steps taken there first (a shipment shipped, a refund paid: what moves the order on)
+        for record_kind in cv.records.values():
+            for ct in record_kind.transitions:
+                if ct.spec.order_states and named_state_active(ct.spec.order_states, config):
+                    roles = [r for r in ct.spec.roles if r != "system"]
+                    people.extend(Text(term("role", r, "zh"), term("role", r, "en")) for r in roles)
         for ct in cv.transitions:
             if ct.spec.auto or not cv.source_matches(ct, config):
                 continue

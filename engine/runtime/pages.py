@@ -50,7 +50,7 @@ from engine.runtime.order_why import (
 )
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
-from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, takers
+from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, steps_due, takers
 from engine.runtime.results import (
     IntakePage,
     ListedOrder,
@@ -298,8 +298,16 @@ class Pages:
             if approval is not None
             else None
         )
-        acts = any(t.allowed for t in triggers) or (
-            approval is not None and any(task.yours for task in approval.tasks)
+        due = steps_due(cv, live.config)
+        acts = (
+            any(t.allowed for t in triggers)
+            # a record step offered that is the order's work in its state (order_states:)
+            or any(
+                step.allowed and (record.kind, step.trigger) in due
+                for record in records
+                for step in record.steps
+            )
+            or (approval is not None and any(task.yours for task in approval.tasks))
         )
         here = why_here(
             cv,

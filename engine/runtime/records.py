@@ -19,7 +19,14 @@ from engine.common.text import Text
 from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
 from engine.plugins import ActionContext
 from engine.runtime.actor import SYSTEM, Actor
-from engine.runtime.compiled import CompiledRecordKind, CompiledTransition, CompiledVersion, joined
+from engine.runtime.compiled import (
+    CompiledRecordKind,
+    CompiledTransition,
+    CompiledVersion,
+    StateConfig,
+    joined,
+    named_state_active,
+)
 from engine.runtime.decisions import Moving, action_refusal, check_guard, condition_env, role_refusal
 from engine.runtime.record_state import LiveRecord, RecordEvent
 from engine.runtime.results import RecordStep, RecordView
@@ -109,7 +116,7 @@ def fire_record_step(
         raise TransitionRejected([_unavailable(compiled, record, trigger)])
     refusals: list[Refusal] = []
     for ct in found:
-        refusal = role_refusal(ct, actor)
+        refusal = role_refusal(ct, actor) or order_state_refusal(moving.cv, compiled, ct, live.config)
         if refusal is not None:
             refusals.append(refusal)
             continue
@@ -226,6 +233,43 @@ def fire_kind_step(
     for number in numbers:
         fire_record_step(moving, kind, number, trigger, actor, data, access)
     return numbers
+
+
+def order_state_refusal(
+    cv: CompiledVersion, compiled: CompiledRecordKind, ct: CompiledTransition, config: StateConfig
+) -> Refusal | None:
+    """Why the record step ``ct`` is not taken in the order's state (None: its ``order_states:`` name
+    an active state of the order, or it names none): the order's state and the states it waits for."""
+    named = ct.spec.order_states
+    if not named or named_state_active(named, config):
+        return None
+    now, wanted = _state_words(cv, config), [_state_words(cv, (name,)) for name in named]
+    kind = compiled.spec.label
+    step = ct.spec.label or Text(ct.spec.trigger, ct.spec.trigger)
+    return Refusal(
+        RefusalCode.STATE,
+        f"订单处于「{now.zh}」：{kind.zh}的「{step.zh}」须在订单处于"
+        f"{'或'.join(f'「{w.zh}」' for w in wanted)}时执行",
+        f"the order is {now.en}: {step.en} on a {kind.en.lower()} is taken when the order is "
+        f"{' or '.join(w.en for w in wanted)}",
+        {"state": joined(config), "order_states": list(named), "kind": compiled.spec.name},
+    )
+
+
+def _state_words(cv: CompiledVersion, config: StateConfig) -> Text:
+    labels = [cv.states[leaf].label if leaf in cv.states else Text(leaf, leaf) for leaf in config]
+    return Text(" | ".join(label.zh for label in labels), " | ".join(label.en for label in labels))
+
+
+def steps_due(cv: CompiledVersion, config: StateConfig) -> frozenset[tuple[str, str]]:
+    """(kind, trigger) of the record transitions whose ``order_states:`` name an active state of
+    ``config``: the record steps that are the order's work there (who takes them acts on it)."""
+    return frozenset(
+        (kind, ct.spec.trigger)
+        for kind, compiled in cv.records.items()
+        for ct in compiled.transitions
+        if ct.spec.order_states and named_state_active(ct.spec.order_states, config)
+    )
 
 
 def _unavailable(compiled: CompiledRecordKind, record: LiveRecord, trigger: str) -> Refusal:
@@ -397,6 +441,7 @@ __all__ = [
     "kind_step_label",
     "record_kind",
     "record_views",
+    "steps_due",
     "takers",
 ]
 
@@ -454,7 +499,7 @@ def _offered(
     label = first.spec.label or Text(trigger, trigger)
     refusals: list[Refusal] = []
     for ct in found:
-        refusal = role_refusal(ct, actor)
+        refusal = role_refusal(ct, actor) or order_state_refusal(moving.cv, compiled, ct, moving.order.config)
         if refusal is not None:
             refusals.append(refusal)
             continue

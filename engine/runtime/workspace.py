@@ -54,11 +54,18 @@ from engine.errors import (
 )
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
-from engine.runtime.compiled import CompiledVersion, StateConfig, split
-from engine.runtime.decisions import LiveOrder, role_refusal
+from engine.runtime.compiled import (
+    CompiledTransition,
+    CompiledVersion,
+    StateConfig,
+    named_state_active,
+    split,
+)
+from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
-from engine.runtime.results import Assignee, ClaimView, OrderView, TriggerInfo, order_view
+from engine.runtime.records import record_views
+from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
 from engine.store.users import people_of, user_named
@@ -80,6 +87,7 @@ __all__ = [
     "Queue",
     "QueuePage",
     "QueuesSection",
+    "RecordOffer",
     "WorkCursor",
     "WorkItem",
     "WorkSection",
@@ -148,9 +156,20 @@ class WorkItem:
     spec: WorkflowSpec
     since: datetime | None  # when it entered its state
     steps: tuple[TriggerInfo, ...]  # the steps the person may take now
-    waiting: tuple[Refusal, ...]  # why none can be taken now (empty when ``steps`` are)
+    waiting: tuple[Refusal, ...]  # why none can be taken now (empty when ``steps`` or ``record_steps`` are)
     assignee: Assignee | None
     mine: bool  # claimed by the person reading
+    record_steps: tuple[RecordOffer, ...] = ()  # the steps the person may take now on its records
+
+
+@dataclass(frozen=True)
+class RecordOffer:
+    """A step a person may take now on one of an order's child records (taken on the order's page)."""
+
+    kind: str
+    kind_label: Text
+    number: int
+    step: RecordStep
 
 
 @dataclass(frozen=True)
@@ -599,17 +618,28 @@ class Workspace:
     ) -> list[WorkItem]:
         now = self.parts.clock.now()
         people = tx.display_names_of({row.assignee for row in rows if row.assignee is not None})
+        compiled = {row.id: versions.get(row.workflow, row.version) for row in rows}
+        # the records of the page's orders whose versions declare some, in one read: their guards and
+        # record steps read them
+        held = tx.records_of_orders([row.id for row in rows if _declares_records(compiled[row.id])])
         items = []
         for row in rows:
-            cv = versions.get(row.workflow, row.version)
+            cv = compiled[row.id]
             if cv is None:
                 continue
-            infos = offered(cv, LiveOrder.from_row(row), actor, now)
+            live = read_records(tx, cv, LiveOrder.from_row(row), held.get(row.id, []))
+            offers: tuple[RecordOffer, ...] = ()
+            record_waiting: list[Refusal] = []
+            if cv.records:
+                offers, record_waiting = _record_work(Moving(tx, cv, live, now), actor)
+            infos = offered(cv, live, actor, now)
             steps = tuple(info for info in infos if info.allowed)
             mine = [info for info in infos if not _refused_for(info, RefusalCode.ROLE, RefusalCode.JOIN)]
-            if not mine and not keep_unactionable:
+            if not mine and not offers and not record_waiting and not keep_unactionable:
                 continue  # on its version no step of the person's leaves this state
-            waiting = () if steps else tuple(r for info in mine for r in info.why_not)
+            waiting: tuple[Refusal, ...] = ()
+            if not steps and not offers:
+                waiting = tuple(r for info in mine for r in info.why_not) + tuple(record_waiting)
             holder = None
             if row.assignee is not None:
                 holder = Assignee(row.assignee, people.get(row.assignee, row.assignee), row.assigned_at)
@@ -622,9 +652,74 @@ class Workspace:
                     waiting=waiting,
                     assignee=holder,
                     mine=row.assignee == actor.name,
+                    record_steps=offers,
                 )
             )
         return items
+
+
+def _declares_records(cv: CompiledVersion | None) -> bool:
+    return cv is not None and bool(cv.records)
+
+
+def _record_work(moving: Moving, actor: Actor) -> tuple[tuple[RecordOffer, ...], list[Refusal]]:
+    """The record steps ``actor`` may take now on the order's records (as its page offers them) whose
+    ``order_states:`` name the order's state (what makes the order their work), or, when there is none,
+    why no record takes one of them now: a guard that says no, or no record in a state it leaves."""
+    views = record_views(moving, actor)
+    here = {
+        kind: _record_steps_here(compiled.transitions, actor, moving.order.config)
+        for kind, compiled in moving.cv.records.items()
+    }
+    triggers = {kind: {ct.spec.trigger for ct in found} for kind, found in here.items()}
+    offers = tuple(
+        RecordOffer(view.kind, view.kind_label, view.number, step)
+        for view in views
+        for step in view.steps
+        if step.allowed and step.trigger in triggers[view.kind]
+    )
+    if offers:
+        return offers, []
+    why: list[Refusal] = []
+    for kind, compiled in moving.cv.records.items():
+        for ct in here[kind]:
+            held = [view for view in views if view.kind == kind and view.state in ct.spec.sources]
+            refused = [
+                r
+                for view in held
+                for step in view.steps
+                if step.trigger == ct.spec.trigger
+                for r in step.why_not
+                if r.code not in (RefusalCode.ROLE, RefusalCode.STATE)
+            ]
+            if held:
+                why.extend(r for r in refused if r not in why)
+                continue
+            label = compiled.spec.label
+            sources = [compiled.spec.state(state).label for state in ct.spec.sources]
+            refusal = Refusal(
+                RefusalCode.STATE,
+                f"没有{'或'.join(f'「{s.zh}」' for s in sources)}的{label.zh}",
+                f"no {label.en.lower()} is {' or '.join(s.en.lower() for s in sources)}",
+                {"kind": kind, "states": list(ct.spec.sources)},
+            )
+            if refusal not in why:
+                why.append(refusal)
+    return (), why
+
+
+def _record_steps_here(
+    transitions: Iterable[CompiledTransition], actor: Actor, config: StateConfig
+) -> list[CompiledTransition]:
+    """The record transitions whose roles are the actor's and whose ``order_states:`` name an active
+    state of ``config``: what makes an order in that state the person's work."""
+    return [
+        ct
+        for ct in transitions
+        if ct.spec.order_states
+        and named_state_active(ct.spec.order_states, config)
+        and role_refusal(ct, actor) is None
+    ]
 
 
 class _Versions:
@@ -711,7 +806,8 @@ def _assign_refusals(
 
 def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
     """A step a person takes (neither automatic nor fired by an approval once its approvers decided)
-    leaves ``config`` now and its roles are the actor's: what the order page would offer them."""
+    leaves ``config`` now and its roles are the actor's, or a record step of theirs names a state of
+    ``config`` in its ``order_states:``: what the order page would offer them."""
     signed = {trigger for leaf in config for trigger in cv.approval_triggers.get(leaf, ())}
     return any(
         not ct.spec.auto
@@ -719,7 +815,7 @@ def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
         and role_refusal(ct, actor) is None
         and cv.source_matches(ct, config)
         for ct in cv.transitions
-    )
+    ) or any(_record_steps_here(kind.transitions, actor, config) for kind in cv.records.values())
 
 
 def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:

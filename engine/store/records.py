@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
@@ -65,6 +66,20 @@ ORDER_RECORDS = Statement(
     .where(order_records.c.order_id == _b("order_id"))
     .order_by(order_records.c.kind, order_records.c.number),
 )
+_BY_ORDER_CHUNK = 100  # orders whose records are read in one statement at most
+
+
+@cache
+def _records_of_orders(count: int) -> Statement:
+    """Every record of ``count`` orders (``:id_0`` …), by order, kind, then number."""
+    return Statement(
+        f"order_records_of_orders({count})",
+        select(*RECORD_COLUMNS)
+        .where(order_records.c.order_id.in_([_b(f"id_{i}") for i in range(count)]))
+        .order_by(order_records.c.order_id, order_records.c.kind, order_records.c.number),
+    )
+
+
 UPDATE_RECORD = Statement(
     "update_order_record",
     update(order_records)
@@ -92,6 +107,19 @@ class OrderRecords(TxCore):
     def order_records(self, order_id: int) -> list[RecordRow]:
         """Every record of the order, by kind, then number."""
         return [self._record(r) for r in self.run(ORDER_RECORDS, {"order_id": order_id}).fetchall()]
+
+    def records_of_orders(self, order_ids: Sequence[int]) -> dict[int, list[RecordRow]]:
+        """Every record of each order of ``order_ids`` (a page's worth), by kind, then number; an order
+        with none is left out. One statement per hundred orders."""
+        found: dict[int, list[RecordRow]] = {}
+        ids = list(dict.fromkeys(order_ids))
+        for start in range(0, len(ids), _BY_ORDER_CHUNK):
+            chunk = ids[start : start + _BY_ORDER_CHUNK]
+            params = {f"id_{i}": order_id for i, order_id in enumerate(chunk)}
+            for r in self.run(_records_of_orders(len(chunk)), params).fetchall():
+                record = self._record(r)
+                found.setdefault(record.order_id, []).append(record)
+        return found
 
     def update_record(
         self, record_id: int, *, expected_lock_version: int, state: str, data: Mapping[str, Any], at: datetime
