@@ -415,7 +415,11 @@ def test_renaming_a_state_the_overlay_uses_is_marked_as_typed_naming_the_overlay
         if "states: [on_hold" in line
     )
     expect(listed.filter(has_text=f"{overlay} 第 {removed} 行")).to_have_count(1, timeout=5_000)
-    page.keyboard.press("Control+Home")  # the renamed state is near the top: shown, then marked
+    # the editor draws the lines in view: the cursor taken to the renamed state's line shows it, marked
+    line = next(n for n, text in enumerate(renamed.split("\n"), 1) if text.strip() == "held:")
+    page.keyboard.press("Control+Home")
+    for _ in range(line - 1):
+        page.keyboard.press("ArrowDown")
     expect(page.locator("#studio-text + .studio-editor .cm-lintRange-error").first).to_have_text("held")
     link = listed.first.locator("a.studio-elsewhere")
     expect(link).to_have_text(f"打开 {overlay}")
