@@ -199,15 +199,9 @@ def takers(
 def _none_takes(
     moving: Moving, compiled: CompiledRecordKind, trigger: str, records: Sequence[LiveRecord]
 ) -> Refusal:
-    label, step = compiled.spec.label, _step_label(compiled, trigger)
     if trigger not in compiled.by_trigger:
-        known = sorted(compiled.by_trigger)
-        return Refusal(
-            RefusalCode.UNKNOWN_TRIGGER,
-            f"{label.zh}没有操作 {trigger!r}{did_you_mean(trigger, known, 'zh')}",
-            f"a {label.en.lower()} has no trigger {trigger!r}{did_you_mean(trigger, known)}",
-            {"trigger": trigger, "triggers": known, "suggestion": near_miss(trigger, known)},
-        )
+        return _unknown_trigger(compiled, trigger)
+    label, step = compiled.spec.label, _step_label(compiled, trigger)
     shown = [(r.number, compiled.spec.state(r.state).label) for r in records]
     return Refusal(
         RefusalCode.STATE,
@@ -272,17 +266,22 @@ def steps_due(cv: CompiledVersion, config: StateConfig) -> frozenset[tuple[str, 
     )
 
 
+def _unknown_trigger(compiled: CompiledRecordKind, trigger: str) -> Refusal:
+    """A trigger the record kind does not have, with the nearest it has."""
+    label, known = compiled.spec.label, sorted(compiled.by_trigger)
+    return Refusal(
+        RefusalCode.UNKNOWN_TRIGGER,
+        f"{label.zh}没有操作 {trigger!r}{did_you_mean(trigger, known, 'zh')}",
+        f"a {label.en.lower()} has no trigger {trigger!r}{did_you_mean(trigger, known)}",
+        {"trigger": trigger, "triggers": known, "suggestion": near_miss(trigger, known)},
+    )
+
+
 def _unavailable(compiled: CompiledRecordKind, record: LiveRecord, trigger: str) -> Refusal:
+    if trigger not in compiled.by_trigger:
+        return _unknown_trigger(compiled, trigger)
     label = compiled.spec.label
     possible = compiled.available(record.state)
-    known = sorted(compiled.by_trigger)
-    if trigger not in compiled.by_trigger:
-        return Refusal(
-            RefusalCode.UNKNOWN_TRIGGER,
-            f"{label.zh}没有操作 {trigger!r}{did_you_mean(trigger, known, 'zh')}",
-            f"a {label.en.lower()} has no trigger {trigger!r}{did_you_mean(trigger, known)}",
-            {"trigger": trigger, "triggers": known, "suggestion": near_miss(trigger, known)},
-        )
     state = compiled.spec.state(record.state).label
     return Refusal(
         RefusalCode.STATE,
