@@ -1383,7 +1383,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.handled_by_me": Text("我处理中", "being handled by you"),
         "work.unassigned": Text("无人认领", "unassigned"),
         "work.claim": Text("认领", "Claim"),
-        "work.release": Text("释放", "Release"),
+        "work.release": Text("放弃认领", "Unclaim"),
         "work.take_over": Text("接手", "Take over"),
         "work.claimed_since": Text("自 {since} 起", "since {since}"),
         "work.claim.heading": Text("处理人", "Handled by"),
@@ -1402,7 +1402,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已接手订单 #{id}：现在由您处理。", "Order #{id} taken over: you are handling it now."
         ),
         "work.done.release": Text(
-            "已放下订单 #{id}：其他人可以认领。", "Order #{id} let go: anyone may claim it now."
+            "已放弃认领订单 #{id}：其他人可以认领。", "Order #{id} unclaimed: anyone may claim it now."
         ),
         "work.queues": Text("审核队列", "Review queues"),
         "work.queues.none": Text(
@@ -1423,7 +1423,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.approval.by_role": Text("请{role}审批", "asked of: {role}"),
         "work.approval.deadline": Text("截止 {at}", "due {at}"),
         "work.event.claim": Text("认领订单", "Claimed the order"),
-        "work.event.release": Text("释放订单", "Released the order"),
+        "work.event.release": Text("放弃认领订单", "Unclaimed the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
         "work.event.assign": Text("指派给 {name}", "Assigned to {name}"),
         "term.queue.risk-review": Text("风控审核", "Risk review"),

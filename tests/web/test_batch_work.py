@@ -622,6 +622,6 @@ def test_a_step_without_a_form_says_where_it_takes_the_order_before_it_is_taken(
     page = reviewer.get(f"/orders/{order_id}/fire/release?lang=zh").text
     assert "执行「审核通过」后，订单将转到「待发货」。" in page and "此后不能再更改" not in page
     english = reviewer.get(f"/orders/{order_id}/fire/release?lang=en").text
-    assert "After “Release” the order goes to “Pending shipment”." in english
+    assert "After “Approve” the order goes to “Pending shipment”." in english
     batch = reviewer.get(f"/orders/batch?trigger=release&o={order_id}&lang=zh").text
     assert "执行「审核通过」后，这些订单将转到「待发货」。" in batch
