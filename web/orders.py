@@ -608,10 +608,12 @@ class Event:
     at: str
     actor: str
     action: str
-    from_label: str | None
+    from_label: str | None  # None: the order was created, or the step left it where it was
     to_label: str
     reason: str | None
     why: Shown | None = None
+    said: list[Entry] = field(default_factory=list)  # what a person sent with the step (a reason)
+    stayed: bool = False  # the step left the order in the state it was in (a payment still short)
 
 
 @dataclass
@@ -665,21 +667,27 @@ def _order_page(
     order, spec, lang = page.order, page.spec, current_lang()
     events = []
     for event in page.history:
-        action, actor, why = (
+        action, actor, why, said = (
             page.actions.get(event.id),
             page.actors.get(event.id),
             page.decisions.get(event.id),
+            page.said.get(event.id),
         )
+        stayed = event.from_state == event.to_state
         events.append(
             Event(
                 at=local_time(event.at),
                 actor=actor.get(lang) if actor is not None else event.actor,
                 action=action.get(lang) if action is not None else event.trigger,
-                from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
+                from_label=state_label(spec, event.from_state, lang)
+                if event.from_state and not stayed
+                else None,
                 to_label=state_label(spec, event.to_state, lang),
                 # a migration's reason is its versions, which its action says in words
                 reason=event.reason if event.trigger != MIGRATE_TRIGGER else None,
                 why=shown_decision(why, lang) if why is not None else None,
+                said=summarize(said.data, [said.layout], lang, page.value_labels) if said else [],
+                stayed=stayed,
             )
         )
     triggers = [
@@ -903,6 +911,13 @@ class Here:
     queue_url: str | None
 
 
+def said_text(said: Sequence[Entry], lang: str) -> str:
+    """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field."""
+    words = translate("orders.said", lang)
+    joined = "；" if lang.startswith("zh") else "; "
+    return joined.join(words.format(label=e.label, value=e.text) for e in said if e.text)
+
+
 def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
     here = page.here
     if here is None:
@@ -914,8 +929,12 @@ def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
             (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
         )
         if shown is not None:
-            words = "orders.here.step_said" if here.said else "orders.here.step"
-            step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=here.said)
+            # an approver's comment, else what the step was sent with (a reviewer's reason to reject)
+            said, words = here.said, "orders.here.step_said"
+            if not said and shown.said:
+                said, words = said_text(shown.said, lang), "orders.here.step_sent"
+            words = words if said else "orders.here.step"
+            step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=said)
     who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
     return Here(
         title=translate("orders.here.approval" if page.approval else "orders.here", lang),

@@ -30,8 +30,14 @@ from engine.forms.data_paths import ITEMS, data_paths
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.rules.expr import ExpressionError, parse
 from engine.rules.labels import Operand, RuleLabels, number_text, rule_labels, said
-from engine.runtime.compiled import CompiledVersion, active_paths, named_state_active, split
-from engine.runtime.masking import mask, masked_fields, reveals
+from engine.runtime.compiled import (
+    CompiledTransition,
+    CompiledVersion,
+    active_paths,
+    named_state_active,
+    split,
+)
+from engine.runtime.masking import mask, masked_data, masked_fields, reveals
 from engine.store import AuditRow, TimerRow
 from engine.store.statuses import TimerStatus
 
@@ -41,6 +47,7 @@ __all__ = [
     "Fact",
     "RuleReason",
     "RunningTimer",
+    "StepSaid",
     "WhyHere",
     "actor_text",
     "decision_why",
@@ -53,6 +60,7 @@ __all__ = [
     "people_labels",
     "refusal_words",
     "running_timers",
+    "step_said",
     "user_fields",
     "value_labels",
     "version_labels",
@@ -531,6 +539,55 @@ def why_here(
                 continue
             people.extend(Text(term("role", r, "zh"), term("role", r, "en")) for r in ct.spec.roles)
     return WhyHere(entered, False, tuple(dict.fromkeys(people)), queue, queue_label, said)
+
+
+@dataclass(frozen=True)
+class StepSaid:
+    """What a person sent with a step, as its line of the timeline shows it: the fields of the step's
+    form that the step wrote (a reason, a note, a failed payment's code and message), each as sent, with
+    the form's layout that names them (its labels, a choice by its title, money as money)."""
+
+    layout: FormLayout
+    data: Mapping[str, Any]
+
+
+def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> StepSaid | None:
+    """What the step of ``event`` was sent with, from the changes it wrote (``data_changes``): the
+    top-level fields of the step's form (an order's step, or a record's: ``payment.refund``, whose
+    changes name the record, ``payment#1.refund_reason``) that it set to something. None for a step
+    without a form, or whose form's fields it left as they were (an action's own writes are not what
+    a person typed), and for the engine's own steps (a refund an order's cancel made: what it wrote is
+    not what anyone said). Masked fields masked unless ``revealed``."""
+    if event.actor == SYSTEM_NAME:
+        return None
+    kind, dot, step = event.trigger.partition(".")
+    if dot and kind in cv.records:
+        transitions: Iterable[CompiledTransition] = cv.records[kind].by_trigger.get(step, ())
+        changes = {
+            key.partition(".")[2]: change
+            for key, change in (event.data_changes or {}).items()
+            if key.startswith(f"{kind}#")
+        }
+    else:
+        transitions = cv.by_trigger.get(event.trigger, ())
+        changes = dict(event.data_changes or {})
+    for ct in transitions:
+        if ct.layout is None:
+            continue
+        sent = {
+            name: change[1]
+            for name, change in changes.items()
+            if name in ct.form_fields
+            and name not in ct.owned_inputs
+            and isinstance(change, list)
+            and len(change) == 2
+            and change[1] not in (None, "", [])
+        }
+        if sent:
+            shown = sent if revealed or not cv.masked else masked_data(sent, cv.masked)
+            ordered = {name: shown[name] for name in ct.layout.fields if name in shown}
+            return StepSaid(ct.layout, {**ordered, **shown})
+    return None
 
 
 def _queue_of(cv: CompiledVersion, state: str) -> tuple[str | None, Text | None]:

@@ -43,6 +43,7 @@ from engine.runtime.order_why import (
     order_operands,
     people_labels,
     running_timers,
+    step_said,
     user_fields,
     value_labels,
     version_labels,
@@ -285,6 +286,7 @@ class Pages:
         triggers = offered(cv, live, actor, now, self.parts.store)
         labels, money, operands = version_labels(cv), money_names(cv), order_operands(cv)
         hidden = hidden_operands(cv, actor.roles, actor.is_system)
+        revealed = reveals(spec, actor.roles, actor.is_system)
         decisions = {}
         for event in history:
             ruleset = labels.get(str((event.rules or {}).get("ruleset")))
@@ -328,6 +330,7 @@ class Pages:
             decisions=decisions,
             actors={event.id: actor_text(event, names, timer_reasons) for event in history},
             actions={event.id: event_action(event, step_labels, names) for event in history},
+            said={event.id: said for event in history if (said := step_said(cv, event, revealed))},
             timers=timers,
             now=now,
             value_labels={**value_labels(labels), **people_labels(people, names), **products},

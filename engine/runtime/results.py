@@ -17,7 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.runtime.order_why import DecisionWhy, RunningTimer, WhyHere
+from engine.runtime.order_why import DecisionWhy, RunningTimer, StepSaid, WhyHere
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -371,6 +371,8 @@ class OrderPage:
     decisions: Mapping[int, DecisionWhy] = field(default_factory=dict)
     actors: Mapping[int, Text] = field(default_factory=dict)
     actions: Mapping[int, Text] = field(default_factory=dict)
+    # what a person sent with a step (a reason, a note), by the event's id (engine.runtime.order_why)
+    said: Mapping[int, StepSaid] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
     now: datetime | None = None
     # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing
