@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.common.regions import PROVINCE_NAMES
 from engine.common.text import Text
 from engine.common.words import WORDS, term
 from engine.dsl.spec import APPROVAL_TIMEOUT, ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
 from engine.forms.data_paths import ITEMS, data_paths
+from engine.forms.formats import CODE_KINDS
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.rules.expr import ExpressionError, parse
 from engine.rules.labels import Operand, RuleLabels, number_text, rule_labels, said
@@ -71,6 +73,7 @@ SYSTEM_NAME = "system"
 APPROVAL_RETURN = "approval.return"  # an approver's return (its reason: the approver's comment)
 APPROVAL_DECLINE = "approval.decline"  # an approver's decline (its reason: the approver's comment)
 DECLINED_STEP = "approval_declined"  # the reason of the step a decline fires
+REGIONS_SOURCE = "regions"  # the option source of provinces (plugins/options.py)
 CORRELATION_PREFIX = "correlation:"  # a correlation rule set acting on an order (the fraud watch)
 
 
@@ -219,14 +222,34 @@ def people_labels(logins: Mapping[str, set[str]], names: Mapping[str, str]) -> d
     }
 
 
-def value_labels(labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
-    """The names of the codes routing writes into an order, by the field that holds them: a warehouse
-    (``SH-01`` is 上海仓) by the routing file's labels. A carrier is named by the forms' choices."""
-    warehouses: dict[str, Text] = {}
+def coded_fields(spec: WorkflowSpec) -> dict[str, str]:
+    """The data fields a form of the version says hold a code of a kind (``"x-kind": "warehouse"``),
+    by dotted path (``[]`` into lists), with the kind."""
+    return {
+        path: str(node["x-kind"])
+        for schema in spec.forms.values()
+        for path, node in data_paths(schema).items()
+        if node.get("x-kind") in CODE_KINDS
+    }
+
+
+def value_labels(cv: CompiledVersion, labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
+    """The names of the codes an order's data holds, by the field that holds them, decided by its forms:
+    a field that says it holds a warehouse or a carrier (``x-kind``) by the routing files' labels
+    (``SH-01`` is 上海仓), and a field offered from the ``regions`` option source by the province's name
+    in each language (陕西省 is Shaanxi on an English page); the value stays as stored."""
+    named: dict[str, dict[str, Text]] = {kind: {} for kind in CODE_KINDS}
     for found in labels.values():
         for name, label in found.warehouses.items():
-            warehouses.setdefault(name, label)
-    return {"warehouse": warehouses} if warehouses else {}
+            named["warehouse"].setdefault(name, label)
+        for name, label in found.carriers.items():
+            named["carrier"].setdefault(name, label)
+    names = {path: named[kind] for path, kind in coded_fields(cv.spec).items() if named[kind]}
+    for layout in cv.layouts.values():
+        for path, spec in layout.fields.items():
+            if spec.source is not None and spec.source.source == REGIONS_SOURCE:
+                names[path] = dict(PROVINCE_NAMES)
+    return names
 
 
 def _value(value: Any, money: bool = False) -> Text:

@@ -333,7 +333,7 @@ class Pages:
             said={event.id: said for event in history if (said := step_said(cv, event, revealed))},
             timers=timers,
             now=now,
-            value_labels={**value_labels(labels), **people_labels(people, names), **products},
+            value_labels={**value_labels(cv, labels), **people_labels(people, names), **products},
             here=here,
             records=records,
             credit=credit,
