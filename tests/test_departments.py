@@ -1657,6 +1657,11 @@ def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retri
     with pytest.raises(TransitionRejected, match="requires role service"):
         engine.fire_record(request, "refund", 1, "retry", WAREHOUSE)
     engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, "failure_reason" in refund.data) == ("pending", False)  # retried: no failure now
+    page = engine.order_page(request, SERVICE)
+    [failed] = [e for e in page.history if e.trigger == "refund.fail"]
+    assert page.said[failed.id].data == failure  # the timeline keeps what the desk was told
     assert pay_refund(engine, request, {"pay_amount": 300}).to_state == "refunding"
     [refund] = engine.records(request, SERVICE)
     assert (refund.state, refund.data["paid"]) == ("pending", 300)
