@@ -2380,3 +2380,18 @@ def test_a_flash_sale_keeps_its_own_price_and_only_marks_its_lines(engine: Engin
     )  # fmt: skip
     line = order.data["lines"][0]
     assert (line["unit_price"], line["virtual"], order.data["total"]) == (239, False, 478)  # not the 249
+
+
+def test_a_steps_page_knows_the_automatic_steps_that_may_follow_it_at_once(engine: Engine) -> None:
+    """A retail payment leaves the order pending payment, and settle (or skip_payment) may take it on to
+    paid in the same transaction: the pay page is told both, with where they go; a step into a state no
+    automatic step leaves is told none."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    info = engine.step_page(order.id, "pay", RETAIL).info
+    assert info is not None and info.dests == ("pending_payment",)
+    assert sorted((step.trigger, step.dests) for step in info.then) == [
+        ("settle", ("paid",)),
+        ("skip_payment", ("paid",)),
+    ]
+    cancel = engine.step_page(order.id, "cancel", RETAIL).info
+    assert cancel is not None and cancel.then == ()

@@ -59,6 +59,7 @@ from engine.api import (
     RunningTimer,
     StepPage,
     Text,
+    TriggerInfo,
     WorkflowSpec,
     guard_beside_field,
     read_list_query,
@@ -489,16 +490,43 @@ def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
 
 
 def leads_to(
-    spec: WorkflowSpec, dests: Sequence[str], action: str, lang: str, many: bool = False
+    spec: WorkflowSpec,
+    info: TriggerInfo,
+    action: str,
+    lang: str,
+    many: bool = False,
+    state: str | None = None,
 ) -> str | None:
     """Where a step takes the order (or the orders of a batch), told before it is taken: the state's label,
-    and that it is for good when that state is final. None when the step may lead to more than one."""
-    if len(set(dests)) != 1:
+    and that it is for good when that state is final; when an automatic step may follow at once (a
+    payment that pays what is due: 已付清 → 已支付), that it stays or goes there and what follows if
+    that step's condition holds. ``state``: where the order (a batch's orders, all in one) is now. None
+    when the step may lead to more than one state."""
+    if len(set(info.dests)) != 1:
         return None
-    [dest] = set(dests)
+    [dest] = set(info.dests)
+    shown = state_label(spec, dest, lang)
+    if info.then:
+        either, quoted = translate("orders.then_either", lang), translate("orders.quoted", lang)
+        steps: dict[str, list[str]] = {}  # where it goes on to -> the automatic steps that go there
+        for step in info.then:
+            to = either.join(
+                quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(step.dests)
+            )
+            steps.setdefault(to, []).append(
+                quoted.format(name=step.label.get(lang) if step.label is not None else step.trigger)
+            )
+        then = translate("orders.then_or", lang).join(
+            translate("orders.then_auto", lang).format(auto=either.join(autos), next=to)
+            for to, autos in steps.items()
+        )
+        key = ("orders.batch" if many else "orders") + (
+            ".leads_to_stays_then" if dest == state else ".leads_to_then"
+        )
+        return translate(key, lang).format(action=action, state=shown, then=then)
     final = any(s.name == dest and s.final for s in spec.states)
     key = ("orders.batch.leads_to" if many else "orders.leads_to") + ("_final" if final else "")
-    return translate(key, lang).format(action=action, state=state_label(spec, dest, lang))
+    return translate(key, lang).format(action=action, state=shown)
 
 
 @dataclass
@@ -1008,7 +1036,7 @@ def _step_of(page: StepPage) -> _Step:
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
         prefill=page.prefill,
-        leads=leads_to(page.spec, info.dests, label, lang),
+        leads=leads_to(page.spec, info, label, lang, state=order.state),
     )
 
 

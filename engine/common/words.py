@@ -244,6 +244,29 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "执行「{action}」后，订单将转到「{state}」，此后不能再更改。",
             "After “{action}” the order goes to “{state}”, for good: it cannot be changed afterwards.",
         ),
+        "orders.leads_to_then": Text(
+            "执行「{action}」后，订单将转到「{state}」；{then}。",
+            "After “{action}” the order goes to “{state}”; {then}.",
+        ),
+        "orders.leads_to_stays_then": Text(
+            "执行「{action}」后，订单仍为「{state}」；{then}。",
+            "After “{action}” the order stays “{state}”; {then}.",
+        ),
+        "orders.then_auto": Text(
+            "若{auto}的条件成立，将随即自动转到{next}",
+            "if {auto} holds then, it goes on to {next} by itself at once",
+        ),
+        "orders.then_either": Text("或", " or "),
+        "orders.then_or": Text("；", "; "),
+        "orders.quoted": Text("「{name}」", "“{name}”"),
+        "orders.batch.leads_to_then": Text(
+            "执行「{action}」后，这些订单将转到「{state}」；{then}。",
+            "After “{action}” these orders go to “{state}”; {then}.",
+        ),
+        "orders.batch.leads_to_stays_then": Text(
+            "执行「{action}」后，这些订单仍为「{state}」；{then}。",
+            "After “{action}” these orders stay “{state}”; {then}.",
+        ),
         "orders.batch.leads_to": Text(
             "执行「{action}」后，这些订单将转到「{state}」。",
             "After “{action}” these orders go to “{state}”.",

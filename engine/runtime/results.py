@@ -73,6 +73,16 @@ class FireResult:
 
 
 @dataclass(frozen=True)
+class AutoStep:
+    """An automatic step that may be taken right after a step, in its transaction, if its condition
+    holds then (a payment that completes what is due: 已付清 → 已支付): its label and where it goes."""
+
+    trigger: str
+    label: Text | None
+    dests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TriggerInfo:
     trigger: str
     label: Text | None
@@ -81,6 +91,7 @@ class TriggerInfo:
     allowed: bool  # nothing known now refuses it (``on_submit`` may still, once the form is filled)
     why_not: tuple[Refusal, ...] = ()
     on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
+    then: tuple[AutoStep, ...] = ()  # the automatic steps that may follow at once, from where it leads
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,20 @@ def test_a_held_order_is_approved_and_a_claim_undone_each_by_its_own_word(
     assert f"已放弃认领订单 #{order_id}" in zh and "放弃认领订单 · wang.qiang" in timeline(zh)
     en = reviewer.get(f"/orders/{order_id}?lang=en").text
     assert "Unclaimed the order · wang.qiang" in timeline(en) and "Released" not in en
+
+
+def test_the_pay_page_says_the_order_stays_pending_unless_the_payment_pays_what_is_due(
+    clerk: FlaskClient,
+) -> None:
+    order_id = create(clerk)
+    zh = text_of(clerk.get(f"/orders/{order_id}/fire/pay?lang=zh").text, r"(执行「支付」后[^<]*)")
+    stays = "执行「支付」后，订单仍为「待支付」；"
+    assert zh == stays + "若「免支付」或「已付清」的条件成立，将随即自动转到「已支付」。"
+    assert "将转到「待支付」" not in zh
+    en = text_of(clerk.get(f"/orders/{order_id}/fire/pay?lang=en").text, r"(After “Pay”[^<]*)")
+    assert en == (
+        "After “Pay” the order stays “Pending payment”; if “Skip payment” or “Paid in full” holds then, "
+        "it goes on to “Paid” by itself at once."
+    )
+    pay(clerk, order_id, "186")  # and so it does: paid in full, it is paid at once
+    assert "待支付 → 已支付" in line_of(clerk.get(f"/orders/{order_id}?lang=zh").text, "已付清")
