@@ -494,6 +494,7 @@ def leads_to(
     info: TriggerInfo,
     action: str,
     lang: str,
+    *,
     many: bool = False,
     state: str | None = None,
 ) -> str | None:

@@ -18,24 +18,30 @@ from tests.web.conftest import add_user, log_in, retail_app
 from tests.web.held_order import held_order, pay
 from tests.web.test_orders import create, lock_of
 
+PEOPLE = {"li.na": ("clerk", "service"), "wang.qiang": ("reviewer",)}  # login -> roles, in retail
+
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     app = retail_app(tmp_path, "order-words-tests")
-    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
-    add_user(app, "wang.qiang", "wang.qiang-demo", ("reviewer",), ("retail",))
+    for name, roles in PEOPLE.items():
+        add_user(app, name, f"{name}-demo", roles, ("retail",))
     yield app
     app.extensions["orderloom"].close()
 
 
+def person(app: Flask, name: str) -> FlaskClient:
+    return log_in(app.test_client(), name, f"{name}-demo")
+
+
 @pytest.fixture
 def clerk(app: Flask) -> FlaskClient:
-    return log_in(app.test_client(), "li.na", "li.na-demo")
+    return person(app, "li.na")
 
 
 @pytest.fixture
 def reviewer(app: Flask) -> FlaskClient:
-    return log_in(app.test_client(), "wang.qiang", "wang.qiang-demo")
+    return person(app, "wang.qiang")
 
 
 def text_of(page: str, pattern: str) -> str:
