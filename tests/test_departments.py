@@ -358,6 +358,25 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     assert rejected.state == "rejected"
 
 
+def test_a_shipped_parcels_delivery_form_starts_at_the_time_it_is_drawn(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """签收时间 started empty on both departments' shipments: the form starts at now (to the minute, as
+    the picker takes it), the clerk changing it when the parcel arrived earlier."""
+    clock.advance(seconds=42)
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    ship_each(engine, order.id, {"carrier": "sf"})
+    wholesale = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    ship(engine, wholesale.id, "SH-01")
+    drawn = clock.now().replace(second=0, microsecond=0).isoformat()
+    for order_id in (order.id, wholesale.id):
+        shipped = [r for r in engine.records(order_id, WAREHOUSE) if r.state == "shipped"]
+        [deliver] = [s for s in shipped[0].steps if s.trigger == "deliver"]
+        assert deliver.prefill == {"delivered_at": drawn}
+    assert deliver_each(engine, order.id, {"delivered_at": drawn}) == "delivered"
+
+
 def test_an_order_status_message_carries_the_names_people_know(engine: Engine, store: Store) -> None:
     """The mail said 订单 315（retail-order）经 ship 从 pending_shipment 变为 shipped. A shipment's
     message names the shipment, and reaches the customer the order names."""

@@ -33,6 +33,7 @@ import json
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -254,13 +255,17 @@ class FormLayout:
     fixed: tuple[str, ...] = ()  # the fields a ``const`` fixes, in document order
     prefill: Mapping[str, Prefill] = field(default_factory=dict)  # field -> what it starts with
 
-    def prefilled(self, order: Mapping[str, Any], masked: Collection[str] = ()) -> dict[str, Any]:
+    def prefilled(
+        self, order: Mapping[str, Any], masked: Collection[str] = (), now: datetime | None = None
+    ) -> dict[str, Any]:
         """What the order knows of this form's fields (its ``prefill``), evaluated over the order's
-        data: the amount due, the carrier routing chose. A field is left empty when its expression
-        reads nothing there (no value, or one it cannot compute with), when it reads an order field in
-        ``masked`` (a value some roles see masked: never copied into a form), or when the field itself
-        holds such a value."""
+        data: the amount due, the carrier routing chose, and ``now()`` the time the form is drawn (a
+        delivery's time: RFC 3339 to the minute, as a picker takes it). A field is left empty when its
+        expression reads nothing there (no value, or one it cannot compute with; ``now()`` without
+        ``now``), when it reads an order field in ``masked`` (a value some roles see masked: never
+        copied into a form), or when the field itself holds such a value."""
         found: dict[str, Any] = {}
+        env: dict[str, Any] = {ORDER_ROOT: order} if now is None else {ORDER_ROOT: order, "now": now}
         for name, prefill in self.prefill.items():
             spec = self.fields.get(name)
             if spec is None or spec.format in MASKED_FORMATS:
@@ -268,9 +273,11 @@ class FormLayout:
             if any(_overlaps(read, hidden) for read in prefill.reads for hidden in masked):
                 continue
             try:
-                value = prefill.compiled({ORDER_ROOT: order})
+                value = prefill.compiled(env)
             except ExpressionEvaluationError:
                 continue
+            if isinstance(value, datetime):
+                value = value.replace(second=0, microsecond=0).isoformat()
             tokens = paths.split_path(name)
             if value is not None and tokens:
                 _set_absent(found, tokens, value)

@@ -444,7 +444,8 @@ def step_page_of(
     form = step_form(cv, live.config, trigger)
     prefill: dict[str, Any] = {}
     if form is not None and form.layout.prefill and info is not None:
-        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], cv.never_prefilled)
+        order = condition_env(live, actor, {}, now)["order"]
+        prefill = form.layout.prefilled(order, cv.never_prefilled, now)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 
