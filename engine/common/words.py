@@ -1721,6 +1721,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
         "cli.account.manager": Text("，客户经理 {manager}", ", account manager {manager}"),
+        "cli.account.contact": Text("，联系人 {contact}", ", contact {contact}"),
+        "cli.account.address": Text("，地址 {address}", ", address {address}"),
         "cli.account.none": Text(
             "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
             "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",

@@ -149,9 +149,9 @@ def ui_path_for(form: Path) -> Path:
 @dataclass(frozen=True)
 class Option:
     """One choice of a select or radio: the stored value and its label, and what choosing it fills in
-    beside it (``fills``: (field, value) pairs, a field of the same row or object; a value is a
-    :class:`Text` when it reads differently in zh and en), as a catalogue's product fills its line's
-    name and unit price."""
+    beside it (``fills``: (field, value) pairs, a field of the same row or object, or from the form's root
+    for a name with a dot; a value is a :class:`Text` when it reads differently in zh and en), as a
+    catalogue's product fills its line's name and unit price, and an account the contact it holds."""
 
     value: Any
     label: Text
