@@ -1825,7 +1825,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "catalogue.export": Text("导出 CSV", "Export CSV"),
         "catalogue.admins_only": Text("只有管理员可以修改商品目录。", "Only admins change the catalogue."),
-        "catalogue.row": Text("第 {row} 行", "row {row}"),
+        "catalogue.row": Text("第 {row} 行", "Row {row}"),
         # --- the stock pages (web/stock.py)
         "stock.title": Text("库存", "Stock"),
         "stock.tab.levels": Text("库存", "Levels"),
