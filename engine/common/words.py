@@ -2033,6 +2033,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "  {sku}：账面 {book}，盘点 {counted}，差异 {difference:+d}（占用 {reserved}）",
             "  {sku}: book {book}, counted {counted}, difference {difference:+d} ({reserved} reserved)",
         ),
+        # after a count line whose difference is large (engine.runtime.stock.CountLine.large), as the
+        # web sheet calls it out
+        "cli.stock.large": Text(
+            "  ← 差异较大（超过 {units} 件且超过账面的 {share}）",
+            "  ← large difference (more than {units} units and {share} of the book)",
+        ),
         "cli.stock.level": Text(
             "{sku}\t{warehouse}\t现有 {on_hand}\t占用 {reserved}\t可用 {available}\t安全库存 {safety}{low}",
             "{sku}\t{warehouse}\ton hand {on_hand}\treserved {reserved}\tfree {available}\t"
