@@ -2335,6 +2335,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.part.transitions": Text("流转", "Transitions"),
         "diff.part.rules": Text("规则", "Rules"),
         "diff.part.forms": Text("表单", "Forms"),
+        "diff.part.records": Text("子记录", "Record kinds"),
         "diff.what.setting": Text("设置", "setting"),
         "diff.what.state": Text("状态", "state"),
         "diff.what.transition": Text("流转", "transition"),
@@ -2347,6 +2348,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.what.form": Text("表单", "form"),
         "diff.what.field": Text("字段", "field"),
         "diff.what.layout": Text("表单布局", "form layout"),
+        "diff.what.record_kind": Text("记录类型", "record kind"),
+        "diff.what.record_state": Text("记录状态", "record state"),
+        "diff.what.record_transition": Text("记录流转", "record transition"),
         # --- a change of a state or a transition worded for a person (engine/dsl/diff.py, _Wording)
         "diff.say.transition": Text("{trigger}：从 {sources}", "{trigger}: from {sources}"),
         "diff.say.any_state": Text("任意状态", "any state"),
