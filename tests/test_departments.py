@@ -1695,11 +1695,15 @@ def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retri
     [refund] = engine.records(request, SERVICE)
     assert (refund.state, refund.data["paid"]) == ("pending", 300)
     before = written(engine, store, request, SERVICE)
-    with pytest.raises(
-        TransitionRejected, match=r"exceeds the 178\.00 CNY refund #1 has still to pay"
-    ) as caught:
+    with pytest.raises(TransitionRejected) as caught:
         pay_refund(engine, request, {"pay_amount": 178.01})
-    assert "尚未退的 178.00 元" in caught.value.refusals[0].zh
+    [over] = caught.value.refusals  # worded as a payment record's over-refund is, with its two figures
+    assert over.en.endswith(
+        "refund of 178.01 CNY exceeds the 178.00 CNY refund #1 can refund (478.00 CNY in all, "
+        "300.00 CNY refunded)"
+    )
+    assert "超过退款 #1 可退的 178.00 元（共 478.00 元，已退 300.00 元）" in over.zh
+    assert (over.code, over.details["refundable"], over.details["refund"]) == ("over-refund", "178.00", 1)
     assert written(engine, store, request, SERVICE) == before  # nothing of the refused step was kept
     assert pay_refund(engine, request, {"pay_amount": 178}).to_state == "closed"
     [refund] = engine.records(request, SERVICE)
