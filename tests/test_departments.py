@@ -36,6 +36,7 @@ from engine.store.products import Product, write_products
 from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
+from tests.after_sales import backordered_exchange, exchange_request
 from tests.deadlocks import collide
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1788,8 +1789,7 @@ def test_an_after_sales_return_without_a_refund_amount_is_refused_at_intake_nami
     with store.read() as tx:
         taken = select(func.count()).select_from(orders).where(orders.c.department == "after_sales")
         assert tx.connection.execute(taken).scalar_one() == 0
-    exchange = request_data(clock, type="exchange", reason_code="size")
-    del exchange["refund_amount"]
+    exchange = exchange_request(request_data(clock), reason_code="size")
     assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange).state == (
         "awaiting_goods"
     )
@@ -1824,9 +1824,7 @@ def test_an_after_sales_request_for_more_than_its_goods_are_worth_is_rejected(
 
 @pytest.mark.usefixtures("original")
 def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, clock: FrozenClock) -> None:
-    data = request_data(clock, type="exchange", reason_code="quality")
-    del data["refund_amount"]
-    data["ticket_no"] = "T2026030201"
+    data = exchange_request(request_data(clock), reason_code="quality", ticket_no="T2026030201")
     request = engine.create_order(
         SERVICE, department="after_sales", workflow="after-sales-request", channel="phone", data=data
     )
@@ -1860,17 +1858,18 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     no more than the retail order it names paid (478), however much the yogurt is said to be worth."""
 
     def backordered(qty: int) -> int:
-        data = request_data(clock, type="exchange", reason_code="quality")
-        del data["refund_amount"]
-        data["lines"] = [
-            {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": qty, "unit_price": 56, "amount": 56 * qty}
-        ]
-        request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
-        receipt = {"return_waybill": "YT9876543210", "received_at": clock.now().isoformat()}
-        engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
-        inspection = {"inspection_result": "pass", "found_condition": "opened_intact"}
-        assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "replacement_backordered"
-        return request.id
+        lines = [{"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": qty, "unit_price": 56, "amount": 56 * qty}]
+        exchange = exchange_request(request_data(clock), lines, reason_code="quality")
+        return backordered_exchange(
+            engine,
+            exchange,
+            clock.now(),
+            service=SERVICE,
+            warehouse=WAREHOUSE,
+            inspector=INSPECTOR,
+            waybill="YT9876543210",
+            found_condition="opened_intact",
+        )
 
     waiting = backordered(1001)
     again = backordered(1001)
