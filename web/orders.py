@@ -614,7 +614,8 @@ def summarize(
                 rows=[[text(f"{inner}.{k}", k, item.get(k)) for k in keys] for item in value],
             )
         if isinstance(value, list) and value:
-            return Entry(label(path, key), text="、".join(text(f"{path}{ITEMS}", key, v) for v in value))
+            joined = "、" if lang.startswith("zh") else ", "
+            return Entry(label(path, key), text=joined.join(text(f"{path}{ITEMS}", key, v) for v in value))
         return Entry(label(path, key), text=text(path, key, value))
 
     order = {path: n for n, path in enumerate(specs)}

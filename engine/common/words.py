@@ -1747,6 +1747,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
         "cli.account.manager": Text("，客户经理 {manager}", ", account manager {manager}"),
+        "cli.account.contact": Text("，联系人 {contact}", ", contact {contact}"),
+        "cli.account.address": Text("，地址 {address}", ", address {address}"),
         "cli.account.none": Text(
             "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
             "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",
@@ -1849,7 +1851,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "catalogue.export": Text("导出 CSV", "Export CSV"),
         "catalogue.admins_only": Text("只有管理员可以修改商品目录。", "Only admins change the catalogue."),
-        "catalogue.row": Text("第 {row} 行", "row {row}"),
+        "catalogue.row": Text("第 {row} 行", "Row {row}"),
         # --- the stock pages (web/stock.py)
         "stock.title": Text("库存", "Stock"),
         "stock.tab.levels": Text("库存", "Levels"),
@@ -2056,6 +2058,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.stock.count_line": Text(
             "  {sku}：账面 {book}，盘点 {counted}，差异 {difference:+d}（占用 {reserved}）",
             "  {sku}: book {book}, counted {counted}, difference {difference:+d} ({reserved} reserved)",
+        ),
+        # after a count line whose difference is large (engine.runtime.stock.CountLine.large), as the
+        # web sheet calls it out
+        "cli.stock.large": Text(
+            "  ← 差异较大（超过 {units} 件且超过账面的 {share}）",
+            "  ← large difference (more than {units} units and {share} of the book)",
         ),
         "cli.stock.level": Text(
             "{sku}\t{warehouse}\t现有 {on_hand}\t占用 {reserved}\t可用 {available}\t安全库存 {safety}{low}",
@@ -2353,6 +2361,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.part.transitions": Text("流转", "Transitions"),
         "diff.part.rules": Text("规则", "Rules"),
         "diff.part.forms": Text("表单", "Forms"),
+        "diff.part.records": Text("子记录", "Record kinds"),
         "diff.what.setting": Text("设置", "setting"),
         "diff.what.state": Text("状态", "state"),
         "diff.what.transition": Text("流转", "transition"),
@@ -2365,6 +2374,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.what.form": Text("表单", "form"),
         "diff.what.field": Text("字段", "field"),
         "diff.what.layout": Text("表单布局", "form layout"),
+        "diff.what.record_kind": Text("记录类型", "record kind"),
+        "diff.what.record_state": Text("记录状态", "record state"),
+        "diff.what.record_transition": Text("记录流转", "record transition"),
         # --- a change of a state or a transition worded for a person (engine/dsl/diff.py, _Wording)
         "diff.say.transition": Text("{trigger}：从 {sources}", "{trigger}: from {sources}"),
         "diff.say.any_state": Text("任意状态", "any state"),

@@ -220,7 +220,16 @@ EXTENSION_PREFIX = "x-"
 # The extensions of ours a form's author writes (docs/forms.md); any other ``x-`` key is the author's own
 # and ignored, unless it is a near miss of one of these (``x-tilte-zh``): then its label is off.
 EXTENSIONS = frozenset(
-    {"x-title-zh", "x-description-zh", "x-enum-titles", "x-pattern-hint", "x-sensitive", "x-user", "x-kind"}
+    {
+        "x-title-zh",
+        "x-description-zh",
+        "x-enum-titles",
+        "x-pattern-hint",
+        "x-separators",
+        "x-sensitive",
+        "x-user",
+        "x-kind",
+    }
 )
 # The codes a field may say it holds (``"x-kind": "warehouse"``): the order page names them (上海仓,
 # not SH-01).

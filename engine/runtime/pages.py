@@ -320,7 +320,7 @@ class Pages:
             names={**names, **(approval.names if approval is not None else {})},
         )
         return OrderPage(
-            shown_view(cv, row, actor),
+            split_shown(shown_view(cv, row, actor)),
             spec,
             history,
             tuple(triggers),
@@ -447,7 +447,8 @@ def step_page_of(
     form = step_form(cv, live.config, trigger)
     prefill: dict[str, Any] = {}
     if form is not None and form.layout.prefill and info is not None:
-        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], cv.never_prefilled)
+        order = condition_env(live, actor, {}, now)["order"]
+        prefill = form.layout.prefilled(order, cv.never_prefilled, now)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 
@@ -472,6 +473,17 @@ def kind_step_page_of(
     data_form = cv.spec.data_form
     order_layout = cv.layouts.get(data_form) if data_form is not None else None
     return StepPage(shown_view(cv, row, actor), cv.spec, trigger, info, None, form, order_layout)
+
+
+def split_shown(view: OrderView) -> OrderView:
+    """An order routing split (its ``split``: a part per warehouse) as its page's data section shows it:
+    its ``warehouse`` is every part's, in the split's order, not the first part's alone (each parcel's is
+    on its shipment record)."""
+    parts = view.data.get("split")
+    if not isinstance(parts, list) or len(parts) < 2 or "warehouse" not in view.data:
+        return view
+    warehouses = [part["warehouse"] for part in parts if isinstance(part, Mapping) and "warehouse" in part]
+    return replace(view, data={**view.data, "warehouse": list(dict.fromkeys(warehouses))})
 
 
 def shown_view(cv: CompiledVersion, row: OrderRow, actor: Actor) -> OrderView:

@@ -532,7 +532,7 @@ def _offered(
             prefill: dict[str, Any] = {}
             if ct.layout is not None and ct.layout.prefill:
                 order = condition_env(moving.order, actor, {}, moving.now)["order"]
-                prefill = ct.layout.prefilled(order, moving.cv.never_prefilled)
+                prefill = ct.layout.prefilled(order, moving.cv.never_prefilled, moving.now)
             return RecordStep(trigger, label, ct.spec.form, True, prefill=prefill)
         env = condition_env(moving.order, actor, {}, moving.now)
         env["record"] = record.view()
