@@ -44,7 +44,7 @@ from engine.runtime.decisions import (
     prepared_intake,
 )
 from engine.runtime.named_lists import UnknownList
-from engine.runtime.original_order import original_order_refusals
+from engine.runtime.original_order import claims_on, original_order_refusals
 from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
 from engine.runtime.records import RecordOps, fire_kind_step, fire_record_step, kind_step
@@ -491,6 +491,7 @@ class Commands:
                 outbox=outbox,
                 labels=labels,
                 records=RecordOps(moving) if cv.records else None,
+                claims=lambda: claims_on(tx, self.parts, live.department, live.id),
             )
             try:
                 changes = action(ctx)
