@@ -48,7 +48,12 @@ from engine.runtime.order_why import (
     version_labels,
     why_here,
 )
-from engine.runtime.original_order import orders_about, original_fill, original_summary
+from engine.runtime.original_order import (
+    orders_about,
+    original_fill,
+    original_order_refusals,
+    original_summary,
+)
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
 from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, steps_due, takers
@@ -442,7 +447,8 @@ class Pages:
             form = intake_form_of(cv, channel)
             schema = form.schema if form is not None else {}
             fill = original_fill(tx, cv.spec, schema, number) if summary is not None else None
-        return IntakeOriginal(number, summary, fill)
+            refusals = original_order_refusals(tx, cv.spec, {wanted.field: number}) if summary is None else []
+        return IntakeOriginal(number, summary, fill, tuple(refusals))
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:

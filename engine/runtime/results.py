@@ -428,6 +428,7 @@ class IntakeOriginal:
     number: str
     summary: OriginalSummary | None
     fill: Mapping[str, Any] | None
+    refusals: tuple[Refusal, ...] = ()  # why none is found, naming the field, as the intake would say
 
 
 @dataclass(frozen=True)
