@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import insert
 
-from engine.clock import FrozenClock
+from engine.clock import Clock, FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Engine
 from engine.store import tables
+from tests.engine.runtime.test_original_order import request
 from tests.test_departments import SERVICE, delivered_retail_order
 from tests.web.conftest import add_user, log_in, make_app, settings_for
 
@@ -33,10 +34,10 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
-    """Retail and after-sales published, bands on hand, an after-sales desk and a retail clerk."""
-    app = make_app(settings_for(tmp_path, REPO, "original-order"), clock)
+def original_order_app(tmp_path: Path, secret_key: str, clock: Clock | None = None) -> Flask:
+    """Retail and after-sales published, bands on hand, an after-sales desk (huang.fang) and a retail
+    clerk (li.na), each with a password of their name."""
+    app = make_app(settings_for(tmp_path, REPO, secret_key), clock)
     engine = app.extensions["orderloom"].engine
     for path in ("retail/order.yaml", "after-sales/request.yaml"):
         engine.publish(load_bundle(REPO / "workflows" / path, REPO))
@@ -46,6 +47,12 @@ def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
         )
     add_user(app, "huang.fang", "huang-fang-pass", ("service",), ("after_sales",))
     add_user(app, "li.na", "li-na-pass", ("clerk", "service"), ("retail",))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
+    app = original_order_app(tmp_path, "original-order", clock)
     yield app
     app.extensions["orderloom"].close()
 
@@ -59,20 +66,6 @@ def desk(app: Flask) -> FlaskClient:
     return log_in(app.test_client(), "huang.fang", "huang-fang-pass")
 
 
-def a_request(clock: FrozenClock, original: str) -> dict[str, object]:
-    return {
-        "original_order_no": original,
-        "type": "return",
-        "reason_code": "no_reason",
-        "customer": {"name": "张伟", "mobile": "13812345678"},
-        "lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}],
-        "delivered_at": (clock.now() - timedelta(days=1)).isoformat(),
-        "item_condition": "unopened",
-        "refund_amount": 239,
-        "return_warehouse": "SH-01",
-    }
-
-
 def test_the_request_page_summarizes_the_retail_order_in_both_languages(
     app: Flask, clock: FrozenClock
 ) -> None:
@@ -80,9 +73,7 @@ def test_the_request_page_summarizes_the_retail_order_in_both_languages(
     words, customer with the mobile masked, address, lines and money; its own page stays a 404."""
     engine = engine_of(app)
     bought = delivered_retail_order(engine, clock)
-    taken = engine.create_order(
-        SERVICE, "after_sales", "after-sales-request", "web", a_request(clock, bought)
-    )
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     client = desk(app)
     zh = client.get(f"/orders/{taken.id}?lang=zh").get_data(as_text=True)
     summary = zh[zh.index('id="original-order"') :]
@@ -118,9 +109,7 @@ def test_the_retail_order_page_lists_the_requests_about_it_without_a_link_it_can
 ) -> None:
     engine = engine_of(app)
     bought = delivered_retail_order(engine, clock)
-    taken = engine.create_order(
-        SERVICE, "after_sales", "after-sales-request", "web", a_request(clock, bought)
-    )
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     clerk = log_in(app.test_client(), "li.na", "li-na-pass")
     zh = clerk.get(f"/orders/{bought}?lang=zh").get_data(as_text=True)
     listed = zh[zh.index('id="about-orders"') :]
@@ -133,7 +122,7 @@ def test_the_retail_order_page_lists_the_requests_about_it_without_a_link_it_can
         assert words in en, words
     # the desk itself, who may open it, is given the link on the request's summary of its other requests
     other = engine.create_order(
-        SERVICE, "after_sales", "after-sales-request", "web", {**a_request(clock, bought), "refund_amount": 1}
+        SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=1)
     )
     page = desk(app).get(f"/orders/{other.id}?lang=en").get_data(as_text=True)
     assert f'href="/orders/{taken.id}"' in page

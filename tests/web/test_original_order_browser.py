@@ -10,37 +10,18 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import insert
 
-from engine.dsl.compiler import load_bundle
-from engine.store import tables
 from tests.test_departments import delivered_retail_order
-from tests.web.conftest import LiveServer, add_user, log_in_page, make_app, serve, settings_for, sideways
+from tests.web.conftest import LiveServer, log_in_page, serve, sideways
+from tests.web.test_departments_browser import choose
+from tests.web.test_original_order import original_order_app
 
-REPO = Path(__file__).resolve().parents[2]
 NEW = "/orders/new/after_sales/after-sales-request/web"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    app = make_app(settings_for(tmp_path, REPO, "original-order-browser"))
-    engine = app.extensions["orderloom"].engine
-    for path in ("retail/order.yaml", "after-sales/request.yaml"):
-        engine.publish(load_bundle(REPO / "workflows" / path, REPO))
-    with app.extensions["orderloom"].store.engine.begin() as connection:
-        connection.execute(
-            insert(tables.stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0)
-        )
-    add_user(app, "huang.fang", "huang-fang-pass", ("service",), ("after_sales",))
-    yield from serve(app)
-
-
-def choose(page: Page, field: str, value: str) -> None:
-    found = page.locator(f"#f-{field}")
-    if found.evaluate("element => element.tagName") == "SELECT":
-        found.select_option(value)
-    else:
-        found.locator(f'input[type=radio][value="{value}"]').check()
+    yield from serve(original_order_app(tmp_path, "original-order-browser"))
 
 
 def test_the_intake_fills_from_the_retail_order_on_a_narrow_screen(server: LiveServer, page: Page) -> None:
@@ -57,6 +38,7 @@ def test_the_intake_fills_from_the_retail_order_on_a_narrow_screen(server: LiveS
         f"the Retail department has no order {int(bought) + 40}"
     )
     expect(page.locator("#original-order")).to_have_count(0)
+    assert sideways(page) == 0
 
     page.goto(server(f"{NEW}?lang=zh"))
     page.wait_for_function("typeof htmx === 'object'")
