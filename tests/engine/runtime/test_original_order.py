@@ -5,6 +5,7 @@ requests about it claim. On SQLite and on PostgreSQL (the ``store`` fixture runs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.store import Store
 from engine.store.tables import orders, stock
+from tests.engine.runtime.test_races import together
 from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delivered_retail_order
 
 REPO = Path(__file__).resolve().parents[3]
@@ -279,3 +281,43 @@ def test_the_intake_reads_what_the_retail_order_fills_and_says_when_there_is_non
         engine.intake_original(INSPECTOR, "after_sales", "after-sales-request", "web", bought)
     with pytest.raises(NotFound):
         engine.intake_original(RETAIL, "retail", "retail-order", "web", bought)
+
+
+def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_paid(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """478 paid; the retail desk authorizes a return of 300 while the after-sales desk takes a request
+    for 239, both at once: one of them is taken and the other refused by what the first holds (the
+    original order's row is locked by both, so they are counted one after the other)."""
+    bought = delivered_retail_order(engine, clock)
+
+    def attempt(call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            try:
+                return call()
+            except TransitionRejected as rejected:
+                return rejected
+
+        return run
+
+    returned, requested = together(
+        [
+            attempt(
+                lambda: engine.fire(
+                    int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 300}
+                )
+            ),
+            attempt(
+                lambda: engine.create_order(
+                    SERVICE, "after_sales", "after-sales-request", "web", request(bought)
+                )
+            ),
+        ]
+    )
+    refused_ones = [r for r in (returned, requested) if isinstance(r, TransitionRejected)]
+    assert len(refused_ones) == 1
+    [why] = refused_ones[0].refusals
+    assert why.details["refundable"] in ("178.00", "239.00")  # what the other left
+    with store.read() as tx:
+        held = tx.load_order(int(bought)).data.get("refund_due")
+    assert (held == 300) == (requests(store) == 0)
