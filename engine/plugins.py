@@ -137,8 +137,9 @@ class ActionContext:
     # on a record's step: fields the action writes on the order itself (``set_order``), such as the order's
     # running total of what its payment records captured, for the rules and pages that read the order
     order_changes: dict[str, Any] = field(default_factory=dict)
-    # on an order's step: what the orders of other workflows about this order claim of its money, read
-    # in the firing transaction when called (a return's refund never gives back what they claim)
+    # on an order's step, and a record's step a person takes: what the orders of other workflows about
+    # this order claim of its money, read in the firing transaction when called (a return's refund, or a
+    # clerk's refund on a payment, never gives back what they claim)
     claims: Callable[[], Sequence[ClaimOn]] | None = None
 
     def set_order(self, changes: Mapping[str, Any]) -> None:

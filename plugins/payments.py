@@ -39,10 +39,12 @@ records"): each payment is a record of its own, ``authorized`` → ``captured`` 
   order's payments that are not voided hold, net of refunds) is refused (code ``overpayment``): an
   overpayment is never taken. On a payment record's own step, ``capture`` captures that record.
 - ``refund`` on a payment record's step pays back the ``refund_amount`` its form sent, never more than
-  the record captured and has not refunded (code ``over-refund``). On an order's step it gives back the
-  order's money through its records: the ``refund_amount`` sent, else the ``refund_due`` a return
-  authorized (both spread over the captured payments, newest first), else everything: every captured
-  payment's remainder is refunded and every authorization voided.
+  the record captured and has not refunded (code ``over-refund``); taken by a person (a clerk's refund),
+  nor more than the order paid and has not refunded less what the orders about it claim
+  (``ActionContext.claims``, as ``authorize_refund``: the refusal names both figures). On an order's
+  step it gives back the order's money through its records: the ``refund_amount`` sent, else the
+  ``refund_due`` a return authorized (both spread over the captured payments, newest first), else
+  everything: every captured payment's remainder is refunded and every authorization voided.
 - Both keep the order's own ``paid_amount``, ``refunded_amount``, ``paid_at``, ``refunded_at``,
   ``payment_method`` and ``transaction_ref`` as the sum and the latest of its records (``set_order``), for
   the rules, searches and pages that read the order.
@@ -411,8 +413,8 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     captured = _amount_or_zero(record, "captured")
     refunded = _amount_or_zero(record, "refunded")
     left = captured - refunded
+    number = record.get("number")
     if amount > left:
-        number = record.get("number")
         raise ActionRefused(
             "over-refund",
             f"退款金额 {amount} 元超过支付 #{number} 可退的 {left} 元"
@@ -423,6 +425,9 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
             refundable=str(left),
             payment=number,
         )
+    if ctx.claims is not None:  # a person's refund on the payment: the order's money, less the claims
+        refundable = _refundable(ctx.order or {})
+        _check_unclaimed(ctx, amount, Decimal("0.00") if refundable is None else refundable)
     _refunded_on_record(
         ctx,
         amount,

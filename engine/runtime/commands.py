@@ -313,7 +313,7 @@ class Commands:
         check_seen(row, request.expected_lock_version)
         moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
         kind, trigger = named
-        fire_kind_step(moving, kind, trigger, request.actor, request.data, RecordOps(moving))
+        fire_kind_step(moving, kind, trigger, request.actor, request.data, self.person_records(moving))
         return self.records_moved(moving, row, request.trigger)
 
     def once(
@@ -402,8 +402,16 @@ class Commands:
         cv = self.parts.compiled(tx, row.workflow, row.version)
         moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
         kind, number, trigger = request.kind, request.number, request.trigger
-        fire_record_step(moving, kind, number, trigger, request.actor, request.data, RecordOps(moving))
+        fire_record_step(
+            moving, kind, number, trigger, request.actor, request.data, self.person_records(moving)
+        )
         return self.records_moved(moving, row, None)
+
+    def person_records(self, moving: Moving) -> RecordOps:
+        """The order's records as a person's record step reaches them: its actions read what the orders
+        about this one claim of its money (a clerk's refund on a payment never pays that back)."""
+        live, tx = moving.order, moving.tx
+        return RecordOps(moving, claims=lambda: claims_on(tx, self.parts, live.department, live.id))
 
     def records_moved(self, moving: Moving, row: OrderRow, trigger: str | None) -> FireResult:
         """The record steps just taken on the order written as its audit events, after them the order's

@@ -321,3 +321,43 @@ def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_
     with store.read() as tx:
         held = tx.load_order(int(bought)).data.get("refund_due")
     assert (held == 300) == (requests(store) == 0)
+
+
+def test_a_clerks_refund_on_a_payment_never_pays_back_what_a_request_about_the_order_claims(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """478 paid on one payment, a request about the order asks 239 back: the clerk's refund on that
+    payment (payment.refund) may give no more than the 239 left (the customer was once refunded twice
+    that way), naming both figures; once the request is withdrawn the rest may be refunded."""
+    bought = int(delivered_retail_order(engine, clock))
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(str(bought)))
+    form = {"refund_amount": 478, "refund_reason": "客户要求退款"}
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire_record(bought, "payment", 1, "refund", RETAIL, form)
+    [over] = caught.value.refusals
+    assert (over.code, over.details["refundable"], over.details["claimed"]) == (
+        "over-refund",
+        "239.00",
+        "239.00",
+    )
+    assert over.details["orders"] == [taken.id]
+    assert over.zh == (
+        f"退款金额 478.00 元超过可退金额 239.00 元（已付未退 478.00 元，售后申请 {taken.id} 已占 239.00 元）"
+    )
+    assert over.en == (
+        "refund of 478.00 CNY exceeds the 239.00 CNY left to refund (478.00 CNY paid and not yet refunded, "
+        f"239.00 CNY claimed by after-sales request {taken.id})"
+    )
+    with store.read() as tx:
+        assert tx.load_order(bought).data.get("refunded_amount") is None  # nothing written
+    part = engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 239})
+    assert part.trigger == "payment.refund"
+    with pytest.raises(TransitionRejected) as caught:  # 478 paid, 239 refunded, 239 claimed: none left
+        engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 0.01})
+    [none_left] = caught.value.refusals
+    assert (none_left.code, none_left.details["refundable"]) == ("over-refund", "0.00")
+    assert "已付未退 239.00 元" in none_left.zh and "239.00 CNY paid and not yet refunded" in none_left.en
+    engine.fire(taken.id, "withdraw", SERVICE)  # withdrawn: it claims nothing any more
+    engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 239})
+    with store.read() as tx:
+        assert tx.load_order(bought).data["refunded_amount"] == 478
