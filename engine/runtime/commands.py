@@ -44,7 +44,7 @@ from engine.runtime.decisions import (
     prepared_intake,
 )
 from engine.runtime.named_lists import UnknownList
-from engine.runtime.original_order import claims_on, original_order_refusals
+from engine.runtime.original_order import claims_on, link_original, original_order_refusals
 from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
 from engine.runtime.records import RecordOps, fire_kind_step, fire_record_step, kind_step
@@ -231,6 +231,7 @@ class Commands:
                 final=cv.is_final(cv.initial),
                 at=now,
             )
+            link_original(tx, cv.spec, order_id, data)
             tx.insert_audit(
                 order_id=order_id,
                 seq=1,
@@ -627,6 +628,9 @@ class Commands:
                 zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
             )
         self.write_records(moving)
+        linked = cv.spec.original_order
+        if linked is not None and any(linked.field in step.changes for step in steps):
+            link_original(tx, cv.spec, live.id, live.data)  # the number changed: the link follows it
         if cv.search_roots and any(cv.search_roots.intersection(step.changes) for step in steps):
             # a searched field changed (a waybill, a payment reference): the order's terms are rewritten
             tx.put_search_terms(live.id, live.department, terms_of(live.data, cv.spec.search), replace=True)

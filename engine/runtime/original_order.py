@@ -33,7 +33,7 @@ from engine.runtime.compiled import state_words
 from engine.runtime.masking import MOBILE, mask
 from engine.runtime.parts import Parts
 from engine.store import OrderRow, Tx
-from engine.store.original_orders import NamingOrder, orders_naming
+from engine.store.original_orders import NamingOrder, link_order, named_id, orders_naming
 from engine.store.versions import newest_versions
 
 ORIGINAL_ORDER = "original-order"  # the keyword of the refusals: not a JSON Schema one
@@ -53,7 +53,7 @@ def original_order_refusals(
     if wanted is None or data.get(wanted.field) is None:
         return []  # the forms say whether the field is required
     typed = data[wanted.field]
-    number = _number(typed)
+    number = named_id(typed)
     original = _original(tx, wanted, typed)
     if original is None:
         field = _title(spec, wanted.field)
@@ -74,7 +74,7 @@ def original_order_refusals(
     paid = _money(original.data.get("paid_amount")) or Decimal(0)
     refunded = _money(original.data.get("refunded_amount")) or Decimal(0)
     returning = _money(original.data.get(RETURN_AUTHORIZED)) or Decimal(0)
-    others = orders_naming(tx.connection, spec.department, spec.name, wanted.field, str(typed), order_id)
+    others = orders_naming(tx.connection, spec.department, spec.name, original.id, order_id)
     claimed = sum((_claim(other.final, other.data, wanted) for other in others), Decimal(0))
     left = max(paid - refunded - returning - claimed, Decimal(0)).quantize(CENT)
     if asked <= left:
@@ -101,6 +101,15 @@ def original_order_refusals(
             **({"return_authorized": str(returning.quantize(CENT))} if returning else {}),
         )
     ]
+
+
+def link_original(tx: Tx, spec: WorkflowSpec, order_id: int, data: Mapping[str, Any]) -> None:
+    """Write the order's link to the original order its ``original_order.field`` names (none: no link),
+    in the transaction that creates the order or changes the field; read back by ``orders_naming``
+    through its index."""
+    wanted = spec.original_order
+    if wanted is not None:
+        link_order(tx.connection, order_id, spec.department, spec.name, data.get(wanted.field))
 
 
 @dataclass(frozen=True)
@@ -141,9 +150,7 @@ def orders_about(
     for spec in workflows_about(tx, parts, department):
         wanted = spec.original_order
         assert wanted is not None
-        for other in orders_naming(
-            tx.connection, spec.department, spec.name, wanted.field, str(order_id), but
-        ):
+        for other in orders_naming(tx.connection, spec.department, spec.name, order_id, but):
             found.append(_about(spec, wanted, other))
     return found
 
@@ -284,7 +291,7 @@ def original_fill(tx: Tx, spec: WorkflowSpec, form: Mapping[str, Any], number: A
 
 
 def _original(tx: Tx, wanted: OriginalOrderSpec, typed: Any) -> OrderRow | None:
-    number = _number(typed)
+    number = named_id(typed)
     original = tx.load_order(number) if number is not None else None
     return original if original is not None and original.department == wanted.department else None
 
@@ -341,17 +348,6 @@ def _claim(final: bool, data: Mapping[str, Any], wanted: OriginalOrderSpec) -> D
     if agreed is not None:
         return agreed
     return (_money(data.get(wanted.refund)) if wanted.refund is not None else None) or Decimal(0)
-
-
-def _number(value: Any) -> int | None:
-    """An order number as people type it: digits (the forms check the pattern); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _money(value: Any) -> Decimal | None:

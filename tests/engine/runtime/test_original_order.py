@@ -5,6 +5,8 @@ requests about it claim. On SQLite and on PostgreSQL (the ``store`` fixture runs
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +23,7 @@ from engine.errors import NotFound, Refusal, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.store import Store
+from engine.store.original_orders import orders_naming
 from engine.store.tables import orders, stock
 from tests.engine.runtime.test_races import together
 from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delivered_retail_order
@@ -361,3 +364,88 @@ def test_a_clerks_refund_on_a_payment_never_pays_back_what_a_request_about_the_o
     engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 239})
     with store.read() as tx:
         assert tx.load_order(bought).data["refunded_amount"] == 478
+
+
+CORRECT = "forms/after-sales/correct-original.json"
+
+
+def corrected_request(tmp_path: Path, declared: bool = True) -> Path:
+    """The shipped after-sales request, copied with a step that corrects the original order's number
+    (the service desk's ``correct_original``, its form holding ``original_order_no``); ``declared``:
+    with its ``original_order:`` line, else without it."""
+    for folder in ("forms", "rules"):
+        shutil.copytree(REPO / folder, tmp_path / folder, dirs_exist_ok=True)
+    form = json.loads((REPO / "forms/after-sales/request.json").read_text(encoding="utf-8"))
+    number = form["properties"]["original_order_no"]
+    (tmp_path / CORRECT).write_text(
+        json.dumps(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "Correct the original order",
+                "x-title-zh": "更正原订单",
+                "type": "object",
+                "required": ["original_order_no"],
+                "properties": {"original_order_no": number},
+                "additionalProperties": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    text = (REPO / "workflows/after-sales/request.yaml").read_text(encoding="utf-8")
+    line = (
+        "original_order: {field: original_order_no, department: retail, refund: refund_amount, kind: type}\n"
+    )
+    assert line in text and "\ntransitions:\n" in text
+    text = text.replace(
+        "\ntransitions:\n",
+        "\ntransitions:\n  - trigger: correct_original\n    source: awaiting_goods\n"
+        f"    dest: awaiting_goods\n    roles: [service]\n    form: {CORRECT}\n"
+        "    label: {zh: 更正原订单, en: Correct the original order}\n\n",
+    )
+    path = tmp_path / "workflows/after-sales/request.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text if declared else text.replace(line, ""), encoding="utf-8")
+    return path
+
+
+def naming(store: Store, number: str) -> list[int]:
+    with store.read() as tx:
+        found = orders_naming(tx.connection, "after_sales", "after-sales-request", int(number))
+        return [order.id for order in found]
+
+
+def test_the_link_follows_a_number_a_step_changes(
+    engine: Engine, store: Store, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """A request taken about one retail order, its number then corrected by a step to another: the
+    orders about the first no longer name it, those about the second do, and the second's money is the
+    one it claims (the retail page, the return's bound and the next request read the link)."""
+    engine.publish(load_bundle(corrected_request(tmp_path), tmp_path, action_names=REGISTRY.action_names))
+    first, second = delivered_retail_order(engine, clock), delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(first))
+    assert (naming(store, first), naming(store, second)) == ([taken.id], [])
+    engine.fire(taken.id, "correct_original", SERVICE, {"original_order_no": second})
+    assert (naming(store, first), naming(store, second)) == ([], [taken.id])
+    with pytest.raises(TransitionRejected) as caught:  # 478 paid on the second, 239 claimed by the request
+        engine.fire(int(second), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478})
+    assert caught.value.refusals[0].details["orders"] == [taken.id]
+    returned = engine.fire(
+        int(first), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478}
+    )
+    assert returned.to_state == "return_requested"
+
+
+def test_a_version_that_first_declares_the_original_order_links_the_orders_taken_before(
+    engine: Engine, store: Store, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Requests taken on a version without ``original_order:`` are linked when a version declaring it is
+    published, by the field it names, in the publishing transaction."""
+    plain = tmp_path / "plain"
+    engine.publish(
+        load_bundle(corrected_request(plain, declared=False), plain, action_names=REGISTRY.action_names)
+    )
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    assert naming(store, bought) == []
+    engine.publish(load_bundle(corrected_request(tmp_path), tmp_path, action_names=REGISTRY.action_names))
+    assert naming(store, bought) == [taken.id]
