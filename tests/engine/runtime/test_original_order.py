@@ -152,6 +152,26 @@ def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, c
     assert engine.fire(waiting.id, "refund_instead", SERVICE, {"refund_amount": 478}).to_state == "refunding"
 
 
+def refused_for_the_claim(rejected: TransitionRejected, request_id: int) -> None:
+    """A refund of all 478 paid refused while request ``request_id`` claims 239 of it: both figures
+    named, in both languages."""
+    [over] = rejected.refusals
+    assert (over.code, over.details["refundable"], over.details["claimed"]) == (
+        "over-refund",
+        "239.00",
+        "239.00",
+    )
+    assert over.details["orders"] == [request_id]
+    assert over.zh == (
+        "退款金额 478.00 元超过可退金额 239.00 元"
+        f"（已付未退 478.00 元，售后申请 {request_id} 已占 239.00 元）"
+    )
+    assert over.en == (
+        "refund of 478.00 CNY exceeds the 239.00 CNY left to refund (478.00 CNY paid and not yet refunded, "
+        f"239.00 CNY claimed by after-sales request {request_id})"
+    )
+
+
 def test_a_retail_return_never_pays_back_what_a_request_about_the_order_claims(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
@@ -162,20 +182,7 @@ def test_a_retail_return_never_pays_back_what_a_request_about_the_order_claims(
     taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     with pytest.raises(TransitionRejected) as caught:
         engine.fire(int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478})
-    [over] = caught.value.refusals
-    assert (over.code, over.details["refundable"], over.details["claimed"]) == (
-        "over-refund",
-        "239.00",
-        "239.00",
-    )
-    assert over.details["orders"] == [taken.id]
-    assert over.zh == (
-        f"退款金额 478.00 元超过可退金额 239.00 元（已付未退 478.00 元，售后申请 {taken.id} 已占 239.00 元）"
-    )
-    assert over.en == (
-        "refund of 478.00 CNY exceeds the 239.00 CNY left to refund (478.00 CNY paid and not yet refunded, "
-        f"239.00 CNY claimed by after-sales request {taken.id})"
-    )
+    refused_for_the_claim(caught.value, taken.id)
     with store.read() as tx:
         assert tx.load_order(int(bought)).state == "delivered"  # nothing written
     engine.fire(taken.id, "withdraw", SERVICE)
@@ -337,20 +344,7 @@ def test_a_clerks_refund_on_a_payment_never_pays_back_what_a_request_about_the_o
     form = {"refund_amount": 478, "refund_reason": "客户要求退款"}
     with pytest.raises(TransitionRejected) as caught:
         engine.fire_record(bought, "payment", 1, "refund", RETAIL, form)
-    [over] = caught.value.refusals
-    assert (over.code, over.details["refundable"], over.details["claimed"]) == (
-        "over-refund",
-        "239.00",
-        "239.00",
-    )
-    assert over.details["orders"] == [taken.id]
-    assert over.zh == (
-        f"退款金额 478.00 元超过可退金额 239.00 元（已付未退 478.00 元，售后申请 {taken.id} 已占 239.00 元）"
-    )
-    assert over.en == (
-        "refund of 478.00 CNY exceeds the 239.00 CNY left to refund (478.00 CNY paid and not yet refunded, "
-        f"239.00 CNY claimed by after-sales request {taken.id})"
-    )
+    refused_for_the_claim(caught.value, taken.id)
     with store.read() as tx:
         assert tx.load_order(bought).data.get("refunded_amount") is None  # nothing written
     part = engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 239})
