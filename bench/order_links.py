@@ -44,7 +44,7 @@ REPO_ROOT = HERE.parent
 # Measure the code of this checkout, not whichever copy the environment happens to have installed.
 sys.path.insert(0, str(REPO_ROOT))
 
-from facts import progress, stamp, timed  # noqa: E402
+from facts import analyze, progress, stamp, timed  # noqa: E402
 from sqlalchemy import Select, select  # noqa: E402
 
 from engine.clock import FrozenClock  # noqa: E402
@@ -59,29 +59,13 @@ from engine.store.tables import orders  # noqa: E402
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 BATCH = 50_000
 RETAIL, REQUESTS = ("retail", "retail-order"), ("after_sales", "after-sales-request")
-COLUMNS = (
-    "id",
-    "department",
-    "workflow",
-    "version",
-    "channel",
-    "state",
-    "data",
-    "schema_version",
-    "lock_version",
-    "created_at",
-    "updated_at",
-    "final",
-    "total",
-    "due",
-)
 
 
 def make_orders(store: Store, count: int, every: int, seed: int) -> list[int]:
     """``count`` orders, one in ``every`` an after-sales request about a retail order made before it,
     ``BATCH`` at a time on the driver; the retail orders' ids."""
     rng = random.Random(seed)
-    pending: list[tuple[Any, ...]] = []
+    pending: list[dict[str, Any]] = []
     links: list[tuple[int, int, str, str]] = []
     retail: list[int] = []
 
@@ -89,9 +73,10 @@ def make_orders(store: Store, count: int, every: int, seed: int) -> list[int]:
         with store.engine.begin() as connection:
             driver = connection.connection.driver_connection
             assert driver is not None
-            marks = ", ".join("?" * len(COLUMNS))
+            columns = list(pending[0])  # those each order is made with; the others keep their defaults
+            marks = ", ".join(f":{column}" for column in columns)
             cursor = driver.cursor()
-            cursor.executemany(f"INSERT INTO orders ({', '.join(COLUMNS)}) VALUES ({marks})", pending)
+            cursor.executemany(f"INSERT INTO orders ({', '.join(columns)}) VALUES ({marks})", pending)
             cursor.executemany(
                 "INSERT INTO order_links (order_id, original_id, department, workflow) VALUES (?, ?, ?, ?)",
                 links,
@@ -137,16 +122,13 @@ def make_orders(store: Store, count: int, every: int, seed: int) -> list[int]:
             "total": total,
             "due": 0,
         }
-        pending.append(tuple(row[column] for column in COLUMNS))
+        pending.append(row)
         if len(pending) >= BATCH:
             flush()
             progress(f"order_links: {order_id:,} orders made")
     if pending:
         flush()
-    with store.engine.begin() as connection:
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        driver.execute("ANALYZE")
+    analyze(store)
     return retail
 
 
