@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/diagram.py
 	$(BIN)/python bench/studio.py
 	$(BIN)/python bench/facts.py --orders 1000000
+	$(BIN)/python bench/order_links.py --orders 1000000
 	$(BIN)/python bench/workspace.py
 
 clean:

@@ -151,6 +151,11 @@ def make_orders(store: Store, count: int, customers: int, seed: int) -> None:
             progress(f"facts: {order_id:,} orders made")
     if pending:
         flush()
+    analyze(store)
+
+
+def analyze(store: Store) -> None:
+    """``ANALYZE`` the SQLite file, as a running shop's database has had."""
     with store.engine.begin() as connection:
         driver = connection.connection.driver_connection
         assert driver is not None

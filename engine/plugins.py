@@ -30,12 +30,14 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 from engine.common.suggest import did_you_mean
+from engine.common.text import Text
 from engine.errors import PluginError
 
 ACTIONS_GROUP = "orderloom.actions"
@@ -95,6 +97,17 @@ class RecordAccess(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ClaimOn:
+    """An order of another workflow about this one (its ``original_order:`` names this order's number:
+    an after-sales request about a retail order) and what it claims of this order's money: while open,
+    the refund agreed, else the one asked; once final, what it refunded."""
+
+    order_id: int
+    workflow_title: Text
+    amount: Decimal
+
+
 @dataclass
 class ActionContext:
     """What an action sees: the order being moved, inside the firing transaction."""
@@ -124,6 +137,10 @@ class ActionContext:
     # on a record's step: fields the action writes on the order itself (``set_order``), such as the order's
     # running total of what its payment records captured, for the rules and pages that read the order
     order_changes: dict[str, Any] = field(default_factory=dict)
+    # on an order's step, and a record's step a person takes: what the orders of other workflows about
+    # this order claim of its money, read in the firing transaction when called (a return's refund, or a
+    # clerk's refund on a payment, never gives back what they claim)
+    claims: Callable[[], Sequence[ClaimOn]] | None = None
 
     def set_order(self, changes: Mapping[str, Any]) -> None:
         """On a record's step: write ``changes`` on the order's data too, in the same transaction."""

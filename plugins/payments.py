@@ -17,7 +17,10 @@ after-sales request), else the ``refund_due`` a return authorized, else all that
 refunded; it clears ``refund_due``, and queues nothing when there is nothing to refund (a free order, an
 unpaid one). ``authorize_refund`` records the ``refund_amount`` its step sent (a return request) as
 ``refund_due``, once it is sure that much is paid and not yet refunded, so the refund that follows when
-the goods are back pays exactly that.
+the goods are back pays exactly that. It also leaves what orders about this one claim of its money
+(``ActionContext.claims``: the after-sales requests naming it by ``original_order:``, their refund agreed
+or asked, or what they refunded once closed): a return never pays the customer back twice (code
+``over-refund``, naming the amount, what is left and each request's claim).
 
 ``refund_goods`` pays back goods an after-sales request returns, for an order paid elsewhere: the
 ``refund_amount`` asked (by the request or its step), else the value of the request's lines, never
@@ -36,10 +39,12 @@ records"): each payment is a record of its own, ``authorized`` → ``captured`` 
   order's payments that are not voided hold, net of refunds) is refused (code ``overpayment``): an
   overpayment is never taken. On a payment record's own step, ``capture`` captures that record.
 - ``refund`` on a payment record's step pays back the ``refund_amount`` its form sent, never more than
-  the record captured and has not refunded (code ``over-refund``). On an order's step it gives back the
-  order's money through its records: the ``refund_amount`` sent, else the ``refund_due`` a return
-  authorized (both spread over the captured payments, newest first), else everything: every captured
-  payment's remainder is refunded and every authorization voided.
+  the record captured and has not refunded (code ``over-refund``); taken by a person (a clerk's refund),
+  nor more than the order paid and has not refunded less what the orders about it claim
+  (``ActionContext.claims``, as ``authorize_refund``: the refusal names both figures). On an order's
+  step it gives back the order's money through its records: the ``refund_amount`` sent, else the
+  ``refund_due`` a return authorized (both spread over the captured payments, newest first), else
+  everything: every captured payment's remainder is refunded and every authorization voided.
 - Both keep the order's own ``paid_amount``, ``refunded_amount``, ``paid_at``, ``refunded_at``,
   ``payment_method`` and ``transaction_ref`` as the sum and the latest of its records (``set_order``), for
   the rules, searches and pages that read the order.
@@ -136,7 +141,34 @@ def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
     refundable = _refundable(ctx.data)
     _check_refundable(amount, Decimal("0.00") if refundable is None else refundable)  # never paid: nothing
+    _check_unclaimed(ctx, amount, Decimal("0.00") if refundable is None else refundable)
     return {"refund_due": as_number(amount)}
+
+
+def _check_unclaimed(ctx: ActionContext, amount: Decimal, refundable: Decimal) -> None:
+    """A return never pays back what the orders about this one (after-sales requests: their refund
+    agreed, else asked; what they refunded once closed) claim of its money: the customer is not paid
+    twice for the same goods. The refusal names what is asked, what is left, and each claim."""
+    claims = list(ctx.claims()) if ctx.claims is not None else []
+    claimed = sum((claim.amount for claim in claims), Decimal("0.00"))
+    left = max(refundable - claimed, Decimal("0.00"))
+    if amount <= left:
+        return
+    zh = "，".join(f"{c.workflow_title.zh} {c.order_id} 已占 {money(c.amount, 'claim')} 元" for c in claims)
+    en = ", ".join(
+        f"{money(c.amount, 'claim')} CNY claimed by {c.workflow_title.en.lower()} {c.order_id}"
+        for c in claims
+    )
+    raise ActionRefused(
+        "over-refund",
+        f"退款金额 {amount} 元超过可退金额 {left} 元（已付未退 {refundable} 元，{zh}）",
+        f"refund of {amount} CNY exceeds the {left} CNY left to refund ({refundable} CNY paid and not yet "
+        f"refunded, {en})",
+        amount=str(amount),
+        refundable=str(left),
+        claimed=str(claimed),
+        orders=[claim.order_id for claim in claims],
+    )
 
 
 @writes("refunded_amount", "refunded_at", "refund_due")
@@ -400,11 +432,14 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     captured = _amount_or_zero(record, "captured")
     refunded = _amount_or_zero(record, "refunded")
     left = captured - refunded
+    number = record.get("number")
     if amount > left:
-        number = record.get("number")
         raise _over_refund(
             amount, Text(f"支付 #{number}", f"payment #{number}"), captured, refunded, payment=number
         )
+    if ctx.claims is not None:  # a person's refund on the payment: the order's money, less the claims
+        refundable = _refundable(ctx.order or {})
+        _check_unclaimed(ctx, amount, Decimal("0.00") if refundable is None else refundable)
     _refunded_on_record(
         ctx,
         amount,

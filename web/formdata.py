@@ -320,7 +320,9 @@ def local_input(value: str, widget: str) -> str | None:
             if moment.tzinfo is None or "T" not in value:
                 return None
             local = moment.astimezone(CHINA_TIME)
-            return local.replace(tzinfo=None).isoformat()
+            # to the second: the input takes no more than milliseconds, and a time stored with its
+            # microseconds (a delivery filled from another order) would leave it empty
+            return local.replace(tzinfo=None, microsecond=0).isoformat()
         if widget == "time":
             clock = time.fromisoformat(value)
             if clock.tzinfo is None:

@@ -53,6 +53,8 @@ from engine.api import (
     CreditStanding,
     DecisionWhy,
     Engine,
+    IntakeOriginal,
+    OrderAbout,
     OrderList,
     OrderPage,
     OrderView,
@@ -91,6 +93,7 @@ from web.forms import (
     refresh_response,
 )
 from web.i18n import current_lang, time_left
+from web.original_order import shown_about, shown_original
 from web.params import whole_number
 
 orders = Blueprint("orders", __name__)
@@ -181,6 +184,7 @@ class _Intake:
     form: CompiledForm | None
     action: str
     refresh: str
+    fill: str | None = None  # filled from the original order its number names (``original_order:``)
 
 
 def _intake(department: str, workflow: str, channel: str) -> _Intake:
@@ -203,6 +207,7 @@ def _intake(department: str, workflow: str, channel: str) -> _Intake:
         published_form(page.form, department),
         url_for("orders.new", **where),
         url_for("orders.new_refresh", **where),
+        url_for("orders.new_original", **where) if spec.original_order is not None else None,
     )
 
 
@@ -258,8 +263,12 @@ def _render_intake(
     problems: Sequence[str] = (),
     focus: str | None = None,
     same_again: SameAgain | None = None,
+    original: IntakeOriginal | None = None,
 ) -> str:
     view = _form_page(intake.form, data, errors, problems, focus, intake.action, intake.refresh)
+    lang = current_lang()
+    wanted = intake.spec.original_order
+    summary = original.summary if original is not None else None
     return render_template(
         "orders/new.html",
         spec=intake.spec,
@@ -271,6 +280,10 @@ def _render_intake(
         same_again=same_again,
         again_field=AGAIN_FIELD,
         relang=_relang(intake.action),
+        original_field=wanted.field if wanted is not None else None,
+        fill_action=intake.fill,
+        original=shown_original(summary, lang, _about_url) if summary is not None else None,
+        filled_from=summary.id if summary is not None and original and original.fill is not None else None,
     )
 
 
@@ -314,6 +327,30 @@ def new(department: str, workflow: str, channel: str) -> Any:
         return _render_intake(intake, data, key, errors, problems), 422
     _remember_intake(digest, order.id, key, now)
     return redirect(url_for("orders.show", order_id=order.id))
+
+
+@orders.post("/orders/new/<department>/<workflow>/<channel>/original")
+def new_original(department: str, workflow: str, channel: str) -> Any:
+    """The intake drawn again, filled from the original order its number names (the button, or htmx
+    once the number is typed): the summary beside it, "no such order" by the field; nothing created."""
+    intake = _intake(department, workflow, channel)
+    wanted = intake.spec.original_order
+    if intake.form is None or wanted is None:
+        abort(404)
+    key = request.form.get(KEY_FIELD) or uuid.uuid4().hex
+    data = posted_data(intake.form)
+    number = data.get(wanted.field)
+    if not isinstance(number, str) or not number.strip():
+        return _render_intake(intake, intake.form.layout.prepare(data), key, focus=wanted.field)
+    try:
+        found = _engine().intake_original(current_actor(), department, workflow, channel, number.strip())
+    except NotFound:
+        abort(404)
+    if found.fill is None:
+        errors, problems = _field_errors(found.refusals)
+        return _render_intake(intake, intake.form.layout.prepare(data), key, errors, problems, wanted.field)
+    filled = intake.form.layout.prepare({**data, **found.fill})
+    return _render_intake(intake, filled, key, original=found)
 
 
 @orders.post("/orders/new/<department>/<workflow>/<channel>/refresh")
@@ -743,7 +780,16 @@ def _order_page(
         records=shown_records(page, lang, typed),
         record_problems=list(problems),
         credit=shown_credit(page.credit, lang),
+        original=shown_original(page.original, lang, _about_url) if page.original else None,
+        about=shown_about(page.about, lang, _about_url),
     ), status
+
+
+def _about_url(about: OrderAbout) -> str | None:
+    """An order about another, linked only for a reader of its department (another's is a 404)."""
+    if not current_actor().in_department(about.department):
+        return None
+    return url_for("orders.show", order_id=about.id)
 
 
 def shown_credit(credit: CreditStanding | None, lang: str) -> list[tuple[str, str]]:

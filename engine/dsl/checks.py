@@ -554,7 +554,7 @@ class _Checker:
 
     def check_original_order(self) -> None:
         """``original_order:`` names top-level fields of the data form: the order's number and, when
-        given, the refund asked."""
+        given, the refund asked and the order's kind."""
         declared = self.tree.get("original_order")
         data = self.tree.get("data")
         if not isinstance(declared, Mapping) or not isinstance(data, str):
@@ -563,7 +563,7 @@ class _Checker:
         if form is None:
             return  # the form itself is reported where data: names it
         known = [path for path in data_paths(form) if "." not in path and "[" not in path]
-        for key in ("field", "refund"):
+        for key in ("field", "refund", "kind"):
             name = declared.get(key)
             if not isinstance(name, str) or name in known:
                 continue

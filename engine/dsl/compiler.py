@@ -349,7 +349,9 @@ def compile_bundle(bundle: Bundle, version: int | None = None) -> WorkflowSpec:
 def _original_order(declared: Mapping[str, Any] | None) -> OriginalOrderSpec | None:
     if not declared:
         return None
-    return OriginalOrderSpec(declared["field"], declared["department"], declared.get("refund"))
+    return OriginalOrderSpec(
+        declared["field"], declared["department"], declared.get("refund"), declared.get("kind")
+    )
 
 
 def _record_kind(name: str, kind: Mapping[str, Any]) -> RecordKindSpec:

@@ -214,6 +214,8 @@ class OriginalOrderSpec:
     field: str
     department: str
     refund: str | None = None
+    # the field that says what kind of order it is (a return, an exchange), in words on the other's page
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from engine.runtime.actor import ALL_DEPARTMENTS, SYSTEM, Actor
 from engine.runtime.engine import Engine
 from engine.runtime.finding import FILTER_FIELDS, SORTS, ListQuery, QueryProblem, read_list_query
+from engine.runtime.original_order import OrderAbout, OriginalLine, OriginalSummary
 from engine.runtime.outbox import (
     ADMIN_ROLE,
     OUTBOX_STATUSES,
@@ -18,6 +19,7 @@ from engine.runtime.results import (
     BlockedCode,
     CreditStanding,
     FireResult,
+    IntakeOriginal,
     IntakePage,
     ListedOrder,
     MigrationPlan,
@@ -51,13 +53,17 @@ __all__ = [
     "DispatchReport",
     "Engine",
     "FireResult",
+    "IntakeOriginal",
     "IntakePage",
     "ListQuery",
     "ListedOrder",
     "MigrationPlan",
+    "OrderAbout",
     "OrderList",
     "OrderPage",
     "OrderView",
+    "OriginalLine",
+    "OriginalSummary",
     "OutboxMessage",
     "OutboxStatus",
     "PublishedForm",

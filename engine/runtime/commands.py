@@ -44,7 +44,7 @@ from engine.runtime.decisions import (
     prepared_intake,
 )
 from engine.runtime.named_lists import UnknownList
-from engine.runtime.original_order import original_order_refusals
+from engine.runtime.original_order import claims_on, link_original, original_order_refusals
 from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
 from engine.runtime.records import RecordOps, fire_kind_step, fire_record_step, kind_step
@@ -231,6 +231,7 @@ class Commands:
                 final=cv.is_final(cv.initial),
                 at=now,
             )
+            link_original(tx, cv.spec, order_id, data)
             tx.insert_audit(
                 order_id=order_id,
                 seq=1,
@@ -313,7 +314,7 @@ class Commands:
         check_seen(row, request.expected_lock_version)
         moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
         kind, trigger = named
-        fire_kind_step(moving, kind, trigger, request.actor, request.data, RecordOps(moving))
+        fire_kind_step(moving, kind, trigger, request.actor, request.data, self.person_records(moving))
         return self.records_moved(moving, row, request.trigger)
 
     def once(
@@ -402,8 +403,16 @@ class Commands:
         cv = self.parts.compiled(tx, row.workflow, row.version)
         moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
         kind, number, trigger = request.kind, request.number, request.trigger
-        fire_record_step(moving, kind, number, trigger, request.actor, request.data, RecordOps(moving))
+        fire_record_step(
+            moving, kind, number, trigger, request.actor, request.data, self.person_records(moving)
+        )
         return self.records_moved(moving, row, None)
+
+    def person_records(self, moving: Moving) -> RecordOps:
+        """The order's records as a person's record step reaches them: its actions read what the orders
+        about this one claim of its money (a clerk's refund on a payment never pays that back)."""
+        live, tx = moving.order, moving.tx
+        return RecordOps(moving, claims=lambda: claims_on(tx, self.parts, live.department, live.id))
 
     def records_moved(self, moving: Moving, row: OrderRow, trigger: str | None) -> FireResult:
         """The record steps just taken on the order written as its audit events, after them the order's
@@ -491,6 +500,7 @@ class Commands:
                 outbox=outbox,
                 labels=labels,
                 records=RecordOps(moving) if cv.records else None,
+                claims=lambda: claims_on(tx, self.parts, live.department, live.id),
             )
             try:
                 changes = action(ctx)
@@ -618,6 +628,9 @@ class Commands:
                 zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
             )
         self.write_records(moving)
+        linked = cv.spec.original_order
+        if linked is not None and any(linked.field in step.changes for step in steps):
+            link_original(tx, cv.spec, live.id, live.data)  # the number changed: the link follows it
         if cv.search_roots and any(cv.search_roots.intersection(step.changes) for step in steps):
             # a searched field changed (a waybill, a payment reference): the order's terms are rewritten
             tx.put_search_terms(live.id, live.department, terms_of(live.data, cv.spec.search), replace=True)

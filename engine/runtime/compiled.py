@@ -79,6 +79,17 @@ def split(state: str) -> StateConfig:
     return tuple(state.split(STATE_JOIN))
 
 
+def state_words(spec: WorkflowSpec, state: str) -> Text:
+    """A stored state by its label in both languages (a parallel state: a label per region, joined by
+    " | "); a leaf the version does not name, by its name."""
+    labels = {found.name: found.label for found in spec.states}
+    leaves = split(state)
+    return Text(
+        " | ".join(labels[leaf].zh if leaf in labels else leaf for leaf in leaves),
+        " | ".join(labels[leaf].en if leaf in labels else leaf for leaf in leaves),
+    )
+
+
 @functools.lru_cache(maxsize=4096)  # a version has few state configurations; asked several times a step
 def active_paths(config: StateConfig) -> frozenset[str]:
     """Every active state: each leaf and all its ancestors."""

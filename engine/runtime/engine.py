@@ -49,6 +49,7 @@ from engine.runtime.queries import Queries
 from engine.runtime.results import (
     AuditEvent,
     FireResult,
+    IntakeOriginal,
     IntakePage,
     MigrationPlan,
     NewOrders,
@@ -329,6 +330,13 @@ class Engine:
     def intake_page(self, actor: Actor, department: str, workflow: str, channel: str) -> IntakePage:
         """A new order's page: the newest version of ``workflow`` and the form of ``channel``."""
         return self.pages.intake_page(actor, department, workflow, channel)
+
+    def intake_original(
+        self, actor: Actor, department: str, workflow: str, channel: str, number: str
+    ) -> IntakeOriginal:
+        """While a new order is entered: the original order its ``number`` names, summarized, and what
+        the intake form takes from it (``original_order:``; docs/workflow-language.md)."""
+        return self.pages.intake_original(actor, department, workflow, channel, number)
 
     # -- my work: the orders a person may act on, the queues, claims (``engine.runtime.workspace``) --
 

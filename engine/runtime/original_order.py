@@ -5,11 +5,21 @@ already. Checked at intake, in the creating transaction, and on a step whose for
 instead of a replacement): refused, naming the field, nothing is written. On PostgreSQL the original
 order's row stays locked until the transaction ends, so two requests about it at once are counted one
 after the other.
+
+The original order's own return (a step that authorizes a refund on it: ``refund_due``) counts against
+the same money: a request may not claim what that return will pay back, and that return may not pay back
+what the requests claim (``claims_on``, which its actions read through ``ActionContext.claims``).
+
+Both pages read the link: the request's shows a summary of the original order (``original_summary``),
+which a clerk of the request's department reads though the original order's own page stays closed to
+them, and the original order's lists the orders about it (``orders_about``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,11 +27,20 @@ from engine.common.text import Text
 from engine.common.words import term
 from engine.dsl.spec import OriginalOrderSpec, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
-from engine.store import Tx
-from engine.store.original_orders import orders_naming
+from engine.forms.messages import value_text
+from engine.plugins import ClaimOn
+from engine.runtime.compiled import state_words
+from engine.runtime.masking import MOBILE, mask
+from engine.runtime.parts import Parts
+from engine.store import OrderRow, Tx
+from engine.store.original_orders import NamingOrder, link_order, named_id, orders_naming
+from engine.store.versions import newest_versions
 
 ORIGINAL_ORDER = "original-order"  # the keyword of the refusals: not a JSON Schema one
 CENT = Decimal("0.01")
+# what the original order authorized for a return of its own and has not paid back yet (the
+# ``payments.authorize_refund`` of its return step; ``payments.refund`` pays it and clears it)
+RETURN_AUTHORIZED = "refund_due"
 
 
 def original_order_refusals(
@@ -34,9 +53,9 @@ def original_order_refusals(
     if wanted is None or data.get(wanted.field) is None:
         return []  # the forms say whether the field is required
     typed = data[wanted.field]
-    number = _number(typed)
-    original = tx.load_order(number) if number is not None else None
-    if original is None or original.department != wanted.department:
+    number = named_id(typed)
+    original = _original(tx, wanted, typed)
+    if original is None:
         field = _title(spec, wanted.field)
         zh_dept, en_dept = (term("department", wanted.department, lang) for lang in ("zh", "en"))
         return [
@@ -54,33 +73,270 @@ def original_order_refusals(
         return []
     paid = _money(original.data.get("paid_amount")) or Decimal(0)
     refunded = _money(original.data.get("refunded_amount")) or Decimal(0)
-    claimed = sum(
-        (_claim(final, other, wanted) for final, other in _others(tx, spec, wanted, str(typed), order_id)),
-        Decimal(0),
-    )
-    left = max(paid - refunded - claimed, Decimal(0)).quantize(CENT)
+    returning = _money(original.data.get(RETURN_AUTHORIZED)) or Decimal(0)
+    others = orders_naming(tx.connection, spec.department, spec.name, original.id, order_id)
+    claimed = sum((_claim(other.final, other.data, wanted) for other in others), Decimal(0))
+    left = max(paid - refunded - returning - claimed, Decimal(0)).quantize(CENT)
     if asked <= left:
         return []
     field = _title(spec, wanted.refund)
+    # the original order's own return, named only when it holds some of the money
+    own_zh = f"，原订单退货已核准 {returning.quantize(CENT)} 元" if returning else ""
+    own_en = (
+        f", {returning.quantize(CENT)} CNY authorized for the original order's own return"
+        if returning
+        else ""
+    )
     return [
         _refusal(
             wanted.refund,
             f"{field.zh}：{asked.quantize(CENT)} 元超过原订单 {number} 可退的 {left} 元"
-            f"（已付 {paid.quantize(CENT)} 元，已退 {refunded.quantize(CENT)} 元，"
+            f"（已付 {paid.quantize(CENT)} 元，已退 {refunded.quantize(CENT)} 元{own_zh}，"
             f"其他申请已占 {claimed.quantize(CENT)} 元）",
             f"{field.en}: {asked.quantize(CENT)} CNY is more than the {left} CNY original order {number} "
-            f"can refund ({paid.quantize(CENT)} CNY paid, {refunded.quantize(CENT)} CNY refunded, "
+            f"can refund ({paid.quantize(CENT)} CNY paid, {refunded.quantize(CENT)} CNY refunded{own_en}, "
             f"{claimed.quantize(CENT)} CNY claimed by other requests)",
             order=number,
             refundable=str(left),
+            **({"return_authorized": str(returning.quantize(CENT))} if returning else {}),
         )
     ]
 
 
-def _others(
-    tx: Tx, spec: WorkflowSpec, wanted: OriginalOrderSpec, typed: str, order_id: int | None
-) -> list[tuple[bool, Mapping[str, Any]]]:
-    return orders_naming(tx.connection, spec.department, spec.name, wanted.field, typed, order_id)
+def link_original(tx: Tx, spec: WorkflowSpec, order_id: int, data: Mapping[str, Any]) -> None:
+    """Write the order's link to the original order its ``original_order.field`` names (none: no link),
+    in the transaction that creates the order or changes the field; read back by ``orders_naming``
+    through its index."""
+    wanted = spec.original_order
+    if wanted is not None:
+        link_order(tx.connection, order_id, spec.department, spec.name, data.get(wanted.field))
+
+
+@dataclass(frozen=True)
+class OrderAbout:
+    """An order of another workflow about an order (an after-sales request about a retail order), as the
+    pages show it: its number, its workflow's title, its kind in words (``original_order.kind``), its
+    state in words, the refund agreed and what it paid back, and what it claims of the order's money."""
+
+    id: int
+    department: str
+    title: Text
+    kind: Text | None
+    state: str
+    state_label: Text
+    final: bool
+    agreed: Decimal | None
+    refunded: Decimal
+    claimed: Decimal
+
+
+def workflows_about(tx: Tx, parts: Parts, department: str) -> list[WorkflowSpec]:
+    """The newest version of each workflow whose orders are about an order of ``department`` (their
+    ``original_order:`` names it)."""
+    found = []
+    for _, workflow, version in newest_versions(tx.connection):
+        spec = parts.compiled(tx, workflow, version).spec
+        if spec.original_order is not None and spec.original_order.department == department:
+            found.append(spec)
+    return found
+
+
+def orders_about(
+    tx: Tx, parts: Parts, department: str, order_id: int, but: int | None = None
+) -> list[OrderAbout]:
+    """The orders of every workflow about order ``order_id`` of ``department`` (by the number their
+    ``original_order.field`` holds), by workflow then oldest first; the order ``but`` left out."""
+    found = []
+    for spec in workflows_about(tx, parts, department):
+        wanted = spec.original_order
+        assert wanted is not None
+        for other in orders_naming(tx.connection, spec.department, spec.name, order_id, but):
+            found.append(_about(spec, wanted, other))
+    return found
+
+
+def claims_on(tx: Tx, parts: Parts, department: str, order_id: int) -> list[ClaimOn]:
+    """What the orders about order ``order_id`` of ``department`` claim of its money, each that claims
+    some."""
+    return [
+        ClaimOn(about.id, about.title, about.claimed)
+        for about in orders_about(tx, parts, department, order_id)
+        if about.claimed
+    ]
+
+
+def _about(spec: WorkflowSpec, wanted: OriginalOrderSpec, other: NamingOrder) -> OrderAbout:
+    data = other.data
+    kind = None
+    if wanted.kind is not None and data.get(wanted.kind) is not None:
+        kind = _value_words(spec, wanted.kind, data[wanted.kind])
+    return OrderAbout(
+        id=other.id,
+        department=spec.department,
+        title=spec.title,
+        kind=kind,
+        state=other.state,
+        state_label=state_words(spec, other.state),
+        final=other.final,
+        agreed=_money(data.get("refund_authorized")),
+        refunded=_money(data.get("refunded_amount")) or Decimal(0),
+        claimed=_claim(other.final, data, wanted),
+    )
+
+
+@dataclass(frozen=True)
+class OriginalLine:
+    """A line of the original order as its summary shows it."""
+
+    sku: str
+    name: str
+    qty: Any
+    unit_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class OriginalSummary:
+    """The original order an order is about, read-only, as that order's page (and its intake) shows it:
+    only what a summary needs, the mobile masked whatever the reader's roles; the other orders about it
+    beside."""
+
+    id: int
+    title: Text  # its workflow's title
+    placed_at: datetime
+    delivered_at: datetime | None
+    return_by: datetime | None
+    state: str
+    state_label: Text
+    customer_name: str | None
+    mobile: str | None  # masked: 138****5678
+    address: tuple[str, ...]  # its parts in the order the order holds them (province, city, …)
+    lines: tuple[OriginalLine, ...]
+    paid: Decimal
+    refunded: Decimal
+    return_authorized: Decimal  # what the order's own return authorized and has not paid back
+    others: tuple[OrderAbout, ...]
+
+
+def original_summary(
+    tx: Tx, parts: Parts, spec: WorkflowSpec, data: Mapping[str, Any], order_id: int | None = None
+) -> OriginalSummary | None:
+    """The summary of the original order ``data`` names (``spec.original_order``), with the other orders
+    about it (``order_id``, the one asking, left out); None when the workflow names none, or no order of
+    that number is in its department. The caller has checked the reader may read the order asking."""
+    wanted = spec.original_order
+    if wanted is None:
+        return None
+    original = _original(tx, wanted, data.get(wanted.field))
+    if original is None:
+        return None
+    own = parts.compiled(tx, original.workflow, original.version).spec
+    found = original.data
+    lines = found.get("lines")
+    mobile = _first_text(found, own.search.get("mobile", ()))
+    address = found.get("address")
+    return OriginalSummary(
+        id=original.id,
+        title=own.title,
+        placed_at=original.created_at,
+        delivered_at=_time(found.get("delivered_at")),
+        return_by=_time(found.get("return_by")),
+        state=original.state,
+        state_label=state_words(own, original.state),
+        customer_name=_first_text(found, own.search.get("name", ())),
+        mobile=mask(mobile, MOBILE) if mobile is not None else None,
+        address=tuple(str(v) for v in address.values() if isinstance(v, str | int))
+        if isinstance(address, Mapping)
+        else (),
+        lines=tuple(
+            OriginalLine(
+                str(line.get("sku", "")),
+                str(line.get("name", "")),
+                line.get("qty"),
+                _money(line.get("unit_price")),
+            )
+            for line in (lines if isinstance(lines, list) else [])
+            if isinstance(line, Mapping)
+        ),
+        paid=_money(found.get("paid_amount")) or Decimal(0),
+        refunded=_money(found.get("refunded_amount")) or Decimal(0),
+        return_authorized=_money(found.get(RETURN_AUTHORIZED)) or Decimal(0),
+        others=tuple(orders_about(tx, parts, original.department, original.id, but=order_id)),
+    )
+
+
+def original_fill(tx: Tx, spec: WorkflowSpec, form: Mapping[str, Any], number: Any) -> dict[str, Any] | None:
+    """What a new order's intake ``form`` takes from the original order of ``number``: each top-level
+    field of the form the original order holds too (the customer, the address, the lines, the delivery
+    time), cut to what the form's schema has room for; never the number itself, the refund asked, the
+    kind, nor a field the form marks read-only. None when its department has no order of that number."""
+    wanted = spec.original_order
+    if wanted is None:
+        return None
+    original = _original(tx, wanted, number)
+    if original is None:
+        return None
+    properties = form.get("properties")
+    if not isinstance(properties, Mapping):
+        return {}
+    mine = {wanted.field, wanted.refund, wanted.kind}
+    return {
+        name: _fitted(original.data[name], schema)
+        for name, schema in properties.items()
+        if name not in mine
+        and name in original.data
+        and isinstance(schema, Mapping)
+        and not schema.get("readOnly")
+        and original.data[name] is not None
+    }
+
+
+def _original(tx: Tx, wanted: OriginalOrderSpec, typed: Any) -> OrderRow | None:
+    number = named_id(typed)
+    original = tx.load_order(number) if number is not None else None
+    return original if original is not None and original.department == wanted.department else None
+
+
+def _fitted(value: Any, schema: Mapping[str, Any]) -> Any:
+    """``value`` cut to what ``schema`` has room for: an object's keys it names, a list's items each."""
+    properties = schema.get("properties")
+    if isinstance(value, Mapping) and isinstance(properties, Mapping):
+        return {
+            key: _fitted(item, properties[key])
+            for key, item in value.items()
+            if key in properties and isinstance(properties[key], Mapping)
+        }
+    items = schema.get("items")
+    if isinstance(value, list) and isinstance(items, Mapping):
+        return [_fitted(item, items) for item in value]
+    return value
+
+
+def _first_text(data: Mapping[str, Any], paths: Sequence[str]) -> str | None:
+    """The first text found at one of the dotted ``paths`` (a workflow's ``search:`` paths)."""
+    for path in paths:
+        value: Any = data
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _value_words(spec: WorkflowSpec, name: str, value: Any) -> Text:
+    """A value of the data form's field ``name`` in words: its ``x-enum-titles`` entry, else itself."""
+    form = spec.forms.get(spec.data_form or "") or {}
+    found = (form.get("properties") or {}).get(name) or {}
+    titles = found.get("x-enum-titles") if isinstance(found, Mapping) else None
+    return value_text(value, titles if isinstance(titles, Mapping) else None)
 
 
 def _claim(final: bool, data: Mapping[str, Any], wanted: OriginalOrderSpec) -> Decimal:
@@ -92,17 +348,6 @@ def _claim(final: bool, data: Mapping[str, Any], wanted: OriginalOrderSpec) -> D
     if agreed is not None:
         return agreed
     return (_money(data.get(wanted.refund)) if wanted.refund is not None else None) or Decimal(0)
-
-
-def _number(value: Any) -> int | None:
-    """An order number as people type it: digits (the forms check the pattern); None otherwise."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _money(value: Any) -> Decimal | None:

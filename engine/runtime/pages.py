@@ -49,10 +49,17 @@ from engine.runtime.order_why import (
     version_labels,
     why_here,
 )
+from engine.runtime.original_order import (
+    orders_about,
+    original_fill,
+    original_order_refusals,
+    original_summary,
+)
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
 from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, steps_due, takers
 from engine.runtime.results import (
+    IntakeOriginal,
     IntakePage,
     ListedOrder,
     NewOrders,
@@ -280,6 +287,8 @@ class Pages:
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
             products = line_names(tx, row.data)
+            original = original_summary(tx, self.parts, cv.spec, row.data, row.id)
+            about = tuple(orders_about(tx, self.parts, row.department, row.id))
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -337,6 +346,8 @@ class Pages:
             here=here,
             records=records,
             credit=credit,
+            original=original,
+            about=about,
         )
 
     def step_page(self, order_id: int, trigger: str, actor: Actor) -> StepPage:
@@ -412,6 +423,35 @@ class Pages:
         form = intake_form_of(cv, channel)
         # a kept catalogue names (and may price) every line; an empty one decides nothing: the clerk types
         return IntakePage(cv.spec, catalogue_form(form, cv.spec.catalogue) if kept else form)
+
+    def intake_original(
+        self, actor: Actor, department: str, workflow: str, channel: str, number: str
+    ) -> IntakeOriginal:
+        """The original order a new ``workflow`` order from ``channel`` names by ``number``
+        (``original_order:``): its summary and what the channel's intake form takes from it. ``NotFound``
+        as for the intake page, and for a person who may not take such orders or a workflow that names
+        no original order."""
+        with self.parts.store.read() as tx:
+            cv = self.parts.compiled(tx, workflow, None) if actor.in_department(department) else None
+            if (
+                cv is None
+                or cv.spec.department != department
+                or channel not in cv.spec.channels
+                or cv.spec.original_order is None
+                or not (actor.is_system or cv.spec.takes_orders_from(actor.roles))
+            ):
+                raise NotFound(
+                    f"no original order to read for a new {workflow} order from channel {channel} "
+                    f"in department {department}",
+                    zh=f"部门 {department} 渠道 {channel} 的流程 {workflow} 新订单没有可读取的原订单",
+                )
+            wanted = cv.spec.original_order
+            summary = original_summary(tx, self.parts, cv.spec, {wanted.field: number})
+            form = intake_form_of(cv, channel)
+            schema = form.schema if form is not None else {}
+            fill = original_fill(tx, cv.spec, schema, number) if summary is not None else None
+            refusals = original_order_refusals(tx, cv.spec, {wanted.field: number}) if summary is None else []
+        return IntakeOriginal(number, summary, fill, tuple(refusals))
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:

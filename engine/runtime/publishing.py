@@ -15,6 +15,7 @@ from engine.runtime.named_lists import ensure_declared_lists
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import PublishedVersion
 from engine.store import INTEGRITY_ERRORS
+from engine.store.original_orders import link_workflow
 from engine.store.store import Tx
 from engine.store.versions import VersionMeta
 
@@ -113,6 +114,7 @@ class Publisher:
         if latest is not None and latest.content_hash == bundle.content_hash:
             return PublishedVersion(spec.name, latest.version, latest.content_hash, created=False)
         number = 1 if latest is None else latest.version + 1
+        self._relink(tx, spec, latest.version if latest is not None else None)
         tx.insert_version(
             workflow=spec.name,
             version=number,
@@ -128,6 +130,17 @@ class Publisher:
             tx, spec.department, bundle.rulesets, actor.name if actor else "system", self.parts.clock.now()
         )
         return PublishedVersion(spec.name, number, bundle.content_hash, created=True)
+
+    def _relink(self, tx: Tx, spec: WorkflowSpec, newest: int | None) -> None:
+        """A version declaring another ``original_order.field`` than the newest one (or declaring it
+        first): the workflow's orders are linked afresh by that field (``order_links``), so the orders
+        about an order are those the new field names."""
+        wanted = spec.original_order
+        if wanted is None:
+            return
+        before = None if newest is None else self.parts.compiled(tx, spec.name, newest).spec.original_order
+        if before is None or before.field != wanted.field:
+            link_workflow(tx.connection, spec.department, spec.name, wanted.field)
 
 
 def stored_document(bundle: Bundle) -> Any:

@@ -11,13 +11,13 @@ The names a record transition's condition reads are the order's (``order``, ``da
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from engine.common.suggest import did_you_mean, near_miss
 from engine.common.text import Text
 from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
-from engine.plugins import ActionContext
+from engine.plugins import ActionContext, ClaimOn
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
     CompiledRecordKind,
@@ -360,6 +360,7 @@ def _move(
             records=access,
             record=record.view(),
             order=dict(live.data),
+            claims=access.claims,
         )
         try:
             changes = action(ctx)
@@ -436,11 +437,19 @@ def _step_labels(
 
 class RecordOps:
     """The order's records as actions reach them (``engine.plugins.RecordAccess``): what an order
-    step's action adds or fires runs as the system, inside the same transaction."""
+    step's action adds or fires runs as the system, inside the same transaction. ``claims``: on a
+    record's step taken by a person (a clerk's refund on a payment), what the orders about this one
+    claim of its money (``ActionContext.claims``)."""
 
-    def __init__(self, moving: Moving, actor: Actor = SYSTEM) -> None:
+    def __init__(
+        self,
+        moving: Moving,
+        actor: Actor = SYSTEM,
+        claims: Callable[[], Sequence[ClaimOn]] | None = None,
+    ) -> None:
         self.moving = moving
         self.actor = actor
+        self.claims = claims
 
     def of(self, kind: str) -> list[Mapping[str, Any]]:
         record_kind(self.moving, kind)

@@ -18,6 +18,7 @@ from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
 from engine.runtime.order_why import DecisionWhy, RunningTimer, StepSaid, WhyHere
+from engine.runtime.original_order import OrderAbout, OriginalSummary
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -395,6 +396,10 @@ class OrderPage:
     records: tuple[RecordView, ...] = ()
     # a business account's credit: its limit, what it owes on its open orders, what is left
     credit: CreditStanding | None = None
+    # the order of another department it is about (``original_order:``), read-only, with the others
+    # about that order; and the orders of other workflows about this one (after-sales requests)
+    original: OriginalSummary | None = None
+    about: tuple[OrderAbout, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,6 +430,18 @@ class StepTaken:
     result: FireResult | None = None
     rejected: TransitionRejected | None = None
     conflict: ConflictError | None = None
+
+
+@dataclass(frozen=True)
+class IntakeOriginal:
+    """The original order a new order's number names, read while the order is entered: its summary and
+    what the intake form takes from it (``original_order:``); both None when its department has no order
+    of that number."""
+
+    number: str
+    summary: OriginalSummary | None
+    fill: Mapping[str, Any] | None
+    refusals: tuple[Refusal, ...] = ()  # why none is found, naming the field, as the intake would say
 
 
 @dataclass(frozen=True)

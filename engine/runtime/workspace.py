@@ -60,6 +60,7 @@ from engine.runtime.compiled import (
     StateConfig,
     named_state_active,
     split,
+    state_words,
 )
 from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
 from engine.runtime.parts import Parts
@@ -769,12 +770,7 @@ def _actor_of(name: str, roles: Iterable[str], departments: Iterable[str]) -> Ac
 
 def state_text(cv: CompiledVersion, state: str) -> Text:
     """A stored state by its label in both languages (a parallel state: a label per region)."""
-    labels = {spec.name: spec.label for spec in cv.spec.states}
-    leaves = split(state)
-    return Text(
-        " | ".join(labels[leaf].zh if leaf in labels else leaf for leaf in leaves),
-        " | ".join(labels[leaf].en if leaf in labels else leaf for leaf in leaves),
-    )
+    return state_words(cv.spec, state)
 
 
 def _assign_refusals(

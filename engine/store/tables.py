@@ -671,3 +671,17 @@ order_records = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("order_id", "kind", "number"),
 )
+
+# An order about another order (``original_order:`` of its workflow: an after-sales request about a
+# retail order) and the id of the order its data names, written in the transaction that creates the
+# order or changes that field; the orders about an order are read by the index on ``original_id``, not
+# by a scan of a JSON field (migration 0026, backfilled from the orders' data).
+order_links = Table(
+    "order_links",
+    metadata,
+    Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
+    Column("original_id", Id, nullable=False),
+    Column("department", String(100), nullable=False),
+    Column("workflow", String(200), nullable=False),
+    Index(None, "original_id", "department", "workflow", "order_id"),
+)

@@ -509,6 +509,8 @@ def bought(server: LiveServer) -> str:
 def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str, original: str) -> Fill:
     def fill(page: Page) -> None:
         page.locator("#f-original_order_no").fill(original)
+        page.locator("#f-original_order_no").press("Tab")  # the page fills from the retail order: wait
+        expect(page.locator("#filled-from")).to_be_visible()
         choose(page, "type", kind)
         choose(page, "reason_code", reason)
         choose(page, "item_condition", condition)

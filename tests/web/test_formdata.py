@@ -21,7 +21,7 @@ from engine.dsl.compiler import load_bundle
 from engine.store import tables
 from tests.web.conftest import add_user, log_in, retail_app
 from tests.web.test_orders import create, lock_of, pay_through_the_page
-from web.formdata import parse_form
+from web.formdata import local_input, parse_form
 from web.forms import CompiledForm, compile_form, render_standalone
 
 REPO = Path(__file__).resolve().parents[2]
@@ -253,3 +253,10 @@ def test_no_value_posted_to_a_step_page_is_a_server_error(
     sent = {"delivered_at": delivered_at, "signed_by": signed_by, "_lock_version": lock}
     response = warehouse.post(f"{deliver}?lang=en", data=sent)
     assert response.status_code < 500, response.text[-2000:]
+
+
+def test_a_time_stored_with_microseconds_fills_a_datetime_input_to_the_second() -> None:
+    """A delivery time filled from another order kept its microseconds, which a datetime-local input
+    does not take: the input was left empty and the form refused as missing."""
+    assert local_input("2026-12-07T09:15:42.123456+00:00", "datetime") == "2026-12-07T17:15:42"
+    assert local_input("2026-12-07T09:15:00+00:00", "datetime") == "2026-12-07T17:15:00"

@@ -540,3 +540,21 @@ def test_a_prefill_reading_a_field_the_order_may_lack_is_a_warning_with_the_near
     assert (warning.severity, warning.suggestion) == ("warning", "total")
     assert warning.message == "unknown field 'order.totl': the order has no 'totl'; did you mean 'total'?"
     assert warning.message_in("zh") == "未知字段 'order.totl'：订单没有 'totl'；您是否想输入 'total'？"
+
+
+def test_an_original_order_kind_naming_no_field_of_the_data_form_is_said_with_the_nearest(
+    tmp_path: Path,
+) -> None:
+    """``original_order.kind`` names the field the other order's page shows in words: one the data form
+    does not have is refused where it is written, in both languages, with the nearest name."""
+    repo = Path(__file__).resolve().parents[3]
+    for folder in ("forms", "rules"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    text = (repo / "workflows/after-sales/request.yaml").read_text(encoding="utf-8")
+    assert "kind: type}" in text
+    path = write(tmp_path, "workflows/after-sales/request.yaml", text.replace("kind: type}", "kind: typ}"))
+    checked = check_workflow(path, tmp_path, action_names=ACTION_NAMES, workflows={})
+    [problem] = [p for p in checked.problems if p.json_path == "$.original_order.kind"]
+    assert (problem.code, problem.suggestion) == ("unknown-field", "type")
+    assert problem.message_in("zh").startswith("original_order.kind 中的字段 'typ' 不是数据表单")
+    assert "field 'typ' in original_order.kind is not a top-level field" in problem.message

@@ -5,7 +5,11 @@ requests about it claim. On SQLite and on PostgreSQL (the ``store`` fixture runs
 
 from __future__ import annotations
 
+import json
+import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +17,17 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from engine.clock import FrozenClock
+from engine.common.text import Text
 from engine.dsl.compiler import load_bundle
-from engine.errors import Refusal, TransitionRejected
+from engine.errors import NotFound, Refusal, TransitionRejected
 from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.store import Store
+from engine.store.original_orders import orders_naming
 from engine.store.tables import orders, stock
 from tests.after_sales import backordered_exchange, exchange_request
-from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order
+from tests.engine.runtime.test_races import together
+from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delivered_retail_order
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -134,3 +141,296 @@ def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, c
     [over] = caught.value.refusals
     assert (over.details["path"], over.details["refundable"]) == ("$.refund_amount", "478.00")
     assert engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478}).to_state == "refunding"
+
+
+def refused_for_the_claim(rejected: TransitionRejected, request_id: int) -> None:
+    """A refund of all 478 paid refused while request ``request_id`` claims 239 of it: both figures
+    named, in both languages."""
+    [over] = rejected.refusals
+    assert (over.code, over.details["refundable"], over.details["claimed"]) == (
+        "over-refund",
+        "239.00",
+        "239.00",
+    )
+    assert over.details["orders"] == [request_id]
+    assert over.zh == (
+        "退款金额 478.00 元超过可退金额 239.00 元"
+        f"（已付未退 478.00 元，售后申请 {request_id} 已占 239.00 元）"
+    )
+    assert over.en == (
+        "refund of 478.00 CNY exceeds the 239.00 CNY left to refund (478.00 CNY paid and not yet refunded, "
+        f"239.00 CNY claimed by after-sales request {request_id})"
+    )
+
+
+def test_a_retail_return_never_pays_back_what_a_request_about_the_order_claims(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """478 paid, a request about it asks 239 back: the retail order's own return may authorize no more
+    than the 239 left (the customer was once refunded twice), naming both figures; once the request is
+    withdrawn it claims nothing and the whole 478 may be returned."""
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478})
+    refused_for_the_claim(caught.value, taken.id)
+    with store.read() as tx:
+        assert tx.load_order(int(bought)).state == "delivered"  # nothing written
+    engine.fire(taken.id, "withdraw", SERVICE)
+    returning = engine.fire(
+        int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478}
+    )
+    assert returning.to_state == "return_requested"
+
+
+def test_a_request_never_claims_what_the_retail_orders_own_return_authorized(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """The retail order authorized 300 for its own return (not yet paid): a request about it may ask no
+    more than the 178 left, and the refusal names the return's 300; once that return is paid back, it
+    counts as refunded instead."""
+    bought = delivered_retail_order(engine, clock)
+    engine.fire(int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 300})
+    over = refused(engine, request(bought, refund=239))
+    assert (over.details["path"], over.details["refundable"], over.details["return_authorized"]) == (
+        "$.refund_amount",
+        "178.00",
+        "300.00",
+    )
+    assert over.zh == (
+        f"退款金额（元）：239.00 元超过原订单 {bought} 可退的 178.00 元（已付 478.00 元，已退 0.00 元，"
+        "原订单退货已核准 300.00 元，其他申请已占 0.00 元）"
+    )
+    assert "300.00 CNY authorized for the original order's own return" in over.en
+    assert requests(store) == 0
+    engine.fire(int(bought), "receive_return", WAREHOUSE)  # paid back: 300 refunded, nothing due
+    assert refused(engine, request(bought, refund=178.01)).details["refundable"] == "178.00"
+    taken = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=178)
+    )
+    assert taken.state == "awaiting_goods"
+
+
+def test_the_request_page_reads_a_summary_of_the_retail_order_and_the_retail_page_the_requests(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """The after-sales clerk cannot open the retail order (another department), yet the request's page
+    reads what a summary needs of it, the mobile masked; the retail order's page reads the requests
+    about it, their type and state in words and their refund."""
+    bought = delivered_retail_order(engine, clock)
+    first = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    exchange = {**request(bought, refund=None), "type": "exchange"}
+    del exchange["refund_amount"]
+    second = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange)
+    with pytest.raises(NotFound):
+        engine.get_order(int(bought), SERVICE)
+    page = engine.order_page(first.id, SERVICE)
+    summary = page.original
+    assert summary is not None
+    assert (summary.id, summary.title.zh, summary.state, summary.state_label.en) == (
+        int(bought),
+        "零售订单",
+        "delivered",
+        "Delivered",
+    )
+    assert (summary.customer_name, summary.mobile) == ("张伟", "138****5678")
+    assert summary.address == ("上海市", "上海市", "浦东新区", "世纪大道1198号3栋2单元1202室", "200120")
+    assert [(line.sku, line.name, line.qty, line.unit_price) for line in summary.lines] == [
+        ("XM-BAND8", "小米手环8", 2, Decimal(239))
+    ]
+    assert (summary.paid, summary.refunded, summary.return_authorized) == (
+        Decimal(478),
+        Decimal(0),
+        Decimal(0),
+    )
+    assert summary.delivered_at is not None and summary.return_by is not None
+    assert summary.return_by > summary.delivered_at
+    # the other request about it, not this one
+    [other] = summary.others
+    assert (other.id, other.kind, other.state_label.zh) == (second.id, Text("换货", "Exchange"), "待寄回")
+    assert "13812345678" not in repr(summary)
+    retail = engine.order_page(int(bought), RETAIL)
+    assert retail.original is None
+    assert [
+        (a.id, a.department, a.kind and a.kind.en, a.state_label.en, a.claimed) for a in retail.about
+    ] == [
+        (first.id, "after_sales", "Return", "Awaiting goods", Decimal(239)),
+        (second.id, "after_sales", "Exchange", "Awaiting goods", Decimal(0)),
+    ]
+
+
+def test_the_intake_reads_what_the_retail_order_fills_and_says_when_there_is_none(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """Typing the retail order's number fills the customer, address, lines and delivery time as the
+    intake form has room for them, never the refund or the type;
+    a number the retail department has no order of fills nothing; only who may take requests reads it."""
+    bought = delivered_retail_order(engine, clock)
+    found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", bought)
+    assert found.summary is not None and found.summary.id == int(bought)
+    assert found.fill is not None
+    assert sorted(found.fill) == ["address", "customer", "delivered_at", "lines"]
+    assert found.fill["customer"] == {"name": "张伟", "mobile": "13812345678"}
+    assert found.fill["lines"] == [
+        {"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}
+    ]
+    missing = engine.intake_original(
+        SERVICE, "after_sales", "after-sales-request", "web", str(int(bought) + 99)
+    )
+    assert (missing.summary, missing.fill) == (None, None)
+    with pytest.raises(NotFound):
+        engine.intake_original(INSPECTOR, "after_sales", "after-sales-request", "web", bought)
+    with pytest.raises(NotFound):
+        engine.intake_original(RETAIL, "retail", "retail-order", "web", bought)
+
+
+def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_paid(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """478 paid; the retail desk authorizes a return of 300 while the after-sales desk takes a request
+    for 239, both at once: one of them is taken and the other refused by what the first holds (the
+    original order's row is locked by both, so they are counted one after the other)."""
+    bought = delivered_retail_order(engine, clock)
+
+    def attempt(call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            try:
+                return call()
+            except TransitionRejected as rejected:
+                return rejected
+
+        return run
+
+    returned, requested = together(
+        [
+            attempt(
+                lambda: engine.fire(
+                    int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 300}
+                )
+            ),
+            attempt(
+                lambda: engine.create_order(
+                    SERVICE, "after_sales", "after-sales-request", "web", request(bought)
+                )
+            ),
+        ]
+    )
+    refused_ones = [r for r in (returned, requested) if isinstance(r, TransitionRejected)]
+    assert len(refused_ones) == 1
+    [why] = refused_ones[0].refusals
+    assert why.details["refundable"] in ("178.00", "239.00")  # what the other left
+    with store.read() as tx:
+        held = tx.load_order(int(bought)).data.get("refund_due")
+    assert (held == 300) == (requests(store) == 0)
+
+
+def test_a_clerks_refund_on_a_payment_never_pays_back_what_a_request_about_the_order_claims(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """478 paid on one payment, a request about the order asks 239 back: the clerk's refund on that
+    payment (payment.refund) may give no more than the 239 left (the customer was once refunded twice
+    that way), naming both figures; once the request is withdrawn the rest may be refunded."""
+    bought = int(delivered_retail_order(engine, clock))
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(str(bought)))
+    form = {"refund_amount": 478, "refund_reason": "客户要求退款"}
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire_record(bought, "payment", 1, "refund", RETAIL, form)
+    refused_for_the_claim(caught.value, taken.id)
+    with store.read() as tx:
+        assert tx.load_order(bought).data.get("refunded_amount") is None  # nothing written
+    part = engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 239})
+    assert part.trigger == "payment.refund"
+    with pytest.raises(TransitionRejected) as caught:  # 478 paid, 239 refunded, 239 claimed: none left
+        engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 0.01})
+    [none_left] = caught.value.refusals
+    assert (none_left.code, none_left.details["refundable"]) == ("over-refund", "0.00")
+    assert "已付未退 239.00 元" in none_left.zh and "239.00 CNY paid and not yet refunded" in none_left.en
+    engine.fire(taken.id, "withdraw", SERVICE)  # withdrawn: it claims nothing any more
+    engine.fire_record(bought, "payment", 1, "refund", RETAIL, {**form, "refund_amount": 239})
+    with store.read() as tx:
+        assert tx.load_order(bought).data["refunded_amount"] == 478
+
+
+CORRECT = "forms/after-sales/correct-original.json"
+
+
+def corrected_request(tmp_path: Path, declared: bool = True) -> Path:
+    """The shipped after-sales request, copied with a step that corrects the original order's number
+    (the service desk's ``correct_original``, its form holding ``original_order_no``); ``declared``:
+    with its ``original_order:`` line, else without it."""
+    for folder in ("forms", "rules"):
+        shutil.copytree(REPO / folder, tmp_path / folder, dirs_exist_ok=True)
+    form = json.loads((REPO / "forms/after-sales/request.json").read_text(encoding="utf-8"))
+    number = form["properties"]["original_order_no"]
+    (tmp_path / CORRECT).write_text(
+        json.dumps(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "title": "Correct the original order",
+                "x-title-zh": "更正原订单",
+                "type": "object",
+                "required": ["original_order_no"],
+                "properties": {"original_order_no": number},
+                "additionalProperties": False,
+            }
+        ),
+        encoding="utf-8",
+    )
+    text = (REPO / "workflows/after-sales/request.yaml").read_text(encoding="utf-8")
+    line = (
+        "original_order: {field: original_order_no, department: retail, refund: refund_amount, kind: type}\n"
+    )
+    assert line in text and "\ntransitions:\n" in text
+    text = text.replace(
+        "\ntransitions:\n",
+        "\ntransitions:\n  - trigger: correct_original\n    source: awaiting_goods\n"
+        f"    dest: awaiting_goods\n    roles: [service]\n    form: {CORRECT}\n"
+        "    label: {zh: 更正原订单, en: Correct the original order}\n\n",
+    )
+    path = tmp_path / "workflows/after-sales/request.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text if declared else text.replace(line, ""), encoding="utf-8")
+    return path
+
+
+def naming(store: Store, number: str) -> list[int]:
+    with store.read() as tx:
+        found = orders_naming(tx.connection, "after_sales", "after-sales-request", int(number))
+        return [order.id for order in found]
+
+
+def test_the_link_follows_a_number_a_step_changes(
+    engine: Engine, store: Store, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """A request taken about one retail order, its number then corrected by a step to another: the
+    orders about the first no longer name it, those about the second do, and the second's money is the
+    one it claims (the retail page, the return's bound and the next request read the link)."""
+    engine.publish(load_bundle(corrected_request(tmp_path), tmp_path, action_names=REGISTRY.action_names))
+    first, second = delivered_retail_order(engine, clock), delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(first))
+    assert (naming(store, first), naming(store, second)) == ([taken.id], [])
+    engine.fire(taken.id, "correct_original", SERVICE, {"original_order_no": second})
+    assert (naming(store, first), naming(store, second)) == ([], [taken.id])
+    with pytest.raises(TransitionRejected) as caught:  # 478 paid on the second, 239 claimed by the request
+        engine.fire(int(second), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478})
+    assert caught.value.refusals[0].details["orders"] == [taken.id]
+    returned = engine.fire(
+        int(first), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478}
+    )
+    assert returned.to_state == "return_requested"
+
+
+def test_a_version_that_first_declares_the_original_order_links_the_orders_taken_before(
+    engine: Engine, store: Store, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Requests taken on a version without ``original_order:`` are linked when a version declaring it is
+    published, by the field it names, in the publishing transaction."""
+    plain = tmp_path / "plain"
+    engine.publish(
+        load_bundle(corrected_request(plain, declared=False), plain, action_names=REGISTRY.action_names)
+    )
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    assert naming(store, bought) == []
+    engine.publish(load_bundle(corrected_request(tmp_path), tmp_path, action_names=REGISTRY.action_names))
+    assert naming(store, bought) == [taken.id]

@@ -1,0 +1,171 @@
+"""The retail order an after-sales request is about, on both departments' pages: the request's page
+shows a read-only summary of it (though the retail order's own page stays a 404 to after-sales), the
+intake fills the customer, address and items from it once its number is typed (or the button is pressed
+without JavaScript) and says beside the field when there is no such order, and the retail order's page
+lists the requests about it, not linked for a clerk who cannot open them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert
+
+from engine.clock import Clock, FrozenClock
+from engine.dsl.compiler import load_bundle
+from engine.runtime import Engine
+from engine.store import tables
+from tests.engine.runtime.test_original_order import request
+from tests.test_departments import SERVICE, delivered_retail_order
+from tests.web.conftest import add_user, log_in, make_app, settings_for
+
+REPO = Path(__file__).resolve().parents[2]
+NEW = "/orders/new/after_sales/after-sales-request/web"
+FILL = f"{NEW}/original"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+def original_order_app(tmp_path: Path, secret_key: str, clock: Clock | None = None) -> Flask:
+    """Retail and after-sales published, bands on hand, an after-sales desk (huang.fang) and a retail
+    clerk (li.na), each with a password of their name."""
+    app = make_app(settings_for(tmp_path, REPO, secret_key), clock)
+    engine = app.extensions["orderloom"].engine
+    for path in ("retail/order.yaml", "after-sales/request.yaml"):
+        engine.publish(load_bundle(REPO / "workflows" / path, REPO))
+    with app.extensions["orderloom"].store.engine.begin() as connection:
+        connection.execute(
+            insert(tables.stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0)
+        )
+    add_user(app, "huang.fang", "huang-fang-pass", ("service",), ("after_sales",))
+    add_user(app, "li.na", "li-na-pass", ("clerk", "service"), ("retail",))
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
+    app = original_order_app(tmp_path, "original-order", clock)
+    yield app
+    app.extensions["orderloom"].close()
+
+
+def engine_of(app: Flask) -> Engine:
+    found: Engine = app.extensions["orderloom"].engine
+    return found
+
+
+def desk(app: Flask) -> FlaskClient:
+    return log_in(app.test_client(), "huang.fang", "huang-fang-pass")
+
+
+def test_the_request_page_summarizes_the_retail_order_in_both_languages(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """The after-sales clerk saw only the bare number: now the retail order's number, dates, state in
+    words, customer with the mobile masked, address, lines and money; its own page stays a 404."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    client = desk(app)
+    zh = client.get(f"/orders/{taken.id}?lang=zh").get_data(as_text=True)
+    summary = zh[zh.index('id="original-order"') :]
+    summary = summary[: summary.index("</section>")]
+    for words in (
+        f"原订单 · 零售订单 #{bought}",
+        "已签收",
+        "张伟",
+        "138****5678",
+        "浦东新区",
+        "XM-BAND8 · 小米手环8",
+        "239.00",
+        "478.00",
+        "退货截止时间",
+    ):
+        assert words in summary, words
+    assert "13812345678" not in summary
+    en = client.get(f"/orders/{taken.id}?lang=en").get_data(as_text=True)
+    summary = en[en.index('id="original-order"') :]
+    for words in (
+        f"Original order · Retail order #{bought}",
+        "Delivered",
+        "Return by",
+        "Unit price (CNY)",
+        "Paid (CNY)",
+    ):
+        assert words in summary, words
+    assert client.get(f"/orders/{bought}").status_code == 404  # another department's order, as before
+
+
+def test_the_retail_order_page_lists_the_requests_about_it_without_a_link_it_cannot_open(
+    app: Flask, clock: FrozenClock
+) -> None:
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    zh = clerk.get(f"/orders/{bought}?lang=zh").get_data(as_text=True)
+    listed = zh[zh.index('id="about-orders"') :]
+    listed = listed[: listed.index("</table>")]
+    for words in ("关于此订单的申请", f"#{taken.id}", "售后申请 · 退货", "待寄回", "同意退款（元）"):
+        assert words in zh and (words == "关于此订单的申请" or words in listed), words
+    assert f'href="/orders/{taken.id}"' not in zh  # an after-sales request is a 404 to the retail clerk
+    en = clerk.get(f"/orders/{bought}?lang=en").get_data(as_text=True)
+    for words in ("Requests about this order", "After-sales request · Return", "Awaiting goods"):
+        assert words in en, words
+    # the desk itself, who may open it, is given the link on the request's summary of its other requests
+    other = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=1)
+    )
+    page = desk(app).get(f"/orders/{other.id}?lang=en").get_data(as_text=True)
+    assert f'href="/orders/{taken.id}"' in page
+
+
+def key_of(client: FlaskClient) -> str:
+    page = client.get(f"{NEW}?lang=zh").get_data(as_text=True)
+    found = re.search(r'name="_key" value="([0-9a-f]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_intake_fills_from_the_retail_order_and_says_when_there_is_none(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """The button (or htmx, on the number's change) draws the intake again filled from the retail order,
+    what was typed elsewhere kept, the summary beside it; an unknown number is said beside its field;
+    nothing is created either way; what was filled is then taken as any typed request."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    client = desk(app)
+    page = client.get(f"{NEW}?lang=zh").get_data(as_text=True)
+    assert 'id="fill-original"' in page and f'formaction="{FILL}"' in page and f'hx-post="{FILL}"' in page
+    key = key_of(client)
+    filled = client.post(
+        f"{FILL}?lang=zh", data={"_key": key, "original_order_no": bought, "reason": "尺码不合适"}
+    )
+    assert filled.status_code == 200
+    html = filled.get_data(as_text=True)
+    for value in (
+        'value="张伟"',
+        'value="13812345678"',
+        'value="浦东新区"',
+        'name="lines[0].qty" value="2"',
+        "尺码不合适",
+    ):
+        assert value in html, value
+    assert f"已从原订单 #{bought} 填入" in html and 'id="original-order"' in html
+    assert f'name="_key" value="{key}"' in html  # the same page: sending it creates one order
+    missing = client.post(f"{FILL}?lang=en", data={"_key": key, "original_order_no": str(int(bought) + 50)})
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 200
+    assert f"the Retail department has no order {int(bought) + 50}" in text
+    assert 'aria-invalid="true"' in text and 'id="original-order"' not in text
+    with app.extensions["orderloom"].store.read() as tx:
+        assert tx.load_order(int(bought) + 1) is None  # nothing was created
