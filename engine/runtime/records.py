@@ -168,10 +168,16 @@ def takers(
     """The numbers of the order's records of the kind ``actor`` may take ``trigger`` on now: each in a
     state the step leaves, with a role of the step's; ``judged``: their guards judged too, those that
     read nothing the step's form fills (as a page offers a step). When there are none, why not: each
-    refusal met, else that no record is where the step leaves from (the records' states said)."""
+    refusal met, else that no record is where the step leaves from (the records' states said). A kind's
+    step is taken on many orders where it is the order's work, as my work counts it: where its
+    ``order_states:`` name the order's state (``due_transitions``); elsewhere the order is refused
+    with why, whatever its records."""
     live, kind = moving.order, compiled.spec.name
     if not actor.is_system and moving.cv.is_final(live.config):
         return (), (_closed(moving, compiled, {"trigger": trigger}),)
+    elsewhere = _not_due(moving.cv, compiled, trigger, live.config)
+    if elsewhere is not None:
+        return (), (elsewhere,)
     numbers: list[int] = []
     refusals: list[Refusal] = []
     records = (live.records or {}).get(kind, [])
@@ -194,6 +200,31 @@ def takers(
     if numbers or refusals:
         return tuple(numbers), () if numbers else tuple(refusals)
     return (), (_none_takes(moving, compiled, trigger, records),)
+
+
+def _not_due(
+    cv: CompiledVersion, compiled: CompiledRecordKind, trigger: str, config: StateConfig
+) -> Refusal | None:
+    """Why the kind's step ``trigger`` is not taken on the order's records at once in ``config`` (None:
+    the ``order_states:`` of one of its transitions name an active state, or the kind has no such
+    step, said by ``_none_takes``): the states it is taken in, or that it names none (it is taken on
+    one record, on the order's page)."""
+    found = compiled.by_trigger.get(trigger, ())
+    if not found or any(named_state_active(ct.spec.order_states, config) for ct in found):
+        return None
+    for ct in found:
+        refusal = order_state_refusal(cv, compiled, ct, config)
+        if refusal is not None:
+            return refusal
+    kind, step = compiled.spec.label, _step_label(compiled, trigger)
+    return Refusal(
+        RefusalCode.STATE,
+        f"{kind.zh}的「{step.zh}」不批量执行：它没有指明在哪些订单状态执行（order_states），"
+        "请在订单页面逐条执行",
+        f"{step.en} on a {kind.en.lower()} is not taken on many orders: it names no order states "
+        "(order_states); take it on each record from the order's page",
+        {"kind": compiled.spec.name, "trigger": trigger, "state": joined(config)},
+    )
 
 
 def _none_takes(
@@ -255,15 +286,27 @@ def _state_words(cv: CompiledVersion, config: StateConfig) -> Text:
     return Text(" | ".join(label.zh for label in labels), " | ".join(label.en for label in labels))
 
 
+def due_transitions(
+    cv: CompiledVersion, config: StateConfig, actor: Actor | None = None
+) -> list[tuple[str, CompiledTransition]]:
+    """(kind, transition) of the record transitions whose ``order_states:`` name an active state of
+    ``config`` (and, given ``actor``, whose roles are theirs): the record steps that are the order's work
+    there. The one rule my work, the order page and a batch go by: who takes one acts on the order, and
+    a batch offers it on the orders listed in that state."""
+    return [
+        (kind, ct)
+        for kind, compiled in cv.records.items()
+        for ct in compiled.transitions
+        if ct.spec.order_states
+        and named_state_active(ct.spec.order_states, config)
+        and (actor is None or role_refusal(ct, actor) is None)
+    ]
+
+
 def steps_due(cv: CompiledVersion, config: StateConfig) -> frozenset[tuple[str, str]]:
     """(kind, trigger) of the record transitions whose ``order_states:`` name an active state of
     ``config``: the record steps that are the order's work there (who takes them acts on it)."""
-    return frozenset(
-        (kind, ct.spec.trigger)
-        for kind, compiled in cv.records.items()
-        for ct in compiled.transitions
-        if ct.spec.order_states and named_state_active(ct.spec.order_states, config)
-    )
+    return frozenset((kind, ct.spec.trigger) for kind, ct in due_transitions(cv, config))
 
 
 def _unknown_trigger(compiled: CompiledRecordKind, trigger: str) -> Refusal:
@@ -433,6 +476,7 @@ __all__ = [
     "RecordStep",
     "RecordView",
     "add_record",
+    "due_transitions",
     "find_record",
     "fire_kind_step",
     "fire_record_step",

@@ -58,13 +58,12 @@ from engine.runtime.compiled import (
     CompiledTransition,
     CompiledVersion,
     StateConfig,
-    named_state_active,
     split,
 )
 from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
-from engine.runtime.records import record_views
+from engine.runtime.records import due_transitions, record_views
 from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
@@ -667,10 +666,9 @@ def _record_work(moving: Moving, actor: Actor) -> tuple[tuple[RecordOffer, ...],
     ``order_states:`` name the order's state (what makes the order their work), or, when there is none,
     why no record takes one of them now: a guard that says no, or no record in a state it leaves."""
     views = record_views(moving, actor)
-    here = {
-        kind: _record_steps_here(compiled.transitions, actor, moving.order.config)
-        for kind, compiled in moving.cv.records.items()
-    }
+    here: dict[str, list[CompiledTransition]] = {kind: [] for kind in moving.cv.records}
+    for kind, ct in due_transitions(moving.cv, moving.order.config, actor):
+        here[kind].append(ct)
     triggers = {kind: {ct.spec.trigger for ct in found} for kind, found in here.items()}
     offers = tuple(
         RecordOffer(view.kind, view.kind_label, view.number, step)
@@ -706,20 +704,6 @@ def _record_work(moving: Moving, actor: Actor) -> tuple[tuple[RecordOffer, ...],
             if refusal not in why:
                 why.append(refusal)
     return (), why
-
-
-def _record_steps_here(
-    transitions: Iterable[CompiledTransition], actor: Actor, config: StateConfig
-) -> list[CompiledTransition]:
-    """The record transitions whose roles are the actor's and whose ``order_states:`` name an active
-    state of ``config``: what makes an order in that state the person's work."""
-    return [
-        ct
-        for ct in transitions
-        if ct.spec.order_states
-        and named_state_active(ct.spec.order_states, config)
-        and role_refusal(ct, actor) is None
-    ]
 
 
 class _Versions:
@@ -815,7 +799,7 @@ def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
         and role_refusal(ct, actor) is None
         and cv.source_matches(ct, config)
         for ct in cv.transitions
-    ) or any(_record_steps_here(kind.transitions, actor, config) for kind in cv.records.values())
+    ) or bool(due_transitions(cv, config, actor))
 
 
 def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
