@@ -38,7 +38,7 @@ from engine.api.workspace import (
 from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang, say_done
+from web.i18n import current_lang, say_done, time_left
 from web.orders import state_label
 from web.params import local_path
 
@@ -119,10 +119,26 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
             for offer in item.record_steps
         ],
         "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
+        # when its soonest timer moves it by itself, and how: "还剩 28 分钟：将自动取消（超时未支付自动取消）"
+        "due": _due_text(item, now, lang),
+        "due_at": item.due.due_at.isoformat() if item.due is not None else None,
+        "later": item.later,
         "assignee": item.assignee.name if item.assignee is not None else None,
         "mine": item.mine,
         "may_claim": bool(item.steps or item.record_steps or item.waiting),
     }
+
+
+def _due_text(item: WorkItem, now: datetime, lang: str) -> str | None:
+    timer = item.due
+    if timer is None:
+        return None
+    key = "work.due" if timer.reason is not None else "work.due.no_reason"
+    return translate(key, lang).format(
+        left=time_left(timer.due_at, now, lang),
+        step=timer.step.get(lang),
+        reason=timer.reason.get(lang) if timer.reason is not None else "",
+    )
 
 
 def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
@@ -160,6 +176,7 @@ def batches(
                 group["steps"].append(step)
     for place, group in groups.items():
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
+        group["later"] = all(row.get("later") for row in group["rows"])  # it moves on by itself
         group["shown"] = len(group["rows"])
         group["count"] = max((counts or {}).get(place, 0), group["shown"])
     return list(groups.values())
