@@ -691,7 +691,7 @@ class Workspace:
             record_waiting: list[Refusal] = []
             if cv.records:
                 offers, record_waiting = _record_work(Moving(tx, cv, live, now), actor)
-            infos = offered(cv, live, actor, now)
+            infos = offered(cv, live, actor, now, self.parts.store)  # as the order page judges
             steps = tuple(info for info in infos if info.allowed)
             mine = [info for info in infos if not _refused_for(info, RefusalCode.ROLE, RefusalCode.JOIN)]
             if not mine and not offers and not record_waiting and not keep_unactionable:
