@@ -220,7 +220,10 @@ EXTENSION_PREFIX = "x-"
 # The extensions of ours a form's author writes (docs/forms.md); any other ``x-`` key is the author's own
 # and ignored, unless it is a near miss of one of these (``x-tilte-zh``): then its label is off.
 EXTENSIONS = frozenset(
-    {"x-title-zh", "x-description-zh", "x-enum-titles", "x-pattern-hint", "x-sensitive", "x-user"}
+    {
+        *("x-title-zh", "x-description-zh", "x-enum-titles", "x-pattern-hint", "x-sensitive", "x-user"),
+        "x-per-record",
+    }
 )
 
 # Where a schema holds schemas: under a name each, as a list, or as one.

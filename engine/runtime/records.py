@@ -17,6 +17,7 @@ from typing import Any
 from engine.common.suggest import did_you_mean, near_miss
 from engine.common.text import Text
 from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
+from engine.forms.per_record import per_record_fields
 from engine.plugins import ActionContext
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
@@ -252,12 +253,40 @@ def fire_kind_step(
     numbers of those moved. ``TransitionRejected`` when none may, or when one of them is refused (its
     guard, its form, an action): then none of them is written."""
     compiled = record_kind(moving, kind)
+    separate = _per_record_posted(moving.cv, compiled, trigger, data)
+    if separate:
+        raise TransitionRejected(separate)
     numbers, refusals = takers(moving, compiled, trigger, actor, judged=False)
     if not numbers:
         raise TransitionRejected(list(refusals))
     for number in numbers:
         fire_record_step(moving, kind, number, trigger, actor, data, access)
     return numbers
+
+
+def _per_record_posted(
+    cv: CompiledVersion, compiled: CompiledRecordKind, trigger: str, data: Mapping[str, Any]
+) -> list[Refusal]:
+    """A field the step's form marks ``x-per-record`` (a waybill number: each parcel's own) sent for
+    many records at once: one refusal naming each, by its label; the batch's form never offers it."""
+    refusals: list[Refusal] = []
+    for path in dict.fromkeys(ct.spec.form for ct in compiled.by_trigger.get(trigger, ()) if ct.spec.form):
+        schema = cv.spec.forms[path]
+        for name in per_record_fields(schema):
+            if name in data and name not in {r.details.get("field") for r in refusals}:
+                label = cv.layouts[path].fields[name].label if name in cv.layouts[path].fields else None
+                words = label or Text(name, name)
+                refusals.append(
+                    Refusal(
+                        RefusalCode.FORM,
+                        f"「{words.zh}」每条{compiled.spec.label.zh}各不相同，不能在批量操作中统一填写；"
+                        "请留空，或在订单页面逐条填写",
+                        f"{words.en} differs for each {compiled.spec.label.en.lower()}: it is not given to "
+                        "many at once; leave it out, or fill it in on each record from the order's page",
+                        {"field": name, "form": path},
+                    )
+                )
+    return refusals
 
 
 def order_state_refusal(

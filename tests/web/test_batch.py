@@ -221,6 +221,30 @@ def test_the_warehouse_ships_the_orders_pending_shipment_in_one_batch(
     assert all(waybills) and len(set(waybills)) == 2  # one issued per parcel
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_batch_ship_form_has_no_waybill_box_and_one_posted_is_refused(
+    app: Flask, clerk: FlaskClient, lang: str
+) -> None:
+    """A waybill is each parcel's own (x-per-record): the batch's one form leaves it out (the carrier
+    plugin issues one per parcel), and one sent anyway refuses every order, nothing shipped."""
+    ids, warehouse = paid(app, clerk, 2)
+    page = warehouse.get(selection("shipment.ship", ids) + f"&lang={lang}").text
+    assert 'name="carrier"' in page and 'name="waybill"' not in page
+    sent = posted(page)
+    sent["carrier"] = "sf"
+    sent["waybill"] = "SF1234567890"
+    body = warehouse.post(f"/orders/batch?lang={lang}", data=sent).get_data(as_text=True)
+    assert 'data-done="1"' not in body
+    words = {
+        "zh": "「运单号」每条发货单各不相同，不能在批量操作中统一填写",
+        "en": "Waybill number differs for each shipment",
+    }
+    assert body.count(words[lang]) == 2
+    assert [state for state, _, _ in shipments(app, ids)] == ["pending"] * 2
+    one = warehouse.get(f"/orders/{ids[0]}?lang={lang}").text  # a parcel shipped on its own takes one
+    assert 'name="waybill"' in one
+
+
 def test_a_clerk_is_not_offered_the_shipments_ship(app: Flask, clerk: FlaskClient) -> None:
     ids, _ = paid(app, clerk, 2)
     listed = clerk.get("/orders?workflow=retail-order&state=pending_shipment&lang=en").text
