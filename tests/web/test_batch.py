@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
+from engine.dsl.compiler import load_bundle
 from engine.store import tables
 from tests.web.conftest import add_user, log_in, retail_app
 from tests.web.test_orders import create, pay_through_the_page
@@ -339,3 +340,41 @@ def test_the_list_of_one_workflow_and_state_offers_its_steps_for_the_selected(
     warehouse = log_in(app.test_client(), "zhou.qiang", "zhou.qiang-demo")
     theirs = warehouse.get("/orders?workflow=retail-order&state=pending_payment").text
     assert 'id="batch-select"' not in theirs  # no step of the warehouse leaves pending payment
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "批量发货单：发货"), ("en", "Selected: Shipment: Ship")])
+def test_my_work_offers_the_shipments_ship_on_the_orders_pending_shipment(
+    app: Flask, clerk: FlaskClient, lang: str, words: str
+) -> None:
+    """The warehouse's my work groups its orders pending shipment under a bar that ships the ticked
+    ones' shipments (the record kind's step, as the list offers it), back to my work."""
+    ids, warehouse = paid(app, clerk, 2)
+    page = warehouse.get(f"/work?lang={lang}").text
+    bar = page[page.index('class="batch-bar"') : page.index("</form>", page.index('class="batch-bar"'))]
+    assert 'value="shipment.ship"' in bar and words in bar
+    assert all(f'name="o" value="{i}"' in page for i in ids)
+    batch = warehouse.get(selection("shipment.ship", ids) + f"&next=/work&lang={lang}").text
+    sent = posted(batch)
+    sent["carrier"] = "sf"
+    assert sent.get("next") == "/work"
+    body = warehouse.post(f"/orders/batch?lang={lang}", data=sent).get_data(as_text=True)
+    assert body.count('data-done="1"') == 2 and 'href="/work" id="batch-back"' in body
+    assert set(states(app, ids).values()) == {"shipped"}
+    assert 'value="shipment.ship"' not in warehouse.get(f"/work?lang={lang}").text  # nothing left to ship
+
+
+def test_a_queue_of_orders_pending_shipment_offers_the_shipments_ship(
+    tmp_path: Path, app: Flask, clerk: FlaskClient
+) -> None:
+    """A version of the retail order that queues the orders pending shipment (dispatch): the queue's
+    page offers the shipments' ship on the orders ticked, as my work does."""
+    text = (REPO / "workflows" / "retail" / "order.yaml").read_text(encoding="utf-8")
+    state = "  pending_shipment:\n    label: {zh: 待发货, en: Pending shipment}\n"
+    assert state in text
+    queued = tmp_path / "order.yaml"
+    queued.write_text(text.replace(state, state + "    queue: dispatch\n"), encoding="utf-8")
+    app.extensions["orderloom"].engine.publish(load_bundle(queued, REPO))
+    ids, warehouse = paid(app, clerk, 2)
+    page = warehouse.get("/work/queues/retail/dispatch?lang=en").text
+    assert 'value="shipment.ship"' in page and "Selected: Shipment: Ship" in page
+    assert all(f'name="o" value="{i}"' in page for i in ids)
