@@ -23,17 +23,12 @@ def test_the_shipments_waybill_is_each_parcels_own_and_left_out_of_one_form_for_
 
 
 def test_a_nested_field_goes_with_the_field_that_holds_it() -> None:
+    parcel = {"type": "object", "x-per-record": True, "properties": {"seal": {"type": "string"}}}
+    note = {"type": "string", "x-per-record": False}
     schema = {
         "type": "object",
         "required": ["parcel", "note"],
-        "properties": {
-            "parcel": {
-                "type": "object",
-                "x-per-record": True,
-                "properties": {"seal": {"type": "string"}},
-            },
-            "note": {"type": "string", "x-per-record": False},
-        },
+        "properties": {"parcel": parcel, "note": note},
     }
     assert per_record_fields(schema) == ("parcel",)
     kept, shown = without_fields(schema, default_layout(schema), ("parcel",))

@@ -42,30 +42,18 @@ def test_each_state_starts_after_its_own_key_and_the_others_from_their_start(sto
     assert sorted((i, n) for i, _, n in found) == [(0, unpaid[2]), (1, delivered[0]), (1, delivered[1])]
 
 
+def timer(tx: Tx, order_id: int, due_at: datetime, reason: str | None = None) -> None:
+    tx.schedule_timer(
+        order_id=order_id, state="pending_payment", trigger="cancel", reason=reason, due_at=due_at
+    )
+
+
 def test_a_pages_timers_are_read_soonest_first(store: Store) -> None:
     with store.transaction() as tx:
         first, second = place(tx, "pending_payment", 0), place(tx, "pending_payment", 1)
-        tx.schedule_timer(
-            order_id=second,
-            state="pending_payment",
-            trigger="cancel",
-            reason=None,
-            due_at=AT + timedelta(minutes=31),
-        )
-        tx.schedule_timer(
-            order_id=first,
-            state="pending_payment",
-            trigger="cancel",
-            reason=None,
-            due_at=AT + timedelta(minutes=30),
-        )
-        tx.schedule_timer(
-            order_id=first,
-            state="pending_payment",
-            trigger="cancel",
-            reason="late",
-            due_at=AT + timedelta(days=7),
-        )
+        timer(tx, second, AT + timedelta(minutes=31))
+        timer(tx, first, AT + timedelta(minutes=30))
+        timer(tx, first, AT + timedelta(days=7), "late")
         timers = tx.scheduled_timers([second, first])
     assert [(t.order_id, t.reason) for t in timers] == [(first, None), (second, None), (first, "late")]
 
@@ -99,13 +87,7 @@ def test_a_pages_timers_are_read_by_the_order_index(store: Store) -> None:
     with store.transaction() as tx:
         ids = [place(tx, "pending_payment", m) for m in range(5)]
         for order_id in ids:
-            tx.schedule_timer(
-                order_id=order_id,
-                state="pending_payment",
-                trigger="cancel",
-                reason=None,
-                due_at=AT + timedelta(minutes=30),
-            )
+            timer(tx, order_id, AT + timedelta(minutes=30))
         # the other orders' timers, as many as a busy day schedules: the due index would walk them all
         others = [place(tx, "delivered", m) for m in range(1000)]
         tx.connection.execute(
