@@ -1420,7 +1420,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.queue.oldest": Text("最久等待", "Oldest waiting"),
         "work.queue.empty": Text("队列中没有订单。", "The queue is empty."),
         "work.queue.title": Text("{queue} 队列", "Queue: {queue}"),
-        "work.queue.intro": Text("按进入当前状态的时间从早到晚。", "Longest in their state first."),
+        "work.queue.intro": Text(
+            "最紧急的在前：定时器将处理的按到期先后，其余按进入当前状态的时间从早到晚。",
+            "Most urgent first: those a timer presses by when it is due, then the longest in their state.",
+        ),
         "work.age.minutes": Text("{n} 分钟", "{n} min"),
         "work.age.hours": Text("{n} 小时", "{n} h"),
         "work.age.days": Text("{n} 天", "{n} d"),
