@@ -54,6 +54,17 @@ def accounts() -> None:
     help="The account manager: the login name of an active user of the department, who signs the "
     "approvals of the account's orders (left out: none, and the sales managers sign them).",
 )
+@click.option("--contact", default=None, help="The contact's name, filled in on the wholesale intake.")
+@click.option("--mobile", default=None, help="The contact's mobile number, 11 digits.")
+@click.option(
+    "--province",
+    default=None,
+    help="The delivery address's province, its full name (as the intake's list writes it).",
+)
+@click.option("--city", default=None, help="Its city.")
+@click.option("--district", default=None, help="Its district.")
+@click.option("--address", default=None, help="Its street address.")
+@click.option("--postcode", default=None, help="Its postcode, 6 digits.")
 @click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
 def accounts_set(
@@ -68,6 +79,13 @@ def accounts_set(
     tier: str | None,
     tax_id: str | None,
     manager: str | None,
+    contact: str | None,
+    mobile: str | None,
+    province: str | None,
+    city: str | None,
+    district: str | None,
+    address: str | None,
+    postcode: str | None,
     lang: str,
 ) -> None:
     """Store account ACCOUNT_NO of a department, or its new figures: orders placed from now on take them.
@@ -75,7 +93,8 @@ def accounts_set(
     The record is checked against the forms of the department's published workflows (the account
     number, company and tax id as their data and intake forms take them), and the account manager must be
     an active user of the department; nothing is stored when it does not fit. Every figure is set anew:
-    an account set without --manager has none."""
+    an account set without --manager has none. The contact and address are what the wholesale intake's
+    account picker fills in (each may be left out)."""
     account = CustomerAccount(
         department,
         account_no,
@@ -87,6 +106,13 @@ def accounts_set(
         tax_id,
         tier,
         manager,
+        contact_name=contact,
+        contact_mobile=mobile,
+        address_province=province,
+        address_city=city,
+        address_district=district,
+        address_detail=address,
+        address_postcode=postcode,
     )
     with open_services(ctx) as services:
         try:
@@ -128,6 +154,13 @@ _ACCOUNT_OPTIONS = {
     "tier": "--tier",
     "tax_id": "--tax-id",
     "manager": "--manager",
+    "contact_name": "--contact",
+    "contact_mobile": "--mobile",
+    "address_province": "--province",
+    "address_city": "--city",
+    "address_district": "--district",
+    "address_detail": "--address",
+    "address_postcode": "--postcode",
 }
 
 
@@ -153,9 +186,27 @@ def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None
 
 def _account_line(account: CustomerAccount, lang: str) -> str:
     """An account's figures in one line: ``ACME, credit limit 500000.00, outstanding …, watch, tier gold``."""
+    contact = " ".join(p for p in (account.contact_name, account.contact_mobile) if p)
+    where = "".join(
+        p
+        for p in (
+            account.address_province,
+            account.address_city,
+            account.address_district,
+            account.address_detail,
+        )
+        if p
+    )
+    address = " ".join(p for p in (where, account.address_postcode) if p)
     extra = "".join(
         translate(f"cli.account.{name}", lang).format(**{name: value})
-        for name, value in (("tier", account.tier), ("tax_id", account.tax_id), ("manager", account.manager))
+        for name, value in (
+            ("tier", account.tier),
+            ("tax_id", account.tax_id),
+            ("manager", account.manager),
+            ("contact", contact),
+            ("address", address),
+        )
         if value
     )
     return translate("cli.account.record", lang).format(

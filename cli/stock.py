@@ -16,6 +16,8 @@ import click
 from cli.common import LANG, open_services, refuse
 from engine.api import translate
 from engine.api.stock import (
+    LARGE_SHARE,
+    LARGE_UNITS,
     LEDGER_KINDS,
     StockLevel,
     StockRefused,
@@ -220,6 +222,8 @@ def _take_lines(take: StockTake, lang: str) -> None:
                 difference=line.difference,
                 reserved=line.reserved,
             )
+            # the one rule the web sheet calls out too (CountLine.large)
+            + (said("large", lang, units=LARGE_UNITS, share=f"{LARGE_SHARE:.0%}") if line.large else "")
         )
 
 

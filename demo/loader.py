@@ -294,9 +294,19 @@ def _account(
     overdue_days: int = 0,
     status: str = "active",
     manager: str | None = "sun.li",
+    contact: Mapping[str, str] | None = None,
 ) -> CustomerAccount:
     return CustomerAccount(
-        "wholesale", number, company, limit, outstanding, overdue_days, status, tier=tier, manager=manager
+        "wholesale",
+        number,
+        company,
+        limit,
+        outstanding,
+        overdue_days,
+        status,
+        tier=tier,
+        manager=manager,
+        **(contact or {}),
     )
 
 
@@ -306,14 +316,33 @@ def _account(
 # manager or the director; every tier has an account. Most are looked after by sun.li, their account
 # manager, who then signs their orders' manager approval by name; the three without one have it signed
 # by any one of the sales managers (the workflow's else).
+# Two hold their buyer and delivery address, which the intake's account picker fills in.
+_XINDA = {
+    "contact_name": "陈静",
+    "contact_mobile": "13912345678",
+    "address_province": "上海市",
+    "address_city": "上海市",
+    "address_district": "浦东新区",
+    "address_detail": "张杨路500号时代广场12楼",
+    "address_postcode": "200120",
+}
+_YUELONG = {
+    "contact_name": "黄伟",
+    "contact_mobile": "13622223333",
+    "address_province": "广东省",
+    "address_city": "广州市",
+    "address_district": "天河区",
+    "address_detail": "体育西路191号B座",
+    "address_postcode": "510620",
+}
 ACCOUNTS: tuple[CustomerAccount, ...] = (
-    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000),
+    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000, contact=_XINDA),
     _account("杭州恒源百货有限公司", "W100458", "platinum", 300_000, 40_000),
     # close to its limit
     _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000, manager=None),
     # overdue: held
     _account("武汉汇通供应链有限公司", "W101066", "silver", 400_000, 60_000, overdue_days=45),
-    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000),
+    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000, contact=_YUELONG),
     _account("北京京华商贸有限公司", "W101577", "standard", 250_000, 30_000, status="watch", manager=None),
     _account("南京金陵日用品有限公司", "W101890", "gold", 150_000, 10_000),
     _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked", manager=None),

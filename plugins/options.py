@@ -15,7 +15,9 @@
 - ``customers``: the customers of the department (the ``customers`` table ``customers.register`` fills),
   value the customer's id, label the name with the mobile masked (张伟（138****5678）);
 - ``accounts``: the business customers' accounts of the department (``customer_accounts``), value the
-  account number, label the company with it (上海鑫达商贸有限公司（W100231）); a frozen account
+  account number, label the company with it (上海鑫达商贸有限公司（W100231）), and choosing one fills
+  the contact, mobile and address the record holds (``fills`` by the form's field path from its root,
+  ``contact.name``, ``address.province``: the order's own objects, not the account's); a frozen account
   (``blocked``) is not offered, since the credit check cancels every order of it.
 
 Each returns ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``.
@@ -177,8 +179,13 @@ def customers(ctx: OptionContext) -> Options:
 
 def accounts(ctx: OptionContext) -> Options:
     connection = _connection(ctx, "accounts")
-    return [
-        _option(a.account_no, f"{a.company}（{a.account_no}）", f"{a.company} ({a.account_no})")
-        for a in accounts_of(connection, ctx.department)
-        if a.status != "blocked"  # frozen (冻结): the credit check refuses its orders, so it is not offered
-    ]
+    found: Options = []
+    for a in accounts_of(connection, ctx.department):
+        if a.status == "blocked":  # frozen (冻结): the credit check refuses its orders, so it is not offered
+            continue
+        option = _option(a.account_no, f"{a.company}（{a.account_no}）", f"{a.company} ({a.account_no})")
+        fills = a.fills()  # the contact and address it holds, by the form's field path
+        if fills:
+            option["fills"] = fills
+        found.append(option)
+    return found

@@ -58,6 +58,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.common.text import Text
 from engine.plugins import ActionContext, emits, writes
 from plugins._common import ActionRefused, as_number, keeps_records, mobile_of, money
 
@@ -275,6 +276,24 @@ def _check_refundable(amount: Decimal, refundable: Decimal | None) -> None:
         )
 
 
+def _over_refund(
+    amount: Decimal, record: Text, whole: Decimal, refunded: Decimal, **details: Any
+) -> ActionRefused:
+    """A refund of ``amount`` on one record (``record``: its label, 支付 #1 / refund #2) refused for more
+    than it has left: ``whole`` (what the payment captured, what the refund is to pay back) less what of
+    it was ``refunded``, both figures named."""
+    left = whole - refunded
+    return ActionRefused(
+        "over-refund",
+        f"退款金额 {amount} 元超过{record.zh} 可退的 {left} 元（共 {whole} 元，已退 {refunded} 元）",
+        f"refund of {amount} CNY exceeds the {left} CNY {record.en} can refund "
+        f"({whole} CNY in all, {refunded} CNY refunded)",
+        amount=str(amount),
+        refundable=str(left),
+        **details,
+    )
+
+
 def _amount_or_zero(data: Mapping[str, Any], field: str) -> Decimal:
     value = data.get(field)
     return Decimal("0.00") if value is None else money(value, field)
@@ -383,15 +402,8 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     left = captured - refunded
     if amount > left:
         number = record.get("number")
-        raise ActionRefused(
-            "over-refund",
-            f"退款金额 {amount} 元超过支付 #{number} 可退的 {left} 元"
-            f"（已收 {captured} 元，已退 {refunded} 元）",
-            f"refund of {amount} CNY exceeds the {left} CNY payment #{number} can refund "
-            f"({captured} CNY captured, {refunded} CNY refunded)",
-            amount=str(amount),
-            refundable=str(left),
-            payment=number,
+        raise _over_refund(
+            amount, Text(f"支付 #{number}", f"payment #{number}"), captured, refunded, payment=number
         )
     _refunded_on_record(
         ctx,
@@ -498,15 +510,8 @@ def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
     if amount > left:
-        raise ActionRefused(
-            "over-refund",
-            f"退款金额 {amount} 元超过退款 #{number} 尚未退的 {left} 元"
-            f"（应退 {amount_due} 元，已退 {paid} 元）",
-            f"refund of {amount} CNY exceeds the {left} CNY refund #{number} has still to pay "
-            f"({amount_due} CNY to pay, {paid} CNY paid)",
-            amount=str(amount),
-            left=str(left),
-            refund=number,
+        raise _over_refund(
+            amount, Text(f"退款 #{number}", f"refund #{number}"), amount_due, paid, refund=number
         )
     _refunded_on_record(
         ctx,

@@ -36,6 +36,7 @@ from engine.store.products import Product, write_products
 from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
+from tests.after_sales import backordered_exchange, exchange_request
 from tests.deadlocks import collide
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -356,6 +357,25 @@ def test_a_delivery_or_a_receipt_in_the_future_is_refused(engine: Engine, clock:
     future = request_data(clock, delivered_at=tomorrow)
     rejected = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", future)
     assert rejected.state == "rejected"
+
+
+def test_a_shipped_parcels_delivery_form_starts_at_the_time_it_is_drawn(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """签收时间 started empty on both departments' shipments: the form starts at now (to the minute, as
+    the picker takes it), the clerk changing it when the parcel arrived earlier."""
+    clock.advance(seconds=42)
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, 478)
+    ship_each(engine, order.id, {"carrier": "sf"})
+    wholesale = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    ship(engine, wholesale.id, "SH-01")
+    drawn = clock.now().replace(second=0, microsecond=0).isoformat()
+    for order_id in (order.id, wholesale.id):
+        shipped = [r for r in engine.records(order_id, WAREHOUSE) if r.state == "shipped"]
+        [deliver] = [s for s in shipped[0].steps if s.trigger == "deliver"]
+        assert deliver.prefill == {"delivered_at": drawn}
+    assert deliver_each(engine, order.id, {"delivered_at": drawn}) == "delivered"
 
 
 def test_an_order_status_message_carries_the_names_people_know(engine: Engine, store: Store) -> None:
@@ -1035,6 +1055,21 @@ def test_wholesale_overpayment_is_refused_naming_what_is_due(engine: Engine) -> 
     assert engine.get_order(order.id, SALES).states[0] == "fulfilling.payment.awaiting"
 
 
+def test_a_payer_account_written_in_groups_is_taken_and_kept_as_its_digits(engine: Engine) -> None:
+    """付款账号 6222 0202 0000 1234 was refused: spaces and dashes as people write them are dropped
+    before it is checked and stored; one of too few digits is still refused, naming the field."""
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    short = {"method": "bank_transfer", "amount": 100, "transaction_ref": "BT2026030200005"}
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire(order.id, "confirm_transfer", FINANCE, {**short, "payer_account": "6222 0202"})
+    [why] = refused.value.refusals
+    assert why.en == "Payer's bank account: enter 12 to 19 digits" and "付款账号" in why.zh
+    for written in ("6222 0202 0000 1234", "6222-0202-0000-1234"):
+        sent = {**short, "transaction_ref": f"BT{written[-4:]}{len(written)}00", "payer_account": written}
+        engine.fire(order.id, "confirm_transfer", FINANCE, sent)
+        assert engine.get_order(order.id, SALES).data["payer_account"] == "6222020200001234"
+
+
 def test_wholesale_cancel_interrupts_fulfilment_refunding_each_payment_record(
     both: tuple[Engine, Store],
 ) -> None:
@@ -1657,15 +1692,24 @@ def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retri
     with pytest.raises(TransitionRejected, match="requires role service"):
         engine.fire_record(request, "refund", 1, "retry", WAREHOUSE)
     engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, "failure_reason" in refund.data) == ("pending", False)  # retried: no failure now
+    page = engine.order_page(request, SERVICE)
+    [failed] = [e for e in page.history if e.trigger == "refund.fail"]
+    assert page.said[failed.id].data == failure  # the timeline keeps what the desk was told
     assert pay_refund(engine, request, {"pay_amount": 300}).to_state == "refunding"
     [refund] = engine.records(request, SERVICE)
     assert (refund.state, refund.data["paid"]) == ("pending", 300)
     before = written(engine, store, request, SERVICE)
-    with pytest.raises(
-        TransitionRejected, match=r"exceeds the 178\.00 CNY refund #1 has still to pay"
-    ) as caught:
+    with pytest.raises(TransitionRejected) as caught:
         pay_refund(engine, request, {"pay_amount": 178.01})
-    assert "尚未退的 178.00 元" in caught.value.refusals[0].zh
+    [over] = caught.value.refusals  # worded as a payment record's over-refund is, with its two figures
+    assert over.en.endswith(
+        "refund of 178.01 CNY exceeds the 178.00 CNY refund #1 can refund (478.00 CNY in all, "
+        "300.00 CNY refunded)"
+    )
+    assert "超过退款 #1 可退的 178.00 元（共 478.00 元，已退 300.00 元）" in over.zh
+    assert (over.code, over.details["refundable"], over.details["refund"]) == ("over-refund", "178.00", 1)
     assert written(engine, store, request, SERVICE) == before  # nothing of the refused step was kept
     assert pay_refund(engine, request, {"pay_amount": 178}).to_state == "closed"
     [refund] = engine.records(request, SERVICE)
@@ -1750,8 +1794,7 @@ def test_an_after_sales_return_without_a_refund_amount_is_refused_at_intake_nami
     with store.read() as tx:
         taken = select(func.count()).select_from(orders).where(orders.c.department == "after_sales")
         assert tx.connection.execute(taken).scalar_one() == 0
-    exchange = request_data(clock, type="exchange", reason_code="size")
-    del exchange["refund_amount"]
+    exchange = exchange_request(request_data(clock), reason_code="size")
     assert engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange).state == (
         "awaiting_goods"
     )
@@ -1786,9 +1829,7 @@ def test_an_after_sales_request_for_more_than_its_goods_are_worth_is_rejected(
 
 @pytest.mark.usefixtures("original")
 def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, clock: FrozenClock) -> None:
-    data = request_data(clock, type="exchange", reason_code="quality")
-    del data["refund_amount"]
-    data["ticket_no"] = "T2026030201"
+    data = exchange_request(request_data(clock), reason_code="quality", ticket_no="T2026030201")
     request = engine.create_order(
         SERVICE, department="after_sales", workflow="after-sales-request", channel="phone", data=data
     )
@@ -1822,17 +1863,18 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     no more than the retail order it names paid (478), however much the yogurt is said to be worth."""
 
     def backordered(qty: int) -> int:
-        data = request_data(clock, type="exchange", reason_code="quality")
-        del data["refund_amount"]
-        data["lines"] = [
-            {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": qty, "unit_price": 56, "amount": 56 * qty}
-        ]
-        request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", data)
-        receipt = {"return_waybill": "YT9876543210", "received_at": clock.now().isoformat()}
-        engine.fire(request.id, "receive_goods", WAREHOUSE, receipt)
-        inspection = {"inspection_result": "pass", "found_condition": "opened_intact"}
-        assert engine.fire(request.id, "inspect", INSPECTOR, inspection).to_state == "replacement_backordered"
-        return request.id
+        lines = [{"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": qty, "unit_price": 56, "amount": 56 * qty}]
+        exchange = exchange_request(request_data(clock), lines, reason_code="quality")
+        return backordered_exchange(
+            engine,
+            exchange,
+            clock.now(),
+            service=SERVICE,
+            warehouse=WAREHOUSE,
+            inspector=INSPECTOR,
+            waybill="YT9876543210",
+            found_condition="opened_intact",
+        )
 
     waiting = backordered(1001)
     again = backordered(1001)
@@ -2375,3 +2417,18 @@ def test_a_flash_sale_keeps_its_own_price_and_only_marks_its_lines(engine: Engin
     )  # fmt: skip
     line = order.data["lines"][0]
     assert (line["unit_price"], line["virtual"], order.data["total"]) == (239, False, 478)  # not the 249
+
+
+def test_a_steps_page_knows_the_automatic_steps_that_may_follow_it_at_once(engine: Engine) -> None:
+    """A retail payment leaves the order pending payment, and settle (or skip_payment) may take it on to
+    paid in the same transaction: the pay page is told both, with where they go; a step into a state no
+    automatic step leaves is told none."""
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    info = engine.step_page(order.id, "pay", RETAIL).info
+    assert info is not None and info.dests == ("pending_payment",)
+    assert sorted((step.trigger, step.dests) for step in info.then) == [
+        ("settle", ("paid",)),
+        ("skip_payment", ("paid",)),
+    ]
+    cancel = engine.step_page(order.id, "cancel", RETAIL).info
+    assert cancel is not None and cancel.then == ()

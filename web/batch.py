@@ -195,7 +195,9 @@ def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
         came is not None,
         _back_words(came, lang),
         tuple(_shown(step.order, step.spec) for step in taken),
-        leads_to(first.spec, info.dests, label, lang, many=True) if info is not None else None,
+        leads_to(first.spec, info, label, lang, many=True, state=first.order.state)
+        if info is not None
+        else None,
     )
 
 

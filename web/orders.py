@@ -59,6 +59,7 @@ from engine.api import (
     RunningTimer,
     StepPage,
     Text,
+    TriggerInfo,
     WorkflowSpec,
     guard_beside_field,
     read_list_query,
@@ -489,16 +490,44 @@ def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
 
 
 def leads_to(
-    spec: WorkflowSpec, dests: Sequence[str], action: str, lang: str, many: bool = False
+    spec: WorkflowSpec,
+    info: TriggerInfo,
+    action: str,
+    lang: str,
+    *,
+    many: bool = False,
+    state: str | None = None,
 ) -> str | None:
     """Where a step takes the order (or the orders of a batch), told before it is taken: the state's label,
-    and that it is for good when that state is final. None when the step may lead to more than one."""
-    if len(set(dests)) != 1:
+    and that it is for good when that state is final; when an automatic step may follow at once (a
+    payment that pays what is due: 已付清 → 已支付), that it stays or goes there and what follows if
+    that step's condition holds. ``state``: where the order (a batch's orders, all in one) is now. None
+    when the step may lead to more than one state."""
+    if len(set(info.dests)) != 1:
         return None
-    [dest] = set(dests)
+    [dest] = set(info.dests)
+    shown = state_label(spec, dest, lang)
+    if info.then:
+        either, quoted = translate("orders.then_either", lang), translate("orders.quoted", lang)
+        steps: dict[str, list[str]] = {}  # where it goes on to -> the automatic steps that go there
+        for step in info.then:
+            to = either.join(
+                quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(step.dests)
+            )
+            steps.setdefault(to, []).append(
+                quoted.format(name=step.label.get(lang) if step.label is not None else step.trigger)
+            )
+        then = translate("orders.then_or", lang).join(
+            translate("orders.then_auto", lang).format(auto=either.join(autos), next=to)
+            for to, autos in steps.items()
+        )
+        key = ("orders.batch" if many else "orders") + (
+            ".leads_to_stays_then" if dest == state else ".leads_to_then"
+        )
+        return translate(key, lang).format(action=action, state=shown, then=then)
     final = any(s.name == dest and s.final for s in spec.states)
     key = ("orders.batch.leads_to" if many else "orders.leads_to") + ("_final" if final else "")
-    return translate(key, lang).format(action=action, state=state_label(spec, dest, lang))
+    return translate(key, lang).format(action=action, state=shown)
 
 
 @dataclass
@@ -585,7 +614,8 @@ def summarize(
                 rows=[[text(f"{inner}.{k}", k, item.get(k)) for k in keys] for item in value],
             )
         if isinstance(value, list) and value:
-            return Entry(label(path, key), text="、".join(text(f"{path}{ITEMS}", key, v) for v in value))
+            joined = "、" if lang.startswith("zh") else ", "
+            return Entry(label(path, key), text=joined.join(text(f"{path}{ITEMS}", key, v) for v in value))
         return Entry(label(path, key), text=text(path, key, value))
 
     order = {path: n for n, path in enumerate(specs)}
@@ -608,10 +638,12 @@ class Event:
     at: str
     actor: str
     action: str
-    from_label: str | None
+    from_label: str | None  # None: the order was created, or the step left it where it was
     to_label: str
     reason: str | None
     why: Shown | None = None
+    said: list[Entry] = field(default_factory=list)  # what a person sent with the step (a reason)
+    stayed: bool = False  # the step left the order in the state it was in (a payment still short)
 
 
 @dataclass
@@ -665,21 +697,27 @@ def _order_page(
     order, spec, lang = page.order, page.spec, current_lang()
     events = []
     for event in page.history:
-        action, actor, why = (
+        action, actor, why, said = (
             page.actions.get(event.id),
             page.actors.get(event.id),
             page.decisions.get(event.id),
+            page.said.get(event.id),
         )
+        stayed = event.from_state == event.to_state
         events.append(
             Event(
                 at=local_time(event.at),
                 actor=actor.get(lang) if actor is not None else event.actor,
                 action=action.get(lang) if action is not None else event.trigger,
-                from_label=state_label(spec, event.from_state, lang) if event.from_state else None,
+                from_label=state_label(spec, event.from_state, lang)
+                if event.from_state and not stayed
+                else None,
                 to_label=state_label(spec, event.to_state, lang),
                 # a migration's reason is its versions, which its action says in words
                 reason=event.reason if event.trigger != MIGRATE_TRIGGER else None,
                 why=shown_decision(why, lang) if why is not None else None,
+                said=summarize(said.data, [said.layout], lang, page.value_labels) if said else [],
+                stayed=stayed,
             )
         )
     triggers = [
@@ -903,6 +941,13 @@ class Here:
     queue_url: str | None
 
 
+def said_text(said: Sequence[Entry], lang: str) -> str:
+    """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field."""
+    words = translate("orders.said", lang)
+    joined = "；" if lang.startswith("zh") else "; "
+    return joined.join(words.format(label=e.label, value=e.text) for e in said if e.text)
+
+
 def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
     here = page.here
     if here is None:
@@ -914,8 +959,12 @@ def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
             (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
         )
         if shown is not None:
-            words = "orders.here.step_said" if here.said else "orders.here.step"
-            step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=here.said)
+            # an approver's comment, else what the step was sent with (a reviewer's reason to reject)
+            said, words = here.said, "orders.here.step_said"
+            if not said and shown.said:
+                said, words = said_text(shown.said, lang), "orders.here.step_sent"
+            words = words if said else "orders.here.step"
+            step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=said)
     who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
     return Here(
         title=translate("orders.here.approval" if page.approval else "orders.here", lang),
@@ -989,7 +1038,7 @@ def _step_of(page: StepPage) -> _Step:
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
         prefill=page.prefill,
-        leads=leads_to(page.spec, info.dests, label, lang),
+        leads=leads_to(page.spec, info, label, lang, state=order.state),
     )
 
 

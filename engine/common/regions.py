@@ -4,7 +4,12 @@ reads, so a province is spelled the same way everywhere."""
 
 from __future__ import annotations
 
-__all__ = ["REGIONS"]
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from engine.common.text import Text
+
+__all__ = ["PROVINCE_NAMES", "REGIONS"]
 
 # (full name, short name, English name)
 REGIONS: tuple[tuple[str, str, str], ...] = (
@@ -42,4 +47,10 @@ REGIONS: tuple[tuple[str, str, str], ...] = (
     ("台湾省", "台湾", "Taiwan"),
     ("香港特别行政区", "香港", "Hong Kong"),
     ("澳门特别行政区", "澳门", "Macao"),
+)
+
+# A province as a page names it in each language, by its full and its short name (上海市 and 上海 are
+# Shanghai on an English page): what a field offered from the regions option source shows.
+PROVINCE_NAMES: Mapping[str, Text] = MappingProxyType(
+    {name: Text(name, en) for full, short, en in REGIONS for name in (full, short)}
 )

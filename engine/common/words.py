@@ -244,6 +244,29 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "执行「{action}」后，订单将转到「{state}」，此后不能再更改。",
             "After “{action}” the order goes to “{state}”, for good: it cannot be changed afterwards.",
         ),
+        "orders.leads_to_then": Text(
+            "执行「{action}」后，订单将转到「{state}」；{then}。",
+            "After “{action}” the order goes to “{state}”; {then}.",
+        ),
+        "orders.leads_to_stays_then": Text(
+            "执行「{action}」后，订单仍为「{state}」；{then}。",
+            "After “{action}” the order stays “{state}”; {then}.",
+        ),
+        "orders.then_auto": Text(
+            "若{auto}的条件成立，将随即自动转到{next}",
+            "if {auto} holds then, it goes on to {next} by itself at once",
+        ),
+        "orders.then_either": Text("或", " or "),
+        "orders.then_or": Text("；", "; "),
+        "orders.quoted": Text("「{name}」", "“{name}”"),
+        "orders.batch.leads_to_then": Text(
+            "执行「{action}」后，这些订单将转到「{state}」；{then}。",
+            "After “{action}” these orders go to “{state}”; {then}.",
+        ),
+        "orders.batch.leads_to_stays_then": Text(
+            "执行「{action}」后，这些订单仍为「{state}」；{then}。",
+            "After “{action}” these orders stay “{state}”; {then}.",
+        ),
         "orders.batch.leads_to": Text(
             "执行「{action}」后，这些订单将转到「{state}」。",
             "After “{action}” these orders go to “{state}”.",
@@ -310,6 +333,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.here.approval": Text("为何需要审批", "Why it needs approval"),
         "orders.here.step": Text("{action}（{actor}）", "{action} ({actor})"),
         "orders.here.step_said": Text("{action}（{actor}）：{said}", "{action} ({actor}): {said}"),
+        "orders.here.step_sent": Text("{action}（{actor}）· {said}", "{action} ({actor}) · {said}"),
+        "orders.said": Text("{label}：{value}", "{label}: {value}"),
+        "orders.stayed": Text("仍为 {state}", "still {state}"),
         "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
         "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
         "orders.why.warehouse": Text("发货仓", "Warehouse"),
@@ -1390,7 +1416,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.handled_by_me": Text("我处理中", "being handled by you"),
         "work.unassigned": Text("无人认领", "unassigned"),
         "work.claim": Text("认领", "Claim"),
-        "work.release": Text("释放", "Release"),
+        "work.release": Text("放弃认领", "Unclaim"),
         "work.take_over": Text("接手", "Take over"),
         "work.claimed_since": Text("自 {since} 起", "since {since}"),
         "work.claim.heading": Text("处理人", "Handled by"),
@@ -1409,7 +1435,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已接手订单 #{id}：现在由您处理。", "Order #{id} taken over: you are handling it now."
         ),
         "work.done.release": Text(
-            "已放下订单 #{id}：其他人可以认领。", "Order #{id} let go: anyone may claim it now."
+            "已放弃认领订单 #{id}：其他人可以认领。", "Order #{id} unclaimed: anyone may claim it now."
         ),
         "work.queues": Text("审核队列", "Review queues"),
         "work.queues.none": Text(
@@ -1433,7 +1459,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.approval.by_role": Text("请{role}审批", "asked of: {role}"),
         "work.approval.deadline": Text("截止 {at}", "due {at}"),
         "work.event.claim": Text("认领订单", "Claimed the order"),
-        "work.event.release": Text("释放订单", "Released the order"),
+        "work.event.release": Text("放弃认领订单", "Unclaimed the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
         "work.event.assign": Text("指派给 {name}", "Assigned to {name}"),
         "term.queue.risk-review": Text("风控审核", "Risk review"),
@@ -1731,6 +1757,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
         "cli.account.manager": Text("，客户经理 {manager}", ", account manager {manager}"),
+        "cli.account.contact": Text("，联系人 {contact}", ", contact {contact}"),
+        "cli.account.address": Text("，地址 {address}", ", address {address}"),
         "cli.account.none": Text(
             "还没有客户账户：`orderloom accounts set 编号 --department … --company … --credit-limit …`",
             "no accounts yet: `orderloom accounts set NUMBER --department … --company … --credit-limit …`",
@@ -1833,7 +1861,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "catalogue.export": Text("导出 CSV", "Export CSV"),
         "catalogue.admins_only": Text("只有管理员可以修改商品目录。", "Only admins change the catalogue."),
-        "catalogue.row": Text("第 {row} 行", "row {row}"),
+        "catalogue.row": Text("第 {row} 行", "Row {row}"),
         # --- the stock pages (web/stock.py)
         "stock.title": Text("库存", "Stock"),
         "stock.tab.levels": Text("库存", "Levels"),
@@ -2040,6 +2068,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "cli.stock.count_line": Text(
             "  {sku}：账面 {book}，盘点 {counted}，差异 {difference:+d}（占用 {reserved}）",
             "  {sku}: book {book}, counted {counted}, difference {difference:+d} ({reserved} reserved)",
+        ),
+        # after a count line whose difference is large (engine.runtime.stock.CountLine.large), as the
+        # web sheet calls it out
+        "cli.stock.large": Text(
+            "  ← 差异较大（超过 {units} 件且超过账面的 {share}）",
+            "  ← large difference (more than {units} units and {share} of the book)",
         ),
         "cli.stock.level": Text(
             "{sku}\t{warehouse}\t现有 {on_hand}\t占用 {reserved}\t可用 {available}\t安全库存 {safety}{low}",
@@ -2337,6 +2371,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.part.transitions": Text("流转", "Transitions"),
         "diff.part.rules": Text("规则", "Rules"),
         "diff.part.forms": Text("表单", "Forms"),
+        "diff.part.records": Text("子记录", "Record kinds"),
         "diff.what.setting": Text("设置", "setting"),
         "diff.what.state": Text("状态", "state"),
         "diff.what.transition": Text("流转", "transition"),
@@ -2349,6 +2384,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.what.form": Text("表单", "form"),
         "diff.what.field": Text("字段", "field"),
         "diff.what.layout": Text("表单布局", "form layout"),
+        "diff.what.record_kind": Text("记录类型", "record kind"),
+        "diff.what.record_state": Text("记录状态", "record state"),
+        "diff.what.record_transition": Text("记录流转", "record transition"),
         # --- a change of a state or a transition worded for a person (engine/dsl/diff.py, _Wording)
         "diff.say.transition": Text("{trigger}：从 {sources}", "{trigger}: from {sources}"),
         "diff.say.any_state": Text("任意状态", "any state"),

@@ -19,7 +19,11 @@ in short:
   as settings;
 * forms, by path: a form added or removed, and in a form kept its fields by field path
   (``lines[].sku``) with whether each is required, its other keywords as settings; a form's UI file
-  (layout) as one change.
+  (layout) as one change;
+* record kinds (``records:``), by name: a kind added or removed, a kept kind's own keys (label, form,
+  initial …), and its states and transitions as the order's are compared, each named by its kind
+  (``shipment.shipped``, ``shipment.deliver from shipped``) and worded with the kind's labels
+  ("发货单：签收：从 已发货").
 
 Each part is sorted (by file, then what, then name) and every text is cut short, so the same two
 versions always give the same small list. A change of a state or a transition is also worded for a person
@@ -157,7 +161,8 @@ class Worded:
 class Change:
     """One thing added, removed or changed. ``what`` says what it is: ``setting``, ``state``,
     ``transition``, ``rule_file``, a rule file's list (``rules``, ``inputs``, ``warehouses``,
-    ``carriers``, ``patterns``), ``form``, ``field`` or ``layout``; ``name`` is its name there, ``file``
+    ``carriers``, ``patterns``), ``form``, ``field``, ``layout``, ``record_kind``, ``record_state`` or
+    ``record_transition``; ``name`` is its name there, ``file``
     the rule file or form it is in. ``before`` is what it was (None when added), ``after`` what it is now
     (None when removed): for a change, only the parts that differ."""
 
@@ -189,9 +194,10 @@ class Changes:
     transitions: tuple[Change, ...] = ()
     rules: tuple[Change, ...] = ()
     forms: tuple[Change, ...] = ()
+    records: tuple[Change, ...] = ()
 
     def __bool__(self) -> bool:
-        return any((self.workflow, self.states, self.transitions, self.rules, self.forms))
+        return any((self.workflow, self.states, self.transitions, self.rules, self.forms, self.records))
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -200,6 +206,7 @@ class Changes:
             "transitions": [c.to_dict() for c in self.transitions],
             "rules": [c.to_dict() for c in self.rules],
             "forms": [c.to_dict() for c in self.forms],
+            "records": [c.to_dict() for c in self.records],
         }
 
 
@@ -559,6 +566,51 @@ class _Wording:
         return _short(value)
 
 
+_RECORD_KIND_KEYS = ("label", "form", "initial", "description")
+_RECORD_PARTS = ("states", "transitions")
+
+
+def _kind_named(change: Change, what: str, kind: str, label: Text | None) -> Change:
+    """A change of a record kind's state or transition, named by its kind (``shipment.shipped``) and
+    worded with the kind's label first ("发货单：已发货")."""
+    worded = change.worded
+    if worded is not None:
+        shown = label or Text(kind, kind)
+        name = Text(f"{shown.zh}：{worded.name.zh}", f"{shown.en}: {worded.name.en}")
+        worded = Worded(name, worded.before, worded.after)
+    return Change(change.kind, what, f"{kind}.{change.name}", change.before, change.after, None, worded)
+
+
+def _record_changes(old_workflow: Mapping[str, Any], new_workflow: Mapping[str, Any]) -> Iterator[Change]:
+    """The record kinds (``records:``): each added or removed with its own keys, and in a kind kept its
+    own keys changed, its states and its transitions, as the order's are compared."""
+    old, new = _mapping(old_workflow.get("records")), _mapping(new_workflow.get("records"))
+    yield from _changes(
+        "record_kind",
+        {str(kind): _settings_of(_mapping(body)) for kind, body in old.items()},
+        {str(kind): _settings_of(_mapping(body)) for kind, body in new.items()},
+        _RECORD_KIND_KEYS,
+    )
+    for kind in sorted(set(old) & set(new)):
+        before, after = _mapping(old[kind]), _mapping(new[kind])
+        words = _Wording(
+            _labels((before, after), "states", "label"), _labels((before, after), "transitions", "trigger")
+        )
+        label = _label_of(after.get("label")) or _label_of(before.get("label"))
+        for what, found, order in (
+            ("record_state", _states, _STATE_KEYS),
+            ("record_transition", _transitions, _TRANSITION_KEYS),
+        ):
+            for change in _changes(
+                what.removeprefix("record_"), found(before), found(after), order, None, words
+            ):
+                yield _kind_named(change, what, str(kind), label)
+
+
+def _settings_of(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k not in _RECORD_PARTS}
+
+
 def _settings(doc: Mapping[str, Any], leave_out: Iterable[str]) -> dict[str, dict[str, Any]]:
     """A document's other top-level keys, each a setting of its own (shown as ``key: value``)."""
     skipped = set(leave_out)
@@ -702,8 +754,8 @@ def bundle_changes(old: Bundle | Mapping[str, Any], new: Bundle | Mapping[str, A
         workflow=_sorted(
             _changes(
                 "setting",
-                _settings(old_workflow, ("states", "transitions")),
-                _settings(new_workflow, ("states", "transitions")),
+                _settings(old_workflow, ("states", "transitions", "records")),
+                _settings(new_workflow, ("states", "transitions", "records")),
                 (),
             )
         ),
@@ -740,4 +792,5 @@ def bundle_changes(old: Bundle | Mapping[str, Any], new: Bundle | Mapping[str, A
                 *layouts,
             ]
         ),
+        records=_sorted(_record_changes(old_workflow, new_workflow)),
     )

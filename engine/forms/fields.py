@@ -185,6 +185,9 @@ def description(root: Mapping[str, Any], node: Any) -> Text | None:
 
 
 PATTERN_HINT = "x-pattern-hint"
+# beside a text's ``pattern``: the characters people type between its groups (a bank account's spaces and
+# dashes), dropped before the value is checked and stored (``FormLayout.prepare``)
+SEPARATORS = "x-separators"
 
 
 def pattern_hint(root: Mapping[str, Any], node: Any) -> Text | None:

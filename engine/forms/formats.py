@@ -221,10 +221,20 @@ EXTENSION_PREFIX = "x-"
 # and ignored, unless it is a near miss of one of these (``x-tilte-zh``): then its label is off.
 EXTENSIONS = frozenset(
     {
-        *("x-title-zh", "x-description-zh", "x-enum-titles", "x-pattern-hint", "x-sensitive", "x-user"),
+        "x-title-zh",
+        "x-description-zh",
+        "x-enum-titles",
+        "x-pattern-hint",
+        "x-separators",
+        "x-sensitive",
+        "x-user",
+        "x-kind",
         "x-per-record",
     }
 )
+# The codes a field may say it holds (``"x-kind": "warehouse"``): the order page names them (上海仓,
+# not SH-01).
+CODE_KINDS = ("warehouse", "carrier")
 
 # Where a schema holds schemas: under a name each, as a list, or as one.
 _SCHEMA_MAPS = ("$defs", "properties", "patternProperties", "dependentSchemas")
@@ -353,7 +363,8 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
     a ``format`` no validator knows (it would be ignored, so a typo silently turns a check off), ``money``
     on something that is not a number, ``x-enum-titles`` naming a value its ``enum`` does not have
     (an error) or leaving one of its values without a title (a warning), and an ``x-pattern-hint`` that
-    is no ``{zh, en}`` (an error) or has no ``pattern`` beside it (a warning); then
+    is no ``{zh, en}`` (an error) or has no ``pattern`` beside it (a warning), an ``x-kind`` naming no
+    kind of code (an error); then
     :func:`keyword_findings`."""
     known = known_formats()
     found: list[SchemaFinding] = []
@@ -400,6 +411,14 @@ def schema_findings(schema: Any) -> list[SchemaFinding]:
                 found.append((where, message, "enum-title", Severity.WARNING, None))
         if "x-pattern-hint" in node:
             found.extend(_pattern_hint_findings(node, path))
+        kind = node.get("x-kind")
+        if "x-kind" in node and kind not in CODE_KINDS:
+            message = Text(
+                f"x-kind 只能是 {'、'.join(CODE_KINDS)}，而不是 {kind!r}",
+                f"x-kind is one of {', '.join(CODE_KINDS)}, not {kind!r}",
+            )
+            meant = near_miss(str(kind), list(CODE_KINDS))
+            found.append((child_path(path, "x-kind"), message, "bad-value", Severity.ERROR, meant))
         for key, value in node.items():
             if key not in ("enum", "const", "default", "examples", "x-enum-titles", "x-pattern-hint"):
                 walk(value, child_path(path, key))

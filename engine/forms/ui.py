@@ -33,6 +33,7 @@ import json
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from types import MappingProxyType
@@ -47,7 +48,7 @@ from engine.common.words import words_of
 from engine.errors import DefinitionError, Problem, Severity, brief, schema_message
 from engine.forms import fields as paths
 from engine.forms import messages
-from engine.forms.fields import ITEMS, Text
+from engine.forms.fields import ITEMS, SEPARATORS, Text
 from engine.forms.validation import FormValidator
 from engine.rules.expr import (
     CompiledExpression,
@@ -148,9 +149,9 @@ def ui_path_for(form: Path) -> Path:
 @dataclass(frozen=True)
 class Option:
     """One choice of a select or radio: the stored value and its label, and what choosing it fills in
-    beside it (``fills``: (field, value) pairs, a field of the same row or object; a value is a
-    :class:`Text` when it reads differently in zh and en), as a catalogue's product fills its line's
-    name and unit price."""
+    beside it (``fills``: (field, value) pairs, a field of the same row or object, or from the form's root
+    for a name with a dot; a value is a :class:`Text` when it reads differently in zh and en), as a
+    catalogue's product fills its line's name and unit price, and an account the contact it holds."""
 
     value: Any
     label: Text
@@ -217,6 +218,7 @@ class FieldLayout:
     schema: Mapping[str, Any] = field(repr=False, compare=False)
     initial: Initial | None = None  # the schema's ``default`` or ``const``
     min_items: int = 0  # an array's ``minItems``: the rows a new page shows
+    separators: str = ""  # the schema's ``x-separators``: what people type between groups, dropped
 
 
 @dataclass(frozen=True)
@@ -253,14 +255,19 @@ class FormLayout:
     computed_order: tuple[str, ...]  # computed fields in the order they are computed
     fixed: tuple[str, ...] = ()  # the fields a ``const`` fixes, in document order
     prefill: Mapping[str, Prefill] = field(default_factory=dict)  # field -> what it starts with
+    separated: tuple[str, ...] = ()  # the fields with ``x-separators``, in document order
 
-    def prefilled(self, order: Mapping[str, Any], masked: Collection[str] = ()) -> dict[str, Any]:
+    def prefilled(
+        self, order: Mapping[str, Any], masked: Collection[str] = (), now: datetime | None = None
+    ) -> dict[str, Any]:
         """What the order knows of this form's fields (its ``prefill``), evaluated over the order's
-        data: the amount due, the carrier routing chose. A field is left empty when its expression
-        reads nothing there (no value, or one it cannot compute with), when it reads an order field in
-        ``masked`` (a value some roles see masked: never copied into a form), or when the field itself
-        holds such a value."""
+        data: the amount due, the carrier routing chose, and ``now()`` the time the form is drawn (a
+        delivery's time: RFC 3339 to the minute, as a picker takes it). A field is left empty when its
+        expression reads nothing there (no value, or one it cannot compute with; ``now()`` without
+        ``now``), when it reads an order field in ``masked`` (a value some roles see masked: never
+        copied into a form), or when the field itself holds such a value."""
         found: dict[str, Any] = {}
+        env: dict[str, Any] = {ORDER_ROOT: order} if now is None else {ORDER_ROOT: order, "now": now}
         for name, prefill in self.prefill.items():
             spec = self.fields.get(name)
             if spec is None or spec.format in MASKED_FORMATS:
@@ -268,9 +275,11 @@ class FormLayout:
             if any(_overlaps(read, hidden) for read in prefill.reads for hidden in masked):
                 continue
             try:
-                value = prefill.compiled({ORDER_ROOT: order})
+                value = prefill.compiled(env)
             except ExpressionEvaluationError:
                 continue
+            if isinstance(value, datetime):
+                value = value.replace(second=0, microsecond=0).isoformat()
             tokens = paths.split_path(name)
             if value is not None and tokens:
                 _set_absent(found, tokens, value)
@@ -370,6 +379,18 @@ class FormLayout:
                 if tokens[-1] not in holder:
                     holder[tokens[-1]] = _copy_value(spec.initial.value)
 
+    def _join(self, out: dict[str, Any]) -> None:
+        """Drop from each text of a field with ``x-separators`` the separators it names, in place."""
+        for name in self.separated:
+            separators = self.fields[name].separators
+            tokens = paths.split_path(name)
+            if tokens is None:
+                continue
+            for holder, _ in _holders(out, tokens[:-1], None):
+                value = holder.get(tokens[-1])
+                if isinstance(value, str):
+                    holder[tokens[-1]] = value.translate({ord(c): None for c in separators})
+
     def shown_groups(self, data: Any) -> tuple[str, ...]:
         """The names of the groups shown for ``data``."""
         return tuple(group.name for group in self.groups if group.shown(data))
@@ -429,18 +450,26 @@ class FormLayout:
 
     @property
     def prepares(self) -> bool:
-        """Whether :meth:`prepare` can change anything: a group is conditional, a field computed or fixed."""
-        return bool(self.computed_order) or bool(self.fixed) or any(group.when for group in self.groups)
+        """Whether :meth:`prepare` can change anything: a group is conditional, a field computed, fixed or
+        written with separators."""
+        return (
+            bool(self.computed_order)
+            or bool(self.fixed)
+            or bool(self.separated)
+            or any(group.when for group in self.groups)
+        )
 
     def prepare(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """What the server validates: hidden groups' fields dropped, fixed fields given their ``const``
-        where they were not sent, computed fields filled.
+        where they were not sent, computed fields filled, the separators of a text with ``x-separators``
+        dropped (a bank account typed ``6222 0202 0000 1234`` is ``6222020200001234``).
 
         Groups are judged on the data as the page shows it, computed: the computed fields are filled,
         the groups hidden for that are found, and the submission is stripped of them and computed again,
         until the hidden groups stay the same (a condition may read a computed field, or a field of
         another conditional group). At most once per group more; the last round is what is taken."""
         out = _copied(data)
+        self._join(out)
         self._fix(out)
         self._fill(out)
         hidden = self._hidden(out)
@@ -448,6 +477,7 @@ class FormLayout:
             if not hidden:
                 break
             stripped = _copied(data)
+            self._join(stripped)
             self._fix(stripped)
             if not self._strip(stripped, hidden):
                 break  # nothing of the hidden groups was sent: computing again would give ``out``
@@ -1267,6 +1297,7 @@ def load_layout(
             schema=field_schema if isinstance(field_schema, Mapping) else {},
             initial=initial,
             min_items=low if isinstance(low := paths.first(schema, field_schema, "minItems"), int) else 0,
+            separators=gaps if isinstance(gaps := paths.first(schema, field_schema, SEPARATORS), str) else "",
         )
     order, _ = _computed_order(computed)
     title = paths.title(schema, schema) or Text("表单", "Form")
@@ -1300,6 +1331,13 @@ def load_layout(
         name for name, spec in specs.items() if spec.initial is not None and spec.initial.fixed
     )
     prefill = {name: _prefill(text) for name, text in (ui.get("prefill") or {}).items()}
+    separated = tuple(name for name, spec in specs.items() if spec.separators)
     return FormLayout(
-        title, tuple(groups), MappingProxyType(specs), order, fixed_fields, MappingProxyType(prefill)
+        title,
+        tuple(groups),
+        MappingProxyType(specs),
+        order,
+        fixed_fields,
+        MappingProxyType(prefill),
+        separated,
     )

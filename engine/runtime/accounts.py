@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,13 +34,20 @@ from engine.common.words import word
 from engine.dsl.compiler import Bundle, compile_bundle
 from engine.errors import EngineError, brief
 from engine.forms.fields import properties, resolve
-from engine.forms.formats import TOO_LARGE, money_problem
+from engine.forms.formats import TOO_LARGE, is_mobile_cn, is_postcode_cn, money_problem
 from engine.forms.messages import Label, message, options_text
 from engine.forms.ui import FormLayout, load_layout
 from engine.forms.validation import FieldError, FormValidator
 from engine.runtime.results import CreditStanding
 from engine.store import OrderRow, Store, Tx
-from engine.store.accounts import ACCOUNT_STATUSES, ACCOUNT_TIERS, MAX_DAYS, CustomerAccount, write_account
+from engine.store.accounts import (
+    ACCOUNT_STATUSES,
+    ACCOUNT_TIERS,
+    CONTACT_FIELDS,
+    MAX_DAYS,
+    CustomerAccount,
+    write_account,
+)
 from engine.store.named_lists import customer_fact
 from engine.store.orders import order_due
 from engine.store.tables import customer_accounts
@@ -68,18 +75,31 @@ _LABELS: Mapping[str, Label] = {
     "overdue_days": Label("逾期天数", "days overdue"),
     "status": Label("账户状态", "account status"),
     "manager": Label("客户经理", "account manager"),
+    "contact_name": Label("联系人", "contact"),
+    "contact_mobile": Label("联系人手机号", "contact's mobile number"),
+    "address_province": Label("省份", "province"),
+    "address_city": Label("城市", "city"),
+    "address_district": Label("区县", "district"),
+    "address_detail": Label("详细地址", "street address"),
+    "address_postcode": Label("邮政编码", "postcode"),
+}
+# The record's contact and address fields held in a format, and what the format wants.
+_FORMATS: Mapping[str, tuple[Callable[[object], bool], str]] = {
+    "contact_mobile": (is_mobile_cn, "format.mobile-cn"),
+    "address_postcode": (is_postcode_cn, "format.postcode-cn"),
 }
 
 # What is checked of a record when no published workflow of its department holds an account.
 ONLY_THE_RECORD = Text(
     "部门 {department} 没有已发布且含客户账户（account）的流程，因此只检查了档案本身：客户编号、"
     "公司名称与部门不为空且不超过数据表的长度，金额不小于 0、最多两位小数且小于十万亿元，逾期天数为整数，"
-    "账户状态与客户等级取自其列表，客户经理（如有）是该部门的在职用户。"
+    "账户状态与客户等级取自其列表，客户经理（如有）是该部门的在职用户，联系人手机号与邮政编码（如有）格式正确。"
     "发布该部门的流程后，编号、公司名称与统一社会信用代码还将按流程的表单检查",
     "no published workflow of department {department} holds an account, so only the record itself was "
     "checked: the number, company and department given and within the table's lengths, amounts from 0 with "
     "at most two decimals below ten trillion yuan, whole days overdue, the status and tier from their lists, "
-    "the account manager (when given) an active user of the department. "
+    "the account manager (when given) an active user of the department, the contact's mobile and the "
+    "postcode (when given) in their formats. "
     "Once the department's workflows are published, the number, company and tax id are checked against "
     "their forms too",
 )
@@ -141,6 +161,15 @@ def account_problems(account: CustomerAccount) -> list[AccountProblem]:
         if value is None and name in ("tax_id", "tier", "manager"):
             continue
         found.extend(_text_problems(name, value))
+    for name in CONTACT_FIELDS:  # each may be left out
+        value = getattr(account, name)
+        if value is None:
+            continue
+        said = _text_problems(name, value)
+        check, wanted = _FORMATS.get(name, (None, ""))
+        if not said and check is not None and not check(value):
+            said = [_problem(name, "format", expected=word(wanted))]
+        found.extend(said)
     for name in ("credit_limit", "outstanding"):
         found.extend(_amount_problems(name, getattr(account, name)))
     days = account.overdue_days

@@ -132,10 +132,14 @@ def may_sign(task: TaskRow, actor: Actor) -> bool:
 
 
 def approved_count(approval: CompiledApproval, tasks: Sequence[TaskRow]) -> tuple[int, int]:
-    """(approved, required) among the declared approvers (a transferred task counts as its successor)."""
-    declared = [t for t in tasks if t.origin == "declared" and t.status not in (TRANSFERRED, ESCALATED)]
-    approved = sum(1 for t in declared if t.status == APPROVED)
-    return approved, approval.spec.required(len(declared))
+    """(approved, required): ``sign`` of the declared approvers, and every approver added by another (加签,
+    before or after them: each must approve too); a transferred task counts as its successor."""
+    standing = [t for t in tasks if t.status not in (TRANSFERRED, ESCALATED)]
+    declared = [t for t in standing if t.origin == "declared"]
+    added = [t for t in standing if t.origin == "added"]
+    required = approval.spec.required(len(declared))
+    signed = min(sum(1 for t in declared if t.status == APPROVED), required)  # "any": one counts, not two
+    return signed + sum(1 for t in added if t.status == APPROVED), required + len(added)
 
 
 def complete(approval: CompiledApproval, tasks: Sequence[TaskRow]) -> bool:

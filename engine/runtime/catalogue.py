@@ -104,6 +104,16 @@ class CatalogueProblem:
     column: str | None
     message: Text
 
+    def said(self, lang: str = "en") -> str:
+        """As a page lists it, like the other row messages: ``Row 3, price: …`` / ``第 3 行，price：…``
+        (the parts it has; a problem of the whole file is its message alone)."""
+        said = self.message.get(lang)
+        zh = lang.startswith("zh")
+        where = "" if self.row is None else word("catalogue.row").get(lang).format(row=self.row)
+        if self.column:
+            where = f"{where}{'，' if zh else ', '}{self.column}" if where else self.column
+        return f"{where}{'：' if zh else ': '}{said}" if where else said
+
     def line(self, file: str, lang: str = "en") -> str:
         """``FILE:ROW: column: message`` (the parts it has), as editors and CI read it."""
         where = file if self.row is None else f"{file}:{self.row}"

@@ -22,16 +22,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.common.regions import PROVINCE_NAMES
 from engine.common.text import Text
 from engine.common.words import WORDS, term
 from engine.dsl.spec import APPROVAL_TIMEOUT, ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
 from engine.forms.data_paths import ITEMS, data_paths
+from engine.forms.formats import CODE_KINDS
 from engine.forms.ui import FieldLayout, FormLayout
 from engine.rules.expr import ExpressionError, parse
 from engine.rules.labels import Operand, RuleLabels, number_text, rule_labels, said
-from engine.runtime.compiled import CompiledVersion, active_paths, named_state_active, split
-from engine.runtime.masking import mask, masked_fields, reveals
+from engine.runtime.compiled import (
+    CompiledTransition,
+    CompiledVersion,
+    active_paths,
+    named_state_active,
+    split,
+)
+from engine.runtime.masking import mask, masked_data, masked_fields, reveals
 from engine.store import AuditRow, TimerRow
 from engine.store.statuses import TimerStatus
 
@@ -41,6 +49,7 @@ __all__ = [
     "Fact",
     "RuleReason",
     "RunningTimer",
+    "StepSaid",
     "WhyHere",
     "actor_text",
     "decision_why",
@@ -53,6 +62,7 @@ __all__ = [
     "people_labels",
     "refusal_words",
     "running_timers",
+    "step_said",
     "user_fields",
     "value_labels",
     "version_labels",
@@ -63,6 +73,7 @@ SYSTEM_NAME = "system"
 APPROVAL_RETURN = "approval.return"  # an approver's return (its reason: the approver's comment)
 APPROVAL_DECLINE = "approval.decline"  # an approver's decline (its reason: the approver's comment)
 DECLINED_STEP = "approval_declined"  # the reason of the step a decline fires
+REGIONS_SOURCE = "regions"  # the option source of provinces (plugins/options.py)
 CORRELATION_PREFIX = "correlation:"  # a correlation rule set acting on an order (the fraud watch)
 
 
@@ -211,14 +222,34 @@ def people_labels(logins: Mapping[str, set[str]], names: Mapping[str, str]) -> d
     }
 
 
-def value_labels(labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
-    """The names of the codes routing writes into an order, by the field that holds them: a warehouse
-    (``SH-01`` is 上海仓) by the routing file's labels. A carrier is named by the forms' choices."""
-    warehouses: dict[str, Text] = {}
+def coded_fields(spec: WorkflowSpec) -> dict[str, str]:
+    """The data fields a form of the version says hold a code of a kind (``"x-kind": "warehouse"``),
+    by dotted path (``[]`` into lists), with the kind."""
+    return {
+        path: str(node["x-kind"])
+        for schema in spec.forms.values()
+        for path, node in data_paths(schema).items()
+        if node.get("x-kind") in CODE_KINDS
+    }
+
+
+def value_labels(cv: CompiledVersion, labels: Mapping[str, RuleLabels]) -> dict[str, dict[str, Text]]:
+    """The names of the codes an order's data holds, by the field that holds them, decided by its forms:
+    a field that says it holds a warehouse or a carrier (``x-kind``) by the routing files' labels
+    (``SH-01`` is 上海仓), and a field offered from the ``regions`` option source by the province's name
+    in each language (陕西省 is Shaanxi on an English page); the value stays as stored."""
+    named: dict[str, dict[str, Text]] = {kind: {} for kind in CODE_KINDS}
     for found in labels.values():
         for name, label in found.warehouses.items():
-            warehouses.setdefault(name, label)
-    return {"warehouse": warehouses} if warehouses else {}
+            named["warehouse"].setdefault(name, label)
+        for name, label in found.carriers.items():
+            named["carrier"].setdefault(name, label)
+    names = {path: named[kind] for path, kind in coded_fields(cv.spec).items() if named[kind]}
+    for layout in cv.layouts.values():
+        for path, spec in layout.fields.items():
+            if spec.source is not None and spec.source.source == REGIONS_SOURCE:
+                names[path] = dict(PROVINCE_NAMES)
+    return names
 
 
 def _value(value: Any, money: bool = False) -> Text:
@@ -531,6 +562,55 @@ def why_here(
                 continue
             people.extend(Text(term("role", r, "zh"), term("role", r, "en")) for r in ct.spec.roles)
     return WhyHere(entered, False, tuple(dict.fromkeys(people)), queue, queue_label, said)
+
+
+@dataclass(frozen=True)
+class StepSaid:
+    """What a person sent with a step, as its line of the timeline shows it: the fields of the step's
+    form that the step wrote (a reason, a note, a failed payment's code and message), each as sent, with
+    the form's layout that names them (its labels, a choice by its title, money as money)."""
+
+    layout: FormLayout
+    data: Mapping[str, Any]
+
+
+def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> StepSaid | None:
+    """What the step of ``event`` was sent with, from the changes it wrote (``data_changes``): the
+    top-level fields of the step's form (an order's step, or a record's: ``payment.refund``, whose
+    changes name the record, ``payment#1.refund_reason``) that it set to something. None for a step
+    without a form, or whose form's fields it left as they were (an action's own writes are not what
+    a person typed), and for the engine's own steps (a refund an order's cancel made: what it wrote is
+    not what anyone said). Masked fields masked unless ``revealed``."""
+    if event.actor == SYSTEM_NAME:
+        return None
+    kind, dot, step = event.trigger.partition(".")
+    if dot and kind in cv.records:
+        transitions: Iterable[CompiledTransition] = cv.records[kind].by_trigger.get(step, ())
+        changes = {
+            key.partition(".")[2]: change
+            for key, change in (event.data_changes or {}).items()
+            if key.startswith(f"{kind}#")
+        }
+    else:
+        transitions = cv.by_trigger.get(event.trigger, ())
+        changes = dict(event.data_changes or {})
+    for ct in transitions:
+        if ct.layout is None:
+            continue
+        sent = {
+            name: change[1]
+            for name, change in changes.items()
+            if name in ct.form_fields
+            and name not in ct.owned_inputs
+            and isinstance(change, list)
+            and len(change) == 2
+            and change[1] not in (None, "", [])
+        }
+        if sent:
+            shown = sent if revealed or not cv.masked else masked_data(sent, cv.masked)
+            ordered = {name: shown[name] for name in ct.layout.fields if name in shown}
+            return StepSaid(ct.layout, {**ordered, **shown})
+    return None
 
 
 def _queue_of(cv: CompiledVersion, state: str) -> tuple[str | None, Text | None]:

@@ -44,6 +44,7 @@ from engine.runtime.order_why import (
     order_operands,
     people_labels,
     running_timers,
+    step_said,
     user_fields,
     value_labels,
     version_labels,
@@ -286,6 +287,7 @@ class Pages:
         triggers = offered(cv, live, actor, now, self.parts.store)
         labels, money, operands = version_labels(cv), money_names(cv), order_operands(cv)
         hidden = hidden_operands(cv, actor.roles, actor.is_system)
+        revealed = reveals(spec, actor.roles, actor.is_system)
         decisions = {}
         for event in history:
             ruleset = labels.get(str((event.rules or {}).get("ruleset")))
@@ -319,7 +321,7 @@ class Pages:
             names={**names, **(approval.names if approval is not None else {})},
         )
         return OrderPage(
-            shown_view(cv, row, actor),
+            split_shown(shown_view(cv, row, actor)),
             spec,
             history,
             tuple(triggers),
@@ -329,9 +331,10 @@ class Pages:
             decisions=decisions,
             actors={event.id: actor_text(event, names, timer_reasons) for event in history},
             actions={event.id: event_action(event, step_labels, names) for event in history},
+            said={event.id: said for event in history if (said := step_said(cv, event, revealed))},
             timers=timers,
             now=now,
-            value_labels={**value_labels(labels), **people_labels(people, names), **products},
+            value_labels={**value_labels(cv, labels), **people_labels(people, names), **products},
             here=here,
             records=records,
             credit=credit,
@@ -445,7 +448,8 @@ def step_page_of(
     form = step_form(cv, live.config, trigger)
     prefill: dict[str, Any] = {}
     if form is not None and form.layout.prefill and info is not None:
-        prefill = form.layout.prefilled(condition_env(live, actor, {}, now)["order"], cv.never_prefilled)
+        order = condition_env(live, actor, {}, now)["order"]
+        prefill = form.layout.prefilled(order, cv.never_prefilled, now)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 
@@ -477,6 +481,17 @@ def kind_step_page_of(
     order_layout = cv.layouts.get(data_form) if data_form is not None else None
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, None, form, order_layout, per_record=separate)
+
+
+def split_shown(view: OrderView) -> OrderView:
+    """An order routing split (its ``split``: a part per warehouse) as its page's data section shows it:
+    its ``warehouse`` is every part's, in the split's order, not the first part's alone (each parcel's is
+    on its shipment record)."""
+    parts = view.data.get("split")
+    if not isinstance(parts, list) or len(parts) < 2 or "warehouse" not in view.data:
+        return view
+    warehouses = [part["warehouse"] for part in parts if isinstance(part, Mapping) and "warehouse" in part]
+    return replace(view, data={**view.data, "warehouse": list(dict.fromkeys(warehouses))})
 
 
 def shown_view(cv: CompiledVersion, row: OrderRow, actor: Actor) -> OrderView:

@@ -6,6 +6,7 @@ not, the forms a version publishes, and the calls a page makes in one go (``page
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from engine.common.list_keys import LOOKUPS
@@ -31,6 +32,7 @@ from engine.runtime.parts import Parts
 from engine.runtime.records import due_transitions, kind_step_label, record_views
 from engine.runtime.results import (
     AuditEvent,
+    AutoStep,
     OrderView,
     PublishedForm,
     PublishedVersion,
@@ -226,9 +228,22 @@ def offered(
                 allowed=not why,
                 why_not=tuple(why),
                 on_submit=tuple(later),
+                then=then_auto(cv, ct.dests),
             )
         )
     return found
+
+
+def then_auto(cv: CompiledVersion, dests: Iterable[str]) -> tuple[AutoStep, ...]:
+    """The automatic steps that may be taken at once after a step into one of ``dests``, in the step's
+    transaction, when their conditions hold then: what the step's page says follows (a payment that
+    pays what is due is followed by 已付清, to 已支付), since the step's own dest alone would mislead."""
+    configs = [split(dest) for dest in dict.fromkeys(dests)]
+    return tuple(
+        AutoStep(ct.spec.trigger, ct.spec.label, ct.dests)
+        for ct in cv.auto
+        if any(cv.source_matches(ct, config) for config in configs)
+    )
 
 
 def batch_steps(cv: CompiledVersion, state: str, actor: Actor) -> tuple[tuple[str, Text], ...]:

@@ -410,6 +410,8 @@ def _move(
     before, order_before = dict(record.data), dict(live.data)
     from_state = record.state
     dest = ct.spec.dest or from_state
+    for name in _undone_fields(moving.cv, compiled, ct):  # a retry: the failure it retries is past
+        record.data.pop(name, None)
     record.data.update(data)
     outbox: list[tuple[str, dict[str, Any]]] = []
     labels = _step_labels(moving, compiled, ct, record, from_state, dest) if ct.actions else {}
@@ -453,6 +455,30 @@ def _move(
         if old != new:
             changes_seen[key] = [old, new]
     moving.record_events.append(RecordEvent(trigger, actor.name, changes_seen, guards, outbox))
+
+
+def _undone_fields(cv: CompiledVersion, compiled: CompiledRecordKind, ct: CompiledTransition) -> list[str]:
+    """The fields a record step clears because it goes back on an earlier step: a step from where that
+    step led back to where it came from (a refund's ``retry``, failed → pending, after its ``fail``,
+    pending → failed) clears what that step's form wrote (the failure's reason), so the record no
+    longer reads as failed; the timeline keeps what was said. A field the record's form requires is
+    kept, and steps that stay where they are (a part paid) go back on nothing."""
+    dest = ct.spec.dest
+    if dest is None or dest in ct.spec.sources:
+        return []
+    form = cv.spec.forms.get(compiled.spec.form) if compiled.spec.form is not None else None
+    required = set(form.get("required") or ()) if form is not None else set()
+    return sorted(
+        name
+        for earlier in compiled.transitions
+        if earlier.layout is not None
+        and earlier.spec.dest is not None
+        and earlier.spec.dest in ct.spec.sources
+        and earlier.spec.dest not in earlier.spec.sources
+        and dest in earlier.spec.sources
+        for name in earlier.form_fields
+        if name not in required
+    )
 
 
 def _step_labels(
@@ -579,7 +605,7 @@ def _offered(
             prefill: dict[str, Any] = {}
             if ct.layout is not None and ct.layout.prefill:
                 order = condition_env(moving.order, actor, {}, moving.now)["order"]
-                prefill = ct.layout.prefilled(order, moving.cv.never_prefilled)
+                prefill = ct.layout.prefilled(order, moving.cv.never_prefilled, moving.now)
             return RecordStep(trigger, label, ct.spec.form, True, prefill=prefill)
         env = condition_env(moving.order, actor, {}, moving.now)
         env["record"] = record.view()

@@ -17,7 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.runtime.order_why import DecisionWhy, RunningTimer, WhyHere
+from engine.runtime.order_why import DecisionWhy, RunningTimer, StepSaid, WhyHere
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -73,6 +73,16 @@ class FireResult:
 
 
 @dataclass(frozen=True)
+class AutoStep:
+    """An automatic step that may be taken right after a step, in its transaction, if its condition
+    holds then (a payment that completes what is due: 已付清 → 已支付): its label and where it goes."""
+
+    trigger: str
+    label: Text | None
+    dests: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TriggerInfo:
     trigger: str
     label: Text | None
@@ -81,6 +91,7 @@ class TriggerInfo:
     allowed: bool  # nothing known now refuses it (``on_submit`` may still, once the form is filled)
     why_not: tuple[Refusal, ...] = ()
     on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
+    then: tuple[AutoStep, ...] = ()  # the automatic steps that may follow at once, from where it leads
 
 
 @dataclass(frozen=True)
@@ -371,6 +382,8 @@ class OrderPage:
     decisions: Mapping[int, DecisionWhy] = field(default_factory=dict)
     actors: Mapping[int, Text] = field(default_factory=dict)
     actions: Mapping[int, Text] = field(default_factory=dict)
+    # what a person sent with a step (a reason, a note), by the event's id (engine.runtime.order_why)
+    said: Mapping[int, StepSaid] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
     now: datetime | None = None
     # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing

@@ -462,8 +462,8 @@ class Workspace:
                 holder = _assignee(tx, row)
                 assert holder is not None
                 raise Forbidden(
-                    f"order {order_id} is handled by {holder.name}: only they let it go",
-                    zh=f"订单 {order_id} 由 {holder.name} 处理：只有处理人本人可以释放",
+                    f"order {order_id} is handled by {holder.name}: only they may unclaim it",
+                    zh=f"订单 {order_id} 由 {holder.name} 处理：只有处理人本人可以放弃认领",
                 )
             self._write(tx, row, actor, holder=actor.name, assignee=None, at=now, trigger=RELEASE)
             return ClaimView(order_id, None, may, False)

@@ -29,6 +29,7 @@ from engine.store.tables import customer_accounts
 __all__ = [
     "ACCOUNT_STATUSES",
     "ACCOUNT_TIERS",
+    "CONTACT_FIELDS",
     "MAX_DAYS",
     "AccountStatus",
     "AccountTier",
@@ -59,6 +60,16 @@ class AccountTier(StrEnum):
     PLATINUM = "platinum"
 
 
+# The record's contact and address, by the wholesale order's field each fills (its data and intake forms).
+CONTACT_FIELDS: dict[str, str] = {
+    "contact_name": "contact.name",
+    "contact_mobile": "contact.mobile",
+    "address_province": "address.province",
+    "address_city": "address.city",
+    "address_district": "address.district",
+    "address_detail": "address.detail",
+    "address_postcode": "address.postcode",
+}
 ACCOUNT_STATUSES: tuple[AccountStatus, ...] = tuple(AccountStatus)
 ACCOUNT_TIERS: tuple[AccountTier, ...] = tuple(AccountTier)
 MAX_DAYS = 2**31 - 1  # the overdue_days column is an INTEGER
@@ -76,6 +87,24 @@ class CustomerAccount:
     tax_id: str | None = None
     tier: str | None = None
     manager: str | None = None  # the account manager (客户经理): a user's login name
+    # its contact and delivery address: what the wholesale intake's account picker fills in (each may be
+    # left out; an order takes what its page sent, the clerk free to change it)
+    contact_name: str | None = None
+    contact_mobile: str | None = None
+    address_province: str | None = None
+    address_city: str | None = None
+    address_district: str | None = None
+    address_detail: str | None = None
+    address_postcode: str | None = None
+
+    def fills(self) -> dict[str, str]:
+        """What the record holds of an order's contact and address, by the intake form's field path
+        (``contact.name``, ``address.province``): nothing for what it lacks."""
+        return {
+            path: value
+            for name, path in CONTACT_FIELDS.items()
+            if isinstance(value := getattr(self, name), str) and value
+        }
 
     def order_data(self, leave_out: Collection[str] = ()) -> dict[str, Any]:
         """The order's ``account`` as the wholesale data form holds it (no key for what the record lacks,
@@ -124,6 +153,7 @@ def _account(found: Row[tuple[object, ...]]) -> CustomerAccount:
         tax_id=m["tax_id"],
         tier=m["tier"],
         manager=m["account_manager"],
+        **{name: m[name] for name in CONTACT_FIELDS},
     )
 
 
@@ -172,6 +202,7 @@ def write_account(connection: Any, account: CustomerAccount, at: datetime) -> bo
         "overdue_days": account.overdue_days,
         "status": account.status,
         "account_manager": account.manager,
+        **{name: getattr(account, name) for name in CONTACT_FIELDS},
         "updated_at": at,
     }
     table = customer_accounts

@@ -358,6 +358,14 @@ customer_accounts = Table(
     Column("status", String(20), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("account_manager", String(200)),  # a user's login name (migration 0019)
+    # its contact and delivery address, which the wholesale intake's account picker fills in (0026)
+    Column("contact_name", String(50)),
+    Column("contact_mobile", String(11)),
+    Column("address_province", String(20)),
+    Column("address_city", String(30)),
+    Column("address_district", String(30)),
+    Column("address_detail", String(200)),
+    Column("address_postcode", String(6)),
     UniqueConstraint("department", "account_no"),
     CheckConstraint("credit_limit >= 0", name="credit_limit_not_negative"),
     CheckConstraint("outstanding >= 0", name="outstanding_not_negative"),

@@ -164,3 +164,24 @@ def test_an_account_manager_is_set_shown_and_refused_when_not_a_user_of_the_depa
     ]
     run(*account)  # set again without one: the account has none
     assert "manager" not in run("accounts", "list").output
+
+
+def test_an_accounts_contact_and_address_are_set_listed_and_a_wrong_mobile_refused(run: Run) -> None:
+    """What the wholesale intake's account picker fills in, kept with the record."""
+    account = (
+        "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
+        "--credit-limit", "500000",
+    )  # fmt: skip
+    held = (
+        "--contact", "陈静", "--province", "广东省", "--city", "广州市", "--district", "天河区",
+        "--address", "体育西路191号B座", "--postcode", "510620",
+    )  # fmt: skip
+    refused = run(*account, *held, "--mobile", "1391234", code=1)
+    assert "--mobile: Contact's mobile number: enter an 11-digit mobile number starting with 1" in (
+        refused.output
+    )
+    run(*account, *held, "--mobile", "13912345678")
+    [listed] = run("accounts", "list").output.splitlines()
+    assert listed.endswith(", contact 陈静 13912345678, address 广东省广州市天河区体育西路191号B座 510620")
+    zh = run("accounts", "list", "--lang", "zh").output
+    assert "，联系人 陈静 13912345678，地址 广东省广州市天河区体育西路191号B座 510620" in zh

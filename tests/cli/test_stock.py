@@ -45,6 +45,24 @@ def test_the_stock_operations_from_the_command_line(run: Run) -> None:
     )
 
 
+def test_the_stock_take_review_marks_a_large_difference_as_the_web_sheet_does(run: Run) -> None:
+    """More than 10 units and more than 10% of the book apart is called out, in both languages; 15
+    counted against 20 (5 units) is not."""
+    run("stock", "receive", "XM-BAND8", "SH-01", "20", "--new")
+    run("stock", "receive", "AT-C202", "SH-01", "100", "--new")
+    run("stock", "take", "open", "SH-01")
+    run("stock", "take", "count", "C1", "XM-BAND8", "15")
+    run("stock", "take", "count", "C1", "AT-C202", "70")
+    review = run("stock", "take", "review", "C1").output.splitlines()
+    marked = "large difference (more than 10 units and 10% of the book)"
+    assert [line for line in review if marked in line] == [
+        "  AT-C202: book 100, counted 70, difference -30 (0 reserved)  ← " + marked
+    ]
+    assert "  XM-BAND8: book 20, counted 15, difference -5 (0 reserved)" in review
+    zh = run("stock", "take", "review", "C1", "--lang", "zh").output
+    assert "差异 -30（占用 0）  ← 差异较大（超过 10 件且超过账面的 10%）" in zh
+
+
 def test_bad_input_is_refused_in_both_languages_and_nothing_is_written(run: Run) -> None:
     run("stock", "receive", "XM-BAND8", "SH-01", "20", "--new")
     run("stock", "receive", "AT-C202", "GZ-01", "1", "--new")

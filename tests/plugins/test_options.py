@@ -181,6 +181,43 @@ def test_accounts_of_the_department_labelled_by_company_frozen_ones_left_out(db:
         REGISTRY.options("accounts", OptionContext("wholesale", {}))
 
 
+def test_an_account_fills_the_contact_and_the_address_it_holds(db: Engine) -> None:
+    """Picking 上海鑫达 on the wholesale intake filled nothing: the account's contact, mobile and
+    address are filled in (from the form's root: ``contact.name``), each left out when the record
+    holds none."""
+    held = {
+        "contact_name": "陈静", "contact_mobile": "13912345678", "address_province": "广东省",
+        "address_city": "广州市", "address_district": "天河区", "address_detail": "体育西路191号B座",
+        "address_postcode": "510620",
+    }  # fmt: skip
+    rows = [
+        {"account_no": "W100231", "company": "上海鑫达商贸有限公司", **held},
+        {"account_no": "W100458", "company": "杭州恒源百货有限公司", "contact_name": "周洁"},
+    ]
+    with db.begin() as connection:
+        for row in rows:
+            connection.execute(
+                insert(customer_accounts).values(
+                    department="wholesale", credit_limit=1, outstanding=0, overdue_days=0, status="active",
+                    updated_at=NOW, **row
+                )
+            )  # fmt: skip
+    with db.connect() as connection:
+        found = REGISTRY.options("accounts", OptionContext("wholesale", {}, connection=connection))
+    assert [option.get("fills") for option in found] == [
+        {
+            "contact.name": "陈静",
+            "contact.mobile": "13912345678",
+            "address.province": "广东省",
+            "address.city": "广州市",
+            "address.district": "天河区",
+            "address.detail": "体育西路191号B座",
+            "address.postcode": "510620",
+        },
+        {"contact.name": "周洁"},
+    ]
+
+
 def test_an_unknown_source_and_a_malformed_option_are_refused() -> None:
     with pytest.raises(PluginError, match="did you mean 'regions'"):
         ask("region")

@@ -146,3 +146,24 @@ def test_an_automatic_refunds_reason_is_read_in_the_pages_language_only(
     chinese = unescape(record_section(clerk.get(f"/orders/{order_id}?lang=zh").text, "record-payment-1"))
     reason = chinese.split("最近一次退款原因")[1].split("<dd>")[1].split("</dd>")[0]
     assert "取消" in reason and "Cancel" not in reason and "/" not in reason
+
+
+def test_a_split_orders_data_names_each_warehouse_it_ships_from(tmp_path: Path) -> None:
+    """A retail order no warehouse holds alone ships from Shanghai and Beijing: its data section read
+    发货仓 上海仓, the first part's alone; it names both, as its two shipment records do."""
+    app = retail_app(tmp_path, "split-data-tests", stock=[("TEA-01", "SH-01", 1), ("TEA-01", "BJ-01", 1)])
+    add_user(app, "li.na", "li.na-demo", ("clerk", "service"), ("retail",))
+    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    order_id = create(clerk)  # 2 × 龙井茶 (TEA-01): one in Shanghai, one in Beijing
+    for lang, heading, warehouse, both in (
+        ("zh", "订单信息", "发货仓", "上海仓、北京仓"),
+        ("en", "Order details", "Ship-from warehouse", "Shanghai warehouse, Beijing warehouse"),
+    ):
+        page = clerk.get(f"/orders/{order_id}?lang={lang}").text
+        assert "#2" in record_section(page, "record-shipment-2")  # a shipment record per warehouse
+        data = page[page.index('id="data-heading"') : page.index('id="timeline-heading"')]
+        assert heading in data
+        shown = re.search(rf"<dt>{warehouse}</dt><dd>(.*?)</dd>", data, re.S)
+        assert shown is not None, data
+        assert unescape(shown.group(1)).strip() == both
+    app.extensions["orderloom"].close()

@@ -110,7 +110,7 @@ def test_a_reviewer_reads_why_a_held_retail_order_is_held(
     page.goto(server(f"/orders/{held}?lang=en"))
     review = page.locator("#timeline > li").filter(has_text="Review ·")
     expect(review).to_contain_text("on hold: Amount over 5000 CNY — 5,128.00 > 5,000")
-    expect(page.get_by_role("link", name="Release")).to_be_visible()
+    expect(page.get_by_role("link", name="Approve")).to_be_visible()
     review.scroll_into_view_if_needed()
     screenshot("held-why-en")
 

@@ -73,16 +73,16 @@ def test_a_file_with_errors_shows_every_one_on_the_page_and_stores_nothing(
     code, html = upload(admin, bad, "bad.csv")
     assert code == 422
     assert "bad.csv was not imported; the catalogue is unchanged. 4 error(s):" in html
-    for shown in (
-        "<code>bad.csv:3</code> <b>price</b>: a price cannot be negative (-2)",
-        "<code>bad.csv:3</code> <b>kind</b>: unknown kind &#39;virtul&#39;; known: shipped, virtual; "
-        "did you mean &#39;virtual&#39;?",
-        "<code>bad.csv:3</code> <b>sku</b>: SKU TEA-01 is listed twice: first on row 2",
-        "<code>bad.csv:4</code> <b>sku</b>: the SKU is missing",
+    for shown in (  # as the other row messages read, not as an editor's file:row
+        "<li>Row 3, price: a price cannot be negative (-2)</li>",
+        "<li>Row 3, kind: unknown kind &#39;virtul&#39;; known: shipped, virtual; "
+        "did you mean &#39;virtual&#39;?</li>",
+        "<li>Row 3, sku: SKU TEA-01 is listed twice: first on row 2</li>",
+        "<li>Row 4, sku: the SKU is missing</li>",
     ):
         assert shown in html
     code, html = upload(admin, bad, "bad.csv", lang="zh")
-    assert "<code>bad.csv:3</code> <b>price</b>: 价格不能为负数（-2）" in html
+    assert "<li>第 3 行，price：价格不能为负数（-2）</li>" in html
     assert list_products(app.extensions["orderloom"].store) == []
     code, html = upload(admin, b"")
     assert code == 422 and "the file is empty" in html

@@ -133,3 +133,17 @@ def test_the_compare_page_words_states_and_transitions_for_a_person(app: Flask) 
 
     en = text_of(client(app, "ma.li", "en").get(address).get_data(as_text=True), "changes-transitions")
     assert "Cancel: from Pending payment" in en and "after 45 minutes in Pending payment" in en
+
+
+def test_the_compare_page_lists_a_record_kinds_step_changed(app: Flask) -> None:
+    deliver = "form: forms/retail/delivery.json"
+    assert ORIGINAL.count("roles: [warehouse, service]\n        " + deliver) == 1
+    changed = ORIGINAL.replace(
+        "roles: [warehouse, service]\n        " + deliver, "roles: [warehouse]\n        " + deliver
+    )
+    publish(client(app, "ma.li"), changed, 0, "only the warehouse delivers")
+    address = "/studio/retail/workflows/retail-order/compare?old=1&new=2"
+    zh = text_of(client(app, "ma.li").get(address).get_data(as_text=True), "changes-records")
+    assert "记录流转" in zh and "发货单：签收：从 已发货" in zh and "shipment.deliver from shipped" in zh
+    en = text_of(client(app, "ma.li", "en").get(address).get_data(as_text=True), "changes-records")
+    assert "Shipment: Deliver: from Shipped" in en and "Roles: Warehouse" in en

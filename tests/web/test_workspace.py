@@ -265,7 +265,7 @@ def test_a_claim_and_a_release_are_said_on_the_page_they_return_to_once(app: Fla
     assert "claimed: you are handling" not in li.get("/work?lang=en").get_data(as_text=True)  # said once
     li.post(f"/orders/{order_id}/release", data={})
     page = li.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
-    assert f"已放下订单 #{order_id}：其他人可以认领。" in page
+    assert f"已放弃认领订单 #{order_id}：其他人可以认领。" in page
     wang = client(app, "wang.wu")
     wang.post(f"/orders/{order_id}/claim", data={})
     li.post(f"/orders/{order_id}/claim", data={"take_over": "wang.wu"})

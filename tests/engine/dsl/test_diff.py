@@ -114,6 +114,7 @@ def test_a_version_against_itself_or_its_stored_form_has_no_change(path: Path) -
             "transitions": [],
             "rules": [],
             "forms": [],
+            "records": [],
         }
 
 
@@ -246,7 +247,7 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
     assert one(changes.transitions, "escalate from on_hold").after == "dest: cancelled; roles: reviewer"
     assert one(changes.transitions, "pay from pending_payment #2").after == "dest: paid; when: order.vip"
     release = one(changes.transitions, "release from on_hold")
-    assert release.before == "dest: pending_shipment; roles: reviewer; label: zh: 审核通过, en: Release"
+    assert release.before == "dest: pending_shipment; roles: reviewer; label: zh: 审核通过, en: Approve"
     assert one(changes.states, "shipped").after == "timers: after 14d: all_delivered"
 
 
@@ -289,6 +290,44 @@ def test_the_workflow_settings_by_key() -> None:
             "roles: clerk, reviewer, warehouse, service, auditor",
         ),
     ]
+
+
+def test_record_kinds_their_states_and_transitions_added_removed_and_changed() -> None:
+    """``records:`` read as one setting cut short: each kind, and a kept kind's states and steps, are
+    compared as the order's are, named by the kind, worded with its labels."""
+    old = content("retail/order.yaml")
+    new = copy.deepcopy(old)
+    shipment = new["workflow"]["records"]["shipment"]
+    shipment["label"] = {"zh": "包裹", "en": "Parcel"}
+    shipment["states"]["returned"] = {"label": {"zh": "已退回", "en": "Returned"}, "final": True}
+    del shipment["states"]["cancelled"]
+    shipment["transitions"] = [t for t in shipment["transitions"] if t["trigger"] != "cancel"]
+    deliver = next(t for t in shipment["transitions"] if t["trigger"] == "deliver")
+    deliver["roles"] = ["warehouse"]
+    del new["workflow"]["records"]["payment"]
+    new["workflow"]["records"]["note"] = {"label": {"zh": "备注", "en": "Note"}, "initial": "open"}
+    changes = bundle_changes(old, new)
+    assert "records" not in [c.name for c in changes.workflow]
+    assert seen(changes.records) == [
+        (ADDED, "record_kind", "note"),
+        (REMOVED, "record_kind", "payment"),
+        (CHANGED, "record_kind", "shipment"),
+        (REMOVED, "record_state", "shipment.cancelled"),
+        (ADDED, "record_state", "shipment.returned"),
+        (REMOVED, "record_transition", "shipment.cancel from pending"),
+        (CHANGED, "record_transition", "shipment.deliver from shipped"),
+    ]
+    kind = one(changes.records, "shipment")
+    assert "label: " in (kind.before or "") and (kind.after or "").startswith("label: ")
+    step = one(changes.records, "shipment.deliver from shipped")
+    assert (step.before, step.after) == ("roles: warehouse, service", "roles: warehouse")
+    assert step.worded is not None and step.worded.after is not None
+    assert step.worded.name.get("zh") == "包裹：签收：从 已发货"
+    assert step.worded.name.get("en") == "Parcel: Deliver: from Shipped"
+    assert step.worded.after.get("zh") == "角色：仓库"
+    state = one(changes.records, "shipment.returned")
+    assert state.worded is not None and state.worded.name.get("en") == "Parcel: Returned"
+    assert bundle_changes(old, copy.deepcopy(old)).records == ()
 
 
 # --- rule files --------------------------------------------------------------------------------------------
@@ -506,6 +545,7 @@ def test_the_same_versions_give_the_same_sorted_changes() -> None:
 
 def test_every_kind_of_change_and_what_changed_has_its_words() -> None:
     whats = {"setting", "state", "transition", "rule_file", "form", "field", "layout"}
+    whats |= {"record_kind", "record_state", "record_transition"}
     whats |= {key for kind in KINDS.values() for key in kind.named}
     for what in whats:
         assert f"diff.what.{what}" in WORDS

@@ -246,3 +246,18 @@ def test_a_pattern_hint_is_two_texts_beside_a_pattern(tmp_path: Path) -> None:
     misspelt = '{"properties": {"acct": {"pattern": "^\\\\d+$", "x-patern-hint": ' + hint + "}}}"
     _, [problem] = check_form_file(_form(tmp_path, "m.json", misspelt), "forms/t/m.json")
     assert (problem.code, problem.suggestion) == ("unknown-keyword", "x-pattern-hint")
+
+
+def test_a_field_says_it_holds_a_warehouse_or_a_carrier_and_nothing_else(tmp_path: Path) -> None:
+    good = '{"properties": {"back_to": {"type": "string", "x-kind": "warehouse"}}}'
+    schema, problems = check_form_file(_form(tmp_path, "g.json", good), "forms/t/g.json")
+    assert schema is not None and problems == []
+    text = '{"properties": {"back_to": {"type": "string", "x-kind": "warehose"}}}'
+    schema, [problem] = check_form_file(_form(tmp_path, "b.json", text), "forms/t/b.json")
+    assert schema is None  # an error: the page would show the code
+    assert (problem.code, problem.json_path, problem.suggestion) == (
+        "bad-value",
+        "$.properties.back_to.x-kind",
+        "warehouse",
+    )
+    assert "warehouse, carrier" in problem.message and "warehouse、carrier" in problem.message_in("zh")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -629,3 +630,13 @@ def test_a_form_is_filled_with_what_the_order_knows_and_never_with_a_masked_valu
     # a field inside an object is filled at its place
     ui = {"schema_version": 1, "prefill": {"customer.name": "order.customer.name"}}
     assert load_layout(INTAKE, ui).prefilled({"customer": {"name": "王芳"}}) == {"customer": {"name": "王芳"}}
+
+
+def test_a_prefill_of_now_is_the_moment_given_to_the_minute_and_nothing_without_one() -> None:
+    delivery = json.loads((REPO / "forms/retail/delivery.json").read_text("utf-8"))
+    layout = load_layout(delivery, {"schema_version": 1, "prefill": {"delivered_at": "now()"}})
+    moment = datetime(2026, 3, 2, 9, 41, 27, 5, tzinfo=UTC)
+    filled = layout.prefilled({}, now=moment)
+    assert filled == {"delivered_at": moment.replace(second=0, microsecond=0).isoformat()}
+    assert FormValidator(delivery).messages(filled, layout) == []  # RFC 3339, as the form takes it
+    assert layout.prefilled({}) == {}  # no moment given: left empty, never an error

@@ -310,3 +310,34 @@ def test_the_account_manager_is_checked_with_the_record_before_any_workflow_is_p
     error = refused(store, replace(ACCOUNT, manager="sun.lee", company=""))
     assert [p.field for p in error.problems] == ["company", "manager"]
     assert put_account(store, replace(ACCOUNT, manager="sun.li"), AT) == AccountStored(True, ())
+
+
+def test_an_accounts_contact_and_address_are_kept_and_a_wrong_one_refused_on_its_field(store: Store) -> None:
+    """What the wholesale intake's account picker fills in: kept with the record and read back, each
+    part optional; a mobile or postcode not in its format refused, naming the field, nothing stored."""
+    held = replace(
+        ACCOUNT, contact_name="陈静", contact_mobile="13912345678", address_province="广东省",
+        address_detail="体育西路191号B座", address_postcode="510620",
+    )  # fmt: skip
+    wrong = replace(held, contact_mobile="1391234", address_postcode="51062X")
+    error = refused(store, wrong)
+    assert [(p.field, p.zh, p.en) for p in error.problems] == [
+        (
+            "contact_mobile",
+            "联系人手机号格式不正确：应为11位手机号",
+            "Contact's mobile number: enter an 11-digit mobile number starting with 1",
+        ),
+        ("address_postcode", "邮政编码格式不正确：应为6位邮政编码", "Postcode: enter a 6-digit postcode"),
+    ]
+    assert list_accounts(store) == []
+    put_account(store, held, AT)
+    [kept] = list_accounts(store, "wholesale")
+    assert kept == held
+    assert kept.fills() == {
+        "contact.name": "陈静",
+        "contact.mobile": "13912345678",
+        "address.province": "广东省",
+        "address.detail": "体育西路191号B座",
+        "address.postcode": "510620",
+    }
+    assert ACCOUNT.fills() == {}  # a record holding none fills nothing

@@ -181,7 +181,21 @@ def test_add_after_approves_and_the_added_approver_must_too(engine: Engine) -> N
     order_id = submitted(engine)
     result = act(engine, order_id, MANAGER, ApprovalAction.ADD_AFTER, target="lee")
     assert result.fired is None and result.state == "manager_review"  # any: yet the added one must sign
+    panel = engine.approval(order_id, LEE)  # read 已通过 1/1 while lee had still to sign
+    assert panel is not None and (panel.approved, panel.required) == (1, 2)
+    assert ("lee", "pending", "added") in [(t.approver, t.status, t.origin) for t in panel.tasks]
     assert act(engine, order_id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"
+
+
+def test_add_before_counts_the_added_approver_among_those_to_sign(engine: Engine) -> None:
+    order_id = submitted(engine)
+    act(engine, order_id, MANAGER, ApprovalAction.ADD_BEFORE, target="lee")
+    panel = engine.approval(order_id, LEE)
+    assert panel is not None and (panel.approved, panel.required) == (0, 2)
+    act(engine, order_id, LEE, ApprovalAction.APPROVE)
+    panel = engine.approval(order_id, MANAGER)
+    assert panel is not None and (panel.approved, panel.required) == (1, 2)
+    assert panel.state == "manager_review"
 
 
 def test_transfer_gives_the_task_to_another_user(engine: Engine) -> None:

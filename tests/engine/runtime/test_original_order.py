@@ -19,6 +19,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.store import Store
 from engine.store.tables import orders, stock
+from tests.after_sales import backordered_exchange, exchange_request
 from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order
 
 REPO = Path(__file__).resolve().parents[3]
@@ -125,21 +126,11 @@ def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, c
     """An exchange no warehouse can fill, refunded instead: no more than the retail order it names has
     left to refund, its own request not counted against it."""
     bought = delivered_retail_order(engine, clock)
-    exchange = {**request(bought, refund=None, qty=60), "type": "exchange"}
-    del exchange["refund_amount"]
-    waiting = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", exchange)
-    engine.fire(
-        waiting.id,
-        "receive_goods",
-        WAREHOUSE,
-        {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()},
-    )
-    inspected = engine.fire(
-        waiting.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"}
-    )
-    assert inspected.to_state == "replacement_backordered"  # 48 bands on hand, 60 wanted
+    exchange = exchange_request(request(bought, qty=60))
+    people = {"service": SERVICE, "warehouse": WAREHOUSE, "inspector": INSPECTOR}
+    waiting = backordered_exchange(engine, exchange, clock.now(), **people)  # 48 bands on hand, 60 wanted
     with pytest.raises(TransitionRejected) as caught:
-        engine.fire(waiting.id, "refund_instead", SERVICE, {"refund_amount": 478.01})
+        engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478.01})
     [over] = caught.value.refusals
     assert (over.details["path"], over.details["refundable"]) == ("$.refund_amount", "478.00")
-    assert engine.fire(waiting.id, "refund_instead", SERVICE, {"refund_amount": 478}).to_state == "refunding"
+    assert engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478}).to_state == "refunding"

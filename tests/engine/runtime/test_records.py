@@ -157,6 +157,10 @@ def test_partial_refunds_while_the_order_is_open_never_more_than_the_payment_cap
         )
     )
     assert (over.code, over.details["refundable"], over.details["payment"]) == ("over-refund", "150.00", 1)
+    assert over.en.endswith(
+        "exceeds the 150.00 CNY payment #1 can refund (200.00 CNY in all, 50.00 CNY refunded)"
+    )
+    assert "超过支付 #1 可退的 150.00 元（共 200.00 元，已退 50.00 元）" in over.zh
     engine.fire_record(order.id, "payment", 1, "refund", SERVICE, {"refund_amount": 150, **reason})
     assert payments(engine, order.id)[0] == (1, "refunded", 200, 200)  # all of it: the record is done
     [done] = refused(

@@ -436,3 +436,28 @@ def test_0025_remembers_a_row_told_low_and_takes_it_away_again(db_url: str) -> N
         assert tx.connection.execute(select(stock.c.on_hand)).scalars().all() == [3]
     upgrade(db_url)
     store.dispose()
+
+
+def test_0026_keeps_an_accounts_contact_and_address_and_takes_them_away_again(db_url: str) -> None:
+    held = ("contact_name", "contact_mobile", "address_province", "address_detail", "address_postcode")
+
+    def columns() -> set[str]:
+        return table_columns(store, "customer_accounts")
+
+    store = Store(db_url)
+    upgrade(db_url, "0025")
+    assert not columns() & set(held)
+    with store.transaction() as tx:
+        tx.connection.execute(insert(customer_accounts).values(**ACCOUNT_ROW))
+    upgrade(db_url)
+    assert columns() >= set(held)
+    with store.read() as tx:
+        held_now = select(customer_accounts.c.company, customer_accounts.c.contact_name)
+        row = tx.connection.execute(held_now).one()
+    assert tuple(row) == ("上海鑫达商贸有限公司", None)  # the records kept, holding no contact yet
+    downgrade(db_url, "0025")
+    assert not columns() & set(held)
+    with store.read() as tx:
+        assert tx.connection.execute(select(customer_accounts.c.account_no)).scalars().all() == ["W100231"]
+    upgrade(db_url)
+    store.dispose()
