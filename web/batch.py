@@ -292,6 +292,9 @@ def run() -> Any:
         errors = plan.form.validator.messages(data, plan.form.layout)
         if errors:  # said once, beside the fields: no order was touched
             return _render(plan, data, key, errors), 422
+        for name in plan.taken[0].per_record if plan.taken else ():  # each record's own: the engine
+            if name in request.form:  # refuses it given to many at once, saying why
+                data[name] = request.form[name]
     lang = current_lang()
     specs = {step.order.id: step.spec for step in plan.taken}
     chosen = [Selected(step.order.id, locks[step.order.id]) for step in plan.taken]

@@ -38,7 +38,7 @@ from engine.api.workspace import (
 from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang, say_done
+from web.i18n import current_lang, say_done, time_left
 from web.orders import state_label
 from web.params import local_path
 
@@ -118,11 +118,41 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
             )
             for offer in item.record_steps
         ],
+        # what a batch of the row's workflow and state may take on it: its steps, and its records' steps
+        # by kind (``shipment.ship``: every shipment of each order ticked that may take it)
+        "batch_steps": [
+            *((s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps),
+            *dict.fromkeys(
+                (
+                    f"{offer.kind}.{offer.step.trigger}",
+                    translate("work.record_step", lang).format(
+                        record=offer.kind_label.get(lang), action=offer.step.label.get(lang)
+                    ),
+                )
+                for offer in item.record_steps
+            ),
+        ],
         "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
+        # when its soonest timer moves it by itself, and how: "还剩 28 分钟：将自动取消（超时未支付自动取消）"
+        "due": _due_text(item, now, lang),
+        "due_at": item.due.due_at.isoformat() if item.due is not None else None,
+        "later": item.later,
         "assignee": item.assignee.name if item.assignee is not None else None,
         "mine": item.mine,
         "may_claim": bool(item.steps or item.record_steps or item.waiting),
     }
+
+
+def _due_text(item: WorkItem, now: datetime, lang: str) -> str | None:
+    timer = item.due
+    if timer is None:
+        return None
+    key = "work.due" if timer.reason is not None else "work.due.no_reason"
+    return translate(key, lang).format(
+        left=time_left(timer.due_at, now, lang),
+        step=timer.step.get(lang),
+        reason=timer.reason.get(lang) if timer.reason is not None else "",
+    )
 
 
 def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
@@ -140,9 +170,10 @@ def batches(
 ) -> list[dict[str, Any]]:
     """The rows by workflow and state, in the order first met (so a person's own orders stay first in
     each): a batch is taken on orders of one workflow in one state. Each group has its form's id and the
-    steps its rows offer; ``selectable`` when the person may act on one of its rows at least (they may
-    then take those steps, or assign the rows, through the batch pages); ``count``, its orders on every
-    page (``counts``, else those of this page), and ``shown``, those of this page."""
+    steps its rows offer (a record kind's too: 发货单：发货 ships the ticked orders' shipments);
+    ``selectable`` when the person may act on one of its rows at least (they may then take those steps,
+    or assign the rows, through the batch pages); ``count``, its orders on every page (``counts``, else
+    those of this page), and ``shown``, those of this page."""
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:
         group = groups.get(row["place"])
@@ -155,11 +186,12 @@ def batches(
                 "rows": [],
             }
         group["rows"].append(row)
-        for step in row["steps"]:
+        for step in row.get("batch_steps", row["steps"]):
             if step not in group["steps"]:
                 group["steps"].append(step)
     for place, group in groups.items():
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
+        group["later"] = all(row.get("later") for row in group["rows"])  # it moves on by itself
         group["shown"] = len(group["rows"])
         group["count"] = max((counts or {}).get(place, 0), group["shown"])
     return list(groups.values())

@@ -1438,6 +1438,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.first_page": Text("回到第一页", "Back to the first page"),
         "work.in_state_for": Text("在此状态 {age}", "in this state for {age}"),
         "work.waiting": Text("暂不能处理：{reason}", "Waiting: {reason}"),
+        # an order's soonest timer on its row of my work (time_left's words, the step, the reason)
+        "work.due": Text("{left}：将自动{step}（{reason}）", "{left}: {step} by itself ({reason})"),
+        "work.due.no_reason": Text("{left}：将自动{step}", "{left}: {step} by itself"),
+        "work.later": Text(
+            "到期将自动处理（{n} 单）：以下操作均为可选",
+            "Moving on by themselves ({n}): the steps below are optional",
+        ),
         "work.record_step": Text("{record}：{action}", "{record}: {action}"),
         "work.handled_by": Text("{name} 处理中", "being handled by {name}"),
         "work.handled_by_me": Text("我处理中", "being handled by you"),
@@ -1473,7 +1480,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.queue.oldest": Text("最久等待", "Oldest waiting"),
         "work.queue.empty": Text("队列中没有订单。", "The queue is empty."),
         "work.queue.title": Text("{queue} 队列", "Queue: {queue}"),
-        "work.queue.intro": Text("按进入当前状态的时间从早到晚。", "Longest in their state first."),
+        "work.queue.intro": Text(
+            "最紧急的在前：定时器将处理的按到期先后，其余按进入当前状态的时间从早到晚。",
+            "Most urgent first: those a timer presses by when it is due, then the longest in their state.",
+        ),
         "work.age.minutes": Text("{n} 分钟", "{n} min"),
         "work.age.hours": Text("{n} 小时", "{n} h"),
         "work.age.days": Text("{n} 天", "{n} d"),

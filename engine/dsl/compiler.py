@@ -202,6 +202,7 @@ def _timers(state: Mapping[str, Any]) -> tuple[TimerSpec, ...]:
             trigger=timer["trigger"],
             reason=timer.get("reason"),
             when=timer.get("when"),
+            expected=timer.get("expected") is True,
         )
         for timer in state.get("timers") or []
     )

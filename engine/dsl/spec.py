@@ -80,12 +80,15 @@ ORDER_FIELDS: Mapping[str, Text] = MappingProxyType(
 
 @dataclass(frozen=True)
 class TimerSpec:
-    """``after`` a delay in a state, fire ``trigger`` (if ``when`` still holds), recording ``reason``."""
+    """``after`` a delay in a state, fire ``trigger`` (if ``when`` still holds), recording ``reason``;
+    ``expected``: the way the order is meant to leave the state (自动确认收货), the steps people may take
+    there meanwhile optional (my work lists such orders apart, after the rest)."""
 
     after_seconds: int
     trigger: str
     reason: str | None = None
     when: str | None = None
+    expected: bool = False
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,7 @@ EXTENSIONS = frozenset(
         "x-sensitive",
         "x-user",
         "x-kind",
+        "x-per-record",
     }
 )
 # The codes a field may say it holds (``"x-kind": "warehouse"``): the order page names them (上海仓,

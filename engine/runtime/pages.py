@@ -17,6 +17,7 @@ from engine.common.text import Text
 from engine.common.words import WORDS
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
+from engine.forms.per_record import per_record_fields, without_fields
 from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import panel_of
@@ -507,12 +508,19 @@ def kind_step_page_of(
     path = found[0].spec.form if found else None
     validator = found[0].form if found else None
     form = None
+    separate: tuple[str, ...] = ()
     if path is not None and validator is not None:
-        form = PublishedForm(path, cv.spec.forms[path], cv.layouts[path], validator)
+        # one form for every record: a field that must differ per record (a waybill) is left out
+        schema, layout = cv.spec.forms[path], cv.layouts[path]
+        separate = per_record_fields(schema)
+        if separate:
+            schema, layout = without_fields(schema, layout, separate)
+        form = PublishedForm(path, schema, layout, validator)
     info = TriggerInfo(trigger, kind_step_label(compiled, step), (), path, bool(numbers), why)
     data_form = cv.spec.data_form
     order_layout = cv.layouts.get(data_form) if data_form is not None else None
-    return StepPage(shown_view(cv, row, actor), cv.spec, trigger, info, None, form, order_layout)
+    shown = shown_view(cv, row, actor)
+    return StepPage(shown, cv.spec, trigger, info, None, form, order_layout, per_record=separate)
 
 
 def split_shown(view: OrderView) -> OrderView:

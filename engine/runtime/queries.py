@@ -11,7 +11,6 @@ from datetime import datetime
 
 from engine.common.list_keys import LOOKUPS
 from engine.common.text import Text
-from engine.dsl.record_checks import kinds_read
 from engine.dsl.spec import WorkflowSpec
 from engine.errors import Refusal, RefusalCode
 from engine.forms.validation import FormValidator
@@ -30,7 +29,7 @@ from engine.runtime.decisions import (
 )
 from engine.runtime.named_lists import ReadLookups
 from engine.runtime.parts import Parts
-from engine.runtime.records import kind_step_label, record_views
+from engine.runtime.records import due_transitions, kind_step_label, record_views
 from engine.runtime.results import (
     AuditEvent,
     AutoStep,
@@ -266,19 +265,11 @@ def batch_steps(cv: CompiledVersion, state: str, actor: Actor) -> tuple[tuple[st
 
 
 def _record_batch_steps(cv: CompiledVersion, config: StateConfig, actor: Actor) -> dict[str, Text]:
-    """The record kinds' steps ``actor`` may take on many orders at once from ``config``: those of each
-    kind an automatic transition leaving it waits on (its condition reads ``records.<kind>``: the order
-    moves by itself once its shipments are shipped), named ``<kind>.<trigger>`` and by the kind's and the
+    """The record kinds' steps ``actor`` may take on many orders at once from ``config``: those that are
+    the order's work there, as my work counts them (``records.due_transitions``: their ``order_states:``
+    name the state, their roles are the actor's), named ``<kind>.<trigger>`` and by the kind's and the
     step's labels. Which records of an order may take one is judged per order, on the batch's page."""
-    waited: list[str] = []
-    for ct in cv.auto:
-        if ct.spec.when and cv.source_matches(ct, config):
-            waited += [kind for kind in kinds_read(ct.spec.when) if kind in cv.records and kind not in waited]
     found: dict[str, Text] = {}
-    for kind in waited:
-        compiled = cv.records[kind]
-        for ct in compiled.transitions:
-            name = f"{kind}.{ct.spec.trigger}"
-            if name not in found and role_refusal(ct, actor) is None:
-                found[name] = kind_step_label(compiled, ct.spec.trigger)
+    for kind, ct in due_transitions(cv, config, actor):
+        found.setdefault(f"{kind}.{ct.spec.trigger}", kind_step_label(cv.records[kind], ct.spec.trigger))
     return found

@@ -17,6 +17,7 @@ from typing import Any
 from engine.common.suggest import did_you_mean, near_miss
 from engine.common.text import Text
 from engine.errors import PluginError, Refusal, RefusalCode, TransitionRejected
+from engine.forms.per_record import per_record_fields
 from engine.plugins import ActionContext, ClaimOn
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.compiled import (
@@ -168,10 +169,16 @@ def takers(
     """The numbers of the order's records of the kind ``actor`` may take ``trigger`` on now: each in a
     state the step leaves, with a role of the step's; ``judged``: their guards judged too, those that
     read nothing the step's form fills (as a page offers a step). When there are none, why not: each
-    refusal met, else that no record is where the step leaves from (the records' states said)."""
+    refusal met, else that no record is where the step leaves from (the records' states said). A kind's
+    step is taken on many orders where it is the order's work, as my work counts it: where its
+    ``order_states:`` name the order's state (``due_transitions``); elsewhere the order is refused
+    with why, whatever its records."""
     live, kind = moving.order, compiled.spec.name
     if not actor.is_system and moving.cv.is_final(live.config):
         return (), (_closed(moving, compiled, {"trigger": trigger}),)
+    elsewhere = _not_due(moving.cv, compiled, trigger, live.config)
+    if elsewhere is not None:
+        return (), (elsewhere,)
     numbers: list[int] = []
     refusals: list[Refusal] = []
     records = (live.records or {}).get(kind, [])
@@ -194,6 +201,31 @@ def takers(
     if numbers or refusals:
         return tuple(numbers), () if numbers else tuple(refusals)
     return (), (_none_takes(moving, compiled, trigger, records),)
+
+
+def _not_due(
+    cv: CompiledVersion, compiled: CompiledRecordKind, trigger: str, config: StateConfig
+) -> Refusal | None:
+    """Why the kind's step ``trigger`` is not taken on the order's records at once in ``config`` (None:
+    the ``order_states:`` of one of its transitions name an active state, or the kind has no such
+    step, said by ``_none_takes``): the states it is taken in, or that it names none (it is taken on
+    one record, on the order's page)."""
+    found = compiled.by_trigger.get(trigger, ())
+    if not found or any(named_state_active(ct.spec.order_states, config) for ct in found):
+        return None
+    for ct in found:
+        refusal = order_state_refusal(cv, compiled, ct, config)
+        if refusal is not None:
+            return refusal
+    kind, step = compiled.spec.label, _step_label(compiled, trigger)
+    return Refusal(
+        RefusalCode.STATE,
+        f"{kind.zh}的「{step.zh}」不批量执行：它没有指明在哪些订单状态执行（order_states），"
+        "请在订单页面逐条执行",
+        f"{step.en} on a {kind.en.lower()} is not taken on many orders: it names no order states "
+        "(order_states); take it on each record from the order's page",
+        {"kind": compiled.spec.name, "trigger": trigger, "state": joined(config)},
+    )
 
 
 def _none_takes(
@@ -221,12 +253,40 @@ def fire_kind_step(
     numbers of those moved. ``TransitionRejected`` when none may, or when one of them is refused (its
     guard, its form, an action): then none of them is written."""
     compiled = record_kind(moving, kind)
+    separate = _per_record_posted(moving.cv, compiled, trigger, data)
+    if separate:
+        raise TransitionRejected(separate)
     numbers, refusals = takers(moving, compiled, trigger, actor, judged=False)
     if not numbers:
         raise TransitionRejected(list(refusals))
     for number in numbers:
         fire_record_step(moving, kind, number, trigger, actor, data, access)
     return numbers
+
+
+def _per_record_posted(
+    cv: CompiledVersion, compiled: CompiledRecordKind, trigger: str, data: Mapping[str, Any]
+) -> list[Refusal]:
+    """A field the step's form marks ``x-per-record`` (a waybill number: each parcel's own) sent for
+    many records at once: one refusal naming each, by its label; the batch's form never offers it."""
+    refusals: list[Refusal] = []
+    for path in dict.fromkeys(ct.spec.form for ct in compiled.by_trigger.get(trigger, ()) if ct.spec.form):
+        schema = cv.spec.forms[path]
+        for name in per_record_fields(schema):
+            if name in data and name not in {r.details.get("field") for r in refusals}:
+                label = cv.layouts[path].fields[name].label if name in cv.layouts[path].fields else None
+                words = label or Text(name, name)
+                refusals.append(
+                    Refusal(
+                        RefusalCode.FORM,
+                        f"「{words.zh}」每条{compiled.spec.label.zh}各不相同，不能在批量操作中统一填写；"
+                        "请留空，或在订单页面逐条填写",
+                        f"{words.en} differs for each {compiled.spec.label.en.lower()}: it is not given to "
+                        "many at once; leave it out, or fill it in on each record from the order's page",
+                        {"field": name, "form": path},
+                    )
+                )
+    return refusals
 
 
 def order_state_refusal(
@@ -255,15 +315,27 @@ def _state_words(cv: CompiledVersion, config: StateConfig) -> Text:
     return Text(" | ".join(label.zh for label in labels), " | ".join(label.en for label in labels))
 
 
+def due_transitions(
+    cv: CompiledVersion, config: StateConfig, actor: Actor | None = None
+) -> list[tuple[str, CompiledTransition]]:
+    """(kind, transition) of the record transitions whose ``order_states:`` name an active state of
+    ``config`` (and, given ``actor``, whose roles are theirs): the record steps that are the order's work
+    there. The one rule my work, the order page and a batch go by: who takes one acts on the order, and
+    a batch offers it on the orders listed in that state."""
+    return [
+        (kind, ct)
+        for kind, compiled in cv.records.items()
+        for ct in compiled.transitions
+        if ct.spec.order_states
+        and named_state_active(ct.spec.order_states, config)
+        and (actor is None or role_refusal(ct, actor) is None)
+    ]
+
+
 def steps_due(cv: CompiledVersion, config: StateConfig) -> frozenset[tuple[str, str]]:
     """(kind, trigger) of the record transitions whose ``order_states:`` name an active state of
     ``config``: the record steps that are the order's work there (who takes them acts on it)."""
-    return frozenset(
-        (kind, ct.spec.trigger)
-        for kind, compiled in cv.records.items()
-        for ct in compiled.transitions
-        if ct.spec.order_states and named_state_active(ct.spec.order_states, config)
-    )
+    return frozenset((kind, ct.spec.trigger) for kind, ct in due_transitions(cv, config))
 
 
 def _unknown_trigger(compiled: CompiledRecordKind, trigger: str) -> Refusal:
@@ -468,6 +540,7 @@ __all__ = [
     "RecordStep",
     "RecordView",
     "add_record",
+    "due_transitions",
     "find_record",
     "fire_kind_step",
     "fire_record_step",

@@ -418,6 +418,8 @@ class StepPage:
     order_layout: FormLayout | None = None
     # what the order knows of the form's fields (its UI file's ``prefill``): what a new page starts with
     prefill: Mapping[str, Any] = field(default_factory=dict)
+    # a batch's record step: the fields its form leaves out, each record's own (``x-per-record``)
+    per_record: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,12 @@ Where to look is worked out from the published versions, not from the orders: th
 departments (a parallel order's joined leaves included), and a (workflow, state) is work for the person
 when, in some published version of the workflow, a step that is not automatic leaves that state, its
 roles are the person's, and (for a step out of a parallel state) every region is done. Only those
-states' orders are read, each by index (``engine.store.workspace``), oldest in their state first, a
-page at a time after the last one shown (keyset pagination).
+states' orders are read, each by index (``engine.store.workspace``), the most urgent first
+(``Urgency``: those a timer of their state presses, soonest due first; then those nothing presses,
+oldest in their state first; then those waiting for an ``expected`` timer, their steps optional), a
+page at a time after the last one shown (keyset pagination: a state's timer is due a fixed delay after
+entering it, so its orders stay one range of the state index). Each row says when its soonest timer
+moves it by itself (the page's timers read in one statement).
 
 Each order shown is then judged as the order page judges it (``queries.offered``): the steps the
 person may take now, or, when a guard that the order alone decides says no to all of them, why it
@@ -35,14 +39,14 @@ in my work, with the orders they claimed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Literal
 
 from engine.common.text import Text
 from engine.common.words import term
-from engine.dsl.spec import ALL_DEPARTMENTS, ASSIGN_TRIGGER, WorkflowSpec
+from engine.dsl.spec import ALL_DEPARTMENTS, APPROVAL_TIMEOUT, ASSIGN_TRIGGER, WorkflowSpec
 from engine.errors import (
     ConflictError,
     EngineError,
@@ -58,17 +62,19 @@ from engine.runtime.compiled import (
     CompiledTransition,
     CompiledVersion,
     StateConfig,
-    named_state_active,
+    active_paths,
     split,
     state_words,
 )
 from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
+from engine.runtime.order_why import RunningTimer, running_timers
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
-from engine.runtime.records import record_views
+from engine.runtime.records import due_transitions, record_views
 from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, TriggerInfo, order_view
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
+from engine.store.timer_queue import TimerRow
 from engine.store.users import people_of, user_named
 from engine.store.workspace import ClaimFilter
 
@@ -89,6 +95,7 @@ __all__ = [
     "QueuePage",
     "QueuesSection",
     "RecordOffer",
+    "Urgency",
     "WorkCursor",
     "WorkItem",
     "WorkSection",
@@ -113,10 +120,12 @@ class BadCursor(EngineError):
 
 @dataclass(frozen=True)
 class WorkCursor:
-    """Where a page of orders ends: the last order's time in its state and its id."""
+    """Where a page of orders ends: the last order's urgency (``rank``, as ``Urgency`` ranks it), its
+    time on that rank's clock (when its soonest timer fires, else when it entered its state) and its id."""
 
     since: datetime
     id: int
+    rank: int = 0
 
     @property
     def key(self) -> tuple[datetime, int]:
@@ -124,21 +133,22 @@ class WorkCursor:
 
     def token(self) -> str:
         micros = (self.since - _EPOCH) // _MICROSECOND  # exact: a float would round some away
-        return f"{micros}-{self.id}"
+        return f"{micros}-{self.id}" + (f"-{self.rank}" if self.rank else "")
 
     @classmethod
     def parse(cls, text: str) -> WorkCursor:
         """A token of ``token()``; ``BadCursor`` (zh and en) for anything else."""
-        micros, _, number = text.partition("-")
+        micros, _, rest = text.partition("-")
+        number, _, rank = rest.partition("-")
         if not (micros.isascii() and micros.isdigit() and number.isascii() and number.isdigit()):
             raise cls._bad(text)
-        if len(micros) > 18 or len(number) > 18:
+        if len(micros) > 18 or len(number) > 18 or rank not in ("", *(str(r) for r in RANKS)):
             raise cls._bad(text)
         try:
             since = _EPOCH + int(micros) * _MICROSECOND
         except OverflowError:
             raise cls._bad(text) from None
-        return cls(since, int(number))
+        return cls(since, int(number), int(rank or 0))
 
     @staticmethod
     def _bad(text: str) -> BadCursor:
@@ -147,6 +157,41 @@ class WorkCursor:
             f"the page address 'after={shown}' is not one this list gave out; open the first page again",
             zh=f"页面地址中的 after={shown} 不是此列表给出的位置；请重新打开第一页",
         )
+
+
+PRESSED, FREE, LATER = 0, 1, 2  # the ranks of my work's orders, most urgent first
+RANKS = (PRESSED, FREE, LATER)
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """How urgent the orders of a (workflow, state) are, as my work lists them: ``PRESSED`` where a
+    timer of the state fires (a cancel of the unpaid), soonest first; ``FREE`` where none does, oldest
+    in their state first; ``LATER`` where the order waits for a timer of its own that is how it is
+    meant to leave (``expected: true``, the automatic receipt), the person's steps there optional.
+    ``delay``: from entering the state to the soonest such timer (a timer is due ``after`` from entry,
+    so within a state the soonest due is the longest there: one index range still reads them)."""
+
+    rank: int
+    delay: timedelta = timedelta(0)
+
+
+def urgency_of(cv: CompiledVersion, state: str) -> Urgency:
+    """The urgency of the orders of ``cv`` in the stored ``state`` (a parallel state's joined leaves):
+    its timers' and its ancestors' (an approval's timeout aside: the approvers are reminded)."""
+    found = [
+        timer
+        for path in active_paths(split(state))
+        for timer in cv.timers.get(path, ())
+        if timer.trigger != APPROVAL_TIMEOUT
+    ]
+    pressing = [timer.after_seconds for timer in found if not timer.expected]
+    if pressing:
+        return Urgency(PRESSED, timedelta(seconds=min(pressing)))
+    awaited = [timer.after_seconds for timer in found if timer.expected]
+    if awaited:
+        return Urgency(LATER, timedelta(seconds=min(awaited)))
+    return Urgency(FREE)
 
 
 @dataclass(frozen=True)
@@ -161,6 +206,8 @@ class WorkItem:
     assignee: Assignee | None
     mine: bool  # claimed by the person reading
     record_steps: tuple[RecordOffer, ...] = ()  # the steps the person may take now on its records
+    due: RunningTimer | None = None  # its soonest timer, when one runs (what it does, when)
+    later: bool = False  # it moves on by itself (``Urgency`` LATER): the person's steps are optional
 
 
 @dataclass(frozen=True)
@@ -353,14 +400,15 @@ class Workspace:
                     f"no queue {name} in department {department}",
                     zh=f"部门 {department} 没有队列 {name}",
                 )
-            rows = _page(tx, places[(department, name)], after=after, limit=limit + 1)
+            paged = _page(tx, places[(department, name)], versions.urgency, after=after, limit=limit + 1)
+            rows = [row for row, _ in paged]
             items = self._items(tx, versions, actor, rows[:limit], keep_unactionable=True)
         more = len(rows) > limit
         sizes = {
             (workflow, state): counts.get((d, workflow, state), 0)
             for d, workflow, state in places[(department, name)]
         }
-        return QueuePage(queue, tuple(items), _cursor(rows[limit - 1]) if more else None, now, sizes)
+        return QueuePage(queue, tuple(items), paged[limit - 1][1] if more else None, now, sizes)
 
     def claim_view(self, order_id: int, actor: Actor) -> ClaimView:
         """Who holds the order and whether the reader may claim it. ``NotFound`` outside their
@@ -589,16 +637,24 @@ class Workspace:
                 )
                 if (row.workflow, row.state) in places  # a claim outlives a role taken away
             ]
-        rest: list[OrderRow] = []
+        rest: list[tuple[OrderRow, WorkCursor]] = []
         if claims is not ClaimFilter.MINE:
             wanted = ClaimFilter.NOT_MINE if claims is ClaimFilter.ANY else claims
             stored = [(department, w, s) for w, s in sorted(places)]
-            rest = _page(tx, stored, after=after, limit=limit + 1, claims=wanted, me=actor.name)
+            rest = _page(
+                tx, stored, versions.urgency, after=after, limit=limit + 1, claims=wanted, me=actor.name
+            )
+        next_at: WorkCursor | None
         if claims is ClaimFilter.MINE:
-            rows, paged = first[: limit + 1], first
+            rows = first[: limit + 1]
+            more = len(first) > limit
+            next_at = _cursor(first[limit - 1]) if more else None
         else:
-            rows, paged = first + rest[:limit], rest
-        more = len(paged) > limit
+            # the person's own first, the most urgent of them first (a page's worth at most)
+            first.sort(key=lambda row: _urgent_first(row, versions.urgency))
+            rows = first + [row for row, _ in rest[:limit]]
+            more = len(rest) > limit
+            next_at = rest[limit - 1][1] if more else None
         shown = rows if claims is not ClaimFilter.MINE else rows[:limit]
         items = self._items(tx, versions, actor, shown, keep_unactionable=False)
         counts = dict(places)  # every order of the states: the kept counts
@@ -610,7 +666,7 @@ class Workspace:
             department,
             sum(counts.values()),
             tuple(items),
-            _cursor(paged[limit - 1]) if more else None,
+            next_at,
             counts,
         )
 
@@ -623,6 +679,9 @@ class Workspace:
         # the records of the page's orders whose versions declare some, in one read: their guards and
         # record steps read them
         held = tx.records_of_orders([row.id for row in rows if _declares_records(compiled[row.id])])
+        timers: dict[int, list[TimerRow]] = defaultdict(list)
+        for timer in tx.scheduled_timers([row.id for row in rows]):  # in one read: each row's due time
+            timers[timer.order_id].append(timer)
         items = []
         for row in rows:
             cv = compiled[row.id]
@@ -633,7 +692,7 @@ class Workspace:
             record_waiting: list[Refusal] = []
             if cv.records:
                 offers, record_waiting = _record_work(Moving(tx, cv, live, now), actor)
-            infos = offered(cv, live, actor, now)
+            infos = offered(cv, live, actor, now, self.parts.store)  # as the order page judges
             steps = tuple(info for info in infos if info.allowed)
             mine = [info for info in infos if not _refused_for(info, RefusalCode.ROLE, RefusalCode.JOIN)]
             if not mine and not offers and not record_waiting and not keep_unactionable:
@@ -654,6 +713,8 @@ class Workspace:
                     assignee=holder,
                     mine=row.assignee == actor.name,
                     record_steps=offers,
+                    due=next(iter(running_timers(cv, timers[row.id])), None),
+                    later=versions.urgency(row.workflow, row.state).rank == LATER,
                 )
             )
         return items
@@ -668,10 +729,9 @@ def _record_work(moving: Moving, actor: Actor) -> tuple[tuple[RecordOffer, ...],
     ``order_states:`` name the order's state (what makes the order their work), or, when there is none,
     why no record takes one of them now: a guard that says no, or no record in a state it leaves."""
     views = record_views(moving, actor)
-    here = {
-        kind: _record_steps_here(compiled.transitions, actor, moving.order.config)
-        for kind, compiled in moving.cv.records.items()
-    }
+    here: dict[str, list[CompiledTransition]] = {kind: [] for kind in moving.cv.records}
+    for kind, ct in due_transitions(moving.cv, moving.order.config, actor):
+        here[kind].append(ct)
     triggers = {kind: {ct.spec.trigger for ct in found} for kind, found in here.items()}
     offers = tuple(
         RecordOffer(view.kind, view.kind_label, view.number, step)
@@ -709,20 +769,6 @@ def _record_work(moving: Moving, actor: Actor) -> tuple[tuple[RecordOffer, ...],
     return (), why
 
 
-def _record_steps_here(
-    transitions: Iterable[CompiledTransition], actor: Actor, config: StateConfig
-) -> list[CompiledTransition]:
-    """The record transitions whose roles are the actor's and whose ``order_states:`` name an active
-    state of ``config``: what makes an order in that state the person's work."""
-    return [
-        ct
-        for ct in transitions
-        if ct.spec.order_states
-        and named_state_active(ct.spec.order_states, config)
-        and role_refusal(ct, actor) is None
-    ]
-
-
 class _Versions:
     """The published versions of the workflows a call looks at, compiled (shared by the process), each
     looked up once per call; a version this OrderLoom cannot read is left out (its page says why)."""
@@ -731,12 +777,24 @@ class _Versions:
         self.parts, self.tx = parts, tx
         self._all: dict[str, list[CompiledVersion]] = {}
         self._queued: dict[str, dict[str, tuple[str, Text]]] = {}
+        self._urgency: dict[tuple[str, str], Urgency] = {}
 
     def get(self, workflow: str, version: int) -> CompiledVersion | None:
         try:
             return self.parts.compiled(self.tx, workflow, version)
         except EngineError:
             return None
+
+    def urgency(self, workflow: str, state: str) -> Urgency:
+        """How urgent the orders of ``workflow`` in the stored ``state`` are (``urgency_of``), as the
+        newest published version holding the state declares its timers; looked up once per call."""
+        found = self._urgency.get((workflow, state))
+        if found is None:
+            leaves = split(state)
+            cv = next((cv for cv in self.all(workflow) if all(leaf in cv.states for leaf in leaves)), None)
+            found = urgency_of(cv, state) if cv is not None else Urgency(FREE)
+            self._urgency[(workflow, state)] = found
+        return found
 
     def queued(self, workflow: str) -> dict[str, tuple[str, Text]]:
         """state path -> (queue, label) of every state a published version of ``workflow`` puts in a
@@ -811,7 +869,7 @@ def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
         and role_refusal(ct, actor) is None
         and cv.source_matches(ct, config)
         for ct in cv.transitions
-    ) or any(_record_steps_here(kind.transitions, actor, config) for kind in cv.records.values())
+    ) or bool(due_transitions(cv, config, actor))
 
 
 def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
@@ -885,21 +943,44 @@ def _queues(
 def _page(
     tx: Tx,
     places: Iterable[_Place],
+    urgency: Callable[[str, str], Urgency],
     *,
     after: WorkCursor | None,
     limit: int,
     claims: ClaimFilter = ClaimFilter.ANY,
     me: str | None = None,
-) -> list[OrderRow]:
-    """The orders of several stored states as one page, oldest in their state first: where each
-    state's first ``limit`` orders after ``after`` are (from the index), the first ``limit`` of them
-    all, and only those orders read."""
-    key = after.key if after is not None else None
-    keys = tx.many_state_keys(list(places), after=key, limit=limit, claims=claims, me=me)
-    keys.sort(key=lambda found: (found[0] or _EPOCH, found[1]))
-    wanted = [order_id for _, order_id in keys[:limit]]
-    rows = tx.orders_by_id(wanted)
-    return [rows[order_id] for order_id in wanted if order_id in rows]
+) -> list[tuple[OrderRow, WorkCursor]]:
+    """The orders of several stored states as one page, the most urgent first (``Urgency``: those a
+    timer presses, soonest due first; then those nothing presses, oldest in their state first; then
+    those that move on by themselves), each with its cursor: where each state's first ``limit`` orders
+    after ``after`` are (from the index: a state's rank and delay turn the cursor into a start in its
+    own range, a state of a rank before the cursor's is not read), the first ``limit`` of them all, and
+    only those orders read."""
+    wanted_places = list(places)
+    ranked = [urgency(workflow, state) for _, workflow, state in wanted_places]
+    shown: list[_Place] = []
+    kept: list[Urgency] = []
+    starts: list[tuple[datetime, int] | None] = []
+    for place, rank in zip(wanted_places, ranked, strict=True):
+        if after is not None and rank.rank < after.rank:
+            continue  # every order of it came on the pages before
+        shown.append(place)
+        kept.append(rank)
+        same = after is not None and rank.rank == after.rank
+        starts.append((after.since - rank.delay, after.id) if after is not None and same else None)
+    keys = tx.many_state_keys(shown, afters=starts, limit=limit, claims=claims, me=me)
+    cursors = {
+        order_id: WorkCursor((since or _EPOCH) + kept[i].delay, order_id, kept[i].rank)
+        for i, since, order_id in keys
+    }
+    ordered = sorted(cursors.values(), key=lambda c: (c.rank, c.since, c.id))[:limit]
+    rows = tx.orders_by_id([cursor.id for cursor in ordered])
+    return [(rows[cursor.id], cursor) for cursor in ordered if cursor.id in rows]
+
+
+def _urgent_first(row: OrderRow, urgency: Callable[[str, str], Urgency]) -> tuple[int, datetime, int]:
+    found = urgency(row.workflow, row.state)
+    return (found.rank, _since(row) + found.delay, row.id)
 
 
 def _since(row: OrderRow) -> datetime:

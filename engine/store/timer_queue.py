@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, null, select, update
@@ -97,6 +98,20 @@ NOTE_TIMER = Statement("note_timer", update(timers).where(_HELD).values(note=_b(
 ORDER_TIMERS = Statement(
     "order_timers", select(*TIMER_COLUMNS).where(timers.c.order_id == _b("order_id")).order_by(timers.c.id)
 )
+_BY_ORDERS_CHUNK = 100  # orders whose timers are read in one statement at most
+
+
+@cache
+def scheduled_timers_of(count: int) -> Statement:
+    """The scheduled timers of ``count`` orders (``:order_0`` …), by the order index: a page's rows.
+    Unsorted: sorted by their due time, the planner would walk the due index of every order's timers."""
+    wanted = timers.c.order_id.in_([_b(f"order_{i}") for i in range(count)])
+    return Statement(
+        f"scheduled_timers_of({count})",
+        select(*TIMER_COLUMNS).where(wanted, timers.c.status == _SCHEDULED),
+    )
+
+
 RELEASE_TIMER_CLAIMS = Statement(
     "release_timer_claims",
     update(timers)
@@ -145,6 +160,16 @@ class TimerQueue(TxCore):
 
     def order_timers(self, order_id: int) -> list[TimerRow]:
         return [self._timer(r) for r in self.run(ORDER_TIMERS, {"order_id": order_id}).fetchall()]
+
+    def scheduled_timers(self, order_ids: Sequence[int]) -> list[TimerRow]:
+        """The scheduled timers of the orders ``order_ids`` (a page's), soonest due first; one statement
+        per ``_BY_ORDERS_CHUNK`` orders, each read by ``ix_timers_order_id``."""
+        found: list[TimerRow] = []
+        for start in range(0, len(order_ids), _BY_ORDERS_CHUNK):
+            chunk = order_ids[start : start + _BY_ORDERS_CHUNK]
+            params = {f"order_{i}": order_id for i, order_id in enumerate(chunk)}
+            found.extend(self._timer(r) for r in self.run(scheduled_timers_of(len(chunk)), params).fetchall())
+        return sorted(found, key=lambda timer: (timer.due_at, timer.id))
 
     def finish_timer(self, timer_id: int, status: TimerStatus, note: str | None = None) -> None:
         """Set a claimed timer's final status, whatever it was (only its claiming worker calls this);

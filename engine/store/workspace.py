@@ -76,18 +76,19 @@ def _claimed_counts(claims: ClaimFilter, places: int) -> Statement:
 
 
 @cache
-def _many_state_keys(claims: ClaimFilter, after: bool, places: int) -> Statement:
-    """Where the orders of ``places`` states are, oldest first (``state_since``, then id), read from the
-    index alone but for who claimed them: of each state (``:department_0``, ``:workflow_0``,
-    ``:state_0`` …) its own index range, ``:limit`` each, one after the other, in one statement."""
+def _many_state_keys(claims: ClaimFilter, afters: tuple[bool, ...]) -> Statement:
+    """Where the orders of ``len(afters)`` states are, oldest first (``state_since``, then id), read from
+    the index alone but for who claimed them: of each state (``:department_0``, ``:workflow_0``,
+    ``:state_0`` …) its own index range, ``:limit`` each, from its start or (where ``afters`` says so)
+    after its own ``(:since_0, :after_id_0)``, one after the other, in one statement."""
     parts = []
-    for i in range(places):
+    for i, after in enumerate(afters):
         query = _where_claims(_where_place(select(_o.state_since, _o.id), i), claims)
         if after:
-            query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b("since"), _b("after_id")))
+            query = query.where(tuple_(_o.state_since, _o.id) > tuple_(_b(f"since_{i}"), _b(f"after_id_{i}")))
         inner = query.order_by(_o.state_since, _o.id).limit(_b("limit")).offset(_b("offset")).subquery()
-        parts.append(select(inner.c.state_since, inner.c.id))
-    shape = f"{claims.value}{', after' if after else ''}, {places}"
+        parts.append(select(literal_column(str(i)).label("place"), inner.c.state_since, inner.c.id))
+    shape = f"{claims.value}, {''.join('a' if after else '-' for after in afters)}"
     return Statement(f"many_state_keys({shape})", union_all(*parts) if len(parts) > 1 else parts[0])
 
 
@@ -153,22 +154,31 @@ class WorkItems(OrderRows):
         limit: int = 50,
         claims: ClaimFilter = ClaimFilter.ANY,
         me: str | None = None,
-    ) -> list[tuple[datetime | None, int]]:
-        """(state_since, id) of the orders of each of ``places`` (department, workflow, stored state: a
-        parallel order's joined leaves), oldest in their state first, ``limit`` of each after
-        ``after``, not merged; one statement per ``_PLACES_CHUNK`` states."""
-        found: list[tuple[datetime | None, int]] = []
+        afters: Sequence[tuple[datetime, int] | None] | None = None,
+    ) -> list[tuple[int, datetime | None, int]]:
+        """(place, state_since, id) of the orders of each of ``places`` (department, workflow, stored
+        state: a parallel order's joined leaves; ``place`` its index in ``places``), oldest in their
+        state first, ``limit`` of each after ``after`` (or after each place's own of ``afters``, None:
+        from its start), not merged; one statement per ``_PLACES_CHUNK`` states."""
+        starts = list(afters) if afters is not None else [after] * len(places)
+        found: list[tuple[int, datetime | None, int]] = []
         for start in range(0, len(places), _PLACES_CHUNK):
             chunk = places[start : start + _PLACES_CHUNK]
+            froms = starts[start : start + _PLACES_CHUNK]
             params: dict[str, Any] = {"limit": limit, "offset": 0}
             for i, (department, workflow, state) in enumerate(chunk):
                 params.update({f"department_{i}": department, f"workflow_{i}": workflow, f"state_{i}": state})
+                begin = froms[i]
+                if begin is not None:
+                    since, after_id = begin
+                    params.update({f"since_{i}": self.ts(since), f"after_id_{i}": after_id})
             if claims in (ClaimFilter.MINE, ClaimFilter.NOT_MINE):
                 params["me"] = me
-            if after is not None:
-                params.update(since=self.ts(after[0]), after_id=after[1])
-            rows = self.run(_many_state_keys(claims, after is not None, len(chunk)), params).fetchall()
-            found.extend((self._maybe_time(since), int(order_id)) for since, order_id in rows)
+            statement = _many_state_keys(claims, tuple(f is not None for f in froms))
+            rows = self.run(statement, params).fetchall()
+            found.extend(
+                (start + int(i), self._maybe_time(since), int(order_id)) for i, since, order_id in rows
+            )
         return found
 
     def claimed_counts(

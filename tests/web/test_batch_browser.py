@@ -146,3 +146,34 @@ def test_the_warehouse_ships_three_orders_in_one_batch_on_a_narrow_screen(
     page.goto(shipping_server(f"/orders?workflow=retail-order&state=shipped&lang={lang}"))
     expect(page.locator("#order-list tbody tr")).to_have_count(3)
     expect(page.locator("#order-list tbody tr").first).to_contain_text(shipped)
+
+
+@pytest.mark.parametrize("lang", sorted(SHIPPING_WORDS))
+def test_the_warehouse_ships_from_my_work_on_a_narrow_screen(
+    page: Page, shipping_server: LiveServer, lang: str
+) -> None:
+    """My work at 390 px: the orders pending shipment ticked under their bar, the shipments' ship, a
+    form with the carrier and no waybill box (each parcel's own), then back to my work, nothing left to
+    ship; nothing scrolls sideways."""
+    step, done, _ = SHIPPING_WORDS[lang]
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, shipping_server, "zhou.qiang", "zhou.qiang-demo")
+    page.goto(shipping_server(f"/work?lang={lang}"))
+    boxes = page.locator('.work-list input[name="o"]')
+    expect(boxes).to_have_count(3)
+    assert sideways(page) == 0
+    for box in boxes.all():
+        box.check()
+    page.locator('.batch-bar button[value="shipment.ship"]').click()
+    page.wait_for_url(lambda url: "/orders/batch" in url)
+    expect(page.locator("#batch-taken li")).to_have_count(3)
+    expect(page.locator('[name="waybill"]')).to_have_count(0)
+    page.locator('select[name="carrier"]').select_option("jd")
+    assert sideways(page) == 0
+    page.locator('form button[type="submit"].primary').first.click()
+    expect(page.locator("#batch-summary")).to_contain_text(done)
+    assert sideways(page) == 0
+    page.locator("#batch-back").click()
+    page.wait_for_url(lambda url: "/work" in url)
+    expect(page.locator('.batch-bar button[value="shipment.ship"]')).to_have_count(0)
+    expect(page.locator(f"text={step}")).to_have_count(0)

@@ -4,8 +4,6 @@ order alone; the same key takes each order's step once; another department's ord
 
 from __future__ import annotations
 
-from unittest.mock import ANY
-
 from sqlalchemy import func, select, update
 
 from engine.clock import FrozenClock
@@ -147,7 +145,7 @@ def test_a_batch_ships_every_pending_shipment_of_each_order(store: Store, clock:
     assert [o.result for o in again] == [o.result for o in outcomes]  # the same key: each order once
 
 
-def test_an_order_with_no_shipment_to_ship_is_refused_with_why_and_the_others_go_on(
+def test_an_order_already_shipped_is_refused_with_its_state_and_the_others_go_on(
     store: Store, clock: FrozenClock
 ) -> None:
     engine = shipping_engine(store, clock)
@@ -156,8 +154,10 @@ def test_an_order_with_no_shipment_to_ship_is_refused_with_why_and_the_others_go
     page = engine.batch_page(ids, "shipment.ship", WAREHOUSE)
     first = page.steps[0].info
     assert first is not None and not first.allowed
-    assert first.why_not[0].en == f"order {ids[0]} has no shipment to ship now (#1 shipped)"
-    assert first.why_not[0].zh == f"订单 {ids[0]} 没有可ship的发货（#1 已发货）"
+    assert [r.en for r in first.why_not] == [
+        "the order is Shipped: ship on a shipment is taken when the order is Pending shipment"
+    ]
+    assert [r.zh for r in first.why_not] == ["订单处于「已发货」：发货的「ship」须在订单处于「待发货」时执行"]
     selected = [Selected(i, engine.get_order(i, WAREHOUSE).lock_version) for i in ids]
     outcomes = list(engine.take_batch(selected, "shipment.ship", WAREHOUSE, {}, "ship-2"))
     assert [o.done for o in outcomes] == [False, True, True]
@@ -201,7 +201,40 @@ def test_the_list_of_orders_pending_shipment_offers_the_shipments_steps_to_the_w
     engine = shipping_engine(store, clock)
     query = ListQuery(workflow="shipped-order", state="pending_shipment")
     steps = dict(engine.order_list(WAREHOUSE, query).steps)
-    assert steps == {"shipment.ship": Text("发货：ship", "Shipment: ship"), "shipment.deliver": ANY}
+    # ship names the state (order_states:); deliver names none: taken on each record, not in a batch
+    assert steps == {"shipment.ship": Text("发货：ship", "Shipment: ship")}
     assert dict(engine.order_list(CLERK, query).steps) == {}
     created = ListQuery(workflow="shipped-order", state="created")  # nothing waits on shipments there
     assert dict(engine.order_list(WAREHOUSE, created).steps) == {}
+
+
+def test_the_list_of_shipped_orders_offers_no_shipments_step(store: Store, clock: FrozenClock) -> None:
+    """The order waits there on its shipments' delivery (all_delivered reads records.shipment), but no
+    step of a shipment names the state shipped: nothing is offered, as my work counts nothing there."""
+    engine = shipping_engine(store, clock)
+    ids = shipping_orders(engine, store)
+    selected = [Selected(i, engine.get_order(i, WAREHOUSE).lock_version) for i in ids]
+    assert all(o.done for o in engine.take_batch(selected, "shipment.ship", WAREHOUSE, {}, "ship-5"))
+    shipped = ListQuery(workflow="shipped-order", state="shipped")
+    assert dict(engine.order_list(WAREHOUSE, shipped).steps) == {}
+    assert engine.my_work(WAREHOUSE).sections[1:-1] == ()  # no department section: nothing is theirs
+
+
+def test_a_kinds_step_naming_no_order_state_is_refused_on_every_order(
+    store: Store, clock: FrozenClock
+) -> None:
+    engine = shipping_engine(store, clock)
+    ids = shipping_orders(engine, store)
+    selected = [Selected(i, engine.get_order(i, WAREHOUSE).lock_version) for i in ids]
+    assert all(o.done for o in engine.take_batch(selected, "shipment.ship", WAREHOUSE, {}, "ship-6"))
+    page = engine.batch_page(ids, "shipment.deliver", WAREHOUSE)
+    infos = [step.info for step in page.steps if step.info is not None]
+    assert len(infos) == 3 and not any(info.allowed for info in infos)
+    assert [r.en for r in infos[0].why_not] == [
+        "deliver on a shipment is not taken on many orders: it names no order states (order_states); "
+        "take it on each record from the order's page"
+    ]
+    delivered = {"delivered_at": clock.now().isoformat()}
+    outcomes = list(engine.take_batch(selected, "shipment.deliver", WAREHOUSE, delivered, "deliver-1"))
+    assert [o.done for o in outcomes] == [False] * 3
+    assert [shipment_states(engine, i) for i in ids] == [["shipped"], ["shipped", "shipped"], ["shipped"]]

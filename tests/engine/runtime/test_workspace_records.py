@@ -17,6 +17,7 @@ from engine.runtime.workspace import MyWork, OrdersSection, WorkItem
 from engine.store.statements import Statement
 from engine.store.transaction import TxCore
 from tests.test_departments import (
+    APPROVER,
     FINANCE,
     INSPECTOR,
     REGISTRY,
@@ -174,3 +175,20 @@ def test_the_records_of_a_pages_orders_are_read_in_one_statement(
     found = items(engine.my_work(WAREHOUSE), "retail")
     assert sorted(found) == shipping
     assert [name for name in seen if name.startswith("order_records")] == ["order_records_of_orders(3)"]
+
+
+def test_a_managers_row_offers_the_cancel_only_while_nothing_has_shipped(engine: Engine) -> None:
+    """The manager's cancel of a fulfilling wholesale order (its guard: no goods shipped) is judged on
+    each row as the order page judges it: offered before a shipment leaves, shown waiting with why
+    after, and the batch page says the same."""
+    untouched, shipped = wholesale_order(engine), wholesale_order(engine)
+    ship(engine, shipped, "GZ-01")
+    rows = items(engine.my_work(APPROVER), "wholesale")
+    assert ([s.trigger for s in rows[untouched].steps], rows[untouched].waiting) == (["cancel"], ())
+    assert rows[shipped].steps == ()
+    why = "Goods have already shipped, so the order cannot be cancelled with a full refund"
+    assert [r.en.startswith(why) for r in rows[shipped].waiting] == [True]
+    page = engine.batch_page([untouched, shipped], "cancel", APPROVER)
+    assert [step.info.allowed for step in page.steps if step.info is not None] == [True, False]
+    offered = {t.trigger: t.allowed for t in engine.available_triggers(shipped, APPROVER)}
+    assert offered["cancel"] is False
