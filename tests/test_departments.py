@@ -1677,6 +1677,20 @@ def returned_and_inspected(engine: Engine, clock: FrozenClock, **changes: Any) -
 
 
 @pytest.mark.usefixtures("original")
+def test_a_refund_whose_amount_is_each_records_own_is_not_offered_on_many_requests_at_once(
+    engine: Engine, clock: FrozenClock
+) -> None:
+    """The desk pays each refund its own amount (``pay_amount`` is ``x-per-record``, and required): the
+    list of requests refunding offers no batch of refund payments, which would pay every refund the one
+    amount typed; a failure, which asks no amount of each, may be marked on many."""
+    returned_and_inspected(engine, clock)
+    refunding = ListQuery(workflow="after-sales-request", state="refunding")
+    steps = dict(engine.order_list(SERVICE, refunding).steps)
+    assert "refund.pay" not in steps
+    assert "refund.fail" in steps
+
+
+@pytest.mark.usefixtures("original")
 def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retried_when_it_fails(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:

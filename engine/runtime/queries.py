@@ -6,13 +6,15 @@ not, the forms a version publishes, and the calls a page makes in one go (``page
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from engine.common.list_keys import LOOKUPS
 from engine.common.text import Text
 from engine.dsl.spec import WorkflowSpec
 from engine.errors import Refusal, RefusalCode
+from engine.forms.per_record import per_record_fields
 from engine.forms.validation import FormValidator
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
@@ -271,5 +273,14 @@ def _record_batch_steps(cv: CompiledVersion, config: StateConfig, actor: Actor) 
     step's labels. Which records of an order may take one is judged per order, on the batch's page."""
     found: dict[str, Text] = {}
     for kind, ct in due_transitions(cv, config, actor):
+        if ct.spec.form is not None and _asks_per_record(cv.spec.forms[ct.spec.form]):
+            continue
         found.setdefault(f"{kind}.{ct.spec.trigger}", kind_step_label(cv.records[kind], ct.spec.trigger))
     return found
+
+
+def _asks_per_record(schema: Mapping[str, Any]) -> bool:
+    """Whether the form requires a field that differs per record (``x-per-record``: each refund's own
+    amount paid back): one form for many records cannot give it, so a batch does not offer the step."""
+    required = schema.get("required")
+    return isinstance(required, list) and any(name in required for name in per_record_fields(schema))
