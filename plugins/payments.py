@@ -59,6 +59,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.plugins import ActionContext, emits, writes
+from plugins import returns
 from plugins._common import ActionRefused, as_number, keeps_records, mobile_of, money
 
 METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
@@ -129,12 +130,25 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
 
 @writes("refund_due")
 def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """Record the step's ``refund_amount`` as ``refund_due``: what ``refund`` pays back later."""
+    """Record the step's ``refund_amount`` as ``refund_due``: what ``refund`` pays back later. A return
+    naming its lines (plugins/returns.py) pays back their price when it sends no amount (as much of it
+    as is paid and not refunded), and never more than that price."""
+    worth = returns.worth(ctx.data)
+    refundable = _refundable(ctx.data)
+    if ctx.data.get("refund_amount") is None and worth is not None:
+        return {"refund_due": as_number(min(worth, refundable or Decimal("0.00")))}
     amount = money(ctx.data.get("refund_amount"), "refund_amount")
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
-    refundable = _refundable(ctx.data)
     _check_refundable(amount, Decimal("0.00") if refundable is None else refundable)  # never paid: nothing
+    if worth is not None and amount > worth:
+        raise ActionRefused(
+            "over-refund",
+            f"退款金额 {amount} 元超过所退商品的价格 {worth} 元",
+            f"refund of {amount} CNY exceeds the {worth} CNY the items returned cost",
+            amount=str(amount),
+            value=str(worth),
+        )
     return {"refund_due": as_number(amount)}
 
 

@@ -211,7 +211,9 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
     by_name = {(t["trigger"], str(t["source"])): t for t in transitions}
     by_name[("pay", "pending_payment")]["roles"] = ["clerk", "service"]
     by_name[("pay", "pending_payment")]["when"] = "data.amount >= order.total - order.discount"
-    by_name[("request_return", "delivered")]["form"] = "forms/retail/return-request-v2.json"
+    by_name[("request_return", "['delivered', 'partly_returned']")]["form"] = (
+        "forms/retail/return-request-v2.json"
+    )
     by_name[("all_delivered", "shipped")]["dest"] = "completed"
     by_name[("hold", "['paid', 'pending_shipment']")]["source"] = ["pending_shipment", "paid"]  # reordered
     transitions.remove(by_name[("release", "on_hold")])
@@ -228,7 +230,7 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
         (CHANGED, "transition", "pay from pending_payment"),
         (ADDED, "transition", "pay from pending_payment #2"),
         (REMOVED, "transition", "release from on_hold"),
-        (CHANGED, "transition", "request_return from delivered"),
+        (CHANGED, "transition", "request_return from delivered, partly_returned"),
     ]
     deliver = one(changes.transitions, "all_delivered from shipped")
     assert (deliver.before, deliver.after) == (
@@ -238,7 +240,7 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
     pay = one(changes.transitions, "pay from pending_payment")
     assert pay.before == "when: data.amount <= order.total; roles: clerk"
     assert pay.after == "when: data.amount >= order.total - order.discount; roles: clerk, service"
-    ask = one(changes.transitions, "request_return from delivered")
+    ask = one(changes.transitions, "request_return from delivered, partly_returned")
     assert (ask.before, ask.after) == (
         "form: forms/retail/return-request.json",
         "form: forms/retail/return-request-v2.json",
@@ -578,7 +580,7 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
     new = copy.deepcopy(old)
     by_name = {(t["trigger"], str(t["source"])): t for t in new["workflow"]["transitions"]}
     by_name[("all_delivered", "shipped")]["set"] = {"return_by": "now() + days(7)"}
-    by_name[("complete", "delivered")]["set"] = {"note": None}
+    by_name[("complete", "['delivered', 'partly_returned']")]["set"] = {"note": None}
     changes = bundle_changes(old, new)
     deliver = one(changes.transitions, "all_delivered from shipped")
     # a long value is cut short with an ellipsis
@@ -586,4 +588,4 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
         "set: delivered_at: max(pluck(records.shipment, 'delivered_at')), return_by:"
     )
     assert deliver.after == "set: return_by: now() + days(7)"
-    assert one(changes.transitions, "complete from delivered").after == 'set: {"note":null}'
+    assert one(changes.transitions, "complete from delivered, partly_returned").after == 'set: {"note":null}'
