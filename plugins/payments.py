@@ -141,14 +141,7 @@ def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
     _check_refundable(amount, Decimal("0.00") if refundable is None else refundable)  # never paid: nothing
-    if worth is not None and amount > worth:
-        raise ActionRefused(
-            "over-refund",
-            f"退款金额 {amount} 元超过所退商品的价格 {worth} 元",
-            f"refund of {amount} CNY exceeds the {worth} CNY the items returned cost",
-            amount=str(amount),
-            value=str(worth),
-        )
+    returns.check_refund(amount, worth)
     return {"refund_due": as_number(amount)}
 
 

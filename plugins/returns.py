@@ -74,6 +74,14 @@ def worth(data: Mapping[str, Any]) -> Decimal | None:
     return sum((prices.get(sku, Decimal("0.00")) * qty for sku, qty in coming_back(data)), Decimal("0.00"))
 
 
+def check_refund(amount: Decimal, worth: Decimal | None) -> None:
+    """Refuse a refund above the price of the lines returned (``worth``; None: no lines named)."""
+    if worth is not None and amount > worth:
+        zh = f"退款金额 {amount} 元超过所退商品的价格 {worth} 元"
+        en = f"refund of {amount} CNY exceeds the {worth} CNY the items returned cost"
+        raise ActionRefused("over-refund", zh, en, amount=str(amount), value=str(worth))
+
+
 def received(ctx: ActionContext) -> list[dict[str, Any]]:
     """The lines of the return received, each with the warehouse it goes back into: where it shipped
     from (the order's shipment records, else its lines' or its own warehouse), less what went back
@@ -158,9 +166,8 @@ def _shipped_from(ctx: ActionContext) -> dict[tuple[str, str], int]:
 
 
 def _line(sku: str, name: Any, qty: int, warehouse: str | None) -> dict[str, Any]:
-    line: dict[str, Any] = {"sku": sku, "qty": qty}
-    if isinstance(name, str):
-        line["name"] = name
+    line: dict[str, Any] = {"sku": sku, "name": name} if isinstance(name, str) else {"sku": sku}
+    line["qty"] = qty
     if warehouse is not None:
         line["warehouse"] = warehouse
     return line

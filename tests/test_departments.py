@@ -443,6 +443,22 @@ def test_a_part_returned_order_takes_the_rest_within_the_window_and_completes_at
     assert engine.get_order(order.id, RETAIL).state == "completed"
 
 
+def test_a_return_rejected_after_a_part_return_completes_the_order_with_nothing_due(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order = split_and_delivered(engine, store, clock)
+    milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, milk)
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    fridge = {"return_reason": "quality", "return_lines": [{"sku": "HR-BCD470", "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, fridge)
+    assert engine.get_order(order.id, RETAIL).data["refund_due"] == 2999
+    assert engine.fire(order.id, "reject_return", RETAIL).to_state == "completed"
+    data = engine.get_order(order.id, RETAIL).data
+    assert (data.get("returning"), data.get("refund_due"), data["refunded_amount"]) == (None, None, 56)
+    assert levels(store, "HR-BCD470") == (39, 0)  # the fridge stays with the customer
+
+
 def test_a_part_returned_order_refuses_the_rest_after_seven_days(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:

@@ -437,7 +437,10 @@ def step_page_of(
     knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
     the order's child records as on the order's page (``records.shipment``), so they are read here."""
     live = read_records(tx, cv, LiveOrder.from_row(row))
-    info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
+    # of several transitions on the trigger from here, the one taken: the first its guard allows
+    # (a receipt that ends the order returned, else partly returned), else the first, to say why not
+    found = [t for t in offered(cv, live, actor, now) if t.trigger == trigger]
+    info = next((t for t in found if t.allowed), found[0] if found else None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
     data_form = cv.spec.data_form
     order_layout = cv.layouts.get(data_form) if data_form is not None else None
