@@ -263,7 +263,8 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
     }
 
 
-@writes("returnable", "returned", "returning")
+# No ``writes``: only a retail return's restock writes on the order (its return lists, which that
+# workflow's data form owns, read-only); declared, they would be fields of every workflow restocking.
 def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Put the order's returned lines back on hand (入库): a return's as ``restock``, an exchange's
     returned item as ``exchange_return``, each a ledger entry naming the order. The goods go where the

@@ -358,6 +358,9 @@ def test_a_retail_return_of_one_line_is_restocked_where_it_shipped_from_then_the
     one = [{"sku": "HR-BCD470", "qty": 0}, {"sku": "YL-MILK24", "qty": 1}]
     engine.fire(order.id, "request_return", RETAIL, {"return_reason": "no_reason", "return_lines": one})
     assert engine.get_order(order.id, RETAIL).data["refund_due"] == 56
+    with store.read() as tx:  # a return asked for, no amount typed: returns_in_days counts it all the same
+        asked_at = tx.connection.execute(select(orders.c.returned_at).where(orders.c.id == order.id)).scalar()
+    assert asked_at is not None
     with pytest.raises(TransitionRejected, match="requires role warehouse"):
         engine.fire(order.id, "receive_return", RETAIL)
     assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
