@@ -17,7 +17,8 @@ after-sales request), else the ``refund_due`` a return authorized, else all that
 refunded; it clears ``refund_due``, and queues nothing when there is nothing to refund (a free order, an
 unpaid one). ``authorize_refund`` records the ``refund_amount`` its step sent (a return request) as
 ``refund_due``, once it is sure that much is paid and not yet refunded, so the refund that follows when
-the goods are back pays exactly that.
+the goods are back pays exactly that; a return naming its lines (plugins/returns.py) is worth their
+price, which it records when no amount is sent and which no amount may pass.
 
 ``refund_goods`` pays back goods an after-sales request returns, for an order paid elsewhere: the
 ``refund_amount`` asked (by the request or its step), else the value of the request's lines, never
