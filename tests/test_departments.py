@@ -425,16 +425,24 @@ def test_a_retail_return_beyond_what_came_and_was_paid_is_refused_naming_it(
     )
 
 
-def test_a_part_returned_order_takes_the_rest_within_the_window_and_completes_at_its_end(
+def part_returned(engine: Engine, store: Store, clock: FrozenClock, sku: str, days: int = 0) -> OrderView:
+    """``split_and_delivered``, then one unit of ``sku`` asked back ``days`` after delivery and received:
+    the order partly returned."""
+    order = split_and_delivered(engine, store, clock)
+    clock.advance(days=days)
+    one = {"return_reason": "no_reason", "return_lines": [{"sku": sku, "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, one)
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    return order
+
+
+def test_a_part_returned_order_waits_within_the_window_and_completes_at_its_end(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """The 7 days count from delivery, not from the part return: the rest may be asked for on day 6,
-    is refused on day 8, and the order completes by itself at the first daily check past day 7."""
-    order = split_and_delivered(engine, store, clock)
-    clock.advance(days=2)
-    fridge = {"return_reason": "no_reason", "return_lines": [{"sku": "HR-BCD470", "qty": 1}]}
-    engine.fire(order.id, "request_return", RETAIL, fridge)
-    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    """The 7 days count from delivery, not from the part return (on day 2): the order waits partly
+    returned through day 6, the rest still returnable for no more than its price, and completes by
+    itself at the first daily check past day 7."""
+    order = part_returned(engine, store, clock, "HR-BCD470", days=2)
     clock.advance(days=4, hours=12)  # day 6½: no check has found the window over
     engine.run_due_timers("test")
     assert engine.get_order(order.id, RETAIL).state == "partly_returned"
@@ -449,10 +457,7 @@ def test_a_part_returned_order_takes_the_rest_within_the_window_and_completes_at
 def test_a_return_rejected_after_a_part_return_completes_the_order_with_nothing_due(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    order = split_and_delivered(engine, store, clock)
-    milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 1}]}
-    engine.fire(order.id, "request_return", RETAIL, milk)
-    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    order = part_returned(engine, store, clock, "YL-MILK24")
     fridge = {"return_reason": "quality", "return_lines": [{"sku": "HR-BCD470", "qty": 1}]}
     engine.fire(order.id, "request_return", RETAIL, fridge)
     assert engine.get_order(order.id, RETAIL).data["refund_due"] == 2999
@@ -465,10 +470,7 @@ def test_a_return_rejected_after_a_part_return_completes_the_order_with_nothing_
 def test_a_part_returned_order_refuses_the_rest_after_seven_days(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    order = split_and_delivered(engine, store, clock)
-    fridge = {"return_reason": "no_reason", "return_lines": [{"sku": "HR-BCD470", "qty": 1}]}
-    engine.fire(order.id, "request_return", RETAIL, fridge)
-    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    order = part_returned(engine, store, clock, "HR-BCD470")
     clock.advance(days=7, minutes=1)
     milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 2}]}
     with pytest.raises(TransitionRejected, match="More than 7 days have passed since delivery"):
