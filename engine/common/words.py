@@ -2316,6 +2316,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "after {after}: {trigger} (no such transition here)",
         ),
         "diagram.timer": Text("{after} 后触发 {trigger}", "after {after}: {trigger}"),
+        # a timer at a moment the order holds (at: order.return_by)
+        "diagram.at": Text("于 {at}", "at {at}"),
+        "diagram.timer_at_alone": Text(
+            "于 {at} 触发 {trigger}（此状态没有该流转）",
+            "at {at}: {trigger} (no such transition here)",
+        ),
+        "diagram.timer_at": Text("于 {at} 触发 {trigger}", "at {at}: {trigger}"),
         "diagram.orders": Text("{n} 个订单", "{n} order(s)"),
         # --- the changes between two versions (engine/dsl/diff.py): Change.kind, the parts of Changes,
         # and Change.what (a rule file's lists by their key: RuleKind.named)
@@ -2345,6 +2352,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.say.aspect": Text("{key}：{value}", "{key}: {value}"),
         "diff.say.timer": Text("{after}后 {trigger}", "after {after}: {trigger}"),
         "diff.say.timer_in": Text("在 {state} {after}后", "after {after} in {state}"),
+        "diff.say.timer_at": Text("于 {after} {trigger}", "at {after}: {trigger}"),
+        "diff.say.timer_at_in": Text("在 {state} 于 {after}", "at {after} in {state}"),
         "diff.say.reason": Text("（{reason}）", " ({reason})"),
         "diff.say.when": Text("，条件 {condition}", ", when {condition}"),
         "diff.say.outcome": Text("{outcome} → {state}", "{outcome} → {state}"),

@@ -80,12 +80,15 @@ ORDER_FIELDS: Mapping[str, Text] = MappingProxyType(
 
 @dataclass(frozen=True)
 class TimerSpec:
-    """``after`` a delay in a state, fire ``trigger`` (if ``when`` still holds), recording ``reason``."""
+    """``after`` a delay in a state, or ``at`` the moment an expression on the order names, fire
+    ``trigger`` (if ``when`` still holds), recording ``reason``. Exactly one of ``after_seconds`` and
+    ``at`` is set."""
 
-    after_seconds: int
+    after_seconds: int | None
     trigger: str
     reason: str | None = None
     when: str | None = None
+    at: str | None = None  # an expression whose value is a moment (order.return_by); none: no timer
 
 
 @dataclass(frozen=True)

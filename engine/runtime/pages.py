@@ -18,11 +18,11 @@ from engine.common.words import WORDS
 from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.runtime.accounts import credit_standing
-from engine.runtime.actor import Actor
+from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approvals import panel_of
 from engine.runtime.catalogue import catalogue_form, line_names
 from engine.runtime.commands import Commands, StepRequest, load_order
-from engine.runtime.compiled import CompiledVersion, split
+from engine.runtime.compiled import CompiledVersion, active_paths, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
 from engine.runtime.finding import (
     ListQuery,
@@ -33,6 +33,7 @@ from engine.runtime.finding import (
     search_term,
 )
 from engine.runtime.masking import MOBILE, mask, masked_data, reveals
+from engine.runtime.moments import unset_moments
 from engine.runtime.order_why import (
     actor_text,
     decision_why,
@@ -43,6 +44,7 @@ from engine.runtime.order_why import (
     order_operands,
     people_labels,
     running_timers,
+    unset_timers,
     user_fields,
     value_labels,
     version_labels,
@@ -270,12 +272,15 @@ class Pages:
             history = tuple(tx.history(order_id))
             approval = panel_of(tx, cv, row, actor, now)
             claim = claim_view_in(tx, cv, row, actor)
-            timers = running_timers(cv, tx.order_timers(order_id))
+            timer_rows = tx.order_timers(order_id)
+            timers = running_timers(cv, timer_rows)
             assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
             people = logins_in(row.data, user_fields(cv.spec))
             named = {event.actor for event in history} | assignees
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
+            env = condition_env(live, SYSTEM, {}, now)
+            unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
             products = line_names(tx, row.data)
@@ -329,6 +334,7 @@ class Pages:
             actors={event.id: actor_text(event, names, timer_reasons) for event in history},
             actions={event.id: event_action(event, step_labels, names) for event in history},
             timers=timers,
+            unset_timers=unset,
             now=now,
             value_labels={**value_labels(labels), **people_labels(people, names), **products},
             here=here,

@@ -17,7 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.runtime.order_why import DecisionWhy, RunningTimer, WhyHere
+from engine.runtime.order_why import DecisionWhy, RunningTimer, UnsetTimer, WhyHere
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
 AuditEvent = AuditRow
@@ -372,6 +372,7 @@ class OrderPage:
     actors: Mapping[int, Text] = field(default_factory=dict)
     actions: Mapping[int, Text] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
+    unset_timers: tuple[UnsetTimer, ...] = ()  # timers at a moment the order does not hold (yet)
     now: datetime | None = None
     # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing
     # chose, a person a field names by login (``account.manager``) by their display name
