@@ -441,10 +441,10 @@ def test_a_part_returned_order_waits_within_the_window_and_completes_at_its_end(
 ) -> None:
     """The 7 days count from delivery, not from the part return (on day 2): the order waits partly
     returned through day 6, the rest still returnable for no more than its price, and completes by
-    itself at the first daily check past day 7."""
+    itself once day 7 is over (its timer at return_by)."""
     order = part_returned(engine, store, clock, "HR-BCD470", days=2)
-    clock.advance(days=4, hours=12)  # day 6½: no check has found the window over
-    engine.run_due_timers("test")
+    clock.advance(days=4, hours=12)  # day 6½: the window is not over
+    assert engine.run_due_timers("test") == 0
     assert engine.get_order(order.id, RETAIL).state == "partly_returned"
     milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 1}]}
     with pytest.raises(TransitionRejected, match=r"exceeds the 56\.00 CNY"):
@@ -454,17 +454,34 @@ def test_a_part_returned_order_waits_within_the_window_and_completes_at_its_end(
     assert engine.get_order(order.id, RETAIL).state == "completed"
 
 
-def test_a_return_rejected_after_a_part_return_completes_the_order_with_nothing_due(
+def test_a_return_rejected_after_a_part_return_leaves_it_partly_returned_until_return_by(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
+    """A rejected return sends the order back partly returned, nothing due: the fridge may still be asked
+    back within the window, and the order completes by itself at return_by."""
     order = part_returned(engine, store, clock, "YL-MILK24")
     fridge = {"return_reason": "quality", "return_lines": [{"sku": "HR-BCD470", "qty": 1}]}
     engine.fire(order.id, "request_return", RETAIL, fridge)
     assert engine.get_order(order.id, RETAIL).data["refund_due"] == 2999
-    assert engine.fire(order.id, "reject_return", RETAIL).to_state == "completed"
+    assert engine.fire(order.id, "reject_return", RETAIL).to_state == "partly_returned"
     data = engine.get_order(order.id, RETAIL).data
     assert (data.get("returning"), data.get("refund_due"), data["refunded_amount"]) == (None, None, 56)
     assert levels(store, "HR-BCD470") == (39, 0)  # the fridge stays with the customer
+    assert engine.run_due_timers("test") == 0
+    clock.advance(days=7, minutes=1)  # past return_by
+    assert engine.run_due_timers("test") == 1
+    assert engine.get_order(order.id, RETAIL).state == "completed"
+
+
+def test_a_return_rejected_before_any_came_back_leaves_the_order_delivered(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order = split_and_delivered(engine, store, clock)
+    milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, milk)
+    assert engine.fire(order.id, "reject_return", RETAIL).to_state == "delivered"
+    engine.fire(order.id, "request_return", RETAIL, milk)  # still within the window: asked again
+    assert engine.get_order(order.id, RETAIL).state == "return_requested"
 
 
 def test_a_part_returned_order_refuses_the_rest_after_seven_days(

@@ -589,3 +589,19 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
     )
     assert deliver.after == "set: return_by: now() + days(7)"
     assert one(changes.transitions, "complete from delivered, partly_returned").after == 'set: {"note":null}'
+
+
+def test_a_timer_at_a_moment_is_worded_by_its_moment() -> None:
+    old = content("retail/order.yaml")
+    new = copy.deepcopy(old)
+    new["workflow"]["states"]["partly_returned"]["timers"][0]["at"] = "order.delivered_at + days(10)"
+    changes = bundle_changes(old, new)
+    state = next(c for c in changes.states if c.name == "partly_returned")
+    assert state.before == "timers: at order.return_by: complete (auto_confirm_receipt)"
+    assert state.after == "timers: at order.delivered_at + days(10): complete (auto_confirm_receipt)"
+    assert state.worded is not None and state.worded.after is not None
+    assert "于 order.delivered_at + days(10) 确认收货" in state.worded.after.get("zh")
+    assert "at order.delivered_at + days(10): Complete" in state.worded.after.get("en")
+    complete = next(c for c in changes.transitions if c.name.startswith("complete from "))
+    assert complete.worded is not None and complete.worded.after is not None
+    assert "在 部分退货 于 order.delivered_at + days(10)" in complete.worded.after.get("zh")
