@@ -324,6 +324,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.timers": Text("计时中", "Timers running"),
         "orders.timer": Text("{at} {step}（{reason}）— {left}", "{step} at {at} ({reason}) — {left}"),
         "orders.timer.no_reason": Text("{at} {step} — {left}", "{step} at {at} — {left}"),
+        # a timer at a moment the order holds (at: order.return_by): the day it falls on
+        "orders.timer.at": Text("于 {day} 自动{step} — {left}", "{step} by itself on {day} — {left}"),
+        "orders.timer.unset": Text(
+            "未设定自动{step}：{at} 尚无值", "{step} by itself: not set, {at} holds no moment yet"
+        ),
+        "orders.timer.unset_why": Text("未设定自动{step}：{why}", "{step} by itself: not set, {why}"),
         "orders.timer.when": Text("届时条件仍成立才执行：{when}", "only if this still holds then: {when}"),
         "orders.timer.minutes": Text("还剩 {n} 分钟", "{n} min left"),
         "orders.timer.hours": Text("还剩 {h} 小时 {m} 分钟", "{h} h {m} min left"),
