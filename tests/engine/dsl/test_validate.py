@@ -781,3 +781,27 @@ def test_a_state_entered_only_by_an_approvers_return_is_reachable(tmp_path: Path
     problems = validate_file(write(tmp_path, "workflows/w.yaml", text), tmp_path)
     unreachable = {p.json_path for p in problems if p.code == "unreachable"}
     assert unreachable == {"$.states.nowhere"}
+
+
+def test_an_overlays_timer_at_a_moment_is_checked_where_the_overlay_writes_it(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    overlay = write(
+        root,
+        "workflows/north.yaml",
+        """\
+schema_version: 1
+extends: retail-order
+workflow: retail-north
+replace:
+  states:
+    shipped: {timers: [{at: ordr.shipped_at, trigger: confirm}, {at: 'order.total', trigger: confirm}]}
+""",
+    )
+    problems = [
+        p for p in validate_file(overlay, root, action_names=ACTION_NAMES) if p.file.endswith("north.yaml")
+    ]
+    assert [(p.file, p.line, p.column, p.code, p.json_path) for p in problems] == [
+        ("workflows/north.yaml", 6, 29, "bad-condition", "$.replace.states.shipped.timers[0].at"),
+        ("workflows/north.yaml", 6, 71, "timer-at", "$.replace.states.shipped.timers[1].at"),
+    ]
+    assert problems[0].suggestion == "order"
