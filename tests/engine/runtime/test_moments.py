@@ -13,7 +13,7 @@ from engine.dsl.spec import TimerSpec
 from engine.runtime import Engine
 from engine.runtime.moments import timer_moment
 from engine.store import Store
-from tests.engine.runtime.conftest import CLERK, bundle
+from tests.engine.runtime.conftest import ADMIN, CLERK, bundle
 
 
 @pytest.fixture
@@ -115,3 +115,22 @@ def test_a_moment_that_is_no_date_is_none_and_says_why() -> None:
     assert counted.due_at is None and counted.why is not None and "a number" in counted.why.en
     written = timer_moment(timer, {"order": {"return_by": "2026-05-08T10:00:00+08:00"}})
     assert written.due_at == datetime(2026, 5, 8, 2, 0, tzinfo=UTC)
+
+
+def test_a_migrated_order_is_due_at_the_new_versions_moment(
+    timed: Engine, clock: FrozenClock, store: Store
+) -> None:
+    return_by = clock.now() + timedelta(days=3)
+    order_id = create(timed, return_by)
+    timed.publish(bundle("versions/moment-order-later"))
+    plan = timed.migrate("moment-order", 2, {}, dry_run=False, actor=ADMIN)
+    assert plan.applied
+    assert [due for trigger, due in scheduled(store, order_id) if trigger == "close"] == [
+        return_by + timedelta(days=1)
+    ]
+    clock.advance(days=3, minutes=1)
+    timed.run_due_timers("w1")  # the reminder alone
+    assert timed.get_order(order_id, CLERK).state == "waiting"
+    clock.advance(days=1)
+    assert timed.run_due_timers("w1") == 1
+    assert timed.get_order(order_id, CLERK).state == "closed"
