@@ -370,8 +370,15 @@ def test_a_retail_return_names_its_lines_on_a_narrow_screen_in_both_languages(
     expect(came_back).to_be_visible()
     expect(warehouse.locator("main")).to_contain_text("上海仓")
     expect(warehouse.locator("main")).to_contain_text("239.00")  # the band's price, refunded
+    # the rest may come back until return_by, when the order completes by itself: the day it falls on
+    expect(warehouse.locator("#timers")).to_contain_text(re.compile(r"于 \d+月\d+日 \d\d:\d\d 自动确认收货"))
     assert sideways(warehouse) == 0
     context.close()
+    page.goto(shipped(f"/orders/{order_id}?lang=en"))
+    expect(page.locator("#timers")).to_contain_text(
+        re.compile(r"Complete by itself on \d+ [A-Z][a-z]{2} \d\d:\d\d")
+    )
+    assert sideways(page) == 0
 
 
 # -- wholesale -----------------------------------------------------------------------------------------
