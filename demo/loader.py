@@ -546,6 +546,9 @@ class _DemoRun:
         plan.append((self.after_sales, "replacement_backordered", timedelta(minutes=3)))
         plan.append((self.wholesale, "board_approval", timedelta(minutes=2)))
         plan.append((self.wholesale, "sent_back", timedelta(minutes=1)))  # returned to sales by the manager
+        # one line (or one unit) of a delivered order back on the shelf, the rest still returnable
+        plan.append((self.retail, "partly_returned", timedelta(days=7, hours=12)))
+        plan.append((self.flash_sale, "partly_returned", timedelta(days=7, hours=6)))
         # shipped and delivered from every warehouse, the transfer not yet in
         plan.append((self.wholesale, "fulfilling.shipping.delivered_all", timedelta(days=12)))
         # a passed return whose refund the service desk has still to pay
@@ -686,6 +689,8 @@ class _DemoRun:
                 goods = [p for p in goods if p.price <= 1500]  # kept below the audit's review threshold
             picked = rng.sample(goods, k=rng.choices([1, 2, 3], weights=[60, 30, 10])[0])
             lines = [self.line(p, rng.choices([1, 2, 3], weights=[75, 20, 5])[0]) for p in picked]
+            if target == "partly_returned" and sum(line["qty"] for line in lines) == 1:
+                lines = [self.line(picked[0], 2)]  # one of two comes back
             if (
                 target is None
             ):  # a few orders buy something virtual (drawn apart: the others stay as they were)
@@ -777,7 +782,7 @@ class _DemoRun:
         delivery = {"delivered_at": self.clock.now().isoformat(), "signed_by": "本人"}
         self.fire_each(oid, "shipment", "deliver", "zhao.lei", delivery)
         choice = rng.random()
-        if target in ("return_requested", "returned"):
+        if target in ("return_requested", "returned", "partly_returned"):
             choice = 0.0
         elif target is not None:
             return
@@ -787,16 +792,23 @@ class _DemoRun:
         if choice >= 0.14 and goods and goods[0]["unit_price"]:  # kept: an after-sales request may name it
             self._delivered.append((oid, self.clock.now(), goods[0]))
         if choice < 0.14:
-            yield self.days(0.5, 6)
             lines = data["lines"]
-            refund = lines[0]["amount"] if len(lines) > 1 else data["total"]
-            if refund == 0:
-                return
+            # the first line of several comes back (the order is partly returned), else the whole order;
+            # one unit of it only for an order kept partly returned, every line for one kept returned
+            if target == "partly_returned":
+                yield self.days(0.5, 1)
+                back = [{"sku": lines[0]["sku"], "qty": 1}]
+            else:
+                yield self.days(0.5, 6)
+                returning = lines if len(lines) == 1 or target == "returned" else lines[:1]
+                back = [{"sku": line["sku"], "qty": line["qty"]} for line in returning]
+            if not any(line["unit_price"] for line in lines if line["sku"] in {b["sku"] for b in back}):
+                return  # nothing paid for it: nothing to refund
             reason = rng.choice(["no_reason", "quality", "wrong_item", "damaged_in_transit"])
-            self.fire(oid, "request_return", "li.na", {"return_reason": reason, "refund_amount": refund})
+            self.fire(oid, "request_return", "li.na", {"return_reason": reason, "return_lines": back})
             if target == "return_requested":
                 return
-            yield self.days(2, 5)
+            yield self.days(0.2, 0.5) if target == "partly_returned" else self.days(2, 5)
             if rng.random() < 0.8 or target == "returned":
                 self.fire(oid, "receive_return", "zhao.lei")
             else:
@@ -811,7 +823,7 @@ class _DemoRun:
         band = PRODUCTS["XM-BAND8"]
         qty = rng.choices([1, 2, 3], weights=[70, 22, 8])[0]
         if target is not None:
-            qty = min(qty, 2)  # within the per-customer limit
+            qty = 2 if target == "partly_returned" else min(qty, 2)  # within the per-customer limit
         lines = [self.line(band, qty, price=Decimal("199"))]
         total = Decimal("199") * qty
         data: dict[str, Any] = {

@@ -49,6 +49,7 @@ from engine.plugins import ActionContext, emits, writes
 from engine.store import PreparedStatements, lock_stock
 from engine.store.stock_ledger import LOW_STOCK_TOPIC, LedgerKind, ledger_entry, low_stock_payload, rearmed
 from engine.store.tables import stock, stock_ledger
+from plugins import returns
 from plugins._common import ActionRefused, keeps_records
 
 Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
@@ -262,11 +263,18 @@ def deduct(ctx: ActionContext) -> Mapping[str, Any] | None:
     }
 
 
+# No ``writes``: only a retail return's restock writes on the order (its return lists, which that
+# workflow's data form owns, read-only); declared, they would be fields of every workflow restocking.
 def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
     """Put the order's returned lines back on hand (入库): a return's as ``restock``, an exchange's
     returned item as ``exchange_return``, each a ledger entry naming the order. The goods go where the
     request says the customer sends them back (``return_warehouse``), else to the line's ``warehouse``,
-    else to the order's (routing's choice for an exchange). Once per order: a second restock is refused."""
+    else to the order's (routing's choice for an exchange). Once per order: a second restock is refused.
+
+    A return naming its lines (``returning``, plugins/returns.py) puts back exactly those, each into
+    the warehouse it shipped from, and may come again for the lines still returnable."""
+    if returns.asks_lines(ctx.data):
+        return _restock_return(ctx)
     kind = LedgerKind.EXCHANGE_RETURN if ctx.data.get("type") == "exchange" else LedgerKind.RESTOCK
     lines = ctx.data.get("lines")
     if not isinstance(lines, list) or not lines:
@@ -302,29 +310,39 @@ def restock(ctx: ActionContext) -> Mapping[str, Any] | None:
         )
     lock_stock(ctx.connection, {sku for sku, _ in wanted})
     for (sku, warehouse), qty in sorted(wanted.items()):
-        changed = ctx.connection.execute(
-            update(stock)
-            .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-            .values(
-                on_hand=stock.c.on_hand + qty,
-                low_alerted=rearmed(stock.c.on_hand + qty - stock.c.reserved),
-            )
-        )
-        if changed.rowcount == 0:
-            ctx.connection.execute(
-                insert(stock).values(sku=sku, warehouse=warehouse, on_hand=qty, reserved=0)
-            )
-        ledger_entry(
-            ctx.connection,
-            sku=sku,
-            warehouse=warehouse,
-            change=qty,
-            kind=kind,
-            actor=ctx.actor,
-            at=ctx.now,
-            reference=reference,
-        )
+        _put_back(ctx, sku, warehouse, qty, kind)
     return None
+
+
+def _restock_return(ctx: ActionContext) -> Mapping[str, Any] | None:
+    placed = returns.received(ctx)
+    back = sorted((line["sku"], line["warehouse"], line["qty"]) for line in placed if "warehouse" in line)
+    lock_stock(ctx.connection, {sku for sku, _, _ in back})
+    for sku, warehouse, qty in back:  # the one order of rows used everywhere: sku, then warehouse
+        _put_back(ctx, sku, warehouse, qty, LedgerKind.RESTOCK)
+    return returns.after_receipt(ctx.data, placed)
+
+
+def _put_back(ctx: ActionContext, sku: str, warehouse: str, qty: int, kind: LedgerKind) -> None:
+    """``qty`` of ``sku`` back on hand in ``warehouse`` (its row made if it has none), with its ledger
+    entry naming the order."""
+    changed = ctx.connection.execute(
+        update(stock)
+        .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
+        .values(on_hand=stock.c.on_hand + qty, low_alerted=rearmed(stock.c.on_hand + qty - stock.c.reserved))
+    )
+    if changed.rowcount == 0:
+        ctx.connection.execute(insert(stock).values(sku=sku, warehouse=warehouse, on_hand=qty, reserved=0))
+    ledger_entry(
+        ctx.connection,
+        sku=sku,
+        warehouse=warehouse,
+        change=qty,
+        kind=kind,
+        actor=ctx.actor,
+        at=ctx.now,
+        reference=str(ctx.order_id),
+    )
 
 
 def _reserve_one(ctx: ActionContext, sku: str, warehouse: str | None, qty: int) -> Holding:

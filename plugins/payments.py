@@ -20,7 +20,9 @@ unpaid one). ``authorize_refund`` records the ``refund_amount`` its step sent (a
 the goods are back pays exactly that. It also leaves what orders about this one claim of its money
 (``ActionContext.claims``: the after-sales requests naming it by ``original_order:``, their refund agreed
 or asked, or what they refunded once closed): a return never pays the customer back twice (code
-``over-refund``, naming the amount, what is left and each request's claim).
+``over-refund``, naming the amount, what is left and each request's claim); a return naming its lines
+(plugins/returns.py) is worth their price, which it records when no amount is sent and which no amount
+may pass.
 
 ``refund_goods`` pays back goods an after-sales request returns, for an order paid elsewhere: the
 ``refund_amount`` asked (by the request or its step), else the value of the request's lines, never
@@ -65,6 +67,7 @@ from typing import Any
 
 from engine.common.text import Text
 from engine.plugins import ActionContext, emits, writes
+from plugins import returns
 from plugins._common import ActionRefused, as_number, keeps_records, mobile_of, money
 
 METHODS = ("card", "wechat_pay", "alipay", "cod", "bank_transfer")
@@ -135,13 +138,21 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
 
 @writes("refund_due")
 def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
-    """Record the step's ``refund_amount`` as ``refund_due``: what ``refund`` pays back later."""
+    """Record the step's ``refund_amount`` as ``refund_due``: what ``refund`` pays back later. A return
+    naming its lines (plugins/returns.py) pays back their price when it sends no amount (as much of it
+    as is paid and not refunded), and never more than that price."""
+    worth = returns.worth(ctx.data)
+    refundable = _refundable(ctx.data)
+    if ctx.data.get("refund_amount") is None and worth is not None:
+        priced = min(worth, refundable or Decimal("0.00"))
+        _check_unclaimed(ctx, priced, refundable or Decimal("0.00"))  # what requests about it claim
+        return {"refund_due": as_number(priced)}
     amount = money(ctx.data.get("refund_amount"), "refund_amount")
     if amount <= 0:
         raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
-    refundable = _refundable(ctx.data)
     _check_refundable(amount, Decimal("0.00") if refundable is None else refundable)  # never paid: nothing
     _check_unclaimed(ctx, amount, Decimal("0.00") if refundable is None else refundable)
+    returns.check_refund(amount, worth)
     return {"refund_due": as_number(amount)}
 
 

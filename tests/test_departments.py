@@ -280,11 +280,13 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
     clock.advance(days=2)
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"})
     clock.advance(days=3)
-    request = {"return_reason": "no_reason", "refund_amount": 478}
+    request = {"return_reason": "no_reason", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
     assert engine.fire(order.id, "request_return", RETAIL, request).to_state == "return_requested"
+    assert engine.get_order(order.id, RETAIL).data["refund_due"] == 478  # the lines' price, none typed
     assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "returned"
     final = engine.get_order(order.id, RETAIL)
     assert final.final
+    assert levels(store, "XM-BAND8") == (500, 0)  # both bands back on the shelf they left
     assert final.data["paid_amount"] == 478
     assert final.data["refunded_amount"] == 478
     assert topics(store).count("payments.refunded") == 1
@@ -307,18 +309,190 @@ def test_a_retail_return_of_one_line_refunds_what_its_request_authorized(
     pay(engine, order.id, 528)
     ship_each(engine, order.id, {"carrier": "sf"})
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
+    every = [{"sku": "XM-BAND8", "qty": 2}, {"sku": "SP-TRIAL", "qty": 1}]
     with pytest.raises(TransitionRejected, match=r"exceeds the 528\.00 CNY paid"):
-        engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 600})
-    asked = {"return_reason": "quality", "refund_amount": 239, "return_note": "客户来电：尺码不合适"}
+        asked = {"return_reason": "quality", "return_lines": every, "refund_amount": 600}
+        engine.fire(order.id, "request_return", RETAIL, asked)
+    band = [{"sku": "XM-BAND8", "qty": 1}, {"sku": "SP-TRIAL", "qty": 0}]
+    asked = {"return_reason": "quality", "return_lines": band, "return_note": "客户来电：尺码不合适"}
     engine.fire(order.id, "request_return", RETAIL, asked)
     returning = engine.get_order(order.id, RETAIL).data
     assert returning["refund_due"] == 239
     # the return's note is its own: the buyer's note stays (it once took the same name and replaced it)
     assert (returning["note"], returning["return_note"]) == ("放快递柜", "客户来电：尺码不合适")
-    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "returned"
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
     data = engine.get_order(order.id, RETAIL).data
     assert (data["paid_amount"], data["refunded_amount"], data["refund_due"]) == (528, 239, None)
     assert topics(store).count("payments.refunded") == 1
+
+
+def split_and_delivered(engine: Engine, store: Store, clock: FrozenClock) -> OrderView:
+    """A retail order routing split between SH-01 (a fridge, 2999) and GZ-01 (two cartons of milk, 56
+    each), paid, shipped from both and delivered."""
+    lines = [
+        {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 1, "unit_price": 2999, "amount": 2999},
+        {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 2, "unit_price": 56, "amount": 112},
+    ]
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=3111))
+    if pay(engine, order.id, 3111) == "on_hold":
+        engine.fire(order.id, "release", REVIEWER)
+    ship_each(engine, order.id, {"carrier": "sf"})
+    clock.advance(days=1)
+    assert deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()}) == "delivered"
+    return engine.get_order(order.id, RETAIL)
+
+
+def test_a_retail_return_of_one_line_is_restocked_where_it_shipped_from_then_the_rest_returns(
+    both: tuple[Engine, Store], clock: FrozenClock
+) -> None:
+    """One carton of milk of a split order comes back first: its price refunded (none typed), the carton
+    back on GZ-01's shelf, which it left from, and the order partly returned, the rest still returnable;
+    then the fridge and the other carton come back for a refund the service desk lowered, each into its
+    own warehouse, and the order is returned. Every receipt is a ledger entry naming the order."""
+    engine, store = both
+    order = split_and_delivered(engine, store, clock)
+    assert [(line["sku"], line["qty"]) for line in order.data["returnable"]] == [
+        ("HR-BCD470", 1),
+        ("YL-MILK24", 2),
+    ]
+    clock.advance(days=2)
+    one = [{"sku": "HR-BCD470", "qty": 0}, {"sku": "YL-MILK24", "qty": 1}]
+    engine.fire(order.id, "request_return", RETAIL, {"return_reason": "no_reason", "return_lines": one})
+    assert engine.get_order(order.id, RETAIL).data["refund_due"] == 56
+    with store.read() as tx:  # a return asked for, no amount typed: returns_in_days counts it all the same
+        asked_at = tx.connection.execute(select(orders.c.returned_at).where(orders.c.id == order.id)).scalar()
+    assert asked_at is not None
+    with pytest.raises(TransitionRejected, match="requires role warehouse"):
+        engine.fire(order.id, "receive_return", RETAIL)
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    data = engine.get_order(order.id, RETAIL).data
+    assert (data["refunded_amount"], data.get("refund_due"), data.get("returning")) == (56, None, None)
+    assert data["returned"] == [{"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 1, "warehouse": "GZ-01"}]
+    assert [(line["sku"], line["qty"]) for line in data["returnable"]] == [("HR-BCD470", 1), ("YL-MILK24", 1)]
+    assert (levels(store, "YL-MILK24", "GZ-01"), levels(store, "HR-BCD470")) == ((999, 0), (39, 0))
+
+    clock.advance(days=1)
+    rest = [{"sku": "HR-BCD470", "qty": 1}, {"sku": "YL-MILK24", "qty": 1}]
+    asked = {"return_reason": "quality", "return_lines": rest, "refund_amount": 3000}
+    assert engine.fire(order.id, "request_return", RETAIL, asked).to_state == "return_requested"
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "returned"
+    final = engine.get_order(order.id, RETAIL)
+    assert final.final and (final.data["refunded_amount"], final.data["returnable"]) == (3056, [])
+    assert [(r["sku"], r["qty"], r["warehouse"]) for r in final.data["returned"]] == [
+        ("YL-MILK24", 1, "GZ-01"),
+        ("HR-BCD470", 1, "SH-01"),
+        ("YL-MILK24", 1, "GZ-01"),
+    ]
+    assert (levels(store, "YL-MILK24", "GZ-01"), levels(store, "HR-BCD470")) == ((1000, 0), (40, 0))
+    assert sorted(
+        (e.warehouse, e.sku, e.kind, e.change)
+        for e in ledger_entries(store, reference=str(order.id))
+        if e.kind == "restock"
+    ) == [
+        ("GZ-01", "YL-MILK24", "restock", 1),
+        ("GZ-01", "YL-MILK24", "restock", 1),
+        ("SH-01", "HR-BCD470", "restock", 1),
+    ]
+    assert topics(store).count("payments.refunded") == 2
+
+
+@pytest.mark.parametrize(
+    ("lines", "amount", "refused"),
+    [
+        ([{"sku": "YL-MILK24", "qty": 3}], None, "3 of YL-MILK24 exceeds the 2 that may still come back"),
+        ([{"sku": "XM-BAND8", "qty": 1}], None, "XM-BAND8 is not among the items this order delivered"),
+        ([{"sku": "YL-MILK24", "qty": 0}], None, "give the quantity of at least one item coming back"),
+        (
+            [{"sku": "YL-MILK24", "qty": 1}],
+            60,
+            "refund of 60.00 CNY exceeds the 56.00 CNY the items returned",
+        ),
+    ],
+)
+def test_a_retail_return_beyond_what_came_and_was_paid_is_refused_naming_it(
+    engine: Engine, store: Store, clock: FrozenClock, lines: list[dict[str, Any]], amount: Any, refused: str
+) -> None:
+    order = split_and_delivered(engine, store, clock)
+    asked: dict[str, Any] = {"return_reason": "wrong_item", "return_lines": lines}
+    if amount is not None:
+        asked["refund_amount"] = amount
+    with pytest.raises(TransitionRejected, match=re.escape(refused)):
+        engine.fire(order.id, "request_return", RETAIL, asked)
+    after = engine.get_order(order.id, RETAIL)
+    assert (after.state, after.data.get("returning"), after.data.get("refund_due")) == (
+        "delivered",
+        None,
+        None,
+    )
+
+
+def part_returned(engine: Engine, store: Store, clock: FrozenClock, sku: str, days: int = 0) -> OrderView:
+    """``split_and_delivered``, then one unit of ``sku`` asked back ``days`` after delivery and received:
+    the order partly returned."""
+    order = split_and_delivered(engine, store, clock)
+    clock.advance(days=days)
+    one = {"return_reason": "no_reason", "return_lines": [{"sku": sku, "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, one)
+    assert engine.fire(order.id, "receive_return", WAREHOUSE).to_state == "partly_returned"
+    return order
+
+
+def test_a_part_returned_order_waits_within_the_window_and_completes_at_its_end(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """The 7 days count from delivery, not from the part return (on day 2): the order waits partly
+    returned through day 6, the rest still returnable for no more than its price, and completes by
+    itself once day 7 is over (its timer at return_by)."""
+    order = part_returned(engine, store, clock, "HR-BCD470", days=2)
+    clock.advance(days=4, hours=12)  # day 6½: the window is not over
+    assert engine.run_due_timers("test") == 0
+    assert engine.get_order(order.id, RETAIL).state == "partly_returned"
+    milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 1}]}
+    with pytest.raises(TransitionRejected, match=r"exceeds the 56\.00 CNY"):
+        engine.fire(order.id, "request_return", RETAIL, {**milk, "refund_amount": 112})
+    clock.advance(hours=12, minutes=1)  # day 7 and a minute
+    assert engine.run_due_timers("test") == 1
+    assert engine.get_order(order.id, RETAIL).state == "completed"
+
+
+def test_a_return_rejected_after_a_part_return_leaves_it_partly_returned_until_return_by(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """A rejected return sends the order back partly returned, nothing due: the fridge may still be asked
+    back within the window, and the order completes by itself at return_by."""
+    order = part_returned(engine, store, clock, "YL-MILK24")
+    fridge = {"return_reason": "quality", "return_lines": [{"sku": "HR-BCD470", "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, fridge)
+    assert engine.get_order(order.id, RETAIL).data["refund_due"] == 2999
+    assert engine.fire(order.id, "reject_return", RETAIL).to_state == "partly_returned"
+    data = engine.get_order(order.id, RETAIL).data
+    assert (data.get("returning"), data.get("refund_due"), data["refunded_amount"]) == (None, None, 56)
+    assert levels(store, "HR-BCD470") == (39, 0)  # the fridge stays with the customer
+    assert engine.run_due_timers("test") == 0
+    clock.advance(days=7, minutes=1)  # past return_by
+    assert engine.run_due_timers("test") == 1
+    assert engine.get_order(order.id, RETAIL).state == "completed"
+
+
+def test_a_return_rejected_before_any_came_back_leaves_the_order_delivered(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order = split_and_delivered(engine, store, clock)
+    milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 1}]}
+    engine.fire(order.id, "request_return", RETAIL, milk)
+    assert engine.fire(order.id, "reject_return", RETAIL).to_state == "delivered"
+    engine.fire(order.id, "request_return", RETAIL, milk)  # still within the window: asked again
+    assert engine.get_order(order.id, RETAIL).state == "return_requested"
+
+
+def test_a_part_returned_order_refuses_the_rest_after_seven_days(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order = part_returned(engine, store, clock, "HR-BCD470")
+    clock.advance(days=7, minutes=1)
+    milk = {"return_reason": "no_reason", "return_lines": [{"sku": "YL-MILK24", "qty": 2}]}
+    with pytest.raises(TransitionRejected, match="More than 7 days have passed since delivery"):
+        engine.fire(order.id, "request_return", RETAIL, milk)
 
 
 def test_a_free_retail_order_returned_refunds_nothing(
@@ -332,7 +506,12 @@ def test_a_free_retail_order_returned_refunds_nothing(
     ship_each(engine, order.id, {"carrier": "sf"})
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     with pytest.raises(TransitionRejected, match=r"exceeds the 0\.00 CNY paid and not yet refunded"):
-        engine.fire(order.id, "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 5000})
+        asked = {
+            "return_reason": "quality",
+            "return_lines": [{"sku": "SP-TRIAL", "qty": 1}],
+            "refund_amount": 5000,
+        }
+        engine.fire(order.id, "request_return", RETAIL, asked)
     data = engine.get_order(order.id, RETAIL).data
     assert data.get("refund_due") is None and data.get("refunded_amount") is None
     assert "payments.refunded" not in topics(store)
@@ -782,7 +961,8 @@ def test_delivered_orders_complete_themselves_after_seven_days_and_returns_close
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     clock.advance(days=7, minutes=1)
     with pytest.raises(TransitionRejected, match="More than 7 days have passed since delivery"):
-        engine.fire(order.id, "request_return", RETAIL, {"return_reason": "no_reason", "refund_amount": 478})
+        asked = {"return_reason": "no_reason", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
+        engine.fire(order.id, "request_return", RETAIL, asked)
     assert engine.run_due_timers("test") == 1
     assert engine.get_order(order.id, RETAIL).state == "completed"
 

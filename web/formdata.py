@@ -311,6 +311,20 @@ def local_time(moment: datetime, *, seconds: bool = False) -> str:
     return f"{shown}:{local.second:02d}" if seconds else shown
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def local_day(moment: datetime, lang: str, now: datetime) -> str:
+    """``moment`` as a day and time in China time: ``12月14日 18:00`` / ``14 Dec 18:00``, with its year
+    when it is not ``now``'s (``2027年1月3日 09:00`` / ``3 Jan 2027 09:00``)."""
+    local, today = moment.astimezone(CHINA_TIME), now.astimezone(CHINA_TIME)
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    same_year = local.year == today.year
+    if lang.startswith("zh"):
+        return f"{'' if same_year else f'{local.year}年'}{local.month}月{local.day}日 {clock}"
+    return f"{local.day} {_MONTHS[local.month - 1]}{'' if same_year else f' {local.year}'} {clock}"
+
+
 def local_input(value: str, widget: str) -> str | None:
     """An RFC 3339 date-time or time as the value of a ``datetime-local`` or ``time`` input, in China
     time; None when ``value`` is not one (the page then shows it in a text box, as it is)."""

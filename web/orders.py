@@ -62,6 +62,7 @@ from engine.api import (
     StepPage,
     Text,
     TriggerInfo,
+    UnsetTimer,
     WorkflowSpec,
     guard_beside_field,
     read_list_query,
@@ -81,7 +82,7 @@ from engine.errors import (
 )
 from web.approvals import panel_view
 from web.auth import current_actor
-from web.formdata import choice_text, local_input, local_time
+from web.formdata import choice_text, local_day, local_input, local_time
 from web.forms import (
     CompiledForm,
     ErrorItem,
@@ -706,6 +707,14 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
     at = local_time(timer.due_at)
     if at[:10] == local_time(now)[:10]:
         at = at[11:]
+    if timer.at is not None:  # at a moment the order holds: the day it falls on
+        text = translate("orders.timer.at", lang).format(
+            day=local_day(timer.due_at, lang, now),
+            step=timer.step.get(lang),
+            left=time_left(timer.due_at, now, lang),
+        )
+        when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
+        return Timer(text, when, timer.due_at.isoformat())
     key = "orders.timer" if timer.reason is not None else "orders.timer.no_reason"
     text = translate(key, lang).format(
         at=at,
@@ -715,6 +724,15 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
     )
     when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
     return Timer(text, when, timer.due_at.isoformat())
+
+
+def shown_unset_timer(timer: UnsetTimer, lang: str) -> str:
+    """``确认收货 未设定：order.return_by 尚无值``: a timer at a moment the order does not hold, and why."""
+    if timer.why is not None:
+        return translate("orders.timer.unset_why", lang).format(
+            step=timer.step.get(lang), at=timer.at, why=timer.why.get(lang)
+        )
+    return translate("orders.timer.unset", lang).format(step=timer.step.get(lang), at=timer.at)
 
 
 @orders.get("/orders/<id:order_id>")
@@ -772,6 +790,7 @@ def _order_page(
         summary=summarize(order.data, [form.layout for form in page.forms], lang, page.value_labels),
         events=events,
         timers=[shown_timer(timer, now, lang) for timer in page.timers],
+        unset_timers=[shown_unset_timer(timer, lang) for timer in page.unset_timers],
         triggers=triggers,
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,

@@ -60,7 +60,7 @@ from engine.runtime.approvals import (
     ApprovalTask,
     OpenTask,
 )
-from engine.runtime.order_why import DecisionWhy, RunningTimer, guard_beside_field, refusal_words
+from engine.runtime.order_why import DecisionWhy, RunningTimer, UnsetTimer, guard_beside_field, refusal_words
 from engine.runtime.search_index import MAX_REINDEX_CHUNK, REINDEX_CHUNK
 from engine.store import STATE_JOIN, Store
 
@@ -125,6 +125,7 @@ __all__ = [
     "Undeliverable",
     "UnfiredTimer",
     "Unreachable",
+    "UnsetTimer",
     "WorkflowCounts",
     "WorkflowSpec",
     "guard_beside_field",

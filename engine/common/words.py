@@ -384,6 +384,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.timers": Text("计时中", "Timers running"),
         "orders.timer": Text("{at} {step}（{reason}）— {left}", "{step} at {at} ({reason}) — {left}"),
         "orders.timer.no_reason": Text("{at} {step} — {left}", "{step} at {at} — {left}"),
+        # a timer at a moment the order holds (at: order.return_by): the day it falls on
+        "orders.timer.at": Text("于 {day} 自动{step} — {left}", "{step} by itself on {day} — {left}"),
+        "orders.timer.unset": Text(
+            "未设定自动{step}：{at} 尚无值", "{step} by itself: not set, {at} holds no moment yet"
+        ),
+        "orders.timer.unset_why": Text("未设定自动{step}：{why}", "{step} by itself: not set, {why}"),
         "orders.timer.when": Text("届时条件仍成立才执行：{when}", "only if this still holds then: {when}"),
         "orders.timer.minutes": Text("还剩 {n} 分钟", "{n} min left"),
         "orders.timer.hours": Text("还剩 {h} 小时 {m} 分钟", "{h} h {m} min left"),
@@ -2394,6 +2400,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "after {after}: {trigger} (no such transition here)",
         ),
         "diagram.timer": Text("{after} 后触发 {trigger}", "after {after}: {trigger}"),
+        # a timer at a moment the order holds (at: order.return_by)
+        "diagram.at": Text("于 {at}", "at {at}"),
+        "diagram.timer_at_alone": Text(
+            "于 {at} 触发 {trigger}（此状态没有该流转）",
+            "at {at}: {trigger} (no such transition here)",
+        ),
+        "diagram.timer_at": Text("于 {at} 触发 {trigger}", "at {at}: {trigger}"),
         "diagram.orders": Text("{n} 个订单", "{n} order(s)"),
         # --- the changes between two versions (engine/dsl/diff.py): Change.kind, the parts of Changes,
         # and Change.what (a rule file's lists by their key: RuleKind.named)
@@ -2427,6 +2440,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.say.aspect": Text("{key}：{value}", "{key}: {value}"),
         "diff.say.timer": Text("{after}后 {trigger}", "after {after}: {trigger}"),
         "diff.say.timer_in": Text("在 {state} {after}后", "after {after} in {state}"),
+        "diff.say.timer_at": Text("于 {after} {trigger}", "at {after}: {trigger}"),
+        "diff.say.timer_at_in": Text("在 {state} 于 {after}", "at {after} in {state}"),
         "diff.say.reason": Text("（{reason}）", " ({reason})"),
         "diff.say.when": Text("，条件 {condition}", ", when {condition}"),
         "diff.say.outcome": Text("{outcome} → {state}", "{outcome} → {state}"),

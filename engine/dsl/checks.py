@@ -136,6 +136,7 @@ def _state_body(body: Any, *, nested: bool) -> tuple[dict[str, Any], bool]:
             {
                 "trigger": t["trigger"],
                 **({"when": t["when"]} if isinstance(t.get("when"), str) else {}),
+                **{key: t[key] for key in ("after", "at") if key in t},
             }
             for t in timers
             if isinstance(t, dict) and isinstance(t.get("trigger"), str)
@@ -199,6 +200,7 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
 
 
 _INVALID_CONDITION = Text("条件无效", "invalid condition")
+_INVALID_MOMENT = Text("定时器的时刻无效", "invalid moment of a timer")
 
 
 def _overlapping(first: str, second: str) -> bool:
@@ -1432,6 +1434,26 @@ class _Checker:
                             "regions short",
                         ),
                     )
+                if ("after" in timer) == ("at" in timer):
+                    both = "after" in timer
+                    self.problem(
+                        Text(
+                            "定时器同时写了 after: 和 at:" if both else "定时器没有写何时触发",
+                            "the timer has both after: and at:"
+                            if both
+                            else "the timer says not when it fires",
+                        ),
+                        path,
+                        "timer-when",
+                        Text(
+                            "请只写其一：after: 7d（进入此状态后多久），"
+                            "或 at: order.return_by（订单所记的时刻）",
+                            "write exactly one: after: 7d (how long after entering the state) or "
+                            "at: order.return_by (a moment the order holds)",
+                        ),
+                    )
+                if isinstance(timer.get("at"), str):
+                    self.check_condition(timer["at"], child_path(path, "at"), _INVALID_MOMENT)
                 if "when" in timer:
                     self.check_condition(timer["when"], child_path(path, "when"))
 
@@ -1725,9 +1747,14 @@ class _Checker:
         for name, state in self.states.items():
             body = self.tree["states"][name] if state.parallel is None else self._region_state(name)
             for position, timer in enumerate(body.get("timers") or []):
+                at_path = child_path(child_path(state.json_path, "timers"), position)
                 if "when" in timer:
-                    where = child_path(child_path(child_path(state.json_path, "timers"), position), "when")
+                    where = child_path(at_path, "when")
                     self.report_facts(facts.check_condition(timer["when"], timer_roots), where)
+                if isinstance(timer.get("at"), str):
+                    where = child_path(at_path, "at")
+                    self.report_facts(facts.check_condition(timer["at"], timer_roots), where)
+                    self.report_facts(facts.check_moment(timer["at"], timer_roots), where)
 
     def check_record_facts(self, order: Root | None) -> None:
         """The conditions of each record kind's transitions, judged as an order's are: ``data`` is what

@@ -198,11 +198,12 @@ def _text(value: Mapping[str, Any] | None, default: str) -> Text:
 def _timers(state: Mapping[str, Any]) -> tuple[TimerSpec, ...]:
     return tuple(
         TimerSpec(
-            after_seconds=duration_seconds(timer["after"]),
+            after_seconds=duration_seconds(timer["after"]) if "after" in timer else None,
             trigger=timer["trigger"],
             reason=timer.get("reason"),
             when=timer.get("when"),
             expected=timer.get("expected") is True,
+            at=timer.get("at"),
         )
         for timer in state.get("timers") or []
     )

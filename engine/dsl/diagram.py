@@ -108,7 +108,7 @@ class _Node:
     label: str  # escaped
     path: str  # the state path as the workflow names it
     final: bool = False
-    timers: list[tuple[str, str]] = field(default_factory=list)  # (after, trigger) as written
+    timers: list[tuple[str, str, str]] = field(default_factory=list)  # ("after" or "at", when, trigger)
     regions: list[_Region] = field(default_factory=list)
     css: str | None = None
     notes: list[str] = field(default_factory=list)  # escaped lines under the label
@@ -150,13 +150,16 @@ def _names(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else [item for item in _list(value) if isinstance(item, str)]
 
 
-def _timers(body: Mapping[Any, Any]) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
+def _timers(body: Mapping[Any, Any]) -> list[tuple[str, str, str]]:
+    """A state's timers: ("after", its delay, its trigger), or ("at", its moment's expression, trigger)."""
+    found: list[tuple[str, str, str]] = []
     for timer in _list(body.get("timers")):
         timer = _mapping(timer)
-        after, trigger = timer.get("after"), _text(timer.get("trigger"))
+        after, at, trigger = timer.get("after"), _text(timer.get("at")), _text(timer.get("trigger"))
         if trigger is not None and isinstance(after, str | int) and not isinstance(after, bool):
-            found.append((str(after), trigger))
+            found.append(("after", str(after), trigger))
+        elif trigger is not None and at is not None:
+            found.append(("at", at, trigger))
     return found
 
 
@@ -333,7 +336,7 @@ class _Drawing:
 
     # --- the source ---------------------------------------------------------------------------------
 
-    def _timers_leaving(self, node: _Node) -> list[tuple[str, str]]:
+    def _timers_leaving(self, node: _Node) -> list[tuple[str, str, str]]:
         """The timers that may fire an arrow leaving ``node``: its own, and for a parallel state those
         of the states of its regions too."""
         inside = [timer for region in node.regions for child in region.states for timer in child.timers]
@@ -346,8 +349,8 @@ class _Drawing:
         if arrow.guard:
             text += f" #91;{escaped(arrow.guard, MAX_SAID if self.show_labels else MAX_GUARD)}#93;"
         extras = [
-            self._word("diagram.after", after=after)
-            for after, trigger in self._timers_leaving(arrow.source)
+            self._word(f"diagram.{kind}", **{kind: when})
+            for kind, when, trigger in self._timers_leaving(arrow.source)
             if trigger == arrow.trigger
         ]
         if arrow.auto:
@@ -359,12 +362,12 @@ class _Drawing:
         timed = {(arrow.source.id, arrow.trigger) for arrow in self.arrows}
         for node in [*self.top.values(), *self.nested.values()]:
             parent = self.parent.get(node.id)
-            for after, trigger in node.timers:
+            for kind, when, trigger in node.timers:
                 if (node.id, trigger) in timed or (parent is not None and (parent.id, trigger) in timed):
                     continue
                 # an overlay's timer may fire a transition of its base, which the tree does not hold
-                key = "diagram.timer" if self.overlay else "diagram.timer_alone"
-                node.notes.append(self._word(key, after=after, trigger=trigger))
+                key = "diagram.timer" + ("_at" if kind == "at" else "") + ("" if self.overlay else "_alone")
+                node.notes.append(self._word(key, **{kind: when}, trigger=trigger))
             if node.path in counts:
                 node.notes.append(self._word("diagram.orders", n=counts[node.path]))
 

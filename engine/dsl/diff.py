@@ -312,7 +312,8 @@ def _list(value: Any) -> list[Any]:
 
 
 class _TimerText(str):
-    """A timer in the definition's words (``after 30m: cancel (unpaid_timeout) when …``), compared and
+    """A timer in the definition's words (``after 30m: cancel (unpaid_timeout) when …``, ``at
+    order.return_by: complete``), compared and
     cut short as that text, keeping the timer and, for a transition's, the state it waits in: what
     :class:`_Wording` words it from."""
 
@@ -322,7 +323,7 @@ class _TimerText(str):
     def __new__(cls, timer: Any, state: str | None = None) -> _TimerText:
         timer = _mapping(timer)
         where = f" in {state}" if state is not None else f": {timer.get('trigger')}"
-        text = f"after {timer.get('after')}{where}"
+        text = f"at {timer.get('at')}{where}" if "at" in timer else f"after {timer.get('after')}{where}"
         if timer.get("reason"):
             text += f" ({timer['reason']})"
         if timer.get("when"):
@@ -512,14 +513,14 @@ class _Wording:
         if not isinstance(timer, _TimerText):
             return _short(timer)
         found = timer.timer
+        at = "at" in found  # a moment the order holds, not a delay: its expression as written
+        key = "diff.say.timer_at" if at else "diff.say.timer"
+        when = " ".join(str(found["at"]).split()) if at else self.duration(found.get("after"), lang)
         if timer.state is not None:
-            text = translate("diff.say.timer_in", lang).format(
-                after=self.duration(found.get("after"), lang), state=self.state(timer.state, lang)
-            )
+            text = translate(f"{key}_in", lang).format(after=when, state=self.state(timer.state, lang))
         else:
-            text = translate("diff.say.timer", lang).format(
-                after=self.duration(found.get("after"), lang),
-                trigger=self.trigger(str(found.get("trigger")), lang),
+            text = translate(key, lang).format(
+                after=when, trigger=self.trigger(str(found.get("trigger")), lang)
             )
         if found.get("reason"):
             text += translate("diff.say.reason", lang).format(

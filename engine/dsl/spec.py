@@ -80,15 +80,17 @@ ORDER_FIELDS: Mapping[str, Text] = MappingProxyType(
 
 @dataclass(frozen=True)
 class TimerSpec:
-    """``after`` a delay in a state, fire ``trigger`` (if ``when`` still holds), recording ``reason``;
-    ``expected``: the way the order is meant to leave the state (自动确认收货), the steps people may take
-    there meanwhile optional (my work lists such orders apart, after the rest)."""
+    """``after`` a delay in a state, or ``at`` the moment an expression on the order names, fire
+    ``trigger`` (if ``when`` still holds), recording ``reason``. Exactly one of ``after_seconds`` and
+    ``at`` is set. ``expected``: the way the order is meant to leave the state (自动确认收货), the steps
+    people may take there meanwhile optional (my work lists such orders apart, after the rest)."""
 
-    after_seconds: int
+    after_seconds: int | None
     trigger: str
     reason: str | None = None
     when: str | None = None
     expected: bool = False
+    at: str | None = None  # an expression whose value is a moment (order.return_by); none: no timer
 
 
 @dataclass(frozen=True)

@@ -2143,3 +2143,24 @@ def _compile_cached(text: str, names: frozenset[str]) -> CompiledExpression:
 def compile_expression(text: str, names: Collection[str] | None = None) -> CompiledExpression:
     """Check and compile an expression (cached by its text); raises the first :class:`ExpressionError`."""
     return _compile_cached(text, _names(names))
+
+
+def moment_value(expression: str, value: Any) -> datetime | None:
+    """``value``, what ``expression`` gave, as a moment (a timer's ``at``): a date, or text written as an
+    ISO-8601 date, read as UTC when it names no zone; None for None. Anything else raises
+    :class:`ExpressionEvaluationError` naming the expression."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date_type):
+        return _to_datetime(value, "at")
+    if type(value) is str:
+        try:
+            return _to_datetime(value, "at")
+        except _FunctionArgumentError as error:
+            raise ExpressionEvaluationError(expression, expression, error.words) from None
+    got = _describe(value)
+    raise ExpressionEvaluationError(
+        expression,
+        expression,
+        Text(f"at: 需要一个时刻，而不是{got.zh}", f"at: needs a moment, not {got.en}"),
+    )

@@ -1093,6 +1093,57 @@ def check_condition(text: str, roots: Mapping[str, Root]) -> list[Finding]:
     return _unique(analysis.findings)
 
 
+_DURATIONS = ("days", "hours", "minutes")
+_MOMENT_FORMATS = ("format: date-time", "format: date")
+
+
+def check_moment(text: str, roots: Mapping[str, Root]) -> list[Finding]:
+    """Where an expression that must name a moment (a timer's ``at``) cannot: a number, a yes/no, a list,
+    or text the schemas do not say is a date. A moment plus or minus a duration (``days(7)``) is judged
+    by its moment; a value the schemas do not describe is left unjudged. Never raises."""
+    parsed = _parsed(text)
+    if parsed is None:
+        return []
+    tree, body, lead = parsed
+    analysis = _Analysis(body, lead, roots, {})
+    node = tree.body
+    while (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Add | ast.Sub)
+        and isinstance(node.right, ast.Call)
+        and isinstance(node.right.func, ast.Name)
+        and node.right.func.id in _DURATIONS
+    ):
+        node = node.left
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("date", "now"):
+        return []
+    value = analysis.infer(node)
+    kinds = value.kinds
+    if kinds is None or (
+        kinds <= {"string", "null"} and "string" in kinds and any(f in value.detail for f in _MOMENT_FORMATS)
+    ):
+        return []
+    shown = value.shown or analysis.source(node)
+    detail = f"（{value.detail}）" if value.detail else ""
+    detail_en = f" ({value.detail})" if value.detail else ""
+    return [
+        Finding(
+            Text(
+                f"at: 需要一个时刻，而 {shown}{detail} 不是日期",
+                f"at: needs a moment, and {shown}{detail_en} is not a date",
+            ),
+            analysis.column(node),
+            Text(
+                "请读取一个 date-time 格式的字段（如 order.return_by），可加减 days(n)、hours(n) 或 "
+                "minutes(n)，或用 date(x) 把文本读作日期",
+                "read a field of format date-time (such as order.return_by), plus or minus days(n), "
+                "hours(n) or minutes(n), or read text as a date with date(x)",
+            ),
+            "timer-at",
+        )
+    ]
+
+
 def _unique(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(dict.fromkeys(findings), key=lambda f: f.column)
 

@@ -43,6 +43,7 @@ from engine.runtime.decisions import (
     intake_refusals,
     prepared_intake,
 )
+from engine.runtime.moments import moved_moments, timer_moment
 from engine.runtime.named_lists import UnknownList
 from engine.runtime.original_order import claims_on, link_original, original_order_refusals
 from engine.runtime.parts import Parts, retried
@@ -245,10 +246,17 @@ class Commands:
                 rules=None,
                 reason=None,
             )
-            schedule(tx, cv, order_id, sorted(active_paths(cv.initial)), now)
+            live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
+            schedule(
+                tx,
+                cv,
+                order_id,
+                sorted(active_paths(cv.initial)),
+                now,
+                env=condition_env(live, SYSTEM, {}, now),
+            )
             if cv.spec.search:
                 tx.put_search_terms(order_id, department, terms_of(data, cv.spec.search), replace=False)
-            live = LiveOrder(order_id, department, workflow, cv.version, channel, cv.initial, data, 1)
             live.records = {kind: [] for kind in cv.records} if cv.records else None  # none yet
             for state in cv.initial:
                 if state in cv.approvals:
@@ -634,6 +642,10 @@ class Commands:
         if cv.search_roots and any(cv.search_roots.intersection(step.changes) for step in steps):
             # a searched field changed (a waybill, a payment reference): the order's terms are rewritten
             tx.put_search_terms(live.id, live.department, terms_of(live.data, cv.spec.search), replace=True)
+        env = condition_env(
+            live, SYSTEM, {}, now
+        )  # what an ``at`` timer reads: the order as the steps left it
+        timers_before = tx.order_timers(live.id) if cv.moment_states else []
         ids = []
         for k, step in enumerate(steps, 1):
             ids.append(
@@ -656,13 +668,18 @@ class Commands:
                     tx.cancel_timers(live.id, state)
                 if state in cv.approvals:
                     close_tasks(tx, live.id, state, now)
-            schedule(tx, cv, live.id, step.move.entered, now)
+            schedule(tx, cv, live.id, step.move.entered, now, env=env)
             for state in step.move.entered:
                 if state in cv.approvals:
                     open_tasks(tx, cv, live, state, expected + k, now)
             for topic, payload in step.outbox:
                 internal = topic in self.parts.registry.internal_topics  # for the correlation feed alone
                 tx.insert_outbox(topic, payload, now, department=live.department, deliver=not internal)
+        # a step that leaves the order in a state timed ``at`` a moment may have moved that moment
+        entered = {state for step in steps for state in step.move.entered}
+        staying = [s for s in active_paths(live.config) if s in cv.moment_states and s not in entered]
+        if staying:
+            moved_moments(tx, cv, live.id, staying, env, timers_before)
         return ids
 
     @staticmethod
@@ -715,18 +732,24 @@ def schedule(
     states: Sequence[str],
     now: datetime,
     kept: Mapping[TimerKey, list[datetime]] | None = None,
+    env: Mapping[str, Any] | None = None,
 ) -> None:
     """Schedule the timers of ``states``, due ``after`` from ``now``; a timer with a due time in
-    ``kept`` (state, trigger, reason -> due times, earliest first) takes that one instead."""
+    ``kept`` (state, trigger, reason -> due times, earliest first) takes that one instead. A timer
+    ``at`` a moment is due then, its expression read over ``env`` (the order's condition names); a
+    moment that is none sets no timer."""
     for state in states:
         for timer in cv.timers.get(state, ()):
-            due = kept.get((state, timer.trigger, timer.reason)) if kept else None
+            if timer.at is not None:
+                due_at = timer_moment(timer, env or {}).due_at
+                if due_at is None:
+                    continue
+            else:
+                due = kept.get((state, timer.trigger, timer.reason)) if kept else None
+                assert timer.after_seconds is not None  # the checks ask for exactly one of after and at
+                due_at = due.pop(0) if due else now + timedelta(seconds=timer.after_seconds)
             tx.schedule_timer(
-                order_id=order_id,
-                state=state,
-                trigger=timer.trigger,
-                reason=timer.reason,
-                due_at=due.pop(0) if due else now + timedelta(seconds=timer.after_seconds),
+                order_id=order_id, state=state, trigger=timer.trigger, reason=timer.reason, due_at=due_at
             )
 
 

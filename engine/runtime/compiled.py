@@ -233,6 +233,8 @@ class CompiledVersion:
     auto: tuple[CompiledTransition, ...]
     # (state, trigger, reason) -> the timer's compiled ``when`` (the first such timer's, as declared)
     timer_conditions: Mapping[tuple[str, str, str | None], Any] = field(default_factory=dict)
+    # the states with a timer ``at`` a moment, read again after each step that stays in them
+    moment_states: frozenset[str] = frozenset()
     # field -> who owns it: the fields the engine's actions and rules write (engine.dsl.ownership); no
     # submitted data writes one
     owned: Mapping[str, Text] = field(default_factory=dict)
@@ -456,6 +458,7 @@ def compile_version(spec: WorkflowSpec, registry: PluginRegistry) -> CompiledVer
         by_trigger={k: tuple(v) for k, v in by_trigger.items()},
         auto=tuple(ct for ct in compiled if ct.spec.auto),
         timer_conditions=_timer_conditions(spec),
+        moment_states=frozenset(s.name for s in spec.states if any(t.at is not None for t in s.timers)),
         owned=ownership.owned,
         step_fields=ownership.step_fields,
         approvals=approvals,

@@ -15,7 +15,7 @@ from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approval_entry import close_tasks, open_tasks
 from engine.runtime.commands import TimerKey, schedule
 from engine.runtime.compiled import CompiledVersion, Conflict, StateConfig, active_paths, joined, split
-from engine.runtime.decisions import LiveOrder
+from engine.runtime.decisions import LiveOrder, condition_env
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import BlockedCode, MigrationPlan
 from engine.store import OrderRow, TimerRow, Tx
@@ -202,7 +202,8 @@ class Migrations:
                 kept = scheduled_due_times(tx.order_timers(row.id), mapping)
                 for state in active_paths(split(row.state)):  # the old version's timers, left or not
                     tx.cancel_timers(row.id, state)
-                schedule(tx, target, row.id, sorted(active_paths(config)), now, kept)
+                env = condition_env(LiveOrder.from_row(row), SYSTEM, {}, now)  # an ``at`` timer's moment read
+                schedule(tx, target, row.id, sorted(active_paths(config)), now, kept, env)
                 _approvals_moved(tx, target, row, config, to_version, now)
                 _search_terms_moved(tx, self.parts.compiled(tx, workflow, row.version), target, row)
             plan.applied = True

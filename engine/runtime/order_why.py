@@ -25,7 +25,14 @@ from typing import Any
 from engine.common.regions import PROVINCE_NAMES
 from engine.common.text import Text
 from engine.common.words import WORDS, term
-from engine.dsl.spec import APPROVAL_TIMEOUT, ASSIGN_TRIGGER, CREATE_TRIGGER, MIGRATE_TRIGGER, WorkflowSpec
+from engine.dsl.spec import (
+    APPROVAL_TIMEOUT,
+    ASSIGN_TRIGGER,
+    CREATE_TRIGGER,
+    MIGRATE_TRIGGER,
+    TimerSpec,
+    WorkflowSpec,
+)
 from engine.errors import Refusal, RefusalCode
 from engine.forms.data_paths import ITEMS, data_paths
 from engine.forms.formats import CODE_KINDS
@@ -40,6 +47,7 @@ from engine.runtime.compiled import (
     split,
 )
 from engine.runtime.masking import mask, masked_data, masked_fields, reveals
+from engine.runtime.moments import Moment
 from engine.store import AuditRow, TimerRow
 from engine.store.statuses import TimerStatus
 
@@ -434,6 +442,19 @@ class RunningTimer:
     step: Text
     reason: Text | None
     when: Text | None
+    at: str | None = None  # the moment's expression, for a timer at one (at: order.return_by)
+
+
+@dataclass(frozen=True)
+class UnsetTimer:
+    """A timer at a moment (``at``) of a state the order is in that runs on no moment: the step it would
+    take, the reason it would record, its expression and why it gives no moment (None: it gives none, an
+    empty field)."""
+
+    step: Text
+    reason: Text | None
+    at: str
+    why: Text | None
 
 
 def _approval_timeout(cv: CompiledVersion, state: str) -> Text | None:
@@ -476,27 +497,44 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
             ),
             None,
         )
-        step = next(
-            (
-                ct.spec.label
-                for ct in cv.by_trigger.get(timer.trigger, ())
-                if ct.spec.label is not None and timer.state in ct.spec.sources
-            ),
-            None,
-        ) or next((ct.spec.label for ct in cv.by_trigger.get(timer.trigger, ()) if ct.spec.label), None)
-        reason = None
-        if timer.reason is not None:
-            reason = Text(term("reason", timer.reason, "zh"), term("reason", timer.reason, "en"))
         when = None
         if declared is not None and declared.when:
             zh, en = said(declared.when, None, operands, "zh"), said(declared.when, None, operands, "en")
             when = Text(zh, en) if zh is not None and en is not None else Text(declared.when, declared.when)
-        running.append(
-            RunningTimer(
-                timer.due_at, timer.trigger, step or Text(timer.trigger, timer.trigger), reason, when
-            )
-        )
+        step, reason = _timer_step(cv, timer.state, timer.trigger), _reason(timer.reason)
+        at = declared.at if declared is not None else None
+        running.append(RunningTimer(timer.due_at, timer.trigger, step, reason, when, at))
     return tuple(running)
+
+
+def _timer_step(cv: CompiledVersion, state: str, trigger: str) -> Text:
+    """The step a timer of ``state`` takes, by its transition's label (its trigger without one)."""
+    return (
+        next(
+            (
+                ct.spec.label
+                for ct in cv.by_trigger.get(trigger, ())
+                if ct.spec.label is not None and state in ct.spec.sources
+            ),
+            None,
+        )
+        or next((ct.spec.label for ct in cv.by_trigger.get(trigger, ()) if ct.spec.label), None)
+        or Text(trigger, trigger)
+    )
+
+
+def _reason(reason: str | None) -> Text | None:
+    return None if reason is None else Text(term("reason", reason, "zh"), term("reason", reason, "en"))
+
+
+def unset_timers(
+    cv: CompiledVersion, unset: Iterable[tuple[str, TimerSpec, Moment]]
+) -> tuple[UnsetTimer, ...]:
+    """The timers at a moment that run on none (``engine.runtime.moments.unset_moments``), in words."""
+    return tuple(
+        UnsetTimer(_timer_step(cv, state, timer.trigger), _reason(timer.reason), timer.at or "", moment.why)
+        for state, timer, moment in unset
+    )
 
 
 @dataclass(frozen=True)

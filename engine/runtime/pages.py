@@ -19,11 +19,11 @@ from engine.errors import ConflictError, NotFound, TransitionRejected
 from engine.forms.numbers import unstorable_refusals
 from engine.forms.per_record import per_record_fields, without_fields
 from engine.runtime.accounts import credit_standing
-from engine.runtime.actor import Actor
+from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approvals import panel_of
 from engine.runtime.catalogue import catalogue_form, line_names
 from engine.runtime.commands import Commands, StepRequest, load_order
-from engine.runtime.compiled import CompiledVersion, split
+from engine.runtime.compiled import CompiledVersion, active_paths, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
 from engine.runtime.finding import (
     ListQuery,
@@ -34,6 +34,7 @@ from engine.runtime.finding import (
     search_term,
 )
 from engine.runtime.masking import MOBILE, mask, masked_data, reveals
+from engine.runtime.moments import unset_moments
 from engine.runtime.order_why import (
     actor_text,
     decision_why,
@@ -45,6 +46,7 @@ from engine.runtime.order_why import (
     people_labels,
     running_timers,
     step_said,
+    unset_timers,
     user_fields,
     value_labels,
     version_labels,
@@ -279,12 +281,15 @@ class Pages:
             history = tuple(tx.history(order_id))
             approval = panel_of(tx, cv, row, actor, now)
             claim = claim_view_in(tx, cv, row, actor)
-            timers = running_timers(cv, tx.order_timers(order_id))
+            timer_rows = tx.order_timers(order_id)
+            timers = running_timers(cv, timer_rows)
             assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
             people = logins_in(row.data, user_fields(cv.spec))
             named = {event.actor for event in history} | assignees
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
+            env = condition_env(live, SYSTEM, {}, now)
+            unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
             products = line_names(tx, row.data)
@@ -342,6 +347,7 @@ class Pages:
             actions={event.id: event_action(event, step_labels, names) for event in history},
             said={event.id: said for event in history if (said := step_said(cv, event, revealed))},
             timers=timers,
+            unset_timers=unset,
             now=now,
             value_labels={**value_labels(cv, labels), **people_labels(people, names), **products},
             here=here,
@@ -481,7 +487,10 @@ def step_page_of(
     knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
     the order's child records as on the order's page (``records.shipment``), so they are read here."""
     live = read_records(tx, cv, LiveOrder.from_row(row))
-    info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
+    # of several transitions on the trigger from here, the one taken: the first its guard allows
+    # (a receipt that ends the order returned, else partly returned), else the first, to say why not
+    found = [t for t in offered(cv, live, actor, now) if t.trigger == trigger]
+    info = next((t for t in found if t.allowed), found[0] if found else None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
     data_form = cv.spec.data_form
     order_layout = cv.layouts.get(data_form) if data_form is not None else None

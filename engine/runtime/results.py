@@ -17,7 +17,7 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
-from engine.runtime.order_why import DecisionWhy, RunningTimer, StepSaid, WhyHere
+from engine.runtime.order_why import DecisionWhy, RunningTimer, StepSaid, UnsetTimer, WhyHere
 from engine.runtime.original_order import OrderAbout, OriginalSummary
 from engine.store import STATE_JOIN, AuditRow, OrderRow
 
@@ -386,6 +386,7 @@ class OrderPage:
     # what a person sent with a step (a reason, a note), by the event's id (engine.runtime.order_why)
     said: Mapping[int, StepSaid] = field(default_factory=dict)
     timers: tuple[RunningTimer, ...] = ()
+    unset_timers: tuple[UnsetTimer, ...] = ()  # timers at a moment the order does not hold (yet)
     now: datetime | None = None
     # field name (or dotted path) -> code -> its name, for codes no form names: a warehouse routing
     # chose, a person a field names by login (``account.manager``) by their display name

@@ -185,10 +185,12 @@ def urgency_of(cv: CompiledVersion, state: str) -> Urgency:
         for timer in cv.timers.get(path, ())
         if timer.trigger != APPROVAL_TIMEOUT
     ]
-    pressing = [timer.after_seconds for timer in found if not timer.expected]
+    # a timer at a moment the order holds (``at:``) is due whenever that is: counted as due on entry,
+    # so its orders come oldest in the state first among the pressed
+    pressing = [timer.after_seconds or 0 for timer in found if not timer.expected]
     if pressing:
         return Urgency(PRESSED, timedelta(seconds=min(pressing)))
-    awaited = [timer.after_seconds for timer in found if timer.expected]
+    awaited = [timer.after_seconds or 0 for timer in found if timer.expected]
     if awaited:
         return Urgency(LATER, timedelta(seconds=min(awaited)))
     return Urgency(FREE)

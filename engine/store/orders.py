@@ -223,8 +223,9 @@ def _amount(value: Any) -> float:
 
 def asks_return(data: Mapping[str, Any]) -> bool:
     """Whether the order's data asks for a return (its ``refund_amount``, which a return request sets:
-    rules/retail's ``request_return``, the after-sales request): ``orders.returned_at`` is then set."""
-    return data.get("refund_amount") is not None
+    the after-sales request; or the ``refund_due`` it authorized: workflows/retail's ``request_return``,
+    whose amount defaults to the price of the lines returned): ``orders.returned_at`` is then set."""
+    return data.get("refund_amount") is not None or data.get("refund_due") is not None
 
 
 # The list's sorts: the column read, and whether the newest (largest) comes first; ties by id likewise.

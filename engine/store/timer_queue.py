@@ -72,6 +72,12 @@ CANCEL_TIMERS = Statement(
     .values(status=constant(TimerStatus.CANCELLED)),
 )
 TIMER_BY_ID = Statement("timer_by_id", select(*TIMER_COLUMNS).where(timers.c.id == _b("id")))
+CANCEL_TIMER = Statement(
+    "cancel_timer",
+    update(timers)
+    .where(and_(timers.c.id == _b("id"), timers.c.status == _SCHEDULED))
+    .values(status=constant(TimerStatus.CANCELLED), note=_b("note")),
+)
 FINISH_TIMER = Statement(
     "finish_timer", update(timers).where(timers.c.id == _b("id")).values(status=_b("status"), note=_b("note"))
 )
@@ -140,6 +146,11 @@ class TimerQueue(TxCore):
     def cancel_timers(self, order_id: int, state: str) -> int:
         """Cancel the scheduled timers an order holds in ``state`` (the order left it)."""
         return int(self.run(CANCEL_TIMERS, {"order_id": order_id, "state": state}).rowcount)
+
+    def cancel_timer(self, timer_id: int, note: str) -> bool:
+        """Cancel one scheduled timer (its moment moved, a new one is scheduled), saying why in ``note``;
+        False when it is no longer scheduled."""
+        return bool(self.run(CANCEL_TIMER, {"id": timer_id, "note": note}).rowcount == 1)
 
     def _timer(self, r: Sequence[Any]) -> TimerRow:
         return TimerRow(

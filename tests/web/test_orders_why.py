@@ -15,11 +15,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.api import Text, UnsetTimer
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from tests.web.conftest import log_in, retail_app
 from tests.web.held_order import BIG, held_order, pay
 from tests.web.test_orders import NEW, REPO, create, intake, key_of, lock_of
+from web.orders import shown_unset_timer
 from web.users import create_user
 
 
@@ -93,9 +95,11 @@ def test_a_running_timer_says_when_what_and_how_long_is_left(clerk: FlaskClient,
     assert 'id="timers"' not in clerk.get(f"/orders/{order_id}").text
 
 
-def test_a_timer_with_a_condition_says_so_and_a_distant_deadline_has_its_date(
+def test_a_timer_at_return_by_says_the_day_it_falls_on(
     app: Flask, clerk: FlaskClient, clock: FrozenClock
 ) -> None:
+    """The automatic receipt waits for return_by, 7 days after delivery: the page says on which day, in
+    China time, in either language."""
     engine = app.extensions["orderloom"].engine
     order_id = create(clerk)
     pay(clerk, order_id, "186")
@@ -108,11 +112,22 @@ def test_a_timer_with_a_condition_says_so_and_a_distant_deadline_has_its_date(
     delivered = clock.now().isoformat()
     engine.fire_record(order_id, "shipment", 1, "deliver", warehouse, {"delivered_at": delivered})
     zh = clerk.get(f"/orders/{order_id}?lang=zh").text
-    assert "2026-12-14 17:03 确认收货（自动确认收货）— 还剩 7 天" in zh and "7 天 0 小时" not in zh
-    # the condition in words, the time since by the field's label
-    assert "届时条件仍成立才执行：距签收时间的天数 不少于 7 天" in zh and "days_since" not in zh
+    assert "于 12月14日 17:03 自动确认收货 — 还剩 7 天" in zh and "7 天 0 小时" not in zh
     en = clerk.get(f"/orders/{order_id}?lang=en").text
-    assert "only if this still holds then: days since Delivered at is at least 7 days" in en
+    assert "Complete by itself on 14 Dec 17:03 — 7 d left" in en
+    assert 'datetime="2026-12-14T09:03:00+00:00"' in en
+
+
+def test_a_timer_whose_moment_is_empty_says_it_is_not_set_and_why() -> None:
+    step, reason = Text("确认收货", "Complete"), Text("自动确认收货", "receipt confirmed automatically")
+    empty = UnsetTimer(step, reason, "order.return_by", None)
+    assert shown_unset_timer(empty, "zh") == "未设定自动确认收货：order.return_by 尚无值"
+    assert (
+        shown_unset_timer(empty, "en") == "Complete by itself: not set, order.return_by holds no moment yet"
+    )
+    why = UnsetTimer(step, reason, "order.return_by", Text("无法求值", "cannot evaluate"))
+    assert shown_unset_timer(why, "zh") == "未设定自动确认收货：无法求值"
+    assert shown_unset_timer(why, "en") == "Complete by itself: not set, cannot evaluate"
 
 
 def test_a_timer_fired_is_told_as_the_timers_doing(

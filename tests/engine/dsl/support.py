@@ -14,6 +14,7 @@ ACTION_NAMES = frozenset(
         "inventory.reserve",
         "inventory.release",
         "inventory.deduct",
+        "inventory.restock",
         "payments.capture",
         "payments.refund",
         "payments.refund_goods",

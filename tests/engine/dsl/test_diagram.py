@@ -36,6 +36,7 @@ from engine.dsl.diagram import (
     workflow_diagram,
 )
 from engine.dsl.loader import load_yaml
+from engine.dsl.spec import PREVIOUS_STATE, predecessors
 from engine.store.tables import STATE_JOIN
 
 from .support import INVALID, VALID
@@ -227,12 +228,16 @@ def test_every_shipped_workflow_draws_every_state_and_transition(path: Path, lan
     assert diagram.initial[None] == ids[tree["initial"]]
     assert diagram.finals == {ids[p] for p, body in _paths(tree).items() if body.get("final")}
     expected = []
+    everyone = [name for name, body in tree["states"].items() if not body.get("final")]
+    came_from = predecessors(tree["transitions"], everyone)
     for transition in tree["transitions"]:
         dests = transition["dest"]
         targets = {dests: []} if isinstance(dests, str) else {}
         for outcome, dest in ({} if isinstance(dests, str) else dests).items():
             targets.setdefault(dest, []).append(outcome)
         for source in _sources(tree, transition["source"]):
+            if dests == PREVIOUS_STATE:  # an arrow back to each state the source is entered from
+                targets = {name: [] for name in sorted(came_from.get(source, ()))}
             for dest, outcomes in targets.items():
                 texts = diagram.texts(ids[source], ids[dest])
                 label = transition.get("label") or {}
@@ -750,3 +755,17 @@ def test_a_step_back_where_the_order_came_from_draws_an_arrow_to_each_state_it_m
     arrows = re.findall(r"^\s*(\w+) --> (\w+) : release$", source, flags=re.MULTILINE)
     assert sorted(arrows) == [("s_on_hold", "s_checked"), ("s_on_hold", "s_draft")]
     assert "@previous" not in source and "u_" not in source  # no unknown state drawn for it
+
+
+def test_a_timer_at_a_moment_shows_its_moment_on_its_arrow_or_under_its_state() -> None:
+    tree = tree_of(
+        "initial: a\nstates:\n  a:\n    timers:\n      - {at: order.return_by, trigger: done}\n"
+        "      - {at: order.due, trigger: nope}\n  c: {final: true}\ntransitions:\n"
+        "  - {trigger: done, source: a, dest: c, label: {zh: 完成, en: Done}}\n"
+    )
+    zh, en = (read_diagram(workflow_diagram(tree, labels=lang) or "") for lang in ("zh", "en"))
+    assert zh.texts("s_a", "s_c") == [f"完成 · {word('diagram.at').zh.format(at='order.return_by')}"]
+    assert en.texts("s_a", "s_c") == ["Done · at order.return_by"]
+    assert en.states["s_a"].notes == [
+        word("diagram.timer_at_alone").en.format(at="order.due", trigger="nope")
+    ]

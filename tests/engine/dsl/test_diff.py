@@ -212,7 +212,9 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
     by_name = {(t["trigger"], str(t["source"])): t for t in transitions}
     by_name[("pay", "pending_payment")]["roles"] = ["clerk", "service"]
     by_name[("pay", "pending_payment")]["when"] = "data.amount >= order.total - order.discount"
-    by_name[("request_return", "delivered")]["form"] = "forms/retail/return-request-v2.json"
+    by_name[("request_return", "['delivered', 'partly_returned']")]["form"] = (
+        "forms/retail/return-request-v2.json"
+    )
     by_name[("all_delivered", "shipped")]["dest"] = "completed"
     by_name[("hold", "['paid', 'pending_shipment']")]["source"] = ["pending_shipment", "paid"]  # reordered
     transitions.remove(by_name[("release", "on_hold")])
@@ -229,7 +231,7 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
         (CHANGED, "transition", "pay from pending_payment"),
         (ADDED, "transition", "pay from pending_payment #2"),
         (REMOVED, "transition", "release from on_hold"),
-        (CHANGED, "transition", "request_return from delivered"),
+        (CHANGED, "transition", "request_return from delivered, partly_returned"),
     ]
     deliver = one(changes.transitions, "all_delivered from shipped")
     assert (deliver.before, deliver.after) == (
@@ -239,7 +241,7 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
     pay = one(changes.transitions, "pay from pending_payment")
     assert pay.before == "when: data.amount <= order.total; roles: clerk"
     assert pay.after == "when: data.amount >= order.total - order.discount; roles: clerk, service"
-    ask = one(changes.transitions, "request_return from delivered")
+    ask = one(changes.transitions, "request_return from delivered, partly_returned")
     assert (ask.before, ask.after) == (
         "form: forms/retail/return-request.json",
         "form: forms/retail/return-request-v2.json",
@@ -618,7 +620,7 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
     new = copy.deepcopy(old)
     by_name = {(t["trigger"], str(t["source"])): t for t in new["workflow"]["transitions"]}
     by_name[("all_delivered", "shipped")]["set"] = {"return_by": "now() + days(7)"}
-    by_name[("complete", "delivered")]["set"] = {"note": None}
+    by_name[("complete", "['delivered', 'partly_returned']")]["set"] = {"note": None}
     changes = bundle_changes(old, new)
     deliver = one(changes.transitions, "all_delivered from shipped")
     # a long value is cut short with an ellipsis
@@ -626,4 +628,20 @@ def test_the_fields_a_step_sets_show_among_its_changes() -> None:
         "set: delivered_at: max(pluck(records.shipment, 'delivered_at')), return_by:"
     )
     assert deliver.after == "set: return_by: now() + days(7)"
-    assert one(changes.transitions, "complete from delivered").after == 'set: {"note":null}'
+    assert one(changes.transitions, "complete from delivered, partly_returned").after == 'set: {"note":null}'
+
+
+def test_a_timer_at_a_moment_is_worded_by_its_moment() -> None:
+    old = content("retail/order.yaml")
+    new = copy.deepcopy(old)
+    new["workflow"]["states"]["partly_returned"]["timers"][0]["at"] = "order.delivered_at + days(10)"
+    changes = bundle_changes(old, new)
+    state = next(c for c in changes.states if c.name == "partly_returned")
+    assert state.before == "timers: at order.return_by: complete (auto_confirm_receipt)"
+    assert state.after == "timers: at order.delivered_at + days(10): complete (auto_confirm_receipt)"
+    assert state.worded is not None and state.worded.after is not None
+    assert "于 order.delivered_at + days(10) 确认收货" in state.worded.after.get("zh")
+    assert "at order.delivered_at + days(10): Complete" in state.worded.after.get("en")
+    complete = next(c for c in changes.transitions if c.name.startswith("complete from "))
+    assert complete.worded is not None and complete.worded.after is not None
+    assert "在 部分退货 于 order.delivered_at + days(10)" in complete.worded.after.get("zh")

@@ -108,15 +108,18 @@ def test_a_form_outside_the_definitions_root_is_not_read(tmp_path: Path) -> None
     assert any("must be a path to a .json file" in m for m in messages)
 
 
-def test_overlay_problems_name_the_overlay_and_base_problems_the_base(tmp_path: Path) -> None:
+def north_overlay(tmp_path: Path, body: str) -> tuple[Path, Path]:
+    """The definitions root and ``workflows/north.yaml``, an overlay of retail-order whose lines after
+    its header (three lines) are ``body``."""
     root = make_root(tmp_path)
-    overlay = write(
-        root,
-        "workflows/north.yaml",
+    header = "schema_version: 1\nextends: retail-order\nworkflow: retail-north\n"
+    return root, write(root, "workflows/north.yaml", header + body)
+
+
+def test_overlay_problems_name_the_overlay_and_base_problems_the_base(tmp_path: Path) -> None:
+    root, overlay = north_overlay(
+        tmp_path,
         """\
-schema_version: 1
-extends: retail-order
-workflow: retail-north
 add:
   transitions:
     - {trigger: rush, source: paid, dest: shiped, roles: [runner]}
@@ -781,3 +784,20 @@ def test_a_state_entered_only_by_an_approvers_return_is_reachable(tmp_path: Path
     problems = validate_file(write(tmp_path, "workflows/w.yaml", text), tmp_path)
     unreachable = {p.json_path for p in problems if p.code == "unreachable"}
     assert unreachable == {"$.states.nowhere"}
+
+
+def test_an_overlays_timer_at_a_moment_is_checked_where_the_overlay_writes_it(tmp_path: Path) -> None:
+    root, overlay = north_overlay(
+        tmp_path,
+        "replace:\n  states:\n    shipped:\n      timers:\n"
+        "        - {at: ordr.shipped_at, trigger: confirm}\n"
+        "        - {at: 'order.total', trigger: confirm}\n",
+    )
+    problems = [
+        p for p in validate_file(overlay, root, action_names=ACTION_NAMES) if p.file.endswith("north.yaml")
+    ]
+    assert [(p.file, p.line, p.column, p.code, p.json_path) for p in problems] == [
+        ("workflows/north.yaml", 8, 16, "bad-condition", "$.replace.states.shipped.timers[0].at"),
+        ("workflows/north.yaml", 9, 17, "timer-at", "$.replace.states.shipped.timers[1].at"),
+    ]
+    assert problems[0].suggestion == "order"
