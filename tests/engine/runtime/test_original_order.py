@@ -31,6 +31,8 @@ from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delive
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
+# the retail order delivered_retail_order makes, both its bands asked back
+BOTH_BANDS = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
 
 
 @pytest.fixture
@@ -172,14 +174,12 @@ def test_a_retail_return_never_pays_back_what_a_request_about_the_order_claims(
     bought = delivered_retail_order(engine, clock)
     taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     with pytest.raises(TransitionRejected) as caught:
-        engine.fire(int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478})
+        engine.fire(int(bought), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 478})
     refused_for_the_claim(caught.value, taken.id)
     with store.read() as tx:
         assert tx.load_order(int(bought)).state == "delivered"  # nothing written
     engine.fire(taken.id, "withdraw", SERVICE)
-    returning = engine.fire(
-        int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478}
-    )
+    returning = engine.fire(int(bought), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 478})
     assert returning.to_state == "return_requested"
 
 
@@ -190,7 +190,7 @@ def test_a_request_never_claims_what_the_retail_orders_own_return_authorized(
     more than the 178 left, and the refusal names the return's 300; once that return is paid back, it
     counts as refunded instead."""
     bought = delivered_retail_order(engine, clock)
-    engine.fire(int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 300})
+    engine.fire(int(bought), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 300})
     over = refused(engine, request(bought, refund=239))
     assert (over.details["path"], over.details["refundable"], over.details["return_authorized"]) == (
         "$.refund_amount",
@@ -305,7 +305,7 @@ def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_
         [
             attempt(
                 lambda: engine.fire(
-                    int(bought), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 300}
+                    int(bought), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 300}
                 )
             ),
             attempt(
@@ -412,11 +412,9 @@ def test_the_link_follows_a_number_a_step_changes(
     engine.fire(taken.id, "correct_original", SERVICE, {"original_order_no": second})
     assert (naming(store, first), naming(store, second)) == ([], [taken.id])
     with pytest.raises(TransitionRejected) as caught:  # 478 paid on the second, 239 claimed by the request
-        engine.fire(int(second), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478})
+        engine.fire(int(second), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 478})
     assert caught.value.refusals[0].details["orders"] == [taken.id]
-    returned = engine.fire(
-        int(first), "request_return", RETAIL, {"return_reason": "quality", "refund_amount": 478}
-    )
+    returned = engine.fire(int(first), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 478})
     assert returned.to_state == "return_requested"
 
 
