@@ -280,6 +280,9 @@ def test_retail_lifecycle_from_placement_to_return(engine: Engine, store: Store,
     clock.advance(days=2)
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat(), "signed_by": "本人"})
     clock.advance(days=3)
+    # a return names each order's own lines (x-per-record): the list of delivered orders offers no batch
+    delivered = dict(engine.order_list(RETAIL, ListQuery(workflow="retail-order", state="delivered")).steps)
+    assert "request_return" not in delivered and "complete" in delivered
     request = {"return_reason": "no_reason", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
     assert engine.fire(order.id, "request_return", RETAIL, request).to_state == "return_requested"
     assert engine.get_order(order.id, RETAIL).data["refund_due"] == 478  # the lines' price, none typed

@@ -260,6 +260,8 @@ def batch_steps(cv: CompiledVersion, state: str, actor: Actor) -> tuple[tuple[st
         trigger = ct.spec.trigger
         if ct.spec.auto or trigger in decided or trigger in found or not cv.source_matches(ct, config):
             continue
+        if ct.spec.form is not None and _asks_per_record(cv.spec.forms[ct.spec.form]):
+            continue  # each order's own (the lines a return names): not one form for many
         if role_refusal(ct, actor) is None:
             found[trigger] = ct.spec.label if ct.spec.label is not None else Text(trigger, trigger)
     found.update(_record_batch_steps(cv, config, actor))
@@ -280,7 +282,8 @@ def _record_batch_steps(cv: CompiledVersion, config: StateConfig, actor: Actor) 
 
 
 def _asks_per_record(schema: Mapping[str, Any]) -> bool:
-    """Whether the form requires a field that differs per record (``x-per-record``: each refund's own
-    amount paid back): one form for many records cannot give it, so a batch does not offer the step."""
+    """Whether the form requires a field that differs per record or order (``x-per-record``: each
+    refund's own amount paid back, the lines a return names): one form for many cannot give it, so a
+    batch does not offer the step."""
     required = schema.get("required")
     return isinstance(required, list) and any(name in required for name in per_record_fields(schema))
