@@ -147,6 +147,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.sign.all": Text("会签：每位审批人都须通过", "Every approver must approve"),
         "approval.sign.n": Text("须 {n} 位审批人通过", "{n} approvers must approve"),
         "approval.progress": Text("已通过 {approved}/{required}", "{approved} of {required} approved"),
+        "approval.progress.any": Text(
+            "已通过 {approved} 人；{n} 位审批人中任一人通过即可",
+            "{approved} approved; any one of {n} may approve",
+        ),
+        # an approver added by another (加签) yet to sign: the order waits for them
+        "approval.progress.added": Text(
+            "已通过 {approved} 人，等待加签的 {who} 审批", "approved by {approved}; waiting for {who}"
+        ),
+        "approval.added.after": Text("{who}", "{who}, added after"),
+        "approval.added.before": Text("{who}", "{who}, added before"),
         "approval.deadline": Text("截止 {at}（{left}）", "Due {at} ({left})"),
         "approval.overdue": Text("截止 {at}（已超时）", "Due {at} (overdue)"),
         "approval.timeout.remind": Text("超时后提醒审批人", "Then the approvers are reminded"),

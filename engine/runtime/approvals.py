@@ -714,6 +714,10 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor, now: date
         people=_people(tx, cv, row, tasks, actor, now) if any(yours) else (),
         decline_to=_decline_to(cv, approval),
         own_order=creator_of(tx, row.id) == actor.name,
+        declared=sum(1 for t in tasks if t.origin == "declared" and t.status not in (TRANSFERRED, ESCALATED)),
+        awaiting_added=tuple(
+            (t.approver, t.blocks is not None) for t in tasks if t.origin == "added" and t.open
+        ),
     )
 
 
