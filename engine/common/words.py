@@ -1562,6 +1562,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "transaction, with a result of its own.",
         ),
         "orders.batch.take": Text("批量{action}", "Selected: {action}"),
+        # a group's button on my work and the queues: it takes the ticked orders of its state alone
+        "orders.batch.take_of": Text("批量{action}（{state}）", "Selected: {action} ({state})"),
         "orders.batch.select": Text("选择", "Select"),
         "orders.batch.select_one": Text("选择订单 #{id}", "Select order #{id}"),
         "orders.batch.title": Text("批量{action}", "{action}: many orders"),
