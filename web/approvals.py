@@ -104,6 +104,24 @@ def _people(panel: ApprovalPanel) -> tuple[tuple[str, str], ...]:
     )
 
 
+def _progress(panel: ApprovalPanel, lang: str) -> str:
+    """How far the approval is, saying what it waits for: an approver added by another (已通过 1 人，等待
+    加签的 高军 审批), any one of several ("0 approved; any one of 2 may approve"), else so many of so
+    many."""
+    if panel.awaiting_added:
+        who = [
+            translate("approval.added.before" if before else "approval.added.after", lang).format(
+                who=panel.person(login)
+            )
+            for login, before in panel.awaiting_added
+        ]
+        joined = ("、" if lang == "zh" else "; ").join(who)
+        return translate("approval.progress.added", lang).format(approved=panel.approved, who=joined)
+    if panel.sign == "any" and panel.declared > 1 and panel.approved < panel.required:
+        return translate("approval.progress.any", lang).format(approved=panel.approved, n=panel.declared)
+    return translate("approval.progress", lang).format(approved=panel.approved, required=panel.required)
+
+
 def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
     """The panel as the page shows it: people by their names, roles and states by their labels."""
     if panel.sign in ("any", "all"):
@@ -139,9 +157,7 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
         order_id=panel.order_id,
         state_label=panel.state_label.get(lang),
         sign=sign,
-        progress=translate("approval.progress", lang).format(
-            approved=panel.approved, required=panel.required
-        ),
+        progress=_progress(panel, lang),
         deadline=deadline,
         timeout=translate(f"approval.timeout.{panel.timeout}", lang) if panel.timeout else None,
         tasks=tasks,

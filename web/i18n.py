@@ -24,21 +24,30 @@ def current_lang() -> str:
 
 
 def time_left(due: datetime, now: datetime, lang: str) -> str:
-    """What is left until ``due``, to the minute (a part minute counts as one): a timer's on the order
-    page and an approval's deadline read alike."""
+    """What is left until ``due`` (``time_span``): a timer's on the order page and an approval's
+    deadline read alike."""
+    span = time_span(due, now, lang)
+    if span is None:
+        return translate("orders.timer.due", lang)
+    return translate("orders.timer.left", lang).format(span=span)
+
+
+def time_span(due: datetime, now: datetime, lang: str) -> str | None:
+    """How long until ``due``, to the minute (a part minute counts as one): "15 小时 57 分钟" / "15 h 57
+    min"; None when it is due."""
     seconds = (due - now).total_seconds()
     if seconds <= 0:
-        return translate("orders.timer.due", lang)
+        return None
     minutes = int(-(-seconds // 60))
     if minutes < 60:
-        return translate("orders.timer.minutes", lang).format(n=minutes)
+        return translate("orders.span.minutes", lang).format(n=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return translate("orders.timer.hours", lang).format(h=hours, m=minutes)
+        return translate("orders.span.hours", lang).format(h=hours, m=minutes)
     days, hours = divmod(hours, 24)
     if hours == 0:
-        return translate("orders.timer.whole_days", lang).format(d=days)
-    return translate("orders.timer.days", lang).format(d=days, h=hours)
+        return translate("orders.span.whole_days", lang).format(d=days)
+    return translate("orders.span.days", lang).format(d=days, h=hours)
 
 
 def say_done(key: str, **values: str | Text) -> None:

@@ -38,7 +38,7 @@ from engine.api.workspace import (
 from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang, say_done, time_left
+from web.i18n import current_lang, say_done, time_span
 from web.orders import state_label
 from web.params import local_path
 
@@ -133,7 +133,7 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
             ),
         ],
         "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
-        # when its soonest timer moves it by itself, and how: "还剩 28 分钟：将自动取消（超时未支付自动取消）"
+        # when its soonest timer moves it by itself, and how: "28 分钟后将自动取消（超时未支付自动取消）"
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,
         "later": item.later,
@@ -147,9 +147,13 @@ def _due_text(item: WorkItem, now: datetime, lang: str) -> str | None:
     timer = item.due
     if timer is None:
         return None
+    span = time_span(timer.due_at, now, lang)
+    when = translate("work.due.in", lang).format(span=span) if span else translate("work.due.now", lang)
+    if timer.sentence is not None:  # an approval's timeout: what it does, said with when
+        return timer.sentence.get(lang).format(when=when)
     key = "work.due" if timer.reason is not None else "work.due.no_reason"
     return translate(key, lang).format(
-        left=time_left(timer.due_at, now, lang),
+        when=when,
         step=timer.step.get(lang),
         reason=timer.reason.get(lang) if timer.reason is not None else "",
     )

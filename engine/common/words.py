@@ -147,6 +147,16 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.sign.all": Text("会签：每位审批人都须通过", "Every approver must approve"),
         "approval.sign.n": Text("须 {n} 位审批人通过", "{n} approvers must approve"),
         "approval.progress": Text("已通过 {approved}/{required}", "{approved} of {required} approved"),
+        "approval.progress.any": Text(
+            "已通过 {approved} 人；{n} 位审批人中任一人通过即可",
+            "{approved} approved; any one of {n} may approve",
+        ),
+        # an approver added by another (加签) yet to sign: the order waits for them
+        "approval.progress.added": Text(
+            "已通过 {approved} 人，等待加签的 {who} 审批", "approved by {approved}; waiting for {who}"
+        ),
+        "approval.added.after": Text("{who}", "{who}, added after"),
+        "approval.added.before": Text("{who}", "{who}, added before"),
         "approval.deadline": Text("截止 {at}（{left}）", "Due {at} ({left})"),
         "approval.overdue": Text("截止 {at}（已超时）", "Due {at} (overdue)"),
         "approval.timeout.remind": Text("超时后提醒审批人", "Then the approvers are reminded"),
@@ -391,10 +401,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "orders.timer.unset_why": Text("未设定自动{step}：{why}", "{step} by itself: not set, {why}"),
         "orders.timer.when": Text("届时条件仍成立才执行：{when}", "only if this still holds then: {when}"),
-        "orders.timer.minutes": Text("还剩 {n} 分钟", "{n} min left"),
-        "orders.timer.hours": Text("还剩 {h} 小时 {m} 分钟", "{h} h {m} min left"),
-        "orders.timer.days": Text("还剩 {d} 天 {h} 小时", "{d} d {h} h left"),
-        "orders.timer.whole_days": Text("还剩 {d} 天", "{d} d left"),
+        # how long until a timer is due (time_span): "还剩 {span}" on the order page, "{span}后" on my work
+        "orders.span.minutes": Text("{n} 分钟", "{n} min"),
+        "orders.span.hours": Text("{h} 小时 {m} 分钟", "{h} h {m} min"),
+        "orders.span.days": Text("{d} 天 {h} 小时", "{d} d {h} h"),
+        "orders.span.whole_days": Text("{d} 天", "{d} d"),
+        "orders.timer.left": Text("还剩 {span}", "{span} left"),
         "orders.timer.due": Text("已到期，即将执行", "due now"),
         # an approval's timeout (approval: timeout: then) by what it does
         "orders.timer.remind": Text("审批超时提醒", "Approval timeout: the approvers are reminded"),
@@ -1444,9 +1456,24 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.first_page": Text("回到第一页", "Back to the first page"),
         "work.in_state_for": Text("在此状态 {age}", "in this state for {age}"),
         "work.waiting": Text("暂不能处理：{reason}", "Waiting: {reason}"),
-        # an order's soonest timer on its row of my work (time_left's words, the step, the reason)
-        "work.due": Text("{left}：将自动{step}（{reason}）", "{left}: {step} by itself ({reason})"),
-        "work.due.no_reason": Text("{left}：将自动{step}", "{left}: {step} by itself"),
+        # an order's soonest timer on its row of my work, as a sentence: when (work.due.in, work.due.now),
+        # the step, the reason; an approval's timeout by what it does
+        "work.due": Text("{when}将自动{step}（{reason}）", "Automatic “{step}” {when} ({reason})"),
+        "work.due.no_reason": Text("{when}将自动{step}", "Automatic “{step}” {when}"),
+        "work.due.in": Text("{span}后", "in {span}"),
+        "work.due.now": Text("即刻", "now"),
+        "work.due.remind": Text(
+            "{when}提醒审批人（审批超时）", "The approvers are reminded {when} (approval timeout)"
+        ),
+        "work.due.approve": Text(
+            "{when}自动通过（审批超时）", "Approved automatically {when} (approval timeout)"
+        ),
+        "work.due.return": Text(
+            "{when}退回到{state}（审批超时）", "Returned to {state} {when} (approval timeout)"
+        ),
+        "work.due.escalate": Text(
+            "{when}升级给{role}（审批超时）", "Escalated to the {role} {when} (approval timeout)"
+        ),
         "work.later": Text(
             "到期将自动处理（{n} 单）：以下操作均为可选",
             "Moving on by themselves ({n}): the steps below are optional",
@@ -1541,6 +1568,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "transaction, with a result of its own.",
         ),
         "orders.batch.take": Text("批量{action}", "Selected: {action}"),
+        # a group's button on my work and the queues: it takes the ticked orders of its state alone
+        "orders.batch.take_of": Text("批量{action}（{state}）", "Selected: {action} ({state})"),
         "orders.batch.select": Text("选择", "Select"),
         "orders.batch.select_one": Text("选择订单 #{id}", "Select order #{id}"),
         "orders.batch.title": Text("批量{action}", "{action}: many orders"),

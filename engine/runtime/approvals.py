@@ -154,6 +154,16 @@ def complete(approval: CompiledApproval, tasks: Sequence[TaskRow]) -> bool:
     return approved >= required
 
 
+def escalated_to_signed(approval: CompiledApproval, tasks: Sequence[TaskRow]) -> bool:
+    """The approval's timeout escalates to a role whose step of this visit is approved already: the
+    escalation would only ask again one who signed (and one person signs once)."""
+    timeout = approval.spec.timeout
+    if timeout is None or timeout.then != "escalate":
+        return False
+    role = timeout.escalate_to
+    return any(t.approver_kind == "role" and t.approver == role and t.status == APPROVED for t in tasks)
+
+
 class Approvals:
     """Approvers' actions, the approval panel, a person's open tasks, and approval timeouts."""
 
@@ -428,6 +438,8 @@ class Approvals:
         visit.tasks = visit_tasks(tx.order_tasks(visit.moving.order.id), approval.state)
         trigger = approval.spec.decline if declined else approval.spec.approve
         if trigger is None or (not declined and not complete(approval, visit.tasks)):
+            if escalated_to_signed(approval, visit.tasks):  # nobody left to escalate to: the timeout ends
+                tx.cancel_trigger_timers(visit.moving.order.id, approval.state, APPROVAL_TIMEOUT)
             return None
         # The approval stands in for the transition's roles; its guards, rules and actions decide as
         # for anyone. The audit trail names the approver who concluded it.
@@ -473,7 +485,7 @@ class Approvals:
         visit = self._visit(tx, cv, row, now)
         timeout = visit.approval.spec.timeout
         pending = [t for t in visit.tasks if t.open]
-        if timeout is None or not pending:
+        if timeout is None or not pending or escalated_to_signed(visit.approval, visit.tasks):
             return False
         then = timeout.then
         detail: dict[str, Any] = {"action": "timeout", "then": then, "tasks": [t.id for t in pending]}
@@ -702,6 +714,10 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor, now: date
         people=_people(tx, cv, row, tasks, actor, now) if any(yours) else (),
         decline_to=_decline_to(cv, approval),
         own_order=creator_of(tx, row.id) == actor.name,
+        declared=sum(1 for t in tasks if t.origin == "declared" and t.status not in (TRANSFERRED, ESCALATED)),
+        awaiting_added=tuple(
+            (t.approver, t.blocks is not None) for t in tasks if t.origin == "added" and t.open
+        ),
     )
 
 

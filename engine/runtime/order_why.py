@@ -443,6 +443,8 @@ class RunningTimer:
     reason: Text | None
     when: Text | None
     at: str | None = None  # the moment's expression, for a timer at one (at: order.return_by)
+    # an approval's timeout as a sentence with ``{when}`` left to fill ("{when}升级给销售总监（审批超时）")
+    sentence: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -457,24 +459,27 @@ class UnsetTimer:
     why: Text | None
 
 
-def _approval_timeout(cv: CompiledVersion, state: str) -> Text | None:
-    """What an approval's timeout at ``state`` does, in words (审批超时：升级给 销售总监); None when the
+def _approval_timeout(cv: CompiledVersion, state: str, prefix: str = "orders.timer") -> Text | None:
+    """What an approval's timeout at ``state`` does, in the words ``prefix.<then>`` of the catalogue
+    (orders.timer: 审批超时：升级给 销售总监; work.due: {when}升级给销售总监（审批超时）); None when the
     state declares none."""
     spec = next((s for s in cv.spec.states if s.name == state), None)
     timeout = spec.approval.timeout if spec is not None and spec.approval is not None else None
     if timeout is None:
         return None
-    if timeout.then == "escalate" and timeout.escalate_to is not None:
-        role = timeout.escalate_to
-        return _both(
-            lambda lang: WORDS["orders.timer.escalate"].get(lang).format(role=term("role", role, lang))
-        )
+    words = WORDS.get(f"{prefix}.{timeout.then}")
+    if words is None:
+        return None
+    role = timeout.escalate_to if timeout.then == "escalate" else None
+    target = None
     if timeout.then == "return":
         target = timeout.return_to or (spec.approval.return_to[0] if spec and spec.approval else None)
-        labels = {s.name: s.label for s in cv.spec.states}
-        label = labels.get(target or "", Text(target or "", target or ""))
-        return _both(lambda lang: WORDS["orders.timer.return"].get(lang).format(state=label.get(lang)))
-    return WORDS.get(f"orders.timer.{timeout.then}")
+    label = next((s.label for s in cv.spec.states if s.name == target), Text(target or "", target or ""))
+    return _both(
+        lambda lang: words.get(lang).format(
+            role=term("role", role, lang) if role is not None else "", state=label.get(lang), when="{when}"
+        )
+    )
 
 
 def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
@@ -487,7 +492,8 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
         if timer.trigger == APPROVAL_TIMEOUT:
             does = _approval_timeout(cv, timer.state)
             if does is not None:
-                running.append(RunningTimer(timer.due_at, timer.trigger, does, None, None))
+                sentence = _approval_timeout(cv, timer.state, "work.due")
+                running.append(RunningTimer(timer.due_at, timer.trigger, does, None, None, sentence=sentence))
                 continue
         declared = next(
             (

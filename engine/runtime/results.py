@@ -282,6 +282,10 @@ class ApprovalPanel:
     people: tuple[tuple[str, str], ...] = ()
     decline_to: Text | None = None  # the label of the state a decline takes the order to, when it names one
     own_order: bool = False  # the reader created the order: they may not sign it (separation of duties)
+    declared: int = 0  # the approvers the workflow asks (a transferred task counts as its successor)
+    # the approvers added by another (加签) yet to sign, in their order: (login, added before the one
+    # who added them); the order waits for them whatever ``sign`` says
+    awaiting_added: tuple[tuple[str, bool], ...] = ()
 
     def person(self, name: str | None) -> str:
         """How a page names a login: by its display name (the engine itself: "system")."""

@@ -8,7 +8,9 @@ when, in some published version of the workflow, a step that is not automatic le
 roles are the person's, and (for a step out of a parallel state) every region is done. Only those
 states' orders are read, each by index (``engine.store.workspace``), the most urgent first
 (``Urgency``: those a timer of their state presses, soonest due first; then those nothing presses,
-oldest in their state first; then those waiting for an ``expected`` timer, their steps optional), a
+oldest in their state first; the same again for the states where the person's only steps end the order,
+a cancel; then those waiting for an ``expected`` timer, their steps optional; a claim moves an order
+first among those of its state, never its state before a more urgent one), a
 page at a time after the last one shown (keyset pagination: a state's timer is due a fixed delay after
 entering it, so its orders stay one range of the state index). Each row says when its soonest timer
 moves it by itself (the page's timers read in one statement).
@@ -33,7 +35,7 @@ order (as a claim or a take-over asks: whoever may take it over may as well hand
 one it is given to (else it would not be their work). It is the same write as a take-over, with the
 lock version the page was drawn with (an order changed meanwhile, a claim included, is refused), and an
 audit event of its own (``work.assign``, the assignee's login as its reason). The assignee finds it first
-in my work, with the orders they claimed.
+among the orders of its state in my work, with the orders they claimed.
 """
 
 from __future__ import annotations
@@ -159,16 +161,22 @@ class WorkCursor:
         )
 
 
-PRESSED, FREE, LATER = 0, 1, 2  # the ranks of my work's orders, most urgent first
-RANKS = (PRESSED, FREE, LATER)
+# The ranks of my work's orders, most urgent first: those waiting on the person (a step of theirs
+# moves the order on), a timer's first; then those where the person may only end the order (cancel),
+# a timer's first; then those that move on by themselves.
+PRESSED, FREE, ASIDE_PRESSED, ASIDE_FREE, LATER = 0, 1, 2, 3, 4
+RANKS = (PRESSED, FREE, ASIDE_PRESSED, ASIDE_FREE, LATER)
+_ASIDE = {PRESSED: ASIDE_PRESSED, FREE: ASIDE_FREE}
 
 
 @dataclass(frozen=True)
 class Urgency:
     """How urgent the orders of a (workflow, state) are, as my work lists them: ``PRESSED`` where a
     timer of the state fires (a cancel of the unpaid), soonest first; ``FREE`` where none does, oldest
-    in their state first; ``LATER`` where the order waits for a timer of its own that is how it is
-    meant to leave (``expected: true``, the automatic receipt), the person's steps there optional.
+    in their state first; the same again (``ASIDE_PRESSED``, ``ASIDE_FREE``) after them where the
+    person's only steps end the order (a cancel: the order waits on someone else); ``LATER`` where the
+    order waits for a timer of its own that is how it is meant to leave (``expected: true``, the
+    automatic receipt), the person's steps there optional.
     ``delay``: from entering the state to the soonest such timer (a timer is due ``after`` from entry,
     so within a state the soonest due is the longest there: one index range still reads them)."""
 
@@ -176,9 +184,27 @@ class Urgency:
     delay: timedelta = timedelta(0)
 
 
-def urgency_of(cv: CompiledVersion, state: str) -> Urgency:
+def urgency_of(cv: CompiledVersion, state: str, actor: Actor | None = None) -> Urgency:
     """The urgency of the orders of ``cv`` in the stored ``state`` (a parallel state's joined leaves):
-    its timers' and its ancestors' (an approval's timeout aside: the approvers are reminded)."""
+    its timers' and its ancestors' (an approval's timeout aside: the approvers are reminded); set
+    aside for ``actor`` when their only steps there end the order (``only_ends``)."""
+    found = _timed(cv, state)
+    if actor is not None and found.rank in _ASIDE and only_ends(cv, actor, split(state)):
+        return Urgency(_ASIDE[found.rank], found.delay)
+    return found
+
+
+def only_ends(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
+    """The person's steps out of ``config`` all take the order to a final state (a cancel) and no
+    record step of theirs is due there: the order does not wait on them, someone else moves it on."""
+    if due_transitions(cv, config, actor):
+        return False
+    theirs = _steps_of(cv, actor, config)
+    return bool(theirs) and all(cv.is_final((dest,)) for ct in theirs for dest in ct.events)
+
+
+def _timed(cv: CompiledVersion, state: str) -> Urgency:
+    """The urgency the timers of the stored ``state`` give its orders."""
     found = [
         timer
         for path in active_paths(split(state))
@@ -224,8 +250,9 @@ class RecordOffer:
 
 @dataclass(frozen=True)
 class OrdersSection:
-    """A department's orders in which the person may take a step: those they claimed first (on the
-    first page), then the others oldest in their state first; ``next``: where the next page starts."""
+    """A department's orders in which the person may take a step, the most urgent first (``Urgency``),
+    those they claimed first among the orders of their state (all on the first page); ``next``: where
+    the next page starts."""
 
     kind: ClassVar[Literal["orders"]] = "orders"
     department: str
@@ -357,7 +384,7 @@ class Workspace:
         now = self.parts.clock.now()
         with self.parts.store.read() as tx:
             counts = read_state_counts(tx, actor.scope)
-            versions = _Versions(self.parts, tx)
+            versions = _Versions(self.parts, tx, actor)
             places = _work_places(versions, actor, counts)
             sections: list[WorkSection] = []
             if department is None:  # the first page: the approvals waiting for the person first
@@ -652,9 +679,9 @@ class Workspace:
             more = len(first) > limit
             next_at = _cursor(first[limit - 1]) if more else None
         else:
-            # the person's own first, the most urgent of them first (a page's worth at most)
-            first.sort(key=lambda row: _urgent_first(row, versions.urgency))
-            rows = first + [row for row, _ in rest[:limit]]
+            # a claim does not move its state's orders up: each where its urgency puts it, the
+            # person's own first among the orders of their state
+            rows = _claimed_first_in_place(first, [row for row, _ in rest[:limit]], versions.urgency)
             more = len(rest) > limit
             next_at = rest[limit - 1][1] if more else None
         shown = rows if claims is not ClaimFilter.MINE else rows[:limit]
@@ -775,8 +802,8 @@ class _Versions:
     """The published versions of the workflows a call looks at, compiled (shared by the process), each
     looked up once per call; a version this OrderLoom cannot read is left out (its page says why)."""
 
-    def __init__(self, parts: Parts, tx: Tx) -> None:
-        self.parts, self.tx = parts, tx
+    def __init__(self, parts: Parts, tx: Tx, actor: Actor | None = None) -> None:
+        self.parts, self.tx, self.actor = parts, tx, actor  # ``actor``: whose work sets urgency (my work)
         self._all: dict[str, list[CompiledVersion]] = {}
         self._queued: dict[str, dict[str, tuple[str, Text]]] = {}
         self._urgency: dict[tuple[str, str], Urgency] = {}
@@ -794,7 +821,7 @@ class _Versions:
         if found is None:
             leaves = split(state)
             cv = next((cv for cv in self.all(workflow) if all(leaf in cv.states for leaf in leaves)), None)
-            found = urgency_of(cv, state) if cv is not None else Urgency(FREE)
+            found = urgency_of(cv, state, self.actor) if cv is not None else Urgency(FREE)
             self._urgency[(workflow, state)] = found
         return found
 
@@ -864,14 +891,21 @@ def _a_step_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
     """A step a person takes (neither automatic nor fired by an approval once its approvers decided)
     leaves ``config`` now and its roles are the actor's, or a record step of theirs names a state of
     ``config`` in its ``order_states:``: what the order page would offer them."""
+    return bool(_steps_of(cv, actor, config)) or bool(due_transitions(cv, config, actor))
+
+
+def _steps_of(cv: CompiledVersion, actor: Actor, config: StateConfig) -> list[CompiledTransition]:
+    """The steps a person takes out of ``config`` (neither automatic nor fired by an approval) whose
+    roles are the actor's."""
     signed = {trigger for leaf in config for trigger in cv.approval_triggers.get(leaf, ())}
-    return any(
-        not ct.spec.auto
+    return [
+        ct
+        for ct in cv.transitions
+        if not ct.spec.auto
         and ct.spec.trigger not in signed
         and role_refusal(ct, actor) is None
         and cv.source_matches(ct, config)
-        for ct in cv.transitions
-    ) or bool(due_transitions(cv, config, actor))
+    ]
 
 
 def _may_act(cv: CompiledVersion, row: OrderRow, actor: Actor) -> bool:
@@ -978,6 +1012,19 @@ def _page(
     ordered = sorted(cursors.values(), key=lambda c: (c.rank, c.since, c.id))[:limit]
     rows = tx.orders_by_id([cursor.id for cursor in ordered])
     return [(rows[cursor.id], cursor) for cursor in ordered if cursor.id in rows]
+
+
+def _claimed_first_in_place(
+    claimed: Sequence[OrderRow], others: Sequence[OrderRow], urgency: Callable[[str, str], Urgency]
+) -> list[OrderRow]:
+    """The page's rows, the most urgent first, the orders of one (workflow, state) together where the
+    most urgent of them comes, the claimed ones first among them."""
+    ranked = sorted([*claimed, *others], key=lambda row: _urgent_first(row, urgency))
+    places: dict[tuple[str, str], int] = {}
+    for row in ranked:
+        places.setdefault((row.workflow, row.state), len(places))
+    mine = {row.id for row in claimed}
+    return sorted(ranked, key=lambda row: (places[(row.workflow, row.state)], row.id not in mine))
 
 
 def _urgent_first(row: OrderRow, urgency: Callable[[str, str], Urgency]) -> tuple[int, datetime, int]:

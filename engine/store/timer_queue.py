@@ -71,6 +71,19 @@ CANCEL_TIMERS = Statement(
     )
     .values(status=constant(TimerStatus.CANCELLED)),
 )
+CANCEL_TRIGGER_TIMERS = Statement(
+    "cancel_trigger_timers",
+    update(timers)
+    .where(
+        and_(
+            timers.c.order_id == _b("order_id"),
+            timers.c.state == _b("state"),
+            timers.c.trigger == _b("trigger"),
+            timers.c.status == _SCHEDULED,
+        )
+    )
+    .values(status=constant(TimerStatus.CANCELLED)),
+)
 TIMER_BY_ID = Statement("timer_by_id", select(*TIMER_COLUMNS).where(timers.c.id == _b("id")))
 CANCEL_TIMER = Statement(
     "cancel_timer",
@@ -151,6 +164,12 @@ class TimerQueue(TxCore):
         """Cancel one scheduled timer (its moment moved, a new one is scheduled), saying why in ``note``;
         False when it is no longer scheduled."""
         return bool(self.run(CANCEL_TIMER, {"id": timer_id, "note": note}).rowcount == 1)
+
+    def cancel_trigger_timers(self, order_id: int, state: str, trigger: str) -> int:
+        """Cancel the scheduled timers of ``trigger`` an order holds in ``state`` (what they would do
+        is done, the order still there)."""
+        params = {"order_id": order_id, "state": state, "trigger": trigger}
+        return int(self.run(CANCEL_TRIGGER_TIMERS, params).rowcount)
 
     def _timer(self, r: Sequence[Any]) -> TimerRow:
         return TimerRow(

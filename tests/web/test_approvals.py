@@ -69,7 +69,7 @@ def test_the_order_page_shows_the_approval_and_an_approver_signs_it(app: Flask) 
     mia = client_of(app, "mia")
     page = mia.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
     assert "Approval · Manager review" in page
-    assert "Any one approver approves" in page and "0 of 1 approved" in page
+    assert "Any one approver approves" in page and "0 approved; any one of 2 may approve" in page
     assert "manager (any one)" in page  # a role approver: one signature, any holder of the role
     assert '<span class="approver">ken</span>' in page  # the account manager, read off the order
     task, lock = own_task(page)
@@ -394,3 +394,27 @@ def test_each_action_on_an_approval_is_said_on_the_order_page(app: Flask) -> Non
     page = dan.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True)
     said = re.search(r'role="status" id="done-1">已回退到“([^”]+)”。</p>', page)
     assert said is not None and said.group(1) != "draft"  # the step by its label, not its code
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ("已通过 0 人；2 位审批人中任一人通过即可", "已通过 1 人，等待加签的 {who} 审批")),
+        ("en", ("0 approved; any one of 2 may approve", "approved by 1; waiting for {who}, added after")),
+    ],
+)
+def test_the_progress_says_what_the_approval_waits_for(app: Flask, lang: str, words: tuple[str, str]) -> None:
+    order_id = submitted(app)
+    mia = client_of(app, "mia")
+    page = mia.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True)
+    progress = re.search(r'<b id="approval-progress">([^<]*)</b>', page)
+    assert progress is not None and progress.group(1) == words[0]  # the manager or the account manager
+    task, lock = own_task(page)
+    added = mia.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={"action": "add_after", "user": "dan", "comment": "", "_lock_version": lock},
+    )
+    assert added.status_code == 302
+    page = mia.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True)
+    progress = re.search(r'<b id="approval-progress">([^<]*)</b>', page)
+    assert progress is not None and progress.group(1) == words[1].format(who="dan")

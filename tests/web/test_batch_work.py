@@ -166,11 +166,13 @@ def test_my_work_offers_a_batch_for_each_workflow_and_state(app: Flask) -> None:
     assert (
         "Pending payment" in unpaid_bar
         and 'value="cancel"' in unpaid_bar
-        and "Selected: Cancel" in unpaid_bar
+        and "Selected: Cancel (Pending payment)" in unpaid_bar  # each button names its group
+        and "Selected: Assign (Pending payment)" in unpaid_bar
     )
     paid_bar = page[page.index(f'id="{selectable[str(paid)]}"') :]
     paid_bar = paid_bar[: paid_bar.index("</form>")]
-    assert "Pending shipment" in paid_bar and "Selected: Cancel and refund" in paid_bar
+    assert "Selected: Cancel and refund (Pending shipment)" in paid_bar
+    assert "Selected: Assign (Pending shipment)" in paid_bar
 
     batch = clerk.get(f"/orders/batch?trigger=cancel&o={first}&o={second}&next=/work").text
     body = clerk.post("/orders/batch?lang=en", data=posted(batch)).get_data(as_text=True)

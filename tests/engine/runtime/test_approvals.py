@@ -499,3 +499,43 @@ def test_the_orders_creator_holding_an_approvers_role_cannot_sign_it_but_may_han
     assert statuses(engine, order.id) == before
     act(engine, order.id, lead, ApprovalAction.TRANSFER, target="lee", comment="my own order")
     assert act(engine, order.id, LEE, ApprovalAction.APPROVE).fired == "manager_ok"
+
+
+def escalating(engine: Engine) -> int:
+    """An order at a board review whose timeout escalates to the director."""
+    path = ROOT / "workflows" / "escalate-order.yaml"
+    engine.publish(load_bundle(path, ROOT, action_names={}, workflows={}))
+    order = engine.create_order(SALES, "wholesale", "escalate-order", data={})
+    engine.fire(order.id, "submit", SALES)
+    return order.id
+
+
+def scheduled(store: Store, order_id: int) -> list[str]:
+    with store.read() as tx:
+        return [t.trigger for t in tx.order_timers(order_id) if t.status == "scheduled"]
+
+
+def test_an_escalation_ends_when_the_role_it_escalates_to_has_signed(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    order_id = escalating(engine)
+    assert scheduled(store, order_id) == ["approval.timeout"]
+    act(engine, order_id, FINANCE, ApprovalAction.APPROVE)
+    assert scheduled(store, order_id) == ["approval.timeout"]  # the director has yet to sign
+    other = escalating(engine)
+    act(engine, other, DIRECTOR, ApprovalAction.APPROVE)
+    assert scheduled(store, other) == []  # cancelled in the transaction the director signed in
+    clock.advance(days=3)
+    assert engine.fire_due_timers("w1").fired == 1  # the first order's alone
+    panel = engine.approval(other, FINANCE)
+    assert panel is not None and [t.status for t in panel.tasks] == ["pending", "approved"]
+    assert act(engine, other, FINANCE, ApprovalAction.APPROVE).state == "approved"
+
+
+def test_an_approval_timeout_ends_with_the_decided_approval(engine: Engine, store: Store) -> None:
+    order_id = escalating(engine)
+    act(engine, order_id, FINANCE, ApprovalAction.APPROVE)
+    act(engine, order_id, DIRECTOR, ApprovalAction.APPROVE)
+    with store.read() as tx:
+        timers = [(t.trigger, t.status) for t in tx.order_timers(order_id)]
+    assert timers == [("approval.timeout", "cancelled")]
