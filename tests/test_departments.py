@@ -2318,6 +2318,71 @@ def test_a_resubmitted_wholesale_order_is_routed_to_its_approval_afresh(engine: 
     assert again.data_changes["approver_role"] == [None, routed]
 
 
+def send_back(engine: Engine, order_id: int, reason: str) -> None:
+    """The sales manager returns the order waiting for her approval to sales (退回) with ``reason``."""
+    panel = engine.approval(order_id, APPROVER)
+    assert panel is not None
+    [task] = [t for t in panel.tasks if t.yours]
+    engine.act_on_approval(
+        ApprovalRequest(order_id, task.id, ApprovalAction.RETURN, APPROVER, reason, "sent_back")
+    )
+
+
+def test_a_returned_wholesale_order_has_its_lines_corrected_and_is_judged_again(engine: Engine) -> None:
+    """Sent back for its prices, the order's lines are corrected on resubmit (a price changed, a line
+    removed, one added): the amounts and the total are computed by the server as intake computes them,
+    whatever the page sent, and the credit check and the approval route judge the corrected total."""
+    fridge = {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}
+    milk = {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 10, "unit_price": 56, "amount": 560}
+    order = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(lines=[fridge, milk], total=53540)
+    )
+    assert order.state == "pending_approval"
+    send_back(engine, order.id, "单价与合同不符，请按合同价修改")
+    # far above the credit limit (500000): held for credit, not routed on the old total
+    big = {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 200, "unit_price": 2600, "amount": 1}
+    held = engine.fire(order.id, "resubmit", SALES, {"lines": [big], "total": 1})
+    assert held.to_state == "credit_hold"
+    data = engine.get_order(order.id, SALES).data
+    assert (data["lines"][0]["amount"], data["total"]) == (520000, 520200)
+    engine.fire(order.id, "cancel", SALES)  # what it owes would hold the next order too
+    # the corrected contract price, the milk removed and a band added: small enough to go on at once
+    order = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(lines=[fridge, milk], total=53540)
+    )
+    send_back(engine, order.id, "单价与合同不符，请按合同价修改")
+    band = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 191, "amount": 0}
+    fixed = {**fridge, "qty": 5, "unit_price": 2500}
+    again = engine.fire(order.id, "resubmit", SALES, {"lines": [fixed, band], "discount": 100})
+    assert again.to_state.startswith("fulfilling.")
+    data = engine.get_order(order.id, SALES).data
+    assert [(line["sku"], line["amount"]) for line in data["lines"]] == [
+        ("HR-BCD470", 12500),
+        ("XM-BAND8", 382),
+    ]
+    assert data["total"] == 12500 + 382 + 200 - 100
+    [resubmitted] = [e for e in engine.history(order.id, SALES) if e.trigger == "resubmit"]
+    assert resubmitted.data_changes["lines"][0] == [fridge, milk]
+    assert resubmitted.data_changes["total"] == [53540, 12982]
+    said = engine.order_page(order.id, SALES).said[resubmitted.id]
+    assert [c.zh for c in said.changed] == [
+        "HR-BCD470 海尔冰箱：数量 20 → 5；单价（元） 2,639.00 → 2,500.00；小计（元） 52,780.00 → 12,500.00",
+        "XM-BAND8 小米手环8：新增（数量 2，单价（元） 191.00，小计（元） 382.00）",
+        "YL-MILK24 伊利纯牛奶：已删除",
+        "优惠金额（元）：0.00 → 100.00",
+        "订单金额（元）：53,540.00 → 12,982.00",
+    ]
+    assert said.changed[0].en == (
+        "HR-BCD470 海尔冰箱: Quantity 20 → 5; Unit price (CNY) 2,639.00 → 2,500.00; "
+        "Line amount (CNY) 52,780.00 → 12,500.00"
+    )
+    assert [e.trigger for e in engine.history(order.id, SALES)][-6:-3] == [
+        "load_account",
+        "check_credit",
+        "route_approval",
+    ]
+
+
 # -- the product catalogue in the retail order -------------------------------------------------------
 
 
