@@ -975,6 +975,21 @@ def deliver(engine: Engine, order_id: int, warehouse: str) -> FireResult:
     return engine.fire_record(order_id, "shipment", number, "deliver", WAREHOUSE, when)
 
 
+def test_the_wholesale_cancel_is_not_offered_once_everything_has_shipped(engine: Engine) -> None:
+    """The cancel out of fulfilling is refused once goods have left; once everything has shipped it
+    could never be taken, so it is not a step of that state at all: the sales manager is offered none,
+    and the order is not in her work."""
+    order_id = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
+    ship(engine, order_id, "GZ-01")
+    [cancel] = [t for t in engine.available_triggers(order_id, APPROVER) if t.trigger == "cancel"]
+    assert not cancel.allowed  # part of it shipped: refused, with why
+    ship(engine, order_id, "SH-01")
+    assert "fulfilling.shipping.shipped_all" in engine.get_order(order_id, APPROVER).states
+    assert "cancel" not in {t.trigger for t in engine.available_triggers(order_id, APPROVER)}
+    work = engine.my_work(APPROVER)
+    assert order_id not in {item.order.id for s in work.sections for item in getattr(s, "items", ())}
+
+
 def test_wholesale_payments_and_a_shipment_per_warehouse_move_the_regions_by_themselves(
     both: tuple[Engine, Store],
 ) -> None:

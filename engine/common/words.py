@@ -1447,6 +1447,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         # an order's soonest timer on its row of my work (time_left's words, the step, the reason)
         "work.due": Text("{left}：将自动{step}（{reason}）", "{left}: {step} by itself ({reason})"),
         "work.due.no_reason": Text("{left}：将自动{step}", "{left}: {step} by itself"),
+        "work.refused": Text(
+            "暂不能处理（{n} 单，不计入可处理）：您的操作现在都不能执行，原因见各单",
+            "Not yours to act on yet ({n}, not counted): each says why its steps are refused now",
+        ),
         "work.later": Text(
             "到期将自动处理（{n} 单）：以下操作均为可选",
             "Moving on by themselves ({n}): the steps below are optional",
