@@ -975,14 +975,75 @@ def deliver(engine: Engine, order_id: int, warehouse: str) -> FireResult:
     return engine.fire_record(order_id, "shipment", number, "deliver", WAREHOUSE, when)
 
 
+def test_a_retail_order_with_nothing_paid_is_cancelled_not_cancelled_and_refunded(engine: Engine) -> None:
+    """A retail order that took no payment (its discount covers it: paid by itself, nothing captured)
+    offers 取消订单 / Cancel while it waits for shipment; one paid offers 取消并退款 / Cancel and refund."""
+
+    def cancel_of(order_id: int) -> Text | None:
+        [step] = [
+            t for t in engine.available_triggers(order_id, RETAIL) if t.trigger == "cancel" and t.allowed
+        ]
+        return step.label
+
+    free = engine.create_order(
+        RETAIL,
+        department="retail",
+        workflow="retail-order",
+        channel="web",
+        data=retail_data(discount=478, total=0),
+    )
+    assert free.state == "pending_shipment" and free.data["total"] == 0
+    assert cancel_of(free.id) == Text("取消订单", "Cancel")
+    paid = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    assert pay(engine, paid.id, 478) == "pending_shipment"
+    assert cancel_of(paid.id) == Text("取消并退款", "Cancel and refund")
+    assert engine.fire(free.id, "cancel", RETAIL).to_state == "cancelled"
+
+
+def test_the_wholesale_cancel_reads_cancel_and_refund_only_once_something_was_paid(engine: Engine) -> None:
+    """A cash-on-delivery order with nothing collected is cancelled (取消订单 / Cancel), not cancelled and
+    refunded; once a transfer was received the same step reads 取消并退款 / Cancel and refund; either is
+    refused with why once goods have left, said once on my work."""
+
+    def cancel_of(order_id: int) -> tuple[bool, str, str]:
+        [step] = [
+            t for t in engine.available_triggers(order_id, APPROVER) if t.trigger == "cancel" and t.allowed
+        ]
+        assert step.label is not None
+        return step.allowed, step.label.zh, step.label.en
+
+    cod = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(payment_method="cod")
+    ).id
+    assert cancel_of(cod) == (True, "取消订单", "Cancel")
+    page = engine.step_page(cod, "cancel", APPROVER)
+    assert page.info is not None and page.info.allowed and page.info.label == Text("取消订单", "Cancel")
+    transfer = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
+    assert cancel_of(transfer) == (True, "取消订单", "Cancel")  # nothing received yet
+    engine.fire(transfer, "confirm_transfer", FINANCE, {"amount": 5000, "transaction_ref": "TR-2026-0001"})
+    assert cancel_of(transfer) == (True, "取消并退款", "Cancel and refund")
+    assert engine.fire(cod, "cancel", APPROVER).to_state == "cancelled"
+    ship(engine, transfer, "GZ-01")
+    assert not any(t.allowed for t in engine.available_triggers(transfer, APPROVER) if t.trigger == "cancel")
+    [row] = [
+        i
+        for s in engine.my_work(APPROVER).sections
+        for i in getattr(s, "items", ())
+        if i.order.id == transfer
+    ]
+    assert [r.zh for r in row.waiting] == ["已有货物发出，不能整单取消并全额退款；请与客户商定退货"]
+
+
 def test_the_wholesale_cancel_is_not_offered_once_everything_has_shipped(engine: Engine) -> None:
     """The cancel out of fulfilling is refused once goods have left; once everything has shipped it
     could never be taken, so it is not a step of that state at all: the sales manager is offered none,
     and the order is not in her work."""
     order_id = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
     ship(engine, order_id, "GZ-01")
-    [cancel] = [t for t in engine.available_triggers(order_id, APPROVER) if t.trigger == "cancel"]
-    assert not cancel.allowed  # part of it shipped: refused, with why
+    cancels = [t for t in engine.available_triggers(order_id, APPROVER) if t.trigger == "cancel"]
+    assert cancels and not any(t.allowed for t in cancels)  # part of it shipped: refused, with why
     ship(engine, order_id, "SH-01")
     assert "fulfilling.shipping.shipped_all" in engine.get_order(order_id, APPROVER).states
     assert "cancel" not in {t.trigger for t in engine.available_triggers(order_id, APPROVER)}
@@ -1143,8 +1204,8 @@ def test_a_wholesale_order_with_goods_out_is_not_cancelled_with_a_full_refund(
     transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
     engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
     ship(engine, order.id, "SH-01")
-    [cancel] = [i for i in engine.available_triggers(order.id, APPROVER) if i.trigger == "cancel"]
-    assert not cancel.allowed and "Goods have already shipped" in cancel.why_not[0].en
+    cancels = [i for i in engine.available_triggers(order.id, APPROVER) if i.trigger == "cancel"]
+    assert cancels and all(not c.allowed and "Goods have already shipped" in c.why_not[0].en for c in cancels)
     with pytest.raises(TransitionRejected, match="Goods have already shipped"):
         engine.fire(order.id, "cancel", APPROVER)
     data = engine.get_order(order.id, SALES).data

@@ -481,7 +481,10 @@ def step_page_of(
     knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
     the order's child records as on the order's page (``records.shipment``), so they are read here."""
     live = read_records(tx, cv, LiveOrder.from_row(row))
-    info = next((t for t in offered(cv, live, actor, now) if t.trigger == trigger), None)
+    # of a trigger's transitions from here, the one that may be taken now (two worded by what was paid,
+    # 取消并退款 and 取消订单), else the first, with why not
+    infos = [t for t in offered(cv, live, actor, now) if t.trigger == trigger]
+    info = next((t for t in infos if t.allowed), infos[0] if infos else None)
     transition = next((t for t in cv.spec.transitions if t.trigger == trigger and not t.auto), None)
     data_form = cv.spec.data_form
     order_layout = cv.layouts.get(data_form) if data_form is not None else None

@@ -712,7 +712,9 @@ class Workspace:
                 continue  # on its version no step of the person's leaves this state
             waiting: tuple[Refusal, ...] = ()
             if not steps and not offers:
-                waiting = tuple(r for info in mine for r in info.why_not) + tuple(record_waiting)
+                # a trigger's twins (worded by what was paid) refused alike say it once
+                said = {(r.zh, r.en): r for info in mine for r in info.why_not}
+                waiting = tuple(said.values()) + tuple(record_waiting)
             holder = None
             if row.assignee is not None:
                 holder = Assignee(row.assignee, people.get(row.assignee, row.assignee), row.assigned_at)
