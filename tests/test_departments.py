@@ -1158,6 +1158,82 @@ def deliver(engine: Engine, order_id: int, warehouse: str) -> FireResult:
     return engine.fire_record(order_id, "shipment", number, "deliver", WAREHOUSE, when)
 
 
+def test_a_retail_order_with_nothing_paid_is_cancelled_not_cancelled_and_refunded(engine: Engine) -> None:
+    """A retail order that took no payment (its discount covers it: paid by itself, nothing captured)
+    offers 取消订单 / Cancel while it waits for shipment; one paid offers 取消并退款 / Cancel and refund."""
+
+    def cancel_of(order_id: int) -> Text | None:
+        [step] = [
+            t for t in engine.available_triggers(order_id, RETAIL) if t.trigger == "cancel" and t.allowed
+        ]
+        return step.label
+
+    free = engine.create_order(
+        RETAIL,
+        department="retail",
+        workflow="retail-order",
+        channel="web",
+        data=retail_data(discount=478, total=0),
+    )
+    assert free.state == "pending_shipment" and free.data["total"] == 0
+    assert cancel_of(free.id) == Text("取消订单", "Cancel")
+    paid = engine.create_order(
+        RETAIL, department="retail", workflow="retail-order", channel="web", data=retail_data()
+    )
+    assert pay(engine, paid.id, 478) == "pending_shipment"
+    assert cancel_of(paid.id) == Text("取消并退款", "Cancel and refund")
+    assert engine.fire(free.id, "cancel", RETAIL).to_state == "cancelled"
+
+
+def test_the_wholesale_cancel_reads_cancel_and_refund_only_once_something_was_paid(engine: Engine) -> None:
+    """A cash-on-delivery order with nothing collected is cancelled (取消订单 / Cancel), not cancelled and
+    refunded; once a transfer was received the same step reads 取消并退款 / Cancel and refund; either is
+    refused with why once goods have left, said once on my work."""
+
+    def cancel_of(order_id: int) -> tuple[bool, str, str]:
+        [step] = [
+            t for t in engine.available_triggers(order_id, APPROVER) if t.trigger == "cancel" and t.allowed
+        ]
+        assert step.label is not None
+        return step.allowed, step.label.zh, step.label.en
+
+    cod = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(payment_method="cod")
+    ).id
+    assert cancel_of(cod) == (True, "取消订单", "Cancel")
+    page = engine.step_page(cod, "cancel", APPROVER)
+    assert page.info is not None and page.info.allowed and page.info.label == Text("取消订单", "Cancel")
+    transfer = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
+    assert cancel_of(transfer) == (True, "取消订单", "Cancel")  # nothing received yet
+    engine.fire(transfer, "confirm_transfer", FINANCE, {"amount": 5000, "transaction_ref": "TR-2026-0001"})
+    assert cancel_of(transfer) == (True, "取消并退款", "Cancel and refund")
+    assert engine.fire(cod, "cancel", APPROVER).to_state == "cancelled"
+    ship(engine, transfer, "GZ-01")
+    assert not any(t.allowed for t in engine.available_triggers(transfer, APPROVER) if t.trigger == "cancel")
+    [row] = [
+        i
+        for s in engine.my_work(APPROVER).sections
+        for i in getattr(s, "items", ())
+        if i.order.id == transfer
+    ]
+    assert [r.zh for r in row.waiting] == ["已有货物发出，不能整单取消并全额退款；请与客户商定退货"]
+
+
+def test_the_wholesale_cancel_is_not_offered_once_everything_has_shipped(engine: Engine) -> None:
+    """The cancel out of fulfilling is refused once goods have left; once everything has shipped it
+    could never be taken, so it is not a step of that state at all: the sales manager is offered none,
+    and the order is not in her work."""
+    order_id = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data()).id
+    ship(engine, order_id, "GZ-01")
+    cancels = [t for t in engine.available_triggers(order_id, APPROVER) if t.trigger == "cancel"]
+    assert cancels and not any(t.allowed for t in cancels)  # part of it shipped: refused, with why
+    ship(engine, order_id, "SH-01")
+    assert "fulfilling.shipping.shipped_all" in engine.get_order(order_id, APPROVER).states
+    assert "cancel" not in {t.trigger for t in engine.available_triggers(order_id, APPROVER)}
+    work = engine.my_work(APPROVER)
+    assert order_id not in {item.order.id for s in work.sections for item in getattr(s, "items", ())}
+
+
 def test_wholesale_payments_and_a_shipment_per_warehouse_move_the_regions_by_themselves(
     both: tuple[Engine, Store],
 ) -> None:
@@ -1311,8 +1387,8 @@ def test_a_wholesale_order_with_goods_out_is_not_cancelled_with_a_full_refund(
     transfer = {"method": "bank_transfer", "amount": 15350, "transaction_ref": "BT2026030200002"}
     engine.fire(order.id, "confirm_transfer", FINANCE, transfer)
     ship(engine, order.id, "SH-01")
-    [cancel] = [i for i in engine.available_triggers(order.id, APPROVER) if i.trigger == "cancel"]
-    assert not cancel.allowed and "Goods have already shipped" in cancel.why_not[0].en
+    cancels = [i for i in engine.available_triggers(order.id, APPROVER) if i.trigger == "cancel"]
+    assert cancels and all(not c.allowed and "Goods have already shipped" in c.why_not[0].en for c in cancels)
     with pytest.raises(TransitionRejected, match="Goods have already shipped"):
         engine.fire(order.id, "cancel", APPROVER)
     data = engine.get_order(order.id, SALES).data
@@ -2499,6 +2575,71 @@ def test_a_resubmitted_wholesale_order_is_routed_to_its_approval_afresh(engine: 
     assert resubmitted.data_changes["approver_role"] == [routed, None]
     [*_, again] = [e for e in history if e.trigger == "route_approval"]
     assert again.data_changes["approver_role"] == [None, routed]
+
+
+def send_back(engine: Engine, order_id: int, reason: str) -> None:
+    """The sales manager returns the order waiting for her approval to sales (退回) with ``reason``."""
+    panel = engine.approval(order_id, APPROVER)
+    assert panel is not None
+    [task] = [t for t in panel.tasks if t.yours]
+    engine.act_on_approval(
+        ApprovalRequest(order_id, task.id, ApprovalAction.RETURN, APPROVER, reason, "sent_back")
+    )
+
+
+def test_a_returned_wholesale_order_has_its_lines_corrected_and_is_judged_again(engine: Engine) -> None:
+    """Sent back for its prices, the order's lines are corrected on resubmit (a price changed, a line
+    removed, one added): the amounts and the total are computed by the server as intake computes them,
+    whatever the page sent, and the credit check and the approval route judge the corrected total."""
+    fridge = {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}
+    milk = {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 10, "unit_price": 56, "amount": 560}
+    order = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(lines=[fridge, milk], total=53540)
+    )
+    assert order.state == "pending_approval"
+    send_back(engine, order.id, "单价与合同不符，请按合同价修改")
+    # far above the credit limit (500000): held for credit, not routed on the old total
+    big = {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 200, "unit_price": 2600, "amount": 1}
+    held = engine.fire(order.id, "resubmit", SALES, {"lines": [big], "total": 1})
+    assert held.to_state == "credit_hold"
+    data = engine.get_order(order.id, SALES).data
+    assert (data["lines"][0]["amount"], data["total"]) == (520000, 520200)
+    engine.fire(order.id, "cancel", SALES)  # what it owes would hold the next order too
+    # the corrected contract price, the milk removed and a band added: small enough to go on at once
+    order = engine.create_order(
+        SALES, "wholesale", "wholesale-order", "phone", wholesale_data(lines=[fridge, milk], total=53540)
+    )
+    send_back(engine, order.id, "单价与合同不符，请按合同价修改")
+    band = {"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 191, "amount": 0}
+    fixed = {**fridge, "qty": 5, "unit_price": 2500}
+    again = engine.fire(order.id, "resubmit", SALES, {"lines": [fixed, band], "discount": 100})
+    assert again.to_state.startswith("fulfilling.")
+    data = engine.get_order(order.id, SALES).data
+    assert [(line["sku"], line["amount"]) for line in data["lines"]] == [
+        ("HR-BCD470", 12500),
+        ("XM-BAND8", 382),
+    ]
+    assert data["total"] == 12500 + 382 + 200 - 100
+    [resubmitted] = [e for e in engine.history(order.id, SALES) if e.trigger == "resubmit"]
+    assert resubmitted.data_changes["lines"][0] == [fridge, milk]
+    assert resubmitted.data_changes["total"] == [53540, 12982]
+    said = engine.order_page(order.id, SALES).said[resubmitted.id]
+    assert [c.zh for c in said.changed] == [
+        "HR-BCD470 海尔冰箱：数量 20 → 5；单价（元） 2,639.00 → 2,500.00；小计（元） 52,780.00 → 12,500.00",
+        "XM-BAND8 小米手环8：新增（数量 2，单价（元） 191.00，小计（元） 382.00）",
+        "YL-MILK24 伊利纯牛奶：已删除",
+        "优惠金额（元）：0.00 → 100.00",
+        "订单金额（元）：53,540.00 → 12,982.00",
+    ]
+    assert said.changed[0].en == (
+        "HR-BCD470 海尔冰箱: Quantity 20 → 5; Unit price (CNY) 2,639.00 → 2,500.00; "
+        "Line amount (CNY) 52,780.00 → 12,500.00"
+    )
+    assert [e.trigger for e in engine.history(order.id, SALES)][-6:-3] == [
+        "load_account",
+        "check_credit",
+        "route_approval",
+    ]
 
 
 # -- the product catalogue in the retail order -------------------------------------------------------

@@ -681,6 +681,7 @@ class Event:
     reason: str | None
     why: Shown | None = None
     said: list[Entry] = field(default_factory=list)  # what a person sent with the step (a reason)
+    changed: list[str] = field(default_factory=list)  # what the step corrected, old → new
     stayed: bool = False  # the step left the order in the state it was in (a payment still short)
 
 
@@ -772,6 +773,7 @@ def _order_page(
                 reason=event.reason if event.trigger != MIGRATE_TRIGGER else None,
                 why=shown_decision(why, lang) if why is not None else None,
                 said=summarize(said.data, [said.layout], lang, page.value_labels) if said else [],
+                changed=[c.get(lang) for c in said.changed] if said else [],
                 stayed=stayed,
             )
         )

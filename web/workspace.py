@@ -137,6 +137,7 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,
         "later": item.later,
+        "refused": item.refused,  # every step of the person's refused now: set apart, not counted
         "assignee": item.assignee.name if item.assignee is not None else None,
         "mine": item.mine,
         "may_claim": bool(item.steps or item.record_steps or item.waiting),
@@ -178,11 +179,12 @@ def batches(
     ``selectable`` when the person may act on one of its rows at least (they may then take those steps,
     or assign the rows, through the batch pages); ``count``, its orders on every page (``counts``, else
     those of this page), and ``shown``, those of this page."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    groups: dict[tuple[str, str, bool], dict[str, Any]] = {}
     for row in rows:
-        group = groups.get(row["place"])
+        key = (*row["place"], bool(row.get("refused")))  # the refused rows of a place apart
+        group = groups.get(key)
         if group is None:
-            group = groups[row["place"]] = {
+            group = groups[key] = {
                 "form": f"{prefix}-{len(groups) + 1}",
                 "workflow": row["workflow"],
                 "state": row["state"],
@@ -193,11 +195,14 @@ def batches(
         for step in row.get("batch_steps", row["steps"]):
             if step not in group["steps"]:
                 group["steps"].append(step)
-    for place, group in groups.items():
+    for (workflow, state, refused), group in groups.items():
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
-        group["later"] = all(row.get("later") for row in group["rows"])  # it moves on by itself
+        group["refused"] = refused
+        group["later"] = not refused and all(row.get("later") for row in group["rows"])  # moves on by itself
         group["shown"] = len(group["rows"])
-        group["count"] = max((counts or {}).get(place, 0), group["shown"])
+        group["count"] = (
+            group["shown"] if refused else max((counts or {}).get((workflow, state), 0), group["shown"])
+        )
     return list(groups.values())
 
 

@@ -379,6 +379,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.here.step_said": Text("{action}（{actor}）：{said}", "{action} ({actor}): {said}"),
         "orders.here.step_sent": Text("{action}（{actor}）· {said}", "{action} ({actor}) · {said}"),
         "orders.said": Text("{label}：{value}", "{label}: {value}"),
+        # a step that corrected what the order held: each field old → new, a list of rows row by row
+        "orders.changed": Text("{label}：{old} → {new}", "{label}: {old} → {new}"),
+        "orders.changed.field": Text("{label} {old} → {new}", "{label} {old} → {new}"),
+        "orders.changed.row": Text("{row}：{changes}", "{row}: {changes}"),
+        "orders.changed.added": Text("{row}：新增（{values}）", "{row}: added ({values})"),
+        "orders.changed.removed": Text("{row}：已删除", "{row}: removed"),
         "orders.stayed": Text("仍为 {state}", "still {state}"),
         "orders.here.next": Text("下一步由 {who} 处理", "Next: {who}"),
         "orders.here.queue": Text("在队列 {queue} 中等待", "waits in the queue {queue}"),
@@ -1473,6 +1479,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "work.due.escalate": Text(
             "{when}升级给{role}（审批超时）", "Escalated to the {role} {when} (approval timeout)"
+        ),
+        "work.refused": Text(
+            "暂不能处理（{n} 单，不计入可处理）：您的操作现在都不能执行，原因见各单",
+            "Not yours to act on yet ({n}, not counted): each says why its steps are refused now",
         ),
         "work.later": Text(
             "到期将自动处理（{n} 单）：以下操作均为可选",

@@ -384,10 +384,16 @@ def _transitions(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         name for name, body in _mapping(workflow.get("states")).items() if not _mapping(body).get("final")
     ]
     found: dict[str, dict[str, Any]] = {}
-    for transition in _list(workflow.get("transitions")):
-        transition = _mapping(transition)
+    listed = [_mapping(t) for t in _list(workflow.get("transitions"))]
+    names = [f"{t.get('trigger')} from {', '.join(_sources(t.get('source')))}" for t in listed]
+    # twins (one trigger from the same sources) told apart by their labels when each has its own (取消订单,
+    # 取消并退款: worded by the order), so their order in the file is no change; else by their place
+    labels = {name: [_label_en(t) for t, n in zip(listed, names, strict=True) if n == name] for name in names}
+    for transition, name in zip(listed, names, strict=True):
         trigger, sources = str(transition.get("trigger")), _sources(transition.get("source"))
-        name = f"{trigger} from {', '.join(sources)}"
+        twins = labels[name]
+        if len(twins) > 1 and all(twins) and len(set(twins)) == len(twins):
+            name = f"{name} ({_label_en(transition)})"
         n = 1
         while (f"{name} #{n}" if n > 1 else name) in found:
             n += 1
@@ -406,6 +412,12 @@ def _transitions(workflow: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 _UNITS = {"s", "m", "h", "d"}
+
+
+def _label_en(transition: Mapping[str, Any]) -> str:
+    """A transition's English label, or nothing."""
+    label = _label_of(transition.get("label"))
+    return label.en if label is not None else ""
 
 
 def _label_of(value: Any) -> Text | None:

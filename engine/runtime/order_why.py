@@ -616,6 +616,112 @@ class StepSaid:
 
     layout: FormLayout
     data: Mapping[str, Any]
+    # what the step corrected of what the order held (a price, a line removed): old → new, in words
+    changed: tuple[Text, ...] = ()
+
+
+def _field_value(spec: FieldLayout | None, value: Any) -> Text:
+    """A value of a field as the timeline words it: a choice by its title, money as money."""
+    if spec is not None:
+        for option in spec.options:
+            if option.value == value:
+                return option.label
+    return _value(value, spec is not None and (spec.widget == "money" or spec.format == "money"))
+
+
+def _worded(key: str, **values: Text | str) -> Text:
+    """The catalogue's words of ``key`` with ``values`` (each in its language, or the same in both)."""
+    text = WORDS[key]
+
+    def put(lang: str) -> dict[str, str]:
+        return {name: v if isinstance(v, str) else v.get(lang) for name, v in values.items()}
+
+    return Text(text.zh.format(**put("zh")), text.en.format(**put("en")))
+
+
+def _joined(parts: list[Text], zh: str, en: str) -> Text:
+    return Text(zh.join(p.zh for p in parts), en.join(p.en for p in parts))
+
+
+def _row_changes(layout: FormLayout, name: str, old: list[Any], new: list[Any]) -> list[Text]:
+    """A list of rows (an order's lines) corrected, row by row: each matched by its first field (the
+    SKU), named by its first two (``HR-BCD470 海尔冰箱``); a row's changed fields old → new, a row
+    removed, a row added with its values."""
+    prefix = f"{name}{ITEMS}."
+    fields = [
+        (path.removeprefix(prefix), spec) for path, spec in layout.fields.items() if path.startswith(prefix)
+    ]
+    if not fields or not all(isinstance(row, Mapping) for row in (*old, *new)):
+        return []
+    key = fields[0][0]
+
+    def named(row: Mapping[str, Any]) -> str:
+        return " ".join(str(row[f]) for f, _ in fields[:2] if row.get(f) not in (None, ""))
+
+    def by_key(rows: list[Any]) -> dict[Any, Mapping[str, Any]]:
+        found: dict[Any, Mapping[str, Any]] = {}
+        for row in rows:
+            found.setdefault(row.get(key), row)
+        return found
+
+    before, after = by_key(old), by_key(new)
+    out: list[Text] = []
+    for value, row in after.items():
+        was = before.get(value)
+        if was is None:
+            values = [
+                _joined([spec.label, _field_value(spec, row[f])], " ", " ")
+                for f, spec in fields[2:]
+                if row.get(f) is not None
+            ]
+            out.append(_worded("orders.changed.added", row=named(row), values=_joined(values, "，", ", ")))
+            continue
+        moved = [
+            _worded(
+                "orders.changed.field",
+                label=spec.label,
+                old=_field_value(spec, was.get(f)),
+                new=_field_value(spec, row.get(f)),
+            )
+            for f, spec in fields
+            if was.get(f) != row.get(f)
+        ]
+        if moved:
+            out.append(_worded("orders.changed.row", row=named(row), changes=_joined(moved, "；", "; ")))
+    out.extend(
+        _worded("orders.changed.removed", row=named(row))
+        for value, row in before.items()
+        if value not in after
+    )
+    return out
+
+
+def step_changes(layout: FormLayout, changes: Mapping[str, Any]) -> tuple[Text, ...]:
+    """What a step changed of the fields of its form that the order held before (``data_changes``
+    [old, new], old not none), in the form's order: a list of rows row by row (``_row_changes``), any
+    other field ``订单金额（元）：53,540.00 → 12,982.00``."""
+    out: list[Text] = []
+    for name in [
+        *(n for n in layout.fields if n in changes),
+        *(n for n in changes if n not in layout.fields),
+    ]:
+        change = changes[name]
+        if not (isinstance(change, list) and len(change) == 2) or change[0] is None or change[0] == change[1]:
+            continue
+        old, new = change
+        if isinstance(old, list) and isinstance(new, list):
+            out.extend(_row_changes(layout, name, old, new))
+            continue
+        spec = layout.fields.get(name)
+        if spec is not None:
+            was, now = _field_value(spec, old), _field_value(spec, new)
+            out.append(_worded("orders.changed", label=spec.label, old=was, new=now))
+    return tuple(out)
+
+
+def _holds_masked(name: str, masked: Collection[str]) -> bool:
+    """Whether the field ``name`` is, or holds, a field some roles see masked (``contact.mobile``)."""
+    return any(path == name or path.startswith((f"{name}.", f"{name}{ITEMS}")) for path in masked)
 
 
 def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> StepSaid | None:
@@ -653,7 +759,10 @@ def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> St
         if sent:
             shown = sent if revealed or not cv.masked else masked_data(sent, cv.masked)
             ordered = {name: shown[name] for name in ct.layout.fields if name in shown}
-            return StepSaid(ct.layout, {**ordered, **shown})
+            corrected = {
+                name: changes[name] for name in sent if revealed or not _holds_masked(name, cv.masked)
+            }
+            return StepSaid(ct.layout, {**ordered, **shown}, step_changes(ct.layout, corrected))
     return None
 
 

@@ -237,6 +237,12 @@ class WorkItem:
     due: RunningTimer | None = None  # its soonest timer, when one runs (what it does, when)
     later: bool = False  # it moves on by itself (``Urgency`` LATER): the person's steps are optional
 
+    @property
+    def refused(self) -> bool:
+        """Every step of the person's on it is refused now (it only says why it waits): not their work
+        yet, so set apart and left out of the counts."""
+        return bool(self.waiting) and not self.steps and not self.record_steps
+
 
 @dataclass(frozen=True)
 class RecordOffer:
@@ -256,7 +262,9 @@ class OrdersSection:
 
     kind: ClassVar[Literal["orders"]] = "orders"
     department: str
-    count: int  # orders the filter lists in the states that are the person's work (all: the kept counts)
+    # orders the filter lists in the states that are the person's work (all: the kept counts), less the
+    # rows read whose every step of the person's is refused (``WorkItem.refused``)
+    count: int
     items: tuple[WorkItem, ...]
     next: WorkCursor | None
     # (workflow, stored state) -> the orders the filter lists in it, on every page: a group's own count
@@ -691,6 +699,11 @@ class Workspace:
             where = sorted(places)
             counted = tx.claimed_counts([(department, w, s) for w, s in where], claims, actor.name)
             counts = dict(zip(where, counted, strict=True))
+        # a row on which every step of the person's is refused is not work: not counted
+        for item in items:
+            if item.refused:
+                place = (item.order.workflow, item.order.state)
+                counts[place] = max(counts.get(place, 0) - 1, 0)
         return OrdersSection(
             department,
             sum(counts.values()),
@@ -728,7 +741,9 @@ class Workspace:
                 continue  # on its version no step of the person's leaves this state
             waiting: tuple[Refusal, ...] = ()
             if not steps and not offers:
-                waiting = tuple(r for info in mine for r in info.why_not) + tuple(record_waiting)
+                # a trigger's twins (worded by what was paid) refused alike say it once
+                said = {(r.zh, r.en): r for info in mine for r in info.why_not}
+                waiting = tuple(said.values()) + tuple(record_waiting)
             holder = None
             if row.assignee is not None:
                 holder = Assignee(row.assignee, people.get(row.assignee, row.assignee), row.assigned_at)

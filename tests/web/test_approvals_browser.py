@@ -21,7 +21,7 @@ from demo.loader import load_demo
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
-from tests.test_departments import wholesale_data
+from tests.test_departments import send_back, wholesale_data
 from tests.web.conftest import (
     SCREENSHOTS,
     LiveServer,
@@ -29,6 +29,7 @@ from tests.web.conftest import (
     make_app,
     serve,
     settings_for,
+    sideways,
     with_demo_users,
 )
 
@@ -205,3 +206,67 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     page.goto(server(f"/orders/{draft.id}?lang=zh"))
     expect(page.locator("#order-state")).to_have_text("草稿")
     expect(page.locator("#approval")).to_have_count(0)
+
+
+MILK = {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 10, "unit_price": 56, "amount": 560}
+WIDE_FRIDGES = {**FRIDGES, "qty": 20, "amount": 52780}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "zh",
+            {
+                "step": "提交",
+                "remove": "删除第2行",
+                "changed": "HR-BCD470 海尔冰箱：数量 20 → 5；单价（元） 2,639.00 → 2,500.00",
+                "removed": "YL-MILK24 伊利纯牛奶：已删除",
+            },
+        ),
+        (
+            "en",
+            {
+                "step": "Submit",
+                "remove": "Remove line 2",
+                "changed": "HR-BCD470 海尔冰箱: Quantity 20 → 5; Unit price (CNY) 2,639.00 → 2,500.00",
+                "removed": "YL-MILK24 伊利纯牛奶: removed",
+            },
+        ),
+    ],
+)
+def test_sales_correct_a_returned_orders_lines_at_390_px_and_the_timeline_says_what_changed(
+    app: Flask, server: LiveServer, people: People, lang: str, words: dict[str, str]
+) -> None:
+    """Sent back because its price is not the contract's, the order's lines are on the resubmit form as
+    the order holds them; chen.jing corrects the price and the quantity and removes a line on a phone,
+    the total follows, the order is judged again (small enough now: it goes on by itself) and its
+    timeline says each line's old → new."""
+    engine: Engine = app.extensions["orderloom"].engine
+    data = wholesale_data(lines=[WIDE_FRIDGES, MILK], total=53540)
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", data)
+    assert order.state == "pending_approval"
+    send_back(engine, order.id, "单价与合同不符，请按合同价修改")
+    sales = people("chen.jing")
+    sales.goto(server(f"/orders/{order.id}/fire/resubmit?lang={lang}"))
+    expect(sales.locator("#f-lines-0-sku")).to_have_value("HR-BCD470")
+    expect(sales.locator("#f-lines-0-unit_price")).to_have_value("2639.00")
+    expect(sales.locator("#f-lines-1-qty")).to_have_value("10")
+    expect(sales.locator("#f-total")).to_have_value("53540.00")
+    sales.fill("#f-lines-0-qty", "5")
+    sales.fill("#f-lines-0-unit_price", "2500")
+    sales.get_by_role("button", name=words["remove"]).click()
+    expect(sales.locator("#f-lines-row-1")).to_have_count(0)
+    expect(sales.locator("#f-total")).to_have_value("12700.00")
+    assert sideways(sales) == 0
+    people.shot("chen.jing", f"{lang}-resubmit-form")
+    sales.get_by_role("button", name=words["step"], exact=True).click()
+    sales.wait_for_url(re.compile(rf"/orders/{order.id}(\?.*)?$"))
+    sales.goto(server(f"/orders/{order.id}?lang={lang}"))
+    changed = sales.locator("#timeline ul.changed")
+    expect(changed).to_contain_text(words["changed"])
+    expect(changed).to_contain_text(words["removed"])
+    assert sideways(sales) == 0
+    people.shot("chen.jing", f"{lang}-timeline")
+    stored = engine.get_order(order.id, SALES)
+    assert stored.state.startswith("fulfilling.") and stored.data["total"] == 12700
