@@ -79,7 +79,7 @@ def test_who_sees_the_stock_pages_and_who_may_change_stock(app: Flask) -> None:
             "/stock/receive",
             {"sku": "XM-BAND9", "warehouse": "SH-01", "qty": "2"},
             "s-sku",
-            "您是否想输入 'XM-BAND8'",
+            "您是否想输入「XM-BAND8」",
         ),
         ("/stock/receive", {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": "0"}, "s-qty", "数量必须是 1 到"),
         (
@@ -110,9 +110,35 @@ def test_a_refused_change_is_shown_beside_its_field_and_writes_nothing(
     answer = keeper.post(f"{path}?lang=zh", data=form)
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422
-    assert zh in html.unescape(page.split('id="stock-error">')[1].split("</p>")[0])
+    assert zh in html.unescape(page.split(f'id="{field}-error">')[1].split("</span>")[0])
     assert f'id="{field}"' in page and 'aria-invalid="true"' in page.split(f'id="{field}"')[1].split(">")[0]
     assert on_hand(app) == before
+
+
+def beside(page: str, field: str) -> str:
+    """The message shown beside a form's field (empty: none)."""
+    found = re.search(rf'id="{field}-error">(.*?)</span>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def test_every_problem_of_a_stock_form_is_shown_at_once_each_beside_its_field(app: Flask) -> None:
+    keeper = client_of(app, "zhao")
+    before = on_hand(app)
+    receive = {"sku": "xm-band9", "warehouse": "SH-01", "qty": "0", "note": "长" * 501}
+    page = keeper.post("/stock/receive?lang=zh", data=receive).get_data(as_text=True)
+    assert beside(page, "s-sku") == "没有商品「xm-band9」；您是否想输入「XM-BAND8」？"
+    assert "数量必须是 1 到" in beside(page, "s-qty") and "说明不能超过" in beside(page, "s-note")
+    assert beside(page, "s-warehouse") == ""
+    adjust = {"sku": "XM-BAND9", "warehouse": "SH-01", "change": "0", "reason": ""}
+    page = keeper.post("/stock/adjust?lang=en", data=adjust).get_data(as_text=True)
+    assert "Did you mean XM-BAND8?" in beside(page, "s-sku")
+    assert "other than 0" in beside(page, "s-change") and "Say why" in beside(page, "s-reason")
+    transfer = {"sku": "XM-BAND9", "source": "SH-01", "dest": "SH-01", "qty": "x"}
+    page = keeper.post("/stock/transfers?lang=en", data=transfer).get_data(as_text=True)
+    assert "Did you mean XM-BAND8?" in beside(page, "s-sku") and "whole number" in beside(page, "s-qty")
+    assert on_hand(app) == before
+    picker = keeper.get("/stock/receive").get_data(as_text=True)
+    assert 'list="skus"' in picker and '<option value="XM-BAND8">' in picker
 
 
 def test_a_transfer_is_in_transit_until_received_partly_then_wholly(app: Flask) -> None:
