@@ -1641,6 +1641,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "forms.required_note": Text("为必填项", "marks a required field"),
         "forms.choose": Text("请选择", "Choose…"),
         "forms.submit": Text("提交", "Submit"),
+        # the form's language button, said in the language it switches to
+        "forms.lang_switch": Text("Switch to English", "切换到中文"),
         "forms.row": Text("第{n}行", "line {n}"),
         "forms.row_actions": Text("操作", "Actions"),
         "forms.add_row": Text("＋ 添加一行", "+ Add a line"),
