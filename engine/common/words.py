@@ -1478,6 +1478,18 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已放弃认领订单 #{id}：其他人可以认领。", "Order #{id} unclaimed: anyone may claim it now."
         ),
         "work.queues": Text("审核队列", "Review queues"),
+        "work.stock": Text("库存预警：{count} 项待补货", "Low-stock alerts: {count} to reorder"),
+        "work.stock.intro": Text(
+            "可用库存低于安全库存的商品，附补货建议；在库存页查看明细或调整安全库存。",
+            "Products whose free units are below their safety stock, each with its reorder suggestion; "
+            "the stock pages hold the figures and the safety stocks.",
+        ),
+        "work.stock.row": Text(
+            "可用 {available}，安全库存 {safety}，建议补货 {suggested} 件",
+            "{available} free, safety stock {safety}: reorder {suggested}",
+        ),
+        "work.stock.all": Text("全部库存预警", "All low-stock alerts"),
+        "work.stock.transfers": Text("在途调拨", "Transfers in transit"),
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
         ),

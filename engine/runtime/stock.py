@@ -77,6 +77,7 @@ __all__ = [
     "StockTake",
     "Transfer",
     "adjust_stock",
+    "buys_stock",
     "cancel_stock_take",
     "check_transfer_receipt",
     "enter_count",
@@ -126,6 +127,11 @@ def may_change_stock(roles: Collection[str]) -> bool:
 
 def may_set_safety_stock(roles: Collection[str]) -> bool:
     return bool(SAFETY_SETTERS & set(roles))
+
+
+def buys_stock(roles: Collection[str]) -> bool:
+    """A purchaser: whose work (on My work) is the open low-stock alerts and their reorders."""
+    return PURCHASER_ROLE in roles
 
 
 MAX_UNITS = 1_000_000_000  # an INTEGER column holds it with room to add

@@ -482,3 +482,30 @@ def test_what_is_not_found_is_named(app: Flask) -> None:
     assert "没有“bogus”这种台账类型。台账类型有：期初 (opening)、入库 (receive)、调出 (transfer_out)" in zh
     gone = keeper.get("/stock/transfers?sent=9&lang=en")
     assert gone.status_code == 404 and "There is no transfer T9." in gone.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "figures"),
+    [
+        ("zh", "库存预警：1 项待补货", "可用 4，安全库存 10，建议补货 6 件"),
+        ("en", "Low-stock alerts: 1 to reorder", "4 free, safety stock 10: reorder 6"),
+    ],
+)
+def test_a_purchasers_my_work_lists_the_open_low_stock_alerts_linked_to_the_stock_pages(
+    app: Flask, lang: str, heading: str, figures: str
+) -> None:
+    buyer = client_of(app, "qian")
+    assert 'id="work-stock-section"' not in buyer.get(f"/work?lang={lang}").get_data(as_text=True)  # none low
+    set_safety_stock(app.extensions["orderloom"].store, "XM-BAND8", "GZ-01", 10)
+    page = buyer.get(f"/work?lang={lang}").get_data(as_text=True)
+    section = page.split('id="work-stock-section"')[1].split("</section>")[0]
+    assert heading in section and figures in section
+    assert re.findall(r'data-sku="([^"]+)"', section) == ["XM-BAND8"]
+    links = re.findall(r'href="([^"]+)"', section)
+    assert html.unescape(links[0]) == "/stock/ledger?sku=XM-BAND8&warehouse=GZ-01"
+    assert "/stock/alerts" in links and "/stock/transfers" in links
+    for link in links:
+        assert buyer.get(html.unescape(link)).status_code == 200
+    assert 'id="work-none"' not in page
+    keeper = client_of(app, "zhao")  # the warehouse's work is its orders: no alerts there
+    assert 'id="work-stock-section"' not in keeper.get(f"/work?lang={lang}").get_data(as_text=True)
