@@ -94,8 +94,10 @@ def test_only_a_clerk_records_a_failure_and_only_with_the_form_filled(engine: En
     order_id = place(engine)
     with pytest.raises(TransitionRejected, match="requires role clerk"):
         engine.fire(order_id, "record_payment_failure", WAREHOUSE, DECLINED)
-    with pytest.raises(TransitionRejected, match="Failure message: enter a value"):
-        engine.fire(order_id, "record_payment_failure", CLERK, {"method": "card", "failure_code": "X"})
+    with pytest.raises(TransitionRejected, match="Provider's message: enter a value"):
+        engine.fire(order_id, "record_payment_failure", CLERK, {"method": "card", "failure_code": "OTHER"})
+    with pytest.raises(TransitionRejected, match="Reason: choose one of Insufficient funds"):
+        engine.fire(order_id, "record_payment_failure", CLERK, {**DECLINED, "failure_code": "X"})
     with pytest.raises(TransitionRejected, match="Payment method: choose one of Bank card"):
         engine.fire(order_id, "record_payment_failure", CLERK, {**DECLINED, "method": "bitcoin"})
     assert "payment_failures" not in engine.get_order(order_id, CLERK).data

@@ -417,16 +417,41 @@ def _listed(found: OrderList, lang: str) -> list[Listed]:
     return rows
 
 
+STATE_OF = ":"  # a state picked under a workflow's title, when no workflow is filtered: retail-order:paid
+
+
 def _state_groups(found: OrderList, lang: str) -> list[ChoiceGroup]:
-    """The states to filter by: of the workflow filtered by, else of each workflow under its title."""
-    specs = [found.workflow] if found.workflow is not None else list(found.workflows)
+    """The states to filter by: of the workflow filtered by, else of each workflow under its title, each
+    state then naming its workflow too (``retail-order:paid``), so that 已支付 picked under 零售订单 lists
+    the retail orders paid, not every workflow's."""
+    if found.workflow is not None:
+        spec = found.workflow
+        return [
+            ChoiceGroup(
+                spec.title.get(lang),
+                tuple(
+                    Choice(state.name, state.label.get(lang)) for state in spec.states if not state.regions
+                ),
+            )
+        ]
     return [
         ChoiceGroup(
             spec.title.get(lang),
-            tuple(Choice(state.name, state.label.get(lang)) for state in spec.states if not state.regions),
+            tuple(
+                Choice(f"{spec.name}{STATE_OF}{state.name}", state.label.get(lang))
+                for state in spec.states
+                if not state.regions
+            ),
         )
-        for spec in specs
+        for spec in found.workflows
     ]
+
+
+def _state_of_workflow(args: dict[str, str]) -> None:
+    """A state picked under a workflow's title (``retail-order:paid``) filters by that workflow and state."""
+    workflow, said, state = args["state"].partition(STATE_OF)
+    if said and workflow and state:
+        args["workflow"], args["state"] = workflow, state
 
 
 @orders.get("/orders")
@@ -450,6 +475,7 @@ def index() -> Any:
             not_a_number = translate("orders.go_not_a_number", current_lang()).format(typed=typed[:40])
     lang = current_lang()
     args = {key: request.args.get(key, "") for key in (*FILTER_FIELDS, "sort", "q", "after", "before")}
+    _state_of_workflow(args)
     query, problems = read_list_query(args)
     found = _engine().order_list(current_actor(), query, limit=PAGE_SIZE)
     kept = query.params()

@@ -143,6 +143,7 @@ def _page(template: str, code: int = 200, **values: Any) -> Any:
             warehouses=warehouses,
             warehouse_names=warehouse_names(_engine()),
             product_names=product_names(_engine().store, _shown_skus(values)),
+            sku_names=product_names(_engine().store, skus),
             people=people_names(_engine().store, current_lang()),
             reference_words=reference_words(),
             may_change=may_change_stock(roles),
@@ -166,6 +167,36 @@ def _message(error: StockRefused) -> str:
 def _missing(said: str) -> Any:
     """404 saying what is not here (no stock-take C999; an unknown kind of entry), the tabs above it."""
     return _page("stock/missing.html", 404, missing=said)
+
+
+# The fields of each change's form, by the engine's name of the value each holds (a transfer's source
+# warehouse is its ``warehouse``, its destination ``to``).
+FORM_FIELDS: dict[str, dict[str, str]] = {
+    "receive": {
+        "sku": "sku",
+        "warehouse": "warehouse",
+        "qty": "qty",
+        "reference": "reference",
+        "note": "note",
+    },
+    "adjust": {"sku": "sku", "warehouse": "warehouse", "change": "change", "reason": "reason"},
+    "transfer": {"sku": "sku", "warehouse": "source", "to": "dest", "qty": "qty", "note": "note"},
+}
+
+
+def _said(error: StockRefused, form: str) -> dict[str, Any]:
+    """Every problem of a sent form: each beside the field it names (``errors``: field -> message), the
+    rest (a key used before) above the form (``error``)."""
+    fields = FORM_FIELDS[form]
+    beside: dict[str, str] = {}
+    above: list[str] = []
+    for problem in error.problems:
+        name = fields.get(problem.field)
+        if name is None:
+            above.append(_message(problem))
+        else:
+            beside.setdefault(name, _message(problem))
+    return {"errors": beside, "error": " ".join(above) or None}
 
 
 def _refused(template: str, error: StockRefused, **values: Any) -> Any:
@@ -265,7 +296,7 @@ def receive() -> Any:
             key=_key(),
         )
     except StockRefused as error:
-        return _refused("stock/change.html", error, what="receive", sent=sent)
+        return _page("stock/change.html", 422, what="receive", sent=sent, **_said(error, "receive"))
     return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="receive"), 303)
 
 
@@ -289,7 +320,7 @@ def adjust() -> Any:
             key=_key(),
         )
     except StockRefused as error:
-        return _refused("stock/change.html", error, what="adjust", sent=sent)
+        return _page("stock/change.html", 422, what="adjust", sent=sent, **_said(error, "adjust"))
     return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="adjust"), 303)
 
 
@@ -365,7 +396,7 @@ def transfer_new() -> Any:
             key=_key(),
         )
     except StockRefused as error:
-        return _transfers_page(422, error=_message(error), error_field=error.field, sent=sent)
+        return _transfers_page(422, sent=sent, **_said(error, "transfer"))
     return redirect(url_for("stock.transfer_list", sent=done.id), 303)
 
 

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from flask_login import current_user
 
 from engine.api import ADMIN_ROLE, Engine, term, translate
+from engine.api.stock import buys_stock, low_stock_alerts, product_names, warehouse_names
 from engine.api.workspace import (
     ApprovalItem,
     ApprovalsSection,
@@ -268,15 +269,41 @@ def index() -> Any:
         for row in _engine().new_orders(current_actor())
         for channel in row.channels
     ]
+    stock = _stock_work(lang) if department is None else None
     return render_template(
         "work/index.html",
         new_orders=new_orders,
+        stock=stock,
         sections=sections,
         claims=shown_filter,
         filters=list(FILTERS),
         paged=department is not None,
-        has_orders=any(s.get("items") or s.get("groups") for s in sections),
+        has_orders=any(s.get("items") or s.get("groups") for s in sections) or bool(stock),
     )
+
+
+def _stock_work(lang: str) -> list[dict[str, Any]] | None:
+    """A purchaser's stock work: the open low-stock alerts, each with its reorder suggestion and its
+    product and warehouse by name (None for one who buys nothing)."""
+    actor = current_actor()
+    if not buys_stock(actor.roles):
+        return None
+    engine = _engine()
+    alerts = low_stock_alerts(engine.store, engine.clock.now())
+    names = product_names(engine.store, {a.sku for a in alerts})
+    places = warehouse_names(engine)
+    return [
+        {
+            "sku": a.sku,
+            "name": names[a.sku].get(lang) if a.sku in names else "",
+            "warehouse": places[a.warehouse].get(lang) if a.warehouse in places else a.warehouse,
+            "figures": translate("work.stock.row", lang).format(
+                available=a.available, safety=a.safety_stock, suggested=a.suggested
+            ),
+            "url": url_for("stock.ledger", sku=a.sku, warehouse=a.warehouse),
+        }
+        for a in alerts
+    ]
 
 
 @work.get("/work/queues/<department>/<queue>")

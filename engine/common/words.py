@@ -1515,6 +1515,18 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "已放弃认领订单 #{id}：其他人可以认领。", "Order #{id} unclaimed: anyone may claim it now."
         ),
         "work.queues": Text("审核队列", "Review queues"),
+        "work.stock": Text("库存预警：{count} 项待补货", "Low-stock alerts: {count} to reorder"),
+        "work.stock.intro": Text(
+            "可用库存低于安全库存的商品，附补货建议；在库存页查看明细或调整安全库存。",
+            "Products whose free units are below their safety stock, each with its reorder suggestion; "
+            "the stock pages hold the figures and the safety stocks.",
+        ),
+        "work.stock.row": Text(
+            "可用 {available}，安全库存 {safety}，建议补货 {suggested} 件",
+            "{available} free, safety stock {safety}: reorder {suggested}",
+        ),
+        "work.stock.all": Text("全部库存预警", "All low-stock alerts"),
+        "work.stock.transfers": Text("在途调拨", "Transfers in transit"),
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
         ),
@@ -1680,6 +1692,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "forms.required_note": Text("为必填项", "marks a required field"),
         "forms.choose": Text("请选择", "Choose…"),
         "forms.submit": Text("提交", "Submit"),
+        # the form's language button, said in the language it switches to
+        "forms.lang_switch": Text("Switch to English", "切换到中文"),
         "forms.row": Text("第{n}行", "line {n}"),
         "forms.row_actions": Text("操作", "Actions"),
         "forms.add_row": Text("＋ 添加一行", "+ Add a line"),

@@ -22,14 +22,14 @@ second change; the same key sent with another change is refused (field ``key``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from engine.common.suggest import near_miss, suggestion_text
+from engine.common.suggest import near_miss
 from engine.common.text import Text
 from engine.common.words import word, words_of
 from engine.errors import EngineError
@@ -77,6 +77,7 @@ __all__ = [
     "StockTake",
     "Transfer",
     "adjust_stock",
+    "buys_stock",
     "cancel_stock_take",
     "check_transfer_receipt",
     "enter_count",
@@ -128,6 +129,11 @@ def may_set_safety_stock(roles: Collection[str]) -> bool:
     return bool(SAFETY_SETTERS & set(roles))
 
 
+def buys_stock(roles: Collection[str]) -> bool:
+    """A purchaser: whose work (on My work) is the open low-stock alerts and their reorders."""
+    return PURCHASER_ROLE in roles
+
+
 MAX_UNITS = 1_000_000_000  # an INTEGER column holds it with room to add
 MAX_NOTE = 500
 OPEN, POSTED, CANCELLED = "open", "posted", "cancelled"
@@ -135,12 +141,37 @@ OPEN, POSTED, CANCELLED = "open", "posted", "cancelled"
 
 class StockRefused(EngineError):
     """A stock operation that could not be done: nothing was written. ``field`` names the input at fault
-    (``sku``, ``warehouse``, ``qty``, ``to``, ``transfer``, ``take``, ``reason``…)."""
+    (``sku``, ``warehouse``, ``qty``, ``to``, ``transfer``, ``take``, ``reason``…). ``problems``: every
+    problem found in what was sent, this one first (a form's page says each beside its field)."""
 
-    def __init__(self, field: str, text: Text) -> None:
+    def __init__(self, field: str, text: Text, others: Sequence[StockRefused] = ()) -> None:
         super().__init__(text.en, zh=text.zh)
         self.field = field
         self.text = text
+        self.problems: tuple[StockRefused, ...] = (self, *others)
+
+
+_Checked = TypeVar("_Checked")
+
+
+class _Problems:
+    """The problems of one change's values, gathered so that all are said at once, not the first alone."""
+
+    def __init__(self, found: Sequence[StockRefused] = ()) -> None:
+        self.found = list(found)
+
+    def check(self, check: Callable[[], _Checked], otherwise: _Checked) -> _Checked:
+        """What ``check`` answers; ``otherwise`` when it refuses, its problems kept."""
+        try:
+            return check()
+        except StockRefused as problem:
+            self.found.extend(problem.problems)
+            return otherwise
+
+    def raise_any(self) -> None:
+        if self.found:
+            first, *others = self.found
+            raise StockRefused(first.field, first.text, others)
 
 
 # -- what the pages read ------------------------------------------------------------------------
@@ -305,15 +336,13 @@ def _check_known(connection: Connection, field: str, value: str) -> str:
                 f"{value} is a virtual product: it has no stock to receive, move or count.",
             ),
         )
-    guess = near_miss(value, choices)
+    guess = near_miss(value, choices) or near_miss(value.upper(), choices)  # xm-band9: XM-BAND8?
     zh_name, en_name = ("商品", "product") if field == "sku" else ("仓库", "warehouse")
     better = f" Did you mean {guess}?" if guess else ""
+    maybe = f"；您是否想输入「{guess}」？" if guess else ""
     raise StockRefused(
         field,
-        Text(
-            f"没有{zh_name} {value!r}{suggestion_text(guess, 'zh')}",
-            f"No {en_name} with the code {_wrote(value)}.{better}",
-        ),
+        Text(f"没有{zh_name}「{value}」{maybe}", f"No {en_name} with the code {_wrote(value)}.{better}"),
     )
 
 
@@ -493,20 +522,26 @@ def receive_stock(
     key: str | None = None,
 ) -> StockLevel:
     """Receive ``qty`` units of ``sku`` into ``warehouse`` (入库). ``new``: the sku or the warehouse may
-    be one no stock row names yet (a first delivery); otherwise both must be known."""
-    qty = _units(qty)
-    note = _note(note)
-    reference = _note(reference, "reference")
+    be one no stock row names yet (a first delivery); otherwise both must be known. Every problem of the
+    values is said at once (``StockRefused.problems``)."""
+    problems = _Problems()
+    qty = problems.check(lambda: _units(qty), qty)
+    note = problems.check(lambda: _note(note), None)
+    reference = problems.check(lambda: _note(reference, "reference"), None)
 
     def work(tx: Tx) -> StockLevel:
         nonlocal sku, warehouse
+        found = _Problems(problems.found)
         if not new:
-            sku = _check_known(tx.connection, "sku", sku)
-            warehouse = _check_known(tx.connection, "warehouse", warehouse)
+            sku = found.check(lambda: _check_known(tx.connection, "sku", sku), sku)
+            warehouse = found.check(lambda: _check_known(tx.connection, "warehouse", warehouse), warehouse)
         elif not sku.strip() or not warehouse.strip():
-            raise StockRefused(
-                "sku", Text("商品编码和仓库都不能为空", "Give both the product code and the warehouse.")
+            found.found.append(
+                StockRefused(
+                    "sku", Text("商品编码和仓库都不能为空", "Give both the product code and the warehouse.")
+                )
             )
+        found.raise_any()
         lock_stock(tx.connection, [sku])
         return _change(
             tx,
@@ -544,22 +579,27 @@ def adjust_stock(
     key: str | None = None,
 ) -> StockLevel:
     """Add (``change`` > 0) or take away units on hand, with the reason (库存调整). Never below what is
-    reserved there, nor below 0."""
+    reserved there, nor below 0. Every problem of the values is said at once."""
+    problems = _Problems()
     if isinstance(change, bool) or not isinstance(change, int) or change == 0 or abs(change) > MAX_UNITS:
-        raise StockRefused(
-            "change",
-            Text(
-                f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
-                "Enter a whole number other than 0: more units, or fewer with a minus "
-                f"(you wrote {_wrote(change)}).",
-            ),
+        problems.found.append(
+            StockRefused(
+                "change",
+                Text(
+                    f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
+                    "Enter a whole number other than 0: more units, or fewer with a minus "
+                    f"(you wrote {_wrote(change)}).",
+                ),
+            )
         )
-    why = _note(reason, "reason", required=True)
+    why = problems.check(lambda: _note(reason, "reason", required=True), None)
 
     def work(tx: Tx) -> StockLevel:
         nonlocal sku, warehouse
-        sku = _check_known(tx.connection, "sku", sku)
-        warehouse = _check_known(tx.connection, "warehouse", warehouse)
+        found = _Problems(problems.found)
+        sku = found.check(lambda: _check_known(tx.connection, "sku", sku), sku)
+        warehouse = found.check(lambda: _check_known(tx.connection, "warehouse", warehouse), warehouse)
+        found.raise_any()
         lock_stock(tx.connection, [sku])
         row = _row(tx.connection, sku, warehouse)
         on_hand, reserved = (0, 0) if row is None else (row.on_hand, row.reserved)
@@ -667,15 +707,19 @@ def transfer_stock(
     key: str | None = None,
 ) -> Transfer:
     """Send ``qty`` units of ``sku`` from ``source`` to ``dest`` (库存调拨): they leave ``source`` at once
-    and are in transit until :func:`receive_transfer`. Only units free (not reserved) can leave."""
-    qty = _units(qty)
-    note = _note(note)
+    and are in transit until :func:`receive_transfer`. Only units free (not reserved) can leave. Every
+    problem of the values is said at once."""
+    problems = _Problems()
+    qty = problems.check(lambda: _units(qty), qty)
+    note = problems.check(lambda: _note(note), None)
 
     def work(tx: Tx) -> Transfer:
         nonlocal sku, source, dest
-        sku = _check_known(tx.connection, "sku", sku)
-        source = _check_known(tx.connection, "warehouse", source)
-        dest = _check_warehouse(tx.connection, "to", dest)
+        found = _Problems(problems.found)
+        sku = found.check(lambda: _check_known(tx.connection, "sku", sku), sku)
+        source = found.check(lambda: _check_known(tx.connection, "warehouse", source), source)
+        dest = found.check(lambda: _check_warehouse(tx.connection, "to", dest), dest)
+        found.raise_any()
         if source == dest:
             raise StockRefused(
                 "to",

@@ -388,7 +388,7 @@ class Workspace:
     ) -> MyWork:
         """The person's work in one read: a section per department of theirs that has some (only
         ``department``'s, from ``after``, when a later page of it is asked for), then the queues of
-        their departments (on the first page)."""
+        their departments in which they have a step (on the first page)."""
         now = self.parts.clock.now()
         with self.parts.store.read() as tx:
             counts = read_state_counts(tx, actor.scope)
@@ -401,7 +401,10 @@ class Workspace:
             for name in names:
                 sections.append(self._section(tx, versions, actor, name, places[name], claims, after, limit))
             if department is None:
-                sections.append(QueuesSection(tuple(_queues(tx, versions, counts, actor.scope)[0])))
+                queues = _queues(tx, versions, counts, actor.scope)[0]
+                sections.append(
+                    QueuesSection(tuple(q for q in queues if _a_step_in_queue(tx, versions, actor, q)))
+                )
             return MyWork(tuple(sections), claims, now)
 
     def _approvals(self, tx: Tx, versions: _Versions, actor: Actor) -> tuple[ApprovalItem, ...]:
@@ -954,6 +957,19 @@ def _in_queue(state: str, queued: Mapping[str, tuple[str, Text]]) -> list[str]:
             if hit is not None and hit[0] not in names:
                 names.append(hit[0])
     return names
+
+
+def _a_step_in_queue(tx: Tx, versions: _Versions, actor: Actor, queue: Queue) -> bool:
+    """The actor takes a step out of some state of ``queue`` in a published version (``_a_step_of``): a
+    queue only others work on is not theirs to look through."""
+    for workflow in tx.workflow_names():
+        for cv in versions.all(workflow):
+            if cv.spec.department != queue.department:
+                break
+            for state in cv.spec.states:
+                if state.queue == queue.name and _a_step_of(cv, actor, split(state.name)):
+                    return True
+    return False
 
 
 def _queues(

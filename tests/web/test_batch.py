@@ -150,12 +150,12 @@ def test_a_form_is_checked_once_before_any_order_is_touched(app: Flask, clerk: F
     assert page.count('name="method"') == 1  # the step's form, once
     before = events(app)
     wrong = posted(page)
-    wrong.update({"method": "pigeon", "failure_code": "DECLINED", "failure_message": "余额不足"})
+    wrong.update({"method": "pigeon", "failure_code": "INSUFFICIENT_FUNDS", "failure_message": "余额不足"})
     refused = clerk.post("/orders/batch?lang=zh", data=wrong)
     assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text
     assert events(app) == before
     right = posted(page)
-    right.update({"method": "card", "failure_code": "DECLINED", "failure_message": "余额不足"})
+    right.update({"method": "card", "failure_code": "INSUFFICIENT_FUNDS", "failure_message": "余额不足"})
     body = clerk.post("/orders/batch", data=right).get_data(as_text=True)
     assert body.count('data-done="1"') == 2
     assert events(app) - before == 2

@@ -87,9 +87,13 @@ def test_a_payment_step_shows_what_the_clerk_sent_with_it_in_words(clerk: FlaskC
     assert "Payment method Alipay" in en
 
 
-def test_a_failed_payment_shows_its_code_and_message_on_the_timeline(clerk: FlaskClient) -> None:
+def test_a_failed_payment_shows_its_reason_in_words_and_its_message_on_the_timeline(
+    clerk: FlaskClient,
+) -> None:
     order_id = create(clerk)
     page = clerk.get(f"/orders/{order_id}/fire/record_payment_failure").text
+    assert '<option value="INSUFFICIENT_FUNDS">余额不足</option>' in page  # a choice, not a code to type
+    assert '<option value="OTHER">其他</option>' in page
     sent = {
         "method": "card",
         "failure_code": "INSUFFICIENT_FUNDS",
@@ -99,10 +103,27 @@ def test_a_failed_payment_shows_its_code_and_message_on_the_timeline(clerk: Flas
     posted = clerk.post(f"/orders/{order_id}/fire/record_payment_failure", data=sent)
     assert posted.status_code == 302, posted.text
     zh = line_of(clerk.get(f"/orders/{order_id}?lang=zh").text, "支付失败")
-    assert "失败代码 INSUFFICIENT_FUNDS" in zh and "失败原因 余额不足" in zh and "支付方式 银行卡" in zh
+    assert "失败原因 余额不足" in zh and "渠道说明 余额不足" in zh and "支付方式 银行卡" in zh
+    assert "INSUFFICIENT_FUNDS" not in zh
     assert "仍为 待支付" in zh
     en = line_of(clerk.get(f"/orders/{order_id}?lang=en").text, "Payment failed")
-    assert "Failure code INSUFFICIENT_FUNDS" in en and "Payment method Bank card" in en
+    assert "Reason Insufficient funds" in en and "Payment method Bank card" in en
+    assert "INSUFFICIENT_FUNDS" not in en
+
+
+def test_a_failed_payments_reason_outside_the_list_is_refused_at_its_field(clerk: FlaskClient) -> None:
+    order_id = create(clerk)
+    page = clerk.get(f"/orders/{order_id}/fire/record_payment_failure").text
+    sent = {
+        "method": "card",
+        "failure_code": "NOTENOUGH",
+        "failure_message": "余额不足",
+        "_lock_version": lock_of(page),
+    }
+    posted = clerk.post(f"/orders/{order_id}/fire/record_payment_failure", data=sent)
+    assert posted.status_code == 422
+    field = re.search(r'<select[^>]*name="failure_code".*?</div>', posted.text, re.S)
+    assert field is not None and 'aria-invalid="true"' in field.group(0) and 'class="error"' in field.group(0)
 
 
 def test_a_rejected_order_says_the_reviewers_reason_on_the_timeline_and_why_here(

@@ -39,7 +39,7 @@ def test_a_rejects_reason_and_a_failed_payment_read_at_390_px(
     form = clerk.get(f"/orders/{failed}/fire/record_payment_failure").text
     sent = {
         "method": "wechat_pay",
-        "failure_code": "ACCOUNT_FROZEN_BY_THE_PAYMENT_PROVIDER_RISK_CONTROL",
+        "failure_code": "RISK_DECLINED",
         "failure_message": "The payer's account is frozen by the provider's risk control; ask for another",
         "_lock_version": lock_of(form),
     }
@@ -65,6 +65,6 @@ def test_a_rejects_reason_and_a_failed_payment_read_at_390_px(
                 problems.append(f"{name} {lang}: {width} px wide; {outside}")
         page.goto(server(f"/orders/{failed}?lang={lang}"))
         expect(page.locator("#timeline")).to_contain_text(
-            "ACCOUNT_FROZEN_BY_THE_PAYMENT_PROVIDER_RISK_CONTROL"
+            "风控拒绝" if lang == "zh" else "Declined by risk control"
         )
     assert not problems, "\n".join(problems)

@@ -14,7 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.clock import CHINA_TIME
-from tests.web.conftest import add_user, log_in, retail_app
+from engine.dsl.compiler import load_bundle
+from tests.web.conftest import REPO_ROOT, add_user, log_in, retail_app
 from tests.web.test_orders import create, lock_of, pay_through_the_page
 
 MOBILES = {"王芳": "13812345678", "李雷": "13900001234", "韩梅梅": "13611112222"}
@@ -219,3 +220,22 @@ def test_the_list_says_what_it_shows_by_the_names_people_know(
     crumbs = re.search(r'<p class="crumbs">(.*?)</p>', found, re.S)
     assert crumbs is not None and "search “5678”" in html.unescape(crumbs.group(1))
     assert "Filters" not in crumbs.group(1)
+
+
+def test_the_state_filter_groups_each_workflows_states_under_its_title_and_filters_by_both(
+    app: Flask, clerk: FlaskClient, three: dict[str, int]
+) -> None:
+    services = app.extensions["orderloom"]
+    services.engine.publish(load_bundle(REPO_ROOT / "workflows" / "retail" / "flash-sale.yaml", REPO_ROOT))
+    page = clerk.get("/orders?lang=zh").text
+    select = page.split('id="f-state"')[1].split("</select>")[0]
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert [label for label, _ in groups] == ["秒杀订单", "零售订单"]
+    values = [re.findall(r'value="([^"]+)"', options) for _, options in groups]
+    assert "retail-flash-sale:pending_payment" in values[0] and "retail-order:pending_payment" in values[1]
+    assert len(set(values[0] + values[1])) == len(values[0]) + len(values[1])  # no option twice
+    picked = clerk.get("/orders?lang=zh&state=retail-order:pending_payment").text
+    assert listed(picked) == [three["韩梅梅"], three["王芳"]]
+    workflow = picked.split('id="f-workflow"')[1].split("</select>")[0]
+    assert '<option value="retail-order" selected>' in workflow
+    assert "<span>零售订单</span> <span>待支付</span>" in picked

@@ -222,6 +222,26 @@ def test_switching_language_keeps_what_was_typed_on_the_intake_and_step_pages(cl
     assert "Pending payment" in clerk.get(f"/orders/{order_id}?lang=en").text  # not paid
 
 
+@pytest.mark.parametrize(("lang", "label"), [("zh", "Switch to English"), ("en", "切换到中文")])
+def test_the_forms_language_button_reads_as_a_language_link_apart_from_the_forms_actions(
+    clerk: FlaskClient, lang: str, label: str
+) -> None:
+    order_id = create(clerk)
+    for path in (NEW, f"/orders/{order_id}/fire/pay"):
+        page = clerk.get(f"{path}?lang={lang}").text
+        actions = page[page.index('<p class="form-actions">') :]
+        actions = actions[: actions.index("</p>")]
+        assert "_relang" not in actions  # not among submit's neighbours
+        button = re.search(
+            r'<p class="form-lang-row">\s*<button type="submit" class="([^"]+)" '
+            r'name="_relang"[^>]*>([^<]+)</button>',
+            page,
+        )
+        assert button is not None and button.group(2) == label
+        assert "link-button" in button.group(1).split()
+        assert page.index('<p class="form-actions">') < button.start()  # Enter still submits with submit
+
+
 @pytest.mark.parametrize(
     ("path", "workflow"),
     [

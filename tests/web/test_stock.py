@@ -79,7 +79,7 @@ def test_who_sees_the_stock_pages_and_who_may_change_stock(app: Flask) -> None:
             "/stock/receive",
             {"sku": "XM-BAND9", "warehouse": "SH-01", "qty": "2"},
             "s-sku",
-            "您是否想输入 'XM-BAND8'",
+            "您是否想输入「XM-BAND8」",
         ),
         ("/stock/receive", {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": "0"}, "s-qty", "数量必须是 1 到"),
         (
@@ -110,9 +110,35 @@ def test_a_refused_change_is_shown_beside_its_field_and_writes_nothing(
     answer = keeper.post(f"{path}?lang=zh", data=form)
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422
-    assert zh in html.unescape(page.split('id="stock-error">')[1].split("</p>")[0])
+    assert zh in html.unescape(page.split(f'id="{field}-error">')[1].split("</span>")[0])
     assert f'id="{field}"' in page and 'aria-invalid="true"' in page.split(f'id="{field}"')[1].split(">")[0]
     assert on_hand(app) == before
+
+
+def beside(page: str, field: str) -> str:
+    """The message shown beside a form's field (empty: none)."""
+    found = re.search(rf'id="{field}-error">(.*?)</span>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""
+
+
+def test_every_problem_of_a_stock_form_is_shown_at_once_each_beside_its_field(app: Flask) -> None:
+    keeper = client_of(app, "zhao")
+    before = on_hand(app)
+    receive = {"sku": "xm-band9", "warehouse": "SH-01", "qty": "0", "note": "长" * 501}
+    page = keeper.post("/stock/receive?lang=zh", data=receive).get_data(as_text=True)
+    assert beside(page, "s-sku") == "没有商品「xm-band9」；您是否想输入「XM-BAND8」？"
+    assert "数量必须是 1 到" in beside(page, "s-qty") and "说明不能超过" in beside(page, "s-note")
+    assert beside(page, "s-warehouse") == ""
+    adjust = {"sku": "XM-BAND9", "warehouse": "SH-01", "change": "0", "reason": ""}
+    page = keeper.post("/stock/adjust?lang=en", data=adjust).get_data(as_text=True)
+    assert "Did you mean XM-BAND8?" in beside(page, "s-sku")
+    assert "other than 0" in beside(page, "s-change") and "Say why" in beside(page, "s-reason")
+    transfer = {"sku": "XM-BAND9", "source": "SH-01", "dest": "SH-01", "qty": "x"}
+    page = keeper.post("/stock/transfers?lang=en", data=transfer).get_data(as_text=True)
+    assert "Did you mean XM-BAND8?" in beside(page, "s-sku") and "whole number" in beside(page, "s-qty")
+    assert on_hand(app) == before
+    picker = keeper.get("/stock/receive").get_data(as_text=True)
+    assert 'list="skus"' in picker and '<option value="XM-BAND8">' in picker
 
 
 def test_a_transfer_is_in_transit_until_received_partly_then_wholly(app: Flask) -> None:
@@ -456,3 +482,30 @@ def test_what_is_not_found_is_named(app: Flask) -> None:
     assert "没有“bogus”这种台账类型。台账类型有：期初 (opening)、入库 (receive)、调出 (transfer_out)" in zh
     gone = keeper.get("/stock/transfers?sent=9&lang=en")
     assert gone.status_code == 404 and "There is no transfer T9." in gone.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "figures"),
+    [
+        ("zh", "库存预警：1 项待补货", "可用 4，安全库存 10，建议补货 6 件"),
+        ("en", "Low-stock alerts: 1 to reorder", "4 free, safety stock 10: reorder 6"),
+    ],
+)
+def test_a_purchasers_my_work_lists_the_open_low_stock_alerts_linked_to_the_stock_pages(
+    app: Flask, lang: str, heading: str, figures: str
+) -> None:
+    buyer = client_of(app, "qian")
+    assert 'id="work-stock-section"' not in buyer.get(f"/work?lang={lang}").get_data(as_text=True)  # none low
+    set_safety_stock(app.extensions["orderloom"].store, "XM-BAND8", "GZ-01", 10)
+    page = buyer.get(f"/work?lang={lang}").get_data(as_text=True)
+    section = page.split('id="work-stock-section"')[1].split("</section>")[0]
+    assert heading in section and figures in section
+    assert re.findall(r'data-sku="([^"]+)"', section) == ["XM-BAND8"]
+    links = re.findall(r'href="([^"]+)"', section)
+    assert html.unescape(links[0]) == "/stock/ledger?sku=XM-BAND8&warehouse=GZ-01"
+    assert "/stock/alerts" in links and "/stock/transfers" in links
+    for link in links:
+        assert buyer.get(html.unescape(link)).status_code == 200
+    assert 'id="work-none"' not in page
+    keeper = client_of(app, "zhao")  # the warehouse's work is its orders: no alerts there
+    assert 'id="work-stock-section"' not in keeper.get(f"/work?lang={lang}").get_data(as_text=True)

@@ -446,7 +446,7 @@ def test_a_suggestion_is_written_once_for_the_worker_to_deliver(
 
 # -- the emitters ----------------------------------------------------------------------------------
 
-DECLINED = {"method": "wechat_pay", "failure_code": "NOTENOUGH", "failure_message": "余额不足"}
+DECLINED = {"method": "wechat_pay", "failure_code": "INSUFFICIENT_FUNDS", "failure_message": "余额不足"}
 
 
 def topic_count(engine: Engine, topic: str) -> int:

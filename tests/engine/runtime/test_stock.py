@@ -128,14 +128,14 @@ REFUSALS: list[tuple[str, Refusal, str, str, str]] = [
         "unknown sku, with a near miss",
         lambda s: receive_stock(s, "zhao.lei", "XM-BAND9", "SH-01", 1, NOW),
         "sku",
-        "没有商品 'XM-BAND9'；您是否想输入 'XM-BAND8'？",
+        "没有商品「XM-BAND9」；您是否想输入「XM-BAND8」？",
         "No product with the code “XM-BAND9”. Did you mean XM-BAND8?",
     ),
     (
         "unknown warehouse",
         lambda s: adjust_stock(s, "zhao.lei", "XM-BAND8", "SH-1", 2, "找到两件", NOW),
         "warehouse",
-        "没有仓库 'SH-1'；您是否想输入 'SH-01'？",
+        "没有仓库「SH-1」；您是否想输入「SH-01」？",
         "No warehouse with the code “SH-1”. Did you mean SH-01?",
     ),
     (
@@ -192,6 +192,36 @@ def test_a_bad_input_is_refused_in_both_languages_and_writes_nothing(
         operation(stocked)
     assert refused.value.field == field
     assert zh in refused.value.message("zh") and en in refused.value.message("en")
+    assert (levels(stocked), count_rows(stocked, stock_ledger)) == before
+
+
+@pytest.mark.parametrize(
+    ("operation", "fields"),
+    [
+        (
+            lambda s: receive_stock(s, "zhao.lei", "xm-band9", "SH-1", 0, NOW, note="长" * 501),
+            ["qty", "note", "sku", "warehouse"],
+        ),
+        (
+            lambda s: adjust_stock(s, "zhao.lei", "xm-band9", "SH-1", 0, "", NOW),
+            ["change", "reason", "sku", "warehouse"],
+        ),
+        (
+            lambda s: transfer_stock(s, "zhao.lei", "xm-band9", "SH-1", "GZ-1", 0, NOW),
+            ["qty", "sku", "warehouse", "to"],
+        ),
+    ],
+)
+def test_every_problem_of_a_change_is_said_at_once_and_nothing_is_written(
+    stocked: Store, operation: Refusal, fields: list[str]
+) -> None:
+    before = (levels(stocked), count_rows(stocked, stock_ledger))
+    with pytest.raises(StockRefused) as refused:
+        operation(stocked)
+    assert [problem.field for problem in refused.value.problems] == fields
+    sku = next(p for p in refused.value.problems if p.field == "sku")
+    assert sku.message("zh") == "没有商品「xm-band9」；您是否想输入「XM-BAND8」？"
+    assert sku.message("en") == "No product with the code “xm-band9”. Did you mean XM-BAND8?"
     assert (levels(stocked), count_rows(stocked, stock_ledger)) == before
 
 

@@ -318,8 +318,10 @@ def test_queues_with_their_counts_and_the_oldest_order_and_its_page(work: Engine
     clock.advance(minutes=30)
     second = order(work, *IN_REVIEW)
     order(work)
-    [queues] = [s for s in work.my_work(CLERK).sections if isinstance(s, QueuesSection)]
+    [queues] = [s for s in work.my_work(AUDITOR).sections if isinstance(s, QueuesSection)]
     [queue] = queues.queues
+    [theirs] = [s for s in work.my_work(CLERK).sections if isinstance(s, QueuesSection)]
+    assert theirs.queues == ()  # the clerk takes no step in it: not on their work, though its page opens
     assert (queue.department, queue.name, queue.count, queue.oldest) == ("retail", "risk-review", 2, entered)
     assert [label.en for label in queue.labels] == ["In review"]
     page = work.queue_page(CLERK, "retail", "risk-review")
@@ -336,7 +338,7 @@ def test_queues_with_their_counts_and_the_oldest_order_and_its_page(work: Engine
     with pytest.raises(NotFound):
         work.queue_page(CLERK, "retail", "no-such-queue")
     work.fire(first, "approve", AUDITOR)
-    [queues] = [s for s in work.my_work(CLERK).sections if isinstance(s, QueuesSection)]
+    [queues] = [s for s in work.my_work(AUDITOR).sections if isinstance(s, QueuesSection)]
     assert (queues.queues[0].count, queues.queues[0].oldest) == (1, entered + timedelta(minutes=30))
 
 
