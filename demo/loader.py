@@ -1016,11 +1016,8 @@ class _DemoRun:
         elif target == "refunding":
             kind, data["item_condition"] = "return", "unopened"
         elif target == "replacement_backordered":
-            # A discontinued model no warehouse holds any more: the exchange waits for stock.
+            # the exchange of what the original order delivered (a request names no more than that)
             kind, data["item_condition"] = "exchange", "opened_intact"
-            data["lines"] = [
-                {"sku": "XM-BAND7", "name": "小米手环7", "qty": 1, "unit_price": 199, "amount": 199}
-            ]
         elif target is not None and data["item_condition"] == "damaged":
             data["item_condition"] = "opened_intact"  # eligible, so it reaches its step
         data["type"] = kind
