@@ -1799,11 +1799,18 @@ def test_after_sales_is_the_glossary_identifier_everywhere(engine: Engine, clock
     assert caught.value.refusals[0].code == "department"
 
 
-def delivered_retail_order(engine: Engine, clock: FrozenClock, mobile: str = "13812345678") -> str:
-    """A retail order of two bands, 478 paid, shipped and delivered: the number an after-sales request
-    names it by."""
-    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
-    pay(engine, order.id, 478)
+def delivered_retail_order(
+    engine: Engine, clock: FrozenClock, mobile: str = "13812345678", lines: list[dict[str, Any]] | None = None
+) -> str:
+    """A retail order of two bands (or of ``lines``), paid in full, shipped and delivered: the number an
+    after-sales request names it by."""
+    data = (
+        retail_data()
+        if lines is None
+        else retail_data(lines=lines, total=sum(line["amount"] for line in lines))
+    )
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
+    pay(engine, order.id, data["total"])
     ship_each(engine, order.id, {"carrier": "sf"})
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     return str(order.id)
