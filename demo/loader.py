@@ -42,7 +42,7 @@ from engine.api.catalogue import put_products
 from engine.api.customer_accounts import CustomerAccount, put_account
 from engine.api.definitions import VersionMeta, bundle_sources, discover, load_bundle
 from engine.api.named_lists import NamedLists
-from engine.api.stock import receive_stock, set_safety_stock, transfer_stock
+from engine.api.stock import adjust_stock, receive_stock, set_safety_stock, stock_levels, transfer_stock
 from engine.errors import EngineError
 from web.users import create_user
 
@@ -960,6 +960,22 @@ class _DemoRun:
         for amount in transfers:
             self._transfer(oid, amount)
 
+    def _recall(self, sku: str) -> None:
+        """The maker recalls a batch of ``sku``: the warehouse takes every unit on hand and not yet reserved
+        off the shelves (库存调整), so that none is left to ship (an exchange of it waits for stock)."""
+        store = self.engine.store
+        for level in stock_levels(store, sku=sku, limit=100):
+            if level.sku == sku and level.available > 0:
+                adjust_stock(
+                    store,
+                    "zhao.lei",
+                    sku,
+                    level.warehouse,
+                    -level.available,
+                    "厂家召回，下架",
+                    self.clock.now(),
+                )
+
     def _transfer(self, order_id: int, amount: Decimal) -> None:
         """Finance confirms a bank transfer of ``amount`` on the wholesale order (a payment record)."""
         transfer = {
@@ -1016,11 +1032,9 @@ class _DemoRun:
         elif target == "refunding":
             kind, data["item_condition"] = "return", "unopened"
         elif target == "replacement_backordered":
-            # A discontinued model no warehouse holds any more: the exchange waits for stock.
+            # the exchange of what the original order delivered (a request names no more than that), of a
+            # product the warehouses have none left of by the time it is inspected (recalled, below)
             kind, data["item_condition"] = "exchange", "opened_intact"
-            data["lines"] = [
-                {"sku": "XM-BAND7", "name": "小米手环7", "qty": 1, "unit_price": 199, "amount": 199}
-            ]
         elif target is not None and data["item_condition"] == "damaged":
             data["item_condition"] = "opened_intact"  # eligible, so it reaches its step
         data["type"] = kind
@@ -1059,6 +1073,8 @@ class _DemoRun:
             return
         if not late:
             yield self.hours(3, 30)
+        if target == "replacement_backordered":
+            self._recall(line["sku"])
         passed = rng.random() < 0.85 or target is not None
         inspection = {
             "inspection_result": "pass" if passed else "fail",

@@ -1875,11 +1875,18 @@ def test_after_sales_is_the_glossary_identifier_everywhere(engine: Engine, clock
     assert caught.value.refusals[0].code == "department"
 
 
-def delivered_retail_order(engine: Engine, clock: FrozenClock, mobile: str = "13812345678") -> str:
-    """A retail order of two bands, 478 paid, shipped and delivered: the number an after-sales request
-    names it by."""
-    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
-    pay(engine, order.id, 478)
+def delivered_retail_order(
+    engine: Engine, clock: FrozenClock, mobile: str = "13812345678", lines: list[dict[str, Any]] | None = None
+) -> str:
+    """A retail order of two bands (or of ``lines``), paid in full, shipped and delivered: the number an
+    after-sales request names it by."""
+    data = (
+        retail_data()
+        if lines is None
+        else retail_data(lines=lines, total=sum(line["amount"] for line in lines))
+    )
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
+    pay(engine, order.id, data["total"])
     ship_each(engine, order.id, {"carrier": "sf"})
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     return str(order.id)
@@ -2132,11 +2139,14 @@ def test_after_sales_exchange_ships_a_replacement(engine: Engine, store: Store, 
 def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded_instead(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """Yogurt is stocked in GZ-01 only: 1000 units, the exchange wants 1001. Refunded instead, it pays back
-    no more than the retail order it names paid (478), however much the yogurt is said to be worth."""
+    """No band is left on hand anywhere, and each of two exchanges about the retail order of two bands
+    wants one. Refunded instead, it pays back no more than the retail order it names paid (478), however
+    much the band is said to be worth."""
+    with store.transaction() as tx:
+        tx.connection.execute(update(stock).where(stock.c.sku == "XM-BAND8").values(on_hand=0, reserved=0))
 
-    def backordered(qty: int) -> int:
-        lines = [{"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": qty, "unit_price": 56, "amount": 56 * qty}]
+    def backordered() -> int:
+        lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 999, "amount": 999}]
         exchange = exchange_request(request_data(clock), lines, reason_code="quality")
         return backordered_exchange(
             engine,
@@ -2149,9 +2159,8 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
             found_condition="opened_intact",
         )
 
-    waiting = backordered(1001)
-    again = backordered(1001)
-    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 0)  # nothing reserved
+    waiting = backordered()
+    again = backordered()
     before = written(engine, store, waiting, SERVICE)
     with pytest.raises(TransitionRejected) as caught:
         engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478.01})
@@ -2167,18 +2176,17 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
     assert pay_refund(engine, waiting).to_state == "closed"
     assert engine.get_order(waiting, SERVICE).data["refunded_amount"] == 478
     assert "payments.refunded" in topics(store)
-    # the yogurt the customer sent back is on hand where the request said it would come back
-    assert levels(store, "YL-MILK24", "SH-01") == (1001, 0)
+    # the band the customer sent back is on hand where the request said it would come back
     [entry] = ledger_entries(store, reference=str(waiting))
-    assert (entry.kind, entry.warehouse, entry.change) == ("exchange_return", "SH-01", 1001)
+    assert (entry.kind, entry.warehouse, entry.change) == ("exchange_return", "SH-01", 1)
 
     with store.transaction() as tx:
         tx.connection.execute(
-            update(stock).where(stock.c.sku == "YL-MILK24", stock.c.warehouse == "GZ-01").values(on_hand=1500)
+            update(stock).where(stock.c.sku == "XM-BAND8", stock.c.warehouse == "SH-01").values(on_hand=10)
         )
     assert engine.fire(again, "retry_routing", SERVICE).to_state == "replacement_pending"
     reserved = [held["qty"] for held in engine.get_order(again, SERVICE).data["stock_reserved"]]
-    assert sum(reserved) == 1001
+    assert sum(reserved) == 1
 
 
 @pytest.mark.usefixtures("original")

@@ -94,7 +94,7 @@ from web.forms import (
     refresh_response,
 )
 from web.i18n import current_lang, time_left
-from web.original_order import shown_about, shown_original
+from web.original_order import refunded_about, shown_about, shown_original
 from web.params import whole_number
 
 orders = Blueprint("orders", __name__)
@@ -265,11 +265,16 @@ def _render_intake(
     focus: str | None = None,
     same_again: SameAgain | None = None,
     original: IntakeOriginal | None = None,
+    summary: bool = True,
 ) -> str:
+    """The intake page; ``summary``: the problems listed above the form too (False: beside their fields
+    only, as when the fill finds no original order and nothing was submitted)."""
     view = _form_page(intake.form, data, errors, problems, focus, intake.action, intake.refresh)
+    if view is not None and not summary:
+        view.errors = []
     lang = current_lang()
     wanted = intake.spec.original_order
-    summary = original.summary if original is not None else None
+    found = original.summary if original is not None else None
     return render_template(
         "orders/new.html",
         spec=intake.spec,
@@ -283,8 +288,8 @@ def _render_intake(
         relang=_relang(intake.action),
         original_field=wanted.field if wanted is not None else None,
         fill_action=intake.fill,
-        original=shown_original(summary, lang, _about_url) if summary is not None else None,
-        filled_from=summary.id if summary is not None and original and original.fill is not None else None,
+        original=shown_original(found, lang, _about_url) if found is not None else None,
+        filled_from=found.id if found is not None and original and original.fill is not None else None,
     )
 
 
@@ -347,10 +352,13 @@ def new_original(department: str, workflow: str, channel: str) -> Any:
         found = _engine().intake_original(current_actor(), department, workflow, channel, number.strip())
     except NotFound:
         abort(404)
-    if found.fill is None:
-        errors, problems = _field_errors(found.refusals)
-        return _render_intake(intake, intake.form.layout.prepare(data), key, errors, problems, wanted.field)
-    filled = intake.form.layout.prepare({**data, **found.fill})
+    if found.fill is None:  # said beside the field only: nothing was submitted
+        errors, _ = _field_errors(found.refusals)
+        prepared = intake.form.layout.prepare(data)
+        return _render_intake(intake, prepared, key, errors, focus=wanted.field, summary=False)
+    # the refund the lines are worth, unless the clerk typed one (kept only while the form asks it)
+    fill = {k: v for k, v in found.fill.items() if k != wanted.refund or data.get(k) in (None, "")}
+    filled = intake.form.layout.prepare({**data, **fill})
     return _render_intake(intake, filled, key, original=found)
 
 
@@ -829,6 +837,7 @@ def _order_page(
         credit=shown_credit(page.credit, lang),
         original=shown_original(page.original, lang, _about_url) if page.original else None,
         about=shown_about(page.about, lang, _about_url),
+        about_refunded=refunded_about(page.about, lang),
     ), status
 
 

@@ -32,7 +32,7 @@ class ShownOriginal:
     id: int
     heading: str
     facts: list[tuple[str, str]]
-    lines: list[tuple[str, str, str]]  # SKU · name, quantity, unit price
+    lines: list[tuple[str, str, str, str | None]]  # SKU · name, quantity, unit price, left to return
     others: list[ShownAbout]
 
 
@@ -58,6 +58,14 @@ def shown_about(
     ]
 
 
+def refunded_about(about: Sequence[OrderAbout], lang: str) -> str | None:
+    """What the orders about an order paid back, in words (售后已退 129.00); None when nothing."""
+    total = sum((one.refunded for one in about), Decimal(0))
+    if not total:
+        return None
+    return translate("orders.about.refunded_total", lang).format(amount=_yuan(total))
+
+
 def shown_original(
     summary: OriginalSummary, lang: str, url_of: Callable[[OrderAbout], str | None]
 ) -> ShownOriginal:
@@ -74,10 +82,12 @@ def shown_original(
         (word("state"), summary.state_label.get(lang)),
         (word("customer"), summary.customer_name or "—"),
         (word("mobile"), summary.mobile or "—"),
-        (word("address"), " ".join(summary.address) or "—"),
+        (word("address"), " ".join(part.get(lang) for part in summary.address_words) or "—"),
         (word("paid"), _yuan(summary.paid)),
         (word("refunded"), _yuan(summary.refunded)),
     ]
+    if summary.refunded_about:  # the requests' refunds: the order's own figure is what it paid back
+        facts.append((word("refunded_about"), _yuan(summary.refunded_about)))
     if summary.return_authorized:
         facts.append((word("return_authorized"), _yuan(summary.return_authorized)))
     return ShownOriginal(
@@ -85,7 +95,13 @@ def shown_original(
         heading=word("heading").format(id=summary.id, workflow=summary.title.get(lang)),
         facts=facts,
         lines=[
-            (f"{line.sku} · {line.name}", str(line.qty), _yuan(line.unit_price)) for line in summary.lines
+            (
+                f"{line.sku} · {line.title.get(lang) if line.title is not None else line.name}",
+                str(line.qty),
+                _yuan(line.unit_price),
+                None if line.left is None else str(line.left),
+            )
+            for line in summary.lines
         ],
         others=shown_about(summary.others, lang, url_of),
     )

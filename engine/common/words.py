@@ -256,6 +256,9 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.original.line": Text("商品", "Item"),
         "orders.original.qty": Text("数量", "Quantity"),
         "orders.original.price": Text("单价（元）", "Unit price (CNY)"),
+        "orders.original.left": Text("尚可退", "Left to return"),
+        "orders.original.refunded_about": Text("售后已退（元）", "Refunded by after-sales (CNY)"),
+        "orders.about.refunded_total": Text("售后已退 {amount}", "{amount} CNY refunded by after-sales"),
         "orders.original.others": Text("关于该订单的其他申请", "Other requests about it"),
         "orders.original.fill": Text("从原订单填写", "Fill from the order"),
         "orders.original.fill_hint": Text(

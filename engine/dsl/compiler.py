@@ -352,7 +352,13 @@ def _original_order(declared: Mapping[str, Any] | None) -> OriginalOrderSpec | N
     if not declared:
         return None
     return OriginalOrderSpec(
-        declared["field"], declared["department"], declared.get("refund"), declared.get("kind")
+        declared["field"],
+        declared["department"],
+        declared.get("refund"),
+        declared.get("kind"),
+        declared.get("lines"),
+        declared.get("received"),
+        declared.get("warehouse"),
     )
 
 

@@ -221,6 +221,13 @@ class OriginalOrderSpec:
     refund: str | None = None
     # the field that says what kind of order it is (a return, an exchange), in words on the other's page
     kind: str | None = None
+    # the field of the lines it names ({sku, qty}), bounded per SKU by the other order's lines of that
+    # name less what it returned or is returning and what the other orders about it name
+    lines: str | None = None
+    # the field set once the goods came back: a closed order about it counts its lines only then
+    received: str | None = None
+    # the field the intake fills with the warehouse the other order shipped from (goods come back there)
+    warehouse: str | None = None
 
 
 @dataclass(frozen=True)

@@ -218,8 +218,8 @@ def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) 
             dropped = frozenset(shown).difference(taken)
         submitted = submission_refusals(cv, ct, taken)
         original = cv.spec.original_order
-        if not submitted and original is not None and original.refund in taken:
-            # a refund asked on a step: never more than the original order has left to refund
+        if not submitted and original is not None and (original.refund in taken or original.lines in taken):
+            # a refund asked or lines changed on a step: never more than the original order has left
             submitted = original_order_refusals(moving.tx, cv.spec, {**live.data, **taken}, live.id)
         if submitted:
             raise TransitionRejected(submitted)

@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.common.regions import PROVINCE_NAMES
 from engine.common.text import Text
 from engine.common.words import term
 from engine.dsl.spec import OriginalOrderSpec, WorkflowSpec
@@ -34,6 +35,7 @@ from engine.runtime.masking import MOBILE, mask
 from engine.runtime.parts import Parts
 from engine.store import OrderRow, Tx
 from engine.store.original_orders import NamingOrder, link_order, named_id, orders_naming
+from engine.store.products import Product, find_products
 from engine.store.versions import newest_versions
 
 ORIGINAL_ORDER = "original-order"  # the keyword of the refusals: not a JSON Schema one
@@ -68,9 +70,10 @@ def original_order_refusals(
                 value=typed,
             )
         ]
+    refusals = _lines_refusals(tx, spec, data, original, order_id)
     asked = _money(data.get(wanted.refund)) if wanted.refund is not None else None
     if asked is None or wanted.refund is None:
-        return []
+        return refusals
     paid = _money(original.data.get("paid_amount")) or Decimal(0)
     refunded = _money(original.data.get("refunded_amount")) or Decimal(0)
     returning = _money(original.data.get(RETURN_AUTHORIZED)) or Decimal(0)
@@ -78,7 +81,7 @@ def original_order_refusals(
     claimed = sum((_claim(other.final, other.data, wanted) for other in others), Decimal(0))
     left = max(paid - refunded - returning - claimed, Decimal(0)).quantize(CENT)
     if asked <= left:
-        return []
+        return refusals
     field = _title(spec, wanted.refund)
     # the original order's own return, named only when it holds some of the money
     own_zh = f"，原订单退货已核准 {returning.quantize(CENT)} 元" if returning else ""
@@ -88,6 +91,7 @@ def original_order_refusals(
         else ""
     )
     return [
+        *refusals,
         _refusal(
             wanted.refund,
             f"{field.zh}：{asked.quantize(CENT)} 元超过原订单 {number} 可退的 {left} 元"
@@ -99,8 +103,109 @@ def original_order_refusals(
             order=number,
             refundable=str(left),
             **({"return_authorized": str(returning.quantize(CENT))} if returning else {}),
-        )
+        ),
     ]
+
+
+# the original order's lists of what came back through its own return and what is on its way back
+# (``{sku, name, qty}`` each; the retail order's ``returned`` and ``returning``)
+OWN_RETURNED = ("returned", "returning")
+
+
+@dataclass(frozen=True)
+class LineLeft:
+    """What is left to ask back of one SKU of the original order: delivered, less what its own return
+    took or is taking back, less what the other orders about it name (open) or took back (closed)."""
+
+    sku: str
+    delivered: int
+    returned: int
+    claimed: int
+
+    @property
+    def left(self) -> int:
+        return max(self.delivered - self.returned - self.claimed, 0)
+
+
+def lines_left(
+    tx: Tx, spec: WorkflowSpec, original: OrderRow, order_id: int | None = None
+) -> dict[str, LineLeft] | None:
+    """Per SKU of the original order, what is left to ask back (``original_order.lines``); None when the
+    workflow names no lines. ``order_id``: the order asking, its own lines not counted."""
+    wanted = spec.original_order
+    if wanted is None or wanted.lines is None:
+        return None
+    delivered = _per_sku(original.data.get(wanted.lines))
+    returned: dict[str, int] = {}
+    for name in OWN_RETURNED:
+        for sku, qty in _per_sku(original.data.get(name)).items():
+            returned[sku] = returned.get(sku, 0) + qty
+    claimed: dict[str, int] = {}
+    for other in orders_naming(tx.connection, spec.department, spec.name, original.id, order_id):
+        if other.final and (wanted.received is None or other.data.get(wanted.received) in (None, "")):
+            continue  # closed without the goods coming back: it took nothing
+        for sku, qty in _per_sku(other.data.get(wanted.lines)).items():
+            claimed[sku] = claimed.get(sku, 0) + qty
+    return {
+        sku: LineLeft(sku, delivered.get(sku, 0), returned.get(sku, 0), claimed.get(sku, 0))
+        for sku in {**delivered, **returned, **claimed}
+    }
+
+
+def _lines_refusals(
+    tx: Tx, spec: WorkflowSpec, data: Mapping[str, Any], original: OrderRow, order_id: int | None
+) -> list[Refusal]:
+    """A refusal for each line whose SKU asks more than the original order has left of it."""
+    wanted = spec.original_order
+    assert wanted is not None
+    if wanted.lines is None or not isinstance(data.get(wanted.lines), list):
+        return []
+    left = lines_left(tx, spec, original, order_id) or {}
+    asked = _per_sku(data.get(wanted.lines))
+    refusals = []
+    seen: set[str] = set()
+    for index, line in enumerate(data[wanted.lines]):
+        sku = line.get("sku") if isinstance(line, Mapping) else None
+        if not isinstance(sku, str) or sku in seen or sku not in asked:
+            continue
+        seen.add(sku)
+        found = left.get(sku, LineLeft(sku, 0, 0, 0))
+        if asked[sku] <= found.left:
+            continue
+        field = _title(spec, wanted.lines)
+        refusals.append(
+            _refusal(
+                wanted.lines,
+                f"{field.zh}：{sku} 申请 {asked[sku]} 件，超过原订单 {original.id} 可退的 {found.left} 件"
+                f"（已发 {found.delivered} 件，原订单已退或退货中 {found.returned} 件，"
+                f"其他申请已占 {found.claimed} 件）",
+                f"{field.en}: {asked[sku]} of {sku} is more than the {found.left} original order "
+                f"{original.id} has left ({found.delivered} delivered, {found.returned} returned or being "
+                f"returned by that order, {found.claimed} named by other requests)",
+                path=f"$.{wanted.lines}[{index}].qty",
+                sku=sku,
+                asked=asked[sku],
+                left=found.left,
+            )
+        )
+    return refusals
+
+
+def _per_sku(items: Any) -> dict[str, int]:
+    """The quantities of a list of ``{sku, qty}`` lines, summed per SKU (unreadable lines left out)."""
+    found: dict[str, int] = {}
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("sku"), str):
+            continue
+        qty = item.get("qty")
+        if isinstance(qty, bool) or not isinstance(qty, int | float | str):
+            continue
+        try:
+            number = int(Decimal(str(qty)))
+        except (InvalidOperation, ValueError):
+            continue
+        found[item["sku"]] = found.get(item["sku"], 0) + max(number, 0)
+    return found
 
 
 def link_original(tx: Tx, spec: WorkflowSpec, order_id: int, data: Mapping[str, Any]) -> None:
@@ -192,6 +297,8 @@ class OriginalLine:
     name: str
     qty: Any
     unit_price: Decimal | None
+    left: int | None = None  # what is left to ask back of its SKU (``original_order.lines``)
+    title: Text | None = None  # its name in each language: the catalogue's, else as typed
 
 
 @dataclass(frozen=True)
@@ -215,6 +322,10 @@ class OriginalSummary:
     refunded: Decimal
     return_authorized: Decimal  # what the order's own return authorized and has not paid back
     others: tuple[OrderAbout, ...]
+    # what the orders about it paid back (this one too): not in its own ``refunded``, which is its own
+    refunded_about: Decimal = Decimal(0)
+    # the address in each language: a province by its name in each (陕西省 is Shaanxi), the rest as typed
+    address_words: tuple[Text, ...] = ()
 
 
 def original_summary(
@@ -231,9 +342,19 @@ def original_summary(
         return None
     own = parts.compiled(tx, original.workflow, original.version).spec
     found = original.data
-    lines = found.get("lines")
+    lines = found.get(wanted.lines or "lines")
+    left = lines_left(tx, spec, original, order_id)
+    every = orders_about(tx, parts, original.department, original.id)
     mobile = _first_text(found, own.search.get("mobile", ()))
     address = found.get("address")
+    parts_of = (
+        tuple(str(v) for v in address.values() if isinstance(v, str | int))
+        if isinstance(address, Mapping)
+        else ()
+    )
+    # the catalogue's names of its lines, in each language (a SKU it lacks: the name as typed)
+    skus = [str(line["sku"]) for line in lines or [] if isinstance(line, Mapping) and line.get("sku")]
+    known = find_products(tx, skus) if skus else {}
     return OriginalSummary(
         id=original.id,
         title=own.title,
@@ -244,15 +365,16 @@ def original_summary(
         state_label=state_words(own, original.state),
         customer_name=_first_text(found, own.search.get("name", ())),
         mobile=mask(mobile, MOBILE) if mobile is not None else None,
-        address=tuple(str(v) for v in address.values() if isinstance(v, str | int))
-        if isinstance(address, Mapping)
-        else (),
+        address=parts_of,
+        address_words=tuple(PROVINCE_NAMES.get(part, Text(part, part)) for part in parts_of),
         lines=tuple(
             OriginalLine(
                 str(line.get("sku", "")),
                 str(line.get("name", "")),
                 line.get("qty"),
                 _money(line.get("unit_price")),
+                _left_of(left, line.get("sku")),
+                _named(known.get(str(line.get("sku", "")))),
             )
             for line in (lines if isinstance(lines, list) else [])
             if isinstance(line, Mapping)
@@ -260,15 +382,19 @@ def original_summary(
         paid=_money(found.get("paid_amount")) or Decimal(0),
         refunded=_money(found.get("refunded_amount")) or Decimal(0),
         return_authorized=_money(found.get(RETURN_AUTHORIZED)) or Decimal(0),
-        others=tuple(orders_about(tx, parts, original.department, original.id, but=order_id)),
+        others=tuple(about for about in every if about.id != order_id),
+        refunded_about=sum((about.refunded for about in every), Decimal(0)),
     )
 
 
 def original_fill(tx: Tx, spec: WorkflowSpec, form: Mapping[str, Any], number: Any) -> dict[str, Any] | None:
     """What a new order's intake ``form`` takes from the original order of ``number``: each top-level
     field of the form the original order holds too (the customer, the address, the lines, the delivery
-    time), cut to what the form's schema has room for; never the number itself, the refund asked, the
-    kind, nor a field the form marks read-only. None when its department has no order of that number."""
+    time), cut to what the form's schema has room for, the lines to what is left to ask back of each
+    SKU; the warehouse it shipped from (``original_order.warehouse``: its first record that names one);
+    the refund asked (``original_order.refund``) as the price of the lines filled, which the page keeps
+    only while the form asks it and the clerk has typed none. Never the number itself nor the kind, nor a
+    field the form marks read-only. None when its department has no order of that number."""
     wanted = spec.original_order
     if wanted is None:
         return None
@@ -279,7 +405,7 @@ def original_fill(tx: Tx, spec: WorkflowSpec, form: Mapping[str, Any], number: A
     if not isinstance(properties, Mapping):
         return {}
     mine = {wanted.field, wanted.refund, wanted.kind}
-    return {
+    filled = {
         name: _fitted(original.data[name], schema)
         for name, schema in properties.items()
         if name not in mine
@@ -288,6 +414,75 @@ def original_fill(tx: Tx, spec: WorkflowSpec, form: Mapping[str, Any], number: A
         and not schema.get("readOnly")
         and original.data[name] is not None
     }
+    left = lines_left(tx, spec, original)
+    if left is not None and wanted.lines is not None and isinstance(filled.get(wanted.lines), list):
+        # only what is left to return of each SKU, a SKU with nothing left out
+        filled[wanted.lines] = _lines_within(filled[wanted.lines], left)
+    if wanted.warehouse is not None and wanted.warehouse in properties:
+        shipped = _shipped_from(tx, original)
+        if shipped is not None:
+            filled[wanted.warehouse] = shipped
+    if wanted.refund is not None and wanted.refund in properties and wanted.lines in filled:
+        worth = _worth(filled[wanted.lines or ""])
+        if worth is not None:
+            filled[wanted.refund] = float(worth)
+    return filled
+
+
+def _shipped_from(tx: Tx, original: OrderRow) -> str | None:
+    """The warehouse the order shipped from: its first record that names one (the first shipment when
+    it was split), else its own."""
+    for record in tx.order_records(original.id):
+        found = record.data.get("warehouse")
+        if isinstance(found, str) and found:
+            return found
+    own = original.data.get("warehouse")
+    return own if isinstance(own, str) and own else None
+
+
+def _worth(lines: Any) -> Decimal | None:
+    """What the lines cost (each its quantity at its unit price); None when a line has no price."""
+    total = Decimal(0)
+    for line in lines if isinstance(lines, list) else []:
+        price = _money(line.get("unit_price")) if isinstance(line, Mapping) else None
+        qty = _money(line.get("qty")) if isinstance(line, Mapping) else None
+        if price is None or qty is None:
+            return None
+        total += price * qty
+    return total.quantize(CENT)
+
+
+def _lines_within(lines: list[Any], left: Mapping[str, LineLeft]) -> list[Any]:
+    """The lines cut to what is left of each SKU, in their order; a line with none left out."""
+    kept = []
+    rest = {sku: found.left for sku, found in left.items()}
+    for line in lines:
+        if not isinstance(line, Mapping) or not isinstance(line.get("sku"), str):
+            continue
+        qty = min(_per_sku([line]).get(line["sku"], 0), rest.get(line["sku"], 0))
+        if qty <= 0:
+            continue
+        rest[line["sku"]] -= qty
+        cut = dict(line)
+        price = _money(cut.get("unit_price"))
+        if qty != cut.get("qty") and price is not None:
+            cut["qty"] = qty
+            if "amount" in cut:  # the form computes it again; kept right meanwhile
+                amount = (price * qty).quantize(CENT)
+                cut["amount"] = int(amount) if amount == amount.to_integral_value() else float(amount)
+        kept.append(cut)
+    return kept
+
+
+def _named(product: Product | None) -> Text | None:
+    return Text(product.name_zh, product.name_en) if product is not None else None
+
+
+def _left_of(left: Mapping[str, LineLeft] | None, sku: Any) -> int | None:
+    if left is None or not isinstance(sku, str):
+        return None
+    found = left.get(sku)
+    return found.left if found is not None else 0
 
 
 def _original(tx: Tx, wanted: OriginalOrderSpec, typed: Any) -> OrderRow | None:
@@ -369,7 +564,10 @@ def _title(spec: WorkflowSpec, name: str) -> Text:
     return Text(zh if isinstance(zh, str) else en, en)
 
 
-def _refusal(field: str, zh: str, en: str, **details: Any) -> Refusal:
+def _refusal(field: str, zh: str, en: str, path: str | None = None, **details: Any) -> Refusal:
     return Refusal(
-        RefusalCode.FORM, zh, en, {"path": f"$.{field}", "field": field, "keyword": ORIGINAL_ORDER, **details}
+        RefusalCode.FORM,
+        zh,
+        en,
+        {"path": path or f"$.{field}", "field": field, "keyword": ORIGINAL_ORDER, **details},
     )

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-from sqlalchemy import insert
 
 from demo.loader import load_demo
-from engine.store import tables
+from engine.api.catalogue import find_product, product_fields, put_product
+from engine.api.stock import receive_stock
 from tests.test_departments import SALES, delivered_retail_order, wholesale_data
 from tests.web.conftest import (
     LiveServer,
@@ -47,17 +47,27 @@ Fill = Callable[[Page], None]
 @pytest.fixture
 def shipped(tmp_path: Path, demo_users_database: Path) -> Iterator[LiveServer]:
     """The app over the shipped definitions: published, the demo's stock and wholesale accounts, the demo
-    logins; a discontinued band (a stock row with nothing on hand) that exchanges wait for."""
+    logins; one unit of a discontinued band, the last there is (bought by the test, exchanges of it wait)."""
     with_demo_users(tmp_path, demo_users_database)
     app = make_app(settings_for(tmp_path, REPO, "departments-browser-tests"))
     services = app.extensions["orderloom"]
     summary = load_demo(services.engine, services.store, REPO, orders=0)
     assert summary.created == 0 and len(summary.published) == 4
-    with services.store.engine.begin() as connection:
-        connection.execute(
-            insert(tables.stock).values(sku="XM-BAND7", warehouse="SH-01", on_hand=0, reserved=0)
-        )
+    # the last band 7 on hand, received into SH-01: the retail order the test buys it on takes it
+    receive_stock(services.store, "zhao.lei", "XM-BAND7", "SH-01", 1, services.engine.clock.now(), new=True)
     yield from serve(app)
+
+
+def on_sale(server: LiveServer, sku: str, active: bool) -> None:
+    """The product manager puts ``sku`` on sale again, or discontinues it (the catalogue's active flag)."""
+    services = server.app.extensions["orderloom"]
+    fields = product_fields(find_product(services.store, sku))
+    put_product(
+        services.store,
+        {**fields, "active": "true" if active else "false"},
+        services.engine.clock.now(),
+        "admin",
+    )
 
 
 class Desk:
@@ -546,11 +556,22 @@ def test_the_warehouse_ships_and_delivers_each_shipment_on_a_narrow_screen_in_bo
 # -- after-sales ---------------------------------------------------------------------------------------
 
 
-def bought(server: LiveServer) -> str:
-    """The number of a retail order of two bands, paid and delivered: the order the goods an after-sales
-    request names were bought on."""
+def bought(server: LiveServer, sku: str | None = None, name: str = "", price: int = 0) -> str:
+    """The number of a retail order of two bands (or of one ``sku``), paid and delivered: the order the
+    goods an after-sales request names were bought on."""
     engine = server.app.extensions["orderloom"].engine
-    return delivered_retail_order(engine, engine.clock)
+    lines = (
+        None if sku is None else [{"sku": sku, "name": name, "qty": 1, "unit_price": price, "amount": price}]
+    )
+    return delivered_retail_order(engine, engine.clock, lines=lines)
+
+
+def bought_before_discontinued(server: LiveServer, sku: str, name: str, price: int) -> str:
+    """A retail order of one ``sku`` bought while it was on sale; discontinued since."""
+    on_sale(server, sku, True)
+    number = bought(server, sku, name, price)
+    on_sale(server, sku, False)
+    return number
 
 
 def request(kind: str, reason: str, condition: str, sku: str, name: str, price: str, original: str) -> Fill:
@@ -620,13 +641,16 @@ def test_the_after_sales_clerk_takes_a_request_from_every_link_and_every_step_th
         "/orders/new/after_sales/after-sales-request/app",
         "/orders/new/after_sales/after-sales-request/phone",
     ]
-    original = bought(shipped)
-    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399", original)
+    # each request about a retail order that delivered what it names
+    shoes = bought(shipped, "AT-C202", "安踏 C202 跑鞋", 399)
+    exchange = request("exchange", "size", "opened_intact", "AT-C202", "安踏 C202 跑鞋", "399", shoes)
     web = create(clerk, shipped, links[0], exchange)
     expect(clerk.locator("#order-state")).to_have_text("待寄回")
-    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199", original)
+    # the last band 7 there was, bought while on sale
+    last = bought_before_discontinued(shipped, "XM-BAND7", "小米手环7", 199)
+    discontinued = request("exchange", "quality", "opened_intact", "XM-BAND7", "小米手环7", "199", last)
     app = create(clerk, shipped, links[1], discontinued)
-    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239", original)
+    used = request("return", "no_reason", "used", "XM-BAND8", "小米手环8", "239", bought(shipped))
     phone = create(clerk, shipped, links[2], used)
     expect(clerk.locator("#order-state")).to_have_text("待人工审核")  # a used item returned: a person decides
     screenshot("1-requests")

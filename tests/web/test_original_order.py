@@ -21,7 +21,7 @@ from engine.dsl.compiler import load_bundle
 from engine.runtime import Engine
 from engine.store import tables
 from tests.engine.runtime.test_original_order import request
-from tests.test_departments import SERVICE, delivered_retail_order
+from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order, pay_refund
 from tests.web.conftest import add_user, log_in, make_app, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,5 +167,93 @@ def test_the_intake_fills_from_the_retail_order_and_says_when_there_is_none(
     assert missing.status_code == 200
     assert f"the Retail department has no order {int(bought) + 50}" in text
     assert 'aria-invalid="true"' in text and 'id="original-order"' not in text
+    # nothing was submitted: no "not submitted, 1 problem" above the form, only the words by the field
+    assert 'id="form-errors"' not in text and "problem(s)" not in text
     with app.extensions["orderloom"].store.read() as tx:
         assert tx.load_order(int(bought) + 1) is None  # nothing was created
+
+
+def test_the_fill_gives_the_warehouse_it_shipped_from_and_for_a_return_the_price_of_what_is_left(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """寄回仓库 was left empty and the refund not filled: the fill gives the warehouse the retail order
+    shipped from and, for a return, the price of the lines it fills, never over what the clerk typed;
+    one of the two bands already asked back by another request, only the other is filled."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    client = desk(app)
+    key = key_of(client)
+    posted = {"_key": key, "original_order_no": bought, "type": "return"}
+    html = client.post(f"{FILL}?lang=zh", data=posted).get_data(as_text=True)
+    assert re.search(r'<option value="SH-01"[^>]*selected', html), "the warehouse it shipped from"
+    assert 'name="refund_amount" value="478.00"' in html
+    typed = client.post(f"{FILL}?lang=zh", data={**posted, "refund_amount": "100"}).get_data(as_text=True)
+    assert 'name="refund_amount" value="100.00"' in typed  # the clerk's own figure kept
+    engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    html = client.post(f"{FILL}?lang=en", data=posted).get_data(as_text=True)
+    assert 'name="lines[0].qty" value="1"' in html and 'name="lines[1].qty"' not in html
+    assert 'name="refund_amount" value="239.00"' in html
+    summary = html[html.index('id="original-order"') :]
+    summary = summary[: summary.index("</section>")]
+    assert "Left to return" in summary and re.search(r'data-label="Left to return">1<', summary)
+
+
+def test_what_a_request_paid_back_is_shown_on_its_summary_and_on_the_retail_order(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """The request's summary said 已退（元）0.00 after its refund of 239 was paid, and the retail order
+    too: both now say what the requests about it paid back, the retail order's own figure unchanged."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(taken.id, "receive_goods", WAREHOUSE, receipt)
+    engine.fire(taken.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"})
+    client = desk(app)
+    before = client.get(f"/orders/{taken.id}?lang=zh").get_data(as_text=True)
+    assert "售后已退" not in before  # nothing paid back yet
+    assert pay_refund(engine, taken.id).to_state == "closed"
+    zh = client.get(f"/orders/{taken.id}?lang=zh").get_data(as_text=True)
+    summary = zh[zh.index('id="original-order"') :]
+    summary = summary[: summary.index("</section>")]
+    assert re.search(r"<dt>售后已退（元）</dt><dd>239.00</dd>", summary)
+    assert re.search(r"<dt>已退（元）</dt><dd>0.00</dd>", summary)  # what retail itself paid back
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    assert "售后已退 239.00" in clerk.get(f"/orders/{bought}?lang=zh").get_data(as_text=True)
+    en = clerk.get(f"/orders/{bought}?lang=en").get_data(as_text=True)
+    assert "239.00 CNY refunded by after-sales" in en
+
+
+def test_an_english_summary_reads_the_province_and_the_items_in_english(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """The English page's own fields said Shanghai and the catalogue's English name while the summary
+    read 上海市 and 小米手环8: now it reads them in the page's language too, the Chinese page unchanged."""
+    with app.extensions["orderloom"].store.engine.begin() as connection:
+        connection.execute(
+            insert(tables.products).values(
+                sku="XM-BAND8",
+                name_zh="小米手环8",
+                name_en="Xiaomi Smart Band 8",
+                price=239,
+                kind="shipped",
+                active=True,
+                updated_at=clock.now(),
+                updated_by="admin",
+            )
+        )
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    client = desk(app)
+    for lang, words, not_words in (
+        ("en", ("Shanghai Shanghai", "XM-BAND8 · Xiaomi Smart Band 8"), ("上海市", "小米手环8")),
+        ("zh", ("上海市 上海市 浦东新区", "XM-BAND8 · 小米手环8"), ("Shanghai", "Xiaomi")),
+    ):
+        page = client.get(f"/orders/{taken.id}?lang={lang}").get_data(as_text=True)
+        summary = page[page.index('id="original-order"') :]
+        summary = summary[: summary.index("</section>")]
+        for word in words:
+            assert word in summary, (lang, word)
+        for word in not_words:
+            assert word not in summary, (lang, word)

@@ -551,8 +551,8 @@ def test_an_original_order_kind_naming_no_field_of_the_data_form_is_said_with_th
     for folder in ("forms", "rules"):
         shutil.copytree(repo / folder, tmp_path / folder)
     text = (repo / "workflows/after-sales/request.yaml").read_text(encoding="utf-8")
-    assert "kind: type}" in text
-    path = write(tmp_path, "workflows/after-sales/request.yaml", text.replace("kind: type}", "kind: typ}"))
+    assert "kind: type," in text
+    path = write(tmp_path, "workflows/after-sales/request.yaml", text.replace("kind: type,", "kind: typ,"))
     checked = check_workflow(path, tmp_path, action_names=ACTION_NAMES, workflows={})
     [problem] = [p for p in checked.problems if p.json_path == "$.original_order.kind"]
     assert (problem.code, problem.suggestion) == ("unknown-field", "type")

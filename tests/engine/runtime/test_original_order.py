@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from engine.clock import FrozenClock
 from engine.common.text import Text
@@ -31,8 +31,9 @@ from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delive
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
-# the retail order delivered_retail_order makes, both its bands asked back
+# the retail order delivered_retail_order makes, both its bands asked back, or one
 BOTH_BANDS = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
+ONE_BAND = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 1}]}
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_r
     first is withdrawn it claims nothing and 239 may be asked again."""
     bought = delivered_retail_order(engine, clock)
     first = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
-    over = refused(engine, request(bought, refund=240, qty=2))
+    over = refused(engine, request(bought, refund=240))
     assert (over.code, over.details["path"], over.details["refundable"]) == (
         "form",
         "$.refund_amount",
@@ -124,20 +125,28 @@ def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_r
     )
     assert "more than the 239.00 CNY original order" in over.en
     second = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
-    assert refused(engine, request(bought, refund=0.01)).details["path"] == "$.refund_amount"
+    with pytest.raises(TransitionRejected) as caught:  # no band and no money left
+        engine.create_order(
+            SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=0.01)
+        )
+    assert [r.details["path"] for r in caught.value.refusals] == ["$.lines[0].qty", "$.refund_amount"]
     assert requests(store) == 2
     engine.fire(first.id, "withdraw", SERVICE)  # withdrawn: it claims nothing any more
     again = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     assert {second.state, again.state} == {"awaiting_goods"}
 
 
-def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(engine: Engine, clock: FrozenClock) -> None:
+def test_a_refund_asked_on_a_step_is_bounded_by_the_same_order(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
     """An exchange no warehouse can fill, refunded instead: no more than the retail order it names has
     left to refund, its own request not counted against it."""
     bought = delivered_retail_order(engine, clock)
-    exchange = exchange_request(request(bought, qty=60))
+    exchange = exchange_request(request(bought, qty=2))
+    with store.transaction() as tx:  # none left on hand: the replacement waits
+        tx.connection.execute(update(stock).values(on_hand=0, reserved=0))
     people = {"service": SERVICE, "warehouse": WAREHOUSE, "inspector": INSPECTOR}
-    waiting = backordered_exchange(engine, exchange, clock.now(), **people)  # 48 bands on hand, 60 wanted
+    waiting = backordered_exchange(engine, exchange, clock.now(), **people)
     with pytest.raises(TransitionRejected) as caught:
         engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478.01})
     [over] = caught.value.refusals
@@ -186,27 +195,27 @@ def test_a_retail_return_never_pays_back_what_a_request_about_the_order_claims(
 def test_a_request_never_claims_what_the_retail_orders_own_return_authorized(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """The retail order authorized 300 for its own return (not yet paid): a request about it may ask no
-    more than the 178 left, and the refusal names the return's 300; once that return is paid back, it
-    counts as refunded instead."""
+    """The retail order authorized 200 for its own return of one band (not yet paid): a request about
+    the other may ask no more than the 278 left, and the refusal names the return's 200; once that
+    return is paid back, it counts as refunded instead."""
     bought = delivered_retail_order(engine, clock)
-    engine.fire(int(bought), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 300})
-    over = refused(engine, request(bought, refund=239))
+    engine.fire(int(bought), "request_return", RETAIL, {**ONE_BAND, "refund_amount": 200})
+    over = refused(engine, request(bought, refund=279))
     assert (over.details["path"], over.details["refundable"], over.details["return_authorized"]) == (
         "$.refund_amount",
-        "178.00",
-        "300.00",
+        "278.00",
+        "200.00",
     )
     assert over.zh == (
-        f"退款金额（元）：239.00 元超过原订单 {bought} 可退的 178.00 元（已付 478.00 元，已退 0.00 元，"
-        "原订单退货已核准 300.00 元，其他申请已占 0.00 元）"
+        f"退款金额（元）：279.00 元超过原订单 {bought} 可退的 278.00 元（已付 478.00 元，已退 0.00 元，"
+        "原订单退货已核准 200.00 元，其他申请已占 0.00 元）"
     )
-    assert "300.00 CNY authorized for the original order's own return" in over.en
+    assert "200.00 CNY authorized for the original order's own return" in over.en
     assert requests(store) == 0
-    engine.fire(int(bought), "receive_return", WAREHOUSE)  # paid back: 300 refunded, nothing due
-    assert refused(engine, request(bought, refund=178.01)).details["refundable"] == "178.00"
+    engine.fire(int(bought), "receive_return", WAREHOUSE)  # paid back: 200 refunded, nothing due
+    assert refused(engine, request(bought, refund=278.01)).details["refundable"] == "278.00"
     taken = engine.create_order(
-        SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=178)
+        SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=239)
     )
     assert taken.state == "awaiting_goods"
 
@@ -263,13 +272,22 @@ def test_the_intake_reads_what_the_retail_order_fills_and_says_when_there_is_non
     engine: Engine, clock: FrozenClock
 ) -> None:
     """Typing the retail order's number fills the customer, address, lines and delivery time as the
-    intake form has room for them, never the refund or the type;
+    intake form has room for them, the warehouse it shipped from and the lines' price, never the type;
     a number the retail department has no order of fills nothing; only who may take requests reads it."""
     bought = delivered_retail_order(engine, clock)
     found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", bought)
     assert found.summary is not None and found.summary.id == int(bought)
     assert found.fill is not None
-    assert sorted(found.fill) == ["address", "customer", "delivered_at", "lines"]
+    assert sorted(found.fill) == [
+        "address",
+        "customer",
+        "delivered_at",
+        "lines",
+        "refund_amount",
+        "return_warehouse",
+    ]
+    # where it shipped from, and the lines' price as the refund (the page keeps it for a return only)
+    assert (found.fill["return_warehouse"], found.fill["refund_amount"]) == ("SH-01", 478)
     assert found.fill["customer"] == {"name": "张伟", "mobile": "13812345678"}
     assert found.fill["lines"] == [
         {"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}
@@ -287,9 +305,10 @@ def test_the_intake_reads_what_the_retail_order_fills_and_says_when_there_is_non
 def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_paid(
     engine: Engine, store: Store, clock: FrozenClock
 ) -> None:
-    """478 paid; the retail desk authorizes a return of 300 while the after-sales desk takes a request
-    for 239, both at once: one of them is taken and the other refused by what the first holds (the
-    original order's row is locked by both, so they are counted one after the other)."""
+    """478 paid; the retail desk authorizes a return of both bands for 300 while the after-sales desk
+    takes a request for one and 239, both at once: one of them is taken and the other refused by what
+    the first holds (the original order's row is locked by both, so they are counted one after the
+    other)."""
     bought = delivered_retail_order(engine, clock)
 
     def attempt(call: Callable[[], Any]) -> Callable[[], Any]:
@@ -317,8 +336,9 @@ def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_
     )
     refused_ones = [r for r in (returned, requested) if isinstance(r, TransitionRejected)]
     assert len(refused_ones) == 1
-    [why] = refused_ones[0].refusals
-    assert why.details["refundable"] in ("178.00", "239.00")  # what the other left
+    # what the other left: of the money, and of the bands when the return came first
+    why = {(r.details.get("path"), r.details.get("refundable")) for r in refused_ones[0].refusals}
+    assert why in ({(None, "239.00")}, {("$.lines[0].qty", None), ("$.refund_amount", "178.00")})
     with store.read() as tx:
         held = tx.load_order(int(bought)).data.get("refund_due")
     assert (held == 300) == (requests(store) == 0)
@@ -378,7 +398,8 @@ def corrected_request(tmp_path: Path, declared: bool = True) -> Path:
     )
     text = (REPO / "workflows/after-sales/request.yaml").read_text(encoding="utf-8")
     line = (
-        "original_order: {field: original_order_no, department: retail, refund: refund_amount, kind: type}\n"
+        "original_order:\n  {field: original_order_no, department: retail, refund: refund_amount, "
+        "kind: type, lines: lines,\n   received: received_at, warehouse: return_warehouse}\n"
     )
     assert line in text and "\ntransitions:\n" in text
     text = text.replace(
@@ -432,3 +453,54 @@ def test_a_version_that_first_declares_the_original_order_links_the_orders_taken
     assert naming(store, bought) == []
     engine.publish(load_bundle(corrected_request(tmp_path), tmp_path, action_names=REGISTRY.action_names))
     assert naming(store, bought) == [taken.id]
+
+
+def test_the_lines_asked_about_one_order_never_pass_what_it_delivered_less_what_came_back_or_is_named(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Two bands delivered, one of them returned through retail: a request for both was taken and the
+    inspection restocked two. Now a request may name no more of a SKU than was delivered, less what the
+    retail order returns, less what the other open requests name; refused naming the SKU and the
+    figures, nothing written; the fill and the summary give only what is left."""
+    bought = delivered_retail_order(engine, clock)
+    engine.fire(int(bought), "request_return", RETAIL, {**ONE_BAND, "refund_amount": 200})
+    with pytest.raises(TransitionRejected) as caught:
+        engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought, qty=2))
+    [both] = caught.value.refusals
+    assert (both.code, both.details["path"], both.details["sku"], both.details["left"]) == (
+        "form",
+        "$.lines[0].qty",
+        "XM-BAND8",
+        1,
+    )
+    assert both.zh == (
+        f"商品明细：XM-BAND8 申请 2 件，超过原订单 {bought} 可退的 1 件（已发 2 件，原订单已退或退货中 1 件，"
+        "其他申请已占 0 件）"
+    )
+    assert both.en == (
+        f"Order lines: 2 of XM-BAND8 is more than the 1 original order {bought} has left (2 delivered, "
+        "1 returned or being returned by that order, 0 named by other requests)"
+    )
+    other = {
+        **request(bought),
+        "lines": [{"sku": "XM-14PRO", "name": "小米14 Pro", "qty": 1, "unit_price": 1}],
+    }
+    assert refused(engine, {**other, "refund_amount": 1}).details["left"] == 0  # never delivered
+    assert requests(store) == 0
+    found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", bought)
+    assert found.fill is not None and found.summary is not None
+    assert found.fill["lines"] == [
+        {"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}
+    ]
+    assert [(line.sku, line.qty, line.left) for line in found.summary.lines] == [("XM-BAND8", 2, 1)]
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    assert (
+        refused(engine, {**request(bought), "type": "exchange", "refund_amount": None}).details["left"] == 0
+    )
+    found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", bought)
+    assert found.fill is not None and found.fill["lines"] == []
+    page = engine.order_page(taken.id, SERVICE).original
+    assert page is not None and [line.left for line in page.lines] == [1]  # its own band not counted
+    engine.fire(taken.id, "withdraw", SERVICE)  # closed without the band coming back: it took nothing
+    again = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    assert again.state == "awaiting_goods"
