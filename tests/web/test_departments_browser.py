@@ -270,7 +270,7 @@ def payment(amount: str) -> Fill:
 
 def payment_failure(page: Page) -> None:
     choose(page, "method", "card")
-    page.locator("#f-failure_code").fill("card_declined")
+    choose(page, "failure_code", "INSUFFICIENT_FUNDS")
     page.locator("#f-failure_message").fill("银行卡余额不足")
 
 
