@@ -216,6 +216,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
     ProblemKind.EXPRESSION: (
         *("expression", "bad-condition", "bad-computed", "type-mismatch", "never-value"),
         *("computed-cycle", "condition-in-rows", "bad-prefill", "prefill-in-rows", "prefill-computed"),
+        *("timer-at",),
     ),
     ProblemKind.LOGIC: (
         *("unreachable", "dead-end", "after-join", "timer-trigger", "timer-join", "join-never"),
@@ -229,7 +230,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("aggregation-without-collect", "no-weight", "unserved-distance"),
         *("approval-state", "approval-sign", "approval-trigger", "approval-return", "approval-timeout"),
         *("previous-state", "search-without-data", "approval-auto", "approval-approver"),
-        *("set-without-data-form",),
+        *("set-without-data-form", "timer-when"),
     ),
 }
 PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}
