@@ -106,6 +106,9 @@ class ClaimOn:
     order_id: int
     workflow_title: Text
     amount: Decimal
+    # the goods it names back, per SKU (``original_order.lines``): while open all it names; once final
+    # what came back (nothing when it closed without the goods)
+    items: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -142,6 +142,7 @@ def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     naming its lines (plugins/returns.py) pays back their price when it sends no amount (as much of it
     as is paid and not refunded), and never more than that price."""
     worth = returns.worth(ctx.data)
+    returns.check_unclaimed_items(ctx)  # goods an after-sales request already names back
     refundable = _refundable(ctx.data)
     if ctx.data.get("refund_amount") is None and worth is not None:
         priced = min(worth, refundable or Decimal("0.00"))

@@ -62,6 +62,35 @@ def coming_back(data: Mapping[str, Any]) -> list[tuple[str, int]]:
     return list(wanted.items())
 
 
+def check_unclaimed_items(ctx: ActionContext) -> None:
+    """A return never takes back goods the orders about this one (after-sales requests) already name:
+    per SKU, no more than delivered less returned less what they name, refused naming each request
+    (the customer would be refunded, and the stock booked back, twice)."""
+    if not asks_lines(ctx.data) or ctx.claims is None:
+        return
+    claims = [claim for claim in ctx.claims() if claim.items]
+    if not claims:
+        return
+    left = _per_sku(ctx.data.get("returnable"))
+    for sku, qty in coming_back(ctx.data):
+        naming = [claim for claim in claims if claim.items.get(sku)]
+        named = sum(claim.items[sku] for claim in naming)
+        if qty <= left.get(sku, 0) - named:
+            continue
+        free = max(left.get(sku, 0) - named, 0)
+        zh = "，".join(f"{c.workflow_title.zh} {c.order_id} 已申请 {c.items[sku]} 件" for c in naming)
+        en = ", ".join(f"{c.items[sku]} named by {c.workflow_title.en.lower()} {c.order_id}" for c in naming)
+        raise ActionRefused(
+            "over-return",
+            f"退货商品：商品 {sku} 退回 {qty} 件，超过可退的 {free} 件（{zh}）",
+            f"Items to return: {qty} of {sku} exceeds the {free} that may still come back ({en})",
+            sku=sku,
+            qty=qty,
+            returnable=free,
+            orders=[claim.order_id for claim in naming],
+        )
+
+
 def worth(data: Mapping[str, Any]) -> Decimal | None:
     """What the lines of the return asked for cost: each one's quantity at its order line's unit price
     (None: the order has no such return under way)."""

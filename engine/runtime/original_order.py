@@ -18,7 +18,7 @@ them, and the original order's lists the orders about it (``orders_about``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -142,9 +142,7 @@ def lines_left(
             returned[sku] = returned.get(sku, 0) + qty
     claimed: dict[str, int] = {}
     for other in orders_naming(tx.connection, spec.department, spec.name, original.id, order_id):
-        if other.final and (wanted.received is None or other.data.get(wanted.received) in (None, "")):
-            continue  # closed without the goods coming back: it took nothing
-        for sku, qty in _per_sku(other.data.get(wanted.lines)).items():
+        for sku, qty in _items_named(other, wanted).items():  # nothing once closed without the goods
             claimed[sku] = claimed.get(sku, 0) + qty
     return {
         sku: LineLeft(sku, delivered.get(sku, 0), returned.get(sku, 0), claimed.get(sku, 0))
@@ -233,6 +231,7 @@ class OrderAbout:
     agreed: Decimal | None
     refunded: Decimal
     claimed: Decimal
+    items: Mapping[str, int] = field(default_factory=dict)  # the goods it names back, per SKU
 
 
 def workflows_about(tx: Tx, parts: Parts, department: str) -> list[WorkflowSpec]:
@@ -264,9 +263,9 @@ def claims_on(tx: Tx, parts: Parts, department: str, order_id: int) -> list[Clai
     """What the orders about order ``order_id`` of ``department`` claim of its money, each that claims
     some."""
     return [
-        ClaimOn(about.id, about.title, about.claimed)
+        ClaimOn(about.id, about.title, about.claimed, about.items)
         for about in orders_about(tx, parts, department, order_id)
-        if about.claimed
+        if about.claimed or about.items
     ]
 
 
@@ -286,7 +285,18 @@ def _about(spec: WorkflowSpec, wanted: OriginalOrderSpec, other: NamingOrder) ->
         agreed=_money(data.get("refund_authorized")),
         refunded=_money(data.get("refunded_amount")) or Decimal(0),
         claimed=_claim(other.final, data, wanted),
+        items=_items_named(other, wanted),
     )
+
+
+def _items_named(other: NamingOrder, wanted: OriginalOrderSpec) -> dict[str, int]:
+    """The goods an order about the original names back, per SKU, as ``lines_left`` counts them: none
+    when the workflow names no lines, or once it closed without the goods coming back."""
+    if wanted.lines is None:
+        return {}
+    if other.final and (wanted.received is None or other.data.get(wanted.received) in (None, "")):
+        return {}
+    return {sku: qty for sku, qty in _per_sku(other.data.get(wanted.lines)).items() if qty}
 
 
 @dataclass(frozen=True)

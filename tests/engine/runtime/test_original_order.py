@@ -34,6 +34,7 @@ REGISTRY = PluginRegistry.from_entry_points()
 # the retail order delivered_retail_order makes, both its bands asked back, or one
 BOTH_BANDS = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
 ONE_BAND = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 1}]}
+ONE_BAND = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 1}]}
 
 
 @pytest.fixture
@@ -183,7 +184,7 @@ def test_a_retail_return_never_pays_back_what_a_request_about_the_order_claims(
     bought = delivered_retail_order(engine, clock)
     taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     with pytest.raises(TransitionRejected) as caught:
-        engine.fire(int(bought), "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 478})
+        engine.fire(int(bought), "request_return", RETAIL, {**ONE_BAND, "refund_amount": 478})
     refused_for_the_claim(caught.value, taken.id)
     with store.read() as tx:
         assert tx.load_order(int(bought)).state == "delivered"  # nothing written
@@ -336,9 +337,13 @@ def test_a_retail_return_and_a_request_taken_at_once_never_refund_more_than_was_
     )
     refused_ones = [r for r in (returned, requested) if isinstance(r, TransitionRejected)]
     assert len(refused_ones) == 1
-    # what the other left: of the money, and of the bands when the return came first
-    why = {(r.details.get("path"), r.details.get("refundable")) for r in refused_ones[0].refusals}
-    assert why in ({(None, "239.00")}, {("$.lines[0].qty", None), ("$.refund_amount", "178.00")})
+    # what the other left: of the bands when the request came first (it names one of the two), of the
+    # bands and the money when the return came first
+    why = {
+        (r.details.get("path"), r.details.get("refundable", r.details.get("returnable")))
+        for r in refused_ones[0].refusals
+    }
+    assert why in ({(None, 1)}, {("$.lines[0].qty", None), ("$.refund_amount", "178.00")})
     with store.read() as tx:
         held = tx.load_order(int(bought)).data.get("refund_due")
     assert (held == 300) == (requests(store) == 0)
@@ -504,3 +509,27 @@ def test_the_lines_asked_about_one_order_never_pass_what_it_delivered_less_what_
     engine.fire(taken.id, "withdraw", SERVICE)  # closed without the band coming back: it took nothing
     again = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     assert again.state == "awaiting_goods"
+
+
+def test_a_retail_return_never_takes_back_goods_a_request_about_the_order_names(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Two bands delivered; an after-sales request names one back: the retail order's own return may ask
+    back the other, never both (the customer would be refunded, and the stock booked back, twice),
+    refused naming the request; nothing is written."""
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    both = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 2}], "refund_amount": 1}
+    with pytest.raises(TransitionRejected) as caught:
+        engine.fire(int(bought), "request_return", RETAIL, both)
+    [over] = caught.value.refusals
+    assert (over.code, over.details["returnable"], over.details["orders"]) == ("over-return", 1, [taken.id])
+    assert over.zh == f"退货商品：商品 XM-BAND8 退回 2 件，超过可退的 1 件（售后申请 {taken.id} 已申请 1 件）"
+    assert over.en == (
+        f"Items to return: 2 of XM-BAND8 exceeds the 1 that may still come back (1 named by after-sales "
+        f"request {taken.id})"
+    )
+    with store.read() as tx:
+        assert tx.load_order(int(bought)).state == "delivered"
+    one = {**both, "return_lines": [{"sku": "XM-BAND8", "qty": 1}], "refund_amount": 239}
+    assert engine.fire(int(bought), "request_return", RETAIL, one).to_state == "return_requested"
