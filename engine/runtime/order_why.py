@@ -485,7 +485,7 @@ def _approval_timeout(cv: CompiledVersion, state: str, prefix: str = "orders.tim
 def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
     """The order's scheduled timers, soonest first, told by the version's labels."""
     running: list[RunningTimer] = []
-    operands = order_operands(cv)
+    operands: dict[str, Operand] | None = None  # read once a timer has a condition to tell
     for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
         if timer.status != TimerStatus.SCHEDULED:
             continue
@@ -505,6 +505,7 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
         )
         when = None
         if declared is not None and declared.when:
+            operands = order_operands(cv) if operands is None else operands
             zh, en = said(declared.when, None, operands, "zh"), said(declared.when, None, operands, "en")
             when = Text(zh, en) if zh is not None and en is not None else Text(declared.when, declared.when)
         step, reason = _timer_step(cv, timer.state, timer.trigger), _reason(timer.reason)
