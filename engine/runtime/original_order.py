@@ -253,6 +253,37 @@ def claims_on(tx: Tx, parts: Parts, department: str, order_id: int) -> list[Clai
     ]
 
 
+# a form's rows of goods (``{sku, qty}`` each: the lines a return names) offered less what the orders
+# about the order name back (docs/forms.md)
+UNCLAIMED = "x-unclaimed"
+
+
+def unclaimed_prefill(
+    tx: Tx, parts: Parts, row: OrderRow, schema: Mapping[str, Any], prefill: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``prefill`` with each top-level field the form marks ``x-unclaimed`` cut to what the orders about
+    the order (after-sales requests about a retail order: ``claims_on``) leave of it: per SKU, what the
+    prefill names less what they name back, a line with none left out, so its quantities (and a refund
+    left empty, which is their price) offer only what may still come back."""
+    properties = schema.get("properties")
+    names = [
+        name
+        for name, prop in (properties.items() if isinstance(properties, Mapping) else ())
+        if isinstance(prop, Mapping) and prop.get(UNCLAIMED) is True and isinstance(prefill.get(name), list)
+    ]
+    if not names:
+        return dict(prefill)
+    named: dict[str, int] = {}
+    for claim in claims_on(tx, parts, row.department, row.id):
+        for sku, qty in claim.items.items():
+            named[sku] = named.get(sku, 0) + qty
+    cut = dict(prefill)
+    for name in names:
+        room = {sku: qty - named.get(sku, 0) for sku, qty in per_sku(prefill[name]).items()}
+        cut[name] = lines_within(prefill[name], room)
+    return cut
+
+
 def _about(spec: WorkflowSpec, wanted: OriginalOrderSpec, other: NamingOrder) -> OrderAbout:
     data = other.data
     kind = None
