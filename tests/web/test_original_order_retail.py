@@ -16,7 +16,7 @@ from flask import Flask
 from engine.clock import FrozenClock
 from engine.runtime import Engine
 from tests.engine.runtime.test_original_order import request
-from tests.test_departments import SERVICE, delivered_retail_order
+from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order, pay_refund
 from tests.web.conftest import log_in
 from tests.web.test_original_order import original_order_app
 
@@ -69,3 +69,29 @@ def test_the_return_form_offers_only_what_the_requests_about_the_order_leave_in_
         assert words in page
     engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     assert rows_of(clerk.get(f"{form}?lang=en").text) == []
+
+
+def test_the_payment_panel_says_what_the_requests_paid_back_beside_the_payments_own_refunds(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """A request about the order paid 239 back: the payment's 已退款 read 0.00 with no word of it (only
+    the requests' list said so); now the payment panel says it too, the payment's own figure unchanged."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
+    engine.fire(taken.id, "receive_goods", WAREHOUSE, receipt)
+    engine.fire(taken.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"})
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    assert 'id="records-about-refunded"' not in clerk.get(f"/orders/{bought}?lang=zh").text  # none paid yet
+    assert pay_refund(engine, taken.id).to_state == "closed"
+    for lang, words, own in (
+        ("zh", "售后已退 239.00", "已退款（元）</dt><dd>0.00</dd>"),
+        ("en", "239.00 CNY refunded by after-sales", "Refunded (CNY)</dt><dd>0.00</dd>"),
+    ):
+        page = clerk.get(f"/orders/{bought}?lang={lang}").text
+        payment = page[page.index('id="record-payment-1"') :]
+        payment = payment[: payment.index("</section>")]
+        assert own in payment, lang  # the payment's own refunds: none
+        panel = payment[payment.index('id="records-about-refunded"') :]
+        assert words in panel[: panel.index("</p>")], lang
