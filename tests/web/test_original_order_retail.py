@@ -6,36 +6,17 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from flask import Flask
 
 from engine.clock import FrozenClock
-from engine.runtime import Engine
 from tests.engine.runtime.test_original_order import request
-from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order, pay_refund
+from tests.test_departments import SERVICE, delivered_retail_order, pay_refund, returned_and_inspected
+from tests.web import test_original_order
 from tests.web.conftest import log_in
-from tests.web.test_original_order import original_order_app
+from tests.web.test_original_order import engine_of
 
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
-    app = original_order_app(tmp_path, "original-order-retail", clock)
-    yield app
-    app.extensions["orderloom"].close()
-
-
-def engine_of(app: Flask) -> Engine:
-    found: Engine = app.extensions["orderloom"].engine
-    return found
+app, clock = test_original_order.app, test_original_order.clock  # the fixtures of its tests
 
 
 def rows_of(page: str) -> list[tuple[str, str]]:
@@ -78,13 +59,10 @@ def test_the_payment_panel_says_what_the_requests_paid_back_beside_the_payments_
     the requests' list said so); now the payment panel says it too, the payment's own figure unchanged."""
     engine = engine_of(app)
     bought = delivered_retail_order(engine, clock)
-    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
-    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
-    engine.fire(taken.id, "receive_goods", WAREHOUSE, receipt)
-    engine.fire(taken.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"})
+    taken = returned_and_inspected(engine, clock, original_order_no=bought)
     clerk = log_in(app.test_client(), "li.na", "li-na-pass")
     assert 'id="records-about-refunded"' not in clerk.get(f"/orders/{bought}?lang=zh").text  # none paid yet
-    assert pay_refund(engine, taken.id).to_state == "closed"
+    assert pay_refund(engine, taken).to_state == "closed"
     for lang, words, own in (
         ("zh", "售后已退 239.00", "已退款（元）</dt><dd>0.00</dd>"),
         ("en", "239.00 CNY refunded by after-sales", "Refunded (CNY)</dt><dd>0.00</dd>"),

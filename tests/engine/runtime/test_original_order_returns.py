@@ -6,50 +6,26 @@ on both)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import insert
-
 from engine.clock import FrozenClock
-from engine.dsl.compiler import load_bundle
-from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.runtime.named_lists import NamedLists
 from engine.store import Store
-from engine.store.tables import stock
+from tests.engine.runtime import test_original_order
 from tests.engine.runtime.test_original_order import request
 from tests.test_departments import (
-    INSPECTOR,
     RETAIL,
     REVIEWER,
     SERVICE,
-    WAREHOUSE,
     delivered_retail_order,
     pay,
     pay_refund,
     retail_data,
+    returned_and_inspected,
 )
 
-REPO = Path(__file__).resolve().parents[3]
-REGISTRY = PluginRegistry.from_entry_points()
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def engine(store: Store, clock: FrozenClock) -> Engine:
-    engine = Engine(store, REGISTRY, clock)
-    for path in ("retail/order.yaml", "after-sales/request.yaml"):
-        engine.publish(load_bundle(REPO / "workflows" / path, REPO, action_names=REGISTRY.action_names))
-    with store.transaction() as tx:
-        tx.connection.execute(insert(stock).values(sku="XM-BAND8", warehouse="SH-01", on_hand=50, reserved=0))
-    return engine
+clock, engine = test_original_order.clock, test_original_order.engine  # the fixtures of its tests
 
 
 def offered(engine: Engine, order_id: int) -> list[tuple[str, int]]:
@@ -125,16 +101,13 @@ def test_a_rejection_pays_back_less_what_the_requests_paid_back(
     bought = paid_order(engine, 24, 5736)
     with store.read() as tx:
         assert tx.load_order(bought).state == "on_hold"
-    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(str(bought)))
-    receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
-    engine.fire(taken.id, "receive_goods", WAREHOUSE, receipt)
-    engine.fire(taken.id, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"})
-    assert pay_refund(engine, taken.id).to_state == "closed"
+    taken = returned_and_inspected(engine, clock, original_order_no=str(bought))
+    assert pay_refund(engine, taken).to_state == "closed"
     rejected = engine.fire(bought, "reject", REVIEWER, {"reject_reason": "收货地址与支付信息不符"})
     assert rejected.to_state == "cancelled"
     [payment] = payments_of(engine, bought)
     assert (payment["state"], payment["refunded"]) == ("partly_refunded", 5497)
-    assert f"售后申请 {taken.id} 已占 239.00 元" in payment["refund_reason"]
+    assert f"售后申请 {taken} 已占 239.00 元" in payment["refund_reason"]
 
 
 def test_an_automatic_cancel_is_never_blocked_by_a_claim_it_pays_back_what_is_left(
