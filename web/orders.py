@@ -838,6 +838,11 @@ def _order_page(
         original=shown_original(page.original, lang, _about_url) if page.original else None,
         about=shown_about(page.about, lang, _about_url),
         about_refunded=refunded_about(page.about, lang),
+        # beside the payments' own refunds: after the last record that holds what it refunded
+        records_refunded_about=refunded_about(page.about, lang, "orders.records.refunded_about"),
+        records_refunded_after=next(
+            (f"record-{r.kind}-{r.number}" for r in reversed(page.records) if "refunded" in r.data), None
+        ),
     ), status
 
 

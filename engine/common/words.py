@@ -259,6 +259,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.original.left": Text("尚可退", "Left to return"),
         "orders.original.refunded_about": Text("售后已退（元）", "Refunded by after-sales (CNY)"),
         "orders.about.refunded_total": Text("售后已退 {amount}", "{amount} CNY refunded by after-sales"),
+        "orders.records.refunded_about": Text(
+            "售后已退 {amount}（售后申请退回，不在以上已退款中）",
+            "{amount} CNY refunded by after-sales (by the requests, not in Refunded above)",
+        ),
         "orders.original.others": Text("关于该订单的其他申请", "Other requests about it"),
         "orders.original.fill": Text("从原订单填写", "Fill from the order"),
         "orders.original.fill_hint": Text(

@@ -57,6 +57,7 @@ from engine.runtime.original_order import (
     original_fill,
     original_order_refusals,
     original_summary,
+    unclaimed_prefill,
 )
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
@@ -364,7 +365,7 @@ class Pages:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-            return step_page_of(tx, cv, row, trigger, actor, now)
+            return step_page_of(tx, self.parts, cv, row, trigger, actor, now)
 
     def take_step(
         self,
@@ -396,7 +397,7 @@ class Pages:
             with self.parts.store.transaction() as tx:
                 row = load_order(tx, order_id, actor)
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                page = step_page_of(tx, cv, row, trigger, actor, self.parts.clock.now())
+                page = step_page_of(tx, self.parts, cv, row, trigger, actor, self.parts.clock.now())
                 data = submission(page) if page.info is not None else None
                 if data is None:
                     return StepTaken(page)
@@ -481,7 +482,7 @@ def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
 
 
 def step_page_of(
-    tx: Tx, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
+    tx: Tx, parts: Parts, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
 ) -> StepPage:
     """A step's page: the step from where the order is now (or why not), its form, and what the order
     knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
@@ -499,6 +500,8 @@ def step_page_of(
     if form is not None and form.layout.prefill and info is not None:
         order = condition_env(live, actor, {}, now)["order"]
         prefill = form.layout.prefilled(order, cv.never_prefilled, now)
+        # rows of goods offered less what the orders about this one name back (x-unclaimed)
+        prefill = unclaimed_prefill(tx, parts, row, form.schema, prefill)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 
