@@ -296,6 +296,14 @@ class Pages:
             products = line_names(tx, row.data)
             original = original_summary(tx, self.parts, cv.spec, row.data, row.id)
             about = tuple(orders_about(tx, self.parts, row.department, row.id))
+            data_form = cv.spec.forms.get(cv.spec.data_form) if cv.spec.data_form else None
+            shown_row = (
+                # its rows of goods (x-unclaimed) less what the orders about it name back, as its forms
+                # offer them
+                replace(row, data=unclaimed_prefill(tx, self.parts, row, data_form, row.data))
+                if about and data_form is not None
+                else row
+            )
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -336,7 +344,7 @@ class Pages:
             names={**names, **(approval.names if approval is not None else {})},
         )
         return OrderPage(
-            split_shown(shown_view(cv, row, actor)),
+            split_shown(shown_view(cv, shown_row, actor)),
             spec,
             history,
             tuple(triggers),

@@ -11,7 +11,7 @@ from flask import Flask
 
 from engine.clock import FrozenClock
 from tests.engine.runtime.test_original_order import request
-from tests.test_departments import SERVICE, delivered_retail_order, pay_refund, returned_and_inspected
+from tests.test_departments import RETAIL, SERVICE, delivered_retail_order, pay_refund, returned_and_inspected
 from tests.web import test_original_order
 from tests.web.conftest import log_in
 from tests.web.test_original_order import engine_of
@@ -73,3 +73,26 @@ def test_the_payment_panel_says_what_the_requests_paid_back_beside_the_payments_
         assert own in payment, lang  # the payment's own refunds: none
         panel = payment[payment.index('id="records-about-refunded"') :]
         assert words in panel[: panel.index("</p>")], lang
+
+
+def returnable_of(page: str, title: str) -> str:
+    """The order page's list of what may still be returned, as drawn."""
+    start = page.index(f"<dt>{title}</dt>")
+    return page[start : page.index("</dd>", start)]
+
+
+def test_the_order_page_lists_as_returnable_only_what_the_requests_about_it_leave(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """可退商品 on the order's page read both bands after a request named one back, while its return form
+    offered one; now the page says what the form offers, the stored list unchanged."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    assert 'data-label="数量">2<' in returnable_of(clerk.get(f"/orders/{bought}?lang=zh").text, "可退商品")
+    engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    for lang, title in (("zh", "可退商品"), ("en", "Items that may still be returned")):
+        shown = returnable_of(clerk.get(f"/orders/{bought}?lang={lang}").text, title)
+        assert ">XM-BAND8<" in shown and ">1<" in shown and ">2<" not in shown, lang
+    stored = engine.get_order(int(bought), RETAIL).data["returnable"]
+    assert [(line["sku"], line["qty"]) for line in stored] == [("XM-BAND8", 2)]
