@@ -1044,10 +1044,29 @@ class Here:
 
 
 def said_text(said: Sequence[Entry], lang: str) -> str:
-    """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field."""
+    """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field;
+    a table row by row, each by its first cell and the others by their column
+    (``退货商品：YL-MILK24 退回数量 2、HR-BCD470 退回数量 1``), an object by its fields."""
     words = translate("orders.said", lang)
     joined = "；" if lang.startswith("zh") else "; "
-    return joined.join(words.format(label=e.label, value=e.text) for e in said if e.text)
+    return joined.join(
+        words.format(label=e.label, value=value) for e in said if (value := _entry_text(e, lang))
+    )
+
+
+def _entry_text(entry: Entry, lang: str) -> str:
+    """An entry's value on one line (see ``said_text``)."""
+    if entry.text:
+        return entry.text
+    if entry.fields:
+        return " ".join(f"{f.label} {text}" for f in entry.fields if (text := _entry_text(f, lang)))
+    columns = entry.headers[1:]
+    rows = [
+        " ".join([row[0], *(f"{h} {cell}" for h, cell in zip(columns, row[1:], strict=True) if cell)])
+        for row in entry.rows
+        if row
+    ]
+    return ("、" if lang.startswith("zh") else ", ").join(rows)
 
 
 def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
