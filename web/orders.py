@@ -573,24 +573,30 @@ def leads_to(
     """Where a step takes the order (or the orders of a batch), told before it is taken: the state's label,
     and that it is for good when that state is final; when an automatic step may follow at once (a
     payment that pays what is due: 已付清 → 已支付), that it stays or goes there and what follows if
-    that step's condition holds. ``state``: where the order (a batch's orders, all in one) is now. None
-    when the step may lead to more than one state."""
+    that step's condition holds, the state it goes on to named unless it is where the step took it (a
+    return authorization issued at once: the state is named once). ``state``: where the order (a
+    batch's orders, all in one) is now. None when the step may lead to more than one state."""
     if len(set(info.dests)) != 1:
         return None
     [dest] = set(info.dests)
     shown = state_label(spec, dest, lang)
     if info.then:
         either, quoted = translate("orders.then_either", lang), translate("orders.quoted", lang)
-        steps: dict[str, list[str]] = {}  # where it goes on to -> the automatic steps that go there
+        # where it goes on to (None: where the step took it) -> the automatic steps that go there
+        steps: dict[str | None, list[str]] = {}
         for step in info.then:
-            to = either.join(
-                quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(step.dests)
-            )
+            to = None
+            if set(step.dests) != {dest}:
+                to = either.join(
+                    quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(step.dests)
+                )
             steps.setdefault(to, []).append(
                 quoted.format(name=step.label.get(lang) if step.label is not None else step.trigger)
             )
         then = translate("orders.then_or", lang).join(
             translate("orders.then_auto", lang).format(auto=either.join(autos), next=to)
+            if to is not None
+            else translate("orders.then_auto_stays", lang).format(auto=either.join(autos))
             for to, autos in steps.items()
         )
         key = ("orders.batch" if many else "orders") + (

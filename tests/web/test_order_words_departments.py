@@ -65,3 +65,23 @@ def test_a_refund_retried_no_longer_reads_as_failed_and_the_timeline_keeps_why(a
     assert "退款失败原因 银行卡已注销" in line_of(zh, "退款：退款失败 #1")
     en = service.get(f"/orders/{request}?lang=en").text
     assert "Why the refund failed 银行卡已注销" in line_of(en, "Refund: Refund failed #1")
+
+
+def test_a_step_followed_at_once_by_one_that_stays_names_the_state_once(app: Flask) -> None:
+    """受理 takes a held request to 待寄回, where issuing its return authorization follows at once and
+    leaves it: the step's page names 待寄回 once, and says the automatic step is taken."""
+    held = after_sales(app, 7.9)
+    service = person(app, "huang.fang")
+    zh = _words(service.get(f"/orders/{held}/fire/accept?lang=zh").text)
+    said = "执行「受理」后，订单将转到「待寄回」；若「发放退货授权码」的条件成立，将随即自动执行。"
+    assert said in zh and zh.count("「待寄回」") == 1
+    en = _words(service.get(f"/orders/{held}/fire/accept?lang=en").text)
+    said = (
+        "After “Accept” the order goes to “Awaiting goods”; if “Issue return authorization” holds then, "
+        "it is taken by itself at once."
+    )
+    assert said in en and en.count("“Awaiting goods”") == 1
+
+
+def _words(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
