@@ -307,6 +307,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "若{auto}的条件成立，将随即自动转到{next}",
             "if {auto} holds then, it goes on to {next} by itself at once",
         ),
+        # an automatic step that leaves the order where the step took it (a code issued): its state once
+        "orders.then_auto_stays": Text(
+            "若{auto}的条件成立，将随即自动执行", "if {auto} holds then, it is taken by itself at once"
+        ),
         "orders.then_either": Text("或", " or "),
         "orders.then_or": Text("；", "; "),
         "orders.quoted": Text("「{name}」", "“{name}”"),

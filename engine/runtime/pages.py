@@ -21,7 +21,7 @@ from engine.forms.per_record import per_record_fields, without_fields
 from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approvals import panel_of
-from engine.runtime.catalogue import catalogue_form, line_names
+from engine.runtime.catalogue import catalogue_form, line_names, named_record_lines
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, active_paths, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
@@ -291,7 +291,7 @@ class Pages:
             live = read_records(tx, cv, LiveOrder.from_row(row))
             env = condition_env(live, SYSTEM, {}, now)
             unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
-            records = tuple(record_views(Moving(tx, cv, live, now), actor))
+            records = named_record_lines(row.data, record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
             products = line_names(tx, row.data)
             original = original_summary(tx, self.parts, cv.spec, row.data, row.id)
