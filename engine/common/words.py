@@ -858,6 +858,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.status": Text("状态", "Status"),
         "studio.users.state.active": Text("启用", "Active"),
         "studio.users.state.inactive": Text("已停用", "Inactive"),
+        "studio.users.api_login": Text("接口登录", "API login"),
+        "studio.users.api_login.hint": Text(
+            "程序（如网店、App）通过接口使用的登录，不是人：不会出现在指派、加签与转交的人选中",
+            "A login a program (the web shop, the app) uses through the API, not a person: never offered to "
+            "assign an order, add an approver or transfer a task to",
+        ),
         "studio.users.every_department": Text(
             "属于所有部门，不在此处更改", "Of every department: not changed here"
         ),

@@ -449,3 +449,14 @@ def test_a_purchaser_is_made_in_a_department_whose_workflows_name_no_such_role_a
     chinese = html(c.get("/studio/wholesale/users/qian.hui?lang=zh"))
     assert "采购员" in chinese and 'id="kept-roles"' not in chinese
     assert re.findall(r'value="([^"]+)" checked', chinese) == ["purchaser"]
+
+
+@pytest.mark.parametrize(("lang", "mark"), [("zh", "接口登录"), ("en", "API login")])
+def test_the_users_page_marks_an_api_login(app: Flask, lang: str, mark: str) -> None:
+    from engine.api.accounts import change_api_login
+
+    change_api_login(app.extensions["orderloom"].store, "li.na", True)
+    page = client(app, "ma.li").get(f"{USERS}?lang={lang}").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-user="([^"]+)"[^>]*>(.*?)</tr>', page, re.S))
+    assert 'class="chip api-login"' in rows["li.na"] and f">{mark}</span>" in rows["li.na"]
+    assert "api-login" not in rows["he.tao"]
