@@ -607,6 +607,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.subject": Text("对象", "Of"),
         "studio.edit": Text("编辑", "Edit"),
         "studio.back": Text("返回工作室", "Back to the studio"),
+        # another department's studio (web/studio_common.py): 403, naming whose it is
+        "studio.not_yours.title": Text("无权访问", "No access"),
+        "studio.not_yours": Text(
+            "此页属于{department}部，你没有其权限。",
+            "This page belongs to the {department} department; you have no access to it.",
+        ),
         "studio.editing": Text("编辑 {path}", "Editing {path}"),
         "studio.wide_screen": Text(
             "编辑需要更宽的屏幕（至少 700 像素）；在此宽度下只适合阅读。",

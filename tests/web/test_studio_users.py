@@ -106,14 +106,14 @@ def record(app: Flask) -> str:
 
 def test_only_the_departments_admins_see_its_users_and_only_its_users(app: Flask) -> None:
     clerk = client(app, "li.na")
-    assert clerk.get(USERS).status_code == 404
-    assert add(clerk).status_code == 404
+    assert clerk.get(USERS).status_code == 403
+    assert add(clerk).status_code == 403
 
     wholesale = client(app, "xu.jie")
-    assert wholesale.get(USERS).status_code == 404
-    assert wholesale.get(f"{USERS}/li.na").status_code == 404
-    assert add(wholesale).status_code == 404
-    assert wholesale.post(f"{USERS}/li.na/active", data={"active": "0"}).status_code == 404
+    assert wholesale.get(USERS).status_code == 403
+    assert wholesale.get(f"{USERS}/li.na").status_code == 403
+    assert add(wholesale).status_code == 403
+    assert wholesale.post(f"{USERS}/li.na/active", data={"active": "0"}).status_code == 403
     assert wholesale.get("/studio/wholesale/users/li.na").status_code == 404  # a user of another department
 
     retail = client(app, "ma.li")
