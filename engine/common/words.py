@@ -1366,6 +1366,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "letter: fix the cause (a recipient, the mail server) and send it again.",
         ),
         "outbox.dead_count": Text("{n} 封死信待处理", "{n} dead letter(s) to look at"),
+        "outbox.status.all": Text("全部", "All"),
         "outbox.status.dead": Text("死信", "Dead letters"),
         "outbox.status.pending": Text("待发送", "Waiting"),
         "outbox.status.sent": Text("已发送", "Sent"),
@@ -1377,7 +1378,18 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "内部事件（供事件关联规则读取，不对外投递）",
             "Internal event (read by the correlation rules, never delivered)",
         ),
+        "outbox.when.all": Text("写入于", "Written"),
         "outbox.when.dead": Text("成为死信于", "Dead since"),
+        # a row's status where every status is listed (the tab 全部 / All)
+        "outbox.kind.dead": Text("死信", "Dead letter"),
+        "outbox.kind.pending": Text("待发送", "Waiting"),
+        "outbox.kind.sent": Text("已发送", "Sent"),
+        "outbox.kind.internal": Text("内部事件", "Internal event"),
+        "outbox.unlisted": Text("未登记的主题", "unlisted topic"),
+        "outbox.unlisted.hint": Text(
+            "此主题没有中英文名称（来自插件或规则文件）：按其原名显示",
+            "This topic has no name in words (a plugin's or a rule file's): shown as it is written",
+        ),
         "outbox.when.pending": Text("下次尝试", "Next attempt"),
         "outbox.when.sent": Text("发送于", "Sent"),
         "outbox.when.internal": Text("写入于", "Written"),
@@ -2211,6 +2223,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.channel.app": Text("移动应用", "App"),
         "term.channel.phone": Text("电话", "Phone"),
         "term.channel.email": Text("电子邮件", "Email"),
+        # the outbox's topics (web/outbox_page.py): what each message is about, as the outbox page names it
+        "term.topic.notifications.order_status": Text(
+            "订单状态通知（给顾客）", "Order status notice (to the customer)"
+        ),
+        "term.topic.payments.captured": Text("收款待入账", "Payment captured, to book"),
+        "term.topic.payments.refunded": Text("退款待支付", "Refund to pay back"),
+        "term.topic.logistics.waybill_created": Text("运单已生成，待揽收", "Waybill created, to collect"),
+        "term.topic.inventory.replenishment_suggested": Text("补货建议", "Replenishment suggestion"),
+        "term.topic.stock.low": Text("库存预警（给采购）", "Low-stock alert (to the purchasers)"),
+        "term.topic.approvals.task": Text("审批任务（给审批人）", "Approval task (to the approvers)"),
+        "term.topic.approvals.timeout": Text("审批超时", "Approval timed out"),
+        "term.topic.account_created": Text("新客户账户", "Customer account created"),
+        "term.topic.payment_failed": Text("支付失败", "Payment failed"),
+        "term.topic.stock_changed": Text("库存变动", "Stock changed"),
         "term.department.retail": Text("零售", "Retail"),
         "term.department.wholesale": Text("批发", "Wholesale"),
         "term.department.after_sales": Text("售后", "After-sales"),
@@ -2601,6 +2627,11 @@ def translate(key: str, lang: str) -> str:
     """The entry ``key`` in ``lang`` (a page's word); a key the catalogue does not have is shown as is."""
     text = WORDS.get(key)
     return key if text is None else text.get(lang)
+
+
+def known_term(kind: str, code: str) -> Text | None:
+    """The name of a code in both languages; None for a code the catalogue does not name."""
+    return WORDS.get(f"term.{kind}.{code}")
 
 
 def term(kind: str, code: str, lang: str) -> str:
