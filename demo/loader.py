@@ -398,9 +398,10 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
     names = engine.registry.action_names
     # Every definition is checked before anything is written: a broken file loads nothing.
     bundles = [load_bundle(path, root, action_names=names) for _name, path in sorted(discover(root).items())]
+    publisher = _by_name("admin").actor  # the studio names who published each version: the administrator
     for bundle in bundles:  # with the texts of its files, which the studio's drafts start from
         summary.published.append(
-            engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, root)))
+            engine.publish(bundle, publisher, VersionMeta(sources=bundle_sources(bundle, root)))
         )
     put_products(store, catalogue_products(), clock.now(), "admin")
     stock_warehouses(store, initial_stock(), clock.now())

@@ -558,7 +558,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "studio.awaiting_yours": Text("（您提交的：等待他人批准）", "(yours: another admin approves it)"),
         "studio.running_older": Text("其中 {n} 个在旧版本上", "{n} on older versions"),
-        "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
+        "studio.versions_of": Text("{workflow}的版本", "Versions of {workflow}"),
+        "studio.versions_heading": Text(
+            "{workflow}的版本（现行第 {version} 版）", "Versions of {workflow} (version {version} is current)"
+        ),
+        # a version stored without who published it (by a program, before publishers were recorded)
+        "studio.published_by.unknown": Text("未记录", "not recorded"),
         "studio.workflow.links": Text("流程的操作", "What to do with the workflow"),
         "studio.workflow.edit": Text("编辑流程定义", "Edit its definition"),
         "studio.workflow.console": Text("在测试台试用规则", "Try its rules in the console"),
@@ -1267,7 +1272,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "把 {workflow} 的运行中订单迁移到 v{version}",
             "Move the running orders of {workflow} to v{version}",
         ),
-        "studio.migrate.back": Text("返回 {workflow} 的版本", "Back to the versions of {workflow}"),
+        "studio.migrate.back": Text("返回{workflow}的版本", "Back to the versions of {workflow}"),
         "studio.migrate.from": Text("迁移 v{version} 上的订单。", "The orders on v{version}."),
         "studio.migrate.from_all": Text("迁移其他所有版本上的订单。", "The orders on every other version."),
         "studio.migrate.not_redecided": Text(
