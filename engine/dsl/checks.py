@@ -565,7 +565,7 @@ class _Checker:
         if form is None:
             return  # the form itself is reported where data: names it
         known = [path for path in data_paths(form) if "." not in path and "[" not in path]
-        for key in ("field", "refund", "kind", "lines", "received", "warehouse"):
+        for key in ("field", "refund", "kind", "lines", "received", "warehouse", "delivered"):
             name = declared.get(key)
             if not isinstance(name, str) or name in known:
                 continue

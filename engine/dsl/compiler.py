@@ -359,6 +359,7 @@ def _original_order(declared: Mapping[str, Any] | None) -> OriginalOrderSpec | N
         declared.get("lines"),
         declared.get("received"),
         declared.get("warehouse"),
+        declared.get("delivered"),
     )
 
 

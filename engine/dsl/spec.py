@@ -228,6 +228,9 @@ class OriginalOrderSpec:
     received: str | None = None
     # the field the intake fills with the warehouse the other order shipped from (goods come back there)
     warehouse: str | None = None
+    # the field of when the goods were delivered: the other order's field of that name must be set (an
+    # order about one not yet delivered is refused: it is cancelled, not returned)
+    delivered: str | None = None
 
 
 @dataclass(frozen=True)

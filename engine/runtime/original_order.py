@@ -71,6 +71,18 @@ def original_order_refusals(
                 value=typed,
             )
         ]
+    if wanted.delivered is not None and original.data.get(wanted.delivered) in (None, ""):
+        field = _title(spec, wanted.field)
+        return [
+            _refusal(
+                wanted.field,
+                f"{field.zh}：原订单 {number} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消",
+                f"{field.en}: original order {number} has not been delivered yet; a request can be taken "
+                "once it is (an order not yet shipped is cancelled by its own department)",
+                order=number,
+                undelivered=True,
+            )
+        ]
     refusals = _lines_refusals(tx, spec, data, original, order_id)
     asked = _money(data.get(wanted.refund)) if wanted.refund is not None else None
     if asked is None or wanted.refund is None:

@@ -465,8 +465,11 @@ class Pages:
             summary = original_summary(tx, self.parts, cv.spec, {wanted.field: number})
             form = intake_form_of(cv, channel)
             schema = form.schema if form is not None else {}
-            fill = original_fill(tx, cv.spec, schema, number) if summary is not None else None
-            refusals = original_order_refusals(tx, cv.spec, {wanted.field: number}) if summary is None else []
+            # no such order, or one that may not be asked about yet (not delivered): said by the field
+            refusals = original_order_refusals(tx, cv.spec, {wanted.field: number})
+            fill = (
+                original_fill(tx, cv.spec, schema, number) if summary is not None and not refusals else None
+            )
         return IntakeOriginal(number, summary, fill, tuple(refusals))
 
 

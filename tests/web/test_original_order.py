@@ -21,7 +21,16 @@ from engine.dsl.compiler import load_bundle
 from engine.runtime import Engine
 from engine.store import tables
 from tests.engine.runtime.test_original_order import request
-from tests.test_departments import INSPECTOR, SERVICE, WAREHOUSE, delivered_retail_order, pay_refund
+from tests.test_departments import (
+    INSPECTOR,
+    RETAIL,
+    SERVICE,
+    WAREHOUSE,
+    delivered_retail_order,
+    pay,
+    pay_refund,
+    retail_data,
+)
 from tests.web.conftest import add_user, log_in, make_app, settings_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,6 +180,27 @@ def test_the_intake_fills_from_the_retail_order_and_says_when_there_is_none(
     assert 'id="form-errors"' not in text and "problem(s)" not in text
     with app.extensions["orderloom"].store.read() as tx:
         assert tx.load_order(int(bought) + 1) is None  # nothing was created
+
+
+def test_the_fill_says_by_the_number_that_an_order_not_yet_delivered_cannot_be_asked_about(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """A paid retail order still waiting to ship filled the request as a delivered one would; now the
+    fill says by the number, in either language, that it is not delivered yet, and fills nothing."""
+    engine = engine_of(app)
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, retail_data()["total"])
+    client = desk(app)
+    key = key_of(client)
+    for lang, words in (
+        ("zh", f"原订单 {order.id} 尚未签收，签收后才能申请售后"),
+        ("en", f"original order {order.id} has not been delivered yet"),
+    ):
+        answer = client.post(f"{FILL}?lang={lang}", data={"_key": key, "original_order_no": str(order.id)})
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and words in text, lang
+        assert 'aria-invalid="true"' in text and 'id="original-order"' not in text
+        assert 'name="lines[0].qty" value="2"' not in text  # nothing filled
 
 
 def test_the_fill_gives_the_warehouse_it_shipped_from_and_for_a_return_the_price_of_what_is_left(

@@ -27,7 +27,17 @@ from engine.store.original_orders import orders_naming
 from engine.store.tables import orders, stock
 from tests.after_sales import backordered_exchange, exchange_request
 from tests.engine.runtime.test_races import together
-from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delivered_retail_order
+from tests.test_departments import (
+    INSPECTOR,
+    RETAIL,
+    SERVICE,
+    WAREHOUSE,
+    deliver_each,
+    delivered_retail_order,
+    pay,
+    retail_data,
+    ship_each,
+)
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -105,6 +115,34 @@ def test_a_request_about_an_order_the_retail_department_does_not_have_is_refused
     assert refused(engine, request(str(taken.id))).details["path"] == "$.original_order_no"
     assert requests(store) == 1
     assert (taken.state, taken.data["original_order_no"]) == ("awaiting_goods", str(bought))
+
+
+def test_a_request_about_an_order_not_yet_delivered_is_refused_and_its_fill_says_so(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """A request about a paid order still waiting to ship was taken, its refund claiming money the
+    retail order's cancel must then pay back; now it is refused by the number (to be cancelled by retail,
+    not returned), the intake fill saying so beside the field, and taken once the goods are delivered."""
+    data = retail_data()
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
+    pay(engine, order.id, data["total"])
+    waiting = refused(engine, request(str(order.id)))
+    assert (waiting.details["path"], waiting.details.get("undelivered")) == ("$.original_order_no", True)
+    assert waiting.zh == (
+        f"原订单号：原订单 {order.id} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消"
+    )
+    assert waiting.en == (
+        f"Original order number: original order {order.id} has not been delivered yet; a request can be "
+        "taken once it is (an order not yet shipped is cancelled by its own department)"
+    )
+    found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", str(order.id))
+    assert found.fill is None and [r.details.get("undelivered") for r in found.refusals] == [True]
+    assert requests(store) == 0
+    ship_each(engine, order.id, {"carrier": "sf"})
+    assert refused(engine, request(str(order.id))).details.get("undelivered")  # shipped, not delivered
+    deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
+    taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(str(order.id)))
+    assert taken.state == "awaiting_goods" and requests(store) == 1
 
 
 def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_refunded(
@@ -404,7 +442,8 @@ def corrected_request(tmp_path: Path, declared: bool = True) -> Path:
     text = (REPO / "workflows/after-sales/request.yaml").read_text(encoding="utf-8")
     line = (
         "original_order:\n  {field: original_order_no, department: retail, refund: refund_amount, "
-        "kind: type, lines: lines,\n   received: received_at, warehouse: return_warehouse}\n"
+        "kind: type, lines: lines,\n   received: received_at, warehouse: return_warehouse, "
+        "delivered: delivered_at}\n"
     )
     assert line in text and "\ntransitions:\n" in text
     text = text.replace(
