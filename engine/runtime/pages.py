@@ -77,7 +77,7 @@ from engine.runtime.results import (
     order_view,
 )
 from engine.runtime.workspace import ASSIGN, claim_view_in
-from engine.store import OrderRow, Tx
+from engine.store import AuditRow, OrderRow, Tx
 from engine.store.approvals import PENDING
 from engine.store.orders import Keyset
 from engine.store.products import catalogue_size
@@ -292,7 +292,12 @@ class Pages:
             unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
             records = tuple(record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
-            products = line_names(tx, row.data)
+            products = line_names(
+                tx,
+                row.data,
+                *(record.data for kind in (live.records or {}).values() for record in kind),
+                *(_sent(event) for event in history),
+            )
             original = original_summary(tx, self.parts, cv.spec, row.data, row.id)
             about = tuple(orders_about(tx, self.parts, row.department, row.id))
         spec = cv.spec
@@ -458,7 +463,19 @@ class Pages:
             schema = form.schema if form is not None else {}
             fill = original_fill(tx, cv.spec, schema, number) if summary is not None else None
             refusals = original_order_refusals(tx, cv.spec, {wanted.field: number}) if summary is None else []
-        return IntakeOriginal(number, summary, fill, tuple(refusals))
+            names = line_names(tx, fill) if fill else {}
+        return IntakeOriginal(number, summary, fill, tuple(refusals), fill_names=names)
+
+
+def _sent(event: AuditRow) -> dict[str, Any]:
+    """What ``event``'s step wrote, field by field as its form names them (a record's step,
+    ``shipment#1.lines``, by the record's field): where the timeline finds the lines a step sent."""
+    written: dict[str, Any] = {}
+    for key, change in (event.data_changes or {}).items():
+        head, dot, rest = key.partition(".")
+        if isinstance(change, list) and len(change) == 2:
+            written[rest if dot and "#" in head else key] = change[1]
+    return written
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
@@ -500,7 +517,10 @@ def step_page_of(
         order = condition_env(live, actor, {}, now)["order"]
         prefill = form.layout.prefilled(order, cv.never_prefilled, now)
     shown = shown_view(cv, row, actor)
-    return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
+    names = line_names(tx, prefill) if prefill else {}
+    return StepPage(
+        shown, cv.spec, trigger, info, transition, form, order_layout, prefill, prefill_names=names
+    )
 
 
 def kind_step_page_of(
