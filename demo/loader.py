@@ -285,6 +285,30 @@ REJECT_REASONS = ("收货地址与历史欺诈订单一致", "同一设备短时
 DECLINE_REASONS = ("已超过售后期限", "商品已使用，不符合退换条件", "无法提供购买凭证")
 
 
+# Each business customer's buyer and delivery address (contact, mobile, province, city, district, street
+# address, postcode), by account number: what the intake's account picker fills in.
+_CONTACTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "W100231": ("陈静", "13912345678", "上海市", "上海市", "浦东新区", "张杨路500号时代广场12楼", "200120"),
+    "W100458": ("周建华", "13757112345", "浙江省", "杭州市", "上城区", "解放路138号恒源大厦5楼", "310002"),
+    "W100872": ("李婷", "13880012345", "四川省", "成都市", "锦江区", "春熙路88号蜀丰大厦8楼", "610021"),
+    "W101066": ("王磊", "13971234567", "湖北省", "武汉市", "江汉区", "解放大道688号汇通中心15楼", "430022"),
+    "W101234": ("黄伟", "13622223333", "广东省", "广州市", "天河区", "体育西路191号B座", "510620"),
+    "W101577": ("刘芳", "13801234567", "北京市", "北京市", "朝阳区", "建国路88号现代城A座1001室", "100022"),
+    "W101890": ("孙浩", "13913812345", "江苏省", "南京市", "秦淮区", "中山南路122号金陵大厦9楼", "210005"),
+    "W102011": ("赵敏", "13923456789", "广东省", "深圳市", "南山区", "科技南十二路18号鹏程大厦3楼", "518057"),
+    "W102345": ("吴倩", "13962112345", "江苏省", "苏州市", "姑苏区", "人民路1188号吴越大厦6楼", "215000"),
+}
+_CONTACT_FIELDS = (
+    "contact_name",
+    "contact_mobile",
+    "address_province",
+    "address_city",
+    "address_district",
+    "address_detail",
+    "address_postcode",
+)
+
+
 def _account(
     company: str,
     number: str,
@@ -294,7 +318,6 @@ def _account(
     overdue_days: int = 0,
     status: str = "active",
     manager: str | None = "sun.li",
-    contact: Mapping[str, str] | None = None,
 ) -> CustomerAccount:
     return CustomerAccount(
         "wholesale",
@@ -306,7 +329,7 @@ def _account(
         status,
         tier=tier,
         manager=manager,
-        **(contact or {}),
+        **dict(zip(_CONTACT_FIELDS, _CONTACTS[number], strict=True)),
     )
 
 
@@ -315,34 +338,15 @@ def _account(
 # table reads (rules/wholesale/approval.yaml): the first is silver, so that its large orders wait for a
 # manager or the director; every tier has an account. Most are looked after by sun.li, their account
 # manager, who then signs their orders' manager approval by name; the three without one have it signed
-# by any one of the sales managers (the workflow's else).
-# Two hold their buyer and delivery address, which the intake's account picker fills in.
-_XINDA = {
-    "contact_name": "陈静",
-    "contact_mobile": "13912345678",
-    "address_province": "上海市",
-    "address_city": "上海市",
-    "address_district": "浦东新区",
-    "address_detail": "张杨路500号时代广场12楼",
-    "address_postcode": "200120",
-}
-_YUELONG = {
-    "contact_name": "黄伟",
-    "contact_mobile": "13622223333",
-    "address_province": "广东省",
-    "address_city": "广州市",
-    "address_district": "天河区",
-    "address_detail": "体育西路191号B座",
-    "address_postcode": "510620",
-}
+# by any one of the sales managers (the workflow's else). Each holds its buyer and delivery address.
 ACCOUNTS: tuple[CustomerAccount, ...] = (
-    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000, contact=_XINDA),
+    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000),
     _account("杭州恒源百货有限公司", "W100458", "platinum", 300_000, 40_000),
     # close to its limit
     _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000, manager=None),
     # overdue: held
     _account("武汉汇通供应链有限公司", "W101066", "silver", 400_000, 60_000, overdue_days=45),
-    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000, contact=_YUELONG),
+    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000),
     _account("北京京华商贸有限公司", "W101577", "standard", 250_000, 30_000, status="watch", manager=None),
     _account("南京金陵日用品有限公司", "W101890", "gold", 150_000, 10_000),
     _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked", manager=None),

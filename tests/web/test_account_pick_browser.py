@@ -1,6 +1,6 @@
 """The wholesale intake's account picker in Debian's Chromium at 390 px, in both languages: picking an
 account fills the contact, mobile and address its record holds, which the clerk may still change; an
-account holding none leaves what was typed."""
+account holding none leaves what was typed and says nothing is on file for it."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ HELD = {
     "address_district": "天河区",
     "address_detail": "体育西路191号B座",
     "address_postcode": "510620",
+}
+
+NOTHING = {
+    "zh": "该客户账户没有登记联系人、手机号和地址，请手动填写",
+    "en": "Nothing on file for this account: type in the contact, mobile number and address",
 }
 
 
@@ -69,7 +74,13 @@ def test_picking_an_account_fills_its_contact_and_address_which_stay_editable(
     expect(form.locator('[name="address.postcode"]')).to_have_value("510620")
     form.locator('[name="contact.name"]').fill("刘洋")  # another buyer of the company this time
     expect(form.locator('[name="contact.name"]')).to_have_value("刘洋")
-    # an account holding none leaves what is there
+    note = form.locator("#f-account-account_no-note")
+    expect(note).to_be_hidden()  # all on file: nothing to say
+    # an account holding none leaves what is there, and says that nothing is on file
     form.locator('[name="account.account_no"]').select_option("W100458")
     expect(form.locator('[name="contact.name"]')).to_have_value("刘洋")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(NOTHING[lang])
     assert sideways(page) == 0
+    form.locator('[name="account.account_no"]').select_option("W100231")
+    expect(note).to_be_hidden()
