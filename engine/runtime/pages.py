@@ -517,7 +517,14 @@ def step_page_of(
         order = condition_env(live, actor, {}, now)["order"]
         prefill = form.layout.prefilled(order, cv.never_prefilled, now)
     shown = shown_view(cv, row, actor)
-    names = line_names(tx, prefill) if prefill else {}
+    # a line's name read in the page's language where the form shows it read-only (a return's lines): a
+    # name the clerk may type over is the order's own words, kept, or the step would say it changed them
+    fields = form.layout.fields if form is not None else {}
+    names = {
+        path: known
+        for path, known in (line_names(tx, prefill) if prefill else {}).items()
+        if path in fields and fields[path].readonly
+    }
     return StepPage(
         shown, cv.spec, trigger, info, transition, form, order_layout, prefill, prefill_names=names
     )

@@ -426,7 +426,8 @@ class StepPage:
     prefill: Mapping[str, Any] = field(default_factory=dict)
     # a batch's record step: the fields its form leaves out, each record's own (``x-per-record``)
     per_record: tuple[str, ...] = ()
-    # the names of the products the prefill's lines name, in both languages (a return's lines)
+    # the names of the products the prefill's lines name in read-only fields, in both languages (the
+    # lines of a return)
     prefill_names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
 
     def prefill_in(self, lang: str) -> Any:
