@@ -74,26 +74,29 @@ def _user(name: str, display_name: str, roles: Sequence[str], departments: Seque
 
 
 # li.na first: the clerk who can take a retail order from placing to completion. The administrator sees
-# every department's orders and takes no step in any (no workflow gives the role a transition).
+# every department's orders and takes no step in any (no workflow gives the role a transition). A display
+# name is the person's name alone: a page that says who someone is names their roles beside it by the
+# glossary's words in its own language (孙丽（审批人） / 孙丽 (Approver)); the storefront's orders come
+# through the web shop's and the app's interface, which goes by its login, and so does the administrator.
 DEMO_ACTORS: tuple[DemoUser, ...] = (
-    _user("li.na", "李娜（零售客服）", ["clerk", "service"], ["retail"]),
-    _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
-    _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
-    _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after_sales"]),
+    _user("li.na", "李娜", ["clerk", "service"], ["retail"]),
+    _user("storefront", "storefront", ["clerk"], ["retail"]),
+    _user("wang.qiang", "王强", ["reviewer"], ["retail"]),
+    _user("zhao.lei", "赵磊", ["warehouse"], ["retail", "wholesale", "after_sales"]),
     # 采购: mailed a reorder suggestion when a stock row falls below its safety stock (docs/stock.md)
-    _user("qian.hui", "钱慧（采购）", ["purchaser"], ["retail", "wholesale", "after_sales"]),
-    _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
-    _user("liu.yang", "刘洋（信用控制）", ["credit_controller"], ["wholesale"]),
-    _user("sun.li", "孙丽（批发经理）", ["approver"], ["wholesale"]),
-    _user("gao.jun", "高军（销售总监）", ["director"], ["wholesale"]),
-    _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
-    _user("huang.fang", "黄芳（售后客服）", ["service"], ["after_sales"]),
-    _user("wu.gang", "吴刚（质检）", ["inspector"], ["after_sales"]),
+    _user("qian.hui", "钱慧", ["purchaser"], ["retail", "wholesale", "after_sales"]),
+    _user("chen.jing", "陈静", ["sales"], ["wholesale"]),
+    _user("liu.yang", "刘洋", ["credit_controller"], ["wholesale"]),
+    _user("sun.li", "孙丽", ["approver"], ["wholesale"]),
+    _user("gao.jun", "高军", ["director"], ["wholesale"]),
+    _user("zhou.min", "周敏", ["finance"], ["wholesale"]),
+    _user("huang.fang", "黄芳", ["service"], ["after_sales"]),
+    _user("wu.gang", "吴刚", ["inspector"], ["after_sales"]),
     # the departments' own admins, who edit and publish their department's definitions in the studio
-    _user("ma.li", "马丽（零售管理员）", ["admin"], ["retail"]),
-    _user("he.tao", "何涛（零售管理员）", ["admin"], ["retail"]),
-    _user("xu.jie", "徐杰（批发管理员）", ["admin"], ["wholesale"]),
-    _user("admin", "系统管理员", ["admin"], ["*"]),
+    _user("ma.li", "马丽", ["admin"], ["retail"]),
+    _user("he.tao", "何涛", ["admin"], ["retail"]),
+    _user("xu.jie", "徐杰", ["admin"], ["wholesale"]),
+    _user("admin", "admin", ["admin"], ["*"]),
 )
 
 
@@ -288,7 +291,7 @@ DECLINE_REASONS = ("已超过售后期限", "商品已使用，不符合退换�
 # Each business customer's buyer and delivery address (contact, mobile, province, city, district, street
 # address, postcode), by account number: what the intake's account picker fills in.
 _CONTACTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
-    "W100231": ("陈静", "13912345678", "上海市", "上海市", "浦东新区", "张杨路500号时代广场12楼", "200120"),
+    "W100231": ("陈立新", "13912345678", "上海市", "上海市", "浦东新区", "张杨路500号时代广场12楼", "200120"),
     "W100458": ("周建华", "13757112345", "浙江省", "杭州市", "上城区", "解放路138号恒源大厦5楼", "310002"),
     "W100872": ("李婷", "13880012345", "四川省", "成都市", "锦江区", "春熙路88号蜀丰大厦8楼", "610021"),
     "W101066": ("王磊", "13971234567", "湖北省", "武汉市", "江汉区", "解放大道688号汇通中心15楼", "430022"),

@@ -1694,6 +1694,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "forms.required_note": Text("为必填项", "marks a required field"),
         "forms.choose": Text("请选择", "Choose…"),
+        # a person where a page names their roles beside their name (a picker of colleagues)
+        "people.with_roles": Text("{name}（{roles}）", "{name} ({roles})"),
         # an account picked in the wholesale intake that holds no contact, mobile or address to fill in
         "options.accounts.nothing_on_file": Text(
             "该客户账户没有登记联系人、手机号和地址，请手动填写",

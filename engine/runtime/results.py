@@ -278,9 +278,9 @@ class ApprovalPanel:
     lock_version: int
     timeout: str | None = None  # what the timeout does: remind, approve, return, escalate
     names: Mapping[str, str] = field(default_factory=dict)  # login name -> display name, of the people named
-    # whom the user may add or transfer their task to: (login, display name), the department's active
-    # people but the user and those holding a step of this approval (empty: no task of theirs)
-    people: tuple[tuple[str, str], ...] = ()
+    # whom the user may add or transfer their task to: (login, display name, roles), the department's
+    # active people but the user and those holding a step of this approval (empty: no task of theirs)
+    people: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     decline_to: Text | None = None  # the label of the state a decline takes the order to, when it names one
     own_order: bool = False  # the reader created the order: they may not sign it (separation of duties)
     declared: int = 0  # the approvers the workflow asks (a transferred task counts as its successor)
@@ -315,6 +315,7 @@ class Assignee:
     login: str
     name: str
     since: datetime | None
+    roles: tuple[str, ...] = ()  # the person's roles, where a page names them beside the name (a picker)
 
 
 @dataclass(frozen=True)
