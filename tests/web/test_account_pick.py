@@ -38,29 +38,32 @@ NOTHING = {
 }
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    """W100231 holds its contact and address, W100458 none; chen.jing takes wholesale orders."""
-    app = make_app(settings_for(tmp_path, REPO, "account-pick"))
+def picker_app(tmp_path: Path, secret_key: str) -> Flask:
+    """The wholesale workflow published, account W100231 holding its contact and address, W100458 none."""
+    app = make_app(settings_for(tmp_path, REPO, secret_key))
     services = app.extensions["orderloom"]
     names = services.registry.action_names
     services.engine.publish(load_bundle(REPO / "workflows/wholesale/order.yaml", REPO, action_names=names))
     at = datetime(2026, 3, 1, tzinfo=UTC)
-    create_user(
-        services.store,
-        name="chen.jing",
-        password="chen.jing-demo",
-        roles=["sales"],
-        departments=["wholesale"],
-        at=at,
-    )
     for account in (
         CustomerAccount("wholesale", "W100231", "上海鑫达商贸有限公司", 500000, 0, **HELD),
         CustomerAccount("wholesale", "W100458", "杭州恒源百货有限公司", 200000, 0),
     ):
         put_account(services.store, account, at)
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    """The picker's accounts, and chen.jing, who takes wholesale orders."""
+    app = picker_app(tmp_path, "account-pick")
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    store = app.extensions["orderloom"].store
+    create_user(
+        store, name="chen.jing", password="chen.jing-demo", roles=["sales"], departments=["wholesale"], at=at
+    )
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 def option(page: str, value: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from engine.api.catalogue import put_product
 from engine.clock import FrozenClock
@@ -54,15 +55,19 @@ def test_the_return_form_names_the_lines_in_the_page_language(app: Flask) -> Non
     assert [value_of(zh, f"return_lines[{i}].name") for i in range(2)] == ["龙井茶", "茶杯"]
 
 
-def test_the_lines_coming_back_and_come_back_read_in_the_page_language(app: Flask) -> None:
-    engine = app.extensions["orderloom"].engine
+def asked_back(app: Flask, sku: str, name: str) -> tuple[int, FlaskClient]:
+    """A delivered order whose return of one ``sku``, named ``name``, was asked for; the clerk's client."""
     order_id = delivered(app)
-    asked = {"return_reason": "no_reason", "return_lines": [{"sku": "TEA-01", "name": "龙井茶", "qty": 1}]}
-    engine.fire(order_id, "request_return", CLERK, asked)
-    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    asked = {"return_reason": "no_reason", "return_lines": [{"sku": sku, "name": name, "qty": 1}]}
+    app.extensions["orderloom"].engine.fire(order_id, "request_return", CLERK, asked)
+    return order_id, log_in(app.test_client(), "li.na", "li.na-demo")
+
+
+def test_the_lines_coming_back_and_come_back_read_in_the_page_language(app: Flask) -> None:
+    order_id, clerk = asked_back(app, "TEA-01", "龙井茶")
     waiting = text(clerk.get(f"/orders/{order_id}?lang=en").text)
     assert "TEA-01 Longjing tea 1" in waiting.split("Items coming back")[1]
-    engine.fire(order_id, "receive_return", WAREHOUSE, {})
+    app.extensions["orderloom"].engine.fire(order_id, "receive_return", WAREHOUSE, {})
     en = clerk.get(f"/orders/{order_id}?lang=en").text
     assert "龙井茶" not in en and "茶杯" not in en
     assert "TEA-01 Longjing tea 1" in text(en).split("Items returned")[1]
@@ -75,11 +80,7 @@ def test_the_lines_coming_back_and_come_back_read_in_the_page_language(app: Flas
 def test_a_return_sent_from_the_english_form_reads_chinese_on_the_chinese_page(app: Flask) -> None:
     """The English form sends the English names it showed: the Chinese page still reads the catalogue's
     Chinese name of each SKU."""
-    engine = app.extensions["orderloom"].engine
-    order_id = delivered(app)
-    asked = {"return_reason": "no_reason", "return_lines": [{"sku": "CUP-02", "name": "Tea cup", "qty": 1}]}
-    engine.fire(order_id, "request_return", CLERK, asked)
-    clerk = log_in(app.test_client(), "li.na", "li.na-demo")
+    order_id, clerk = asked_back(app, "CUP-02", "Tea cup")
     zh = text(clerk.get(f"/orders/{order_id}?lang=zh").text)
     assert "CUP-02 茶杯 1" in zh.split("退货商品")[1] and "Tea cup" not in zh
 
