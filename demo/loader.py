@@ -65,6 +65,7 @@ class DemoUser:
     roles: frozenset[str]
     departments: frozenset[str]
     api: bool = False
+    former: tuple[str, ...] = ()  # display names the demo gave the login before (a database loaded then)
 
     @property
     def actor(self) -> Actor:
@@ -72,33 +73,42 @@ class DemoUser:
 
 
 def _user(
-    name: str, display_name: str, roles: Sequence[str], departments: Sequence[str], *, api: bool = False
+    name: str,
+    display_name: str,
+    roles: Sequence[str],
+    departments: Sequence[str],
+    *,
+    api: bool = False,
+    former: tuple[str, ...] = (),
 ) -> DemoUser:
-    return DemoUser(name, display_name, f"{name}-demo", frozenset(roles), frozenset(departments), api)
+    return DemoUser(name, display_name, f"{name}-demo", frozenset(roles), frozenset(departments), api, former)
 
 
 # li.na first: the clerk who can take a retail order from placing to completion. The administrator sees
-# every department's orders and takes no step in any (no workflow gives the role a transition).
+# every department's orders and takes no step in any (no workflow gives the role a transition). A display
+# name is the person's name alone: a page that says who someone is names their roles beside it by the
+# glossary's words in its own language (孙丽（审批人） / 孙丽 (Approver)); the storefront's orders come
+# through the web shop's and the app's interface, which goes by its login, and so does the administrator.
 DEMO_ACTORS: tuple[DemoUser, ...] = (
-    _user("li.na", "李娜（零售客服）", ["clerk", "service"], ["retail"]),
+    _user("li.na", "李娜", ["clerk", "service"], ["retail"]),
     # the web shop and the app placing and paying orders: an API login, never offered as an assignee
-    _user("storefront", "网店与App接口", ["clerk"], ["retail"], api=True),
-    _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
-    _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after_sales"]),
+    _user("storefront", "storefront", ["clerk"], ["retail"], api=True, former=("网店与App接口",)),
+    _user("wang.qiang", "王强", ["reviewer"], ["retail"]),
+    _user("zhao.lei", "赵磊", ["warehouse"], ["retail", "wholesale", "after_sales"]),
     # 采购: mailed a reorder suggestion when a stock row falls below its safety stock (docs/stock.md)
-    _user("qian.hui", "钱慧（采购）", ["purchaser"], ["retail", "wholesale", "after_sales"]),
-    _user("chen.jing", "陈静（批发销售）", ["sales"], ["wholesale"]),
-    _user("liu.yang", "刘洋（信用控制）", ["credit_controller"], ["wholesale"]),
-    _user("sun.li", "孙丽（批发经理）", ["approver"], ["wholesale"]),
-    _user("gao.jun", "高军（销售总监）", ["director"], ["wholesale"]),
-    _user("zhou.min", "周敏（财务）", ["finance"], ["wholesale"]),
-    _user("huang.fang", "黄芳（售后客服）", ["service"], ["after_sales"]),
-    _user("wu.gang", "吴刚（质检）", ["inspector"], ["after_sales"]),
+    _user("qian.hui", "钱慧", ["purchaser"], ["retail", "wholesale", "after_sales"]),
+    _user("chen.jing", "陈静", ["sales"], ["wholesale"]),
+    _user("liu.yang", "刘洋", ["credit_controller"], ["wholesale"]),
+    _user("sun.li", "孙丽", ["approver"], ["wholesale"]),
+    _user("gao.jun", "高军", ["director"], ["wholesale"]),
+    _user("zhou.min", "周敏", ["finance"], ["wholesale"]),
+    _user("huang.fang", "黄芳", ["service"], ["after_sales"]),
+    _user("wu.gang", "吴刚", ["inspector"], ["after_sales"]),
     # the departments' own admins, who edit and publish their department's definitions in the studio
-    _user("ma.li", "马丽（零售管理员）", ["admin"], ["retail"]),
-    _user("he.tao", "何涛（零售管理员）", ["admin"], ["retail"]),
-    _user("xu.jie", "徐杰（批发管理员）", ["admin"], ["wholesale"]),
-    _user("admin", "系统管理员", ["admin"], ["*"]),
+    _user("ma.li", "马丽", ["admin"], ["retail"]),
+    _user("he.tao", "何涛", ["admin"], ["retail"]),
+    _user("xu.jie", "徐杰", ["admin"], ["wholesale"]),
+    _user("admin", "admin", ["admin"], ["*"]),
 )
 
 
@@ -117,7 +127,7 @@ def ensure_demo_users(store: Store, at: datetime, names: Collection[str] | None 
         if names is not None and user.name not in names:
             continue
         found = find_user(store, user.name)
-        if found is not None and user.api and found.display_name == user.display_name:
+        if found is not None and user.api and found.display_name in (user.display_name, *user.former):
             change_api_login(store, user.name, True)
         if found is None:
             create_user(
@@ -297,6 +307,30 @@ REJECT_REASONS = ("收货地址与历史欺诈订单一致", "同一设备短时
 DECLINE_REASONS = ("已超过售后期限", "商品已使用，不符合退换条件", "无法提供购买凭证")
 
 
+# Each business customer's buyer and delivery address (contact, mobile, province, city, district, street
+# address, postcode), by account number: what the intake's account picker fills in.
+_CONTACTS: dict[str, tuple[str, str, str, str, str, str, str]] = {
+    "W100231": ("陈立新", "13912345678", "上海市", "上海市", "浦东新区", "张杨路500号时代广场12楼", "200120"),
+    "W100458": ("周建华", "13757112345", "浙江省", "杭州市", "上城区", "解放路138号恒源大厦5楼", "310002"),
+    "W100872": ("李婷", "13880012345", "四川省", "成都市", "锦江区", "春熙路88号蜀丰大厦8楼", "610021"),
+    "W101066": ("王磊", "13971234567", "湖北省", "武汉市", "江汉区", "解放大道688号汇通中心15楼", "430022"),
+    "W101234": ("黄伟", "13622223333", "广东省", "广州市", "天河区", "体育西路191号B座", "510620"),
+    "W101577": ("刘芳", "13801234567", "北京市", "北京市", "朝阳区", "建国路88号现代城A座1001室", "100022"),
+    "W101890": ("孙浩", "13913812345", "江苏省", "南京市", "秦淮区", "中山南路122号金陵大厦9楼", "210005"),
+    "W102011": ("赵敏", "13923456789", "广东省", "深圳市", "南山区", "科技南十二路18号鹏程大厦3楼", "518057"),
+    "W102345": ("吴倩", "13962112345", "江苏省", "苏州市", "姑苏区", "人民路1188号吴越大厦6楼", "215000"),
+}
+_CONTACT_FIELDS = (
+    "contact_name",
+    "contact_mobile",
+    "address_province",
+    "address_city",
+    "address_district",
+    "address_detail",
+    "address_postcode",
+)
+
+
 def _account(
     company: str,
     number: str,
@@ -306,7 +340,6 @@ def _account(
     overdue_days: int = 0,
     status: str = "active",
     manager: str | None = "sun.li",
-    contact: Mapping[str, str] | None = None,
 ) -> CustomerAccount:
     return CustomerAccount(
         "wholesale",
@@ -318,7 +351,7 @@ def _account(
         status,
         tier=tier,
         manager=manager,
-        **(contact or {}),
+        **dict(zip(_CONTACT_FIELDS, _CONTACTS[number], strict=True)),
     )
 
 
@@ -327,34 +360,15 @@ def _account(
 # table reads (rules/wholesale/approval.yaml): the first is silver, so that its large orders wait for a
 # manager or the director; every tier has an account. Most are looked after by sun.li, their account
 # manager, who then signs their orders' manager approval by name; the three without one have it signed
-# by any one of the sales managers (the workflow's else).
-# Two hold their buyer and delivery address, which the intake's account picker fills in.
-_XINDA = {
-    "contact_name": "陈静",
-    "contact_mobile": "13912345678",
-    "address_province": "上海市",
-    "address_city": "上海市",
-    "address_district": "浦东新区",
-    "address_detail": "张杨路500号时代广场12楼",
-    "address_postcode": "200120",
-}
-_YUELONG = {
-    "contact_name": "黄伟",
-    "contact_mobile": "13622223333",
-    "address_province": "广东省",
-    "address_city": "广州市",
-    "address_district": "天河区",
-    "address_detail": "体育西路191号B座",
-    "address_postcode": "510620",
-}
+# by any one of the sales managers (the workflow's else). Each holds its buyer and delivery address.
 ACCOUNTS: tuple[CustomerAccount, ...] = (
-    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000, contact=_XINDA),
+    _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000),
     _account("杭州恒源百货有限公司", "W100458", "platinum", 300_000, 40_000),
     # close to its limit
     _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000, manager=None),
     # overdue: held
     _account("武汉汇通供应链有限公司", "W101066", "silver", 400_000, 60_000, overdue_days=45),
-    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000, contact=_YUELONG),
+    _account("广州粤隆批发有限公司", "W101234", "gold", 600_000, 20_000),
     _account("北京京华商贸有限公司", "W101577", "standard", 250_000, 30_000, status="watch", manager=None),
     _account("南京金陵日用品有限公司", "W101890", "gold", 150_000, 10_000),
     _account("深圳鹏程电子有限公司", "W102011", "standard", 100_000, 0, status="blocked", manager=None),

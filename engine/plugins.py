@@ -351,7 +351,9 @@ class OptionContext:
 
 @runtime_checkable
 class OptionSource(Protocol):
-    """The choices of a select or radio: ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``."""
+    """The choices of a select or radio: ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``; a
+    choice may add ``fills`` (what choosing it fills in beside it) and ``note`` (``{zh, en}``: what the
+    page says once it is chosen)."""
 
     def __call__(self, ctx: OptionContext) -> Sequence[Mapping[str, Any]]: ...
 
@@ -375,6 +377,16 @@ def _fills(source: str, fills: Any) -> dict[str, Any]:
     raise PluginError(
         f"option source {source!r} gave fills {fills!r}, not {{field: text, number or {{zh, en}}}}",
         zh=f"选项来源 {source!r} 返回的 fills {fills!r} 不是 {{字段: 文本、数字或 {{zh, en}}}}",
+    )
+
+
+def _note(source: str, note: Any) -> dict[str, str]:
+    """An option's ``note`` (what the page says once it is chosen): a ``{zh, en}`` text."""
+    if isinstance(note, Mapping) and isinstance(note.get("zh"), str) and isinstance(note.get("en"), str):
+        return {"zh": note["zh"], "en": note["en"]}
+    raise PluginError(
+        f"option source {source!r} gave note {note!r}, not {{zh, en}}",
+        zh=f"选项来源 {source!r} 返回的 note {note!r} 不是 {{zh, en}}",
     )
 
 
@@ -413,7 +425,8 @@ class OptionSourceRegistry:
         return frozenset(self._sources)
 
     def options(self, name: str, ctx: OptionContext) -> list[dict[str, Any]]:
-        """The choices ``name`` gives for ``ctx``, each checked to be ``{value, label: {zh, en}}``."""
+        """The choices ``name`` gives for ``ctx``, each checked to be ``{value, label: {zh, en}}`` (with
+        ``fills`` and a ``note`` when it has them)."""
         source = self._sources.get(name)
         if source is None:
             raise PluginError(
@@ -438,5 +451,8 @@ class OptionSourceRegistry:
             fills = option.get("fills")
             if fills is not None:
                 chosen["fills"] = _fills(name, fills)
+            note = option.get("note")
+            if note is not None:
+                chosen["note"] = _note(name, note)
             found.append(chosen)
         return found

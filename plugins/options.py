@@ -17,8 +17,10 @@
 - ``accounts``: the business customers' accounts of the department (``customer_accounts``), value the
   account number, label the company with it (上海鑫达商贸有限公司（W100231）), and choosing one fills
   the contact, mobile and address the record holds (``fills`` by the form's field path from its root,
-  ``contact.name``, ``address.province``: the order's own objects, not the account's); a frozen account
-  (``blocked``) is not offered, since the credit check cancels every order of it.
+  ``contact.name``, ``address.province``: the order's own objects, not the account's), and an account
+  lacking some of them says so once picked (``note``: 该客户账户没有登记联系人、手机号和地址 / Nothing on
+  file for this account); a frozen account (``blocked``) is not offered, since the credit check cancels
+  every order of it.
 
 Each returns ``[{"value": ..., "label": {"zh": ..., "en": ...}}, ...]``.
 """
@@ -35,6 +37,8 @@ import yaml
 from sqlalchemy import select
 
 from engine.common.regions import REGIONS
+from engine.common.text import Text
+from engine.common.words import word
 from engine.errors import PluginError
 from engine.plugins import OptionContext
 from engine.store import tables
@@ -187,5 +191,32 @@ def accounts(ctx: OptionContext) -> Options:
         fills = a.fills()  # the contact and address it holds, by the form's field path
         if fills:
             option["fills"] = fills
+        note = _not_on_file(fills)
+        if note is not None:  # said beside the picker: nothing is filled in for what the record lacks
+            option["note"] = {"zh": note.zh, "en": note.en}
         found.append(option)
     return found
+
+
+# What an account's record may hold for an order, part by part, each by the form fields it fills.
+_ON_FILE = (
+    ("contact", ("contact.name",)),
+    ("mobile", ("contact.mobile",)),
+    ("address", ("address.province", "address.city", "address.district", "address.detail")),
+)
+
+
+def _not_on_file(fills: Mapping[str, str]) -> Text | None:
+    """What a picked account's page says of the parts of its contact its record lacks (None: it holds
+    them all): nothing on file at all, or which of the contact, the mobile and the address."""
+    missing = [part for part, paths in _ON_FILE if not any(path in fills for path in paths)]
+    if not missing:
+        return None
+    if len(missing) == len(_ON_FILE):
+        return word("options.accounts.nothing_on_file")
+    parts = [word(f"options.accounts.{part}") for part in missing]
+    said = word("options.accounts.not_on_file")
+    return Text(
+        said.zh.format(missing="和".join(p.zh for p in parts)),
+        said.en.format(missing=" and ".join(p.en for p in parts)),
+    )

@@ -33,7 +33,7 @@ from engine.api import (
 from engine.errors import ConflictError, ContentionError, NotFound, TransitionRejected
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang, say_done, time_left
+from web.i18n import current_lang, say_done, time_left, with_roles
 from web.params import whole_number
 
 approvals = Blueprint("approvals", __name__)
@@ -96,11 +96,13 @@ def _note(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
     return translate(key, lang).format(who=panel.person(task.added_by))
 
 
-def _people(panel: ApprovalPanel) -> tuple[tuple[str, str], ...]:
-    """The people offered, by the name they are known by; two of one name told apart by their logins."""
-    shown = [name for _, name in panel.people]
+def _people(panel: ApprovalPanel, lang: str) -> tuple[tuple[str, str], ...]:
+    """The people offered, by the name they are known by with their roles (高军（销售总监）); two of one
+    name told apart by their logins."""
+    shown = [name for _, name, _ in panel.people]
     return tuple(
-        (login, name if shown.count(name) == 1 else f"{name} ({login})") for login, name in panel.people
+        (login, with_roles(name if shown.count(name) == 1 else f"{name} {login}", roles, lang))
+        for login, name, roles in panel.people
     )
 
 
@@ -164,7 +166,7 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
         can_decline=panel.can_decline,
         return_to=tuple((state, label.get(lang)) for state, label in panel.return_to),
         lock_version=panel.lock_version,
-        people=_people(panel),
+        people=_people(panel, lang),
         own_order=panel.own_order,
         decline_note=(
             translate("approval.decline_to", lang).format(state=panel.decline_to.get(lang))

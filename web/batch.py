@@ -46,7 +46,7 @@ from engine.api.workspace import AssignPage
 from engine.errors import TransitionRejected
 from web.auth import current_actor
 from web.forms import CompiledForm, FormView, form_view, posted_data, published_form
-from web.i18n import current_lang
+from web.i18n import current_lang, with_roles
 from web.orders import leads_to, state_label
 from web.params import local_path, whole_number
 
@@ -354,7 +354,7 @@ def assign_page() -> Any:
         *(((NEXT_FIELD, plan.back),) if plan.came_from else ()),
         *((SELECTED_FIELD, f"{c.order.id}:{c.order.lock_version}") for c in taken),
     ]
-    people = [(person.login, person.name) for person in page.people]
+    people = [(person.login, with_roles(person.name, person.roles, lang)) for person in page.people]
     # only the reader themself: no one else to give the orders to, said so rather than a list of one
     others = any(login != current_actor().name for login, _ in people)
     return render_template(

@@ -154,6 +154,7 @@ class Choice:
     selected: bool
     id: str = ""
     fills: str = ""  # what choosing it fills in beside it, as JSON (product-pick.js reads it)
+    note: str = ""  # what the page says beside it once it is chosen (product-pick.js shows it)
 
 
 @dataclass
@@ -186,13 +187,26 @@ class Control:
         return f"{self.id}-help"
 
     @property
+    def note_id(self) -> str:
+        return f"{self.id}-note"
+
+    @property
+    def noted(self) -> bool:
+        """Whether a choice says something once chosen (the page keeps a place to say it)."""
+        return any(choice.note for choice in self.choices)
+
+    @property
+    def chosen_note(self) -> str:
+        return next((choice.note for choice in self.choices if choice.selected and choice.note), "")
+
+    @property
     def error_id(self) -> str:
         return f"{self.id}-error"
 
     @property
     def describedby(self) -> str:
         ids = ([self.help_id] if self.help else []) + ([self.error_id] if self.errors else [])
-        return " ".join(ids)
+        return " ".join(ids + ([self.note_id] if self.noted else []))
 
 
 @dataclass
@@ -504,6 +518,7 @@ class _Builder:
                     o.label.get(self.lang),
                     choice_text(o.value) in texts,
                     fills=self.fills(o),
+                    note=o.note.get(self.lang) if o.note is not None else "",
                 )
                 for o in options
             ]
@@ -699,6 +714,7 @@ def source_options(
                     o["value"],
                     paths.Text(o["label"]["zh"], o["label"]["en"]),
                     tuple((name, _filled(value)) for name, value in o.get("fills", {}).items()),
+                    _filled(o["note"]) if "note" in o else None,
                 )
                 for o in found
             )

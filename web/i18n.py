@@ -5,11 +5,12 @@ CLI (``engine.common.words``: ``translate``, ``term``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import flash, get_flashed_messages, request
 
-from engine.api import Text, translate
+from engine.api import Text, term, translate
 
 DONE = "done"  # the flashed messages' category: what a step did, said on the page it returns to
 
@@ -71,3 +72,10 @@ def done_messages() -> list[str]:
         }
         said.append(translate(kept["key"], lang).format(**values))
     return said
+
+
+def with_roles(name: str, roles: Iterable[str], lang: str) -> str:
+    """A person's name with their roles in the glossary's words of ``lang`` (孙丽（审批人）, 孙丽
+    (Approver)), where a page says who someone is beside their name; the name alone without a role."""
+    shown = ("、" if lang == "zh" else ", ").join(term("role", role, lang) for role in roles)
+    return translate("people.with_roles", lang).format(name=name, roles=shown) if shown else name

@@ -357,7 +357,11 @@ def new_original(department: str, workflow: str, channel: str) -> Any:
         prepared = intake.form.layout.prepare(data)
         return _render_intake(intake, prepared, key, errors, focus=wanted.field, summary=False)
     # the refund the lines are worth, unless the clerk typed one (kept only while the form asks it)
-    fill = {k: v for k, v in found.fill.items() if k != wanted.refund or data.get(k) in (None, "")}
+    fill = {
+        k: v
+        for k, v in found.fill_in(current_lang()).items()
+        if k != wanted.refund or data.get(k) in (None, "")
+    }
     filled = intake.form.layout.prepare({**data, **fill})
     return _render_intake(intake, filled, key, original=found)
 
@@ -1169,7 +1173,7 @@ def _step_of(page: StepPage) -> _Step:
         form=published_form(page.form, order.department),
         action=url_for("orders.fire", order_id=order.id, trigger=trigger),
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
-        prefill=page.prefill,
+        prefill=page.prefill_in(lang),
         leads=leads_to(page.spec, info, label, lang, state=order.state),
     )
 

@@ -1731,6 +1731,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "forms.required_note": Text("为必填项", "marks a required field"),
         "forms.choose": Text("请选择", "Choose…"),
+        # a person where a page names their roles beside their name (a picker of colleagues)
+        "people.with_roles": Text("{name}（{roles}）", "{name} ({roles})"),
+        # an account picked in the wholesale intake that holds no contact, mobile or address to fill in
+        "options.accounts.nothing_on_file": Text(
+            "该客户账户没有登记联系人、手机号和地址，请手动填写",
+            "Nothing on file for this account: type in the contact, mobile number and address",
+        ),
+        "options.accounts.not_on_file": Text(
+            "该客户账户没有登记{missing}，请手动填写", "Not on file for this account, to type in: {missing}"
+        ),
+        "options.accounts.contact": Text("联系人", "the contact"),
+        "options.accounts.mobile": Text("手机号", "the mobile number"),
+        "options.accounts.address": Text("地址", "the address"),
         "forms.submit": Text("提交", "Submit"),
         # the form's language button, said in the language it switches to
         "forms.lang_switch": Text("Switch to English", "切换到中文"),

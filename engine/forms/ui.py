@@ -151,11 +151,14 @@ class Option:
     """One choice of a select or radio: the stored value and its label, and what choosing it fills in
     beside it (``fills``: (field, value) pairs, a field of the same row or object, or from the form's root
     for a name with a dot; a value is a :class:`Text` when it reads differently in zh and en), as a
-    catalogue's product fills its line's name and unit price, and an account the contact it holds."""
+    catalogue's product fills its line's name and unit price, and an account the contact it holds;
+    ``note``: what the page says beside the choice once it is chosen (an account with no contact on file
+    says so, rather than filling nothing without a word)."""
 
     value: Any
     label: Text
     fills: tuple[tuple[str, Any], ...] = ()
+    note: Text | None = None
 
 
 @dataclass(frozen=True)

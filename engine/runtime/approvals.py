@@ -748,13 +748,13 @@ def _decline_to(cv: CompiledVersion, approval: CompiledApproval) -> Text | None:
 
 def _people(
     tx: Tx, cv: CompiledVersion, row: OrderRow, tasks: Sequence[TaskRow], actor: Actor, now: datetime
-) -> tuple[tuple[str, str], ...]:
+) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """Whom the actor may add or transfer to: the active people of the order's department, (login,
-    display name), who could approve it (:func:`not_approver`), but themselves and those who hold a step
-    of this approval or signed it."""
+    display name, roles), who could approve it (:func:`not_approver`), but themselves and those who hold
+    a step of this approval or signed it."""
     eligible = Eligible.of(tx, cv, row, now)
     return tuple(
-        (p.name, p.display_name)
+        (p.name, p.display_name, tuple(p.roles))
         for p in people_of(tx, row.department)
         if p.name != actor.name and _holder(tasks, p.name) is None and not_approver(p, eligible) is None
     )

@@ -607,23 +607,37 @@ def catalogue_form(form: PublishedForm | None, mode: str | None) -> PublishedFor
     return replace(form, layout=replace(form.layout, fields={**fields, **changed}))
 
 
-def line_names(tx: Tx, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
-    """The names an order's lines are shown by in the reader's language: a line whose SKU the catalogue
+def line_names(tx: Tx, *documents: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
+    """The names product lines are shown by in the reader's language: a line whose SKU the catalogue
     holds reads the catalogue's name in Chinese on the Chinese page and in English on the English one,
     whatever name the line was stored with (an order placed before the catalogue named its lines keeps
-    the words it was typed in). As an order page's value labels: the lines' ``name`` field, then the
-    name a line holds; none when no line's SKU is in the catalogue. A line of a SKU the catalogue lacks
-    reads as it was typed."""
-    lines = _lines(data)
-    known = line_products(tx, data) if lines else {}
-    names: dict[str, Text] = {}
-    for line in lines or ():
-        if not isinstance(line, Mapping) or not isinstance(line.get("name"), str):
-            continue
-        product = known.get(str(line.get("sku")))
+    the words it was typed in). Every list of lines ``documents`` hold is read, wherever it is (an order's
+    ``lines``, the lines a return names, ``returned``, a record's lines, what a step sent), a line being an
+    item with a ``sku`` and a ``name``. As a page's value labels: each such list's ``name`` field (by its
+    path, ``returned[].name``), then the name a line holds; none when no line's SKU is in the catalogue.
+    A line of a SKU the catalogue lacks reads as it was typed."""
+    found = [named for document in documents for named in _named_lines(document, "")]
+    known = find_products(tx, sorted({sku for _, sku, _ in found})) if found else {}
+    names: dict[str, dict[str, Text]] = {}
+    for path, sku, name in found:
+        product = known.get(sku)
         if product is not None:
-            names.setdefault(line["name"], Text(product.name_zh, product.name_en))
-    return {NAMED_FIELD: names} if names else {}
+            names.setdefault(path, {}).setdefault(name, Text(product.name_zh, product.name_en))
+    return names
+
+
+def _named_lines(value: Any, path: str) -> Iterator[tuple[str, str, str]]:
+    """The path of each line's name under ``value`` (at ``path``), with its SKU and the name it holds."""
+    if isinstance(value, Mapping):
+        sku, name = value.get("sku"), value.get("name")
+        if path and isinstance(sku, str) and isinstance(name, str):
+            yield f"{path}.name", sku, name
+        for key, inner in value.items():
+            if isinstance(inner, Mapping | list):
+                yield from _named_lines(inner, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _named_lines(item, f"{path}{ITEMS}")
 
 
 def named_record_lines(data: Mapping[str, Any], records: Sequence[RecordView]) -> tuple[RecordView, ...]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.common.regions import PROVINCE_NAMES
+from engine.common.regions import CITY_NAMES, DISTRICT_NAMES, PROVINCE_NAMES
 from engine.common.text import Text
 from engine.common.words import WORDS, term
 from engine.dsl.spec import (
@@ -245,7 +245,8 @@ def value_labels(cv: CompiledVersion, labels: Mapping[str, RuleLabels]) -> dict[
     """The names of the codes an order's data holds, by the field that holds them, decided by its forms:
     a field that says it holds a warehouse or a carrier (``x-kind``) by the routing files' labels
     (``SH-01`` is 上海仓), and a field offered from the ``regions`` option source by the province's name
-    in each language (陕西省 is Shaanxi on an English page); the value stays as stored."""
+    in each language (陕西省 is Shaanxi on an English page), the city and the district fields beside it
+    by theirs (西安市 is Xi'an, 雁塔区 Yanta District); the value stays as stored."""
     named: dict[str, dict[str, Text]] = {kind: {} for kind in CODE_KINDS}
     for found in labels.values():
         for name, label in found.warehouses.items():
@@ -257,6 +258,11 @@ def value_labels(cv: CompiledVersion, labels: Mapping[str, RuleLabels]) -> dict[
         for path, spec in layout.fields.items():
             if spec.source is not None and spec.source.source == REGIONS_SOURCE:
                 names[path] = dict(PROVINCE_NAMES)
+                # the city and the district beside it (address.city, address.district) by their names
+                parent, dot, _ = path.rpartition(".")
+                for field, known in (("city", CITY_NAMES), ("district", DISTRICT_NAMES)):
+                    if f"{parent}{dot}{field}" in layout.fields:
+                        names[f"{parent}{dot}{field}"] = dict(known)
     return names
 
 

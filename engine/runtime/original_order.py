@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.common.lines import lines_within, per_sku
-from engine.common.regions import PROVINCE_NAMES
+from engine.common.regions import PLACE_NAMES
 from engine.common.text import Text
 from engine.common.words import term
 from engine.dsl.spec import OriginalOrderSpec, WorkflowSpec
@@ -361,7 +361,8 @@ class OriginalSummary:
     others: tuple[OrderAbout, ...]
     # what the orders about it paid back (this one too): not in its own ``refunded``, which is its own
     refunded_about: Decimal = Decimal(0)
-    # the address in each language: a province by its name in each (陕西省 is Shaanxi), the rest as typed
+    # the address in each language: a province, a city, a district by its name in each (陕西省 is Shaanxi,
+    # 西安市 Xi'an, 雁塔区 Yanta District), the rest as typed
     address_words: tuple[Text, ...] = ()
 
 
@@ -403,7 +404,7 @@ def original_summary(
         customer_name=_first_text(found, own.search.get("name", ())),
         mobile=mask(mobile, MOBILE) if mobile is not None else None,
         address=parts_of,
-        address_words=tuple(PROVINCE_NAMES.get(part, Text(part, part)) for part in parts_of),
+        address_words=tuple(PLACE_NAMES.get(part, Text(part, part)) for part in parts_of),
         lines=tuple(
             OriginalLine(
                 str(line.get("sku", "")),

@@ -78,7 +78,7 @@ from engine.runtime.results import (
     order_view,
 )
 from engine.runtime.workspace import ASSIGN, claim_view_in
-from engine.store import OrderRow, Tx
+from engine.store import AuditRow, OrderRow, Tx
 from engine.store.approvals import PENDING
 from engine.store.orders import Keyset
 from engine.store.products import catalogue_size
@@ -293,7 +293,12 @@ class Pages:
             unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
             records = named_record_lines(row.data, record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
-            products = line_names(tx, row.data)
+            products = line_names(
+                tx,
+                row.data,
+                *(record.data for kind in (live.records or {}).values() for record in kind),
+                *(_sent(event) for event in history),
+            )
             original = original_summary(tx, self.parts, cv.spec, row.data, row.id)
             about = tuple(orders_about(tx, self.parts, row.department, row.id))
             data_form = cv.spec.forms.get(cv.spec.data_form) if cv.spec.data_form else None
@@ -470,7 +475,19 @@ class Pages:
             fill = (
                 original_fill(tx, cv.spec, schema, number) if summary is not None and not refusals else None
             )
-        return IntakeOriginal(number, summary, fill, tuple(refusals))
+            names = line_names(tx, fill) if fill else {}
+        return IntakeOriginal(number, summary, fill, tuple(refusals), fill_names=names)
+
+
+def _sent(event: AuditRow) -> dict[str, Any]:
+    """What ``event``'s step wrote, field by field as its form names them (a record's step,
+    ``shipment#1.lines``, by the record's field): where the timeline finds the lines a step sent."""
+    written: dict[str, Any] = {}
+    for key, change in (event.data_changes or {}).items():
+        head, dot, rest = key.partition(".")
+        if isinstance(change, list) and len(change) == 2:
+            written[rest if dot and "#" in head else key] = change[1]
+    return written
 
 
 def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
@@ -514,7 +531,17 @@ def step_page_of(
         # rows of goods offered less what the orders about this one name back (x-unclaimed)
         prefill = unclaimed_prefill(tx, parts, row, form.schema, prefill)
     shown = shown_view(cv, row, actor)
-    return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
+    # a line's name read in the page's language where the form shows it read-only (a return's lines): a
+    # name the clerk may type over is the order's own words, kept, or the step would say it changed them
+    fields = form.layout.fields if form is not None else {}
+    names = {
+        path: known
+        for path, known in (line_names(tx, prefill) if prefill else {}).items()
+        if path in fields and fields[path].readonly
+    }
+    return StepPage(
+        shown, cv.spec, trigger, info, transition, form, order_layout, prefill, prefill_names=names
+    )
 
 
 def kind_step_page_of(

@@ -14,6 +14,7 @@ from typing import Any
 from engine.common.text import Text
 from engine.dsl.spec import TransitionSpec, WorkflowSpec
 from engine.errors import ConflictError, EngineError, Refusal, TransitionRejected
+from engine.forms.data_paths import ITEMS
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
 from engine.runtime.compiled import split
@@ -277,9 +278,9 @@ class ApprovalPanel:
     lock_version: int
     timeout: str | None = None  # what the timeout does: remind, approve, return, escalate
     names: Mapping[str, str] = field(default_factory=dict)  # login name -> display name, of the people named
-    # whom the user may add or transfer their task to: (login, display name), the department's active
-    # people but the user and those holding a step of this approval (empty: no task of theirs)
-    people: tuple[tuple[str, str], ...] = ()
+    # whom the user may add or transfer their task to: (login, display name, roles), the department's
+    # active people but the user and those holding a step of this approval (empty: no task of theirs)
+    people: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
     decline_to: Text | None = None  # the label of the state a decline takes the order to, when it names one
     own_order: bool = False  # the reader created the order: they may not sign it (separation of duties)
     declared: int = 0  # the approvers the workflow asks (a transferred task counts as its successor)
@@ -314,6 +315,7 @@ class Assignee:
     login: str
     name: str
     since: datetime | None
+    roles: tuple[str, ...] = ()  # the person's roles, where a page names them beside the name (a picker)
 
 
 @dataclass(frozen=True)
@@ -425,6 +427,29 @@ class StepPage:
     prefill: Mapping[str, Any] = field(default_factory=dict)
     # a batch's record step: the fields its form leaves out, each record's own (``x-per-record``)
     per_record: tuple[str, ...] = ()
+    # the names of the products the prefill's lines name in read-only fields, in both languages (the
+    # lines of a return)
+    prefill_names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+
+    def prefill_in(self, lang: str) -> Any:
+        """What a new page starts with, each line naming a product of the catalogue by its name in
+        ``lang`` (the lines a return form lists read in English on the English page)."""
+        return read_in(self.prefill, self.prefill_names, lang)
+
+
+def read_in(value: Any, names: Mapping[str, Mapping[str, Text]], lang: str, path: str = "") -> Any:
+    """``value`` (at ``path``) with each text ``names`` knows at its path (``lines[].name`` -> stored
+    text -> its words) read in ``lang``; what it does not know as it is. A copy: ``value`` is left."""
+    if isinstance(value, Mapping):
+        read = {}
+        for key, inner in value.items():
+            at = f"{path}.{key}" if path else str(key)
+            named = names.get(at, {}).get(inner) if isinstance(inner, str) else None
+            read[key] = named.get(lang) if named is not None else read_in(inner, names, lang, at)
+        return read
+    if isinstance(value, list):
+        return [read_in(item, names, lang, f"{path}{ITEMS}") for item in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -449,6 +474,12 @@ class IntakeOriginal:
     summary: OriginalSummary | None
     fill: Mapping[str, Any] | None
     refusals: tuple[Refusal, ...] = ()  # why none is found, naming the field, as the intake would say
+    # the names of the products the fill's lines name, in both languages
+    fill_names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+
+    def fill_in(self, lang: str) -> Any:
+        """The fill with each line naming a product of the catalogue by its name in ``lang``."""
+        return read_in(self.fill, self.fill_names, lang) if self.fill is not None else None
 
 
 @dataclass(frozen=True)

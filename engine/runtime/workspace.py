@@ -573,7 +573,7 @@ class Workspace:
                     holder = Assignee(row.assignee, holders.get(row.assignee, row.assignee), row.assigned_at)
                 choices.append(AssignChoice(order_view(row), cv.spec, holder, refusals))
             people = tuple(
-                Assignee(user.name, user.display_name, None)
+                Assignee(user.name, user.display_name, None, tuple(user.roles))
                 for user in (people_of(tx, department) if department is not None else ())
                 if any(
                     _may_act(cv, row, _actor_of(user.name, user.roles, user.departments))

@@ -73,5 +73,5 @@ def test_serve_says_which_demo_login_is_an_api_login() -> None:
     from cli.processes import _describe_demo_actor
 
     shown = {user.name: _describe_demo_actor(user) for user in DEMO_ACTORS}
-    assert shown["storefront"] == "storefront / storefront-demo: clerk @ retail  (网店与App接口)  [API login]"
+    assert shown["storefront"] == "storefront / storefront-demo: clerk @ retail  [API login]"
     assert "API" not in shown["li.na"]

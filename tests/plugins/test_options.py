@@ -109,6 +109,14 @@ def test_a_fill_that_is_neither_text_nor_a_number_is_refused() -> None:
         registry.options("bad", OptionContext("retail"))
 
 
+def test_a_note_that_is_not_a_text_in_both_languages_is_refused() -> None:
+    registry = OptionSourceRegistry(
+        {"bad": lambda ctx: [{"value": 1, "label": {"zh": "a", "en": "a"}, "note": "nothing on file"}]}
+    )
+    with pytest.raises(PluginError, match="gave note 'nothing on file', not"):
+        registry.options("bad", OptionContext("retail"))
+
+
 def test_without_a_catalogue_products_are_the_skus_of_the_stock_table(db: Engine) -> None:
     with db.connect() as connection:
         context = OptionContext("retail", {}, connection=connection)
@@ -163,18 +171,25 @@ def test_accounts_of_the_department_labelled_by_company_frozen_ones_left_out(db:
         )
     with db.connect() as connection:
         found = REGISTRY.options("accounts", OptionContext("wholesale", {}, connection=connection))
+    nothing = {  # none of them holds a contact: each says so once picked
+        "zh": "该客户账户没有登记联系人、手机号和地址，请手动填写",
+        "en": "Nothing on file for this account: type in the contact, mobile number and address",
+    }
     assert found == [
         {
             "value": "W100231",
             "label": {"zh": "上海鑫达商贸有限公司（W100231）", "en": "上海鑫达商贸有限公司 (W100231)"},
+            "note": nothing,
         },
         {
             "value": "W100877",
             "label": {"zh": "东莞市长安五金制品厂（W100877）", "en": "东莞市长安五金制品厂 (W100877)"},
+            "note": nothing,
         },
         {
             "value": "W100458",
             "label": {"zh": "杭州恒源百货有限公司（W100458）", "en": "杭州恒源百货有限公司 (W100458)"},
+            "note": nothing,
         },
     ]
     with pytest.raises(PluginError, match="no connection"):
@@ -215,6 +230,14 @@ def test_an_account_fills_the_contact_and_the_address_it_holds(db: Engine) -> No
             "address.postcode": "510620",
         },
         {"contact.name": "周洁"},
+    ]
+    # the one holding it all says nothing; the other names what it lacks, in both languages
+    assert [option.get("note") for option in found] == [
+        None,
+        {
+            "zh": "该客户账户没有登记手机号和地址，请手动填写",
+            "en": "Not on file for this account, to type in: the mobile number and the address",
+        },
     ]
 
 

@@ -227,7 +227,7 @@ def test_the_person_is_chosen_from_the_departments_people_by_name(app: Flask) ->
     order_id, task, lock, options = handing_on(app)
     mia = client_of(app, "mia")
     assert options[0] == ("", "请选择…")
-    assert ("gao", "高军") in options and ("dan", "dan") in options
+    assert ("gao", "高军（销售总监）") in options and ("dan", "dan（销售总监）") in options  # roles too
     offered = {value for value, _ in options}
     assert not offered & {"mia", "ken", "li"}  # not herself, not one holding a step, not retail's
     assert not offered & {"sam", "wu", "lee"}  # not the order's creator, not one no approval could ask

@@ -212,7 +212,8 @@ def test_a_reviewer_assigns_held_orders_to_a_colleague_who_sees_them_first(app: 
     assert "批量指派" in queue and 'formaction="/orders/batch/assign"' in queue
     page = assign_page(reviewer, ids[:2], "zh")
     options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page))
-    assert options == {"liu.yang": "刘洋", "wang.qiang": "王强"}  # the reviewers of retail, no clerk
+    # the reviewers of retail, no clerk, each with their roles
+    assert options == {"liu.yang": "刘洋（审核员）", "wang.qiang": "王强（审核员）"}
     assert "指派 2 个订单" in page
     body = assign(reviewer, page, "liu.yang", "zh")
     assert results(body) == dict.fromkeys(ids[:2], (True, "已完成 指派给 刘洋"))
@@ -651,7 +652,8 @@ def test_an_api_login_is_never_offered_nor_taken_as_an_assignee(app: Flask, lang
     reviewer = client(app, "wang.qiang")
     page = assign_page(reviewer, ids, lang)
     options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page))
-    assert options == {"liu.yang": "刘洋", "wang.qiang": "王强"}
+    role = "（审核员）" if lang == "zh" else " (Reviewer)"
+    assert options == {"liu.yang": f"刘洋{role}", "wang.qiang": f"王强{role}"}  # people only, by their role
     found = results(assign(reviewer, page, "risk-api", lang))
     assert set(found) == set(ids) and all(not done and refused in text for done, text in found.values())
     assert [row_of(app, i)[1] for i in ids] == [None, None]

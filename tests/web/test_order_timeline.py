@@ -133,7 +133,7 @@ SECOND_RETURN = {
             ("退款金额（元）", "100.00"),
         ],
         ("退货原因", "七天无理由"),
-        "为何在此 申请退货（李娜（零售客服））· 退货原因：质量问题；"
+        "为何在此 申请退货（李娜）· 退货原因：质量问题；"
         "退货商品：XM-BAND8 退回数量 0、YL-MILK24 退回数量 2；退款金额（元）：100.00",
     ),
     "en": (
@@ -144,7 +144,7 @@ SECOND_RETURN = {
             ("Refund amount (CNY)", "100.00"),
         ],
         ("Return reason", "7-day no-reason return"),
-        "Why here Request return (李娜（零售客服）) · Return reason: Quality problem; "
+        "Why here Request return (李娜) · Return reason: Quality problem; "
         "Items to return: XM-BAND8 Quantity returned 0, YL-MILK24 Quantity returned 2; "
         "Refund amount (CNY): 100.00",
     ),

@@ -1,11 +1,12 @@
 """The words of the order page's data, record panels and timeline over the shipped wholesale and
 after-sales workflows, in zh and en: a bank transfer's amount is received, not authorized; a field that
 holds a warehouse or a carrier is named whatever it is called (the after-sales return warehouse, 成都仓
-rather than CD-01); a province reads in the page's language; a refund retried no longer reads as failed,
-while its line on the timeline keeps why it failed."""
+rather than CD-01); a province, a city and a district read in the page's language; a refund retried no
+longer reads as failed, while its line on the timeline keeps why it failed."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from flask import Flask
@@ -53,7 +54,16 @@ def test_the_return_warehouse_and_the_province_are_named_in_the_pages_language(a
     en = _section(service.get(f"/orders/{request}?lang=en").text, "data")
     assert "Chengdu warehouse" in en and "CD-01" not in en
     assert "Province Shaanxi" in en and "陕西" not in en
-    assert "City 西安市" in en  # the rest of the address stays as typed
+    assert "City Xi'an District Yanta District" in html.unescape(en) and "西安" not in en and "雁塔" not in en
+    assert "城市 西安市 区县 雁塔区" in zh and "Xi" not in zh
+    assert "Street address 小寨东路1号" in en  # the street stays as typed
+
+
+def test_a_city_and_a_district_the_regions_do_not_name_read_as_typed(app: Flask) -> None:
+    address = {"province": "陕西省", "city": "韩城市", "district": "新城区", "detail": "金塔路1号"}
+    request = after_sales(app, 2, address=address)
+    en = _section(person(app, "huang.fang").get(f"/orders/{request}?lang=en").text, "data")
+    assert "Province Shaanxi City 韩城市 District 新城区" in en
 
 
 def test_a_refund_retried_no_longer_reads_as_failed_and_the_timeline_keeps_why(app: Flask) -> None:

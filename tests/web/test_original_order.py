@@ -258,7 +258,8 @@ def test_an_english_summary_reads_the_province_and_the_items_in_english(
     app: Flask, clock: FrozenClock
 ) -> None:
     """The English page's own fields said Shanghai and the catalogue's English name while the summary
-    read 上海市 and 小米手环8: now it reads them in the page's language too, the Chinese page unchanged."""
+    read 上海市 and 小米手环8: now it reads them in the page's language too, the city and the district
+    as well (Shanghai Shanghai Pudong New Area), the Chinese page unchanged."""
     with app.extensions["orderloom"].store.engine.begin() as connection:
         connection.execute(
             insert(tables.products).values(
@@ -277,7 +278,11 @@ def test_an_english_summary_reads_the_province_and_the_items_in_english(
     taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     client = desk(app)
     for lang, words, not_words in (
-        ("en", ("Shanghai Shanghai", "XM-BAND8 · Xiaomi Smart Band 8"), ("上海市", "小米手环8")),
+        (
+            "en",
+            ("Shanghai Shanghai Pudong New Area", "XM-BAND8 · Xiaomi Smart Band 8"),
+            ("上海", "小米手环8"),
+        ),
         ("zh", ("上海市 上海市 浦东新区", "XM-BAND8 · 小米手环8"), ("Shanghai", "Xiaomi")),
     ):
         page = client.get(f"/orders/{taken.id}?lang={lang}").get_data(as_text=True)

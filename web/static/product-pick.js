@@ -1,6 +1,7 @@
 // A choice that fills in what goes with it (orders/new.html, orders/fire.html): a product picked in an
 // order line's select fills that line's name and unit price from the catalogue; a wholesale account
-// picked fills the contact and address its record holds. The option carries what it fills as JSON
+// picked fills the contact and address its record holds, and one lacking some says so beside the picker
+// (data-note, shown in the select's "-note" paragraph). The option carries what it fills as JSON
 // (data-fills, drawn by the server in the page's language); a name without a dot is a field of the same
 // row, named like the select with its last part replaced ("lines[0].sku" fills "lines[0].name" and
 // "lines[0].unit_price"), one with a dot a field from the form's root ("contact.name"): a text box, a
@@ -16,6 +17,12 @@ document.addEventListener(
     const select = event.target;
     if (!(select instanceof HTMLSelectElement) || select.form === null) return;
     const chosen = select.selectedOptions[0];
+    const note = document.getElementById(select.id + "-note");
+    if (note !== null) {
+      // what the choice says once chosen (an account with nothing on file), else nothing
+      note.textContent = chosen === undefined ? "" : chosen.dataset.note || "";
+      note.hidden = note.textContent === "";
+    }
     if (chosen === undefined || !chosen.dataset.fills) return;
     let fills;
     try {
