@@ -28,11 +28,12 @@ from engine.common.text import Text
 from engine.common.words import term
 from engine.dsl.spec import OriginalOrderSpec, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
-from engine.forms.messages import value_text
 from engine.plugins import ClaimOn
 from engine.runtime.compiled import state_words
 from engine.runtime.masking import MOBILE, mask
 from engine.runtime.parts import Parts
+from engine.runtime.row_summary import field_title as _title
+from engine.runtime.row_summary import value_words as _value_words
 from engine.store import OrderRow, Tx
 from engine.store.original_orders import NamingOrder, link_order, named_id, orders_naming
 from engine.store.products import Product, find_products
@@ -536,14 +537,6 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def _value_words(spec: WorkflowSpec, name: str, value: Any) -> Text:
-    """A value of the data form's field ``name`` in words: its ``x-enum-titles`` entry, else itself."""
-    form = spec.forms.get(spec.data_form or "") or {}
-    found = (form.get("properties") or {}).get(name) or {}
-    titles = found.get("x-enum-titles") if isinstance(found, Mapping) else None
-    return value_text(value, titles if isinstance(titles, Mapping) else None)
-
-
 def _claim(final: bool, data: Mapping[str, Any], wanted: OriginalOrderSpec) -> Decimal:
     """What another order about the same original claims of its money: once final, what it refunded
     (nothing when rejected or withdrawn); while open, the refund agreed, else the one asked."""
@@ -562,16 +555,6 @@ def _money(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
-
-
-def _title(spec: WorkflowSpec, name: str) -> Text:
-    """The field's title in the workflow's data form, in both languages (its name where it has none)."""
-    form = spec.forms.get(spec.data_form or "") or {}
-    found = (form.get("properties") or {}).get(name) or {}
-    en = found.get("title")
-    zh = found.get("x-title-zh")
-    en = en if isinstance(en, str) else name
-    return Text(zh if isinstance(zh, str) else en, en)
 
 
 def _refusal(field: str, zh: str, en: str, path: str | None = None, **details: Any) -> Refusal:
