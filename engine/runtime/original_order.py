@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.common.order_numbers import order_digits
 from engine.common.regions import PROVINCE_NAMES
 from engine.common.text import Text
 from engine.common.words import term
@@ -205,6 +206,18 @@ def _per_sku(items: Any) -> dict[str, int]:
             continue
         found[item["sku"]] = found.get(item["sku"], 0) + max(number, 0)
     return found
+
+
+def typed_number(spec: WorkflowSpec, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with the number its ``original_order.field`` holds read as its digits, as the pages write
+    it or an input method types it (``#236``, ``＃２３６``, `` 236 ``: ``236``); ``data`` itself when it
+    holds none, or no number (``RO236``: the form refuses it then, beside the field, in words)."""
+    wanted = spec.original_order
+    typed = data.get(wanted.field) if wanted is not None else None
+    if wanted is None or not isinstance(typed, str):
+        return data
+    digits = order_digits(typed)
+    return data if digits is None or digits == typed else {**data, wanted.field: digits}
 
 
 def link_original(tx: Tx, spec: WorkflowSpec, order_id: int, data: Mapping[str, Any]) -> None:
