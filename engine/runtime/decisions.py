@@ -68,6 +68,9 @@ class Moving:
     now: datetime
     # what happened to the order's records during the step being taken, for its audit events
     record_events: list[RecordEvent] = field(default_factory=list)
+    # who took the step being taken (None: a timer, the system): the automatic steps that follow it run
+    # their actions on that person's behalf (a restock's ledger entry names them, not the system)
+    by: Actor | None = None
 
     def __post_init__(self) -> None:
         read_records(self.tx, self.cv, self.order)

@@ -1,5 +1,7 @@
-"""The after-sales receipt as the warehouse reads it: the receipt's 收货时间 starts at the time the form is
-drawn (as a delivery's 签收时间 does); both languages."""
+"""The after-sales receipt and restock as the warehouse reads them: the receipt's 收货时间 starts at the
+time the form is drawn (as a delivery's 签收时间 does), and the goods put back on hand are the stock
+ledger's entry of the person whose step put them there (the inspector whose pass set off the automatic
+refund; the warehouse clerk who received a retail return), not 系统 / System; both languages."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from flask import Flask
 
 from engine.clock import CHINA_TIME as CHINA
 from engine.clock import FrozenClock
-from tests.test_departments import SERVICE
+from tests.after_sales import received_and_passed
+from tests.engine.runtime.test_original_order import BOTH_BANDS
+from tests.test_departments import INSPECTOR, RETAIL, SERVICE, WAREHOUSE, delivered_retail_order
 from tests.web import test_original_order as original
 from tests.web.conftest import log_in
 from tests.web.test_orders import lock_of
@@ -64,3 +68,21 @@ def test_the_receipt_starts_at_the_time_it_is_drawn(
     sent = {"return_waybill": "SF1234567890", "received_at": found.group(1), "_lock_version": lock_of(page)}
     assert warehouse.post(f"/orders/{taken.id}/fire/receive_goods", data=sent).status_code == 302
     assert engine.get_order(taken.id, SERVICE).state == "inspecting"  # the time as drawn is taken
+
+
+@pytest.mark.parametrize(("lang", "system"), [("zh", "系统"), ("en", "System")])
+def test_the_ledger_names_who_put_the_goods_back(
+    app: Flask, clock: FrozenClock, lang: str, system: str
+) -> None:
+    engine = engine_of(with_people(app))
+    _, taken = requested(engine, clock)
+    received_and_passed(engine, taken.id, clock.now(), warehouse=WAREHOUSE, inspector=INSPECTOR)
+    returned = int(delivered_retail_order(engine, clock, mobile="13900001111"))
+    engine.fire(returned, "request_return", RETAIL, {**BOTH_BANDS, "refund_amount": 478})
+    engine.fire(returned, "receive_return", WAREHOUSE)
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-pass")
+    for reference, who in ((taken.id, "吴刚（质检）"), (returned, "赵磊（仓库）")):
+        page = warehouse.get(f"/stock/ledger?reference={reference}&kind=restock&lang={lang}").text
+        rows = re.findall(r"<tr[^>]*>.*?</tr>", page[page.index("<tbody") :], re.S)
+        assert len(rows) == 1, page
+        assert who in rows[0] and system not in rows[0]
