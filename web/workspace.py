@@ -154,6 +154,7 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
             ),
         ],
         "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
+        "held": item.held.get(lang) if item.held is not None else None,  # why a rule held it here
         # when its soonest timer moves it by itself, and how: "28 分钟后将自动取消（超时未支付自动取消）"
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,

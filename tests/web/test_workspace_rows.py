@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -93,3 +94,23 @@ def test_a_retail_row_names_its_customer_beside_its_amount(app: Flask, clock: Fr
         row = row_of(clerk.get(f"/work?lang={lang}").text, bought)
         assert '<span class="num">¥478.00</span>' in row
         assert text_of(what_of(row)) == "张伟"  # no refund, kind or original order: a retail order's own
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", "挂起原因：已使用商品退货需人工审核"),
+        ("en", "On hold: Returning a used item needs a person to review it"),
+    ],
+)
+def test_a_row_the_rules_held_says_why(app: Flask, clock: FrozenClock, lang: str, words: str) -> None:
+    """审核 rows said nothing of why: the rule's reason, as the order page's 为何在此 says it, on the row
+    of my work and of the review queue; a request the rules let through says none."""
+    _, held = requested(engine_of(app), clock, item_condition="used")
+    _, plain = requested(engine_of(app), clock)
+    desk = log_in(app.test_client(), "huang.fang", "huang-fang-pass")
+    for page in (f"/work?lang={lang}", f"/work/queues/after_sales/after-sales-review?lang={lang}"):
+        html = desk.get(page).text
+        assert f'<p class="work-held">{words}</p>' in row_of(html, held.id)
+    assert "work-held" not in row_of(desk.get(f"/work?lang={lang}").text, plain.id)
+    assert words.split("：")[-1].split(": ")[-1] in desk.get(f"/orders/{held.id}?lang={lang}").text

@@ -1,6 +1,7 @@
 """My work's after-sales rows on a phone, 390 px wide, in Debian's Chromium: the customer, the kind, the
-refund asked and the original order beside each request (a long customer name included), in both
-languages, and no page wider than the window. Screenshots go to test-artifacts/screenshots/."""
+refund asked and the original order beside each request (a long customer name included), and why the
+rules held one, in both languages; no page wider than the window. Screenshots go to
+test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def test_after_sales_rows_at_390_px(
     clock = engine.clock
     long_name = "欧阳" + "娜" * 48  # the longest name the form takes, in one unbroken run
     bought, taken = requested(engine, clock, customer={"name": long_name, "mobile": "13812345678"})
+    _, held = requested(engine, clock, item_condition="used")
     page.set_viewport_size({"width": WIDTH, "height": 844})
     log_in_page(page, server, "huang.fang", "huang-fang-pass")
     for lang, words in (
@@ -42,5 +44,11 @@ def test_after_sales_rows_at_390_px(
         expect(row).to_contain_text(long_name)
         for said in words:
             expect(row).to_contain_text(said)
+        reason = (
+            "已使用商品退货需人工审核"
+            if lang == "zh"
+            else "Returning a used item needs a person to review it"
+        )
+        expect(page.locator(f'.work-item[data-order="{held.id}"] .work-held')).to_contain_text(reason)
         no_sideways_scroll(page)
         screenshot(f"after-sales-rows-{lang}")
