@@ -238,4 +238,5 @@ def _describe_demo_actor(item: Any) -> str:
     departments = ",".join(sorted(get("departments", ()) or ()))
     who = get("display_name")
     shown = f"{get('name')} / {get('password')}: {roles} @ {departments}"
-    return f"{shown}  ({who})" if who else shown
+    shown = f"{shown}  ({who})" if who else shown
+    return f"{shown}  [API login]" if get("api") else shown

@@ -7,12 +7,13 @@ import sys
 import click
 
 from cli.common import open_services
-from engine.api.accounts import UserExists, list_users
+from engine.api.accounts import UserExists, api_logins, change_api_login, list_users
 
 
 @click.group()
 def users() -> None:
-    """Web logins: add a user with roles and departments, change a password, list them."""
+    """Web logins: add a user with roles and departments, change a password, mark an API login, list
+    them."""
 
 
 @users.command("add")
@@ -23,6 +24,11 @@ def users() -> None:
 )
 @click.option("--display-name", default=None, help="The name shown in the page header.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option(
+    "--api",
+    is_flag=True,
+    help="An API login (a program such as the web shop, not a person): never offered as an assignee.",
+)
 @click.pass_context
 def users_add(
     ctx: click.Context,
@@ -31,6 +37,7 @@ def users_add(
     departments: tuple[str, ...],
     display_name: str | None,
     password_stdin: bool,
+    api: bool,
 ) -> None:
     """Add a web login NAME; the password is asked for (twice), or read from stdin."""
     from web.users import MIN_PASSWORD, create_user  # hashing loads when used: keeps `orderloom --help` fast
@@ -53,11 +60,35 @@ def users_add(
                 departments=departments,
                 at=services.engine.clock.now(),
                 display_name=display_name,
+                api=api,
             )
         except UserExists:
             click.echo(f"error: a user named {name!r} exists already", err=True)
             sys.exit(1)
-    click.echo(f"user {user.name} added: {','.join(user.roles)} @ {','.join(user.departments)}")
+    kind = " (API login)" if api else ""
+    click.echo(f"user {user.name} added{kind}: {','.join(user.roles)} @ {','.join(user.departments)}")
+
+
+@users.command("change")
+@click.argument("name")
+@click.option(
+    "--api/--person",
+    "api",
+    default=None,
+    help="Mark NAME an API login (a program, never offered as an assignee) or a person again.",
+)
+@click.pass_context
+def users_change(ctx: click.Context, name: str, api: bool | None) -> None:
+    """Change the web login NAME: whether it is an API login (--api) or a person (--person)."""
+    if api is None:
+        click.echo("error: say what to change: --api or --person", err=True)
+        sys.exit(2)
+    with open_services(ctx) as services:
+        changed = change_api_login(services.store, name, api)
+    if not changed:
+        click.echo(f"error: there is no user named {name!r} (`orderloom users list` lists them)", err=True)
+        sys.exit(1)
+    click.echo(f"user {name} is now {'an API login' if api else 'a person'}")
 
 
 @users.command("password")
@@ -90,10 +121,11 @@ def users_list(ctx: click.Context) -> None:
     with open_services(ctx, migrated=False) as services:
         services.store.upgrade()
         found = list_users(services.store)
+        programs = api_logins(services.store)
     if not found:
         click.echo("no users yet: `orderloom users add NAME --role … --department …`, or `orderloom demo`")
         return
     for user in found:
-        state = "" if user.active else "  (inactive)"
+        state = ("  (API login)" if user.name in programs else "") + ("" if user.active else "  (inactive)")
         shown = f" ({user.display_name})" if user.display_name != user.name else ""
         click.echo(f"{user.name}{shown}: {','.join(user.roles)} @ {','.join(user.departments)}{state}")

@@ -36,7 +36,7 @@ from engine.api import (
     PublishedVersion,
     Store,
 )
-from engine.api.accounts import change_email, find_user
+from engine.api.accounts import change_api_login, change_email, find_user
 from engine.api.catalogue import Product as CatalogueProduct
 from engine.api.catalogue import put_products
 from engine.api.customer_accounts import CustomerAccount, put_account
@@ -56,28 +56,33 @@ WORKER = "demo-loader"
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A demo login: the engine's Actor plus what the web login needs."""
+    """A demo login: the engine's Actor plus what the web login needs; ``api``: an API login (a program,
+    never offered as a person to hand work to)."""
 
     name: str
     display_name: str
     password: str
     roles: frozenset[str]
     departments: frozenset[str]
+    api: bool = False
 
     @property
     def actor(self) -> Actor:
         return Actor(self.name, self.roles, self.departments)
 
 
-def _user(name: str, display_name: str, roles: Sequence[str], departments: Sequence[str]) -> DemoUser:
-    return DemoUser(name, display_name, f"{name}-demo", frozenset(roles), frozenset(departments))
+def _user(
+    name: str, display_name: str, roles: Sequence[str], departments: Sequence[str], *, api: bool = False
+) -> DemoUser:
+    return DemoUser(name, display_name, f"{name}-demo", frozenset(roles), frozenset(departments), api)
 
 
 # li.na first: the clerk who can take a retail order from placing to completion. The administrator sees
 # every department's orders and takes no step in any (no workflow gives the role a transition).
 DEMO_ACTORS: tuple[DemoUser, ...] = (
     _user("li.na", "李娜（零售客服）", ["clerk", "service"], ["retail"]),
-    _user("storefront", "网店与App接口", ["clerk"], ["retail"]),
+    # the web shop and the app placing and paying orders: an API login, never offered as an assignee
+    _user("storefront", "网店与App接口", ["clerk"], ["retail"], api=True),
     _user("wang.qiang", "王强（风控审核）", ["reviewer"], ["retail"]),
     _user("zhao.lei", "赵磊（仓库）", ["warehouse"], ["retail", "wholesale", "after_sales"]),
     # 采购: mailed a reorder suggestion when a stock row falls below its safety stock (docs/stock.md)
@@ -104,11 +109,17 @@ def demo_actors() -> list[Actor]:
 
 def ensure_demo_users(store: Store, at: datetime, names: Collection[str] | None = None) -> list[str]:
     """Store the demo logins that are missing (password ``<name>-demo``, argon2-hashed), so the
-    logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are.
-    ``names``: only those of the demo logins."""
+    logins ``orderloom serve`` prints work; returns the names added. Existing users are left as they are,
+    but for the demo's API logins, marked as such where the demo made them (their display name is the
+    demo's): a database loaded before logins were marked. ``names``: only those of the demo logins."""
     added: list[str] = []
     for user in DEMO_ACTORS:
-        if (names is None or user.name in names) and find_user(store, user.name) is None:
+        if names is not None and user.name not in names:
+            continue
+        found = find_user(store, user.name)
+        if found is not None and user.api and found.display_name == user.display_name:
+            change_api_login(store, user.name, True)
+        if found is None:
             create_user(
                 store,
                 name=user.name,
@@ -117,6 +128,7 @@ def ensure_demo_users(store: Store, at: datetime, names: Collection[str] | None 
                 departments=sorted(user.departments),
                 at=at,
                 display_name=user.display_name,
+                api=user.api,
             )
             change_email(store, user.name, demo_email(user.name))  # approval tasks are mailed there
             added.append(user.name)
@@ -386,9 +398,10 @@ def load_demo(engine: Engine, store: Store, root: Path, *, orders: int = 300, se
     names = engine.registry.action_names
     # Every definition is checked before anything is written: a broken file loads nothing.
     bundles = [load_bundle(path, root, action_names=names) for _name, path in sorted(discover(root).items())]
+    publisher = _by_name("admin").actor  # the studio names who published each version: the administrator
     for bundle in bundles:  # with the texts of its files, which the studio's drafts start from
         summary.published.append(
-            engine.publish(bundle, meta=VersionMeta(sources=bundle_sources(bundle, root)))
+            engine.publish(bundle, publisher, VersionMeta(sources=bundle_sources(bundle, root)))
         )
     put_products(store, catalogue_products(), clock.now(), "admin")
     stock_warehouses(store, initial_stock(), clock.now())

@@ -144,6 +144,9 @@ class ActionContext:
     # this order claim of its money, read in the firing transaction when called (a return's refund, or a
     # clerk's refund on a payment, never gives back what they claim)
     claims: Callable[[], Sequence[ClaimOn]] | None = None
+    # the step is the engine's own (an automatic transition, a timer's), which no one is there to hear
+    # refused: what it cannot do in full it does as far as it may (a cancel's refund, what is left)
+    automatic: bool = False
 
     def set_order(self, changes: Mapping[str, Any]) -> None:
         """On a record's step: write ``changes`` on the order's data too, in the same transaction."""

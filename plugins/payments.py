@@ -66,7 +66,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.common.text import Text
-from engine.plugins import ActionContext, emits, writes
+from engine.plugins import ActionContext, ClaimOn, emits, writes
 from plugins import returns
 from plugins._common import ActionRefused, as_number, keeps_records, mobile_of, money
 
@@ -168,21 +168,17 @@ def _check_unclaimed(
     """A return never pays back what the orders about this one (after-sales requests: their refund
     agreed, else asked; what they refunded once closed) claim of its money: the customer is not paid
     twice for the same goods. The refusal names what is asked, what is left, and each claim."""
-    claims = list(ctx.claims()) if ctx.claims is not None else []
+    claims = _claims(ctx)
     claimed = sum((claim.amount for claim in claims), Decimal("0.00"))
     left = max(refundable - claimed, Decimal("0.00"))
     if amount <= left:
         return
-    zh = "，".join(f"{c.workflow_title.zh} {c.order_id} 已占 {money(c.amount, 'claim')} 元" for c in claims)
-    en = ", ".join(
-        f"{money(c.amount, 'claim')} CNY claimed by {c.workflow_title.en.lower()} {c.order_id}"
-        for c in claims
-    )
+    named = _claim_words(claims)
     raise ActionRefused(
         "over-refund",
-        f"退款金额 {amount} 元超过可退金额 {left} 元（已付未退 {refundable} 元，{zh}）",
+        f"退款金额 {amount} 元超过可退金额 {left} 元（已付未退 {refundable} 元，{named.zh}）",
         f"refund of {amount} CNY exceeds the {left} CNY left to refund ({refundable} CNY paid and not yet "
-        f"refunded, {en})",
+        f"refunded, {named.en})",
         amount=str(amount),
         refundable=str(left),
         claimed=str(claimed),
@@ -201,20 +197,61 @@ def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     refunded = _amount_or_zero(ctx.data, "refunded_amount")
     refundable = _refundable(ctx.data)
     due = ctx.data.get("refund_due")
+    held = Decimal("0.00")
     if ctx.data.get("refund_amount") is not None:
         amount = money(ctx.data["refund_amount"], "refund_amount")
+        _check_not_negative(amount)
+        _check_refundable(amount, refundable)
+        amount, held = _less_claims(ctx, refundable or Decimal("0.00"), amount)
     elif due is not None:
-        amount = money(due, "refund_due")
+        amount = money(due, "refund_due")  # a return's, held to the claims when it was authorized
     elif refundable is not None:
-        amount = refundable
+        amount, held = _less_claims(ctx, refundable, None)
     else:
         return None  # never paid: nothing to give back
     _check_not_negative(amount)
     _check_refundable(amount, refundable)
     if amount == 0:
         return None if due is None else {"refund_due": None}
-    paid_back = _pay_back(ctx, refunded, amount, original_transaction_ref=ctx.data.get("transaction_ref"))
+    kept = {"claimed_kept": str(held)} if held else {}
+    paid_back = _pay_back(
+        ctx, refunded, amount, original_transaction_ref=ctx.data.get("transaction_ref"), **kept
+    )
     return paid_back if due is None else {**paid_back, "refund_due": None}  # the return is settled
+
+
+def _less_claims(ctx: ActionContext, refundable: Decimal, asked: Decimal | None) -> tuple[Decimal, Decimal]:
+    """What an order's own refund (a cancel's, a rejection's) pays back, and what of it is held back: the
+    amount ``asked`` (None: all that is paid and not refunded, ``refundable``), never what the orders
+    about this one claim (after-sales requests: their refund agreed or asked, what they paid back once
+    closed), which the customer is paid back through them. A person asking more than is left is refused
+    naming each claim; all that is left, or an automatic step (a timer's cancel), is never refused: it
+    pays back what is left."""
+    claimed = sum((claim.amount for claim in _claims(ctx)), Decimal("0.00"))
+    wanted = refundable if asked is None else asked
+    if not claimed:
+        return wanted, Decimal("0.00")
+    if asked is not None and not ctx.automatic:
+        _check_unclaimed(ctx, asked, refundable)
+        return asked, Decimal("0.00")
+    amount = min(wanted, max(refundable - claimed, Decimal("0.00")))
+    return amount, wanted - amount
+
+
+def _claims(ctx: ActionContext) -> list[ClaimOn]:
+    """The orders about this one that claim some of its money."""
+    return [claim for claim in (ctx.claims() if ctx.claims is not None else []) if claim.amount > 0]
+
+
+def _claim_words(claims: list[ClaimOn]) -> Text:
+    """Each order about this one and what it claims of its money, in words."""
+    return Text(
+        "，".join(f"{c.workflow_title.zh} {c.order_id} 已占 {money(c.amount, 'claim')} 元" for c in claims),
+        ", ".join(
+            f"{money(c.amount, 'claim')} CNY claimed by {c.workflow_title.en.lower()} {c.order_id}"
+            for c in claims
+        ),
+    )
 
 
 @writes("refunded_amount", "refunded_at", "refund_authorized")
@@ -521,7 +558,16 @@ def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
             amount=str(wanted),
             refundable=str(refundable),
         )
-    left = refundable if wanted is None else wanted
+    held = Decimal("0.00")
+    if due is None or asked is not None:  # all, or an amount asked: never what requests about it claim
+        left, held = _less_claims(ctx, refundable, wanted)
+    else:
+        left = wanted  # a return's, held to the claims when it was authorized
+    reason = _step_named(ctx)
+    if held:  # the refund says what it left for the requests, on the payment it was taken from
+        named = _claim_words(_claims(ctx))
+        zh, _, en = reason.partition(" / ")
+        reason = f"{zh}（未退 {held} 元：{named.zh}） / {en or zh} ({held} CNY not refunded: {named.en})"
     for payment in sorted(payments, key=lambda p: -int(p["number"])):
         number = int(payment["number"])
         if payment["state"] == "authorized" and wanted is None:
@@ -533,9 +579,7 @@ def _refund_payments(ctx: ActionContext) -> Mapping[str, Any] | None:
         part = min(remainder, left)
         # the order's step is the reason, by its label in both languages (取消并退款 / Cancel and refund),
         # its trigger when it has none
-        records.fire(
-            PAYMENT, number, "refund", {"refund_amount": as_number(part), "refund_reason": _step_named(ctx)}
-        )
+        records.fire(PAYMENT, number, "refund", {"refund_amount": as_number(part), "refund_reason": reason})
         left -= part
     return None if due is None else {"refund_due": None}
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
+from engine.common.lines import line_qty, per_sku
 from engine.plugins import ActionContext
 from plugins._common import ActionRefused, keeps_records, money
 
@@ -50,15 +51,7 @@ def coming_back(data: Mapping[str, Any]) -> list[tuple[str, int]]:
                 sku=sku,
             )
         if qty > left[sku]:
-            raise ActionRefused(
-                "over-return",
-                f"退货商品：商品 {sku} 退回 {qty} 件，超过可退的 {left[sku]} 件（已签收减去已退回）",
-                f"Items to return: {qty} of {sku} exceeds the {left[sku]} that may still come back "
-                "(delivered less returned)",
-                sku=sku,
-                qty=qty,
-                returnable=left[sku],
-            )
+            raise _over_return(sku, qty, left[sku], "已签收减去已退回", "delivered less returned")
     return list(wanted.items())
 
 
@@ -80,15 +73,20 @@ def check_unclaimed_items(ctx: ActionContext) -> None:
         free = max(left.get(sku, 0) - named, 0)
         zh = "，".join(f"{c.workflow_title.zh} {c.order_id} 已申请 {c.items[sku]} 件" for c in naming)
         en = ", ".join(f"{c.items[sku]} named by {c.workflow_title.en.lower()} {c.order_id}" for c in naming)
-        raise ActionRefused(
-            "over-return",
-            f"退货商品：商品 {sku} 退回 {qty} 件，超过可退的 {free} 件（{zh}）",
-            f"Items to return: {qty} of {sku} exceeds the {free} that may still come back ({en})",
-            sku=sku,
-            qty=qty,
-            returnable=free,
-            orders=[claim.order_id for claim in naming],
-        )
+        raise _over_return(sku, qty, free, zh, en, orders=[claim.order_id for claim in naming])
+
+
+def _over_return(sku: str, qty: int, free: int, why_zh: str, why_en: str, **details: Any) -> ActionRefused:
+    """The refusal of ``qty`` of ``sku`` coming back when only ``free`` may, saying why in brackets."""
+    return ActionRefused(
+        "over-return",
+        f"退货商品：商品 {sku} 退回 {qty} 件，超过可退的 {free} 件（{why_zh}）",
+        f"Items to return: {qty} of {sku} exceeds the {free} that may still come back ({why_en})",
+        sku=sku,
+        qty=qty,
+        returnable=free,
+        **details,
+    )
 
 
 def worth(data: Mapping[str, Any]) -> Decimal | None:
@@ -202,21 +200,20 @@ def _line(sku: str, name: Any, qty: int, warehouse: str | None) -> dict[str, Any
     return line
 
 
-def _per_sku(items: Any) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for item in items if isinstance(items, list) else []:
-        sku, qty = _sku_qty(item)
-        totals[sku] = totals.get(sku, 0) + qty
-    return totals
-
-
 def _sku_qty(item: Any) -> tuple[str, int]:
-    sku = item.get("sku") if isinstance(item, Mapping) else None
-    qty = item.get("qty") if isinstance(item, Mapping) else None
-    if not isinstance(sku, str) or not sku or isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
-        raise ActionRefused(
-            "line",
-            f"退货商品行无效：{item!r}",
-            f"a return line needs its sku and a quantity of 0 or more, got {item!r}",
-        )
-    return sku, qty
+    found = line_qty(item)
+    if found is None:
+        _bad_line(item)
+    return found
+
+
+def _per_sku(items: Any) -> dict[str, int]:
+    return per_sku(items, bad=_bad_line)
+
+
+def _bad_line(item: Any) -> NoReturn:
+    raise ActionRefused(
+        "line",
+        f"退货商品行无效：{item!r}",
+        f"a return line needs its sku and a quantity of 0 or more, got {item!r}",
+    )

@@ -573,24 +573,30 @@ def leads_to(
     """Where a step takes the order (or the orders of a batch), told before it is taken: the state's label,
     and that it is for good when that state is final; when an automatic step may follow at once (a
     payment that pays what is due: 已付清 → 已支付), that it stays or goes there and what follows if
-    that step's condition holds. ``state``: where the order (a batch's orders, all in one) is now. None
-    when the step may lead to more than one state."""
+    that step's condition holds, the state it goes on to named unless it is where the step took it (a
+    return authorization issued at once: the state is named once). ``state``: where the order (a
+    batch's orders, all in one) is now. None when the step may lead to more than one state."""
     if len(set(info.dests)) != 1:
         return None
     [dest] = set(info.dests)
     shown = state_label(spec, dest, lang)
     if info.then:
         either, quoted = translate("orders.then_either", lang), translate("orders.quoted", lang)
-        steps: dict[str, list[str]] = {}  # where it goes on to -> the automatic steps that go there
+        # where it goes on to (None: where the step took it) -> the automatic steps that go there
+        steps: dict[str | None, list[str]] = {}
         for step in info.then:
-            to = either.join(
-                quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(step.dests)
-            )
+            to = None
+            if set(step.dests) != {dest}:
+                to = either.join(
+                    quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(step.dests)
+                )
             steps.setdefault(to, []).append(
                 quoted.format(name=step.label.get(lang) if step.label is not None else step.trigger)
             )
         then = translate("orders.then_or", lang).join(
             translate("orders.then_auto", lang).format(auto=either.join(autos), next=to)
+            if to is not None
+            else translate("orders.then_auto_stays", lang).format(auto=either.join(autos))
             for to, autos in steps.items()
         )
         key = ("orders.batch" if many else "orders") + (
@@ -885,6 +891,11 @@ def _order_page(
         original=shown_original(page.original, lang, _about_url) if page.original else None,
         about=shown_about(page.about, lang, _about_url),
         about_refunded=refunded_about(page.about, lang),
+        # beside the payments' own refunds: after the last record that holds what it refunded
+        records_refunded_about=refunded_about(page.about, lang, "orders.records.refunded_about"),
+        records_refunded_after=next(
+            (f"record-{r.kind}-{r.number}" for r in reversed(page.records) if "refunded" in r.data), None
+        ),
     ), status
 
 
@@ -1114,10 +1125,29 @@ class Here:
 
 
 def said_text(said: Sequence[Entry], lang: str) -> str:
-    """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field."""
+    """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field;
+    a table row by row, each by its first cell and the others by their column
+    (``退货商品：YL-MILK24 退回数量 2、HR-BCD470 退回数量 1``), an object by its fields."""
     words = translate("orders.said", lang)
     joined = "；" if lang.startswith("zh") else "; "
-    return joined.join(words.format(label=e.label, value=e.text) for e in said if e.text)
+    return joined.join(
+        words.format(label=e.label, value=value) for e in said if (value := _entry_text(e, lang))
+    )
+
+
+def _entry_text(entry: Entry, lang: str) -> str:
+    """An entry's value on one line (see ``said_text``)."""
+    if entry.text:
+        return entry.text
+    if entry.fields:
+        return " ".join(f"{f.label} {text}" for f in entry.fields if (text := _entry_text(f, lang)))
+    columns = entry.headers[1:]
+    rows = [
+        " ".join([row[0], *(f"{h} {cell}" for h, cell in zip(columns, row[1:], strict=True) if cell)])
+        for row in entry.rows
+        if row
+    ]
+    return ("、" if lang.startswith("zh") else ", ").join(rows)
 
 
 def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:

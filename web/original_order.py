@@ -58,12 +58,15 @@ def shown_about(
     ]
 
 
-def refunded_about(about: Sequence[OrderAbout], lang: str) -> str | None:
-    """What the orders about an order paid back, in words (售后已退 129.00); None when nothing."""
+def refunded_about(
+    about: Sequence[OrderAbout], lang: str, key: str = "orders.about.refunded_total"
+) -> str | None:
+    """What the orders about an order paid back, in words (售后已退 129.00; ``key``: the words, as the
+    requests' list or the payments say it); None when nothing."""
     total = sum((one.refunded for one in about), Decimal(0))
     if not total:
         return None
-    return translate("orders.about.refunded_total", lang).format(amount=_yuan(total))
+    return translate(key, lang).format(amount=_yuan(total))
 
 
 def shown_original(

@@ -1,8 +1,12 @@
 """The outbox page (发件箱) for a department's admins: what waits, what was sent, the dead letters, and
 replaying them.
 
-``GET /outbox`` lists the messages of the admin's departments, newest first, 50 a page, by status
-(``dead`` first: the dead letters; ``pending``, ``sent``, ``internal``) and topic.
+``GET /outbox`` lists the messages of the admin's departments, newest first, 50 a page: every status at
+first (the latest messages, whatever became of them), or one (``status``: ``dead``, the dead letters,
+with their count on the tab; ``pending``, ``sent``, ``internal``), and one topic (``topic``). A topic is
+named in words (``term.topic.*``: 订单状态通知（给顾客） / Order status notice (to the customer)); one the
+catalogue does not name (a plugin's, a rule file's suggestion) is shown as it is written, marked
+未登记的主题 / unlisted topic.
 ``GET /outbox/<id>`` shows one: its topic, payload, attempts, last error and times. A message whose
 payload this OrderLoom cannot read (written by a newer one) is listed and shown marked "unreadable"
 (无法读取), with why, and without its payload; it is not replayed from here (409), nor by "send all
@@ -26,7 +30,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.api import ADMIN_ROLE, Engine, OutboxMessage, OutboxStatus
+from engine.api import ADMIN_ROLE, Engine, OutboxMessage, OutboxStatus, known_term
 from engine.errors import ConflictError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
@@ -37,9 +41,12 @@ outbox_page = Blueprint("outbox", __name__)
 
 PAGE_SIZE = 50
 MAX_PAGE = 10_000
-# One tab per status, the dead letters first (what an operator comes for), then the others as the enum
-# lists them.
-TABS: tuple[OutboxStatus, ...] = (
+# The tab of every status, which the page opens on (the latest messages).
+ALL = "all"
+# One tab per status after it: the dead letters first (what an operator comes for), then the others as the
+# enum lists them.
+TABS: tuple[str, ...] = (
+    ALL,
     OutboxStatus.DEAD,
     *(status for status in OutboxStatus if status is not OutboxStatus.DEAD),
 )
@@ -62,6 +69,7 @@ class Row:
 
     id: int
     topic: str
+    topic_title: str  # the topic in words, in the page's language ("" for a topic the catalogue lacks)
     status: OutboxStatus
     department: str | None
     order_id: Any
@@ -71,19 +79,24 @@ class Row:
     unreadable: str  # why this OrderLoom cannot read its payload, in the page's language ("" when it can)
 
 
-def _row(message: OutboxMessage) -> Row:
+def _row(message: OutboxMessage, every: bool = False) -> Row:
+    """The message as a row; ``every``: of the list of every status, where the time is when it was
+    written (the order the list reads in), not the one its status makes matter."""
     when = {
         OutboxStatus.PENDING: message.next_attempt_at,
         OutboxStatus.SENT: message.sent_at,
         OutboxStatus.DEAD: message.dead_at,
         OutboxStatus.INTERNAL: message.created_at,
     }[message.status]
+    if every:
+        when = message.created_at
     payload = message.payload if isinstance(message.payload, dict) else {}
     error = (message.last_error or "") if message.status in ERROR_SHOWN else ""
     why = message.unreadable
     return Row(
         id=message.id,
         topic=message.topic,
+        topic_title=topic_title(message.topic),
         status=message.status,
         department=message.department,
         order_id=payload.get("order_id"),
@@ -94,14 +107,21 @@ def _row(message: OutboxMessage) -> Row:
     )
 
 
+def topic_title(topic: str) -> str:
+    """The topic in words in the page's language; "" for one the catalogue does not name."""
+    title = known_term("topic", topic)
+    return title.get(current_lang()) if title is not None else ""
+
+
 def _refused(error: Forbidden | NotFound | ConflictError, code: int) -> Any:
     return render_template("outbox/refused.html", code=code, message=error.message(current_lang())), code
 
 
 @outbox_page.get("/outbox")
 def index() -> Any:
+    asked = request.args.get("status") or ALL
     try:
-        status = OutboxStatus(request.args.get("status") or OutboxStatus.DEAD)
+        status = None if asked == ALL else OutboxStatus(asked)
     except ValueError:
         abort(404)
     topic = request.args.get("topic") or None
@@ -115,15 +135,18 @@ def index() -> Any:
         )
     except Forbidden as error:
         return _refused(error, 403)
-    filters = {"status": status, **({"topic": topic} if topic else {})}
+    tab = status if status is not None else ALL
+    filters = {**({"status": status} if status is not None else {}), **({"topic": topic} if topic else {})}
     return render_template(
         "outbox/index.html",
-        rows=[_row(message) for message in found[:PAGE_SIZE]],
-        status=status,
+        rows=[_row(message, every=status is None) for message in found[:PAGE_SIZE]],
+        status=tab,
+        every=status is None,
         statuses=TABS,
-        error_shown=status in ERROR_SHOWN,
+        error_shown=status is None or status in ERROR_SHOWN,
         replay_all=status is OutboxStatus.DEAD,
         topic=topic,
+        topic_named=topic_title(topic) if topic else "",
         counts=counts,
         replayed=replayed,
         newer=url_for("outbox.index", **filters, page=page - 1) if page > 1 else None,

@@ -1,5 +1,6 @@
 """What every blueprint of the studio (``/studio``) shares: the studio itself, the department a request
-is about when the user administers it (a 404 otherwise, whoever asks), and a posted text as stored.
+is about when the user administers it (a 403 naming the department when it is another's, a 404 when
+there is no such department), and a posted text as stored.
 
 The studio's views (``web.studio``, ``web.studio_console``, ``web.studio_keep``, ``web.studio_migrate``,
 ``web.studio_replay``, ``web.studio_revisions``, ``web.studio_users``) take these from here, so none
@@ -8,12 +9,13 @@ reaches into another's private names.
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from engine.api import Actor
+from engine.api import Actor, term, translate
 from engine.api.studio import ADMIN_ROLE, MAX_TEXT_BYTES, Studio
 from web.auth import current_actor
+from web.i18n import current_lang
 
 __all__ = ["TEXT_ENDPOINTS", "TEXT_REQUEST_LIMIT", "administered", "init_app", "normalised", "studio_of_app"]
 
@@ -31,13 +33,26 @@ def studio_of_app() -> Studio:
 
 
 def administered(department: str) -> tuple[Studio, Actor]:
-    """The studio and the actor, when the actor administers ``department``; a 404 otherwise (the
-    studio of another department is not there for them)."""
+    """The studio and the actor, when the actor administers ``department``. Otherwise the request ends:
+    403 with a page naming the department when there is one (another department's studio, or a user
+    who administers none), with a link to the studio of those they administer; 404 when there is no such
+    department."""
     found = studio_of_app()
     actor = current_actor()
-    if not found.administers(actor, department):
+    if found.administers(actor, department):
+        return found, actor
+    if department not in found.departments():
         abort(404)
-    return found, actor
+    lang = current_lang()
+    own = found.departments_of(actor)
+    page = render_template(
+        "error.html",
+        code=403,
+        key="studio.not_yours",
+        values={"department": term("department", department, lang)},
+        back=(url_for("studio.index"), translate("studio.back", lang)) if own else None,
+    )
+    abort(make_response(page, 403))
 
 
 def normalised(text: str) -> str:

@@ -213,9 +213,11 @@ def create_user(
     departments: Sequence[str],
     at: datetime,
     display_name: str | None = None,
+    api: bool = False,
 ) -> LoginUser:
     """Store a new user with the password argon2-hashed; ``UserExists`` when the name is taken. A user
-    sees only the ``departments`` named (``"*"``: all of them); none named is refused."""
+    sees only the ``departments`` named (``"*"``: all of them); none named is refused. ``api``: an API
+    login (a program, not a person: never offered as whom to hand an order or an approval to)."""
     if not departments:
         raise ValueError('a user needs at least one department ("*" for all of them)')
     row = add_user(
@@ -226,5 +228,6 @@ def create_user(
         roles=list(roles),
         departments=list(departments),
         at=at,
+        api=api,
     )
     return LoginUser.from_row(row)

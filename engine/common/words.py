@@ -259,6 +259,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.original.left": Text("尚可退", "Left to return"),
         "orders.original.refunded_about": Text("售后已退（元）", "Refunded by after-sales (CNY)"),
         "orders.about.refunded_total": Text("售后已退 {amount}", "{amount} CNY refunded by after-sales"),
+        "orders.records.refunded_about": Text(
+            "售后已退 {amount}（售后申请退回，不在以上已退款中）",
+            "{amount} CNY refunded by after-sales (by the requests, not in Refunded above)",
+        ),
         "orders.original.others": Text("关于该订单的其他申请", "Other requests about it"),
         "orders.original.fill": Text("从原订单填写", "Fill from the order"),
         "orders.original.fill_hint": Text(
@@ -302,6 +306,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.then_auto": Text(
             "若{auto}的条件成立，将随即自动转到{next}",
             "if {auto} holds then, it goes on to {next} by itself at once",
+        ),
+        # an automatic step that leaves the order where the step took it (a code issued): its state once
+        "orders.then_auto_stays": Text(
+            "若{auto}的条件成立，将随即自动执行", "if {auto} holds then, it is taken by itself at once"
         ),
         "orders.then_either": Text("或", " or "),
         "orders.then_or": Text("；", "; "),
@@ -558,7 +566,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "studio.awaiting_yours": Text("（您提交的：等待他人批准）", "(yours: another admin approves it)"),
         "studio.running_older": Text("其中 {n} 个在旧版本上", "{n} on older versions"),
-        "studio.versions_of": Text("{workflow} 的版本", "Versions of {workflow}"),
+        "studio.versions_of": Text("{workflow}的版本", "Versions of {workflow}"),
+        "studio.versions_heading": Text(
+            "{workflow}的版本（现行第 {version} 版）", "Versions of {workflow} (version {version} is current)"
+        ),
+        # a version stored without who published it (by a program, before publishers were recorded)
+        "studio.published_by.unknown": Text("未记录", "not recorded"),
         "studio.workflow.links": Text("流程的操作", "What to do with the workflow"),
         "studio.workflow.edit": Text("编辑流程定义", "Edit its definition"),
         "studio.workflow.console": Text("在测试台试用规则", "Try its rules in the console"),
@@ -607,6 +620,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.subject": Text("对象", "Of"),
         "studio.edit": Text("编辑", "Edit"),
         "studio.back": Text("返回工作室", "Back to the studio"),
+        # another department's studio (web/studio_common.py): 403, naming whose it is
+        "studio.not_yours.title": Text("无权访问", "No access"),
+        "studio.not_yours": Text(
+            "此页属于{department}部，你没有其权限。",
+            "This page belongs to the {department} department; you have no access to it.",
+        ),
         "studio.editing": Text("编辑 {path}", "Editing {path}"),
         "studio.wide_screen": Text(
             "编辑需要更宽的屏幕（至少 700 像素）；在此宽度下只适合阅读。",
@@ -858,6 +877,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.users.status": Text("状态", "Status"),
         "studio.users.state.active": Text("启用", "Active"),
         "studio.users.state.inactive": Text("已停用", "Inactive"),
+        "studio.users.api_login": Text("接口登录", "API login"),
+        "studio.users.api_login.hint": Text(
+            "程序（如网店、App）通过接口使用的登录，不是人：不会出现在指派、加签与转交的人选中",
+            "A login a program (the web shop, the app) uses through the API, not a person: never offered to "
+            "assign an order, add an approver or transfer a task to",
+        ),
         "studio.users.every_department": Text(
             "属于所有部门，不在此处更改", "Of every department: not changed here"
         ),
@@ -1255,7 +1280,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "把 {workflow} 的运行中订单迁移到 v{version}",
             "Move the running orders of {workflow} to v{version}",
         ),
-        "studio.migrate.back": Text("返回 {workflow} 的版本", "Back to the versions of {workflow}"),
+        "studio.migrate.back": Text("返回{workflow}的版本", "Back to the versions of {workflow}"),
         "studio.migrate.from": Text("迁移 v{version} 上的订单。", "The orders on v{version}."),
         "studio.migrate.from_all": Text("迁移其他所有版本上的订单。", "The orders on every other version."),
         "studio.migrate.not_redecided": Text(
@@ -1354,6 +1379,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "letter: fix the cause (a recipient, the mail server) and send it again.",
         ),
         "outbox.dead_count": Text("{n} 封死信待处理", "{n} dead letter(s) to look at"),
+        "outbox.status.all": Text("全部", "All"),
         "outbox.status.dead": Text("死信", "Dead letters"),
         "outbox.status.pending": Text("待发送", "Waiting"),
         "outbox.status.sent": Text("已发送", "Sent"),
@@ -1365,7 +1391,18 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "内部事件（供事件关联规则读取，不对外投递）",
             "Internal event (read by the correlation rules, never delivered)",
         ),
+        "outbox.when.all": Text("写入于", "Written"),
         "outbox.when.dead": Text("成为死信于", "Dead since"),
+        # a row's status where every status is listed (the tab 全部 / All)
+        "outbox.kind.dead": Text("死信", "Dead letter"),
+        "outbox.kind.pending": Text("待发送", "Waiting"),
+        "outbox.kind.sent": Text("已发送", "Sent"),
+        "outbox.kind.internal": Text("内部事件", "Internal event"),
+        "outbox.unlisted": Text("未登记的主题", "unlisted topic"),
+        "outbox.unlisted.hint": Text(
+            "此主题没有中英文名称（来自插件或规则文件）：按其原名显示",
+            "This topic has no name in words (a plugin's or a rule file's): shown as it is written",
+        ),
         "outbox.when.pending": Text("下次尝试", "Next attempt"),
         "outbox.when.sent": Text("发送于", "Sent"),
         "outbox.when.internal": Text("写入于", "Written"),
@@ -2203,6 +2240,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "term.channel.app": Text("移动应用", "App"),
         "term.channel.phone": Text("电话", "Phone"),
         "term.channel.email": Text("电子邮件", "Email"),
+        # the outbox's topics (web/outbox_page.py): what each message is about, as the outbox page names it
+        "term.topic.notifications.order_status": Text(
+            "订单状态通知（给顾客）", "Order status notice (to the customer)"
+        ),
+        "term.topic.payments.captured": Text("收款待入账", "Payment captured, to book"),
+        "term.topic.payments.refunded": Text("退款待支付", "Refund to pay back"),
+        "term.topic.logistics.waybill_created": Text("运单已生成，待揽收", "Waybill created, to collect"),
+        "term.topic.inventory.replenishment_suggested": Text("补货建议", "Replenishment suggestion"),
+        "term.topic.stock.low": Text("库存预警（给采购）", "Low-stock alert (to the purchasers)"),
+        "term.topic.approvals.task": Text("审批任务（给审批人）", "Approval task (to the approvers)"),
+        "term.topic.approvals.timeout": Text("审批超时", "Approval timed out"),
+        "term.topic.account_created": Text("新客户账户", "Customer account created"),
+        "term.topic.payment_failed": Text("支付失败", "Payment failed"),
+        "term.topic.stock_changed": Text("库存变动", "Stock changed"),
         "term.department.retail": Text("零售", "Retail"),
         "term.department.wholesale": Text("批发", "Wholesale"),
         "term.department.after_sales": Text("售后", "After-sales"),
@@ -2593,6 +2644,11 @@ def translate(key: str, lang: str) -> str:
     """The entry ``key`` in ``lang`` (a page's word); a key the catalogue does not have is shown as is."""
     text = WORDS.get(key)
     return key if text is None else text.get(lang)
+
+
+def known_term(kind: str, code: str) -> Text | None:
+    """The name of a code in both languages; None for a code the catalogue does not name."""
+    return WORDS.get(f"term.{kind}.{code}")
 
 
 def term(kind: str, code: str, lang: str) -> str:

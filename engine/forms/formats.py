@@ -230,6 +230,7 @@ EXTENSIONS = frozenset(
         "x-user",
         "x-kind",
         "x-per-record",
+        "x-unclaimed",
     }
 )
 # The codes a field may say it holds (``"x-kind": "warehouse"``): the order page names them (上海仓,

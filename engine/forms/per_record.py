@@ -25,6 +25,14 @@ def per_record_fields(schema: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+def asks_per_record(schema: Mapping[str, Any]) -> bool:
+    """Whether the form requires a field that differs per record or order (``x-per-record``: each
+    refund's own amount paid back, the lines a return names): one form for many cannot give it, so a
+    batch does not offer the step."""
+    required = schema.get("required")
+    return isinstance(required, list) and any(name in required for name in per_record_fields(schema))
+
+
 def without_fields(
     schema: Mapping[str, Any], layout: FormLayout, names: Collection[str]
 ) -> tuple[dict[str, Any], FormLayout]:

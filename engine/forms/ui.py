@@ -243,6 +243,7 @@ class Prefill:
     text: str
     reads: frozenset[str]
     compiled: Any  # engine.rules.expr.CompiledExpression
+    copies: str | None = None  # the order's field the expression is, and nothing else (``order.lines``)
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,27 @@ class FormLayout:
             if value is not None and tokens:
                 _set_absent(found, tokens, value)
         return found
+
+    def corrected(self) -> frozenset[str]:
+        """The top-level fields by which the form corrects what the order holds: each one it starts
+        from the order's field of the same name (its prefill is that field alone, ``order.lines``: the
+        person changes what the order holds), and each it computes from those alone (the total of the
+        corrected lines, freight and discount). Any other field is the step's own input (a refund's
+        amount this time, the lines of a return): what was sent with the step, not a change of the
+        order's data, even when an earlier step wrote the same field."""
+        found = {
+            name
+            for name, prefill in self.prefill.items()
+            if prefill.copies == name and name in self.fields and "." not in name
+        }
+        for name in self.computed_order:
+            computed = self.fields[name].computed
+            tokens = paths.split_path(name)
+            if computed is None or tokens is None or len(tokens) != 1 or not computed.reads:
+                continue
+            if all((paths.split_path(read) or [""])[0] in found for read in computed.reads):
+                found.add(name)
+        return frozenset(found)
 
     def children(self, path: str) -> tuple[str, ...]:
         """The fields directly inside the object or rows field ``path``, in their order."""
@@ -1176,10 +1198,24 @@ class _OrderReads(ast.NodeVisitor):
             self.found.add("")  # the whole order
 
 
+def _order_field(node: ast.expr) -> str | None:
+    """The order's field an expression is when it is nothing but that field (``order.customer.name``
+    is ``customer.name``), else None."""
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if names and isinstance(node, ast.Name) and node.id == ORDER_ROOT:
+        return ".".join(reversed(names))
+    return None
+
+
 def _prefill(text: str) -> Prefill:
     reads = _OrderReads()
-    reads.visit(parse_expression(text, PREFILL_ROOTS))
-    return Prefill(text, frozenset(reads.found), compile_expression(text, PREFILL_ROOTS))
+    tree = parse_expression(text, PREFILL_ROOTS)
+    reads.visit(tree)
+    compiled = compile_expression(text, PREFILL_ROOTS)
+    return Prefill(text, frozenset(reads.found), compiled, _order_field(tree.body))
 
 
 def _depends(reads: Collection[str], other: str) -> bool:

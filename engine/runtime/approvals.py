@@ -35,7 +35,7 @@ from engine.runtime.parts import Parts, retried
 from engine.runtime.results import ApprovalPanel, ApprovalResult, ApprovalTask, OpenTask
 from engine.store import OrderRow, TimerRow, Tx
 from engine.store.approvals import PENDING, WAITING, TaskRow
-from engine.store.users import UserRow, display_names, people_of, user_named
+from engine.store.users import UserRow, display_names, is_api_login, people_of, user_named
 
 APPROVED, DECLINED, TRANSFERRED, RETURNED = "approved", "declined", "transferred", "returned"
 EXPIRED, ESCALATED = "expired", "escalated"  # closed by a timeout that approved, returned or escalated
@@ -340,9 +340,9 @@ class Approvals:
     def _user(
         self, tx: Tx, cv: CompiledVersion, row: OrderRow, name: str | None, task: TaskRow, now: datetime
     ) -> str:
-        """The active user named by ``name``: a login, or the display name of one of the department's
-        people (refused when none, or more than one, has it), who could be an approver of the order and
-        did not create it (see :func:`not_approver`)."""
+        """The active person named by ``name``: a login (not an API login), or the display name of one of
+        the department's people (refused when none, or more than one, has it), who could be an approver of
+        the order and did not create it (see :func:`not_approver`)."""
         given = (name or "").strip()
         if not given:
             raise refusal(
@@ -361,6 +361,15 @@ class Approvals:
                 f"no active user {given}",
                 task=task.id,
                 user=given,
+                field="user",
+            )
+        if is_api_login(tx, found.name):
+            raise refusal(
+                f"{found.display_name} 是接口登录，不是人：不能加签或转交给其审批",
+                f"{found.display_name} is an API login, not a person: an approval is not added or "
+                "transferred to it",
+                task=task.id,
+                user=found.name,
                 field="user",
             )
         if ALL_DEPARTMENTS not in found.departments and row.department not in found.departments:

@@ -135,7 +135,7 @@ class Batch:
                 if kind_step(cv, trigger) is not None:
                     steps.append(kind_step_page_of(tx, cv, row, trigger, actor, now))
                 else:
-                    steps.append(step_page_of(tx, cv, row, trigger, actor, now))
+                    steps.append(step_page_of(tx, self.parts, cv, row, trigger, actor, now))
         return BatchPage(trigger, tuple(steps), tuple(missing))
 
     def take(

@@ -36,7 +36,7 @@ from engine.common.words import word
 from engine.errors import EngineError, Refusal, RefusalCode, brief
 from engine.forms.data_paths import ITEMS
 from engine.forms.formats import MONEY_TEXT
-from engine.runtime.results import PublishedForm
+from engine.runtime.results import PublishedForm, RecordView
 from engine.store import Store, Tx
 from engine.store.products import (
     PRODUCT_KINDS,
@@ -624,6 +624,39 @@ def line_names(tx: Tx, data: Mapping[str, Any]) -> dict[str, dict[str, Text]]:
         if product is not None:
             names.setdefault(line["name"], Text(product.name_zh, product.name_en))
     return {NAMED_FIELD: names} if names else {}
+
+
+def named_record_lines(data: Mapping[str, Any], records: Sequence[RecordView]) -> tuple[RecordView, ...]:
+    """The order's records as its page shows them: each line of a record that names no product (a
+    shipment's: SKU and quantity) named beside its SKU by the order's line of that SKU, which the page
+    then reads in its language as it reads the order's lines (:func:`line_names`: the catalogue's name
+    in Chinese or English). A SKU the order's lines lack stays as it is; the records keep what they hold
+    (``Engine.records`` reads them unnamed)."""
+    names = {
+        line["sku"]: line["name"]
+        for line in _lines(data) or ()
+        if isinstance(line, Mapping)
+        and isinstance(line.get("sku"), str)
+        and isinstance(line.get("name"), str)
+    }
+
+    def named(line: Any) -> Any:
+        if not isinstance(line, Mapping) or "name" in line or line.get("sku") not in names:
+            return line
+        out: dict[str, Any] = {}
+        for key, value in line.items():
+            out[key] = value
+            if key == "sku":  # beside its SKU, as the order's lines read
+                out["name"] = names[value]
+        return out
+
+    shown = []
+    for record in records:
+        lines = _lines(record.data)
+        if lines and names:
+            record = replace(record, data={**record.data, LINES_FIELD: [named(line) for line in lines]})
+        shown.append(record)
+    return tuple(shown)
 
 
 def named_lines(data: dict[str, Any], known: Mapping[str, Product]) -> dict[str, Any]:

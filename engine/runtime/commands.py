@@ -512,6 +512,7 @@ class Commands:
                 labels=labels,
                 records=RecordOps(moving) if cv.records else None,
                 claims=lambda: claims_on(tx, self.parts, live.department, live.id),
+                automatic=actor.is_system,
             )
             try:
                 changes = action(ctx)

@@ -34,6 +34,7 @@ from engine.dsl.spec import (
     TransitionSpec,
     WorkflowSpec,
 )
+from engine.forms.per_record import asks_per_record
 from engine.forms.ui import MASKED_FORMATS, FormLayout, load_layout
 from engine.forms.validation import FormValidator
 from engine.plugins import Action, PluginRegistry
@@ -256,6 +257,12 @@ class CompiledVersion:
     def masked(self) -> Mapping[str, str]:
         """The data fields shown masked to roles not in ``reveal:`` (engine.runtime.masking)."""
         return masked_fields(self.spec)
+
+    @functools.cached_property
+    def per_record_forms(self) -> frozenset[str]:
+        """The forms that require a field differing per record or order (``asks_per_record``): a batch
+        does not offer their steps."""
+        return frozenset(path for path, schema in self.spec.forms.items() if asks_per_record(schema))
 
     @functools.cached_property
     def never_prefilled(self) -> tuple[str, ...]:

@@ -56,6 +56,7 @@ from engine.store.studio import StudioEventRow, studio_events_of
 from engine.store.users import (
     UserExists,
     UserRow,
+    api_logins,
     change_user,
     insert_user,
     list_users,
@@ -198,6 +199,7 @@ class DepartmentUser:
     active: bool
     created_at: datetime
     email: str | None = None  # where their approval tasks are mailed (read for one user's page)
+    api: bool = False  # an API login: a program, not a person (``orderloom users change NAME --api``)
 
     @property
     def every_department(self) -> bool:
@@ -205,8 +207,10 @@ class DepartmentUser:
         return ALL_DEPARTMENTS in self.departments
 
     @classmethod
-    def of(cls, row: UserRow) -> DepartmentUser:
-        return cls(row.name, row.display_name, row.roles, row.departments, row.active, row.created_at)
+    def of(cls, row: UserRow, api: bool = False) -> DepartmentUser:
+        return cls(
+            row.name, row.display_name, row.roles, row.departments, row.active, row.created_at, api=api
+        )
 
 
 @dataclass(frozen=True)
@@ -290,7 +294,12 @@ class DepartmentUsers:
     def page(self, department: str, limit: int = 100) -> UsersPage:
         with self.store.read() as tx:
             roles = self._offered(tx, department)
-        users = [DepartmentUser.of(row) for row in list_users(self.store) if _belongs(row, department)]
+        programs = api_logins(self.store)
+        users = [
+            DepartmentUser.of(row, row.name in programs)
+            for row in list_users(self.store)
+            if _belongs(row, department)
+        ]
         events = studio_events_of(self.store, department, limit, actions=[StudioAction.USER])
         return UsersPage(department, users, roles, events)
 

@@ -485,7 +485,7 @@ def _approval_timeout(cv: CompiledVersion, state: str, prefix: str = "orders.tim
 def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
     """The order's scheduled timers, soonest first, told by the version's labels."""
     running: list[RunningTimer] = []
-    operands = order_operands(cv)
+    operands: dict[str, Operand] | None = None  # read once a timer has a condition to tell
     for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
         if timer.status != TimerStatus.SCHEDULED:
             continue
@@ -505,6 +505,7 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
         )
         when = None
         if declared is not None and declared.when:
+            operands = order_operands(cv) if operands is None else operands
             zh, en = said(declared.when, None, operands, "zh"), said(declared.when, None, operands, "en")
             when = Text(zh, en) if zh is not None and en is not None else Text(declared.when, declared.when)
         step, reason = _timer_step(cv, timer.state, timer.trigger), _reason(timer.reason)
@@ -616,7 +617,8 @@ class StepSaid:
 
     layout: FormLayout
     data: Mapping[str, Any]
-    # what the step corrected of what the order held (a price, a line removed): old → new, in words
+    # what the step corrected of what the order held (a price, a line removed: the fields its form
+    # corrects, ``FormLayout.corrected``): old → new, in words
     changed: tuple[Text, ...] = ()
 
 
@@ -727,14 +729,18 @@ def _holds_masked(name: str, masked: Collection[str]) -> bool:
 def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> StepSaid | None:
     """What the step of ``event`` was sent with, from the changes it wrote (``data_changes``): the
     top-level fields of the step's form (an order's step, or a record's: ``payment.refund``, whose
-    changes name the record, ``payment#1.refund_reason``) that it set to something. None for a step
+    changes name the record, ``payment#1.refund_reason``) that it set to something; and, old → new,
+    what it changed of the fields its form corrects (``FormLayout.corrected``: a wholesale order's
+    lines and total on resubmit), never of the step's own input (a refund paid in two parts, a second
+    return of the order: each as it was sent, not an edit of the one before). None for a step
     without a form, or whose form's fields it left as they were (an action's own writes are not what
     a person typed), and for the engine's own steps (a refund an order's cancel made: what it wrote is
     not what anyone said). Masked fields masked unless ``revealed``."""
     if event.actor == SYSTEM_NAME:
         return None
     kind, dot, step = event.trigger.partition(".")
-    if dot and kind in cv.records:
+    on_record = bool(dot) and kind in cv.records
+    if on_record:
         transitions: Iterable[CompiledTransition] = cv.records[kind].by_trigger.get(step, ())
         changes = {
             key.partition(".")[2]: change
@@ -759,8 +765,13 @@ def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> St
         if sent:
             shown = sent if revealed or not cv.masked else masked_data(sent, cv.masked)
             ordered = {name: shown[name] for name in ct.layout.fields if name in shown}
+            # old → new, what it corrected of the order's: a record's step corrects nothing (a form
+            # starts from the order's data, never from the record's)
+            corrects = frozenset() if on_record else ct.layout.corrected()
             corrected = {
-                name: changes[name] for name in sent if revealed or not _holds_masked(name, cv.masked)
+                name: changes[name]
+                for name in sent
+                if name in corrects and (revealed or not _holds_masked(name, cv.masked))
             }
             return StepSaid(ct.layout, {**ordered, **shown}, step_changes(ct.layout, corrected))
     return None

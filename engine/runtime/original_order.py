@@ -23,6 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.common.lines import lines_within, per_sku
 from engine.common.order_numbers import order_digits
 from engine.common.regions import PROVINCE_NAMES
 from engine.common.text import Text
@@ -137,10 +138,10 @@ def lines_left(
     wanted = spec.original_order
     if wanted is None or wanted.lines is None:
         return None
-    delivered = _per_sku(original.data.get(wanted.lines))
+    delivered = per_sku(original.data.get(wanted.lines))
     returned: dict[str, int] = {}
     for name in OWN_RETURNED:
-        for sku, qty in _per_sku(original.data.get(name)).items():
+        for sku, qty in per_sku(original.data.get(name)).items():
             returned[sku] = returned.get(sku, 0) + qty
     claimed: dict[str, int] = {}
     for other in orders_naming(tx.connection, spec.department, spec.name, original.id, order_id):
@@ -161,7 +162,7 @@ def _lines_refusals(
     if wanted.lines is None or not isinstance(data.get(wanted.lines), list):
         return []
     left = lines_left(tx, spec, original, order_id) or {}
-    asked = _per_sku(data.get(wanted.lines))
+    asked = per_sku(data.get(wanted.lines))
     refusals = []
     seen: set[str] = set()
     for index, line in enumerate(data[wanted.lines]):
@@ -189,23 +190,6 @@ def _lines_refusals(
             )
         )
     return refusals
-
-
-def _per_sku(items: Any) -> dict[str, int]:
-    """The quantities of a list of ``{sku, qty}`` lines, summed per SKU (unreadable lines left out)."""
-    found: dict[str, int] = {}
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, Mapping) or not isinstance(item.get("sku"), str):
-            continue
-        qty = item.get("qty")
-        if isinstance(qty, bool) or not isinstance(qty, int | float | str):
-            continue
-        try:
-            number = int(Decimal(str(qty)))
-        except (InvalidOperation, ValueError):
-            continue
-        found[item["sku"]] = found.get(item["sku"], 0) + max(number, 0)
-    return found
 
 
 def typed_number(spec: WorkflowSpec, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -283,6 +267,37 @@ def claims_on(tx: Tx, parts: Parts, department: str, order_id: int) -> list[Clai
     ]
 
 
+# a form's rows of goods (``{sku, qty}`` each: the lines a return names) offered less what the orders
+# about the order name back (docs/forms.md)
+UNCLAIMED = "x-unclaimed"
+
+
+def unclaimed_prefill(
+    tx: Tx, parts: Parts, row: OrderRow, schema: Mapping[str, Any], prefill: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``prefill`` with each top-level field the form marks ``x-unclaimed`` cut to what the orders about
+    the order (after-sales requests about a retail order: ``claims_on``) leave of it: per SKU, what the
+    prefill names less what they name back, a line with none left out, so its quantities (and a refund
+    left empty, which is their price) offer only what may still come back."""
+    properties = schema.get("properties")
+    names = [
+        name
+        for name, prop in (properties.items() if isinstance(properties, Mapping) else ())
+        if isinstance(prop, Mapping) and prop.get(UNCLAIMED) is True and isinstance(prefill.get(name), list)
+    ]
+    if not names:
+        return dict(prefill)
+    named: dict[str, int] = {}
+    for claim in claims_on(tx, parts, row.department, row.id):
+        for sku, qty in claim.items.items():
+            named[sku] = named.get(sku, 0) + qty
+    cut = dict(prefill)
+    for name in names:
+        room = {sku: qty - named.get(sku, 0) for sku, qty in per_sku(prefill[name]).items()}
+        cut[name] = lines_within(prefill[name], room)
+    return cut
+
+
 def _about(spec: WorkflowSpec, wanted: OriginalOrderSpec, other: NamingOrder) -> OrderAbout:
     data = other.data
     kind = None
@@ -310,7 +325,7 @@ def _items_named(other: NamingOrder, wanted: OriginalOrderSpec) -> dict[str, int
         return {}
     if other.final and (wanted.received is None or other.data.get(wanted.received) in (None, "")):
         return {}
-    return {sku: qty for sku, qty in _per_sku(other.data.get(wanted.lines)).items() if qty}
+    return {sku: qty for sku, qty in per_sku(other.data.get(wanted.lines)).items() if qty}
 
 
 @dataclass(frozen=True)
@@ -441,7 +456,7 @@ def original_fill(tx: Tx, spec: WorkflowSpec, form: Mapping[str, Any], number: A
     left = lines_left(tx, spec, original)
     if left is not None and wanted.lines is not None and isinstance(filled.get(wanted.lines), list):
         # only what is left to return of each SKU, a SKU with nothing left out
-        filled[wanted.lines] = _lines_within(filled[wanted.lines], left)
+        filled[wanted.lines] = lines_within(filled[wanted.lines], {sku: f.left for sku, f in left.items()})
     if wanted.warehouse is not None and wanted.warehouse in properties:
         shipped = _shipped_from(tx, original)
         if shipped is not None:
@@ -474,28 +489,6 @@ def _worth(lines: Any) -> Decimal | None:
             return None
         total += price * qty
     return total.quantize(CENT)
-
-
-def _lines_within(lines: list[Any], left: Mapping[str, LineLeft]) -> list[Any]:
-    """The lines cut to what is left of each SKU, in their order; a line with none left out."""
-    kept = []
-    rest = {sku: found.left for sku, found in left.items()}
-    for line in lines:
-        if not isinstance(line, Mapping) or not isinstance(line.get("sku"), str):
-            continue
-        qty = min(_per_sku([line]).get(line["sku"], 0), rest.get(line["sku"], 0))
-        if qty <= 0:
-            continue
-        rest[line["sku"]] -= qty
-        cut = dict(line)
-        price = _money(cut.get("unit_price"))
-        if qty != cut.get("qty") and price is not None:
-            cut["qty"] = qty
-            if "amount" in cut:  # the form computes it again; kept right meanwhile
-                amount = (price * qty).quantize(CENT)
-                cut["amount"] = int(amount) if amount == amount.to_integral_value() else float(amount)
-        kept.append(cut)
-    return kept
 
 
 def _named(product: Product | None) -> Text | None:

@@ -21,7 +21,7 @@ from engine.forms.per_record import per_record_fields, without_fields
 from engine.runtime.accounts import credit_standing
 from engine.runtime.actor import SYSTEM, Actor
 from engine.runtime.approvals import panel_of
-from engine.runtime.catalogue import catalogue_form, line_names
+from engine.runtime.catalogue import catalogue_form, line_names, named_record_lines
 from engine.runtime.commands import Commands, StepRequest, load_order
 from engine.runtime.compiled import CompiledVersion, active_paths, split
 from engine.runtime.decisions import LiveOrder, Moving, condition_env, read_records
@@ -57,6 +57,7 @@ from engine.runtime.original_order import (
     original_fill,
     original_order_refusals,
     original_summary,
+    unclaimed_prefill,
 )
 from engine.runtime.parts import Parts
 from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
@@ -290,11 +291,19 @@ class Pages:
             live = read_records(tx, cv, LiveOrder.from_row(row))
             env = condition_env(live, SYSTEM, {}, now)
             unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
-            records = tuple(record_views(Moving(tx, cv, live, now), actor))
+            records = named_record_lines(row.data, record_views(Moving(tx, cv, live, now), actor))
             credit = credit_standing(tx, row)
             products = line_names(tx, row.data)
             original = original_summary(tx, self.parts, cv.spec, row.data, row.id)
             about = tuple(orders_about(tx, self.parts, row.department, row.id))
+            data_form = cv.spec.forms.get(cv.spec.data_form) if cv.spec.data_form else None
+            shown_row = (
+                # its rows of goods (x-unclaimed) less what the orders about it name back, as its forms
+                # offer them
+                replace(row, data=unclaimed_prefill(tx, self.parts, row, data_form, row.data))
+                if about and data_form is not None
+                else row
+            )
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
@@ -335,7 +344,7 @@ class Pages:
             names={**names, **(approval.names if approval is not None else {})},
         )
         return OrderPage(
-            split_shown(shown_view(cv, row, actor)),
+            split_shown(shown_view(cv, shown_row, actor)),
             spec,
             history,
             tuple(triggers),
@@ -364,7 +373,7 @@ class Pages:
         with self.parts.store.read() as tx:
             row = load_order(tx, order_id, actor)
             cv = self.parts.compiled(tx, row.workflow, row.version)
-            return step_page_of(tx, cv, row, trigger, actor, now)
+            return step_page_of(tx, self.parts, cv, row, trigger, actor, now)
 
     def take_step(
         self,
@@ -396,7 +405,7 @@ class Pages:
             with self.parts.store.transaction() as tx:
                 row = load_order(tx, order_id, actor)
                 cv = self.parts.compiled(tx, row.workflow, row.version)
-                page = step_page_of(tx, cv, row, trigger, actor, self.parts.clock.now())
+                page = step_page_of(tx, self.parts, cv, row, trigger, actor, self.parts.clock.now())
                 data = submission(page) if page.info is not None else None
                 if data is None:
                     return StepTaken(page)
@@ -481,7 +490,7 @@ def _step_labels(cv: CompiledVersion) -> dict[str, Text]:
 
 
 def step_page_of(
-    tx: Tx, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
+    tx: Tx, parts: Parts, cv: CompiledVersion, row: OrderRow, trigger: str, actor: Actor, now: datetime
 ) -> StepPage:
     """A step's page: the step from where the order is now (or why not), its form, and what the order
     knows of the form's fields (its ``prefill``: never a value some roles see masked). A guard reads
@@ -499,6 +508,8 @@ def step_page_of(
     if form is not None and form.layout.prefill and info is not None:
         order = condition_env(live, actor, {}, now)["order"]
         prefill = form.layout.prefilled(order, cv.never_prefilled, now)
+        # rows of goods offered less what the orders about this one name back (x-unclaimed)
+        prefill = unclaimed_prefill(tx, parts, row, form.schema, prefill)
     shown = shown_view(cv, row, actor)
     return StepPage(shown, cv.spec, trigger, info, transition, form, order_layout, prefill)
 

@@ -6,15 +6,13 @@ not, the forms a version publishes, and the calls a page makes in one go (``page
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from engine.common.list_keys import LOOKUPS
 from engine.common.text import Text
 from engine.dsl.spec import WorkflowSpec
 from engine.errors import Refusal, RefusalCode
-from engine.forms.per_record import per_record_fields
 from engine.forms.validation import FormValidator
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
@@ -260,7 +258,7 @@ def batch_steps(cv: CompiledVersion, state: str, actor: Actor) -> tuple[tuple[st
         trigger = ct.spec.trigger
         if ct.spec.auto or trigger in decided or trigger in found or not cv.source_matches(ct, config):
             continue
-        if ct.spec.form is not None and _asks_per_record(cv.spec.forms[ct.spec.form]):
+        if ct.spec.form in cv.per_record_forms:
             continue  # each order's own (the lines a return names): not one form for many
         if role_refusal(ct, actor) is None:
             found[trigger] = ct.spec.label if ct.spec.label is not None else Text(trigger, trigger)
@@ -275,15 +273,7 @@ def _record_batch_steps(cv: CompiledVersion, config: StateConfig, actor: Actor) 
     step's labels. Which records of an order may take one is judged per order, on the batch's page."""
     found: dict[str, Text] = {}
     for kind, ct in due_transitions(cv, config, actor):
-        if ct.spec.form is not None and _asks_per_record(cv.spec.forms[ct.spec.form]):
+        if ct.spec.form in cv.per_record_forms:
             continue
         found.setdefault(f"{kind}.{ct.spec.trigger}", kind_step_label(cv.records[kind], ct.spec.trigger))
     return found
-
-
-def _asks_per_record(schema: Mapping[str, Any]) -> bool:
-    """Whether the form requires a field that differs per record or order (``x-per-record``: each
-    refund's own amount paid back, the lines a return names): one form for many cannot give it, so a
-    batch does not offer the step."""
-    required = schema.get("required")
-    return isinstance(required, list) and any(name in required for name in per_record_fields(schema))

@@ -78,7 +78,7 @@ from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, T
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
 from engine.store.timer_queue import TimerRow
-from engine.store.users import people_of, user_named
+from engine.store.users import is_api_login, people_of, user_named
 from engine.store.workspace import ClaimFilter
 
 __all__ = [
@@ -619,6 +619,17 @@ class Workspace:
                             RefusalCode.DEPARTMENT,
                             f"没有可用的用户 {to}",
                             f"no active user {to}",
+                            {"user": to},
+                        )
+                    ]
+                )
+            if is_api_login(tx, user.name):
+                raise TransitionRejected(
+                    [
+                        Refusal(
+                            RefusalCode.ROLE,
+                            f"{user.display_name} 是接口登录，不是人：订单不能指派给其处理",
+                            f"{user.display_name} is an API login, not a person: the order cannot be theirs",
                             {"user": to},
                         )
                     ]

@@ -387,6 +387,9 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("email", String(320)),  # where approval tasks and reminders are mailed (migration 0018)
+    # an API login (接口登录): a program (the web shop, the app) acting through the API, not a person: never
+    # offered to assign an order to, to add to or transfer an approval to (migration 0028)
+    Column("api", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("name"),
 )
 

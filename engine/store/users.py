@@ -10,6 +10,10 @@ a row, deleted at logout (:func:`end_session`), with every other row of its user
 changes (:func:`set_password`) or the user is made inactive (:func:`change_user`), and past its
 lifetime by the next login (:func:`start_session`).
 
+An API login (``api``, migration 0028) is a program acting through the API (the web shop), not a person:
+:func:`people_of`, the people an order is assigned to or an approval handed on to, leaves it out;
+:func:`is_api_login` tells it from a person, :func:`set_api_login` marks it.
+
 A change that decides on what other users are (the studio's: no department left without an active admin)
 reads them with :func:`lock_users` and writes with :func:`insert_user` and :func:`change_user` in the
 same transaction (``Tx``); the functions taking a ``Store`` are each one transaction of their own.
@@ -53,7 +57,9 @@ __all__ = [
     "UserExists",
     "UserRow",
     "add_user",
+    "api_logins",
     "approver_emails",
+    "change_api_login",
     "change_email",
     "change_user",
     "end_session",
@@ -61,11 +67,13 @@ __all__ = [
     "forget_login_attempts",
     "give_back_login_attempt",
     "insert_user",
+    "is_api_login",
     "list_users",
     "lock_users",
     "people_of",
     "rehash_password",
     "session_user",
+    "set_api_login",
     "set_email",
     "set_password",
     "start_session",
@@ -93,8 +101,9 @@ class UserRow:
 
 
 # What a user row is read as: every column but ``email`` (migration 0018), which only the mail of approval
-# tasks reads, so the functions here work on a database at any revision since 0008 (the migrations' tests).
-_USER = select(*(column for column in users.c if column.name != "email"))
+# tasks reads, and ``api`` (migration 0028), which the functions about API logins read, so the functions
+# here work on a database at any revision since 0008 (the migrations' tests).
+_USER = select(*(column for column in users.c if column.name not in ("email", "api")))
 
 
 def _row(found: Row[tuple[object, ...]]) -> UserRow:
@@ -121,8 +130,9 @@ def add_user(
     departments: Sequence[str],
     at: datetime,
     active: bool = True,
+    api: bool = False,
 ) -> UserRow:
-    """Store a new user; ``UserExists`` when the name is taken."""
+    """Store a new user (``api``: an API login, not a person); ``UserExists`` when the name is taken."""
     with store.transaction() as tx:
         return insert_user(
             tx,
@@ -133,6 +143,7 @@ def add_user(
             departments=departments,
             at=at,
             active=active,
+            api=api,
         )
 
 
@@ -146,9 +157,12 @@ def insert_user(
     departments: Sequence[str],
     at: datetime,
     active: bool = True,
+    api: bool = False,
 ) -> UserRow:
-    """Store a new user in ``tx``; ``UserExists`` when the name is taken (by another transaction at the
-    same moment too: the unique name refuses the second, and the caller's transaction rolls back)."""
+    """Store a new user in ``tx`` (``api``: an API login, the column written only then, so a person is
+    stored on a database of any revision since 0008); ``UserExists`` when the name is taken (by another
+    transaction at the same moment too: the unique name refuses the second, and the caller's transaction
+    rolls back)."""
     taken = tx.connection.execute(select(users.c.id).where(users.c.name == name)).first()
     if taken is not None:
         raise UserExists(name)
@@ -162,6 +176,7 @@ def insert_user(
                 departments=sorted(set(departments)),
                 active=active,
                 created_at=at,
+                **({"api": True} if api else {}),
             )
         )
     except INTEGRITY_ERRORS as error:
@@ -454,9 +469,11 @@ def user_named(tx: Tx, name: str) -> UserRow | None:
 
 
 def people_of(tx: Tx, department: str) -> list[UserRow]:
-    """The active users who work in ``department`` (it named, or every department), by name, read in the
-    caller's transaction (an order is assigned to one of them, an account managed by one)."""
-    rows = tx.connection.execute(_USER.where(users.c.active.is_(True)).order_by(users.c.name))
+    """The active people who work in ``department`` (it named, or every department), by name, read in the
+    caller's transaction (an order is assigned to one of them, an account managed by one, an approval
+    handed on to one): API logins are no people, and are left out."""
+    query = _USER.where(users.c.active.is_(True), users.c.api.is_(False)).order_by(users.c.name)
+    rows = tx.connection.execute(query)
     return [
         row for row in map(_row, rows) if department in row.departments or ALL_DEPARTMENTS in row.departments
     ]
@@ -471,3 +488,29 @@ def display_names(tx: Tx, names: Collection[str] | None = None) -> dict[str, str
             return {}
         query = query.where(users.c.name.in_(sorted(names)))
     return {str(name): str(shown) for name, shown in tx.connection.execute(query)}
+
+
+def is_api_login(tx: Tx, name: str) -> bool:
+    """Whether the user ``name`` is an API login (False for a person, and for no such user)."""
+    found = tx.connection.execute(select(users.c.api).where(users.c.name == name)).first()
+    return found is not None and bool(found[0])
+
+
+def api_logins(store: Store) -> frozenset[str]:
+    """The names of the users who are API logins."""
+    with store.read() as tx:
+        return frozenset(
+            str(n) for n in tx.connection.execute(select(users.c.name).where(users.c.api.is_(True))).scalars()
+        )
+
+
+def set_api_login(tx: Tx, name: str, api: bool) -> bool:
+    """Mark the user ``name`` an API login (``api``) or a person; False: no such user."""
+    done = tx.connection.execute(update(users).where(users.c.name == name).values(api=api))
+    return bool(done.rowcount == 1)
+
+
+def change_api_login(store: Store, name: str, api: bool) -> bool:
+    """``set_api_login`` in a transaction of its own."""
+    with store.transaction() as tx:
+        return set_api_login(tx, name, api)

@@ -34,7 +34,8 @@ def test_the_group_adds_the_commands_of_every_module() -> None:
         "stock adjust", "stock alerts", "stock ledger", "stock levels", "stock receive",
         "stock receive-transfer", "stock safety", "stock take", "stock take cancel", "stock take count",
         "stock take open", "stock take post", "stock take review", "stock transfer", "stock transfers",
-        "users", "users add", "users list", "users password", "validate", "versions", "worker",
+        "users", "users add", "users change", "users list", "users password", "validate", "versions",
+        "worker",
     ]  # fmt: skip
 
 

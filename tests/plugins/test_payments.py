@@ -3,10 +3,14 @@ on the order and queue."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import Engine
 
+from engine.common.text import Text
 from engine.errors import PluginError
+from engine.plugins import ClaimOn
 from plugins import payments
 
 from .conftest import NOW, ContextMaker
@@ -266,3 +270,25 @@ def test_refund_goods_pays_what_is_asked_else_the_lines_value_never_more(
         done = make_ctx(connection, {"lines": GOODS, "refunded_amount": 250})
         assert payments.refund_goods(done) is None and done.outbox == []
     assert whole.outbox[0][0] == "payments.refunded" and whole.outbox[0][1]["amount"] == "250.00"
+
+
+def test_an_orders_own_refund_leaves_what_the_requests_about_it_claim(
+    db: Engine, make_ctx: ContextMaker
+) -> None:
+    """717 paid, a request about the order claims 200: the order's refund of all pays back 517 (the
+    payment message says what was kept); 600 asked by a person is refused naming the request, the
+    same asked by an automatic step paid as far as it may (517)."""
+    claims = [ClaimOn(7, Text("售后申请", "After-sales request"), Decimal("200.00"))]
+    paid = {"paid_amount": 717, "refunded_amount": 0, "transaction_ref": "4200001"}
+    with db.connect() as connection:
+        everything = make_ctx(connection, paid, claims=lambda: claims)
+        assert payments.refund(everything) == {"refunded_amount": 517, "refunded_at": NOW.isoformat()}
+        assert everything.outbox[0][1]["claimed_kept"] == "200.00"
+        asked = {**paid, "refund_amount": 600}
+        with pytest.raises(PluginError, match=r"exceeds the 517\.00 CNY left to refund") as caught:
+            payments.refund(make_ctx(connection, asked, claims=lambda: claims))
+        assert "售后申请 7 已占 200.00 元" in str(caught.value.zh)
+        automatic = make_ctx(connection, asked, claims=lambda: claims, automatic=True)
+        assert payments.refund(automatic) == {"refunded_amount": 517, "refunded_at": NOW.isoformat()}
+        alone = make_ctx(connection, asked, claims=list)  # no request claims any: all 600 asked
+        assert payments.refund(alone) == {"refunded_amount": 600, "refunded_at": NOW.isoformat()}

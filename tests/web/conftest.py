@@ -231,6 +231,18 @@ def with_demo_users(tmp_path: Path, demo_users_database: Path) -> None:
     copy_database(demo_users_database, tmp_path / "var" / "orderloom.db")
 
 
+def demo_app(tmp_path: Path, demo_users_database: Path, secret_key: str) -> Flask:
+    """The app over the shipped definitions with the demo's logins and what ``load_demo`` sets up but
+    its orders: the workflows published (by the administrator), the stock, the accounts, the lists."""
+    from demo.loader import load_demo
+
+    with_demo_users(tmp_path, demo_users_database)
+    app = make_app(settings_for(tmp_path, REPO_ROOT, secret_key))
+    services = app.extensions["orderloom"]
+    load_demo(services.engine, services.store, REPO_ROOT, orders=0)
+    return app
+
+
 def retail_studio_app(tmp_path: Path, secret_key: str) -> Flask:
     """The app over the shipped definitions with the retail order workflow published and ``ma.li``
     (password ``ma-li-password``) an admin of retail: what the studio's console pages start from."""

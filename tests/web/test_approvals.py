@@ -203,6 +203,18 @@ def test_a_decline_asks_to_confirm_and_without_a_reason_is_refused_beside_the_co
     assert "审批人驳回" in timeline and "审批通过后" not in timeline and "价格过低" in timeline
 
 
+def handing_on(app: Flask, lang: str = "zh") -> tuple[int, int, str, list[tuple[str, str]]]:
+    """An order submitted, and on the manager mia's page its task's chooser of whom to hand it on to:
+    the order, the task, its lock version, and the options (login, name shown)."""
+    order_id = submitted(app)
+    panel = panel_of(client_of(app, "mia").get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True))
+    task, lock = own_task(panel)
+    chooser = re.search(rf'<select id="user-{task}" name="user"[^>]*>(.*?)</select>', panel, re.S)
+    assert chooser is not None
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', chooser.group(1))
+    return order_id, task, lock, options
+
+
 def test_the_person_is_chosen_from_the_departments_people_by_name(app: Flask) -> None:
     from web.users import create_user
 
@@ -212,13 +224,8 @@ def test_the_person_is_chosen_from_the_departments_people_by_name(app: Flask) ->
             app.extensions["orderloom"].store, name=name, password=f"{name}-password", roles=("director",),
             departments=departments, at=engine.clock.now(), display_name=shown,
         )  # fmt: skip
-    order_id = submitted(app)
+    order_id, task, lock, options = handing_on(app)
     mia = client_of(app, "mia")
-    panel = panel_of(mia.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True))
-    task, lock = own_task(panel)
-    chooser = re.search(rf'<select id="user-{task}" name="user"[^>]*>(.*?)</select>', panel, re.S)
-    assert chooser is not None
-    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', chooser.group(1))
     assert options[0] == ("", "请选择…")
     assert ("gao", "高军") in options and ("dan", "dan") in options
     offered = {value for value, _ in options}
@@ -418,3 +425,33 @@ def test_the_progress_says_what_the_approval_waits_for(app: Flask, lang: str, wo
     page = mia.get(f"/orders/{order_id}?lang={lang}").get_data(as_text=True)
     progress = re.search(r'<b id="approval-progress">([^<]*)</b>', page)
     assert progress is not None and progress.group(1) == words[1].format(who="dan")
+
+
+@pytest.mark.parametrize(
+    ("lang", "refused"),
+    [
+        ("zh", "审批接口 是接口登录，不是人：不能加签或转交给其审批"),
+        ("en", "审批接口 is an API login, not a person: an approval is not added or transferred to it"),
+    ],
+)
+def test_an_api_login_is_never_offered_to_add_or_transfer_to(app: Flask, lang: str, refused: str) -> None:
+    from web.users import create_user
+
+    engine: Engine = app.extensions["orderloom"].engine
+    create_user(
+        app.extensions["orderloom"].store, name="sign-api", password="sign-api-password", roles=("director",),
+        departments=("wholesale",), at=engine.clock.now(), display_name="审批接口", api=True,
+    )  # fmt: skip
+    order_id, task, lock, options = handing_on(app, lang)
+    mia = client_of(app, "mia")
+    offered = dict(options)
+    assert "dan" in offered and "sign-api" not in offered and "审批接口" not in offered.values()
+    for action in ("transfer", "add_before"):
+        answer = hand_on(mia, order_id, task, lock, "sign-api", action, lang)
+        assert answer.startswith("422") and refused in answer
+    by_name = hand_on(
+        mia, order_id, task, lock, "审批接口", "transfer", lang
+    )  # its display name: no person's
+    assert by_name.startswith("422") and ("找不到可用的用户" if lang == "zh" else "no active user") in by_name
+    shown = mia.get(f"/orders/{order_id}").get_data(as_text=True)
+    assert '<span class="approver">审批接口</span>' not in shown

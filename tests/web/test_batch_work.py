@@ -631,3 +631,29 @@ def test_a_step_without_a_form_says_where_it_takes_the_order_before_it_is_taken(
     assert "After “Approve” the order goes to “Pending shipment”; if “All shipped” holds then" in english
     batch = reviewer.get(f"/orders/batch?trigger=release&o={order_id}&lang=zh").text
     assert "执行「审核通过」后，这些订单将转到「待发货」；若「全部发货」的条件成立" in batch
+
+
+@pytest.mark.parametrize(
+    ("lang", "refused"),
+    [
+        ("zh", "风控接口 是接口登录，不是人：订单不能指派给其处理"),
+        ("en", "风控接口 is an API login, not a person: the order cannot be theirs"),
+    ],
+)
+def test_an_api_login_is_never_offered_nor_taken_as_an_assignee(app: Flask, lang: str, refused: str) -> None:
+    """A reviewer's API login (a program reviewing orders through the API) may act on a held order, but
+    is no colleague to hand it to: left out of the picker, and refused when named anyway."""
+    create_user(
+        app.extensions["orderloom"].store, name="risk-api", password="risk-api-demo", roles=("reviewer",),
+        departments=("retail",), at=datetime.now(UTC), display_name="风控接口", api=True,
+    )  # fmt: skip
+    ids = [held(app) for _ in range(2)]
+    reviewer = client(app, "wang.qiang")
+    page = assign_page(reviewer, ids, lang)
+    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page))
+    assert options == {"liu.yang": "刘洋", "wang.qiang": "王强"}
+    found = results(assign(reviewer, page, "risk-api", lang))
+    assert set(found) == set(ids) and all(not done and refused in text for done, text in found.values())
+    assert [row_of(app, i)[1] for i in ids] == [None, None]
+    engine_of(app).fire(ids[0], "release", Actor("risk-api", frozenset({"reviewer"}), frozenset({"retail"})))
+    assert row_of(app, ids[0])[0] == "pending_shipment"  # it still acts through the API

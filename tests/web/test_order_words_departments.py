@@ -11,7 +11,15 @@ import re
 from flask import Flask
 
 from engine.clock import FrozenClock
-from tests.test_departments import FINANCE, INSPECTOR, SALES, SERVICE, WAREHOUSE, wholesale_data
+from tests.test_departments import (
+    FINANCE,
+    INSPECTOR,
+    SALES,
+    SERVICE,
+    WAREHOUSE,
+    delivered_retail_order,
+    wholesale_data,
+)
 from tests.web.test_order_words import line_of
 from tests.web.test_orders_why_words import after_sales, app, engine_of, person
 
@@ -65,3 +73,39 @@ def test_a_refund_retried_no_longer_reads_as_failed_and_the_timeline_keeps_why(a
     assert "退款失败原因 银行卡已注销" in line_of(zh, "退款：退款失败 #1")
     en = service.get(f"/orders/{request}?lang=en").text
     assert "Why the refund failed 银行卡已注销" in line_of(en, "Refund: Refund failed #1")
+
+
+def test_a_step_followed_at_once_by_one_that_stays_names_the_state_once(app: Flask) -> None:
+    """受理 takes a held request to 待寄回, where issuing its return authorization follows at once and
+    leaves it: the step's page names 待寄回 once, and says the automatic step is taken."""
+    held = after_sales(app, 7.9)
+    service = person(app, "huang.fang")
+    zh = _words(service.get(f"/orders/{held}/fire/accept?lang=zh").text)
+    said = "执行「受理」后，订单将转到「待寄回」；若「发放退货授权码」的条件成立，将随即自动执行。"
+    assert said in zh and zh.count("「待寄回」") == 1
+    en = _words(service.get(f"/orders/{held}/fire/accept?lang=en").text)
+    said = (
+        "After “Accept” the order goes to “Awaiting goods”; if “Issue return authorization” holds then, "
+        "it is taken by itself at once."
+    )
+    assert said in en and en.count("“Awaiting goods”") == 1
+
+
+def test_a_shipment_names_its_items_beside_their_skus_in_the_pages_language(app: Flask) -> None:
+    """A retail order's shipment record lists its lines by SKU and quantity: the page names each beside
+    its SKU, by the catalogue's name in the page's language, as the order's own lines read."""
+    engine = engine_of(app)
+    clock: FrozenClock = engine.clock  # type: ignore[assignment]
+    order_id = int(delivered_retail_order(engine, clock))  # its number
+    clerk = person(app, "li.na")
+    zh = _section(clerk.get(f"/orders/{order_id}?lang=zh").text, "records")
+    assert "商品编码 商品名称 数量 XM-BAND8 小米手环8 2" in zh
+    en = _section(clerk.get(f"/orders/{order_id}?lang=en").text, "records")
+    assert "SKU Product name Quantity XM-BAND8 Xiaomi Smart Band 8 2" in en
+    assert "小米" not in en
+    [shipment] = [r for r in engine.records(order_id, WAREHOUSE) if r.kind == "shipment"]
+    assert "name" not in shipment.data["lines"][0]  # the record holds what it held: named on the page
+
+
+def _words(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))

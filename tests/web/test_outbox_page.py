@@ -3,6 +3,7 @@ it and which messages, the dead letters first, replaying one and all, and each r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,22 +50,22 @@ def client_of(app: Flask, name: str, password: str) -> FlaskClient:
     return log_in(app.test_client(), name, password)
 
 
-def test_an_admin_of_every_department_sees_the_dead_letters_first_and_a_link_with_their_count(
+def test_an_admin_of_every_department_is_led_to_the_dead_letters_by_a_link_with_their_count(
     app: Flask,
 ) -> None:
     client = client_of(app, "tester", "tester-password")
     home = client.get("/?lang=en").get_data(as_text=True)
     assert (
-        'id="outbox-link" href="/outbox">Outbox <b class="badge" title="2 dead letter(s) to look at">2</b>'
-        in home
-    )
-    page = client.get("/outbox?lang=en").get_data(as_text=True)
+        'id="outbox-link" href="/outbox?status=dead">Outbox <b class="badge" '
+        'title="2 dead letter(s) to look at">2</b>'
+    ) in home
+    page = client.get("/outbox?status=dead&lang=en").get_data(as_text=True)
     assert "Outbox: waiting, sent and dead letters" in page
     assert 'aria-current="page">Dead letters <b>2</b>' in page
     assert page.count('<a href="/outbox/') == 2  # the two dead letters, not the sent one nor the event
     assert "no recipient: ORDERLOOM_MAIL_TO is not set" in page
     assert 'id="replay-all"' in page
-    zh = client.get("/outbox?lang=zh").get_data(as_text=True)
+    zh = client.get("/outbox?status=dead&lang=zh").get_data(as_text=True)
     assert "发件箱：待发送、已发送与死信" in zh and 'aria-current="page">死信 <b>2</b>' in zh
     sent = client.get("/outbox?status=sent&lang=en").get_data(as_text=True)
     assert '<a href="/outbox/3">#3</a>' in sent and "Sent</th>" in sent
@@ -181,7 +182,7 @@ def test_a_message_this_orderloom_cannot_read_is_listed_as_unreadable_not_a_500(
     assert refused.status_code == 409 and "replay it from an OrderLoom that reads it" in refused.text
     replayed = client.post("/outbox/replay")
     assert replayed.status_code == 303 and replayed.headers["Location"] == "/outbox?status=dead&replayed=1"
-    left = client.get("/outbox?lang=en").text
+    left = client.get("/outbox?status=dead&lang=en").text
     assert "Dead letters <b>1</b>" in left and '<a href="/outbox/1">#1</a>' in left
 
 
@@ -218,8 +219,77 @@ def test_a_number_in_the_address_or_the_query_that_is_no_number_in_range_is_a_40
 def test_the_outbox_pages_through_its_messages(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("web.outbox_page.PAGE_SIZE", 1)
     client = client_of(app, "tester", "tester-password")
-    first = client.get("/outbox?lang=zh").get_data(as_text=True)
+    first = client.get("/outbox?status=dead&lang=zh").get_data(as_text=True)
     assert '<a href="/outbox?status=dead&amp;page=2" rel="next">较早的消息</a>' in first
     assert "较早的订单" not in first and 'rel="prev"' not in first
+    every = client.get("/outbox?page=2&lang=zh").get_data(as_text=True)  # every status: no status asked
+    assert '<a href="/outbox?page=1" rel="prev">较新的消息</a>' in every
+    assert '<a href="/outbox?page=3" rel="next">较早的消息</a>' in every
     second = client.get("/outbox?status=dead&page=2&lang=en").get_data(as_text=True)
     assert '<a href="/outbox?status=dead&amp;page=1" rel="prev">Newer messages</a>' in second
+
+
+@pytest.mark.parametrize(
+    ("lang", "tab", "words", "kinds", "written"),
+    [
+        (
+            "zh",
+            "全部",
+            ["新客户账户", "订单状态通知（给顾客）", "收款待入账", "订单状态通知（给顾客）"],
+            ["内部事件", "已发送", "死信", "死信"],
+            "写入于",
+        ),
+        (
+            "en",
+            "All",
+            [
+                "Customer account created",
+                "Order status notice (to the customer)",
+                "Payment captured, to book",
+                "Order status notice (to the customer)",
+            ],
+            ["Internal event", "Sent", "Dead letter", "Dead letter"],
+            "Written",
+        ),
+    ],
+)
+def test_the_outbox_opens_on_the_latest_messages_each_topic_in_words(
+    app: Flask, lang: str, tab: str, words: list[str], kinds: list[str], written: str
+) -> None:
+    """Whatever became of them, newest first: each topic by its title, the raw topic beside it only for a
+    topic no title names (marked so); a topic's filter keeps every status."""
+    with app.extensions["orderloom"].store.transaction() as tx:
+        tx.insert_outbox("acme.synced", {"order_id": 1}, AT, department="retail", deliver=False)
+    client = client_of(app, "tester", "tester-password")
+    page = client.get(f"/outbox?lang={lang}").get_data(as_text=True)
+    assert f'aria-current="page">{tab}' in page and f'<th scope="col">{written}</th>' in page
+    rows = re.findall(r"<tr>\s*<td data-label=\"#\">(.*?)</tr>", page, re.S)
+    assert [re.findall(r"#(\d+)</a>", row)[0] for row in rows] == ["5", "4", "3", "2", "1"]
+    unlisted = "未登记的主题" if lang == "zh" else "unlisted topic"
+    assert "<code>acme.synced</code>" in rows[0] and f">{unlisted}</span>" in rows[0]
+    for row, title, kind in zip(rows[1:], words, kinds, strict=True):
+        assert f">{title}</span>" in row and f">{kind}</td>" in row and "<code>" not in row
+        assert unlisted not in row
+    assert "order.state_changed" not in page and "<code>notifications.order_status</code>" not in page
+    only = client.get(f"/outbox?topic=notifications.order_status&lang={lang}").get_data(as_text=True)
+    assert re.findall(r'<a href="/outbox/(\d+)">', only) == ["3", "1"]
+    assert f"{words[1]}</span> · " in only  # the filter named in words
+    shown = client.get(f"/outbox/2?lang={lang}").get_data(as_text=True)
+    assert f"· {words[2]}</h1>" in shown
+    assert f'<dd id="outbox-topic">{words[2]} · <code>payments.captured</code></dd>' in shown
+    raw = client.get(f"/outbox/5?lang={lang}").get_data(as_text=True)
+    assert "· acme.synced</h1>" in raw and f">{unlisted}</span></dd>" in raw
+    assert 'id="outbox-link" href="/outbox?status=dead"' in page
+
+
+def test_every_topic_the_product_writes_has_a_title_in_both_languages(app: Flask) -> None:
+    from engine.api import known_term
+    from engine.runtime.approvals import APPROVAL_TOPICS
+    from workers.mail import ROUTES
+
+    registry = app.extensions["orderloom"].registry
+    topics = {*registry.topics, *ROUTES, *APPROVAL_TOPICS}
+    assert "payment_failed" in topics and "approvals.timeout" in topics
+    for topic in sorted(topics):
+        title = known_term("topic", topic)
+        assert title is not None and title.zh and title.en and title.zh != title.en, topic

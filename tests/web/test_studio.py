@@ -61,16 +61,16 @@ def save(c: FlaskClient, text: str, revision: int, path: str = WORKFLOW) -> obje
 def test_only_the_departments_admins_see_its_studio(app: Flask) -> None:
     clerk = client(app, "li.na")
     assert clerk.get("/studio/").status_code == 404
-    assert clerk.get("/studio/retail/").status_code == 404
+    assert clerk.get("/studio/retail/").status_code == 403
     assert "studio-link" not in clerk.get("/").get_data(as_text=True)
 
     wholesale = client(app, "xu.jie")
     assert wholesale.get("/studio/").headers["Location"].endswith("/studio/wholesale/")
-    assert wholesale.get("/studio/retail/").status_code == 404
-    assert wholesale.get(EDIT).status_code == 404
+    assert wholesale.get("/studio/retail/").status_code == 403
+    assert wholesale.get(EDIT).status_code == 403
     asked = {"kind": "workflow", "department": "retail", "name": WORKFLOW, "text": ORIGINAL}
-    assert wholesale.post("/studio/api/validate", json=asked).status_code == 404
-    assert save(wholesale, ORIGINAL, 0).status_code == 404  # type: ignore[attr-defined]
+    assert wholesale.post("/studio/api/validate", json=asked).status_code == 403
+    assert save(wholesale, ORIGINAL, 0).status_code == 403  # type: ignore[attr-defined]
 
     retail = client(app, "ma.li")
     assert "studio-link" in retail.get("/").get_data(as_text=True)
@@ -381,7 +381,7 @@ def test_the_diagram_follows_the_text_and_counts_the_orders(app: Flask) -> None:
         "mermaid": None
     }
     assert c.post("/studio/api/diagram", json={"department": "retail"}).status_code == 400
-    assert client(app, "xu.jie").post("/studio/api/diagram", json=asked).status_code == 404
+    assert client(app, "xu.jie").post("/studio/api/diagram", json=asked).status_code == 403
     page = c.get(EDIT)
     assert 'class="studio-diagram"' in page.get_data(as_text=True)
     assert "style-src-attr 'unsafe-inline'" in page.headers["Content-Security-Policy"]
@@ -406,7 +406,7 @@ def test_two_versions_compared_part_by_part_and_line_by_line(app: Flask) -> None
     assert c.get("/studio/retail/workflows/retail-order/compare?old=x&new=2").status_code == 400
     assert (
         client(app, "xu.jie").get("/studio/retail/workflows/retail-order/compare?old=1&new=2").status_code
-        == 404
+        == 403
     )
 
 

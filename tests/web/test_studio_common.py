@@ -1,12 +1,14 @@
-"""What the studio's blueprints share (web/studio_common.py): the department a user administers (a 404
-for anyone else, on every blueprint's pages alike) and a posted text as stored; and no module of the web
-app reaching into another's private names to get them."""
+"""What the studio's blueprints share (web/studio_common.py): the department a user administers (a 403
+naming the department for anyone else, a 404 for a department there is not, on every blueprint's pages
+alike) and a posted text as stored; and no module of the web app reaching into another's private names to
+get them."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from tests.web.test_studio import ORIGINAL, app, client, save  # noqa: F401 - the studio tests' fixture and steps
@@ -63,5 +65,31 @@ def test_every_studio_blueprint_is_the_departments_admins_only(app: Flask) -> No
     )
     for page in pages:
         assert admin.get(page).status_code == 200, page
-        assert other.get(page).status_code == 404, page
-        assert clerk.get(page).status_code == 404, page
+        assert other.get(page).status_code == 403, page
+        assert clerk.get(page).status_code == 403, page
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "back"),
+    [
+        ("zh", "此页属于零售部，你没有其权限。", "返回工作室"),
+        ("en", "This page belongs to the Retail department; you have no access to it.", "Back to the studio"),
+    ],
+)
+def test_another_departments_studio_says_whose_it_is_and_no_department_is_not_found(
+    app: Flask,  # noqa: F811
+    lang: str,
+    said: str,
+    back: str,
+) -> None:
+    other, clerk = client(app, "xu.jie"), client(app, "li.na")
+    for page in ("/studio/retail/", "/studio/retail/users", "/studio/retail/workflows/retail-order"):
+        refused = other.get(f"{page}?lang={lang}")
+        assert refused.status_code == 403, page
+        shown = refused.get_data(as_text=True)
+        assert said in shown and f'<a href="/studio/" id="problem-back">{back}</a>' in shown
+        assert said in clerk.get(f"{page}?lang={lang}").get_data(as_text=True)
+    assert 'id="problem-back"' not in clerk.get(f"/studio/retail/?lang={lang}").get_data(as_text=True)
+    for page in ("/studio/nowhere/", "/studio/nowhere/users", "/studio/nowhere/workflows/retail-order"):
+        missing = other.get(f"{page}?lang={lang}")
+        assert missing.status_code == 404 and said not in missing.get_data(as_text=True), page

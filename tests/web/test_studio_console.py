@@ -138,9 +138,9 @@ def test_an_order_of_the_department_is_tried_by_its_number(app: Flask) -> None:
         assert refused.status_code == 422, written
 
     wholesale = client(app, "xu.jie")
-    assert wholesale.get(CONSOLE).status_code == 404
-    assert wholesale.post(CONSOLE, data={"action": "order", "order": str(order.id)}).status_code == 404
-    assert client(app, "li.na").get(CONSOLE).status_code == 404
+    assert wholesale.get(CONSOLE).status_code == 403
+    assert wholesale.post(CONSOLE, data={"action": "order", "order": str(order.id)}).status_code == 403
+    assert client(app, "li.na").get(CONSOLE).status_code == 403
     assert c.get("/studio/retail/rules/workflows/retail/order.yaml").status_code == 404
     assert c.get("/studio/retail/rules/rules/wholesale/credit.yaml").status_code == 404
 
@@ -324,8 +324,8 @@ def test_the_preview_names_what_it_cannot_read(app: Flask, body: object, lang: s
 
 def test_the_preview_of_another_departments_form_is_not_there(app: Flask) -> None:
     asked = {"department": "retail", "name": FORM, "text": FORM_TEXT}
-    assert client(app, "xu.jie").post("/studio/api/preview", json=asked).status_code == 404
-    assert client(app, "li.na").post("/studio/api/preview", json=asked).status_code == 404
+    assert client(app, "xu.jie").post("/studio/api/preview", json=asked).status_code == 403
+    assert client(app, "li.na").post("/studio/api/preview", json=asked).status_code == 403
     other = {"department": "retail", "name": "forms/wholesale/order.json", "text": "{}"}
     assert client(app).post("/studio/api/preview", json=other).status_code == 404
 

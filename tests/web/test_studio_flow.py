@@ -70,7 +70,7 @@ def test_a_cases_file_is_listed_edited_checked_saved_and_published(app: Flask) -
     assert (
         c.get(f"/studio/retail/cases/{RULES}").status_code == 404
     )  # a rule file's versions are its workflows'
-    assert client(app, "xu.jie").get(f"/studio/retail/cases/{CASES}").status_code == 404
+    assert client(app, "xu.jie").get(f"/studio/retail/cases/{CASES}").status_code == 403
     assert [v.version for v in app.extensions["orderloom"].engine.versions("retail-order")] == [1]
 
 
@@ -108,7 +108,7 @@ def test_a_draft_is_discarded_after_a_confirmation_and_its_revisions_stay(app: F
     again = c.post(f"/studio/retail/discard/{WORKFLOW}", data={"revision": 1})
     assert again.status_code == 409 and "没有可放弃的草稿" in html(again)
     assert c.post(f"/studio/retail/discard/{WORKFLOW}", data={"revision": "x"}).status_code == 400
-    assert client(app, "xu.jie").get(f"/studio/retail/discard/{WORKFLOW}").status_code == 404
+    assert client(app, "xu.jie").get(f"/studio/retail/discard/{WORKFLOW}").status_code == 403
 
 
 def test_a_submitted_draft_is_withdrawn_by_its_submitter_before_it_is_discarded(app: Flask) -> None:

@@ -313,13 +313,13 @@ def test_a_bad_batch_is_named_and_nothing_moves(app: Flask) -> None:
 def test_only_the_departments_admins_plan_or_run_a_migration(app: Flask) -> None:
     for name in ("li.na", "xu.jie"):
         other = client(app, name)
-        assert other.get(f"{PLAN}?to=2").status_code == 404
-        assert other.post(PLAN, data={"to": "2"}).status_code == 404
+        assert other.get(f"{PLAN}?to=2").status_code == 403
+        assert other.post(PLAN, data={"to": "2"}).status_code == 403
     c = client(app)
     assert c.get("/studio/retail/workflows/wholesale-order/migrate?to=1").status_code == 404
     run = c.post(PLAN, data={"to": "2", "batch": "1"}).headers["Location"].split("?")[0]
-    assert client(app, "xu.jie").get(run).status_code == 404
-    assert client(app, "xu.jie").post(run, data={"batch": "1"}).status_code == 404
+    assert client(app, "xu.jie").get(run).status_code == 403
+    assert client(app, "xu.jie").post(run, data={"batch": "1"}).status_code == 403
     assert c.get(run.replace("/runs/", "/runs/9")).status_code == 404
 
 

@@ -224,8 +224,8 @@ def test_publish_from_the_replay_page(app: Flask) -> None:
 
 
 def test_only_the_departments_admins_replay_and_only_rule_and_workflow_files(app: Flask) -> None:
-    assert client(app, "li.na").get(f"/studio/retail/replay/{AUDIT}").status_code == 404
-    assert client(app, "xu.jie").get(f"/studio/retail/replay/{AUDIT}").status_code == 404
+    assert client(app, "li.na").get(f"/studio/retail/replay/{AUDIT}").status_code == 403
+    assert client(app, "xu.jie").get(f"/studio/retail/replay/{AUDIT}").status_code == 403
     c = client(app)
     assert c.get("/studio/retail/replay/forms/retail/order.json").status_code == 404
     assert c.get("/studio/retail/replay/rules/wholesale/credit.yaml").status_code == 404

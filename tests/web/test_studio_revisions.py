@@ -60,8 +60,8 @@ def test_a_revision_is_the_departments_admins_only_and_of_its_own_file(app: Flas
     ma = client(app, "ma.li")
     save(ma, ORIGINAL + "# mine\n", 0)
     ((address, _),) = history_links(ma.get(EDIT).get_data(as_text=True))
-    assert client(app, "xu.jie").get(address).status_code == 404
-    assert client(app, "li.na").get(address).status_code == 404
+    assert client(app, "xu.jie").get(address).status_code == 403
+    assert client(app, "li.na").get(address).status_code == 403
     number = address.split("/revisions/")[1].split("/")[0]
     assert ma.get(address.replace(WORKFLOW, "forms/retail/order.json")).status_code == 404
     assert ma.get(f"/studio/retail/revisions/{int(number) + 1}/{WORKFLOW}").status_code == 404

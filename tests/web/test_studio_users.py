@@ -106,14 +106,14 @@ def record(app: Flask) -> str:
 
 def test_only_the_departments_admins_see_its_users_and_only_its_users(app: Flask) -> None:
     clerk = client(app, "li.na")
-    assert clerk.get(USERS).status_code == 404
-    assert add(clerk).status_code == 404
+    assert clerk.get(USERS).status_code == 403
+    assert add(clerk).status_code == 403
 
     wholesale = client(app, "xu.jie")
-    assert wholesale.get(USERS).status_code == 404
-    assert wholesale.get(f"{USERS}/li.na").status_code == 404
-    assert add(wholesale).status_code == 404
-    assert wholesale.post(f"{USERS}/li.na/active", data={"active": "0"}).status_code == 404
+    assert wholesale.get(USERS).status_code == 403
+    assert wholesale.get(f"{USERS}/li.na").status_code == 403
+    assert add(wholesale).status_code == 403
+    assert wholesale.post(f"{USERS}/li.na/active", data={"active": "0"}).status_code == 403
     assert wholesale.get("/studio/wholesale/users/li.na").status_code == 404  # a user of another department
 
     retail = client(app, "ma.li")
@@ -449,3 +449,14 @@ def test_a_purchaser_is_made_in_a_department_whose_workflows_name_no_such_role_a
     chinese = html(c.get("/studio/wholesale/users/qian.hui?lang=zh"))
     assert "采购员" in chinese and 'id="kept-roles"' not in chinese
     assert re.findall(r'value="([^"]+)" checked', chinese) == ["purchaser"]
+
+
+@pytest.mark.parametrize(("lang", "mark"), [("zh", "接口登录"), ("en", "API login")])
+def test_the_users_page_marks_an_api_login(app: Flask, lang: str, mark: str) -> None:
+    from engine.api.accounts import change_api_login
+
+    change_api_login(app.extensions["orderloom"].store, "li.na", True)
+    page = client(app, "ma.li").get(f"{USERS}?lang={lang}").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-user="([^"]+)"[^>]*>(.*?)</tr>', page, re.S))
+    assert 'class="chip api-login"' in rows["li.na"] and f">{mark}</span>" in rows["li.na"]
+    assert "api-login" not in rows["he.tao"]

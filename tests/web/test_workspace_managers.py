@@ -12,19 +12,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from demo.loader import load_demo
 from tests.test_departments import SALES, ship, shipments, wholesale_data
-from tests.web.conftest import REPO_ROOT, log_in, make_app, settings_for, with_demo_users
+from tests.web.conftest import demo_app, log_in
 
 
 @pytest.fixture
 def app(tmp_path: Path, demo_users_database: Path) -> Iterator[Flask]:
-    with_demo_users(tmp_path, demo_users_database)
-    app = make_app(settings_for(tmp_path, REPO_ROOT, "managers-work-tests"))
-    services = app.extensions["orderloom"]
-    load_demo(services.engine, services.store, REPO_ROOT, orders=0)
+    app = demo_app(tmp_path, demo_users_database, "managers-work-tests")
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 def row(page: str, order_id: int) -> str:

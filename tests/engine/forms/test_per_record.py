@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.forms.per_record import per_record_fields, without_fields
+from engine.forms.per_record import asks_per_record, per_record_fields, without_fields
 from engine.forms.ui import default_layout
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,3 +33,11 @@ def test_a_nested_field_goes_with_the_field_that_holds_it() -> None:
     assert per_record_fields(schema) == ("parcel",)
     kept, shown = without_fields(schema, default_layout(schema), ("parcel",))
     assert kept["required"] == ["note"] and list(shown.fields) == ["note"]
+
+
+def test_a_form_asks_per_record_only_when_it_requires_such_a_field() -> None:
+    shipment = json.loads((ROOT / "forms" / "retail" / "shipment.json").read_text(encoding="utf-8"))
+    assert not asks_per_record(shipment)  # the waybill may be left blank: the carrier issues one
+    required = {**shipment, "required": [*shipment["required"], "waybill"]}
+    assert asks_per_record(required)
+    assert not asks_per_record({"type": "object", "properties": {}})

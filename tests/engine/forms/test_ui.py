@@ -632,6 +632,39 @@ def test_a_form_is_filled_with_what_the_order_knows_and_never_with_a_masked_valu
     assert load_layout(INTAKE, ui).prefilled({"customer": {"name": "王芳"}}) == {"customer": {"name": "王芳"}}
 
 
+def test_a_form_corrects_the_fields_it_starts_from_the_orders_own_and_what_it_computes_of_them() -> None:
+    """The wholesale correction starts from the order's lines, freight and discount (``order.lines``…):
+    those, and the total computed from them alone, are what it corrects; a field filled from something
+    else (the amount still due, the lines that may come back, ``now()``) is the step's own input."""
+    correction = json.loads((REPO / "forms/wholesale/correction.json").read_text("utf-8"))
+    ui = json.loads((REPO / "forms/wholesale/correction.ui.json").read_text("utf-8"))
+    assert load_layout(correction, ui).corrected() == {
+        "lines",
+        "payment_method",
+        "shipping_fee",
+        "discount",
+        "total",  # sum(pluck(form.lines, 'amount')) + form.shipping_fee - form.discount
+        "delivery_date",
+        "purchase_order_no",
+        "note",
+    }
+    # the total reads the freight, which the form no longer starts from the order's: not corrected
+    ui = {**ui, "prefill": {k: v for k, v in ui["prefill"].items() if k != "shipping_fee"}}
+    assert "total" not in load_layout(correction, ui).corrected()
+    payment = json.loads((REPO / "forms/retail/payment.ui.json").read_text("utf-8"))
+    assert load_layout(PAYMENT, payment).corrected() == frozenset()  # the amount due: not the order's
+    returned = json.loads((REPO / "forms/retail/return-request.json").read_text("utf-8"))
+    ui = json.loads((REPO / "forms/retail/return-request.ui.json").read_text("utf-8"))
+    assert load_layout(returned, ui).corrected() == frozenset()  # order.returnable: another field
+    # the field of the same name alone: an expression over it, or a field inside another, is not
+    for prefill in ("order.amount + 0", "order.payment.amount", "order", "sum([order.amount])"):
+        layout = load_layout(PAYMENT, {"schema_version": 1, "prefill": {"amount": prefill}})
+        assert layout.corrected() == frozenset(), prefill
+    assert load_layout(PAYMENT, {"schema_version": 1, "prefill": {"amount": "order.amount"}}).corrected() == {
+        "amount"
+    }
+
+
 def test_a_prefill_of_now_is_the_moment_given_to_the_minute_and_nothing_without_one() -> None:
     delivery = json.loads((REPO / "forms/retail/delivery.json").read_text("utf-8"))
     layout = load_layout(delivery, {"schema_version": 1, "prefill": {"delivered_at": "now()"}})

@@ -13,9 +13,11 @@ import yaml
 from engine.common.list_keys import LOOKUPS
 from engine.common.text import Text
 from engine.dsl.compiler import compile_bundle, load_bundle
+from engine.plugins import PluginRegistry
 from engine.rules.kinds import compile_ruleset
 from engine.rules.labels import Operand, rule_labels
 from engine.rules.testing import GivenLookups
+from engine.runtime.compiled import compile_version
 from engine.runtime.order_why import (
     Fact,
     RuleReason,
@@ -24,9 +26,12 @@ from engine.runtime.order_why import (
     event_action,
     logins_in,
     people_labels,
+    running_timers,
     user_fields,
 )
 from engine.store import AuditRow
+from engine.store.timer_queue import TimerRow, TimerStatus
+from tests.engine.runtime.conftest import ACTIONS, bundle
 
 ROOT = Path(__file__).resolve().parents[3]
 # The retail audit's managed lists, empty (in a step they are the department's).
@@ -235,3 +240,16 @@ def test_a_list_match_tells_the_list_and_never_the_value_it_matched() -> None:
             "手机号在名单“黑名单手机号”中", "Mobile number is on the list “Blocked mobiles”"
         )
         assert "13800000000" not in repr(why.reasons)
+
+
+def test_a_running_timer_tells_its_condition_in_words_and_one_without_none() -> None:
+    cv = compile_version(compile_bundle(bundle("retail-order"), 1), PluginRegistry(ACTIONS))
+    due = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)
+
+    def timer(timer_id: int, trigger: str, reason: str | None) -> TimerRow:
+        return TimerRow(timer_id, 1, "pending_payment", trigger, reason, due, TimerStatus.SCHEDULED, None)
+
+    declared, undeclared = running_timers(cv, [timer(1, "cancel", "unpaid_timeout"), timer(2, "pay", None)])
+    assert declared.when is not None and "order.total" not in declared.when.zh + declared.when.en
+    assert declared.when.zh != declared.when.en
+    assert undeclared.when is None  # no timer of the version says this one: nothing to tell

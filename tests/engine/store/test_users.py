@@ -1,6 +1,7 @@
 """0008 adds the users table; the users repository stores, finds and lists users and keeps names unique.
 0013 adds sessions, which end at logout, at a new password and past their lifetime, and the count of
-login attempts, taken against a limit in a window, all keys or none."""
+login attempts, taken against a limit in a window, all keys or none. 0028 marks API logins, which are
+no people to hand work to."""
 
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ from engine.store.users import (
     AttemptRefused,
     UserExists,
     add_user,
+    api_logins,
+    change_api_login,
     change_user,
     end_session,
     find_user,
     forget_login_attempts,
     give_back_login_attempt,
     insert_user,
+    is_api_login,
     list_users,
     lock_users,
+    people_of,
     rehash_password,
     session_user,
     set_password,
@@ -31,6 +36,7 @@ from engine.store.users import (
     take_login_attempt,
     user_by_id,
 )
+from tests.engine.store.support import table_columns
 
 NOW = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -189,3 +195,33 @@ def test_a_change_in_a_transaction_ends_the_sessions_of_a_deactivation_or_a_new_
         with pytest.raises(UserExists):
             insert_user(tx, name="li.na", display_name="x", password_hash="h", roles=[],
                         departments=["retail"], at=NOW)  # fmt: skip
+
+
+def test_0028_marks_no_user_an_api_login_and_takes_the_mark_away_again(db_url: str) -> None:
+    """Every user kept is a person; one marked an API login is no one's colleague: ``people_of`` leaves
+    it out, active or not; downgraded, the mark goes and the users stay."""
+    store = Store(db_url)
+    upgrade(db_url, "0027")
+    assert "api" not in table_columns(store, "users")
+    two_users(store)  # stored before the column is there
+    upgrade(db_url, "0028")
+    assert "api" in table_columns(store, "users")
+    with store.read() as tx:
+        assert not is_api_login(tx, "li.na") and not is_api_login(tx, "nobody")
+        assert [p.name for p in people_of(tx, "retail")] == ["li.na", "wang.fang"]
+    add_user(store, name="shop", display_name="网店接口", password_hash="h", roles=["clerk"],
+             departments=["retail"], at=NOW, api=True)  # fmt: skip
+    assert api_logins(store) == {"shop"}
+    assert change_api_login(store, "wang.fang", True) and not change_api_login(store, "nobody", True)
+    with store.read() as tx:
+        assert is_api_login(tx, "shop") and is_api_login(tx, "wang.fang")
+        assert [p.name for p in people_of(tx, "retail")] == ["li.na"]
+    assert change_api_login(store, "wang.fang", False)
+    with store.read() as tx:
+        assert [p.name for p in people_of(tx, "retail")] == ["li.na", "wang.fang"]
+    downgrade(db_url, "0027")
+    assert "api" not in table_columns(store, "users")
+    assert [u.name for u in list_users(store)] == ["li.na", "shop", "wang.fang"]
+    upgrade(db_url)
+    assert api_logins(store) == frozenset()  # back up, every user a person
+    store.dispose()

@@ -1,0 +1,47 @@
+"""In Chromium at 390 px: the retail clerk's return form, of an order an after-sales request names one
+of its two bands back, offers the other band alone and takes its return; the order's payments say what
+the request paid back; no sideways scroll, in Chinese and English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.test_departments import delivered_retail_order, pay_refund, returned_and_inspected
+from tests.web.conftest import LiveServer, log_in_page, serve, sideways
+from tests.web.test_departments_browser import choose
+from tests.web.test_original_order import original_order_app
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(original_order_app(tmp_path, "original-order-retail-browser"))
+
+
+def test_the_return_form_and_the_payments_beside_an_after_sales_request_on_a_narrow_screen(
+    server: LiveServer, page: Page
+) -> None:
+    engine = server.app.extensions["orderloom"].engine
+    bought = delivered_retail_order(engine, engine.clock)
+    taken = returned_and_inspected(engine, engine.clock, original_order_no=bought)
+    pay_refund(engine, taken)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, server, "li.na", "li-na-pass")
+
+    page.goto(server(f"/orders/{bought}?lang=en"))
+    expect(page.locator("#records-about-refunded")).to_contain_text("239.00 CNY refunded by after-sales")
+    assert sideways(page) == 0
+
+    page.goto(server(f"/orders/{bought}/fire/request_return?lang=zh"))
+    expect(page.locator("input[name='return_lines[0].sku']")).to_have_value("XM-BAND8")
+    expect(page.locator("input[name='return_lines[0].qty']")).to_have_value("1")
+    expect(page.locator("input[name='return_lines[1].sku']")).to_have_count(0)
+    assert sideways(page) == 0
+    choose(page, "return_reason", "quality")
+    page.locator("main button.primary[type=submit]").click()
+    page.wait_for_url(lambda url: "/fire/" not in url)
+    expect(page.locator("#order-state")).to_contain_text("退货中")
+    assert sideways(page) == 0
