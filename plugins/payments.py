@@ -157,7 +157,14 @@ def authorize_refund(ctx: ActionContext) -> Mapping[str, Any] | None:
     return {"refund_due": as_number(amount)}
 
 
-def _check_unclaimed(ctx: ActionContext, amount: Decimal, refundable: Decimal) -> None:
+def _beside(name: str) -> dict[str, str]:
+    """What a refusal carries to be shown beside the step's form field ``name`` (its JSON path)."""
+    return {"path": f"$.{name}", "field": name}
+
+
+def _check_unclaimed(
+    ctx: ActionContext, amount: Decimal, refundable: Decimal, beside: Mapping[str, str] | None = None
+) -> None:
     """A return never pays back what the orders about this one (after-sales requests: their refund
     agreed, else asked; what they refunded once closed) claim of its money: the customer is not paid
     twice for the same goods. The refusal names what is asked, what is left, and each claim."""
@@ -180,6 +187,7 @@ def _check_unclaimed(ctx: ActionContext, amount: Decimal, refundable: Decimal) -
         refundable=str(left),
         claimed=str(claimed),
         orders=[claim.order_id for claim in claims],
+        **(beside or {}),
     )
 
 
@@ -439,19 +447,27 @@ def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     has not refunded yet."""
     record = ctx.record or {}
     amount = money(ctx.data.get("refund_amount"), "refund_amount")
+    beside = _beside("refund_amount")  # the field of the step's form the refusals name
     if amount <= 0:
-        raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
+        raise ActionRefused(
+            "amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}", **beside
+        )
     captured = _amount_or_zero(record, "captured")
     refunded = _amount_or_zero(record, "refunded")
     left = captured - refunded
     number = record.get("number")
     if amount > left:
         raise _over_refund(
-            amount, Text(f"支付 #{number}", f"payment #{number}"), captured, refunded, payment=number
+            amount,
+            Text(f"支付 #{number}", f"payment #{number}"),
+            captured,
+            refunded,
+            payment=number,
+            **beside,
         )
     if ctx.claims is not None:  # a person's refund on the payment: the order's money, less the claims
         refundable = _refundable(ctx.order or {})
-        _check_unclaimed(ctx, amount, Decimal("0.00") if refundable is None else refundable)
+        _check_unclaimed(ctx, amount, Decimal("0.00") if refundable is None else refundable, beside)
     _refunded_on_record(
         ctx,
         amount,
@@ -554,11 +570,14 @@ def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
     paid = _amount_or_zero(record, "paid")
     left = amount_due - paid
     amount = money(ctx.data.get("pay_amount"), "pay_amount")
+    beside = _beside("pay_amount")  # the field of the step's form the refusals name
     if amount <= 0:
-        raise ActionRefused("amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}")
+        raise ActionRefused(
+            "amount", "退款金额必须大于 0", f"a refund must be positive, got {amount}", **beside
+        )
     if amount > left:
         raise _over_refund(
-            amount, Text(f"退款 #{number}", f"refund #{number}"), amount_due, paid, refund=number
+            amount, Text(f"退款 #{number}", f"refund #{number}"), amount_due, paid, refund=number, **beside
         )
     _refunded_on_record(
         ctx,

@@ -782,7 +782,54 @@ def shown_unset_timer(timer: UnsetTimer, lang: str) -> str:
 
 @orders.get("/orders/<id:order_id>")
 def show(order_id: int) -> Any:
-    return _order_page(order_id)
+    typed, said = _take_refused(order_id)
+    return _order_page(order_id, said, typed=typed)
+
+
+# in the login's session, once: the record step of an order refused a moment ago (``record_step``), what
+# its form sent and why, each reason beside its field or by the records, in both languages
+REFUSED_RECORD_STEP = "refused_record_step"
+MAX_TYPED = 500  # characters kept of each value typed into a refused record step's form
+
+
+def _top_fields(layout: FormLayout) -> set[str]:
+    """The fields a record step's small form shows (``_record_inputs``): its plain top-level ones."""
+    return {path for path, spec in layout.fields.items() if "." not in path and ITEMS not in path}
+
+
+def _keep_refused(
+    order_id: int, typed: Typed, beside: Mapping[str, list[str]], said: list[list[str]]
+) -> None:
+    session[REFUSED_RECORD_STEP] = {
+        "order": order_id,
+        "kind": typed.kind,
+        "number": typed.number,
+        "trigger": typed.trigger,
+        "values": dict(typed.values),
+        "beside": dict(beside),
+        "said": said,
+    }
+
+
+def _take_refused(order_id: int) -> tuple[Typed | None, list[str]]:
+    """The record step of this order refused a moment ago, read once: what was typed with the reasons
+    beside its fields, and the other reasons in the page's language."""
+    kept = session.get(REFUSED_RECORD_STEP)
+    if not isinstance(kept, dict) or kept.get("order") != order_id:
+        return None, []
+    session.pop(REFUSED_RECORD_STEP)
+    at = 0 if current_lang() == "zh" else 1
+    try:
+        typed = Typed(
+            str(kept["kind"]),
+            int(kept["number"]),
+            str(kept["trigger"]),
+            {str(k): str(v) for k, v in kept["values"].items()},
+            {str(k): str(v[at]) for k, v in kept["beside"].items()},
+        )
+        return typed, [str(words[at]) for words in kept["said"]]
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None, []  # kept by another version of this page: nothing to show again
 
 
 def _order_page(
@@ -888,6 +935,7 @@ class RecordInput:
     required: bool
     options: list[tuple[str, str]]
     value: str = ""
+    error: str = ""  # why the step sent with this value was refused
 
 
 @dataclass
@@ -918,6 +966,7 @@ class Typed:
     number: int
     trigger: str
     values: Mapping[str, str]
+    errors: Mapping[str, str] = field(default_factory=dict)  # why, beside the field it names
 
 
 _LOCAL_MOMENT = re.compile(r"\d{4,6}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?")  # what a datetime-local input holds
@@ -947,7 +996,7 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
                     forms[step.form].layout,
                     lang,
                     step.prefill,
-                    typed.values
+                    typed
                     if typed is not None
                     and (typed.kind, typed.number, typed.trigger)
                     == (record.kind, record.number, step.trigger)
@@ -976,10 +1025,11 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
 
 
 def _record_inputs(
-    layout: FormLayout, lang: str, prefill: Mapping[str, Any], typed: Mapping[str, str] | None
+    layout: FormLayout, lang: str, prefill: Mapping[str, Any], typed: Typed | None
 ) -> list[RecordInput]:
-    """The form's plain inputs, filled with what was typed (a refused step) or else what the order knows;
-    a time typed in another shape than the picker's is shown as it is, in a text box."""
+    """The form's plain inputs, filled with what was typed (a refused step, each reason naming a field
+    beside it) or else what the order knows; a time typed in another shape than the picker's is shown as
+    it is, in a text box."""
     inputs = []
     for path, spec in layout.fields.items():
         if "." in path or ITEMS in path or spec.hidden or spec.computed is not None:
@@ -1001,19 +1051,22 @@ def _record_inputs(
         value = "" if known is None else str(known)
         if shown == "datetime" and value:
             value = local_input(value, "datetime") or ""
+        error = ""
         if typed is not None:
-            value = typed.get(path, "")
+            value, error = typed.values.get(path, ""), typed.errors.get(path, "")
             if shown == "datetime" and value and not _LOCAL_MOMENT.fullmatch(value):
                 shown = "text"
         required = spec.required and kind != "boolean"
-        inputs.append(RecordInput(path, spec.label.get(lang), shown, required, options, value))
+        inputs.append(RecordInput(path, spec.label.get(lang), shown, required, options, value, error))
     return inputs
 
 
 @orders.post("/orders/<id:order_id>/records/<kind>/<int:number>/<trigger>")
 def record_step(order_id: int, kind: str, number: int, trigger: str) -> Any:
-    """Fire a step on one of the order's records (a payment's refund) from the order's page; refused, the
-    page again with why beside the records."""
+    """Fire a step on one of the order's records (a payment's refund) from the order's page. Refused, back
+    to the order's page (303: a reload sends nothing again), that step's form filled with what was typed
+    and each refusal naming one of its fields beside that field, the others by the records
+    (``_keep_refused``, read once by the page)."""
     engine, actor, lang = _engine(), current_actor(), current_lang()
     lock_version = whole_number(request.form.get(LOCK_FIELD) or "", LOCK_DIGITS)
     try:
@@ -1027,16 +1080,33 @@ def record_step(order_id: int, kind: str, number: int, trigger: str) -> Any:
     form = next((f for f in page.forms if f.path == step.form), None) if step.form else None
     compiled = published_form(form, page.order.department)
     data = compiled.layout.prepare(posted_data(compiled)) if compiled is not None else {}
-    name = translate("orders.record.title", lang).format(kind=record.kind_label.get(lang), number=number)
     try:
         engine.fire_record(order_id, kind, number, trigger, actor, data, expected_lock_version=lock_version)
     except TransitionRejected as rejected:
-        said = [
-            translate("orders.record.refused", lang).format(record=name, reason=refusal_words(r).get(lang))
-            for r in rejected.refusals
-        ]
-        typed = Typed(kind, number, trigger, {key: request.form.get(key, "") for key in request.form})
-        return _order_page(order_id, said, 422, typed)
+        fields = _top_fields(compiled.layout) if compiled is not None else set()
+        beside: dict[str, list[str]] = {}
+        said: list[list[str]] = []
+        for refusal in rejected.refusals:
+            words = refusal_words(refusal)
+            path = refusal.details.get("path")
+            name = path[2:] if isinstance(path, str) and path.startswith("$.") else None
+            if name in fields:
+                beside.setdefault(str(name), [words.zh, words.en])
+                continue
+            said.append(
+                [
+                    translate("orders.record.refused", at).format(
+                        record=translate("orders.record.title", at).format(
+                            kind=record.kind_label.get(at), number=number
+                        ),
+                        reason=words.get(at),
+                    )
+                    for at in ("zh", "en")
+                ]
+            )
+        typed = {key: request.form.get(key, "")[:MAX_TYPED] for key in fields if key in request.form}
+        _keep_refused(order_id, Typed(kind, number, trigger, typed), beside, said)
+        return redirect(url_for("orders.show", order_id=order_id) + f"#record-{kind}-{number}", 303)
     except ConflictError:
         return _order_page(order_id, [translate("orders.conflict", lang)], 409)
     except ContentionError as busy:

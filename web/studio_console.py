@@ -18,7 +18,6 @@ the text has ``n`` errors. The file page of a form shows the same preview under 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
-from engine.api import Actor, translate
+from engine.api import Actor, order_number_text, translate
 from engine.api.forms import FormValidator, OptionSourceRegistry
 from engine.api.studio import (
     ConsoleFile,
@@ -53,9 +52,9 @@ RECENT_ORDERS = 20  # the order numbers offered to pick from
 
 
 def order_number(written: str) -> str:
-    """An order number as typed, read as NFKC (the full-width ``１２３`` a Chinese input method types is
-    ``123``, and ``＃`` is ``#``), without spaces around it or the ``#`` the pages show before a number."""
-    return unicodedata.normalize("NFKC", written).strip().removeprefix("#").strip()
+    """An order number as typed, without the ``#`` the pages show, full-width forms and spaces around
+    (``engine.common.order_numbers``)."""
+    return order_number_text(written)
 
 
 @studio_console.route("/<department>/rules/<path:path>", methods=["GET", "POST"])

@@ -33,8 +33,10 @@ from engine.api.workspace import (
     ClaimView,
     OrdersSection,
     QueuesSection,
+    RowSummary,
     WorkCursor,
     WorkItem,
+    row_summary,
 )
 from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
@@ -93,18 +95,36 @@ def _claims() -> ClaimFilter:
     return found
 
 
+def _what(summary: RowSummary, lang: str) -> dict[str, Any]:
+    """What a row says of an order beside its number (``engine.runtime.row_summary``): who it is for,
+    its kind, the refund it asks and the order it is about, linked only when the reader may open it."""
+    original = summary.original
+    return {
+        "who": " · ".join(summary.names),
+        "total": f"{summary.total:.2f}" if summary.total is not None else "",
+        "kind": summary.kind.get(lang) if summary.kind is not None else "",
+        "asked": translate("work.row.asked", lang).format(amount=f"{summary.asked:.2f}")
+        if summary.asked is not None
+        else "",
+        "original": {
+            "text": translate("work.row.original", lang).format(id=original.id),
+            "url": url_for("orders.show", order_id=original.id) if original.opens else None,
+        }
+        if original is not None
+        else None,
+    }
+
+
 def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
     """What a row of my work shows of an order, in the page's language."""
     order, spec = item.order, item.spec
-    total = order.data.get("total")
-    money = isinstance(total, int | float) and not isinstance(total, bool)
     return {
+        **_what(row_summary(spec, order.data, current_actor()), lang),
         "id": order.id,
         "place": (order.workflow, order.state),  # the batch it is selected for: its workflow and state
         "workflow": spec.title.get(lang),
         "state": state_label(spec, order.state, lang),
         "age": age_text(item.since, now, lang),
-        "total": f"{total:.2f}" if money else "",
         "steps": [(s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps],
         # a record's step is taken on the order's page, at that record
         "record_steps": [
@@ -134,6 +154,7 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
             ),
         ],
         "waiting": [r.zh if lang == "zh" else r.en for r in item.waiting],
+        "held": item.held.get(lang) if item.held is not None else None,  # why a rule held it here
         # when its soonest timer moves it by itself, and how: "28 分钟后将自动取消（超时未支付自动取消）"
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,

@@ -5,6 +5,7 @@ and from ``engine.errors``, never from a module inside the engine: those may mov
 """
 
 from engine.clock import CHINA_TIME, Clock, FrozenClock, SystemClock
+from engine.common.order_numbers import order_number_text
 from engine.common.text import Text
 from engine.common.words import known_term, term, translate
 from engine.dsl.spec import MIGRATE_TRIGGER, TransitionSpec, WorkflowSpec
@@ -130,6 +131,7 @@ __all__ = [
     "WorkflowSpec",
     "guard_beside_field",
     "known_term",
+    "order_number_text",
     "read_list_query",
     "refusal_words",
     "term",

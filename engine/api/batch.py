@@ -11,8 +11,8 @@ from engine.runtime.batch import (
     Selected,
     SelectedTask,
     Signed,
-    names_of,
 )
+from engine.runtime.row_summary import names_of
 
 __all__ = [
     "MAX_BATCH",

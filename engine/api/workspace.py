@@ -2,6 +2,7 @@
 now, the review queues of their departments, claims and assigning (``engine.runtime.workspace``; the
 ``Engine`` facade's ``my_work``, ``queue_page``, ``claim_view``, ``claim``, ``release``, ``assign_page``)."""
 
+from engine.runtime.row_summary import OriginalNamed, RowSummary, row_summary
 from engine.runtime.workspace import (
     CLAIM_TRIGGERS,
     ApprovalItem,
@@ -36,10 +37,13 @@ __all__ = [
     "ClaimView",
     "MyWork",
     "OrdersSection",
+    "OriginalNamed",
     "Queue",
     "QueuePage",
     "QueuesSection",
+    "RowSummary",
     "WorkCursor",
     "WorkItem",
     "WorkSection",
+    "row_summary",
 ]

@@ -1502,6 +1502,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.first_page": Text("回到第一页", "Back to the first page"),
         "work.in_state_for": Text("在此状态 {age}", "in this state for {age}"),
         "work.waiting": Text("暂不能处理：{reason}", "Waiting: {reason}"),
+        # what a row says of an order about another (original_order:): the refund asked, that order
+        "work.row.asked": Text("申请退款 ¥{amount}", "Refund asked ¥{amount}"),
+        "work.row.original": Text("原订单 #{id}", "Original order #{id}"),
+        "work.held": Text("挂起原因：{reason}", "On hold: {reason}"),
         # an order's soonest timer on its row of my work, as a sentence: when (work.due.in, work.due.now),
         # the step, the reason; an approval's timeout by what it does
         "work.due": Text("{when}将自动{step}（{reason}）", "Automatic “{step}” {when} ({reason})"),

@@ -25,7 +25,6 @@ from functools import partial
 from typing import Any
 
 from engine.common.text import Text
-from engine.dsl.spec import WorkflowSpec
 from engine.errors import ConflictError, EngineError, NotFound, Refusal, RefusalCode, TransitionRejected
 from engine.runtime.actor import Actor
 from engine.runtime.approvals import ApprovalAction, ApprovalRequest, Approvals, missing_reason
@@ -35,22 +34,8 @@ from engine.runtime.parts import Parts
 from engine.runtime.records import kind_step
 from engine.runtime.results import ApprovalResult, Assignee, FireResult, StepPage
 from engine.runtime.workspace import Workspace, state_text
-from engine.store.search import values_at
 
 MAX_BATCH = 200  # orders one batch takes: a page of the list, four times over
-NAME_TERM = "name"  # the ``search:`` kind whose fields name who an order is for (customer, company)
-
-
-def names_of(spec: WorkflowSpec, data: Mapping[str, Any]) -> tuple[str, ...]:
-    """Who the order is for, as a batch's page lists it beside the order's number: the values of the
-    fields the workflow's ``search:`` finds it by name (a customer's name; a contact and a company), in
-    the order named there, each once. Empty when the workflow names none."""
-    names: list[str] = []
-    for path in spec.search.get(NAME_TERM, ()):
-        for value in values_at(data, path):
-            if isinstance(value, str) and value.strip() and value.strip() not in names:
-                names.append(value.strip())
-    return tuple(names)
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,7 @@ class Commands:
             for state in cv.initial:
                 if state in cv.approvals:
                     open_tasks(tx, cv, live, state, 1, now)
-            moving = Moving(tx, cv, live, now)
+            moving = Moving(tx, cv, live, now, by=actor)
             steps = self.follow_auto(moving)
             if steps:
                 self.write(moving, steps)
@@ -409,7 +409,7 @@ class Commands:
         row = load_order(tx, request.order_id, request.actor)
         check_seen(row, request.expected_lock_version)
         cv = self.parts.compiled(tx, row.workflow, row.version)
-        moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now())
+        moving = Moving(tx, cv, LiveOrder.from_row(row), self.parts.clock.now(), by=request.actor)
         kind, number, trigger = request.kind, request.number, request.trigger
         fire_record_step(
             moving, kind, number, trigger, request.actor, request.data, self.person_records(moving)
@@ -473,6 +473,9 @@ class Commands:
         tx, cv, live, now = moving.tx, moving.cv, moving.order, moving.now
         ct, dest, data, guards = decision.transition, decision.dest, decision.data, decision.guards
         rules = decision.rules
+        if actor is not SYSTEM:  # a person's step (or an approver's): what follows it is on their behalf
+            moving.by = actor
+        acting = moving.by if actor is SYSTEM and moving.by is not None else actor
         before = dict(live.data)
         from_state = joined(live.config)
         move = cv.move(live.config, ct, dest)
@@ -502,7 +505,7 @@ class Commands:
                 trigger=ct.spec.trigger,
                 source=from_state,
                 dest=joined(move.to),
-                actor=actor.name,
+                actor=acting.name,
                 data=dict(seen),
                 now=now,
                 outbox=outbox,

@@ -22,7 +22,7 @@ from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime.actor import Actor
 from engine.runtime.compiled import CompiledTransition, CompiledVersion, StateConfig, joined, split
 from engine.runtime.named_lists import StepLookups, with_facts_read
-from engine.runtime.original_order import original_order_refusals
+from engine.runtime.original_order import original_order_refusals, typed_number
 from engine.runtime.record_state import LiveRecord, RecordEvent
 from engine.store import OrderRow, Tx
 from engine.store.records import RecordRow
@@ -68,6 +68,9 @@ class Moving:
     now: datetime
     # what happened to the order's records during the step being taken, for its audit events
     record_events: list[RecordEvent] = field(default_factory=list)
+    # who took the step being taken (None: a timer, the system): the automatic steps that follow it run
+    # their actions on that person's behalf (a restock's ledger entry names them, not the system)
+    by: Actor | None = None
 
     def __post_init__(self) -> None:
         read_records(self.tx, self.cv, self.order)
@@ -157,6 +160,7 @@ def available(cv: CompiledVersion, live: LiveOrder) -> list[str]:
 def decide(moving: Moving, trigger: str, actor: Actor, data: Mapping[str, Any]) -> Decision:
     """Pick the transition and destination for ``trigger``, or raise TransitionRejected saying why not."""
     cv, live, now = moving.cv, moving.order, moving.now
+    data = typed_number(cv.spec, data)  # an order number sent as the pages write it: its digits
     found = candidates(cv, live, trigger)
     if not found:
         joining = waiting_refusal(cv, live, trigger)
@@ -408,9 +412,11 @@ def order_field_refusals(data: Mapping[str, Any]) -> list[Refusal]:
 
 
 def prepared_intake(cv: CompiledVersion, channel: str | None, data: dict[str, Any]) -> dict[str, Any]:
-    """A new order's data as the server takes it: the fields of groups the channel's intake form (then
-    the data form) hides for it dropped, its computed fields (line amounts, totals) filled."""
+    """A new order's data as the server takes it: the original order's number as its digits, the fields
+    of groups the channel's intake form (then the data form) hides for it dropped, its computed fields
+    (line amounts, totals) filled."""
     spec = cv.spec
+    data = dict(typed_number(spec, data))  # an order number typed as the pages write it: its digits
     for form in (spec.intake_forms.get(channel) if channel is not None else None, spec.data_form):
         layout = cv.layouts.get(form) if form is not None else None
         if layout is not None and layout.prepares:

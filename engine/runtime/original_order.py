@@ -24,16 +24,18 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.common.lines import lines_within, per_sku
+from engine.common.order_numbers import order_digits
 from engine.common.regions import PLACE_NAMES
 from engine.common.text import Text
 from engine.common.words import term
 from engine.dsl.spec import OriginalOrderSpec, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
-from engine.forms.messages import value_text
 from engine.plugins import ClaimOn
 from engine.runtime.compiled import state_words
 from engine.runtime.masking import MOBILE, mask
 from engine.runtime.parts import Parts
+from engine.runtime.row_summary import field_title as _title
+from engine.runtime.row_summary import value_words as _value_words
 from engine.store import OrderRow, Tx
 from engine.store.original_orders import NamingOrder, link_order, named_id, orders_naming
 from engine.store.products import Product, find_products
@@ -200,6 +202,18 @@ def _lines_refusals(
             )
         )
     return refusals
+
+
+def typed_number(spec: WorkflowSpec, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with the number its ``original_order.field`` holds read as its digits, as the pages write
+    it or an input method types it (``#236``, ``＃２３６``, `` 236 ``: ``236``); ``data`` itself when it
+    holds none, or no number (``RO236``: the form refuses it then, beside the field, in words)."""
+    wanted = spec.original_order
+    typed = data.get(wanted.field) if wanted is not None else None
+    if wanted is None or not isinstance(typed, str):
+        return data
+    digits = order_digits(typed)
+    return data if digits is None or digits == typed else {**data, wanted.field: digits}
 
 
 def link_original(tx: Tx, spec: WorkflowSpec, order_id: int, data: Mapping[str, Any]) -> None:
@@ -542,14 +556,6 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def _value_words(spec: WorkflowSpec, name: str, value: Any) -> Text:
-    """A value of the data form's field ``name`` in words: its ``x-enum-titles`` entry, else itself."""
-    form = spec.forms.get(spec.data_form or "") or {}
-    found = (form.get("properties") or {}).get(name) or {}
-    titles = found.get("x-enum-titles") if isinstance(found, Mapping) else None
-    return value_text(value, titles if isinstance(titles, Mapping) else None)
-
-
 def _claim(final: bool, data: Mapping[str, Any], wanted: OriginalOrderSpec) -> Decimal:
     """What another order about the same original claims of its money: once final, what it refunded
     (nothing when rejected or withdrawn); while open, the refund agreed, else the one asked."""
@@ -568,16 +574,6 @@ def _money(value: Any) -> Decimal | None:
         return Decimal(str(value))
     except InvalidOperation:
         return None
-
-
-def _title(spec: WorkflowSpec, name: str) -> Text:
-    """The field's title in the workflow's data form, in both languages (its name where it has none)."""
-    form = spec.forms.get(spec.data_form or "") or {}
-    found = (form.get("properties") or {}).get(name) or {}
-    en = found.get("title")
-    zh = found.get("x-title-zh")
-    en = en if isinstance(en, str) else name
-    return Text(zh if isinstance(zh, str) else en, en)
 
 
 def _refusal(field: str, zh: str, en: str, path: str | None = None, **details: Any) -> Refusal:

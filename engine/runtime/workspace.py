@@ -58,6 +58,7 @@ from engine.errors import (
     RefusalCode,
     TransitionRejected,
 )
+from engine.rules.ruleset import HOLD
 from engine.runtime.actor import Actor
 from engine.runtime.commands import load_order
 from engine.runtime.compiled import (
@@ -69,7 +70,7 @@ from engine.runtime.compiled import (
     state_words,
 )
 from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
-from engine.runtime.order_why import RunningTimer, running_timers
+from engine.runtime.order_why import RunningTimer, decision_why, running_timers
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
 from engine.runtime.records import due_transitions, record_views
@@ -236,6 +237,8 @@ class WorkItem:
     record_steps: tuple[RecordOffer, ...] = ()  # the steps the person may take now on its records
     due: RunningTimer | None = None  # its soonest timer, when one runs (what it does, when)
     later: bool = False  # it moves on by itself (``Urgency`` LATER): the person's steps are optional
+    # why a rule held it where it is (``hold``): the reasons of the rules that held it, as its page says
+    held: Text | None = None
 
     @property
     def refused(self) -> bool:
@@ -738,6 +741,15 @@ class Workspace:
         timers: dict[int, list[TimerRow]] = defaultdict(list)
         for timer in tx.scheduled_timers([row.id for row in rows]):  # in one read: each row's due time
             timers[timer.order_id].append(timer)
+        # the rule decisions that held rows where they are (an audit rule set's ``hold``), in one read
+        holding = {
+            row.id: (row.state, row.state_since)
+            for row in rows
+            if row.state_since is not None
+            and (cv := compiled[row.id]) is not None
+            and _held_states(cv).intersection(split(row.state))
+        }
+        decided = tx.entered_by_rules(holding) if holding else {}
         items = []
         for row in rows:
             cv = compiled[row.id]
@@ -773,9 +785,29 @@ class Workspace:
                     record_steps=offers,
                     due=next(iter(running_timers(cv, timers[row.id])), None),
                     later=versions.urgency(row.workflow, row.state).rank == LATER,
+                    held=held_reason(decided.get(row.id)),
                 )
             )
         return items
+
+
+def _held_states(cv: CompiledVersion) -> frozenset[str]:
+    """The states a rule set's ``hold`` outcome leads to in the version."""
+    return frozenset(
+        ct.spec.dest_by_outcome[HOLD] for ct in cv.transitions if HOLD in ct.spec.dest_by_outcome
+    )
+
+
+def held_reason(rules: Mapping[str, object] | None) -> Text | None:
+    """Why a rule decision held an order (its outcome ``hold``): the reasons of the rules that held it,
+    in both languages, as the order page's 为何在此 says them; None for any other decision."""
+    why = decision_why(rules) if rules is not None and rules.get("outcome") == HOLD else None
+    if why is None or not why.reasons:
+        return None
+    return Text(
+        "；".join(reason.words.zh for reason in why.reasons),
+        "; ".join(reason.words.en for reason in why.reasons),
+    )
 
 
 def _declares_records(cv: CompiledVersion | None) -> bool:

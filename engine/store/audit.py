@@ -87,6 +87,26 @@ def _decisions_statement(count: int) -> Statement:
     )
 
 
+@cache
+def _entered_statement(count: int) -> Statement:
+    """The state changes decided by rules of ``count`` orders (``:order_0`` …), newest last."""
+    return Statement(
+        f"entered_by_rules_{count}",
+        select(
+            audit_events.c.order_id,
+            audit_events.c.at,
+            audit_events.c.from_state,
+            audit_events.c.to_state,
+            audit_events.c.rules,
+        )
+        .where(
+            audit_events.c.order_id.in_([_b(f"order_{i}") for i in range(count)]),
+            audit_events.c.rules.is_not(None),
+        )
+        .order_by(audit_events.c.order_id, audit_events.c.seq),
+    )
+
+
 HISTORY = Statement(
     "history",
     select(*AUDIT_COLUMNS).where(audit_events.c.order_id == _b("order_id")).order_by(audit_events.c.seq),
@@ -144,6 +164,29 @@ class AuditTrail(TxCore):
                 decided = self._json(rules)
                 if isinstance(decided, Mapping) and decided.get("ruleset") == ruleset:
                     found[int(order_id)] = self._time(at)
+        return found
+
+    def entered_by_rules(self, entered: Mapping[int, tuple[str, datetime]]) -> dict[int, Mapping[str, Any]]:
+        """Order id -> the rule decision that moved it into the state it holds, for each order of
+        ``entered`` (id -> its state and when it entered it) whose state a rule set decided: the newest
+        event with a decision that changed the order's state into that one at that time or after."""
+        found: dict[int, Mapping[str, Any]] = {}
+        order_ids = sorted(entered)
+        for start in range(0, len(order_ids), _DECIDED_CHUNK):
+            chunk = order_ids[start : start + _DECIDED_CHUNK]
+            params = {f"order_{i}": order_id for i, order_id in enumerate(chunk)}
+            for order_id, at, from_state, to_state, rules in self.run(
+                _entered_statement(len(chunk)), params
+            ).fetchall():
+                state, since = entered[int(order_id)]
+                decided = self._json(rules)
+                if (
+                    to_state == state
+                    and from_state != to_state
+                    and self._time(at) >= since
+                    and isinstance(decided, Mapping)
+                ):
+                    found[int(order_id)] = decided
         return found
 
     def _audit(self, r: Sequence[Any]) -> AuditRow:

@@ -16,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, delete, insert, select
 
+from engine.common.order_numbers import order_digits
 from engine.store.codec import loads
 from engine.store.tables import order_links, orders
 
 MAX_ID = 2**63 - 1  # the largest id a row holds (a bigint)
+MAX_DIGITS = len(str(MAX_ID))
 BATCH = 5000  # orders read at once while a workflow is linked afresh
 
 
@@ -34,12 +36,13 @@ class NamingOrder:
 
 
 def named_id(value: Any) -> int | None:
-    """The order id a field names: an order number as people type it (digits, or a whole number);
-    None for anything else (no order is named)."""
+    """The order id a field names: an order number as people type it (digits, ``#236``, full-width
+    ``＃２３６``, spaces around; or a whole number); None for anything else (no order is named)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        digits = order_digits(value)
+        value = int(digits) if digits is not None and len(digits) <= MAX_DIGITS else None
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
