@@ -213,6 +213,9 @@ outbox = Table(
     # message leaves it); and the dead letters, few, for the operators' list.
     Index("ix_outbox_pending", "next_attempt_at", "id", sqlite_where=_PENDING, postgresql_where=_PENDING),
     Index("ix_outbox_dead", "id", sqlite_where=_DEAD, postgresql_where=_DEAD),
+    # The operators' list, newest first: a department's messages, one topic's (migration 0029).
+    Index("ix_outbox_department", "department", "id"),
+    Index("ix_outbox_topic", "topic", "id"),
 )
 
 # Order counts by department, workflow and state, kept for pages that show them (the home page): the

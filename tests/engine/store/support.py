@@ -99,3 +99,17 @@ def add_people(
             at=at,
             active=active,
         )
+
+
+def query_plan(tx: Tx, statement: Any) -> str:
+    """The database's own plan of ``statement``, as text (on PostgreSQL with sequential scans made dear:
+    the tables here are small enough to read whole, and the plan should show the index it can use)."""
+    connection = tx.connection
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    if connection.dialect.name == "sqlite":
+        params = tuple(compiled.params[name] for name in compiled.positiontup)
+        found = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params).fetchall()
+        return "\n".join(str(row[-1]) for row in found)
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    found = connection.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).fetchall()
+    return "\n".join(str(row[0]) for row in found)

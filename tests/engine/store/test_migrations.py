@@ -269,7 +269,13 @@ def test_0012_gives_messages_a_status_a_next_attempt_and_a_department_and_takes_
         assert tx.outbox_message(4).attempts == 3  # type: ignore[union-attr]
         with pytest.raises(IntegrityError), tx.connection.begin_nested():
             tx.connection.execute(update(outbox).values(status="lost"))
-    assert indexes(store, "outbox") == {"ix_outbox_pending", "ix_outbox_dead"}
+    # 0012's two, and the operators' list's by department and by topic (0029)
+    assert indexes(store, "outbox") == {
+        "ix_outbox_pending",
+        "ix_outbox_dead",
+        "ix_outbox_department",
+        "ix_outbox_topic",
+    }
     if store.is_sqlite:  # the worker's claim and the dead letters' list read their small indexes
         with store.read() as tx:
             for sql, index in (

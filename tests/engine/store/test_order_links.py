@@ -13,7 +13,7 @@ from engine.store.migrate import downgrade, upgrade
 from engine.store.original_orders import link_order, naming_query, orders_naming
 from engine.store.store import Tx
 from engine.store.tables import workflow_versions
-from tests.engine.store.support import NOW, bare_order
+from tests.engine.store.support import NOW, bare_order, query_plan
 
 REQUEST = "after-sales-request"
 
@@ -83,24 +83,10 @@ def test_the_orders_about_an_order_are_read_through_the_index(store: Store) -> N
                 link_order(tx.connection, order_id, "after_sales", REQUEST, str(original))
     assert len(_naming(store, originals[1])) == 3
     with store.transaction() as tx:
-        plan = _plan(tx, naming_query("after_sales", REQUEST, originals[1], but=originals[0]))
+        plan = query_plan(tx, naming_query("after_sales", REQUEST, originals[1], but=originals[0]))
     assert "ix_order_links_original_id_department_workflow_order_id" in plan, plan
     if store.is_sqlite:
         assert "SEARCH order_links USING" in plan and "SEARCH orders USING INTEGER PRIMARY KEY" in plan, plan
         assert "SCAN" not in plan, plan
     else:
         assert "Seq Scan" not in plan, plan
-
-
-def _plan(tx: Tx, statement: Any) -> str:
-    """The database's own plan of ``statement``, as text (on PostgreSQL with sequential scans made dear:
-    the tables here are small enough to read whole, and the plan should show the index it can use)."""
-    connection = tx.connection
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    if connection.dialect.name == "sqlite":
-        params = tuple(compiled.params[name] for name in compiled.positiontup)
-        found = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params).fetchall()
-        return "\n".join(str(row[-1]) for row in found)
-    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    found = connection.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params).fetchall()
-    return "\n".join(str(row[0]) for row in found)

@@ -10,7 +10,7 @@ from engine.errors import StoredDocumentError
 from engine.store import Store
 from engine.store.outbox_queue import outbox_count, outbox_newest_first
 from engine.store.tables import outbox
-from tests.engine.store.support import NOW
+from tests.engine.store.support import NOW, query_plan
 
 
 def test_outbox_claimed_sent_and_failed(store: Store) -> None:
@@ -85,3 +85,27 @@ def test_the_operators_lists_and_counts_are_named_statements_compiled_once(store
         assert len(store.compiled) == compiled  # the same shapes: nothing compiled again
     assert outbox_newest_first(True, False, 2).name == "outbox_newest_first(status, 2 departments)"
     assert outbox_count(1) in store.compiled and outbox_count(None).name == "outbox_count()"
+
+
+def test_a_departments_and_a_topics_list_are_read_newest_first_through_their_index(store: Store) -> None:
+    """The page's first tab (every status) of one department, and one topic's list: each a range of its
+    own index (migration 0029), not the whole table walked backwards from the newest message."""
+    with store.transaction() as tx:
+        for n, department in enumerate(("retail", "wholesale", "after_sales") * 3):
+            tx.insert_outbox("stock.low" if n % 2 else "mail", {"n": n}, NOW, department=department)
+    with store.read() as tx:
+        assert [m.department for m in tx.outbox_list(departments=frozenset({"after_sales"}))] == [
+            "after_sales"
+        ] * 3
+    cases = (
+        (outbox_newest_first(False, False, 1), {"department_0": "after_sales"}, "ix_outbox_department"),
+        (outbox_newest_first(False, True, None), {"topic": "stock.low"}, "ix_outbox_topic"),
+    )
+    for statement, values, index in cases:
+        with store.transaction() as tx:
+            plan = query_plan(tx, statement.statement.params(limit=51, offset=0, **values))
+        assert index in plan, plan
+        if store.is_sqlite:
+            assert "SCAN outbox" not in plan, plan
+        else:
+            assert "Seq Scan" not in plan, plan
