@@ -101,8 +101,9 @@ class UserRow:
 
 
 # What a user row is read as: every column but ``email`` (migration 0018), which only the mail of approval
-# tasks reads, and ``api`` (migration 0028), which the functions about API logins read, so the functions
-# here work on a database at any revision since 0008 (the migrations' tests).
+# tasks reads, and ``api`` (migration 0028), which the functions about API logins read, so that reading
+# users works on a database at any revision since 0008 (the migrations' tests); ``people_of`` and the API
+# login functions need 0028.
 _USER = select(*(column for column in users.c if column.name not in ("email", "api")))
 
 
