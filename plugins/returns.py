@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NoReturn
 
-from engine.common.lines import line_qty, per_sku
+from engine.common.lines import less_named, line_qty, per_sku
 from engine.plugins import ActionContext
 from plugins._common import ActionRefused, keeps_records, money
 
@@ -64,13 +64,12 @@ def check_unclaimed_items(ctx: ActionContext) -> None:
     claims = [claim for claim in ctx.claims() if claim.items]
     if not claims:
         return
-    left = _per_sku(ctx.data.get("returnable"))
+    left = less_named(ctx.data.get("returnable"), [claim.items for claim in claims])
     for sku, qty in coming_back(ctx.data):
-        naming = [claim for claim in claims if claim.items.get(sku)]
-        named = sum(claim.items[sku] for claim in naming)
-        if qty <= left.get(sku, 0) - named:
+        free = left.get(sku, 0)
+        if qty <= free:
             continue
-        free = max(left.get(sku, 0) - named, 0)
+        naming = [claim for claim in claims if claim.items.get(sku)]
         zh = "，".join(f"{c.workflow_title.zh} {c.order_id} 已申请 {c.items[sku]} 件" for c in naming)
         en = ", ".join(f"{c.items[sku]} named by {c.workflow_title.en.lower()} {c.order_id}" for c in naming)
         raise _over_return(sku, qty, free, zh, en, orders=[claim.order_id for claim in naming])

@@ -3,11 +3,11 @@ back): read one by one, summed per SKU, cut to what is left of each SKU."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["line_qty", "lines_within", "per_sku"]
+__all__ = ["less_named", "line_qty", "lines_within", "per_sku"]
 
 CENT = Decimal("0.01")
 
@@ -36,6 +36,18 @@ def per_sku(lines: Any, bad: Callable[[Any], object] | None = None) -> dict[str,
             continue
         totals[found[0]] = totals.get(found[0], 0) + found[1]
     return totals
+
+
+def less_named(lines: Any, named: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """Per SKU of ``lines`` (``per_sku``), what is left once each of ``named`` (SKU -> quantity: what
+    the orders about it name back) took its own, never below 0: what a return may still take back, and
+    what its form offers."""
+    left = per_sku(lines)
+    for items in named:
+        for sku, qty in items.items():
+            if sku in left:
+                left[sku] = max(left[sku] - qty, 0)
+    return left
 
 
 def lines_within(lines: Sequence[Any], room: Mapping[str, int]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.common.lines import lines_within, per_sku
+from engine.common.lines import less_named, lines_within, per_sku
 from engine.common.order_numbers import order_digits
 from engine.common.regions import PLACE_NAMES
 from engine.common.text import Text
@@ -299,14 +299,10 @@ def unclaimed_prefill(
     ]
     if not names:
         return dict(prefill)
-    named: dict[str, int] = {}
-    for claim in claims_on(tx, parts, row.department, row.id):
-        for sku, qty in claim.items.items():
-            named[sku] = named.get(sku, 0) + qty
+    named = [claim.items for claim in claims_on(tx, parts, row.department, row.id)]
     cut = dict(prefill)
     for name in names:
-        room = {sku: qty - named.get(sku, 0) for sku, qty in per_sku(prefill[name]).items()}
-        cut[name] = lines_within(prefill[name], room)
+        cut[name] = lines_within(prefill[name], less_named(prefill[name], named))
     return cut
 
 

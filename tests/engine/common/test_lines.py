@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.common.lines import line_qty, lines_within, per_sku
+from engine.common.lines import less_named, line_qty, lines_within, per_sku
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,11 @@ def test_lines_are_cut_to_what_is_left_of_each_sku_their_amount_kept_right() -> 
         {"sku": "PEN-03", "qty": 1},
     ]
     assert lines == lines_within(lines, {"TEA-01": 4, "CUP-02": 1, "PEN-03": 4})  # nothing cut
+
+
+def test_what_is_left_once_the_orders_about_it_name_theirs_never_goes_below_nothing() -> None:
+    lines = [{"sku": "XM-BAND8", "qty": 2}, {"sku": "YL-MILK24", "qty": 1}, {"sku": "XM-BAND8", "qty": 1}]
+    named = [{"XM-BAND8": 1}, {"XM-BAND8": 1, "YL-MILK24": 3}, {"HR-BCD470": 5}]
+    assert less_named(lines, named) == {"XM-BAND8": 1, "YL-MILK24": 0}  # a SKU it lacks adds nothing
+    assert less_named(lines, []) == {"XM-BAND8": 3, "YL-MILK24": 1}
+    assert less_named(None, named) == {}
