@@ -31,7 +31,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy --strict engine
+	$(BIN)/mypy --strict engine plugins
 
 pytest: $(VENV)/.installed-dev
 	bash scripts/test-deps.sh

@@ -42,7 +42,7 @@ from plugins._common import ActionRefused, mobile_of
 # The outbox topic of a customer seen for the first time in a department.
 ACCOUNT_CREATED = "account_created"
 
-_VALUES = {
+_VALUES: dict[str, Any] = {
     "department": bindparam("department"),
     "mobile": bindparam("mobile"),
     "name": bindparam("name"),

@@ -56,7 +56,9 @@ Holding = dict[str, Any]  # {"sku": str, "warehouse": str, "qty": int}
 # The outbox topic of a reservation that took a stock row below its safety stock (安全库存).
 STOCK_CHANGED = "stock_changed"
 
-_SKU, _WAREHOUSE, _QTY = bindparam("sku"), bindparam("warehouse"), bindparam("qty")
+_SKU: Any = bindparam("sku")
+_WAREHOUSE: Any = bindparam("warehouse")
+_QTY: Any = bindparam("qty")
 _FREE = stock.c.on_hand - stock.c.reserved
 _THIS_ROW = (stock.c.sku == _SKU, stock.c.warehouse == _WAREHOUSE)
 _OTHER = stock.alias("best")

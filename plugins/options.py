@@ -79,7 +79,7 @@ def _yuan(value: Decimal) -> int | float:
 
 def _kind(kind: Any) -> str | None:
     if kind is None or kind in ("shipped", "virtual"):
-        return kind
+        return str(kind) if kind is not None else None
     raise PluginError(
         f"products: kind must be 'shipped' or 'virtual', not {kind!r}",
         zh=f"products：kind 只能是 'shipped' 或 'virtual'，而不是 {kind!r}",
@@ -146,7 +146,8 @@ def _named(entries: Any) -> Options:
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             continue
-        label = entry.get("label") if isinstance(entry.get("label"), Mapping) else {}
+        given = entry.get("label")
+        label: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
         name = entry["name"]
         found.append(_option(name, str(label.get("zh", name)), str(label.get("en", name))))
     return found
