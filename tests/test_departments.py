@@ -2424,6 +2424,18 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
             ).all()
         )
         split = [row.data for row in tx.connection.execute(select(orders.c.data)) if row.data.get("split")]
+        requests = [
+            row.data
+            for row in tx.connection.execute(
+                select(orders.c.data).where(orders.c.department == "after_sales")
+            )
+        ]
+        bought = {
+            str(row.id): row.data
+            for row in tx.connection.execute(
+                select(orders.c.id, orders.c.data).where(orders.c.department == "retail")
+            )
+        }
         on_hand = {
             (s, w): h
             for s, w, h in tx.connection.execute(select(stock.c.sku, stock.c.warehouse, stock.c.on_hand))
@@ -2431,6 +2443,13 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
     # The warehouses are stocked unevenly through receipts: some orders ship from two warehouses, and the
     # ledger adds up to what is on hand after every shipment.
     assert split and all(len({part["warehouse"] for part in data["split"]}) > 1 for data in split)
+    # each after-sales request is by the customer who bought the goods, from where they were delivered
+    assert requests
+    for request in requests:
+        original = bought[request["original_order_no"]]
+        assert request["customer"]["mobile"] == original["customer"]["mobile"], request["original_order_no"]
+        assert request["customer"]["name"] == original["customer"]["name"]
+        assert request["address"] == original["address"]
     sums = ledger_sums(store)
     assert all(sums.get(key, 0) == on_hand.get(key, 0) for key in {*sums, *on_hand})
     assert [(t.sku, t.from_warehouse, t.to_warehouse, t.in_transit) for t in transfers(store)] == [
