@@ -254,7 +254,7 @@ def _refused(
         "approvals/refused.html",
         order_id=order_id,
         panel=panel,
-        problems=problems,
+        problems=[problem[:1].upper() + problem[1:] for problem in problems],  # each a sentence of its own
         sent=sent,
         errors=errors or {},
     )

@@ -191,6 +191,8 @@ def test_a_decline_asks_to_confirm_and_without_a_reason_is_refused_beside_the_co
             page,
         )
         assert beside is not None and said in beside.group(1)
+        listed = page[page.index('id="approval-problems"') :]
+        assert f"<li>{said[:1].upper()}{said[1:]}" in listed  # above the panel, a sentence of its own
     engine: Engine = app.extensions["orderloom"].engine
     assert engine.get_order(order_id, SALES).state == "manager_review"
     answer = mia.post(
