@@ -181,13 +181,16 @@ FORM_FIELDS: dict[str, dict[str, str]] = {
     },
     "adjust": {"sku": "sku", "warehouse": "warehouse", "change": "change", "reason": "reason"},
     "transfer": {"sku": "sku", "warehouse": "source", "to": "dest", "qty": "qty", "note": "note"},
+    "safety": {"sku": "sku", "warehouse": "warehouse", "safety_stock": "units"},
+    "count": {"sku": "sku", "counted": "counted"},
 }
 
 
-def _said(error: StockRefused, form: str) -> dict[str, Any]:
+def _said(error: StockRefused, form: str | dict[str, str]) -> dict[str, Any]:
     """Every problem of a sent form: each beside the field it names (``errors``: field -> message), the
-    rest (a key used before) above the form (``error``)."""
-    fields = FORM_FIELDS[form]
+    rest (a key used before) above the form (``error``). ``form``: a form of :data:`FORM_FIELDS` by name,
+    or its fields."""
+    fields = FORM_FIELDS[form] if isinstance(form, str) else form
     beside: dict[str, str] = {}
     above: list[str] = []
     for problem in error.problems:
@@ -502,7 +505,10 @@ def take_step(take_id: int, step: str) -> Any:
         else:
             cancel_stock_take(store, actor, take_id, now, key=_key())
     except StockRefused as error:
-        return _take_page(take_id, 422, error=_message(error), error_field=error.field, sent=sent)
+        # each count of the sheet beside its row, the one-product form's beside its fields, the rest above
+        rows = {name: name for name in sent if name.startswith(COUNT_PREFIX)}
+        fields = FORM_FIELDS["count"] if step == "count" else rows
+        return _take_page(take_id, 422, sent=sent, form=step, **_said(error, fields))
     return redirect(url_for("stock.take", take_id=take_id), 303)
 
 
@@ -527,5 +533,5 @@ def safety() -> Any:
             key=_key(),
         )
     except StockRefused as error:
-        return _refused("stock/change.html", error, what="safety", sent=sent)
+        return _page("stock/change.html", 422, what="safety", sent=sent, **_said(error, "safety"))
     return redirect(url_for("stock.levels", sku=row.sku, warehouse=row.warehouse, safety="1"), 303)

@@ -281,7 +281,7 @@ def _units(value: object, field: str = "qty") -> int:
         raise StockRefused(
             field,
             Text(
-                f"数量必须是 1 到 {MAX_UNITS} 之间的整数，收到 {value!r}",
+                f"数量必须是 1 到 {MAX_UNITS:,} 之间的整数，收到{_wrote_zh(value)}",
                 f"Enter a whole number from 1 to {MAX_UNITS:,} (you wrote {_wrote(value)}).",
             ),
         )
@@ -289,10 +289,25 @@ def _units(value: object, field: str = "qty") -> int:
 
 
 def _wrote(value: object) -> str:
-    """What was typed, as an English message quotes it: “abc”, a number as it is."""
+    """What was typed, as an English message quotes it: “abc”, a number grouped (1,000)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return f"“{value}”"
+
+
+def _wrote_zh(value: object) -> str:
+    """What was typed, as a Chinese message quotes it: 「abc」, a number grouped (1,000) after a space."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f" {value:,}"
+    return f"「{value}」"
+
+
+# What each free-text field of a stock form is called in its messages (its label on the form).
+NOTE_FIELDS: dict[str, Text] = {
+    "note": Text("说明", "the note"),
+    "reference": Text("单据", "the reference"),
+    "reason": Text("原因", "the reason"),
+}
 
 
 def _note(value: str | None, field: str = "note", required: bool = False) -> str | None:
@@ -300,11 +315,12 @@ def _note(value: str | None, field: str = "note", required: bool = False) -> str
     if required and len(text) < 2:
         raise StockRefused(field, Text("请填写原因（至少2个字）", "Say why, in at least 2 characters."))
     if len(text) > MAX_NOTE:
+        name = NOTE_FIELDS.get(field, NOTE_FIELDS["note"])
         raise StockRefused(
             field,
             Text(
-                f"说明不能超过 {MAX_NOTE} 个字",
-                f"Write at most {MAX_NOTE} characters here (you wrote {len(text):,}).",
+                f"{name.zh}不能超过 {MAX_NOTE} 个字（收到 {len(text):,} 个字）",
+                f"Write {name.en} in at most {MAX_NOTE} characters (you wrote {len(text):,}).",
             ),
         )
     return text or None
@@ -414,7 +430,7 @@ def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> Stock
         raise StockRefused(
             "qty",
             Text(
-                f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free} 件，不能移出 {qty} 件",
+                f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free:,} 件，不能移出 {qty:,} 件",
                 f"Only {free:,} of {sku} are free in {warehouse}; {qty:,} cannot be taken.",
             ),
         )
@@ -586,7 +602,7 @@ def adjust_stock(
             StockRefused(
                 "change",
                 Text(
-                    f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
+                    f"调整数量必须是非零整数（正数增加、负数减少），收到{_wrote_zh(change)}",
                     "Enter a whole number other than 0: more units, or fewer with a minus "
                     f"(you wrote {_wrote(change)}).",
                 ),
@@ -607,8 +623,8 @@ def adjust_stock(
             raise StockRefused(
                 "change",
                 Text(
-                    f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand} 件，其中 {reserved} 件已被占用，"
-                    f"调整 {change:+d} 件后将少于占用数",
+                    f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand:,} 件，其中 {reserved:,} 件已被占用，"
+                    f"调整 {change:+,d} 件后将少于占用数",
                     f"{sku} in {warehouse}: {on_hand:,} on hand, {reserved:,} of them reserved; a change "
                     f"of {change:+,d} would leave fewer than are reserved.",
                 ),
@@ -654,8 +670,9 @@ def set_safety_stock(
         raise StockRefused(
             "safety_stock",
             Text(
-                f"安全库存必须是 0 到 {MAX_UNITS} 的整数",
-                f"Enter the safety stock as a whole number from 0 to {MAX_UNITS:,}.",
+                f"安全库存必须是 0 到 {MAX_UNITS:,} 的整数，收到{_wrote_zh(units)}",
+                f"Enter the safety stock as a whole number from 0 to {MAX_UNITS:,} "
+                f"(you wrote {_wrote(units)}).",
             ),
         )
 
@@ -831,8 +848,8 @@ def _receivable(found: Transfer, qty: int | None) -> int:
         raise StockRefused(
             "qty",
             Text(
-                f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
-                f"不能收货 {units} 件",
+                f"调拨单 T{found.id} 在途只有 {found.in_transit:,} 件（共发出 {found.qty:,} 件），"
+                f"不能收货 {units:,} 件",
                 f"Only {found.in_transit:,} of transfer T{found.id} are in transit ({found.qty:,} were "
                 f"sent); {units:,} cannot be received.",
             ),
@@ -918,12 +935,15 @@ def open_stock_take(
 
 
 def _counted(sku: str, counted: object) -> int:
+    """A count, or the refusal: of a count sheet's row (``sku`` given) naming the SKU, on its field
+    ``counted:<sku>``."""
     if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
+        of_zh, of_en = (f"商品 {sku} 的", f"{sku}: e") if sku else ("", "E")
         raise StockRefused(
             f"counted:{sku}" if sku else "counted",
             Text(
-                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
-                f"Enter the units counted as a whole number from 0 to {MAX_UNITS:,} "
+                f"{of_zh}盘点数量必须是 0 到 {MAX_UNITS:,} 的整数，收到{_wrote_zh(counted)}",
+                f"{of_en}nter the units counted as a whole number from 0 to {MAX_UNITS:,} "
                 f"(you wrote {_wrote(counted)}).",
             ),
         )
@@ -963,9 +983,12 @@ def enter_counts(
     key: str | None = None,
 ) -> StockTake:
     """Enter (or correct) the counts of several skus of an open stock-take at once (its count sheet), in
-    one transaction: a bad one is refused naming its sku (field ``counted:<sku>``) and none is entered."""
+    one transaction: each bad one is refused naming its sku (field ``counted:<sku>``), all at once
+    (``StockRefused.problems``), and none is entered."""
+    problems = _Problems()
     for sku, counted in counts.items():
-        _counted(sku, counted)
+        problems.check(lambda: _counted(sku, counted), counted)  # noqa: B023 (called at once)
+    problems.raise_any()
     if not counts:
         raise StockRefused("counted", Text("请至少填写一个盘点数", "Fill in at least one count."))
 

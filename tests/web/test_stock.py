@@ -16,7 +16,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api.catalogue import Product, put_products
-from engine.api.stock import ledger_entries, receive_stock, set_safety_stock, stock_levels, transfers
+from engine.api.stock import (
+    ledger_entries,
+    receive_stock,
+    review_stock_take,
+    set_safety_stock,
+    stock_levels,
+    transfers,
+)
 from engine.dsl.compiler import load_bundle
 from engine.store import Store
 from tests.web.conftest import DEFS, REPO_ROOT, add_user, log_in, make_app, settings_for
@@ -509,3 +516,70 @@ def test_a_purchasers_my_work_lists_the_open_low_stock_alerts_linked_to_the_stoc
     assert 'id="work-none"' not in page
     keeper = client_of(app, "zhao")  # the warehouse's work is its orders: no alerts there
     assert 'id="work-stock-section"' not in keeper.get(f"/work?lang={lang}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "abc", "minus"),
+    [
+        (
+            "zh",
+            "商品 AT-C202 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「abc」",
+            "商品 XM-BAND8 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「-3」",
+        ),
+        (
+            "en",
+            "AT-C202: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “abc”).",
+            "XM-BAND8: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “-3”).",
+        ),
+    ],
+)
+def test_every_bad_count_of_the_sheet_is_said_beside_its_row_naming_its_sku(
+    app: Flask, lang: str, abc: str, minus: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/takes", data={"warehouse": "SH-01"})
+    sheet = {"counted:AT-C202": "abc", "counted:XM-BAND8": "-3"}
+    bad = keeper.post(f"/stock/takes/1/counts?lang={lang}", data=sheet)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="stock-error"' not in page  # nothing above: each beside its row
+    rows = page.split('id="take-sheet-lines"')[1].split("</table>")[0]
+    assert [beside(rows, "c-1"), beside(rows, "c-2")] == [abc, minus]  # AT-C202, XM-BAND8 by sku
+    for field, typed in sheet.items():
+        shown = rows.split(f'name="{field}"')[1].split(">")[0]
+        assert f'value="{typed}"' in shown and 'aria-invalid="true"' in shown
+    assert not review_stock_take(app.extensions["orderloom"].store, 1).lines  # none entered
+    one = keeper.post(f"/stock/takes/1/count?lang={lang}", data={"sku": "AT-C202", "counted": "x"})
+    assert one.status_code == 422 and "x" in beside(one.get_data(as_text=True), "s-counted")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "单据不能超过 500 个字（收到 3,000 个字）"),
+        ("en", "Write the reference in at most 500 characters (you wrote 3,000)."),
+    ],
+)
+def test_a_long_reference_is_refused_in_the_references_own_words(app: Flask, lang: str, said: str) -> None:
+    keeper = client_of(app, "zhao")
+    sent = {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": "1", "reference": "单" * 3000}
+    page = keeper.post(f"/stock/receive?lang={lang}", data=sent).get_data(as_text=True)
+    assert beside(page, "s-reference") == said and beside(page, "s-note") == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "安全库存必须是 0 到 1,000,000,000 的整数，收到「abc」"),
+        ("en", "Enter the safety stock as a whole number from 0 to 1,000,000,000 (you wrote “abc”)."),
+    ],
+)
+def test_a_bad_safety_stock_is_said_beside_its_field_with_what_was_typed(
+    app: Flask, lang: str, said: str
+) -> None:
+    buyer = client_of(app, "qian")
+    sent = {"sku": "AT-C202", "warehouse": "SH-01", "units": "abc"}
+    refused = buyer.post(f"/stock/safety?lang={lang}", data=sent)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="stock-error"' not in page
+    assert beside(page, "s-units") == said and 'value="abc"' in page.split('id="s-units"')[1].split(">")[0]
+    assert stock_levels(app.extensions["orderloom"].store, sku="AT-C202")[0].safety_stock is None

@@ -85,6 +85,12 @@ def test_the_warehouse_works_its_stock_at_390_px_and_no_page_scrolls_sideways(
     page.goto(server("/stock/takes"))
     page.select_option("#s-warehouse", "SH-01")
     page.click("#stock-take-open button")
+    page.fill("input[name='counted:XM-BAND8']", "abc")  # a bad count: said beside its row, at 390 px
+    page.click("#take-sheet button[type=submit]")
+    expect(page.locator("#c-1-error")).to_have_text(
+        "商品 XM-BAND8 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「abc」"
+    )
+    assert not sideways(page)
     page.fill("#s-sku", "XM-BAND8")
     page.fill("#s-counted", "16")
     page.click("#take-count button")

@@ -528,3 +528,18 @@ def test_a_row_is_told_low_once_until_its_units_free_are_back_above_its_safety_s
     set_safety_stock(stocked, "XM-BAND8", "SH-01", 12)  # a new threshold: told afresh below it
     adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)
     assert told() == 2  # 8 is no crossing: the change did not take it from above to below
+
+
+def test_every_bad_count_of_a_sheet_is_said_at_once_naming_its_sku(stocked: Store) -> None:
+    take = open_stock_take(stocked, "zhao.lei", "SH-01", NOW)
+    with pytest.raises(StockRefused) as refused:
+        enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": "abc", "XM-BAND8": -1}, NOW)  # type: ignore[dict-item]
+    assert [p.field for p in refused.value.problems] == ["counted:AT-C202", "counted:XM-BAND8"]
+    assert [p.message("zh") for p in refused.value.problems] == [
+        "商品 AT-C202 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「abc」",
+        "商品 XM-BAND8 的盘点数量必须是 0 到 1,000,000,000 的整数，收到 -1",
+    ]
+    assert refused.value.problems[0].message("en") == (
+        "AT-C202: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “abc”)."
+    )
+    assert review_stock_take(stocked, take.id).lines == ()
