@@ -41,6 +41,7 @@ from engine.api.stock import (
     enter_count,
     enter_counts,
     known_names,
+    ledger_balance,
     ledger_entries,
     low_stock_alerts,
     may_change_stock,
@@ -261,9 +262,13 @@ def ledger() -> Any:
     before = query_number("before", MAX_ID)
     found = ledger_entries(_engine().store, **filters, before=before, limit=PAGE_SIZE + 1)
     rows = found[:PAGE_SIZE]
+    balance = None
+    if set(filters) == {"sku", "warehouse"}:  # one row's entries, each after the other: its running balance
+        balance = ledger_balance(_engine().store, filters["sku"], filters["warehouse"], rows)
     return _page(
         "stock/ledger.html",
         rows=rows,
+        balance=balance,
         times={entry.id: local_time(entry.at) for entry in rows},
         kinds=LEDGER_KINDS,
         filters=filters,
@@ -327,9 +332,13 @@ def adjust() -> Any:
     return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="adjust"), 303)
 
 
-def _transfers_page(code: int = 200, **values: Any) -> Any:
-    in_transit = request.args.get("all") != "1"
-    found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
+def _transfers_page(code: int = 200, shown: Any = None, **values: Any) -> Any:
+    """The transfers in transit (or all), or the one ``shown``."""
+    in_transit = request.args.get("all") != "1" and shown is None
+    if shown is not None:
+        found = [shown]
+    else:
+        found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
     values.setdefault("sent", {})
     values.setdefault("receiving", {})
     listed = {f"receive-{t.id}" for t in found}
@@ -379,6 +388,18 @@ def transfer_list() -> Any:
     return _transfers_page(
         done=_shown_transfer("sent"), received=received, received_units=units, **_receipt_refused()
     )
+
+
+@stock_pages.get("/stock/transfers/<id:transfer_id>")
+def transfer_page(transfer_id: int) -> Any:
+    """One transfer, as the list shows it (received from here while in transit): where the ledger's
+    references ``T<number>`` lead."""
+    _may_read()
+    try:
+        shown = transfer_of(_engine().store, transfer_id)
+    except StockRefused as error:
+        return _missing(_message(error))
+    return _transfers_page(shown=shown)
 
 
 @stock_pages.post("/stock/transfers")

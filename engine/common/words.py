@@ -2042,6 +2042,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "stock.reference": Text("单据", "Reference"),
         "stock.actor": Text("操作人", "By"),
         "stock.note": Text("说明", "Note"),
+        "stock.ledger.after": Text("结存", "Balance"),
+        "stock.ledger.on_hand_now": Text(
+            "{sku} 在 {warehouse} 现有 {units} 件；结存为每条记录之后的现有数。",
+            "{sku} in {warehouse}: {units} on hand now; the balance is what was on hand after each entry.",
+        ),
         "stock.kind.opening": Text("期初", "Opening"),
         "stock.kind.receive": Text("入库", "Received"),
         "stock.kind.transfer_out": Text("调出", "Transferred out"),

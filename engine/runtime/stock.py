@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, literal, or_, select, update
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
@@ -70,6 +70,7 @@ __all__ = [
     "LARGE_UNITS",
     "LEDGER_KINDS",
     "CountLine",
+    "LedgerBalance",
     "LedgerEntry",
     "SheetLine",
     "StockLevel",
@@ -83,6 +84,7 @@ __all__ = [
     "enter_count",
     "enter_counts",
     "known_names",
+    "ledger_balance",
     "ledger_entries",
     "ledger_sums",
     "low_stock_alerts",
@@ -1249,6 +1251,51 @@ def ledger_entries(
             )
             for r in tx.connection.execute(query)
         ]
+
+
+@dataclass(frozen=True)
+class LedgerBalance:
+    """One stock row's ledger read by eye: ``on_hand`` now, and what was on hand after each entry of a
+    page of its entries (``after``: entry id -> units)."""
+
+    sku: str
+    warehouse: str
+    on_hand: int
+    after: dict[int, int]
+
+
+def ledger_balance(
+    store: Store, sku: str, warehouse: str, entries: Sequence[LedgerEntry]
+) -> LedgerBalance | None:
+    """The running balance of a page of one row's entries (newest first, consecutive: the ledger filtered
+    to one sku and warehouse alone) and its on-hand figure; None when no stock row is ``sku`` (whatever
+    its case) in ``warehouse``. One statement: the row's on hand less the indexed sum of its entries
+    newer than the page's newest gives the balance after that entry; each older one's is the newer's less
+    its change."""
+    newest = entries[0].id if entries else None
+    later = (
+        select(func.coalesce(func.sum(stock_ledger.c.change), 0))
+        .where(
+            stock_ledger.c.sku == stock.c.sku,
+            stock_ledger.c.warehouse == stock.c.warehouse,
+            stock_ledger.c.id > (newest if newest is not None else 0),
+        )
+        .scalar_subquery()
+    )
+    query = select(stock.c.sku, stock.c.on_hand, later if newest is not None else literal(0)).where(
+        func.upper(stock.c.sku) == sku.strip().upper(), stock.c.warehouse == warehouse
+    )
+    with store.read() as tx:
+        found = tx.connection.execute(query).first()
+    if found is None:
+        return None
+    row_sku, on_hand, newer = str(found[0]), int(found[1]), int(found[2])
+    after: dict[int, int] = {}
+    balance = on_hand - newer
+    for entry in entries:
+        after[entry.id] = balance
+        balance -= entry.change
+    return LedgerBalance(row_sku, warehouse, on_hand, after)
 
 
 def ledger_sums(store: Store) -> dict[tuple[str, str], int]:

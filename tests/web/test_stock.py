@@ -583,3 +583,39 @@ def test_a_bad_safety_stock_is_said_beside_its_field_with_what_was_typed(
     assert refused.status_code == 422 and 'id="stock-error"' not in page
     assert beside(page, "s-units") == said and 'value="abc"' in page.split('id="s-units"')[1].split(">")[0]
     assert stock_levels(app.extensions["orderloom"].store, sku="AT-C202")[0].safety_stock is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "now", "after"),
+    [
+        ("zh", "XM-BAND8 在 SH-01 现有 11 件；结存为每条记录之后的现有数。", "结存"),
+        (
+            "en",
+            "XM-BAND8 in SH-01: 11 on hand now; the balance is what was on hand after each entry.",
+            "Balance",
+        ),
+    ],
+)
+def test_the_ledger_of_one_row_shows_its_running_balance_and_links_its_transfers(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, lang: str, now: str, after: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/transfers", data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "6"})
+    keeper.post(
+        "/stock/adjust", data={"sku": "XM-BAND8", "warehouse": "SH-01", "change": "-3", "reason": "盘亏"}
+    )
+    monkeypatch.setattr("web.stock.PAGE_SIZE", 2)
+    page = keeper.get(f"/stock/ledger?sku=xm-band8&warehouse=SH-01&lang={lang}").get_data(as_text=True)
+    assert html.unescape(page.split('id="ledger-on-hand">')[1].split("</p>")[0]) == now
+    balances = re.findall(rf'data-label="{after}">(\d+)</td>', page)
+    assert balances == ["11", "14"]  # after the adjustment, after the transfer (newest first)
+    assert '<a href="/stock/transfers/1">T1</a>' in page
+    more = re.search(r'href="([^"]+)" rel="next"', page)
+    assert more is not None
+    older = keeper.get(f"{html.unescape(more.group(1))}&lang={lang}").get_data(as_text=True)
+    assert re.findall(rf'data-label="{after}">(\d+)</td>', older) == ["20"]  # the opening receipt
+    shown = keeper.get(f"/stock/transfers/1?lang={lang}")
+    assert shown.status_code == 200 and 'id="transfer-1"' in shown.text
+    assert keeper.get("/stock/transfers/99?lang=en").status_code == 404
+    kinds = keeper.get(f"/stock/ledger?sku=XM-BAND8&warehouse=SH-01&kind=adjust&lang={lang}").text
+    assert 'id="ledger-on-hand"' not in kinds and after not in kinds.split('id="stock-ledger"')[1]

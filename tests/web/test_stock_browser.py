@@ -113,10 +113,13 @@ def test_the_warehouse_works_its_stock_at_390_px_and_no_page_scrolls_sideways(
     wide = []
     for lang in ("zh", "en"):
         for path in ("/stock", "/stock/alerts", "/stock/ledger", "/stock/transfers?all=1", "/stock/takes",
-                     "/stock/takes/1", "/stock/receive", "/stock/adjust"):  # fmt: skip
+                     "/stock/takes/1", "/stock/receive", "/stock/adjust",
+                     "/stock/ledger?sku=XM-BAND8&warehouse=SH-01", "/stock/transfers/1"):  # fmt: skip
             page.goto(server(f"{path}{'&' if '?' in path else '?'}lang={lang}"))
             if sideways(page):
                 wide.append(f"{path} ({lang}): {sideways(page)} px")
+            if path.startswith("/stock/ledger?"):
+                expect(page.locator("#ledger-on-hand")).to_contain_text("16")
             if path == "/stock/ledger":
                 screenshot(f"ledger-{lang}")
     page.context.clear_cookies()  # logged out: the purchaser logs in

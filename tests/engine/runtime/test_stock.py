@@ -19,6 +19,7 @@ from engine.runtime.stock import (
     adjust_stock,
     enter_count,
     enter_counts,
+    ledger_balance,
     ledger_entries,
     ledger_sums,
     low_stock_alerts,
@@ -543,3 +544,21 @@ def test_every_bad_count_of_a_sheet_is_said_at_once_naming_its_sku(stocked: Stor
         "AT-C202: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “abc”)."
     )
     assert review_stock_take(stocked, take.id).lines == ()
+
+
+def test_a_rows_running_balance_is_its_on_hand_after_each_entry_page_by_page(stocked: Store) -> None:
+    transfer_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 6, NOW)
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -3, "盘亏", NOW)
+    receive_stock(stocked, "zhao.lei", "AT-C202", "SH-01", 2, NOW)  # another row's entry between
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 4, NOW)
+    entries = ledger_entries(stocked, sku="xm-band8", warehouse="SH-01")
+    added = {e.id: sum(x.change for x in entries if x.id <= e.id) for e in entries}  # by adding up
+    whole = ledger_balance(stocked, "xm-band8", "SH-01", entries)
+    assert whole is not None and (whole.sku, whole.on_hand) == ("XM-BAND8", 15)
+    assert whole.after == added and list(whole.after.values()) == [15, 11, 14, 20]
+    older = ledger_entries(stocked, sku="XM-BAND8", warehouse="SH-01", before=entries[1].id)  # page 2
+    paged = ledger_balance(stocked, "XM-BAND8", "SH-01", older)
+    assert paged is not None and paged.after == {e.id: added[e.id] for e in older} and paged.on_hand == 15
+    assert ledger_balance(stocked, "XM-BAND8", "BJ-01", []) is None  # no such row
+    empty = ledger_balance(stocked, "AT-C202", "SH-01", [])
+    assert empty is not None and (empty.on_hand, empty.after) == (10, {})
