@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, case, false, func, insert, literal, or_, select, update
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
@@ -419,10 +419,15 @@ def _change(
     after = _row(connection, sku, warehouse)
     assert after is not None
     if before is not None and not before.low and after.low:
-        payload = low_stock_payload(connection, sku, warehouse, at)
-        if payload is not None:
-            tx.insert_outbox(LOW_STOCK_TOPIC, payload, at)
+        _tell_low(tx, sku, warehouse, at)
     return after
+
+
+def _tell_low(tx: Tx, sku: str, warehouse: str, at: datetime) -> None:
+    """The ``stock.low`` message of a row below its safety stock, unless its purchasers were told."""
+    payload = low_stock_payload(tx.connection, sku, warehouse, at)
+    if payload is not None:
+        tx.insert_outbox(LOW_STOCK_TOPIC, payload, at)
 
 
 def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> StockLevel:
@@ -665,7 +670,10 @@ def set_safety_stock(
     key: str | None = None,
 ) -> StockLevel:
     """Set (or clear, ``None``) the safety stock of a row (安全库存); ``key`` (with the ``actor`` who
-    sends it and when) makes a second call with it answer with the first's row."""
+    sends it and when) makes a second call with it answer with the first's row. A change made ``at`` a
+    moment is judged then, as a change of the units is: a threshold set above what is free writes the
+    ``stock.low`` message to the purchasers in the same transaction (without ``at``, a data load, the
+    row is judged at its next change)."""
     if units is not None and (
         isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_UNITS
     ):
@@ -685,7 +693,12 @@ def set_safety_stock(
         changed = tx.connection.execute(
             update(stock)
             .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-            .values(safety_stock=units, low_alerted=False)  # a new threshold: told afresh below it
+            .values(  # a new threshold: told afresh below it; the same one again: as it was
+                safety_stock=units,
+                low_alerted=case((stock.c.safety_stock == units, stock.c.low_alerted), else_=false())
+                if units is not None
+                else false(),
+            )
         )
         if changed.rowcount == 0:
             raise StockRefused(
@@ -697,6 +710,8 @@ def set_safety_stock(
             )
         row = _row(tx.connection, sku, warehouse)
         assert row is not None
+        if at is not None and row.low:
+            _tell_low(tx, sku, warehouse, at)
         return row
 
     if key is not None and (not actor or at is None):
