@@ -203,10 +203,6 @@ def _said(error: StockRefused, form: str | dict[str, str]) -> dict[str, Any]:
     return {"errors": beside, "error": " ".join(above) or None}
 
 
-def _refused(template: str, error: StockRefused, **values: Any) -> Any:
-    return _page(template, 422, error=_message(error), error_field=error.field, **values)
-
-
 @stock_pages.app_context_processor
 def stock_link() -> dict[str, Any]:
     """For the header: whether the user gets the stock link."""
@@ -458,9 +454,17 @@ def takes() -> Any:
                 _engine().store, actor, request.form.get("warehouse", ""), _engine().clock.now(), key=_key()
             )
         except StockRefused as error:
-            return _refused("stock/takes.html", error, takes=stock_takes_of(_engine().store))
+            said = {"error": _message(error), "error_field": error.field}
+            return _takes_page(422, **said, in_the_way=error.reference)  # the open stock-take, linked
         return redirect(url_for("stock.take", take_id=take.id), 303)
-    return _page("stock/takes.html", takes=stock_takes_of(_engine().store))
+    return _takes_page()
+
+
+def _takes_page(code: int = 200, **values: Any) -> Any:
+    """The stock-takes, newest first, each with when it was opened and posted or cancelled."""
+    found = stock_takes_of(_engine().store)
+    times = {c.id: (local_time(c.opened_at), local_time(c.posted_at) if c.posted_at else "") for c in found}
+    return _page("stock/takes.html", code, takes=found, times=times, **values)
 
 
 def _take_page(take_id: int, code: int = 200, **values: Any) -> Any:

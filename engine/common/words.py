@@ -2167,6 +2167,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
+        "stock.take.uncounted": Text(
+            "该仓库还有 {count} 个商品未盘点（{skus}）：过账不改动它们的账面，留待以后盘点。",
+            "Not counted yet: {count} of the warehouse's products ({skus}). Posting leaves their book as it "
+            "is, for a later count.",
+        ),
+        "stock.take.go_open": Text("打开盘点单 {no}", "Open stock-take {no}"),
+        "stock.take.closed": Text("过账或取消", "Posted or cancelled"),
         "stock.actor.system": Text("系统", "System"),
         "stock.missing": Text("没有找到", "Not found"),
         "stock.missing.kind": Text(

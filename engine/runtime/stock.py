@@ -144,12 +144,17 @@ OPEN, POSTED, CANCELLED = "open", "posted", "cancelled"
 class StockRefused(EngineError):
     """A stock operation that could not be done: nothing was written. ``field`` names the input at fault
     (``sku``, ``warehouse``, ``qty``, ``to``, ``transfer``, ``take``, ``reason``…). ``problems``: every
-    problem found in what was sent, this one first (a form's page says each beside its field)."""
+    problem found in what was sent, this one first (a form's page says each beside its field).
+    ``reference``: the document the refusal names, as the ledger writes it (``C2``: the open stock-take
+    in the way), for a page to link."""
 
-    def __init__(self, field: str, text: Text, others: Sequence[StockRefused] = ()) -> None:
+    def __init__(
+        self, field: str, text: Text, others: Sequence[StockRefused] = (), reference: str | None = None
+    ) -> None:
         super().__init__(text.en, zh=text.zh)
         self.field = field
         self.text = text
+        self.reference = reference
         self.problems: tuple[StockRefused, ...] = (self, *others)
 
 
@@ -940,6 +945,7 @@ def open_stock_take(
                     f"仓库 {warehouse} 已有未过账的盘点单 C{already[0]}",
                     f"{warehouse} has an open stock-take already: C{already[0]}. Post or cancel it first.",
                 ),
+                reference=f"C{already[0]}",
             )
         created = tx.connection.execute(
             insert(stock_takes)
@@ -1062,8 +1068,9 @@ def stock_take(store: Store, take_id: int) -> StockTake:
 def post_stock_take(
     store: Store, actor: str, take_id: int, at: datetime, *, key: str | None = None
 ) -> StockTake:
-    """Post an open stock-take: each count's difference against the book goes to the ledger (``count``).
-    A count below what is reserved in the warehouse is refused, naming the sku; nothing is posted then."""
+    """Post an open stock-take: each count's difference against the book goes to the ledger (``count``);
+    the warehouse's rows not counted keep their book as it is (a later count takes them). A count below
+    what is reserved in the warehouse is refused, naming the sku; nothing is posted then."""
 
     def work(tx: Tx) -> StockTake:
         take = _open_take(tx.connection, take_id, lock=not store.is_sqlite)

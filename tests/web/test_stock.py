@@ -619,3 +619,46 @@ def test_the_ledger_of_one_row_shows_its_running_balance_and_links_its_transfers
     assert keeper.get("/stock/transfers/99?lang=en").status_code == 404
     kinds = keeper.get(f"/stock/ledger?sku=XM-BAND8&warehouse=SH-01&kind=adjust&lang={lang}").text
     assert 'id="ledger-on-hand"' not in kinds and after not in kinds.split('id="stock-ledger"')[1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "uncounted", "go", "opened", "closed"),
+    [
+        (
+            "zh",
+            "该仓库还有 1 个商品未盘点（AT-C202）：过账不改动它们的账面，留待以后盘点。",
+            "打开盘点单 C1",
+            "开始",
+            "过账或取消",
+        ),
+        (
+            "en",
+            "Not counted yet: 1 of the warehouse's products (AT-C202). Posting leaves their book as it is, "
+            "for a later count.",
+            "Open stock-take C1",
+            "Opened",
+            "Posted or cancelled",
+        ),
+    ],
+)
+def test_a_stock_take_says_what_posting_leaves_uncounted_links_the_open_one_and_lists_dates(
+    app: Flask, lang: str, uncounted: str, go: str, opened: str, closed: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/takes", data={"warehouse": "SH-01"})
+    again = keeper.post(f"/stock/takes?lang={lang}", data={"warehouse": "SH-01"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422 and "C1" in page.split('id="stock-error">')[1].split("</p>")[0]
+    assert f'<a href="/stock/takes/1">{go}</a>' in page.split('id="take-in-the-way">')[1].split("</p>")[0]
+    keeper.post("/stock/takes/1/count", data={"sku": "XM-BAND8", "counted": "18"})
+    ask = keeper.get(f"/stock/takes/1?lang={lang}").get_data(as_text=True).split('id="take-post-ask"')[1]
+    assert html.unescape(ask.split('id="take-uncounted">')[1].split("</p>")[0]) == uncounted
+    keeper.post("/stock/takes/1/count", data={"sku": "AT-C202", "counted": "9"})
+    every = keeper.get(f"/stock/takes/1?lang={lang}").get_data(as_text=True)
+    assert 'id="take-uncounted"' not in every  # all counted: nothing left to say
+    keeper.post("/stock/takes/1/post")
+    listed = keeper.get(f"/stock/takes?lang={lang}").get_data(as_text=True)
+    row = listed.split('id="stock-takes"')[1].split("</table>")[0]
+    for label in (opened, closed):
+        cell = row.split(f'data-label="{label}">')[1].split("</td>")[0]
+        assert re.search(r"<time>\d{4}-\d\d-\d\d \d\d:\d\d</time> · zhao", cell), cell
