@@ -1986,6 +1986,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "catalogue.saved": Text("已保存商品 {sku}。", "Product {sku} saved."),
         "catalogue.not_saved": Text("未保存：请改正下列错误。", "Not saved: correct what is marked."),
         "catalogue.not_found": Text("目录中没有商品 {sku}。", "No product {sku} in the catalogue."),
+        "catalogue.not_found.title": Text("找不到此商品", "No such product"),
         "catalogue.upload": Text("导入 CSV", "Import CSV"),
         "catalogue.upload_help": Text(
             "UTF-8 编码的 CSV 文件，第一行为列名：sku、name_zh、name_en、price（必填），"
@@ -2174,7 +2175,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "stock.take.go_open": Text("打开盘点单 {no}", "Open stock-take {no}"),
         "stock.take.closed": Text("过账或取消", "Posted or cancelled"),
-        "stock.actor.system": Text("系统", "System"),
+        "actor.system": Text("系统", "System"),
         "stock.missing": Text("没有找到", "Not found"),
         "stock.missing.kind": Text(
             "没有“{kind}”这种台账类型。台账类型有：{kinds}。",

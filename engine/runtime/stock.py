@@ -1394,7 +1394,7 @@ def people_names(store: Store, lang: str) -> dict[str, str]:
     """Each user's login -> display name, and the engine's own (``system``: 系统 / System) in ``lang``:
     the stock pages name who received, sent, counted by it."""
     with store.read() as tx:
-        return {**display_names(tx), SYSTEM.name: word("stock.actor.system").get(lang)}
+        return {**display_names(tx), SYSTEM.name: word("actor.system").get(lang)}
 
 
 def reference_words() -> dict[str, Text]:
