@@ -309,25 +309,17 @@ def _wrote_zh(value: object) -> str:
     return f"「{value}」"
 
 
-# What each free-text field of a stock form is called in its messages (its label on the form).
-NOTE_FIELDS: dict[str, Text] = {
-    "note": Text("说明", "the note"),
-    "reference": Text("单据", "the reference"),
-    "reason": Text("原因", "the reason"),
-}
-
-
 def _note(value: str | None, field: str = "note", required: bool = False) -> str | None:
     text = (value or "").strip()
     if required and len(text) < 2:
         raise StockRefused(field, Text("请填写原因（至少2个字）", "Say why, in at least 2 characters."))
     if len(text) > MAX_NOTE:
-        name = NOTE_FIELDS.get(field, NOTE_FIELDS["note"])
+        name = word(f"stock.{field}")  # the field's label on the form: 单据 / Reference (note, reason)
         raise StockRefused(
             field,
             Text(
                 f"{name.zh}不能超过 {MAX_NOTE} 个字（收到 {len(text):,} 个字）",
-                f"Write {name.en} in at most {MAX_NOTE} characters (you wrote {len(text):,}).",
+                f"Write the {name.en.lower()} in at most {MAX_NOTE} characters (you wrote {len(text):,}).",
             ),
         )
     return text or None
