@@ -30,7 +30,6 @@ from tests.web.conftest import (
     settings_for,
     sideways,
 )
-from web.users import create_user
 
 LISTS = "/studio/retail/lists"
 MOBILES = f"{LISTS}/blocked-mobiles"
@@ -117,15 +116,7 @@ def test_a_value_is_added_searched_and_removed_with_each_change_recorded(app: Fl
 def test_who_added_and_who_changed_are_named_by_their_display_names(
     app: Flask, lang: str, system: str
 ) -> None:
-    create_user(
-        app.extensions["orderloom"].store,
-        name="zhou.qi",
-        password="zhou-qi-password",
-        roles=("admin",),
-        departments=("retail",),
-        at=AT,
-        display_name="周琪",
-    )
+    add_user(app, "zhou.qi", "zhou-qi-password", ("admin",), ("retail",), display_name="周琪")
     c = client(app, "zhou.qi")
     c.post(f"{MOBILES}/add", data={"value": "13800000000"})
     page = text(c.get(f"{MOBILES}?lang={lang}"))
