@@ -1569,6 +1569,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "可用 {available}，安全库存 {safety}，建议补货 {suggested} 件",
             "{available} free, safety stock {safety}: reorder {suggested}",
         ),
+        "work.stock.row_covered": Text(
+            "可用 {available}，安全库存 {safety}，在途 {in_transit} 件可补足，暂不需补货",
+            "{available} free, safety stock {safety}: the {in_transit} in transit cover it, "
+            "nothing to reorder",
+        ),
         "work.stock.all": Text("全部库存预警", "All low-stock alerts"),
         "work.stock.transfers": Text("在途调拨", "Transfers in transit"),
         "work.queues.none": Text(
@@ -2122,6 +2127,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "stock.alert.shipped": Text("近30天发货", "Shipped (30 days)"),
         "stock.alert.in_transit": Text("在途", "In transit"),
         "stock.alert.suggested": Text("建议补货", "Reorder"),
+        "stock.alert.covered": Text("在途可补足", "covered by what is in transit"),
         "stock.alert.none": Text("没有低于安全库存的库存", "No stock is below its safety stock"),
         "stock.read_only": Text(
             "您可以查看库存；入库、调拨、盘点和调整由仓库人员操作。",

@@ -662,3 +662,23 @@ def test_a_stock_take_says_what_posting_leaves_uncounted_links_the_open_one_and_
     for label in (opened, closed):
         cell = row.split(f'data-label="{label}">')[1].split("</td>")[0]
         assert re.search(r"<time>\d{4}-\d\d-\d\d \d\d:\d\d</time> · zhao", cell), cell
+
+
+@pytest.mark.parametrize(
+    ("lang", "row", "cell"),
+    [
+        ("zh", "可用 4，安全库存 10，在途 6 件可补足，暂不需补货", "（在途可补足）"),
+        ("en", "4 free, safety stock 10: the 6 in transit cover it, nothing to reorder", "covered by what"),
+    ],
+)
+def test_an_alert_whose_shortfall_is_in_transit_says_so_rather_than_reorder_0(
+    app: Flask, lang: str, row: str, cell: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/transfers", data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "6"})
+    set_safety_stock(app.extensions["orderloom"].store, "XM-BAND8", "GZ-01", 10)  # 4 free + 6 coming
+    buyer = client_of(app, "qian")
+    work = buyer.get(f"/work?lang={lang}").get_data(as_text=True)
+    assert row in work.split('id="work-stock-section"')[1].split("</section>")[0]
+    alerts = buyer.get(f"/stock/alerts?lang={lang}").get_data(as_text=True)
+    assert cell in alerts.split('class="num suggested"')[1].split("</td>")[0]
