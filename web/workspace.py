@@ -318,8 +318,8 @@ def _stock_work(lang: str) -> list[dict[str, Any]] | None:
             "sku": a.sku,
             "name": names[a.sku].get(lang) if a.sku in names else "",
             "warehouse": places[a.warehouse].get(lang) if a.warehouse in places else a.warehouse,
-            "figures": translate("work.stock.row", lang).format(
-                available=a.available, safety=a.safety_stock, suggested=a.suggested
+            "figures": translate("work.stock.row_covered" if a.covered else "work.stock.row", lang).format(
+                available=a.available, safety=a.safety_stock, suggested=a.suggested, in_transit=a.in_transit
             ),
             "url": url_for("stock.ledger", sku=a.sku, warehouse=a.warehouse),
         }

@@ -1569,6 +1569,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "可用 {available}，安全库存 {safety}，建议补货 {suggested} 件",
             "{available} free, safety stock {safety}: reorder {suggested}",
         ),
+        "work.stock.row_covered": Text(
+            "可用 {available}，安全库存 {safety}，在途 {in_transit} 件可补足，暂不需补货",
+            "{available} free, safety stock {safety}: the {in_transit} in transit cover it, "
+            "nothing to reorder",
+        ),
         "work.stock.all": Text("全部库存预警", "All low-stock alerts"),
         "work.stock.transfers": Text("在途调拨", "Transfers in transit"),
         "work.queues.none": Text(
@@ -1986,6 +1991,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "catalogue.saved": Text("已保存商品 {sku}。", "Product {sku} saved."),
         "catalogue.not_saved": Text("未保存：请改正下列错误。", "Not saved: correct what is marked."),
         "catalogue.not_found": Text("目录中没有商品 {sku}。", "No product {sku} in the catalogue."),
+        "catalogue.not_found.title": Text("找不到此商品", "No such product"),
         "catalogue.upload": Text("导入 CSV", "Import CSV"),
         "catalogue.upload_help": Text(
             "UTF-8 编码的 CSV 文件，第一行为列名：sku、name_zh、name_en、price（必填），"
@@ -2042,6 +2048,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "stock.reference": Text("单据", "Reference"),
         "stock.actor": Text("操作人", "By"),
         "stock.note": Text("说明", "Note"),
+        "stock.ledger.after": Text("结存", "Balance"),
+        "stock.ledger.on_hand_now": Text(
+            "{sku} 在 {warehouse} 现有 {units} 件；结存为每条记录之后的现有数。",
+            "{sku} in {warehouse}: {units} on hand now; the balance is what was on hand after each entry.",
+        ),
         "stock.kind.opening": Text("期初", "Opening"),
         "stock.kind.receive": Text("入库", "Received"),
         "stock.kind.transfer_out": Text("调出", "Transferred out"),
@@ -2116,6 +2127,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "stock.alert.shipped": Text("近30天发货", "Shipped (30 days)"),
         "stock.alert.in_transit": Text("在途", "In transit"),
         "stock.alert.suggested": Text("建议补货", "Reorder"),
+        "stock.alert.covered": Text("在途可补足", "covered by what is in transit"),
         "stock.alert.none": Text("没有低于安全库存的库存", "No stock is below its safety stock"),
         "stock.read_only": Text(
             "您可以查看库存；入库、调拨、盘点和调整由仓库人员操作。",
@@ -2162,7 +2174,14 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
-        "stock.actor.system": Text("系统", "System"),
+        "stock.take.uncounted": Text(
+            "该仓库还有 {count} 个商品未盘点（{skus}）：过账不改动它们的账面，留待以后盘点。",
+            "Not counted yet: {count} of the warehouse's products ({skus}). Posting leaves their book as it "
+            "is, for a later count.",
+        ),
+        "stock.take.go_open": Text("打开盘点单 {no}", "Open stock-take {no}"),
+        "stock.take.closed": Text("过账或取消", "Posted or cancelled"),
+        "actor.system": Text("系统", "System"),
         "stock.missing": Text("没有找到", "Not found"),
         "stock.missing.kind": Text(
             "没有“{kind}”这种台账类型。台账类型有：{kinds}。",

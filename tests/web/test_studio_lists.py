@@ -108,8 +108,22 @@ def test_a_value_is_added_searched_and_removed_with_each_change_recorded(app: Fl
     assert changes == [
         ("ma.li", "removed +86 138-0000-0000"),
         ("ma.li", "added +86 138-0000-0000"),
-        ("system", "created the list"),
+        ("System", "created the list"),  # the engine's own, in words
     ]
+
+
+@pytest.mark.parametrize(("lang", "system"), [("zh", "系统"), ("en", "System")])
+def test_who_added_and_who_changed_are_named_by_their_display_names(
+    app: Flask, lang: str, system: str
+) -> None:
+    add_user(app, "zhou.qi", "zhou-qi-password", ("admin",), ("retail",), display_name="周琪")
+    c = client(app, "zhou.qi")
+    c.post(f"{MOBILES}/add", data={"value": "13800000000"})
+    page = text(c.get(f"{MOBILES}?lang={lang}"))
+    added_by = re.findall(r'<td data-label="(?:添加人|Added by)">([^<]+)</td>', page)
+    who = re.findall(r'<td data-label="(?:操作人|Who)">([^<]+)</td>', page)
+    assert added_by == ["周琪"] and who == ["周琪", system]
+    assert "zhou.qi" not in page.split('id="list-changes"')[1]
 
 
 def test_a_list_is_created_and_a_bad_one_refused_beside_its_fields_in_chinese(app: Flask) -> None:

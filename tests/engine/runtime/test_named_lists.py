@@ -23,7 +23,7 @@ from engine.runtime.catalogue import put_product
 from engine.runtime.named_lists import ListRefused, NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount
-from engine.store.tables import named_list_changes, named_lists, stock
+from engine.store.tables import named_list_changes, named_lists, stock, users
 
 ROOT = Path(__file__).resolve().parents[3]
 AT = datetime(2026, 3, 1, tzinfo=UTC)
@@ -300,3 +300,22 @@ def test_the_credit_check_reads_what_the_account_owes_and_the_page_says_it_in_wo
         "欠款 52,780.00 + 订单金额（元） 11,200.00 > 信用额度（元） 60,000.00",
         "owed 52,780.00 + Order total (CNY) 11,200.00 > Credit limit (CNY) 60,000.00",
     )
+
+
+def test_a_list_names_who_added_and_changed_by_display_name_and_the_system_in_words(
+    store: Store, lists: NamedLists
+) -> None:
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(users).values(
+                name="li.na", display_name="李娜", password_hash="x", roles=["clerk"],
+                departments=["retail"], active=True, created_at=AT,
+            )
+        )  # fmt: skip
+    lists.create("retail", "vip-customers", "customer", "贵宾客户", "VIP customers", "system")
+    lists.add("retail", "vip-customers", "w100231", "li.na")
+    lists.add("retail", "vip-customers", "w100232", "gone.user")  # no such user (any more): as written
+    shown = lists.show("retail", "vip-customers")
+    assert [shown.person(e.added_by, "zh") for e in shown.entries] == ["李娜", "gone.user"]
+    assert [shown.person(c.actor, "en") for c in shown.changes] == ["gone.user", "李娜", "System"]
+    assert shown.person("system", "zh") == "系统"
