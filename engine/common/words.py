@@ -823,6 +823,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.lists.label_en": Text("英文名称", "English label"),
         "studio.lists.entries": Text("值的个数", "Values"),
         "studio.lists.create": Text("建立名单", "Create a list"),
+        "studio.lists.used_by": Text("使用它的规则", "Used by"),
+        "studio.lists.used_intro": Text(
+            "现行流程中读取此名单的规则（名单的改动从下一步起影响其判定）：",
+            "The rules of the workflows in force that read this list (a change to it counts from the next "
+            "step on):",
+        ),
+        "studio.lists.use": Text(
+            "{workflow} · {ruleset}（规则 {rules}）", "{workflow} · {ruleset} (rule {rules})"
+        ),
+        "studio.lists.unused": Text(
+            "没有规则使用：现行流程的条件都不读取此名单，改动它不影响任何订单。",
+            "No rule uses it: no condition of the workflows in force reads this list, so a change to it "
+            "decides no order.",
+        ),
         "studio.lists.value": Text("值", "Value"),
         "studio.lists.key": Text("匹配键", "Matched as"),
         "studio.lists.note": Text("备注", "Note"),
