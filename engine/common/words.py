@@ -164,6 +164,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.timeout.return": Text("超时后退回", "Then the order is returned"),
         "approval.timeout.escalate": Text("超时后升级", "Then it is escalated"),
         "approval.role": Text("{role}（任一人）", "{role} (any one)"),
+        "approval.role.held": Text("{role}（任一人：{who}）", "{role} (any one of: {who})"),
+        "approval.role.nobody": Text(
+            "{role}（无人担任此角色，无人可审批：请管理员为部门指派）",
+            "{role} (nobody holds this role, so nobody can sign: ask an admin to give it to someone)",
+        ),
         "approval.added_by": Text("由 {who} 加签", "added by {who}"),
         "approval.transferred_by": Text("由 {who} 转交", "transferred by {who}"),
         "approval.escalated": Text("超时升级", "escalated on timeout"),
