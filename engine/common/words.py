@@ -1593,6 +1593,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
         ),
+        "work.queues.not_yours": Text(
+            "您所在部门的审核队列中没有您可处理的步骤或可签的审批。",
+            "No queue of your departments holds a step or an approval of yours.",
+        ),
         "work.queue": Text("队列", "Queue"),
         "work.queue.orders": Text("订单数", "Orders"),
         "work.queue.oldest": Text("最久等待", "Oldest waiting"),
@@ -1610,6 +1614,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.approval.waiting_for": Text("已等待 {age}", "waiting {age}"),
         "work.approval.by_role": Text("请{role}审批", "asked of: {role}"),
         "work.approval.deadline": Text("截止 {at}", "due {at}"),
+        "work.approval.why": Text("审批原因：{reason}", "Why approval: {reason}"),
         "work.event.claim": Text("认领订单", "Claimed the order"),
         "work.event.release": Text("放弃认领订单", "Unclaimed the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
