@@ -934,7 +934,7 @@ class _DemoRun:
             if rng.random() < 0.3 and target is None:
                 self.fire(oid, "cancel", "liu.yang")
                 return
-            state = self.sign(oid, "sun.li")  # above the credit limit: a sales manager approves
+            state = self.sign(oid, "liu.yang")  # above the credit limit: the credit controller decides
         if state in ("pending_approval", "board_approval"):
             if target in ("pending_approval", "board_approval"):
                 return

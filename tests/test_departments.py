@@ -33,7 +33,7 @@ from engine.runtime.named_lists import NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
 from engine.store.products import Product, write_products
-from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger
+from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger, users
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
 from tests.after_sales import backordered_exchange, exchange_request
@@ -1681,6 +1681,42 @@ def approval_mail(store: Store) -> list[tuple[str, list[str]]]:
             select(outbox.c.payload).where(outbox.c.topic == "approvals.task").order_by(outbox.c.id)
         ).scalars()
         return [(p["approver"], p["emails"]) for p in payloads]
+
+
+def test_a_credit_hold_is_the_credit_controllers_to_decide_and_its_panel_names_who_may(
+    both: tuple[Engine, Store],
+) -> None:
+    """The credit hold asks the credit controller, or any one sales manager: the credit controller
+    signs it from their to-do list; the panel names the people holding each role (the order's creator,
+    who may not sign, left out), and an empty tuple for a role nobody holds."""
+    engine, store = both
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    for actor, shown in ((CREDIT, "刘洋"), (APPROVER, "孙丽"), (SALES, "陈静")):
+        add_user(
+            store,
+            name=actor.name,
+            display_name=shown,
+            password_hash="x",
+            roles=sorted(actor.roles),
+            departments=["wholesale"],
+            at=at,
+        )
+    set_account(store, credit_limit=10000)
+    held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert held.state == "credit_hold"
+    panel = engine.approval(held.id, CREDIT)
+    assert panel is not None
+    assert dict(panel.holders) == {"approver": ("sun.li",), "credit_controller": ("liu.yang",)}
+    assert [t.approver for t in panel.tasks if t.yours] == ["credit_controller"]
+    assert [t.order_id for t in engine.approval_tasks(CREDIT)] == [held.id]
+    assert sign(engine, held.id, CREDIT).state.startswith("fulfilling.")
+    [released] = [e for e in engine.history(held.id, CREDIT) if e.trigger == "release_credit"]
+    assert released.from_state == "credit_hold"
+    with store.transaction() as tx:  # the sales managers leave: nobody holds the role
+        tx.connection.execute(update(users).where(users.c.name == APPROVER.name).values(active=False))
+    other = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    panel = engine.approval(other.id, CREDIT)
+    assert panel is not None and panel.holders["approver"] == ()
 
 
 def test_a_wholesale_approval_is_the_account_managers_alone_else_the_sales_managers(

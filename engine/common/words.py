@@ -164,6 +164,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.timeout.return": Text("超时后退回", "Then the order is returned"),
         "approval.timeout.escalate": Text("超时后升级", "Then it is escalated"),
         "approval.role": Text("{role}（任一人）", "{role} (any one)"),
+        "approval.role.held": Text("{role}（任一人：{who}）", "{role} (any one of: {who})"),
+        "approval.role.nobody": Text(
+            "{role}（无人担任此角色，无人可审批：请管理员为部门指派）",
+            "{role} (nobody holds this role, so nobody can sign: ask an admin to give it to someone)",
+        ),
         "approval.added_by": Text("由 {who} 加签", "added by {who}"),
         "approval.transferred_by": Text("由 {who} 转交", "transferred by {who}"),
         "approval.escalated": Text("超时升级", "escalated on timeout"),
@@ -823,6 +828,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.lists.label_en": Text("英文名称", "English label"),
         "studio.lists.entries": Text("值的个数", "Values"),
         "studio.lists.create": Text("建立名单", "Create a list"),
+        "studio.lists.used_by": Text("使用它的规则", "Used by"),
+        "studio.lists.used_intro": Text(
+            "现行流程中读取此名单的规则（名单的改动从下一步起影响其判定）：",
+            "The rules of the workflows in force that read this list (a change to it counts from the next "
+            "step on):",
+        ),
+        "studio.lists.use": Text(
+            "{workflow} · {ruleset}（规则 {rules}）", "{workflow} · {ruleset} (rule {rules})"
+        ),
+        "studio.lists.unused": Text(
+            "没有规则使用：现行流程的条件都不读取此名单，改动它不影响任何订单。",
+            "No rule uses it: no condition of the workflows in force reads this list, so a change to it "
+            "decides no order.",
+        ),
         "studio.lists.value": Text("值", "Value"),
         "studio.lists.key": Text("匹配键", "Matched as"),
         "studio.lists.note": Text("备注", "Note"),
@@ -1579,6 +1598,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
         ),
+        "work.queues.not_yours": Text(
+            "您所在部门的审核队列中没有您可处理的步骤或可签的审批。",
+            "No queue of your departments holds a step or an approval of yours.",
+        ),
         "work.queue": Text("队列", "Queue"),
         "work.queue.orders": Text("订单数", "Orders"),
         "work.queue.oldest": Text("最久等待", "Oldest waiting"),
@@ -1596,6 +1619,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.approval.waiting_for": Text("已等待 {age}", "waiting {age}"),
         "work.approval.by_role": Text("请{role}审批", "asked of: {role}"),
         "work.approval.deadline": Text("截止 {at}", "due {at}"),
+        "work.approval.why": Text("审批原因：{reason}", "Why approval: {reason}"),
         "work.event.claim": Text("认领订单", "Claimed the order"),
         "work.event.release": Text("放弃认领订单", "Unclaimed the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
