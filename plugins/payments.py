@@ -194,6 +194,8 @@ def _check_unclaimed(
 @writes("refunded_amount", "refunded_at", "refund_due")
 @emits("payments.refunded")
 def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
+    if ctx.record is not None and _amount_or_zero(ctx.record, "captured") == 0:
+        return _void_record(ctx)  # nothing taken: an authorization let go
     if ctx.record is not None:
         return _refund_record(ctx)
     if _payment_records(ctx):
@@ -440,6 +442,18 @@ def _capture_record(ctx: ActionContext) -> Mapping[str, Any] | None:
         }
     )
     return {"captured": as_number(amount), "captured_at": ctx.now.isoformat()}
+
+
+def _void_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A payment record's ``void``: its authorization let go, nothing taken, nothing to pay back. The
+    order's details say what its last payment was (the pay step's method, amount and authorize_only):
+    when it was this one, they no longer claim money the order does not hold."""
+    records, record = ctx.records, ctx.record or {}
+    assert records is not None
+    newest = max((int(p["number"]) for p in records.of(PAYMENT)), default=0)
+    if int(record.get("number", 0)) == newest:
+        ctx.set_order({"method": None, "amount": None, "authorize_only": None})
+    return None
 
 
 def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:

@@ -936,6 +936,24 @@ def test_a_split_order_refunded_in_full_once_one_parcel_left_ships_no_more(
     assert levels(store, "YL-MILK24", "GZ-01") == (1000, 2)
 
 
+def test_a_void_leaves_the_orders_last_payment_unclaimed_only_when_it_was_that_payment(
+    both: tuple[Engine, Store],
+) -> None:
+    """The pay step's amount and 仅授权 stayed on the order after its authorization was voided."""
+    engine, _ = both
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    held = {"method": "alipay", "amount": 100, "transaction_ref": "2026000001", "authorize_only": True}
+    engine.fire(order.id, "pay", RETAIL, held)
+    engine.fire(order.id, "pay", RETAIL, {**held, "amount": 200, "transaction_ref": "2026000002"})
+    engine.fire_record(order.id, "payment", 1, "void", RETAIL)  # an older one: the details keep the last
+    data = engine.get_order(order.id, RETAIL).data
+    assert (data["amount"], data["authorize_only"], data["method"]) == (200, True, "alipay")
+    engine.fire_record(order.id, "payment", 2, "void", RETAIL)
+    data = engine.get_order(order.id, RETAIL).data
+    assert {"amount", "authorize_only", "method"} & data.keys() == set()
+    assert engine.get_order(order.id, RETAIL).state == "pending_payment"
+
+
 def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, store: Store) -> None:
     # the audit names the department's list (published empty); an admin typed the number their way
     NamedLists(store, engine.clock).add("retail", "blocked-mobiles", "+86 138-0000-0000", "admin")

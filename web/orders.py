@@ -944,6 +944,7 @@ class RecordAction:
     label: str
     url: str
     inputs: list[RecordInput]
+    confirm: str = ""  # a step that cannot be undone: the question asked before it is taken
 
 
 @dataclass
@@ -976,6 +977,9 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
     forms = {form.path: form for form in page.forms}
     shown = []
     for record in page.records:
+        title = translate("orders.record.title", lang).format(
+            kind=record.kind_label.get(lang), number=record.number
+        )
         kind_form = page.spec.records[record.kind].form
         # its own form first, then the order's forms: the choices they name (a payment's method) read
         # by their labels, not their codes
@@ -1004,13 +1008,13 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
                 )
                 if step.form in forms
                 else [],
+                translate("orders.record.confirm", lang).format(action=step.label.get(lang), record=title)
+                if step.closes
+                else "",
             )
             for step in record.steps
             if step.allowed
         ]
-        title = translate("orders.record.title", lang).format(
-            kind=record.kind_label.get(lang), number=record.number
-        )
         shown.append(
             ShownRecord(
                 f"record-{record.kind}-{record.number}",

@@ -232,6 +232,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.records": Text("支付、发货等记录", "Payments, shipments and other records"),
         "orders.record.title": Text("{kind} #{number}", "{kind} #{number}"),
         "orders.record.no_steps": Text("无可执行的操作", "Nothing to do on it"),
+        "orders.record.confirm": Text(
+            "确认对{record}执行“{action}”？此操作不能撤回。",
+            "Do “{action}” on {record}? It cannot be undone.",
+        ),
+        "orders.record.confirm_ask": Text("{action}…", "{action}…"),
+        "orders.record.confirm_button": Text("确认{action}", "Confirm: {action}"),
         "orders.record.added": Text("新增{kind}", "{kind} added"),
         "orders.record.refused": Text("{record}：{reason}", "{record}: {reason}"),
         "orders.credit": Text("客户信用", "Account credit"),

@@ -61,6 +61,32 @@ def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
     assert sideways(page) == 0
 
 
+@pytest.mark.parametrize(
+    ("lang", "ask", "confirm", "voided", "held"),
+    [
+        ("zh", "撤销授权…", "确认撤销授权", "已撤销授权", "仅授权（稍后收款）"),
+        ("en", "Void…", "Confirm: Void", "Voided", "Authorize only (capture later)"),
+    ],
+)
+def test_a_void_is_asked_to_be_confirmed_on_a_narrow_screen(
+    page: Page, served: tuple[LiveServer, int], lang: str, ask: str, confirm: str, voided: str, held: str
+) -> None:
+    server, order_id = served
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_page(page, server, "li.na", "li.na-demo")
+    page.goto(server(f"/orders/{order_id}?lang={lang}"))
+    payment = page.locator("#record-payment-1")
+    expect(payment.get_by_role("button", name=confirm)).to_be_hidden()  # not one click away
+    payment.get_by_text(ask, exact=True).click()
+    expect(payment.locator("details.confirm p")).to_be_visible()
+    assert sideways(page) == 0
+    payment.get_by_role("button", name=confirm).click()
+    page.wait_for_load_state()
+    expect(page.locator("#record-payment-1 .chip")).to_have_text(voided)
+    expect(page.locator("section[aria-labelledby=data-heading]")).not_to_contain_text(held)
+    assert sideways(page) == 0
+
+
 @pytest.fixture
 def split(tmp_path: Path, demo_users_database: Path) -> Iterator[tuple[LiveServer, int]]:
     """The app with one paid retail order of 3 bands, which no warehouse holds alone: SH-01 ships 2 and
