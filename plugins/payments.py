@@ -107,13 +107,7 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
     if ctx.data.get("total") is not None:
         due = max(money(ctx.data["total"], "total") - before, Decimal(0))
         if amount > due:
-            raise ActionRefused(
-                "overpayment",
-                f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款",
-                f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due",
-                amount=str(amount),
-                due=str(due),
-            )
+            raise _overpayment(amount, due, method)
     paid = before + amount
     ref = ctx.data.get("transaction_ref")
     ctx.emit(
@@ -375,6 +369,22 @@ def _held(payment: Mapping[str, Any]) -> Decimal:
     return _amount_or_zero(payment, "amount") - _amount_or_zero(payment, "refunded")
 
 
+# money that arrives whatever the order asked (a transfer, the cash a courier brought): what came in
+# excess is the payer's, returned by finance outside the order
+RECEIVED_METHODS = ("bank_transfer", "cod")
+
+
+def _overpayment(amount: Decimal, due: Decimal, method: str) -> ActionRefused:
+    """More than is due is never taken: take the amount due; of money that did arrive, the excess goes
+    back to the payer outside the order."""
+    zh = f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款"
+    en = f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due"
+    if method in RECEIVED_METHODS:
+        zh += "，多到账的部分由财务在系统外退回付款方"
+        en += ", and finance returns what arrived in excess to the payer outside the system"
+    return ActionRefused("overpayment", zh, en, amount=str(amount), due=str(due))
+
+
 def _add_payment(ctx: ActionContext) -> Mapping[str, Any] | None:
     """An order's step takes a payment: a payment record, authorized, then captured unless the form
     asks ``authorize_only``. More than is still due is refused (an overpayment is never taken)."""
@@ -390,13 +400,7 @@ def _add_payment(ctx: ActionContext) -> Mapping[str, Any] | None:
     held = sum((_held(p) for p in payments), Decimal("0.00"))
     due = max(money(ctx.data.get("total", 0), "total") - held, Decimal("0.00"))
     if amount > due:
-        raise ActionRefused(
-            "overpayment",
-            f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款",
-            f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due",
-            amount=str(amount),
-            due=str(due),
-        )
+        raise _overpayment(amount, due, method)
     number = records.add(
         PAYMENT,
         {

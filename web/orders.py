@@ -82,9 +82,10 @@ from engine.errors import (
 )
 from web.approvals import panel_view
 from web.auth import current_actor
-from web.formdata import choice_text, local_day, local_input, local_time
+from web.formdata import choice_text, input_value, local_day, local_input, local_time
 from web.forms import (
     CompiledForm,
+    Control,
     ErrorItem,
     FormView,
     form_view,
@@ -147,14 +148,25 @@ def _form_page(
     focus: str | None,
     action: str,
     refresh: str,
+    known: Mapping[str, Any] | None = None,
 ) -> FormView | None:
     """The view of an order page's form (None: the step takes no form), the refusals no field shows
-    first in its summary."""
+    first in its summary. A field's help may say what the order knows of it (``{prefill}``: the amount
+    due a transfer's amount starts at), whatever was typed over it since."""
     if form is None:
         return None
     view = form_view(form, data, errors, focus, action=action, refresh=refresh)
     view.errors = [ErrorItem(text, None) for text in problems] + view.errors
+    for node in view.walk():
+        if isinstance(node, Control) and node.help and PREFILL_WORD in node.help:
+            spec = form.layout.fields.get(node.name)
+            value = (known or {}).get(node.name)
+            shown = input_value(value, spec) if value is not None and spec is not None else "—"
+            node.help = node.help.replace(PREFILL_WORD, shown)
     return view
+
+
+PREFILL_WORD = "{prefill}"  # in a field's help: what the form's prefill computed for it
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1261,7 +1273,7 @@ def _render_step(
     focus: str | None = None,
     conflict: bool = False,
 ) -> str:
-    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh)
+    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh, step.prefill)
     lang = current_lang()
     return render_template(
         "orders/fire.html",

@@ -1,0 +1,69 @@
+"""Finance's bank-transfer form on a wholesale order: it says what the order still owes (the amount it
+starts at), and what to do with money that arrived in excess; more than is owed is refused, saying so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.test_departments import FINANCE, SALES, wholesale_data
+from tests.web.conftest import demo_app, log_in
+from tests.web.test_orders import lock_of
+
+
+@pytest.fixture
+def app(tmp_path: Path, demo_users_database: Path) -> Iterator[Flask]:
+    app = demo_app(tmp_path, demo_users_database, "bank-transfer-tests")
+    yield app
+    app.extensions["orderloom"].close()
+
+
+def amount_help(page: str) -> str:
+    found = re.search(r'<p class="help" id="f-amount-help">(.*?)</p>', page, re.S)
+    assert found is not None, page
+    return unescape(found.group(1))
+
+
+@pytest.mark.parametrize(
+    ("lang", "owed", "excess", "refused"),
+    [
+        (
+            "zh",
+            "本单尚欠 10350.00 元，已按此填好。",
+            "多到账的部分由财务在系统外退回付款方",
+            "收款金额 10400.00 元超过应付金额 10350.00 元；请按应付金额收款，"
+            "多到账的部分由财务在系统外退回付款方",
+        ),
+        (
+            "en",
+            "Owed on this order: 10350.00 CNY, filled in.",
+            "finance returns the excess to the payer outside the system",
+            "the amount of 10400.00 CNY is more than the 10350.00 CNY due; take the amount due, and finance "
+            "returns what arrived in excess to the payer outside the system",
+        ),
+    ],
+)
+def test_the_transfer_form_says_what_is_owed_and_what_to_do_with_an_excess(
+    app: Flask, lang: str, owed: str, excess: str, refused: str
+) -> None:
+    engine = app.extensions["orderloom"].engine
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    part = {"method": "bank_transfer", "amount": 5000, "transaction_ref": "BK20260302001"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, part)
+    finance = log_in(app.test_client(), "zhou.min", "zhou.min-demo")
+    page = finance.get(f"/orders/{order.id}/fire/confirm_transfer?lang={lang}").text
+    assert amount_help(page).startswith(owed) and excess in amount_help(page)
+    sent = {
+        "method": "bank_transfer",
+        "amount": "10400",
+        "transaction_ref": "BK20260302002",
+        "_lock_version": lock_of(page),
+    }
+    answer = finance.post(f"/orders/{order.id}/fire/confirm_transfer?lang={lang}", data=sent).text
+    assert refused in unescape(answer)
+    assert owed in amount_help(answer)  # what is owed, not what was typed over it
