@@ -887,6 +887,17 @@ def _order_page(
     ]
     now = page.now or _engine().clock.now()
     here = shown_here(page, events, lang)
+    # none to take: the reader's steps that a condition of the order refuses now say why (货到付款收款：
+    # 货到付款须在全部发货后收款), as my work does; a step of another's role is not theirs to wait for
+    waiting: dict[str, None] = {}
+    if not triggers:
+        for info in page.triggers:
+            if info.allowed or any(r.code != RefusalCode.GUARD for r in info.why_not):
+                continue
+            label = info.label.get(lang) if info.label is not None else info.trigger
+            for refusal in info.why_not:
+                words = refusal_words(refusal).get(lang)
+                waiting[translate("orders.refused_step", lang).format(action=label, reason=words)] = None
     return render_template(
         "orders/show.html",
         order=order,
@@ -897,6 +908,7 @@ def _order_page(
         timers=[shown_timer(timer, now, lang) for timer in page.timers],
         unset_timers=[shown_unset_timer(timer, lang) for timer in page.unset_timers],
         triggers=triggers,
+        waiting=list(waiting),
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,

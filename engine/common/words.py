@@ -226,6 +226,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.order": Text("订单 #{id}", "Order #{id}"),
         "orders.actions": Text("可执行的操作", "What you can do now"),
         "orders.no_actions": Text("当前没有您可执行的操作。", "There is nothing for you to do on it now."),
+        "orders.refused_step": Text("{action}：{reason}", "{action}: {reason}"),
         "orders.approval_actions": Text("请在上方的审批中处理此订单。", "Act on it in the approval above."),
         "orders.record_actions": Text("请在下方的记录上处理此订单。", "Take your step on its records below."),
         "orders.data": Text("订单信息", "Order details"),
