@@ -67,3 +67,21 @@ def test_the_transfer_form_says_what_is_owed_and_what_to_do_with_an_excess(
     answer = finance.post(f"/orders/{order.id}/fire/confirm_transfer?lang={lang}", data=sent).text
     assert refused in unescape(answer)
     assert owed in amount_help(answer)  # what is owed, not what was typed over it
+
+
+@pytest.mark.parametrize(
+    ("lang", "received", "authorized"),
+    [("zh", "到账时间", "授权时间"), ("en", "Received at", "Authorized at")],
+)
+def test_a_transfer_received_reads_when_it_arrived_not_when_it_was_authorized(
+    app: Flask, lang: str, received: str, authorized: str
+) -> None:
+    engine = app.extensions["orderloom"].engine
+    order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    part = {"method": "bank_transfer", "amount": 5000, "transaction_ref": "BK20260302001"}
+    engine.fire(order.id, "confirm_transfer", FINANCE, part)
+    finance = log_in(app.test_client(), "zhou.min", "zhou.min-demo")
+    page = finance.get(f"/orders/{order.id}?lang={lang}").text
+    found = re.search(r'<article class="record" id="record-payment-1">(.*?)</article>', page, re.S)
+    assert found is not None, page
+    assert f"<dt>{received}</dt>" in found.group(1) and authorized not in found.group(1)
