@@ -732,13 +732,9 @@ def test_cancelling_a_paid_order_refunds_and_releases(engine: Engine, store: Sto
     assert [r.state for r in retail_shipments(engine, order.id)] == ["cancelled"]
 
 
-def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
-    engine: Engine, store: Store, clock: FrozenClock
-) -> None:
-    """Routing split the order between SH-01 and GZ-01: one shipment record per warehouse with its lines,
-    each shipped from its own shelf under its own waybill (found by the search), each delivered on its
-    own; the order is shipped once both left and delivered once both arrived, its return window counted
-    from the later delivery. Once one left, the order can no longer be cancelled nor held."""
+def split_order(engine: Engine, store: Store) -> OrderView:
+    """A retail order of a fridge (held in SH-01 alone) and milk (GZ-01 alone), 3,111 yuan: routed to
+    both, one shipment record each."""
     with store.transaction() as tx:
         tx.connection.execute(insert(stock), [{"sku": "XM-BAND8", "warehouse": "GZ-01", "on_hand": 5}])
     lines = [
@@ -746,6 +742,17 @@ def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
         {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 2, "unit_price": 56, "amount": 112},
     ]
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=3111))
+    return order
+
+
+def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Routing split the order between SH-01 and GZ-01: one shipment record per warehouse with its lines,
+    each shipped from its own shelf under its own waybill (found by the search), each delivered on its
+    own; the order is shipped once both left and delivered once both arrived, its return window counted
+    from the later delivery. Once one left, the order can no longer be cancelled nor held."""
+    order = split_order(engine, store)
     assert [part["warehouse"] for part in order.data["split"]] == ["SH-01", "GZ-01"]
     parts = {r.data["warehouse"]: r for r in retail_shipments(engine, order.id)}
     assert {w: (r.state, r.data["lines"]) for w, r in parts.items()} == {
@@ -914,13 +921,7 @@ def test_a_split_order_refunded_in_full_once_one_parcel_left_ships_no_more(
     """A parcel gone: the order is not cancelled (its goods are out), but the other parcel stays on its
     shelf, the warehouse told why in both languages."""
     engine, store = both
-    with store.transaction() as tx:
-        tx.connection.execute(insert(stock), [{"sku": "XM-BAND8", "warehouse": "GZ-01", "on_hand": 5}])
-    lines = [
-        {"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 1, "unit_price": 2999, "amount": 2999},
-        {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 2, "unit_price": 56, "amount": 112},
-    ]
-    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=3111))
+    order = split_order(engine, store)
     if pay(engine, order.id, 3111) == "on_hold":
         engine.fire(order.id, "release", REVIEWER)
     parts = {r.data["warehouse"]: r.number for r in retail_shipments(engine, order.id)}

@@ -34,13 +34,18 @@ def served(tmp_path: Path, demo_users_database: Path) -> Iterator[tuple[LiveServ
         yield server, order.id
 
 
-def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
-    page: Page, served: tuple[LiveServer, int]
-) -> None:
+def open_narrow(page: Page, served: tuple[LiveServer, int], lang: str) -> None:
+    """The clerk li.na on the order's page at 390 px, in ``lang``."""
     server, order_id = served
     page.set_viewport_size({"width": 390, "height": 800})
     log_in_page(page, server, "li.na", "li.na-demo")
-    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    page.goto(server(f"/orders/{order_id}?lang={lang}"))
+
+
+def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
+    page: Page, served: tuple[LiveServer, int]
+) -> None:
+    open_narrow(page, served, "zh")
     payment = page.locator("#record-payment-1")
     expect(payment.locator("h3")).to_contain_text("支付 #1")
     expect(payment.locator(".chip")).to_have_text("已授权")
@@ -71,10 +76,7 @@ def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
 def test_a_void_is_asked_to_be_confirmed_on_a_narrow_screen(
     page: Page, served: tuple[LiveServer, int], lang: str, ask: str, confirm: str, voided: str, held: str
 ) -> None:
-    server, order_id = served
-    page.set_viewport_size({"width": 390, "height": 800})
-    log_in_page(page, server, "li.na", "li.na-demo")
-    page.goto(server(f"/orders/{order_id}?lang={lang}"))
+    open_narrow(page, served, lang)
     payment = page.locator("#record-payment-1")
     expect(payment.get_by_role("button", name=confirm)).to_be_hidden()  # not one click away
     payment.get_by_text(ask, exact=True).click()
