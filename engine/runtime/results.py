@@ -343,6 +343,9 @@ class RecordStep:
     why_not: tuple[Refusal, ...] = ()
     # what the order knows of the form's fields (its UI file's ``prefill``: the carrier routing chose)
     prefill: Mapping[str, Any] = field(default_factory=dict)
+    # a step without a form that ends the record for good (a payment's void, into a final state): the
+    # order's page asks to confirm it first, as other steps that cannot be undone
+    closes: bool = False
 
 
 @dataclass(frozen=True)
