@@ -736,6 +736,7 @@ class Timer:
     text: str
     when: str | None
     due: str  # the deadline in ISO 8601, for the <time> element
+    off: str | None = None  # its condition does not hold now: it will not fire unless it comes to
 
 
 def shown_decision(why: DecisionWhy, lang: str) -> Shown:
@@ -759,7 +760,7 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
             left=time_left(timer.due_at, now, lang),
         )
         when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
-        return Timer(text, when, timer.due_at.isoformat())
+        return Timer(text, when, timer.due_at.isoformat(), timer_off(timer, lang))
     key = "orders.timer" if timer.reason is not None else "orders.timer.no_reason"
     text = translate(key, lang).format(
         at=at,
@@ -768,7 +769,12 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
         left=time_left(timer.due_at, now, lang),
     )
     when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
-    return Timer(text, when, timer.due_at.isoformat())
+    return Timer(text, when, timer.due_at.isoformat(), timer_off(timer, lang))
+
+
+def timer_off(timer: RunningTimer, lang: str) -> str | None:
+    """当前条件不成立，到期时不会执行 for a timer whose condition does not hold now; None otherwise."""
+    return translate("orders.timer.off", lang) if timer.holds is False else None
 
 
 def shown_unset_timer(timer: UnsetTimer, lang: str) -> str:

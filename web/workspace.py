@@ -42,7 +42,7 @@ from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
 from web.i18n import current_lang, say_done, time_span
-from web.orders import state_label
+from web.orders import state_label, timer_off
 from web.params import local_path
 
 work = Blueprint("work", __name__)
@@ -158,6 +158,8 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         # when its soonest timer moves it by itself, and how: "28 分钟后将自动取消（超时未支付自动取消）"
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,
+        # its condition does not hold now: it will not fire unless it comes to
+        "due_off": timer_off(item.due, lang) if item.due is not None else None,
         "later": item.later,
         "refused": item.refused,  # every step of the person's refused now: set apart, not counted
         "assignee": item.assignee.name if item.assignee is not None else None,

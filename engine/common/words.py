@@ -418,6 +418,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "orders.timer.unset_why": Text("未设定自动{step}：{why}", "{step} by itself: not set, {why}"),
         "orders.timer.when": Text("届时条件仍成立才执行：{when}", "only if this still holds then: {when}"),
+        # a timer whose condition does not hold now, judged as the worker judges it when due: on the order
+        # page under its condition, on my work's row after its due line
+        "orders.timer.off": Text(
+            "当前条件不成立，到期时不会执行",
+            "its condition does not hold now: it will not fire unless it does by then",
+        ),
         # how long until a timer is due (time_span): "还剩 {span}" on the order page, "{span}后" on my work
         "orders.span.minutes": Text("{n} 分钟", "{n} min"),
         "orders.span.hours": Text("{h} 小时 {m} 分钟", "{h} h {m} min"),

@@ -451,6 +451,9 @@ class RunningTimer:
     at: str | None = None  # the moment's expression, for a timer at one (at: order.return_by)
     # an approval's timeout as a sentence with ``{when}`` left to fill ("{when}升级给销售总监（审批超时）")
     sentence: Text | None = None
+    # whether its condition holds now, judged as the worker judges it when due (None: not judged, or
+    # it has none): one that does not will not fire unless it comes to hold by then
+    holds: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -488,8 +491,12 @@ def _approval_timeout(cv: CompiledVersion, state: str, prefix: str = "orders.tim
     )
 
 
-def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
-    """The order's scheduled timers, soonest first, told by the version's labels."""
+def running_timers(
+    cv: CompiledVersion, timers: Iterable[TimerRow], holding: Mapping[int, bool] | None = None
+) -> tuple[RunningTimer, ...]:
+    """The order's scheduled timers, soonest first, told by the version's labels; ``holding``: whether
+    the condition of each timer with one holds now, by the timer's id
+    (``engine.runtime.timer_conditions.timers_holding``)."""
     running: list[RunningTimer] = []
     operands: dict[str, Operand] | None = None  # read once a timer has a condition to tell
     for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
@@ -516,7 +523,8 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
             when = Text(zh, en) if zh is not None and en is not None else Text(declared.when, declared.when)
         step, reason = _timer_step(cv, timer.state, timer.trigger), _reason(timer.reason)
         at = declared.at if declared is not None else None
-        running.append(RunningTimer(timer.due_at, timer.trigger, step, reason, when, at))
+        holds = (holding or {}).get(timer.id) if when is not None else None
+        running.append(RunningTimer(timer.due_at, timer.trigger, step, reason, when, at, holds=holds))
     return tuple(running)
 
 

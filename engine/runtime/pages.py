@@ -77,6 +77,7 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
+from engine.runtime.timer_conditions import timers_holding
 from engine.runtime.workspace import ASSIGN, claim_view_in
 from engine.store import AuditRow, OrderRow, Tx
 from engine.store.approvals import PENDING
@@ -283,12 +284,12 @@ class Pages:
             approval = panel_of(tx, cv, row, actor, now)
             claim = claim_view_in(tx, cv, row, actor)
             timer_rows = tx.order_timers(order_id)
-            timers = running_timers(cv, timer_rows)
             assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
             people = logins_in(row.data, user_fields(cv.spec))
             named = {event.actor for event in history} | assignees
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
+            timers = running_timers(cv, timer_rows, timers_holding(tx, cv, live, timer_rows, now))
             env = condition_env(live, SYSTEM, {}, now)
             unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
             records = named_record_lines(row.data, record_views(Moving(tx, cv, live, now), actor))
