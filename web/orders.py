@@ -1171,12 +1171,18 @@ def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
             (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
         )
         if shown is not None:
-            # an approver's comment, else what the step was sent with (a reviewer's reason to reject)
+            # an approver's comment, else what the step was sent with (a reviewer's reason to reject), else
+            # the reason of the timer that took it
             said, words = here.said, "orders.here.step_said"
             if not said and shown.said:
                 said, words = said_text(shown.said, lang), "orders.here.step_sent"
+            if not said and here.timer_reason is not None:
+                said = here.timer_reason.get(lang)
             words = words if said else "orders.here.step"
             step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=said)
+        # the rule decision that set off the automatic step (the audit's rejection an order's cancel
+        # follows), told after it
+        why = page.decisions.get(here.cause) if here.cause is not None else None
     who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
     return Here(
         title=translate("orders.here.approval" if page.approval else "orders.here", lang),

@@ -348,6 +348,7 @@ class Pages:
             acts=acts,
             approvers=signing,
             names={**names, **(approval.names if approval is not None else {})},
+            timer_reasons=timer_reasons,
         )
         return OrderPage(
             split_shown(shown_view(cv, shown_row, actor)),
