@@ -535,6 +535,7 @@ def index() -> Any:
         older=older,
         # filtered to one workflow and state: its orders selected and one step taken on them all
         steps=[(trigger, label.get(lang)) for trigger, label in found.steps],
+        ending=found.ending,  # the steps that end the orders (a cancel): last, never the primary one
     )
     if not_found:
         return page_html, 404
@@ -879,6 +880,7 @@ def _order_page(
         for info in page.triggers
         if info.allowed
     ]
+    ending = {info.trigger for info in page.triggers if info.ends}  # a cancel: last, styled apart
     now = page.now or _engine().clock.now()
     here = shown_here(page, events, lang)
     return render_template(
@@ -891,6 +893,7 @@ def _order_page(
         timers=[shown_timer(timer, now, lang) for timer in page.timers],
         unset_timers=[shown_unset_timer(timer, lang) for timer in page.unset_timers],
         triggers=triggers,
+        ending=ending,
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,

@@ -126,6 +126,8 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         "state": state_label(spec, order.state, lang),
         "age": age_text(item.since, now, lang),
         "steps": [(s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps],
+        # the steps that end the order (a cancel), last and never styled as the one to take
+        "ends": [s.trigger for s in item.steps if s.ends],
         # a record's step is taken on the order's page, at that record
         "record_steps": [
             (
@@ -219,7 +221,10 @@ def batches(
         for step in row.get("batch_steps", row["steps"]):
             if step not in group["steps"]:
                 group["steps"].append(step)
+        group.setdefault("ends", set()).update(row.get("ends", ()))
     for (workflow, state, refused), group in groups.items():
+        # a step that ends the orders (a cancel) after the others: never the primary one, nor the key's
+        group["steps"].sort(key=lambda step: step[0] in group["ends"])
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
         group["refused"] = refused
         group["later"] = not refused and all(row.get("later") for row in group["rows"])  # moves on by itself

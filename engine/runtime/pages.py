@@ -60,7 +60,7 @@ from engine.runtime.original_order import (
     unclaimed_prefill,
 )
 from engine.runtime.parts import Parts
-from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
+from engine.runtime.queries import batch_steps, ending_steps, forms_of, intake_form_of, offered, step_form
 from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, steps_due, takers
 from engine.runtime.results import (
     IntakeOriginal,
@@ -183,6 +183,7 @@ class Pages:
                 found = self._listed(tx, actor, query, departments, limit)
             filtered = None
             steps: tuple[tuple[str, Text], ...] = ()
+            ending: frozenset[str] = frozenset()
             if query.workflow is not None:
                 newest_of = {w: v for _, w, v in newest}
                 if query.workflow in newest_of:
@@ -190,7 +191,15 @@ class Pages:
                     filtered = cv.spec
                     if query.state is not None and not query.q:
                         steps = batch_steps(cv, query.state, actor)
-        return replace(found, workflow=filtered, workflows=workflows, departments=tuple(every), steps=steps)
+                        ending = ending_steps(cv, query.state)
+        return replace(
+            found,
+            workflow=filtered,
+            workflows=workflows,
+            departments=tuple(every),
+            steps=steps,
+            ending=ending,
+        )
 
     def _shown(self, tx: Tx, row: OrderRow, actor: Actor, matched: Text | None = None) -> ListedOrder:
         cv = self.parts.compiled(tx, row.workflow, row.version)

@@ -203,7 +203,7 @@ def only_ends(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
     if due_transitions(cv, config, actor):
         return False
     theirs = _steps_of(cv, actor, config)
-    return bool(theirs) and all(cv.is_final((dest,)) for ct in theirs for dest in ct.events)
+    return bool(theirs) and all(cv.ends(ct) for ct in theirs)
 
 
 def _timed(cv: CompiledVersion, state: str) -> Urgency:
