@@ -104,6 +104,7 @@ class Labels(Protocol):
 _FORMATS: FormatChecker = FORMAT_CHECKER
 # (format, widget): a field of that format drawn as a picker, whose value the person picks in local time
 _PICKERS = frozenset({("date-time", "datetime"), ("time", "time")})
+_CHOICE_WIDGETS = frozenset({"select", "radio"})
 _DAY_WRITTEN = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # a day as a date or date-time starts
 
 
@@ -121,7 +122,6 @@ def _no_such_day(name: str, instance: Any) -> str | None:
     except ValueError:
         return written.group(0)
     return None
-_CHOICE_WIDGETS = frozenset({"select", "radio"})
 
 
 @functools.lru_cache(maxsize=1024)
