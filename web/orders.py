@@ -93,7 +93,7 @@ from web.forms import (
     published_form,
     refresh_response,
 )
-from web.i18n import current_lang, time_left
+from web.i18n import RELANG_FIELD, current_lang, relanged, time_left
 from web.original_order import refunded_about, shown_about, shown_original
 from web.params import whole_number
 
@@ -103,7 +103,6 @@ LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
 LOCK_DIGITS = 9  # more changes than one order ever has
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
 AGAIN_FIELD = "_again"  # "create another order anyway", when the same order was created a moment ago
-RELANG_FIELD = "_relang"  # the form drawn again in the other language with what was typed, nothing sent
 # in the login's session, newest first: [digest of workflow, channel and data, order id, unix seconds, key]
 RECENT_INTAKES = "recent_intakes"
 SAME_AGAIN_WINDOW = timedelta(minutes=30)
@@ -172,11 +171,6 @@ class Relang:
 def _relang(action: str) -> Relang:
     other = "en" if current_lang() == "zh" else "zh"
     return Relang(RELANG_FIELD, f"{action}?lang={other}")
-
-
-def _relanged() -> bool:
-    """Whether the post asks for the form again in another language (nothing is submitted)."""
-    return request.form.get(RELANG_FIELD) == "1"
 
 
 @dataclass(frozen=True)
@@ -307,7 +301,7 @@ def new(department: str, workflow: str, channel: str) -> Any:
         if rows is not None:  # a row added or removed without JavaScript
             return _render_intake(intake, rows[0], key, focus=rows[1])
         data = compiled.layout.prepare(data)
-        if _relanged():  # the other language: the same page (and key), what was typed kept
+        if relanged():  # the other language: the same page (and key), what was typed kept
             return _render_intake(intake, data, key)
     engine = _engine()
     now = engine.clock.now()
@@ -1351,7 +1345,7 @@ class _Sent:
         compiled = step.form
         data = posted_data(compiled) if compiled is not None else {}
         self.rows = posted_row_action(compiled, data) if compiled is not None else None
-        if self.rows is None and compiled is not None and _relanged():  # the other language: not fired
+        if self.rows is None and compiled is not None and relanged():  # the other language: not fired
             self.rows = (compiled.layout.prepare(data), None)
         if self.rows is not None:
             return None
