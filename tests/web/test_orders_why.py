@@ -31,12 +31,11 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 12, 7, 9, 3, tzinfo=UTC))  # 17:03 in China
 
 
-@pytest.fixture
-def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
-    app = retail_app(tmp_path, "orders-why-tests", clock)
-    services = app.extensions["orderloom"]
+def clerks_app(tmp_path: Path, clock: FrozenClock, database_url: str | None = None) -> Flask:
+    """The retail app (on ``database_url``, PostgreSQL's, when given) with the clerk li.na."""
+    app = retail_app(tmp_path, "orders-why-tests", clock, database_url=database_url)
     create_user(
-        services.store,
+        app.extensions["orderloom"].store,
         name="li.na",
         password="li.na-demo",
         roles=["clerk", "service"],
@@ -44,8 +43,14 @@ def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
         at=clock.now(),
         display_name="李娜",
     )
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
+    app = clerks_app(tmp_path, clock)
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 @pytest.fixture

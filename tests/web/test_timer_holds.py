@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.clock import FrozenClock
-from tests.web.conftest import log_in, retail_app
+from tests.web.conftest import log_in
 from tests.web.test_order_records import authorize
 from tests.web.test_orders import create
-from web.users import create_user
+from tests.web.test_orders_why import clerks_app
 
 OFF = {
     "zh": "当前条件不成立，到期时不会执行",
@@ -37,19 +37,9 @@ def clock() -> FrozenClock:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
     url = str(request.getfixturevalue("pg_url")) if request.param == "postgresql" else None
-    app = retail_app(tmp_path, "timer-holds-tests", clock, database_url=url)
-    services = app.extensions["orderloom"]
-    create_user(
-        services.store,
-        name="li.na",
-        password="li.na-demo",
-        roles=["clerk", "service"],
-        departments=["retail"],
-        at=clock.now(),
-        display_name="李娜",
-    )
+    app = clerks_app(tmp_path, clock, url)
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 @pytest.fixture
