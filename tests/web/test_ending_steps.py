@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.dsl.compiler import load_bundle
 from tests.web.conftest import log_in
-from tests.web.test_workspace import PASSWORD, WORK, actor, work_app
+from tests.web.test_workspace import PASSWORD
+from tests.web.test_workspace_urgency import made, work_app_with
 
 LABELS = {
     "zh": ("收款", "取消", "取消并退款"),
@@ -25,20 +25,7 @@ LABELS = {
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
-    app = work_app(tmp_path)
-    app.extensions["orderloom"].engine.publish(
-        load_bundle(WORK / "workflows" / "ending-order.yaml", WORK, action_names={}, workflows={})
-    )
-    yield app
-    app.extensions["orderloom"].close()
-
-
-def made(app: Flask, *steps: str) -> int:
-    engine, clerk = app.extensions["orderloom"].engine, actor("zhang.san")
-    order_id = int(engine.create_order(clerk, "retail", "ending-order", data={"total": 10}).id)
-    for trigger in steps:
-        engine.fire(order_id, trigger, clerk)
-    return order_id
+    yield from work_app_with(tmp_path, "ending-order")
 
 
 def batch_buttons(page: str, state: str) -> list[tuple[str, str, bool]]:
@@ -55,7 +42,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_cancel_declared_first_comes_after_the_payment_and_is_not_primary(app: Flask, lang: str) -> None:
-    order_id = made(app)
+    order_id = made(app, workflow="ending-order")
     page = client(app).get(f"/work?lang={lang}").get_data(as_text=True)
     pay, cancel, _ = LABELS[lang]
     state = "待支付" if lang == "zh" else "Pending payment"
@@ -70,7 +57,7 @@ def test_the_cancel_declared_first_comes_after_the_payment_and_is_not_primary(ap
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_group_whose_only_step_ends_the_order_has_no_primary_and_no_key(app: Flask, lang: str) -> None:
-    made(app, "pay")
+    made(app, "pay", workflow="ending-order")
     page = client(app).get(f"/work?lang={lang}").get_data(as_text=True)
     state = "已支付" if lang == "zh" else "Paid"
     assert batch_buttons(page, state) == [("cancel_refund", "ends", False)]
@@ -78,7 +65,7 @@ def test_a_group_whose_only_step_ends_the_order_has_no_primary_and_no_key(app: F
 
 
 def test_the_orders_list_of_one_state_puts_the_cancel_last(app: Flask) -> None:
-    made(app)
+    made(app, workflow="ending-order")
     page = (
         client(app).get("/orders?workflow=ending-order&state=pending_payment&lang=en").get_data(as_text=True)
     )
