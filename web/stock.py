@@ -66,7 +66,7 @@ from engine.api.stock import (
 )
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang
+from web.i18n import current_lang, relanged
 from web.params import MAX_ID, query_number, whole_number
 
 stock_pages = Blueprint("stock", __name__)
@@ -286,6 +286,8 @@ def receive() -> Any:
         return _page("stock/change.html", what="receive", sent={})
     actor = _may_change()
     sent = request.form.to_dict()
+    if relanged():  # the other language, what was typed kept: nothing received
+        return _page("stock/change.html", what="receive", sent=sent)
     qty = _number("qty")
     try:
         row = receive_stock(
@@ -311,6 +313,8 @@ def adjust() -> Any:
         return _page("stock/change.html", what="adjust", sent={})
     actor = _may_change()
     sent = request.form.to_dict()
+    if relanged():  # the other language, what was typed kept: nothing adjusted
+        return _page("stock/change.html", what="adjust", sent=sent)
     change = _number("change")
     try:
         row = adjust_stock(
@@ -402,6 +406,8 @@ def transfer_page(transfer_id: int) -> Any:
 def transfer_new() -> Any:
     actor = _may_change()
     sent = request.form.to_dict()
+    if relanged():  # the other language, what was typed kept: nothing received
+        return _page("stock/change.html", what="receive", sent=sent)
     qty = _number("qty")
     try:
         done = transfer_stock(

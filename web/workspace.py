@@ -43,7 +43,7 @@ from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
 from web.i18n import current_lang, say_done, time_span
-from web.orders import state_label
+from web.orders import state_label, timer_off
 from web.params import local_path
 
 work = Blueprint("work", __name__)
@@ -127,6 +127,8 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         "state": state_label(spec, order.state, lang),
         "age": age_text(item.since, now, lang),
         "steps": [(s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps],
+        # the steps that end the order (a cancel), last and never styled as the one to take
+        "ends": [s.trigger for s in item.steps if s.ends],
         # a record's step is taken on the order's page, at that record
         "record_steps": [
             (
@@ -159,6 +161,8 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         # when its soonest timer moves it by itself, and how: "28 分钟后将自动取消（超时未支付自动取消）"
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,
+        # its condition does not hold now: it will not fire unless it comes to
+        "due_off": timer_off(item.due, lang) if item.due is not None else None,
         "later": item.later,
         "refused": item.refused,  # every step of the person's refused now: set apart, not counted
         "assignee": item.assignee.name if item.assignee is not None else None,
@@ -219,7 +223,10 @@ def batches(
         for step in row.get("batch_steps", row["steps"]):
             if step not in group["steps"]:
                 group["steps"].append(step)
+        group.setdefault("ends", set()).update(row.get("ends", ()))
     for (workflow, state, refused), group in groups.items():
+        # a step that ends the orders (a cancel) after the others: never the primary one, nor the key's
+        group["steps"].sort(key=lambda step: step[0] in group["ends"])
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
         group["refused"] = refused
         group["later"] = not refused and all(row.get("later") for row in group["rows"])  # moves on by itself

@@ -430,6 +430,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "orders.timer.unset_why": Text("未设定自动{step}：{why}", "{step} by itself: not set, {why}"),
         "orders.timer.when": Text("届时条件仍成立才执行：{when}", "only if this still holds then: {when}"),
+        # a timer whose condition does not hold now, judged as the worker judges it when due: on the order
+        # page under its condition, on my work's row after its due line
+        "orders.timer.off": Text(
+            "当前条件不成立，到期时不会执行",
+            "its condition does not hold now: it will not fire unless it does by then",
+        ),
         # how long until a timer is due (time_span): "还剩 {span}" on the order page, "{span}后" on my work
         "orders.span.minutes": Text("{n} 分钟", "{n} min"),
         "orders.span.hours": Text("{h} 小时 {m} 分钟", "{h} h {m} min"),
@@ -2356,6 +2362,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{label}: computed from the {options}; fill those in first",
         ),
         "form.format": Text("{label}格式不正确：应为{expected}", "{label}: enter {expected}"),
+        # a value written as a date whose day the calendar does not have: date.gone, after the label
+        "form.date_gone": Text("{label}：{options}", "{label}: {options}"),
         "form.money_range": Text(
             "{label}超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
             "{label}: out of range; an amount must be below 10,000,000,000,000 (ten trillion) CNY",
@@ -2395,6 +2403,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "金额，用数字和小数点书写，最多两位小数，如 1000 或 99.50（不接受 1e3 这类写法）",
             "an amount in digits with at most two decimals, like 1000 or 99.50 (not 1e3 or the like)",
         ),
+        "date.gone": Text("{day} 不是存在的日期", "{day} is not a real date"),
         "format.date": Text("日期，如 2026-01-31", "a date like 2026-01-31"),
         "format.date-time": Text(
             "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"

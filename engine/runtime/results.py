@@ -94,6 +94,7 @@ class TriggerInfo:
     why_not: tuple[Refusal, ...] = ()
     on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
     then: tuple[AutoStep, ...] = ()  # the automatic steps that may follow at once, from where it leads
+    ends: bool = False  # it takes the order to a final state (a cancel): never the page's first step
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ class OrderList:
     # filtered to one workflow and state: the steps the actor may take on its orders from there, as one
     # batch (engine.runtime.batch), each (trigger, label); the first is what the key ``a`` takes
     steps: tuple[tuple[str, Text], ...] = ()
+    ending: frozenset[str] = frozenset()  # of those, the steps that end the order (a cancel): listed last
 
 
 # -- approval steps (engine/runtime/approvals.py) ----------------------------------------------

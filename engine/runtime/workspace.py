@@ -83,8 +83,10 @@ from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
 from engine.runtime.records import due_transitions, record_views
 from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, TriggerInfo, order_view
+from engine.runtime.timer_conditions import timers_holding
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
+from engine.store.statuses import TimerStatus
 from engine.store.timer_queue import TimerRow
 from engine.store.users import is_api_login, people_of, user_named
 from engine.store.workspace import ClaimFilter
@@ -209,7 +211,7 @@ def only_ends(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
     if due_transitions(cv, config, actor):
         return False
     theirs = _steps_of(cv, actor, config)
-    return bool(theirs) and all(cv.is_final((dest,)) for ct in theirs for dest in ct.events)
+    return bool(theirs) and all(cv.ends(ct) for ct in theirs)
 
 
 def _timed(cv: CompiledVersion, state: str) -> Urgency:
@@ -809,12 +811,24 @@ class Workspace:
                     assignee=holder,
                     mine=row.assignee == actor.name,
                     record_steps=offers,
-                    due=next(iter(running_timers(cv, timers[row.id])), None),
+                    due=_soonest(tx, cv, live, timers[row.id], now),
                     later=versions.urgency(row.workflow, row.state).rank == LATER,
                     held=held_reason(decided.get(row.id)),
                 )
             )
         return items
+
+
+def _soonest(
+    tx: Tx, cv: CompiledVersion, live: LiveOrder, timers: Sequence[TimerRow], now: datetime
+) -> RunningTimer | None:
+    """The order's soonest timer, as its row says it, with whether its condition holds now (judged of
+    that timer alone)."""
+    scheduled = (timer for timer in timers if timer.status == TimerStatus.SCHEDULED)
+    soonest = min(scheduled, key=lambda timer: (timer.due_at, timer.id), default=None)
+    if soonest is None:
+        return None
+    return next(iter(running_timers(cv, [soonest], timers_holding(tx, cv, live, [soonest], now))), None)
 
 
 def _held_states(cv: CompiledVersion) -> frozenset[str]:
