@@ -96,3 +96,36 @@ def test_the_order_page_lists_as_returnable_only_what_the_requests_about_it_leav
         assert ">XM-BAND8<" in shown and ">1<" in shown and ">2<" not in shown, lang
     stored = engine.get_order(int(bought), RETAIL).data["returnable"]
     assert [(line["sku"], line["qty"]) for line in stored] == [("XM-BAND8", 2)]
+
+
+def test_a_return_the_requests_leave_nothing_to_is_not_offered_and_its_page_says_why(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """Two requests name both bands back: the order's page offered 申请退货, its form opened with no line
+    and a "+ Add a line" that added a line whose read-only SKU no one could fill; now the step is not
+    offered, its page says which requests name it all, in either language, and a form of lines only the
+    order gives (one band left) offers no line to add."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    form = f"/orders/{bought}/fire/request_return"
+    first = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    for lang, add in (("zh", "添加一行"), ("en", "Add a line")):
+        page = clerk.get(f"{form}?lang={lang}")
+        assert page.status_code == 200 and rows_of(page.text) == [("XM-BAND8", "1")], lang
+        assert add not in page.text and 'value="add:return_lines"' not in page.text, lang
+    assert form in clerk.get(f"/orders/{bought}?lang=zh").text  # one band left: offered
+    second = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
+    assert form not in clerk.get(f"/orders/{bought}?lang=zh").text
+    for lang, words in (
+        ("zh", f"没有可退商品：售后申请 #{first.id}、售后申请 #{second.id} 已申请全部商品"),
+        (
+            "en",
+            f"Nothing left to return: after-sales request #{first.id}, after-sales request #{second.id} "
+            "name it all",
+        ),
+    ):
+        page = clerk.get(f"{form}?lang={lang}")
+        assert page.status_code == 403, lang
+        assert words in html.unescape(page.text), lang
+        assert 'name="return_lines' not in page.text, lang
