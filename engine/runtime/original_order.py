@@ -431,7 +431,9 @@ def original_summary(
     own = parts.compiled(tx, original.workflow, original.version).spec
     found = original.data
     lines = found.get(wanted.lines or "lines")
-    left = lines_left(tx, spec, original, order_id)
+    # what is left to ask back for anyone, this order's own claim counted too: the figure the original
+    # order's page and its own return offer, never one the order asking reads differently
+    left = lines_left(tx, spec, original)
     every = orders_about(tx, parts, original.department, original.id)
     mobile = _first_text(found, own.search.get("mobile", ()))
     address = found.get("address")

@@ -129,3 +129,24 @@ def test_a_return_the_requests_leave_nothing_to_is_not_offered_and_its_page_says
         assert page.status_code == 403, lang
         assert words in html.unescape(page.text), lang
         assert 'name="return_lines' not in page.text, lang
+
+
+def test_the_requests_summary_of_the_order_says_what_is_left_for_anyone_as_the_order_does(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """A request names both bands back: its summary of the retail order read 尚可退 2 (its own bands not
+    counted) while the retail order listed none returnable; now both say none is left."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    taken = engine.create_order(
+        SERVICE, "after_sales", "after-sales-request", "web", request(bought, refund=478, qty=2)
+    )
+    desk = log_in(app.test_client(), "huang.fang", "huang-fang-pass")
+    for lang, words in (("zh", "尚可退"), ("en", "Left to return")):
+        page = desk.get(f"/orders/{taken.id}?lang={lang}").text
+        summary = page[page.index('id="original-order"') :]
+        summary = summary[: summary.index("</section>")]
+        assert re.search(rf'data-label="{words}">0<', summary), lang
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    shown = returnable_of(clerk.get(f"/orders/{bought}?lang=zh").text, "可退商品")
+    assert "XM-BAND8" not in shown
