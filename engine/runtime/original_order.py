@@ -85,6 +85,26 @@ def original_order_refusals(
                 undelivered=True,
             )
         ]
+    lines = lines_left(tx, spec, original, order_id)
+    asking = wanted.lines is not None and bool(per_sku(data.get(wanted.lines)))
+    if lines and not asking and not any(line.left for line in lines.values()):
+        # every line came back or is named, and none asked (the fill, a form sent with none): said by
+        # the number, as lines asked are refused each by its SKU
+        field = _title(spec, wanted.field)
+        sent = sum(line.delivered for line in lines.values())
+        back = sum(line.returned for line in lines.values())
+        named = sum(line.claimed for line in lines.values())
+        return [
+            _refusal(
+                wanted.field,
+                f"{field.zh}：原订单 {number} 已没有可退商品（已发 {sent} 件，原订单已退或退货中 "
+                f"{back} 件，其他申请已占 {named} 件）",
+                f"{field.en}: nothing is left to return on original order {number} ({sent} delivered, "
+                f"{back} returned or being returned by that order, {named} named by other requests)",
+                order=number,
+                nothing_left=True,
+            )
+        ]
     refusals = _lines_refusals(tx, spec, data, original, order_id)
     asked = _money(data.get(wanted.refund)) if wanted.refund is not None else None
     if asked is None or wanted.refund is None:
