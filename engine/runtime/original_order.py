@@ -317,9 +317,10 @@ def unclaimed_prefill(
     tx: Tx, parts: Parts, row: OrderRow, schema: Mapping[str, Any], prefill: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``prefill`` with each top-level field the form marks ``x-unclaimed`` cut to what the orders about
-    the order (after-sales requests about a retail order: ``claims_on``) leave of it: per SKU, what the
-    prefill names less what they name back, a line with none left out, so its quantities (and a refund
-    left empty, which is their price) offer only what may still come back."""
+    the order (after-sales requests about a retail order: ``claims_on``) and its own return under way
+    (its ``returning``) leave of it: per SKU, what the prefill names less what they name back, a line
+    with none left out, so its quantities (and a refund left empty, which is their price) offer only
+    what may still come back."""
     return unclaimed_left(tx, parts, row, schema, prefill)[0]
 
 
@@ -339,7 +340,8 @@ def unclaimed_left(
     if not names:
         return dict(prefill), None
     claims = [claim for claim in claims_on(tx, parts, row.department, row.id) if claim.items]
-    named = [claim.items for claim in claims]
+    # and what the order's own return under way takes back (its ``returning``, not yet off the list)
+    named = [claim.items for claim in claims] + [per_sku(row.data.get(OWN_RETURNED[1]))]
     cut = dict(prefill)
     emptied = []
     for name in names:

@@ -306,10 +306,10 @@ class Pages:
             about = tuple(orders_about(tx, self.parts, row.department, row.id))
             data_form = cv.spec.forms.get(cv.spec.data_form) if cv.spec.data_form else None
             shown_row = (
-                # its rows of goods (x-unclaimed) less what the orders about it name back, as its forms
-                # offer them
+                # its rows of goods (x-unclaimed) less what the orders about it name back and its own
+                # return under way takes, as its forms offer them
                 replace(row, data=unclaimed_prefill(tx, self.parts, row, data_form, row.data))
-                if about and data_form is not None
+                if data_form is not None and has_unclaimed(data_form)
                 else row
             )
         spec = cv.spec

@@ -14,6 +14,7 @@ from tests.engine.runtime.test_original_order import request
 from tests.test_departments import RETAIL, SERVICE, delivered_retail_order, pay_refund, returned_and_inspected
 from tests.web import test_original_order
 from tests.web.conftest import log_in
+from tests.web.test_order_words import why_here
 from tests.web.test_original_order import engine_of
 
 app, clock = test_original_order.app, test_original_order.clock  # the fixtures of its tests
@@ -150,3 +151,28 @@ def test_the_requests_summary_of_the_order_says_what_is_left_for_anyone_as_the_o
     clerk = log_in(app.test_client(), "li.na", "li-na-pass")
     shown = returnable_of(clerk.get(f"/orders/{bought}?lang=zh").text, "可退商品")
     assert "XM-BAND8" not in shown
+
+
+def test_a_return_under_way_leaves_the_returnable_list_and_reads_as_a_line_of_goods(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """One band of two asked back by the order's own return: 可退商品 still listed both while the band sat
+    under 待退回商品, and 为何在此 read "XM-BAND8 商品名称 小米手环8 退回数量 1", its labels inline; now
+    the list offers the other band alone (the stored list unchanged until the warehouse receives it) and
+    the line reads as a line of goods, in either language."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    band = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1}]}
+    engine.fire(int(bought), "request_return", RETAIL, band)
+    clerk = log_in(app.test_client(), "li.na", "li-na-pass")
+    for lang, title, line in (
+        ("zh", "可退商品", "退货商品：XM-BAND8 小米手环8 ×1"),
+        ("en", "Items that may still be returned", "Items to return: XM-BAND8 "),
+    ):
+        page = clerk.get(f"/orders/{bought}?lang={lang}").text
+        shown = returnable_of(page, title)
+        assert ">XM-BAND8<" in shown and ">1<" in shown and ">2<" not in shown, lang
+        here = why_here(page)
+        assert line in here and " ×1" in here and "退回数量" not in here and "Quantity" not in here, lang
+    stored = engine.get_order(int(bought), RETAIL).data["returnable"]
+    assert [(line["sku"], line["qty"]) for line in stored] == [("XM-BAND8", 2)]
