@@ -580,6 +580,12 @@ def leads_to(
     that step's condition holds, the state it goes on to named unless it is where the step took it (a
     return authorization issued at once: the state is named once). ``state``: where the order (a
     batch's orders, all in one) is now. None when the step may lead to more than one state."""
+    if len(set(info.dests)) > 1 and many and not info.then:  # each order of the batch as its case decides
+        either, quoted = translate("orders.then_either", lang), translate("orders.quoted", lang)
+        states = either.join(
+            quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(info.dests)
+        )
+        return translate("orders.batch.leads_to_either", lang).format(action=action, states=states)
     if len(set(info.dests)) != 1:
         return None
     [dest] = set(info.dests)

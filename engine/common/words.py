@@ -322,6 +322,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "执行「{action}」后，这些订单仍为「{state}」；{then}。",
             "After “{action}” these orders stay “{state}”; {then}.",
         ),
+        "orders.batch.leads_to_either": Text(
+            "执行「{action}」后，这些订单将视各自情况转到{states}。",
+            "After “{action}” these orders go to {states}, as each one's case decides.",
+        ),
         "orders.batch.leads_to": Text(
             "执行「{action}」后，这些订单将转到「{state}」。",
             "After “{action}” these orders go to “{state}”.",
