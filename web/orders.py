@@ -82,9 +82,10 @@ from engine.errors import (
 )
 from web.approvals import panel_view
 from web.auth import current_actor
-from web.formdata import choice_text, local_day, local_input, local_time
+from web.formdata import choice_text, input_value, local_day, local_input, local_time
 from web.forms import (
     CompiledForm,
+    Control,
     ErrorItem,
     FormView,
     form_view,
@@ -147,14 +148,25 @@ def _form_page(
     focus: str | None,
     action: str,
     refresh: str,
+    known: Mapping[str, Any] | None = None,
 ) -> FormView | None:
     """The view of an order page's form (None: the step takes no form), the refusals no field shows
-    first in its summary."""
+    first in its summary. A field's help may say what the order knows of it (``{prefill}``: the amount
+    due a transfer's amount starts at), whatever was typed over it since."""
     if form is None:
         return None
     view = form_view(form, data, errors, focus, action=action, refresh=refresh)
     view.errors = [ErrorItem(text, None) for text in problems] + view.errors
+    for node in view.walk():
+        if isinstance(node, Control) and node.help and PREFILL_WORD in node.help:
+            spec = form.layout.fields.get(node.name)
+            value = (known or {}).get(node.name)
+            shown = input_value(value, spec) if value is not None and spec is not None else "—"
+            node.help = node.help.replace(PREFILL_WORD, shown)
     return view
+
+
+PREFILL_WORD = "{prefill}"  # in a field's help: what the form's prefill computed for it
 
 
 # --------------------------------------------------------------------------------------------------
@@ -883,6 +895,17 @@ def _order_page(
     ]
     now = page.now or _engine().clock.now()
     here = shown_here(page, events, lang)
+    # none to take: the reader's steps that a condition of the order refuses now say why (货到付款收款：
+    # 货到付款须在全部发货后收款), as my work does; a step of another's role is not theirs to wait for
+    waiting: dict[str, None] = {}
+    if not triggers:
+        for info in page.triggers:
+            if info.allowed or any(r.code != RefusalCode.GUARD for r in info.why_not):
+                continue
+            label = info.label.get(lang) if info.label is not None else info.trigger
+            for refusal in info.why_not:
+                words = refusal_words(refusal).get(lang)
+                waiting[translate("orders.refused_step", lang).format(action=label, reason=words)] = None
     return render_template(
         "orders/show.html",
         order=order,
@@ -893,6 +916,7 @@ def _order_page(
         timers=[shown_timer(timer, now, lang) for timer in page.timers],
         unset_timers=[shown_unset_timer(timer, lang) for timer in page.unset_timers],
         triggers=triggers,
+        waiting=list(waiting),
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,
@@ -952,6 +976,7 @@ class RecordAction:
     label: str
     url: str
     inputs: list[RecordInput]
+    confirm: str = ""  # a step that cannot be undone: the question asked before it is taken
 
 
 @dataclass
@@ -984,6 +1009,9 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
     forms = {form.path: form for form in page.forms}
     shown = []
     for record in page.records:
+        title = translate("orders.record.title", lang).format(
+            kind=record.kind_label.get(lang), number=record.number
+        )
         kind_form = page.spec.records[record.kind].form
         # its own form first, then the order's forms: the choices they name (a payment's method) read
         # by their labels, not their codes
@@ -1012,13 +1040,13 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
                 )
                 if step.form in forms
                 else [],
+                translate("orders.record.confirm", lang).format(action=step.label.get(lang), record=title)
+                if step.closes
+                else "",
             )
             for step in record.steps
             if step.allowed
         ]
-        title = translate("orders.record.title", lang).format(
-            kind=record.kind_label.get(lang), number=record.number
-        )
         shown.append(
             ShownRecord(
                 f"record-{record.kind}-{record.number}",
@@ -1288,7 +1316,7 @@ def _render_step(
     focus: str | None = None,
     conflict: bool = False,
 ) -> str:
-    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh)
+    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh, step.prefill)
     lang = current_lang()
     return render_template(
         "orders/fire.html",

@@ -32,6 +32,7 @@ from engine.api.workspace import (
     ClaimFilter,
     ClaimView,
     OrdersSection,
+    Queue,
     QueuesSection,
     RowSummary,
     WorkCursor,
@@ -187,6 +188,7 @@ def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
     row = _item(WorkItem(item.order, item.spec, item.since, (), (), None, False), now, lang)
     row["task"] = f"{item.order.id}:{item.task_id}:{item.order.lock_version}"  # what signing it sends
     row["by_role"] = term("role", item.by_role, lang) if item.by_role is not None else None
+    row["why"] = item.why.get(lang) if item.why is not None else None  # the rules that sent it here
     row["deadline"] = local_time(item.deadline) if item.deadline is not None else None
     row["overdue"] = item.deadline is not None and item.deadline <= now
     return row
@@ -228,6 +230,17 @@ def batches(
     return list(groups.values())
 
 
+def _queue_shown(q: Queue, now: datetime, lang: str) -> dict[str, Any]:
+    return {
+        "department": q.department,
+        "name": q.name,
+        "label": q.labels[0].get(lang) if q.labels else q.name,
+        "count": q.count,
+        "oldest": age_text(q.oldest, now, lang),
+        "url": url_for("work.queue", department=q.department, queue=q.name),
+    }
+
+
 @work.get("/work")
 def index() -> Any:
     claims, after = _claims(), _after()
@@ -267,17 +280,8 @@ def index() -> Any:
             sections.append(
                 {
                     "kind": section.kind,
-                    "queues": [
-                        {
-                            "department": q.department,
-                            "name": q.name,
-                            "label": q.labels[0].get(lang) if q.labels else q.name,
-                            "count": q.count,
-                            "oldest": age_text(q.oldest, found.now, lang),
-                            "url": url_for("work.queue", department=q.department, queue=q.name),
-                        }
-                        for q in section.queues
-                    ],
+                    "queues": [_queue_shown(q, found.now, lang) for q in section.queues],
+                    "others": bool(section.others),  # queues others work: said, not listed
                 }
             )
     shown_filter = next(name for name, value in FILTERS.items() if value is claims)
@@ -318,8 +322,8 @@ def _stock_work(lang: str) -> list[dict[str, Any]] | None:
             "sku": a.sku,
             "name": names[a.sku].get(lang) if a.sku in names else "",
             "warehouse": places[a.warehouse].get(lang) if a.warehouse in places else a.warehouse,
-            "figures": translate("work.stock.row", lang).format(
-                available=a.available, safety=a.safety_stock, suggested=a.suggested
+            "figures": translate("work.stock.row_covered" if a.covered else "work.stock.row", lang).format(
+                available=a.available, safety=a.safety_stock, suggested=a.suggested, in_transit=a.in_transit
             ),
             "url": url_for("stock.ledger", sku=a.sku, warehouse=a.warehouse),
         }

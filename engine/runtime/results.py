@@ -287,6 +287,9 @@ class ApprovalPanel:
     # the approvers added by another (加签) yet to sign, in their order: (login, added before the one
     # who added them); the order waits for them whatever ``sign`` says
     awaiting_added: tuple[tuple[str, bool], ...] = ()
+    # the role of each open step asking a role -> the active people of the department holding it who may
+    # sign it (the order's creator left out), by login: whom the step waits for, named (none: nobody)
+    holders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def person(self, name: str | None) -> str:
         """How a page names a login: by its display name (the engine itself: "system")."""
@@ -340,6 +343,9 @@ class RecordStep:
     why_not: tuple[Refusal, ...] = ()
     # what the order knows of the form's fields (its UI file's ``prefill``: the carrier routing chose)
     prefill: Mapping[str, Any] = field(default_factory=dict)
+    # a step without a form that ends the record for good (a payment's void, into a final state): the
+    # order's page asks to confirm it first, as other steps that cannot be undone
+    closes: bool = False
 
 
 @dataclass(frozen=True)
