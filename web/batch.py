@@ -25,12 +25,12 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_template, url_for
 
-from engine.api import ApprovalAction, Engine, StepPage, WorkflowSpec, translate
+from engine.api import ApprovalAction, Engine, StepPage, TriggerInfo, WorkflowSpec, translate
 from engine.api.batch import (
     MAX_BATCH,
     SIGNING,
@@ -195,10 +195,18 @@ def _plan(order_ids: Sequence[int], trigger: str) -> Plan:
         came is not None,
         _back_words(came, lang),
         tuple(_shown(step.order, step.spec) for step in taken),
-        leads_to(first.spec, info, label, lang, many=True, state=first.order.state)
+        # where each order goes may differ (a receipt that ends one order returned, another partly
+        # returned): every order's, said as either
+        leads_to(first.spec, _every_dest(info, taken), label, lang, many=True, state=first.order.state)
         if info is not None
         else None,
     )
+
+
+def _every_dest(info: TriggerInfo, taken: Sequence[StepPage]) -> TriggerInfo:
+    """``info`` leading to where any of the orders ``taken`` goes, in the order first met."""
+    dests = tuple(dict.fromkeys(d for step in taken if step.info is not None for d in step.info.dests))
+    return replace(info, dests=dests) if dests else info
 
 
 def _view(plan: Plan, data: Mapping[str, Any], errors: Sequence[FieldError] = ()) -> FormView | None:

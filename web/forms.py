@@ -253,6 +253,7 @@ class Rows:
     errors: list[str] = field(default_factory=list)
     focus_add: bool = False
     kind: str = "rows"
+    fixed: bool = False  # no row may be added (``FormLayout.adds_rows``): the add button is not shown
 
     @property
     def add_value(self) -> str:
@@ -470,7 +471,8 @@ class _Builder:
             label=spec.label.get(self.lang),
             headers=headers,
             rows=rows,
-            can_add=max_items is None or len(items) < max_items,
+            can_add=(max_items is None or len(items) < max_items) and self.layout.adds_rows(path),
+            fixed=not self.layout.adds_rows(path),
             can_remove=len(items) > min_items,
             min_items=min_items,
             max_items=max_items,
@@ -652,7 +654,11 @@ def apply_action(
     items = holder.get(last)
     if not isinstance(items, list):
         items = [compiled.layout.blank_item(rows_path) for _ in range(low if isinstance(low, int) else 0)]
-    if verb == "add" and (not isinstance(high, int) or len(items) < high):
+    if (
+        verb == "add"
+        and (not isinstance(high, int) or len(items) < high)
+        and compiled.layout.adds_rows(rows_path)
+    ):
         items = [*items, compiled.layout.blank_item(rows_path)]
     elif (
         verb == "remove"

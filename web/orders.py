@@ -587,6 +587,12 @@ def leads_to(
     that step's condition holds, the state it goes on to named unless it is where the step took it (a
     return authorization issued at once: the state is named once). ``state``: where the order (a
     batch's orders, all in one) is now. None when the step may lead to more than one state."""
+    if len(set(info.dests)) > 1 and many and not info.then:  # each order of the batch as its case decides
+        either, quoted = translate("orders.then_either", lang), translate("orders.quoted", lang)
+        states = either.join(
+            quoted.format(name=state_label(spec, d, lang)) for d in dict.fromkeys(info.dests)
+        )
+        return translate("orders.batch.leads_to_either", lang).format(action=action, states=states)
     if len(set(info.dests)) != 1:
         return None
     [dest] = set(info.dests)
@@ -628,6 +634,7 @@ class Entry:
     fields: list[Entry] = field(default_factory=list)
     headers: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # a table's columns by their field names
 
 
 def summarize(
@@ -701,6 +708,7 @@ def summarize(
                 label(path, key),
                 headers=[label(f"{inner}.{k}", k) for k in keys],
                 rows=[[text(f"{inner}.{k}", k, item.get(k)) for k in keys] for item in value],
+                keys=keys,
             )
         if isinstance(value, list) and value:
             joined = "、" if lang.startswith("zh") else ", "
@@ -1162,7 +1170,8 @@ class Here:
 def said_text(said: Sequence[Entry], lang: str) -> str:
     """What a step was sent with on one line: ``驳回原因：收货地址与历史欺诈订单一致``, field by field;
     a table row by row, each by its first cell and the others by their column
-    (``退货商品：YL-MILK24 退回数量 2、HR-BCD470 退回数量 1``), an object by its fields."""
+    (``明细：HR-BCD470 数量 20``), a row of goods as one reads (``退货商品：XM-BAND8 小米手环8 ×1、YL-MILK24
+    伊利纯牛奶 ×2``), an object by its fields."""
     words = translate("orders.said", lang)
     joined = "；" if lang.startswith("zh") else "; "
     return joined.join(
@@ -1176,13 +1185,35 @@ def _entry_text(entry: Entry, lang: str) -> str:
         return entry.text
     if entry.fields:
         return " ".join(f"{f.label} {text}" for f in entry.fields if (text := _entry_text(f, lang)))
-    columns = entry.headers[1:]
-    rows = [
-        " ".join([row[0], *(f"{h} {cell}" for h, cell in zip(columns, row[1:], strict=True) if cell)])
-        for row in entry.rows
-        if row
-    ]
+    if GOODS_KEYS[0] in entry.keys and GOODS_KEYS[2] in entry.keys:
+        rows = [text for row in entry.rows if row and (text := _goods_text(entry, row))]
+    else:
+        columns = entry.headers[1:]
+        rows = [
+            " ".join([row[0], *(f"{h} {cell}" for h, cell in zip(columns, row[1:], strict=True) if cell)])
+            for row in entry.rows
+            if row
+        ]
     return ("、" if lang.startswith("zh") else ", ").join(rows)
+
+
+GOODS_KEYS = ("sku", "name", "qty")  # a row of goods (a return's lines): read as XM-BAND8 小米手环8 ×1
+
+
+def _goods_text(entry: Entry, row: list[str]) -> str:
+    """A row of goods on one line, its SKU, name and quantity as a line of goods reads
+    (``XM-BAND8 小米手环8 ×1``), any other column by its label after them; none for a row left at 0 (not
+    coming back)."""
+    cells = dict(zip(entry.keys, row, strict=True))
+    sku, name, qty = (cells.get(key, "") for key in GOODS_KEYS)
+    if qty == "0":
+        return ""
+    others = [
+        f"{label} {cell}"
+        for key, label, cell in zip(entry.keys, entry.headers, row, strict=True)
+        if key not in GOODS_KEYS and cell
+    ]
+    return " ".join(part for part in (sku, name, f"×{qty}" if qty else "", *others) if part)
 
 
 def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:

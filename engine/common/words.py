@@ -334,6 +334,10 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "执行「{action}」后，这些订单仍为「{state}」；{then}。",
             "After “{action}” these orders stay “{state}”; {then}.",
         ),
+        "orders.batch.leads_to_either": Text(
+            "执行「{action}」后，这些订单将视各自情况转到{states}。",
+            "After “{action}” these orders go to {states}, as each one's case decides.",
+        ),
         "orders.batch.leads_to": Text(
             "执行「{action}」后，这些订单将转到「{state}」。",
             "After “{action}” these orders go to “{state}”.",
@@ -420,6 +424,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.why.actor.system": Text("系统", "the system"),
         "orders.why.actor.watch": Text("风险监控", "the risk watch"),
         "orders.needs_role": Text("需要角色：{roles}", "Needs the role {roles}"),
+        # a step whose rows of goods (x-unclaimed) the orders about the order name all of
+        "orders.all_claimed": Text(
+            "没有可退商品：{orders} 已申请全部商品", "Nothing left to return: {orders} names it all"
+        ),
+        "orders.all_claimed_many": Text(
+            "没有可退商品：{orders} 已申请全部商品", "Nothing left to return: {orders} name it all"
+        ),
         "orders.timers": Text("计时中", "Timers running"),
         "orders.timer": Text("{at} {step}（{reason}）— {left}", "{step} at {at} ({reason}) — {left}"),
         "orders.timer.no_reason": Text("{at} {step} — {left}", "{step} at {at} — {left}"),

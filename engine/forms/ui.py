@@ -344,6 +344,15 @@ class FormLayout:
                 _set_absent(out, tokens, value)
         return out
 
+    def adds_rows(self, rows: str) -> bool:
+        """Whether the clerk may add a row to the rows field ``rows``: not when a field every row must
+        hold is read-only with nothing to fill it (no ``default``, ``const`` or computation: a return's
+        SKU, which only the order's own lines give), as a row added could never be sent."""
+        return not any(
+            spec.required and spec.readonly and spec.computed is None and spec.initial is None
+            for spec in (self.fields[name] for name in self.children(rows))
+        )
+
     def blank_item(self, rows: str) -> dict[str, Any]:
         """A new row of the rows field ``rows`` (``lines``): its fields' ``default`` and ``const`` values."""
         out: dict[str, Any] = {}

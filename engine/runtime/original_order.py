@@ -27,7 +27,7 @@ from engine.common.lines import less_named, lines_within, per_sku
 from engine.common.order_numbers import order_digits
 from engine.common.regions import PLACE_NAMES
 from engine.common.text import Text
-from engine.common.words import term
+from engine.common.words import WORDS, term
 from engine.dsl.spec import OriginalOrderSpec, WorkflowSpec
 from engine.errors import Refusal, RefusalCode
 from engine.plugins import ClaimOn
@@ -83,6 +83,26 @@ def original_order_refusals(
                 "once it is (an order not yet shipped is cancelled by its own department)",
                 order=number,
                 undelivered=True,
+            )
+        ]
+    lines = lines_left(tx, spec, original, order_id)
+    asking = wanted.lines is not None and bool(per_sku(data.get(wanted.lines)))
+    if lines and not asking and not any(line.left for line in lines.values()):
+        # every line came back or is named, and none asked (the fill, a form sent with none): said by
+        # the number, as lines asked are refused each by its SKU
+        field = _title(spec, wanted.field)
+        sent = sum(line.delivered for line in lines.values())
+        back = sum(line.returned for line in lines.values())
+        named = sum(line.claimed for line in lines.values())
+        return [
+            _refusal(
+                wanted.field,
+                f"{field.zh}：原订单 {number} 已没有可退商品（已发 {sent} 件，原订单已退或退货中 "
+                f"{back} 件，其他申请已占 {named} 件）",
+                f"{field.en}: nothing is left to return on original order {number} ({sent} delivered, "
+                f"{back} returned or being returned by that order, {named} named by other requests)",
+                order=number,
+                nothing_left=True,
             )
         ]
     refusals = _lines_refusals(tx, spec, data, original, order_id)
@@ -282,15 +302,35 @@ def claims_on(tx: Tx, parts: Parts, department: str, order_id: int) -> list[Clai
 # a form's rows of goods (``{sku, qty}`` each: the lines a return names) offered less what the orders
 # about the order name back (docs/forms.md)
 UNCLAIMED = "x-unclaimed"
+UNCLAIMED_CODE = "all-claimed"  # the refusal's code: the orders about the order name all the rows it had
+
+
+def has_unclaimed(schema: Mapping[str, Any]) -> bool:
+    """Whether a top-level field of the form is marked ``x-unclaimed``."""
+    properties = schema.get("properties")
+    return isinstance(properties, Mapping) and any(
+        isinstance(prop, Mapping) and prop.get(UNCLAIMED) is True for prop in properties.values()
+    )
 
 
 def unclaimed_prefill(
     tx: Tx, parts: Parts, row: OrderRow, schema: Mapping[str, Any], prefill: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``prefill`` with each top-level field the form marks ``x-unclaimed`` cut to what the orders about
-    the order (after-sales requests about a retail order: ``claims_on``) leave of it: per SKU, what the
-    prefill names less what they name back, a line with none left out, so its quantities (and a refund
-    left empty, which is their price) offer only what may still come back."""
+    the order (after-sales requests about a retail order: ``claims_on``) and its own return under way
+    (its ``returning``) leave of it: per SKU, what the prefill names less what they name back, a line
+    with none left out, so its quantities (and a refund left empty, which is their price) offer only
+    what may still come back."""
+    return unclaimed_left(tx, parts, row, schema, prefill)[0]
+
+
+def unclaimed_left(
+    tx: Tx, parts: Parts, row: OrderRow, schema: Mapping[str, Any], prefill: Mapping[str, Any]
+) -> tuple[dict[str, Any], Refusal | None]:
+    """``unclaimed_prefill``, and the refusal of the step when a field it cut must hold a row
+    (``required``, or ``minItems``) and the orders about the order leave it none of the rows it had:
+    nothing is left to offer, so the form could never be sent (没有可退商品：售后申请 #301 已申请全部商品),
+    said by the orders' numbers."""
     properties = schema.get("properties")
     names = [
         name
@@ -298,12 +338,34 @@ def unclaimed_prefill(
         if isinstance(prop, Mapping) and prop.get(UNCLAIMED) is True and isinstance(prefill.get(name), list)
     ]
     if not names:
-        return dict(prefill)
-    named = [claim.items for claim in claims_on(tx, parts, row.department, row.id)]
+        return dict(prefill), None
+    claims = [claim for claim in claims_on(tx, parts, row.department, row.id) if claim.items]
+    # and what the order's own return under way takes back (its ``returning``, not yet off the list)
+    named = [claim.items for claim in claims] + [per_sku(row.data.get(OWN_RETURNED[1]))]
     cut = dict(prefill)
+    emptied = []
     for name in names:
         cut[name] = lines_within(prefill[name], less_named(prefill[name], named))
-    return cut
+        prop = properties[name] if isinstance(properties, Mapping) else {}
+        must = name in (schema.get("required") or ()) or (prop.get("minItems") or 0) > 0
+        if must and prefill[name] and not cut[name]:
+            emptied.append(name)
+    if not emptied or not claims:
+        return cut, None
+    return cut, _all_claimed(claims, emptied)
+
+
+def _all_claimed(claims: Sequence[ClaimOn], fields: Sequence[str]) -> Refusal:
+    """The refusal of a step whose rows of goods the orders ``claims`` name all of, by their numbers."""
+    said = WORDS["orders.all_claimed"]
+    zh = "、".join(f"{claim.workflow_title.zh} #{claim.order_id}" for claim in claims)
+    en = ", ".join(f"{claim.workflow_title.en.lower()} #{claim.order_id}" for claim in claims)
+    return Refusal(
+        UNCLAIMED_CODE,
+        said.zh.format(orders=zh),
+        (said.en if len(claims) == 1 else WORDS["orders.all_claimed_many"].en).format(orders=en),
+        {"fields": list(fields), "orders": [claim.order_id for claim in claims]},
+    )
 
 
 def _about(spec: WorkflowSpec, wanted: OriginalOrderSpec, other: NamingOrder) -> OrderAbout:
@@ -391,7 +453,9 @@ def original_summary(
     own = parts.compiled(tx, original.workflow, original.version).spec
     found = original.data
     lines = found.get(wanted.lines or "lines")
-    left = lines_left(tx, spec, original, order_id)
+    # what is left to ask back for anyone, this order's own claim counted too: the figure the original
+    # order's page and its own return offer, never one the order asking reads differently
+    left = lines_left(tx, spec, original)
     every = orders_about(tx, parts, original.department, original.id)
     mobile = _first_text(found, own.search.get("mobile", ()))
     address = found.get("address")

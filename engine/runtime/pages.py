@@ -53,10 +53,13 @@ from engine.runtime.order_why import (
     why_here,
 )
 from engine.runtime.original_order import (
+    UNCLAIMED_CODE,
+    has_unclaimed,
     orders_about,
     original_fill,
     original_order_refusals,
     original_summary,
+    unclaimed_left,
     unclaimed_prefill,
 )
 from engine.runtime.parts import Parts
@@ -313,16 +316,19 @@ class Pages:
             about = tuple(orders_about(tx, self.parts, row.department, row.id))
             data_form = cv.spec.forms.get(cv.spec.data_form) if cv.spec.data_form else None
             shown_row = (
-                # its rows of goods (x-unclaimed) less what the orders about it name back, as its forms
-                # offer them
+                # its rows of goods (x-unclaimed) less what the orders about it name back and its own
+                # return under way takes, as its forms offer them
                 replace(row, data=unclaimed_prefill(tx, self.parts, row, data_form, row.data))
-                if about and data_form is not None
+                if data_form is not None and has_unclaimed(data_form)
                 else row
             )
         spec = cv.spec
         intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
         forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
         triggers = offered(cv, live, actor, now, self.parts.store)
+        if about:  # a step whose rows of goods the orders about this one name all of is not offered
+            with self.parts.store.read() as tx:
+                triggers = [_unclaimed_step(tx, self.parts, cv, live, row, t, actor, now) for t in triggers]
         labels, money, operands = version_labels(cv), money_names(cv), order_operands(cv)
         hidden = hidden_operands(cv, actor.roles, actor.is_system)
         revealed = reveals(spec, actor.roles, actor.is_system)
@@ -422,6 +428,13 @@ class Pages:
                 row = load_order(tx, order_id, actor)
                 cv = self.parts.compiled(tx, row.workflow, row.version)
                 page = step_page_of(tx, self.parts, cv, row, trigger, actor, self.parts.clock.now())
+                claimed = (
+                    [r for r in page.info.why_not if r.code == UNCLAIMED_CODE]
+                    if page.info is not None
+                    else []
+                )
+                if claimed:  # nothing left of the rows it must send: said as its page says it
+                    raise TransitionRejected(claimed)
                 data = submission(page) if page.info is not None else None
                 if data is None:
                     return StepTaken(page)
@@ -539,8 +552,11 @@ def step_page_of(
     if form is not None and form.layout.prefill and info is not None:
         order = condition_env(live, actor, {}, now)["order"]
         prefill = form.layout.prefilled(order, cv.never_prefilled, now)
-        # rows of goods offered less what the orders about this one name back (x-unclaimed)
-        prefill = unclaimed_prefill(tx, parts, row, form.schema, prefill)
+        # rows of goods offered less what the orders about this one name back (x-unclaimed); none left
+        # of rows it must send: the step is refused, saying which orders name them all
+        prefill, claimed = unclaimed_left(tx, parts, row, form.schema, prefill)
+        if claimed is not None and info.allowed:
+            info = replace(info, allowed=False, why_not=(*info.why_not, claimed))
     shown = shown_view(cv, row, actor)
     # a line's name read in the page's language where the form shows it read-only (a return's lines): a
     # name the clerk may type over is the order's own words, kept, or the step would say it changed them
@@ -553,6 +569,29 @@ def step_page_of(
     return StepPage(
         shown, cv.spec, trigger, info, transition, form, order_layout, prefill, prefill_names=names
     )
+
+
+def _unclaimed_step(
+    tx: Tx,
+    parts: Parts,
+    cv: CompiledVersion,
+    live: LiveOrder,
+    row: OrderRow,
+    info: TriggerInfo,
+    actor: Actor,
+    now: datetime,
+) -> TriggerInfo:
+    """``info`` refused when its form's rows of goods (``x-unclaimed``) must hold one and the orders about
+    the order leave none of them, as its page refuses it (``step_page_of``)."""
+    if not info.allowed:
+        return info
+    form = step_form(cv, live.config, info.trigger)
+    if form is None or not form.layout.prefill or not has_unclaimed(form.schema):
+        return info
+    order = condition_env(live, actor, {}, now)["order"]
+    prefill = form.layout.prefilled(order, cv.never_prefilled, now)
+    _, claimed = unclaimed_left(tx, parts, row, form.schema, prefill)
+    return info if claimed is None else replace(info, allowed=False, why_not=(*info.why_not, claimed))
 
 
 def kind_step_page_of(

@@ -133,8 +133,7 @@ SECOND_RETURN = {
             ("退款金额（元）", "100.00"),
         ],
         ("退货原因", "七天无理由"),
-        "为何在此 申请退货（李娜）· 退货原因：质量问题；"
-        "退货商品：XM-BAND8 退回数量 0、YL-MILK24 退回数量 2；退款金额（元）：100.00",
+        "为何在此 申请退货（李娜）· 退货原因：质量问题；退货商品：YL-MILK24 ×2；退款金额（元）：100.00",
     ),
     "en": (
         "Request return",
@@ -145,8 +144,7 @@ SECOND_RETURN = {
         ],
         ("Return reason", "7-day no-reason return"),
         "Why here Request return (李娜) · Return reason: Quality problem; "
-        "Items to return: XM-BAND8 Quantity returned 0, YL-MILK24 Quantity returned 2; "
-        "Refund amount (CNY): 100.00",
+        "Items to return: YL-MILK24 ×2; Refund amount (CNY): 100.00",
     ),
 }
 

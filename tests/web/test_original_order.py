@@ -203,6 +203,35 @@ def test_the_fill_says_by_the_number_that_an_order_not_yet_delivered_cannot_be_a
         assert 'name="lines[0].qty" value="2"' not in text  # nothing filled
 
 
+def test_the_fill_says_by_the_number_that_nothing_is_left_to_return_of_an_order_returned_whole(
+    app: Flask, clock: FrozenClock
+) -> None:
+    """A retail order whose two bands came back through its own return: the fill said "Filled from order
+    #…: check…", listed each line with none left and filled none, and the request was refused only for
+    its empty lines; now the fill says by the number, in either language, that nothing is left to
+    return, and fills nothing."""
+    engine = engine_of(app)
+    bought = delivered_retail_order(engine, clock)
+    both = {"return_reason": "quality", "return_lines": [{"sku": "XM-BAND8", "qty": 2}]}
+    engine.fire(int(bought), "request_return", RETAIL, both)
+    assert engine.fire(int(bought), "receive_return", WAREHOUSE).to_state == "returned"
+    client = desk(app)
+    key = key_of(client)
+    for lang, words, filled in (
+        ("zh", f"原订单 {bought} 已没有可退商品（已发 2 件，原订单已退或退货中 2 件", "已从原订单"),
+        (
+            "en",
+            f"nothing is left to return on original order {bought} (2 delivered, 2 returned",
+            "Filled from",
+        ),
+    ):
+        answer = client.post(f"{FILL}?lang={lang}", data={"_key": key, "original_order_no": bought})
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and words in text, lang
+        assert 'aria-invalid="true"' in text and filled not in text, lang
+        assert not re.search(r'name="lines\[0\]\.sku"[^>]*value="XM-BAND8"', text), lang  # nothing filled
+
+
 def test_the_fill_gives_the_warehouse_it_shipped_from_and_for_a_return_the_price_of_what_is_left(
     app: Flask, clock: FrozenClock
 ) -> None:

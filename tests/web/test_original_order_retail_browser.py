@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_departments import delivered_retail_order, pay_refund, returned_and_inspected
+from tests.test_departments import (
+    SERVICE,
+    delivered_retail_order,
+    pay_refund,
+    request_data,
+    returned_and_inspected,
+)
 from tests.web.conftest import LiveServer, log_in_page, serve, sideways
 from tests.web.test_departments_browser import choose
 from tests.web.test_original_order import original_order_app
@@ -47,3 +53,25 @@ def test_the_return_form_and_the_payments_beside_an_after_sales_request_on_a_nar
     page.wait_for_url(lambda url: "/fire/" not in url)
     expect(page.locator("#order-state")).to_contain_text("退货中")
     assert sideways(page) == 0
+
+
+def test_a_return_the_requests_leave_nothing_to_says_why_on_a_narrow_screen(
+    server: LiveServer, page: Page
+) -> None:
+    """Two requests name both bands back: the return's page says so by their numbers, with no form, in
+    both languages, at 390 px with no sideways scroll."""
+    engine = server.app.extensions["orderloom"].engine
+    bought = delivered_retail_order(engine, engine.clock)
+    asked = request_data(engine.clock, original_order_no=bought)
+    first = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", asked)
+    second = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", asked)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, server, "li.na", "li-na-pass")
+    for lang, words in (
+        ("zh", f"没有可退商品：售后申请 #{first.id}、售后申请 #{second.id} 已申请全部商品"),
+        ("en", f"Nothing left to return: after-sales request #{first.id}, after-sales request #{second.id}"),
+    ):
+        page.goto(server(f"/orders/{bought}/fire/request_return?lang={lang}"))
+        expect(page.locator("#form-errors")).to_contain_text(words)
+        expect(page.locator("input[name^='return_lines']")).to_have_count(0)
+        assert sideways(page) == 0, lang

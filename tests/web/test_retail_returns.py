@@ -125,3 +125,24 @@ def test_a_return_of_one_line_is_received_and_the_order_page_says_what_came_back
     assert "已退金额（元）</dt><dd>88.00</dd>" in shown
     english = html.unescape(clerk.get(f"/orders/{order_id}?lang=en").text)
     assert "Partly returned" in english and "Items returned" in english
+
+
+def test_a_batch_receipt_of_returns_says_each_order_goes_where_its_case_decides(app: Flask) -> None:
+    """Two returns asked, one of everything and one of a box of tea: the batch's receipt said "这些订单
+    将转到「部分退货」" for both, though the first goes to 已退货; now it names either, in each
+    language."""
+    engine = app.extensions["orderloom"].engine
+    whole, part = delivered(app), delivered(app)
+    everything = [{"sku": "TEA-01", "qty": 2}, {"sku": "CUP-02", "qty": 1}]
+    engine.fire(whole, "request_return", CLERK, {"return_reason": "quality", "return_lines": everything})
+    tea = [{"sku": "TEA-01", "qty": 1}, {"sku": "CUP-02", "qty": 0}]
+    engine.fire(part, "request_return", CLERK, {"return_reason": "quality", "return_lines": tea})
+    warehouse = log_in(app.test_client(), "zhao.lei", "zhao.lei-demo")
+    for lang, words in (
+        ("zh", "这些订单将视各自情况转到「已退货」或「部分退货」"),
+        ("en", "these orders go to “Returned” or “Partly returned”, as each one's case decides"),
+    ):
+        page = warehouse.get(f"/orders/batch?trigger=receive_return&o={whole}&o={part}&lang={lang}").text
+        assert words in html.unescape(page), lang
+    single = warehouse.get(f"/orders/batch?trigger=receive_return&o={whole}&lang=zh").text
+    assert "这些订单将转到「已退货」" in html.unescape(single)  # one case: said as it is

@@ -542,9 +542,19 @@ def test_the_lines_asked_about_one_order_never_pass_what_it_delivered_less_what_
         refused(engine, {**request(bought), "type": "exchange", "refund_amount": None}).details["left"] == 0
     )
     found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", bought)
-    assert found.fill is not None and found.fill["lines"] == []
+    # nothing left: said by the number, nothing filled (it filled no line and said only 已从订单填写)
+    [none_left] = found.refusals
+    assert found.fill is None and none_left.details["path"] == "$.original_order_no"
+    assert none_left.zh == (
+        f"原订单号：原订单 {bought} 已没有可退商品（已发 2 件，原订单已退或退货中 1 件，其他申请已占 1 件）"
+    )
+    assert none_left.en == (
+        f"Original order number: nothing is left to return on original order {bought} (2 delivered, 1 "
+        "returned or being returned by that order, 1 named by other requests)"
+    )
     page = engine.order_page(taken.id, SERVICE).original
-    assert page is not None and [line.left for line in page.lines] == [1]  # its own band not counted
+    # what is left for anyone, its own band counted: the retail order's page and its return say none
+    assert page is not None and [line.left for line in page.lines] == [0]
     engine.fire(taken.id, "withdraw", SERVICE)  # closed without the band coming back: it took nothing
     again = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(bought))
     assert again.state == "awaiting_goods"
