@@ -228,7 +228,7 @@ def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
     amount (``refund_authorized``) and adds a refund record for it, ``pending``; a refund record's own
     step (``pay``) then pays it, or part of it."""
     if ctx.record is not None:
-        return _pay_refund_record(ctx)
+        return _fail_refund_record(ctx) if ctx.data.get("failure_reason") else _pay_refund_record(ctx)
     lines = ctx.data.get("lines")
     rows = lines if isinstance(lines, list) else []
     value = sum(
@@ -588,3 +588,23 @@ def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
         refund_ref=ctx.data.get("refund_ref"),
     )
     return {"paid": as_number(paid + amount), "paid_at": ctx.now.isoformat()}
+
+
+def _fail_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A refund record's failure (its step reports ``failure_reason``): the failure is of the last part
+    sent (``pay_amount``), which came back. It is taken back: the record's ``paid`` and the order's
+    ``refunded_amount`` lowered by it, added to the record's ``failed_amount``, and the part no longer
+    the last sent (a second failure with no part paid since takes nothing back). With no part sent
+    (the gateway refused before paying anything), nothing is taken back."""
+    record, order = ctx.record or {}, ctx.order or {}
+    paid = _amount_or_zero(record, "paid")
+    last = min(_amount_or_zero(record, "pay_amount"), paid)
+    if last <= 0:
+        return None
+    refunded = _amount_or_zero(order, "refunded_amount")
+    ctx.set_order({"refunded_amount": as_number(max(refunded - last, Decimal("0.00")))})
+    return {
+        "paid": as_number(paid - last),
+        "failed_amount": as_number(_amount_or_zero(record, "failed_amount") + last),
+        "pay_amount": None,
+    }

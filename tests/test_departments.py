@@ -1942,6 +1942,45 @@ def returned_and_inspected(engine: Engine, clock: FrozenClock, **changes: Any) -
     return request.id
 
 
+def test_a_failed_refund_part_is_taken_back_from_the_record_and_the_request(
+    both: tuple[Engine, Store], clock: FrozenClock
+) -> None:
+    """A failure is of the last part sent: paid 99 of 478, then the bank sent the 99 back (a closed
+    card). The 99 is taken back, the record's refunded and the request's lowered by it, the timeline
+    saying so; after the retry the whole 478 is still to pay, and a second failure with no part sent
+    since takes nothing back again. Before, the 99 still counted as refunded and paying 478 was refused,
+    and 100 bounced then 378 paid closed the request as 478 refunded."""
+    engine, _ = both
+    delivered_retail_order(engine, clock)
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    request = returned_and_inspected(engine, clock, lines=two, refund_amount=478)
+    pay_refund(engine, request, {"pay_amount": 99, "refund_ref": "RF-000001"})
+    failure = {"failure_reason": "银行卡已注销，99 元被退回"}
+    assert engine.fire_record(request, "refund", 1, "fail", SERVICE, failure).to_state == "refunding"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"], refund.data["failed_amount"]) == ("failed", 0, 99)
+    assert engine.get_order(request, SERVICE).data["refunded_amount"] == 0
+    [failed] = [e for e in engine.history(request, SERVICE) if e.trigger == "refund.fail"]
+    changes = failed.data_changes
+    assert (changes["refund#1.paid"], changes["refunded_amount"]) == ([99, 0], [99, 0])
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    engine.fire_record(request, "refund", 1, "fail", SERVICE, failure)  # nothing sent since: nothing back
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.data["paid"], refund.data["failed_amount"]) == (0, 99)
+    assert engine.get_order(request, SERVICE).data["refunded_amount"] == 0
+    assert pay_refund(engine, request, {"pay_amount": 100}).to_state == "refunding"
+    engine.fire_record(request, "refund", 1, "fail", SERVICE, failure)
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    assert pay_refund(engine, request, {"pay_amount": 378}).to_state == "refunding"  # 100 of it bounced
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"], refund.data["failed_amount"]) == ("pending", 378, 199)
+    assert engine.get_order(request, SERVICE).data["refunded_amount"] == 378
+    assert pay_refund(engine, request).to_state == "closed"  # the 100 left, paid again
+    data = engine.get_order(request, SERVICE).data
+    assert (data["refund_authorized"], data["refunded_amount"]) == (478, 478)
+
+
 @pytest.mark.usefixtures("original")
 def test_a_refund_whose_amount_is_each_records_own_is_not_offered_on_many_requests_at_once(
     engine: Engine, clock: FrozenClock
