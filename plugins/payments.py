@@ -579,15 +579,53 @@ def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
         raise _over_refund(
             amount, Text(f"退款 #{number}", f"refund #{number}"), amount_due, paid, refund=number, **beside
         )
+    ref = ctx.data.get("refund_ref")
+    if ref:
+        _check_ref_unused(ctx, str(ref))
     _refunded_on_record(
         ctx,
         amount,
         refund=number,
         method=order.get("payment_method"),
         original_order_no=order.get("original_order_no"),
-        refund_ref=ctx.data.get("refund_ref"),
+        refund_ref=ref,
     )
-    return {"paid": as_number(paid + amount), "paid_at": ctx.now.isoformat()}
+    refs = _refs_of(record)
+    return {
+        "paid": as_number(paid + amount),
+        "paid_at": ctx.now.isoformat(),
+        # each payment's reference kept on the record, none left as this step's own: the next step's
+        # ``refund_ref`` is then the one it sent, never the last payment's
+        "refund_refs": [*refs, ref] if ref else refs or None,
+        "refund_ref": None,
+    }
+
+
+def _refs_of(record: Mapping[str, Any]) -> list[str]:
+    """The references of the payments a refund record made (those its steps were given)."""
+    refs = record.get("refund_refs")
+    return [str(r) for r in refs] if isinstance(refs, list) else []
+
+
+def _check_ref_unused(ctx: ActionContext, ref: str) -> None:
+    """A refund reference names one payment: one another payment of the order's refund records was
+    given (in any case of letters) is refused beside the field, naming the refund it was used on."""
+    records = ctx.records
+    assert records is not None
+    for other in records.of(REFUND):
+        for used in _refs_of(other):
+            if used.casefold() != ref.casefold():
+                continue
+            number, ref = other.get("number"), used  # named as that payment was given it
+            raise ActionRefused(
+                "refund-ref",
+                f"退款流水号 {ref} 已用于退款 #{number} 的另一笔退款；请填写这笔退款自己的流水号",
+                f"refund reference {ref} is already used by another payment of refund #{number}; "
+                "give this payment its own reference",
+                refund=number,
+                refund_ref=ref,
+                **_beside("refund_ref"),
+            )
 
 
 def _fail_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
