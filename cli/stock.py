@@ -139,7 +139,8 @@ def stock_safety(ctx: click.Context, sku: str, warehouse: str, units: int | None
     """Set the safety stock of SKU in WAREHOUSE to UNITS (left out: none). Below it, the users with the
     purchaser role are mailed a reorder suggestion."""
     with open_services(ctx) as services:
-        row = refused(lambda: set_safety_stock(services.store, sku, warehouse, units), lang)
+        now = services.engine.clock.now()
+        row = refused(lambda: set_safety_stock(services.store, sku, warehouse, units, at=now), lang)
     click.echo(said("safety", lang, sku=row.sku, warehouse=row.warehouse, safety=row.safety_stock))
 
 

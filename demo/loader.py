@@ -934,7 +934,7 @@ class _DemoRun:
             if rng.random() < 0.3 and target is None:
                 self.fire(oid, "cancel", "liu.yang")
                 return
-            state = self.sign(oid, "sun.li")  # above the credit limit: a sales manager approves
+            state = self.sign(oid, "liu.yang")  # above the credit limit: the credit controller decides
         if state in ("pending_approval", "board_approval"):
             if target in ("pending_approval", "board_approval"):
                 return
@@ -1046,7 +1046,12 @@ class _DemoRun:
             yield timedelta(days=1)
         original, delivered, bought = candidates[0]
         self._delivered.remove(candidates[0])
-        paid = self.engine.get_order(original, _by_name("admin").actor).data.get("paid_amount") or 0
+        bought_on = self.engine.get_order(original, _by_name("admin").actor).data
+        paid = bought_on.get("paid_amount") or 0
+        # the customer who bought it asks, from where it was delivered (the person and the address drawn
+        # above keep the draws after them as they were)
+        data["customer"] = {**data["customer"], **bought_on.get("customer", {})}
+        data["address"] = bought_on.get("address", data["address"])
         line = {**bought, "qty": 1, "amount": bought["unit_price"]}
         data["original_order_no"] = str(original)
         data["lines"] = [line]

@@ -146,7 +146,8 @@ class ActionContext:
     claims: Callable[[], Sequence[ClaimOn]] | None = None
 
     def set_order(self, changes: Mapping[str, Any]) -> None:
-        """On a record's step: write ``changes`` on the order's data too, in the same transaction."""
+        """On a record's step: write ``changes`` on the order's data too, in the same transaction (a
+        field given None is removed, as a step's ``set:`` null does)."""
         self.order_changes.update(changes)
 
     def emit(self, topic: str, payload: dict[str, Any]) -> None:

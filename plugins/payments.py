@@ -107,13 +107,7 @@ def capture(ctx: ActionContext) -> Mapping[str, Any] | None:
     if ctx.data.get("total") is not None:
         due = max(money(ctx.data["total"], "total") - before, Decimal(0))
         if amount > due:
-            raise ActionRefused(
-                "overpayment",
-                f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款",
-                f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due",
-                amount=str(amount),
-                due=str(due),
-            )
+            raise _overpayment(amount, due, method)
     paid = before + amount
     ref = ctx.data.get("transaction_ref")
     ctx.emit(
@@ -194,6 +188,8 @@ def _check_unclaimed(
 @writes("refunded_amount", "refunded_at", "refund_due")
 @emits("payments.refunded")
 def refund(ctx: ActionContext) -> Mapping[str, Any] | None:
+    if ctx.record is not None and _amount_or_zero(ctx.record, "captured") == 0:
+        return _void_record(ctx)  # nothing taken: an authorization let go
     if ctx.record is not None:
         return _refund_record(ctx)
     if _payment_records(ctx):
@@ -373,6 +369,22 @@ def _held(payment: Mapping[str, Any]) -> Decimal:
     return _amount_or_zero(payment, "amount") - _amount_or_zero(payment, "refunded")
 
 
+# money that arrives whatever the order asked (a transfer, the cash a courier brought): what came in
+# excess is the payer's, returned by finance outside the order
+RECEIVED_METHODS = ("bank_transfer", "cod")
+
+
+def _overpayment(amount: Decimal, due: Decimal, method: str) -> ActionRefused:
+    """More than is due is never taken: take the amount due; of money that did arrive, the excess goes
+    back to the payer outside the order."""
+    zh = f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款"
+    en = f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due"
+    if method in RECEIVED_METHODS:
+        zh += "，多到账的部分由财务在系统外退回付款方"
+        en += ", and finance returns what arrived in excess to the payer outside the system"
+    return ActionRefused("overpayment", zh, en, amount=str(amount), due=str(due))
+
+
 def _add_payment(ctx: ActionContext) -> Mapping[str, Any] | None:
     """An order's step takes a payment: a payment record, authorized, then captured unless the form
     asks ``authorize_only``. More than is still due is refused (an overpayment is never taken)."""
@@ -388,13 +400,7 @@ def _add_payment(ctx: ActionContext) -> Mapping[str, Any] | None:
     held = sum((_held(p) for p in payments), Decimal("0.00"))
     due = max(money(ctx.data.get("total", 0), "total") - held, Decimal("0.00"))
     if amount > due:
-        raise ActionRefused(
-            "overpayment",
-            f"收款金额 {amount} 元超过应付金额 {due} 元；请按应付金额收款",
-            f"the amount of {amount} CNY is more than the {due} CNY due; take the amount due",
-            amount=str(amount),
-            due=str(due),
-        )
+        raise _overpayment(amount, due, method)
     number = records.add(
         PAYMENT,
         {
@@ -440,6 +446,18 @@ def _capture_record(ctx: ActionContext) -> Mapping[str, Any] | None:
         }
     )
     return {"captured": as_number(amount), "captured_at": ctx.now.isoformat()}
+
+
+def _void_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A payment record's ``void``: its authorization let go, nothing taken, nothing to pay back. The
+    order's details say what its last payment was (the pay step's method, amount and authorize_only):
+    when it was this one, they no longer claim money the order does not hold."""
+    records, record = ctx.records, ctx.record or {}
+    assert records is not None
+    newest = max((int(p["number"]) for p in records.of(PAYMENT)), default=0)
+    if int(record.get("number", 0)) == newest:
+        ctx.set_order({"method": None, "amount": None, "authorize_only": None})
+    return None
 
 
 def _refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:

@@ -33,7 +33,7 @@ from engine.runtime.named_lists import NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, list_accounts
 from engine.store.products import Product, write_products
-from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger
+from engine.store.tables import approval_tasks, audit_events, orders, outbox, stock, stock_ledger, users
 from engine.store.users import add_user, change_email
 from plugins.logistics import is_valid_waybill
 from tests.after_sales import backordered_exchange, exchange_request
@@ -732,13 +732,9 @@ def test_cancelling_a_paid_order_refunds_and_releases(engine: Engine, store: Sto
     assert [r.state for r in retail_shipments(engine, order.id)] == ["cancelled"]
 
 
-def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
-    engine: Engine, store: Store, clock: FrozenClock
-) -> None:
-    """Routing split the order between SH-01 and GZ-01: one shipment record per warehouse with its lines,
-    each shipped from its own shelf under its own waybill (found by the search), each delivered on its
-    own; the order is shipped once both left and delivered once both arrived, its return window counted
-    from the later delivery. Once one left, the order can no longer be cancelled nor held."""
+def split_order(engine: Engine, store: Store) -> OrderView:
+    """A retail order of a fridge (held in SH-01 alone) and milk (GZ-01 alone), 3,111 yuan: routed to
+    both, one shipment record each."""
     with store.transaction() as tx:
         tx.connection.execute(insert(stock), [{"sku": "XM-BAND8", "warehouse": "GZ-01", "on_hand": 5}])
     lines = [
@@ -746,6 +742,17 @@ def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
         {"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 2, "unit_price": 56, "amount": 112},
     ]
     order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=3111))
+    return order
+
+
+def test_a_split_retail_order_ships_by_warehouse_and_moves_by_itself(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    """Routing split the order between SH-01 and GZ-01: one shipment record per warehouse with its lines,
+    each shipped from its own shelf under its own waybill (found by the search), each delivered on its
+    own; the order is shipped once both left and delivered once both arrived, its return window counted
+    from the later delivery. Once one left, the order can no longer be cancelled nor held."""
+    order = split_order(engine, store)
     assert [part["warehouse"] for part in order.data["split"]] == ["SH-01", "GZ-01"]
     parts = {r.data["warehouse"]: r for r in retail_shipments(engine, order.id)}
     assert {w: (r.state, r.data["lines"]) for w, r in parts.items()} == {
@@ -863,6 +870,89 @@ def test_a_large_order_is_held_for_review_and_released(engine: Engine) -> None:
     with pytest.raises(TransitionRejected, match="requires role reviewer"):
         engine.fire(order.id, "release", RETAIL)
     assert engine.fire(order.id, "release", REVIEWER).to_state == "pending_shipment"
+
+
+def refund_payment(engine: Engine, order_id: int, amount: float, number: int = 1) -> FireResult:
+    form = {"refund_amount": amount, "refund_reason": "退款 / refund"}
+    return engine.fire_record(order_id, "payment", number, "refund", RETAIL, form)
+
+
+@pytest.mark.parametrize("workflow", ["retail-order", "retail-flash-sale"])
+def test_a_retail_order_refunded_in_full_before_it_ships_is_cancelled_and_its_stock_released(
+    both: tuple[Engine, Store], workflow: str
+) -> None:
+    """Everything paid refunded on the payment record (100, then the rest) left the order waiting to ship
+    with its stock reserved: the warehouse shipped goods no money was kept for. It cancels itself."""
+    engine, store = both
+    data = retail_data(app_user_id="U20260302")
+    order = engine.create_order(RETAIL, "retail", workflow, "app", data)
+    assert pay(engine, order.id, 478) == "pending_shipment"
+    assert levels(store, "XM-BAND8") == (500, 2)
+    part = refund_payment(engine, order.id, 100)
+    assert (part.to_state, part.auto) == ("pending_shipment", ())  # a part back: the rest still ships
+    rest = refund_payment(engine, order.id, 378)
+    assert (rest.to_state, rest.auto) == ("cancelled", ("cancel_refunded",))
+    assert levels(store, "XM-BAND8") == (500, 0)
+    assert [r.state for r in retail_shipments(engine, order.id)] == ["cancelled"]
+    assert engine.get_order(order.id, RETAIL).data["refunded_amount"] == 478
+    with pytest.raises(TransitionRejected):
+        engine.fire_record(order.id, "shipment", 1, "ship", WAREHOUSE, {"carrier": "sf"})
+
+
+def test_a_held_order_refunded_in_full_is_cancelled_not_left_for_the_reviewer_to_approve(
+    both: tuple[Engine, Store],
+) -> None:
+    engine, store = both
+    lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 2, "unit_price": 3299, "amount": 6598}]
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data(lines=lines, total=6598))
+    assert pay(engine, order.id, 6598) == "on_hold"
+    assert refund_payment(engine, order.id, 100).to_state == "on_hold"
+    assert refund_payment(engine, order.id, 6498).to_state == "cancelled"
+    assert levels(store, "HR-BCD470") == (40, 0)
+    moves = [(e.trigger, e.from_state, e.to_state) for e in engine.history(order.id, RETAIL)]
+    assert ("cancel_refunded", "on_hold", "cancelled") in moves
+    with pytest.raises(TransitionRejected):
+        engine.fire(order.id, "release", REVIEWER)
+
+
+def test_a_split_order_refunded_in_full_once_one_parcel_left_ships_no_more(
+    both: tuple[Engine, Store],
+) -> None:
+    """A parcel gone: the order is not cancelled (its goods are out), but the other parcel stays on its
+    shelf, the warehouse told why in both languages."""
+    engine, store = both
+    order = split_order(engine, store)
+    if pay(engine, order.id, 3111) == "on_hold":
+        engine.fire(order.id, "release", REVIEWER)
+    parts = {r.data["warehouse"]: r.number for r in retail_shipments(engine, order.id)}
+    engine.fire_record(order.id, "shipment", parts["SH-01"], "ship", WAREHOUSE, {"carrier": "sf"})
+    assert refund_payment(engine, order.id, 3111).to_state == "pending_shipment"
+    with pytest.raises(TransitionRejected) as refused:
+        engine.fire_record(order.id, "shipment", parts["GZ-01"], "ship", WAREHOUSE, {"carrier": "sf"})
+    [refusal] = refused.value.refusals
+    assert (refusal.zh, refusal.en) == (
+        "订单所付款项已全额退款，不能再发货",
+        "All that was paid for this order has been refunded; it can no longer ship",
+    )
+    assert levels(store, "YL-MILK24", "GZ-01") == (1000, 2)
+
+
+def test_a_void_leaves_the_orders_last_payment_unclaimed_only_when_it_was_that_payment(
+    both: tuple[Engine, Store],
+) -> None:
+    """The pay step's amount and 仅授权 stayed on the order after its authorization was voided."""
+    engine, _ = both
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    held = {"method": "alipay", "amount": 100, "transaction_ref": "2026000001", "authorize_only": True}
+    engine.fire(order.id, "pay", RETAIL, held)
+    engine.fire(order.id, "pay", RETAIL, {**held, "amount": 200, "transaction_ref": "2026000002"})
+    engine.fire_record(order.id, "payment", 1, "void", RETAIL)  # an older one: the details keep the last
+    data = engine.get_order(order.id, RETAIL).data
+    assert (data["amount"], data["authorize_only"], data["method"]) == (200, True, "alipay")
+    engine.fire_record(order.id, "payment", 2, "void", RETAIL)
+    data = engine.get_order(order.id, RETAIL).data
+    assert {"amount", "authorize_only", "method"} & data.keys() == set()
+    assert engine.get_order(order.id, RETAIL).state == "pending_payment"
 
 
 def test_a_blacklisted_mobile_is_rejected_refunded_and_released(engine: Engine, store: Store) -> None:
@@ -1681,6 +1771,42 @@ def approval_mail(store: Store) -> list[tuple[str, list[str]]]:
             select(outbox.c.payload).where(outbox.c.topic == "approvals.task").order_by(outbox.c.id)
         ).scalars()
         return [(p["approver"], p["emails"]) for p in payloads]
+
+
+def test_a_credit_hold_is_the_credit_controllers_to_decide_and_its_panel_names_who_may(
+    both: tuple[Engine, Store],
+) -> None:
+    """The credit hold asks the credit controller, or any one sales manager: the credit controller
+    signs it from their to-do list; the panel names the people holding each role (the order's creator,
+    who may not sign, left out), and an empty tuple for a role nobody holds."""
+    engine, store = both
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    for actor, shown in ((CREDIT, "刘洋"), (APPROVER, "孙丽"), (SALES, "陈静")):
+        add_user(
+            store,
+            name=actor.name,
+            display_name=shown,
+            password_hash="x",
+            roles=sorted(actor.roles),
+            departments=["wholesale"],
+            at=at,
+        )
+    set_account(store, credit_limit=10000)
+    held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    assert held.state == "credit_hold"
+    panel = engine.approval(held.id, CREDIT)
+    assert panel is not None
+    assert dict(panel.holders) == {"approver": ("sun.li",), "credit_controller": ("liu.yang",)}
+    assert [t.approver for t in panel.tasks if t.yours] == ["credit_controller"]
+    assert [t.order_id for t in engine.approval_tasks(CREDIT)] == [held.id]
+    assert sign(engine, held.id, CREDIT).state.startswith("fulfilling.")
+    [released] = [e for e in engine.history(held.id, CREDIT) if e.trigger == "release_credit"]
+    assert released.from_state == "credit_hold"
+    with store.transaction() as tx:  # the sales managers leave: nobody holds the role
+        tx.connection.execute(update(users).where(users.c.name == APPROVER.name).values(active=False))
+    other = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    panel = engine.approval(other.id, CREDIT)
+    assert panel is not None and panel.holders["approver"] == ()
 
 
 def test_a_wholesale_approval_is_the_account_managers_alone_else_the_sales_managers(
@@ -2504,6 +2630,18 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
             ).all()
         )
         split = [row.data for row in tx.connection.execute(select(orders.c.data)) if row.data.get("split")]
+        requests = [
+            row.data
+            for row in tx.connection.execute(
+                select(orders.c.data).where(orders.c.department == "after_sales")
+            )
+        ]
+        bought = {
+            str(row.id): row.data
+            for row in tx.connection.execute(
+                select(orders.c.id, orders.c.data).where(orders.c.department == "retail")
+            )
+        }
         on_hand = {
             (s, w): h
             for s, w, h in tx.connection.execute(select(stock.c.sku, stock.c.warehouse, stock.c.on_hand))
@@ -2511,6 +2649,13 @@ def test_the_default_demo_has_an_order_in_every_resting_state(tmp_path: Path) ->
     # The warehouses are stocked unevenly through receipts: some orders ship from two warehouses, and the
     # ledger adds up to what is on hand after every shipment.
     assert split and all(len({part["warehouse"] for part in data["split"]}) > 1 for data in split)
+    # each after-sales request is by the customer who bought the goods, from where they were delivered
+    assert requests
+    for request in requests:
+        original = bought[request["original_order_no"]]
+        assert request["customer"]["mobile"] == original["customer"]["mobile"], request["original_order_no"]
+        assert request["customer"]["name"] == original["customer"]["name"]
+        assert request["address"] == original["address"]
     sums = ledger_sums(store)
     assert all(sums.get(key, 0) == on_hand.get(key, 0) for key in {*sums, *on_hand})
     assert [(t.sku, t.from_warehouse, t.to_warehouse, t.in_transit) for t in transfers(store)] == [

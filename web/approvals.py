@@ -83,7 +83,14 @@ class PanelView:
 
 def _who(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
     if task.approver_kind == "role":
-        return translate("approval.role", lang).format(role=term("role", task.approver, lang))
+        role = term("role", task.approver, lang)
+        holders = panel.holders.get(task.approver)
+        if holders is None:  # a step decided: the role it asked
+            return translate("approval.role", lang).format(role=role)
+        if not holders:
+            return translate("approval.role.nobody", lang).format(role=role)
+        who = ("、" if lang.startswith("zh") else ", ").join(panel.person(name) for name in holders)
+        return translate("approval.role.held", lang).format(role=role, who=who)
     return panel.person(task.approver)
 
 
@@ -254,7 +261,7 @@ def _refused(
         "approvals/refused.html",
         order_id=order_id,
         panel=panel,
-        problems=problems,
+        problems=[problem[:1].upper() + problem[1:] for problem in problems],  # each a sentence of its own
         sent=sent,
         errors=errors or {},
     )

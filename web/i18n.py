@@ -13,6 +13,14 @@ from flask import flash, get_flashed_messages, request
 from engine.api import Text, term, translate
 
 DONE = "done"  # the flashed messages' category: what a step did, said on the page it returns to
+# a form posted with this field set is drawn again in the other language, what was typed kept and
+# nothing submitted: the language switch of a form page, and of the page a refused form came back on
+RELANG_FIELD = "_relang"
+
+
+def relanged() -> bool:
+    """Whether the post asks for the form again in another language (nothing is submitted)."""
+    return request.form.get(RELANG_FIELD) == "1"
 
 
 def current_lang() -> str:

@@ -82,9 +82,10 @@ from engine.errors import (
 )
 from web.approvals import panel_view
 from web.auth import current_actor
-from web.formdata import choice_text, local_day, local_input, local_time
+from web.formdata import choice_text, input_value, local_day, local_input, local_time
 from web.forms import (
     CompiledForm,
+    Control,
     ErrorItem,
     FormView,
     form_view,
@@ -93,7 +94,7 @@ from web.forms import (
     published_form,
     refresh_response,
 )
-from web.i18n import current_lang, time_left
+from web.i18n import RELANG_FIELD, current_lang, relanged, time_left
 from web.original_order import refunded_about, shown_about, shown_original
 from web.params import whole_number
 
@@ -103,7 +104,6 @@ LOCK_FIELD = "_lock_version"  # the order's lock version the page was drawn with
 LOCK_DIGITS = 9  # more changes than one order ever has
 KEY_FIELD = "_key"  # an idempotency key per drawn intake page: a double submit creates one order
 AGAIN_FIELD = "_again"  # "create another order anyway", when the same order was created a moment ago
-RELANG_FIELD = "_relang"  # the form drawn again in the other language with what was typed, nothing sent
 # in the login's session, newest first: [digest of workflow, channel and data, order id, unix seconds, key]
 RECENT_INTAKES = "recent_intakes"
 SAME_AGAIN_WINDOW = timedelta(minutes=30)
@@ -147,14 +147,25 @@ def _form_page(
     focus: str | None,
     action: str,
     refresh: str,
+    known: Mapping[str, Any] | None = None,
 ) -> FormView | None:
     """The view of an order page's form (None: the step takes no form), the refusals no field shows
-    first in its summary."""
+    first in its summary. A field's help may say what the order knows of it (``{prefill}``: the amount
+    due a transfer's amount starts at), whatever was typed over it since."""
     if form is None:
         return None
     view = form_view(form, data, errors, focus, action=action, refresh=refresh)
     view.errors = [ErrorItem(text, None) for text in problems] + view.errors
+    for node in view.walk():
+        if isinstance(node, Control) and node.help and PREFILL_WORD in node.help:
+            spec = form.layout.fields.get(node.name)
+            value = (known or {}).get(node.name)
+            shown = input_value(value, spec) if value is not None and spec is not None else "—"
+            node.help = node.help.replace(PREFILL_WORD, shown)
     return view
+
+
+PREFILL_WORD = "{prefill}"  # in a field's help: what the form's prefill computed for it
 
 
 # --------------------------------------------------------------------------------------------------
@@ -172,11 +183,6 @@ class Relang:
 def _relang(action: str) -> Relang:
     other = "en" if current_lang() == "zh" else "zh"
     return Relang(RELANG_FIELD, f"{action}?lang={other}")
-
-
-def _relanged() -> bool:
-    """Whether the post asks for the form again in another language (nothing is submitted)."""
-    return request.form.get(RELANG_FIELD) == "1"
 
 
 @dataclass(frozen=True)
@@ -307,7 +313,7 @@ def new(department: str, workflow: str, channel: str) -> Any:
         if rows is not None:  # a row added or removed without JavaScript
             return _render_intake(intake, rows[0], key, focus=rows[1])
         data = compiled.layout.prepare(data)
-        if _relanged():  # the other language: the same page (and key), what was typed kept
+        if relanged():  # the other language: the same page (and key), what was typed kept
             return _render_intake(intake, data, key)
     engine = _engine()
     now = engine.clock.now()
@@ -535,6 +541,7 @@ def index() -> Any:
         older=older,
         # filtered to one workflow and state: its orders selected and one step taken on them all
         steps=[(trigger, label.get(lang)) for trigger, label in found.steps],
+        ending=found.ending,  # the steps that end the orders (a cancel): last, never the primary one
     )
     if not_found:
         return page_html, 404
@@ -736,6 +743,7 @@ class Timer:
     text: str
     when: str | None
     due: str  # the deadline in ISO 8601, for the <time> element
+    off: str | None = None  # its condition does not hold now: it will not fire unless it comes to
 
 
 def shown_decision(why: DecisionWhy, lang: str) -> Shown:
@@ -759,7 +767,7 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
             left=time_left(timer.due_at, now, lang),
         )
         when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
-        return Timer(text, when, timer.due_at.isoformat())
+        return Timer(text, when, timer.due_at.isoformat(), timer_off(timer, lang))
     key = "orders.timer" if timer.reason is not None else "orders.timer.no_reason"
     text = translate(key, lang).format(
         at=at,
@@ -768,7 +776,12 @@ def shown_timer(timer: RunningTimer, now: datetime, lang: str) -> Timer:
         left=time_left(timer.due_at, now, lang),
     )
     when = translate("orders.timer.when", lang).format(when=timer.when.get(lang)) if timer.when else None
-    return Timer(text, when, timer.due_at.isoformat())
+    return Timer(text, when, timer.due_at.isoformat(), timer_off(timer, lang))
+
+
+def timer_off(timer: RunningTimer, lang: str) -> str | None:
+    """当前条件不成立，到期时不会执行 for a timer whose condition does not hold now; None otherwise."""
+    return translate("orders.timer.off", lang) if timer.holds is False else None
 
 
 def shown_unset_timer(timer: UnsetTimer, lang: str) -> str:
@@ -873,8 +886,20 @@ def _order_page(
         for info in page.triggers
         if info.allowed
     ]
+    ending = {info.trigger for info in page.triggers if info.ends}  # a cancel: last, styled apart
     now = page.now or _engine().clock.now()
     here = shown_here(page, events, lang)
+    # none to take: the reader's steps that a condition of the order refuses now say why (货到付款收款：
+    # 货到付款须在全部发货后收款), as my work does; a step of another's role is not theirs to wait for
+    waiting: dict[str, None] = {}
+    if not triggers:
+        for info in page.triggers:
+            if info.allowed or any(r.code != RefusalCode.GUARD for r in info.why_not):
+                continue
+            label = info.label.get(lang) if info.label is not None else info.trigger
+            for refusal in info.why_not:
+                words = refusal_words(refusal).get(lang)
+                waiting[translate("orders.refused_step", lang).format(action=label, reason=words)] = None
     return render_template(
         "orders/show.html",
         order=order,
@@ -885,6 +910,8 @@ def _order_page(
         timers=[shown_timer(timer, now, lang) for timer in page.timers],
         unset_timers=[shown_unset_timer(timer, lang) for timer in page.unset_timers],
         triggers=triggers,
+        waiting=list(waiting),
+        ending=ending,
         # the approval panel (orders/_approval.html), read with the order in the page's one read
         approval=panel_view(page.approval, lang, _engine().clock.now()) if page.approval else None,
         claim=page.claim,
@@ -944,6 +971,7 @@ class RecordAction:
     label: str
     url: str
     inputs: list[RecordInput]
+    confirm: str = ""  # a step that cannot be undone: the question asked before it is taken
 
 
 @dataclass
@@ -976,6 +1004,9 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
     forms = {form.path: form for form in page.forms}
     shown = []
     for record in page.records:
+        title = translate("orders.record.title", lang).format(
+            kind=record.kind_label.get(lang), number=record.number
+        )
         kind_form = page.spec.records[record.kind].form
         # its own form first, then the order's forms: the choices they name (a payment's method) read
         # by their labels, not their codes
@@ -1004,13 +1035,13 @@ def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> lis
                 )
                 if step.form in forms
                 else [],
+                translate("orders.record.confirm", lang).format(action=step.label.get(lang), record=title)
+                if step.closes
+                else "",
             )
             for step in record.steps
             if step.allowed
         ]
-        title = translate("orders.record.title", lang).format(
-            kind=record.kind_label.get(lang), number=record.number
-        )
         shown.append(
             ShownRecord(
                 f"record-{record.kind}-{record.number}",
@@ -1165,12 +1196,18 @@ def shown_here(page: OrderPage, events: list[Event], lang: str) -> Here | None:
             (e for e, row in zip(events, page.history, strict=True) if row.id == here.event_id), None
         )
         if shown is not None:
-            # an approver's comment, else what the step was sent with (a reviewer's reason to reject)
+            # an approver's comment, else what the step was sent with (a reviewer's reason to reject), else
+            # the reason of the timer that took it
             said, words = here.said, "orders.here.step_said"
             if not said and shown.said:
                 said, words = said_text(shown.said, lang), "orders.here.step_sent"
+            if not said and here.timer_reason is not None:
+                said = here.timer_reason.get(lang)
             words = words if said else "orders.here.step"
             step = translate(words, lang).format(action=shown.action, actor=shown.actor, said=said)
+        # the rule decision that set off the automatic step (the audit's rejection an order's cancel
+        # follows), told after it
+        why = page.decisions.get(here.cause) if here.cause is not None else None
     who = ("、" if lang.startswith("zh") else ", ").join(name.get(lang) for name in here.next)
     return Here(
         title=translate("orders.here.approval" if page.approval else "orders.here", lang),
@@ -1257,7 +1294,7 @@ def _render_step(
     focus: str | None = None,
     conflict: bool = False,
 ) -> str:
-    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh)
+    view = _form_page(step.form, data, errors, problems, focus, step.action, step.refresh, step.prefill)
     lang = current_lang()
     return render_template(
         "orders/fire.html",
@@ -1336,7 +1373,7 @@ class _Sent:
         compiled = step.form
         data = posted_data(compiled) if compiled is not None else {}
         self.rows = posted_row_action(compiled, data) if compiled is not None else None
-        if self.rows is None and compiled is not None and _relanged():  # the other language: not fired
+        if self.rows is None and compiled is not None and relanged():  # the other language: not fired
             self.rows = (compiled.layout.prepare(data), None)
         if self.rows is not None:
             return None

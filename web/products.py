@@ -37,6 +37,7 @@ from engine.api.catalogue import (
 from engine.api.stock import PURCHASER_ROLE, may_read_stock
 from web.auth import current_login
 from web.formdata import local_time
+from web.i18n import relanged
 
 products = Blueprint("products", __name__)
 
@@ -146,6 +147,8 @@ def new() -> Any:
     if request.method == "GET":
         return _form(None, {"kind": "shipped", "active": "true"}, [], True, 200)
     sent = _posted()
+    if relanged():  # the other language, what was typed kept: nothing stored
+        return _form(None, sent, [], True, 200)
     try:
         stored = put_product(_store(), sent, _clock_now(), current_login().name, new=True)
     except CatalogueRefused as refused:
@@ -162,6 +165,8 @@ def edit(sku: str) -> Any:
     if request.method == "GET":
         return _form(product, product_fields(product), [], False, 200)
     sent = {**_posted(), "sku": product.sku}  # the SKU names the product: it is not changed here
+    if relanged():  # the other language, what was typed kept: nothing stored
+        return _form(product, sent, [], False, 200)
     try:
         put_product(_store(), sent, _clock_now(), current_login().name, new=False)
     except CatalogueRefused as refused:

@@ -41,6 +41,7 @@ from engine.api.stock import (
     enter_count,
     enter_counts,
     known_names,
+    ledger_balance,
     ledger_entries,
     low_stock_alerts,
     may_change_stock,
@@ -65,7 +66,7 @@ from engine.api.stock import (
 )
 from web.auth import current_actor
 from web.formdata import local_time
-from web.i18n import current_lang
+from web.i18n import current_lang, relanged
 from web.params import MAX_ID, query_number, whole_number
 
 stock_pages = Blueprint("stock", __name__)
@@ -181,13 +182,16 @@ FORM_FIELDS: dict[str, dict[str, str]] = {
     },
     "adjust": {"sku": "sku", "warehouse": "warehouse", "change": "change", "reason": "reason"},
     "transfer": {"sku": "sku", "warehouse": "source", "to": "dest", "qty": "qty", "note": "note"},
+    "safety": {"sku": "sku", "warehouse": "warehouse", "safety_stock": "units"},
+    "count": {"sku": "sku", "counted": "counted"},
 }
 
 
-def _said(error: StockRefused, form: str) -> dict[str, Any]:
+def _said(error: StockRefused, form: str | dict[str, str]) -> dict[str, Any]:
     """Every problem of a sent form: each beside the field it names (``errors``: field -> message), the
-    rest (a key used before) above the form (``error``)."""
-    fields = FORM_FIELDS[form]
+    rest (a key used before) above the form (``error``). ``form``: a form of :data:`FORM_FIELDS` by name,
+    or its fields."""
+    fields = FORM_FIELDS[form] if isinstance(form, str) else form
     beside: dict[str, str] = {}
     above: list[str] = []
     for problem in error.problems:
@@ -197,10 +201,6 @@ def _said(error: StockRefused, form: str) -> dict[str, Any]:
         else:
             beside.setdefault(name, _message(problem))
     return {"errors": beside, "error": " ".join(above) or None}
-
-
-def _refused(template: str, error: StockRefused, **values: Any) -> Any:
-    return _page(template, 422, error=_message(error), error_field=error.field, **values)
 
 
 @stock_pages.app_context_processor
@@ -258,9 +258,13 @@ def ledger() -> Any:
     before = query_number("before", MAX_ID)
     found = ledger_entries(_engine().store, **filters, before=before, limit=PAGE_SIZE + 1)
     rows = found[:PAGE_SIZE]
+    balance = None
+    if set(filters) == {"sku", "warehouse"}:  # one row's entries, each after the other: its running balance
+        balance = ledger_balance(_engine().store, filters["sku"], filters["warehouse"], rows)
     return _page(
         "stock/ledger.html",
         rows=rows,
+        balance=balance,
         times={entry.id: local_time(entry.at) for entry in rows},
         kinds=LEDGER_KINDS,
         filters=filters,
@@ -282,6 +286,8 @@ def receive() -> Any:
         return _page("stock/change.html", what="receive", sent={})
     actor = _may_change()
     sent = request.form.to_dict()
+    if relanged():  # the other language, what was typed kept: nothing received
+        return _page("stock/change.html", what="receive", sent=sent)
     qty = _number("qty")
     try:
         row = receive_stock(
@@ -307,6 +313,8 @@ def adjust() -> Any:
         return _page("stock/change.html", what="adjust", sent={})
     actor = _may_change()
     sent = request.form.to_dict()
+    if relanged():  # the other language, what was typed kept: nothing adjusted
+        return _page("stock/change.html", what="adjust", sent=sent)
     change = _number("change")
     try:
         row = adjust_stock(
@@ -324,9 +332,13 @@ def adjust() -> Any:
     return redirect(url_for("stock.ledger", sku=row.sku, warehouse=row.warehouse, done="adjust"), 303)
 
 
-def _transfers_page(code: int = 200, **values: Any) -> Any:
-    in_transit = request.args.get("all") != "1"
-    found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
+def _transfers_page(code: int = 200, shown: Any = None, **values: Any) -> Any:
+    """The transfers in transit (or all), or the one ``shown``."""
+    in_transit = request.args.get("all") != "1" and shown is None
+    if shown is not None:
+        found = [shown]
+    else:
+        found = transfers(_engine().store, state="in_transit" if in_transit else None, limit=200)
     values.setdefault("sent", {})
     values.setdefault("receiving", {})
     listed = {f"receive-{t.id}" for t in found}
@@ -378,10 +390,24 @@ def transfer_list() -> Any:
     )
 
 
+@stock_pages.get("/stock/transfers/<id:transfer_id>")
+def transfer_page(transfer_id: int) -> Any:
+    """One transfer, as the list shows it (received from here while in transit): where the ledger's
+    references ``T<number>`` lead."""
+    _may_read()
+    try:
+        shown = transfer_of(_engine().store, transfer_id)
+    except StockRefused as error:
+        return _missing(_message(error))
+    return _transfers_page(shown=shown)
+
+
 @stock_pages.post("/stock/transfers")
 def transfer_new() -> Any:
     actor = _may_change()
     sent = request.form.to_dict()
+    if relanged():  # the other language, what was typed kept: nothing received
+        return _page("stock/change.html", what="receive", sent=sent)
     qty = _number("qty")
     try:
         done = transfer_stock(
@@ -434,9 +460,17 @@ def takes() -> Any:
                 _engine().store, actor, request.form.get("warehouse", ""), _engine().clock.now(), key=_key()
             )
         except StockRefused as error:
-            return _refused("stock/takes.html", error, takes=stock_takes_of(_engine().store))
+            said = {"error": _message(error), "error_field": error.field}
+            return _takes_page(422, **said, in_the_way=error.reference)  # the open stock-take, linked
         return redirect(url_for("stock.take", take_id=take.id), 303)
-    return _page("stock/takes.html", takes=stock_takes_of(_engine().store))
+    return _takes_page()
+
+
+def _takes_page(code: int = 200, **values: Any) -> Any:
+    """The stock-takes, newest first, each with when it was opened and posted or cancelled."""
+    found = stock_takes_of(_engine().store)
+    times = {c.id: (local_time(c.opened_at), local_time(c.posted_at) if c.posted_at else "") for c in found}
+    return _page("stock/takes.html", code, takes=found, times=times, **values)
 
 
 def _take_page(take_id: int, code: int = 200, **values: Any) -> Any:
@@ -502,7 +536,10 @@ def take_step(take_id: int, step: str) -> Any:
         else:
             cancel_stock_take(store, actor, take_id, now, key=_key())
     except StockRefused as error:
-        return _take_page(take_id, 422, error=_message(error), error_field=error.field, sent=sent)
+        # each count of the sheet beside its row, the one-product form's beside its fields, the rest above
+        rows = {name: name for name in sent if name.startswith(COUNT_PREFIX)}
+        fields = FORM_FIELDS["count"] if step == "count" else rows
+        return _take_page(take_id, 422, sent=sent, form=step, **_said(error, fields))
     return redirect(url_for("stock.take", take_id=take_id), 303)
 
 
@@ -527,5 +564,5 @@ def safety() -> Any:
             key=_key(),
         )
     except StockRefused as error:
-        return _refused("stock/change.html", error, what="safety", sent=sent)
+        return _page("stock/change.html", 422, what="safety", sent=sent, **_said(error, "safety"))
     return redirect(url_for("stock.levels", sku=row.sku, warehouse=row.warehouse, safety="1"), 303)

@@ -32,6 +32,7 @@ from engine.api.workspace import (
     ClaimFilter,
     ClaimView,
     OrdersSection,
+    Queue,
     QueuesSection,
     RowSummary,
     WorkCursor,
@@ -42,7 +43,7 @@ from engine.errors import ConflictError, ContentionError, Forbidden, NotFound
 from web.auth import current_actor
 from web.formdata import local_time
 from web.i18n import current_lang, say_done, time_span
-from web.orders import state_label
+from web.orders import state_label, timer_off
 from web.params import local_path
 
 work = Blueprint("work", __name__)
@@ -126,6 +127,8 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         "state": state_label(spec, order.state, lang),
         "age": age_text(item.since, now, lang),
         "steps": [(s.trigger, s.label.get(lang) if s.label is not None else s.trigger) for s in item.steps],
+        # the steps that end the order (a cancel), last and never styled as the one to take
+        "ends": [s.trigger for s in item.steps if s.ends],
         # a record's step is taken on the order's page, at that record
         "record_steps": [
             (
@@ -158,6 +161,8 @@ def _item(item: WorkItem, now: datetime, lang: str) -> dict[str, Any]:
         # when its soonest timer moves it by itself, and how: "28 分钟后将自动取消（超时未支付自动取消）"
         "due": _due_text(item, now, lang),
         "due_at": item.due.due_at.isoformat() if item.due is not None else None,
+        # its condition does not hold now: it will not fire unless it comes to
+        "due_off": timer_off(item.due, lang) if item.due is not None else None,
         "later": item.later,
         "refused": item.refused,  # every step of the person's refused now: set apart, not counted
         "assignee": item.assignee.name if item.assignee is not None else None,
@@ -187,6 +192,7 @@ def _task(item: ApprovalItem, now: datetime, lang: str) -> dict[str, Any]:
     row = _item(WorkItem(item.order, item.spec, item.since, (), (), None, False), now, lang)
     row["task"] = f"{item.order.id}:{item.task_id}:{item.order.lock_version}"  # what signing it sends
     row["by_role"] = term("role", item.by_role, lang) if item.by_role is not None else None
+    row["why"] = item.why.get(lang) if item.why is not None else None  # the rules that sent it here
     row["deadline"] = local_time(item.deadline) if item.deadline is not None else None
     row["overdue"] = item.deadline is not None and item.deadline <= now
     return row
@@ -217,7 +223,10 @@ def batches(
         for step in row.get("batch_steps", row["steps"]):
             if step not in group["steps"]:
                 group["steps"].append(step)
+        group.setdefault("ends", set()).update(row.get("ends", ()))
     for (workflow, state, refused), group in groups.items():
+        # a step that ends the orders (a cancel) after the others: never the primary one, nor the key's
+        group["steps"].sort(key=lambda step: step[0] in group["ends"])
         group["selectable"] = any(row["may_claim"] for row in group["rows"])
         group["refused"] = refused
         group["later"] = not refused and all(row.get("later") for row in group["rows"])  # moves on by itself
@@ -226,6 +235,17 @@ def batches(
             group["shown"] if refused else max((counts or {}).get((workflow, state), 0), group["shown"])
         )
     return list(groups.values())
+
+
+def _queue_shown(q: Queue, now: datetime, lang: str) -> dict[str, Any]:
+    return {
+        "department": q.department,
+        "name": q.name,
+        "label": q.labels[0].get(lang) if q.labels else q.name,
+        "count": q.count,
+        "oldest": age_text(q.oldest, now, lang),
+        "url": url_for("work.queue", department=q.department, queue=q.name),
+    }
 
 
 @work.get("/work")
@@ -267,17 +287,8 @@ def index() -> Any:
             sections.append(
                 {
                     "kind": section.kind,
-                    "queues": [
-                        {
-                            "department": q.department,
-                            "name": q.name,
-                            "label": q.labels[0].get(lang) if q.labels else q.name,
-                            "count": q.count,
-                            "oldest": age_text(q.oldest, found.now, lang),
-                            "url": url_for("work.queue", department=q.department, queue=q.name),
-                        }
-                        for q in section.queues
-                    ],
+                    "queues": [_queue_shown(q, found.now, lang) for q in section.queues],
+                    "others": bool(section.others),  # queues others work: said, not listed
                 }
             )
     shown_filter = next(name for name, value in FILTERS.items() if value is claims)
@@ -318,8 +329,8 @@ def _stock_work(lang: str) -> list[dict[str, Any]] | None:
             "sku": a.sku,
             "name": names[a.sku].get(lang) if a.sku in names else "",
             "warehouse": places[a.warehouse].get(lang) if a.warehouse in places else a.warehouse,
-            "figures": translate("work.stock.row", lang).format(
-                available=a.available, safety=a.safety_stock, suggested=a.suggested
+            "figures": translate("work.stock.row_covered" if a.covered else "work.stock.row", lang).format(
+                available=a.available, safety=a.safety_stock, suggested=a.suggested, in_transit=a.in_transit
             ),
             "url": url_for("stock.ledger", sku=a.sku, warehouse=a.warehouse),
         }

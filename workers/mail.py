@@ -232,18 +232,34 @@ def _replenishment(p: Mapping[str, Any]) -> tuple[str, str]:
 
 def _low_stock(p: Mapping[str, Any]) -> tuple[str, str]:
     sku, warehouse, suggested = p.get("sku"), p.get("warehouse"), p.get("suggested")
-    subject = (
-        f"库存预警：{sku} @ {warehouse}，建议补货 {suggested} 件 / "
-        f"Low stock: {sku} at {warehouse}, reorder {suggested}"
-    )
     figures = (p.get("available"), p.get("safety_stock"), p.get("shipped_30d"), p.get("in_transit"))
+    covered = suggested == 0 and isinstance(figures[3], int) and figures[3] > 0
+    if covered:  # what is on its way makes up the shortfall: said so, not a bare "reorder 0"
+        subject = (
+            f"库存预警：{sku} @ {warehouse}，在途 {figures[3]} 件可补足，暂不需补货 / "
+            f"Low stock: {sku} at {warehouse}, the {figures[3]} in transit cover it: nothing to reorder"
+        )
+        why_zh = (
+            f"在途的 {figures[3]} 件已计入：到货后足以补足近30天的发货和安全库存，暂不需补货"
+            "（近30天发货 + 安全库存 - 可用 - 在途 不大于 0）。"
+        )
+        why_en = (
+            f"The {figures[3]} in transit are counted: once received they cover the last 30 days' "
+            "shipments and the safety stock, so nothing needs reordering now (30 days' shipments + "
+            "safety stock - free - in transit is 0 or less)."
+        )
+    else:
+        subject = (
+            f"库存预警：{sku} @ {warehouse}，建议补货 {suggested} 件 / "
+            f"Low stock: {sku} at {warehouse}, reorder {suggested}"
+        )
+        why_zh = f"建议补货 {suggested} 件（近30天发货 + 安全库存 - 可用 - 在途）。"
+        why_en = f"Reorder {suggested} (30 days' shipments + safety stock - free - in transit)."
     body = (
         f"商品 {sku} 在仓库 {warehouse} 的可用库存为 {figures[0]}，低于安全库存 {figures[1]}。"
-        f"近30天发货 {figures[2]} 件，在途 {figures[3]} 件，建议补货 {suggested} 件"
-        "（近30天发货 + 安全库存 - 可用 - 在途）。\n"
+        f"近30天发货 {figures[2]} 件，在途 {figures[3]} 件。{why_zh}\n"
         f"{sku} in warehouse {warehouse}: {figures[0]} free, below its safety stock of {figures[1]}. "
-        f"Shipped in the last 30 days: {figures[2]}; in transit: {figures[3]}; reorder {suggested} "
-        "(30 days' shipments + safety stock - free - in transit).\n"
+        f"Shipped in the last 30 days: {figures[2]}; in transit: {figures[3]}. {why_en}\n"
     )
     return subject, body
 

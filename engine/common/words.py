@@ -164,6 +164,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "approval.timeout.return": Text("超时后退回", "Then the order is returned"),
         "approval.timeout.escalate": Text("超时后升级", "Then it is escalated"),
         "approval.role": Text("{role}（任一人）", "{role} (any one)"),
+        "approval.role.held": Text("{role}（任一人：{who}）", "{role} (any one of: {who})"),
+        "approval.role.nobody": Text(
+            "{role}（无人担任此角色，无人可审批：请管理员为部门指派）",
+            "{role} (nobody holds this role, so nobody can sign: ask an admin to give it to someone)",
+        ),
         "approval.added_by": Text("由 {who} 加签", "added by {who}"),
         "approval.transferred_by": Text("由 {who} 转交", "transferred by {who}"),
         "approval.escalated": Text("超时升级", "escalated on timeout"),
@@ -226,12 +231,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.order": Text("订单 #{id}", "Order #{id}"),
         "orders.actions": Text("可执行的操作", "What you can do now"),
         "orders.no_actions": Text("当前没有您可执行的操作。", "There is nothing for you to do on it now."),
+        "orders.refused_step": Text("{action}：{reason}", "{action}: {reason}"),
         "orders.approval_actions": Text("请在上方的审批中处理此订单。", "Act on it in the approval above."),
         "orders.record_actions": Text("请在下方的记录上处理此订单。", "Take your step on its records below."),
         "orders.data": Text("订单信息", "Order details"),
         "orders.records": Text("支付、发货等记录", "Payments, shipments and other records"),
         "orders.record.title": Text("{kind} #{number}", "{kind} #{number}"),
         "orders.record.no_steps": Text("无可执行的操作", "Nothing to do on it"),
+        "orders.record.confirm": Text(
+            "确认对{record}执行“{action}”？此操作不能撤回。",
+            "Do “{action}” on {record}? It cannot be undone.",
+        ),
+        "orders.record.confirm_ask": Text("{action}…", "{action}…"),
+        "orders.record.confirm_button": Text("确认{action}", "Confirm: {action}"),
         "orders.record.added": Text("新增{kind}", "{kind} added"),
         "orders.record.refused": Text("{record}：{reason}", "{record}: {reason}"),
         "orders.credit": Text("客户信用", "Account credit"),
@@ -418,6 +430,12 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         ),
         "orders.timer.unset_why": Text("未设定自动{step}：{why}", "{step} by itself: not set, {why}"),
         "orders.timer.when": Text("届时条件仍成立才执行：{when}", "only if this still holds then: {when}"),
+        # a timer whose condition does not hold now, judged as the worker judges it when due: on the order
+        # page under its condition, on my work's row after its due line
+        "orders.timer.off": Text(
+            "当前条件不成立，到期时不会执行",
+            "its condition does not hold now: it will not fire unless it does by then",
+        ),
         # how long until a timer is due (time_span): "还剩 {span}" on the order page, "{span}后" on my work
         "orders.span.minutes": Text("{n} 分钟", "{n} min"),
         "orders.span.hours": Text("{h} 小时 {m} 分钟", "{h} h {m} min"),
@@ -823,6 +841,20 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "studio.lists.label_en": Text("英文名称", "English label"),
         "studio.lists.entries": Text("值的个数", "Values"),
         "studio.lists.create": Text("建立名单", "Create a list"),
+        "studio.lists.used_by": Text("使用它的规则", "Used by"),
+        "studio.lists.used_intro": Text(
+            "现行流程中读取此名单的规则（名单的改动从下一步起影响其判定）：",
+            "The rules of the workflows in force that read this list (a change to it counts from the next "
+            "step on):",
+        ),
+        "studio.lists.use": Text(
+            "{workflow} · {ruleset}（规则 {rules}）", "{workflow} · {ruleset} (rule {rules})"
+        ),
+        "studio.lists.unused": Text(
+            "没有规则使用：现行流程的条件都不读取此名单，改动它不影响任何订单。",
+            "No rule uses it: no condition of the workflows in force reads this list, so a change to it "
+            "decides no order.",
+        ),
         "studio.lists.value": Text("值", "Value"),
         "studio.lists.key": Text("匹配键", "Matched as"),
         "studio.lists.note": Text("备注", "Note"),
@@ -1569,10 +1601,19 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "可用 {available}，安全库存 {safety}，建议补货 {suggested} 件",
             "{available} free, safety stock {safety}: reorder {suggested}",
         ),
+        "work.stock.row_covered": Text(
+            "可用 {available}，安全库存 {safety}，在途 {in_transit} 件可补足，暂不需补货",
+            "{available} free, safety stock {safety}: the {in_transit} in transit cover it, "
+            "nothing to reorder",
+        ),
         "work.stock.all": Text("全部库存预警", "All low-stock alerts"),
         "work.stock.transfers": Text("在途调拨", "Transfers in transit"),
         "work.queues.none": Text(
             "您所在部门的流程没有声明审核队列。", "No workflow of your departments declares a queue."
+        ),
+        "work.queues.not_yours": Text(
+            "您所在部门的审核队列中没有您可处理的步骤或可签的审批。",
+            "No queue of your departments holds a step or an approval of yours.",
         ),
         "work.queue": Text("队列", "Queue"),
         "work.queue.orders": Text("订单数", "Orders"),
@@ -1591,6 +1632,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "work.approval.waiting_for": Text("已等待 {age}", "waiting {age}"),
         "work.approval.by_role": Text("请{role}审批", "asked of: {role}"),
         "work.approval.deadline": Text("截止 {at}", "due {at}"),
+        "work.approval.why": Text("审批原因：{reason}", "Why approval: {reason}"),
         "work.event.claim": Text("认领订单", "Claimed the order"),
         "work.event.release": Text("放弃认领订单", "Unclaimed the order"),
         "work.event.take_over": Text("接手订单", "Took the order over"),
@@ -1986,6 +2028,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "catalogue.saved": Text("已保存商品 {sku}。", "Product {sku} saved."),
         "catalogue.not_saved": Text("未保存：请改正下列错误。", "Not saved: correct what is marked."),
         "catalogue.not_found": Text("目录中没有商品 {sku}。", "No product {sku} in the catalogue."),
+        "catalogue.not_found.title": Text("找不到此商品", "No such product"),
         "catalogue.upload": Text("导入 CSV", "Import CSV"),
         "catalogue.upload_help": Text(
             "UTF-8 编码的 CSV 文件，第一行为列名：sku、name_zh、name_en、price（必填），"
@@ -2042,6 +2085,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "stock.reference": Text("单据", "Reference"),
         "stock.actor": Text("操作人", "By"),
         "stock.note": Text("说明", "Note"),
+        "stock.ledger.after": Text("结存", "Balance"),
+        "stock.ledger.on_hand_now": Text(
+            "{sku} 在 {warehouse} 现有 {units} 件；结存为每条记录之后的现有数。",
+            "{sku} in {warehouse}: {units} on hand now; the balance is what was on hand after each entry.",
+        ),
         "stock.kind.opening": Text("期初", "Opening"),
         "stock.kind.receive": Text("入库", "Received"),
         "stock.kind.transfer_out": Text("调出", "Transferred out"),
@@ -2116,6 +2164,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "stock.alert.shipped": Text("近30天发货", "Shipped (30 days)"),
         "stock.alert.in_transit": Text("在途", "In transit"),
         "stock.alert.suggested": Text("建议补货", "Reorder"),
+        "stock.alert.covered": Text("在途可补足", "covered by what is in transit"),
         "stock.alert.none": Text("没有低于安全库存的库存", "No stock is below its safety stock"),
         "stock.read_only": Text(
             "您可以查看库存；入库、调拨、盘点和调整由仓库人员操作。",
@@ -2162,7 +2211,14 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "Post stock-take {no}?",
         ),
         "stock.take.post_confirm": Text("确定过账", "Yes, post it"),
-        "stock.actor.system": Text("系统", "System"),
+        "stock.take.uncounted": Text(
+            "该仓库还有 {count} 个商品未盘点（{skus}）：过账不改动它们的账面，留待以后盘点。",
+            "Not counted yet: {count} of the warehouse's products ({skus}). Posting leaves their book as it "
+            "is, for a later count.",
+        ),
+        "stock.take.go_open": Text("打开盘点单 {no}", "Open stock-take {no}"),
+        "stock.take.closed": Text("过账或取消", "Posted or cancelled"),
+        "actor.system": Text("系统", "System"),
         "stock.missing": Text("没有找到", "Not found"),
         "stock.missing.kind": Text(
             "没有“{kind}”这种台账类型。台账类型有：{kinds}。",
@@ -2306,6 +2362,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{label}: computed from the {options}; fill those in first",
         ),
         "form.format": Text("{label}格式不正确：应为{expected}", "{label}: enter {expected}"),
+        # a value written as a date whose day the calendar does not have: date.gone, after the label
+        "form.date_gone": Text("{label}：{options}", "{label}: {options}"),
         "form.money_range": Text(
             "{label}超出范围：金额须小于 10,000,000,000,000 元（十万亿元）",
             "{label}: out of range; an amount must be below 10,000,000,000,000 (ten trillion) CNY",
@@ -2345,6 +2403,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "金额，用数字和小数点书写，最多两位小数，如 1000 或 99.50（不接受 1e3 这类写法）",
             "an amount in digits with at most two decimals, like 1000 or 99.50 (not 1e3 or the like)",
         ),
+        "date.gone": Text("{day} 不是存在的日期", "{day} is not a real date"),
         "format.date": Text("日期，如 2026-01-31", "a date like 2026-01-31"),
         "format.date-time": Text(
             "日期和时间，如 2026-01-31T09:30:00+08:00", "a date and time like 2026-01-31T09:30:00+08:00"

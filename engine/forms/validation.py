@@ -37,6 +37,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 import jsonschema_rs
@@ -104,6 +105,23 @@ _FORMATS: FormatChecker = FORMAT_CHECKER
 # (format, widget): a field of that format drawn as a picker, whose value the person picks in local time
 _PICKERS = frozenset({("date-time", "datetime"), ("time", "time")})
 _CHOICE_WIDGETS = frozenset({"select", "radio"})
+_DAY_WRITTEN = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # a day as a date or date-time starts
+
+
+def _no_such_day(name: str, instance: Any) -> str | None:
+    """The day written at the start of a ``date`` or ``date-time`` value that no calendar has
+    (``2026-02-30``, ``2026-13-01``), or None: the value is not written as a date, or its day is real."""
+    if name not in ("date", "date-time") or not isinstance(instance, str):
+        return None
+    written = _DAY_WRITTEN.match(instance)
+    if written is None or (name == "date" and written.end() != len(instance)):
+        return None
+    year, month, day = (int(part) for part in written.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return written.group(0)
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -269,6 +287,11 @@ class FormValidator:
             if money_problem(instance) == TOO_LARGE:  # a 400-digit price is not a matter of decimals
                 return [self._error(parts, "money_range", layout, custom_key="format")]
             return [self._error(parts, "format", layout, expected=word("format.money"))]
+        if keyword == "format" and (gone := _no_such_day(str(value), instance)) is not None:
+            # written as a date, but a day the calendar does not have (30 February)
+            said = word("date.gone")
+            day = Text(said.zh.format(day=gone), said.en.format(day=gone))
+            return [self._error(parts, "date_gone", layout, custom_key="format", options=day)]
         if keyword == "format":
             expected = self._format_words(parts, str(value), layout)
             return [self._error(parts, "format", layout, expected=expected)]

@@ -20,7 +20,7 @@ from engine.common.text import Text
 from engine.errors import Problem
 from engine.rules.expr import ExpressionError, parse
 
-__all__ = ["UNDECLARED_LIST", "declared_lists", "list_problems", "named_lists_in"]
+__all__ = ["UNDECLARED_LIST", "declared_lists", "list_problems", "named_lists_in", "rules_naming_lists"]
 
 UNDECLARED_LIST = "undeclared-list"
 
@@ -68,6 +68,25 @@ def _strings(node: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _strings(value, f"{path}[{index}]")
+
+
+def rules_naming_lists(doc: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The lists a rule file's conditions name, each with the names of the rules that name it, in the
+    file's order (a condition outside ``rules:`` is named by its JSON path)."""
+    found: dict[str, dict[str, None]] = {}
+    rules = doc.get("rules")
+    for path, text in _strings(doc, "$"):
+        named = named_lists_in(text)
+        if not named:
+            continue
+        rule = path
+        if isinstance(rules, list) and path.startswith("$.rules["):
+            entry = rules[int(path[len("$.rules[") :].split("]", 1)[0])]
+            if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
+                rule = entry["name"]
+        for name in named:
+            found.setdefault(name, {})[rule] = None
+    return {name: tuple(rules_of) for name, rules_of in found.items()}
 
 
 def list_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:

@@ -727,7 +727,19 @@ def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor, now: date
         awaiting_added=tuple(
             (t.approver, t.blocks is not None) for t in tasks if t.origin == "added" and t.open
         ),
+        holders=_holders(tx, row, tasks),
     )
+
+
+def _holders(tx: Tx, row: OrderRow, tasks: Sequence[TaskRow]) -> dict[str, tuple[str, ...]]:
+    """Who may sign each open step asking a role: the active people of the order's department holding
+    it, but the order's creator (separation of duties); an empty tuple says nobody holds it."""
+    roles = {t.approver for t in tasks if t.approver_kind == "role" and t.open}
+    if not roles:
+        return {}
+    creator = creator_of(tx, row.id)
+    people = [p for p in people_of(tx, row.department) if p.name != creator]
+    return {role: tuple(p.name for p in people if role in p.roles) for role in sorted(roles)}
 
 
 def _decline_to(cv: CompiledVersion, approval: CompiledApproval) -> Text | None:

@@ -299,6 +299,10 @@ class CompiledVersion:
     def is_final(self, config: StateConfig) -> bool:
         return len(config) == 1 and config[0] in self._final and SEPARATOR not in config[0]
 
+    def ends(self, ct: CompiledTransition) -> bool:
+        """The step takes the order to a final state wherever it goes (a cancel): it ends it for good."""
+        return bool(ct.dests) and all(self.is_final((dest,)) for dest in ct.dests)
+
     @functools.cached_property
     def _final(self) -> frozenset[str]:
         return self.spec.final_states

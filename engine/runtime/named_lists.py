@@ -33,15 +33,18 @@ from engine.common.list_keys import (
 )
 from engine.common.suggest import did_you_mean
 from engine.common.text import Text
-from engine.common.words import words_of
+from engine.common.words import word, words_of
 from engine.errors import DefinitionError, EngineError, Problem, Refusal, TransitionRejected
 from engine.rules.expr import ExpressionError, ExpressionEvaluationError, compile_expression, parse
-from engine.rules.list_checks import declared_lists
+from engine.rules.list_checks import declared_lists, rules_naming_lists
+from engine.runtime.actor import SYSTEM
 from engine.runtime.catalogue import SKU_PATTERN
 from engine.store import Store, Tx
 from engine.store import named_lists as rows
 from engine.store.named_lists import ListChange, ListEntry, NamedList
 from engine.store.products import catalogue_size, find_products
+from engine.store.users import display_names
+from engine.store.versions import newest_bundles
 
 __all__ = [
     "KIND_WORDS",
@@ -53,6 +56,7 @@ __all__ = [
     "ListFault",
     "ListRefused",
     "ListShown",
+    "ListUse",
     "NamedList",
     "NamedLists",
     "ReadLookups",
@@ -105,6 +109,32 @@ class ListShown:
     entries: list[ListEntry]
     changes: list[ListChange] = field(default_factory=list)
     search: str = ""
+    people: dict[str, Text] = field(default_factory=dict)  # who added or changed, by login: their name
+
+    def person(self, login: str, lang: str) -> str:
+        """Who ``login`` is, as the pages name people: their display name, the engine's own in words."""
+        found = self.people.get(login)
+        return found.get(lang) if found is not None else login
+
+
+@dataclass(frozen=True)
+class ListUse:
+    """A rule file of a workflow's version in force whose conditions name a list: the workflow, the rule
+    set (its file and title) and the rules naming the list."""
+
+    workflow: str
+    workflow_title: Text
+    version: int
+    ruleset: str
+    ruleset_title: Text
+    rules: tuple[str, ...]
+
+
+def _title(doc: Any, fallback: str) -> Text:
+    title = doc.get("title") if isinstance(doc, Mapping) else None
+    if isinstance(title, Mapping) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):
+        return Text(title["zh"], title["en"])
+    return Text(fallback, fallback)
 
 
 def _refuse(zh: str, en: str, field_name: str) -> ListRefused:
@@ -148,7 +178,33 @@ class NamedLists:
             part = list_key(named.kind, search) if search.strip() else None
             # a search with nothing to match (only spaces or punctuation for the kind) finds nothing
             entries = rows.entries_of(tx.connection, named, part, limit=limit) if part != "" else []
-            return ListShown(named, entries, rows.list_changes(tx.connection, named), search.strip())
+            changes = rows.list_changes(tx.connection, named)
+            logins = {e.added_by for e in entries} | {c.actor for c in changes}
+            people = {login: Text(shown, shown) for login, shown in display_names(tx, logins).items()}
+            if SYSTEM.name in logins:
+                people[SYSTEM.name] = word("actor.system")
+            return ListShown(named, entries, changes, search.strip(), people)
+
+    def uses(self, department: str) -> dict[str, list[ListUse]]:
+        """Which rule sets of the department's workflows, as published last, name each list (by list
+        name; a list no condition names is not a key): whether a change to a list changes a decision."""
+        found: dict[str, list[ListUse]] = {}
+        with self.store.read() as tx:
+            bundles = newest_bundles(tx.connection, [department])
+        for newest in bundles:
+            workflow = newest.bundle.get("workflow")
+            rulesets = newest.bundle.get("rulesets")
+            if not isinstance(rulesets, Mapping):
+                continue
+            title = _title(workflow, newest.workflow)
+            for path, doc in sorted(rulesets.items()):
+                if not isinstance(doc, Mapping):
+                    continue
+                for name, rules in rules_naming_lists(doc).items():
+                    found.setdefault(name, []).append(
+                        ListUse(newest.workflow, title, newest.version, path, _title(doc, path), rules)
+                    )
+        return found
 
     def _named(self, tx: Tx, department: str, name: str) -> NamedList:
         found = rows.find_list(tx.connection, department, name)

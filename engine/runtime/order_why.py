@@ -451,6 +451,9 @@ class RunningTimer:
     at: str | None = None  # the moment's expression, for a timer at one (at: order.return_by)
     # an approval's timeout as a sentence with ``{when}`` left to fill ("{when}升级给销售总监（审批超时）")
     sentence: Text | None = None
+    # whether its condition holds now, judged as the worker judges it when due (None: not judged, or
+    # it has none): one that does not will not fire unless it comes to hold by then
+    holds: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -488,8 +491,12 @@ def _approval_timeout(cv: CompiledVersion, state: str, prefix: str = "orders.tim
     )
 
 
-def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[RunningTimer, ...]:
-    """The order's scheduled timers, soonest first, told by the version's labels."""
+def running_timers(
+    cv: CompiledVersion, timers: Iterable[TimerRow], holding: Mapping[int, bool] | None = None
+) -> tuple[RunningTimer, ...]:
+    """The order's scheduled timers, soonest first, told by the version's labels; ``holding``: whether
+    the condition of each timer with one holds now, by the timer's id
+    (``engine.runtime.timer_conditions.timers_holding``)."""
     running: list[RunningTimer] = []
     operands: dict[str, Operand] | None = None  # read once a timer has a condition to tell
     for timer in sorted(timers, key=lambda t: (t.due_at, t.id)):
@@ -516,7 +523,8 @@ def running_timers(cv: CompiledVersion, timers: Iterable[TimerRow]) -> tuple[Run
             when = Text(zh, en) if zh is not None and en is not None else Text(declared.when, declared.when)
         step, reason = _timer_step(cv, timer.state, timer.trigger), _reason(timer.reason)
         at = declared.at if declared is not None else None
-        running.append(RunningTimer(timer.due_at, timer.trigger, step, reason, when, at))
+        holds = (holding or {}).get(timer.id) if when is not None else None
+        running.append(RunningTimer(timer.due_at, timer.trigger, step, reason, when, at, holds=holds))
     return tuple(running)
 
 
@@ -557,7 +565,9 @@ class WhyHere:
     reader has no step to take (the roles of the steps people take out of the state, or the approvers
     still to sign, by their names; empty otherwise), the queue it waits in (its name and label), and
     the reason an approver gave for returning it here or declining it (their comment), if that is how
-    it came."""
+    it came. An automatic step that brought it says what set it off: a timer by its reason in words
+    (超时未支付自动取消); into a final state, a rule decision a few automatic steps before it by that
+    event (a rejection the order's cancel follows; not the routing of an order placed after it)."""
 
     event_id: int | None
     acts: bool  # the reader has a step to take on it now
@@ -565,6 +575,8 @@ class WhyHere:
     queue: str | None = None
     queue_label: Text | None = None
     said: str | None = None
+    cause: int | None = None  # the earlier event whose rule decision set off the step that brought it
+    timer_reason: Text | None = None  # the reason of the timer whose step brought it, in words
 
 
 def why_here(
@@ -575,23 +587,29 @@ def why_here(
     acts: bool,
     approvers: Iterable[tuple[str, str]] | None = None,
     names: Mapping[str, str] | None = None,
+    timer_reasons: Collection[str] = (),
 ) -> WhyHere:
     """Why an order in ``state`` is there: the last event of ``history`` that moved it into ``state``
     (a step that stays where it is does not count); ``acts``: the reader has a step to take (then no
     one else is named); ``approvers``: the approval's tasks still to sign, (kind, approver) — a role's
-    or a person's, by ``names`` (login -> display name) — else the roles of the state's steps."""
-    entered, said, declined_for = None, None, None
-    for event in history:
+    or a person's, by ``names`` (login -> display name) — else the roles of the state's steps;
+    ``timer_reasons``: the reasons the version's timers record (a system step with one is a timer's)."""
+    events = list(history)
+    entered, said, declined_for, at = None, None, None, -1
+    for n, event in enumerate(events):
         if event.trigger == APPROVAL_DECLINE and event.actor != SYSTEM_NAME:
             declined_for = event.reason  # the approver's comment; the decline's step follows it
         if event.to_state == state and event.from_state != state:
-            entered = event.id
+            entered, at = event.id, n
             said = event.reason if event.trigger == APPROVAL_RETURN and event.actor != SYSTEM_NAME else None
             if event.reason == DECLINED_STEP:
                 said = declined_for
+    cause, timer_reason = _set_off(events, at, timer_reasons)
+    if not cv.is_final(split(state)):
+        cause = None  # a decision before the step only ends what it led to (the order cancelled by it)
     queue, queue_label = _queue_of(cv, state)
     if acts:
-        return WhyHere(entered, True, (), queue, queue_label, said)
+        return WhyHere(entered, True, (), queue, queue_label, said, cause, timer_reason)
     people: list[Text] = []
     if approvers is not None:
         for kind, approver in approvers:
@@ -612,7 +630,35 @@ def why_here(
             if ct.spec.auto or not cv.source_matches(ct, config):
                 continue
             people.extend(Text(term("role", r, "zh"), term("role", r, "en")) for r in ct.spec.roles)
-    return WhyHere(entered, False, tuple(dict.fromkeys(people)), queue, queue_label, said)
+    return WhyHere(
+        entered, False, tuple(dict.fromkeys(people)), queue, queue_label, said, cause, timer_reason
+    )
+
+
+def _set_off(
+    events: list[AuditRow], at: int, timer_reasons: Collection[str]
+) -> tuple[int | None, Text | None]:
+    """What set off the automatic step ``events[at]`` (the system's, deciding nothing itself): the
+    timer whose reason it records, in words; else the rule decision of the step before it, going back
+    through the system's steps that led one into the other (驳回 by the audit, then 取消 by itself).
+    (None, None) for a person's step or one that decided itself."""
+    if at < 0:
+        return None, None
+    event = events[at]
+    if event.actor != SYSTEM_NAME or event.rules:
+        return None, None
+    if event.reason is not None and event.reason in timer_reasons:
+        return None, _reason(event.reason)
+    while at > 0:
+        before = events[at - 1]
+        if before.to_state != events[at].from_state:
+            return None, None  # not the step that led to this one
+        if before.rules:
+            return before.id, None
+        if before.actor != SYSTEM_NAME:
+            return None, None
+        at -= 1
+    return None, None
 
 
 @dataclass(frozen=True)

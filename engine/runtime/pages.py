@@ -60,7 +60,7 @@ from engine.runtime.original_order import (
     unclaimed_prefill,
 )
 from engine.runtime.parts import Parts
-from engine.runtime.queries import batch_steps, forms_of, intake_form_of, offered, step_form
+from engine.runtime.queries import batch_steps, ending_steps, forms_of, intake_form_of, offered, step_form
 from engine.runtime.records import ADD, kind_step, kind_step_label, record_views, steps_due, takers
 from engine.runtime.results import (
     IntakeOriginal,
@@ -77,6 +77,7 @@ from engine.runtime.results import (
     WorkflowCounts,
     order_view,
 )
+from engine.runtime.timer_conditions import timers_holding
 from engine.runtime.workspace import ASSIGN, claim_view_in
 from engine.store import AuditRow, OrderRow, Tx
 from engine.store.approvals import PENDING
@@ -182,6 +183,7 @@ class Pages:
                 found = self._listed(tx, actor, query, departments, limit)
             filtered = None
             steps: tuple[tuple[str, Text], ...] = ()
+            ending: frozenset[str] = frozenset()
             if query.workflow is not None:
                 newest_of = {w: v for _, w, v in newest}
                 if query.workflow in newest_of:
@@ -189,7 +191,15 @@ class Pages:
                     filtered = cv.spec
                     if query.state is not None and not query.q:
                         steps = batch_steps(cv, query.state, actor)
-        return replace(found, workflow=filtered, workflows=workflows, departments=tuple(every), steps=steps)
+                        ending = ending_steps(cv, query.state)
+        return replace(
+            found,
+            workflow=filtered,
+            workflows=workflows,
+            departments=tuple(every),
+            steps=steps,
+            ending=ending,
+        )
 
     def _shown(self, tx: Tx, row: OrderRow, actor: Actor, matched: Text | None = None) -> ListedOrder:
         cv = self.parts.compiled(tx, row.workflow, row.version)
@@ -283,12 +293,12 @@ class Pages:
             approval = panel_of(tx, cv, row, actor, now)
             claim = claim_view_in(tx, cv, row, actor)
             timer_rows = tx.order_timers(order_id)
-            timers = running_timers(cv, timer_rows)
             assignees = {event.reason for event in history if event.trigger == ASSIGN and event.reason}
             people = logins_in(row.data, user_fields(cv.spec))
             named = {event.actor for event in history} | assignees
             names = display_names(tx, named.union(*people.values()))
             live = read_records(tx, cv, LiveOrder.from_row(row))
+            timers = running_timers(cv, timer_rows, timers_holding(tx, cv, live, timer_rows, now))
             env = condition_env(live, SYSTEM, {}, now)
             unset = unset_timers(cv, unset_moments(cv, active_paths(live.config), env, timer_rows))
             records = named_record_lines(row.data, record_views(Moving(tx, cv, live, now), actor))
@@ -347,6 +357,7 @@ class Pages:
             acts=acts,
             approvers=signing,
             names={**names, **(approval.names if approval is not None else {})},
+            timer_reasons=timer_reasons,
         )
         return OrderPage(
             split_shown(shown_view(cv, shown_row, actor)),

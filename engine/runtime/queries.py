@@ -229,9 +229,11 @@ def offered(
                 why_not=tuple(why),
                 on_submit=tuple(later),
                 then=then_auto(cv, ct.dests),
+                ends=cv.ends(ct),
             )
         )
-    return found
+    # a step that ends the order (a cancel) after the others: never the first, the one a key takes
+    return sorted(found, key=lambda info: info.ends)
 
 
 def then_auto(cv: CompiledVersion, dests: Iterable[str]) -> tuple[AutoStep, ...]:
@@ -254,16 +256,26 @@ def batch_steps(cv: CompiledVersion, state: str, actor: Actor) -> tuple[tuple[st
     config = split(state)
     decided = {t for leaf in config for t in cv.approval_triggers.get(leaf, ())}
     found: dict[str, Text] = {}
+    ending: dict[str, Text] = {}  # the steps that end the order (a cancel): after the others
     for ct in cv.transitions:
         trigger = ct.spec.trigger
-        if ct.spec.auto or trigger in decided or trigger in found or not cv.source_matches(ct, config):
+        if ct.spec.auto or trigger in decided or trigger in found or trigger in ending:
             continue
-        if ct.spec.form in cv.per_record_forms:
-            continue  # each order's own (the lines a return names): not one form for many
+        if not cv.source_matches(ct, config) or ct.spec.form in cv.per_record_forms:
+            continue  # not from here; each order's own (the lines a return names): not one form for many
         if role_refusal(ct, actor) is None:
-            found[trigger] = ct.spec.label if ct.spec.label is not None else Text(trigger, trigger)
+            label = ct.spec.label if ct.spec.label is not None else Text(trigger, trigger)
+            (ending if cv.ends(ct) else found)[trigger] = label
     found.update(_record_batch_steps(cv, config, actor))
-    return tuple(found.items())
+    return tuple(found.items()) + tuple(ending.items())
+
+
+def ending_steps(cv: CompiledVersion, state: str) -> frozenset[str]:
+    """The triggers of the steps from ``state`` that end the order (a cancel: into a final state)."""
+    config = split(state)
+    return frozenset(
+        ct.spec.trigger for ct in cv.transitions if cv.source_matches(ct, config) and cv.ends(ct)
+    )
 
 
 def _record_batch_steps(cv: CompiledVersion, config: StateConfig, actor: Actor) -> dict[str, Text]:

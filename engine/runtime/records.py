@@ -443,7 +443,11 @@ def _move(
                 record.data.pop(field_name, None)
             else:
                 record.data[field_name] = value
-        live.data.update(ctx.order_changes)
+        for key, value in ctx.order_changes.items():  # None removes the field, as ``set:`` null does
+            if value is None:
+                live.data.pop(key, None)
+            else:
+                live.data[key] = value
     record.state = dest
     record.changed = True
     contract_refusals(compiled, record)
@@ -623,6 +627,7 @@ def _offered(
         env["record"] = record.view()
         _, failed = check_guard(ct, env)
         if failed is None:
-            return RecordStep(trigger, label, ct.spec.form, True)
+            closes = ct.spec.dest in compiled.spec.final_states
+            return RecordStep(trigger, label, ct.spec.form, True, closes=closes)
         refusals.append(failed)
     return RecordStep(trigger, label, first.spec.form, False, tuple(refusals))

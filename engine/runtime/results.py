@@ -94,6 +94,7 @@ class TriggerInfo:
     why_not: tuple[Refusal, ...] = ()
     on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
     then: tuple[AutoStep, ...] = ()  # the automatic steps that may follow at once, from where it leads
+    ends: bool = False  # it takes the order to a final state (a cancel): never the page's first step
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ class OrderList:
     # filtered to one workflow and state: the steps the actor may take on its orders from there, as one
     # batch (engine.runtime.batch), each (trigger, label); the first is what the key ``a`` takes
     steps: tuple[tuple[str, Text], ...] = ()
+    ending: frozenset[str] = frozenset()  # of those, the steps that end the order (a cancel): listed last
 
 
 # -- approval steps (engine/runtime/approvals.py) ----------------------------------------------
@@ -287,6 +289,9 @@ class ApprovalPanel:
     # the approvers added by another (加签) yet to sign, in their order: (login, added before the one
     # who added them); the order waits for them whatever ``sign`` says
     awaiting_added: tuple[tuple[str, bool], ...] = ()
+    # the role of each open step asking a role -> the active people of the department holding it who may
+    # sign it (the order's creator left out), by login: whom the step waits for, named (none: nobody)
+    holders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def person(self, name: str | None) -> str:
         """How a page names a login: by its display name (the engine itself: "system")."""
@@ -340,6 +345,9 @@ class RecordStep:
     why_not: tuple[Refusal, ...] = ()
     # what the order knows of the form's fields (its UI file's ``prefill``: the carrier routing chose)
     prefill: Mapping[str, Any] = field(default_factory=dict)
+    # a step without a form that ends the record for good (a payment's void, into a final state): the
+    # order's page asks to confirm it first, as other steps that cannot be undone
+    closes: bool = False
 
 
 @dataclass(frozen=True)

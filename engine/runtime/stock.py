@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, false, func, insert, literal, or_, select, update
 
 from engine.common.suggest import near_miss
 from engine.common.text import Text
@@ -70,6 +70,7 @@ __all__ = [
     "LARGE_UNITS",
     "LEDGER_KINDS",
     "CountLine",
+    "LedgerBalance",
     "LedgerEntry",
     "SheetLine",
     "StockLevel",
@@ -83,6 +84,7 @@ __all__ = [
     "enter_count",
     "enter_counts",
     "known_names",
+    "ledger_balance",
     "ledger_entries",
     "ledger_sums",
     "low_stock_alerts",
@@ -142,12 +144,17 @@ OPEN, POSTED, CANCELLED = "open", "posted", "cancelled"
 class StockRefused(EngineError):
     """A stock operation that could not be done: nothing was written. ``field`` names the input at fault
     (``sku``, ``warehouse``, ``qty``, ``to``, ``transfer``, ``take``, ``reason``…). ``problems``: every
-    problem found in what was sent, this one first (a form's page says each beside its field)."""
+    problem found in what was sent, this one first (a form's page says each beside its field).
+    ``reference``: the document the refusal names, as the ledger writes it (``C2``: the open stock-take
+    in the way), for a page to link."""
 
-    def __init__(self, field: str, text: Text, others: Sequence[StockRefused] = ()) -> None:
+    def __init__(
+        self, field: str, text: Text, others: Sequence[StockRefused] = (), reference: str | None = None
+    ) -> None:
         super().__init__(text.en, zh=text.zh)
         self.field = field
         self.text = text
+        self.reference = reference
         self.problems: tuple[StockRefused, ...] = (self, *others)
 
 
@@ -281,7 +288,7 @@ def _units(value: object, field: str = "qty") -> int:
         raise StockRefused(
             field,
             Text(
-                f"数量必须是 1 到 {MAX_UNITS} 之间的整数，收到 {value!r}",
+                f"数量必须是 1 到 {MAX_UNITS:,} 之间的整数，收到{_wrote_zh(value)}",
                 f"Enter a whole number from 1 to {MAX_UNITS:,} (you wrote {_wrote(value)}).",
             ),
         )
@@ -289,10 +296,17 @@ def _units(value: object, field: str = "qty") -> int:
 
 
 def _wrote(value: object) -> str:
-    """What was typed, as an English message quotes it: “abc”, a number as it is."""
+    """What was typed, as an English message quotes it: “abc”, a number grouped (1,000)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return f"“{value}”"
+
+
+def _wrote_zh(value: object) -> str:
+    """What was typed, as a Chinese message quotes it: 「abc」, a number grouped (1,000) after a space."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f" {value:,}"
+    return f"「{value}」"
 
 
 def _note(value: str | None, field: str = "note", required: bool = False) -> str | None:
@@ -300,11 +314,12 @@ def _note(value: str | None, field: str = "note", required: bool = False) -> str
     if required and len(text) < 2:
         raise StockRefused(field, Text("请填写原因（至少2个字）", "Say why, in at least 2 characters."))
     if len(text) > MAX_NOTE:
+        name = word(f"stock.{field}")  # the field's label on the form: 单据 / Reference (note, reason)
         raise StockRefused(
             field,
             Text(
-                f"说明不能超过 {MAX_NOTE} 个字",
-                f"Write at most {MAX_NOTE} characters here (you wrote {len(text):,}).",
+                f"{name.zh}不能超过 {MAX_NOTE} 个字（收到 {len(text):,} 个字）",
+                f"Write the {name.en.lower()} in at most {MAX_NOTE} characters (you wrote {len(text):,}).",
             ),
         )
     return text or None
@@ -401,10 +416,15 @@ def _change(
     after = _row(connection, sku, warehouse)
     assert after is not None
     if before is not None and not before.low and after.low:
-        payload = low_stock_payload(connection, sku, warehouse, at)
-        if payload is not None:
-            tx.insert_outbox(LOW_STOCK_TOPIC, payload, at)
+        _tell_low(tx, sku, warehouse, at)
     return after
+
+
+def _tell_low(tx: Tx, sku: str, warehouse: str, at: datetime) -> None:
+    """The ``stock.low`` message of a row below its safety stock, unless its purchasers were told."""
+    payload = low_stock_payload(tx.connection, sku, warehouse, at)
+    if payload is not None:
+        tx.insert_outbox(LOW_STOCK_TOPIC, payload, at)
 
 
 def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> StockLevel:
@@ -414,7 +434,7 @@ def _out_of(connection: Connection, sku: str, warehouse: str, qty: int) -> Stock
         raise StockRefused(
             "qty",
             Text(
-                f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free} 件，不能移出 {qty} 件",
+                f"商品 {sku} 在仓库 {warehouse} 可用库存只有 {free:,} 件，不能移出 {qty:,} 件",
                 f"Only {free:,} of {sku} are free in {warehouse}; {qty:,} cannot be taken.",
             ),
         )
@@ -586,7 +606,7 @@ def adjust_stock(
             StockRefused(
                 "change",
                 Text(
-                    f"调整数量必须是非零整数（正数增加、负数减少），收到 {change!r}",
+                    f"调整数量必须是非零整数（正数增加、负数减少），收到{_wrote_zh(change)}",
                     "Enter a whole number other than 0: more units, or fewer with a minus "
                     f"(you wrote {_wrote(change)}).",
                 ),
@@ -607,8 +627,8 @@ def adjust_stock(
             raise StockRefused(
                 "change",
                 Text(
-                    f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand} 件，其中 {reserved} 件已被占用，"
-                    f"调整 {change:+d} 件后将少于占用数",
+                    f"商品 {sku} 在仓库 {warehouse} 现有 {on_hand:,} 件，其中 {reserved:,} 件已被占用，"
+                    f"调整 {change:+,d} 件后将少于占用数",
                     f"{sku} in {warehouse}: {on_hand:,} on hand, {reserved:,} of them reserved; a change "
                     f"of {change:+,d} would leave fewer than are reserved.",
                 ),
@@ -647,15 +667,19 @@ def set_safety_stock(
     key: str | None = None,
 ) -> StockLevel:
     """Set (or clear, ``None``) the safety stock of a row (安全库存); ``key`` (with the ``actor`` who
-    sends it and when) makes a second call with it answer with the first's row."""
+    sends it and when) makes a second call with it answer with the first's row. A change made ``at`` a
+    moment is judged then, as a change of the units is: a threshold set above what is free writes the
+    ``stock.low`` message to the purchasers in the same transaction (without ``at``, a data load, the
+    row is judged at its next change)."""
     if units is not None and (
         isinstance(units, bool) or not isinstance(units, int) or not 0 <= units <= MAX_UNITS
     ):
         raise StockRefused(
             "safety_stock",
             Text(
-                f"安全库存必须是 0 到 {MAX_UNITS} 的整数",
-                f"Enter the safety stock as a whole number from 0 to {MAX_UNITS:,}.",
+                f"安全库存必须是 0 到 {MAX_UNITS:,} 的整数，收到{_wrote_zh(units)}",
+                f"Enter the safety stock as a whole number from 0 to {MAX_UNITS:,} "
+                f"(you wrote {_wrote(units)}).",
             ),
         )
 
@@ -666,7 +690,12 @@ def set_safety_stock(
         changed = tx.connection.execute(
             update(stock)
             .where(stock.c.sku == sku, stock.c.warehouse == warehouse)
-            .values(safety_stock=units, low_alerted=False)  # a new threshold: told afresh below it
+            .values(  # a new threshold: told afresh below it; the same one again: as it was
+                safety_stock=units,
+                low_alerted=case((stock.c.safety_stock == units, stock.c.low_alerted), else_=false())
+                if units is not None
+                else false(),
+            )
         )
         if changed.rowcount == 0:
             raise StockRefused(
@@ -678,6 +707,8 @@ def set_safety_stock(
             )
         row = _row(tx.connection, sku, warehouse)
         assert row is not None
+        if at is not None and row.low:
+            _tell_low(tx, sku, warehouse, at)
         return row
 
     if key is not None and (not actor or at is None):
@@ -831,8 +862,8 @@ def _receivable(found: Transfer, qty: int | None) -> int:
         raise StockRefused(
             "qty",
             Text(
-                f"调拨单 T{found.id} 在途只有 {found.in_transit} 件（共发出 {found.qty} 件），"
-                f"不能收货 {units} 件",
+                f"调拨单 T{found.id} 在途只有 {found.in_transit:,} 件（共发出 {found.qty:,} 件），"
+                f"不能收货 {units:,} 件",
                 f"Only {found.in_transit:,} of transfer T{found.id} are in transit ({found.qty:,} were "
                 f"sent); {units:,} cannot be received.",
             ),
@@ -906,6 +937,7 @@ def open_stock_take(
                     f"仓库 {warehouse} 已有未过账的盘点单 C{already[0]}",
                     f"{warehouse} has an open stock-take already: C{already[0]}. Post or cancel it first.",
                 ),
+                reference=f"C{already[0]}",
             )
         created = tx.connection.execute(
             insert(stock_takes)
@@ -918,12 +950,15 @@ def open_stock_take(
 
 
 def _counted(sku: str, counted: object) -> int:
+    """A count, or the refusal: of a count sheet's row (``sku`` given) naming the SKU, on its field
+    ``counted:<sku>``."""
     if isinstance(counted, bool) or not isinstance(counted, int) or not 0 <= counted <= MAX_UNITS:
+        of_zh, of_en = (f"商品 {sku} 的", f"{sku}: e") if sku else ("", "E")
         raise StockRefused(
             f"counted:{sku}" if sku else "counted",
             Text(
-                f"盘点数量必须是 0 到 {MAX_UNITS} 的整数，收到 {counted!r}",
-                f"Enter the units counted as a whole number from 0 to {MAX_UNITS:,} "
+                f"{of_zh}盘点数量必须是 0 到 {MAX_UNITS:,} 的整数，收到{_wrote_zh(counted)}",
+                f"{of_en}nter the units counted as a whole number from 0 to {MAX_UNITS:,} "
                 f"(you wrote {_wrote(counted)}).",
             ),
         )
@@ -963,9 +998,12 @@ def enter_counts(
     key: str | None = None,
 ) -> StockTake:
     """Enter (or correct) the counts of several skus of an open stock-take at once (its count sheet), in
-    one transaction: a bad one is refused naming its sku (field ``counted:<sku>``) and none is entered."""
+    one transaction: each bad one is refused naming its sku (field ``counted:<sku>``), all at once
+    (``StockRefused.problems``), and none is entered."""
+    problems = _Problems()
     for sku, counted in counts.items():
-        _counted(sku, counted)
+        problems.check(lambda: _counted(sku, counted), counted)  # noqa: B023 (called at once)
+    problems.raise_any()
     if not counts:
         raise StockRefused("counted", Text("请至少填写一个盘点数", "Fill in at least one count."))
 
@@ -1022,8 +1060,9 @@ def stock_take(store: Store, take_id: int) -> StockTake:
 def post_stock_take(
     store: Store, actor: str, take_id: int, at: datetime, *, key: str | None = None
 ) -> StockTake:
-    """Post an open stock-take: each count's difference against the book goes to the ledger (``count``).
-    A count below what is reserved in the warehouse is refused, naming the sku; nothing is posted then."""
+    """Post an open stock-take: each count's difference against the book goes to the ledger (``count``);
+    the warehouse's rows not counted keep their book as it is (a later count takes them). A count below
+    what is reserved in the warehouse is refused, naming the sku; nothing is posted then."""
 
     def work(tx: Tx) -> StockTake:
         take = _open_take(tx.connection, take_id, lock=not store.is_sqlite)
@@ -1228,6 +1267,51 @@ def ledger_entries(
         ]
 
 
+@dataclass(frozen=True)
+class LedgerBalance:
+    """One stock row's ledger read by eye: ``on_hand`` now, and what was on hand after each entry of a
+    page of its entries (``after``: entry id -> units)."""
+
+    sku: str
+    warehouse: str
+    on_hand: int
+    after: dict[int, int]
+
+
+def ledger_balance(
+    store: Store, sku: str, warehouse: str, entries: Sequence[LedgerEntry]
+) -> LedgerBalance | None:
+    """The running balance of a page of one row's entries (newest first, consecutive: the ledger filtered
+    to one sku and warehouse alone) and its on-hand figure; None when no stock row is ``sku`` (whatever
+    its case) in ``warehouse``. One statement: the row's on hand less the indexed sum of its entries
+    newer than the page's newest gives the balance after that entry; each older one's is the newer's less
+    its change."""
+    newest = entries[0].id if entries else None
+    later = (
+        select(func.coalesce(func.sum(stock_ledger.c.change), 0))
+        .where(
+            stock_ledger.c.sku == stock.c.sku,
+            stock_ledger.c.warehouse == stock.c.warehouse,
+            stock_ledger.c.id > (newest if newest is not None else 0),
+        )
+        .scalar_subquery()
+    )
+    query = select(stock.c.sku, stock.c.on_hand, later if newest is not None else literal(0)).where(
+        func.upper(stock.c.sku) == sku.strip().upper(), stock.c.warehouse == warehouse
+    )
+    with store.read() as tx:
+        found = tx.connection.execute(query).first()
+    if found is None:
+        return None
+    row_sku, on_hand, newer = str(found[0]), int(found[1]), int(found[2])
+    after: dict[int, int] = {}
+    balance = on_hand - newer
+    for entry in entries:
+        after[entry.id] = balance
+        balance -= entry.change
+    return LedgerBalance(row_sku, warehouse, on_hand, after)
+
+
 def ledger_sums(store: Store) -> dict[tuple[str, str], int]:
     """The ledger added up per (sku, warehouse): what each stock row's ``on_hand`` must be."""
     query = select(stock_ledger.c.sku, stock_ledger.c.warehouse, func.sum(stock_ledger.c.change)).group_by(
@@ -1302,7 +1386,7 @@ def people_names(store: Store, lang: str) -> dict[str, str]:
     """Each user's login -> display name, and the engine's own (``system``: 系统 / System) in ``lang``:
     the stock pages name who received, sent, counted by it."""
     with store.read() as tx:
-        return {**display_names(tx), SYSTEM.name: word("stock.actor.system").get(lang)}
+        return {**display_names(tx), SYSTEM.name: word("actor.system").get(lang)}
 
 
 def reference_words() -> dict[str, Text]:

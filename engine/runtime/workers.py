@@ -6,24 +6,22 @@ step; the outbox is delivered by ``engine.runtime.outbox``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine.common.list_keys import LOOKUPS
 from engine.dsl.spec import APPROVAL_TIMEOUT
 from engine.errors import ConflictError, EngineError, TransitionRejected
-from engine.rules.expr import ExpressionEvaluationError
 from engine.runtime import outbox
 from engine.runtime.actor import SYSTEM
 from engine.runtime.approvals import Approvals
 from engine.runtime.commands import Commands, StepRequest
 from engine.runtime.compiled import active_paths, split
-from engine.runtime.decisions import LiveOrder, condition_env, read_records
-from engine.runtime.named_lists import StepLookups
+from engine.runtime.decisions import LiveOrder, read_records
 from engine.runtime.outbox import DispatchReport, RetryPolicy
 from engine.runtime.parts import Parts, retried
 from engine.runtime.results import TimerReport, UnfiredTimer
+from engine.runtime.timer_conditions import timer_holds
 from engine.store.statuses import TimerStatus
 
 
@@ -91,14 +89,11 @@ class Workers:
                     tx.finish_timer(timer_id, TimerStatus.CANCELLED, "the approval was decided")
                 return done
             cv = self.parts.compiled(tx, row.workflow, row.version)
-            condition = cv.timer_conditions.get((timer.state, timer.trigger, timer.reason))
-            if condition is not None:
+            if (timer.state, timer.trigger, timer.reason) in cv.timer_conditions:
                 live = read_records(tx, cv, LiveOrder.from_row(row))  # a condition may read them
-                env = condition_env(live, SYSTEM, {}, now)
-                env[LOOKUPS] = StepLookups(tx, live.department, live.id, env["order"], now)
-                holds, note = timer_condition_holds(condition, env)
-                if not holds:
-                    tx.finish_timer(timer_id, TimerStatus.CANCELLED, note)
+                judged = timer_holds(tx, cv, live, timer, now)
+                if judged is not None and not judged[0]:
+                    tx.finish_timer(timer_id, TimerStatus.CANCELLED, judged[1])
                     return False
             try:
                 # A savepoint: an action refused after another one wrote leaves none of its writes.
@@ -147,15 +142,3 @@ class Workers:
         finish, so that others take them now rather than after the lease: (timers, messages)."""
         with self.parts.store.transaction() as tx:
             return tx.release_claims(worker_id)
-
-
-def timer_condition_holds(condition: Any, env: Mapping[str, Any]) -> tuple[bool, str | None]:
-    """Whether a due timer's ``when`` holds, and a note when it could not be evaluated at all.
-
-    An evaluation failure (a field of the wrong kind, a date that does not parse) counts as "does
-    not hold": the timer is cancelled with the error as its note, and the other timers go on.
-    """
-    try:
-        return bool(condition(env)), None
-    except ExpressionEvaluationError as error:
-        return False, f"condition could not be evaluated: {error}"

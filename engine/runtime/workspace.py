@@ -70,13 +70,23 @@ from engine.runtime.compiled import (
     state_words,
 )
 from engine.runtime.decisions import LiveOrder, Moving, read_records, role_refusal
-from engine.runtime.order_why import RunningTimer, decision_why, running_timers
+from engine.runtime.order_why import (
+    RunningTimer,
+    decision_why,
+    hidden_operands,
+    money_names,
+    order_operands,
+    running_timers,
+    version_labels,
+)
 from engine.runtime.parts import Parts
 from engine.runtime.queries import offered
 from engine.runtime.records import due_transitions, record_views
 from engine.runtime.results import Assignee, ClaimView, OrderView, RecordStep, TriggerInfo, order_view
+from engine.runtime.timer_conditions import timers_holding
 from engine.store import OrderRow, Tx
 from engine.store.reports import read_state_counts
+from engine.store.statuses import TimerStatus
 from engine.store.timer_queue import TimerRow
 from engine.store.users import is_api_login, people_of, user_named
 from engine.store.workspace import ClaimFilter
@@ -201,7 +211,7 @@ def only_ends(cv: CompiledVersion, actor: Actor, config: StateConfig) -> bool:
     if due_transitions(cv, config, actor):
         return False
     theirs = _steps_of(cv, actor, config)
-    return bool(theirs) and all(cv.is_final((dest,)) for ct in theirs for dest in ct.events)
+    return bool(theirs) and all(cv.ends(ct) for ct in theirs)
 
 
 def _timed(cv: CompiledVersion, state: str) -> Urgency:
@@ -287,8 +297,13 @@ class Queue:
 
 @dataclass(frozen=True)
 class QueuesSection:
+    """The queues holding a step or an approval of the person's; ``others``: the rest of their
+    departments' queues, where nothing is theirs to do (the page says so rather than that none is
+    declared)."""
+
     kind: ClassVar[Literal["queues"]] = "queues"
     queues: tuple[Queue, ...]
+    others: tuple[Queue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -301,6 +316,9 @@ class ApprovalItem:
     since: datetime  # when the task arrived
     deadline: datetime | None
     by_role: str | None  # the role it is asked of (None: the person by name)
+    # why the order waits for approval: the reasons of the rules that sent it into the approval's state
+    # (a credit hold's, with the amounts they compared; the approval table's row), None when no rule did
+    why: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -405,8 +423,12 @@ class Workspace:
                 sections.append(self._section(tx, versions, actor, name, places[name], claims, after, limit))
             if department is None:
                 queues = _queues(tx, versions, counts, actor.scope)[0]
+                mine = [_a_step_in_queue(tx, versions, actor, q) for q in queues]
                 sections.append(
-                    QueuesSection(tuple(q for q in queues if _a_step_in_queue(tx, versions, actor, q)))
+                    QueuesSection(
+                        tuple(q for q, ours in zip(queues, mine, strict=True) if ours),
+                        tuple(q for q, ours in zip(queues, mine, strict=True) if not ours),
+                    )
                 )
             return MyWork(tuple(sections), claims, now)
 
@@ -415,6 +437,11 @@ class Workspace:
             task for task, _, _ in tx.open_tasks_for(actor.name, actor.roles, actor.scope, APPROVALS_SHOWN)
         ]
         rows = tx.load_orders([task.order_id for task in tasks])  # in one statement
+        # the rule decisions that sent each order into its approval's state, in one read
+        entered = {
+            row.id: (row.state, row.state_since) for row in rows.values() if row.state_since is not None
+        }
+        decided = tx.entered_by_rules(entered) if entered else {}
         items = []
         for task in tasks:
             row = rows.get(task.order_id)
@@ -422,8 +449,9 @@ class Workspace:
             if row is None or cv is None:
                 continue
             by_role = task.approver if task.approver_kind == "role" else None
+            why = decided_reason(cv, decided.get(row.id), actor)
             items.append(
-                ApprovalItem(task.id, order_view(row), cv.spec, task.created_at, task.deadline, by_role)
+                ApprovalItem(task.id, order_view(row), cv.spec, task.created_at, task.deadline, by_role, why)
             )
         return tuple(items)
 
@@ -783,12 +811,24 @@ class Workspace:
                     assignee=holder,
                     mine=row.assignee == actor.name,
                     record_steps=offers,
-                    due=next(iter(running_timers(cv, timers[row.id])), None),
+                    due=_soonest(tx, cv, live, timers[row.id], now),
                     later=versions.urgency(row.workflow, row.state).rank == LATER,
                     held=held_reason(decided.get(row.id)),
                 )
             )
         return items
+
+
+def _soonest(
+    tx: Tx, cv: CompiledVersion, live: LiveOrder, timers: Sequence[TimerRow], now: datetime
+) -> RunningTimer | None:
+    """The order's soonest timer, as its row says it, with whether its condition holds now (judged of
+    that timer alone)."""
+    scheduled = (timer for timer in timers if timer.status == TimerStatus.SCHEDULED)
+    soonest = min(scheduled, key=lambda timer: (timer.due_at, timer.id), default=None)
+    if soonest is None:
+        return None
+    return next(iter(running_timers(cv, [soonest], timers_holding(tx, cv, live, [soonest], now))), None)
 
 
 def _held_states(cv: CompiledVersion) -> frozenset[str]:
@@ -808,6 +848,39 @@ def held_reason(rules: Mapping[str, object] | None) -> Text | None:
         "；".join(reason.words.zh for reason in why.reasons),
         "; ".join(reason.words.en for reason in why.reasons),
     )
+
+
+def decided_reason(cv: CompiledVersion, rules: Mapping[str, object] | None, actor: Actor) -> Text | None:
+    """The reasons of a rule decision in both languages, short: an audit rule's with what its condition
+    compared, as the order page's 为何在此 says it (欠款加本单金额超过信用额度：欠款 60,000.00 + 订单金额
+    150,000.00 > 信用额度 200,000.00), values the reader sees masked masked; a decision table's row by its
+    reason alone (its band is in its words); None without reasons."""
+    if rules is None:
+        return None
+    why = decision_why(
+        rules,
+        version_labels(cv).get(str(rules.get("ruleset"))),
+        money_names(cv),
+        order_operands(cv),
+        hidden_operands(cv, actor.roles, actor.is_system),
+    )
+    if why is None or not why.reasons:
+        return None
+    compared = why.kind == "audit"
+
+    def said(lang: str) -> str:
+        zh = lang == "zh"
+        return ("；" if zh else "; ").join(
+            reason.words.get(lang)
+            + (
+                ("：" if zh else ": ") + reason.compared.get(lang)
+                if compared and reason.compared is not None
+                else ""
+            )
+            for reason in why.reasons
+        )
+
+    return Text(said("zh"), said("en"))
 
 
 def _declares_records(cv: CompiledVersion | None) -> bool:
@@ -1003,16 +1076,38 @@ def _in_queue(state: str, queued: Mapping[str, tuple[str, Text]]) -> list[str]:
 
 
 def _a_step_in_queue(tx: Tx, versions: _Versions, actor: Actor, queue: Queue) -> bool:
-    """The actor takes a step out of some state of ``queue`` in a published version (``_a_step_of``): a
-    queue only others work on is not theirs to look through."""
+    """The actor takes a step out of some state of ``queue`` in a published version (``_a_step_of``), or
+    signs its approval (``_signs_in``): a queue only others work on is not theirs to work through."""
     for workflow in tx.workflow_names():
         for cv in versions.all(workflow):
             if cv.spec.department != queue.department:
                 break
             for state in cv.spec.states:
-                if state.queue == queue.name and _a_step_of(cv, actor, split(state.name)):
+                if state.queue == queue.name and (
+                    _a_step_of(cv, actor, split(state.name)) or _signs_in(cv, state.name, actor)
+                ):
                     return True
     return False
+
+
+def _signs_in(cv: CompiledVersion, state: str, actor: Actor) -> bool:
+    """The approval of ``state`` may ask the actor: a role of theirs or their name among its approvers,
+    their ``else`` or the role its timeout escalates to (an expression's person is known per order only)."""
+    approval = cv.approvals.get(state)
+    if approval is None:
+        return False
+    asked = list(approval.spec.approvers)
+    timeout = approval.spec.timeout
+    found = {timeout.escalate_to} if timeout is not None and timeout.escalate_to is not None else set()
+    while asked:
+        approver = asked.pop()
+        if approver.kind == "role" and approver.value in actor.roles:
+            return True
+        if approver.kind == "user" and approver.value == actor.name:
+            return True
+        if approver.fallback is not None:
+            asked.append(approver.fallback)
+    return bool(found & actor.roles)
 
 
 def _queues(

@@ -143,6 +143,11 @@ class ReorderSuggestion:
     def suggested(self) -> int:
         return max(0, math.ceil(self.shipped_30d + self.safety_stock - self.available - self.in_transit))
 
+    @property
+    def covered(self) -> bool:
+        """Nothing to reorder because what is in transit makes up the shortfall (said so, not a bare 0)."""
+        return self.suggested == 0 and self.in_transit > 0
+
 
 def reorder_suggestion(
     connection: Connection, sku: str, warehouse: str, now: datetime

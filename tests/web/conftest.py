@@ -106,6 +106,7 @@ def add_user(
     password: str = TESTER_PASSWORD,
     roles: tuple[str, ...] = TESTER_ROLES,
     departments: tuple[str, ...] = ("*",),
+    display_name: str | None = None,
 ) -> None:
     create_user(
         app.extensions["orderloom"].store,
@@ -114,6 +115,7 @@ def add_user(
         roles=roles,
         departments=departments,
         at=datetime.now(UTC),
+        display_name=display_name,
     )
 
 

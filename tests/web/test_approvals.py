@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.runtime import Actor, Engine
+from engine.runtime.accounts import put_account
+from engine.store.accounts import CustomerAccount
+from engine.store.tables import users
 from tests.test_departments import wholesale_data
 from tests.web.test_approvals_browser import approvals_app
 
@@ -70,7 +75,8 @@ def test_the_order_page_shows_the_approval_and_an_approver_signs_it(app: Flask) 
     page = mia.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
     assert "Approval · Manager review" in page
     assert "Any one approver approves" in page and "0 approved; any one of 2 may approve" in page
-    assert "manager (any one)" in page  # a role approver: one signature, any holder of the role
+    # a role approver: one signature, any holder of the role, named
+    assert "manager (any one of: mia)" in page
     assert '<span class="approver">ken</span>' in page  # the account manager, read off the order
     task, lock = own_task(page)
     answer = mia.post(
@@ -191,6 +197,8 @@ def test_a_decline_asks_to_confirm_and_without_a_reason_is_refused_beside_the_co
             page,
         )
         assert beside is not None and said in beside.group(1)
+        listed = page[page.index('id="approval-problems"') :]
+        assert f"<li>{said[:1].upper()}{said[1:]}" in listed  # above the panel, a sentence of its own
     engine: Engine = app.extensions["orderloom"].engine
     assert engine.get_order(order_id, SALES).state == "manager_review"
     answer = mia.post(
@@ -323,9 +331,10 @@ def test_a_wholesale_manager_is_offered_only_approvers_and_her_return_goes_to_sa
     tmp_path: Path, demo_users_database: Path
 ) -> None:
     """The walk of the shipped wholesale order: sun.li (sales manager) on an order chen.jing (sales)
-    took is offered finance and the director, not its creator, the warehouse, the credit controller nor
-    an admin; her return sends it to sales with her reason, where chen.jing resubmits it (the form
-    prefilled from the order) and the credit controller may only cancel."""
+    took is offered finance, the director and the credit controller (who decides the credit holds), not
+    its creator, the warehouse nor an admin; her return sends it to sales with her reason, where
+    chen.jing resubmits it (the form prefilled from the order) and the credit controller may only
+    cancel."""
 
     app = approvals_app(tmp_path, demo_users_database, "test")
     engine: Engine = app.extensions["orderloom"].engine
@@ -339,8 +348,8 @@ def test_a_wholesale_manager_is_offered_only_approvers_and_her_return_goes_to_sa
     chooser = re.search(rf'<select id="user-{task}" name="user"[^>]*>(.*?)</select>', panel, re.S)
     assert chooser is not None
     offered = set(re.findall(r'<option value="([^"]+)"', chooser.group(1)))
-    assert {"gao.jun", "zhou.min"} <= offered
-    assert not offered & {"chen.jing", "zhao.lei", "liu.yang", "admin", "xu.jie", "sun.li"}
+    assert {"gao.jun", "zhou.min", "liu.yang"} <= offered
+    assert not offered & {"chen.jing", "zhao.lei", "admin", "xu.jie", "sun.li"}
     answer = hand_on(sun, order_id, task, lock, "chen.jing")
     assert answer.startswith("422") and "创建人不能审批自己的订单" in answer
     answer = sun.post(
@@ -455,3 +464,39 @@ def test_an_api_login_is_never_offered_to_add_or_transfer_to(app: Flask, lang: s
     assert by_name.startswith("422") and ("找不到可用的用户" if lang == "zh" else "no active user") in by_name
     shown = mia.get(f"/orders/{order_id}").get_data(as_text=True)
     assert '<span class="approver">审批接口</span>' not in shown
+
+
+def test_the_credit_controller_signs_a_credit_hold_whose_panel_names_who_may(
+    tmp_path: Path, demo_users_database: Path
+) -> None:
+    """Over the credit limit, the order waits in 信用待审: the credit controller has the approve button,
+    and the panel names the people of each role it asks, in both languages (the demo's liu.yang is the
+    credit controller; a role nobody holds is said so)."""
+    app = approvals_app(tmp_path, demo_users_database, "test")
+    services = app.extensions["orderloom"]
+    chen = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
+    account = CustomerAccount("wholesale", "W100231", "上海鑫达商贸有限公司", 10000, 0)
+    put_account(services.store, account, datetime(2026, 3, 1, tzinfo=UTC))
+    held = services.engine.create_order(chen, "wholesale", "wholesale-order", "phone", wholesale_data())
+    order_id = held.id
+    liu = log_in(app.test_client(), "liu.yang", "liu.yang-demo")
+    zh = panel_of(liu.get(f"/orders/{order_id}?lang=zh").get_data(as_text=True))
+    names = re.findall(r'<span class="approver">([^<]*)</span>', zh)
+    assert names[0] == "信用管理员（任一人：刘洋）"
+    assert names[1].startswith("审批人（任一人：") and "孙丽" in names[1]
+    en = panel_of(liu.get(f"/orders/{order_id}?lang=en").get_data(as_text=True))
+    assert "Credit controller (any one of: 刘洋)" in en
+    task, lock = own_task(en)
+    answer = liu.post(
+        f"/orders/{order_id}/approval/{task}",
+        data={"action": "approve", "comment": "客户已回款", "_lock_version": lock},
+    )
+    assert answer.status_code == 302
+    assert services.engine.get_order(order_id, chen).state.startswith("fulfilling.")
+    with services.store.transaction() as tx:  # nobody holds the credit controller's role any more
+        tx.connection.execute(update(users).where(users.c.name == "liu.yang").values(active=False))
+    other = services.engine.create_order(chen, "wholesale", "wholesale-order", "phone", wholesale_data()).id
+    sun = log_in(app.test_client(), "sun.li", "sun.li-demo")
+    en = panel_of(sun.get(f"/orders/{other}?lang=en").get_data(as_text=True))
+    assert "Credit controller (nobody holds this role, so nobody can sign" in en
+    app.extensions["orderloom"].close()

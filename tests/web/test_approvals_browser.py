@@ -140,7 +140,7 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     panel = finance.locator("#approval")
     expect(panel).to_contain_text("财务与总监会签")
     expect(panel).to_contain_text("会签：每位审批人都须通过")
-    expect(panel.locator(".approver")).to_have_text(["财务（任一人）", "销售总监（任一人）"])
+    expect(panel.locator(".approver")).to_have_text(["财务（任一人：周敏）", "销售总监（任一人：高军）"])
     expect(finance.locator("#approval-progress")).to_have_text("已通过 0/2")
     panel_fits(finance)
     people.shot("zhou.min", "1-board-approval-before")

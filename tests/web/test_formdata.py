@@ -164,10 +164,16 @@ def test_an_impossible_delivery_time_on_a_new_request_keeps_everything_typed(
         assert response.status_code == 422, response.text[-2000:]
         page = response.text
         assert 'id="f-delivered_at-error"' in page
-        assert {
+        said = {
             "zh": "原订单签收时间格式不正确：应为日期和时间，如 2026-01-31 09:30",
             "en": "Original delivery time: enter a date and time like 2026-01-31 09:30",
-        }[lang] in page
+        }
+        if typed.startswith("2026-02-30"):  # written as asked, on a day the calendar does not have
+            said = {
+                "zh": "原订单签收时间：2026-02-30 不是存在的日期",
+                "en": "Original delivery time: 2026-02-30 is not a real date",
+            }
+        assert said[lang] in page
         assert f'value="{typed}"' in page and 'value="RO2026120100001"' in page and 'value="黄芳"' in page
         assert "尺码偏小，想换大一码的" in page
         refreshed = clerk.post(
@@ -217,7 +223,13 @@ def test_an_impossible_delivery_time_on_a_step_fires_nothing(shipped: tuple[Flas
             assert f'value="{typed}"' in response.text and 'value="黄芳"' in response.text
             kind = "datetime-local" if typed in impossible else "text"
             assert f'<input type="{kind}" name="delivered_at" value="{typed}"' in response.text
-            if typed in impossible:  # asked for as the person picks it, not as it is stored
+            if typed.startswith("2026-02-30"):  # written as asked, on a day the calendar does not have
+                gone = {
+                    "zh": "签收时间：2026-02-30 不是存在的日期",
+                    "en": "Delivered at: 2026-02-30 is not a real date",
+                }
+                assert gone[lang] in response.text
+            elif typed in impossible:  # asked for as the person picks it, not as it is stored
                 assert picked[lang] in response.text and "09:30:00+08:00" not in response.text
             else:
                 assert guard[lang] in response.text

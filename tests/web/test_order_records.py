@@ -186,3 +186,52 @@ def test_a_split_orders_data_names_each_warehouse_it_ships_from(tmp_path: Path) 
         assert shown is not None, data
         assert unescape(shown.group(1)).strip() == both
     app.extensions["orderloom"].close()
+
+
+def order_details(page: str) -> str:
+    start = page.index('id="data-heading"')
+    return page[start : page.index('id="timeline-heading"', start)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "ask", "question", "button", "held", "amount"),
+    [
+        (
+            "zh",
+            "撤销授权…",
+            "确认对支付 #1执行“撤销授权”？此操作不能撤回。",
+            "确认撤销授权",
+            "仅授权",
+            "支付金额（最近一次）",
+        ),
+        (
+            "en",
+            "Void…",
+            "Do “Void” on Payment #1? It cannot be undone.",
+            "Confirm: Void",
+            "Authorize only",
+            "Amount paid (last payment)",
+        ),
+    ],
+)
+def test_a_void_is_confirmed_first_and_the_details_then_claim_no_money_held(
+    clerk: FlaskClient, lang: str, ask: str, question: str, button: str, held: str, amount: str
+) -> None:
+    """撤销授权 was one click, and afterwards the details still said 仅授权 是 / 支付金额（最近一次） 186."""
+    order_id = create(clerk)
+    authorize(clerk, order_id)
+    page = clerk.get(f"/orders/{order_id}?lang={lang}").text
+    assert held in order_details(page) and amount in order_details(page)
+    payment = unescape(record_section(page, "record-payment-1"))
+    void = re.search(r'<form[^>]*action="[^"]*/payment/1/void".*?</form>', payment, re.S)
+    assert void is not None, payment
+    assert re.search(
+        rf"<details class=\"confirm\"[^>]*>\s*<summary>{re.escape(ask)}</summary>", void.group(0)
+    )
+    assert question in void.group(0) and f'class="danger">{button}</button>' in void.group(0)
+    capture = re.search(r'<form[^>]*action="[^"]*/payment/1/capture".*?</form>', payment, re.S)
+    assert capture is not None and "<details" not in capture.group(0)  # taking the money is no undoing
+    voided = clerk.post(f"/orders/{order_id}/records/payment/1/void", data={"_lock_version": lock_of(page)})
+    assert voided.status_code == 302
+    details = order_details(clerk.get(f"/orders/{order_id}?lang={lang}").text)
+    assert held not in details and amount not in details

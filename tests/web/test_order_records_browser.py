@@ -34,13 +34,18 @@ def served(tmp_path: Path, demo_users_database: Path) -> Iterator[tuple[LiveServ
         yield server, order.id
 
 
-def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
-    page: Page, served: tuple[LiveServer, int]
-) -> None:
+def open_narrow(page: Page, served: tuple[LiveServer, int], lang: str) -> None:
+    """The clerk li.na on the order's page at 390 px, in ``lang``."""
     server, order_id = served
     page.set_viewport_size({"width": 390, "height": 800})
     log_in_page(page, server, "li.na", "li.na-demo")
-    page.goto(server(f"/orders/{order_id}?lang=zh"))
+    page.goto(server(f"/orders/{order_id}?lang={lang}"))
+
+
+def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
+    page: Page, served: tuple[LiveServer, int]
+) -> None:
+    open_narrow(page, served, "zh")
     payment = page.locator("#record-payment-1")
     expect(payment.locator("h3")).to_contain_text("支付 #1")
     expect(payment.locator(".chip")).to_have_text("已授权")
@@ -58,6 +63,29 @@ def test_a_payment_is_captured_and_partly_refunded_on_a_narrow_screen(
     expect(payment).to_contain_text("少发一件赠品")
     expect(payment.locator(".chip")).to_have_text("部分退款")  # not 已收款: a part went back
     expect(page.locator("#timeline")).to_contain_text("支付：退款 #1")
+    assert sideways(page) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "ask", "confirm", "voided", "held"),
+    [
+        ("zh", "撤销授权…", "确认撤销授权", "已撤销授权", "仅授权（稍后收款）"),
+        ("en", "Void…", "Confirm: Void", "Voided", "Authorize only (capture later)"),
+    ],
+)
+def test_a_void_is_asked_to_be_confirmed_on_a_narrow_screen(
+    page: Page, served: tuple[LiveServer, int], lang: str, ask: str, confirm: str, voided: str, held: str
+) -> None:
+    open_narrow(page, served, lang)
+    payment = page.locator("#record-payment-1")
+    expect(payment.get_by_role("button", name=confirm)).to_be_hidden()  # not one click away
+    payment.get_by_text(ask, exact=True).click()
+    expect(payment.locator("details.confirm p")).to_be_visible()
+    assert sideways(page) == 0
+    payment.get_by_role("button", name=confirm).click()
+    page.wait_for_load_state()
+    expect(page.locator("#record-payment-1 .chip")).to_have_text(voided)
+    expect(page.locator("section[aria-labelledby=data-heading]")).not_to_contain_text(held)
     assert sideways(page) == 0
 
 

@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api import Text, UnsetTimer
+from engine.api.named_lists import NamedLists
 from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from tests.web.conftest import log_in, retail_app
@@ -30,12 +31,11 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 12, 7, 9, 3, tzinfo=UTC))  # 17:03 in China
 
 
-@pytest.fixture
-def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
-    app = retail_app(tmp_path, "orders-why-tests", clock)
-    services = app.extensions["orderloom"]
+def clerks_app(tmp_path: Path, clock: FrozenClock, database_url: str | None = None) -> Flask:
+    """The retail app (on ``database_url``, PostgreSQL's, when given) with the clerk li.na."""
+    app = retail_app(tmp_path, "orders-why-tests", clock, database_url=database_url)
     create_user(
-        services.store,
+        app.extensions["orderloom"].store,
         name="li.na",
         password="li.na-demo",
         roles=["clerk", "service"],
@@ -43,8 +43,14 @@ def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
         at=clock.now(),
         display_name="李娜",
     )
+    return app
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FrozenClock) -> Iterator[Flask]:
+    app = clerks_app(tmp_path, clock)
     yield app
-    services.close()
+    app.extensions["orderloom"].close()
 
 
 @pytest.fixture
@@ -282,6 +288,48 @@ def test_why_a_held_order_is_held_is_said_under_its_state(clerk: FlaskClient) ->
     page = clerk.get(f"/orders/{order_id}?lang=en").text
     assert words_of(page, "why-here") == "Why here on hold: Amount over 5000 CNY — 5,128.00 > 5,000"
     assert words_of(page, "next-here") == "Next: Reviewer · waits in the queue Risk review"
+
+
+CANCELLED_BY_RULE = {
+    "zh": "为何在此 取消（系统） · 驳回：收货手机号在黑名单中 — 手机号在名单“黑名单手机号”中",
+    "en": "Why here Cancel (the system) · rejected: The customer's mobile number is on the blacklist — "
+    "Mobile number is on the list “Blocked mobiles”",
+}
+CANCELLED_BY_TIMER = {
+    "zh": "为何在此 取消（定时器）：超时未支付自动取消",
+    "en": "Why here Cancel (timer): cancelled: unpaid in time",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_order_the_audit_rejected_and_the_system_cancelled_says_the_rules_reason(
+    app: Flask, clerk: FlaskClient, lang: str
+) -> None:
+    """The cancel is an automatic step after the audit's rejection: the top says the rule's reason,
+    not only 取消（系统）, which would send the clerk down the timeline to learn why."""
+    services = app.extensions["orderloom"]
+    NamedLists(services.store, services.engine.clock).add("retail", "blocked-mobiles", "13800000000", "admin")
+    order_id = create(clerk, **{"customer.mobile": "13800000000"})
+    pay(clerk, order_id, "186")
+    page = clerk.get(f"/orders/{order_id}?lang={lang}").text
+    assert words_of(page, "why-here") == CANCELLED_BY_RULE[lang]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_order_a_timer_cancelled_says_the_timers_reason(
+    app: Flask, clerk: FlaskClient, clock: FrozenClock, lang: str
+) -> None:
+    order_id = create(clerk)
+    clock.advance(minutes=31)
+    assert app.extensions["orderloom"].engine.fire_due_timers("orders-why").fired == 1
+    page = clerk.get(f"/orders/{order_id}?lang={lang}").text
+    assert words_of(page, "why-here") == CANCELLED_BY_TIMER[lang]
+
+
+def test_an_order_placed_after_routing_names_the_step_alone(clerk: FlaskClient) -> None:
+    """Routing decided just before the order was placed by itself: placing it is not routing's doing."""
+    order_id = create(clerk)
+    assert words_of(clerk.get(f"/orders/{order_id}?lang=zh").text, "why-here") == "为何在此 下单（系统）"
 
 
 def test_an_order_a_person_moved_says_who_took_the_step(clerk: FlaskClient) -> None:

@@ -215,3 +215,22 @@ def test_a_product_links_to_its_stock_and_the_purchaser_has_the_catalogue_in_her
         as_text=True
     )  # no stock for her
     assert 'id="product-stock"' in admin.get("/products/TEA-01").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing", "forbidden"),
+    [("zh", "找不到此商品", "无权访问"), ("en", "No such product", "Not yours to open")],
+)
+def test_the_catalogues_error_pages_are_headed_in_words(
+    app: Flask, admin: FlaskClient, lang: str, missing: str, forbidden: str
+) -> None:
+    gone = admin.get(f"/products/NOPE?lang={lang}")
+    page = gone.get_data(as_text=True)
+    assert gone.status_code == 404 and f'<h1 id="problem-heading">{missing}</h1>' in page
+    assert f"<title>{missing} · " in page and "NOPE" in page
+    add_user(app, "wang.fang", "wang-fang-password", ("clerk",), ("retail",))
+    clerk = log_in(app.test_client(), "wang.fang", "wang-fang-password")
+    refused = clerk.get(f"/products/new?lang={lang}")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 403 and f'<h1 id="problem-heading">{forbidden}</h1>' in page
+    assert '<h1 id="problem-heading">403' not in page

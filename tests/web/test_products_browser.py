@@ -64,3 +64,25 @@ def test_the_picker_fills_name_and_price_at_390px(page: Page, server: LiveServer
     expect(page.locator("#f-lines-0-name")).to_have_value("Celadon teacup")
     expect(page.locator("#f-lines-0-amount")).to_have_value("25.00")
     assert sideways(page) == 0
+
+
+def test_the_header_language_link_on_a_refused_product_keeps_what_was_typed_at_390px(
+    page: Page, server: LiveServer
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in_page(page, server)
+    page.goto(server("/products/new?lang=zh"))
+    page.locator("#f-sku").fill("TEA-09")
+    page.locator("#f-name_zh").fill("安吉白茶")
+    page.locator("#f-name_en").fill("Anji white tea")
+    page.locator("#f-price").fill("12.345")  # refused: at most two decimals
+    page.locator("#save-product").click()
+    expect(page.locator("#not-saved")).to_be_visible()
+    page.locator("#f-price").fill("12.3456")  # typed again after the refusal, before switching
+    page.locator("header a.lang").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert page.locator("#f-sku").input_value() == "TEA-09"
+    assert page.locator("#f-name_zh").input_value() == "安吉白茶"
+    assert page.locator("#f-price").input_value() == "12.3456"
+    assert sideways(page) == 0

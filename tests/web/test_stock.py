@@ -16,7 +16,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api.catalogue import Product, put_products
-from engine.api.stock import ledger_entries, receive_stock, set_safety_stock, stock_levels, transfers
+from engine.api.stock import (
+    ledger_entries,
+    receive_stock,
+    review_stock_take,
+    set_safety_stock,
+    stock_levels,
+    transfers,
+)
 from engine.dsl.compiler import load_bundle
 from engine.store import Store
 from tests.web.conftest import DEFS, REPO_ROOT, add_user, log_in, make_app, settings_for
@@ -509,3 +516,169 @@ def test_a_purchasers_my_work_lists_the_open_low_stock_alerts_linked_to_the_stoc
     assert 'id="work-none"' not in page
     keeper = client_of(app, "zhao")  # the warehouse's work is its orders: no alerts there
     assert 'id="work-stock-section"' not in keeper.get(f"/work?lang={lang}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "abc", "minus"),
+    [
+        (
+            "zh",
+            "商品 AT-C202 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「abc」",
+            "商品 XM-BAND8 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「-3」",
+        ),
+        (
+            "en",
+            "AT-C202: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “abc”).",
+            "XM-BAND8: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “-3”).",
+        ),
+    ],
+)
+def test_every_bad_count_of_the_sheet_is_said_beside_its_row_naming_its_sku(
+    app: Flask, lang: str, abc: str, minus: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/takes", data={"warehouse": "SH-01"})
+    sheet = {"counted:AT-C202": "abc", "counted:XM-BAND8": "-3"}
+    bad = keeper.post(f"/stock/takes/1/counts?lang={lang}", data=sheet)
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="stock-error"' not in page  # nothing above: each beside its row
+    rows = page.split('id="take-sheet-lines"')[1].split("</table>")[0]
+    assert [beside(rows, "c-1"), beside(rows, "c-2")] == [abc, minus]  # AT-C202, XM-BAND8 by sku
+    for field, typed in sheet.items():
+        shown = rows.split(f'name="{field}"')[1].split(">")[0]
+        assert f'value="{typed}"' in shown and 'aria-invalid="true"' in shown
+    assert not review_stock_take(app.extensions["orderloom"].store, 1).lines  # none entered
+    one = keeper.post(f"/stock/takes/1/count?lang={lang}", data={"sku": "AT-C202", "counted": "x"})
+    assert one.status_code == 422 and "x" in beside(one.get_data(as_text=True), "s-counted")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "单据不能超过 500 个字（收到 3,000 个字）"),
+        ("en", "Write the reference in at most 500 characters (you wrote 3,000)."),
+    ],
+)
+def test_a_long_reference_is_refused_in_the_references_own_words(app: Flask, lang: str, said: str) -> None:
+    keeper = client_of(app, "zhao")
+    sent = {"sku": "XM-BAND8", "warehouse": "SH-01", "qty": "1", "reference": "单" * 3000}
+    page = keeper.post(f"/stock/receive?lang={lang}", data=sent).get_data(as_text=True)
+    assert beside(page, "s-reference") == said and beside(page, "s-note") == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("zh", "安全库存必须是 0 到 1,000,000,000 的整数，收到「abc」"),
+        ("en", "Enter the safety stock as a whole number from 0 to 1,000,000,000 (you wrote “abc”)."),
+    ],
+)
+def test_a_bad_safety_stock_is_said_beside_its_field_with_what_was_typed(
+    app: Flask, lang: str, said: str
+) -> None:
+    buyer = client_of(app, "qian")
+    sent = {"sku": "AT-C202", "warehouse": "SH-01", "units": "abc"}
+    refused = buyer.post(f"/stock/safety?lang={lang}", data=sent)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="stock-error"' not in page
+    assert beside(page, "s-units") == said and 'value="abc"' in page.split('id="s-units"')[1].split(">")[0]
+    assert stock_levels(app.extensions["orderloom"].store, sku="AT-C202")[0].safety_stock is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "now", "after"),
+    [
+        ("zh", "XM-BAND8 在 SH-01 现有 11 件；结存为每条记录之后的现有数。", "结存"),
+        (
+            "en",
+            "XM-BAND8 in SH-01: 11 on hand now; the balance is what was on hand after each entry.",
+            "Balance",
+        ),
+    ],
+)
+def test_the_ledger_of_one_row_shows_its_running_balance_and_links_its_transfers(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, lang: str, now: str, after: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/transfers", data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "6"})
+    keeper.post(
+        "/stock/adjust", data={"sku": "XM-BAND8", "warehouse": "SH-01", "change": "-3", "reason": "盘亏"}
+    )
+    monkeypatch.setattr("web.stock.PAGE_SIZE", 2)
+    page = keeper.get(f"/stock/ledger?sku=xm-band8&warehouse=SH-01&lang={lang}").get_data(as_text=True)
+    assert html.unescape(page.split('id="ledger-on-hand">')[1].split("</p>")[0]) == now
+    balances = re.findall(rf'data-label="{after}">(\d+)</td>', page)
+    assert balances == ["11", "14"]  # after the adjustment, after the transfer (newest first)
+    assert '<a href="/stock/transfers/1">T1</a>' in page
+    more = re.search(r'href="([^"]+)" rel="next"', page)
+    assert more is not None
+    older = keeper.get(f"{html.unescape(more.group(1))}&lang={lang}").get_data(as_text=True)
+    assert re.findall(rf'data-label="{after}">(\d+)</td>', older) == ["20"]  # the opening receipt
+    shown = keeper.get(f"/stock/transfers/1?lang={lang}")
+    assert shown.status_code == 200 and 'id="transfer-1"' in shown.text
+    assert keeper.get("/stock/transfers/99?lang=en").status_code == 404
+    kinds = keeper.get(f"/stock/ledger?sku=XM-BAND8&warehouse=SH-01&kind=adjust&lang={lang}").text
+    assert 'id="ledger-on-hand"' not in kinds and after not in kinds.split('id="stock-ledger"')[1]
+
+
+@pytest.mark.parametrize(
+    ("lang", "uncounted", "go", "opened", "closed"),
+    [
+        (
+            "zh",
+            "该仓库还有 1 个商品未盘点（AT-C202）：过账不改动它们的账面，留待以后盘点。",
+            "打开盘点单 C1",
+            "开始",
+            "过账或取消",
+        ),
+        (
+            "en",
+            "Not counted yet: 1 of the warehouse's products (AT-C202). Posting leaves their book as it is, "
+            "for a later count.",
+            "Open stock-take C1",
+            "Opened",
+            "Posted or cancelled",
+        ),
+    ],
+)
+def test_a_stock_take_says_what_posting_leaves_uncounted_links_the_open_one_and_lists_dates(
+    app: Flask, lang: str, uncounted: str, go: str, opened: str, closed: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/takes", data={"warehouse": "SH-01"})
+    again = keeper.post(f"/stock/takes?lang={lang}", data={"warehouse": "SH-01"})
+    page = again.get_data(as_text=True)
+    assert again.status_code == 422 and "C1" in page.split('id="stock-error">')[1].split("</p>")[0]
+    assert f'<a href="/stock/takes/1">{go}</a>' in page.split('id="take-in-the-way">')[1].split("</p>")[0]
+    keeper.post("/stock/takes/1/count", data={"sku": "XM-BAND8", "counted": "18"})
+    ask = keeper.get(f"/stock/takes/1?lang={lang}").get_data(as_text=True).split('id="take-post-ask"')[1]
+    assert html.unescape(ask.split('id="take-uncounted">')[1].split("</p>")[0]) == uncounted
+    keeper.post("/stock/takes/1/count", data={"sku": "AT-C202", "counted": "9"})
+    every = keeper.get(f"/stock/takes/1?lang={lang}").get_data(as_text=True)
+    assert 'id="take-uncounted"' not in every  # all counted: nothing left to say
+    keeper.post("/stock/takes/1/post")
+    listed = keeper.get(f"/stock/takes?lang={lang}").get_data(as_text=True)
+    row = listed.split('id="stock-takes"')[1].split("</table>")[0]
+    for label in (opened, closed):
+        cell = row.split(f'data-label="{label}">')[1].split("</td>")[0]
+        assert re.search(r"<time>\d{4}-\d\d-\d\d \d\d:\d\d</time> · zhao", cell), cell
+
+
+@pytest.mark.parametrize(
+    ("lang", "row", "cell"),
+    [
+        ("zh", "可用 4，安全库存 10，在途 6 件可补足，暂不需补货", "（在途可补足）"),
+        ("en", "4 free, safety stock 10: the 6 in transit cover it, nothing to reorder", "covered by what"),
+    ],
+)
+def test_an_alert_whose_shortfall_is_in_transit_says_so_rather_than_reorder_0(
+    app: Flask, lang: str, row: str, cell: str
+) -> None:
+    keeper = client_of(app, "zhao")
+    keeper.post("/stock/transfers", data={"sku": "XM-BAND8", "source": "SH-01", "dest": "GZ-01", "qty": "6"})
+    set_safety_stock(app.extensions["orderloom"].store, "XM-BAND8", "GZ-01", 10)  # 4 free + 6 coming
+    buyer = client_of(app, "qian")
+    work = buyer.get(f"/work?lang={lang}").get_data(as_text=True)
+    assert row in work.split('id="work-stock-section"')[1].split("</section>")[0]
+    alerts = buyer.get(f"/stock/alerts?lang={lang}").get_data(as_text=True)
+    assert cell in alerts.split('class="num suggested"')[1].split("</td>")[0]

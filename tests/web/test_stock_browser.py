@@ -85,6 +85,12 @@ def test_the_warehouse_works_its_stock_at_390_px_and_no_page_scrolls_sideways(
     page.goto(server("/stock/takes"))
     page.select_option("#s-warehouse", "SH-01")
     page.click("#stock-take-open button")
+    page.fill("input[name='counted:XM-BAND8']", "abc")  # a bad count: said beside its row, at 390 px
+    page.click("#take-sheet button[type=submit]")
+    expect(page.locator("#c-1-error")).to_have_text(
+        "商品 XM-BAND8 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「abc」"
+    )
+    assert not sideways(page)
     page.fill("#s-sku", "XM-BAND8")
     page.fill("#s-counted", "16")
     page.click("#take-count button")
@@ -107,10 +113,13 @@ def test_the_warehouse_works_its_stock_at_390_px_and_no_page_scrolls_sideways(
     wide = []
     for lang in ("zh", "en"):
         for path in ("/stock", "/stock/alerts", "/stock/ledger", "/stock/transfers?all=1", "/stock/takes",
-                     "/stock/takes/1", "/stock/receive", "/stock/adjust"):  # fmt: skip
+                     "/stock/takes/1", "/stock/receive", "/stock/adjust",
+                     "/stock/ledger?sku=XM-BAND8&warehouse=SH-01", "/stock/transfers/1"):  # fmt: skip
             page.goto(server(f"{path}{'&' if '?' in path else '?'}lang={lang}"))
             if sideways(page):
                 wide.append(f"{path} ({lang}): {sideways(page)} px")
+            if path.startswith("/stock/ledger?"):
+                expect(page.locator("#ledger-on-hand")).to_contain_text("16")
             if path == "/stock/ledger":
                 screenshot(f"ledger-{lang}")
     page.context.clear_cookies()  # logged out: the purchaser logs in

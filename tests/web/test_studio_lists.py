@@ -108,8 +108,46 @@ def test_a_value_is_added_searched_and_removed_with_each_change_recorded(app: Fl
     assert changes == [
         ("ma.li", "removed +86 138-0000-0000"),
         ("ma.li", "added +86 138-0000-0000"),
-        ("system", "created the list"),
+        ("System", "created the list"),  # the engine's own, in words
     ]
+
+
+@pytest.mark.parametrize(("lang", "system"), [("zh", "系统"), ("en", "System")])
+def test_who_added_and_who_changed_are_named_by_their_display_names(
+    app: Flask, lang: str, system: str
+) -> None:
+    add_user(app, "zhou.qi", "zhou-qi-password", ("admin",), ("retail",), display_name="周琪")
+    c = client(app, "zhou.qi")
+    c.post(f"{MOBILES}/add", data={"value": "13800000000"})
+    page = text(c.get(f"{MOBILES}?lang={lang}"))
+    added_by = re.findall(r'<td data-label="(?:添加人|Added by)">([^<]+)</td>', page)
+    who = re.findall(r'<td data-label="(?:操作人|Who)">([^<]+)</td>', page)
+    assert added_by == ["周琪"] and who == ["周琪", system]
+    assert "zhou.qi" not in page.split('id="list-changes"')[1]
+
+
+def test_each_list_says_which_rules_of_the_workflows_in_force_read_it_in_both_languages(app: Flask) -> None:
+    services = app.extensions["orderloom"]
+    flash = REPO_ROOT / "workflows/retail/flash-sale.yaml"
+    services.engine.publish(load_bundle(flash, REPO_ROOT, action_names=services.registry.action_names))
+    c = client(app)
+    c.post(LISTS, data={"name": "vip-customers", "kind": "customer", "label_zh": "贵宾", "label_en": "VIP"})
+    page = text(c.get(LISTS))
+    row = page.split('data-list="blocked-addresses"')[1].split("</tr>")[0]
+    assert re.findall(r"<li[^>]*>\s*<a [^>]*>([^<]+)</a>", row) == [
+        "Flash-sale order · Flash-sale order audit (rule blocked-address)",
+        "Retail order · Retail order audit (rule blocked-address)",
+    ]
+    unused = page.split('data-list="vip-customers"')[1].split("</tr>")[0]
+    assert "No rule uses it" in unused and "<li" not in unused
+    zh = text(c.get(f"{LISTS}/blocked-addresses?lang=zh"))
+    uses = zh.split('id="list-uses"')[1].split("</div>")[0]
+    assert "现行流程中读取此名单的规则" in uses
+    assert "秒杀订单 · 秒杀订单审核（规则 blocked-address）" in uses
+    assert "零售订单 · 零售订单审核（规则 blocked-address）" in uses
+    for link in re.findall(r'href="([^"]+)"', uses):
+        assert c.get(link).status_code == 200, link
+    assert "没有规则使用" in text(c.get(f"{LISTS}/vip-customers"))
 
 
 def test_a_list_is_created_and_a_bad_one_refused_beside_its_fields_in_chinese(app: Flask) -> None:

@@ -36,19 +36,25 @@ TIMEOUTS = {  # an approval's timeout on a row of my work, as a sentence: when, 
 }
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def work_app_with(tmp_path: Path, workflow: str) -> Iterator[Flask]:
+    """My work's app with the fixtures' ``workflow`` published too."""
     app = work_app(tmp_path)
     app.extensions["orderloom"].engine.publish(
-        load_bundle(WORK / "workflows" / "timed-order.yaml", WORK, action_names={}, workflows={})
+        load_bundle(WORK / "workflows" / f"{workflow}.yaml", WORK, action_names={}, workflows={})
     )
     yield app
     app.extensions["orderloom"].close()
 
 
-def made(app: Flask, *steps: str) -> int:
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    yield from work_app_with(tmp_path, "timed-order")
+
+
+def made(app: Flask, *steps: str, workflow: str = "timed-order") -> int:
+    """An order of ``workflow`` of 10 yuan the clerk zhang.san made and took ``steps`` on."""
     engine, clerk = app.extensions["orderloom"].engine, actor("zhang.san")
-    order_id = int(engine.create_order(clerk, "retail", "timed-order", data={"total": 10}).id)
+    order_id = int(engine.create_order(clerk, "retail", workflow, data={"total": 10}).id)
     for trigger in steps:
         engine.fire(order_id, trigger, clerk)
     return order_id

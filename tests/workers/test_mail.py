@@ -466,3 +466,35 @@ def test_approvers_are_mailed_when_a_task_arrives_and_when_it_times_out(
     assert "T10:00:00" not in timeout.get_content()  # never the stored instant
     assert "已超过截止时间" in timeout.get_content() and "订单已退回" in timeout.get_content()
     assert report.dead == 2  # the director's task and its timeout: he has no address
+
+
+@pytest.mark.parametrize(
+    ("in_transit", "suggested", "subject", "zh", "en"),
+    [
+        (
+            20, 0,
+            "库存预警：QH-MUG01 @ GZ-01，在途 20 件可补足，暂不需补货 / Low stock: QH-MUG01 at GZ-01, the 20 "
+            "in transit cover it: nothing to reorder",
+            "在途的 20 件已计入：到货后足以补足近30天的发货和安全库存，暂不需补货",
+            "The 20 in transit are counted: once received they cover the last 30 days' shipments and the "
+            "safety stock, so nothing needs reordering now",
+        ),
+        (
+            0, 30,
+            "库存预警：QH-MUG01 @ GZ-01，建议补货 30 件 / Low stock: QH-MUG01 at GZ-01, reorder 30",
+            "建议补货 30 件（近30天发货 + 安全库存 - 可用 - 在途）。",
+            "Reorder 30 (30 days' shipments + safety stock - free - in transit).",
+        ),
+    ],
+)  # fmt: skip
+def test_a_low_stock_mail_says_why_it_suggests_what_it_does(
+    in_transit: int, suggested: int, subject: str, zh: str, en: str
+) -> None:
+    payload = {
+        "sku": "QH-MUG01", "warehouse": "GZ-01", "available": 50, "safety_stock": 80,
+        "shipped_30d": 0, "in_transit": in_transit, "suggested": suggested,
+    }  # fmt: skip
+    if in_transit:
+        payload["available"] = 60  # 0 + 80 - 60 - 20 = 0: what is on its way makes it up
+    said_subject, body = ROUTES["stock.low"].compose(payload)
+    assert said_subject == subject and zh in body and en in body

@@ -146,7 +146,7 @@ def test_an_overlay_against_its_base_shows_what_it_tailors() -> None:
         (ADDED, "rule_file", "rules/retail/flash-sale-audit.yaml"),
     ]
     assert one(changes.rules, "rules/retail/flash-sale-audit.yaml").after == (
-        "ruleset: retail-flash-sale-audit; kind: audit; rules: 5"
+        "ruleset: retail-flash-sale-audit; kind: audit; rules: 6"
     )
     assert ("channels: web, app", "channels: app") in {(c.before, c.after) for c in changes.workflow}
     # the same forms by the same paths, but the reject's: its step is one the overlay removes

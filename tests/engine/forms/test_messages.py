@@ -348,7 +348,7 @@ def test_every_form_message_starts_with_the_label_as_a_sentence_does(key: str) -
 def test_a_picked_date_time_is_asked_for_as_it_is_picked() -> None:
     """The refusal asked for "2026-01-31T09:30:00+08:00" of a field the page draws as a picker, where
     the person picks or types 2026-01-31 09:30 (China time)."""
-    data = {"delivered_at": "2026-02-30T10:00", "signed_by": "黄芳"}
+    data = {"delivered_at": "2026-01-30T25:61", "signed_by": "黄芳"}
     assert _by_path("retail/delivery", data)["$.delivered_at"] == (
         "签收时间格式不正确：应为日期和时间，如 2026-01-31 09:30",
         "Delivered at: enter a date and time like 2026-01-31 09:30",

@@ -268,9 +268,58 @@ def test_formats_checked_as_jsonschema_checks_them() -> None:
     assert [e.path for e in validator.messages({"email": "two words@x.cn"})] == ["$.email"]
     assert [e.path for e in validator.messages({"email": "a@b"})] == ["$.email"]
     assert validator.messages({"mood": "anything"}) == []
-    bad = validator.messages({"email": "nobody", "day": "2026-02-30", "at": "2026-11-23 10:00"})
+    bad = validator.messages({"email": "nobody", "day": "2026-2-3", "at": "2026-11-23 10:00"})
     assert sorted(e.path for e in bad) == ["$.at", "$.day", "$.email"]
     assert all(e.keyword == "format" and ": enter a" in e.en for e in bad)
+
+
+WHOLESALE_PHONE = "forms/wholesale/intake-phone.json"
+
+
+@pytest.mark.parametrize(
+    ("typed", "zh", "en"),
+    [
+        (
+            "2026-02-30",
+            "要求到货日期：2026-02-30 不是存在的日期",
+            "Requested delivery date: 2026-02-30 is not a real date",
+        ),
+        (
+            "2026-13-01",
+            "要求到货日期：2026-13-01 不是存在的日期",
+            "Requested delivery date: 2026-13-01 is not a real date",
+        ),
+        (
+            "2026/02/28",
+            "要求到货日期格式不正确：应为日期，如 2026-01-31",
+            "Requested delivery date: enter a date like 2026-01-31",
+        ),
+    ],
+)
+def test_a_date_written_as_one_but_not_in_the_calendar_is_said_not_to_exist(
+    typed: str, zh: str, en: str
+) -> None:
+    """The orders filter says 2026-02-30 does not exist; a form says so too, not that the format is
+    wrong (it is the format asked for); a date written otherwise still says what is wanted."""
+    layout = load_layout(
+        FORMS[WHOLESALE_PHONE],
+        json.loads((REPO_ROOT / "forms/wholesale/intake-phone.ui.json").read_text("utf-8")),
+    )
+    said = [
+        e
+        for e in _validator(WHOLESALE_PHONE).messages({"delivery_date": typed}, layout)
+        if e.field == "delivery_date"
+    ]
+    assert [(e.keyword, e.zh, e.en) for e in said] == [("format", zh, en)]
+
+
+def test_a_date_time_whose_day_is_not_in_the_calendar_names_the_day() -> None:
+    validator = FormValidator.compile(
+        {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}
+    )
+    [said] = validator.messages({"at": "2026-02-29T10:00:00+08:00"})  # 2026 is no leap year
+    assert said.en == "At: 2026-02-29 is not a real date" and said.zh == "at：2026-02-29 不是存在的日期"
+    assert validator.messages({"at": "2028-02-29T10:00:00+08:00"}) == []
 
 
 def test_data_the_fast_validator_cannot_take_is_judged_by_jsonschema() -> None:

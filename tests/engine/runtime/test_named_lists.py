@@ -23,7 +23,7 @@ from engine.runtime.catalogue import put_product
 from engine.runtime.named_lists import ListRefused, NamedLists
 from engine.store import Store
 from engine.store.accounts import CustomerAccount
-from engine.store.tables import named_list_changes, named_lists, stock
+from engine.store.tables import named_list_changes, named_lists, stock, users
 
 ROOT = Path(__file__).resolve().parents[3]
 AT = datetime(2026, 3, 1, tzinfo=UTC)
@@ -223,6 +223,46 @@ def test_an_address_on_the_list_under_another_spelling_holds_the_order(
     assert pay(engine, engine.create_order(CLERK, "retail", "retail-order", "web", other).id) == "on_hold"
 
 
+def test_a_flash_sale_order_to_a_blocked_address_is_rejected(engine: Engine, lists: NamedLists) -> None:
+    """The flash sale has no review queue: an address the retail order would hold for review rejects a
+    flash-sale order (then cancelled), under any spelling of the address."""
+    flash = discover(ROOT)["retail-flash-sale"]
+    engine.publish(load_bundle(flash, ROOT, action_names=REGISTRY.action_names))
+    lines = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 1, "unit_price": 239, "amount": 239}]
+    data = retail_data(lines=lines, total=239)
+    passed = engine.create_order(CLERK, "retail", "retail-flash-sale", "app", data)
+    payment = {"method": "alipay", "amount": 239, "transaction_ref": "2026000002"}
+    assert engine.fire(passed.id, "pay", CLERK, payment).to_state == "pending_shipment"
+    lists.add("retail", "blocked-addresses", "上海 浦东新区 世纪大道１１９８号 3栋", "admin")
+    order = engine.create_order(CLERK, "retail", "retail-flash-sale", "app", data)
+    assert engine.fire(order.id, "pay", CLERK, {**payment, "transaction_ref": "2026000003"}).to_state == (
+        "cancelled"
+    )
+    [review] = [e for e in engine.history(order.id, CLERK) if e.trigger == "review"]
+    assert review.rules is not None and [r["rule"] for r in review.rules["reasons"]] == ["blocked-address"]
+
+
+def test_each_list_says_which_rule_sets_of_the_workflows_in_force_name_it(
+    engine: Engine, lists: NamedLists
+) -> None:
+    lists.create("retail", "vip-customers", "customer", "贵宾客户", "VIP customers", "admin")
+    flash = discover(ROOT)["retail-flash-sale"]
+    engine.publish(load_bundle(flash, ROOT, action_names=REGISTRY.action_names))
+    uses = lists.uses("retail")
+    assert "vip-customers" not in uses  # a list no condition names
+    named = {
+        name: [(u.workflow, u.ruleset, u.ruleset_title.zh, u.rules) for u in found]
+        for name, found in uses.items()
+    }
+    assert named["blocked-addresses"] == [
+        ("retail-flash-sale", "rules/retail/flash-sale-audit.yaml", "秒杀订单审核", ("blocked-address",)),
+        ("retail-order", "rules/retail/audit.yaml", "零售订单审核", ("blocked-address",)),
+    ]
+    [order_use] = [u for u in uses["blocked-mobiles"] if u.workflow == "retail-order"]
+    assert (order_use.workflow_title.en, order_use.version) == ("Retail order", 1)
+    assert all(u.workflow == "wholesale-order" for found in lists.uses("wholesale").values() for u in found)
+
+
 def test_each_step_reads_the_lists_as_they_are_then(engine: Engine, lists: NamedLists) -> None:
     """A step reads whether a list holds anything in its own transaction: a value added after one order
     was paid holds the next, and removed again lets the one after pass (nothing kept between steps)."""
@@ -300,3 +340,22 @@ def test_the_credit_check_reads_what_the_account_owes_and_the_page_says_it_in_wo
         "欠款 52,780.00 + 订单金额（元） 11,200.00 > 信用额度（元） 60,000.00",
         "owed 52,780.00 + Order total (CNY) 11,200.00 > Credit limit (CNY) 60,000.00",
     )
+
+
+def test_a_list_names_who_added_and_changed_by_display_name_and_the_system_in_words(
+    store: Store, lists: NamedLists
+) -> None:
+    with store.transaction() as tx:
+        tx.connection.execute(
+            insert(users).values(
+                name="li.na", display_name="李娜", password_hash="x", roles=["clerk"],
+                departments=["retail"], active=True, created_at=AT,
+            )
+        )  # fmt: skip
+    lists.create("retail", "vip-customers", "customer", "贵宾客户", "VIP customers", "system")
+    lists.add("retail", "vip-customers", "w100231", "li.na")
+    lists.add("retail", "vip-customers", "w100232", "gone.user")  # no such user (any more): as written
+    shown = lists.show("retail", "vip-customers")
+    assert [shown.person(e.added_by, "zh") for e in shown.entries] == ["李娜", "gone.user"]
+    assert [shown.person(c.actor, "en") for c in shown.changes] == ["gone.user", "李娜", "System"]
+    assert shown.person("system", "zh") == "系统"

@@ -19,6 +19,7 @@ from engine.runtime.stock import (
     adjust_stock,
     enter_count,
     enter_counts,
+    ledger_balance,
     ledger_entries,
     ledger_sums,
     low_stock_alerts,
@@ -525,6 +526,68 @@ def test_a_row_is_told_low_once_until_its_units_free_are_back_above_its_safety_s
     receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 2, NOW)  # 11: back above
     adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -2, "盘亏", NOW)  # 9: below again, told
     assert told() == 2
-    set_safety_stock(stocked, "XM-BAND8", "SH-01", 12)  # a new threshold: told afresh below it
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 12, at=NOW)  # a new threshold, 9 free: told at once
+    assert told() == 3
     adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -1, "盘亏", NOW)
-    assert told() == 2  # 8 is no crossing: the change did not take it from above to below
+    assert told() == 3  # told already of this threshold
+
+
+def test_every_bad_count_of_a_sheet_is_said_at_once_naming_its_sku(stocked: Store) -> None:
+    take = open_stock_take(stocked, "zhao.lei", "SH-01", NOW)
+    with pytest.raises(StockRefused) as refused:
+        enter_counts(stocked, "zhao.lei", take.id, {"AT-C202": "abc", "XM-BAND8": -1}, NOW)  # type: ignore[dict-item]
+    assert [p.field for p in refused.value.problems] == ["counted:AT-C202", "counted:XM-BAND8"]
+    assert [p.message("zh") for p in refused.value.problems] == [
+        "商品 AT-C202 的盘点数量必须是 0 到 1,000,000,000 的整数，收到「abc」",
+        "商品 XM-BAND8 的盘点数量必须是 0 到 1,000,000,000 的整数，收到 -1",
+    ]
+    assert refused.value.problems[0].message("en") == (
+        "AT-C202: enter the units counted as a whole number from 0 to 1,000,000,000 (you wrote “abc”)."
+    )
+    assert review_stock_take(stocked, take.id).lines == ()
+
+
+def test_a_rows_running_balance_is_its_on_hand_after_each_entry_page_by_page(stocked: Store) -> None:
+    transfer_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 6, NOW)
+    adjust_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", -3, "盘亏", NOW)
+    receive_stock(stocked, "zhao.lei", "AT-C202", "SH-01", 2, NOW)  # another row's entry between
+    receive_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", 4, NOW)
+    entries = ledger_entries(stocked, sku="xm-band8", warehouse="SH-01")
+    added = {e.id: sum(x.change for x in entries if x.id <= e.id) for e in entries}  # by adding up
+    whole = ledger_balance(stocked, "xm-band8", "SH-01", entries)
+    assert whole is not None and (whole.sku, whole.on_hand) == ("XM-BAND8", 15)
+    assert whole.after == added and list(whole.after.values()) == [15, 11, 14, 20]
+    older = ledger_entries(stocked, sku="XM-BAND8", warehouse="SH-01", before=entries[1].id)  # page 2
+    paged = ledger_balance(stocked, "XM-BAND8", "SH-01", older)
+    assert paged is not None and paged.after == {e.id: added[e.id] for e in older} and paged.on_hand == 15
+    assert ledger_balance(stocked, "XM-BAND8", "BJ-01", []) is None  # no such row
+    empty = ledger_balance(stocked, "AT-C202", "SH-01", [])
+    assert empty is not None and (empty.on_hand, empty.after) == (10, {})
+
+
+def test_a_safety_stock_set_above_what_is_free_tells_the_purchasers_at_once(stocked: Store) -> None:
+    with stocked.transaction() as tx:
+        tx.connection.execute(
+            users.insert().values(
+                name="qian.hui", display_name="钱慧", password_hash="x", roles=["purchaser"],
+                departments=["*"], email="qian.hui@example.com", active=True, created_at=NOW,
+            )
+        )  # fmt: skip
+    transfer_stock(stocked, "zhao.lei", "XM-BAND8", "SH-01", "GZ-01", 6, NOW)  # 14 free in SH-01
+
+    def mails() -> list[dict[str, object]]:
+        with stocked.read() as tx:
+            rows = tx.connection.execute(select(outbox.c.payload).where(outbox.c.topic == "stock.low"))
+            return [p if isinstance(p, dict) else __import__("json").loads(p) for p in rows.scalars()]
+
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", 10, at=NOW)  # 14 free: above, nobody told
+    assert mails() == []
+    set_safety_stock(stocked, "XM-BAND8", "GZ-01", 20, at=NOW)  # 5 free, 6 in transit to it: told
+    [told] = mails()
+    assert (told["sku"], told["warehouse"], told["available"], told["in_transit"], told["suggested"]) == (
+        "XM-BAND8", "GZ-01", 5, 6, 9,
+    )  # fmt: skip
+    assert told["emails"] == ["qian.hui@example.com"]
+    set_safety_stock(stocked, "XM-BAND8", "GZ-01", 20, at=NOW)  # the same again: told once
+    set_safety_stock(stocked, "XM-BAND8", "SH-01", None, at=NOW)  # cleared: nothing to tell
+    assert len(mails()) == 1
