@@ -224,7 +224,7 @@ def refund_goods(ctx: ActionContext) -> Mapping[str, Any] | None:
     amount (``refund_authorized``) and adds a refund record for it, ``pending``; a refund record's own
     step (``pay``) then pays it, or part of it."""
     if ctx.record is not None:
-        return _pay_refund_record(ctx)
+        return _fail_refund_record(ctx) if ctx.data.get("failure_reason") else _pay_refund_record(ctx)
     lines = ctx.data.get("lines")
     rows = lines if isinstance(lines, list) else []
     value = sum(
@@ -597,12 +597,70 @@ def _pay_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
         raise _over_refund(
             amount, Text(f"退款 #{number}", f"refund #{number}"), amount_due, paid, refund=number, **beside
         )
+    ref = ctx.data.get("refund_ref")
+    if ref:
+        _check_ref_unused(ctx, str(ref))
     _refunded_on_record(
         ctx,
         amount,
         refund=number,
         method=order.get("payment_method"),
         original_order_no=order.get("original_order_no"),
-        refund_ref=ctx.data.get("refund_ref"),
+        refund_ref=ref,
     )
-    return {"paid": as_number(paid + amount), "paid_at": ctx.now.isoformat()}
+    refs = _refs_of(record)
+    return {
+        "paid": as_number(paid + amount),
+        "paid_at": ctx.now.isoformat(),
+        # each payment's reference kept on the record, none left as this step's own: the next step's
+        # ``refund_ref`` is then the one it sent, never the last payment's
+        "refund_refs": [*refs, ref] if ref else refs or None,
+        "refund_ref": None,
+    }
+
+
+def _refs_of(record: Mapping[str, Any]) -> list[str]:
+    """The references of the payments a refund record made (those its steps were given)."""
+    refs = record.get("refund_refs")
+    return [str(r) for r in refs] if isinstance(refs, list) else []
+
+
+def _check_ref_unused(ctx: ActionContext, ref: str) -> None:
+    """A refund reference names one payment: one another payment of the order's refund records was
+    given (in any case of letters) is refused beside the field, naming the refund it was used on."""
+    records = ctx.records
+    assert records is not None
+    for other in records.of(REFUND):
+        for used in _refs_of(other):
+            if used.casefold() != ref.casefold():
+                continue
+            number, ref = other.get("number"), used  # named as that payment was given it
+            raise ActionRefused(
+                "refund-ref",
+                f"退款流水号 {ref} 已用于退款 #{number} 的另一笔退款；请填写这笔退款自己的流水号",
+                f"refund reference {ref} is already used by another payment of refund #{number}; "
+                "give this payment its own reference",
+                refund=number,
+                refund_ref=ref,
+                **_beside("refund_ref"),
+            )
+
+
+def _fail_refund_record(ctx: ActionContext) -> Mapping[str, Any] | None:
+    """A refund record's failure (its step reports ``failure_reason``): the failure is of the last part
+    sent (``pay_amount``), which came back. It is taken back: the record's ``paid`` and the order's
+    ``refunded_amount`` lowered by it, added to the record's ``failed_amount``, and the part no longer
+    the last sent (a second failure with no part paid since takes nothing back). With no part sent
+    (the gateway refused before paying anything), nothing is taken back."""
+    record, order = ctx.record or {}, ctx.order or {}
+    paid = _amount_or_zero(record, "paid")
+    last = min(_amount_or_zero(record, "pay_amount"), paid)
+    if last <= 0:
+        return None
+    refunded = _amount_or_zero(order, "refunded_amount")
+    ctx.set_order({"refunded_amount": as_number(max(refunded - last, Decimal("0.00")))})
+    return {
+        "paid": as_number(paid - last),
+        "failed_amount": as_number(_amount_or_zero(record, "failed_amount") + last),
+        "pay_amount": None,
+    }

@@ -2068,6 +2068,86 @@ def returned_and_inspected(engine: Engine, clock: FrozenClock, **changes: Any) -
     return request.id
 
 
+def test_a_failed_refund_part_is_taken_back_from_the_record_and_the_request(
+    both: tuple[Engine, Store], clock: FrozenClock
+) -> None:
+    """A failure is of the last part sent: paid 99 of 478, then the bank sent the 99 back (a closed
+    card). The 99 is taken back, the record's refunded and the request's lowered by it, the timeline
+    saying so; after the retry the whole 478 is still to pay, and a second failure with no part sent
+    since takes nothing back again. Before, the 99 still counted as refunded and paying 478 was refused,
+    and 100 bounced then 378 paid closed the request as 478 refunded."""
+    engine, _ = both
+    delivered_retail_order(engine, clock)
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    request = returned_and_inspected(engine, clock, lines=two, refund_amount=478)
+    pay_refund(engine, request, {"pay_amount": 99, "refund_ref": "RF-000001"})
+    failure = {"failure_reason": "银行卡已注销，99 元被退回"}
+    assert engine.fire_record(request, "refund", 1, "fail", SERVICE, failure).to_state == "refunding"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"], refund.data["failed_amount"]) == ("failed", 0, 99)
+    assert engine.get_order(request, SERVICE).data["refunded_amount"] == 0
+    [failed] = [e for e in engine.history(request, SERVICE) if e.trigger == "refund.fail"]
+    changes = failed.data_changes
+    assert (changes["refund#1.paid"], changes["refunded_amount"]) == ([99, 0], [99, 0])
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    engine.fire_record(request, "refund", 1, "fail", SERVICE, failure)  # nothing sent since: nothing back
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.data["paid"], refund.data["failed_amount"]) == (0, 99)
+    assert engine.get_order(request, SERVICE).data["refunded_amount"] == 0
+    assert pay_refund(engine, request, {"pay_amount": 100}).to_state == "refunding"
+    engine.fire_record(request, "refund", 1, "fail", SERVICE, failure)
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    assert pay_refund(engine, request, {"pay_amount": 378}).to_state == "refunding"  # 100 of it bounced
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"], refund.data["failed_amount"]) == ("partly_refunded", 378, 199)
+    assert engine.get_order(request, SERVICE).data["refunded_amount"] == 378
+    assert pay_refund(engine, request).to_state == "closed"  # the 100 left, paid again
+    data = engine.get_order(request, SERVICE).data
+    assert (data["refund_authorized"], data["refunded_amount"]) == (478, 478)
+
+
+def test_a_part_paid_refund_reads_partly_refunded_and_each_payment_keeps_its_own_reference(
+    both: tuple[Engine, Store], clock: FrozenClock
+) -> None:
+    """99 of 478 paid read 待退款 / Pending: it reads 部分退款 / Partly refunded until the rest is paid,
+    and again after a retry while parts paid before the failed one stand. The same reference
+    (RF-000001) was taken for two payments: a reference another payment of the order used is refused
+    beside the field, naming the refund it was used on, and nothing is written."""
+    engine, store = both
+    delivered_retail_order(engine, clock)
+    two = [{"sku": "XM-BAND8", "name": "小米手环8", "qty": 2, "unit_price": 239, "amount": 478}]
+    request = returned_and_inspected(engine, clock, lines=two, refund_amount=478)
+    pay_refund(engine, request, {"pay_amount": 99, "refund_ref": "RF-000001"})
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.state_label.zh, refund.state_label.en) == (
+        "partly_refunded",
+        "部分退款",
+        "Partly refunded",
+    )
+    assert refund.data["refund_refs"] == ["RF-000001"]
+    before = written(engine, store, request, SERVICE)
+    with pytest.raises(TransitionRejected) as caught:
+        pay_refund(engine, request, {"pay_amount": 100, "refund_ref": "RF-000001"})
+    [used] = caught.value.refusals
+    assert (used.code, used.details["field"], used.details["refund"]) == ("refund-ref", "refund_ref", 1)
+    assert "退款流水号 RF-000001 已用于退款 #1 的另一笔退款" in used.zh
+    assert "refund reference RF-000001 is already used by another payment of refund #1" in used.en
+    assert written(engine, store, request, SERVICE) == before
+    pay_refund(engine, request, {"pay_amount": 100, "refund_ref": "RF-000002"})
+    pay_refund(engine, request, {"pay_amount": 50})  # none typed: nothing to compare
+    engine.fire_record(request, "refund", 1, "fail", SERVICE, {"failure_reason": "账户拒收"})
+    engine.fire_record(request, "refund", 1, "retry", SERVICE)
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"]) == ("partly_refunded", 199)  # 99 and 100 stand
+    assert refund.data["refund_refs"] == ["RF-000001", "RF-000002"]
+    with pytest.raises(TransitionRejected, match="RF-000002 is already used"):
+        pay_refund(engine, request, {"pay_amount": 279, "refund_ref": "rf-000002"})
+    assert pay_refund(engine, request, {"refund_ref": "RF-000003"}).to_state == "closed"
+    [refund] = engine.records(request, SERVICE)
+    assert (refund.state, refund.data["paid"]) == ("paid", 478)
+
+
 @pytest.mark.usefixtures("original")
 def test_a_refund_whose_amount_is_each_records_own_is_not_offered_on_many_requests_at_once(
     engine: Engine, clock: FrozenClock
@@ -2105,7 +2185,7 @@ def test_an_after_sales_refund_is_paid_in_parts_never_more_than_agreed_and_retri
     assert page.said[failed.id].data == failure  # the timeline keeps what the desk was told
     assert pay_refund(engine, request, {"pay_amount": 300}).to_state == "refunding"
     [refund] = engine.records(request, SERVICE)
-    assert (refund.state, refund.data["paid"]) == ("pending", 300)
+    assert (refund.state, refund.data["paid"]) == ("partly_refunded", 300)
     before = written(engine, store, request, SERVICE)
     with pytest.raises(TransitionRejected) as caught:
         pay_refund(engine, request, {"pay_amount": 178.01})

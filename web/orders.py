@@ -884,7 +884,7 @@ def _order_page(
                 # a migration's reason is its versions, which its action says in words
                 reason=event.reason if event.trigger != MIGRATE_TRIGGER else None,
                 why=shown_decision(why, lang) if why is not None else None,
-                said=summarize(said.data, [said.layout], lang, page.value_labels) if said else [],
+                said=summarize(said.data, list(said.layouts), lang, page.value_labels) if said else [],
                 changed=[c.get(lang) for c in said.changed] if said else [],
                 stayed=stayed,
             )

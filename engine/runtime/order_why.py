@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -672,6 +672,14 @@ class StepSaid:
     # what the step corrected of what the order held (a price, a line removed: the fields its form
     # corrects, ``FormLayout.corrected``): old → new, in words
     changed: tuple[Text, ...] = ()
+    # on a record's step, the layout of the record's own form, which names what the step wrote on the
+    # record beside what was sent (an amount refunded, a reference, a carrier and a waybill)
+    record_layout: FormLayout | None = None
+
+    @property
+    def layouts(self) -> tuple[FormLayout, ...]:
+        """The layouts that name the fields of ``data``: the step's form's, then the record's."""
+        return (self.layout,) if self.record_layout is None else (self.layout, self.record_layout)
 
 
 def _field_value(spec: FieldLayout | None, value: Any) -> Text:
@@ -784,14 +792,17 @@ def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> St
     changes name the record, ``payment#1.refund_reason``) that it set to something; and, old → new,
     what it changed of the fields its form corrects (``FormLayout.corrected``: a wholesale order's
     lines and total on resubmit), never of the step's own input (a refund paid in two parts, a second
-    return of the order: each as it was sent, not an edit of the one before). None for a step
-    without a form, or whose form's fields it left as they were (an action's own writes are not what
-    a person typed), and for the engine's own steps (a refund an order's cancel made: what it wrote is
-    not what anyone said). Masked fields masked unless ``revealed``."""
-    if event.actor == SYSTEM_NAME:
-        return None
+    return of the order: each as it was sent, not an edit of the one before), a field its action
+    wrote from what was sent included (a carrier, the waybill the carrier issued). On a record's step,
+    a person's or one the engine took for an order's step (a cancel's refund on a payment), what it
+    wrote on the record besides, by the record's form (the amount refunded, a reference): what the
+    step did, shown whoever took it. None for an order's step without a form, or whose form's fields
+    it left as they were, and for the engine's own steps on the order. Masked fields masked unless
+    ``revealed``."""
     kind, dot, step = event.trigger.partition(".")
     on_record = bool(dot) and kind in cv.records
+    if event.actor == SYSTEM_NAME and not on_record:
+        return None
     if on_record:
         transitions: Iterable[CompiledTransition] = cv.records[kind].by_trigger.get(step, ())
         changes = {
@@ -802,6 +813,59 @@ def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> St
     else:
         transitions = cv.by_trigger.get(event.trigger, ())
         changes = dict(event.data_changes or {})
+    said = None if event.actor == SYSTEM_NAME else _form_said(cv, transitions, changes, on_record, revealed)
+    if not on_record:
+        return said
+    wrote = _record_wrote(cv, kind, changes, said, revealed)
+    if wrote is None:
+        return said
+    layout, written = wrote
+    if said is None:
+        return StepSaid(layout, written)
+    return replace(said, data={**said.data, **written}, record_layout=layout)
+
+
+def _record_wrote(
+    cv: CompiledVersion,
+    kind: str,
+    changes: Mapping[str, Any],
+    said: StepSaid | None,
+    revealed: bool,
+) -> tuple[FormLayout, dict[str, Any]] | None:
+    """What a record's step wrote on the record, by the record's form (an amount refunded, a reference,
+    a carrier, a waybill), whoever took it (a person, or the system for an order's step): the fields it
+    set or changed to something, beside what was sent, times left out (the line has its own). None
+    when the kind has no form, or the step wrote none of its fields."""
+    path = cv.records[kind].spec.form
+    layout = cv.layouts.get(path) if path is not None else None
+    if layout is None:
+        return None
+    sent = said.data if said is not None else {}
+    written = {
+        name: change[1]
+        for name, change in changes.items()
+        if name in layout.fields
+        and name not in sent
+        and layout.fields[name].format != "date-time"
+        and isinstance(change, list)
+        and len(change) == 2
+        and change[0] != change[1]
+        and change[1] not in (None, "", [])
+    }
+    if not written:
+        return None
+    shown = written if revealed or not cv.masked else masked_data(written, cv.masked)
+    return layout, {name: shown[name] for name in layout.fields if name in shown}
+
+
+def _form_said(
+    cv: CompiledVersion,
+    transitions: Iterable[CompiledTransition],
+    changes: Mapping[str, Any],
+    on_record: bool,
+    revealed: bool,
+) -> StepSaid | None:
+    """What a person sent with the step: the fields of its form it set (``step_said``)."""
     for ct in transitions:
         if ct.layout is None:
             continue
@@ -809,7 +873,6 @@ def step_said(cv: CompiledVersion, event: AuditRow, revealed: bool = True) -> St
             name: change[1]
             for name, change in changes.items()
             if name in ct.form_fields
-            and name not in ct.owned_inputs
             and isinstance(change, list)
             and len(change) == 2
             and change[1] not in (None, "", [])

@@ -438,8 +438,11 @@ def _move(
             changes = action(ctx)
         except PluginError as error:
             raise TransitionRejected([action_refusal(name, trigger, error)]) from error
-        if changes:
-            record.data.update(changes)
+        for field_name, value in (changes or {}).items():  # None takes the field off the record
+            if value is None:
+                record.data.pop(field_name, None)
+            else:
+                record.data[field_name] = value
         for key, value in ctx.order_changes.items():  # None removes the field, as ``set:`` null does
             if value is None:
                 live.data.pop(key, None)

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 
 from engine.clock import FrozenClock
+from tests.after_sales import exchange_request
 from tests.test_departments import (
     INSPECTOR,
     RETAIL,
@@ -23,7 +24,9 @@ from tests.test_departments import (
     SERVICE,
     WAREHOUSE,
     deliver_each,
+    delivered_retail_order,
     pay,
+    request_data,
     retail_data,
     send_back,
     ship_each,
@@ -73,7 +76,7 @@ def refunded_in_two_parts(app: Flask) -> int:
     receipt = {"return_waybill": "SF1234567890", "received_at": clock.now().isoformat()}
     engine.fire(request, "receive_goods", WAREHOUSE, receipt)
     engine.fire(request, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "unopened"})
-    engine.fire_record(request, "refund", 1, "pay", SERVICE, {"pay_amount": 300})
+    engine.fire_record(request, "refund", 1, "pay", SERVICE, {"pay_amount": 300, "refund_ref": "RF-000001"})
     engine.fire_record(request, "refund", 1, "fail", SERVICE, {"failure_reason": "银行卡已注销"})
     engine.fire_record(request, "refund", 1, "retry", SERVICE)
     engine.fire_record(request, "refund", 1, "pay", SERVICE, {"pay_amount": 178})
@@ -81,19 +84,78 @@ def refunded_in_two_parts(app: Flask) -> int:
 
 
 def test_a_refund_paid_in_two_parts_reads_each_amount_as_sent(app: Flask) -> None:
+    """Each part as sent, and what the step wrote on the refund record beside it: the refunded figure,
+    the payment's reference (kept on the record, not as the step's own), and on the failure the part
+    taken back; no time (the line has its own)."""
     request = refunded_in_two_parts(app)
     service = person(app, "huang.fang")
     zh = service.get(f"/orders/{request}?lang=zh").text
     first, second = events(zh, "退款：退款 #1")
-    assert sent(first) == [("本次退款金额（元）", "300.00")]
-    assert sent(second) == [("本次退款金额（元）", "178.00")]
+    assert sent(first) == [
+        ("本次退款金额（元）", "300.00"),
+        ("已退金额（元）", "300.00"),
+        ("退款流水号", "RF-000001"),
+    ]
+    assert sent(second) == [("本次退款金额（元）", "178.00"), ("已退金额（元）", "178.00")]
+    [failed] = events(zh, "退款：退款失败 #1")
+    assert sent(failed) == [
+        ("退款失败原因", "银行卡已注销"),
+        ("已退金额（元）", "0.00"),
+        ("被退回金额（元）", "300.00"),
+    ]
     assert changed(first) == changed(second) == []  # the second part is no edit of the first
     en = service.get(f"/orders/{request}?lang=en").text
     first, second = events(en, "Refund: Pay #1")
-    assert sent(first) == [("Amount paid back now (CNY)", "300.00")]
-    assert sent(second) == [("Amount paid back now (CNY)", "178.00")]
+    assert sent(first) == [
+        ("Amount paid back now (CNY)", "300.00"),
+        ("Refunded (CNY)", "300.00"),
+        ("Refund references", "RF-000001"),
+    ]
+    assert sent(second) == [("Amount paid back now (CNY)", "178.00"), ("Refunded (CNY)", "178.00")]
+    [failed] = events(en, "Refund: Refund failed #1")
+    assert sent(failed)[1:] == [("Refunded (CNY)", "0.00"), ("Sent back by the bank (CNY)", "300.00")]
     assert changed(first) == changed(second) == []
     assert "300.00 → 178.00" not in zh + en
+
+
+CANCELLED_REFUND = "取消并退款 / Cancel and refund"  # the order's step, named in both languages
+
+
+@pytest.mark.parametrize(
+    ("lang", "action", "words"),
+    [
+        (
+            "zh",
+            "支付：退款 #1",
+            [
+                ("已退款（元）", "478.00"),
+                ("最近一次退款金额（元）", "478.00"),
+                ("最近一次退款原因", CANCELLED_REFUND),
+            ],
+        ),
+        (
+            "en",
+            "Payment: Refund #1",
+            [
+                ("Refunded (CNY)", "478.00"),
+                ("Last refund (CNY)", "478.00"),
+                ("Reason for the last refund", CANCELLED_REFUND),
+            ],
+        ),
+    ],
+)
+def test_a_refund_the_system_made_on_a_payment_reads_what_it_paid_back(
+    app: Flask, lang: str, action: str, words: list[tuple[str, str]]
+) -> None:
+    """A paid order cancelled: the refund the cancel made on its payment read 支付：退款 #1 · 系统 with no
+    amount, though the gateway was sent 478; now its line says what it wrote on the payment."""
+    engine = engine_of(app)
+    order = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, order.id, engine.get_order(order.id, RETAIL).data["total"])
+    engine.fire(order.id, "cancel", RETAIL)
+    page = person(app, "li.na").get(f"/orders/{order.id}?lang={lang}").text
+    [line] = events(page, action)
+    assert sent(line) == words
 
 
 def returned_twice(app: Flask) -> int:
@@ -187,3 +249,33 @@ def test_a_wholesale_order_corrected_on_resubmit_keeps_each_change_old_to_new(ap
         "Discount (CNY): 0.00 → 100.00",
         "Order total (CNY): 52,980.00 → 12,600.00",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "action", "words"),
+    [
+        ("zh", "补发换货", (("承运商", "京东物流"), "运单号")),
+        ("en", "Ship replacement", (("Carrier", "JD Logistics"), "Waybill number")),
+    ],
+)
+def test_a_replacement_shipped_reads_its_carrier_in_words_and_its_waybill(
+    app: Flask, lang: str, action: str, words: tuple[tuple[str, str], str]
+) -> None:
+    """补发换货 read 包裹数 1 alone: the carrier chosen and the waybill the carrier issued (written by
+    the step's action, not typed) are what the step wrote, and its line says them."""
+    engine = engine_of(app)
+    clock: FrozenClock = engine.clock  # type: ignore[assignment]
+    data = exchange_request(request_data(clock, reason_code="quality", item_condition="opened_intact"))
+    data["original_order_no"] = delivered_retail_order(engine, clock)
+    request = engine.create_order(SERVICE, "after_sales", "after-sales-request", "phone", data).id
+    receipt = {"return_waybill": "YT9876543210", "received_at": clock.now().isoformat()}
+    engine.fire(request, "receive_goods", WAREHOUSE, receipt)
+    engine.fire(
+        request, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "opened_intact"}
+    )
+    assert engine.fire(request, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
+    waybill = engine.get_order(request, SERVICE).data["waybill"]
+    page = person(app, "zhao.lei").get(f"/orders/{request}?lang={lang}").text
+    [line] = events(page, action)
+    (carrier, waybill_words) = words
+    assert sent(line) == [carrier, (waybill_words, waybill)]

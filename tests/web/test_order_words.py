@@ -139,8 +139,10 @@ def test_a_rejected_order_says_the_reviewers_reason_on_the_timeline_and_why_here
     en = clerk.get(f"/orders/{order_id}?lang=en").text
     assert "Reason for rejecting 收货地址与历史欺诈订单一致" in line_of(en, "Reject")
     assert why_here(en) == "Why here Reject (wang.qiang) · Reason for rejecting: 收货地址与历史欺诈订单一致"
-    # the refund the reject made is the engine's: nothing of it is said as if someone had typed it
-    assert "驳回 / Reject" not in timeline(zh)
+    # the refund the reject made is the engine's: its line says what it wrote on the payment, the
+    # amount paid back first (it read 支付：退款 #1 · 系统 with no amount)
+    assert re.search(r"已退款（元） [\d,]+\.\d\d 最近一次退款金额（元）", line_of(zh, "支付：退款 #1"))
+    assert re.search(r"Refunded \(CNY\) [\d,]+\.\d\d Last refund \(CNY\)", line_of(en, "Payment: Refund #1"))
 
 
 def test_a_held_order_is_approved_and_a_claim_undone_each_by_its_own_word(

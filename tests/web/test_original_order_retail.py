@@ -72,7 +72,8 @@ def test_the_payment_panel_says_what_the_requests_paid_back_beside_the_payments_
         payment = page[page.index('id="record-payment-1"') :]
         payment = payment[: payment.index("</section>")]
         assert own in payment, lang  # the payment's own refunds: none
-        panel = payment[payment.index('id="records-about-refunded"') :]
+        card = payment[: payment.index("</article>")]  # said inside the payment's card, not after it
+        panel = card[card.index('id="records-about-refunded"') :]
         assert words in panel[: panel.index("</p>")], lang
 
 

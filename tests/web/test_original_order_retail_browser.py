@@ -39,7 +39,8 @@ def test_the_return_form_and_the_payments_beside_an_after_sales_request_on_a_nar
 
     for lang, words in (("en", "239.00 CNY refunded by after-sales"), ("zh", "售后已退 239.00")):
         page.goto(server(f"/orders/{bought}?lang={lang}"))
-        expect(page.locator("#records-about-refunded")).to_contain_text(words)
+        # inside the payment's card, beside its own Refunded, not below it
+        expect(page.locator("#record-payment-1 #records-about-refunded")).to_contain_text(words)
         assert sideways(page) == 0, lang
 
     for lang in ("en", "zh"):  # the Chinese form is the one sent
