@@ -75,16 +75,19 @@ def original_order_refusals(
         ]
     if wanted.delivered is not None and original.data.get(wanted.delivered) in (None, ""):
         field = _title(spec, wanted.field)
-        return [
-            _refusal(
-                wanted.field,
-                f"{field.zh}：原订单 {number} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消",
-                f"{field.en}: original order {number} has not been delivered yet; a request can be taken "
-                "once it is (an order not yet shipped is cancelled by its own department)",
-                order=number,
-                undelivered=True,
+        if original.final:  # it ended without its goods delivered (cancelled): nothing to ask about
+            zh = f"{field.zh}：原订单 {number} 已结束且未签收（如已取消），不能申请售后"
+            en = (
+                f"{field.en}: original order {number} ended without being delivered (cancelled): no "
+                "request can be taken about it"
             )
-        ]
+        else:
+            zh = f"{field.zh}：原订单 {number} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消"
+            en = (
+                f"{field.en}: original order {number} has not been delivered yet; a request can be taken "
+                "once it is (an order not yet shipped is cancelled by its own department)"
+            )
+        return [_refusal(wanted.field, zh, en, order=number, undelivered=True)]
     lines = lines_left(tx, spec, original, order_id)
     asking = wanted.lines is not None and bool(per_sku(data.get(wanted.lines)))
     if lines and not asking and not any(line.left for line in lines.values()):

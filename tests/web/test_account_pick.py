@@ -113,3 +113,15 @@ def test_every_demo_account_holds_its_contact_mobile_and_address() -> None:
             "address.detail",
             "address.postcode",
         }, account.account_no
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_phone_order_starts_with_no_freight_and_no_discount_rather_than_asking_for_them(
+    app: Flask, lang: str
+) -> None:
+    """Freight and discount started empty, and every phone order was refused until 0 was typed in each."""
+    page = log_in(app.test_client(), "chen.jing", "chen.jing-demo").get(f"{NEW}?lang={lang}").text
+    for name in ("shipping_fee", "discount"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+        assert field is not None, name
+        assert re.search(r'value="0(\.00)?"', field.group(0)), field.group(0)

@@ -143,6 +143,14 @@ def test_a_request_about_an_order_not_yet_delivered_is_refused_and_its_fill_says
     deliver_each(engine, order.id, {"delivered_at": clock.now().isoformat()})
     taken = engine.create_order(SERVICE, "after_sales", "after-sales-request", "web", request(str(order.id)))
     assert taken.state == "awaiting_goods" and requests(store) == 1
+    cancelled = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
+    assert engine.fire(cancelled.id, "cancel", RETAIL).to_state == "cancelled"
+    ended = refused(engine, request(str(cancelled.id)))  # not "not yet": it never will be
+    assert ended.zh == f"原订单号：原订单 {cancelled.id} 已结束且未签收（如已取消），不能申请售后"
+    assert ended.en == (
+        f"Original order number: original order {cancelled.id} ended without being delivered (cancelled): "
+        "no request can be taken about it"
+    )
 
 
 def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_refunded(
