@@ -50,7 +50,8 @@ def test_a_rejects_reason_and_a_failed_payment_read_at_390_px(
     for lang, said in (("zh", "驳回原因"), ("en", "Reason for rejecting")):
         page.goto(server(f"/orders/{rejected}?lang={lang}"))
         expect(page.locator("#why-here")).to_contain_text(f"{said}{'：' if lang == 'zh' else ': '}{REASON}")
-        line = page.locator("#timeline > li").filter(has=page.locator("dl.said")).last
+        step = page.locator("b").get_by_text("驳回" if lang == "zh" else "Reject", exact=True)
+        line = page.locator("#timeline > li").filter(has=page.locator("dl.said")).filter(has=step).last
         expect(line).to_contain_text(REASON)
         line.scroll_into_view_if_needed()
         for name, path in (

@@ -38,8 +38,8 @@ def publishers(page: str) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("lang", "title", "first", "second"),
     [
-        ("zh", "零售订单的版本（现行第 2 版）", "系统管理员", "未记录"),
-        ("en", "Versions of Retail order (version 2 is current)", "系统管理员", "not recorded"),
+        ("zh", "零售订单的版本（现行第 2 版）", "admin", "未记录"),
+        ("en", "Versions of Retail order (version 2 is current)", "admin", "not recorded"),
     ],
 )
 def test_the_versions_page_names_the_workflow_its_version_and_each_publisher(
