@@ -884,7 +884,7 @@ def refresh_response(
     """The answer to an htmx refresh of a page of ``compiled``: what changed since it was drawn, as
     out-of-band swaps (the preview pages and the order pages answer with this one function)."""
     data = posted_data(compiled)
-    action_value = request.form.get(ACTION)
+    action_value = _pressed_action()
     changed: str | None = None
     if action_value:
         data, changed = apply_action(compiled, data, action_value)
@@ -904,6 +904,17 @@ def refresh_response(
     groups, rows, computed = changes(view, shown_before, changed)
     html = render_template("forms/refresh.html", view=view, groups=groups, rows=rows, computed=computed)
     return Response(html, mimetype="text/html")
+
+
+def _pressed_action() -> str | None:
+    """The row button pressed, when a button's own request brought this refresh. htmx sends the form's last
+    focused submit button with every request of the form, so a refresh the form sent itself (the clerk
+    typed, then tabbed on to a remove button before the pause ended) carries that button's value too: it
+    is honoured only when the button issued the request (``HX-Trigger-Name``). A post without htmx (a
+    test, a script) is taken at its word."""
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Trigger-Name") != ACTION:
+        return None
+    return request.form.get(ACTION) or None
 
 
 def changes(

@@ -455,7 +455,11 @@ def test_user_input_comes_back_as_text_never_as_markup(client: FlaskClient) -> N
 
 
 def refresh(client: FlaskClient, form: MultiDict[str, str], lang: str = "en") -> Page:
-    response = client.post(f"{SHOWROOM}/refresh?lang={lang}", data=form, headers={"HX-Request": "true"})
+    """A refresh as htmx sends it: a row button's own request names the button (``HX-Trigger-Name``)."""
+    headers = {"HX-Request": "true"}
+    if "_action" in form:
+        headers["HX-Trigger-Name"] = "_action"
+    response = client.post(f"{SHOWROOM}/refresh?lang={lang}", data=form, headers=headers)
     assert response.status_code == 200
     return Page(response.text)
 
@@ -495,6 +499,18 @@ def test_refresh_shows_and_hides_the_invoice_group(client: FlaskClient) -> None:
     assert "group-invoice" in swapped(page)
     assert "hidden" in page.by_id("group-invoice")
     assert not page.has_id("f-invoice-title")
+
+
+def test_a_refresh_the_form_sent_itself_leaves_the_rows_alone(client: FlaskClient) -> None:
+    """htmx sends the form's last focused button with the form's own refresh (typed, then tabbed on to a
+    remove button): without the button as the request's trigger, nothing is added nor removed."""
+    for action in ("add:lines", "remove:lines[0]"):
+        form = filled()
+        form["_action"] = action
+        response = client.post(f"{SHOWROOM}/refresh?lang=en", data=form, headers={"HX-Request": "true"})
+        page = Page(response.text)
+        assert "f-lines" not in swapped(page) and "f-total" in swapped(page)
+        assert not page.has_id("f-lines-row-2")
 
 
 def test_refresh_adds_and_removes_rows_within_min_and_max(client: FlaskClient) -> None:
@@ -849,7 +865,8 @@ def test_a_row_added_and_a_group_that_appears_start_with_their_defaults(client: 
     form.add("lines[0].qty", "3")
     form.add("lines[0].unit", "pcs")
     form["_action"] = "add:lines"
-    page = Page(client.post(f"{QUOTE}/refresh", data=form, headers={"HX-Request": "true"}).text)
+    pressed = {"HX-Request": "true", "HX-Trigger-Name": "_action"}
+    page = Page(client.post(f"{QUOTE}/refresh", data=form, headers=pressed).text)
     assert page.by_id("f-lines-0-qty")["value"] == "3"  # what was typed stays
     assert page.by_id("f-lines-1-qty")["value"] == "1" and ("lines[1].unit", "pcs") in page.pairs
     del form["_action"]

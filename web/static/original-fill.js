@@ -1,7 +1,8 @@
 // The fill from the original order (orders/new.html) draws the intake again; while it is on its way the
 // clerk may go on choosing and typing. What they touch between asking and the new form arriving is put
 // back into the new form, so the fill only fills what they have not touched since. Without this script
-// the fill is the form's own button, sent with everything typed (nothing races then).
+// the fill is the form's own button, sent with everything typed (nothing races then). Enter in the
+// order number's field fills, as leaving it does; Enter elsewhere submits the form.
 (() => {
   let touched = null; // name -> what the clerk left in it, while a fill is on its way
 
@@ -53,6 +54,13 @@
   document.addEventListener("htmx:load", (event) => {
     const content = event.detail && event.detail.elt;
     if (touched !== null && content instanceof Element && content.querySelector("#order-form") !== null) putBack();
+  });
+  document.addEventListener("keydown", (event) => {
+    const fill = document.getElementById("intake-original");
+    if (event.key !== "Enter" || fill === null || !(event.target instanceof HTMLInputElement)) return;
+    if (event.target.id !== fill.dataset.field) return;
+    event.preventDefault(); // not the form's submit: the fill, as on leaving the field
+    event.target.dispatchEvent(new Event("change", { bubbles: true }));
   });
   document.addEventListener("htmx:responseError", (event) => {
     if (isFill(event)) touched = null;
