@@ -129,7 +129,8 @@ class ActionContext:
     now: datetime
     outbox: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # how people read this step, by language: {"workflow" | "trigger" | "from" | "to": {"zh": …, "en": …}}
-    # (a parallel state's regions joined by " | "); what a message to people names instead of the codes
+    # (a parallel state's regions side by side: CompiledVersion.state_words); what a message to people
+    # names instead of the codes
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # the order's child records (``records:`` of the workflow): list them, add one, fire a record's trigger
     records: RecordAccess | None = None

@@ -2372,7 +2372,7 @@ def test_an_exchange_no_after_sales_warehouse_can_fill_waits_and_may_be_refunded
         engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478.01})
     [refusal] = caught.value.refusals
     assert refusal.details["path"] == "$.refund_amount"
-    assert "more than the 478.00 CNY original order 1 can refund" in refusal.en
+    assert "more than the 478.00 CNY original order #1 can refund" in refusal.en
     assert written(engine, store, waiting, SERVICE) == before
     refunded = engine.fire(waiting, "refund_instead", SERVICE, {"refund_amount": 478})
     assert refunded.to_state == "refunding"

@@ -94,6 +94,16 @@ def _who(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
     return panel.person(task.approver)
 
 
+def _decided(panel: ApprovalPanel, task: ApprovalTask) -> str:
+    """When the task was decided, and by whom unless the task already names them (a person's own task)."""
+    if not task.decided_by or not task.decided_at:
+        return ""
+    at = local_time(task.decided_at)
+    if task.approver_kind == "user" and task.decided_by == task.approver:
+        return at
+    return f"{panel.person(task.decided_by)} · {at}"
+
+
 def _note(panel: ApprovalPanel, task: ApprovalTask, lang: str) -> str:
     if task.origin == "escalated":
         return translate("approval.escalated", lang)
@@ -152,11 +162,7 @@ def panel_view(panel: ApprovalPanel, lang: str, now: datetime) -> PanelView:
             status=task.status,
             status_label=translate(f"approval.status.{task.status}", lang),
             note=_note(panel, task, lang),
-            decided=(
-                f"{panel.person(task.decided_by)} · {local_time(task.decided_at)}"
-                if task.decided_by and task.decided_at
-                else ""
-            ),
+            decided=_decided(panel, task),
             comment=task.comment,
             yours=task.yours,
         )

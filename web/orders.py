@@ -22,6 +22,7 @@ refresh function. An order, workflow or channel outside the user's departments i
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import re
@@ -67,6 +68,7 @@ from engine.api import (
     guard_beside_field,
     read_list_query,
     refusal_words,
+    state_words,
     term,
     translate,
 )
@@ -568,8 +570,7 @@ def _has_state(spec: WorkflowSpec, state: str) -> bool:
 
 def state_label(spec: WorkflowSpec, state: str, lang: str) -> str:
     """A state's label; an order in a parallel state shows one label per region."""
-    labels = {s.name: s.label for s in spec.states}
-    return " | ".join(labels[p].get(lang) if p in labels else p for p in state.split(STATE_JOIN))
+    return state_words(spec, state).get(lang)
 
 
 def leads_to(
@@ -1005,7 +1006,21 @@ class Typed:
     errors: Mapping[str, str] = field(default_factory=dict)  # why, beside the field it names
 
 
-_LOCAL_MOMENT = re.compile(r"\d{4,6}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?")  # what a datetime-local input holds
+_LOCAL_MOMENT = re.compile(r"(\d{4,6})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?")
+
+
+def _picker_holds(value: str) -> bool:
+    """Whether a ``datetime-local`` input can show ``value``: its shape, and a moment the calendar has (a
+    browser empties the input given 2026-02-30T10:00, and the clerk would see the refusal beside nothing).
+    Years up to 275760, as the input takes them."""
+    found = _LOCAL_MOMENT.fullmatch(value)
+    if found is None:
+        return False
+    year, month, day, hour, minute = (int(part) for part in found.groups()[:5])
+    second = int(found.group(6) or 0)
+    if not (1 <= year <= 275760 and 1 <= month <= 12 and hour < 24 and minute < 60 and second < 60):
+        return False
+    return 1 <= day <= calendar.mdays[month] + (month == 2 and calendar.isleap(year))
 
 
 def shown_records(page: OrderPage, lang: str, typed: Typed | None = None) -> list[ShownRecord]:
@@ -1093,7 +1108,7 @@ def _record_inputs(
         error = ""
         if typed is not None:
             value, error = typed.values.get(path, ""), typed.errors.get(path, "")
-            if shown == "datetime" and value and not _LOCAL_MOMENT.fullmatch(value):
+            if shown == "datetime" and value and not _picker_holds(value):
                 shown = "text"
         required = spec.required and kind != "boolean"
         inputs.append(RecordInput(path, spec.label.get(lang), shown, required, options, value, error))

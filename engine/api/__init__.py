@@ -61,6 +61,7 @@ from engine.runtime.approvals import (
     ApprovalTask,
     OpenTask,
 )
+from engine.runtime.compiled import state_words
 from engine.runtime.order_why import DecisionWhy, RunningTimer, UnsetTimer, guard_beside_field, refusal_words
 from engine.runtime.search_index import MAX_REINDEX_CHUNK, REINDEX_CHUNK
 from engine.store import STATE_JOIN, Store
@@ -134,6 +135,7 @@ __all__ = [
     "order_number_text",
     "read_list_query",
     "refusal_words",
+    "state_words",
     "term",
     "translate",
 ]

@@ -213,9 +213,9 @@ class Approvals:
                 and row.lock_version != request.expected_lock_version
             ):
                 raise ConflictError(
-                    f"order {row.id} changed (version {row.lock_version}, expected "
+                    f"order #{row.id} changed (version {row.lock_version}, expected "
                     f"{request.expected_lock_version}); reload it",
-                    zh=f"订单 {row.id} 已被修改；请刷新后重试",
+                    zh=f"订单 #{row.id} 已被修改；请刷新后重试",
                 )
             cv = self.parts.compiled(tx, row.workflow, row.version)
             visit = self._visit(tx, cv, row, now)
@@ -297,8 +297,8 @@ class Approvals:
         state = next((s for s in live.config if s in cv.approvals), None)
         if state is None:
             raise refusal(
-                f"订单 {row.id} 已不在审批步骤（现在：{_state_words(cv, live, 'zh')}）",
-                f"order {row.id} is no longer at an approval step (now: {_state_words(cv, live, 'en')})",
+                f"订单 #{row.id} 已不在审批步骤（现在：{cv.state_words(live.config).zh}）",
+                f"order #{row.id} is no longer at an approval step (now: {cv.state_words(live.config).en})",
                 state=joined(live.config),
             )
         visit = _Visit(Moving(tx, cv, live, now), cv.approvals[state])
@@ -309,8 +309,9 @@ class Approvals:
         task = next((t for t in visit.tasks if t.id == request.task_id), None)
         if task is None:
             raise refusal(
-                f"审批任务 {request.task_id} 不属于订单 {request.order_id} 当前的审批",
-                f"approval task {request.task_id} is not part of order {request.order_id}'s current approval",
+                f"审批任务 {request.task_id} 不属于订单 #{request.order_id} 当前的审批",
+                f"approval task {request.task_id} is not part of order #{request.order_id}'s current "
+                "approval",
                 task=request.task_id,
             )
         if not may_sign(task, request.actor):
@@ -667,13 +668,9 @@ def _own_behind(tasks: Sequence[TaskRow], task: TaskRow, actor: Actor) -> list[T
 
 def _changed(order_id: int) -> ConflictError:
     return ConflictError(
-        f"the approval of order {order_id} was changed by someone else; reload it and try again",
-        zh=f"订单 {order_id} 的审批已被他人修改；请刷新后重试",
+        f"the approval of order #{order_id} was changed by someone else; reload it and try again",
+        zh=f"订单 #{order_id} 的审批已被他人修改；请刷新后重试",
     )
-
-
-def _state_words(cv: CompiledVersion, live: LiveOrder, lang: str) -> str:
-    return " | ".join(cv.states[s].label.get(lang) if s in cv.states else s for s in live.config)
 
 
 def panel_of(tx: Tx, cv: CompiledVersion, row: OrderRow, actor: Actor, now: datetime) -> ApprovalPanel | None:

@@ -50,7 +50,7 @@ from engine.runtime.parts import Parts, retried
 from engine.runtime.record_state import RecordEvent
 from engine.runtime.records import RecordOps, fire_kind_step, fire_record_step, kind_step
 from engine.runtime.results import FireResult, OrderView, order_view
-from engine.store import INTEGRITY_ERRORS, STATE_JOIN, OrderRow, Tx
+from engine.store import INTEGRITY_ERRORS, OrderRow, Tx
 from engine.store.codec import dumps, loads
 from engine.store.search import terms_of
 
@@ -120,7 +120,7 @@ def load_order(tx: Tx, order_id: int, actor: Actor) -> OrderRow:
     """The order's row; ``NotFound`` when it is not there or outside the actor's departments."""
     row = tx.load_order(order_id)
     if row is None or not actor.in_department(row.department):
-        raise NotFound(f"order {order_id} not found", zh=f"找不到订单 {order_id}")
+        raise NotFound(f"order #{order_id} not found", zh=f"找不到订单 #{order_id}")
     return row
 
 
@@ -635,8 +635,8 @@ class Commands:
             at=now,
         ):
             raise ConflictError(
-                f"order {live.id} was changed by someone else; reload it and try again",
-                zh=f"订单 {live.id} 已被他人修改；请刷新后重试",
+                f"order #{live.id} was changed by someone else; reload it and try again",
+                zh=f"订单 #{live.id} 已被他人修改；请刷新后重试",
             )
         self.write_records(moving)
         linked = cv.spec.original_order
@@ -713,8 +713,9 @@ class Commands:
                     record.lock_version += 1
                 else:
                     raise ConflictError(
-                        f"{record.name} of order {live.id} was changed by someone else; reload and try again",
-                        zh=f"订单 {live.id} 的 {record.name} 已被他人修改；请刷新后重试",
+                        f"{record.name} of order #{live.id} was changed by someone else; reload and try "
+                        "again",
+                        zh=f"订单 #{live.id} 的 {record.name} 已被他人修改；请刷新后重试",
                     )
                 record.changed = False
 
@@ -723,8 +724,8 @@ def check_seen(row: OrderRow, expected: int | None) -> None:
     """``ConflictError`` when the order changed since the caller saw it at version ``expected``."""
     if expected is not None and row.lock_version != expected:
         raise ConflictError(
-            f"order {row.id} changed (version {row.lock_version}, expected {expected})",
-            zh=f"订单 {row.id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
+            f"order #{row.id} changed (version {row.lock_version}, expected {expected})",
+            zh=f"订单 #{row.id} 已被修改（当前版本 {row.lock_version}，预期 {expected}）；请刷新后重试",
         )
 
 
@@ -760,14 +761,11 @@ def step_labels(
     cv: CompiledVersion, ct: CompiledTransition, source: str, dest: str
 ) -> dict[str, dict[str, str]]:
     """How people read a step, in both languages: the workflow's title, the transition's label (its
-    trigger when it has none) and the states' labels (a parallel state's regions joined by " | ")."""
+    trigger when it has none) and the states' labels (``CompiledVersion.state_words``)."""
 
     def state(name: str) -> dict[str, str]:
-        parts = name.split(STATE_JOIN)
-        return {
-            lang: " | ".join(cv.states[p].label.get(lang) if p in cv.states else p for p in parts)
-            for lang in ("zh", "en")
-        }
+        words = cv.state_words(name)
+        return {"zh": words.zh, "en": words.en}
 
     title, label = cv.spec.title, ct.spec.label
     trigger = ct.spec.trigger

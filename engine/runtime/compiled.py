@@ -80,15 +80,22 @@ def split(state: str) -> StateConfig:
     return tuple(state.split(STATE_JOIN))
 
 
+# how a parallel state's regions read side by side: 待收款、分批发货中 / Awaiting payment · Partly shipped
+REGIONS = Text("、", " · ")
+
+
+def config_words(labels: Mapping[str, Text], state: str | StateConfig) -> Text:
+    """A state configuration (stored joined, or its leaves) by its labels in both languages: a parallel
+    state's regions side by side (``REGIONS``); a leaf ``labels`` lacks, by its name. Every page, refusal
+    and audit line that names a state reads it through this."""
+    leaves = split(state) if isinstance(state, str) else state
+    words = [labels[leaf] if leaf in labels else Text(leaf, leaf) for leaf in leaves]
+    return Text(REGIONS.zh.join(w.zh for w in words), REGIONS.en.join(w.en for w in words))
+
+
 def state_words(spec: WorkflowSpec, state: str) -> Text:
-    """A stored state by its label in both languages (a parallel state: a label per region, joined by
-    " | "); a leaf the version does not name, by its name."""
-    labels = {found.name: found.label for found in spec.states}
-    leaves = split(state)
-    return Text(
-        " | ".join(labels[leaf].zh if leaf in labels else leaf for leaf in leaves),
-        " | ".join(labels[leaf].en if leaf in labels else leaf for leaf in leaves),
-    )
+    """A stored state by its label in both languages (see ``config_words``)."""
+    return config_words({found.name: found.label for found in spec.states}, state)
 
 
 @functools.lru_cache(maxsize=4096)  # a version has few state configurations; asked several times a step
@@ -252,6 +259,15 @@ class CompiledVersion:
     @property
     def version(self) -> int:
         return self.spec.version or 0
+
+    @functools.cached_property
+    def state_labels(self) -> Mapping[str, Text]:
+        """Each state's label, by its full name."""
+        return {name: state.label for name, state in self.states.items()}
+
+    def state_words(self, state: str | StateConfig) -> Text:
+        """A state configuration of this version in words (``config_words``)."""
+        return config_words(self.state_labels, state)
 
     @functools.cached_property
     def masked(self) -> Mapping[str, str]:

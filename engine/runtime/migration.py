@@ -181,8 +181,8 @@ class Migrations:
                     at=now,
                 ):
                     raise ConflictError(
-                        f"order {row.id} changed during the migration; run it again",
-                        zh=f"订单 {row.id} 在迁移过程中被修改；请重新运行迁移",
+                        f"order #{row.id} changed during the migration; run it again",
+                        zh=f"订单 #{row.id} 在迁移过程中被修改；请重新运行迁移",
                     )
                 tx.insert_audit(
                     order_id=row.id,

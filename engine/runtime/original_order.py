@@ -76,15 +76,15 @@ def original_order_refusals(
     if wanted.delivered is not None and original.data.get(wanted.delivered) in (None, ""):
         field = _title(spec, wanted.field)
         if original.final:  # it ended without its goods delivered (cancelled): nothing to ask about
-            zh = f"{field.zh}：原订单 {number} 已结束且未签收（如已取消），不能申请售后"
+            zh = f"{field.zh}：原订单 #{number} 已结束且未签收（如已取消），不能申请售后"
             en = (
-                f"{field.en}: original order {number} ended without being delivered (cancelled): no "
+                f"{field.en}: original order #{number} ended without being delivered (cancelled): no "
                 "request can be taken about it"
             )
         else:
-            zh = f"{field.zh}：原订单 {number} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消"
+            zh = f"{field.zh}：原订单 #{number} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消"
             en = (
-                f"{field.en}: original order {number} has not been delivered yet; a request can be taken "
+                f"{field.en}: original order #{number} has not been delivered yet; a request can be taken "
                 "once it is (an order not yet shipped is cancelled by its own department)"
             )
         return [_refusal(wanted.field, zh, en, order=number, undelivered=True)]
@@ -100,9 +100,9 @@ def original_order_refusals(
         return [
             _refusal(
                 wanted.field,
-                f"{field.zh}：原订单 {number} 已没有可退商品（已发 {sent} 件，原订单已退或退货中 "
+                f"{field.zh}：原订单 #{number} 已没有可退商品（已发 {sent} 件，原订单已退或退货中 "
                 f"{back} 件，其他申请已占 {named} 件）",
-                f"{field.en}: nothing is left to return on original order {number} ({sent} delivered, "
+                f"{field.en}: nothing is left to return on original order #{number} ({sent} delivered, "
                 f"{back} returned or being returned by that order, {named} named by other requests)",
                 order=number,
                 nothing_left=True,
@@ -132,10 +132,10 @@ def original_order_refusals(
         *refusals,
         _refusal(
             wanted.refund,
-            f"{field.zh}：{asked.quantize(CENT)} 元超过原订单 {number} 可退的 {left} 元"
+            f"{field.zh}：{asked.quantize(CENT)} 元超过原订单 #{number} 可退的 {left} 元"
             f"（已付 {paid.quantize(CENT)} 元，已退 {refunded.quantize(CENT)} 元{own_zh}，"
             f"其他申请已占 {claimed.quantize(CENT)} 元）",
-            f"{field.en}: {asked.quantize(CENT)} CNY is more than the {left} CNY original order {number} "
+            f"{field.en}: {asked.quantize(CENT)} CNY is more than the {left} CNY original order #{number} "
             f"can refund ({paid.quantize(CENT)} CNY paid, {refunded.quantize(CENT)} CNY refunded{own_en}, "
             f"{claimed.quantize(CENT)} CNY claimed by other requests)",
             order=number,
@@ -212,11 +212,11 @@ def _lines_refusals(
         refusals.append(
             _refusal(
                 wanted.lines,
-                f"{field.zh}：{sku} 申请 {asked[sku]} 件，超过原订单 {original.id} 可退的 {found.left} 件"
+                f"{field.zh}：{sku} 申请 {asked[sku]} 件，超过原订单 #{original.id} 可退的 {found.left} 件"
                 f"（已发 {found.delivered} 件，原订单已退或退货中 {found.returned} 件，"
                 f"其他申请已占 {found.claimed} 件）",
                 f"{field.en}: {asked[sku]} of {sku} is more than the {found.left} original order "
-                f"{original.id} has left ({found.delivered} delivered, {found.returned} returned or being "
+                f"#{original.id} has left ({found.delivered} delivered, {found.returned} returned or being "
                 f"returned by that order, {found.claimed} named by other requests)",
                 path=f"$.{wanted.lines}[{index}].qty",
                 sku=sku,

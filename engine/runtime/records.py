@@ -65,8 +65,8 @@ def find_record(moving: Moving, kind: str, number: int) -> LiveRecord:
         [
             Refusal(
                 RefusalCode.NOT_FOUND,
-                f"订单 {moving.order.id} 没有{label.zh} #{number}",
-                f"order {moving.order.id} has no {label.en.lower()} #{number}",
+                f"订单 #{moving.order.id} 没有{label.zh} #{number}",
+                f"order #{moving.order.id} has no {label.en.lower()} #{number}",
                 {"kind": kind, "number": number},
             )
         ]
@@ -137,8 +137,8 @@ def _closed(moving: Moving, compiled: CompiledRecordKind, details: Mapping[str, 
     live, label = moving.order, compiled.spec.label
     return Refusal(
         RefusalCode.STATE,
-        f"订单 {live.id} 已结束，它的{label.zh}不能再变动",
-        f"order {live.id} is closed: its {label.en.lower()} records no longer change",
+        f"订单 #{live.id} 已结束，它的{label.zh}不能再变动",
+        f"order #{live.id} is closed: its {label.en.lower()} records no longer change",
         {"state": joined(live.config), "kind": compiled.spec.name, **details},
     )
 
@@ -237,9 +237,9 @@ def _none_takes(
     shown = [(r.number, compiled.spec.state(r.state).label) for r in records]
     return Refusal(
         RefusalCode.STATE,
-        f"订单 {moving.order.id} 没有可{step.zh}的{label.zh}"
+        f"订单 #{moving.order.id} 没有可{step.zh}的{label.zh}"
         f"（{'，'.join(f'#{n} {s.zh}' for n, s in shown) or '一个也没有'}）",
-        f"order {moving.order.id} has no {label.en.lower()} to {step.en.lower()} now "
+        f"order #{moving.order.id} has no {label.en.lower()} to {step.en.lower()} now "
         f"({', '.join(f'#{n} {s.en.lower()}' for n, s in shown) or 'it has none'})",
         {"kind": compiled.spec.name, "trigger": trigger, "states": {str(r.number): r.state for r in records}},
     )
@@ -297,7 +297,7 @@ def order_state_refusal(
     named = ct.spec.order_states
     if not named or named_state_active(named, config):
         return None
-    now, wanted = _state_words(cv, config), [_state_words(cv, (name,)) for name in named]
+    now, wanted = cv.state_words(config), [cv.state_words((name,)) for name in named]
     kind = compiled.spec.label
     step = ct.spec.label or Text(ct.spec.trigger, ct.spec.trigger)
     return Refusal(
@@ -308,11 +308,6 @@ def order_state_refusal(
         f"{' or '.join(w.en for w in wanted)}",
         {"state": joined(config), "order_states": list(named), "kind": compiled.spec.name},
     )
-
-
-def _state_words(cv: CompiledVersion, config: StateConfig) -> Text:
-    labels = [cv.states[leaf].label if leaf in cv.states else Text(leaf, leaf) for leaf in config]
-    return Text(" | ".join(label.zh for label in labels), " | ".join(label.en for label in labels))
 
 
 def due_transitions(

@@ -17,10 +17,10 @@ from engine.errors import ConflictError, EngineError, Refusal, TransitionRejecte
 from engine.forms.data_paths import ITEMS
 from engine.forms.ui import FormLayout
 from engine.forms.validation import FormValidator
-from engine.runtime.compiled import split
+from engine.runtime.compiled import config_words, split
 from engine.runtime.order_why import DecisionWhy, RunningTimer, StepSaid, UnsetTimer, WhyHere
 from engine.runtime.original_order import OrderAbout, OriginalSummary
-from engine.store import STATE_JOIN, AuditRow, OrderRow
+from engine.store import AuditRow, OrderRow
 
 AuditEvent = AuditRow
 
@@ -194,9 +194,7 @@ class WorkflowCounts:
 
     def label(self, state: str, lang: str) -> str:
         """A state's label; an order in a parallel state shows one label per region."""
-        return " | ".join(
-            self.labels[part].get(lang) if part in self.labels else part for part in state.split(STATE_JOIN)
-        )
+        return config_words(self.labels, state).get(lang)
 
 
 @dataclass(frozen=True)

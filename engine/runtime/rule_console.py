@@ -223,7 +223,7 @@ class RuleConsole:
         with self.studio.store.read() as tx:
             row = tx.load_order(order_id)
             if row is None or row.department != department or not actor.in_department(row.department):
-                raise NotFound(f"no order {order_id} in this department", zh=f"本部门没有订单 {order_id}")
+                raise NotFound(f"no order #{order_id} in this department", zh=f"本部门没有订单 #{order_id}")
             return condition_env(LiveOrder.from_row(row), actor, {}, self.studio.clock.now())
 
     def pasted_names(self, text: str, actor: Actor) -> tuple[dict[str, Any] | None, list[Problem]]:

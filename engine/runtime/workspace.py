@@ -359,8 +359,8 @@ class ClaimConflict(ConflictError):
         self.holder = holder
         since = holder.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if holder.since else "?"
         super().__init__(
-            f"order {order_id} is being handled by {holder.name} since {since}; take it over to handle it",
-            zh=f"订单 {order_id} 已由 {holder.name} 自 {since} 起处理；如需处理请接手",
+            f"order #{order_id} is being handled by {holder.name} since {since}; take it over to handle it",
+            zh=f"订单 #{order_id} 已由 {holder.name} 自 {since} 起处理；如需处理请接手",
         )
 
 
@@ -503,9 +503,9 @@ class Workspace:
             cv = self.parts.compiled(tx, row.workflow, row.version)
             if not _may_act(cv, row, actor):
                 raise Forbidden(
-                    f"order {order_id} has no step for {actor.name} in its state: only a person who may "
+                    f"order #{order_id} has no step for {actor.name} in its state: only a person who may "
                     "take a step on it claims it",
-                    zh=f"订单 {order_id} 当前状态下没有 {actor.name} 可执行的操作：只有可处理它的人才能认领",
+                    zh=f"订单 #{order_id} 当前状态下没有 {actor.name} 可执行的操作：只有可处理它的人才能认领",
                 )
             if row.assignee == actor.name:
                 return ClaimView(order_id, _assignee(tx, row), True, True)
@@ -534,8 +534,8 @@ class Workspace:
                 holder = _assignee(tx, row)
                 assert holder is not None
                 raise Forbidden(
-                    f"order {order_id} is handled by {holder.name}: only they may unclaim it",
-                    zh=f"订单 {order_id} 由 {holder.name} 处理：只有处理人本人可以放弃认领",
+                    f"order #{order_id} is handled by {holder.name}: only they may unclaim it",
+                    zh=f"订单 #{order_id} 由 {holder.name} 处理：只有处理人本人可以放弃认领",
                 )
             self._write(tx, row, actor, holder=actor.name, assignee=None, at=now, trigger=RELEASE)
             return ClaimView(order_id, None, may, False)
@@ -559,8 +559,8 @@ class Workspace:
             at=at if assignee is not None else None,
         ):
             raise ConflictError(
-                f"order {row.id} was changed by someone else; reload it and try again",
-                zh=f"订单 {row.id} 已被他人修改；请刷新后重试",
+                f"order #{row.id} was changed by someone else; reload it and try again",
+                zh=f"订单 #{row.id} 已被他人修改；请刷新后重试",
             )
         tx.insert_audit(
             order_id=row.id,
@@ -632,9 +632,10 @@ class Workspace:
                 by_zh = f"，现由 {holder.name} 处理" if holder is not None else ""
                 by_en = f", handled by {holder.name}" if holder is not None else ""
                 raise ConflictError(
-                    f"order {order_id} changed since the page was drawn (now: {where.en}{by_en}); "
+                    f"order #{order_id} changed since the page was drawn (now: {where.en}{by_en}); "
                     "reload it and choose again",
-                    zh=f"订单 {order_id} 在页面打开后已被修改（现为「{where.zh}」{by_zh}）；请刷新后重新选择",
+                    zh=f"订单 #{order_id} 在页面打开后已被修改（现为「{where.zh}」{by_zh}）；"
+                    "请刷新后重新选择",
                 )
             refusals = _assign_refusals(cv, row, actor, row.department)
             if refusals:
@@ -1004,8 +1005,8 @@ def _assign_refusals(
         return (
             Refusal(
                 RefusalCode.DEPARTMENT,
-                f"订单 {row.id} 属于另一个部门（{zh}）：一次只指派一个部门的订单",
-                f"order {row.id} is of another department ({en}): one department's orders are "
+                f"订单 #{row.id} 属于另一个部门（{zh}）：一次只指派一个部门的订单",
+                f"order #{row.id} is of another department ({en}): one department's orders are "
                 "assigned at once",
             ),
         )
@@ -1014,8 +1015,9 @@ def _assign_refusals(
         return (
             Refusal(
                 RefusalCode.ROLE,
-                f"订单 {row.id} 在「{where.zh}」没有您可执行的操作：只有可处理它的人才能指派",
-                f"order {row.id} has no step of yours in “{where.en}”: only one who may act on it assigns it",
+                f"订单 #{row.id} 在「{where.zh}」没有您可执行的操作：只有可处理它的人才能指派",
+                f"order #{row.id} has no step of yours in “{where.en}”: only one who may act on it "
+                "assigns it",
             ),
         )
     return ()

@@ -59,18 +59,18 @@ def test_refusals_name_role_guard_and_field_in_both_languages(run: Run, root: Pa
 def test_a_missing_order_is_named_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     zh = run("orders", "show", "99999", "--lang", "zh", code=1)
-    assert zh.output == "错误：找不到订单 99999\n"
-    assert run("orders", "show", "99999", code=1).output == "error: order 99999 not found\n"
+    assert zh.output == "错误：找不到订单 #99999\n"
+    assert run("orders", "show", "99999", code=1).output == "error: order #99999 not found\n"
     fired = run("orders", "fire", "99999", "pay", "--lang", "zh", code=1).output
-    assert fired == "错误：找不到订单 99999\n"
+    assert fired == "错误：找不到订单 #99999\n"
 
 
 def test_an_order_id_above_2_to_the_63_is_not_found_in_both_languages(run: Run, root: Path) -> None:
     publish_desk(run, root)
     huge = "99999999999999999999999"
-    assert run("orders", "show", huge, code=1).output == f"error: order {huge} not found\n"
-    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"错误：找不到订单 {huge}\n"
-    assert run("orders", "fire", huge, "pay", code=1).output == f"error: order {huge} not found\n"
+    assert run("orders", "show", huge, code=1).output == f"error: order #{huge} not found\n"
+    assert run("orders", "show", huge, "--lang", "zh", code=1).output == f"错误：找不到订单 #{huge}\n"
+    assert run("orders", "fire", huge, "pay", code=1).output == f"error: order #{huge} not found\n"
     moved = run("migrate", "desk-order", "--to", huge, code=1).output
     assert moved == f"error: workflow desk-order v{huge} is not published; published versions: v1\n"
 

@@ -500,3 +500,25 @@ def test_the_credit_controller_signs_a_credit_hold_whose_panel_names_who_may(
     en = panel_of(sun.get(f"/orders/{other}?lang=en").get_data(as_text=True))
     assert "Credit controller (nobody holds this role, so nobody can sign" in en
     app.extensions["orderloom"].close()
+
+
+def test_a_task_decided_by_its_own_approver_names_them_once(app: Flask) -> None:
+    """A person's own task, once they signed it, says when (their name is the task's already); the
+    board's other task still waits beside it."""
+    order_id = submitted(app)
+
+    def approve(client: FlaskClient) -> None:
+        task, lock = own_task(client.get(f"/orders/{order_id}").get_data(as_text=True))
+        sent = {"action": "approve", "comment": "同意", "_lock_version": lock}
+        assert client.post(f"/orders/{order_id}/approval/{task}", data=sent).status_code == 302
+
+    mia, fay = client_of(app, "mia"), client_of(app, "fay")
+    approve(mia)  # the manager's stage; the board's (finance and the director, both) follows
+    task, lock = own_task(fay.get(f"/orders/{order_id}").get_data(as_text=True))
+    assert hand_on(fay, order_id, task, lock, "mia").startswith("302")
+    approve(mia)
+    panel = panel_of(mia.get(f"/orders/{order_id}?lang=en").get_data(as_text=True))
+    rows = re.findall(r'<li class="approval-task[^"]*" data-task="\d+">(.*?)</li>', panel, re.S)
+    signed = [row for row in rows if "<q>同意</q>" in row]
+    assert len(signed) == 1 and signed[0].count("mia") == 1, panel
+    assert re.search(r"<small>\d{4}-\d\d-\d\d \d\d:\d\d</small>", signed[0]), signed[0]

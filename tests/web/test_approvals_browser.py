@@ -149,7 +149,7 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     expect(finance.locator("#approval form")).to_have_count(0)  # signed: nothing more to do
     director = people("gao.jun")
     act(director, server, big.id, "通过", "同意，注意发货期")
-    expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    expect(director.locator("#order-state")).to_have_text("待收款、分批发货中")
     expect(director.locator("#timeline")).to_contain_text("同意，注意发货期")
     people.shot("gao.jun", "2-board-approved")
 
@@ -166,7 +166,7 @@ def test_two_approvers_sign_a_transfer_and_a_timeout_that_returns(
     director.goto(server(f"/orders/{medium.id}?lang=en"))
     expect(director.locator("#approval")).to_contain_text("transferred by 孙丽")
     act(director, server, medium.id, "通过", "可以")
-    expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    expect(director.locator("#order-state")).to_have_text("待收款、分批发货中")
 
     # a decline asks to be confirmed, and is refused beside the comment without a reason; then it
     # cancels the order, told as a decline on the timeline

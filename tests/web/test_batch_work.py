@@ -284,7 +284,7 @@ def test_one_who_may_not_act_on_an_order_may_not_assign_it(app: Flask) -> None:
     assert results(body) == {
         order_id: (
             False,
-            f"Refused order {order_id} has no step of yours in “On hold”: only one "
+            f"Refused order #{order_id} has no step of yours in “On hold”: only one "
             "who may act on it assigns it",
         )
     }

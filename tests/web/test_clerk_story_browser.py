@@ -199,7 +199,7 @@ def test_a_day_of_the_clerks_workspace(app: Flask, server: LiveServer, people: P
     panel_fits(finance)
     director = people("gao.jun")
     act(director, server, big.id, "通过", "同意，注意发货期")
-    expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    expect(director.locator("#order-state")).to_have_text("待收款、分批发货中")
     people.shot("gao.jun", "5-both-signed")
 
     # A sales manager transfers the task of a smaller order to the director (转交), who approves it.
@@ -216,7 +216,7 @@ def test_a_day_of_the_clerks_workspace(app: Flask, server: LiveServer, people: P
         f"#{medium.id}"
     )  # on the director's list now
     act(director, server, medium.id, "通过", "可以")
-    expect(director.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    expect(director.locator("#order-state")).to_have_text("待收款、分批发货中")
     people.shot("gao.jun", "6-transferred-and-approved")
 
     # At 390 px, no page any of them reaches from "my work" scrolls sideways.

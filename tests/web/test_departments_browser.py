@@ -475,20 +475,18 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
     expect(credit).to_contain_text("其他未结订单欠款（元）0.00")
     expect(credit).to_contain_text("本单未付（元）9750.00")
     expect(credit).to_contain_text("剩余信用额度（元）490250.00")
-    expect(clerk.locator("#order-state")).to_have_text("待收款 | 分批发货中")
+    expect(clerk.locator("#order-state")).to_have_text("待收款、分批发货中")
     screenshot("1-phone-order")
     finance = desk.person("zhou.min")
     warehouse = desk.person("zhao.lei")
     # two part transfers, each a payment record: paid by itself once they cover the total
     assert (
-        take(finance, shipped, phone, "确认到账", received("5000", "BT2026120600001"))
-        == "待收款 | 分批发货中"
+        take(finance, shipped, phone, "确认到账", received("5000", "BT2026120600001")) == "待收款、分批发货中"
     )
     assert (
-        take(finance, shipped, phone, "确认到账", received("4750", "BT2026120600002"))
-        == "已收款 | 分批发货中"
+        take(finance, shipped, phone, "确认到账", received("4750", "BT2026120600002")) == "已收款、分批发货中"
     )
-    assert take_on_records(warehouse, shipped, phone, "发货", carrier) == "已收款 | 已全部发货"
+    assert take_on_records(warehouse, shipped, phone, "发货", carrier) == "已收款、已全部发货"
     assert take_on_records(warehouse, shipped, phone, "签收", delivered) == "已完成"
 
     # by email: an account on the watch list, cash on delivery above 20000: held, released, approved
@@ -503,11 +501,11 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
     assert offered(clerk, shipped, email) == ["取消"]
     # held: any one sales manager approves it in the approval panel, then the approval table's own step
     assert sign(desk.person("sun.li"), shipped, email, "客户已承诺月底前还款") == "待审批"
-    assert sign(desk.person("sun.li"), shipped, email, "同意") == "待收款 | 分批发货中"
-    assert take_on_records(warehouse, shipped, email, "发货", carrier) == "待收款 | 已全部发货"
+    assert sign(desk.person("sun.li"), shipped, email, "同意") == "待收款、分批发货中"
+    assert take_on_records(warehouse, shipped, email, "发货", carrier) == "待收款、已全部发货"
     assert (
         take(finance, shipped, email, "货到付款收款", received("26590", "COD2026120600001"))
-        == "已收款 | 已全部发货"
+        == "已收款、已全部发货"
     )
     assert take_on_records(warehouse, shipped, email, "签收", delivered) == "已完成"
     screenshot("2-email-order-completed")
@@ -538,7 +536,7 @@ def test_the_warehouse_ships_and_delivers_each_shipment_on_a_narrow_screen_in_bo
         record.locator("select[name=carrier]").select_option("deppon")
         record.get_by_role("button", name="Ship", exact=True).click()
         expect(page.locator(f"#record-shipment-{number} .chip")).to_have_text("Shipped")
-    expect(page.locator("#order-state")).to_have_text("Awaiting payment | All shipped")
+    expect(page.locator("#order-state")).to_have_text("Awaiting payment · All shipped")
     expect(page.locator("#timeline")).to_contain_text(f"Shipment: Ship #{numbers[-1]}")
     assert sideways(page) == 0
     page.goto(shipped(f"/orders/{order.id}?lang=zh"))
@@ -548,7 +546,7 @@ def test_the_warehouse_ships_and_delivers_each_shipment_on_a_narrow_screen_in_bo
         record.get_by_role("button", name="签收", exact=True).click()
         expect(page.locator(f"#record-shipment-{number} .chip")).to_have_text("已签收")
     expect(page.locator("#record-problems")).to_have_count(0)
-    expect(page.locator("#order-state")).to_have_text("待收款 | 已全部签收")
+    expect(page.locator("#order-state")).to_have_text("待收款、已全部签收")
     expect(page.locator("#timeline")).to_contain_text(f"发货：签收 #{numbers[-1]}")
     assert sideways(page) == 0
 

@@ -273,6 +273,10 @@ def test_a_replacement_shipped_reads_its_carrier_in_words_and_its_waybill(
     engine.fire(
         request, "inspect", INSPECTOR, {"inspection_result": "pass", "found_condition": "opened_intact"}
     )
+    # the step's form starts from the carrier routing chose; the clerk may change it
+    routed = engine.get_order(request, SERVICE).data["carrier"]
+    form = person(app, "zhao.lei").get(f"/orders/{request}/fire/ship_replacement?lang={lang}").text
+    assert re.search(rf'<option value="{routed}"[^>]*selected', form), form
     assert engine.fire(request, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
     waybill = engine.get_order(request, SERVICE).data["waybill"]
     page = person(app, "zhao.lei").get(f"/orders/{request}?lang={lang}").text

@@ -193,8 +193,8 @@ def test_the_fill_says_by_the_number_that_an_order_not_yet_delivered_cannot_be_a
     client = desk(app)
     key = key_of(client)
     for lang, words in (
-        ("zh", f"原订单 {order.id} 尚未签收，签收后才能申请售后"),
-        ("en", f"original order {order.id} has not been delivered yet"),
+        ("zh", f"原订单 #{order.id} 尚未签收，签收后才能申请售后"),
+        ("en", f"original order #{order.id} has not been delivered yet"),
     ):
         answer = client.post(f"{FILL}?lang={lang}", data={"_key": key, "original_order_no": str(order.id)})
         text = answer.get_data(as_text=True)
@@ -218,10 +218,10 @@ def test_the_fill_says_by_the_number_that_nothing_is_left_to_return_of_an_order_
     client = desk(app)
     key = key_of(client)
     for lang, words, filled in (
-        ("zh", f"原订单 {bought} 已没有可退商品（已发 2 件，原订单已退或退货中 2 件", "已从原订单"),
+        ("zh", f"原订单 #{bought} 已没有可退商品（已发 2 件，原订单已退或退货中 2 件", "已从原订单"),
         (
             "en",
-            f"nothing is left to return on original order {bought} (2 delivered, 2 returned",
+            f"nothing is left to return on original order #{bought} (2 delivered, 2 returned",
             "Filled from",
         ),
     ):

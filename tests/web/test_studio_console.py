@@ -117,14 +117,14 @@ def test_an_order_of_the_department_is_tried_by_its_number(app: Flask) -> None:
     for written, said in (
         ("abc", "“abc” 不是订单号"),
         ("0", "“0” 不是订单号"),
-        ("999", "本部门没有订单 999"),
+        ("999", "本部门没有订单 #999"),
     ):
         refused = c.post(CONSOLE, data={"action": "order", "order": written})
         assert refused.status_code == 422
         html = refused.get_data(as_text=True)
         assert said in element(html, "console-refused") and 'id="console-result"' not in html
     english = c.post(f"{CONSOLE}?lang=en", data={"action": "order", "order": "999"}).get_data(as_text=True)
-    assert element(english, "console-refused") == "no order 999 in this department"
+    assert element(english, "console-refused") == "no order #999 in this department"
 
     # Typed by a Chinese input method: full-width digits (and the # the pages show) are the same number.
     wide = str(order.id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))

@@ -395,7 +395,7 @@ def test_an_order_changed_while_its_batch_runs_leaves_the_batch_unwritten(pg_url
         assert answer.status_code == 409  # type: ignore[attr-defined]
         html = answer.get_data(as_text=True)  # type: ignore[attr-defined]
         assert "An order changed while this batch ran, so nothing of the batch was written" in html
-        assert f"order {ids['approved']} changed during the migration" in html
+        assert f"order #{ids['approved']} changed during the migration" in html
         assert "Moved 1 of 4 orders" in html
         assert orders_on(app)[ids["held"]] == (1, "on_hold")  # the batch's other order did not move
         done = c.post(run, data={"batch": "10"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.dsl.compiler import compile_bundle
 from engine.plugins import PluginRegistry
-from engine.runtime.compiled import CompiledVersion, Conflict, compile_version
+from engine.runtime.compiled import CompiledVersion, Conflict, compile_version, joined, state_words
 from tests.engine.runtime.conftest import ACTIONS, bundle
 
 PAID, PACKING = "fulfilling.payment.paid", "fulfilling.shipping.packing"
@@ -45,3 +45,15 @@ def test_leaves_outside_one_parallel_state_conflict() -> None:
 def test_two_leaves_in_one_region_conflict_naming_the_region() -> None:
     found = _invoicing().configuration([PAID, PACKING, "fulfilling.shipping.shipped"])
     assert found == Conflict((PACKING, "fulfilling.shipping.shipped"), "fulfilling.shipping")
+
+
+def test_a_parallel_state_reads_as_its_regions_labels_side_by_side() -> None:
+    """One reading of a state configuration serves every page, refusal and audit line: the regions'
+    labels side by side (、 / ·), a leaf the version does not name by its name."""
+    cv = _invoicing()
+    labels = {leaf: cv.states[leaf].label for leaf in (PAID, PACKING)}
+    words = cv.state_words(joined((PAID, PACKING, "gone.leaf")))
+    assert words.zh == f"{labels[PAID].zh}、{labels[PACKING].zh}、gone.leaf"
+    assert words.en == f"{labels[PAID].en} · {labels[PACKING].en} · gone.leaf"
+    assert cv.state_words((PAID,)) == state_words(cv.spec, PAID) == labels[PAID]
+    assert "|" not in words.zh + words.en

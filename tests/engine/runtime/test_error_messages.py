@@ -33,8 +33,8 @@ def test_a_missing_order_in_both_languages(engine: Engine) -> None:
     ):
         with pytest.raises(NotFound) as caught:
             call()
-        assert caught.value.message("en") == "order 99999 not found"
-        assert caught.value.message("zh") == "找不到订单 99999"
+        assert caught.value.message("en") == "order #99999 not found"
+        assert caught.value.message("zh") == "找不到订单 #99999"
 
 
 def test_an_order_of_another_department_reads_as_missing_in_both_languages(engine: Engine) -> None:
@@ -42,8 +42,8 @@ def test_an_order_of_another_department_reads_as_missing_in_both_languages(engin
     with pytest.raises(NotFound) as caught:
         engine.get_order(order_id, OUTSIDER)
     assert (caught.value.message("en"), caught.value.message("zh")) == (
-        f"order {order_id} not found",
-        f"找不到订单 {order_id}",
+        f"order #{order_id} not found",
+        f"找不到订单 #{order_id}",
     )
 
 
@@ -82,8 +82,8 @@ def test_a_stale_client_conflicts_in_both_languages(engine: Engine) -> None:
     engine.fire(order_id, "pay", CLERK, PAYMENT)
     with pytest.raises(ConflictError) as caught:
         engine.fire(order_id, "cancel", CLERK, expected_lock_version=1)
-    assert caught.value.message("en") == f"order {order_id} changed (version 2, expected 1)"
-    assert caught.value.message("zh") == f"订单 {order_id} 已被修改（当前版本 2，预期 1）；请刷新后重试"
+    assert caught.value.message("en") == f"order #{order_id} changed (version 2, expected 1)"
+    assert caught.value.message("zh") == f"订单 #{order_id} 已被修改（当前版本 2，预期 1）；请刷新后重试"
 
 
 def test_a_write_that_loses_the_race_conflicts_in_both_languages(
@@ -104,10 +104,9 @@ def test_a_write_that_loses_the_race_conflicts_in_both_languages(
     with pytest.raises(ConflictError) as caught:
         engine.fire(order_id, "pay", CLERK, PAYMENT)
     monkeypatch.undo()
-    assert (
-        caught.value.message("en") == f"order {order_id} was changed by someone else; reload it and try again"
-    )
-    assert caught.value.message("zh") == f"订单 {order_id} 已被他人修改；请刷新后重试"
+    said = f"order #{order_id} was changed by someone else; reload it and try again"
+    assert caught.value.message("en") == said
+    assert caught.value.message("zh") == f"订单 #{order_id} 已被他人修改；请刷新后重试"
     assert engine.get_order(order_id, CLERK).lock_version == 1  # nothing of the fire was written
 
 

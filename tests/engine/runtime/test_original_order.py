@@ -129,10 +129,10 @@ def test_a_request_about_an_order_not_yet_delivered_is_refused_and_its_fill_says
     waiting = refused(engine, request(str(order.id)))
     assert (waiting.details["path"], waiting.details.get("undelivered")) == ("$.original_order_no", True)
     assert waiting.zh == (
-        f"原订单号：原订单 {order.id} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消"
+        f"原订单号：原订单 #{order.id} 尚未签收，签收后才能申请售后；未发货的订单请由原部门取消"
     )
     assert waiting.en == (
-        f"Original order number: original order {order.id} has not been delivered yet; a request can be "
+        f"Original order number: original order #{order.id} has not been delivered yet; a request can be "
         "taken once it is (an order not yet shipped is cancelled by its own department)"
     )
     found = engine.intake_original(SERVICE, "after_sales", "after-sales-request", "web", str(order.id))
@@ -146,9 +146,9 @@ def test_a_request_about_an_order_not_yet_delivered_is_refused_and_its_fill_says
     cancelled = engine.create_order(RETAIL, "retail", "retail-order", "web", data)
     assert engine.fire(cancelled.id, "cancel", RETAIL).to_state == "cancelled"
     ended = refused(engine, request(str(cancelled.id)))  # not "not yet": it never will be
-    assert ended.zh == f"原订单号：原订单 {cancelled.id} 已结束且未签收（如已取消），不能申请售后"
+    assert ended.zh == f"原订单号：原订单 #{cancelled.id} 已结束且未签收（如已取消），不能申请售后"
     assert ended.en == (
-        f"Original order number: original order {cancelled.id} ended without being delivered (cancelled): "
+        f"Original order number: original order #{cancelled.id} ended without being delivered (cancelled): "
         "no request can be taken about it"
     )
 
@@ -167,7 +167,7 @@ def test_the_refunds_asked_about_one_order_never_pass_what_it_paid_and_has_not_r
         "239.00",
     )
     assert over.zh == (
-        f"退款金额（元）：240.00 元超过原订单 {bought} 可退的 239.00 元（已付 478.00 元，已退 0.00 元，"
+        f"退款金额（元）：240.00 元超过原订单 #{bought} 可退的 239.00 元（已付 478.00 元，已退 0.00 元，"
         "其他申请已占 239.00 元）"
     )
     assert "more than the 239.00 CNY original order" in over.en
@@ -254,7 +254,7 @@ def test_a_request_never_claims_what_the_retail_orders_own_return_authorized(
         "200.00",
     )
     assert over.zh == (
-        f"退款金额（元）：279.00 元超过原订单 {bought} 可退的 278.00 元（已付 478.00 元，已退 0.00 元，"
+        f"退款金额（元）：279.00 元超过原订单 #{bought} 可退的 278.00 元（已付 478.00 元，已退 0.00 元，"
         "原订单退货已核准 200.00 元，其他申请已占 0.00 元）"
     )
     assert "200.00 CNY authorized for the original order's own return" in over.en
@@ -526,11 +526,11 @@ def test_the_lines_asked_about_one_order_never_pass_what_it_delivered_less_what_
         1,
     )
     assert both.zh == (
-        f"商品明细：XM-BAND8 申请 2 件，超过原订单 {bought} 可退的 1 件（已发 2 件，原订单已退或退货中 1 件，"
-        "其他申请已占 0 件）"
+        f"商品明细：XM-BAND8 申请 2 件，超过原订单 #{bought} 可退的 1 件（已发 2 件，"
+        "原订单已退或退货中 1 件，其他申请已占 0 件）"
     )
     assert both.en == (
-        f"Order lines: 2 of XM-BAND8 is more than the 1 original order {bought} has left (2 delivered, "
+        f"Order lines: 2 of XM-BAND8 is more than the 1 original order #{bought} has left (2 delivered, "
         "1 returned or being returned by that order, 0 named by other requests)"
     )
     other = {
@@ -554,10 +554,10 @@ def test_the_lines_asked_about_one_order_never_pass_what_it_delivered_less_what_
     [none_left] = found.refusals
     assert found.fill is None and none_left.details["path"] == "$.original_order_no"
     assert none_left.zh == (
-        f"原订单号：原订单 {bought} 已没有可退商品（已发 2 件，原订单已退或退货中 1 件，其他申请已占 1 件）"
+        f"原订单号：原订单 #{bought} 已没有可退商品（已发 2 件，原订单已退或退货中 1 件，其他申请已占 1 件）"
     )
     assert none_left.en == (
-        f"Original order number: nothing is left to return on original order {bought} (2 delivered, 1 "
+        f"Original order number: nothing is left to return on original order #{bought} (2 delivered, 1 "
         "returned or being returned by that order, 1 named by other requests)"
     )
     page = engine.order_page(taken.id, SERVICE).original

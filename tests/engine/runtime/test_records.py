@@ -184,7 +184,7 @@ def test_a_record_step_checks_its_role_its_form_and_names_what_is_unknown(engine
     [kind] = refused(lambda: engine.fire_record(order.id, "payments", 1, "capture", CLERK))
     assert kind.code == "unknown-trigger" and "did you mean 'payment'?" in kind.en
     [missing] = refused(lambda: engine.fire_record(order.id, "payment", 7, "capture", CLERK))
-    assert (missing.code, missing.en) == ("not-found", "order 1 has no payment #7")
+    assert (missing.code, missing.en) == ("not-found", "order #1 has no payment #7")
     [data] = refused(lambda: engine.fire_record(order.id, "payment", 1, "capture", CLERK, {"amount": 5}))
     assert data.code == "form" and "takes no data" in data.en
     engine.fire_record(order.id, "payment", 1, "capture", CLERK)

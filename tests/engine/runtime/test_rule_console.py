@@ -136,8 +136,8 @@ def test_an_order_of_the_department_is_evaluated_over_the_runtimes_names(studio:
 
     with pytest.raises(NotFound) as unknown:
         console.order_names("retail", order.id + 100, MA)
-    assert unknown.value.message("zh") == f"本部门没有订单 {order.id + 100}"
-    assert unknown.value.message("en") == f"no order {order.id + 100} in this department"
+    assert unknown.value.message("zh") == f"本部门没有订单 #{order.id + 100}"
+    assert unknown.value.message("en") == f"no order #{order.id + 100} in this department"
     with pytest.raises(NotFound):  # another department's console does not show a retail order
         console.order_names("wholesale", order.id, Actor("root", frozenset({"admin"}), frozenset({"*"})))
 
