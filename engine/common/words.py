@@ -2666,6 +2666,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.aspect.auto": Text("自动", "Automatic"),
         "diff.aspect.interrupts": Text("中断", "Interrupts"),
         "diff.aspect.refusal": Text("拒绝说明", "Refusal"),
+        "diff.aspect.shows": Text("页面显示", "Shows"),
         "diff.aspect.approval": Text("审批", "Approval"),
         "diff.aspect.initial": Text("初始状态", "Initial state"),
         "diff.aspect.when_label": Text("条件说明", "Condition's label"),

@@ -182,7 +182,7 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
     for key in ("form", "rules"):
         if isinstance(transition.get(key), str):
             kept[key] = transition[key]
-    for key in ("roles", "actions"):
+    for key in ("roles", "actions", "shows"):
         if _strings(transition.get(key)) is not None:
             kept[key] = transition[key]
     when = transition.get("when")
@@ -848,6 +848,8 @@ class _Checker:
                         unknown_action(self, action, child_path(child_path(path, "actions"), position))
             if "set" in transition:
                 self.check_sets(trigger, transition["set"], child_path(path, "set"))
+            if "shows" in transition:
+                self.check_shows(trigger, transition["shows"], child_path(path, "shows"))
             when = transition.get("when")
             if isinstance(when, str):
                 self.check_condition(when, child_path(path, "when"))
@@ -913,6 +915,50 @@ class _Checker:
             written.append(target)
             if isinstance(value, str):
                 self.check_condition(value, where, Text("要设置的值无效", "invalid value to set"))
+
+    def check_shows(self, trigger: str, shows: Sequence[str], path: str) -> None:
+        """``shows:``: each name a top-level field of the workflow's data form (what the step's page
+        reads from the order's data)."""
+        data = self.tree.get("data")
+        schema = self.out.forms.get(data) if isinstance(data, str) else None
+        if not isinstance(data, str):
+            self.problem(
+                Text(
+                    f"流转 {trigger!r} 要显示订单数据字段，但工作流没有声明数据表单（data:）",
+                    f"transition {trigger!r} shows fields of the order's data, but the workflow names no "
+                    "data form (data:)",
+                ),
+                path,
+                "shows-without-data-form",
+                Text(
+                    "shows: 列出的字段须在订单的数据表单中声明；请给工作流加上 data:",
+                    "the fields shows: lists are declared by the order's data form; "
+                    "add data: to the workflow",
+                ),
+                key=True,
+            )
+            return
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        if not isinstance(properties, Mapping):
+            return  # the data form is missing or broken: reported where it is named
+        known = sorted(str(name) for name in properties)
+        for position, name in enumerate(shows):
+            if name in properties:
+                continue
+            self.problem(
+                Text(
+                    f"流转 {trigger!r} 要显示的字段 {name!r} 不在订单的数据表单 {data!r} 中",
+                    f"transition {trigger!r} shows {name!r}, which the order's data form {data!r} does "
+                    "not declare",
+                ),
+                child_path(path, position),
+                "shows-unknown-field",
+                Text(
+                    f"可显示的字段：{'、'.join(known) or '无'}",
+                    f"fields it declares: {', '.join(known) or 'none'}",
+                ),
+                suggestion=near_miss(name, known),
+            )
 
     def check_set_target(
         self, trigger: str, target: str, schema: Mapping[str, Any], form: str, where: str
