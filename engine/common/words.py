@@ -296,6 +296,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.yes": Text("是", "yes"),
         "orders.none": Text("无", "none"),
         "orders.no": Text("否", "no"),
+        "orders.step_shows": Text("本步骤涉及", "What this step acts on"),
         "orders.confirm": Text(
             "确认对此订单执行“{action}”？当前状态：{state}。",
             "Do “{action}” on this order? It is now: {state}.",
