@@ -859,26 +859,39 @@ class _Checker:
             expanded.append((index, sources, dests))
         return expanded
 
+    def data_form_for(
+        self, trigger: str, key: str, doing: Text, verb: Text, path: str
+    ) -> tuple[str | None, Mapping[str, Any] | None]:
+        """The workflow's data form, by its path and its schema (None when it does not load), whose
+        fields ``key`` of transition ``trigger`` names; (None, None) and a problem when the workflow
+        names none (``<key>-without-data-form``). ``doing``: what the key does with the order's data,
+        ``verb``: what it does with the fields (``sets fields``, ``writes``)."""
+        data = self.tree.get("data")
+        if isinstance(data, str):
+            return data, self.out.forms.get(data)
+        self.problem(
+            Text(
+                f"流转 {trigger!r} {doing.zh}，但工作流没有声明数据表单（data:）",
+                f"transition {trigger!r} {doing.en} of the order's data, but the workflow names no "
+                "data form (data:)",
+            ),
+            path,
+            f"{key}-without-data-form",
+            Text(
+                f"{key}: {verb.zh}的字段须在订单的数据表单中声明；请给工作流加上 data:",
+                f"the fields {key}: {verb.en} are declared by the order's data form; "
+                "add data: to the workflow",
+            ),
+            key=True,
+        )
+        return None, None
+
     def check_sets(self, trigger: str, sets: Mapping[str, Any], path: str) -> None:
         """``set:``: each field a field of the workflow's data form (walked through nested objects), set
         once, and each value an expression the language accepts (or a literal: null clears the field)."""
-        data = self.tree.get("data")
-        schema = self.out.forms.get(data) if isinstance(data, str) else None
-        if not isinstance(data, str):
-            self.problem(
-                Text(
-                    f"流转 {trigger!r} 设置订单数据字段，但工作流没有声明数据表单（data:）",
-                    f"transition {trigger!r} sets fields of the order's data, but the workflow names no "
-                    "data form (data:)",
-                ),
-                path,
-                "set-without-data-form",
-                Text(
-                    "set: 写入的字段须在订单的数据表单中声明；请给工作流加上 data:",
-                    "the fields set: writes are declared by the order's data form; add data: to the workflow",
-                ),
-                key=True,
-            )
+        data, schema = self.data_form_for(
+            trigger, "set", Text("设置订单数据字段", "sets fields"), Text("写入", "writes"), path
+        )
         written: list[str] = []
         for target, value in sets.items():
             where = child_path(path, target)
@@ -919,24 +932,10 @@ class _Checker:
     def check_shows(self, trigger: str, shows: Sequence[str], path: str) -> None:
         """``shows:``: each name a top-level field of the workflow's data form (what the step's page
         reads from the order's data)."""
-        data = self.tree.get("data")
-        schema = self.out.forms.get(data) if isinstance(data, str) else None
-        if not isinstance(data, str):
-            self.problem(
-                Text(
-                    f"流转 {trigger!r} 要显示订单数据字段，但工作流没有声明数据表单（data:）",
-                    f"transition {trigger!r} shows fields of the order's data, but the workflow names no "
-                    "data form (data:)",
-                ),
-                path,
-                "shows-without-data-form",
-                Text(
-                    "shows: 列出的字段须在订单的数据表单中声明；请给工作流加上 data:",
-                    "the fields shows: lists are declared by the order's data form; "
-                    "add data: to the workflow",
-                ),
-                key=True,
-            )
+        data, schema = self.data_form_for(
+            trigger, "shows", Text("要显示订单数据字段", "shows fields"), Text("列出", "lists"), path
+        )
+        if data is None:
             return
         properties = schema.get("properties") if isinstance(schema, Mapping) else None
         if not isinstance(properties, Mapping):

@@ -318,3 +318,25 @@ def test_shows_of_the_wrong_shape_is_refused(tmp_path: Path, shows: str) -> None
     assert any("shows" in p.message for p in caught.value.problems), [
         p.message for p in caught.value.problems
     ]
+
+
+def test_shows_and_set_without_a_data_form_say_that_the_workflow_names_none(tmp_path: Path) -> None:
+    path = _with_release_showing(tmp_path, "[total], set: {paid_amount: null}")
+    text = path.read_text(encoding="utf-8")
+    assert "data: forms/retail/order.json\n" in text
+    path.write_text(text.replace("data: forms/retail/order.json\n", ""), encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(path, tmp_path, action_names=ACTION_NAMES, workflows=discover(tmp_path))
+    said = {p.code: p for p in caught.value.problems if p.code.endswith("-without-data-form")}
+    assert said["shows-without-data-form"].message == (
+        "transition 'release' shows fields of the order's data, but the workflow names no data form (data:)"
+    )
+    assert said["shows-without-data-form"].hint_in("zh") == (
+        "shows: 列出的字段须在订单的数据表单中声明；请给工作流加上 data:"
+    )
+    assert said["set-without-data-form"].message_in("zh") == (
+        "流转 'release' 设置订单数据字段，但工作流没有声明数据表单（data:）"
+    )
+    assert said["set-without-data-form"].hint == (
+        "the fields set: writes are declared by the order's data form; add data: to the workflow"
+    )
