@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -45,119 +46,86 @@ def cells_of(page: str) -> list[list[str]]:
     ]
 
 
+def check_shows(page: str, words: list[str], cells: list[list[str]]) -> str:
+    """The page's section of what the step acts on holds ``words`` and its table ``cells`` (of the
+    columns they name); the section's text."""
+    shown = shows_of(page)
+    for said in words:
+        assert said in shown, shown
+    columns = {cell.split("=")[0] for row in cells for cell in row}
+    assert [[c for c in row if c.split("=")[0] in columns] for row in cells_of(page)] == cells
+    return shown
+
+
 def warehouse(published: Flask) -> FlaskClient:
     """The warehouse clerk of both departments, logged in."""
     add_user(published, "zhao.lei", "zhao-lei-pass", ("warehouse",), ("retail", "after_sales"))
     return log_in(published.test_client(), "zhao.lei", "zhao-lei-pass")
 
 
-@pytest.mark.parametrize(
-    ("lang", "words", "cells"),
-    [
-        (
-            "zh",
-            ["本步骤涉及", "待退回商品", "待退款金额（元） 239.00"],
-            [["商品编码=XM-BAND8", "数量=1"]],
-        ),
-        (
-            "en",
-            ["What this step acts on", "Items coming back", "Refund due on the return (CNY) 239.00"],
-            [["SKU=XM-BAND8", "Quantity=1"]],
-        ),
-    ],
-)
-def test_the_receipt_of_a_return_shows_the_lines_coming_back_and_the_refund_due(
-    app: Flask,
-    clock: FrozenClock,
-    lang: str,
-    words: list[str],
-    cells: list[list[str]],
-) -> None:
+def return_received(app: Flask, clock: FrozenClock) -> tuple[FlaskClient, str, str]:
+    """The warehouse on 退货入库并退款 of a retail order one band of which is asked back, 239 due."""
     engine = engine_of(app)
     bought = int(delivered_retail_order(engine, clock))
     engine.fire(bought, "request_return", RETAIL, {**ONE_BAND, "refund_amount": 239})
-    page = warehouse(app).get(f"/orders/{bought}/fire/receive_return?lang={lang}").text
-    shown = shows_of(page)
-    for said in words:
-        assert said in shown, shown
-    assert [
-        [c for c in row if not c.startswith(("商品名称", "Product name"))] for row in cells_of(page)
-    ] == cells
-    # above the confirm button, which still takes the step
-    assert page.index('id="step-shows"') < page.index('<button type="submit" class="primary">')
+    return warehouse(app), f"/orders/{bought}/fire/receive_return", BUTTON
 
 
-@pytest.mark.parametrize(
-    ("lang", "words", "cells"),
-    [
-        (
-            "zh",
-            ["申请类型 退货", "商品明细", "退款金额（元） 239.00", "原因 七天无理由"],
-            [["商品编码=XM-BAND8", "商品名称=小米手环8", "数量=1", "单价（元）=239.00", "小计（元）=239.00"]],
-        ),
-        (
-            "en",
-            [
-                "Request type Return",
-                "Order lines",
-                "Refund amount (CNY) 239.00",
-                "Reason 7-day no-reason return",
-            ],
-            [
-                [
-                    "SKU=XM-BAND8",
-                    "Product name=小米手环8",
-                    "Quantity=1",
-                    "Unit price (CNY)=239.00",
-                    "Line amount (CNY)=239.00",
-                ]
-            ],
-        ),
-    ],
-)
-def test_accepting_a_request_shows_its_type_lines_refund_and_reason(
-    app: Flask,
-    clock: FrozenClock,
-    lang: str,
-    words: list[str],
-    cells: list[list[str]],
-) -> None:
+def request_accepted(app: Flask, clock: FrozenClock) -> tuple[FlaskClient, str, str]:
+    """The after-sales desk on 受理 of a request the rules held for review (a used item)."""
     _, taken = requested(engine_of(app), clock, item_condition="used")
     assert taken.state == "pending_review"
-    page = desk(app).get(f"/orders/{taken.id}/fire/accept?lang={lang}").text
-    shown = shows_of(page)
-    for said in words:
-        assert said in shown, shown
-    assert cells_of(page) == cells
-    assert page.index('id="step-shows"') < page.index('<button type="submit" class="primary">')
+    return desk(app), f"/orders/{taken.id}/fire/accept", BUTTON
 
 
-@pytest.mark.parametrize(
-    ("lang", "words", "cells"),
-    [
-        ("zh", ["退货授权码 RMA-", "商品明细"], [["商品编码=XM-BAND8", "商品名称=小米手环8", "数量=1"]]),
-        (
-            "en",
-            ["Return authorization RMA-", "Order lines"],
-            [["SKU=XM-BAND8", "Product name=小米手环8", "Quantity=1"]],
-        ),
-    ],
-)
-def test_receiving_goods_shows_the_authorization_and_the_lines_expected_above_its_form(
-    app: Flask,
-    clock: FrozenClock,
-    lang: str,
-    words: list[str],
-    cells: list[list[str]],
-) -> None:
+def goods_received(app: Flask, clock: FrozenClock) -> tuple[FlaskClient, str, str]:
+    """The warehouse on 收到退回商品 of a request let through, its authorization code issued."""
     engine = engine_of(app)
     _, taken = requested(engine, clock)
     request = engine.get_order(taken.id, SERVICE)
-    assert request.state == "awaiting_goods"
-    page = warehouse(app).get(f"/orders/{taken.id}/fire/receive_goods?lang={lang}").text
-    shown = shows_of(page)
-    for said in words:
-        assert said in shown, shown
-    assert request.data["rma_code"] in shown
-    assert [row[:3] for row in cells_of(page)] == cells
-    assert page.index('id="step-shows"') < page.index('id="f-received_at"')  # above the form, kept
+    assert request.state == "awaiting_goods" and request.data["rma_code"].startswith("RMA-")
+    return warehouse(app), f"/orders/{taken.id}/fire/receive_goods", 'id="f-received_at"'
+
+
+BUTTON = '<button type="submit" class="primary">'
+RECEIPT_ZH = (["本步骤涉及", "待退回商品", "待退款金额（元） 239.00"], [["商品编码=XM-BAND8", "数量=1"]])
+RECEIPT_EN = (
+    ["What this step acts on", "Items coming back", "Refund due on the return (CNY) 239.00"],
+    [["SKU=XM-BAND8", "Quantity=1"]],
+)
+ACCEPT_ZH = (
+    ["申请类型 退货", "商品明细", "退款金额（元） 239.00", "原因 七天无理由"],
+    [["商品编码=XM-BAND8", "商品名称=小米手环8", "数量=1", "单价（元）=239.00", "小计（元）=239.00"]],
+)
+ACCEPT_EN = (
+    ["Request type Return", "Order lines", "Refund amount (CNY) 239.00", "Reason 7-day no-reason return"],
+    [["SKU=XM-BAND8", "Product name=小米手环8", "Quantity=1", "Unit price (CNY)=239.00"]],
+)
+GOODS_ZH = (["退货授权码 RMA-", "商品明细"], [["商品编码=XM-BAND8", "商品名称=小米手环8", "数量=1"]])
+GOODS_EN = (["Return authorization RMA-", "Order lines"], [["SKU=XM-BAND8", "Product name=小米手环8"]])
+
+
+@pytest.mark.parametrize(
+    ("step", "lang", "expected"),
+    [
+        (return_received, "zh", RECEIPT_ZH),
+        (return_received, "en", RECEIPT_EN),
+        (request_accepted, "zh", ACCEPT_ZH),
+        (request_accepted, "en", ACCEPT_EN),
+        (goods_received, "zh", GOODS_ZH),
+        (goods_received, "en", GOODS_EN),
+    ],
+)
+def test_a_step_page_shows_what_the_step_acts_on_above_its_button_or_its_form(
+    app: Flask,
+    clock: FrozenClock,
+    step: Callable[[Flask, FrozenClock], tuple[FlaskClient, str, str]],
+    lang: str,
+    expected: tuple[list[str], list[list[str]]],
+) -> None:
+    """The receipt of a return: the lines coming back and the refund due; accepting a request: its type,
+    lines, refund asked and reason; receiving goods: the authorization code and the lines expected."""
+    client, url, below = step(app, clock)
+    page = client.get(f"{url}?lang={lang}").text
+    check_shows(page, *expected)
+    assert page.index('id="step-shows"') < page.index(below)  # the button or the form still there
