@@ -1285,6 +1285,7 @@ class _Step:
     refresh: str
     prefill: Mapping[str, Any] = field(default_factory=dict)
     leads: str | None = None  # where the step takes the order, told before it is taken
+    shows: list[Entry] = field(default_factory=list)  # what it acts on (``shows:``), read-only
 
 
 def _step(order_id: int, trigger: str) -> _Step:
@@ -1328,7 +1329,21 @@ def _step_of(page: StepPage) -> _Step:
         refresh=url_for("orders.fire_refresh", order_id=order.id, trigger=trigger),
         prefill=page.prefill_in(lang),
         leads=leads_to(page.spec, info, label, lang, state=order.state),
+        shows=step_shows(page, lang),
     )
+
+
+def step_shows(page: StepPage, lang: str) -> list[Entry]:
+    """The order's fields the step's page shows read-only (its ``shows:``), in the order it lists them,
+    each as the order's page shows its data (``summarize``)."""
+    shown = page.shows
+    if shown is None:
+        return []
+    return [
+        entry
+        for name, value in shown.data.items()
+        for entry in summarize({name: value}, shown.layouts, lang, shown.names)
+    ]
 
 
 def _render_step(

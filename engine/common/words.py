@@ -296,6 +296,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.yes": Text("是", "yes"),
         "orders.none": Text("无", "none"),
         "orders.no": Text("否", "no"),
+        "orders.step_shows": Text("本步骤涉及", "What this step acts on"),
         "orders.confirm": Text(
             "确认对此订单执行“{action}”？当前状态：{state}。",
             "Do “{action}” on this order? It is now: {state}.",
@@ -2666,6 +2667,7 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "diff.aspect.auto": Text("自动", "Automatic"),
         "diff.aspect.interrupts": Text("中断", "Interrupts"),
         "diff.aspect.refusal": Text("拒绝说明", "Refusal"),
+        "diff.aspect.shows": Text("页面显示", "Shows"),
         "diff.aspect.approval": Text("审批", "Approval"),
         "diff.aspect.initial": Text("初始状态", "Initial state"),
         "diff.aspect.when_label": Text("条件说明", "Condition's label"),

@@ -182,7 +182,7 @@ def _transition_body(transition: Any) -> dict[str, Any] | None:
     for key in ("form", "rules"):
         if isinstance(transition.get(key), str):
             kept[key] = transition[key]
-    for key in ("roles", "actions"):
+    for key in ("roles", "actions", "shows"):
         if _strings(transition.get(key)) is not None:
             kept[key] = transition[key]
     when = transition.get("when")
@@ -848,6 +848,8 @@ class _Checker:
                         unknown_action(self, action, child_path(child_path(path, "actions"), position))
             if "set" in transition:
                 self.check_sets(trigger, transition["set"], child_path(path, "set"))
+            if "shows" in transition:
+                self.check_shows(trigger, transition["shows"], child_path(path, "shows"))
             when = transition.get("when")
             if isinstance(when, str):
                 self.check_condition(when, child_path(path, "when"))
@@ -857,26 +859,39 @@ class _Checker:
             expanded.append((index, sources, dests))
         return expanded
 
+    def data_form_for(
+        self, trigger: str, key: str, doing: Text, verb: Text, path: str
+    ) -> tuple[str | None, Mapping[str, Any] | None]:
+        """The workflow's data form, by its path and its schema (None when it does not load), whose
+        fields ``key`` of transition ``trigger`` names; (None, None) and a problem when the workflow
+        names none (``<key>-without-data-form``). ``doing``: what the key does with the order's data,
+        ``verb``: what it does with the fields (``sets fields``, ``writes``)."""
+        data = self.tree.get("data")
+        if isinstance(data, str):
+            return data, self.out.forms.get(data)
+        self.problem(
+            Text(
+                f"流转 {trigger!r} {doing.zh}，但工作流没有声明数据表单（data:）",
+                f"transition {trigger!r} {doing.en} of the order's data, but the workflow names no "
+                "data form (data:)",
+            ),
+            path,
+            f"{key}-without-data-form",
+            Text(
+                f"{key}: {verb.zh}的字段须在订单的数据表单中声明；请给工作流加上 data:",
+                f"the fields {key}: {verb.en} are declared by the order's data form; "
+                "add data: to the workflow",
+            ),
+            key=True,
+        )
+        return None, None
+
     def check_sets(self, trigger: str, sets: Mapping[str, Any], path: str) -> None:
         """``set:``: each field a field of the workflow's data form (walked through nested objects), set
         once, and each value an expression the language accepts (or a literal: null clears the field)."""
-        data = self.tree.get("data")
-        schema = self.out.forms.get(data) if isinstance(data, str) else None
-        if not isinstance(data, str):
-            self.problem(
-                Text(
-                    f"流转 {trigger!r} 设置订单数据字段，但工作流没有声明数据表单（data:）",
-                    f"transition {trigger!r} sets fields of the order's data, but the workflow names no "
-                    "data form (data:)",
-                ),
-                path,
-                "set-without-data-form",
-                Text(
-                    "set: 写入的字段须在订单的数据表单中声明；请给工作流加上 data:",
-                    "the fields set: writes are declared by the order's data form; add data: to the workflow",
-                ),
-                key=True,
-            )
+        data, schema = self.data_form_for(
+            trigger, "set", Text("设置订单数据字段", "sets fields"), Text("写入", "writes"), path
+        )
         written: list[str] = []
         for target, value in sets.items():
             where = child_path(path, target)
@@ -913,6 +928,36 @@ class _Checker:
             written.append(target)
             if isinstance(value, str):
                 self.check_condition(value, where, Text("要设置的值无效", "invalid value to set"))
+
+    def check_shows(self, trigger: str, shows: Sequence[str], path: str) -> None:
+        """``shows:``: each name a top-level field of the workflow's data form (what the step's page
+        reads from the order's data)."""
+        data, schema = self.data_form_for(
+            trigger, "shows", Text("要显示订单数据字段", "shows fields"), Text("列出", "lists"), path
+        )
+        if data is None:
+            return
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        if not isinstance(properties, Mapping):
+            return  # the data form is missing or broken: reported where it is named
+        known = sorted(str(name) for name in properties)
+        for position, name in enumerate(shows):
+            if name in properties:
+                continue
+            self.problem(
+                Text(
+                    f"流转 {trigger!r} 要显示的字段 {name!r} 不在订单的数据表单 {data!r} 中",
+                    f"transition {trigger!r} shows {name!r}, which the order's data form {data!r} does "
+                    "not declare",
+                ),
+                child_path(path, position),
+                "shows-unknown-field",
+                Text(
+                    f"可显示的字段：{'、'.join(known) or '无'}",
+                    f"fields it declares: {', '.join(known) or 'none'}",
+                ),
+                suggestion=near_miss(name, known),
+            )
 
     def check_set_target(
         self, trigger: str, target: str, schema: Mapping[str, Any], form: str, where: str

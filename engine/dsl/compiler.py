@@ -308,6 +308,7 @@ def _transition(
         previous=tuple(sorted(previous)),
         sets=MappingProxyType(dict(transition.get("set") or {})),
         order_states=tuple(transition.get("order_states") or ()),
+        shows=tuple(transition.get("shows") or ()),
     )
 
 

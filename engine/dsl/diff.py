@@ -76,6 +76,7 @@ _TRANSITION_KEYS = (
     "interrupts",
     "timers",
     "refusal",
+    "shows",
     "label",
     "description",
 )

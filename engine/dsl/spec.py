@@ -180,6 +180,9 @@ class TransitionSpec:
     # a record transition's ``order_states:``: the order's states (top-level names or leaves of a parallel
     # state) in which it is taken; empty: in any state of the order
     order_states: tuple[str, ...] = ()
+    # ``shows:``: top-level fields of the order's data the step's page shows read-only, in this order
+    # (the lines a return brings back, the refund it pays), so the person sees what the step acts on
+    shows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

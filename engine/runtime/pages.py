@@ -74,6 +74,7 @@ from engine.runtime.results import (
     OrderPage,
     OrderView,
     PublishedForm,
+    ShownFields,
     StepPage,
     StepTaken,
     TriggerInfo,
@@ -323,8 +324,7 @@ class Pages:
                 else row
             )
         spec = cv.spec
-        intake = spec.intake_forms.get(row.channel) if row.channel is not None else None
-        forms = sorted(forms_of(cv), key=lambda form: form.path != intake)  # the labels the clerk saw first
+        forms = forms_by_intake(cv, row)
         triggers = offered(cv, live, actor, now, self.parts.store)
         if about:  # a step whose rows of goods the orders about this one name all of is not offered
             with self.parts.store.read() as tx:
@@ -567,7 +567,43 @@ def step_page_of(
         if path in fields and fields[path].readonly
     }
     return StepPage(
-        shown, cv.spec, trigger, info, transition, form, order_layout, prefill, prefill_names=names
+        shown,
+        cv.spec,
+        trigger,
+        info,
+        transition,
+        form,
+        order_layout,
+        prefill,
+        prefill_names=names,
+        shows=shown_fields(tx, cv, row, shown, info.shows) if info is not None and info.shows else None,
+    )
+
+
+def forms_by_intake(cv: CompiledVersion, row: OrderRow) -> list[PublishedForm]:
+    """Every form the version publishes, the one the order was taken with first: the labels the clerk
+    saw first label its data."""
+    intake = cv.spec.intake_forms.get(row.channel) if row.channel is not None else None
+    return sorted(forms_of(cv), key=lambda form: form.path != intake)
+
+
+def shown_fields(
+    tx: Tx, cv: CompiledVersion, row: OrderRow, view: OrderView, fields: tuple[str, ...]
+) -> ShownFields:
+    """The order's ``fields`` (a step's ``shows:``) as its page shows its data: the values ``view``
+    holds (masked for its reader), a field holding nothing left out, labelled by the version's forms,
+    each code (a warehouse, a person) and each product line named as the order's page names them."""
+    data = {name: view.data[name] for name in fields if view.data.get(name) is not None}
+    people = logins_in(data, user_fields(cv.spec))
+    names = display_names(tx, set().union(*people.values()))
+    return ShownFields(
+        data,
+        tuple(form.layout for form in forms_by_intake(cv, row)),
+        {
+            **value_labels(cv, version_labels(cv)),
+            **people_labels(people, names),
+            **line_names(tx, data),
+        },
     )
 
 

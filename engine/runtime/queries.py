@@ -230,6 +230,7 @@ def offered(
                 on_submit=tuple(later),
                 then=then_auto(cv, ct.dests),
                 ends=cv.ends(ct),
+                shows=ct.spec.shows,
             )
         )
     # a step that ends the order (a cancel) after the others: never the first, the one a key takes

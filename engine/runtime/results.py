@@ -95,6 +95,7 @@ class TriggerInfo:
     on_submit: tuple[Refusal, ...] = ()  # checks that wait for the form's data (code "on-submit")
     then: tuple[AutoStep, ...] = ()  # the automatic steps that may follow at once, from where it leads
     ends: bool = False  # it takes the order to a final state (a cancel): never the page's first step
+    shows: tuple[str, ...] = ()  # the order's fields its page shows read-only (``shows:``)
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,18 @@ class OrderPage:
 
 
 @dataclass(frozen=True)
+class ShownFields:
+    """Fields of the order's data as a page shows them: their values (masked as the reader sees them),
+    in the order to show them, the layouts of the version's forms that label them and their choices (the
+    order's intake form first, as on the order's page), and the names of the codes and products they hold
+    (field path -> stored value -> its words)."""
+
+    data: Mapping[str, Any]
+    layouts: tuple[FormLayout, ...]
+    names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StepPage:
     """What a step's page shows: the order, its version, the step (``info`` None: it does not leave the
     order's state now), the transition of that trigger (None: the workflow has no such step a person
@@ -436,6 +449,9 @@ class StepPage:
     # the names of the products the prefill's lines name in read-only fields, in both languages (the
     # lines of a return)
     prefill_names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+    # the order's fields the step shows read-only (its transition's ``shows:``), as the order's page
+    # shows its data
+    shows: ShownFields | None = None
 
     def prefill_in(self, lang: str) -> Any:
         """What a new page starts with, each line naming a product of the catalogue by its name in

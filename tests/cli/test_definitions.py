@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -321,3 +322,26 @@ def test_migrate_refuses_a_bad_batch_or_from_in_words_and_moves_nothing(run: Run
     unknown = run("migrate", "desk-order", "--to", "2", "--from", "7", "--lang", "zh", code=1).output
     assert unknown == "错误：无法从 desk-order 的 v7 迁移：它不是 v2 以外的已发布版本\n"
     assert _versions_of(run, orders) == ["desk-order v1"] * 2
+
+
+def test_validate_reports_a_step_showing_a_field_the_order_has_not(tmp_path: Path) -> None:
+    for folder in ("forms", "rules"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    (tmp_path / "workflows").mkdir()
+    text = (REPO / "workflows" / "retail" / "order.yaml").read_text(encoding="utf-8")
+    shown = "    dest: partly_returned\n    roles: [warehouse]\n    shows: [returning, refund_due]"
+    assert shown in text
+    broken = text.replace(shown, shown.replace("refund_due]", "refund_dew]"))
+    (tmp_path / "workflows" / "order.yaml").write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index("    shows: [returning, refund_dew]") + 1
+    column = "    shows: [returning, refund_dew]".index("refund_dew") + 1
+    env = {"ORDERLOOM_DEFINITIONS": str(tmp_path)}
+    for lang, words in (
+        ("en", "transition 'receive_return' shows 'refund_dew', which the order's data form"),
+        ("zh", "流转 'receive_return' 要显示的字段 'refund_dew' 不在订单的数据表单"),
+    ):
+        result = CliRunner().invoke(main, ["validate", "--lang", lang, str(tmp_path / "workflows")], env=env)
+        assert result.exit_code == 1, result.output
+        [said] = [row for row in result.output.splitlines() if "refund_dew" in row]
+        assert said.startswith(f"workflows/order.yaml:{line}:{column}: "), said
+        assert words in said and "'refund_due'" in said, said

@@ -262,3 +262,81 @@ def test_an_overlay_setting_an_unknown_field_is_refused(tmp_path: Path) -> None:
     [problem] = caught.value.problems
     assert problem.code == "set-unknown-field" and problem.suggestion == "paid_amount"
     assert (problem.file, problem.line) == ("workflows/retail/retail-set.yaml", 10)
+
+
+RELEASE = "- {trigger: release, source: on_hold, dest: pending_shipment, roles: [reviewer]}"
+
+
+def _with_release_showing(tmp_path: Path, shows: str) -> Path:
+    """The fixtures' retail order with its release step given ``shows: <shows>``."""
+    root = copy_root(tmp_path)
+    path = root / "workflows" / "retail" / "retail-order.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert RELEASE in text
+    shown = RELEASE.replace("roles: [reviewer]}", f"roles: [reviewer], shows: {shows}}}")
+    path.write_text(text.replace(RELEASE, shown), encoding="utf-8")
+    return path
+
+
+def test_shows_compiles_into_the_spec_in_its_order(tmp_path: Path) -> None:
+    path = _with_release_showing(tmp_path, "[total, paid_amount]")
+    spec = compile_bundle(
+        load_bundle(path, tmp_path, action_names=ACTION_NAMES, workflows=discover(tmp_path))
+    )
+    by_trigger = {t.trigger: t for t in spec.transitions}
+    assert by_trigger["release"].shows == ("total", "paid_amount")
+    assert by_trigger["ship"].shows == ()
+
+
+def test_shows_naming_a_field_the_data_form_lacks_is_refused_at_its_place(tmp_path: Path) -> None:
+    path = _with_release_showing(tmp_path, "[total, paid_amout]")
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(path, tmp_path, action_names=ACTION_NAMES, workflows=discover(tmp_path))
+    [problem] = caught.value.problems
+    assert (problem.code, problem.suggestion) == ("shows-unknown-field", "paid_amount")
+    assert problem.file == "workflows/retail/retail-order.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "paid_amout" in text)
+    assert problem.line == line
+    assert problem.message == (
+        "transition 'release' shows 'paid_amout', which the order's data form "
+        "'forms/retail/order.json' does not declare; did you mean 'paid_amount'?"
+    )
+    assert problem.message_in("zh").startswith(
+        "流转 'release' 要显示的字段 'paid_amout' 不在订单的数据表单 'forms/retail/order.json' 中"
+    )
+    assert caught.value.message("en").startswith(f"workflows/retail/retail-order.yaml:{line}:")
+
+
+@pytest.mark.parametrize("shows", ["total", "[3]", "[]", "[total, total]", "[Total]"])
+def test_shows_of_the_wrong_shape_is_refused(tmp_path: Path, shows: str) -> None:
+    path = _with_release_showing(tmp_path, shows)
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(path, tmp_path, action_names=ACTION_NAMES, workflows=discover(tmp_path))
+    assert caught.value.problems
+    assert all(p.file == "workflows/retail/retail-order.yaml" for p in caught.value.problems)
+    assert any("shows" in p.message for p in caught.value.problems), [
+        p.message for p in caught.value.problems
+    ]
+
+
+def test_shows_and_set_without_a_data_form_say_that_the_workflow_names_none(tmp_path: Path) -> None:
+    path = _with_release_showing(tmp_path, "[total], set: {paid_amount: null}")
+    text = path.read_text(encoding="utf-8")
+    assert "data: forms/retail/order.json\n" in text
+    path.write_text(text.replace("data: forms/retail/order.json\n", ""), encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(path, tmp_path, action_names=ACTION_NAMES, workflows=discover(tmp_path))
+    said = {p.code: p for p in caught.value.problems if p.code.endswith("-without-data-form")}
+    assert said["shows-without-data-form"].message == (
+        "transition 'release' shows fields of the order's data, but the workflow names no data form (data:)"
+    )
+    assert said["shows-without-data-form"].hint_in("zh") == (
+        "shows: 列出的字段须在订单的数据表单中声明；请给工作流加上 data:"
+    )
+    assert said["set-without-data-form"].message_in("zh") == (
+        "流转 'release' 设置订单数据字段，但工作流没有声明数据表单（data:）"
+    )
+    assert said["set-without-data-form"].hint == (
+        "the fields set: writes are declared by the order's data form; add data: to the workflow"
+    )

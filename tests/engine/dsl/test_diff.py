@@ -249,7 +249,9 @@ def test_transitions_are_known_by_trigger_and_source() -> None:
     assert one(changes.transitions, "escalate from on_hold").after == "dest: cancelled; roles: reviewer"
     assert one(changes.transitions, "pay from pending_payment #2").after == "dest: paid; when: order.vip"
     release = one(changes.transitions, "release from on_hold")
-    assert release.before == "dest: pending_shipment; roles: reviewer; label: zh: 审核通过, en: Approve"
+    assert release.before == (
+        "dest: pending_shipment; roles: reviewer; shows: lines, total; label: zh: 审核通过, en: Approve"
+    )
     assert one(changes.states, "shipped").after == "timers: after 14d: all_delivered"
 
 

@@ -77,7 +77,7 @@ def test_a_hint_and_missing_keys_read_in_chinese() -> None:
     problems = _problems(WORKFLOW)
     [unknown] = [p for p in problems if p.json_path == "$.transitions[0].dset"]
     keys = "trigger, source, dest, roles, form, when, rules, actions, set, auto, interrupts, when_label, "
-    keys += "refusal, "
+    keys += "refusal, shows, "
     keys += "label, description"
     assert (unknown.hint_in("zh"), unknown.hint) == (f"可用的键：{keys}", f"allowed keys: {keys}")
     [missing] = set(_problems("schema_version: 1\nworkflow: retail\n"))  # one per key jsonschema misses
