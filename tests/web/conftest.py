@@ -245,6 +245,15 @@ def demo_app(tmp_path: Path, demo_users_database: Path, secret_key: str) -> Flas
     return app
 
 
+def demo_app_open(tmp_path: Path, demo_users_database: Path, secret_key: str) -> Iterator[Flask]:
+    """:func:`demo_app` for a fixture to yield from: its services closed when the test is done."""
+    app = demo_app(tmp_path, demo_users_database, secret_key)
+    try:
+        yield app
+    finally:
+        app.extensions["orderloom"].close()
+
+
 def retail_studio_app(tmp_path: Path, secret_key: str) -> Flask:
     """The app over the shipped definitions with the retail order workflow published and ``ma.li``
     (password ``ma-li-password``) an admin of retail: what the studio's console pages start from."""

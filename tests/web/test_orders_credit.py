@@ -17,7 +17,7 @@ from engine.runtime import Actor
 from engine.runtime.accounts import put_account
 from engine.store.accounts import CustomerAccount
 from tests.test_departments import wholesale_data
-from tests.web.conftest import demo_app, log_in
+from tests.web.conftest import demo_app_open, log_in
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 CHEN = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
@@ -25,9 +25,7 @@ CHEN = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
 
 @pytest.fixture
 def app(tmp_path: Path, demo_users_database: Path) -> Iterator[Flask]:
-    app = demo_app(tmp_path, demo_users_database, "orders-credit-tests")
-    yield app
-    app.extensions["orderloom"].close()
+    yield from demo_app_open(tmp_path, demo_users_database, "orders-credit-tests")
 
 
 def owing(app: Flask, opening: float) -> None:

@@ -20,6 +20,7 @@ from engine.store import Store
 from engine.store.accounts import CustomerAccount, find_account, list_accounts
 from engine.store.named_lists import Owed
 from tests.engine.store import support
+from tests.engine.store.test_named_lists import place
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -48,16 +49,7 @@ def test_each_account_is_listed_with_what_it_owes_its_opening_balance_and_its_op
     put_account(store, CustomerAccount("retail", "W100231", "零售部的同名账户", 1, 7), AT)
     with store.transaction() as tx:
         for total, final, paid in ((20000, False, 5000), (3000, True, 0), (1000.25, False, 0)):
-            tx.insert_order(
-                department="wholesale",
-                workflow="wholesale-order",
-                version=1,
-                channel="phone",
-                state="received",
-                data={"account": {"account_no": "W100231"}, "total": total, "paid_amount": paid},
-                final=final,
-                at=AT,
-            )
+            place(tx, total, final=final, paid_amount=paid)
     listed = {(o.account.department, o.account.account_no): o.owed for o in accounts_owing(store)}
     assert listed == {
         # 80000.5 opening, 15000 and 1000.25 still owed on its open orders (the final one not counted)
