@@ -1,6 +1,7 @@
 """The order page's 客户信用 / Account credit (web/orders.py ``shown_credit``) over the demo's set-up: what
 a wholesale account owes counts its opening balance (期初欠款), and the page says how much of it that is,
-beside the figure and in the credit hold's reason; in zh and en, read again once finance lowers it."""
+beside the figure and in the credit hold's reason; in zh and en, read again once finance lowers it, and
+at 390 px without sideways scroll."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Page, expect
 
 from engine.runtime import Actor
 from engine.runtime.accounts import put_account
 from engine.store.accounts import CustomerAccount
 from tests.test_departments import wholesale_data
-from tests.web.conftest import demo_app_open, log_in
+from tests.web.conftest import LiveServer, demo_app_open, log_in, log_in_page, serve, sideways
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 CHEN = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
@@ -85,3 +87,23 @@ def test_the_order_page_counts_the_opening_balance_in_what_is_owed_and_says_so(
     owing(app, 0)  # paid in full: the figure alone, nothing said of an opening balance
     page = chen.get(f"/orders/{passed.id}?lang={lang}").get_data(as_text=True)
     assert credit(page)[owed_label] == "15350.00"  # the held order, still open and unpaid
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[LiveServer]:
+    yield from serve(app)
+
+
+def test_the_owed_figure_with_its_opening_balance_reads_on_a_phone(page: Page, server: LiveServer) -> None:
+    owing(server.app, 150000)
+    engine = server.app.extensions["orderloom"].engine
+    held = engine.create_order(CHEN, "wholesale", "wholesale-order", "phone", wholesale_data())
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_page(page, server, "chen.jing", "chen.jing-demo")
+    for lang, said in (
+        ("zh", "欠款，不含本单（元）150000.00（含期初欠款 150000.00）"),
+        ("en", "Owed besides this order (CNY)150000.00 (opening balance 150000.00 included)"),
+    ):
+        page.goto(server(f"/orders/{held.id}?lang={lang}"))
+        expect(page.locator("#credit")).to_contain_text(said)
+        assert sideways(page) == 0, lang
