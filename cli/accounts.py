@@ -97,7 +97,8 @@ def accounts_set(
     number, company and tax id as their data and intake forms take them), and the account manager must be
     an active user of the department; nothing is stored when it does not fit. Every figure is set anew:
     an account set without --manager has none. The contact and address are what the wholesale intake's
-    account picker fills in (each may be left out)."""
+    account picker fills in (each may be left out). The opening balance is read, not copied: what the
+    account owes counts it at once, on its orders' pages and in the next credit check."""
     account = CustomerAccount(
         department,
         account_no,
