@@ -456,6 +456,16 @@ def sideways(page: Page) -> int:
     )
 
 
+def on_a_phone(page: Page, server: LiveServer, name: str, password: str, path: str) -> Iterator[str]:
+    """``path`` read at 390 px by the login ``name``, in zh then in en: each language as its page is
+    open."""
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_page(page, server, name, password)
+    for lang in ("zh", "en"):
+        page.goto(server(f"{path}?lang={lang}"))
+        yield lang
+
+
 def log_in_page(page: Page, server: LiveServer, name: str = TESTER, password: str = TESTER_PASSWORD) -> None:
     """Log the browser in through the login page, as a person does."""
     page.goto(server("/login"))

@@ -19,7 +19,7 @@ from engine.runtime import Actor
 from engine.runtime.accounts import put_account
 from engine.store.accounts import CustomerAccount
 from tests.test_departments import wholesale_data
-from tests.web.conftest import LiveServer, demo_app_open, log_in, log_in_page, serve, sideways
+from tests.web.conftest import LiveServer, demo_app_open, log_in, on_a_phone, serve, sideways
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 CHEN = Actor("chen.jing", frozenset({"sales"}), frozenset({"wholesale"}))
@@ -98,12 +98,10 @@ def test_the_owed_figure_with_its_opening_balance_reads_on_a_phone(page: Page, s
     owing(server.app, 150000)
     engine = server.app.extensions["orderloom"].engine
     held = engine.create_order(CHEN, "wholesale", "wholesale-order", "phone", wholesale_data())
-    page.set_viewport_size({"width": 390, "height": 800})
-    log_in_page(page, server, "chen.jing", "chen.jing-demo")
-    for lang, said in (
-        ("zh", "欠款，不含本单（元）150000.00（含期初欠款 150000.00）"),
-        ("en", "Owed besides this order (CNY)150000.00 (opening balance 150000.00 included)"),
-    ):
-        page.goto(server(f"/orders/{held.id}?lang={lang}"))
-        expect(page.locator("#credit")).to_contain_text(said)
+    said = {
+        "zh": "欠款，不含本单（元）150000.00（含期初欠款 150000.00）",
+        "en": "Owed besides this order (CNY)150000.00 (opening balance 150000.00 included)",
+    }
+    for lang in on_a_phone(page, server, "chen.jing", "chen.jing-demo", f"/orders/{held.id}"):
+        expect(page.locator("#credit")).to_contain_text(said[lang])
         assert sideways(page) == 0, lang
