@@ -14,7 +14,7 @@ from engine.api.customer_accounts import (
     AccountStatus,
     AccountTier,
     CustomerAccount,
-    list_accounts,
+    accounts_owing,
     put_account,
 )
 from engine.errors import EngineError
@@ -22,8 +22,8 @@ from engine.errors import EngineError
 
 @click.group()
 def accounts() -> None:
-    """Business customers' accounts: the record a wholesale order takes its credit limit, balance
-    outstanding, standing, tier and account manager from (docs/departments.md)."""
+    """Business customers' accounts: the record a wholesale order takes its credit limit, standing, tier
+    and account manager from, with the opening balance what the account owes counts (docs/departments.md)."""
 
 
 @accounts.command("set")
@@ -32,12 +32,15 @@ def accounts() -> None:
 @click.option("--company", required=True, help="The company's name.")
 @click.option("--credit-limit", required=True, type=click.FloatRange(min=0), help="Credit limit in yuan.")
 @click.option(
+    "--opening-balance",
     "--outstanding",
+    "outstanding",
     default=0.0,
     show_default=True,
     type=click.FloatRange(min=0),
-    help="Yuan owed as last typed (shown on the account's orders; the credit check reads what the "
-    "account owes on its open orders instead: owed()).",
+    help="Opening balance in yuan: what the customer owed before its orders were kept here, lowered "
+    "as it is paid. What the account owes (owed(), which the credit check reads) is this and what its "
+    "open orders still owe. --outstanding is its older name.",
 )
 @click.option("--overdue-days", default=0, show_default=True, type=click.IntRange(min=0), help="Oldest debt.")
 @click.option(
@@ -94,7 +97,8 @@ def accounts_set(
     number, company and tax id as their data and intake forms take them), and the account manager must be
     an active user of the department; nothing is stored when it does not fit. Every figure is set anew:
     an account set without --manager has none. The contact and address are what the wholesale intake's
-    account picker fills in (each may be left out)."""
+    account picker fills in (each may be left out). The opening balance is read, not copied: what the
+    account owes counts it at once, on its orders' pages and in the next credit check."""
     account = CustomerAccount(
         department,
         account_no,
@@ -148,7 +152,7 @@ _ACCOUNT_OPTIONS = {
     "department": "--department",
     "company": "--company",
     "credit_limit": "--credit-limit",
-    "outstanding": "--outstanding",
+    "outstanding": "--opening-balance",
     "overdue_days": "--overdue-days",
     "status": "--status",
     "tier": "--tier",
@@ -169,14 +173,16 @@ _ACCOUNT_OPTIONS = {
 @click.option("--lang", default="en", type=click.Choice(["en", "zh"]), help="Language of messages.")
 @click.pass_context
 def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None:
-    """List the accounts: number, company, credit limit, outstanding, standing, tier, tax id, manager."""
+    """List the accounts: number, company, credit limit, opening balance, what each owes in all (the
+    opening balance and its open orders), standing, tier, tax id, manager."""
     with open_services(ctx) as services:
-        found = list_accounts(services.store, department)
+        found = accounts_owing(services.store, department)
     if not found:
         click.echo(translate("cli.account.none", lang))
         return
-    for account in found:
-        record = _account_line(account, lang)
+    for owing in found:
+        account = owing.account
+        record = _account_line(account, lang, owing.owed.total)
         click.echo(
             translate("cli.account.listed", lang).format(
                 department=account.department, account_no=account.account_no, record=record
@@ -184,8 +190,9 @@ def accounts_list(ctx: click.Context, department: str | None, lang: str) -> None
         )
 
 
-def _account_line(account: CustomerAccount, lang: str) -> str:
-    """An account's figures in one line: ``ACME, credit limit 500000.00, outstanding …, watch, tier gold``."""
+def _account_line(account: CustomerAccount, lang: str, owed: float | None = None) -> str:
+    """An account's figures in one line: ``ACME, credit limit 500000.00, opening balance …, owed in all
+    …, watch, tier gold`` (what it owes in all when ``owed`` is given)."""
     contact = " ".join(p for p in (account.contact_name, account.contact_mobile) if p)
     where = "".join(
         p
@@ -213,6 +220,7 @@ def _account_line(account: CustomerAccount, lang: str) -> str:
         company=account.company,
         credit_limit=f"{account.credit_limit:.2f}",
         outstanding=f"{account.outstanding:.2f}",
+        owed="" if owed is None else translate("cli.account.owed", lang).format(owed=f"{owed:.2f}"),
         overdue_days=account.overdue_days,
         status=account.status,
         extra=extra,

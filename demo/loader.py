@@ -336,7 +336,7 @@ def _account(
     number: str,
     tier: str,
     limit: int,
-    outstanding: int,
+    opening_balance: int,
     overdue_days: int = 0,
     status: str = "active",
     manager: str | None = "sun.li",
@@ -346,7 +346,7 @@ def _account(
         number,
         company,
         limit,
-        outstanding,
+        opening_balance,
         overdue_days,
         status,
         tier=tier,
@@ -360,11 +360,12 @@ def _account(
 # table reads (rules/wholesale/approval.yaml): the first is silver, so that its large orders wait for a
 # manager or the director; every tier has an account. Most are looked after by sun.li, their account
 # manager, who then signs their orders' manager approval by name; the three without one have it signed
-# by any one of the sales managers (the workflow's else). Each holds its buyer and delivery address.
+# by any one of the sales managers (the workflow's else). Each holds its buyer and delivery address, and
+# an opening balance (期初欠款: what it owed before its orders were kept here), which what it owes counts.
 ACCOUNTS: tuple[CustomerAccount, ...] = (
     _account("上海鑫达商贸有限公司", "W100231", "silver", 500_000, 80_000),
     _account("杭州恒源百货有限公司", "W100458", "platinum", 300_000, 40_000),
-    # close to its limit
+    # close to its limit: 150,000 owed from before, so a larger order of its waits in credit review
     _account("成都蜀丰贸易有限公司", "W100872", "standard", 200_000, 150_000, manager=None),
     # overdue: held
     _account("武汉汇通供应链有限公司", "W101066", "silver", 400_000, 60_000, overdue_days=45),
@@ -893,8 +894,8 @@ class _DemoRun:
             qty = 60 if target == "board_approval" else 20
             lines = [self.line(fridge, qty, price=(fridge.price * Decimal("0.8")).quantize(1))]
         if target == "out_of_stock":
-            # More laptops than all warehouses hold, for the account with most credit left: approved by
-            # the director, then backordered by routing.
+            # More laptops than all warehouses hold, for the account with most credit left (its limit less
+            # its opening balance): approved by the director, then backordered by routing.
             account = max(
                 ACCOUNTS, key=lambda a: a.credit_limit - a.outstanding if a.status == "active" else 0
             )

@@ -16,8 +16,9 @@ The first order's address is the customer's: a later order to another address do
 ``load_account`` runs in the wholesale workflow's first automatic step, before the credit check. The
 clerk names the account (``account.account_no``); the action replaces the order's ``account`` with the
 record of that number in the order's department (``engine.store.accounts``): company, credit limit,
-balance outstanding, days overdue, standing, tier and account manager (``account.manager``, a user's
-login name, left out when the record names none). So the credit rules and the approval table read the
+days overdue, standing, tier and account manager (``account.manager``, a user's login name, left out
+when the record names none); not the opening balance, which ``owed()`` reads from the record when it is
+needed. So the credit rules and the approval table read the
 record's figures, and the approval names the record's manager, whatever was sent with the order. An
 account the department does not have is refused, beside the account field, and the order is not
 created.

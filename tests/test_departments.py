@@ -1351,7 +1351,8 @@ def test_wholesale_payments_and_a_shipment_per_warehouse_move_the_regions_by_the
         "fulfilling.payment.awaiting|fulfilling.shipping.in_progress",
         (),
     )
-    assert engine.order_page(order.id, SALES).credit == CreditStanding(500000, 0, 5350, 494650)
+    # the account's opening balance (80000) is what it owes besides this order, still 5350 unpaid
+    assert engine.order_page(order.id, SALES).credit == CreditStanding(500000, 80000, 5350, 414650, 80000)
     rest = {"method": "bank_transfer", "amount": 5350, "transaction_ref": "BT2026030200002"}
     result = engine.fire(order.id, "confirm_transfer", FINANCE, rest)
     assert (result.to_state, result.auto) == (
@@ -1688,9 +1689,9 @@ def sign(
 def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders(
     engine: Engine, store: Store
 ) -> None:
-    """The credit check reads what the account really owes (its other open orders' totals less what they
-    were paid), not the balance typed on its record: 490000 typed, nothing owed, the order passes."""
-    set_account(store, credit_limit=60000, outstanding=490000)
+    """The credit check reads what the account really owes: its other open orders' totals less what they
+    were paid (and its opening balance, none here)."""
+    set_account(store, credit_limit=60000, outstanding=0)
     lines = [{"sku": "HR-BCD470", "name": "海尔冰箱", "qty": 20, "unit_price": 2639, "amount": 52780}]
     big = engine.create_order(
         SALES, "wholesale", "wholesale-order", "email", wholesale_data(lines=lines, total=52980)
@@ -1704,7 +1705,7 @@ def test_wholesale_credit_holds_against_what_the_account_owes_on_its_open_orders
 
     held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
     assert held.state == "credit_hold"  # owed 52980 (the big order, unpaid) + 15350 > 60000
-    # its page shows what the account owes, counted, and the credit left, never the typed 490000
+    # its page shows what the account owes, counted, and the credit left
     page = engine.order_page(held.id, SALES)
     assert page.credit == CreditStanding(limit=60000, owed=52980, this_order=15350, left=-8330)
     assert "outstanding" not in page.order.data["account"]
@@ -1854,7 +1855,7 @@ def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_s
     set_account(store, credit_limit=10000, outstanding=495000, tier="gold")
     # the page sends the account number alone; the record's figures decide the credit check
     order = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
-    assert order.state == "credit_hold"  # owed 0 + 15350 > 10000
+    assert order.state == "credit_hold"  # owed 495000 (its opening balance) + 15350 > 10000
     assert order.data["account"] == {
         "company": "上海鑫达商贸有限公司",
         "account_no": "W100231",
@@ -1862,7 +1863,7 @@ def test_a_wholesale_order_takes_its_account_from_the_record_not_from_what_was_s
         "overdue_days": 0,
         "status": "active",
         "tier": "gold",
-    }  # not the typed 495000 outstanding: what the account owes is counted from its orders
+    }  # not the opening balance: what the account owes is read with its orders when a step needs it
     [loaded] = [e for e in engine.history(order.id, SALES) if e.trigger == "load_account"]
     assert (loaded.actor, loaded.from_state, loaded.to_state) == ("system", "received", "account_loaded")
     # a credit limit sent with the order: refused by the intake form, and never believed without one

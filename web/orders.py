@@ -948,7 +948,8 @@ def _about_url(about: OrderAbout) -> str | None:
 
 def shown_credit(credit: CreditStanding | None, lang: str) -> list[tuple[str, str]]:
     """A business account's credit as the page lists it, label and amount (none for an order without
-    an account): the limit, what its other open orders owe, what this order still owes, what is left."""
+    an account): the limit, what it owes besides this order (the part that is its opening balance said
+    beside it), what this order still owes, what is left."""
     if credit is None:
         return []
     figures = (
@@ -957,7 +958,11 @@ def shown_credit(credit: CreditStanding | None, lang: str) -> list[tuple[str, st
         ("orders.credit.this_order", credit.this_order),
         ("orders.credit.left", credit.left),
     )
-    return [(translate(key, lang), f"{amount:.2f}") for key, amount in figures]
+    shown = [(translate(key, lang), f"{amount:.2f}") for key, amount in figures]
+    if credit.opening:
+        said = translate("orders.credit.owed_opening", lang)
+        shown[1] = (shown[1][0], said.format(owed=shown[1][1], opening=f"{credit.opening:.2f}"))
+    return shown
 
 
 @dataclass

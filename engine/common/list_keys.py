@@ -32,10 +32,12 @@ from typing import Any, Protocol
 from engine.common.regions import REGIONS
 
 __all__ = [
+    "ACCOUNT_KEY",
     "CUSTOMER_FACTS",
     "LIST_NAME",
     "LOOKUPS",
     "MAX_KEY",
+    "OWED_OPENING",
     "ListKind",
     "Lookups",
     "customer_key",
@@ -49,6 +51,8 @@ LOOKUPS = "__lookups__"
 # A list's name: lower-case letters, digits, '-' and '_', as rule files name it.
 LIST_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 MAX_KEY = 500  # characters of a key (the column's size); a longer value is refused when added
+# How a business account's key starts (``account:W100231``), its number after it.
+ACCOUNT_KEY = "account:"
 
 
 class ListKind(StrEnum):
@@ -66,10 +70,16 @@ class ListKind(StrEnum):
 CUSTOMER_FACTS: Mapping[str, bool] = {
     "open_orders": False,  # how many of the customer's other orders are open (not in a final state)
     "open_amount": False,  # the total of those orders
-    "owed": False,  # what the customer owes on them: each one's total less what it has been paid
+    # what the customer owes: its account's opening balance (期初欠款) and, on them, each one's total less
+    # what it has been paid
+    "owed": False,
     "orders_in_days": True,  # the customer's other orders placed within the last N days
     "returns_in_days": True,  # the customer's orders a return was asked for within the last N days
 }
+
+# Where a rule's trace keeps the part of ``owed()`` that is the account's opening balance (期初欠款),
+# beside ``owed()`` itself: a key no condition can write, for the reason to say it (engine.rules.labels).
+OWED_OPENING = "owed():opening"
 
 
 class Lookups(Protocol):
@@ -211,7 +221,7 @@ def customer_key(data: Mapping[str, Any]) -> str | None:
     if isinstance(account, Mapping):
         number = account.get("account_no")
         if isinstance(number, str) and _folded(number):
-            return f"account:{_folded(number).upper()}"[:200]
+            return f"{ACCOUNT_KEY}{_folded(number).upper()}"[:200]
     for holder in ("customer", "contact"):
         found = data.get(holder)
         if isinstance(found, Mapping) and isinstance(found.get("mobile"), str):

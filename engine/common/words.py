@@ -248,7 +248,11 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.record.refused": Text("{record}：{reason}", "{record}: {reason}"),
         "orders.credit": Text("客户信用", "Account credit"),
         "orders.credit.limit": Text("信用额度（元）", "Credit limit (CNY)"),
-        "orders.credit.owed": Text("其他未结订单欠款（元）", "Owed on its other open orders (CNY)"),
+        "orders.credit.owed": Text("欠款，不含本单（元）", "Owed besides this order (CNY)"),
+        # what is owed, when part of it is the account's opening balance (期初欠款)
+        "orders.credit.owed_opening": Text(
+            "{owed}（含期初欠款 {opening}）", "{owed} (opening balance {opening} included)"
+        ),
         "orders.credit.this_order": Text("本单未付（元）", "Unpaid on this order (CNY)"),
         "orders.credit.left": Text("剩余信用额度（元）", "Credit left (CNY)"),
         "orders.original": Text("原订单", "Original order"),
@@ -1953,11 +1957,13 @@ WORDS: Mapping[str, Text] = MappingProxyType(
             "{department} {account_no}：{record}", "{department} {account_no}: {record}"
         ),
         "cli.account.record": Text(
-            "{company}，信用额度 {credit_limit}，未结清 {outstanding}，"
+            "{company}，信用额度 {credit_limit}，期初欠款 {outstanding}{owed}，"
             "逾期 {overdue_days} 天，{status}{extra}",
-            "{company}, credit limit {credit_limit}, outstanding {outstanding}, "
+            "{company}, credit limit {credit_limit}, opening balance {outstanding}{owed}, "
             "{overdue_days} day(s) overdue, {status}{extra}",
         ),
+        # what the account owes in all: its opening balance and its open orders (owed())
+        "cli.account.owed": Text("，共欠款 {owed}", ", owed in all {owed}"),
         "cli.account.tier": Text("，等级 {tier}", ", tier {tier}"),
         "cli.account.tax_id": Text("，税号 {tax_id}", ", tax id {tax_id}"),
         "cli.account.manager": Text("，客户经理 {manager}", ", account manager {manager}"),

@@ -3,8 +3,9 @@
 A scenario file (``scenarios/retail/unpaid-timeout.yaml``) names the definitions it runs on, when its
 clock starts, what is there before the first step (stock, business customers' accounts, users), and its
 steps: ``create`` an order, ``fire`` a trigger (on the order, or on one of its child records: ``record:
-shipment#2``), ``advance`` the clock, run the ``worker`` once, and ``expect`` what the order, its records,
-the stock, the outbox and the audit trail then hold. :func:`load_scenario_file`
+shipment#2``), ``advance`` the clock, run the ``worker`` once, set an ``account`` anew (as finance lowers
+its opening balance), and ``expect`` what the order, its records, the stock, the outbox and the audit
+trail then hold. :func:`load_scenario_file`
 reads one into a :class:`Scenario`, every problem of its shape yielded as data with its line and column;
 :func:`check_scenario` says what it names that its definitions do not have (a workflow, a trigger, a
 state, a user, an order), with the near miss. ``engine.runtime.scenario`` runs it. The shape is
@@ -40,6 +41,7 @@ __all__ = [
     "RunWorker",
     "Scenario",
     "ScenarioFile",
+    "SetAccount",
     "Step",
     "UserSpec",
     "Where",
@@ -71,12 +73,13 @@ ACCOUNT_KEYS = (
     "manager",
 )
 USER_KEYS = ("roles", "departments", "display_name")
-STEP_KINDS = ("create", "fire", "advance", "worker", "expect")
+STEP_KINDS = ("create", "fire", "advance", "worker", "account", "expect")
 STEP_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "create": ("name", "as", "channel", "data", "department", "expect_refused"),
     "fire": ("order", "record", "as", "data", "expect_refused"),
     "advance": (),
     "worker": (),
+    "account": (),
     "expect": (),
 }
 EXPECT_KEYS = ("order", "state", "data", "records", "stock", "outbox", "audit")
@@ -145,6 +148,15 @@ class RunWorker:
 
 
 @dataclass(frozen=True)
+class SetAccount:
+    """A business customer's account set anew, every figure as written (``orderloom accounts set``):
+    what finance does when the opening balance is paid down, say."""
+
+    where: Where
+    account: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Check:
     """One thing an ``expect`` step checks: ``what`` is state, data, record, stock, outbox or audit;
     ``key`` picks what is read (a data path, a record's kind, number and field, a sku and warehouse, a
@@ -163,7 +175,7 @@ class Expect:
     checks: tuple[Check, ...]
 
 
-Step = Create | Fire | Advance | RunWorker | Expect
+Step = Create | Fire | Advance | RunWorker | SetAccount | Expect
 
 
 @dataclass(frozen=True)
@@ -381,21 +393,21 @@ class _Reader(MarkedReader):
                 code="schema",
             )
             return ()
-        found: list[dict[str, Any]] = []
-        for index, raw in enumerate(value):
-            path = f"$.setup.accounts[{index}]"
-            account = self.mapping(raw, path, Text("客户账户", "an account"))
-            if account is None:
-                continue
-            self.unknown_keys(account, path, ACCOUNT_KEYS, Text("客户账户", "an account"))
-            missing = [
-                key for key in ("department", "account_no", "company", "credit_limit") if key not in account
-            ]
-            for key in missing:
-                self.problem(Text(f"客户账户缺少 {key!r}", f"an account needs {key!r}"), path, code="schema")
-            if not missing:
-                found.append(dict(account))
-        return tuple(found)
+        found = (self.account(raw, f"$.setup.accounts[{index}]") for index, raw in enumerate(value))
+        return tuple(account for account in found if account is not None)
+
+    def account(self, raw: Any, path: str) -> dict[str, Any] | None:
+        """A customer account as ``setup.accounts`` and an ``account`` step write it; None when it lacks
+        what a record needs."""
+        account = self.mapping(raw, path, Text("客户账户", "an account"))
+        if account is None:
+            return None
+        self.unknown_keys(account, path, ACCOUNT_KEYS, Text("客户账户", "an account"))
+        needed = ("department", "account_no", "company", "credit_limit")
+        missing = [key for key in needed if key not in account]
+        for key in missing:
+            self.problem(Text(f"客户账户缺少 {key!r}", f"an account needs {key!r}"), path, code="schema")
+        return None if missing else dict(account)
 
     def users(self, value: Any) -> dict[str, UserSpec]:
         users: dict[str, UserSpec] = {}
@@ -510,6 +522,9 @@ class _Reader(MarkedReader):
             return RunWorker(where)
         if kind == "expect":
             return self.expect(value, at, where, last_order)
+        if kind == "account":
+            account = self.account(value, at)
+            return None if account is None else SetAccount(where, account)
         target = self.text(value, at, kind)
         actor = self.text(step.get("as"), child_path(path, "as"), "as") if "as" in step else None
         if "as" not in step:

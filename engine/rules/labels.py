@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.common.list_keys import OWED_OPENING
 from engine.common.text import Text
 from engine.common.words import term, words_of
 from engine.rules.expr import ExpressionError, parse
@@ -200,6 +201,7 @@ _NOT = Text("不是 {0}", "not {0}")
 _LENGTH = Text("{0}的长度", "the length of {0}")
 _SINCE = Text("距{0}的{1}数", "{1} since {0}")
 _NOT_SO = Text("并非（{0}）", "not so: ({0})")
+_OF_IT_OPENING = Text("（含期初欠款 {0}）", " (opening balance {0} included)")
 
 
 # The customer facts (engine.common.list_keys.CUSTOMER_FACTS) by their words; the money they hold.
@@ -370,6 +372,9 @@ class _Words:
             return f"{self.labelled(node.left)} {_ARITHMETIC[type(node.op)]} {self.labelled(node.right)}"
         shown = self.number_or_value(node, None)
         name = self.name(node) if self._read(node) is not None else ""
+        opening = self.values.get(OWED_OPENING) if ast.unparse(node) == "owed()" else None
+        if name and _is_number(opening) and opening:  # what is owed counts the opening balance: said so
+            shown += self.t(_OF_IT_OPENING, number_text(opening, money=True))
         return f"{name} {shown}" if name else shown
 
     def value_and_what_it_is_not(self, node: ast.Compare) -> str:

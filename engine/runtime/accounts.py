@@ -46,9 +46,10 @@ from engine.store.accounts import (
     CONTACT_FIELDS,
     MAX_DAYS,
     CustomerAccount,
+    every_account,
     write_account,
 )
-from engine.store.named_lists import customer_fact
+from engine.store.named_lists import Owed, customer_owed
 from engine.store.orders import order_due
 from engine.store.tables import customer_accounts
 from engine.store.users import people_of
@@ -56,10 +57,12 @@ from engine.store.versions import newest_bundles
 
 __all__ = [
     "ONLY_THE_RECORD",
+    "AccountOwing",
     "AccountProblem",
     "AccountRefused",
     "AccountStored",
     "account_problems",
+    "accounts_owing",
     "put_account",
 ]
 
@@ -71,7 +74,7 @@ _LABELS: Mapping[str, Label] = {
     "tax_id": Label("统一社会信用代码", "unified social credit code"),
     "tier": Label("客户等级", "customer tier"),
     "credit_limit": Label("信用额度（元）", "credit limit (CNY)"),
-    "outstanding": Label("未结清金额（元）", "outstanding balance (CNY)"),
+    "outstanding": Label("期初欠款（元）", "opening balance (CNY)"),
     "overdue_days": Label("逾期天数", "days overdue"),
     "status": Label("账户状态", "account status"),
     "manager": Label("客户经理", "account manager"),
@@ -333,6 +336,26 @@ def _settled(problems: Sequence[AccountProblem]) -> bool:
     return any(p.field == "department" for p in problems)
 
 
+@dataclass(frozen=True)
+class AccountOwing:
+    """An account's record and what it owes now (``owed()`` with no order left out): its opening
+    balance and what its open orders still owe."""
+
+    account: CustomerAccount
+    owed: Owed
+
+
+def accounts_owing(store: Store, department: str | None = None) -> list[AccountOwing]:
+    """Every account (of ``department``), by department, company and number, each with what it owes,
+    read in one transaction."""
+    with store.read() as tx:
+        return [
+            AccountOwing(account, customer_owed(tx, account.department, key, 0))
+            for account in every_account(tx.connection, department)
+            if (key := customer_key({"account": {"account_no": account.account_no}})) is not None
+        ]
+
+
 def credit_standing(tx: Tx, row: OrderRow) -> CreditStanding | None:
     """The credit of the order's account, or None for an order without one (no ``account`` with a
     ``credit_limit``: a retail order, or one whose account was not read yet)."""
@@ -341,6 +364,7 @@ def credit_standing(tx: Tx, row: OrderRow) -> CreditStanding | None:
     key = customer_key(row.data)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or key is None:
         return None
-    owed = float(customer_fact(tx, "owed", row.department, key, row.id, None))
+    owed = customer_owed(tx, row.department, key, row.id)
     this_order = 0.0 if row.final else order_due(row.data)
-    return CreditStanding(float(limit), owed, this_order, round(float(limit) - owed - this_order, 2))
+    left = round(float(limit) - owed.total - this_order, 2)
+    return CreditStanding(float(limit), float(owed.total), this_order, left, float(owed.opening))

@@ -26,6 +26,7 @@ from engine.common.list_keys import (
     CUSTOMER_FACTS,
     LIST_NAME,
     MAX_KEY,
+    OWED_OPENING,
     ListKind,
     customer_key,
     list_key,
@@ -569,6 +570,12 @@ class StepLookups:
         key = customer_key(self.data)
         if key is None:
             return 0  # an order that names no customer: none of their orders to count
+        if fact == "owed":  # the account's opening balance read with its orders: the trace says both
+            owed = rows.customer_owed(self.tx, self.department, key, self.order_id)
+            if owed.opening:
+                self.read[OWED_OPENING] = owed.opening
+            self.read["owed()"] = owed.total
+            return owed.total
         since = None if days is None else self.now - timedelta(days=days)
         found = rows.customer_fact(self.tx, fact, self.department, key, self.order_id, since)
         shown = "" if days is None else str(int(days) if float(days).is_integer() else days)
@@ -679,4 +686,6 @@ def _facts_and_parts(when: str, read: Mapping[str, float], env: Mapping[str, Any
                 except ExpressionEvaluationError:
                     continue
     found.update({call: value for call, value in read.items() if call in when.replace(" ", "")})
+    if "owed()" in found and OWED_OPENING in read:  # the part of it that is the opening balance
+        found[OWED_OPENING] = read[OWED_OPENING]
     return found

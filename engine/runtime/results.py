@@ -369,14 +369,16 @@ class RecordView:
 @dataclass(frozen=True)
 class CreditStanding:
     """A business account's credit as its order's page shows it: the credit limit (from the account's
-    record), what the account owes on its other open orders (``owed()``, what the credit check reads:
-    their totals less what they were paid, never the balance typed on the record), what this order
-    still owes while it is open, and the credit left once both are counted."""
+    record), what the account owes besides this order (``owed()``, what the credit check reads: the
+    record's opening balance and its other open orders' totals less what they were paid), what this
+    order still owes while it is open, the credit left once both are counted, and how much of what it
+    owes is the opening balance (期初欠款)."""
 
     limit: float
     owed: float
     this_order: float
     left: float
+    opening: float = 0.0
 
 
 @dataclass(frozen=True)

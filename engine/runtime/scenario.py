@@ -33,6 +33,8 @@ from engine.dsl.scenario import (
     Fire,
     RunWorker,
     Scenario,
+    SetAccount,
+    Step,
     Where,
     data_at,
 )
@@ -175,27 +177,32 @@ class _Run:
             with self.store.transaction() as tx:
                 tx.add_stock(dict(scenario.stock), actor="scenario", at=now, note=scenario.name)
         for index, raw in enumerate(scenario.accounts):
-            account = CustomerAccount(
-                str(raw["department"]),
-                str(raw["account_no"]),
-                str(raw["company"]),
-                raw["credit_limit"],
-                raw.get("outstanding", 0),
-                raw.get("overdue_days", 0),
-                raw.get("status", "active"),
-                tax_id=raw.get("tax_id"),
-                tier=raw.get("tier"),
-                manager=raw.get("manager"),
+            self.put_account(raw, self.at(f"$.setup.accounts[{index}]"), "setup")
+
+    def put_account(self, raw: Mapping[str, Any], where: Where, step: str) -> None:
+        """Store the account as written (``setup.accounts``, an ``account`` step); a record the orders
+        cannot take fails the scenario there."""
+        account = CustomerAccount(
+            str(raw["department"]),
+            str(raw["account_no"]),
+            str(raw["company"]),
+            raw["credit_limit"],
+            raw.get("outstanding", 0),
+            raw.get("overdue_days", 0),
+            raw.get("status", "active"),
+            tax_id=raw.get("tax_id"),
+            tier=raw.get("tier"),
+            manager=raw.get("manager"),
+        )
+        try:
+            put_account(self.store, account, self.runner.clock.now())
+        except AccountRefused as refused:
+            words = Text(
+                f"客户账户未能保存：{refused.message('zh')}",
+                f"the account could not be stored: {refused.message('en')}",
             )
-            try:
-                put_account(self.store, account, now)
-            except AccountRefused as refused:
-                words = Text(
-                    f"客户账户未能保存：{refused.message('zh')}",
-                    f"the account could not be stored: {refused.message('en')}",
-                )
-                self.fail(self.at(f"$.setup.accounts[{index}]"), words, "setup")
-                raise _Stop from None
+            self.fail(where, words, step)
+            raise _Stop from None
 
     # -- steps
 
@@ -203,9 +210,11 @@ class _Run:
         user = self.scenario.users[name]
         return Actor(user.name, frozenset(user.roles), frozenset(user.departments))
 
-    def take(self, step: Create | Fire | Advance | RunWorker | Expect) -> None:
+    def take(self, step: Step) -> None:
         if isinstance(step, Advance):
             self.runner.clock.advance(seconds=step.seconds)
+        elif isinstance(step, SetAccount):
+            self.put_account(step.account, step.where, "account")
         elif isinstance(step, RunWorker):
             self.runner.run_worker()
         elif isinstance(step, Expect):

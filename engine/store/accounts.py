@@ -1,8 +1,9 @@
 """Business customers' accounts (客户账户): rows of the ``customer_accounts`` table, read and written with
 SQLAlchemy Core.
 
-A wholesale order names its account by number; the company, the credit limit, the balance outstanding,
-the days overdue, the standing, the tier and the account manager (客户经理, a user's login name) are the
+A wholesale order names its account by number; the company, the credit limit, the opening balance
+(期初欠款: what the customer owed before its orders were kept here, the ``outstanding`` column), the days
+overdue, the standing, the tier and the account manager (客户经理, a user's login name) are the
 record's (``CustomerAccount.order_data``, where the manager is ``manager``), which the
 ``customers.load_account`` action copies onto the order when it is placed, so the credit check never
 reads a figure the page sent and the approval names the manager the record names. ``orderloom accounts
@@ -35,6 +36,7 @@ __all__ = [
     "AccountTier",
     "CustomerAccount",
     "accounts_of",
+    "every_account",
     "find_account",
     "list_accounts",
     "write_account",
@@ -81,7 +83,7 @@ class CustomerAccount:
     account_no: str
     company: str
     credit_limit: float
-    outstanding: float
+    outstanding: float  # the opening balance (期初欠款), lowered by finance as it is paid
     overdue_days: int = 0
     status: str = AccountStatus.ACTIVE  # a record not yet checked may hold any text
     tax_id: str | None = None
@@ -118,8 +120,9 @@ class CustomerAccount:
         return data
 
 
-# Not ``outstanding``: the balance typed on the record is no figure an order reads or shows; what the
-# account owes is computed from its open orders (``owed()``; engine.runtime.accounts.credit_standing).
+# Not ``outstanding``, the opening balance: no copy of it on an order goes stale as finance lowers it;
+# what the account owes is read when it is needed, the record's opening balance and its open orders
+# (``owed()``: engine.store.named_lists.customer_owed; engine.runtime.accounts.credit_standing).
 _ORDER_FIELDS = (
     "company",
     "account_no",
@@ -180,13 +183,19 @@ def accounts_of(connection: Any, department: str) -> list[CustomerAccount]:
 
 def list_accounts(store: Store, department: str | None = None) -> list[CustomerAccount]:
     """Every account (of ``department``), by department, company and number."""
+    with store.read() as tx:
+        return every_account(tx.connection, department)
+
+
+def every_account(connection: Any, department: str | None = None) -> list[CustomerAccount]:
+    """Every account (of ``department``), by department, company and number, read through
+    ``connection``."""
     query = select(customer_accounts).order_by(
         customer_accounts.c.department, customer_accounts.c.company, customer_accounts.c.account_no
     )
     if department is not None:
         query = query.where(customer_accounts.c.department == department)
-    with store.read() as tx:
-        return [_account(row) for row in tx.connection.execute(query)]
+    return [_account(row) for row in connection.execute(query)]
 
 
 def write_account(connection: Any, account: CustomerAccount, at: datetime) -> bool:

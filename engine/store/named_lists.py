@@ -20,9 +20,15 @@ from typing import Any
 
 from sqlalchemy import Row, Select, and_, bindparam, delete, false, func, insert, select
 
-from engine.common.list_keys import ListKind
+from engine.common.list_keys import ACCOUNT_KEY, ListKind
 from engine.store.statements import ONE, ZERO, Statement
-from engine.store.tables import named_list_changes, named_list_entries, named_lists, orders
+from engine.store.tables import (
+    customer_accounts,
+    named_list_changes,
+    named_list_entries,
+    named_lists,
+    orders,
+)
 from engine.store.transaction import TxCore
 
 __all__ = [
@@ -30,10 +36,12 @@ __all__ = [
     "ListEntry",
     "ListHeld",
     "NamedList",
+    "Owed",
     "add_entry",
     "create_list",
     "customer_fact",
     "customer_fact_query",
+    "customer_owed",
     "department_lists",
     "entries_of",
     "find_entry",
@@ -311,10 +319,22 @@ def has_any(tx: TxCore, list_id: int, keys: Sequence[str]) -> bool:
 
 # -- facts across a customer's orders --------------------------------------------------------------
 
+# A business account's opening balance (期初欠款: what it owed before its orders were kept here, the
+# ``outstanding`` column of its record), read by the record's unique key in the statement of ``owed``:
+# none (0) for a customer without a record (a person, by mobile).
+_OPENING = (
+    select(customer_accounts.c.outstanding)
+    .where(
+        customer_accounts.c.department == bindparam("department"),
+        customer_accounts.c.account_no == bindparam("account_no"),
+    )
+    .scalar_subquery()
+)
+
 _AGGREGATES = {
     "open_orders": func.count(),
     "open_amount": func.coalesce(func.sum(orders.c.total), ZERO),
-    "owed": func.coalesce(func.sum(orders.c.due), ZERO),
+    "owed": func.coalesce(func.sum(orders.c.due), ZERO),  # with the opening balance beside it
     "orders_in_days": func.count(),
     "returns_in_days": func.count(),
 }
@@ -327,6 +347,8 @@ def _fact_statement(fact: str) -> Statement:
         orders.c.id != bindparam("order_id"),
     )
     query = select(_AGGREGATES[fact]).where(mine)
+    if fact == "owed":
+        query = query.add_columns(func.coalesce(_OPENING, ZERO))
     if fact in ("open_orders", "open_amount", "owed"):
         query = query.where(orders.c.final == false())
     elif fact == "orders_in_days":
@@ -341,7 +363,14 @@ _FACTS = {fact: _fact_statement(fact) for fact in _AGGREGATES}
 
 
 def _fact_params(department: str, key: str, order_id: int, since: Any) -> dict[str, Any]:
-    return {"department": department, "key": key, "order_id": order_id, "since": since}
+    account_no = key.removeprefix(ACCOUNT_KEY) if key.startswith(ACCOUNT_KEY) else None
+    return {
+        "department": department,
+        "key": key,
+        "account_no": account_no,
+        "order_id": order_id,
+        "since": since,
+    }
 
 
 def customer_fact_query(fact: str, department: str, key: str, order_id: int, since: Any = None) -> Any:
@@ -355,8 +384,37 @@ def customer_fact_query(fact: str, department: str, key: str, order_id: int, sin
 
 def customer_fact(tx: TxCore, fact: str, department: str, key: str, order_id: int, since: Any) -> float:
     """The fact, on the driver cursor of ``tx`` (``since``: the first moment counted, for the facts of
-    the last N days)."""
+    the last N days); ``owed`` is the account's opening balance and what its other open orders owe
+    (:func:`customer_owed`)."""
+    if fact == "owed":
+        return customer_owed(tx, department, key, order_id).total
     params = _fact_params(department, key, order_id, None if since is None else tx.ts(since))
     (found,) = tx.run(_FACTS[fact], params).fetchone()
+    return _amount(found)
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a customer owes (``owed()``): the opening balance of its account's record (期初欠款, 0 for a
+    customer without one) and what its open orders still owe (each one's total less what it was paid),
+    the order judged left out."""
+
+    opening: float
+    on_orders: float
+
+    @property
+    def total(self) -> float:
+        return _amount(self.opening + self.on_orders)
+
+
+def customer_owed(tx: TxCore, department: str, key: str, order_id: int) -> Owed:
+    """What the customer ``key`` owes in ``department`` besides order ``order_id`` (0 or an id no order
+    has, for the whole of it): one statement on the driver cursor of ``tx``, the orders' sum through the
+    index ``(department, customer_key, created_at)`` and the account's record by its unique key."""
+    on_orders, opening = tx.run(_FACTS["owed"], _fact_params(department, key, order_id, None)).fetchone()
+    return Owed(_amount(opening), _amount(on_orders))
+
+
+def _amount(found: Any) -> float:
     value = float(found or 0)
     return int(value) if value.is_integer() else round(value, 2)

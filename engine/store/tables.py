@@ -343,8 +343,9 @@ customers = Table(
 
 # A business customer's account (客户账户) in a department: the record a wholesale order takes its
 # account from when it is placed (the ``customers.load_account`` action), never from the page: the
-# company, the credit limit and the balance still outstanding (yuan), the days its oldest debt is
-# overdue, its standing (``status``), its tier and its account manager (客户经理, who signs its orders'
+# company, the credit limit, the opening balance (``outstanding``, yuan: what it owed before its orders
+# were kept here, which ``owed()`` counts with its open orders), the days its oldest debt is overdue,
+# its standing (``status``), its tier and its account manager (客户经理, who signs its orders'
 # approvals). Kept by ``orderloom accounts set`` (and the demo).
 customer_accounts = Table(
     "customer_accounts",

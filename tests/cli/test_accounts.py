@@ -15,7 +15,7 @@ def test_accounts_are_set_listed_and_their_figures_changed(run: Run) -> None:
     assert "no accounts yet" in run("accounts", "list").output
     added = run(
         "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
-        "--credit-limit", "500000", "--outstanding", "80000.5", "--tier", "gold",
+        "--credit-limit", "500000", "--opening-balance", "80000.5", "--tier", "gold",
     )  # fmt: skip
     assert added.output.startswith(
         "account W100231 of wholesale added: 上海鑫达商贸有限公司, credit limit 500000.00"
@@ -24,15 +24,15 @@ def test_accounts_are_set_listed_and_their_figures_changed(run: Run) -> None:
     assert "note: no published workflow of department wholesale holds an account, so only the record" in (
         added.output
     )
-    updated = run(
+    updated = run(  # --outstanding, the option's older name, sets it too
         "accounts", "set", "W100231", "--department", "wholesale", "--company", "上海鑫达商贸有限公司",
         "--credit-limit", "500000", "--outstanding", "495000", "--status", "watch", "--overdue-days", "31",
     )  # fmt: skip
     assert "updated" in updated.output
     listed = run("accounts", "list", "--department", "wholesale").output.splitlines()
     assert listed == [
-        "wholesale W100231: 上海鑫达商贸有限公司, credit limit 500000.00, outstanding 495000.00, "
-        "31 day(s) overdue, watch"
+        "wholesale W100231: 上海鑫达商贸有限公司, credit limit 500000.00, opening balance 495000.00, "
+        "owed in all 495000.00, 31 day(s) overdue, watch"
     ]
 
 
@@ -43,14 +43,14 @@ def test_accounts_are_set_and_listed_in_chinese(run: Run) -> None:
         "--credit-limit", "500000", "--tier", "gold", "--tax-id", "91310000MA1FL0000X", "--lang", "zh",
     ).output.splitlines()  # fmt: skip
     assert added[0] == (
-        "已添加部门 wholesale 的客户账户 W100231：上海鑫达商贸有限公司，信用额度 500000.00，未结清 0.00，"
+        "已添加部门 wholesale 的客户账户 W100231：上海鑫达商贸有限公司，信用额度 500000.00，期初欠款 0.00，"
         "逾期 0 天，active，等级 gold，税号 91310000MA1FL0000X"
     )
     assert added[1].startswith("注意：")
     listed = run("accounts", "list", "--lang", "zh").output.splitlines()
     assert listed == [
-        "wholesale W100231：上海鑫达商贸有限公司，信用额度 500000.00，未结清 0.00，逾期 0 天，active，"
-        "等级 gold，税号 91310000MA1FL0000X"
+        "wholesale W100231：上海鑫达商贸有限公司，信用额度 500000.00，期初欠款 0.00，共欠款 0.00，逾期 0 天，"
+        "active，等级 gold，税号 91310000MA1FL0000X"
     ]
 
 
@@ -58,12 +58,12 @@ def test_accounts_are_set_and_listed_in_chinese(run: Run) -> None:
     ("option", "value", "said"),
     [
         ("--credit-limit", "-1", "--credit-limit"),
-        ("--outstanding", "abc", "--outstanding"),
+        ("--opening-balance", "abc", "--opening-balance"),
         ("--status", "frozen", "--status"),
         (
-            "--outstanding",
+            "--opening-balance",
             "0.001",
-            "  --outstanding: Outstanding balance (CNY): enter an amount with at most two decimals",
+            "  --opening-balance: Opening balance (CNY): enter an amount with at most two decimals",
         ),
     ],
 )
@@ -81,7 +81,7 @@ def test_an_account_with_a_figure_the_credit_check_cannot_use_is_refused(
         "--credit-limit",
         "1",
     ]
-    result = run(*args, option, value, code=1 if option == "--outstanding" and value == "0.001" else 2)
+    result = run(*args, option, value, code=1 if option == "--opening-balance" and value == "0.001" else 2)
     assert said in result.output
     assert "Traceback" not in result.output
     assert "no accounts yet" in run("accounts", "list").output
@@ -160,7 +160,8 @@ def test_an_account_manager_is_set_shown_and_refused_when_not_a_user_of_the_depa
     added = run(*account, "--manager", "sun.li").output.splitlines()[0]
     assert added.endswith("0 day(s) overdue, active, account manager sun.li")
     assert run("accounts", "list", "--lang", "zh").output.splitlines() == [
-        "wholesale W100231：鑫达，信用额度 1.00，未结清 0.00，逾期 0 天，active，客户经理 sun.li"
+        "wholesale W100231：鑫达，信用额度 1.00，期初欠款 0.00，共欠款 0.00，逾期 0 天，active，"
+        "客户经理 sun.li"
     ]
     run(*account)  # set again without one: the account has none
     assert "manager" not in run("accounts", "list").output

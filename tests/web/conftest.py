@@ -245,6 +245,15 @@ def demo_app(tmp_path: Path, demo_users_database: Path, secret_key: str) -> Flas
     return app
 
 
+def demo_app_open(tmp_path: Path, demo_users_database: Path, secret_key: str) -> Iterator[Flask]:
+    """:func:`demo_app` for a fixture to yield from: its services closed when the test is done."""
+    app = demo_app(tmp_path, demo_users_database, secret_key)
+    try:
+        yield app
+    finally:
+        app.extensions["orderloom"].close()
+
+
 def retail_studio_app(tmp_path: Path, secret_key: str) -> Flask:
     """The app over the shipped definitions with the retail order workflow published and ``ma.li``
     (password ``ma-li-password``) an admin of retail: what the studio's console pages start from."""
@@ -445,6 +454,16 @@ def sideways(page: Page) -> int:
     return int(
         page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     )
+
+
+def on_a_phone(page: Page, server: LiveServer, name: str, password: str, path: str) -> Iterator[str]:
+    """``path`` read at 390 px by the login ``name``, in zh then in en: each language as its page is
+    open."""
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in_page(page, server, name, password)
+    for lang in ("zh", "en"):
+        page.goto(server(f"{path}?lang={lang}"))
+        yield lang
 
 
 def log_in_page(page: Page, server: LiveServer, name: str = TESTER, password: str = TESTER_PASSWORD) -> None:

@@ -469,12 +469,13 @@ def test_the_wholesale_clerk_takes_an_order_from_every_link_and_every_step_throu
     details = clerk.get_by_role("region", name="订单信息")
     expect(details).to_contain_text("上海鑫达商贸有限公司")
     expect(details).to_contain_text("500000.00")  # the credit limit, from the account's record
-    expect(details).not_to_contain_text("未结清金额")  # the balance typed on the record is not shown
-    # what the account owes, counted from its open orders, and the credit left once this order counts
+    expect(details).not_to_contain_text("期初欠款")  # not copied onto the order: read when needed
+    # what the account owes (the demo's 80,000 opening balance, no other open order), said so, and the
+    # credit left once this order counts
     credit = clerk.get_by_role("region", name="客户信用")
-    expect(credit).to_contain_text("其他未结订单欠款（元）0.00")
+    expect(credit).to_contain_text("欠款，不含本单（元）80000.00（含期初欠款 80000.00）")
     expect(credit).to_contain_text("本单未付（元）9750.00")
-    expect(credit).to_contain_text("剩余信用额度（元）490250.00")
+    expect(credit).to_contain_text("剩余信用额度（元）410250.00")
     expect(clerk.locator("#order-state")).to_have_text("待收款、分批发货中")
     screenshot("1-phone-order")
     finance = desk.person("zhou.min")

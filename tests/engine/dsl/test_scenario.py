@@ -20,6 +20,7 @@ from engine.dsl.scenario import (
     Expect,
     Fire,
     RunWorker,
+    SetAccount,
     check_scenario,
     data_at,
     duration,
@@ -123,8 +124,23 @@ def test_a_step_is_exactly_one_kind_and_create_and_fire_say_who_acts() -> None:
     text = text.replace("  - fire: pay\n    as: storefront\n", "  - fire: pay\n")
     assert problems(text) == [
         "13:5: a 'fire' step needs 'as': which user acts",
-        "17:5: each step is exactly one of: create, fire, advance, worker, expect (not worker, advance)",
-        "19:5: each step is exactly one of: create, fire, advance, worker, expect",
+        "17:5: each step is exactly one of: create, fire, advance, worker, account, expect "
+        "(not worker, advance)",
+        "19:5: each step is exactly one of: create, fire, advance, worker, account, expect",
+    ]
+
+
+def test_an_account_step_is_read_as_setup_accounts_are_and_refused_at_its_place() -> None:
+    account = "{department: wholesale, account_no: W1, company: 某公司, credit_limit: 100, outstanding: 50}"
+    text = GOOD.replace("  - worker: once\n", f"  - worker: once\n  - account: {account}\n")
+    read = load_scenario(text, "s.yaml")
+    assert read.problems == () and read.scenario is not None
+    [step] = [s for s in read.scenario.steps if isinstance(s, SetAccount)]
+    assert step.account["outstanding"] == 50 and step.where.json_path == "$.steps[4]"
+    lacking = text.replace(", credit_limit: 100", "").replace("outstanding: 50", "outstandng: 50")
+    assert problems(lacking) == [
+        "19:68: unknown key 'outstandng' in an account; did you mean 'outstanding'?",
+        "19:14: an account needs 'credit_limit'",
     ]
 
 

@@ -15,10 +15,12 @@ from engine.clock import FrozenClock
 from engine.dsl.compiler import load_bundle
 from engine.plugins import PluginRegistry
 from engine.runtime import Engine
-from engine.runtime.accounts import AccountRefused, AccountStored, put_account
+from engine.runtime.accounts import AccountRefused, AccountStored, accounts_owing, put_account
 from engine.store import Store
 from engine.store.accounts import CustomerAccount, find_account, list_accounts
+from engine.store.named_lists import Owed
 from tests.engine.store import support
+from tests.engine.store.test_named_lists import place
 
 REPO = Path(__file__).resolve().parents[3]
 REGISTRY = PluginRegistry.from_entry_points()
@@ -37,6 +39,26 @@ def publish_wholesale(store: Store) -> Engine:
         load_bundle(REPO / "workflows/wholesale/order.yaml", REPO, action_names=REGISTRY.action_names)
     )
     return engine
+
+
+def test_each_account_is_listed_with_what_it_owes_its_opening_balance_and_its_open_orders(
+    store: Store,
+) -> None:
+    put_account(store, ACCOUNT, AT)
+    put_account(store, CustomerAccount("wholesale", "W100872", "成都蜀丰贸易有限公司", 180000, 0), AT)
+    put_account(store, CustomerAccount("retail", "W100231", "零售部的同名账户", 1, 7), AT)
+    with store.transaction() as tx:
+        for total, final, paid in ((20000, False, 5000), (3000, True, 0), (1000.25, False, 0)):
+            place(tx, total, final=final, paid_amount=paid)
+    listed = {(o.account.department, o.account.account_no): o.owed for o in accounts_owing(store)}
+    assert listed == {
+        # 80000.5 opening, 15000 and 1000.25 still owed on its open orders (the final one not counted)
+        ("wholesale", "W100231"): Owed(opening=80000.5, on_orders=16000.25),
+        ("wholesale", "W100872"): Owed(opening=0, on_orders=0),
+        ("retail", "W100231"): Owed(opening=7, on_orders=0),  # the wholesale orders are not its
+    }
+    assert listed["wholesale", "W100231"].total == 96000.75
+    assert [o.account.account_no for o in accounts_owing(store, "retail")] == ["W100231"]
 
 
 def refused(store: Store, account: CustomerAccount) -> AccountRefused:
@@ -80,8 +102,8 @@ def test_an_account_is_stored_once_per_department_and_number_and_its_figures_cha
         (
             {"outstanding": 0.001},
             "outstanding",
-            "未结清金额（元）格式不正确：应为金额，最多两位小数",
-            "Outstanding balance (CNY): enter an amount with at most two decimals",
+            "期初欠款（元）格式不正确：应为金额，最多两位小数",
+            "Opening balance (CNY): enter an amount with at most two decimals",
         ),
         (
             {"credit_limit": 10**13},
@@ -92,8 +114,8 @@ def test_an_account_is_stored_once_per_department_and_number_and_its_figures_cha
         (
             {"outstanding": float("nan")},
             "outstanding",
-            "未结清金额（元）应为数字",
-            "Outstanding balance (CNY): must be a number",
+            "期初欠款（元）应为数字",
+            "Opening balance (CNY): must be a number",
         ),
         (
             {"credit_limit": True},

@@ -17,7 +17,7 @@ from engine.common.text import Text
 from engine.dsl.compiler import discover, load_bundle
 from engine.errors import DefinitionError, TransitionRejected
 from engine.plugins import PluginRegistry
-from engine.runtime import Actor, Engine
+from engine.runtime import Actor, CreditStanding, Engine
 from engine.runtime.accounts import put_account
 from engine.runtime.catalogue import put_product
 from engine.runtime.named_lists import ListRefused, NamedLists
@@ -38,6 +38,11 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
+def opening_balance(yuan: float) -> CustomerAccount:
+    """The account W100231, a 60,000 credit limit, owing ``yuan`` from before its orders were kept."""
+    return CustomerAccount("wholesale", "W100231", "上海鑫达商贸有限公司", 60000, yuan)
+
+
 @pytest.fixture
 def lists(store: Store, clock: FrozenClock) -> NamedLists:
     return NamedLists(store, clock)
@@ -54,8 +59,7 @@ def engine(store: Store, clock: FrozenClock) -> Iterator[Engine]:
                 {"sku": "HR-BCD470", "warehouse": "SH-01", "on_hand": 40, "reserved": 0},
             ],
         )
-    account = CustomerAccount("wholesale", "W100231", "上海鑫达商贸有限公司", 60000, 490000)
-    put_account(store, account, datetime(2026, 3, 1, tzinfo=UTC))
+    put_account(store, opening_balance(0), datetime(2026, 3, 1, tzinfo=UTC))
     engine = Engine(store, REGISTRY, clock)
     for name in ("retail-order", "wholesale-order"):
         engine.publish(load_bundle(discover(ROOT)[name], ROOT, action_names=REGISTRY.action_names))
@@ -326,9 +330,7 @@ def test_the_credit_check_reads_what_the_account_owes_and_the_page_says_it_in_wo
     first = engine.create_order(
         SALES, "wholesale", "wholesale-order", "phone", wholesale_data(52780, fridges)
     )
-    assert (
-        first.state == "pending_approval"
-    )  # 490000 typed on the record, nothing owed: past the credit check
+    assert first.state == "pending_approval"  # nothing owed before: past the credit check
     milk = [{"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 200, "unit_price": 56, "amount": 11200}]
     held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data(11200, milk))
     assert held.state == "credit_hold"  # owed 52780 + 11200 > 60000
@@ -340,6 +342,31 @@ def test_the_credit_check_reads_what_the_account_owes_and_the_page_says_it_in_wo
         "欠款 52,780.00 + 订单金额（元） 11,200.00 > 信用额度（元） 60,000.00",
         "owed 52,780.00 + Order total (CNY) 11,200.00 > Credit limit (CNY) 60,000.00",
     )
+
+
+def test_the_credit_check_counts_the_opening_balance_and_its_reason_says_so(
+    engine: Engine, store: Store, clock: FrozenClock
+) -> None:
+    put_account(store, opening_balance(55000), clock.now())  # owed before its orders were kept here
+    milk = [{"sku": "YL-MILK24", "name": "伊利纯牛奶", "qty": 100, "unit_price": 56, "amount": 5600}]
+    held = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data(5600, milk))
+    assert held.state == "credit_hold"  # owed 55000 (the opening balance alone) + 5600 > 60000
+    page = engine.order_page(held.id, APPROVER)
+    [said] = [
+        r.compared for why in page.decisions.values() for r in why.reasons if r.rule == "above-credit-limit"
+    ]
+    assert said == Text(
+        "欠款 55,000.00（含期初欠款 55,000.00） + 订单金额（元） 5,600.00 > 信用额度（元） 60,000.00",
+        "owed 55,000.00 (opening balance 55,000.00 included) + Order total (CNY) 5,600.00 > "
+        "Credit limit (CNY) 60,000.00",
+    )
+    assert page.credit == CreditStanding(60000, 55000, 5600, -600, opening=55000)
+
+    put_account(store, opening_balance(40000), clock.now())  # finance lowered it: part was paid
+    passed = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data(5600, milk))
+    assert passed.state != "credit_hold"  # owed 40000 + the held order's 5600 + 5600 <= 60000
+    # what the held order's page shows is read now: the lowered balance and the order that passed
+    assert engine.order_page(held.id, APPROVER).credit == CreditStanding(60000, 45600, 5600, 8800, 40000)
 
 
 def test_a_list_names_who_added_and_changed_by_display_name_and_the_system_in_words(

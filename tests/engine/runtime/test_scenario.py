@@ -16,6 +16,7 @@ from engine.plugins import PluginRegistry
 from engine.runtime import Engine
 from engine.runtime.scenario import ScenarioResult, ScenarioRunner
 from engine.store import Store
+from engine.store.accounts import find_account
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -199,6 +200,27 @@ def test_an_account_the_engine_refuses_stops_the_run_at_its_place(store: Store) 
     assert result.failures[0].json_path == "$.setup.accounts[0]"
     assert "nobody" in result.failures[0].message_in("en")
     assert result.steps == 0
+
+
+ACCOUNT = "{department: wholesale, account_no: W100872, company: 成都蜀丰贸易有限公司, credit_limit: 1000"
+
+
+def test_an_account_step_sets_the_record_anew(store: Store) -> None:
+    result = run(store, f"  - account: {ACCOUNT}, outstanding: 400}}\n")
+    assert result.failures == [] and result.steps == result.total == 2
+    with store.read() as tx:
+        kept = find_account(tx.connection, "wholesale", "W100872")
+    assert kept is not None and (kept.credit_limit, kept.outstanding) == (1000, 400)
+
+
+def test_an_account_step_refused_stops_the_run_at_the_step(store: Store) -> None:
+    steps = f"  - account: {ACCOUNT}, status: frozen}}\n  - expect: {{state: pending_payment}}\n"
+    refused = run(store, steps)
+    # at the account step's line, saying what the record must be
+    assert [(p.line, p.json_path) for p in refused.failures] == [(20, "$.steps[1]")]
+    assert "Account status: choose one of active, watch, blocked" in refused.failures[0].message_in("en")
+    assert "客户账户未能保存" in refused.failures[0].message_in("zh")
+    assert refused.steps == 1  # the expectation after it was not taken
 
 
 def test_a_runner_needs_a_frozen_clock(store: Store) -> None:

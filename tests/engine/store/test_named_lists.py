@@ -12,6 +12,7 @@ import pytest
 from engine.common.list_keys import CUSTOMER_FACTS, ListKind
 from engine.store import Store, Tx
 from engine.store import named_lists as rows
+from engine.store.accounts import CustomerAccount, write_account
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ACCOUNT = {"account_no": "W100231"}
@@ -69,6 +70,37 @@ def test_the_facts_count_the_customers_other_orders_in_the_department(filled: tu
     assert fact(store, "returns_in_days", me, 7) == 0
 
 
+def keep_account(store: Store, department: str, account_no: str, opening: float) -> None:
+    """The record of account ``account_no`` in ``department`` with ``opening`` as its opening balance."""
+    account = CustomerAccount(department, account_no, "上海鑫达商贸有限公司", 500000, opening)
+    with store.transaction() as tx:
+        write_account(tx.connection, account, AT)
+
+
+def owed(store: Store, order_id: int, key: str = "account:W100231") -> rows.Owed:
+    with store.read() as tx:
+        return rows.customer_owed(tx, "wholesale", key, order_id)
+
+
+def test_what_is_owed_counts_the_accounts_opening_balance_with_its_open_orders(
+    filled: tuple[Store, int],
+) -> None:
+    store, me = filled
+    assert owed(store, me) == rows.Owed(opening=0, on_orders=9500)  # no record yet: its orders alone
+    keep_account(store, "wholesale", "W100231", 150000.5)
+    keep_account(store, "retail", "W100231", 7)  # another department's record of the number
+    keep_account(store, "wholesale", "W999999", 11)  # another account's
+    assert owed(store, me) == rows.Owed(opening=150000.5, on_orders=9500)
+    assert owed(store, me).total == 159500.5
+    assert fact(store, "owed", me) == 159500.5  # what owed() reads in a condition
+    assert owed(store, 0) == rows.Owed(opening=150000.5, on_orders=10500)  # no order left out
+    keep_account(store, "wholesale", "W100231", 100000)  # finance lowered it
+    assert fact(store, "owed", me) == 109500
+    # a customer known by mobile has no record: what its orders owe alone
+    assert owed(store, me, "mobile:13800000000") == rows.Owed(opening=0, on_orders=0)
+    assert fact(store, "open_amount", me) == 10000  # the other facts read the orders alone
+
+
 def test_a_return_asked_for_is_counted_from_the_step_that_asked_it(store: Store) -> None:
     with store.transaction() as tx:
         me = place(tx, 100)
@@ -122,9 +154,16 @@ def test_each_fact_reads_the_customer_index_not_the_orders_whole(
         plan = _plan(tx, statement)
     assert "ix_orders_department_customer_key_created_at" in plan, plan
     if store.is_sqlite:
-        assert plan.startswith("SEARCH orders USING") and "SCAN orders" not in plan, plan
+        assert "SEARCH orders USING" in plan and "SCAN orders" not in plan, plan
     else:
         assert "Seq Scan on orders" not in plan, plan
+    if name == "owed":  # and the account's record by its unique key, not the records whole
+        if store.is_sqlite:
+            assert "SEARCH customer_accounts USING INDEX" in plan, plan
+            assert "SCAN customer_accounts" not in plan, plan
+        else:
+            assert "customer_accounts_department_account_no" in plan, plan
+            assert "Seq Scan on customer_accounts" not in plan, plan
 
 
 def test_a_list_lookup_reads_the_entries_primary_key(store: Store) -> None:
