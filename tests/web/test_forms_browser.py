@@ -151,19 +151,24 @@ def test_a_clerk_fills_the_retail_intake_form_with_three_lines_and_an_invoice(
     assert dialogs == []  # no script the clerk typed ever ran
 
 
+def two_lines(page: Page, server: LiveServer) -> None:
+    """The retail intake form opened with two order lines filled."""
+    log_in_page(page, server)
+    page.goto(server(f"{FORM}?lang=zh"))
+    page.wait_for_function("typeof htmx === 'object'")
+    fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
+    page.get_by_role("button", name="＋ 添加一行").click()
+    fill_line(page, 1, "CUP-02", "茶杯", "4", "12.5")
+    expect(page.locator("#f-lines-1-amount")).to_have_value("50.00")
+
+
 def test_a_row_button_focused_while_a_refresh_waits_is_not_pressed(
     page: Page, shipped_server: LiveServer
 ) -> None:
     """A clerk types a quantity and tabs on to a row's remove button, or to the add button, before the
     form's refresh goes out: the refresh still only recomputes. A row is added or removed only by
     pressing its button (htmx sends the last focused button of a form with the form's own requests)."""
-    log_in_page(page, shipped_server)
-    page.goto(shipped_server(f"{FORM}?lang=zh"))
-    page.wait_for_function("typeof htmx === 'object'")
-    fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
-    page.get_by_role("button", name="＋ 添加一行").click()
-    fill_line(page, 1, "CUP-02", "茶杯", "4", "12.5")
-    expect(page.locator("#f-lines-1-amount")).to_have_value("50.00")
+    two_lines(page, shipped_server)
     remove, add = page.get_by_role("button", name="删除第2行"), page.get_by_role("button", name="＋ 添加一行")
     for button in (remove, add):
         page.locator("#f-lines-0-qty").fill("3")
@@ -181,13 +186,7 @@ def test_enter_in_a_field_submits_the_form_and_leaves_the_rows_alone(
 ) -> None:
     """Enter in a text field submits the form, as its submit button would, rather than pressing the
     first button of the form (the first row's remove button)."""
-    log_in_page(page, shipped_server)
-    page.goto(shipped_server(f"{FORM}?lang=zh"))
-    page.wait_for_function("typeof htmx === 'object'")
-    fill_line(page, 0, "TEA-01", "龙井茶", "2", "88")
-    page.get_by_role("button", name="＋ 添加一行").click()
-    fill_line(page, 1, "CUP-02", "茶杯", "4", "12.5")
-    expect(page.locator("#f-lines-1-amount")).to_have_value("50.00")
+    two_lines(page, shipped_server)
     page.get_by_label("收货人姓名").fill("王芳")
     page.get_by_label("收货人姓名").press("Enter")
     page.wait_for_load_state()
