@@ -849,6 +849,20 @@ class _Checker:
             if "set" in transition:
                 self.check_sets(trigger, transition["set"], child_path(path, "set"))
             if "shows" in transition:
+                if transition.get("auto") is True:
+                    self.problem(
+                        Text(
+                            f"流转 {trigger!r} 是自动流转，没有页面：shows 列出的字段无处显示",
+                            f"transition {trigger!r} is automatic and has no page: what shows lists is "
+                            "never shown",
+                        ),
+                        child_path(path, "shows"),
+                        "shows-on-auto",
+                        Text(
+                            "请删去 shows，或把它写在有人执行的流转上",
+                            "remove shows, or give it to a step a person takes",
+                        ),
+                    )
                 self.check_shows(trigger, transition["shows"], child_path(path, "shows"))
             when = transition.get("when")
             if isinstance(when, str):

@@ -308,6 +308,23 @@ def test_shows_naming_a_field_the_data_form_lacks_is_refused_at_its_place(tmp_pa
     assert caught.value.message("en").startswith(f"workflows/retail/retail-order.yaml:{line}:")
 
 
+def test_shows_on_an_automatic_step_is_refused_as_never_shown(tmp_path: Path) -> None:
+    root = copy_root(tmp_path)
+    path = root / "workflows" / "retail" / "retail-order.yaml"
+    text = path.read_text(encoding="utf-8")
+    automatic = "    rules: rules/retail/audit.yaml\n    auto: true\n"
+    assert automatic in text
+    path.write_text(text.replace(automatic, automatic + "    shows: [total]\n"), encoding="utf-8")
+    with pytest.raises(DefinitionError) as caught:
+        load_bundle(path, tmp_path, action_names=ACTION_NAMES, workflows=discover(tmp_path))
+    [problem] = caught.value.problems
+    assert problem.code == "shows-on-auto"
+    assert problem.message.startswith("transition 'review' is automatic and has no page")
+    assert problem.message_in("zh").startswith("流转 'review' 是自动流转，没有页面")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert problem.line == next(n for n, line in enumerate(lines, 1) if "shows: [total]" in line)
+
+
 @pytest.mark.parametrize("shows", ["total", "[3]", "[]", "[total, total]", "[Total]"])
 def test_shows_of_the_wrong_shape_is_refused(tmp_path: Path, shows: str) -> None:
     path = _with_release_showing(tmp_path, shows)
