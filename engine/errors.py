@@ -209,7 +209,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("duplicate-input", "duplicate-group", "duplicate-case", "duplicate-candidate"),
         *("duplicate-workflow", "overlay-duplicate-state", "field-twice", "reserved-trigger"),
         *("order-field", "owned-field", "required-undeclared", "unknown-queue"),
-        *("set-unknown-field", "set-order-field", "set-twice"),
+        *("set-unknown-field", "set-order-field", "set-twice", "shows-unknown-field"),
         *("undeclared-list", "list-kind", "unknown-record-kind"),
         *("unknown-trigger", "unknown-user", "unknown-channel", "unknown-order", "duplicate"),
     ),
@@ -230,7 +230,7 @@ _CODES: Mapping[ProblemKind, tuple[str, ...]] = {
         *("aggregation-without-collect", "no-weight", "unserved-distance"),
         *("approval-state", "approval-sign", "approval-trigger", "approval-return", "approval-timeout"),
         *("previous-state", "search-without-data", "approval-auto", "approval-approver"),
-        *("set-without-data-form", "timer-when"),
+        *("set-without-data-form", "shows-without-data-form", "shows-on-auto", "timer-when"),
     ),
 }
 PROBLEM_KINDS: Mapping[str, ProblemKind] = {code: kind for kind, codes in _CODES.items() for code in codes}

@@ -222,6 +222,9 @@ class FieldLayout:
     initial: Initial | None = None  # the schema's ``default`` or ``const``
     min_items: int = 0  # an array's ``minItems``: the rows a new page shows
     separators: str = ""  # the schema's ``x-separators``: what people type between groups, dropped
+    # read-only on the page but filled by the engine for each row (a line's name and price, from the
+    # catalogue by its SKU): a row may still be added
+    filled: bool = False
 
 
 @dataclass(frozen=True)
@@ -346,10 +349,15 @@ class FormLayout:
 
     def adds_rows(self, rows: str) -> bool:
         """Whether the clerk may add a row to the rows field ``rows``: not when a field every row must
-        hold is read-only with nothing to fill it (no ``default``, ``const`` or computation: a return's
-        SKU, which only the order's own lines give), as a row added could never be sent."""
+        hold is read-only with nothing to fill it (no ``default``, ``const``, computation nor the engine's
+        ``filled``: a return's SKU, which only the order's own lines give), as a row added could never be
+        sent."""
         return not any(
-            spec.required and spec.readonly and spec.computed is None and spec.initial is None
+            spec.required
+            and spec.readonly
+            and spec.computed is None
+            and spec.initial is None
+            and not spec.filled
             for spec in (self.fields[name] for name in self.children(rows))
         )
 

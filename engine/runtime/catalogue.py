@@ -594,10 +594,10 @@ def catalogue_form(form: PublishedForm | None, mode: str | None) -> PublishedFor
         return form
     changed: dict[str, Any] = {}
     if mode == CATALOGUE_PRICES and price is not None:
-        changed[PRICED_FIELD] = replace(price, readonly=True)
+        changed[PRICED_FIELD] = replace(price, readonly=True, filled=True)
     picked = sku is not None and sku.source is not None and sku.source.source == PRODUCTS_SOURCE
     if name is not None and (mode == CATALOGUE_PRICES or picked):
-        changed[NAMED_FIELD] = replace(name, readonly=True)
+        changed[NAMED_FIELD] = replace(name, readonly=True, filled=True)
     if not changed:
         return form
     said = word("catalogue.priced" if PRICED_FIELD in changed else "catalogue.named")

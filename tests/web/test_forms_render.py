@@ -8,6 +8,7 @@ them (:func:`posted`: enabled, named controls; ticked boxes; selected options; t
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -896,3 +897,18 @@ def test_a_fixed_value_is_given_by_the_server_and_another_is_refused_by_its_titl
         assert response.status_code == 422
         shown = Page(response.text).words
         assert all(word in shown for word in words), shown  # by its title, not by the raw value
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "2026-13-01", "12/01/2026"])
+def test_a_date_the_calendar_lacks_comes_back_as_typed_in_a_text_box(client: FlaskClient, typed: str) -> None:
+    """A browser's date input given 2026-02-30 shows nothing: the clerk would read the refusal beside an
+    empty box. What it cannot hold comes back in a text box, as typed."""
+    form = filled()
+    form.setlist("visit.day", [typed])
+    response = client.post(f"{SHOWROOM}?lang=en", data=form)
+    assert response.status_code == 422
+    shown = f'<input type="text" id="f-visit-day" name="visit.day" value="{html.escape(typed)}"'
+    assert shown in response.text
+    form.setlist("visit.day", ["2026-02-28"])  # a day there is, refused for another field: in its picker
+    kept = client.post(f"{SHOWROOM}?lang=en", data=replaced(form, customer__mobile="1")).text
+    assert '<input type="date" id="f-visit-day" name="visit.day" value="2026-02-28"' in kept

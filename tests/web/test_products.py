@@ -160,6 +160,15 @@ def test_the_intake_page_offers_the_catalogue_and_refuses_a_discontinued_product
     name = page.split('id="f-lines-0-name"')[1].split(">")[0]
     assert " readonly" in name and "required" not in name  # and names it
     assert "Named and priced from the catalogue: filled in when the product is picked, not typed" in page
+    # read-only, yet filled for every line by its product: more lines may still be added
+    add = page.split('value="add:lines"')[1].split(">")[0]
+    assert "disabled" not in add
+    added = clerk.post(
+        f"{NEW}/refresh",
+        data=intake(_key=key_of(page), _action="add:lines"),
+        headers={"HX-Request": "true", "HX-Trigger-Name": "_action"},
+    )
+    assert 'id="f-lines-row-1"' in added.text, added.text[:2000]
     fills = "{&#34;name&#34;: &#34;Longjing tea&#34;, &#34;unit_price&#34;: 90}"
     assert f'<option value="TEA-01" data-fills="{fills}">' in page
     assert "TEA-01 · Longjing tea" in page and 'value="CUP-02"' not in page  # discontinued: not offered
