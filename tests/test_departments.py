@@ -583,6 +583,19 @@ def test_an_order_status_message_carries_the_names_people_know(engine: Engine, s
     }
 
 
+def test_both_departments_shipment_forms_start_at_the_carrier_routing_chose(engine: Engine) -> None:
+    """The wholesale parcel's 承运商 started at the first carrier of the list whatever routing chose:
+    each department's shipment form starts at the order's carrier, which the warehouse may change."""
+    retail = engine.create_order(RETAIL, "retail", "retail-order", "web", retail_data())
+    pay(engine, retail.id, 478)
+    wholesale = engine.create_order(SALES, "wholesale", "wholesale-order", "phone", wholesale_data())
+    for order_id in (retail.id, wholesale.id):
+        routed = engine.get_order(order_id, WAREHOUSE).data.get("carrier")
+        pending = [r for r in engine.records(order_id, WAREHOUSE) if r.kind == "shipment"]
+        steps = [s for record in pending for s in record.steps if s.trigger == "ship"]
+        assert routed and steps and all(s.prefill == {"carrier": routed} for s in steps), (routed, steps)
+
+
 def test_a_delivery_before_the_parcel_left_or_a_receipt_before_the_original_delivery_is_refused(
     engine: Engine, clock: FrozenClock
 ) -> None:

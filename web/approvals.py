@@ -259,10 +259,10 @@ def _refused(
     errors: dict[str, str] | None = None,
 ) -> Any:
     """The panel again with why (beside the field it is about, when it is about one: ``errors``, field
-    -> message), and what was typed kept."""
+    -> message), and what was typed kept. The order is one the user may open (the engine said so by
+    refusing rather than not finding it); its approval may be over (another signed or declined it
+    meanwhile): the page then says why, with the way back to the order, and no panel."""
     panel = approval_panel(order_id)
-    if panel is None and status != 422:
-        abort(404)
     page = render_template(
         "approvals/refused.html",
         order_id=order_id,

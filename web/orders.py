@@ -1317,7 +1317,7 @@ def _step_of(page: StepPage) -> _Step:
             "orders/not_now.html",
             order=order,
             message=translate("orders.not_now", lang).format(
-                state=state_label(page.spec, order.state, lang), action=action
+                order=order.id, state=state_label(page.spec, order.state, lang), action=action
             ),
         )
         abort(Response(not_now, status=409))

@@ -397,8 +397,8 @@ WORDS: Mapping[str, Text] = MappingProxyType(
         "orders.reload": Text("查看订单的最新状态", "See the order as it is now"),
         "orders.not_now.title": Text("此操作现在不可用", "Not available now"),
         "orders.not_now": Text(
-            "订单现在是“{state}”，不能执行“{action}”。它可能已经办理过，或已被他人处理。",
-            "The order is now “{state}”: “{action}” cannot be done on it. It may have been done "
+            "订单 #{order} 现在是“{state}”，不能执行“{action}”。它可能已经办理过，或已被他人处理。",
+            "Order #{order} is now “{state}”: “{action}” cannot be done on it. It may have been done "
             "already, or by someone else.",
         ),
         # --- the order page says why (engine/runtime/order_why.py)

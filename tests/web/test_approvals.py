@@ -133,6 +133,32 @@ def test_an_outdated_page_is_told_the_order_changed(app: Flask) -> None:
     assert answer.status_code == 422
 
 
+def test_a_page_left_open_on_an_approval_another_decided_is_told_so_not_a_404(app: Flask) -> None:
+    """mia's page is open on the manager's stage while another manager declines it and the order leaves
+    its approval: her approve is a 409 saying the approval changed, with the way back to the order, not
+    'Not found'."""
+    add_user(app, "max", "max-password", ("manager",), ("wholesale",))
+    order_id = submitted(app)
+    mia, other = client_of(app, "mia"), client_of(app, "max")
+    task, lock = own_task(mia.get(f"/orders/{order_id}").get_data(as_text=True))
+    theirs, their_lock = own_task(other.get(f"/orders/{order_id}").get_data(as_text=True))
+    sent = {"action": "decline", "comment": "价格不对", "_lock_version": their_lock}
+    assert other.post(f"/orders/{order_id}/approval/{theirs}", data=sent).status_code == 302
+    assert approval_panel_gone(app, order_id)
+    late = mia.post(
+        f"/orders/{order_id}/approval/{task}?lang=en",
+        data={"action": "approve", "comment": "late", "_lock_version": lock},
+    )
+    page = late.get_data(as_text=True)
+    assert late.status_code == 409, page
+    assert f"order #{order_id}" in page.lower() and f'href="/orders/{order_id}"' in page
+
+
+def approval_panel_gone(app: Flask, order_id: int) -> bool:
+    engine: Engine = app.extensions["orderloom"].engine
+    return engine.approval(order_id, SALES) is None
+
+
 def test_my_work_lists_the_approvals_waiting_for_me_first(app: Flask) -> None:
     order_id = submitted(app)
     mia = client_of(app, "mia")  # a manager: the role's task is hers to sign

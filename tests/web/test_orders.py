@@ -310,11 +310,11 @@ def test_a_step_not_possible_now_says_where_the_order_is(clerk: FlaskClient) -> 
     order_id = create(clerk)
     early = clerk.get(f"/orders/{order_id}/fire/complete?lang=en")
     assert early.status_code == 409
-    assert "The order is now “Pending payment”: “Complete” cannot be done on it." in early.text
+    assert f"Order #{order_id} is now “Pending payment”: “Complete” cannot be done on it." in early.text
     paid = pay_through_the_page(clerk, order_id)
     again = clerk.post(f"/orders/{order_id}/fire/pay?lang=zh", data=paid)
     assert again.status_code == 409
-    assert "订单现在是“待发货”，不能执行“支付”。" in again.text
+    assert f"订单 #{order_id} 现在是“待发货”，不能执行“支付”。" in again.text
     assert f'href="/orders/{order_id}"' in again.text
 
 
