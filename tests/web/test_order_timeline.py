@@ -277,6 +277,10 @@ def test_a_replacement_shipped_reads_its_carrier_in_words_and_its_waybill(
     routed = engine.get_order(request, SERVICE).data["carrier"]
     form = person(app, "zhao.lei").get(f"/orders/{request}/fire/ship_replacement?lang={lang}").text
     assert re.search(rf'<option value="{routed}"[^>]*selected', form), form
+    # and it says what leaves and from where (and to which address, when the request holds one)
+    shows = re.search(r'<section class="order-page step-shows".*?</section>', form, re.S)
+    said = shows.group(0) if shows is not None else form
+    assert "XM-BAND8" in said and ("上海仓" if lang == "zh" else "Shanghai warehouse") in said, said
     assert engine.fire(request, "ship_replacement", WAREHOUSE, {"carrier": "jd"}).to_state == "closed"
     waybill = engine.get_order(request, SERVICE).data["waybill"]
     page = person(app, "zhao.lei").get(f"/orders/{request}?lang={lang}").text
